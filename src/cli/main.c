@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * `mamori` entry point: picks the language, finds the subcommand in the
+ * commands.def table and runs it. */
+#include "cli/cli.h"
+#include "core/i18n.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct command {
+    const char *name;
+    mm_cli_fn fn;
+    const char *summary_key;
+};
+
+static const struct command commands[] = {
+#define MM_COMMAND(name, fn, summary_key) {#name, fn, summary_key},
+#include "cli/commands.def"
+#undef MM_COMMAND
+};
+
+void mm_cli_error(const struct mm_cli *cli, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s %s: ", cli->prog, cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void usage(const struct mm_cli *cli, FILE *out)
+{
+    fprintf(out, "%s\n\n", mm_tr("cli", "usage.main", cli->lang));
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name,
+                mm_tr("cli", commands[i].summary_key, cli->lang));
+    fprintf(out, "\n%s\n", mm_tr("cli", "usage.more", cli->lang));
+}
+
+/* Removes every "--lang X" / "--lang=X" from argv; returns the last value. */
+static const char *take_lang_option(int *argc, char **argv, int *bad)
+{
+    const char *lang = NULL;
+    int out = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], "--lang") == 0) {
+            if (i + 1 >= *argc) {
+                *bad = 1;
+                break;
+            }
+            lang = argv[++i];
+        } else if (strncmp(argv[i], "--lang=", 7) == 0) {
+            lang = argv[i] + 7;
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return lang;
+}
+
+int main(int argc, char **argv)
+{
+    struct mm_cli cli = {.lang = MM_LANG_EN, .prog = "mamori"};
+    int bad = 0;
+    const char *lang = take_lang_option(&argc, argv, &bad);
+    if (bad || mm_lang_select(lang, &cli.lang) != 0) {
+        fprintf(stderr, "mamori: --lang takes ja or en\n");
+        return MM_EXIT_USAGE;
+    }
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(&cli, argc < 2 ? stderr : stdout);
+        return argc < 2 ? MM_EXIT_USAGE : MM_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(&cli, argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(&cli, argc - 1, argv + 1);
+    fprintf(stderr, "%s: %s: %s\n", cli.prog, argv[1], mm_tr("cli", "error.unknown_command",
+                                                               cli.lang));
+    usage(&cli, stderr);
+    return MM_EXIT_USAGE;
+}

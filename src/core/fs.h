@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * File helpers: bounded whole-file reads, crash-safe atomic writes
+ * (temporary file, fsync, rename, directory fsync), and mkdir -p. */
+#ifndef MM_CORE_FS_H
+#define MM_CORE_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Reads a whole file of at most max bytes into a new NUL-terminated buffer.
+ * On success *out (free() it) and *len are set; MM_ETOOBIG past max,
+ * MM_ENOENT when missing, MM_EIO otherwise. path "-" reads stdin. */
+int mm_file_read(const char *path, size_t max, char **out, size_t *len);
+
+/* Replaces path with data so that a crash leaves either the old or the new
+ * content, never a mix. */
+int mm_file_write_atomic(const char *path, const void *data, size_t len);
+
+/* Creates dir and its parents (mode for new ones); an existing dir is fine. */
+int mm_mkdir_p(const char *dir, mode_t mode);
+
+/* fsyncs the directory holding path (after a rename or create). */
+int mm_fsync_parent(const char *path);
+
+#endif

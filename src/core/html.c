@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns Markdown rendering and the common HTML document frame. */
+#include "core/html.h"
+#include "core/data.h"
+#include "core/error.h"
+
+#include <cmark.h>
+#include <stdlib.h>
+#include <string.h>
+
+int mm_markdown_to_html(const char *md, size_t len, char **out)
+{
+    *out = NULL;
+    /* CMARK_OPT_UNSAFE is not set, so raw HTML and javascript: links are dropped. */
+    char *html = cmark_markdown_to_html(md, len, CMARK_OPT_DEFAULT | CMARK_OPT_SMART);
+    if (!html)
+        return MM_ENOMEM;
+    *out = html;
+    return 0;
+}
+
+int mm_html_document(struct mm_buf *out, enum mm_lang lang, const char *title,
+                     const char *body_html, const char *extra_css)
+{
+    const unsigned char *css = (const unsigned char *)"";
+    size_t csslen = 0;
+    mm_data_find("css/print.css", &css, &csslen);
+    int r = mm_buf_printf(out,
+                          "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+                          "<meta name=\"viewport\" content=\"width=device-width, "
+                          "initial-scale=1\">\n<title>",
+                          mm_lang_code(lang));
+    if (r == 0)
+        r = mm_buf_html_escape(out, title);
+    if (r == 0)
+        r = mm_buf_puts(out, "</title>\n<style>\n");
+    if (r == 0)
+        r = mm_buf_append(out, css, csslen);
+    if (r == 0 && extra_css)
+        r = mm_buf_puts(out, extra_css);
+    if (r == 0)
+        r = mm_buf_puts(out, "</style>\n</head>\n<body>\n<main>\n");
+    if (r == 0)
+        r = mm_buf_puts(out, body_html);
+    if (r == 0)
+        r = mm_buf_puts(out, "</main>\n</body>\n</html>\n");
+    return r;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns language selection and the translated-text catalogues (data/i18n/). */
+#include "core/i18n.h"
+#include "core/data.h"
+#include "core/error.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int mm_lang_parse(const char *s, enum mm_lang *out)
+{
+    if (!s)
+        return MM_EINVAL;
+    size_t n = strcspn(s, "_.-@");
+    if (n == 2 && strncasecmp(s, "ja", 2) == 0) {
+        *out = MM_LANG_JA;
+        return 0;
+    }
+    if (n == 2 && strncasecmp(s, "en", 2) == 0) {
+        *out = MM_LANG_EN;
+        return 0;
+    }
+    return MM_EINVAL;
+}
+
+int mm_lang_select(const char *option, enum mm_lang *out)
+{
+    if (option)
+        return mm_lang_parse(option, out);
+    const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v) {
+            *out = strncasecmp(v, "ja", 2) == 0 ? MM_LANG_JA : MM_LANG_EN;
+            return 0;
+        }
+    }
+    *out = MM_LANG_EN;
+    return 0;
+}
+
+const char *mm_lang_code(enum mm_lang lang)
+{
+    return lang == MM_LANG_JA ? "ja" : "en";
+}
+
+const char *mm_text(const json_t *obj, enum mm_lang lang)
+{
+    if (json_is_string(obj))
+        return json_string_value(obj);
+    const char *s = json_string_value(json_object_get(obj, mm_lang_code(lang)));
+    if (!s)
+        s = json_string_value(json_object_get(obj, "en"));
+    return s ? s : "";
+}
+
+/* Loaded catalogues, keyed by domain; kept for the life of the program. */
+static json_t *catalogues;
+static pthread_mutex_t catalogues_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static json_t *catalogue_get(const char *domain)
+{
+    pthread_mutex_lock(&catalogues_lock);
+    if (!catalogues)
+        catalogues = json_object();
+    json_t *cat = json_object_get(catalogues, domain);
+    if (!cat && catalogues) {
+        char path[256];
+        snprintf(path, sizeof path, "i18n/%s.json", domain);
+        if (mm_data_json(path, &cat) != 0)
+            cat = json_object();
+        json_object_set_new(catalogues, domain, cat);
+    }
+    pthread_mutex_unlock(&catalogues_lock);
+    return cat;
+}
+
+const char *mm_tr(const char *domain, const char *key, enum mm_lang lang)
+{
+    json_t *cat = catalogue_get(domain);
+    json_t *entry = cat ? json_object_get(cat, key) : NULL;
+    if (!entry)
+        return key;
+    const char *s = mm_text(entry, lang);
+    return *s ? s : key;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Languages and translated texts. Every text a person sees exists in ja and
+ * en: catalogues live in data/i18n/<domain>.json as {"key": {"ja": "...",
+ * "en": "..."}}, and content files hold the same {"ja","en"} objects inline. */
+#ifndef MM_CORE_I18N_H
+#define MM_CORE_I18N_H
+
+#include <jansson.h>
+
+enum mm_lang { MM_LANG_EN = 0, MM_LANG_JA = 1 };
+
+/* Parses "ja" or "en" (case-insensitive; "ja_JP.UTF-8" style accepted).
+ * Returns 0, or MM_EINVAL for anything else. */
+int mm_lang_parse(const char *s, enum mm_lang *out);
+
+/* The language to use: `option` when given (must be ja|en, else MM_EINVAL),
+ * else LC_ALL, then LC_MESSAGES, then LANG (ja when it starts with "ja"),
+ * else en. */
+int mm_lang_select(const char *option, enum mm_lang *out);
+
+/* "ja" or "en". */
+const char *mm_lang_code(enum mm_lang lang);
+
+/* Picks the text for lang from a {"ja": "...", "en": "..."} object; falls back
+ * to en, then to "" (never NULL). A plain JSON string is returned as is. */
+const char *mm_text(const json_t *obj, enum mm_lang lang);
+
+/* Looks up key in data/i18n/<domain>.json. Returns the key itself when the
+ * catalogue or key is missing, so a gap shows up in output instead of crashing.
+ * The returned string lives as long as the program. Thread-safe. */
+const char *mm_tr(const char *domain, const char *key, enum mm_lang lang);
+
+#endif

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns IP address and CIDR parsing, formatting and matching. */
+#include "core/net.h"
+#include "core/error.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char MM_DEFAULT_HOME_NET[] =
+    "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16,fc00::/7,fe80::/10";
+
+int mm_addr_parse(const char *s, struct mm_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    if (inet_pton(AF_INET, s, out->bytes) == 1) {
+        out->family = 4;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, s, out->bytes) == 1) {
+        out->family = 6;
+        return 0;
+    }
+    return MM_EPARSE;
+}
+
+void mm_addr_from_v4(const uint8_t b[4], struct mm_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    out->family = 4;
+    memcpy(out->bytes, b, 4);
+}
+
+void mm_addr_from_v6(const uint8_t b[16], struct mm_addr *out)
+{
+    out->family = 6;
+    memcpy(out->bytes, b, 16);
+}
+
+void mm_addr_format(const struct mm_addr *a, char *out, size_t outlen)
+{
+    if (a->family == 0 || !inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, out,
+                                     (socklen_t)outlen))
+        snprintf(out, outlen, "%s", "");
+}
+
+bool mm_addr_equal(const struct mm_addr *a, const struct mm_addr *b)
+{
+    return mm_addr_cmp(a, b) == 0;
+}
+
+int mm_addr_cmp(const struct mm_addr *a, const struct mm_addr *b)
+{
+    if (a->family != b->family)
+        return a->family < b->family ? -1 : 1;
+    return memcmp(a->bytes, b->bytes, 16);
+}
+
+static void clear_host_bits(struct mm_addr *a, unsigned prefix)
+{
+    for (unsigned i = 0; i < 16; i++) {
+        unsigned bit = i * 8;
+        if (bit >= prefix)
+            a->bytes[i] = 0;
+        else if (prefix - bit < 8)
+            a->bytes[i] &= (uint8_t)(0xff << (8 - (prefix - bit)));
+    }
+}
+
+int mm_cidr_parse(const char *s, struct mm_cidr *out)
+{
+    char tmp[64];
+    const char *slash = strchr(s, '/');
+    size_t n = slash ? (size_t)(slash - s) : strlen(s);
+    if (n == 0 || n >= sizeof tmp)
+        return MM_EPARSE;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    if (mm_addr_parse(tmp, &out->addr) != 0)
+        return MM_EPARSE;
+    unsigned max = out->addr.family == 4 ? 32 : 128, prefix = max;
+    if (slash) {
+        char *end;
+        unsigned long v = strtoul(slash + 1, &end, 10);
+        if (end == slash + 1 || *end != '\0' || v > max)
+            return MM_EPARSE;
+        prefix = (unsigned)v;
+    }
+    out->prefix = (uint8_t)prefix;
+    clear_host_bits(&out->addr, prefix);
+    return 0;
+}
+
+bool mm_cidr_contains(const struct mm_cidr *c, const struct mm_addr *a)
+{
+    if (c->addr.family != a->family)
+        return false;
+    struct mm_addr masked = *a;
+    clear_host_bits(&masked, c->prefix);
+    return memcmp(masked.bytes, c->addr.bytes, 16) == 0;
+}
+
+int mm_cidr_list_parse(const char *s, struct mm_cidr **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    char *copy = strdup(s), *save = NULL;
+    if (!copy)
+        return MM_ENOMEM;
+    size_t cap = 8, n = 0;
+    struct mm_cidr *list = malloc(cap * sizeof *list);
+    int r = list ? 0 : MM_ENOMEM;
+    for (char *tok = strtok_r(copy, ", \t", &save); tok && r == 0;
+         tok = strtok_r(NULL, ", \t", &save)) {
+        if (n == cap) {
+            struct mm_cidr *p = realloc(list, (cap *= 2) * sizeof *list);
+            if (!p) {
+                r = MM_ENOMEM;
+                break;
+            }
+            list = p;
+        }
+        r = mm_cidr_parse(tok, &list[n]);
+        if (r == 0)
+            n++;
+    }
+    free(copy);
+    if (r != 0) {
+        free(list);
+        return r;
+    }
+    *out = list;
+    *count = n;
+    return 0;
+}

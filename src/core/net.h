@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * IP addresses and CIDR prefixes for IPv4 and IPv6, in one value type so the
+ * sensor (home networks, intel) and the centre (audit log) share them. */
+#ifndef MM_CORE_NET_H
+#define MM_CORE_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#define MM_ADDR_STRLEN 46
+
+struct mm_addr {
+    uint8_t family; /* 4 or 6; 0 = unset */
+    uint8_t bytes[16]; /* IPv4 in the first 4 bytes, rest zero */
+};
+
+struct mm_cidr {
+    struct mm_addr addr; /* host bits cleared */
+    uint8_t prefix;
+};
+
+int mm_addr_parse(const char *s, struct mm_addr *out);
+void mm_addr_from_v4(const uint8_t b[4], struct mm_addr *out);
+void mm_addr_from_v6(const uint8_t b[16], struct mm_addr *out);
+/* Writes the canonical text form (inet_ntop) into out (MM_ADDR_STRLEN). */
+void mm_addr_format(const struct mm_addr *a, char *out, size_t outlen);
+bool mm_addr_equal(const struct mm_addr *a, const struct mm_addr *b);
+/* Orders addresses: IPv4 before IPv6, then bytewise. */
+int mm_addr_cmp(const struct mm_addr *a, const struct mm_addr *b);
+
+/* Parses "a.b.c.d/n", "x::/n" or a bare address (full-length prefix). */
+int mm_cidr_parse(const char *s, struct mm_cidr *out);
+bool mm_cidr_contains(const struct mm_cidr *c, const struct mm_addr *a);
+
+/* Parses a comma-separated CIDR list into a new array (free() it). */
+int mm_cidr_list_parse(const char *s, struct mm_cidr **out, size_t *count);
+
+/* RFC 1918, fc00::/7 and link-local (169.254/16, fe80::/10): the default home net. */
+extern const char MM_DEFAULT_HOME_NET[];
+
+#endif

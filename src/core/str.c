@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the small string helpers (UTF-8 validation, trimming). */
+#include "core/str.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static size_t utf8_seq_len(const unsigned char *p, size_t left)
+{
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n > left)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+bool mm_utf8_valid(const char *p, size_t n, size_t *bad_offset)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    size_t i = 0;
+    while (i < n) {
+        size_t k = utf8_seq_len(u + i, n - i);
+        if (k == 0) {
+            if (bad_offset)
+                *bad_offset = i;
+            return false;
+        }
+        i += k;
+    }
+    return true;
+}
+
+size_t mm_utf8_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xc0) != 0x80)
+            n++;
+    return n;
+}
+
+char *mm_str_trim(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    size_t lead = strspn(s, " \t\r\n\f\v");
+    if (lead)
+        memmove(s, s + lead, n - lead + 1);
+    return s;
+}
+
+bool mm_str_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool mm_str_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+size_t mm_strlcpy(char *out, const char *src, size_t outlen)
+{
+    size_t n = strlen(src);
+    if (outlen) {
+        size_t k = n < outlen - 1 ? n : outlen - 1;
+        memcpy(out, src, k);
+        out[k] = '\0';
+    }
+    return n;
+}
+
+char *mm_str_lower(char *s)
+{
+    for (char *p = s; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return s;
+}

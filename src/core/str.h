@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Small string helpers: UTF-8 validation, trimming, prefixes. */
+#ifndef MM_CORE_STR_H
+#define MM_CORE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True when p[0..n) is well-formed UTF-8 (no overlongs, no surrogates). On
+ * failure *bad_offset (if not NULL) gets the offset of the first bad byte. */
+bool mm_utf8_valid(const char *p, size_t n, size_t *bad_offset);
+
+/* Counts code points of valid UTF-8 (display width is not attempted). */
+size_t mm_utf8_len(const char *s);
+
+/* Trims ASCII white space at both ends, in place; returns s. */
+char *mm_str_trim(char *s);
+
+bool mm_str_prefix(const char *s, const char *prefix);
+bool mm_str_suffix(const char *s, const char *suffix);
+
+/* Copies at most outlen-1 bytes and always terminates; returns strlen(src). */
+size_t mm_strlcpy(char *out, const char *src, size_t outlen);
+
+/* Lower-cases ASCII letters in place; returns s. */
+char *mm_str_lower(char *s);
+
+#endif

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns formatting and parsing of EVE timestamps. */
+#include "core/timefmt.h"
+#include "core/error.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void mm_time_format(const struct timeval *ts, char *out, size_t outlen)
+{
+    struct tm tm;
+    time_t t = ts->tv_sec;
+    localtime_r(&t, &tm);
+    char date[32], zone[8];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    strftime(zone, sizeof zone, "%z", &tm);
+    snprintf(out, outlen, "%s.%06ld%s", date, (long)ts->tv_usec, zone);
+}
+
+static int parse_digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)**p))
+            return MM_EPARSE;
+        v = v * 10 + (**p - '0');
+        (*p)++;
+    }
+    *out = v;
+    return 0;
+}
+
+static int expect(const char **p, char c)
+{
+    if (**p != c)
+        return MM_EPARSE;
+    (*p)++;
+    return 0;
+}
+
+static int parse_zone(const char *p, int *offset_sec)
+{
+    if (*p == 'Z' && p[1] == '\0') {
+        *offset_sec = 0;
+        return 0;
+    }
+    if (*p != '+' && *p != '-')
+        return MM_EPARSE;
+    int sign = *p == '-' ? -1 : 1, hh, mm;
+    p++;
+    if (parse_digits(&p, 2, &hh) != 0)
+        return MM_EPARSE;
+    if (*p == ':')
+        p++;
+    if (parse_digits(&p, 2, &mm) != 0 || *p != '\0' || hh > 23 || mm > 59)
+        return MM_EPARSE;
+    *offset_sec = sign * (hh * 3600 + mm * 60);
+    return 0;
+}
+
+int mm_time_parse(const char *s, int64_t *usec_out)
+{
+    const char *p = s;
+    struct tm tm = {0};
+    int y, mo, d, h, mi, sec, off;
+    if (parse_digits(&p, 4, &y) || expect(&p, '-') || parse_digits(&p, 2, &mo) ||
+        expect(&p, '-') || parse_digits(&p, 2, &d) || expect(&p, 'T') ||
+        parse_digits(&p, 2, &h) || expect(&p, ':') || parse_digits(&p, 2, &mi) ||
+        expect(&p, ':') || parse_digits(&p, 2, &sec))
+        return MM_EPARSE;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return MM_EPARSE;
+    long usec = 0;
+    if (*p == '.') {
+        p++;
+        int digits = 0;
+        while (isdigit((unsigned char)*p)) {
+            if (digits < 6)
+                usec = usec * 10 + (*p - '0');
+            digits++;
+            p++;
+        }
+        if (digits == 0)
+            return MM_EPARSE;
+        for (; digits < 6; digits++)
+            usec *= 10;
+    }
+    if (parse_zone(p, &off) != 0)
+        return MM_EPARSE;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    time_t t = timegm(&tm);
+    *usec_out = ((int64_t)t - off) * 1000000 + usec;
+    return 0;
+}
+
+void mm_time_today(char out[11])
+{
+    /* MAMORI_DATE pins "today" so documents and golden tests are reproducible. */
+    const char *pinned = getenv("MAMORI_DATE");
+    int64_t usec;
+    if (pinned && strlen(pinned) == 10 && mm_time_parse_date(pinned, &usec) == 0) {
+        memcpy(out, pinned, 11);
+        return;
+    }
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+int64_t mm_time_now_usec(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+int mm_time_parse_date(const char *s, int64_t *usec_out)
+{
+    char full[32];
+    if (strlen(s) != 10)
+        return MM_EPARSE;
+    snprintf(full, sizeof full, "%sT00:00:00Z", s);
+    return mm_time_parse(full, usec_out);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Time stamps in the EVE form Suricata writes: local time with microseconds
+ * and the UTC offset, "2026-11-26T09:15:02.123456+0900". */
+#ifndef MM_CORE_TIMEFMT_H
+#define MM_CORE_TIMEFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#define MM_TIMESTAMP_MAX 40
+
+/* Writes ts as an EVE timestamp into out (at least MM_TIMESTAMP_MAX bytes). */
+void mm_time_format(const struct timeval *ts, char *out, size_t outlen);
+
+/* Parses an EVE/ISO 8601 timestamp ("...T...[.ffffff](Z|+hhmm|+hh:mm)") into
+ * microseconds since the epoch. Returns 0 or MM_EPARSE. */
+int mm_time_parse(const char *s, int64_t *usec_out);
+
+/* Parses a YYYY-MM-DD date as midnight UTC. Returns 0 or MM_EPARSE. */
+int mm_time_parse_date(const char *s, int64_t *usec_out);
+
+/* Today's date as YYYY-MM-DD in local time (for documents and histories);
+ * the environment variable MAMORI_DATE=YYYY-MM-DD pins it (tests, demos). */
+void mm_time_today(char out[11]);
+
+/* Microseconds since the epoch, wall clock. */
+int64_t mm_time_now_usec(void);
+
+#endif

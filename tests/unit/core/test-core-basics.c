@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the core's small pieces: buffers, errors, strings, language
+ * selection, addresses, INI files, time stamps, file writes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/i18n.h"
+#include "core/ini.h"
+#include "core/net.h"
+#include "core/str.h"
+#include "core/timefmt.h"
+
+static void test_buf(void **state)
+{
+    (void)state;
+    struct mm_buf b = MM_BUF_INIT;
+    assert_string_equal(mm_buf_str(&b), "");
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(mm_buf_printf(&b, "%d,", i), 0);
+    assert_true(b.len > 1000);
+    mm_buf_reset(&b);
+    assert_int_equal(mm_buf_html_escape(&b, "<a href=\"x\">&'"), 0);
+    assert_string_equal(mm_buf_str(&b), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    char *s = mm_buf_take(&b);
+    assert_non_null(s);
+    free(s);
+    s = mm_buf_take(&b);
+    assert_string_equal(s, "");
+    free(s);
+    mm_buf_free(&b);
+    mm_buf_free(NULL);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    assert_string_equal(mm_strerror(MM_OK), "success");
+    assert_string_equal(mm_strerror(MM_ENOMEM), "out of memory");
+    assert_string_equal(mm_errname(MM_EPARSE), "EPARSE");
+    assert_string_equal(mm_strerror(-999), "unknown error");
+}
+
+static void test_utf8(void **state)
+{
+    (void)state;
+    size_t bad = 0;
+    assert_true(mm_utf8_valid("守り mamori", strlen("守り mamori"), NULL));
+    assert_false(mm_utf8_valid("ab\xff", 3, &bad));
+    assert_int_equal(bad, 2);
+    assert_false(mm_utf8_valid("\xc0\xaf", 2, NULL));         /* overlong */
+    assert_false(mm_utf8_valid("\xed\xa0\x80", 3, NULL));     /* surrogate */
+    assert_false(mm_utf8_valid("\xe5\xae", 2, NULL));         /* truncated */
+    assert_int_equal(mm_utf8_len("守りx"), 3);
+    char t[] = "  hi \r\n";
+    assert_string_equal(mm_str_trim(t), "hi");
+}
+
+static void test_lang(void **state)
+{
+    (void)state;
+    enum mm_lang l;
+    assert_int_equal(mm_lang_select("ja", &l), 0);
+    assert_int_equal(l, MM_LANG_JA);
+    assert_int_equal(mm_lang_select("fr", &l), MM_EINVAL);
+    setenv("LC_ALL", "", 1);
+    setenv("LC_MESSAGES", "", 1);
+    setenv("LANG", "ja_JP.UTF-8", 1);
+    assert_int_equal(mm_lang_select(NULL, &l), 0);
+    assert_int_equal(l, MM_LANG_JA);
+    setenv("LC_ALL", "en_US.UTF-8", 1);
+    assert_int_equal(mm_lang_select(NULL, &l), 0);
+    assert_int_equal(l, MM_LANG_EN);
+    unsetenv("LC_ALL");
+    unsetenv("LANG");
+    unsetenv("LC_MESSAGES");
+    assert_int_equal(mm_lang_select(NULL, &l), 0);
+    assert_int_equal(l, MM_LANG_EN);
+    assert_string_equal(mm_tr("cli", "no.such.key", MM_LANG_JA), "no.such.key");
+}
+
+static void test_addr(void **state)
+{
+    (void)state;
+    struct mm_cidr c;
+    struct mm_addr a;
+    char s[MM_ADDR_STRLEN];
+    assert_int_equal(mm_cidr_parse("192.168.1.77/16", &c), 0);
+    mm_addr_format(&c.addr, s, sizeof s);
+    assert_string_equal(s, "192.168.0.0");
+    assert_int_equal(mm_addr_parse("192.168.200.1", &a), 0);
+    assert_true(mm_cidr_contains(&c, &a));
+    assert_int_equal(mm_addr_parse("fe80::1", &a), 0);
+    assert_false(mm_cidr_contains(&c, &a));
+    assert_int_equal(mm_cidr_parse("10.0.0.0/33", &c), MM_EPARSE);
+    assert_int_equal(mm_cidr_parse("nonsense", &c), MM_EPARSE);
+    struct mm_cidr *list;
+    size_t n;
+    assert_int_equal(mm_cidr_list_parse(MM_DEFAULT_HOME_NET, &list, &n), 0);
+    assert_int_equal(n, 6);
+    free(list);
+}
+
+static void test_ini(void **state)
+{
+    (void)state;
+    struct mm_ini *ini;
+    char err[256];
+    assert_int_equal(mm_ini_load_string("top = 1\n[sensor]\nallow = a\nallow = b\n"
+                                        "flag = yes\nnum = 12\n",
+                                        &ini, err, sizeof err),
+                     0);
+    assert_string_equal(mm_ini_get(ini, "", "top"), "1");
+    assert_string_equal(mm_ini_get(ini, "SENSOR", "allow"), "b");
+    bool f;
+    long n;
+    assert_int_equal(mm_ini_get_bool(ini, "sensor", "flag", false, &f), 0);
+    assert_true(f);
+    assert_int_equal(mm_ini_get_int(ini, "sensor", "num", 0, 0, 100, &n), 0);
+    assert_int_equal(n, 12);
+    assert_int_equal(mm_ini_get_int(ini, "sensor", "num", 0, 0, 10, &n), MM_EPARSE);
+    assert_int_equal(mm_ini_count(ini), 5);
+    mm_ini_free(ini);
+    assert_int_equal(mm_ini_load_string("[ok]\nthis line is wrong\n", &ini, err, sizeof err),
+                     MM_EPARSE);
+    assert_non_null(strstr(err, ":2:"));
+}
+
+static void test_time(void **state)
+{
+    (void)state;
+    setenv("TZ", "Asia/Tokyo", 1);
+    struct timeval tv = {.tv_sec = 1700000000, .tv_usec = 42};
+    char s[MM_TIMESTAMP_MAX];
+    mm_time_format(&tv, s, sizeof s);
+    assert_string_equal(s, "2023-11-15T07:13:20.000042+0900");
+    int64_t us;
+    assert_int_equal(mm_time_parse(s, &us), 0);
+    assert_int_equal(us, 1700000000000042LL);
+    assert_int_equal(mm_time_parse("2023-11-14T22:13:20Z", &us), 0);
+    assert_int_equal(us, 1700000000000000LL);
+    assert_int_equal(mm_time_parse("2023-13-14T22:13:20Z", &us), MM_EPARSE);
+    assert_int_equal(mm_time_parse("2023-11-14 22:13:20", &us), MM_EPARSE);
+    setenv("TZ", "UTC", 1);
+    setenv("MAMORI_DATE", "2026-04-01", 1);
+    char d[11];
+    mm_time_today(d);
+    assert_string_equal(d, "2026-04-01");
+}
+
+static void test_fs(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mm-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sub[256], path[300];
+    snprintf(sub, sizeof sub, "%s/a/b/c", dir);
+    assert_int_equal(mm_mkdir_p(sub, 0700), 0);
+    assert_int_equal(mm_mkdir_p(sub, 0700), 0);
+    snprintf(path, sizeof path, "%s/f.txt", sub);
+    assert_int_equal(mm_file_write_atomic(path, "hello", 5), 0);
+    char *data;
+    size_t len;
+    assert_int_equal(mm_file_read(path, 100, &data, &len), 0);
+    assert_int_equal(len, 5);
+    assert_string_equal(data, "hello");
+    free(data);
+    assert_int_equal(mm_file_read(path, 3, &data, &len), MM_ETOOBIG);
+    assert_null(data);
+    assert_int_equal(mm_file_read("/nonexistent/x", 3, &data, &len), MM_ENOENT);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_buf),  cmocka_unit_test(test_errors), cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_lang), cmocka_unit_test(test_addr),   cmocka_unit_test(test_ini),
+        cmocka_unit_test(test_time), cmocka_unit_test(test_fs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
