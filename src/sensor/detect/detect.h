@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Detector interface. A detector is one detect-NAME.c file defining a
+ * `const struct mm_detector mm_detector_NAME` plus one line in detectors.def.
+ * Every slot but name may be NULL. Detectors raise alerts only through
+ * mm_sensor_alert_*(), with their own signature ids, a severity, a Suricata
+ * style category, ja/en messages for the SME and the evidence. */
+#ifndef MM_SENSOR_DETECT_H
+#define MM_SENSOR_DETECT_H
+
+#include <jansson.h>
+#include <sys/time.h>
+
+#include "sensor/sensor.h"
+
+struct mm_flow;
+
+/* mamori signature ids: 9100000 + 100 * detector number + variant. */
+#define MM_SID_BASE 9100000u
+
+struct mm_detector {
+    const char *name; /* "intel", "new-device", ...; config section [detect.NAME] */
+    /* Creates the detector's state from the config; *state may stay NULL. */
+    int (*init)(struct mm_sensor *s, void **state);
+    /* Every decoded IP or ARP packet, after flow lookup (p->flow set for IP). */
+    void (*on_packet)(void *state, struct mm_sensor *s, const struct mm_packet *p);
+    /* Every non-alert event: dns, tls, http, dhcp, smb, rdp, device, flow, ... */
+    void (*on_event)(void *state, struct mm_sensor *s, const json_t *ev);
+    /* A flow expired or the capture ended (its "flow" event is emitted too). */
+    void (*on_flow_end)(void *state, struct mm_sensor *s, const struct mm_flow *f);
+    /* About once per second of capture time, for windows and periodicity. */
+    void (*on_tick)(void *state, struct mm_sensor *s, const struct timeval *now);
+    void (*free)(void *state);
+};
+
+extern const struct mm_detector *const mm_detectors[];
+extern const size_t mm_detector_count;
+
+#endif

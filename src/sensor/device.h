@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The device inventory: every device seen on the home network, keyed by MAC
+ * (by IP where no MAC is seen), with vendor (IEEE OUI), IPs, host names
+ * (DHCP, mDNS, NetBIOS), DHCP fingerprint, TCP SYN traits, HTTP user agents,
+ * SMB native OS, an OS guess, first and last seen. Persisted under --state so
+ * a restart does not re-announce known devices; allowlisted devices come from
+ * the config ([devices] allow = MAC or IP, repeatable). Emits "device" events
+ * (action new / changed) through mm_sensor_emit. */
+#ifndef MM_SENSOR_DEVICE_H
+#define MM_SENSOR_DEVICE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sensor/packet.h"
+
+struct mm_sensor;
+struct mm_devices;
+
+int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices **out);
+/* Writes the inventory to state_dir (atomic); called at exit and periodically. */
+int mm_devices_save(struct mm_devices *d);
+void mm_devices_free(struct mm_devices *d);
+
+/* Learns from a decoded packet (MACs, IPs, SYN traits, ARP). */
+void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p);
+/* Learns from an event (dhcp, http user agent, smb native os, mdns/netbios names). */
+void mm_devices_on_event(struct mm_devices *d, const json_t *ev);
+
+/* Read access for detectors: the device's current record as JSON (the same
+ * object the "device" event carries), or NULL. Borrowed reference. */
+const json_t *mm_devices_find_mac(const struct mm_devices *d, const uint8_t mac[6]);
+const json_t *mm_devices_find_ip(const struct mm_devices *d, const struct mm_addr *a);
+
+#endif

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The flow table: bidirectional 5-tuple flows with idle and active timeouts,
+ * per-direction counters and TCP flags, Community ID v1, bounded memory with
+ * eviction of the oldest idle flows, a "flow" EVE record on expiry, and the
+ * per-direction TCP reassembly buffers the application decoders read. */
+#ifndef MM_SENSOR_FLOW_H
+#define MM_SENSOR_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "core/net.h"
+#include "sensor/packet.h"
+
+struct mm_app_decoder;
+
+struct mm_flow_dir {
+    uint64_t pkts, bytes;
+    uint8_t tcp_flags;       /* OR of all flags seen in this direction */
+    uint32_t next_seq;       /* reassembly: next expected sequence number */
+    bool seq_known;
+    uint8_t *buf;            /* in-order bytes not yet consumed by the decoder */
+    uint32_t buf_len, buf_cap;
+    bool gap;                /* data lost (hole, cap reached): decoder stops */
+};
+
+struct mm_flow {
+    uint64_t id;             /* EVE flow_id */
+    struct mm_addr src, dst; /* initiator and responder */
+    uint16_t sport, dport;
+    uint8_t proto;           /* IPPROTO_* */
+    char community_id[64];
+    struct timeval start, last;
+    struct mm_flow_dir dir[2]; /* 0: initiator->responder, 1: reverse */
+    uint8_t src_mac[6], dst_mac[6];
+    bool has_mac;
+    const struct mm_app_decoder *app; /* NULL until probed */
+    bool app_probed;
+    void *app_state;
+    uint32_t detector_flags; /* bits a detector may set (e.g. "already alerted") */
+    /* table bookkeeping (flow.c) */
+    struct mm_flow *hnext, *lru_prev, *lru_next;
+    uint32_t hash;
+};
+
+const char *mm_flow_proto_name(uint8_t proto); /* "TCP", "UDP", "ICMP", "IPv6-ICMP", ... */
+
+#endif

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Threat intelligence: indicator sets loaded from feed files (format found by
+ * content sniffing) and matched against traffic. IPs by longest prefix;
+ * domains exactly and by parent domain, bounded by the registrable domain
+ * (libpsl) so a listed public suffix never matches everything; URLs; JA3/JA4
+ * and certificate SHA-1 fingerprints. A loaded set is immutable and may be
+ * read from any thread; reloads build a new set and swap it. */
+#ifndef MM_SENSOR_INTEL_H
+#define MM_SENSOR_INTEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/net.h"
+
+struct mm_intel;
+
+/* What matched: strings owned by the intel set (valid while it lives). */
+struct mm_intel_hit {
+    const char *type;      /* "ip", "domain", "url", "ja3", "ja4", "sha1" */
+    const char *indicator; /* the listed value (a parent domain, a CIDR, ...) */
+    const char *family;    /* malware family or list name ("emotet"), may be "" */
+    const char *reference; /* URL or note from the feed, may be "" */
+    const char *source;    /* file the indicator came from */
+};
+
+/* Per-file load summary; malformed lines are counted and reported, never fatal. */
+struct mm_intel_file_report {
+    char path[512];
+    char format[32];       /* sniffed format name */
+    size_t loaded, malformed;
+    int first_bad_line;    /* 0: none */
+    char first_bad_reason[128];
+};
+
+int mm_intel_new(struct mm_intel **out);
+/* Loads a file, or every regular file in a directory (sorted, recursive).
+ * Appends a report per file to *reports (realloc'd array, count in *nreports;
+ * pass NULL to skip). Fails only on I/O errors or ENOMEM. */
+int mm_intel_load(struct mm_intel *in, const char *path, struct mm_intel_file_report **reports,
+                  size_t *nreports);
+/* Finishes loading (sorts, builds lookup structures). Call once, before matching. */
+int mm_intel_seal(struct mm_intel *in);
+void mm_intel_free(struct mm_intel *in);
+size_t mm_intel_count(const struct mm_intel *in);
+
+/* port 0 means "any"; feeds listing ip:port match that port only. */
+bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
+                       struct mm_intel_hit *hit);
+bool mm_intel_match_domain(const struct mm_intel *in, const char *name, struct mm_intel_hit *hit);
+/* host and path as seen in HTTP ("Host" and request URI). */
+bool mm_intel_match_url(const struct mm_intel *in, const char *host, const char *uri,
+                        struct mm_intel_hit *hit);
+/* kind: "ja3", "ja4" or "sha1"; hex in any case. */
+bool mm_intel_match_hash(const struct mm_intel *in, const char *kind, const char *hex,
+                         struct mm_intel_hit *hit);
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The sensor as seen by decoders, detectors, the device inventory and the
+ * outputs: configuration, the home network, and the one way events leave a
+ * component (mm_sensor_emit), so every event reaches detectors, the device
+ * inventory and the outputs (EVE file, spool) in the same order. */
+#ifndef MM_SENSOR_SENSOR_H
+#define MM_SENSOR_SENSOR_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "core/eve.h"
+#include "core/ini.h"
+#include "core/net.h"
+#include "sensor/packet.h"
+
+struct mm_sensor;
+struct mm_intel;
+struct mm_devices;
+struct mm_flow;
+
+struct mm_sensor_config {
+    struct mm_cidr *home_net; /* --home-net / [sensor] home_net, default MM_DEFAULT_HOME_NET */
+    size_t home_net_count;
+    bool personal_devices_allowed; /* [policy] personal_devices = yes|no (default no) */
+    const struct mm_ini *ini; /* whole config; detector settings in [detect.NAME] */
+    const char *state_dir;    /* --state, NULL when none */
+};
+
+/* Sends an event into the pipeline (reference stolen): detectors' on_event
+ * (not for "alert" events), the device inventory, then the outputs. Events
+ * emitted while handling an event are queued and handled after it, in order. */
+void mm_sensor_emit(struct mm_sensor *s, json_t *ev);
+
+/* Raises an alert about packet p (header fields from p and its flow). */
+void mm_sensor_alert_packet(struct mm_sensor *s, const struct mm_packet *p,
+                            const struct mm_eve_alert *a);
+
+/* Raises an alert about the event ev (copies timestamp, flow_id, addresses,
+ * ports, proto, community_id, pcap_cnt from ev). */
+void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct mm_eve_alert *a);
+
+/* Raises an alert with no packet behind it (device-level, periodic). */
+void mm_sensor_alert_at(struct mm_sensor *s, const struct timeval *ts, const struct mm_addr *src,
+                        const struct mm_addr *dst, const struct mm_eve_alert *a);
+
+const struct mm_sensor_config *mm_sensor_config(const struct mm_sensor *s);
+bool mm_sensor_is_home(const struct mm_sensor *s, const struct mm_addr *a);
+/* The current intel set (replaced on SIGHUP between packets; do not keep the
+ * pointer across packets). */
+const struct mm_intel *mm_sensor_intel(const struct mm_sensor *s);
+struct mm_devices *mm_sensor_devices(struct mm_sensor *s);
+/* Time of the packet being processed (capture time, not wall clock). */
+const struct timeval *mm_sensor_now(const struct mm_sensor *s);
+
+#endif
