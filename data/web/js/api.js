@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+// api: every call to /api/v1. Keeps the signed-in person (GET /api/v1/me) and
+// its CSRF token, and sends that token in X-CSRF-Token on every state-changing
+// request. Errors become ApiError with the HTTP status and the server's
+// {"error","message"} so pages can show the server's own explanation.
+let me = null;
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code || 'HTTP ' + status);
+    this.status = status;
+    this.code = code || '';
+  }
+}
+
+export function currentMe() {
+  return me;
+}
+
+export function setMe(m) {
+  me = m;
+}
+
+export function isVendor() {
+  return !!me && (me.user.role === 'admin' || me.user.role === 'analyst');
+}
+
+// May change alert status: vendor users and SME owners (staff only read).
+export function canTriage() {
+  return !!me && ['admin', 'analyst', 'owner'].includes(me.user.role);
+}
+
+export function canManage() {
+  return !!me && ['admin', 'owner'].includes(me.user.role);
+}
+
+function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? '?' + s : '';
+}
+
+export async function call(method, path, body, params) {
+  const headers = { Accept: 'application/json' };
+  const opts = { method, headers, credentials: 'same-origin' };
+  if (method !== 'GET' && method !== 'HEAD') {
+    if (me && me.csrf_token) headers['X-CSRF-Token'] = me.csrf_token;
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+  }
+  const res = await fetch('/api/v1' + path + query(params), opts);
+  if (res.status === 204) return null;
+  let data = null;
+  const type = res.headers.get('Content-Type') || '';
+  if (type.includes('json')) {
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    throw new ApiError(res.status, data && data.error, data && data.message);
+  }
+  return data;
+}
+
+export const get = (path, params) => call('GET', path, undefined, params);
+export const post = (path, body) => call('POST', path, body === undefined ? {} : body);
+export const patch = (path, body) => call('PATCH', path, body);
+
+export async function loadMe() {
+  try {
+    me = await get('/me');
+  } catch (e) {
+    if (e.status === 401) me = null;
+    else throw e;
+  }
+  return me;
+}
+
+export async function login(email, password) {
+  await call('POST', '/login', { email, password });
+  return loadMe();
+}
+
+export async function logout() {
+  try {
+    await call('POST', '/logout');
+  } finally {
+    me = null;
+  }
+}
+
+// A feature another part of the centre may not have yet: resolves to
+// {missing: true} on 404/405/501 for the route itself instead of throwing.
+export async function optional(promise) {
+  try {
+    return { data: await promise, missing: false };
+  } catch (e) {
+    if (e instanceof ApiError && [404, 405, 501].includes(e.status) && e.code !== 'not_found_id') {
+      return { data: null, missing: true, error: e };
+    }
+    throw e;
+  }
+}
+
+// Walks a paginated list up to max items.
+export async function listAll(path, params, max) {
+  const items = [];
+  let cursor;
+  const limit = 200;
+  do {
+    const page = await get(path, { ...params, limit, cursor });
+    items.push(...(page.items || []));
+    cursor = page.next;
+  } while (cursor && items.length < (max || 1000));
+  return { items, more: !!cursor };
+}

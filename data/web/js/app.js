@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: Apache-2.0
+// app: boots the UI (who is signed in, which language), draws the header
+// navigation and the language switcher, and routes #/hash addresses to the
+// page modules under pages/. Pages get (main, ctx) and draw into <main>.
+import * as api from './api.js';
+import { h, clear } from './dom.js';
+import { t, lang, loadLang, chooseLang, rememberLang, normalise } from './i18n.js';
+import * as loginPage from './pages/login.js';
+import * as dashboardPage from './pages/dashboard.js';
+import * as alertsPage from './pages/alerts.js';
+import * as alertPage from './pages/alert.js';
+import * as ticketsPage from './pages/tickets.js';
+import * as incidentsPage from './pages/incidents.js';
+import * as settingsPage from './pages/settings.js';
+
+// [pattern, page module, nav key]; the first match wins.
+const ROUTES = [
+  [/^\/login$/, loginPage, null],
+  [/^\/$/, dashboardPage, 'dashboard'],
+  [/^\/alerts$/, alertsPage, 'alerts'],
+  [/^\/alerts\/(\d+)$/, alertPage, 'alerts'],
+  [/^\/tickets(?:\/(new|\d+))?$/, ticketsPage, 'tickets'],
+  [/^\/incidents(?:\/(\d+))?$/, incidentsPage, 'incidents'],
+  [/^\/settings$/, settingsPage, 'settings'],
+];
+const NAV = ['dashboard', 'alerts', 'tickets', 'incidents', 'settings'];
+const NAV_HREF = { dashboard: '#/', alerts: '#/alerts', tickets: '#/tickets', incidents: '#/incidents', settings: '#/settings' };
+
+let flashTimer = null;
+
+// Shows a message in the live region (read out by screen readers).
+export function flash(message, kind) {
+  const el = document.getElementById('flash');
+  clear(el);
+  el.className = 'flash' + (kind ? ' flash-' + kind : '');
+  if (message) el.append(h('p', {}, message));
+  clearTimeout(flashTimer);
+  if (message && kind !== 'error') flashTimer = setTimeout(() => clear(el), 8000);
+}
+
+export function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '') || '/';
+  const [path, qs] = raw.split('?');
+  return { path: path || '/', query: new URLSearchParams(qs || '') };
+}
+
+function drawChrome(active) {
+  const me = api.currentMe();
+  document.getElementById('skip-link').textContent = t('nav.skip');
+  document.getElementById('lang-label').textContent = t('nav.language');
+  document.getElementById('brand-name').textContent = t('app.name');
+  document.getElementById('foot-text').textContent = t('app.footer');
+  document.getElementById('lang-switch').value = lang();
+  const nav = clear(document.getElementById('nav'));
+  nav.setAttribute('aria-label', t('nav.label'));
+  const logout = document.getElementById('logout');
+  const who = document.getElementById('who');
+  if (!me) {
+    logout.hidden = true;
+    who.textContent = '';
+    return;
+  }
+  const ul = h('ul', {});
+  for (const key of NAV) {
+    const a = h('a', { href: NAV_HREF[key] }, t('nav.' + key));
+    if (key === active) a.setAttribute('aria-current', 'page');
+    ul.append(h('li', {}, a));
+  }
+  nav.append(ul);
+  logout.hidden = false;
+  logout.textContent = t('nav.logout');
+  const place = me.tenant && me.tenant.id !== 0 ? me.tenant.name : t('role.vendor');
+  who.textContent = t('nav.signed_in', { email: me.user.email, place, role: t('role.' + me.user.role) });
+}
+
+let routing = 0;
+export async function route() {
+  const seq = ++routing;
+  const { path, query } = parseHash();
+  const main = document.getElementById('main');
+  let match = null;
+  for (const [re, page, nav] of ROUTES) {
+    const m = path.match(re);
+    if (m) {
+      match = { page, nav, params: m.slice(1) };
+      break;
+    }
+  }
+  if (!api.currentMe() && (!match || match.page !== loginPage)) {
+    const next = encodeURIComponent(location.hash || '#/');
+    location.replace('#/login?next=' + next);
+    return;
+  }
+  if (api.currentMe() && match && match.page === loginPage) {
+    location.replace('#/');
+    return;
+  }
+  drawChrome(match && match.nav);
+  clear(main);
+  if (!match) {
+    main.append(h('h1', {}, t('error.not_found_title')), h('p', {}, t('error.not_found_page')));
+    focusHeading(main);
+    return;
+  }
+  main.append(h('p', { class: 'loading' }, t('common.loading')));
+  try {
+    const frag = h('div', { class: 'page' });
+    await match.page.render(frag, { params: match.params, query, go, flash, route });
+    if (seq !== routing) return; // the person navigated on meanwhile
+    clear(main).append(frag);
+  } catch (e) {
+    if (seq !== routing) return;
+    if (e instanceof api.ApiError && e.status === 401) {
+      api.setMe(null);
+      location.replace('#/login');
+      return;
+    }
+    clear(main).append(
+      h('h1', {}, e.status === 404 ? t('error.not_found_title') : t('error.title')),
+      h('p', { class: 'error-text' }, e.status === 404 ? t('error.not_found_item') : t('error.load_failed', { detail: e.message })),
+      h('p', {}, h('a', { href: '#/' }, t('nav.back_dashboard'))),
+    );
+  }
+  const title = main.querySelector('h1');
+  document.title = (title ? title.textContent + ' — ' : '') + t('app.name');
+  focusHeading(main);
+}
+
+// Moves focus to the page heading so keyboard and screen-reader users land
+// at the start of the new page; not on the first load of the login form.
+function focusHeading(main) {
+  const auto = main.querySelector('[autofocus]');
+  if (auto) {
+    auto.focus();
+    return;
+  }
+  const h1 = main.querySelector('h1');
+  if (h1) {
+    h1.setAttribute('tabindex', '-1');
+    h1.focus({ preventScroll: false });
+  }
+}
+
+async function switchLang(code) {
+  rememberLang(code);
+  await loadLang(code);
+  const me = api.currentMe();
+  if (me && me.user.lang !== code) {
+    // Save it on the account too, when the centre offers that; the browser's
+    // choice above already holds either way.
+    try {
+      await api.patch('/me', { lang: code });
+      me.user.lang = code;
+    } catch {
+      /* not offered by this centre: keep the browser's choice */
+    }
+  }
+  flash(t('lang.changed'), 'ok');
+  await route();
+}
+
+async function boot() {
+  let me = null;
+  try {
+    me = await api.loadMe();
+  } catch {
+    me = null;
+  }
+  await loadLang(chooseLang(me && (me.user.lang || (me.tenant && me.tenant.lang))));
+  document.getElementById('lang-switch').addEventListener('change', (ev) => {
+    const code = normalise(ev.target.value);
+    if (code) switchLang(code);
+  });
+  document.getElementById('logout').addEventListener('click', async () => {
+    try {
+      await api.logout();
+    } catch {
+      /* the session is gone either way */
+    }
+    flash(t('login.signed_out'), 'ok');
+    location.hash = '#/login';
+  });
+  window.addEventListener('hashchange', route);
+  await route();
+  document.body.classList.add('ready');
+}
+
+boot();

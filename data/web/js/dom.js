@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// dom: the only way pages build markup. h() creates elements and puts every
+// string in as a text node (never innerHTML), so text from the server, the
+// sensors or an attacker's packet is always shown as text. Also small
+// formatting helpers shared by the pages.
+import { t, lang, pick } from './i18n.js';
+
+// h('p', {class: 'x', onclick: fn}, 'text', child, [more]) -> HTMLElement.
+// Attributes starting with "on" become listeners; booleans toggle the attribute.
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function clear(el) {
+  while (el.firstChild) el.firstChild.remove();
+  return el;
+}
+
+// A labelled form field: returns {wrap, input}. kind: 'input' | 'select' | 'textarea'.
+let fieldSeq = 0;
+export function field(label, kind, attrs, options) {
+  const id = attrs && attrs.id ? attrs.id : 'f' + ++fieldSeq;
+  const input = h(kind, { ...attrs, id });
+  if (kind === 'select') {
+    for (const [value, text] of options || []) input.append(h('option', { value }, text));
+  }
+  const wrap = h('div', { class: 'field' }, h('label', { for: id }, label), input);
+  return { wrap, input };
+}
+
+// Dates: RFC 3339 from the API, shown in the reader's language and local time.
+export function fmtTime(s) {
+  if (!s) return t('common.never');
+  const d = new Date(s);
+  if (Number.isNaN(d.getTime())) return String(s);
+  return d.toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB', {
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+  });
+}
+
+export function severityBadge(sev) {
+  const n = Number(sev) >= 1 && Number(sev) <= 4 ? Number(sev) : 4;
+  return h('span', { class: 'badge sev-' + n }, t('severity.' + n));
+}
+
+export function statusBadge(status) {
+  const known = ['new', 'acknowledged', 'escalated', 'closed'];
+  const s = known.includes(status) ? status : 'unknown';
+  return h('span', { class: 'badge st-' + s }, t('status.' + s));
+}
+
+// The alert's one-line message in the reader's language, else its signature.
+export function alertTitle(a) {
+  return pick(a.message) || a.signature || '#' + a.id;
+}
+
+export function link(href, text, attrs) {
+  return h('a', { href, ...attrs }, text);
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+// alert: one alert — the plain-language explanation (what happened, what to
+// do now, which threat), the facts (count, first/last seen, device,
+// addresses), the evidence (latest raw events, shown as text), and the status
+// actions: acknowledge, escalate (vendor), close with a reason.
+import * as api from '../api.js';
+import { h, field, fmtTime, severityBadge, statusBadge, alertTitle } from '../dom.js';
+import { t } from '../i18n.js';
+import { explanationBlock } from './dashboard.js';
+
+function facts(a, tenantName) {
+  const rows = [
+    [t('alert.status'), statusBadge(a.status)],
+    [t('alert.severity'), severityBadge(a.severity)],
+    tenantName ? [t('common.tenant'), tenantName] : null,
+    [t('alert.count'), String(a.count ?? 1)],
+    [t('alert.first_seen'), fmtTime(a.first_seen)],
+    [t('alert.last_seen'), fmtTime(a.last_seen)],
+    [t('alert.device'), a.device || '—'],
+    [t('alert.src'), a.src_ip || '—'],
+    [t('alert.dest'), a.dest_ip || '—'],
+    [t('alert.signature'), a.signature || '—'],
+    [t('alert.signature_id'), String(a.signature_id ?? '—')],
+    [t('alert.category'), a.category || '—'],
+    a.detector ? [t('alert.detector'), a.detector] : null,
+    a.close_reason ? [t('alert.close_reason'), a.close_reason] : null,
+    a.incident_id ? [t('alert.incident'), h('a', { href: '#/incidents/' + a.incident_id }, t('incident.number', { id: a.incident_id }))] : null,
+  ].filter(Boolean);
+  return h('dl', { class: 'facts', id: 'alert-facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}
+
+function evidence(events) {
+  if (!events || !events.length) return h('p', { class: 'empty' }, t('alert.no_events'));
+  return h('ol', { class: 'evidence' }, events.map((e) => {
+    const ev = typeof e === 'string' ? safeParse(e) : e;
+    const summary = [ev.timestamp ? fmtTime(ev.timestamp) : '', [ev.src_ip, ev.src_port].filter((x) => x !== undefined).join(':'), '→', [ev.dest_ip, ev.dest_port].filter((x) => x !== undefined).join(':'), ev.proto || ''].join(' ');
+    return h('li', {}, h('details', {}, h('summary', {}, summary), h('pre', { class: 'raw' }, JSON.stringify(ev, null, 2))));
+  }));
+}
+
+function safeParse(s) {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return { raw: s };
+  }
+}
+
+function actions(a, ctx) {
+  if (!api.canTriage()) return h('p', { class: 'hint' }, t('alert.read_only'));
+  const box = h('section', { class: 'card actions-card', 'aria-labelledby': 'act-h' }, h('h2', { id: 'act-h' }, t('alert.actions')));
+  const run = async (path, body, done) => {
+    try {
+      await api.post('/alerts/' + a.id + '/' + path, body);
+      await ctx.route();
+      ctx.flash(done, 'ok');
+    } catch (e) {
+      const msg = e.status === 409 ? t('alert.invalid_transition') : t('error.action_failed', { detail: e.message });
+      ctx.flash(msg, 'error');
+    }
+  };
+  if (a.status === 'new') {
+    const b = h('button', { type: 'button', id: 'act-ack', class: 'primary' }, t('alert.acknowledge'));
+    b.addEventListener('click', () => run('acknowledge', undefined, t('alert.acknowledged_done')));
+    box.append(h('p', { class: 'hint' }, t('alert.ack_help')), h('div', { class: 'actions' }, b));
+  }
+  if (api.isVendor() && (a.status === 'new' || a.status === 'acknowledged')) {
+    const b = h('button', { type: 'button', id: 'act-escalate' }, t('alert.escalate'));
+    b.addEventListener('click', () => run('escalate', {}, t('alert.escalated_done')));
+    box.append(h('p', { class: 'hint' }, t('alert.escalate_help')), h('div', { class: 'actions' }, b));
+  }
+  if (a.status !== 'closed') {
+    const reason = field(t('alert.reason'), 'textarea', { name: 'reason', id: 'close-reason', rows: 2, maxlength: 1000, required: true, 'aria-describedby': 'close-help' });
+    const b = h('button', { type: 'submit', id: 'act-close' }, t('alert.close'));
+    const form = h('form', { class: 'close-form' }, h('p', { class: 'hint', id: 'close-help' }, t('alert.close_help')), reason.wrap, h('div', { class: 'actions' }, b));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const r = reason.input.value.trim();
+      if (!r) {
+        ctx.flash(t('alert.reason_required'), 'error');
+        reason.input.setAttribute('aria-invalid', 'true');
+        reason.input.focus();
+        return;
+      }
+      run('close', { reason: r }, t('alert.closed_done'));
+    });
+    box.append(form);
+  } else {
+    box.append(h('p', {}, t('alert.is_closed')));
+  }
+  return box;
+}
+
+export async function render(main, ctx) {
+  const id = ctx.params[0];
+  const a = await api.get('/alerts/' + id);
+  let tenantName = null;
+  if (api.isVendor()) {
+    try {
+      tenantName = (await api.get('/tenants/' + a.tenant_id)).name;
+    } catch {
+      tenantName = '#' + a.tenant_id;
+    }
+  }
+  main.append(
+    h('p', { class: 'crumbs' }, h('a', { href: '#/alerts' }, t('alerts.back'))),
+    h('h1', { id: 'alert-title' }, alertTitle(a)),
+    h('section', { class: 'card explain-card sev-border-' + a.severity, 'aria-labelledby': 'ex-h' },
+      h('h2', { id: 'ex-h' }, t('alert.explanation')),
+      explanationBlock(a.explanation) || h('p', {}, alertTitle(a))),
+    h('div', { class: 'two-col' },
+      h('section', { 'aria-labelledby': 'facts-h' }, h('h2', { id: 'facts-h' }, t('alert.details')), facts(a, tenantName)),
+      actions(a, ctx)),
+    h('section', { 'aria-labelledby': 'ev-h' },
+      h('h2', { id: 'ev-h' }, t('alert.evidence')),
+      h('p', { class: 'hint' }, t('alert.evidence_help')),
+      evidence(a.events)),
+  );
+}

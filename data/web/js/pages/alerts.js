@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+// alerts: the alert list with filters (status, severity, SME for vendor
+// users, free-text search) kept in the address (#/alerts?status=new...), so
+// a filtered view can be bookmarked; bulk acknowledge/close with a reason;
+// "show more" follows the API's cursor.
+import * as api from '../api.js';
+import { h, field, fmtTime, severityBadge, statusBadge, alertTitle, clear } from '../dom.js';
+import { t } from '../i18n.js';
+
+const FILTERS = ['status', 'severity', 'tenant', 'q'];
+
+function filterForm(query, tenants, ctx) {
+  const status = field(t('alerts.filter_status'), 'select', { name: 'status' },
+    [['', t('alerts.any')], ['new', t('status.new')], ['acknowledged', t('status.acknowledged')], ['escalated', t('status.escalated')], ['closed', t('status.closed')]]);
+  const severity = field(t('alerts.filter_severity'), 'select', { name: 'severity' },
+    [['', t('alerts.any')], ['1', t('severity.1')], ['2', t('severity.2')], ['3', t('severity.3')], ['4', t('severity.4')]]);
+  const q = field(t('alerts.filter_search'), 'input', { name: 'q', type: 'search', maxlength: 200 });
+  const parts = [status, severity];
+  let tenant = null;
+  if (tenants) {
+    tenant = field(t('alerts.filter_tenant'), 'select', { name: 'tenant' },
+      [['', t('alerts.all_tenants')], ...tenants.filter((x) => x.id !== 0).map((x) => [String(x.id), x.name])]);
+    parts.push(tenant);
+  }
+  parts.push(q);
+  for (const p of parts) p.input.value = query.get(p.input.name) || '';
+  const form = h('form', { class: 'filters', role: 'search', 'aria-label': t('alerts.filters') },
+    parts.map((p) => p.wrap),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary' }, t('alerts.apply')),
+      h('a', { href: '#/alerts', class: 'button secondary' }, t('alerts.reset'))));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const next = new URLSearchParams();
+    for (const p of parts) if (p.input.value.trim()) next.set(p.input.name, p.input.value.trim());
+    const s = next.toString();
+    ctx.go('#/alerts' + (s ? '?' + s : ''));
+  });
+  return form;
+}
+
+function row(a, names, selectable) {
+  const check = selectable ? h('input', { type: 'checkbox', class: 'pick', value: String(a.id), 'aria-label': t('alerts.select_one', { id: a.id }) }) : null;
+  return h('tr', { dataset: { id: a.id, status: a.status } },
+    selectable ? h('td', {}, check) : null,
+    h('td', {}, severityBadge(a.severity)),
+    h('th', { scope: 'row' }, h('a', { href: '#/alerts/' + a.id }, alertTitle(a)), h('div', { class: 'muted small' }, a.signature || '')),
+    names ? h('td', {}, names.get(a.tenant_id) || '#' + a.tenant_id) : null,
+    h('td', {}, a.device || a.src_ip || ''),
+    h('td', { class: 'num' }, String(a.count ?? 1)),
+    h('td', {}, fmtTime(a.last_seen)),
+    h('td', {}, statusBadge(a.status)));
+}
+
+export async function render(main, ctx) {
+  const vendor = api.isVendor();
+  const selectable = api.canTriage();
+  const params = {};
+  for (const k of FILTERS) if (ctx.query.get(k)) params[k] = ctx.query.get(k);
+  const [tenants, first] = await Promise.all([
+    vendor ? api.listAll('/tenants', {}, 2000) : Promise.resolve(null),
+    api.get('/alerts', { ...params, limit: 50 }),
+  ]);
+  const names = tenants ? new Map(tenants.items.map((x) => [x.id, x.name])) : null;
+  let cursor = first.next;
+
+  const tbody = h('tbody', {}, first.items.map((a) => row(a, names, selectable)));
+  const selectAll = selectable ? h('input', { type: 'checkbox', id: 'select-all', 'aria-label': t('alerts.select_all') }) : null;
+  const head = [selectable ? h('th', { scope: 'col' }, selectAll) : null, t('alerts.col_severity'), t('alerts.col_alert'), names ? t('common.tenant') : null, t('alerts.col_device'), t('alerts.col_count'), t('alerts.col_last_seen'), t('alerts.col_status')]
+    .filter((x) => x !== null).map((x) => (x instanceof Node ? x : h('th', { scope: 'col' }, x)));
+  const table = h('table', { class: 'grid', id: 'alert-table' },
+    h('caption', { class: 'visually-hidden' }, t('alerts.title')),
+    h('thead', {}, h('tr', {}, head)), tbody);
+  const countLine = h('p', { class: 'muted', id: 'alert-count', 'aria-live': 'polite' });
+  const updateCount = () => {
+    countLine.textContent = t(cursor ? 'alerts.shown_more' : 'alerts.shown', { n: tbody.rows.length });
+  };
+  updateCount();
+
+  const more = h('button', { type: 'button', class: 'secondary', hidden: !cursor }, t('alerts.more'));
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const page = await api.get('/alerts', { ...params, limit: 50, cursor });
+      for (const a of page.items) tbody.append(row(a, names, selectable));
+      cursor = page.next;
+      more.hidden = !cursor;
+      updateCount();
+    } catch (e) {
+      ctx.flash(t('error.load_failed', { detail: e.message }), 'error');
+    } finally {
+      more.disabled = false;
+    }
+  });
+
+  main.append(h('h1', {}, t('alerts.title')), h('p', { class: 'lead' }, t('alerts.intro')), filterForm(ctx.query, tenants && tenants.items, ctx));
+  if (selectable) {
+    selectAll.addEventListener('change', () => {
+      for (const c of tbody.querySelectorAll('input.pick')) c.checked = selectAll.checked;
+    });
+    main.append(bulkBar(tbody, ctx));
+  }
+  main.append(first.items.length ? h('div', { class: 'table-wrap' }, table) : h('p', { class: 'empty' }, t('alerts.none')), countLine, more);
+}
+
+// The bar above the table: act on every ticked alert at once.
+function bulkBar(tbody, ctx) {
+  const reason = field(t('alerts.bulk_reason'), 'input', { name: 'reason', maxlength: 500, id: 'bulk-reason' });
+  const ack = h('button', { type: 'button', id: 'bulk-ack' }, t('alerts.bulk_ack'));
+  const close = h('button', { type: 'button', id: 'bulk-close' }, t('alerts.bulk_close'));
+  const bar = h('form', { class: 'bulk', 'aria-label': t('alerts.bulk_label') },
+    h('span', { class: 'bulk-title' }, t('alerts.bulk_label')), reason.wrap, h('div', { class: 'actions' }, ack, close));
+  bar.addEventListener('submit', (ev) => ev.preventDefault());
+  const act = async (action) => {
+    const ids = [...tbody.querySelectorAll('input.pick:checked')].map((c) => Number(c.value));
+    if (!ids.length) {
+      ctx.flash(t('alerts.bulk_none'), 'error');
+      return;
+    }
+    const body = { ids, action };
+    if (action === 'close') {
+      if (!reason.input.value.trim()) {
+        ctx.flash(t('alert.reason_required'), 'error');
+        reason.input.focus();
+        return;
+      }
+      body.reason = reason.input.value.trim();
+    }
+    try {
+      const r = await api.post('/alerts/bulk', body);
+      const failed = (r && r.failed) || [];
+      await ctx.route();
+      ctx.flash(t('alerts.bulk_done', { n: r ? r.updated : ids.length }) + (failed.length ? ' ' + t('alerts.bulk_failed', { n: failed.length }) : ''), failed.length ? 'error' : 'ok');
+    } catch (e) {
+      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+    }
+  };
+  ack.addEventListener('click', () => act('acknowledge'));
+  close.addEventListener('click', () => act('close'));
+  return bar;
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: Apache-2.0
+// dashboard: the first page after sign-in. Vendor users see every SME with
+// its open alerts and incidents and the health of each sensor (last seen,
+// backlog, silent warning). SME users see their own open alerts explained in
+// plain words (what happened, what to do now, which threat), their
+// consultation tickets and incidents.
+import * as api from '../api.js';
+import { h, fmtTime, severityBadge, statusBadge, alertTitle } from '../dom.js';
+import { t, pick } from '../i18n.js';
+
+const OPEN_ALERT = ['new', 'acknowledged'];
+const CLOSED_INCIDENT = ['closed', 'resolved'];
+
+async function openAlerts(params) {
+  const lists = await Promise.all(OPEN_ALERT.map((status) => api.listAll('/alerts', { ...params, status }, 1000)));
+  return { items: lists.flatMap((l) => l.items), more: lists.some((l) => l.more) };
+}
+
+function countBy(items, key) {
+  const m = new Map();
+  for (const it of items) m.set(it[key], (m.get(it[key]) || 0) + 1);
+  return m;
+}
+
+function stat(label, value, note, cls) {
+  return h('div', { class: 'stat ' + (cls || '') }, h('span', { class: 'stat-value' }, String(value)), h('span', { class: 'stat-label' }, label), note ? h('span', { class: 'stat-note' }, note) : null);
+}
+
+export function sensorState(s) {
+  if (s.silent) return h('span', { class: 'badge sev-1' }, t('sensor.silent'));
+  if (!s.last_seen) return h('span', { class: 'badge st-unknown' }, t('sensor.never'));
+  return h('span', { class: 'badge ok' }, t('sensor.ok'));
+}
+
+export function sensorTable(sensors, tenantNames) {
+  const head = [t('sensor.name'), tenantNames ? t('common.tenant') : null, t('sensor.last_seen'), t('sensor.rate'), t('sensor.backlog'), t('sensor.drops'), t('sensor.state')].filter(Boolean);
+  return h('table', { class: 'grid' },
+    h('caption', { class: 'visually-hidden' }, t('sensor.caption')),
+    h('thead', {}, h('tr', {}, head.map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, sensors.map((s) => h('tr', { class: s.silent ? 'row-warn' : '' },
+      h('th', { scope: 'row' }, s.name || '#' + s.id),
+      tenantNames ? h('td', {}, tenantNames.get(s.tenant_id) || '#' + s.tenant_id) : null,
+      h('td', {}, fmtTime(s.last_seen)),
+      h('td', { class: 'num' }, String(s.event_rate_per_min ?? 0)),
+      h('td', { class: 'num' }, String(s.spool_backlog ?? 0)),
+      h('td', { class: 'num' }, String(s.drops ?? 0)),
+      h('td', {}, sensorState(s))))));
+}
+
+async function vendorDashboard(main) {
+  const [tenants, alerts, sensors, incidents] = await Promise.all([
+    api.listAll('/tenants', {}, 2000),
+    openAlerts({}),
+    api.listAll('/sensors', {}, 2000),
+    api.optional(api.listAll('/incidents', {}, 2000)),
+  ]);
+  const smes = tenants.items.filter((x) => x.id !== 0);
+  const names = new Map(tenants.items.map((x) => [x.id, x.name]));
+  const alertsBy = countBy(alerts.items, 'tenant_id');
+  const highBy = countBy(alerts.items.filter((a) => Number(a.severity) <= 2), 'tenant_id');
+  const openInc = incidents.missing ? [] : incidents.data.items.filter((i) => !CLOSED_INCIDENT.includes(i.status));
+  const incBy = countBy(openInc, 'tenant_id');
+  const sensorsBy = countBy(sensors.items, 'tenant_id');
+  const silentBy = countBy(sensors.items.filter((s) => s.silent), 'tenant_id');
+  const silent = sensors.items.filter((s) => s.silent).length;
+  const plus = alerts.more ? '+' : '';
+
+  main.append(
+    h('h1', {}, t('dash.vendor_title')),
+    h('section', { class: 'stats', 'aria-label': t('dash.summary') },
+      stat(t('dash.smes'), smes.length),
+      stat(t('dash.open_alerts'), alerts.items.length + plus, null, alerts.items.length ? 'warn' : ''),
+      stat(t('dash.open_incidents'), incidents.missing ? '—' : openInc.length, incidents.missing ? t('common.not_available') : null),
+      stat(t('dash.silent_sensors'), silent, null, silent ? 'danger' : '')),
+    h('section', { 'aria-labelledby': 'smes-h' },
+      h('h2', { id: 'smes-h' }, t('dash.smes_title')),
+      smes.length === 0 ? h('p', { class: 'empty' }, t('dash.no_smes')) :
+        h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'sme-table' },
+          h('caption', { class: 'visually-hidden' }, t('dash.smes_title')),
+          h('thead', {}, h('tr', {}, [t('common.tenant'), t('dash.open_alerts'), t('dash.high_alerts'), t('dash.open_incidents'), t('dash.sensors')].map((x) => h('th', { scope: 'col' }, x)))),
+          h('tbody', {}, smes.map((s) => h('tr', { dataset: { tenant: s.id } },
+            h('th', { scope: 'row' }, h('a', { href: '#/alerts?tenant=' + s.id }, s.name)),
+            h('td', { class: 'num' }, String(alertsBy.get(s.id) || 0)),
+            h('td', { class: 'num' + (highBy.get(s.id) ? ' danger-text' : '') }, String(highBy.get(s.id) || 0)),
+            h('td', { class: 'num' }, incidents.missing ? '—' : String(incBy.get(s.id) || 0)),
+            h('td', {}, String(sensorsBy.get(s.id) || 0), silentBy.get(s.id) ? [' ', h('span', { class: 'badge sev-1' }, t('dash.n_silent', { n: silentBy.get(s.id) }))] : null)))))),
+    ),
+    h('section', { 'aria-labelledby': 'sensors-h' },
+      h('h2', { id: 'sensors-h' }, t('dash.sensor_health')),
+      sensors.items.length === 0 ? h('p', { class: 'empty' }, t('dash.no_sensors')) : h('div', { class: 'table-wrap' }, sensorTable(sensors.items, names))),
+    h('section', { 'aria-labelledby': 'recent-h' },
+      h('h2', { id: 'recent-h' }, t('dash.recent_alerts')),
+      recentList(alerts.items.slice(0, 10), names),
+      h('p', {}, h('a', { href: '#/alerts' }, t('dash.all_alerts')))),
+  );
+}
+
+function recentList(items, names) {
+  if (!items.length) return h('p', { class: 'empty' }, t('dash.no_open_alerts'));
+  const sorted = [...items].sort((a, b) => String(b.last_seen).localeCompare(String(a.last_seen)));
+  return h('ul', { class: 'alert-list' }, sorted.map((a) => h('li', {},
+    severityBadge(a.severity), ' ',
+    h('a', { href: '#/alerts/' + a.id }, alertTitle(a)), ' ',
+    names ? h('span', { class: 'muted' }, names.get(a.tenant_id) || '') : null, ' ',
+    h('span', { class: 'muted' }, fmtTime(a.last_seen)))));
+}
+
+// One open alert as a card with its plain-language explanation.
+export function explanationBlock(ex) {
+  if (!ex) return null;
+  const part = (key, obj) => (pick(obj) ? [h('dt', {}, t('alert.' + key)), h('dd', {}, pick(obj))] : null);
+  return h('dl', { class: 'explain' }, part('what', ex.what), part('now', ex.now), part('threat', ex.threat));
+}
+
+async function smeDashboard(main) {
+  const me = api.currentMe();
+  const [alerts, sensors, tickets, incidents] = await Promise.all([
+    openAlerts({}),
+    api.listAll('/sensors', {}, 200),
+    api.optional(api.get('/tickets', { limit: 10 })),
+    api.optional(api.get('/incidents', { limit: 10 })),
+  ]);
+  const sorted = [...alerts.items].sort((a, b) => (Number(a.severity) - Number(b.severity)) || String(b.last_seen).localeCompare(String(a.last_seen)));
+  const top = sorted.slice(0, 5);
+  const details = await Promise.all(top.map((a) => api.get('/alerts/' + a.id).catch(() => a)));
+  const silent = sensors.items.filter((s) => s.silent);
+
+  main.append(
+    h('h1', {}, t('dash.sme_title', { name: me.tenant ? me.tenant.name : '' })),
+    h('section', { class: 'summary ' + (alerts.items.length ? 'summary-warn' : 'summary-ok'), 'aria-label': t('dash.summary') },
+      h('p', { class: 'summary-text' }, alerts.items.length ? t('dash.sme_attention', { n: alerts.items.length }) : t('dash.sme_all_clear')),
+      silent.length ? h('p', { class: 'danger-text' }, t('dash.sme_silent')) : null,
+      h('p', {}, h('a', { class: 'button', href: '#/tickets/new' }, t('dash.consult')))),
+    h('section', { 'aria-labelledby': 'sme-alerts-h' },
+      h('h2', { id: 'sme-alerts-h' }, t('dash.your_alerts')),
+      details.length === 0 ? h('p', { class: 'empty' }, t('dash.no_open_alerts')) :
+        h('ul', { class: 'cards' }, details.map((a) => h('li', { class: 'card alert-card sev-border-' + a.severity },
+          h('h3', {}, severityBadge(a.severity), ' ', h('a', { href: '#/alerts/' + a.id }, alertTitle(a))),
+          h('p', { class: 'muted' }, t('alert.seen_summary', { n: a.count ?? 1, first: fmtTime(a.first_seen), last: fmtTime(a.last_seen) })),
+          explanationBlock(a.explanation)))),
+      alerts.items.length > top.length ? h('p', {}, h('a', { href: '#/alerts' }, t('dash.more_alerts', { n: alerts.items.length - top.length }))) : h('p', {}, h('a', { href: '#/alerts' }, t('dash.all_alerts')))),
+    h('section', { 'aria-labelledby': 'sme-tickets-h' },
+      h('h2', { id: 'sme-tickets-h' }, t('dash.your_tickets')),
+      tickets.missing ? h('p', { class: 'empty not-available' }, t('common.not_available_long')) :
+        simpleList(tickets.data.items, (x) => '#/tickets/' + x.id, (x) => x.subject || t('ticket.cat.' + (x.category || 'other')), (x) => t('ticket.status.' + (x.status || 'open')), t('dash.no_tickets'))),
+    h('section', { 'aria-labelledby': 'sme-inc-h' },
+      h('h2', { id: 'sme-inc-h' }, t('dash.your_incidents')),
+      incidents.missing ? h('p', { class: 'empty not-available' }, t('common.not_available_long')) :
+        simpleList(incidents.data.items, (x) => '#/incidents/' + x.id, (x) => x.title || t('incident.number', { id: x.id }), (x) => t('incident.status.' + (x.status || 'triage')), t('dash.no_incidents'))),
+    h('section', { 'aria-labelledby': 'sme-sensors-h' },
+      h('h2', { id: 'sme-sensors-h' }, t('dash.sensor_health')),
+      h('p', { class: 'hint' }, t('dash.sensor_explain')),
+      sensors.items.length ? h('div', { class: 'table-wrap' }, sensorTable(sensors.items, null)) : h('p', { class: 'empty' }, t('dash.no_sensors'))),
+  );
+}
+
+function simpleList(items, href, title, status, emptyText) {
+  if (!items || !items.length) return h('p', { class: 'empty' }, emptyText);
+  return h('ul', { class: 'simple-list' }, items.map((x) => h('li', {},
+    h('a', { href: href(x) }, title(x)), ' ', h('span', { class: 'badge' }, status(x)), ' ',
+    h('span', { class: 'muted' }, fmtTime(x.updated_at || x.created_at)))));
+}
+
+export async function render(main) {
+  if (api.isVendor()) await vendorDashboard(main);
+  else await smeDashboard(main);
+}

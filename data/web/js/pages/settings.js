@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+// settings: language (this browser and the account), the SME's settings
+// (name, default language, which alerts send an emergency mail), the people
+// who get those mails (contacts), and the users who may sign in. SME owners
+// manage their own company; the vendor's admin picks an SME first.
+import * as api from '../api.js';
+import { h, field, fmtTime, clear } from '../dom.js';
+import { t, lang } from '../i18n.js';
+
+const ROLES_SME = ['owner', 'staff'];
+const ROLES_VENDOR = ['admin', 'analyst'];
+
+function languageSection() {
+  return h('section', { class: 'card', 'aria-labelledby': 'lang-h' },
+    h('h2', { id: 'lang-h' }, t('settings.language')),
+    h('p', {}, t('settings.language_help', { current: t('lang.name.' + lang()) })),
+    h('p', {}, h('button', { type: 'button', class: 'secondary', id: 'focus-lang', onclick: () => document.getElementById('lang-switch').focus() }, t('settings.language_go'))));
+}
+
+function tenantSection(tenant, ctx) {
+  const name = field(t('settings.tenant_name'), 'input', { name: 'name', maxlength: 200, required: true });
+  const tlang = field(t('settings.tenant_lang'), 'select', { name: 'lang' }, [['ja', t('lang.name.ja')], ['en', t('lang.name.en')]]);
+  const sev = field(t('settings.mail_severity'), 'select', { name: 'mail_severity', 'aria-describedby': 'sev-help' },
+    [1, 2, 3, 4].map((n) => [String(n), t('settings.mail_sev.' + n)]));
+  name.input.value = tenant.name || '';
+  tlang.input.value = tenant.lang || 'ja';
+  sev.input.value = String(tenant.mail_severity || 2);
+  const form = h('form', { class: 'card', id: 'tenant-form', 'aria-labelledby': 'tenant-h' },
+    h('h2', { id: 'tenant-h' }, t('settings.tenant_title', { name: tenant.name })),
+    name.wrap, tlang.wrap, sev.wrap, h('p', { class: 'hint', id: 'sev-help' }, t('settings.mail_severity_help')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('common.save'))));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api.patch('/tenants/' + tenant.id, { name: name.input.value.trim(), lang: tlang.input.value, mail_severity: Number(sev.input.value) });
+      ctx.flash(t('common.saved'), 'ok');
+    } catch (e) {
+      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+    }
+  });
+  return form;
+}
+
+async function contactsSection(tenant, ctx) {
+  const box = h('section', { class: 'card', 'aria-labelledby': 'contacts-h' }, h('h2', { id: 'contacts-h' }, t('settings.contacts')), h('p', { class: 'hint' }, t('settings.contacts_help')));
+  const r = await api.optional(api.get('/tenants/' + tenant.id + '/contacts'));
+  if (r.missing) {
+    box.append(h('p', { class: 'empty not-available' }, t('common.not_available_long')));
+    return box;
+  }
+  const items = (r.data && r.data.items) || [];
+  box.append(items.length ? h('ul', { class: 'simple-list' }, items.map((c) => h('li', {}, c.name || '', ' ', h('span', { class: 'muted' }, c.email || '')))) : h('p', { class: 'empty' }, t('settings.no_contacts')));
+  if (api.canManage()) {
+    const cname = field(t('settings.contact_name'), 'input', { name: 'name', maxlength: 200 });
+    const cmail = field(t('settings.contact_email'), 'input', { name: 'email', type: 'email', maxlength: 254, required: true });
+    const form = h('form', { class: 'inline-form' }, cname.wrap, cmail.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('settings.contact_add'))));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        await api.post('/tenants/' + tenant.id + '/contacts', { name: cname.input.value.trim(), email: cmail.input.value.trim() });
+        await ctx.route();
+        ctx.flash(t('common.saved'), 'ok');
+      } catch (e) {
+        ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      }
+    });
+    box.append(form);
+  }
+  return box;
+}
+
+async function usersSection(tenantId, ctx) {
+  const vendorTenant = tenantId === 0;
+  const users = await api.listAll('/users', { tenant: tenantId }, 500);
+  const roles = vendorTenant ? ROLES_VENDOR : ROLES_SME;
+  const email = field(t('settings.user_email'), 'input', { name: 'email', type: 'email', maxlength: 254, required: true, autocomplete: 'off' });
+  const role = field(t('settings.user_role'), 'select', { name: 'role' }, roles.map((r) => [r, t('role.' + r)]));
+  const ulang = field(t('settings.user_lang'), 'select', { name: 'lang' }, [['ja', t('lang.name.ja')], ['en', t('lang.name.en')]]);
+  const sfx = '-' + tenantId;
+  const pw = field(t('settings.user_password'), 'input', { name: 'password', type: 'password', minlength: 12, maxlength: 200, autocomplete: 'new-password', 'aria-describedby': 'pw-help' + sfx });
+  const form = h('form', { class: 'inline-form', id: 'user-form' + sfx }, email.wrap, role.wrap, ulang.wrap, pw.wrap,
+    h('p', { class: 'hint', id: 'pw-help' + sfx }, t('settings.password_help')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('settings.user_add'))));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = { email: email.input.value.trim(), role: role.input.value, lang: ulang.input.value };
+    if (pw.input.value) body.password = pw.input.value;
+    if (api.isVendor()) body.tenant_id = tenantId;
+    try {
+      await api.post('/users', body);
+      await ctx.route();
+      ctx.flash(t('settings.user_added', { email: body.email }), 'ok');
+    } catch (e) {
+      ctx.flash(e.status === 409 ? t('settings.user_exists') : t('error.action_failed', { detail: e.message }), 'error');
+    }
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'users-h' + sfx },
+    h('h2', { id: 'users-h' + sfx }, t(vendorTenant ? 'settings.vendor_users' : 'settings.users')),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'user-table' + sfx },
+      h('caption', { class: 'visually-hidden' }, t('settings.users')),
+      h('thead', {}, h('tr', {}, [t('settings.user_email'), t('settings.user_role'), t('settings.user_lang'), t('settings.user_since')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, users.items.map((u) => h('tr', {}, h('th', { scope: 'row' }, u.email), h('td', {}, t('role.' + u.role)), h('td', {}, t('lang.name.' + (u.lang || 'ja'))), h('td', {}, fmtTime(u.created_at))))))),
+    h('h3', {}, t('settings.user_new')), form);
+}
+
+async function tenantBlocks(holder, tenantId, ctx) {
+  clear(holder);
+  const tenant = await api.get('/tenants/' + tenantId);
+  if (api.canManage()) holder.append(tenantSection(tenant, ctx));
+  holder.append(await contactsSection(tenant, ctx));
+  if (api.canManage()) holder.append(await usersSection(tenant.id, ctx));
+}
+
+export async function render(main, ctx) {
+  const me = api.currentMe();
+  main.append(h('h1', {}, t('settings.title')), languageSection());
+  if (api.isVendor()) {
+    if (me.user.role !== 'admin') {
+      main.append(h('p', { class: 'hint' }, t('settings.analyst_note')));
+      return;
+    }
+    const tenants = await api.listAll('/tenants', {}, 2000);
+    const smes = tenants.items.filter((x) => x.id !== 0);
+    main.append(await usersSection(0, ctx));
+    if (!smes.length) return;
+    const wanted = Number(ctx.query.get('tenant')) || smes[0].id;
+    const pickT = field(t('settings.pick_tenant'), 'select', { name: 'tenant', id: 'pick-tenant' }, smes.map((x) => [String(x.id), x.name]));
+    pickT.wrap.className = 'picker';
+    pickT.input.value = String(wanted);
+    const holder = h('div', {});
+    pickT.input.addEventListener('change', () => ctx.go('#/settings?tenant=' + pickT.input.value));
+    main.append(h('section', { 'aria-labelledby': 'sme-set-h' }, h('h2', { id: 'sme-set-h' }, t('settings.sme_settings')), pickT.wrap, holder));
+    await tenantBlocks(holder, wanted, ctx);
+    return;
+  }
+  const holder = h('div', {});
+  main.append(holder);
+  await tenantBlocks(holder, me.tenant.id, ctx);
+}

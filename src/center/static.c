@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Static file serving for the web UI. The files live in data/web/ and are
+ * compiled into the binary (tools/embed.c), so the centre never reads the
+ * file system to answer these requests and a path can only ever name an
+ * embedded file: the request path is checked (bounded length, a safe
+ * character set, no "..", no hidden segments), mapped to "web/<path>", and
+ * looked up in the embedded table. The reply's content type comes from the
+ * extension; http.c adds the security headers (nosniff, no framing, CSP,
+ * Cache-Control no-store, which also keeps a browser from mixing modules of
+ * two centre versions after an upgrade). */
+#include "center/static.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/data.h"
+#include "core/str.h"
+
+#define STATIC_PATH_MAX 200
+
+struct mime {
+    const char *ext;
+    const char *type;
+};
+
+static const struct mime mimes[] = {
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json; charset=utf-8"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".txt", "text/plain; charset=utf-8"},
+};
+
+static const char *mime_for(const char *path)
+{
+    for (size_t i = 0; i < sizeof mimes / sizeof mimes[0]; i++) {
+        if (mm_str_suffix(path, mimes[i].ext))
+            return mimes[i].type;
+    }
+    return NULL;
+}
+
+/* A web path is "/" followed by segments of [A-Za-z0-9._-], none starting
+ * with a dot (so no "..", no ".hidden"), and no empty segments. */
+static bool safe_path(const char *p)
+{
+    size_t n = strlen(p);
+    if (n < 2 || n > STATIC_PATH_MAX || p[0] != '/')
+        return false;
+    bool segment_start = true;
+    for (size_t i = 1; i < n; i++) {
+        char c = p[i];
+        if (c == '/') {
+            if (segment_start)
+                return false;
+            segment_start = true;
+            continue;
+        }
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_' || c == '.';
+        if (!ok || (segment_start && c == '.'))
+            return false;
+        segment_start = false;
+    }
+    return !segment_start;
+}
+
+bool mm_static_serve(struct mm_request *req)
+{
+    const char *path = req->path;
+    if (req->method != MM_GET || !path || strncmp(path, "/api/", 5) == 0 ||
+        strcmp(path, "/api") == 0)
+        return false;
+    if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0)
+        path = "/index.html";
+    else if (!safe_path(path))
+        return false;
+    const char *type = mime_for(path);
+    if (!type)
+        return false;
+    char name[STATIC_PATH_MAX + 8];
+    snprintf(name, sizeof name, "web%s", path);
+    const unsigned char *bytes;
+    size_t len;
+    if (mm_data_find(name, &bytes, &len) != 0)
+        return false;
+    char *copy = malloc(len ? len : 1); /* the HTTP layer frees the reply */
+    if (!copy)
+        return false;
+    memcpy(copy, bytes, len);
+    free(req->reply);
+    req->reply = copy;
+    req->reply_len = len;
+    req->content_type = type;
+    req->status = 200;
+    return true;
+}
