@@ -1,0 +1,770 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Feed readers: finds a file's format by looking at its content (never by
+ * trusting its name, except that files named *whitelist* / *allowlist* are
+ * allowlists and a Maltrail trail's family is its file name), then reads it
+ * line by line into the intel set. Formats:
+ *
+ *   stix           STIX 2.1 bundle, simple [type:value = '...'] patterns
+ *   mamori         CSV/TSV with a header naming type, value, family, reference
+ *   feodo, urlhaus-csv, threatfox-csv, sslbl-sha1, sslbl-ja3, csv
+ *                  abuse.ch CSV exports (and any CSV with a known header),
+ *                  columns read by header name, quoted or commented header
+ *   ublock         uBlock / Adblock filter lists (||host^, ||host/path$opts)
+ *   hosts          hosts-file form (0.0.0.0 name ...)
+ *   maltrail-csv   Maltrail's trail,info,reference CSV
+ *   maltrail       Maltrail trail files (# Reference: comments, family from
+ *                  the file name)
+ *   list           one indicator per line (IP, CIDR, ip:port, domain, URL)
+ *
+ * Malformed lines are counted; the first one is reported with its line
+ * number and reason. Nothing in a feed's content is fatal. Format details
+ * and the mamori format are in docs/design/intel.md. */
+#include "sensor/intel/intel-int.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/str.h"
+
+#define FEED_FILE_MAX  ((size_t)512 * 1024 * 1024)
+#define DIR_DEPTH_MAX  8
+#define CSV_FIELDS_MAX 32
+#define SNIFF_LINES    64
+
+/* ---- line iteration ----------------------------------------------------- */
+
+struct lines {
+    char *p, *end;
+    int lineno;
+};
+
+/* Returns the next line, NUL-terminated in place without its "\r\n", or NULL. */
+static char *next_line(struct lines *it)
+{
+    if (it->p >= it->end)
+        return NULL;
+    char *line = it->p, *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+    if (nl) {
+        *nl = '\0';
+        it->p = nl + 1;
+    } else {
+        it->p = it->end;
+    }
+    size_t n = strlen(line);
+    if (n > 0 && line[n - 1] == '\r')
+        line[n - 1] = '\0';
+    it->lineno++;
+    return line;
+}
+
+static void report_bad(struct mm_intel_file_report *rep, int line, const char *why)
+{
+    rep->malformed++;
+    if (rep->first_bad_line == 0) {
+        rep->first_bad_line = line;
+        snprintf(rep->first_bad_reason, sizeof rep->first_bad_reason, "%s", why);
+    }
+}
+
+/* Adds one value and keeps the report's counts. */
+static int add_value(struct mm_intel *in, enum mm__intel_kind kind, const char *value,
+                     const struct mm__intel_ctx *ctx, struct mm_intel_file_report *rep, int line)
+{
+    const char *why;
+    int r = mm__intel_add(in, kind, value, ctx, &why);
+    if (r == MM_EPARSE) {
+        report_bad(rep, line, why);
+        return 0;
+    }
+    if (r == 0)
+        rep->loaded++;
+    return r;
+}
+
+/* ---- CSV ------------------------------------------------------------------ */
+
+/* Splits line in place into fields (quotes with "" escapes). Returns the count. */
+static size_t csv_split(char *line, char sep, char **fields, size_t max)
+{
+    size_t n = 0;
+    char *p = line;
+    while (n < max) {
+        char *out = p, *start = p;
+        while (*p == ' ' && sep != ' ')
+            p++;
+        if (*p == '"') {
+            p++;
+            out = start = p;
+            while (*p) {
+                if (*p == '"' && p[1] == '"') {
+                    *out++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *out++ = *p++;
+                }
+            }
+            while (*p && *p != sep)
+                p++;
+        } else {
+            start = p;
+            while (*p && *p != sep)
+                p++;
+            out = p;
+        }
+        char *next = *p ? p + 1 : NULL;
+        *out = '\0';
+        fields[n++] = mm_str_trim(start);
+        if (!next)
+            break;
+        p = next;
+    }
+    return n;
+}
+
+enum col_role { COL_NONE, COL_VALUE, COL_TYPE, COL_PORT, COL_FAMILY, COL_REF };
+
+struct csv_layout {
+    char sep;
+    int header_line;
+    int value, type, port, family, reference; /* column index or -1 */
+    enum mm__intel_kind kind;                 /* fixed kind when no type column */
+    const char *format;
+};
+
+/* Recognises a header line; on success fills lay and returns true. */
+static bool csv_header(const char *line, int lineno, struct csv_layout *lay)
+{
+    static const struct {
+        const char *name;
+        enum col_role role;
+        enum mm__intel_kind kind;
+        const char *format;
+    } cols[] = {
+        {"ioc_value", COL_VALUE, MM__IK_NONE, "threatfox-csv"},
+        {"dst_ip", COL_VALUE, MM__IK_IP, "feodo"},
+        {"ip_address", COL_VALUE, MM__IK_IP, "csv"},
+        {"sha1", COL_VALUE, MM__IK_SHA1, "sslbl-sha1"},
+        {"ja3_md5", COL_VALUE, MM__IK_JA3, "sslbl-ja3"},
+        {"ja4", COL_VALUE, MM__IK_JA4, "csv"},
+        {"url", COL_VALUE, MM__IK_URL, "urlhaus-csv"},
+        {"value", COL_VALUE, MM__IK_NONE, "mamori"},
+        {"indicator", COL_VALUE, MM__IK_NONE, "csv"},
+        {"ioc_type", COL_TYPE, MM__IK_NONE, NULL},
+        {"type", COL_TYPE, MM__IK_NONE, NULL},
+        {"dst_port", COL_PORT, MM__IK_NONE, NULL},
+        {"port", COL_PORT, MM__IK_NONE, NULL},
+        {"family", COL_FAMILY, MM__IK_NONE, NULL},
+        {"malware_printable", COL_FAMILY, MM__IK_NONE, NULL},
+        {"malware", COL_FAMILY, MM__IK_NONE, NULL},
+        {"listingreason", COL_FAMILY, MM__IK_NONE, NULL},
+        {"tags", COL_FAMILY, MM__IK_NONE, NULL},
+        {"threat", COL_FAMILY, MM__IK_NONE, NULL},
+        {"reference", COL_REF, MM__IK_NONE, NULL},
+        {"urlhaus_link", COL_REF, MM__IK_NONE, NULL},
+    };
+    char buf[1024], *fields[CSV_FIELDS_MAX];
+    while (*line == '#' || *line == ' ')
+        line++;
+    if (strlen(line) >= sizeof buf)
+        return false;
+    snprintf(buf, sizeof buf, "%s", line);
+    char sep = strchr(buf, '\t') ? '\t' : ',';
+    if (!strchr(buf, sep))
+        return false;
+    size_t n = csv_split(buf, sep, fields, CSV_FIELDS_MAX);
+    struct csv_layout l = {.sep = sep,
+                           .header_line = lineno,
+                           .value = -1,
+                           .type = -1,
+                           .port = -1,
+                           .family = -1,
+                           .reference = -1};
+    int value_prio = 99, family_prio = 99;
+    for (size_t i = 0; i < n; i++) {
+        mm_str_lower(fields[i]);
+        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+            if (strcmp(fields[i], cols[c].name) != 0)
+                continue;
+            int prio = (int)c;
+            switch (cols[c].role) {
+            case COL_VALUE:
+                if (prio < value_prio) {
+                    value_prio = prio;
+                    l.value = (int)i;
+                    l.kind = cols[c].kind;
+                    l.format = cols[c].format;
+                }
+                break;
+            case COL_TYPE:
+                if (l.type < 0)
+                    l.type = (int)i;
+                break;
+            case COL_PORT:
+                if (l.port < 0)
+                    l.port = (int)i;
+                break;
+            case COL_FAMILY:
+                if (prio < family_prio) {
+                    family_prio = prio;
+                    l.family = (int)i;
+                }
+                break;
+            case COL_REF:
+                if (l.reference < 0)
+                    l.reference = (int)i;
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    if (l.value < 0)
+        return false;
+    if (l.kind == MM__IK_NONE && l.type < 0 && strcmp(l.format, "csv") != 0)
+        return false; /* "value" alone is too generic to be a header */
+    *lay = l;
+    return true;
+}
+
+/* Kind for a ThreatFox / mamori type word; file hashes are skipped (*skip). */
+static enum mm__intel_kind kind_of_type(const char *word, bool *skip)
+{
+    *skip = false;
+    enum mm__intel_kind k = mm__intel_kind_from_word(word);
+    if (k == MM__IK_NONE &&
+        (strstr(word, "_hash") || strstr(word, "md5") || strstr(word, "sha256")))
+        *skip = true; /* file hashes: not visible on the wire */
+    return k;
+}
+
+static int read_csv(struct mm_intel *in, struct lines *it, const struct csv_layout *lay,
+                    struct mm__intel_ctx ctx, struct mm_intel_file_report *rep)
+{
+    char *line, *f[CSV_FIELDS_MAX], value[MM__INTEL_VALUE_MAX + 16];
+    int r = 0;
+    while ((line = next_line(it)) != NULL) {
+        if (it->lineno <= lay->header_line || line[0] == '#' || mm_str_trim(line)[0] == '\0')
+            continue;
+        size_t n = csv_split(line, lay->sep, f, CSV_FIELDS_MAX);
+        if ((size_t)lay->value >= n || f[lay->value][0] == '\0') {
+            report_bad(rep, it->lineno, "missing indicator column");
+            continue;
+        }
+        enum mm__intel_kind kind = lay->kind;
+        if (lay->type >= 0) {
+            bool skip;
+            if ((size_t)lay->type >= n) {
+                report_bad(rep, it->lineno, "missing type column");
+                continue;
+            }
+            kind = kind_of_type(f[lay->type], &skip);
+            if (skip)
+                continue;
+            if (kind == MM__IK_NONE) {
+                report_bad(rep, it->lineno, "unknown indicator type");
+                continue;
+            }
+        }
+        const char *v = f[lay->value];
+        if (lay->port >= 0 && (size_t)lay->port < n && f[lay->port][0] && kind == MM__IK_IP) {
+            snprintf(value, sizeof value, strchr(v, ':') ? "[%s]:%s" : "%s:%s", v, f[lay->port]);
+            v = value;
+        }
+        ctx.family = lay->family >= 0 && (size_t)lay->family < n ? f[lay->family] : "";
+        if (lay->family >= 0 && (size_t)lay->family < n && strchr(ctx.family, ','))
+            *strchr(f[lay->family], ',') = '\0'; /* URLhaus tags: the first one */
+        ctx.reference = lay->reference >= 0 && (size_t)lay->reference < n ? f[lay->reference] : "";
+        if ((r = add_value(in, kind, v, &ctx, rep, it->lineno)) != 0)
+            break;
+    }
+    return r;
+}
+
+/* ---- line formats --------------------------------------------------------- */
+
+/* Drops a trailing " # comment" (Maltrail CIDR lists annotate entries). */
+static char *strip_inline_comment(char *s)
+{
+    for (char *p = s; *p; p++)
+        if (*p == '#' && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
+            *p = '\0';
+            break;
+        }
+    return mm_str_trim(s);
+}
+
+static int read_list(struct mm_intel *in, struct lines *it, struct mm__intel_ctx ctx,
+                     struct mm_intel_file_report *rep)
+{
+    char *line, reference[512] = "";
+    int r = 0;
+    while ((line = next_line(it)) != NULL) {
+        char *s = mm_str_trim(line);
+        if (s[0] == '#') {
+            if (mm_str_prefix(s, "# Reference:")) {
+                snprintf(reference, sizeof reference, "%s", mm_str_trim(s + 12));
+                ctx.reference = reference;
+            }
+            continue;
+        }
+        s = strip_inline_comment(s);
+        if (s[0] == '\0')
+            continue;
+        if (strpbrk(s, " \t")) {
+            report_bad(rep, it->lineno, "more than one field on a list line");
+            continue;
+        }
+        const char *body = mm_str_prefix(s, "*.") ? s + 2 : s;
+        if (strpbrk(body, "[]()*+\\|^$") && s[0] != '[') {
+            report_bad(rep, it->lineno, "pattern (regular expression) not supported");
+            continue;
+        }
+        if ((r = add_value(in, MM__IK_NONE, s, &ctx, rep, it->lineno)) != 0)
+            break;
+    }
+    return r;
+}
+
+static bool is_hosts_line(const char *s)
+{
+    return mm_str_prefix(s, "0.0.0.0 ") || mm_str_prefix(s, "0.0.0.0\t") ||
+           mm_str_prefix(s, "127.0.0.1 ") || mm_str_prefix(s, "127.0.0.1\t") ||
+           mm_str_prefix(s, ":: ") || mm_str_prefix(s, "::1 ");
+}
+
+static int read_hosts(struct mm_intel *in, struct lines *it, struct mm__intel_ctx ctx,
+                      struct mm_intel_file_report *rep)
+{
+    static const char *const skip[] = {
+        "localhost", "localhost.localdomain", "local",       "broadcasthost",
+        "0.0.0.0",   "ip6-localhost",         "ip6-loopback"};
+    char *line, *save;
+    int r = 0;
+    while ((line = next_line(it)) != NULL) {
+        char *s = strip_inline_comment(line);
+        if (s[0] == '\0')
+            continue;
+        struct mm_addr a;
+        char *tok = strtok_r(s, " \t", &save);
+        if (!tok || mm_addr_parse(tok, &a) != 0) {
+            report_bad(rep, it->lineno, "hosts line does not start with an address");
+            continue;
+        }
+        while ((tok = strtok_r(NULL, " \t", &save)) != NULL && r == 0) {
+            bool ignored = false;
+            for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
+                ignored = ignored || strcasecmp(tok, skip[i]) == 0;
+            if (!ignored)
+                r = add_value(in, MM__IK_DOMAIN, tok, &ctx, rep, it->lineno);
+        }
+        if (r != 0)
+            break;
+    }
+    return r;
+}
+
+static int read_ublock(struct mm_intel *in, struct lines *it, struct mm__intel_ctx ctx,
+                       struct mm_intel_file_report *rep)
+{
+    char *line;
+    int r = 0;
+    while ((line = next_line(it)) != NULL) {
+        char *s = mm_str_trim(line);
+        if (s[0] == '\0' || s[0] == '!' || s[0] == '[' || s[0] == '#')
+            continue;
+        if (mm_str_prefix(s, "@@"))
+            continue; /* exception rules only make sense inside a blocker */
+        if (strstr(s, "##") || strstr(s, "#@#")) {
+            report_bad(rep, it->lineno, "cosmetic filter not supported");
+            continue;
+        }
+        while (*s == '|')
+            s++;
+        char *dollar = strchr(s, '$');
+        if (dollar)
+            *dollar = '\0';
+        size_t n = strlen(s);
+        while (n > 0 && (s[n - 1] == '^' || s[n - 1] == '|'))
+            s[--n] = '\0';
+        if (n == 0 || strpbrk(s, "*^")) {
+            report_bad(rep, it->lineno, "wildcard filter not supported");
+            continue;
+        }
+        if ((r = add_value(in, MM__IK_NONE, s, &ctx, rep, it->lineno)) != 0)
+            break;
+    }
+    return r;
+}
+
+static int read_maltrail_csv(struct mm_intel *in, struct lines *it, struct mm__intel_ctx ctx,
+                             struct mm_intel_file_report *rep)
+{
+    char *line, *f[CSV_FIELDS_MAX];
+    int r = 0;
+    while ((line = next_line(it)) != NULL) {
+        if (line[0] == '#' || mm_str_trim(line)[0] == '\0')
+            continue;
+        size_t n = csv_split(line, ',', f, CSV_FIELDS_MAX);
+        if (n < 2 || f[0][0] == '\0') {
+            report_bad(rep, it->lineno, "expected trail,info,reference");
+            continue;
+        }
+        if (strpbrk(f[0], "()*+\\|^$") || (strchr(f[0], '[') && f[0][0] != '[')) {
+            report_bad(rep, it->lineno, "pattern (regular expression) not supported");
+            continue;
+        }
+        ctx.family = f[1];
+        ctx.reference = n > 2 ? f[2] : "";
+        if ((r = add_value(in, MM__IK_NONE, f[0], &ctx, rep, it->lineno)) != 0)
+            break;
+    }
+    return r;
+}
+
+/* ---- STIX 2.1 ------------------------------------------------------------- */
+
+/* Adds every "[object:value = 'x']" comparison found in a pattern. Returns the
+ * number added, or -1 when none was usable. */
+static int stix_pattern(struct mm_intel *in, const char *pattern, const struct mm__intel_ctx *ctx,
+                        struct mm_intel_file_report *rep, int index, int *err)
+{
+    static const struct {
+        const char *path;
+        enum mm__intel_kind kind;
+    } paths[] = {
+        {"ipv4-addr:value", MM__IK_IP},
+        {"ipv6-addr:value", MM__IK_IP},
+        {"domain-name:value", MM__IK_DOMAIN},
+        {"url:value", MM__IK_URL},
+        {"x509-certificate:hashes.'SHA-1'", MM__IK_SHA1},
+        {"x509-certificate:hashes.SHA1", MM__IK_SHA1},
+    };
+    int added = 0;
+    *err = 0;
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        const char *p = pattern;
+        while ((p = strstr(p, paths[i].path)) != NULL) {
+            p += strlen(paths[i].path);
+            while (*p == ' ')
+                p++;
+            if (*p != '=') /* only equality; MATCHES, LIKE, ISSUBSET are skipped */
+                continue;
+            p++;
+            while (*p == ' ')
+                p++;
+            if (*p != '\'')
+                continue;
+            const char *end = strchr(p + 1, '\'');
+            if (!end || (size_t)(end - p) > MM__INTEL_VALUE_MAX)
+                continue;
+            char value[MM__INTEL_VALUE_MAX + 1];
+            memcpy(value, p + 1, (size_t)(end - p - 1));
+            value[end - p - 1] = '\0';
+            if ((*err = add_value(in, paths[i].kind, value, ctx, rep, index)) != 0)
+                return -1;
+            added++;
+            p = end;
+        }
+    }
+    return added ? added : -1;
+}
+
+static const char *json_str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+/* Finds the malware name an indicator "indicates" through a relationship. */
+static const char *stix_family(const json_t *objects, const char *indicator_id)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(objects, i, o)
+    {
+        if (strcmp(json_str(o, "type"), "relationship") != 0 ||
+            strcmp(json_str(o, "relationship_type"), "indicates") != 0 ||
+            strcmp(json_str(o, "source_ref"), indicator_id) != 0)
+            continue;
+        const char *target = json_str(o, "target_ref");
+        size_t j;
+        json_t *m;
+        json_array_foreach(objects, j, m)
+        {
+            if (strcmp(json_str(m, "id"), target) == 0 &&
+                strcmp(json_str(m, "type"), "malware") == 0)
+                return json_str(m, "name");
+        }
+    }
+    return "";
+}
+
+static int read_stix(struct mm_intel *in, const char *text, size_t len, struct mm__intel_ctx ctx,
+                     struct mm_intel_file_report *rep, bool *is_stix)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, 0, &jerr);
+    json_t *objects = root ? json_object_get(root, "objects") : NULL;
+    size_t i;
+    json_t *o;
+    int r = 0;
+    *is_stix = json_is_array(objects) && strcmp(json_str(root, "type"), "bundle") == 0;
+    if (!*is_stix)
+        goto out;
+    json_array_foreach(objects, i, o)
+    {
+        if (strcmp(json_str(o, "type"), "indicator") != 0)
+            continue;
+        if (strcmp(json_str(o, "pattern_type"), "") != 0 &&
+            strcmp(json_str(o, "pattern_type"), "stix") != 0) {
+            report_bad(rep, (int)i + 1, "indicator pattern is not a STIX pattern");
+            continue;
+        }
+        ctx.family = stix_family(objects, json_str(o, "id"));
+        ctx.reference = json_str(o, "id");
+        if (stix_pattern(in, json_str(o, "pattern"), &ctx, rep, (int)i + 1, &r) < 0) {
+            if (r != 0)
+                goto out;
+            report_bad(rep, (int)i + 1, "STIX pattern without a supported equality");
+        }
+    }
+out:
+    json_decref(root);
+    return r;
+}
+
+/* ---- sniffing --------------------------------------------------------------- */
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* "emotet.txt" -> "emotet" */
+static void stem(const char *path, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s", base_name(path));
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out)
+        *dot = '\0';
+}
+
+enum fmt { F_LIST, F_MALTRAIL, F_MALTRAIL_CSV, F_HOSTS, F_UBLOCK, F_CSV, F_TABULAR };
+
+/* Looks at the first lines (without consuming them) and picks a format. */
+static enum fmt sniff(char *text, size_t len, struct csv_layout *lay)
+{
+    struct lines it = {text, text + len, 0};
+    char *line;
+    bool maltrail = false;
+    enum fmt data_fmt = F_LIST;
+    int data_lines = 0, csv3 = 0, tabbed = 0;
+    /* work on a copy of each line: sniffing must not modify the buffer */
+    while ((line = it.p < it.end ? it.p : NULL) != NULL && it.lineno < SNIFF_LINES) {
+        char *nl = memchr(it.p, '\n', (size_t)(it.end - it.p));
+        size_t n = nl ? (size_t)(nl - it.p) : (size_t)(it.end - it.p);
+        it.p += n + (nl ? 1 : 0);
+        it.lineno++;
+        char buf[1024];
+        if (n >= sizeof buf)
+            n = sizeof buf - 1;
+        memcpy(buf, line, n);
+        buf[n] = '\0';
+        char *s = mm_str_trim(buf);
+        if (s[0] == '\0')
+            continue;
+        if (mm_str_prefix(s, "||") || mm_str_prefix(s, "[Adblock") || s[0] == '!')
+            return F_UBLOCK;
+        if (csv_header(s, it.lineno, lay))
+            return F_CSV;
+        if (s[0] == '#') {
+            if (strstr(s, "Maltrail") || mm_str_prefix(s, "# Reference:") ||
+                mm_str_prefix(s, "# Aliases:"))
+                maltrail = true;
+            continue;
+        }
+        if (data_lines++ == 0 && is_hosts_line(s))
+            data_fmt = F_HOSTS;
+        if (strchr(s, '\t'))
+            tabbed++;
+        char *f[CSV_FIELDS_MAX];
+        size_t nf = csv_split(s, ',', f, CSV_FIELDS_MAX);
+        if (nf == 3 && f[0][0] && (f[2][0] == '(' || mm_str_prefix(f[2], "http")))
+            csv3++;
+    }
+    if (data_fmt == F_HOSTS)
+        return F_HOSTS;
+    if (data_lines > 0 && tabbed == data_lines)
+        return F_TABULAR; /* tab-separated data without a header we know */
+    if (data_lines > 0 && csv3 == data_lines)
+        return F_MALTRAIL_CSV;
+    return maltrail ? F_MALTRAIL : F_LIST;
+}
+
+static bool is_json(const char *text, size_t len)
+{
+    json_t *j = json_loadb(text, len, 0, NULL);
+    json_decref(j);
+    return j != NULL;
+}
+
+static bool name_has(const char *path, const char *word)
+{
+    return strcasestr(base_name(path), word) != NULL;
+}
+
+int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep)
+{
+    char *text = NULL, family[128] = "";
+    size_t len = 0;
+    struct csv_layout lay = {0};
+    struct mm__intel_ctx ctx = {.family = "", .reference = "", .source = path};
+    int r;
+    memset(rep, 0, sizeof *rep);
+    snprintf(rep->path, sizeof rep->path, "%s", path);
+    r = mm_file_read(path, FEED_FILE_MAX, &text, &len);
+    if (r == MM_ETOOBIG) {
+        snprintf(rep->format, sizeof rep->format, "skipped");
+        report_bad(rep, 0, "file larger than the feed limit");
+        return 0;
+    }
+    if (r != 0)
+        return r;
+    ctx.allow = name_has(path, "whitelist") || name_has(path, "allowlist");
+    struct lines it = {text, text + len, 0};
+    size_t skip = 0;
+    while (skip < len && isspace((unsigned char)text[skip]))
+        skip++;
+    if (memchr(text, '\0', len)) {
+        snprintf(rep->format, sizeof rep->format, "skipped");
+        snprintf(rep->first_bad_reason, sizeof rep->first_bad_reason, "binary file");
+    } else if (skip < len && (text[skip] == '{' || text[skip] == '[') && is_json(text, len)) {
+        bool is_stix;
+        snprintf(rep->format, sizeof rep->format, "stix");
+        r = read_stix(in, text, len, ctx, rep, &is_stix);
+        if (!is_stix) {
+            snprintf(rep->format, sizeof rep->format, "skipped");
+            snprintf(rep->first_bad_reason, sizeof rep->first_bad_reason,
+                     "JSON but not a STIX bundle");
+        }
+    } else {
+        switch (sniff(text, len, &lay)) {
+        case F_CSV:
+            snprintf(rep->format, sizeof rep->format, "%s", lay.format);
+            r = read_csv(in, &it, &lay, ctx, rep);
+            break;
+        case F_UBLOCK:
+            snprintf(rep->format, sizeof rep->format, "ublock");
+            r = read_ublock(in, &it, ctx, rep);
+            break;
+        case F_HOSTS:
+            snprintf(rep->format, sizeof rep->format, "hosts");
+            r = read_hosts(in, &it, ctx, rep);
+            break;
+        case F_MALTRAIL_CSV:
+            snprintf(rep->format, sizeof rep->format, "maltrail-csv");
+            r = read_maltrail_csv(in, &it, ctx, rep);
+            break;
+        case F_MALTRAIL:
+            stem(path, family, sizeof family);
+            ctx.family = family;
+            snprintf(rep->format, sizeof rep->format, "maltrail");
+            r = read_list(in, &it, ctx, rep);
+            break;
+        case F_LIST:
+            snprintf(rep->format, sizeof rep->format, "list");
+            r = read_list(in, &it, ctx, rep);
+            break;
+        case F_TABULAR:
+            snprintf(rep->format, sizeof rep->format, "skipped");
+            snprintf(rep->first_bad_reason, sizeof rep->first_bad_reason,
+                     "tab-separated data without a known header");
+            break;
+        }
+    }
+    if (ctx.allow && strcmp(rep->format, "skipped") != 0) {
+        char f[32];
+        snprintf(f, sizeof f, "%s", rep->format);
+        snprintf(rep->format, sizeof rep->format, "allow:%.20s", f);
+    }
+    free(text);
+    return r;
+}
+
+/* ---- files and directories -------------------------------------------------- */
+
+static int push_report(struct mm_intel_file_report **reports, size_t *n,
+                       const struct mm_intel_file_report *rep)
+{
+    if (!reports)
+        return 0;
+    struct mm_intel_file_report *a = realloc(*reports, (*n + 1) * sizeof *a);
+    if (!a)
+        return MM_ENOMEM;
+    a[*n] = *rep;
+    *reports = a;
+    (*n)++;
+    return 0;
+}
+
+/* Names never read from a directory: documentation and captures. */
+static bool skipped_name(const char *name)
+{
+    return name[0] == '.' || mm_str_suffix(name, ".md") || mm_str_suffix(name, ".pcap") ||
+           mm_str_suffix(name, ".pcapng");
+}
+
+static int load_path(struct mm_intel *in, const char *path, int depth,
+                     struct mm_intel_file_report **reports, size_t *nreports)
+{
+    struct stat st;
+    struct dirent **names = NULL;
+    int n = 0, r = 0;
+    if (stat(path, &st) != 0)
+        return MM_ENOENT;
+    if (!S_ISDIR(st.st_mode)) {
+        struct mm_intel_file_report rep;
+        if ((r = mm__intel_load_file(in, path, &rep)) == 0)
+            r = push_report(reports, nreports, &rep);
+        return r;
+    }
+    if (depth >= DIR_DEPTH_MAX)
+        return 0;
+    n = scandir(path, &names, NULL, alphasort);
+    if (n < 0)
+        return MM_EIO;
+    for (int i = 0; i < n; i++) {
+        char child[4096];
+        if (r != 0 || skipped_name(names[i]->d_name))
+            continue;
+        if ((size_t)snprintf(child, sizeof child, "%s/%s", path, names[i]->d_name) >= sizeof child)
+            continue;
+        if (stat(child, &st) != 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+            continue;
+        r = load_path(in, child, depth + 1, reports, nreports);
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return r;
+}
+
+int mm_intel_load(struct mm_intel *in, const char *path, struct mm_intel_file_report **reports,
+                  size_t *nreports)
+{
+    size_t dummy = 0;
+    if (!in || !path)
+        return MM_EINVAL;
+    return load_path(in, path, 0, reports, nreports ? nreports : &dummy);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Internals shared by the intel set (intel.c) and the feed readers
+ * (intel-feeds.c): adding one indicator of a known or guessed type, with the
+ * family / reference / source of the line it came from. Not a public API. */
+#ifndef MM_SENSOR_INTEL_INT_H
+#define MM_SENSOR_INTEL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sensor/intel/intel.h"
+
+/* Indicator kinds; the value is also the first byte of the stored key. */
+enum mm__intel_kind {
+    MM__IK_NONE = 0,
+    MM__IK_IP = 'i',
+    MM__IK_DOMAIN = 'd',
+    MM__IK_URL = 'u',
+    MM__IK_JA3 = '3',
+    MM__IK_JA4 = '4',
+    MM__IK_SHA1 = 's',
+};
+
+/* Where an indicator comes from; strings are copied (interned) on add. */
+struct mm__intel_ctx {
+    const char *family;    /* "" when unknown */
+    const char *reference; /* "" when none */
+    const char *source;    /* file path */
+    bool allow;            /* from an allowlist: suppresses matches */
+};
+
+/* Longest accepted indicator text, host name and URL (attacker-independent,
+ * but feeds are untrusted input too). */
+#define MM__INTEL_VALUE_MAX 2048
+#define MM__INTEL_NAME_MAX  253
+
+/* Adds value as kind (MM__IK_NONE: guess from its shape: IP, CIDR, ip:port,
+ * [v6]:port, domain, URL with or without scheme, /path). Returns 0 (added or
+ * duplicate), MM_EPARSE with *why set to a static reason, or MM_ENOMEM. */
+int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *value,
+                  const struct mm__intel_ctx *ctx, const char **why);
+
+/* Maps a type word ("ip", "ip:port", "cidr", "domain", "hostname", "url",
+ * "ja3", "ja3_md5", "ja4", "sha1", "sha1_hash", ...) to a kind; MM__IK_NONE
+ * for unknown words. */
+enum mm__intel_kind mm__intel_kind_from_word(const char *word);
+
+/* Reads one feed file into in; fills rep. Never fails on content. */
+int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep);
+
+/* Normalises a host name in place into out (lower case, no trailing dot, no
+ * leading "*." or "."): returns false when it is not a valid DNS name. */
+bool mm__intel_norm_domain(const char *in, char *out, size_t outlen);
+
+/* Normalises a URL ("scheme://user@Host:80/p?q#f", "host/p", "/p") into
+ * "host/path?query" (host lower case, default port, user info and fragment
+ * dropped; a bare host becomes "host/"). False when unusable. */
+bool mm__intel_norm_url(const char *in, char *out, size_t outlen);
+
+#endif

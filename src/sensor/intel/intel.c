@@ -1,0 +1,823 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The threat-intel set: storage and matching for every indicator kind.
+ *
+ * All strings live in one arena addressed by 32-bit offsets (family, reference
+ * and source names are interned, so a million indicators from a few feeds
+ * share them). Two open-addressing hash tables hold the indicators:
+ *
+ *  - strings: kind byte + normalised value (domain, URL "host/path", JA3,
+ *    JA4, SHA-1) -> entry. Domains match exactly and then by parent domain,
+ *    walking up one label at a time; a hit on a name that is an ICANN public
+ *    suffix (libpsl) is ignored, so a listed "co.jp" never matches "x.co.jp".
+ *  - IP prefixes: (family, prefix length, masked address, port) -> entry.
+ *    Longest-prefix match probes the table once per prefix length present in
+ *    the feeds, longest first (binary search on lengths is not needed: feeds
+ *    use a handful of lengths), first with the port, then with port 0 (any).
+ *
+ * Allowlist entries (from files named *whitelist* / *allowlist*) sit in the
+ * same tables with a flag: the most specific matching entry decides, and an
+ * allow entry always wins over a listed one with the same key.
+ * See docs/design/intel.md. */
+#include "sensor/intel/intel-int.h"
+
+#include <ctype.h>
+#include <libpsl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+
+/* ---- string arena ------------------------------------------------------- */
+
+struct pool {
+    char *data;
+    size_t len, cap;
+};
+
+/* Appends s[0..n) plus NUL; *off gets its offset. Offset 0 is the empty string. */
+static int pool_add(struct pool *p, const char *s, size_t n, uint32_t *off)
+{
+    if (p->len + n + 1 > UINT32_MAX)
+        return MM_ELIMIT;
+    if (p->len + n + 1 > p->cap) {
+        size_t cap = p->cap ? p->cap : 1 << 16;
+        while (cap < p->len + n + 1)
+            cap *= 2;
+        char *d = realloc(p->data, cap);
+        if (!d)
+            return MM_ENOMEM;
+        p->data = d;
+        p->cap = cap;
+    }
+    memcpy(p->data + p->len, s, n);
+    p->data[p->len + n] = '\0';
+    *off = (uint32_t)p->len;
+    p->len += n + 1;
+    return 0;
+}
+
+static uint32_t hash_bytes(const void *data, size_t n, uint32_t seed)
+{
+    const uint8_t *b = data;
+    uint32_t h = 2166136261u ^ seed;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 16777619u;
+    }
+    h ^= h >> 15;
+    h *= 0x2c1b3c6du;
+    h ^= h >> 12;
+    return h;
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+struct str_entry {
+    uint32_t key; /* pool offset: kind byte + value */
+    uint32_t hash;
+    uint32_t family, reference, source;
+    bool allow;
+};
+
+struct ip_entry {
+    uint8_t addr[16]; /* host bits cleared */
+    uint8_t family, prefix;
+    uint16_t port;
+    bool allow;
+    uint32_t text; /* the indicator as listed, normalised */
+    uint32_t family_s, reference, source;
+};
+
+struct table {
+    uint32_t *slots; /* entry index + 1; 0 = empty */
+    size_t cap;      /* power of two */
+};
+
+struct intern_table {
+    uint32_t *slots; /* pool offset + 1 */
+    size_t cap, count;
+};
+
+struct mm_intel {
+    struct pool pool;
+    struct intern_table intern;
+    struct str_entry *strs;
+    size_t nstrs, cap_strs;
+    struct table str_table;
+    struct ip_entry *ips;
+    size_t nips, cap_ips;
+    struct table ip_table;
+    bool v4_len[33], v6_len[129];
+    uint8_t v4_order[33], v6_order[129]; /* present lengths, longest first */
+    size_t v4_n, v6_n;
+    psl_ctx_t *psl_owned;
+    const psl_ctx_t *psl;
+    bool sealed;
+};
+
+static int table_init(struct table *t, size_t cap)
+{
+    t->slots = calloc(cap, sizeof *t->slots);
+    if (!t->slots)
+        return MM_ENOMEM;
+    t->cap = cap;
+    return 0;
+}
+
+int mm_intel_new(struct mm_intel **out)
+{
+    *out = NULL;
+    struct mm_intel *in = calloc(1, sizeof *in);
+    uint32_t off;
+    int r = MM_ENOMEM;
+    if (!in)
+        return MM_ENOMEM;
+    if ((r = pool_add(&in->pool, "", 0, &off)) != 0)
+        goto out;
+    if ((r = table_init(&in->str_table, 1024)) != 0 || (r = table_init(&in->ip_table, 1024)) != 0)
+        goto out;
+    in->intern.slots = calloc(256, sizeof *in->intern.slots);
+    if (!in->intern.slots) {
+        r = MM_ENOMEM;
+        goto out;
+    }
+    in->intern.cap = 256;
+    in->psl_owned = psl_latest(NULL);
+    in->psl = in->psl_owned ? in->psl_owned : psl_builtin();
+    *out = in;
+    in = NULL;
+    r = 0;
+out:
+    mm_intel_free(in);
+    return r;
+}
+
+void mm_intel_free(struct mm_intel *in)
+{
+    if (!in)
+        return;
+    free(in->pool.data);
+    free(in->intern.slots);
+    free(in->strs);
+    free(in->str_table.slots);
+    free(in->ips);
+    free(in->ip_table.slots);
+    if (in->psl_owned)
+        psl_free(in->psl_owned);
+    free(in);
+}
+
+size_t mm_intel_count(const struct mm_intel *in)
+{
+    return in ? in->nstrs + in->nips : 0;
+}
+
+/* Interns a short string (family, reference, source): equal strings share one
+ * offset. */
+static int intern(struct mm_intel *in, const char *s, uint32_t *off)
+{
+    struct intern_table *t = &in->intern;
+    size_t n = strlen(s);
+    *off = 0;
+    if (n == 0)
+        return 0;
+    if (n > MM__INTEL_VALUE_MAX)
+        n = MM__INTEL_VALUE_MAX;
+    if ((t->count + 1) * 10 > t->cap * 7) {
+        size_t cap = t->cap * 2;
+        uint32_t *slots = calloc(cap, sizeof *slots);
+        if (!slots)
+            return MM_ENOMEM;
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->slots[i])
+                continue;
+            const char *k = in->pool.data + t->slots[i] - 1;
+            size_t j = hash_bytes(k, strlen(k), 7) & (cap - 1);
+            while (slots[j])
+                j = (j + 1) & (cap - 1);
+            slots[j] = t->slots[i];
+        }
+        free(t->slots);
+        t->slots = slots;
+        t->cap = cap;
+    }
+    size_t j = hash_bytes(s, n, 7) & (t->cap - 1);
+    while (t->slots[j]) {
+        const char *k = in->pool.data + t->slots[j] - 1;
+        if (strncmp(k, s, n) == 0 && k[n] == '\0') {
+            *off = t->slots[j] - 1;
+            return 0;
+        }
+        j = (j + 1) & (t->cap - 1);
+    }
+    int r = pool_add(&in->pool, s, n, off);
+    if (r != 0)
+        return r;
+    t->slots[j] = *off + 1;
+    t->count++;
+    return 0;
+}
+
+/* ---- string indicators --------------------------------------------------- */
+
+static const struct str_entry *str_find(const struct mm_intel *in, const char *key, size_t n,
+                                        uint32_t h)
+{
+    size_t j = h & (in->str_table.cap - 1);
+    uint32_t s;
+    while ((s = in->str_table.slots[j]) != 0) {
+        const struct str_entry *e = &in->strs[s - 1];
+        if (e->hash == h) {
+            const char *k = in->pool.data + e->key;
+            if (strncmp(k, key, n) == 0 && k[n] == '\0')
+                return e;
+        }
+        j = (j + 1) & (in->str_table.cap - 1);
+    }
+    return NULL;
+}
+
+static int str_grow(struct mm_intel *in)
+{
+    if ((in->nstrs + 1) * 10 > in->str_table.cap * 7) {
+        size_t cap = in->str_table.cap * 2;
+        uint32_t *slots = calloc(cap, sizeof *slots);
+        if (!slots)
+            return MM_ENOMEM;
+        for (size_t i = 0; i < in->nstrs; i++) {
+            size_t j = in->strs[i].hash & (cap - 1);
+            while (slots[j])
+                j = (j + 1) & (cap - 1);
+            slots[j] = (uint32_t)i + 1;
+        }
+        free(in->str_table.slots);
+        in->str_table.slots = slots;
+        in->str_table.cap = cap;
+    }
+    if (in->nstrs == in->cap_strs) {
+        size_t cap = in->cap_strs ? in->cap_strs * 2 : 1024;
+        struct str_entry *e = realloc(in->strs, cap * sizeof *e);
+        if (!e)
+            return MM_ENOMEM;
+        in->strs = e;
+        in->cap_strs = cap;
+    }
+    return 0;
+}
+
+/* Adds key (kind byte first) unless present; an allow entry replaces a listed one. */
+static int str_insert(struct mm_intel *in, const char *key, const struct mm__intel_ctx *ctx)
+{
+    size_t n = strlen(key);
+    uint32_t h = hash_bytes(key, n, 0);
+    struct str_entry *old = (struct str_entry *)str_find(in, key, n, h);
+    int r;
+    if (old) {
+        old->allow = old->allow || ctx->allow;
+        return 0;
+    }
+    if ((r = str_grow(in)) != 0)
+        return r;
+    struct str_entry e = {.hash = h, .allow = ctx->allow};
+    if ((r = pool_add(&in->pool, key, n, &e.key)) != 0 ||
+        (r = intern(in, ctx->family, &e.family)) != 0 ||
+        (r = intern(in, ctx->reference, &e.reference)) != 0 ||
+        (r = intern(in, ctx->source, &e.source)) != 0)
+        return r;
+    size_t j = h & (in->str_table.cap - 1);
+    while (in->str_table.slots[j])
+        j = (j + 1) & (in->str_table.cap - 1);
+    in->strs[in->nstrs] = e;
+    in->str_table.slots[j] = (uint32_t)++in->nstrs;
+    return 0;
+}
+
+/* ---- IP indicators -------------------------------------------------------- */
+
+static uint32_t ip_hash(const uint8_t addr[16], uint8_t family, uint8_t prefix, uint16_t port)
+{
+    uint8_t k[20];
+    memcpy(k, addr, 16);
+    k[16] = family;
+    k[17] = prefix;
+    k[18] = (uint8_t)(port >> 8);
+    k[19] = (uint8_t)port;
+    return hash_bytes(k, sizeof k, 3);
+}
+
+static const struct ip_entry *ip_find(const struct mm_intel *in, const uint8_t addr[16],
+                                      uint8_t family, uint8_t prefix, uint16_t port)
+{
+    size_t j = ip_hash(addr, family, prefix, port) & (in->ip_table.cap - 1);
+    uint32_t s;
+    while ((s = in->ip_table.slots[j]) != 0) {
+        const struct ip_entry *e = &in->ips[s - 1];
+        if (e->family == family && e->prefix == prefix && e->port == port &&
+            memcmp(e->addr, addr, 16) == 0)
+            return e;
+        j = (j + 1) & (in->ip_table.cap - 1);
+    }
+    return NULL;
+}
+
+static int ip_grow(struct mm_intel *in)
+{
+    if ((in->nips + 1) * 10 > in->ip_table.cap * 7) {
+        size_t cap = in->ip_table.cap * 2;
+        uint32_t *slots = calloc(cap, sizeof *slots);
+        if (!slots)
+            return MM_ENOMEM;
+        for (size_t i = 0; i < in->nips; i++) {
+            const struct ip_entry *e = &in->ips[i];
+            size_t j = ip_hash(e->addr, e->family, e->prefix, e->port) & (cap - 1);
+            while (slots[j])
+                j = (j + 1) & (cap - 1);
+            slots[j] = (uint32_t)i + 1;
+        }
+        free(in->ip_table.slots);
+        in->ip_table.slots = slots;
+        in->ip_table.cap = cap;
+    }
+    if (in->nips == in->cap_ips) {
+        size_t cap = in->cap_ips ? in->cap_ips * 2 : 1024;
+        struct ip_entry *e = realloc(in->ips, cap * sizeof *e);
+        if (!e)
+            return MM_ENOMEM;
+        in->ips = e;
+        in->cap_ips = cap;
+    }
+    return 0;
+}
+
+static int ip_insert(struct mm_intel *in, const struct mm_cidr *c, uint16_t port,
+                     const struct mm__intel_ctx *ctx)
+{
+    struct ip_entry *old =
+        (struct ip_entry *)ip_find(in, c->addr.bytes, c->addr.family, c->prefix, port);
+    char text[MM_ADDR_STRLEN + 16], a[MM_ADDR_STRLEN];
+    unsigned max = c->addr.family == 4 ? 32 : 128;
+    int r;
+    if (old) {
+        old->allow = old->allow || ctx->allow;
+        return 0;
+    }
+    if ((r = ip_grow(in)) != 0)
+        return r;
+    mm_addr_format(&c->addr, a, sizeof a);
+    if (port && c->addr.family == 6)
+        snprintf(text, sizeof text, "[%s]:%u", a, port);
+    else if (port)
+        snprintf(text, sizeof text, "%s:%u", a, port);
+    else if (c->prefix != max)
+        snprintf(text, sizeof text, "%s/%u", a, c->prefix);
+    else
+        snprintf(text, sizeof text, "%s", a);
+    struct ip_entry e = {
+        .family = c->addr.family, .prefix = c->prefix, .port = port, .allow = ctx->allow};
+    memcpy(e.addr, c->addr.bytes, 16);
+    if ((r = pool_add(&in->pool, text, strlen(text), &e.text)) != 0 ||
+        (r = intern(in, ctx->family, &e.family_s)) != 0 ||
+        (r = intern(in, ctx->reference, &e.reference)) != 0 ||
+        (r = intern(in, ctx->source, &e.source)) != 0)
+        return r;
+    size_t j = ip_hash(e.addr, e.family, e.prefix, port) & (in->ip_table.cap - 1);
+    while (in->ip_table.slots[j])
+        j = (j + 1) & (in->ip_table.cap - 1);
+    in->ips[in->nips] = e;
+    in->ip_table.slots[j] = (uint32_t)++in->nips;
+    if (c->addr.family == 4)
+        in->v4_len[c->prefix] = true;
+    else
+        in->v6_len[c->prefix] = true;
+    return 0;
+}
+
+/* ---- normalisation ------------------------------------------------------- */
+
+static bool is_name_char(unsigned char c)
+{
+    return isalnum(c) || c == '-' || c == '_';
+}
+
+bool mm__intel_norm_domain(const char *in, char *out, size_t outlen)
+{
+    size_t n, label = 0, o = 0;
+    if (in[0] == '*' && in[1] == '.')
+        in += 2;
+    else if (in[0] == '.')
+        in++;
+    n = strlen(in);
+    if (n > 0 && in[n - 1] == '.')
+        n--;
+    if (n == 0 || n > MM__INTEL_NAME_MAX || n + 1 > outlen)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == '.') {
+            if (label == 0)
+                return false;
+            label = 0;
+        } else if (is_name_char(c)) {
+            if (++label > 63)
+                return false;
+        } else {
+            return false;
+        }
+        out[o++] = (char)tolower(c);
+    }
+    out[o] = '\0';
+    return label > 0;
+}
+
+bool mm__intel_norm_url(const char *in, char *out, size_t outlen)
+{
+    const char *p = strstr(in, "://"), *host, *host_end, *at;
+    size_t o = 0, hn;
+    if (p && p - in <= 16)
+        in = p + 3;
+    if (outlen < 2)
+        return false;
+    if (in[0] == '/') { /* a path without host */
+        host = host_end = in;
+    } else {
+        host = in;
+        host_end = host + strcspn(host, "/?#");
+        at = memchr(host, '@', (size_t)(host_end - host));
+        while (at) { /* user info: keep what follows the last '@' */
+            host = at + 1;
+            at = memchr(host, '@', (size_t)(host_end - host));
+        }
+    }
+    hn = (size_t)(host_end - host);
+    if (hn > 0 && host[hn - 1] == '.')
+        hn--;
+    /* default ports add nothing */
+    if (hn > 3 && memcmp(host + hn - 3, ":80", 3) == 0)
+        hn -= 3;
+    else if (hn > 4 && memcmp(host + hn - 4, ":443", 4) == 0)
+        hn -= 4;
+    if (hn + 2 > outlen || hn > MM__INTEL_NAME_MAX + 8)
+        return false;
+    for (size_t i = 0; i < hn; i++) {
+        unsigned char c = (unsigned char)host[i];
+        if (c <= ' ' || c == '\\' || c >= 0x7f)
+            return false;
+        out[o++] = (char)tolower(c);
+    }
+    const char *path = host_end;
+    if (*path != '/')
+        out[o++] = '/';
+    for (; *path && *path != '#'; path++) {
+        if ((unsigned char)*path <= ' ' || o + 1 >= outlen)
+            return false;
+        out[o++] = *path;
+    }
+    out[o] = '\0';
+    return true;
+}
+
+/* Lower-cases a hex or JA4 string into out, dropping ':' and spaces; checks
+ * the length and alphabet for kind. */
+static bool norm_hash(enum mm__intel_kind kind, const char *in, char *out, size_t outlen)
+{
+    size_t o = 0;
+    for (; *in; in++) {
+        unsigned char c = (unsigned char)*in;
+        if (c == ':' || c == ' ')
+            continue;
+        if (o + 1 >= outlen)
+            return false;
+        c = (unsigned char)tolower(c);
+        if (kind == MM__IK_JA4 ? !(isalnum(c) || c == '_') : !isxdigit(c))
+            return false;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    if (kind == MM__IK_JA3)
+        return o == 32;
+    if (kind == MM__IK_SHA1)
+        return o == 40;
+    return o >= 10 && o <= 64;
+}
+
+/* ---- adding --------------------------------------------------------------- */
+
+static bool parse_port(const char *s, uint16_t *port)
+{
+    char *end;
+    if (!isdigit((unsigned char)*s))
+        return false;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end != '\0' || v == 0 || v > 65535)
+        return false;
+    *port = (uint16_t)v;
+    return true;
+}
+
+/* Parses "a.b.c.d", "a.b.c.d/n", "x::y", "x::/n", "a.b.c.d:port", "[x::y]:port". */
+static bool parse_ip_value(const char *s, struct mm_cidr *c, uint16_t *port)
+{
+    char tmp[80];
+    size_t n = strlen(s);
+    *port = 0;
+    if (n == 0 || n >= sizeof tmp)
+        return false;
+    if (mm_cidr_parse(s, c) == 0)
+        return true;
+    memcpy(tmp, s, n + 1);
+    if (tmp[0] == '[') {
+        char *close = strchr(tmp, ']');
+        if (!close || close[1] != ':' || !parse_port(close + 2, port))
+            return false;
+        *close = '\0';
+        return mm_addr_parse(tmp + 1, &c->addr) == 0 && (c->prefix = 128, c->addr.family == 6);
+    }
+    char *colon = strchr(tmp, ':');
+    if (!colon || strchr(colon + 1, ':') || !parse_port(colon + 1, port))
+        return false;
+    *colon = '\0';
+    if (mm_addr_parse(tmp, &c->addr) != 0 || c->addr.family != 4)
+        return false;
+    c->prefix = 32;
+    return true;
+}
+
+/* True for "digits and dots" optionally followed by "/n" or ":n": the shape
+ * of an IPv4 address, CIDR or ip:port, even when the numbers are invalid. */
+static bool ipv4_shaped(const char *v)
+{
+    size_t h = strspn(v, "0123456789.");
+    if (h == 0 || !strchr(v, '.') || strchr(v, '.') > v + h)
+        return false;
+    if (v[h] == '\0')
+        return true;
+    return (v[h] == '/' || v[h] == ':') && v[h + 1] &&
+           strspn(v + h + 1, "0123456789") == strlen(v + h + 1);
+}
+
+static enum mm__intel_kind guess_kind(const char *v)
+{
+    struct mm_cidr c;
+    uint16_t port;
+    if (strstr(v, "://") || v[0] == '/')
+        return MM__IK_URL;
+    if (parse_ip_value(v, &c, &port) || ipv4_shaped(v))
+        return MM__IK_IP;
+    if (strchr(v, '/'))
+        return MM__IK_URL;
+    return MM__IK_DOMAIN;
+}
+
+enum mm__intel_kind mm__intel_kind_from_word(const char *w)
+{
+    static const struct {
+        const char *word;
+        enum mm__intel_kind kind;
+    } map[] = {
+        {"ip", MM__IK_IP},
+        {"ipv4", MM__IK_IP},
+        {"ipv6", MM__IK_IP},
+        {"ip:port", MM__IK_IP},
+        {"cidr", MM__IK_IP},
+        {"ipv4-addr", MM__IK_IP},
+        {"ipv6-addr", MM__IK_IP},
+        {"domain", MM__IK_DOMAIN},
+        {"hostname", MM__IK_DOMAIN},
+        {"host", MM__IK_DOMAIN},
+        {"domain-name", MM__IK_DOMAIN},
+        {"url", MM__IK_URL},
+        {"ja3", MM__IK_JA3},
+        {"ja3_md5", MM__IK_JA3},
+        {"ja4", MM__IK_JA4},
+        {"sha1", MM__IK_SHA1},
+        {"sha1_hash", MM__IK_SHA1},
+        {"x509-sha1", MM__IK_SHA1},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcasecmp(w, map[i].word) == 0)
+            return map[i].kind;
+    return MM__IK_NONE;
+}
+
+int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *value,
+                  const struct mm__intel_ctx *ctx, const char **why)
+{
+    char key[MM__INTEL_VALUE_MAX + 2];
+    struct mm_cidr c;
+    uint16_t port;
+    *why = "";
+    if (in->sealed) {
+        *why = "set already sealed";
+        return MM_ESTATE;
+    }
+    if (strlen(value) > MM__INTEL_VALUE_MAX) {
+        *why = "value too long";
+        return MM_EPARSE;
+    }
+    if (kind == MM__IK_NONE)
+        kind = guess_kind(value);
+    key[0] = (char)kind;
+    switch (kind) {
+    case MM__IK_IP:
+        if (!parse_ip_value(value, &c, &port)) {
+            *why = "not an IP address, CIDR or ip:port";
+            return MM_EPARSE;
+        }
+        return ip_insert(in, &c, port, ctx);
+    case MM__IK_DOMAIN:
+        if (!mm__intel_norm_domain(value, key + 1, sizeof key - 1)) {
+            *why = "not a valid domain name";
+            return MM_EPARSE;
+        }
+        break;
+    case MM__IK_URL:
+        if (!mm__intel_norm_url(value, key + 1, sizeof key - 1)) {
+            *why = "not a usable URL";
+            return MM_EPARSE;
+        }
+        break;
+    case MM__IK_JA3:
+    case MM__IK_JA4:
+    case MM__IK_SHA1:
+        if (!norm_hash(kind, value, key + 1, sizeof key - 1)) {
+            *why = "not a valid fingerprint for its type";
+            return MM_EPARSE;
+        }
+        break;
+    default:
+        *why = "unknown indicator type";
+        return MM_EPARSE;
+    }
+    return str_insert(in, key, ctx);
+}
+
+int mm_intel_seal(struct mm_intel *in)
+{
+    if (!in)
+        return MM_EINVAL;
+    in->v4_n = in->v6_n = 0;
+    for (int l = 32; l >= 0; l--)
+        if (in->v4_len[l])
+            in->v4_order[in->v4_n++] = (uint8_t)l;
+    for (int l = 128; l >= 0; l--)
+        if (in->v6_len[l])
+            in->v6_order[in->v6_n++] = (uint8_t)l;
+    in->sealed = true;
+    return 0;
+}
+
+/* ---- matching ------------------------------------------------------------- */
+
+static const char *S(const struct mm_intel *in, uint32_t off)
+{
+    return in->pool.data + off;
+}
+
+static void fill_str_hit(const struct mm_intel *in, const struct str_entry *e, const char *type,
+                         struct mm_intel_hit *hit)
+{
+    if (!hit)
+        return;
+    hit->type = type;
+    hit->indicator = S(in, e->key) + 1;
+    hit->family = S(in, e->family);
+    hit->reference = S(in, e->reference);
+    hit->source = S(in, e->source);
+}
+
+bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
+                       struct mm_intel_hit *hit)
+{
+    if (!in || !in->sealed || (a->family != 4 && a->family != 6))
+        return false;
+    const uint8_t *order = a->family == 4 ? in->v4_order : in->v6_order;
+    size_t n = a->family == 4 ? in->v4_n : in->v6_n;
+    for (size_t i = 0; i < n; i++) {
+        unsigned prefix = order[i];
+        uint8_t key[16];
+        memcpy(key, a->bytes, 16);
+        for (unsigned b = 0; b < 16; b++) { /* clear the host bits */
+            unsigned bit = b * 8;
+            if (bit >= prefix)
+                key[b] = 0;
+            else if (prefix - bit < 8)
+                key[b] &= (uint8_t)(0xff << (8 - (prefix - bit)));
+        }
+        const struct ip_entry *e = NULL;
+        if (port)
+            e = ip_find(in, key, a->family, (uint8_t)prefix, port);
+        if (!e)
+            e = ip_find(in, key, a->family, (uint8_t)prefix, 0);
+        if (!e)
+            continue;
+        if (e->allow)
+            return false;
+        if (hit) {
+            hit->type = "ip";
+            hit->indicator = S(in, e->text);
+            hit->family = S(in, e->family_s);
+            hit->reference = S(in, e->reference);
+            hit->source = S(in, e->source);
+        }
+        return true;
+    }
+    return false;
+}
+
+bool mm_intel_match_domain(const struct mm_intel *in, const char *name, struct mm_intel_hit *hit)
+{
+    char key[MM__INTEL_NAME_MAX + 2];
+    if (!in || !in->sealed || !name)
+        return false;
+    key[0] = MM__IK_DOMAIN;
+    if (!mm__intel_norm_domain(name, key + 1, sizeof key - 1))
+        return false;
+    /* Walk "a.b.evil.example", "b.evil.example", ...: the most specific
+     * listed name decides. */
+    for (char *p = key + 1; p;) {
+        size_t n = strlen(p);
+        p[-1] = MM__IK_DOMAIN; /* the byte before the label becomes the kind */
+        const struct str_entry *e = str_find(in, p - 1, n + 1, hash_bytes(p - 1, n + 1, 0));
+        if (e) {
+            if (e->allow)
+                return false;
+            if (p != key + 1 && in->psl && psl_is_public_suffix2(in->psl, p, PSL_TYPE_ICANN))
+                return false; /* a listed public suffix never matches below it */
+            fill_str_hit(in, e, "domain", hit);
+            return true;
+        }
+        char *dot = strchr(p, '.');
+        p = dot ? dot + 1 : NULL;
+    }
+    return false;
+}
+
+static const struct str_entry *key_find(const struct mm_intel *in, const char *key, size_t n)
+{
+    return str_find(in, key, n, hash_bytes(key, n, 0));
+}
+
+bool mm_intel_match_url(const struct mm_intel *in, const char *host, const char *uri,
+                        struct mm_intel_hit *hit)
+{
+    char raw[MM__INTEL_VALUE_MAX + 1], key[MM__INTEL_VALUE_MAX + 2];
+    const struct str_entry *e = NULL;
+    if (!in || !in->sealed || !uri || in->nstrs == 0)
+        return false;
+    if (strstr(uri, "://"))
+        snprintf(raw, sizeof raw, "%s", uri);
+    else
+        snprintf(raw, sizeof raw, "%s%s%s", host ? host : "", uri[0] == '/' ? "" : "/", uri);
+    key[0] = MM__IK_URL;
+    if (!mm__intel_norm_url(raw, key + 1, sizeof key - 1))
+        return false;
+    size_t n = strlen(key);
+    char *path = strchr(key + 1, '/');
+    char *query = strchr(key + 1, '?');
+    /* 1: exact, 2: without the query, 3: each parent directory below the root */
+    if ((e = key_find(in, key, n)) == NULL && query) {
+        n = (size_t)(query - key);
+        e = key_find(in, key, n);
+    }
+    while (!e && path) {
+        char *slash = NULL;
+        for (char *q = key + n - 1; q > path; q--)
+            if (*q == '/' && (size_t)(q - key) + 1 < n) {
+                slash = q;
+                break;
+            }
+        if (!slash)
+            break;
+        n = (size_t)(slash - key) + 1;
+        e = key_find(in, key, n);
+    }
+    /* 4: path-only entries ("/malicious-login.php"), without the query */
+    if (!e && path && path != key + 1) {
+        size_t pn = query ? (size_t)(query - path) : strlen(path);
+        char pkey[MM__INTEL_VALUE_MAX + 2];
+        pkey[0] = MM__IK_URL;
+        memcpy(pkey + 1, path, pn);
+        e = key_find(in, pkey, pn + 1);
+    }
+    if (!e || e->allow)
+        return false;
+    fill_str_hit(in, e, "url", hit);
+    return true;
+}
+
+bool mm_intel_match_hash(const struct mm_intel *in, const char *kind, const char *hex,
+                         struct mm_intel_hit *hit)
+{
+    char key[72];
+    enum mm__intel_kind k = mm__intel_kind_from_word(kind ? kind : "");
+    if (!in || !in->sealed || !hex || (k != MM__IK_JA3 && k != MM__IK_JA4 && k != MM__IK_SHA1))
+        return false;
+    key[0] = (char)k;
+    if (!norm_hash(k, hex, key + 1, sizeof key - 1))
+        return false;
+    const struct str_entry *e = key_find(in, key, strlen(key));
+    if (!e || e->allow)
+        return false;
+    fill_str_hit(in, e, k == MM__IK_JA3 ? "ja3" : k == MM__IK_JA4 ? "ja4" : "sha1", hit);
+    return true;
+}

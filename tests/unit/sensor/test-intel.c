@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the threat-intel set: every feed format from small inline
+ * samples (documentation addresses and example domains only), malformed
+ * lines reported by line number, longest prefix, ip:port, parent domains and
+ * the public-suffix guard, URL normalisation, fingerprints, allowlists. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "sensor/intel/intel-int.h"
+#include "sensor/intel/intel.h"
+
+static char tmpdir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/mm-test-intel-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Writes name under tmpdir and loads it into a fresh sealed set. */
+static struct mm_intel *load_text(const char *name, const char *text,
+                                  struct mm_intel_file_report *rep)
+{
+    char path[512];
+    struct mm_intel *in = NULL;
+    struct mm_intel_file_report *reps = NULL;
+    size_t n = 0;
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    assert_int_equal(mm_file_write_atomic(path, text, strlen(text)), 0);
+    assert_int_equal(mm_intel_new(&in), 0);
+    assert_int_equal(mm_intel_load(in, path, &reps, &n), 0);
+    assert_int_equal(n, 1);
+    if (rep)
+        *rep = reps[0];
+    free(reps);
+    assert_int_equal(mm_intel_seal(in), 0);
+    return in;
+}
+
+static bool ip_hit(const struct mm_intel *in, const char *ip, uint16_t port,
+                   struct mm_intel_hit *hit)
+{
+    struct mm_addr a;
+    assert_int_equal(mm_addr_parse(ip, &a), 0);
+    return mm_intel_match_ip(in, &a, port, hit);
+}
+
+static void test_plain_list(void **state)
+{
+    (void)state;
+    struct mm_intel_file_report rep;
+    struct mm_intel_hit hit;
+    struct mm_intel *in = load_text("plain.txt",
+                                    "# a plain list\n"
+                                    "192.0.2.1\n"
+                                    "198.51.100.0/24\n"
+                                    "198.51.100.128/25\n"
+                                    "203.0.113.7:8443\n"
+                                    "[2001:db8::7]:443\n"
+                                    "2001:db8:1::/48\n"
+                                    "bad.example\n"
+                                    "not an indicator\n"
+                                    "http://dl.example.net/a/b.exe\n"
+                                    "999.1.1.1/8\n",
+                                    &rep);
+    assert_string_equal(rep.format, "list");
+    assert_int_equal(rep.loaded, 8);
+    assert_int_equal(rep.malformed, 2);
+    assert_int_equal(rep.first_bad_line, 9);
+    assert_int_equal(mm_intel_count(in), 8);
+
+    assert_true(ip_hit(in, "192.0.2.1", 0, &hit));
+    assert_string_equal(hit.type, "ip");
+    assert_string_equal(hit.indicator, "192.0.2.1");
+    assert_false(ip_hit(in, "192.0.2.2", 0, NULL));
+    /* longest prefix wins */
+    assert_true(ip_hit(in, "198.51.100.200", 0, &hit));
+    assert_string_equal(hit.indicator, "198.51.100.128/25");
+    assert_true(ip_hit(in, "198.51.100.5", 0, &hit));
+    assert_string_equal(hit.indicator, "198.51.100.0/24");
+    /* ip:port matches that port only */
+    assert_true(ip_hit(in, "203.0.113.7", 8443, &hit));
+    assert_string_equal(hit.indicator, "203.0.113.7:8443");
+    assert_false(ip_hit(in, "203.0.113.7", 443, NULL));
+    assert_false(ip_hit(in, "203.0.113.7", 0, NULL));
+    assert_true(ip_hit(in, "2001:db8::7", 443, &hit));
+    assert_string_equal(hit.indicator, "[2001:db8::7]:443");
+    assert_true(ip_hit(in, "2001:db8:1:ffff::1", 0, &hit));
+    assert_string_equal(hit.indicator, "2001:db8:1::/48");
+    assert_true(mm_intel_match_domain(in, "BAD.example.", &hit));
+    assert_true(mm_intel_match_url(in, "dl.example.net", "/a/b.exe", &hit));
+    assert_string_equal(hit.indicator, "dl.example.net/a/b.exe");
+    assert_string_equal(hit.family, "");
+    mm_intel_free(in);
+}
+
+static void test_domains_and_psl(void **state)
+{
+    (void)state;
+    struct mm_intel_hit hit;
+    struct mm_intel *in = load_text("domains.txt",
+                                    "evil.example\n"
+                                    "co.jp\n"
+                                    "com\n"
+                                    "deep.sub.other.example\n"
+                                    "*.wild.example\n",
+                                    NULL);
+    assert_true(mm_intel_match_domain(in, "evil.example", &hit));
+    assert_string_equal(hit.indicator, "evil.example");
+    assert_true(mm_intel_match_domain(in, "a.b.evil.example", &hit));
+    assert_string_equal(hit.indicator, "evil.example");
+    assert_string_equal(hit.type, "domain");
+    assert_false(mm_intel_match_domain(in, "notevil.example", NULL));
+    assert_false(mm_intel_match_domain(in, "evil.example.org", NULL));
+    /* a listed public suffix never matches names below it */
+    assert_false(mm_intel_match_domain(in, "shop.co.jp", NULL));
+    assert_false(mm_intel_match_domain(in, "www.shop.co.jp", NULL));
+    assert_false(mm_intel_match_domain(in, "example.com", NULL));
+    assert_true(mm_intel_match_domain(in, "co.jp", NULL)); /* only exactly */
+    /* a parent is not matched by a more specific listing */
+    assert_false(mm_intel_match_domain(in, "sub.other.example", NULL));
+    assert_true(mm_intel_match_domain(in, "x.deep.sub.other.example", NULL));
+    assert_true(mm_intel_match_domain(in, "a.wild.example", NULL));
+    assert_false(mm_intel_match_domain(in, "bad..example", NULL));
+    assert_false(mm_intel_match_domain(in, "", NULL));
+    mm_intel_free(in);
+}
+
+static void test_url_norm(void **state)
+{
+    (void)state;
+    char out[256];
+    assert_true(
+        mm__intel_norm_url("HTTP://User:pw@Dl.Example.NET:80/A/b?x=1#frag", out, sizeof out));
+    assert_string_equal(out, "dl.example.net/A/b?x=1");
+    assert_true(mm__intel_norm_url("dl.example.net", out, sizeof out));
+    assert_string_equal(out, "dl.example.net/");
+    assert_true(mm__intel_norm_url("https://x.example:8443/p", out, sizeof out));
+    assert_string_equal(out, "x.example:8443/p");
+    assert_true(mm__intel_norm_url("/only/path", out, sizeof out));
+    assert_string_equal(out, "/only/path");
+    assert_false(mm__intel_norm_url("bad host/x", out, sizeof out));
+
+    struct mm_intel_hit hit;
+    struct mm_intel *in = load_text("urls.txt",
+                                    "# Reference: https://example.org/report\n"
+                                    "www.example.com/wp-content/x/\n"
+                                    "files.example.org/get.php?id=7\n"
+                                    "/malicious-login.php\n",
+                                    NULL);
+    /* directory listing matches files below it */
+    assert_true(mm_intel_match_url(in, "WWW.example.com", "/wp-content/x/load.exe?a=1", &hit));
+    assert_string_equal(hit.indicator, "www.example.com/wp-content/x/");
+    assert_true(mm_intel_match_url(in, "www.example.com:80", "/wp-content/x/", NULL));
+    assert_false(mm_intel_match_url(in, "www.example.com", "/wp-content/", NULL));
+    assert_false(mm_intel_match_url(in, "www.example.com", "/", NULL));
+    assert_true(mm_intel_match_url(in, "files.example.org", "/get.php?id=7", NULL));
+    assert_false(mm_intel_match_url(in, "files.example.org", "/get.php?id=8", NULL));
+    /* absolute-form request URI */
+    assert_true(mm_intel_match_url(in, "ignored", "http://files.example.org/get.php?id=7", NULL));
+    /* path-only entries match on any host */
+    assert_true(mm_intel_match_url(in, "a.example", "/malicious-login.php?u=1", &hit));
+    assert_string_equal(hit.indicator, "/malicious-login.php");
+    mm_intel_free(in);
+}
+
+static void test_maltrail(void **state)
+{
+    (void)state;
+    struct mm_intel_file_report rep;
+    struct mm_intel_hit hit;
+    struct mm_intel *in = load_text("somebot.txt",
+                                    "# Copyright (c) Maltrail developers\n"
+                                    "# Aliases: somebot\n\n"
+                                    "# Reference: https://example.org/one\n\n"
+                                    "192.0.2.50:443\n"
+                                    "c2.example\n"
+                                    "# Reference: https://example.org/two\n"
+                                    "gate.example.net/panel/\n"
+                                    "dga[0-9]+\\.example\n"
+                                    "198.51.100.0/24 # scanners\n",
+                                    &rep);
+    assert_string_equal(rep.format, "maltrail");
+    assert_int_equal(rep.loaded, 4);
+    assert_int_equal(rep.malformed, 1);
+    assert_int_equal(rep.first_bad_line, 10);
+    assert_true(ip_hit(in, "192.0.2.50", 443, &hit));
+    assert_string_equal(hit.family, "somebot");
+    assert_string_equal(hit.reference, "https://example.org/one");
+    assert_true(mm_intel_match_url(in, "gate.example.net", "/panel/login", &hit));
+    assert_string_equal(hit.reference, "https://example.org/two");
+    assert_non_null(strstr(hit.source, "somebot.txt"));
+    assert_true(ip_hit(in, "198.51.100.9", 0, NULL));
+    mm_intel_free(in);
+}
+
+static void test_maltrail_csv(void **state)
+{
+    (void)state;
+    struct mm_intel_file_report rep;
+    struct mm_intel_hit hit;
+    struct mm_intel *in = load_text("trails.csv",
+                                    "bad-test.example,malware (test),(static)\n"
+                                    "192.0.2.66,botnet c2 (test),(static)\n"
+                                    "[2001:db8::beef]:443,malware (test),(static)\n",
+                                    &rep);
+    assert_string_equal(rep.format, "maltrail-csv");
+    assert_int_equal(rep.loaded, 3);
+    assert_true(ip_hit(in, "192.0.2.66", 80, &hit));
+    assert_string_equal(hit.family, "botnet c2 (test)");
+    assert_true(mm_intel_match_domain(in, "www.bad-test.example", NULL));
+    mm_intel_free(in);
+}
+
+static void test_abusech(void **state)
+{
+    (void)state;
+    struct mm_intel_file_report rep;
+    struct mm_intel_hit hit;
+    struct mm_intel *in = load_text(
+        "ipblocklist.csv",
+        "################\n# C2 IP blocklist\n#\n"
+        "\"first_seen_utc\",\"dst_ip\",\"dst_port\",\"c2_status\",\"last_online\",\"malware\"\n"
+        "\"2026-01-02 03:04:05\",\"192.0.2.10\",\"8080\",\"online\",\"2026-01-03\",\"Somebot\"\n"
+        "\"2026-01-02 03:04:05\",\"not-an-ip\",\"8080\",\"online\",\"2026-01-03\",\"Somebot\"\n"
+        "# END 2 entries\n",
+        &rep);
+    assert_string_equal(rep.format, "feodo");
+    assert_int_equal(rep.loaded, 1);
+    assert_int_equal(rep.malformed, 1);
+    assert_int_equal(rep.first_bad_line, 6);
+    assert_true(ip_hit(in, "192.0.2.10", 8080, &hit));
+    assert_string_equal(hit.family, "Somebot");
+    assert_false(ip_hit(in, "192.0.2.10", 80, NULL));
+    mm_intel_free(in);
+
+    in = load_text("sslbl.csv",
+                   "# SSL certificate blacklist\n"
+                   "# Listingdate,SHA1,Listingreason\n"
+                   "2026-01-01 00:00:00,0123456789abcdef0123456789ABCDEF01234567,Somerat C&C\n"
+                   "2026-01-01 00:00:00,12345,Short\n",
+                   &rep);
+    assert_string_equal(rep.format, "sslbl-sha1");
+    assert_int_equal(rep.loaded, 1);
+    assert_int_equal(rep.first_bad_line, 4);
+    assert_true(mm_intel_match_hash(
+        in, "sha1", "01:23:45:67:89:AB:CD:EF:01:23:45:67:89:ab:cd:ef:01:23:45:67", &hit));
+    assert_string_equal(hit.family, "Somerat C&C");
+    assert_string_equal(hit.type, "sha1");
+    mm_intel_free(in);
+
+    in = load_text("ja3.csv",
+                   "# JA3 fingerprints\n"
+                   "# ja3_md5,Firstseen,Lastseen,Listingreason\n"
+                   "00112233445566778899aabbccddeeff,2026-01-01,2026-01-02,Somebot\n",
+                   &rep);
+    assert_string_equal(rep.format, "sslbl-ja3");
+    assert_true(mm_intel_match_hash(in, "ja3", "00112233445566778899AABBCCDDEEFF", &hit));
+    assert_string_equal(hit.type, "ja3");
+    assert_false(mm_intel_match_hash(in, "ja4", "00112233445566778899aabbccddeeff", NULL));
+    mm_intel_free(in);
+
+    in = load_text("threatfox.csv",
+                   "# ThreatFox IOCs\n"
+                   "# \"first_seen_utc\",\"ioc_id\",\"ioc_value\",\"ioc_type\",\"threat_type\","
+                   "\"fk_malware\",\"malware_alias\",\"malware_printable\",\"last_seen_utc\","
+                   "\"confidence_level\",\"reference\",\"tags\"\n"
+                   "\"2026-01-01\", \"1\", \"192.0.2.77:4444\", \"ip:port\", \"botnet_cc\", "
+                   "\"win.somebot\", \"\", \"Somebot\", \"\", \"100\", \"https://example.org/r\", "
+                   "\"\"\n"
+                   "\"2026-01-01\", \"2\", \"cc.example\", \"domain\", \"botnet_cc\", "
+                   "\"win.somebot\", \"\", \"Somebot\", \"\", \"100\", \"\", \"\"\n"
+                   "\"2026-01-01\", \"3\", \"d41d8cd98f00b204e9800998ecf8427e\", \"md5_hash\", "
+                   "\"payload\", \"win.somebot\", \"\", \"Somebot\", \"\", \"100\", \"\", \"\"\n",
+                   &rep);
+    assert_string_equal(rep.format, "threatfox-csv");
+    assert_int_equal(rep.loaded, 2);
+    assert_int_equal(rep.malformed, 0);
+    assert_true(ip_hit(in, "192.0.2.77", 4444, &hit));
+    assert_string_equal(hit.family, "Somebot");
+    assert_string_equal(hit.reference, "https://example.org/r");
+    assert_true(mm_intel_match_domain(in, "cc.example", NULL));
+    mm_intel_free(in);
+
+    in = load_text("urlhaus.csv",
+                   "# URLhaus\n"
+                   "# id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter\n"
+                   "\"1\",\"2026-01-01\",\"http://192.0.2.99/bins/x.arm\",\"online\",\"\","
+                   "\"malware_download\",\"elf,mozi\",\"https://example.org/url/1/\",\"me\"\n",
+                   &rep);
+    assert_string_equal(rep.format, "urlhaus-csv");
+    assert_true(mm_intel_match_url(in, "192.0.2.99", "/bins/x.arm", &hit));
+    assert_string_equal(hit.family, "elf");
+    assert_string_equal(hit.reference, "https://example.org/url/1/");
+    mm_intel_free(in);
+}
+
+static void test_ublock_and_hosts(void **state)
+{
+    (void)state;
+    struct mm_intel_file_report rep;
+    struct mm_intel_hit hit;
+    struct mm_intel *in = load_text("filter.txt",
+                                    "! Title: a filter\n"
+                                    "! comment\n"
+                                    "bad-host.example\n"
+                                    "192.0.2.44\n"
+                                    "||dl.example.org/payload.bin$all\n"
+                                    "||cc.example.net^\n"
+                                    "@@||good.example^\n"
+                                    "example.com##.ad\n",
+                                    &rep);
+    assert_string_equal(rep.format, "ublock");
+    assert_int_equal(rep.loaded, 4);
+    assert_int_equal(rep.malformed, 1);
+    assert_int_equal(rep.first_bad_line, 8);
+    assert_true(mm_intel_match_domain(in, "bad-host.example", NULL));
+    assert_true(mm_intel_match_domain(in, "x.cc.example.net", NULL));
+    assert_true(ip_hit(in, "192.0.2.44", 0, NULL));
+    assert_true(mm_intel_match_url(in, "dl.example.org", "/payload.bin", &hit));
+    assert_false(mm_intel_match_domain(in, "good.example", NULL));
+    mm_intel_free(in);
+
+    in = load_text("hosts",
+                   "# hosts\n"
+                   "127.0.0.1 localhost\n"
+                   "0.0.0.0 ads.example tracker.example # two names\n"
+                   "garbage\n",
+                   &rep);
+    assert_string_equal(rep.format, "hosts");
+    assert_int_equal(rep.loaded, 2);
+    assert_int_equal(rep.first_bad_line, 4);
+    assert_true(mm_intel_match_domain(in, "tracker.example", NULL));
+    assert_false(mm_intel_match_domain(in, "localhost", NULL));
+    mm_intel_free(in);
+}
+
+static void test_mamori_and_stix(void **state)
+{
+    (void)state;
+    struct mm_intel_file_report rep;
+    struct mm_intel_hit hit;
+    struct mm_intel *in = load_text("local.tsv",
+                                    "type\tvalue\tfamily\treference\n"
+                                    "ip\t192.0.2.200\tsomebot\thttps://example.org/a\n"
+                                    "domain\tphish.example\tphishing\t\n"
+                                    "url\thttp://phish.example/login\tphishing\t\n"
+                                    "ja4\tt13d1516h2_8daaf6152771_b0da82dd1658\tsomebot\t\n"
+                                    "sha1\t00112233445566778899aabbccddeeff00112233\tsomebot\t\n"
+                                    "color\tblue\t\t\n",
+                                    &rep);
+    assert_string_equal(rep.format, "mamori");
+    assert_int_equal(rep.loaded, 5);
+    assert_int_equal(rep.malformed, 1);
+    assert_int_equal(rep.first_bad_line, 7);
+    assert_true(ip_hit(in, "192.0.2.200", 25, &hit));
+    assert_string_equal(hit.family, "somebot");
+    assert_true(mm_intel_match_hash(in, "ja4", "T13D1516H2_8DAAF6152771_B0DA82DD1658", &hit));
+    assert_string_equal(hit.type, "ja4");
+    mm_intel_free(in);
+
+    in = load_text("local.csv", "type,value,family,reference\nip,192.0.2.201,x,\n", &rep);
+    assert_string_equal(rep.format, "mamori");
+    assert_true(ip_hit(in, "192.0.2.201", 0, NULL));
+    mm_intel_free(in);
+
+    in = load_text(
+        "bundle.json",
+        "{\"type\": \"bundle\", \"id\": \"bundle--1\", \"objects\": ["
+        "{\"type\": \"indicator\", \"id\": \"indicator--1\", \"pattern_type\": \"stix\","
+        " \"pattern\": \"[ipv4-addr:value = '198.51.100.3'] OR [domain-name:value = "
+        "'c2.example.org']\"},"
+        "{\"type\": \"indicator\", \"id\": \"indicator--2\", \"pattern\": "
+        "\"[file:hashes.'SHA-256' = 'abcd']\"},"
+        "{\"type\": \"malware\", \"id\": \"malware--1\", \"name\": \"Somebot\"},"
+        "{\"type\": \"relationship\", \"id\": \"relationship--1\", \"relationship_type\": "
+        "\"indicates\", \"source_ref\": \"indicator--1\", \"target_ref\": \"malware--1\"}]}",
+        &rep);
+    assert_string_equal(rep.format, "stix");
+    assert_int_equal(rep.loaded, 2);
+    assert_int_equal(rep.malformed, 1);
+    assert_int_equal(rep.first_bad_line, 2);
+    assert_true(mm_intel_match_domain(in, "c2.example.org", &hit));
+    assert_string_equal(hit.family, "Somebot");
+    assert_string_equal(hit.reference, "indicator--1");
+    mm_intel_free(in);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    assert_int_equal(mm_file_write_atomic(path, text, strlen(text)), 0);
+}
+
+static void test_allowlist_and_dir(void **state)
+{
+    (void)state;
+    char dir[300], path[400];
+    struct mm_intel *in = NULL;
+    struct mm_intel_file_report *reps = NULL;
+    size_t n = 0;
+    snprintf(dir, sizeof dir, "%s/feeds", tmpdir);
+    assert_int_equal(mm_mkdir_p(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/a-list.txt", dir);
+    write_file(path, "cdn.example\nx.good.example\n192.0.2.0/24\n");
+    snprintf(path, sizeof path, "%s/whitelist.txt", dir);
+    write_file(path, "good.example\n192.0.2.5\n");
+    snprintf(path, sizeof path, "%s/README.md", dir);
+    write_file(path, "# notes\n");
+    snprintf(path, sizeof path, "%s/capture.bin", dir);
+    assert_int_equal(mm_file_write_atomic(path, "\xd4\xc3\xb2\xa1\0\0", 6), 0); /* NULs */
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    write_file(path, "[{\"a\": 1}]");
+    assert_int_equal(mm_intel_new(&in), 0);
+    assert_int_equal(mm_intel_load(in, dir, &reps, &n), 0);
+    assert_int_equal(mm_intel_seal(in), 0);
+    assert_int_equal(n, 4); /* README.md skipped by name */
+    assert_string_equal(reps[0].format, "list");
+    assert_string_equal(reps[1].format, "skipped"); /* binary */
+    assert_string_equal(reps[2].format, "skipped"); /* JSON, not STIX */
+    assert_string_equal(reps[3].format, "allow:list");
+    free(reps);
+    assert_true(mm_intel_match_domain(in, "cdn.example", NULL));
+    /* the allowlist wins: exact, parent, and longest IP prefix */
+    assert_false(mm_intel_match_domain(in, "good.example", NULL));
+    assert_false(mm_intel_match_domain(in, "www.good.example", NULL));
+    assert_true(mm_intel_match_domain(in, "a.x.good.example", NULL));
+    assert_false(ip_hit(in, "192.0.2.5", 0, NULL));
+    assert_true(ip_hit(in, "192.0.2.6", 0, NULL));
+    mm_intel_free(in);
+
+    assert_int_equal(mm_intel_new(&in), 0);
+    assert_int_equal(mm_intel_load(in, "/nonexistent/feed", NULL, NULL), MM_ENOENT);
+    mm_intel_free(in);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plain_list),        cmocka_unit_test(test_domains_and_psl),
+        cmocka_unit_test(test_url_norm),          cmocka_unit_test(test_maltrail),
+        cmocka_unit_test(test_maltrail_csv),      cmocka_unit_test(test_abusech),
+        cmocka_unit_test(test_ublock_and_hosts),  cmocka_unit_test(test_mamori_and_stix),
+        cmocka_unit_test(test_allowlist_and_dir),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
