@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the answer values and the answers-file reader/writer shared by the
+ * questionnaires. The reader never stops at the first problem: it collects
+ * every missing, invalid or refused item so one error message names them all. */
+#include "assess/answers.h"
+#include "core/error.h"
+#include "core/fs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const answer_names[] = {
+    [MM_ANSWER_DONE] = "done",       [MM_ANSWER_PARTLY] = "partly", [MM_ANSWER_NOT] = "not",
+    [MM_ANSWER_UNKNOWN] = "unknown", [MM_ANSWER_NA] = "na",
+};
+
+const char *mm_answer_name(enum mm_answer a)
+{
+    if (a <= MM_ANSWER_NONE || a > MM_ANSWER_NA)
+        return NULL;
+    return answer_names[a];
+}
+
+int mm_answer_parse(const char *s, enum mm_answer *out)
+{
+    for (int a = MM_ANSWER_DONE; s && a <= MM_ANSWER_NA; a++) {
+        if (strcmp(s, answer_names[a]) == 0) {
+            *out = (enum mm_answer)a;
+            return 0;
+        }
+    }
+    return MM_EINVAL;
+}
+
+/* An item key is the canonical decimal number 1..n: no sign, no leading zero. */
+static int parse_item_key(const char *key, size_t n_items)
+{
+    size_t len = strlen(key);
+    if (len == 0 || len > 2 || key[0] == '0')
+        return 0;
+    int id = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (key[i] < '0' || key[i] > '9')
+            return 0;
+        id = id * 10 + (key[i] - '0');
+    }
+    return (size_t)id <= n_items ? id : 0;
+}
+
+/* Keeps a printable, truncated copy of an unknown key for the message. */
+static void remember_unknown_key(struct mm_answers_issues *issues, const char *key)
+{
+    size_t n = issues->n_unknown_keys++;
+    if (n >= MM_ANSWERS_SHOWN_KEYS)
+        return;
+    char *dst = issues->unknown_keys[n];
+    size_t cap = sizeof issues->unknown_keys[n], j = 0;
+    for (size_t i = 0; key[i] && j + 1 < cap; i++) {
+        unsigned char c = (unsigned char)key[i];
+        dst[j++] = (c >= 0x20 && c < 0x7f && c != '"') ? (char)c : '?';
+    }
+    dst[j] = '\0';
+}
+
+static bool issues_any(const struct mm_answers_issues *issues)
+{
+    return issues->bad_json || issues->missing || issues->invalid || issues->na_refused ||
+           issues->n_unknown_keys || issues->too_many_keys;
+}
+
+int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, unsigned flags,
+                         enum mm_answer *answers, struct mm_answers_issues *issues)
+{
+    memset(issues, 0, sizeof *issues);
+    for (size_t i = 0; i < spec->n_items; i++)
+        answers[i] = MM_ANSWER_NONE;
+    if (spec->n_items == 0 || spec->n_items > MM_ANSWERS_MAX_ITEMS || !json_is_object(obj)) {
+        issues->bad_json = true;
+        return MM_EINVAL;
+    }
+    if (json_object_size(obj) > MM_ANSWERS_KEYS_MAX) {
+        issues->too_many_keys = true;
+        return MM_EINVAL;
+    }
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)obj, key, value)
+    {
+        int id = parse_item_key(key, spec->n_items);
+        if (id == 0) {
+            remember_unknown_key(issues, key);
+            continue;
+        }
+        uint64_t bit = UINT64_C(1) << (id - 1);
+        enum mm_answer a;
+        if (mm_answer_parse(json_string_value(value), &a) != 0 || !(spec->values & (1u << a))) {
+            issues->invalid |= bit;
+            continue;
+        }
+        if (a == MM_ANSWER_NA && !(spec->na_allowed & bit)) {
+            issues->na_refused |= bit;
+            continue;
+        }
+        answers[id - 1] = a;
+    }
+    if (!(flags & MM_ANSWERS_PARTIAL)) {
+        for (size_t i = 0; i < spec->n_items; i++) {
+            uint64_t bit = UINT64_C(1) << i;
+            if (answers[i] == MM_ANSWER_NONE && !(issues->invalid & bit) &&
+                !(issues->na_refused & bit))
+                issues->missing |= bit;
+        }
+    }
+    return issues_any(issues) ? MM_EINVAL : 0;
+}
+
+int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_t len,
+                     unsigned flags, enum mm_answer *answers, struct mm_answers_issues *issues)
+{
+    json_error_t err;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+    json_t *obj = json_object_get(doc, "answers");
+    int r;
+    if (!json_is_object(obj)) {
+        for (size_t i = 0; i < spec->n_items && i < MM_ANSWERS_MAX_ITEMS; i++)
+            answers[i] = MM_ANSWER_NONE;
+        memset(issues, 0, sizeof *issues);
+        issues->bad_json = true;
+        issues->json_line = doc ? 0 : err.line;
+        r = MM_EPARSE;
+        goto out;
+    }
+    r = mm_answers_from_json(spec, obj, flags, answers, issues);
+out:
+    json_decref(doc);
+    return r;
+}
+
+int mm_answers_load(const struct mm_answers_spec *spec, const char *path, unsigned flags,
+                    enum mm_answer *answers, struct mm_answers_issues *issues)
+{
+    char *text = NULL;
+    size_t len = 0;
+    memset(issues, 0, sizeof *issues);
+    int r = mm_file_read(path, MM_ANSWERS_FILE_MAX, &text, &len);
+    if (r == 0)
+        r = mm_answers_parse(spec, text, len, flags, answers, issues);
+    free(text);
+    return r;
+}
+
+int mm_answers_format_ids(uint64_t mask, struct mm_buf *out)
+{
+    int r = 0;
+    const char *sep = "";
+    for (int i = 0; i < MM_ANSWERS_MAX_ITEMS && r == 0; i++) {
+        if (mask & (UINT64_C(1) << i)) {
+            r = mm_buf_printf(out, "%s%d", sep, i + 1);
+            sep = ", ";
+        }
+    }
+    return r;
+}
+
+/* One "prefix + message with %s = item list" line. */
+static int format_line(struct mm_buf *out, const char *prefix, const char *fmt_key,
+                       enum mm_lang lang, const char *list)
+{
+    const char *fmt = mm_tr("answers", fmt_key, lang);
+    const char *at = strstr(fmt, "%s");
+    if (!at)
+        return mm_buf_printf(out, "%s%s %s\n", prefix, fmt, list);
+    return mm_buf_printf(out, "%s%.*s%s%s\n", prefix, (int)(at - fmt), fmt, list, at + 2);
+}
+
+static int format_mask(struct mm_buf *out, const char *prefix, const char *key, enum mm_lang lang,
+                       uint64_t mask)
+{
+    if (!mask)
+        return 0;
+    struct mm_buf ids = MM_BUF_INIT;
+    char one_key[64];
+    bool single = (mask & (mask - 1)) == 0; /* "item 3" rather than "items 3" */
+    snprintf(one_key, sizeof one_key, "%s.one", key);
+    int r = mm_answers_format_ids(mask, &ids);
+    if (r == 0)
+        r = format_line(out, prefix, single ? one_key : key, lang, mm_buf_str(&ids));
+    mm_buf_free(&ids);
+    return r;
+}
+
+static int format_unknown_keys(struct mm_buf *out, const char *prefix, enum mm_lang lang,
+                               const struct mm_answers_issues *issues)
+{
+    if (issues->n_unknown_keys == 0)
+        return 0;
+    struct mm_buf keys = MM_BUF_INIT;
+    int r = 0;
+    for (size_t i = 0; i < issues->n_unknown_keys && i < MM_ANSWERS_SHOWN_KEYS && r == 0; i++)
+        r = mm_buf_printf(&keys, "%s\"%s\"", i ? ", " : "", issues->unknown_keys[i]);
+    if (r == 0 && issues->n_unknown_keys > MM_ANSWERS_SHOWN_KEYS)
+        r = mm_buf_puts(&keys, ", ...");
+    if (r == 0)
+        r = format_line(out, prefix,
+                        issues->n_unknown_keys == 1 ? "error.unknown_items.one"
+                                                    : "error.unknown_items",
+                        lang, mm_buf_str(&keys));
+    mm_buf_free(&keys);
+    return r;
+}
+
+int mm_answers_issues_format(const struct mm_answers_issues *issues, const char *prefix,
+                             enum mm_lang lang, struct mm_buf *out)
+{
+    int r = 0;
+    if (issues->bad_json) {
+        char line[32] = "";
+        if (issues->json_line > 0)
+            snprintf(line, sizeof line, "%d", issues->json_line);
+        return format_line(
+            out, prefix, issues->json_line > 0 ? "error.bad_json_line" : "error.no_answers_object",
+            lang, line);
+    }
+    if (issues->too_many_keys)
+        return format_line(out, prefix, "error.too_many_keys", lang, "");
+    if ((r = format_mask(out, prefix, "error.missing", lang, issues->missing)) != 0)
+        goto out;
+    if ((r = format_mask(out, prefix, "error.invalid", lang, issues->invalid)) != 0)
+        goto out;
+    if ((r = format_mask(out, prefix, "error.na_refused", lang, issues->na_refused)) != 0)
+        goto out;
+    r = format_unknown_keys(out, prefix, lang, issues);
+out:
+    return r;
+}
+
+json_t *mm_answers_to_json(const enum mm_answer *answers, size_t n_items)
+{
+    json_t *obj = json_object();
+    for (size_t i = 0; obj && i < n_items; i++) {
+        const char *name = mm_answer_name(answers[i]);
+        char key[24];
+        if (!name)
+            continue;
+        snprintf(key, sizeof key, "%zu", i + 1);
+        if (json_object_set_new(obj, key, json_string(name)) != 0) {
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    return obj;
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the diagnosis history directory: dated result files
+ * (diagnose-YYYY-MM-DD.json, then -2, -3... for more runs that day), finding
+ * the latest one and comparing it with a new result. Files in the directory
+ * are treated as untrusted input: size-capped and fully validated. */
+#include "assess/diagnose.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/timefmt.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define PREFIX "diagnose-"
+#define SUFFIX ".json"
+
+bool mm_diag_history_name(const char *name, char date[11], int *seq)
+{
+    size_t plen = strlen(PREFIX), len = strlen(name);
+    int64_t usec;
+    if (len < plen + 10 + strlen(SUFFIX) || strncmp(name, PREFIX, plen) != 0 ||
+        strcmp(name + len - strlen(SUFFIX), SUFFIX) != 0)
+        return false;
+    memcpy(date, name + plen, 10);
+    date[10] = '\0';
+    if (mm_time_parse_date(date, &usec) != 0 || date[4] != '-' || date[7] != '-')
+        return false;
+    const char *rest = name + plen + 10, *end = name + len - strlen(SUFFIX);
+    if (rest == end) {
+        *seq = 1;
+        return true;
+    }
+    /* "-N": 2..999, no leading zero */
+    if (*rest != '-' || end - rest < 2 || end - rest > 4 || rest[1] == '0')
+        return false;
+    int n = 0;
+    for (const char *p = rest + 1; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        n = n * 10 + (*p - '0');
+    }
+    if (n < 2)
+        return false;
+    *seq = n;
+    return true;
+}
+
+/* Finds the newest result file name in dir (empty when none). */
+static int find_latest(const char *dir, char *latest, size_t cap, char latest_date[11])
+{
+    latest[0] = '\0';
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : MM_EIO;
+    int best_seq = 0;
+    struct dirent *e;
+    for (size_t seen = 0; (e = readdir(d)) != NULL && seen < MM_DIAG_HISTORY_SCAN_MAX; seen++) {
+        char date[11];
+        int seq;
+        if (!mm_diag_history_name(e->d_name, date, &seq) || strlen(e->d_name) >= cap)
+            continue;
+        int cmp = latest[0] ? strcmp(date, latest_date) : 1;
+        if (cmp > 0 || (cmp == 0 && seq > best_seq)) {
+            snprintf(latest, cap, "%s", e->d_name);
+            memcpy(latest_date, date, 11);
+            best_seq = seq;
+        }
+    }
+    closedir(d);
+    return 0;
+}
+
+/* Reads the answers of a stored result: its "items" [{id, answer}] must
+ * cover all 25 items with values the catalogue accepts. */
+static int read_previous(const struct mm_diag_catalogue *cat, const char *path,
+                         enum mm_answer *answers)
+{
+    char *text = NULL;
+    size_t len = 0;
+    json_t *doc = NULL, *obj = json_object();
+    struct mm_answers_spec spec;
+    struct mm_answers_issues issues;
+    int r = obj ? mm_file_read(path, MM_DIAG_HISTORY_FILE_MAX, &text, &len) : MM_ENOMEM;
+    if (r != 0)
+        goto out;
+    doc = json_loadb(text, len, 0, NULL);
+    const json_t *items = json_object_get(doc, "items");
+    if (!json_is_array(items) || json_array_size(items) != MM_DIAG_ITEMS) {
+        r = MM_EPARSE;
+        goto out;
+    }
+    size_t i;
+    const json_t *item;
+    json_array_foreach(items, i, item)
+    {
+        char key[24];
+        const json_t *answer = json_object_get(item, "answer");
+        snprintf(key, sizeof key, "%lld",
+                 (long long)json_integer_value(json_object_get(item, "id")));
+        if (!json_is_string(answer) || json_object_set(obj, key, (json_t *)answer) != 0) {
+            r = MM_EPARSE;
+            goto out;
+        }
+    }
+    mm_diag_answers_spec(cat, &spec);
+    if (mm_answers_from_json(&spec, obj, 0, answers, &issues) != 0)
+        r = MM_EPARSE;
+out:
+    json_decref(obj);
+    json_decref(doc);
+    free(text);
+    return r;
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+int mm_diag_history_previous(const struct mm_diag_catalogue *cat, const char *dir,
+                             const struct mm_diag_result *now, struct mm_diag_changes *changes,
+                             char **bad_path)
+{
+    char name[256], date[11] = "";
+    enum mm_answer prev[MM_DIAG_ITEMS];
+    struct mm_diag_result prev_res;
+    memset(changes, 0, sizeof *changes);
+    *bad_path = NULL;
+    int r = find_latest(dir, name, sizeof name, date);
+    if (r != 0 || !name[0])
+        return r;
+    char *path = join_path(dir, name);
+    if (!path)
+        return MM_ENOMEM;
+    if ((r = read_previous(cat, path, prev)) != 0 ||
+        (r = mm_diag_evaluate(cat, prev, &prev_res)) != 0) {
+        r = r == MM_ENOMEM ? r : MM_EPARSE;
+        *bad_path = path;
+        return r;
+    }
+    mm_diag_compare(prev, prev_res.score, date, now, changes);
+    free(path);
+    return 0;
+}
+
+int mm_diag_history_save(const char *dir, const char *date, const char *json_text, char **path_out)
+{
+    *path_out = NULL;
+    int r = mm_mkdir_p(dir, 0700);
+    if (r != 0)
+        return r;
+    for (int seq = 1; seq <= MM_DIAG_HISTORY_PER_DAY; seq++) {
+        char name[64];
+        struct stat st;
+        if (seq == 1)
+            snprintf(name, sizeof name, PREFIX "%.10s" SUFFIX, date);
+        else
+            snprintf(name, sizeof name, PREFIX "%.10s-%d" SUFFIX, date, seq);
+        char *path = join_path(dir, name);
+        if (!path)
+            return MM_ENOMEM;
+        if (lstat(path, &st) == 0) {
+            free(path);
+            continue;
+        }
+        if ((r = mm_file_write_atomic(path, json_text, strlen(json_text))) != 0) {
+            free(path);
+            return r;
+        }
+        *path_out = path;
+        return 0;
+    }
+    return MM_ELIMIT;
+}

@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * `mamori diagnose`: the 25-item self-diagnosis. Reads the answers from a
+ * file (--answers) or asks them one at a time on a terminal (progress saved
+ * after every answer, resumable), then prints the report (text, JSON,
+ * Markdown or HTML) and optionally keeps it in a dated history. The model
+ * and the reports live in src/assess/diagnose*.c; this file is the command
+ * line, the interactive screen and the files. See docs/man/mamori-diagnose.1.md. */
+#include "assess/answers-tty.h"
+#include "assess/diagnose.h"
+#include "cli/cli.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/str.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CMD "diagnose"
+
+struct diag_opts {
+    const char *answers, *output, *history, *progress;
+    enum mm_diag_format format;
+    bool resume, help;
+};
+
+static const char *tr(const struct mm_cli *cli, const char *key)
+{
+    return mm_tr("diagnose", key, cli->lang);
+}
+
+/* Prints a catalogue message whose first "%s" is replaced by arg. */
+static void error_sub(const struct mm_cli *cli, const char *key, const char *arg)
+{
+    const char *fmt = tr(cli, key), *at = strstr(fmt, "%s");
+    if (at)
+        mm_cli_error(cli, CMD, "%.*s%s%s", (int)(at - fmt), fmt, arg, at + 2);
+    else
+        mm_cli_error(cli, CMD, "%s %s", fmt, arg);
+}
+
+static int usage_error(const struct mm_cli *cli, const char *key, const char *arg)
+{
+    error_sub(cli, key, arg);
+    fprintf(stderr, "%s\n", tr(cli, "error.see_help"));
+    return MM_EXIT_USAGE;
+}
+
+/* Takes the value of "--name VALUE" or "--name=VALUE"; NULL if arg is not --name. */
+static const char *option_value(const char *name, int argc, char **argv, int *i, bool *missing)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct diag_opts *o)
+{
+    static const char *const valued[] = {"--answers", "--format", "--output", "--history",
+                                         "--progress"};
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        bool missing = false;
+        size_t k;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            o->help = true;
+            continue;
+        }
+        if (strcmp(a, "--resume") == 0) {
+            o->resume = true;
+            continue;
+        }
+        for (k = 0; k < sizeof valued / sizeof valued[0]; k++)
+            if ((v = option_value(valued[k], argc, argv, &i, &missing)) != NULL || missing)
+                break;
+        if (missing)
+            return usage_error(cli, "error.missing_value", a);
+        if (!v)
+            return usage_error(cli, "error.unknown_option", a);
+        if (k == 0)
+            o->answers = v;
+        else if (k == 1 && mm_diag_format_parse(v, &o->format) != 0)
+            return usage_error(cli, "error.bad_format", v);
+        else if (k == 2)
+            o->output = v;
+        else if (k == 3)
+            o->history = v;
+        else if (k == 4)
+            o->progress = v;
+    }
+    return MM_EXIT_OK;
+}
+
+/* Maps a file error to a message and MM_EXIT_IO. */
+static int io_error(const struct mm_cli *cli, const char *key, const char *path, int r)
+{
+    char what[512];
+    snprintf(what, sizeof what, "%s (%s)", path, mm_strerror(r));
+    error_sub(cli, key, what);
+    return r == MM_ENOMEM ? MM_EXIT_IO : MM_EXIT_IO;
+}
+
+/* Prints every problem of an answers (or progress) file, one per line. */
+static int input_error(const struct mm_cli *cli, const char *path,
+                       const struct mm_answers_issues *issues)
+{
+    struct mm_buf msg = MM_BUF_INIT;
+    char prefix[600];
+    snprintf(prefix, sizeof prefix, "%s %s: %s: ", cli->prog, CMD, path);
+    mm_answers_issues_format(issues, prefix, cli->lang, &msg);
+    fputs(mm_buf_str(&msg), stderr);
+    mm_buf_free(&msg);
+    return MM_EXIT_INPUT;
+}
+
+static int load_answers_file(const struct mm_cli *cli, const struct mm_diag_catalogue *cat,
+                             const char *path, enum mm_answer *answers)
+{
+    struct mm_answers_spec spec;
+    struct mm_answers_issues issues;
+    mm_diag_answers_spec(cat, &spec);
+    int r = mm_answers_load(&spec, path, 0, answers, &issues);
+    if (r == MM_EPARSE || r == MM_EINVAL)
+        return input_error(cli, path, &issues);
+    if (r != 0)
+        return io_error(cli, "error.read", path, r);
+    return MM_EXIT_OK;
+}
+
+/* ---- progress file ------------------------------------------------------- */
+
+/* $XDG_STATE_HOME/mamori/diagnose-progress.json, else ~/.local/state/... */
+static char *default_progress_path(void)
+{
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    char path[4096];
+    if (state && state[0] == '/')
+        snprintf(path, sizeof path, "%s/mamori/diagnose-progress.json", state);
+    else if (home && *home)
+        snprintf(path, sizeof path, "%s/.local/state/mamori/diagnose-progress.json", home);
+    else
+        return NULL;
+    return strdup(path);
+}
+
+static int save_progress(const char *path, const enum mm_answer *answers, int position)
+{
+    json_t *doc = json_object();
+    char *text = NULL, *dir = strdup(path);
+    int r = doc && dir ? 0 : MM_ENOMEM;
+    if (r == 0 &&
+        (json_object_set_new(doc, "version", json_integer(1)) != 0 ||
+         json_object_set_new(doc, "position", json_integer(position)) != 0 ||
+         json_object_set_new(doc, "answers", mm_answers_to_json(answers, MM_DIAG_ITEMS)) != 0))
+        r = MM_ENOMEM;
+    if (r == 0 && (text = json_dumps(doc, JSON_INDENT(2))) == NULL)
+        r = MM_ENOMEM;
+    if (r == 0)
+        r = mm_mkdir_p(dirname(dir), 0700);
+    if (r == 0)
+        r = mm_file_write_atomic(path, text, strlen(text));
+    free(text);
+    free(dir);
+    json_decref(doc);
+    return r;
+}
+
+/* Loads saved progress. Returns 0 (with *found), or an MM_EXIT_* code. */
+static int load_progress(const struct mm_cli *cli, const struct mm_diag_catalogue *cat,
+                         const char *path, enum mm_answer *answers, bool *found)
+{
+    struct mm_answers_spec spec;
+    struct mm_answers_issues issues;
+    *found = false;
+    mm_diag_answers_spec(cat, &spec);
+    int r = mm_answers_load(&spec, path, MM_ANSWERS_PARTIAL, answers, &issues);
+    if (r == MM_ENOENT)
+        return MM_EXIT_OK;
+    if (r == MM_EPARSE || r == MM_EINVAL) {
+        input_error(cli, path, &issues);
+        error_sub(cli, "error.progress_bad", path);
+        return MM_EXIT_INPUT;
+    }
+    if (r != 0)
+        return io_error(cli, "error.read", path, r);
+    *found = true;
+    return MM_EXIT_OK;
+}
+
+/* ---- interactive screen -------------------------------------------------- */
+
+struct session {
+    const struct mm_cli *cli;
+    const struct mm_diag_catalogue *cat;
+    const char *progress;
+    enum mm_answer answers[MM_DIAG_ITEMS];
+    int pos, cursor;
+    FILE *out;
+};
+
+static size_t item_options(const struct session *s, int index, enum mm_answer *opts)
+{
+    size_t n = 0;
+    opts[n++] = MM_ANSWER_DONE;
+    opts[n++] = MM_ANSWER_PARTLY;
+    opts[n++] = MM_ANSWER_NOT;
+    opts[n++] = MM_ANSWER_UNKNOWN;
+    if (s->cat->items[index].na_allowed)
+        opts[n++] = MM_ANSWER_NA;
+    return n;
+}
+
+static const char *answer_label(const struct session *s, enum mm_answer a)
+{
+    char key[32];
+    snprintf(key, sizeof key, "answer.%s", mm_answer_name(a));
+    return tr(s->cli, key);
+}
+
+static void show_question(const struct session *s)
+{
+    const struct mm_diag_item *it = &s->cat->items[s->pos];
+    enum mm_answer opts[5];
+    size_t n = item_options(s, s->pos, opts);
+    enum mm_lang lang = s->cli->lang;
+    FILE *o = s->out;
+    fputs("\033[H\033[2J", o);
+    fprintf(o, "%s  [%d/%d]  %s\n\n", tr(s->cli, "ui.heading"), s->pos + 1, MM_DIAG_ITEMS,
+            mm_text(json_object_get(s->cat->parts[it->part - 1], "name"), lang));
+    fprintf(o, "%d. %s\n\n", it->id, mm_text(json_object_get(it->data, "question"), lang));
+    fprintf(o, "  %s\n", mm_text(json_object_get(it->data, "help"), lang));
+    if (it->na_allowed)
+        fprintf(o, "  (%s: %s)\n", answer_label(s, MM_ANSWER_NA),
+                mm_text(json_object_get(it->data, "na_reason"), lang));
+    fputs("\n", o);
+    for (size_t i = 0; i < n; i++)
+        fprintf(o, "%s %zu) %s%s\n", (int)i == s->cursor ? ">" : " ", i + 1,
+                answer_label(s, opts[i]), s->answers[s->pos] == opts[i] ? " *" : "");
+    fprintf(o, "\n%s\n", tr(s->cli, "ui.keys"));
+    fflush(o);
+}
+
+/* Places the cursor on the current answer of the item, else on the first. */
+static void reset_cursor(struct session *s)
+{
+    enum mm_answer opts[5];
+    size_t n = item_options(s, s->pos, opts);
+    s->cursor = 0;
+    for (size_t i = 0; i < n; i++)
+        if (opts[i] == s->answers[s->pos])
+            s->cursor = (int)i;
+}
+
+static int first_unanswered(const struct session *s)
+{
+    for (int i = 0; i < MM_DIAG_ITEMS; i++)
+        if (s->answers[i] == MM_ANSWER_NONE)
+            return i;
+    return MM_DIAG_ITEMS;
+}
+
+/* Records an answer, saves progress and moves to the next item. */
+static int choose(struct session *s, enum mm_answer a)
+{
+    s->answers[s->pos] = a;
+    s->pos++;
+    return save_progress(s->progress, s->answers, s->pos);
+}
+
+enum { ASK_DONE, ASK_QUIT, ASK_ERROR };
+
+/* Handles one key; returns -1 to keep going, else an ASK_* outcome. */
+static int handle_key(struct session *s, const struct mm_tty_event *ev)
+{
+    enum mm_answer opts[5];
+    int n = (int)item_options(s, s->pos, opts);
+    if (ev->key == MM_KEY_EOF || (ev->key == MM_KEY_CHAR && (ev->ch == 'q' || ev->ch == 'Q')))
+        return ASK_QUIT;
+    if (ev->key == MM_KEY_CHAR && ev->ch >= '1' && ev->ch < '1' + n)
+        return choose(s, opts[ev->ch - '1']) == 0 ? -1 : ASK_ERROR;
+    if (ev->key == MM_KEY_ENTER)
+        return choose(s, opts[s->cursor]) == 0 ? -1 : ASK_ERROR;
+    if (ev->key == MM_KEY_UP && s->cursor > 0)
+        s->cursor--;
+    else if (ev->key == MM_KEY_DOWN && s->cursor + 1 < n)
+        s->cursor++;
+    else if ((ev->key == MM_KEY_LEFT ||
+              (ev->key == MM_KEY_CHAR && (ev->ch == 'b' || ev->ch == 'B'))) &&
+             s->pos > 0) {
+        s->pos--;
+        reset_cursor(s);
+    } else if (ev->key == MM_KEY_RIGHT && s->answers[s->pos] != MM_ANSWER_NONE) {
+        s->pos++;
+        if (s->pos < MM_DIAG_ITEMS)
+            reset_cursor(s);
+    }
+    return -1;
+}
+
+static int ask_loop(struct session *s)
+{
+    int last_pos = -1;
+    for (;;) {
+        if (s->pos >= MM_DIAG_ITEMS)
+            return ASK_DONE;
+        if (s->pos != last_pos) {
+            reset_cursor(s);
+            last_pos = s->pos;
+        }
+        show_question(s);
+        struct mm_tty_event ev;
+        mm_tty_read_key(STDIN_FILENO, &ev);
+        int outcome = handle_key(s, &ev);
+        if (outcome >= 0)
+            return outcome;
+    }
+}
+
+/* Asks "resume? [Y/n]"; true unless the answer is n. */
+static bool ask_resume(struct session *s, size_t answered)
+{
+    char count[16];
+    const char *fmt = tr(s->cli, "ui.resume"), *at = strstr(fmt, "%s");
+    snprintf(count, sizeof count, "%zu", answered);
+    if (at)
+        fprintf(s->out, "%.*s%s%s", (int)(at - fmt), fmt, count, at + 2);
+    else
+        fputs(fmt, s->out);
+    fflush(s->out);
+    struct mm_tty_event ev;
+    mm_tty_read_key(STDIN_FILENO, &ev);
+    fputs("\n", s->out);
+    return !(ev.key == MM_KEY_CHAR && (ev.ch == 'n' || ev.ch == 'N'));
+}
+
+static size_t count_answered(const enum mm_answer *answers)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < MM_DIAG_ITEMS; i++)
+        n += answers[i] != MM_ANSWER_NONE;
+    return n;
+}
+
+/* Runs the questionnaire; *finished false means the person quit (progress saved). */
+static int interactive(const struct mm_cli *cli, const struct mm_diag_catalogue *cat,
+                       const struct diag_opts *o, enum mm_answer *answers, bool *finished)
+{
+    struct session s = {.cli = cli, .cat = cat, .out = stderr};
+    char *default_path = o->progress ? NULL : default_progress_path();
+    bool found = false;
+    int rc = MM_EXIT_OK;
+    *finished = false;
+    s.progress = o->progress ? o->progress : default_path;
+    if (!s.progress) {
+        rc = usage_error(cli, "error.no_progress_path", "");
+        goto out;
+    }
+    if ((rc = load_progress(cli, cat, s.progress, s.answers, &found)) != MM_EXIT_OK)
+        goto out;
+    if (mm_tty_raw_begin(STDIN_FILENO) != 0) {
+        rc = io_error(cli, "error.tty", "stdin", MM_EIO);
+        goto out;
+    }
+    if (found && count_answered(s.answers) > 0 && !o->resume &&
+        !ask_resume(&s, count_answered(s.answers)))
+        memset(s.answers, 0, sizeof s.answers);
+    s.pos = first_unanswered(&s);
+    int outcome = ask_loop(&s);
+    mm_tty_raw_end();
+    fputs("\033[H\033[2J", s.out);
+    if (outcome == ASK_ERROR) {
+        rc = io_error(cli, "error.write", s.progress, MM_EIO);
+    } else if (outcome == ASK_QUIT) {
+        int r = save_progress(s.progress, s.answers, s.pos);
+        if (r != 0) {
+            rc = io_error(cli, "error.write", s.progress, r);
+            goto out;
+        }
+        error_sub(cli, "note.quit", s.progress);
+    } else {
+        memcpy(answers, s.answers, sizeof s.answers);
+        unlink(s.progress);
+        *finished = true;
+    }
+out:
+    mm_tty_raw_end();
+    free(default_path);
+    return rc;
+}
+
+/* ---- report and history -------------------------------------------------- */
+
+static int write_report(const struct mm_cli *cli, const struct diag_opts *o,
+                        const struct mm_buf *report)
+{
+    if (o->output) {
+        int r = mm_file_write_atomic(o->output, report->data ? report->data : "", report->len);
+        return r == 0 ? MM_EXIT_OK : io_error(cli, "error.write", o->output, r);
+    }
+    fwrite(mm_buf_str(report), 1, report->len, stdout);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return io_error(cli, "error.write", "stdout", MM_EIO);
+    return MM_EXIT_OK;
+}
+
+static int save_history(const struct mm_cli *cli, const struct mm_diag_catalogue *cat,
+                        const struct diag_opts *o, const struct mm_diag_result *res,
+                        const struct mm_diag_changes *changes)
+{
+    struct mm_buf json = MM_BUF_INIT;
+    char *path = NULL;
+    int r = mm_diag_render(cat, res, changes, MM_DIAG_JSON, cli->lang, &json);
+    if (r == 0)
+        r = mm_diag_history_save(o->history, res->date, mm_buf_str(&json), &path);
+    int rc = r == 0 ? MM_EXIT_OK : io_error(cli, "error.write", o->history, r);
+    if (r == 0)
+        error_sub(cli, "note.history_saved", path);
+    free(path);
+    mm_buf_free(&json);
+    return rc;
+}
+
+static int report(const struct mm_cli *cli, const struct mm_diag_catalogue *cat,
+                  const struct diag_opts *o, const enum mm_answer *answers)
+{
+    struct mm_diag_result res;
+    struct mm_diag_changes changes;
+    struct mm_buf out = MM_BUF_INIT;
+    char *bad = NULL;
+    int rc = MM_EXIT_OK, r;
+    if (mm_diag_evaluate(cat, answers, &res) != 0)
+        return MM_EXIT_INPUT; /* cannot happen: answers were validated */
+    if (o->history && (r = mm_diag_history_previous(cat, o->history, &res, &changes, &bad)) != 0) {
+        if (r == MM_EPARSE) {
+            error_sub(cli, "error.history_bad", bad);
+            rc = MM_EXIT_INPUT;
+        } else {
+            rc = io_error(cli, "error.read", o->history, r);
+        }
+        goto out;
+    }
+    if ((r = mm_diag_render(cat, &res, o->history ? &changes : NULL, o->format, cli->lang, &out)) !=
+        0) {
+        rc = io_error(cli, "error.write", o->output ? o->output : "stdout", r);
+        goto out;
+    }
+    if ((rc = write_report(cli, o, &out)) != MM_EXIT_OK)
+        goto out;
+    if (o->history)
+        rc = save_history(cli, cat, o, &res, &changes);
+out:
+    free(bad);
+    mm_buf_free(&out);
+    return rc;
+}
+
+int cmd_diagnose(const struct mm_cli *cli, int argc, char **argv)
+{
+    struct diag_opts o;
+    struct mm_diag_catalogue *cat = NULL;
+    enum mm_answer answers[MM_DIAG_ITEMS];
+    bool finished = true;
+    int rc = parse_args(cli, argc, argv, &o);
+    if (rc != MM_EXIT_OK)
+        return rc;
+    if (o.help) {
+        fputs(tr(cli, "help"), stdout);
+        return MM_EXIT_OK;
+    }
+    int r = mm_diag_catalogue_load(&cat);
+    if (r != 0)
+        return io_error(cli, "error.catalogue", "diagnose/items.json", r);
+    if (o.answers)
+        rc = load_answers_file(cli, cat, o.answers, answers);
+    else if (isatty(STDIN_FILENO))
+        rc = interactive(cli, cat, &o, answers, &finished);
+    else
+        rc = usage_error(cli, "error.no_tty", "");
+    if (rc == MM_EXIT_OK && finished)
+        rc = report(cli, cat, &o, answers);
+    mm_diag_catalogue_free(cat);
+    return rc;
+}

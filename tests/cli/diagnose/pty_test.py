@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Drives `mamori diagnose` interactively through a pseudo-terminal: answer
+with number keys and arrow keys + Enter, go back with b and the left arrow,
+change an answer, quit with q (progress saved), resume after the prompt,
+finish, and check the result; then check that Ctrl-C restores the terminal.
+
+Usage: pty_test.py --bin PROGRAM
+"""
+import argparse
+import json
+import os
+import pty
+import select
+import shutil
+import signal
+import sys
+import tempfile
+import termios
+
+DOWN, LEFT, RIGHT = b"\x1b[B", b"\x1b[D", b"\x1b[C"
+
+
+class Session:
+    """One run of the program on a fresh pseudo-terminal."""
+
+    def __init__(self, argv, env):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execve(argv[0], argv, env)
+        self.buf = b""
+
+    def read_some(self, timeout):
+        r, _, _ = select.select([self.fd], [], [], timeout)
+        if not r:
+            return False
+        try:
+            data = os.read(self.fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            return None
+        if not data:
+            return None
+        self.buf += data
+        return True
+
+    def expect(self, text, timeout=20):
+        """Waits until text appears in the output since the last send()."""
+        want = text.encode()
+        while want not in self.buf:
+            got = self.read_some(timeout)
+            if not got:
+                raise AssertionError("did not see %r; output was:\n%s" %
+                                     (text, self.buf.decode("utf-8", "replace")[-1500:]))
+        return self.buf.decode("utf-8", "replace")
+
+    def send(self, keys):
+        self.buf = b""
+        os.write(self.fd, keys)
+
+    def wait(self):
+        while self.read_some(20) is not None:
+            pass
+        _, status = os.waitpid(self.pid, 0)
+        tail = self.buf.decode("utf-8", "replace")
+        os.close(self.fd)
+        return status, tail
+
+
+def check(cond, message):
+    if not cond:
+        raise AssertionError(message)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    binary = os.path.abspath(ap.parse_args().bin)
+    tmp = tempfile.mkdtemp(prefix="mm-pty-")
+    try:
+        run(binary, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("ok: interactive diagnosis (answer, back, change, quit, resume, finish, Ctrl-C)")
+
+
+def run(binary, tmp):
+    env = dict(os.environ, HOME=tmp, TERM="xterm", MAMORI_DATE="2026-04-01", TZ="UTC")
+    env.pop("XDG_STATE_HOME", None)
+    out = os.path.join(tmp, "result.json")
+    progress = os.path.join(tmp, ".local/state/mamori/diagnose-progress.json")
+    argv = [binary, "--lang", "en", "diagnose", "--format", "json", "--output", out]
+
+    # First run: answer 1 (done), 2 (partly), 3 with arrows + Enter (not done),
+    # go back to 3, change it to done, then quit.
+    s = Session(argv, env)
+    s.expect("[1/25]")
+    s.expect("> 1) Done")
+    s.send(b"1")
+    s.expect("[2/25]")
+    s.send(b"2")
+    s.expect("[3/25]")
+    s.send(DOWN + DOWN)
+    s.expect("> 3) Not done")
+    s.send(b"\r")
+    s.expect("[4/25]")
+    s.send(b"b")
+    screen = s.expect("> 3) Not done *")  # back on item 3, cursor on its answer
+    check("[3/25]" in screen, "b did not go back to item 3")
+    s.send(b"1")
+    s.expect("[4/25]")
+    s.send(b"q")
+    status, tail = s.wait()
+    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "quit: status %r" % status)
+    check("saved" in tail, "quit did not say where progress went:\n" + tail)
+    check(not os.path.exists(out), "a report was written although the person quit")
+    saved = json.load(open(progress))
+    check(saved["answers"] == {"1": "done", "2": "partly", "3": "done"},
+          "progress file holds %r" % saved["answers"])
+
+    # Second run: the saved answers are offered; accept and go on from item 4.
+    s = Session(argv, env)
+    s.expect("3 answers saved")
+    s.send(b"y")
+    s.expect("[4/25]")
+    for item in range(4, 26):
+        if item == 10:  # left arrow back to 9 (answered N/A), right arrow forward again
+            s.send(LEFT)
+            s.expect("> 5) Not applicable *")
+            s.send(RIGHT)
+            s.expect("[10/25]")
+        key = b"5" if item == 9 else b"4" if item == 12 else b"1"
+        s.send(key)
+        if item < 25:
+            s.expect("[%d/25]" % (item + 1))
+    status, tail = s.wait()
+    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "finish: status %r" % status)
+    result = json.load(open(out))
+    answers = {i["id"]: i["answer"] for i in result["items"]}
+    check(answers[1] == "done" and answers[2] == "partly" and answers[3] == "done",
+          "answers of the first run were lost: %r" % answers)
+    check(answers[9] == "na" and answers[12] == "unknown", "answers %r" % answers)
+    check(result["score"] == 93, "score %r" % result["score"])
+    check(result["unknown"] == [12] and result["na"] == [9], "lists %r %r" %
+          (result["unknown"], result["na"]))
+    check(not os.path.exists(progress), "progress file kept after finishing")
+
+    # Third run: --resume skips the question; N/A is not offered where it
+    # cannot apply (key 5 on item 1 does nothing); Ctrl-C restores the terminal.
+    s = Session(argv + ["--resume"], env)
+    s.expect("[1/25]")
+    attrs = termios.tcgetattr(s.fd)
+    check(not attrs[3] & termios.ECHO, "raw mode is not active")
+    s.send(b"5")
+    s.expect("[1/25]")  # still on item 1
+    s.send(b"\x03")
+    while s.read_some(20) is not None:
+        pass
+    _, status = os.waitpid(s.pid, 0)
+    check(os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT,
+          "Ctrl-C: status %r" % status)
+    attrs = termios.tcgetattr(s.fd)
+    check(attrs[3] & termios.ECHO and attrs[3] & termios.ICANON,
+          "terminal left in raw mode after Ctrl-C")
+    os.close(s.fd)
+    check(not os.path.exists(out + ".partial"), "unexpected file")
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print("FAIL: %s" % e)
+        sys.exit(1)

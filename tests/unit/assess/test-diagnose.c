@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the self-diagnosis: scoring edges (all done, all unknown,
+ * N/A), part maxima, band edges, answers-file errors naming the items,
+ * advice order, declaration levels, JSON fields and the dated history. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "assess/answers.h"
+#include "assess/diagnose.h"
+#include "core/error.h"
+#include "core/fs.h"
+
+static struct mm_diag_catalogue *cat;
+
+static int setup(void **state)
+{
+    (void)state;
+    return mm_diag_catalogue_load(&cat);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mm_diag_catalogue_free(cat);
+    return 0;
+}
+
+static void fill(enum mm_answer *answers, enum mm_answer a)
+{
+    for (int i = 0; i < MM_DIAG_ITEMS; i++)
+        answers[i] = a;
+}
+
+static void evaluate(const enum mm_answer *answers, struct mm_diag_result *res)
+{
+    assert_int_equal(mm_diag_evaluate(cat, answers, res), 0);
+}
+
+static void test_catalogue(void **state)
+{
+    (void)state;
+    assert_int_equal(cat->part_max[0], 20);
+    assert_int_equal(cat->part_max[1], 52);
+    assert_int_equal(cat->part_max[2], 28);
+    for (int i = 0; i < MM_DIAG_ITEMS; i++) {
+        assert_int_equal(cat->items[i].id, i + 1);
+        assert_int_equal(cat->items[i].part, i < 5 ? 1 : i < 18 ? 2 : 3);
+    }
+    /* N/A only where an item can truly not apply: Wi-Fi, partners, cloud. */
+    for (int i = 0; i < MM_DIAG_ITEMS; i++)
+        assert_int_equal(cat->items[i].na_allowed, i + 1 == 9 || i + 1 == 22 || i + 1 == 23);
+}
+
+static void test_all_done(void **state)
+{
+    (void)state;
+    enum mm_answer a[MM_DIAG_ITEMS];
+    struct mm_diag_result res;
+    fill(a, MM_ANSWER_DONE);
+    evaluate(a, &res);
+    assert_int_equal(res.score, 100);
+    assert_int_equal(res.part_score[0], 20);
+    assert_int_equal(res.part_score[1], 52);
+    assert_int_equal(res.part_score[2], 28);
+    assert_int_equal(res.part_max[0] + res.part_max[1] + res.part_max[2], MM_DIAG_MAX);
+    assert_string_equal(mm_diag_band_id(cat, res.band), "full");
+    assert_int_equal(res.n_advice, 0);
+    assert_int_equal(res.n_unknown, 0);
+    assert_true(res.complete);
+    assert_int_equal(res.level, MM_DIAG_LEVEL_TWO_STAR);
+    assert_string_equal(res.date, "2026-04-01");
+}
+
+static void test_all_unknown(void **state)
+{
+    (void)state;
+    enum mm_answer a[MM_DIAG_ITEMS];
+    struct mm_diag_result res;
+    fill(a, MM_ANSWER_UNKNOWN);
+    evaluate(a, &res);
+    assert_int_equal(res.score, -25);
+    assert_int_equal(res.part_score[0], -5);
+    assert_int_equal(res.part_score[1], -13);
+    assert_int_equal(res.part_score[2], -7);
+    assert_string_equal(mm_diag_band_id(cat, res.band), "poor");
+    assert_int_equal(res.n_unknown, 25);
+    assert_int_equal(res.unknown[0], 1);
+    assert_int_equal(res.unknown[24], 25);
+    assert_int_equal(res.n_advice, 25); /* every "don't know" gets advice too */
+    assert_false(res.complete);
+    assert_int_equal(res.level, MM_DIAG_LEVEL_NONE);
+}
+
+static void test_points(void **state)
+{
+    (void)state;
+    assert_int_equal(mm_diag_points(MM_ANSWER_DONE), 4);
+    assert_int_equal(mm_diag_points(MM_ANSWER_PARTLY), 2);
+    assert_int_equal(mm_diag_points(MM_ANSWER_NOT), 0);
+    assert_int_equal(mm_diag_points(MM_ANSWER_UNKNOWN), -1);
+    assert_int_equal(mm_diag_points(MM_ANSWER_NA), 4);
+    enum mm_answer a[MM_DIAG_ITEMS];
+    struct mm_diag_result res;
+    fill(a, MM_ANSWER_NOT);
+    evaluate(a, &res);
+    assert_int_equal(res.score, 0);
+    fill(a, MM_ANSWER_PARTLY);
+    evaluate(a, &res);
+    assert_int_equal(res.score, 50);
+    assert_int_equal(res.part_score[1], 26);
+}
+
+static void test_na(void **state)
+{
+    (void)state;
+    enum mm_answer a[MM_DIAG_ITEMS];
+    struct mm_diag_result res;
+    fill(a, MM_ANSWER_DONE);
+    a[9 - 1] = a[22 - 1] = a[23 - 1] = MM_ANSWER_NA;
+    evaluate(a, &res);
+    assert_int_equal(res.score, 100); /* N/A counts 4 */
+    assert_int_equal(res.n_na, 3);
+    assert_int_equal(res.na[0], 9);
+    assert_int_equal(res.na[1], 22);
+    assert_int_equal(res.na[2], 23);
+    assert_int_equal(res.n_advice, 0); /* no advice for N/A */
+    assert_int_equal(res.answers[8], MM_ANSWER_NA);
+    /* N/A where the item always applies is refused by the model... */
+    a[1 - 1] = MM_ANSWER_NA;
+    assert_int_equal(mm_diag_evaluate(cat, a, &res), MM_EINVAL);
+    /* ... and by the answers file reader, naming the item. */
+    struct mm_answers_spec spec;
+    struct mm_answers_issues issues;
+    enum mm_answer got[MM_DIAG_ITEMS];
+    mm_diag_answers_spec(cat, &spec);
+    const char *doc = "{\"answers\": {\"1\": \"na\", \"2\": \"done\", \"3\": \"done\", \"4\": "
+                      "\"done\", \"5\": \"done\", \"6\": \"done\", \"7\": \"done\", \"8\": "
+                      "\"done\", \"9\": \"na\", \"10\": \"done\", \"11\": \"done\", \"12\": "
+                      "\"done\", \"13\": \"done\", \"14\": \"na\", \"15\": \"done\", \"16\": "
+                      "\"done\", \"17\": \"done\", \"18\": \"done\", \"19\": \"done\", \"20\": "
+                      "\"done\", \"21\": \"done\", \"22\": \"na\", \"23\": \"na\", \"24\": "
+                      "\"done\", \"25\": \"done\"}}";
+    assert_int_equal(mm_answers_parse(&spec, doc, strlen(doc), 0, got, &issues), MM_EINVAL);
+    assert_true(issues.na_refused == ((UINT64_C(1) << 0) | (UINT64_C(1) << 13)));
+    assert_int_equal(issues.missing, 0);
+    struct mm_buf msg = MM_BUF_INIT;
+    assert_int_equal(mm_answers_issues_format(&issues, "f: ", MM_LANG_EN, &msg), 0);
+    assert_non_null(strstr(mm_buf_str(&msg), "f: items 1, 14 cannot be \"na\""));
+    mm_buf_free(&msg);
+}
+
+/* Builds answers worth exactly score (0..100): done and partly for the even
+ * part, then one "not" turned into "unknown" (-1) for an odd score. */
+static void answers_for_score(int score, enum mm_answer *a)
+{
+    int even = score + (score & 1), i = 0;
+    fill(a, MM_ANSWER_NOT);
+    for (; even >= 4; even -= 4)
+        a[i++] = MM_ANSWER_DONE;
+    if (even == 2)
+        a[i++] = MM_ANSWER_PARTLY;
+    if (score & 1)
+        a[MM_DIAG_ITEMS - 1] = MM_ANSWER_UNKNOWN;
+}
+
+static void test_band_edges(void **state)
+{
+    (void)state;
+    struct {
+        int score;
+        const char *band;
+    } cases[] = {{100, "full"}, {99, "good"}, {98, "good"}, {70, "good"}, {69, "fair"},
+                 {50, "fair"},  {49, "poor"}, {0, "poor"},  {-25, "poor"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_string_equal(mm_diag_band_id(cat, mm_diag_band_for(cat, cases[i].score)),
+                            cases[i].band);
+    /* The same through real answers (99 cannot be reached: 98 is the best below 100). */
+    int reachable[] = {100, 98, 70, 69, 50, 49};
+    for (size_t i = 0; i < sizeof reachable / sizeof reachable[0]; i++) {
+        enum mm_answer a[MM_DIAG_ITEMS];
+        struct mm_diag_result res;
+        answers_for_score(reachable[i], a);
+        evaluate(a, &res);
+        assert_int_equal(res.score, reachable[i]);
+        assert_int_equal(res.band, mm_diag_band_for(cat, reachable[i]));
+    }
+}
+
+static void test_answers_file_errors(void **state)
+{
+    (void)state;
+    struct mm_answers_spec spec;
+    struct mm_answers_issues issues;
+    enum mm_answer got[MM_DIAG_ITEMS];
+    mm_diag_answers_spec(cat, &spec);
+    /* Items 3, 7 and 10-25 missing; 5 and 8 invalid; 26 and "x" unknown. */
+    const char *doc = "{\"answers\": {\"1\": \"done\", \"2\": \"partly\", \"4\": \"not\", "
+                      "\"5\": \"yes\", \"6\": \"unknown\", \"8\": 1, \"9\": \"na\", "
+                      "\"26\": \"done\", \"x\": \"done\", \"01\": \"done\"}}";
+    assert_int_equal(mm_answers_parse(&spec, doc, strlen(doc), 0, got, &issues), MM_EINVAL);
+    assert_true(issues.invalid == ((UINT64_C(1) << 4) | (UINT64_C(1) << 7)));
+    assert_true(issues.missing & (UINT64_C(1) << 2));
+    assert_true(issues.missing & (UINT64_C(1) << 6));
+    assert_false(issues.missing & (UINT64_C(1) << 4)); /* invalid, not also missing */
+    assert_int_equal(issues.n_unknown_keys, 3);
+    assert_int_equal(got[0], MM_ANSWER_DONE);
+    assert_int_equal(got[8], MM_ANSWER_NA);
+    struct mm_buf msg = MM_BUF_INIT;
+    assert_int_equal(mm_answers_issues_format(&issues, "a.json: ", MM_LANG_EN, &msg), 0);
+    const char *m = mm_buf_str(&msg);
+    assert_non_null(strstr(m, "a.json: missing answers for items 3, 7, 10, 11, 12"));
+    assert_non_null(strstr(m, "a.json: invalid answers for items 5, 8 "));
+    assert_non_null(strstr(m, "no such item numbers: \"26\", \"x\", \"01\""));
+    mm_buf_reset(&msg);
+    assert_int_equal(mm_answers_issues_format(&issues, "", MM_LANG_JA, &msg), 0);
+    assert_non_null(strstr(mm_buf_str(&msg), "項目 3, 7, 10,"));
+    mm_buf_free(&msg);
+
+    /* The same file is fine as saved progress, except for the bad values. */
+    assert_int_equal(mm_answers_parse(&spec, doc, strlen(doc), MM_ANSWERS_PARTIAL, got, &issues),
+                     MM_EINVAL);
+    assert_int_equal(issues.missing, 0);
+
+    /* Not JSON: the line is named. No "answers" object. */
+    const char *bad = "{\n\"answers\": {\n\"1\": done}}";
+    assert_int_equal(mm_answers_parse(&spec, bad, strlen(bad), 0, got, &issues), MM_EPARSE);
+    assert_true(issues.bad_json);
+    assert_int_equal(issues.json_line, 3);
+    const char *noobj = "{\"answer\": {}}";
+    assert_int_equal(mm_answers_parse(&spec, noobj, strlen(noobj), 0, got, &issues), MM_EPARSE);
+    assert_int_equal(issues.json_line, 0);
+    /* An empty answers object names every item as missing. */
+    const char *empty = "{\"answers\": {}}";
+    assert_int_equal(mm_answers_parse(&spec, empty, strlen(empty), 0, got, &issues), MM_EINVAL);
+    assert_true(issues.missing == (UINT64_C(1) << 25) - 1);
+    /* Duplicate keys are rejected as malformed JSON. */
+    const char *dup = "{\"answers\": {\"1\": \"done\", \"1\": \"not\"}}";
+    assert_int_equal(mm_answers_parse(&spec, dup, strlen(dup), MM_ANSWERS_PARTIAL, got, &issues),
+                     MM_EPARSE);
+}
+
+static void test_answers_names(void **state)
+{
+    (void)state;
+    enum mm_answer a;
+    assert_int_equal(mm_answer_parse("partly", &a), 0);
+    assert_int_equal(a, MM_ANSWER_PARTLY);
+    assert_int_equal(mm_answer_parse("Done", &a), MM_EINVAL);
+    assert_int_equal(mm_answer_parse(NULL, &a), MM_EINVAL);
+    assert_null(mm_answer_name(MM_ANSWER_NONE));
+    enum mm_answer set[3] = {MM_ANSWER_DONE, MM_ANSWER_NONE, MM_ANSWER_NA};
+    json_t *j = mm_answers_to_json(set, 3);
+    char *s = json_dumps(j, JSON_COMPACT);
+    assert_string_equal(s, "{\"1\":\"done\",\"3\":\"na\"}");
+    free(s);
+    json_decref(j);
+}
+
+static void test_advice_order(void **state)
+{
+    (void)state;
+    enum mm_answer a[MM_DIAG_ITEMS];
+    struct mm_diag_result res;
+    fill(a, MM_ANSWER_NOT);
+    evaluate(a, &res);
+    /* Basic part first (by impact, then id), then the rest by impact, then id. */
+    const int expected[] = {1,  2,  3,  5, 4, 11, 6,  24, 20, 22, 23, 9, 10,
+                            13, 19, 21, 7, 8, 25, 12, 14, 18, 15, 16, 17};
+    assert_int_equal(res.n_advice, 25);
+    for (size_t i = 0; i < 25; i++)
+        assert_int_equal(res.advice[i], expected[i]);
+    /* Only partly/not/unknown get advice; done and N/A do not. */
+    fill(a, MM_ANSWER_DONE);
+    a[17 - 1] = MM_ANSWER_PARTLY;
+    a[4 - 1] = MM_ANSWER_UNKNOWN;
+    a[11 - 1] = MM_ANSWER_NOT;
+    a[9 - 1] = MM_ANSWER_NA;
+    evaluate(a, &res);
+    assert_int_equal(res.n_advice, 3);
+    assert_int_equal(res.advice[0], 4);  /* basic first, even with a lower impact */
+    assert_int_equal(res.advice[1], 11); /* impact 10 */
+    assert_int_equal(res.advice[2], 17); /* impact 3 */
+    assert_int_equal(res.n_unknown, 1);
+    assert_int_equal(res.unknown[0], 4);
+}
+
+static void test_levels(void **state)
+{
+    (void)state;
+    enum mm_answer a[MM_DIAG_ITEMS];
+    struct mm_diag_result res;
+    fill(a, MM_ANSWER_NOT);
+    for (int i = 0; i < 5; i++)
+        a[i] = MM_ANSWER_DONE;
+    evaluate(a, &res);
+    assert_int_equal(res.level, MM_DIAG_LEVEL_ONE_STAR);
+    a[25 - 1] = MM_ANSWER_DONE;
+    evaluate(a, &res);
+    assert_int_equal(res.level, MM_DIAG_LEVEL_TWO_STAR);
+    assert_string_equal(mm_diag_level_name(res.level), "two-star");
+    a[12 - 1] = MM_ANSWER_UNKNOWN; /* an incomplete diagnosis stops at one star */
+    evaluate(a, &res);
+    assert_false(res.complete);
+    assert_int_equal(res.level, MM_DIAG_LEVEL_ONE_STAR);
+    a[12 - 1] = MM_ANSWER_NOT;
+    a[25 - 1] = MM_ANSWER_PARTLY; /* item 25 must be fully done */
+    evaluate(a, &res);
+    assert_int_equal(res.level, MM_DIAG_LEVEL_ONE_STAR);
+    a[25 - 1] = MM_ANSWER_DONE;
+    a[3 - 1] = MM_ANSWER_PARTLY; /* any basic item short of done: none */
+    evaluate(a, &res);
+    assert_int_equal(res.level, MM_DIAG_LEVEL_NONE);
+    assert_string_equal(mm_diag_level_name(res.level), "none");
+    fill(a, MM_ANSWER_DONE);
+    a[5 - 1] = MM_ANSWER_UNKNOWN;
+    evaluate(a, &res);
+    assert_int_equal(res.level, MM_DIAG_LEVEL_NONE);
+}
+
+static void test_json(void **state)
+{
+    (void)state;
+    enum mm_answer a[MM_DIAG_ITEMS];
+    struct mm_diag_result res;
+    json_t *j = NULL;
+    fill(a, MM_ANSWER_DONE);
+    a[9 - 1] = MM_ANSWER_NA;
+    a[13 - 1] = MM_ANSWER_UNKNOWN;
+    a[2 - 1] = MM_ANSWER_PARTLY;
+    evaluate(a, &res);
+    assert_int_equal(mm_diag_result_json(cat, &res, NULL, MM_LANG_JA, &j), 0);
+    assert_int_equal(json_integer_value(json_object_get(j, "score")), 100 - 4 - 5 + 2);
+    assert_int_equal(json_integer_value(json_object_get(j, "max")), 100);
+    assert_string_equal(json_string_value(json_object_get(j, "band")), "good");
+    assert_string_equal(json_string_value(json_object_get(j, "eligible_level")), "none");
+    assert_string_equal(json_string_value(json_object_get(j, "lang")), "ja");
+    assert_string_equal(json_string_value(json_object_get(j, "date")), "2026-04-01");
+    assert_true(json_is_false(json_object_get(j, "complete")));
+    assert_true(json_is_null(json_object_get(j, "changes")));
+    json_t *parts = json_object_get(j, "parts");
+    assert_int_equal(json_array_size(parts), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(parts, 1), "max")), 52);
+    json_t *items = json_object_get(j, "items");
+    assert_int_equal(json_array_size(items), 25);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 8), "answer")),
+                        "na");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 12), "points")), -1);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(j, "unknown"), 0)), 13);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(j, "na"), 0)), 9);
+    json_t *advice = json_object_get(j, "advice");
+    assert_int_equal(json_array_size(advice), 2);
+    json_t *first = json_array_get(advice, 0);
+    assert_int_equal(json_integer_value(json_object_get(first, "id")), 2);
+    assert_true(json_string_length(json_object_get(first, "first_step")) > 0);
+    assert_true(json_array_size(json_object_get(first, "threats")) > 0);
+    json_decref(j);
+}
+
+static void test_compare(void **state)
+{
+    (void)state;
+    enum mm_answer prev[MM_DIAG_ITEMS], now[MM_DIAG_ITEMS];
+    struct mm_diag_result res;
+    struct mm_diag_changes ch;
+    fill(prev, MM_ANSWER_PARTLY);
+    fill(now, MM_ANSWER_PARTLY);
+    now[3 - 1] = MM_ANSWER_DONE;     /* improved */
+    now[11 - 1] = MM_ANSWER_UNKNOWN; /* regressed */
+    prev[9 - 1] = MM_ANSWER_DONE;
+    now[9 - 1] = MM_ANSWER_NA; /* same points: neither */
+    evaluate(now, &res);
+    mm_diag_compare(prev, 52, "2026-03-01", &res, &ch);
+    assert_true(ch.have_previous);
+    assert_string_equal(ch.previous_date, "2026-03-01");
+    assert_int_equal(ch.score_delta, res.score - 52);
+    assert_int_equal(ch.n_improved, 1);
+    assert_int_equal(ch.improved[0].id, 3);
+    assert_int_equal(ch.improved[0].from, MM_ANSWER_PARTLY);
+    assert_int_equal(ch.improved[0].to, MM_ANSWER_DONE);
+    assert_int_equal(ch.n_regressed, 1);
+    assert_int_equal(ch.regressed[0].id, 11);
+}
+
+static void test_history_names(void **state)
+{
+    (void)state;
+    char date[11];
+    int seq;
+    assert_true(mm_diag_history_name("diagnose-2026-04-01.json", date, &seq));
+    assert_string_equal(date, "2026-04-01");
+    assert_int_equal(seq, 1);
+    assert_true(mm_diag_history_name("diagnose-2026-04-01-12.json", date, &seq));
+    assert_int_equal(seq, 12);
+    assert_false(mm_diag_history_name("diagnose-2026-04-01-1.json", date, &seq));
+    assert_false(mm_diag_history_name("diagnose-2026-04-01-02.json", date, &seq));
+    assert_false(mm_diag_history_name("diagnose-2026-13-01.json", date, &seq));
+    assert_false(mm_diag_history_name("diagnose-2026-04-01.json~", date, &seq));
+    assert_false(mm_diag_history_name("other-2026-04-01.json", date, &seq));
+}
+
+static void test_history_roundtrip(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mm-diag-hist-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    enum mm_answer a[MM_DIAG_ITEMS];
+    struct mm_diag_result res;
+    struct mm_diag_changes ch;
+    struct mm_buf json = MM_BUF_INIT;
+    char *path = NULL, *bad = NULL, sub[64];
+    snprintf(sub, sizeof sub, "%s/h", dir); /* created on first save */
+
+    /* Empty history: no previous result. */
+    fill(a, MM_ANSWER_NOT);
+    evaluate(a, &res);
+    assert_int_equal(mm_diag_history_previous(cat, sub, &res, &ch, &bad), 0);
+    assert_false(ch.have_previous);
+    assert_int_equal(mm_diag_render(cat, &res, &ch, MM_DIAG_JSON, MM_LANG_EN, &json), 0);
+    assert_int_equal(mm_diag_history_save(sub, "2026-03-01", mm_buf_str(&json), &path), 0);
+    assert_non_null(strstr(path, "/h/diagnose-2026-03-01.json"));
+    free(path);
+
+    /* Two more runs on the next date: -2 disambiguates; the latest is compared. */
+    a[1 - 1] = MM_ANSWER_DONE;
+    evaluate(a, &res);
+    mm_buf_reset(&json);
+    assert_int_equal(mm_diag_render(cat, &res, NULL, MM_DIAG_JSON, MM_LANG_JA, &json), 0);
+    assert_int_equal(mm_diag_history_save(sub, "2026-04-01", mm_buf_str(&json), &path), 0);
+    free(path);
+    a[2 - 1] = MM_ANSWER_DONE;
+    evaluate(a, &res);
+    mm_buf_reset(&json);
+    assert_int_equal(mm_diag_render(cat, &res, NULL, MM_DIAG_JSON, MM_LANG_EN, &json), 0);
+    assert_int_equal(mm_diag_history_save(sub, "2026-04-01", mm_buf_str(&json), &path), 0);
+    assert_non_null(strstr(path, "/h/diagnose-2026-04-01-2.json"));
+    free(path);
+
+    a[2 - 1] = MM_ANSWER_NOT;
+    a[11 - 1] = MM_ANSWER_DONE;
+    evaluate(a, &res);
+    assert_int_equal(mm_diag_history_previous(cat, sub, &res, &ch, &bad), 0);
+    assert_true(ch.have_previous);
+    assert_string_equal(ch.previous_date, "2026-04-01");
+    assert_int_equal(ch.previous_score, 8);
+    assert_int_equal(ch.score_delta, 0);
+    assert_int_equal(ch.n_improved, 1);
+    assert_int_equal(ch.improved[0].id, 11);
+    assert_int_equal(ch.n_regressed, 1);
+    assert_int_equal(ch.regressed[0].id, 2);
+
+    /* A broken latest file is reported by name. */
+    char broken[128];
+    snprintf(broken, sizeof broken, "%s/diagnose-2026-04-02.json", sub);
+    assert_int_equal(mm_file_write_atomic(broken, "{\"items\": [1, 2]}", 17), 0);
+    assert_int_equal(mm_diag_history_previous(cat, sub, &res, &ch, &bad), MM_EPARSE);
+    assert_string_equal(bad, broken);
+    free(bad);
+
+    mm_buf_free(&json);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* True when s holds something like "report.title": a catalogue key that
+ * was not found and leaked into the output as is. */
+static bool has_raw_key(const char *s)
+{
+    static const char *const prefixes[] = {"report.", "advice.",  "threat.", "answer.",
+                                           "level.",  "changes.", "table.",  "unit."};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        for (const char *p = strstr(s, prefixes[i]); p; p = strstr(p + 1, prefixes[i])) {
+            char next = p[strlen(prefixes[i])];
+            if (next >= 'a' && next <= 'z')
+                return true;
+        }
+    }
+    return false;
+}
+
+static void test_reports(void **state)
+{
+    (void)state;
+    enum mm_answer a[MM_DIAG_ITEMS];
+    struct mm_diag_result res;
+    struct mm_buf out = MM_BUF_INIT;
+    fill(a, MM_ANSWER_PARTLY);
+    evaluate(a, &res);
+    for (int f = MM_DIAG_TEXT; f <= MM_DIAG_HTML; f++) {
+        for (int lang = MM_LANG_EN; lang <= MM_LANG_JA; lang++) {
+            mm_buf_reset(&out);
+            assert_int_equal(mm_diag_render(cat, &res, NULL, f, lang, &out), 0);
+            assert_non_null(strstr(mm_buf_str(&out), "50"));
+            /* No untranslated catalogue key may leak into a report. */
+            assert_false(has_raw_key(mm_buf_str(&out)));
+        }
+    }
+    mm_buf_reset(&out);
+    assert_int_equal(mm_diag_render(cat, &res, NULL, MM_DIAG_HTML, MM_LANG_JA, &out), 0);
+    assert_non_null(strstr(mm_buf_str(&out), "<html lang=\"ja\">"));
+    assert_non_null(strstr(mm_buf_str(&out), "id=\"part-chart\""));
+    mm_buf_free(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_catalogue),
+        cmocka_unit_test(test_all_done),
+        cmocka_unit_test(test_all_unknown),
+        cmocka_unit_test(test_points),
+        cmocka_unit_test(test_na),
+        cmocka_unit_test(test_band_edges),
+        cmocka_unit_test(test_answers_file_errors),
+        cmocka_unit_test(test_answers_names),
+        cmocka_unit_test(test_advice_order),
+        cmocka_unit_test(test_levels),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_history_names),
+        cmocka_unit_test(test_history_roundtrip),
+        cmocka_unit_test(test_reports),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
