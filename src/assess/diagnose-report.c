@@ -87,6 +87,23 @@ static const char *part_name(const struct mm_diag_catalogue *cat, size_t i, enum
     return mm_text(json_object_get(cat->parts[i], "name"), lang);
 }
 
+/* Brackets around a remark: full-width in Japanese, " (" ")" in English. */
+static const char *po(const struct writer *w)
+{
+    return w->lang == MM_LANG_JA ? "（" : " (";
+}
+
+/* The same without the leading space, after a space that is already there. */
+static const char *po_tight(const struct writer *w)
+{
+    return w->lang == MM_LANG_JA ? "（" : "(";
+}
+
+static const char *pc(const struct writer *w)
+{
+    return w->lang == MM_LANG_JA ? "）" : ")";
+}
+
 static const char *list_sep(const struct writer *w)
 {
     return w->lang == MM_LANG_JA ? "、" : ", ";
@@ -172,9 +189,9 @@ static void text_summary(struct writer *w, const struct mm_diag_catalogue *cat,
     wf(w, "%s\n", tr(w, "report.parts"));
     for (size_t i = 0; i < MM_DIAG_PARTS; i++) {
         const char *range = json_string_value(json_object_get(cat->parts[i], "items"));
-        wf(w, "  %s (", part_name(cat, i, w->lang));
+        wf(w, "  %s%s", part_name(cat, i, w->lang), po(w));
         wsub(w, tr(w, "report.items_range"), range ? range : "", false);
-        wf(w, "): %d / %d  ", res->part_score[i], res->part_max[i]);
+        wf(w, "%s: %d / %d  ", pc(w), res->part_score[i], res->part_max[i]);
         text_bar(w, res->part_score[i], res->part_max[i]);
         ws(w, "\n");
     }
@@ -185,8 +202,9 @@ static void text_items(struct writer *w, const struct mm_diag_catalogue *cat,
 {
     wf(w, "\n%s\n", tr(w, "report.answers"));
     for (int id = 1; id <= MM_DIAG_ITEMS; id++)
-        wf(w, "  %2d. %s — %s (%d%s)\n", id, item_text(cat, id, "title", w->lang),
-           answer_label(w, res->answers[id - 1]), res->points[id - 1], tr(w, "unit.points"));
+        wf(w, "  %2d. %s — %s%s%d%s%s\n", id, item_text(cat, id, "title", w->lang),
+           answer_label(w, res->answers[id - 1]), po(w), res->points[id - 1], tr(w, "unit.points"),
+           pc(w));
     struct mm_buf tmp = MM_BUF_INIT;
     ids_text(w, res->na, res->n_na, &tmp);
     wf(w, "\n%s: %s\n", tr(w, "report.na"), mm_buf_str(&tmp));
@@ -209,9 +227,9 @@ static void text_advice(struct writer *w, const struct mm_diag_catalogue *cat,
         snprintf(num, sizeof num, "%d", id);
         wf(w, "\n%zu. ", i + 1);
         wsub(w, tr(w, "report.item"), num, false);
-        wf(w, ": %s (", item_text(cat, id, "title", w->lang));
+        wf(w, ": %s%s", item_text(cat, id, "title", w->lang), po(w));
         wsub(w, tr(w, "report.current"), answer_label(w, res->answers[id - 1]), false);
-        ws(w, ")\n");
+        wf(w, "%s\n", pc(w));
         wf(w, "   %s: %s\n", tr(w, "advice.what"), advice_text(cat, id, "what", w->lang));
         wf(w, "   %s: %s\n", tr(w, "advice.first_step"),
            advice_text(cat, id, "first_step", w->lang));
@@ -235,9 +253,9 @@ static void change_lines_text(struct writer *w, const struct mm_diag_catalogue *
                               const char *label_key, const struct mm_diag_change *c, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        wf(w, "  %s: %d. %s (%s → %s)\n", tr(w, label_key), c[i].id,
-           item_text(cat, c[i].id, "title", w->lang), answer_label(w, c[i].from),
-           answer_label(w, c[i].to));
+        wf(w, "  %s: %d. %s%s%s → %s%s\n", tr(w, label_key), c[i].id,
+           item_text(cat, c[i].id, "title", w->lang), po(w), answer_label(w, c[i].from),
+           answer_label(w, c[i].to), pc(w));
 }
 
 static void text_changes(struct writer *w, const struct mm_diag_catalogue *cat,
@@ -285,9 +303,9 @@ static void md_summary(struct writer *w, const struct mm_diag_catalogue *cat,
        tr(w, "table.part"), tr(w, "table.score"), tr(w, "table.max"));
     for (size_t i = 0; i < MM_DIAG_PARTS; i++) {
         const char *range = json_string_value(json_object_get(cat->parts[i], "items"));
-        wf(w, "| %s (", part_name(cat, i, w->lang));
+        wf(w, "| %s%s", part_name(cat, i, w->lang), po(w));
         wsub(w, tr(w, "report.items_range"), range ? range : "", false);
-        wf(w, ") | %d | %d |\n", res->part_score[i], res->part_max[i]);
+        wf(w, "%s | %d | %d |\n", pc(w), res->part_score[i], res->part_max[i]);
     }
 }
 
@@ -321,9 +339,9 @@ static void md_advice(struct writer *w, const struct mm_diag_catalogue *cat,
         snprintf(num, sizeof num, "%d", id);
         wf(w, "\n### %zu. ", i + 1);
         wsub(w, tr(w, "report.item"), num, false);
-        wf(w, ": %s (", item_text(cat, id, "title", w->lang));
+        wf(w, ": %s%s", item_text(cat, id, "title", w->lang), po(w));
         wsub(w, tr(w, "report.current"), answer_label(w, res->answers[id - 1]), false);
-        ws(w, ")\n\n");
+        wf(w, "%s\n\n", pc(w));
         wf(w, "- **%s:** %s\n", tr(w, "advice.what"), advice_text(cat, id, "what", w->lang));
         wf(w, "- **%s:** %s\n", tr(w, "advice.first_step"),
            advice_text(cat, id, "first_step", w->lang));
@@ -358,10 +376,10 @@ static void md_level_changes(struct writer *w, const struct mm_diag_catalogue *c
         const struct mm_diag_change *c = pass ? ch->regressed : ch->improved;
         size_t n = pass ? ch->n_regressed : ch->n_improved;
         for (size_t i = 0; i < n; i++)
-            wf(w, "- %s: %d. %s (%s → %s)\n",
+            wf(w, "- %s: %d. %s%s%s → %s%s\n",
                tr(w, pass ? "changes.regressed" : "changes.improved"), c[i].id,
-               item_text(cat, c[i].id, "title", w->lang), answer_label(w, c[i].from),
-               answer_label(w, c[i].to));
+               item_text(cat, c[i].id, "title", w->lang), po(w), answer_label(w, c[i].from),
+               answer_label(w, c[i].to), pc(w));
     }
     if (ch->n_improved + ch->n_regressed == 0)
         wf(w, "- %s\n", tr(w, "changes.none"));
@@ -408,12 +426,13 @@ static void html_chart(struct writer *w, const struct mm_diag_catalogue *cat,
         const char *range = json_string_value(json_object_get(cat->parts[i], "items"));
         ws(w, "<div class=\"chart-row\"><div>");
         wh(w, part_name(cat, i, w->lang));
-        ws(w, " <span class=\"muted\">(");
+        ws(w, " <span class=\"muted\">");
+        ws(w, po_tight(w));
         wsub(w, tr(w, "report.items_range"), range ? range : "", true);
         wf(w,
-           ")</span></div><div class=\"bar\"><span style=\"width:%d%%\"></span></div>"
+           "%s</span></div><div class=\"bar\"><span style=\"width:%d%%\"></span></div>"
            "<div class=\"num\">%d / %d</div></div>\n",
-           pct, score, max);
+           pc(w), pct, score, max);
     }
     ws(w, "</div>\n");
 }
@@ -479,9 +498,9 @@ static void html_advice_entry(struct writer *w, const struct mm_diag_catalogue *
     wsub(w, tr(w, "report.item"), num, true);
     ws(w, ": ");
     wh(w, item_text(cat, id, "title", w->lang));
-    wf(w, " <span class=\"a-%s\">(", mm_answer_name(res->answers[id - 1]));
+    wf(w, " <span class=\"a-%s\">%s", mm_answer_name(res->answers[id - 1]), po_tight(w));
     wsub(w, tr(w, "report.current"), answer_label(w, res->answers[id - 1]), true);
-    ws(w, ")</span></h3>\n<dl>\n");
+    wf(w, "%s</span></h3>\n<dl>\n", pc(w));
     for (size_t k = 0; k < 3; k++) {
         char key[32];
         snprintf(key, sizeof key, "advice.%s", keys[k]);
@@ -551,11 +570,11 @@ static void html_level_changes(struct writer *w, const struct mm_diag_catalogue 
         for (size_t i = 0; i < n; i++) {
             wf(w, "<li>%s: %d. ", tr(w, pass ? "changes.regressed" : "changes.improved"), c[i].id);
             wh(w, item_text(cat, c[i].id, "title", w->lang));
-            ws(w, " (");
+            ws(w, po(w));
             wh(w, answer_label(w, c[i].from));
             ws(w, " → ");
             wh(w, answer_label(w, c[i].to));
-            ws(w, ")</li>\n");
+            wf(w, "%s</li>\n", pc(w));
         }
     }
     if (ch->n_improved + ch->n_regressed == 0)

@@ -107,10 +107,15 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct di
 /* Maps a file error to a message and MM_EXIT_IO. */
 static int io_error(const struct mm_cli *cli, const char *key, const char *path, int r)
 {
-    char what[512];
-    snprintf(what, sizeof what, "%s (%s)", path, mm_strerror(r));
+    char what[512], errkey[48];
+    snprintf(errkey, sizeof errkey, "errno.%s", mm_errname(r));
+    const char *reason = tr(cli, errkey);
+    if (strcmp(reason, errkey) == 0) /* no translation: the core's English text */
+        reason = mm_strerror(r);
+    snprintf(what, sizeof what, "%s%s%s%s", path, cli->lang == MM_LANG_JA ? "（" : " (", reason,
+             cli->lang == MM_LANG_JA ? "）" : ")");
     error_sub(cli, key, what);
-    return r == MM_ENOMEM ? MM_EXIT_IO : MM_EXIT_IO;
+    return MM_EXIT_IO;
 }
 
 /* Prints every problem of an answers (or progress) file, one per line. */
