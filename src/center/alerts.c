@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the alert state machine, the aggregation window rule, the mapping of
+ * EVE events to ingest records, and the explanation catalogue look-up. */
+#include "center/alerts.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/data.h"
+#include "core/error.h"
+#include "core/timefmt.h"
+
+static const char *const status_names[] = {"new", "acknowledged", "escalated", "closed"};
+
+const char *mm_alert_status_name(enum mm_alert_status s)
+{
+    if ((unsigned)s >= sizeof status_names / sizeof status_names[0])
+        return "";
+    return status_names[s];
+}
+
+int mm_alert_status_parse(const char *s, enum mm_alert_status *out)
+{
+    for (unsigned i = 0; s && i < sizeof status_names / sizeof status_names[0]; i++) {
+        if (strcmp(s, status_names[i]) == 0) {
+            *out = (enum mm_alert_status)i;
+            return 0;
+        }
+    }
+    return MM_EINVAL;
+}
+
+bool mm_alert_transition_ok(enum mm_alert_status from, enum mm_alert_status to)
+{
+    switch (to) {
+    case MM_ALERT_ACKNOWLEDGED:
+        return from == MM_ALERT_NEW;
+    case MM_ALERT_ESCALATED:
+        return from == MM_ALERT_NEW || from == MM_ALERT_ACKNOWLEDGED;
+    case MM_ALERT_CLOSED:
+        return from != MM_ALERT_CLOSED;
+    default:
+        return false;
+    }
+}
+
+bool mm_alert_in_window(int64_t first, int64_t last, int64_t ts, int64_t window)
+{
+    return ts >= first - window && ts <= last + window;
+}
+
+static const char *str_at(const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : "";
+}
+
+/* The device an alert is about: its MAC when the event names one, else its IP. */
+static const char *alert_device(const json_t *ev)
+{
+    const char *mac = json_string_value(json_object_get(ev, "src_mac"));
+    if (!mac)
+        mac = json_string_value(json_object_get(json_object_get(ev, "ether"), "src_mac"));
+    if (!mac) {
+        const json_t *evid = json_object_get(json_object_get(ev, "mamori"), "evidence");
+        mac = json_string_value(json_object_get(evid, "mac"));
+    }
+    return mac && *mac ? mac : str_at(ev, "src_ip");
+}
+
+static void fill_alert(const json_t *ev, struct mm_ingest_alert *a)
+{
+    const json_t *alert = json_object_get(ev, "alert");
+    const json_t *mamori = json_object_get(ev, "mamori");
+    const json_t *msg = json_object_get(mamori, "message");
+    a->signature_id = json_integer_value(json_object_get(alert, "signature_id"));
+    a->severity = (int)json_integer_value(json_object_get(alert, "severity"));
+    a->signature = str_at(alert, "signature");
+    a->category = str_at(alert, "category");
+    a->detector = str_at(mamori, "detector");
+    a->device = alert_device(ev);
+    a->src_ip = str_at(ev, "src_ip");
+    a->dest_ip = str_at(ev, "dest_ip");
+    a->message_ja = str_at(msg, "ja");
+    a->message_en = str_at(msg, "en");
+}
+
+static int64_t stat_value(const json_t *stats, const char *group, const char *key)
+{
+    const json_t *v = json_object_get(group ? json_object_get(stats, group) : stats, key);
+    return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
+}
+
+int mm_ingest_event_from_json(json_t *ev, const char *line, size_t len, struct mm_ingest_event *out,
+                              char *why, size_t whylen)
+{
+    memset(out, 0, sizeof *out);
+    const json_t *seq = json_object_get(ev, "seq");
+    if (!json_is_integer(seq) || json_integer_value(seq) < 0) {
+        snprintf(why, whylen, "missing or malformed \"seq\" (a non-negative integer)");
+        return MM_EPARSE;
+    }
+    if (mm_time_parse(str_at(ev, "timestamp"), &out->ts) != 0) {
+        snprintf(why, whylen, "missing or malformed \"timestamp\"");
+        return MM_EPARSE;
+    }
+    out->seq = json_integer_value(seq);
+    out->event_type = str_at(ev, "event_type");
+    out->body = line;
+    out->body_len = len;
+    while (out->body_len > 0 &&
+           (line[out->body_len - 1] == '\n' || line[out->body_len - 1] == '\r'))
+        out->body_len--;
+    out->is_alert = strcmp(out->event_type, "alert") == 0;
+    if (out->is_alert)
+        fill_alert(ev, &out->alert);
+    const json_t *stats = json_object_get(ev, "stats");
+    out->stats_backlog = out->stats_drops = -1;
+    if (strcmp(out->event_type, "stats") == 0 && json_is_object(stats)) {
+        out->has_stats = true;
+        out->stats_backlog = stat_value(stats, "spool", "backlog");
+        out->stats_drops = stat_value(stats, "capture", "kernel_drops");
+        if (out->stats_drops < 0)
+            out->stats_drops = stat_value(stats, NULL, "drops");
+    }
+    return 0;
+}
+
+static json_t *explanations;
+static pthread_once_t explanations_once = PTHREAD_ONCE_INIT;
+
+static void load_explanations(void)
+{
+    if (mm_data_json("center/explanations.json", &explanations) != 0)
+        explanations = NULL;
+}
+
+const json_t *mm_alert_explanation(int64_t signature_id, const char *detector)
+{
+    pthread_once(&explanations_once, load_explanations);
+    if (!explanations)
+        return NULL;
+    char key[32];
+    snprintf(key, sizeof key, "%lld", (long long)signature_id);
+    const json_t *e = json_object_get(json_object_get(explanations, "by_signature"), key);
+    if (!e && detector && *detector)
+        e = json_object_get(json_object_get(explanations, "by_detector"), detector);
+    return e;
+}

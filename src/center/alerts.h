@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Alert logic independent of storage and HTTP: the status state machine, the
+ * aggregation rule, turning a parsed EVE event into an ingest record, and
+ * the plain-language explanations (data/center/explanations.json). */
+#ifndef MM_CENTER_ALERTS_H
+#define MM_CENTER_ALERTS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "center/store.h"
+
+/* The "sensor silent" alert raised by the centre itself. */
+#define MM_SIG_SENSOR_SILENT 9000001
+
+/* True when an alert may move from `from` to `to`: new → acknowledged,
+ * new|acknowledged → escalated, new|acknowledged|escalated → closed. */
+bool mm_alert_transition_ok(enum mm_alert_status from, enum mm_alert_status to);
+
+/* True when an event at ts joins an alert spanning [first, last] under the
+ * aggregation window (all in microseconds). */
+bool mm_alert_in_window(int64_t first, int64_t last, int64_t ts, int64_t window);
+
+/* Fills *out from a parsed, checked EVE event (mm_eve_parse_line) and its
+ * original line. The event needs a top-level integer "seq" >= 0, else
+ * MM_EPARSE with a reason in why. Strings in *out point into ev/line, which
+ * must outlive *out. Alerts get their aggregation device: src MAC
+ * ("src_mac", "ether.src_mac" or mamori.evidence.mac) when present, else src_ip. */
+int mm_ingest_event_from_json(json_t *ev, const char *line, size_t len, struct mm_ingest_event *out,
+                              char *why, size_t whylen);
+
+/* The explanation for an alert as {"what","now","threat"} each {"ja","en"},
+ * looked up by signature_id, then by detector; NULL when none (then the
+ * alert's own message is all there is). Borrowed reference, valid for the
+ * program's life. */
+const json_t *mm_alert_explanation(int64_t signature_id, const char *detector);
+
+#endif

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the helpers every API handler shares: strict JSON bodies, query
+ * arguments, keyset pagination, time stamps and the JSON form of the core
+ * objects (tenant, user, sensor, alert). */
+#include "center/api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "core/str.h"
+#include "core/timefmt.h"
+
+#define DEFAULT_STRING_MAX 1024
+#define DEFAULT_ARRAY_MAX  1000
+#define PAGE_DEFAULT       50
+#define PAGE_MAX           200
+
+static const char *type_name(json_type t)
+{
+    switch (t) {
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_OBJECT:
+        return "an object";
+    default:
+        return "true or false";
+    }
+}
+
+static bool field_type_ok(const struct mm_field *f, const json_t *v)
+{
+    if (f->type == JSON_TRUE)
+        return json_is_boolean(v);
+    if (json_typeof(v) != f->type)
+        return false;
+    if (f->type == JSON_STRING)
+        return json_string_length(v) <= (f->max_len ? f->max_len : DEFAULT_STRING_MAX);
+    if (f->type == JSON_ARRAY)
+        return json_array_size(v) <= (f->max_len ? f->max_len : DEFAULT_ARRAY_MAX);
+    return true;
+}
+
+static int check_fields(struct mm_request *req, const struct mm_field *fields, json_t *obj)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        const struct mm_field *f = fields;
+        while (f->name && strcmp(f->name, key) != 0)
+            f++;
+        if (!f->name) {
+            mm_reply_error(req, 400, "unknown_field", key);
+            return MM_EPARSE;
+        }
+        if (!field_type_ok(f, v)) {
+            const char *d = mm_arena_printf(&req->arena, "%s must be %s of at most %zu", key,
+                                            type_name(f->type),
+                                            f->max_len              ? f->max_len
+                                            : f->type == JSON_ARRAY ? DEFAULT_ARRAY_MAX
+                                                                    : DEFAULT_STRING_MAX);
+            mm_reply_error(req, 400, "bad_field", d);
+            return MM_EPARSE;
+        }
+    }
+    for (const struct mm_field *f = fields; f->name; f++) {
+        if (f->required && !json_object_get(obj, f->name)) {
+            mm_reply_error(req, 400, "missing_field", f->name);
+            return MM_EPARSE;
+        }
+    }
+    return 0;
+}
+
+int mm_api_body(struct mm_request *req, const struct mm_field *fields, json_t **out)
+{
+    size_t bad;
+    json_error_t err;
+    *out = NULL;
+    if (!mm_utf8_valid(req->body, req->body_len, &bad)) {
+        mm_reply_error(req, 400, "bad_utf8", mm_arena_printf(&req->arena, "byte %zu", bad));
+        return MM_EPARSE;
+    }
+    json_t *obj = req->body_len == 0
+                      ? json_object()
+                      : json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+    if (!obj) {
+        mm_reply_error(
+            req, 400, "bad_json",
+            mm_arena_printf(&req->arena, "line %d column %d: %s", err.line, err.column, err.text));
+        return MM_EPARSE;
+    }
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        mm_reply_error(req, 400, "bad_json", "expected a JSON object");
+        return MM_EPARSE;
+    }
+    if (check_fields(req, fields, obj) != 0) {
+        json_decref(obj);
+        return MM_EPARSE;
+    }
+    *out = obj;
+    return 0;
+}
+
+const char *mm_api_str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static bool parse_i64(const char *s, int64_t *out)
+{
+    char *end;
+    if (!s || !*s || strlen(s) > 20)
+        return false;
+    long long v = strtoll(s, &end, 10);
+    if (*end)
+        return false;
+    *out = v;
+    return true;
+}
+
+int mm_api_query_int(struct mm_request *req, const char *name, int64_t min, int64_t max,
+                     int64_t def, int64_t *out)
+{
+    const char *s = mm_req_query(req, name);
+    *out = def;
+    if (!s)
+        return 0;
+    int64_t v;
+    if (!parse_i64(s, &v) || v < min || v > max) {
+        mm_reply_error(req, 400, "bad_request",
+                       mm_arena_printf(&req->arena, "%s must be an integer %lld-%lld", name,
+                                       (long long)min, (long long)max));
+        return MM_EPARSE;
+    }
+    *out = v;
+    return 0;
+}
+
+int mm_api_query_time(struct mm_request *req, const char *name, int64_t *out)
+{
+    const char *s = mm_req_query(req, name);
+    *out = 0;
+    if (!s)
+        return 0;
+    if (mm_time_parse(s, out) == 0 || mm_time_parse_date(s, out) == 0)
+        return 0;
+    mm_reply_error(req, 400, "bad_request",
+                   mm_arena_printf(&req->arena, "%s must be a date or an RFC 3339 time", name));
+    return MM_EPARSE;
+}
+
+int mm_api_page(struct mm_request *req, struct mm_page *page)
+{
+    int64_t limit;
+    memset(page, 0, sizeof *page);
+    int r = mm_api_query_int(req, "limit", 1, PAGE_MAX, PAGE_DEFAULT, &limit);
+    if (r != 0)
+        return r;
+    page->limit = (int)limit + 1;
+    const char *c = mm_req_query(req, "cursor");
+    if (c && *c) {
+        char a[24] = "", b[24] = "";
+        const char *dot = strchr(c, '.');
+        size_t alen = dot ? (size_t)(dot - c) : strlen(c);
+        if (alen >= sizeof a || (dot && strlen(dot + 1) >= sizeof b))
+            goto bad;
+        memcpy(a, c, alen);
+        if (dot)
+            snprintf(b, sizeof b, "%s", dot + 1);
+        if (!parse_i64(a, &page->cursor_a) || (dot && !parse_i64(b, &page->cursor_b)))
+            goto bad;
+        page->has_cursor = true;
+    }
+    return 0;
+bad:
+    mm_reply_error(req, 400, "bad_request", "cursor");
+    return MM_EPARSE;
+}
+
+void mm_list_init(struct mm_list *l, const struct mm_page *page)
+{
+    memset(l, 0, sizeof *l);
+    l->items = json_array();
+    l->limit = page->limit - 1;
+}
+
+int mm_list_add(struct mm_list *l, json_t *item, int64_t a, int64_t b)
+{
+    if (l->count >= l->limit) {
+        l->more = true;
+        json_decref(item);
+        return 0;
+    }
+    if (!item || !l->items || json_array_append_new(l->items, item) != 0)
+        return MM_ENOMEM;
+    l->count++;
+    l->cursor_a = a;
+    l->cursor_b = b;
+    return 0;
+}
+
+int mm_list_reply(struct mm_request *req, struct mm_list *l)
+{
+    json_t *next = json_null();
+    if (l->more) {
+        char c[48];
+        if (l->cursor_b)
+            snprintf(c, sizeof c, "%lld.%lld", (long long)l->cursor_a, (long long)l->cursor_b);
+        else
+            snprintf(c, sizeof c, "%lld", (long long)l->cursor_a);
+        next = json_string(c);
+    }
+    json_t *body = json_pack("{s:o, s:o}", "items", l->items, "next", next);
+    l->items = NULL;
+    return mm_reply_json(req, 200, body);
+}
+
+json_t *mm_json_time(int64_t usec)
+{
+    if (usec <= 0)
+        return json_null();
+    time_t t = (time_t)(usec / 1000000);
+    struct tm tm;
+    char s[32];
+    gmtime_r(&t, &tm);
+    strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string(s);
+}
+
+json_t *mm_json_tenant(const struct mm_tenant *t)
+{
+    return json_pack("{s:I, s:s, s:s, s:i, s:o}", "id", (json_int_t)t->id, "name", t->name, "lang",
+                     t->lang, "mail_severity", t->mail_severity, "created_at",
+                     mm_json_time(t->created_at));
+}
+
+json_t *mm_json_user(const struct mm_user *u)
+{
+    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)u->id, "tenant_id",
+                     (json_int_t)u->tenant_id, "email", u->email, "role", mm_role_name(u->role),
+                     "lang", u->lang, "created_at", mm_json_time(u->created_at));
+}
+
+json_t *mm_json_sensor(const struct mm_sensor *s, int64_t now, int64_t silent_after_usec)
+{
+    int64_t seen = s->last_seen ? s->last_seen : s->enrolled_at;
+    return json_pack("{s:I, s:I, s:s, s:o, s:o, s:I, s:f, s:I, s:I, s:b}", "id", (json_int_t)s->id,
+                     "tenant_id", (json_int_t)s->tenant_id, "name", s->name, "enrolled_at",
+                     mm_json_time(s->enrolled_at), "last_seen", mm_json_time(s->last_seen),
+                     "events_total", (json_int_t)s->events_total, "event_rate_per_min",
+                     (double)s->events_last_hour / 60.0, "spool_backlog",
+                     (json_int_t)s->spool_backlog, "drops", (json_int_t)s->drops, "silent",
+                     s->silent || now - seen > silent_after_usec);
+}
+
+json_t *mm_json_alert(const struct mm_alert *a)
+{
+    json_t *inc = a->incident_id ? json_integer(a->incident_id) : json_null();
+    return json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:o, s:o, "
+                     "s:s, s:s, s:o, s:{s:s, s:s}}",
+                     "id", (json_int_t)a->id, "tenant_id", (json_int_t)a->tenant_id, "sensor_id",
+                     (json_int_t)a->sensor_id, "signature_id", (json_int_t)a->signature_id,
+                     "signature", a->signature, "detector", a->detector, "category", a->category,
+                     "severity", a->severity, "device", a->device, "src_ip", a->src_ip, "dest_ip",
+                     a->dest_ip, "count", (json_int_t)a->count, "first_seen",
+                     mm_json_time(a->first_seen), "last_seen", mm_json_time(a->last_seen), "status",
+                     mm_alert_status_name(a->status), "close_reason", a->close_reason,
+                     "incident_id", inc, "message", "ja", a->message_ja, "en", a->message_en);
+}
+
+struct mm_actor mm_api_actor(const struct mm_request *req)
+{
+    struct mm_actor a = {
+        .name = req->who.actor[0] ? req->who.actor : "anonymous",
+        .tenant_id =
+            req->who.kind == MM_AUTH_SENSOR ? req->who.sensor.tenant_id : req->who.user.tenant_id,
+        .address = req->address,
+    };
+    return a;
+}

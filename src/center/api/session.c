@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns POST /api/v1/login, POST /api/v1/logout and GET /api/v1/me: password
+ * check under the rate limiter, re-hashing, session creation with its
+ * cookie and CSRF token. */
+#include "center/api/api.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+
+#define EMAIL_MAX 254
+
+/* A hash to verify against when the account does not exist, so a missing
+ * account costs the same time as a wrong password. */
+static char dummy_hash[MM_PWHASH_MAX];
+static pthread_mutex_t dummy_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *dummy(enum mm_pwcost cost)
+{
+    pthread_mutex_lock(&dummy_mu);
+    if (!dummy_hash[0])
+        mm_password_hash("mamori-no-such-account", cost, dummy_hash);
+    pthread_mutex_unlock(&dummy_mu);
+    return dummy_hash;
+}
+
+int mm_api_email_normalise(const char *in, char *out, size_t outlen)
+{
+    size_t n = strlen(in);
+    if (n < 3 || n > EMAIL_MAX || n >= outlen || !strchr(in, '@'))
+        return MM_EINVAL;
+    for (size_t i = 0; i <= n; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (i < n && (c <= ' ' || c == 0x7f || c == '"' || c == '<' || c == '>'))
+            return MM_EINVAL;
+        out[i] = (char)tolower(c);
+    }
+    return 0;
+}
+
+static json_t *me_object(struct mm_request *req)
+{
+    struct mm_store *st = req->center->store;
+    const struct mm_user *u = &req->who.user;
+    struct mm_tenant t;
+    json_t *tenant;
+    if (u->tenant_id == MM_VENDOR_TENANT) {
+        tenant = json_pack("{s:i, s:s, s:s}", "id", 0, "name", "vendor", "lang", u->lang);
+    } else {
+        struct mm_scope own = mm_scope_tenant(u->tenant_id);
+        tenant =
+            st->ops->tenant_get(st, &own, u->tenant_id, &t) == 0 ? mm_json_tenant(&t) : json_null();
+    }
+    json_t *csrf =
+        req->who.kind == MM_AUTH_SESSION ? json_string(req->who.session.csrf) : json_null();
+    return json_pack("{s:o, s:o, s:o}", "user", mm_json_user(u), "tenant", tenant, "csrf_token",
+                     csrf);
+}
+
+/* Checks the password of email under the rate limiter. 0 and *u on success;
+ * MM_ELIMIT when locked out, MM_EAUTH for a wrong account or password. */
+static int check_password(struct mm_request *req, const char *email, const char *password,
+                          struct mm_user *u)
+{
+    struct mm_center *c = req->center;
+    struct mm_store *st = c->store;
+    if (mm_ratelimit_begin(c->ratelimit, email, req->address, req->now) != 0)
+        return MM_ELIMIT;
+    int r = st->ops->user_find_email(st, email, u);
+    if (r == 0)
+        r = mm_password_verify(u->password_hash, password);
+    else if (r == MM_ENOENT) {
+        (void)mm_password_verify(dummy(c->cfg.pwcost), password);
+        r = MM_EAUTH;
+    }
+    mm_ratelimit_end(c->ratelimit, email, req->address, r == 0, req->now);
+    if (r == 0 && mm_password_needs_rehash(u->password_hash, c->cfg.pwcost)) {
+        char fresh[MM_PWHASH_MAX];
+        if (mm_password_hash(password, c->cfg.pwcost, fresh) == 0)
+            st->ops->user_set_password(st, NULL, u->id, fresh);
+    }
+    return r == MM_ELIMIT ? r : r == 0 ? 0 : r == MM_EDB ? r : MM_EAUTH;
+}
+
+static int start_session(struct mm_request *req, const struct mm_user *u)
+{
+    struct mm_center *c = req->center;
+    char token[MM_SECRET_MAX], csrf[MM_SECRET_MAX];
+    struct mm_session s = {.tenant_id = u->tenant_id, .user_id = u->id};
+    int r = mm_secret_new("", token);
+    if (r == 0)
+        r = mm_secret_new("", csrf);
+    if (r != 0)
+        return r;
+    mm_secret_hash(token, s.token_hash);
+    snprintf(s.csrf, sizeof s.csrf, "%s", csrf);
+    s.created_at = req->now;
+    s.expires_at = req->now + (int64_t)c->cfg.session_hours * 3600 * 1000000;
+    char actor[48];
+    snprintf(actor, sizeof actor, "user:%lld", (long long)u->id);
+    struct mm_actor who = {.name = actor, .tenant_id = u->tenant_id, .address = req->address};
+    r = c->store->ops->session_add(c->store, &who, &s);
+    if (r != 0)
+        return r;
+    mm_reply_cookie(req, mm_arena_printf(&req->arena,
+                                         "mm_session=%s; HttpOnly; SameSite=Strict; Path=/; "
+                                         "Max-Age=%d%s",
+                                         token, c->cfg.session_hours * 3600,
+                                         c->https ? "; Secure" : ""));
+    req->who.kind = MM_AUTH_SESSION;
+    req->who.user = *u;
+    req->who.session = s;
+    return 0;
+}
+
+int mm_api_login(struct mm_request *req)
+{
+    static const struct mm_field fields[] = {
+        {"email", JSON_STRING, true, 254},
+        {"password", JSON_STRING, true, 1024},
+        MM_FIELDS_END,
+    };
+    json_t *body;
+    char email[EMAIL_MAX + 1];
+    struct mm_user u;
+    int r = mm_api_body(req, fields, &body);
+    if (r != 0)
+        return r;
+    if (mm_api_email_normalise(mm_api_str(body, "email"), email, sizeof email) != 0) {
+        json_decref(body);
+        return mm_reply_error(req, 401, "unauthenticated", NULL);
+    }
+    r = check_password(req, email, mm_api_str(body, "password"), &u);
+    json_decref(body);
+    if (r == MM_EAUTH)
+        return mm_reply_error(req, 401, "unauthenticated", NULL);
+    if (r == 0)
+        r = start_session(req, &u);
+    if (r != 0)
+        return mm_reply_code(req, r, NULL);
+    mm_lang_parse(u.lang, &req->lang);
+    return mm_reply_json(req, 200, me_object(req));
+}
+
+int mm_api_logout(struct mm_request *req)
+{
+    struct mm_store *st = req->center->store;
+    if (req->who.kind == MM_AUTH_SESSION) {
+        struct mm_actor who = mm_api_actor(req);
+        int r = st->ops->session_delete(st, &who, req->who.session.token_hash);
+        if (r != 0)
+            return r;
+    }
+    mm_reply_cookie(req, mm_arena_printf(&req->arena,
+                                         "mm_session=; HttpOnly; SameSite=Strict; Path=/; "
+                                         "Max-Age=0%s",
+                                         req->center->https ? "; Secure" : ""));
+    return mm_reply_json(req, 204, NULL);
+}
+
+int mm_api_me(struct mm_request *req)
+{
+    return mm_reply_json(req, 200, me_object(req));
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Credentials: argon2id password hashes (libsodium crypto_pwhash_str), random
+ * secrets (session tokens, API tokens "mmt_", sensor keys "mms_", enrolment
+ * codes) stored only as BLAKE2b-256 hashes, and the login rate limiter that
+ * reserves an attempt before the password is checked so concurrent attempts
+ * cannot exceed the limit. Request authentication lives in router.c. */
+#ifndef MM_CENTER_AUTH_H
+#define MM_CENTER_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "center/store.h"
+
+#define MM_PWHASH_MAX     160 /* >= crypto_pwhash_STRBYTES */
+#define MM_SECRET_MAX     64  /* prefix + 43 base64url characters + NUL */
+#define MM_ENROL_CODE_MAX 32
+
+enum mm_pwcost {
+    MM_PWCOST_INTERACTIVE = 0, /* libsodium's interactive limits (default) */
+    MM_PWCOST_MIN,             /* the minimum limits: tests and demos only */
+};
+
+/* Initialises libsodium once; MM_EIO if it cannot. */
+int mm_auth_init(void);
+
+/* Parses "interactive" or "min". */
+int mm_pwcost_parse(const char *s, enum mm_pwcost *out);
+
+/* Hashes a password (at most 1024 bytes) with argon2id into out. */
+int mm_password_hash(const char *password, enum mm_pwcost cost, char out[MM_PWHASH_MAX]);
+/* 0 when password matches hash, MM_EAUTH otherwise (also for an empty hash). */
+int mm_password_verify(const char *hash, const char *password);
+/* True when hash was made with other parameters than cost asks for now. */
+bool mm_password_needs_rehash(const char *hash, enum mm_pwcost cost);
+
+/* BLAKE2b-256 of a secret's text, the form stored in the database. */
+void mm_secret_hash(const char *secret, uint8_t out[MM_HASH_BYTES]);
+/* A new random secret: prefix followed by 32 random bytes in base64url. */
+int mm_secret_new(const char *prefix, char out[MM_SECRET_MAX]);
+/* A new enrolment code "XXXX-XXXX-XXXX-XXXX" (base32 without 0/1/I/O, 80 bits). */
+int mm_enrol_code_new(char out[MM_ENROL_CODE_MAX]);
+/* Hashes a code typed by a person: case and dashes/spaces do not matter. */
+int mm_enrol_code_hash(const char *code, uint8_t out[MM_HASH_BYTES]);
+
+/* The login rate limiter: per account and per source address, a count of
+ * failures within a sliding window plus attempts in flight. */
+struct mm_ratelimit;
+
+int mm_ratelimit_new(int max_account, int max_address, int64_t window_usec,
+                     struct mm_ratelimit **out);
+void mm_ratelimit_free(struct mm_ratelimit *rl);
+/* Reserves one attempt for (account, address): MM_ELIMIT when either key's
+ * failures plus attempts in flight reached its maximum. Every successful
+ * begin must be followed by one end. */
+int mm_ratelimit_begin(struct mm_ratelimit *rl, const char *account, const char *address,
+                       int64_t now);
+/* Ends an attempt: a failure counts against both keys; a success clears the
+ * account's failures. */
+void mm_ratelimit_end(struct mm_ratelimit *rl, const char *account, const char *address,
+                      bool success, int64_t now);
+
+#endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The running centre: its configuration (command line and INI file) and the
+ * shared state every request handler reaches through req->center. */
+#ifndef MM_CENTER_CENTER_H
+#define MM_CENTER_CENTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "center/auth.h"
+#include "center/store.h"
+
+#define MM_JSON_BODY_MAX    (1024 * 1024)
+#define MM_EVENTS_BODY_MAX  (16 * 1024 * 1024)
+#define MM_EVENTS_LINES_MAX 100000
+
+struct mm_center_config {
+    const char *data_dir; /* --data DIR (required) */
+    const char *listen;   /* "127.0.0.1:8080", "[::1]:8080" */
+    const char *tls_cert; /* PEM paths; both set: HTTPS */
+    const char *tls_key;
+    int threads;           /* HTTP worker threads (thread pool size) */
+    bool sync_full;        /* SQLite synchronous=FULL (default) */
+    enum mm_pwcost pwcost; /* password hashing cost */
+    int session_hours;
+    int login_max_failures;      /* per account per window */
+    int login_max_failures_addr; /* per source address per window */
+    int login_window;            /* seconds */
+    int alert_window;            /* aggregation window, seconds */
+    int sensor_silent_after;     /* seconds without events before "sensor silent" */
+    int health_interval;         /* seconds between silent-sensor checks */
+    int shutdown_grace;          /* seconds to let in-flight requests finish */
+};
+
+struct mm_center {
+    struct mm_center_config cfg;
+    struct mm_store *store;
+    struct mm_ratelimit *ratelimit;
+    bool https;
+};
+
+/* Fills cfg with the defaults. */
+void mm_center_config_defaults(struct mm_center_config *cfg);
+
+/* Applies an INI file ([server] listen, threads, tls_cert, tls_key, sync;
+ * [auth] password_cost, session_hours, login_max_failures,
+ * login_max_failures_addr, login_window; [alerts] window, sensor_silent_after,
+ * health_interval). Strings are kept in *ini_out, which the caller frees with
+ * mm_ini_free after cfg is no longer used. Errors go to err. */
+struct mm_ini;
+int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct mm_ini **ini_out,
+                          char *err, size_t errlen);
+
+/* Opens the store and the rate limiter for cfg. */
+int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, char *err,
+                   size_t errlen);
+void mm_center_close(struct mm_center *c);
+
+#endif

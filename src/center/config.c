@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the centre's configuration defaults, the INI file reader and the
+ * opening of the shared state (store, rate limiter) from a configuration. */
+#include "center/center.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/ini.h"
+
+void mm_center_config_defaults(struct mm_center_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->listen = "127.0.0.1:8080";
+    cfg->threads = 4;
+    cfg->sync_full = true;
+    cfg->pwcost = MM_PWCOST_INTERACTIVE;
+    cfg->session_hours = 12;
+    cfg->login_max_failures = 5;
+    cfg->login_max_failures_addr = 20;
+    cfg->login_window = 900;
+    cfg->alert_window = 3600;
+    cfg->sensor_silent_after = 900;
+    cfg->health_interval = 60;
+    cfg->shutdown_grace = 10;
+}
+
+struct int_key {
+    const char *section, *key;
+    long min, max;
+    size_t offset;
+};
+
+#define INT_KEY(s, k, lo, hi, field)                                                               \
+    {                                                                                              \
+        s, k, lo, hi, offsetof(struct mm_center_config, field)                                     \
+    }
+
+static const struct int_key int_keys[] = {
+    INT_KEY("server", "threads", 1, 64, threads),
+    INT_KEY("server", "shutdown_grace", 0, 600, shutdown_grace),
+    INT_KEY("auth", "session_hours", 1, 24 * 30, session_hours),
+    INT_KEY("auth", "login_max_failures", 1, 1000, login_max_failures),
+    INT_KEY("auth", "login_max_failures_addr", 1, 100000, login_max_failures_addr),
+    INT_KEY("auth", "login_window", 1, 86400, login_window),
+    INT_KEY("alerts", "window", 1, 7 * 86400, alert_window),
+    INT_KEY("alerts", "sensor_silent_after", 1, 30 * 86400, sensor_silent_after),
+    INT_KEY("alerts", "health_interval", 1, 86400, health_interval),
+};
+
+static int load_strings(struct mm_center_config *cfg, const struct mm_ini *ini, char *err,
+                        size_t errlen)
+{
+    const char *v;
+    if ((v = mm_ini_get(ini, "server", "listen")))
+        cfg->listen = v;
+    if ((v = mm_ini_get(ini, "server", "tls_cert")))
+        cfg->tls_cert = v;
+    if ((v = mm_ini_get(ini, "server", "tls_key")))
+        cfg->tls_key = v;
+    if ((v = mm_ini_get(ini, "server", "data")))
+        cfg->data_dir = v;
+    if ((v = mm_ini_get(ini, "server", "sync"))) {
+        if (strcmp(v, "full") != 0 && strcmp(v, "normal") != 0) {
+            snprintf(err, errlen, "[server] sync must be full or normal");
+            return MM_EPARSE;
+        }
+        cfg->sync_full = strcmp(v, "full") == 0;
+    }
+    if ((v = mm_ini_get(ini, "auth", "password_cost")) && mm_pwcost_parse(v, &cfg->pwcost) != 0) {
+        snprintf(err, errlen, "[auth] password_cost must be interactive or min");
+        return MM_EPARSE;
+    }
+    return 0;
+}
+
+int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct mm_ini **ini_out,
+                          char *err, size_t errlen)
+{
+    struct mm_ini *ini = NULL;
+    *ini_out = NULL;
+    int r = mm_ini_load_file(path, &ini, err, errlen);
+    if (r != 0) {
+        if (r == MM_ENOENT)
+            snprintf(err, errlen, "%s: no such file", path);
+        return r;
+    }
+    r = load_strings(cfg, ini, err, errlen);
+    for (size_t i = 0; r == 0 && i < sizeof int_keys / sizeof int_keys[0]; i++) {
+        const struct int_key *k = &int_keys[i];
+        int *field = (int *)((char *)cfg + k->offset);
+        long v;
+        r = mm_ini_get_int(ini, k->section, k->key, *field, k->min, k->max, &v);
+        if (r != 0)
+            snprintf(err, errlen, "%s: [%s] %s must be an integer %ld-%ld", path, k->section,
+                     k->key, k->min, k->max);
+        else
+            *field = (int)v;
+    }
+    if (r != 0) {
+        mm_ini_free(ini);
+        return r;
+    }
+    *ini_out = ini;
+    return 0;
+}
+
+int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, char *err,
+                   size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = *cfg;
+    struct mm_store_config sc = {
+        .dir = cfg->data_dir, .connections = cfg->threads + 2, .sync_full = cfg->sync_full};
+    int r = mm_auth_init();
+    if (r != 0) {
+        snprintf(err, errlen, "libsodium failed to initialise");
+        return r;
+    }
+    r = mm_store_open_sqlite(&sc, &c->store, err, errlen);
+    if (r == 0)
+        r = mm_ratelimit_new(cfg->login_max_failures, cfg->login_max_failures_addr,
+                             (int64_t)cfg->login_window * 1000000, &c->ratelimit);
+    if (r != 0)
+        mm_center_close(c);
+    return r;
+}
+
+void mm_center_close(struct mm_center *c)
+{
+    mm_store_close(c->store);
+    mm_ratelimit_free(c->ratelimit);
+    c->store = NULL;
+    c->ratelimit = NULL;
+}

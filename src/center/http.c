@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the libmicrohttpd server: listening (IPv4/IPv6, optional TLS), a
+ * thread pool, per-request state with its arena and bounded body, replies
+ * with security headers, and the graceful stop (quiesce, wait for requests
+ * in flight, stop). Routing and authentication are router.c's. */
+#include "center/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "center/router.h"
+#include "center/static.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/timefmt.h"
+
+#define TLS_FILE_MAX (256 * 1024)
+
+struct mm_http_server {
+    struct MHD_Daemon *daemon;
+    struct mm_center *center;
+    atomic_int inflight;
+    char *cert, *key;
+    int port;
+};
+
+/* ---- request accessors ---- */
+
+int64_t mm_req_param(const struct mm_request *req, const char *name)
+{
+    for (int i = 0; i < req->nparams; i++)
+        if (strcmp(req->param_names[i], name) == 0)
+            return req->params[i];
+    return 0;
+}
+
+const char *mm_req_header(const struct mm_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *mm_req_cookie(const struct mm_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *mm_req_query(const struct mm_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* ---- replies ---- */
+
+int mm_reply_json(struct mm_request *req, int status, json_t *body)
+{
+    free(req->reply);
+    req->reply = NULL;
+    req->reply_len = 0;
+    req->status = status;
+    req->content_type = "application/json; charset=utf-8";
+    if (body && status != 204) {
+        req->reply = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!req->reply) {
+            json_decref(body);
+            req->status = 500;
+            return MM_ENOMEM;
+        }
+        req->reply_len = strlen(req->reply);
+    }
+    json_decref(body);
+    return 0;
+}
+
+int mm_reply_error(struct mm_request *req, int status, const char *code, const char *detail)
+{
+    char key[64];
+    snprintf(key, sizeof key, "error.%s", code);
+    const char *text = mm_tr("center", key, req->lang);
+    char *msg = detail && *detail ? mm_arena_printf(&req->arena, "%s: %s", text, detail) : NULL;
+    json_t *j = json_pack("{s:s, s:s}", "error", code, "message", msg ? msg : text);
+    if (!j || !json_is_string(json_object_get(j, "message"))) {
+        /* A detail that is not valid UTF-8 cannot go into JSON: drop it. */
+        json_decref(j);
+        j = json_pack("{s:s, s:s}", "error", code, "message", text);
+    }
+    return mm_reply_json(req, status, j);
+}
+
+int mm_reply_code(struct mm_request *req, int rc, const char *detail)
+{
+    switch (rc) {
+    case MM_ENOENT:
+        return mm_reply_error(req, 404, "not_found", detail);
+    case MM_EPARSE:
+    case MM_EINVAL:
+    case MM_ERANGE:
+        return mm_reply_error(req, 400, "bad_request", detail);
+    case MM_EEXIST:
+    case MM_ECONFLICT:
+        return mm_reply_error(req, 409, "conflict", detail);
+    case MM_ESTATE:
+        return mm_reply_error(req, 409, "invalid_transition", detail);
+    case MM_EPERM:
+        return mm_reply_error(req, 403, "forbidden", detail);
+    case MM_EAUTH:
+        return mm_reply_error(req, 401, "unauthenticated", detail);
+    case MM_ETOOBIG:
+        return mm_reply_error(req, 413, "too_large", detail);
+    case MM_ELIMIT:
+        return mm_reply_error(req, 429, "rate_limited", detail);
+    default:
+        mm_log_error("%s %s: %s", mm_method_name(req->method), req->path, mm_strerror(rc));
+        return mm_reply_error(req, 500, "internal", NULL);
+    }
+}
+
+void mm_reply_cookie(struct mm_request *req, const char *cookie)
+{
+    req->set_cookie = mm_arena_strdup(&req->arena, cookie);
+}
+
+/* ---- request life cycle ---- */
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t outlen)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, outlen);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, outlen);
+}
+
+static struct mm_request *request_new(struct mm_http_server *srv, struct MHD_Connection *conn,
+                                      const char *url, const char *method)
+{
+    struct mm_request *req = calloc(1, sizeof *req);
+    if (!req)
+        return NULL;
+    req->center = srv->center;
+    req->conn = conn;
+    req->now = mm_time_now_usec();
+    req->method = mm_method_parse(method);
+    req->path = mm_arena_strdup(&req->arena, url);
+    req->lang = MM_LANG_EN;
+    const char *al = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language");
+    if (al && strncasecmp(al, "ja", 2) == 0)
+        req->lang = MM_LANG_JA;
+    client_address(conn, req->address, sizeof req->address);
+    bool known = false;
+    req->route = req->path ? mm_route_match(req, req->method, req->path, &known) : NULL;
+    req->body_limit = req->route ? mm_route_body_limit(req->route) : MM_JSON_BODY_MAX;
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > req->body_limit)
+        req->too_large = true;
+    atomic_fetch_add(&srv->inflight, 1);
+    return req;
+}
+
+static void request_free(struct mm_request *req)
+{
+    if (!req)
+        return;
+    free(req->body);
+    free(req->reply);
+    mm_arena_free(&req->arena);
+    free(req);
+}
+
+/* Appends upload data up to the body limit; past it, remembers the overflow
+ * and drops the data (the reply is 413 once the upload ends). */
+static void request_append(struct mm_request *req, const char *data, size_t n)
+{
+    if (req->too_large || n > req->body_limit - req->body_len) {
+        req->too_large = true;
+        return;
+    }
+    if (req->body_len + n + 1 > req->body_cap) {
+        size_t cap = req->body_cap ? req->body_cap : 4096;
+        while (cap < req->body_len + n + 1)
+            cap *= 2;
+        if (cap > req->body_limit + 1)
+            cap = req->body_limit + 1;
+        char *p = realloc(req->body, cap);
+        if (!p) {
+            req->too_large = true;
+            return;
+        }
+        req->body = p;
+        req->body_cap = cap;
+    }
+    memcpy(req->body + req->body_len, data, n);
+    req->body_len += n;
+    req->body[req->body_len] = '\0';
+}
+
+static void add_security_headers(struct MHD_Response *resp, const struct mm_request *req)
+{
+    MHD_add_response_header(resp, "Content-Type",
+                            req->content_type ? req->content_type : "application/json");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Content-Security-Policy", MM_CSP);
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    if (req->set_cookie)
+        MHD_add_response_header(resp, "Set-Cookie", req->set_cookie);
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, struct mm_request *req)
+{
+    if (req->status == 0)
+        mm_reply_error(req, 500, "internal", NULL);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        req->reply_len, req->reply ? req->reply : (void *)"",
+        req->reply ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    req->reply = NULL; /* owned by the response now */
+    add_security_headers(resp, req);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)req->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
+{
+    struct mm_http_server *srv = cls;
+    struct mm_request *req = *con_cls;
+    (void)version;
+    if (!req) {
+        req = request_new(srv, conn, url, method);
+        if (!req)
+            return MHD_NO;
+        *con_cls = req;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        request_append(req, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (req->too_large) {
+        mm_reply_error(req, 413, "too_large", NULL);
+    } else {
+        if (!req->body) {
+            req->body = strdup("");
+            if (!req->body)
+                return MHD_NO;
+        }
+        mm_route_dispatch(req);
+    }
+    return send_reply(conn, req);
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct mm_http_server *srv = cls;
+    (void)conn;
+    (void)toe;
+    if (*con_cls) {
+        request_free(*con_cls);
+        *con_cls = NULL;
+        atomic_fetch_sub(&srv->inflight, 1);
+    }
+}
+
+/* ---- start and stop ---- */
+
+/* Parses "a.b.c.d:port" or "[v6]:port" into a socket address. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, bool *v6)
+{
+    char host[64];
+    const char *colon;
+    memset(ss, 0, sizeof *ss);
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof host)
+            return MM_EINVAL;
+        memcpy(host, s + 1, (size_t)(end - s - 1));
+        host[end - s - 1] = '\0';
+        colon = end + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon || (size_t)(colon - s) >= sizeof host)
+            return MM_EINVAL;
+        memcpy(host, s, (size_t)(colon - s));
+        host[colon - s] = '\0';
+    }
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || colon[1] == '\0')
+        return MM_EINVAL;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        *v6 = false;
+    } else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        *v6 = true;
+    } else {
+        return MM_EINVAL;
+    }
+    return 0;
+}
+
+static int load_tls(struct mm_http_server *srv, const struct mm_center_config *cfg, char *err,
+                    size_t errlen)
+{
+    size_t n;
+    if (mm_file_read(cfg->tls_cert, TLS_FILE_MAX, &srv->cert, &n) != 0) {
+        snprintf(err, errlen, "cannot read the TLS certificate %s", cfg->tls_cert);
+        return MM_EIO;
+    }
+    if (mm_file_read(cfg->tls_key, TLS_FILE_MAX, &srv->key, &n) != 0) {
+        snprintf(err, errlen, "cannot read the TLS key %s", cfg->tls_key);
+        return MM_EIO;
+    }
+    return 0;
+}
+
+static void server_free(struct mm_http_server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->key) {
+        memset(srv->key, 0, strlen(srv->key));
+        free(srv->key);
+    }
+    free(srv->cert);
+    free(srv);
+}
+
+int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    bool v6 = false;
+    const struct mm_center_config *cfg = &c->cfg;
+    *out = NULL;
+    if (parse_listen(cfg->listen, &ss, &v6) != 0) {
+        snprintf(err, errlen, "--listen: expected ADDR:PORT or [ADDR]:PORT, got \"%s\"",
+                 cfg->listen);
+        return MM_EINVAL;
+    }
+    if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
+        snprintf(err, errlen, "HTTPS needs both a certificate and a key");
+        return MM_EINVAL;
+    }
+    struct mm_http_server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return MM_ENOMEM;
+    srv->center = c;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    if (cfg->tls_cert) {
+        int r = load_tls(srv, cfg, err, errlen);
+        if (r != 0) {
+            server_free(srv);
+            return r;
+        }
+        flags |= MHD_USE_TLS;
+        c->https = true;
+    }
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed_cb, srv},
+        {MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, 1000, NULL},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (!cfg->tls_cert)
+        opts[6].option = MHD_OPTION_END;
+    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv, MHD_OPTION_ARRAY, opts,
+                                   MHD_OPTION_END);
+    if (!srv->daemon) {
+        snprintf(err, errlen, "cannot listen on %s%s", cfg->listen,
+                 cfg->tls_cert ? " with TLS (check the certificate and key)" : "");
+        server_free(srv);
+        return MM_ENET;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = di ? di->port : 0;
+    *out = srv;
+    return 0;
+}
+
+int mm_http_port(const struct mm_http_server *srv)
+{
+    return srv->port;
+}
+
+void mm_http_stop(struct mm_http_server *srv, int grace)
+{
+    if (!srv)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+    struct timespec tick = {0, 20 * 1000 * 1000};
+    for (int waited = 0; atomic_load(&srv->inflight) > 0 && waited < grace * 50; waited++)
+        nanosleep(&tick, NULL);
+    MHD_stop_daemon(srv->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    server_free(srv);
+}

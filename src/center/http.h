@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The HTTP layer over libmicrohttpd: the request object handlers receive
+ * (method, path parameters, bounded body, caller, arena), the reply helpers,
+ * and the server's start and graceful stop. Handlers never touch MHD. */
+#ifndef MM_CENTER_HTTP_H
+#define MM_CENTER_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "center/arena.h"
+#include "center/center.h"
+#include "core/i18n.h"
+#include "core/net.h"
+
+enum mm_method { MM_GET = 0, MM_POST, MM_PUT, MM_PATCH, MM_DELETE, MM_METHOD_OTHER };
+
+/* How the caller was authenticated. */
+enum mm_auth_kind { MM_AUTH_NONE = 0, MM_AUTH_SESSION, MM_AUTH_TOKEN, MM_AUTH_SENSOR };
+
+struct mm_principal {
+    enum mm_auth_kind kind;
+    struct mm_user user;       /* SESSION, TOKEN */
+    struct mm_session session; /* SESSION */
+    struct mm_sensor sensor;   /* SENSOR */
+    struct mm_scope scope;     /* what this caller may see */
+    char actor[48];            /* audit name: "user:3", "token:7", "sensor:2" */
+};
+
+#define MM_PATH_PARAMS_MAX 4
+
+struct mm_route;
+
+struct mm_request {
+    struct mm_center *center;
+    void *conn; /* struct MHD_Connection *, for http.c only */
+    enum mm_method method;
+    const char *path;
+    const struct mm_route *route;
+    /* {name} segments of the route, parsed as positive integers */
+    const char *param_names[MM_PATH_PARAMS_MAX];
+    int64_t params[MM_PATH_PARAMS_MAX];
+    int nparams;
+    /* body, NUL-terminated; bounded by the route's limit */
+    char *body;
+    size_t body_len, body_cap, body_limit;
+    bool too_large;
+    char address[MM_ADDR_STRLEN];
+    struct mm_principal who;
+    enum mm_lang lang;
+    struct mm_arena arena;
+    /* reply (set once) */
+    int status;
+    char *reply;
+    size_t reply_len;
+    const char *content_type;
+    char *set_cookie; /* arena */
+    int64_t now;      /* request time, microseconds */
+};
+
+/* The value of path parameter name, or 0 if the route has none. */
+int64_t mm_req_param(const struct mm_request *req, const char *name);
+/* Request header / cookie / query argument, or NULL. */
+const char *mm_req_header(const struct mm_request *req, const char *name);
+const char *mm_req_cookie(const struct mm_request *req, const char *name);
+const char *mm_req_query(const struct mm_request *req, const char *name);
+
+/* Sets the reply to a JSON value (stolen, even on failure); status 204 sends no body. */
+int mm_reply_json(struct mm_request *req, int status, json_t *body);
+/* Sets an error reply {"error": code, "message": text in req->lang [+ ": " detail]}. */
+int mm_reply_error(struct mm_request *req, int status, const char *code, const char *detail);
+/* Maps an MM_E* code to an HTTP status and error code and replies with it. */
+int mm_reply_code(struct mm_request *req, int rc, const char *detail);
+
+/* Adds a Set-Cookie header to the reply (value already formatted). */
+void mm_reply_cookie(struct mm_request *req, const char *cookie);
+
+struct mm_http_server;
+
+/* Starts the server on cfg->listen with a thread pool; HTTPS when the
+ * configuration names a certificate and a key. */
+int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, size_t errlen);
+/* Stops accepting, lets in-flight requests finish (up to grace seconds) and
+ * stops the server. Accepts NULL. */
+void mm_http_stop(struct mm_http_server *srv, int grace);
+/* The port actually bound (useful with port 0). */
+int mm_http_port(const struct mm_http_server *srv);
+
+#endif

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * `mamori-center` entry point: options and configuration file, the admin
+ * subcommands, and the server's life: open the store (migrating it), start
+ * the HTTP thread pool and the health checker, wait for SIGTERM/SIGINT,
+ * then finish in-flight requests and close everything. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "center/admin.h"
+#include "center/center.h"
+#include "center/health.h"
+#include "center/http.h"
+#include "center/router.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/i18n.h"
+#include "core/ini.h"
+#include "core/log.h"
+
+#define EXIT_USAGE 2
+
+struct options {
+    const char *config, *port_file;
+    bool list_routes, version, help;
+    int admin_at; /* argv index of "admin", 0 when absent */
+};
+
+static const char *const value_opts[] = {"--data",    "--listen",  "--config",    "--tls-cert",
+                                         "--tls-key", "--threads", "--port-file", NULL};
+
+static bool takes_value(const char *a)
+{
+    for (int i = 0; value_opts[i]; i++)
+        if (strcmp(a, value_opts[i]) == 0)
+            return true;
+    return false;
+}
+
+/* `admin` takes --data and --config right after the word as well. */
+static int admin_leading_options(int argc, char **argv, int at, const char **data,
+                                 const char **config)
+{
+    int i = at + 1;
+    while (i + 1 < argc && (strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--config") == 0)) {
+        if (strcmp(argv[i], "--data") == 0)
+            *data = argv[i + 1];
+        else
+            *config = argv[i + 1];
+        i += 2;
+    }
+    return i;
+}
+
+/* First pass: --config and mode flags; the config file is applied before
+ * the other options so the command line wins. */
+static int scan_options(int argc, char **argv, struct options *o)
+{
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "admin") == 0) {
+            o->admin_at = i;
+            return 0;
+        }
+        if (takes_value(argv[i])) {
+            if (i + 1 >= argc)
+                return MM_EINVAL;
+            if (strcmp(argv[i], "--config") == 0)
+                o->config = argv[i + 1];
+            if (strcmp(argv[i], "--port-file") == 0)
+                o->port_file = argv[i + 1];
+            i++;
+        } else if (strcmp(argv[i], "--list-routes") == 0) {
+            o->list_routes = true;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            o->version = true;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            o->help = true;
+        } else {
+            return MM_EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int apply_options(int argc, char **argv, struct mm_center_config *cfg)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "admin") != 0; i++) {
+        if (!takes_value(argv[i]))
+            continue;
+        const char *k = argv[i], *v = argv[++i];
+        if (strcmp(k, "--data") == 0)
+            cfg->data_dir = v;
+        else if (strcmp(k, "--listen") == 0)
+            cfg->listen = v;
+        else if (strcmp(k, "--tls-cert") == 0)
+            cfg->tls_cert = v;
+        else if (strcmp(k, "--tls-key") == 0)
+            cfg->tls_key = v;
+        else if (strcmp(k, "--threads") == 0) {
+            cfg->threads = atoi(v);
+            if (cfg->threads < 1 || cfg->threads > 64)
+                return MM_EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int write_port_file(const char *path, int port)
+{
+    char text[16];
+    int n = snprintf(text, sizeof text, "%d\n", port);
+    return mm_file_write_atomic(path, text, (size_t)n);
+}
+
+/* Waits for SIGTERM or SIGINT (blocked in every thread). */
+static int wait_for_signal(const sigset_t *set)
+{
+    int sig = 0;
+    sigwait(set, &sig);
+    return sig;
+}
+
+static int serve(struct mm_center_config *cfg, const char *port_file, enum mm_lang lang)
+{
+    struct mm_center c;
+    struct mm_http_server *srv = NULL;
+    struct mm_health *health = NULL;
+    char err[512];
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (mm_mkdir_p(cfg->data_dir, 0700) != 0) {
+        mm_log_error("%s: %s", mm_tr("center", "main.bad_data", lang), cfg->data_dir);
+        return 1;
+    }
+    if (mm_center_open(&c, cfg, err, sizeof err) != 0) {
+        mm_log_error("%s", err);
+        return 1;
+    }
+    int rc = 1;
+    if (mm_http_start(&c, &srv, err, sizeof err) != 0) {
+        mm_log_error("%s", err);
+        goto out;
+    }
+    if (port_file && write_port_file(port_file, mm_http_port(srv)) != 0) {
+        mm_log_error("cannot write %s", port_file);
+        goto out;
+    }
+    if (mm_health_start(&c, &health) != 0)
+        goto out;
+    mm_log_info("listening on %s://%s (port %d), data in %s", c.https ? "https" : "http",
+                cfg->listen, mm_http_port(srv), cfg->data_dir);
+    int sig = wait_for_signal(&set);
+    mm_log_info("signal %d: finishing requests in flight, then stopping", sig);
+    rc = 0;
+out:
+    mm_http_stop(srv, cfg->shutdown_grace);
+    mm_health_stop(health);
+    mm_center_close(&c);
+    if (rc == 0)
+        mm_log_info("stopped cleanly");
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct mm_center_config cfg;
+    struct mm_ini *ini = NULL;
+    struct options o;
+    enum mm_lang lang = MM_LANG_EN;
+    char err[512];
+    int rc;
+    mm_lang_select(NULL, &lang);
+    mm_log_init("mamori-center", MM_LOG_INFO);
+    mm_center_config_defaults(&cfg);
+    if (scan_options(argc, argv, &o) != 0 || o.help) {
+        fprintf(o.help ? stdout : stderr, "%s\n", mm_tr("center", "main.usage", lang));
+        return o.help ? 0 : EXIT_USAGE;
+    }
+    if (o.version) {
+        printf("mamori-center %s\n", MAMORI_VERSION);
+        return 0;
+    }
+    if (o.list_routes) {
+        mm_route_print_json(stdout);
+        return 0;
+    }
+    const char *admin_data = NULL;
+    int admin_args =
+        o.admin_at ? admin_leading_options(argc, argv, o.admin_at, &admin_data, &o.config) : 0;
+    if (o.config && mm_center_config_load(&cfg, o.config, &ini, err, sizeof err) != 0) {
+        fprintf(stderr, "mamori-center: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (apply_options(o.admin_at ? o.admin_at : argc, argv, &cfg) != 0) {
+        fprintf(stderr, "%s\n", mm_tr("center", "main.usage", lang));
+        mm_ini_free(ini);
+        return EXIT_USAGE;
+    }
+    if (admin_data)
+        cfg.data_dir = admin_data;
+    if (o.admin_at) {
+        rc = mm_center_admin(&cfg, argc - admin_args, argv + admin_args);
+    } else if (!cfg.data_dir) {
+        fprintf(stderr, "mamori-center: %s\n", mm_tr("center", "main.need_data", lang));
+        rc = EXIT_USAGE;
+    } else {
+        rc = serve(&cfg, o.port_file, lang);
+    }
+    mm_ini_free(ini);
+    return rc;
+}

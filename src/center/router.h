@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The route table (routes.def) and the dispatcher: matches a request to a
+ * route, authenticates the caller (session cookie + CSRF, API token, sensor
+ * key), checks the role, and calls the handler. */
+#ifndef MM_CENTER_ROUTER_H
+#define MM_CENTER_ROUTER_H
+
+#include <stdio.h>
+
+#include "center/http.h"
+
+/* Who may call a route. */
+enum mm_allow {
+    MM_ALLOW_PUBLIC = 0, /* anyone */
+    MM_ALLOW_SENSOR,     /* an enrolled sensor's key */
+    MM_ALLOW_USER,       /* any signed-in user (session or API token) */
+    MM_ALLOW_VENDOR,     /* vendor admin or analyst */
+    MM_ALLOW_ADMIN,      /* vendor admin */
+    MM_ALLOW_MANAGER,    /* vendor admin or SME owner */
+    MM_ALLOW_TRIAGE,     /* vendor admin, analyst, or SME owner */
+};
+
+enum mm_body_kind { MM_BODY_NONE = 0, MM_BODY_JSON, MM_BODY_EVENTS };
+
+typedef int (*mm_handler_fn)(struct mm_request *req);
+
+struct mm_route {
+    enum mm_method method;
+    const char *pattern;
+    mm_handler_fn handler;
+    const char *handler_name;
+    enum mm_allow allow;
+    enum mm_body_kind body;
+};
+
+/* Finds the route for method and path, filling req's path parameters.
+ * Returns the route, or NULL with *path_known set when another method matches. */
+const struct mm_route *mm_route_match(struct mm_request *req, enum mm_method method,
+                                      const char *path, bool *path_known);
+/* The body limit of a route (bytes). */
+size_t mm_route_body_limit(const struct mm_route *route);
+/* Authenticates, authorises and runs the handler; always leaves a reply set. */
+void mm_route_dispatch(struct mm_request *req);
+/* Writes the route table as a JSON array (for --list-routes and tests). */
+void mm_route_print_json(FILE *out);
+
+const char *mm_method_name(enum mm_method m);
+enum mm_method mm_method_parse(const char *s);
+
+#endif

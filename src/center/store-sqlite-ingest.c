@@ -1,0 +1,784 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The SQLite backend's sensor side: enrolment codes, sensors and their
+ * health, idempotent event batches with alert aggregation, the alert list
+ * and the alert state machine. Scoped queries use the SCOPED clause. */
+#include "center/store-sqlite.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "center/alerts.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/eve.h"
+#include "core/i18n.h"
+#include "core/timefmt.h"
+
+#define SCOPED      "(?1 OR tenant_id = ?2)"
+#define MINUTE_USEC (60LL * 1000000)
+
+static void bind_scope(sqlite3_stmt *stmt, const struct mm_scope *scope)
+{
+    sqlite3_bind_int(stmt, 1, scope->all_tenants ? 1 : 0);
+    sqlite3_bind_int64(stmt, 2, scope->tenant_id);
+}
+
+/* Copies a text column, cut on a UTF-8 character boundary when too long. */
+static void copy_text(char *out, size_t outlen, sqlite3_stmt *stmt, int col)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, col);
+    size_t n = t ? (size_t)sqlite3_column_bytes(stmt, col) : 0;
+    if (n >= outlen) {
+        n = outlen - 1;
+        while (n > 0 && (t[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n)
+        memcpy(out, t, n);
+    out[n] = '\0';
+}
+
+/* ---- enrolment ---- */
+
+int mm__sqlite_enrol_code_add(struct mm_store *st, const struct mm_actor *who, int64_t tenant_id,
+                              const uint8_t hash[MM_HASH_BYTES], int64_t now, int64_t expires_at)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt = NULL;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = mm__sqlite_prepare(db,
+                           "INSERT INTO enrol_codes (tenant_id, code_hash, created_at, "
+                           "expires_at) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM "
+                           "tenants WHERE id = ?1 AND id != 0)",
+                           &stmt);
+    if (r == 0) {
+        sqlite3_bind_int64(stmt, 1, tenant_id);
+        sqlite3_bind_blob(stmt, 2, hash, MM_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 3, now);
+        sqlite3_bind_int64(stmt, 4, expires_at);
+        r = mm__sqlite_step_done(stmt);
+        if (r == 0 && sqlite3_changes(db) == 0)
+            r = MM_ENOENT;
+    }
+    if (r == 0) {
+        char target[48], detail[64];
+        snprintf(target, sizeof target, "enrol_code:%lld",
+                 (long long)sqlite3_last_insert_rowid(db));
+        snprintf(detail, sizeof detail, "expires_at=%lld", (long long)expires_at);
+        struct mm_actor w = *who;
+        w.tenant_id = tenant_id;
+        r = mm__sqlite_audit(db, &w, "enrol.code", target, detail, now);
+    }
+    r = mm__sqlite_end(db, r);
+out:
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+static int redeem_code(sqlite3 *db, const uint8_t code_hash[MM_HASH_BYTES], int64_t now,
+                       int64_t *code_id, int64_t *tenant_id)
+{
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(
+        db,
+        "SELECT id, tenant_id, expires_at, used_at IS NOT NULL FROM enrol_codes WHERE "
+        "code_hash = ?",
+        &stmt);
+    if (r != 0)
+        return r;
+    sqlite3_bind_blob(stmt, 1, code_hash, MM_HASH_BYTES, SQLITE_STATIC);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *code_id = sqlite3_column_int64(stmt, 0);
+        *tenant_id = sqlite3_column_int64(stmt, 1);
+        if (sqlite3_column_int64(stmt, 2) <= now || sqlite3_column_int(stmt, 3))
+            r = MM_ESTATE;
+    } else {
+        r = rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    return r;
+}
+
+static int insert_sensor(sqlite3 *db, int64_t tenant_id, const char *name,
+                         const uint8_t key_hash[MM_HASH_BYTES], int64_t now, int64_t code_id,
+                         int64_t *id)
+{
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db,
+                               "INSERT INTO sensors (tenant_id, name, key_hash, enrolled_at) "
+                               "VALUES (?, ?, ?, ?)",
+                               &stmt);
+    if (r != 0)
+        return r;
+    sqlite3_bind_int64(stmt, 1, tenant_id);
+    sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(stmt, 3, key_hash, MM_HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, now);
+    r = mm__sqlite_step_done(stmt);
+    sqlite3_finalize(stmt);
+    if (r != 0)
+        return r;
+    *id = sqlite3_last_insert_rowid(db);
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "UPDATE enrol_codes SET used_at = %lld, sensor_id = %lld WHERE id = %lld",
+             (long long)now, (long long)*id, (long long)code_id);
+    return mm__sqlite_exec(db, sql);
+}
+
+int mm__sqlite_enrol_redeem(struct mm_store *st, const char *address,
+                            const uint8_t code_hash[MM_HASH_BYTES], const char *name,
+                            const uint8_t key_hash[MM_HASH_BYTES], int64_t now,
+                            struct mm_sensor *out)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    int64_t code_id = 0, tenant_id = 0, id = 0;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = redeem_code(db, code_hash, now, &code_id, &tenant_id);
+    if (r == 0)
+        r = insert_sensor(db, tenant_id, name, key_hash, now, code_id, &id);
+    if (r == 0) {
+        char actor[48];
+        snprintf(actor, sizeof actor, "sensor:%lld", (long long)id);
+        struct mm_actor who = {.name = actor, .tenant_id = tenant_id, .address = address};
+        r = mm__sqlite_audit(db, &who, "sensor.enrol", actor, name, now);
+    }
+    r = mm__sqlite_end(db, r);
+    if (r == 0) {
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->tenant_id = tenant_id;
+        snprintf(out->name, sizeof out->name, "%s", name);
+        out->enrolled_at = now;
+    }
+out:
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* ---- sensors ---- */
+
+#define SENSOR_COLS                                                                                \
+    "id, tenant_id, name, enrolled_at, coalesce(last_seen, 0), events_total, spool_backlog, "      \
+    "drops, silent_alerted, (SELECT coalesce(sum(count), 0) FROM sensor_minutes m WHERE "          \
+    "m.sensor_id = sensors.id AND m.minute > ?9)"
+
+static void read_sensor(sqlite3_stmt *stmt, struct mm_sensor *s)
+{
+    memset(s, 0, sizeof *s);
+    s->id = sqlite3_column_int64(stmt, 0);
+    s->tenant_id = sqlite3_column_int64(stmt, 1);
+    copy_text(s->name, sizeof s->name, stmt, 2);
+    s->enrolled_at = sqlite3_column_int64(stmt, 3);
+    s->last_seen = sqlite3_column_int64(stmt, 4);
+    s->events_total = sqlite3_column_int64(stmt, 5);
+    s->spool_backlog = sqlite3_column_int64(stmt, 6);
+    s->drops = sqlite3_column_int64(stmt, 7);
+    s->silent = sqlite3_column_int(stmt, 8) != 0;
+    s->events_last_hour = sqlite3_column_int64(stmt, 9);
+}
+
+int mm__sqlite_sensor_find_key(struct mm_store *st, const uint8_t key_hash[MM_HASH_BYTES],
+                               struct mm_sensor *out)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt;
+    int r =
+        mm__sqlite_prepare(db, "SELECT " SENSOR_COLS " FROM sensors WHERE key_hash = ?1", &stmt);
+    if (r == 0) {
+        sqlite3_bind_blob(stmt, 1, key_hash, MM_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 9, INT64_MAX);
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW)
+            read_sensor(stmt, out);
+        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+static int64_t minute_of(int64_t usec)
+{
+    return usec / MINUTE_USEC;
+}
+
+int mm__sqlite_sensor_get(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                          int64_t now, struct mm_sensor *out)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(
+        db, "SELECT " SENSOR_COLS " FROM sensors WHERE " SCOPED " AND id = ?3", &stmt);
+    if (r == 0) {
+        bind_scope(stmt, scope);
+        sqlite3_bind_int64(stmt, 3, id);
+        sqlite3_bind_int64(stmt, 9, minute_of(now) - 60);
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW)
+            read_sensor(stmt, out);
+        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+int mm__sqlite_sensor_list(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                           const struct mm_page *page, int64_t now, mm_sensor_fn fn, void *arg)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db,
+                               "SELECT " SENSOR_COLS " FROM sensors WHERE " SCOPED
+                               " AND (?3 < 0 OR tenant_id = ?3) AND id > ?4 ORDER BY id "
+                               "LIMIT ?5",
+                               &stmt);
+    if (r == 0) {
+        bind_scope(stmt, scope);
+        sqlite3_bind_int64(stmt, 3, tenant_id);
+        sqlite3_bind_int64(stmt, 4, page->has_cursor ? page->cursor_a : 0);
+        sqlite3_bind_int(stmt, 5, page->limit);
+        sqlite3_bind_int64(stmt, 9, minute_of(now) - 60);
+        int rc;
+        struct mm_sensor s;
+        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            read_sensor(stmt, &s);
+            r = fn(&s, arg);
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+            r = MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* ---- alerts: rows ---- */
+
+#define ALERT_COLS                                                                                 \
+    "id, tenant_id, sensor_id, signature_id, signature, detector, category, severity, device, "    \
+    "src_ip, dest_ip, count, first_seen, last_seen, status, close_reason, "                        \
+    "coalesce(incident_id, 0), message_ja, message_en, created_at, updated_at"
+
+static void read_alert(sqlite3_stmt *stmt, struct mm_alert *a)
+{
+    memset(a, 0, sizeof *a);
+    a->id = sqlite3_column_int64(stmt, 0);
+    a->tenant_id = sqlite3_column_int64(stmt, 1);
+    a->sensor_id = sqlite3_column_int64(stmt, 2);
+    a->signature_id = sqlite3_column_int64(stmt, 3);
+    copy_text(a->signature, sizeof a->signature, stmt, 4);
+    copy_text(a->detector, sizeof a->detector, stmt, 5);
+    copy_text(a->category, sizeof a->category, stmt, 6);
+    a->severity = sqlite3_column_int(stmt, 7);
+    copy_text(a->device, sizeof a->device, stmt, 8);
+    copy_text(a->src_ip, sizeof a->src_ip, stmt, 9);
+    copy_text(a->dest_ip, sizeof a->dest_ip, stmt, 10);
+    a->count = sqlite3_column_int64(stmt, 11);
+    a->first_seen = sqlite3_column_int64(stmt, 12);
+    a->last_seen = sqlite3_column_int64(stmt, 13);
+    mm_alert_status_parse((const char *)sqlite3_column_text(stmt, 14), &a->status);
+    copy_text(a->close_reason, sizeof a->close_reason, stmt, 15);
+    a->incident_id = sqlite3_column_int64(stmt, 16);
+    copy_text(a->message_ja, sizeof a->message_ja, stmt, 17);
+    copy_text(a->message_en, sizeof a->message_en, stmt, 18);
+    a->created_at = sqlite3_column_int64(stmt, 19);
+    a->updated_at = sqlite3_column_int64(stmt, 20);
+}
+
+/* Binds text truncated to at most max bytes on a UTF-8 character boundary. */
+static void bind_capped(sqlite3_stmt *stmt, int i, const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n >= max) {
+        n = max - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    sqlite3_bind_text(stmt, i, s ? s : "", (int)n, SQLITE_STATIC);
+}
+
+static int insert_alert(sqlite3_stmt *stmt, int64_t tenant_id, int64_t sensor_id,
+                        const struct mm_ingest_alert *a, int64_t ts, int64_t now)
+{
+    struct mm_alert *sz = NULL; /* only for the field sizes */
+    sqlite3_reset(stmt);
+    sqlite3_bind_int64(stmt, 1, tenant_id);
+    sqlite3_bind_int64(stmt, 2, sensor_id);
+    sqlite3_bind_int64(stmt, 3, a->signature_id);
+    bind_capped(stmt, 4, a->signature, sizeof sz->signature);
+    bind_capped(stmt, 5, a->detector, sizeof sz->detector);
+    bind_capped(stmt, 6, a->category, sizeof sz->category);
+    sqlite3_bind_int(stmt, 7, a->severity);
+    bind_capped(stmt, 8, a->device, sizeof sz->device);
+    bind_capped(stmt, 9, a->src_ip, sizeof sz->src_ip);
+    bind_capped(stmt, 10, a->dest_ip, sizeof sz->dest_ip);
+    sqlite3_bind_int64(stmt, 11, ts);
+    sqlite3_bind_int64(stmt, 12, ts);
+    bind_capped(stmt, 13, a->message_ja, sizeof sz->message_ja);
+    bind_capped(stmt, 14, a->message_en, sizeof sz->message_en);
+    sqlite3_bind_int64(stmt, 15, now);
+    return mm__sqlite_step_done(stmt);
+}
+
+#define INSERT_ALERT_SQL                                                                           \
+    "INSERT INTO alerts (tenant_id, sensor_id, signature_id, signature, detector, category, "      \
+    "severity, device, src_ip, dest_ip, count, first_seen, last_seen, message_ja, message_en, "    \
+    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12, ?13, "  \
+    "?14, ?15, ?15)"
+
+/* ---- ingest ---- */
+
+struct ingest_stmts {
+    sqlite3_stmt *event, *find, *bump, *insert, *link;
+};
+
+static void ingest_stmts_free(struct ingest_stmts *s)
+{
+    sqlite3_finalize(s->event);
+    sqlite3_finalize(s->find);
+    sqlite3_finalize(s->bump);
+    sqlite3_finalize(s->insert);
+    sqlite3_finalize(s->link);
+}
+
+static int ingest_stmts_prepare(sqlite3 *db, struct ingest_stmts *s)
+{
+    int r = mm__sqlite_prepare(db,
+                               "INSERT INTO events (tenant_id, sensor_id, seq, ts, event_type, "
+                               "body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sensor_id, seq) DO "
+                               "NOTHING",
+                               &s->event);
+    if (r == 0)
+        r = mm__sqlite_prepare(db,
+                               "SELECT id FROM alerts WHERE tenant_id = ?1 AND signature_id = ?2 "
+                               "AND device = ?3 AND last_seen >= ?4 - ?5 AND first_seen <= ?4 + "
+                               "?5 AND status != 'closed' ORDER BY last_seen DESC LIMIT 1",
+                               &s->find);
+    if (r == 0)
+        r = mm__sqlite_prepare(db,
+                               "UPDATE alerts SET count = count + 1, first_seen = min(first_seen, "
+                               "?2), last_seen = max(last_seen, ?2), severity = min(severity, ?3), "
+                               "updated_at = ?4 WHERE id = ?1",
+                               &s->bump);
+    if (r == 0)
+        r = mm__sqlite_prepare(db, INSERT_ALERT_SQL, &s->insert);
+    if (r == 0)
+        r = mm__sqlite_prepare(db, "UPDATE events SET alert_id = ?1 WHERE id = ?2", &s->link);
+    return r;
+}
+
+/* Folds one new alert event into an open alert of the same signature and
+ * device within the window, or opens a new alert; links the event to it. */
+static int aggregate(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
+                     const struct mm_ingest_alert *a, int64_t ts, int64_t event_id,
+                     const struct mm_ingest_opts *o)
+{
+    int64_t alert_id = 0;
+    int r;
+    sqlite3_reset(s->find);
+    sqlite3_bind_int64(s->find, 1, sensor->tenant_id);
+    sqlite3_bind_int64(s->find, 2, a->signature_id);
+    bind_capped(s->find, 3, a->device, sizeof((struct mm_alert *)0)->device);
+    sqlite3_bind_int64(s->find, 4, ts);
+    sqlite3_bind_int64(s->find, 5, o->alert_window);
+    int rc = sqlite3_step(s->find);
+    if (rc == SQLITE_ROW) {
+        alert_id = sqlite3_column_int64(s->find, 0);
+        sqlite3_reset(s->bump);
+        sqlite3_bind_int64(s->bump, 1, alert_id);
+        sqlite3_bind_int64(s->bump, 2, ts);
+        sqlite3_bind_int(s->bump, 3, a->severity);
+        sqlite3_bind_int64(s->bump, 4, o->now);
+        r = mm__sqlite_step_done(s->bump);
+    } else if (rc == SQLITE_DONE) {
+        r = insert_alert(s->insert, sensor->tenant_id, sensor->id, a, ts, o->now);
+        alert_id = sqlite3_last_insert_rowid(db);
+    } else {
+        r = MM_EDB;
+    }
+    if (r != 0)
+        return r;
+    sqlite3_reset(s->link);
+    sqlite3_bind_int64(s->link, 1, alert_id);
+    sqlite3_bind_int64(s->link, 2, event_id);
+    return mm__sqlite_step_done(s->link);
+}
+
+static int insert_event(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
+                        const struct mm_ingest_event *e, bool *inserted)
+{
+    sqlite3_reset(s->event);
+    sqlite3_bind_int64(s->event, 1, sensor->tenant_id);
+    sqlite3_bind_int64(s->event, 2, sensor->id);
+    sqlite3_bind_int64(s->event, 3, e->seq);
+    sqlite3_bind_int64(s->event, 4, e->ts);
+    sqlite3_bind_text(s->event, 5, e->event_type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->event, 6, e->body, (int)e->body_len, SQLITE_STATIC);
+    int r = mm__sqlite_step_done(s->event);
+    *inserted = r == 0 && sqlite3_changes(db) > 0;
+    return r;
+}
+
+static int update_sensor_health(sqlite3 *db, const struct mm_sensor *sensor, size_t accepted,
+                                int64_t backlog, int64_t drops, int64_t now)
+{
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db,
+                               "UPDATE sensors SET last_seen = ?2, events_total = events_total + "
+                               "?3, spool_backlog = CASE WHEN ?4 >= 0 THEN ?4 ELSE spool_backlog "
+                               "END, drops = CASE WHEN ?5 >= 0 THEN ?5 ELSE drops END, "
+                               "silent_alerted = 0 WHERE id = ?1",
+                               &stmt);
+    if (r != 0)
+        return r;
+    sqlite3_bind_int64(stmt, 1, sensor->id);
+    sqlite3_bind_int64(stmt, 2, now);
+    sqlite3_bind_int64(stmt, 3, (int64_t)accepted);
+    sqlite3_bind_int64(stmt, 4, backlog);
+    sqlite3_bind_int64(stmt, 5, drops);
+    r = mm__sqlite_step_done(stmt);
+    sqlite3_finalize(stmt);
+    if (r != 0 || accepted == 0)
+        return r;
+    r = mm__sqlite_prepare(db,
+                           "INSERT INTO sensor_minutes (sensor_id, minute, count) VALUES (?, ?, "
+                           "?) ON CONFLICT (sensor_id, minute) DO UPDATE SET count = count + "
+                           "excluded.count",
+                           &stmt);
+    if (r != 0)
+        return r;
+    sqlite3_bind_int64(stmt, 1, sensor->id);
+    sqlite3_bind_int64(stmt, 2, minute_of(now));
+    sqlite3_bind_int64(stmt, 3, (int64_t)accepted);
+    r = mm__sqlite_step_done(stmt);
+    sqlite3_finalize(stmt);
+    return r;
+}
+
+int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor,
+                             const struct mm_ingest_event *evs, size_t n,
+                             const struct mm_ingest_opts *o, struct mm_ingest_result *res)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    struct ingest_stmts s = {0};
+    int64_t backlog = o->header_backlog, drops = o->header_drops;
+    memset(res, 0, sizeof *res);
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = ingest_stmts_prepare(db, &s);
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        bool inserted;
+        r = insert_event(db, &s, sensor, &evs[i], &inserted);
+        if (r != 0)
+            break;
+        if (!inserted) {
+            res->duplicates++;
+            continue;
+        }
+        res->accepted++;
+        if (evs[i].is_alert)
+            r = aggregate(db, &s, sensor, &evs[i].alert, evs[i].ts, sqlite3_last_insert_rowid(db),
+                          o);
+        if (evs[i].has_stats && evs[i].stats_backlog >= 0)
+            backlog = evs[i].stats_backlog;
+        if (evs[i].has_stats && evs[i].stats_drops >= 0)
+            drops = evs[i].stats_drops;
+    }
+    if (r == 0)
+        r = update_sensor_health(db, sensor, res->accepted, backlog, drops, o->now);
+    ingest_stmts_free(&s);
+    r = mm__sqlite_end(db, r);
+    if (r != 0)
+        memset(res, 0, sizeof *res);
+out:
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* ---- silent sensors ---- */
+
+static int raise_silent(sqlite3 *db, sqlite3_stmt *ins, int64_t id, int64_t tenant_id,
+                        const char *name, int64_t last_seen, int64_t now)
+{
+    char signature[200], device[48];
+    snprintf(signature, sizeof signature, "mamori sensor silent: %s", name);
+    snprintf(device, sizeof device, "sensor:%lld", (long long)id);
+    struct mm_ingest_alert a = {
+        .signature_id = MM_SIG_SENSOR_SILENT,
+        .severity = MM_SEV_MEDIUM,
+        .signature = signature,
+        .detector = "sensor-silent",
+        .category = "Sensor health",
+        .device = device,
+        .message_ja = mm_tr("center", "alert.sensor_silent", MM_LANG_JA),
+        .message_en = mm_tr("center", "alert.sensor_silent", MM_LANG_EN),
+    };
+    int r = insert_alert(ins, tenant_id, id, &a, last_seen ? last_seen : now, now);
+    if (r != 0)
+        return r;
+    char sql[96];
+    snprintf(sql, sizeof sql, "UPDATE sensors SET silent_alerted = 1 WHERE id = %lld",
+             (long long)id);
+    return mm__sqlite_exec(db, sql);
+}
+
+int mm__sqlite_sensors_check_silent(struct mm_store *st, int64_t silent_before, int64_t now,
+                                    size_t *raised)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *sel = NULL, *ins = NULL;
+    *raised = 0;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = mm__sqlite_prepare(db,
+                           "SELECT id, tenant_id, name, coalesce(last_seen, 0) FROM sensors WHERE "
+                           "silent_alerted = 0 AND coalesce(last_seen, enrolled_at) < ?",
+                           &sel);
+    if (r == 0)
+        r = mm__sqlite_prepare(db, INSERT_ALERT_SQL, &ins);
+    if (r == 0) {
+        sqlite3_bind_int64(sel, 1, silent_before);
+        int rc;
+        while (r == 0 && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+            r = raise_silent(db, ins, sqlite3_column_int64(sel, 0), sqlite3_column_int64(sel, 1),
+                             (const char *)sqlite3_column_text(sel, 2),
+                             sqlite3_column_int64(sel, 3), now);
+            if (r == 0)
+                (*raised)++;
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+            r = MM_EDB;
+    }
+    sqlite3_finalize(sel);
+    sqlite3_finalize(ins);
+    sel = ins = NULL;
+    r = mm__sqlite_end(db, r);
+out:
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* ---- alerts: reads and status ---- */
+
+int mm__sqlite_alert_get(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                         struct mm_alert *out)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db, "SELECT " ALERT_COLS " FROM alerts WHERE " SCOPED " AND id = ?3",
+                               &stmt);
+    if (r == 0) {
+        bind_scope(stmt, scope);
+        sqlite3_bind_int64(stmt, 3, id);
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW)
+            read_alert(stmt, out);
+        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* Builds the WHERE clause of an alert list; parameters are numbered from ?3
+ * in the order bind_alert_filter binds them. Tenant conditions come first so
+ * SQLite picks the (tenant_id, ...) indexes. */
+static int alert_list_sql(struct mm_buf *sql, const struct mm_scope *scope,
+                          const struct mm_alert_filter *f, const struct mm_page *page)
+{
+    int r = mm_buf_puts(sql, "SELECT " ALERT_COLS " FROM alerts WHERE ");
+    if (!scope->all_tenants)
+        r |= mm_buf_puts(sql, "tenant_id = ?2");
+    else if (f->tenant_id >= 0)
+        r |= mm_buf_puts(sql, "tenant_id = ?3");
+    else
+        r |= mm_buf_puts(sql, "?1");
+    if (f->status >= 0)
+        r |= mm_buf_puts(sql, " AND status = ?4");
+    if (f->max_severity > 0)
+        r |= mm_buf_puts(sql, " AND severity <= ?5");
+    if (f->since > 0)
+        r |= mm_buf_puts(sql, " AND last_seen >= ?6");
+    if (f->until > 0)
+        r |= mm_buf_puts(sql, " AND last_seen <= ?7");
+    if (f->signature_id >= 0)
+        r |= mm_buf_puts(sql, " AND signature_id = ?8");
+    if (f->text && *f->text)
+        r |= mm_buf_puts(sql, " AND (signature LIKE ?9 ESCAPE '\\' OR device LIKE ?9 ESCAPE '\\' "
+                              "OR src_ip LIKE ?9 ESCAPE '\\' OR dest_ip LIKE ?9 ESCAPE '\\' OR "
+                              "detector LIKE ?9 ESCAPE '\\')");
+    if (page->has_cursor)
+        r |= mm_buf_puts(sql, " AND (last_seen, id) < (?10, ?11)");
+    r |= mm_buf_puts(sql, " ORDER BY last_seen DESC, id DESC LIMIT ?12");
+    return r ? MM_ENOMEM : 0;
+}
+
+static int like_pattern(const char *text, struct mm_buf *out)
+{
+    int r = mm_buf_putc(out, '%');
+    for (const char *p = text; *p && r == 0; p++) {
+        if (*p == '%' || *p == '_' || *p == '\\')
+            r = mm_buf_putc(out, '\\');
+        if (r == 0)
+            r = mm_buf_putc(out, *p);
+    }
+    return r ? r : mm_buf_putc(out, '%');
+}
+
+static void bind_alert_filter(sqlite3_stmt *stmt, const struct mm_scope *scope,
+                              const struct mm_alert_filter *f, const struct mm_page *page,
+                              const struct mm_buf *like)
+{
+    bind_scope(stmt, scope);
+    sqlite3_bind_int64(stmt, 3, f->tenant_id);
+    sqlite3_bind_text(stmt, 4,
+                      mm_alert_status_name((enum mm_alert_status)(f->status < 0 ? 0 : f->status)),
+                      -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 5, f->max_severity);
+    sqlite3_bind_int64(stmt, 6, f->since);
+    sqlite3_bind_int64(stmt, 7, f->until);
+    sqlite3_bind_int64(stmt, 8, f->signature_id);
+    sqlite3_bind_text(stmt, 9, mm_buf_str(like), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 10, page->cursor_a);
+    sqlite3_bind_int64(stmt, 11, page->cursor_b);
+    sqlite3_bind_int(stmt, 12, page->limit);
+}
+
+int mm__sqlite_alert_list(struct mm_store *st, const struct mm_scope *scope,
+                          const struct mm_alert_filter *f, const struct mm_page *page,
+                          mm_alert_fn fn, void *arg)
+{
+    struct mm_buf sql = MM_BUF_INIT, like = MM_BUF_INIT;
+    sqlite3_stmt *stmt = NULL;
+    int r = alert_list_sql(&sql, scope, f, page);
+    if (r == 0 && f->text && *f->text)
+        r = like_pattern(f->text, &like);
+    if (r != 0) {
+        mm_buf_free(&sql);
+        mm_buf_free(&like);
+        return r;
+    }
+    sqlite3 *db = mm__sqlite_acquire(st);
+    r = mm__sqlite_prepare(db, sql.data, &stmt);
+    if (r == 0) {
+        bind_alert_filter(stmt, scope, f, page, &like);
+        int rc;
+        struct mm_alert a;
+        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            read_alert(stmt, &a);
+            r = fn(&a, arg);
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+            r = MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    mm_buf_free(&sql);
+    mm_buf_free(&like);
+    return r;
+}
+
+static int read_alert_in_tx(sqlite3 *db, const struct mm_scope *scope, int64_t id,
+                            struct mm_alert *out)
+{
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db, "SELECT " ALERT_COLS " FROM alerts WHERE " SCOPED " AND id = ?3",
+                               &stmt);
+    if (r != 0)
+        return r;
+    bind_scope(stmt, scope);
+    sqlite3_bind_int64(stmt, 3, id);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        read_alert(stmt, out);
+    r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    sqlite3_finalize(stmt);
+    return r;
+}
+
+static int write_status(sqlite3 *db, int64_t id, enum mm_alert_status to, const char *reason,
+                        int64_t incident_id, int64_t now)
+{
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db,
+                               "UPDATE alerts SET status = ?2, close_reason = CASE WHEN ?2 = "
+                               "'closed' THEN ?3 ELSE close_reason END, incident_id = CASE WHEN "
+                               "?4 > 0 THEN ?4 ELSE incident_id END, updated_at = ?5 WHERE id = ?1",
+                               &stmt);
+    if (r != 0)
+        return r;
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_text(stmt, 2, mm_alert_status_name(to), -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, reason ? reason : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, incident_id);
+    sqlite3_bind_int64(stmt, 5, now);
+    r = mm__sqlite_step_done(stmt);
+    sqlite3_finalize(stmt);
+    return r;
+}
+
+int mm__sqlite_alert_set_status(struct mm_store *st, const struct mm_scope *scope,
+                                const struct mm_actor *who, int64_t id, enum mm_alert_status to,
+                                const char *reason, int64_t incident_id, int64_t now,
+                                struct mm_alert *out)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    struct mm_alert cur;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = read_alert_in_tx(db, scope, id, &cur);
+    if (r == 0 && !mm_alert_transition_ok(cur.status, to))
+        r = MM_ESTATE;
+    if (r == 0)
+        r = write_status(db, id, to, reason, incident_id, now);
+    if (r == 0) {
+        char target[48], detail[640];
+        snprintf(target, sizeof target, "alert:%lld", (long long)id);
+        snprintf(detail, sizeof detail, "%s -> %s%s%s", mm_alert_status_name(cur.status),
+                 mm_alert_status_name(to), reason && *reason ? ": " : "", reason ? reason : "");
+        struct mm_actor w = *who;
+        w.tenant_id = cur.tenant_id;
+        r = mm__sqlite_audit(db, &w, "alert.status", target, detail, now);
+    }
+    if (r == 0 && out)
+        r = read_alert_in_tx(db, scope, id, out);
+    r = mm__sqlite_end(db, r);
+out:
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+int mm__sqlite_alert_events(struct mm_store *st, const struct mm_scope *scope, int64_t alert_id,
+                            int limit, mm_text_fn fn, void *arg)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db,
+                               "SELECT body FROM events WHERE " SCOPED " AND alert_id = ?3 ORDER "
+                               "BY id DESC LIMIT ?4",
+                               &stmt);
+    if (r == 0) {
+        bind_scope(stmt, scope);
+        sqlite3_bind_int64(stmt, 3, alert_id);
+        sqlite3_bind_int(stmt, 4, limit);
+        int rc;
+        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+            r = fn((const char *)sqlite3_column_text(stmt, 0), arg);
+        if (r == 0 && rc != SQLITE_DONE)
+            r = MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}

@@ -1,0 +1,866 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The SQLite storage backend (store.h): one database file center.db in the
+ * data directory, WAL mode, a small pool of connections (one per worker
+ * thread), the numbered migrations embedded from data/center/migrations/
+ * applied at open in one transaction, and every slot of mm_store_ops.
+ * Tenant scoping is done in SQL: each scoped query carries
+ * "(?all OR tenant_id = ?tenant)" so a row outside the scope is never read. */
+#include "center/store.h"
+#include "center/store-sqlite.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/data.h"
+#include "core/error.h"
+#include "core/i18n.h"
+#include "core/timefmt.h"
+
+#define MIGRATIONS_PREFIX "center/migrations/"
+
+struct conn {
+    sqlite3 *db;
+    bool busy;
+};
+
+struct sqlite_store {
+    struct mm_store base;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct conn *conns;
+    int nconns;
+};
+
+static const struct mm_store_ops sqlite_ops;
+
+/* ---- connections ---- */
+
+sqlite3 *mm__sqlite_acquire(struct mm_store *st)
+{
+    struct sqlite_store *s = (struct sqlite_store *)st;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        for (int i = 0; i < s->nconns; i++) {
+            if (!s->conns[i].busy) {
+                s->conns[i].busy = true;
+                pthread_mutex_unlock(&s->mu);
+                return s->conns[i].db;
+            }
+        }
+        pthread_cond_wait(&s->cv, &s->mu);
+    }
+}
+
+void mm__sqlite_release(struct mm_store *st, sqlite3 *db)
+{
+    struct sqlite_store *s = (struct sqlite_store *)st;
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->nconns; i++)
+        if (s->conns[i].db == db)
+            s->conns[i].busy = false;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+int mm__sqlite_exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : MM_EDB;
+}
+
+int mm__sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out)
+{
+    *out = NULL;
+    return sqlite3_prepare_v2(db, sql, -1, out, NULL) == SQLITE_OK ? 0 : MM_EDB;
+}
+
+int mm__sqlite_begin(sqlite3 *db)
+{
+    return mm__sqlite_exec(db, "BEGIN IMMEDIATE");
+}
+
+/* Commits, or rolls back when r is an error; returns r or the commit's error. */
+int mm__sqlite_end(sqlite3 *db, int r)
+{
+    if (r == 0 && mm__sqlite_exec(db, "COMMIT") == 0)
+        return 0;
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return r ? r : MM_EDB;
+}
+
+/* Runs a statement to completion; MM_EEXIST on a UNIQUE violation. */
+int mm__sqlite_step_done(sqlite3_stmt *stmt)
+{
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+    if (sqlite3_extended_errcode(sqlite3_db_handle(stmt)) == SQLITE_CONSTRAINT_UNIQUE)
+        return MM_EEXIST;
+    return MM_EDB;
+}
+
+/* Copies a text column, cut on a UTF-8 character boundary when too long. */
+static void copy_text(char *out, size_t outlen, sqlite3_stmt *stmt, int col)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, col);
+    size_t n = t ? (size_t)sqlite3_column_bytes(stmt, col) : 0;
+    if (n >= outlen) {
+        n = outlen - 1;
+        while (n > 0 && (t[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n)
+        memcpy(out, t, n);
+    out[n] = '\0';
+}
+
+int mm__sqlite_audit(sqlite3 *db, const struct mm_actor *who, const char *action,
+                     const char *target, const char *detail, int64_t now)
+{
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db,
+                               "INSERT INTO audit (at, tenant_id, actor, action, target, detail, "
+                               "address) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               &stmt);
+    if (r != 0)
+        return r;
+    sqlite3_bind_int64(stmt, 1, now);
+    sqlite3_bind_int64(stmt, 2, who->tenant_id);
+    sqlite3_bind_text(stmt, 3, who->name ? who->name : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, target ? target : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 6, detail ? detail : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 7, who->address ? who->address : "", -1, SQLITE_STATIC);
+    r = mm__sqlite_step_done(stmt);
+    sqlite3_finalize(stmt);
+    return r;
+}
+
+/* Binds the two scope parameters at positions i and i+1. */
+static void bind_scope(sqlite3_stmt *stmt, int i, const struct mm_scope *scope)
+{
+    sqlite3_bind_int(stmt, i, scope->all_tenants ? 1 : 0);
+    sqlite3_bind_int64(stmt, i + 1, scope->tenant_id);
+}
+#define SCOPED "(?1 OR tenant_id = ?2)"
+
+/* ---- migrations ---- */
+
+struct migration_walk {
+    sqlite3 *db;
+    int from, latest, applied;
+    char *err;
+    size_t errlen;
+};
+
+static int migration_number(const char *path)
+{
+    const char *name = path + strlen(MIGRATIONS_PREFIX);
+    return atoi(name);
+}
+
+static int count_migration(const struct mm_data_entry *e, void *arg)
+{
+    int *latest = arg, n = migration_number(e->path);
+    if (n > *latest)
+        *latest = n;
+    return 0;
+}
+
+int mm_store_schema_latest(void)
+{
+    int latest = 0;
+    mm_data_foreach(MIGRATIONS_PREFIX, count_migration, &latest);
+    return latest;
+}
+
+static int apply_migration(const struct mm_data_entry *e, void *arg)
+{
+    struct migration_walk *w = arg;
+    int n = migration_number(e->path);
+    if (n <= w->from)
+        return 0;
+    char *msg = NULL;
+    if (sqlite3_exec(w->db, (const char *)e->bytes, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(w->err, w->errlen, "migration %s failed: %s", e->path, msg ? msg : "?");
+        sqlite3_free(msg);
+        return MM_EDB;
+    }
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (%d, '%s', "
+             "strftime('%%s','now'))",
+             n, e->path + strlen(MIGRATIONS_PREFIX));
+    if (strchr(e->path, '\'') || mm__sqlite_exec(w->db, sql) != 0) {
+        snprintf(w->err, w->errlen, "cannot record migration %s", e->path);
+        return MM_EDB;
+    }
+    w->applied = n;
+    return 0;
+}
+
+static int read_user_version(sqlite3 *db, int *out)
+{
+    sqlite3_stmt *stmt;
+    *out = 0;
+    if (mm__sqlite_prepare(db, "PRAGMA user_version", &stmt) != 0)
+        return MM_EDB;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        *out = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return 0;
+}
+
+/* Brings the schema to the newest embedded version in one transaction. */
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    struct migration_walk w = {.db = db, .err = err, .errlen = errlen};
+    int r;
+    w.latest = mm_store_schema_latest();
+    if ((r = mm__sqlite_begin(db)) != 0) {
+        snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(db));
+        return r;
+    }
+    if ((r = read_user_version(db, &w.from)) != 0)
+        goto out;
+    if (w.from > w.latest) {
+        snprintf(err, errlen,
+                 "the database schema is version %d but this mamori-center knows only up to "
+                 "version %d; upgrade mamori-center (the database was left untouched)",
+                 w.from, w.latest);
+        r = MM_EUNSUPPORTED;
+        goto out;
+    }
+    if (w.from == w.latest)
+        goto out;
+    r = mm__sqlite_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER "
+                            "PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    if (r == 0)
+        r = mm_data_foreach(MIGRATIONS_PREFIX, apply_migration, &w);
+    if (r == 0) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", w.latest);
+        r = mm__sqlite_exec(db, sql);
+    }
+out:
+    return mm__sqlite_end(db, r);
+}
+
+static int open_conn(const struct mm_store_config *cfg, const char *path, sqlite3 **out, char *err,
+                     size_t errlen)
+{
+    sqlite3 *db = NULL;
+    *out = NULL;
+    int rc = sqlite3_open_v2(
+        path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "no memory");
+        sqlite3_close(db);
+        return MM_EDB;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    sqlite3_extended_result_codes(db, 1);
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; PRAGMA foreign_keys = ON; "
+             "PRAGMA temp_store = MEMORY",
+             cfg->sync_full ? "FULL" : "NORMAL");
+    if (mm__sqlite_exec(db, sql) != 0) {
+        snprintf(err, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return MM_EDB;
+    }
+    *out = db;
+    return 0;
+}
+
+static void sqlite_close(struct mm_store *st)
+{
+    struct sqlite_store *s = (struct sqlite_store *)st;
+    if (!s)
+        return;
+    for (int i = 0; i < s->nconns; i++)
+        sqlite3_close(s->conns[i].db);
+    free(s->conns);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s);
+}
+
+int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **out, char *err,
+                         size_t errlen)
+{
+    struct sqlite_store *s = NULL;
+    char path[4096];
+    int r = 0;
+    *out = NULL;
+    snprintf(err, errlen, "%s", "");
+    if (snprintf(path, sizeof path, "%s/center.db", cfg->dir) >= (int)sizeof path) {
+        snprintf(err, errlen, "data directory path too long");
+        return MM_EINVAL;
+    }
+    s = calloc(1, sizeof *s);
+    int n = cfg->connections > 0 ? cfg->connections : 1;
+    if (!s || !(s->conns = calloc((size_t)n, sizeof *s->conns))) {
+        free(s);
+        return MM_ENOMEM;
+    }
+    s->base.ops = &sqlite_ops;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    for (int i = 0; i < n; i++) {
+        if ((r = open_conn(cfg, path, &s->conns[i].db, err, errlen)) != 0)
+            goto out;
+        s->nconns++;
+        if (i == 0 && (r = migrate(s->conns[0].db, err, errlen)) != 0)
+            goto out;
+    }
+    *out = &s->base;
+    s = NULL;
+out:
+    sqlite_close(s ? &s->base : NULL);
+    return r;
+}
+
+static int sqlite_schema_version(struct mm_store *st, int *out)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    int r = read_user_version(db, out);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* ---- tenants ---- */
+
+#define TENANT_COLS "id, name, lang, mail_severity, created_at"
+
+static void read_tenant(sqlite3_stmt *stmt, struct mm_tenant *t)
+{
+    memset(t, 0, sizeof *t);
+    t->id = sqlite3_column_int64(stmt, 0);
+    copy_text(t->name, sizeof t->name, stmt, 1);
+    copy_text(t->lang, sizeof t->lang, stmt, 2);
+    t->mail_severity = sqlite3_column_int(stmt, 3);
+    t->created_at = sqlite3_column_int64(stmt, 4);
+}
+
+static int sqlite_tenant_add(struct mm_store *st, const struct mm_actor *who,
+                             const struct mm_tenant *t, int64_t *id_out)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt = NULL;
+    int64_t now = t->created_at;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = mm__sqlite_prepare(db,
+                           "INSERT INTO tenants (name, lang, mail_severity, created_at) VALUES "
+                           "(?, ?, ?, ?)",
+                           &stmt);
+    if (r == 0) {
+        sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, t->lang, -1, SQLITE_STATIC);
+        sqlite3_bind_int(stmt, 3, t->mail_severity);
+        sqlite3_bind_int64(stmt, 4, now);
+        r = mm__sqlite_step_done(stmt);
+    }
+    if (r == 0) {
+        int64_t id = sqlite3_last_insert_rowid(db);
+        char target[48];
+        snprintf(target, sizeof target, "tenant:%lld", (long long)id);
+        struct mm_actor w = *who;
+        w.tenant_id = MM_VENDOR_TENANT;
+        r = mm__sqlite_audit(db, &w, "tenant.add", target, t->name, now);
+        if (id_out)
+            *id_out = id;
+    }
+    r = mm__sqlite_end(db, r);
+out:
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+static int sqlite_tenant_get(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                             struct mm_tenant *out)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(
+        db, "SELECT " TENANT_COLS " FROM tenants WHERE " SCOPED " AND id = ?3 AND id != 0", &stmt);
+    if (r == 0) {
+        bind_scope(stmt, 1, scope);
+        sqlite3_bind_int64(stmt, 3, id);
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW)
+            read_tenant(stmt, out);
+        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* tenant_id is the tenants table's id column here, hence a custom scope test. */
+static int sqlite_tenant_list(struct mm_store *st, const struct mm_scope *scope,
+                              const struct mm_page *page, mm_tenant_fn fn, void *arg)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db,
+                               "SELECT " TENANT_COLS " FROM tenants WHERE (?1 OR id = ?2) "
+                               "AND id != 0 AND id > ?3 ORDER BY id LIMIT ?4",
+                               &stmt);
+    if (r == 0) {
+        bind_scope(stmt, 1, scope);
+        sqlite3_bind_int64(stmt, 3, page->has_cursor ? page->cursor_a : 0);
+        sqlite3_bind_int(stmt, 4, page->limit);
+        int rc;
+        struct mm_tenant t;
+        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            read_tenant(stmt, &t);
+            r = fn(&t, arg);
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+            r = MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* The tenants table's own id is its tenant, so SCOPED works as is (tenant_id
+ * is not a column there; the query uses id). */
+static int sqlite_tenant_update(struct mm_store *st, const struct mm_scope *scope,
+                                const struct mm_actor *who, const struct mm_tenant *t)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt = NULL;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = mm__sqlite_prepare(db,
+                           "UPDATE tenants SET name = ?3, lang = ?4, mail_severity = ?5 WHERE "
+                           "(?1 OR id = ?2) AND id = ?6 AND id != 0",
+                           &stmt);
+    if (r == 0) {
+        bind_scope(stmt, 1, scope);
+        sqlite3_bind_text(stmt, 3, t->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, t->lang, -1, SQLITE_STATIC);
+        sqlite3_bind_int(stmt, 5, t->mail_severity);
+        sqlite3_bind_int64(stmt, 6, t->id);
+        r = mm__sqlite_step_done(stmt);
+        if (r == 0 && sqlite3_changes(db) == 0)
+            r = MM_ENOENT;
+    }
+    if (r == 0) {
+        char target[48], detail[512];
+        snprintf(target, sizeof target, "tenant:%lld", (long long)t->id);
+        snprintf(detail, sizeof detail, "name=%s lang=%s mail_severity=%d", t->name, t->lang,
+                 t->mail_severity);
+        struct mm_actor w = *who;
+        w.tenant_id = t->id;
+        r = mm__sqlite_audit(db, &w, "tenant.update", target, detail, mm_time_now_usec());
+    }
+    r = mm__sqlite_end(db, r);
+out:
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* ---- users ---- */
+
+#define USER_COLS "id, tenant_id, email, role, lang, coalesce(password_hash, ''), created_at"
+
+static void read_user(sqlite3_stmt *stmt, struct mm_user *u)
+{
+    memset(u, 0, sizeof *u);
+    u->id = sqlite3_column_int64(stmt, 0);
+    u->tenant_id = sqlite3_column_int64(stmt, 1);
+    copy_text(u->email, sizeof u->email, stmt, 2);
+    mm_role_parse((const char *)sqlite3_column_text(stmt, 3), &u->role);
+    copy_text(u->lang, sizeof u->lang, stmt, 4);
+    copy_text(u->password_hash, sizeof u->password_hash, stmt, 5);
+    u->created_at = sqlite3_column_int64(stmt, 6);
+}
+
+static int sqlite_user_add(struct mm_store *st, const struct mm_scope *scope,
+                           const struct mm_actor *who, const struct mm_user *u, int64_t *id_out)
+{
+    if (!mm_scope_allows(scope, u->tenant_id))
+        return MM_ENOENT;
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt = NULL;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = mm__sqlite_prepare(db,
+                           "INSERT INTO users (tenant_id, email, role, password_hash, lang, "
+                           "created_at) SELECT ?, ?, ?, nullif(?, ''), ?, ? WHERE EXISTS (SELECT "
+                           "1 FROM tenants WHERE id = ?)",
+                           &stmt);
+    if (r == 0) {
+        sqlite3_bind_int64(stmt, 1, u->tenant_id);
+        sqlite3_bind_text(stmt, 2, u->email, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, mm_role_name(u->role), -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, u->password_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 5, u->lang[0] ? u->lang : "ja", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 6, u->created_at);
+        sqlite3_bind_int64(stmt, 7, u->tenant_id);
+        r = mm__sqlite_step_done(stmt);
+        if (r == 0 && sqlite3_changes(db) == 0)
+            r = MM_ENOENT;
+        if (r == MM_EDB && sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_CHECK)
+            r = MM_EINVAL;
+    }
+    if (r == 0) {
+        int64_t id = sqlite3_last_insert_rowid(db);
+        char target[48], detail[320];
+        snprintf(target, sizeof target, "user:%lld", (long long)id);
+        snprintf(detail, sizeof detail, "email=%s role=%s", u->email, mm_role_name(u->role));
+        struct mm_actor w = *who;
+        w.tenant_id = u->tenant_id;
+        r = mm__sqlite_audit(db, &w, "user.add", target, detail, u->created_at);
+        if (id_out)
+            *id_out = id;
+    }
+    r = mm__sqlite_end(db, r);
+out:
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+static int user_query_one(struct mm_store *st, const char *sql, const struct mm_scope *scope,
+                          int64_t id, const char *email, struct mm_user *out)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db, sql, &stmt);
+    if (r == 0) {
+        if (scope) {
+            bind_scope(stmt, 1, scope);
+            sqlite3_bind_int64(stmt, 3, id);
+        } else {
+            sqlite3_bind_text(stmt, 1, email, -1, SQLITE_STATIC);
+        }
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW)
+            read_user(stmt, out);
+        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+static int sqlite_user_get(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                           struct mm_user *out)
+{
+    return user_query_one(st, "SELECT " USER_COLS " FROM users WHERE " SCOPED " AND id = ?3", scope,
+                          id, NULL, out);
+}
+
+static int sqlite_user_find_email(struct mm_store *st, const char *email, struct mm_user *out)
+{
+    return user_query_one(st, "SELECT " USER_COLS " FROM users WHERE email = ?1", NULL, 0, email,
+                          out);
+}
+
+static int sqlite_user_list(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                            const struct mm_page *page, mm_user_fn fn, void *arg)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db,
+                               "SELECT " USER_COLS " FROM users WHERE " SCOPED
+                               " AND (?3 < 0 OR tenant_id = ?3) AND id > ?4 ORDER BY id "
+                               "LIMIT ?5",
+                               &stmt);
+    if (r == 0) {
+        bind_scope(stmt, 1, scope);
+        sqlite3_bind_int64(stmt, 3, tenant_id);
+        sqlite3_bind_int64(stmt, 4, page->has_cursor ? page->cursor_a : 0);
+        sqlite3_bind_int(stmt, 5, page->limit);
+        int rc;
+        struct mm_user u;
+        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            read_user(stmt, &u);
+            r = fn(&u, arg);
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+            r = MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+static int sqlite_user_set_password(struct mm_store *st, const struct mm_actor *who,
+                                    int64_t user_id, const char *hash)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt = NULL;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = mm__sqlite_prepare(db, "UPDATE users SET password_hash = ? WHERE id = ?", &stmt);
+    if (r == 0) {
+        sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, user_id);
+        r = mm__sqlite_step_done(stmt);
+        if (r == 0 && sqlite3_changes(db) == 0)
+            r = MM_ENOENT;
+    }
+    if (r == 0 && who) {
+        char target[48];
+        snprintf(target, sizeof target, "user:%lld", (long long)user_id);
+        r = mm__sqlite_audit(db, who, "user.password", target, "", mm_time_now_usec());
+    }
+    r = mm__sqlite_end(db, r);
+out:
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* ---- sessions and tokens ---- */
+
+static int sqlite_session_add(struct mm_store *st, const struct mm_actor *who,
+                              const struct mm_session *s)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt = NULL;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = mm__sqlite_prepare(db,
+                           "INSERT INTO sessions (tenant_id, user_id, token_hash, csrf, "
+                           "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           &stmt);
+    if (r == 0) {
+        sqlite3_bind_int64(stmt, 1, s->tenant_id);
+        sqlite3_bind_int64(stmt, 2, s->user_id);
+        sqlite3_bind_blob(stmt, 3, s->token_hash, MM_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, s->csrf, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 5, s->created_at);
+        sqlite3_bind_int64(stmt, 6, s->expires_at);
+        r = mm__sqlite_step_done(stmt);
+    }
+    if (r == 0) {
+        char target[48];
+        snprintf(target, sizeof target, "user:%lld", (long long)s->user_id);
+        r = mm__sqlite_audit(db, who, "session.login", target, "", s->created_at);
+        /* Expired sessions are dropped here so the table stays small. */
+        if (r == 0) {
+            char sql[96];
+            snprintf(sql, sizeof sql, "DELETE FROM sessions WHERE expires_at < %lld",
+                     (long long)s->created_at);
+            r = mm__sqlite_exec(db, sql);
+        }
+    }
+    r = mm__sqlite_end(db, r);
+out:
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+static int sqlite_session_find(struct mm_store *st, const uint8_t hash[MM_HASH_BYTES], int64_t now,
+                               struct mm_session *out)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db,
+                               "SELECT id, tenant_id, user_id, csrf, created_at, expires_at FROM "
+                               "sessions WHERE token_hash = ? AND expires_at > ?",
+                               &stmt);
+    if (r == 0) {
+        sqlite3_bind_blob(stmt, 1, hash, MM_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, now);
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+            memset(out, 0, sizeof *out);
+            out->id = sqlite3_column_int64(stmt, 0);
+            out->tenant_id = sqlite3_column_int64(stmt, 1);
+            out->user_id = sqlite3_column_int64(stmt, 2);
+            copy_text(out->csrf, sizeof out->csrf, stmt, 3);
+            out->created_at = sqlite3_column_int64(stmt, 4);
+            out->expires_at = sqlite3_column_int64(stmt, 5);
+            memcpy(out->token_hash, hash, MM_HASH_BYTES);
+        }
+        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+static int sqlite_session_delete(struct mm_store *st, const struct mm_actor *who,
+                                 const uint8_t hash[MM_HASH_BYTES])
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt = NULL;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = mm__sqlite_prepare(db, "DELETE FROM sessions WHERE token_hash = ?", &stmt);
+    if (r == 0) {
+        sqlite3_bind_blob(stmt, 1, hash, MM_HASH_BYTES, SQLITE_STATIC);
+        r = mm__sqlite_step_done(stmt);
+    }
+    if (r == 0)
+        r = mm__sqlite_audit(db, who, "session.logout", who->name, "", mm_time_now_usec());
+    r = mm__sqlite_end(db, r);
+out:
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+static int sqlite_token_add(struct mm_store *st, const struct mm_actor *who, int64_t user_id,
+                            const uint8_t hash[MM_HASH_BYTES], int64_t now, int64_t *id_out)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt = NULL;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = mm__sqlite_prepare(db,
+                           "INSERT INTO api_tokens (tenant_id, user_id, token_hash, created_at) "
+                           "SELECT tenant_id, id, ?, ? FROM users WHERE id = ?",
+                           &stmt);
+    if (r == 0) {
+        sqlite3_bind_blob(stmt, 1, hash, MM_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, now);
+        sqlite3_bind_int64(stmt, 3, user_id);
+        r = mm__sqlite_step_done(stmt);
+        if (r == 0 && sqlite3_changes(db) == 0)
+            r = MM_ENOENT;
+    }
+    if (r == 0) {
+        int64_t id = sqlite3_last_insert_rowid(db);
+        char target[48], detail[48];
+        snprintf(target, sizeof target, "token:%lld", (long long)id);
+        snprintf(detail, sizeof detail, "user:%lld", (long long)user_id);
+        r = mm__sqlite_audit(db, who, "token.create", target, detail, now);
+        if (id_out)
+            *id_out = id;
+    }
+    r = mm__sqlite_end(db, r);
+out:
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+static int sqlite_token_find(struct mm_store *st, const uint8_t hash[MM_HASH_BYTES],
+                             struct mm_user *out, int64_t *token_id_out)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db,
+                               "SELECT u.id, u.tenant_id, u.email, u.role, u.lang, '', "
+                               "u.created_at, t.id FROM api_tokens t JOIN users u ON u.id = "
+                               "t.user_id WHERE t.token_hash = ?",
+                               &stmt);
+    if (r == 0) {
+        sqlite3_bind_blob(stmt, 1, hash, MM_HASH_BYTES, SQLITE_STATIC);
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+            read_user(stmt, out);
+            if (token_id_out)
+                *token_id_out = sqlite3_column_int64(stmt, 7);
+        }
+        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* ---- audit ---- */
+
+static int sqlite_audit_add(struct mm_store *st, const struct mm_actor *who, const char *action,
+                            const char *target, const char *detail)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    int r = mm__sqlite_audit(db, who, action, target, detail, mm_time_now_usec());
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+static int sqlite_audit_list(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                             const struct mm_page *page, mm_audit_fn fn, void *arg)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db,
+                               "SELECT id, at, tenant_id, actor, action, target, detail, address "
+                               "FROM audit WHERE " SCOPED " AND (?3 < 0 OR tenant_id = ?3) AND "
+                               "(?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5",
+                               &stmt);
+    if (r == 0) {
+        bind_scope(stmt, 1, scope);
+        sqlite3_bind_int64(stmt, 3, tenant_id);
+        sqlite3_bind_int64(stmt, 4, page->has_cursor ? page->cursor_a : 0);
+        sqlite3_bind_int(stmt, 5, page->limit);
+        int rc;
+        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            struct mm_audit_entry a = {
+                .id = sqlite3_column_int64(stmt, 0),
+                .at = sqlite3_column_int64(stmt, 1),
+                .tenant_id = sqlite3_column_int64(stmt, 2),
+                .actor = (const char *)sqlite3_column_text(stmt, 3),
+                .action = (const char *)sqlite3_column_text(stmt, 4),
+                .target = (const char *)sqlite3_column_text(stmt, 5),
+                .detail = (const char *)sqlite3_column_text(stmt, 6),
+                .address = (const char *)sqlite3_column_text(stmt, 7),
+            };
+            r = fn(&a, arg);
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+            r = MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* ---- operations table (the rest lives in store-sqlite-ingest.c) ---- */
+
+static const struct mm_store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sqlite_close,
+    .schema_version = sqlite_schema_version,
+    .tenant_add = sqlite_tenant_add,
+    .tenant_get = sqlite_tenant_get,
+    .tenant_list = sqlite_tenant_list,
+    .tenant_update = sqlite_tenant_update,
+    .user_add = sqlite_user_add,
+    .user_get = sqlite_user_get,
+    .user_find_email = sqlite_user_find_email,
+    .user_list = sqlite_user_list,
+    .user_set_password = sqlite_user_set_password,
+    .session_add = sqlite_session_add,
+    .session_find = sqlite_session_find,
+    .session_delete = sqlite_session_delete,
+    .token_add = sqlite_token_add,
+    .token_find = sqlite_token_find,
+    .audit_add = sqlite_audit_add,
+    .audit_list = sqlite_audit_list,
+    .enrol_code_add = mm__sqlite_enrol_code_add,
+    .enrol_redeem = mm__sqlite_enrol_redeem,
+    .sensor_find_key = mm__sqlite_sensor_find_key,
+    .sensor_get = mm__sqlite_sensor_get,
+    .sensor_list = mm__sqlite_sensor_list,
+    .sensors_check_silent = mm__sqlite_sensors_check_silent,
+    .events_ingest = mm__sqlite_events_ingest,
+    .alert_get = mm__sqlite_alert_get,
+    .alert_list = mm__sqlite_alert_list,
+    .alert_set_status = mm__sqlite_alert_set_status,
+    .alert_events = mm__sqlite_alert_events,
+};

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Internals shared by the SQLite backend's files (store-sqlite*.c): the
+ * connection pool, transaction and audit helpers, and the slots implemented
+ * outside store-sqlite.c. A later resource adds its own
+ * store-sqlite-<resource>.c using these helpers. Not for other callers. */
+#ifndef MM_CENTER_STORE_SQLITE_H
+#define MM_CENTER_STORE_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "center/store.h"
+
+/* Takes a free connection of the pool (waits when all are busy). */
+sqlite3 *mm__sqlite_acquire(struct mm_store *st);
+void mm__sqlite_release(struct mm_store *st, sqlite3 *db);
+int mm__sqlite_exec(sqlite3 *db, const char *sql);
+int mm__sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
+/* BEGIN IMMEDIATE (writers queue on the busy timeout, never deadlock). */
+int mm__sqlite_begin(sqlite3 *db);
+/* COMMIT when r == 0, else ROLLBACK; returns the final code. */
+int mm__sqlite_end(sqlite3 *db, int r);
+/* Steps to completion: 0, MM_EEXIST on UNIQUE violations, MM_EDB otherwise. */
+int mm__sqlite_step_done(sqlite3_stmt *stmt);
+/* Appends one audit row with the connection's current transaction. */
+int mm__sqlite_audit(sqlite3 *db, const struct mm_actor *who, const char *action,
+                     const char *target, const char *detail, int64_t now);
+
+/* store-sqlite-ingest.c: enrolment, sensors, events, alerts. */
+int mm__sqlite_enrol_code_add(struct mm_store *st, const struct mm_actor *who, int64_t tenant_id,
+                              const uint8_t hash[MM_HASH_BYTES], int64_t now, int64_t expires_at);
+int mm__sqlite_enrol_redeem(struct mm_store *st, const char *address,
+                            const uint8_t code_hash[MM_HASH_BYTES], const char *name,
+                            const uint8_t key_hash[MM_HASH_BYTES], int64_t now,
+                            struct mm_sensor *out);
+int mm__sqlite_sensor_find_key(struct mm_store *st, const uint8_t key_hash[MM_HASH_BYTES],
+                               struct mm_sensor *out);
+int mm__sqlite_sensor_get(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                          int64_t now, struct mm_sensor *out);
+int mm__sqlite_sensor_list(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                           const struct mm_page *page, int64_t now, mm_sensor_fn fn, void *arg);
+int mm__sqlite_sensors_check_silent(struct mm_store *st, int64_t silent_before, int64_t now,
+                                    size_t *raised);
+int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *s,
+                             const struct mm_ingest_event *evs, size_t n,
+                             const struct mm_ingest_opts *opts, struct mm_ingest_result *res);
+int mm__sqlite_alert_get(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                         struct mm_alert *out);
+int mm__sqlite_alert_list(struct mm_store *st, const struct mm_scope *scope,
+                          const struct mm_alert_filter *filter, const struct mm_page *page,
+                          mm_alert_fn fn, void *arg);
+int mm__sqlite_alert_set_status(struct mm_store *st, const struct mm_scope *scope,
+                                const struct mm_actor *who, int64_t id, enum mm_alert_status to,
+                                const char *reason, int64_t incident_id, int64_t now,
+                                struct mm_alert *out);
+int mm__sqlite_alert_events(struct mm_store *st, const struct mm_scope *scope, int64_t alert_id,
+                            int limit, mm_text_fn fn, void *arg);
+
+#endif

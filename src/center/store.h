@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The centre's storage interface. A backend (SQLite now: store-sqlite.c; a
+ * PostgreSQL one later) implements struct mm_store_ops; callers only ever use
+ * st->ops->slot(st, ...). Rules every slot follows (docs/design/center-storage.md):
+ * - Every tenant-scoped slot takes a const struct mm_scope *; rows outside the
+ *   scope do not exist for it (MM_ENOENT, exactly like a missing id).
+ * - Slots that change state take a const struct mm_actor * and append the
+ *   audit row in the same transaction as the change.
+ * - Returns 0 or a negative MM_E* code; MM_EDB for backend failures.
+ * - Times are microseconds since the Unix epoch (int64_t), UTC.
+ * - Thread-safe: any thread may call any slot; the backend pools connections.
+ * - List slots call fn(row, arg) for each row in order; fn returning non-zero
+ *   stops the walk and that value is returned. Row pointers are only valid
+ *   during the call. */
+#ifndef MM_CENTER_STORE_H
+#define MM_CENTER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "center/tenant.h"
+
+#define MM_HASH_BYTES       32 /* BLAKE2b-256 of a token, key or code */
+#define MM_SESSION_CSRF_MAX 64
+
+/* Who makes a change, for the audit log. */
+struct mm_actor {
+    const char *name;    /* "user:3", "token:7", "cli:root", "sensor:5", "system" */
+    int64_t tenant_id;   /* the tenant the audit row belongs to */
+    const char *address; /* client address or "" */
+};
+
+/* Keyset pagination: rows strictly after the cursor in the list's order.
+ * cursor_a/cursor_b are opaque to callers (alerts: last_seen, id; others: id). */
+struct mm_page {
+    int limit; /* rows to return, >= 1 */
+    bool has_cursor;
+    int64_t cursor_a, cursor_b;
+};
+
+struct mm_tenant {
+    int64_t id;
+    char name[256];
+    char lang[3]; /* "ja" | "en" */
+    int mail_severity;
+    int64_t created_at;
+};
+
+struct mm_user {
+    int64_t id, tenant_id;
+    char email[256];
+    enum mm_role role;
+    char lang[3];
+    char password_hash[160]; /* crypto_pwhash_str form, "" when unset */
+    int64_t created_at;
+};
+
+struct mm_session {
+    int64_t id, tenant_id, user_id;
+    uint8_t token_hash[MM_HASH_BYTES];
+    char csrf[MM_SESSION_CSRF_MAX];
+    int64_t created_at, expires_at;
+};
+
+struct mm_audit_entry {
+    int64_t id, at, tenant_id;
+    const char *actor, *action, *target, *detail, *address;
+};
+
+struct mm_sensor {
+    int64_t id, tenant_id;
+    char name[128];
+    int64_t enrolled_at, last_seen; /* last_seen 0: never */
+    int64_t events_total;
+    int64_t events_last_hour; /* events received in the last 60 minutes */
+    int64_t spool_backlog, drops;
+    bool silent; /* a sensor-silent alert is open */
+};
+
+enum mm_alert_status {
+    MM_ALERT_NEW = 0,
+    MM_ALERT_ACKNOWLEDGED,
+    MM_ALERT_ESCALATED,
+    MM_ALERT_CLOSED,
+};
+
+struct mm_alert {
+    int64_t id, tenant_id, sensor_id;
+    int64_t signature_id;
+    char signature[256], detector[64], category[128];
+    int severity;
+    char device[64], src_ip[64], dest_ip[64];
+    int64_t count, first_seen, last_seen;
+    enum mm_alert_status status;
+    char close_reason[512];
+    int64_t incident_id; /* 0: none */
+    char message_ja[1024], message_en[1024];
+    int64_t created_at, updated_at;
+};
+
+struct mm_alert_filter {
+    int status;           /* -1: any, else enum mm_alert_status */
+    int max_severity;     /* 0: any; else severity <= this (1 = high only) */
+    int64_t tenant_id;    /* -1: any (within scope) */
+    int64_t since, until; /* 0: open-ended; on last_seen */
+    int64_t signature_id; /* -1: any */
+    const char *text;     /* NULL: none; substring of signature/device/addresses */
+};
+
+/* The alert fields of one ingested alert event; strings point into the
+ * parsed event and are truncated by the backend to the mm_alert sizes. */
+struct mm_ingest_alert {
+    int64_t signature_id;
+    int severity;
+    const char *signature, *detector, *category, *device, *src_ip, *dest_ip;
+    const char *message_ja, *message_en;
+};
+
+/* One event of an ingest batch, already parsed and checked (alerts.c). */
+struct mm_ingest_event {
+    int64_t seq;
+    int64_t ts;             /* event timestamp */
+    const char *event_type; /* points into the parsed JSON */
+    const char *body;       /* the original line, body_len bytes */
+    size_t body_len;
+    bool is_alert;
+    struct mm_ingest_alert alert; /* when is_alert */
+    bool has_stats;
+    int64_t stats_backlog, stats_drops; /* -1: not reported */
+};
+
+struct mm_ingest_result {
+    size_t accepted, duplicates;
+};
+
+struct mm_ingest_opts {
+    int64_t now;
+    int64_t alert_window;   /* aggregation window in microseconds */
+    int64_t header_backlog; /* -1: not sent */
+    int64_t header_drops;   /* -1: not sent */
+};
+
+typedef int (*mm_tenant_fn)(const struct mm_tenant *t, void *arg);
+typedef int (*mm_user_fn)(const struct mm_user *u, void *arg);
+typedef int (*mm_audit_fn)(const struct mm_audit_entry *a, void *arg);
+typedef int (*mm_sensor_fn)(const struct mm_sensor *s, void *arg);
+typedef int (*mm_alert_fn)(const struct mm_alert *a, void *arg);
+typedef int (*mm_text_fn)(const char *text, void *arg);
+
+struct mm_store;
+
+struct mm_store_ops {
+    const char *name; /* "sqlite" */
+    /* Closes every connection and frees st. Accepts NULL. */
+    void (*close)(struct mm_store *st);
+    /* The schema version in use. */
+    int (*schema_version)(struct mm_store *st, int *out);
+
+    /* --- tenants (vendor scope to add; SME scope sees its own row) --- */
+    int (*tenant_add)(struct mm_store *st, const struct mm_actor *who, const struct mm_tenant *t,
+                      int64_t *id_out);
+    int (*tenant_get)(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                      struct mm_tenant *out);
+    /* Lists tenants other than the vendor, by id ascending. */
+    int (*tenant_list)(struct mm_store *st, const struct mm_scope *scope,
+                       const struct mm_page *page, mm_tenant_fn fn, void *arg);
+    /* Replaces name, lang and mail_severity of t->id (within scope). */
+    int (*tenant_update)(struct mm_store *st, const struct mm_scope *scope,
+                         const struct mm_actor *who, const struct mm_tenant *t);
+
+    /* --- users --- */
+    /* Adds u (u->tenant_id must be allowed by scope). MM_EEXIST for a taken e-mail. */
+    int (*user_add)(struct mm_store *st, const struct mm_scope *scope, const struct mm_actor *who,
+                    const struct mm_user *u, int64_t *id_out);
+    int (*user_get)(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                    struct mm_user *out);
+    /* Unscoped look-up by e-mail, for login only. */
+    int (*user_find_email)(struct mm_store *st, const char *email, struct mm_user *out);
+    /* tenant_id -1: every tenant in scope; by id ascending. */
+    int (*user_list)(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                     const struct mm_page *page, mm_user_fn fn, void *arg);
+    /* Sets the password hash (login re-hash, admin CLI); audited when who != NULL. */
+    int (*user_set_password)(struct mm_store *st, const struct mm_actor *who, int64_t user_id,
+                             const char *hash);
+
+    /* --- sessions and API tokens (looked up by hash, never stored in clear) --- */
+    int (*session_add)(struct mm_store *st, const struct mm_actor *who, const struct mm_session *s);
+    /* MM_ENOENT when unknown or expired at now. */
+    int (*session_find)(struct mm_store *st, const uint8_t hash[MM_HASH_BYTES], int64_t now,
+                        struct mm_session *out);
+    int (*session_delete)(struct mm_store *st, const struct mm_actor *who,
+                          const uint8_t hash[MM_HASH_BYTES]);
+    int (*token_add)(struct mm_store *st, const struct mm_actor *who, int64_t user_id,
+                     const uint8_t hash[MM_HASH_BYTES], int64_t now, int64_t *id_out);
+    /* The token's user, or MM_ENOENT. *token_id_out gets the token's id. */
+    int (*token_find)(struct mm_store *st, const uint8_t hash[MM_HASH_BYTES], struct mm_user *out,
+                      int64_t *token_id_out);
+
+    /* --- audit log (append-only) --- */
+    int (*audit_add)(struct mm_store *st, const struct mm_actor *who, const char *action,
+                     const char *target, const char *detail);
+    /* Newest first; tenant_id -1: every tenant in scope. */
+    int (*audit_list)(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                      const struct mm_page *page, mm_audit_fn fn, void *arg);
+
+    /* --- enrolment and sensors --- */
+    int (*enrol_code_add)(struct mm_store *st, const struct mm_actor *who, int64_t tenant_id,
+                          const uint8_t hash[MM_HASH_BYTES], int64_t now, int64_t expires_at);
+    /* Redeems a code once: MM_ENOENT unknown, MM_ESTATE used or expired. On
+     * success creates the sensor with key_hash and fills *out. */
+    int (*enrol_redeem)(struct mm_store *st, const char *address,
+                        const uint8_t code_hash[MM_HASH_BYTES], const char *name,
+                        const uint8_t key_hash[MM_HASH_BYTES], int64_t now, struct mm_sensor *out);
+    int (*sensor_find_key)(struct mm_store *st, const uint8_t key_hash[MM_HASH_BYTES],
+                           struct mm_sensor *out);
+    int (*sensor_get)(struct mm_store *st, const struct mm_scope *scope, int64_t id, int64_t now,
+                      struct mm_sensor *out);
+    /* tenant_id -1: every tenant in scope; by id ascending. */
+    int (*sensor_list)(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                       const struct mm_page *page, int64_t now, mm_sensor_fn fn, void *arg);
+    /* Raises one "sensor-silent" alert per sensor last seen before
+     * silent_before (and not yet alerted). *raised gets how many. */
+    int (*sensors_check_silent)(struct mm_store *st, int64_t silent_before, int64_t now,
+                                size_t *raised);
+
+    /* --- events and alerts --- */
+    /* Stores a batch for sensor s in one transaction: events idempotent by
+     * (sensor, seq), alerts aggregated, sensor health updated. Returns only
+     * after the commit is durable. */
+    int (*events_ingest)(struct mm_store *st, const struct mm_sensor *s,
+                         const struct mm_ingest_event *evs, size_t n,
+                         const struct mm_ingest_opts *opts, struct mm_ingest_result *res);
+    int (*alert_get)(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                     struct mm_alert *out);
+    /* Newest last_seen first. */
+    int (*alert_list)(struct mm_store *st, const struct mm_scope *scope,
+                      const struct mm_alert_filter *filter, const struct mm_page *page,
+                      mm_alert_fn fn, void *arg);
+    /* Moves an alert along the state machine (alerts.c mm_alert_transition_ok):
+     * MM_ENOENT outside scope, MM_ESTATE for an invalid transition. reason is
+     * stored for closed; incident_id (0: none) for escalated. *out gets the row. */
+    int (*alert_set_status)(struct mm_store *st, const struct mm_scope *scope,
+                            const struct mm_actor *who, int64_t id, enum mm_alert_status to,
+                            const char *reason, int64_t incident_id, int64_t now,
+                            struct mm_alert *out);
+    /* The latest up to limit raw events (JSON text) of an alert, newest first. */
+    int (*alert_events)(struct mm_store *st, const struct mm_scope *scope, int64_t alert_id,
+                        int limit, mm_text_fn fn, void *arg);
+};
+
+/* Every backend's handle starts with this. */
+struct mm_store {
+    const struct mm_store_ops *ops;
+};
+
+struct mm_store_config {
+    const char *dir; /* data directory; SQLite puts center.db here */
+    int connections; /* pool size (>= 1) */
+    bool sync_full;  /* synchronous=FULL (default) rather than NORMAL */
+};
+
+/* Opens the SQLite backend and applies pending migrations. On failure writes
+ * a reason into err: MM_EUNSUPPORTED when the database is newer than this
+ * program, MM_EDB otherwise. */
+int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **out, char *err,
+                         size_t errlen);
+
+/* The newest schema version embedded in this binary. */
+int mm_store_schema_latest(void);
+
+/* Closes any backend. Accepts NULL. */
+void mm_store_close(struct mm_store *st);
+
+const char *mm_alert_status_name(enum mm_alert_status s);
+int mm_alert_status_parse(const char *s, enum mm_alert_status *out);
+
+#endif
