@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns policy generation: which chapters and sections apply to a profile,
+ * rendering the templates, turning unfinished diagnosis items into rules,
+ * the manifest with its content-derived reference, and the all-or-nothing
+ * write of the output directory (see policy.h, docs/design/policy.md). */
+#include "assess/policy.h"
+#include "assess/policy-items.h"
+#include "assess/policy-template.h"
+#include "core/data.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/html.h"
+#include "core/str.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TR(key, lang) mm_tr("assess-docs", key, lang)
+#define PATH_MAX_LEN  4096
+
+/* The rule set's chapters in order; a chapter with a condition is left out
+ * (with a note saying why) when that template variable is false. */
+static const struct chapter {
+    int number;
+    const char *id;
+    const char *tpl;
+    const char *condition;
+    const char *omit_key; /* i18n key of the note when omitted */
+} chapters[] = {
+    {1, "organisation", "rules-01-organisation", NULL, NULL},
+    {2, "human", "rules-02-human", NULL, NULL},
+    {3, "assets", "rules-03-assets", NULL, NULL},
+    {4, "access", "rules-04-access", NULL, NULL},
+    {5, "physical", "rules-05-physical", NULL, NULL},
+    {6, "it-use", "rules-06-it-use", NULL, NULL},
+    {7, "it-operation", "rules-07-it-operation", NULL, NULL},
+    {8, "development", "rules-08-development", NULL, NULL},
+    {9, "outsourcing", "rules-09-outsourcing", NULL, NULL},
+    {10, "incident", "rules-10-incident", NULL, NULL},
+    {11, "my-number", "rules-11-my-number", "handles_my_number", "policy.omitted.my-number"},
+};
+
+/* Sections inside chapters that a "no" leaves out (listed in the manifest). */
+static const struct {
+    const char *section;
+    const char *condition;
+} optional_sections[] = {
+    {"website", "has_website"}, {"wifi", "has_wifi"},
+    {"telework", "teleworks"},  {"byod", "allows_personal_devices"},
+    {"cloud", "uses_cloud"},    {"outsourcing-details", "outsources"},
+};
+
+static const char *const doc_names[MM_POLICY_DOCS] = {"basic-policy", "handbook", "rules"};
+
+int mm_policy_render_template(const char *name, enum mm_lang lang, const json_t *vars,
+                              struct mm_buf *out, char *err, size_t errlen)
+{
+    char path[128], why[256];
+    const unsigned char *bytes;
+    size_t len;
+    snprintf(path, sizeof path, "policy/%s.%s.md", name, mm_lang_code(lang));
+    int r = mm_data_find(path, &bytes, &len);
+    if (r != 0) {
+        snprintf(err, errlen, "%s: no such template", path);
+        return r;
+    }
+    r = mm_tpl_render((const char *)bytes, len, vars, out, why, sizeof why);
+    if (r != 0)
+        snprintf(err, errlen, "%s: %s", path, why);
+    return r;
+}
+
+json_t *mm_policy_vars(const struct mm_policy_request *req)
+{
+    json_t *vars = json_object();
+    if (!vars || mm_profile_vars(req->profile, vars) != 0 ||
+        json_object_set_new(vars, "date", json_string(req->date)) != 0 ||
+        json_object_set_new(vars, "lang", json_string(mm_lang_code(req->lang))) != 0 ||
+        json_object_set_new(vars, "has_diagnosis", json_boolean(req->diagnosis != NULL)) != 0) {
+        json_decref(vars);
+        return NULL;
+    }
+    return vars;
+}
+
+static bool var_true(const json_t *vars, const char *name)
+{
+    return json_is_true(json_object_get(vars, name));
+}
+
+/* An answer that leaves work to do; "done" and "na" do not. */
+static bool needs_rule(const char *answer)
+{
+    return !answer || (strcmp(answer, "done") != 0 && strcmp(answer, "na") != 0);
+}
+
+static const char *answer_label(const char *answer, enum mm_lang lang)
+{
+    char key[64];
+    snprintf(key, sizeof key, "policy.answer.%s", answer ? answer : "none");
+    const char *s = TR(key, lang);
+    return s == key ? TR("policy.answer.none", lang) : s;
+}
+
+/* Looks the answer of item id up in the diagnosis (NULL when unanswered). */
+static const char *diagnosis_answer(const json_t *diagnosis, long id)
+{
+    const json_t *item = mm__assess_item_find(json_object_get(diagnosis, "items"), id);
+    return json_string_value(json_object_get(item, "answer"));
+}
+
+/* Appends the appendix turning every unfinished diagnosis item into a rule. */
+static int append_diagnosis_rules(const struct mm_policy_request *req, struct mm_buf *md,
+                                  json_t *ids)
+{
+    enum mm_lang lang = req->lang;
+    int r = mm_buf_printf(md, "\n## %s\n\n%s\n\n", TR("policy.diag.heading", lang),
+                          TR("policy.diag.intro", lang));
+    for (long id = 1; id <= 25 && r == 0; id++) {
+        const char *answer = diagnosis_answer(req->diagnosis, id);
+        if (!needs_rule(answer))
+            continue;
+        const json_t *text = mm__assess_item_text(mm__assess_item_find(req->items, id));
+        char fallback[128];
+        snprintf(fallback, sizeof fallback, "%s %ld", TR("policy.diag.item_fallback", lang), id);
+        r = mm_buf_printf(md, "### D-%02ld %s\n\n- %s%s\n- %s%s\n- %s\n- %s\n- %s\n\n", id,
+                          text ? mm_text(text, lang) : fallback, TR("policy.diag.current", lang),
+                          answer_label(answer, lang), TR("policy.diag.rule_label", lang),
+                          TR("policy.diag.rule", lang), TR("policy.diag.owner", lang),
+                          TR("policy.diag.deadline", lang), TR("policy.diag.done_on", lang));
+        if (r == 0)
+            r = json_array_append_new(ids, json_integer(id)) ? MM_ENOMEM : 0;
+    }
+    if (r == 0 && json_array_size(ids) == 0)
+        r = mm_buf_printf(md, "%s\n", TR("policy.diag.none", lang));
+    return r;
+}
+
+static int append_omitted_chapter(const struct chapter *c, enum mm_lang lang, struct mm_buf *md,
+                                  json_t *omitted)
+{
+    char title_key[64];
+    snprintf(title_key, sizeof title_key, "policy.chapter.%s", c->id);
+    const char *reason = TR(c->omit_key, lang);
+    int r = mm_buf_printf(md, "\n## %s\n\n> %s\n", TR(title_key, lang), reason);
+    if (r == 0 && json_array_append_new(omitted, json_pack("{s:i, s:s, s:s}", "number", c->number,
+                                                           "id", c->id, "reason", reason)) != 0)
+        r = MM_ENOMEM;
+    return r;
+}
+
+/* The rule set: introduction, the applicable chapters, omission notes and the
+ * diagnosis appendix. Fills the manifest's chapter lists. */
+static int render_rules(const struct mm_policy_request *req, const json_t *vars, struct mm_buf *md,
+                        json_t *manifest, char *err, size_t errlen)
+{
+    json_t *included = json_array(), *omitted = json_array(), *diag = json_array();
+    int r = included && omitted && diag ? 0 : MM_ENOMEM;
+    if (r == 0)
+        r = mm_policy_render_template("rules-00-intro", req->lang, vars, md, err, errlen);
+    for (size_t i = 0; r == 0 && i < sizeof chapters / sizeof chapters[0]; i++) {
+        const struct chapter *c = &chapters[i];
+        if (c->condition && !var_true(vars, c->condition)) {
+            r = append_omitted_chapter(c, req->lang, md, omitted);
+            continue;
+        }
+        r = mm_buf_putc(md, '\n');
+        if (r == 0)
+            r = mm_policy_render_template(c->tpl, req->lang, vars, md, err, errlen);
+        if (r == 0 && json_array_append_new(
+                          included, json_pack("{s:i, s:s}", "number", c->number, "id", c->id)) != 0)
+            r = MM_ENOMEM;
+    }
+    if (r == 0 && req->diagnosis)
+        r = append_diagnosis_rules(req, md, diag);
+    if (r == 0 && (json_object_set_new(
+                       manifest, "chapters",
+                       json_pack("{s:O, s:O}", "included", included, "omitted", omitted)) != 0 ||
+                   json_object_set(manifest, "diagnosis_rules", diag) != 0))
+        r = MM_ENOMEM;
+    json_decref(included);
+    json_decref(omitted);
+    json_decref(diag);
+    return r;
+}
+
+/* The first "# " heading of a Markdown document, for the HTML title. */
+static void first_heading(const char *md, char *out, size_t outlen)
+{
+    const char *h = mm_str_prefix(md, "# ") ? md : strstr(md, "\n# ");
+    out[0] = '\0';
+    if (!h)
+        return;
+    h += h == md ? 2 : 3;
+    size_t n = strcspn(h, "\n");
+    snprintf(out, outlen, "%.*s", (int)(n < outlen ? n : outlen - 1), h);
+}
+
+static int to_html(struct mm_policy_doc *doc, enum mm_lang lang)
+{
+    char *body = NULL, title[256];
+    struct mm_buf page = MM_BUF_INIT;
+    int r = mm_markdown_to_html(doc->markdown, strlen(doc->markdown), &body);
+    first_heading(doc->markdown, title, sizeof title);
+    if (r == 0)
+        r = mm_html_document(&page, lang, title, body, NULL);
+    if (r == 0 && !(doc->html = mm_buf_take(&page)))
+        r = MM_ENOMEM;
+    free(body);
+    mm_buf_free(&page);
+    return r;
+}
+
+/* FNV-1a over all Markdown: the reference changes whenever the content does. */
+static unsigned long long content_hash(const struct mm_policy_output *out)
+{
+    unsigned long long h = 1469598103934665603ULL;
+    for (int i = 0; i < MM_POLICY_DOCS; i++)
+        for (const unsigned char *p = (const unsigned char *)out->docs[i].markdown; *p; p++)
+            h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+static int fill_manifest(const struct mm_policy_request *req, struct mm_policy_output *out,
+                         const json_t *vars)
+{
+    char ref[64], day[9] = {0};
+    for (size_t i = 0, j = 0; req->date[i] && j < 8; i++)
+        if (req->date[i] != '-')
+            day[j++] = req->date[i];
+    snprintf(ref, sizeof ref, "POL-%s-%08llx", day, content_hash(out) & 0xffffffffULL);
+    json_t *m = json_object(), *docs = json_array(), *sections = json_array();
+    int r = m && docs && sections ? 0 : MM_ENOMEM;
+    for (int i = 0; r == 0 && i < MM_POLICY_DOCS; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s.md", out->docs[i].name);
+        r |= json_array_append_new(docs, json_string(name));
+        snprintf(name, sizeof name, "%s.html", out->docs[i].name);
+        r |= json_array_append_new(docs, json_string(name));
+    }
+    for (size_t i = 0; r == 0 && i < sizeof optional_sections / sizeof optional_sections[0]; i++)
+        if (!var_true(vars, optional_sections[i].condition))
+            r |= json_array_append_new(sections, json_string(optional_sections[i].section));
+    r |= json_object_set_new(m, "format", json_string("mamori-policy/1"));
+    r |= json_object_set_new(m, "reference", json_string(ref));
+    r |= json_object_set_new(m, "organisation", json_string(req->profile->name));
+    r |= json_object_set_new(m, "date", json_string(req->date));
+    r |= json_object_set_new(m, "lang", json_string(mm_lang_code(req->lang)));
+    r |= json_object_set(m, "documents", docs);
+    r |= json_object_set(m, "sections_omitted", sections);
+    r |= json_object_set_new(m, "profile", mm_profile_to_json(req->profile));
+    /* The chapter lists render_rules collected go after the fixed keys. */
+    r |= json_object_update(m, out->manifest);
+    json_decref(docs);
+    json_decref(sections);
+    if (r) {
+        json_decref(m);
+        return MM_ENOMEM;
+    }
+    json_decref(out->manifest);
+    out->manifest = m;
+    return 0;
+}
+
+int mm_policy_generate(const struct mm_policy_request *req, struct mm_policy_output *out, char *err,
+                       size_t errlen)
+{
+    struct mm_buf md = MM_BUF_INIT;
+    json_t *vars = mm_policy_vars(req);
+    int r = vars ? 0 : MM_ENOMEM;
+    memset(out, 0, sizeof *out);
+    if (errlen)
+        err[0] = '\0';
+    if (r == 0 && !(out->manifest = json_object()))
+        r = MM_ENOMEM;
+    for (int i = 0; r == 0 && i < MM_POLICY_DOCS; i++) {
+        out->docs[i].name = doc_names[i];
+        mm_buf_reset(&md);
+        if (strcmp(doc_names[i], "rules") == 0)
+            r = render_rules(req, vars, &md, out->manifest, err, errlen);
+        else
+            r = mm_policy_render_template(doc_names[i], req->lang, vars, &md, err, errlen);
+        if (r == 0 && !(out->docs[i].markdown = mm_buf_take(&md)))
+            r = MM_ENOMEM;
+        if (r == 0)
+            r = to_html(&out->docs[i], req->lang);
+    }
+    if (r == 0)
+        r = fill_manifest(req, out, vars);
+    mm_buf_free(&md);
+    json_decref(vars);
+    if (r != 0)
+        mm_policy_output_free(out);
+    return r;
+}
+
+void mm_policy_output_free(struct mm_policy_output *out)
+{
+    if (!out)
+        return;
+    for (int i = 0; i < MM_POLICY_DOCS; i++) {
+        free(out->docs[i].markdown);
+        free(out->docs[i].html);
+    }
+    json_decref(out->manifest);
+    memset(out, 0, sizeof *out);
+}
+
+/* Writes the documents and the manifest into dir. */
+static int write_files(const struct mm_policy_output *out, const char *dir, char *err,
+                       size_t errlen)
+{
+    char path[PATH_MAX_LEN + 64];
+    char *manifest = json_dumps(out->manifest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    int r = manifest ? 0 : MM_ENOMEM;
+    for (int i = 0; r == 0 && i < MM_POLICY_DOCS * 2 + 1; i++) {
+        const struct mm_policy_doc *d = &out->docs[i / 2];
+        const char *data = i == MM_POLICY_DOCS * 2 ? manifest : i % 2 ? d->html : d->markdown;
+        if (i == MM_POLICY_DOCS * 2)
+            snprintf(path, sizeof path, "%s/policy.json", dir);
+        else
+            snprintf(path, sizeof path, "%s/%s.%s", dir, d->name, i % 2 ? "html" : "md");
+        struct mm_buf text = MM_BUF_INIT;
+        r = mm_buf_printf(&text, "%s%s", data, i == MM_POLICY_DOCS * 2 ? "\n" : "");
+        if (r == 0)
+            r = mm_file_write_atomic(path, text.data, text.len);
+        mm_buf_free(&text);
+        if (r != 0)
+            snprintf(err, errlen, "%s: %s", path, mm_strerror(r));
+    }
+    free(manifest);
+    return r;
+}
+
+static void remove_tree_files(const struct mm_policy_output *out, const char *dir)
+{
+    char path[PATH_MAX_LEN + 64];
+    for (int i = 0; i < MM_POLICY_DOCS; i++) {
+        snprintf(path, sizeof path, "%s/%s.md", dir, out->docs[i].name);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/%s.html", dir, out->docs[i].name);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/policy.json", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+int mm_policy_write(const struct mm_policy_output *out, const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    char tmp[PATH_MAX_LEN];
+    if (strlen(dir) + 64 > PATH_MAX_LEN) {
+        snprintf(err, errlen, "%s: path too long", dir);
+        return MM_EINVAL;
+    }
+    if (stat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "%s: exists and is not a directory", dir);
+            return MM_EEXIST;
+        }
+        return write_files(out, dir, err, errlen);
+    }
+    snprintf(tmp, sizeof tmp, "%s.partial-%ld", dir, (long)getpid());
+    if (mkdir(tmp, 0755) != 0) {
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        return errno == ENOENT ? MM_ENOENT : MM_EIO;
+    }
+    int r = write_files(out, tmp, err, errlen);
+    if (r == 0 && rename(tmp, dir) != 0) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        r = MM_EIO;
+    }
+    if (r == 0)
+        r = mm_fsync_parent(dir);
+    else
+        remove_tree_files(out, tmp);
+    return r;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The security policy documents generated for one organisation: the basic
+ * policy, the employee handbook and the rule set in 11 chapters, in Markdown
+ * and print-ready HTML, plus a policy.json manifest that `mamori declare`
+ * reads. Templates are data/policy/<name>.<lang>.md (policy-template.h).
+ * Generation happens in memory first; nothing touches the disk until every
+ * document rendered, and a new output directory appears whole or not at all. */
+#ifndef MM_ASSESS_POLICY_H
+#define MM_ASSESS_POLICY_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "assess/profile.h"
+#include "core/buf.h"
+#include "core/i18n.h"
+
+#define MM_POLICY_DOCS 3
+
+struct mm_policy_request {
+    const struct mm_profile *profile; /* validated */
+    enum mm_lang lang;
+    const char *date;        /* YYYY-MM-DD */
+    const json_t *diagnosis; /* NULL, or a diagnose --format json result */
+    const json_t *items;     /* NULL, or the diagnosis items (question texts) */
+};
+
+struct mm_policy_doc {
+    const char *name; /* "basic-policy", "handbook", "rules" */
+    char *markdown;
+    char *html;
+};
+
+struct mm_policy_output {
+    struct mm_policy_doc docs[MM_POLICY_DOCS];
+    json_t *manifest; /* see docs/design/policy.md */
+};
+
+/* Renders the named template (e.g. "rules-03-assets") in lang with vars and
+ * appends to out. MM_ENOENT when there is no such template; template errors
+ * as mm_tpl_render, with err naming the template and line. */
+int mm_policy_render_template(const char *name, enum mm_lang lang, const json_t *vars,
+                              struct mm_buf *out, char *err, size_t errlen);
+
+/* The template variables for a request (profile, date, lang). New reference. */
+json_t *mm_policy_vars(const struct mm_policy_request *req);
+
+/* Generates every document in memory. On success out is filled (free with
+ * mm_policy_output_free); on error out is left empty and err says why. */
+int mm_policy_generate(const struct mm_policy_request *req, struct mm_policy_output *out, char *err,
+                       size_t errlen);
+
+/* Writes NAME.md, NAME.html and policy.json into dir. A dir that does not
+ * exist yet is built beside it under a temporary name and renamed into place,
+ * so a failure leaves nothing behind; an existing dir gets each file replaced
+ * atomically. Returns 0 or MM_E* with err naming the path. */
+int mm_policy_write(const struct mm_policy_output *out, const char *dir, char *err, size_t errlen);
+
+void mm_policy_output_free(struct mm_policy_output *out);
+
+#endif

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the organisation profile: field table, INI loading, flag setting,
+ * validation and conversion to template variables / JSON (see profile.h). */
+#include "assess/profile.h"
+#include "core/error.h"
+#include "core/ini.h"
+#include "core/str.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum field_type { FIELD_TEXT, FIELD_COUNT, FIELD_BOOL };
+
+struct field {
+    const char *name;
+    const char *section; /* INI section holding it */
+    enum field_type type;
+    size_t offset;
+    const char *var; /* template variable for booleans */
+};
+
+#define TEXT(n)                                                                                    \
+    {                                                                                              \
+#n, "organisation", FIELD_TEXT, offsetof(struct mm_profile, n), NULL                       \
+    }
+#define BOOL(n, v)                                                                                 \
+    {                                                                                              \
+#n, "practices", FIELD_BOOL, offsetof(struct mm_profile, n), v                             \
+    }
+static const struct field fields[] = {
+    TEXT(name),
+    TEXT(representative),
+    TEXT(address),
+    {"employees", "organisation", FIELD_COUNT, offsetof(struct mm_profile, employees), NULL},
+    TEXT(industry),
+    BOOL(my_number, "handles_my_number"),
+    BOOL(cloud, "uses_cloud"),
+    BOOL(website, "has_website"),
+    BOOL(personal_devices, "allows_personal_devices"),
+    BOOL(telework, "teleworks"),
+    BOOL(wifi, "has_wifi"),
+    BOOL(outsourcing, "outsources"),
+};
+#undef TEXT
+#undef BOOL
+
+static int set_error(struct mm_profile_error *e, enum mm_profile_problem problem, const char *field,
+                     const char *detail)
+{
+    e->problem = problem;
+    mm_strlcpy(e->field, field ? field : "", sizeof e->field);
+    mm_strlcpy(e->detail, detail ? detail : "", sizeof e->detail);
+    return problem == MM_PROFILE_SYNTAX ? MM_EPARSE : MM_EINVAL;
+}
+
+void mm_profile_init(struct mm_profile *p)
+{
+    memset(p, 0, sizeof *p);
+    p->employees = -1;
+}
+
+static const struct field *find_field(const char *name)
+{
+    char norm[64];
+    if (mm_strlcpy(norm, name, sizeof norm) >= sizeof norm)
+        return NULL;
+    for (char *c = norm; *c; c++)
+        if (*c == '-')
+            *c = '_';
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strcasecmp(fields[i].name, norm) == 0)
+            return &fields[i];
+    return NULL;
+}
+
+static bool has_control_chars(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
+static int set_text(char *dst, const struct field *f, const char *value, struct mm_profile_error *e)
+{
+    char copy[MM_PROFILE_TEXT_MAX + 2];
+    if (strlen(value) > MM_PROFILE_TEXT_MAX)
+        return set_error(e, MM_PROFILE_TOO_LONG, f->name, NULL);
+    if (!mm_utf8_valid(value, strlen(value), NULL) || has_control_chars(value))
+        return set_error(e, MM_PROFILE_BAD_TEXT, f->name, NULL);
+    mm_strlcpy(copy, value, sizeof copy);
+    mm_strlcpy(dst, mm_str_trim(copy), MM_PROFILE_TEXT_MAX + 1);
+    return 0;
+}
+
+static int set_count(long *dst, const struct field *f, const char *value,
+                     struct mm_profile_error *e)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (end == value || *end != '\0' || errno != 0 || n < 0 || n > MM_PROFILE_EMPLOYEES_MAX)
+        return set_error(e, MM_PROFILE_BAD_NUMBER, f->name, value);
+    *dst = n;
+    return 0;
+}
+
+int mm_profile_set(struct mm_profile *p, const char *field, const char *value,
+                   struct mm_profile_error *e)
+{
+    const struct field *f = find_field(field);
+    if (!f)
+        return set_error(e, MM_PROFILE_UNKNOWN, field, NULL);
+    char *at = (char *)p + f->offset;
+    switch (f->type) {
+    case FIELD_TEXT:
+        return set_text(at, f, value, e);
+    case FIELD_COUNT:
+        return set_count((long *)(void *)at, f, value, e);
+    case FIELD_BOOL:
+        if (mm_parse_bool(value, (bool *)(void *)at) != 0)
+            return set_error(e, MM_PROFILE_BAD_BOOL, f->name, value);
+        return 0;
+    }
+    return MM_EINVAL;
+}
+
+int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profile_error *e)
+{
+    struct mm_ini *ini = NULL;
+    char why[256];
+    int r = mm_ini_load_file(path, &ini, why, sizeof why);
+    if (r == MM_EPARSE)
+        return set_error(e, MM_PROFILE_SYNTAX, "", why);
+    if (r != 0) {
+        set_error(e, MM_PROFILE_NOFILE, "", path);
+        return r;
+    }
+    for (size_t i = 0; i < mm_ini_count(ini) && r == 0; i++) {
+        const char *section, *key, *value;
+        int line;
+        mm_ini_entry(ini, i, &section, &key, &value, &line);
+        const struct field *f = find_field(key);
+        if (!f || strcasecmp(section, f->section) != 0) {
+            char name[64];
+            snprintf(name, sizeof name, "%s.%s", section, key);
+            r = set_error(e, MM_PROFILE_UNKNOWN, name, NULL);
+            break;
+        }
+        r = mm_profile_set(p, key, value, e);
+    }
+    mm_ini_free(ini);
+    return r;
+}
+
+int mm_profile_validate(const struct mm_profile *p, struct mm_profile_error *e)
+{
+    if (p->name[0] == '\0')
+        return set_error(e, MM_PROFILE_MISSING, "name", NULL);
+    return 0;
+}
+
+int mm_profile_vars(const struct mm_profile *p, json_t *vars)
+{
+    int r = 0;
+    r |= json_object_set_new(vars, "org.name", json_string(p->name));
+    r |= json_object_set_new(vars, "org.representative", json_string(p->representative));
+    r |= json_object_set_new(vars, "org.address", json_string(p->address));
+    r |= json_object_set_new(vars, "org.industry", json_string(p->industry));
+    r |= json_object_set_new(vars, "org.employees",
+                             json_integer(p->employees < 0 ? 0 : p->employees));
+    r |= json_object_set_new(vars, "has_representative", json_boolean(p->representative[0]));
+    r |= json_object_set_new(vars, "has_address", json_boolean(p->address[0]));
+    r |= json_object_set_new(vars, "has_industry", json_boolean(p->industry[0]));
+    r |= json_object_set_new(vars, "has_employees", json_boolean(p->employees >= 0));
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (fields[i].type != FIELD_BOOL)
+            continue;
+        bool v = *(const bool *)(const void *)((const char *)p + fields[i].offset);
+        r |= json_object_set_new(vars, fields[i].var, json_boolean(v));
+    }
+    return r ? MM_ENOMEM : 0;
+}
+
+json_t *mm_profile_to_json(const struct mm_profile *p)
+{
+    json_t *o = json_object();
+    int r = o ? 0 : -1;
+    for (size_t i = 0; o && i < sizeof fields / sizeof fields[0]; i++) {
+        const void *at = (const char *)p + fields[i].offset;
+        json_t *v = NULL;
+        if (fields[i].type == FIELD_TEXT)
+            v = json_string((const char *)at);
+        else if (fields[i].type == FIELD_COUNT)
+            v = *(const long *)at < 0 ? json_null() : json_integer(*(const long *)at);
+        else
+            v = json_boolean(*(const bool *)at);
+        r |= json_object_set_new(o, fields[i].name, v);
+    }
+    if (r != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}

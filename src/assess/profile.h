@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The organisation profile that the policy documents and the declaration are
+ * written for: identity (name, representative, address, employees, industry)
+ * and the practices that decide which chapters and sections apply. Read from
+ * an INI file and/or set field by field (command-line flags), then validated.
+ *
+ *   [organisation]                 [practices]
+ *   name = ...                     my_number = yes|no
+ *   representative = ...           cloud = yes|no
+ *   address = ...                  website = yes|no
+ *   employees = 12                 personal_devices = yes|no
+ *   industry = ...                 telework = yes|no
+ *                                  wifi = yes|no
+ *                                  outsourcing = yes|no
+ *
+ * Practices not given are "no". Errors name the field (struct mm_profile_error). */
+#ifndef MM_ASSESS_PROFILE_H
+#define MM_ASSESS_PROFILE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Longest text field accepted, in bytes (UTF-8). */
+#define MM_PROFILE_TEXT_MAX 300
+/* Largest employee count accepted. */
+#define MM_PROFILE_EMPLOYEES_MAX 1000000L
+
+struct mm_profile {
+    char name[MM_PROFILE_TEXT_MAX + 1];
+    char representative[MM_PROFILE_TEXT_MAX + 1];
+    char address[MM_PROFILE_TEXT_MAX + 1];
+    char industry[MM_PROFILE_TEXT_MAX + 1];
+    long employees; /* -1: not given */
+    bool my_number, cloud, website, personal_devices, telework, wifi, outsourcing;
+};
+
+enum mm_profile_problem {
+    MM_PROFILE_MISSING = 1, /* a required field is absent (name) */
+    MM_PROFILE_BAD_BOOL,    /* not yes/no/true/false/on/off/1/0 */
+    MM_PROFILE_BAD_NUMBER,  /* employees not a whole number 0..MM_PROFILE_EMPLOYEES_MAX */
+    MM_PROFILE_TOO_LONG,    /* text longer than MM_PROFILE_TEXT_MAX */
+    MM_PROFILE_BAD_TEXT,    /* not UTF-8, or holds control characters */
+    MM_PROFILE_UNKNOWN,     /* no such field (or wrong section in the INI file) */
+    MM_PROFILE_SYNTAX,      /* INI syntax error; detail holds "file:line: ..." */
+    MM_PROFILE_NOFILE,      /* the INI file cannot be read */
+};
+
+struct mm_profile_error {
+    enum mm_profile_problem problem;
+    char field[64];   /* e.g. "employees" or "practices.wifi" */
+    char detail[256]; /* the offending value or the parser's message */
+};
+
+/* Clears p: empty texts, employees -1, every practice false. */
+void mm_profile_init(struct mm_profile *p);
+
+/* Sets one field by name ("name", "employees", "my_number", ...; '-' may
+ * stand for '_'). Returns 0, MM_EINVAL (unknown field, bad value, too long)
+ * with e filled. */
+int mm_profile_set(struct mm_profile *p, const char *field, const char *value,
+                   struct mm_profile_error *e);
+
+/* Applies an INI file on top of p. MM_ENOENT/MM_EIO when it cannot be read,
+ * MM_EPARSE on syntax errors, MM_EINVAL on bad fields (e filled). */
+int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profile_error *e);
+
+/* Checks the required fields. Returns 0 or MM_EINVAL with e filled. */
+int mm_profile_validate(const struct mm_profile *p, struct mm_profile_error *e);
+
+/* Template variables for the profile (org.*, booleans handles_my_number,
+ * uses_cloud, has_website, allows_personal_devices, teleworks, has_wifi,
+ * outsources, has_representative, has_address, has_industry, has_employees)
+ * added to vars. Returns 0 or MM_ENOMEM. */
+int mm_profile_vars(const struct mm_profile *p, json_t *vars);
+
+/* The profile as a JSON object (for the policy manifest); NULL on ENOMEM. */
+json_t *mm_profile_to_json(const struct mm_profile *p);
+
+#endif

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the five rules: loading their content, parsing commitment answers
+ * (every bad or missing entry is reported, not just the first) and the
+ * commitment record. */
+#include "assess/rules.h"
+#include "core/data.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/str.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int mm_rules_load(json_t **out)
+{
+    json_t *root = NULL;
+    *out = NULL;
+    int r = mm_data_json("rules/rules.json", &root);
+    if (r != 0)
+        return r;
+    json_t *rules = json_object_get(root, "rules");
+    if (!json_is_array(rules) || json_array_size(rules) != MM_RULES_COUNT) {
+        json_decref(root);
+        return MM_EPARSE;
+    }
+    *out = json_incref(rules);
+    json_decref(root);
+    return 0;
+}
+
+/* Maps "1".."5" to 0..4, anything else to -1. */
+static int rule_index(const char *key)
+{
+    if (strlen(key) == 1 && key[0] >= '1' && key[0] <= '0' + MM_RULES_COUNT)
+        return key[0] - '1';
+    return -1;
+}
+
+static void note_unknown(struct mm_rules_error *e, const char *key)
+{
+    size_t used = strlen(e->unknown);
+    if (used + 4 >= sizeof e->unknown)
+        return;
+    snprintf(e->unknown + used, sizeof e->unknown - used, "%s\"%.40s\"", used ? ", " : "", key);
+}
+
+int mm_rules_parse_answers(const json_t *root, struct mm_rules_answers *out,
+                           struct mm_rules_error *e)
+{
+    memset(out, 0, sizeof *out);
+    memset(e, 0, sizeof *e);
+    json_t *rules = json_object_get(root, "rules");
+    if (!json_is_object(rules)) {
+        e->no_rules_object = true;
+        return MM_EPARSE;
+    }
+    unsigned seen = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(rules, key, v)
+    {
+        int i = rule_index(key);
+        if (i < 0) {
+            note_unknown(e, key);
+            continue;
+        }
+        seen |= 1u << i;
+        if (json_is_boolean(v))
+            out->committed[i] = json_is_true(v);
+        else
+            e->invalid_mask |= 1u << i;
+    }
+    e->missing_mask = ~seen & ((1u << MM_RULES_COUNT) - 1);
+    if (e->missing_mask || e->invalid_mask || e->unknown[0])
+        return MM_EPARSE;
+    return 0;
+}
+
+int mm_rules_read_file(const char *path, struct mm_rules_answers *out, struct mm_rules_error *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    memset(out, 0, sizeof *out);
+    memset(e, 0, sizeof *e);
+    int r = mm_file_read(path, MM_RULES_FILE_MAX, &text, &len);
+    if (r != 0)
+        return r;
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, 0, &jerr);
+    free(text);
+    if (!root) {
+        e->not_json = true;
+        snprintf(e->detail, sizeof e->detail, "line %d: %.160s", jerr.line, jerr.text);
+        return MM_EPARSE;
+    }
+    r = mm_rules_parse_answers(root, out, e);
+    json_decref(root);
+    return r;
+}
+
+bool mm_rules_all_committed(const struct mm_rules_answers *a, unsigned *missing_mask)
+{
+    unsigned missing = 0;
+    for (int i = 0; i < MM_RULES_COUNT; i++)
+        if (!a->committed[i])
+            missing |= 1u << i;
+    if (missing_mask)
+        *missing_mask = missing;
+    return missing == 0;
+}
+
+json_t *mm_rules_record(const struct mm_rules_answers *a, const char *date)
+{
+    unsigned missing;
+    bool all = mm_rules_all_committed(a, &missing);
+    json_t *rules = json_object(), *miss = json_array();
+    json_t *rec = json_pack("{s:s, s:s, s:o, s:b, s:o}", "format", "mamori-rules/1", "date", date,
+                            "rules", rules, "one_star_possible", all, "missing", miss);
+    if (!rec)
+        return NULL;
+    int r = 0;
+    for (int i = 0; i < MM_RULES_COUNT; i++) {
+        char key[4];
+        snprintf(key, sizeof key, "%d", i + 1);
+        r |= json_object_set_new(rules, key, json_boolean(a->committed[i]));
+        if (missing & (1u << i))
+            r |= json_array_append_new(miss, json_integer(i + 1));
+    }
+    if (r != 0) {
+        json_decref(rec);
+        return NULL;
+    }
+    return rec;
+}

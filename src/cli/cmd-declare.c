@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * `mamori declare`: decides which self-declaration level the organisation may
+ * make from its five-rules record, diagnosis result and policy manifest, and
+ * prints the declaration record, or the concrete reasons it is refused. */
+#include "assess/declare.h"
+#include "assess/profile.h"
+#include "assess/rules.h"
+#include "cli/cli.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/timefmt.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TR(key) mm_tr("assess-docs", key, cli->lang)
+
+struct opts {
+    const char *rules, *diagnosis, *policy, *org, *profile, *output;
+    enum mm_declare_level level;
+    bool json;
+};
+
+/* Copies tpl into out replacing {name} with value (one placeholder kind). */
+static void replace_into(struct mm_buf *out, const char *tpl, const char *name, const char *value)
+{
+    size_t nl = strlen(name);
+    while (*tpl) {
+        if (*tpl == '{' && strncmp(tpl + 1, name, nl) == 0 && tpl[nl + 1] == '}') {
+            mm_buf_puts(out, value);
+            tpl += nl + 2;
+        } else {
+            mm_buf_putc(out, *tpl++);
+        }
+    }
+}
+
+/* The reason in words, in cli's language. Returns a malloc'd string. */
+static char *reason_message(const struct mm_cli *cli, const json_t *reason, const json_t *rules)
+{
+    const char *code = json_string_value(json_object_get(reason, "code"));
+    char key[96], value[512] = "";
+    snprintf(key, sizeof key, "declare.reason.%s", code ? code : "?");
+    const char *tpl = TR(key);
+    struct mm_buf b = MM_BUF_INIT, tmp = MM_BUF_INIT;
+    if (json_object_get(reason, "rule")) {
+        json_int_t n = json_integer_value(json_object_get(reason, "rule"));
+        const json_t *rule = json_array_get(rules, (size_t)(n - 1));
+        snprintf(value, sizeof value, "%lld", (long long)n);
+        replace_into(&tmp, tpl, "rule", value);
+        replace_into(&b, mm_buf_str(&tmp), "title",
+                     mm_text(json_object_get(rule, "title"), cli->lang));
+    } else if (json_object_get(reason, "items")) {
+        size_t i, used = 0;
+        json_t *x;
+        json_array_foreach(json_object_get(reason, "items"), i, x) used +=
+            (size_t)snprintf(value + used, used < sizeof value ? sizeof value - used : 0, "%s%lld",
+                             i ? ", " : "", (long long)json_integer_value(x));
+        replace_into(&b, tpl, "items", value);
+    } else if (json_object_get(reason, "policy_organisation")) {
+        replace_into(&b, tpl, "org",
+                     json_string_value(json_object_get(reason, "policy_organisation")));
+    } else {
+        mm_buf_puts(&b, tpl);
+    }
+    mm_buf_free(&tmp);
+    return mm_buf_take(&b);
+}
+
+/* Adds "message" to every reason of list (for JSON) and prints them (text). */
+static void explain_reasons(const struct mm_cli *cli, json_t *list, const json_t *rules, bool print)
+{
+    size_t i;
+    json_t *reason;
+    json_array_foreach(list, i, reason)
+    {
+        char *msg = reason_message(cli, reason, rules);
+        if (!msg)
+            continue;
+        json_object_set_new(reason, "message", json_string(msg));
+        if (print)
+            printf("  - %s\n", msg);
+        free(msg);
+    }
+}
+
+static void print_record(const struct mm_cli *cli, const json_t *dec, const json_t *rules)
+{
+    char key[64];
+    const char *level = json_string_value(json_object_get(dec, "level"));
+    json_t *diag = json_object_get(dec, "diagnosis"), *pol = json_object_get(dec, "policy");
+    printf("%s\n\n", TR("declare.record_heading"));
+    printf("%s %s\n", TR("declare.field.organisation"),
+           json_string_value(json_object_get(dec, "organisation")));
+    snprintf(key, sizeof key, "declare.level.%s", level);
+    printf("%s %s\n", TR("declare.field.level"), TR(key));
+    printf("%s %s\n", TR("declare.field.date"), json_string_value(json_object_get(dec, "date")));
+    if (json_is_object(diag)) {
+        printf("%s %lld / %lld", TR("declare.field.score"),
+               (long long)json_integer_value(json_object_get(diag, "score")),
+               (long long)json_integer_value(json_object_get(diag, "max")));
+        if (json_object_get(diag, "date"))
+            printf(" (%s)", json_string_value(json_object_get(diag, "date")));
+        putchar('\n');
+    } else {
+        printf("%s %s\n", TR("declare.field.score"), TR("declare.none"));
+    }
+    printf("%s %s\n", TR("declare.field.policy"),
+           json_is_object(pol) ? json_string_value(json_object_get(pol, "reference"))
+                               : TR("declare.none"));
+    snprintf(key, sizeof key, "declare.next.%s", level);
+    printf("\n%s\n", TR(key));
+    json_t *two = json_object_get(dec, "missing_for_two_star");
+    if (json_array_size(two)) {
+        printf("\n%s\n", TR("declare.two_star_missing"));
+        explain_reasons(cli, two, rules, true);
+    }
+}
+
+static void print_refusal(const struct mm_cli *cli, json_t *dec, const json_t *rules)
+{
+    const char *requested = json_string_value(json_object_get(dec, "requested"));
+    printf("%s\n\n%s\n",
+           TR(strcmp(requested, "two-star") == 0 ? "declare.refused_two" : "declare.refused"),
+           TR("declare.reasons"));
+    explain_reasons(cli, json_object_get(dec, "refusals"), rules, true);
+    printf("\n%s\n", TR("declare.refused_next"));
+}
+
+/* Reads a JSON file; exit code style result: 0, MM_EXIT_IO or MM_EXIT_INPUT. */
+static int read_json(const struct mm_cli *cli, const char *path, json_t **out)
+{
+    char *text = NULL;
+    size_t len = 0;
+    json_error_t jerr;
+    int r = mm_file_read(path, MM_DECLARE_FILE_MAX, &text, &len);
+    if (r != 0) {
+        mm_cli_error(cli, "declare", "%s: %s", path, mm_strerror(r));
+        return r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO;
+    }
+    *out = json_loadb(text, len, 0, &jerr);
+    free(text);
+    if (!*out) {
+        mm_cli_error(cli, "declare", "%s:%d: %s (%s)", path, jerr.line, TR("error.not_json"),
+                     jerr.text);
+        return MM_EXIT_INPUT;
+    }
+    return 0;
+}
+
+static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct opts *o)
+{
+    static const struct option options[] = {
+        {"rules", required_argument, NULL, 'r'},   {"diagnosis", required_argument, NULL, 'd'},
+        {"policy", required_argument, NULL, 'p'},  {"org", required_argument, NULL, 'n'},
+        {"profile", required_argument, NULL, 'P'}, {"level", required_argument, NULL, 'l'},
+        {"format", required_argument, NULL, 'f'},  {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},          {0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+r:d:p:n:P:l:f:o:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(TR("declare.help"), stdout);
+            return -1;
+        case 'r':
+            o->rules = optarg;
+            continue;
+        case 'd':
+            o->diagnosis = optarg;
+            continue;
+        case 'p':
+            o->policy = optarg;
+            continue;
+        case 'n':
+            o->org = optarg;
+            continue;
+        case 'P':
+            o->profile = optarg;
+            continue;
+        case 'o':
+            o->output = optarg;
+            continue;
+        case 'l':
+            if (mm_declare_level_parse(optarg, &o->level) == 0)
+                continue;
+            break;
+        case 'f':
+            if (strcmp(optarg, "text") == 0 || strcmp(optarg, "json") == 0) {
+                o->json = strcmp(optarg, "json") == 0;
+                continue;
+            }
+            mm_cli_error(cli, "declare", "%s", TR("error.format"));
+            return MM_EXIT_USAGE;
+        }
+        mm_cli_error(cli, "declare", "%s", TR(c == 'l' ? "declare.error.level" : "error.usage"));
+        return MM_EXIT_USAGE;
+    }
+    if (optind != argc) {
+        mm_cli_error(cli, "declare", "%s", TR("error.usage"));
+        return MM_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* The organisation name: --org, else the profile's. Exit code or 0. */
+static int organisation_name(const struct mm_cli *cli, const struct opts *o, struct mm_profile *p,
+                             const char **name)
+{
+    struct mm_profile_error e;
+    mm_profile_init(p);
+    if (o->profile) {
+        int r = mm_profile_load_ini(p, o->profile, &e);
+        if (r == MM_ENOENT || r == MM_EIO) {
+            mm_cli_error(cli, "declare", "%s: %s", o->profile, mm_strerror(r));
+            return MM_EXIT_IO;
+        }
+        if (r != 0) {
+            mm_cli_error(cli, "declare", "%s: %s %s %s", o->profile, TR("profile.error.field"),
+                         e.field, e.detail);
+            return MM_EXIT_INPUT;
+        }
+    }
+    *name = o->org ? o->org : p->name[0] ? p->name : NULL;
+    if (!*name) {
+        mm_cli_error(cli, "declare", "%s", TR("declare.error.no_org"));
+        return MM_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int load_inputs(const struct mm_cli *cli, const struct opts *o,
+                       struct mm_rules_answers *answers, json_t **diag, json_t **pol)
+{
+    char why[256];
+    struct mm_rules_error e;
+    int r;
+    if (o->rules && (r = mm_rules_read_file(o->rules, answers, &e)) != 0) {
+        if (r != MM_EPARSE) {
+            mm_cli_error(cli, "declare", "%s: %s", o->rules, mm_strerror(r));
+            return MM_EXIT_IO;
+        }
+        mm_cli_error(cli, "declare", "%s: %s", o->rules, TR("declare.error.rules_file"));
+        return MM_EXIT_INPUT;
+    }
+    if (o->diagnosis && (r = read_json(cli, o->diagnosis, diag)) != 0)
+        return r;
+    if (*diag && mm_declare_check_diagnosis(*diag, why, sizeof why) != 0) {
+        mm_cli_error(cli, "declare", "%s: %s (%s)", o->diagnosis, TR("declare.error.diagnosis"),
+                     why);
+        return MM_EXIT_INPUT;
+    }
+    if (o->policy && (r = read_json(cli, o->policy, pol)) != 0)
+        return r;
+    if (*pol && mm_declare_check_policy(*pol, why, sizeof why) != 0) {
+        mm_cli_error(cli, "declare", "%s: %s (%s)", o->policy, TR("declare.error.policy"), why);
+        return MM_EXIT_INPUT;
+    }
+    return 0;
+}
+
+static int save_decision(const struct mm_cli *cli, const char *path, const char *json)
+{
+    struct mm_buf b = MM_BUF_INIT;
+    int r = mm_buf_printf(&b, "%s\n", json);
+    if (r == 0)
+        r = mm_file_write_atomic(path, b.data, b.len);
+    mm_buf_free(&b);
+    if (r != 0)
+        mm_cli_error(cli, "declare", "%s: %s", path, mm_strerror(r));
+    return r == 0 ? 0 : MM_EXIT_IO;
+}
+
+int cmd_declare(const struct mm_cli *cli, int argc, char **argv)
+{
+    struct opts o = {0};
+    struct mm_profile profile;
+    struct mm_rules_answers answers;
+    json_t *diag = NULL, *pol = NULL, *dec = NULL, *rules = NULL;
+    const char *org = NULL;
+    char today[11], *json = NULL;
+    int rc = parse_options(cli, argc, argv, &o);
+    if (rc != 0)
+        return rc < 0 ? MM_EXIT_OK : rc;
+    if ((rc = organisation_name(cli, &o, &profile, &org)) != 0 ||
+        (rc = load_inputs(cli, &o, &answers, &diag, &pol)) != 0)
+        goto out;
+    mm_time_today(today);
+    mm_rules_load(&rules);
+    struct mm_declare_input in = {org, today, o.rules ? &answers : NULL, diag, pol, o.level};
+    if (mm_declare_decide(&in, &dec) != 0) {
+        rc = MM_EXIT_IO;
+        goto out;
+    }
+    bool ok = json_is_true(json_object_get(dec, "declarable"));
+    explain_reasons(cli, json_object_get(dec, "refusals"), rules, false);
+    explain_reasons(cli, json_object_get(dec, "missing_for_two_star"), rules, false);
+    json = json_dumps(dec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!json) {
+        rc = MM_EXIT_IO;
+        goto out;
+    }
+    if (o.json)
+        printf("%s\n", json);
+    else if (ok)
+        print_record(cli, dec, rules);
+    else
+        print_refusal(cli, dec, rules);
+    if (ok && o.output && (rc = save_decision(cli, o.output, json)) != 0)
+        goto out;
+    rc = ok ? MM_EXIT_OK : MM_EXIT_NOTMET;
+out:
+    free(json);
+    json_decref(diag);
+    json_decref(pol);
+    json_decref(dec);
+    json_decref(rules);
+    return rc;
+}

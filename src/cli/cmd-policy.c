@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * `mamori policy`: generates the basic security policy, the employee handbook
+ * and the 11-chapter rule set (Markdown + print-ready HTML) and the
+ * policy.json manifest for one organisation profile into --out DIR. */
+#include "assess/declare.h"
+#include "assess/policy-items.h"
+#include "assess/policy.h"
+#include "assess/profile.h"
+#include "cli/cli.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/timefmt.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TR(key) mm_tr("assess-docs", key, cli->lang)
+
+/* Profile flags: --NAME VALUE sets the profile field NAME. */
+static const char *const profile_flags[] = {
+    "name",  "representative", "address",          "employees", "industry", "my-number",
+    "cloud", "website",        "personal-devices", "telework",  "wifi",     "outsourcing",
+};
+#define NFLAGS (sizeof profile_flags / sizeof profile_flags[0])
+
+struct flag_value {
+    const char *field, *value;
+};
+
+struct opts {
+    const char *profile, *out, *diagnosis;
+    struct flag_value flags[64];
+    size_t nflags;
+};
+
+static void report_profile_error(const struct mm_cli *cli, const char *where,
+                                 const struct mm_profile_error *e)
+{
+    char key[64];
+    snprintf(key, sizeof key, "profile.problem.%d", (int)e->problem);
+    if (e->field[0])
+        mm_cli_error(cli, "policy", "%s%s%s \"%s\": %s%s%s", where ? where : "", where ? ": " : "",
+                     TR("profile.error.field"), e->field, TR(key), e->detail[0] ? " — " : "",
+                     e->detail);
+    else
+        mm_cli_error(cli, "policy", "%s%s%s%s%s", where ? where : "", where ? ": " : "", TR(key),
+                     e->detail[0] ? " — " : "", e->detail);
+}
+
+static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct opts *o)
+{
+    struct option options[NFLAGS + 5];
+    size_t n = 0;
+    for (; n < NFLAGS; n++)
+        options[n] = (struct option){profile_flags[n], required_argument, NULL, 1000 + (int)n};
+    options[n++] = (struct option){"profile", required_argument, NULL, 'p'};
+    options[n++] = (struct option){"out", required_argument, NULL, 'o'};
+    options[n++] = (struct option){"diagnosis", required_argument, NULL, 'd'};
+    options[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    options[n] = (struct option){0};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+p:o:d:h", options, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(TR("policy.help"), stdout);
+            return -1;
+        } else if (c == 'p') {
+            o->profile = optarg;
+        } else if (c == 'o') {
+            o->out = optarg;
+        } else if (c == 'd') {
+            o->diagnosis = optarg;
+        } else if (c >= 1000 && c < 1000 + (int)NFLAGS &&
+                   o->nflags < sizeof o->flags / sizeof o->flags[0]) {
+            o->flags[o->nflags++] = (struct flag_value){profile_flags[c - 1000], optarg};
+        } else {
+            mm_cli_error(cli, "policy", "%s", TR("error.usage"));
+            return MM_EXIT_USAGE;
+        }
+    }
+    if (optind != argc || !o->out) {
+        mm_cli_error(cli, "policy", "%s", TR(o->out ? "error.usage" : "policy.error.no_out"));
+        return MM_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int build_profile(const struct mm_cli *cli, const struct opts *o, struct mm_profile *p)
+{
+    struct mm_profile_error e = {0};
+    int r;
+    mm_profile_init(p);
+    if (o->profile && (r = mm_profile_load_ini(p, o->profile, &e)) != 0) {
+        report_profile_error(cli, o->profile, &e);
+        return r == MM_ENOENT || r == MM_EIO ? MM_EXIT_IO : MM_EXIT_INPUT;
+    }
+    for (size_t i = 0; i < o->nflags; i++)
+        if (mm_profile_set(p, o->flags[i].field, o->flags[i].value, &e) != 0) {
+            report_profile_error(cli, NULL, &e);
+            return MM_EXIT_INPUT;
+        }
+    if (mm_profile_validate(p, &e) != 0) {
+        report_profile_error(cli, o->profile, &e);
+        return MM_EXIT_INPUT;
+    }
+    return 0;
+}
+
+static int load_diagnosis(const struct mm_cli *cli, const char *path, json_t **out)
+{
+    char *text = NULL, why[256];
+    size_t len;
+    json_error_t jerr;
+    int r = mm_file_read(path, MM_DECLARE_FILE_MAX, &text, &len);
+    if (r != 0) {
+        mm_cli_error(cli, "policy", "%s: %s", path, mm_strerror(r));
+        return r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO;
+    }
+    *out = json_loadb(text, len, 0, &jerr);
+    free(text);
+    if (!*out) {
+        mm_cli_error(cli, "policy", "%s:%d: %s (%s)", path, jerr.line, TR("error.not_json"),
+                     jerr.text);
+        return MM_EXIT_INPUT;
+    }
+    if (mm_declare_check_diagnosis(*out, why, sizeof why) != 0) {
+        mm_cli_error(cli, "policy", "%s: %s (%s)", path, TR("declare.error.diagnosis"), why);
+        return MM_EXIT_INPUT;
+    }
+    return 0;
+}
+
+static void print_summary(const struct mm_cli *cli, const struct mm_policy_output *out,
+                          const char *dir)
+{
+    const json_t *m = out->manifest;
+    size_t i;
+    json_t *x;
+    printf("%s %s\n", TR("policy.summary.written"), dir);
+    json_array_foreach(json_object_get(m, "documents"), i, x)
+        printf("  %s/%s\n", dir, json_string_value(x));
+    printf("  %s/policy.json\n", dir);
+    printf("%s %s\n", TR("policy.summary.reference"),
+           json_string_value(json_object_get(m, "reference")));
+    json_array_foreach(json_object_get(json_object_get(m, "chapters"), "omitted"), i, x)
+        printf("%s %lld: %s\n", TR("policy.summary.omitted"),
+               (long long)json_integer_value(json_object_get(x, "number")),
+               json_string_value(json_object_get(x, "reason")));
+    size_t n = json_array_size(json_object_get(m, "diagnosis_rules"));
+    if (n)
+        printf("%s %zu\n", TR("policy.summary.diagnosis_rules"), n);
+}
+
+int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
+{
+    struct opts o = {0};
+    struct mm_profile profile;
+    struct mm_policy_output out = {0};
+    json_t *diag = NULL, *items = NULL;
+    char today[11], err[512];
+    int rc = parse_options(cli, argc, argv, &o);
+    if (rc != 0)
+        return rc < 0 ? MM_EXIT_OK : rc;
+    if ((rc = build_profile(cli, &o, &profile)) != 0 ||
+        (o.diagnosis && (rc = load_diagnosis(cli, o.diagnosis, &diag)) != 0))
+        goto out;
+    mm_time_today(today);
+    mm__assess_items_load(&items); /* optional: item texts for the diagnosis rules */
+    struct mm_policy_request req = {&profile, cli->lang, today, diag, items};
+    int r = mm_policy_generate(&req, &out, err, sizeof err);
+    if (r != 0) {
+        mm_cli_error(cli, "policy", "%s: %s", TR("policy.error.template"), err);
+        rc = MM_EXIT_IO;
+        goto out;
+    }
+    if ((r = mm_policy_write(&out, o.out, err, sizeof err)) != 0) {
+        mm_cli_error(cli, "policy", "%s", err);
+        rc = MM_EXIT_IO;
+        goto out;
+    }
+    print_summary(cli, &out, o.out);
+out:
+    mm_policy_output_free(&out);
+    json_decref(diag);
+    json_decref(items);
+    return rc;
+}

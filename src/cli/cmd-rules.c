@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * `mamori rules`: the five rules of information security with a plain
+ * explanation and concrete steps. On a terminal it asks, rule by rule,
+ * whether the organisation commits to (or already follows) it; otherwise
+ * --answers FILE gives the answers, and without either it just explains the
+ * rules. Reports whether a one-star declaration is possible and what is
+ * missing; --output FILE saves the commitment record `mamori declare` reads. */
+#include "assess/rules.h"
+#include "cli/cli.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/timefmt.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define TR(key) mm_tr("assess-docs", key, cli->lang)
+
+enum mode { MODE_LIST, MODE_ANSWERS, MODE_INTERACTIVE };
+
+struct opts {
+    const char *answers, *output;
+    bool json;
+};
+
+static void print_rule(const struct mm_cli *cli, const json_t *rule, bool steps)
+{
+    size_t i;
+    json_t *step;
+    printf("%lld. %s\n", (long long)json_integer_value(json_object_get(rule, "id")),
+           mm_text(json_object_get(rule, "title"), cli->lang));
+    printf("   %s\n", mm_text(json_object_get(rule, "explanation"), cli->lang));
+    if (!steps)
+        return;
+    printf("   %s\n", TR("rules.howto"));
+    json_array_foreach(json_object_get(rule, "howto"), i, step)
+        printf("     - %s\n", mm_text(step, cli->lang));
+}
+
+static void print_missing_list(const struct mm_cli *cli, const json_t *rules, unsigned missing)
+{
+    for (int i = 0; i < MM_RULES_COUNT; i++)
+        if (missing & (1u << i))
+            printf("  - %d. %s\n", i + 1,
+                   mm_text(json_object_get(json_array_get(rules, (size_t)i), "title"), cli->lang));
+}
+
+static void print_text_result(const struct mm_cli *cli, const json_t *rules,
+                              const struct mm_rules_answers *a)
+{
+    unsigned missing;
+    bool all = mm_rules_all_committed(a, &missing);
+    printf("%s\n\n", TR("rules.result_heading"));
+    for (int i = 0; i < MM_RULES_COUNT; i++)
+        printf("  [%s] %d. %s\n", a->committed[i] ? "x" : " ", i + 1,
+               mm_text(json_object_get(json_array_get(rules, (size_t)i), "title"), cli->lang));
+    if (all) {
+        printf("\n%s\n", TR("rules.one_star_yes"));
+        return;
+    }
+    printf("\n%s\n", TR("rules.one_star_no"));
+    print_missing_list(cli, rules, missing);
+    printf("\n%s\n\n", TR("rules.next_steps"));
+    for (int i = 0; i < MM_RULES_COUNT; i++)
+        if (missing & (1u << i)) {
+            print_rule(cli, json_array_get(rules, (size_t)i), true);
+            putchar('\n');
+        }
+}
+
+static int print_json(const struct mm_cli *cli, const json_t *rules,
+                      const struct mm_rules_answers *a)
+{
+    unsigned missing = 0;
+    bool all = a ? mm_rules_all_committed(a, &missing) : false;
+    json_t *list = json_array(), *miss = json_array();
+    size_t i;
+    json_t *rule;
+    json_array_foreach(rules, i, rule)
+    {
+        json_t *steps = json_array(), *step;
+        size_t j;
+        json_array_foreach(json_object_get(rule, "howto"), j, step)
+            json_array_append_new(steps, json_string(mm_text(step, cli->lang)));
+        json_array_append_new(
+            list, json_pack("{s:O, s:s, s:s, s:o, s:o}", "id", json_object_get(rule, "id"), "title",
+                            mm_text(json_object_get(rule, "title"), cli->lang), "explanation",
+                            mm_text(json_object_get(rule, "explanation"), cli->lang), "howto",
+                            steps, "committed", a ? json_boolean(a->committed[i]) : json_null()));
+        if (missing & (1u << i))
+            json_array_append_new(miss, json_integer((json_int_t)i + 1));
+    }
+    json_t *doc = json_pack("{s:s, s:o, s:b, s:o, s:o}", "lang", mm_lang_code(cli->lang), "rules",
+                            list, "answered", a != NULL, "one_star_possible",
+                            a ? json_boolean(all) : json_null(), "missing", miss);
+    char *s = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(doc);
+    if (!s)
+        return MM_ENOMEM;
+    printf("%s\n", s);
+    free(s);
+    return 0;
+}
+
+/* Reads one yes/no answer; returns 1 yes, 0 no, -1 quit or end of input. */
+static int ask(const struct mm_cli *cli)
+{
+    char line[64];
+    for (;;) {
+        printf("%s ", TR("rules.prompt"));
+        fflush(stdout);
+        if (!fgets(line, sizeof line, stdin))
+            return -1;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0 || strcmp(line, "はい") == 0)
+            return 1;
+        if (strcasecmp(line, "n") == 0 || strcasecmp(line, "no") == 0 ||
+            strcmp(line, "いいえ") == 0)
+            return 0;
+        if (strcasecmp(line, "q") == 0 || strcasecmp(line, "quit") == 0)
+            return -1;
+        printf("%s\n", TR("rules.prompt_again"));
+    }
+}
+
+static int run_interactive(const struct mm_cli *cli, const json_t *rules,
+                           struct mm_rules_answers *a)
+{
+    printf("%s\n\n", TR("rules.interactive_intro"));
+    for (int i = 0; i < MM_RULES_COUNT; i++) {
+        print_rule(cli, json_array_get(rules, (size_t)i), true);
+        int yes = ask(cli);
+        if (yes < 0) {
+            printf("\n%s\n", TR("rules.cancelled"));
+            return MM_EXIT_NOTMET;
+        }
+        a->committed[i] = yes == 1;
+        putchar('\n');
+    }
+    return MM_EXIT_OK;
+}
+
+static void report_answers_error(const struct mm_cli *cli, const char *path,
+                                 const struct mm_rules_error *e)
+{
+    if (e->not_json) {
+        mm_cli_error(cli, "rules", "%s: %s (%s)", path, TR("rules.error.not_json"), e->detail);
+        return;
+    }
+    if (e->no_rules_object) {
+        mm_cli_error(cli, "rules", "%s: %s", path, TR("rules.error.no_rules"));
+        return;
+    }
+    for (int i = 0; i < MM_RULES_COUNT; i++) {
+        if (e->missing_mask & (1u << i))
+            mm_cli_error(cli, "rules", "%s: %s %d", path, TR("rules.error.missing"), i + 1);
+        if (e->invalid_mask & (1u << i))
+            mm_cli_error(cli, "rules", "%s: %s %d", path, TR("rules.error.invalid"), i + 1);
+    }
+    if (e->unknown[0])
+        mm_cli_error(cli, "rules", "%s: %s %s", path, TR("rules.error.unknown"), e->unknown);
+}
+
+static int save_record(const struct mm_cli *cli, const char *path, const struct mm_rules_answers *a)
+{
+    char today[11];
+    mm_time_today(today);
+    json_t *rec = mm_rules_record(a, today);
+    char *s = rec ? json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(rec);
+    struct mm_buf b = MM_BUF_INIT;
+    int r = s ? mm_buf_printf(&b, "%s\n", s) : MM_ENOMEM;
+    if (r == 0)
+        r = mm_file_write_atomic(path, b.data, b.len);
+    if (r != 0)
+        mm_cli_error(cli, "rules", "%s: %s", path, mm_strerror(r));
+    free(s);
+    mm_buf_free(&b);
+    return r == 0 ? MM_EXIT_OK : MM_EXIT_IO;
+}
+
+static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct opts *o)
+{
+    static const struct option options[] = {{"answers", required_argument, NULL, 'a'},
+                                            {"output", required_argument, NULL, 'o'},
+                                            {"format", required_argument, NULL, 'f'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+a:o:f:h", options, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(TR("rules.help"), stdout);
+            return -1;
+        } else if (c == 'a') {
+            o->answers = optarg;
+        } else if (c == 'o') {
+            o->output = optarg;
+        } else if (c == 'f' && (strcmp(optarg, "text") == 0 || strcmp(optarg, "json") == 0)) {
+            o->json = strcmp(optarg, "json") == 0;
+        } else {
+            mm_cli_error(cli, "rules", "%s", TR(c == 'f' ? "error.format" : "error.usage"));
+            return MM_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        mm_cli_error(cli, "rules", "%s", TR("error.usage"));
+        return MM_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
+{
+    struct opts o = {0};
+    struct mm_rules_answers answers = {{false}};
+    struct mm_rules_error e;
+    json_t *rules = NULL;
+    int rc = parse_options(cli, argc, argv, &o);
+    if (rc != 0)
+        return rc < 0 ? MM_EXIT_OK : rc;
+    enum mode mode = o.answers ? MODE_ANSWERS : isatty(STDIN_FILENO) ? MODE_INTERACTIVE : MODE_LIST;
+    if (o.output && mode == MODE_LIST) {
+        mm_cli_error(cli, "rules", "%s", TR("rules.error.output_needs_answers"));
+        return MM_EXIT_USAGE;
+    }
+    int r = mm_rules_load(&rules);
+    if (r != 0) {
+        mm_cli_error(cli, "rules", "%s: %s", TR("error.content"), mm_strerror(r));
+        return MM_EXIT_IO;
+    }
+    if (mode == MODE_ANSWERS && (r = mm_rules_read_file(o.answers, &answers, &e)) != 0) {
+        if (r == MM_EPARSE)
+            report_answers_error(cli, o.answers, &e);
+        else
+            mm_cli_error(cli, "rules", "%s: %s", o.answers, mm_strerror(r));
+        rc = r == MM_EPARSE ? MM_EXIT_INPUT : MM_EXIT_IO;
+        goto out;
+    }
+    if (mode == MODE_INTERACTIVE && (rc = run_interactive(cli, rules, &answers)) != 0)
+        goto out;
+    if (mode == MODE_LIST) {
+        if (o.json) {
+            rc = print_json(cli, rules, NULL) == 0 ? MM_EXIT_OK : MM_EXIT_IO;
+            goto out;
+        }
+        printf("%s\n\n", TR("rules.heading"));
+        for (size_t i = 0; i < MM_RULES_COUNT; i++) {
+            print_rule(cli, json_array_get(rules, i), true);
+            putchar('\n');
+        }
+        printf("%s\n", TR("rules.list_note"));
+        goto out;
+    }
+    if (o.output && (rc = save_record(cli, o.output, &answers)) != 0)
+        goto out;
+    if (o.json)
+        rc = print_json(cli, rules, &answers) == 0 ? MM_EXIT_OK : MM_EXIT_IO;
+    else
+        print_text_result(cli, rules, &answers);
+    if (rc == MM_EXIT_OK && !mm_rules_all_committed(&answers, NULL))
+        rc = MM_EXIT_NOTMET;
+out:
+    json_decref(rules);
+    return rc;
+}

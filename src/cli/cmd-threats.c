@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * `mamori threats [ID] [--format text|json|md]`: lists the threat catalogue
+ * or shows one threat with its attack methods, countermeasures and the
+ * self-diagnosis items that blunt it. */
+#include "assess/policy-items.h"
+#include "assess/threats.h"
+#include "cli/cli.h"
+#include "core/buf.h"
+#include "core/error.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#define TR(key) mm_tr("assess-docs", key, cli->lang)
+
+static int parse_format(const char *s, enum mm_threats_format *out)
+{
+    static const char *names[] = {"text", "json", "md"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum mm_threats_format)i;
+            return 0;
+        }
+    return MM_EINVAL;
+}
+
+int cmd_threats(const struct mm_cli *cli, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
+    enum mm_threats_format format = MM_THREATS_TEXT;
+    json_t *threats = NULL, *items = NULL;
+    struct mm_buf out = MM_BUF_INIT;
+    int c, rc = MM_EXIT_OK;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+f:h", options, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(TR("threats.help"), stdout);
+            return MM_EXIT_OK;
+        }
+        if (c == 'f' && parse_format(optarg, &format) == 0)
+            continue;
+        mm_cli_error(cli, "threats", "%s", TR(c == 'f' ? "error.format" : "error.usage"));
+        return MM_EXIT_USAGE;
+    }
+    if (argc - optind > 1) {
+        mm_cli_error(cli, "threats", "%s", TR("error.usage"));
+        return MM_EXIT_USAGE;
+    }
+    const char *id = optind < argc ? argv[optind] : NULL;
+    int r = mm_threats_load(&threats);
+    if (r != 0) {
+        mm_cli_error(cli, "threats", "%s: %s", TR("error.content"), mm_strerror(r));
+        return MM_EXIT_IO;
+    }
+    mm__assess_items_load(&items); /* optional: adds the item texts */
+    r = mm_threats_render(threats, id, format, cli->lang, items, &out);
+    if (r == MM_ENOENT) {
+        mm_cli_error(cli, "threats", "%s: %s", TR("threats.unknown"), id);
+        rc = MM_EXIT_USAGE;
+    } else if (r != 0) {
+        mm_cli_error(cli, "threats", "%s", mm_strerror(r));
+        rc = MM_EXIT_IO;
+    } else {
+        fputs(mm_buf_str(&out), stdout);
+    }
+    mm_buf_free(&out);
+    json_decref(threats);
+    json_decref(items);
+    return rc;
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests of the declaration decision: each refusal reason, one star, two
+ * stars, a requested level, and the shape checks of the diagnosis result and
+ * the policy manifest. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "assess/declare.h"
+#include "core/error.h"
+
+static const struct mm_rules_answers all_rules = {{true, true, true, true, true}};
+
+/* A diagnosis with items 1..n answered "done" (and "complete" set when n is 25). */
+static json_t *diagnosis(int answered)
+{
+    json_t *items = json_array();
+    for (int id = 1; id <= answered; id++)
+        json_array_append_new(items, json_pack("{s:i, s:i, s:s, s:i}", "id", id, "part",
+                                               id <= 5    ? 1
+                                               : id <= 18 ? 2
+                                                          : 3,
+                                               "answer", "done", "points", 4));
+    return json_pack("{s:i, s:i, s:s, s:o, s:b, s:s, s:s}", "score", answered * 4, "max", 100,
+                     "band", "ok", "items", items, "complete", answered == 25, "date", "2026-03-30",
+                     "eligible_level", "two-star");
+}
+
+static json_t *policy(const char *org)
+{
+    return json_pack("{s:s, s:s, s:[s,s]}", "reference", "POL-20260401-0badc0de", "organisation",
+                     org, "documents", "basic-policy.md", "rules.md");
+}
+
+static json_t *decide(const struct mm_declare_input *in)
+{
+    json_t *out = NULL;
+    assert_int_equal(mm_declare_decide(in, &out), 0);
+    assert_non_null(out);
+    return out;
+}
+
+static const char *level_of(const json_t *d)
+{
+    return json_string_value(json_object_get(d, "level"));
+}
+
+/* The code of reason i of list (NULL when absent). */
+static const char *code_at(const json_t *d, const char *list, size_t i)
+{
+    return json_string_value(json_object_get(json_array_get(json_object_get(d, list), i), "code"));
+}
+
+static void test_no_rules_record(void **state)
+{
+    (void)state;
+    struct mm_declare_input in = {"守り商店", "2026-04-01", NULL, NULL, NULL, MM_DECLARE_NONE};
+    json_t *d = decide(&in);
+    assert_string_equal(level_of(d), "none");
+    assert_true(json_is_false(json_object_get(d, "declarable")));
+    assert_string_equal(code_at(d, "refusals", 0), "rules-missing");
+    json_decref(d);
+}
+
+static void test_rule_not_committed(void **state)
+{
+    (void)state;
+    struct mm_rules_answers a = {{true, true, false, true, false}};
+    struct mm_declare_input in = {"守り商店", "2026-04-01", &a, NULL, NULL, MM_DECLARE_NONE};
+    json_t *d = decide(&in);
+    assert_string_equal(level_of(d), "none");
+    json_t *refusals = json_object_get(d, "refusals");
+    assert_int_equal(json_array_size(refusals), 2);
+    assert_string_equal(code_at(d, "refusals", 0), "rule-not-committed");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(refusals, 0), "rule")), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(refusals, 1), "rule")), 5);
+    json_decref(d);
+}
+
+static void test_one_star(void **state)
+{
+    (void)state;
+    struct mm_declare_input in = {"守り商店", "2026-04-01", &all_rules,
+                                  NULL,       NULL,         MM_DECLARE_NONE};
+    json_t *d = decide(&in);
+    assert_string_equal(level_of(d), "one-star");
+    assert_true(json_is_true(json_object_get(d, "declarable")));
+    assert_int_equal(json_array_size(json_object_get(d, "refusals")), 0);
+    assert_string_equal(code_at(d, "missing_for_two_star", 0), "diagnosis-missing");
+    assert_string_equal(code_at(d, "missing_for_two_star", 1), "policy-missing");
+    assert_true(json_is_null(json_object_get(d, "diagnosis")));
+    json_decref(d);
+}
+
+static void test_two_stars(void **state)
+{
+    (void)state;
+    json_t *diag = diagnosis(25), *pol = policy("守り商店");
+    struct mm_declare_input in = {"守り商店", "2026-04-01", &all_rules, diag, pol, MM_DECLARE_NONE};
+    json_t *d = decide(&in);
+    assert_string_equal(level_of(d), "two-star");
+    assert_true(json_is_true(json_object_get(d, "declarable")));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "diagnosis"), "score")),
+                     100);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(d, "policy"), "reference")),
+        "POL-20260401-0badc0de");
+    assert_int_equal(json_array_size(json_object_get(d, "missing_for_two_star")), 0);
+    json_decref(d);
+    json_decref(diag);
+    json_decref(pol);
+}
+
+static void test_diagnosis_incomplete(void **state)
+{
+    (void)state;
+    json_t *diag = diagnosis(22), *pol = policy("守り商店");
+    /* Item 5's answer is missing too, and "unanswered" is not an answer. */
+    json_object_del(json_array_get(json_object_get(diag, "items"), 4), "answer");
+    json_object_set_new(json_array_get(json_object_get(diag, "items"), 6), "answer",
+                        json_string("unanswered"));
+    struct mm_declare_input in = {"守り商店", "2026-04-01", &all_rules,
+                                  diag,       pol,          MM_DECLARE_TWO_STAR};
+    json_t *d = decide(&in);
+    assert_string_equal(level_of(d), "one-star");
+    assert_true(json_is_false(json_object_get(d, "declarable")));
+    assert_string_equal(code_at(d, "refusals", 0), "diagnosis-incomplete");
+    json_t *items = json_object_get(json_array_get(json_object_get(d, "refusals"), 0), "items");
+    assert_int_equal(json_array_size(items), 5);
+    assert_int_equal(json_integer_value(json_array_get(items, 0)), 5);
+    assert_int_equal(json_integer_value(json_array_get(items, 1)), 7);
+    assert_int_equal(json_integer_value(json_array_get(items, 2)), 23);
+    json_decref(d);
+    json_decref(diag);
+    json_decref(pol);
+}
+
+static void test_policy_missing_and_mismatch(void **state)
+{
+    (void)state;
+    json_t *diag = diagnosis(25), *pol = policy("別の会社");
+    struct mm_declare_input in = {"守り商店", "2026-04-01", &all_rules,
+                                  diag,       NULL,         MM_DECLARE_TWO_STAR};
+    json_t *d = decide(&in);
+    assert_true(json_is_false(json_object_get(d, "declarable")));
+    assert_string_equal(code_at(d, "refusals", 0), "policy-missing");
+    json_decref(d);
+    in.policy = pol;
+    d = decide(&in);
+    assert_string_equal(code_at(d, "refusals", 0), "policy-organisation-mismatch");
+    json_decref(d);
+    json_decref(diag);
+    json_decref(pol);
+}
+
+static void test_requested_two_star_without_rules(void **state)
+{
+    (void)state;
+    struct mm_rules_answers a = {{true, false, true, true, true}};
+    struct mm_declare_input in = {"守り商店", "2026-04-01", &a, NULL, NULL, MM_DECLARE_TWO_STAR};
+    json_t *d = decide(&in);
+    /* Both the missing rule and the two-star needs are reasons. */
+    assert_int_equal(json_array_size(json_object_get(d, "refusals")), 3);
+    assert_string_equal(code_at(d, "refusals", 0), "rule-not-committed");
+    assert_string_equal(code_at(d, "refusals", 1), "diagnosis-missing");
+    assert_string_equal(code_at(d, "refusals", 2), "policy-missing");
+    assert_string_equal(json_string_value(json_object_get(d, "requested")), "two-star");
+    json_decref(d);
+}
+
+static void test_shape_checks(void **state)
+{
+    (void)state;
+    char why[128];
+    json_t *good = diagnosis(25);
+    assert_int_equal(mm_declare_check_diagnosis(good, why, sizeof why), 0);
+    json_object_set_new(good, "score", json_string("high"));
+    assert_int_equal(mm_declare_check_diagnosis(good, why, sizeof why), MM_EPARSE);
+    assert_non_null(strstr(why, "score"));
+    json_decref(good);
+    json_t *bad_items =
+        json_pack("{s:i, s:i, s:[{s:s}]}", "score", 1, "max", 100, "items", "id", "x");
+    assert_int_equal(mm_declare_check_diagnosis(bad_items, why, sizeof why), MM_EPARSE);
+    json_decref(bad_items);
+    json_t *pol = policy("A");
+    assert_int_equal(mm_declare_check_policy(pol, why, sizeof why), 0);
+    json_object_set_new(pol, "documents", json_pack("[s]", "handbook.md"));
+    assert_int_equal(mm_declare_check_policy(pol, why, sizeof why), MM_EPARSE);
+    json_object_set_new(pol, "reference", json_string("X-1"));
+    assert_int_equal(mm_declare_check_policy(pol, why, sizeof why), MM_EPARSE);
+    json_decref(pol);
+    enum mm_declare_level l;
+    assert_int_equal(mm_declare_level_parse("two-star", &l), 0);
+    assert_int_equal(l, MM_DECLARE_TWO_STAR);
+    assert_int_equal(mm_declare_level_parse("three", &l), MM_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_rules_record),
+        cmocka_unit_test(test_rule_not_committed),
+        cmocka_unit_test(test_one_star),
+        cmocka_unit_test(test_two_stars),
+        cmocka_unit_test(test_diagnosis_incomplete),
+        cmocka_unit_test(test_policy_missing_and_mismatch),
+        cmocka_unit_test(test_requested_two_star_without_rules),
+        cmocka_unit_test(test_shape_checks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests of the organisation profile: a good INI file, flags on top of
+ * it, and each error kind naming its field (missing name, bad boolean, bad or
+ * negative employee count, too long, control characters, unknown field or
+ * section, INI syntax error, unreadable file). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "assess/profile.h"
+#include "core/error.h"
+
+/* Writes text to a new temporary file; returns its path (static buffer). */
+static const char *temp_ini(const char *text)
+{
+    static char path[64];
+    strcpy(path, "/tmp/mm-profile-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+/* Loads text as a profile file and validates; returns the code. */
+static int load(const char *text, struct mm_profile *p, struct mm_profile_error *e)
+{
+    const char *path = temp_ini(text);
+    mm_profile_init(p);
+    memset(e, 0, sizeof *e);
+    int r = mm_profile_load_ini(p, path, e);
+    if (r == 0)
+        r = mm_profile_validate(p, e);
+    unlink(path);
+    return r;
+}
+
+static void test_good_profile(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    struct mm_profile_error e;
+    assert_int_equal(load("[organisation]\nname = 守り商店\nrepresentative = 山田 花子\n"
+                          "employees = 12\nindustry = 小売業\n"
+                          "[practices]\nmy_number = yes\nwebsite = no\nwifi = on\n"
+                          "personal-devices = false\n",
+                          &p, &e),
+                     0);
+    assert_string_equal(p.name, "守り商店");
+    assert_string_equal(p.representative, "山田 花子");
+    assert_int_equal(p.employees, 12);
+    assert_true(p.my_number);
+    assert_false(p.website);
+    assert_true(p.wifi);
+    assert_false(p.cloud); /* not given: no */
+    json_t *vars = json_object();
+    assert_int_equal(mm_profile_vars(&p, vars), 0);
+    assert_true(json_is_true(json_object_get(vars, "handles_my_number")));
+    assert_true(json_is_false(json_object_get(vars, "has_website")));
+    assert_true(json_is_false(json_object_get(vars, "has_address")));
+    assert_string_equal(json_string_value(json_object_get(vars, "org.name")), "守り商店");
+    json_decref(vars);
+    json_t *j = mm_profile_to_json(&p);
+    assert_int_equal(json_integer_value(json_object_get(j, "employees")), 12);
+    json_decref(j);
+}
+
+static void test_flags_override(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    struct mm_profile_error e;
+    assert_int_equal(load("[organisation]\nname = A\n[practices]\nwebsite = yes\n", &p, &e), 0);
+    assert_int_equal(mm_profile_set(&p, "website", "no", &e), 0);
+    assert_int_equal(mm_profile_set(&p, "name", "  B社  ", &e), 0);
+    assert_int_equal(mm_profile_set(&p, "my-number", "1", &e), 0);
+    assert_false(p.website);
+    assert_true(p.my_number);
+    assert_string_equal(p.name, "B社");
+}
+
+static void expect_problem(const char *text, int code, enum mm_profile_problem problem,
+                           const char *field)
+{
+    struct mm_profile p;
+    struct mm_profile_error e;
+    assert_int_equal(load(text, &p, &e), code);
+    assert_int_equal(e.problem, problem);
+    assert_string_equal(e.field, field);
+}
+
+static void test_errors_name_the_field(void **state)
+{
+    (void)state;
+    expect_problem("[organisation]\nrepresentative = x\n", MM_EINVAL, MM_PROFILE_MISSING, "name");
+    expect_problem("[organisation]\nname =   \n", MM_EINVAL, MM_PROFILE_MISSING, "name");
+    expect_problem("[organisation]\nname = A\n[practices]\nwebsite = maybe\n", MM_EINVAL,
+                   MM_PROFILE_BAD_BOOL, "website");
+    expect_problem("[organisation]\nname = A\nemployees = -3\n", MM_EINVAL, MM_PROFILE_BAD_NUMBER,
+                   "employees");
+    expect_problem("[organisation]\nname = A\nemployees = 12人\n", MM_EINVAL, MM_PROFILE_BAD_NUMBER,
+                   "employees");
+    expect_problem("[organisation]\nname = A\nemployees = 99999999999999999999\n", MM_EINVAL,
+                   MM_PROFILE_BAD_NUMBER, "employees");
+    expect_problem("[organisation]\nname = A\nfax = yes\n", MM_EINVAL, MM_PROFILE_UNKNOWN,
+                   "organisation.fax");
+    expect_problem("[organisation]\nname = A\nwifi = yes\n", MM_EINVAL, MM_PROFILE_UNKNOWN,
+                   "organisation.wifi");
+    expect_problem("[organisation]\nname = A\nthis line is not ini\n", MM_EPARSE, MM_PROFILE_SYNTAX,
+                   "");
+}
+
+static void test_text_limits(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    struct mm_profile_error e;
+    char longname[MM_PROFILE_TEXT_MAX + 2];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    mm_profile_init(&p);
+    assert_int_equal(mm_profile_set(&p, "industry", longname, &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_TOO_LONG);
+    assert_string_equal(e.field, "industry");
+    assert_int_equal(mm_profile_set(&p, "address",
+                                    "a\x01"
+                                    "b",
+                                    &e),
+                     MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_BAD_TEXT);
+    assert_int_equal(mm_profile_set(&p, "address", "\xff\xfe", &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_BAD_TEXT);
+    assert_int_equal(mm_profile_set(&p, "colour", "red", &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_UNKNOWN);
+    assert_string_equal(e.field, "colour");
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    struct mm_profile_error e;
+    mm_profile_init(&p);
+    assert_int_equal(mm_profile_load_ini(&p, "/nonexistent/profile.ini", &e), MM_ENOENT);
+    assert_int_equal(e.problem, MM_PROFILE_NOFILE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_profile),          cmocka_unit_test(test_flags_override),
+        cmocka_unit_test(test_errors_name_the_field), cmocka_unit_test(test_text_limits),
+        cmocka_unit_test(test_missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

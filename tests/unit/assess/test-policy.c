@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests of policy generation: every template renders for every
+ * combination of profile answers in both languages (so no template names an
+ * unknown placeholder), chapters and sections are left out when they do not
+ * apply, unfinished diagnosis items become rules, the manifest and its
+ * reference, and the all-or-nothing write of the output directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "assess/policy.h"
+#include "core/error.h"
+
+static void base_profile(struct mm_profile *p)
+{
+    mm_profile_init(p);
+    strcpy(p->name, "守り商店");
+    strcpy(p->representative, "山田 花子");
+    p->employees = 8;
+}
+
+static void set_practices(struct mm_profile *p, unsigned bits)
+{
+    bool *flags[] = {&p->my_number, &p->cloud, &p->website,    &p->personal_devices,
+                     &p->telework,  &p->wifi,  &p->outsourcing};
+    for (unsigned i = 0; i < 7; i++)
+        *flags[i] = bits & (1u << i);
+}
+
+static void generate(const struct mm_profile *p, enum mm_lang lang, const json_t *diag,
+                     struct mm_policy_output *out)
+{
+    char err[512];
+    struct mm_policy_request req = {p, lang, "2026-04-01", diag, NULL};
+    int r = mm_policy_generate(&req, out, err, sizeof err);
+    if (r != 0)
+        fail_msg("generation failed: %s", err);
+}
+
+static const char *rules_md(const struct mm_policy_output *out)
+{
+    return out->docs[2].markdown;
+}
+
+static void test_every_combination_renders(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    base_profile(&p);
+    for (int lang = 0; lang < 2; lang++)
+        for (unsigned bits = 0; bits < 128; bits++) {
+            struct mm_policy_output out;
+            set_practices(&p, bits);
+            generate(&p, (enum mm_lang)lang, NULL, &out);
+            for (int d = 0; d < MM_POLICY_DOCS; d++) {
+                assert_true(strlen(out.docs[d].markdown) > 500);
+                assert_non_null(strstr(out.docs[d].html, "<!DOCTYPE html>"));
+                assert_null(strstr(out.docs[d].markdown, "{{"));
+            }
+            mm_policy_output_free(&out);
+        }
+}
+
+static void test_chapters_and_sections(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    struct mm_policy_output out;
+    base_profile(&p);
+    set_practices(&p, 0x7f);
+    generate(&p, MM_LANG_JA, NULL, &out);
+    const char *md = rules_md(&out);
+    assert_non_null(strstr(md, "## 第11章 マイナンバーの取り扱い"));
+    assert_non_null(strstr(md, "### 自社ウェブサイトの運用"));
+    assert_non_null(strstr(md, "### 無線 LAN（Wi-Fi）"));
+    assert_non_null(strstr(md, "### テレワーク"));
+    assert_non_null(strstr(md, "### 私物の機器の業務利用"));
+    assert_null(strstr(md, "私物の機器の業務利用の禁止"));
+    json_t *ch = json_object_get(out.manifest, "chapters");
+    assert_int_equal(json_array_size(json_object_get(ch, "included")), 11);
+    assert_int_equal(json_array_size(json_object_get(ch, "omitted")), 0);
+    mm_policy_output_free(&out);
+
+    set_practices(&p, 0);
+    generate(&p, MM_LANG_JA, NULL, &out);
+    md = rules_md(&out);
+    assert_non_null(strstr(md, "## 第11章 マイナンバーの取り扱い\n\n> この章は省略しています。"));
+    assert_null(strstr(md, "自社ウェブサイトの運用"));
+    assert_null(strstr(md, "無線 LAN（Wi-Fi）"));
+    assert_null(strstr(md, "### テレワーク"));
+    assert_non_null(strstr(md, "### 私物の機器の業務利用の禁止"));
+    ch = json_object_get(out.manifest, "chapters");
+    assert_int_equal(json_array_size(json_object_get(ch, "included")), 10);
+    json_t *omitted = json_array_get(json_object_get(ch, "omitted"), 0);
+    assert_string_equal(json_string_value(json_object_get(omitted, "id")), "my-number");
+    json_t *sections = json_object_get(out.manifest, "sections_omitted");
+    assert_int_equal(json_array_size(sections), 6);
+    assert_string_equal(json_string_value(json_array_get(sections, 0)), "website");
+    mm_policy_output_free(&out);
+}
+
+static void test_manifest_reference(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    struct mm_policy_output a, b;
+    base_profile(&p);
+    generate(&p, MM_LANG_EN, NULL, &a);
+    generate(&p, MM_LANG_EN, NULL, &b);
+    const char *ra = json_string_value(json_object_get(a.manifest, "reference"));
+    assert_int_equal(strlen(ra), strlen("POL-20260401-") + 8);
+    assert_true(strncmp(ra, "POL-20260401-", 13) == 0);
+    assert_string_equal(ra, json_string_value(json_object_get(b.manifest, "reference")));
+    assert_string_equal(json_string_value(json_object_get(a.manifest, "organisation")), "守り商店");
+    assert_int_equal(json_array_size(json_object_get(a.manifest, "documents")), 6);
+    mm_policy_output_free(&b);
+    p.website = true;
+    generate(&p, MM_LANG_EN, NULL, &b);
+    assert_string_not_equal(ra, json_string_value(json_object_get(b.manifest, "reference")));
+    mm_policy_output_free(&a);
+    mm_policy_output_free(&b);
+}
+
+static void test_diagnosis_rules(void **state)
+{
+    (void)state;
+    static const char *answers[] = {"done", "partly", "not", "unknown", "na"};
+    json_t *items = json_array();
+    for (int id = 1; id <= 25; id++)
+        json_array_append_new(items,
+                              json_pack("{s:i, s:s}", "id", id, "answer", answers[(id - 1) % 5]));
+    json_t *diag = json_pack("{s:i, s:i, s:o}", "score", 50, "max", 100, "items", items);
+    struct mm_profile p;
+    struct mm_policy_output out;
+    base_profile(&p);
+    generate(&p, MM_LANG_JA, diag, &out);
+    const char *md = rules_md(&out);
+    assert_non_null(strstr(md, "付録 自己診断から定める改善の規則"));
+    assert_null(strstr(md, "### D-01 "));     /* done */
+    assert_non_null(strstr(md, "### D-02 ")); /* partly */
+    assert_non_null(strstr(md, "### D-03 ")); /* not */
+    assert_non_null(strstr(md, "### D-04 ")); /* unknown */
+    assert_null(strstr(md, "### D-05 "));     /* not applicable */
+    assert_non_null(strstr(md, "担当者: ＿"));
+    assert_non_null(strstr(md, "期限: ＿"));
+    assert_int_equal(json_array_size(json_object_get(out.manifest, "diagnosis_rules")), 15);
+    mm_policy_output_free(&out);
+    json_decref(diag);
+}
+
+static void test_write_is_all_or_nothing(void **state)
+{
+    (void)state;
+    char base[] = "/tmp/mm-policy-XXXXXX", dir[128], path[256], err[512];
+    struct stat st;
+    assert_non_null(mkdtemp(base));
+    struct mm_profile p;
+    struct mm_policy_output out;
+    base_profile(&p);
+    generate(&p, MM_LANG_JA, NULL, &out);
+    snprintf(dir, sizeof dir, "%s/out", base);
+    assert_int_equal(mm_policy_write(&out, dir, err, sizeof err), 0);
+    static const char *files[] = {"basic-policy.md", "basic-policy.html", "handbook.md",
+                                  "handbook.html",   "rules.md",          "rules.html",
+                                  "policy.json"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        assert_int_equal(stat(path, &st), 0);
+        unlink(path);
+    }
+    /* Writing again into the existing directory replaces the files. */
+    assert_int_equal(mm_policy_write(&out, dir, err, sizeof err), 0);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        assert_int_equal(unlink(path), 0);
+    }
+    rmdir(dir);
+    /* A parent that does not exist: an error, and nothing left behind. */
+    snprintf(dir, sizeof dir, "%s/missing/out", base);
+    assert_int_not_equal(mm_policy_write(&out, dir, err, sizeof err), 0);
+    assert_int_equal(rmdir(base), 0); /* empty */
+    mm_policy_output_free(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_combination_renders),
+        cmocka_unit_test(test_chapters_and_sections),
+        cmocka_unit_test(test_manifest_reference),
+        cmocka_unit_test(test_diagnosis_rules),
+        cmocka_unit_test(test_write_is_all_or_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
