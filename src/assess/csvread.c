@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the CSV reader (libcsv strict mode, per-field decoding with glibc
+ * iconv, physical line tracking) and the small RFC 4180 writer.
+ *
+ * How lines are tracked: the input is fed to libcsv one physical line at a
+ * time (a line ends in LF, CRLF or a lone CR, the same terminators libcsv
+ * knows). Before each line we look at the parser's state: when no record is
+ * under way (libcsv's ROW_NOT_BEGUN, state 0 in the public struct), a record
+ * starting on this line starts here. Errors found in a callback (limits,
+ * decoding) set r->rc and the rest of the line is ignored.
+ *
+ * Decoding happens per field, after libcsv has split the raw bytes: CP932
+ * trail bytes are never '"', ',', CR or LF, so splitting first is safe, and
+ * a bad byte is then reported with its record and field. */
+#include "assess/csvread.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/str.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* libcsv's "no row begun" parser state (libcsv.c: ROW_NOT_BEGUN). */
+#define CSV_STATE_ROW_NOT_BEGUN 0
+
+struct reader {
+    struct csv_parser parser;
+    struct mm_csv_options lim;
+    iconv_t cd; /* CP932 -> UTF-8, or (iconv_t)-1 */
+    struct mm_csv_table *table;
+    size_t cap_records;
+    char **fields; /* the record being built */
+    size_t nfields, cap_fields;
+    size_t record_line; /* where the record being built starts */
+    size_t cells;
+    int rc; /* first error; stops the reader */
+    struct mm_csv_error err;
+};
+
+/* Copies at most outlen-1 bytes of UTF-8 without splitting a character. */
+static void copy_header(char *out, size_t outlen, const char *s)
+{
+    size_t n = mm_strlcpy(out, s, outlen);
+    if (n >= outlen) {
+        n = outlen - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+        out[n] = '\0';
+    }
+}
+
+static void fail(struct reader *r, int rc, enum mm_csv_errkind kind, size_t line, size_t column)
+{
+    if (r->rc != 0)
+        return;
+    r->rc = rc;
+    r->err.kind = kind;
+    r->err.line = line;
+    r->err.column = column;
+    r->err.detected = r->lim.encoding == MM_CSV_ENC_AUTO;
+    const struct mm_csv_table *t = r->table;
+    r->err.encoding = t ? t->encoding : MM_CSV_ENC_AUTO;
+    if (t && t->nrecords > 0 && column > 0 && column <= t->records[0].nfields &&
+        line > t->records[0].line)
+        copy_header(r->err.header, sizeof r->err.header, t->records[0].fields[column - 1]);
+}
+
+static void fail_here(struct reader *r, int rc, enum mm_csv_errkind kind)
+{
+    fail(r, rc, kind, r->record_line, r->nfields + 1);
+}
+
+/* Copies n bytes of valid UTF-8 into a new string, turning CRLF into LF. */
+static char *copy_text(const char *s, size_t n)
+{
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+            continue;
+        out[k++] = s[i];
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* Converts n bytes of CP932 to UTF-8 (then CRLF to LF). Returns NULL with
+ * *bad set on undecodable input, NULL with *bad clear on ENOMEM. */
+static char *decode_cp932(iconv_t cd, const char *s, size_t n, bool *bad)
+{
+    *bad = false;
+    size_t cap = n * 3 + 1; /* one CP932 byte never needs more than 3 UTF-8 bytes */
+    char *utf8 = malloc(cap);
+    if (!utf8)
+        return NULL;
+    iconv(cd, NULL, NULL, NULL, NULL);
+    char *in = (char *)s, *o = utf8;
+    size_t inleft = n, outleft = cap - 1;
+    if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1) {
+        *bad = true;
+        free(utf8);
+        return NULL;
+    }
+    *o = '\0';
+    char *out = copy_text(utf8, (size_t)(o - utf8));
+    free(utf8);
+    return out;
+}
+
+/* Turns the raw bytes of one field into UTF-8; reports errors at the field. */
+static char *decode_field(struct reader *r, const char *s, size_t n)
+{
+    if (n > r->lim.max_field_bytes) {
+        fail_here(r, MM_ELIMIT, MM_CSV_ERR_FIELD_SIZE);
+        return NULL;
+    }
+    if (memchr(s, '\0', n)) {
+        fail_here(r, MM_EPARSE, MM_CSV_ERR_NUL);
+        return NULL;
+    }
+    char *out;
+    bool bad = false;
+    if (r->table->encoding == MM_CSV_ENC_CP932) {
+        out = decode_cp932(r->cd, s, n, &bad);
+    } else {
+        bad = !mm_utf8_valid(s, n, NULL);
+        out = bad ? NULL : copy_text(s, n);
+    }
+    if (bad) {
+        fail_here(r, MM_EENCODING, MM_CSV_ERR_ENCODING);
+        return NULL;
+    }
+    if (!out) {
+        fail_here(r, MM_ENOMEM, MM_CSV_ERR_NOMEM);
+        return NULL;
+    }
+    if (strlen(out) > r->lim.max_field_bytes) {
+        free(out);
+        fail_here(r, MM_ELIMIT, MM_CSV_ERR_FIELD_SIZE);
+        return NULL;
+    }
+    return out;
+}
+
+static void free_fields(char **fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(fields[i]);
+    free(fields);
+}
+
+/* libcsv field callback: decode and keep the field. */
+static void on_field(void *s, size_t len, void *data)
+{
+    struct reader *r = data;
+    if (r->rc != 0)
+        return;
+    if (r->nfields >= r->lim.max_fields) {
+        fail_here(r, MM_ELIMIT, MM_CSV_ERR_FIELDS);
+        return;
+    }
+    if (r->cells >= r->lim.max_cells) {
+        fail_here(r, MM_ELIMIT, MM_CSV_ERR_CELLS);
+        return;
+    }
+    if (r->nfields == r->cap_fields) {
+        size_t cap = r->cap_fields ? r->cap_fields * 2 : 16;
+        char **f = realloc(r->fields, cap * sizeof *f);
+        if (!f) {
+            fail_here(r, MM_ENOMEM, MM_CSV_ERR_NOMEM);
+            return;
+        }
+        r->fields = f;
+        r->cap_fields = cap;
+    }
+    char *text = decode_field(r, s ? s : "", s ? len : 0);
+    if (!text)
+        return;
+    r->fields[r->nfields++] = text;
+    r->cells++;
+}
+
+/* libcsv record callback: move the fields into the table. */
+static void on_record(int c, void *data)
+{
+    struct reader *r = data;
+    (void)c;
+    if (r->rc != 0)
+        return;
+    struct mm_csv_table *t = r->table;
+    if (t->nrecords >= r->lim.max_records) {
+        fail(r, MM_ELIMIT, MM_CSV_ERR_RECORDS, r->record_line, 0);
+        return;
+    }
+    if (t->nrecords == r->cap_records) {
+        size_t cap = r->cap_records ? r->cap_records * 2 : 32;
+        struct mm_csv_record *rec = realloc(t->records, cap * sizeof *rec);
+        if (!rec) {
+            fail(r, MM_ENOMEM, MM_CSV_ERR_NOMEM, r->record_line, 0);
+            return;
+        }
+        t->records = rec;
+        r->cap_records = cap;
+    }
+    t->records[t->nrecords++] =
+        (struct mm_csv_record){.line = r->record_line, .nfields = r->nfields, .fields = r->fields};
+    r->fields = NULL;
+    r->nfields = r->cap_fields = 0;
+}
+
+/* Length of the physical line starting at p: up to and including LF, CRLF
+ * or a lone CR, or to the end. */
+static size_t line_length(const char *p, size_t left)
+{
+    for (size_t i = 0; i < left; i++) {
+        if (p[i] == '\n')
+            return i + 1;
+        if (p[i] == '\r')
+            return i + 1 < left && p[i + 1] == '\n' ? i + 2 : i + 1;
+    }
+    return left;
+}
+
+static void fail_from_parser(struct reader *r, enum mm_csv_errkind parse_kind)
+{
+    switch (csv_error(&r->parser)) {
+    case CSV_ENOMEM:
+        fail_here(r, MM_ENOMEM, MM_CSV_ERR_NOMEM);
+        break;
+    case CSV_ETOOBIG:
+        fail_here(r, MM_ELIMIT, MM_CSV_ERR_FIELD_SIZE);
+        break;
+    default:
+        fail_here(r, MM_EPARSE, parse_kind);
+        break;
+    }
+}
+
+/* Feeds the text line by line, then finishes the last record. */
+static void parse_lines(struct reader *r, const char *p, size_t len)
+{
+    size_t pos = 0, lineno = 1;
+    while (pos < len && r->rc == 0) {
+        size_t n = line_length(p + pos, len - pos);
+        if (r->parser.pstate == CSV_STATE_ROW_NOT_BEGUN)
+            r->record_line = lineno;
+        size_t done = csv_parse(&r->parser, p + pos, n, on_field, on_record, r);
+        if (r->rc != 0)
+            return;
+        if (done < n) {
+            fail_from_parser(r, MM_CSV_ERR_QUOTE);
+            return;
+        }
+        pos += n;
+        lineno++;
+    }
+    if (r->rc == 0 && csv_fini(&r->parser, on_field, on_record, r) != 0 && r->rc == 0)
+        fail_from_parser(r, MM_CSV_ERR_UNTERMINATED);
+}
+
+static void apply_defaults(struct mm_csv_options *o, const struct mm_csv_options *given)
+{
+    *o = given ? *given : (struct mm_csv_options){0};
+    if (!o->max_bytes)
+        o->max_bytes = MM_CSV_DEFAULT_MAX_BYTES;
+    if (!o->max_records)
+        o->max_records = MM_CSV_DEFAULT_MAX_RECORDS;
+    if (!o->max_fields)
+        o->max_fields = MM_CSV_DEFAULT_MAX_FIELDS;
+    if (!o->max_field_bytes)
+        o->max_field_bytes = MM_CSV_DEFAULT_MAX_FIELD_BYTES;
+    if (!o->max_cells)
+        o->max_cells = MM_CSV_DEFAULT_MAX_CELLS;
+}
+
+/* Settles the encoding and strips a UTF-8 byte-order mark. Returns 0 or an
+ * error already recorded in r. */
+static int choose_encoding(struct reader *r, const char **p, size_t *len)
+{
+    const unsigned char *u = (const unsigned char *)*p;
+    if (*len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff))) {
+        fail(r, MM_EENCODING, MM_CSV_ERR_UTF16, 0, 0);
+        return r->rc;
+    }
+    if (*len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf) {
+        r->table->bom = true;
+        *p += 3;
+        *len -= 3;
+    }
+    enum mm_csv_encoding enc = r->lim.encoding;
+    if (enc == MM_CSV_ENC_AUTO)
+        enc = r->table->bom || mm_utf8_valid(*p, *len, NULL) ? MM_CSV_ENC_UTF8 : MM_CSV_ENC_CP932;
+    r->table->encoding = enc;
+    if (enc == MM_CSV_ENC_CP932) {
+        r->cd = iconv_open("UTF-8", "CP932");
+        if (r->cd == (iconv_t)-1) {
+            fail(r, MM_EUNSUPPORTED, MM_CSV_ERR_ENCODING, 0, 0);
+            return r->rc;
+        }
+    }
+    return 0;
+}
+
+int mm_csv_read(const void *data, size_t len, const struct mm_csv_options *opt,
+                struct mm_csv_table **out, struct mm_csv_error *err)
+{
+    struct reader r = {.cd = (iconv_t)-1};
+    const char *p = data;
+    *out = NULL;
+    if (err)
+        *err = (struct mm_csv_error){0};
+    apply_defaults(&r.lim, opt);
+    if (len > r.lim.max_bytes) {
+        fail(&r, MM_ETOOBIG, MM_CSV_ERR_TOOBIG, 0, 0);
+        goto out;
+    }
+    r.table = calloc(1, sizeof *r.table);
+    if (!r.table || csv_init(&r.parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        free(r.table);
+        r.table = NULL;
+        fail(&r, MM_ENOMEM, MM_CSV_ERR_NOMEM, 0, 0);
+        goto out;
+    }
+    if (choose_encoding(&r, &p, &len) == 0)
+        parse_lines(&r, p, len);
+    csv_free(&r.parser);
+    if (r.rc == 0 && r.table->nrecords == 0)
+        fail(&r, MM_EPARSE, MM_CSV_ERR_EMPTY, 0, 0);
+out:
+    free_fields(r.fields, r.nfields);
+    if (r.cd != (iconv_t)-1)
+        iconv_close(r.cd);
+    if (r.rc != 0) {
+        mm_csv_table_free(r.table);
+        if (err)
+            *err = r.err;
+        return r.rc;
+    }
+    *out = r.table;
+    return 0;
+}
+
+int mm_csv_read_file(const char *path, const struct mm_csv_options *opt, struct mm_csv_table **out,
+                     struct mm_csv_error *err)
+{
+    struct mm_csv_options o;
+    char *data = NULL;
+    size_t len = 0;
+    *out = NULL;
+    if (err)
+        *err = (struct mm_csv_error){0};
+    apply_defaults(&o, opt);
+    int r = mm_file_read(path, o.max_bytes, &data, &len);
+    if (r != 0) {
+        if (err)
+            err->kind = r == MM_ETOOBIG  ? MM_CSV_ERR_TOOBIG
+                        : r == MM_ENOMEM ? MM_CSV_ERR_NOMEM
+                                         : MM_CSV_ERR_IO;
+        return r;
+    }
+    r = mm_csv_read(data, len, &o, out, err);
+    free(data);
+    return r;
+}
+
+void mm_csv_table_free(struct mm_csv_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nrecords; i++)
+        free_fields(t->records[i].fields, t->records[i].nfields);
+    free(t->records);
+    free(t);
+}
+
+const char *mm_csv_encoding_name(enum mm_csv_encoding enc)
+{
+    switch (enc) {
+    case MM_CSV_ENC_UTF8:
+        return "utf-8";
+    case MM_CSV_ENC_CP932:
+        return "cp932";
+    default:
+        return "auto";
+    }
+}
+
+int mm_csv_encoding_parse(const char *s, enum mm_csv_encoding *out)
+{
+    static const struct {
+        const char *name;
+        enum mm_csv_encoding enc;
+    } names[] = {
+        {"auto", MM_CSV_ENC_AUTO},       {"utf-8", MM_CSV_ENC_UTF8},
+        {"utf8", MM_CSV_ENC_UTF8},       {"cp932", MM_CSV_ENC_CP932},
+        {"shift_jis", MM_CSV_ENC_CP932}, {"shift-jis", MM_CSV_ENC_CP932},
+        {"sjis", MM_CSV_ENC_CP932},      {"windows-31j", MM_CSV_ENC_CP932},
+    };
+    for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++) {
+        if (strcasecmp(s, names[i].name) == 0) {
+            *out = names[i].enc;
+            return 0;
+        }
+    }
+    return MM_EINVAL;
+}
+
+static bool needs_quotes(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0)
+        return false;
+    if (strpbrk(s, ",\"\r\n"))
+        return true;
+    return s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t';
+}
+
+int mm_csv_put_field(struct mm_buf *b, const char *s, bool neutralise)
+{
+    int r = 0;
+    bool formula = neutralise && s[0] && strchr("=+-@\t\r", s[0]);
+    bool quote = needs_quotes(s);
+    if (quote)
+        r = mm_buf_putc(b, '"');
+    if (r == 0 && formula)
+        r = mm_buf_putc(b, '\'');
+    for (const char *p = s; r == 0 && *p; p++) {
+        if (*p == '"')
+            r = mm_buf_putc(b, '"');
+        if (r == 0)
+            r = mm_buf_putc(b, *p);
+    }
+    if (r == 0 && quote)
+        r = mm_buf_putc(b, '"');
+    return r;
+}
+
+int mm_csv_put_record(struct mm_buf *b, const char *const *fields, size_t n, bool neutralise)
+{
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        if (i > 0)
+            r = mm_buf_putc(b, ',');
+        if (r == 0)
+            r = mm_csv_put_field(b, fields[i] ? fields[i] : "", neutralise);
+    }
+    if (r == 0)
+        r = mm_buf_puts(b, "\r\n");
+    return r;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Internals shared by the risk outputs (risk-report.c, risk-html.c): text
+ * lookups and a small {name} template expander for translated messages. */
+#ifndef MM_ASSESS_RISK_REPORT_H
+#define MM_ASSESS_RISK_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "assess/risk.h"
+#include "core/buf.h"
+#include "core/i18n.h"
+
+struct mm_risk_var {
+    const char *name;  /* placeholder without braces, e.g. "line" */
+    const char *value; /* inserted as is */
+};
+
+/* Appends tmpl with each {name} of vars replaced; unknown {x} stay as written. */
+int mm__risk_expand(struct mm_buf *out, const char *tmpl, const struct mm_risk_var *vars,
+                    size_t nvars);
+
+/* The header of a computed column ("importance", "likelihood", "risk",
+ * "level", "decision") in lang. */
+const char *mm__risk_computed_name(const char *id, enum mm_lang lang);
+
+/* The heading of a column (input or computed, by id) in the HTML report. */
+const char *mm__risk_label(const char *id, enum mm_lang lang);
+
+/* "高" / "high" and so on; "対策する" / "treat" or "受容する" / "accept". */
+const char *mm__risk_level_text(enum mm_risk_level level, enum mm_lang lang);
+const char *mm__risk_decision_text(bool treat, enum mm_lang lang);
+
+#endif

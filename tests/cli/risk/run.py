@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Integration test of `mamori risk`: runs the real binary on the fixtures in
+this directory and compares with the golden files in expected/ (ja and en;
+CSV, JSON, text and the template exactly, HTML by markers), then checks every
+input error: the message on stderr, exit code 3, and that no output file (not
+even a temporary one) is left behind and an existing one is untouched.
+
+Usage: run.py MAMORI_BINARY [--update]   (--update rewrites the golden files)
+The CP932 input is made here from inventory-ja.csv, as Japanese Excel would
+save it, so no Shift_JIS bytes are committed."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXPECTED = os.path.join(HERE, "expected")
+BUILD = os.environ.get("MAMORI_BUILD_DIR", "/tmp")
+WORK = os.path.join(BUILD, "tests", "cli", "risk-work")
+HEADER_EN = ("asset,owner,location,medium,confidentiality,integrity,availability,"
+             "threat,vulnerability\n")
+
+failures = []
+
+
+def run(args, cwd=WORK, stdin=None):
+    env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LANG="C.UTF-8", LC_ALL="")
+    p = subprocess.run([MAMORI] + args, cwd=cwd, input=stdin, capture_output=True, env=env,
+                       timeout=60)
+    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def golden(name, data):
+    """Compares data with expected/name, or rewrites it with --update."""
+    path = os.path.join(EXPECTED, name)
+    if UPDATE:
+        with open(path, "wb") as f:
+            f.write(data)
+        return
+    with open(path, "rb") as f:
+        want = f.read()
+    check(data == want, "%s differs from the golden file:\n--- got\n%s\n--- want\n%s" %
+          (name, data.decode("utf-8", "replace")[:2000], want.decode("utf-8", "replace")[:2000]))
+
+
+def write(name, data):
+    with open(os.path.join(WORK, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def setup():
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    for lang in ("ja", "en"):
+        shutil.copy(os.path.join(HERE, "inventory-%s.csv" % lang), WORK)
+    with open(os.path.join(HERE, "inventory-ja.csv"), "rb") as f:
+        text = f.read().decode("utf-8-sig")
+    write("inventory-cp932.csv", text.encode("cp932"))
+
+
+def test_outputs():
+    for lang in ("ja", "en"):
+        for fmt, ext in (("csv", "csv"), ("json", "json"), ("text", "txt")):
+            rc, out, err = run(["--lang", lang, "risk", "--format", fmt, "inventory-%s.csv" % lang])
+            check(rc == 0 and err == "", "%s %s: rc %d, stderr %r" % (lang, fmt, rc, err))
+            golden("%s.%s" % (lang, ext), out)
+        rc, out, err = run(["--lang", lang, "risk", "--format", "html", "inventory-%s.csv" % lang])
+        check(rc == 0, "%s html: rc %d %s" % (lang, rc, err))
+        html = out.decode()
+        markers = {
+            "ja": ['<html lang="ja">', "<h1>情報資産のリスク分析</h1>", "作成日: 2026-04-01",
+                   "<td class=\"text\">設計図面</td>", "9 高</td>", "対策する", "受容する",
+                   "顧客名簿",
+                   "見積書(A 社, B 社向け)", "リスク値 4 未満は受容する",
+                   'id="risk-likelihood"', "@page"],
+            "en": ['<html lang="en">', "<h1>Risk analysis of information assets</h1>",
+                   "Date: 2026-04-01", "<td class=\"text\">Design drawings</td>", "9 high</td>", "treat",
+                   "accept", "Quotations (for A Ltd, B Ltd)",
+                   "risk value below 4 is accepted", 'id="risk-likelihood"', "@page"],
+        }[lang]
+        for m in markers:
+            check(m in html, "%s html lacks %r" % (lang, m))
+        # rows come highest risk first: the drawings (9) before the website (2)
+        first, last = {"ja": ("設計図面", "会社のウェブサイト"),
+                       "en": ("Design drawings", "Company website")}[lang]
+        check(html.index(first) < html.index(last), "%s html not sorted" % lang)
+    # the default format is text, the default language from LANG (C.UTF-8: en)
+    rc, out, _ = run(["risk", "inventory-en.csv"])
+    golden("en.txt", out)
+
+
+def test_output_file_and_bom():
+    rc, out, err = run(["--lang", "ja", "risk", "--format", "csv", "--bom", "--output",
+                        "out.csv", "inventory-ja.csv"])
+    check(rc == 0 and out == b"" and err == "", "--output: rc %d out %r err %r" % (rc, out, err))
+    with open(os.path.join(EXPECTED, "ja.csv"), "rb") as f:
+        want = f.read()
+    with open(os.path.join(WORK, "out.csv"), "rb") as f:
+        got = f.read()
+    check(got == b"\xef\xbb\xbf" + want, "--bom --output content")
+    check(sorted(os.listdir(WORK)) == sorted(["inventory-ja.csv", "inventory-en.csv",
+                                              "inventory-cp932.csv", "out.csv"]),
+          "stray files: %r" % os.listdir(WORK))
+    os.unlink(os.path.join(WORK, "out.csv"))
+
+
+def test_cp932_and_stdin():
+    # CP932 (detected) gives exactly the output of the UTF-8 file
+    rc, out, err = run(["--lang", "ja", "risk", "--format", "csv", "inventory-cp932.csv"])
+    check(rc == 0, "cp932: rc %d %s" % (rc, err))
+    golden("ja.csv", out)
+    rc, out, _ = run(["--lang", "ja", "risk", "--format", "json", "--encoding", "cp932",
+                      "inventory-cp932.csv"])
+    doc = json.loads(out)
+    check(doc["encoding"] == "cp932", "cp932 json encoding %r" % doc["encoding"])
+    # forced UTF-8 on CP932 bytes: an error at the first header cell
+    rc, out, err = run(["risk", "--encoding", "utf-8", "inventory-cp932.csv"])
+    check(rc == 3 and out == b"" and err == "mamori risk: inventory-cp932.csv: line 1, column 1: "
+          "it holds bytes that are not valid UTF-8; save the file as UTF-8 again, or give "
+          "\"--encoding cp932\".\n", "forced utf-8: rc %d err %r" % (rc, err))
+    # standard input
+    with open(os.path.join(WORK, "inventory-en.csv"), "rb") as f:
+        rc, out, err = run(["risk", "--format", "csv", "-"], stdin=f.read())
+    golden("en.csv", out)
+
+
+def test_accept_below():
+    for n, treat in ((1, 8), (2, 8), (3, 7), (4, 6), (5, 3), (7, 1), (10, 0)):
+        rc, out, _ = run(["risk", "--format", "json", "--accept-below", str(n), "inventory-en.csv"])
+        doc = json.loads(out)
+        check(rc == 0 and doc["accept_below"] == n and doc["summary"]["treat"] == treat and
+              sum(a["decision"] == "treat" for a in doc["assets"]) == treat,
+              "--accept-below %d: %r" % (n, doc["summary"]))
+
+
+def test_template():
+    for lang in ("ja", "en"):
+        rc, out, err = run(["--lang", lang, "risk", "--template"])
+        check(rc == 0 and err == "", "template %s: %d %s" % (lang, rc, err))
+        golden("template-%s.csv" % lang, out)
+        # what we hand out must be accepted as input
+        write("t.csv", out)
+        rc, out, err = run(["--lang", lang, "risk", "t.csv"])
+        check(rc == 0, "template %s as input: %d %s" % (lang, rc, err))
+    rc, _, _ = run(["risk", "--template", "--bom", "--output", "t2.csv"])
+    with open(os.path.join(WORK, "t2.csv"), "rb") as f:
+        check(f.read().startswith(b"\xef\xbb\xbfasset,owner"), "template --bom --output")
+    for name in ("t.csv", "t2.csv"):
+        os.unlink(os.path.join(WORK, name))
+
+
+ERRORS = [
+    # (file content, language, exit code, expected stderr after "mamori risk: bad.csv: ")
+    (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1\nNAS,IT,Office,Device,4,1,1,1,1\n", "en", 3,
+     "line 3, column 5 (confidentiality): \"4\" is out of range; a rating is 1, 2 or 3."),
+    (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1\n\"multi\nline\",IT,Office,Device,1,x,1,1,1\n",
+     "en", 3, "line 3, column 6 (integrity): \"x\" is not a number; enter 1, 2 or 3."),
+    ("asset,owner,location,medium,confidentiality,integrity,availability,threat\nPC,a,b,c,1,1,1,1\n",
+     "en", 3, "line 1: the required column \"vulnerability\" is missing; head it with one of: "
+     "vulnerability, vulnerabilities, vulnerability level, 脆弱性, 脆弱性の大きさ, 脆弱性レベル"),
+    (HEADER_EN.encode() + b"PC,Me,\x81\x7f,Device,1,1,1,1,1\n", "en", 3,
+     "line 2, column 3 (location): it holds bytes that are neither UTF-8 nor CP932 (Shift_JIS); "
+     "save it again in Excel as \"CSV UTF-8 (Comma delimited)\"."),
+    (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1\nNAS,\"IT,Office,Device,1,1,1,1,1\n", "en", 3,
+     "line 3, column 2 (owner): a cell opened with a quotation mark (\") is never closed before "
+     "the end of the file; add the closing \"."),
+    (HEADER_EN + "PC,Me,De\"sk,Device,1,1,1,1,1\n", "en", 3,
+     "line 2, column 3 (location): a quotation mark (\") is misplaced; a cell holding \" or a "
+     "comma must be wrapped in \" as a whole, with each \" inside written twice (\"\")."),
+    ("", "en", 3, "the file is empty; put the column headings on line 1 and one asset per line "
+     "below them (\"mamori risk --template\" writes an example)."),
+    (HEADER_EN, "en", 3, "line 1: there are no asset rows; write one asset per line below the "
+     "headings."),
+    (b"\xff\xfea\x00,\x00", "en", 3, "UTF-16 files (Excel's \"Unicode Text\") are not supported; "
+     "save again in Excel as \"CSV UTF-8 (Comma delimited)\" or \"CSV (Comma delimited)\"."),
+    (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1,surplus\n", "en", 3,
+     "line 2, column 10: the value \"surplus\" is in a column without a heading; add a heading "
+     "or delete the value."),
+    (HEADER_EN + "PC,Me,Desk,Device,1,1,1,3,３\n,Me,Desk,Device,1,1,1,1,1\n", "en", 3,
+     "line 3, column 1 (asset): the asset name is empty; name the asset or delete the whole row."),
+    ("資産名,管理者,保管場所,媒体,機密性,完全性,可用性,脅威,脆弱性\n顧客名簿,営業,NAS,電子,3,2,2,5,1\n",
+     "ja", 3,
+     "2 行目 8 列目(「脅威」): 「5」は範囲外です。評価は 1・2・3 のどれかです。"),
+]
+
+
+def check_no_output(tag):
+    names = sorted(os.listdir(WORK))
+    check(names == sorted(["inventory-ja.csv", "inventory-en.csv", "inventory-cp932.csv",
+                           "bad.csv", "keep.csv"]), "%s: files left behind: %r" % (tag, names))
+    with open(os.path.join(WORK, "keep.csv"), "rb") as f:
+        check(f.read() == b"old\n", "%s: existing output file was changed" % tag)
+
+
+def test_errors():
+    write("keep.csv", b"old\n")
+    for i, (content, lang, code, message) in enumerate(ERRORS):
+        write("bad.csv", content)
+        for fmt in ("csv", "html"):
+            for target in ("new.csv", "keep.csv"):
+                rc, out, err = run(["--lang", lang, "risk", "--format", fmt, "--output", target,
+                                    "bad.csv"])
+                want = "mamori risk: bad.csv: " + message + "\n"
+                check(rc == code, "case %d: exit %d, want %d (%s)" % (i, rc, code, err))
+                check(err == want, "case %d: stderr\n got %r\nwant %r" % (i, err, want))
+                check(out == b"", "case %d: stdout not empty" % i)
+                check_no_output("case %d" % i)
+    os.unlink(os.path.join(WORK, "bad.csv"))
+
+
+def test_big_inputs():
+    write("keep.csv", b"old\n")
+    # one byte over 16 MiB
+    with open(os.path.join(WORK, "bad.csv"), "wb") as f:
+        f.write(HEADER_EN.encode())
+        f.write(b"x" * (16 * 1024 * 1024 + 1 - len(HEADER_EN)))
+    rc, out, err = run(["risk", "--output", "keep.csv", "bad.csv"])
+    check(rc == 3 and err == "mamori risk: bad.csv: the file is too large (the limit is 16 MiB); "
+          "split the inventory into smaller files.\n", "too large: %d %r" % (rc, err))
+    check_no_output("too large")
+    # 10,001 asset rows: one too many
+    write("bad.csv", HEADER_EN + "a,o,l,m,1,2,3,1,2\n" * 10001)
+    rc, out, err = run(["risk", "--output", "keep.csv", "bad.csv"])
+    check(rc == 3 and err == "mamori risk: bad.csv: line 10002: too many asset rows (the limit "
+          "is 10000); split the inventory into smaller files.\n", "too many rows: %d %r" % (rc, err))
+    check_no_output("too many rows")
+    # exactly 10,000 rows are fine
+    write("bad.csv", HEADER_EN + "a,o,l,m,1,2,3,1,2\n" * 10000)
+    rc, out, err = run(["risk", "--format", "json", "bad.csv"])
+    check(rc == 0 and json.loads(out)["summary"]["assets"] == 10000, "10000 rows: %d" % rc)
+    for name in ("bad.csv", "keep.csv"):
+        os.unlink(os.path.join(WORK, name))
+
+
+def test_usage():
+    cases = [
+        (["risk", "--format", "pdf", "inventory-en.csv"], 2,
+         "mamori risk: --format takes text, csv, json or html\n"),
+        (["risk", "--accept-below", "0", "inventory-en.csv"], 2,
+         "mamori risk: --accept-below takes a whole number from 1 to 10\n"),
+        (["risk", "--accept-below", "4x", "inventory-en.csv"], 2,
+         "mamori risk: --accept-below takes a whole number from 1 to 10\n"),
+        (["risk", "--encoding", "latin1", "inventory-en.csv"], 2,
+         "mamori risk: --encoding takes auto, utf-8 or cp932\n"),
+        (["risk"], 2, "mamori risk: give exactly one inventory CSV file\n"),
+        (["risk", "a.csv", "b.csv"], 2, "mamori risk: give exactly one inventory CSV file\n"),
+        (["risk", "--template", "inventory-en.csv"], 2,
+         "mamori risk: --template does not take an input file\n"),
+        (["risk", "--frobnicate", "inventory-en.csv"], 2,
+         "mamori risk: --frobnicate: unknown option\n"),
+        (["risk", "inventory-en.csv", "--output"], 2,
+         "mamori risk: --output: this option needs a value\n"),
+        (["risk", "missing.csv"], 4, "mamori risk: missing.csv: the file could not be read; "
+         "check its name and that you may read it. (no such file or entry)\n"),
+    ]
+    for args, code, want in cases:
+        rc, out, err = run(args)
+        check(rc == code and err == want and out == b"",
+              "%r: exit %d (want %d), stderr %r (want %r)" % (args, rc, code, err, want))
+    rc, out, err = run(["risk", "--output", "/nonexistent-dir/x.csv", "inventory-en.csv"])
+    check(rc == 4 and "could not write" in err, "unwritable output: %d %r" % (rc, err))
+    for lang, first in (("en", "Usage: mamori risk"), ("ja", "使い方: mamori risk")):
+        rc, out, err = run(["--lang", lang, "risk", "--help"])
+        check(rc == 0 and out.decode().startswith(first), "--help %s" % lang)
+
+
+def main():
+    global MAMORI, UPDATE
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    MAMORI = os.path.abspath(sys.argv[1])
+    UPDATE = "--update" in sys.argv[2:]
+    setup()
+    for t in (test_outputs, test_output_file_and_bom, test_cp932_and_stdin, test_accept_below,
+              test_template, test_errors, test_big_inputs, test_usage):
+        t()
+    if failures:
+        print("%d failure(s)" % len(failures))
+        return 1
+    shutil.rmtree(WORK, ignore_errors=True)
+    print("risk: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

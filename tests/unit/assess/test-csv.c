@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the CSV reader (src/assess/csvread.c): byte-order mark,
+ * CRLF/LF/CR, CP932 (bytes made here with iconv from UTF-8 literals),
+ * quoted commas and line breaks, the physical line of each record, every
+ * error kind with its exact line and column, and the writer's quoting. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "assess/csvread.h"
+#include "core/error.h"
+
+/* Parses text (NUL-terminated) with automatic encoding and default limits. */
+static struct mm_csv_table *parse_ok(const char *text)
+{
+    struct mm_csv_table *t = NULL;
+    struct mm_csv_error e;
+    int r = mm_csv_read(text, strlen(text), NULL, &t, &e);
+    if (r != 0)
+        print_error("unexpected error %d kind %d at %zu:%zu\n", r, e.kind, e.line, e.column);
+    assert_int_equal(r, 0);
+    assert_non_null(t);
+    return t;
+}
+
+/* Parses and expects an error of kind at line:column; returns the error. */
+static struct mm_csv_error parse_err(const void *data, size_t len, const struct mm_csv_options *opt,
+                                     int code, enum mm_csv_errkind kind, size_t line, size_t column)
+{
+    struct mm_csv_table *t = (void *)1;
+    struct mm_csv_error e;
+    int r = mm_csv_read(data, len, opt, &t, &e);
+    assert_int_equal(r, code);
+    assert_null(t);
+    assert_int_equal(e.kind, kind);
+    assert_int_equal(e.line, line);
+    assert_int_equal(e.column, column);
+    return e;
+}
+
+static void assert_record(const struct mm_csv_table *t, size_t i, size_t line, size_t n, ...)
+{
+    va_list ap;
+    assert_true(i < t->nrecords);
+    assert_int_equal(t->records[i].line, line);
+    assert_int_equal(t->records[i].nfields, n);
+    va_start(ap, n);
+    for (size_t f = 0; f < n; f++)
+        assert_string_equal(t->records[i].fields[f], va_arg(ap, const char *));
+    va_end(ap);
+}
+
+/* UTF-8 -> CP932 with glibc iconv; the caller frees. */
+static char *to_cp932(const char *utf8, size_t *len)
+{
+    iconv_t cd = iconv_open("CP932", "UTF-8");
+    assert_true(cd != (iconv_t)-1);
+    size_t inleft = strlen(utf8), cap = inleft * 2 + 1, outleft = cap;
+    char *out = malloc(cap), *o = out, *in = (char *)utf8;
+    assert_non_null(out);
+    assert_int_not_equal(iconv(cd, &in, &inleft, &o, &outleft), (size_t)-1);
+    iconv_close(cd);
+    *len = cap - outleft;
+    return out;
+}
+
+static void test_lf_crlf_cr(void **state)
+{
+    (void)state;
+    const char *inputs[] = {"a,b\nc,d\n", "a,b\r\nc,d\r\n", "a,b\rc,d", "a,b\r\nc,d"};
+    for (size_t i = 0; i < 4; i++) {
+        struct mm_csv_table *t = parse_ok(inputs[i]);
+        assert_int_equal(t->nrecords, 2);
+        assert_record(t, 0, 1, 2, "a", "b");
+        assert_record(t, 1, 2, 2, "c", "d");
+        assert_int_equal(t->encoding, MM_CSV_ENC_UTF8);
+        assert_false(t->bom);
+        mm_csv_table_free(t);
+    }
+}
+
+static void test_bom(void **state)
+{
+    (void)state;
+    struct mm_csv_table *t = parse_ok("\xef\xbb\xbf資産名,機密性\r\n顧客名簿,3\r\n");
+    assert_true(t->bom);
+    assert_int_equal(t->encoding, MM_CSV_ENC_UTF8);
+    assert_record(t, 0, 1, 2, "資産名", "機密性");
+    assert_record(t, 1, 2, 2, "顧客名簿", "3");
+    mm_csv_table_free(t);
+}
+
+static void test_quoted_commas_and_newlines(void **state)
+{
+    (void)state;
+    /* line 1 header; record 2 spans lines 2-4 (LF, then CRLF inside quotes);
+     * a blank line 5; record 3 on line 6 with "" escapes and spaces kept. */
+    struct mm_csv_table *t = parse_ok(
+        "name,note\r\n\"a, b\",\"one\ntwo\r\nthree\"\r\n\r\n\"say \"\"hi\"\"\",\" x \"\r\n");
+    assert_int_equal(t->nrecords, 3);
+    assert_record(t, 0, 1, 2, "name", "note");
+    assert_record(t, 1, 2, 2, "a, b", "one\ntwo\nthree");
+    assert_record(t, 2, 6, 2, "say \"hi\"", " x ");
+    mm_csv_table_free(t);
+}
+
+static void test_empty_fields_and_spaces(void **state)
+{
+    (void)state;
+    struct mm_csv_table *t = parse_ok("a,,c,\n  x  ,\t y\t,,\n");
+    assert_record(t, 0, 1, 4, "a", "", "c", "");
+    assert_record(t, 1, 2, 4, "x", "y", "", "");
+    mm_csv_table_free(t);
+}
+
+static void test_cp932(void **state)
+{
+    (void)state;
+    /* 表 (0x95 0x5C) and ソ (0x83 0x5C) end in a backslash byte; ｱ is half-width. */
+    const char *utf8 = "資産名,保管場所,機密性\r\n表計算ソフト,\"棚, 2 段目\",3\r\nｱｲｳ,金庫,1\r\n";
+    size_t len;
+    char *bytes = to_cp932(utf8, &len);
+    struct mm_csv_table *t = NULL;
+    struct mm_csv_error e;
+    assert_int_equal(mm_csv_read(bytes, len, NULL, &t, &e), 0);
+    assert_int_equal(t->encoding, MM_CSV_ENC_CP932);
+    assert_record(t, 0, 1, 3, "資産名", "保管場所", "機密性");
+    assert_record(t, 1, 2, 3, "表計算ソフト", "棚, 2 段目", "3");
+    assert_record(t, 2, 3, 3, "ｱｲｳ", "金庫", "1");
+    mm_csv_table_free(t);
+
+    /* forcing CP932 gives the same; forcing UTF-8 fails at the first bad field */
+    struct mm_csv_options o = {.encoding = MM_CSV_ENC_CP932};
+    assert_int_equal(mm_csv_read(bytes, len, &o, &t, &e), 0);
+    mm_csv_table_free(t);
+    o.encoding = MM_CSV_ENC_UTF8;
+    e = parse_err(bytes, len, &o, MM_EENCODING, MM_CSV_ERR_ENCODING, 1, 1);
+    assert_false(e.detected);
+    assert_int_equal(e.encoding, MM_CSV_ENC_UTF8);
+    free(bytes);
+}
+
+static void test_encoding_errors(void **state)
+{
+    (void)state;
+    /* not UTF-8, and 0x80 is no CP932 character either: line 2, column 2 */
+    const char bad[] = "asset,rating\nPC,\x80\n";
+    struct mm_csv_error e =
+        parse_err(bad, sizeof bad - 1, NULL, MM_EENCODING, MM_CSV_ERR_ENCODING, 2, 2);
+    assert_true(e.detected);
+    assert_int_equal(e.encoding, MM_CSV_ENC_CP932);
+    assert_string_equal(e.header, "rating");
+    /* a CP932 lead byte cut off at the end of a field */
+    const char cut[] = "a,b\nx,\x82\n";
+    parse_err(cut, sizeof cut - 1, NULL, MM_EENCODING, MM_CSV_ERR_ENCODING, 2, 2);
+    /* UTF-16 as Excel's "Unicode text" writes it */
+    const char u16[] = "\xff\xfe"
+                       "a\0,\0b\0";
+    parse_err(u16, sizeof u16 - 1, NULL, MM_EENCODING, MM_CSV_ERR_UTF16, 0, 0);
+    /* a NUL inside a field (valid UTF-8 otherwise) */
+    const char nul[] = "a,b\nc,d\0e\n";
+    parse_err(nul, sizeof nul - 1, NULL, MM_EPARSE, MM_CSV_ERR_NUL, 2, 2);
+}
+
+static void test_encoding_names(void **state)
+{
+    (void)state;
+    enum mm_csv_encoding enc;
+    assert_int_equal(mm_csv_encoding_parse("UTF-8", &enc), 0);
+    assert_int_equal(enc, MM_CSV_ENC_UTF8);
+    assert_int_equal(mm_csv_encoding_parse("Shift_JIS", &enc), 0);
+    assert_int_equal(enc, MM_CSV_ENC_CP932);
+    assert_int_equal(mm_csv_encoding_parse("auto", &enc), 0);
+    assert_int_equal(enc, MM_CSV_ENC_AUTO);
+    assert_int_equal(mm_csv_encoding_parse("latin1", &enc), MM_EINVAL);
+    assert_string_equal(mm_csv_encoding_name(MM_CSV_ENC_CP932), "cp932");
+}
+
+static void test_quote_errors(void **state)
+{
+    (void)state;
+    /* a quote inside an unquoted field: line 2, column 2 */
+    const char *a = "h1,h2\nx,ab\"c\n";
+    struct mm_csv_error e = parse_err(a, strlen(a), NULL, MM_EPARSE, MM_CSV_ERR_QUOTE, 2, 2);
+    assert_string_equal(e.header, "h2");
+    /* text after a closing quote, in a record that starts on line 3 and
+     * continues on line 4: the record's first line is reported */
+    const char *b = "h1,h2,h3\nok,ok,ok\n1,\"two\nlines\"x,3\n";
+    parse_err(b, strlen(b), NULL, MM_EPARSE, MM_CSV_ERR_QUOTE, 3, 2);
+    /* a quoted field never closed: the record starts on line 3, field 3 */
+    const char *c = "h1,h2,h3\nok,ok,ok\n1,2,\"open\nstill open\n";
+    e = parse_err(c, strlen(c), NULL, MM_EPARSE, MM_CSV_ERR_UNTERMINATED, 3, 3);
+    assert_string_equal(e.header, "h3");
+    /* in the header itself there is no header name to give */
+    const char *d = "\"h1";
+    e = parse_err(d, strlen(d), NULL, MM_EPARSE, MM_CSV_ERR_UNTERMINATED, 1, 1);
+    assert_string_equal(e.header, "");
+}
+
+static void test_empty_inputs(void **state)
+{
+    (void)state;
+    parse_err("", 0, NULL, MM_EPARSE, MM_CSV_ERR_EMPTY, 0, 0);
+    parse_err("\xef\xbb\xbf", 3, NULL, MM_EPARSE, MM_CSV_ERR_EMPTY, 0, 0);
+    parse_err("\r\n\n  \n", 6, NULL, MM_EPARSE, MM_CSV_ERR_EMPTY, 0, 0);
+}
+
+static void test_limits(void **state)
+{
+    (void)state;
+    const char *text = "a,b,c\nd,e,f\ng,h,i\n";
+    struct mm_csv_options o = {.max_bytes = 10};
+    parse_err(text, strlen(text), &o, MM_ETOOBIG, MM_CSV_ERR_TOOBIG, 0, 0);
+    o = (struct mm_csv_options){.max_records = 2};
+    parse_err(text, strlen(text), &o, MM_ELIMIT, MM_CSV_ERR_RECORDS, 3, 0);
+    o = (struct mm_csv_options){.max_fields = 2};
+    parse_err(text, strlen(text), &o, MM_ELIMIT, MM_CSV_ERR_FIELDS, 1, 3);
+    o = (struct mm_csv_options){.max_cells = 7};
+    parse_err(text, strlen(text), &o, MM_ELIMIT, MM_CSV_ERR_CELLS, 3, 2);
+    o = (struct mm_csv_options){.max_field_bytes = 3};
+    const char *longer = "abc,de\nabcd,x\n";
+    struct mm_csv_error e =
+        parse_err(longer, strlen(longer), &o, MM_ELIMIT, MM_CSV_ERR_FIELD_SIZE, 2, 1);
+    assert_string_equal(e.header, "abc");
+}
+
+static void test_read_file(void **state)
+{
+    (void)state;
+    struct mm_csv_table *t = (void *)1;
+    struct mm_csv_error e;
+    assert_int_equal(mm_csv_read_file("/nonexistent/mamori.csv", NULL, &t, &e), MM_ENOENT);
+    assert_null(t);
+    assert_int_equal(e.kind, MM_CSV_ERR_IO);
+    char path[] = "/tmp/mm-test-csv-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "x,y\n1,2\n", 8), 8);
+    close(fd);
+    assert_int_equal(mm_csv_read_file(path, NULL, &t, &e), 0);
+    assert_record(t, 1, 2, 2, "1", "2");
+    mm_csv_table_free(t);
+    struct mm_csv_options o = {.max_bytes = 4};
+    assert_int_equal(mm_csv_read_file(path, &o, &t, &e), MM_ETOOBIG);
+    assert_int_equal(e.kind, MM_CSV_ERR_TOOBIG);
+    unlink(path);
+    mm_csv_table_free(NULL);
+}
+
+static void test_writer(void **state)
+{
+    (void)state;
+    struct mm_buf b = MM_BUF_INIT;
+    const char *fields[] = {"plain", "a,b",      "say \"hi\"", "two\nlines", " pad",
+                            "",      "=SUM(A1)", "-1",         "@x",         "日本語"};
+    assert_int_equal(mm_csv_put_record(&b, fields, 10, true), 0);
+    assert_string_equal(mm_buf_str(&b), "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\" "
+                                        "pad\",,'=SUM(A1),'-1,'@x,日本語\r\n");
+    mm_buf_reset(&b);
+    assert_int_equal(mm_csv_put_record(&b, fields + 6, 2, false), 0);
+    assert_string_equal(mm_buf_str(&b), "=SUM(A1),-1\r\n");
+    /* what the writer quotes, the reader reads back */
+    mm_buf_reset(&b);
+    assert_int_equal(mm_csv_put_record(&b, fields, 6, false), 0);
+    struct mm_csv_table *t = parse_ok(mm_buf_str(&b));
+    for (size_t f = 0; f < 6; f++)
+        assert_string_equal(t->records[0].fields[f], fields[f]);
+    mm_csv_table_free(t);
+    mm_buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lf_crlf_cr),
+        cmocka_unit_test(test_bom),
+        cmocka_unit_test(test_quoted_commas_and_newlines),
+        cmocka_unit_test(test_empty_fields_and_spaces),
+        cmocka_unit_test(test_cp932),
+        cmocka_unit_test(test_encoding_errors),
+        cmocka_unit_test(test_encoding_names),
+        cmocka_unit_test(test_quote_errors),
+        cmocka_unit_test(test_empty_inputs),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_read_file),
+        cmocka_unit_test(test_writer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
