@@ -15,22 +15,25 @@
 #include "sensor/packet.h"
 
 struct mm_app_decoder;
+struct mm_stream_seg;
 
 struct mm_flow_dir {
     uint64_t pkts, bytes;
-    uint8_t tcp_flags;       /* OR of all flags seen in this direction */
-    uint32_t next_seq;       /* reassembly: next expected sequence number */
+    uint8_t tcp_flags; /* OR of all flags seen in this direction */
+    uint32_t next_seq; /* reassembly: next expected sequence number */
     bool seq_known;
-    uint8_t *buf;            /* in-order bytes not yet consumed by the decoder */
+    uint8_t *buf; /* in-order bytes not yet consumed by the decoder */
     uint32_t buf_len, buf_cap;
-    bool gap;                /* data lost (hole, cap reached): decoder stops */
+    bool gap;                  /* data lost (hole, cap reached): decoder stops */
+    struct mm_stream_seg *ooo; /* out-of-order segments, sorted by seq (stream.c) */
+    uint32_t ooo_bytes;
 };
 
 struct mm_flow {
     uint64_t id;             /* EVE flow_id */
     struct mm_addr src, dst; /* initiator and responder */
     uint16_t sport, dport;
-    uint8_t proto;           /* IPPROTO_* */
+    uint8_t proto; /* IPPROTO_* */
     char community_id[64];
     struct timeval start, last;
     struct mm_flow_dir dir[2]; /* 0: initiator->responder, 1: reverse */
@@ -40,7 +43,12 @@ struct mm_flow {
     bool app_probed;
     void *app_state;
     uint32_t detector_flags; /* bits a detector may set (e.g. "already alerted") */
+    bool alerted;            /* an alert was raised on this flow (EVE flow.alerted) */
+    bool app_failed;         /* the app decoder returned an error: no more parsing */
+    uint8_t tcp_state;       /* MM_TCP_* (flow.c) */
+    uint8_t tclass;          /* timeout class (flow.c) */
     /* table bookkeeping (flow.c) */
+    int64_t clock_start, clock_last; /* flow clock (usec) at creation / last packet */
     struct mm_flow *hnext, *lru_prev, *lru_next;
     uint32_t hash;
 };

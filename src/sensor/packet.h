@@ -28,9 +28,9 @@ enum mm_anomaly {
 
 struct mm_tcp_traits { /* SYN fingerprint parts, for the OS guess */
     uint16_t mss;
-    uint8_t wscale;       /* 0xff: absent */
+    uint8_t wscale; /* 0xff: absent */
     bool sack_ok, timestamps;
-    char options[32];     /* option kinds in order, e.g. "M,N,W,N,N,T,S" */
+    char options[32]; /* option kinds in order, e.g. "M,N,W,N,N,T,S" */
 };
 
 struct mm_packet {
@@ -38,8 +38,8 @@ struct mm_packet {
     const uint8_t *data;
     uint32_t caplen, len; /* captured and original length */
     struct timeval ts;
-    uint64_t num;         /* 1-based packet number in the run (EVE pcap_cnt) */
-    int linktype;         /* DLT_* */
+    uint64_t num; /* 1-based packet number in the run (EVE pcap_cnt) */
+    int linktype; /* DLT_* */
 
     /* link layer */
     bool has_eth;
@@ -49,13 +49,13 @@ struct mm_packet {
     uint16_t ethertype;
 
     /* network layer */
-    uint8_t ip_version;   /* 0: not IP (e.g. ARP) */
+    uint8_t ip_version; /* 0: not IP (e.g. ARP) */
     struct mm_addr src, dst;
-    uint8_t ip_proto;     /* IPPROTO_* after IPv6 extension headers */
-    uint8_t ttl;          /* or IPv6 hop limit */
-    bool fragment;        /* part of a fragmented datagram */
-    bool first_fragment;  /* offset 0: transport header present */
-    const uint8_t *l4;    /* transport header */
+    uint8_t ip_proto;    /* IPPROTO_* after IPv6 extension headers */
+    uint8_t ttl;         /* or IPv6 hop limit */
+    bool fragment;       /* part of a fragmented datagram */
+    bool first_fragment; /* offset 0: transport header present */
+    const uint8_t *l4;   /* transport header */
     uint32_t l4_len;
 
     /* transport layer */
@@ -75,11 +75,12 @@ struct mm_packet {
 
     /* state, set by the pipeline after decoding */
     struct mm_flow *flow;
-    int dir;              /* 0: initiator to responder, 1: reverse */
+    int dir; /* 0: initiator to responder, 1: reverse */
 
     /* first anomaly raised while decoding (MM_ANOM_NONE when clean) */
     enum mm_anomaly anomaly;
     const char *anomaly_layer; /* decoder name that raised it */
+    const char *anomaly_event; /* Suricata-style event name, e.g. "ipv4.trunc_pkt" */
 };
 
 #endif

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * libpcap packet sources. Files: pcap_open_offline (pcap and pcapng, any
+ * link type libpcap knows); a truncated or corrupt file ends with an error
+ * that names what libpcap could not read. Live: pcap_create/activate with a
+ * read timeout so the sensor can do its housekeeping on a quiet network,
+ * kernel counters from pcap_stats. Privilege drop (OpenSSH style): after the
+ * device is open, setgroups/setgid/setuid to the unprivileged user and check
+ * that root cannot be regained. */
+#include <grp.h>
+#include <pcap/pcap.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "sensor/capture.h"
+
+#define LIVE_SNAPLEN    262144
+#define LIVE_BUFFER     (32 * 1024 * 1024)
+#define LIVE_TIMEOUT_MS 500
+
+struct mm_capture {
+    pcap_t *pcap;
+    int linktype;
+    int live;
+};
+
+int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    *out = NULL;
+    pcap_t *p = pcap_open_offline(path, ebuf);
+    if (!p) {
+        snprintf(err, errlen, "%s", ebuf);
+        return MM_EIO;
+    }
+    struct mm_capture *c = calloc(1, sizeof(*c));
+    if (!c) {
+        pcap_close(p);
+        return MM_ENOMEM;
+    }
+    c->pcap = p;
+    c->linktype = pcap_datalink(p);
+    *out = c;
+    return 0;
+}
+
+static int live_fail(pcap_t *p, const char *what, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s", what, pcap_geterr(p));
+    pcap_close(p);
+    return MM_EIO;
+}
+
+int mm_capture_open_live(const char *iface, const char *bpf, struct mm_capture **out, char *err,
+                         size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    *out = NULL;
+    pcap_t *p = pcap_create(iface, ebuf);
+    if (!p) {
+        snprintf(err, errlen, "%s", ebuf);
+        return MM_EIO;
+    }
+    pcap_set_snaplen(p, LIVE_SNAPLEN);
+    pcap_set_promisc(p, 1);
+    pcap_set_timeout(p, LIVE_TIMEOUT_MS);
+    pcap_set_buffer_size(p, LIVE_BUFFER);
+    int r = pcap_activate(p);
+    if (r < 0)
+        return live_fail(p, "cannot start the capture", err, errlen);
+    if (bpf) {
+        struct bpf_program prog;
+        if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0)
+            return live_fail(p, "invalid BPF filter", err, errlen);
+        r = pcap_setfilter(p, &prog);
+        pcap_freecode(&prog);
+        if (r != 0)
+            return live_fail(p, "cannot set the BPF filter", err, errlen);
+    }
+    struct mm_capture *c = calloc(1, sizeof(*c));
+    if (!c) {
+        pcap_close(p);
+        return MM_ENOMEM;
+    }
+    c->pcap = p;
+    c->linktype = pcap_datalink(p);
+    c->live = 1;
+    *out = c;
+    return 0;
+}
+
+int mm_capture_linktype(const struct mm_capture *c)
+{
+    return c->linktype;
+}
+
+int mm_capture_next(struct mm_capture *c, struct mm_capture_packet *pkt, char *err, size_t errlen)
+{
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int r = pcap_next_ex(c->pcap, &h, &data);
+    switch (r) {
+    case 1:
+        pkt->ts = h->ts;
+        pkt->caplen = h->caplen;
+        pkt->len = h->len;
+        pkt->data = data;
+        return MM_CAPTURE_PACKET;
+    case 0:
+        return MM_CAPTURE_TIMEOUT;
+    case PCAP_ERROR_BREAK:
+        return MM_CAPTURE_EOF;
+    default:
+        snprintf(err, errlen, "%s", pcap_geterr(c->pcap));
+        return MM_CAPTURE_ERROR;
+    }
+}
+
+uint64_t mm_capture_offset(const struct mm_capture *c)
+{
+    FILE *f = c->live ? NULL : pcap_file(c->pcap);
+    long off = f ? ftell(f) : -1;
+    return off > 0 ? (uint64_t)off : 0;
+}
+
+void mm_capture_counters(struct mm_capture *c, uint64_t *received, uint64_t *dropped,
+                         uint64_t *ifdropped)
+{
+    struct pcap_stat st;
+    *received = *dropped = *ifdropped = 0;
+    if (c->live && pcap_stats(c->pcap, &st) == 0) {
+        *received = st.ps_recv;
+        *dropped = st.ps_drop;
+        *ifdropped = st.ps_ifdrop;
+    }
+}
+
+void mm_capture_breakloop(struct mm_capture *c)
+{
+    if (c)
+        pcap_breakloop(c->pcap);
+}
+
+void mm_capture_close(struct mm_capture *c)
+{
+    if (!c)
+        return;
+    pcap_close(c->pcap);
+    free(c);
+}
+
+int mm_privileges_drop(const char *user, char *err, size_t errlen)
+{
+    if (geteuid() != 0)
+        return 0;
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        snprintf(err, errlen, "no such user: %s", user);
+        return MM_ENOENT;
+    }
+    if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        snprintf(err, errlen, "cannot switch to user %s", user);
+        return MM_EPERM;
+    }
+    if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+        snprintf(err, errlen, "root privileges could be regained after switching to %s", user);
+        return MM_EPERM;
+    }
+    return 0;
+}

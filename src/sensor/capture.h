@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Packet sources over libpcap: capture files (pcap and pcapng, read in
+ * order) and live interfaces (optional BPF filter), plus dropping root
+ * privileges once the device is open. */
+#ifndef MM_SENSOR_CAPTURE_H
+#define MM_SENSOR_CAPTURE_H
+
+#include <stdint.h>
+#include <sys/time.h>
+
+struct mm_capture;
+
+struct mm_capture_packet {
+    struct timeval ts;
+    uint32_t caplen, len;
+    const uint8_t *data;
+};
+
+/* Opens a capture file; on failure err holds libpcap's reason. */
+int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, size_t errlen);
+/* Opens a live interface (promiscuous, 256 KiB snap length, 32 MiB buffer)
+ * and applies the BPF filter when given. */
+int mm_capture_open_live(const char *iface, const char *bpf, struct mm_capture **out, char *err,
+                         size_t errlen);
+int mm_capture_linktype(const struct mm_capture *c);
+
+enum { MM_CAPTURE_PACKET = 1, MM_CAPTURE_TIMEOUT = 0, MM_CAPTURE_EOF = -2, MM_CAPTURE_ERROR = -1 };
+
+/* Next packet: MM_CAPTURE_PACKET (pkt valid until the next call),
+ * MM_CAPTURE_TIMEOUT (live: nothing within the read timeout),
+ * MM_CAPTURE_EOF, or MM_CAPTURE_ERROR with the reason in err. */
+int mm_capture_next(struct mm_capture *c, struct mm_capture_packet *pkt, char *err, size_t errlen);
+/* Bytes of the file consumed so far (files only; 0 when unknown). */
+uint64_t mm_capture_offset(const struct mm_capture *c);
+/* Kernel counters of a live capture (0 for files). */
+void mm_capture_counters(struct mm_capture *c, uint64_t *received, uint64_t *dropped,
+                         uint64_t *ifdropped);
+/* Makes a blocked mm_capture_next return (signal handlers may call it). */
+void mm_capture_breakloop(struct mm_capture *c);
+void mm_capture_close(struct mm_capture *c);
+
+/* Switches to user (and its group), dropping supplementary groups, when
+ * running as root. Returns 0 (also when not root), or MM_EPERM/MM_ENOENT
+ * with the reason in err. */
+int mm_privileges_drop(const char *user, char *err, size_t errlen);
+
+#endif

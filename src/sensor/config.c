@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * mamori-sensor's command line and INI config: getopt_long over the options
+ * in the man page, then the config file; an option given on the command
+ * line wins over the file. Every number is range-checked. Usage errors are
+ * printed here (the program's own words; the help text comes from the ja/en
+ * catalogue data/i18n/sensor.json). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/i18n.h"
+#include "sensor/sensor-int.h"
+
+#define PROG "mamori-sensor"
+
+enum {
+    OPT_BPF = 256,
+    OPT_USER,
+    OPT_INTEL,
+    OPT_EVE,
+    OPT_CONFIG,
+    OPT_HOME_NET,
+    OPT_STATE,
+    OPT_STATS,
+    OPT_SEED,
+    OPT_MAX_FLOWS,
+    OPT_LANG,
+    OPT_VERSION
+};
+
+static const struct option long_opts[] = {{"read", required_argument, NULL, 'r'},
+                                          {"interface", required_argument, NULL, 'i'},
+                                          {"bpf", required_argument, NULL, OPT_BPF},
+                                          {"user", required_argument, NULL, OPT_USER},
+                                          {"intel", required_argument, NULL, OPT_INTEL},
+                                          {"eve", required_argument, NULL, OPT_EVE},
+                                          {"config", required_argument, NULL, OPT_CONFIG},
+                                          {"home-net", required_argument, NULL, OPT_HOME_NET},
+                                          {"state", required_argument, NULL, OPT_STATE},
+                                          {"stats", required_argument, NULL, OPT_STATS},
+                                          {"community-id-seed", required_argument, NULL, OPT_SEED},
+                                          {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+                                          {"lang", required_argument, NULL, OPT_LANG},
+                                          {"quiet", no_argument, NULL, 'q'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {"version", no_argument, NULL, OPT_VERSION},
+                                          {NULL, 0, NULL, 0}};
+
+/* Values given on the command line, applied over the config file. */
+struct cli_values {
+    const char *eve, *home_net, *state, *stats, *seed, *max_flows, *lang;
+};
+
+static void usage(FILE *out, const char *lang_opt)
+{
+    enum mm_lang lang = MM_LANG_EN;
+    (void)mm_lang_select(lang_opt, &lang);
+    fputs(mm_tr("sensor", "usage", lang), out);
+    fputc('\n', out);
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, PROG ": ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n" PROG ": try '" PROG " --help'\n");
+    return 2;
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return MM_ERANGE;
+    *out = v;
+    return 0;
+}
+
+static int push(const char ***list, size_t *n, const char *v)
+{
+    const char **nl = realloc(*list, (*n + 1) * sizeof(*nl));
+    if (!nl)
+        return MM_ENOMEM;
+    nl[(*n)++] = v;
+    *list = nl;
+    return 0;
+}
+
+/* An integer setting: command line value, else [section] key, else def. */
+static int setting_long(const struct mm_sensor_options *o, const char *cli, const char *section,
+                        const char *key, long def, long min, long max, long *out)
+{
+    if (cli) {
+        if (parse_long(cli, min, max, out) != 0)
+            return bad_usage("invalid number: %s", cli);
+        return 0;
+    }
+    if (mm_ini_get_int(o->ini, section, key, def, min, max, out) != 0) {
+        fprintf(stderr, PROG ": %s: [%s] %s must be a number from %ld to %ld\n",
+                o->config_path ? o->config_path : "config", section, key, min, max);
+        return 2;
+    }
+    return 0;
+}
+
+static int load_config(struct mm_sensor_options *o)
+{
+    char err[512] = "";
+    int r;
+    if (o->config_path)
+        r = mm_ini_load_file(o->config_path, &o->ini, err, sizeof(err));
+    else
+        r = mm_ini_load_string("", &o->ini, err, sizeof(err));
+    if (r != 0) {
+        fprintf(stderr, PROG ": cannot load config %s: %s\n", o->config_path,
+                err[0] ? err : mm_strerror(r));
+        return 2;
+    }
+    return 0;
+}
+
+static int apply_flow_settings(struct mm_sensor_options *o, const struct cli_values *c)
+{
+    static const struct {
+        const char *key;
+        int cls;
+    } timeouts[] = {{"timeout_tcp", MM_FLOW_TCP},
+                    {"timeout_tcp_closed", MM_FLOW_TCP_CLOSED},
+                    {"timeout_udp", MM_FLOW_UDP},
+                    {"timeout_icmp", MM_FLOW_ICMP},
+                    {"timeout_other", MM_FLOW_OTHER}};
+    struct mm_flow_config *f = &o->flow;
+    long v;
+    int r;
+    mm_flow_config_defaults(f);
+    for (size_t i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++) {
+        if ((r = setting_long(o, NULL, "flow", timeouts[i].key, f->timeout[timeouts[i].cls], 1,
+                              86400 * 7, &v)) != 0)
+            return r;
+        f->timeout[timeouts[i].cls] = (uint32_t)v;
+    }
+    if ((r = setting_long(o, NULL, "flow", "active_timeout", f->active_timeout, 0, 86400 * 30,
+                          &v)) != 0)
+        return r;
+    f->active_timeout = (uint32_t)v;
+    if ((r = setting_long(o, c->max_flows, "sensor", "max_flows", (long)f->max_flows, 1, 1L << 26,
+                          &v)) != 0)
+        return r;
+    f->max_flows = (size_t)v;
+    if ((r = setting_long(o, c->seed, "sensor", "community_id_seed", 0, 0, 65535, &v)) != 0)
+        return r;
+    f->community_id_seed = (uint16_t)v;
+    if ((r = setting_long(o, NULL, "stream", "depth", f->stream_depth, 1024, 16L << 20, &v)) != 0)
+        return r;
+    f->stream_depth = (uint32_t)v;
+    if ((r = setting_long(o, NULL, "stream", "ooo_max", f->stream_ooo, 0, 16L << 20, &v)) != 0)
+        return r;
+    f->stream_ooo = (uint32_t)v;
+    if ((r = setting_long(o, NULL, "stream", "memcap", (long)f->stream_memcap, 1L << 16, 1L << 34,
+                          &v)) != 0)
+        return r;
+    f->stream_memcap = (size_t)v;
+    return 0;
+}
+
+static int apply_settings(struct mm_sensor_options *o, const struct cli_values *c)
+{
+    long v;
+    int r;
+    if ((r = apply_flow_settings(o, c)) != 0)
+        return r;
+    if ((r = setting_long(o, c->stats, "sensor", "stats_interval", 0, 0, 86400, &v)) != 0)
+        return r;
+    o->stats_interval = v;
+    if ((r = setting_long(o, NULL, "output", "eve_max_bytes", 0, 0, 1L << 40, &v)) != 0)
+        return r;
+    o->eve_max_bytes = (uint64_t)v;
+    if ((r = setting_long(o, NULL, "output", "eve_rotate_count", 5, 1, 1000, &v)) != 0)
+        return r;
+    o->eve_keep = (unsigned)v;
+    if ((r = setting_long(o, NULL, "anomaly", "rate", 20, 0, 100000, &v)) != 0)
+        return r;
+    o->anomaly_rate = (unsigned)v;
+    o->eve_path = c->eve ? c->eve : mm_ini_get(o->ini, "output", "eve");
+    if (!o->eve_path)
+        o->eve_path = "-";
+    o->state_dir = c->state ? c->state : mm_ini_get(o->ini, "sensor", "state");
+    const char *types = mm_ini_get(o->ini, "uplink", "event_types");
+    o->spool_types = strdup(types ? types : "alert,device");
+    if (!o->spool_types)
+        return 1;
+    if (mm_ini_get_bool(o->ini, "policy", "personal_devices", false,
+                        &o->personal_devices_allowed) != 0) {
+        fprintf(stderr, PROG ": [policy] personal_devices must be yes or no\n");
+        return 2;
+    }
+    const char *home = c->home_net ? c->home_net : mm_ini_get(o->ini, "sensor", "home_net");
+    if (mm_cidr_list_parse(home ? home : MM_DEFAULT_HOME_NET, &o->home_net, &o->home_net_count) !=
+            0 ||
+        o->home_net_count == 0)
+        return bad_usage("invalid home network list: %s", home);
+    return 0;
+}
+
+int mm__options_parse(int argc, char **argv, struct mm_sensor_options *o)
+{
+    struct cli_values c = {0};
+    memset(o, 0, sizeof(*o));
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":r:i:qhV", long_opts, NULL)) != -1) {
+        switch (ch) {
+        case 'r':
+            if (push(&o->read_files, &o->nread, optarg) != 0)
+                return 1;
+            break;
+        case 'i':
+            o->iface = optarg;
+            break;
+        case OPT_BPF:
+            o->bpf = optarg;
+            break;
+        case OPT_USER:
+            o->user = optarg;
+            break;
+        case OPT_INTEL:
+            if (push(&o->intel_paths, &o->nintel, optarg) != 0)
+                return 1;
+            break;
+        case OPT_EVE:
+            c.eve = optarg;
+            break;
+        case OPT_CONFIG:
+            o->config_path = optarg;
+            break;
+        case OPT_HOME_NET:
+            c.home_net = optarg;
+            break;
+        case OPT_STATE:
+            c.state = optarg;
+            break;
+        case OPT_STATS:
+            c.stats = optarg;
+            break;
+        case OPT_SEED:
+            c.seed = optarg;
+            break;
+        case OPT_MAX_FLOWS:
+            c.max_flows = optarg;
+            break;
+        case OPT_LANG:
+            c.lang = optarg;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case 'h':
+            usage(stdout, c.lang);
+            return -1;
+        case 'V':
+        case OPT_VERSION:
+            printf(PROG " %s\n", MAMORI_VERSION);
+            return -1;
+        case ':':
+            return bad_usage("option %s needs a value", argv[optind - 1]);
+        default:
+            return bad_usage("unknown option: %s", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return bad_usage("unexpected argument: %s", argv[optind]);
+    if ((o->nread == 0) == (o->iface == NULL))
+        return bad_usage("%s", "give either -r FILE (one or more) or -i INTERFACE");
+    if (o->bpf && !o->iface)
+        return bad_usage("%s", "--bpf needs -i INTERFACE");
+    int r = load_config(o);
+    if (r != 0)
+        return r;
+    return apply_settings(o, &c);
+}
+
+void mm__options_free(struct mm_sensor_options *o)
+{
+    free(o->read_files);
+    free(o->intel_paths);
+    free(o->home_net);
+    free(o->spool_types);
+    mm_ini_free(o->ini);
+    memset(o, 0, sizeof(*o));
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The detector registry (built from detectors.def) and the dispatch the
+ * pipeline calls: init in table order, then on_packet, on_event,
+ * on_flow_end and on_tick for every detector that fills the slot. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/error.h"
+#include "sensor/detect/detect.h"
+#include "sensor/sensor-int.h"
+
+#define MM_DETECTOR(symbol) extern const struct mm_detector symbol;
+#include "sensor/detect/detectors.def"
+#undef MM_DETECTOR
+
+const struct mm_detector *const mm_detectors[] = {
+#define MM_DETECTOR(symbol) &symbol,
+#include "sensor/detect/detectors.def"
+#undef MM_DETECTOR
+    NULL};
+const size_t mm_detector_count = sizeof(mm_detectors) / sizeof(mm_detectors[0]) - 1;
+
+int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
+{
+    s->det_state = calloc(mm_detector_count + 1, sizeof(void *));
+    if (!s->det_state)
+        return MM_ENOMEM;
+    for (size_t i = 0; i < mm_detector_count; i++) {
+        const struct mm_detector *d = mm_detectors[i];
+        if (!d->init)
+            continue;
+        int r = d->init(s, &s->det_state[i]);
+        if (r != 0) {
+            snprintf(err, errlen, "detector %s: %s", d->name, mm_strerror(r));
+            return r;
+        }
+    }
+    return 0;
+}
+
+void mm__detect_free(struct mm_sensor *s)
+{
+    if (!s->det_state)
+        return;
+    for (size_t i = 0; i < mm_detector_count; i++)
+        if (mm_detectors[i]->free)
+            mm_detectors[i]->free(s->det_state[i]);
+    free(s->det_state);
+    s->det_state = NULL;
+}
+
+void mm__detect_packet(struct mm_sensor *s, const struct mm_packet *p)
+{
+    for (size_t i = 0; i < mm_detector_count; i++)
+        if (mm_detectors[i]->on_packet)
+            mm_detectors[i]->on_packet(s->det_state[i], s, p);
+}
+
+void mm__detect_event(struct mm_sensor *s, const json_t *ev)
+{
+    for (size_t i = 0; i < mm_detector_count; i++)
+        if (mm_detectors[i]->on_event)
+            mm_detectors[i]->on_event(s->det_state[i], s, ev);
+}
+
+void mm__detect_flow_end(struct mm_sensor *s, const struct mm_flow *f)
+{
+    for (size_t i = 0; i < mm_detector_count; i++)
+        if (mm_detectors[i]->on_flow_end)
+            mm_detectors[i]->on_flow_end(s->det_state[i], s, f);
+}
+
+void mm__detect_tick(struct mm_sensor *s, const struct timeval *now)
+{
+    for (size_t i = 0; i < mm_detector_count; i++)
+        if (mm_detectors[i]->on_tick)
+            mm_detectors[i]->on_tick(s->det_state[i], s, now);
+}

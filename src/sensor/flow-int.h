@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The flow table's private state, shared by flow.c and stream.c only. */
+#ifndef MM_SENSOR_FLOW_INT_H
+#define MM_SENSOR_FLOW_INT_H
+
+#include "sensor/flowtable.h"
+
+struct mm_flow_lru {
+    struct mm_flow *head, *tail; /* head: least recently active */
+};
+
+struct mm_flow_table {
+    struct mm_flow_config cfg;
+    struct mm_flow **buckets;
+    uint32_t mask;
+    struct mm_flow_lru lru[MM_FLOW_CLASSES];
+    size_t count;
+    uint64_t seq;  /* flows created, for ids */
+    int64_t clock; /* usec; the largest packet time seen */
+    bool clock_set;
+    mm_flow_end_fn on_end;
+    void *arg;
+    struct mm_flow *pool; /* freed flows kept for reuse */
+    size_t pool_count;
+    size_t stream_mem;
+    struct mm_flow_stats st;
+};
+
+struct mm_stream_seg {
+    struct mm_stream_seg *next;
+    uint32_t seq, len;
+    uint8_t data[];
+};
+
+#endif

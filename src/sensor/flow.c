@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The flow table: a chained hash table keyed by the unordered 5-tuple (both
+ * directions hash alike), one LRU list per timeout class (so the oldest idle
+ * flow of a class is always its list head), the flow clock, idle and active
+ * timeouts, eviction of the least recently active flow when max_flows is
+ * reached, per-direction counters, TCP flags and a small TCP state machine.
+ * Flows leave through the table's end callback (the pipeline writes the EVE
+ * flow record there). Rules for the clock are in flowtable.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/eve.h"
+#include "sensor/flow-int.h"
+
+#define USEC     1000000LL
+#define POOL_MAX 4096
+#define TCP_FIN  0x01
+#define TCP_SYN  0x02
+#define TCP_RST  0x04
+#define TCP_ACK  0x10
+
+void mm_flow_config_defaults(struct mm_flow_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->timeout[MM_FLOW_TCP] = 600;
+    c->timeout[MM_FLOW_TCP_CLOSED] = 30;
+    c->timeout[MM_FLOW_UDP] = 120;
+    c->timeout[MM_FLOW_ICMP] = 60;
+    c->timeout[MM_FLOW_OTHER] = 120;
+    c->active_timeout = 3600;
+    c->max_flows = 65536;
+    c->stream_depth = 256 * 1024;
+    c->stream_ooo = 64 * 1024;
+    c->stream_memcap = 64u * 1024 * 1024;
+}
+
+const char *mm_flow_proto_name(uint8_t proto)
+{
+    switch (proto) {
+    case 6:
+        return "TCP";
+    case 17:
+        return "UDP";
+    case 1:
+        return "ICMP";
+    case 58:
+        return "IPv6-ICMP";
+    case 132:
+        return "SCTP";
+    case 47:
+        return "GRE";
+    case 50:
+        return "ESP";
+    default:
+        return "IP";
+    }
+}
+
+static bool proto_has_ports(uint8_t proto)
+{
+    return proto == 6 || proto == 17 || proto == 132;
+}
+
+static int proto_class(uint8_t proto)
+{
+    switch (proto) {
+    case 6:
+        return MM_FLOW_TCP;
+    case 17:
+        return MM_FLOW_UDP;
+    case 1:
+    case 58:
+        return MM_FLOW_ICMP;
+    default:
+        return MM_FLOW_OTHER;
+    }
+}
+
+/* ---- hashing ------------------------------------------------------------- */
+
+static uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static uint64_t endpoint_hash(const struct mm_addr *a, uint16_t port)
+{
+    uint64_t w[2];
+    memcpy(w, a->bytes, sizeof(w));
+    return mix64(w[0] * 0x9e3779b97f4a7c15ULL ^ w[1] ^ ((uint64_t)port << 48));
+}
+
+/* Symmetric: both directions of a flow give the same value. */
+static uint32_t tuple_hash(const struct mm_addr *s, uint16_t sp, const struct mm_addr *d,
+                           uint16_t dp, uint8_t proto)
+{
+    return (uint32_t)mix64(endpoint_hash(s, sp) + endpoint_hash(d, dp) + proto);
+}
+
+static bool addr_eq(const struct mm_addr *a, const struct mm_addr *b)
+{
+    return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* ---- LRU lists ----------------------------------------------------------- */
+
+static void lru_unlink(struct mm_flow_table *t, struct mm_flow *f)
+{
+    struct mm_flow_lru *l = &t->lru[f->tclass];
+    if (f->lru_prev)
+        f->lru_prev->lru_next = f->lru_next;
+    else
+        l->head = f->lru_next;
+    if (f->lru_next)
+        f->lru_next->lru_prev = f->lru_prev;
+    else
+        l->tail = f->lru_prev;
+    f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_append(struct mm_flow_table *t, struct mm_flow *f)
+{
+    struct mm_flow_lru *l = &t->lru[f->tclass];
+    f->lru_prev = l->tail;
+    f->lru_next = NULL;
+    if (l->tail)
+        l->tail->lru_next = f;
+    else
+        l->head = f;
+    l->tail = f;
+}
+
+/* ---- table --------------------------------------------------------------- */
+
+int mm_flow_table_new(const struct mm_flow_config *c, mm_flow_end_fn on_end, void *arg,
+                      struct mm_flow_table **out)
+{
+    *out = NULL;
+    if (c->max_flows == 0 || c->max_flows > (1u << 26))
+        return MM_EINVAL;
+    struct mm_flow_table *t = calloc(1, sizeof(*t));
+    if (!t)
+        return MM_ENOMEM;
+    t->cfg = *c;
+    size_t n = 1024;
+    while (n < c->max_flows)
+        n <<= 1;
+    t->buckets = calloc(n, sizeof(*t->buckets));
+    if (!t->buckets) {
+        free(t);
+        return MM_ENOMEM;
+    }
+    t->mask = (uint32_t)(n - 1);
+    t->on_end = on_end;
+    t->arg = arg;
+    *out = t;
+    return 0;
+}
+
+static void hash_unlink(struct mm_flow_table *t, struct mm_flow *f)
+{
+    struct mm_flow **pp = &t->buckets[f->hash & t->mask];
+    while (*pp && *pp != f)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = f->hnext;
+    f->hnext = NULL;
+}
+
+/* Removes f from the table, tells the owner, frees its buffers. */
+static void flow_end(struct mm_flow_table *t, struct mm_flow *f, const char *reason)
+{
+    hash_unlink(t, f);
+    lru_unlink(t, f);
+    t->count--;
+    t->st.ended++;
+    if (t->on_end)
+        t->on_end(t->arg, f, reason);
+    mm_stream_release(t, f, 0);
+    mm_stream_release(t, f, 1);
+    if (t->pool_count < POOL_MAX) {
+        f->hnext = t->pool;
+        t->pool = f;
+        t->pool_count++;
+    } else {
+        free(f);
+    }
+}
+
+void mm_flow_end_all(struct mm_flow_table *t, const char *reason)
+{
+    for (int c = 0; c < MM_FLOW_CLASSES; c++)
+        while (t->lru[c].head)
+            flow_end(t, t->lru[c].head, reason);
+}
+
+void mm_flow_table_free(struct mm_flow_table *t)
+{
+    if (!t)
+        return;
+    mm_flow_end_all(t, "shutdown");
+    while (t->pool) {
+        struct mm_flow *f = t->pool;
+        t->pool = f->hnext;
+        free(f);
+    }
+    free(t->buckets);
+    free(t);
+}
+
+int64_t mm_flow_clock_update(struct mm_flow_table *t, const struct timeval *ts)
+{
+    int64_t now = (int64_t)ts->tv_sec * USEC + ts->tv_usec;
+    if (!t->clock_set || now > t->clock) {
+        t->clock = now;
+        t->clock_set = true;
+    }
+    return t->clock;
+}
+
+int64_t mm_flow_clock(const struct mm_flow_table *t)
+{
+    return t->clock;
+}
+
+void mm_flow_expire(struct mm_flow_table *t)
+{
+    for (int c = 0; c < MM_FLOW_CLASSES; c++) {
+        int64_t limit = (int64_t)t->cfg.timeout[c] * USEC;
+        while (t->lru[c].head && t->clock - t->lru[c].head->clock_last > limit) {
+            t->st.timeout++;
+            flow_end(t, t->lru[c].head, "timeout");
+        }
+    }
+}
+
+/* Ends the least recently active flow over all classes. */
+static void evict_one(struct mm_flow_table *t)
+{
+    struct mm_flow *victim = NULL;
+    for (int c = 0; c < MM_FLOW_CLASSES; c++) {
+        struct mm_flow *h = t->lru[c].head;
+        if (h && (!victim || h->clock_last < victim->clock_last))
+            victim = h;
+    }
+    if (victim) {
+        t->st.evicted++;
+        flow_end(t, victim, "forced");
+    }
+}
+
+static uint64_t flow_id_of(uint64_t n)
+{
+    /* A stable, well-spread id below 2^51 (JSON consumers keep it exact). */
+    return (mix64(n + 0x9e3779b97f4a7c15ULL) & ((1ULL << 51) - 1)) | 1;
+}
+
+static struct mm_flow *flow_alloc(struct mm_flow_table *t)
+{
+    struct mm_flow *f = t->pool;
+    if (f) {
+        t->pool = f->hnext;
+        t->pool_count--;
+        memset(f, 0, sizeof(*f));
+        return f;
+    }
+    return calloc(1, sizeof(*f));
+}
+
+static struct mm_flow *flow_create(struct mm_flow_table *t, const struct mm_packet *p, uint16_t sp,
+                                   uint16_t dp, uint32_t hash)
+{
+    while (t->count >= t->cfg.max_flows)
+        evict_one(t);
+    struct mm_flow *f = flow_alloc(t);
+    if (!f)
+        return NULL;
+    /* A first packet that is a SYN-ACK comes from the responder. */
+    bool reverse = p->ip_proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+    f->src = reverse ? p->dst : p->src;
+    f->dst = reverse ? p->src : p->dst;
+    f->sport = reverse ? dp : sp;
+    f->dport = reverse ? sp : dp;
+    f->proto = p->ip_proto;
+    if (p->has_eth) {
+        f->has_mac = true;
+        memcpy(f->src_mac, reverse ? p->dst_mac : p->src_mac, 6);
+        memcpy(f->dst_mac, reverse ? p->src_mac : p->dst_mac, 6);
+    }
+    f->id = flow_id_of(++t->seq);
+    f->start = f->last = p->ts;
+    f->clock_start = f->clock_last = t->clock;
+    f->hash = hash;
+    f->tclass = (uint8_t)proto_class(p->ip_proto);
+    /* ICMP: type/code of the first packet feed the Community ID. */
+    mm_community_id(t->cfg.community_id_seed, &p->src, &p->dst, p->ip_proto, p->sport, p->dport,
+                    f->community_id, sizeof(f->community_id));
+    f->hnext = t->buckets[hash & t->mask];
+    t->buckets[hash & t->mask] = f;
+    lru_append(t, f);
+    t->count++;
+    t->st.created++;
+    switch (f->tclass) {
+    case MM_FLOW_TCP:
+        t->st.tcp++;
+        break;
+    case MM_FLOW_UDP:
+        t->st.udp++;
+        break;
+    case MM_FLOW_ICMP:
+        t->st.icmp++;
+        break;
+    default:
+        t->st.other++;
+    }
+    return f;
+}
+
+static void tcp_track(struct mm_flow *f, const struct mm_packet *p)
+{
+    uint8_t fl = p->tcp_flags;
+    if (fl & TCP_RST) {
+        f->tcp_state = MM_TCP_CLOSED;
+        return;
+    }
+    if ((f->dir[0].tcp_flags & TCP_FIN) && (f->dir[1].tcp_flags & TCP_FIN)) {
+        f->tcp_state = MM_TCP_CLOSED;
+        return;
+    }
+    if (fl & TCP_FIN) {
+        f->tcp_state = MM_TCP_CLOSING;
+        return;
+    }
+    if (f->tcp_state == MM_TCP_NONE && (fl & TCP_SYN))
+        f->tcp_state = MM_TCP_SYN;
+    if (f->tcp_state < MM_TCP_ESTABLISHED && f->dir[0].pkts && f->dir[1].pkts && (fl & TCP_ACK))
+        f->tcp_state = MM_TCP_ESTABLISHED;
+}
+
+static void flow_update(struct mm_flow_table *t, struct mm_flow *f, const struct mm_packet *p)
+{
+    struct mm_flow_dir *d = &f->dir[p->dir];
+    d->pkts++;
+    d->bytes += p->len;
+    if (timercmp(&p->ts, &f->last, >))
+        f->last = p->ts;
+    f->clock_last = t->clock;
+    int cls = f->tclass;
+    if (f->proto == 6) {
+        d->tcp_flags |= p->tcp_flags;
+        tcp_track(f, p);
+        if (f->tcp_state == MM_TCP_CLOSED)
+            cls = MM_FLOW_TCP_CLOSED;
+    }
+    lru_unlink(t, f);
+    f->tclass = (uint8_t)cls;
+    lru_append(t, f);
+}
+
+struct mm_flow *mm_flow_packet(struct mm_flow_table *t, struct mm_packet *p)
+{
+    if (!p->ip_version || (p->fragment && !p->first_fragment))
+        return NULL;
+    uint16_t sp = 0, dp = 0;
+    if (proto_has_ports(p->ip_proto)) {
+        sp = p->sport;
+        dp = p->dport;
+    }
+    uint32_t h = tuple_hash(&p->src, sp, &p->dst, dp, p->ip_proto);
+    struct mm_flow *f = t->buckets[h & t->mask];
+    int dir = 0;
+    for (; f; f = f->hnext) {
+        if (f->hash != h || f->proto != p->ip_proto)
+            continue;
+        if (f->sport == sp && f->dport == dp && addr_eq(&f->src, &p->src) &&
+            addr_eq(&f->dst, &p->dst)) {
+            dir = 0;
+            break;
+        }
+        if (f->sport == dp && f->dport == sp && addr_eq(&f->src, &p->dst) &&
+            addr_eq(&f->dst, &p->src)) {
+            dir = 1;
+            break;
+        }
+    }
+    if (f && t->cfg.active_timeout &&
+        t->clock - f->clock_start > (int64_t)t->cfg.active_timeout * USEC) {
+        t->st.active_timeout++;
+        flow_end(t, f, "timeout");
+        f = NULL;
+    }
+    if (!f) {
+        f = flow_create(t, p, sp, dp, h);
+        if (!f)
+            return NULL;
+        dir = addr_eq(&f->src, &p->src) && f->sport == sp ? 0 : 1;
+    }
+    p->flow = f;
+    p->dir = dir;
+    flow_update(t, f, p);
+    return f;
+}
+
+size_t mm_flow_count(const struct mm_flow_table *t)
+{
+    return t->count;
+}
+
+const struct mm_flow_stats *mm_flow_stats(const struct mm_flow_table *t)
+{
+    return &t->st;
+}
+
+const struct mm_flow_config *mm_flow_table_config(const struct mm_flow_table *t)
+{
+    return &t->cfg;
+}
+
+const char *mm_flow_state_name(const struct mm_flow *f)
+{
+    if (f->proto == 6 && f->tcp_state == MM_TCP_CLOSED)
+        return "closed";
+    if (f->dir[0].pkts && f->dir[1].pkts)
+        return "established";
+    return "new";
+}

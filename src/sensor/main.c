@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * mamori-sensor: the passive network monitor. Parses the options, opens the
+ * capture (live: then drops root), loads intel, builds the sensor context
+ * and runs every packet of every -r file in order (or of the interface)
+ * through the pipeline. SIGHUP reloads intel in the background; SIGINT and
+ * SIGTERM stop cleanly (flows flushed, stats written, spool synced).
+ *
+ * Exit status: 0 success; 1 runtime failure (live capture error, out of
+ * memory); 2 usage or config error; 3 a capture file could not be opened or
+ * was truncated/corrupt (events before the damage are kept); 4 the EVE
+ * output or the spool could not be opened or written. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "sensor/capture.h"
+#include "sensor/reload.h"
+#include "sensor/sensor-int.h"
+
+#define PROG           "mamori-sensor"
+#define COUNTERS_EVERY 4096
+#define EXIT_RUNTIME   1
+#define EXIT_USAGE     2
+#define EXIT_INPUT     3
+#define EXIT_OUTPUT    4
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
+}
+
+/* SA_RESTART: a signal must not turn a blocking read of a capture file or
+ * pipe into an error. */
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+struct run {
+    struct mm_sensor_options opt;
+    struct mm_sensor *sensor;
+    struct mm_intel *intel;
+    struct mm_reload reload;
+    int exit_code;
+};
+
+/* Between packets: start a requested reload, swap in a finished one. */
+static void reload_step(struct run *run)
+{
+    if (reload_requested) {
+        reload_requested = 0;
+        if (mm_reload_start(&run->reload, run->opt.intel_paths, run->opt.nintel) == 0)
+            fprintf(stderr, PROG ": SIGHUP: reloading intel in the background\n");
+    }
+    struct mm_intel *fresh;
+    int rc;
+    if (!mm_reload_poll(&run->reload, &fresh, &rc))
+        return;
+    if (rc != 0) {
+        fprintf(stderr, PROG ": intel reload failed (%s); keeping the current set\n",
+                mm_strerror(rc));
+        return;
+    }
+    mm_intel_release(mm__sensor_swap_intel(run->sensor, fresh));
+    run->intel = fresh;
+    run->sensor->st.intel_reloads++;
+    run->sensor->st.intel_indicators = mm_intel_size(fresh);
+    fprintf(stderr, PROG ": intel reloaded: %zu indicators\n", mm_intel_size(fresh));
+}
+
+static void update_counters(struct run *run, struct mm_capture *cap)
+{
+    struct mm_sensor_stats *st = &run->sensor->st;
+    mm_capture_counters(cap, &st->kernel_packets, &st->kernel_drops, &st->kernel_ifdrops);
+}
+
+/* Runs every packet of cap through the pipeline until EOF, error or stop. */
+static int run_capture(struct run *run, struct mm_capture *cap, const char *name)
+{
+    struct mm_capture_packet pkt;
+    char err[512] = "";
+    int linktype = mm_capture_linktype(cap);
+    uint64_t count = 0;
+    uint64_t before = run->sensor->st.unsupported_link;
+    for (;;) {
+        if (stop_requested)
+            break;
+        reload_step(run);
+        int r = mm_capture_next(cap, &pkt, err, sizeof(err));
+        if (r == MM_CAPTURE_PACKET) {
+            mm__pipeline_packet(run->sensor, &pkt.ts, pkt.data, pkt.caplen, pkt.len, linktype);
+            if (++count % COUNTERS_EVERY == 0 && run->opt.iface)
+                update_counters(run, cap);
+            continue;
+        }
+        if (r == MM_CAPTURE_TIMEOUT) {
+            struct timeval now;
+            gettimeofday(&now, NULL);
+            update_counters(run, cap);
+            mm__pipeline_idle(run->sensor, &now);
+            continue;
+        }
+        if (r == MM_CAPTURE_EOF)
+            break;
+        if (run->opt.iface) {
+            fprintf(stderr, PROG ": %s: capture error: %s\n", name, err);
+            run->exit_code = EXIT_RUNTIME;
+        } else {
+            fprintf(stderr,
+                    PROG ": %s: truncated or corrupt capture file after %llu packets "
+                         "(%llu bytes read): %s; the events of those packets are kept\n",
+                    name, (unsigned long long)count, (unsigned long long)mm_capture_offset(cap),
+                    err);
+            run->exit_code = EXIT_INPUT;
+        }
+        break;
+    }
+    if (run->opt.iface)
+        update_counters(run, cap);
+    if (run->sensor->st.unsupported_link > before)
+        fprintf(stderr, PROG ": %s: link type %d is not supported; %llu packets not decoded\n",
+                name, linktype, (unsigned long long)(run->sensor->st.unsupported_link - before));
+    mm__sensor_flush(run->sensor);
+    return 0;
+}
+
+static int run_files(struct run *run)
+{
+    for (size_t i = 0; i < run->opt.nread && !stop_requested; i++) {
+        struct mm_capture *cap = NULL;
+        char err[512] = "";
+        const char *path = run->opt.read_files[i];
+        if (mm_capture_open_file(path, &cap, err, sizeof(err)) != 0) {
+            fprintf(stderr, PROG ": cannot read capture %s: %s\n", path, err);
+            run->exit_code = EXIT_INPUT;
+            continue;
+        }
+        run_capture(run, cap, path);
+        mm_capture_close(cap);
+    }
+    return 0;
+}
+
+static int open_live(struct run *run, struct mm_capture **cap)
+{
+    char err[512] = "";
+    if (mm_capture_open_live(run->opt.iface, run->opt.bpf, cap, err, sizeof(err)) != 0) {
+        fprintf(stderr, PROG ": %s: %s\n", run->opt.iface, err);
+        return EXIT_RUNTIME;
+    }
+    const char *user = run->opt.user ? run->opt.user : "nobody";
+    if (mm_privileges_drop(user, err, sizeof(err)) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        mm_capture_close(*cap);
+        *cap = NULL;
+        return EXIT_RUNTIME;
+    }
+    return 0;
+}
+
+static int start(struct run *run, struct mm_capture **live)
+{
+    char err[512] = "";
+    int r;
+    if (run->opt.iface && (r = open_live(run, live)) != 0)
+        return r;
+    if (mm_intel_build(run->opt.intel_paths, run->opt.nintel, stderr, &run->intel) != 0) {
+        fprintf(stderr, PROG ": cannot load intel\n");
+        return EXIT_INPUT;
+    }
+    r = mm__sensor_new(&run->opt, run->intel, &run->sensor, err, sizeof(err));
+    if (r != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return r == MM_ENOMEM ? EXIT_RUNTIME : EXIT_OUTPUT;
+    }
+    run->sensor->st.intel_indicators = mm_intel_size(run->intel);
+    if (run->sensor->spool && mm_spool_recovered_bytes(run->sensor->spool) > 0)
+        fprintf(stderr, PROG ": spool: cut %llu bytes of a torn record after a crash\n",
+                (unsigned long long)mm_spool_recovered_bytes(run->sensor->spool));
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct run run;
+    memset(&run, 0, sizeof(run));
+    int r = mm__options_parse(argc, argv, &run.opt);
+    if (r != 0) {
+        mm__options_free(&run.opt);
+        return r < 0 ? 0 : r;
+    }
+    install_signals();
+    struct mm_capture *live = NULL;
+    run.exit_code = start(&run, &live);
+    if (run.exit_code == 0) {
+        if (live)
+            run_capture(&run, live, run.opt.iface);
+        else
+            run_files(&run);
+    }
+    mm_reload_cancel(&run.reload);
+    if (run.sensor) {
+        bool out_errors = run.sensor->st.eve_errors || run.sensor->st.spool_errors;
+        mm__sensor_free(run.sensor);
+        if (out_errors && run.exit_code == 0) {
+            fprintf(stderr, PROG ": some events could not be written (disk full?)\n");
+            run.exit_code = EXIT_OUTPUT;
+        }
+    }
+    mm_capture_close(live);
+    mm_intel_release(run.intel);
+    mm__options_free(&run.opt);
+    return run.exit_code;
+}

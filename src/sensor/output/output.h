@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The EVE writer: one JSON line per event to a file (rotated by size to
+ * FILE.1 ... FILE.N, newest first) or to stdout ("-"). */
+#ifndef MM_SENSOR_OUTPUT_H
+#define MM_SENSOR_OUTPUT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct mm_eve_out;
+
+/* Opens path for appending ("-": stdout). max_bytes 0 disables rotation;
+ * keep is how many rotated files to keep (at least 1). */
+int mm_eve_out_open(const char *path, uint64_t max_bytes, unsigned keep, struct mm_eve_out **out);
+/* Writes ev as one line, rotating first when the line would pass max_bytes. */
+int mm_eve_out_write(struct mm_eve_out *o, const json_t *ev);
+int mm_eve_out_flush(struct mm_eve_out *o);
+uint64_t mm_eve_out_rotations(const struct mm_eve_out *o);
+/* Flushes and closes. Accepts NULL. */
+void mm_eve_out_close(struct mm_eve_out *o);
+
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The crash-safe spool: events meant for the centre, kept on disk under
+ * STATE/spool until the uplink has delivered them. Each event gets a
+ * top-level "seq", strictly increasing across restarts.
+ *
+ * Layout: STATE/spool/<first-seq, 20 digits>.seg append-only segment files
+ * ("MMSPOOL1" then records: u32 length, u32 CRC-32 of seq+payload, u64 seq,
+ * all little-endian, then the JSON text); STATE/spool/acked holds the last
+ * seq the centre has acknowledged (replaced atomically); STATE/spool/lock
+ * keeps a second writer out (flock).
+ *
+ * Durability: mm_spool_append() write()s the record at once, so a killed
+ * process (kill -9) never loses an appended record; mm_spool_sync() makes it
+ * survive power loss too (the sensor syncs at most one second after an
+ * append, at file end and at exit). On open, a torn tail (a record cut by a
+ * crash in the middle of a write, or failing its CRC) is truncated away, and
+ * numbering continues after the last intact record: nothing intact is lost
+ * and no seq is ever reused. See docs/design/eve.md. */
+#ifndef MM_SENSOR_SPOOL_H
+#define MM_SENSOR_SPOOL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MM_SPOOL_SEGMENT_MAX (8u * 1024 * 1024) /* start a new segment past this */
+
+/* ---- writer (the sensor) -------------------------------------------------- */
+
+struct mm_spool;
+
+/* Opens (creating) the spool in dir, recovers a torn tail. MM_EEXIST when
+ * another process holds the spool. */
+int mm_spool_open(const char *dir, struct mm_spool **out);
+/* Sets ev's "seq" to the next number and appends it. On failure ev keeps no
+ * seq and the number is not used. */
+int mm_spool_append(struct mm_spool *s, json_t *ev);
+/* fdatasync()s what was appended (no-op when nothing is pending). */
+int mm_spool_sync(struct mm_spool *s);
+/* True when appended records wait for mm_spool_sync. */
+int mm_spool_pending(const struct mm_spool *s);
+uint64_t mm_spool_last_seq(const struct mm_spool *s);
+/* Bytes cut from a torn tail when the spool was opened (0: clean). */
+uint64_t mm_spool_recovered_bytes(const struct mm_spool *s);
+/* Syncs and closes. Accepts NULL. */
+void mm_spool_close(struct mm_spool *s);
+
+/* ---- reader (the uplink) -------------------------------------------------- */
+
+struct mm_spool_record {
+    uint64_t seq;
+    char *json; /* NUL-terminated event text (with its "seq") */
+    size_t len;
+};
+
+struct mm_spool_batch {
+    struct mm_spool_record *records;
+    size_t count;
+};
+
+struct mm_spool_reader;
+
+int mm_spool_reader_open(const char *dir, struct mm_spool_reader **out);
+/* Reads up to max_records records (and about max_bytes) following the acked
+ * seq, oldest first. An incomplete last record (being written) ends the
+ * batch. The same records come back until they are acked. */
+int mm_spool_reader_next(struct mm_spool_reader *r, size_t max_records, size_t max_bytes,
+                         struct mm_spool_batch *out);
+/* Records that everything up to seq was delivered (atomic file replace) and
+ * deletes segments holding only acked records (never the newest). */
+int mm_spool_reader_ack(struct mm_spool_reader *r, uint64_t seq);
+uint64_t mm_spool_reader_acked(const struct mm_spool_reader *r);
+void mm_spool_batch_free(struct mm_spool_batch *b);
+void mm_spool_reader_close(struct mm_spool_reader *r);
+
+#endif

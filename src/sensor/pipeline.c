@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The per-packet pipeline: decode, anomaly events (rate-limited), the flow
+ * clock and its housekeeping (expiry, detector ticks, stats, inventory
+ * saves), flow lookup, application decoders (probe on the first payload,
+ * UDP datagrams, reassembled TCP streams), then the device inventory and
+ * the detectors. Also the flow-end handler that writes EVE flow records. */
+#include <string.h>
+
+#include "core/error.h"
+#include "core/timefmt.h"
+#include "sensor/decode/decode.h"
+#include "sensor/sensor-int.h"
+
+#define USEC               1000000LL
+#define DEVICES_SAVE_EVERY 300 /* capture seconds */
+#define PARSE_ROUNDS_MAX   64  /* parse() calls per segment, bounded */
+
+/* ---- anomalies ----------------------------------------------------------- */
+
+static json_t *anomaly_event(const struct mm_packet *p, struct mm_flow *f, const char *type,
+                             const char *event, const char *layer)
+{
+    struct mm_eve_header h = {.ts = p->ts, .event_type = "anomaly", .pcap_cnt = p->num};
+    if (p->ip_version) {
+        h.src = &p->src;
+        h.dst = &p->dst;
+        h.src_port = p->sport;
+        h.dest_port = p->dport;
+        h.proto = mm_flow_proto_name(p->ip_proto);
+    }
+    if (f) {
+        h.flow_id = f->id;
+        h.community_id = f->community_id;
+    }
+    json_t *ev = mm_eve_new(&h);
+    if (ev && json_object_set_new(ev, "anomaly",
+                                  json_pack("{s:s, s:s, s:s}", "type", type, "event", event,
+                                            "layer", layer)) != 0) {
+        json_decref(ev);
+        ev = NULL;
+    }
+    return ev;
+}
+
+/* At most anomaly_rate anomaly events per capture second; the rest are
+ * only counted (stats: events.anomaly_suppressed). */
+static bool anomaly_allowed(struct mm_sensor *s)
+{
+    int64_t sec = s->now.tv_sec;
+    if (sec != s->anom_sec) {
+        s->anom_sec = sec;
+        s->anom_count = 0;
+    }
+    if (s->anom_count >= s->opt->anomaly_rate) {
+        s->st.anomalies_suppressed++;
+        return false;
+    }
+    s->anom_count++;
+    return true;
+}
+
+static void raise_anomaly(struct mm_sensor *s, const struct mm_packet *p, struct mm_flow *f,
+                          const char *type, const char *event, const char *layer)
+{
+    s->st.anomalies++;
+    if (anomaly_allowed(s))
+        mm_sensor_emit(s, anomaly_event(p, f, type, event, layer));
+}
+
+/* ---- application layer --------------------------------------------------- */
+
+static void app_emit(struct mm_app_ctx *ctx, json_t *ev)
+{
+    mm_sensor_emit(ctx->sensor, ev);
+}
+
+static void app_ctx_init(struct mm_app_ctx *ctx, struct mm_sensor *s, const struct mm_packet *p,
+                         struct mm_flow *f)
+{
+    ctx->sensor = s;
+    ctx->pkt = p;
+    ctx->flow = f;
+    ctx->state = &f->app_state;
+    ctx->dir = p->dir;
+    ctx->emit = app_emit;
+    ctx->emit_arg = s;
+}
+
+static void app_probe(const struct mm_packet *p, struct mm_flow *f)
+{
+    f->app_probed = true;
+    for (size_t i = 0; i < mm_app_decoder_count; i++) {
+        const struct mm_app_decoder *d = mm_app_decoders[i];
+        if (d->transport == p->ip_proto && d->probe && d->probe(p, p->payload, p->payload_len)) {
+            f->app = d;
+            return;
+        }
+    }
+}
+
+static void app_failed(struct mm_sensor *s, const struct mm_packet *p, struct mm_flow *f)
+{
+    char event[64];
+    f->app_failed = true;
+    s->st.app_errors++;
+    snprintf(event, sizeof(event), "%s.malformed", f->app->name);
+    /* event must outlive the call: mm_eve_new copies strings (json_pack s). */
+    raise_anomaly(s, p, f, "applayer", event, f->app->name);
+    mm_stream_release(s->flows, f, 0);
+    mm_stream_release(s->flows, f, 1);
+}
+
+/* Hands the in-order bytes of direction dir to the decoder until it needs
+ * more data, stops, or fails. */
+static void app_feed_stream(struct mm_sensor *s, const struct mm_packet *p, struct mm_flow *f)
+{
+    struct mm_flow_dir *d = &f->dir[p->dir];
+    struct mm_app_ctx ctx;
+    app_ctx_init(&ctx, s, p, f);
+    for (int round = 0; round < PARSE_ROUNDS_MAX && d->buf_len > 0 && !d->gap; round++) {
+        long r = f->app->parse(&ctx, d->buf, d->buf_len);
+        if (r < 0) {
+            app_failed(s, p, f);
+            return;
+        }
+        if (r == 0)
+            return;
+        mm_stream_consume(s->flows, f, p->dir, (uint32_t)(r > d->buf_len ? d->buf_len : r));
+    }
+}
+
+static void app_packet(struct mm_sensor *s, const struct mm_packet *p, struct mm_flow *f)
+{
+    if (p->ip_proto != 6 && p->ip_proto != 17)
+        return;
+    if (!f->app_probed && p->payload_len > 0)
+        app_probe(p, f);
+    bool active = f->app && !f->app_failed && f->app->parse;
+    if (p->ip_proto == 6) {
+        mm_stream_packet(s->flows, f, p, active);
+        if (active && f->dir[p->dir].buf_len > 0)
+            app_feed_stream(s, p, f);
+        return;
+    }
+    if (active && p->payload_len > 0) {
+        struct mm_app_ctx ctx;
+        app_ctx_init(&ctx, s, p, f);
+        if (f->app->parse(&ctx, p->payload, p->payload_len) < 0)
+            app_failed(s, p, f);
+    }
+}
+
+/* ---- flow records -------------------------------------------------------- */
+
+static void flags_hex(uint8_t flags, char out[3])
+{
+    static const char hex[] = "0123456789abcdef";
+    out[0] = hex[flags >> 4];
+    out[1] = hex[flags & 15];
+    out[2] = '\0';
+}
+
+static json_t *tcp_object(const struct mm_flow *f)
+{
+    char all[3], ts[3], tc[3];
+    uint8_t fl = f->dir[0].tcp_flags | f->dir[1].tcp_flags;
+    flags_hex(fl, all);
+    flags_hex(f->dir[0].tcp_flags, ts);
+    flags_hex(f->dir[1].tcp_flags, tc);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s}", "tcp_flags", all, "tcp_flags_ts", ts, "tcp_flags_tc", tc);
+    static const struct {
+        uint8_t bit;
+        const char *name;
+    } names[] = {{0x02, "syn"}, {0x01, "fin"}, {0x04, "rst"}, {0x08, "psh"},
+                 {0x10, "ack"}, {0x20, "urg"}, {0x40, "ecn"}, {0x80, "cwr"}};
+    for (size_t i = 0; o && i < sizeof(names) / sizeof(names[0]); i++)
+        if (fl & names[i].bit)
+            json_object_set_new(o, names[i].name, json_true());
+    static const char *const states[] = {"none", "syn_sent", "established", "closing", "closed"};
+    if (o)
+        json_object_set_new(o, "state", json_string(states[f->tcp_state % 5]));
+    return o;
+}
+
+static json_t *flow_event(const struct mm_flow *f, const char *reason)
+{
+    struct mm_eve_header h = {.ts = f->last,
+                              .event_type = "flow",
+                              .flow_id = f->id,
+                              .src = &f->src,
+                              .dst = &f->dst,
+                              .src_port = f->sport,
+                              .dest_port = f->dport,
+                              .proto = mm_flow_proto_name(f->proto),
+                              .community_id = f->community_id,
+                              .app_proto = f->app ? f->app->name : NULL};
+    json_t *ev = mm_eve_new(&h);
+    if (!ev)
+        return NULL;
+    char start[MM_TIMESTAMP_MAX], end[MM_TIMESTAMP_MAX];
+    mm_time_format(&f->start, start, sizeof(start));
+    mm_time_format(&f->last, end, sizeof(end));
+    long long age = (long long)(f->last.tv_sec - f->start.tv_sec);
+    json_t *fo = json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:b}", "pkts_toserver",
+                           (json_int_t)f->dir[0].pkts, "pkts_toclient", (json_int_t)f->dir[1].pkts,
+                           "bytes_toserver", (json_int_t)f->dir[0].bytes, "bytes_toclient",
+                           (json_int_t)f->dir[1].bytes, "start", start, "end", end, "age",
+                           (json_int_t)(age < 0 ? 0 : age), "state", mm_flow_state_name(f),
+                           "reason", reason, "alerted", f->alerted);
+    if (!fo || json_object_set_new(ev, "flow", fo) != 0) {
+        json_decref(ev);
+        return NULL;
+    }
+    if (f->proto == 6 && json_object_set_new(ev, "tcp", tcp_object(f)) != 0) {
+        json_decref(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+void mm__pipeline_flow_end(void *arg, struct mm_flow *f, const char *reason)
+{
+    struct mm_sensor *s = arg;
+    s->st.flows_logged++;
+    mm_sensor_emit(s, flow_event(f, reason));
+    mm__detect_flow_end(s, f);
+    if (f->app && f->app->state_free && f->app_state)
+        f->app->state_free(f->app_state);
+    f->app_state = NULL;
+}
+
+/* ---- housekeeping -------------------------------------------------------- */
+
+/* Runs once per new second of the flow clock: expiry, detector ticks,
+ * periodic stats and inventory saves. A jump of many seconds runs once. */
+static void housekeeping(struct mm_sensor *s, int64_t clock)
+{
+    int64_t sec = clock / USEC;
+    if (sec == s->tick_sec)
+        return;
+    s->tick_sec = sec;
+    if (s->first_sec < 0)
+        s->first_sec = sec;
+    mm_flow_expire(s->flows);
+    struct timeval now = {.tv_sec = (time_t)sec, .tv_usec = (suseconds_t)(clock % USEC)};
+    mm__detect_tick(s, &now);
+    if (s->opt->stats_interval > 0) {
+        if (s->stats_due < 0)
+            s->stats_due = sec + s->opt->stats_interval;
+        else if (sec >= s->stats_due) {
+            mm__stats_write(s, &now);
+            mm__sensor_flush(s);
+            s->stats_due = sec + s->opt->stats_interval;
+        }
+    }
+    if (s->devices_save_due < 0)
+        s->devices_save_due = sec + DEVICES_SAVE_EVERY;
+    else if (sec >= s->devices_save_due) {
+        mm__devices_save(s);
+        s->devices_save_due = sec + DEVICES_SAVE_EVERY;
+    }
+}
+
+void mm__pipeline_idle(struct mm_sensor *s, const struct timeval *ts)
+{
+    s->now = *ts;
+    housekeeping(s, mm_flow_clock_update(s->flows, ts));
+    mm__sensor_spool_tick(s);
+}
+
+/* ---- the packet path ----------------------------------------------------- */
+
+static void count_packet(struct mm_sensor *s, const struct mm_packet *p)
+{
+    struct mm_sensor_stats *st = &s->st;
+    st->ethernet += p->has_eth;
+    st->vlan += p->vlan_count > 0;
+    st->arp += p->is_arp;
+    if (p->ip_version == 4)
+        st->ipv4++;
+    else if (p->ip_version == 6)
+        st->ipv6++;
+    if (p->fragment) {
+        st->fragments++;
+        st->later_fragments += !p->first_fragment;
+    }
+    if (!p->ip_version || (p->fragment && !p->first_fragment))
+        return;
+    switch (p->ip_proto) {
+    case 6:
+        st->tcp++;
+        break;
+    case 17:
+        st->udp++;
+        break;
+    case 1:
+        st->icmpv4++;
+        break;
+    case 58:
+        st->icmpv6++;
+        break;
+    default:
+        st->other_ip++;
+    }
+}
+
+void mm__pipeline_packet(struct mm_sensor *s, const struct timeval *ts, const uint8_t *data,
+                         uint32_t caplen, uint32_t len, int linktype)
+{
+    struct mm_packet p;
+    memset(&p, 0, sizeof(p));
+    p.data = data;
+    p.caplen = caplen;
+    p.len = len < caplen ? caplen : len;
+    p.ts = *ts;
+    p.linktype = linktype;
+    p.num = ++s->st.pkts;
+    s->st.bytes += p.len;
+    s->now = *ts;
+
+    int r = mm_decode_packet(&p);
+    housekeeping(s, mm_flow_clock_update(s->flows, ts));
+    if (r == MM_EUNSUPPORTED) {
+        s->st.unsupported_link++;
+        return;
+    }
+    count_packet(s, &p);
+    if (r != 0) {
+        s->st.invalid++;
+        raise_anomaly(s, &p, NULL, "decode", p.anomaly_event ? p.anomaly_event : "invalid",
+                      p.anomaly_layer ? p.anomaly_layer : "decoder");
+        return;
+    }
+    struct mm_flow *f = mm_flow_packet(s->flows, &p);
+    s->cur_flow = f;
+    if (p.anomaly != MM_ANOM_NONE) /* a non-fatal one, e.g. a bad TCP option */
+        raise_anomaly(s, &p, f, "decode", p.anomaly_event, p.anomaly_layer);
+    if (f)
+        app_packet(s, &p, f);
+    if (p.ip_version || p.is_arp) {
+        mm__devices_packet(s, &p);
+        mm__detect_packet(s, &p);
+    }
+    s->cur_flow = NULL;
+    if (s->spool_sync_due)
+        mm__sensor_spool_tick(s);
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Intel set building for startup and SIGHUP reloads (see reload.h). The
+ * background thread touches nothing but its own new set and a memory
+ * stream for the reports; the main thread joins it and swaps between
+ * packets, so no lock is needed on the packet path. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "sensor/intel/intel.h"
+#include "sensor/reload.h"
+
+static void print_report(FILE *log, const struct mm_intel_file_report *rep)
+{
+    fprintf(log, "mamori-sensor: intel %s: %s, %zu loaded, %zu malformed", rep->path,
+            rep->format[0] ? rep->format : "unknown format", rep->loaded, rep->malformed);
+    if (rep->first_bad_line > 0)
+        fprintf(log, " (first at line %d: %s)", rep->first_bad_line, rep->first_bad_reason);
+    fputc('\n', log);
+}
+
+int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_intel **out)
+{
+    *out = NULL;
+#ifdef MM_HAVE_INTEL
+    struct mm_intel *in = NULL;
+    int r = mm_intel_new(&in);
+    if (r != 0)
+        return r;
+    for (size_t i = 0; i < n; i++) {
+        struct mm_intel_file_report *reps = NULL;
+        size_t nreps = 0;
+        r = mm_intel_load(in, paths[i], &reps, &nreps);
+        for (size_t k = 0; log && k < nreps; k++)
+            print_report(log, &reps[k]);
+        free(reps);
+        if (r != 0) {
+            if (log)
+                fprintf(log, "mamori-sensor: intel %s: %s\n", paths[i], mm_strerror(r));
+            mm_intel_free(in);
+            return r;
+        }
+    }
+    if ((r = mm_intel_seal(in)) != 0) {
+        mm_intel_free(in);
+        return r;
+    }
+    *out = in;
+    return 0;
+#else
+    (void)print_report;
+    if (n > 0 && log)
+        fprintf(log, "mamori-sensor: intel support is not built in; --intel ignored\n");
+    (void)paths;
+    return 0;
+#endif
+}
+
+void mm_intel_release(struct mm_intel *in)
+{
+#ifdef MM_HAVE_INTEL
+    mm_intel_free(in);
+#else
+    (void)in;
+#endif
+}
+
+size_t mm_intel_size(const struct mm_intel *in)
+{
+#ifdef MM_HAVE_INTEL
+    return in ? mm_intel_count(in) : 0;
+#else
+    (void)in;
+    return 0;
+#endif
+}
+
+static void *reload_main(void *arg)
+{
+    struct mm_reload *r = arg;
+    FILE *log = open_memstream(&r->log_text, &r->log_len);
+    r->rc = mm_intel_build(r->paths, r->npaths, log, &r->result);
+    if (log)
+        fclose(log);
+    atomic_store(&r->state, 2);
+    return NULL;
+}
+
+int mm_reload_start(struct mm_reload *r, const char *const *paths, size_t n)
+{
+    if (atomic_load(&r->state) != 0)
+        return MM_EAGAIN;
+    r->paths = paths;
+    r->npaths = n;
+    r->result = NULL;
+    r->rc = 0;
+    r->log_text = NULL;
+    r->log_len = 0;
+    atomic_store(&r->state, 1);
+    if (pthread_create(&r->thread, NULL, reload_main, r) != 0) {
+        atomic_store(&r->state, 0);
+        return MM_ENOMEM;
+    }
+    return 0;
+}
+
+bool mm_reload_poll(struct mm_reload *r, struct mm_intel **out, int *rc)
+{
+    if (atomic_load(&r->state) != 2)
+        return false;
+    pthread_join(r->thread, NULL);
+    if (r->log_text)
+        fputs(r->log_text, stderr);
+    free(r->log_text);
+    r->log_text = NULL;
+    *out = r->result;
+    *rc = r->rc;
+    r->result = NULL;
+    atomic_store(&r->state, 0);
+    return true;
+}
+
+void mm_reload_cancel(struct mm_reload *r)
+{
+    if (atomic_load(&r->state) == 0)
+        return;
+    pthread_join(r->thread, NULL);
+    free(r->log_text);
+    r->log_text = NULL;
+    mm_intel_release(r->result);
+    r->result = NULL;
+    atomic_store(&r->state, 0);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Intel (re)loading: building an intel set from the --intel paths, on the
+ * main thread at start and on a background thread after SIGHUP, so packets
+ * keep flowing while the new set is built; the pipeline swaps sets between
+ * packets. */
+#ifndef MM_SENSOR_RELOAD_H
+#define MM_SENSOR_RELOAD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct mm_intel;
+
+/* Builds and seals a set from paths; reports per file go to log (may be
+ * NULL). Returns 0 or an MM_E* code; *out is NULL when intel support is not
+ * built in. */
+int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_intel **out);
+void mm_intel_release(struct mm_intel *in);
+size_t mm_intel_size(const struct mm_intel *in);
+
+struct mm_reload {
+    pthread_t thread;
+    atomic_int state; /* 0 idle, 1 running, 2 finished */
+    const char *const *paths;
+    size_t npaths;
+    struct mm_intel *result;
+    int rc;
+    char *log_text; /* reports, printed by the main thread */
+    size_t log_len;
+};
+
+/* Starts a background build unless one is running. */
+int mm_reload_start(struct mm_reload *r, const char *const *paths, size_t n);
+/* When a build finished: joins it, hands over the new set (NULL on failure)
+ * and returns true; *rc is its result. */
+bool mm_reload_poll(struct mm_reload *r, struct mm_intel **out, int *rc);
+/* Waits for a running build and discards it. */
+void mm_reload_cancel(struct mm_reload *r);
+
+#endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The sensor's private state and the program-level interfaces between
+ * main.c, config.c, capture.c, sensor.c, pipeline.c, detect.c and stats.c.
+ * Components outside this list use sensor.h only. */
+#ifndef MM_SENSOR_SENSOR_INT_H
+#define MM_SENSOR_SENSOR_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "core/ini.h"
+#include "core/net.h"
+#include "sensor/flowtable.h"
+#include "sensor/output/output.h"
+#include "sensor/output/spool.h"
+#include "sensor/sensor.h"
+
+/* Everything the command line and the config file decide (config.c). */
+struct mm_sensor_options {
+    const char **read_files; /* -r, in order */
+    size_t nread;
+    const char *iface, *bpf, *user; /* -i, --bpf, --user */
+    const char **intel_paths;       /* --intel, in order */
+    size_t nintel;
+    const char *eve_path; /* --eve / [output] eve; "-" stdout (default) */
+    const char *config_path;
+    const char *state_dir;
+    long stats_interval; /* seconds; 0: only at exit */
+    struct mm_ini *ini;  /* owned; never NULL after config load */
+    struct mm_cidr *home_net;
+    size_t home_net_count;
+    bool personal_devices_allowed;
+    uint64_t eve_max_bytes;
+    unsigned eve_keep;
+    struct mm_flow_config flow;
+    char *spool_types;     /* comma list, owned */
+    unsigned anomaly_rate; /* anomaly events per capture second, at most */
+    bool quiet;
+};
+
+/* config.c: parses argv and the config file. Returns 0, or 2 after printing
+ * usage/errors (exit code), or -1 when --help/--version was handled (exit 0). */
+int mm__options_parse(int argc, char **argv, struct mm_sensor_options *o);
+void mm__options_free(struct mm_sensor_options *o);
+
+struct mm_sensor_stats {
+    uint64_t pkts, bytes, invalid, unsupported_link;
+    uint64_t ethernet, vlan, arp, ipv4, ipv6, tcp, udp, icmpv4, icmpv6, other_ip;
+    uint64_t fragments, later_fragments;
+    uint64_t events, alerts, intel_hits, anomalies, anomalies_suppressed, app_errors;
+    uint64_t flows_logged, spooled, spool_errors, eve_errors;
+    uint64_t kernel_packets, kernel_drops, kernel_ifdrops;
+    uint64_t intel_reloads, intel_indicators;
+};
+
+struct mm_sensor {
+    struct mm_sensor_config cfg;
+    const struct mm_sensor_options *opt;
+    struct mm_intel *intel;
+    struct mm_devices *devices;
+    void **det_state;
+    struct mm_flow_table *flows;
+    struct timeval now;
+    /* emit queue (sensor.h semantics) */
+    json_t **q;
+    size_t qhead, qlen, qcap;
+    bool draining;
+    /* outputs */
+    struct mm_eve_out *eve;
+    struct mm_spool *spool;
+    int64_t spool_sync_due; /* monotonic usec; 0: nothing pending */
+    struct mm_sensor_stats st;
+    /* housekeeping, in flow-clock seconds */
+    int64_t anom_sec;
+    unsigned anom_count;
+    int64_t tick_sec, stats_due, devices_save_due, first_sec;
+    bool live;
+    struct mm_flow *cur_flow; /* flow of the packet being handled */
+};
+
+/* sensor.c */
+int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
+                   struct mm_sensor **out, char *err, size_t errlen);
+/* Ends all flows (reason "shutdown"), writes final stats, flushes, frees. */
+void mm__sensor_free(struct mm_sensor *s);
+/* Replaces the intel set between packets; returns the old one (free it). */
+struct mm_intel *mm__sensor_swap_intel(struct mm_sensor *s, struct mm_intel *in);
+/* Flushes the EVE output and syncs the spool. */
+void mm__sensor_flush(struct mm_sensor *s);
+void mm__sensor_spool_tick(struct mm_sensor *s);
+
+/* pipeline.c */
+void mm__pipeline_packet(struct mm_sensor *s, const struct timeval *ts, const uint8_t *data,
+                         uint32_t caplen, uint32_t len, int linktype);
+/* Housekeeping without a packet (live capture idle): advances to ts. */
+void mm__pipeline_idle(struct mm_sensor *s, const struct timeval *ts);
+void mm__pipeline_flow_end(void *arg, struct mm_flow *f, const char *reason);
+
+/* detect.c: the registry and the dispatch. */
+int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen);
+void mm__detect_free(struct mm_sensor *s);
+void mm__detect_packet(struct mm_sensor *s, const struct mm_packet *p);
+void mm__detect_event(struct mm_sensor *s, const json_t *ev);
+void mm__detect_flow_end(struct mm_sensor *s, const struct mm_flow *f);
+void mm__detect_tick(struct mm_sensor *s, const struct timeval *now);
+
+/* stats.c: writes a "stats" record to the EVE output. */
+void mm__stats_write(struct mm_sensor *s, const struct timeval *ts);
+json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts);
+
+/* Device inventory and intel hooks; no-ops until those parts are built in. */
+int mm__devices_open(struct mm_sensor *s);
+void mm__devices_close(struct mm_sensor *s);
+void mm__devices_packet(struct mm_sensor *s, const struct mm_packet *p);
+void mm__devices_event(struct mm_sensor *s, const json_t *ev);
+void mm__devices_save(struct mm_sensor *s);
+
+#endif

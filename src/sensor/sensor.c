@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The sensor context: configuration and home network, the current intel set,
+ * the device inventory, the event queue behind mm_sensor_emit (every event
+ * reaches detectors, the inventory, the spool and the EVE output in emission
+ * order; events emitted while one is handled are queued behind it), the
+ * mm_sensor_alert_* builders, and the outputs' lifetime. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "core/timefmt.h"
+#include "sensor/decode/decode.h"
+#include "sensor/device.h"
+#include "sensor/intel/intel.h"
+#include "sensor/sensor-int.h"
+
+#define QUEUE_MAX       (1u << 20) /* events pending at once; beyond: dropped */
+#define SPOOL_SYNC_USEC 1000000
+
+/* ---- public accessors ---------------------------------------------------- */
+
+const struct mm_sensor_config *mm_sensor_config(const struct mm_sensor *s)
+{
+    return &s->cfg;
+}
+
+bool mm_sensor_is_home(const struct mm_sensor *s, const struct mm_addr *a)
+{
+    for (size_t i = 0; i < s->cfg.home_net_count; i++)
+        if (mm_cidr_contains(&s->cfg.home_net[i], a))
+            return true;
+    return false;
+}
+
+const struct mm_intel *mm_sensor_intel(const struct mm_sensor *s)
+{
+    return s->intel;
+}
+
+struct mm_devices *mm_sensor_devices(struct mm_sensor *s)
+{
+    return s->devices;
+}
+
+const struct timeval *mm_sensor_now(const struct mm_sensor *s)
+{
+    return &s->now;
+}
+
+/* ---- the event queue ----------------------------------------------------- */
+
+static int queue_push(struct mm_sensor *s, json_t *ev)
+{
+    if (s->qhead + s->qlen == s->qcap) {
+        if (s->qhead > 0) {
+            memmove(s->q, s->q + s->qhead, s->qlen * sizeof(*s->q));
+            s->qhead = 0;
+        } else {
+            if (s->qcap >= QUEUE_MAX)
+                return MM_ELIMIT;
+            size_t cap = s->qcap ? 2 * s->qcap : 64;
+            json_t **nq = realloc(s->q, cap * sizeof(*nq));
+            if (!nq)
+                return MM_ENOMEM;
+            s->q = nq;
+            s->qcap = cap;
+        }
+    }
+    s->q[s->qhead + s->qlen++] = ev;
+    return 0;
+}
+
+static json_t *queue_pop(struct mm_sensor *s)
+{
+    if (s->qlen == 0)
+        return NULL;
+    json_t *ev = s->q[s->qhead++];
+    if (--s->qlen == 0)
+        s->qhead = 0;
+    return ev;
+}
+
+static int64_t mono_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* True when event_type is in the comma-separated [uplink] event_types. */
+static bool spool_wants(const struct mm_sensor *s, const char *type)
+{
+    const char *list = s->opt->spool_types;
+    size_t n = strlen(type);
+    for (const char *p = list; p && *p;) {
+        p += strspn(p, " ,");
+        size_t l = strcspn(p, ",");
+        size_t t = l;
+        while (t > 0 && p[t - 1] == ' ')
+            t--;
+        if (t == n && strncmp(p, type, n) == 0)
+            return true;
+        p += l;
+    }
+    return false;
+}
+
+static void handle_event(struct mm_sensor *s, json_t *ev)
+{
+    const char *type = json_string_value(json_object_get(ev, "event_type"));
+    if (!type)
+        type = "";
+    s->st.events++;
+    if (strcmp(type, "alert") == 0) {
+        s->st.alerts++;
+    } else {
+        mm__detect_event(s, ev);
+        mm__devices_event(s, ev);
+    }
+    if (s->spool && spool_wants(s, type)) {
+        if (mm_spool_append(s->spool, ev) == 0) {
+            s->st.spooled++;
+            if (!s->spool_sync_due)
+                s->spool_sync_due = mono_usec() + SPOOL_SYNC_USEC;
+        } else {
+            s->st.spool_errors++;
+        }
+    }
+    if (s->eve && mm_eve_out_write(s->eve, ev) != 0)
+        s->st.eve_errors++;
+}
+
+void mm_sensor_emit(struct mm_sensor *s, json_t *ev)
+{
+    if (!ev)
+        return;
+    if (!s || queue_push(s, ev) != 0) {
+        json_decref(ev);
+        return;
+    }
+    if (s->draining)
+        return;
+    s->draining = true;
+    json_t *e;
+    while ((e = queue_pop(s)) != NULL) {
+        handle_event(s, e);
+        json_decref(e);
+    }
+    s->draining = false;
+}
+
+void mm__sensor_spool_tick(struct mm_sensor *s)
+{
+    if (s->spool_sync_due && mono_usec() >= s->spool_sync_due) {
+        mm_spool_sync(s->spool);
+        s->spool_sync_due = 0;
+    }
+}
+
+/* ---- alerts -------------------------------------------------------------- */
+
+static void drop_alert_refs(const struct mm_eve_alert *a)
+{
+    json_decref(a->metadata);
+    json_decref(a->evidence);
+}
+
+static void finish_alert(struct mm_sensor *s, json_t *ev, const struct mm_eve_alert *a)
+{
+    if (!ev) {
+        drop_alert_refs(a);
+        return;
+    }
+    if (mm_eve_set_alert(ev, a) != 0) {
+        json_decref(ev);
+        return;
+    }
+    if (a->detector && strcmp(a->detector, "intel") == 0)
+        s->st.intel_hits++;
+    mm_sensor_emit(s, ev);
+}
+
+void mm_sensor_alert_packet(struct mm_sensor *s, const struct mm_packet *p,
+                            const struct mm_eve_alert *a)
+{
+    struct mm_flow *f = p->flow;
+    struct mm_eve_header h = {.ts = p->ts, .event_type = "alert", .pcap_cnt = p->num};
+    if (p->ip_version) {
+        h.src = &p->src;
+        h.dst = &p->dst;
+        h.src_port = p->sport;
+        h.dest_port = p->dport;
+        h.proto = mm_flow_proto_name(p->ip_proto);
+    }
+    if (f) {
+        h.flow_id = f->id;
+        h.community_id = f->community_id;
+        h.app_proto = f->app ? f->app->name : NULL;
+        f->alerted = true;
+    }
+    finish_alert(s, mm_eve_new(&h), a);
+}
+
+/* Copies an address field of ev into *a; returns a or NULL. */
+static const struct mm_addr *event_addr(const json_t *ev, const char *key, struct mm_addr *a)
+{
+    const char *txt = json_string_value(json_object_get(ev, key));
+    return txt && mm_addr_parse(txt, a) == 0 ? a : NULL;
+}
+
+void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct mm_eve_alert *a)
+{
+    struct mm_addr src, dst;
+    struct mm_eve_header h = {.event_type = "alert"};
+    int64_t usec;
+    const char *ts = json_string_value(json_object_get(ev, "timestamp"));
+    if (ts && mm_time_parse(ts, &usec) == 0) {
+        h.ts.tv_sec = (time_t)(usec / 1000000);
+        h.ts.tv_usec = (suseconds_t)(usec % 1000000);
+    } else {
+        h.ts = s->now;
+    }
+    h.flow_id = (uint64_t)json_integer_value(json_object_get(ev, "flow_id"));
+    h.src = event_addr(ev, "src_ip", &src);
+    h.dst = event_addr(ev, "dest_ip", &dst);
+    h.src_port = (uint16_t)json_integer_value(json_object_get(ev, "src_port"));
+    h.dest_port = (uint16_t)json_integer_value(json_object_get(ev, "dest_port"));
+    h.proto = json_string_value(json_object_get(ev, "proto"));
+    h.community_id = json_string_value(json_object_get(ev, "community_id"));
+    h.app_proto = json_string_value(json_object_get(ev, "app_proto"));
+    h.pcap_cnt = (uint64_t)json_integer_value(json_object_get(ev, "pcap_cnt"));
+    if (s->cur_flow && h.flow_id == s->cur_flow->id)
+        s->cur_flow->alerted = true;
+    finish_alert(s, mm_eve_new(&h), a);
+}
+
+void mm_sensor_alert_at(struct mm_sensor *s, const struct timeval *ts, const struct mm_addr *src,
+                        const struct mm_addr *dst, const struct mm_eve_alert *a)
+{
+    struct mm_eve_header h = {
+        .ts = ts ? *ts : s->now, .event_type = "alert", .src = src, .dst = dst};
+    finish_alert(s, mm_eve_new(&h), a);
+}
+
+/* ---- lifetime ------------------------------------------------------------ */
+
+static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
+{
+    const struct mm_sensor_options *o = s->opt;
+    int r =
+        mm_eve_out_open(o->eve_path ? o->eve_path : "-", o->eve_max_bytes, o->eve_keep, &s->eve);
+    if (r != 0) {
+        snprintf(err, errlen, "cannot open EVE output %s: %s", o->eve_path, mm_strerror(r));
+        return r;
+    }
+    if (o->state_dir) {
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s/spool", o->state_dir);
+        r = mm_spool_open(dir, &s->spool);
+        if (r != 0) {
+            snprintf(err, errlen, "cannot open the spool in %s: %s%s", dir, mm_strerror(r),
+                     r == MM_EEXIST ? " (another mamori-sensor uses this --state)" : "");
+            return r;
+        }
+    }
+    return 0;
+}
+
+int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
+                   struct mm_sensor **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct mm_sensor *s = calloc(1, sizeof(*s));
+    if (!s)
+        return MM_ENOMEM;
+    s->opt = o;
+    s->cfg.home_net = o->home_net;
+    s->cfg.home_net_count = o->home_net_count;
+    s->cfg.personal_devices_allowed = o->personal_devices_allowed;
+    s->cfg.ini = o->ini;
+    s->cfg.state_dir = o->state_dir;
+    s->live = o->iface != NULL;
+    s->tick_sec = s->stats_due = s->devices_save_due = s->first_sec = -1;
+    int r = mm_flow_table_new(&o->flow, mm__pipeline_flow_end, s, &s->flows);
+    if (r != 0) {
+        snprintf(err, errlen, "flow table: %s", mm_strerror(r));
+        goto out;
+    }
+    if ((r = open_outputs(s, err, errlen)) != 0)
+        goto out;
+    s->intel = intel;
+    if ((r = mm__devices_open(s)) != 0) {
+        snprintf(err, errlen, "device inventory: %s", mm_strerror(r));
+        goto out;
+    }
+    if ((r = mm__detect_init(s, err, errlen)) != 0)
+        goto out;
+out:
+    if (r != 0) {
+        s->intel = NULL; /* stays with the caller */
+        mm__sensor_free(s);
+        return r;
+    }
+    *out = s;
+    return 0;
+}
+
+struct mm_intel *mm__sensor_swap_intel(struct mm_sensor *s, struct mm_intel *in)
+{
+    struct mm_intel *old = s->intel;
+    s->intel = in;
+    return old;
+}
+
+void mm__sensor_flush(struct mm_sensor *s)
+{
+    mm_eve_out_flush(s->eve);
+    mm_spool_sync(s->spool);
+    s->spool_sync_due = 0;
+}
+
+void mm__sensor_free(struct mm_sensor *s)
+{
+    if (!s)
+        return;
+    if (s->flows)
+        mm_flow_end_all(s->flows, "shutdown"); /* flow records go out first */
+    if (s->eve && s->st.pkts > 0)
+        mm__stats_write(s, &s->now);
+    mm_flow_table_free(s->flows);
+    s->flows = NULL;
+    mm__devices_save(s);
+    mm__detect_free(s);
+    mm__devices_close(s);
+    mm__sensor_flush(s);
+    mm_spool_close(s->spool);
+    mm_eve_out_close(s->eve);
+    json_t *e;
+    while ((e = queue_pop(s)) != NULL)
+        json_decref(e);
+    free(s->q);
+    free(s);
+}
+
+/* ---- device inventory hooks ------------------------------------------------
+ * device.c is written by another part of the project; until it exists the
+ * build defines no MM_HAVE_DEVICES and these hooks do nothing. */
+
+int mm__devices_open(struct mm_sensor *s)
+{
+#ifdef MM_HAVE_DEVICES
+    return mm_devices_new(s, s->opt->state_dir, &s->devices);
+#else
+    (void)s;
+    return 0;
+#endif
+}
+
+void mm__devices_close(struct mm_sensor *s)
+{
+#ifdef MM_HAVE_DEVICES
+    mm_devices_free(s->devices);
+#endif
+    s->devices = NULL;
+}
+
+void mm__devices_packet(struct mm_sensor *s, const struct mm_packet *p)
+{
+#ifdef MM_HAVE_DEVICES
+    if (s->devices)
+        mm_devices_on_packet(s->devices, p);
+#else
+    (void)s;
+    (void)p;
+#endif
+}
+
+void mm__devices_event(struct mm_sensor *s, const json_t *ev)
+{
+#ifdef MM_HAVE_DEVICES
+    if (s->devices)
+        mm_devices_on_event(s->devices, ev);
+#else
+    (void)s;
+    (void)ev;
+#endif
+}
+
+void mm__devices_save(struct mm_sensor *s)
+{
+#ifdef MM_HAVE_DEVICES
+    if (s->devices && s->opt->state_dir)
+        mm_devices_save(s->devices);
+#else
+    (void)s;
+#endif
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * TCP stream reassembly, per flow direction, in arrival order: enough to
+ * hand an application decoder a TLS ClientHello or an HTTP request split
+ * over several segments. Policy (docs/design/sensor.md):
+ *  - the first copy of a byte wins; retransmitted and overlapping bytes are
+ *    dropped;
+ *  - segments ahead of the expected sequence are held, sorted, up to
+ *    stream_ooo bytes per direction, and spliced in when the hole fills;
+ *  - unconsumed in-order bytes are capped at stream_depth per direction, and
+ *    all buffers together at stream_memcap; reaching a cap (or an
+ *    unfillable hole) marks a gap: buffers are freed and the decoder of that
+ *    direction stops. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sensor/flow-int.h"
+
+#define TCP_SYN    0x02
+#define OOO_WINDOW (1u << 20) /* a segment further ahead than this is a gap */
+
+static void free_ooo(struct mm_flow_table *t, struct mm_flow_dir *d)
+{
+    while (d->ooo) {
+        struct mm_stream_seg *s = d->ooo;
+        d->ooo = s->next;
+        t->stream_mem -= sizeof(*s) + s->len;
+        free(s);
+    }
+    d->ooo_bytes = 0;
+}
+
+void mm_stream_release(struct mm_flow_table *t, struct mm_flow *f, int dir)
+{
+    struct mm_flow_dir *d = &f->dir[dir];
+    free_ooo(t, d);
+    t->stream_mem -= d->buf_cap;
+    free(d->buf);
+    d->buf = NULL;
+    d->buf_len = d->buf_cap = 0;
+}
+
+size_t mm_stream_memuse(const struct mm_flow_table *t)
+{
+    return t->stream_mem;
+}
+
+static void mark_gap(struct mm_flow_table *t, struct mm_flow *f, int dir)
+{
+    f->dir[dir].gap = true;
+    t->st.stream_gaps++;
+    mm_stream_release(t, f, dir);
+}
+
+/* Appends bytes to the in-order buffer; false when a cap is reached. */
+static bool buf_append(struct mm_flow_table *t, struct mm_flow_dir *d, const uint8_t *data,
+                       uint32_t len)
+{
+    if ((uint64_t)d->buf_len + len > t->cfg.stream_depth)
+        return false;
+    uint32_t need = d->buf_len + len;
+    if (need > d->buf_cap) {
+        uint32_t cap = d->buf_cap ? d->buf_cap : 2048;
+        while (cap < need)
+            cap *= 2;
+        if (cap > t->cfg.stream_depth)
+            cap = t->cfg.stream_depth;
+        if (t->stream_mem + (cap - d->buf_cap) > t->cfg.stream_memcap) {
+            t->st.stream_memcap_hits++;
+            return false;
+        }
+        uint8_t *nb = realloc(d->buf, cap);
+        if (!nb)
+            return false;
+        t->stream_mem += cap - d->buf_cap;
+        d->buf = nb;
+        d->buf_cap = cap;
+    }
+    memcpy(d->buf + d->buf_len, data, len);
+    d->buf_len += len;
+    return true;
+}
+
+/* Keeps a segment that arrived ahead of the hole; false when over a cap. */
+static bool hold_segment(struct mm_flow_table *t, struct mm_flow_dir *d, uint32_t seq,
+                         const uint8_t *data, uint32_t len)
+{
+    if (d->ooo_bytes + len > t->cfg.stream_ooo ||
+        t->stream_mem + sizeof(struct mm_stream_seg) + len > t->cfg.stream_memcap)
+        return false;
+    struct mm_stream_seg **pp = &d->ooo;
+    while (*pp && (int32_t)((*pp)->seq - seq) < 0)
+        pp = &(*pp)->next;
+    if (*pp && (*pp)->seq == seq && (*pp)->len >= len)
+        return true; /* duplicate of a held segment */
+    struct mm_stream_seg *s = malloc(sizeof(*s) + len);
+    if (!s)
+        return false;
+    s->seq = seq;
+    s->len = len;
+    memcpy(s->data, data, len);
+    s->next = *pp;
+    *pp = s;
+    d->ooo_bytes += len;
+    t->stream_mem += sizeof(*s) + len;
+    t->st.stream_ooo_segments++;
+    return true;
+}
+
+/* Appends the in-order part of [seq, seq+len) at next_seq; false on a cap. */
+static bool take_in_order(struct mm_flow_table *t, struct mm_flow_dir *d, uint32_t seq,
+                          const uint8_t *data, uint32_t len)
+{
+    uint32_t skip = d->next_seq - seq; /* caller ensures seq <= next_seq */
+    if (skip >= len)
+        return true;
+    if (!buf_append(t, d, data + skip, len - skip))
+        return false;
+    d->next_seq += len - skip;
+    return true;
+}
+
+/* Splices held segments that the new data has reached. */
+static bool drain_ooo(struct mm_flow_table *t, struct mm_flow_dir *d)
+{
+    while (d->ooo && (int32_t)(d->ooo->seq - d->next_seq) <= 0) {
+        struct mm_stream_seg *s = d->ooo;
+        d->ooo = s->next;
+        d->ooo_bytes -= s->len;
+        t->stream_mem -= sizeof(*s) + s->len;
+        bool ok = take_in_order(t, d, s->seq, s->data, s->len);
+        free(s);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+void mm_stream_packet(struct mm_flow_table *t, struct mm_flow *f, const struct mm_packet *p,
+                      bool buffer)
+{
+    int dir = p->dir;
+    struct mm_flow_dir *d = &f->dir[dir];
+    if (p->tcp_flags & TCP_SYN) {
+        d->next_seq = p->tcp_seq + 1;
+        d->seq_known = true;
+        return;
+    }
+    uint32_t len = p->payload_len, seq = p->tcp_seq;
+    if (len == 0)
+        return;
+    if (!d->seq_known) {
+        d->next_seq = seq;
+        d->seq_known = true;
+    }
+    int32_t rel = (int32_t)(seq - d->next_seq);
+    if (!buffer || d->gap) {
+        if (rel > 0 || (uint32_t)(-rel) < len)
+            d->next_seq = seq + len;
+        return;
+    }
+    if (rel < 0 && (uint32_t)(-rel) >= len) {
+        t->st.stream_retransmits++;
+        return;
+    }
+    if (rel > 0) {
+        if ((uint32_t)rel > OOO_WINDOW || !hold_segment(t, d, seq, p->payload, len))
+            mark_gap(t, f, dir);
+        return;
+    }
+    if (!take_in_order(t, d, seq, p->payload, len) || !drain_ooo(t, d))
+        mark_gap(t, f, dir);
+}
+
+void mm_stream_consume(struct mm_flow_table *t, struct mm_flow *f, int dir, uint32_t n)
+{
+    (void)t;
+    struct mm_flow_dir *d = &f->dir[dir];
+    if (n >= d->buf_len) {
+        d->buf_len = 0;
+        return;
+    }
+    memmove(d->buf, d->buf + n, d->buf_len - n);
+    d->buf_len -= n;
+}
