@@ -389,7 +389,8 @@ static int sqlite_tenant_get(struct mm_store *st, const struct mm_scope *scope, 
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *stmt;
     int r = mm__sqlite_prepare(
-        db, "SELECT " TENANT_COLS " FROM tenants WHERE " SCOPED " AND id = ?3 AND id != 0", &stmt);
+        db, "SELECT " TENANT_COLS " FROM tenants WHERE (?1 OR id = ?2) AND id = ?3 AND id != 0",
+        &stmt);
     if (r == 0) {
         bind_scope(stmt, 1, scope);
         sqlite3_bind_int64(stmt, 3, id);

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests of the alert logic: the status state machine, the aggregation
+ * window, EVE events to ingest records (seq, device by MAC then IP, stats),
+ * and the explanation catalogue (every mamori detector, ja and en). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "center/alerts.h"
+#include "core/error.h"
+#include "core/eve.h"
+
+static void test_transitions(void **state)
+{
+    (void)state;
+    const enum mm_alert_status N = MM_ALERT_NEW, A = MM_ALERT_ACKNOWLEDGED, E = MM_ALERT_ESCALATED,
+                               C = MM_ALERT_CLOSED;
+    assert_true(mm_alert_transition_ok(N, A));
+    assert_true(mm_alert_transition_ok(N, E));
+    assert_true(mm_alert_transition_ok(A, E));
+    assert_true(mm_alert_transition_ok(N, C));
+    assert_true(mm_alert_transition_ok(A, C));
+    assert_true(mm_alert_transition_ok(E, C));
+    assert_false(mm_alert_transition_ok(A, A));
+    assert_false(mm_alert_transition_ok(E, A));
+    assert_false(mm_alert_transition_ok(C, A));
+    assert_false(mm_alert_transition_ok(C, E));
+    assert_false(mm_alert_transition_ok(C, C));
+    assert_false(mm_alert_transition_ok(A, N));
+    enum mm_alert_status s;
+    assert_int_equal(mm_alert_status_parse("escalated", &s), 0);
+    assert_int_equal(s, E);
+    assert_int_equal(mm_alert_status_parse("open", &s), MM_EINVAL);
+}
+
+static void test_window(void **state)
+{
+    (void)state;
+    assert_true(mm_alert_in_window(100, 200, 250, 60));
+    assert_true(mm_alert_in_window(100, 200, 150, 60));
+    assert_true(mm_alert_in_window(100, 200, 40, 60));
+    assert_false(mm_alert_in_window(100, 200, 261, 60));
+    assert_false(mm_alert_in_window(100, 200, 39, 60));
+}
+
+static int parse(const char *line, json_t **ev, struct mm_ingest_event *out, char *why)
+{
+    int r = mm_eve_parse_line(line, strlen(line), ev, why, 256);
+    if (r != 0)
+        return r;
+    return mm_ingest_event_from_json(*ev, line, strlen(line), out, why, 256);
+}
+
+static void test_ingest_records(void **state)
+{
+    (void)state;
+    json_t *ev = NULL;
+    struct mm_ingest_event e;
+    char why[256];
+    const char *mac =
+        "{\"timestamp\":\"2026-04-01T09:00:00.000000+0900\",\"event_type\":\"alert\","
+        "\"seq\":7,\"src_ip\":\"10.0.0.9\",\"ether\":{\"src_mac\":\"00:11:22:33:44:55\"},"
+        "\"alert\":{\"signature_id\":9,\"signature\":\"s\",\"severity\":1},"
+        "\"mamori\":{\"detector\":\"legacy-os\",\"message\":{\"ja\":\"古い\",\"en\":\"old\"}}}\n";
+    assert_int_equal(parse(mac, &ev, &e, why), 0);
+    assert_true(e.is_alert);
+    assert_int_equal(e.seq, 7);
+    assert_string_equal(e.alert.device, "00:11:22:33:44:55");
+    assert_string_equal(e.alert.detector, "legacy-os");
+    assert_string_equal(e.alert.message_ja, "古い");
+    assert_int_equal(e.body_len, strlen(mac) - 1);
+    json_decref(ev);
+    const char *ip = "{\"timestamp\":\"2026-04-01T09:00:00Z\",\"event_type\":\"alert\",\"seq\":0,"
+                     "\"src_ip\":\"10.0.0.9\",\"alert\":{\"signature_id\":9,\"signature\":\"s\","
+                     "\"severity\":3}}";
+    assert_int_equal(parse(ip, &ev, &e, why), 0);
+    assert_string_equal(e.alert.device, "10.0.0.9");
+    json_decref(ev);
+    const char *noseq = "{\"timestamp\":\"2026-04-01T09:00:00Z\",\"event_type\":\"dns\"}";
+    assert_int_equal(parse(noseq, &ev, &e, why), MM_EPARSE);
+    assert_non_null(strstr(why, "seq"));
+    json_decref(ev);
+    const char *stats =
+        "{\"timestamp\":\"2026-04-01T09:00:00Z\",\"event_type\":\"stats\",\"seq\":3,"
+        "\"stats\":{\"spool\":{\"backlog\":12},\"capture\":{\"kernel_drops\":4}}}";
+    assert_int_equal(parse(stats, &ev, &e, why), 0);
+    assert_true(e.has_stats);
+    assert_int_equal(e.stats_backlog, 12);
+    assert_int_equal(e.stats_drops, 4);
+    json_decref(ev);
+}
+
+static void check_text(const json_t *t)
+{
+    assert_non_null(t);
+    assert_true(strlen(json_string_value(json_object_get(t, "ja"))) > 0);
+    assert_true(strlen(json_string_value(json_object_get(t, "en"))) > 0);
+}
+
+static void test_explanations(void **state)
+{
+    (void)state;
+    static const char *const detectors[] = {
+        "intel",           "new-device",           "legacy-os",
+        "personal-device", "outbound-smb-rdp",     "inbound-rdp-smb",
+        "port-scan",       "host-sweep",           "dga-dns",
+        "beaconing",       "cleartext-credentials"};
+    for (size_t i = 0; i < sizeof detectors / sizeof detectors[0]; i++) {
+        const json_t *e = mm_alert_explanation(123456789, detectors[i]);
+        if (!e)
+            print_error("no explanation for %s\n", detectors[i]);
+        assert_non_null(e);
+        check_text(json_object_get(e, "what"));
+        check_text(json_object_get(e, "now"));
+        check_text(json_object_get(e, "threat"));
+    }
+    assert_non_null(mm_alert_explanation(MM_SIG_SENSOR_SILENT, ""));
+    assert_null(mm_alert_explanation(123456789, "no-such-detector"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_transitions),
+        cmocka_unit_test(test_window),
+        cmocka_unit_test(test_ingest_records),
+        cmocka_unit_test(test_explanations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests of the centre's credentials: argon2id hashing, verification and
+ * re-hash detection, random secrets and their hashes, enrolment codes, and
+ * the login rate limiter under concurrent attempts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "center/auth.h"
+#include "center/tenant.h"
+#include "core/error.h"
+
+static void test_password(void **state)
+{
+    (void)state;
+    char h[MM_PWHASH_MAX];
+    assert_int_equal(mm_password_hash("correct horse battery", MM_PWCOST_MIN, h), 0);
+    assert_true(strncmp(h, "$argon2id$", 10) == 0);
+    assert_int_equal(mm_password_verify(h, "correct horse battery"), 0);
+    assert_int_equal(mm_password_verify(h, "wrong horse battery"), MM_EAUTH);
+    assert_int_equal(mm_password_verify("", "x"), MM_EAUTH);
+    assert_int_equal(mm_password_verify("garbage", "x"), MM_EAUTH);
+    /* Made with the minimum cost: the interactive setting asks for a re-hash. */
+    assert_false(mm_password_needs_rehash(h, MM_PWCOST_MIN));
+    assert_true(mm_password_needs_rehash(h, MM_PWCOST_INTERACTIVE));
+    char h2[MM_PWHASH_MAX];
+    assert_int_equal(mm_password_hash("correct horse battery", MM_PWCOST_INTERACTIVE, h2), 0);
+    assert_false(mm_password_needs_rehash(h2, MM_PWCOST_INTERACTIVE));
+    assert_int_equal(mm_password_verify(h2, "correct horse battery"), 0);
+    assert_string_not_equal(h, h2);
+}
+
+static void test_secrets(void **state)
+{
+    (void)state;
+    char a[MM_SECRET_MAX], b[MM_SECRET_MAX];
+    uint8_t ha[MM_HASH_BYTES], hb[MM_HASH_BYTES], ha2[MM_HASH_BYTES];
+    assert_int_equal(mm_secret_new("mmt_", a), 0);
+    assert_int_equal(mm_secret_new("mmt_", b), 0);
+    assert_true(strncmp(a, "mmt_", 4) == 0);
+    assert_int_equal(strlen(a), 4 + 43);
+    assert_string_not_equal(a, b);
+    mm_secret_hash(a, ha);
+    mm_secret_hash(b, hb);
+    mm_secret_hash(a, ha2);
+    assert_memory_equal(ha, ha2, MM_HASH_BYTES);
+    assert_memory_not_equal(ha, hb, MM_HASH_BYTES);
+}
+
+static void test_enrol_codes(void **state)
+{
+    (void)state;
+    char code[MM_ENROL_CODE_MAX], sloppy[MM_ENROL_CODE_MAX];
+    uint8_t h1[MM_HASH_BYTES], h2[MM_HASH_BYTES];
+    assert_int_equal(mm_enrol_code_new(code), 0);
+    assert_int_equal(strlen(code), 19);
+    assert_int_equal(code[4], '-');
+    /* Lower case and without dashes hashes the same. */
+    size_t n = 0;
+    for (const char *p = code; *p; p++)
+        if (*p != '-')
+            sloppy[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    sloppy[n] = '\0';
+    assert_int_equal(mm_enrol_code_hash(code, h1), 0);
+    assert_int_equal(mm_enrol_code_hash(sloppy, h2), 0);
+    assert_memory_equal(h1, h2, MM_HASH_BYTES);
+    assert_int_equal(mm_enrol_code_hash("short", h2), MM_EINVAL);
+    assert_int_equal(mm_enrol_code_hash("ABCD-EFGH-JKLM-NP!Q", h2), MM_EINVAL);
+}
+
+struct race {
+    struct mm_ratelimit *rl;
+    atomic_int evaluated, refused;
+};
+
+static void *attempt(void *arg)
+{
+    struct race *r = arg;
+    for (int i = 0; i < 10; i++) {
+        if (mm_ratelimit_begin(r->rl, "victim@example.jp", "192.0.2.1", 1000) != 0) {
+            atomic_fetch_add(&r->refused, 1);
+            continue;
+        }
+        atomic_fetch_add(&r->evaluated, 1);
+        mm_ratelimit_end(r->rl, "victim@example.jp", "192.0.2.1", false, 1000);
+    }
+    return NULL;
+}
+
+static void test_ratelimit_concurrent(void **state)
+{
+    (void)state;
+    struct race r = {0};
+    pthread_t t[16];
+    assert_int_equal(mm_ratelimit_new(5, 100, 1000000, &r.rl), 0);
+    for (int i = 0; i < 16; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, attempt, &r), 0);
+    for (int i = 0; i < 16; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(r.evaluated, 5);
+    assert_int_equal(r.refused, 16 * 10 - 5);
+    /* After the window the account may try again; another account is unaffected. */
+    assert_int_equal(mm_ratelimit_begin(r.rl, "other@example.jp", "192.0.2.1", 1000), 0);
+    mm_ratelimit_end(r.rl, "other@example.jp", "192.0.2.1", true, 1000);
+    assert_int_equal(mm_ratelimit_begin(r.rl, "victim@example.jp", "192.0.2.1", 3000000), 0);
+    mm_ratelimit_end(r.rl, "victim@example.jp", "192.0.2.1", true, 3000000);
+    mm_ratelimit_free(r.rl);
+}
+
+static void test_roles(void **state)
+{
+    (void)state;
+    enum mm_role role;
+    assert_int_equal(mm_role_parse("analyst", &role), 0);
+    assert_true(mm_role_is_vendor(role));
+    assert_int_equal(mm_role_parse("root", &role), MM_EINVAL);
+    assert_string_equal(mm_role_name(MM_ROLE_STAFF), "staff");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_password),    cmocka_unit_test(test_secrets),
+        cmocka_unit_test(test_enrol_codes), cmocka_unit_test(test_ratelimit_concurrent),
+        cmocka_unit_test(test_roles),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests of the SQLite store on real database files: migrations (fresh,
+ * upgrade from an older version, refusal of a newer one), tenant scoping of
+ * every read, idempotent ingest with aggregation, the alert state machine,
+ * enrolment codes, and the append-only audit log. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "center/alerts.h"
+#include "center/auth.h"
+#include "center/store.h"
+#include "core/data.h"
+#include "core/error.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/mm-store-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    return 0;
+}
+
+static struct mm_store *open_store(void)
+{
+    struct mm_store_config cfg = {.dir = dir, .connections = 2, .sync_full = false};
+    struct mm_store *st = NULL;
+    char err[256];
+    int r = mm_store_open_sqlite(&cfg, &st, err, sizeof err);
+    if (r != 0)
+        print_error("open: %s\n", err);
+    assert_int_equal(r, 0);
+    return st;
+}
+
+static sqlite3 *raw_db(void)
+{
+    char path[300];
+    sqlite3 *db;
+    snprintf(path, sizeof path, "%s/center.db", dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    return db;
+}
+
+static const struct mm_actor test_actor = {.name = "test", .tenant_id = 0, .address = ""};
+
+static void test_fresh_schema(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    int v = 0;
+    assert_int_equal(st->ops->schema_version(st, &v), 0);
+    assert_true(v >= 3);
+    assert_int_equal(v, mm_store_schema_latest());
+    mm_store_close(st);
+    /* Opening again is a no-op. */
+    st = open_store();
+    mm_store_close(st);
+}
+
+static void test_upgrade_from_version_1(void **state)
+{
+    (void)state;
+    const unsigned char *sql;
+    size_t n;
+    assert_int_equal(mm_data_find("center/migrations/001-base.sql", &sql, &n), 0);
+    sqlite3 *db = raw_db();
+    assert_int_equal(sqlite3_exec(db, (const char *)sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "PRAGMA user_version = 1; INSERT INTO tenants (name, "
+                                  "created_at) VALUES ('old', 1)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct mm_store *st = open_store();
+    int v = 0;
+    assert_int_equal(st->ops->schema_version(st, &v), 0);
+    assert_int_equal(v, mm_store_schema_latest());
+    struct mm_scope vendor = mm_scope_for(MM_ROLE_ADMIN, 0);
+    struct mm_tenant t;
+    assert_int_equal(st->ops->tenant_get(st, &vendor, 1, &t), 0);
+    assert_string_equal(t.name, "old");
+    struct mm_sensor s;
+    assert_int_equal(st->ops->sensor_get(st, &vendor, 1, 0, &s), MM_ENOENT); /* table exists */
+    mm_store_close(st);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    mm_store_close(st);
+    sqlite3 *db = raw_db();
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", mm_store_schema_latest() + 1);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    struct mm_store_config cfg = {.dir = dir, .connections = 1};
+    char err[256];
+    assert_int_equal(mm_store_open_sqlite(&cfg, &st, err, sizeof err), MM_EUNSUPPORTED);
+    assert_null(st);
+    assert_non_null(strstr(err, "upgrade mamori-center"));
+}
+
+static int64_t add_tenant(struct mm_store *st, const char *name)
+{
+    struct mm_tenant t = {.lang = "ja", .mail_severity = 2, .created_at = 1};
+    snprintf(t.name, sizeof t.name, "%s", name);
+    int64_t id = 0;
+    assert_int_equal(st->ops->tenant_add(st, &test_actor, &t, &id), 0);
+    return id;
+}
+
+static struct mm_sensor enrol(struct mm_store *st, int64_t tenant, const char *key)
+{
+    char code[MM_ENROL_CODE_MAX];
+    uint8_t ch[MM_HASH_BYTES], kh[MM_HASH_BYTES];
+    struct mm_sensor s;
+    assert_int_equal(mm_enrol_code_new(code), 0);
+    assert_int_equal(mm_enrol_code_hash(code, ch), 0);
+    assert_int_equal(st->ops->enrol_code_add(st, &test_actor, tenant, ch, 100, 200), 0);
+    mm_secret_hash(key, kh);
+    assert_int_equal(st->ops->enrol_redeem(st, "", ch, "s", kh, 150, &s), 0);
+    /* Once only, and never after expiry. */
+    assert_int_equal(st->ops->enrol_redeem(st, "", ch, "s", kh, 160, &s), MM_ESTATE);
+    /* A second code that expires before use. */
+    uint8_t ch2[MM_HASH_BYTES], kh2[MM_HASH_BYTES];
+    struct mm_sensor s2;
+    assert_int_equal(mm_enrol_code_new(code), 0);
+    assert_int_equal(mm_enrol_code_hash(code, ch2), 0);
+    assert_int_equal(st->ops->enrol_code_add(st, &test_actor, tenant, ch2, 100, 200), 0);
+    mm_secret_hash("mms_other", kh2);
+    assert_int_equal(st->ops->enrol_redeem(st, "", ch2, "s", kh2, 200, &s2), MM_ESTATE);
+    return s;
+}
+
+static struct mm_ingest_event alert_event(int64_t seq, int64_t ts, const char *device)
+{
+    struct mm_ingest_event e = {.seq = seq, .ts = ts, .event_type = "alert", .is_alert = true};
+    e.body = "{}";
+    e.body_len = 2;
+    e.alert.signature_id = 42;
+    e.alert.severity = 2;
+    e.alert.signature = "test signature";
+    e.alert.device = device;
+    e.stats_backlog = e.stats_drops = -1;
+    return e;
+}
+
+static int count_alert(const struct mm_alert *a, void *arg)
+{
+    (void)a;
+    (*(int *)arg)++;
+    return 0;
+}
+
+static void test_ingest_idempotent_and_aggregated(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    int64_t t1 = add_tenant(st, "one");
+    struct mm_sensor s = enrol(st, t1, "mms_key1");
+    const int64_t H = 3600LL * 1000000;
+    struct mm_ingest_event evs[4] = {
+        alert_event(1, 10 * H, "aa:bb"),
+        alert_event(2, 10 * H + 5, "aa:bb"),  /* same device, same window */
+        alert_event(3, 10 * H + 10, "cc:dd"), /* other device */
+        alert_event(4, 12 * H, "aa:bb"),      /* outside the window */
+    };
+    struct mm_ingest_opts o = {
+        .now = 1000, .alert_window = H, .header_backlog = 7, .header_drops = -1};
+    struct mm_ingest_result res;
+    assert_int_equal(st->ops->events_ingest(st, &s, evs, 4, &o, &res), 0);
+    assert_int_equal(res.accepted, 4);
+    assert_int_equal(res.duplicates, 0);
+    assert_int_equal(st->ops->events_ingest(st, &s, evs, 4, &o, &res), 0);
+    assert_int_equal(res.accepted, 0);
+    assert_int_equal(res.duplicates, 4);
+    struct mm_scope own = mm_scope_tenant(t1);
+    struct mm_alert_filter f = {.status = -1, .tenant_id = -1, .signature_id = -1};
+    struct mm_page page = {.limit = 100};
+    int n = 0;
+    assert_int_equal(st->ops->alert_list(st, &own, &f, &page, count_alert, &n), 0);
+    assert_int_equal(n, 3);
+    struct mm_alert a;
+    assert_int_equal(st->ops->alert_get(st, &own, 1, &a), 0);
+    assert_int_equal(a.count, 2);
+    assert_string_equal(a.device, "aa:bb");
+    struct mm_sensor got;
+    assert_int_equal(st->ops->sensor_get(st, &own, s.id, 1000, &got), 0);
+    assert_int_equal(got.events_total, 4);
+    assert_int_equal(got.spool_backlog, 7);
+    /* State machine. */
+    assert_int_equal(
+        st->ops->alert_set_status(st, &own, &test_actor, 1, MM_ALERT_ACKNOWLEDGED, NULL, 0, 5, &a),
+        0);
+    assert_int_equal(
+        st->ops->alert_set_status(st, &own, &test_actor, 1, MM_ALERT_ACKNOWLEDGED, NULL, 0, 5, &a),
+        MM_ESTATE);
+    assert_int_equal(
+        st->ops->alert_set_status(st, &own, &test_actor, 1, MM_ALERT_CLOSED, "fp", 0, 6, &a), 0);
+    assert_string_equal(a.close_reason, "fp");
+    assert_int_equal(
+        st->ops->alert_set_status(st, &own, &test_actor, 1, MM_ALERT_ESCALATED, NULL, 0, 7, &a),
+        MM_ESTATE);
+    mm_store_close(st);
+}
+
+static void test_tenant_scoping(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    int64_t t1 = add_tenant(st, "one"), t2 = add_tenant(st, "two");
+    struct mm_sensor s2 = enrol(st, t2, "mms_key2");
+    struct mm_ingest_event e = alert_event(1, 1000, "x");
+    struct mm_ingest_opts o = {
+        .now = 1, .alert_window = 1, .header_backlog = -1, .header_drops = -1};
+    struct mm_ingest_result res;
+    assert_int_equal(st->ops->events_ingest(st, &s2, &e, 1, &o, &res), 0);
+    struct mm_user u = {.tenant_id = t2, .role = MM_ROLE_STAFF, .lang = "ja", .created_at = 1};
+    snprintf(u.email, sizeof u.email, "b@two.example");
+    struct mm_scope scope2 = mm_scope_tenant(t2), scope1 = mm_scope_for(MM_ROLE_OWNER, t1);
+    assert_false(scope1.all_tenants);
+    assert_int_equal(st->ops->user_add(st, &scope2, &test_actor, &u, &u.id), 0);
+    /* Tenant one cannot add users to tenant two, nor see anything of it. */
+    assert_int_equal(st->ops->user_add(st, &scope1, &test_actor, &u, NULL), MM_ENOENT);
+    struct mm_user gu;
+    struct mm_tenant gt;
+    struct mm_sensor gs;
+    struct mm_alert ga;
+    assert_int_equal(st->ops->user_get(st, &scope1, u.id, &gu), MM_ENOENT);
+    assert_int_equal(st->ops->tenant_get(st, &scope1, t2, &gt), MM_ENOENT);
+    assert_int_equal(st->ops->sensor_get(st, &scope1, s2.id, 0, &gs), MM_ENOENT);
+    assert_int_equal(st->ops->alert_get(st, &scope1, 1, &ga), MM_ENOENT);
+    assert_int_equal(
+        st->ops->alert_set_status(st, &scope1, &test_actor, 1, MM_ALERT_CLOSED, "x", 0, 1, NULL),
+        MM_ENOENT);
+    struct mm_alert_filter f = {.status = -1, .tenant_id = t2, .signature_id = -1};
+    struct mm_page page = {.limit = 100};
+    int n = 0;
+    assert_int_equal(st->ops->alert_list(st, &scope1, &f, &page, count_alert, &n), 0);
+    assert_int_equal(n, 0);
+    /* The same reads work inside tenant two and for the vendor. */
+    struct mm_scope vendor = mm_scope_for(MM_ROLE_ANALYST, 0);
+    assert_true(vendor.all_tenants);
+    assert_int_equal(st->ops->alert_get(st, &scope2, 1, &ga), 0);
+    assert_int_equal(st->ops->alert_get(st, &vendor, 1, &ga), 0);
+    assert_int_equal(st->ops->alert_list(st, &vendor, &f, &page, count_alert, &n), 0);
+    assert_int_equal(n, 1);
+    /* An SME role in tenant 0 would still not get an all-tenant scope. */
+    assert_false(mm_scope_for(MM_ROLE_OWNER, 0).all_tenants);
+    mm_store_close(st);
+}
+
+static void test_audit_append_only(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    add_tenant(st, "one");
+    mm_store_close(st);
+    sqlite3 *db = raw_db();
+    assert_int_not_equal(sqlite3_exec(db, "UPDATE audit SET actor = 'x'", NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*) FROM audit WHERE action = "
+                                        "'tenant.add' AND actor = 'test'",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 1);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_fresh_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_from_version_1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_idempotent_and_aggregated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tenant_scoping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_append_only, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
