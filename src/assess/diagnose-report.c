@@ -587,11 +587,12 @@ static void render_html(struct writer *w, const struct mm_diag_catalogue *cat,
 {
     struct mm_buf body = MM_BUF_INIT;
     struct writer bw = {&body, w->lang, 0};
+    /* First page: score, chart, declaration level, changes; then the advice. */
     html_summary(&bw, cat, res);
     html_chart(&bw, cat, res);
+    html_level_changes(&bw, cat, res, ch);
     html_advice(&bw, cat, res);
     html_items(&bw, cat, res);
-    html_level_changes(&bw, cat, res, ch);
     if (bw.err == 0 && !w->err)
         w->err =
             mm_html_document(w->b, w->lang, tr(w, "report.title"), mm_buf_str(&body), html_css);
