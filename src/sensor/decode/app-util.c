@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Helpers shared by the application decoders: wire bytes to safe text,
+ * UTF-16LE to text, and wrapping a protocol object into an EVE event. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "sensor/decode/app-util.h"
+
+#define MM_APP_TEXT_MAX 4096
+
+/* Length of a well-formed UTF-8 sequence starting at p (2..4), or 0. */
+static size_t utf8_seq_len(const uint8_t *p, size_t n)
+{
+    uint8_t c = p[0];
+    size_t need;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < need)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3F);
+    }
+    if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    if (cp >= 0xD800 && cp <= 0xDFFF)
+        return 0;
+    return need;
+}
+
+size_t mm__app_text(const uint8_t *p, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+    if (outlen == 0)
+        return 0;
+    for (size_t i = 0; i < n;) {
+        uint8_t c = p[i];
+        size_t seq = c >= 0x80 ? utf8_seq_len(p + i, n - i) : 0;
+        if (c >= 0x20 && c < 0x7F) {
+            if (o + 1 >= outlen)
+                break;
+            out[o++] = (char)c;
+            i++;
+        } else if (seq) {
+            if (o + seq >= outlen)
+                break;
+            memcpy(out + o, p + i, seq);
+            o += seq;
+            i += seq;
+        } else {
+            if (o + 4 >= outlen)
+                break;
+            snprintf(out + o, 5, "\\x%02x", c);
+            o += 4;
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+json_t *mm__app_json_text(const uint8_t *p, size_t n)
+{
+    char buf[MM_APP_TEXT_MAX * 4 + 1];
+    if (n > MM_APP_TEXT_MAX)
+        n = MM_APP_TEXT_MAX;
+    size_t o = mm__app_text(p, n, buf, sizeof buf);
+    return json_stringn(buf, o);
+}
+
+void mm__app_set_text(json_t *obj, const char *key, const uint8_t *p, size_t n)
+{
+    json_t *s = mm__app_json_text(p, n);
+    if (s)
+        json_object_set_new(obj, key, s);
+}
+
+/* Appends code point cp as UTF-8 (or an escape when it is not printable). */
+static size_t put_codepoint(uint32_t cp, char *out, size_t o, size_t outlen)
+{
+    if (cp < 0x20 || cp == 0x7F || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        if (o + 6 >= outlen)
+            return o;
+        snprintf(out + o, 7, "\\u%04x", (unsigned)cp);
+        return o + 6;
+    }
+    uint8_t b[4];
+    size_t k;
+    if (cp < 0x80) {
+        b[0] = (uint8_t)cp;
+        k = 1;
+    } else if (cp < 0x800) {
+        b[0] = (uint8_t)(0xC0 | cp >> 6);
+        b[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        k = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (uint8_t)(0xE0 | cp >> 12);
+        b[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        k = 3;
+    } else {
+        b[0] = (uint8_t)(0xF0 | cp >> 18);
+        b[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (uint8_t)(0x80 | (cp & 0x3F));
+        k = 4;
+    }
+    if (o + k >= outlen)
+        return o;
+    memcpy(out + o, b, k);
+    return o + k;
+}
+
+size_t mm__app_utf16le_text(const uint8_t *p, size_t n, char *out, size_t outlen)
+{
+    size_t i = 0, o = 0;
+    if (outlen == 0)
+        return 0;
+    while (i + 1 < n) {
+        uint32_t cu = mm__rd16le(p + i);
+        i += 2;
+        if (cu == 0)
+            break;
+        if (cu >= 0xD800 && cu <= 0xDBFF && i + 1 < n) {
+            uint32_t lo = mm__rd16le(p + i);
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                i += 2;
+                cu = 0x10000 + ((cu - 0xD800) << 10) + (lo - 0xDC00);
+            }
+        }
+        o = put_codepoint(cu, out, o, outlen);
+    }
+    out[o] = '\0';
+    return i;
+}
+
+int mm__app_emit(struct mm_app_ctx *ctx, const char *event_type, json_t *obj)
+{
+    return mm__app_emit_tx(ctx, event_type, obj, -1);
+}
+
+int mm__app_emit_tx(struct mm_app_ctx *ctx, const char *event_type, json_t *obj, int64_t tx_id)
+{
+    if (!obj)
+        return MM_ENOMEM;
+    json_t *ev = mm_app_event(ctx, event_type);
+    if (!ev) {
+        json_decref(obj);
+        return MM_ENOMEM;
+    }
+    if (tx_id >= 0)
+        json_object_set_new(ev, "tx_id", json_integer(tx_id));
+    if (json_object_set_new(ev, event_type, obj) != 0) {
+        json_decref(ev);
+        return MM_ENOMEM;
+    }
+    if (ctx->emit)
+        ctx->emit(ctx, ev);
+    else
+        json_decref(ev);
+    return 0;
+}
+
+bool mm__app_port(const struct mm_packet *p, uint16_t port)
+{
+    return p && (p->sport == port || p->dport == port);
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * NetBIOS name service (UDP port 137, RFC 1002): each message becomes a
+ * "netbios" event with type (request/response), id, opcode (query,
+ * registration, release, wack, refresh), the decoded NetBIOS name and its
+ * suffix, the group flag and addresses where present, and "hostname" when
+ * the sender announces its own computer name (a registration or refresh of
+ * a unique name with suffix 0x00 workstation or 0x20 server). Names are
+ * first-level encoded (32 letters A-P); DNS-style compression pointers are
+ * followed with the limits of dns-name.c. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "sensor/decode/app-util.h"
+#include "sensor/decode/dns-parse.h"
+
+#define NBNS_HDR_LEN 12
+
+static const char *opcode_name(unsigned op)
+{
+    switch (op) {
+    case 0:
+        return "query";
+    case 5:
+        return "registration";
+    case 6:
+        return "release";
+    case 7:
+        return "wack";
+    case 8:
+    case 9:
+        return "refresh";
+    case 15:
+        return "multihomed_registration";
+    default:
+        return "unknown";
+    }
+}
+
+/* Decodes the 32-letter first label into name (trailing spaces removed)
+ * and suffix. Returns false when the label is not a NetBIOS name. */
+static bool decode_nb_name(const char *label, char *name, size_t namelen, unsigned *suffix)
+{
+    uint8_t raw[16];
+    for (int i = 0; i < 16; i++) {
+        char hi = label[2 * i], lo = label[2 * i + 1];
+        if (hi < 'A' || hi > 'P' || lo < 'A' || lo > 'P')
+            return false;
+        raw[i] = (uint8_t)((hi - 'A') << 4 | (lo - 'A'));
+    }
+    size_t n = 15;
+    while (n && (raw[n - 1] == ' ' || raw[n - 1] == '\0'))
+        n--;
+    mm__app_text(raw, n, name, namelen);
+    *suffix = raw[15];
+    return true;
+}
+
+static int nbns_parse_message(const uint8_t *d, size_t len, json_t **out)
+{
+    char enc[MM_DNS_NAME_TEXT_MAX], name[64];
+    size_t next;
+    unsigned suffix = 0;
+    int r;
+    *out = NULL;
+    if (len < NBNS_HDR_LEN)
+        return MM_ETRUNC;
+    uint16_t flags = mm__rd16(d + 2);
+    unsigned qd = mm__rd16(d + 4), an = mm__rd16(d + 6), ar = mm__rd16(d + 10);
+    bool response = flags & 0x8000;
+    unsigned op = (flags >> 11) & 0xF;
+    if (qd + an == 0)
+        return MM_EPARSE;
+    if ((r = mm__dns_name(d, len, NBNS_HDR_LEN, enc, sizeof enc, &next)) != 0)
+        return r;
+    if (strlen(enc) < 32 || (enc[32] != '\0' && enc[32] != '.') ||
+        !decode_nb_name(enc, name, sizeof name, &suffix))
+        return MM_EPARSE;
+    if (next + 4 > len)
+        return MM_ETRUNC;
+    uint16_t qtype = mm__rd16(d + next);
+    size_t off = next + 4;
+    json_t *o = json_object();
+    if (!o)
+        return MM_ENOMEM;
+    json_object_set_new(o, "type", json_string(response ? "response" : "request"));
+    json_object_set_new(o, "id", json_integer(mm__rd16(d)));
+    json_object_set_new(o, "opcode", json_string(opcode_name(op)));
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "suffix", json_integer(suffix));
+    if (response)
+        json_object_set_new(o, "rcode", json_integer(flags & 0xF));
+    /* Responses carry the record right after the name; requests with an
+     * additional record (registration, refresh, release) after the question. */
+    bool record = response ? an > 0 : (qd > 0 && ar > 0);
+    if (response)
+        off = next; /* the answer's name was the one read */
+    else if (record && (r = mm__dns_name(d, len, off, enc, sizeof enc, &off)) != 0)
+        record = false;
+    bool group = false;
+    if (record && qtype == 0x20 && off + 10 <= len) {
+        size_t rdlen = mm__rd16(d + off + 8), rd = off + 10;
+        json_t *addrs = json_array();
+        for (size_t i = 0; addrs && i + 6 <= rdlen && rd + i + 6 <= len && i < 6 * 16; i += 6) {
+            char ip[INET_ADDRSTRLEN];
+            if (i == 0)
+                group = d[rd] & 0x80;
+            inet_ntop(AF_INET, d + rd + i + 2, ip, sizeof ip);
+            json_array_append_new(addrs, json_string(ip));
+        }
+        if (addrs && json_array_size(addrs))
+            json_object_set_new(o, "addresses", addrs);
+        else
+            json_decref(addrs);
+        json_object_set_new(o, "group", json_boolean(group));
+    }
+    bool announce = !response && (op == 5 || op == 8 || op == 9 || op == 15);
+    if (announce && !group && (suffix == 0x00 || suffix == 0x20) && name[0])
+        json_object_set_new(o, "hostname", json_string(name));
+    *out = o;
+    return 0;
+}
+
+static long nbns_parse(struct mm_app_ctx *ctx, const uint8_t *data, size_t len)
+{
+    json_t *o = NULL;
+    int r = nbns_parse_message(data, len, &o);
+    if (o)
+        mm__app_emit(ctx, "netbios", o);
+    return r;
+}
+
+static bool nbns_probe(const struct mm_packet *p, const uint8_t *data, size_t len)
+{
+    (void)data;
+    return len >= NBNS_HDR_LEN && mm__app_port(p, 137);
+}
+
+const struct mm_app_decoder mm_app_nbns = {
+    .name = "netbios",
+    .transport = IPPROTO_UDP,
+    .probe = nbns_probe,
+    .parse = nbns_parse,
+    .state_free = NULL,
+};

@@ -1,0 +1,658 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * TLS handshake decoder (any TCP port, recognised by its record header).
+ * Reads records (fragmented across segments, several per segment),
+ * reassembles handshake messages across records (at most 64 KiB buffered
+ * per direction), and writes two "tls" events per connection:
+ *  - the client part when the ClientHello is complete: sni, client_alpns,
+ *    ja3 {hash, string}, ja4;
+ *  - the server part when the server's handshake is visible: version,
+ *    ja3s {hash, string}, server_alpns and, from a plaintext Certificate
+ *    message (TLS 1.2 and older), subject, issuerdn, serial, fingerprint,
+ *    notbefore, notafter of the first (server) certificate.
+ * TLS 1.3 encrypts the certificate, so TLS 1.3 server parts carry no
+ * certificate fields. After the interesting messages (or a
+ * ChangeCipherSpec) a direction's bytes are consumed without parsing. */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/hash.h"
+#include "sensor/decode/app-util.h"
+#include "sensor/decode/x509.h"
+
+#define TLS_REC_MAX  (16384 + 2048) /* TLSCiphertext limit */
+#define TLS_HS_MAX   (64 * 1024)    /* handshake bytes buffered per direction */
+#define TLS_LIST_MAX 256            /* ciphers, extensions, groups... kept per hello */
+#define TLS_ALPN_MAX 16             /* ALPN names logged */
+
+enum { REC_CCS = 20, REC_ALERT = 21, REC_HANDSHAKE = 22, REC_APPDATA = 23, REC_HEARTBEAT = 24 };
+enum { HS_CLIENT_HELLO = 1, HS_SERVER_HELLO = 2, HS_CERTIFICATE = 11, HS_SERVER_DONE = 14 };
+
+struct tls_dir {
+    uint8_t *hs; /* partial handshake messages */
+    size_t hs_len;
+    bool skip; /* nothing more to read in this direction: consume all */
+};
+
+struct tls_state {
+    struct tls_dir d[2];
+    bool client_done;
+    bool server_hello;
+    bool server_done;
+    json_t *server; /* server part being built, emitted once */
+};
+
+struct u16list {
+    uint16_t v[TLS_LIST_MAX];
+    size_t n;
+};
+
+struct hello {
+    uint16_t version;
+    struct u16list ciphers, exts, groups, sigalgs, versions;
+    uint8_t pf[TLS_LIST_MAX];
+    size_t pf_n;
+    bool has_sni;
+    char sni[1100];
+    json_t *alpns;
+    const uint8_t *alpn0; /* first ALPN value (for JA4) */
+    size_t alpn0_len;
+    uint16_t selected_version; /* ServerHello supported_versions */
+};
+
+static bool is_grease(uint16_t v)
+{
+    return (v & 0x0F0F) == 0x0A0A && (v >> 8) == (v & 0xFF);
+}
+
+static void list_add(struct u16list *l, uint16_t v)
+{
+    if (l->n < TLS_LIST_MAX)
+        l->v[l->n++] = v;
+}
+
+static const char *version_name(uint16_t v)
+{
+    switch (v) {
+    case 0x0200:
+        return "SSLv2";
+    case 0x0300:
+        return "SSLv3";
+    case 0x0301:
+        return "TLSv1";
+    case 0x0302:
+        return "TLS 1.1";
+    case 0x0303:
+        return "TLS 1.2";
+    case 0x0304:
+        return "TLS 1.3";
+    default:
+        return "UNDETERMINED";
+    }
+}
+
+/* Reads a list of 16-bit values preceded by a length of lenbytes bytes. */
+static void read_u16_list(const uint8_t *p, size_t n, size_t lenbytes, struct u16list *l)
+{
+    struct mm__cur c;
+    uint8_t l8;
+    uint16_t l16, v;
+    size_t ll;
+    mm__cur_init(&c, p, n);
+    if (lenbytes == 1) {
+        if (!mm__cur_u8(&c, &l8))
+            return;
+        ll = l8;
+    } else {
+        if (!mm__cur_u16(&c, &l16))
+            return;
+        ll = l16;
+    }
+    if (ll > mm__cur_left(&c))
+        return;
+    for (size_t i = 0; i + 1 < ll; i += 2) {
+        mm__cur_u16(&c, &v);
+        list_add(l, v);
+    }
+}
+
+static void read_sni(const uint8_t *p, size_t n, struct hello *h)
+{
+    struct mm__cur c;
+    uint16_t ll, nl;
+    uint8_t type;
+    const uint8_t *name;
+    mm__cur_init(&c, p, n);
+    if (!mm__cur_u16(&c, &ll) || ll > mm__cur_left(&c))
+        return;
+    while (mm__cur_u8(&c, &type) && mm__cur_u16(&c, &nl) && mm__cur_take(&c, nl, &name)) {
+        if (type == 0) {
+            mm__app_text(name, nl, h->sni, sizeof h->sni);
+            return;
+        }
+    }
+}
+
+static void read_alpn(const uint8_t *p, size_t n, struct hello *h)
+{
+    struct mm__cur c;
+    uint16_t ll;
+    uint8_t l;
+    const uint8_t *v;
+    mm__cur_init(&c, p, n);
+    if (!mm__cur_u16(&c, &ll) || ll > mm__cur_left(&c))
+        return;
+    c.len = c.off + ll;
+    if (!h->alpns && !(h->alpns = json_array()))
+        return;
+    while (mm__cur_u8(&c, &l) && mm__cur_take(&c, l, &v)) {
+        if (!h->alpn0) {
+            h->alpn0 = v;
+            h->alpn0_len = l;
+        }
+        if (json_array_size(h->alpns) < TLS_ALPN_MAX)
+            json_array_append_new(h->alpns, mm__app_json_text(v, l));
+    }
+}
+
+static void read_extension(uint16_t type, const uint8_t *p, size_t n, struct hello *h, bool server)
+{
+    switch (type) {
+    case 0:
+        h->has_sni = true;
+        if (!server)
+            read_sni(p, n, h);
+        break;
+    case 10:
+        read_u16_list(p, n, 2, &h->groups);
+        break;
+    case 11:
+        if (n >= 1 && (size_t)p[0] + 1 <= n)
+            for (size_t i = 0; i < p[0] && h->pf_n < TLS_LIST_MAX; i++)
+                h->pf[h->pf_n++] = p[1 + i];
+        break;
+    case 13:
+        read_u16_list(p, n, 2, &h->sigalgs);
+        break;
+    case 16:
+        read_alpn(p, n, h);
+        break;
+    case 43:
+        if (server) {
+            if (n == 2)
+                h->selected_version = mm__rd16(p);
+        } else {
+            read_u16_list(p, n, 1, &h->versions);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* Reads the extensions block (2-byte length, then type/length/data). */
+static int read_extensions(struct mm__cur *c, struct hello *h, bool server)
+{
+    uint16_t total, type, elen;
+    const uint8_t *blk, *data;
+    struct mm__cur e;
+    if (mm__cur_left(c) == 0)
+        return 0; /* no extensions at all */
+    if (!mm__cur_u16(c, &total) || !mm__cur_take(c, total, &blk))
+        return MM_EPARSE;
+    mm__cur_init(&e, blk, total);
+    while (mm__cur_left(&e) > 0) {
+        if (!mm__cur_u16(&e, &type) || !mm__cur_u16(&e, &elen) || !mm__cur_take(&e, elen, &data))
+            return MM_EPARSE;
+        list_add(&h->exts, type);
+        read_extension(type, data, elen, h, server);
+    }
+    return 0;
+}
+
+static int parse_client_hello(const uint8_t *p, size_t n, struct hello *h)
+{
+    struct mm__cur c;
+    uint8_t sid, comp;
+    uint16_t cs_len, v;
+    const uint8_t *cs;
+    mm__cur_init(&c, p, n);
+    if (!mm__cur_u16(&c, &h->version) || !mm__cur_skip(&c, 32) || !mm__cur_u8(&c, &sid) ||
+        !mm__cur_skip(&c, sid) || !mm__cur_u16(&c, &cs_len) || !mm__cur_take(&c, cs_len, &cs) ||
+        (cs_len & 1) || !mm__cur_u8(&c, &comp) || !mm__cur_skip(&c, comp))
+        return MM_EPARSE;
+    for (size_t i = 0; i + 1 < cs_len; i += 2) {
+        v = mm__rd16(cs + i);
+        list_add(&h->ciphers, v);
+    }
+    return read_extensions(&c, h, false);
+}
+
+static int parse_server_hello(const uint8_t *p, size_t n, struct hello *h)
+{
+    struct mm__cur c;
+    uint8_t sid, comp;
+    uint16_t cipher;
+    mm__cur_init(&c, p, n);
+    if (!mm__cur_u16(&c, &h->version) || !mm__cur_skip(&c, 32) || !mm__cur_u8(&c, &sid) ||
+        !mm__cur_skip(&c, sid) || !mm__cur_u16(&c, &cipher) || !mm__cur_u8(&c, &comp))
+        return MM_EPARSE;
+    (void)comp;
+    list_add(&h->ciphers, cipher);
+    return read_extensions(&c, h, true);
+}
+
+/* Appends the non-GREASE values of l in decimal, joined by '-'. */
+static void ja3_list(struct mm_buf *b, const uint16_t *v, size_t n)
+{
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        if (is_grease(v[i]))
+            continue;
+        mm_buf_printf(b, first ? "%u" : "-%u", (unsigned)v[i]);
+        first = false;
+    }
+}
+
+/* {"hash": md5 hex, "string": s} */
+static json_t *md5_pair(const struct mm_buf *b)
+{
+    uint8_t md5[MM_MD5_LEN];
+    char hex[2 * MM_MD5_LEN + 1];
+    mm_md5(mm_buf_str(b), b->len, md5);
+    mm_hex(md5, sizeof md5, hex);
+    return json_pack("{s:s,s:s}", "hash", hex, "string", mm_buf_str(b));
+}
+
+static json_t *ja3_of(const struct hello *h)
+{
+    struct mm_buf b = MM_BUF_INIT;
+    uint16_t pf[TLS_LIST_MAX];
+    for (size_t i = 0; i < h->pf_n; i++)
+        pf[i] = h->pf[i];
+    mm_buf_printf(&b, "%u,", (unsigned)h->version);
+    ja3_list(&b, h->ciphers.v, h->ciphers.n);
+    mm_buf_putc(&b, ',');
+    ja3_list(&b, h->exts.v, h->exts.n);
+    mm_buf_putc(&b, ',');
+    ja3_list(&b, h->groups.v, h->groups.n);
+    mm_buf_putc(&b, ',');
+    ja3_list(&b, pf, h->pf_n);
+    json_t *j = md5_pair(&b);
+    mm_buf_free(&b);
+    return j;
+}
+
+static json_t *ja3s_of(const struct hello *h)
+{
+    struct mm_buf b = MM_BUF_INIT;
+    mm_buf_printf(&b, "%u,%u,", (unsigned)h->version,
+                  h->ciphers.n ? (unsigned)h->ciphers.v[0] : 0u);
+    ja3_list(&b, h->exts.v, h->exts.n);
+    json_t *j = md5_pair(&b);
+    mm_buf_free(&b);
+    return j;
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* Writes the first 12 hex digits of SHA-256 of s, or twelve zeros when empty. */
+static void ja4_hash12(const struct mm_buf *s, char out[13])
+{
+    uint8_t d[MM_SHA256_LEN];
+    char hex[2 * MM_SHA256_LEN + 1];
+    if (s->len == 0) {
+        memcpy(out, "000000000000", 13);
+        return;
+    }
+    mm_sha256(mm_buf_str(s), s->len, d);
+    mm_hex(d, sizeof d, hex);
+    memcpy(out, hex, 12);
+    out[12] = '\0';
+}
+
+/* Copies the non-GREASE values (optionally without SNI and ALPN), sorted. */
+static size_t ja4_sorted(const struct u16list *l, bool drop_sni_alpn, uint16_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (is_grease(l->v[i]) || (drop_sni_alpn && (l->v[i] == 0 || l->v[i] == 16)))
+            continue;
+        out[n++] = l->v[i];
+    }
+    qsort(out, n, sizeof *out, cmp_u16);
+    return n;
+}
+
+static void hex_list(struct mm_buf *b, const uint16_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mm_buf_printf(b, i ? ",%04x" : "%04x", (unsigned)v[i]);
+}
+
+static const char *ja4_version(const struct hello *h)
+{
+    uint16_t v = h->version;
+    bool have = false;
+    for (size_t i = 0; i < h->versions.n; i++) {
+        uint16_t x = h->versions.v[i];
+        if (is_grease(x))
+            continue;
+        if (!have || x > v)
+            v = x;
+        have = true;
+    }
+    switch (v) {
+    case 0x0304:
+        return "13";
+    case 0x0303:
+        return "12";
+    case 0x0302:
+        return "11";
+    case 0x0301:
+        return "10";
+    case 0x0300:
+        return "s3";
+    case 0x0200:
+        return "s2";
+    default:
+        return "00";
+    }
+}
+
+static bool is_alnum(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* JA4 (FoxIO spec, technical_details/JA4.md): see docs/design/decoders.md. */
+static void ja4_of(const struct hello *h, char *out, size_t outlen)
+{
+    uint16_t sorted[TLS_LIST_MAX];
+    struct mm_buf b = MM_BUF_INIT;
+    char hc[13], he[13], alpn[3] = "00";
+    static const char hexd[] = "0123456789abcdef";
+    size_t nc = 0, ne = 0;
+    for (size_t i = 0; i < h->ciphers.n; i++)
+        nc += !is_grease(h->ciphers.v[i]);
+    for (size_t i = 0; i < h->exts.n; i++)
+        ne += !is_grease(h->exts.v[i]);
+    if (h->alpn0 && h->alpn0_len > 0) {
+        uint8_t f = h->alpn0[0], l = h->alpn0[h->alpn0_len - 1];
+        if (is_alnum(f) && is_alnum(l)) {
+            alpn[0] = (char)f;
+            alpn[1] = (char)l;
+        } else {
+            alpn[0] = hexd[f >> 4];
+            alpn[1] = hexd[l & 0xF];
+        }
+    }
+    size_t n = ja4_sorted(&h->ciphers, false, sorted);
+    hex_list(&b, sorted, n);
+    ja4_hash12(&b, hc);
+    mm_buf_reset(&b);
+    n = ja4_sorted(&h->exts, true, sorted);
+    hex_list(&b, sorted, n);
+    if (n && h->sigalgs.n) {
+        size_t k = 0;
+        mm_buf_putc(&b, '_');
+        for (size_t i = 0; i < h->sigalgs.n; i++)
+            if (!is_grease(h->sigalgs.v[i]))
+                mm_buf_printf(&b, k++ ? ",%04x" : "%04x", (unsigned)h->sigalgs.v[i]);
+    }
+    ja4_hash12(&b, he);
+    mm_buf_free(&b);
+    snprintf(out, outlen, "t%s%c%02zu%02zu%s_%s_%s", ja4_version(h), h->has_sni ? 'd' : 'i',
+             nc > 99 ? (size_t)99 : nc, ne > 99 ? (size_t)99 : ne, alpn, hc, he);
+}
+
+static struct tls_state *tls_state_get(struct mm_app_ctx *ctx)
+{
+    if (!ctx->state)
+        return NULL;
+    if (!*ctx->state)
+        *ctx->state = calloc(1, sizeof(struct tls_state));
+    return *ctx->state;
+}
+
+static void tls_state_free(void *p)
+{
+    struct tls_state *st = p;
+    if (!st)
+        return;
+    free(st->d[0].hs);
+    free(st->d[1].hs);
+    json_decref(st->server);
+    free(st);
+}
+
+static void emit_client(struct mm_app_ctx *ctx, struct hello *h)
+{
+    char ja4[64];
+    json_t *o = json_object();
+    if (!o)
+        return;
+    if (h->sni[0])
+        json_object_set_new(o, "sni", json_string(h->sni));
+    json_object_set_new(o, "ja3", ja3_of(h));
+    ja4_of(h, ja4, sizeof ja4);
+    json_object_set_new(o, "ja4", json_string(ja4));
+    if (h->alpns && json_array_size(h->alpns))
+        json_object_set(o, "client_alpns", h->alpns);
+    mm__app_emit(ctx, "tls", o);
+}
+
+static void emit_server(struct mm_app_ctx *ctx, struct tls_state *st)
+{
+    if (st->server_done || !st->server)
+        return;
+    st->server_done = true;
+    mm__app_emit(ctx, "tls", st->server);
+    st->server = NULL;
+}
+
+static int on_client_hello(struct mm_app_ctx *ctx, struct tls_state *st, const uint8_t *p, size_t n)
+{
+    struct hello h;
+    memset(&h, 0, sizeof h);
+    int r = parse_client_hello(p, n, &h);
+    if (r == 0 && !st->client_done) {
+        st->client_done = true;
+        emit_client(ctx, &h);
+    }
+    json_decref(h.alpns);
+    return r;
+}
+
+static int on_server_hello(struct mm_app_ctx *ctx, struct tls_state *st, const uint8_t *p, size_t n)
+{
+    struct hello h;
+    memset(&h, 0, sizeof h);
+    int r = parse_server_hello(p, n, &h);
+    if (r == 0 && !st->server_hello) {
+        st->server_hello = true;
+        uint16_t v = h.selected_version ? h.selected_version : h.version;
+        st->server = json_object();
+        if (st->server) {
+            json_object_set_new(st->server, "version", json_string(version_name(v)));
+            json_object_set_new(st->server, "ja3s", ja3s_of(&h));
+            if (h.alpns && json_array_size(h.alpns))
+                json_object_set(st->server, "server_alpns", h.alpns);
+        }
+        if (v == 0x0304)
+            emit_server(ctx, st); /* the certificate is encrypted */
+    }
+    json_decref(h.alpns);
+    return r;
+}
+
+static int on_certificate(struct mm_app_ctx *ctx, struct tls_state *st, const uint8_t *p, size_t n)
+{
+    struct mm__cur c;
+    uint32_t total, clen;
+    const uint8_t *der;
+    struct mm__x509 x;
+    if (!st->server || st->server_done)
+        return 0;
+    mm__cur_init(&c, p, n);
+    if (!mm__cur_u24(&c, &total) || total > mm__cur_left(&c))
+        return MM_EPARSE;
+    if (total == 0)
+        return 0;
+    if (!mm__cur_u24(&c, &clen) || !mm__cur_take(&c, clen, &der))
+        return MM_EPARSE;
+    int r = mm__x509_parse(der, clen, &x);
+    if (x.subject[0])
+        json_object_set_new(st->server, "subject", json_string(x.subject));
+    if (x.issuer[0])
+        json_object_set_new(st->server, "issuerdn", json_string(x.issuer));
+    if (x.serial[0])
+        json_object_set_new(st->server, "serial", json_string(x.serial));
+    if (x.fingerprint[0])
+        json_object_set_new(st->server, "fingerprint", json_string(x.fingerprint));
+    if (x.notbefore[0])
+        json_object_set_new(st->server, "notbefore", json_string(x.notbefore));
+    if (x.notafter[0])
+        json_object_set_new(st->server, "notafter", json_string(x.notafter));
+    emit_server(ctx, st);
+    return r;
+}
+
+static int on_handshake_message(struct mm_app_ctx *ctx, struct tls_state *st, struct tls_dir *d,
+                                uint8_t type, const uint8_t *p, size_t n)
+{
+    int r = 0;
+    switch (type) {
+    case HS_CLIENT_HELLO:
+        r = on_client_hello(ctx, st, p, n);
+        d->skip = true;
+        break;
+    case HS_SERVER_HELLO:
+        r = on_server_hello(ctx, st, p, n);
+        if (st->server_done)
+            d->skip = true;
+        break;
+    case HS_CERTIFICATE:
+        r = on_certificate(ctx, st, p, n);
+        d->skip = true;
+        break;
+    case HS_SERVER_DONE:
+        emit_server(ctx, st);
+        d->skip = true;
+        break;
+    default:
+        break;
+    }
+    return r;
+}
+
+/* Adds a handshake record's payload to the direction's buffer and handles
+ * every complete message in it. */
+static int on_handshake_record(struct mm_app_ctx *ctx, struct tls_state *st, struct tls_dir *d,
+                               const uint8_t *p, size_t n)
+{
+    int r = 0;
+    if (d->hs_len + n > TLS_HS_MAX)
+        return MM_ETOOBIG;
+    uint8_t *nb = realloc(d->hs, d->hs_len + n ? d->hs_len + n : 1);
+    if (!nb)
+        return MM_ENOMEM;
+    d->hs = nb;
+    memcpy(d->hs + d->hs_len, p, n);
+    d->hs_len += n;
+    size_t off = 0;
+    while (!d->skip && d->hs_len - off >= 4) {
+        uint8_t type = d->hs[off];
+        size_t mlen = (size_t)d->hs[off + 1] << 16 | (size_t)d->hs[off + 2] << 8 | d->hs[off + 3];
+        if (mlen > TLS_HS_MAX)
+            return MM_ETOOBIG;
+        if (d->hs_len - off - 4 < mlen)
+            break;
+        r = on_handshake_message(ctx, st, d, type, d->hs + off + 4, mlen);
+        off += 4 + mlen;
+        if (r != 0)
+            break;
+    }
+    memmove(d->hs, d->hs + off, d->hs_len - off);
+    d->hs_len -= off;
+    return r;
+}
+
+static int on_record(struct mm_app_ctx *ctx, struct tls_state *st, struct tls_dir *d, uint8_t type,
+                     const uint8_t *p, size_t n)
+{
+    switch (type) {
+    case REC_HANDSHAKE:
+        return on_handshake_record(ctx, st, d, p, n);
+    case REC_CCS:
+    case REC_ALERT:
+    case REC_APPDATA:
+    case REC_HEARTBEAT:
+        /* the rest of this direction is encrypted or over */
+        if (st->server_hello)
+            emit_server(ctx, st);
+        d->skip = true;
+        return 0;
+    default:
+        return MM_EPARSE;
+    }
+}
+
+static void dir_stop(struct tls_dir *d)
+{
+    d->skip = true;
+    free(d->hs);
+    d->hs = NULL;
+    d->hs_len = 0;
+}
+
+static long tls_parse(struct mm_app_ctx *ctx, const uint8_t *data, size_t len)
+{
+    struct tls_state *st = tls_state_get(ctx);
+    if (!st)
+        return MM_ENOMEM;
+    struct tls_dir *d = &st->d[ctx->dir & 1];
+    size_t off = 0;
+    int r = 0;
+    while (!d->skip && len - off >= 5) {
+        const uint8_t *rec = data + off;
+        size_t rlen = mm__rd16(rec + 3);
+        if (rec[0] < REC_CCS || rec[0] > REC_HEARTBEAT || rec[1] != 3 || rlen > TLS_REC_MAX) {
+            r = MM_EPARSE;
+            break;
+        }
+        if (len - off - 5 < rlen)
+            return (long)off; /* need the rest of the record */
+        r = on_record(ctx, st, d, rec[0], rec + 5, rlen);
+        off += 5 + rlen;
+        if (r != 0)
+            break;
+    }
+    if (d->skip || r != 0) {
+        dir_stop(d);
+        if (r != 0)
+            return r;
+        return (long)len;
+    }
+    return (long)off;
+}
+
+static bool tls_probe(const struct mm_packet *p, const uint8_t *data, size_t len)
+{
+    (void)p;
+    return len >= 3 && data[0] == REC_HANDSHAKE && data[1] == 3 && data[2] <= 4;
+}
+
+const struct mm_app_decoder mm_app_tls = {
+    .name = "tls",
+    .transport = IPPROTO_TCP,
+    .probe = tls_probe,
+    .parse = tls_parse,
+    .state_free = tls_state_free,
+};

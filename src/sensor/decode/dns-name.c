@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * DNS name decompression (RFC 1035 section 4.1.4) for the DNS, mDNS and
+ * NetBIOS decoders, with the limits that keep hostile messages harmless:
+ * pointers only backwards, at most MM_DNS_MAX_JUMPS of them, at most
+ * MM_DNS_NAME_WIRE_MAX bytes of labels, never a read past the message. */
+#include <string.h>
+
+#include "core/error.h"
+#include "sensor/decode/app-util.h"
+#include "sensor/decode/dns-parse.h"
+
+/* Appends one label as text (escaped) plus the dot before it if needed. */
+static int append_label(const uint8_t *lab, size_t n, char *out, size_t outlen, size_t *o)
+{
+    char tmp[64 * 4 + 1];
+    size_t t = mm__app_text(lab, n, tmp, sizeof tmp);
+    size_t need = t + (*o ? 1 : 0);
+    if (*o + need >= outlen)
+        return MM_EPARSE;
+    if (*o)
+        out[(*o)++] = '.';
+    memcpy(out + *o, tmp, t);
+    *o += t;
+    out[*o] = '\0';
+    return 0;
+}
+
+int mm__dns_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t outlen, size_t *next)
+{
+    size_t pos = off, o = 0, wire = 0, end = 0;
+    size_t lowest = off; /* a pointer must go below every position read so far */
+    int jumps = 0;
+    int r;
+    if (outlen == 0)
+        return MM_EINVAL;
+    out[0] = '\0';
+    for (;;) {
+        if (pos >= len)
+            return MM_ETRUNC;
+        uint8_t c = msg[pos];
+        if ((c & 0xC0) == 0xC0) {
+            if (pos + 1 >= len)
+                return MM_ETRUNC;
+            size_t target = (size_t)(c & 0x3F) << 8 | msg[pos + 1];
+            if (!end)
+                end = pos + 2;
+            if (target >= lowest || ++jumps > MM_DNS_MAX_JUMPS)
+                return MM_EPARSE;
+            pos = lowest = target;
+            continue;
+        }
+        if (c & 0xC0)
+            return MM_EPARSE; /* 0x40 extended and 0x80 reserved label types */
+        if (c == 0) {
+            if (!end)
+                end = pos + 1;
+            break;
+        }
+        wire += (size_t)c + 1;
+        if (wire + 1 > MM_DNS_NAME_WIRE_MAX)
+            return MM_EPARSE;
+        if (pos + 1 + c > len)
+            return MM_ETRUNC;
+        if ((r = append_label(msg + pos + 1, c, out, outlen, &o)) != 0)
+            return r;
+        pos += 1 + (size_t)c;
+    }
+    *next = end;
+    return 0;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * A minimal DER walk over an X.509 certificate for the TLS decoder: the
+ * subject and issuer as "C=JP, O=..., CN=..." text, the serial number, the
+ * validity dates and the SHA-1 fingerprint. No signature checks, no
+ * extensions; bounded by the certificate's own length. */
+#ifndef MM_SENSOR_DECODE_X509_H
+#define MM_SENSOR_DECODE_X509_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mm__x509 {
+    char subject[1024];
+    char issuer[1024];
+    char serial[200];   /* "0C:5F:..." upper-case, as Suricata */
+    char notbefore[24]; /* "2026-04-01T00:00:00" (UTC, no offset, as Suricata) */
+    char notafter[24];
+    char fingerprint[60]; /* SHA-1 of the DER, "aa:bb:..." lower-case, as Suricata */
+};
+
+/* Parses der[0..len). Returns 0, or MM_EPARSE / MM_ETRUNC; out is cleared
+ * first and holds whatever was read before an error. */
+int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out);
+
+#endif
