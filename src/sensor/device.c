@@ -1,0 +1,905 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The device inventory (device.h): one record per device on the home network,
+ * keyed by MAC address (by IP for captures without link-layer addresses).
+ *
+ * Each record is a JSON object, the same one "device" events carry and the
+ * state file stores: mac, ips, vendor (IEEE OUI), mac_random, hostnames,
+ * dhcp {params, vendor_class}, user_agents, smb_native_os, tcp {ttl, window,
+ * options}, evidence (one OS guess per source), os (the best guess),
+ * allowlisted, first_seen, last_seen.
+ *
+ * Announcements: a device first seen while decoding a packet is announced
+ * ("new") once that packet has been fully handled, so the event already holds
+ * what the packet's DHCP/mDNS events taught; later changes that matter (OS
+ * guess, host names, IPv4 addresses) are announced as "changed". Devices
+ * loaded from the state file are never re-announced. See docs/design/devices.md. */
+#include "sensor/device.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/eve.h"
+#include "core/fs.h"
+#include "core/ini.h"
+#include "core/str.h"
+#include "core/timefmt.h"
+#include "sensor/oui.h"
+#include "sensor/osguess.h"
+#include "sensor/sensor.h"
+
+#define DEVICES_MAX_DEFAULT 4096
+#define DEVICE_IPS_MAX      8
+#define DEVICE_NAMES_MAX    8
+#define DEVICE_UAS_MAX      4
+#define DEVICE_TEXT_MAX     256 /* host names, user agents, native OS strings */
+#define STATE_FILE_MAX      (64u * 1024 * 1024)
+#define LAST_SEEN_STEP_USEC (60 * 1000000LL) /* last_seen written at most once a minute */
+#define STATE_FILE          "devices.json"
+
+struct device {
+    uint8_t mac[6];
+    bool has_mac;
+    json_t *rec;
+    int64_t last_seen, last_seen_written;
+    uint32_t idx;           /* position in mm_devices.devs */
+    uint32_t announced_sig; /* signature of what was last announced */
+    bool pending_new;       /* created, not yet announced */
+    bool dirty;             /* modified since the last announcement check */
+};
+
+/* Open-addressing map from a 17-byte key (MAC or address) to a device index. */
+struct key_slot {
+    uint8_t key[17];
+    bool used;
+    uint32_t idx;
+};
+
+struct key_map {
+    struct key_slot *slots;
+    size_t cap, count;
+};
+
+struct mm_devices {
+    struct mm_sensor *s;
+    char *state_path; /* NULL: not persisted */
+    struct device **devs;
+    size_t n, cap, max, dropped;
+    struct key_map by_mac, by_ip;
+    struct mm_osguess *os;
+    struct mm_cidr *allow_nets;
+    size_t nallow_nets;
+    uint8_t (*allow_macs)[6];
+    size_t nallow_macs;
+    uint64_t pending_packet; /* packet number whose new devices wait */
+    bool have_pending;
+};
+
+/* ---- key map ----------------------------------------------------------------- */
+
+static uint32_t key_hash(const uint8_t key[17])
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < 17; i++)
+        h = (h ^ key[i]) * 16777619u;
+    return h ^ (h >> 16);
+}
+
+static struct key_slot *map_slot(const struct key_map *m, const uint8_t key[17])
+{
+    if (m->cap == 0)
+        return NULL;
+    size_t j = key_hash(key) & (m->cap - 1);
+    while (m->slots[j].used && memcmp(m->slots[j].key, key, 17) != 0)
+        j = (j + 1) & (m->cap - 1);
+    return &m->slots[j];
+}
+
+static int map_put(struct key_map *m, const uint8_t key[17], uint32_t idx)
+{
+    if ((m->count + 1) * 2 > m->cap) {
+        struct key_map bigger = {calloc(m->cap ? m->cap * 2 : 64, sizeof(struct key_slot)),
+                                 m->cap ? m->cap * 2 : 64, 0};
+        if (!bigger.slots)
+            return MM_ENOMEM;
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->slots[i].used) {
+                *map_slot(&bigger, m->slots[i].key) = m->slots[i];
+                bigger.count++;
+            }
+        free(m->slots);
+        *m = bigger;
+    }
+    struct key_slot *s = map_slot(m, key);
+    if (!s->used) {
+        memcpy(s->key, key, 17);
+        s->used = true;
+        m->count++;
+    }
+    s->idx = idx;
+    return 0;
+}
+
+static void mac_key(const uint8_t mac[6], uint8_t key[17])
+{
+    memset(key, 0, 17);
+    key[0] = 'm';
+    memcpy(key + 1, mac, 6);
+}
+
+static void ip_key(const struct mm_addr *a, uint8_t key[17])
+{
+    key[0] = a->family;
+    memcpy(key + 1, a->bytes, 16);
+}
+
+static struct device *find_by_mac(const struct mm_devices *d, const uint8_t mac[6])
+{
+    uint8_t key[17];
+    mac_key(mac, key);
+    const struct key_slot *s = map_slot(&d->by_mac, key);
+    return s && s->used ? d->devs[s->idx] : NULL;
+}
+
+static struct device *find_by_ip(const struct mm_devices *d, const struct mm_addr *a)
+{
+    uint8_t key[17];
+    ip_key(a, key);
+    const struct key_slot *s = map_slot(&d->by_ip, key);
+    return s && s->used ? d->devs[s->idx] : NULL;
+}
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+static void format_mac(const uint8_t mac[6], char out[18])
+{
+    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+             mac[5]);
+}
+
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+    unsigned v[6];
+    char sep[5], end;
+    if (!s || sscanf(s, "%2x%c%2x%c%2x%c%2x%c%2x%c%2x%c", &v[0], &sep[0], &v[1], &sep[1], &v[2],
+                     &sep[2], &v[3], &sep[3], &v[4], &sep[4], &v[5], &end) != 11)
+        return false;
+    for (int i = 0; i < 5; i++)
+        if (sep[i] != ':' && sep[i] != '-')
+            return false;
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)v[i];
+    return true;
+}
+
+static bool usable_mac(const uint8_t mac[6])
+{
+    static const uint8_t zero[6];
+    return !(mac[0] & 0x01) && memcmp(mac, zero, 6) != 0;
+}
+
+static void time_string(int64_t usec, char out[MM_TIMESTAMP_MAX])
+{
+    struct timeval tv = {(time_t)(usec / 1000000), (suseconds_t)(usec % 1000000)};
+    mm_time_format(&tv, out, MM_TIMESTAMP_MAX);
+}
+
+static int64_t now_usec(const struct mm_devices *d)
+{
+    const struct timeval *tv = d->s ? mm_sensor_now(d->s) : NULL;
+    return tv ? (int64_t)tv->tv_sec * 1000000 + tv->tv_usec : 0;
+}
+
+/* Copies printable text, at most DEVICE_TEXT_MAX bytes, valid UTF-8 only. */
+static bool clean_text(const char *in, char *out)
+{
+    size_t n = in ? strlen(in) : 0;
+    if (n == 0 || n >= DEVICE_TEXT_MAX || !mm_utf8_valid(in, n, NULL))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (unsigned char)in[i] < 0x20 ? '?' : in[i];
+    out[n] = '\0';
+    return true;
+}
+
+/* Appends s to the array unless present; keeps at most max (drops the oldest). */
+static bool array_add_string(json_t *arr, const char *s, size_t max, bool nocase)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        const char *t = json_string_value(v);
+        if (t && (nocase ? strcasecmp(t, s) : strcmp(t, s)) == 0)
+            return false;
+    }
+    if (json_array_size(arr) >= max)
+        json_array_remove(arr, 0);
+    json_array_append_new(arr, json_string(s));
+    return true;
+}
+
+/* A cheap signature of what an announcement is about: OS, names, IPv4s. */
+static uint32_t record_signature(const json_t *rec)
+{
+    uint32_t h = 2166136261u;
+    const char *os = json_string_value(json_object_get(json_object_get(rec, "os"), "id"));
+    size_t i;
+    json_t *v;
+    for (const char *p = os ? os : ""; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    json_array_foreach(json_object_get(rec, "hostnames"), i, v)
+    {
+        for (const char *p = json_string_value(v); p && *p; p++)
+            h = (h ^ (uint8_t)tolower((unsigned char)*p)) * 16777619u;
+        h = (h ^ 1) * 16777619u;
+    }
+    json_array_foreach(json_object_get(rec, "ips"), i, v)
+    {
+        const char *ip = json_string_value(v);
+        if (ip && !strchr(ip, ':'))
+            for (const char *p = ip; *p; p++)
+                h = (h ^ (uint8_t)*p) * 16777619u;
+        h = (h ^ 2) * 16777619u;
+    }
+    return h;
+}
+
+/* ---- allowlist ------------------------------------------------------------------ */
+
+static int allow_add(struct mm_devices *d, const char *word)
+{
+    uint8_t mac[6];
+    struct mm_cidr c;
+    if (parse_mac(word, mac)) {
+        void *p = realloc(d->allow_macs, (d->nallow_macs + 1) * sizeof *d->allow_macs);
+        if (!p)
+            return MM_ENOMEM;
+        d->allow_macs = p;
+        memcpy(d->allow_macs[d->nallow_macs++], mac, 6);
+        return 0;
+    }
+    if (mm_cidr_parse(word, &c) == 0) {
+        void *p = realloc(d->allow_nets, (d->nallow_nets + 1) * sizeof *d->allow_nets);
+        if (!p)
+            return MM_ENOMEM;
+        d->allow_nets = p;
+        d->allow_nets[d->nallow_nets++] = c;
+        return 0;
+    }
+    return MM_EPARSE;
+}
+
+/* Reads [devices] allow = MAC | IP | CIDR (repeatable; a line may list several). */
+static int load_allowlist(struct mm_devices *d, const struct mm_ini *ini)
+{
+    for (size_t i = 0; ini && i < mm_ini_count(ini); i++) {
+        const char *sec, *key, *val;
+        int line;
+        mm_ini_entry(ini, i, &sec, &key, &val, &line);
+        if (strcasecmp(sec, "devices") != 0 || strcasecmp(key, "allow") != 0)
+            continue;
+        char *copy = strdup(val), *save = NULL;
+        if (!copy)
+            return MM_ENOMEM;
+        int r = 0;
+        for (char *w = strtok_r(copy, ", \t", &save); w && r == 0;
+             w = strtok_r(NULL, ", \t", &save))
+            r = allow_add(d, w);
+        free(copy);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+static bool is_allowlisted(const struct mm_devices *d, const struct device *dev)
+{
+    for (size_t i = 0; dev->has_mac && i < d->nallow_macs; i++)
+        if (memcmp(d->allow_macs[i], dev->mac, 6) == 0)
+            return true;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(dev->rec, "ips"), i, v)
+    {
+        struct mm_addr a;
+        if (mm_addr_parse(json_string_value(v), &a) != 0)
+            continue;
+        for (size_t k = 0; k < d->nallow_nets; k++)
+            if (mm_cidr_contains(&d->allow_nets[k], &a))
+                return true;
+    }
+    return false;
+}
+
+/* ---- records -------------------------------------------------------------------- */
+
+static void set_last_seen(struct device *dev, int64_t t, bool force)
+{
+    char ts[MM_TIMESTAMP_MAX];
+    if (t > dev->last_seen)
+        dev->last_seen = t;
+    if (!force && dev->last_seen - dev->last_seen_written < LAST_SEEN_STEP_USEC)
+        return;
+    time_string(dev->last_seen, ts);
+    json_object_set_new(dev->rec, "last_seen", json_string(ts));
+    dev->last_seen_written = dev->last_seen;
+}
+
+/* Recomputes "os" from the evidence: the highest score wins (earliest on ties). */
+static void recompute_os(struct mm_devices *d, struct device *dev)
+{
+    size_t i;
+    json_t *e, *best = NULL;
+    json_int_t best_score = -1;
+    json_array_foreach(json_object_get(dev->rec, "evidence"), i, e)
+    {
+        json_int_t sc = json_integer_value(json_object_get(e, "score"));
+        if (sc > best_score) {
+            best_score = sc;
+            best = e;
+        }
+    }
+    struct mm_os_guess g;
+    if (!best || !mm_osguess_by_id(d->os, json_string_value(json_object_get(best, "os")), &g)) {
+        json_object_set_new(dev->rec, "os", json_null());
+        return;
+    }
+    json_object_set_new(dev->rec, "os",
+                        json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:I, s:O}", "id", g.id,
+                                  "name", g.name_en, "name_ja", g.name_ja, "family", g.family,
+                                  "legacy", g.legacy, "eol", g.eol, "mobile", g.mobile,
+                                  "confidence", best_score, "source",
+                                  json_object_get(best, "source")));
+}
+
+/* Records one source's guess (replacing that source's earlier one). */
+static void add_evidence(struct mm_devices *d, struct device *dev, const char *source,
+                         const char *value, const struct mm_os_guess *g)
+{
+    json_t *ev = json_object_get(dev->rec, "evidence");
+    size_t i;
+    json_t *e;
+    json_array_foreach(ev, i, e)
+    {
+        if (strcmp(json_string_value(json_object_get(e, "source")), source) == 0) {
+            if (strcmp(json_string_value(json_object_get(e, "os")), g->id) == 0 &&
+                json_integer_value(json_object_get(e, "score")) >= g->score)
+                return;
+            json_array_remove(ev, i);
+            break;
+        }
+    }
+    json_array_append_new(ev, json_pack("{s:s, s:s, s:s, s:i}", "source", source, "value", value,
+                                        "os", g->id, "score", g->score));
+    recompute_os(d, dev);
+    dev->dirty = true;
+}
+
+static int device_create(struct mm_devices *d, const uint8_t *mac, const struct mm_addr *ip,
+                         int64_t t, struct device **out)
+{
+    char ts[MM_TIMESTAMP_MAX], m[18] = "";
+    uint8_t key[17];
+    *out = NULL;
+    if (d->n >= d->max) {
+        d->dropped++;
+        return MM_ELIMIT;
+    }
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 64;
+        struct device **a = realloc(d->devs, cap * sizeof *a);
+        if (!a)
+            return MM_ENOMEM;
+        d->devs = a;
+        d->cap = cap;
+    }
+    struct device *dev = calloc(1, sizeof *dev);
+    if (!dev)
+        return MM_ENOMEM;
+    time_string(t, ts);
+    if (mac) {
+        memcpy(dev->mac, mac, 6);
+        dev->has_mac = true;
+        format_mac(mac, m);
+    }
+    const char *vendor = mac ? mm_oui_vendor(mac) : NULL;
+    dev->rec = json_pack("{s:s?, s:[], s:s, s:b, s:[], s:[], s:[], s:n, s:b, s:s, s:s}", "mac",
+                         mac ? m : NULL, "ips", "vendor", vendor ? vendor : "", "mac_random",
+                         mac && mm_mac_is_local(mac), "hostnames", "user_agents", "evidence", "os",
+                         "allowlisted", false, "first_seen", ts, "last_seen", ts);
+    if (!dev->rec) {
+        free(dev);
+        return MM_ENOMEM;
+    }
+    dev->last_seen = dev->last_seen_written = t;
+    if (mac)
+        mac_key(mac, key);
+    else
+        ip_key(ip, key);
+    dev->idx = (uint32_t)d->n;
+    int r = map_put(mac ? &d->by_mac : &d->by_ip, key, dev->idx);
+    if (r != 0) {
+        json_decref(dev->rec);
+        free(dev);
+        return r;
+    }
+    d->devs[d->n++] = dev;
+    if (!mac) {
+        char s[MM_ADDR_STRLEN];
+        mm_addr_format(ip, s, sizeof s);
+        json_array_append_new(json_object_get(dev->rec, "ips"), json_string(s));
+    }
+    struct mm_os_guess g;
+    if (vendor && mm_osguess_vendor(d->os, vendor, &g))
+        add_evidence(d, dev, "vendor", vendor, &g);
+    *out = dev;
+    return 0;
+}
+
+/* Adds an address to a device and points the IP map at it. */
+static void device_add_ip(struct mm_devices *d, struct device *dev, const struct mm_addr *a)
+{
+    char s[MM_ADDR_STRLEN];
+    uint8_t key[17];
+    if (a->family == 0 || (a->family == 4 && a->bytes[0] == 0))
+        return; /* 0.0.0.0: DHCP before an address */
+    ip_key(a, key);
+    const struct key_slot *slot = map_slot(&d->by_ip, key);
+    if (slot && slot->used && slot->idx == dev->idx)
+        return; /* the common case: nothing new */
+    mm_addr_format(a, s, sizeof s);
+    if (array_add_string(json_object_get(dev->rec, "ips"), s, DEVICE_IPS_MAX, false))
+        dev->dirty = true;
+    map_put(&d->by_ip, key, dev->idx);
+}
+
+/* Emits a "device" event for dev (action "new" or "changed"). */
+static void announce(struct mm_devices *d, struct device *dev, const char *action)
+{
+    struct mm_addr first = {0};
+    json_t *ips = json_object_get(dev->rec, "ips");
+    bool allow = is_allowlisted(d, dev);
+    json_object_set_new(dev->rec, "allowlisted", json_boolean(allow));
+    set_last_seen(dev, dev->last_seen, true);
+    dev->announced_sig = record_signature(dev->rec);
+    dev->pending_new = false;
+    if (!d->s)
+        return;
+    if (json_array_size(ips) > 0)
+        mm_addr_parse(json_string_value(json_array_get(ips, 0)), &first);
+    int64_t t = now_usec(d);
+    struct mm_eve_header h = {
+        .ts = {(time_t)(t / 1000000), (suseconds_t)(t % 1000000)},
+        .event_type = "device",
+        .src = first.family ? &first : NULL,
+    };
+    json_t *ev = mm_eve_new(&h), *rec = json_deep_copy(dev->rec);
+    if (!ev || !rec) {
+        json_decref(ev);
+        json_decref(rec);
+        return;
+    }
+    json_object_set_new(rec, "action", json_string(action));
+    json_object_set_new(ev, "device", rec);
+    mm_sensor_emit(d->s, ev);
+}
+
+/* After an update: announce "changed" when something that matters changed. */
+static void maybe_changed(struct mm_devices *d, struct device *dev)
+{
+    if (dev->pending_new || !dev->dirty)
+        return;
+    dev->dirty = false;
+    if (record_signature(dev->rec) != dev->announced_sig)
+        announce(d, dev, "changed");
+}
+
+static void flush_pending(struct mm_devices *d)
+{
+    if (!d->have_pending)
+        return;
+    d->have_pending = false;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->devs[i]->pending_new)
+            announce(d, d->devs[i], "new");
+}
+
+/* Finds or creates the device for mac (or for ip when mac is NULL). */
+static struct device *device_get(struct mm_devices *d, const uint8_t *mac, const struct mm_addr *ip,
+                                 uint64_t pkt)
+{
+    struct device *dev = mac ? find_by_mac(d, mac) : find_by_ip(d, ip);
+    int64_t t = now_usec(d);
+    if (dev) {
+        set_last_seen(dev, t, false);
+        return dev;
+    }
+    if (device_create(d, mac, ip, t, &dev) != 0)
+        return NULL;
+    dev->pending_new = true;
+    d->have_pending = true;
+    d->pending_packet = pkt;
+    return dev;
+}
+
+/* ---- learning from packets ----------------------------------------------------- */
+
+void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p)
+{
+    struct device *dev = NULL;
+    if (!d)
+        return;
+    if (d->have_pending && p->num != d->pending_packet)
+        flush_pending(d);
+    if (p->is_arp) {
+        if (p->has_eth && usable_mac(p->arp_sha) && p->arp_spa.family &&
+            (!d->s || mm_sensor_is_home(d->s, &p->arp_spa)) &&
+            (dev = device_get(d, p->arp_sha, NULL, p->num)))
+            device_add_ip(d, dev, &p->arp_spa);
+    } else if (p->ip_version && (!d->s || mm_sensor_is_home(d->s, &p->src))) {
+        if (p->has_eth && usable_mac(p->src_mac))
+            dev = device_get(d, p->src_mac, NULL, p->num);
+        else if (!p->has_eth)
+            dev = device_get(d, NULL, &p->src, p->num);
+        if (dev)
+            device_add_ip(d, dev, &p->src);
+    }
+    if (!dev)
+        return;
+    /* TCP SYN (not SYN-ACK): the client's stack shows in TTL and options */
+    if (p->ip_proto == 6 && (p->tcp_flags & 0x12) == 0x02 && p->tcp_traits.options[0]) {
+        struct mm_os_guess g;
+        if (mm_osguess_tcp(d->os, p->ttl, p->tcp_traits.options, &g)) {
+            char v[96];
+            snprintf(v, sizeof v, "ttl=%u window=%u options=%s", p->ttl, p->tcp_window,
+                     p->tcp_traits.options);
+            json_object_set_new(dev->rec, "tcp",
+                                json_pack("{s:i, s:i, s:s}", "ttl", p->ttl, "window", p->tcp_window,
+                                          "options", p->tcp_traits.options));
+            add_evidence(d, dev, "tcp", v, &g);
+        }
+    }
+    maybe_changed(d, dev);
+}
+
+/* ---- learning from events ------------------------------------------------------- */
+
+static const char *jstr(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* The device behind an event's src_ip (or dest_ip with which="dest_ip"). */
+static struct device *event_device(struct mm_devices *d, const json_t *ev, const char *which)
+{
+    struct mm_addr a;
+    if (mm_addr_parse(jstr(ev, which) ? jstr(ev, which) : "", &a) != 0)
+        return NULL;
+    return find_by_ip(d, &a);
+}
+
+/* DHCP option 55 as "1,15,3": from an array of numbers or a string. */
+static void dhcp_params(const json_t *dhcp, char *out, size_t outlen)
+{
+    const json_t *p = json_object_get(dhcp, "params_raw");
+    size_t i, o = 0;
+    json_t *v;
+    out[0] = '\0';
+    if (!p)
+        p = json_object_get(dhcp, "params");
+    if (json_is_string(p)) {
+        snprintf(out, outlen, "%s", json_string_value(p));
+        return;
+    }
+    json_array_foreach(p, i, v)
+    {
+        if (!json_is_integer(v))
+            return; /* Suricata's names ("subnet_mask") do not keep numbers */
+        int n =
+            snprintf(out + o, outlen - o, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
+        if (n < 0 || (size_t)n >= outlen - o)
+            return;
+        o += (size_t)n;
+    }
+}
+
+static void learn_hostname(struct device *dev, const char *name)
+{
+    char clean[DEVICE_TEXT_MAX];
+    if (!clean_text(name, clean))
+        return;
+    size_t n = strlen(clean);
+    if (n > 6 && strcasecmp(clean + n - 6, ".local") == 0)
+        clean[n - 6] = '\0';
+    else if (n > 0 && clean[n - 1] == '.')
+        clean[n - 1] = '\0';
+    if (clean[0] &&
+        array_add_string(json_object_get(dev->rec, "hostnames"), clean, DEVICE_NAMES_MAX, true))
+        dev->dirty = true;
+}
+
+static void on_dhcp(struct mm_devices *d, const json_t *ev)
+{
+    const json_t *dhcp = json_object_get(ev, "dhcp");
+    uint8_t mac[6];
+    struct mm_addr a;
+    if (!parse_mac(jstr(dhcp, "client_mac"), mac) || !usable_mac(mac))
+        return;
+    struct device *dev =
+        device_get(d, mac, NULL, json_integer_value(json_object_get(ev, "pcap_cnt")));
+    if (!dev)
+        return;
+    /* A DHCP client is on our segment whatever its address: learn them all. */
+    static const char *const ip_fields[] = {"assigned_ip", "client_ip", "requested_ip"};
+    for (size_t i = 0; i < sizeof ip_fields / sizeof ip_fields[0]; i++)
+        if (jstr(dhcp, ip_fields[i]) && mm_addr_parse(jstr(dhcp, ip_fields[i]), &a) == 0)
+            device_add_ip(d, dev, &a);
+    const char *type = jstr(dhcp, "type");
+    if (type && strcmp(type, "reply") == 0) {
+        maybe_changed(d, dev);
+        return; /* the rest of a reply describes the server */
+    }
+    learn_hostname(dev, jstr(dhcp, "hostname"));
+    char params[512], vendor[DEVICE_TEXT_MAX] = "";
+    dhcp_params(dhcp, params, sizeof params);
+    clean_text(jstr(dhcp, "vendor_class_identifier"), vendor);
+    if (params[0] || vendor[0]) {
+        struct mm_os_guess g;
+        json_object_set_new(dev->rec, "dhcp",
+                            json_pack("{s:s, s:s}", "params", params, "vendor_class", vendor));
+        if (mm_osguess_dhcp(d->os, params[0] ? params : NULL, vendor[0] ? vendor : NULL, &g)) {
+            char v[600];
+            snprintf(v, sizeof v, "%s%s%s", params, vendor[0] ? " " : "", vendor);
+            add_evidence(d, dev, "dhcp", v, &g);
+        }
+    }
+    maybe_changed(d, dev);
+}
+
+static void on_user_agent(struct mm_devices *d, const json_t *ev)
+{
+    const char *ua = jstr(json_object_get(ev, "http"), "http_user_agent");
+    char clean[DEVICE_TEXT_MAX];
+    struct device *dev = event_device(d, ev, "src_ip");
+    if (!dev || !clean_text(ua, clean))
+        return;
+    array_add_string(json_object_get(dev->rec, "user_agents"), clean, DEVICE_UAS_MAX, false);
+    struct mm_os_guess g;
+    if (mm_osguess_user_agent(d->os, clean, &g))
+        add_evidence(d, dev, "user_agent", clean, &g);
+    maybe_changed(d, dev);
+}
+
+static void smb_native_os(struct mm_devices *d, const json_t *ev, const char *os, const char *who)
+{
+    char clean[DEVICE_TEXT_MAX];
+    struct device *dev = event_device(d, ev, who);
+    struct mm_os_guess g;
+    if (!dev || !clean_text(os, clean))
+        return;
+    json_object_set_new(dev->rec, "smb_native_os", json_string(clean));
+    if (mm_osguess_smb(d->os, clean, &g))
+        add_evidence(d, dev, "smb", clean, &g);
+    maybe_changed(d, dev);
+}
+
+/* SMB: Suricata puts the client's strings under "request" and the server's
+ * under "response"; a flat native_os belongs to the sender named by
+ * "direction" (to_server: the client, src_ip). */
+static void on_smb(struct mm_devices *d, const json_t *ev)
+{
+    const json_t *smb = json_object_get(ev, "smb");
+    smb_native_os(d, ev, jstr(json_object_get(smb, "request"), "native_os"), "src_ip");
+    smb_native_os(d, ev, jstr(json_object_get(smb, "response"), "native_os"), "dest_ip");
+    const char *dir = jstr(smb, "direction") ? jstr(smb, "direction") : jstr(ev, "direction");
+    bool from_server = dir && (strcmp(dir, "to_client") == 0 || strcmp(dir, "response") == 0);
+    smb_native_os(d, ev, jstr(smb, "native_os"), from_server ? "dest_ip" : "src_ip");
+    if (jstr(smb, "client_native_os"))
+        smb_native_os(d, ev, jstr(smb, "client_native_os"), "src_ip");
+    if (jstr(smb, "server_native_os"))
+        smb_native_os(d, ev, jstr(smb, "server_native_os"), "dest_ip");
+}
+
+/* mDNS / NetBIOS / LLMNR: a host announcing its own name. Accepts a flat
+ * "hostname" (or "name") and A/AAAA answers naming the sender's address. */
+static void on_name_event(struct mm_devices *d, const json_t *ev, const json_t *obj)
+{
+    struct device *dev = event_device(d, ev, "src_ip");
+    if (!dev)
+        return;
+    const char *flat = jstr(obj, "hostname") ? jstr(obj, "hostname") : jstr(obj, "name");
+    if (flat)
+        learn_hostname(dev, flat);
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(obj, "hostnames"), i, v)
+        learn_hostname(dev, json_string_value(v));
+    json_array_foreach(json_object_get(obj, "answers"), i, v)
+    {
+        const char *rrtype = jstr(v, "rrtype"), *rdata = jstr(v, "rdata");
+        struct mm_addr a;
+        if (rrtype && rdata && (strcmp(rrtype, "A") == 0 || strcmp(rrtype, "AAAA") == 0) &&
+            mm_addr_parse(rdata, &a) == 0 && find_by_ip(d, &a) == dev)
+            learn_hostname(dev, jstr(v, "rrname"));
+    }
+    maybe_changed(d, dev);
+}
+
+void mm_devices_on_event(struct mm_devices *d, const json_t *ev)
+{
+    const char *type = jstr(ev, "event_type");
+    if (!d || !type)
+        return;
+    if (strcmp(type, "dhcp") == 0)
+        on_dhcp(d, ev);
+    else if (strcmp(type, "http") == 0)
+        on_user_agent(d, ev);
+    else if (strcmp(type, "smb") == 0)
+        on_smb(d, ev);
+    else if (strcmp(type, "mdns") == 0 || strcmp(type, "netbios") == 0 ||
+             strcmp(type, "nbns") == 0 || strcmp(type, "llmnr") == 0)
+        on_name_event(d, ev, json_object_get(ev, type));
+}
+
+/* ---- lookups -------------------------------------------------------------------- */
+
+const json_t *mm_devices_find_mac(const struct mm_devices *d, const uint8_t mac[6])
+{
+    const struct device *dev = d ? find_by_mac(d, mac) : NULL;
+    return dev ? dev->rec : NULL;
+}
+
+const json_t *mm_devices_find_ip(const struct mm_devices *d, const struct mm_addr *a)
+{
+    const struct device *dev = d ? find_by_ip(d, a) : NULL;
+    return dev ? dev->rec : NULL;
+}
+
+/* ---- persistence ------------------------------------------------------------------ */
+
+int mm_devices_save(struct mm_devices *d)
+{
+    char *text = NULL;
+    int r = 0;
+    if (!d)
+        return MM_EINVAL;
+    flush_pending(d);
+    if (!d->state_path)
+        return 0;
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < d->n; i++) {
+        set_last_seen(d->devs[i], d->devs[i]->last_seen, true);
+        json_array_append(arr, d->devs[i]->rec);
+    }
+    json_t *root = arr ? json_pack("{s:i, s:o}", "version", 1, "devices", arr) : NULL;
+    text = root ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+    if (!text) {
+        r = MM_ENOMEM;
+        goto out;
+    }
+    r = mm_file_write_atomic(d->state_path, text, strlen(text));
+out:
+    free(text);
+    json_decref(root);
+    return r;
+}
+
+/* Loads devices.json; a missing file is an empty inventory, a damaged one
+ * is ignored (MM_EPARSE is returned so the caller can log it). */
+static int load_state(struct mm_devices *d)
+{
+    char *text = NULL;
+    size_t len;
+    int r = mm_file_read(d->state_path, STATE_FILE_MAX, &text, &len);
+    if (r == MM_ENOENT)
+        return 0;
+    if (r != 0)
+        return r;
+    json_t *root = json_loadb(text, len, 0, NULL);
+    free(text);
+    json_t *arr = json_object_get(root, "devices");
+    size_t i;
+    json_t *rec;
+    if (!json_is_array(arr)) {
+        json_decref(root);
+        return MM_EPARSE;
+    }
+    json_array_foreach(arr, i, rec)
+    {
+        uint8_t mac[6];
+        struct mm_addr a = {0};
+        const json_t *ips = json_object_get(rec, "ips");
+        bool has_mac = parse_mac(jstr(rec, "mac"), mac);
+        if (!json_is_object(rec) || !json_is_array(ips) ||
+            !json_is_array(json_object_get(rec, "evidence")) ||
+            !json_is_array(json_object_get(rec, "hostnames")) ||
+            !json_is_array(json_object_get(rec, "user_agents")))
+            continue;
+        if (!has_mac && mm_addr_parse(json_string_value(json_array_get(ips, 0))
+                                          ? json_string_value(json_array_get(ips, 0))
+                                          : "",
+                                      &a) != 0)
+            continue;
+        if (has_mac ? find_by_mac(d, mac) != NULL : find_by_ip(d, &a) != NULL)
+            continue;
+        int64_t seen = 0;
+        mm_time_parse(jstr(rec, "last_seen") ? jstr(rec, "last_seen") : "", &seen);
+        struct device *dev;
+        if ((r = device_create(d, has_mac ? mac : NULL, &a, seen, &dev)) != 0)
+            break;
+        json_decref(dev->rec);
+        dev->rec = json_deep_copy(rec);
+        if (!dev->rec) {
+            dev->rec = json_object();
+            r = MM_ENOMEM;
+            break;
+        }
+        size_t k;
+        json_t *v;
+        json_array_foreach(
+            ips, k, v) if (mm_addr_parse(json_string_value(v) ? json_string_value(v) : "", &a) == 0)
+            device_add_ip(d, dev, &a);
+        recompute_os(d, dev);
+        dev->announced_sig = record_signature(dev->rec);
+    }
+    json_decref(root);
+    return r == MM_ELIMIT ? 0 : r;
+}
+
+int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices **out)
+{
+    *out = NULL;
+    struct mm_devices *d = calloc(1, sizeof *d);
+    const struct mm_sensor_config *cfg = s ? mm_sensor_config(s) : NULL;
+    long max = DEVICES_MAX_DEFAULT;
+    int r;
+    if (!d)
+        return MM_ENOMEM;
+    d->s = s;
+    if (cfg && cfg->ini &&
+        (r = mm_ini_get_int(cfg->ini, "devices", "max", DEVICES_MAX_DEFAULT, 1, 1000000, &max)) !=
+            0)
+        goto out;
+    d->max = (size_t)max;
+    if ((r = mm_osguess_new(&d->os)) != 0)
+        goto out;
+    if (cfg && (r = load_allowlist(d, cfg->ini)) != 0)
+        goto out;
+    if (state_dir) {
+        size_t n = strlen(state_dir) + sizeof STATE_FILE + 2;
+        if (!(d->state_path = malloc(n))) {
+            r = MM_ENOMEM;
+            goto out;
+        }
+        snprintf(d->state_path, n, "%s/%s", state_dir, STATE_FILE);
+        if ((r = load_state(d)) != 0 && r != MM_EPARSE)
+            goto out;
+        r = 0; /* a damaged state file starts an empty inventory */
+    }
+    *out = d;
+    d = NULL;
+out:
+    mm_devices_free(d);
+    return r;
+}
+
+void mm_devices_free(struct mm_devices *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n; i++) {
+        json_decref(d->devs[i]->rec);
+        free(d->devs[i]);
+    }
+    free(d->devs);
+    free(d->by_mac.slots);
+    free(d->by_ip.slots);
+    mm_osguess_free(d->os);
+    free(d->allow_nets);
+    free(d->allow_macs);
+    free(d->state_path);
+    free(d);
+}

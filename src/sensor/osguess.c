@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * OS guess rules: owns the parsed data/sensor/os-fingerprints.json and the
+ * matching of each evidence source against its rule list (first match wins
+ * within a source; the inventory compares scores across sources). */
+#include "sensor/osguess.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/data.h"
+#include "core/error.h"
+#include "core/str.h"
+
+#define OS_TABLE "sensor/os-fingerprints.json"
+
+struct mm_osguess {
+    json_t *root;
+    const json_t *os; /* id -> description */
+};
+
+int mm_osguess_new(struct mm_osguess **out)
+{
+    *out = NULL;
+    struct mm_osguess *t = calloc(1, sizeof *t);
+    int r;
+    if (!t)
+        return MM_ENOMEM;
+    if ((r = mm_data_json(OS_TABLE, &t->root)) != 0)
+        goto out;
+    t->os = json_object_get(t->root, "os");
+    if (!json_is_object(t->os)) {
+        r = MM_EPARSE;
+        goto out;
+    }
+    *out = t;
+    t = NULL;
+out:
+    mm_osguess_free(t);
+    return r;
+}
+
+void mm_osguess_free(struct mm_osguess *t)
+{
+    if (!t)
+        return;
+    json_decref(t->root);
+    free(t);
+}
+
+static const char *str_of(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+bool mm_osguess_by_id(const struct mm_osguess *t, const char *id, struct mm_os_guess *g)
+{
+    const json_t *d = id ? json_object_get(t->os, id) : NULL;
+    if (!json_is_object(d))
+        return false;
+    const json_t *name = json_object_get(d, "name");
+    g->id = json_object_iter_key(json_object_iter_at((json_t *)t->os, id));
+    g->name_ja = str_of(name, "ja");
+    g->name_en = str_of(name, "en");
+    g->family = str_of(d, "family") ? str_of(d, "family") : "";
+    g->legacy = json_is_true(json_object_get(d, "legacy"));
+    g->eol = json_is_true(json_object_get(d, "eol"));
+    g->mobile = json_is_true(json_object_get(d, "mobile"));
+    g->score = 0;
+    return true;
+}
+
+/* Fills g from a matching rule. */
+static bool from_rule(const struct mm_osguess *t, const json_t *rule, struct mm_os_guess *g)
+{
+    if (!mm_osguess_by_id(t, str_of(rule, "os"), g))
+        return false;
+    g->score = (int)json_integer_value(json_object_get(rule, "score"));
+    return true;
+}
+
+static bool has_prefix_ci(const char *s, const char *prefix)
+{
+    return s && prefix && strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool mm_osguess_dhcp(const struct mm_osguess *t, const char *params, const char *vendor,
+                     struct mm_os_guess *g)
+{
+    size_t i;
+    const json_t *rule;
+    json_array_foreach(json_object_get(t->root, "dhcp"), i, rule)
+    {
+        const char *p = str_of(rule, "params"), *pp = str_of(rule, "params_prefix"),
+                   *vp = str_of(rule, "vendor_prefix");
+        if (p && !(params && strcmp(params, p) == 0))
+            continue;
+        if (pp && !(params && mm_str_prefix(params, pp)))
+            continue;
+        if (vp && !has_prefix_ci(vendor, vp))
+            continue;
+        if (!p && !pp && !vp)
+            continue;
+        return from_rule(t, rule, g);
+    }
+    return false;
+}
+
+/* Rules of the form {"contains": "text", "os": ..., "score": ...}. */
+static bool match_contains(const struct mm_osguess *t, const char *list, const char *s,
+                           struct mm_os_guess *g)
+{
+    size_t i;
+    const json_t *rule;
+    if (!s || !*s)
+        return false;
+    json_array_foreach(json_object_get(t->root, list), i, rule)
+    {
+        const char *c = str_of(rule, "contains");
+        if (c && strcasestr(s, c))
+            return from_rule(t, rule, g);
+    }
+    return false;
+}
+
+bool mm_osguess_user_agent(const struct mm_osguess *t, const char *ua, struct mm_os_guess *g)
+{
+    return match_contains(t, "user_agent", ua, g);
+}
+
+bool mm_osguess_smb(const struct mm_osguess *t, const char *native_os, struct mm_os_guess *g)
+{
+    return match_contains(t, "smb", native_os, g);
+}
+
+bool mm_osguess_vendor(const struct mm_osguess *t, const char *vendor, struct mm_os_guess *g)
+{
+    return match_contains(t, "vendor", vendor, g);
+}
+
+/* The usual initial TTLs: 64 (Linux, macOS, iOS, Android), 128 (Windows),
+ * 255 (network equipment, some embedded stacks). */
+static unsigned initial_ttl(uint8_t ttl)
+{
+    return ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+}
+
+bool mm_osguess_tcp(const struct mm_osguess *t, uint8_t ttl, const char *options,
+                    struct mm_os_guess *g)
+{
+    size_t i;
+    const json_t *rule;
+    if (ttl == 0)
+        return false;
+    json_array_foreach(json_object_get(t->root, "tcp"), i, rule)
+    {
+        const char *o = str_of(rule, "options"), *op = str_of(rule, "options_prefix");
+        if ((unsigned)json_integer_value(json_object_get(rule, "ttl")) != initial_ttl(ttl))
+            continue;
+        if (o && !(options && strcmp(options, o) == 0))
+            continue;
+        if (op && !(options && mm_str_prefix(options, op)))
+            continue;
+        return from_rule(t, rule, g);
+    }
+    return false;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * A small stand-in for the sensor context (sensor.h) used by the device,
+ * OS-guess and detector unit tests: it records every emitted event and alert,
+ * hands events to one detector and to the device inventory the way the
+ * pipeline does, and lets a test set the capture clock, the config and the
+ * intel set. Only the functions of sensor.h are provided. */
+#ifndef MM_TEST_DETECT_HARNESS_H
+#define MM_TEST_DETECT_HARNESS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sensor/detect/detect.h"
+#include "sensor/device.h"
+#include "sensor/intel/intel.h"
+#include "sensor/packet.h"
+#include "sensor/sensor.h"
+
+struct mm_sensor {
+    struct mm_sensor_config cfg;
+    struct mm_ini *ini;
+    struct mm_intel *intel;
+    struct mm_devices *devices;
+    const struct mm_detector *det; /* the detector under test (may be NULL) */
+    void *det_state;
+    struct timeval now;
+    json_t *events; /* every non-alert event emitted, in order */
+    json_t *alerts; /* every alert */
+    json_t *queue;  /* events waiting to be dispatched */
+    bool dispatching;
+};
+
+/* Creates a harness with the given INI text (may be NULL) and intel text
+ * written to a temporary feed file (may be NULL); state_dir may be NULL.
+ * The detector (may be NULL) is initialised. */
+struct mm_sensor *th_new(const char *ini_text, const char *intel_text, const char *state_dir,
+                         const struct mm_detector *det);
+void th_free(struct mm_sensor *s);
+
+/* Sets the capture clock (seconds since the epoch). */
+void th_set_time(struct mm_sensor *s, double t);
+
+/* Sends a JSON event (text, parsed here; reference kept by the harness) as a
+ * decoder would: detector on_event and device inventory, queued. */
+void th_event(struct mm_sensor *s, const char *json_text);
+
+/* Hands a packet to the device inventory and the detector. */
+void th_packet(struct mm_sensor *s, const struct mm_packet *p);
+
+/* Calls the detector's on_tick. */
+void th_tick(struct mm_sensor *s);
+
+/* Number of alerts with this signature id; the total when sid is 0. */
+size_t th_count_alerts(const struct mm_sensor *s, uint32_t sid);
+/* The n-th alert with sid (borrowed), or NULL. */
+const json_t *th_alert(const struct mm_sensor *s, uint32_t sid, size_t n);
+/* Number of events of this type and device action (action may be NULL). */
+size_t th_count_events(const struct mm_sensor *s, const char *type, const char *action);
+const json_t *th_event_at(const struct mm_sensor *s, const char *type, size_t n);
+
+/* Builds a TCP or UDP packet between two addresses (no payload unless given). */
+void th_ip_packet(struct mm_packet *p, const char *src, uint16_t sport, const char *dst,
+                  uint16_t dport, uint8_t proto, uint8_t flags, const char *payload);
+
+#endif

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the device inventory: a device is announced once as "new"
+ * with what its first packet's DHCP taught, later host names and OS changes
+ * are "changed", the inventory survives a restart through --state without
+ * re-announcing, and the [devices] allowlist marks known devices. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fs.h"
+#include "test-detect-harness.h"
+
+#define XP_DHCP                                                                                    \
+    "{\"timestamp\":\"2026-04-01T00:00:01.000000+0000\",\"event_type\":\"dhcp\","                  \
+    "\"src_ip\":\"0.0.0.0\",\"src_port\":68,\"dest_ip\":\"255.255.255.255\",\"dest_port\":67,"     \
+    "\"proto\":\"UDP\",\"pcap_cnt\":1,\"dhcp\":{\"type\":\"request\","                             \
+    "\"client_mac\":\"00:03:47:b7:f2:f5\",\"assigned_ip\":\"0.0.0.0\",\"client_ip\":\"0.0.0.0\","  \
+    "\"dhcp_type\":\"request\",\"requested_ip\":\"192.168.1.23\",\"hostname\":\"GHIA\","           \
+    "\"params_raw\":[1,15,3,6,44,46,47,31,33,43],\"vendor_class_identifier\":\"MSFT 5.0\"}}"
+
+static char state_dir[128];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(state_dir, sizeof state_dir, "/tmp/mm-test-devices-XXXXXX");
+    return mkdtemp(state_dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", state_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void mac_packet(struct mm_packet *p, const char *src, const char *dst, const uint8_t mac[6],
+                       uint64_t num)
+{
+    th_ip_packet(p, src, 1025, dst, 80, 6, 0x02, NULL);
+    p->has_eth = true;
+    memcpy(p->src_mac, mac, 6);
+    p->num = num;
+    snprintf(p->tcp_traits.options, sizeof p->tcp_traits.options, "M,N,N,S");
+    p->ttl = 128;
+}
+
+static const json_t *dev_of(const json_t *ev)
+{
+    return json_object_get(ev, "device");
+}
+
+static void test_new_changed_persist(void **state)
+{
+    (void)state;
+    const uint8_t xp[6] = {0x00, 0x03, 0x47, 0xb7, 0xf2, 0xf5};
+    struct mm_packet p;
+    struct mm_sensor *s = th_new(NULL, NULL, state_dir, NULL);
+
+    /* DHCP first (as the decoder emits it while handling packet 1) */
+    th_event(s, XP_DHCP);
+    assert_int_equal(th_count_events(s, "device", NULL), 0); /* waits for the packet's end */
+    mac_packet(&p, "192.168.1.23", "203.0.113.80", xp, 2);
+    th_packet(s, &p);
+    assert_int_equal(th_count_events(s, "device", "new"), 1);
+    const json_t *d = dev_of(th_event_at(s, "device", 0));
+    assert_string_equal(json_string_value(json_object_get(d, "mac")), "00:03:47:b7:f2:f5");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(d, "hostnames"), 0)),
+                        "GHIA");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(d, "ips"), 0)),
+                        "192.168.1.23");
+    const json_t *os = json_object_get(d, "os");
+    assert_string_equal(json_string_value(json_object_get(os, "id")), "windows-xp");
+    assert_true(json_is_true(json_object_get(os, "legacy")));
+    assert_string_equal(json_string_value(json_object_get(os, "source")), "dhcp");
+    assert_non_null(json_object_get(d, "first_seen"));
+    assert_non_null(json_object_get(d, "evidence"));
+    assert_string_equal(json_string_value(json_object_get(th_event_at(s, "device", 0), "src_ip")),
+                        "192.168.1.23");
+
+    /* the same packet again: nothing new */
+    mac_packet(&p, "192.168.1.23", "203.0.113.80", xp, 3);
+    th_packet(s, &p);
+    assert_int_equal(th_count_events(s, "device", NULL), 1);
+    /* a NetBIOS name registration adds a host name: "changed" */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:02.000000+0000\",\"event_type\":\"netbios\","
+                "\"src_ip\":\"192.168.1.23\",\"netbios\":{\"type\":\"request\","
+                "\"name\":\"GHIA-PC\",\"hostname\":\"GHIA-PC\"}}");
+    assert_int_equal(th_count_events(s, "device", "changed"), 1);
+    /* an HTTP user agent from the same host: lower score, no OS change */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:03.000000+0000\",\"event_type\":\"http\","
+                "\"src_ip\":\"192.168.1.23\",\"http\":{\"hostname\":\"example.com\","
+                "\"http_user_agent\":\"Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)\"}}");
+    assert_int_equal(th_count_events(s, "device", "changed"), 1);
+    const json_t *rec = mm_devices_find_mac(mm_sensor_devices(s), xp);
+    assert_non_null(rec);
+    assert_int_equal(json_array_size(json_object_get(rec, "user_agents")), 1);
+    struct mm_addr a;
+    mm_addr_parse("192.168.1.23", &a);
+    assert_ptr_equal(mm_devices_find_ip(mm_sensor_devices(s), &a), rec);
+    assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
+    th_free(s);
+
+    /* restart: the device is known, nothing is announced */
+    s = th_new(NULL, NULL, state_dir, NULL);
+    rec = mm_devices_find_mac(mm_sensor_devices(s), xp);
+    assert_non_null(rec);
+    assert_int_equal(json_array_size(json_object_get(rec, "hostnames")), 2);
+    th_event(s, XP_DHCP);
+    mac_packet(&p, "192.168.1.23", "203.0.113.80", xp, 4);
+    th_packet(s, &p);
+    assert_int_equal(th_count_events(s, "device", NULL), 0);
+    /* a new address is a change */
+    mac_packet(&p, "192.168.1.24", "203.0.113.80", xp, 5);
+    th_packet(s, &p);
+    assert_int_equal(th_count_events(s, "device", "changed"), 1);
+    th_free(s);
+}
+
+static void test_allowlist_and_limits(void **state)
+{
+    (void)state;
+    const uint8_t a[6] = {0x02, 0, 0, 0, 0, 0x0a}, b[6] = {0x02, 0, 0, 0, 0, 0x0b},
+                  c[6] = {0x02, 0, 0, 0, 0, 0x0c}, bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    struct mm_packet p;
+    struct mm_sensor *s = th_new("[devices]\nallow = 02:00:00:00:00:0A\nallow = 192.168.7.0/24\n"
+                                 "max = 2\n",
+                                 NULL, NULL, NULL);
+    mac_packet(&p, "192.168.1.50", "192.168.1.1", a, 10);
+    th_packet(s, &p);
+    mac_packet(&p, "192.168.7.9", "192.168.1.1", b, 11);
+    th_packet(s, &p);
+    mac_packet(&p, "192.168.1.60", "192.168.1.1", c, 12); /* over the limit: ignored */
+    th_packet(s, &p);
+    mac_packet(&p, "192.168.1.61", "192.168.1.1", bcast, 13); /* never a device */
+    th_packet(s, &p);
+    mac_packet(&p, "203.0.113.9", "192.168.1.1", c, 14); /* outside the home net */
+    th_packet(s, &p);
+    assert_int_equal(th_count_events(s, "device", "new"), 2);
+    assert_true(json_is_true(json_object_get(dev_of(th_event_at(s, "device", 0)), "allowlisted")));
+    assert_true(json_is_true(json_object_get(dev_of(th_event_at(s, "device", 1)), "allowlisted")));
+    assert_true(json_is_true(json_object_get(dev_of(th_event_at(s, "device", 1)), "mac_random")));
+    assert_null(mm_devices_find_mac(mm_sensor_devices(s), c));
+    th_free(s);
+
+    /* raw IP captures: devices by address */
+    s = th_new(NULL, NULL, NULL, NULL);
+    th_ip_packet(&p, "10.1.2.3", 5000, "198.51.100.1", 53, 17, 0, NULL);
+    p.num = 20;
+    th_packet(s, &p);
+    assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0); /* flushes, no state dir */
+    assert_int_equal(th_count_events(s, "device", "new"), 1);
+    const json_t *mac = json_object_get(dev_of(th_event_at(s, "device", 0)), "mac");
+    assert_true(mac == NULL || json_is_null(mac));
+    th_free(s);
+}
+
+static void test_damaged_state(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/devices.json", state_dir);
+    assert_int_equal(mm_file_write_atomic(path, "{not json", 9), 0);
+    struct mm_sensor *s = th_new(NULL, NULL, state_dir, NULL);
+    assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
+    th_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_new_changed_persist),
+        cmocka_unit_test(test_allowlist_and_limits),
+        cmocka_unit_test(test_damaged_state),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the OS guess table (data/sensor/os-fingerprints.json): DHCP
+ * fingerprints of Windows XP, Windows 7, iOS, macOS, Linux and Android, user
+ * agents, SMB native OS strings, TCP SYN traits and MAC vendors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "sensor/oui.h"
+#include "sensor/osguess.h"
+
+static struct mm_osguess *t;
+
+static int setup(void **state)
+{
+    (void)state;
+    return mm_osguess_new(&t);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mm_osguess_free(t);
+    return 0;
+}
+
+static const char *dhcp(const char *params, const char *vendor)
+{
+    struct mm_os_guess g;
+    return mm_osguess_dhcp(t, params, vendor, &g) ? g.id : "none";
+}
+
+static void test_dhcp(void **state)
+{
+    (void)state;
+    struct mm_os_guess g;
+    assert_true(mm_osguess_dhcp(t, "1,15,3,6,44,46,47,31,33,43", "MSFT 5.0", &g));
+    assert_string_equal(g.id, "windows-xp");
+    assert_true(g.legacy);
+    assert_false(g.mobile);
+    assert_string_equal(g.name_en, "Windows XP / Server 2003 era");
+    assert_non_null(g.name_ja);
+    assert_true(g.score >= 80);
+    assert_string_equal(dhcp("1,15,3,6,44,46,47,31,33,121,249,43,252", "MSFT 5.0"), "windows-7");
+    assert_string_equal(dhcp("1,15,3,6,44,46,47,31,33,121,249,43", "MSFT 5.0"), "windows-7");
+    assert_true(mm_osguess_dhcp(t, "1,121,3,6,15,119,252", NULL, &g));
+    assert_string_equal(g.id, "ios");
+    assert_true(g.mobile);
+    assert_string_equal(dhcp("1,121,3,6,15,119,252,95,44,46", NULL), "macos");
+    assert_string_equal(dhcp("1,28,2,3,15,6,119,12,44,47,26,121,42", NULL), "linux");
+    assert_string_equal(dhcp("1,3,6,15,26,28,51,58,59", "android-dhcp-13"), "android");
+    assert_string_equal(dhcp("9,9,9", "android-dhcp-13"), "android");
+    assert_string_equal(dhcp("1,3,6,15,31,33,43,44,46,47,119,121,249,252", "MSFT 5.0"),
+                        "windows-10");
+    assert_string_equal(dhcp("9,9,9", "MSFT 5.0"), "windows");
+    assert_string_equal(dhcp("9,9,9", NULL), "none");
+    assert_string_equal(dhcp(NULL, NULL), "none");
+}
+
+static void test_other_sources(void **state)
+{
+    (void)state;
+    struct mm_os_guess g;
+    assert_true(mm_osguess_user_agent(t, "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)", &g));
+    assert_string_equal(g.id, "windows-xp");
+    assert_true(mm_osguess_user_agent(
+        t, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15", &g));
+    assert_string_equal(g.id, "ios");
+    assert_true(mm_osguess_user_agent(
+        t, "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120", &g));
+    assert_string_equal(g.id, "android");
+    assert_true(
+        mm_osguess_user_agent(t, "Mozilla/5.0 (X11; Ubuntu; Linux x86_64) Firefox/120", &g));
+    assert_string_equal(g.id, "linux");
+    assert_true(mm_osguess_user_agent(t, "Mozilla/5.0 (Windows NT 10.0; Win64; x64)", &g));
+    assert_string_equal(g.id, "windows-10");
+    assert_false(mm_osguess_user_agent(t, "curl/8.5.0", &g));
+
+    assert_true(mm_osguess_smb(t, "Windows 5.1", &g));
+    assert_string_equal(g.id, "windows-xp");
+    assert_true(mm_osguess_smb(t, "Windows 2000 2195", &g));
+    assert_string_equal(g.id, "windows-old");
+    assert_true(g.legacy);
+    assert_true(mm_osguess_smb(t, "Windows 7 Ultimate 7601 Service Pack 1", &g));
+    assert_string_equal(g.id, "windows-7");
+    assert_true(mm_osguess_smb(t, "Mac OS X 10.10", &g));
+    assert_string_equal(g.id, "macos");
+
+    assert_true(mm_osguess_tcp(t, 127, "M,N,N,S", &g));
+    assert_string_equal(g.id, "windows-xp");
+    assert_true(g.score < 50); /* weaker than DHCP or SMB */
+    assert_true(mm_osguess_tcp(t, 60, "M,S,T,N,W", &g));
+    assert_string_equal(g.id, "linux");
+    assert_true(mm_osguess_tcp(t, 120, "M,N,W,N,N,S", &g));
+    assert_string_equal(g.id, "windows");
+
+    assert_true(mm_osguess_vendor(t, "Brother Industries, LTD.", &g));
+    assert_string_equal(g.id, "printer");
+    assert_true(mm_osguess_by_id(t, "android", &g));
+    assert_true(g.mobile);
+    assert_false(mm_osguess_by_id(t, "plan9", &g));
+}
+
+static void test_oui(void **state)
+{
+    (void)state;
+    const uint8_t apple[6] = {0xc4, 0x61, 0x8b, 0x35, 0x82, 0xa9};
+    const uint8_t local[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+    const uint8_t unassigned[6] = {0xfc, 0xff, 0xff, 0, 0, 0};
+    if (mm_oui_count() == 0)
+        skip(); /* built without ieee-data */
+    assert_non_null(mm_oui_vendor(apple));
+    assert_string_equal(mm_oui_vendor(apple), "Apple, Inc.");
+    assert_null(mm_oui_vendor(local));
+    assert_true(mm_mac_is_local(local));
+    assert_null(mm_oui_vendor(unassigned));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dhcp),
+        cmocka_unit_test(test_other_sources),
+        cmocka_unit_test(test_oui),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
