@@ -1,0 +1,231 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Drives a real mamori-center for the integration tests: a temporary data
+directory, the admin CLI, the server on 127.0.0.1 with a port the kernel
+picks (--listen 127.0.0.1:0 --port-file), HTTP(S) requests with the Python
+standard library, sessions with cookie and CSRF token, and a small "world"
+of two SME tenants with users, sensors and alerts. Python stdlib only."""
+
+import gzip
+import http.client
+import json
+import os
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ.get("MAMORI_BUILD_DIR", os.getcwd())
+BIN = os.path.join(BUILD, "src", "center", "mamori-center")
+PASSWORD = "correct-horse-battery"
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+class Reply:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.raw = body
+        try:
+            self.json = json.loads(body) if body else None
+        except ValueError:
+            self.json = None
+
+    def __repr__(self):
+        return "Reply(%d, %r)" % (self.status, self.raw[:300])
+
+
+class Center:
+    def __init__(self, config="", listen="127.0.0.1:0", tls=False):
+        self.tmp = tempfile.mkdtemp(prefix="mm-center-")
+        self.data = os.path.join(self.tmp, "data")
+        self.config = os.path.join(self.tmp, "center.ini")
+        self.port_file = os.path.join(self.tmp, "port")
+        self.listen = listen
+        self.tls = tls
+        self.host = "::1" if listen.startswith("[") else "127.0.0.1"
+        self.proc = None
+        self.port = None
+        self.log = open(os.path.join(self.tmp, "server.log"), "w+")
+        with open(self.config, "w") as f:
+            f.write("[auth]\npassword_cost = min\n" + config)
+
+    # --- admin CLI ---
+    def admin(self, *args, stdin=None, expect=0):
+        p = subprocess.run([BIN, "admin", "--data", self.data, "--config", self.config] +
+                           list(args), input=stdin, capture_output=True, text=True, timeout=60)
+        if expect is not None and p.returncode != expect:
+            fail("admin %s: exit %d, stderr: %s" % (" ".join(args), p.returncode, p.stderr))
+        return p.stdout.strip() if expect == 0 else p
+
+    # --- server ---
+    def start(self, extra=()):
+        if os.path.exists(self.port_file):
+            os.unlink(self.port_file)
+        args = [BIN, "--data", self.data, "--config", self.config, "--listen", self.listen,
+                "--port-file", self.port_file, "--threads", "4"] + list(extra)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        deadline = time.time() + 60
+        while not os.path.exists(self.port_file):
+            if self.proc.poll() is not None:
+                fail("server exited with %d: %s" % (self.proc.returncode, self.server_log()))
+            if time.time() > deadline:
+                fail("server did not start")
+            time.sleep(0.05)
+        with open(self.port_file) as f:
+            self.port = int(f.read())
+
+    def server_log(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stops the server; returns its exit status (0 after a clean stop)."""
+        if not self.proc:
+            return 0
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            fail("server did not stop on signal %d" % sig)
+        self.proc = None
+        return rc
+
+    def close(self):
+        if self.proc:
+            rc = self.stop()
+            if rc != 0:
+                print(self.server_log(), file=sys.stderr)
+                fail("server exited with %d" % rc)
+        self.log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # --- HTTP ---
+    def connection(self, timeout=60):
+        if self.tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            return http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=ctx)
+        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, token=None, session=None,
+                raw=False):
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        if session:
+            h["Cookie"] = "mm_session=" + session.cookie
+            if method != "GET" and session.csrf and "X-CSRF-Token" not in h:
+                h["X-CSRF-Token"] = session.csrf
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+            h.setdefault("Content-Type", "application/json")
+        if isinstance(body, str):
+            body = body.encode()
+        conn = self.connection()
+        try:
+            conn.request(method, path, body=body, headers=h)
+            resp = conn.getresponse()
+            data = resp.read()
+            return Reply(resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)
+        finally:
+            conn.close()
+
+    def login(self, email, password=PASSWORD):
+        r = self.request("POST", "/api/v1/login", {"email": email, "password": password})
+        check(r.status == 200, "login %s: %r" % (email, r))
+        cookie = r.headers.get("set-cookie", "")
+        check(cookie.startswith("mm_session="), "no session cookie: %r" % cookie)
+        s = Session(cookie.split(";")[0].split("=", 1)[1], r.json["csrf_token"], r.json, cookie)
+        return s
+
+    def ingest(self, key, lines, compress=False, headers=None):
+        body = "".join(json.dumps(l) + "\n" if isinstance(l, dict) else l for l in lines).encode()
+        h = dict(headers or {})
+        h["Content-Type"] = "application/x-ndjson"
+        if compress:
+            body = gzip.compress(body)
+            h["Content-Encoding"] = "gzip"
+        return self.request("POST", "/api/v1/events", body, headers=h, token=key)
+
+
+class Session:
+    def __init__(self, cookie, csrf, me, set_cookie):
+        self.cookie = cookie
+        self.csrf = csrf
+        self.me = me
+        self.set_cookie = set_cookie
+
+
+def alert_event(seq, sid=1001, src="10.0.0.5", mac=None, detector="intel", sev=1,
+                ts="2026-04-01T10:00:00.000000+0900", sig="mamori intel hit"):
+    ev = {"timestamp": ts, "event_type": "alert", "seq": seq, "src_ip": src,
+          "src_port": 50000, "dest_ip": "203.0.113.9", "dest_port": 443, "proto": "TCP",
+          "alert": {"signature_id": sid, "signature": sig, "category": "Threat intel",
+                    "severity": sev},
+          "mamori": {"detector": detector,
+                     "message": {"ja": "危険な相手と通信しました", "en": "Talked to a bad host"}}}
+    if mac:
+        ev["ether"] = {"src_mac": mac}
+    return ev
+
+
+def dns_event(seq, ts="2026-04-01T10:00:00.000000+0900"):
+    return {"timestamp": ts, "event_type": "dns", "seq": seq, "src_ip": "10.0.0.5",
+            "dest_ip": "10.0.0.1", "dns": {"type": "query", "rrname": "example.jp"}}
+
+
+class World:
+    """Vendor admin and analyst, and tenants A and B each with an owner, a
+    staff member, an enrolled sensor and one alert."""
+
+    def __init__(self, center):
+        c = center
+        self.c = c
+        c.admin("create-admin", "--email", "admin@vendor.example", "--password-stdin",
+                stdin=PASSWORD + "\n")
+        c.admin("user", "add", "--role", "analyst", "--email", "analyst@vendor.example",
+                "--password-stdin", stdin=PASSWORD + "\n")
+        self.tenants = {}
+        for name in ("A", "B"):
+            tid = int(c.admin("tenant", "add", "--name", "SME " + name, "--lang", "en"))
+            owner = int(c.admin("user", "add", "--tenant", str(tid), "--role", "owner",
+                                "--email", "owner@%s.example" % name.lower(),
+                                "--password-stdin", "--lang", "en", stdin=PASSWORD + "\n"))
+            staff = int(c.admin("user", "add", "--tenant", str(tid), "--role", "staff",
+                                "--email", "staff@%s.example" % name.lower(),
+                                "--password-stdin", stdin=PASSWORD + "\n"))
+            self.tenants[name] = {"id": tid, "owner": owner, "staff": staff}
+
+    def enrol_and_ingest(self):
+        c = self.c
+        for name, t in self.tenants.items():
+            code = c.admin("enrol", "--tenant", str(t["id"]))
+            r = c.request("POST", "/api/v1/enrol", {"code": code, "name": "sensor-" + name})
+            check(r.status == 201, "enrol: %r" % r)
+            t["sensor"] = r.json["sensor_id"]
+            t["key"] = r.json["key"]
+            r = c.ingest(t["key"], [alert_event(1), alert_event(2, sid=2002, detector="legacy-os")])
+            check(r.status == 200 and r.json["accepted"] == 2, "ingest: %r" % r)
+            s = c.login("owner@%s.example" % name.lower())
+            r = c.request("GET", "/api/v1/alerts", session=s)
+            check(r.status == 200 and len(r.json["items"]) == 2, "alerts: %r" % r)
+            t["alert"] = r.json["items"][0]["id"]
+            t["session"] = s
+        audit = c.request("GET", "/api/v1/audit?tenant=%d" % self.tenants["B"]["id"],
+                          session=c.login("admin@vendor.example"))
+        check(audit.status == 200, "audit: %r" % audit)

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Integration test of the centre's API basics against the real server:
+login and session cookie, /me, CSRF, API tokens, logout, roles, strict
+request validation (malformed JSON, bad UTF-8, unknown fields, oversized
+bodies), 404/405, the audit log, and login rate limiting under 50
+concurrent wrong attempts."""
+
+import os
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from centerlib import Center, World, check, PASSWORD  # noqa: E402
+
+
+def test_login_and_session(c):
+    r = c.request("POST", "/api/v1/login", {"email": "admin@vendor.example", "password": "nope"})
+    check(r.status == 401 and r.json["error"] == "unauthenticated", "wrong password: %r" % r)
+    s = c.login("Admin@Vendor.example")  # e-mail addresses compare case-insensitively
+    attrs = [a.strip() for a in s.set_cookie.split(";")]
+    for want in ("HttpOnly", "SameSite=Strict", "Path=/"):
+        check(want in attrs, "cookie lacks %s: %s" % (want, s.set_cookie))
+    check("Secure" not in attrs, "Secure cookie over plain HTTP")
+    r = c.request("GET", "/api/v1/me", session=s)
+    check(r.status == 200, "me: %r" % r)
+    check(r.json["user"]["role"] == "admin" and r.json["user"]["tenant_id"] == 0, "me: %r" % r)
+    check(r.json["csrf_token"] == s.csrf and len(s.csrf) >= 32, "csrf in me")
+    check("password" not in r.raw.decode() and "argon2" not in r.raw.decode(), "hash leaked")
+    r = c.request("GET", "/api/v1/me")
+    check(r.status == 401, "me without session: %r" % r)
+    r = c.request("GET", "/api/v1/me", headers={"Cookie": "mm_session=forged"})
+    check(r.status == 401, "forged session: %r" % r)
+    return s
+
+
+def test_csrf_and_tokens(c, s):
+    body = {"name": "SME C"}
+    r = c.request("POST", "/api/v1/tenants", body, session=s, headers={"X-CSRF-Token": ""})
+    check(r.status == 403 and r.json["error"] == "csrf", "empty csrf: %r" % r)
+    r = c.request("POST", "/api/v1/tenants", body, session=s, headers={"X-CSRF-Token": "x" * 43})
+    check(r.status == 403 and r.json["error"] == "csrf", "wrong csrf: %r" % r)
+    r = c.request("POST", "/api/v1/tenants", body,
+                  headers={"Cookie": "mm_session=" + s.cookie})
+    check(r.status == 403 and r.json["error"] == "csrf", "missing csrf: %r" % r)
+    r = c.request("POST", "/api/v1/tenants", body, session=s)
+    check(r.status == 201 and r.json["name"] == "SME C", "create tenant: %r" % r)
+    token = c.admin("token", "create", "--user", "admin@vendor.example")
+    check(token.startswith("mmt_"), "token form: %s" % token)
+    r = c.request("POST", "/api/v1/tenants", {"name": "SME D"}, token=token)
+    check(r.status == 201, "token is CSRF-exempt: %r" % r)
+    r = c.request("GET", "/api/v1/tenants", token=token[:-2] + "xx")
+    check(r.status == 401, "wrong token: %r" % r)
+    r = c.request("GET", "/api/v1/tenants?limit=1", token=token)
+    check(r.status == 200 and len(r.json["items"]) == 1 and r.json["next"], "page 1: %r" % r)
+    r2 = c.request("GET", "/api/v1/tenants?limit=1&cursor=" + r.json["next"], token=token)
+    check(r2.status == 200 and r2.json["items"][0]["id"] > r.json["items"][0]["id"],
+          "page 2: %r" % r2)
+
+
+def test_validation(c, s):
+    cases = [
+        (b'{"name": ', "bad_json"),
+        (b'["name"]', "bad_json"),
+        (b'{"name": "a", "name": "b"}', "bad_json"),
+        (b'{"name": "\xff\xfe"}', "bad_utf8"),
+        (b'{"name": "ok", "evil": 1}', "unknown_field"),
+        (b'{"name": 5}', "bad_field"),
+        (b'{"name": "' + b"x" * 300 + b'"}', "bad_field"),
+        (b'{"lang": "en"}', "missing_field"),
+        (b'{"name": "x", "lang": "fr"}', "bad_field"),
+    ]
+    for body, code in cases:
+        r = c.request("POST", "/api/v1/tenants", body, session=s,
+                      headers={"Content-Type": "application/json"})
+        check(r.status == 400 and r.json and r.json["error"] == code,
+              "%r -> %r (want %s)" % (body[:40], r, code))
+        check(r.json["message"], "error without message")
+    big = b'{"name": "' + b"x" * (1024 * 1024) + b'"}'
+    r = c.request("POST", "/api/v1/tenants", big, session=s)
+    check(r.status == 413 and r.json["error"] == "too_large", "oversized: %r" % r)
+    r = c.request("GET", "/api/v1/nothing-here", session=s)
+    check(r.status == 404 and r.json["error"] == "not_found", "404: %r" % r)
+    r = c.request("DELETE", "/api/v1/alerts", session=s)
+    check(r.status == 405 and r.json["error"] == "method_not_allowed", "405: %r" % r)
+    r = c.request("GET", "/api/v1/alerts/0", session=s)
+    check(r.status == 404, "id 0: %r" % r)
+    r = c.request("GET", "/api/v1/alerts/abc", session=s)
+    check(r.status == 404, "non-numeric id: %r" % r)
+    r = c.request("GET", "/api/v1/alerts?limit=100000", session=s)
+    check(r.status == 400, "limit bound: %r" % r)
+    r = c.request("GET", "/api/v1/alerts?since=yesterday", session=s)
+    check(r.status == 400, "bad since: %r" % r)
+    # The server is still fine after all of that.
+    r = c.request("GET", "/api/v1/me", session=s)
+    check(r.status == 200, "alive: %r" % r)
+
+
+def test_roles(c, w):
+    staff = c.login("staff@a.example")
+    owner = c.login("owner@a.example")
+    analyst = c.login("analyst@vendor.example")
+    tid = w.tenants["A"]["id"]
+    check(c.request("GET", "/api/v1/users", session=staff).status == 403, "staff lists users")
+    check(c.request("GET", "/api/v1/tenants", session=owner).status == 403, "owner lists tenants")
+    check(c.request("POST", "/api/v1/tenants", {"name": "x"}, session=analyst).status == 403,
+          "analyst adds tenant")
+    r = c.request("POST", "/api/v1/users", {"email": "evil@a.example", "role": "admin"},
+                  session=owner)
+    check(r.status == 403, "owner creates vendor admin: %r" % r)
+    r = c.request("POST", "/api/v1/users",
+                  {"email": "new@a.example", "role": "staff", "password": PASSWORD},
+                  session=owner)
+    check(r.status == 201 and r.json["tenant_id"] == tid, "owner adds staff: %r" % r)
+    r = c.request("POST", "/api/v1/users", {"email": "NEW@a.example", "role": "staff"},
+                  session=owner)
+    check(r.status == 409, "duplicate e-mail: %r" % r)
+    c.login("new@a.example")
+    r = c.request("GET", "/api/v1/users", session=owner)
+    check(r.status == 200 and all(u["tenant_id"] == tid for u in r.json["items"]),
+          "owner sees own users: %r" % r)
+    r = c.request("PATCH", "/api/v1/tenants/%d" % tid, {"mail_severity": 1, "lang": "ja"},
+                  session=owner)
+    check(r.status == 200 and r.json["mail_severity"] == 1, "owner updates settings: %r" % r)
+    r = c.request("GET", "/api/v1/me", session=staff)
+    check(r.json["tenant"]["id"] == tid and r.json["user"]["role"] == "staff", "staff me")
+    r = c.request("GET", "/api/v1/audit", session=owner)
+    check(r.status == 200, "audit: %r" % r)
+    actions = [(a["action"], a["actor"]) for a in r.json["items"]]
+    check(all(a["tenant_id"] == tid for a in r.json["items"]), "audit scoped")
+    check(any(a == "user.add" and actor.startswith("cli:") for a, actor in actions),
+          "CLI change audited: %r" % actions)
+    check(any(a == "tenant.update" and actor.startswith("user:") for a, actor in actions),
+          "API change audited: %r" % actions)
+    check(all(a["address"] for a in r.json["items"] if a["actor"].startswith("user:")),
+          "address recorded")
+
+
+def test_logout(c):
+    s = c.login("owner@b.example")
+    r = c.request("POST", "/api/v1/logout", session=s)
+    check(r.status == 204, "logout: %r" % r)
+    check("Max-Age=0" in r.headers.get("set-cookie", ""), "cookie cleared")
+    check(c.request("GET", "/api/v1/me", session=s).status == 401, "session gone")
+
+
+def test_rate_limit(c):
+    results = []
+    lock = threading.Lock()
+
+    def attempt():
+        r = c.request("POST", "/api/v1/login",
+                      {"email": "staff@b.example", "password": "wrong-password"})
+        with lock:
+            results.append(r.status)
+
+    threads = [threading.Thread(target=attempt) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    evaluated = results.count(401)
+    limited = results.count(429)
+    check(evaluated + limited == 50, "unexpected replies: %r" % results)
+    check(1 <= evaluated <= 5, "%d wrong passwords evaluated, limit is 5" % evaluated)
+    r = c.request("POST", "/api/v1/login", {"email": "staff@b.example", "password": PASSWORD})
+    check(r.status == 429 and r.json["error"] == "rate_limited", "locked account: %r" % r)
+    c.login("owner@a.example")  # other accounts still work from this address
+    print("rate limit: %d evaluated, %d refused" % (evaluated, limited))
+
+
+def main():
+    c = Center(config="login_max_failures = 5\nlogin_max_failures_addr = 100\n")
+    try:
+        w = World(c)
+        c.start()
+        s = test_login_and_session(c)
+        test_csrf_and_tokens(c, s)
+        test_validation(c, s)
+        test_roles(c, w)
+        test_logout(c)
+        test_rate_limit(c)
+        rc = c.stop()
+        check(rc == 0, "server exit status %d: %s" % (rc, c.server_log()))
+    finally:
+        c.close()
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
