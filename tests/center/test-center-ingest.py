@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Integration test of the sensor side of the centre: enrolment (once,
+expiry, unknown codes), event ingest (idempotent replay, partial overlap,
+mixed good and bad lines, gzip, gzip bombs, oversized bodies, wrong
+credentials), alert aggregation, explanations, filters, paging, the status
+state machine and bulk actions, sensor health, and the "sensor silent"
+alert raised by the periodic check."""
+
+import gzip
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from centerlib import Center, World, alert_event, check, dns_event  # noqa: E402
+
+
+def enrol(c, tenant, name="s", ttl=None):
+    args = ["enrol", "--tenant", str(tenant)] + (["--ttl", str(ttl)] if ttl else [])
+    code = c.admin(*args)
+    return code, c.request("POST", "/api/v1/enrol", {"code": code, "name": name})
+
+
+def test_enrolment(c, w):
+    tid = w.tenants["A"]["id"]
+    code, r = enrol(c, tid)
+    check(r.status == 201 and r.json["key"].startswith("mms_"), "enrol: %r" % r)
+    check(r.json["tenant_id"] == tid, "enrolled into the code's tenant")
+    r = c.request("POST", "/api/v1/enrol", {"code": code, "name": "again"})
+    check(r.status == 410 and r.json["error"] == "code_expired", "reuse: %r" % r)
+    r = c.request("POST", "/api/v1/enrol", {"code": code.lower().replace("-", ""), "name": "x"})
+    check(r.status == 410, "reuse, typed sloppily: %r" % r)
+    r = c.request("POST", "/api/v1/enrol", {"code": "AAAA-BBBB-CCCC-DDDD", "name": "x"})
+    check(r.status == 404, "unknown code: %r" % r)
+    r = c.request("POST", "/api/v1/enrol", {"code": "'; DROP TABLE sensors; --", "name": "x"})
+    check(r.status == 404, "garbage code: %r" % r)
+    code, _ = c.admin("enrol", "--tenant", str(tid), "--ttl", "1"), None
+    time.sleep(1.5)
+    r = c.request("POST", "/api/v1/enrol", {"code": code, "name": "late"})
+    check(r.status == 410, "expired code: %r" % r)
+    p = c.admin("enrol", "--tenant", "999", expect=1)
+    check("tenant" in p.stderr, "enrol for a missing tenant: %r" % p.stderr)
+    admin = c.login("admin@vendor.example")
+    r = c.request("POST", "/api/v1/tenants/%d/enrol-codes" % tid, {"ttl": 600}, session=admin)
+    check(r.status == 201 and r.json["code"], "code over the API: %r" % r)
+    r = c.request("POST", "/api/v1/enrol", {"code": r.json["code"], "name": "api"})
+    check(r.status == 201, "API code works: %r" % r)
+
+
+def test_ingest(c, w):
+    key = w.tenants["A"]["key"]
+    batch = [dns_event(s) if s % 3 else alert_event(s, mac="00:11:22:33:44:%02x" % (s % 4))
+             for s in range(100, 200)]
+    r = c.ingest(key, batch)
+    check(r.status == 200 and r.json == {"accepted": 100, "duplicates": 0, "rejected": []},
+          "batch: %r" % r)
+    r = c.ingest(key, batch)
+    check(r.json == {"accepted": 0, "duplicates": 100, "rejected": []}, "replay: %r" % r)
+    overlap = [dns_event(s) for s in range(150, 250)]
+    r = c.ingest(key, overlap, compress=True)
+    check(r.json["accepted"] == 50 and r.json["duplicates"] == 50, "overlap + gzip: %r" % r)
+    lines = [json.dumps(dns_event(300)) + "\n",
+             "{not json\n",
+             json.dumps({"timestamp": "2026-04-01T10:00:00Z", "event_type": "dns"}) + "\n",
+             '{"timestamp":"2026-04-01T10:00:00Z","event_type":"dns","seq":301,"x":"\xff"}\n',
+             json.dumps({"timestamp": "2026-04-01T10:00:00Z", "event_type": "alert",
+                         "seq": 302, "alert": {"signature": "no id", "severity": 1}}) + "\n",
+             "\n",
+             json.dumps(dns_event(303)) + "\n"]
+    body = "".join(lines).encode("utf-8", "surrogateescape")
+    body = body.replace("\xff".encode(), b"\xff")
+    r = c.request("POST", "/api/v1/events", body, token=key)
+    check(r.status == 200 and r.json["accepted"] == 2, "mixed batch: %r" % r)
+    bad = {x["line"]: x["reason"] for x in r.json["rejected"]}
+    check(sorted(bad) == [2, 3, 4, 5], "rejected lines: %r" % bad)
+    check("seq" in bad[3] and "UTF-8" in bad[4] and "signature_id" in bad[5], "reasons: %r" % bad)
+    long_line = json.dumps(dict(dns_event(400), pad="x" * 300000)) + "\n"
+    r = c.ingest(key, [long_line, dns_event(401)])
+    check(r.json["accepted"] == 1 and r.json["rejected"][0]["line"] == 1, "long line: %r" % r)
+    # Limits and errors: a gzip bomb, a corrupt stream, other encodings, oversize.
+    bomb = gzip.compress(b"\n" * (20 * 1024 * 1024))
+    r = c.request("POST", "/api/v1/events", bomb, token=key,
+                  headers={"Content-Encoding": "gzip"})
+    check(r.status == 413 and r.json["error"] == "too_large", "gzip bomb: %r" % r)
+    r = c.request("POST", "/api/v1/events", b"\x1f\x8b\x08\x00garbage", token=key,
+                  headers={"Content-Encoding": "gzip"})
+    check(r.status == 400, "corrupt gzip: %r" % r)
+    r = c.request("POST", "/api/v1/events", gzip.compress(b"{}\n")[:-6], token=key,
+                  headers={"Content-Encoding": "gzip"})
+    check(r.status == 400, "truncated gzip: %r" % r)
+    r = c.request("POST", "/api/v1/events", b"x", token=key, headers={"Content-Encoding": "br"})
+    check(r.status == 415, "brotli: %r" % r)
+    r = c.request("POST", "/api/v1/events", b"\n" * (16 * 1024 * 1024 + 1), token=key)
+    check(r.status == 413, "oversized events body: %r" % r)
+    r = c.ingest("mms_" + "A" * 43, [dns_event(1)])
+    check(r.status == 401, "unknown key: %r" % r)
+    r = c.request("POST", "/api/v1/events", b"{}", session=w.tenants["A"]["session"])
+    check(r.status == 401, "user session on the sensor route: %r" % r)
+    r = c.ingest(key, [])
+    check(r.status == 200 and r.json["accepted"] == 0, "empty batch: %r" % r)
+
+
+def alerts(c, s, query=""):
+    r = c.request("GET", "/api/v1/alerts" + query, session=s)
+    check(r.status == 200, "alerts%s: %r" % (query, r))
+    return r.json["items"]
+
+
+def test_aggregation(c, w):
+    t = w.tenants["B"]
+    s = t["session"]
+    evs = [alert_event(10 + i, sid=3003, mac="aa:bb:cc:00:00:01", detector="port-scan",
+                       ts="2026-04-01T11:%02d:00.000000+0900" % i, sig="internal port scan")
+           for i in range(5)]
+    evs.append(alert_event(20, sid=3003, mac="aa:bb:cc:00:00:02", detector="port-scan",
+                           ts="2026-04-01T11:30:00+0900", sig="internal port scan"))
+    evs.append(alert_event(21, sid=3003, mac="aa:bb:cc:00:00:01", detector="port-scan",
+                           ts="2026-04-01T14:00:00+0900", sig="internal port scan", sev=2))
+    r = c.ingest(t["key"], evs)
+    check(r.json["accepted"] == 7, "aggregation batch: %r" % r)
+    items = alerts(c, s, "?signature=3003")
+    counts = sorted((a["device"], a["count"]) for a in items)
+    check(counts == [("aa:bb:cc:00:00:01", 1), ("aa:bb:cc:00:00:01", 5),
+                     ("aa:bb:cc:00:00:02", 1)], "aggregated: %r" % counts)
+    five = [a for a in items if a["count"] == 5][0]
+    check(five["first_seen"] == "2026-04-01T02:00:00Z" and five["last_seen"] ==
+          "2026-04-01T02:04:00Z", "first/last seen: %r" % five)
+    r = c.request("GET", "/api/v1/alerts/%d" % five["id"], session=s)
+    check(r.status == 200, "alert: %r" % r)
+    ex = r.json["explanation"]
+    for part in ("what", "now", "threat"):
+        check(ex[part]["ja"] and ex[part]["en"], "explanation %s: %r" % (part, ex))
+    check(len(r.json["events"]) == 5 and r.json["events"][0]["seq"] == 14, "events of alert")
+    check(r.json["message"]["ja"], "fallback message kept")
+    # Filters, search, paging.
+    check(len(alerts(c, s, "?severity=1&signature=3003")) == 2, "severity filter")
+    check(len(alerts(c, s, "?q=port%20scan")) == 3, "text search")
+    check(len(alerts(c, s, "?q=aa:bb:cc:00:00:02")) == 1, "search by device")
+    check(len(alerts(c, s, "?since=2026-04-01T04:00:00Z&signature=3003")) == 1, "since")
+    check(len(alerts(c, s, "?until=2026-04-01T03:00:00Z&signature=3003")) == 2, "until")
+    seen, cursor = [], ""
+    while True:
+        r = c.request("GET", "/api/v1/alerts?limit=2" + cursor, session=s)
+        seen += [a["id"] for a in r.json["items"]]
+        if not r.json["next"]:
+            break
+        cursor = "&cursor=" + r.json["next"]
+    check(len(seen) == len(set(seen)) == len(alerts(c, s, "?limit=200")), "paging: %r" % seen)
+    return five["id"], [a["id"] for a in items if a["count"] == 1]
+
+
+def test_status(c, w, aid, others):
+    t = w.tenants["B"]
+    owner = t["session"]
+    staff = c.login("staff@b.example")
+    analyst = c.login("analyst@vendor.example")
+    base = "/api/v1/alerts/%d/" % aid
+    r = c.request("POST", base + "acknowledge", session=staff)
+    check(r.status == 403, "staff cannot triage: %r" % r)
+    r = c.request("POST", base + "acknowledge", session=owner)
+    check(r.status == 200 and r.json["status"] == "acknowledged", "ack: %r" % r)
+    r = c.request("POST", base + "acknowledge", session=owner)
+    check(r.status == 409 and r.json["error"] == "invalid_transition", "ack twice: %r" % r)
+    r = c.request("POST", base + "escalate", {"incident_id": 7}, session=owner)
+    check(r.status == 403, "owner cannot escalate: %r" % r)
+    r = c.request("POST", base + "escalate", {"incident_id": 7}, session=analyst)
+    check(r.status == 200 and r.json["status"] == "escalated" and r.json["incident_id"] == 7,
+          "escalate: %r" % r)
+    r = c.request("POST", base + "close", {}, session=analyst)
+    check(r.status == 400 and r.json["error"] == "missing_field", "close needs reason: %r" % r)
+    r = c.request("POST", base + "close", {"reason": "handled by phone"}, session=analyst)
+    check(r.status == 200 and r.json["close_reason"] == "handled by phone", "close: %r" % r)
+    r = c.request("POST", base + "escalate", {}, session=analyst)
+    check(r.status == 409, "closed stays closed: %r" % r)
+    r = c.request("POST", "/api/v1/alerts/bulk",
+                  {"ids": others + [aid], "action": "acknowledge"}, session=owner)
+    check(r.status == 200 and r.json["updated"] == len(others), "bulk ack: %r" % r)
+    check(r.json["failed"] == [{"id": aid, "error": "invalid_transition"}], "bulk: %r" % r)
+    r = c.request("POST", "/api/v1/alerts/bulk", {"ids": others, "action": "close"},
+                  session=owner)
+    check(r.status == 400, "bulk close without reason: %r" % r)
+    r = c.request("POST", "/api/v1/alerts/bulk", {"ids": others, "action": "delete"},
+                  session=owner)
+    check(r.status == 400, "bulk unknown action: %r" % r)
+    check(len(alerts(c, owner, "?status=acknowledged&signature=3003")) == len(others),
+          "status filter")
+    r = c.request("GET", "/api/v1/audit", session=owner)
+    check(any(a["action"] == "alert.status" and "escalated -> closed" in a["detail"]
+              for a in r.json["items"]), "status changes audited")
+
+
+def test_health(c, w):
+    t = w.tenants["A"]
+    r = c.ingest(t["key"], [dns_event(900)],
+                 headers={"Mamori-Spool-Backlog": "12", "Mamori-Drops": "3"})
+    check(r.status == 200, "health headers: %r" % r)
+    r = c.request("GET", "/api/v1/sensors/%d" % t["sensor"], session=t["session"])
+    check(r.status == 200, "sensor: %r" % r)
+    s = r.json
+    check(s["spool_backlog"] == 12 and s["drops"] == 3 and s["last_seen"], "health: %r" % s)
+    check(s["events_total"] >= 150 and s["event_rate_per_min"] > 0, "counts: %r" % s)
+    stats = {"timestamp": "2026-04-01T10:00:00Z", "event_type": "stats", "seq": 901,
+             "stats": {"spool": {"backlog": 0}, "capture": {"kernel_drops": 5}}}
+    c.ingest(t["key"], [stats])
+    r = c.request("GET", "/api/v1/sensors", session=t["session"])
+    mine = [x for x in r.json["items"] if x["id"] == t["sensor"]][0]
+    check(mine["spool_backlog"] == 0 and mine["drops"] == 5, "stats event: %r" % mine)
+
+
+def test_silent():
+    c = Center(config="[alerts]\nsensor_silent_after = 1\nhealth_interval = 1\n")
+    try:
+        w = World(c)
+        c.start()
+        w.enrol_and_ingest()
+        s = w.tenants["A"]["session"]
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            found = alerts(c, s, "?signature=9000001")
+            if found:
+                break
+            time.sleep(0.2)
+        check(len(found) == 1 and found[0]["detector"] == "sensor-silent",
+              "silent alert: %r" % found)
+        r = c.request("GET", "/api/v1/alerts/%d" % found[0]["id"], session=s)
+        check(r.json["explanation"]["now"]["ja"], "silent explanation")
+        r = c.request("GET", "/api/v1/sensors", session=s)
+        check(r.json["items"][0]["silent"], "sensor flagged silent: %r" % r)
+        time.sleep(1.5)  # a second check must not raise it again
+        check(len(alerts(c, s, "?signature=9000001")) == 1, "silent alert raised once")
+        check(c.stop() == 0, "clean stop")
+    finally:
+        c.close()
+
+
+def main():
+    c = Center()
+    try:
+        w = World(c)
+        c.start()
+        w.enrol_and_ingest()
+        test_enrolment(c, w)
+        test_ingest(c, w)
+        aid, others = test_aggregation(c, w)
+        test_status(c, w, aid, others)
+        test_health(c, w)
+        rc = c.stop()
+        check(rc == 0, "server exit status %d: %s" % (rc, c.server_log()))
+    finally:
+        c.close()
+    test_silent()
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
