@@ -247,13 +247,17 @@ static void show_question(const struct session *s)
             mm_text(json_object_get(s->cat->parts[it->part - 1], "name"), lang));
     fprintf(o, "%d. %s\n\n", it->id, mm_text(json_object_get(it->data, "question"), lang));
     fprintf(o, "  %s\n", mm_text(json_object_get(it->data, "help"), lang));
-    if (it->na_allowed)
-        fprintf(o, "  (%s: %s)\n", answer_label(s, MM_ANSWER_NA),
-                mm_text(json_object_get(it->data, "na_reason"), lang));
+    if (it->na_allowed) {
+        const char *fmt = tr(s->cli, "ui.na_when"), *at = strstr(fmt, "%s");
+        const char *reason = mm_text(json_object_get(it->data, "na_reason"), lang);
+        if (at)
+            fprintf(o, "  %.*s%s%s\n", (int)(at - fmt), fmt, reason, at + 2);
+    }
     fputs("\n", o);
     for (size_t i = 0; i < n; i++)
         fprintf(o, "%s %zu) %s%s\n", (int)i == s->cursor ? ">" : " ", i + 1,
-                answer_label(s, opts[i]), s->answers[s->pos] == opts[i] ? " *" : "");
+                answer_label(s, opts[i]),
+                s->answers[s->pos] == opts[i] ? tr(s->cli, "ui.current") : "");
     fprintf(o, "\n%s\n", tr(s->cli, "ui.keys"));
     fflush(o);
 }

@@ -104,7 +104,7 @@ def run(binary, tmp):
     s.send(b"\r")
     s.expect("[4/25]")
     s.send(b"b")
-    screen = s.expect("> 3) Not done *")  # back on item 3, cursor on its answer
+    screen = s.expect("> 3) Not done (current answer)")  # back on item 3, cursor on its answer
     check("[3/25]" in screen, "b did not go back to item 3")
     s.send(b"1")
     s.expect("[4/25]")
@@ -125,7 +125,7 @@ def run(binary, tmp):
     for item in range(4, 26):
         if item == 10:  # left arrow back to 9 (answered N/A), right arrow forward again
             s.send(LEFT)
-            s.expect("> 5) Not applicable *")
+            s.expect("> 5) Not applicable (current answer)")
             s.send(RIGHT)
             s.expect("[10/25]")
         key = b"5" if item == 9 else b"4" if item == 12 else b"1"
@@ -162,7 +162,16 @@ def run(binary, tmp):
     check(attrs[3] & termios.ECHO and attrs[3] & termios.ICANON,
           "terminal left in raw mode after Ctrl-C")
     os.close(s.fd)
-    check(not os.path.exists(out + ".partial"), "unexpected file")
+
+    # A damaged progress file is an input error naming the file (exit 3), not
+    # silently discarded answers.
+    os.makedirs(os.path.dirname(progress), exist_ok=True)
+    with open(progress, "w") as f:
+        f.write('{"answers": {"1": "maybe"}}')
+    s = Session(argv, env)
+    status, tail = s.wait()
+    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3, "bad progress: %r" % status)
+    check("broken progress file" in tail and "item 1" in tail, "message was:\n" + tail)
 
 if __name__ == "__main__":
     try:
