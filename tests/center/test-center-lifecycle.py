@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""The centre's life cycle against the real binary: a request in flight when
+SIGTERM arrives is finished and its events are durable after a restart;
+SIGINT stops cleanly too; HTTPS with a self-signed certificate made here
+with openssl (skipped with a message without openssl); listening on [::1]
+(skipped without IPv6 loopback); a database newer than the binary is
+refused with a clear error; a bad configuration file is refused."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from centerlib import BIN, Center, World, check, dns_event  # noqa: E402
+
+
+def read_until(sock, marker):
+    data = b""
+    while marker not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_sigterm_in_flight(c, w):
+    """Sends the headers with Expect: 100-continue, waits for the 100 (the
+    server has started the request), sends SIGTERM, then the body."""
+    key = w.tenants["A"]["key"]
+    body = "".join(json.dumps(dns_event(s)) + "\n" for s in range(1000, 3000)).encode()
+    sock = socket.create_connection(("127.0.0.1", c.port), timeout=60)
+    head = ("POST /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/x-ndjson\r\nContent-Length: %d\r\n"
+            "Expect: 100-continue\r\n\r\n" % (key, len(body))).encode()
+    sock.sendall(head)
+    got = read_until(sock, b"\r\n\r\n")
+    check(got.startswith(b"HTTP/1.1 100"), "expected 100 Continue, got %r" % got[:80])
+    c.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    check(c.proc.poll() is None, "server quit with a request in flight")
+    sock.sendall(body)
+    reply = read_until(sock, b"}")
+    sock.close()
+    check(b" 200 " in reply.split(b"\r\n")[0], "in-flight request: %r" % reply[:200])
+    check(b'"accepted":2000' in reply, "in-flight request stored: %r" % reply[-200:])
+    rc = c.proc.wait(timeout=60)
+    c.proc = None
+    check(rc == 0, "exit status after SIGTERM: %d\n%s" % (rc, c.server_log()))
+    check("stopped cleanly" in c.server_log(), "clean stop logged")
+    # Durable: after a restart the events are there, and a replay is all duplicates.
+    c.start()
+    r = c.request("GET", "/api/v1/sensors/%d" % w.tenants["A"]["sensor"],
+                  session=c.login("owner@a.example"))
+    check(r.json["events_total"] >= 2002, "events after restart: %r" % r)
+    r = c.request("POST", "/api/v1/events", body, token=key)
+    check(r.json["duplicates"] == 2000 and r.json["accepted"] == 0, "replay: %r" % r)
+    check(c.stop(signal.SIGINT) == 0, "SIGINT stop")
+
+
+def test_newer_database_refused(c):
+    db = sqlite3.connect(os.path.join(c.data, "center.db"))
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    check(version >= 3, "schema version %d" % version)
+    db.execute("PRAGMA user_version = %d" % (version + 10))
+    db.commit()
+    db.close()
+    p = subprocess.run([BIN, "--data", c.data, "--listen", "127.0.0.1:0"], capture_output=True,
+                       text=True, timeout=60)
+    check(p.returncode == 1, "newer database: exit %d" % p.returncode)
+    check("upgrade mamori-center" in p.stderr and str(version + 10) in p.stderr,
+          "message: %s" % p.stderr)
+    p = subprocess.run([BIN, "admin", "--data", c.data, "tenant", "list"], capture_output=True,
+                       text=True, timeout=60)
+    check(p.returncode == 1 and "upgrade" in p.stderr, "admin refuses too: %s" % p.stderr)
+
+
+def test_bad_config():
+    tmp = Center(config="session_hours = many\n")
+    try:
+        p = subprocess.run([BIN, "--data", tmp.data, "--config", tmp.config], capture_output=True,
+                           text=True, timeout=60)
+        check(p.returncode == 2 and "session_hours" in p.stderr, "bad config: %s" % p.stderr)
+        p = subprocess.run([BIN, "--data", tmp.data, "--listen", "nonsense"],
+                           capture_output=True, text=True, timeout=60)
+        check(p.returncode == 1 and "--listen" in p.stderr, "bad listen: %s" % p.stderr)
+    finally:
+        tmp.close()
+
+
+def test_https():
+    if not shutil.which("openssl"):
+        print("SKIP part: openssl not installed, HTTPS not tested")
+        return
+    c = Center(tls=True)
+    try:
+        cert, key = os.path.join(c.tmp, "cert.pem"), os.path.join(c.tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "2", "-subj", "/CN=localhost"],
+                       check=True, capture_output=True, timeout=120)
+        World(c)
+        c.start(extra=["--tls-cert", cert, "--tls-key", key])
+        s = c.login("owner@a.example")
+        check("Secure" in [a.strip() for a in s.set_cookie.split(";")],
+              "Secure cookie under HTTPS: %s" % s.set_cookie)
+        r = c.request("GET", "/api/v1/me", session=s)
+        check(r.status == 200, "me over HTTPS: %r" % r)
+        c.tls = False
+        try:
+            r = c.request("GET", "/api/v1/me")
+            check(r.status >= 400, "plain HTTP to the TLS port: %r" % r)
+        except (OSError, Exception):
+            pass
+        c.tls = True
+        check(c.stop() == 0, "HTTPS server stops cleanly")
+    finally:
+        c.close()
+
+
+def test_ipv6():
+    try:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.bind(("::1", 0))
+        s.close()
+    except OSError:
+        print("SKIP part: no IPv6 loopback, [::1] not tested")
+        return
+    c = Center(listen="[::1]:0")
+    try:
+        World(c)
+        c.start()
+        r = c.request("POST", "/api/v1/login",
+                      {"email": "owner@a.example", "password": "correct-horse-battery"})
+        check(r.status == 200, "login over IPv6: %r" % r)
+        check(c.stop() == 0, "IPv6 server stops cleanly")
+    finally:
+        c.close()
+
+
+def main():
+    c = Center()
+    try:
+        w = World(c)
+        c.start()
+        w.enrol_and_ingest()
+        test_sigterm_in_flight(c, w)
+        test_newer_database_refused(c)
+    finally:
+        c.close()
+    test_bad_config()
+    test_https()
+    test_ipv6()
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
