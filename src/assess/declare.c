@@ -109,10 +109,11 @@ static int rule_reasons(const struct mm_rules_answers *rules, json_t *list)
     return r;
 }
 
-/* Valid answers of a diagnosis item; anything else counts as unanswered. */
+/* Settled answers of a diagnosis item. "unknown" is not one: like
+ * `mamori diagnose`, a diagnosis with a "don't know" is not complete. */
 static bool answered(const json_t *item)
 {
-    static const char *values[] = {"done", "partly", "not", "unknown", "na"};
+    static const char *values[] = {"done", "partly", "not", "na"};
     const char *a = json_string_value(json_object_get(item, "answer"));
     for (size_t i = 0; a && i < sizeof values / sizeof values[0]; i++)
         if (strcmp(a, values[i]) == 0)

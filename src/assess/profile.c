@@ -138,7 +138,7 @@ int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profil
     if (r == MM_EPARSE)
         return set_error(e, MM_PROFILE_SYNTAX, "", why);
     if (r != 0) {
-        set_error(e, MM_PROFILE_NOFILE, "", path);
+        set_error(e, MM_PROFILE_NOFILE, "", mm_strerror(r));
         return r;
     }
     for (size_t i = 0; i < mm_ini_count(ini) && r == 0; i++) {

@@ -53,6 +53,9 @@ static char *reason_message(const struct mm_cli *cli, const json_t *reason, cons
         replace_into(&tmp, tpl, "rule", value);
         replace_into(&b, mm_buf_str(&tmp), "title",
                      mm_text(json_object_get(rule, "title"), cli->lang));
+    } else if (json_array_size(json_object_get(reason, "items")) == 0 &&
+               json_object_get(reason, "items")) {
+        mm_buf_puts(&b, TR("declare.reason.diagnosis-flagged-incomplete"));
     } else if (json_object_get(reason, "items")) {
         size_t i, used = 0;
         json_t *x;
@@ -103,7 +106,8 @@ static void print_record(const struct mm_cli *cli, const json_t *dec, const json
                (long long)json_integer_value(json_object_get(diag, "score")),
                (long long)json_integer_value(json_object_get(diag, "max")));
         if (json_object_get(diag, "date"))
-            printf(" (%s)", json_string_value(json_object_get(diag, "date")));
+            printf(cli->lang == MM_LANG_JA ? "（%s）" : " (%s)",
+                   json_string_value(json_object_get(diag, "date")));
         putchar('\n');
     } else {
         printf("%s %s\n", TR("declare.field.score"), TR("declare.none"));
@@ -162,7 +166,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+r:d:p:n:P:l:f:o:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:d:p:n:P:l:f:o:h", options, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(TR("declare.help"), stdout);

@@ -62,7 +62,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+p:o:d:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:o:d:h", options, NULL)) != -1) {
         if (c == 'h') {
             fputs(TR("policy.help"), stdout);
             return -1;

@@ -145,6 +145,17 @@ static int run_interactive(const struct mm_cli *cli, const json_t *rules,
     return MM_EXIT_OK;
 }
 
+/* Prints "path: message" with {rule} in the message replaced by the rule number. */
+static void report_rule_problem(const struct mm_cli *cli, const char *path, const char *msg,
+                                int rule)
+{
+    const char *at = strstr(msg, "{rule}");
+    if (at)
+        mm_cli_error(cli, "rules", "%s: %.*s%d%s", path, (int)(at - msg), msg, rule, at + 6);
+    else
+        mm_cli_error(cli, "rules", "%s: %s %d", path, msg, rule);
+}
+
 static void report_answers_error(const struct mm_cli *cli, const char *path,
                                  const struct mm_rules_error *e)
 {
@@ -158,9 +169,9 @@ static void report_answers_error(const struct mm_cli *cli, const char *path,
     }
     for (int i = 0; i < MM_RULES_COUNT; i++) {
         if (e->missing_mask & (1u << i))
-            mm_cli_error(cli, "rules", "%s: %s %d", path, TR("rules.error.missing"), i + 1);
+            report_rule_problem(cli, path, TR("rules.error.missing"), i + 1);
         if (e->invalid_mask & (1u << i))
-            mm_cli_error(cli, "rules", "%s: %s %d", path, TR("rules.error.invalid"), i + 1);
+            report_rule_problem(cli, path, TR("rules.error.invalid"), i + 1);
     }
     if (e->unknown[0])
         mm_cli_error(cli, "rules", "%s: %s %s", path, TR("rules.error.unknown"), e->unknown);
@@ -194,7 +205,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+a:o:f:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "a:o:f:h", options, NULL)) != -1) {
         if (c == 'h') {
             fputs(TR("rules.help"), stdout);
             return -1;

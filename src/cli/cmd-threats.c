@@ -34,7 +34,7 @@ int cmd_threats(const struct mm_cli *cli, int argc, char **argv)
     int c, rc = MM_EXIT_OK;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+f:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:h", options, NULL)) != -1) {
         if (c == 'h') {
             fputs(TR("threats.help"), stdout);
             return MM_EXIT_OK;

@@ -123,6 +123,9 @@ static void test_diagnosis_incomplete(void **state)
     json_object_del(json_array_get(json_object_get(diag, "items"), 4), "answer");
     json_object_set_new(json_array_get(json_object_get(diag, "items"), 6), "answer",
                         json_string("unanswered"));
+    /* A "don't know" leaves the diagnosis incomplete too. */
+    json_object_set_new(json_array_get(json_object_get(diag, "items"), 9), "answer",
+                        json_string("unknown"));
     struct mm_declare_input in = {"守り商店", "2026-04-01", &all_rules,
                                   diag,       pol,          MM_DECLARE_TWO_STAR};
     json_t *d = decide(&in);
@@ -130,10 +133,21 @@ static void test_diagnosis_incomplete(void **state)
     assert_true(json_is_false(json_object_get(d, "declarable")));
     assert_string_equal(code_at(d, "refusals", 0), "diagnosis-incomplete");
     json_t *items = json_object_get(json_array_get(json_object_get(d, "refusals"), 0), "items");
-    assert_int_equal(json_array_size(items), 5);
+    assert_int_equal(json_array_size(items), 6);
     assert_int_equal(json_integer_value(json_array_get(items, 0)), 5);
     assert_int_equal(json_integer_value(json_array_get(items, 1)), 7);
-    assert_int_equal(json_integer_value(json_array_get(items, 2)), 23);
+    assert_int_equal(json_integer_value(json_array_get(items, 2)), 10);
+    assert_int_equal(json_integer_value(json_array_get(items, 3)), 23);
+    json_decref(d);
+    json_decref(diag);
+    /* All answered, but the result itself says it is not complete. */
+    diag = diagnosis(25);
+    json_object_set_new(diag, "complete", json_false());
+    in.diagnosis = diag;
+    d = decide(&in);
+    assert_string_equal(code_at(d, "refusals", 0), "diagnosis-incomplete");
+    items = json_object_get(json_array_get(json_object_get(d, "refusals"), 0), "items");
+    assert_int_equal(json_array_size(items), 0);
     json_decref(d);
     json_decref(diag);
     json_decref(pol);

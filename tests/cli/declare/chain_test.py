@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""The whole self-declaration path with the real commands (stdlib only):
+`mamori rules --answers --output` writes the commitment record, `mamori
+diagnose --answers --format json` the diagnosis, `mamori policy` the policy
+manifest, and `mamori declare` reads all three:
+1. all rules, a complete diagnosis and the policy: two stars, exit 0, and the
+   record carries the diagnosis score and the policy reference;
+2. the demo diagnosis (it has "don't know" answers): one star, with the
+   unknown items named as what two stars still need;
+3. --level two-star with that diagnosis: refused, exit 1.
+
+Usage: chain_test.py --bin PROGRAM
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+
+
+def run(binary, args, tmp, want):
+    env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8",
+               HOME=tmp)
+    proc = subprocess.run([binary] + args, capture_output=True, env=env, cwd=tmp, timeout=60)
+    if proc.returncode != want:
+        raise AssertionError("%s: exit %d, expected %d\n%s%s" % (
+            " ".join(args), proc.returncode, want, proc.stdout.decode(), proc.stderr.decode()))
+    return proc.stdout.decode()
+
+
+def write_answers(path, answer):
+    json.dump({"answers": {str(i): answer for i in range(1, 26)}}, open(path, "w"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    binary = os.path.abspath(ap.parse_args().bin)
+    tmp = tempfile.mkdtemp(prefix="mm-declare-chain-")
+    p = lambda name: os.path.join(tmp, name)  # noqa: E731
+    try:
+        run(binary, ["rules", "--answers", os.path.join(HERE, "fixtures", "rules-all.json"),
+                     "--output", p("rules.json")], tmp, 0)
+        write_answers(p("answers.json"), "done")
+        run(binary, ["diagnose", "--answers", p("answers.json"), "--format", "json",
+                     "--output", p("diagnosis.json")], tmp, 0)
+        run(binary, ["policy", "--name", "守り商店", "--out", p("policy")], tmp, 0)
+        manifest = json.load(open(p("policy/policy.json")))
+        out = run(binary, ["declare", "--org", "守り商店", "--rules", p("rules.json"),
+                           "--diagnosis", p("diagnosis.json"), "--policy",
+                           p("policy/policy.json"), "--format", "json"], tmp, 0)
+        rec = json.loads(out)
+        assert rec["level"] == "two-star", rec
+        assert rec["diagnosis"]["score"] == 100, rec
+        assert rec["policy"]["reference"] == manifest["reference"], rec
+
+        run(binary, ["diagnose", "--answers", os.path.join(SRC, "data", "demo",
+                                                            "diagnose-answers.json"),
+                     "--format", "json", "--output", p("demo.json")], tmp, 0)
+        demo = json.load(open(p("demo.json")))
+        unknown = demo["unknown"]
+        out = run(binary, ["declare", "--org", "守り商店", "--rules", p("rules.json"),
+                           "--diagnosis", p("demo.json"), "--policy", p("policy/policy.json"),
+                           "--format", "json"], tmp, 0)
+        rec = json.loads(out)
+        assert rec["level"] == "one-star", rec
+        missing = rec["missing_for_two_star"]
+        assert missing[0]["code"] == "diagnosis-incomplete", missing
+        assert set(unknown) <= set(missing[0]["items"]), (unknown, missing)
+        run(binary, ["declare", "--org", "守り商店", "--level", "two-star", "--rules",
+                     p("rules.json"), "--diagnosis", p("demo.json"), "--policy",
+                     p("policy/policy.json")], tmp, 1)
+    except AssertionError as e:
+        print("FAIL: %s" % e)
+        return 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

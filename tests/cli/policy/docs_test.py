@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Checks the documents `mamori policy` generates (stdlib only).
+
+1. The Markdown of each fixture profile in golden/<profile>-<lang>/ must match
+   exactly (UPDATE_GOLDEN=1 rewrites the golden files; read them before
+   committing): full.ini (everything applies) and minimal.ini (no website,
+   My Number, Wi-Fi, telework, personal devices or outsourcing).
+2. For the minimal profile the left-out chapters and sections are absent, the
+   My Number note is there, and policy.json lists what was omitted.
+3. Invalid profiles exit 3 and leave no output directory behind.
+4. With a diagnosis, the unfinished items become rules with owner/deadline.
+
+Usage: docs_test.py --bin PROGRAM
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "fixtures")
+GOLDEN = os.path.join(HERE, "golden")
+DOCS = ("basic-policy.md", "handbook.md", "rules.md")
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def run(binary, args, tmp):
+    env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8")
+    return subprocess.run([binary] + args, capture_output=True, env=env, cwd=tmp, timeout=60)
+
+
+def generate(binary, tmp, profile, lang, extra=()):
+    out = os.path.join(tmp, "%s-%s" % (profile, lang))
+    proc = run(binary, ["--lang", lang, "policy", "--profile",
+                        os.path.join(FIXTURES, profile + ".ini"), "--out", out] + list(extra), tmp)
+    check(proc.returncode == 0, "%s/%s: exit %d: %s" % (profile, lang, proc.returncode,
+                                                        proc.stderr.decode()))
+    return out
+
+
+def compare_golden(out, name, update):
+    gdir = os.path.join(GOLDEN, name)
+    for doc in DOCS:
+        got = open(os.path.join(out, doc), encoding="utf-8").read()
+        path = os.path.join(gdir, doc)
+        if update:
+            os.makedirs(gdir, exist_ok=True)
+            open(path, "w", encoding="utf-8").write(got)
+            continue
+        want = open(path, encoding="utf-8").read() if os.path.exists(path) else None
+        if want != got:
+            import difflib
+            d = "".join(list(difflib.unified_diff((want or "").splitlines(True),
+                                                  got.splitlines(True), path, "actual"))[:60])
+            failures.append("%s/%s differs from golden:\n%s" % (name, doc, d))
+
+
+def check_minimal(out, lang):
+    rules = open(os.path.join(out, "rules.md"), encoding="utf-8").read()
+    handbook = open(os.path.join(out, "handbook.md"), encoding="utf-8").read()
+    manifest = json.load(open(os.path.join(out, "policy.json"), encoding="utf-8"))
+    absent = {"ja": ["自社ウェブサイトの運用", "無線 LAN（Wi-Fi）", "### テレワーク",
+                     "### 私物の機器の業務利用\n", "### 委託先のチェックリスト", "### 担当者と事務"],
+              "en": ["Running our website", "Wireless LAN (Wi-Fi)", "### Telework",
+                     "### Personal devices for work\n", "### Contractor checklist",
+                     "### Staff and tasks"]}[lang]
+    present = {"ja": ["## 第11章 マイナンバーの取り扱い\n\n> この章は省略しています。",
+                      "### 私物の機器の業務利用の禁止", "業務を外部に委託していません"],
+               "en": ["## Chapter 11 Handling My Number\n\n> This chapter is left out",
+                      "### Personal devices for work prohibited",
+                      "We do not currently outsource"]}[lang]
+    for text in absent:
+        check(text not in rules, "minimal/%s: rules.md should not contain %r" % (lang, text))
+    for text in present:
+        check(text in rules, "minimal/%s: rules.md lacks %r" % (lang, text))
+    check(("## テレワーク" if lang == "ja" else "## Telework") not in handbook,
+          "minimal/%s: handbook has a telework section" % lang)
+    omitted = manifest["chapters"]["omitted"]
+    check([c["id"] for c in omitted] == ["my-number"], "minimal/%s: omitted %r" % (lang, omitted))
+    check(len(manifest["chapters"]["included"]) == 10, "minimal/%s: 10 chapters" % lang)
+    check(manifest["sections_omitted"] == ["website", "wifi", "telework", "byod",
+                                           "outsourcing-details"],
+          "minimal/%s: sections_omitted %r" % (lang, manifest["sections_omitted"]))
+    check(manifest["organisation"] == "まもり工房", "minimal: organisation")
+    check(manifest["reference"].startswith("POL-20260401-"), "minimal: reference")
+
+
+def check_full(out, lang):
+    manifest = json.load(open(os.path.join(out, "policy.json"), encoding="utf-8"))
+    check(len(manifest["chapters"]["included"]) == 11, "full/%s: 11 chapters" % lang)
+    check(manifest["sections_omitted"] == [], "full/%s: nothing omitted" % lang)
+    html = open(os.path.join(out, "rules.html"), encoding="utf-8").read()
+    check('<html lang="%s">' % lang in html and "@page" in html and "☐" in html,
+          "full/%s: rules.html is a print-ready page with the checklist" % lang)
+
+
+def check_invalid(binary, tmp):
+    for name in ("no-name", "bad-bool", "negative-employees", "unknown-field", "syntax"):
+        out = os.path.join(tmp, "bad-" + name)
+        proc = run(binary, ["policy", "--profile", os.path.join(FIXTURES, name + ".ini"),
+                            "--out", out], tmp)
+        check(proc.returncode == 3, "%s: exit %d, expected 3" % (name, proc.returncode))
+        check(not os.path.exists(out), "%s: output directory left behind" % name)
+    leftovers = [f for f in os.listdir(tmp) if ".partial-" in f]
+    check(not leftovers, "temporary directories left: %r" % leftovers)
+
+
+def check_diagnosis(binary, tmp):
+    diag = os.path.join(HERE, "..", "declare", "fixtures", "diagnosis-incomplete.json")
+    out = generate(binary, tmp, "full", "en", ["--diagnosis", diag])
+    rules = open(os.path.join(out, "rules.md"), encoding="utf-8").read()
+    manifest = json.load(open(os.path.join(out, "policy.json"), encoding="utf-8"))
+    data = json.load(open(diag))
+    todo = sorted(i["id"] for i in data["items"] if i["answer"] not in ("done", "na"))
+    todo = sorted(set(todo) | ({i for i in range(1, 26)} - {i["id"] for i in data["items"]}))
+    check(manifest["diagnosis_rules"] == todo,
+          "diagnosis rules %r, expected %r" % (manifest["diagnosis_rules"], todo))
+    for item in todo:
+        check("### D-%02d " % item in rules, "rules.md lacks rule D-%02d" % item)
+    check(rules.count("Owner: ＿") == len(todo), "one owner field per diagnosis rule")
+    check(rules.count("Deadline: ＿") == len(todo), "one deadline field per diagnosis rule")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    binary = os.path.abspath(ap.parse_args().bin)
+    update = os.environ.get("UPDATE_GOLDEN") == "1"
+    tmp = tempfile.mkdtemp(prefix="mm-policy-")
+    try:
+        for lang in ("ja", "en"):
+            out = generate(binary, tmp, "full", lang)
+            compare_golden(out, "full-" + lang, update)
+            check_full(out, lang)
+            out = generate(binary, tmp, "minimal", lang)
+            compare_golden(out, "minimal-" + lang, update)
+            check_minimal(out, lang)
+        check_invalid(binary, tmp)
+        check_diagnosis(binary, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for f in failures:
+        print("FAIL: " + f)
+    print("%d failures" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Drives `mamori rules` interactively through a pseudo-terminal (stdlib only):
+1. ja: answer y, y, an invalid word (asked again), n, y, y; the result names
+   the missing rule, exit 1, and the saved record has rule 3 false;
+2. en: all yes with --format json: one_star_possible true, exit 0;
+3. quit with q at the second rule: exit 1 and no record written.
+
+Usage: pty_test.py --bin PROGRAM
+"""
+import argparse
+import json
+import os
+import pty
+import select
+import shutil
+import sys
+import tempfile
+
+
+class Session:
+    """One run of the program on a fresh pseudo-terminal."""
+
+    def __init__(self, argv, env):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execve(argv[0], argv, env)
+        self.buf = b""
+
+    def read_some(self, timeout):
+        r, _, _ = select.select([self.fd], [], [], timeout)
+        if not r:
+            return False
+        try:
+            data = os.read(self.fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            return None
+        if not data:
+            return None
+        self.buf += data
+        return True
+
+    def expect(self, text, timeout=20):
+        want = text.encode()
+        while want not in self.buf:
+            got = self.read_some(timeout)
+            if not got:
+                raise AssertionError("did not see %r; output so far:\n%s" %
+                                     (text, self.buf.decode("utf-8", "replace")[-3000:]))
+        self.buf = self.buf[self.buf.index(want) + len(want):]
+
+    def send(self, data):
+        os.write(self.fd, data.encode())
+
+    def finish(self, timeout=20):
+        """Reads to the end; returns (exit status, remaining output)."""
+        while self.read_some(timeout):
+            pass
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return os.waitstatus_to_exitcode(status), self.buf.decode("utf-8", "replace")
+
+
+def env_for(tmp):
+    return dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8",
+                HOME=tmp, TERM="xterm")
+
+
+def answer_with_one_no(binary, tmp):
+    record = os.path.join(tmp, "record.json")
+    s = Session([binary, "--lang", "ja", "rules", "--output", record], env_for(tmp))
+    s.expect("1. OS やソフトウェアは常に最新の状態にしよう")
+    prompt = "すでに守っていますか）？ [y/n/q]"
+    s.expect(prompt)
+    s.send("y\n")
+    s.expect("2. ウイルス対策ソフト")
+    s.expect(prompt)
+    s.send("はい\n")
+    s.expect("3. パスワードを強化しよう")
+    s.expect(prompt)
+    s.send("たぶん\n")
+    s.expect("y（はい）、n（いいえ）、q（中断）のどれかで答えてください。")
+    s.expect(prompt)
+    s.send("n\n")
+    s.expect("4. 共有設定を見直そう")
+    s.expect(prompt)
+    s.send("y\n")
+    s.expect(prompt)
+    s.send("yes\n")
+    s.expect("一つ星の自己宣言には、まだ次の条への取り組みが足りません:")
+    s.expect("  - 3. パスワードを強化しよう")
+    code, _ = s.finish()
+    assert code == 1, "exit %d, expected 1" % code
+    rec = json.load(open(record))
+    assert rec["rules"] == {"1": True, "2": True, "3": False, "4": True, "5": True}, rec
+    assert rec["one_star_possible"] is False and rec["missing"] == [3], rec
+    assert rec["date"] == "2026-04-01", rec
+
+
+def all_yes_json(binary, tmp):
+    s = Session([binary, "--lang", "en", "rules", "--format", "json"], env_for(tmp))
+    for n in range(5):
+        s.expect("(or already follow it)? [y/n/q]")
+        s.send("y\n")
+    code, rest = s.finish()
+    assert code == 0, "exit %d, expected 0" % code
+    doc = json.loads(rest[rest.index("{"):])
+    assert doc["one_star_possible"] is True and doc["missing"] == [], doc
+    assert all(r["committed"] for r in doc["rules"]), doc
+
+
+def quit_early(binary, tmp):
+    record = os.path.join(tmp, "quit.json")
+    s = Session([binary, "--lang", "en", "rules", "--output", record], env_for(tmp))
+    s.expect("[y/n/q]")
+    s.send("y\n")
+    s.expect("[y/n/q]")
+    s.send("q\n")
+    s.expect("Stopped. Nothing was saved.")
+    code, _ = s.finish()
+    assert code == 1, "exit %d, expected 1" % code
+    assert not os.path.exists(record), "a record was written after quitting"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    binary = os.path.abspath(ap.parse_args().bin)
+    tmp = tempfile.mkdtemp(prefix="mm-rules-pty-")
+    failed = 0
+    try:
+        for test in (answer_with_one_no, all_yes_json, quit_early):
+            try:
+                test(binary, tmp)
+                print("ok   " + test.__name__)
+            except AssertionError as e:
+                failed += 1
+                print("FAIL %s: %s" % (test.__name__, e))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
