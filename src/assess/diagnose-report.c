@@ -109,16 +109,18 @@ static const char *list_sep(const struct writer *w)
     return w->lang == MM_LANG_JA ? "、" : ", ";
 }
 
-/* "1, 4, 7" (or "none") into tmp. */
-static void ids_text(const struct writer *w, const int *ids, size_t n, struct mm_buf *tmp)
+/* "1, 4, 7" (or "none") into tmp; a failure sticks to the writer. */
+static void ids_text(struct writer *w, const int *ids, size_t n, struct mm_buf *tmp)
 {
-    if (n == 0)
-        mm_buf_puts(tmp, tr(w, "report.none"));
-    for (size_t i = 0; i < n; i++)
-        mm_buf_printf(tmp, "%s%d", i ? ", " : "", ids[i]);
+    int r = n == 0 ? mm_buf_puts(tmp, tr(w, "report.none")) : 0;
+    for (size_t i = 0; i < n && r == 0; i++)
+        r = mm_buf_printf(tmp, "%s%d", i ? ", " : "", ids[i]);
+    if (r != 0 && !w->err)
+        w->err = r;
 }
 
-static void threats_text(const struct writer *w, const struct mm_diag_catalogue *cat, int id,
+/* The short names of the threats an item blunts, joined for the language. */
+static void threats_text(struct writer *w, const struct mm_diag_catalogue *cat, int id,
                          struct mm_buf *tmp)
 {
     const json_t *threats = json_object_get(cat->items[id - 1].data, "threats");
@@ -128,7 +130,9 @@ static void threats_text(const struct writer *w, const struct mm_diag_catalogue 
     {
         char key[64];
         snprintf(key, sizeof key, "threat.%s", json_string_value(t));
-        mm_buf_printf(tmp, "%s%s", i ? list_sep(w) : "", tr(w, key));
+        int r = mm_buf_printf(tmp, "%s%s", i ? list_sep(w) : "", tr(w, key));
+        if (r != 0 && !w->err)
+            w->err = r;
     }
 }
 

@@ -178,35 +178,34 @@ int mm_diag_points(enum mm_answer a)
     }
 }
 
-/* Advice order: the basic part first, then the higher threat impact, then id. */
-static const struct mm_diag_catalogue *sort_cat;
-
-static int advice_cmp(const void *a, const void *b)
+/* Advice order: the basic part first, then the higher threat impact, then id.
+ * Returns true when item a comes before item b. */
+static bool advice_before(const struct mm_diag_item *a, const struct mm_diag_item *b)
 {
-    const struct mm_diag_item *x = &sort_cat->items[*(const int *)a - 1];
-    const struct mm_diag_item *y = &sort_cat->items[*(const int *)b - 1];
-    int xb = x->part == 1 ? 0 : 1, yb = y->part == 1 ? 0 : 1;
-    if (xb != yb)
-        return xb - yb;
-    if (x->priority != y->priority)
-        return y->priority - x->priority;
-    return x->id - y->id;
+    int a_rest = a->part != 1, b_rest = b->part != 1;
+    if (a_rest != b_rest)
+        return a_rest < b_rest;
+    if (a->priority != b->priority)
+        return a->priority > b->priority;
+    return a->id < b->id;
 }
 
+/* Collects the items needing advice (partly, not, unknown) and sorts them;
+ * an insertion sort is plenty for 25 items and needs no shared state. */
 static void order_advice(const struct mm_diag_catalogue *cat, struct mm_diag_result *res)
 {
-    int ids[MM_DIAG_ITEMS];
     size_t n = 0;
     for (int id = 1; id <= MM_DIAG_ITEMS; id++) {
         enum mm_answer a = res->answers[id - 1];
-        if (a == MM_ANSWER_PARTLY || a == MM_ANSWER_NOT || a == MM_ANSWER_UNKNOWN)
-            ids[n++] = id;
+        if (a != MM_ANSWER_PARTLY && a != MM_ANSWER_NOT && a != MM_ANSWER_UNKNOWN)
+            continue;
+        size_t at = n++;
+        while (at > 0 && advice_before(&cat->items[id - 1], &cat->items[res->advice[at - 1] - 1])) {
+            res->advice[at] = res->advice[at - 1];
+            at--;
+        }
+        res->advice[at] = id;
     }
-    /* A static comparison context is fine: the library is used from one thread. */
-    sort_cat = cat;
-    qsort(ids, n, sizeof ids[0], advice_cmp);
-    sort_cat = NULL;
-    memcpy(res->advice, ids, n * sizeof ids[0]);
     res->n_advice = n;
 }
 

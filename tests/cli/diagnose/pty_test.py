@@ -163,6 +163,18 @@ def run(binary, tmp):
           "terminal left in raw mode after Ctrl-C")
     os.close(s.fd)
 
+    # The screen in Japanese, with its own progress file.
+    ja = [binary, "--lang", "ja", "diagnose", "--progress", os.path.join(tmp, "ja.json")]
+    s = Session(ja, env)
+    s.expect("> 1) できている")
+    s.send(b"3")
+    s.expect("[2/25]")
+    s.send(b"q")
+    status, tail = s.wait()
+    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "ja quit: %r" % status)
+    check("途中までの回答を保存しました" in tail, "ja quit message:\n" + tail)
+    check(json.load(open(os.path.join(tmp, "ja.json")))["answers"] == {"1": "not"}, "ja progress")
+
     # A damaged progress file is an input error naming the file (exit 3), not
     # silently discarded answers.
     os.makedirs(os.path.dirname(progress), exist_ok=True)
