@@ -363,9 +363,12 @@ static size_t count_answered(const enum mm_answer *answers)
     return n;
 }
 
-/* Runs the questionnaire; *finished false means the person quit (progress saved). */
+/* Runs the questionnaire; *finished false means the person quit (progress
+ * saved). When finished, *progress_out (free() it) names the progress file,
+ * which the caller removes once the report is safely written. */
 static int interactive(const struct mm_cli *cli, const struct mm_diag_catalogue *cat,
-                       const struct diag_opts *o, enum mm_answer *answers, bool *finished)
+                       const struct diag_opts *o, enum mm_answer *answers, bool *finished,
+                       char **progress_out)
 {
     struct session s = {.cli = cli, .cat = cat, .out = stderr};
     char *default_path = o->progress ? NULL : default_progress_path();
@@ -401,7 +404,7 @@ static int interactive(const struct mm_cli *cli, const struct mm_diag_catalogue 
         error_sub(cli, "note.quit", s.progress);
     } else {
         memcpy(answers, s.answers, sizeof s.answers);
-        unlink(s.progress);
+        *progress_out = strdup(s.progress);
         *finished = true;
     }
 out:
@@ -481,6 +484,7 @@ int cmd_diagnose(const struct mm_cli *cli, int argc, char **argv)
     struct diag_opts o;
     struct mm_diag_catalogue *cat = NULL;
     enum mm_answer answers[MM_DIAG_ITEMS];
+    char *progress_done = NULL;
     bool finished = true;
     int rc = parse_args(cli, argc, argv, &o);
     if (rc != MM_EXIT_OK)
@@ -495,11 +499,14 @@ int cmd_diagnose(const struct mm_cli *cli, int argc, char **argv)
     if (o.answers)
         rc = load_answers_file(cli, cat, o.answers, answers);
     else if (isatty(STDIN_FILENO))
-        rc = interactive(cli, cat, &o, answers, &finished);
+        rc = interactive(cli, cat, &o, answers, &finished, &progress_done);
     else
         rc = usage_error(cli, "error.no_tty", "");
     if (rc == MM_EXIT_OK && finished)
         rc = report(cli, cat, &o, answers);
+    if (rc == MM_EXIT_OK && progress_done) /* kept when the report could not be written */
+        unlink(progress_done);
+    free(progress_done);
     mm_diag_catalogue_free(cat);
     return rc;
 }

@@ -175,6 +175,19 @@ def run(binary, tmp):
     check("途中までの回答を保存しました" in tail, "ja quit message:\n" + tail)
     check(json.load(open(os.path.join(tmp, "ja.json")))["answers"] == {"1": "not"}, "ja progress")
 
+    # When the report cannot be written, the answers are not thrown away.
+    keep = os.path.join(tmp, "keep.json")
+    with open(keep, "w") as f:
+        json.dump({"answers": {str(i): "done" for i in range(1, 25)}}, f)
+    bad_out = [binary, "--lang", "en", "diagnose", "--progress", keep, "--resume",
+               "--output", os.path.join(tmp, "no", "such", "dir", "r.txt")]
+    s = Session(bad_out, env)
+    s.expect("[25/25]")
+    s.send(b"1")
+    status, tail = s.wait()
+    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 4, "bad output: %r" % status)
+    check(len(json.load(open(keep))["answers"]) == 25, "answers lost when the report failed")
+
     # A damaged progress file is an input error naming the file (exit 3), not
     # silently discarded answers.
     os.makedirs(os.path.dirname(progress), exist_ok=True)
