@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the HTTP/1.x decoder (decode-http.c): request and
+ * response fields, bodies skipped by Content-Length and chunked coding,
+ * pipelined requests, HEAD responses, messages split at every offset,
+ * truncation, oversized headers and a CONNECT tunnel. Messages come from
+ * tests/fuzz/corpus/http (tests/sensor/gen/appgen.py). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "app-test.h"
+#include "core/error.h"
+
+static void test_request(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *m = app_seed("http", "request", &len);
+    struct app_run r;
+    app_run_init(&r, &mm_app_http, 51000, 80);
+    assert_true(mm_app_http.probe(&r.pkt, m, len));
+    assert_int_equal(app_run_stream(&r, 0, m, len), 0);
+    assert_int_equal(app_count(&r), 1);
+    assert_string_equal(app_str(&r, 0, "event_type"), "http");
+    assert_int_equal(app_int(&r, 0, "tx_id"), 0);
+    assert_string_equal(app_str(&r, 0, "http.hostname"), "www.example.com");
+    assert_string_equal(app_str(&r, 0, "http.url"), "/index.html");
+    assert_string_equal(app_str(&r, 0, "http.http_user_agent"), "mamori-test/1.0");
+    assert_string_equal(app_str(&r, 0, "http.http_method"), "GET");
+    assert_string_equal(app_str(&r, 0, "http.protocol"), "HTTP/1.1");
+    assert_string_equal(app_str(&r, 0, "http.http_refer"), "http://ref.example/");
+    assert_null(app_get(&r, 0, "http.status"));
+    app_run_free(&r);
+    app_check_splits(&mm_app_http, m, len, 51000, 80, 0);
+    app_sweep_truncations(&mm_app_http, m, len, 51000, 80, 0);
+    free(m);
+}
+
+static void test_response_pairs(void **state)
+{
+    (void)state;
+    size_t ql, pl, cl;
+    uint8_t *q = app_seed("http", "post", &ql);
+    uint8_t *p = app_seed("http", "response", &pl);
+    uint8_t *c = app_seed("http", "response-chunked", &cl);
+    struct app_run r;
+    app_run_init(&r, &mm_app_http, 51000, 80);
+    /* two pipelined POSTs with bodies, then two responses in one chunk */
+    uint8_t *two = malloc(2 * ql);
+    memcpy(two, q, ql);
+    memcpy(two + ql, q, ql);
+    assert_int_equal(app_run_stream(&r, 0, two, 2 * ql), 0);
+    uint8_t *resp = malloc(pl + cl);
+    memcpy(resp, c, cl);
+    memcpy(resp + cl, p, pl);
+    assert_int_equal(app_run_stream(&r, 1, resp, pl + cl), 0);
+    assert_int_equal(app_count(&r), 4);
+    assert_string_equal(app_str(&r, 1, "http.http_method"), "POST");
+    assert_int_equal(app_int(&r, 1, "tx_id"), 1);
+    assert_int_equal(app_int(&r, 2, "http.status"), 200);
+    assert_int_equal(app_int(&r, 2, "tx_id"), 0);
+    assert_string_equal(app_str(&r, 2, "http.http_content_type"), "text/html");
+    assert_string_equal(app_str(&r, 2, "http.protocol"), "HTTP/1.1");
+    assert_int_equal(app_int(&r, 3, "http.length"), 5);
+    assert_int_equal(app_int(&r, 3, "tx_id"), 1);
+    app_run_free(&r);
+    app_check_splits(&mm_app_http, resp, pl + cl, 80, 51000, 1);
+    app_sweep_truncations(&mm_app_http, resp, pl + cl, 80, 51000, 1);
+    free(two);
+    free(resp);
+    free(q);
+    free(p);
+    free(c);
+}
+
+static void test_head_and_close(void **state)
+{
+    (void)state;
+    static const char req[] = "HEAD /a HTTP/1.1\r\nHost: Example.COM:8080\r\n\r\n"
+                              "GET /b HTTP/1.0\r\nHost: [2001:db8::1]:81\r\n\r\n";
+    static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"
+                               "HTTP/1.0 404 Not Found\r\n\r\nbody until close";
+    struct app_run r;
+    app_run_init(&r, &mm_app_http, 51000, 8080);
+    assert_int_equal(app_run_stream(&r, 0, (const uint8_t *)req, sizeof req - 1), 0);
+    assert_int_equal(app_run_stream(&r, 1, (const uint8_t *)resp, sizeof resp - 1), 0);
+    assert_int_equal(app_count(&r), 4);
+    assert_string_equal(app_str(&r, 0, "http.hostname"), "example.com");
+    assert_string_equal(app_str(&r, 1, "http.hostname"), "[2001:db8::1]");
+    assert_int_equal(app_int(&r, 2, "http.length"), 1000);
+    assert_int_equal(app_int(&r, 3, "http.status"), 404);
+    /* the 404 body runs to the end of the connection: anything is consumed */
+    assert_int_equal(app_run_stream(&r, 1, (const uint8_t *)"HTTP/9", 6), 0);
+    assert_int_equal(app_count(&r), 4);
+    app_run_free(&r);
+}
+
+static void test_connect_tunnel(void **state)
+{
+    (void)state;
+    static const char req[] = "CONNECT host.example:443 HTTP/1.1\r\nHost: host.example:443\r\n\r\n";
+    static const char resp[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+    static const uint8_t tls[] = {22, 3, 1, 0, 1, 1};
+    struct app_run r;
+    app_run_init(&r, &mm_app_http, 51000, 3128);
+    assert_int_equal(app_run_stream(&r, 0, (const uint8_t *)req, sizeof req - 1), 0);
+    assert_int_equal(app_run_stream(&r, 1, (const uint8_t *)resp, sizeof resp - 1), 0);
+    assert_int_equal(app_run_stream(&r, 0, tls, sizeof tls), 0);
+    assert_int_equal(app_count(&r), 2);
+    app_run_free(&r);
+}
+
+static void test_malformed(void **state)
+{
+    (void)state;
+    struct app_run r;
+    /* a header block that never ends */
+    size_t n = 20000;
+    uint8_t *big = malloc(n);
+    memcpy(big, "GET / HTTP/1.1\r\n", 16);
+    memset(big + 16, 'a', n - 16);
+    app_run_init(&r, &mm_app_http, 51000, 80);
+    assert_int_equal(app_run_stream(&r, 0, big, n), MM_ETOOBIG);
+    app_run_free(&r);
+    /* not HTTP */
+    app_run_init(&r, &mm_app_http, 51000, 80);
+    assert_false(mm_app_http.probe(&r.pkt, (const uint8_t *)"\x16\x03\x01", 3));
+    assert_int_equal(app_run_stream(&r, 0, (const uint8_t *)"\x16\x03\x01 hello world!!!!", 19),
+                     MM_EPARSE);
+    app_run_free(&r);
+    /* a bad chunk size */
+    static const char bad[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
+    app_run_init(&r, &mm_app_http, 80, 51000);
+    assert_int_equal(app_run_stream(&r, 1, (const uint8_t *)bad, sizeof bad - 1), MM_EPARSE);
+    app_run_free(&r);
+    /* a bad status code */
+    static const char st[] = "HTTP/1.1 2x0 OK\r\n\r\n";
+    app_run_init(&r, &mm_app_http, 80, 51000);
+    assert_int_equal(app_run_stream(&r, 1, (const uint8_t *)st, sizeof st - 1), MM_EPARSE);
+    app_run_free(&r);
+    free(big);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_request),        cmocka_unit_test(test_response_pairs),
+        cmocka_unit_test(test_head_and_close), cmocka_unit_test(test_connect_tunnel),
+        cmocka_unit_test(test_malformed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

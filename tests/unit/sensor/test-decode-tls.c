@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the TLS decoder (decode-tls.c, x509.c).
+ * Known vectors:
+ *  - JA4: the worked example of FoxIO's specification
+ *    (github.com/FoxIO-LLC/ja4, technical_details/JA4.md):
+ *    t13d1516h2_8daaf6152771_e5627efa2ab1; the same hello's JA3 is the
+ *    well-known Chrome value cd08e31494f9531f560d64c695473da9.
+ *  - JA3: the example in salesforce/ja3's README,
+ *    769,47-53-5-10-49161-49162-49171-49172-50-56-19-4,0-10-11,23-24-25,0
+ *    -> ada70206e40642a3e4461f35503241d5.
+ * Plus ServerHello (JA3S, negotiated version), the certificate fields,
+ * records fragmented across segments, a ClientHello spanning two records,
+ * truncation at every offset and hostile lengths. Messages come from
+ * tests/fuzz/corpus/tls (tests/sensor/gen/appgen.py). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "app-test.h"
+#include "core/error.h"
+
+static void test_ja4_vector(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *m = app_seed("tls", "client-hello-ja4", &len);
+    struct app_run r;
+    app_run_init(&r, &mm_app_tls, 51000, 443);
+    assert_true(mm_app_tls.probe(&r.pkt, m, len));
+    assert_int_equal(app_run_stream(&r, 0, m, len), 0);
+    assert_int_equal(app_count(&r), 1);
+    assert_string_equal(app_str(&r, 0, "event_type"), "tls");
+    assert_string_equal(app_str(&r, 0, "tls.sni"), "www.example.com");
+    assert_string_equal(app_str(&r, 0, "tls.ja4"), "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    assert_string_equal(app_str(&r, 0, "tls.ja3.hash"), "cd08e31494f9531f560d64c695473da9");
+    assert_string_equal(app_str(&r, 0, "tls.ja3.string"),
+                        "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-"
+                        "157-47-53,0-23-65281-10-11-35-16-5-13-18-51-45-43-27-17513-21,29-23-"
+                        "24,0");
+    assert_string_equal(app_str(&r, 0, "tls.client_alpns.0"), "h2");
+    assert_string_equal(app_str(&r, 0, "tls.client_alpns.1"), "http/1.1");
+    app_run_free(&r);
+    free(m);
+}
+
+static void test_ja3_vector(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *m = app_seed("tls", "client-hello-ja3", &len);
+    struct app_run r;
+    app_run_init(&r, &mm_app_tls, 51000, 443);
+    assert_int_equal(app_run_stream(&r, 0, m, len), 0);
+    assert_string_equal(app_str(&r, 0, "tls.ja3.string"),
+                        "769,47-53-5-10-49161-49162-49171-49172-50-56-19-4,0-10-11,23-24-25,0");
+    assert_string_equal(app_str(&r, 0, "tls.ja3.hash"), "ada70206e40642a3e4461f35503241d5");
+    assert_string_equal(app_str(&r, 0, "tls.sni"), "ja3.example.org");
+    /* TLS 1.0, no supported_versions, no ALPN ("00"), no signature
+     * algorithms (the third part hashes the extensions alone); the hashes
+     * are SHA-256 of "0004,0005,000a,0013,002f,0032,0035,0038,c009,c00a,
+     * c013,c014" and of "000a,000b", cut to 12 hex digits */
+    assert_string_equal(app_str(&r, 0, "tls.ja4"), "t10d120300_d94e65cdb899_33a13ba74d1c");
+    app_run_free(&r);
+    free(m);
+}
+
+static void test_server_tls12_certificate(void **state)
+{
+    (void)state;
+    size_t clen, slen;
+    uint8_t *c = app_seed("tls", "client-hello-ja4", &clen);
+    uint8_t *s = app_seed("tls", "server-tls12", &slen);
+    struct app_run r;
+    app_run_init(&r, &mm_app_tls, 51000, 443);
+    assert_int_equal(app_run_stream(&r, 0, c, clen), 0);
+    assert_int_equal(app_run_stream(&r, 1, s, slen), 0);
+    assert_int_equal(app_count(&r), 2);
+    assert_null(app_get(&r, 1, "tls.sni"));
+    assert_string_equal(app_str(&r, 1, "tls.version"), "TLS 1.2");
+    assert_string_equal(app_str(&r, 1, "tls.ja3s.string"), "771,49199,65281-16");
+    assert_string_equal(app_str(&r, 1, "tls.ja3s.hash"), "7bee5c1d424b7e5f943b06983bb11422");
+    assert_string_equal(app_str(&r, 1, "tls.server_alpns.0"), "h2");
+    assert_string_equal(app_str(&r, 1, "tls.subject"), "C=JP, O=Example KK, CN=www.example.jp");
+    assert_string_equal(app_str(&r, 1, "tls.issuerdn"), "C=JP, O=Example CA, CN=Example Root");
+    assert_string_equal(app_str(&r, 1, "tls.serial"), "0A:1B:2C:3D:4E");
+    assert_string_equal(app_str(&r, 1, "tls.notbefore"), "2026-01-01T00:00:00");
+    assert_string_equal(app_str(&r, 1, "tls.notafter"), "2027-01-31T23:59:59");
+    assert_string_equal(app_str(&r, 1, "tls.fingerprint"),
+                        "66:f9:2b:17:4b:4c:06:9e:64:fa:ee:ec:1a:61:25:e8:ae:94:b2:c4");
+    /* later bytes of either direction are consumed without events */
+    static const uint8_t appdata[] = {23, 3, 3, 0, 2, 0xaa, 0xbb};
+    assert_int_equal(app_run_stream(&r, 0, appdata, sizeof appdata), 0);
+    assert_int_equal(app_run_stream(&r, 1, appdata, sizeof appdata), 0);
+    assert_int_equal(app_count(&r), 2);
+    app_run_free(&r);
+    app_check_splits(&mm_app_tls, s, slen, 443, 51000, 1);
+    app_sweep_truncations(&mm_app_tls, s, slen, 443, 51000, 1);
+    free(c);
+    free(s);
+}
+
+static void test_server_tls13(void **state)
+{
+    (void)state;
+    size_t slen;
+    uint8_t *s = app_seed("tls", "server-tls13", &slen);
+    struct app_run r;
+    app_run_init(&r, &mm_app_tls, 51000, 443);
+    assert_int_equal(app_run_stream(&r, 1, s, slen), 0);
+    assert_int_equal(app_count(&r), 1);
+    assert_string_equal(app_str(&r, 0, "tls.version"), "TLS 1.3");
+    assert_string_equal(app_str(&r, 0, "tls.ja3s.string"), "771,4865,43-51");
+    assert_null(app_get(&r, 0, "tls.subject"));
+    app_run_free(&r);
+    free(s);
+}
+
+/* The ClientHello split over two records, then each byte in its own segment. */
+static void test_hello_across_records(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *m = app_seed("tls", "client-hello-ja4", &len);
+    size_t hs = len - 5, half = hs / 2;
+    uint8_t *two = malloc(len + 5);
+    assert_non_null(two);
+    memcpy(two, m, 3);
+    two[3] = (uint8_t)(half >> 8);
+    two[4] = (uint8_t)half;
+    memcpy(two + 5, m + 5, half);
+    memcpy(two + 5 + half, m, 3);
+    two[5 + half + 3] = (uint8_t)((hs - half) >> 8);
+    two[5 + half + 4] = (uint8_t)(hs - half);
+    memcpy(two + 10 + half, m + 5 + half, hs - half);
+    struct app_run r;
+    app_run_init(&r, &mm_app_tls, 51000, 443);
+    assert_int_equal(app_run_stream(&r, 0, two, len + 5), 0);
+    assert_int_equal(app_count(&r), 1);
+    assert_string_equal(app_str(&r, 0, "tls.ja4"), "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    app_run_free(&r);
+    app_check_splits(&mm_app_tls, two, len + 5, 51000, 443, 0);
+    app_sweep_truncations(&mm_app_tls, two, len + 5, 51000, 443, 0);
+    free(two);
+    free(m);
+}
+
+static void test_hostile_lengths(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *m = app_seed("tls", "client-hello-ja4", &len);
+    struct app_run r;
+    /* record length above the TLS limit */
+    static const uint8_t big[] = {22, 3, 1, 0xff, 0xff, 1, 0, 0, 0};
+    app_run_init(&r, &mm_app_tls, 51000, 443);
+    assert_int_equal(app_run_stream(&r, 0, big, sizeof big), MM_EPARSE);
+    app_run_free(&r);
+    /* a handshake message claiming 16 MiB */
+    uint8_t *bad = malloc(len);
+    memcpy(bad, m, len);
+    bad[6] = 0xff;
+    app_run_init(&r, &mm_app_tls, 51000, 443);
+    assert_true(app_run_stream(&r, 0, bad, len) < 0);
+    assert_int_equal(app_count(&r), 0);
+    app_run_free(&r);
+    /* every single byte of the hello flipped to 0xff: no crash, no leak */
+    for (size_t i = 5; i < len; i++) {
+        memcpy(bad, m, len);
+        bad[i] = 0xff;
+        app_run_init(&r, &mm_app_tls, 51000, 443);
+        app_run_stream(&r, 0, bad, len);
+        app_run_free(&r);
+    }
+    /* not TLS at all */
+    static const uint8_t junk[] = "GET / HTTP/1.1\r\n\r\n";
+    app_run_init(&r, &mm_app_tls, 51000, 443);
+    assert_false(mm_app_tls.probe(&r.pkt, junk, sizeof junk - 1));
+    assert_int_equal(app_run_stream(&r, 0, junk, sizeof junk - 1), MM_EPARSE);
+    app_run_free(&r);
+    free(bad);
+    free(m);
+}
+
+static void test_truncations(void **state)
+{
+    (void)state;
+    const char *names[] = {"client-hello-ja4", "client-hello-ja3", "server-tls13"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t len;
+        uint8_t *m = app_seed("tls", names[i], &len);
+        app_sweep_truncations(&mm_app_tls, m, len, 51000, 443, 0);
+        /* a record cut short asks for more data instead of failing */
+        for (size_t cut = 0; cut < len; cut++) {
+            struct app_run r;
+            app_run_init(&r, &mm_app_tls, 51000, 443);
+            assert_int_equal(app_run_stream(&r, 0, m, cut), 0);
+            app_run_free(&r);
+        }
+        free(m);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ja4_vector),
+        cmocka_unit_test(test_ja3_vector),
+        cmocka_unit_test(test_server_tls12_certificate),
+        cmocka_unit_test(test_server_tls13),
+        cmocka_unit_test(test_hello_across_records),
+        cmocka_unit_test(test_hostile_lengths),
+        cmocka_unit_test(test_truncations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
