@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the flow table: both directions in one flow with
+ * per-direction counters, Community ID on the spec's vectors (TCP, ICMP,
+ * ICMPv6), idle and active timeouts, the shorter timeout of closed TCP
+ * flows, time stamps that jump backwards (nothing expires), eviction of the
+ * least recently active flow at max_flows. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sensor/flowtable.h"
+
+struct ended {
+    int count;
+    char reasons[16][16];
+    uint16_t sports[16];
+};
+
+static void on_end(void *arg, struct mm_flow *f, const char *reason)
+{
+    struct ended *e = arg;
+    if (e->count < 16) {
+        strncpy(e->reasons[e->count], reason, 15);
+        e->sports[e->count] = f->sport;
+    }
+    e->count++;
+}
+
+static struct mm_packet pkt(const char *src, uint16_t sp, const char *dst, uint16_t dp,
+                            uint8_t proto, uint8_t flags, long sec, uint32_t len)
+{
+    struct mm_packet p;
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(mm_addr_parse(src, &p.src), 0);
+    assert_int_equal(mm_addr_parse(dst, &p.dst), 0);
+    p.ip_version = p.src.family;
+    p.ip_proto = proto;
+    p.sport = sp;
+    p.dport = dp;
+    p.tcp_flags = flags;
+    p.ts.tv_sec = sec;
+    p.len = p.caplen = len;
+    return p;
+}
+
+static struct mm_flow *feed(struct mm_flow_table *t, struct mm_packet *p)
+{
+    mm_flow_clock_update(t, &p->ts);
+    mm_flow_expire(t);
+    return mm_flow_packet(t, p);
+}
+
+static struct mm_flow_table *table(size_t max, struct ended *e)
+{
+    struct mm_flow_config c;
+    mm_flow_config_defaults(&c);
+    c.max_flows = max;
+    struct mm_flow_table *t = NULL;
+    assert_int_equal(mm_flow_table_new(&c, on_end, e, &t), 0);
+    return t;
+}
+
+static void test_bidirectional_counters(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct mm_flow_table *t = table(16, &e);
+    struct mm_packet a = pkt("1.2.3.4", 1122, "5.6.7.8", 3344, 6, 0x02, 1000, 60);
+    struct mm_flow *f = feed(t, &a);
+    assert_non_null(f);
+    assert_int_equal(a.dir, 0);
+    struct mm_packet b = pkt("5.6.7.8", 3344, "1.2.3.4", 1122, 6, 0x12, 1000, 60);
+    assert_ptr_equal(feed(t, &b), f);
+    assert_int_equal(b.dir, 1);
+    struct mm_packet c = pkt("1.2.3.4", 1122, "5.6.7.8", 3344, 6, 0x10, 1001, 100);
+    assert_ptr_equal(feed(t, &c), f);
+    assert_int_equal(f->dir[0].pkts, 2);
+    assert_int_equal(f->dir[0].bytes, 160);
+    assert_int_equal(f->dir[1].pkts, 1);
+    assert_int_equal(f->dir[0].tcp_flags, 0x12);
+    assert_int_equal(f->dir[1].tcp_flags, 0x12);
+    assert_string_equal(f->community_id, "1:wCb3OG7yAFWelaUydu0D+125CLM=");
+    assert_string_equal(mm_flow_state_name(f), "established");
+    assert_int_equal(mm_flow_count(t), 1);
+    mm_flow_table_free(t);
+    assert_int_equal(e.count, 1);
+    assert_string_equal(e.reasons[0], "shutdown");
+}
+
+static void test_synack_first_sets_initiator(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct mm_flow_table *t = table(16, &e);
+    struct mm_packet b = pkt("5.6.7.8", 3344, "1.2.3.4", 1122, 6, 0x12, 1000, 60);
+    struct mm_flow *f = feed(t, &b);
+    assert_int_equal(b.dir, 1);
+    assert_int_equal(f->sport, 1122);
+    assert_string_equal(f->community_id, "1:wCb3OG7yAFWelaUydu0D+125CLM=");
+    mm_flow_table_free(t);
+}
+
+static void test_icmp_community_id(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct mm_flow_table *t = table(16, &e);
+    struct mm_packet a = pkt("1.2.3.4", 8, "5.6.7.8", 0, 1, 0, 1000, 60);
+    struct mm_flow *f = feed(t, &a);
+    assert_string_equal(f->community_id, "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=");
+    struct mm_packet r = pkt("5.6.7.8", 0, "1.2.3.4", 0, 1, 0, 1000, 60);
+    assert_ptr_equal(feed(t, &r), f); /* the echo reply joins the flow */
+    struct mm_packet v6 = pkt("fe80:0001:0203:0405:0607:0809:0A0B:0C0D", 128,
+                              "fe80:1011:1213:1415:1617:1819:1A1B:1C1D", 0, 58, 0, 1000, 60);
+    f = feed(t, &v6);
+    assert_string_equal(f->community_id, "1:0bf7hyMJUwt3fMED7z8LIfRpBeo=");
+    mm_flow_table_free(t);
+}
+
+static void test_idle_timeout_and_backwards_time(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct mm_flow_table *t = table(16, &e);
+    struct mm_packet u = pkt("10.0.0.1", 1000, "10.0.0.2", 53, 17, 0, 2000000000, 80);
+    struct mm_flow *f = feed(t, &u);
+    /* ten years earlier: same flow, the clock stays, nothing expires */
+    struct mm_packet old = pkt("10.0.0.2", 53, "10.0.0.1", 1000, 17, 0, 1700000000, 80);
+    assert_ptr_equal(feed(t, &old), f);
+    assert_int_equal(e.count, 0);
+    assert_int_equal(mm_flow_clock(t), 2000000000LL * 1000000);
+    /* 100 s later: UDP timeout (120 s) not reached */
+    struct mm_packet other = pkt("10.0.0.9", 1, "10.0.0.8", 2, 17, 0, 2000000100, 80);
+    feed(t, &other);
+    assert_int_equal(e.count, 0);
+    /* 121 s after the first flow's last packet: it times out, the other not */
+    struct mm_packet later = pkt("10.0.0.7", 1, "10.0.0.6", 2, 17, 0, 2000000121, 80);
+    feed(t, &later);
+    assert_int_equal(e.count, 1);
+    assert_string_equal(e.reasons[0], "timeout");
+    assert_int_equal(e.sports[0], 1000);
+    assert_int_equal(mm_flow_count(t), 2);
+    mm_flow_table_free(t);
+}
+
+static void test_closed_tcp_times_out_sooner(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct mm_flow_table *t = table(16, &e);
+    struct mm_packet s = pkt("10.0.0.1", 1000, "10.0.0.2", 80, 6, 0x02, 5000, 60);
+    feed(t, &s);
+    struct mm_packet r = pkt("10.0.0.2", 80, "10.0.0.1", 1000, 6, 0x04, 5000, 60);
+    feed(t, &r); /* RST: closed */
+    struct mm_packet open = pkt("10.0.0.3", 1000, "10.0.0.2", 80, 6, 0x02, 5000, 60);
+    feed(t, &open);
+    struct mm_packet tick = pkt("10.0.0.9", 9, "10.0.0.8", 9, 17, 0, 5031, 60);
+    feed(t, &tick);
+    assert_int_equal(e.count, 1);
+    assert_int_equal(e.sports[0], 1000);
+    mm_flow_table_free(t);
+}
+
+static void test_active_timeout(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct mm_flow_table *t = table(16, &e);
+    for (long s = 0; s <= 3700; s += 100) {
+        struct mm_packet p = pkt("10.0.0.1", 1000, "10.0.0.2", 80, 6, 0x10, 10000 + s, 60);
+        feed(t, &p);
+    }
+    assert_int_equal(e.count, 1);
+    assert_string_equal(e.reasons[0], "timeout");
+    assert_int_equal(mm_flow_stats(t)->active_timeout, 1);
+    assert_int_equal(mm_flow_count(t), 1);
+    mm_flow_table_free(t);
+}
+
+static void test_eviction_of_oldest(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct mm_flow_table *t = table(4, &e);
+    for (uint16_t i = 0; i < 4; i++) {
+        struct mm_packet p = pkt("10.0.0.1", (uint16_t)(100 + i), "10.0.0.2", 80, 17, 0, 100, 60);
+        feed(t, &p);
+    }
+    /* touch flow 100 so 101 becomes the least recently active */
+    struct mm_packet again = pkt("10.0.0.1", 100, "10.0.0.2", 80, 17, 0, 101, 60);
+    feed(t, &again);
+    struct mm_packet fresh = pkt("10.0.0.1", 200, "10.0.0.2", 80, 17, 0, 102, 60);
+    feed(t, &fresh);
+    assert_int_equal(mm_flow_count(t), 4);
+    assert_int_equal(e.count, 1);
+    assert_string_equal(e.reasons[0], "forced");
+    assert_int_equal(e.sports[0], 101);
+    assert_int_equal(mm_flow_stats(t)->evicted, 1);
+    mm_flow_table_free(t);
+    assert_int_equal(e.count, 5);
+}
+
+static void test_later_fragment_has_no_flow(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct mm_flow_table *t = table(4, &e);
+    struct mm_packet p = pkt("10.0.0.1", 0, "10.0.0.2", 0, 17, 0, 100, 60);
+    p.fragment = true;
+    assert_null(feed(t, &p));
+    struct mm_packet arp;
+    memset(&arp, 0, sizeof(arp));
+    assert_null(mm_flow_packet(t, &arp));
+    mm_flow_table_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bidirectional_counters),
+        cmocka_unit_test(test_synack_first_sets_initiator),
+        cmocka_unit_test(test_icmp_community_id),
+        cmocka_unit_test(test_idle_timeout_and_backwards_time),
+        cmocka_unit_test(test_closed_tcp_times_out_sooner),
+        cmocka_unit_test(test_active_timeout),
+        cmocka_unit_test(test_eviction_of_oldest),
+        cmocka_unit_test(test_later_fragment_has_no_flow),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
