@@ -782,3 +782,27 @@ int mm__sqlite_alert_events(struct mm_store *st, const struct mm_scope *scope, i
     mm__sqlite_release(st, db);
     return r;
 }
+
+int mm__sqlite_alerts_after(struct mm_store *st, int64_t after_id, int limit, mm_alert_fn fn,
+                            void *arg)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(
+        db, "SELECT " ALERT_COLS " FROM alerts WHERE id > ? ORDER BY id LIMIT ?", &stmt);
+    if (r == 0) {
+        sqlite3_bind_int64(stmt, 1, after_id);
+        sqlite3_bind_int(stmt, 2, limit);
+        int rc;
+        struct mm_alert a;
+        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            read_alert(stmt, &a);
+            r = fn(&a, arg);
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+            r = MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}

@@ -863,5 +863,6 @@ static const struct mm_store_ops sqlite_ops = {
     .alert_get = mm__sqlite_alert_get,
     .alert_list = mm__sqlite_alert_list,
     .alert_set_status = mm__sqlite_alert_set_status,
+    .alerts_after = mm__sqlite_alerts_after,
     .alert_events = mm__sqlite_alert_events,
 };

@@ -52,6 +52,8 @@ int mm__sqlite_alert_set_status(struct mm_store *st, const struct mm_scope *scop
                                 const struct mm_actor *who, int64_t id, enum mm_alert_status to,
                                 const char *reason, int64_t incident_id, int64_t now,
                                 struct mm_alert *out);
+int mm__sqlite_alerts_after(struct mm_store *st, int64_t after_id, int limit, mm_alert_fn fn,
+                            void *arg);
 int mm__sqlite_alert_events(struct mm_store *st, const struct mm_scope *scope, int64_t alert_id,
                             int limit, mm_text_fn fn, void *arg);
 

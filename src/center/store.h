@@ -244,6 +244,11 @@ struct mm_store_ops {
                             const struct mm_actor *who, int64_t id, enum mm_alert_status to,
                             const char *reason, int64_t incident_id, int64_t now,
                             struct mm_alert *out);
+    /* Background workers only (mail, statistics), every tenant: alerts with
+     * id > after_id in id order, at most limit. Ids only grow, so a worker
+     * keeps its own high-water mark to see each new alert once. */
+    int (*alerts_after)(struct mm_store *st, int64_t after_id, int limit, mm_alert_fn fn,
+                        void *arg);
     /* The latest up to limit raw events (JSON text) of an alert, newest first. */
     int (*alert_events)(struct mm_store *st, const struct mm_scope *scope, int64_t alert_id,
                         int limit, mm_text_fn fn, void *arg);

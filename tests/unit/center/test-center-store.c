@@ -205,6 +205,9 @@ static void test_ingest_idempotent_and_aggregated(void **state)
     assert_int_equal(st->ops->alert_get(st, &own, 1, &a), 0);
     assert_int_equal(a.count, 2);
     assert_string_equal(a.device, "aa:bb");
+    n = 0;
+    assert_int_equal(st->ops->alerts_after(st, 1, 100, count_alert, &n), 0);
+    assert_int_equal(n, 2);
     struct mm_sensor got;
     assert_int_equal(st->ops->sensor_get(st, &own, s.id, 1000, &got), 0);
     assert_int_equal(got.events_total, 4);
