@@ -73,6 +73,18 @@ char *mm_arena_printf(struct mm_arena *a, const char *fmt, ...)
     return p;
 }
 
+void mm_arena_adopt(struct mm_arena *dst, struct mm_arena *src)
+{
+    struct mm_arena_chunk *tail = src->head;
+    if (!tail)
+        return;
+    while (tail->next)
+        tail = tail->next;
+    tail->next = dst->head;
+    dst->head = src->head;
+    src->head = NULL;
+}
+
 void mm_arena_free(struct mm_arena *a)
 {
     if (!a)

@@ -23,6 +23,9 @@ char *mm_arena_strdup(struct mm_arena *a, const char *s);
 char *mm_arena_strndup(struct mm_arena *a, const char *s, size_t n);
 char *mm_arena_printf(struct mm_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Moves every allocation of src into dst (src is left empty); both must be
+ * used by one thread at the time of the call. */
+void mm_arena_adopt(struct mm_arena *dst, struct mm_arena *src);
 /* Frees everything; the arena may be used again. Accepts NULL. */
 void mm_arena_free(struct mm_arena *a);
 

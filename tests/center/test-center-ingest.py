@@ -76,6 +76,13 @@ def test_ingest(c, w):
     bad = {x["line"]: x["reason"] for x in r.json["rejected"]}
     check(sorted(bad) == [2, 3, 4, 5], "rejected lines: %r" % bad)
     check("seq" in bad[3] and "UTF-8" in bad[4] and "signature_id" in bad[5], "reasons: %r" % bad)
+    # A large batch is parsed in parallel runs of lines: numbering must hold.
+    big = [json.dumps(dns_event(s)) + "\n" for s in range(5000, 8000)]
+    big[4] = "oops\n"
+    big[2499] = "{\"also\": \"bad\"}\n"
+    r = c.ingest(key, big)
+    check(r.json["accepted"] == 2998 and [x["line"] for x in r.json["rejected"]] == [5, 2500],
+          "large batch: %r" % r.json["rejected"])
     long_line = json.dumps(dict(dns_event(400), pad="x" * 300000)) + "\n"
     r = c.ingest(key, [long_line, dns_event(401)])
     check(r.json["accepted"] == 1 and r.json["rejected"][0]["line"] == 1, "long line: %r" % r)

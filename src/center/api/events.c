@@ -5,6 +5,7 @@
  * transaction, acknowledged only after the commit. */
 #include "center/api/api.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -118,7 +119,7 @@ static int reject(struct batch *b, size_t line, const char *why)
     return j && json_array_append_new(b->rejected, j) == 0 ? 0 : MM_ENOMEM;
 }
 
-static int batch_add_line(struct mm_request *req, struct batch *b, const char *line, size_t len,
+static int batch_add_line(struct mm_arena *arena, struct batch *b, const char *line, size_t len,
                           size_t lineno)
 {
     char why[256];
@@ -140,31 +141,129 @@ static int batch_add_line(struct mm_request *req, struct batch *b, const char *l
         json_decref(ev);
         return reject(b, lineno, why);
     }
-    r = keep_strings(&req->arena, &b->evs[b->n]);
+    r = keep_strings(arena, &b->evs[b->n]);
     json_decref(ev);
     if (r == 0)
         b->n++;
     return r;
 }
 
-/* Splits the body into lines (blank lines are skipped but counted). */
-static int batch_parse(struct mm_request *req, const char *body, size_t len, struct batch *b)
+/* Parses the lines of [p, p + len), numbering them from first_line (blank
+ * lines are skipped but counted). */
+static int parse_lines(const char *p, size_t len, size_t first_line, struct mm_arena *arena,
+                       struct batch *b)
 {
-    size_t lineno = 0;
-    const char *p = body, *end = body + len;
+    const char *end = p + len;
+    size_t lineno = first_line;
     int r = 0;
     while (r == 0 && p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *e = nl ? nl : end;
-        lineno++;
-        if (lineno > MM_EVENTS_LINES_MAX) {
-            mm_reply_error(req, 413, "too_large", "too many lines");
-            return MM_ETOOBIG;
-        }
         size_t n = (size_t)(e - p);
         if (n > 0 && !(n == 1 && *p == '\r'))
-            r = batch_add_line(req, b, p, n, lineno);
+            r = batch_add_line(arena, b, p, n, lineno);
+        lineno++;
         p = nl ? nl + 1 : end;
+    }
+    return r;
+}
+
+/* Large batches are parsed by PARSE_THREADS threads, each on a run of whole
+ * lines with its own arena; the results are joined in line order. Parsing
+ * is most of the CPU cost of ingest, and the store work that follows is
+ * serial anyway. */
+#define PARSE_THREADS   2
+#define PARSE_SPLIT_MIN (64 * 1024)
+
+struct chunk {
+    const char *p;
+    size_t len, first_line;
+    struct batch b;
+    struct mm_arena arena;
+    int r;
+};
+
+static void *parse_chunk(void *arg)
+{
+    struct chunk *c = arg;
+    c->r = parse_lines(c->p, c->len, c->first_line, &c->arena, &c->b);
+    return NULL;
+}
+
+static size_t count_lines(const char *p, size_t len)
+{
+    size_t n = 0;
+    for (const char *e = p + len; p < e && (p = memchr(p, '\n', (size_t)(e - p))); p++)
+        n++;
+    return n;
+}
+
+/* Cuts body into up to PARSE_THREADS runs of whole lines. */
+static int split(const char *body, size_t len, struct chunk *c)
+{
+    int k = len >= PARSE_SPLIT_MIN ? PARSE_THREADS : 1;
+    size_t start = 0, line = 1;
+    int n = 0;
+    for (int i = 0; i < k && start < len; i++) {
+        size_t end = i == k - 1 ? len : len * (size_t)(i + 1) / (size_t)k;
+        const char *nl = end < len ? memchr(body + end, '\n', len - end) : NULL;
+        end = nl ? (size_t)(nl - body) + 1 : len;
+        if (end <= start)
+            continue;
+        c[n].p = body + start;
+        c[n].len = end - start;
+        c[n].first_line = line;
+        line += count_lines(c[n].p, c[n].len);
+        start = end;
+        n++;
+    }
+    return n;
+}
+
+/* Moves chunk i's records and rejections into the combined batch. */
+static int join_chunk(struct batch *b, struct chunk *c, struct mm_arena *arena)
+{
+    if (c->b.n > 0) {
+        struct mm_ingest_event *e = realloc(b->evs, (b->n + c->b.n) * sizeof *e);
+        if (!e)
+            return MM_ENOMEM;
+        memcpy(e + b->n, c->b.evs, c->b.n * sizeof *e);
+        b->evs = e;
+        b->n += c->b.n;
+    }
+    mm_arena_adopt(arena, &c->arena);
+    return json_array_extend(b->rejected, c->b.rejected) == 0 ? 0 : MM_ENOMEM;
+}
+
+static int batch_parse(struct mm_request *req, const char *body, size_t len, struct batch *b)
+{
+    struct chunk c[PARSE_THREADS];
+    pthread_t tid[PARSE_THREADS];
+    bool started[PARSE_THREADS] = {false};
+    int r = 0;
+    if (count_lines(body, len) >= MM_EVENTS_LINES_MAX) {
+        mm_reply_error(req, 413, "too_large", "too many lines");
+        return MM_ETOOBIG;
+    }
+    memset(c, 0, sizeof c);
+    int n = split(body, len, c);
+    for (int i = 0; i < n; i++)
+        c[i].b.rejected = json_array();
+    for (int i = 1; i < n; i++)
+        started[i] = pthread_create(&tid[i], NULL, parse_chunk, &c[i]) == 0;
+    for (int i = 0; i < n; i++) {
+        if (i == 0 || !started[i])
+            parse_chunk(&c[i]);
+        else
+            pthread_join(tid[i], NULL);
+    }
+    for (int i = 0; i < n; i++) {
+        if (r == 0)
+            r = c[i].r;
+        if (r == 0)
+            r = join_chunk(b, &c[i], &req->arena);
+        mm_arena_free(&c[i].arena);
+        batch_free(&c[i].b);
     }
     return r;
 }
