@@ -123,6 +123,34 @@ int mm_reply_code(struct mm_request *req, int rc, const char *detail)
     }
 }
 
+int mm_reply_bytes(struct mm_request *req, int status, const char *content_type, const void *data,
+                   size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    if (!copy)
+        return MM_ENOMEM;
+    memcpy(copy, data, len);
+    free(req->reply);
+    req->reply = copy;
+    req->reply_len = len;
+    req->status = status;
+    req->content_type = mm_arena_strdup(&req->arena, content_type);
+    return 0;
+}
+
+int mm_reply_header(struct mm_request *req, const char *name, const char *value)
+{
+    if (req->nextra >= MM_REPLY_HEADERS_MAX)
+        return MM_ELIMIT;
+    const char *n = mm_arena_strdup(&req->arena, name), *v = mm_arena_strdup(&req->arena, value);
+    if (!n || !v)
+        return MM_ENOMEM;
+    req->extra_headers[2 * req->nextra] = n;
+    req->extra_headers[2 * req->nextra + 1] = v;
+    req->nextra++;
+    return 0;
+}
+
 void mm_reply_cookie(struct mm_request *req, const char *cookie)
 {
     req->set_cookie = mm_arena_strdup(&req->arena, cookie);
@@ -218,6 +246,8 @@ static void add_security_headers(struct MHD_Response *resp, const struct mm_requ
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     if (req->set_cookie)
         MHD_add_response_header(resp, "Set-Cookie", req->set_cookie);
+    for (int i = 0; i < req->nextra; i++)
+        MHD_add_response_header(resp, req->extra_headers[2 * i], req->extra_headers[2 * i + 1]);
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct mm_request *req)

@@ -29,7 +29,8 @@ struct mm_principal {
     char actor[48];            /* audit name: "user:3", "token:7", "sensor:2" */
 };
 
-#define MM_PATH_PARAMS_MAX 4
+#define MM_PATH_PARAMS_MAX   4
+#define MM_REPLY_HEADERS_MAX 8
 
 struct mm_route;
 
@@ -56,7 +57,10 @@ struct mm_request {
     char *reply;
     size_t reply_len;
     const char *content_type;
-    char *set_cookie; /* arena */
+    char *set_cookie;                                    /* arena */
+    const char *extra_headers[2 * MM_REPLY_HEADERS_MAX]; /* name, value (arena) */
+    int nextra;
+    const char *rest; /* the part of the path matched by a trailing "*" (routes.def) */
     int64_t now;      /* request time, microseconds */
 };
 
@@ -73,6 +77,14 @@ int mm_reply_json(struct mm_request *req, int status, json_t *body);
 int mm_reply_error(struct mm_request *req, int status, const char *code, const char *detail);
 /* Maps an MM_E* code to an HTTP status and error code and replies with it. */
 int mm_reply_code(struct mm_request *req, int rc, const char *detail);
+
+/* Sets a reply of raw bytes (copied) with the given Content-Type, e.g. a
+ * static file, HTML or a CSV report. */
+int mm_reply_bytes(struct mm_request *req, int status, const char *content_type, const void *data,
+                   size_t len);
+/* Adds a response header (copied into the arena; at most MM_REPLY_HEADERS_MAX),
+ * e.g. Content-Disposition, Location, Content-Security-Policy. */
+int mm_reply_header(struct mm_request *req, const char *name, const char *value);
 
 /* Adds a Set-Cookie header to the reply (value already formatted). */
 void mm_reply_cookie(struct mm_request *req, const char *cookie);

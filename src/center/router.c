@@ -79,6 +79,15 @@ static bool match_pattern(const char *pattern, const char *path, struct mm_reque
         p++;
         s++;
         size_t pl = strcspn(p, "/"), sl = strcspn(s, "/");
+        if (p[0] == '*' && p[1] == '\0') {
+            /* A trailing "*" takes the rest of the path, which must be a
+             * non-empty path without ".." segments (static files). */
+            if (*s == '\0' || strstr(s, "..") || strstr(s, "//"))
+                return false;
+            if (req)
+                req->rest = mm_arena_strdup(&req->arena, s);
+            return true;
+        }
         if (*p == '{') {
             int64_t id;
             if (n >= MM_PATH_PARAMS_MAX || !parse_id(s, s + sl, &id))

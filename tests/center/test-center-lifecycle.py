@@ -65,6 +65,28 @@ def test_sigterm_in_flight(c, w):
     check(c.stop(signal.SIGINT) == 0, "SIGINT stop")
 
 
+def test_rehash_on_login(c):
+    """Users made with the minimum cost get the interactive cost at login."""
+    db = os.path.join(c.data, "center.db")
+
+    def stored_hash():
+        con = sqlite3.connect(db)
+        h = con.execute("SELECT password_hash FROM users WHERE email = 'owner@a.example'")
+        value = h.fetchone()[0]
+        con.close()
+        return value
+
+    before = stored_hash()
+    check(before.startswith("$argon2id$") and "m=64," in before, "min-cost hash: %s" % before)
+    with open(c.config, "a") as f:
+        f.write("password_cost = interactive\n")
+    c.start()
+    c.login("owner@a.example")
+    check(c.stop() == 0, "clean stop")
+    after = stored_hash()
+    check("m=65536," in after and after != before, "re-hashed: %s" % after)
+
+
 def test_newer_database_refused(c):
     db = sqlite3.connect(os.path.join(c.data, "center.db"))
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -151,6 +173,7 @@ def main():
         c.start()
         w.enrol_and_ingest()
         test_sigterm_in_flight(c, w)
+        test_rehash_on_login(c)
         test_newer_database_refused(c)
     finally:
         c.close()
