@@ -527,13 +527,13 @@ static struct device *device_get(struct mm_devices *d, const uint8_t *mac, const
 
 /* ---- learning from packets ----------------------------------------------------- */
 
+static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_packet *p);
+
 void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p)
 {
     struct device *dev = NULL;
     if (!d)
         return;
-    if (d->have_pending && p->num != d->pending_packet)
-        flush_pending(d);
     if (p->is_arp) {
         if (p->has_eth && usable_mac(p->arp_sha) && p->arp_spa.family &&
             (!d->s || mm_sensor_is_home(d->s, &p->arp_spa)) &&
@@ -547,10 +547,23 @@ void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p)
         if (dev)
             device_add_ip(d, dev, &p->src);
     }
-    if (!dev)
-        return;
+    if (dev)
+        learn_syn(d, dev, p);
+    /* The pipeline decodes a packet's application data (DHCP, mDNS, ...)
+     * before handing it here, so a device created by this packet or by its
+     * events is complete now: announce it. */
+    flush_pending(d);
+}
+
+/* TCP SYN traits of a device's own connections. */
+static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_packet *p)
+{
     /* TCP SYN (not SYN-ACK): the client's stack shows in TTL and options */
-    if (p->ip_proto == 6 && (p->tcp_flags & 0x12) == 0x02 && p->tcp_traits.options[0]) {
+    const json_t *tcp = json_object_get(dev->rec, "tcp");
+    if (p->ip_proto == 6 && (p->tcp_flags & 0x12) == 0x02 && p->tcp_traits.options[0] &&
+        !(json_integer_value(json_object_get(tcp, "ttl")) == p->ttl &&
+          json_string_value(json_object_get(tcp, "options")) &&
+          strcmp(json_string_value(json_object_get(tcp, "options")), p->tcp_traits.options) == 0)) {
         struct mm_os_guess g;
         if (mm_osguess_tcp(d->os, p->ttl, p->tcp_traits.options, &g)) {
             char v[96];
@@ -703,29 +716,37 @@ static void on_smb(struct mm_devices *d, const json_t *ev)
         smb_native_os(d, ev, jstr(smb, "server_native_os"), "dest_ip");
 }
 
-/* mDNS / NetBIOS / LLMNR: a host announcing its own name. Accepts a flat
- * "hostname" (or "name") and A/AAAA answers naming the sender's address. */
-static void on_name_event(struct mm_devices *d, const json_t *ev, const json_t *obj)
+/* NetBIOS / LLMNR: "hostname" is set only when the sender registers its own
+ * name (a query's "name" is someone else's). */
+static void on_netbios(struct mm_devices *d, const json_t *ev, const json_t *obj)
 {
     struct device *dev = event_device(d, ev, "src_ip");
-    if (!dev)
+    if (!dev || !jstr(obj, "hostname"))
         return;
-    const char *flat = jstr(obj, "hostname") ? jstr(obj, "hostname") : jstr(obj, "name");
-    if (flat)
-        learn_hostname(dev, flat);
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(obj, "hostnames"), i, v)
-        learn_hostname(dev, json_string_value(v));
-    json_array_foreach(json_object_get(obj, "answers"), i, v)
-    {
-        const char *rrtype = jstr(v, "rrtype"), *rdata = jstr(v, "rdata");
-        struct mm_addr a;
-        if (rrtype && rdata && (strcmp(rrtype, "A") == 0 || strcmp(rrtype, "AAAA") == 0) &&
-            mm_addr_parse(rdata, &a) == 0 && find_by_ip(d, &a) == dev)
-            learn_hostname(dev, jstr(v, "rrname"));
-    }
+    learn_hostname(dev, jstr(obj, "hostname"));
     maybe_changed(d, dev);
+}
+
+/* mDNS: A/AAAA records name the device holding the address, whoever sends
+ * them (a Bonjour sleep proxy answers for sleeping Macs). */
+static void on_mdns(struct mm_devices *d, const json_t *obj)
+{
+    static const char *const sections[] = {"answers", "authorities", "additionals"};
+    for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(obj, sections[k]), i, v)
+        {
+            const char *rrtype = jstr(v, "rrtype"), *rdata = jstr(v, "rdata");
+            struct mm_addr a;
+            struct device *dev;
+            if (!rrtype || !rdata || (strcmp(rrtype, "A") != 0 && strcmp(rrtype, "AAAA") != 0) ||
+                mm_addr_parse(rdata, &a) != 0 || !(dev = find_by_ip(d, &a)))
+                continue;
+            learn_hostname(dev, jstr(v, "rrname"));
+            maybe_changed(d, dev);
+        }
+    }
 }
 
 void mm_devices_on_event(struct mm_devices *d, const json_t *ev)
@@ -739,9 +760,10 @@ void mm_devices_on_event(struct mm_devices *d, const json_t *ev)
         on_user_agent(d, ev);
     else if (strcmp(type, "smb") == 0)
         on_smb(d, ev);
-    else if (strcmp(type, "mdns") == 0 || strcmp(type, "netbios") == 0 ||
-             strcmp(type, "nbns") == 0 || strcmp(type, "llmnr") == 0)
-        on_name_event(d, ev, json_object_get(ev, type));
+    else if (strcmp(type, "mdns") == 0)
+        on_mdns(d, json_object_get(ev, "mdns"));
+    else if (strcmp(type, "netbios") == 0 || strcmp(type, "llmnr") == 0)
+        on_netbios(d, ev, json_object_get(ev, type));
 }
 
 /* ---- lookups -------------------------------------------------------------------- */

@@ -642,6 +642,13 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
     if (r != 0)
         return r;
     ctx.allow = name_has(path, "whitelist") || name_has(path, "allowlist");
+    if (name_has(path, "bogon")) { /* unrouted ranges (incl. RFC 1918), not threats */
+        snprintf(rep->format, sizeof rep->format, "skipped");
+        snprintf(rep->first_bad_reason, sizeof rep->first_bad_reason,
+                 "bogon ranges are not threat indicators");
+        free(text);
+        return 0;
+    }
     struct lines it = {text, text + len, 0};
     size_t skip = 0;
     while (skip < len && isspace((unsigned char)text[skip]))

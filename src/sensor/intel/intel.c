@@ -635,6 +635,10 @@ int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *val
             *why = "not a usable URL";
             return MM_EPARSE;
         }
+        if (key[1] == '/' && strlen(key + 1) < 4) {
+            *why = "path without host too short to be specific";
+            return MM_EPARSE;
+        }
         break;
     case MM__IK_JA3:
     case MM__IK_JA4:

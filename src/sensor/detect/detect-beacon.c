@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Detector "beacon" (signature id 9100901): a home host connecting to one
+ * external host and port again and again at a steady interval, as malware
+ * does when it checks in with its control server. A connection start is a
+ * TCP SYN without ACK, or the first datagram of a UDP flow; repeats within
+ * one second (retransmissions) are ignored. When the last `connections`
+ * starts (default 8) have a mean gap between min_interval (10 s) and
+ * max_interval (3600 s) and a standard deviation within jitter_percent
+ * (10 %) of the mean, the pair alerts. Settings in [detect.beacon];
+ * suppression per pair per suppress_seconds (default 21600). At most 8192
+ * pairs are followed; when full, pairs idle for max_interval are dropped,
+ * and if none is, new pairs wait. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "sensor/detect/detect-util.h"
+#include "sensor/flow.h"
+#include "sensor/sensor.h"
+
+#define NAME       "beacon"
+#define PAIRS      8192
+#define STARTS_MAX 32
+
+struct pair {
+    struct mm_addr src, dst;
+    uint16_t port;
+    bool used;
+    unsigned n, head;
+    int64_t starts[STARTS_MAX];
+};
+
+struct beacon_state {
+    struct pair *pairs;
+    size_t used;
+    struct mm__suppress *sup;
+    long connections, jitter;
+    int64_t min_interval, max_interval, suppress;
+};
+
+static int beacon_init(struct mm_sensor *s, void **state)
+{
+    struct beacon_state *st = calloc(1, sizeof *st);
+    int r = MM_ENOMEM;
+    if (!st)
+        return MM_ENOMEM;
+    st->pairs = calloc(PAIRS, sizeof *st->pairs);
+    if (!st->pairs || (r = mm__suppress_new(4096, &st->sup)) != 0) {
+        free(st->pairs);
+        free(st);
+        return r;
+    }
+    st->connections = mm__detect_int(s, NAME, "connections", 8, 4, STARTS_MAX);
+    st->jitter = mm__detect_int(s, NAME, "jitter_percent", 10, 1, 50);
+    st->min_interval = mm__detect_int(s, NAME, "min_interval", 10, 1, 86400) * 1000000LL;
+    st->max_interval = mm__detect_int(s, NAME, "max_interval", 3600, 2, 7 * 86400) * 1000000LL;
+    st->suppress = mm__detect_int(s, NAME, "suppress_seconds", 21600, 0, 7 * 86400) * 1000000LL;
+    *state = st;
+    return 0;
+}
+
+static void beacon_free(void *state)
+{
+    struct beacon_state *st = state;
+    if (!st)
+        return;
+    mm__suppress_free(st->sup);
+    free(st->pairs);
+    free(st);
+}
+
+static int64_t last_start(const struct pair *e)
+{
+    return e->starts[(e->head + STARTS_MAX - 1) % STARTS_MAX];
+}
+
+static void drop_idle(struct beacon_state *st, int64_t now)
+{
+    struct pair *old = st->pairs;
+    struct pair *fresh = calloc(PAIRS, sizeof *fresh);
+    if (!fresh)
+        return;
+    st->pairs = fresh;
+    st->used = 0;
+    for (size_t i = 0; i < PAIRS; i++) {
+        if (!old[i].used || now - last_start(&old[i]) > st->max_interval)
+            continue;
+        uint64_t h = mm__hash_addr(&old[i].dst, mm__hash_addr(&old[i].src, old[i].port));
+        size_t j = h % PAIRS;
+        while (fresh[j].used)
+            j = (j + 1) % PAIRS;
+        fresh[j] = old[i];
+        st->used++;
+    }
+    free(old);
+}
+
+static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p, int64_t now)
+{
+    uint64_t h = mm__hash_addr(&p->dst, mm__hash_addr(&p->src, p->dport));
+    size_t j = h % PAIRS;
+    for (size_t k = 0; k < PAIRS; k++, j = (j + 1) % PAIRS) {
+        struct pair *e = &st->pairs[j];
+        if (e->used && e->port == p->dport && mm_addr_equal(&e->src, &p->src) &&
+            mm_addr_equal(&e->dst, &p->dst))
+            return e;
+        if (!e->used)
+            break;
+    }
+    if (st->used * 4 >= PAIRS * 3) {
+        drop_idle(st, now);
+        if (st->used * 4 >= PAIRS * 3)
+            return NULL;
+    }
+    j = h % PAIRS;
+    while (st->pairs[j].used)
+        j = (j + 1) % PAIRS;
+    struct pair *e = &st->pairs[j];
+    memset(e, 0, sizeof *e);
+    e->used = true;
+    e->src = p->src;
+    e->dst = p->dst;
+    e->port = p->dport;
+    st->used++;
+    return e;
+}
+
+static bool is_start(const struct mm_packet *p)
+{
+    if (p->ip_proto == 6)
+        return (p->tcp_flags & 0x12) == 0x02;
+    if (p->ip_proto == 17)
+        return !p->flow || (p->dir == 0 && p->flow->dir[0].pkts <= 1);
+    return false;
+}
+
+/* Checks the last n gaps; fills mean (seconds) when they look periodic. */
+static bool periodic(const struct beacon_state *st, const struct pair *e, double *mean_s)
+{
+    long n = st->connections;
+    double gaps[STARTS_MAX], sum = 0, var = 0;
+    if ((long)e->n < n)
+        return false;
+    for (long i = 0; i < n - 1; i++) {
+        int64_t later = e->starts[(e->head + STARTS_MAX - 1 - i) % STARTS_MAX];
+        int64_t earlier = e->starts[(e->head + STARTS_MAX - 2 - i) % STARTS_MAX];
+        gaps[i] = (double)(later - earlier) / 1e6;
+        sum += gaps[i];
+    }
+    double mean = sum / (double)(n - 1);
+    for (long i = 0; i < n - 1; i++)
+        var += (gaps[i] - mean) * (gaps[i] - mean);
+    double sd = sqrt(var / (double)(n - 1));
+    *mean_s = mean;
+    return mean * 1e6 >= (double)st->min_interval && mean * 1e6 <= (double)st->max_interval &&
+           sd <= mean * (double)st->jitter / 100.0;
+}
+
+static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+{
+    struct beacon_state *st = state;
+    double mean;
+    if (!p->ip_version || !is_start(p) || !mm_sensor_is_home(s, &p->src) ||
+        mm_sensor_is_home(s, &p->dst))
+        return;
+    int64_t now = mm__detect_now(s);
+    struct pair *e = pair_slot(st, p, now);
+    if (!e || (e->n > 0 && now - last_start(e) < 1000000 && now >= last_start(e)))
+        return;
+    e->starts[e->head] = now;
+    e->head = (e->head + 1) % STARTS_MAX;
+    if (e->n < STARTS_MAX)
+        e->n++;
+    if (!periodic(st, e, &mean))
+        return;
+    uint64_t key = mm__hash_addr(&p->dst, mm__hash_addr(&p->src, p->dport));
+    if (!mm__suppress_allow(st->sup, key, now, st->suppress))
+        return;
+    const struct mm__alert_at at = {.pkt = p};
+    json_t *vars = json_pack("{s:o, s:o, s:i, s:I, s:I}", "src", mm__json_addr(&p->src), "dst",
+                             mm__json_addr(&p->dst), "port", p->dport, "interval",
+                             (json_int_t)llround(mean), "count", (json_int_t)e->n);
+    json_t *evidence = json_pack("{s:o, s:o, s:i, s:s, s:I, s:f}", "src_ip", mm__json_addr(&p->src),
+                                 "dest_ip", mm__json_addr(&p->dst), "dest_port", p->dport, "proto",
+                                 p->ip_proto == 6 ? "TCP" : "UDP", "connections", (json_int_t)e->n,
+                                 "mean_interval_seconds", mean);
+    mm__detect_raise(s, NAME, 1, &at, vars, evidence, NULL);
+}
+
+const struct mm_detector mm_detector_beacon = {
+    .name = NAME,
+    .init = beacon_init,
+    .on_packet = beacon_packet,
+    .free = beacon_free,
+};

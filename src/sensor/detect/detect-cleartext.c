@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Detector "cleartext-credentials" (signature ids 9101001-9101003): a user
+ * name and password crossing the network without encryption:
+ *   1 HTTP Basic authentication ("Authorization: Basic" in a request)
+ *   2 FTP login (a USER command to TCP port 21; anonymous logins are skipped)
+ *   3 Telnet login (a "login:" or "Password:" prompt from TCP port 23)
+ * Each is read from the packet payload (no app decoder is needed): the
+ * header or command must sit in one segment, which is how clients send
+ * them. Only the user name is kept as evidence, never the password.
+ * Suppression: one alert per (client, server, variant) per
+ * [detect.cleartext-credentials] suppress_seconds (default 3600). */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "sensor/detect/detect-util.h"
+#include "sensor/flow.h"
+#include "sensor/sensor.h"
+
+#define NAME     "cleartext-credentials"
+#define USER_MAX 64
+
+struct cleartext_state {
+    struct mm__suppress *sup;
+    int64_t window;
+};
+
+static int cleartext_init(struct mm_sensor *s, void **state)
+{
+    struct cleartext_state *st = calloc(1, sizeof *st);
+    int r;
+    if (!st)
+        return MM_ENOMEM;
+    st->window = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;
+    if ((r = mm__suppress_new(4096, &st->sup)) != 0) {
+        free(st);
+        return r;
+    }
+    *state = st;
+    return 0;
+}
+
+static void cleartext_free(void *state)
+{
+    struct cleartext_state *st = state;
+    if (st)
+        mm__suppress_free(st->sup);
+    free(st);
+}
+
+/* Case-insensitive search for needle (lower case) in p[0..n). */
+static const uint8_t *find_ci(const uint8_t *p, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; k <= n && i <= n - k; i++) {
+        size_t j = 0;
+        while (j < k && tolower(p[i + j]) == needle[j])
+            j++;
+        if (j == k)
+            return p + i;
+    }
+    return NULL;
+}
+
+static int b64_value(uint8_t c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Decodes the user part ("user:password") of a Basic token into user. */
+static void basic_user(const uint8_t *p, size_t n, char *user, size_t userlen)
+{
+    size_t o = 0;
+    unsigned acc = 0, bits = 0;
+    for (size_t i = 0; i < n && o + 1 < userlen; i++) {
+        int v = b64_value(p[i]);
+        if (v < 0)
+            break;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            char c = (char)((acc >> bits) & 0xff);
+            if (c == ':')
+                break;
+            user[o++] = isprint((unsigned char)c) ? c : '?';
+        }
+    }
+    user[o] = '\0';
+}
+
+/* Copies a printable token (up to CR/LF/space) into out. */
+static void token(const uint8_t *p, const uint8_t *end, char *out, size_t outlen)
+{
+    size_t o = 0;
+    while (p < end && *p != '\r' && *p != '\n' && o + 1 < outlen) {
+        out[o++] = isprint(*p) ? (char)*p : '?';
+        p++;
+    }
+    out[o] = '\0';
+}
+
+/* Recognises the three cases; fills user and returns the variant (0: none). */
+static unsigned classify(const struct mm_packet *p, char *user, size_t userlen, bool *client_is_src)
+{
+    const uint8_t *d = p->payload, *end = p->payload + p->payload_len;
+    size_t n = p->payload_len;
+    *client_is_src = true;
+    user[0] = '\0';
+    if (p->dport == 21 && n > 5 && strncasecmp((const char *)d, "USER ", 5) == 0) {
+        token(d + 5, end, user, userlen);
+        return strcasecmp(user, "anonymous") == 0 || strcasecmp(user, "ftp") == 0 ? 0 : 2;
+    }
+    if (p->sport == 23 && (find_ci(d, n, "login:") || find_ci(d, n, "password:"))) {
+        *client_is_src = false;
+        return 3;
+    }
+    if (n > 16 && isupper(d[0])) { /* an HTTP request: METHOD SP ... */
+        const uint8_t *h = find_ci(d, n, "\nauthorization:");
+        if (!h)
+            return 0;
+        h += 15;
+        while (h < end && (*h == ' ' || *h == '\t'))
+            h++;
+        if (end - h < 6 || strncasecmp((const char *)h, "basic ", 6) != 0)
+            return 0;
+        h += 6;
+        while (h < end && *h == ' ')
+            h++;
+        basic_user(h, (size_t)(end - h), user, userlen);
+        return 1;
+    }
+    return 0;
+}
+
+static void cleartext_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+{
+    struct cleartext_state *st = state;
+    char user[USER_MAX];
+    bool client_is_src;
+    unsigned variant;
+    if (!p->ip_version || p->ip_proto != 6 || p->payload_len == 0 || !p->payload ||
+        !(variant = classify(p, user, sizeof user, &client_is_src)))
+        return;
+    if (p->flow && (p->flow->detector_flags & MM__DF_CLEARTEXT_SEEN))
+        return;
+    const struct mm_addr *client = client_is_src ? &p->src : &p->dst,
+                         *server = client_is_src ? &p->dst : &p->src;
+    uint64_t key = mm__hash_addr(server, mm__hash_addr(client, variant));
+    if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
+        return;
+    if (p->flow)
+        p->flow->detector_flags |= MM__DF_CLEARTEXT_SEEN;
+    const struct mm__alert_at at = {.pkt = p};
+    json_t *vars = json_pack("{s:o, s:o, s:s, s:s}", "src", mm__json_addr(client), "dst",
+                             mm__json_addr(server), "value", user[0] ? user : "-", "value@ja",
+                             user[0] ? user : "不明");
+    json_t *evidence = json_pack("{s:s, s:o, s:o, s:i, s:s}", "protocol",
+                                 variant == 1   ? "http"
+                                 : variant == 2 ? "ftp"
+                                                : "telnet",
+                                 "client", mm__json_addr(client), "server", mm__json_addr(server),
+                                 "server_port", client_is_src ? p->dport : p->sport, "user", user);
+    mm__detect_raise(s, NAME, variant, &at, vars, evidence, NULL);
+}
+
+const struct mm_detector mm_detector_cleartext_credentials = {
+    .name = NAME,
+    .init = cleartext_init,
+    .on_packet = cleartext_packet,
+    .free = cleartext_free,
+};

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Detector "inbound-service" (signature ids 9100601-9100602): a host outside
+ * the home network reached RDP (1, TCP 3389) or SMB (2, TCP 445 / 139) on a
+ * home host and the home host answered (SYN-ACK): the service is exposed to
+ * the internet, not merely probed. Suppression: one alert per (home host,
+ * variant) per [detect.inbound-service] suppress_seconds (default 3600). */
+#include <stdlib.h>
+
+#include "core/error.h"
+#include "sensor/detect/detect-util.h"
+#include "sensor/flow.h"
+#include "sensor/sensor.h"
+
+#define NAME "inbound-service"
+
+struct inbound_state {
+    struct mm__suppress *sup;
+    int64_t window;
+};
+
+static int inbound_init(struct mm_sensor *s, void **state)
+{
+    struct inbound_state *st = calloc(1, sizeof *st);
+    int r;
+    if (!st)
+        return MM_ENOMEM;
+    st->window = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;
+    if ((r = mm__suppress_new(8192, &st->sup)) != 0) {
+        free(st);
+        return r;
+    }
+    *state = st;
+    return 0;
+}
+
+static void inbound_free(void *state)
+{
+    struct inbound_state *st = state;
+    if (st)
+        mm__suppress_free(st->sup);
+    free(st);
+}
+
+static void inbound_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+{
+    struct inbound_state *st = state;
+    unsigned variant = 0;
+    if (!p->ip_version || p->ip_proto != 6 || (p->tcp_flags & 0x12) != 0x12)
+        return;
+    if (p->sport == 3389)
+        variant = 1;
+    else if (p->sport == 445 || p->sport == 139)
+        variant = 2;
+    /* the answer comes from the home server and goes to the outside client */
+    if (!variant || !mm_sensor_is_home(s, &p->src) || mm_sensor_is_home(s, &p->dst))
+        return;
+    if (p->flow) {
+        if (p->flow->detector_flags & MM__DF_INBOUND_SEEN)
+            return;
+        p->flow->detector_flags |= MM__DF_INBOUND_SEEN;
+    }
+    if (!mm__suppress_allow(st->sup, mm__hash_addr(&p->src, variant), mm__detect_now(s),
+                            st->window))
+        return;
+    const struct mm__alert_at at = {.pkt = p};
+    /* in the texts {src} is the outside client and {dst} the home server */
+    json_t *vars = json_pack("{s:o, s:o, s:i}", "src", mm__json_addr(&p->dst), "dst",
+                             mm__json_addr(&p->src), "port", p->sport);
+    json_t *evidence = json_pack("{s:o, s:o, s:i}", "client", mm__json_addr(&p->dst), "server",
+                                 mm__json_addr(&p->src), "port", p->sport);
+    mm__detect_raise(s, NAME, variant, &at, vars, evidence, NULL);
+}
+
+const struct mm_detector mm_detector_inbound_service = {
+    .name = NAME,
+    .init = inbound_init,
+    .on_packet = inbound_packet,
+    .free = inbound_free,
+};

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Detector "intel" (signature ids 9100101-9100108): traffic that matches the
+ * loaded threat intelligence.
+ *   1 IP address (the non-home side of each flow, once per flow, with port)
+ *   2 DNS query name      3 TLS SNI        4 HTTP host      5 HTTP URL
+ *   6 TLS JA3             7 TLS JA4        8 server certificate SHA-1
+ * Addresses inside the home network are never matched (a feed listing
+ * RFC 1918 ranges, such as a bogon list, must not flag the office itself).
+ * Suppression: one alert per (home host, indicator, variant) per
+ * [detect.intel] suppress_seconds (default 3600). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "sensor/detect/detect-util.h"
+#include "sensor/flow.h"
+#include "sensor/intel/intel.h"
+#include "sensor/sensor.h"
+
+#define NAME         "intel"
+#define SUPPRESS_MAX 65536
+
+struct intel_state {
+    struct mm__suppress *sup;
+    int64_t window;
+};
+
+static int intel_init(struct mm_sensor *s, void **state)
+{
+    struct intel_state *st = calloc(1, sizeof *st);
+    int r;
+    if (!st)
+        return MM_ENOMEM;
+    st->window = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;
+    if ((r = mm__suppress_new(SUPPRESS_MAX, &st->sup)) != 0) {
+        free(st);
+        return r;
+    }
+    *state = st;
+    return 0;
+}
+
+static void intel_free(void *state)
+{
+    struct intel_state *st = state;
+    if (!st)
+        return;
+    mm__suppress_free(st->sup);
+    free(st);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Alerts on hit unless the same host already alerted on it recently. */
+static void raise_hit(struct intel_state *st, struct mm_sensor *s, unsigned variant,
+                      const struct mm__alert_at *at, const char *host, const char *value,
+                      const char *matched_on, const struct mm_intel_hit *hit)
+{
+    uint64_t key = mm__hash_str(host, variant);
+    key = mm__hash_str(hit->indicator, key);
+    if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
+        return;
+    const char *family = hit->family[0] ? hit->family : "unknown";
+    json_t *vars =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "src", host, "indicator", hit->indicator, "family",
+                  family, "value", value, "family@ja", hit->family[0] ? hit->family : "種類不明");
+    json_t *evidence =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "matched_on", matched_on, "type",
+                  hit->type, "indicator", hit->indicator, "value", value, "family", hit->family,
+                  "reference", hit->reference, "source", base_name(hit->source), "host", host);
+    mm__detect_raise(s, NAME, variant, at, vars, evidence, hit->family);
+}
+
+/* Multicast, broadcast, loopback and unspecified addresses are never remote
+ * peers, whatever a bogon list says. */
+static bool never_remote(const struct mm_addr *a)
+{
+    static const uint8_t zero[16];
+    if (a->family == 4)
+        return a->bytes[0] >= 224 || a->bytes[0] == 127 || a->bytes[0] == 0;
+    return a->bytes[0] == 0xff || memcmp(a->bytes, zero, 15) == 0;
+}
+
+static void intel_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+{
+    struct intel_state *st = state;
+    const struct mm_intel *in = mm_sensor_intel(s);
+    struct mm_intel_hit hit;
+    if (!in || !p->ip_version)
+        return;
+    if (p->flow) { /* the first packet of a flow decides for the whole flow */
+        if (p->flow->detector_flags & MM__DF_INTEL_CHECKED)
+            return;
+        p->flow->detector_flags |= MM__DF_INTEL_CHECKED;
+    }
+    bool src_home = mm_sensor_is_home(s, &p->src) || never_remote(&p->src),
+         dst_home = mm_sensor_is_home(s, &p->dst) || never_remote(&p->dst);
+    bool ports = p->ip_proto == 6 || p->ip_proto == 17 || p->ip_proto == 132;
+    const struct mm__alert_at at = {.pkt = p};
+    char a[MM_ADDR_STRLEN], b[MM_ADDR_STRLEN], v[MM_ADDR_STRLEN + 8];
+    mm_addr_format(&p->src, a, sizeof a);
+    mm_addr_format(&p->dst, b, sizeof b);
+    if (!dst_home && mm_intel_match_ip(in, &p->dst, ports ? p->dport : 0, &hit)) {
+        snprintf(v, sizeof v, "%s", b);
+        raise_hit(st, s, 1, &at, src_home ? a : b, v, "ip.dest", &hit);
+    }
+    if (!src_home && mm_intel_match_ip(in, &p->src, ports ? p->sport : 0, &hit)) {
+        snprintf(v, sizeof v, "%s", a);
+        raise_hit(st, s, 1, &at, dst_home ? b : a, v, "ip.src", &hit);
+    }
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static void check_domain(struct intel_state *st, struct mm_sensor *s, const json_t *ev,
+                         unsigned variant, const char *host, const char *name,
+                         const char *matched_on)
+{
+    struct mm_intel_hit hit;
+    const struct mm__alert_at at = {.ev = ev};
+    if (name && mm_intel_match_domain(mm_sensor_intel(s), name, &hit))
+        raise_hit(st, s, variant, &at, host, name, matched_on, &hit);
+}
+
+static void on_dns(struct intel_state *st, struct mm_sensor *s, const json_t *ev)
+{
+    const json_t *dns = json_object_get(ev, "dns");
+    const char *type = jstr(dns, "type"), *host = jstr(ev, "src_ip");
+    size_t i;
+    json_t *q;
+    if (!host || !type || (strcmp(type, "request") != 0 && strcmp(type, "query") != 0))
+        return;
+    json_array_foreach(json_object_get(dns, "queries"), i, q)
+        check_domain(st, s, ev, 2, host, jstr(q, "rrname"), "dns.query");
+    check_domain(st, s, ev, 2, host, jstr(dns, "rrname"), "dns.query"); /* EVE v1/v2 */
+}
+
+static void on_tls(struct intel_state *st, struct mm_sensor *s, const json_t *ev)
+{
+    const json_t *tls = json_object_get(ev, "tls");
+    const struct mm__alert_at at = {.ev = ev};
+    const struct mm_intel *in = mm_sensor_intel(s);
+    struct mm_intel_hit hit;
+    const char *client = jstr(ev, "src_ip"), *ja3 = jstr(json_object_get(tls, "ja3"), "hash");
+    const char *fp = jstr(tls, "fingerprint");
+    if (!client)
+        return;
+    if (fp) { /* the server's certificate: sent by the server, so dest is the client */
+        const char *c = jstr(ev, "dest_ip") ? jstr(ev, "dest_ip") : client;
+        if (mm_intel_match_hash(in, "sha1", fp, &hit))
+            raise_hit(st, s, 8, &at, c, fp, "tls.fingerprint", &hit);
+        return;
+    }
+    check_domain(st, s, ev, 3, client, jstr(tls, "sni"), "tls.sni");
+    if (ja3 && mm_intel_match_hash(in, "ja3", ja3, &hit))
+        raise_hit(st, s, 6, &at, client, ja3, "tls.ja3.hash", &hit);
+    if (jstr(tls, "ja4") && mm_intel_match_hash(in, "ja4", jstr(tls, "ja4"), &hit))
+        raise_hit(st, s, 7, &at, client, jstr(tls, "ja4"), "tls.ja4", &hit);
+}
+
+static void on_http(struct intel_state *st, struct mm_sensor *s, const json_t *ev)
+{
+    const json_t *http = json_object_get(ev, "http");
+    const char *host = jstr(http, "hostname"), *url = jstr(http, "url"),
+               *client = jstr(ev, "src_ip");
+    const struct mm__alert_at at = {.ev = ev};
+    struct mm_intel_hit hit;
+    char full[2300];
+    if (!client || !url || jstr(http, "status"))
+        return; /* requests only */
+    snprintf(full, sizeof full, "%s%s", host ? host : "", url);
+    if (mm_intel_match_url(mm_sensor_intel(s), host, url, &hit)) {
+        raise_hit(st, s, 5, &at, client, full, "http.url", &hit);
+        return;
+    }
+    check_domain(st, s, ev, 4, client, host, "http.hostname");
+}
+
+static void intel_event(void *state, struct mm_sensor *s, const json_t *ev)
+{
+    struct intel_state *st = state;
+    const char *type = jstr(ev, "event_type");
+    if (!type || !mm_sensor_intel(s))
+        return;
+    if (strcmp(type, "dns") == 0)
+        on_dns(st, s, ev);
+    else if (strcmp(type, "tls") == 0)
+        on_tls(st, s, ev);
+    else if (strcmp(type, "http") == 0)
+        on_http(st, s, ev);
+}
+
+const struct mm_detector mm_detector_intel = {
+    .name = NAME,
+    .init = intel_init,
+    .on_packet = intel_packet,
+    .on_event = intel_event,
+    .free = intel_free,
+};

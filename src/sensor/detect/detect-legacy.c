@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Detector "legacy-os" (signature ids 9100301-9100303):
+ *   1 a device whose OS guess is Windows XP / Server 2003 era or older
+ *     (DHCP fingerprint, SMB native OS, user agent, TCP traits: see osguess.c)
+ *   2 SMB version 1 in use between two hosts (an SMB1 negotiation answer or
+ *     session setup, or a client offering SMB1 only)
+ *   3 a device whose OS has reached the end of vendor support (Windows 7 era)
+ * Suppression: once per device (variants 1, 3) or host pair (variant 2) per
+ * [detect.legacy-os] suppress_seconds (default 86400). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "sensor/detect/detect-util.h"
+#include "sensor/sensor.h"
+
+#define NAME "legacy-os"
+
+struct legacy_state {
+    struct mm__suppress *sup;
+    int64_t window;
+};
+
+static int legacy_init(struct mm_sensor *s, void **state)
+{
+    struct legacy_state *st = calloc(1, sizeof *st);
+    int r;
+    if (!st)
+        return MM_ENOMEM;
+    st->window = mm__detect_int(s, NAME, "suppress_seconds", 86400, 0, 30 * 86400) * 1000000LL;
+    if ((r = mm__suppress_new(8192, &st->sup)) != 0) {
+        free(st);
+        return r;
+    }
+    *state = st;
+    return 0;
+}
+
+static void legacy_free(void *state)
+{
+    struct legacy_state *st = state;
+    if (st)
+        mm__suppress_free(st->sup);
+    free(st);
+}
+
+static void on_device(struct legacy_state *st, struct mm_sensor *s, const json_t *ev)
+{
+    const json_t *dev = json_object_get(ev, "device"), *os = json_object_get(dev, "os");
+    unsigned variant = json_is_true(json_object_get(os, "legacy")) ? 1
+                       : json_is_true(json_object_get(os, "eol"))  ? 3
+                                                                   : 0;
+    if (!variant)
+        return;
+    const char *id = json_string_value(json_object_get(dev, "mac"));
+    if (!id)
+        id = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
+    uint64_t key = mm__hash_str(id, variant);
+    key = mm__hash_str(json_string_value(json_object_get(os, "id")), key);
+    if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
+        return;
+    const struct mm__alert_at at = {.ev = ev};
+    json_t *evidence =
+        json_pack("{s:O, s:O, s:O, s:O, s:O}", "mac",
+                  json_object_get(dev, "mac") ? json_object_get(dev, "mac") : json_null(), "ips",
+                  json_object_get(dev, "ips"), "hostnames", json_object_get(dev, "hostnames"), "os",
+                  os, "evidence", json_object_get(dev, "evidence"));
+    mm__detect_raise(s, NAME, variant, &at, mm__device_vars(dev), evidence, NULL);
+}
+
+static void on_smb(struct legacy_state *st, struct mm_sensor *s, const json_t *ev)
+{
+    const json_t *smb = json_object_get(ev, "smb");
+    const json_t *only = json_object_get(smb, "smb1_only");
+    if (!json_is_true(json_object_get(smb, "smb1")))
+        return;
+    if (json_object_get(smb, "client_dialects") && !json_is_true(only))
+        return; /* a modern client also offering SMB1: normal, wait for the answer */
+    const char *a = json_string_value(json_object_get(ev, "src_ip")),
+               *b = json_string_value(json_object_get(ev, "dest_ip"));
+    if (!a || !b)
+        return;
+    /* the pair in a fixed order, so both directions share one alert */
+    uint64_t key = strcmp(a, b) < 0 ? mm__hash_str(b, mm__hash_str(a, 2))
+                                    : mm__hash_str(a, mm__hash_str(b, 2));
+    if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
+        return;
+    const struct mm__alert_at at = {.ev = ev};
+    json_t *evidence = json_deep_copy(smb);
+    mm__detect_raise(s, NAME, 2, &at, json_pack("{s:s, s:s}", "src", a, "dst", b), evidence, NULL);
+}
+
+static void legacy_event(void *state, struct mm_sensor *s, const json_t *ev)
+{
+    const char *type = json_string_value(json_object_get(ev, "event_type"));
+    if (!type)
+        return;
+    if (strcmp(type, "device") == 0)
+        on_device(state, s, ev);
+    else if (strcmp(type, "smb") == 0)
+        on_smb(state, s, ev);
+}
+
+const struct mm_detector mm_detector_legacy_os = {
+    .name = NAME,
+    .init = legacy_init,
+    .on_event = legacy_event,
+    .free = legacy_free,
+};

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Detector "outbound-service" (signature ids 9100501-9100504): a home host
+ * opening a connection to a host outside the home network with a protocol
+ * that belongs inside it:
+ *   1 SMB (TCP 445, 139)   2 RDP (TCP 3389)   3 Telnet (TCP 23, 2323)
+ *   4 NetBIOS (UDP 137, 138)
+ * TCP counts on the SYN (an attempt is enough: a blocked worm still tries),
+ * UDP on any datagram. Suppression: one alert per (home host, variant) per
+ * [detect.outbound-service] suppress_seconds (default 3600), so a worm
+ * trying thousands of addresses yields one alert. */
+#include <stdlib.h>
+
+#include "core/error.h"
+#include "sensor/detect/detect-util.h"
+#include "sensor/flow.h"
+#include "sensor/sensor.h"
+
+#define NAME "outbound-service"
+
+struct outbound_state {
+    struct mm__suppress *sup;
+    int64_t window;
+};
+
+static int outbound_init(struct mm_sensor *s, void **state)
+{
+    struct outbound_state *st = calloc(1, sizeof *st);
+    int r;
+    if (!st)
+        return MM_ENOMEM;
+    st->window = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;
+    if ((r = mm__suppress_new(8192, &st->sup)) != 0) {
+        free(st);
+        return r;
+    }
+    *state = st;
+    return 0;
+}
+
+static void outbound_free(void *state)
+{
+    struct outbound_state *st = state;
+    if (st)
+        mm__suppress_free(st->sup);
+    free(st);
+}
+
+static unsigned variant_of(const struct mm_packet *p)
+{
+    if (p->ip_proto == 6 && (p->tcp_flags & 0x12) == 0x02) {
+        switch (p->dport) {
+        case 445:
+        case 139:
+            return 1;
+        case 3389:
+            return 2;
+        case 23:
+        case 2323:
+            return 3;
+        default:
+            return 0;
+        }
+    }
+    if (p->ip_proto == 17 && (p->dport == 137 || p->dport == 138))
+        return 4;
+    return 0;
+}
+
+static void outbound_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+{
+    struct outbound_state *st = state;
+    unsigned variant;
+    if (!p->ip_version || !(variant = variant_of(p)) || !mm_sensor_is_home(s, &p->src) ||
+        mm_sensor_is_home(s, &p->dst))
+        return;
+    /* multicast and broadcast never leave the site */
+    if ((p->dst.family == 4 && (p->dst.bytes[0] >= 224 || p->dst.bytes[3] == 255)) ||
+        (p->dst.family == 6 && p->dst.bytes[0] == 0xff))
+        return;
+    if (p->flow) {
+        if (p->flow->detector_flags & MM__DF_OUTBOUND_SEEN)
+            return;
+        p->flow->detector_flags |= MM__DF_OUTBOUND_SEEN;
+    }
+    if (!mm__suppress_allow(st->sup, mm__hash_addr(&p->src, variant), mm__detect_now(s),
+                            st->window))
+        return;
+    const struct mm__alert_at at = {.pkt = p};
+    json_t *vars = json_pack("{s:o, s:o, s:i}", "src", mm__json_addr(&p->src), "dst",
+                             mm__json_addr(&p->dst), "port", p->dport);
+    json_t *evidence = json_pack("{s:o, s:o, s:i, s:s}", "src_ip", mm__json_addr(&p->src),
+                                 "dest_ip", mm__json_addr(&p->dst), "dest_port", p->dport, "proto",
+                                 p->ip_proto == 6 ? "TCP" : "UDP");
+    mm__detect_raise(s, NAME, variant, &at, vars, evidence, NULL);
+}
+
+const struct mm_detector mm_detector_outbound_service = {
+    .name = NAME,
+    .init = outbound_init,
+    .on_packet = outbound_packet,
+    .free = outbound_free,
+};

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Detector "personal-device" (signature id 9100401): a phone or tablet on
+ * the office network while the config says personal devices are not
+ * allowed ([policy] personal_devices = no, the default). A device counts as
+ * personal/mobile when its OS guess is iOS or Android (DHCP fingerprint,
+ * user agent) or its host name says so ("Lucas-iPhone", "Galaxy-S21", ...).
+ * Allowlisted devices are skipped. Suppression: once per device per
+ * [detect.personal-device] suppress_seconds (default 86400). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "sensor/detect/detect-util.h"
+#include "sensor/sensor.h"
+
+#define NAME "personal-device"
+
+/* Host-name words that name phones and tablets. */
+static const char *const mobile_words[] = {"iphone", "ipad",   "android", "galaxy",
+                                           "pixel",  "xperia", "aquos",   "arrows",
+                                           "redmi",  "oppo",   "huawei",  "oneplus"};
+
+struct personal_state {
+    struct mm__suppress *sup;
+    int64_t window;
+};
+
+static int personal_init(struct mm_sensor *s, void **state)
+{
+    struct personal_state *st = calloc(1, sizeof *st);
+    int r;
+    if (!st)
+        return MM_ENOMEM;
+    st->window = mm__detect_int(s, NAME, "suppress_seconds", 86400, 0, 30 * 86400) * 1000000LL;
+    if ((r = mm__suppress_new(8192, &st->sup)) != 0) {
+        free(st);
+        return r;
+    }
+    *state = st;
+    return 0;
+}
+
+static void personal_free(void *state)
+{
+    struct personal_state *st = state;
+    if (st)
+        mm__suppress_free(st->sup);
+    free(st);
+}
+
+static const char *mobile_hostname(const json_t *dev)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(dev, "hostnames"), i, v)
+    {
+        const char *name = json_string_value(v);
+        for (size_t k = 0; name && k < sizeof mobile_words / sizeof mobile_words[0]; k++)
+            if (strcasestr(name, mobile_words[k]))
+                return name;
+    }
+    return NULL;
+}
+
+static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
+{
+    struct personal_state *st = state;
+    const char *type = json_string_value(json_object_get(ev, "event_type"));
+    const json_t *dev = json_object_get(ev, "device"), *os = json_object_get(dev, "os");
+    if (!type || strcmp(type, "device") != 0 || mm_sensor_config(s)->personal_devices_allowed ||
+        json_is_true(json_object_get(dev, "allowlisted")))
+        return;
+    bool by_os = json_is_true(json_object_get(os, "mobile"));
+    const char *by_name = mobile_hostname(dev);
+    if (!by_os && !by_name)
+        return;
+    const char *id = json_string_value(json_object_get(dev, "mac"));
+    if (!id)
+        id = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
+    if (!mm__suppress_allow(st->sup, mm__hash_str(id, 4), mm__detect_now(s), st->window))
+        return;
+    json_t *reasons = json_array();
+    if (by_os)
+        json_array_append_new(reasons, json_pack("{s:s, s:O}", "reason", "os_guess", "os", os));
+    if (by_name)
+        json_array_append_new(reasons,
+                              json_pack("{s:s, s:s}", "reason", "hostname", "hostname", by_name));
+    json_t *evidence =
+        json_pack("{s:O, s:O, s:O, s:O, s:o}", "mac",
+                  json_object_get(dev, "mac") ? json_object_get(dev, "mac") : json_null(), "ips",
+                  json_object_get(dev, "ips"), "hostnames", json_object_get(dev, "hostnames"),
+                  "vendor", json_object_get(dev, "vendor"), "reasons", reasons);
+    json_t *vars = mm__device_vars(dev);
+    if (by_name) {
+        json_object_set_new(vars, "name", json_string(by_name));
+        json_object_set_new(vars, "name@ja", json_string(by_name));
+    }
+    if (!by_os) { /* known by name only: say so instead of "unknown" */
+        json_object_set_new(vars, "os", json_string("phone or tablet (by its name)"));
+        json_object_set_new(vars, "os@ja", json_string("名前からスマートフォン・タブレット"));
+    }
+    const struct mm__alert_at at = {.ev = ev};
+    mm__detect_raise(s, NAME, 1, &at, vars, evidence, NULL);
+}
+
+const struct mm_detector mm_detector_personal_device = {
+    .name = NAME,
+    .init = personal_init,
+    .on_event = personal_event,
+    .free = personal_free,
+};

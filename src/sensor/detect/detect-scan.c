@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Detector "scan" (signature ids 9100701-9100702): one source probing
+ *   1 many ports of one host (port scan), or
+ *   2 many hosts on one port (host sweep, how worms spread),
+ * within a sliding window. A probe is a TCP SYN without ACK, a TCP packet
+ * with the NULL / FIN / XMAS flag patterns of stealth scans, or a UDP
+ * datagram to a port below its source port (so DNS answers to ephemeral
+ * ports do not count). Settings in [detect.scan]: window_seconds (60),
+ * ports (20), hosts (25), sources = any|home (any), targets = home|any
+ * (home: only probes of home addresses count), suppress_seconds (3600).
+ * Each source keeps its last 256 distinct (host, port) probes; at most 512
+ * sources are tracked (the least recently active is replaced). Suppression:
+ * one alert per (source, variant) per suppress window. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/ini.h"
+#include "sensor/detect/detect-util.h"
+#include "sensor/sensor.h"
+
+#define NAME    "scan"
+#define PROBES  256
+#define SOURCES 512
+
+struct probe {
+    struct mm_addr dst;
+    uint16_t port;
+    int64_t t;
+};
+
+struct source {
+    struct mm_addr src;
+    bool used;
+    int64_t last;
+    unsigned head, n;
+    struct probe ring[PROBES];
+};
+
+struct scan_state {
+    struct source *src;
+    size_t nsrc;
+    struct mm__suppress *sup;
+    int64_t window, suppress;
+    long ports, hosts;
+    bool home_source, home_target, any_scope;
+};
+
+static bool setting_is(const struct mm_sensor *s, const char *key, const char *want)
+{
+    const struct mm_sensor_config *cfg = mm_sensor_config(s);
+    const char *v = cfg && cfg->ini ? mm_ini_get(cfg->ini, "detect.scan", key) : NULL;
+    return v && strcasecmp(v, want) == 0;
+}
+
+static int scan_init(struct mm_sensor *s, void **state)
+{
+    struct scan_state *st = calloc(1, sizeof *st);
+    int r = MM_ENOMEM;
+    if (!st)
+        return MM_ENOMEM;
+    st->src = calloc(SOURCES, sizeof *st->src);
+    if (!st->src || (r = mm__suppress_new(4096, &st->sup)) != 0) {
+        free(st->src);
+        free(st);
+        return r;
+    }
+    st->window = mm__detect_int(s, NAME, "window_seconds", 60, 1, 3600) * 1000000LL;
+    st->suppress = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;
+    st->ports = mm__detect_int(s, NAME, "ports", 20, 3, PROBES - 1);
+    st->hosts = mm__detect_int(s, NAME, "hosts", 25, 3, PROBES - 1);
+    st->home_source = setting_is(s, "sources", "home");
+    st->home_target = setting_is(s, "targets", "home");
+    st->any_scope = setting_is(s, "scope", "any");
+    *state = st;
+    return 0;
+}
+
+static void scan_free(void *state)
+{
+    struct scan_state *st = state;
+    if (!st)
+        return;
+    mm__suppress_free(st->sup);
+    free(st->src);
+    free(st);
+}
+
+static bool is_probe(const struct mm_packet *p)
+{
+    if (p->ip_proto == 6) {
+        uint8_t f = p->tcp_flags & 0x3f;
+        return (f & 0x12) == 0x02 || f == 0 || f == 0x01 || f == 0x29;
+    }
+    return p->ip_proto == 17 && p->dport < p->sport;
+}
+
+static bool is_group_address(const struct mm_addr *a)
+{
+    return (a->family == 4 && (a->bytes[0] >= 224 || a->bytes[3] == 255)) ||
+           (a->family == 6 && a->bytes[0] == 0xff);
+}
+
+/* The tracking slot of src: found, or a free one, or the least recently active. */
+static struct source *source_slot(struct scan_state *st, const struct mm_addr *src)
+{
+    size_t start = mm__hash_addr(src, 7) % SOURCES, oldest = start;
+    for (size_t k = 0; k < 16; k++) { /* a short probe sequence keeps lookups cheap */
+        size_t j = (start + k) % SOURCES;
+        struct source *e = &st->src[j];
+        if (e->used && mm_addr_equal(&e->src, src))
+            return e;
+        if (!e->used) {
+            memset(e, 0, sizeof *e);
+            e->used = true;
+            e->src = *src;
+            return e;
+        }
+        if (e->last < st->src[oldest].last)
+            oldest = j;
+    }
+    struct source *e = &st->src[oldest];
+    memset(e, 0, sizeof *e);
+    e->used = true;
+    e->src = *src;
+    return e;
+}
+
+/* Records the probe unless the same (host, port) is already in the window. */
+static bool record_probe(struct source *e, const struct mm_packet *p, int64_t now, int64_t window)
+{
+    for (unsigned i = 0; i < e->n; i++) {
+        struct probe *q = &e->ring[(e->head + PROBES - 1 - i) % PROBES];
+        if (now - q->t > window)
+            break;
+        if (q->port == p->dport && mm_addr_equal(&q->dst, &p->dst)) {
+            q->t = now;
+            return false;
+        }
+    }
+    e->ring[e->head] = (struct probe){p->dst, p->dport, now};
+    e->head = (e->head + 1) % PROBES;
+    if (e->n < PROBES)
+        e->n++;
+    return true;
+}
+
+static void raise_scan(struct scan_state *st, struct mm_sensor *s, const struct mm_packet *p,
+                       struct source *e, unsigned variant, long count, int64_t now)
+{
+    if (!mm__suppress_allow(st->sup, mm__hash_addr(&e->src, variant), now, st->suppress))
+        return;
+    json_t *sample = json_array();
+    for (unsigned i = 0; i < e->n && json_array_size(sample) < 32; i++) {
+        const struct probe *q = &e->ring[(e->head + PROBES - 1 - i) % PROBES];
+        if (now - q->t > st->window)
+            continue;
+        if (variant == 1 && mm_addr_equal(&q->dst, &p->dst))
+            json_array_append_new(sample, json_integer(q->port));
+        else if (variant == 2 && q->port == p->dport)
+            json_array_append_new(sample, mm__json_addr(&q->dst));
+    }
+    json_t *vars = json_pack("{s:o, s:o, s:i, s:I}", "src", mm__json_addr(&e->src), "dst",
+                             mm__json_addr(&p->dst), "port", p->dport, "count", (json_int_t)count);
+    json_t *evidence =
+        json_pack("{s:o, s:o, s:I, s:I, s:s, s:o}", "scanner", mm__json_addr(&e->src),
+                  variant == 1 ? "target" : "port",
+                  variant == 1 ? mm__json_addr(&p->dst) : json_integer(p->dport), "count",
+                  (json_int_t)count, "window_seconds", (json_int_t)(st->window / 1000000), "proto",
+                  p->ip_proto == 6 ? "TCP" : "UDP", variant == 1 ? "ports" : "hosts", sample);
+    const struct mm__alert_at at = {.pkt = p};
+    mm__detect_raise(s, NAME, variant, &at, vars, evidence, NULL);
+}
+
+static void scan_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+{
+    struct scan_state *st = state;
+    if (!p->ip_version || p->fragment || !is_probe(p) || is_group_address(&p->dst))
+        return;
+    bool src_home = mm_sensor_is_home(s, &p->src), dst_home = mm_sensor_is_home(s, &p->dst);
+    if ((st->home_source && !src_home) || (st->home_target && !dst_home) ||
+        (!st->any_scope && !src_home && !dst_home))
+        return;
+    int64_t now = mm__detect_now(s);
+    struct source *e = source_slot(st, &p->src);
+    e->last = now;
+    if (!record_probe(e, p, now, st->window))
+        return;
+    long ports = 0, hosts = 0;
+    for (unsigned i = 0; i < e->n; i++) {
+        const struct probe *q = &e->ring[(e->head + PROBES - 1 - i) % PROBES];
+        if (now - q->t > st->window)
+            continue;
+        ports += mm_addr_equal(&q->dst, &p->dst);
+        hosts += q->port == p->dport;
+    }
+    if (ports >= st->ports)
+        raise_scan(st, s, p, e, 1, ports, now);
+    if (hosts >= st->hosts)
+        raise_scan(st, s, p, e, 2, hosts, now);
+}
+
+const struct mm_detector mm_detector_scan = {
+    .name = NAME,
+    .init = scan_init,
+    .on_packet = scan_packet,
+    .free = scan_free,
+};

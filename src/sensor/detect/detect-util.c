@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Shared detector helpers (detect-util.h): detector texts from
+ * data/sensor/detectors.json, alert raising, suppression, hashing. */
+#include "sensor/detect/detect-util.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/data.h"
+#include "core/error.h"
+#include "core/ini.h"
+#include "sensor/sensor.h"
+
+#define TEXTS_PATH "sensor/detectors.json"
+
+static json_t *texts; /* loaded once; lives as long as the program */
+static pthread_once_t texts_once = PTHREAD_ONCE_INIT;
+
+static void load_texts(void)
+{
+    if (mm_data_json(TEXTS_PATH, &texts) != 0)
+        texts = NULL;
+}
+
+static const json_t *variant_of(const char *detector, unsigned variant, unsigned *number)
+{
+    char key[16];
+    pthread_once(&texts_once, load_texts);
+    const json_t *d = json_object_get(texts, detector);
+    snprintf(key, sizeof key, "%u", variant);
+    *number = (unsigned)json_integer_value(json_object_get(d, "number"));
+    return json_object_get(json_object_get(d, "variants"), key);
+}
+
+uint32_t mm__detect_sid(const char *detector, unsigned variant)
+{
+    unsigned number;
+    const json_t *v = variant_of(detector, variant, &number);
+    return v && number ? MM_SID_BASE + 100u * number + variant : 0;
+}
+
+void mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, char *out,
+                       size_t outlen)
+{
+    size_t o = 0;
+    if (outlen == 0)
+        return;
+    for (const char *p = tmpl; *p && o + 1 < outlen;) {
+        const char *close = *p == '{' ? strchr(p, '}') : NULL;
+        if (close && close - p < 32) {
+            char name[32];
+            memcpy(name, p + 1, (size_t)(close - p - 1));
+            name[close - p - 1] = '\0';
+            char langed[48];
+            const json_t *v = NULL;
+            if (lang) { /* "os@ja" overrides "os" in the Japanese text */
+                snprintf(langed, sizeof langed, "%s@%s", name, lang);
+                v = json_object_get(vars, langed);
+            }
+            if (!v)
+                v = json_object_get(vars, name);
+            char num[32];
+            const char *s = json_string_value(v);
+            if (json_is_integer(v)) {
+                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+                s = num;
+            }
+            if (s) {
+                size_t n = strlen(s);
+                if (n > outlen - o - 1)
+                    n = outlen - o - 1;
+                memcpy(out + o, s, n);
+                o += n;
+                p = close + 1;
+                continue;
+            }
+        }
+        out[o++] = *p++;
+    }
+    out[o] = '\0';
+}
+
+uint32_t mm__detect_raise(struct mm_sensor *s, const char *detector, unsigned variant,
+                          const struct mm__alert_at *at, json_t *vars, json_t *evidence,
+                          const char *family)
+{
+    unsigned number;
+    const json_t *v = variant_of(detector, variant, &number);
+    char sig[512], ja[2048], en[2048];
+    uint32_t sid = 0;
+    if (!v || !number)
+        goto out;
+    sid = MM_SID_BASE + 100u * number + variant;
+    const json_t *msg = json_object_get(v, "message");
+    mm__detect_format(json_string_value(json_object_get(v, "signature")), vars, NULL, sig,
+                      sizeof sig);
+    mm__detect_format(json_string_value(json_object_get(msg, "ja")), vars, "ja", ja, sizeof ja);
+    mm__detect_format(json_string_value(json_object_get(msg, "en")), vars, "en", en, sizeof en);
+    json_t *meta = json_pack("{s:[s]}", "mamori_detector", detector);
+    if (meta && family && family[0])
+        json_object_set_new(meta, "malware_family", json_pack("[s]", family));
+    struct mm_eve_alert a = {
+        .signature_id = sid,
+        .signature = sig,
+        .category = json_string_value(json_object_get(v, "category")),
+        .severity = (enum mm_severity)json_integer_value(json_object_get(v, "severity")),
+        .detector = detector,
+        .message_ja = ja,
+        .message_en = en,
+        .metadata = meta,
+        .evidence = evidence,
+    };
+    evidence = NULL; /* stolen by the alert */
+    if (at->ev)
+        mm_sensor_alert_event(s, at->ev, &a);
+    else if (at->pkt)
+        mm_sensor_alert_packet(s, at->pkt, &a);
+    else
+        mm_sensor_alert_at(s, mm_sensor_now(s), at->src, at->dst, &a);
+out:
+    json_decref(vars);
+    json_decref(evidence);
+    return sid;
+}
+
+/* ---- suppression ------------------------------------------------------------ */
+
+struct slot {
+    uint64_t key; /* 0: empty (keys are never 0: see norm_key) */
+    int64_t last;
+};
+
+struct mm__suppress {
+    struct slot *slots;
+    size_t cap, count, max;
+};
+
+static uint64_t norm_key(uint64_t k)
+{
+    return k ? k : 1;
+}
+
+int mm__suppress_new(size_t cap, struct mm__suppress **out)
+{
+    *out = NULL;
+    struct mm__suppress *t = calloc(1, sizeof *t);
+    size_t n = 16;
+    if (!t)
+        return MM_ENOMEM;
+    while (n < cap * 2)
+        n *= 2;
+    t->slots = calloc(n, sizeof *t->slots);
+    if (!t->slots) {
+        free(t);
+        return MM_ENOMEM;
+    }
+    t->cap = n;
+    t->max = cap;
+    *out = t;
+    return 0;
+}
+
+void mm__suppress_free(struct mm__suppress *t)
+{
+    if (!t)
+        return;
+    free(t->slots);
+    free(t);
+}
+
+static struct slot *find_slot(struct mm__suppress *t, uint64_t key)
+{
+    size_t j = (size_t)(key ^ (key >> 29)) & (t->cap - 1);
+    while (t->slots[j].key && t->slots[j].key != key)
+        j = (j + 1) & (t->cap - 1);
+    return &t->slots[j];
+}
+
+/* Rebuilds the table keeping only entries newer than cutoff. */
+static void prune(struct mm__suppress *t, int64_t cutoff)
+{
+    struct slot *old = t->slots;
+    struct slot *fresh = calloc(t->cap, sizeof *fresh);
+    if (!fresh)
+        return;
+    t->slots = fresh;
+    t->count = 0;
+    for (size_t i = 0; i < t->cap; i++)
+        if (old[i].key && old[i].last >= cutoff) {
+            *find_slot(t, old[i].key) = old[i];
+            t->count++;
+        }
+    free(old);
+}
+
+bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now, int64_t window)
+{
+    key = norm_key(key);
+    struct slot *sl = find_slot(t, key);
+    if (sl->key) {
+        if (now - sl->last < window && now >= sl->last)
+            return false;
+        sl->last = now;
+        return true;
+    }
+    if (t->count >= t->max) {
+        prune(t, now - window);
+        if (t->count >= t->max) { /* forget the oldest half */
+            int64_t lo = now, hi = now;
+            for (size_t i = 0; i < t->cap; i++)
+                if (t->slots[i].key && t->slots[i].last < lo)
+                    lo = t->slots[i].last;
+            prune(t, lo + (hi - lo) / 2 + 1);
+        }
+        sl = find_slot(t, key);
+    }
+    sl->key = key;
+    sl->last = now;
+    t->count++;
+    return true;
+}
+
+uint64_t mm__hash64(const void *p, size_t n, uint64_t seed)
+{
+    const uint8_t *b = p;
+    uint64_t h = 1469598103934665603ull ^ seed;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+
+uint64_t mm__hash_str(const char *s, uint64_t seed)
+{
+    return mm__hash64(s ? s : "", s ? strlen(s) : 0, seed);
+}
+
+uint64_t mm__hash_addr(const struct mm_addr *a, uint64_t seed)
+{
+    uint8_t k[17];
+    k[0] = a->family;
+    memcpy(k + 1, a->bytes, 16);
+    return mm__hash64(k, sizeof k, seed);
+}
+
+int64_t mm__detect_now(const struct mm_sensor *s)
+{
+    const struct timeval *tv = mm_sensor_now(s);
+    return tv ? (int64_t)tv->tv_sec * 1000000 + tv->tv_usec : 0;
+}
+
+long mm__detect_int(const struct mm_sensor *s, const char *detector, const char *key, long def,
+                    long min, long max)
+{
+    char section[64];
+    long v = def;
+    const struct mm_sensor_config *cfg = mm_sensor_config(s);
+    snprintf(section, sizeof section, "detect.%s", detector);
+    if (!cfg || !cfg->ini || mm_ini_get_int(cfg->ini, section, key, def, min, max, &v) != 0)
+        return def;
+    return v;
+}
+
+json_t *mm__json_addr(const struct mm_addr *a)
+{
+    char s[MM_ADDR_STRLEN];
+    mm_addr_format(a, s, sizeof s);
+    return json_string(s);
+}
+
+json_t *mm__device_vars(const json_t *dev)
+{
+    const json_t *os = json_object_get(dev, "os");
+    const char *mac = json_string_value(json_object_get(dev, "mac"));
+    const char *ip = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
+    const char *name = json_string_value(json_array_get(json_object_get(dev, "hostnames"), 0));
+    const char *vendor = json_string_value(json_object_get(dev, "vendor"));
+    const char *os_en = json_string_value(json_object_get(os, "name"));
+    const char *os_ja = json_string_value(json_object_get(os, "name_ja"));
+    bool has_vendor = vendor && vendor[0];
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name",
+                     name ? name : "unnamed device", "name@ja", name ? name : "名前不明の機器",
+                     "mac", mac ? mac : "-", "ip", ip ? ip : "-", "vendor",
+                     has_vendor ? vendor : "unknown", "vendor@ja", has_vendor ? vendor : "不明",
+                     "os", os_en ? os_en : "unknown", "os@ja", os_ja ? os_ja : "不明", "ip@ja",
+                     ip ? ip : "不明", "mac@ja", mac ? mac : "不明");
+}

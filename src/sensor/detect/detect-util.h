@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Helpers shared by the detectors (detect-*.c): the texts and signature ids
+ * from data/sensor/detectors.json, alert raising with {placeholder}
+ * messages, and the suppression table that keeps one infection from
+ * producing thousands of identical alerts. Not a detector itself. */
+#ifndef MM_SENSOR_DETECT_UTIL_H
+#define MM_SENSOR_DETECT_UTIL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "core/net.h"
+#include "sensor/detect/detect.h"
+
+/* Where an alert is anchored: an event, a packet, or just addresses. */
+struct mm__alert_at {
+    const json_t *ev;                /* mm_sensor_alert_event */
+    const struct mm_packet *pkt;     /* mm_sensor_alert_packet */
+    const struct mm_addr *src, *dst; /* mm_sensor_alert_at (time: the capture clock) */
+};
+
+/* Raises the alert (detector, variant) described in detectors.json. vars
+ * fills the {placeholders} of the signature and messages (strings or
+ * integers); evidence becomes mamori.evidence; family, when not empty, goes
+ * into the Suricata metadata. vars and evidence are stolen (may be NULL).
+ * Returns the signature id (0 when the texts are missing). */
+uint32_t mm__detect_raise(struct mm_sensor *s, const char *detector, unsigned variant,
+                          const struct mm__alert_at *at, json_t *vars, json_t *evidence,
+                          const char *family);
+
+/* The signature id of (detector, variant), 0 when unknown. */
+uint32_t mm__detect_sid(const char *detector, unsigned variant);
+
+/* Expands "{name}" placeholders of tmpl from vars into out (always terminated);
+ * with lang ("ja"), a "name@ja" entry wins over "name"; unknown names are
+ * kept as written. */
+void mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, char *out,
+                       size_t outlen);
+
+/* Flags in mm_flow.detector_flags used by mamori's detectors. */
+#define MM__DF_INTEL_CHECKED  (1u << 0)
+#define MM__DF_OUTBOUND_SEEN  (1u << 1)
+#define MM__DF_INBOUND_SEEN   (1u << 2)
+#define MM__DF_CLEARTEXT_SEEN (1u << 3)
+#define MM__DF_BEACON_SEEN    (1u << 4)
+
+/* ---- suppression ------------------------------------------------------------ */
+
+struct mm__suppress;
+
+/* A table remembering, for at most cap keys, when each last alerted. */
+int mm__suppress_new(size_t cap, struct mm__suppress **out);
+void mm__suppress_free(struct mm__suppress *t);
+/* True when key has not alerted within window_usec before now (and records
+ * now as its last alert); false when the alert must be suppressed. When the
+ * table is full, entries older than the window are dropped first; if it is
+ * still full, the oldest half is forgotten (an alert may then repeat early,
+ * never be lost). */
+bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now_usec,
+                        int64_t window_usec);
+
+/* 64-bit hash of bytes, chained through seed (FNV-1a with a final mix). */
+uint64_t mm__hash64(const void *p, size_t n, uint64_t seed);
+uint64_t mm__hash_str(const char *s, uint64_t seed);
+uint64_t mm__hash_addr(const struct mm_addr *a, uint64_t seed);
+
+/* Capture time of the sensor in microseconds. */
+int64_t mm__detect_now(const struct mm_sensor *s);
+
+/* Reads [detect.NAME] key as an integer in [min, max] (def when absent or bad). */
+long mm__detect_int(const struct mm_sensor *s, const char *detector, const char *key, long def,
+                    long min, long max);
+
+/* Placeholder values describing a device record ("device" event object):
+ * name, mac, ip, vendor, os (each with an "@ja" twin where the words differ). */
+json_t *mm__device_vars(const json_t *device);
+
+/* Formats an address into a JSON string. */
+json_t *mm__json_addr(const struct mm_addr *a);
+
+#endif
