@@ -81,6 +81,14 @@ export async function loadMe() {
     if (e.status === 401) me = null;
     else throw e;
   }
+  // An SME user's company name, when /me left it out.
+  if (me && me.user.tenant_id !== 0 && !(me.tenant && me.tenant.name)) {
+    try {
+      me.tenant = await get('/tenants/' + me.user.tenant_id);
+    } catch {
+      me.tenant = { id: me.user.tenant_id, name: '', lang: me.user.lang };
+    }
+  }
   return me;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // dom: the only way pages build markup. h() creates elements and puts every
-// string in as a text node (never innerHTML), so text from the server, the
+// string in as a text node (never parsed as markup), so text from the server, the
 // sensors or an attacker's packet is always shown as text. Also small
 // formatting helpers shared by the pages.
 import { t, lang, pick } from './i18n.js';

@@ -59,7 +59,7 @@ export async function loadLang(code) {
   document.documentElement.lang = want;
 }
 
-// t('alerts.count', {n: 3}) -> the string with {n} replaced; the key itself
+// t('alerts.shown', {n: 3}) -> the string with {n} replaced; the key itself
 // when missing so a gap is visible rather than blank.
 export function t(key, vars) {
   let s = Object.prototype.hasOwnProperty.call(strings, key) ? strings[key] : key;

@@ -72,7 +72,7 @@ function actions(a, ctx) {
   if (a.status !== 'closed') {
     const reason = field(t('alert.reason'), 'textarea', { name: 'reason', id: 'close-reason', rows: 2, maxlength: 1000, required: true, 'aria-describedby': 'close-help' });
     const b = h('button', { type: 'submit', id: 'act-close' }, t('alert.close'));
-    const form = h('form', { class: 'close-form' }, h('p', { class: 'hint', id: 'close-help' }, t('alert.close_help')), reason.wrap, h('div', { class: 'actions' }, b));
+    const form = h('form', { class: 'close-form', novalidate: true }, h('p', { class: 'hint', id: 'close-help' }, t('alert.close_help')), reason.wrap, h('div', { class: 'actions' }, b));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const r = reason.input.value.trim();

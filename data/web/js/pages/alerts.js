@@ -13,8 +13,8 @@ function filterForm(query, tenants, ctx) {
   const status = field(t('alerts.filter_status'), 'select', { name: 'status' },
     [['', t('alerts.any')], ['new', t('status.new')], ['acknowledged', t('status.acknowledged')], ['escalated', t('status.escalated')], ['closed', t('status.closed')]]);
   const severity = field(t('alerts.filter_severity'), 'select', { name: 'severity' },
-    [['', t('alerts.any')], ['1', t('severity.1')], ['2', t('severity.2')], ['3', t('severity.3')], ['4', t('severity.4')]]);
-  const q = field(t('alerts.filter_search'), 'input', { name: 'q', type: 'search', maxlength: 200 });
+    [['', t('alerts.any')], ['1', t('alerts.sev_min.1')], ['2', t('alerts.sev_min.2')], ['3', t('alerts.sev_min.3')]]);
+  const q = field(t('alerts.filter_search'), 'input', { name: 'q', type: 'search', maxlength: 200, 'aria-describedby': 'q-help' });
   const parts = [status, severity];
   let tenant = null;
   if (tenants) {
@@ -26,6 +26,7 @@ function filterForm(query, tenants, ctx) {
   for (const p of parts) p.input.value = query.get(p.input.name) || '';
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': t('alerts.filters') },
     parts.map((p) => p.wrap),
+    h('p', { class: 'hint', id: 'q-help' }, t('alerts.search_help')),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary' }, t('alerts.apply')),
       h('a', { href: '#/alerts', class: 'button secondary' }, t('alerts.reset'))));

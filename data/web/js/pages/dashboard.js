@@ -6,7 +6,7 @@
 // consultation tickets and incidents.
 import * as api from '../api.js';
 import { h, fmtTime, severityBadge, statusBadge, alertTitle } from '../dom.js';
-import { t, pick } from '../i18n.js';
+import { t, pick, lang } from '../i18n.js';
 
 const OPEN_ALERT = ['new', 'acknowledged'];
 const CLOSED_INCIDENT = ['closed', 'resolved'];
@@ -26,6 +26,11 @@ function stat(label, value, note, cls) {
   return h('div', { class: 'stat ' + (cls || '') }, h('span', { class: 'stat-value' }, String(value)), h('span', { class: 'stat-label' }, label), note ? h('span', { class: 'stat-note' }, note) : null);
 }
 
+function fmtNumber(n) {
+  const v = Number(n) || 0;
+  return v.toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB', { maximumFractionDigits: 1 });
+}
+
 export function sensorState(s) {
   if (s.silent) return h('span', { class: 'badge sev-1' }, t('sensor.silent'));
   if (!s.last_seen) return h('span', { class: 'badge st-unknown' }, t('sensor.never'));
@@ -41,7 +46,7 @@ export function sensorTable(sensors, tenantNames) {
       h('th', { scope: 'row' }, s.name || '#' + s.id),
       tenantNames ? h('td', {}, tenantNames.get(s.tenant_id) || '#' + s.tenant_id) : null,
       h('td', {}, fmtTime(s.last_seen)),
-      h('td', { class: 'num' }, String(s.event_rate_per_min ?? 0)),
+      h('td', { class: 'num' }, fmtNumber(s.event_rate_per_min)),
       h('td', { class: 'num' }, String(s.spool_backlog ?? 0)),
       h('td', { class: 'num' }, String(s.drops ?? 0)),
       h('td', {}, sensorState(s))))));

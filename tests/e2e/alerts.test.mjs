@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+// Alerts in the browser, on real events ingested through the API with each
+// SME's sensor key: the vendor sees both SMEs' alerts while an SME owner sees
+// only its own; acknowledge and close with a reason; bulk action; a hostile
+// signature is shown as text; screenshots of the dashboards and the alert
+// page in both languages.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Center, alertEvent, needBinary } from './lib/center.mjs';
+import { openBrowser, signIn, shot, ready } from './lib/browser.mjs';
+
+const missing = needBinary() || false;
+const XSS = 'Suspicious <img src=x onerror=window.__pwned=1> beacon';
+let center;
+const ids = {};
+
+async function findAlert(client, signature) {
+  const r = await client.ok('GET', '/api/v1/alerts?limit=200');
+  const a = r.items.find((x) => x.signature === signature);
+  assert.ok(a, 'alert for ' + signature);
+  return a;
+}
+
+before(async () => {
+  if (missing) return;
+  center = await new Center().start();
+  await center.seed();
+  const { yamada, sakura } = center.sensors;
+  await center.ingest(yamada, [
+    alertEvent({ sid: 9100001, signature: 'MAMORI intel: connection to a listed address 203.0.113.66', severity: 1, ja: '危険と知られている相手(203.0.113.66)との通信がありました', en: 'Traffic to a known-bad address (203.0.113.66)' }),
+    alertEvent({ sid: 9100001, signature: 'MAMORI intel: connection to a listed address 203.0.113.66', severity: 1, ja: '危険と知られている相手(203.0.113.66)との通信がありました', en: 'Traffic to a known-bad address (203.0.113.66)', minute: 5 }),
+    alertEvent({ sid: 9100002, signature: 'MAMORI new device on the network', severity: 3, detector: 'newdevice', category: 'Device', mac: '02:00:00:00:10:02', src: '192.168.1.21', dest: '192.168.1.1', dport: 67, ja: '新しい機器がネットワークにつながりました', en: 'A new device joined the network' }),
+    alertEvent({ sid: 9100004, signature: 'MAMORI bulk one', severity: 4, mac: '02:00:00:00:10:04', ja: 'まとめて操作する警告 1', en: 'Bulk alert one' }),
+    alertEvent({ sid: 9100005, signature: 'MAMORI bulk two', severity: 4, mac: '02:00:00:00:10:05', ja: 'まとめて操作する警告 2', en: 'Bulk alert two' }),
+  ]);
+  await center.ingest(sakura, [
+    alertEvent({ sid: 9100003, signature: 'MAMORI outbound SMB to the internet', severity: 2, detector: 'exposure', src: '10.0.0.5', mac: '02:00:00:00:20:01', dest: '198.51.100.20', dport: 445, ja: '社外へのファイル共有(SMB)の通信がありました', en: 'File sharing (SMB) traffic to the internet' }),
+    alertEvent({ sid: 9100009, signature: XSS, severity: 2, src: '10.0.0.6', mac: '02:00:00:00:20:02', ja: XSS, en: XSS }),
+  ]);
+  for (const [k, sig] of [['intel', 'MAMORI intel: connection to a listed address 203.0.113.66'], ['newdev', 'MAMORI new device on the network'], ['smb', 'MAMORI outbound SMB to the internet'], ['xss', XSS], ['bulk1', 'MAMORI bulk one'], ['bulk2', 'MAMORI bulk two']]) {
+    ids[k] = (await findAlert(center.api, sig)).id;
+  }
+});
+after(async () => {
+  if (center) await center.stop();
+});
+
+test('the vendor sees both SMEs; an SME owner only its own', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'ja-JP' });
+  try {
+    const p = b.page;
+    await signIn(p, center.base, center.users.admin);
+    const table = p.locator('#sme-table');
+    await table.waitFor();
+    assert.match(await table.textContent(), /山田製作所/);
+    assert.match(await table.textContent(), /Sakura Trading/);
+    await shot(p, 'dashboard-vendor-ja');
+    await p.goto(center.base + '/#/alerts');
+    await p.locator('#alert-table').waitFor();
+    const all = await p.locator('#alert-table tbody').textContent();
+    for (const s of ['危険と知られている相手', '社外へのファイル共有']) assert.match(all, new RegExp(s));
+    await p.click('#logout');
+    await p.waitForSelector('#login-title');
+
+    await signIn(p, center.base, center.users.sakura);
+    await shot(p, 'dashboard-sme-en');
+    await p.goto(center.base + '/#/alerts');
+    await p.locator('#alert-table').waitFor();
+    const own = await p.locator('#alert-table tbody').textContent();
+    assert.match(own, /File sharing \(SMB\) traffic/);
+    assert.doesNotMatch(own, /known-bad address|new device/i);
+    // Another SME's alert by address: "not found", never its content.
+    await p.goto(center.base + `/#/alerts/${ids.intel}`);
+    await p.waitForFunction(() => document.querySelector('main h1') && /Not found/.test(document.querySelector('main h1').textContent));
+    assert.doesNotMatch(await p.locator('main').textContent(), /203\.0\.113\.66/);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('an SME owner acknowledges, then closes an alert with a reason', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'ja-JP' });
+  try {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await shot(p, 'dashboard-sme-ja');
+    // The dashboard explains the alert in plain words and links to it.
+    await p.click(`a[href="#/alerts/${ids.newdev}"]`);
+    await p.locator('#alert-facts').waitFor();
+    assert.match(await p.locator('#alert-facts').textContent(), /未確認/);
+    await p.click('#act-ack');
+    await p.locator('#flash').filter({ hasText: '「確認済み」にしました' }).waitFor();
+    await p.waitForFunction(() => /確認済み/.test(document.getElementById('alert-facts').textContent));
+    // Closing without a reason is refused in place.
+    await p.click('#act-close');
+    await p.locator('#flash').filter({ hasText: '完了にする理由を書いてください' }).waitFor();
+    await p.fill('#close-reason', '社長の新しいノートパソコンでした');
+    await p.click('#act-close');
+    await p.locator('#flash').filter({ hasText: '「完了」にしました' }).waitFor();
+    await p.waitForFunction(() => /完了/.test(document.getElementById('alert-facts').textContent));
+    assert.match(await p.locator('#alert-facts').textContent(), /社長の新しいノートパソコンでした/);
+    const api = await center.api.ok('GET', `/api/v1/alerts/${ids.newdev}`);
+    assert.equal(api.status, 'closed');
+    assert.equal(api.close_reason, '社長の新しいノートパソコンでした');
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('bulk acknowledge and bulk close from the list', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'en-US' });
+  try {
+    const p = b.page;
+    await signIn(p, center.base, center.users.analyst);
+    await p.goto(center.base + '/#/alerts');
+    await p.locator('#alert-table').waitFor();
+    // Filter with the form: this SME, search "bulk".
+    await p.selectOption('select[name=tenant]', String(center.tenants.yamada.id));
+    await p.fill('input[name=q]', 'MAMORI bulk');
+    await p.click('form.filters button[type=submit]');
+    await p.waitForFunction(() => location.hash.includes('q=') && document.querySelectorAll('#alert-table tbody tr').length === 2);
+    await p.check('#select-all');
+    await p.click('#bulk-ack');
+    await p.locator('#flash').filter({ hasText: '2 alert(s) updated' }).waitFor();
+    await p.waitForFunction(() => [...document.querySelectorAll('#alert-table tbody tr')].every((r) => r.dataset.status === 'acknowledged'));
+    await p.check(`input.pick[value="${ids.bulk1}"]`);
+    await p.check(`input.pick[value="${ids.bulk2}"]`);
+    await p.fill('#bulk-reason', 'Test devices, expected');
+    await p.click('#bulk-close');
+    await p.locator('#flash').filter({ hasText: '2 alert(s) updated' }).waitFor();
+    await p.waitForFunction(() => [...document.querySelectorAll('#alert-table tbody tr')].every((r) => r.dataset.status === 'closed'));
+    for (const id of [ids.bulk1, ids.bulk2]) {
+      const a = await center.api.ok('GET', `/api/v1/alerts/${id}`);
+      assert.equal(a.status, 'closed');
+      assert.equal(a.close_reason, 'Test devices, expected');
+    }
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('a hostile signature is shown as text, never run', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'en-US' });
+  try {
+    const p = b.page;
+    await signIn(p, center.base, center.users.sakura);
+    await p.goto(center.base + '/#/alerts');
+    await p.locator('#alert-table').waitFor();
+    assert.match(await p.locator('#alert-table').textContent(), /<img src=x onerror=window.__pwned=1>/);
+    await p.goto(center.base + `/#/alerts/${ids.xss}`);
+    await p.locator('#alert-facts').waitFor();
+    assert.equal(await p.locator('#alert-title').textContent(), XSS);
+    assert.equal(await p.locator('main img').count(), 0);
+    assert.equal(await p.evaluate(() => window.__pwned), undefined);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+for (const [locale, lang] of [['ja-JP', 'ja'], ['en-US', 'en']]) {
+  test(`alert page screenshots (${lang})`, { skip: missing }, async () => {
+    const b = await openBrowser({ locale });
+    try {
+      const p = b.page;
+      // The vendor admin's account says ja; the switcher picks the other language.
+      await signIn(p, center.base, center.users.admin);
+      if (lang === 'en') {
+        await p.selectOption('#lang-switch', 'en');
+        await p.waitForFunction(() => document.documentElement.lang === 'en');
+      }
+      await p.goto(center.base + `/#/alerts/${ids.intel}`);
+      await p.locator('#alert-facts').waitFor();
+      await ready(p);
+      const text = await p.locator('main').textContent();
+      assert.match(text, lang === 'ja' ? /何が起きたか/ : /What happened/);
+      assert.match(await p.locator('#alert-facts').textContent(), lang === 'ja' ? /回数2/ : /Count2/); // two events, one alert
+      await shot(p, `alert-detail-${lang}`);
+      await p.goto(center.base + '/#/');
+      await p.locator('#sme-table').waitFor();
+      await shot(p, `dashboard-vendor-${lang}`);
+      assert.deepEqual(b.errors, []);
+    } finally {
+      await b.close();
+    }
+  });
+}

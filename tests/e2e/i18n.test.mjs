@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// The web UI's two string files say the same things: same keys in ja.json and
+// en.json, no empty text, every key the pages ask for exists (literal keys and
+// the families built at run time), and the pages never use innerHTML or
+// similar (all text goes in as text nodes). No browser needed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const WEB = path.resolve(import.meta.dirname, '../../data/web');
+const ja = JSON.parse(fs.readFileSync(path.join(WEB, 'i18n/ja.json'), 'utf8'));
+const en = JSON.parse(fs.readFileSync(path.join(WEB, 'i18n/en.json'), 'utf8'));
+
+function scripts(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? scripts(path.join(dir, e.name)) : e.name.endsWith('.js') ? [path.join(dir, e.name)] : []));
+}
+const sources = scripts(path.join(WEB, 'js')).map((f) => [f, fs.readFileSync(f, 'utf8')]);
+
+test('ja.json and en.json have the same keys and no empty text', () => {
+  assert.deepEqual(Object.keys(ja).sort(), Object.keys(en).sort());
+  for (const [k, v] of [...Object.entries(ja), ...Object.entries(en)]) {
+    assert.equal(typeof v, 'string', k);
+    assert.ok(v.trim().length > 0, 'empty text for ' + k);
+  }
+  // Placeholders match between the languages.
+  for (const k of Object.keys(ja)) {
+    const vars = (s) => (s.match(/\{[a-z_]+\}/g) || []).sort();
+    assert.deepEqual(vars(ja[k]), vars(en[k]), 'placeholders of ' + k);
+  }
+});
+
+test('every key the pages use exists', () => {
+  const families = {
+    'severity.': ['1', '2', '3', '4'],
+    'status.': ['new', 'acknowledged', 'escalated', 'closed', 'unknown'],
+    'role.': ['admin', 'analyst', 'owner', 'staff', 'vendor'],
+    'nav.': ['dashboard', 'alerts', 'tickets', 'incidents', 'settings'],
+    'lang.name.': ['ja', 'en'],
+    'ticket.cat.': ['suspicious_mail', 'fake_warning', 'encrypted', 'unauthorised_access', 'lost_device', 'other'],
+    'ticket.status.': ['open', 'closed'],
+    'incident.status.': ['triage', 'remote', 'onsite', 'recovery', 'closed'],
+    'settings.mail_sev.': ['1', '2', '3', '4'],
+    'alert.': ['what', 'now', 'threat'],
+    'alerts.sev_min.': ['1', '2', '3'],
+  };
+  const wanted = new Set();
+  for (const [, src] of sources) {
+    for (const m of src.matchAll(/\bt\(\s*'([a-z_.0-9]+)'/g)) wanted.add(m[1]);
+    for (const m of src.matchAll(/\bt\([^)]*\?\s*'([a-z_.0-9]+)'\s*:\s*'([a-z_.0-9]+)'/g)) {
+      wanted.add(m[1]);
+      wanted.add(m[2]);
+    }
+  }
+  for (const key of wanted) {
+    if (key.endsWith('.')) {
+      assert.ok(families[key], 'no family list for dynamic key ' + key);
+      for (const v of families[key]) assert.ok(key + v in ja, 'missing ' + key + v);
+    } else {
+      assert.ok(key in ja, 'missing ' + key);
+    }
+  }
+});
+
+test('pages never build HTML from strings', () => {
+  for (const [file, src] of sources) {
+    assert.doesNotMatch(src, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/, file);
+  }
+});

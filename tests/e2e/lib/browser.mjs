@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// Browser side of the tests: Debian's /usr/bin/chromium driven by npm
+// playwright-core (never a downloaded browser), headless, with a fresh
+// profile per test, and screenshots kept under <build>/screenshots/.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { BUILD_DIR } from './center.mjs';
+
+export const SHOTS = path.join(BUILD_DIR, 'screenshots');
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export async function openBrowser({ locale = 'ja-JP' } = {}) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mamori-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium', headless: true, args: ARGS, locale,
+    viewport: { width: 1200, height: 900 }, timezoneId: 'UTC',
+  });
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // API failures are printed so a failing test shows what the centre said.
+  page.on('response', async (r) => {
+    if (r.url().includes('/api/') && r.status() >= 400 && r.status() !== 401 && r.status() !== 404) {
+      const body = await r.text().catch(() => '');
+      console.error(`# ${r.request().method()} ${r.url()} -> ${r.status()} ${body.slice(0, 200)}`);
+    }
+  });
+  page.on('dialog', (d) => {
+    errors.push('dialog: ' + d.message());
+    d.dismiss();
+  });
+  return {
+    ctx, page, errors,
+    async close() {
+      await ctx.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function shot(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `e2e-${name}.png`), fullPage: true });
+}
+
+// Signs in through the form and waits for the dashboard.
+export async function signIn(page, base, user) {
+  await page.goto(base + '/#/login');
+  await page.locator('input[name=email]').fill(user.email);
+  await page.locator('input[name=password]').fill(user.password);
+  await page.locator('form.login-form button[type=submit]').click();
+  await page.waitForFunction(() => !location.hash.startsWith('#/login') && document.querySelector('main .page h1'));
+}
+
+// Waits until the page under the current route has finished drawing.
+export async function ready(page) {
+  await page.waitForFunction(() => document.querySelector('main .page h1'));
+}

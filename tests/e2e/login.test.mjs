@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+// Sign-in: wrong password message and success in Japanese and English (the
+// language follows the account, else the browser), keyboard-only sign-in,
+// and the language switcher.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Center, needBinary } from './lib/center.mjs';
+import { openBrowser, signIn, shot, ready } from './lib/browser.mjs';
+
+const missing = needBinary() || false;
+let center;
+
+before(async () => {
+  if (missing) return;
+  center = await new Center().start();
+  await center.seed();
+});
+after(async () => {
+  if (center) await center.stop();
+});
+
+for (const [locale, lang, expected] of [['ja-JP', 'ja', 'メールアドレスまたはパスワードが違います'], ['en-US', 'en', 'The e-mail address or password is not correct']]) {
+  test(`wrong password shows a plain message (${lang})`, { skip: missing }, async () => {
+    const b = await openBrowser({ locale });
+    try {
+      await b.page.goto(center.base + '/');
+      await b.page.waitForSelector('#login-title');
+      assert.equal(await b.page.getAttribute('html', 'lang'), lang);
+      await b.page.fill('input[name=email]', center.users.yamada.email);
+      await b.page.fill('input[name=password]', 'not-the-password');
+      await b.page.click('form.login-form button[type=submit]');
+      const err = b.page.locator('#login-error');
+      await err.filter({ hasText: expected }).waitFor();
+      assert.match(await b.page.locator('#flash').textContent(), new RegExp(expected));
+      assert.match(b.page.url(), /#\/login/);
+      await shot(b.page, `login-failed-${lang}`);
+      assert.deepEqual(b.errors, []);
+    } finally {
+      await b.close();
+    }
+  });
+}
+
+test('an SME owner signs in and sees the page in the account language (ja)', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'en-US' }); // the account (ja) wins over the browser
+  try {
+    await signIn(b.page, center.base, center.users.yamada);
+    assert.equal(await b.page.getAttribute('html', 'lang'), 'ja');
+    assert.match(await b.page.locator('main h1').textContent(), /山田製作所 の見守り状況/);
+    assert.match(await b.page.locator('#nav').textContent(), /警告/);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('an English-speaking owner signs in and sees English (en)', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'ja-JP' });
+  try {
+    await signIn(b.page, center.base, center.users.sakura);
+    assert.equal(await b.page.getAttribute('html', 'lang'), 'en');
+    assert.match(await b.page.locator('main h1').textContent(), /Sakura Trading: security overview/);
+    // Sign out again.
+    await b.page.click('#logout');
+    await b.page.waitForSelector('#login-title');
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('sign-in works with the keyboard alone', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'ja-JP' });
+  try {
+    const p = b.page;
+    await p.goto(center.base + '/');
+    await p.waitForSelector('#login-title');
+    // The e-mail field has focus on arrival; Tab moves to the password.
+    assert.equal(await p.evaluate(() => document.activeElement.name), 'email');
+    await p.keyboard.type(center.users.analyst.email);
+    await p.keyboard.press('Tab');
+    assert.equal(await p.evaluate(() => document.activeElement.name), 'password');
+    await p.keyboard.type(center.users.analyst.password);
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => !location.hash.startsWith('#/login') && document.querySelector('main .page h1'));
+    assert.match(await p.locator('main h1').textContent(), /Monitoring overview/);
+    // Focus moved to the page heading, so the next Tab continues from there.
+    assert.equal(await p.evaluate(() => document.activeElement.tagName), 'H1');
+    // Focus is visible: the focused link draws an outline.
+    await p.focus('#nav a');
+    const outline = await p.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, 'none');
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('the language switcher changes every text and is remembered', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'ja-JP' });
+  try {
+    const p = b.page;
+    await signIn(p, center.base, center.users.admin);
+    assert.match(await p.locator('#nav').textContent(), /警告/);
+    await p.selectOption('#lang-switch', 'en');
+    await p.waitForFunction(() => document.documentElement.lang === 'en' && /Alerts/.test(document.getElementById('nav').textContent));
+    await ready(p);
+    assert.match(await p.locator('main h1').textContent(), /Monitoring overview/);
+    assert.match(await p.locator('#flash').textContent(), /The language is now English/);
+    await p.reload();
+    await ready(p);
+    assert.equal(await p.getAttribute('html', 'lang'), 'en');
+    await p.selectOption('#lang-switch', 'ja');
+    await p.waitForFunction(() => document.documentElement.lang === 'ja' && /監視センターの概要/.test(document.querySelector('main h1')?.textContent));
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Runs the web UI's browser tests (node's test runner, npm playwright-core,
+# Debian /usr/bin/chromium). "setup" installs playwright-core from the lock
+# file when tests/e2e/node_modules is missing (a fresh clone); otherwise the
+# arguments are test files. Exit 77 (skipped, with the reason) when node,
+# chromium or the centre binary is absent.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+skip() { echo "SKIP: $*"; exit 77; }
+command -v node >/dev/null || skip "node is not installed (scripts/deps.sh check)"
+
+if [ "${1:-}" = setup ]; then
+  if [ -f "$here/node_modules/playwright-core/package.json" ]; then
+    echo "playwright-core already installed"
+    exit 0
+  fi
+  command -v npm >/dev/null || skip "npm is not installed (scripts/deps.sh check)"
+  # The lock file pins the exact version; no browser is downloaded
+  # (playwright-core has no install script).
+  npm ci --prefix "$here" --no-audit --no-fund --loglevel=error
+  exit 0
+fi
+
+[ -x /usr/bin/chromium ] || skip "Debian chromium is not installed (scripts/deps.sh check)"
+[ -f "$here/node_modules/playwright-core/package.json" ] || skip "playwright-core missing: run $0 setup"
+build=${MAMORI_BUILD_DIR:-$here/../../build}
+[ -x "${MAMORI_CENTER_BIN:-$build/src/center/mamori-center}" ] || skip "mamori-center is not built in $build"
+files=()
+for f in "$@"; do files+=("$here/$f"); done
+cd "$here"
+exec node --test --test-concurrency=1 "${files[@]}"
