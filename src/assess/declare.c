@@ -196,7 +196,7 @@ int mm_declare_decide(const struct mm_declare_input *in, json_t **out)
     if (refusals && wanted == MM_DECLARE_TWO_STAR)
         json_array_extend(refusals, two);
     json_t *ref = json_object_get(in->policy, "reference");
-    dec = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:O}", "organisation",
+    dec = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "organisation",
                     in->organisation, "date", in->date, "level", mm_declare_level_name(level),
                     "requested", in->requested ? mm_declare_level_name(in->requested) : "best",
                     "declarable", declarable, "diagnosis", diagnosis_summary(in->diagnosis),

@@ -44,6 +44,12 @@ const json_t *mm__assess_item_text(const json_t *item)
     return NULL;
 }
 
+const json_t *mm__assess_item_title(const json_t *item)
+{
+    json_t *v = json_object_get(item, "title");
+    return json_is_object(v) || json_is_string(v) ? v : mm__assess_item_text(item);
+}
+
 const json_t *mm__assess_item_threats(const json_t *item)
 {
     json_t *v = json_object_get(item, "threats");

@@ -18,6 +18,9 @@ const json_t *mm__assess_item_find(const json_t *items, long id);
 /* The item's question (or title) as a {ja,en} object or string; NULL when none. */
 const json_t *mm__assess_item_text(const json_t *item);
 
+/* The item's short title (or its question when it has none); NULL when none. */
+const json_t *mm__assess_item_title(const json_t *item);
+
 /* The item's threat ids: an array of strings (NULL when none). Accepts the
  * keys "threats" and "threat_ids". */
 const json_t *mm__assess_item_threats(const json_t *item);

@@ -125,14 +125,19 @@ static int append_diagnosis_rules(const struct mm_policy_request *req, struct mm
         const char *answer = diagnosis_answer(req->diagnosis, id);
         if (!needs_rule(answer))
             continue;
-        const json_t *text = mm__assess_item_text(mm__assess_item_find(req->items, id));
+        const json_t *item = mm__assess_item_find(req->items, id);
+        const json_t *title = mm__assess_item_title(item), *question = mm__assess_item_text(item);
         char fallback[128];
         snprintf(fallback, sizeof fallback, "%s %ld", TR("policy.diag.item_fallback", lang), id);
-        r = mm_buf_printf(md, "### D-%02ld %s\n\n- %s%s\n- %s%s\n- %s\n- %s\n- %s\n\n", id,
-                          text ? mm_text(text, lang) : fallback, TR("policy.diag.current", lang),
-                          answer_label(answer, lang), TR("policy.diag.rule_label", lang),
-                          TR("policy.diag.rule", lang), TR("policy.diag.owner", lang),
-                          TR("policy.diag.deadline", lang), TR("policy.diag.done_on", lang));
+        r = mm_buf_printf(md, "### D-%02ld %s\n\n", id, title ? mm_text(title, lang) : fallback);
+        if (r == 0 && question && question != title)
+            r = mm_buf_printf(md, "%s\n\n", mm_text(question, lang));
+        if (r == 0)
+            r = mm_buf_printf(md, "- %s%s\n- %s%s\n- %s\n- %s\n- %s\n\n",
+                              TR("policy.diag.current", lang), answer_label(answer, lang),
+                              TR("policy.diag.rule_label", lang), TR("policy.diag.rule", lang),
+                              TR("policy.diag.owner", lang), TR("policy.diag.deadline", lang),
+                              TR("policy.diag.done_on", lang));
         if (r == 0)
             r = json_array_append_new(ids, json_integer(id)) ? MM_ENOMEM : 0;
     }

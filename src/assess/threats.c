@@ -170,7 +170,7 @@ static void render_related(struct mm_buf *out, const json_t *t, const char *bull
     json_array_foreach(json_object_get(t, "diagnosis_items"), i, x)
     {
         long id = (long)json_integer_value(x);
-        const json_t *text = mm__assess_item_text(mm__assess_item_find(items, id));
+        const json_t *text = mm__assess_item_title(mm__assess_item_find(items, id));
         mm_buf_printf(out, "%s%s %ld", bullet, TR("threats.item", lang), id);
         if (text)
             mm_buf_printf(out, lang == MM_LANG_JA ? "：%s" : ": %s", mm_text(text, lang));
