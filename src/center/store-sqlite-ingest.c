@@ -449,15 +449,16 @@ static int update_sensor_health(sqlite3 *db, const struct mm_sensor *sensor, siz
     if (r != 0 || accepted == 0)
         return r;
     r = mm__sqlite_prepare(db,
-                           "INSERT INTO sensor_minutes (sensor_id, minute, count) VALUES (?, ?, "
-                           "?) ON CONFLICT (sensor_id, minute) DO UPDATE SET count = count + "
-                           "excluded.count",
+                           "INSERT INTO sensor_minutes (sensor_id, minute, count, tenant_id) "
+                           "VALUES (?, ?, ?, ?) ON CONFLICT (sensor_id, minute) DO UPDATE SET "
+                           "count = count + excluded.count",
                            &stmt);
     if (r != 0)
         return r;
     sqlite3_bind_int64(stmt, 1, sensor->id);
     sqlite3_bind_int64(stmt, 2, minute_of(now));
     sqlite3_bind_int64(stmt, 3, (int64_t)accepted);
+    sqlite3_bind_int64(stmt, 4, sensor->tenant_id);
     r = mm__sqlite_step_done(stmt);
     sqlite3_finalize(stmt);
     return r;

@@ -39,6 +39,7 @@ CREATE TABLE events (
 CREATE INDEX events_alert ON events(alert_id) WHERE alert_id IS NOT NULL;
 
 CREATE TABLE sensor_minutes (
+    tenant_id INTEGER NOT NULL,
     sensor_id INTEGER NOT NULL,
     minute INTEGER NOT NULL,
     count INTEGER NOT NULL,
