@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "sensor/capture.h"
+#include "sensor/enrol.h"
 #include "sensor/reload.h"
 #include "sensor/sensor-int.h"
 
@@ -29,11 +30,13 @@
 #define EXIT_OUTPUT    4
 
 static volatile sig_atomic_t stop_requested, reload_requested;
+static struct mm_capture *live_capture; /* for pcap_breakloop on a stop signal */
 
 static void on_stop(int sig)
 {
     (void)sig;
     stop_requested = 1;
+    mm_capture_breakloop(live_capture);
 }
 
 static void on_hup(int sig)
@@ -62,6 +65,7 @@ struct run {
     struct mm_sensor *sensor;
     struct mm_intel *intel;
     struct mm_reload reload;
+    struct mm_uplink *uplink; /* enrol.c; NULL without a centre */
     int exit_code;
 };
 
@@ -107,6 +111,9 @@ static int run_capture(struct run *run, struct mm_capture *cap, const char *name
         if (stop_requested)
             break;
         reload_step(run);
+        if (run->uplink && run->sensor->spool)
+            mm_uplink_note(run->uplink, mm_spool_last_seq(run->sensor->spool),
+                           run->sensor->st.kernel_drops);
         int r = mm_capture_next(cap, &pkt, err, sizeof(err));
         if (r == MM_CAPTURE_PACKET) {
             mm__pipeline_packet(run->sensor, &pkt.ts, pkt.data, pkt.caplen, pkt.len, linktype);
@@ -185,6 +192,7 @@ static int start(struct run *run, struct mm_capture **live)
     int r;
     if (run->opt.iface && (r = open_live(run, live)) != 0)
         return r;
+    live_capture = *live;
     if (mm_intel_build(run->opt.intel_paths, run->opt.nintel, stderr, &run->intel) != 0) {
         fprintf(stderr, PROG ": cannot load intel\n");
         return EXIT_INPUT;
@@ -204,15 +212,29 @@ static int start(struct run *run, struct mm_capture **live)
 int main(int argc, char **argv)
 {
     struct run run;
+    struct mm_link_options link;
     memset(&run, 0, sizeof(run));
-    int r = mm__options_parse(argc, argv, &run.opt);
+    int r = mm__link_options_take(&argc, argv, &link);
+    if (r != 0)
+        return r;
+    if (link.enrol_code && !link.capture)
+        return mm__link_enrol(&link, link.state, NULL);
+    r = mm__options_parse(argc, argv, &run.opt);
     if (r != 0) {
         mm__options_free(&run.opt);
         return r < 0 ? 0 : r;
     }
+    if (link.enrol_code &&
+        (r = mm__link_enrol(&link, run.opt.state_dir,
+                            mm_ini_get(run.opt.ini, "uplink", "ca_file"))) != 0) {
+        mm__options_free(&run.opt);
+        return r;
+    }
     install_signals();
     struct mm_capture *live = NULL;
     run.exit_code = start(&run, &live);
+    if (run.exit_code == 0)
+        run.exit_code = mm__link_start(&link, &run.opt, &run.uplink);
     if (run.exit_code == 0) {
         if (live)
             run_capture(&run, live, run.opt.iface);
@@ -228,6 +250,8 @@ int main(int argc, char **argv)
             run.exit_code = EXIT_OUTPUT;
         }
     }
+    mm__link_finish(run.uplink, &run.opt);
+    live_capture = NULL;
     mm_capture_close(live);
     mm_intel_release(run.intel);
     mm__options_free(&run.opt);

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns mamori-sensor's enrolment and uplink options: --enrol CODE,
+ * --center URL and --sensor-name NAME are taken out of argv before the
+ * capture options are parsed (config.c never sees them), enrolment runs
+ * before capture, and the uplink thread is configured from the command line,
+ * the [uplink] section and STATE/uplink.conf. docs/design/uplink.md. */
+#include "sensor/enrol.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/ini.h"
+#include "sensor/sensor-int.h"
+
+#define PROG "mamori-sensor"
+
+static int link_usage(const char *what)
+{
+    fprintf(stderr, PROG ": %s\n" PROG ": try '" PROG " --help'\n", what);
+    return 2;
+}
+
+/* "--opt VALUE" or "--opt=VALUE": *value set, *used = arguments consumed. */
+static bool match_opt(const char *name, int argc, char **argv, int i, const char **value, int *used)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[i], name, n) != 0)
+        return false;
+    if (argv[i][n] == '=') {
+        *value = argv[i] + n + 1;
+        *used = 1;
+        return true;
+    }
+    if (argv[i][n] != '\0')
+        return false;
+    *value = i + 1 < argc ? argv[i + 1] : NULL;
+    *used = 2;
+    return true;
+}
+
+static bool is_capture_opt(const char *a)
+{
+    return strncmp(a, "-r", 2) == 0 || strncmp(a, "-i", 2) == 0 || strncmp(a, "--read", 6) == 0 ||
+           strncmp(a, "--interface", 11) == 0;
+}
+
+int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo)
+{
+    static const char *const names[] = {"--enrol", "--center", "--sensor-name"};
+    memset(lo, 0, sizeof *lo);
+    int out = 1;
+    for (int i = 1; i < *argc;) {
+        const char *v = NULL;
+        int used = 0, which = -1;
+        for (int k = 0; k < 3 && which < 0; k++)
+            if (match_opt(names[k], *argc, argv, i, &v, &used))
+                which = k;
+        if (which < 0) {
+            const char *a = argv[i];
+            if (strcmp(a, "--") != 0 && is_capture_opt(a))
+                lo->capture = true;
+            if (strcmp(a, "--state") == 0 && i + 1 < *argc)
+                lo->state = argv[i + 1];
+            else if (strncmp(a, "--state=", 8) == 0)
+                lo->state = a + 8;
+            argv[out++] = argv[i++];
+            continue;
+        }
+        if (!v || !*v)
+            return link_usage("--enrol, --center and --sensor-name need a value");
+        if (which == 0)
+            lo->enrol_code = v;
+        else if (which == 1)
+            lo->center = v;
+        else
+            lo->name = v;
+        i += used;
+    }
+    argv[out] = NULL;
+    *argc = out;
+    if (lo->enrol_code && !lo->center)
+        return link_usage("--enrol CODE needs --center URL");
+    return 0;
+}
+
+int mm__link_enrol(const struct mm_link_options *lo, const char *state, const char *ca_file)
+{
+    char host[256] = "sensor", err[512] = "";
+    struct mm_uplink_state st;
+    if (!state)
+        return link_usage("--enrol needs --state DIR (where the key is kept)");
+    if (!lo->name && gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "sensor");
+    int r = mm_uplink_enrol(lo->center, lo->enrol_code, lo->name ? lo->name : host, state, ca_file,
+                            &st, err, sizeof err);
+    if (r != 0) {
+        fprintf(stderr, PROG ": enrolment failed: %s\n", err[0] ? err : mm_strerror(r));
+        return 1;
+    }
+    fprintf(stderr, PROG ": enrolled as sensor %lld at %s; key saved in %s/%s\n",
+            (long long)st.sensor_id, st.center, state, MM_UPLINK_STATE_FILE);
+    memset(&st, 0, sizeof st);
+    return 0;
+}
+
+/* [uplink] numbers with their ranges. */
+static int uplink_numbers(const struct mm_sensor_options *o, struct mm_uplink_config *cfg)
+{
+    long batch, retry;
+    if (mm_ini_get_int(o->ini, "uplink", "batch", 1000, 1, 10000, &batch) != 0 ||
+        mm_ini_get_int(o->ini, "uplink", "retry_max_ms", 60000, 10, 3600000, &retry) != 0) {
+        fprintf(stderr, PROG ": [uplink] batch must be 1-10000 and retry_max_ms 10-3600000\n");
+        return 2;
+    }
+    cfg->batch_max = (size_t)batch;
+    cfg->retry_max_ms = retry;
+    return 0;
+}
+
+int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_options *o,
+                   struct mm_uplink **out)
+{
+    struct mm_uplink_state st;
+    struct mm_uplink_config cfg = {0};
+    char spool[4096];
+    bool enabled = true;
+    *out = NULL;
+    if (mm_ini_get_bool(o->ini, "uplink", "enabled", true, &enabled) != 0)
+        return link_usage("[uplink] enabled must be yes or no");
+    if (!o->state_dir) {
+        if (lo->center)
+            return link_usage("--center needs --state DIR (the spool and the key live there)");
+        return 0;
+    }
+    int r = mm_uplink_state_load(o->state_dir, &st);
+    if (r == MM_ENOENT && !lo->center)
+        return 0; /* never enrolled: spool only */
+    if (r != 0) {
+        fprintf(stderr, PROG ": %s/%s: %s; enrol first with --enrol CODE --center URL\n",
+                o->state_dir, MM_UPLINK_STATE_FILE, mm_strerror(r));
+        return 2;
+    }
+    if (!enabled && !lo->center)
+        return 0;
+    if ((r = uplink_numbers(o, &cfg)) != 0)
+        return r;
+    snprintf(spool, sizeof spool, "%s/spool", o->state_dir);
+    const char *center = mm_ini_get(o->ini, "uplink", "center");
+    cfg.center = lo->center ? lo->center : center ? center : st.center;
+    cfg.key = st.key;
+    cfg.spool_dir = spool;
+    cfg.event_types = o->spool_types;
+    cfg.ca_file = mm_ini_get(o->ini, "uplink", "ca_file");
+    cfg.quiet = o->quiet;
+    r = mm_uplink_start(&cfg, out);
+    memset(&st, 0, sizeof st);
+    if (r != 0) {
+        fprintf(stderr, PROG ": cannot start the uplink: %s\n", mm_strerror(r));
+        return 1;
+    }
+    return 0;
+}
+
+void mm__link_finish(struct mm_uplink *u, const struct mm_sensor_options *o)
+{
+    long secs = 10;
+    if (!u)
+        return;
+    if (mm_ini_get_int(o->ini, "uplink", "flush_timeout", 10, 0, 3600, &secs) != 0)
+        secs = 10;
+    bool all = mm_uplink_stop(u, secs * 1000);
+    if (!all)
+        fprintf(stderr,
+                PROG ": uplink: the centre did not take every event within %lds; the rest stays "
+                     "in the spool and is sent on the next start\n",
+                secs);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The program-level glue between mamori-sensor's command line and the
+ * uplink (output/uplink.h): the --enrol/--center/--sensor-name options
+ * (taken out of argv before the capture options are parsed), enrolment,
+ * and starting/stopping the uplink thread from the [uplink] settings. */
+#ifndef MM_SENSOR_ENROL_H
+#define MM_SENSOR_ENROL_H
+
+#include <stdbool.h>
+
+#include "sensor/output/uplink.h"
+
+struct mm_sensor_options;
+
+struct mm_link_options {
+    const char *enrol_code; /* --enrol CODE */
+    const char *center;     /* --center URL */
+    const char *name;       /* --sensor-name NAME (default: the host name) */
+    const char *state;      /* --state DIR as seen on the command line */
+    bool capture;           /* -r or -i given: keep running after enrolment */
+};
+
+/* Removes the link options from argv (compacting it, *argc updated) and
+ * fills lo. Returns 0, or 2 after printing a usage error. */
+int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo);
+
+/* Enrols with lo->enrol_code at lo->center, saving the key under state.
+ * Returns the exit code (0 success, 1 centre unreachable or code refused,
+ * 2 usage). */
+int mm__link_enrol(const struct mm_link_options *lo, const char *state, const char *ca_file);
+
+/* Starts the uplink when --center was given or STATE/uplink.conf exists
+ * ([uplink] enabled = no turns it off). *out stays NULL when no uplink is
+ * configured. Returns the exit code (0, 2 usage/config). */
+int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_options *o,
+                   struct mm_uplink **out);
+
+/* Flushes (bounded by [uplink] flush_timeout) and stops the uplink. */
+void mm__link_finish(struct mm_uplink *u, const struct mm_sensor_options *o);
+
+#endif

@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the sensor's link to the centre: enrolment (code -> key, saved under
+ * the state directory with mode 0600) and the uplink thread that drains the
+ * spool with libcurl (POST /api/v1/events, gzip body, Bearer key), acks only
+ * after a 2xx reply, and backs off exponentially with jitter on failure.
+ * Design and guarantees: docs/design/uplink.md. */
+#include "sensor/output/uplink.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/ini.h"
+#include "sensor/output/spool.h"
+
+#define PROG             "mamori-sensor: uplink"
+#define BATCH_BYTES_MAX  (8u * 1024 * 1024) /* raw bytes per request (centre: 16 MiB) */
+#define REPLY_MAX        (1024 * 1024)
+#define IDLE_POLL_MS     200
+#define BACKOFF_FIRST_MS 250
+#define CONNECT_MS       3000L
+#define REQUEST_MS       60000L
+
+struct mm_uplink {
+    struct mm_uplink_config cfg;
+    char *center, *key, *spool_dir, *types, *ca_file;
+    struct mm_spool_reader *reader;
+    CURL *curl;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping;         /* under lock */
+    int64_t deadline_usec; /* monotonic; valid when stopping */
+    bool drained;          /* set by the thread when an empty read follows stopping */
+    _Atomic uint64_t last_seq, drops;
+    _Atomic uint64_t st_batches, st_accepted, st_duplicates, st_rejected, st_skipped, st_failures,
+        st_acked;
+    unsigned rng;
+};
+
+static int64_t mono_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+bool mm_uplink_type_selected(const char *list, const char *type)
+{
+    size_t tl = strlen(type);
+    const char *p = list;
+    while (p && *p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *end = p;
+        while (*end && *end != ',')
+            end++;
+        const char *last = end;
+        while (last > p && last[-1] == ' ')
+            last--;
+        if ((size_t)(last - p) == tl && memcmp(p, type, tl) == 0)
+            return true;
+        p = end;
+    }
+    return false;
+}
+
+/* ---- HTTP helpers --------------------------------------------------------- */
+
+static size_t collect(char *data, size_t size, size_t n, void *arg)
+{
+    struct mm_buf *b = arg;
+    size_t len = size * n;
+    if (b->len + len > REPLY_MAX || mm_buf_append(b, data, len) != 0)
+        return 0;
+    return len;
+}
+
+/* POSTs body to url; *status gets the HTTP status (0: no reply). */
+static int http_post(CURL *c, const char *url, struct curl_slist *hdrs, const void *body,
+                     size_t len, const char *ca_file, long *status, struct mm_buf *reply)
+{
+    *status = 0;
+    mm_buf_reset(reply);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+    CURLcode cr = curl_easy_perform(c);
+    if (cr != CURLE_OK)
+        return MM_ENET;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    return 0;
+}
+
+/* Compresses in into out as a gzip stream. */
+static int gzip_buf(const struct mm_buf *in, struct mm_buf *out)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    mm_buf_reset(out);
+    if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return MM_ENOMEM;
+    size_t bound = deflateBound(&zs, in->len) + 32;
+    int r = mm_buf_reserve(out, bound);
+    if (r == 0) {
+        zs.next_in = (Bytef *)(in->data ? in->data : "");
+        zs.avail_in = (uInt)in->len;
+        zs.next_out = (Bytef *)out->data;
+        zs.avail_out = (uInt)bound;
+        if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+            r = MM_EIO;
+        else
+            out->len = zs.total_out;
+    }
+    deflateEnd(&zs);
+    return r;
+}
+
+/* ---- enrolment and the state file ----------------------------------------- */
+
+static int write_state(const char *state_dir, const struct mm_uplink_state *st)
+{
+    char path[4096];
+    struct mm_buf text = MM_BUF_INIT;
+    int r = mm_mkdir_p(state_dir, 0750);
+    if (r != 0)
+        return r;
+    snprintf(path, sizeof path, "%s/%s", state_dir, MM_UPLINK_STATE_FILE);
+    r = mm_buf_printf(&text,
+                      "# mamori-sensor: written by --enrol. The key is a secret: keep this file\n"
+                      "# readable by the sensor only (mode 0600).\n"
+                      "[uplink]\ncenter = %s\nkey = %s\nsensor_id = %lld\n",
+                      st->center, st->key, (long long)st->sensor_id);
+    if (r == 0) {
+        mode_t old = umask(0077); /* the temporary file is created 0600 */
+        r = mm_file_write_atomic(path, text.data, text.len);
+        umask(old);
+    }
+    if (r == 0 && chmod(path, 0600) != 0)
+        r = MM_EIO;
+    mm_buf_free(&text);
+    return r;
+}
+
+int mm_uplink_state_load(const char *state_dir, struct mm_uplink_state *out)
+{
+    char path[4096], err[256];
+    struct mm_ini *ini = NULL;
+    memset(out, 0, sizeof *out);
+    snprintf(path, sizeof path, "%s/%s", state_dir, MM_UPLINK_STATE_FILE);
+    if (access(path, F_OK) != 0)
+        return MM_ENOENT;
+    int r = mm_ini_load_file(path, &ini, err, sizeof err);
+    if (r != 0)
+        return r;
+    const char *center = mm_ini_get(ini, "uplink", "center");
+    const char *key = mm_ini_get(ini, "uplink", "key");
+    long id = 0;
+    if (!center || !key || strlen(center) >= sizeof out->center || strlen(key) >= sizeof out->key ||
+        mm_ini_get_int(ini, "uplink", "sensor_id", 0, 0, INT32_MAX, &id) != 0) {
+        r = MM_EPARSE;
+    } else {
+        snprintf(out->center, sizeof out->center, "%s", center);
+        snprintf(out->key, sizeof out->key, "%s", key);
+        out->sensor_id = id;
+    }
+    mm_ini_free(ini);
+    return r;
+}
+
+static int parse_enrol_reply(long status, const struct mm_buf *reply, struct mm_uplink_state *st,
+                             char *err, size_t errlen)
+{
+    json_t *j = json_loadb(reply->data ? reply->data : "", reply->len, 0, NULL);
+    int r = 0;
+    if (status == 404 || status == 410) {
+        snprintf(err, errlen, "the centre refused the code (HTTP %ld: unknown, used or expired)",
+                 status);
+        r = MM_EAUTH;
+    } else if (status != 201 && status != 200) {
+        snprintf(err, errlen, "the centre answered HTTP %ld: %.200s", status, mm_buf_str(reply));
+        r = MM_ENET;
+    } else {
+        const char *key = json_string_value(json_object_get(j, "key"));
+        json_t *id = json_object_get(j, "sensor_id");
+        if (!key || strlen(key) >= sizeof st->key || !json_is_integer(id)) {
+            snprintf(err, errlen, "malformed enrolment reply");
+            r = MM_EPARSE;
+        } else {
+            snprintf(st->key, sizeof st->key, "%s", key);
+            st->sensor_id = json_integer_value(id);
+        }
+    }
+    json_decref(j);
+    return r;
+}
+
+int mm_uplink_enrol(const char *center, const char *code, const char *name, const char *state_dir,
+                    const char *ca_file, struct mm_uplink_state *out, char *err, size_t errlen)
+{
+    struct mm_uplink_state st;
+    struct mm_buf reply = MM_BUF_INIT;
+    struct curl_slist *hdrs = NULL;
+    char url[MM_UPLINK_URL_MAX + 32];
+    char *body = NULL;
+    CURL *c = NULL;
+    long status = 0;
+    int r = MM_EINVAL;
+    memset(&st, 0, sizeof st);
+    memset(out, 0, sizeof *out);
+    if (strlen(center) >= sizeof st.center) {
+        snprintf(err, errlen, "centre URL too long");
+        goto out;
+    }
+    snprintf(st.center, sizeof st.center, "%s", center);
+    size_t cl = strlen(st.center);
+    while (cl > 0 && st.center[cl - 1] == '/')
+        st.center[--cl] = '\0';
+    snprintf(url, sizeof url, "%s/api/v1/enrol", st.center);
+    json_t *req = json_pack("{s:s, s:s}", "code", code, "name", name);
+    body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    r = MM_ENOMEM;
+    if (!body || !(c = curl_easy_init()) ||
+        !(hdrs = curl_slist_append(NULL, "Content-Type: application/json")))
+        goto out;
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+    r = http_post(c, url, hdrs, body, strlen(body), ca_file, &status, &reply);
+    if (r != 0) {
+        snprintf(err, errlen, "cannot reach the centre at %s", st.center);
+        goto out;
+    }
+    if ((r = parse_enrol_reply(status, &reply, &st, err, errlen)) != 0)
+        goto out;
+    if ((r = write_state(state_dir, &st)) != 0) {
+        snprintf(err, errlen, "cannot write %s/%s", state_dir, MM_UPLINK_STATE_FILE);
+        goto out;
+    }
+    *out = st;
+out:
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    free(body);
+    mm_buf_free(&reply);
+    memset(&st, 0, sizeof st);
+    return r;
+}
+
+/* ---- the uplink thread ---------------------------------------------------- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* True once stop was asked and its flush deadline passed. */
+static bool give_up(struct mm_uplink *u)
+{
+    pthread_mutex_lock(&u->lock);
+    bool r = u->stopping && mono_usec() >= u->deadline_usec;
+    pthread_mutex_unlock(&u->lock);
+    return r;
+}
+
+/* libcurl progress callback: aborts a transfer past the flush deadline. */
+static int progress_cb(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    return give_up(arg) ? 1 : 0;
+}
+
+/* Sleeps ms, less when a stop is asked meanwhile or the deadline comes first. */
+static void nap(struct mm_uplink *u, long ms)
+{
+    int64_t until = mono_usec() + (int64_t)ms * 1000;
+    pthread_mutex_lock(&u->lock);
+    bool was = u->stopping;
+    for (;;) {
+        int64_t t = until;
+        if (u->stopping && u->deadline_usec < t)
+            t = u->deadline_usec;
+        if (mono_usec() >= t || u->stopping != was)
+            break;
+        struct timespec ts = {.tv_sec = t / 1000000, .tv_nsec = (t % 1000000) * 1000};
+        pthread_cond_timedwait(&u->wake, &u->lock, &ts);
+    }
+    pthread_mutex_unlock(&u->lock);
+}
+
+/* Exponential backoff with jitter: a random delay in [d/2, d] where d
+ * doubles per consecutive failure from BACKOFF_FIRST_MS up to the cap. */
+static long backoff_ms(struct mm_uplink *u, unsigned failures)
+{
+    long d = BACKOFF_FIRST_MS;
+    for (unsigned i = 1; i < failures && d < u->cfg.retry_max_ms; i++)
+        d *= 2;
+    if (d > u->cfg.retry_max_ms)
+        d = u->cfg.retry_max_ms;
+    return d / 2 + (long)(rand_r(&u->rng) % (unsigned)(d / 2 + 1));
+}
+
+/* The batch's selected records as EVE lines; seqs[i] is the seq of line i+1. */
+static int build_body(struct mm_uplink *u, const struct mm_spool_batch *b, struct mm_buf *raw,
+                      uint64_t *seqs, size_t *nlines)
+{
+    *nlines = 0;
+    mm_buf_reset(raw);
+    for (size_t i = 0; i < b->count; i++) {
+        const struct mm_spool_record *rec = &b->records[i];
+        json_t *ev = json_loadb(rec->json, rec->len, 0, NULL);
+        const char *type = json_string_value(json_object_get(ev, "event_type"));
+        bool selected = !ev || !type || mm_uplink_type_selected(u->types, type);
+        json_decref(ev);
+        if (!selected) {
+            u->st_skipped++;
+            continue;
+        }
+        int r = mm_buf_append(raw, rec->json, rec->len);
+        if (r == 0)
+            r = mm_buf_putc(raw, '\n');
+        if (r != 0)
+            return r;
+        seqs[(*nlines)++] = rec->seq;
+    }
+    return 0;
+}
+
+/* Reads the centre's ingest reply: counts, and a log line per rejected
+ * event (acknowledged anyway, so one bad event cannot block the queue). */
+static void account_reply(struct mm_uplink *u, const struct mm_buf *reply, const uint64_t *seqs,
+                          size_t nlines)
+{
+    json_t *j = json_loadb(reply->data ? reply->data : "", reply->len, 0, NULL);
+    u->st_accepted += (uint64_t)json_integer_value(json_object_get(j, "accepted"));
+    u->st_duplicates += (uint64_t)json_integer_value(json_object_get(j, "duplicates"));
+    json_t *rej = json_object_get(j, "rejected"), *item;
+    size_t i;
+    json_array_foreach(rej, i, item)
+    {
+        json_int_t line = json_integer_value(json_object_get(item, "line"));
+        const char *why = json_string_value(json_object_get(item, "reason"));
+        u->st_rejected++;
+        if (line >= 1 && (size_t)line <= nlines)
+            fprintf(stderr, PROG ": the centre rejected event seq %llu (%s); dropped\n",
+                    (unsigned long long)seqs[line - 1], why ? why : "no reason given");
+    }
+    json_decref(j);
+}
+
+/* Sends one batch. 0: the centre stored it (2xx); MM_ETOOBIG: 413;
+ * MM_ENET: any other failure (retry later). */
+static int send_lines(struct mm_uplink *u, const struct mm_buf *raw, const uint64_t *seqs,
+                      size_t nlines)
+{
+    struct mm_buf gz = MM_BUF_INIT, reply = MM_BUF_INIT;
+    struct curl_slist *h = NULL;
+    char url[MM_UPLINK_URL_MAX + 32], line[256];
+    long status = 0;
+    uint64_t last = atomic_load(&u->last_seq), acked = atomic_load(&u->st_acked);
+    int r = gzip_buf(raw, &gz);
+    if (r != 0)
+        goto out;
+    snprintf(url, sizeof url, "%s/api/v1/events", u->center);
+    h = curl_slist_append(h, "Content-Type: application/x-ndjson");
+    h = curl_slist_append(h, "Content-Encoding: gzip");
+    h = curl_slist_append(h, "Expect:");
+    snprintf(line, sizeof line, "Authorization: Bearer %s", u->key);
+    h = curl_slist_append(h, line);
+    snprintf(line, sizeof line, "Mamori-Spool-Backlog: %llu",
+             (unsigned long long)(last > acked ? last - acked : 0));
+    h = curl_slist_append(h, line);
+    snprintf(line, sizeof line, "Mamori-Drops: %llu", (unsigned long long)atomic_load(&u->drops));
+    if (!(h = curl_slist_append(h, line))) {
+        r = MM_ENOMEM;
+        goto out;
+    }
+    r = http_post(u->curl, url, h, gz.data, gz.len, u->ca_file, &status, &reply);
+    if (r == 0 && status >= 200 && status < 300)
+        account_reply(u, &reply, seqs, nlines);
+    else if (r == 0 && status == 413)
+        r = MM_ETOOBIG;
+    else if (r == 0) {
+        if (!u->cfg.quiet)
+            fprintf(stderr, PROG ": the centre answered HTTP %ld: %.200s\n", status,
+                    mm_buf_str(&reply));
+        r = MM_ENET;
+    }
+out:
+    curl_slist_free_all(h);
+    mm_buf_free(&gz);
+    mm_buf_free(&reply);
+    return r;
+}
+
+/* Delivers one batch read from the spool and acks it on success. */
+static int deliver(struct mm_uplink *u, const struct mm_spool_batch *b)
+{
+    struct mm_buf raw = MM_BUF_INIT;
+    uint64_t *seqs = calloc(b->count, sizeof *seqs);
+    size_t nlines = 0;
+    int r = seqs ? build_body(u, b, &raw, seqs, &nlines) : MM_ENOMEM;
+    if (r == 0 && nlines > 0) {
+        r = send_lines(u, &raw, seqs, nlines);
+        if (r == 0)
+            u->st_batches++;
+    }
+    uint64_t top = b->records[b->count - 1].seq;
+    if (r == 0 && (r = mm_spool_reader_ack(u->reader, top)) == 0)
+        atomic_store(&u->st_acked, top);
+    mm_buf_free(&raw);
+    free(seqs);
+    return r;
+}
+
+/* A record the centre refuses even alone (413): log it and move on. */
+static void skip_oversized(struct mm_uplink *u, const struct mm_spool_batch *b)
+{
+    uint64_t seq = b->records[0].seq;
+    fprintf(stderr, PROG ": event seq %llu is too large for the centre; dropped\n",
+            (unsigned long long)seq);
+    u->st_rejected++;
+    if (mm_spool_reader_ack(u->reader, seq) == 0)
+        atomic_store(&u->st_acked, seq);
+}
+
+/* True (and marks drained) when a stop was asked and the spool is empty. */
+static bool stop_when_empty(struct mm_uplink *u)
+{
+    pthread_mutex_lock(&u->lock);
+    bool stop = u->stopping;
+    if (stop)
+        u->drained = true;
+    pthread_mutex_unlock(&u->lock);
+    return stop;
+}
+
+static void *uplink_main(void *arg)
+{
+    struct mm_uplink *u = arg;
+    size_t batch_max = u->cfg.batch_max;
+    unsigned failures = 0;
+    while (!give_up(u)) {
+        struct mm_spool_batch b = {0};
+        int r = mm_spool_reader_next(u->reader, batch_max, BATCH_BYTES_MAX, &b);
+        if (r == 0 && b.count == 0) {
+            mm_spool_batch_free(&b);
+            if (stop_when_empty(u))
+                break;
+            nap(u, IDLE_POLL_MS);
+            continue;
+        }
+        if (r == 0)
+            r = deliver(u, &b);
+        if (r == MM_ETOOBIG && batch_max > 1) {
+            batch_max /= 2;
+        } else if (r == MM_ETOOBIG) {
+            skip_oversized(u, &b);
+        } else if (r != 0) {
+            u->st_failures++;
+            failures++;
+            if (failures == 1 && !u->cfg.quiet)
+                fprintf(stderr, PROG ": cannot deliver to %s (%s); retrying with backoff\n",
+                        u->center, mm_strerror(r));
+            nap(u, backoff_ms(u, failures));
+        } else {
+            if (failures > 0 && !u->cfg.quiet)
+                fprintf(stderr, PROG ": delivering again\n");
+            failures = 0;
+            if (batch_max < u->cfg.batch_max)
+                batch_max *= 2;
+        }
+        mm_spool_batch_free(&b);
+    }
+    return NULL;
+}
+
+static void uplink_free(struct mm_uplink *u)
+{
+    if (!u)
+        return;
+    mm_spool_reader_close(u->reader);
+    curl_easy_cleanup(u->curl);
+    free(u->center);
+    if (u->key)
+        memset(u->key, 0, strlen(u->key));
+    free(u->key);
+    free(u->spool_dir);
+    free(u->types);
+    free(u->ca_file);
+    pthread_cond_destroy(&u->wake);
+    pthread_mutex_destroy(&u->lock);
+    free(u);
+}
+
+static char *dup_or_null(const char *s, bool *fail)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *fail = true;
+    return d;
+}
+
+/* Creates the thread with every signal blocked, so SIGINT/SIGTERM/SIGHUP
+ * go to the capture thread. */
+static int spawn(struct mm_uplink *u)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int e = pthread_create(&u->thread, NULL, uplink_main, u);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return e == 0 ? 0 : MM_ENOMEM;
+}
+
+int mm_uplink_start(const struct mm_uplink_config *cfg, struct mm_uplink **out)
+{
+    *out = NULL;
+    if (!cfg->center || !cfg->key || !cfg->spool_dir || cfg->batch_max < 1 ||
+        cfg->batch_max > 10000 || cfg->retry_max_ms < 1 || strlen(cfg->center) >= MM_UPLINK_URL_MAX)
+        return MM_EINVAL;
+    pthread_once(&curl_once, curl_init_once);
+    struct mm_uplink *u = calloc(1, sizeof *u);
+    if (!u)
+        return MM_ENOMEM;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&u->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&u->lock, NULL);
+    u->cfg = *cfg;
+    u->rng = (unsigned)getpid() ^ (unsigned)mono_usec();
+    bool fail = false;
+    u->center = dup_or_null(cfg->center, &fail);
+    u->key = dup_or_null(cfg->key, &fail);
+    u->spool_dir = dup_or_null(cfg->spool_dir, &fail);
+    u->types = dup_or_null(cfg->event_types ? cfg->event_types : "alert,device", &fail);
+    u->ca_file = dup_or_null(cfg->ca_file, &fail);
+    int r = fail ? MM_ENOMEM : 0;
+    if (r == 0) {
+        size_t n = strlen(u->center);
+        while (n > 0 && u->center[n - 1] == '/')
+            u->center[--n] = '\0';
+        r = mm_spool_reader_open(u->spool_dir, &u->reader);
+    }
+    if (r == 0 && !(u->curl = curl_easy_init()))
+        r = MM_ENOMEM;
+    if (r == 0) {
+        curl_easy_setopt(u->curl, CURLOPT_TIMEOUT_MS, REQUEST_MS);
+        curl_easy_setopt(u->curl, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(u->curl, CURLOPT_XFERINFOFUNCTION, progress_cb);
+        curl_easy_setopt(u->curl, CURLOPT_XFERINFODATA, u);
+        atomic_store(&u->st_acked, mm_spool_reader_acked(u->reader));
+        r = spawn(u);
+    }
+    if (r != 0) {
+        uplink_free(u);
+        return r;
+    }
+    *out = u;
+    return 0;
+}
+
+void mm_uplink_note(struct mm_uplink *u, uint64_t spool_last_seq, uint64_t drops)
+{
+    if (!u)
+        return;
+    atomic_store_explicit(&u->last_seq, spool_last_seq, memory_order_relaxed);
+    atomic_store_explicit(&u->drops, drops, memory_order_relaxed);
+}
+
+void mm_uplink_stats(struct mm_uplink *u, struct mm_uplink_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!u)
+        return;
+    out->sent_batches = u->st_batches;
+    out->accepted = u->st_accepted;
+    out->duplicates = u->st_duplicates;
+    out->rejected = u->st_rejected;
+    out->skipped = u->st_skipped;
+    out->failures = u->st_failures;
+    out->acked_seq = u->st_acked;
+}
+
+bool mm_uplink_stop(struct mm_uplink *u, long flush_ms)
+{
+    if (!u)
+        return true;
+    pthread_mutex_lock(&u->lock);
+    u->stopping = true;
+    u->deadline_usec = mono_usec() + (int64_t)(flush_ms > 0 ? flush_ms : 0) * 1000;
+    pthread_cond_broadcast(&u->wake);
+    pthread_mutex_unlock(&u->lock);
+    pthread_join(u->thread, NULL);
+    bool drained = u->drained;
+    uplink_free(u);
+    return drained;
+}

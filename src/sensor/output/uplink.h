@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The uplink: a thread that drains the sensor's spool (spool.h reader API)
+ * into the centre with POST /api/v1/events, and the one-time enrolment that
+ * gives the sensor its key. Capture never waits on the network: the packet
+ * loop only appends to the spool; this thread reads from the acked position,
+ * sends a gzip'd batch with the sensor key, and acks the batch only after the
+ * centre's 2xx reply. Failures are retried with exponential backoff and
+ * jitter. See docs/design/uplink.md for the exact guarantees. */
+#ifndef MM_SENSOR_UPLINK_H
+#define MM_SENSOR_UPLINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MM_UPLINK_STATE_FILE "uplink.conf" /* under --state, mode 0600 */
+#define MM_UPLINK_URL_MAX    512
+#define MM_UPLINK_KEY_MAX    128
+
+/* What the uplink thread needs. Strings are copied by mm_uplink_start. */
+struct mm_uplink_config {
+    const char *center;      /* base URL, e.g. "http://127.0.0.1:8080" */
+    const char *key;         /* the sensor key "mms_..." */
+    const char *spool_dir;   /* STATE/spool */
+    const char *event_types; /* comma list forwarded (others are skipped and acked) */
+    const char *ca_file;     /* extra CA bundle for an HTTPS centre, or NULL */
+    size_t batch_max;        /* records per request (1..10000) */
+    long retry_max_ms;       /* backoff cap */
+    bool quiet;              /* no progress messages on stderr */
+};
+
+/* Counters, readable while the thread runs. */
+struct mm_uplink_stats {
+    uint64_t sent_batches, accepted, duplicates, rejected, skipped, failures;
+    uint64_t acked_seq;
+};
+
+/* The state file written by enrolment (STATE/uplink.conf). */
+struct mm_uplink_state {
+    char center[MM_UPLINK_URL_MAX];
+    char key[MM_UPLINK_KEY_MAX];
+    int64_t sensor_id;
+};
+
+struct mm_uplink;
+
+/* Trades the one-time code for a sensor key with POST CENTER/api/v1/enrol
+ * and writes STATE/uplink.conf (mode 0600) with the URL and the key. name is
+ * the sensor's display name at the centre. Errors: MM_ENET (centre not
+ * reachable), MM_EAUTH (code unknown, used or expired), MM_EIO (state).
+ * A reason goes into err. */
+int mm_uplink_enrol(const char *center, const char *code, const char *name, const char *state_dir,
+                    const char *ca_file, struct mm_uplink_state *out, char *err, size_t errlen);
+
+/* Reads STATE/uplink.conf. MM_ENOENT when the sensor was never enrolled. */
+int mm_uplink_state_load(const char *state_dir, struct mm_uplink_state *out);
+
+/* Starts the uplink thread. */
+int mm_uplink_start(const struct mm_uplink_config *cfg, struct mm_uplink **out);
+
+/* Tells the uplink the writer's newest seq and the capture drop counter; the
+ * backlog (newest - acked) and the drops go to the centre as the headers
+ * Mamori-Spool-Backlog and Mamori-Drops. Cheap; call it as often as wanted. */
+void mm_uplink_note(struct mm_uplink *u, uint64_t spool_last_seq, uint64_t drops);
+
+void mm_uplink_stats(struct mm_uplink *u, struct mm_uplink_stats *out);
+
+/* Stops the thread: keeps sending until the spool is drained or flush_ms
+ * passed (0: stop now), then joins and frees. Returns true when everything
+ * was delivered. Accepts NULL (returns true). */
+bool mm_uplink_stop(struct mm_uplink *u, long flush_ms);
+
+/* True when type is in the comma list (exact match of one item). */
+bool mm_uplink_type_selected(const char *list, const char *type);
+
+#endif
