@@ -99,6 +99,37 @@ int mm_rules_read_file(const char *path, struct mm_rules_answers *out, struct mm
     return r;
 }
 
+/* Appends msg with {rule} replaced by the rule number, and a newline. */
+static int describe_rule_problem(struct mm_buf *out, const char *msg, int rule)
+{
+    const char *at = strstr(msg, "{rule}");
+    if (!at)
+        return mm_buf_printf(out, "%s %d\n", msg, rule);
+    return mm_buf_printf(out, "%.*s%d%s\n", (int)(at - msg), msg, rule, at + 6);
+}
+
+int mm_rules_error_describe(const struct mm_rules_error *e, enum mm_lang lang, struct mm_buf *out)
+{
+    int r = 0;
+    if (e->not_json)
+        return mm_buf_printf(out, "%s (%s)\n", mm_tr("assess-docs", "rules.error.not_json", lang),
+                             e->detail);
+    if (e->no_rules_object)
+        return mm_buf_printf(out, "%s\n", mm_tr("assess-docs", "rules.error.no_rules", lang));
+    for (int i = 0; i < MM_RULES_COUNT && r == 0; i++) {
+        if (e->missing_mask & (1u << i))
+            r = describe_rule_problem(out, mm_tr("assess-docs", "rules.error.missing", lang),
+                                      i + 1);
+        if (r == 0 && (e->invalid_mask & (1u << i)))
+            r = describe_rule_problem(out, mm_tr("assess-docs", "rules.error.invalid", lang),
+                                      i + 1);
+    }
+    if (r == 0 && e->unknown[0])
+        r = mm_buf_printf(out, "%s %s\n", mm_tr("assess-docs", "rules.error.unknown", lang),
+                          e->unknown);
+    return r;
+}
+
 bool mm_rules_all_committed(const struct mm_rules_answers *a, unsigned *missing_mask)
 {
     unsigned missing = 0;

@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/buf.h"
+#include "core/i18n.h"
+
 #define MM_RULES_COUNT 5
 /* Largest answers/record file read. */
 #define MM_RULES_FILE_MAX (64 * 1024)
@@ -42,6 +45,10 @@ int mm_rules_parse_answers(const json_t *root, struct mm_rules_answers *out,
 /* Reads path (at most MM_RULES_FILE_MAX bytes, "-" for stdin) and parses it.
  * Returns MM_ENOENT/MM_EIO/MM_ETOOBIG for read errors, MM_EPARSE as above. */
 int mm_rules_read_file(const char *path, struct mm_rules_answers *out, struct mm_rules_error *e);
+
+/* Appends one line per problem in e (each ending in '\n'), in lang, naming
+ * the rules: not JSON, no "rules" object, missing, invalid, unknown keys. */
+int mm_rules_error_describe(const struct mm_rules_error *e, enum mm_lang lang, struct mm_buf *out);
 
 /* True when all five rules are committed. missing_mask (may be NULL) gets
  * the rules that are not. */

@@ -248,7 +248,15 @@ static int load_inputs(const struct mm_cli *cli, const struct opts *o,
             mm_cli_error(cli, "declare", "%s: %s", o->rules, mm_strerror(r));
             return MM_EXIT_IO;
         }
-        mm_cli_error(cli, "declare", "%s: %s", o->rules, TR("declare.error.rules_file"));
+        struct mm_buf b = MM_BUF_INIT;
+        mm_rules_error_describe(&e, cli->lang, &b);
+        for (const char *line = mm_buf_str(&b); *line;) {
+            size_t n = strcspn(line, "\n");
+            mm_cli_error(cli, "declare", "%s: %s: %.*s", o->rules, TR("declare.error.rules_file"),
+                         (int)n, line);
+            line += n + (line[n] == '\n');
+        }
+        mm_buf_free(&b);
         return MM_EXIT_INPUT;
     }
     if (o->diagnosis && (r = read_json(cli, o->diagnosis, diag)) != 0)

@@ -145,36 +145,18 @@ static int run_interactive(const struct mm_cli *cli, const json_t *rules,
     return MM_EXIT_OK;
 }
 
-/* Prints "path: message" with {rule} in the message replaced by the rule number. */
-static void report_rule_problem(const struct mm_cli *cli, const char *path, const char *msg,
-                                int rule)
-{
-    const char *at = strstr(msg, "{rule}");
-    if (at)
-        mm_cli_error(cli, "rules", "%s: %.*s%d%s", path, (int)(at - msg), msg, rule, at + 6);
-    else
-        mm_cli_error(cli, "rules", "%s: %s %d", path, msg, rule);
-}
-
+/* Prints every problem of the answers file, one "mamori rules: path: ..." line each. */
 static void report_answers_error(const struct mm_cli *cli, const char *path,
                                  const struct mm_rules_error *e)
 {
-    if (e->not_json) {
-        mm_cli_error(cli, "rules", "%s: %s (%s)", path, TR("rules.error.not_json"), e->detail);
-        return;
+    struct mm_buf b = MM_BUF_INIT;
+    mm_rules_error_describe(e, cli->lang, &b);
+    for (const char *line = mm_buf_str(&b); *line;) {
+        size_t n = strcspn(line, "\n");
+        mm_cli_error(cli, "rules", "%s: %.*s", path, (int)n, line);
+        line += n + (line[n] == '\n');
     }
-    if (e->no_rules_object) {
-        mm_cli_error(cli, "rules", "%s: %s", path, TR("rules.error.no_rules"));
-        return;
-    }
-    for (int i = 0; i < MM_RULES_COUNT; i++) {
-        if (e->missing_mask & (1u << i))
-            report_rule_problem(cli, path, TR("rules.error.missing"), i + 1);
-        if (e->invalid_mask & (1u << i))
-            report_rule_problem(cli, path, TR("rules.error.invalid"), i + 1);
-    }
-    if (e->unknown[0])
-        mm_cli_error(cli, "rules", "%s: %s %s", path, TR("rules.error.unknown"), e->unknown);
+    mm_buf_free(&b);
 }
 
 static int save_record(const struct mm_cli *cli, const char *path, const struct mm_rules_answers *a)

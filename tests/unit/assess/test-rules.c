@@ -74,6 +74,15 @@ static void test_bad_answers(void **state)
     assert_int_equal(e.invalid_mask, (1u << 1) | (1u << 3)); /* rules 2 and 4 */
     assert_non_null(strstr(e.unknown, "\"6\""));
     assert_non_null(strstr(e.unknown, "\"x\""));
+    struct mm_buf msg = MM_BUF_INIT;
+    assert_int_equal(mm_rules_error_describe(&e, MM_LANG_JA, &msg), 0);
+    assert_non_null(strstr(mm_buf_str(&msg), "第3条の回答がありません\n"));
+    assert_non_null(strstr(mm_buf_str(&msg), "第2条の回答が true でも false でもありません\n"));
+    mm_buf_reset(&msg);
+    assert_int_equal(mm_rules_error_describe(&e, MM_LANG_EN, &msg), 0);
+    assert_non_null(strstr(mm_buf_str(&msg), "no answer for rule 5\n"));
+    assert_non_null(strstr(mm_buf_str(&msg), "no such rule: \"6\", \"x\"\n"));
+    mm_buf_free(&msg);
     assert_int_equal(parse("{\"answers\": {}}", &a, &e), MM_EPARSE);
     assert_true(e.no_rules_object);
     assert_int_equal(parse("[1, 2]", &a, &e), MM_EPARSE);
