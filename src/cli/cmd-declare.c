@@ -224,8 +224,11 @@ static int organisation_name(const struct mm_cli *cli, const struct opts *o, str
             return MM_EXIT_IO;
         }
         if (r != 0) {
-            mm_cli_error(cli, "declare", "%s: %s %s %s", o->profile, TR("profile.error.field"),
-                         e.field, e.detail);
+            char key[64];
+            snprintf(key, sizeof key, "profile.problem.%d", (int)e.problem);
+            mm_cli_error(cli, "declare", "%s: %s \"%s\": %s%s%s", o->profile,
+                         TR("profile.error.field"), e.field, TR(key), e.detail[0] ? " — " : "",
+                         e.detail);
             return MM_EXIT_INPUT;
         }
     }
