@@ -6,8 +6,10 @@
  * kernel counters from pcap_stats. Privilege drop (OpenSSH style): after the
  * device is open, setgroups/setgid/setuid to the unprivileged user and check
  * that root cannot be regained. */
+#include <errno.h>
 #include <grp.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@ struct mm_capture {
     pcap_t *pcap;
     int linktype;
     int live;
+    int fd; /* live: selectable descriptor, polled with a timeout */
 };
 
 int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, size_t errlen)
@@ -88,6 +91,9 @@ int mm_capture_open_live(const char *iface, const char *bpf, struct mm_capture *
     c->pcap = p;
     c->linktype = pcap_datalink(p);
     c->live = 1;
+    c->fd = pcap_get_selectable_fd(p);
+    if (c->fd >= 0 && pcap_setnonblock(p, 1, ebuf) != 0)
+        c->fd = -1;
     *out = c;
     return 0;
 }
@@ -102,6 +108,16 @@ int mm_capture_next(struct mm_capture *c, struct mm_capture_packet *pkt, char *e
     struct pcap_pkthdr *h;
     const u_char *data;
     int r = pcap_next_ex(c->pcap, &h, &data);
+    if (r == 0 && c->live && c->fd >= 0) {
+        /* Nothing buffered: wait up to the timeout (a signal ends the wait
+         * early), then report a timeout so the caller can do housekeeping. */
+        struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+        if (poll(&pfd, 1, LIVE_TIMEOUT_MS) < 0 && errno != EINTR) {
+            snprintf(err, errlen, "poll: %s", strerror(errno));
+            return MM_CAPTURE_ERROR;
+        }
+        return MM_CAPTURE_TIMEOUT;
+    }
     switch (r) {
     case 1:
         pkt->ts = h->ts;

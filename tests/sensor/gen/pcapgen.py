@@ -75,6 +75,7 @@ TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
 
 def tcp(src, sport, dst, dport, seq, ack, flags, payload=b"", window=64240, options=b""):
+    options += b"\0" * (-len(options) % 4)  # pad with end-of-options to a 4-byte multiple
     off = (20 + len(options)) // 4
     hdr = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, off << 4, flags, window, 0, 0) + options
     c = checksum(_pseudo(src, dst, 6, len(hdr) + len(payload)) + hdr + payload)
@@ -99,8 +100,7 @@ class PcapWriter:
         if ts is None:
             self.t += step
             ts = self.t
-        sec = int(ts)
-        usec = int(round((ts - sec) * 1e6))
+        sec, usec = divmod(int(round(ts * 1e6)), 1000000)
         cap = len(frame) if caplen is None else caplen
         self.f.write(struct.pack("<IIII", sec, usec, cap, len(frame)) + frame[:cap])
 
@@ -178,3 +178,52 @@ def dns_response(name, ips=(), rcode=0, ident=0x1234, qtype=1):
         ans += b"\xc0\x0c" + struct.pack("!HHIH", 1 if len(packed) == 4 else 28, 1, 300,
                                          len(packed)) + packed
     return hdr + q + struct.pack("!HH", qtype, 1) + ans
+
+
+# ---- other link types and the pcapng container ---------------------------
+
+DLT_NULL, DLT_RAW, DLT_LINUX_SLL, DLT_LINUX_SLL2 = 0, 101, 113, 276
+
+
+def sll(ethertype, payload, src_mac=MAC_A, pkttype=0):
+    """Linux cooked v1 header (16 bytes) + payload."""
+    return struct.pack("!HHH", pkttype, 1, 6) + mac_bytes(src_mac) + b"\0\0" + \
+        struct.pack("!H", ethertype) + payload
+
+
+def sll2(ethertype, payload, src_mac=MAC_A, ifindex=1, pkttype=0):
+    """Linux cooked v2 header (20 bytes) + payload."""
+    return struct.pack("!HHIHBB", ethertype, 0, ifindex, 1, pkttype, 6) + mac_bytes(src_mac) + \
+        b"\0\0" + payload
+
+
+def null_loopback(family, payload):
+    """BSD DLT_NULL header (host byte order, little-endian here) + payload."""
+    return struct.pack("<I", family) + payload
+
+
+class PcapngWriter(PcapWriter):
+    """Writes pcapng (section header, one interface, enhanced packet blocks,
+    microsecond time stamps) with the same interface as PcapWriter."""
+
+    def __init__(self, path, linktype=DLT_EN10MB, start=1775001600.0, snaplen=262144):
+        self.f = open(path, "wb")
+        self.t = start
+        self.linktype = linktype
+        shb_body = struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)
+        self._block(0x0A0D0D0A, shb_body)
+        self._block(0x00000001, struct.pack("<HHI", linktype, 0, snaplen))
+
+    def _block(self, btype, body):
+        body += b"\0" * (-len(body) % 4)
+        total = 12 + len(body)
+        self.f.write(struct.pack("<II", btype, total) + body + struct.pack("<I", total))
+
+    def raw(self, frame, ts=None, caplen=None, step=0.001):
+        if ts is None:
+            self.t += step
+            ts = self.t
+        usec = int(round(ts * 1e6))
+        cap = len(frame) if caplen is None else caplen
+        body = struct.pack("<IIIII", 0, usec >> 32, usec & 0xFFFFFFFF, cap, len(frame)) + frame[:cap]
+        self._block(0x00000006, body)
