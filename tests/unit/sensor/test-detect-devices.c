@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the device-level detectors fed by the real device
+ * inventory: new-device (and the allowlist), legacy-os (Windows XP by DHCP
+ * fingerprint, SMBv1, end of support), personal-device (iPhone by DHCP
+ * fingerprint and by name, only when personal devices are not allowed). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "test-detect-harness.h"
+
+extern const struct mm_detector mm_detector_new_device;
+extern const struct mm_detector mm_detector_legacy_os;
+extern const struct mm_detector mm_detector_personal_device;
+
+/* A DHCP request event from mac with option 55 params and vendor class. */
+static void dhcp(struct mm_sensor *s, const char *mac, const char *ip, const char *host,
+                 const char *params, const char *vendor)
+{
+    char ev[1024];
+    snprintf(ev, sizeof ev,
+             "{\"timestamp\":\"2026-04-01T00:00:00.000000+0000\",\"event_type\":\"dhcp\","
+             "\"src_ip\":\"0.0.0.0\",\"dest_ip\":\"255.255.255.255\",\"dhcp\":{\"type\":"
+             "\"request\",\"client_mac\":\"%s\",\"requested_ip\":\"%s\",\"hostname\":\"%s\","
+             "\"params_raw\":[%s],\"vendor_class_identifier\":\"%s\"}}",
+             mac, ip, host, params, vendor);
+    th_event(s, ev);
+    struct mm_packet p; /* the packet that carried it ends: the device is announced */
+    th_ip_packet(&p, "0.0.0.0", 68, "255.255.255.255", 67, 17, 0, NULL);
+    th_packet(s, &p);
+}
+
+static const char *msg(const json_t *a, const char *lang)
+{
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(a, "mamori"), "message"), lang));
+}
+
+static void test_new_device(void **state)
+{
+    (void)state;
+    struct mm_sensor *s =
+        th_new("[devices]\nallow = 02:00:00:00:00:99\n", NULL, NULL, &mm_detector_new_device);
+    dhcp(s, "02:00:00:00:00:10", "192.168.1.10", "reception-pc", "1,3,6,15", "");
+    assert_int_equal(th_count_alerts(s, 9100201), 1);
+    const json_t *a = th_alert(s, 9100201, 0);
+    assert_non_null(strstr(msg(a, "ja"), "reception-pc"));
+    assert_non_null(strstr(msg(a, "en"), "02:00:00:00:00:10"));
+    assert_string_equal(json_string_value(json_object_get(a, "src_ip")), "192.168.1.10");
+    dhcp(s, "02:00:00:00:00:10", "192.168.1.10", "reception-pc", "1,3,6,15", ""); /* again */
+    dhcp(s, "02:00:00:00:00:99", "192.168.1.11", "known", "1,3,6,15", "");        /* allowed */
+    assert_int_equal(th_count_alerts(s, 0), 1);
+    th_free(s);
+}
+
+static void test_legacy(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_legacy_os);
+    dhcp(s, "00:03:47:b7:f2:f5", "192.168.1.23", "GHIA", "1,15,3,6,44,46,47,31,33,43", "MSFT 5.0");
+    assert_int_equal(th_count_alerts(s, 9100301), 1);
+    const json_t *a = th_alert(s, 9100301, 0);
+    assert_non_null(strstr(msg(a, "ja"), "GHIA"));
+    assert_non_null(strstr(msg(a, "ja"), "Windows XP"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(a, "alert"), "signature")),
+               "192.168.1.23"));
+    /* Windows 7: end of support, a lower-severity variant */
+    dhcp(s, "02:00:00:00:00:07", "192.168.1.27", "old-pc", "1,15,3,6,44,46,47,31,33,121,249,43,252",
+         "MSFT 5.0");
+    assert_int_equal(th_count_alerts(s, 9100303), 1);
+    /* SMBv1: a modern client's negotiate offering SMB1 and SMB2 is fine ... */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:01.000000+0000\",\"event_type\":\"smb\","
+                "\"src_ip\":\"192.168.1.40\",\"dest_ip\":\"192.168.1.41\",\"smb\":{\"command\":"
+                "\"SMB1_COMMAND_NEGOTIATE_PROTOCOL\",\"smb1\":true,\"client_dialects\":"
+                "[\"NT LM 0.12\",\"SMB 2.002\"],\"smb1_only\":false}}");
+    assert_int_equal(th_count_alerts(s, 9100302), 0);
+    /* ... an SMB1 answer is not, once per pair */
+    for (int i = 0; i < 3; i++)
+        th_event(s, "{\"timestamp\":\"2026-04-01T00:00:01.000000+0000\",\"event_type\":\"smb\","
+                    "\"src_ip\":\"192.168.1.41\",\"dest_ip\":\"192.168.1.40\",\"smb\":{"
+                    "\"command\":\"SMB1_COMMAND_NEGOTIATE_PROTOCOL\",\"smb1\":true,"
+                    "\"dialect\":\"NT LM 0.12\"}}");
+    assert_int_equal(th_count_alerts(s, 9100302), 1);
+    th_free(s);
+}
+
+static void test_personal(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_personal_device);
+    dhcp(s, "c4:61:8b:35:82:a9", "192.168.2.17", "Lucas-iPhone", "1,121,3,6,15,119,252", "");
+    dhcp(s, "02:00:00:00:00:31", "192.168.2.31", "office-mac", "1,121,3,6,15,119,252,95,44,46", "");
+    dhcp(s, "02:00:00:00:00:32", "192.168.2.32", "Galaxy-S21", "9,9,9", "");
+    assert_int_equal(th_count_alerts(s, 9100401), 2);
+    const json_t *a = th_alert(s, 9100401, 0);
+    assert_non_null(strstr(msg(a, "en"), "Lucas-iPhone"));
+    assert_non_null(strstr(msg(a, "en"), "c4:61:8b:35:82:a9"));
+    assert_non_null(strstr(msg(a, "ja"), "iOS"));
+    th_free(s);
+
+    s = th_new("[policy]\npersonal_devices = yes\n", NULL, NULL, &mm_detector_personal_device);
+    dhcp(s, "c4:61:8b:35:82:a9", "192.168.2.17", "Lucas-iPhone", "1,121,3,6,15,119,252", "");
+    assert_int_equal(th_count_alerts(s, 0), 0);
+    th_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_new_device),
+        cmocka_unit_test(test_legacy),
+        cmocka_unit_test(test_personal),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

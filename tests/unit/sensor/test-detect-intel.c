@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the intel detector fed with events and packets directly:
+ * each variant's signature id, the evidence, the family in the metadata,
+ * home addresses never matched, and suppression of repeats per host. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "test-detect-harness.h"
+
+extern const struct mm_detector mm_detector_intel;
+
+#define FEED                                                                                       \
+    "# Reference: https://example.org/somebot\n"                                                   \
+    "192.0.2.66:443\n"                                                                             \
+    "198.51.100.0/24\n"                                                                            \
+    "10.0.0.0/8\n"                                                                                 \
+    "c2.example\n"                                                                                 \
+    "dl.example.net/payload/\n"
+
+static const char *sev_text(const json_t *a, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(a, "mamori"), key));
+}
+
+static void test_events(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, FEED, NULL, &mm_detector_intel);
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:00.000000+0000\",\"event_type\":\"dns\","
+                "\"src_ip\":\"192.168.1.5\",\"src_port\":5353,\"dest_ip\":\"192.168.1.1\","
+                "\"dest_port\":53,\"proto\":\"UDP\",\"dns\":{\"type\":\"request\","
+                "\"queries\":[{\"rrname\":\"www.c2.example\",\"rrtype\":\"A\"}]}}");
+    assert_int_equal(th_count_alerts(s, 9100102), 1);
+    const json_t *a = th_alert(s, 9100102, 0);
+    assert_string_equal(sev_text(a, "detector"), "intel");
+    const json_t *ev = json_object_get(json_object_get(a, "mamori"), "evidence");
+    assert_string_equal(json_string_value(json_object_get(ev, "indicator")), "c2.example");
+    assert_string_equal(json_string_value(json_object_get(ev, "value")), "www.c2.example");
+    assert_string_equal(json_string_value(json_object_get(ev, "reference")),
+                        "https://example.org/somebot");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(a, "alert"), "severity")),
+                     2);
+    /* the same lookup again from the same host: suppressed */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:01.000000+0000\",\"event_type\":\"dns\","
+                "\"src_ip\":\"192.168.1.5\",\"dest_ip\":\"192.168.1.1\",\"dns\":{\"type\":"
+                "\"request\",\"queries\":[{\"rrname\":\"c2.example\",\"rrtype\":\"A\"}]}}");
+    assert_int_equal(th_count_alerts(s, 9100102), 1);
+    /* responses are not matched (the request was) */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:01.000000+0000\",\"event_type\":\"dns\","
+                "\"src_ip\":\"192.168.1.1\",\"dest_ip\":\"192.168.1.6\",\"dns\":{\"type\":"
+                "\"response\",\"queries\":[{\"rrname\":\"c2.example\",\"rrtype\":\"A\"}]}}");
+    assert_int_equal(th_count_alerts(s, 9100102), 1);
+    /* another host: a new alert */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:02.000000+0000\",\"event_type\":\"dns\","
+                "\"src_ip\":\"192.168.1.7\",\"dest_ip\":\"192.168.1.1\",\"dns\":{\"type\":"
+                "\"request\",\"queries\":[{\"rrname\":\"c2.example\",\"rrtype\":\"A\"}]}}");
+    assert_int_equal(th_count_alerts(s, 9100102), 2);
+    /* TLS SNI, HTTP host and URL */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:03.000000+0000\",\"event_type\":\"tls\","
+                "\"src_ip\":\"192.168.1.5\",\"dest_ip\":\"203.0.113.9\",\"tls\":{\"sni\":"
+                "\"api.c2.example\",\"ja3\":{\"hash\":\"00000000000000000000000000000000\"}}}");
+    assert_int_equal(th_count_alerts(s, 9100103), 1);
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:04.000000+0000\",\"event_type\":\"http\","
+                "\"src_ip\":\"192.168.1.5\",\"dest_ip\":\"203.0.113.10\",\"http\":{\"hostname\":"
+                "\"dl.example.net\",\"url\":\"/payload/x.exe\",\"http_method\":\"GET\"}}");
+    assert_int_equal(th_count_alerts(s, 9100105), 1);
+    assert_int_equal(th_count_alerts(s, 9100104), 0);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(th_alert(s, 9100105, 0), "alert"), "severity")),
+                     1);
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:05.000000+0000\",\"event_type\":\"http\","
+                "\"src_ip\":\"192.168.1.5\",\"dest_ip\":\"203.0.113.11\",\"http\":{\"hostname\":"
+                "\"c2.example\",\"url\":\"/gate.php\"}}");
+    assert_int_equal(th_count_alerts(s, 9100104), 1);
+    assert_int_equal(th_count_alerts(s, 0), 5);
+    th_free(s);
+}
+
+static void test_hashes(void **state)
+{
+    (void)state;
+    struct mm_sensor *s =
+        th_new(NULL,
+               "type,value,family,reference\n"
+               "ja3,0123456789abcdef0123456789abcdef,Somebot,\n"
+               "ja4,t13d1516h2_8daaf6152771_b0da82dd1658,Somebot,\n"
+               "sha1,00112233445566778899aabbccddeeff00112233,Somerat,https://example.org/c\n",
+               NULL, &mm_detector_intel);
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:00.000000+0000\",\"event_type\":\"tls\","
+                "\"src_ip\":\"192.168.1.5\",\"dest_ip\":\"203.0.113.9\",\"tls\":{\"ja3\":{\"hash\":"
+                "\"0123456789ABCDEF0123456789ABCDEF\"},\"ja4\":"
+                "\"t13d1516h2_8daaf6152771_b0da82dd1658\"}}");
+    assert_int_equal(th_count_alerts(s, 9100106), 1);
+    assert_int_equal(th_count_alerts(s, 9100107), 1);
+    /* the certificate comes from the server: the client is dest_ip */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:01.000000+0000\",\"event_type\":\"tls\","
+                "\"src_ip\":\"203.0.113.9\",\"dest_ip\":\"192.168.1.5\",\"tls\":{\"subject\":"
+                "\"CN=x\",\"fingerprint\":\"00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:"
+                "11:22:33\"}}");
+    assert_int_equal(th_count_alerts(s, 9100108), 1);
+    const json_t *a = th_alert(s, 9100108, 0);
+    const json_t *meta = json_object_get(json_object_get(a, "alert"), "metadata");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(meta, "malware_family"), 0)), "Somerat");
+    const json_t *msg = json_object_get(json_object_get(a, "mamori"), "message");
+    assert_non_null(strstr(json_string_value(json_object_get(msg, "ja")), "Somerat"));
+    assert_non_null(strstr(json_string_value(json_object_get(msg, "en")), "Somerat"));
+    th_free(s);
+}
+
+static void test_packets(void **state)
+{
+    (void)state;
+    struct mm_packet p;
+    struct mm_sensor *s = th_new(NULL, FEED, NULL, &mm_detector_intel);
+    th_ip_packet(&p, "192.168.1.5", 50000, "192.0.2.66", 443, 6, 0x02, NULL);
+    th_packet(s, &p);
+    assert_int_equal(th_count_alerts(s, 9100101), 1);
+    /* ip:port listed: another port does not match */
+    th_ip_packet(&p, "192.168.1.6", 50000, "192.0.2.66", 80, 6, 0x02, NULL);
+    th_packet(s, &p);
+    assert_int_equal(th_count_alerts(s, 9100101), 1);
+    /* inbound from a listed range */
+    th_ip_packet(&p, "198.51.100.77", 40000, "192.168.1.5", 22, 6, 0x02, NULL);
+    th_packet(s, &p);
+    assert_int_equal(th_count_alerts(s, 9100101), 2);
+    const json_t *ev =
+        json_object_get(json_object_get(th_alert(s, 9100101, 1), "mamori"), "evidence");
+    assert_string_equal(json_string_value(json_object_get(ev, "indicator")), "198.51.100.0/24");
+    assert_string_equal(json_string_value(json_object_get(ev, "host")), "192.168.1.5");
+    /* 10.0.0.0/8 is listed but home: never matched; multicast neither */
+    th_ip_packet(&p, "10.1.1.1", 40000, "10.2.2.2", 445, 6, 0x02, NULL);
+    th_packet(s, &p);
+    th_ip_packet(&p, "192.168.1.5", 5353, "224.0.0.251", 5353, 17, 0, NULL);
+    th_packet(s, &p);
+    assert_int_equal(th_count_alerts(s, 0), 2);
+    th_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_events),
+        cmocka_unit_test(test_hashes),
+        cmocka_unit_test(test_packets),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

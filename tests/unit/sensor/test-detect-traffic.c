@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the traffic detectors fed with packets and DNS events:
+ * outbound and inbound service exposure, port scan and host sweep, beacons,
+ * clear-text credentials and suspicious DNS names, each with its
+ * suppression and a negative case. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "test-detect-harness.h"
+
+extern const struct mm_detector mm_detector_outbound_service;
+extern const struct mm_detector mm_detector_inbound_service;
+extern const struct mm_detector mm_detector_scan;
+extern const struct mm_detector mm_detector_beacon;
+extern const struct mm_detector mm_detector_cleartext_credentials;
+extern const struct mm_detector mm_detector_suspicious_dns;
+
+static void tcp(struct mm_sensor *s, const char *src, uint16_t sport, const char *dst,
+                uint16_t dport, uint8_t flags, const char *payload)
+{
+    struct mm_packet p;
+    th_ip_packet(&p, src, sport, dst, dport, 6, flags, payload);
+    th_packet(s, &p);
+}
+
+static void udp(struct mm_sensor *s, const char *src, uint16_t sport, const char *dst,
+                uint16_t dport)
+{
+    struct mm_packet p;
+    th_ip_packet(&p, src, sport, dst, dport, 17, 0, NULL);
+    th_packet(s, &p);
+}
+
+static void test_outbound_inbound(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_outbound_service);
+    tcp(s, "192.168.1.5", 50000, "203.0.113.1", 445, 0x02, NULL);
+    tcp(s, "192.168.1.5", 50001, "203.0.113.2", 445, 0x02, NULL); /* same host: suppressed */
+    tcp(s, "192.168.1.5", 50002, "203.0.113.1", 3389, 0x02, NULL);
+    tcp(s, "192.168.1.5", 50003, "203.0.113.1", 23, 0x02, NULL);
+    udp(s, "192.168.1.5", 137, "203.0.113.1", 137);
+    tcp(s, "192.168.1.5", 50004, "192.168.1.6", 445, 0x02, NULL); /* inside: fine */
+    udp(s, "192.168.1.5", 137, "192.168.1.255", 137);
+    tcp(s, "192.168.1.5", 50005, "203.0.113.1", 445, 0x12, NULL); /* not a SYN */
+    assert_int_equal(th_count_alerts(s, 9100501), 1);
+    assert_int_equal(th_count_alerts(s, 9100502), 1);
+    assert_int_equal(th_count_alerts(s, 9100503), 1);
+    assert_int_equal(th_count_alerts(s, 9100504), 1);
+    assert_int_equal(th_count_alerts(s, 0), 4);
+    th_free(s);
+
+    s = th_new(NULL, NULL, NULL, &mm_detector_inbound_service);
+    tcp(s, "198.51.100.9", 40000, "192.168.1.20", 3389, 0x02, NULL); /* a probe only */
+    assert_int_equal(th_count_alerts(s, 0), 0);
+    tcp(s, "192.168.1.20", 3389, "198.51.100.9", 40000, 0x12, NULL); /* answered */
+    tcp(s, "192.168.1.21", 445, "198.51.100.9", 40001, 0x12, NULL);
+    tcp(s, "192.168.1.21", 445, "192.168.1.30", 40001, 0x12, NULL); /* inside client */
+    assert_int_equal(th_count_alerts(s, 9100601), 1);
+    assert_int_equal(th_count_alerts(s, 9100602), 1);
+    const json_t *a = th_alert(s, 9100601, 0);
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(a, "alert"), "signature")),
+               "192.168.1.20"));
+    th_free(s);
+}
+
+static void test_scan(void **state)
+{
+    (void)state;
+    char ip[32];
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_scan);
+    for (int port = 1; port <= 30; port++) { /* 30 ports in 30 s */
+        th_set_time(s, 1775001600.0 + port);
+        tcp(s, "192.168.1.66", 40000, "192.168.1.1", (uint16_t)port, 0x02, NULL);
+    }
+    assert_int_equal(th_count_alerts(s, 9100701), 1);
+    for (int h = 1; h <= 30; h++) { /* 30 hosts on 445 */
+        snprintf(ip, sizeof ip, "192.168.2.%d", h);
+        tcp(s, "192.168.1.66", 40000, ip, 445, 0x02, NULL);
+    }
+    assert_int_equal(th_count_alerts(s, 9100702), 1);
+    /* slow: 30 ports over 30 minutes stays below 20 per minute */
+    for (int port = 1; port <= 30; port++) {
+        th_set_time(s, 1775010000.0 + 60.0 * port);
+        tcp(s, "192.168.1.67", 40000, "192.168.1.1", (uint16_t)port, 0x02, NULL);
+    }
+    /* many connections to one port of one host are not a scan */
+    for (int i = 0; i < 50; i++)
+        tcp(s, "192.168.1.68", (uint16_t)(40000 + i), "192.168.1.1", 443, 0x02, NULL);
+    /* DNS answers to ephemeral ports are not a UDP scan */
+    for (int i = 0; i < 50; i++)
+        udp(s, "192.168.1.1", 53, "192.168.1.69", (uint16_t)(30000 + i));
+    assert_int_equal(th_count_alerts(s, 0), 2);
+    th_free(s);
+}
+
+static void test_beacon(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_beacon);
+    double t = 1775001600.0;
+    for (int i = 0; i < 10; i++) { /* every 60 s, +-1 s */
+        th_set_time(s, t + 60.0 * i + (i % 2 ? 1.0 : -1.0));
+        tcp(s, "192.168.1.8", (uint16_t)(50000 + i), "203.0.113.50", 8080, 0x02, NULL);
+        tcp(s, "192.168.1.8", (uint16_t)(50000 + i), "203.0.113.50", 8080, 0x02, NULL);
+    }
+    assert_int_equal(th_count_alerts(s, 9100901), 1);
+    const json_t *a = th_alert(s, 9100901, 0);
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(a, "alert"), "signature")),
+               "every 60 s"));
+    /* irregular gaps: no alert */
+    static const int gaps[] = {5, 300, 17, 90, 2, 700, 41, 12, 130, 9};
+    t = 1775100000.0;
+    for (int i = 0; i < 10; i++) {
+        t += gaps[i];
+        th_set_time(s, t);
+        tcp(s, "192.168.1.9", (uint16_t)(50000 + i), "203.0.113.51", 443, 0x02, NULL);
+    }
+    assert_int_equal(th_count_alerts(s, 0), 1);
+    th_free(s);
+}
+
+static void test_cleartext(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_cleartext_credentials);
+    /* "office:secret" in Base64 */
+    tcp(s, "192.168.1.5", 50000, "192.168.1.2", 80, 0x18,
+        "GET /admin HTTP/1.1\r\nHost: printer\r\nAuthorization: Basic "
+        "b2ZmaWNlOnNlY3JldA==\r\n\r\n");
+    tcp(s, "192.168.1.5", 50001, "203.0.113.7", 21, 0x18, "USER tanaka\r\n");
+    tcp(s, "192.168.1.5", 50002, "203.0.113.7", 21, 0x18, "USER anonymous\r\n");
+    tcp(s, "192.168.1.3", 23, "192.168.1.5", 50003, 0x18, "\r\nrouter login: ");
+    tcp(s, "192.168.1.5", 50004, "192.168.1.2", 80, 0x18,
+        "GET / HTTP/1.1\r\nHost: printer\r\nAuthorization: Bearer abc\r\n\r\n");
+    assert_int_equal(th_count_alerts(s, 9101001), 1);
+    assert_int_equal(th_count_alerts(s, 9101002), 1);
+    assert_int_equal(th_count_alerts(s, 9101003), 1);
+    assert_int_equal(th_count_alerts(s, 0), 3);
+    const json_t *ev =
+        json_object_get(json_object_get(th_alert(s, 9101001, 0), "mamori"), "evidence");
+    assert_string_equal(json_string_value(json_object_get(ev, "user")), "office");
+    char *dump = json_dumps(th_alert(s, 9101001, 0), 0);
+    assert_null(strstr(dump, "secret")); /* never the password */
+    free(dump);
+    ev = json_object_get(json_object_get(th_alert(s, 9101003, 0), "mamori"), "evidence");
+    assert_string_equal(json_string_value(json_object_get(ev, "client")), "192.168.1.5");
+    th_free(s);
+}
+
+static void dns(struct mm_sensor *s, const char *type, const char *client, const char *name,
+                const char *rcode)
+{
+    char ev[512];
+    bool req = strcmp(type, "request") == 0;
+    snprintf(ev, sizeof ev,
+             "{\"timestamp\":\"2026-04-01T00:00:00.000000+0000\",\"event_type\":\"dns\","
+             "\"src_ip\":\"%s\",\"dest_ip\":\"%s\",\"dns\":{\"type\":\"%s\",%s%s%s"
+             "\"queries\":[{\"rrname\":\"%s\",\"rrtype\":\"A\"}]}}",
+             req ? client : "192.168.1.1", req ? "192.168.1.1" : client, type,
+             rcode ? "\"rcode\":\"" : "", rcode ? rcode : "", rcode ? "\"," : "", name);
+    th_event(s, ev);
+}
+
+static void test_dns(void **state)
+{
+    (void)state;
+    char name[64];
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_suspicious_dns);
+    static const char *const benign[] = {"www.google.com",          "googleusercontent.com",
+                                         "d1x2y3z4.cloudfront.net", "login.microsoftonline.com",
+                                         "www.city.shinjuku.lg.jp", "xn--eckwd4c7c.xn--zckzah",
+                                         "mail.example.co.jp",      "wpad.local"};
+    for (size_t i = 0; i < sizeof benign / sizeof benign[0]; i++)
+        dns(s, "request", "192.168.1.5", benign[i], NULL);
+    assert_int_equal(th_count_alerts(s, 0), 0);
+    dns(s, "request", "192.168.1.5", "xkqwzlvbnmfghjd.com", NULL);
+    dns(s, "request", "192.168.1.5", "qz7x3k9p2m8w.net", NULL); /* same host: suppressed */
+    dns(s, "request", "192.168.1.6", "a.b.qz7x3k9p2m8w4t.co.jp", NULL);
+    assert_int_equal(th_count_alerts(s, 9100801), 2);
+    /* NXDOMAIN: 19 are fine, the 20th alerts; outside clients are ignored */
+    for (int i = 0; i < 25; i++) {
+        snprintf(name, sizeof name, "host%d.example.com", i);
+        dns(s, "response", "192.168.1.7", name, "NXDOMAIN");
+        dns(s, "response", "203.0.113.5", name, "NXDOMAIN");
+        if (i == 18)
+            assert_int_equal(th_count_alerts(s, 9100802), 0);
+    }
+    assert_int_equal(th_count_alerts(s, 9100802), 1);
+    th_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_outbound_inbound),
+        cmocka_unit_test(test_scan),
+        cmocka_unit_test(test_beacon),
+        cmocka_unit_test(test_cleartext),
+        cmocka_unit_test(test_dns),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
