@@ -1,23 +1,159 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The main job (make run), for now: a self-diagnosis demo end to end, without
-# questions. It scores the demo answers (data/demo/diagnose-answers.json),
-# prints the text report in the user's language (LANG/LC_ALL: ja_* gives
-# Japanese, else English; or MAMORI_LANG=ja|en), and writes the print-ready
-# HTML report under the build directory. The centre demo will replace this.
+# The main job (make run): the monitoring centre with real alerts, on this
+# machine only (127.0.0.1), in a temporary folder that is removed on exit.
+#   1. starts mamori-center on SQLite in a temporary data folder;
+#   2. creates a demo vendor (admin + analyst) and two demo SMEs with owners
+#      (one Japanese, one English) and enrols one sensor per SME;
+#   3. writes a demo capture with the project's packet generator (a new
+#      device, a look-up of and a connection to a demo threat-intel address,
+#      Windows file sharing to the internet), runs mamori-sensor on it with
+#      the demo intel (data/demo/) and sends the sensor's events to the
+#      centre; with ../shared (or $MAMORI_SHARED_DIR) present, also the real
+#      Emotet capture with the real Emotet indicators for the second SME;
+#   4. prints the address and the demo logins; Ctrl-C stops everything.
+# Usage: scripts/run-demo.sh [BUILD_DIR] [--port N] [--assess]
+#   --assess  first show the self-diagnosis report of the demo answers
+#   MAMORI_DEMO_PORT (default 8080; a free port is used when it is taken)
 set -euo pipefail
-build=${1:-build}
-here=$(cd "$(dirname "$0")/.." && pwd)
-mamori="$build/src/cli/mamori"
-answers="$here/data/demo/diagnose-answers.json"
-out="$build/demo"
-lang_opt=()
-[ -n "${MAMORI_LANG:-}" ] && lang_opt=(--lang "$MAMORI_LANG")
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=build
+port=${MAMORI_DEMO_PORT:-8080}
+assess=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --port) port=$2; shift 2 ;;
+  --assess) assess=1; shift ;;
+  -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) build=$1; shift ;;
+  esac
+done
+case "$build" in /*) ;; *) build=$root/$build ;; esac
+center=$build/src/center/mamori-center
+sensor=$build/src/sensor/mamori-sensor
+demo="python3 $root/scripts/demo.py"
+say() { printf '%s\n' "$*" >&2; }
 
-mkdir -p "$out"
-"$mamori" "${lang_opt[@]}" diagnose --answers "$answers"
-"$mamori" "${lang_opt[@]}" diagnose --answers "$answers" --format html --output "$out/diagnose.html"
-"$mamori" "${lang_opt[@]}" diagnose --answers "$answers" --format json --output "$out/diagnose.json"
-echo
-echo "HTML report: $(cd "$out" && pwd)/diagnose.html"
-echo "JSON result: $(cd "$out" && pwd)/diagnose.json"
+[ -x "$center" ] || { say "mamori-center is not built in $build: run 'make' first"; exit 1; }
+
+if [ "$assess" = 1 ] && [ -x "$build/src/cli/mamori" ]; then
+  "$build/src/cli/mamori" diagnose --answers "$root/data/demo/diagnose-answers.json" || true
+  echo
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mamori-demo.XXXXXX")
+center_pid=
+cleanup() {
+  trap - EXIT INT TERM
+  if [ -n "$center_pid" ] && kill -0 "$center_pid" 2>/dev/null; then
+    kill -TERM "$center_pid" 2>/dev/null || true
+    wait "$center_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'say ""; say "mamori demo: stopping"; exit 0' INT TERM
+
+# -- 1. the centre --------------------------------------------------------
+mkdir -p "$work/center"
+# Demo only: the minimum password-hash cost keeps start-up quick.
+printf '[auth]\npassword_cost = min\n' >"$work/center.ini"
+cc=("$center" --data "$work/center" --config "$work/center.ini")
+start_center() {
+  rm -f "$work/port"
+  "${cc[@]}" --listen "127.0.0.1:$1" --port-file "$work/port" >"$work/center.log" 2>&1 &
+  center_pid=$!
+  for _ in $(seq 1 200); do
+    if [ -s "$work/port" ] && curl -s -o /dev/null "http://127.0.0.1:$(cat "$work/port")/api/v1/me"; then
+      return 0
+    fi
+    kill -0 "$center_pid" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+if ! start_center "$port"; then
+  say "mamori demo: port $port is busy; using a free port instead"
+  start_center 0 || { cat "$work/center.log" >&2; exit 1; }
+fi
+url="http://127.0.0.1:$(cat "$work/port")"
+
+# -- 2. vendor, SMEs, users, sensors ---------------------------------------
+printf 'demo-admin-2026\n' | "${cc[@]}" admin create-admin --email admin@vendor.example \
+  --lang ja --password-stdin >/dev/null
+$demo seed "$url" "$work/seed.json"
+tenant() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tenants"][sys.argv[2]])' "$work/seed.json" "$1"; }
+code() { "${cc[@]}" admin enrol --tenant "$(tenant "$1")" 2>/dev/null | tail -n 1; }
+
+# Enrols a sensor for an SME: with mamori-sensor's own --enrol when it has
+# one (the key stays in its --state folder), else through the API.
+sensor_has_uplink=0
+if [ -x "$sensor" ] && "$sensor" --help 2>&1 | grep -q -- '--enrol'; then
+  sensor_has_uplink=1
+fi
+key_for() { # SME sensor-name -> prints the key (API enrolment)
+  $demo enrol "$url" "$(code "$1")" "$2"
+}
+
+# -- 3. events --------------------------------------------------------------
+$demo capture "$work/demo.pcap"
+# Runs the sensor on a capture, or writes the equivalent events when this
+# build has no sensor yet. Prints the EVE file name.
+sense() { # name pcap intel...
+  local name=$1 pcap=$2
+  shift 2
+  local args=()
+  for i in "$@"; do args+=(--intel "$i"); done
+  if [ -x "$sensor" ]; then
+    mkdir -p "$work/sensor-$name"
+    if "$sensor" -r "$pcap" "${args[@]}" --state "$work/sensor-$name" \
+      --eve "$work/eve-$name.json" >"$work/sensor-$name.log" 2>&1; then
+      echo "$work/eve-$name.json"
+      return
+    fi
+    say "mamori demo: mamori-sensor failed on $pcap (see below); using prepared events"
+    tail -n 5 "$work/sensor-$name.log" >&2
+  else
+    say "mamori demo: mamori-sensor is not built; sending the events it raises on the demo capture"
+  fi
+  $demo eve "$work/eve-$name.json"
+  echo "$work/eve-$name.json"
+}
+
+send() { # sme sensor-name eve-file
+  local key n
+  key=$(key_for "$1" "$2")
+  n=$($demo upload "$url" "$key" "$3")
+  say "mamori demo: $2 sent $n events"
+}
+
+eve=$(sense yamada "$work/demo.pcap" "$root/data/demo/intel-ips.txt" "$root/data/demo/intel-domains.txt")
+send yamada yamada-office "$eve"
+
+shared=${MAMORI_SHARED_DIR:-$root/../shared}
+if [ -x "$sensor" ] && [ -f "$shared/pcaps/ndpi_emotet.pcap" ] && [ -f "$shared/intel/maltrail/malware/emotet.txt" ]; then
+  eve=$(sense sakura "$shared/pcaps/ndpi_emotet.pcap" "$shared/intel/maltrail/malware/emotet.txt")
+  send sakura sakura-hq "$eve"
+else
+  # The second SME gets the demo capture too, so both have alerts.
+  eve=$(sense sakura "$work/demo.pcap" "$root/data/demo/intel-ips.txt" "$root/data/demo/intel-domains.txt")
+  send sakura sakura-hq "$eve"
+fi
+
+# -- 4. ready -----------------------------------------------------------------
+cat <<MSG
+
+  mamori 監視センターのデモが動いています / the mamori demo centre is running:
+
+      $url/
+
+  ログイン / sign in (password after the slash):
+    監視センター 管理者 (日本語)   admin@vendor.example   / demo-admin-2026
+    Vendor analyst (English)      analyst@vendor.example / demo-analyst-2026
+    山田製作所 責任者 (日本語)      owner@yamada.example   / demo-yamada-2026
+    Sakura Trading owner (English) owner@sakura.example  / demo-sakura-2026
+
+  Ctrl-C で終了します / press Ctrl-C to stop (the demo data is deleted).
+
+MSG
+wait "$center_pid"
