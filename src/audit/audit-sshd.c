@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the sshd_config reader shared by the ssh-* checks: keywords are
+ * case-insensitive, "Keyword value" or "Keyword=value", the first value
+ * obtained wins, Include (with a '*'/'?' pattern in the last path part,
+ * relative to /etc/ssh) is followed in place up to a fixed depth. */
+#include "audit/audit-sshd.h"
+#include "core/error.h"
+#include "core/str.h"
+
+#include <ctype.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SSHD_CONFIG    "/etc/ssh/sshd_config"
+#define SSHD_FILE_MAX  (256 * 1024)
+#define SSHD_DEPTH_MAX 4
+#define SSHD_FILES_MAX 64
+
+struct reader {
+    const struct mm_audit_ctx *ctx;
+    struct mm__sshd_setting *settings;
+    size_t n;
+    size_t files;
+    bool saw_match;
+};
+
+static int read_file(struct reader *rd, const char *path, int depth);
+
+/* Splits "Keyword value..." / "Keyword=value": returns the keyword, sets *rest. */
+static char *split_keyword(char *line, char **rest)
+{
+    char *s = line;
+    while (isspace((unsigned char)*s))
+        s++;
+    char *k = s;
+    while (*s && !isspace((unsigned char)*s) && *s != '=')
+        s++;
+    if (*s)
+        *s++ = '\0';
+    while (isspace((unsigned char)*s) || *s == '=')
+        s++;
+    *rest = s;
+    return k;
+}
+
+/* Follows one Include argument: a path or a pattern in its last part. */
+static int include_one(struct reader *rd, const char *arg, int depth)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s%s", arg[0] == '/' ? "" : "/etc/ssh/", arg);
+    char *slash = strrchr(path, '/');
+    if (!strpbrk(slash, "*?["))
+        return read_file(rd, path, depth + 1);
+    *slash = '\0';
+    char **names;
+    size_t count;
+    int r = mm__audit_list(rd->ctx, path[0] ? path : "/", SSHD_FILES_MAX, &names, &count);
+    if (r != 0)
+        return r == MM_ENOMEM ? r : 0;
+    for (size_t i = 0; r == 0 && i < count; i++) {
+        char file[1200];
+        if (fnmatch(slash + 1, names[i], FNM_PERIOD) != 0)
+            continue;
+        snprintf(file, sizeof file, "%s/%s", path, names[i]);
+        r = read_file(rd, file, depth + 1);
+    }
+    mm__audit_free_names(names, count);
+    return r;
+}
+
+static int include_all(struct reader *rd, char *args, int depth)
+{
+    int r = 0;
+    for (char *save = NULL, *a = strtok_r(args, " \t", &save); r == 0 && a;
+         a = strtok_r(NULL, " \t", &save))
+        r = include_one(rd, a, depth);
+    return r;
+}
+
+static void take_setting(struct reader *rd, const char *path, const char *keyword, char *rest,
+                         const char *line)
+{
+    for (size_t i = 0; i < rd->n; i++) {
+        struct mm__sshd_setting *s = &rd->settings[i];
+        if (s->found || strcasecmp(keyword, s->keyword) != 0)
+            continue;
+        size_t len = strcspn(rest, " \t#");
+        snprintf(s->value, sizeof s->value, "%.*s", (int)len, rest);
+        mm_str_lower(s->value);
+        /* evidence is shortened to fit: at most 200 bytes of path, 380 of line */
+        snprintf(s->where, sizeof s->where, "%.200s: %.380s", path, line);
+        s->found = true;
+    }
+}
+
+static int read_file(struct reader *rd, const char *path, int depth)
+{
+    if (depth > SSHD_DEPTH_MAX || rd->files >= SSHD_FILES_MAX)
+        return 0;
+    rd->files++;
+    char *text;
+    size_t len;
+    int r = mm__audit_read(rd->ctx, path, SSHD_FILE_MAX, &text, &len);
+    if (r != 0)
+        return depth == 0 || r == MM_ENOMEM ? r : 0;
+    const char *p = text;
+    char line[1024], copy[1024];
+    while (r == 0 && mm__audit_next_line(&p, line, sizeof line)) {
+        mm_str_trim(line);
+        if (!line[0] || line[0] == '#')
+            continue;
+        mm_strlcpy(copy, line, sizeof copy);
+        char *rest, *keyword = split_keyword(copy, &rest);
+        if (strcasecmp(keyword, "Match") == 0) {
+            rd->saw_match = true;
+            break;
+        }
+        if (strcasecmp(keyword, "Include") == 0)
+            r = include_all(rd, rest, depth);
+        else
+            take_setting(rd, path, keyword, rest, line);
+    }
+    free(text);
+    return r;
+}
+
+int mm__sshd_read(const struct mm_audit_ctx *ctx, struct mm__sshd_setting *settings, size_t n,
+                  bool *saw_match)
+{
+    struct reader rd = {.ctx = ctx, .settings = settings, .n = n};
+    for (size_t i = 0; i < n; i++) {
+        settings[i].found = false;
+        settings[i].value[0] = settings[i].where[0] = '\0';
+    }
+    int r = read_file(&rd, SSHD_CONFIG, 0);
+    *saw_match = rd.saw_match;
+    return r;
+}
+
+bool mm__sshd_installed(const struct mm_audit_ctx *ctx)
+{
+    return mm__audit_exists(ctx, "/usr/sbin/sshd") || mm__audit_exists(ctx, SSHD_CONFIG);
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the check registry (checks.def), running one check, and the helpers
+ * every check uses to read files under the audit root and record evidence. */
+#include "audit/audit.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/str.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct mm_check *const all_checks[] = {
+#define MM_CHECK(name) &mm_check_##name,
+#include "audit/checks.def"
+#undef MM_CHECK
+};
+
+const struct mm_check *const *mm_audit_checks(size_t *count)
+{
+    *count = sizeof all_checks / sizeof all_checks[0];
+    return all_checks;
+}
+
+const struct mm_check *mm_audit_find(const char *id)
+{
+    for (size_t i = 0; i < sizeof all_checks / sizeof all_checks[0]; i++)
+        if (strcmp(all_checks[i]->id, id) == 0)
+            return all_checks[i];
+    return NULL;
+}
+
+const char *mm_audit_status_name(enum mm_audit_status s)
+{
+    switch (s) {
+    case MM_AUDIT_PASS:
+        return "pass";
+    case MM_AUDIT_FAIL:
+        return "fail";
+    default:
+        return "unknown";
+    }
+}
+
+int mm_audit_run(const struct mm_check *c, const struct mm_audit_ctx *ctx,
+                 struct mm_audit_result *res)
+{
+    *res = (struct mm_audit_result){.status = MM_AUDIT_UNKNOWN, .message = "unknown"};
+    mm_buf_init(&res->evidence);
+    return c->run(ctx, res);
+}
+
+void mm_audit_result_free(struct mm_audit_result *res)
+{
+    if (res)
+        mm_buf_free(&res->evidence);
+}
+
+int mm__audit_evidence(struct mm_audit_result *res, const char *fmt, ...)
+{
+    if (res->nevidence++ >= MM_AUDIT_EVIDENCE_MAX)
+        return 0;
+    va_list ap;
+    va_start(ap, fmt);
+    size_t start = res->evidence.len;
+    int r = mm_buf_vprintf(&res->evidence, fmt, ap);
+    va_end(ap);
+    /* one line each: line breaks and other control characters become spaces */
+    for (size_t i = start; r == 0 && i < res->evidence.len; i++)
+        if ((unsigned char)res->evidence.data[i] < 0x20)
+            res->evidence.data[i] = ' ';
+    return r == 0 ? mm_buf_putc(&res->evidence, '\n') : r;
+}
+
+int mm__audit_set(struct mm_audit_result *res, enum mm_audit_status s, const char *message)
+{
+    res->status = s;
+    res->message = message;
+    return 0;
+}
+
+int mm__audit_path(const struct mm_audit_ctx *ctx, const char *path, char *out, size_t outlen)
+{
+    const char *root = ctx->root && *ctx->root ? ctx->root : "/";
+    size_t rl = strlen(root);
+    while (rl > 0 && root[rl - 1] == '/')
+        rl--;
+    int n = snprintf(out, outlen, "%.*s%s%s", (int)rl, root, path[0] == '/' ? "" : "/", path);
+    return n < 0 || (size_t)n >= outlen ? MM_ETOOBIG : 0;
+}
+
+static int errno_code(int e)
+{
+    return e == ENOENT || e == ENOTDIR ? MM_ENOENT : e == EACCES || e == EPERM ? MM_EPERM : MM_EIO;
+}
+
+int mm__audit_stat(const struct mm_audit_ctx *ctx, const char *path, struct stat *st)
+{
+    char full[4096];
+    int r = mm__audit_path(ctx, path, full, sizeof full);
+    if (r != 0)
+        return r;
+    return stat(full, st) == 0 ? 0 : errno_code(errno);
+}
+
+bool mm__audit_exists(const struct mm_audit_ctx *ctx, const char *path)
+{
+    struct stat st;
+    return mm__audit_stat(ctx, path, &st) == 0;
+}
+
+bool mm__audit_lexists(const struct mm_audit_ctx *ctx, const char *path)
+{
+    char full[4096];
+    struct stat st;
+    return mm__audit_path(ctx, path, full, sizeof full) == 0 && lstat(full, &st) == 0;
+}
+
+int mm__audit_read(const struct mm_audit_ctx *ctx, const char *path, size_t max, char **out,
+                   size_t *len)
+{
+    char full[4096];
+    *out = NULL;
+    *len = 0;
+    int r = mm__audit_path(ctx, path, full, sizeof full);
+    return r != 0 ? r : mm_file_read(full, max, out, len);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void mm__audit_free_names(char **names, size_t count)
+{
+    for (size_t i = 0; names && i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+int mm__audit_list(const struct mm_audit_ctx *ctx, const char *dir, size_t max, char ***names,
+                   size_t *count)
+{
+    char full[4096];
+    char **list = NULL;
+    size_t n = 0;
+    *names = NULL;
+    *count = 0;
+    int r = mm__audit_path(ctx, dir, full, sizeof full);
+    if (r != 0)
+        return r;
+    DIR *d = opendir(full);
+    if (!d)
+        return errno_code(errno);
+    list = calloc(max ? max : 1, sizeof *list);
+    if (!list)
+        r = MM_ENOMEM;
+    struct dirent *e;
+    while (r == 0 && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (n >= max) {
+            r = MM_ELIMIT;
+            break;
+        }
+        if (!(list[n] = strdup(e->d_name)))
+            r = MM_ENOMEM;
+        else
+            n++;
+    }
+    closedir(d);
+    if (r != 0) {
+        mm__audit_free_names(list, n);
+        return r;
+    }
+    qsort(list, n, sizeof *list, compare_names);
+    *names = list;
+    *count = n;
+    return 0;
+}
+
+bool mm__audit_unit_enabled(const struct mm_audit_ctx *ctx, const char *unit)
+{
+    static const char *const targets[] = {"multi-user.target", "sysinit.target", "basic.target",
+                                          "network-pre.target", "graphical.target"};
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "/etc/systemd/system/%s.wants/%s", targets[i], unit);
+        if (mm__audit_lexists(ctx, path))
+            return true;
+    }
+    return false;
+}
+
+long mm__audit_age_days(const struct mm_audit_ctx *ctx, time_t t)
+{
+    return t >= ctx->now ? 0 : (long)((ctx->now - t) / 86400);
+}
+
+void mm__audit_date(time_t t, char out[11])
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) == 0)
+        strcpy(out, "?");
+}
+
+const char *mm__audit_next_line(const char **p, char *buf, size_t buflen)
+{
+    const char *s = *p;
+    if (!s || !*s)
+        return NULL;
+    size_t n = strcspn(s, "\n");
+    size_t keep = n < buflen - 1 ? n : buflen - 1;
+    memcpy(buf, s, keep);
+    buf[keep] = '\0';
+    if (keep > 0 && buf[keep - 1] == '\r')
+        buf[keep - 1] = '\0';
+    *p = s[n] ? s + n + 1 : s + n;
+    return buf;
+}
+
+/* Handles one complete (joined) line of an INI-style text. */
+static int ini_line(char *s, char *section, size_t seclen,
+                    int (*fn)(const char *, const char *, const char *, void *), void *arg)
+{
+    s = mm_str_trim(s);
+    if (*s == '[') {
+        char *end = strchr(s, ']');
+        if (end) {
+            *end = '\0';
+            mm_strlcpy(section, mm_str_trim(s + 1), seclen);
+        }
+        return 0;
+    }
+    if (!*s || *s == '#' || *s == ';')
+        return 0;
+    char *eq = strchr(s, '=');
+    if (!eq)
+        return 0;
+    *eq = '\0';
+    return fn(section, mm_str_trim(s), mm_str_trim(eq + 1), arg);
+}
+
+int mm__audit_ini_each(const char *text,
+                       int (*fn)(const char *section, const char *key, const char *value,
+                                 void *arg),
+                       void *arg)
+{
+    char section[256] = "";
+    struct mm_buf line = MM_BUF_INIT;
+    int r = 0;
+    const char *p = text;
+    while (r == 0 && *p) {
+        size_t n = strcspn(p, "\n");
+        r = mm_buf_append(&line, p, n);
+        p += n + (p[n] == '\n');
+        if (r != 0)
+            break;
+        /* a trailing backslash joins the next line */
+        if (line.len > 0 && line.data[line.len - 1] == '\\' && *p) {
+            line.data[--line.len] = '\0';
+            continue;
+        }
+        if (line.len > 0)
+            r = ini_line(line.data, section, sizeof section, fn, arg);
+        mm_buf_reset(&line);
+    }
+    mm_buf_free(&line);
+    return r;
+}

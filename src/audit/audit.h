@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Host checks (`mamori audit`): automated checks on the SME's own Linux
+ * machine, so that self-diagnosis answers are verified, not just claimed.
+ *
+ * A check is one file src/audit/check-NAME.c defining a `const struct
+ * mm_check` plus one line in checks.def. It reads files only, always through
+ * the mm__audit_* helpers below, which put every absolute path under the
+ * audit root (`--root DIR`, default /): tests build a fake tree in a temporary
+ * directory and never depend on the real host. Checks never run programs,
+ * never write, never use the network.
+ *
+ * Results: pass, fail or unknown (the machine gives no reliable answer, e.g.
+ * a file we may not read). Evidence lines are technical facts (paths, config
+ * lines, ages) kept in the form they have on the machine; the explanations a
+ * person reads come from data/audit/checks.json in ja and en, chosen by the
+ * message key the check sets. */
+#ifndef MM_AUDIT_H
+#define MM_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "core/buf.h"
+#include "core/i18n.h"
+
+enum mm_audit_status { MM_AUDIT_PASS = 0, MM_AUDIT_FAIL = 1, MM_AUDIT_UNKNOWN = 2 };
+
+struct mm_audit_ctx {
+    const char *root; /* "/" or a directory standing for it; no trailing slash needed */
+    time_t now;       /* the clock used for ages (tests pin it) */
+};
+
+#define MM_AUDIT_EVIDENCE_MAX 16 /* lines kept per check */
+
+struct mm_audit_result {
+    enum mm_audit_status status;
+    const char *message;    /* key under the check's "messages" in data/audit/checks.json */
+    struct mm_buf evidence; /* lines ending in '\n' */
+    size_t nevidence;
+};
+
+#define MM_AUDIT_MAX_ITEMS 4
+
+struct mm_check {
+    const char *id;                /* "ssh-root-login": key in data/audit/checks.json */
+    int items[MM_AUDIT_MAX_ITEMS]; /* related self-diagnosis items (1-25), 0-terminated */
+    /* Looks at the machine under ctx->root and fills res (status, message,
+     * evidence). Returns 0, or MM_ENOMEM; anything it cannot find out is
+     * status unknown, not an error. */
+    int (*run)(const struct mm_audit_ctx *ctx, struct mm_audit_result *res);
+};
+
+#define MM_CHECK(name) extern const struct mm_check mm_check_##name;
+#include "audit/checks.def"
+#undef MM_CHECK
+
+/* All checks in checks.def order. */
+const struct mm_check *const *mm_audit_checks(size_t *count);
+/* The check with this id, or NULL. */
+const struct mm_check *mm_audit_find(const char *id);
+
+const char *mm_audit_status_name(enum mm_audit_status s); /* "pass", "fail", "unknown" */
+
+/* Runs one check into res (initialised here; free with mm_audit_result_free). */
+int mm_audit_run(const struct mm_check *c, const struct mm_audit_ctx *ctx,
+                 struct mm_audit_result *res);
+void mm_audit_result_free(struct mm_audit_result *res);
+
+/* ---- helpers for checks: every path is absolute and read under ctx->root ---- */
+
+/* Appends one evidence line (printf-style, no newline needed); lines past
+ * MM_AUDIT_EVIDENCE_MAX are counted but not kept. */
+int mm__audit_evidence(struct mm_audit_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Sets status and message; returns 0 for `return mm__audit_set(...)`. */
+int mm__audit_set(struct mm_audit_result *res, enum mm_audit_status s, const char *message);
+
+/* Builds root + path into out. MM_ETOOBIG when it does not fit. */
+int mm__audit_path(const struct mm_audit_ctx *ctx, const char *path, char *out, size_t outlen);
+/* stat() (following symlinks); 0, MM_ENOENT, MM_EPERM or MM_EIO. */
+int mm__audit_stat(const struct mm_audit_ctx *ctx, const char *path, struct stat *st);
+bool mm__audit_exists(const struct mm_audit_ctx *ctx, const char *path);
+/* lstat(): true when path exists, even as a dangling or absolute symlink. */
+bool mm__audit_lexists(const struct mm_audit_ctx *ctx, const char *path);
+/* Reads a whole text file of at most max bytes (see mm_file_read). */
+int mm__audit_read(const struct mm_audit_ctx *ctx, const char *path, size_t max, char **out,
+                   size_t *len);
+/* The names in a directory (no "." or ".."), sorted bytewise, at most max
+ * of them (MM_ELIMIT past that). Free with mm__audit_free_names. */
+int mm__audit_list(const struct mm_audit_ctx *ctx, const char *dir, size_t max, char ***names,
+                   size_t *count);
+void mm__audit_free_names(char **names, size_t count);
+/* True when systemd would start unit at boot: a link to it in one of the
+ * usual /etc/systemd/system/<target>.wants directories. */
+bool mm__audit_unit_enabled(const struct mm_audit_ctx *ctx, const char *unit);
+/* Whole days between t and ctx->now (0 when t is in the future). */
+long mm__audit_age_days(const struct mm_audit_ctx *ctx, time_t t);
+/* YYYY-MM-DD (UTC) of t into out. */
+void mm__audit_date(time_t t, char out[11]);
+/* Reads the next line of text (without its end) from *p, advancing *p;
+ * NULL at the end. The line is copied into buf (cut at buflen-1). */
+const char *mm__audit_next_line(const char **p, char *buf, size_t buflen);
+/* Calls fn for each key=value of an INI-style text ([section] headers,
+ * '#'/';' comments, a trailing '\' continues the line; keys and values
+ * trimmed; section "" before the first header). Stops when fn returns
+ * non-zero and returns that value. */
+int mm__audit_ini_each(const char *text,
+                       int (*fn)(const char *section, const char *key, const char *value,
+                                 void *arg),
+                       void *arg);
+
+/* ---- reports (audit-report.c) ---- */
+
+struct mm_audit_run {
+    const struct mm_check *check;
+    struct mm_audit_result result;
+};
+
+struct mm_audit_report {
+    struct mm_audit_run *runs;
+    size_t nruns;
+    const char *root;
+    char date[11];
+    json_t *contradictions; /* NULL without --diagnosis; else [{item, answer, checks}] */
+    const char *diagnosis_path;
+};
+
+/* Runs the given checks (all when ids is NULL) into a new report; free it
+ * with mm_audit_report_free even on failure. MM_ENOENT for an unknown id. */
+int mm_audit_report_run(const struct mm_audit_ctx *ctx, const char *const *ids, size_t nids,
+                        struct mm_audit_report *out);
+void mm_audit_report_free(struct mm_audit_report *r);
+
+/* Compares with a diagnosis file: {"answers": {"1": "done", ...}} (an answers
+ * file) or {"items": [{"id": 1, "answer": "done"}, ...]} (`mamori diagnose
+ * --format json`). Every item answered "done" whose related checks failed
+ * becomes a contradiction. MM_EPARSE when the JSON has neither shape (why
+ * gets a short English reason), MM_ENOENT/MM_EPERM/MM_EIO when unreadable. */
+int mm_audit_compare(struct mm_audit_report *r, const char *path, char *why, size_t whylen);
+
+/* Counts of pass, fail and unknown (indexed by enum mm_audit_status). */
+void mm_audit_count(const struct mm_audit_report *r, size_t counts[3]);
+
+int mm_audit_write_text(const struct mm_audit_report *r, enum mm_lang lang, struct mm_buf *out);
+int mm_audit_write_json(const struct mm_audit_report *r, enum mm_lang lang, struct mm_buf *out);
+
+#endif

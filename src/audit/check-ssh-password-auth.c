@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Check "ssh-password-auth" (diagnosis item 3): may people log in to the
+ * SSH server with just a password? Password logins are what attackers guess
+ * at all day; keys cannot be guessed. Fails when PasswordAuthentication is
+ * yes (OpenSSH's default when unset), or when keyboard-interactive login
+ * (KbdInteractiveAuthentication, formerly ChallengeResponseAuthentication,
+ * default yes) is on together with UsePAM, which asks for the password too.
+ * No SSH server installed passes: nothing to log in to. */
+#include "audit/audit-sshd.h"
+#include "core/error.h"
+
+#include <string.h>
+
+enum { PASSWORD, KBD, CHALLENGE, USEPAM, NSETTINGS };
+
+static int note(struct mm_audit_result *res, const struct mm__sshd_setting *s, const char *dflt)
+{
+    if (s->found)
+        return mm__audit_evidence(res, "%s", s->where);
+    return mm__audit_evidence(res, "%s: not set (default %s)", s->keyword, dflt);
+}
+
+static bool is_yes(const struct mm__sshd_setting *s, bool dflt)
+{
+    return s->found ? strcmp(s->value, "yes") == 0 : dflt;
+}
+
+static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
+{
+    struct mm__sshd_setting s[NSETTINGS] = {{.keyword = "PasswordAuthentication"},
+                                            {.keyword = "KbdInteractiveAuthentication"},
+                                            {.keyword = "ChallengeResponseAuthentication"},
+                                            {.keyword = "UsePAM"}};
+    bool match;
+    if (!mm__sshd_installed(ctx)) {
+        int r = mm__audit_evidence(res, "/etc/ssh/sshd_config: missing");
+        return r ? r : mm__audit_set(res, MM_AUDIT_PASS, "not_installed");
+    }
+    int r = mm__sshd_read(ctx, s, NSETTINGS, &match);
+    if (r == MM_ENOMEM)
+        return r;
+    if (r != 0) {
+        r = mm__audit_evidence(res, "/etc/ssh/sshd_config: %s",
+                               r == MM_EPERM ? "permission denied" : "unreadable");
+        return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "not_readable");
+    }
+    /* the older name counts when the newer one is absent */
+    const struct mm__sshd_setting *kbd = s[KBD].found ? &s[KBD] : &s[CHALLENGE];
+    if (!kbd->found)
+        kbd = &s[KBD];
+    bool password = is_yes(&s[PASSWORD], true);
+    bool pam_prompt = is_yes(kbd, true) && is_yes(&s[USEPAM], false);
+    r = note(res, &s[PASSWORD], "yes");
+    if (r == 0)
+        r = note(res, kbd, "yes");
+    if (r == 0)
+        r = note(res, &s[USEPAM], "no");
+    if (r == 0 && match)
+        r = mm__audit_evidence(res, "Match blocks present: their settings were not applied");
+    if (r != 0)
+        return r;
+    if (password)
+        return mm__audit_set(res, MM_AUDIT_FAIL, "password");
+    if (pam_prompt)
+        return mm__audit_set(res, MM_AUDIT_FAIL, "keyboard_interactive");
+    return mm__audit_set(res, MM_AUDIT_PASS, "keys_only");
+}
+
+const struct mm_check mm_check_ssh_password_auth = {
+    .id = "ssh-password-auth",
+    .items = {3},
+    .run = run,
+};

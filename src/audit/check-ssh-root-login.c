@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Check "ssh-root-login" (diagnosis items 3 and 4): may the all-powerful
+ * root account log in over SSH with a password? Fails on PermitRootLogin
+ * yes; OpenSSH's default when unset is prohibit-password (keys only), which
+ * passes, as do no, prohibit-password, without-password and
+ * forced-commands-only. No SSH server installed passes. */
+#include "audit/audit-sshd.h"
+#include "core/error.h"
+
+#include <string.h>
+
+static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
+{
+    struct mm__sshd_setting s = {.keyword = "PermitRootLogin"};
+    bool match;
+    if (!mm__sshd_installed(ctx)) {
+        int r = mm__audit_evidence(res, "/etc/ssh/sshd_config: missing");
+        return r ? r : mm__audit_set(res, MM_AUDIT_PASS, "not_installed");
+    }
+    int r = mm__sshd_read(ctx, &s, 1, &match);
+    if (r == MM_ENOMEM)
+        return r;
+    if (r != 0) {
+        r = mm__audit_evidence(res, "/etc/ssh/sshd_config: %s",
+                               r == MM_EPERM ? "permission denied" : "unreadable");
+        return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "not_readable");
+    }
+    r = s.found ? mm__audit_evidence(res, "%s", s.where)
+                : mm__audit_evidence(res, "PermitRootLogin: not set (default prohibit-password)");
+    if (r == 0 && match)
+        r = mm__audit_evidence(res, "Match blocks present: their settings were not applied");
+    if (r != 0)
+        return r;
+    if (s.found && strcmp(s.value, "yes") == 0)
+        return mm__audit_set(res, MM_AUDIT_FAIL, "root_password");
+    return mm__audit_set(res, MM_AUDIT_PASS, "root_protected");
+}
+
+const struct mm_check mm_check_ssh_root_login = {
+    .id = "ssh-root-login",
+    .items = {3, 4},
+    .run = run,
+};

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * `mamori audit`: runs the host checks (src/audit/) on this machine, or on
+ * the tree under --root, and reports pass/fail/unknown with evidence as text
+ * or JSON; with --diagnosis, lists the self-diagnosis items answered "done"
+ * that a failed check contradicts. Exit codes: 0 no check failed, 1 some
+ * check failed, 2 usage, 3 invalid diagnosis file, 4 read/write failure. */
+#include "audit/audit.h"
+#include "cli/cli.h"
+#include "core/buf.h"
+#include "core/data.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/timefmt.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define TR(key)           mm_tr("audit", key, cli->lang)
+#define MAX_CHECK_OPTIONS 32
+
+struct audit_args {
+    bool json, list;
+    const char *output, *root, *diagnosis;
+    const char *checks[MAX_CHECK_OPTIONS];
+    size_t nchecks;
+};
+
+static int usage_error(const struct mm_cli *cli, const char *key, const char *what)
+{
+    if (what)
+        mm_cli_error(cli, "audit", "%s: %s", what, TR(key));
+    else
+        mm_cli_error(cli, "audit", "%s", TR(key));
+    return MM_EXIT_USAGE;
+}
+
+static int add_check(const struct mm_cli *cli, struct audit_args *a, const char *id)
+{
+    if (!mm_audit_find(id))
+        return usage_error(cli, "cli.error.check", id);
+    if (a->nchecks >= MAX_CHECK_OPTIONS)
+        return usage_error(cli, "cli.error.too_many_checks", NULL);
+    a->checks[a->nchecks++] = id;
+    return -1;
+}
+
+/* Fills a from argv. Returns -1 to go on, else the exit code. */
+static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct audit_args *a)
+{
+    static const struct option options[] = {
+        {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
+        {"root", required_argument, NULL, 'r'},   {"check", required_argument, NULL, 'c'},
+        {"list", no_argument, NULL, 'l'},         {"diagnosis", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},         {0}};
+    int c, rc;
+    struct stat st;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":f:o:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            printf("%s\n", TR("cli.usage"));
+            return MM_EXIT_OK;
+        case 'f':
+            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
+                return usage_error(cli, "cli.error.format", NULL);
+            a->json = strcmp(optarg, "json") == 0;
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 'r':
+            if (stat(optarg, &st) != 0 || !S_ISDIR(st.st_mode))
+                return usage_error(cli, "cli.error.root", optarg);
+            a->root = optarg;
+            break;
+        case 'c':
+            if ((rc = add_check(cli, a, optarg)) >= 0)
+                return rc;
+            break;
+        case 'l':
+            a->list = true;
+            break;
+        case 'd':
+            a->diagnosis = optarg;
+            break;
+        case ':':
+            return usage_error(cli, "cli.error.missing_value", argv[optind - 1]);
+        default:
+            return usage_error(cli, "cli.error.unknown_option", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error(cli, "cli.error.args", argv[optind]);
+    return -1;
+}
+
+/* The clock for ages: MAMORI_DATE (midnight UTC) when set, else now. */
+static time_t audit_now(void)
+{
+    const char *pinned = getenv("MAMORI_DATE");
+    int64_t usec;
+    if (pinned && *pinned && mm_time_parse_date(pinned, &usec) == 0)
+        return (time_t)(usec / 1000000);
+    return time(NULL);
+}
+
+static int list_checks(const struct mm_cli *cli)
+{
+    json_t *texts = NULL;
+    size_t n;
+    const struct mm_check *const *all = mm_audit_checks(&n);
+    mm_data_json("audit/checks.json", &texts);
+    for (size_t i = 0; i < n; i++) {
+        printf("%-20s ", all[i]->id);
+        for (size_t k = 0; k < MM_AUDIT_MAX_ITEMS && all[i]->items[k]; k++)
+            printf(k ? ",%d" : "%d", all[i]->items[k]);
+        printf("\t%s\n",
+               mm_text(json_object_get(json_object_get(texts, all[i]->id), "title"), cli->lang));
+    }
+    json_decref(texts);
+    return MM_EXIT_OK;
+}
+
+static int emit(const struct mm_cli *cli, const struct audit_args *a, const struct mm_buf *out)
+{
+    int r = 0;
+    if (a->output)
+        r = mm_file_write_atomic(a->output, mm_buf_str(out), out->len);
+    else if (fwrite(mm_buf_str(out), 1, out->len, stdout) != out->len || fflush(stdout) != 0)
+        r = MM_EIO;
+    if (r != 0) {
+        mm_cli_error(cli, "audit", "%s: %s (%s)", a->output ? a->output : "stdout",
+                     TR("cli.error.write"), mm_strerror(r));
+        return MM_EXIT_IO;
+    }
+    return MM_EXIT_OK;
+}
+
+static int compare(const struct mm_cli *cli, const struct audit_args *a,
+                   struct mm_audit_report *rep)
+{
+    char why[256];
+    int r = mm_audit_compare(rep, a->diagnosis, why, sizeof why);
+    if (r == 0)
+        return -1;
+    bool input = r == MM_EPARSE || r == MM_ETOOBIG;
+    mm_cli_error(cli, "audit", "%s: %s (%s)", a->diagnosis,
+                 TR(input ? "cli.error.diagnosis_format" : "cli.error.diagnosis"), why);
+    return input ? MM_EXIT_INPUT : MM_EXIT_IO;
+}
+
+int cmd_audit(const struct mm_cli *cli, int argc, char **argv)
+{
+    struct audit_args a = {.root = "/"};
+    struct mm_audit_report rep = {0};
+    struct mm_buf out = MM_BUF_INIT;
+    int rc = parse_args(cli, argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    if (a.list)
+        return list_checks(cli);
+    struct mm_audit_ctx ctx = {.root = a.root, .now = audit_now()};
+    int r = mm_audit_report_run(&ctx, a.nchecks ? a.checks : NULL, a.nchecks, &rep);
+    if (r == 0 && a.diagnosis && (rc = compare(cli, &a, &rep)) >= 0)
+        goto out;
+    if (r == 0)
+        r = a.json ? mm_audit_write_json(&rep, cli->lang, &out)
+                   : mm_audit_write_text(&rep, cli->lang, &out);
+    if (r != 0) {
+        mm_cli_error(cli, "audit", "%s", mm_strerror(r));
+        rc = MM_EXIT_IO;
+        goto out;
+    }
+    size_t counts[3];
+    mm_audit_count(&rep, counts);
+    rc = emit(cli, &a, &out);
+    if (rc == MM_EXIT_OK && counts[MM_AUDIT_FAIL] > 0)
+        rc = MM_EXIT_NOTMET;
+out:
+    mm_audit_report_free(&rep);
+    mm_buf_free(&out);
+    return rc;
+}
