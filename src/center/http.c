@@ -24,6 +24,7 @@
 #include "core/timefmt.h"
 
 #define TLS_FILE_MAX (256 * 1024)
+#define DISCARD_MAX  ((size_t)64 * 1024 * 1024)
 
 struct mm_http_server {
     struct MHD_Daemon *daemon;
@@ -192,7 +193,8 @@ static struct mm_request *request_new(struct mm_http_server *srv, struct MHD_Con
     req->route = req->path ? mm_route_match(req, req->method, req->path, &known) : NULL;
     req->body_limit = req->route ? mm_route_body_limit(req->route) : MM_JSON_BODY_MAX;
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    if (cl && strtoull(cl, NULL, 10) > req->body_limit)
+    req->declared = cl ? strtoull(cl, NULL, 10) : 0;
+    if (req->declared > req->body_limit)
         req->too_large = true;
     atomic_fetch_add(&srv->inflight, 1);
     return req;
@@ -278,11 +280,18 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         if (!req)
             return MHD_NO;
         *con_cls = req;
-        return MHD_YES;
+        /* Far too large to read and drop: cut the connection at once. */
+        return req->declared > req->body_limit + DISCARD_MAX ? MHD_NO : MHD_YES;
     }
     if (*upload_data_size > 0) {
         request_append(req, upload_data, *upload_data_size);
+        req->received += *upload_data_size;
         *upload_data_size = 0;
+        /* An oversized body is read and dropped so the client gets its 413,
+         * but only up to DISCARD_MAX more: then the connection is cut (a
+         * response cannot be queued in the middle of an upload). */
+        if (req->too_large && req->received > req->body_limit + DISCARD_MAX)
+            return MHD_NO;
         return MHD_YES;
     }
     if (req->too_large) {

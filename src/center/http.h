@@ -47,6 +47,8 @@ struct mm_request {
     /* body, NUL-terminated; bounded by the route's limit */
     char *body;
     size_t body_len, body_cap, body_limit;
+    size_t received;             /* upload bytes seen, kept or not */
+    unsigned long long declared; /* Content-Length, 0 when absent */
     bool too_large;
     char address[MM_ADDR_STRLEN];
     struct mm_principal who;

@@ -79,6 +79,18 @@ def test_validation(c, s):
     big = b'{"name": "' + b"x" * (1024 * 1024) + b'"}'
     r = c.request("POST", "/api/v1/tenants", big, session=s)
     check(r.status == 413 and r.json["error"] == "too_large", "oversized: %r" % r)
+    # An endless chunked upload is cut off once far past the limit.
+    conn = c.connection()
+    chunk = b"x" * (1024 * 1024)
+    try:
+        conn.request("POST", "/api/v1/tenants", body=(chunk for _ in range(200)),
+                     encode_chunked=True, headers={"Content-Type": "application/json"})
+        status = conn.getresponse().status
+    except OSError:
+        status = None  # connection cut: fine
+    finally:
+        conn.close()
+    check(status in (None, 413), "endless upload: %r" % status)
     r = c.request("GET", "/api/v1/nothing-here", session=s)
     check(r.status == 404 and r.json["error"] == "not_found", "404: %r" % r)
     r = c.request("DELETE", "/api/v1/alerts", session=s)
