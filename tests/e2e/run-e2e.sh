@@ -29,4 +29,15 @@ build=${MAMORI_BUILD_DIR:-$here/../../build}
 files=()
 for f in "$@"; do files+=("$here/$f"); done
 cd "$here"
-exec node --test --test-concurrency=1 "${files[@]}"
+# A file whose every test was skipped (e.g. the desk API is not there yet)
+# reports "skipped" to CTest with the reason, rather than "passed".
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+rc=0
+node --test --test-reporter=tap --test-concurrency=1 "${files[@]}" | tee "$out" || rc=$?
+[ "$rc" -ne 0 ] && exit "$rc"
+if grep -q '^# pass 0$' "$out" && ! grep -q '^# skipped 0$' "$out"; then
+  echo "SKIP: every test in ${*} was skipped (reasons above)"
+  exit 77
+fi
+exit 0

@@ -94,14 +94,20 @@ export class Center {
     throw new Error('mamori-center did not start:\n' + this.log);
   }
 
+  // Stops the centre with SIGTERM (a clean shutdown) and removes its folder.
+  // A non-zero exit (e.g. a sanitizer report in the ASan build) is an error.
   async stop() {
+    let code = 0;
     if (this.proc && this.proc.exitCode === null) {
       this.proc.kill('SIGTERM');
-      const timer = setTimeout(() => this.proc.kill('SIGKILL'), 10000);
-      await this.exited;
+      const timer = setTimeout(() => this.proc.kill('SIGKILL'), 15000);
+      code = await this.exited;
       clearTimeout(timer);
+    } else if (this.proc) {
+      code = this.proc.exitCode;
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
+    if (code !== 0) throw new Error(`mamori-center exited with ${code}:\n${this.log.slice(-4000)}`);
   }
 
   // The demo world every browser test uses: a vendor admin and analyst, two
