@@ -13,7 +13,7 @@
 
 #define MM_JSON_BODY_MAX    (1024 * 1024)
 #define MM_EVENTS_BODY_MAX  (16 * 1024 * 1024)
-#define MM_EVENTS_LINES_MAX 100000
+#define MM_EVENTS_LINES_MAX 250000
 
 struct mm_center_config {
     const char *data_dir; /* --data DIR (required) */
