@@ -10,7 +10,7 @@ build_pkgs=(cmake make gcc pkg-config
   libpsl-dev ieee-data libmicrohttpd-dev libsqlite3-dev libsodium-dev
   libcurl4-openssl-dev zlib1g-dev)
 run_pkgs=(sqlite3 python3 curl)
-check_pkgs=(clang libclang-rt-14-dev tshark python3-aiosmtpd chromium clang-format go-md2man fonts-noto-cjk)
+check_pkgs=(clang libclang-rt-14-dev tshark libndpi-bin python3-aiosmtpd chromium clang-format go-md2man fonts-noto-cjk)
 
 want=("${build_pkgs[@]}")
 case "${1:-check}" in

@@ -110,7 +110,8 @@ static int list_segments(const char *dir, uint64_t **out, size_t *count)
         free(v);
         return r;
     }
-    qsort(v, n, sizeof(*v), cmp_u64);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_u64);
     *out = v;
     *count = n;
     return 0;

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""The sensor benchmark (scripts/bench.sh runs it; not a test).
+
+    sensor-bench.py BUILD_DIR SHARED_DIR WORK_DIR
+
+Builds (once) a capture of at least 1 GB from SHARED_DIR/pcaps with
+mm-bench-make-capture, writes at least one million indicators (the shared
+feeds plus generated IPs and domains) into WORK_DIR, then runs over the same
+file, one after the other, single-threaded: the bare libpcap read loop,
+mamori-sensor -r with the indicators loaded, and ndpiReader -i when
+installed. Prints packets/s, MB/s and peak memory (getrusage of each
+child) side by side, and whether the targets hold: at least 50% of the bare
+loop's packets/s, and under 256 MB peak for the sensor."""
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+TARGET_BYTES = 1_100_000_000
+GENERATED = 1_000_000
+FEEDS = ["maltrail/malware/*.txt", "maltrail/suspicious/*.txt", "maltrail/mass_scanner_cidr.txt",
+         "ipsum/*.txt", "abusech/*", "et/*.txt"]
+
+
+def build_capture(build, shared, work):
+    cap = os.path.join(work, "bench-1g.pcap")
+    if os.path.exists(cap) and os.path.getsize(cap) >= TARGET_BYTES:
+        return cap
+    pcaps = sorted(glob.glob(os.path.join(shared, "pcaps", "*.pcap*")))
+    tool = os.path.join(build, "bench", "mm-bench-make-capture")
+    subprocess.run([tool, cap, str(TARGET_BYTES)] + pcaps, check=True)
+    return cap
+
+
+def write_indicators(shared, work):
+    """The shared feeds plus generated IPv4 addresses and domains so the
+    total is at least one million; returns the --intel paths."""
+    paths = []
+    for pattern in FEEDS:
+        paths += sorted(glob.glob(os.path.join(shared, "intel", pattern)))
+    ips = os.path.join(work, "generated-ips.txt")
+    doms = os.path.join(work, "generated-domains.txt")
+    if not os.path.exists(doms):
+        with open(ips, "w") as f:
+            for i in range(GENERATED // 2):  # 100.64.0.0/10, never in the captures
+                f.write("100.%d.%d.%d\n" % (64 + (i >> 16) % 64, (i >> 8) & 255, i & 255))
+        with open(doms, "w") as f:
+            for i in range(GENERATED // 2):
+                f.write("host%d.bench-%d.example\n" % (i, i % 9973))
+    return paths + [ips, doms]
+
+
+def run_measured(cmd, stdout=subprocess.DEVNULL):
+    """Forks cmd and waits with wait4 so the peak RSS is the child's own."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE)
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    secs = time.monotonic() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return secs, ru.ru_maxrss / 1024.0, p.returncode, err.decode(errors="replace")
+
+
+def main():
+    build, shared, work = sys.argv[1:4]
+    os.makedirs(work, exist_ok=True)
+    cap = build_capture(build, shared, work)
+    size = os.path.getsize(cap)
+    intel = write_indicators(shared, work)
+    loop = os.path.join(build, "bench", "mm-bench-pcap-loop")
+    sensor = os.path.join(build, "src", "sensor", "mamori-sensor")
+
+    # Warm the page cache so every tool reads from memory alike.
+    run_measured([loop, cap])
+    rows = []
+    secs, rss, rc, err = run_measured([loop, cap], stdout=subprocess.PIPE)
+    out = subprocess.run([loop, cap], capture_output=True, text=True).stdout.split()
+    packets, pbytes = int(out[0]), int(out[1])
+    rows.append(("bare libpcap loop", secs, rss, rc))
+
+    args = [sensor, "-r", cap, "--eve", os.devnull, "-q"]
+    for path in intel:
+        args += ["--intel", path]
+    secs, rss, rc, err = run_measured(args)
+    loaded = [l for l in err.splitlines() if " loaded" in l]
+    total_ind = 0
+    for line in loaded:
+        try:
+            total_ind += int(line.split(", ")[1].split()[0])
+        except (IndexError, ValueError):
+            pass
+    rows.append(("mamori-sensor -r (%d indicators)" % total_ind, secs, rss, rc))
+    if rc != 0:
+        print(err[-2000:], file=sys.stderr)
+
+    ndpi = shutil.which("ndpiReader")
+    if ndpi:
+        secs, rss, rc, _ = run_measured([ndpi, "-i", cap, "-q"])
+        rows.append(("ndpiReader -i", secs, rss, rc))
+    else:
+        rows.append(("ndpiReader -i (not installed: libndpi-bin)", 0, 0, -1))
+
+    print("capture: %s, %.2f GB, %d packets" % (cap, size / 1e9, packets))
+    print("%-44s %12s %10s %12s %8s" % ("", "packets/s", "MB/s", "peak MB", "exit"))
+    for name, secs, rss, rc in rows:
+        if secs <= 0:
+            print("%-44s %12s %10s %12s %8s" % (name, "-", "-", "-", "-"))
+            continue
+        print("%-44s %12.0f %10.1f %12.1f %8d" % (name, packets / secs, pbytes / secs / 1e6, rss,
+                                                 rc))
+    base, mm = rows[0][1], rows[1][1]
+    ratio = base / mm if mm > 0 else 0
+    print("sensor speed: %.0f%% of the bare loop (target >= 50%%); peak %.0f MB (target < 256 MB)"
+          % (100 * ratio, rows[1][2]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
