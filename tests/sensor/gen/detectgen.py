@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: Apache-2.0
+"""detectgen: crafted traffic for the sensor's detector tests.
+
+Each function writes one small scenario into an open pcapgen.PcapWriter:
+the traffic a detector must flag (a Windows XP DHCP request, an iPhone
+joining, a port scan, a beacon, a clear-text login, ...). Payloads come from
+appgen (protocol messages built from the specifications); addresses are
+documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24) or RFC 1918,
+names are example domains. tests/sensor/detect/detect_test.py pairs each
+scenario with its configuration, intel file and expected signature ids.
+"""
+import ipaddress
+import struct
+
+import appgen as a
+import pcapgen as g
+
+OFFICE_PC = "192.168.1.10"
+OFFICE_MAC = g.MAC_A
+GATEWAY_MAC = g.MAC_B
+RESOLVER = "192.168.1.1"
+
+
+def dns_lookup(w, name, client=OFFICE_PC, answers=("203.0.113.80",), rcode=0, mac=OFFICE_MAC,
+               ident=0x2222):
+    """A DNS query and its answer (or an error code)."""
+    w.udp((client, 53000), (RESOLVER, 53), g.dns_query(name, ident=ident), src_mac=mac,
+          dst_mac=GATEWAY_MAC)
+    w.udp((RESOLVER, 53), (client, 53000),
+          g.dns_response(name, answers if rcode == 0 else (), rcode=rcode, ident=ident),
+          src_mac=GATEWAY_MAC, dst_mac=mac)
+
+
+def tls_hello(w, server, sni, client=OFFICE_PC, sport=51000, mac=OFFICE_MAC):
+    """A TCP handshake and a TLS ClientHello naming sni."""
+    s = g.TcpSession(w, (client, sport), server, client_mac=mac, server_mac=GATEWAY_MAC)
+    s.handshake()
+    hello = a.client_hello([0x1301, 0xC02F, 0x009C], [a.ext_sni(sni), a.ext_alpn(["h2"])])
+    s.send(a.tls_record(22, hello))
+    s.close()
+
+
+def http_get(w, server, host, uri, client=OFFICE_PC, sport=52000, mac=OFFICE_MAC,
+             ua="Mozilla/5.0 (Windows NT 10.0; Win64; x64)", extra=b""):
+    """A TCP session carrying one HTTP GET and a short answer."""
+    s = g.TcpSession(w, (client, sport), server, client_mac=mac, server_mac=GATEWAY_MAC)
+    s.handshake()
+    req = a.http_request(host=host, uri=uri, ua=ua)
+    if extra:
+        req = req[:-2] + extra + b"\r\n"
+    s.send(req)
+    s.recv(a.http_response(body=b"ok"))
+    s.close()
+
+
+def syn(w, src, sport, dst, dport, mac=OFFICE_MAC, ts=None, flags=g.TCP_SYN):
+    w.tcp((src, sport), (dst, dport), 1000, 0, flags, src_mac=mac, dst_mac=GATEWAY_MAC,
+          ts=ts, options=b"\x02\x04\x05\xb4")
+
+
+def dhcp_request(w, mac, hostname, params, vendor=None, requested="192.168.1.23"):
+    """A DHCPREQUEST broadcast with option 55 in the given order."""
+    opts = [(61, b"\x01" + g.mac_bytes(mac)),
+            (50, ipaddress.IPv4Address(requested).packed),
+            (12, hostname.encode())]
+    if vendor:
+        opts.append((60, vendor.encode()))
+    opts.append((55, bytes(params)))
+    msg = a.dhcp_message(mac=mac, options=opts)
+    w.udp(("0.0.0.0", 68), ("255.255.255.255", 67), msg, src_mac=mac,
+          dst_mac="ff:ff:ff:ff:ff:ff")
+
+
+# ---- scenarios ----------------------------------------------------------------
+
+
+def intel_traffic(w):
+    """DNS, TLS, HTTP and a plain connection to listed indicators, plus one
+    unlisted lookup that must stay quiet."""
+    dns_lookup(w, "www.c2-test.example", ident=1)
+    dns_lookup(w, "harmless.example.org", ident=2)
+    tls_hello(w, ("203.0.113.81", 443), "api.tls-test.example")
+    http_get(w, ("203.0.113.82", 80), "dl.example.net", "/payload/loader.bin?id=7")
+    syn(w, OFFICE_PC, 53123, "198.51.100.66", 8443)
+
+
+def windows_xp(w):
+    """A Windows XP PC asking for its address (the XP DHCP fingerprint with
+    vendor class MSFT 5.0), then browsing with its XP user agent."""
+    mac = "00:03:47:b7:f2:f5"
+    dhcp_request(w, mac, "OLDPC", [1, 15, 3, 6, 44, 46, 47, 31, 33, 43], "MSFT 5.0",
+                 requested="192.168.1.23")
+    http_get(w, ("203.0.113.90", 80), "www.example.com", "/", client="192.168.1.23", mac=mac,
+             ua="Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)")
+
+
+def iphone(w):
+    """An iPhone joining: the iOS DHCP fingerprint, then an mDNS announcement."""
+    mac = "c4:61:8b:00:00:01"
+    dhcp_request(w, mac, "Kenta-iPhone", [1, 121, 3, 6, 15, 119, 252],
+                 requested="192.168.1.40")
+    w.udp(("192.168.1.40", 5353), ("224.0.0.251", 5353),
+          a.mdns_announce("Kenta-iPhone", "192.168.1.40"), src_mac=mac,
+          dst_mac="01:00:5e:00:00:fb")
+
+
+def new_device(w):
+    """An unknown Linux box appears (dhclient fingerprint)."""
+    dhcp_request(w, "02:00:00:00:00:77", "mystery-box",
+                 [1, 28, 2, 3, 15, 6, 119, 12, 44, 47, 26, 121, 42], requested="192.168.1.77")
+
+
+def smb1(w):
+    """An SMB1-only negotiation between two office hosts and the SMB1 answer."""
+    s = g.TcpSession(w, (OFFICE_PC, 49200), ("192.168.1.20", 445))
+    s.handshake(ttl=128)
+    s.send(a.smb1_negotiate_request())
+    s.recv(a.smb1_negotiate_response())
+    s.close()
+
+
+def outbound_services(w):
+    """An office PC reaching SMB, RDP and Telnet on the internet, and NetBIOS."""
+    syn(w, OFFICE_PC, 50001, "203.0.113.30", 445)
+    syn(w, OFFICE_PC, 50002, "203.0.113.31", 3389)
+    syn(w, OFFICE_PC, 50003, "203.0.113.32", 23)
+    w.udp((OFFICE_PC, 137), ("203.0.113.33", 137), a.nbns_query("FILESERVER"),
+          src_mac=OFFICE_MAC, dst_mac=GATEWAY_MAC)
+
+
+def inbound_rdp(w):
+    """A host on the internet opens RDP on an office PC, which answers."""
+    w.tcp(("198.51.100.20", 40000), (OFFICE_PC, 3389), 7000, 0, g.TCP_SYN,
+          src_mac=GATEWAY_MAC, dst_mac=OFFICE_MAC)
+    w.tcp((OFFICE_PC, 3389), ("198.51.100.20", 40000), 9000, 7001, g.TCP_SYN | g.TCP_ACK,
+          src_mac=OFFICE_MAC, dst_mac=GATEWAY_MAC)
+
+
+def port_scan(w):
+    """One office host probing 40 ports of another within a few seconds."""
+    for port in range(20, 60):
+        syn(w, "192.168.1.66", 41000, "192.168.1.20", port)
+
+
+def host_sweep(w):
+    """One office host trying port 445 on 40 neighbours (worm-like)."""
+    for host in range(100, 140):
+        syn(w, "192.168.1.66", 42000 + host, "192.168.1.%d" % host, 445)
+
+
+def dga_names(w):
+    """Lookups of machine-generated names, then a burst of NXDOMAIN answers."""
+    dns_lookup(w, "xkqwzlvbnmfghjd.com", rcode=3, ident=10)
+    for i in range(30):
+        dns_lookup(w, "q%d.no-such-host.example" % i, rcode=3, ident=100 + i)
+
+
+def beacon(w):
+    """An office PC connecting to the same server every 60 seconds (+-0.5 s)."""
+    t = w.t
+    for i in range(12):
+        ts = t + 60.0 * i + (0.5 if i % 2 else -0.5)
+        syn(w, OFFICE_PC, 50100 + i, "203.0.113.50", 8080, ts=ts)
+    w.t = t + 60.0 * 12
+
+
+def cleartext(w):
+    """HTTP Basic authentication to a printer, an FTP login, a Telnet prompt."""
+    http_get(w, ("192.168.1.5", 80), "printer.local", "/admin", sport=52100,
+             extra=b"Authorization: Basic b2ZmaWNlOnNlY3JldA==\r\n")
+    s = g.TcpSession(w, (OFFICE_PC, 52200), ("203.0.113.60", 21))
+    s.handshake()
+    s.recv(b"220 ftp.example.net ready\r\n")
+    s.send(b"USER tanaka\r\n")
+    s.recv(b"331 Password required\r\n")
+    s.send(b"PASS not-a-real-password\r\n")
+    s.close()
+    t = g.TcpSession(w, (OFFICE_PC, 52300), ("192.168.1.3", 23))
+    t.handshake()
+    t.recv(b"\r\nrouter login: ")
+    t.close()
+
+
+def clean_office(w):
+    """Ordinary traffic that must raise nothing: lookups, HTTPS, a web page."""
+    dns_lookup(w, "www.example.com", ident=20)
+    tls_hello(w, ("203.0.113.80", 443), "www.example.com")
+    http_get(w, ("203.0.113.80", 80), "www.example.com", "/index.html")
+    dns_lookup(w, "mail.example.co.jp", ident=21)
+
+
+SCENARIOS = {
+    "intel": intel_traffic,
+    "windows-xp": windows_xp,
+    "iphone": iphone,
+    "new-device": new_device,
+    "smb1": smb1,
+    "outbound": outbound_services,
+    "inbound-rdp": inbound_rdp,
+    "port-scan": port_scan,
+    "host-sweep": host_sweep,
+    "dga": dga_names,
+    "beacon": beacon,
+    "cleartext": cleartext,
+    "clean": clean_office,
+}
+
+
+def write(path, name):
+    """Writes scenario name into a new pcap at path."""
+    w = g.PcapWriter(path)
+    SCENARIOS[name](w)
+    w.close()
+
+
+if __name__ == "__main__":
+    import sys
+    write(sys.argv[1], sys.argv[2])
