@@ -136,6 +136,19 @@ static void load_explanations(void)
         explanations = NULL;
 }
 
+/* The by_detector entry named name, directly or through detector_aliases. */
+static const json_t *by_detector(const char *name)
+{
+    const json_t *table = json_object_get(explanations, "by_detector");
+    const json_t *e = name && *name ? json_object_get(table, name) : NULL;
+    if (!e && name && *name) {
+        const char *alias = json_string_value(
+            json_object_get(json_object_get(explanations, "detector_aliases"), name));
+        e = alias ? json_object_get(table, alias) : NULL;
+    }
+    return e;
+}
+
 const json_t *mm_alert_explanation(int64_t signature_id, const char *detector)
 {
     pthread_once(&explanations_once, load_explanations);
@@ -144,7 +157,8 @@ const json_t *mm_alert_explanation(int64_t signature_id, const char *detector)
     char key[32];
     snprintf(key, sizeof key, "%lld", (long long)signature_id);
     const json_t *e = json_object_get(json_object_get(explanations, "by_signature"), key);
-    if (!e && detector && *detector)
-        e = json_object_get(json_object_get(explanations, "by_detector"), detector);
-    return e;
+    if (!e)
+        e = by_detector(json_string_value(
+            json_object_get(json_object_get(explanations, "signature_detector"), key)));
+    return e ? e : by_detector(detector);
 }

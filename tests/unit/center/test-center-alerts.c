@@ -119,6 +119,13 @@ static void test_explanations(void **state)
         check_text(json_object_get(e, "threat"));
     }
     assert_non_null(mm_alert_explanation(MM_SIG_SENSOR_SILENT, ""));
+    /* The sensor's own detector names and its two kinds of scan. */
+    static const char *const sensor_names[] = {"outbound-service", "inbound-service", "scan",
+                                               "suspicious-dns", "beacon"};
+    for (size_t i = 0; i < sizeof sensor_names / sizeof sensor_names[0]; i++)
+        assert_non_null(mm_alert_explanation(1, sensor_names[i]));
+    assert_ptr_equal(mm_alert_explanation(9100702, "scan"), mm_alert_explanation(1, "host-sweep"));
+    assert_ptr_equal(mm_alert_explanation(9100701, "scan"), mm_alert_explanation(1, "port-scan"));
     assert_null(mm_alert_explanation(123456789, "no-such-detector"));
 }
 
