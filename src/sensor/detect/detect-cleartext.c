@@ -63,6 +63,36 @@ static const uint8_t *find_ci(const uint8_t *p, size_t n, const char *needle)
     return NULL;
 }
 
+/* True when the segment starts like an HTTP request ("GET /", "POST /"...). */
+static bool http_request_start(const uint8_t *d, size_t n)
+{
+    static const char *const methods[] = {"GET ",    "POST ",  "PUT ",     "HEAD ",
+                                          "DELETE ", "PATCH ", "OPTIONS ", "PROPFIND "};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        size_t k = strlen(methods[i]);
+        if (n > k && memcmp(d, methods[i], k) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Finds the value of an "Authorization:" header line within the request
+ * header (line by line with memchr, stopping at the empty line). */
+static const uint8_t *authorization_value(const uint8_t *d, size_t n)
+{
+    static const char name[] = "authorization:";
+    const uint8_t *end = d + n, *nl;
+    for (const uint8_t *p = d; (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1) {
+        const uint8_t *line = nl + 1;
+        if (line >= end || *line == '\r' || *line == '\n')
+            return NULL; /* end of the header */
+        if ((size_t)(end - line) > sizeof name - 1 && tolower(*line) == 'a' &&
+            find_ci(line, sizeof name - 1, name) == line)
+            return line + sizeof name - 1;
+    }
+    return NULL;
+}
+
 static int b64_value(uint8_t c)
 {
     if (c >= 'A' && c <= 'Z')
@@ -122,11 +152,10 @@ static unsigned classify(const struct mm_packet *p, char *user, size_t userlen, 
         *client_is_src = false;
         return 3;
     }
-    if (n > 16 && isupper(d[0])) { /* an HTTP request: METHOD SP ... */
-        const uint8_t *h = find_ci(d, n, "\nauthorization:");
+    if (http_request_start(d, n)) {
+        const uint8_t *h = authorization_value(d, n);
         if (!h)
             return 0;
-        h += 15;
         while (h < end && (*h == ' ' || *h == '\t'))
             h++;
         if (end - h < 6 || strncasecmp((const char *)h, "basic ", 6) != 0)
