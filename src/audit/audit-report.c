@@ -217,24 +217,61 @@ static void texts_free(struct texts *t)
 
 /* ---- text ---- */
 
-static int put_items(struct mm_buf *out, const struct mm_check *c)
+struct var {
+    const char *name, *value;
+};
+
+/* Appends tmpl with each {name} of vars replaced (translated templates are
+ * never used as printf formats). */
+static int expand(struct mm_buf *out, const char *tmpl, const struct var *vars, size_t n)
+{
+    int r = 0;
+    for (const char *p = tmpl; r == 0 && *p;) {
+        const char *close = *p == '{' ? strchr(p, '}') : NULL;
+        size_t i = 0;
+        while (close && i < n &&
+               (strlen(vars[i].name) != (size_t)(close - p - 1) ||
+                strncmp(p + 1, vars[i].name, (size_t)(close - p - 1)) != 0))
+            i++;
+        if (close && i < n) {
+            r = mm_buf_puts(out, vars[i].value);
+            p = close + 1;
+        } else {
+            r = mm_buf_putc(out, *p++);
+        }
+    }
+    return r;
+}
+
+static int put_items(struct mm_buf *out, const struct mm_check *c, const char *sep)
 {
     int r = 0;
     for (size_t k = 0; r == 0 && k < MM_AUDIT_MAX_ITEMS && c->items[k]; k++)
-        r = mm_buf_printf(out, k ? ", %d" : "%d", c->items[k]);
+        r = mm_buf_printf(out, "%s%d", k ? sep : "", c->items[k]);
+    return r;
+}
+
+static int text_heading(const struct texts *t, const struct mm_audit_run *run, struct mm_buf *out)
+{
+    struct mm_buf items = MM_BUF_INIT;
+    char key[32];
+    snprintf(key, sizeof key, "status.%s", mm_audit_status_name(run->result.status));
+    int r = put_items(&items, run->check, TR("text.list_separator"));
+    const struct var vars[] = {{"status", TR(key)},
+                               {"title", check_text(t, run->check->id, "title")},
+                               {"id", run->check->id},
+                               {"items", mm_buf_str(&items)}};
+    if (r == 0)
+        r = expand(out, TR("text.check"), vars, 4);
+    mm_buf_free(&items);
     return r;
 }
 
 static int text_run(const struct texts *t, const struct mm_audit_run *run, struct mm_buf *out)
 {
-    char key[32];
-    snprintf(key, sizeof key, "status.%s", mm_audit_status_name(run->result.status));
-    int r = mm_buf_printf(out, "[%s] %s (%s; %s ", TR(key), check_text(t, run->check->id, "title"),
-                          run->check->id, TR("text.items"));
+    int r = text_heading(t, run, out);
     if (r == 0)
-        r = put_items(out, run->check);
-    if (r == 0)
-        r = mm_buf_printf(out, ")\n    %s\n", result_text(t, run));
+        r = mm_buf_printf(out, "\n    %s\n", result_text(t, run));
     const char *ev = mm_buf_str(&run->result.evidence);
     while (r == 0 && *ev) {
         size_t n = strcspn(ev, "\n");
@@ -248,23 +285,35 @@ static int text_run(const struct texts *t, const struct mm_audit_run *run, struc
 
 static int text_contradiction(const struct texts *t, const json_t *c, struct mm_buf *out)
 {
-    int item = (int)json_integer_value(json_object_get(c, "item"));
-    int r = mm_buf_printf(out, "  %s %d %s: %s ", TR("text.item"), item, item_title(t, item),
-                          TR("text.claimed_done"));
+    struct mm_buf checks = MM_BUF_INIT;
+    char item[24];
+    int id = (int)json_integer_value(json_object_get(c, "item")), r = 0;
+    snprintf(item, sizeof item, "%d", id);
     size_t k;
-    json_t *id;
-    json_array_foreach(json_object_get(c, "checks"), k, id)
+    json_t *check;
+    json_array_foreach(json_object_get(c, "checks"), k, check)
     {
         if (r == 0)
-            r = mm_buf_printf(out, k ? ", %s" : "%s", json_string_value(id));
+            r = mm_buf_printf(&checks, "%s%s", k ? TR("text.list_separator") : "",
+                              json_string_value(check));
     }
+    const struct var vars[] = {
+        {"item", item}, {"title", item_title(t, id)}, {"checks", mm_buf_str(&checks)}};
+    if (r == 0)
+        r = mm_buf_puts(out, "  ");
+    if (r == 0)
+        r = expand(out, TR("text.contradiction"), vars, 3);
+    mm_buf_free(&checks);
     return r == 0 ? mm_buf_putc(out, '\n') : r;
 }
 
 static int text_contradictions(const struct texts *t, const struct mm_audit_report *rep,
                                struct mm_buf *out)
 {
-    int r = mm_buf_printf(out, "%s (%s)\n", TR("text.contradictions"), rep->diagnosis_path);
+    const struct var vars[] = {{"file", rep->diagnosis_path}};
+    int r = expand(out, TR("text.contradictions"), vars, 1);
+    if (r == 0)
+        r = mm_buf_putc(out, '\n');
     if (r == 0 && json_array_size(rep->contradictions) == 0)
         r = mm_buf_printf(out, "  %s\n", TR("text.no_contradictions"));
     for (size_t i = 0; r == 0 && i < json_array_size(rep->contradictions); i++)
@@ -272,17 +321,34 @@ static int text_contradictions(const struct texts *t, const struct mm_audit_repo
     return r;
 }
 
+static int text_summary(const struct texts *t, const struct mm_audit_report *rep,
+                        struct mm_buf *out)
+{
+    size_t n[3];
+    char v[3][24];
+    mm_audit_count(rep, n);
+    for (int i = 0; i < 3; i++)
+        snprintf(v[i], sizeof v[i], "%zu", n[i]);
+    const struct var vars[] = {{"root", rep->root},
+                               {"date", rep->date},
+                               {"pass", v[0]},
+                               {"fail", v[1]},
+                               {"unknown", v[2]}};
+    int r = expand(out, TR("text.heading"), vars, 5);
+    if (r == 0)
+        r = mm_buf_putc(out, '\n');
+    if (r == 0)
+        r = expand(out, TR("text.summary"), vars, 5);
+    return r == 0 ? mm_buf_puts(out, "\n\n") : r;
+}
+
 int mm_audit_write_text(const struct mm_audit_report *rep, enum mm_lang lang, struct mm_buf *out)
 {
     struct texts tx, *t = &tx;
-    size_t n[3];
     int r = texts_load(t, lang);
     if (r != 0)
         return r;
-    mm_audit_count(rep, n);
-    r = mm_buf_printf(out, "%s (%s %s, %s)\n%s %zu, %s %zu, %s %zu\n\n", TR("text.title"),
-                      TR("text.root"), rep->root, rep->date, TR("status.pass"), n[0],
-                      TR("status.fail"), n[1], TR("status.unknown"), n[2]);
+    r = text_summary(t, rep, out);
     for (size_t i = 0; r == 0 && i < rep->nruns; i++)
         r = text_run(t, &rep->runs[i], out);
     if (r == 0 && rep->contradictions)

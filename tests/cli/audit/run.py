@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Integration test of `mamori audit`: builds two fake machines as file trees
+under the build folder (a neglected office server and a well-kept laptop),
+runs the real binary on them with --root, and compares text and JSON with
+the golden files in expected/ (ja and en); then --diagnosis (answers file and
+diagnose JSON), --check, --list, --output and every usage or input error with
+its exit code. File ages are set relative to MAMORI_DATE (2026-04-01), which
+the command also uses as "now", so the goldens never drift.
+
+Usage: run.py MAMORI_BINARY [--update]   (--update rewrites the golden files)"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXPECTED = os.path.join(HERE, "expected")
+BUILD = os.environ.get("MAMORI_BUILD_DIR", "/tmp")
+WORK = os.path.join(BUILD, "tests", "cli", "audit-work")
+NOW = 1775001600  # 2026-04-01T00:00:00Z
+DAY = 86400
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def put(root, rel, content="", age_days=0):
+    path = os.path.join(root, rel.lstrip("/"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(content)
+    t = NOW - age_days * DAY
+    os.utime(path, (t, t))
+
+
+def link(root, rel, target):
+    path = os.path.join(root, rel.lstrip("/"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    os.symlink(target, path)
+
+
+def neglected_server(root):
+    """Debian server left alone for a month: old lists, no automatic updates,
+    no antivirus, a passwordless account, SSH taking passwords and root, the
+    stock nftables.conf, an open guest share, plain ext4 disk."""
+    put(root, "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease", "x", 35)
+    put(root, "/etc/apt/apt.conf.d/70debconf", "// nothing here\n")
+    put(root, "/etc/shadow", "root:$y$j9T$x:19800:0:99999:7:::\nscanner::19800:0:99999:7:::\n")
+    put(root, "/usr/sbin/sshd")
+    put(root, "/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\n"
+        "PermitRootLogin yes\nKbdInteractiveAuthentication no\nUsePAM yes\n")
+    put(root, "/etc/nftables.conf", "table inet filter {\n chain input {\n  type filter hook "
+        "input priority filter;\n }\n}\n")
+    link(root, "/etc/systemd/system/sysinit.target.wants/nftables.service",
+         "/lib/systemd/system/nftables.service")
+    put(root, "/etc/samba/smb.conf", "[global]\n  workgroup = OFFICE\n  map to guest = bad user\n"
+        "[共有]\n  path = /srv/share\n  guest ok = yes\n  read only = no\n")
+    put(root, "/etc/NetworkManager/system-connections/Lobby.nmconnection",
+        "[connection]\nid=Lobby\ntype=wifi\n[wifi]\nssid=lobby-free\n")
+    put(root, "/usr/bin/gnome-shell")
+    put(root, "/etc/dconf/db/local.d/00-screensaver",
+        "[org/gnome/desktop/screensaver]\nlock-enabled=false\n")
+    put(root, "/proc/self/mountinfo", "22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n")
+    os.makedirs(os.path.join(root, "sys/dev/block/254:1"))
+
+
+def kept_laptop(root):
+    """A laptop looked after: fresh lists, unattended-upgrades, ClamAV up to
+    date, keys-only SSH, ufw, WPA3 Wi-Fi, enforced screen lock, LUKS."""
+    put(root, "/var/lib/apt/periodic/update-success-stamp", "", 1)
+    put(root, "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease", "x", 1)
+    put(root, "/usr/bin/unattended-upgrade")
+    put(root, "/etc/apt/apt.conf.d/20auto-upgrades",
+        "APT::Periodic::Update-Package-Lists \"1\";\nAPT::Periodic::Unattended-Upgrade \"1\";\n")
+    put(root, "/usr/bin/clamscan")
+    put(root, "/var/lib/clamav/daily.cld", "", 0)
+    put(root, "/etc/shadow", "root:!:19800:0:99999:7:::\nhanako:$y$j9T$y:19800:0:99999:7:::\n")
+    put(root, "/etc/ssh/sshd_config", "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        "PermitRootLogin no\nUsePAM yes\n")
+    put(root, "/etc/ufw/ufw.conf", "ENABLED=yes\nLOGLEVEL=low\n")
+    put(root, "/etc/NetworkManager/system-connections/Office.nmconnection",
+        "[connection]\nid=Office\ntype=wifi\n[wifi]\nssid=office\n[wifi-security]\nkey-mgmt=sae\n")
+    put(root, "/usr/bin/gnome-shell")
+    put(root, "/etc/dconf/db/local.d/00-screensaver",
+        "[org/gnome/desktop/screensaver]\nlock-enabled=true\n"
+        "[org/gnome/desktop/session]\nidle-delay=uint32 300\n")
+    put(root, "/etc/dconf/db/local.d/locks/screensaver",
+        "/org/gnome/desktop/screensaver/lock-enabled\n/org/gnome/desktop/session/idle-delay\n")
+    put(root, "/proc/self/mountinfo",
+        "26 1 253:1 / / rw,relatime shared:1 - ext4 /dev/mapper/vg-root rw\n")
+    put(root, "/sys/dev/block/253:1/dm/uuid", "LVM-x\n")
+    os.makedirs(os.path.join(root, "sys/dev/block/253:1/slaves/dm-0"))
+    put(root, "/sys/class/block/dm-0/dm/uuid", "CRYPT-LUKS2-abc-nvme0n1p3_crypt\n")
+
+
+def run(args):
+    env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LANG="C.UTF-8", LC_ALL="")
+    p = subprocess.run([MAMORI] + args, cwd=WORK, capture_output=True, env=env, timeout=60)
+    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+
+
+def golden(name, data):
+    path = os.path.join(EXPECTED, name)
+    if UPDATE:
+        with open(path, "wb") as f:
+            f.write(data)
+        return
+    with open(path, "rb") as f:
+        want = f.read()
+    check(data == want, "%s differs from the golden file:\n--- got\n%s" %
+          (name, data.decode("utf-8", "replace")[:3000]))
+
+
+def test_goldens():
+    for machine, code in (("server", 1), ("laptop", 0)):
+        for lang in ("ja", "en"):
+            for fmt, ext in (("text", "txt"), ("json", "json")):
+                rc, out, err = run(["--lang", lang, "audit", "--root", machine, "--format", fmt])
+                check(rc == code and err == "", "%s %s %s: exit %d (want %d) %s" %
+                      (machine, lang, fmt, rc, code, err))
+                golden("%s-%s.%s" % (machine, lang, ext), out)
+    rc, out, _ = run(["audit", "--root", "server", "--format", "json"])
+    doc = json.loads(out)
+    status = {c["id"]: c["status"] for c in doc["checks"]}
+    check(doc["summary"] == {"pass": 0, "fail": 11, "unknown": 0} and
+          set(status.values()) == {"fail"}, "server: every check fails: %r" % status)
+    rc, out, _ = run(["audit", "--root", "laptop", "--format", "json"])
+    doc = json.loads(out)
+    check(doc["summary"] == {"pass": 11, "fail": 0, "unknown": 0}, "laptop: every check passes: "
+          "%r" % {c["id"]: c["status"] for c in doc["checks"]})
+
+
+def test_diagnosis():
+    with open(os.path.join(WORK, "answers.json"), "w") as f:
+        json.dump({"answers": {str(i): ("done" if i in (1, 2, 3, 9, 14) else "partly")
+                               for i in range(1, 26)}}, f)
+    rc, out, err = run(["audit", "--root", "server", "--format", "json", "--diagnosis",
+                        "answers.json"])
+    doc = json.loads(out)
+    got = [(c["item"], c["checks"]) for c in doc["diagnosis"]["contradictions"]]
+    want = [(1, ["apt-updates", "unattended-upgrades"]), (2, ["antivirus"]),
+            (3, ["empty-passwords", "ssh-password-auth", "ssh-root-login"]),
+            (9, ["wifi-security"]), (14, ["screen-lock"])]
+    check(rc == 1 and got == want, "contradictions: %r" % got)
+    rc, out, err = run(["--lang", "ja", "audit", "--root", "server", "--diagnosis",
+                        "answers.json", "--check", "antivirus"])
+    check(rc == 1 and out.decode().endswith(
+        "自己診断の回答との食い違い(answers.json)\n  項目 2「ウイルス対策ソフトの導入」: 「できて"
+        "いる」と回答されていますが、次のチェックが不合格です: antivirus\n"),
+        "ja contradiction text: %r" % out.decode()[-300:])
+    # the laptop has nothing to contradict; the diagnose JSON shape works too
+    with open(os.path.join(WORK, "diagnosis.json"), "w") as f:
+        json.dump({"score": 100, "items": [{"id": i, "answer": "done"} for i in range(1, 26)]}, f)
+    rc, out, err = run(["audit", "--root", "laptop", "--diagnosis", "diagnosis.json"])
+    check(rc == 0 and out.decode().endswith(
+        "Contradictions with the self-diagnosis (diagnosis.json)\n  No item answered \"done\" is "
+        "contradicted by a failed check.\n"), "laptop diagnosis: %d %r" % (rc, out[-200:]))
+
+
+def test_options():
+    rc, out, err = run(["audit", "--list"])
+    lines = out.decode().splitlines()
+    check(rc == 0 and len(lines) == 11 and lines[0].startswith("apt-updates          1\t"),
+          "--list: %r" % lines[:2])
+    rc, out, err = run(["audit", "--root", "server", "--check", "firewall", "--check",
+                        "samba-guest", "--format", "json", "--output", "out.json"])
+    with open(os.path.join(WORK, "out.json")) as f:
+        ids = [c["id"] for c in json.load(f)["checks"]]
+    check(rc == 1 and out == b"" and ids == ["firewall", "samba-guest"], "--check/--output: %r" % ids)
+    os.unlink(os.path.join(WORK, "out.json"))
+    with open(os.path.join(WORK, "bad.json"), "w") as f:
+        f.write("{\"answers\": [")
+    cases = [
+        (["audit", "--format", "xml"], 2, "mamori audit: --format takes text or json\n"),
+        (["audit", "--root", "missing-dir"], 2, "mamori audit: missing-dir: --root takes a directory\n"),
+        (["audit", "--check", "nope"], 2, "mamori audit: nope: no such check (--list shows them)\n"),
+        (["audit", "extra"], 2, "mamori audit: extra: unexpected argument\n"),
+        (["audit", "--bogus"], 2, "mamori audit: --bogus: unknown option\n"),
+        (["audit", "--root"], 2, "mamori audit: --root: this option needs a value\n"),
+        (["audit", "--root", "laptop", "--diagnosis", "bad.json"], 3,
+         "mamori audit: bad.json: the diagnosis file is not valid (line 1: *"),
+        (["audit", "--root", "laptop", "--diagnosis", "none.json"], 4,
+         "mamori audit: none.json: the diagnosis file could not be read (no such file or entry)\n"),
+    ]
+    for args, code, want in cases:
+        rc, out, err = run(args)
+        same = err.startswith(want[:-1]) if want.endswith("*") else err == want  # * : jansson's words
+        check(rc == code and same and out == b"",
+              "%r: exit %d (want %d), stderr %r (want %r)" % (args, rc, code, err, want))
+    check(sorted(os.listdir(WORK)) == ["answers.json", "bad.json", "diagnosis.json", "laptop",
+                                       "server"], "stray files: %r" % os.listdir(WORK))
+    for lang, first in (("en", "Usage: mamori audit"), ("ja", "使い方: mamori audit")):
+        rc, out, _ = run(["--lang", lang, "audit", "--help"])
+        check(rc == 0 and out.decode().startswith(first), "--help %s" % lang)
+
+
+def main():
+    global MAMORI, UPDATE
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    MAMORI = os.path.abspath(sys.argv[1])
+    UPDATE = "--update" in sys.argv[2:]
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    neglected_server(os.path.join(WORK, "server"))
+    kept_laptop(os.path.join(WORK, "laptop"))
+    for t in (test_goldens, test_diagnosis, test_options):
+        t()
+    if failures:
+        print("%d failure(s)" % len(failures))
+        return 1
+    shutil.rmtree(WORK, ignore_errors=True)
+    print("audit: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

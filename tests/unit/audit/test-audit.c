@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the host checks (src/audit/): every check is run against
+ * fake file trees built in a temporary directory (the audit root), for each
+ * of its outcomes, so no test depends on the machine running it. Also the
+ * helpers, the report, and the comparison with a self-diagnosis. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "core/data.h"
+#include "core/error.h"
+#include "core/fs.h"
+
+#define DAY 86400
+/* A fixed "now" for ages: 2026-04-01T00:00:00Z. */
+#define NOW ((time_t)1775001600)
+
+static char root[256];
+static struct mm_audit_ctx ctx;
+static json_t *texts;
+
+/* ---- building fake trees ---- */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int fresh_root(void **state)
+{
+    (void)state;
+    if (root[0])
+        nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    snprintf(root, sizeof root, "/tmp/mm-test-audit-XXXXXX");
+    if (!mkdtemp(root))
+        return -1;
+    ctx = (struct mm_audit_ctx){.root = root, .now = NOW};
+    return 0;
+}
+
+static int cleanup_root(void **state)
+{
+    (void)state;
+    nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    root[0] = '\0';
+    return 0;
+}
+
+static void full_path(const char *rel, char *out, size_t len)
+{
+    snprintf(out, len, "%s%s", root, rel);
+}
+
+static void make_dir(const char *rel)
+{
+    char p[1024];
+    full_path(rel, p, sizeof p);
+    assert_int_equal(mm_mkdir_p(p, 0755), 0);
+}
+
+/* Writes rel (creating its directories) with mtime now - age_days. */
+static void put_file_aged(const char *rel, const char *content, long age_days)
+{
+    char p[1024];
+    full_path(rel, p, sizeof p);
+    char *slash = strrchr(p, '/');
+    *slash = '\0';
+    assert_int_equal(mm_mkdir_p(p, 0755), 0);
+    *slash = '/';
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(content, f);
+    fclose(f);
+    struct timeval tv[2] = {{NOW - age_days * DAY, 0}, {NOW - age_days * DAY, 0}};
+    assert_int_equal(utimes(p, tv), 0);
+}
+
+static void put_file(const char *rel, const char *content)
+{
+    put_file_aged(rel, content, 0);
+}
+
+static void put_link(const char *rel, const char *target)
+{
+    char p[1024];
+    full_path(rel, p, sizeof p);
+    char *slash = strrchr(p, '/');
+    *slash = '\0';
+    assert_int_equal(mm_mkdir_p(p, 0755), 0);
+    *slash = '/';
+    assert_int_equal(symlink(target, p), 0);
+}
+
+static void remove_file(const char *rel)
+{
+    char p[1024];
+    full_path(rel, p, sizeof p);
+    assert_int_equal(unlink(p), 0);
+}
+
+/* ---- running checks ---- */
+
+/* Runs check id and checks status and message key; the message must exist
+ * in data/audit/checks.json in both languages. Returns the evidence (static
+ * copy) for further checks. */
+static const char *expect(const char *id, enum mm_audit_status status, const char *message)
+{
+    static char evidence[4096];
+    const struct mm_check *c = mm_audit_find(id);
+    assert_non_null(c);
+    struct mm_audit_result res;
+    assert_int_equal(mm_audit_run(c, &ctx, &res), 0);
+    if (res.status != status || strcmp(res.message, message) != 0)
+        print_error("%s: got %s/%s, want %s/%s\nevidence:\n%s", id,
+                    mm_audit_status_name(res.status), res.message, mm_audit_status_name(status),
+                    message, mm_buf_str(&res.evidence));
+    assert_int_equal(res.status, status);
+    assert_string_equal(res.message, message);
+    json_t *msg = json_object_get(json_object_get(json_object_get(texts, id), "messages"), message);
+    assert_non_null(json_string_value(json_object_get(msg, "ja")));
+    assert_non_null(json_string_value(json_object_get(msg, "en")));
+    assert_true(res.nevidence > 0 || status == MM_AUDIT_UNKNOWN);
+    snprintf(evidence, sizeof evidence, "%s", mm_buf_str(&res.evidence));
+    mm_audit_result_free(&res);
+    return evidence;
+}
+
+static void assert_contains(const char *haystack, const char *needle)
+{
+    if (!strstr(haystack, needle))
+        fail_msg("\"%s\" not found in:\n%s", needle, haystack);
+}
+
+/* ---- the registry and helpers ---- */
+
+static void test_registry_and_texts(void **state)
+{
+    (void)state;
+    size_t n;
+    const struct mm_check *const *all = mm_audit_checks(&n);
+    assert_true(n >= 11);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *t = json_object_get(texts, all[i]->id);
+        assert_non_null(t);
+        assert_non_null(json_string_value(json_object_get(json_object_get(t, "title"), "ja")));
+        assert_non_null(json_string_value(json_object_get(json_object_get(t, "fix"), "en")));
+        assert_non_null(json_object_get(json_object_get(t, "messages"), "unknown"));
+        assert_true(all[i]->items[0] >= 1 && all[i]->items[0] <= 25);
+        assert_ptr_equal(mm_audit_find(all[i]->id), all[i]);
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(all[i]->id, all[j]->id);
+    }
+    assert_null(mm_audit_find("no-such-check"));
+}
+
+static void test_helpers(void **state)
+{
+    (void)state;
+    char p[512];
+    struct mm_audit_ctx c = {.root = "/tmp/x/", .now = NOW};
+    assert_int_equal(mm__audit_path(&c, "/etc/shadow", p, sizeof p), 0);
+    assert_string_equal(p, "/tmp/x/etc/shadow");
+    c.root = "/";
+    assert_int_equal(mm__audit_path(&c, "/etc/shadow", p, sizeof p), 0);
+    assert_string_equal(p, "/etc/shadow");
+    assert_int_equal(mm__audit_path(&c, "/etc/shadow", p, 5), MM_ETOOBIG);
+    assert_int_equal(mm__audit_age_days(&c, NOW - 3 * DAY - 5), 3);
+    assert_int_equal(mm__audit_age_days(&c, NOW + DAY), 0);
+    char d[11];
+    mm__audit_date(NOW, d);
+    assert_string_equal(d, "2026-04-01");
+
+    put_file("/d/b", "");
+    put_file("/d/a", "");
+    put_file("/d/c", "");
+    char **names;
+    size_t n;
+    assert_int_equal(mm__audit_list(&ctx, "/d", 10, &names, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(names[0], "a");
+    assert_string_equal(names[2], "c");
+    mm__audit_free_names(names, n);
+    assert_int_equal(mm__audit_list(&ctx, "/d", 2, &names, &n), MM_ELIMIT);
+    assert_int_equal(mm__audit_list(&ctx, "/nope", 2, &names, &n), MM_ENOENT);
+
+    /* evidence: one line each, capped */
+    struct mm_audit_result res = {0};
+    for (int i = 0; i < MM_AUDIT_EVIDENCE_MAX + 5; i++)
+        assert_int_equal(mm__audit_evidence(&res, "line %d\nwith break", i), 0);
+    assert_int_equal(res.nevidence, MM_AUDIT_EVIDENCE_MAX + 5);
+    const char *s = mm_buf_str(&res.evidence);
+    size_t lines = 0;
+    for (; *s; s++)
+        lines += *s == '\n';
+    assert_int_equal(lines, MM_AUDIT_EVIDENCE_MAX);
+    assert_contains(mm_buf_str(&res.evidence), "line 0 with break\n");
+    mm_audit_result_free(&res);
+}
+
+struct kv {
+    char all[2048];
+};
+
+static int collect(const char *section, const char *key, const char *value, void *arg)
+{
+    struct kv *k = arg;
+    size_t len = strlen(k->all);
+    snprintf(k->all + len, sizeof k->all - len, "%s.%s=%s|", section, key, value);
+    return 0;
+}
+
+static void test_ini_reader(void **state)
+{
+    (void)state;
+    struct kv k = {""};
+    assert_int_equal(mm__audit_ini_each("top = 1\n# c\n; c\n[ s one ]\n  a = b c  \r\nlong = x\\\n"
+                                        "  y\nnovalue\n[t]\nk=\n",
+                                        collect, &k),
+                     0);
+    assert_string_equal(k.all, ".top=1|s one.a=b c|s one.long=x  y|t.k=|");
+}
+
+/* ---- the checks ---- */
+
+static void test_apt_updates(void **state)
+{
+    (void)state;
+    expect("apt-updates", MM_AUDIT_UNKNOWN, "no_apt");
+    make_dir("/var/lib/apt/lists/partial");
+    put_file("/var/lib/apt/lists/lock", "");
+    expect("apt-updates", MM_AUDIT_FAIL, "never");
+    put_file_aged("/var/lib/apt/lists/deb.debian.org_dists_bookworm_InRelease", "x", 10);
+    const char *ev = expect("apt-updates", MM_AUDIT_FAIL, "old");
+    assert_contains(ev, "bookworm_InRelease: 2026-03-22 (10 days ago)");
+    put_file_aged("/var/lib/apt/lists/security_dists_bookworm-security_InRelease", "x", 2);
+    expect("apt-updates", MM_AUDIT_PASS, "fresh");
+    /* APT's success stamp counts too */
+    put_file_aged("/var/lib/apt/lists/security_dists_bookworm-security_InRelease", "x", 9);
+    put_file_aged("/var/lib/apt/periodic/update-success-stamp", "", 1);
+    ev = expect("apt-updates", MM_AUDIT_PASS, "fresh");
+    assert_contains(ev, "update-success-stamp: 2026-03-31 (1 days ago)");
+}
+
+static void test_unattended_upgrades(void **state)
+{
+    (void)state;
+    expect("unattended-upgrades", MM_AUDIT_UNKNOWN, "no_apt");
+    make_dir("/etc/apt/apt.conf.d");
+    expect("unattended-upgrades", MM_AUDIT_FAIL, "not_installed");
+    put_file("/usr/bin/unattended-upgrade", "#!/usr/bin/python3\n");
+    expect("unattended-upgrades", MM_AUDIT_FAIL, "disabled");
+    put_file("/etc/apt/apt.conf.d/20auto-upgrades", "APT::Periodic::Update-Package-Lists \"1\";\n"
+                                                    "APT::Periodic::Unattended-Upgrade \"1\";\n");
+    const char *ev = expect("unattended-upgrades", MM_AUDIT_PASS, "enabled");
+    assert_contains(ev, "20auto-upgrades: APT::Periodic::Unattended-Upgrade \"1\";");
+    /* files APT ignores do not count; later files win */
+    put_file("/etc/apt/apt.conf.d/99off.dpkg-old", "APT::Periodic::Unattended-Upgrade \"0\";\n");
+    expect("unattended-upgrades", MM_AUDIT_PASS, "enabled");
+    put_file("/etc/apt/apt.conf.d/99off", "  APT::Periodic::Unattended-Upgrade \"0\";\n");
+    expect("unattended-upgrades", MM_AUDIT_FAIL, "disabled");
+}
+
+static void test_antivirus(void **state)
+{
+    (void)state;
+    expect("antivirus", MM_AUDIT_FAIL, "none");
+    put_file("/opt/eset/efs/bin/odscan", "");
+    expect("antivirus", MM_AUDIT_UNKNOWN, "other_product");
+    put_file("/usr/bin/clamscan", "");
+    expect("antivirus", MM_AUDIT_FAIL, "no_definitions");
+    put_file_aged("/var/lib/clamav/daily.cvd", "", 20);
+    put_file_aged("/var/lib/clamav/main.cvd", "", 1);
+    const char *ev = expect("antivirus", MM_AUDIT_FAIL, "stale");
+    assert_contains(ev, "daily.cvd: 2026-03-12 (20 days ago)");
+    put_file_aged("/var/lib/clamav/daily.cld", "", 3);
+    expect("antivirus", MM_AUDIT_PASS, "fresh");
+}
+
+static void test_empty_passwords(void **state)
+{
+    (void)state;
+    expect("empty-passwords", MM_AUDIT_UNKNOWN, "not_readable");
+    put_file("/etc/shadow", "root:$y$j9T$abc:19000:0:99999:7:::\n"
+                            "daemon:*:19000:0:99999:7:::\n"
+                            "nobody:!:19000::::::\n");
+    const char *ev = expect("empty-passwords", MM_AUDIT_PASS, "none_empty");
+    assert_contains(ev, "3 accounts, none without a password");
+    put_file("/etc/shadow", "root:$y$j9T$abc:19000:0:99999:7:::\n"
+                            "guest::19000:0:99999:7:::\n");
+    ev = expect("empty-passwords", MM_AUDIT_FAIL, "empty");
+    assert_contains(ev, "account \"guest\" has an empty password");
+    if (geteuid() != 0) { /* root reads anything */
+        char p[512];
+        full_path("/etc/shadow", p, sizeof p);
+        chmod(p, 0);
+        expect("empty-passwords", MM_AUDIT_UNKNOWN, "not_readable");
+    }
+}
+
+static void test_ssh_password_auth(void **state)
+{
+    (void)state;
+    expect("ssh-password-auth", MM_AUDIT_PASS, "not_installed");
+    /* Debian's stock file: nothing set, so OpenSSH's default (yes) applies */
+    put_file("/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\n"
+                                     "KbdInteractiveAuthentication no\nUsePAM yes\n");
+    const char *ev = expect("ssh-password-auth", MM_AUDIT_FAIL, "password");
+    assert_contains(ev, "PasswordAuthentication: not set (default yes)");
+    /* the first value obtained wins, includes are read in place and in order */
+    put_file("/etc/ssh/sshd_config.d/50-cloud-init.conf", "PasswordAuthentication yes\n");
+    put_file("/etc/ssh/sshd_config.d/90-mamori.conf", "PasswordAuthentication no\n");
+    ev = expect("ssh-password-auth", MM_AUDIT_FAIL, "password");
+    assert_contains(ev, "50-cloud-init.conf: PasswordAuthentication yes");
+    remove_file("/etc/ssh/sshd_config.d/50-cloud-init.conf");
+    expect("ssh-password-auth", MM_AUDIT_PASS, "keys_only");
+    /* keyboard-interactive (default yes) with PAM still asks for a password */
+    put_file("/etc/ssh/sshd_config", "passwordauthentication=no\nUsePAM yes\n");
+    expect("ssh-password-auth", MM_AUDIT_FAIL, "keyboard_interactive");
+    put_file("/etc/ssh/sshd_config", "PasswordAuthentication no\n"
+                                     "ChallengeResponseAuthentication no\nUsePAM yes\n"
+                                     "Match User backup\n  PasswordAuthentication yes\n");
+    ev = expect("ssh-password-auth", MM_AUDIT_PASS, "keys_only");
+    assert_contains(ev, "Match blocks present");
+}
+
+static void test_ssh_root_login(void **state)
+{
+    (void)state;
+    expect("ssh-root-login", MM_AUDIT_PASS, "not_installed");
+    put_file("/usr/sbin/sshd", "");
+    expect("ssh-root-login", MM_AUDIT_UNKNOWN, "not_readable");
+    put_file("/etc/ssh/sshd_config", "# PermitRootLogin yes\n");
+    const char *ev = expect("ssh-root-login", MM_AUDIT_PASS, "root_protected");
+    assert_contains(ev, "default prohibit-password");
+    put_file("/etc/ssh/sshd_config", "Port 22\n  PermitRootLogin   yes  # old habit\n");
+    ev = expect("ssh-root-login", MM_AUDIT_FAIL, "root_password");
+    assert_contains(ev, "/etc/ssh/sshd_config: PermitRootLogin   yes  # old habit");
+    put_file("/etc/ssh/sshd_config", "PermitRootLogin prohibit-password\nPermitRootLogin yes\n");
+    expect("ssh-root-login", MM_AUDIT_PASS, "root_protected");
+}
+
+static void test_firewall(void **state)
+{
+    (void)state;
+    const char *ev = expect("firewall", MM_AUDIT_FAIL, "none");
+    assert_contains(ev, "no ufw, firewalld, nftables or iptables-persistent setup");
+    /* Debian's stock nftables.conf accepts everything */
+    put_file("/etc/nftables.conf", "table inet filter {\n chain input {\n  type filter hook input "
+                                   "priority filter;\n }\n}\n");
+    put_link("/etc/systemd/system/sysinit.target.wants/nftables.service",
+             "/lib/systemd/system/nftables.service");
+    ev = expect("firewall", MM_AUDIT_FAIL, "none");
+    assert_contains(ev, "accepts all input");
+    put_file("/etc/nftables.conf", "table inet filter {\n chain input {\n  type filter hook input "
+                                   "priority filter; policy drop;\n  ct state established accept\n"
+                                   " }\n}\n");
+    expect("firewall", MM_AUDIT_PASS, "active");
+    fresh_root(NULL);
+    put_file("/etc/ufw/ufw.conf", "# comment\nENABLED=no\nLOGLEVEL=low\n");
+    ev = expect("firewall", MM_AUDIT_FAIL, "none");
+    assert_contains(ev, "ENABLED=no");
+    put_file("/etc/ufw/ufw.conf", "ENABLED=yes\n");
+    expect("firewall", MM_AUDIT_PASS, "active");
+    fresh_root(NULL);
+    put_file("/etc/iptables/rules.v4", "*filter\n:INPUT DROP [0:0]\nCOMMIT\n");
+    expect("firewall", MM_AUDIT_FAIL, "none");
+    put_link("/etc/systemd/system/multi-user.target.wants/netfilter-persistent.service",
+             "/lib/systemd/system/netfilter-persistent.service");
+    expect("firewall", MM_AUDIT_PASS, "active");
+    fresh_root(NULL);
+    put_link("/etc/systemd/system/multi-user.target.wants/firewalld.service", "/nowhere");
+    expect("firewall", MM_AUDIT_PASS, "active");
+}
+
+static void test_samba_guest(void **state)
+{
+    (void)state;
+    expect("samba-guest", MM_AUDIT_PASS, "not_installed");
+    put_file("/etc/samba/smb.conf",
+             "[global]\n   workgroup = WORKGROUP\n   map to guest = bad user\n"
+             "[printers]\n   guest ok = yes\n"
+             "[office]\n   path = /srv/office\n   valid users = @staff\n"
+             "   read only = no\n");
+    const char *ev = expect("samba-guest", MM_AUDIT_PASS, "no_guest");
+    assert_contains(ev, "1 shares, none open to guests");
+    put_file("/etc/samba/smb.conf", "[global]\n   workgroup = WORKGROUP\n"
+                                    "[public]\n   path = /srv/public\n   Guest OK = Yes\n"
+                                    "   read only = no\n"
+                                    "; [old]\n"
+                                    "[scans]\n   public = yes\n");
+    ev = expect("samba-guest", MM_AUDIT_FAIL, "guest_share");
+    assert_contains(ev, "[public] guest ok = yes, writable");
+    assert_contains(ev, "[scans] guest ok = yes, read only");
+    /* guest ok in [global] applies to every share that does not say otherwise */
+    put_file("/etc/samba/smb.conf", "[global]\n guest ok = yes\n writeable = yes\n"
+                                    "[a]\n path = /a\n[b]\n path = /b\n guest ok = no\n");
+    ev = expect("samba-guest", MM_AUDIT_FAIL, "guest_share");
+    assert_contains(ev, "[a] guest ok = yes, writable");
+    assert_null(strstr(ev, "[b]"));
+}
+
+static void test_wifi_security(void **state)
+{
+    (void)state;
+    expect("wifi-security", MM_AUDIT_UNKNOWN, "no_networkmanager");
+    put_file("/etc/NetworkManager/system-connections/Wired.nmconnection",
+             "[connection]\nid=Wired\ntype=ethernet\n");
+    const char *ev = expect("wifi-security", MM_AUDIT_PASS, "no_wifi");
+    assert_contains(ev, "no Wi-Fi connection saved");
+    put_file("/etc/NetworkManager/system-connections/Office.nmconnection",
+             "[connection]\nid=Office\ntype=wifi\n[wifi]\nssid=office-5g\n"
+             "[wifi-security]\nkey-mgmt=sae\npsk=secret\n");
+    expect("wifi-security", MM_AUDIT_PASS, "protected");
+    put_file("/etc/NetworkManager/system-connections/Cafe.nmconnection",
+             "[connection]\nid=Cafe\ntype=wifi\n[wifi]\nssid=FreeCafe\n");
+    put_file("/etc/NetworkManager/system-connections/Old",
+             "[connection]\ntype=802-11-wireless\n[802-11-wireless]\nssid=old-ap\n"
+             "[802-11-wireless-security]\nkey-mgmt=none\nwep-key0=abcde\n");
+    ev = expect("wifi-security", MM_AUDIT_FAIL, "weak");
+    assert_contains(ev, "ssid=FreeCafe key-mgmt=(none) (open network)");
+    assert_contains(ev, "ssid=old-ap key-mgmt=none (WEP)");
+    assert_contains(ev, "ssid=office-5g key-mgmt=sae\n");
+}
+
+static void test_screen_lock(void **state)
+{
+    (void)state;
+    expect("screen-lock", MM_AUDIT_PASS, "no_desktop");
+    put_file("/usr/bin/xfce4-session", "");
+    expect("screen-lock", MM_AUDIT_UNKNOWN, "other_desktop");
+    put_file("/usr/bin/gnome-shell", "");
+    expect("screen-lock", MM_AUDIT_UNKNOWN, "user_settings");
+    put_file("/etc/dconf/db/local.d/00-lock",
+             "[org/gnome/desktop/screensaver]\nlock-enabled=false\n");
+    expect("screen-lock", MM_AUDIT_FAIL, "disabled");
+    put_file("/etc/dconf/db/local.d/00-lock", "[org/gnome/desktop/screensaver]\nlock-enabled=true\n"
+                                              "[org/gnome/desktop/session]\nidle-delay=uint32 0\n");
+    expect("screen-lock", MM_AUDIT_FAIL, "too_late");
+    put_file("/etc/dconf/db/local.d/00-lock",
+             "[org/gnome/desktop/screensaver]\nlock-enabled=true\n"
+             "[org/gnome/desktop/session]\nidle-delay=uint32 300\n");
+    expect("screen-lock", MM_AUDIT_UNKNOWN, "user_settings");
+    put_file(
+        "/etc/dconf/db/local.d/locks/screensaver",
+        "/org/gnome/desktop/screensaver/lock-enabled\n/org/gnome/desktop/session/idle-delay\n");
+    const char *ev = expect("screen-lock", MM_AUDIT_PASS, "enforced");
+    assert_contains(ev, "idle-delay=uint32 300 (locked)");
+}
+
+static void test_disk_encryption(void **state)
+{
+    (void)state;
+    expect("disk-encryption", MM_AUDIT_UNKNOWN, "no_root_device");
+    /* a container: overlay root without a block device */
+    put_file("/proc/self/mountinfo", "612 580 0:52 / / rw,relatime - overlay overlay rw\n");
+    expect("disk-encryption", MM_AUDIT_UNKNOWN, "no_root_device");
+    /* a plain disk partition */
+    put_file("/proc/self/mountinfo", "22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+                                     "25 22 0:21 / /proc rw - proc proc rw\n");
+    make_dir("/sys/dev/block/254:1");
+    const char *ev = expect("disk-encryption", MM_AUDIT_FAIL, "not_encrypted");
+    assert_contains(ev, "/: ext4 on /dev/vda1 (device 254:1)");
+    /* LVM on LUKS: root is an LVM volume whose slave is a dm-crypt device */
+    put_file("/proc/self/mountinfo",
+             "26 1 253:1 / / rw,relatime shared:1 - ext4 /dev/mapper/vg-root rw\n");
+    put_file("/sys/dev/block/253:1/dm/uuid", "LVM-abc\n");
+    make_dir("/sys/dev/block/253:1/slaves/dm-0");
+    put_file("/sys/class/block/dm-0/dm/uuid", "CRYPT-LUKS2-0123456789abcdef-sda3_crypt\n");
+    ev = expect("disk-encryption", MM_AUDIT_PASS, "encrypted");
+    assert_contains(ev, "/sys/class/block/dm-0/dm/uuid: CRYPT-LUKS2-");
+    /* btrfs reports device 0:N; found by the mapper name instead */
+    put_file("/proc/self/mountinfo",
+             "30 1 0:30 /@ / rw shared:1 - btrfs /dev/mapper/cryptroot rw,subvol=/@\n");
+    put_file("/sys/block/dm-7/dm/name", "cryptroot\n");
+    put_file("/sys/block/dm-7/dm/uuid", "CRYPT-LUKS2-fedcba-cryptroot\n");
+    expect("disk-encryption", MM_AUDIT_PASS, "encrypted");
+}
+
+/* ---- report and comparison with a diagnosis ---- */
+
+static void write_file(const char *path, const char *content)
+{
+    assert_int_equal(mm_file_write_atomic(path, content, strlen(content)), 0);
+}
+
+static void test_report_and_diagnosis(void **state)
+{
+    (void)state;
+    /* an SSH server that takes passwords, and no firewall */
+    put_file("/etc/ssh/sshd_config", "PermitRootLogin yes\n");
+    const char *ids[] = {"ssh-password-auth", "ssh-root-login", "firewall", "samba-guest"};
+    struct mm_audit_report rep;
+    assert_int_equal(mm_audit_report_run(&ctx, ids, 4, &rep), 0);
+    size_t n[3];
+    mm_audit_count(&rep, n);
+    assert_int_equal(n[MM_AUDIT_PASS], 1);
+    assert_int_equal(n[MM_AUDIT_FAIL], 3);
+
+    char answers[512], items[512], bad[512];
+    snprintf(answers, sizeof answers, "%s/answers.json", root);
+    snprintf(items, sizeof items, "%s/diagnosis.json", root);
+    snprintf(bad, sizeof bad, "%s/bad.json", root);
+    /* item 3 done (contradicted by both ssh checks), 4 done (root login and
+     * firewall), 1 done (no related check ran), 9 partly (not a claim) */
+    write_file(answers, "{\"answers\": {\"1\": \"done\", \"3\": \"done\", \"4\": \"done\", "
+                        "\"9\": \"partly\"}}");
+    char why[256];
+    assert_int_equal(mm_audit_compare(&rep, answers, why, sizeof why), 0);
+    char *s = json_dumps(rep.contradictions, JSON_COMPACT);
+    assert_string_equal(s, "[{\"item\":3,\"answer\":\"done\",\"checks\":[\"ssh-password-auth\","
+                           "\"ssh-root-login\"]},{\"item\":4,\"answer\":\"done\",\"checks\":["
+                           "\"ssh-root-login\",\"firewall\"]}]");
+    free(s);
+    /* the JSON of `mamori diagnose` works the same */
+    write_file(items, "{\"score\": 40, \"items\": [{\"id\": 3, \"answer\": \"partly\"}, "
+                      "{\"id\": 4, \"answer\": \"done\"}]}");
+    assert_int_equal(mm_audit_compare(&rep, items, why, sizeof why), 0);
+    assert_int_equal(json_array_size(rep.contradictions), 1);
+
+    struct mm_buf out = MM_BUF_INIT;
+    assert_int_equal(mm_audit_write_text(&rep, MM_LANG_JA, &out), 0);
+    assert_contains(mm_buf_str(&out), "合格 1 件・不合格 3 件・判定できず 0 件");
+    assert_contains(mm_buf_str(&out),
+                    "[不合格] SSH での root ログイン(ssh-root-login、診断項目 3、4)");
+    assert_contains(mm_buf_str(&out), "根拠: /etc/ssh/sshd_config: PermitRootLogin yes");
+    assert_contains(mm_buf_str(&out),
+                    "項目 4「重要な情報を見られる人の制限」: 「できている」と回答され"
+                    "ていますが、次のチェックが不合格です: ssh-root-login、firewall");
+    mm_buf_reset(&out);
+    assert_int_equal(mm_audit_write_json(&rep, MM_LANG_EN, &out), 0);
+    json_t *doc = json_loads(mm_buf_str(&out), 0, NULL);
+    assert_non_null(doc);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "summary"), "fail")),
+                     3);
+    json_t *first = json_array_get(json_object_get(doc, "checks"), 0);
+    assert_string_equal(json_string_value(json_object_get(first, "id")), "ssh-password-auth");
+    assert_string_equal(json_string_value(json_object_get(first, "status")), "fail");
+    assert_string_equal(json_string_value(json_object_get(first, "message_key")), "password");
+    json_t *contra = json_object_get(json_object_get(doc, "diagnosis"), "contradictions");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(contra, 0), "title")),
+                        "Limiting who can see important information");
+    json_decref(doc);
+    mm_buf_free(&out);
+
+    write_file(bad, "[1, 2]");
+    assert_int_equal(mm_audit_compare(&rep, bad, why, sizeof why), MM_EPARSE);
+    write_file(bad, "{\"answers\": ");
+    assert_int_equal(mm_audit_compare(&rep, bad, why, sizeof why), MM_EPARSE);
+    assert_contains(why, "line 1");
+    write_file(bad, "{\"other\": 1}");
+    assert_int_equal(mm_audit_compare(&rep, bad, why, sizeof why), MM_EPARSE);
+    assert_int_equal(mm_audit_compare(&rep, "/nonexistent/x.json", why, sizeof why), MM_ENOENT);
+    mm_audit_report_free(&rep);
+
+    const char *unknown[] = {"nope"};
+    assert_int_equal(mm_audit_report_run(&ctx, unknown, 1, &rep), MM_ENOENT);
+    mm_audit_report_free(&rep);
+}
+
+int main(void)
+{
+    if (mm_data_json("audit/checks.json", &texts) != 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_registry_and_texts),
+        cmocka_unit_test_setup_teardown(test_helpers, fresh_root, cleanup_root),
+        cmocka_unit_test(test_ini_reader),
+        cmocka_unit_test_setup_teardown(test_apt_updates, fresh_root, cleanup_root),
+        cmocka_unit_test_setup_teardown(test_unattended_upgrades, fresh_root, cleanup_root),
+        cmocka_unit_test_setup_teardown(test_antivirus, fresh_root, cleanup_root),
+        cmocka_unit_test_setup_teardown(test_empty_passwords, fresh_root, cleanup_root),
+        cmocka_unit_test_setup_teardown(test_ssh_password_auth, fresh_root, cleanup_root),
+        cmocka_unit_test_setup_teardown(test_ssh_root_login, fresh_root, cleanup_root),
+        cmocka_unit_test_setup_teardown(test_firewall, fresh_root, cleanup_root),
+        cmocka_unit_test_setup_teardown(test_samba_guest, fresh_root, cleanup_root),
+        cmocka_unit_test_setup_teardown(test_wifi_security, fresh_root, cleanup_root),
+        cmocka_unit_test_setup_teardown(test_screen_lock, fresh_root, cleanup_root),
+        cmocka_unit_test_setup_teardown(test_disk_encryption, fresh_root, cleanup_root),
+        cmocka_unit_test_setup_teardown(test_report_and_diagnosis, fresh_root, cleanup_root),
+    };
+    int r = cmocka_run_group_tests(tests, NULL, NULL);
+    json_decref(texts);
+    return r;
+}
