@@ -130,6 +130,25 @@ int mm_profile_set(struct mm_profile *p, const char *field, const char *value,
     return MM_EINVAL;
 }
 
+/* Applies every entry of a loaded INI file; the first bad one stops it. */
+static int apply_ini(struct mm_profile *p, const struct mm_ini *ini, struct mm_profile_error *e)
+{
+    int r = 0;
+    for (size_t i = 0; i < mm_ini_count(ini) && r == 0; i++) {
+        const char *section, *key, *value;
+        int line;
+        mm_ini_entry(ini, i, &section, &key, &value, &line);
+        const struct field *f = find_field(key);
+        if (!f || strcasecmp(section, f->section) != 0) {
+            char name[64];
+            snprintf(name, sizeof name, "%.30s.%.30s", section, key);
+            return set_error(e, MM_PROFILE_UNKNOWN, name, NULL);
+        }
+        r = mm_profile_set(p, key, value, e);
+    }
+    return r;
+}
+
 int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profile_error *e)
 {
     struct mm_ini *ini = NULL;
@@ -141,19 +160,21 @@ int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profil
         set_error(e, MM_PROFILE_NOFILE, "", mm_strerror(r));
         return r;
     }
-    for (size_t i = 0; i < mm_ini_count(ini) && r == 0; i++) {
-        const char *section, *key, *value;
-        int line;
-        mm_ini_entry(ini, i, &section, &key, &value, &line);
-        const struct field *f = find_field(key);
-        if (!f || strcasecmp(section, f->section) != 0) {
-            char name[64];
-            snprintf(name, sizeof name, "%s.%s", section, key);
-            r = set_error(e, MM_PROFILE_UNKNOWN, name, NULL);
-            break;
-        }
-        r = mm_profile_set(p, key, value, e);
-    }
+    r = apply_ini(p, ini, e);
+    mm_ini_free(ini);
+    return r;
+}
+
+int mm_profile_load_ini_string(struct mm_profile *p, const char *text, struct mm_profile_error *e)
+{
+    struct mm_ini *ini = NULL;
+    char why[256];
+    int r = mm_ini_load_string(text, &ini, why, sizeof why);
+    if (r == MM_EPARSE)
+        return set_error(e, MM_PROFILE_SYNTAX, "", why);
+    if (r != 0)
+        return r;
+    r = apply_ini(p, ini, e);
     mm_ini_free(ini);
     return r;
 }

@@ -65,6 +65,10 @@ int mm_profile_set(struct mm_profile *p, const char *field, const char *value,
  * MM_EPARSE on syntax errors, MM_EINVAL on bad fields (e filled). */
 int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profile_error *e);
 
+/* The same from INI text in memory (fuzzing, tests). MM_EPARSE on syntax
+ * errors, MM_EINVAL on bad fields (e filled). */
+int mm_profile_load_ini_string(struct mm_profile *p, const char *text, struct mm_profile_error *e);
+
 /* Checks the required fields. Returns 0 or MM_EINVAL with e filled. */
 int mm_profile_validate(const struct mm_profile *p, struct mm_profile_error *e);
 
