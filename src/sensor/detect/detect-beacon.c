@@ -39,10 +39,19 @@ struct beacon_state {
     int64_t min_interval, max_interval, suppress;
 };
 
+static const struct mm__setting settings[] = {
+    {"connections", 4, STARTS_MAX, NULL},     {"jitter_percent", 1, 50, NULL},
+    {"min_interval", 1, 86400, NULL},         {"max_interval", 2, 7 * 86400, NULL},
+    {"suppress_seconds", 0, 7 * 86400, NULL}, {NULL, 0, 0, NULL}};
+
 static int beacon_init(struct mm_sensor *s, void **state)
 {
     struct beacon_state *st = calloc(1, sizeof *st);
     int r = MM_ENOMEM;
+    if (mm__detect_settings_check(s, NAME, settings) != 0) {
+        free(st);
+        return MM_EINVAL;
+    }
     if (!st)
         return MM_ENOMEM;
     st->pairs = calloc(PAIRS, sizeof *st->pairs);

@@ -42,12 +42,21 @@ struct dga_state {
     bool any_client;
 };
 
+static const struct mm__setting settings[] = {
+    {"window_seconds", 1, 86400, NULL}, {"suppress_seconds", 0, 7 * 86400, NULL},
+    {"min_length", 6, 63, NULL},        {"nxdomain", 2, 100000, NULL},
+    {"clients", 0, 0, "home|any"},      {NULL, 0, 0, NULL}};
+
 static int dga_init(struct mm_sensor *s, void **state)
 {
     struct dga_state *st = calloc(1, sizeof *st);
     const struct mm_sensor_config *cfg = mm_sensor_config(s);
     const char *clients = cfg && cfg->ini ? mm_ini_get(cfg->ini, "detect." NAME, "clients") : NULL;
     int r = MM_ENOMEM;
+    if (mm__detect_settings_check(s, NAME, settings) != 0) {
+        free(st);
+        return MM_EINVAL;
+    }
     if (!st)
         return MM_ENOMEM;
     st->clients = calloc(CLIENTS, sizeof *st->clients);

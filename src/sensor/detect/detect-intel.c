@@ -26,10 +26,17 @@ struct intel_state {
     int64_t window;
 };
 
+static const struct mm__setting settings[] = {{"suppress_seconds", 0, 7 * 86400, NULL},
+                                              {NULL, 0, 0, NULL}};
+
 static int intel_init(struct mm_sensor *s, void **state)
 {
     struct intel_state *st = calloc(1, sizeof *st);
     int r;
+    if (mm__detect_settings_check(s, NAME, settings) != 0) {
+        free(st);
+        return MM_EINVAL;
+    }
     if (!st)
         return MM_ENOMEM;
     st->window = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;

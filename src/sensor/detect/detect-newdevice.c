@@ -3,23 +3,58 @@
  * that is neither in the saved inventory (--state) nor in the [devices]
  * allowlist. The device inventory announces each device once ("device"
  * event, action "new"); this detector turns that into an alert, so the
- * inventory's persistence is the suppression. */
+ * inventory's persistence is the suppression. [detect.new-device]
+ * learn_seconds (default 0): devices first announced within that many
+ * seconds of capture time after the first announcement are learned without
+ * an alert (a quiet first day when a sensor is installed). */
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/sensor.h"
 
 #define NAME "new-device"
 
+struct newdevice_state {
+    int64_t learn, start;
+};
+
+static const struct mm__setting settings[] = {{"learn_seconds", 0, 30 * 86400, NULL},
+                                              {NULL, 0, 0, NULL}};
+
+static int newdevice_init(struct mm_sensor *s, void **state)
+{
+    struct newdevice_state *st;
+    if (mm__detect_settings_check(s, NAME, settings) != 0)
+        return MM_EINVAL;
+    if (!(st = calloc(1, sizeof *st)))
+        return MM_ENOMEM;
+    st->learn = mm__detect_int(s, NAME, "learn_seconds", 0, 0, 30 * 86400) * 1000000LL;
+    st->start = -1;
+    *state = st;
+    return 0;
+}
+
+static void newdevice_free(void *state)
+{
+    free(state);
+}
+
 static void newdevice_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
-    (void)state;
+    struct newdevice_state *st = state;
     const char *type = json_string_value(json_object_get(ev, "event_type"));
     const json_t *dev = json_object_get(ev, "device");
     const char *action = json_string_value(json_object_get(dev, "action"));
     if (!type || strcmp(type, "device") != 0 || !action || strcmp(action, "new") != 0 ||
         json_is_true(json_object_get(dev, "allowlisted")))
         return;
+    int64_t now = mm__detect_now(s);
+    if (st->start < 0)
+        st->start = now;
+    if (now - st->start < st->learn)
+        return; /* still learning the office's devices */
     const struct mm__alert_at at = {.ev = ev};
     json_t *evidence = json_deep_copy(dev);
     json_object_del(evidence, "action");
@@ -28,5 +63,7 @@ static void newdevice_event(void *state, struct mm_sensor *s, const json_t *ev)
 
 const struct mm_detector mm_detector_new_device = {
     .name = NAME,
+    .init = newdevice_init,
     .on_event = newdevice_event,
+    .free = newdevice_free,
 };

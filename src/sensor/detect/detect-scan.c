@@ -53,10 +53,20 @@ static bool setting_is(const struct mm_sensor *s, const char *key, const char *w
     return v && strcasecmp(v, want) == 0;
 }
 
+static const struct mm__setting settings[] = {
+    {"window_seconds", 1, 3600, NULL}, {"suppress_seconds", 0, 7 * 86400, NULL},
+    {"ports", 3, PROBES - 1, NULL},    {"hosts", 3, PROBES - 1, NULL},
+    {"sources", 0, 0, "home|any"},     {"targets", 0, 0, "home|any"},
+    {"scope", 0, 0, "home|any"},       {NULL, 0, 0, NULL}};
+
 static int scan_init(struct mm_sensor *s, void **state)
 {
     struct scan_state *st = calloc(1, sizeof *st);
     int r = MM_ENOMEM;
+    if (mm__detect_settings_check(s, NAME, settings) != 0) {
+        free(st);
+        return MM_EINVAL;
+    }
     if (!st)
         return MM_ENOMEM;
     st->src = calloc(SOURCES, sizeof *st->src);

@@ -253,6 +253,44 @@ int64_t mm__detect_now(const struct mm_sensor *s)
     return tv ? (int64_t)tv->tv_sec * 1000000 + tv->tv_usec : 0;
 }
 
+static bool word_in(const char *v, const char *words)
+{
+    size_t n = strlen(v);
+    for (const char *w = words; w && *w;) {
+        const char *bar = strchr(w, '|');
+        size_t k = bar ? (size_t)(bar - w) : strlen(w);
+        if (k == n && strncasecmp(w, v, n) == 0)
+            return true;
+        w = bar ? bar + 1 : NULL;
+    }
+    return false;
+}
+
+int mm__detect_settings_check(const struct mm_sensor *s, const char *detector,
+                              const struct mm__setting *settings)
+{
+    char section[64];
+    const struct mm_sensor_config *cfg = mm_sensor_config(s);
+    snprintf(section, sizeof section, "detect.%s", detector);
+    for (size_t i = 0; cfg && cfg->ini && i < mm_ini_count(cfg->ini); i++) {
+        const char *sec, *key, *val;
+        int line;
+        long v;
+        mm_ini_entry(cfg->ini, i, &sec, &key, &val, &line);
+        if (strcasecmp(sec, section) != 0)
+            continue;
+        const struct mm__setting *st = settings;
+        while (st && st->key && strcasecmp(st->key, key) != 0)
+            st++;
+        if (!st || !st->key)
+            return MM_EINVAL; /* unknown setting */
+        if (st->words ? !word_in(val, st->words)
+                      : mm_ini_get_int(cfg->ini, section, key, 0, st->min, st->max, &v) != 0)
+            return MM_EINVAL;
+    }
+    return 0;
+}
+
 long mm__detect_int(const struct mm_sensor *s, const char *detector, const char *key, long def,
                     long min, long max)
 {

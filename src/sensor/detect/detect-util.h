@@ -69,7 +69,22 @@ uint64_t mm__hash_addr(const struct mm_addr *a, uint64_t seed);
 /* Capture time of the sensor in microseconds. */
 int64_t mm__detect_now(const struct mm_sensor *s);
 
-/* Reads [detect.NAME] key as an integer in [min, max] (def when absent or bad). */
+/* A setting a detector accepts in [detect.NAME]: an integer in [min, max],
+ * or, when words is set, one of the '|'-separated words ("home|any"). */
+struct mm__setting {
+    const char *key;
+    long min, max;
+    const char *words;
+};
+
+/* Checks every key of [detect.NAME] against settings (terminated by a NULL
+ * key): an unknown key or a bad value is MM_EINVAL, so a typo in the config
+ * stops the sensor at start instead of being ignored. */
+int mm__detect_settings_check(const struct mm_sensor *s, const char *detector,
+                              const struct mm__setting *settings);
+
+/* Reads [detect.NAME] key as an integer in [min, max] (def when absent or bad;
+ * mm__detect_settings_check reports bad values first). */
 long mm__detect_int(const struct mm_sensor *s, const char *detector, const char *key, long def,
                     long min, long max);
 

@@ -45,11 +45,28 @@ CASES = {
     "cleartext": ("cleartext", "[devices]\nallow = 192.168.1.0/24\n",
                   {9101001, 9101002, 9101003}),
     "clean": ("clean", "", set()),
+    # two runs over the same capture sharing --state: the second announces
+    # nothing (the inventory was saved and reloaded)
+    "state-restart": ("windows-xp", "", [{9100201, 9100301}, set()]),
 }
 
 
 def run_case(name, sensor, tmp):
     scenario, extra, want = CASES[name]
+    if isinstance(want, list):  # several runs sharing one --state directory
+        state = os.path.join(tmp, name + "-state")
+        os.makedirs(state, exist_ok=True)
+        for i, w in enumerate(want):
+            err = run_once(name, scenario, extra, w, sensor, tmp, state)
+            if err:
+                return "run %d: %s" % (i + 1, err)
+        if not os.path.exists(os.path.join(state, "devices.json")):
+            return "no devices.json under --state"
+        return None
+    return run_once(name, scenario, extra, want, sensor, tmp, None)
+
+
+def run_once(name, scenario, extra, want, sensor, tmp, state):
     pcap = os.path.join(tmp, name + ".pcap")
     detectgen.write(pcap, scenario)
     cfg = os.path.join(tmp, name + ".ini")
@@ -61,8 +78,10 @@ def run_case(name, sensor, tmp):
     eve = os.path.join(tmp, name + ".json")
     if os.path.exists(eve):
         os.unlink(eve)
-    p = subprocess.run([sensor, "-q", "-r", pcap, "--intel", intel, "--config", cfg, "--eve",
-                        eve], capture_output=True, text=True, timeout=120)
+    args = [sensor, "-q", "-r", pcap, "--intel", intel, "--config", cfg, "--eve", eve]
+    if state:
+        args += ["--state", state]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=120)
     if p.returncode != 0:
         return "exit %d: %s" % (p.returncode, p.stderr.strip())
     if "runtime error:" in p.stderr or "Sanitizer" in p.stderr:

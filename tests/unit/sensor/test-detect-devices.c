@@ -58,6 +58,35 @@ static void test_new_device(void **state)
     th_free(s);
 }
 
+static void test_learning_and_settings(void **state)
+{
+    (void)state;
+    struct mm_sensor *s =
+        th_new("[detect.new-device]\nlearn_seconds = 3600\n", NULL, NULL, &mm_detector_new_device);
+    dhcp(s, "02:00:00:00:00:10", "192.168.1.10", "first", "1,3,6,15", "");
+    th_set_time(s, 1775001600.0 + 1800);
+    dhcp(s, "02:00:00:00:00:11", "192.168.1.11", "second", "1,3,6,15", "");
+    assert_int_equal(th_count_alerts(s, 0), 0); /* learned quietly */
+    th_set_time(s, 1775001600.0 + 3601);
+    dhcp(s, "02:00:00:00:00:12", "192.168.1.12", "third", "1,3,6,15", "");
+    assert_int_equal(th_count_alerts(s, 9100201), 1);
+    th_free(s);
+
+    /* a typo or a bad value in a detector section stops the start */
+    static const char *const bad[] = {"[detect.new-device]\nlearn_secs = 5\n",
+                                      "[detect.new-device]\nlearn_seconds = soon\n",
+                                      "[detect.legacy-os]\nsuppress_seconds = -1\n"};
+    const struct mm_detector *dets[] = {&mm_detector_new_device, &mm_detector_new_device,
+                                        &mm_detector_legacy_os};
+    for (size_t i = 0; i < 3; i++) {
+        s = th_new(bad[i], NULL, NULL, NULL);
+        void *st = NULL;
+        assert_int_not_equal(dets[i]->init(s, &st), 0);
+        assert_null(st);
+        th_free(s);
+    }
+}
+
 static void test_legacy(void **state)
 {
     (void)state;
@@ -114,6 +143,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_device),
+        cmocka_unit_test(test_learning_and_settings),
         cmocka_unit_test(test_legacy),
         cmocka_unit_test(test_personal),
     };
