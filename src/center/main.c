@@ -12,6 +12,7 @@
 #include "center/center.h"
 #include "center/health.h"
 #include "center/http.h"
+#include "center/mail.h"
 #include "center/router.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -122,8 +123,11 @@ static int wait_for_signal(const sigset_t *set)
     return sig;
 }
 
-static int serve(struct mm_center_config *cfg, const char *port_file, enum mm_lang lang)
+static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const char *port_file,
+                 enum mm_lang lang)
 {
+    struct mm_mail_config mail_cfg;
+    struct mm_mail *mail = NULL;
     struct mm_center c;
     struct mm_http_server *srv = NULL;
     struct mm_health *health = NULL;
@@ -153,6 +157,12 @@ static int serve(struct mm_center_config *cfg, const char *port_file, enum mm_la
     }
     if (mm_health_start(&c, &health) != 0)
         goto out;
+    err[0] = '\0';
+    if (mm_mail_config_load(ini, &mail_cfg, err, sizeof err) != 0 ||
+        mm_mail_start(&c, &mail_cfg, &mail) != 0) {
+        mm_log_error("mail: %s", err[0] ? err : "cannot start");
+        goto out;
+    }
     mm_log_info("listening on %s://%s (port %d), data in %s", c.https ? "https" : "http",
                 cfg->listen, mm_http_port(srv), cfg->data_dir);
     int sig = wait_for_signal(&set);
@@ -160,6 +170,7 @@ static int serve(struct mm_center_config *cfg, const char *port_file, enum mm_la
     rc = 0;
 out:
     mm_http_stop(srv, cfg->shutdown_grace);
+    mm_mail_stop(mail);
     mm_health_stop(health);
     mm_center_close(&c);
     if (rc == 0)
@@ -210,7 +221,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mamori-center: %s\n", mm_tr("center", "main.need_data", lang));
         rc = EXIT_USAGE;
     } else {
-        rc = serve(&cfg, o.port_file, lang);
+        rc = serve(&cfg, ini, o.port_file, lang);
     }
     mm_ini_free(ini);
     return rc;

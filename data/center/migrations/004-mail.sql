@@ -24,7 +24,7 @@ CREATE TABLE mail_outbox (
     subject TEXT NOT NULL,
     message TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'pending'
-        CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'uncertain')),
+        CHECK (status IN ('pending', 'sending', 'transfer', 'sent', 'failed', 'uncertain')),
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
     last_error TEXT NOT NULL DEFAULT '',

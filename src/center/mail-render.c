@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the text of emergency mail: the templates in data/center/mail/
+ * (NAME.LANG.txt whose first line is "Subject: ...", and NAME.LANG.html),
+ * {{name}} substitution (HTML-escaped in the HTML part), the short strings
+ * in data/center/mail/strings.json, and the MIME message: RFC 2047 encoded
+ * subject, Date, Message-ID, multipart/alternative with UTF-8 base64 parts. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "center/alerts.h"
+#include "center/mail.h"
+#include "center/store.h"
+#include "core/data.h"
+#include "core/error.h"
+#include "core/hash.h"
+
+#define TITLE_MAX  90 /* bytes of the subject's title */
+#define VAR_MAX    24
+#define WORD_BYTES 45 /* raw bytes per encoded-word: 60 base64 characters */
+
+struct var {
+    const char *name;
+    const char *text; /* escaped in HTML unless html is set */
+    const char *html; /* raw HTML for the HTML part, or NULL */
+};
+
+struct vars {
+    struct var v[VAR_MAX];
+    int n;
+};
+
+static void var_set(struct vars *vs, const char *name, const char *text, const char *html)
+{
+    if (vs->n < VAR_MAX)
+        vs->v[vs->n++] = (struct var){name, text ? text : "", html};
+}
+
+void mm_mail_text_free(struct mm_mail_text *t)
+{
+    if (!t)
+        return;
+    free(t->subject);
+    free(t->text);
+    free(t->html);
+    memset(t, 0, sizeof *t);
+}
+
+/* Expands {{name}} in tmpl into out. Unknown names expand to nothing. */
+static int expand(const char *tmpl, const struct vars *vs, bool html, struct mm_buf *out)
+{
+    const char *p = tmpl;
+    int r = 0;
+    while (r == 0 && *p) {
+        const char *open = strstr(p, "{{");
+        const char *close = open ? strstr(open + 2, "}}") : NULL;
+        if (!open || !close)
+            return mm_buf_puts(out, p);
+        r = mm_buf_append(out, p, (size_t)(open - p));
+        size_t nl = (size_t)(close - open - 2);
+        for (int i = 0; r == 0 && i < vs->n; i++) {
+            const struct var *v = &vs->v[i];
+            if (strlen(v->name) != nl || memcmp(v->name, open + 2, nl) != 0)
+                continue;
+            if (html && v->html)
+                r = mm_buf_puts(out, v->html);
+            else if (html)
+                r = mm_buf_html_escape(out, v->text);
+            else
+                r = mm_buf_puts(out, v->text);
+            break;
+        }
+        p = close + 2;
+    }
+    return r;
+}
+
+/* Renders template NAME.LANG.{txt,html}; the text's first line is the subject. */
+static int render(const char *name, enum mm_lang lang, const struct vars *vs,
+                  struct mm_mail_text *out)
+{
+    char path[128];
+    const unsigned char *txt, *html;
+    size_t len;
+    struct mm_buf s = MM_BUF_INIT, t = MM_BUF_INIT, h = MM_BUF_INIT;
+    memset(out, 0, sizeof *out);
+    snprintf(path, sizeof path, "center/mail/%s.%s.txt", name, mm_lang_code(lang));
+    int r = mm_data_find(path, &txt, &len);
+    snprintf(path, sizeof path, "center/mail/%s.%s.html", name, mm_lang_code(lang));
+    if (r == 0)
+        r = mm_data_find(path, &html, &len);
+    if (r != 0)
+        return r;
+    const char *body = strstr((const char *)txt, "\n\n");
+    const char *subj = (const char *)txt;
+    if (strncmp(subj, "Subject: ", 9) != 0 || !body)
+        return MM_EPARSE;
+    char *line = strndup(subj + 9, (size_t)(strchr(subj, '\n') - subj - 9));
+    if (!line)
+        return MM_ENOMEM;
+    r = expand(line, vs, false, &s);
+    free(line);
+    if (r == 0)
+        r = expand(body + 2, vs, false, &t);
+    if (r == 0)
+        r = expand((const char *)html, vs, true, &h);
+    if (r == 0) {
+        out->subject = mm_buf_take(&s);
+        out->text = mm_buf_take(&t);
+        out->html = mm_buf_take(&h);
+        if (!out->subject || !out->text || !out->html) {
+            mm_mail_text_free(out);
+            r = MM_ENOMEM;
+        }
+    }
+    mm_buf_free(&s);
+    mm_buf_free(&t);
+    mm_buf_free(&h);
+    return r;
+}
+
+/* A short string from strings.json (borrowed from the cached document). */
+static const char *str_of(const char *key, enum mm_lang lang)
+{
+    static json_t *doc; /* loaded once, kept for the program's life */
+    if (!__atomic_load_n(&doc, __ATOMIC_ACQUIRE)) {
+        json_t *d = NULL;
+        if (mm_data_json("center/mail/strings.json", &d) != 0)
+            return "";
+        json_t *expected = NULL;
+        if (!__atomic_compare_exchange_n(&doc, &expected, d, false, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE))
+            json_decref(d);
+    }
+    const char *s = mm_text(json_object_get(doc, key), lang);
+    return s ? s : "";
+}
+
+static void format_time(int64_t usec, char *out, size_t outlen)
+{
+    time_t t = (time_t)(usec / 1000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* The first sentence of s, at most TITLE_MAX bytes, cut on a UTF-8 boundary. */
+static void first_sentence(const char *s, char *out, size_t outlen)
+{
+    size_t n = strlen(s), cut = n;
+    const char *ja = strstr(s, "。"), *en = strstr(s, ". ");
+    if (ja && (size_t)(ja - s) + 3 < cut)
+        cut = (size_t)(ja - s);
+    if (en && (size_t)(en - s) < cut)
+        cut = (size_t)(en - s);
+    if (cut > TITLE_MAX)
+        cut = TITLE_MAX;
+    while (cut > 0 && cut < n && ((unsigned char)s[cut] & 0xC0) == 0x80)
+        cut--;
+    if (cut >= outlen)
+        cut = outlen - 1;
+    memcpy(out, s, cut);
+    out[cut] = '\0';
+}
+
+struct alert_texts {
+    const char *what, *now, *threat;
+    char title[TITLE_MAX + 8], severity_key[16], first_seen[32], alert_id[24];
+};
+
+static void alert_texts(const struct mm_alert *a, enum mm_lang lang, struct alert_texts *x)
+{
+    const json_t *ex = mm_alert_explanation(a->signature_id, a->detector);
+    const char *msg = lang == MM_LANG_JA ? a->message_ja : a->message_en;
+    if (!*msg)
+        msg = a->signature;
+    x->what = msg;
+    x->now = ex ? mm_text(json_object_get(ex, "now"), lang) : NULL;
+    x->threat = ex ? mm_text(json_object_get(ex, "threat"), lang) : NULL;
+    if (!x->now)
+        x->now = str_of("no_explanation", lang);
+    if (!x->threat)
+        x->threat = a->signature;
+    first_sentence(msg, x->title, sizeof x->title);
+    snprintf(x->severity_key, sizeof x->severity_key, "severity.%d",
+             a->severity >= 1 && a->severity <= 4 ? a->severity : 4);
+    format_time(a->first_seen, x->first_seen, sizeof x->first_seen);
+    snprintf(x->alert_id, sizeof x->alert_id, "%lld", (long long)a->id);
+}
+
+/* The optional link line (text) and paragraph (HTML) to the web UI. */
+static int link_vars(const char *base_url, const char *path, enum mm_lang lang, struct mm_buf *text,
+                     struct mm_buf *html)
+{
+    if (!base_url || !*base_url)
+        return 0;
+    int r = mm_buf_printf(text, "\n%s%s%s\n", str_of("link", lang), base_url, path);
+    if (r == 0)
+        r = mm_buf_puts(html, "<p><a href=\"");
+    if (r == 0)
+        r = mm_buf_html_escape(html, base_url);
+    if (r == 0)
+        r = mm_buf_html_escape(html, path);
+    if (r == 0)
+        r = mm_buf_puts(html, "\">");
+    if (r == 0)
+        r = mm_buf_html_escape(html, str_of("link", lang));
+    if (r == 0)
+        r = mm_buf_puts(html, "</a></p>");
+    return r;
+}
+
+int mm_mail_render_alert(const struct mm_alert *a, const char *tenant, enum mm_lang lang,
+                         const char *base_url, struct mm_mail_text *out)
+{
+    struct alert_texts x;
+    struct vars vs = {.n = 0};
+    struct mm_buf lt = MM_BUF_INIT, lh = MM_BUF_INIT;
+    char path[64];
+    memset(out, 0, sizeof *out);
+    alert_texts(a, lang, &x);
+    snprintf(path, sizeof path, "/alerts/%lld", (long long)a->id);
+    int r = link_vars(base_url, path, lang, &lt, &lh);
+    const char *none = str_of("none", lang);
+    var_set(&vs, "tenant", tenant, NULL);
+    var_set(&vs, "title", x.title, NULL);
+    var_set(&vs, "what", x.what, NULL);
+    var_set(&vs, "now", x.now, NULL);
+    var_set(&vs, "threat", x.threat, NULL);
+    var_set(&vs, "severity", str_of(x.severity_key, lang), NULL);
+    var_set(&vs, "device", *a->device ? a->device : none, NULL);
+    var_set(&vs, "src_ip", *a->src_ip ? a->src_ip : none, NULL);
+    var_set(&vs, "dest_ip", *a->dest_ip ? a->dest_ip : none, NULL);
+    var_set(&vs, "first_seen", x.first_seen, NULL);
+    var_set(&vs, "signature", a->signature, NULL);
+    var_set(&vs, "alert_id", x.alert_id, NULL);
+    var_set(&vs, "link", mm_buf_str(&lt), mm_buf_str(&lh));
+    if (r == 0)
+        r = render("alert", lang, &vs, out);
+    mm_buf_free(&lt);
+    mm_buf_free(&lh);
+    return r;
+}
+
+/* One digest line per alert: time, device, title. */
+static int digest_items(const struct mm_alert *items, size_t n, size_t count, enum mm_lang lang,
+                        struct mm_buf *text, struct mm_buf *html)
+{
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        struct alert_texts x;
+        alert_texts(&items[i], lang, &x);
+        const char *dev = *items[i].device ? items[i].device : items[i].src_ip;
+        r = mm_buf_printf(text, "%zu. %s  %s  %s\n", i + 1, x.first_seen, dev, x.title);
+        if (r == 0)
+            r = mm_buf_printf(html, "<li>%s ", x.first_seen);
+        if (r == 0)
+            r = mm_buf_html_escape(html, dev);
+        if (r == 0)
+            r = mm_buf_puts(html, " ");
+        if (r == 0)
+            r = mm_buf_html_escape(html, x.title);
+        if (r == 0)
+            r = mm_buf_puts(html, "</li>\n");
+    }
+    if (r == 0 && count > n)
+        r = mm_buf_printf(text, "... (+%zu)\n", count - n);
+    if (r == 0 && count > n)
+        r = mm_buf_printf(html, "<li>... (+%zu)</li>\n", count - n);
+    return r;
+}
+
+int mm_mail_render_digest(const struct mm_alert *items, size_t n, size_t count, const char *tenant,
+                          enum mm_lang lang, int window_minutes, const char *base_url,
+                          struct mm_mail_text *out)
+{
+    struct vars vs = {.n = 0};
+    struct mm_buf it = MM_BUF_INIT, ih = MM_BUF_INIT, lt = MM_BUF_INIT, lh = MM_BUF_INIT;
+    char cnt[24], win[24];
+    memset(out, 0, sizeof *out);
+    snprintf(cnt, sizeof cnt, "%zu", count);
+    snprintf(win, sizeof win, "%d", window_minutes);
+    int r = digest_items(items, n, count, lang, &it, &ih);
+    if (r == 0)
+        r = link_vars(base_url, "/alerts", lang, &lt, &lh);
+    var_set(&vs, "tenant", tenant, NULL);
+    var_set(&vs, "title", str_of("digest_title", lang), NULL);
+    var_set(&vs, "count", cnt, NULL);
+    var_set(&vs, "window", win, NULL);
+    var_set(&vs, "items", mm_buf_str(&it), mm_buf_str(&ih));
+    var_set(&vs, "link", mm_buf_str(&lt), mm_buf_str(&lh));
+    if (r == 0)
+        r = render("digest", lang, &vs, out);
+    mm_buf_free(&it);
+    mm_buf_free(&ih);
+    mm_buf_free(&lt);
+    mm_buf_free(&lh);
+    return r;
+}
+
+/* ---- MIME ----------------------------------------------------------------- */
+
+static bool is_plain_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7E)
+            return false;
+    return true;
+}
+
+int mm_mail_header_encode(struct mm_buf *out, const char *s)
+{
+    if (is_plain_ascii(s))
+        return mm_buf_puts(out, s);
+    size_t len = strlen(s), off = 0;
+    int r = 0;
+    while (r == 0 && off < len) {
+        size_t take = len - off < WORD_BYTES ? len - off : WORD_BYTES;
+        /* never split a UTF-8 sequence between two encoded-words */
+        while (take > 0 && off + take < len && ((unsigned char)s[off + take] & 0xC0) == 0x80)
+            take--;
+        if (take == 0)
+            take = 1;
+        char b64[WORD_BYTES * 2];
+        mm_base64((const uint8_t *)s + off, take, b64, sizeof b64);
+        r = mm_buf_printf(out, "%s=?UTF-8?B?%s?=", off ? "\r\n " : "", b64);
+        off += take;
+    }
+    return r;
+}
+
+/* Appends text as base64 in lines of 76 characters. */
+static int put_base64_body(struct mm_buf *out, const char *text)
+{
+    size_t len = strlen(text);
+    int r = 0;
+    for (size_t off = 0; r == 0 && off < len; off += 57) {
+        char line[80];
+        size_t take = len - off < 57 ? len - off : 57;
+        mm_base64((const uint8_t *)text + off, take, line, sizeof line);
+        r = mm_buf_printf(out, "%s\r\n", line);
+    }
+    return r;
+}
+
+/* One part; its text gets canonical CRLF line ends before encoding. */
+static int put_part(struct mm_buf *out, const char *boundary, const char *type, const char *body)
+{
+    struct mm_buf crlf = MM_BUF_INIT;
+    int r = 0;
+    for (const char *p = body; r == 0 && *p; p++) {
+        if (*p == '\n' && (p == body || p[-1] != '\r'))
+            r = mm_buf_putc(&crlf, '\r');
+        if (r == 0)
+            r = mm_buf_putc(&crlf, *p);
+    }
+    if (r == 0)
+        r = mm_buf_printf(out,
+                          "--%s\r\nContent-Type: %s; charset=UTF-8\r\n"
+                          "Content-Transfer-Encoding: base64\r\n\r\n",
+                          boundary, type);
+    if (r == 0)
+        r = put_base64_body(out, mm_buf_str(&crlf));
+    mm_buf_free(&crlf);
+    return r;
+}
+
+int mm_mail_compose(const char *from, const char *to, const struct mm_mail_text *t,
+                    const char *message_id, int64_t date, char **out)
+{
+    struct mm_buf m = MM_BUF_INIT;
+    char when[64], boundary[96];
+    time_t secs = (time_t)(date / 1000000);
+    struct tm tm;
+    *out = NULL;
+    if (strpbrk(from, "\r\n") || strpbrk(to, "\r\n") || strpbrk(message_id, "\r\n<>"))
+        return MM_EINVAL;
+    gmtime_r(&secs, &tm);
+    /* RFC 5322 date; English names regardless of the locale */
+    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    snprintf(when, sizeof when, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday],
+             tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    snprintf(boundary, sizeof boundary, "=_mamori_%.60s", message_id);
+    for (char *p = boundary; *p; p++)
+        if (*p == '@')
+            *p = '_';
+    int r = mm_buf_printf(&m, "From: %s\r\nTo: %s\r\nSubject: ", from, to);
+    if (r == 0)
+        r = mm_mail_header_encode(&m, t->subject);
+    if (r == 0)
+        r = mm_buf_printf(&m,
+                          "\r\nDate: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\n"
+                          "Auto-Submitted: auto-generated\r\n"
+                          "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n"
+                          "This is a MIME message in plain text and HTML.\r\n",
+                          when, message_id, boundary);
+    if (r == 0)
+        r = put_part(&m, boundary, "text/plain", t->text);
+    if (r == 0)
+        r = put_part(&m, boundary, "text/html", t->html);
+    if (r == 0)
+        r = mm_buf_printf(&m, "--%s--\r\n", boundary);
+    if (r == 0 && !(*out = mm_buf_take(&m)))
+        r = MM_ENOMEM;
+    mm_buf_free(&m);
+    return r;
+}

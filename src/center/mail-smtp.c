@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the SMTP conversation of emergency mail: one libcurl easy transfer
+ * per message (smtp://host:port, STARTTLS per [mail] starttls, optional
+ * AUTH), envelope sender from the From address, one RCPT per recipient. The
+ * read callback tells the outbox when the message body starts to flow, which
+ * is the line between "safe to resend" and "maybe delivered" (mail.md). */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "center/mail.h"
+#include "core/error.h"
+
+#define RCPT_MAX 64
+
+struct upload {
+    const char *data;
+    size_t len, off;
+    bool started;
+    void (*on_data)(void *arg);
+    void *arg;
+};
+
+static size_t read_message(char *buf, size_t size, size_t n, void *arg)
+{
+    struct upload *u = arg;
+    if (!u->started) {
+        u->started = true;
+        if (u->on_data)
+            u->on_data(u->arg);
+    }
+    size_t room = size * n, left = u->len - u->off;
+    size_t take = left < room ? left : room;
+    memcpy(buf, u->data + u->off, take);
+    u->off += take;
+    return take;
+}
+
+/* "Name <a@b>" -> "<a@b>"; "a@b" -> "<a@b>". */
+static void envelope_address(const char *from, char *out, size_t outlen)
+{
+    const char *lt = strchr(from, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+    if (lt && gt)
+        snprintf(out, outlen, "%.*s", (int)(gt - lt + 1), lt);
+    else
+        snprintf(out, outlen, "<%s>", from);
+}
+
+/* One RCPT entry per comma-separated recipient. */
+static struct curl_slist *recipient_list(const char *recipients)
+{
+    struct curl_slist *list = NULL;
+    const char *p = recipients;
+    int n = 0;
+    while (*p && n < RCPT_MAX) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ",");
+        while (len > 0 && p[len - 1] == ' ')
+            len--;
+        if (len > 0 && len < 320) {
+            char addr[330];
+            snprintf(addr, sizeof addr, "<%.*s>", (int)len, p);
+            struct curl_slist *nl = curl_slist_append(list, addr);
+            if (!nl) {
+                curl_slist_free_all(list);
+                return NULL;
+            }
+            list = nl;
+            n++;
+        }
+        p += strcspn(p, ",");
+    }
+    return list;
+}
+
+int mm_mail_smtp_send(const struct mm_mail_config *cfg, const char *recipients, const char *message,
+                      void (*on_data)(void *arg), void *arg, char *err, size_t errlen)
+{
+    char url[512], from[330], cerr[CURL_ERROR_SIZE] = "";
+    struct upload up = {.data = message, .len = strlen(message), .on_data = on_data, .arg = arg};
+    struct curl_slist *rcpt = recipient_list(recipients);
+    CURL *c = curl_easy_init();
+    int r = MM_ENOMEM;
+    if (!c || !rcpt) {
+        snprintf(err, errlen, "%s", rcpt ? "out of memory" : "no valid recipient");
+        r = rcpt ? MM_ENOMEM : MM_EINVAL;
+        goto out;
+    }
+    snprintf(url, sizeof url, "smtp://%s:%d", cfg->host, cfg->port);
+    envelope_address(cfg->from, from, sizeof from);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp");
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_message);
+    curl_easy_setopt(c, CURLOPT_READDATA, &up);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->timeout);
+    curl_easy_setopt(c, CURLOPT_USE_SSL,
+                     cfg->tls == MM_STARTTLS_ALWAYS ? (long)CURLUSESSL_ALL
+                     : cfg->tls == MM_STARTTLS_TRY  ? (long)CURLUSESSL_TRY
+                                                    : (long)CURLUSESSL_NONE);
+    if (cfg->user && *cfg->user) {
+        curl_easy_setopt(c, CURLOPT_USERNAME, cfg->user);
+        curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");
+    }
+    CURLcode cr = curl_easy_perform(c);
+    if (cr == CURLE_OK) {
+        r = 0;
+    } else {
+        snprintf(err, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(cr));
+        r = MM_ENET;
+    }
+out:
+    curl_slist_free_all(rcpt);
+    curl_easy_cleanup(c);
+    return r;
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the emergency mail service of the centre: the [mail] settings and the
+ * one background thread that, every poll interval, queues digests of ended
+ * throttle windows, turns new alerts into outbox rows, and sends the due
+ * rows one by one (claim -> SMTP -> mark). See mail.h and docs/design/mail.md. */
+#include "center/mail.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "center/center.h"
+#include "core/error.h"
+#include "core/ini.h"
+#include "core/log.h"
+#include "core/timefmt.h"
+
+#define SENDS_PER_ROUND 20
+
+struct mm_mail {
+    struct mm_mail_config cfg;
+    struct mm_store *store;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stop;
+    int64_t sending_id; /* row in flight, for the transfer callback */
+};
+
+struct int_setting {
+    const char *key;
+    long def, min, max;
+    int *field;
+};
+
+int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, char *err,
+                        size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->from = "mamori <mamori@localhost>";
+    cfg->tls = MM_STARTTLS_TRY;
+    const struct int_setting ints[] = {
+        {"port", 25, 1, 65535, &cfg->port},
+        {"immediate_max", 5, 1, 1000, &cfg->immediate_max},
+        {"window", 600, 1, 86400, &cfg->window},
+        {"poll_ms", 1000, 10, 60000, &cfg->poll_ms},
+        {"retry_max", 600, 1, 86400, &cfg->retry_max},
+        {"max_attempts", 20, 1, 1000, &cfg->max_attempts},
+        {"timeout", 60, 1, 3600, &cfg->timeout},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        long v = ints[i].def;
+        if (ini && mm_ini_get_int(ini, "mail", ints[i].key, ints[i].def, ints[i].min, ints[i].max,
+                                  &v) != 0) {
+            snprintf(err, errlen, "[mail] %s must be an integer %ld-%ld", ints[i].key, ints[i].min,
+                     ints[i].max);
+            return MM_EPARSE;
+        }
+        *ints[i].field = (int)v;
+    }
+    if (!ini)
+        return 0;
+    const char *v;
+    cfg->host = mm_ini_get(ini, "mail", "host");
+    cfg->user = mm_ini_get(ini, "mail", "user");
+    cfg->password = mm_ini_get(ini, "mail", "password");
+    cfg->duty = mm_ini_get(ini, "mail", "duty");
+    cfg->base_url = mm_ini_get(ini, "mail", "base_url");
+    if ((v = mm_ini_get(ini, "mail", "from")))
+        cfg->from = v;
+    if ((v = mm_ini_get(ini, "mail", "starttls"))) {
+        if (strcmp(v, "try") == 0)
+            cfg->tls = MM_STARTTLS_TRY;
+        else if (strcmp(v, "always") == 0)
+            cfg->tls = MM_STARTTLS_ALWAYS;
+        else if (strcmp(v, "never") == 0)
+            cfg->tls = MM_STARTTLS_NEVER;
+        else {
+            snprintf(err, errlen, "[mail] starttls must be try, always or never");
+            return MM_EPARSE;
+        }
+    }
+    if (mm_ini_get_bool(ini, "mail", "enabled", cfg->host != NULL, &cfg->enabled) != 0) {
+        snprintf(err, errlen, "[mail] enabled must be yes or no");
+        return MM_EPARSE;
+    }
+    if (cfg->enabled && (!cfg->host || !*cfg->host)) {
+        snprintf(err, errlen, "[mail] enabled needs host");
+        return MM_EINVAL;
+    }
+    if (strpbrk(cfg->from, "\r\n") || !strchr(cfg->from, '@')) {
+        snprintf(err, errlen, "[mail] from must be an address like mamori <alerts@example.jp>");
+        return MM_EINVAL;
+    }
+    return 0;
+}
+
+/* Called by the SMTP sender when the message body starts to flow. */
+static void on_transfer(void *arg)
+{
+    struct mm_mail *m = arg;
+    int r = mm__mail_mark_transfer(m->store, m->sending_id);
+    if (r != 0)
+        mm_log_error("mail: cannot mark outbox row %lld in transfer: %s", (long long)m->sending_id,
+                     mm_strerror(r));
+}
+
+/* Sends up to SENDS_PER_ROUND due rows. */
+static void send_due(struct mm_mail *m)
+{
+    for (int i = 0; i < SENDS_PER_ROUND; i++) {
+        struct mm_mail_row row;
+        char err[CURL_ERROR_SIZE + 64] = "";
+        int r = mm__mail_claim(m->store, mm_time_now_usec(), &row);
+        if (r == MM_ENOENT)
+            return;
+        if (r != 0) {
+            mm_log_error("mail: cannot claim the next outbox row: %s", mm_strerror(r));
+            return;
+        }
+        m->sending_id = row.id;
+        r = mm_mail_smtp_send(&m->cfg, row.recipients, row.message, on_transfer, m, err,
+                              sizeof err);
+        if (r != 0)
+            mm_log_warn("mail: outbox row %lld, attempt %d: %s", (long long)row.id, row.attempts,
+                        err);
+        int f = mm__mail_finish(m->store, &m->cfg, row.id, row.attempts, r == 0, err,
+                                mm_time_now_usec());
+        if (f != 0)
+            mm_log_error("mail: cannot record the outcome of row %lld: %s", (long long)row.id,
+                         mm_strerror(f));
+        mm__mail_row_free(&row);
+        pthread_mutex_lock(&m->lock);
+        bool stop = m->stop;
+        pthread_mutex_unlock(&m->lock);
+        if (stop || r != 0)
+            return;
+    }
+}
+
+static void one_round(struct mm_mail *m)
+{
+    int n = 0;
+    int r = mm__mail_digests(m->store, &m->cfg, mm_time_now_usec(), &n);
+    if (r != 0)
+        mm_log_error("mail: digest step failed: %s", mm_strerror(r));
+    r = mm__mail_scan(m->store, &m->cfg, mm_time_now_usec(), &n);
+    if (r != 0)
+        mm_log_error("mail: alert scan failed: %s", mm_strerror(r));
+    send_due(m);
+}
+
+static void *mail_main(void *arg)
+{
+    struct mm_mail *m = arg;
+    pthread_mutex_lock(&m->lock);
+    while (!m->stop) {
+        pthread_mutex_unlock(&m->lock);
+        one_round(m);
+        pthread_mutex_lock(&m->lock);
+        if (m->stop)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += m->cfg.poll_ms / 1000;
+        ts.tv_nsec += (long)(m->cfg.poll_ms % 1000) * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&m->wake, &m->lock, &ts);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return NULL;
+}
+
+int mm_mail_start(struct mm_center *c, const struct mm_mail_config *cfg, struct mm_mail **out)
+{
+    *out = NULL;
+    if (!cfg->enabled)
+        return 0;
+    if (strcmp(c->store->ops->name, "sqlite") != 0)
+        return MM_EUNSUPPORTED;
+    int requeued = 0, uncertain = 0;
+    int r = mm__mail_recover(c->store, mm_time_now_usec(), &requeued, &uncertain);
+    if (r != 0)
+        return r;
+    if (requeued)
+        mm_log_info("mail: %d message(s) interrupted before their data was sent: queued again",
+                    requeued);
+    if (uncertain)
+        mm_log_warn("mail: %d message(s) interrupted while the SMTP server received them: marked "
+                    "uncertain, not resent (at most once)",
+                    uncertain);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    struct mm_mail *m = calloc(1, sizeof *m);
+    if (!m)
+        return MM_ENOMEM;
+    m->cfg = *cfg;
+    m->store = c->store;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&m->lock, NULL);
+    if (pthread_create(&m->thread, NULL, mail_main, m) != 0) {
+        pthread_cond_destroy(&m->wake);
+        pthread_mutex_destroy(&m->lock);
+        free(m);
+        return MM_ENOMEM;
+    }
+    mm_log_info("mail: sending through %s:%d", cfg->host, cfg->port);
+    *out = m;
+    return 0;
+}
+
+void mm_mail_stop(struct mm_mail *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->lock);
+    m->stop = true;
+    pthread_cond_broadcast(&m->wake);
+    pthread_mutex_unlock(&m->lock);
+    pthread_join(m->thread, NULL);
+    pthread_cond_destroy(&m->wake);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Emergency mail: for every new alert at or above a tenant's mail severity,
+ * a multipart (plain text + HTML) mail in the tenant's language to the SME's
+ * contacts and the analysts on duty, through the outbox table, sent over SMTP
+ * by one background thread with libcurl (STARTTLS when offered). A storm is
+ * throttled per tenant and window; the rest goes into one digest mail at the
+ * window's end. Guarantees and states: docs/design/mail.md.
+ *   mail.c         configuration, the thread and its loop
+ *   mail-outbox.c  the SQL side: scan alerts, throttle, digests, claim/mark
+ *   mail-render.c  templates (data/center/mail/) and the MIME message
+ *   mail-smtp.c    the SMTP conversation (libcurl) */
+#ifndef MM_CENTER_MAIL_H
+#define MM_CENTER_MAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/i18n.h"
+
+struct mm_center;
+struct mm_ini;
+struct mm_store;
+struct mm_alert;
+
+enum mm_starttls { MM_STARTTLS_NEVER = 0, MM_STARTTLS_TRY, MM_STARTTLS_ALWAYS };
+
+/* [mail] in the centre's configuration file. Strings borrow from the INI. */
+struct mm_mail_config {
+    bool enabled;         /* default: yes when host is set */
+    const char *host;     /* SMTP server */
+    int port;             /* default 25 */
+    const char *user;     /* SMTP AUTH, optional */
+    const char *password; /* SMTP AUTH, optional */
+    const char *from;     /* "mamori <alerts@vendor.example>" */
+    enum mm_starttls tls; /* starttls = try (default) | always | never */
+    const char *duty;     /* extra on-duty addresses, comma list */
+    const char *base_url; /* web UI address for links, optional */
+    int immediate_max;    /* immediate mails per tenant per window (default 5) */
+    int window;           /* throttle window, seconds (default 600) */
+    int poll_ms;          /* outbox/alert poll interval (default 1000) */
+    int retry_max;        /* backoff cap, seconds (default 600) */
+    int max_attempts;     /* then the row is 'failed' (default 20) */
+    int timeout;          /* one SMTP conversation, seconds (default 60) */
+};
+
+/* Fills cfg from ini's [mail] (ini may be NULL: defaults, disabled). */
+int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, char *err,
+                        size_t errlen);
+
+struct mm_mail;
+
+/* Starts the mail thread when cfg->enabled (else *out stays NULL and 0 is
+ * returned). Recovers rows a crash left mid-send first (mail-outbox.c). */
+int mm_mail_start(struct mm_center *c, const struct mm_mail_config *cfg, struct mm_mail **out);
+/* Stops the thread after the current step. Accepts NULL. */
+void mm_mail_stop(struct mm_mail *m);
+
+/* ---- rendering (mail-render.c) ------------------------------------------- */
+
+/* One rendered mail before MIME assembly (free with mm_mail_text_free). */
+struct mm_mail_text {
+    char *subject, *text, *html;
+};
+void mm_mail_text_free(struct mm_mail_text *t);
+
+/* The alert mail for alert a of tenant `tenant` in lang. */
+int mm_mail_render_alert(const struct mm_alert *a, const char *tenant, enum mm_lang lang,
+                         const char *base_url, struct mm_mail_text *out);
+
+/* The digest: count alerts, of which the first n are in items. */
+int mm_mail_render_digest(const struct mm_alert *items, size_t n, size_t count, const char *tenant,
+                          enum mm_lang lang, int window_minutes, const char *base_url,
+                          struct mm_mail_text *out);
+
+/* Appends s as an RFC 2047 encoded-word header value (UTF-8, base64) when
+ * it is not plain ASCII, folded at 75 characters per word. */
+int mm_mail_header_encode(struct mm_buf *out, const char *s);
+
+/* Builds the whole RFC 5322 message: From, To, Subject (RFC 2047), Date,
+ * Message-ID, MIME-Version, multipart/alternative with text/plain and
+ * text/html parts (UTF-8, base64). date is microseconds since the epoch. */
+int mm_mail_compose(const char *from, const char *to, const struct mm_mail_text *t,
+                    const char *message_id, int64_t date, char **out);
+
+/* ---- SMTP (mail-smtp.c) --------------------------------------------------- */
+
+/* Sends message to the comma-separated recipients. on_data(arg) is called
+ * once when the server accepted the envelope and the message body starts
+ * to flow (the outbox marks the row 'transfer' there). Returns 0 when the
+ * server accepted the message, MM_ENET otherwise (reason in err). */
+int mm_mail_smtp_send(const struct mm_mail_config *cfg, const char *recipients, const char *message,
+                      void (*on_data)(void *arg), void *arg, char *err, size_t errlen);
+
+/* ---- outbox (mail-outbox.c) ----------------------------------------------- */
+
+/* One due outbox row, claimed for sending. */
+struct mm_mail_row {
+    int64_t id;
+    char *recipients, *message;
+    int attempts;
+};
+
+/* Marks rows a crash left in 'sending' back to 'pending' (the SMTP server
+ * never saw their data) and rows left in 'transfer' as 'uncertain' (never
+ * resent: at most once). *requeued / *uncertain get the counts. */
+int mm__mail_recover(struct mm_store *st, int64_t now, int *requeued, int *uncertain);
+/* Turns new alerts into outbox rows or digest items (one transaction). */
+int mm__mail_scan(struct mm_store *st, const struct mm_mail_config *cfg, int64_t now, int *queued);
+/* Queues the digest of every tenant whose window has ended. */
+int mm__mail_digests(struct mm_store *st, const struct mm_mail_config *cfg, int64_t now,
+                     int *queued);
+/* Claims the oldest due row: 'pending' -> 'sending', attempts+1, committed
+ * before any SMTP traffic. MM_ENOENT when nothing is due. */
+int mm__mail_claim(struct mm_store *st, int64_t now, struct mm_mail_row *out);
+void mm__mail_row_free(struct mm_mail_row *r);
+/* 'sending' -> 'transfer' (the message body is about to flow). */
+int mm__mail_mark_transfer(struct mm_store *st, int64_t id);
+/* After the SMTP conversation: 'sent', or back to 'pending' with a later
+ * next_attempt_at, or 'failed' after max_attempts. */
+int mm__mail_finish(struct mm_store *st, const struct mm_mail_config *cfg, int64_t id, int attempts,
+                    bool ok, const char *error, int64_t now);
+
+#endif

@@ -1,0 +1,268 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Emergency mail against a real SMTP server on 127.0.0.1 (aiosmtpd, Debian's
+python3-aiosmtpd) and the real mamori-center: recipients (contacts, analyst
+on duty, duty address), language (ja/en), RFC 2047 subject, both MIME parts,
+the severity threshold, retry while the SMTP server is down, a storm of 200
+alerts throttled into 3 mails plus one digest, and no duplicate after the
+centre is killed with -9 while the SMTP server holds its reply."""
+
+import os
+import sys
+
+try:
+    import aiosmtpd  # noqa: F401
+except ImportError:
+    # pyenv and friends may hide Debian's package; use the system interpreter.
+    if os.path.exists("/usr/bin/python3") and sys.executable != "/usr/bin/python3":
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    print("SKIP: python3-aiosmtpd is not installed (scripts/deps.sh)")
+    sys.exit(77)
+
+import asyncio
+import email
+import email.policy
+import signal
+import socket
+import sqlite3
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import centerlib  # noqa: E402
+from centerlib import Center, alert_event, check, fail  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+
+
+class Sink:
+    """Keeps every message it accepts; can hold its reply to DATA."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages = []  # (envelope recipients, email.message.EmailMessage, raw bytes)
+        self.delay = 0
+        self.in_data = threading.Event()
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        # Like a real MTA: the message is queued first, then the reply goes
+        # out; a client dying in between has its message delivered anyway.
+        raw = envelope.original_content or envelope.content
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        with self.lock:
+            self.messages.append((sorted(envelope.rcpt_tos), msg, raw))
+        if self.delay:
+            self.in_data.set()
+            await asyncio.sleep(self.delay)
+        return "250 OK queued"
+
+    def start(self, port):
+        self.controller = Controller(self, hostname="127.0.0.1", port=port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    def to(self, addr):
+        with self.lock:
+            return [m for m in self.messages if addr in m[0]]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(cond, what, timeout=40):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    fail("timed out waiting for " + what)
+
+
+def parts(msg):
+    check(msg.get_content_type() == "multipart/alternative", "multipart/alternative: %s" %
+          msg.get_content_type())
+    plain = msg.get_body(("plain",))
+    html = msg.get_body(("html",))
+    check(plain is not None and html is not None, "both parts present")
+    check(plain.get_content_charset() == "utf-8" and html.get_content_charset() == "utf-8",
+          "UTF-8 parts")
+    return plain.get_content(), html.get_content()
+
+
+class Fixture:
+    def __init__(self, smtp_port):
+        self.c = Center(config="[alerts]\nwindow = 1\n[mail]\nhost = 127.0.0.1\nport = %d\n"
+                        "from = mamori <alerts@vendor.example>\nduty = duty@vendor.example\n"
+                        "immediate_max = 3\nwindow = 3\npoll_ms = 100\nretry_max = 1\n"
+                        "base_url = https://centre.example\n" % smtp_port)
+        c = self.c
+        c.admin("create-admin", "--email", "admin@vendor.example", "--password-stdin",
+                stdin=centerlib.PASSWORD + "\n")
+        self.analyst = int(c.admin("user", "add", "--role", "analyst", "--email",
+                                   "analyst@vendor.example", "--password-stdin",
+                                   stdin=centerlib.PASSWORD + "\n"))
+        c.admin("user", "add", "--role", "analyst", "--email", "offduty@vendor.example",
+                "--password-stdin", stdin=centerlib.PASSWORD + "\n")
+        self.token = c.admin("token", "create", "--user", "admin@vendor.example")
+        self.tenants = {}
+        self.seq = {}
+
+    def tenant(self, name, lang, contacts, severity=2):
+        c = self.c
+        tid = int(c.admin("tenant", "add", "--name", name, "--lang", lang))
+        r = c.request("PATCH", "/api/v1/tenants/%d" % tid, {"mail_severity": severity},
+                      token=self.token)
+        check(r.status == 200, "mail severity: %r" % r)
+        r = c.request("PUT", "/api/v1/tenants/%d/contacts" % tid,
+                      {"contacts": [{"email": e, "name": "Contact"} for e in contacts]},
+                      token=self.token)
+        check(r.status == 200 and len(r.json["items"]) == len(contacts), "contacts: %r" % r)
+        code = c.admin("enrol", "--tenant", str(tid))
+        r = c.request("POST", "/api/v1/enrol", {"code": code, "name": name})
+        check(r.status == 201, "enrol: %r" % r)
+        self.tenants[name] = (tid, r.json["key"])
+        self.seq[name] = 0
+        return tid
+
+    def alerts(self, name, n, sev=1, src_base=1):
+        events = []
+        for i in range(n):
+            self.seq[name] += 1
+            ev = alert_event(self.seq[name], sid=5000 + self.seq[name], sev=sev,
+                             src="10.1.%d.%d" % ((src_base + i) // 250, (src_base + i) % 250 + 1))
+            events.append(ev)
+        r = self.c.ingest(self.tenants[name][1], events, compress=True)
+        check(r.status == 200 and r.json["accepted"] == n, "ingest: %r" % r)
+
+    def db(self):
+        return sqlite3.connect(os.path.join(self.c.data, "center.db"), timeout=30)
+
+    def outbox(self, tenant):
+        with self.db() as db:
+            return db.execute("SELECT id, kind, status, message_id, attempts FROM mail_outbox "
+                              "WHERE tenant_id = ? ORDER BY id", (tenant,)).fetchall()
+
+
+STAFF_DUTY = ["analyst@vendor.example", "duty@vendor.example"]
+
+
+def test_ja_mail_and_retry(f, sink, port):
+    """The SMTP server is down when the first alert comes: retried, then sent."""
+    tid = f.tenant("山田製作所", "ja", ["owner@yamada.example", "it@yamada.example"])
+    f.alerts("山田製作所", 1, sev=1)
+    wait_for(lambda: any(r[4] >= 1 for r in f.outbox(tid)), "a failed first attempt")
+    sink.start(port)
+    wait_for(lambda: sink.to("owner@yamada.example"), "the Japanese mail")
+    rcpts, msg, raw = sink.to("owner@yamada.example")[0]
+    check(rcpts == sorted(["owner@yamada.example", "it@yamada.example"] + STAFF_DUTY),
+          "recipients: %s" % rcpts)
+    check(b"Subject: =?UTF-8?B?" in raw, "RFC 2047 subject")
+    check(msg["Subject"].startswith("【mamori 緊急】山田製作所: 危険な相手と通信しました"),
+          "decoded subject: %s" % msg["Subject"])
+    check(msg["Message-ID"] and msg["Date"] and msg["From"] == "mamori <alerts@vendor.example>",
+          "headers: %s" % msg.items())
+    check(sorted(a.strip() for a in msg["To"].split(",")) == rcpts, "To header")
+    plain, html = parts(msg)
+    check("いますぐしていただきたいこと" in plain and "危険な相手と通信しました" in plain,
+          "Japanese text part")
+    check('<html lang="ja">' in html and "https://centre.example/alerts/" in html, "HTML part")
+    row = f.outbox(tid)[0]
+    check(row[2] == "sent" and row[4] >= 2, "sent after a retry: %r" % (row,))
+
+
+def test_en_and_threshold(f, sink):
+    tid = f.tenant("Blue Bakery", "en", ["boss@bakery.example"], severity=2)
+    f.alerts("Blue Bakery", 1, sev=3, src_base=100)  # below the tenant's threshold
+    f.alerts("Blue Bakery", 1, sev=2, src_base=101)
+    wait_for(lambda: sink.to("boss@bakery.example"), "the English mail")
+    with f.db() as db:
+        last = db.execute("SELECT last_alert_id FROM mail_scan").fetchone()[0]
+        top = db.execute("SELECT MAX(id) FROM alerts WHERE tenant_id = ?", (tid,)).fetchone()[0]
+    check(last >= top, "every alert of the tenant scanned")
+    rows = f.outbox(tid)
+    check(len(rows) == 1, "only the severity-2 alert is mailed: %r" % rows)
+    rcpts, msg, raw = sink.to("boss@bakery.example")[0]
+    check(msg["Subject"].startswith("[mamori URGENT] Blue Bakery: Talked to a bad host"),
+          "English subject: %s" % msg["Subject"])
+    plain, html = parts(msg)
+    check("What to do now" in plain and '<html lang="en">' in html, "English parts")
+    check("offduty@vendor.example" not in rcpts, "analysts off duty get nothing")
+
+
+def test_storm(f, sink):
+    tid = f.tenant("Storm Ltd", "en", ["desk@storm.example"])
+    f.alerts("Storm Ltd", 200, sev=1, src_base=300)
+    wait_for(lambda: len(sink.to("desk@storm.example")) >= 4, "3 mails and the digest")
+    wait_for(lambda: all(r[2] == "sent" for r in f.outbox(tid)), "outbox drained")
+    time.sleep(0.5)  # a fifth mail would be a failure; give it the chance to show up
+    got = sink.to("desk@storm.example")
+    kinds = [r[1] for r in f.outbox(tid)]
+    check(len(got) == 4 and kinds == ["alert", "alert", "alert", "digest"],
+          "storm: %d mails, kinds %s" % (len(got), kinds))
+    digest = got[3][1]
+    check("197 more alerts" in digest["Subject"], "digest subject: %s" % digest["Subject"])
+    plain, html = parts(digest)
+    check(plain.count("Talked to a bad host") == 100 and "(+97)" in plain,
+          "digest lists 100 alerts and the rest as a count")
+    check(html.count("<li>") == 101, "digest HTML list")
+
+
+def test_kill_during_send(f, sink):
+    """kill -9 while the SMTP server holds its reply to the message data: the
+    message is not sent again after the restart, the others are sent once."""
+    tid = f.tenant("Crash KK", "ja", ["owner@crash.example"])
+    sink.delay = 3
+    sink.in_data.clear()
+    f.alerts("Crash KK", 3, sev=1, src_base=700)
+    sink.in_data.wait(40)
+    check(sink.in_data.is_set(), "the centre reached DATA")
+    f.c.proc.send_signal(signal.SIGKILL)
+    f.c.proc.wait()
+    f.c.proc = None
+    wait_for(lambda: len(sink.to("owner@crash.example")) >= 1, "the held message")
+    sink.delay = 0
+    f.c.start()
+    wait_for(lambda: all(r[2] in ("sent", "uncertain") for r in f.outbox(tid)) and
+             len(f.outbox(tid)) == 3, "outbox settled after the restart")
+    time.sleep(0.5)
+    got = sink.to("owner@crash.example")
+    ids = [m[1]["Message-ID"] for m in got]
+    rows = f.outbox(tid)
+    check(len(ids) == len(set(ids)) == 3, "each of the 3 mails exactly once: %s" % ids)
+    check([r[2] for r in rows].count("uncertain") == 1, "the interrupted one is uncertain: %r" %
+          rows)
+    check(sorted("<%s>" % r[3] for r in rows) == sorted(ids), "Message-IDs match the outbox")
+    check("uncertain" in f.c.server_log(), "the restart logs the uncertain message")
+
+
+def main():
+    port = free_port()
+    sink = Sink()
+    f = Fixture(port)
+    try:
+        f.c.start()
+        r = f.c.request("PUT", "/api/v1/users/%d/duty" % f.analyst, {"on_duty": True},
+                        token=f.token)
+        check(r.status == 200 and r.json["on_duty"] is True, "on duty: %r" % r)
+        test_ja_mail_and_retry(f, sink, port)
+        test_en_and_threshold(f, sink)
+        test_storm(f, sink)
+        test_kill_during_send(f, sink)
+        print("ok: mail (%d messages)" % len(sink.messages))
+    finally:
+        sink.stop()
+        if f.c.proc:
+            f.c.stop()
+    f.c.close()
+
+
+if __name__ == "__main__":
+    main()
