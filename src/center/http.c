@@ -408,7 +408,8 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
     if (!srv)
         return MM_ENOMEM;
     srv->center = c;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (v6)
         flags |= MHD_USE_IPv6;
     if (cfg->tls_cert) {
