@@ -152,7 +152,7 @@ def test_diagnosis():
     rc, out, err = run(["--lang", "ja", "audit", "--root", "server", "--diagnosis",
                         "answers.json", "--check", "antivirus"])
     check(rc == 1 and out.decode().endswith(
-        "自己診断の回答との食い違い(answers.json)\n  項目 2「ウイルス対策ソフトの導入」: 「できて"
+        "自己診断の回答との食い違い（answers.json）\n  項目 2「ウイルス対策ソフトの導入」: 「できて"
         "いる」と回答されていますが、次のチェックが不合格です: antivirus\n"),
         "ja contradiction text: %r" % out.decode()[-300:])
     # the laptop has nothing to contradict; the diagnose JSON shape works too

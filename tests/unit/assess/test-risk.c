@@ -297,33 +297,33 @@ static void test_errors(void **state)
     static const struct error_case cases[] = {
         {EN_HEADER "\nPC,Me,Desk,Device,4,1,1,1,1\n", MM_ERANGE, MM_RISK_ERR_RATING_RANGE, 2, 5,
          "line 2, column 5 (confidentiality): \"4\" is out of range; a rating is 1, 2 or 3.",
-         "2 行目 5 列目(「confidentiality」): 「4」は範囲外です。評価は 1・2・3 のどれかです。"},
+         "2 行目 5 列目（「confidentiality」）: 「4」は範囲外です。評価は 1・2・3 のどれかです。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,1,0,1\n", MM_ERANGE, MM_RISK_ERR_RATING_RANGE, 2, 8,
          "line 2, column 8 (threat): \"0\" is out of range; a rating is 1, 2 or 3.",
-         "2 行目 8 列目(「threat」): 「0」は範囲外です。評価は 1・2・3 のどれかです。"},
+         "2 行目 8 列目（「threat」）: 「0」は範囲外です。評価は 1・2・3 のどれかです。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,1,1,-2\n", MM_ERANGE, MM_RISK_ERR_RATING_RANGE, 2, 9,
          "line 2, column 9 (vulnerability): \"-2\" is out of range; a rating is 1, 2 or 3.",
-         "2 行目 9 列目(「vulnerability」): 「-2」は範囲外です。評価は 1・2・3 のどれかです。"},
+         "2 行目 9 列目（「vulnerability」）: 「-2」は範囲外です。評価は 1・2・3 のどれかです。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,high,1,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_NAN, 2, 6,
          "line 2, column 6 (integrity): \"high\" is not a number; enter 1, 2 or 3.",
-         "2 行目 6 列目(「integrity」): 「high」は数字ではありません。1・2・3 のどれかを入れて"
+         "2 行目 6 列目（「integrity」）: 「high」は数字ではありません。1・2・3 のどれかを入れて"
          "ください。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,2.5,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_NAN, 2, 7,
          "line 2, column 7 (availability): \"2.5\" is not a number; enter 1, 2 or 3.",
-         "2 行目 7 列目(「availability」): 「2.5」は数字ではありません。1・2・3 のどれかを入れ"
+         "2 行目 7 列目（「availability」）: 「2.5」は数字ではありません。1・2・3 のどれかを入れ"
          "てください。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1, ,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_EMPTY, 2, 7,
          "line 2, column 7 (availability): the rating is empty; enter 1, 2 or 3.",
-         "2 行目 7 列目(「availability」): 評価が空です。1・2・3 のどれかを入れてください。"},
+         "2 行目 7 列目（「availability」）: 評価が空です。1・2・3 のどれかを入れてください。"},
         {EN_HEADER "\n,Me,Desk,Device,1,1,1,1,1\n", MM_EPARSE, MM_RISK_ERR_EMPTY_ASSET, 2, 1,
          "line 2, column 1 (asset): the asset name is empty; name the asset or delete the whole "
          "row.",
-         "2 行目 1 列目(「asset」): 資産名が空です。資産の名前を入れるか、行ごと削除してくださ"
+         "2 行目 1 列目（「asset」）: 資産名が空です。資産の名前を入れるか、行ごと削除してくださ"
          "い。"},
         {EN_HEADER "\nok,Me,Desk,Device,1,1,1,1,1\n\nPC,Me,Desk\n", MM_EPARSE,
          MM_RISK_ERR_SHORT_ROW, 4, 4,
          "line 4, column 4 (medium): the row ends before the \"medium\" column; fill it in.",
-         "4 行目 4 列目(「medium」): この行は「媒体」の列まで届いていません。値を入れてくださ"
+         "4 行目 4 列目（「medium」）: この行は「媒体」の列まで届いていません。値を入れてくださ"
          "い。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,1,1,1,,stray\n", MM_EPARSE, MM_RISK_ERR_EXTRA_FIELD, 2,
          11,
@@ -344,7 +344,7 @@ static void test_errors(void **state)
          "line 1, column 10 (機密性): the column \"confidentiality\" also appears in column 5; "
          "keep only "
          "one of them.",
-         "1 行目 10 列目(「機密性」): 列「機密性」が 5 列目にもあります。どちらか 1 "
+         "1 行目 10 列目（「機密性」）: 列「機密性」が 5 列目にもあります。どちらか 1 "
          "つにしてください。"},
         {EN_HEADER "\r\n,,,,,,,,\r\n", MM_EPARSE, MM_RISK_ERR_NO_ROWS, 1, 0,
          "line 1: there are no asset rows; write one asset per line below the headings.",
@@ -352,23 +352,23 @@ static void test_errors(void **state)
         {EN_HEADER "\nPC,\"Me\"x,Desk,Device,1,1,1,1,1\n", MM_EPARSE, MM_RISK_ERR_CSV, 2, 2,
          "line 2, column 2 (owner): a quotation mark (\") is misplaced; a cell holding \" or a "
          "comma must be wrapped in \" as a whole, with each \" inside written twice (\"\").",
-         "2 行目 2 列目(「owner」): 引用符(\")の使い方が正しくありません。セルの中で \" やコ"
+         "2 行目 2 列目（「owner」）: 引用符（\"）の使い方が正しくありません。セルの中で \" やコ"
          "ンマを使うときは、セル全体を \" で囲み、中の \" は \"\" と 2 つ重ねてください。"},
         {EN_HEADER "\nPC,Me,\"Desk\n", MM_EPARSE, MM_RISK_ERR_CSV, 2, 3,
          "line 2, column 3 (location): a cell opened with a quotation mark (\") is never closed "
          "before the end of the file; add the closing \".",
-         "2 行目 3 列目(「location」): 引用符(\")で始まったセルが閉じられないまま、ファイルが"
+         "2 行目 3 列目（「location」）: 引用符（\"）で始まったセルが閉じられないまま、ファイルが"
          "終わっています。閉じる \" を補ってください。"},
         {EN_HEADER "\nPC,Me,Desk,\xff,1,1,1,1,1\n", MM_EENCODING, MM_RISK_ERR_CSV, 2, 4,
          "line 2, column 4 (medium): it holds bytes that are neither UTF-8 nor CP932 "
          "(Shift_JIS); save it again in Excel as \"CSV UTF-8 (Comma delimited)\".",
-         "2 行目 4 列目(「medium」): UTF-8 としても CP932(Shift_JIS)としても読めない文字が"
-         "あります。Excel で「CSV UTF-8(コンマ区切り)」を選んで保存し直してください。"},
+         "2 行目 4 列目（「medium」）: UTF-8 としても CP932（Shift_JIS）としても読めない文字が"
+         "あります。Excel で「CSV UTF-8（コンマ区切り）」を選んで保存し直してください。"},
         {"", MM_EPARSE, MM_RISK_ERR_CSV, 0, 0,
          "the file is empty; put the column headings on line 1 and one asset per line below "
          "them (\"mamori risk --template\" writes an example).",
          "ファイルが空です。1 行目に列の見出しを、2 行目から資産を 1 行に 1 つずつ書いてくださ"
-         "い(「mamori risk --template」でひな形を作れます)。"},
+         "い（「mamori risk --template」でひな形を作れます）。"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         check_error(&cases[i]);

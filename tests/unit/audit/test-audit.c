@@ -537,7 +537,7 @@ static void test_report_and_diagnosis(void **state)
     assert_int_equal(mm_audit_write_text(&rep, MM_LANG_JA, &out), 0);
     assert_contains(mm_buf_str(&out), "合格 1 件・不合格 3 件・判定できず 0 件");
     assert_contains(mm_buf_str(&out),
-                    "[不合格] SSH での root ログイン(ssh-root-login、診断項目 3、4)");
+                    "[不合格] SSH での root ログイン（ssh-root-login、診断項目 3、4）");
     assert_contains(mm_buf_str(&out), "根拠: /etc/ssh/sshd_config: PermitRootLogin yes");
     assert_contains(mm_buf_str(&out),
                     "項目 4「重要な情報を見られる人の制限」: 「できている」と回答され"
