@@ -28,18 +28,18 @@ struct opts {
     bool json;
 };
 
-static void print_rule(const struct mm_cli *cli, const json_t *rule, bool steps)
+static void print_rule(const struct mm_cli *cli, FILE *out, const json_t *rule, bool steps)
 {
     size_t i;
     json_t *step;
-    printf("%lld. %s\n", (long long)json_integer_value(json_object_get(rule, "id")),
-           mm_text(json_object_get(rule, "title"), cli->lang));
-    printf("   %s\n", mm_text(json_object_get(rule, "explanation"), cli->lang));
+    fprintf(out, "%lld. %s\n", (long long)json_integer_value(json_object_get(rule, "id")),
+            mm_text(json_object_get(rule, "title"), cli->lang));
+    fprintf(out, "   %s\n", mm_text(json_object_get(rule, "explanation"), cli->lang));
     if (!steps)
         return;
-    printf("   %s\n", TR("rules.howto"));
+    fprintf(out, "   %s\n", TR("rules.howto"));
     json_array_foreach(json_object_get(rule, "howto"), i, step)
-        printf("     - %s\n", mm_text(step, cli->lang));
+        fprintf(out, "     - %s\n", mm_text(step, cli->lang));
 }
 
 static void print_missing_list(const struct mm_cli *cli, const json_t *rules, unsigned missing)
@@ -68,7 +68,7 @@ static void print_text_result(const struct mm_cli *cli, const json_t *rules,
     printf("\n%s\n\n", TR("rules.next_steps"));
     for (int i = 0; i < MM_RULES_COUNT; i++)
         if (missing & (1u << i)) {
-            print_rule(cli, json_array_get(rules, (size_t)i), true);
+            print_rule(cli, stdout, json_array_get(rules, (size_t)i), true);
             putchar('\n');
         }
 }
@@ -107,13 +107,15 @@ static int print_json(const struct mm_cli *cli, const json_t *rules,
     return 0;
 }
 
-/* Reads one yes/no answer; returns 1 yes, 0 no, -1 quit or end of input. */
+/* Asks on standard error (standard output carries only the result, so
+ * --format json stays parseable). Reads one yes/no answer; returns 1 yes, 0 no, -1 quit or end of
+ * input. */
 static int ask(const struct mm_cli *cli)
 {
     char line[64];
     for (;;) {
-        printf("%s ", TR("rules.prompt"));
-        fflush(stdout);
+        fprintf(stderr, "%s ", TR("rules.prompt"));
+        fflush(stderr);
         if (!fgets(line, sizeof line, stdin))
             return -1;
         line[strcspn(line, "\r\n")] = '\0';
@@ -124,23 +126,23 @@ static int ask(const struct mm_cli *cli)
             return 0;
         if (strcasecmp(line, "q") == 0 || strcasecmp(line, "quit") == 0)
             return -1;
-        printf("%s\n", TR("rules.prompt_again"));
+        fprintf(stderr, "%s\n", TR("rules.prompt_again"));
     }
 }
 
 static int run_interactive(const struct mm_cli *cli, const json_t *rules,
                            struct mm_rules_answers *a)
 {
-    printf("%s\n\n", TR("rules.interactive_intro"));
+    fprintf(stderr, "%s\n\n", TR("rules.interactive_intro"));
     for (int i = 0; i < MM_RULES_COUNT; i++) {
-        print_rule(cli, json_array_get(rules, (size_t)i), true);
+        print_rule(cli, stderr, json_array_get(rules, (size_t)i), true);
         int yes = ask(cli);
         if (yes < 0) {
-            printf("\n%s\n", TR("rules.cancelled"));
+            fprintf(stderr, "\n%s\n", TR("rules.cancelled"));
             return MM_EXIT_NOTMET;
         }
         a->committed[i] = yes == 1;
-        putchar('\n');
+        fputc('\n', stderr);
     }
     return MM_EXIT_OK;
 }
@@ -245,7 +247,7 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
         }
         printf("%s\n\n", TR("rules.heading"));
         for (size_t i = 0; i < MM_RULES_COUNT; i++) {
-            print_rule(cli, json_array_get(rules, i), true);
+            print_rule(cli, stdout, json_array_get(rules, i), true);
             putchar('\n');
         }
         printf("%s\n", TR("rules.list_note"));
