@@ -279,6 +279,10 @@ static bool authorise(struct mm_request *req)
 
 void mm_route_dispatch(struct mm_request *req)
 {
+    if (!req->path) {
+        mm_reply_error(req, 500, "internal", NULL); /* out of memory on arrival */
+        return;
+    }
     if (!req->route) {
         bool known = false;
         const struct mm_route *r = mm_route_match(req, req->method, req->path, &known);
