@@ -73,7 +73,6 @@ struct mm_devices {
     size_t nallow_nets;
     uint8_t (*allow_macs)[6];
     size_t nallow_macs;
-    uint64_t pending_packet; /* packet number whose new devices wait */
     bool have_pending;
 };
 
@@ -508,8 +507,7 @@ static void flush_pending(struct mm_devices *d)
 }
 
 /* Finds or creates the device for mac (or for ip when mac is NULL). */
-static struct device *device_get(struct mm_devices *d, const uint8_t *mac, const struct mm_addr *ip,
-                                 uint64_t pkt)
+static struct device *device_get(struct mm_devices *d, const uint8_t *mac, const struct mm_addr *ip)
 {
     struct device *dev = mac ? find_by_mac(d, mac) : find_by_ip(d, ip);
     int64_t t = now_usec(d);
@@ -521,7 +519,6 @@ static struct device *device_get(struct mm_devices *d, const uint8_t *mac, const
         return NULL;
     dev->pending_new = true;
     d->have_pending = true;
-    d->pending_packet = pkt;
     return dev;
 }
 
@@ -537,13 +534,13 @@ void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p)
     if (p->is_arp) {
         if (p->has_eth && usable_mac(p->arp_sha) && p->arp_spa.family &&
             (!d->s || mm_sensor_is_home(d->s, &p->arp_spa)) &&
-            (dev = device_get(d, p->arp_sha, NULL, p->num)))
+            (dev = device_get(d, p->arp_sha, NULL)))
             device_add_ip(d, dev, &p->arp_spa);
     } else if (p->ip_version && (!d->s || mm_sensor_is_home(d->s, &p->src))) {
         if (p->has_eth && usable_mac(p->src_mac))
-            dev = device_get(d, p->src_mac, NULL, p->num);
+            dev = device_get(d, p->src_mac, NULL);
         else if (!p->has_eth)
-            dev = device_get(d, NULL, &p->src, p->num);
+            dev = device_get(d, NULL, &p->src);
         if (dev)
             device_add_ip(d, dev, &p->src);
     }
@@ -641,8 +638,7 @@ static void on_dhcp(struct mm_devices *d, const json_t *ev)
     struct mm_addr a;
     if (!parse_mac(jstr(dhcp, "client_mac"), mac) || !usable_mac(mac))
         return;
-    struct device *dev =
-        device_get(d, mac, NULL, json_integer_value(json_object_get(ev, "pcap_cnt")));
+    struct device *dev = device_get(d, mac, NULL);
     if (!dev)
         return;
     /* A DHCP client is on our segment whatever its address: learn them all. */
@@ -656,6 +652,7 @@ static void on_dhcp(struct mm_devices *d, const json_t *ev)
         return; /* the rest of a reply describes the server */
     }
     learn_hostname(dev, jstr(dhcp, "hostname"));
+    learn_hostname(dev, jstr(dhcp, "fqdn")); /* option 81 */
     char params[512], vendor[DEVICE_TEXT_MAX] = "";
     dhcp_params(dhcp, params, sizeof params);
     clean_text(jstr(dhcp, "vendor_class_identifier"), vendor);

@@ -3,7 +3,9 @@
  * the office network while the config says personal devices are not
  * allowed ([policy] personal_devices = no, the default). A device counts as
  * personal/mobile when its OS guess is iOS or Android (DHCP fingerprint,
- * user agent) or its host name says so ("Lucas-iPhone", "Galaxy-S21", ...).
+ * user agent), its host name says so ("Lucas-iPhone", "Galaxy-S21", ...;
+ * from DHCP, mDNS or NetBIOS), or its MAC vendor makes only phones and no
+ * desktop OS was guessed.
  * Allowlisted devices are skipped. Suppression: once per device per
  * [detect.personal-device] suppress_seconds (default 86400). */
 #include <stdlib.h>
@@ -19,6 +21,12 @@
 static const char *const mobile_words[] = {"iphone", "ipad",   "android", "galaxy",
                                            "pixel",  "xperia", "aquos",   "arrows",
                                            "redmi",  "oppo",   "huawei",  "oneplus"};
+
+/* MAC vendors that make phones and tablets only (Apple and Samsung also make
+ * computers and TVs, so they are not on this list). */
+static const char *const phone_vendors[] = {
+    "OnePlus",           "vivo Mobile", "GUANGDONG OPPO", "Xiaomi Communications",
+    "Motorola Mobility", "Sony Mobile", "HMD Global"};
 
 struct personal_state {
     struct mm__suppress *sup;
@@ -69,6 +77,19 @@ static const char *mobile_hostname(const json_t *dev)
     return NULL;
 }
 
+/* The vendor counts only when no desktop OS was guessed. */
+static const char *phone_vendor(const json_t *dev, const json_t *os)
+{
+    const char *vendor = json_string_value(json_object_get(dev, "vendor"));
+    const char *family = json_string_value(json_object_get(os, "family"));
+    if (!vendor || (family && strcmp(family, "android") != 0 && strcmp(family, "apple") != 0))
+        return NULL;
+    for (size_t k = 0; k < sizeof phone_vendors / sizeof phone_vendors[0]; k++)
+        if (strcasestr(vendor, phone_vendors[k]))
+            return vendor;
+    return NULL;
+}
+
 static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct personal_state *st = state;
@@ -78,8 +99,8 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
         json_is_true(json_object_get(dev, "allowlisted")))
         return;
     bool by_os = json_is_true(json_object_get(os, "mobile"));
-    const char *by_name = mobile_hostname(dev);
-    if (!by_os && !by_name)
+    const char *by_name = mobile_hostname(dev), *by_vendor = phone_vendor(dev, os);
+    if (!by_os && !by_name && !by_vendor)
         return;
     const char *id = json_string_value(json_object_get(dev, "mac"));
     if (!id)
@@ -92,6 +113,9 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
     if (by_name)
         json_array_append_new(reasons,
                               json_pack("{s:s, s:s}", "reason", "hostname", "hostname", by_name));
+    if (by_vendor)
+        json_array_append_new(reasons,
+                              json_pack("{s:s, s:s}", "reason", "vendor", "vendor", by_vendor));
     json_t *evidence =
         json_pack("{s:O, s:O, s:O, s:O, s:o}", "mac",
                   json_object_get(dev, "mac") ? json_object_get(dev, "mac") : json_null(), "ips",
@@ -102,9 +126,13 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
         json_object_set_new(vars, "name", json_string(by_name));
         json_object_set_new(vars, "name@ja", json_string(by_name));
     }
-    if (!by_os) { /* known by name only: say so instead of "unknown" */
-        json_object_set_new(vars, "os", json_string("phone or tablet (by its name)"));
-        json_object_set_new(vars, "os@ja", json_string("名前からスマートフォン・タブレット"));
+    if (!by_os) { /* known by name or maker only: say so instead of "unknown" */
+        json_object_set_new(vars, "os",
+                            json_string(by_name ? "phone or tablet (by its name)"
+                                                : "phone or tablet (by its maker)"));
+        json_object_set_new(vars, "os@ja",
+                            json_string(by_name ? "名前からスマートフォン・タブレット"
+                                                : "メーカーからスマートフォン・タブレット"));
     }
     const struct mm__alert_at at = {.ev = ev};
     mm__detect_raise(s, NAME, 1, &at, vars, evidence, NULL);

@@ -126,7 +126,11 @@ static void test_personal(void **state)
     dhcp(s, "c4:61:8b:35:82:a9", "192.168.2.17", "Lucas-iPhone", "1,121,3,6,15,119,252", "");
     dhcp(s, "02:00:00:00:00:31", "192.168.2.31", "office-mac", "1,121,3,6,15,119,252,95,44,46", "");
     dhcp(s, "02:00:00:00:00:32", "192.168.2.32", "Galaxy-S21", "9,9,9", "");
-    assert_int_equal(th_count_alerts(s, 9100401), 2);
+    /* a phone maker's MAC with nothing else known; a Windows PC with one is not */
+    dhcp(s, "5c:17:cf:00:00:01", "192.168.2.33", "x", "9,9,9", "");
+    dhcp(s, "f8:ad:cb:00:00:01", "192.168.2.34", "y", "1,3,6,15,31,33,43,44,46,47,119,121,249,252",
+         "MSFT 5.0");
+    assert_int_equal(th_count_alerts(s, 9100401), 3);
     const json_t *a = th_alert(s, 9100401, 0);
     assert_non_null(strstr(msg(a, "en"), "Lucas-iPhone"));
     assert_non_null(strstr(msg(a, "en"), "c4:61:8b:35:82:a9"));
