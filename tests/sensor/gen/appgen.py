@@ -395,6 +395,7 @@ def corpora():
                 "nxdomain": dns_nxdomain(),
                 "tcp-two-messages": dns_tcp(dns_query("a.example")) + dns_tcp(dns_nxdomain()),
                 "loop": dns_loop()},
+        "dnstcp": {"two-messages": dns_tcp(dns_query("a.example")) + dns_tcp(dns_response_full())},
         "tls": {"client-hello-ja4": tls_record(22, ja4_vector_hello()),
                 "client-hello-ja3": tls_record(22, ja3_vector_hello()),
                 "server-tls12": tls12_server_flight(),

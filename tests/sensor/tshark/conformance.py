@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""tshark conformance test for the sensor's application decoders.
+
+For every capture in $MAMORI_SHARED_DIR/pcaps, runs
+    mamori-sensor -r FILE --eve -
+and tshark -T fields on the same file, and compares the SETS of
+    dns   DNS query names (port 53, UDP and TCP; queries and responses)
+    sni   TLS ClientHello server names (over TCP)
+    http  HTTP request hosts (over TCP; port removed, lower-cased)
+    dhcp_hostname   DHCP option 12 values
+    dhcp_params     DHCP option 55 lists, in order ("1,3,6,...")
+    ja3, ja3s       JA3 and JA3S hashes (tshark computes both since 3.x)
+The sets must be equal; a difference is allowed only when it is listed in
+exceptions.json (file, field, value, side, reason). An exception that no
+longer matches a difference fails the test too, so the list stays honest.
+
+Usage: conformance.py PATH-TO-mamori-sensor
+Skips (exit 77, with a message) when the captures or tshark are absent.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIELDS = ("dns", "sni", "http", "dhcp_hostname", "dhcp_params", "ja3", "ja3s")
+
+
+def skip(msg):
+    print("SKIP: " + msg)
+    sys.exit(77)
+
+
+def norm_host(h):
+    h = h.strip().lower()
+    if h.startswith("["):
+        return h[:h.index("]") + 1] if "]" in h else h
+    return h.split(":", 1)[0]
+
+
+def sensor_sets(sensor, path):
+    out = subprocess.run([sensor, "-q", "-r", path, "--eve", "-"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, check=False)
+    if out.returncode != 0:
+        raise RuntimeError("mamori-sensor failed on %s (exit %d): %s" %
+                           (path, out.returncode, out.stderr.decode(errors="replace")[-500:]))
+    sets = {f: set() for f in FIELDS}
+    for line in out.stdout.decode().splitlines():
+        ev = json.loads(line)
+        t = ev.get("event_type")
+        o = ev.get(t) if isinstance(ev.get(t), dict) else {}
+        if t == "dns":
+            for q in o.get("queries", []):
+                sets["dns"].add(q["rrname"])
+        elif t == "tls":
+            if "sni" in o:
+                sets["sni"].add(o["sni"])
+            if "ja3" in o:
+                sets["ja3"].add(o["ja3"]["hash"])
+            if "ja3s" in o:
+                sets["ja3s"].add(o["ja3s"]["hash"])
+        elif t == "http" and "hostname" in o:
+            sets["http"].add(norm_host(o["hostname"]))
+        elif t == "dhcp":
+            if "hostname" in o:
+                sets["dhcp_hostname"].add(o["hostname"])
+            if "params_raw" in o:
+                sets["dhcp_params"].add(",".join(str(x) for x in o["params_raw"]))
+    return sets
+
+
+TSHARK_FIELDS = ("udp.port", "tcp.port", "dns.qry.name", "tls.handshake.type",
+                 "tls.handshake.extensions_server_name", "tls.handshake.ja3",
+                 "tls.handshake.ja3s", "http.request", "http.host", "dhcp.option.hostname",
+                 "dhcp.option.request_list_item")
+
+
+def tshark_rows(path):
+    """One dict per packet of interest, field -> list of values (tshark's
+    aggregation undone with separators that cannot occur in the fields);
+    one tshark run per capture."""
+    cmd = ["tshark", "-n", "-r", path, "-Y", "dns || tls.handshake || http.request || dhcp",
+           "-T", "fields", "-E", "separator=\x1f", "-E", "aggregator=\x1e"]
+    for f in TSHARK_FIELDS:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+    for line in out.stdout.decode(errors="replace").split("\n"):
+        if not line:
+            continue
+        cols = line.split("\x1f")
+        yield {f: [v for v in c.split("\x1e") if v != ""] for f, c in zip(TSHARK_FIELDS, cols)}
+
+
+def tshark_sets(path):
+    sets = {f: set() for f in FIELDS}
+    for row in tshark_rows(path):
+        tcp = bool(row["tcp.port"])
+        if "53" in row["udp.port"] or "53" in row["tcp.port"]:
+            sets["dns"].update(v for v in row["dns.qry.name"] if v != "<Root>")
+        if tcp:
+            sets["sni"].update(row["tls.handshake.extensions_server_name"])
+            sets["ja3"].update(row["tls.handshake.ja3"])
+            sets["ja3s"].update(row["tls.handshake.ja3s"])
+            if row["http.request"]:
+                sets["http"].update(norm_host(v) for v in row["http.host"])
+        sets["dhcp_hostname"].update(row["dhcp.option.hostname"])
+        if row["dhcp.option.request_list_item"]:
+            sets["dhcp_params"].add(",".join(row["dhcp.option.request_list_item"]))
+    return sets
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    sensor = sys.argv[1]
+    shared = os.environ.get("MAMORI_SHARED_DIR", "")
+    pcaps = os.path.join(shared, "pcaps")
+    if not shared or not os.path.isdir(pcaps):
+        skip("captures not found: $MAMORI_SHARED_DIR/pcaps (%s)" % pcaps)
+    if not shutil.which("tshark"):
+        skip("tshark is not installed")
+    with open(os.path.join(HERE, "exceptions.json"), encoding="utf-8") as f:
+        exceptions = json.load(f)["exceptions"]
+    allowed = {(e["file"], e["field"], e["side"], e["value"]): e for e in exceptions}
+    used = set()
+    failures = []
+    seen_any = False
+    files = sorted(n for n in os.listdir(pcaps) if n.endswith((".pcap", ".pcapng")))
+    for name in files:
+        path = os.path.join(pcaps, name)
+        mine, theirs = sensor_sets(sensor, path), tshark_sets(path)
+        seen_any = seen_any or any(theirs.values())
+        counts = []
+        for field in FIELDS:
+            counts.append("%s=%d" % (field, len(theirs[field])))
+            for side, values in (("tshark_only", theirs[field] - mine[field]),
+                                 ("sensor_only", mine[field] - theirs[field])):
+                for v in sorted(values):
+                    key = (name, field, side, v)
+                    if key in allowed:
+                        used.add(key)
+                    else:
+                        failures.append("%s: %s %s: %r" % (name, field, side, v))
+        print("%-42s %s" % (name, " ".join(counts)))
+    if not seen_any:
+        failures.append("tshark extracted no value from any capture: is it working?")
+    for key in sorted(set(allowed) - used):
+        failures.append("stale exception (no such difference any more): %s" % (key,))
+    if failures:
+        print("\n%d unexplained difference(s):" % len(failures))
+        for f in failures:
+            print("  " + f)
+        return 1
+    print("\nall %d captures agree with tshark (%d documented exceptions)" %
+          (len(files), len(allowed)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
