@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Detector "intel" (signature ids 9100101-9100108): traffic that matches the
+ * Detector "intel" (signature ids 9100101-9100109): traffic that matches the
  * loaded threat intelligence.
  *   1 IP address (the non-home side of each flow, once per flow, with port)
  *   2 DNS query name      3 TLS SNI        4 HTTP host      5 HTTP URL
  *   6 TLS JA3             7 TLS JA4        8 server certificate SHA-1
+ *   9 a DNS answer (A/AAAA) pointing at a listed address (sinkholes, C2)
  * Addresses inside the home network are never matched (a feed listing
  * RFC 1918 ranges, such as a bogon list, must not flag the office itself).
  * Suppression: one alert per (home host, indicator, variant) per
@@ -137,12 +138,38 @@ static void check_domain(struct intel_state *st, struct mm_sensor *s, const json
         raise_hit(st, s, variant, &at, host, name, matched_on, &hit);
 }
 
+/* Answers of a response: each A/AAAA address outside the home network. */
+static void on_dns_answers(struct intel_state *st, struct mm_sensor *s, const json_t *ev,
+                           const json_t *dns)
+{
+    const char *client = jstr(ev, "dest_ip");
+    const struct mm__alert_at at = {.ev = ev};
+    struct mm_intel_hit hit;
+    size_t i;
+    json_t *rr;
+    if (!client)
+        return;
+    json_array_foreach(json_object_get(dns, "answers"), i, rr)
+    {
+        const char *type = jstr(rr, "rrtype"), *rdata = jstr(rr, "rdata");
+        struct mm_addr a;
+        if (!type || !rdata || (strcmp(type, "A") != 0 && strcmp(type, "AAAA") != 0) ||
+            mm_addr_parse(rdata, &a) != 0 || mm_sensor_is_home(s, &a) || never_remote(&a))
+            continue;
+        if (mm_intel_match_ip(mm_sensor_intel(s), &a, 0, &hit))
+            raise_hit(st, s, 9, &at, client, jstr(rr, "rrname") ? jstr(rr, "rrname") : rdata,
+                      "dns.answer", &hit);
+    }
+}
+
 static void on_dns(struct intel_state *st, struct mm_sensor *s, const json_t *ev)
 {
     const json_t *dns = json_object_get(ev, "dns");
     const char *type = jstr(dns, "type"), *host = jstr(ev, "src_ip");
     size_t i;
     json_t *q;
+    if (type && (strcmp(type, "response") == 0 || strcmp(type, "answer") == 0))
+        on_dns_answers(st, s, ev, dns);
     if (!host || !type || (strcmp(type, "request") != 0 && strcmp(type, "query") != 0))
         return;
     json_array_foreach(json_object_get(dns, "queries"), i, q)

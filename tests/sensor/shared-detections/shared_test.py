@@ -133,6 +133,12 @@ HEURISTICS = {
     "excessive no such domain": lambda a: a["alert"]["signature_id"] == 9100802,
     "no such domain (suspicious)": lambda a: a["alert"]["signature_id"] == 9100801,
     "ICMP": lambda a: a["alert"]["signature_id"] == 9100101 and a.get("proto") == "ICMP",
+    # Maltrail names the trail's kind; mamori raises a DNS-answer intel hit
+    # whose family is the trail's info ("sinkhole testsink (malware)", ...)
+    "sinkholed by testsink": lambda a: a["alert"]["signature_id"] == 9100109 and
+    "sinkhole" in a["mamori"]["evidence"].get("family", ""),
+    "parked site": lambda a: a["alert"]["signature_id"] == 9100109 and
+    "parking" in a["mamori"]["evidence"].get("family", ""),
 }
 
 # Expected detections mamori supports (case, expected string); asserted.
@@ -144,6 +150,7 @@ SUPPORTED = {
     ("stealth_scan_xmas", "potential port scanning"), ("udp_scan", "potential udp scanning"),
     ("infection_scan", "potential infection"),
     ("dns_queries", "evil-test-domain.com"), ("dns_queries", "(www).evil-parent.com"),
+    ("dns_responses", "sinkholed by testsink"), ("dns_responses", "parked site"),
     ("dns_resolver_trail", "198.51.100.53"),
     ("dns_nxdomain_flood", "excessive no such domain"),
     ("dns_dga_labels", "no such domain (suspicious)"),

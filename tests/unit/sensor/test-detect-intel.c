@@ -77,7 +77,19 @@ static void test_events(void **state)
                 "\"src_ip\":\"192.168.1.5\",\"dest_ip\":\"203.0.113.11\",\"http\":{\"hostname\":"
                 "\"c2.example\",\"url\":\"/gate.php\"}}");
     assert_int_equal(th_count_alerts(s, 9100104), 1);
-    assert_int_equal(th_count_alerts(s, 0), 5);
+    /* a DNS answer pointing into a listed range (the client is dest_ip) */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:06.000000+0000\",\"event_type\":\"dns\","
+                "\"src_ip\":\"192.168.1.1\",\"dest_ip\":\"192.168.1.8\",\"dns\":{\"type\":"
+                "\"response\",\"rcode\":\"NOERROR\",\"queries\":[{\"rrname\":\"shop.example\","
+                "\"rrtype\":\"A\"}],\"answers\":[{\"rrname\":\"shop.example\",\"rrtype\":\"A\","
+                "\"ttl\":60,\"rdata\":\"198.51.100.20\"},{\"rrname\":\"shop.example\","
+                "\"rrtype\":\"A\",\"ttl\":60,\"rdata\":\"203.0.113.20\"}]}}");
+    assert_int_equal(th_count_alerts(s, 9100109), 1);
+    const json_t *ans = th_alert(s, 9100109, 0);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(ans, "mamori"), "evidence"), "host")),
+                        "192.168.1.8");
+    assert_int_equal(th_count_alerts(s, 0), 6);
     th_free(s);
 }
 
