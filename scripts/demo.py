@@ -39,8 +39,8 @@ TENANTS = {"yamada": ("山田製作所", "ja"), "sakura": ("Sakura Trading", "en
 OFFICE_GW = "192.168.10.1"
 NEW_PC = ("192.168.10.23", "02:00:5e:10:00:23")
 OLD_PC = ("192.168.10.31", "02:00:5e:10:00:31")
-BAD_IP = "203.0.113.66"       # in data/demo/intel-ips.txt
-BAD_NAME = "invoice-check.example"  # in data/demo/intel-domains.txt
+BAD_IP = "203.0.113.66"       # in data/demo/intel.tsv
+BAD_NAME = "invoice-check.example"  # in data/demo/intel.tsv
 SMB_IP = "198.51.100.20"
 # MSS 1460, NOP, window scale 8, SACK permitted, NOP, NOP: 12 bytes (a whole
 # number of 32-bit words, as the TCP header length needs).

@@ -6,7 +6,7 @@
 #   2. creates a demo vendor (admin + analyst) and two demo SMEs with owners
 #      (one Japanese, one English) and enrols one sensor per SME;
 #   3. writes a demo capture with the project's packet generator (a new
-#      device, a look-up of and a connection to a demo threat-intel address,
+#      device, a look-up of and a connection to demo threat-intel entries,
 #      Windows file sharing to the internet), runs mamori-sensor on it with
 #      the demo intel (data/demo/) and sends the sensor's events to the
 #      centre; with ../shared (or $MAMORI_SHARED_DIR) present, also the real
@@ -85,59 +85,54 @@ $demo seed "$url" "$work/seed.json"
 tenant() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tenants"][sys.argv[2]])' "$work/seed.json" "$1"; }
 code() { "${cc[@]}" admin enrol --tenant "$(tenant "$1")" 2>/dev/null | tail -n 1; }
 
-# Enrols a sensor for an SME: with mamori-sensor's own --enrol when it has
-# one (the key stays in its --state folder), else through the API.
-sensor_has_uplink=0
-if [ -x "$sensor" ] && "$sensor" --help 2>&1 | grep -q -- '--enrol'; then
-  sensor_has_uplink=1
-fi
-key_for() { # SME sensor-name -> prints the key (API enrolment)
-  $demo enrol "$url" "$(code "$1")" "$2"
-}
-
 # -- 3. events --------------------------------------------------------------
+# The sensor enrols itself (--enrol CODE --center URL; its key stays in its
+# --state folder) and its uplink drains the spool into the centre. Builds
+# whose sensor has no uplink yet enrol through the API and post the sensor's
+# EVE output with scripts/demo.py; builds with no sensor at all post the
+# events the sensor raises on the demo capture.
+uplink=0
+if [ -x "$sensor" ] && grep -aq -- '--enrol' "$sensor"; then
+  uplink=1
+fi
 $demo capture "$work/demo.pcap"
-# Runs the sensor on a capture, or writes the equivalent events when this
-# build has no sensor yet. Prints the EVE file name.
-sense() { # name pcap intel...
-  local name=$1 pcap=$2
-  shift 2
-  local args=()
+
+watch() { # sme sensor-name pcap intel...
+  local sme=$1 name=$2 pcap=$3
+  shift 3
+  local args=() eve="$work/eve-$name.json" state="$work/sensor-$name"
   for i in "$@"; do args+=(--intel "$i"); done
-  if [ -x "$sensor" ]; then
-    mkdir -p "$work/sensor-$name"
-    if "$sensor" -r "$pcap" "${args[@]}" --state "$work/sensor-$name" \
-      --eve "$work/eve-$name.json" >"$work/sensor-$name.log" 2>&1; then
-      echo "$work/eve-$name.json"
+  mkdir -p "$state"
+  if [ "$uplink" = 1 ]; then
+    if "$sensor" --enrol "$(code "$sme")" --center "$url" --sensor-name "$name" --state "$state" \
+      -r "$pcap" "${args[@]}" --eve "$eve" >"$state.log" 2>&1; then
+      say "mamori demo: $name watched $(basename "$pcap") and sent its events through its uplink"
       return
     fi
-    say "mamori demo: mamori-sensor failed on $pcap (see below); using prepared events"
-    tail -n 5 "$work/sensor-$name.log" >&2
+    say "mamori demo: mamori-sensor failed on $pcap:"
+    tail -n 5 "$state.log" >&2
+    return 1
+  fi
+  if [ -x "$sensor" ]; then
+    "$sensor" -r "$pcap" "${args[@]}" --state "$state" --eve "$eve" >"$state.log" 2>&1 ||
+      { tail -n 5 "$state.log" >&2; return 1; }
   else
     say "mamori demo: mamori-sensor is not built; sending the events it raises on the demo capture"
+    $demo eve "$eve"
   fi
-  $demo eve "$work/eve-$name.json"
-  echo "$work/eve-$name.json"
-}
-
-send() { # sme sensor-name eve-file
   local key n
-  key=$(key_for "$1" "$2")
-  n=$($demo upload "$url" "$key" "$3")
-  say "mamori demo: $2 sent $n events"
+  key=$($demo enrol "$url" "$(code "$sme")" "$name")
+  n=$($demo upload "$url" "$key" "$eve")
+  say "mamori demo: $name sent $n events"
 }
 
-eve=$(sense yamada "$work/demo.pcap" "$root/data/demo/intel-ips.txt" "$root/data/demo/intel-domains.txt")
-send yamada yamada-office "$eve"
-
+watch yamada yamada-office "$work/demo.pcap" "$root/data/demo/intel.tsv"
 shared=${MAMORI_SHARED_DIR:-$root/../shared}
 if [ -x "$sensor" ] && [ -f "$shared/pcaps/ndpi_emotet.pcap" ] && [ -f "$shared/intel/maltrail/malware/emotet.txt" ]; then
-  eve=$(sense sakura "$shared/pcaps/ndpi_emotet.pcap" "$shared/intel/maltrail/malware/emotet.txt")
-  send sakura sakura-hq "$eve"
+  # A real Emotet infection (merged excerpts) and the real Emotet indicators.
+  watch sakura sakura-hq "$shared/pcaps/ndpi_emotet.pcap" "$shared/intel/maltrail/malware/emotet.txt"
 else
-  # The second SME gets the demo capture too, so both have alerts.
-  eve=$(sense sakura "$work/demo.pcap" "$root/data/demo/intel-ips.txt" "$root/data/demo/intel-domains.txt")
-  send sakura sakura-hq "$eve"
+  watch sakura sakura-hq "$work/demo.pcap" "$root/data/demo/intel.tsv"
 fi
 
 # -- 4. ready -----------------------------------------------------------------
