@@ -628,6 +628,37 @@ out:
     return r;
 }
 
+static int sqlite_user_set_lang(struct mm_store *st, const struct mm_actor *who, int64_t user_id,
+                                const char *lang)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt = NULL;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = mm__sqlite_prepare(db, "UPDATE users SET lang = ? WHERE id = ?", &stmt);
+    if (r == 0) {
+        sqlite3_bind_text(stmt, 1, lang, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, user_id);
+        r = mm__sqlite_step_done(stmt);
+        if (r == MM_EDB && sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_CHECK)
+            r = MM_EINVAL;
+        if (r == 0 && sqlite3_changes(db) == 0)
+            r = MM_ENOENT;
+    }
+    if (r == 0) {
+        char target[48], detail[16];
+        snprintf(target, sizeof target, "user:%lld", (long long)user_id);
+        snprintf(detail, sizeof detail, "lang=%s", lang);
+        r = mm__sqlite_audit(db, who, "user.lang", target, detail, mm_time_now_usec());
+    }
+    r = mm__sqlite_end(db, r);
+out:
+    sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
 /* ---- sessions and tokens ---- */
 
 static int sqlite_session_add(struct mm_store *st, const struct mm_actor *who,
@@ -846,6 +877,7 @@ static const struct mm_store_ops sqlite_ops = {
     .user_find_email = sqlite_user_find_email,
     .user_list = sqlite_user_list,
     .user_set_password = sqlite_user_set_password,
+    .user_set_lang = sqlite_user_set_lang,
     .session_add = sqlite_session_add,
     .session_find = sqlite_session_find,
     .session_delete = sqlite_session_delete,

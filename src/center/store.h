@@ -184,6 +184,10 @@ struct mm_store_ops {
     int (*user_set_password)(struct mm_store *st, const struct mm_actor *who, int64_t user_id,
                              const char *hash);
 
+    /* Sets the user's own language ("ja" | "en"); audited. */
+    int (*user_set_lang)(struct mm_store *st, const struct mm_actor *who, int64_t user_id,
+                         const char *lang);
+
     /* --- sessions and API tokens (looked up by hash, never stored in clear) --- */
     int (*session_add)(struct mm_store *st, const struct mm_actor *who, const struct mm_session *s);
     /* MM_ENOENT when unknown or expired at now. */

@@ -148,6 +148,24 @@ def test_roles(c, w):
           "address recorded")
 
 
+def test_own_language(c):
+    s = c.login("staff@b.example")  # created without --lang: ja
+    check(s.me["user"]["lang"] == "ja", "default language: %r" % s.me)
+    r = c.request("GET", "/api/v1/alerts/999999", session=s)
+    check(r.json["message"] == "見つかりません", "Japanese message: %r" % r)
+    r = c.request("PATCH", "/api/v1/me", {"lang": "en"}, session=s,
+                  headers={"X-CSRF-Token": "wrong"})
+    check(r.status == 403, "PATCH /me needs CSRF: %r" % r)
+    r = c.request("PATCH", "/api/v1/me", {"lang": "fr"}, session=s)
+    check(r.status == 400 and r.json["error"] == "bad_field", "bad language: %r" % r)
+    r = c.request("PATCH", "/api/v1/me", {"lang": "en"}, session=s)
+    check(r.status == 200 and r.json["user"]["lang"] == "en", "set language: %r" % r)
+    r = c.request("GET", "/api/v1/alerts/999999", session=s)
+    check(r.json["message"] == "not found", "English message: %r" % r)
+    r = c.request("PATCH", "/api/v1/me", {"role": "admin"}, session=s)
+    check(r.status == 400 and r.json["error"] == "unknown_field", "role via /me: %r" % r)
+
+
 def test_logout(c):
     s = c.login("owner@b.example")
     r = c.request("POST", "/api/v1/logout", session=s)
@@ -190,6 +208,7 @@ def main():
         test_csrf_and_tokens(c, s)
         test_validation(c, s)
         test_roles(c, w)
+        test_own_language(c)
         test_logout(c)
         test_rate_limit(c)
         rc = c.stop()

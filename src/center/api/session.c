@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns POST /api/v1/login, POST /api/v1/logout and GET /api/v1/me: password
- * check under the rate limiter, re-hashing, session creation with its
- * cookie and CSRF token. */
+ * Owns POST /api/v1/login, POST /api/v1/logout, GET /api/v1/me and
+ * PATCH /api/v1/me (the user's own language): password check under the rate
+ * limiter, re-hashing, session creation with its cookie and CSRF token. */
 #include "center/api/api.h"
 
 #include <ctype.h>
@@ -163,5 +163,35 @@ int mm_api_logout(struct mm_request *req)
 
 int mm_api_me(struct mm_request *req)
 {
+    return mm_reply_json(req, 200, me_object(req));
+}
+
+int mm_api_me_update(struct mm_request *req)
+{
+    static const struct mm_field fields[] = {
+        {"lang", JSON_STRING, false, 2},
+        MM_FIELDS_END,
+    };
+    struct mm_store *st = req->center->store;
+    json_t *body;
+    int r = mm_api_body(req, fields, &body);
+    if (r != 0)
+        return r;
+    const char *lang = mm_api_str(body, "lang");
+    if (lang && strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0) {
+        mm_reply_error(req, 400, "bad_field", "lang");
+        r = MM_EPARSE;
+    }
+    if (r == 0 && lang) {
+        struct mm_actor who = mm_api_actor(req);
+        r = st->ops->user_set_lang(st, &who, req->who.user.id, lang);
+        if (r == 0) {
+            snprintf(req->who.user.lang, sizeof req->who.user.lang, "%s", lang);
+            mm_lang_parse(lang, &req->lang);
+        }
+    }
+    json_decref(body);
+    if (r != 0)
+        return r;
     return mm_reply_json(req, 200, me_object(req));
 }
