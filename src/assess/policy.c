@@ -320,7 +320,7 @@ void mm_policy_output_free(struct mm_policy_output *out)
 static int write_files(const struct mm_policy_output *out, const char *dir, char *err,
                        size_t errlen)
 {
-    char path[PATH_MAX_LEN + 64];
+    char path[PATH_MAX_LEN + 128];
     char *manifest = json_dumps(out->manifest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     int r = manifest ? 0 : MM_ENOMEM;
     for (int i = 0; r == 0 && i < MM_POLICY_DOCS * 2 + 1; i++) {
@@ -344,7 +344,7 @@ static int write_files(const struct mm_policy_output *out, const char *dir, char
 
 static void remove_tree_files(const struct mm_policy_output *out, const char *dir)
 {
-    char path[PATH_MAX_LEN + 64];
+    char path[PATH_MAX_LEN + 128];
     for (int i = 0; i < MM_POLICY_DOCS; i++) {
         snprintf(path, sizeof path, "%s/%s.md", dir, out->docs[i].name);
         unlink(path);
@@ -356,14 +356,19 @@ static void remove_tree_files(const struct mm_policy_output *out, const char *di
     rmdir(dir);
 }
 
-int mm_policy_write(const struct mm_policy_output *out, const char *dir, char *err, size_t errlen)
+int mm_policy_write(const struct mm_policy_output *out, const char *dir_arg, char *err,
+                    size_t errlen)
 {
     struct stat st;
-    char tmp[PATH_MAX_LEN];
-    if (strlen(dir) + 64 > PATH_MAX_LEN) {
-        snprintf(err, errlen, "%s: path too long", dir);
+    char tmp[PATH_MAX_LEN + 32], dir[PATH_MAX_LEN];
+    if (strlen(dir_arg) + 64 > PATH_MAX_LEN) {
+        snprintf(err, errlen, "%s: path too long", dir_arg);
         return MM_EINVAL;
     }
+    /* "out/" names the directory "out": the temporary one goes beside it. */
+    mm_strlcpy(dir, dir_arg, sizeof dir);
+    for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
+        dir[n - 1] = '\0';
     if (stat(dir, &st) == 0) {
         if (!S_ISDIR(st.st_mode)) {
             snprintf(err, errlen, "%s: exists and is not a directory", dir);
