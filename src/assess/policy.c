@@ -152,42 +152,64 @@ static int append_omitted_chapter(const struct chapter *c, enum mm_lang lang, st
     char title_key[64];
     snprintf(title_key, sizeof title_key, "policy.chapter.%s", c->id);
     const char *reason = TR(c->omit_key, lang);
-    int r = mm_buf_printf(md, "\n## %s\n\n> %s\n", TR(title_key, lang), reason);
+    int r = mm_buf_printf(md, "\n## %s%s\n\n> %s\n", TR(title_key, lang),
+                          TR("policy.omitted_mark", lang), reason);
     if (r == 0 && json_array_append_new(omitted, json_pack("{s:i, s:s, s:s}", "number", c->number,
                                                            "id", c->id, "reason", reason)) != 0)
         r = MM_ENOMEM;
     return r;
 }
 
-/* The rule set: introduction, the applicable chapters, omission notes and the
- * diagnosis appendix. Fills the manifest's chapter lists. */
+/* Appends a contents list: every "## " heading of body (chapters, omission
+ * notes, the diagnosis appendix), in order. cmark gives headings no anchors,
+ * so it is a plain list, which is also what reads well on paper. */
+static int append_contents(const char *body, enum mm_lang lang, struct mm_buf *md)
+{
+    int r = mm_buf_printf(md, "\n## %s\n\n", TR("policy.contents", lang));
+    for (const char *line = body; r == 0 && *line;) {
+        size_t n = strcspn(line, "\n");
+        if (n > 3 && strncmp(line, "## ", 3) == 0)
+            r = mm_buf_printf(md, "- %.*s\n", (int)(n - 3), line + 3);
+        line += n + (line[n] == '\n');
+    }
+    return r;
+}
+
+/* The rule set: introduction, contents, the applicable chapters, omission
+ * notes and the diagnosis appendix. Fills the manifest's chapter lists. */
 static int render_rules(const struct mm_policy_request *req, const json_t *vars, struct mm_buf *md,
                         json_t *manifest, char *err, size_t errlen)
 {
     json_t *included = json_array(), *omitted = json_array(), *diag = json_array();
+    struct mm_buf body = MM_BUF_INIT;
     int r = included && omitted && diag ? 0 : MM_ENOMEM;
     if (r == 0)
         r = mm_policy_render_template("rules-00-intro", req->lang, vars, md, err, errlen);
     for (size_t i = 0; r == 0 && i < sizeof chapters / sizeof chapters[0]; i++) {
         const struct chapter *c = &chapters[i];
         if (c->condition && !var_true(vars, c->condition)) {
-            r = append_omitted_chapter(c, req->lang, md, omitted);
+            r = append_omitted_chapter(c, req->lang, &body, omitted);
             continue;
         }
-        r = mm_buf_putc(md, '\n');
+        r = mm_buf_putc(&body, '\n');
         if (r == 0)
-            r = mm_policy_render_template(c->tpl, req->lang, vars, md, err, errlen);
+            r = mm_policy_render_template(c->tpl, req->lang, vars, &body, err, errlen);
         if (r == 0 && json_array_append_new(
                           included, json_pack("{s:i, s:s}", "number", c->number, "id", c->id)) != 0)
             r = MM_ENOMEM;
     }
     if (r == 0 && req->diagnosis)
-        r = append_diagnosis_rules(req, md, diag);
+        r = append_diagnosis_rules(req, &body, diag);
+    if (r == 0)
+        r = append_contents(mm_buf_str(&body), req->lang, md);
+    if (r == 0)
+        r = mm_buf_append(md, mm_buf_str(&body), body.len);
     if (r == 0 && (json_object_set_new(
                        manifest, "chapters",
                        json_pack("{s:O, s:O}", "included", included, "omitted", omitted)) != 0 ||
                    json_object_set(manifest, "diagnosis_rules", diag) != 0))
         r = MM_ENOMEM;
+    mm_buf_free(&body);
     json_decref(included);
     json_decref(omitted);
     json_decref(diag);

@@ -73,9 +73,9 @@ def check_minimal(out, lang):
               "en": ["Running our website", "Wireless LAN (Wi-Fi)", "### Telework",
                      "### Personal devices for work\n", "### Contractor checklist",
                      "### Staff and tasks"]}[lang]
-    present = {"ja": ["## 第11章 マイナンバーの取り扱い\n\n> この章は省略しています。",
+    present = {"ja": ["## 第11章 マイナンバーの取り扱い（省略）\n\n> この章は省略しています。",
                       "### 私物の機器の業務利用の禁止", "業務を外部に委託していません"],
-               "en": ["## Chapter 11 Handling My Number\n\n> This chapter is left out",
+               "en": ["## Chapter 11 Handling My Number (left out)\n\n> This chapter is left out",
                       "### Personal devices for work prohibited",
                       "We do not currently outsource"]}[lang]
     for text in absent:
