@@ -626,14 +626,11 @@ static bool name_has(const char *path, const char *word)
 
 int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep)
 {
-    char *text = NULL, family[128] = "";
+    char *text = NULL;
     size_t len = 0;
-    struct csv_layout lay = {0};
-    struct mm__intel_ctx ctx = {.family = "", .reference = "", .source = path};
-    int r;
+    int r = mm_file_read(path, FEED_FILE_MAX, &text, &len);
     memset(rep, 0, sizeof *rep);
     snprintf(rep->path, sizeof rep->path, "%s", path);
-    r = mm_file_read(path, FEED_FILE_MAX, &text, &len);
     if (r == MM_ETOOBIG) {
         snprintf(rep->format, sizeof rep->format, "skipped");
         report_bad(rep, 0, "file larger than the feed limit");
@@ -641,12 +638,25 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
     }
     if (r != 0)
         return r;
+    r = mm__intel_load_text(in, path, text, len, rep);
+    free(text);
+    return r;
+}
+
+int mm__intel_load_text(struct mm_intel *in, const char *path, char *text, size_t len,
+                        struct mm_intel_file_report *rep)
+{
+    char family[128] = "";
+    struct csv_layout lay = {0};
+    struct mm__intel_ctx ctx = {.family = "", .reference = "", .source = path};
+    int r = 0;
+    memset(rep, 0, sizeof *rep);
+    snprintf(rep->path, sizeof rep->path, "%s", path);
     ctx.allow = name_has(path, "whitelist") || name_has(path, "allowlist");
     if (name_has(path, "bogon")) { /* unrouted ranges (incl. RFC 1918), not threats */
         snprintf(rep->format, sizeof rep->format, "skipped");
         snprintf(rep->first_bad_reason, sizeof rep->first_bad_reason,
                  "bogon ranges are not threat indicators");
-        free(text);
         return 0;
     }
     struct lines it = {text, text + len, 0};
@@ -705,7 +715,6 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
         snprintf(f, sizeof f, "%s", rep->format);
         snprintf(rep->format, sizeof rep->format, "allow:%.20s", f);
     }
-    free(text);
     return r;
 }
 

@@ -48,6 +48,12 @@ enum mm__intel_kind mm__intel_kind_from_word(const char *word);
 /* Reads one feed file into in; fills rep. Never fails on content. */
 int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep);
 
+/* The same for a feed already in memory: text[0..len) followed by a NUL (it
+ * is modified in place); path names it in reports and decides allowlists
+ * and skipped names. Used by mm__intel_load_file and the fuzz harness. */
+int mm__intel_load_text(struct mm_intel *in, const char *path, char *text, size_t len,
+                        struct mm_intel_file_report *rep);
+
 /* Normalises a host name in place into out (lower case, no trailing dot, no
  * leading "*." or "."): returns false when it is not a valid DNS name. */
 bool mm__intel_norm_domain(const char *in, char *out, size_t outlen);
