@@ -188,3 +188,37 @@ for (const [locale, lang] of [['ja-JP', 'ja'], ['en-US', 'en']]) {
     }
   });
 }
+
+test('every page has one h1, landmarks, and a name for every control', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'ja-JP' });
+  try {
+    const p = b.page;
+    for (const [user, own] of [[center.users.admin, ids.smb], [center.users.yamada, ids.intel]]) {
+      await signIn(p, center.base, user);
+      for (const hash of ['#/', '#/alerts', `#/alerts/${own}`, '#/nowhere', '#/tickets', '#/tickets/new', '#/incidents', '#/settings']) {
+        await p.goto(center.base + '/' + hash);
+        await ready(p);
+        const report = await p.evaluate(() => {
+          const problems = [];
+          if (document.querySelectorAll('main h1').length !== 1) problems.push('h1 count');
+          for (const sel of ['header', 'nav', 'main', 'footer']) if (!document.querySelector(sel)) problems.push('no ' + sel);
+          for (const el of document.querySelectorAll('input, select, textarea, button')) {
+            if (el.type === 'hidden' || el.closest('[hidden]')) continue;
+            const labelled = (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent.trim());
+            if (!labelled) problems.push('unnamed ' + el.tagName + (el.name ? '[' + el.name + ']' : '') + (el.id ? '#' + el.id : ''));
+          }
+          const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
+          const dup = ids.filter((id, i) => ids.indexOf(id) !== i);
+          if (dup.length) problems.push('duplicate ids ' + dup.join(','));
+          return problems;
+        });
+        assert.deepEqual(report, [], `${user.email} ${hash}`);
+      }
+      await p.click('#logout');
+      await p.waitForSelector('#login-title');
+    }
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});

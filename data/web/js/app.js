@@ -103,7 +103,7 @@ export async function route() {
   drawChrome(match && match.nav);
   clear(main);
   if (!match) {
-    main.append(h('h1', {}, t('error.not_found_title')), h('p', {}, t('error.not_found_page')));
+    main.append(h('div', { class: 'page' }, h('h1', {}, t('error.not_found_title')), h('p', {}, t('error.not_found_page'))));
     focusHeading(main);
     return;
   }
@@ -120,11 +120,10 @@ export async function route() {
       location.replace('#/login');
       return;
     }
-    clear(main).append(
+    clear(main).append(h('div', { class: 'page' },
       h('h1', {}, e.status === 404 ? t('error.not_found_title') : t('error.title')),
       h('p', { class: 'error-text' }, e.status === 404 ? t('error.not_found_item') : t('error.load_failed', { detail: e.message })),
-      h('p', {}, h('a', { href: '#/' }, t('nav.back_dashboard'))),
-    );
+      h('p', {}, h('a', { href: '#/' }, t('nav.back_dashboard')))));
   }
   const title = main.querySelector('h1');
   document.title = (title ? title.textContent + ' — ' : '') + t('app.name');
