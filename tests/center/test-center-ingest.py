@@ -216,6 +216,56 @@ def test_health(c, w):
     check(mine["spool_backlog"] == 0 and mine["drops"] == 5, "stats event: %r" % mine)
 
 
+def test_concurrent_sensors(c, w):
+    """Four sensors of two tenants post and replay batches at the same time:
+    every event is stored exactly once and each tenant sees only its own."""
+    import threading
+    keys = []
+    for name in ("A", "B"):
+        for i in range(2):
+            _, r = enrol(c, w.tenants[name]["id"], name="conc-%s-%d" % (name, i))
+            keys.append((name, r.json["sensor_id"], r.json["key"]))
+    totals, errors, lock = {}, [], threading.Lock()
+
+    def run(key):
+        acc = 0
+        for rep in range(2):  # the second round replays everything
+            for b in range(5):
+                lines = [alert_event(b * 400 + i, sid=5005, mac="02:00:00:00:00:%02x" % (i % 3))
+                         if i % 10 == 0 else dns_event(b * 400 + i) for i in range(400)]
+                r = c.ingest(key, lines, compress=(b % 2 == 0))
+                if r.status != 200 or r.json["rejected"]:
+                    with lock:
+                        errors.append(r)
+                    return
+                acc += r.json["accepted"]
+                if rep == 1 and r.json["duplicates"] != 400:
+                    with lock:
+                        errors.append(r)
+        with lock:
+            totals[key] = acc
+
+    threads = [threading.Thread(target=run, args=(k,)) for _, _, k in keys]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(not errors, "concurrent ingest: %r" % errors[:3])
+    check(all(totals[k] == 2000 for _, _, k in keys), "each event once: %r" % totals)
+    for name in ("A", "B"):
+        s = w.tenants[name]["session"]
+        mine = {sid for n, sid, _ in keys if n == name}
+        r = c.request("GET", "/api/v1/sensors?limit=200", session=s)
+        seen = {x["id"]: x for x in r.json["items"]}
+        check(mine <= set(seen), "own sensors listed")
+        check(all(seen[sid]["events_total"] == 2000 for sid in mine), "totals: %r" % seen)
+        check(not ({sid for n, sid, _ in keys if n != name} & set(seen)), "foreign sensors")
+        items = alerts(c, s, "?signature=5005&limit=200")
+        # Same tenant, signature and device: one alert even across its two sensors.
+        check(len(items) == 3 and sum(a["count"] for a in items) == 400,
+              "concurrent aggregation %s: %r" % (name, [(a["device"], a["count"]) for a in items]))
+
+
 def test_silent():
     c = Center(config="[alerts]\nsensor_silent_after = 1\nhealth_interval = 1\n")
     try:
@@ -253,6 +303,7 @@ def main():
         aid, others = test_aggregation(c, w)
         test_status(c, w, aid, others)
         test_health(c, w)
+        test_concurrent_sensors(c, w)
         rc = c.stop()
         check(rc == 0, "server exit status %d: %s" % (rc, c.server_log()))
     finally:
