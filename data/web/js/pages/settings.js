@@ -41,6 +41,8 @@ function tenantSection(tenant, ctx) {
   return form;
 }
 
+// The people who get emergency mails: GET lists them, PUT replaces the
+// whole list (add and remove both send the new list).
 async function contactsSection(tenant, ctx) {
   const box = h('section', { class: 'card', 'aria-labelledby': 'contacts-h' }, h('h2', { id: 'contacts-h' }, t('settings.contacts')), h('p', { class: 'hint' }, t('settings.contacts_help')));
   const r = await api.optional(api.get('/tenants/' + tenant.id + '/contacts'));
@@ -48,21 +50,34 @@ async function contactsSection(tenant, ctx) {
     box.append(h('p', { class: 'empty not-available' }, t('common.not_available_long')));
     return box;
   }
-  const items = (r.data && r.data.items) || [];
-  box.append(items.length ? h('ul', { class: 'simple-list' }, items.map((c) => h('li', {}, c.name || '', ' ', h('span', { class: 'muted' }, c.email || '')))) : h('p', { class: 'empty' }, t('settings.no_contacts')));
-  if (api.canManage()) {
+  const items = ((r.data && r.data.items) || []).map((c) => ({ name: c.name || '', email: c.email }));
+  const save = async (list, done) => {
+    try {
+      await api.call('PUT', '/tenants/' + tenant.id + '/contacts', { contacts: list.map((c) => (c.name ? { name: c.name, email: c.email } : { email: c.email })) });
+      await ctx.route();
+      ctx.flash(done, 'ok');
+    } catch (e) {
+      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+    }
+  };
+  const manage = api.canManage();
+  box.append(items.length ? h('ul', { class: 'simple-list', id: 'contact-list' }, items.map((c, i) => h('li', {},
+    c.name ? c.name + ' ' : '', h('span', { class: 'muted' }, c.email), ' ',
+    manage ? h('button', { type: 'button', class: 'secondary small-button', 'aria-label': t('settings.contact_remove_named', { email: c.email }),
+      onclick: () => save(items.filter((_, j) => j !== i), t('settings.contact_removed', { email: c.email })) }, t('settings.contact_remove')) : null))) : h('p', { class: 'empty' }, t('settings.no_contacts')));
+  if (manage) {
     const cname = field(t('settings.contact_name'), 'input', { name: 'name', maxlength: 200 });
     const cmail = field(t('settings.contact_email'), 'input', { name: 'email', type: 'email', maxlength: 254, required: true });
-    const form = h('form', { class: 'inline-form' }, cname.wrap, cmail.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('settings.contact_add'))));
-    form.addEventListener('submit', async (ev) => {
+    const form = h('form', { class: 'inline-form', id: 'contact-form', novalidate: true }, cname.wrap, cmail.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('settings.contact_add'))));
+    form.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      try {
-        await api.post('/tenants/' + tenant.id + '/contacts', { name: cname.input.value.trim(), email: cmail.input.value.trim() });
-        await ctx.route();
-        ctx.flash(t('common.saved'), 'ok');
-      } catch (e) {
-        ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      const email = cmail.input.value.trim();
+      if (!email.includes('@')) {
+        ctx.flash(t('settings.contact_bad_email'), 'error');
+        cmail.input.focus();
+        return;
       }
+      save([...items, { name: cname.input.value.trim(), email }], t('settings.contact_added', { email }));
     });
     box.append(form);
   }
