@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests of emergency mail rendering (mail-render.c): RFC 2047 subjects
+ * (plain ASCII untouched, UTF-8 split only between characters, words within
+ * 75 characters), ja/en templates filled and escaped in HTML, the digest
+ * list and its overflow count, the MIME message structure and its header
+ * injection guard, and the [mail] configuration checks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "center/mail.h"
+#include "center/store.h"
+#include "core/error.h"
+#include "core/ini.h"
+
+static void sample_alert(struct mm_alert *a)
+{
+    memset(a, 0, sizeof *a);
+    a->id = 42;
+    a->signature_id = 9100102;
+    a->severity = 1;
+    a->first_seen = 1775001600000000LL; /* 2026-04-01 00:00:00 UTC */
+    snprintf(a->signature, sizeof a->signature, "MAMORI intel: <listed> domain");
+    snprintf(a->detector, sizeof a->detector, "intel");
+    snprintf(a->device, sizeof a->device, "02:00:00:00:00:01");
+    snprintf(a->src_ip, sizeof a->src_ip, "192.168.1.10");
+    snprintf(a->dest_ip, sizeof a->dest_ip, "192.168.1.1");
+    snprintf(
+        a->message_ja, sizeof a->message_ja,
+        "社内の機器が危険なドメインを問い合わせました。ウイルス対策ソフトでスキャンしてください。");
+    snprintf(a->message_en, sizeof a->message_en,
+             "An office device looked up a dangerous domain. Scan it <now> & report.");
+}
+
+static void test_header_ascii(void **state)
+{
+    (void)state;
+    struct mm_buf b = MM_BUF_INIT;
+    assert_int_equal(mm_mail_header_encode(&b, "[mamori URGENT] Blue Bakery"), 0);
+    assert_string_equal(mm_buf_str(&b), "[mamori URGENT] Blue Bakery");
+    mm_buf_free(&b);
+}
+
+/* Decodes one base64 word (test helper, no padding tricks). */
+static size_t unbase64(const char *in, size_t n, char *out)
+{
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    unsigned v = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n && in[i] != '='; i++) {
+        v = (v << 6) | (unsigned)(strchr(al, in[i]) - al);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (char)((v >> bits) & 0xFF);
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static void test_header_japanese(void **state)
+{
+    (void)state;
+    const char *subject = "【mamori 緊急】山田製作所: 社内の機器が危険なドメインを問い合わせました";
+    struct mm_buf b = MM_BUF_INIT;
+    char decoded[512] = "", word[128];
+    assert_int_equal(mm_mail_header_encode(&b, subject), 0);
+    const char *p = mm_buf_str(&b);
+    int words = 0;
+    while ((p = strstr(p, "=?UTF-8?B?")) != NULL) {
+        const char *end = strstr(p + 10, "?=");
+        assert_non_null(end);
+        assert_true(end + 2 - p <= 75); /* RFC 2047: at most 75 characters */
+        size_t n = unbase64(p + 10, (size_t)(end - p - 10), word);
+        /* each word is whole UTF-8: it never starts with a continuation byte */
+        assert_true(((unsigned char)word[0] & 0xC0) != 0x80);
+        strncat(decoded, word, n);
+        p = end + 2;
+        words++;
+    }
+    assert_true(words >= 2);
+    assert_string_equal(decoded, subject);
+    assert_non_null(strstr(mm_buf_str(&b), "?=\r\n =?UTF-8?B?")); /* folded */
+    mm_buf_free(&b);
+}
+
+static void test_render_alert_ja(void **state)
+{
+    (void)state;
+    struct mm_alert a;
+    struct mm_mail_text t;
+    sample_alert(&a);
+    assert_int_equal(mm_mail_render_alert(&a, "山田製作所", MM_LANG_JA, "https://c.example", &t),
+                     0);
+    assert_string_equal(t.subject,
+                        "【mamori 緊急】山田製作所: 社内の機器が危険なドメインを問い合わせました");
+    assert_non_null(strstr(t.text, "■ いますぐしていただきたいこと"));
+    assert_non_null(strstr(t.text, "2026-04-01 00:00:00"));
+    assert_non_null(strstr(t.text, "https://c.example/alerts/42"));
+    assert_non_null(strstr(t.html, "<html lang=\"ja\">"));
+    assert_non_null(strstr(t.html, "MAMORI intel: &lt;listed&gt; domain")); /* escaped */
+    assert_null(strstr(t.html, "<listed>"));
+    assert_null(strstr(t.text, "{{"));
+    assert_null(strstr(t.html, "{{"));
+    mm_mail_text_free(&t);
+}
+
+static void test_render_alert_en_no_link(void **state)
+{
+    (void)state;
+    struct mm_alert a;
+    struct mm_mail_text t;
+    sample_alert(&a);
+    a.device[0] = '\0';
+    assert_int_equal(mm_mail_render_alert(&a, "Blue Bakery", MM_LANG_EN, NULL, &t), 0);
+    assert_string_equal(
+        t.subject, "[mamori URGENT] Blue Bakery: An office device looked up a dangerous domain");
+    assert_non_null(strstr(t.text, "- Device: (not recorded)"));
+    assert_non_null(strstr(t.html, "Scan it &lt;now&gt; &amp; report."));
+    assert_null(strstr(t.text, "web screen"));
+    mm_mail_text_free(&t);
+}
+
+static void test_render_digest(void **state)
+{
+    (void)state;
+    struct mm_alert items[3];
+    struct mm_mail_text t;
+    for (int i = 0; i < 3; i++)
+        sample_alert(&items[i]);
+    assert_int_equal(mm_mail_render_digest(items, 3, 10, "Storm", MM_LANG_EN, 10, NULL, &t), 0);
+    assert_string_equal(t.subject, "[mamori digest] Storm: 10 more alerts");
+    assert_non_null(strstr(t.text, "3. 2026-04-01 00:00:00  02:00:00:00:00:01"));
+    assert_non_null(strstr(t.text, "... (+7)"));
+    assert_non_null(strstr(t.html, "<li>... (+7)</li>"));
+    mm_mail_text_free(&t);
+    assert_int_equal(mm_mail_render_digest(items, 3, 3, "ストーム", MM_LANG_JA, 10, NULL, &t), 0);
+    assert_non_null(strstr(t.subject, "ほかに 3 件"));
+    mm_mail_text_free(&t);
+}
+
+static void test_compose(void **state)
+{
+    (void)state;
+    struct mm_mail_text t = {.subject = "件名", .text = "line 1\nline 2\n", .html = "<p>x</p>"};
+    char *msg = NULL;
+    assert_int_equal(mm_mail_compose("mamori <a@v.example>", "x@y.example, z@y.example", &t,
+                                     "mamori.alert.1.2.ab@v.example", 1775001600000000LL, &msg),
+                     0);
+    assert_non_null(strstr(msg, "From: mamori <a@v.example>\r\n"));
+    assert_non_null(strstr(msg, "To: x@y.example, z@y.example\r\n"));
+    assert_non_null(strstr(msg, "Subject: =?UTF-8?B?5Lu25ZCN?=\r\n"));
+    assert_non_null(strstr(msg, "Date: Wed, 01 Apr 2026 00:00:00 +0000\r\n"));
+    assert_non_null(strstr(msg, "Message-ID: <mamori.alert.1.2.ab@v.example>\r\n"));
+    assert_non_null(strstr(msg, "MIME-Version: 1.0\r\n"));
+    assert_non_null(strstr(msg, "Content-Type: multipart/alternative; boundary="));
+    assert_non_null(strstr(msg, "Content-Type: text/plain; charset=UTF-8\r\n"));
+    assert_non_null(strstr(msg, "Content-Type: text/html; charset=UTF-8\r\n"));
+    /* "line 1\r\nline 2\r\n" in base64: the text part is CRLF-canonical */
+    assert_non_null(strstr(msg, "bGluZSAxDQpsaW5lIDINCg=="));
+    char *end = strstr(msg, "--\r\n");
+    assert_non_null(end);
+    assert_string_equal(end, "--\r\n");
+    free(msg);
+    /* no header injection through the addresses or the Message-ID */
+    assert_int_equal(mm_mail_compose("a@v.example\r\nBcc: evil@x", "x@y", &t, "m@v", 0, &msg),
+                     MM_EINVAL);
+    assert_null(msg);
+    assert_int_equal(mm_mail_compose("a@v.example", "x@y", &t, "m>\r\nX: 1", 0, &msg), MM_EINVAL);
+}
+
+static void test_config(void **state)
+{
+    (void)state;
+    struct mm_mail_config cfg;
+    struct mm_ini *ini = NULL;
+    char err[256];
+    assert_int_equal(mm_mail_config_load(NULL, &cfg, err, sizeof err), 0);
+    assert_false(cfg.enabled);
+    assert_int_equal(cfg.port, 25);
+    assert_int_equal(cfg.immediate_max, 5);
+    assert_int_equal(mm_ini_load_string("[mail]\nhost = 127.0.0.1\nport = 2525\nstarttls = always\n"
+                                        "from = m <m@v.example>\n",
+                                        &ini, err, sizeof err),
+                     0);
+    assert_int_equal(mm_mail_config_load(ini, &cfg, err, sizeof err), 0);
+    assert_true(cfg.enabled);
+    assert_int_equal(cfg.port, 2525);
+    assert_int_equal(cfg.tls, MM_STARTTLS_ALWAYS);
+    mm_ini_free(ini);
+    assert_int_equal(
+        mm_ini_load_string("[mail]\nhost = h\nstarttls = maybe\n", &ini, err, sizeof err), 0);
+    assert_int_equal(mm_mail_config_load(ini, &cfg, err, sizeof err), MM_EPARSE);
+    mm_ini_free(ini);
+    assert_int_equal(mm_ini_load_string("[mail]\nenabled = yes\n", &ini, err, sizeof err), 0);
+    assert_int_equal(mm_mail_config_load(ini, &cfg, err, sizeof err), MM_EINVAL);
+    mm_ini_free(ini);
+    assert_int_equal(mm_ini_load_string("[mail]\nhost = h\nwindow = 0\n", &ini, err, sizeof err),
+                     0);
+    assert_int_equal(mm_mail_config_load(ini, &cfg, err, sizeof err), MM_EPARSE);
+    mm_ini_free(ini);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_header_ascii),    cmocka_unit_test(test_header_japanese),
+        cmocka_unit_test(test_render_alert_ja), cmocka_unit_test(test_render_alert_en_no_link),
+        cmocka_unit_test(test_render_digest),   cmocka_unit_test(test_compose),
+        cmocka_unit_test(test_config),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
