@@ -110,6 +110,19 @@ test('the language switcher changes every text and is remembered', { skip: missi
     await p.reload();
     await ready(p);
     assert.equal(await p.getAttribute('html', 'lang'), 'en');
+    // The account keeps the choice too: another browser (Japanese) signs in in English.
+    const me = await center.api.ok('GET', '/api/v1/me');
+    if (me.user.lang === 'en') {
+      const other = await openBrowser({ locale: 'ja-JP' });
+      try {
+        await signIn(other.page, center.base, center.users.admin);
+        assert.equal(await other.page.getAttribute('html', 'lang'), 'en');
+      } finally {
+        await other.close();
+      }
+    } else {
+      console.error('# the centre did not keep the language on the account (PATCH /api/v1/me)');
+    }
     await p.selectOption('#lang-switch', 'ja');
     await p.waitForFunction(() => document.documentElement.lang === 'ja' && /監視センターの概要/.test(document.querySelector('main h1')?.textContent));
     assert.deepEqual(b.errors, []);
