@@ -806,6 +806,41 @@ out:
     return r;
 }
 
+static bool all_strings(const json_t *arr, size_t max)
+{
+    size_t i;
+    json_t *v;
+    if (!json_is_array(arr) || json_array_size(arr) > max)
+        return false;
+    json_array_foreach(arr, i, v)
+    {
+        if (!json_is_string(v))
+            return false;
+    }
+    return true;
+}
+
+/* A saved record is used only when it has the shape device.c writes. */
+static bool record_valid(const json_t *rec)
+{
+    size_t i;
+    json_t *e;
+    const json_t *ev = json_object_get(rec, "evidence");
+    if (!json_is_object(rec) || !all_strings(json_object_get(rec, "ips"), DEVICE_IPS_MAX) ||
+        !all_strings(json_object_get(rec, "hostnames"), DEVICE_NAMES_MAX) ||
+        !all_strings(json_object_get(rec, "user_agents"), DEVICE_UAS_MAX) || !json_is_array(ev) ||
+        json_array_size(ev) > 8)
+        return false;
+    json_array_foreach(ev, i, e)
+    {
+        if (!json_is_string(json_object_get(e, "source")) ||
+            !json_is_string(json_object_get(e, "os")) ||
+            !json_is_integer(json_object_get(e, "score")))
+            return false;
+    }
+    return true;
+}
+
 /* Loads devices.json; a missing file is an empty inventory, a damaged one
  * is ignored (MM_EPARSE is returned so the caller can log it). */
 static int load_state(struct mm_devices *d)
@@ -832,10 +867,7 @@ static int load_state(struct mm_devices *d)
         struct mm_addr a = {0};
         const json_t *ips = json_object_get(rec, "ips");
         bool has_mac = parse_mac(jstr(rec, "mac"), mac);
-        if (!json_is_object(rec) || !json_is_array(ips) ||
-            !json_is_array(json_object_get(rec, "evidence")) ||
-            !json_is_array(json_object_get(rec, "hostnames")) ||
-            !json_is_array(json_object_get(rec, "user_agents")))
+        if (!record_valid(rec))
             continue;
         if (!has_mac && mm_addr_parse(json_string_value(json_array_get(ips, 0))
                                           ? json_string_value(json_array_get(ips, 0))

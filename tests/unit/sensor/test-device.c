@@ -166,10 +166,23 @@ static void test_damaged_state(void **state)
 {
     (void)state;
     char path[300];
+    const uint8_t good[6] = {0x02, 0, 0, 0, 0, 0x21}, bad[6] = {0x02, 0, 0, 0, 0, 0x22};
     snprintf(path, sizeof path, "%s/devices.json", state_dir);
     assert_int_equal(mm_file_write_atomic(path, "{not json", 9), 0);
     struct mm_sensor *s = th_new(NULL, NULL, state_dir, NULL);
     assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
+    th_free(s);
+    /* a hand-edited file: the record of the wrong shape is dropped, not trusted */
+    static const char text[] =
+        "{\"version\":1,\"devices\":["
+        "{\"mac\":\"02:00:00:00:00:21\",\"ips\":[\"192.168.1.21\"],\"hostnames\":[],"
+        "\"user_agents\":[],\"evidence\":[]},"
+        "{\"mac\":\"02:00:00:00:00:22\",\"ips\":[7],\"hostnames\":[],"
+        "\"user_agents\":[],\"evidence\":[{\"source\":1}]}]}";
+    assert_int_equal(mm_file_write_atomic(path, text, strlen(text)), 0);
+    s = th_new(NULL, NULL, state_dir, NULL);
+    assert_non_null(mm_devices_find_mac(mm_sensor_devices(s), good));
+    assert_null(mm_devices_find_mac(mm_sensor_devices(s), bad));
     th_free(s);
 }
 
