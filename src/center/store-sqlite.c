@@ -262,10 +262,10 @@ static int open_conn(const struct mm_store_config *cfg, const char *path, sqlite
     }
     sqlite3_busy_timeout(db, 10000);
     sqlite3_extended_result_codes(db, 1);
-    char sql[160];
+    char sql[200];
     snprintf(sql, sizeof sql,
              "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; PRAGMA foreign_keys = ON; "
-             "PRAGMA temp_store = MEMORY",
+             "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192",
              cfg->sync_full ? "FULL" : "NORMAL");
     if (mm__sqlite_exec(db, sql) != 0) {
         snprintf(err, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(db));
