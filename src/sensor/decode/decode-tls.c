@@ -99,7 +99,7 @@ static void read_u16_list(const uint8_t *p, size_t n, size_t lenbytes, struct u1
 {
     struct mm__cur c;
     uint8_t l8;
-    uint16_t l16, v;
+    uint16_t l16, v = 0;
     size_t ll;
     mm__cur_init(&c, p, n);
     if (lenbytes == 1) {
