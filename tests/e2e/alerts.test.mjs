@@ -195,7 +195,7 @@ test('every page has one h1, landmarks, and a name for every control', { skip: m
     const p = b.page;
     for (const [user, own] of [[center.users.admin, ids.smb], [center.users.yamada, ids.intel]]) {
       await signIn(p, center.base, user);
-      for (const hash of ['#/', '#/alerts', `#/alerts/${own}`, '#/nowhere', '#/tickets', '#/tickets/new', '#/incidents', '#/settings']) {
+      for (const hash of ['#/', '#/alerts', `#/alerts/${own}`, '#/nowhere', '#/tickets', '#/tickets/new', '#/incidents', '#/stats', '#/settings']) {
         await p.goto(center.base + '/' + hash);
         await ready(p);
         const report = await p.evaluate(() => {

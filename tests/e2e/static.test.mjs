@@ -42,7 +42,7 @@ test('pages and assets come with their type and the security headers', { skip: m
   const html = await (await fetch(center.base + '/')).text();
   assert.match(html, /<script type="module" src="\/js\/app.js">/);
   // Every module and string file the shell loads is there.
-  for (const p of ['/js/api.js', '/js/dom.js', '/js/i18n.js', '/js/pages/login.js', '/js/pages/dashboard.js', '/js/pages/alerts.js', '/js/pages/alert.js', '/js/pages/tickets.js', '/js/pages/incidents.js', '/js/pages/settings.js', '/i18n/en.json']) {
+  for (const p of ['/js/api.js', '/js/dom.js', '/js/i18n.js', '/js/pages/login.js', '/js/pages/dashboard.js', '/js/pages/alerts.js', '/js/pages/alert.js', '/js/pages/tickets.js', '/js/pages/incidents.js', '/js/pages/settings.js', '/js/pages/stats.js', '/i18n/en.json']) {
     assert.equal((await fetch(center.base + p)).status, 200, p);
   }
 });

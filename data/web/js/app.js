@@ -12,6 +12,7 @@ import * as alertPage from './pages/alert.js';
 import * as ticketsPage from './pages/tickets.js';
 import * as incidentsPage from './pages/incidents.js';
 import * as settingsPage from './pages/settings.js';
+import * as statsPage from './pages/stats.js';
 
 // [pattern, page module, nav key]; the first match wins.
 const ROUTES = [
@@ -21,10 +22,12 @@ const ROUTES = [
   [/^\/alerts\/(\d+)$/, alertPage, 'alerts'],
   [/^\/tickets(?:\/(new|\d+))?$/, ticketsPage, 'tickets'],
   [/^\/incidents(?:\/(\d+))?$/, incidentsPage, 'incidents'],
+  [/^\/stats$/, statsPage, 'stats'],
   [/^\/settings$/, settingsPage, 'settings'],
 ];
-const NAV = ['dashboard', 'alerts', 'tickets', 'incidents', 'settings'];
-const NAV_HREF = { dashboard: '#/', alerts: '#/alerts', tickets: '#/tickets', incidents: '#/incidents', settings: '#/settings' };
+const NAV = ['dashboard', 'alerts', 'tickets', 'incidents', 'stats', 'settings'];
+const VENDOR_ONLY = ['stats'];
+const NAV_HREF = { dashboard: '#/', alerts: '#/alerts', tickets: '#/tickets', incidents: '#/incidents', stats: '#/stats', settings: '#/settings' };
 
 let flashTimer = null;
 
@@ -67,6 +70,7 @@ function drawChrome(active) {
   }
   const ul = h('ul', {});
   for (const key of NAV) {
+    if (VENDOR_ONLY.includes(key) && !api.isVendor()) continue;
     const a = h('a', { href: NAV_HREF[key] }, t('nav.' + key));
     if (key === active) a.setAttribute('aria-current', 'page');
     ul.append(h('li', {}, a));
