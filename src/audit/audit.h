@@ -113,6 +113,10 @@ int mm__audit_ini_each(const char *text,
                                  void *arg),
                        void *arg);
 
+/* Compares two Debian package versions as dpkg does: <0, 0, >0
+ * (check-security-updates.c). */
+int mm__audit_debian_vercmp(const char *a, const char *b);
+
 /* ---- reports (audit-report.c) ---- */
 
 struct mm_audit_run {

@@ -23,6 +23,10 @@ NOW = 1775001600  # 2026-04-01T00:00:00Z
 DAY = 86400
 
 failures = []
+SECURITY_LIST = "deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages"
+STATUS = ("Package: openssl\nStatus: install ok installed\nVersion: 3.0.15-1~deb12u1\n\n"
+          "Package: libssl3\nStatus: install ok installed\nVersion: 3.0.15-1~deb12u1\n\n"
+          "Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b7\n")
 
 
 def check(cond, what):
@@ -47,10 +51,15 @@ def link(root, rel, target):
 
 
 def neglected_server(root):
-    """Debian server left alone for a month: old lists, no automatic updates,
+    """Debian server left alone for a month: old lists, OpenSSL fixes not
+    installed, no automatic updates,
     no antivirus, a passwordless account, SSH taking passwords and root, the
     stock nftables.conf, an open guest share, plain ext4 disk."""
     put(root, "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease", "x", 35)
+    put(root, "/var/lib/dpkg/status", STATUS)
+    put(root, "/var/lib/apt/lists/" + SECURITY_LIST,
+        "Package: openssl\nVersion: 3.0.17-1~deb12u2\n\nPackage: libssl3\n"
+        "Version: 3.0.17-1~deb12u2\n\nPackage: bind9\nVersion: 1:9.18.33-1~deb12u2\n", 35)
     put(root, "/etc/apt/apt.conf.d/70debconf", "// nothing here\n")
     put(root, "/etc/shadow", "root:$y$j9T$x:19800:0:99999:7:::\nscanner::19800:0:99999:7:::\n")
     put(root, "/usr/sbin/sshd")
@@ -76,6 +85,10 @@ def kept_laptop(root):
     date, keys-only SSH, ufw, WPA3 Wi-Fi, enforced screen lock, LUKS."""
     put(root, "/var/lib/apt/periodic/update-success-stamp", "", 1)
     put(root, "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease", "x", 1)
+    put(root, "/var/lib/dpkg/status", STATUS)
+    put(root, "/var/lib/apt/lists/" + SECURITY_LIST,
+        "Package: openssl\nVersion: 3.0.15-1~deb12u1\n\nPackage: libssl3\n"
+        "Version: 3.0.15-1~deb12u1\n", 1)
     put(root, "/usr/bin/unattended-upgrade")
     put(root, "/etc/apt/apt.conf.d/20auto-upgrades",
         "APT::Periodic::Update-Package-Lists \"1\";\nAPT::Periodic::Unattended-Upgrade \"1\";\n")
@@ -129,11 +142,11 @@ def test_goldens():
     rc, out, _ = run(["audit", "--root", "server", "--format", "json"])
     doc = json.loads(out)
     status = {c["id"]: c["status"] for c in doc["checks"]}
-    check(doc["summary"] == {"pass": 0, "fail": 11, "unknown": 0} and
+    check(doc["summary"] == {"pass": 0, "fail": 12, "unknown": 0} and
           set(status.values()) == {"fail"}, "server: every check fails: %r" % status)
     rc, out, _ = run(["audit", "--root", "laptop", "--format", "json"])
     doc = json.loads(out)
-    check(doc["summary"] == {"pass": 11, "fail": 0, "unknown": 0}, "laptop: every check passes: "
+    check(doc["summary"] == {"pass": 12, "fail": 0, "unknown": 0}, "laptop: every check passes: "
           "%r" % {c["id"]: c["status"] for c in doc["checks"]})
 
 
@@ -145,7 +158,7 @@ def test_diagnosis():
                         "answers.json"])
     doc = json.loads(out)
     got = [(c["item"], c["checks"]) for c in doc["diagnosis"]["contradictions"]]
-    want = [(1, ["apt-updates", "unattended-upgrades"]), (2, ["antivirus"]),
+    want = [(1, ["apt-updates", "security-updates", "unattended-upgrades"]), (2, ["antivirus"]),
             (3, ["empty-passwords", "ssh-password-auth", "ssh-root-login"]),
             (9, ["wifi-security"]), (14, ["screen-lock"])]
     check(rc == 1 and got == want, "contradictions: %r" % got)
@@ -167,7 +180,7 @@ def test_diagnosis():
 def test_options():
     rc, out, err = run(["audit", "--list"])
     lines = out.decode().splitlines()
-    check(rc == 0 and len(lines) == 11 and lines[0].startswith("apt-updates          1\t"),
+    check(rc == 0 and len(lines) == 12 and lines[0].startswith("apt-updates          1\t"),
           "--list: %r" % lines[:2])
     rc, out, err = run(["audit", "--root", "server", "--check", "firewall", "--check",
                         "samba-guest", "--format", "json", "--output", "out.json"])

@@ -154,7 +154,7 @@ static void test_registry_and_texts(void **state)
     (void)state;
     size_t n;
     const struct mm_check *const *all = mm_audit_checks(&n);
-    assert_true(n >= 11);
+    assert_true(n >= 12);
     for (size_t i = 0; i < n; i++) {
         const json_t *t = json_object_get(texts, all[i]->id);
         assert_non_null(t);
@@ -255,6 +255,77 @@ static void test_apt_updates(void **state)
     put_file_aged("/var/lib/apt/periodic/update-success-stamp", "", 1);
     ev = expect("apt-updates", MM_AUDIT_PASS, "fresh");
     assert_contains(ev, "update-success-stamp: 2026-03-31 (1 days ago)");
+}
+
+static void test_debian_vercmp(void **state)
+{
+    (void)state;
+    /* {a, b, sign of compare(a, b)}, cases from dpkg's own rules */
+    static const struct {
+        const char *a, *b;
+        int sign;
+    } cases[] = {
+        {"1.0", "1.0", 0},
+        {"1.0", "1.1", -1},
+        {"1.10", "1.9", 1},
+        {"1.0~rc1", "1.0", -1},
+        {"1.0~rc1", "1.0~rc2", -1},
+        {"1.0", "1.0+deb12u1", -1},
+        {"1.0-1", "1.0-2", -1},
+        {"1.0-2", "1.0-10", -1},
+        {"1:1.0", "2.0", 1},
+        {"0:1.0", "1.0", 0},
+        {"1.0.0", "1.0", 1},
+        {"1.0a", "1.0", 1},
+        {"1.0a", "1.0+", -1},
+        {"9.2p1-2+deb12u6", "9.2p1-2+deb12u9", -1},
+        {"20230311+deb12u1", "20250419~deb12u2", -1},
+        {"1.0.9-2+b6", "1.0.9-2+deb12u1", -1},
+        {"2.36-9+deb12u4", "2.36-9+deb12u10", -1},
+        {"1.0-1-1", "1.0-1-2", -1}, /* revision after the last '-' */
+        {"007", "7", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int r = mm__audit_debian_vercmp(cases[i].a, cases[i].b);
+        int back = mm__audit_debian_vercmp(cases[i].b, cases[i].a);
+        if ((r > 0) - (r < 0) != cases[i].sign || (back > 0) - (back < 0) != -cases[i].sign)
+            fail_msg("%s vs %s: got %d / %d, want sign %d", cases[i].a, cases[i].b, r, back,
+                     cases[i].sign);
+    }
+}
+
+static void test_security_updates(void **state)
+{
+    (void)state;
+    static const char status[] = "Package: openssh-client\nStatus: install ok installed\n"
+                                 "Architecture: amd64\nVersion: 1:9.2p1-2+deb12u6\n\n"
+                                 "Package: libc6\nStatus: install ok installed\n"
+                                 "Version: 2.36-9+deb12u10\n\n"
+                                 "Package: oldtool\nStatus: deinstall ok config-files\n"
+                                 "Version: 0.1\n\n"
+                                 "Package: zlib1g\nStatus: hold ok installed\nVersion: 1:1.2.13\n";
+    expect("security-updates", MM_AUDIT_UNKNOWN, "no_dpkg");
+    put_file("/var/lib/dpkg/status", status);
+    expect("security-updates", MM_AUDIT_UNKNOWN, "no_security_lists");
+    put_file("/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_"
+             "binary-amd64_Packages.lz4",
+             "x");
+    expect("security-updates", MM_AUDIT_UNKNOWN, "compressed_lists");
+    /* libc6 is newer than the fix, oldtool is not installed, zlib1g matches */
+    put_file("/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_"
+             "binary-amd64_Packages",
+             "Package: libc6\nVersion: 2.36-9+deb12u4\n\nPackage: oldtool\nVersion: 0.2\n\n"
+             "Package: zlib1g\nVersion: 1:1.2.13\n");
+    const char *ev = expect("security-updates", MM_AUDIT_PASS, "up_to_date");
+    assert_contains(ev, "3 packages installed, 1 security lists, 0 pending");
+    /* two fixes for openssh-client (and one for another architecture): one pending line */
+    put_file("/var/lib/apt/lists/security.example_dists_x-security_main_binary-i386_Packages",
+             "Package: openssh-client\nVersion: 1:9.2p1-2+deb12u7\n\n"
+             "Package: openssh-client\nArchitecture: i386\nVersion: 1:9.2p1-2+deb12u9\n\n"
+             "Package: libc6\nVersion: 2.36-9+deb12u10\n");
+    ev = expect("security-updates", MM_AUDIT_FAIL, "pending");
+    assert_contains(ev, "openssh-client: installed 1:9.2p1-2+deb12u6, security update "
+                        "1:9.2p1-2+deb12u9\n3 packages installed, 2 security lists, 1 pending");
 }
 
 static void test_unattended_upgrades(void **state)
@@ -582,6 +653,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_helpers, fresh_root, cleanup_root),
         cmocka_unit_test(test_ini_reader),
         cmocka_unit_test_setup_teardown(test_apt_updates, fresh_root, cleanup_root),
+        cmocka_unit_test(test_debian_vercmp),
+        cmocka_unit_test_setup_teardown(test_security_updates, fresh_root, cleanup_root),
         cmocka_unit_test_setup_teardown(test_unattended_upgrades, fresh_root, cleanup_root),
         cmocka_unit_test_setup_teardown(test_antivirus, fresh_root, cleanup_root),
         cmocka_unit_test_setup_teardown(test_empty_passwords, fresh_root, cleanup_root),
