@@ -183,6 +183,36 @@ static json_t *tcp_object(const struct mm_flow *f)
     return o;
 }
 
+/* mm_time_format with the formatted second cached: flow records format two
+ * time stamps each, and localtime + strftime dominate that otherwise. */
+static void format_ts(const struct timeval *ts, char out[MM_TIMESTAMP_MAX])
+{
+    static time_t cached_sec = -1;
+    static char cached[MM_TIMESTAMP_MAX];
+    static size_t usec_at;
+    if (ts->tv_sec != cached_sec) {
+        struct timeval whole = {.tv_sec = ts->tv_sec, .tv_usec = 0};
+        mm_time_format(&whole, cached, sizeof(cached));
+        const char *dot = strchr(cached, '.');
+        if (!dot || strlen(dot) < 7) {
+            mm_time_format(ts, out, MM_TIMESTAMP_MAX);
+            return;
+        }
+        usec_at = (size_t)(dot + 1 - cached);
+        cached_sec = ts->tv_sec;
+    }
+    memcpy(out, cached, MM_TIMESTAMP_MAX);
+    long us = (long)ts->tv_usec;
+    if (us < 0 || us > 999999) {
+        mm_time_format(ts, out, MM_TIMESTAMP_MAX);
+        return;
+    }
+    for (int i = 5; i >= 0; i--) {
+        out[usec_at + (size_t)i] = (char)('0' + us % 10);
+        us /= 10;
+    }
+}
+
 static json_t *flow_event(const struct mm_flow *f, const char *reason)
 {
     struct mm_eve_header h = {.ts = f->last,
@@ -199,8 +229,8 @@ static json_t *flow_event(const struct mm_flow *f, const char *reason)
     if (!ev)
         return NULL;
     char start[MM_TIMESTAMP_MAX], end[MM_TIMESTAMP_MAX];
-    mm_time_format(&f->start, start, sizeof(start));
-    mm_time_format(&f->last, end, sizeof(end));
+    format_ts(&f->start, start);
+    format_ts(&f->last, end);
     long long age = (long long)(f->last.tv_sec - f->start.tv_sec);
     json_t *fo = json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:b}", "pkts_toserver",
                            (json_int_t)f->dir[0].pkts, "pkts_toclient", (json_int_t)f->dir[1].pkts,

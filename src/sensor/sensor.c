@@ -26,10 +26,24 @@ const struct mm_sensor_config *mm_sensor_config(const struct mm_sensor *s)
     return &s->cfg;
 }
 
+/* Prefix match on the raw bytes (CIDRs hold their host bits cleared). */
+static bool prefix_match(const struct mm_cidr *c, const struct mm_addr *a)
+{
+    if (c->addr.family != a->family)
+        return false;
+    unsigned bits = c->prefix, full = bits / 8, rest = bits % 8;
+    if (memcmp(c->addr.bytes, a->bytes, full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    uint8_t mask = (uint8_t)(0xff << (8 - rest));
+    return (a->bytes[full] & mask) == c->addr.bytes[full];
+}
+
 bool mm_sensor_is_home(const struct mm_sensor *s, const struct mm_addr *a)
 {
     for (size_t i = 0; i < s->cfg.home_net_count; i++)
-        if (mm_cidr_contains(&s->cfg.home_net[i], a))
+        if (prefix_match(&s->cfg.home_net[i], a))
             return true;
     return false;
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
- * EVE JSON lines to a file or stdout. Lines are built with mm_eve_write_line
- * into one reused buffer and written through stdio (large buffer, flushed at
- * stats time, file end and exit). Rotation by size: before a line that would
- * make the file exceed max_bytes, FILE.(N-1) -> FILE.N ... FILE -> FILE.1 and
- * a fresh FILE is opened, so no line is ever split across files. */
+ * EVE JSON lines to a file or stdout. Lines are serialised by a small
+ * writer of our own (the hot path: jansson's dump goes through a callback per
+ * token and printf per number), byte-for-byte the compact form
+ * mm_eve_write_line produces, into one reused buffer, then written through
+ * stdio (large buffer, flushed at stats time, file end and exit). Rotation by size: before a line
+ * that would make the file exceed max_bytes, FILE.(N-1) -> FILE.N ... FILE -> FILE.1 and a fresh
+ * FILE is opened, so no line is ever split across files. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,15 +20,205 @@
 #define PATH_MAX_LEN 4096
 #define STDIO_BUF    (256 * 1024)
 
+/* ---- the JSON writer ------------------------------------------------------ */
+
+#define JSON_DEPTH_MAX 64
+
+/* A plain growable line buffer: the writer checks room once per token. */
+struct jbuf {
+    char *p;
+    size_t len, cap;
+    int err;
+};
+
 struct mm_eve_out {
     FILE *fp;
     bool is_stdout;
     char path[PATH_MAX_LEN];
     uint64_t max_bytes, size, rotations;
     unsigned keep;
-    struct mm_buf line;
+    struct jbuf line;
     char *iobuf;
 };
+
+static int jb_room(struct jbuf *b, size_t n)
+{
+    if (b->len + n <= b->cap)
+        return 1;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n)
+        cap *= 2;
+    char *np = realloc(b->p, cap);
+    if (!np) {
+        b->err = MM_ENOMEM;
+        return 0;
+    }
+    b->p = np;
+    b->cap = cap;
+    return 1;
+}
+
+static void jb_put(struct jbuf *b, const char *s, size_t n)
+{
+    if (jb_room(b, n)) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+    }
+}
+
+static void jb_putc(struct jbuf *b, char c)
+{
+    if (jb_room(b, 1))
+        b->p[b->len++] = c;
+}
+
+/* A JSON string as jansson writes it without JSON_ENSURE_ASCII: quotes,
+ * backslashes and control characters escaped, UTF-8 passed through. */
+static void put_string(struct jbuf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (!jb_room(b, n + 2))
+        return;
+    b->p[b->len++] = '"';
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        jb_put(b, s + start, i - start);
+        start = i + 1;
+        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+        size_t len = 2;
+        switch (c) {
+        case '"':
+        case '\\':
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            len = 6;
+        }
+        jb_put(b, esc, len);
+    }
+    jb_put(b, s + start, n - start);
+    jb_putc(b, '"');
+}
+
+static void put_integer(struct jbuf *b, json_int_t v)
+{
+    char tmp[24], *p = tmp + sizeof(tmp);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    jb_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* Reals are rare in events: jansson formats them (its exact rules). */
+static void put_real(struct jbuf *b, const json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!s) {
+        b->err = MM_ENOMEM;
+        return;
+    }
+    jb_put(b, s, strlen(s));
+    free(s);
+}
+
+static void put_value(struct jbuf *b, const json_t *v, int depth)
+{
+    if (depth > JSON_DEPTH_MAX) {
+        b->err = MM_ELIMIT;
+        return;
+    }
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *key;
+        json_t *val;
+        int first = 1;
+        jb_putc(b, '{');
+        json_object_foreach((json_t *)v, key, val)
+        {
+            if (!first)
+                jb_putc(b, ',');
+            first = 0;
+            put_string(b, key, strlen(key));
+            jb_putc(b, ':');
+            put_value(b, val, depth + 1);
+        }
+        jb_putc(b, '}');
+        return;
+    }
+    case JSON_ARRAY:
+        jb_putc(b, '[');
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i)
+                jb_putc(b, ',');
+            put_value(b, json_array_get(v, i), depth + 1);
+        }
+        jb_putc(b, ']');
+        return;
+    case JSON_STRING:
+        put_string(b, json_string_value(v), json_string_length(v));
+        return;
+    case JSON_INTEGER:
+        put_integer(b, json_integer_value(v));
+        return;
+    case JSON_REAL:
+        put_real(b, v);
+        return;
+    case JSON_TRUE:
+        jb_put(b, "true", 4);
+        return;
+    case JSON_FALSE:
+        jb_put(b, "false", 5);
+        return;
+    default:
+        jb_put(b, "null", 4);
+    }
+}
+
+/* Serialises ev as one line into b (emptied first), as mm_eve_write_line
+ * would; on a writer error the core writer is tried. */
+static int eve_line(const json_t *ev, struct jbuf *b)
+{
+    b->len = 0;
+    b->err = 0;
+    put_value(b, ev, 0);
+    jb_putc(b, '\n');
+    if (!b->err)
+        return 0;
+    struct mm_buf m = MM_BUF_INIT;
+    int r = mm_eve_write_line(ev, &m);
+    b->len = 0;
+    b->err = 0;
+    if (r == 0)
+        jb_put(b, m.data, m.len);
+    mm_buf_free(&m);
+    return r ? r : b->err;
+}
 
 static int open_file(struct mm_eve_out *o)
 {
@@ -55,7 +247,6 @@ int mm_eve_out_open(const char *path, uint64_t max_bytes, unsigned keep, struct 
     snprintf(o->path, sizeof(o->path), "%s", path);
     o->max_bytes = max_bytes;
     o->keep = keep ? keep : 1;
-    mm_buf_init(&o->line);
     int r;
     if (strcmp(path, "-") == 0) {
         o->is_stdout = true;
@@ -97,8 +288,7 @@ static int rotate(struct mm_eve_out *o)
 
 int mm_eve_out_write(struct mm_eve_out *o, const json_t *ev)
 {
-    mm_buf_reset(&o->line);
-    int r = mm_eve_write_line(ev, &o->line);
+    int r = eve_line(ev, &o->line);
     if (r != 0)
         return r;
     if (!o->fp)
@@ -107,7 +297,7 @@ int mm_eve_out_write(struct mm_eve_out *o, const json_t *ev)
         if ((r = rotate(o)) != 0)
             return r;
     }
-    if (fwrite(o->line.data, 1, o->line.len, o->fp) != o->line.len)
+    if (fwrite(o->line.p, 1, o->line.len, o->fp) != o->line.len)
         return MM_EIO;
     o->size += o->line.len;
     return 0;
@@ -134,7 +324,7 @@ void mm_eve_out_close(struct mm_eve_out *o)
         if (!o->is_stdout)
             fclose(o->fp);
     }
-    mm_buf_free(&o->line);
+    free(o->line.p);
     free(o->iobuf);
     free(o);
 }
