@@ -29,7 +29,8 @@ static const char risk_css[] =
     ".risk-summary, .risk-likelihood { width: auto; }\n"
     ".risk-summary td, .risk-likelihood td { text-align: center; min-width: 6rem; }\n"
     ".risk-likelihood caption { text-align: left; font-weight: 700; }\n"
-    ".risk-scale { font-size: .85rem; }\n";
+    ".risk-scale { font-size: .85rem; }\n"
+    ".risk-scale th { white-space: nowrap; }\n";
 
 struct page {
     const json_t *texts; /* data/risk/report.json */
