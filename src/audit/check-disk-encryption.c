@@ -17,7 +17,7 @@
 #define MOUNTINFO_MAX   (1024 * 1024)
 #define STACK_DEPTH_MAX 8
 #define SLAVES_MAX      64
-#define DM_MAX          256
+#define DM_MAX          4096
 
 struct root_dev {
     unsigned major, minor;
