@@ -74,7 +74,6 @@ static uint32_t hash_bytes(const void *data, size_t n, uint32_t seed)
 
 struct str_entry {
     uint32_t key; /* pool offset: kind byte + value */
-    uint32_t hash;
     uint32_t family, reference, source;
     bool allow;
 };
@@ -88,9 +87,16 @@ struct ip_entry {
     uint32_t family_s, reference, source;
 };
 
+/* A slot keeps the entry's hash next to its index, so a probe that meets
+ * other keys rarely touches their entries (fewer cache misses). */
+struct slot {
+    uint32_t idx; /* entry index + 1; 0 = empty */
+    uint32_t hash;
+};
+
 struct table {
-    uint32_t *slots; /* entry index + 1; 0 = empty */
-    size_t cap;      /* power of two */
+    struct slot *slots;
+    size_t cap; /* power of two; kept at most half full */
 };
 
 struct intern_table {
@@ -224,10 +230,10 @@ static const struct str_entry *str_find(const struct mm_intel *in, const char *k
                                         uint32_t h)
 {
     size_t j = h & (in->str_table.cap - 1);
-    uint32_t s;
-    while ((s = in->str_table.slots[j]) != 0) {
-        const struct str_entry *e = &in->strs[s - 1];
-        if (e->hash == h) {
+    const struct slot *sl;
+    while ((sl = &in->str_table.slots[j])->idx != 0) {
+        if (sl->hash == h) {
+            const struct str_entry *e = &in->strs[sl->idx - 1];
             const char *k = in->pool.data + e->key;
             if (strncmp(k, key, n) == 0 && k[n] == '\0')
                 return e;
@@ -237,23 +243,40 @@ static const struct str_entry *str_find(const struct mm_intel *in, const char *k
     return NULL;
 }
 
+/* Doubles a table, re-placing every slot by its stored hash. */
+static int table_grow(struct table *t)
+{
+    size_t cap = t->cap * 2;
+    struct slot *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return MM_ENOMEM;
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->slots[i].idx)
+            continue;
+        size_t j = t->slots[i].hash & (cap - 1);
+        while (slots[j].idx)
+            j = (j + 1) & (cap - 1);
+        slots[j] = t->slots[i];
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->cap = cap;
+    return 0;
+}
+
+static void table_put(struct table *t, uint32_t hash, uint32_t idx1)
+{
+    size_t j = hash & (t->cap - 1);
+    while (t->slots[j].idx)
+        j = (j + 1) & (t->cap - 1);
+    t->slots[j] = (struct slot){idx1, hash};
+}
+
 static int str_grow(struct mm_intel *in)
 {
-    if ((in->nstrs + 1) * 10 > in->str_table.cap * 7) {
-        size_t cap = in->str_table.cap * 2;
-        uint32_t *slots = calloc(cap, sizeof *slots);
-        if (!slots)
-            return MM_ENOMEM;
-        for (size_t i = 0; i < in->nstrs; i++) {
-            size_t j = in->strs[i].hash & (cap - 1);
-            while (slots[j])
-                j = (j + 1) & (cap - 1);
-            slots[j] = (uint32_t)i + 1;
-        }
-        free(in->str_table.slots);
-        in->str_table.slots = slots;
-        in->str_table.cap = cap;
-    }
+    int r;
+    if ((in->nstrs + 1) * 2 > in->str_table.cap && (r = table_grow(&in->str_table)) != 0)
+        return r;
     if (in->nstrs == in->cap_strs) {
         size_t cap = in->cap_strs ? in->cap_strs * 2 : 1024;
         struct str_entry *e = realloc(in->strs, cap * sizeof *e);
@@ -278,17 +301,14 @@ static int str_insert(struct mm_intel *in, const char *key, const struct mm__int
     }
     if ((r = str_grow(in)) != 0)
         return r;
-    struct str_entry e = {.hash = h, .allow = ctx->allow};
+    struct str_entry e = {.allow = ctx->allow};
     if ((r = pool_add(&in->pool, key, n, &e.key)) != 0 ||
         (r = intern(in, ctx->family, &e.family)) != 0 ||
         (r = intern(in, ctx->reference, &e.reference)) != 0 ||
         (r = intern(in, ctx->source, &e.source)) != 0)
         return r;
-    size_t j = h & (in->str_table.cap - 1);
-    while (in->str_table.slots[j])
-        j = (j + 1) & (in->str_table.cap - 1);
     in->strs[in->nstrs] = e;
-    in->str_table.slots[j] = (uint32_t)++in->nstrs;
+    table_put(&in->str_table, h, (uint32_t)++in->nstrs);
     return 0;
 }
 
@@ -308,13 +328,16 @@ static uint32_t ip_hash(const uint8_t addr[16], uint8_t family, uint8_t prefix, 
 static const struct ip_entry *ip_find(const struct mm_intel *in, const uint8_t addr[16],
                                       uint8_t family, uint8_t prefix, uint16_t port)
 {
-    size_t j = ip_hash(addr, family, prefix, port) & (in->ip_table.cap - 1);
-    uint32_t s;
-    while ((s = in->ip_table.slots[j]) != 0) {
-        const struct ip_entry *e = &in->ips[s - 1];
-        if (e->family == family && e->prefix == prefix && e->port == port &&
-            memcmp(e->addr, addr, 16) == 0)
-            return e;
+    uint32_t h = ip_hash(addr, family, prefix, port);
+    size_t j = h & (in->ip_table.cap - 1);
+    const struct slot *sl;
+    while ((sl = &in->ip_table.slots[j])->idx != 0) {
+        if (sl->hash == h) {
+            const struct ip_entry *e = &in->ips[sl->idx - 1];
+            if (e->family == family && e->prefix == prefix && e->port == port &&
+                memcmp(e->addr, addr, 16) == 0)
+                return e;
+        }
         j = (j + 1) & (in->ip_table.cap - 1);
     }
     return NULL;
@@ -322,22 +345,9 @@ static const struct ip_entry *ip_find(const struct mm_intel *in, const uint8_t a
 
 static int ip_grow(struct mm_intel *in)
 {
-    if ((in->nips + 1) * 10 > in->ip_table.cap * 7) {
-        size_t cap = in->ip_table.cap * 2;
-        uint32_t *slots = calloc(cap, sizeof *slots);
-        if (!slots)
-            return MM_ENOMEM;
-        for (size_t i = 0; i < in->nips; i++) {
-            const struct ip_entry *e = &in->ips[i];
-            size_t j = ip_hash(e->addr, e->family, e->prefix, e->port) & (cap - 1);
-            while (slots[j])
-                j = (j + 1) & (cap - 1);
-            slots[j] = (uint32_t)i + 1;
-        }
-        free(in->ip_table.slots);
-        in->ip_table.slots = slots;
-        in->ip_table.cap = cap;
-    }
+    int r;
+    if ((in->nips + 1) * 2 > in->ip_table.cap && (r = table_grow(&in->ip_table)) != 0)
+        return r;
     if (in->nips == in->cap_ips) {
         size_t cap = in->cap_ips ? in->cap_ips * 2 : 1024;
         struct ip_entry *e = realloc(in->ips, cap * sizeof *e);
@@ -380,11 +390,8 @@ static int ip_insert(struct mm_intel *in, const struct mm_cidr *c, uint16_t port
         (r = intern(in, ctx->reference, &e.reference)) != 0 ||
         (r = intern(in, ctx->source, &e.source)) != 0)
         return r;
-    size_t j = ip_hash(e.addr, e.family, e.prefix, port) & (in->ip_table.cap - 1);
-    while (in->ip_table.slots[j])
-        j = (j + 1) & (in->ip_table.cap - 1);
     in->ips[in->nips] = e;
-    in->ip_table.slots[j] = (uint32_t)++in->nips;
+    table_put(&in->ip_table, ip_hash(e.addr, e.family, e.prefix, port), (uint32_t)++in->nips);
     if (c->addr.family == 4)
         in->v4_len[c->prefix] = true;
     else
