@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * mm-bench-center: the centre's benchmark client (make bench; not a test).
+ *   http URL KEY BATCHES     POSTs BATCHES batches of 1,000 EVE lines to
+ *                            URL/api/v1/events over one keep-alive libcurl
+ *                            handle; prints events/s
+ *   raw DIR BATCHES          the limit: the same rows inserted straight into
+ *                            a store created by mm_store_open_sqlite (same
+ *                            schema, pragmas), one transaction per batch
+ *   fill DIR TENANTS ALERTS EVENTS
+ *                            writes EVENTS events aggregated into ALERTS
+ *                            alerts over TENANTS tenants directly with SQL
+ *   query URL TOKEN N PATH   N GETs of PATH (following "next" cursors for up
+ *                            to 5 pages, then from the start); p50/p95/p99
+ * Rows look like the sensor's: half alerts (20 signatures x 50 devices),
+ * half device events, ~700 bytes each. Output: one "key value" per line. */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "center/store.h"
+#include "core/buf.h"
+
+#define BATCH 1000
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One EVE line of the benchmark stream (no newline). */
+static void event_line(long seq, struct mm_buf *b)
+{
+    int sig = (int)(seq % 20), dev = (int)((seq / 20) % 50);
+    long sec = 1775001600 + seq / 10;
+    char ts[64];
+    time_t t = (time_t)sec;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (seq % 2 == 0)
+        mm_buf_printf(b,
+                      "{\"timestamp\":\"%s.%06ld+0000\",\"flow_id\":%ld,\"event_type\":\"alert\","
+                      "\"src_ip\":\"192.168.1.%d\",\"src_port\":%ld,\"dest_ip\":\"203.0.113.%d\","
+                      "\"dest_port\":443,\"proto\":\"TCP\",\"ether\":{\"src_mac\":"
+                      "\"02:00:00:00:00:%02x\"},\"alert\":{\"action\":\"allowed\",\"gid\":1,"
+                      "\"signature_id\":%d,\"rev\":1,\"signature\":\"MAMORI bench signature %d\","
+                      "\"category\":\"A Network Trojan was detected\",\"severity\":%d},"
+                      "\"mamori\":{\"detector\":\"intel\",\"message\":{\"ja\":\"社内の機器が危険な"
+                      "相手と通信しました。ウイルス対策ソフトでスキャンしてください。\",\"en\":"
+                      "\"An office device talked to a dangerous host. Scan it.\"}},\"seq\":%ld}",
+                      ts, seq % 1000000, seq * 7919, 10 + dev, 40000 + seq % 20000, 1 + sig, dev,
+                      9100100 + sig, sig, 1 + sig % 3, seq);
+    else
+        mm_buf_printf(
+            b,
+            "{\"timestamp\":\"%s.%06ld+0000\",\"event_type\":\"device\",\"src_ip\":"
+            "\"192.168.1.%d\",\"device\":{\"mac\":\"02:00:00:00:00:%02x\",\"ip\":"
+            "\"192.168.1.%d\",\"vendor\":\"Example Corp\",\"os\":\"Windows\",\"hostname\":"
+            "\"pc-%d\",\"first_seen\":\"%s\",\"last_seen\":\"%s\",\"new\":false},\"seq\":%ld}",
+            ts, seq % 1000000, 10 + dev, dev, 10 + dev, dev, ts, ts, seq);
+}
+
+static size_t sink(char *d, size_t s, size_t n, void *arg)
+{
+    (void)d;
+    (void)arg;
+    return s * n;
+}
+
+static int bench_http(const char *url, const char *key, long batches)
+{
+    char target[512], auth[256];
+    struct mm_buf body = MM_BUF_INIT;
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    snprintf(target, sizeof target, "%s/api/v1/events", url);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
+    h = curl_slist_append(h, auth);
+    h = curl_slist_append(h, "Content-Type: application/x-ndjson");
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, target);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    double total = 0;
+    long seq = 1, failures = 0;
+    for (long b = 0; b < batches; b++) {
+        mm_buf_reset(&body);
+        for (int i = 0; i < BATCH; i++, seq++) {
+            event_line(seq, &body);
+            mm_buf_putc(&body, '\n');
+        }
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
+        double t0 = now_s();
+        long status = 0;
+        if (curl_easy_perform(c) != CURLE_OK)
+            failures++;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        total += now_s() - t0;
+        if (status != 200)
+            failures++;
+    }
+    printf("http_events %ld\nhttp_seconds %.3f\nhttp_events_per_s %.0f\nhttp_failures %ld\n",
+           batches * BATCH, total, (double)(batches * BATCH) / total, failures);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    mm_buf_free(&body);
+    return failures ? 1 : 0;
+}
+
+static sqlite3 *open_db(const char *dir, bool full)
+{
+    char path[1024], sql[200];
+    sqlite3 *db = NULL;
+    snprintf(path, sizeof path, "%s/center.db", dir);
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return NULL;
+    snprintf(sql, sizeof sql,
+             "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; PRAGMA foreign_keys = ON; "
+             "PRAGMA temp_store = MEMORY",
+             full ? "FULL" : "OFF");
+    sqlite3_exec(db, sql, NULL, NULL, NULL);
+    return db;
+}
+
+/* Creates the schema with the centre's own migrations. */
+static int create_store(const char *dir)
+{
+    struct mm_store_config sc = {.dir = dir, .connections = 1, .sync_full = true};
+    struct mm_store *st = NULL;
+    char err[256];
+    if (mm_store_open_sqlite(&sc, &st, err, sizeof err) != 0) {
+        fprintf(stderr, "mm-bench-center: %s\n", err);
+        return 1;
+    }
+    mm_store_close(st);
+    return 0;
+}
+
+static int bench_raw(const char *dir, long batches)
+{
+    if (create_store(dir) != 0)
+        return 1;
+    sqlite3 *db = open_db(dir, true);
+    sqlite3_stmt *ins = NULL;
+    struct mm_buf line = MM_BUF_INIT;
+    sqlite3_exec(db, "INSERT INTO tenants (id, name, created_at) VALUES (1, 'bench', 0)", NULL,
+                 NULL, NULL);
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO events (tenant_id, sensor_id, seq, ts, event_type, body) "
+                       "VALUES (1, 1, ?, ?, ?, ?) ON CONFLICT (sensor_id, seq) DO NOTHING",
+                       -1, &ins, NULL);
+    double total = 0;
+    long seq = 1;
+    for (long b = 0; b < batches; b++) {
+        double t0 = now_s();
+        sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        for (int i = 0; i < BATCH; i++, seq++) {
+            mm_buf_reset(&line);
+            event_line(seq, &line);
+            sqlite3_bind_int64(ins, 1, seq);
+            sqlite3_bind_int64(ins, 2, (1775001600 + seq / 10) * 1000000LL);
+            sqlite3_bind_text(ins, 3, seq % 2 ? "device" : "alert", -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 4, line.data, (int)line.len, SQLITE_STATIC);
+            sqlite3_step(ins);
+            sqlite3_reset(ins);
+        }
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        total += now_s() - t0;
+    }
+    printf("raw_events %ld\nraw_seconds %.3f\nraw_events_per_s %.0f\n", batches * BATCH, total,
+           (double)(batches * BATCH) / total);
+    sqlite3_finalize(ins);
+    sqlite3_close(db);
+    mm_buf_free(&line);
+    return 0;
+}
+
+/* Direct SQL fill: tenants 1..T (sensor i = tenant i), alerts spread over
+ * tenants and time, events linked to their alerts. */
+static int bench_fill(const char *dir, long tenants, long alerts, long events)
+{
+    if (create_store(dir) != 0)
+        return 1;
+    sqlite3 *db = open_db(dir, false);
+    sqlite3_stmt *t = NULL, *a = NULL, *e = NULL;
+    struct mm_buf line = MM_BUF_INIT;
+    double t0 = now_s();
+    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO tenants (id, name, lang, created_at) VALUES (?, ?, 'ja', 0)",
+                       -1, &t, NULL);
+    for (long i = 1; i <= tenants; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "SME %ld", i);
+        sqlite3_bind_int64(t, 1, i);
+        sqlite3_bind_text(t, 2, name, -1, SQLITE_TRANSIENT);
+        sqlite3_step(t);
+        sqlite3_reset(t);
+    }
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO alerts (id, tenant_id, sensor_id, signature_id, signature, "
+                       "detector, category, severity, device, src_ip, dest_ip, count, first_seen, "
+                       "last_seen, status, message_ja, message_en, created_at, updated_at) VALUES "
+                       "(?1, ?2, ?2, ?3, 'MAMORI bench signature', 'intel', 'Threat intel', ?4, "
+                       "?5, ?6, '203.0.113.9', ?7, ?8, ?9, ?10, '社内の機器が危険な相手と通信しま"
+                       "した。', 'An office device talked to a dangerous host.', ?8, ?9)",
+                       -1, &a, NULL);
+    static const char *const status[] = {"new", "new", "acknowledged", "closed"};
+    for (long i = 1; i <= alerts; i++) {
+        char dev[32], ip[32];
+        long ten = 1 + i % tenants;
+        int64_t first = (1775001600LL + i * 30) * 1000000;
+        snprintf(dev, sizeof dev, "02:00:00:%02lx:%02lx:%02lx", (i >> 16) & 255, (i >> 8) & 255,
+                 i & 255);
+        snprintf(ip, sizeof ip, "10.%ld.%ld.%ld", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+        sqlite3_bind_int64(a, 1, i);
+        sqlite3_bind_int64(a, 2, ten);
+        sqlite3_bind_int64(a, 3, 9100100 + i % 20);
+        sqlite3_bind_int(a, 4, 1 + (int)(i % 4));
+        sqlite3_bind_text(a, 5, dev, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(a, 6, ip, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(a, 7, events / alerts);
+        sqlite3_bind_int64(a, 8, first);
+        sqlite3_bind_int64(a, 9, first + 600000000LL);
+        sqlite3_bind_text(a, 10, status[i % 4], -1, SQLITE_STATIC);
+        sqlite3_step(a);
+        sqlite3_reset(a);
+    }
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO events (tenant_id, sensor_id, seq, ts, event_type, alert_id, "
+                       "body) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6)",
+                       -1, &e, NULL);
+    for (long i = 1; i <= events; i++) {
+        long alert = 1 + i % alerts, ten = 1 + alert % tenants;
+        mm_buf_reset(&line);
+        event_line(i, &line);
+        sqlite3_bind_int64(e, 1, ten);
+        sqlite3_bind_int64(e, 2, i);
+        sqlite3_bind_int64(e, 3, (1775001600LL + i) * 1000000);
+        sqlite3_bind_text(e, 4, i % 2 ? "device" : "alert", -1, SQLITE_STATIC);
+        if (i % 2)
+            sqlite3_bind_null(e, 5);
+        else
+            sqlite3_bind_int64(e, 5, alert);
+        sqlite3_bind_text(e, 6, line.data, (int)line.len, SQLITE_STATIC);
+        sqlite3_step(e);
+        sqlite3_reset(e);
+    }
+    int rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    printf("fill_tenants %ld\nfill_alerts %ld\nfill_events %ld\nfill_seconds %.1f\n", tenants,
+           alerts, events, now_s() - t0);
+    sqlite3_finalize(t);
+    sqlite3_finalize(a);
+    sqlite3_finalize(e);
+    sqlite3_close(db);
+    mm_buf_free(&line);
+    return rc == SQLITE_OK ? 0 : 1;
+}
+
+static size_t collect(char *d, size_t s, size_t n, void *arg)
+{
+    return mm_buf_append(arg, d, s * n) == 0 ? s * n : 0;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+static int bench_query(const char *url, const char *token, long n, const char *path)
+{
+    char auth[256], target[2048], next[512] = "";
+    struct mm_buf reply = MM_BUF_INIT;
+    double *lat = calloc((size_t)n, sizeof *lat);
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    long failures = 0, pages = 0;
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    h = curl_slist_append(h, auth);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply);
+    for (long i = 0; i < n; i++) {
+        const char *sep = strchr(path, '?') ? "&" : "?";
+        if (next[0] && pages < 5)
+            snprintf(target, sizeof target, "%s%s%scursor=%s", url, path, sep, next);
+        else {
+            snprintf(target, sizeof target, "%s%s", url, path);
+            pages = 0;
+        }
+        mm_buf_reset(&reply);
+        curl_easy_setopt(c, CURLOPT_URL, target);
+        double t0 = now_s();
+        long status = 0;
+        if (curl_easy_perform(c) != CURLE_OK)
+            failures++;
+        lat[i] = (now_s() - t0) * 1000.0;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        json_t *j = json_loadb(reply.data ? reply.data : "", reply.len, 0, NULL);
+        const char *nx = json_string_value(json_object_get(j, "next"));
+        if (status != 200 || json_array_size(json_object_get(j, "items")) == 0)
+            failures++;
+        char *esc = nx ? curl_easy_escape(c, nx, 0) : NULL;
+        snprintf(next, sizeof next, "%s", esc ? esc : "");
+        curl_free(esc);
+        json_decref(j);
+        pages++;
+    }
+    qsort(lat, (size_t)n, sizeof *lat, cmp_double);
+    printf("query %s\nquery_requests %ld\nquery_p50_ms %.2f\nquery_p95_ms %.2f\n"
+           "query_p99_ms %.2f\nquery_max_ms %.2f\nquery_failures %ld\n",
+           path, n, lat[n / 2], lat[n * 95 / 100], lat[n * 99 / 100], lat[n - 1], failures);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    mm_buf_free(&reply);
+    free(lat);
+    return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = 2;
+    if (argc == 5 && strcmp(argv[1], "http") == 0)
+        rc = bench_http(argv[2], argv[3], atol(argv[4]));
+    else if (argc == 4 && strcmp(argv[1], "raw") == 0)
+        rc = bench_raw(argv[2], atol(argv[3]));
+    else if (argc == 6 && strcmp(argv[1], "fill") == 0)
+        rc = bench_fill(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]));
+    else if (argc == 6 && strcmp(argv[1], "query") == 0 && atol(argv[4]) > 0)
+        rc = bench_query(argv[2], argv[3], atol(argv[4]), argv[5]);
+    else
+        fprintf(stderr, "usage: mm-bench-center http URL KEY BATCHES | raw DIR BATCHES | "
+                        "fill DIR TENANTS ALERTS EVENTS | query URL TOKEN N PATH\n");
+    curl_global_cleanup();
+    return rc;
+}
