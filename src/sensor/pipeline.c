@@ -32,7 +32,7 @@ static json_t *anomaly_event(const struct mm_packet *p, struct mm_flow *f, const
         h.flow_id = f->id;
         h.community_id = f->community_id;
     }
-    json_t *ev = mm_eve_new(&h);
+    json_t *ev = mm__eve_new(&h);
     if (ev && json_object_set_new(ev, "anomaly",
                                   json_pack("{s:s, s:s, s:s}", "type", type, "event", event,
                                             "layer", layer)) != 0) {
@@ -160,57 +160,70 @@ static void flags_hex(uint8_t flags, char out[3])
     out[2] = '\0';
 }
 
+/* Key/value setters for the hot flow record: keys are literals and the
+ * string values are ASCII we produced, so jansson's checks are skipped. */
+static int put_int(json_t *o, const char *k, uint64_t v)
+{
+    json_t *j = json_integer((json_int_t)(v & INT64_MAX));
+    return j ? json_object_set_new_nocheck(o, k, j) : -1;
+}
+
+static int put_str(json_t *o, const char *k, const char *v)
+{
+    json_t *j = json_string_nocheck(v);
+    return j ? json_object_set_new_nocheck(o, k, j) : -1;
+}
+
 static json_t *tcp_object(const struct mm_flow *f)
 {
-    char all[3], ts[3], tc[3];
-    uint8_t fl = f->dir[0].tcp_flags | f->dir[1].tcp_flags;
-    flags_hex(fl, all);
-    flags_hex(f->dir[0].tcp_flags, ts);
-    flags_hex(f->dir[1].tcp_flags, tc);
-    json_t *o =
-        json_pack("{s:s, s:s, s:s}", "tcp_flags", all, "tcp_flags_ts", ts, "tcp_flags_tc", tc);
     static const struct {
         uint8_t bit;
         const char *name;
     } names[] = {{0x02, "syn"}, {0x01, "fin"}, {0x04, "rst"}, {0x08, "psh"},
                  {0x10, "ack"}, {0x20, "urg"}, {0x40, "ecn"}, {0x80, "cwr"}};
-    for (size_t i = 0; o && i < sizeof(names) / sizeof(names[0]); i++)
-        if (fl & names[i].bit)
-            json_object_set_new(o, names[i].name, json_true());
     static const char *const states[] = {"none", "syn_sent", "established", "closing", "closed"};
-    if (o)
-        json_object_set_new(o, "state", json_string(states[f->tcp_state % 5]));
+    char all[3], ts[3], tc[3];
+    uint8_t fl = f->dir[0].tcp_flags | f->dir[1].tcp_flags;
+    flags_hex(fl, all);
+    flags_hex(f->dir[0].tcp_flags, ts);
+    flags_hex(f->dir[1].tcp_flags, tc);
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    int r = put_str(o, "tcp_flags", all) | put_str(o, "tcp_flags_ts", ts) |
+            put_str(o, "tcp_flags_tc", tc);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (fl & names[i].bit)
+            r |= json_object_set_new_nocheck(o, names[i].name, json_true());
+    r |= put_str(o, "state", states[f->tcp_state % 5]);
+    if (r != 0) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
-/* mm_time_format with the formatted second cached: flow records format two
- * time stamps each, and localtime + strftime dominate that otherwise. */
-static void format_ts(const struct timeval *ts, char out[MM_TIMESTAMP_MAX])
+static json_t *flow_object(const struct mm_flow *f, const char *reason)
 {
-    static time_t cached_sec = -1;
-    static char cached[MM_TIMESTAMP_MAX];
-    static size_t usec_at;
-    if (ts->tv_sec != cached_sec) {
-        struct timeval whole = {.tv_sec = ts->tv_sec, .tv_usec = 0};
-        mm_time_format(&whole, cached, sizeof(cached));
-        const char *dot = strchr(cached, '.');
-        if (!dot || strlen(dot) < 7) {
-            mm_time_format(ts, out, MM_TIMESTAMP_MAX);
-            return;
-        }
-        usec_at = (size_t)(dot + 1 - cached);
-        cached_sec = ts->tv_sec;
+    char start[MM_TIMESTAMP_MAX], end[MM_TIMESTAMP_MAX];
+    mm__time_format(&f->start, start);
+    mm__time_format(&f->last, end);
+    long long age = (long long)(f->last.tv_sec - f->start.tv_sec);
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    int r = put_int(o, "pkts_toserver", f->dir[0].pkts) |
+            put_int(o, "pkts_toclient", f->dir[1].pkts) |
+            put_int(o, "bytes_toserver", f->dir[0].bytes) |
+            put_int(o, "bytes_toclient", f->dir[1].bytes) | put_str(o, "start", start) |
+            put_str(o, "end", end) | put_int(o, "age", age < 0 ? 0 : (uint64_t)age) |
+            put_str(o, "state", mm_flow_state_name(f)) | put_str(o, "reason", reason) |
+            json_object_set_new_nocheck(o, "alerted", json_boolean(f->alerted));
+    if (r != 0) {
+        json_decref(o);
+        return NULL;
     }
-    memcpy(out, cached, MM_TIMESTAMP_MAX);
-    long us = (long)ts->tv_usec;
-    if (us < 0 || us > 999999) {
-        mm_time_format(ts, out, MM_TIMESTAMP_MAX);
-        return;
-    }
-    for (int i = 5; i >= 0; i--) {
-        out[usec_at + (size_t)i] = (char)('0' + us % 10);
-        us /= 10;
-    }
+    return o;
 }
 
 static json_t *flow_event(const struct mm_flow *f, const char *reason)
@@ -225,26 +238,20 @@ static json_t *flow_event(const struct mm_flow *f, const char *reason)
                               .proto = mm_flow_proto_name(f->proto),
                               .community_id = f->community_id,
                               .app_proto = f->app ? f->app->name : NULL};
-    json_t *ev = mm_eve_new(&h);
+    json_t *ev = mm__eve_new(&h);
     if (!ev)
         return NULL;
-    char start[MM_TIMESTAMP_MAX], end[MM_TIMESTAMP_MAX];
-    format_ts(&f->start, start);
-    format_ts(&f->last, end);
-    long long age = (long long)(f->last.tv_sec - f->start.tv_sec);
-    json_t *fo = json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:b}", "pkts_toserver",
-                           (json_int_t)f->dir[0].pkts, "pkts_toclient", (json_int_t)f->dir[1].pkts,
-                           "bytes_toserver", (json_int_t)f->dir[0].bytes, "bytes_toclient",
-                           (json_int_t)f->dir[1].bytes, "start", start, "end", end, "age",
-                           (json_int_t)(age < 0 ? 0 : age), "state", mm_flow_state_name(f),
-                           "reason", reason, "alerted", f->alerted);
-    if (!fo || json_object_set_new(ev, "flow", fo) != 0) {
+    json_t *fo = flow_object(f, reason);
+    if (!fo || json_object_set_new_nocheck(ev, "flow", fo) != 0) {
         json_decref(ev);
         return NULL;
     }
-    if (f->proto == 6 && json_object_set_new(ev, "tcp", tcp_object(f)) != 0) {
-        json_decref(ev);
-        return NULL;
+    if (f->proto == 6) {
+        json_t *to = tcp_object(f);
+        if (!to || json_object_set_new_nocheck(ev, "tcp", to) != 0) {
+            json_decref(ev);
+            return NULL;
+        }
     }
     return ev;
 }

@@ -106,6 +106,10 @@ void mm__detect_event(struct mm_sensor *s, const json_t *ev);
 void mm__detect_flow_end(struct mm_sensor *s, const struct mm_flow *f);
 void mm__detect_tick(struct mm_sensor *s, const struct timeval *now);
 
+/* eve-fast.c: mm_eve_new() with a cached time-stamp second (packet path). */
+json_t *mm__eve_new(const struct mm_eve_header *h);
+void mm__time_format(const struct timeval *ts, char out[40]);
+
 /* stats.c: writes a "stats" record to the EVE output. */
 void mm__stats_write(struct mm_sensor *s, const struct timeval *ts);
 json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts);

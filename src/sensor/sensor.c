@@ -214,7 +214,7 @@ void mm_sensor_alert_packet(struct mm_sensor *s, const struct mm_packet *p,
         h.app_proto = f->app ? f->app->name : NULL;
         f->alerted = true;
     }
-    finish_alert(s, mm_eve_new(&h), a);
+    finish_alert(s, mm__eve_new(&h), a);
 }
 
 /* Copies an address field of ev into *a; returns a or NULL. */
@@ -247,7 +247,7 @@ void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct m
     h.pcap_cnt = (uint64_t)json_integer_value(json_object_get(ev, "pcap_cnt"));
     if (s->cur_flow && h.flow_id == s->cur_flow->id)
         s->cur_flow->alerted = true;
-    finish_alert(s, mm_eve_new(&h), a);
+    finish_alert(s, mm__eve_new(&h), a);
 }
 
 void mm_sensor_alert_at(struct mm_sensor *s, const struct timeval *ts, const struct mm_addr *src,
@@ -255,7 +255,7 @@ void mm_sensor_alert_at(struct mm_sensor *s, const struct timeval *ts, const str
 {
     struct mm_eve_header h = {
         .ts = ts ? *ts : s->now, .event_type = "alert", .src = src, .dst = dst};
-    finish_alert(s, mm_eve_new(&h), a);
+    finish_alert(s, mm__eve_new(&h), a);
 }
 
 /* ---- lifetime ------------------------------------------------------------ */

@@ -9,6 +9,7 @@
 #include "core/eve.h"
 #include "sensor/decode/decode.h"
 #include "sensor/flow.h"
+#include "sensor/sensor-int.h"
 
 /* Declarations of every decoder named in the table. */
 #define MM_LINK_DECODER(dlt, fn)       int fn(struct mm_packet *, const uint8_t *, uint32_t);
@@ -98,5 +99,5 @@ json_t *mm_app_event(struct mm_app_ctx *ctx, const char *event_type)
             h.proto = mm_flow_proto_name(f->proto);
         }
     }
-    return mm_eve_new(&h);
+    return mm__eve_new(&h);
 }

@@ -56,7 +56,7 @@ json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts)
     if (!stats)
         return NULL;
     struct mm_eve_header h = {.ts = *ts, .event_type = "stats"};
-    json_t *ev = mm_eve_new(&h);
+    json_t *ev = mm__eve_new(&h);
     if (!ev || json_object_set_new(ev, "stats", stats) != 0) {
         json_decref(ev);
         return NULL;

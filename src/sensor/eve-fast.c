@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The sensor's hot-path event header: the same object mm_eve_new() builds
+ * (same keys, order and values), with the formatted time-stamp second
+ * cached and IPv4 addresses formatted without printf. Every event the
+ * sensor itself creates (application events, flow records, anomalies,
+ * alerts) starts here. Single-threaded use only (the packet path). */
+#include <string.h>
+
+#include "core/timefmt.h"
+#include "sensor/sensor-int.h"
+
+void mm__time_format(const struct timeval *ts, char out[MM_TIMESTAMP_MAX])
+{
+    static time_t cached_sec = -1;
+    static char cached[MM_TIMESTAMP_MAX];
+    static size_t usec_at;
+    long us = (long)ts->tv_usec;
+    if (us < 0 || us > 999999) {
+        mm_time_format(ts, out, MM_TIMESTAMP_MAX);
+        return;
+    }
+    if (ts->tv_sec != cached_sec) {
+        struct timeval whole = {.tv_sec = ts->tv_sec, .tv_usec = 0};
+        mm_time_format(&whole, cached, sizeof(cached));
+        const char *dot = strchr(cached, '.');
+        if (!dot || strlen(dot) < 7) {
+            cached_sec = -1;
+            mm_time_format(ts, out, MM_TIMESTAMP_MAX);
+            return;
+        }
+        usec_at = (size_t)(dot + 1 - cached);
+        cached_sec = ts->tv_sec;
+    }
+    memcpy(out, cached, MM_TIMESTAMP_MAX);
+    for (int i = 5; i >= 0; i--) {
+        out[usec_at + (size_t)i] = (char)('0' + us % 10);
+        us /= 10;
+    }
+}
+
+static void addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
+{
+    if (a->family != 4) {
+        mm_addr_format(a, out, MM_ADDR_STRLEN);
+        return;
+    }
+    char *p = out;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a->bytes[i];
+        if (v >= 100)
+            *p++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
+        if (i < 3)
+            *p++ = '.';
+    }
+    *p = '\0';
+}
+
+static bool has_ports(const char *proto)
+{
+    return proto &&
+           (strcmp(proto, "TCP") == 0 || strcmp(proto, "UDP") == 0 || strcmp(proto, "SCTP") == 0);
+}
+
+static int set(json_t *ev, const char *key, json_t *v)
+{
+    return v ? json_object_set_new_nocheck(ev, key, v) : -1;
+}
+
+json_t *mm__eve_new(const struct mm_eve_header *h)
+{
+    char ts[MM_TIMESTAMP_MAX], ip[MM_ADDR_STRLEN];
+    json_t *ev = json_object();
+    if (!ev)
+        return NULL;
+    mm__time_format(&h->ts, ts);
+    int r = set(ev, "timestamp", json_string_nocheck(ts));
+    if (h->flow_id)
+        r |= set(ev, "flow_id", json_integer((json_int_t)(h->flow_id & INT64_MAX)));
+    if (h->pcap_cnt)
+        r |= set(ev, "pcap_cnt", json_integer((json_int_t)h->pcap_cnt));
+    r |= set(ev, "event_type", json_string(h->event_type ? h->event_type : "unknown"));
+    bool ports = has_ports(h->proto);
+    if (h->src) {
+        addr_text(h->src, ip);
+        r |= set(ev, "src_ip", json_string_nocheck(ip));
+        if (ports)
+            r |= set(ev, "src_port", json_integer(h->src_port));
+    }
+    if (h->dst) {
+        addr_text(h->dst, ip);
+        r |= set(ev, "dest_ip", json_string_nocheck(ip));
+        if (ports)
+            r |= set(ev, "dest_port", json_integer(h->dest_port));
+    }
+    if (h->proto)
+        r |= set(ev, "proto", json_string(h->proto));
+    if (h->community_id)
+        r |= set(ev, "community_id", json_string(h->community_id));
+    if (h->app_proto)
+        r |= set(ev, "app_proto", json_string(h->app_proto));
+    if (r != 0) {
+        json_decref(ev);
+        return NULL;
+    }
+    return ev;
+}
