@@ -17,3 +17,9 @@ else
     mm-bench-make-capture >/dev/null
   python3 "$root/bench/sensor-bench.py" "$build" "$shared" "$build/bench-work"
 fi
+
+# ---- centre: HTTP ingest vs raw SQLite, alert list latency -----------------
+# (section owned by the centre benchmark: bench/center/)
+echo "== mamori-center =="
+cmake --build "$build" -j"$(nproc)" --target mamori-center mm-bench-center >/dev/null
+python3 "$root/bench/center/center-bench.py" "$build" "$build/bench-work/center"
