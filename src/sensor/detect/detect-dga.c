@@ -7,6 +7,11 @@
  *     queries and on NXDOMAIN answers.
  *   2 many NXDOMAIN answers to one client (>= nxdomain, default 20, within
  *     window_seconds, default 300).
+ *   3 a possible DNS tunnel: one client querying many long, high-entropy
+ *     names under one registrable domain (>= tunnel_queries, default 20,
+ *     names whose part left of the registrable domain is >= tunnel_length,
+ *     default 30, characters with >= 3.5 bits of entropy, within
+ *     window_seconds), as iodine or dnscat do.
  * [detect.suspicious-dns] clients = home|any (home: only home clients).
  * Suppression: one alert per (client, variant) per suppress_seconds (3600).
  * At most 4096 clients are counted at once (the table restarts when full). */
@@ -31,21 +36,30 @@ struct client {
     long count;
 };
 
+/* Per (client, registrable domain) counter of long encoded names. */
+struct tunnel {
+    uint64_t key;
+    int64_t start;
+    long count;
+};
+
 struct dga_state {
     struct mm__suppress *sup;
     struct client *clients;
+    struct tunnel *tunnels; /* CLIENTS slots, direct-mapped by key */
     size_t nclients;
     psl_ctx_t *psl_owned;
     const psl_ctx_t *psl;
     int64_t window, suppress;
-    long min_length, nxdomain;
+    long min_length, nxdomain, tunnel_length, tunnel_queries;
     bool any_client;
 };
 
 static const struct mm__setting settings[] = {
-    {"window_seconds", 1, 86400, NULL}, {"suppress_seconds", 0, 7 * 86400, NULL},
-    {"min_length", 6, 63, NULL},        {"nxdomain", 2, 100000, NULL},
-    {"clients", 0, 0, "home|any"},      {NULL, 0, 0, NULL}};
+    {"window_seconds", 1, 86400, NULL},  {"suppress_seconds", 0, 7 * 86400, NULL},
+    {"min_length", 6, 63, NULL},         {"nxdomain", 2, 100000, NULL},
+    {"clients", 0, 0, "home|any"},       {"tunnel_length", 16, 253, NULL},
+    {"tunnel_queries", 2, 100000, NULL}, {NULL, 0, 0, NULL}};
 
 static int dga_init(struct mm_sensor *s, void **state)
 {
@@ -60,8 +74,10 @@ static int dga_init(struct mm_sensor *s, void **state)
     if (!st)
         return MM_ENOMEM;
     st->clients = calloc(CLIENTS, sizeof *st->clients);
-    if (!st->clients || (r = mm__suppress_new(4096, &st->sup)) != 0) {
+    st->tunnels = calloc(CLIENTS, sizeof *st->tunnels);
+    if (!st->clients || !st->tunnels || (r = mm__suppress_new(4096, &st->sup)) != 0) {
         free(st->clients);
+        free(st->tunnels);
         free(st);
         return r;
     }
@@ -71,6 +87,8 @@ static int dga_init(struct mm_sensor *s, void **state)
     st->suppress = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;
     st->min_length = mm__detect_int(s, NAME, "min_length", 10, 6, 63);
     st->nxdomain = mm__detect_int(s, NAME, "nxdomain", 20, 2, 100000);
+    st->tunnel_length = mm__detect_int(s, NAME, "tunnel_length", 30, 16, 253);
+    st->tunnel_queries = mm__detect_int(s, NAME, "tunnel_queries", 20, 2, 100000);
     st->any_client = clients && strcasecmp(clients, "any") == 0;
     *state = st;
     return 0;
@@ -83,33 +101,36 @@ static void dga_free(void *state)
         return;
     mm__suppress_free(st->sup);
     free(st->clients);
+    free(st->tunnels);
     if (st->psl_owned)
         psl_free(st->psl_owned);
     free(st);
 }
 
-/* The label left of the ICANN public suffix ("xkqwz" for "a.xkqwz.co.jp"). */
-static bool registrable_label(const struct dga_state *st, const char *name, char *out,
-                              size_t outlen)
+/* A name split around its registrable domain (by the ICANN public suffix
+ * list): for "x.a.xkqwz.co.jp", lower = "x.a.xkqwz.co.jp", reg = offset of
+ * "xkqwz.co.jp", label_len = 5. False for suffixes and unusable names. */
+struct split {
+    char lower[256];
+    size_t reg, label_len;
+};
+
+static bool split_name(const struct dga_state *st, const char *name, struct split *sp)
 {
-    char buf[256];
     size_t n = strlen(name);
-    if (n == 0 || n >= sizeof buf)
+    if (n == 0 || n >= sizeof sp->lower)
         return false;
     for (size_t i = 0; i <= n; i++)
-        buf[i] = (char)tolower((unsigned char)name[i]);
-    if (buf[n - 1] == '.')
-        buf[--n] = '\0';
+        sp->lower[i] = (char)tolower((unsigned char)name[i]);
+    if (sp->lower[n - 1] == '.')
+        sp->lower[--n] = '\0';
     const char *prev = NULL;
-    for (const char *p = buf; p;) {
+    for (const char *p = sp->lower; p;) {
         if (st->psl && psl_is_public_suffix2(st->psl, p, PSL_TYPE_ICANN)) {
-            if (!prev)
+            if (!prev || p - 1 <= prev)
                 return false;
-            size_t len = (size_t)(p - 1 - prev);
-            if (len == 0 || len >= outlen)
-                return false;
-            memcpy(out, prev, len);
-            out[len] = '\0';
+            sp->reg = (size_t)(prev - sp->lower);
+            sp->label_len = (size_t)(p - 1 - prev);
             return true;
         }
         const char *dot = strchr(p, '.');
@@ -117,6 +138,35 @@ static bool registrable_label(const struct dga_state *st, const char *name, char
         p = dot ? dot + 1 : NULL;
     }
     return false;
+}
+
+/* The label left of the ICANN public suffix ("xkqwz" for "a.xkqwz.co.jp"). */
+static bool registrable_label(const struct split *sp, char *out, size_t outlen)
+{
+    if (sp->label_len == 0 || sp->label_len >= outlen)
+        return false;
+    memcpy(out, sp->lower + sp->reg, sp->label_len);
+    out[sp->label_len] = '\0';
+    return true;
+}
+
+/* Shannon entropy in bits per character of p[0..n), dots excluded. */
+static double entropy_of(const char *p, size_t n)
+{
+    unsigned counts[256] = {0};
+    size_t total = 0;
+    double e = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != '.') {
+            counts[(unsigned char)p[i]]++;
+            total++;
+        }
+    for (int c = 0; c < 256 && total; c++)
+        if (counts[c]) {
+            double q = (double)counts[c] / (double)total;
+            e -= q * log2(q);
+        }
+    return e;
 }
 
 static bool is_vowel(char c)
@@ -128,12 +178,10 @@ static bool is_vowel(char c)
 static bool looks_generated(const char *label, long min_length)
 {
     size_t n = strlen(label), vowels = 0, digits = 0, letters = 0, run = 0, max_run = 0, mixes = 0;
-    unsigned counts[256] = {0};
     if ((long)n < min_length || strncmp(label, "xn--", 4) == 0)
         return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)label[i];
-        counts[c]++;
         if (isdigit(c)) {
             digits++;
             run = 0;
@@ -151,20 +199,16 @@ static bool looks_generated(const char *label, long min_length)
         if (i > 0 && (isdigit(c) != 0) != (isdigit((unsigned char)label[i - 1]) != 0))
             mixes++;
     }
-    double entropy = 0;
-    for (int c = 0; c < 256; c++)
-        if (counts[c]) {
-            double p = (double)counts[c] / (double)n;
-            entropy -= p * log2(p);
-        }
-    if (entropy < 3.0)
+    if (entropy_of(label, n) < 3.0)
         return false;
     return (letters > 0 && (double)vowels / (double)letters < 0.2) || max_run >= 6 ||
            (digits >= 3 && letters >= 3 && mixes >= 4);
 }
 
+/* name: the value shown in the texts; example: a full query name. */
 static void raise_dns(struct dga_state *st, struct mm_sensor *s, const json_t *ev,
-                      const char *client, unsigned variant, const char *name, long count)
+                      const char *client, unsigned variant, const char *name, const char *example,
+                      long count)
 {
     struct mm_addr a;
     if (mm_addr_parse(client, &a) != 0 ||
@@ -176,8 +220,9 @@ static void raise_dns(struct dga_state *st, struct mm_sensor *s, const json_t *e
     json_t *evidence =
         variant == 1
             ? json_pack("{s:s, s:s}", "client", client, "name", name)
-            : json_pack("{s:s, s:I, s:I, s:s}", "client", client, "nxdomain", (json_int_t)count,
-                        "window_seconds", (json_int_t)(st->window / 1000000), "example", name);
+            : json_pack("{s:s, s:s, s:s, s:I, s:I}", "client", client, "example", example, "domain",
+                        name, variant == 2 ? "nxdomain" : "long_names", (json_int_t)count,
+                        "window_seconds", (json_int_t)(st->window / 1000000));
     mm__detect_raise(s, NAME, variant, &at, vars, evidence, NULL);
 }
 
@@ -216,7 +261,28 @@ static void count_nxdomain(struct dga_state *st, struct mm_sensor *s, const json
         c->count = 0;
     }
     if (++c->count >= st->nxdomain)
-        raise_dns(st, s, ev, client, 2, name, c->count);
+        raise_dns(st, s, ev, client, 2, name, name, c->count);
+}
+
+/* Counts long high-entropy names under one registrable domain per client. */
+static void count_tunnel(struct dga_state *st, struct mm_sensor *s, const json_t *ev,
+                         const char *client, const struct mm_addr *a, const struct split *sp)
+{
+    size_t sub = sp->reg > 0 ? sp->reg - 1 : 0; /* the part left of the registrable domain */
+    if ((long)sub < st->tunnel_length || entropy_of(sp->lower, sub) < 3.5)
+        return;
+    const char *domain = sp->lower + sp->reg;
+    uint64_t key = mm__hash_str(domain, mm__hash_addr(a, 13));
+    key = key ? key : 1;
+    struct tunnel *t = &st->tunnels[key % CLIENTS];
+    int64_t now = mm__detect_now(s);
+    if (t->key != key || now - t->start > st->window || now < t->start) {
+        t->key = key; /* direct-mapped: a colliding pair restarts the count */
+        t->start = now;
+        t->count = 0;
+    }
+    if (++t->count >= st->tunnel_queries)
+        raise_dns(st, s, ev, client, 3, domain, sp->lower, t->count);
 }
 
 static void dga_event(void *state, struct mm_sensor *s, const json_t *ev)
@@ -243,10 +309,15 @@ static void dga_event(void *state, struct mm_sensor *s, const json_t *ev)
     if (!name)
         return;
     char label[64];
-    if (registrable_label(st, name, label, sizeof label) && looks_generated(label, st->min_length))
-        raise_dns(st, s, ev, client, 1, name, 1);
+    struct split sp;
+    if (!split_name(st, name, &sp))
+        return;
+    if (registrable_label(&sp, label, sizeof label) && looks_generated(label, st->min_length))
+        raise_dns(st, s, ev, client, 1, name, name, 1);
     if (nx)
         count_nxdomain(st, s, ev, client, name);
+    if (request)
+        count_tunnel(st, s, ev, client, &a, &sp);
 }
 
 const struct mm_detector mm_detector_suspicious_dns = {

@@ -41,6 +41,7 @@ CASES = {
     "port-scan": ("port-scan", "[devices]\nallow = 192.168.1.0/24\n", {9100701}),
     "host-sweep": ("host-sweep", "[devices]\nallow = 192.168.1.0/24\n", {9100702}),
     "dga": ("dga", "", {9100801, 9100802}),
+    "dns-tunnel": ("dns-tunnel", "", {9100803}),
     "beacon": ("beacon", "", {9100901}),
     "cleartext": ("cleartext", "[devices]\nallow = 192.168.1.0/24\n",
                   {9101001, 9101002, 9101003}),

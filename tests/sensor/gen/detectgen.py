@@ -155,6 +155,16 @@ def dga_names(w):
         dns_lookup(w, "q%d.no-such-host.example" % i, rcode=3, ident=100 + i)
 
 
+def dns_tunnel(w):
+    """Thirty lookups of long encoded names under one domain, as a DNS tunnel
+    (iodine, dnscat) sends them."""
+    import base64
+    for i in range(30):
+        chunk = base64.b32encode(bytes((i * 37 + k * 11) % 256 for k in range(30)))
+        name = chunk.decode().lower().rstrip("=") + ".t.tunnel-test.example"
+        dns_lookup(w, name, ident=300 + i)
+
+
 def beacon(w):
     """An office PC connecting to the same server every 60 seconds (+-0.5 s)."""
     t = w.t
@@ -200,6 +210,7 @@ SCENARIOS = {
     "port-scan": port_scan,
     "host-sweep": host_sweep,
     "dga": dga_names,
+    "dns-tunnel": dns_tunnel,
     "beacon": beacon,
     "cleartext": cleartext,
     "clean": clean_office,

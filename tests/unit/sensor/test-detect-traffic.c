@@ -173,7 +173,7 @@ static void dns(struct mm_sensor *s, const char *type, const char *client, const
 static void test_dns(void **state)
 {
     (void)state;
-    char name[64];
+    char name[128];
     struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_suspicious_dns);
     static const char *const benign[] = {"www.google.com",          "googleusercontent.com",
                                          "d1x2y3z4.cloudfront.net", "login.microsoftonline.com",
@@ -195,6 +195,31 @@ static void test_dns(void **state)
             assert_int_equal(th_count_alerts(s, 9100802), 0);
     }
     assert_int_equal(th_count_alerts(s, 9100802), 1);
+
+    /* a DNS tunnel: long encoded names under one domain; 19 stay quiet */
+    unsigned seed = 7;
+    for (int i = 0; i < 25; i++) {
+        char label[48];
+        for (size_t k = 0; k < 44; k++) {
+            seed = seed * 1103515245u + 12345u;
+            label[k] = "abcdefghijklmnopqrstuvwxyz234567"[(seed >> 16) % 32];
+        }
+        label[44] = '\0';
+        snprintf(name, sizeof name, "%s.t.tunnel-test.example", label);
+        dns(s, "request", "192.168.1.9", name, NULL);
+        if (i == 18)
+            assert_int_equal(th_count_alerts(s, 9100803), 0);
+    }
+    assert_int_equal(th_count_alerts(s, 9100803), 1);
+    const json_t *ev =
+        json_object_get(json_object_get(th_alert(s, 9100803, 0), "mamori"), "evidence");
+    assert_string_equal(json_string_value(json_object_get(ev, "domain")), "tunnel-test.example");
+    /* long but ordinary names (low entropy) do not count */
+    for (int i = 0; i < 30; i++) {
+        snprintf(name, sizeof name, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa%d.cdn.example", i % 3);
+        dns(s, "request", "192.168.1.10", name, NULL);
+    }
+    assert_int_equal(th_count_alerts(s, 9100803), 1);
     th_free(s);
 }
 
