@@ -215,6 +215,14 @@ static void on_http(struct intel_state *st, struct mm_sensor *s, const json_t *e
         raise_hit(st, s, 5, &at, client, full, "http.url", &hit);
         return;
     }
+    char name[256];
+    if (host && host[0] != '[') { /* "host:8080" names the host "host" */
+        snprintf(name, sizeof name, "%s", host);
+        char *colon = strchr(name, ':');
+        if (colon)
+            *colon = '\0';
+        host = name;
+    }
     check_domain(st, s, ev, 4, client, host, "http.hostname");
 }
 

@@ -77,6 +77,10 @@ static void test_events(void **state)
                 "\"src_ip\":\"192.168.1.5\",\"dest_ip\":\"203.0.113.11\",\"http\":{\"hostname\":"
                 "\"c2.example\",\"url\":\"/gate.php\"}}");
     assert_int_equal(th_count_alerts(s, 9100104), 1);
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:05.000000+0000\",\"event_type\":\"http\","
+                "\"src_ip\":\"192.168.1.6\",\"dest_ip\":\"203.0.113.11\",\"http\":{\"hostname\":"
+                "\"www.c2.example:8080\",\"url\":\"/gate.php\"}}");
+    assert_int_equal(th_count_alerts(s, 9100104), 2); /* the port is not part of the name */
     /* a DNS answer pointing into a listed range (the client is dest_ip) */
     th_event(s, "{\"timestamp\":\"2026-04-01T00:00:06.000000+0000\",\"event_type\":\"dns\","
                 "\"src_ip\":\"192.168.1.1\",\"dest_ip\":\"192.168.1.8\",\"dns\":{\"type\":"
@@ -89,7 +93,7 @@ static void test_events(void **state)
     assert_string_equal(json_string_value(json_object_get(
                             json_object_get(json_object_get(ans, "mamori"), "evidence"), "host")),
                         "192.168.1.8");
-    assert_int_equal(th_count_alerts(s, 0), 6);
+    assert_int_equal(th_count_alerts(s, 0), 7);
     th_free(s);
 }
 
