@@ -105,6 +105,8 @@ int mm_mail_smtp_send(const struct mm_mail_config *cfg, const char *recipients, 
                      cfg->tls == MM_STARTTLS_ALWAYS ? (long)CURLUSESSL_ALL
                      : cfg->tls == MM_STARTTLS_TRY  ? (long)CURLUSESSL_TRY
                                                     : (long)CURLUSESSL_NONE);
+    if (cfg->ca_file && *cfg->ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file);
     if (cfg->user && *cfg->user) {
         curl_easy_setopt(c, CURLOPT_USERNAME, cfg->user);
         curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");

@@ -69,6 +69,7 @@ int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, ch
     cfg->password = mm_ini_get(ini, "mail", "password");
     cfg->duty = mm_ini_get(ini, "mail", "duty");
     cfg->base_url = mm_ini_get(ini, "mail", "base_url");
+    cfg->ca_file = mm_ini_get(ini, "mail", "ca_file");
     if ((v = mm_ini_get(ini, "mail", "from")))
         cfg->from = v;
     if ((v = mm_ini_get(ini, "mail", "starttls"))) {

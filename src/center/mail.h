@@ -37,6 +37,7 @@ struct mm_mail_config {
     enum mm_starttls tls; /* starttls = try (default) | always | never */
     const char *duty;     /* extra on-duty addresses, comma list */
     const char *base_url; /* web UI address for links, optional */
+    const char *ca_file;  /* CA bundle to verify the STARTTLS certificate, optional */
     int immediate_max;    /* immediate mails per tenant per window (default 5) */
     int window;           /* throttle window, seconds (default 600) */
     int poll_ms;          /* outbox/alert poll interval (default 1000) */

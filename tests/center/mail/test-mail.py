@@ -3,8 +3,10 @@
 python3-aiosmtpd) and the real mamori-center: recipients (contacts, analyst
 on duty, duty address), language (ja/en), RFC 2047 subject, both MIME parts,
 the severity threshold, retry while the SMTP server is down, a storm of 200
-alerts throttled into 3 mails plus one digest, and no duplicate after the
-centre is killed with -9 while the SMTP server holds its reply."""
+alerts throttled into 3 mails plus one digest, no duplicate after the
+centre is killed with -9 while the SMTP server holds its reply, and STARTTLS
+with AUTH against a server that requires both (certificate made with the
+openssl command; that part skips visibly without it)."""
 
 import os
 import sys
@@ -22,8 +24,12 @@ import asyncio
 import email
 import email.policy
 import signal
+import shutil
 import socket
 import sqlite3
+import ssl
+import subprocess
+import tempfile
 import threading
 import time
 
@@ -31,6 +37,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import centerlib  # noqa: E402
 from centerlib import Center, alert_event, check, fail  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
+from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 
 
 class Sink:
@@ -39,6 +46,7 @@ class Sink:
     def __init__(self):
         self.lock = threading.Lock()
         self.messages = []  # (envelope recipients, email.message.EmailMessage, raw bytes)
+        self.sessions = []  # (STARTTLS used, AUTH done) per message
         self.delay = 0
         self.in_data = threading.Event()
         self.controller = None
@@ -50,13 +58,14 @@ class Sink:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         with self.lock:
             self.messages.append((sorted(envelope.rcpt_tos), msg, raw))
+            self.sessions.append((session.ssl is not None, session.authenticated))
         if self.delay:
             self.in_data.set()
             await asyncio.sleep(self.delay)
         return "250 OK queued"
 
-    def start(self, port):
-        self.controller = Controller(self, hostname="127.0.0.1", port=port)
+    def start(self, port, **kw):
+        self.controller = Controller(self, hostname="127.0.0.1", port=port, **kw)
         self.controller.start()
 
     def stop(self):
@@ -98,11 +107,11 @@ def parts(msg):
 
 
 class Fixture:
-    def __init__(self, smtp_port):
+    def __init__(self, smtp_port, extra=""):
         self.c = Center(config="[alerts]\nwindow = 1\n[mail]\nhost = 127.0.0.1\nport = %d\n"
                         "from = mamori <alerts@vendor.example>\nduty = duty@vendor.example\n"
                         "immediate_max = 3\nwindow = 3\npoll_ms = 100\nretry_max = 1\n"
-                        "base_url = https://centre.example\n" % smtp_port)
+                        "base_url = https://centre.example\n%s" % (smtp_port, extra))
         c = self.c
         c.admin("create-admin", "--email", "admin@vendor.example", "--password-stdin",
                 stdin=centerlib.PASSWORD + "\n")
@@ -174,8 +183,9 @@ def test_ja_mail_and_retry(f, sink, port):
     check("いますぐしていただきたいこと" in plain and "危険な相手と通信しました" in plain,
           "Japanese text part")
     check('<html lang="ja">' in html and "https://centre.example/alerts/" in html, "HTML part")
+    wait_for(lambda: f.outbox(tid)[0][2] == "sent", "the row marked sent")
     row = f.outbox(tid)[0]
-    check(row[2] == "sent" and row[4] >= 2, "sent after a retry: %r" % (row,))
+    check(row[4] >= 2, "sent after a retry: %r" % (row,))
 
 
 def test_en_and_threshold(f, sink):
@@ -243,6 +253,44 @@ def test_kill_during_send(f, sink):
     check("uncertain" in f.c.server_log(), "the restart logs the uncertain message")
 
 
+def test_starttls_auth():
+    """A server that offers STARTTLS and requires it (and AUTH after it)."""
+    if not shutil.which("openssl"):
+        print("SKIP part: no openssl command for the test certificate")
+        return
+    tmp = tempfile.mkdtemp(prefix="mm-mail-tls-")
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                    "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+
+    def auth(server, session, envelope, mechanism, data):
+        ok = isinstance(data, LoginPassword) and data.login == b"alerts" and \
+            data.password == b"s3cret"
+        return AuthResult(success=ok)
+
+    port = free_port()
+    sink = Sink()
+    sink.start(port, tls_context=ctx, require_starttls=True, authenticator=auth,
+               auth_require_tls=True)
+    f = Fixture(port, "starttls = always\nca_file = %s\nuser = alerts\npassword = s3cret\n" %
+                cert)
+    try:
+        f.c.start()
+        f.tenant("TLS KK", "en", ["owner@tls.example"])
+        f.alerts("TLS KK", 1, sev=1)
+        wait_for(lambda: sink.to("owner@tls.example"), "the mail over STARTTLS")
+        check(sink.sessions[0] == (True, True), "STARTTLS and AUTH used: %r" % sink.sessions)
+    finally:
+        sink.stop()
+        if f.c.proc:
+            f.c.stop()
+        f.c.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     port = free_port()
     sink = Sink()
@@ -262,6 +310,8 @@ def main():
         if f.c.proc:
             f.c.stop()
     f.c.close()
+    test_starttls_auth()
+    print("ok: STARTTLS and AUTH")
 
 
 if __name__ == "__main__":
