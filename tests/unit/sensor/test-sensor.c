@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the sensor context (sensor.h): options from the command
+ * line and the config file, the home network, events leaving in emission
+ * order, the alert builders (header fields from the packet, the flow or the
+ * event; the flow marked alerted), the intel swap between packets, and the
+ * spool receiving only the configured event types with their seq. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "sensor/sensor-int.h"
+
+static char dir[128], eve[192], ini[192];
+static struct mm_sensor_options opt;
+static struct mm_sensor *s;
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/mm-test-sensor-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(eve, sizeof(eve), "%s/eve.json", dir);
+    snprintf(ini, sizeof(ini), "%s/s.ini", dir);
+    FILE *f = fopen(ini, "w");
+    if (!f)
+        return -1;
+    fputs("[uplink]\nevent_types = alert, test\n[flow]\ntimeout_udp = 7\n", f);
+    fclose(f);
+    char *argv[] = {"mamori-sensor",
+                    "-r",
+                    "none.pcap",
+                    "--eve",
+                    eve,
+                    "--config",
+                    ini,
+                    "--home-net",
+                    "192.168.0.0/16,2001:db8::/32",
+                    "--state",
+                    dir,
+                    NULL};
+    if (mm__options_parse(11, argv, &opt) != 0)
+        return -1;
+    char err[256];
+    return mm__sensor_new(&opt, NULL, &s, err, sizeof(err));
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mm__sensor_free(s);
+    s = NULL;
+    mm__options_free(&opt);
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The EVE lines written so far, of the given type (NULL: all). */
+static json_t *read_events(const char *type)
+{
+    mm__sensor_flush(s);
+    json_t *all = json_array();
+    FILE *f = fopen(eve, "r");
+    char line[8192];
+    while (f && fgets(line, sizeof(line), f)) {
+        json_t *ev = json_loads(line, 0, NULL);
+        assert_non_null(ev);
+        const char *t = json_string_value(json_object_get(ev, "event_type"));
+        if (!type || (t && strcmp(t, type) == 0))
+            json_array_append(all, ev);
+        json_decref(ev);
+    }
+    if (f)
+        fclose(f);
+    return all;
+}
+
+static void test_options(void **state)
+{
+    (void)state;
+    assert_int_equal(opt.flow.timeout[MM_FLOW_UDP], 7);
+    assert_int_equal(opt.flow.timeout[MM_FLOW_TCP], 600);
+    assert_int_equal(opt.flow.max_flows, 65536);
+    assert_string_equal(opt.eve_path, eve);
+    assert_int_equal(opt.home_net_count, 2);
+    const struct mm_sensor_config *c = mm_sensor_config(s);
+    assert_string_equal(c->state_dir, dir);
+    assert_false(c->personal_devices_allowed);
+}
+
+static void test_home_net(void **state)
+{
+    (void)state;
+    struct mm_addr a;
+    mm_addr_parse("192.168.44.1", &a);
+    assert_true(mm_sensor_is_home(s, &a));
+    mm_addr_parse("192.169.0.1", &a);
+    assert_false(mm_sensor_is_home(s, &a));
+    mm_addr_parse("2001:db8:1::5", &a);
+    assert_true(mm_sensor_is_home(s, &a));
+    mm_addr_parse("2001:db9::5", &a);
+    assert_false(mm_sensor_is_home(s, &a));
+}
+
+static void test_emit_order_and_spool(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 5; i++) {
+        json_t *ev = json_pack("{s:s, s:s, s:i}", "timestamp", "2026-04-01T00:00:00.000000+0000",
+                               "event_type", i % 2 ? "test" : "other", "n", i);
+        mm_sensor_emit(s, ev);
+    }
+    mm_sensor_emit(s, NULL); /* ignored */
+    json_t *all = read_events(NULL);
+    int n = 0;
+    size_t i;
+    json_t *ev;
+    json_array_foreach(all, i, ev)
+    {
+        json_t *num = json_object_get(ev, "n");
+        if (!num)
+            continue;
+        assert_int_equal(json_integer_value(num), n);
+        /* only "test" events went to the spool and carry a seq */
+        assert_int_equal(json_object_get(ev, "seq") != NULL, n % 2 == 1);
+        n++;
+    }
+    assert_int_equal(n, 5);
+    json_decref(all);
+    assert_int_equal(mm_spool_last_seq(s->spool), 2);
+}
+
+static void test_alert_packet_marks_flow(void **state)
+{
+    (void)state;
+    struct mm_packet p;
+    memset(&p, 0, sizeof(p));
+    mm_addr_parse("192.168.1.10", &p.src);
+    mm_addr_parse("203.0.113.5", &p.dst);
+    p.ip_version = 4;
+    p.ip_proto = 6;
+    p.sport = 51000;
+    p.dport = 443;
+    p.ts.tv_sec = 1775001600;
+    p.num = 9;
+    mm_flow_clock_update(s->flows, &p.ts);
+    struct mm_flow *f = mm_flow_packet(s->flows, &p);
+    assert_non_null(f);
+    struct mm_eve_alert a = {.signature_id = 9100001,
+                             .signature = "test",
+                             .category = "Misc activity",
+                             .severity = MM_SEV_LOW,
+                             .detector = "intel",
+                             .message_ja = "テスト",
+                             .message_en = "test",
+                             .evidence = json_pack("{s:s}", "k", "v")};
+    mm_sensor_alert_packet(s, &p, &a);
+    assert_true(f->alerted);
+    json_t *alerts = read_events("alert");
+    assert_int_equal(json_array_size(alerts), 1);
+    json_t *ev = json_array_get(alerts, 0);
+    assert_int_equal(json_integer_value(json_object_get(ev, "flow_id")), (json_int_t)f->id);
+    assert_string_equal(json_string_value(json_object_get(ev, "community_id")), f->community_id);
+    assert_int_equal(json_integer_value(json_object_get(ev, "pcap_cnt")), 9);
+    assert_int_equal(json_integer_value(json_object_get(ev, "dest_port")), 443);
+    assert_non_null(json_object_get(ev, "seq")); /* alerts are spooled */
+    assert_int_equal(s->st.intel_hits, 1);
+
+    /* an alert about that alert event copies its header */
+    struct mm_eve_alert b = {.signature_id = 9100002,
+                             .signature = "second",
+                             .category = "Misc activity",
+                             .severity = MM_SEV_INFO,
+                             .detector = "other",
+                             .message_ja = "二つ目",
+                             .message_en = "second"};
+    mm_sensor_alert_event(s, ev, &b);
+    json_incref(ev);
+    json_decref(alerts);
+    alerts = read_events("alert");
+    assert_int_equal(json_array_size(alerts), 2);
+    json_t *ev2 = json_array_get(alerts, 1);
+    const char *keys[] = {"timestamp", "flow_id", "src_ip",       "src_port", "dest_ip",
+                          "dest_port", "proto",   "community_id", "pcap_cnt"};
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+        if (!json_equal(json_object_get(ev, keys[k]), json_object_get(ev2, keys[k])))
+            fail_msg("%s differs", keys[k]);
+    json_decref(ev);
+    json_decref(alerts);
+}
+
+static void test_intel_swap(void **state)
+{
+    (void)state;
+    struct mm_intel *fake = (struct mm_intel *)&opt; /* any non-NULL pointer */
+    assert_null(mm__sensor_swap_intel(s, fake));
+    assert_ptr_equal(mm_sensor_intel(s), fake);
+    assert_ptr_equal(mm__sensor_swap_intel(s, NULL), fake);
+    assert_null(mm_sensor_intel(s));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_home_net, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_emit_order_and_spool, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alert_packet_marks_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_intel_swap, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
