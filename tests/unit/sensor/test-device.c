@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/fs.h"
+#include "core/ini.h"
 #include "test-detect-harness.h"
 
 #define XP_DHCP                                                                                    \
@@ -162,6 +163,23 @@ static void test_allowlist_and_limits(void **state)
     th_free(s);
 }
 
+static void test_bad_allowlist(void **state)
+{
+    (void)state;
+    char err[128];
+    struct mm_ini *bad = NULL;
+    struct mm_devices *d = NULL;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    assert_int_equal(
+        mm_ini_load_string("[devices]\nallow = not-a-mac-or-address\n", &bad, err, sizeof err), 0);
+    s->cfg.ini = bad; /* the sensor reports the error and does not start */
+    assert_int_not_equal(mm_devices_new(s, NULL, &d), 0);
+    assert_null(d);
+    s->cfg.ini = s->ini;
+    mm_ini_free(bad);
+    th_free(s);
+}
+
 static void test_damaged_state(void **state)
 {
     (void)state;
@@ -191,6 +209,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_changed_persist),
         cmocka_unit_test(test_allowlist_and_limits),
+        cmocka_unit_test(test_bad_allowlist),
         cmocka_unit_test(test_damaged_state),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
