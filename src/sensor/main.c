@@ -69,18 +69,9 @@ struct run {
     int exit_code;
 };
 
-/* Between packets: start a requested reload, swap in a finished one. */
-static void reload_step(struct run *run)
+/* Puts a freshly built intel set in place (between packets). */
+static void reload_apply(struct run *run, struct mm_intel *fresh, int rc)
 {
-    if (reload_requested) {
-        reload_requested = 0;
-        if (mm_reload_start(&run->reload, run->opt.intel_paths, run->opt.nintel) == 0)
-            fprintf(stderr, PROG ": SIGHUP: reloading intel in the background\n");
-    }
-    struct mm_intel *fresh;
-    int rc;
-    if (!mm_reload_poll(&run->reload, &fresh, &rc))
-        return;
     if (rc != 0) {
         fprintf(stderr, PROG ": intel reload failed (%s); keeping the current set\n",
                 mm_strerror(rc));
@@ -90,7 +81,23 @@ static void reload_step(struct run *run)
     run->intel = fresh;
     run->sensor->st.intel_reloads++;
     run->sensor->st.intel_indicators = mm_intel_size(fresh);
-    fprintf(stderr, PROG ": intel reloaded: %zu indicators\n", mm_intel_size(fresh));
+    if (!run->opt.quiet)
+        fprintf(stderr, PROG ": intel reloaded: %zu indicators\n", mm_intel_size(fresh));
+}
+
+/* Between packets: start a requested reload, swap in a finished one. */
+static void reload_step(struct run *run)
+{
+    if (reload_requested) {
+        reload_requested = 0;
+        if (mm_reload_start(&run->reload, run->opt.intel_paths, run->opt.nintel) == 0 &&
+            !run->opt.quiet)
+            fprintf(stderr, PROG ": SIGHUP: reloading intel in the background\n");
+    }
+    struct mm_intel *fresh;
+    int rc;
+    if (mm_reload_poll(&run->reload, &fresh, &rc))
+        reload_apply(run, fresh, rc);
 }
 
 static void update_counters(struct run *run, struct mm_capture *cap)
@@ -240,6 +247,13 @@ int main(int argc, char **argv)
             run_capture(&run, live, run.opt.iface);
         else
             run_files(&run);
+    }
+    if (run.sensor) {
+        /* A reload asked for during the run still completes. */
+        struct mm_intel *fresh;
+        int rc;
+        if (mm_reload_wait(&run.reload, &fresh, &rc))
+            reload_apply(&run, fresh, rc);
     }
     mm_reload_cancel(&run.reload);
     if (run.sensor) {

@@ -96,6 +96,7 @@ int mm_reload_start(struct mm_reload *r, const char *const *paths, size_t n)
     r->rc = 0;
     r->log_text = NULL;
     r->log_len = 0;
+    r->thread_joined = false;
     atomic_store(&r->state, 1);
     if (pthread_create(&r->thread, NULL, reload_main, r) != 0) {
         atomic_store(&r->state, 0);
@@ -108,7 +109,9 @@ bool mm_reload_poll(struct mm_reload *r, struct mm_intel **out, int *rc)
 {
     if (atomic_load(&r->state) != 2)
         return false;
-    pthread_join(r->thread, NULL);
+    if (!r->thread_joined)
+        pthread_join(r->thread, NULL);
+    r->thread_joined = false;
     if (r->log_text)
         fputs(r->log_text, stderr);
     free(r->log_text);
@@ -118,6 +121,16 @@ bool mm_reload_poll(struct mm_reload *r, struct mm_intel **out, int *rc)
     r->result = NULL;
     atomic_store(&r->state, 0);
     return true;
+}
+
+bool mm_reload_wait(struct mm_reload *r, struct mm_intel **out, int *rc)
+{
+    if (atomic_load(&r->state) == 0)
+        return false;
+    pthread_join(r->thread, NULL);
+    atomic_store(&r->state, 2);
+    r->thread_joined = true;
+    return mm_reload_poll(r, out, rc);
 }
 
 void mm_reload_cancel(struct mm_reload *r)

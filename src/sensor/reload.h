@@ -24,6 +24,7 @@ size_t mm_intel_size(const struct mm_intel *in);
 struct mm_reload {
     pthread_t thread;
     atomic_int state; /* 0 idle, 1 running, 2 finished */
+    bool thread_joined;
     const char *const *paths;
     size_t npaths;
     struct mm_intel *result;
@@ -37,6 +38,9 @@ int mm_reload_start(struct mm_reload *r, const char *const *paths, size_t n);
 /* When a build finished: joins it, hands over the new set (NULL on failure)
  * and returns true; *rc is its result. */
 bool mm_reload_poll(struct mm_reload *r, struct mm_intel **out, int *rc);
+/* Waits for a running build to finish; then like mm_reload_poll (false when
+ * none was running). */
+bool mm_reload_wait(struct mm_reload *r, struct mm_intel **out, int *rc);
 /* Waits for a running build and discards it. */
 void mm_reload_cancel(struct mm_reload *r);
 
