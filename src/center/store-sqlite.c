@@ -7,6 +7,7 @@
  * "(?all OR tenant_id = ?tenant)" so a row outside the scope is never read. */
 #include "center/store.h"
 #include "center/store-sqlite.h"
+#include "center/store-sqlite-desk.h" /* desk, incidents, reports (desk work) */
 
 #include <pthread.h>
 #include <stdio.h>
@@ -897,4 +898,28 @@ static const struct mm_store_ops sqlite_ops = {
     .alert_set_status = mm__sqlite_alert_set_status,
     .alerts_after = mm__sqlite_alerts_after,
     .alert_events = mm__sqlite_alert_events,
+    /* desk, incidents, reports (store-sqlite-{tickets,incidents,reports}.c) */
+    .ticket_add = mm__sqlite_ticket_add,
+    .ticket_get = mm__sqlite_ticket_get,
+    .ticket_list = mm__sqlite_ticket_list,
+    .ticket_update = mm__sqlite_ticket_update,
+    .ticket_message_add = mm__sqlite_ticket_message_add,
+    .ticket_messages = mm__sqlite_ticket_messages,
+    .ticket_link_alert = mm__sqlite_ticket_link_alert,
+    .ticket_alert_ids = mm__sqlite_ticket_alert_ids,
+    .incident_add = mm__sqlite_incident_add,
+    .incident_get = mm__sqlite_incident_get,
+    .incident_list = mm__sqlite_incident_list,
+    .incident_update = mm__sqlite_incident_update,
+    .incident_transition = mm__sqlite_incident_transition,
+    .incident_note_add = mm__sqlite_incident_note_add,
+    .incident_timeline = mm__sqlite_incident_timeline,
+    .incident_dispatch = mm__sqlite_incident_dispatch,
+    .incident_link_alert = mm__sqlite_incident_link_alert,
+    .incident_alert_ids = mm__sqlite_incident_alert_ids,
+    .sla_get = mm__sqlite_sla_get,
+    .sla_set = mm__sqlite_sla_set,
+    .report_monthly = mm__sqlite_report_monthly,
+    .stats_tenants = mm__sqlite_stats_tenants,
+    .stats_incidents = mm__sqlite_stats_incidents,
 };

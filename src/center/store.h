@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "center/desk-types.h" /* desk, incidents, reports (desk work) */
 #include "center/tenant.h"
 
 #define MM_HASH_BYTES       32 /* BLAKE2b-256 of a token, key or code */
@@ -256,6 +257,95 @@ struct mm_store_ops {
     /* The latest up to limit raw events (JSON text) of an alert, newest first. */
     int (*alert_events)(struct mm_store *st, const struct mm_scope *scope, int64_t alert_id,
                         int limit, mm_text_fn fn, void *arg);
+
+    /* --- consultation desk: tickets (store-sqlite-tickets.c, docs/design/incidents.md) --- */
+    /* Opens t (tenant, subject, category, channel) with its first message body
+     * by author and links alert_ids (same tenant, else MM_ENOENT). */
+    int (*ticket_add)(struct mm_store *st, const struct mm_scope *scope, const struct mm_actor *who,
+                      const struct mm_author *author, const struct mm_ticket *t, const char *body,
+                      const int64_t *alert_ids, size_t nalerts, int64_t now, int64_t *id_out);
+    /* with_internal: count vendor-only notes in message_count. */
+    int (*ticket_get)(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                      bool with_internal, struct mm_ticket *out);
+    /* Newest first; tenant_id -1: all in scope; status -1: any. */
+    int (*ticket_list)(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                       int status, bool with_internal, const struct mm_page *page, mm_ticket_fn fn,
+                       void *arg);
+    /* Sets status (-1: keep; MM_ESTATE when desk.c forbids it) and category (NULL: keep). */
+    int (*ticket_update)(struct mm_store *st, const struct mm_scope *scope,
+                         const struct mm_actor *who, int64_t id, int status, const char *category,
+                         int64_t now);
+    /* Appends a message; MM_ESTATE on a closed ticket. reopen: a waiting ticket
+     * goes back to open in the same transaction. */
+    int (*ticket_message_add)(struct mm_store *st, const struct mm_scope *scope,
+                              const struct mm_actor *who, const struct mm_author *author,
+                              int64_t ticket_id, const char *body, bool internal, bool reopen,
+                              int64_t now, int64_t *id_out);
+    /* Oldest first; internal notes only when with_internal. */
+    int (*ticket_messages)(struct mm_store *st, const struct mm_scope *scope, int64_t ticket_id,
+                           bool with_internal, mm_ticket_message_fn fn, void *arg);
+    /* Links an alert of the ticket's tenant (MM_ENOENT otherwise); idempotent. */
+    int (*ticket_link_alert)(struct mm_store *st, const struct mm_scope *scope,
+                             const struct mm_actor *who, int64_t ticket_id, int64_t alert_id,
+                             int64_t now);
+    int (*ticket_alert_ids)(struct mm_store *st, const struct mm_scope *scope, int64_t ticket_id,
+                            mm_id_fn fn, void *arg);
+
+    /* --- incidents (store-sqlite-incidents.c) --- */
+    /* Creates in (tenant, title, severity, source, ticket_id, assignee, texts);
+     * alert_id (0: none) and the ticket's linked alerts are escalated and linked
+     * in the same transaction (MM_ESTATE when alert_id cannot be escalated). */
+    int (*incident_add)(struct mm_store *st, const struct mm_scope *scope,
+                        const struct mm_actor *who, const struct mm_author *author,
+                        const struct mm_incident *in, int64_t alert_id, int64_t now,
+                        int64_t *id_out);
+    int (*incident_get)(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                        struct mm_incident *out);
+    /* Newest first; tenant_id -1: all in scope; status -1: any. */
+    int (*incident_list)(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                         int status, const struct mm_page *page, mm_incident_fn fn, void *arg);
+    /* Replaces title, severity, assignee_id and the report texts of in->id. */
+    int (*incident_update)(struct mm_store *st, const struct mm_scope *scope,
+                           const struct mm_actor *who, const struct mm_author *author,
+                           const struct mm_incident *in, int64_t now);
+    /* Moves along the state machine (incident.c): MM_ESTATE when not allowed.
+     * d for onsite, outcome for closed, note (NULL: none) joins the timeline. */
+    int (*incident_transition)(struct mm_store *st, const struct mm_scope *scope,
+                               const struct mm_actor *who, const struct mm_author *author,
+                               int64_t id, enum mm_incident_status to, const struct mm_dispatch *d,
+                               const char *outcome, const char *note, int64_t now);
+    int (*incident_note_add)(struct mm_store *st, const struct mm_scope *scope,
+                             const struct mm_actor *who, const struct mm_author *author,
+                             int64_t id, const char *body, bool internal, int64_t now,
+                             int64_t *entry_id_out);
+    /* Oldest first; internal notes only when with_internal. */
+    int (*incident_timeline)(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                             bool with_internal, mm_timeline_fn fn, void *arg);
+    /* MM_ENOENT when the incident (in scope) has no dispatch. */
+    int (*incident_dispatch)(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                             struct mm_dispatch *out);
+    /* Escalates an alert of the incident's tenant and links it. */
+    int (*incident_link_alert)(struct mm_store *st, const struct mm_scope *scope,
+                               const struct mm_actor *who, const struct mm_author *author,
+                               int64_t id, int64_t alert_id, int64_t now);
+    int (*incident_alert_ids)(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                              mm_id_fn fn, void *arg);
+    /* The tenant's SLA targets (defaults when never set). */
+    int (*sla_get)(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                   struct mm_sla *out);
+    int (*sla_set)(struct mm_store *st, const struct mm_scope *scope, const struct mm_actor *who,
+                   const struct mm_sla *sla, int64_t now);
+
+    /* --- reports and statistics (store-sqlite-reports.c) --- */
+    /* The figures of tenant_id's report for [since, until); now bounds uptime. */
+    int (*report_monthly)(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                          int64_t since, int64_t until, int64_t now, struct mm_monthly *out);
+    /* Tenants (in scope; tenant_id -1: all) with their alert and ticket counts
+     * in [since, until), by id; incidents created in the period, by tenant. */
+    int (*stats_tenants)(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                         int64_t since, int64_t until, mm_stats_tenant_fn fn, void *arg);
+    int (*stats_incidents)(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                           int64_t since, int64_t until, mm_stats_incident_fn fn, void *arg);
 };
 
 /* Every backend's handle starts with this. */

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the report routes: the printable incident report
+ * (/api/v1/incidents/{incident}/report, html|md|json), the monthly report
+ * of a tenant (/api/v1/tenants/{tenant}/reports/monthly for its users,
+ * /api/v1/reports/monthly?tenant= for the vendor), and the report style
+ * sheet that the HTML pages link (the CSP forbids inline styles). */
+#include "center/api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "center/api/desk-api.h"
+#include "center/report.h"
+#include "core/data.h"
+#include "core/error.h"
+#include "core/timefmt.h"
+
+enum report_format { FORMAT_HTML, FORMAT_MD, FORMAT_JSON };
+
+static int read_format(struct mm_request *req, bool md_allowed, enum report_format *out)
+{
+    const char *f = mm_req_query(req, "format");
+    *out = FORMAT_HTML;
+    if (!f || strcmp(f, "html") == 0)
+        return 0;
+    if (strcmp(f, "json") == 0)
+        return *out = FORMAT_JSON, 0;
+    if (md_allowed && strcmp(f, "md") == 0)
+        return *out = FORMAT_MD, 0;
+    return mm_desk_fail(req, 400, "bad_request",
+                        md_allowed ? "format must be html, md or json"
+                                   : "format must be html or json");
+}
+
+int mm_desk_report_lang(struct mm_request *req, const char *tenant_lang, enum mm_lang *out)
+{
+    const char *l = mm_req_query(req, "lang");
+    if (l) {
+        if ((strcmp(l, "ja") != 0 && strcmp(l, "en") != 0) || mm_lang_parse(l, out) != 0)
+            return mm_desk_fail(req, 400, "bad_request", "lang must be ja or en");
+        return 0;
+    }
+    return mm_lang_parse(tenant_lang, out) == 0 ? 0 : (*out = MM_LANG_JA, 0);
+}
+
+/* Replies with the model as JSON, Markdown or a print-ready HTML page. */
+static int reply_report(struct mm_request *req, enum report_format fmt, json_t *model,
+                        enum mm_lang lang, const char *title, const char *filename,
+                        int (*md_fn)(const json_t *, enum mm_lang, struct mm_buf *))
+{
+    struct mm_buf md, html;
+    if (fmt == FORMAT_JSON)
+        return mm_reply_json(req, 200, model);
+    mm_buf_init(&md);
+    mm_buf_init(&html);
+    int r = md_fn(model, lang, &md);
+    json_decref(model);
+    if (r == 0 && fmt == FORMAT_HTML)
+        r = mm_report_html(md.data, lang, title, &html);
+    const struct mm_buf *b = fmt == FORMAT_HTML ? &html : &md;
+    if (r == 0) {
+        char *disp = mm_arena_printf(&req->arena, "inline; filename=\"%s.%s\"", filename,
+                                     fmt == FORMAT_HTML ? "html" : "md");
+        r = mm_reply_header(req, "Content-Disposition", disp);
+    }
+    if (r == 0)
+        r = mm_reply_bytes(req, 200,
+                           fmt == FORMAT_HTML ? "text/html; charset=utf-8"
+                                              : "text/markdown; charset=utf-8",
+                           b->data, b->len);
+    mm_buf_free(&md);
+    mm_buf_free(&html);
+    return r;
+}
+
+int mm_api_incident_report(struct mm_request *req)
+{
+    struct mm_store *st = req->center->store;
+    enum report_format fmt;
+    enum mm_lang lang;
+    json_t *model = NULL;
+    int64_t id = mm_req_param(req, "incident");
+    int r = mm_incident_report_model(st, &req->who.scope, id, req->now, &model);
+    if (r != 0)
+        return r;
+    const json_t *tenant = json_object_get(model, "tenant");
+    r = read_format(req, true, &fmt);
+    if (r == 0)
+        r = mm_desk_report_lang(req, json_string_value(json_object_get(tenant, "lang")), &lang);
+    if (r != 0) {
+        json_decref(model);
+        return r;
+    }
+    char *title = mm_arena_printf(&req->arena, "%s INC-%lld",
+                                  lang == MM_LANG_JA ? "セキュリティ事故の報告書"
+                                                     : "Security incident report",
+                                  (long long)id);
+    char *file = mm_arena_printf(&req->arena, "incident-%lld", (long long)id);
+    return reply_report(req, fmt, model, lang, title, file, mm_incident_report_md);
+}
+
+/* [since, until) of "YYYY-MM", or of the month of now when absent. */
+static int read_month(struct mm_request *req, char month[16], int64_t *since, int64_t *until)
+{
+    const char *m = mm_req_query(req, "month");
+    int y, mo;
+    char date[32];
+    if (m) {
+        if (strlen(m) != 7 || sscanf(m, "%4d-%2d", &y, &mo) != 2 || m[4] != '-' || mo < 1 ||
+            mo > 12 || y < 2000 || y > 9999)
+            return mm_desk_fail(req, 400, "bad_request", "month must be YYYY-MM");
+    } else {
+        time_t t = (time_t)(req->now / 1000000);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        y = tm.tm_year + 1900;
+        mo = tm.tm_mon + 1;
+    }
+    snprintf(month, 16, "%04d-%02d", y % 10000, mo % 100);
+    snprintf(date, sizeof date, "%04d-%02d-01", y, mo);
+    int r = mm_time_parse_date(date, since);
+    snprintf(date, sizeof date, "%04d-%02d-01", mo == 12 ? y + 1 : y, mo == 12 ? 1 : mo + 1);
+    if (r == 0)
+        r = mm_time_parse_date(date, until);
+    return r == 0 ? 0 : mm_desk_fail(req, 400, "bad_request", "month");
+}
+
+static int monthly(struct mm_request *req, int64_t tenant)
+{
+    struct mm_store *st = req->center->store;
+    struct mm_monthly *m = calloc(1, sizeof *m);
+    enum report_format fmt;
+    enum mm_lang lang;
+    char month[16];
+    int64_t since, until;
+    int r = m ? 0 : MM_ENOMEM;
+    if (r == 0)
+        r = st->ops->report_monthly(st, &req->who.scope, tenant, 0, 1, req->now, m);
+    if (r == 0)
+        r = read_format(req, true, &fmt);
+    if (r == 0)
+        r = mm_desk_report_lang(req, m->tenant_lang, &lang);
+    if (r == 0)
+        r = read_month(req, month, &since, &until);
+    if (r == 0)
+        r = st->ops->report_monthly(st, &req->who.scope, tenant, since, until, req->now, m);
+    json_t *model = r == 0 ? mm_monthly_model(m, month, req->now) : NULL;
+    if (r == 0 && !model)
+        r = MM_ENOMEM;
+    char *title = mm_arena_printf(
+        &req->arena, "%s %s",
+        lang == MM_LANG_JA ? "月次セキュリティ報告" : "Monthly security report", month);
+    char *file = mm_arena_printf(&req->arena, "monthly-%lld-%s", (long long)tenant, month);
+    free(m);
+    if (r != 0)
+        return r;
+    return reply_report(req, fmt, model, lang, title, file, mm_monthly_md);
+}
+
+int mm_api_tenant_monthly(struct mm_request *req)
+{
+    return monthly(req, mm_req_param(req, "tenant"));
+}
+
+int mm_api_report_monthly(struct mm_request *req)
+{
+    int64_t tenant;
+    int r = mm_api_query_int(req, "tenant", 1, INT64_MAX / 2, 0, &tenant);
+    if (r != 0)
+        return r;
+    if (tenant == 0)
+        return mm_reply_error(req, 400, "missing_field", "tenant");
+    return monthly(req, tenant);
+}
+
+int mm_api_report_css(struct mm_request *req)
+{
+    const unsigned char *css = (const unsigned char *)"";
+    size_t len = 0;
+    mm_data_find("css/print.css", &css, &len);
+    return mm_reply_bytes(req, 200, "text/css; charset=utf-8", css, len);
+}

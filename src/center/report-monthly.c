@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the monthly report per tenant: its model from the store's figures
+ * (alerts by severity and kind, incidents, desk tickets, sensor uptime, the
+ * most frequent alerts with what to do about them) and its Markdown in the
+ * reader's language (data/center/report/monthly.*.md). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "center/alerts.h"
+#include "center/desk.h"
+#include "center/incident-json.h"
+#include "center/report.h"
+#include "core/error.h"
+
+static json_t *counts_json(const struct mm_count *c, int n, const char *name)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(
+            a, json_pack("{s:s, s:I}", name, c[i].key, "count", (json_int_t)c[i].count));
+    return a;
+}
+
+static json_t *percent(int64_t part, int64_t whole)
+{
+    if (whole <= 0)
+        return json_null();
+    return json_real((double)(part * 1000 / whole) / 10.0);
+}
+
+static json_t *sensors_json(const struct mm_monthly *m, int64_t *seen, int64_t *total)
+{
+    json_t *a = json_array();
+    *seen = *total = 0;
+    for (int i = 0; i < m->nsensors; i++) {
+        *seen += m->sensors[i].hours_seen;
+        *total += m->sensors[i].hours_total;
+        json_array_append_new(
+            a, json_pack("{s:I, s:s, s:o}", "id", (json_int_t)m->sensors[i].id, "name",
+                         m->sensors[i].name, "uptime_percent",
+                         percent(m->sensors[i].hours_seen, m->sensors[i].hours_total)));
+    }
+    return a;
+}
+
+static json_t *advice_json(const struct mm_monthly *m)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < m->ntop_signatures; i++) {
+        const struct mm_count *c = &m->top_signatures[i];
+        const json_t *ex = mm_alert_explanation(c->id, c->detector);
+        const json_t *now = ex ? json_object_get(ex, "now") : NULL;
+        json_array_append_new(a,
+                              json_pack("{s:I, s:s, s:I, s:o}", "signature_id", (json_int_t)c->id,
+                                        "signature", c->key, "count", (json_int_t)c->count, "now",
+                                        now ? json_deep_copy(now) : json_null()));
+    }
+    return a;
+}
+
+json_t *mm_monthly_model(const struct mm_monthly *m, const char *month, int64_t now)
+{
+    int64_t seen, total;
+    json_t *sensors = sensors_json(m, &seen, &total);
+    return json_pack(
+        "{s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, "
+        "s:{s:I, s:{s:I, s:I, s:I, s:I}, s:o}, s:{s:I, s:I, s:I, s:I, s:I}, "
+        "s:{s:I, s:I, s:o}, s:o, s:o, s:o}",
+        "report", "monthly", "tenant_id", (json_int_t)m->tenant_id, "tenant_name", m->tenant_name,
+        "tenant_lang", m->tenant_lang, "month", month, "since", mm_desk_json_time(m->since),
+        "until", mm_desk_json_time(m->until), "generated_at", mm_desk_json_time(now), "alerts",
+        "total", (json_int_t)m->alerts_total, "by_severity", "1",
+        (json_int_t)m->alerts_by_severity[1], "2", (json_int_t)m->alerts_by_severity[2], "3",
+        (json_int_t)m->alerts_by_severity[3], "4", (json_int_t)m->alerts_by_severity[4],
+        "by_category", counts_json(m->alert_categories, m->nalert_categories, "category"),
+        "incidents", "opened", (json_int_t)m->incidents_opened, "closed",
+        (json_int_t)m->incidents_closed, "remote", (json_int_t)m->incidents_remote, "onsite",
+        (json_int_t)m->incidents_onsite, "sla_breaches", (json_int_t)m->incidents_breached,
+        "tickets", "opened", (json_int_t)m->tickets_opened, "resolved",
+        (json_int_t)m->tickets_resolved, "by_category",
+        counts_json(m->ticket_categories, m->nticket_categories, "category"), "sensors", sensors,
+        "uptime_percent", percent(seen, total), "advice", advice_json(m));
+}
+
+static int set_var(json_t *vars, const char *key, struct mm_buf *b)
+{
+    int r =
+        json_object_set_new(vars, key, json_string(b->data ? b->data : "")) == 0 ? 0 : MM_ENOMEM;
+    mm_buf_reset(b);
+    return r;
+}
+
+static const char *field(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+/* Integer figures at a JSON path "a.b" as text variables. */
+static int number_vars(json_t *vars, const json_t *model, struct mm_buf *b)
+{
+    static const char *const map[][3] = {
+        {"alerts_total", "alerts", "total"},
+        {"incidents_opened", "incidents", "opened"},
+        {"incidents_closed", "incidents", "closed"},
+        {"incidents_remote", "incidents", "remote"},
+        {"incidents_onsite", "incidents", "onsite"},
+        {"incidents_breached", "incidents", "sla_breaches"},
+        {"tickets_opened", "tickets", "opened"},
+        {"tickets_resolved", "tickets", "resolved"},
+    };
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < sizeof map / sizeof map[0]; i++) {
+        const json_t *v = json_object_get(json_object_get(model, map[i][1]), map[i][2]);
+        r = mm_buf_printf(b, "%lld", (long long)json_integer_value(v));
+        if (r == 0)
+            r = set_var(vars, map[i][0], b);
+    }
+    const json_t *sev = json_object_get(json_object_get(model, "alerts"), "by_severity");
+    for (int s = 1; r == 0 && s <= 4; s++) {
+        char key[8], name[8];
+        snprintf(key, sizeof key, "%d", s);
+        snprintf(name, sizeof name, "sev%d", s);
+        r = mm_buf_printf(b, "%lld", (long long)json_integer_value(json_object_get(sev, key)));
+        if (r == 0)
+            r = set_var(vars, name, b);
+    }
+    return r;
+}
+
+static int category_list(json_t *vars, const char *var, const json_t *list, bool tickets,
+                         enum mm_lang lang, struct mm_buf *b)
+{
+    const json_t *v;
+    size_t i;
+    int r = mm_buf_putc(b, '\n');
+    json_array_foreach(list, i, v)
+    {
+        const char *c = field(v, "category");
+        if (r == 0)
+            r = mm_buf_puts(b, "- ");
+        if (r == 0)
+            r = mm_report_md_escape(b, tickets ? mm_ticket_category_label(c, lang) : c, true);
+        if (r == 0)
+            r = mm_buf_printf(b, lang == MM_LANG_JA ? "：%lld 件\n" : ": %lld\n",
+                              (long long)json_integer_value(json_object_get(v, "count")));
+    }
+    if (r == 0 && json_array_size(list) == 0)
+        r = mm_buf_puts(b, mm_tr("center-desk", "report.none", lang));
+    return r == 0 ? set_var(vars, var, b) : r;
+}
+
+static int uptime_text(struct mm_buf *b, const json_t *pct, enum mm_lang lang)
+{
+    if (!json_is_number(pct))
+        return mm_buf_puts(b, lang == MM_LANG_JA ? "（記録なし）" : "(no record)");
+    return mm_buf_printf(b, "%.1f%%", json_number_value(pct));
+}
+
+static int sensor_vars(json_t *vars, const json_t *model, enum mm_lang lang, struct mm_buf *b)
+{
+    const json_t *v, *list = json_object_get(model, "sensors");
+    size_t i;
+    int r = uptime_text(b, json_object_get(model, "uptime_percent"), lang);
+    if (r == 0)
+        r = set_var(vars, "uptime", b);
+    if (r == 0)
+        r = mm_buf_putc(b, '\n');
+    json_array_foreach(list, i, v)
+    {
+        if (r == 0)
+            r = mm_buf_puts(b, "- ");
+        if (r == 0)
+            r = mm_report_md_escape(b, field(v, "name"), true);
+        if (r == 0)
+            r = mm_buf_puts(b, lang == MM_LANG_JA ? "：" : ": ");
+        if (r == 0)
+            r = uptime_text(b, json_object_get(v, "uptime_percent"), lang);
+        if (r == 0)
+            r = mm_buf_putc(b, '\n');
+    }
+    if (r == 0 && json_array_size(list) == 0)
+        r = mm_buf_puts(b, mm_tr("center-desk", "monthly.no_sensor", lang));
+    return r == 0 ? set_var(vars, "sensors", b) : r;
+}
+
+static int advice_vars(json_t *vars, const json_t *model, enum mm_lang lang, struct mm_buf *b)
+{
+    const json_t *v, *list = json_object_get(model, "advice");
+    size_t i;
+    int r = 0;
+    json_array_foreach(list, i, v)
+    {
+        const json_t *now = json_object_get(v, "now");
+        if (r == 0)
+            r = mm_buf_puts(b, "- **");
+        if (r == 0)
+            r = mm_report_md_escape(b, field(v, "signature"), true);
+        if (r == 0)
+            r = mm_buf_printf(b, lang == MM_LANG_JA ? "**（%lld 件）" : "** (%lld)",
+                              (long long)json_integer_value(json_object_get(v, "count")));
+        if (r == 0 && now) {
+            r = mm_buf_puts(b, lang == MM_LANG_JA ? "：" : ": ");
+            if (r == 0)
+                r = mm_report_md_escape(b, mm_text(now, lang), true);
+        }
+        if (r == 0)
+            r = mm_buf_putc(b, '\n');
+    }
+    if (r == 0 && json_array_size(list) == 0)
+        r = mm_buf_puts(b, mm_tr("center-desk", "monthly.no_advice", lang));
+    return r == 0 ? set_var(vars, "advice", b) : r;
+}
+
+int mm_monthly_md(const json_t *model, enum mm_lang lang, struct mm_buf *out)
+{
+    json_t *vars = json_object();
+    struct mm_buf b;
+    char gen[32];
+    mm_buf_init(&b);
+    int r = vars ? 0 : MM_ENOMEM;
+    if (r == 0)
+        r = mm_report_md_escape(&b, field(model, "tenant_name"), true);
+    if (r == 0)
+        r = set_var(vars, "tenant_name", &b);
+    if (r == 0 && (r = mm_buf_puts(&b, field(model, "month"))) == 0)
+        r = set_var(vars, "month", &b);
+    mm_report_time_text(field(model, "generated_at"), gen);
+    if (r == 0 && (r = mm_buf_puts(&b, gen)) == 0)
+        r = set_var(vars, "generated_at", &b);
+    if (r == 0)
+        r = number_vars(vars, model, &b);
+    if (r == 0)
+        r = category_list(vars, "alert_categories",
+                          json_object_get(json_object_get(model, "alerts"), "by_category"), false,
+                          lang, &b);
+    if (r == 0)
+        r = category_list(vars, "ticket_categories",
+                          json_object_get(json_object_get(model, "tickets"), "by_category"), true,
+                          lang, &b);
+    if (r == 0)
+        r = sensor_vars(vars, model, lang, &b);
+    if (r == 0)
+        r = advice_vars(vars, model, lang, &b);
+    if (r == 0 && (r = mm_buf_puts(&b, mm_tr("center-desk", "report.time_note", lang))) == 0)
+        r = set_var(vars, "time_note", &b);
+    if (r == 0)
+        r = mm_report_template("monthly", lang, vars, out);
+    mm_buf_free(&b);
+    json_decref(vars);
+    return r;
+}

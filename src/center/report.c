@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the report rendering shared by the incident report and the monthly
+ * report: {{key}} templates (data/center/report/<name>.<lang>.md), Markdown
+ * escaping of user text, the print-ready HTML page, and time texts. */
+#include "center/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/data.h"
+#include "core/error.h"
+#include "core/html.h"
+
+#define TEMPLATE_KEY_MAX 48
+
+int mm_report_template(const char *name, enum mm_lang lang, const json_t *vars, struct mm_buf *out)
+{
+    char path[128];
+    const unsigned char *t;
+    size_t len;
+    snprintf(path, sizeof path, "center/report/%s.%s.md", name, mm_lang_code(lang));
+    int r = mm_data_find(path, &t, &len);
+    size_t i = 0;
+    while (r == 0 && i < len) {
+        const char *open = memmem(t + i, len - i, "{{", 2);
+        const char *close =
+            open ? memmem(open, len - (size_t)((const unsigned char *)open - t), "}}", 2) : NULL;
+        size_t upto = open && close ? (size_t)((const unsigned char *)open - t) : len;
+        r = mm_buf_append(out, t + i, upto - i);
+        if (r != 0 || upto == len)
+            break;
+        size_t klen = (size_t)(close - open) - 2;
+        char key[TEMPLATE_KEY_MAX];
+        if (klen >= sizeof key)
+            return MM_EPARSE;
+        memcpy(key, open + 2, klen);
+        key[klen] = '\0';
+        const char *v = json_string_value(json_object_get(vars, key));
+        r = mm_buf_puts(out, v ? v : "");
+        i = (size_t)((const unsigned char *)close - t) + 2;
+    }
+    return r;
+}
+
+int mm_report_md_escape(struct mm_buf *out, const char *text, bool inline_only)
+{
+    int r = 0;
+    bool line_start = true;
+    for (const char *p = text; r == 0 && *p; p++) {
+        char c = *p;
+        if (c == '\r')
+            continue;
+        if (c == '\n') {
+            r = mm_buf_puts(out, inline_only ? " " : "  \n");
+            line_start = true;
+            continue;
+        }
+        bool lead = line_start && (c == '-' || c == '+' || c == '=' || (c >= '0' && c <= '9'));
+        if (strchr("\\`*_[]<>#|~!&", c) || lead)
+            r = mm_buf_putc(out, '\\');
+        if (r == 0)
+            r = mm_buf_putc(out, c);
+        line_start = line_start && (c == ' ' || c == '\t');
+    }
+    return r;
+}
+
+int mm_report_html(const char *md, enum mm_lang lang, const char *title, struct mm_buf *out)
+{
+    char *frag = NULL;
+    struct mm_buf body;
+    mm_buf_init(&body);
+    int r = mm_markdown_to_html(md, strlen(md), &frag);
+    /* The centre's Content-Security-Policy allows only same-origin style
+     * sheets, so the page links the print CSS too; the inline copy from
+     * mm_html_document serves a saved file. */
+    if (r == 0)
+        r = mm_buf_puts(&body, "<link rel=\"stylesheet\" href=\"/api/v1/report.css\">\n"
+                               "<article class=\"mm-report\">\n");
+    if (r == 0)
+        r = mm_buf_puts(&body, frag);
+    if (r == 0)
+        r = mm_buf_puts(&body, "</article>\n");
+    if (r == 0)
+        r = mm_html_document(out, lang, title, body.data, NULL);
+    free(frag);
+    mm_buf_free(&body);
+    return r;
+}
+
+void mm_report_time_text(const char *s, char out[32])
+{
+    out[0] = '\0';
+    if (!s || strlen(s) < 16 || s[10] != 'T')
+        return;
+    snprintf(out, 32, "%.10s %.5s UTC", s, s + 11);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The printable reports: the incident report (for the SME, its insurer and
+ * the authorities) and the monthly report per tenant. Each is first a JSON
+ * model (the format=json reply), then Markdown from the ja/en templates in
+ * data/center/report/, then a print-ready A4 HTML page. */
+#ifndef MM_CENTER_REPORT_H
+#define MM_CENTER_REPORT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "center/store.h"
+#include "core/buf.h"
+#include "core/i18n.h"
+
+/* Fills data/center/report/<name>.<lang>.md, replacing each {{key}} with
+ * the string vars[key] (inserted as is: escape user text first). */
+int mm_report_template(const char *name, enum mm_lang lang, const json_t *vars, struct mm_buf *out);
+/* Appends text with Markdown's special characters escaped; line breaks kept
+ * (inline: turned into spaces). */
+int mm_report_md_escape(struct mm_buf *out, const char *text, bool inline_only);
+/* A whole print-ready HTML page (mm_html_document) from Markdown. */
+int mm_report_html(const char *md, enum mm_lang lang, const char *title, struct mm_buf *out);
+/* "2026-04-01 09:15 UTC" from an RFC 3339 UTC text ("" for anything else). */
+void mm_report_time_text(const char *rfc3339, char out[32]);
+
+/* The incident report's model: tenant, incident (with SLA), dispatch,
+ * timeline without internal notes, linked alerts. *out is a new reference. */
+int mm_incident_report_model(struct mm_store *st, const struct mm_scope *scope, int64_t id,
+                             int64_t now, json_t **out);
+int mm_incident_report_md(const json_t *model, enum mm_lang lang, struct mm_buf *out);
+
+/* The monthly report's model from the store's figures. */
+json_t *mm_monthly_model(const struct mm_monthly *m, const char *month, int64_t now);
+int mm_monthly_md(const json_t *model, enum mm_lang lang, struct mm_buf *out);
+
+#endif
