@@ -5,6 +5,7 @@
 #include "center/store-sqlite.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "center/alerts.h"
@@ -305,8 +306,10 @@ static void bind_capped(sqlite3_stmt *stmt, int i, const char *s, size_t max)
     sqlite3_bind_text(stmt, i, s ? s : "", (int)n, SQLITE_STATIC);
 }
 
+/* Inserts a new alert of count events spanning [first, last]. */
 static int insert_alert(sqlite3_stmt *stmt, int64_t tenant_id, int64_t sensor_id,
-                        const struct mm_ingest_alert *a, int64_t ts, int64_t now)
+                        const struct mm_ingest_alert *a, int64_t first, int64_t last, int64_t count,
+                        int severity, int64_t now)
 {
     struct mm_alert *sz = NULL; /* only for the field sizes */
     sqlite3_reset(stmt);
@@ -316,28 +319,43 @@ static int insert_alert(sqlite3_stmt *stmt, int64_t tenant_id, int64_t sensor_id
     bind_capped(stmt, 4, a->signature, sizeof sz->signature);
     bind_capped(stmt, 5, a->detector, sizeof sz->detector);
     bind_capped(stmt, 6, a->category, sizeof sz->category);
-    sqlite3_bind_int(stmt, 7, a->severity);
+    sqlite3_bind_int(stmt, 7, severity);
     bind_capped(stmt, 8, a->device, sizeof sz->device);
     bind_capped(stmt, 9, a->src_ip, sizeof sz->src_ip);
     bind_capped(stmt, 10, a->dest_ip, sizeof sz->dest_ip);
-    sqlite3_bind_int64(stmt, 11, ts);
-    sqlite3_bind_int64(stmt, 12, ts);
+    sqlite3_bind_int64(stmt, 11, first);
+    sqlite3_bind_int64(stmt, 12, last);
     bind_capped(stmt, 13, a->message_ja, sizeof sz->message_ja);
     bind_capped(stmt, 14, a->message_en, sizeof sz->message_en);
     sqlite3_bind_int64(stmt, 15, now);
+    sqlite3_bind_int64(stmt, 16, count);
     return mm__sqlite_step_done(stmt);
 }
 
 #define INSERT_ALERT_SQL                                                                           \
     "INSERT INTO alerts (tenant_id, sensor_id, signature_id, signature, detector, category, "      \
     "severity, device, src_ip, dest_ip, count, first_seen, last_seen, message_ja, message_en, "    \
-    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12, ?13, "  \
-    "?14, ?15, ?15)"
+    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?16, ?11, ?12, "     \
+    "?13, ?14, ?15, ?15)"
 
-/* ---- ingest ---- */
+/* ---- ingest ----
+ * A batch is stored in two passes inside one transaction: every event is
+ * inserted (a replayed (sensor, seq) is a duplicate and skipped), then the
+ * new alert events are sorted by (signature, device, time) and folded run by
+ * run: a run of events of one key whose times stay within the window of the
+ * alert it joins costs one look-up and one UPDATE (or INSERT), however many
+ * events it holds, which keeps alert storms cheap. */
+
+#define DEVICE_CAP (sizeof((struct mm_alert *)0)->device - 1)
 
 struct ingest_stmts {
     sqlite3_stmt *event, *find, *bump, *insert, *link;
+};
+
+/* A new alert event of the batch, and the row it was stored as. */
+struct pending {
+    const struct mm_ingest_event *e;
+    int64_t rowid;
 };
 
 static void ingest_stmts_free(struct ingest_stmts *s)
@@ -358,14 +376,15 @@ static int ingest_stmts_prepare(sqlite3 *db, struct ingest_stmts *s)
                                &s->event);
     if (r == 0)
         r = mm__sqlite_prepare(db,
-                               "SELECT id FROM alerts WHERE tenant_id = ?1 AND signature_id = ?2 "
-                               "AND device = ?3 AND last_seen >= ?4 - ?5 AND first_seen <= ?4 + "
-                               "?5 AND status != 'closed' ORDER BY last_seen DESC LIMIT 1",
+                               "SELECT id, first_seen, last_seen FROM alerts WHERE tenant_id = ?1 "
+                               "AND signature_id = ?2 AND device = ?3 AND last_seen >= ?4 - ?5 AND "
+                               "first_seen <= ?4 + ?5 AND status != 'closed' ORDER BY last_seen "
+                               "DESC LIMIT 1",
                                &s->find);
     if (r == 0)
         r = mm__sqlite_prepare(db,
-                               "UPDATE alerts SET count = count + 1, first_seen = min(first_seen, "
-                               "?2), last_seen = max(last_seen, ?2), severity = min(severity, ?3), "
+                               "UPDATE alerts SET count = count + ?5, first_seen = min(first_seen, "
+                               "?2), last_seen = max(last_seen, ?6), severity = min(severity, ?3), "
                                "updated_at = ?4 WHERE id = ?1",
                                &s->bump);
     if (r == 0)
@@ -373,43 +392,6 @@ static int ingest_stmts_prepare(sqlite3 *db, struct ingest_stmts *s)
     if (r == 0)
         r = mm__sqlite_prepare(db, "UPDATE events SET alert_id = ?1 WHERE id = ?2", &s->link);
     return r;
-}
-
-/* Folds one new alert event into an open alert of the same signature and
- * device within the window, or opens a new alert; links the event to it. */
-static int aggregate(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
-                     const struct mm_ingest_alert *a, int64_t ts, int64_t event_id,
-                     const struct mm_ingest_opts *o)
-{
-    int64_t alert_id = 0;
-    int r;
-    sqlite3_reset(s->find);
-    sqlite3_bind_int64(s->find, 1, sensor->tenant_id);
-    sqlite3_bind_int64(s->find, 2, a->signature_id);
-    bind_capped(s->find, 3, a->device, sizeof((struct mm_alert *)0)->device);
-    sqlite3_bind_int64(s->find, 4, ts);
-    sqlite3_bind_int64(s->find, 5, o->alert_window);
-    int rc = sqlite3_step(s->find);
-    if (rc == SQLITE_ROW) {
-        alert_id = sqlite3_column_int64(s->find, 0);
-        sqlite3_reset(s->bump);
-        sqlite3_bind_int64(s->bump, 1, alert_id);
-        sqlite3_bind_int64(s->bump, 2, ts);
-        sqlite3_bind_int(s->bump, 3, a->severity);
-        sqlite3_bind_int64(s->bump, 4, o->now);
-        r = mm__sqlite_step_done(s->bump);
-    } else if (rc == SQLITE_DONE) {
-        r = insert_alert(s->insert, sensor->tenant_id, sensor->id, a, ts, o->now);
-        alert_id = sqlite3_last_insert_rowid(db);
-    } else {
-        r = MM_EDB;
-    }
-    if (r != 0)
-        return r;
-    sqlite3_reset(s->link);
-    sqlite3_bind_int64(s->link, 1, alert_id);
-    sqlite3_bind_int64(s->link, 2, event_id);
-    return mm__sqlite_step_done(s->link);
 }
 
 static int insert_event(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
@@ -424,6 +406,109 @@ static int insert_event(sqlite3 *db, struct ingest_stmts *s, const struct mm_sen
     sqlite3_bind_text(s->event, 6, e->body, (int)e->body_len, SQLITE_STATIC);
     int r = mm__sqlite_step_done(s->event);
     *inserted = r == 0 && sqlite3_changes(db) > 0;
+    return r;
+}
+
+static int same_key(const struct mm_ingest_event *a, const struct mm_ingest_event *b)
+{
+    if (a->alert.signature_id != b->alert.signature_id)
+        return a->alert.signature_id < b->alert.signature_id ? -1 : 1;
+    return strncmp(a->alert.device, b->alert.device, DEVICE_CAP);
+}
+
+static int pending_cmp(const void *pa, const void *pb)
+{
+    const struct pending *a = pa, *b = pb;
+    int c = same_key(a->e, b->e);
+    if (c != 0)
+        return c;
+    if (a->e->ts != b->e->ts)
+        return a->e->ts < b->e->ts ? -1 : 1;
+    return a->rowid < b->rowid ? -1 : a->rowid > b->rowid;
+}
+
+/* Finds the open alert an event at ts of this key joins: *id 0 when none,
+ * else its span in *first and *last. */
+static int find_alert(struct ingest_stmts *s, const struct mm_sensor *sensor,
+                      const struct mm_ingest_alert *a, int64_t ts, int64_t window, int64_t *id,
+                      int64_t *first, int64_t *last)
+{
+    sqlite3_reset(s->find);
+    sqlite3_bind_int64(s->find, 1, sensor->tenant_id);
+    sqlite3_bind_int64(s->find, 2, a->signature_id);
+    bind_capped(s->find, 3, a->device, DEVICE_CAP + 1);
+    sqlite3_bind_int64(s->find, 4, ts);
+    sqlite3_bind_int64(s->find, 5, window);
+    int rc = sqlite3_step(s->find);
+    *id = 0;
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(s->find, 0);
+        *first = sqlite3_column_int64(s->find, 1);
+        *last = sqlite3_column_int64(s->find, 2);
+    }
+    sqlite3_reset(s->find);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : MM_EDB;
+}
+
+/* Folds the run p[0..n) (one key, ascending time, within one window) into
+ * alert id (0: a new alert) and links its events to it. */
+static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
+                    const struct pending *p, size_t n, int64_t id, int64_t now)
+{
+    int severity = 4;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].e->alert.severity < severity)
+            severity = p[i].e->alert.severity;
+    int64_t first = p[0].e->ts, last = p[n - 1].e->ts;
+    int r;
+    if (id) {
+        sqlite3_reset(s->bump);
+        sqlite3_bind_int64(s->bump, 1, id);
+        sqlite3_bind_int64(s->bump, 2, first);
+        sqlite3_bind_int(s->bump, 3, severity);
+        sqlite3_bind_int64(s->bump, 4, now);
+        sqlite3_bind_int64(s->bump, 5, (int64_t)n);
+        sqlite3_bind_int64(s->bump, 6, last);
+        r = mm__sqlite_step_done(s->bump);
+    } else {
+        /* The newest event's addresses and texts describe the alert. */
+        r = insert_alert(s->insert, sensor->tenant_id, sensor->id, &p[n - 1].e->alert, first, last,
+                         (int64_t)n, severity, now);
+        id = sqlite3_last_insert_rowid(db);
+    }
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        sqlite3_reset(s->link);
+        sqlite3_bind_int64(s->link, 1, id);
+        sqlite3_bind_int64(s->link, 2, p[i].rowid);
+        r = mm__sqlite_step_done(s->link);
+    }
+    return r;
+}
+
+/* Aggregates the sorted new alert events p[0..n). */
+static int aggregate_all(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
+                         const struct pending *p, size_t n, const struct mm_ingest_opts *o)
+{
+    size_t start = 0;
+    int r = 0;
+    while (r == 0 && start < n) {
+        int64_t id, first = 0, last = 0;
+        r = find_alert(s, sensor, &p[start].e->alert, p[start].e->ts, o->alert_window, &id, &first,
+                       &last);
+        if (r != 0)
+            break;
+        if (!id)
+            last = p[start].e->ts;
+        size_t end = start + 1;
+        while (end < n && same_key(p[end].e, p[start].e) == 0 &&
+               mm_alert_in_window(first, last, p[end].e->ts, o->alert_window)) {
+            if (p[end].e->ts > last)
+                last = p[end].e->ts;
+            end++;
+        }
+        r = fold_run(db, s, sensor, p + start, end - start, id, o->now);
+        start = end;
+    }
     return r;
 }
 
@@ -470,12 +555,16 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     struct ingest_stmts s = {0};
+    struct pending *p = NULL;
+    size_t np = 0;
     int64_t backlog = o->header_backlog, drops = o->header_drops;
     memset(res, 0, sizeof *res);
     int r = mm__sqlite_begin(db);
     if (r != 0)
         goto out;
     r = ingest_stmts_prepare(db, &s);
+    if (r == 0 && n > 0 && !(p = malloc(n * sizeof *p)))
+        r = MM_ENOMEM;
     for (size_t i = 0; r == 0 && i < n; i++) {
         bool inserted;
         r = insert_event(db, &s, sensor, &evs[i], &inserted);
@@ -487,12 +576,15 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
         }
         res->accepted++;
         if (evs[i].is_alert)
-            r = aggregate(db, &s, sensor, &evs[i].alert, evs[i].ts, sqlite3_last_insert_rowid(db),
-                          o);
+            p[np++] = (struct pending){&evs[i], sqlite3_last_insert_rowid(db)};
         if (evs[i].has_stats && evs[i].stats_backlog >= 0)
             backlog = evs[i].stats_backlog;
         if (evs[i].has_stats && evs[i].stats_drops >= 0)
             drops = evs[i].stats_drops;
+    }
+    if (r == 0 && np > 0) {
+        qsort(p, np, sizeof *p, pending_cmp);
+        r = aggregate_all(db, &s, sensor, p, np, o);
     }
     if (r == 0)
         r = update_sensor_health(db, sensor, res->accepted, backlog, drops, o->now);
@@ -501,6 +593,7 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     if (r != 0)
         memset(res, 0, sizeof *res);
 out:
+    free(p);
     mm__sqlite_release(st, db);
     return r;
 }
@@ -523,7 +616,8 @@ static int raise_silent(sqlite3 *db, sqlite3_stmt *ins, int64_t id, int64_t tena
         .message_ja = mm_tr("center", "alert.sensor_silent", MM_LANG_JA),
         .message_en = mm_tr("center", "alert.sensor_silent", MM_LANG_EN),
     };
-    int r = insert_alert(ins, tenant_id, id, &a, last_seen ? last_seen : now, now);
+    int64_t at = last_seen ? last_seen : now;
+    int r = insert_alert(ins, tenant_id, id, &a, at, at, 1, a.severity, now);
     if (r != 0)
         return r;
     char sql[96];

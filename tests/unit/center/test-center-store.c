@@ -208,9 +208,27 @@ static void test_ingest_idempotent_and_aggregated(void **state)
     n = 0;
     assert_int_equal(st->ops->alerts_after(st, 1, 100, count_alert, &n), 0);
     assert_int_equal(n, 2);
+    /* One batch, out of order, with a repeated seq and a storm on one key:
+     * folded into the open alert, the repeat counted as a duplicate. */
+    struct mm_ingest_event storm[6] = {
+        alert_event(20, 10 * H + 50, "aa:bb"), alert_event(21, 10 * H + 20, "aa:bb"),
+        alert_event(20, 10 * H + 99, "aa:bb"), alert_event(22, 10 * H + 30, "aa:bb"),
+        alert_event(23, 10 * H + 40, "aa:bb"), alert_event(24, 20 * H, "aa:bb"),
+    };
+    storm[3].alert.severity = 1;
+    assert_int_equal(st->ops->events_ingest(st, &s, storm, 6, &o, &res), 0);
+    assert_int_equal(res.accepted, 5);
+    assert_int_equal(res.duplicates, 1);
+    assert_int_equal(st->ops->alert_get(st, &own, 1, &a), 0);
+    assert_int_equal(a.count, 2 + 4);
+    assert_int_equal(a.severity, 1);
+    assert_int_equal(a.last_seen, 10 * H + 50);
+    n = 0;
+    assert_int_equal(st->ops->alert_list(st, &own, &f, &page, count_alert, &n), 0);
+    assert_int_equal(n, 4); /* 20 H is a new alert */
     struct mm_sensor got;
     assert_int_equal(st->ops->sensor_get(st, &own, s.id, 1000, &got), 0);
-    assert_int_equal(got.events_total, 4);
+    assert_int_equal(got.events_total, 4 + 5);
     assert_int_equal(got.spool_backlog, 7);
     /* State machine. */
     assert_int_equal(
