@@ -81,8 +81,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(&cli, argc - 1, argv + 1);
-    fprintf(stderr, "%s: %s: %s\n", cli.prog, argv[1], mm_tr("cli", "error.unknown_command",
-                                                               cli.lang));
+    fprintf(stderr, "%s: %s: %s\n", cli.prog, argv[1],
+            mm_tr("cli", "error.unknown_command", cli.lang));
     usage(&cli, stderr);
     return MM_EXIT_USAGE;
 }

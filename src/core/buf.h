@@ -13,7 +13,10 @@ struct mm_buf {
     size_t cap;
 };
 
-#define MM_BUF_INIT {NULL, 0, 0}
+#define MM_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 void mm_buf_init(struct mm_buf *b);
 /* Frees the storage; the buffer may be reused after mm_buf_init. Accepts NULL. */

@@ -15,8 +15,8 @@ static int set_new(json_t *obj, const char *key, json_t *val)
 
 static int has_ports(const char *proto)
 {
-    return proto && (strcmp(proto, "TCP") == 0 || strcmp(proto, "UDP") == 0 ||
-                     strcmp(proto, "SCTP") == 0);
+    return proto &&
+           (strcmp(proto, "TCP") == 0 || strcmp(proto, "UDP") == 0 || strcmp(proto, "SCTP") == 0);
 }
 
 static int add_endpoints(json_t *ev, const struct mm_eve_header *h)
@@ -67,9 +67,9 @@ json_t *mm_eve_new(const struct mm_eve_header *h)
 
 int mm_eve_set_alert(json_t *ev, const struct mm_eve_alert *a)
 {
-    json_t *alert = json_pack("{s:s, s:i, s:I, s:i, s:s, s:s, s:i}", "action", "allowed", "gid",
-                              1, "signature_id", (json_int_t)a->signature_id, "rev", 1,
-                              "signature", a->signature ? a->signature : "", "category",
+    json_t *alert = json_pack("{s:s, s:i, s:I, s:i, s:s, s:s, s:i}", "action", "allowed", "gid", 1,
+                              "signature_id", (json_int_t)a->signature_id, "rev", 1, "signature",
+                              a->signature ? a->signature : "", "category",
                               a->category ? a->category : "", "severity", (int)a->severity);
     json_t *mamori = json_pack("{s:s, s:{s:s, s:s}}", "detector", a->detector ? a->detector : "",
                                "message", "ja", a->message_ja ? a->message_ja : "", "en",

@@ -27,15 +27,15 @@ enum mm_severity { MM_SEV_HIGH = 1, MM_SEV_MEDIUM = 2, MM_SEV_LOW = 3, MM_SEV_IN
 
 struct mm_eve_header {
     struct timeval ts;
-    const char *event_type;   /* "alert", "dns", "tls", "http", "dhcp", "flow", "device", ... */
-    uint64_t flow_id;         /* 0: omitted */
+    const char *event_type;    /* "alert", "dns", "tls", "http", "dhcp", "flow", "device", ... */
+    uint64_t flow_id;          /* 0: omitted */
     const struct mm_addr *src; /* NULL: no address fields */
     const struct mm_addr *dst;
     uint16_t src_port, dest_port; /* written when proto is TCP/UDP/SCTP */
-    const char *proto;        /* "TCP", "UDP", "ICMP", "IPv6-ICMP", NULL: omitted */
-    const char *community_id; /* NULL: omitted */
-    const char *app_proto;    /* NULL: omitted */
-    uint64_t pcap_cnt;        /* 0: omitted */
+    const char *proto;            /* "TCP", "UDP", "ICMP", "IPv6-ICMP", NULL: omitted */
+    const char *community_id;     /* NULL: omitted */
+    const char *app_proto;        /* NULL: omitted */
+    uint64_t pcap_cnt;            /* 0: omitted */
 };
 
 struct mm_eve_alert {

@@ -12,8 +12,8 @@ void mm_log_init(const char *prog, enum mm_log_level level);
 void mm_log(enum mm_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define mm_log_error(...) mm_log(MM_LOG_ERROR, __VA_ARGS__)
-#define mm_log_warn(...) mm_log(MM_LOG_WARN, __VA_ARGS__)
-#define mm_log_info(...) mm_log(MM_LOG_INFO, __VA_ARGS__)
+#define mm_log_warn(...)  mm_log(MM_LOG_WARN, __VA_ARGS__)
+#define mm_log_info(...)  mm_log(MM_LOG_INFO, __VA_ARGS__)
 #define mm_log_debug(...) mm_log(MM_LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -40,8 +40,8 @@ void mm_addr_from_v6(const uint8_t b[16], struct mm_addr *out)
 
 void mm_addr_format(const struct mm_addr *a, char *out, size_t outlen)
 {
-    if (a->family == 0 || !inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, out,
-                                     (socklen_t)outlen))
+    if (a->family == 0 ||
+        !inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, out, (socklen_t)outlen))
         snprintf(out, outlen, "%s", "");
 }
 

@@ -11,7 +11,7 @@
 #define MM_ADDR_STRLEN 46
 
 struct mm_addr {
-    uint8_t family; /* 4 or 6; 0 = unset */
+    uint8_t family;    /* 4 or 6; 0 = unset */
     uint8_t bytes[16]; /* IPv4 in the first 4 bytes, rest zero */
 };
 

@@ -66,10 +66,9 @@ int mm_time_parse(const char *s, int64_t *usec_out)
     const char *p = s;
     struct tm tm = {0};
     int y, mo, d, h, mi, sec, off;
-    if (parse_digits(&p, 4, &y) || expect(&p, '-') || parse_digits(&p, 2, &mo) ||
-        expect(&p, '-') || parse_digits(&p, 2, &d) || expect(&p, 'T') ||
-        parse_digits(&p, 2, &h) || expect(&p, ':') || parse_digits(&p, 2, &mi) ||
-        expect(&p, ':') || parse_digits(&p, 2, &sec))
+    if (parse_digits(&p, 4, &y) || expect(&p, '-') || parse_digits(&p, 2, &mo) || expect(&p, '-') ||
+        parse_digits(&p, 2, &d) || expect(&p, 'T') || parse_digits(&p, 2, &h) || expect(&p, ':') ||
+        parse_digits(&p, 2, &mi) || expect(&p, ':') || parse_digits(&p, 2, &sec))
         return MM_EPARSE;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return MM_EPARSE;

@@ -92,7 +92,8 @@ static void test_chapters_and_sections(void **state)
     set_practices(&p, 0);
     generate(&p, MM_LANG_JA, NULL, &out);
     md = rules_md(&out);
-    assert_non_null(strstr(md, "## 第11章 マイナンバーの取り扱い（省略）\n\n> この章は省略しています。"));
+    assert_non_null(
+        strstr(md, "## 第11章 マイナンバーの取り扱い（省略）\n\n> この章は省略しています。"));
     assert_null(strstr(md, "自社ウェブサイトの運用"));
     assert_null(strstr(md, "無線 LAN（Wi-Fi）"));
     assert_null(strstr(md, "### テレワーク"));

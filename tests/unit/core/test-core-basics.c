@@ -57,9 +57,9 @@ static void test_utf8(void **state)
     assert_true(mm_utf8_valid("守り mamori", strlen("守り mamori"), NULL));
     assert_false(mm_utf8_valid("ab\xff", 3, &bad));
     assert_int_equal(bad, 2);
-    assert_false(mm_utf8_valid("\xc0\xaf", 2, NULL));         /* overlong */
-    assert_false(mm_utf8_valid("\xed\xa0\x80", 3, NULL));     /* surrogate */
-    assert_false(mm_utf8_valid("\xe5\xae", 2, NULL));         /* truncated */
+    assert_false(mm_utf8_valid("\xc0\xaf", 2, NULL));     /* overlong */
+    assert_false(mm_utf8_valid("\xed\xa0\x80", 3, NULL)); /* surrogate */
+    assert_false(mm_utf8_valid("\xe5\xae", 2, NULL));     /* truncated */
     assert_int_equal(mm_utf8_len("守りx"), 3);
     char t[] = "  hi \r\n";
     assert_string_equal(mm_str_trim(t), "hi");

@@ -23,10 +23,10 @@ static void check_texts(const char *file, const char *where, json_t *j)
     if (json_is_object(j)) {
         json_t *ja = json_object_get(j, "ja"), *en = json_object_get(j, "en");
         if (ja || en) {
-            int ok_ja = json_is_string(ja) ? json_string_length(ja) > 0 : json_is_array(ja) ||
-                                                                               json_is_object(ja);
-            int ok_en = json_is_string(en) ? json_string_length(en) > 0 : json_is_array(en) ||
-                                                                               json_is_object(en);
+            int ok_ja = json_is_string(ja) ? json_string_length(ja) > 0
+                                           : json_is_array(ja) || json_is_object(ja);
+            int ok_en = json_is_string(en) ? json_string_length(en) > 0
+                                           : json_is_array(en) || json_is_object(en);
             if (!ok_ja || !ok_en) {
                 print_error("%s: %s: text lacks %s\n", file, where, ok_ja ? "en" : "ja");
                 failures++;
@@ -75,8 +75,8 @@ static int check_entry(const struct mm_data_entry *e, void *arg)
     if (ja || en) {
         char twin[512];
         const char *at = ja ? ja : en;
-        snprintf(twin, sizeof twin, "%.*s%s%s", (int)(at - e->path), e->path,
-                 ja ? ".en." : ".ja.", at + 4);
+        snprintf(twin, sizeof twin, "%.*s%s%s", (int)(at - e->path), e->path, ja ? ".en." : ".ja.",
+                 at + 4);
         const unsigned char *b;
         size_t n;
         if (mm_data_find(twin, &b, &n) != 0) {
