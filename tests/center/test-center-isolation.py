@@ -5,8 +5,13 @@
 tenant A with the ids of tenant B's objects and asserts 404 (403 where the
 role may not call the route at all); list routes must not show B's rows,
 even when asked with ?tenant=B; bulk actions must not touch B's alerts.
-A route whose {name} has no fixture here fails the test: add one."""
+A route whose {name} has no fixture fails the test: a resource added later
+brings its own fixture as tests/center/fixtures/<name>.py defining
+create(center, world, tenant) -> id (tenant is "A" or "B"; world.tenants[..]
+holds "id", "owner", "staff", "sensor", "alert", "session" and "key")."""
 
+import glob
+import importlib.util
 import json
 import os
 import subprocess
@@ -37,7 +42,21 @@ def fill(path, ids):
 
 
 def ids_of(t):
-    return {"tenant": t["id"], "user": t["owner"], "sensor": t["sensor"], "alert": t["alert"]}
+    ids = {"tenant": t["id"], "user": t["owner"], "sensor": t["sensor"], "alert": t["alert"]}
+    ids.update(t.get("extra", {}))
+    return ids
+
+
+def load_fixtures(c, w):
+    """Runs tests/center/fixtures/<name>.py for both tenants."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for path in sorted(glob.glob(os.path.join(here, "fixtures", "*.py"))):
+        name = os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location("fixture_" + name, path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        for tenant in ("A", "B"):
+            w.tenants[tenant].setdefault("extra", {})[name] = mod.create(c, w, tenant)
 
 
 def walk_foreign(c, w, role, caller):
@@ -95,6 +114,7 @@ def main():
         w = World(c)
         c.start()
         w.enrol_and_ingest()
+        load_fixtures(c, w)
         owner_token = c.admin("token", "create", "--user", "owner@a.example")
         callers = [
             ("owner", {"session": w.tenants["A"]["session"]}),
