@@ -37,19 +37,22 @@ test('every key the pages use exists', () => {
     'role.': ['admin', 'analyst', 'owner', 'staff', 'vendor'],
     'nav.': ['dashboard', 'alerts', 'tickets', 'incidents', 'stats', 'settings'],
     'lang.name.': ['ja', 'en'],
-    'ticket.cat.': ['suspicious_mail', 'fake_warning', 'encrypted', 'unauthorised_access', 'lost_device', 'other'],
-    'ticket.status.': ['open', 'closed'],
+    'ticket.cat.': ['suspicious_mail', 'fake_warning', 'encrypted_files', 'unauthorised_access', 'lost_device', 'other'],
+    'ticket.status.': ['open', 'waiting', 'resolved', 'closed'],
     'incident.status.': ['triage', 'remote', 'onsite', 'recovery', 'closed'],
     'settings.mail_sev.': ['1', '2', '3', '4'],
     'alert.': ['what', 'now', 'threat'],
+    'incident.kind.': ['note', 'created', 'dispatch', 'alert', 'assign', 'edit'],
     'alerts.sev_min.': ['1', '2', '3'],
+    'incident.f.': ['summary', 'impact', 'actions', 'advice', 'outcome'],
+    'incident.handling.': ['remote', 'onsite'],
   };
   const wanted = new Set();
   for (const [, src] of sources) {
     for (const m of src.matchAll(/\bt\(\s*'([a-z_.0-9]+)'/g)) wanted.add(m[1]);
+    // t(cond ? 'a.key' : 'b.key'): both keys (a bare word is a suffix, not a key).
     for (const m of src.matchAll(/\bt\([^)]*\?\s*'([a-z_.0-9]+)'\s*:\s*'([a-z_.0-9]+)'/g)) {
-      wanted.add(m[1]);
-      wanted.add(m[2]);
+      for (const k of [m[1], m[2]]) if (k.includes('.')) wanted.add(k);
     }
   }
   for (const key of wanted) {

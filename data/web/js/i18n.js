@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // i18n: the UI's two languages. Strings live in /i18n/ja.json and
-// /i18n/en.json (same keys; a test checks that). The language is the one the
-// person picked with the switcher in this browser, else their account's
-// setting, else the browser's languages (navigator.languages mirrors
-// Accept-Language), else Japanese.
+// /i18n/en.json (same keys; a test checks that). The language is the signed-in
+// person's account setting (the switcher saves it there), else the one picked
+// with the switcher in this browser (before signing in), else the browser's
+// languages (navigator.languages mirrors Accept-Language), else Japanese.
 const SUPPORTED = ['ja', 'en'];
 const STORE_KEY = 'mamori.lang';
 let current = 'ja';
@@ -45,9 +45,10 @@ export function rememberLang(code) {
   }
 }
 
-// Picks the language: switcher choice, then account setting, then browser.
+// Picks the language: account setting, then this browser's switcher choice,
+// then the browser's languages.
 export function chooseLang(accountLang) {
-  return storedLang() || normalise(accountLang) || browserLang();
+  return normalise(accountLang) || storedLang() || browserLang();
 }
 
 export async function loadLang(code) {

@@ -4,8 +4,8 @@
 // timeline, and the on-site dispatch (who, when, where). Shows a plain "not
 // available yet" note when the centre has no incident API.
 import * as api from '../api.js';
-import { h, fmtTime } from '../dom.js';
-import { t, pick } from '../i18n.js';
+import { h, field, fmtTime, severityBadge } from '../dom.js';
+import { t, pick, lang } from '../i18n.js';
 
 export const STEPS = ['triage', 'remote', 'onsite', 'recovery', 'closed'];
 
@@ -21,18 +21,19 @@ async function list(main) {
   }
   const vendor = api.isVendor();
   const items = r.data.items || [];
+  const names = vendor ? new Map((await api.listAll('/tenants', {}, 2000)).items.map((x) => [x.id, x.name])) : new Map();
   main.append(
     h('h1', {}, t('incident.list_title')),
     h('p', { class: 'lead' }, t('incident.intro')),
     items.length === 0 ? h('p', { class: 'empty' }, t('dash.no_incidents')) :
       h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
         h('caption', { class: 'visually-hidden' }, t('incident.list_title')),
-        h('thead', {}, h('tr', {}, [t('incident.title'), vendor ? t('common.tenant') : null, t('incident.status'), t('incident.assignee'), t('incident.updated')].filter(Boolean).map((x) => h('th', { scope: 'col' }, x)))),
+        h('thead', {}, h('tr', {}, [t('incident.title'), vendor ? t('common.tenant') : null, t('incident.status'), t('incident.handling'), t('incident.updated')].filter(Boolean).map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, items.map((x) => h('tr', {},
           h('th', { scope: 'row' }, h('a', { href: '#/incidents/' + x.id }, pick(x.title) || t('incident.number', { id: x.id }))),
-          vendor ? h('td', {}, x.tenant_name || '#' + x.tenant_id) : null,
+          vendor ? h('td', {}, names.get(x.tenant_id) || '#' + x.tenant_id) : null,
           h('td', {}, h('span', { class: 'badge' }, statusText(x.status))),
-          h('td', {}, x.assignee || '—'),
+          h('td', {}, t('incident.handling.' + (x.handling === 'onsite' ? 'onsite' : 'remote'))),
           h('td', {}, fmtTime(x.updated_at || x.created_at))))))),
   );
 }
@@ -45,35 +46,137 @@ function steps(status) {
   }, t('incident.status.' + s))));
 }
 
-async function detail(main, id) {
+function minutes(sec) {
+  if (sec === null || sec === undefined) return '—';
+  return t('incident.minutes', { n: Math.round(Number(sec) / 60) });
+}
+
+function slaBlock(sla) {
+  if (!sla) return null;
+  const row = (label, took, target, breached) => [h('dt', {}, label), h('dd', { class: breached ? 'danger-text' : '' },
+    t('incident.sla_value', { took: minutes(took), target: t('incident.minutes', { n: target }) }), breached ? ' ' + t('incident.sla_breached') : '')];
+  return h('div', { class: 'sla' }, h('h3', {}, t('incident.sla')), h('dl', { class: 'facts' },
+    row(t('incident.time_to_ack'), sla.time_to_acknowledge_s, sla.acknowledge_minutes, sla.acknowledge_breached),
+    row(t('incident.time_to_resolve'), sla.time_to_resolve_s, sla.resolve_minutes, sla.resolve_breached)));
+}
+
+function timelineItem(e, names) {
+  let what = e.kind || '';
+  if (e.kind === 'status' || (e.from && e.to)) what = t('incident.moved', { from: statusText(e.from), to: statusText(e.to) });
+  else if (t('incident.kind.' + e.kind) !== 'incident.kind.' + e.kind) what = t('incident.kind.' + e.kind);
+  return h('li', { class: e.internal ? 'msg-internal' : '' },
+    h('span', { class: 'muted' }, fmtTime(e.at)), ' ', h('strong', {}, what), ' ',
+    e.actor ? h('span', { class: 'muted' }, names.get(e.actor) || e.actor) : null,
+    e.internal ? [' ', h('span', { class: 'badge' }, t('ticket.internal'))] : null,
+    e.body && e.kind !== 'created' ? h('p', { class: 'msg-body' }, e.body) : null);
+}
+
+// Vendor actions: move to the next step (with the visit's details for
+// on-site), and add a note to the timeline.
+function vendorActions(x, ctx) {
+  const box = h('section', { class: 'card', 'aria-labelledby': 'iact-h' }, h('h2', { id: 'iact-h' }, t('incident.progress')));
+  const at = STEPS.indexOf(x.status);
+  if (x.status !== 'closed') {
+    const to = field(t('incident.move_to'), 'select', { name: 'to', id: 'incident-to' }, STEPS.filter((s, i) => i > at || (s === 'remote' && x.status === 'onsite')).map((s) => [s, statusText(s)]));
+    const note = field(t('incident.note'), 'textarea', { name: 'note', rows: 2, maxlength: 4000 });
+    const who = field(t('incident.dispatch_who'), 'input', { name: 'who', maxlength: 200 });
+    const when = field(t('incident.dispatch_when'), 'input', { name: 'when', type: 'datetime-local' });
+    const where = field(t('incident.dispatch_where'), 'input', { name: 'where', maxlength: 300 });
+    const outcome = field(t('incident.outcome'), 'input', { name: 'outcome', maxlength: 200 });
+    const visit = h('fieldset', { class: 'visit', id: 'visit-fields' }, h('legend', {}, t('incident.dispatch')), who.wrap, when.wrap, where.wrap);
+    const closing = h('div', { id: 'outcome-field' }, outcome.wrap);
+    const sync = () => {
+      visit.hidden = to.input.value !== 'onsite';
+      closing.hidden = to.input.value !== 'closed';
+    };
+    to.input.addEventListener('change', sync);
+    sync();
+    const form = h('form', { id: 'transition-form', novalidate: true }, to.wrap, visit, closing, note.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('incident.move'))));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = { to: to.input.value };
+      if (note.input.value.trim()) body.note = note.input.value.trim();
+      if (body.to === 'onsite') {
+        if (!who.input.value.trim() || !when.input.value || !where.input.value.trim()) {
+          ctx.flash(t('incident.dispatch_missing'), 'error');
+          return;
+        }
+        body.dispatch = { who: who.input.value.trim(), when: new Date(when.input.value).toISOString().replace(/\.\d{3}Z$/, 'Z'), where: where.input.value.trim() };
+      }
+      if (body.to === 'closed' && outcome.input.value.trim()) body.outcome = outcome.input.value.trim();
+      try {
+        await api.post('/incidents/' + x.id + '/transition', body);
+        await ctx.route();
+        ctx.flash(t('incident.moved_done', { to: statusText(body.to) }), 'ok');
+      } catch (e) {
+        ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      }
+    });
+    box.append(form);
+  }
+  const nbody = field(t('incident.add_note'), 'textarea', { name: 'body', rows: 2, maxlength: 4000 });
+  const nform = h('form', { id: 'note-form', novalidate: true }, nbody.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('incident.save_note'))));
+  nform.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!nbody.input.value.trim()) return;
+    try {
+      await api.post('/incidents/' + x.id + '/notes', { body: nbody.input.value.trim() });
+      await ctx.route();
+      ctx.flash(t('incident.note_saved'), 'ok');
+    } catch (e) {
+      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+    }
+  });
+  box.append(nform);
+  return box;
+}
+
+async function detail(main, ctx, id) {
   const x = await api.get('/incidents/' + id);
-  const timeline = x.timeline || x.events || [];
+  const vendor = api.isVendor();
+  const names = new Map();
+  if (vendor && api.canManage()) { // the vendor admin may list the centre's users
+    try {
+      for (const u of (await api.listAll('/users', { tenant: 0 }, 500)).items) names.set(u.id, u.email);
+    } catch {
+      /* names are a nicety */
+    }
+  }
+  const timeline = x.timeline || [];
   const d = x.dispatch || null;
+  const text = (k) => (x[k] ? [h('dt', {}, t('incident.f.' + k)), h('dd', { class: 'msg-body' }, pick(x[k]))] : null);
   main.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/incidents' }, t('incident.back'))),
     h('h1', {}, pick(x.title) || t('incident.number', { id: x.id })),
     steps(x.status),
-    h('dl', { class: 'facts' },
-      h('dt', {}, t('incident.status')), h('dd', {}, statusText(x.status)),
-      h('dt', {}, t('incident.assignee')), h('dd', {}, x.assignee || '—'),
-      h('dt', {}, t('incident.opened')), h('dd', {}, fmtTime(x.created_at)),
-      x.closed_at ? [h('dt', {}, t('incident.closed_at')), h('dd', {}, fmtTime(x.closed_at))] : null),
+    h('div', { class: 'two-col' },
+      h('section', { 'aria-labelledby': 'ifacts-h' }, h('h2', { id: 'ifacts-h' }, t('alert.details')),
+        h('dl', { class: 'facts', id: 'incident-facts' },
+          h('dt', {}, t('incident.status')), h('dd', {}, statusText(x.status)),
+          x.severity ? [h('dt', {}, t('alert.severity')), h('dd', {}, severityBadge(x.severity))] : null,
+          x.handling ? [h('dt', {}, t('incident.handling')), h('dd', {}, t('incident.handling.' + (x.handling === 'onsite' ? 'onsite' : 'remote')))] : null,
+          h('dt', {}, t('incident.assignee')), h('dd', {}, x.assignee_id ? names.get(x.assignee_id) || '#' + x.assignee_id : '—'),
+          h('dt', {}, t('incident.opened')), h('dd', {}, fmtTime(x.created_at)),
+          x.resolved_at ? [h('dt', {}, t('incident.closed_at')), h('dd', {}, fmtTime(x.resolved_at))] : null,
+          x.ticket_id ? [h('dt', {}, t('nav.tickets')), h('dd', {}, h('a', { href: '#/tickets/' + x.ticket_id }, t('ticket.number', { id: x.ticket_id })))] : null,
+          x.alert_ids && x.alert_ids.length ? [h('dt', {}, t('ticket.alerts')), h('dd', {}, x.alert_ids.map((a, i) => [i ? ', ' : '', h('a', { href: '#/alerts/' + a }, '#' + a)]))] : null,
+          text('summary'), text('impact'), text('actions'), text('advice'), text('outcome')),
+        slaBlock(x.sla)),
+      vendor ? vendorActions(x, ctx) : null),
     d ? h('section', { class: 'card', 'aria-labelledby': 'disp-h' }, h('h2', { id: 'disp-h' }, t('incident.dispatch')),
-      h('dl', { class: 'facts' },
+      h('dl', { class: 'facts', id: 'dispatch' },
         h('dt', {}, t('incident.dispatch_who')), h('dd', {}, d.who || '—'),
         h('dt', {}, t('incident.dispatch_when')), h('dd', {}, fmtTime(d.when || d.at)),
-        h('dt', {}, t('incident.dispatch_where')), h('dd', {}, d.where || '—'))) : null,
+        h('dt', {}, t('incident.dispatch_where')), h('dd', {}, d.where || '—'),
+        d.contact ? [h('dt', {}, t('incident.dispatch_contact')), h('dd', {}, d.contact)] : null,
+        d.notes ? [h('dt', {}, t('incident.note')), h('dd', {}, d.notes)] : null)) : null,
     h('section', { 'aria-labelledby': 'tl-h' }, h('h2', { id: 'tl-h' }, t('incident.timeline')),
-      timeline.length ? h('ol', { class: 'timeline' }, timeline.map((e) => h('li', {},
-        h('span', { class: 'muted' }, fmtTime(e.at || e.created_at)), ' ',
-        h('strong', {}, e.status ? statusText(e.status) : e.kind || e.action || ''), ' ',
-        e.actor ? h('span', { class: 'muted' }, e.actor) : null,
-        e.note || e.detail ? h('p', {}, pick(e.note) || pick(e.detail)) : null))) : h('p', { class: 'empty' }, t('incident.no_timeline'))),
-    h('p', {}, h('a', { href: '/api/v1/incidents/' + encodeURIComponent(x.id) + '/report', target: '_blank', rel: 'noopener' }, t('incident.report'))),
+      timeline.length ? h('ol', { class: 'timeline', id: 'timeline' }, timeline.map((e) => timelineItem(e, names))) : h('p', { class: 'empty' }, t('incident.no_timeline'))),
+    h('p', {}, h('a', { href: '/api/v1/incidents/' + encodeURIComponent(x.id) + '/report?lang=' + lang(), target: '_blank', rel: 'noopener', id: 'report-link' }, t('incident.report'))),
   );
 }
 
 export async function render(main, ctx) {
-  if (ctx.params[0]) return detail(main, ctx.params[0]);
+  if (ctx.params[0]) return detail(main, ctx, ctx.params[0]);
   return list(main);
 }

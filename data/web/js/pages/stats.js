@@ -2,7 +2,7 @@
 // stats: the vendor's figures for a period, overall and per SME (SMEs served,
 // alerts, incidents, handled remotely or on site, median times). The figures
 // come from GET /api/v1/stats?since=&until=; the page draws whatever numbers
-// the reply holds (known names get a translated label, *_seconds become
+// the reply holds (known names get a translated label, *_s / *_seconds become
 // durations), so it follows the API as it grows. Without the API it says so.
 import * as api from '../api.js';
 import { h, field } from '../dom.js';
@@ -16,7 +16,7 @@ function label(key) {
 
 function value(key, v) {
   if (v === null || v === undefined) return '—';
-  if (typeof v === 'number' && /_seconds$/.test(key)) return duration(v);
+  if (typeof v === 'number' && /_(seconds|s)$/.test(key)) return duration(v);
   if (typeof v === 'number') return v.toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB', { maximumFractionDigits: 1 });
   if (typeof v === 'object') return v[lang()] || v.en || JSON.stringify(v);
   return String(v);

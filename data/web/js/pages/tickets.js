@@ -5,16 +5,22 @@
 // then the page says so instead of failing.
 import * as api from '../api.js';
 import { h, field, fmtTime } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, pick } from '../i18n.js';
 
-export const CATEGORIES = ['suspicious_mail', 'fake_warning', 'encrypted', 'unauthorised_access', 'lost_device', 'other'];
+export const CATEGORIES = ['suspicious_mail', 'fake_warning', 'encrypted_files', 'unauthorised_access', 'lost_device', 'other'];
+export const STATUSES = ['open', 'waiting', 'resolved', 'closed'];
 
 function notAvailable(main, titleKey) {
   main.append(h('h1', {}, t(titleKey)), h('p', { class: 'empty not-available', id: 'not-available' }, t('common.not_available_long')));
 }
 
 function statusText(s) {
-  return t('ticket.status.' + (s || 'open'));
+  return t('ticket.status.' + (STATUSES.includes(s) ? s : 'open'));
+}
+
+// The category in the reader's language: the centre's own label, else ours.
+function categoryText(x) {
+  return pick(x.category_label) || t('ticket.cat.' + (CATEGORIES.includes(x.category) ? x.category : 'other'));
 }
 
 async function list(main) {
@@ -22,6 +28,7 @@ async function list(main) {
   if (r.missing) return notAvailable(main, 'ticket.list_title');
   const vendor = api.isVendor();
   const items = r.data.items || [];
+  const names = vendor ? new Map((await api.listAll('/tenants', {}, 2000)).items.map((x) => [x.id, x.name])) : new Map();
   main.append(
     h('h1', {}, t('ticket.list_title')),
     h('p', { class: 'lead' }, t(vendor ? 'ticket.intro_vendor' : 'ticket.intro_sme')),
@@ -32,8 +39,8 @@ async function list(main) {
         h('thead', {}, h('tr', {}, [t('ticket.subject'), t('ticket.category'), vendor ? t('common.tenant') : null, t('ticket.status'), t('ticket.updated')].filter(Boolean).map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, items.map((x) => h('tr', {},
           h('th', { scope: 'row' }, h('a', { href: '#/tickets/' + x.id }, x.subject || t('ticket.number', { id: x.id }))),
-          h('td', {}, t('ticket.cat.' + (CATEGORIES.includes(x.category) ? x.category : 'other'))),
-          vendor ? h('td', {}, x.tenant_name || '#' + x.tenant_id) : null,
+          h('td', {}, categoryText(x)),
+          vendor ? h('td', {}, names.get(x.tenant_id) || '#' + x.tenant_id) : null,
           h('td', {}, h('span', { class: 'badge' }, statusText(x.status))),
           h('td', {}, fmtTime(x.updated_at || x.created_at))))))),
   );
@@ -63,7 +70,7 @@ async function newForm(main, ctx) {
       (subject.input.value.trim() ? message.input : subject.input).focus();
       return;
     }
-    const body = { category: category.input.value, subject: subject.input.value.trim(), message: message.input.value.trim() };
+    const body = { category: category.input.value, subject: subject.input.value.trim(), body: message.input.value.trim() };
     if (tenant) body.tenant_id = Number(tenant.input.value);
     submit.disabled = true;
     try {
@@ -78,40 +85,89 @@ async function newForm(main, ctx) {
   main.append(h('p', { class: 'crumbs' }, h('a', { href: '#/tickets' }, t('ticket.back'))), h('h1', {}, t('ticket.new_title')), h('p', { class: 'lead' }, t('ticket.new_intro')), form);
 }
 
+function messageItem(m) {
+  const author = m.author || {};
+  const fromVendor = author.vendor || ['admin', 'analyst'].includes(author.role);
+  return h('li', { class: 'msg' + (fromVendor ? ' msg-vendor' : '') + (m.internal ? ' msg-internal' : '') },
+    h('p', { class: 'msg-meta' },
+      h('strong', {}, fromVendor ? t('ticket.from_vendor', { name: author.name || '' }) : author.name || ''), ' ',
+      h('span', { class: 'muted' }, fmtTime(m.at || m.created_at)),
+      m.internal ? [' ', h('span', { class: 'badge' }, t('ticket.internal'))] : null),
+    h('p', { class: 'msg-body' }, m.body || ''));
+}
+
+// Status buttons: SME users may mark resolved, closed or open again; the
+// vendor may set any status.
+function statusForm(x, ctx) {
+  const allowed = api.isVendor() ? STATUSES : ['open', 'resolved', 'closed'];
+  const choices = allowed.filter((s) => s !== x.status);
+  if (!api.isVendor() && !api.canTriage() && x.status !== 'open') return null;
+  const sel = field(t('ticket.change_status'), 'select', { name: 'status', id: 'ticket-status' }, choices.map((s) => [s, statusText(s)]));
+  const form = h('form', { class: 'inline-form', id: 'status-form' }, sel.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('common.save'))));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api.patch('/tickets/' + x.id, { status: sel.input.value });
+      await ctx.route();
+      ctx.flash(t('ticket.status_changed', { status: statusText(sel.input.value) }), 'ok');
+    } catch (e) {
+      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+    }
+  });
+  return form;
+}
+
 async function detail(main, ctx, id) {
-  const r = await api.get('/tickets/' + id);
-  const x = r.ticket || r;
-  const messages = r.messages || x.messages || [];
-  const thread = h('ol', { class: 'thread', id: 'thread' }, messages.map((m) => h('li', { class: 'msg' + (m.from_vendor || m.author_role === 'admin' || m.author_role === 'analyst' ? ' msg-vendor' : '') },
-    h('p', { class: 'msg-meta' }, h('strong', {}, m.author || m.author_email || ''), ' ', h('span', { class: 'muted' }, fmtTime(m.created_at || m.at))),
-    h('p', { class: 'msg-body' }, m.body || m.message || ''))));
+  const x = await api.get('/tickets/' + id);
+  const messages = x.messages || [];
+  const vendor = api.isVendor();
   const reply = field(t('ticket.reply'), 'textarea', { name: 'body', rows: 4, maxlength: 10000, required: true });
-  const form = h('form', { class: 'card' }, reply.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('ticket.send_reply'))));
+  const internal = vendor ? h('div', { class: 'check' }, h('input', { type: 'checkbox', id: 'reply-internal', name: 'internal' }), ' ', h('label', { for: 'reply-internal' }, t('ticket.internal_note'))) : null;
+  const form = h('form', { class: 'card', id: 'reply-form', novalidate: true }, reply.wrap, internal, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('ticket.send_reply'))));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (!reply.input.value.trim()) {
-      ctx.flash(t('ticket.missing'), 'error');
+      ctx.flash(t('ticket.missing_reply'), 'error');
       reply.input.focus();
       return;
     }
+    const body = { body: reply.input.value.trim() };
+    if (vendor && document.getElementById('reply-internal').checked) body.internal = true;
     try {
-      await api.post('/tickets/' + id + '/messages', { body: reply.input.value.trim() });
+      await api.post('/tickets/' + id + '/messages', body);
       await ctx.route();
       ctx.flash(t('ticket.reply_sent'), 'ok');
     } catch (e) {
       ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
     }
   });
+  let toIncident = null;
+  if (vendor && !x.incident_id) {
+    toIncident = h('button', { type: 'button', id: 'ticket-incident' }, t('ticket.make_incident'));
+    toIncident.addEventListener('click', async () => {
+      try {
+        const inc = await api.post('/tickets/' + id + '/escalate', { title: x.subject });
+        ctx.go('#/incidents/' + inc.id);
+        ctx.flash(t('ticket.incident_made'), 'ok');
+      } catch (e) {
+        ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      }
+    });
+  }
   main.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/tickets' }, t('ticket.back'))),
     h('h1', {}, x.subject || t('ticket.number', { id: x.id })),
-    h('dl', { class: 'facts' },
-      h('dt', {}, t('ticket.category')), h('dd', {}, t('ticket.cat.' + (CATEGORIES.includes(x.category) ? x.category : 'other'))),
+    h('dl', { class: 'facts', id: 'ticket-facts' },
+      h('dt', {}, t('ticket.category')), h('dd', {}, categoryText(x)),
       h('dt', {}, t('ticket.status')), h('dd', {}, h('span', { class: 'badge' }, statusText(x.status))),
-      h('dt', {}, t('ticket.opened')), h('dd', {}, fmtTime(x.created_at))),
+      h('dt', {}, t('ticket.opened')), h('dd', {}, fmtTime(x.created_at)),
+      x.opened_by ? [h('dt', {}, t('ticket.opened_by')), h('dd', {}, x.opened_by.name || '')] : null,
+      x.incident_id ? [h('dt', {}, t('alert.incident')), h('dd', {}, h('a', { href: '#/incidents/' + x.incident_id }, t('incident.number', { id: x.incident_id })))] : null,
+      x.alert_ids && x.alert_ids.length ? [h('dt', {}, t('ticket.alerts')), h('dd', {}, x.alert_ids.map((a, i) => [i ? ', ' : '', h('a', { href: '#/alerts/' + a }, '#' + a)]))] : null),
     h('section', { 'aria-labelledby': 'thread-h' }, h('h2', { id: 'thread-h' }, t('ticket.thread')),
-      messages.length ? thread : h('p', { class: 'empty' }, t('ticket.no_messages'))),
+      messages.length ? h('ol', { class: 'thread', id: 'thread' }, messages.map(messageItem)) : h('p', { class: 'empty', id: 'thread' }, t('ticket.no_messages'))),
     x.status === 'closed' ? h('p', {}, t('ticket.closed_note')) : form,
+    h('section', { class: 'card', 'aria-labelledby': 'tstatus-h' }, h('h2', { id: 'tstatus-h' }, t('ticket.status')), statusForm(x, ctx), toIncident ? h('div', { class: 'actions' }, toIncident) : null),
   );
 }
 
