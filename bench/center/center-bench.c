@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * mm-bench-center: the centre's benchmark client (make bench; not a test).
- *   http URL KEY BATCHES     POSTs BATCHES batches of 1,000 EVE lines to
- *                            URL/api/v1/events over one keep-alive libcurl
- *                            handle; prints events/s
+ *   http URL KEY BATCHES [CONNS]
+ *                            POSTs BATCHES batches of 1,000 EVE lines to
+ *                            URL/api/v1/events over CONNS (default 1)
+ *                            keep-alive libcurl connections; prints events/s
  *   raw DIR BATCHES          the limit: the same rows inserted straight into
  *                            a store created by mm_store_open_sqlite (same
  *                            schema, pragmas), one transaction per batch
@@ -15,6 +16,7 @@
  * half device events, ~700 bytes each. Output: one "key value" per line. */
 #include <curl/curl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,23 +75,32 @@ static size_t sink(char *d, size_t s, size_t n, void *arg)
     return s * n;
 }
 
-static int bench_http(const char *url, const char *key, long batches)
+struct sender {
+    const char *url, *key;
+    long first_batch, batches, failures;
+    pthread_t thread;
+};
+
+/* Sends batches first_batch .. first_batch + batches - 1 over one
+ * keep-alive connection (seqs never overlap between senders). */
+static void *send_batches(void *arg)
 {
+    struct sender *s = arg;
     char target[512], auth[256];
     struct mm_buf body = MM_BUF_INIT;
     CURL *c = curl_easy_init();
     struct curl_slist *h = NULL;
-    snprintf(target, sizeof target, "%s/api/v1/events", url);
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
+    snprintf(target, sizeof target, "%s/api/v1/events", s->url);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", s->key);
     h = curl_slist_append(h, auth);
     h = curl_slist_append(h, "Content-Type: application/x-ndjson");
     h = curl_slist_append(h, "Expect:");
     curl_easy_setopt(c, CURLOPT_URL, target);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-    double total = 0;
-    long seq = 1, failures = 0;
-    for (long b = 0; b < batches; b++) {
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    long seq = 1 + s->first_batch * BATCH;
+    for (long b = 0; b < s->batches; b++) {
         mm_buf_reset(&body);
         for (int i = 0; i < BATCH; i++, seq++) {
             event_line(seq, &body);
@@ -97,20 +108,43 @@ static int bench_http(const char *url, const char *key, long batches)
         }
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
-        double t0 = now_s();
         long status = 0;
         if (curl_easy_perform(c) != CURLE_OK)
-            failures++;
+            s->failures++;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        total += now_s() - t0;
         if (status != 200)
-            failures++;
+            s->failures++;
     }
-    printf("http_events %ld\nhttp_seconds %.3f\nhttp_events_per_s %.0f\nhttp_failures %ld\n",
-           batches * BATCH, total, (double)(batches * BATCH) / total, failures);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     mm_buf_free(&body);
+    return NULL;
+}
+
+/* BATCHES batches split over CONNS parallel connections (sensors sending at
+ * the same time); the rate counts the wall time of the whole run, including
+ * building the bodies. */
+static int bench_http(const char *url, const char *key, long batches, long conns)
+{
+    struct sender s[16];
+    long failures = 0, given = 0;
+    if (conns < 1 || conns > 16)
+        return 2;
+    double t0 = now_s();
+    for (long i = 0; i < conns; i++) {
+        long n = batches / conns + (i < batches % conns);
+        s[i] = (struct sender){.url = url, .key = key, .first_batch = given, .batches = n};
+        given += n;
+        pthread_create(&s[i].thread, NULL, send_batches, &s[i]);
+    }
+    for (long i = 0; i < conns; i++) {
+        pthread_join(s[i].thread, NULL);
+        failures += s[i].failures;
+    }
+    double total = now_s() - t0;
+    printf("http_connections %ld\nhttp_events %ld\nhttp_seconds %.3f\nhttp_events_per_s %.0f\n"
+           "http_failures %ld\n",
+           conns, batches * BATCH, total, (double)(batches * BATCH) / total, failures);
     return failures ? 1 : 0;
 }
 
@@ -306,8 +340,10 @@ static int bench_query(const char *url, const char *token, long n, const char *p
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         json_t *j = json_loadb(reply.data ? reply.data : "", reply.len, 0, NULL);
         const char *nx = json_string_value(json_object_get(j, "next"));
-        if (status != 200 || json_array_size(json_object_get(j, "items")) == 0)
-            failures++;
+        if (status != 200 || json_array_size(json_object_get(j, "items")) == 0) {
+            if (failures++ == 0)
+                fprintf(stderr, "first failure: HTTP %ld %.300s\n", status, mm_buf_str(&reply));
+        }
         char *esc = nx ? curl_easy_escape(c, nx, 0) : NULL;
         snprintf(next, sizeof next, "%s", esc ? esc : "");
         curl_free(esc);
@@ -329,8 +365,8 @@ int main(int argc, char **argv)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = 2;
-    if (argc == 5 && strcmp(argv[1], "http") == 0)
-        rc = bench_http(argv[2], argv[3], atol(argv[4]));
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "http") == 0)
+        rc = bench_http(argv[2], argv[3], atol(argv[4]), argc == 6 ? atol(argv[5]) : 1);
     else if (argc == 4 && strcmp(argv[1], "raw") == 0)
         rc = bench_raw(argv[2], atol(argv[3]));
     else if (argc == 6 && strcmp(argv[1], "fill") == 0)
@@ -338,7 +374,7 @@ int main(int argc, char **argv)
     else if (argc == 6 && strcmp(argv[1], "query") == 0 && atol(argv[4]) > 0)
         rc = bench_query(argv[2], argv[3], atol(argv[4]), argv[5]);
     else
-        fprintf(stderr, "usage: mm-bench-center http URL KEY BATCHES | raw DIR BATCHES | "
+        fprintf(stderr, "usage: mm-bench-center http URL KEY BATCHES [CONNS] | raw DIR BATCHES | "
                         "fill DIR TENANTS ALERTS EVENTS | query URL TOKEN N PATH\n");
     curl_global_cleanup();
     return rc;

@@ -19,10 +19,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests", "center"))
 
 
-def run(args, **kw):
+def run(args, center=None, **kw):
     p = subprocess.run(args, capture_output=True, text=True, **kw)
     if p.returncode != 0:
-        sys.exit("bench: %s failed: %s%s" % (" ".join(args[:2]), p.stdout, p.stderr))
+        log = center.server_log()[-3000:] if center else ""
+        sys.exit("bench: %s failed: %s%s\n%s" % (" ".join(args[:2]), p.stdout, p.stderr, log))
     return dict(line.split(" ", 1) for line in p.stdout.strip().splitlines())
 
 
@@ -31,7 +32,7 @@ def start_center(centerlib, sync):
     return centerlib.Center(config="[server]\nsync = %s\n" % sync)
 
 
-def ingest(centerlib, tool, work, batches, sync):
+def ingest(centerlib, tool, work, batches, sync, conns):
     c = start_center(centerlib, sync)
     tid = int(c.admin("tenant", "add", "--name", "Bench KK", "--lang", "ja"))
     code = c.admin("enrol", "--tenant", str(tid))
@@ -40,7 +41,8 @@ def ingest(centerlib, tool, work, batches, sync):
     if r.status != 201:
         sys.exit("bench: enrol: %r" % r)
     url = "http://127.0.0.1:%d" % c.port
-    http = run([tool, "http", url, r.json["key"], str(batches)], timeout=3600)
+    http = run([tool, "http", url, r.json["key"], str(batches), str(conns)], center=c,
+               timeout=3600)
     c.close()
     raw_dir = os.path.join(work, "raw-" + sync)
     shutil.rmtree(raw_dir, ignore_errors=True)
@@ -70,7 +72,7 @@ def alert_list(centerlib, tool, events):
                              ("vendor", vendor, "/api/v1/alerts?tenant=42&limit=50"),
                              ("SME owner", owner, "/api/v1/alerts?limit=50"),
                              ("SME owner", owner, "/api/v1/alerts?status=new&limit=50")):
-        q = run([tool, "query", url, token, "1000", path], timeout=3600)
+        q = run([tool, "query", url, token, "1000", path], center=c, timeout=3600)
         rows.append((who, path, float(q["query_p50_ms"]), float(q["query_p95_ms"]),
                      float(q["query_p99_ms"])))
     c.close()
@@ -90,11 +92,13 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     print("-- ingest: %d batches of 1,000 events over HTTP (127.0.0.1) vs raw SQLite --" %
           a.batches)
-    print("%-10s %14s %14s %8s" % ("sync", "HTTP ev/s", "raw ev/s", "ratio"))
+    print("%-8s %-12s %14s %14s %8s" % ("sync", "connections", "HTTP ev/s", "raw ev/s", "ratio"))
     for sync in ("full", "normal"):
-        http, raw = ingest(centerlib, tool, a.work, a.batches, sync)
-        print("%-10s %14.0f %14.0f %7.0f%%" % (sync, http, raw, 100 * http / raw))
-    print("(target: HTTP >= 50%% of raw; sync = full is the default and the durable one)")
+        for conns in (1, 4):
+            http, raw = ingest(centerlib, tool, a.work, a.batches, sync, conns)
+            print("%-8s %-12d %14.0f %14.0f %7.0f%%" % (sync, conns, http, raw, 100 * http / raw))
+    print("(target: HTTP >= 50% of raw; sync = full is the default and the durable one;")
+    print(" raw is one writer; 4 connections are 4 sensors posting at the same time)")
     fill, rows = alert_list(centerlib, tool, a.events)
     print("-- alert list: %s events, %s alerts, %s tenants (filled in %s s) --" %
           (fill["fill_events"], fill["fill_alerts"], fill["fill_tenants"], fill["fill_seconds"]))
