@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests of the desk's rules: ticket categories, labels and status
+ * machine, who may set which ticket status, the incident state machine
+ * (every pair), the SLA arithmetic and breach flags, the statistics
+ * (medians, per tenant and overall), and the report helpers (Markdown
+ * escaping, {{key}} templates, time texts, HTML page). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "center/desk.h"
+#include "center/incident.h"
+#include "center/report.h"
+#include "center/stats.h"
+#include "core/error.h"
+
+#define S 1000000LL
+
+static void test_categories(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    while (mm_ticket_categories[n])
+        n++;
+    assert_int_equal(n, 6);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = mm_ticket_categories[i];
+        assert_true(mm_ticket_category_valid(id));
+        /* A label exists in both languages (not the key echoed back). */
+        assert_string_not_equal(mm_ticket_category_label(id, MM_LANG_JA), id);
+        assert_string_not_equal(mm_ticket_category_label(id, MM_LANG_EN), id);
+        assert_string_not_equal(mm_ticket_category_label(id, MM_LANG_JA),
+                                mm_ticket_category_label(id, MM_LANG_EN));
+    }
+    assert_false(mm_ticket_category_valid("bogus"));
+    assert_false(mm_ticket_category_valid(NULL));
+    assert_string_equal(mm_ticket_category_label("suspicious_mail", MM_LANG_JA), "不審なメール");
+}
+
+static void test_ticket_machine(void **state)
+{
+    (void)state;
+    const enum mm_ticket_status W = MM_TICKET_WAITING, R = MM_TICKET_RESOLVED, C = MM_TICKET_CLOSED;
+    /* allowed[from][to] */
+    static const bool allowed[4][4] = {
+        {false, true, true, true},
+        {true, false, true, true},
+        {true, false, false, true},
+        {false, false, false, false},
+    };
+    for (int f = 0; f < 4; f++)
+        for (int t = 0; t < 4; t++)
+            assert_int_equal(mm_ticket_transition_ok(f, t), allowed[f][t]);
+    assert_true(mm_ticket_role_may_set(MM_ROLE_ANALYST, W));
+    assert_false(mm_ticket_role_may_set(MM_ROLE_OWNER, W));
+    assert_false(mm_ticket_role_may_set(MM_ROLE_STAFF, W));
+    assert_true(mm_ticket_role_may_set(MM_ROLE_STAFF, R));
+    assert_true(mm_ticket_role_may_set(MM_ROLE_OWNER, C));
+    enum mm_ticket_status s;
+    assert_int_equal(mm_ticket_status_parse("waiting", &s), 0);
+    assert_int_equal(s, W);
+    assert_int_equal(mm_ticket_status_parse("new", &s), MM_EINVAL);
+    assert_string_equal(mm_ticket_status_name(R), "resolved");
+}
+
+static void test_incident_machine(void **state)
+{
+    (void)state;
+    enum { T = MM_INCIDENT_TRIAGE, RM, ON, RC, CL };
+    static const bool allowed[5][5] = {
+        /* to: triage remote onsite recovery closed */
+        {false, true, true, false, true},   /* triage */
+        {false, false, true, true, false},  /* remote */
+        {false, false, false, true, false}, /* onsite */
+        {false, false, false, false, true}, /* recovery */
+        {false, false, false, false, false} /* closed */
+    };
+    for (int f = T; f <= CL; f++)
+        for (int t = T; t <= CL; t++)
+            assert_int_equal(mm_incident_transition_ok(f, t), allowed[f][t]);
+    enum mm_incident_status s;
+    for (int i = T; i <= CL; i++) {
+        assert_int_equal(mm_incident_status_parse(mm_incident_status_name(i), &s), 0);
+        assert_int_equal(s, i);
+    }
+    assert_int_equal(mm_incident_status_parse("dispatch", &s), MM_EINVAL);
+    assert_int_equal(mm_incident_status_parse(NULL, &s), MM_EINVAL);
+}
+
+static void test_sla(void **state)
+{
+    (void)state;
+    struct mm_incident in;
+    struct mm_sla sla = {1, 60, 1440};
+    struct mm_sla_state st;
+    memset(&in, 0, sizeof in);
+    in.created_at = 1000 * S;
+    /* Open, 59 minutes old: nothing reached, nothing breached. */
+    mm_incident_sla(&in, &sla, in.created_at + 59 * 60 * S, &st);
+    assert_int_equal(st.time_to_acknowledge, -1);
+    assert_int_equal(st.time_to_resolve, -1);
+    assert_false(st.acknowledge_breached);
+    /* Still unacknowledged after 61 minutes: breached while open. */
+    mm_incident_sla(&in, &sla, in.created_at + 61 * 60 * S, &st);
+    assert_true(st.acknowledge_breached);
+    assert_false(st.resolve_breached);
+    /* Acknowledged after exactly 60 minutes: within target. */
+    in.acknowledged_at = in.created_at + 60 * 60 * S;
+    mm_incident_sla(&in, &sla, in.created_at + 30 * 3600 * S, &st);
+    assert_int_equal(st.time_to_acknowledge, 3600);
+    assert_false(st.acknowledge_breached);
+    assert_true(st.resolve_breached); /* 30 h open > 24 h */
+    in.resolved_at = in.created_at + 2 * 3600 * S;
+    mm_incident_sla(&in, &sla, in.created_at + 30 * 3600 * S, &st);
+    assert_int_equal(st.time_to_resolve, 7200);
+    assert_false(st.resolve_breached);
+}
+
+static void test_median(void **state)
+{
+    (void)state;
+    int64_t none[1] = {0}, one[] = {7}, odd[] = {9, 1, 5}, even[] = {10, 1, 4, 3};
+    assert_int_equal(mm_stats_median(none, 0), -1);
+    assert_int_equal(mm_stats_median(one, 1), 7);
+    assert_int_equal(mm_stats_median(odd, 3), 5);
+    assert_int_equal(mm_stats_median(even, 4), 3); /* (3 + 4) / 2 rounded down */
+}
+
+static void test_stats_rows(void **state)
+{
+    (void)state;
+    struct mm_stats *s;
+    const struct mm_stats_row *rows;
+    struct mm_stats_row all;
+    size_t n;
+    assert_int_equal(mm_stats_new(&s), 0);
+    struct mm_stats_tenant a = {1, "A", 4, 1}, b = {2, "B", 0, 0};
+    assert_int_equal(mm_stats_add_tenant(&a, s), 0);
+    assert_int_equal(mm_stats_add_tenant(&b, s), 0);
+    struct mm_stats_incident inc[] = {
+        {1, 0, 100 * S, 1000 * S, false},
+        {1, 0, 300 * S, 0, true},
+        {3, 0, 5 * S, 5 * S, true}, /* a tenant not listed: ignored */
+    };
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(mm_stats_add_incident(&inc[i], s), 0);
+    assert_int_equal(mm_stats_finish(s, &rows, &n, &all), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[0].incidents, 2);
+    assert_int_equal(rows[0].onsite, 1);
+    assert_int_equal(rows[0].remote, 1);
+    assert_int_equal(rows[0].median_acknowledge, 200);
+    assert_int_equal(rows[0].median_resolve, 1000);
+    assert_int_equal(rows[0].smes_served, 1);
+    assert_int_equal(rows[1].smes_served, 0);
+    assert_int_equal(rows[1].median_acknowledge, -1);
+    assert_int_equal(all.smes_served, 1);
+    assert_int_equal(all.incidents, 2);
+    assert_int_equal(all.alerts, 4);
+    assert_int_equal(all.tickets, 1);
+    mm_stats_free(s);
+    mm_stats_free(NULL);
+}
+
+static void test_md_escape(void **state)
+{
+    (void)state;
+    struct mm_buf b;
+    mm_buf_init(&b);
+    assert_int_equal(mm_report_md_escape(&b, "# <b>x</b> *y* [l](javascript:z)\n- item", false), 0);
+    assert_string_equal(b.data, "\\# \\<b\\>x\\</b\\> \\*y\\* \\[l\\](javascript:z)  \n\\- item");
+    mm_buf_reset(&b);
+    assert_int_equal(mm_report_md_escape(&b, "a\nb|c", true), 0);
+    assert_string_equal(b.data, "a b\\|c");
+    mm_buf_free(&b);
+    /* Escaped text renders as text, never as markup. */
+    struct mm_buf html;
+    mm_buf_init(&html);
+    mm_buf_init(&b);
+    mm_report_md_escape(&b, "<script>alert(1)</script> # not a heading", false);
+    assert_int_equal(mm_report_html(b.data, MM_LANG_EN, "t", &html), 0);
+    assert_null(strstr(html.data, "<script>alert"));
+    assert_non_null(strstr(html.data, "&lt;script&gt;"));
+    assert_non_null(strstr(html.data, "<html lang=\"en\""));
+    mm_buf_free(&b);
+    mm_buf_free(&html);
+}
+
+static void test_template(void **state)
+{
+    (void)state;
+    struct mm_buf b;
+    json_t *vars = json_pack("{s:s, s:s}", "title", "{{summary}} stays", "summary", "S");
+    mm_buf_init(&b);
+    assert_int_equal(mm_report_template("incident", MM_LANG_EN, vars, &b), 0);
+    assert_non_null(strstr(b.data, "# Security incident report"));
+    /* Values are inserted once, never expanded again. */
+    assert_non_null(strstr(b.data, "{{summary}} stays"));
+    assert_null(strstr(b.data, "{{id}}"));
+    mm_buf_reset(&b);
+    assert_int_equal(mm_report_template("monthly", MM_LANG_JA, vars, &b), 0);
+    assert_non_null(strstr(b.data, "月次セキュリティ報告"));
+    assert_int_not_equal(mm_report_template("nonesuch", MM_LANG_JA, vars, &b), 0);
+    mm_buf_free(&b);
+    json_decref(vars);
+    char t[32];
+    mm_report_time_text("2026-04-01T09:15:02Z", t);
+    assert_string_equal(t, "2026-04-01 09:15 UTC");
+    mm_report_time_text("garbage", t);
+    assert_string_equal(t, "");
+    mm_report_time_text(NULL, t);
+    assert_string_equal(t, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_categories),       cmocka_unit_test(test_ticket_machine),
+        cmocka_unit_test(test_incident_machine), cmocka_unit_test(test_sla),
+        cmocka_unit_test(test_median),           cmocka_unit_test(test_stats_rows),
+        cmocka_unit_test(test_md_escape),        cmocka_unit_test(test_template),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
