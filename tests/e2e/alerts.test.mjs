@@ -36,8 +36,9 @@ before(async () => {
   await center.ingest(sakura, [
     alertEvent({ sid: 9100003, signature: 'MAMORI outbound SMB to the internet', severity: 2, detector: 'exposure', src: '10.0.0.5', mac: '02:00:00:00:20:01', dest: '198.51.100.20', dport: 445, ja: '社外へのファイル共有(SMB)の通信がありました', en: 'File sharing (SMB) traffic to the internet' }),
     alertEvent({ sid: 9100009, signature: XSS, severity: 2, src: '10.0.0.6', mac: '02:00:00:00:20:02', ja: XSS, en: XSS }),
+    alertEvent({ sid: 9100010, signature: 'MAMORI intel: HTTP request for a listed URL', severity: 1, src: '10.0.0.7', mac: '02:00:00:00:20:03', ja: '危険と知られている URL へのアクセスがありました', en: 'A known-bad web address was visited' }),
   ]);
-  for (const [k, sig] of [['intel', 'MAMORI intel: connection to a listed address 203.0.113.66'], ['newdev', 'MAMORI new device on the network'], ['smb', 'MAMORI outbound SMB to the internet'], ['xss', XSS], ['bulk1', 'MAMORI bulk one'], ['bulk2', 'MAMORI bulk two']]) {
+  for (const [k, sig] of [['intel', 'MAMORI intel: connection to a listed address 203.0.113.66'], ['newdev', 'MAMORI new device on the network'], ['smb', 'MAMORI outbound SMB to the internet'], ['xss', XSS], ['bulk1', 'MAMORI bulk one'], ['bulk2', 'MAMORI bulk two'], ['url', 'MAMORI intel: HTTP request for a listed URL']]) {
     ids[k] = (await findAlert(center.api, sig)).id;
   }
 });
@@ -251,6 +252,28 @@ test('an owner sets the mail threshold and the emergency contacts', { skip: miss
     await p.locator('#flash').filter({ hasText: '連絡先から外しました' }).waitFor();
     list = await center.api.ok('GET', `/api/v1/tenants/${center.tenants.yamada.id}/contacts`);
     assert.equal(list.items.length, 0);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('the analyst escalates an alert to an incident', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'en-US' });
+  try {
+    const p = b.page;
+    await signIn(p, center.base, center.users.analyst);
+    await p.goto(center.base + `/#/alerts/${ids.url}`);
+    await p.locator('#act-escalate').click();
+    await p.locator('#flash').filter({ hasText: /escalated/ }).waitFor();
+    await ready(p);
+    const a = await center.api.ok('GET', `/api/v1/alerts/${ids.url}`);
+    assert.equal(a.status, 'escalated');
+    if (a.incident_id) {
+      assert.match(await p.evaluate(() => location.hash), new RegExp(`#/incidents/${a.incident_id}$`));
+      // Titled in the SME's language (Sakura Trading reads English).
+      assert.match(await p.locator('main h1').textContent(), /A known-bad web address was visited/);
+    }
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();

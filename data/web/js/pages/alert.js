@@ -46,7 +46,7 @@ function safeParse(s) {
   }
 }
 
-function actions(a, ctx) {
+function actions(a, ctx, tenantLang) {
   if (!api.canTriage()) return h('p', { class: 'hint' }, t('alert.read_only'));
   const box = h('section', { class: 'card actions-card', 'aria-labelledby': 'act-h' }, h('h2', { id: 'act-h' }, t('alert.actions')));
   const run = async (path, body, done) => {
@@ -66,7 +66,20 @@ function actions(a, ctx) {
   }
   if (api.isVendor() && (a.status === 'new' || a.status === 'acknowledged')) {
     const b = h('button', { type: 'button', id: 'act-escalate' }, t('alert.escalate'));
-    b.addEventListener('click', () => run('escalate', {}, t('alert.escalated_done')));
+    b.addEventListener('click', async () => {
+      // Opens an incident for this alert (the centre escalates the alert);
+      // a centre without incidents just marks the alert escalated.
+      try {
+        // The incident's title is read by the SME too: their language.
+        const title = (a.message && a.message[tenantLang]) || alertTitle(a);
+        const inc = await api.post('/incidents', { alert_id: a.id, title: title.slice(0, 200) });
+        ctx.go('#/incidents/' + inc.id);
+        ctx.flash(t('alert.escalated_done'), 'ok');
+      } catch (e) {
+        if (e.status === 404 || e.status === 405) run('escalate', {}, t('alert.escalated_done'));
+        else ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      }
+    });
     box.append(h('p', { class: 'hint' }, t('alert.escalate_help')), h('div', { class: 'actions' }, b));
   }
   if (a.status !== 'closed') {
@@ -95,9 +108,12 @@ export async function render(main, ctx) {
   const id = ctx.params[0];
   const a = await api.get('/alerts/' + id);
   let tenantName = null;
+  let tenantLang = null;
   if (api.isVendor()) {
     try {
-      tenantName = (await api.get('/tenants/' + a.tenant_id)).name;
+      const tn = await api.get('/tenants/' + a.tenant_id);
+      tenantName = tn.name;
+      tenantLang = tn.lang;
     } catch {
       tenantName = '#' + a.tenant_id;
     }
@@ -110,7 +126,7 @@ export async function render(main, ctx) {
       explanationBlock(a.explanation) || h('p', {}, alertTitle(a))),
     h('div', { class: 'two-col' },
       h('section', { 'aria-labelledby': 'facts-h' }, h('h2', { id: 'facts-h' }, t('alert.details')), facts(a, tenantName)),
-      actions(a, ctx)),
+      actions(a, ctx, tenantLang)),
     h('section', { 'aria-labelledby': 'ev-h' },
       h('h2', { id: 'ev-h' }, t('alert.evidence')),
       h('p', { class: 'hint' }, t('alert.evidence_help')),
