@@ -159,7 +159,6 @@ int mm_diag_history_save(const char *dir, const char *date, const char *json_tex
         return r;
     for (int seq = 1; seq <= MM_DIAG_HISTORY_PER_DAY; seq++) {
         char name[64];
-        struct stat st;
         if (seq == 1)
             snprintf(name, sizeof name, PREFIX "%.10s" SUFFIX, date);
         else
@@ -167,11 +166,13 @@ int mm_diag_history_save(const char *dir, const char *date, const char *json_tex
         char *path = join_path(dir, name);
         if (!path)
             return MM_ENOMEM;
-        if (lstat(path, &st) == 0) {
+        /* Claims the name and writes in one step: two runs never overwrite each other. */
+        r = mm_file_write_new(path, json_text, strlen(json_text), 0666);
+        if (r == MM_EEXIST) {
             free(path);
             continue;
         }
-        if ((r = mm_file_write_atomic(path, json_text, strlen(json_text))) != 0) {
+        if (r != 0) {
             free(path);
             return r;
         }

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -97,29 +99,77 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-int mm_file_write_atomic(const char *path, const void *data, size_t len)
+/* Creates a fresh temporary file beside path with an unpredictable name,
+ * refusing to follow or reuse anything already there (O_EXCL|O_NOFOLLOW), so a
+ * planted symlink cannot redirect the write. The name is left in tmp. */
+static int open_temp_beside(const char *path, mode_t mode, struct mm_buf *tmp)
 {
-    struct mm_buf tmp = MM_BUF_INIT;
-    int r = mm_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (r != 0)
-        return r;
-    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        r = errno_to_mm(errno);
-        goto out;
+    for (int attempt = 0; attempt < 16; attempt++) {
+        uint64_t rnd;
+        if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+            rnd = (uint64_t)getpid() * 2654435761u + (uint64_t)attempt;
+        mm_buf_reset(tmp);
+        int r = mm_buf_printf(tmp, "%s.tmp.%016llx", path, (unsigned long long)rnd);
+        if (r != 0)
+            return r;
+        int fd = open(tmp->data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (fd >= 0)
+            return fd;
+        if (errno != EEXIST)
+            return errno_to_mm(errno);
     }
-    r = write_all(fd, data, len);
+    return MM_EEXIST;
+}
+
+/* Writes data to a new temporary file beside path and fsyncs it; returns the
+ * temporary name in tmp. */
+static int write_temp(const char *path, const void *data, size_t len, mode_t mode,
+                      struct mm_buf *tmp)
+{
+    int fd = open_temp_beside(path, mode, tmp);
+    if (fd < 0)
+        return fd;
+    int r = write_all(fd, data, len);
     if (r == 0 && fsync(fd) != 0)
         r = MM_EIO;
     if (close(fd) != 0 && r == 0)
         r = MM_EIO;
-    if (r == 0 && rename(tmp.data, path) != 0)
+    if (r != 0)
+        unlink(tmp->data);
+    return r;
+}
+
+int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mode_t mode)
+{
+    struct mm_buf tmp = MM_BUF_INIT;
+    int r = write_temp(path, data, len, mode, &tmp);
+    if (r == 0 && rename(tmp.data, path) != 0) {
         r = errno_to_mm(errno);
+        unlink(tmp.data);
+    }
     if (r == 0)
         r = mm_fsync_parent(path);
-    if (r != 0)
+    mm_buf_free(&tmp);
+    return r;
+}
+
+int mm_file_write_atomic(const char *path, const void *data, size_t len)
+{
+    return mm_file_write_atomic_mode(path, data, len, 0666);
+}
+
+int mm_file_write_new(const char *path, const void *data, size_t len, mode_t mode)
+{
+    struct mm_buf tmp = MM_BUF_INIT;
+    int r = write_temp(path, data, len, mode, &tmp);
+    if (r == 0) {
+        /* link() fails with EEXIST instead of replacing: claim-and-write in one step. */
+        if (link(tmp.data, path) != 0)
+            r = errno_to_mm(errno);
         unlink(tmp.data);
-out:
+    }
+    if (r == 0)
+        r = mm_fsync_parent(path);
     mm_buf_free(&tmp);
     return r;
 }

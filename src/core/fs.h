@@ -13,8 +13,16 @@
 int mm_file_read(const char *path, size_t max, char **out, size_t *len);
 
 /* Replaces path with data so that a crash leaves either the old or the new
- * content, never a mix. */
+ * content, never a mix. The temporary file beside path has an unpredictable
+ * name and is created with O_EXCL|O_NOFOLLOW; new files get mode 0666 less
+ * the umask. */
 int mm_file_write_atomic(const char *path, const void *data, size_t len);
+/* The same with an explicit mode (e.g. 0600 for keys), still less the umask. */
+int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mode_t mode);
+/* Writes a new file at path atomically, failing with MM_EEXIST (and writing
+ * nothing) when path already exists: for dated records that must never
+ * overwrite each other. */
+int mm_file_write_new(const char *path, const void *data, size_t len, mode_t mode);
 
 /* Creates dir and its parents (mode for new ones); an existing dir is fine. */
 int mm_mkdir_p(const char *dir, mode_t mode);

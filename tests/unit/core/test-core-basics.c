@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -177,6 +178,29 @@ static void test_fs(void **state)
     assert_int_equal(mm_file_read(path, 3, &data, &len), MM_ETOOBIG);
     assert_null(data);
     assert_int_equal(mm_file_read("/nonexistent/x", 3, &data, &len), MM_ENOENT);
+
+    /* write_new never replaces; write_atomic_mode honours the mode. */
+    assert_int_equal(mm_file_write_new(path, "other", 5, 0644), MM_EEXIST);
+    assert_int_equal(mm_file_read(path, 100, &data, &len), 0);
+    assert_string_equal(data, "hello");
+    free(data);
+    char secret[320];
+    snprintf(secret, sizeof secret, "%s/key", sub);
+    assert_int_equal(mm_file_write_atomic_mode(secret, "k", 1, 0600), 0);
+    struct stat st;
+    assert_int_equal(stat(secret, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+
+    /* A symlink planted where the output goes is replaced, its target untouched. */
+    char target[320], link_path[320];
+    snprintf(target, sizeof target, "%s/target", sub);
+    snprintf(link_path, sizeof link_path, "%s/out", sub);
+    assert_int_equal(mm_file_write_atomic(target, "keep", 4), 0);
+    assert_int_equal(symlink(target, link_path), 0);
+    assert_int_equal(mm_file_write_atomic(link_path, "new", 3), 0);
+    assert_int_equal(mm_file_read(target, 100, &data, &len), 0);
+    assert_string_equal(data, "keep");
+    free(data);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
