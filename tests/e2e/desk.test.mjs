@@ -98,6 +98,16 @@ test('the analyst answers, opens an incident and sends someone on site', { skip:
     await p.locator('#dispatch').filter({ hasText: 'Sato (field engineer)' }).waitFor();
     assert.match(await p.locator('#timeline').textContent(), /checking on site/);
     await shot(p, 'incident-en');
+    // The statistics page counts it, and the vendor's monthly report opens.
+    await p.goto(center.base + '/#/stats');
+    await ready(p);
+    const figures = p.locator('dl.stats-list').first();
+    await figures.waitFor();
+    assert.match(await figures.textContent(), /Incidents\s*1/);
+    assert.match(await figures.textContent(), /Handled on site\s*1/);
+    const monthly = await p.request.get(center.base + (await p.getAttribute('#vendor-report', 'href')));
+    assert.equal(monthly.status(), 200);
+    await shot(p, 'stats-en');
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();
@@ -129,6 +139,12 @@ test('the owner sees the answer, the stage and the visit', { skip: missing }, as
     assert.equal(report.status(), 200);
     assert.match(report.headers()['content-type'], /text\/html/);
     assert.match(await report.text(), /Sato \(field engineer\)|取引先を名乗る怪しいメール/);
+    // The owner's monthly report opens from the dashboard.
+    await p.goto(center.base + '/#/');
+    await ready(p);
+    const monthly = await p.request.get(center.base + (await p.getAttribute('#sme-report', 'href')));
+    assert.equal(monthly.status(), 200);
+    assert.match(monthly.headers()['content-type'], /text\/html/);
     // Another SME's owner cannot open it.
     await p.click('#logout');
     await p.waitForSelector('#login-title');

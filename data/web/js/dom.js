@@ -75,3 +75,25 @@ export function alertTitle(a) {
 export function link(href, text, attrs) {
   return h('a', { href, ...attrs }, text);
 }
+
+// A month picker and a link to a printable monthly report: base is the
+// report's address without query (or a function giving it, re-read when a
+// field in `before` changes); the link follows the chosen month and the
+// reader's language, and opens in a new tab.
+export function monthlyReport(base, id, before) {
+  const now = new Date();
+  const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+  const input = h('input', { type: 'month', id: id + '-month', name: 'month', value: month });
+  const a = h('a', { class: 'button secondary', id, target: '_blank', rel: 'noopener' }, t('report.open'));
+  const sync = () => {
+    const b = typeof base === 'function' ? base() : base;
+    a.href = b + '?month=' + encodeURIComponent(input.value || month) + '&lang=' + lang();
+  };
+  input.addEventListener('change', sync);
+  for (const f of before || []) f.input.addEventListener('change', sync);
+  sync();
+  return h('div', { class: 'inline-form' },
+    (before || []).map((f) => f.wrap),
+    h('div', { class: 'field' }, h('label', { for: id + '-month' }, t('report.month')), input),
+    h('div', { class: 'actions' }, a));
+}

@@ -5,7 +5,7 @@
 // plain words (what happened, what to do now, which threat), their
 // consultation tickets and incidents.
 import * as api from '../api.js';
-import { h, fmtTime, severityBadge, statusBadge, alertTitle } from '../dom.js';
+import { h, fmtTime, severityBadge, statusBadge, alertTitle, monthlyReport } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
 
 const OPEN_ALERT = ['new', 'acknowledged'];
@@ -152,6 +152,10 @@ async function smeDashboard(main) {
       h('h2', { id: 'sme-inc-h' }, t('dash.your_incidents')),
       incidents.missing ? h('p', { class: 'empty not-available' }, t('common.not_available_long')) :
         simpleList(incidents.data.items, (x) => '#/incidents/' + x.id, (x) => x.title || t('incident.number', { id: x.id }), (x) => t('incident.status.' + (x.status || 'triage')), t('dash.no_incidents'))),
+    h('section', { 'aria-labelledby': 'sme-report-h' },
+      h('h2', { id: 'sme-report-h' }, t('report.monthly')),
+      h('p', { class: 'hint' }, t('report.monthly_help_sme')),
+      monthlyReport('/api/v1/tenants/' + me.user.tenant_id + '/reports/monthly', 'sme-report')),
     h('section', { 'aria-labelledby': 'sme-sensors-h' },
       h('h2', { id: 'sme-sensors-h' }, t('dash.sensor_health')),
       h('p', { class: 'hint' }, t('dash.sensor_explain')),

@@ -5,7 +5,7 @@
 // the reply holds (known names get a translated label, *_s / *_seconds become
 // durations), so it follows the API as it grows. Without the API it says so.
 import * as api from '../api.js';
-import { h, field } from '../dom.js';
+import { h, field, monthlyReport } from '../dom.js';
 import { t, lang } from '../i18n.js';
 
 function label(key) {
@@ -66,6 +66,13 @@ export async function render(main, ctx) {
     ctx.go('#/stats' + (q.toString() ? '?' + q : ''));
   });
   main.append(h('p', { class: 'lead' }, t('stats.intro')), form);
+  const smes = (await api.listAll('/tenants', {}, 2000)).items.filter((x) => x.id !== 0);
+  if (smes.length) {
+    const which = field(t('common.tenant'), 'select', { name: 'tenant', id: 'report-tenant' }, smes.map((x) => [String(x.id), x.name]));
+    main.append(h('section', { 'aria-labelledby': 'st-report' }, h('h2', { id: 'st-report' }, t('report.monthly')),
+      h('p', { class: 'hint' }, t('report.monthly_help_vendor')),
+      monthlyReport(() => '/api/v1/tenants/' + which.input.value + '/reports/monthly', 'vendor-report', [which])));
+  }
   const params = {};
   if (since.input.value) params.since = since.input.value + 'T00:00:00Z';
   if (until.input.value) params.until = until.input.value + 'T23:59:59Z';
