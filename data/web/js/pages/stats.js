@@ -37,7 +37,7 @@ function figures(obj) {
 }
 
 function perTenant(rows) {
-  const keys = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => isFigure(r[k]) && !['tenant_id', 'name', 'id', 'tenant_name'].includes(k))))];
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => isFigure(r[k]) && !['tenant_id', 'name', 'id', 'tenant_name', 'smes_served'].includes(k))))];
   return h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'stats-table' },
     h('caption', { class: 'visually-hidden' }, t('stats.per_tenant')),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('common.tenant')), keys.map((k) => h('th', { scope: 'col', class: 'num' }, label(k))))),
