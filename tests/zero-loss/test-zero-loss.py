@@ -195,6 +195,12 @@ def check_centre(c, sensor_id, spool, ref):
                                                                               extra[:5]))
     for seq, body in rows:
         check(json.loads(body) == json.loads(spool[seq]), "content of seq %d differs" % seq)
+    db = sqlite3.connect(os.path.join(c.data, "center.db"))
+    total, last_seen, drops = db.execute("SELECT events_total, last_seen, drops FROM sensors "
+                                         "WHERE id = ?", (sensor_id,)).fetchone()
+    db.close()
+    check(total == len(rows) and last_seen and drops == 0,
+          "sensor health: events_total %s, last_seen %s, drops %s" % (total, last_seen, drops))
     check(sorted(spool) == list(range(1, len(spool) + 1)), "spool seqs contiguous from 1")
     # Each sensor run restarts the replay: its intel alerts are a prefix of
     # the reference, and the last run is complete.
