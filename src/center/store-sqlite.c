@@ -77,17 +77,42 @@ int mm__sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out)
     return sqlite3_prepare_v2(db, sql, -1, out, NULL) == SQLITE_OK ? 0 : MM_EDB;
 }
 
+/* Writers of this process queue on a mutex rather than on SQLite's busy
+ * handler, which sleeps in steps of up to 100 ms and so would stall
+ * concurrent ingest; other processes (the admin CLI) still meet the busy
+ * timeout. A thread holds at most one write transaction. */
+static pthread_mutex_t write_mu = PTHREAD_MUTEX_INITIALIZER;
+static __thread bool holding_write;
+
 int mm__sqlite_begin(sqlite3 *db)
 {
-    return mm__sqlite_exec(db, "BEGIN IMMEDIATE");
+    pthread_mutex_lock(&write_mu);
+    holding_write = true;
+    int r = mm__sqlite_exec(db, "BEGIN IMMEDIATE");
+    if (r != 0) {
+        holding_write = false;
+        pthread_mutex_unlock(&write_mu);
+    }
+    return r;
+}
+
+static void write_done(void)
+{
+    if (holding_write) {
+        holding_write = false;
+        pthread_mutex_unlock(&write_mu);
+    }
 }
 
 /* Commits, or rolls back when r is an error; returns r or the commit's error. */
 int mm__sqlite_end(sqlite3 *db, int r)
 {
-    if (r == 0 && mm__sqlite_exec(db, "COMMIT") == 0)
+    if (r == 0 && mm__sqlite_exec(db, "COMMIT") == 0) {
+        write_done();
         return 0;
+    }
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    write_done();
     return r ? r : MM_EDB;
 }
 

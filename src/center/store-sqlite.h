@@ -15,9 +15,12 @@ sqlite3 *mm__sqlite_acquire(struct mm_store *st);
 void mm__sqlite_release(struct mm_store *st, sqlite3 *db);
 int mm__sqlite_exec(sqlite3 *db, const char *sql);
 int mm__sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
-/* BEGIN IMMEDIATE (writers queue on the busy timeout, never deadlock). */
+/* BEGIN IMMEDIATE. Writers of this process take turns on a mutex (held
+ * until mm__sqlite_end), other processes wait on the busy timeout; never
+ * nest write transactions on one thread. */
 int mm__sqlite_begin(sqlite3 *db);
-/* COMMIT when r == 0, else ROLLBACK; returns the final code. */
+/* COMMIT when r == 0, else ROLLBACK, and releases the write turn; returns
+ * the final code. Harmless after a failed begin. */
 int mm__sqlite_end(sqlite3 *db, int r);
 /* Steps to completion: 0, MM_EEXIST on UNIQUE violations, MM_EDB otherwise. */
 int mm__sqlite_step_done(sqlite3_stmt *stmt);
