@@ -135,7 +135,7 @@ static int set_time(json_t *vars, const char *key, const json_t *t, enum mm_lang
 static int sla_line(struct mm_buf *b, const char *label, const json_t *secs, int target,
                     bool breached, enum mm_lang lang)
 {
-    int r = mm_buf_printf(b, "- %s: ", label);
+    int r = mm_buf_printf(b, lang == MM_LANG_JA ? "- %s：" : "- %s: ", label);
     if (r == 0 && json_is_integer(secs))
         r = mm_buf_printf(b, "%lld %s", (long long)(json_integer_value(secs) / 60),
                           tr("report.minutes", lang));
@@ -174,11 +174,12 @@ static int dispatch_vars(json_t *vars, const json_t *d, enum mm_lang lang, struc
         return r == 0 ? set_var(vars, "dispatch", b) : r;
     }
     mm_report_time_text(field(d, "when"), when);
-    r = mm_buf_printf(b, "- **%s**: %s\n", lang == MM_LANG_JA ? "日時" : "When", when);
+    r = mm_buf_printf(b, lang == MM_LANG_JA ? "- **日時**：%s\n" : "- **When**: %s\n", when);
     for (int i = 0; r == 0 && i < 4; i++) {
         if (!*field(d, keys[i]))
             continue;
-        r = mm_buf_printf(b, "- **%s**: ", lang == MM_LANG_JA ? ja[i] : en[i]);
+        r = mm_buf_printf(b, lang == MM_LANG_JA ? "- **%s**：" : "- **%s**: ",
+                          lang == MM_LANG_JA ? ja[i] : en[i]);
         if (r == 0)
             r = mm_report_md_escape(b, field(d, keys[i]), true);
         if (r == 0)
@@ -196,7 +197,7 @@ static int timeline_line(struct mm_buf *b, const json_t *e, enum mm_lang lang)
     int r = mm_buf_printf(b, "- %s — **%s**", at, tr(key, lang));
     if (r == 0 && *field(e, "to")) {
         snprintf(key, sizeof key, "incident.status.%s", field(e, "to"));
-        r = mm_buf_printf(b, ": %s", tr(key, lang));
+        r = mm_buf_printf(b, lang == MM_LANG_JA ? "：%s" : ": %s", tr(key, lang));
     }
     if (r == 0 && *field(e, "body") && strcmp(field(e, "kind"), "created") != 0) {
         r = mm_buf_puts(b, " — ");

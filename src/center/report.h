@@ -21,6 +21,9 @@ int mm_report_template(const char *name, enum mm_lang lang, const json_t *vars, 
 int mm_report_md_escape(struct mm_buf *out, const char *text, bool inline_only);
 /* A whole print-ready HTML page (mm_html_document) from Markdown. */
 int mm_report_html(const char *md, enum mm_lang lang, const char *title, struct mm_buf *out);
+/* An A4 PDF of the report's Markdown (report-pdf.c); MM_EUNSUPPORTED when
+ * built without pangocairo. */
+int mm_report_pdf(const char *md, enum mm_lang lang, const char *title, struct mm_buf *out);
 /* "2026-04-01 09:15 UTC" from an RFC 3339 UTC text ("" for anything else). */
 void mm_report_time_text(const char *rfc3339, char out[32]);
 

@@ -143,7 +143,7 @@ static int escalate_alert(sqlite3 *db, const struct mm_actor *who, const struct 
     snprintf(target, sizeof target, "alert:%lld", (long long)alert_id);
     snprintf(body, sizeof body, "escalated incident:%lld", (long long)in->id);
     r = mm__sqlite_audit(db, &w, "alert.status", target, body, now);
-    snprintf(body, sizeof body, "alert:%lld", (long long)alert_id);
+    snprintf(body, sizeof body, "#%lld", (long long)alert_id);
     if (r == 0)
         r = add_timeline(db, in, "alert", "", "", author, body, false, now, NULL);
     return r;
@@ -315,6 +315,19 @@ static int write_incident_fields(sqlite3 *db, const struct mm_incident *in, int6
     return r;
 }
 
+/* The assignee's e-mail address for the timeline ("user:N" if unknown, "" for none). */
+static void assignee_name(sqlite3 *db, int64_t id, char *out, size_t outlen)
+{
+    sqlite3_stmt *s = NULL;
+    snprintf(out, outlen, id ? "user:%lld" : "", (long long)id);
+    if (id && mm__sqlite_prepare(db, "SELECT email FROM users WHERE id = ?", &s) == 0) {
+        sqlite3_bind_int64(s, 1, id);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            mm__desk_text(out, outlen, s, 0);
+    }
+    sqlite3_finalize(s);
+}
+
 int mm__sqlite_incident_update(struct mm_store *st, const struct mm_scope *scope,
                                const struct mm_actor *who, const struct mm_author *author,
                                const struct mm_incident *in, int64_t now)
@@ -328,8 +341,8 @@ int mm__sqlite_incident_update(struct mm_store *st, const struct mm_scope *scope
     if (r == 0)
         r = write_incident_fields(db, in, now);
     if (r == 0 && old->assignee_id != in->assignee_id) {
-        char body[48];
-        snprintf(body, sizeof body, "user:%lld", (long long)in->assignee_id);
+        char body[272];
+        assignee_name(db, in->assignee_id, body, sizeof body);
         r = add_timeline(db, old, "assign", "", "", author, body, false, now, NULL);
     }
     if (r == 0)

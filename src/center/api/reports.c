@@ -17,7 +17,7 @@
 #include "core/error.h"
 #include "core/timefmt.h"
 
-enum report_format { FORMAT_HTML, FORMAT_MD, FORMAT_JSON };
+enum report_format { FORMAT_HTML, FORMAT_MD, FORMAT_JSON, FORMAT_PDF };
 
 static int read_format(struct mm_request *req, bool md_allowed, enum report_format *out)
 {
@@ -27,11 +27,13 @@ static int read_format(struct mm_request *req, bool md_allowed, enum report_form
         return 0;
     if (strcmp(f, "json") == 0)
         return *out = FORMAT_JSON, 0;
+    if (strcmp(f, "pdf") == 0)
+        return *out = FORMAT_PDF, 0;
     if (md_allowed && strcmp(f, "md") == 0)
         return *out = FORMAT_MD, 0;
     return mm_desk_fail(req, 400, "bad_request",
-                        md_allowed ? "format must be html, md or json"
-                                   : "format must be html or json");
+                        md_allowed ? "format must be html, md, pdf or json"
+                                   : "format must be html, pdf or json");
 }
 
 int mm_desk_report_lang(struct mm_request *req, const char *tenant_lang, enum mm_lang *out)
@@ -57,19 +59,22 @@ static int reply_report(struct mm_request *req, enum report_format fmt, json_t *
     mm_buf_init(&html);
     int r = md_fn(model, lang, &md);
     json_decref(model);
+    static const char *const ext[] = {"html", "md", "json", "pdf"};
+    static const char *const type[] = {"text/html; charset=utf-8", "text/markdown; charset=utf-8",
+                                       "application/json", "application/pdf"};
     if (r == 0 && fmt == FORMAT_HTML)
         r = mm_report_html(md.data, lang, title, &html);
-    const struct mm_buf *b = fmt == FORMAT_HTML ? &html : &md;
+    if (r == 0 && fmt == FORMAT_PDF)
+        r = mm_report_pdf(md.data, lang, title, &html);
+    const struct mm_buf *b = fmt == FORMAT_MD ? &md : &html;
     if (r == 0) {
-        char *disp = mm_arena_printf(&req->arena, "inline; filename=\"%s.%s\"", filename,
-                                     fmt == FORMAT_HTML ? "html" : "md");
+        char *disp = mm_arena_printf(&req->arena, "inline; filename=\"%s.%s\"", filename, ext[fmt]);
         r = mm_reply_header(req, "Content-Disposition", disp);
     }
     if (r == 0)
-        r = mm_reply_bytes(req, 200,
-                           fmt == FORMAT_HTML ? "text/html; charset=utf-8"
-                                              : "text/markdown; charset=utf-8",
-                           b->data, b->len);
+        r = mm_reply_bytes(req, 200, type[fmt], b->data, b->len);
+    if (r == MM_EUNSUPPORTED)
+        r = mm_desk_fail(req, 400, "bad_request", "PDF is not available in this build");
     mm_buf_free(&md);
     mm_buf_free(&html);
     return r;

@@ -273,7 +273,7 @@ def report_checks(c, owner, analyst, iid):
     check("SECRET-NOTE" not in page, "internal note in html")
     vendor = c.request("GET", "/api/v1/incidents/%d/report?format=md" % iid, session=analyst)
     check(vendor.status == 200 and b"SECRET-NOTE" not in vendor.raw, "vendor report: internal")
-    expect(c.request("GET", "/api/v1/incidents/%d/report?format=pdf" % iid, session=owner), 400,
+    expect(c.request("GET", "/api/v1/incidents/%d/report?format=docx" % iid, session=owner), 400,
            "bad format", "bad_request")
     expect(c.request("GET", "/api/v1/incidents/%d/report?lang=fr" % iid, session=owner), 400,
            "bad lang", "bad_request")
