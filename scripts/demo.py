@@ -15,6 +15,11 @@
   demo.py enrol URL CODE NAME     exchange an enrolment code for a sensor key
   demo.py upload URL KEY EVE...   post EVE lines as that sensor would, with
                                   increasing seq numbers, in batches
+  demo.py desk URL                a consultation ticket from the first SME with
+                                  the analyst's answer, and an incident with an
+                                  on-site visit for the second SME's most
+                                  serious alert (skipped when the centre has
+                                  no desk yet)
 Python 3 standard library only.
 """
 import http.cookiejar
@@ -188,6 +193,45 @@ def upload(base, key, files, batch=500):
     print(accepted)
 
 
+def clip(text, limit):
+    """Cuts text to at most limit bytes of UTF-8 on a character boundary."""
+    data = text.encode("utf-8")
+    return text if len(data) <= limit else data[:limit - 3].decode("utf-8", "ignore") + "…"
+
+
+def desk(base):
+    owner = Api(base)
+    owner.login(USERS[1][0], USERS[1][1])
+    try:
+        owner.call("GET", "/api/v1/tickets")
+    except SystemExit:
+        print("demo: this centre has no consultation desk yet", file=sys.stderr)
+        return
+    ticket = owner.call("POST", "/api/v1/tickets", {
+        "category": "suspicious_mail",
+        "subject": "取引先を名乗るメールの添付ファイルを開いてしまいました",
+        "body": "いつもの取引先の名前で「請求書」というメールが届き、添付ファイルを開いてしまいました。"
+                "画面には何も起きていませんが、大丈夫でしょうか。"})
+    analyst = Api(base)
+    analyst.login(USERS[0][0], USERS[0][1])
+    analyst.call("POST", "/api/v1/tickets/%d/messages" % ticket["id"], {
+        "body": "ご連絡ありがとうございます。念のため、そのパソコンの LAN ケーブルを抜き、"
+                "電源は入れたままにしてください。10 分以内にお電話します。"})
+    alerts = analyst.call("GET", "/api/v1/alerts?status=new&limit=200")["items"]
+    sakura = [a for a in alerts if a["tenant_id"] != ticket["tenant_id"]]
+    if not sakura:
+        return
+    worst = sorted(sakura, key=lambda a: (a["severity"], a["id"]))[0]
+    inc = analyst.call("POST", "/api/v1/incidents", {
+        "alert_id": worst["id"], "title": clip(worst["message"]["en"] or worst["signature"], 200)})
+    analyst.call("POST", "/api/v1/incidents/%d/transition" % inc["id"], {
+        "to": "remote", "note": "Called the owner; the PC was taken off the network."})
+    analyst.call("POST", "/api/v1/incidents/%d/transition" % inc["id"], {
+        "to": "onsite", "note": "Malware found in the mail client; cleaning on site.",
+        "dispatch": {"who": "Sato (field engineer)", "when": "2026-04-02T10:00:00Z",
+                     "where": "Sakura Trading head office"}})
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "capture":
         capture(argv[2])
@@ -199,6 +243,8 @@ def main(argv):
         enrol(argv[2], argv[3], argv[4])
     elif len(argv) >= 5 and argv[1] == "upload":
         upload(argv[2], argv[3], argv[4:])
+    elif len(argv) >= 3 and argv[1] == "desk":
+        desk(argv[2])
     else:
         print(__doc__, file=sys.stderr)
         return 2

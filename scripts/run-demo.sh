@@ -135,6 +135,9 @@ else
   watch sakura sakura-hq "$work/demo.pcap" "$root/data/demo/intel.tsv"
 fi
 
+# A question at the desk and an incident with a visit, where the centre has them.
+$demo desk "$url" || say "mamori demo: could not add the desk examples (see above)"
+
 # -- 4. ready -----------------------------------------------------------------
 cat <<MSG
 

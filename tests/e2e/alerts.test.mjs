@@ -29,7 +29,7 @@ before(async () => {
   await center.ingest(yamada, [
     alertEvent({ sid: 9100001, signature: 'MAMORI intel: connection to a listed address 203.0.113.66', severity: 1, ja: '危険と知られている相手(203.0.113.66)との通信がありました', en: 'Traffic to a known-bad address (203.0.113.66)' }),
     alertEvent({ sid: 9100001, signature: 'MAMORI intel: connection to a listed address 203.0.113.66', severity: 1, ja: '危険と知られている相手(203.0.113.66)との通信がありました', en: 'Traffic to a known-bad address (203.0.113.66)', minute: 5 }),
-    alertEvent({ sid: 9100002, signature: 'MAMORI new device on the network', severity: 3, detector: 'newdevice', category: 'Device', mac: '02:00:00:00:10:02', src: '192.168.1.21', dest: '192.168.1.1', dport: 67, ja: '新しい機器がネットワークにつながりました', en: 'A new device joined the network' }),
+    alertEvent({ sid: 9100002, signature: 'MAMORI new device on the network', severity: 3, detector: 'newdevice', category: 'Device', mac: '02:00:00:00:10:02', src: '192.168.1.21', dest: '192.168.1.1', dport: 67, ja: '新しい機器がネットワークにつながりました。心当たりがなければ IT 会社に連絡してください。', en: 'A new device joined the network. If you do not know it, call your IT company.' }),
     alertEvent({ sid: 9100004, signature: 'MAMORI bulk one', severity: 4, mac: '02:00:00:00:10:04', ja: 'まとめて操作する警告 1', en: 'Bulk alert one' }),
     alertEvent({ sid: 9100005, signature: 'MAMORI bulk two', severity: 4, mac: '02:00:00:00:10:05', ja: 'まとめて操作する警告 2', en: 'Bulk alert two' }),
   ]);
@@ -86,7 +86,11 @@ test('an SME owner acknowledges, then closes an alert with a reason', { skip: mi
     const p = b.page;
     await signIn(p, center.base, center.users.yamada);
     await shot(p, 'dashboard-sme-ja');
-    // The dashboard explains the alert in plain words and links to it.
+    // The dashboard explains the alert in plain words and links to it: the
+    // first sentence is the heading, the rest a paragraph under it.
+    const card = p.locator('li.alert-card', { has: p.locator(`a[href="#/alerts/${ids.newdev}"]`) });
+    assert.equal(await card.locator('h3 a').textContent(), '新しい機器がネットワークにつながりました。');
+    assert.match(await card.textContent(), /心当たりがなければ IT 会社に連絡してください。/);
     await p.click(`a[href="#/alerts/${ids.newdev}"]`);
     await p.locator('#alert-facts').waitFor();
     assert.match(await p.locator('#alert-facts').textContent(), /未確認/);

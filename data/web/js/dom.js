@@ -67,9 +67,24 @@ export function statusBadge(status) {
   return h('span', { class: 'badge st-' + s }, t('status.' + s));
 }
 
-// The alert's one-line message in the reader's language, else its signature.
+// Splits a message into its first sentence and the rest: sensors write a
+// whole paragraph (what, then what to do), which reads better as a heading
+// and a paragraph. Japanese ends a sentence with 。, English with ". ".
+export function splitMessage(text) {
+  const s = String(text || '');
+  const m = s.match(/^(.+?。)(.+)$/s) || s.match(/^(.+?[.!?])\s+(?=[A-Z])(.+)$/s);
+  return m ? [m[1].trim(), m[2].trim()] : [s, ''];
+}
+
+// The alert's headline (first sentence of its message in the reader's
+// language), else its signature.
 export function alertTitle(a) {
-  return pick(a.message) || a.signature || '#' + a.id;
+  return splitMessage(pick(a.message))[0] || a.signature || '#' + a.id;
+}
+
+// The rest of the alert's message after the headline ('' when none).
+export function alertMore(a) {
+  return splitMessage(pick(a.message))[1];
 }
 
 export function link(href, text, attrs) {
@@ -96,4 +111,20 @@ export function monthlyReport(base, id, before) {
     (before || []).map((f) => f.wrap),
     h('div', { class: 'field' }, h('label', { for: id + '-month' }, t('report.month')), input),
     h('div', { class: 'actions' }, a));
+}
+
+// Cuts s to at most maxBytes of UTF-8 without splitting a character (the
+// centre's limits count bytes; Japanese takes three per character).
+export function clipBytes(s, maxBytes) {
+  const enc = new TextEncoder();
+  if (enc.encode(s).length <= maxBytes) return s;
+  let out = '';
+  let n = 0;
+  for (const ch of s) {
+    const len = enc.encode(ch).length;
+    if (n + len > maxBytes - 3) break;
+    out += ch;
+    n += len;
+  }
+  return out + '…';
 }

@@ -4,7 +4,7 @@
 // addresses), the evidence (latest raw events, shown as text), and the status
 // actions: acknowledge, escalate (vendor), close with a reason.
 import * as api from '../api.js';
-import { h, field, fmtTime, severityBadge, statusBadge, alertTitle } from '../dom.js';
+import { h, field, fmtTime, severityBadge, statusBadge, alertTitle, alertMore, clipBytes, splitMessage } from '../dom.js';
 import { t } from '../i18n.js';
 import { explanationBlock } from './dashboard.js';
 
@@ -71,8 +71,8 @@ function actions(a, ctx, tenantLang) {
       // a centre without incidents just marks the alert escalated.
       try {
         // The incident's title is read by the SME too: their language.
-        const title = (a.message && a.message[tenantLang]) || alertTitle(a);
-        const inc = await api.post('/incidents', { alert_id: a.id, title: title.slice(0, 200) });
+        const title = splitMessage((a.message && a.message[tenantLang]) || '')[0] || alertTitle(a);
+        const inc = await api.post('/incidents', { alert_id: a.id, title: clipBytes(title, 200) });
         ctx.go('#/incidents/' + inc.id);
         ctx.flash(t('alert.escalated_done'), 'ok');
       } catch (e) {
@@ -121,6 +121,7 @@ export async function render(main, ctx) {
   main.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/alerts' }, t('alerts.back'))),
     h('h1', { id: 'alert-title' }, alertTitle(a)),
+    alertMore(a) ? h('p', { class: 'lead', id: 'alert-more' }, alertMore(a)) : null,
     h('section', { class: 'card explain-card sev-border-' + a.severity, 'aria-labelledby': 'ex-h' },
       h('h2', { id: 'ex-h' }, t('alert.explanation')),
       explanationBlock(a.explanation) || h('p', {}, alertTitle(a))),

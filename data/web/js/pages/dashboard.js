@@ -5,7 +5,7 @@
 // plain words (what happened, what to do now, which threat), their
 // consultation tickets and incidents.
 import * as api from '../api.js';
-import { h, fmtTime, severityBadge, statusBadge, alertTitle, monthlyReport } from '../dom.js';
+import { h, fmtTime, severityBadge, alertTitle, alertMore, monthlyReport } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
 
 const OPEN_ALERT = ['new', 'acknowledged'];
@@ -141,6 +141,7 @@ async function smeDashboard(main) {
       details.length === 0 ? h('p', { class: 'empty' }, t('dash.no_open_alerts')) :
         h('ul', { class: 'cards' }, details.map((a) => h('li', { class: 'card alert-card sev-border-' + a.severity },
           h('h3', {}, severityBadge(a.severity), ' ', h('a', { href: '#/alerts/' + a.id }, alertTitle(a))),
+          alertMore(a) ? h('p', {}, alertMore(a)) : null,
           h('p', { class: 'muted' }, t('alert.seen_summary', { n: a.count ?? 1, first: fmtTime(a.first_seen), last: fmtTime(a.last_seen) })),
           explanationBlock(a.explanation)))),
       alerts.items.length > top.length ? h('p', {}, h('a', { href: '#/alerts' }, t('dash.more_alerts', { n: alerts.items.length - top.length }))) : h('p', {}, h('a', { href: '#/alerts' }, t('dash.all_alerts')))),

@@ -78,7 +78,7 @@ function vendorActions(x, ctx) {
   const at = STEPS.indexOf(x.status);
   if (x.status !== 'closed') {
     const to = field(t('incident.move_to'), 'select', { name: 'to', id: 'incident-to' }, STEPS.filter((s, i) => i > at || (s === 'remote' && x.status === 'onsite')).map((s) => [s, statusText(s)]));
-    const note = field(t('incident.note'), 'textarea', { name: 'note', rows: 2, maxlength: 4000 });
+    const note = field(t('incident.note'), 'textarea', { name: 'note', rows: 2, maxlength: 1300 });
     const who = field(t('incident.dispatch_who'), 'input', { name: 'who', maxlength: 200 });
     const when = field(t('incident.dispatch_when'), 'input', { name: 'when', type: 'datetime-local' });
     const where = field(t('incident.dispatch_where'), 'input', { name: 'where', maxlength: 300 });
@@ -114,7 +114,7 @@ function vendorActions(x, ctx) {
     });
     box.append(form);
   }
-  const nbody = field(t('incident.add_note'), 'textarea', { name: 'body', rows: 2, maxlength: 4000 });
+  const nbody = field(t('incident.add_note'), 'textarea', { name: 'body', rows: 2, maxlength: 1300 });
   const nform = h('form', { id: 'note-form', novalidate: true }, nbody.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('incident.save_note'))));
   nform.addEventListener('submit', async (ev) => {
     ev.preventDefault();

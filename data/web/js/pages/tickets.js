@@ -4,11 +4,12 @@
 // thread with a reply box. The desk API may not exist on an older centre:
 // then the page says so instead of failing.
 import * as api from '../api.js';
-import { h, field, fmtTime } from '../dom.js';
+import { h, field, fmtTime, clipBytes } from '../dom.js';
 import { t, pick } from '../i18n.js';
 
 export const CATEGORIES = ['suspicious_mail', 'fake_warning', 'encrypted_files', 'unauthorised_access', 'lost_device', 'other'];
 export const STATUSES = ['open', 'waiting', 'resolved', 'closed'];
+const SUBJECT_MAX_BYTES = 200; // the centre's limit (UTF-8 bytes: about 66 Japanese characters)
 
 function notAvailable(main, titleKey) {
   main.append(h('h1', {}, t(titleKey)), h('p', { class: 'empty not-available', id: 'not-available' }, t('common.not_available_long')));
@@ -57,7 +58,7 @@ async function newForm(main, ctx) {
   }
   const category = field(t('ticket.category'), 'select', { name: 'category', required: true }, CATEGORIES.map((c) => [c, t('ticket.cat.' + c)]));
   const subject = field(t('ticket.subject'), 'input', { name: 'subject', maxlength: 200, required: true });
-  const message = field(t('ticket.message'), 'textarea', { name: 'message', rows: 6, maxlength: 10000, required: true, 'aria-describedby': 'msg-help' });
+  const message = field(t('ticket.message'), 'textarea', { name: 'message', rows: 6, maxlength: 3300, required: true, 'aria-describedby': 'msg-help' });
   const submit = h('button', { type: 'submit', class: 'primary' }, t('ticket.send'));
   const form = h('form', { class: 'card', id: 'ticket-form' },
     tenant ? tenant.wrap : null, category.wrap, subject.wrap, message.wrap,
@@ -68,6 +69,11 @@ async function newForm(main, ctx) {
     if (!subject.input.value.trim() || !message.input.value.trim()) {
       ctx.flash(t('ticket.missing'), 'error');
       (subject.input.value.trim() ? message.input : subject.input).focus();
+      return;
+    }
+    if (new TextEncoder().encode(subject.input.value.trim()).length > SUBJECT_MAX_BYTES) {
+      ctx.flash(t('ticket.subject_long'), 'error');
+      subject.input.focus();
       return;
     }
     const body = { category: category.input.value, subject: subject.input.value.trim(), body: message.input.value.trim() };
@@ -121,7 +127,7 @@ async function detail(main, ctx, id) {
   const x = await api.get('/tickets/' + id);
   const messages = x.messages || [];
   const vendor = api.isVendor();
-  const reply = field(t('ticket.reply'), 'textarea', { name: 'body', rows: 4, maxlength: 10000, required: true });
+  const reply = field(t('ticket.reply'), 'textarea', { name: 'body', rows: 4, maxlength: 3300, required: true });
   const internal = vendor ? h('div', { class: 'check' }, h('input', { type: 'checkbox', id: 'reply-internal', name: 'internal' }), ' ', h('label', { for: 'reply-internal' }, t('ticket.internal_note'))) : null;
   const form = h('form', { class: 'card', id: 'reply-form', novalidate: true }, reply.wrap, internal, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('ticket.send_reply'))));
   form.addEventListener('submit', async (ev) => {
@@ -146,7 +152,7 @@ async function detail(main, ctx, id) {
     toIncident = h('button', { type: 'button', id: 'ticket-incident' }, t('ticket.make_incident'));
     toIncident.addEventListener('click', async () => {
       try {
-        const inc = await api.post('/tickets/' + id + '/escalate', { title: x.subject });
+        const inc = await api.post('/tickets/' + id + '/escalate', { title: clipBytes(x.subject || '', 200) });
         ctx.go('#/incidents/' + inc.id);
         ctx.flash(t('ticket.incident_made'), 'ok');
       } catch (e) {
