@@ -11,6 +11,8 @@ and tshark -T fields on the same file, and compares the SETS of
     dhcp_hostname   DHCP option 12 values
     dhcp_params     DHCP option 55 lists, in order ("1,3,6,...")
     ja3, ja3s       JA3 and JA3S hashes (tshark computes both since 3.x)
+    cert_sha1       SHA-1 of the server certificate (the first one of each
+                    plaintext Certificate message; tshark gives its bytes)
 The sets must be equal; a difference is allowed only when it is listed in
 exceptions.json (file, field, value, side, reason). An exception that no
 longer matches a difference fails the test too, so the list stays honest.
@@ -18,6 +20,7 @@ longer matches a difference fails the test too, so the list stays honest.
 Usage: conformance.py PATH-TO-mamori-sensor
 Skips (exit 77, with a message) when the captures or tshark are absent.
 """
+import hashlib
 import json
 import os
 import shutil
@@ -25,7 +28,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIELDS = ("dns", "sni", "http", "dhcp_hostname", "dhcp_params", "ja3", "ja3s")
+FIELDS = ("dns", "sni", "http", "dhcp_hostname", "dhcp_params", "ja3", "ja3s", "cert_sha1")
 
 
 def skip(msg):
@@ -61,6 +64,8 @@ def sensor_sets(sensor, path):
                 sets["ja3"].add(o["ja3"]["hash"])
             if "ja3s" in o:
                 sets["ja3s"].add(o["ja3s"]["hash"])
+            if "fingerprint" in o:
+                sets["cert_sha1"].add(o["fingerprint"].replace(":", ""))
         elif t == "http" and "hostname" in o:
             sets["http"].add(norm_host(o["hostname"]))
         elif t == "dhcp":
@@ -73,7 +78,7 @@ def sensor_sets(sensor, path):
 
 TSHARK_FIELDS = ("udp.port", "tcp.port", "dns.qry.name", "tls.handshake.type",
                  "tls.handshake.extensions_server_name", "tls.handshake.ja3",
-                 "tls.handshake.ja3s", "http.request", "http.host", "dhcp.option.hostname",
+                 "tls.handshake.ja3s", "tls.handshake.certificate", "http.request", "http.host", "dhcp.option.hostname",
                  "dhcp.option.request_list_item")
 
 
@@ -81,8 +86,10 @@ def tshark_rows(path):
     """One dict per packet of interest, field -> list of values (tshark's
     aggregation undone with separators that cannot occur in the fields);
     one tshark run per capture."""
-    cmd = ["tshark", "-n", "-r", path, "-Y", "dns || tls.handshake || http.request || dhcp",
-           "-T", "fields", "-E", "separator=\x1f", "-E", "aggregator=\x1e"]
+    # Out-of-order reassembly is off by default in tshark 4.0; the sensor
+    # reorders segments, so tshark must too (ndpi_malware.pcap needs it).
+    cmd = ["tshark", "-n", "-o", "tcp.reassemble_out_of_order:TRUE", "-r", path,
+           "-Y", "dns || tls.handshake || http.request || dhcp", "-T", "fields", "-E", "separator=\x1f", "-E", "aggregator=\x1e"]
     for f in TSHARK_FIELDS:
         cmd += ["-e", f]
     out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
@@ -103,6 +110,9 @@ def tshark_sets(path):
             sets["sni"].update(row["tls.handshake.extensions_server_name"])
             sets["ja3"].update(row["tls.handshake.ja3"])
             sets["ja3s"].update(row["tls.handshake.ja3s"])
+            if row["tls.handshake.certificate"]:
+                der = bytes.fromhex(row["tls.handshake.certificate"][0].replace(":", ""))
+                sets["cert_sha1"].add(hashlib.sha1(der).hexdigest())
             if row["http.request"]:
                 sets["http"].update(norm_host(v) for v in row["http.host"])
         sets["dhcp_hostname"].update(row["dhcp.option.hostname"])
