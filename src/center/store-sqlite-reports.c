@@ -105,11 +105,13 @@ static int alert_figures(sqlite3 *db, struct mm_monthly *m)
     }
     sqlite3_finalize(s);
     if (r == 0)
-        r = counts(db,
-                   "SELECT CASE category WHEN '' THEN detector ELSE category END AS c, count(*) "
-                   "AS n FROM alerts WHERE tenant_id = ?1 AND first_seen >= ?2 AND first_seen < "
-                   "?3 GROUP BY c ORDER BY n DESC, c",
-                   m->tenant_id, m->since, m->until, m->alert_categories, &m->nalert_categories);
+        r = counts(
+            db,
+            "SELECT CASE WHEN category != '' THEN category WHEN detector != '' THEN detector "
+            "ELSE 'other' END AS c, count(*) "
+            "AS n FROM alerts WHERE tenant_id = ?1 AND first_seen >= ?2 AND first_seen < "
+            "?3 GROUP BY c ORDER BY n DESC, c",
+            m->tenant_id, m->since, m->until, m->alert_categories, &m->nalert_categories);
     if (r == 0)
         r = counts(db,
                    "SELECT signature, count(*) AS n, signature_id, detector FROM alerts WHERE "

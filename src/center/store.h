@@ -315,9 +315,8 @@ struct mm_store_ops {
                                int64_t id, enum mm_incident_status to, const struct mm_dispatch *d,
                                const char *outcome, const char *note, int64_t now);
     int (*incident_note_add)(struct mm_store *st, const struct mm_scope *scope,
-                             const struct mm_actor *who, const struct mm_author *author,
-                             int64_t id, const char *body, bool internal, int64_t now,
-                             int64_t *entry_id_out);
+                             const struct mm_actor *who, const struct mm_author *author, int64_t id,
+                             const char *body, bool internal, int64_t now, int64_t *entry_id_out);
     /* Oldest first; internal notes only when with_internal. */
     int (*incident_timeline)(struct mm_store *st, const struct mm_scope *scope, int64_t id,
                              bool with_internal, mm_timeline_fn fn, void *arg);

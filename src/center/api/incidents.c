@@ -23,17 +23,21 @@ static int add_id(int64_t id, void *arg)
 struct list_ctx {
     struct mm_request *req;
     struct mm_list *l;
+    struct mm_sla sla; /* of the previous row's tenant (rows come grouped often) */
+    bool have_sla;
 };
 
 static int add_incident_json(const struct mm_incident *in, void *arg)
 {
     struct list_ctx *c = arg;
     struct mm_store *st = c->req->center->store;
-    struct mm_sla sla;
-    int r = st->ops->sla_get(st, &c->req->who.scope, in->tenant_id, &sla);
-    if (r != 0)
-        return r;
-    return mm_list_add(c->l, mm_json_incident(in, &sla, c->req->now), in->id, 0);
+    if (!c->have_sla || c->sla.tenant_id != in->tenant_id) {
+        int r = st->ops->sla_get(st, &c->req->who.scope, in->tenant_id, &c->sla);
+        if (r != 0)
+            return r;
+        c->have_sla = true;
+    }
+    return mm_list_add(c->l, mm_json_incident(in, &c->sla, c->req->now), in->id, 0);
 }
 
 int mm_api_incident_list(struct mm_request *req)
@@ -56,7 +60,7 @@ int mm_api_incident_list(struct mm_request *req)
     if (r != 0)
         return r;
     mm_list_init(&l, &page);
-    struct list_ctx c = {req, &l};
+    struct list_ctx c = {.req = req, .l = &l};
     r = st->ops->incident_list(st, &req->who.scope, tenant, status, &page, add_incident_json, &c);
     if (r != 0) {
         json_decref(l.items);
