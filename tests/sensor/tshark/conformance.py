@@ -89,7 +89,8 @@ def tshark_rows(path):
     # Out-of-order reassembly is off by default in tshark 4.0; the sensor
     # reorders segments, so tshark must too (ndpi_malware.pcap needs it).
     cmd = ["tshark", "-n", "-o", "tcp.reassemble_out_of_order:TRUE", "-r", path,
-           "-Y", "dns || tls.handshake || http.request || dhcp", "-T", "fields", "-E", "separator=\x1f", "-E", "aggregator=\x1e"]
+           "-Y", "dns || tls.handshake || http.request || dhcp", "-T", "fields",
+           "-E", "separator=\x1f", "-E", "aggregator=\x1e"]
     for f in TSHARK_FIELDS:
         cmd += ["-e", f]
     out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
