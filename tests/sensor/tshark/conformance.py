@@ -78,8 +78,8 @@ def sensor_sets(sensor, path):
 
 TSHARK_FIELDS = ("udp.port", "tcp.port", "dns.qry.name", "tls.handshake.type",
                  "tls.handshake.extensions_server_name", "tls.handshake.ja3",
-                 "tls.handshake.ja3s", "tls.handshake.certificate", "http.request", "http.host", "dhcp.option.hostname",
-                 "dhcp.option.request_list_item")
+                 "tls.handshake.ja3s", "tls.handshake.certificate", "http.request",
+                 "http.host", "dhcp.option.hostname", "dhcp.option.request_list_item")
 
 
 def tshark_rows(path):
