@@ -105,13 +105,14 @@ export async function logout() {
   }
 }
 
-// A feature another part of the centre may not have yet: resolves to
-// {missing: true} on 404/405/501 for the route itself instead of throwing.
+// A list a centre may not offer (an older version): resolves to
+// {missing: true} on 404/405/501 instead of throwing. Only for list and
+// collection addresses, where 404 can only mean "no such route".
 export async function optional(promise) {
   try {
     return { data: await promise, missing: false };
   } catch (e) {
-    if (e instanceof ApiError && [404, 405, 501].includes(e.status) && e.code !== 'not_found_id') {
+    if (e instanceof ApiError && [404, 405, 501].includes(e.status)) {
       return { data: null, missing: true, error: e };
     }
     throw e;
