@@ -15,6 +15,9 @@
 #define MM_TICKET_SUBJECT_MAX   200
 #define MM_TICKET_BODY_MAX      10000
 #define MM_TICKET_ALERTS_MAX    20
+#define MM_TICKET_MESSAGES_MAX  1000 /* per ticket */
+#define MM_TICKETS_OPEN_MAX     1000 /* not closed, per tenant */
+#define MM_TIMELINE_MAX         2000 /* entries per incident */
 #define MM_INCIDENT_TEXT_MAX    4000
 #define MM_INCIDENT_TITLE_MAX   200
 #define MM_INCIDENT_OUTCOME_MAX 2000

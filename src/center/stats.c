@@ -10,8 +10,8 @@
 #include "core/error.h"
 
 #define USEC           1000000LL
-#define STATS_MAX_ROWS 100000   /* tenants */
-#define STATS_MAX_INC  10000000 /* incidents in one period */
+#define STATS_MAX_ROWS 100000  /* tenants */
+#define STATS_MAX_INC  1000000 /* incidents in one period */
 
 struct mm_stats {
     struct mm_stats_row *rows;

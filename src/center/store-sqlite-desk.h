@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "center/store-sqlite.h"
+#include "core/error.h"
 
 #define MM__DESK_SCOPED(col) "(?1 OR " col " = ?2)"
 
@@ -37,6 +38,22 @@ static inline const char *mm__desk_col(sqlite3_stmt *stmt, int col)
 {
     const unsigned char *t = sqlite3_column_text(stmt, col);
     return t ? (const char *)t : "";
+}
+
+/* Runs a one-integer query with one bound id; MM_ELIMIT when the result is
+ * at least max (the caps of desk-types.h). */
+static inline int mm__desk_cap(sqlite3 *db, const char *sql, int64_t id, int64_t max)
+{
+    sqlite3_stmt *s = NULL;
+    int r = mm__sqlite_prepare(db, sql, &s);
+    if (r == 0) {
+        sqlite3_bind_int64(s, 1, id);
+        r = sqlite3_step(s) == SQLITE_ROW ? 0 : MM_EDB;
+        if (r == 0 && sqlite3_column_int64(s, 0) >= max)
+            r = MM_ELIMIT;
+    }
+    sqlite3_finalize(s);
+    return r;
 }
 
 /* store-sqlite-tickets.c */

@@ -455,6 +455,9 @@ int mm__sqlite_incident_note_add(struct mm_store *st, const struct mm_scope *sco
         goto out;
     r = incident_get_db(db, scope, id, in);
     if (r == 0)
+        r = mm__desk_cap(db, "SELECT count(*) FROM incident_timeline WHERE incident_id = ?", id,
+                         MM_TIMELINE_MAX);
+    if (r == 0)
         r = add_timeline(db, in, "note", "", "", author, body, internal, now, entry_id_out);
     if (r == 0)
         r = audit_incident(db, who, in->tenant_id, id, "incident.note", internal ? "internal" : "",
@@ -545,6 +548,9 @@ int mm__sqlite_incident_link_alert(struct mm_store *st, const struct mm_scope *s
     r = incident_get_db(db, scope, id, in);
     if (r == 0 && in->status == MM_INCIDENT_CLOSED)
         r = MM_ESTATE;
+    if (r == 0)
+        r = mm__desk_cap(db, "SELECT count(*) FROM incident_timeline WHERE incident_id = ?", id,
+                         MM_TIMELINE_MAX);
     if (r == 0)
         r = escalate_alert(db, who, author, in, alert_id, now);
     r = mm__sqlite_end(db, r);

@@ -168,7 +168,10 @@ int mm__sqlite_ticket_add(struct mm_store *st, const struct mm_scope *scope,
     int r = mm__sqlite_begin(db);
     if (r != 0)
         goto out;
-    r = insert_ticket(db, author, t, now, &id);
+    r = mm__desk_cap(db, "SELECT count(*) FROM tickets WHERE tenant_id = ? AND status != 'closed'",
+                     t->tenant_id, MM_TICKETS_OPEN_MAX);
+    if (r == 0)
+        r = insert_ticket(db, author, t, now, &id);
     if (r == 0)
         r = insert_message(db, t->tenant_id, id, author->user_id, body, false, now, NULL);
     for (size_t i = 0; r == 0 && i < nalerts; i++)
@@ -321,6 +324,9 @@ int mm__sqlite_ticket_message_add(struct mm_store *st, const struct mm_scope *sc
     r = ticket_get_db(db, scope, ticket_id, true, &t);
     if (r == 0 && t.status == MM_TICKET_CLOSED)
         r = MM_ESTATE;
+    if (r == 0)
+        r = mm__desk_cap(db, "SELECT count(*) FROM ticket_messages WHERE ticket_id = ?", ticket_id,
+                         MM_TICKET_MESSAGES_MAX);
     if (r == 0)
         r = insert_message(db, t.tenant_id, ticket_id, author->user_id, body, internal, now, &mid);
     if (r == 0)

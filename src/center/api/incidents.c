@@ -423,6 +423,8 @@ int mm_api_incident_note_add(struct mm_request *req)
     json_decref(body);
     if (r == MM_EPARSE)
         return 0;
+    if (r == MM_ELIMIT)
+        return mm_reply_error(req, 409, "conflict", "the timeline holds the most entries it may");
     return r != 0 ? r : mm_reply_json(req, 201, reply);
 }
 
@@ -446,6 +448,8 @@ int mm_api_incident_link_alert(struct mm_request *req)
     r = st->ops->incident_link_alert(st, &req->who.scope, &who, &author, id, alert, req->now);
     if (r == MM_ENOENT)
         return mm_reply_error(req, 404, "not_found", "alert_id");
+    if (r == MM_ELIMIT)
+        return mm_reply_error(req, 409, "conflict", "the timeline holds the most entries it may");
     return r != 0 ? r : incident_reply(req, 200, id);
 }
 

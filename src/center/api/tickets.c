@@ -197,6 +197,8 @@ int mm_api_ticket_add(struct mm_request *req)
     json_decref(body);
     if (r == MM_ENOENT && nalerts)
         return mm_reply_error(req, 404, "not_found", "tenant_id or alert_ids");
+    if (r == MM_ELIMIT)
+        return mm_reply_error(req, 409, "conflict", "too many open tickets; close some first");
     if (r != 0)
         return r;
     return ticket_reply(req, 201, id);
@@ -284,6 +286,8 @@ int mm_api_ticket_message_add(struct mm_request *req)
     json_decref(body);
     if (r == MM_EPARSE || r == MM_EPERM)
         return 0;
+    if (r == MM_ELIMIT)
+        return mm_reply_error(req, 409, "conflict", "this ticket holds the most messages it may");
     if (r != 0)
         return r;
     return mm_reply_json(req, 201, reply);

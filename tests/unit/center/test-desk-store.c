@@ -275,6 +275,28 @@ static void test_incidents_scoped(void **state)
     mm_store_close(st);
 }
 
+static void test_limits(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    int64_t a = add_tenant(st, "A"), id = 0, mid = 0;
+    struct mm_scope sa = mm_scope_tenant(a);
+    struct mm_ticket t = {.tenant_id = a};
+    strcpy(t.subject, "s");
+    strcpy(t.category, "other");
+    strcpy(t.channel, "web");
+    assert_int_equal(st->ops->ticket_add(st, &sa, &actor, &owner, &t, "b", NULL, 0, 5, &id), 0);
+    /* The first message came with the ticket. */
+    for (int i = 1; i < MM_TICKET_MESSAGES_MAX; i++)
+        assert_int_equal(
+            st->ops->ticket_message_add(st, &sa, &actor, &owner, id, "m", false, false, 6, &mid),
+            0);
+    assert_int_equal(
+        st->ops->ticket_message_add(st, &sa, &actor, &owner, id, "m", false, false, 6, &mid),
+        MM_ELIMIT);
+    mm_store_close(st);
+}
+
 static int stats_tenant(const struct mm_stats_tenant *t, void *arg)
 {
     int64_t *sum = arg;
@@ -317,6 +339,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tickets_scoped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incidents_scoped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
