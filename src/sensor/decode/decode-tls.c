@@ -8,7 +8,7 @@
  *  - the server part when the server's handshake is visible: version,
  *    ja3s {hash, string}, server_alpns and, from a plaintext Certificate
  *    message (TLS 1.2 and older), subject, issuerdn, serial, fingerprint,
- *    notbefore, notafter of the first (server) certificate.
+ *    notbefore, notafter, subjectaltname of the first (server) certificate.
  * TLS 1.3 encrypts the certificate, so TLS 1.3 server parts carry no
  * certificate fields. After the interesting messages (or a
  * ChangeCipherSpec) a direction's bytes are consumed without parsing. */
@@ -520,6 +520,13 @@ static int on_certificate(struct mm_app_ctx *ctx, struct tls_state *st, const ui
         json_object_set_new(st->server, "notbefore", json_string(x.notbefore));
     if (x.notafter[0])
         json_object_set_new(st->server, "notafter", json_string(x.notafter));
+    if (x.nsan) {
+        json_t *san = json_array();
+        for (size_t i = 0; san && i < x.nsan; i++)
+            json_array_append_new(san, json_string(x.san[i]));
+        if (san)
+            json_object_set_new(st->server, "subjectaltname", san);
+    }
     emit_server(ctx, st);
     return r;
 }

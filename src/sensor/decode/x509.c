@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Minimal X.509 reader (see x509.h): walks Certificate -> TBSCertificate ->
- * version, serialNumber, signature, issuer, validity, subject with a
+ * version, serialNumber, signature, issuer, validity, subject (and the
+ * subjectAltName extension) with a
  * bounds-checked DER TLV reader (definite lengths only, at most 4 length
  * bytes, single-byte tags), and formats the fields the way Suricata's EVE
  * tls record shows them. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -212,6 +214,73 @@ static void colon_hex(const uint8_t *p, size_t n, bool upper, char *out, size_t 
         o += (size_t)snprintf(out + o, outlen - o, upper ? "%s%02X" : "%s%02x", i ? ":" : "", p[i]);
 }
 
+/* Reads GeneralNames: dNSName [2] and iPAddress [7] entries. */
+static int read_san(const uint8_t *p, size_t n, struct mm__x509 *out)
+{
+    struct mm__cur c, names;
+    struct tlv seq, gn;
+    int r;
+    mm__cur_init(&c, p, n);
+    if ((r = der_expect(&c, 0x30, &seq)) != 0)
+        return r;
+    mm__cur_init(&names, seq.v, seq.len);
+    while (mm__cur_left(&names) > 0 && out->nsan < MM_X509_SAN_MAX) {
+        if ((r = der_next(&names, &gn)) != 0)
+            return r;
+        char *dst = out->san[out->nsan];
+        if (gn.tag == 0x82) {
+            mm__app_text(gn.v, gn.len, dst, sizeof out->san[0]);
+            out->nsan++;
+        } else if (gn.tag == 0x87 && (gn.len == 4 || gn.len == 16)) {
+            inet_ntop(gn.len == 4 ? AF_INET : AF_INET6, gn.v, dst, sizeof out->san[0]);
+            out->nsan++;
+        }
+    }
+    return 0;
+}
+
+/* Walks the [3] extensions of the TBSCertificate for subjectAltName. */
+static int read_extensions(const struct tlv *ext3, struct mm__x509 *out)
+{
+    static const uint8_t san_oid[] = {0x55, 0x1d, 0x11};
+    struct mm__cur c, list, e;
+    struct tlv seq, ext, oid, v;
+    int r;
+    mm__cur_init(&c, ext3->v, ext3->len);
+    if ((r = der_expect(&c, 0x30, &seq)) != 0)
+        return r;
+    mm__cur_init(&list, seq.v, seq.len);
+    while (mm__cur_left(&list) > 0) {
+        if ((r = der_expect(&list, 0x30, &ext)) != 0)
+            return r;
+        mm__cur_init(&e, ext.v, ext.len);
+        if ((r = der_expect(&e, 0x06, &oid)) != 0 || (r = der_next(&e, &v)) != 0)
+            return r;
+        if (v.tag == 0x01 && (r = der_next(&e, &v)) != 0) /* critical flag */
+            return r;
+        if (v.tag != 0x04)
+            return MM_EPARSE;
+        if (oid.len == sizeof san_oid && memcmp(oid.v, san_oid, sizeof san_oid) == 0)
+            return read_san(v.v, v.len, out);
+    }
+    return 0;
+}
+
+/* After the subject: subjectPublicKeyInfo, optional unique ids [1] [2],
+ * optional extensions [3]. */
+static int read_tail(struct mm__cur *tbs, struct mm__x509 *out)
+{
+    struct tlv t;
+    int r;
+    while (mm__cur_left(tbs) > 0) {
+        if ((r = der_next(tbs, &t)) != 0)
+            return r;
+        if (t.tag == 0xA3)
+            return read_extensions(&t, out);
+    }
+    return 0;
+}
+
 int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out)
 {
     struct mm__cur c, tbs;
@@ -247,5 +316,5 @@ int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out)
     if ((r = format_time(&nb, out->notbefore, sizeof out->notbefore)) != 0 ||
         (r = format_time(&na, out->notafter, sizeof out->notafter)) != 0)
         return r;
-    return 0;
+    return read_tail(&tbs, out);
 }

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0
  * A minimal DER walk over an X.509 certificate for the TLS decoder: the
  * subject and issuer as "C=JP, O=..., CN=..." text, the serial number, the
- * validity dates and the SHA-1 fingerprint. No signature checks, no
- * extensions; bounded by the certificate's own length. */
+ * validity dates, the SHA-1 fingerprint and the subjectAltName DNS names
+ * and addresses. No signature checks, no other extensions; bounded by the
+ * certificate's own length. */
 #ifndef MM_SENSOR_DECODE_X509_H
 #define MM_SENSOR_DECODE_X509_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define MM_X509_SAN_MAX 16
 
 struct mm__x509 {
     char subject[1024];
@@ -15,7 +18,9 @@ struct mm__x509 {
     char serial[200];   /* "0C:5F:..." upper-case, as Suricata */
     char notbefore[24]; /* "2026-04-01T00:00:00" (UTC, no offset, as Suricata) */
     char notafter[24];
-    char fingerprint[60]; /* SHA-1 of the DER, "aa:bb:..." lower-case, as Suricata */
+    char fingerprint[60];           /* SHA-1 of the DER, "aa:bb:..." lower-case, as Suricata */
+    char san[MM_X509_SAN_MAX][256]; /* subjectAltName dNSName and iPAddress entries */
+    size_t nsan;
 };
 
 /* Parses der[0..len). Returns 0, or MM_EPARSE / MM_ETRUNC; out is cleared

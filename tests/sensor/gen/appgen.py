@@ -177,7 +177,8 @@ def certificate_der():
     """A structurally valid (unsigned) certificate: serial 0x0a1b2c3d4e,
     issuer C=JP, O=Example CA, CN=Example Root; subject C=JP, O=Example
     KK, CN=www.example.jp; valid 2026-01-01 .. 2027-01-31 (one UTCTime,
-    one GeneralizedTime)."""
+    one GeneralizedTime); subjectAltName DNS:www.example.jp, DNS:example.jp,
+    IP:192.0.2.80 (behind a critical basicConstraints extension)."""
     version = der(0xA0, der(0x02, b"\x02"))
     serial = der(0x02, bytes.fromhex("0a1b2c3d4e"))
     alg = der(0x30, der(0x06, bytes.fromhex("2a864886f70d01010b")) + b"\x05\x00")
@@ -185,7 +186,12 @@ def certificate_der():
     validity = der(0x30, der(0x17, b"260101000000Z") + der(0x18, b"20270131235959Z"))
     subject = der_name([("C", "JP"), ("O", "Example KK"), ("CN", "www.example.jp")])
     spki = der(0x30, alg + der(0x03, b"\x00\x01\x02"))
-    tbs = der(0x30, version + serial + alg + issuer + validity + subject + spki)
+    basic = der(0x30, der(0x06, b"\x55\x1d\x13") + b"\x01\x01\xff" + der(0x04, der(0x30, b"")))
+    names = der(0x82, b"www.example.jp") + der(0x82, b"example.jp") + \
+        der(0x87, ipaddress.IPv4Address("192.0.2.80").packed)
+    san = der(0x30, der(0x06, b"\x55\x1d\x11") + der(0x04, der(0x30, names)))
+    exts = der(0xA3, der(0x30, basic + san))
+    tbs = der(0x30, version + serial + alg + issuer + validity + subject + spki + exts)
     return der(0x30, tbs + alg + der(0x03, b"\x00" + bytes(16)))
 
 

@@ -91,7 +91,11 @@ static void test_server_tls12_certificate(void **state)
     assert_string_equal(app_str(&r, 1, "tls.notbefore"), "2026-01-01T00:00:00");
     assert_string_equal(app_str(&r, 1, "tls.notafter"), "2027-01-31T23:59:59");
     assert_string_equal(app_str(&r, 1, "tls.fingerprint"),
-                        "66:f9:2b:17:4b:4c:06:9e:64:fa:ee:ec:1a:61:25:e8:ae:94:b2:c4");
+                        "95:91:6c:ba:eb:45:62:c7:fa:73:75:97:36:ee:e3:54:c3:e1:9f:67");
+    assert_int_equal(json_array_size(app_get(&r, 1, "tls.subjectaltname")), 3);
+    assert_string_equal(app_str(&r, 1, "tls.subjectaltname.0"), "www.example.jp");
+    assert_string_equal(app_str(&r, 1, "tls.subjectaltname.1"), "example.jp");
+    assert_string_equal(app_str(&r, 1, "tls.subjectaltname.2"), "192.0.2.80");
     /* later bytes of either direction are consumed without events */
     static const uint8_t appdata[] = {23, 3, 3, 0, 2, 0xaa, 0xbb};
     assert_int_equal(app_run_stream(&r, 0, appdata, sizeof appdata), 0);
