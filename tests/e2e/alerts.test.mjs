@@ -241,6 +241,11 @@ test('an owner sets the mail threshold and the emergency contacts', { skip: miss
     await p.locator('#flash').filter({ hasText: '保存しました' }).waitFor();
     const tenant = await center.api.ok('GET', `/api/v1/tenants/${center.tenants.yamada.id}`);
     assert.equal(tenant.mail_severity, 1);
+    // The agreed response times are shown to the owner (when the centre has them).
+    if ((await center.api.req('GET', `/api/v1/tenants/${center.tenants.yamada.id}/sla`)).status === 200) {
+      await p.locator('#sla-h').waitFor();
+      assert.match(await p.locator('main').textContent(), /分以内に受け付け/);
+    }
     const contacts = await center.api.req('GET', `/api/v1/tenants/${center.tenants.yamada.id}/contacts`);
     if (contacts.status === 404) return; // no contacts API in this centre yet
     const cf = p.locator('#contact-form');

@@ -97,6 +97,9 @@ test('the analyst answers, opens an incident and sends someone on site', { skip:
     await p.locator('#flash').filter({ hasText: 'Moved to' }).waitFor();
     await p.locator('#dispatch').filter({ hasText: 'Sato (field engineer)' }).waitFor();
     assert.match(await p.locator('#timeline').textContent(), /checking on site/);
+    await p.click('#assign-me');
+    await p.locator('#flash').filter({ hasText: 'You are now the assignee' }).waitFor();
+    assert.equal(await p.locator('#assignee').textContent(), center.users.analyst.email);
     await shot(p, 'incident-en');
     // The statistics page counts it, and the vendor's monthly report opens.
     await p.goto(center.base + '/#/stats');

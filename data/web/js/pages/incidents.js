@@ -114,6 +114,20 @@ function vendorActions(x, ctx) {
     });
     box.append(form);
   }
+  const me = api.currentMe();
+  if (me && x.assignee_id !== me.user.id) {
+    const mine = h('button', { type: 'button', id: 'assign-me', class: 'secondary' }, t('incident.assign_me'));
+    mine.addEventListener('click', async () => {
+      try {
+        await api.patch('/incidents/' + x.id, { assignee_id: me.user.id });
+        await ctx.route();
+        ctx.flash(t('incident.assigned_me'), 'ok');
+      } catch (e) {
+        ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      }
+    });
+    box.append(h('div', { class: 'actions assign' }, mine));
+  }
   const nbody = field(t('incident.add_note'), 'textarea', { name: 'body', rows: 2, maxlength: 1300 });
   const nform = h('form', { id: 'note-form', novalidate: true }, nbody.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('incident.save_note'))));
   nform.addEventListener('submit', async (ev) => {
@@ -155,7 +169,7 @@ async function detail(main, ctx, id) {
           h('dt', {}, t('incident.status')), h('dd', {}, statusText(x.status)),
           x.severity ? [h('dt', {}, t('alert.severity')), h('dd', {}, severityBadge(x.severity))] : null,
           x.handling ? [h('dt', {}, t('incident.handling')), h('dd', {}, t('incident.handling.' + (x.handling === 'onsite' ? 'onsite' : 'remote')))] : null,
-          h('dt', {}, t('incident.assignee')), h('dd', {}, x.assignee_id ? names.get(x.assignee_id) || '#' + x.assignee_id : '—'),
+          h('dt', {}, t('incident.assignee')), h('dd', { id: 'assignee' }, x.assignee_id ? names.get(x.assignee_id) || (api.currentMe().user.id === x.assignee_id ? api.currentMe().user.email : '#' + x.assignee_id) : '—'),
           h('dt', {}, t('incident.opened')), h('dd', {}, fmtTime(x.created_at)),
           x.resolved_at ? [h('dt', {}, t('incident.closed_at')), h('dd', {}, fmtTime(x.resolved_at))] : null,
           x.ticket_id ? [h('dt', {}, t('nav.tickets')), h('dd', {}, h('a', { href: '#/tickets/' + x.ticket_id }, t('ticket.number', { id: x.ticket_id })))] : null,

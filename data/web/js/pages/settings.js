@@ -118,11 +118,40 @@ async function usersSection(tenantId, ctx) {
     h('h3', {}, t('settings.user_new')), form);
 }
 
+// Response-time targets for incidents: the vendor's admin sets them per SME;
+// the SME sees what was agreed.
+async function slaSection(tenant, ctx) {
+  const r = await api.optional(api.get('/tenants/' + tenant.id + '/sla'));
+  if (r.missing || !r.data) return null;
+  const box = h('section', { class: 'card', 'aria-labelledby': 'sla-h' }, h('h2', { id: 'sla-h' }, t('incident.sla')));
+  const admin = api.isVendor() && api.canManage();
+  if (!admin) {
+    box.append(h('p', {}, t('settings.sla_text', { ack: r.data.acknowledge_minutes, resolve: r.data.resolve_minutes })));
+    return box;
+  }
+  const ack = field(t('settings.sla_ack'), 'input', { name: 'acknowledge_minutes', type: 'number', min: 1, max: 100000, value: r.data.acknowledge_minutes });
+  const res = field(t('settings.sla_resolve'), 'input', { name: 'resolve_minutes', type: 'number', min: 1, max: 1000000, value: r.data.resolve_minutes });
+  const form = h('form', { class: 'inline-form', id: 'sla-form', novalidate: true }, ack.wrap, res.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('common.save'))));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api.call('PUT', '/tenants/' + tenant.id + '/sla', { acknowledge_minutes: Number(ack.input.value), resolve_minutes: Number(res.input.value) });
+      ctx.flash(t('common.saved'), 'ok');
+    } catch (e) {
+      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+    }
+  });
+  box.append(h('p', { class: 'hint' }, t('settings.sla_help')), form);
+  return box;
+}
+
 async function tenantBlocks(holder, tenantId, ctx) {
   clear(holder);
   const tenant = await api.get('/tenants/' + tenantId);
   if (api.canManage()) holder.append(tenantSection(tenant, ctx));
   holder.append(await contactsSection(tenant, ctx));
+  const sla = await slaSection(tenant, ctx);
+  if (sla) holder.append(sla);
   if (api.canManage()) holder.append(await usersSection(tenant.id, ctx));
 }
 
