@@ -212,6 +212,21 @@ static void test_tcp_two_messages_and_splits(void **state)
     free(m);
 }
 
+/* Label bytes that are not printable become \xNN; UTF-8 stays as it is. */
+static void test_name_escapes(void **state)
+{
+    (void)state;
+    static const uint8_t m[] = {0,    1, 1,   0,    0,    1, 0,    0,    0,    0,    0,
+                                0,    3, 'a', 0x01, 0xff, 6, 0xe6, 0x97, 0xa5, 0xe6, 0x9c,
+                                0xac, 2, 'j', 'p',  0,    0, 16,   0,    1};
+    struct app_run r;
+    app_run_init(&r, &mm_app_dns_udp, 51000, 53);
+    assert_int_equal(app_run_udp(&r, m, sizeof m), 0);
+    assert_string_equal(app_str(&r, 0, "dns.queries.0.rrname"), "a\\x01\\xff.日本.jp");
+    assert_string_equal(app_str(&r, 0, "dns.queries.0.rrtype"), "TXT");
+    app_run_free(&r);
+}
+
 static void test_probe(void **state)
 {
     (void)state;
@@ -237,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_oversize_counts),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_tcp_two_messages_and_splits),
+        cmocka_unit_test(test_name_escapes),
         cmocka_unit_test(test_probe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
