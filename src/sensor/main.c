@@ -257,9 +257,7 @@ int main(int argc, char **argv)
     }
     mm_reload_cancel(&run.reload);
     if (run.sensor) {
-        bool out_errors = run.sensor->st.eve_errors || run.sensor->st.spool_errors;
-        mm__sensor_free(run.sensor);
-        if (out_errors && run.exit_code == 0) {
+        if (mm__sensor_free(run.sensor) != 0 && run.exit_code == 0) {
             fprintf(stderr, PROG ": some events could not be written (disk full?)\n");
             run.exit_code = EXIT_OUTPUT;
         }

@@ -83,8 +83,9 @@ struct mm_sensor {
 /* sensor.c */
 int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
                    struct mm_sensor **out, char *err, size_t errlen);
-/* Ends all flows (reason "shutdown"), writes final stats, flushes, frees. */
-void mm__sensor_free(struct mm_sensor *s);
+/* Ends all flows (reason "shutdown"), writes final stats, flushes, frees.
+ * Returns nonzero when any event could not be written during the run. */
+int mm__sensor_free(struct mm_sensor *s);
 /* Replaces the intel set between packets; returns the old one (free it). */
 struct mm_intel *mm__sensor_swap_intel(struct mm_sensor *s, struct mm_intel *in);
 /* Flushes the EVE output and syncs the spool. */

@@ -330,15 +330,17 @@ struct mm_intel *mm__sensor_swap_intel(struct mm_sensor *s, struct mm_intel *in)
 
 void mm__sensor_flush(struct mm_sensor *s)
 {
-    mm_eve_out_flush(s->eve);
-    mm_spool_sync(s->spool);
+    if (mm_eve_out_flush(s->eve) != 0)
+        s->st.eve_errors++;
+    if (mm_spool_sync(s->spool) != 0)
+        s->st.spool_errors++;
     s->spool_sync_due = 0;
 }
 
-void mm__sensor_free(struct mm_sensor *s)
+int mm__sensor_free(struct mm_sensor *s)
 {
     if (!s)
-        return;
+        return 0;
     if (s->flows)
         mm_flow_end_all(s->flows, "shutdown"); /* flow records go out first */
     if (s->eve && s->st.pkts > 0)
@@ -350,12 +352,15 @@ void mm__sensor_free(struct mm_sensor *s)
     mm__devices_close(s);
     mm__sensor_flush(s);
     mm_spool_close(s->spool);
-    mm_eve_out_close(s->eve);
+    if (mm_eve_out_close(s->eve) != 0)
+        s->st.eve_errors++;
+    int failed = s->st.eve_errors > 0 || s->st.spool_errors > 0;
     json_t *e;
     while ((e = queue_pop(s)) != NULL)
         json_decref(e);
     free(s->q);
     free(s);
+    return failed;
 }
 
 /* ---- device inventory hooks ------------------------------------------------

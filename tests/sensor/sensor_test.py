@@ -119,6 +119,13 @@ def test_usage(tmp):
         f.write("[flow]\ntimeout_udp = soon\n")
     r = run(["-r", "x", "--config", cfg])
     check(r.returncode == 2 and "timeout_udp" in r.stderr, "bad config: %r" % (r,))
+    pcap = os.path.join(tmp, "one.pcap")
+    many_udp_flows(pcap, 3)
+    if os.path.exists("/dev/full"):
+        r = run(["-r", pcap, "--eve", "/dev/full"])
+        check(r.returncode == 4 and "could not be written" in r.stderr, "disk full: %r" % (r,))
+    r = run(["-r", pcap, "--eve", os.path.join(tmp, "no", "such", "dir", "eve.json")])
+    check(r.returncode == 4 and "cannot open EVE output" in r.stderr, "bad eve path: %r" % (r,))
 
 
 def test_truncated(tmp):

@@ -315,16 +315,19 @@ uint64_t mm_eve_out_rotations(const struct mm_eve_out *o)
     return o ? o->rotations : 0;
 }
 
-void mm_eve_out_close(struct mm_eve_out *o)
+int mm_eve_out_close(struct mm_eve_out *o)
 {
     if (!o)
-        return;
+        return 0;
+    int r = 0;
     if (o->fp) {
-        fflush(o->fp);
-        if (!o->is_stdout)
-            fclose(o->fp);
+        if (fflush(o->fp) != 0)
+            r = MM_EIO;
+        if (!o->is_stdout && fclose(o->fp) != 0)
+            r = MM_EIO;
     }
     free(o->line.p);
     free(o->iobuf);
     free(o);
+    return r;
 }

@@ -16,7 +16,8 @@ int mm_eve_out_open(const char *path, uint64_t max_bytes, unsigned keep, struct 
 int mm_eve_out_write(struct mm_eve_out *o, const json_t *ev);
 int mm_eve_out_flush(struct mm_eve_out *o);
 uint64_t mm_eve_out_rotations(const struct mm_eve_out *o);
-/* Flushes and closes. Accepts NULL. */
-void mm_eve_out_close(struct mm_eve_out *o);
+/* Flushes and closes; MM_EIO when buffered lines could not be written.
+ * Accepts NULL. */
+int mm_eve_out_close(struct mm_eve_out *o);
 
 #endif
