@@ -257,13 +257,14 @@ static int bench_fill(const char *dir, long tenants, long alerts, long events)
         sqlite3_bind_int64(a, 1, i);
         sqlite3_bind_int64(a, 2, ten);
         sqlite3_bind_int64(a, 3, 9100100 + i % 20);
-        sqlite3_bind_int(a, 4, 1 + (int)(i % 4));
+        /* i / tenants: every tenant gets every severity and status */
+        sqlite3_bind_int(a, 4, 1 + (int)((i / tenants) % 4));
         sqlite3_bind_text(a, 5, dev, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(a, 6, ip, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(a, 7, events / alerts);
         sqlite3_bind_int64(a, 8, first);
         sqlite3_bind_int64(a, 9, first + 600000000LL);
-        sqlite3_bind_text(a, 10, status[i % 4], -1, SQLITE_STATIC);
+        sqlite3_bind_text(a, 10, status[(i / tenants) % 4], -1, SQLITE_STATIC);
         sqlite3_step(a);
         sqlite3_reset(a);
     }
