@@ -4,7 +4,7 @@
 // a filtered view can be bookmarked; bulk acknowledge/close with a reason;
 // "show more" follows the API's cursor.
 import * as api from '../api.js';
-import { h, field, fmtTime, severityBadge, statusBadge, alertTitle, clear } from '../dom.js';
+import { h, field, fmtTime, severityBadge, statusBadge, alertTitle } from '../dom.js';
 import { t } from '../i18n.js';
 
 const FILTERS = ['status', 'severity', 'tenant', 'q'];
