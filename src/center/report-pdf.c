@@ -67,6 +67,8 @@ static int inline_markup(struct mm_buf *b, const char *s, size_t n)
             i++;
             continue;
         }
+        if ((unsigned char)c < 0x20 && c != '\n' && c != '\t')
+            continue; /* not allowed in markup (XML) */
         if (c == '&')
             r = mm_buf_puts(b, "&amp;");
         else if (c == '<')
@@ -113,7 +115,11 @@ static void draw_block(struct page *p, enum block_kind kind, const char *markup)
     pango_layout_set_font_description(layout, fd);
     pango_layout_set_width(layout, (int)((PAGE_W - 2 * MARGIN - indent) * PANGO_SCALE));
     pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_markup(layout, markup, -1);
+    /* Checked first: pango_layout_set_markup would warn on stderr. */
+    if (pango_parse_markup(markup, -1, 0, NULL, NULL, NULL, NULL))
+        pango_layout_set_markup(layout, markup, -1);
+    else
+        pango_layout_set_text(layout, markup, -1);
     p->y += before[kind];
     if (kind == BLOCK_ITEM) {
         cairo_move_to(p->cr, MARGIN + 4, p->y);
