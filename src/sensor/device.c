@@ -661,7 +661,7 @@ static void on_dhcp(struct mm_devices *d, const json_t *ev)
         json_object_set_new(dev->rec, "dhcp",
                             json_pack("{s:s, s:s}", "params", params, "vendor_class", vendor));
         if (mm_osguess_dhcp(d->os, params[0] ? params : NULL, vendor[0] ? vendor : NULL, &g)) {
-            char v[600];
+            char v[sizeof params + DEVICE_TEXT_MAX + 2];
             snprintf(v, sizeof v, "%s%s%s", params, vendor[0] ? " " : "", vendor);
             add_evidence(d, dev, "dhcp", v, &g);
         }
