@@ -105,9 +105,9 @@ function messageItem(m) {
 // Status buttons: SME users may mark resolved, closed or open again; the
 // vendor may set any status.
 function statusForm(x, ctx) {
+  if (x.status === 'closed') return h('p', {}, t('ticket.closed_final'));
   const allowed = api.isVendor() ? STATUSES : ['open', 'resolved', 'closed'];
   const choices = allowed.filter((s) => s !== x.status);
-  if (!api.isVendor() && !api.canTriage() && x.status !== 'open') return null;
   const sel = field(t('ticket.change_status'), 'select', { name: 'status', id: 'ticket-status' }, choices.map((s) => [s, statusText(s)]));
   const form = h('form', { class: 'inline-form', id: 'status-form' }, sel.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('common.save'))));
   form.addEventListener('submit', async (ev) => {
