@@ -6,8 +6,10 @@
  * protocol, length (Content-Length) and http_content_type. Both carry the
  * top-level tx_id that pairs them. Bodies are skipped by Content-Length or
  * chunked coding, or to the end of the stream; pipelined messages and
- * messages split across segments are handled. A header block is at most
- * 16 KiB; CONNECT tunnels and protocol upgrades end the parsing. */
+ * messages split across segments are handled; bytes before the first
+ * message seen in a direction (a capture that starts mid-body) are skipped
+ * up to the next request or status line. A header block is at most 16 KiB;
+ * CONNECT tunnels and protocol upgrades end the parsing. */
 #include <ctype.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -56,6 +58,35 @@ static bool starts_with_method(const uint8_t *d, size_t len)
 static bool starts_with_status(const uint8_t *d, size_t len)
 {
     return len >= 7 && memcmp(d, "HTTP/1.", 7) == 0;
+}
+
+/* True when m starts a status line "HTTP/1.x NNN " (strict enough to be
+ * looked for anywhere in unknown bytes). */
+static bool strict_status(const uint8_t *m, size_t n)
+{
+    return n >= 13 && memcmp(m, "HTTP/1.", 7) == 0 && m[8] == ' ' && m[9] >= '1' && m[9] <= '5' &&
+           m[10] >= '0' && m[10] <= '9' && m[11] >= '0' && m[11] <= '9' && m[12] == ' ';
+}
+
+/* Finds where the next request or response starts (after bytes that belong
+ * to no message we saw the start of, as when the capture began in the
+ * middle of a body): a request or status line at the start of a line, or a
+ * strict status line anywhere (a body need not end in a newline). Returns
+ * its offset with *found set, or else how many bytes can be dropped while
+ * keeping a possible partial start. */
+static size_t resync(const uint8_t *m, size_t left, bool *found)
+{
+    *found = false;
+    for (size_t i = 1; i < left; i++) {
+        size_t rest = left - i;
+        if (strict_status(m + i, rest) ||
+            (m[i - 1] == '\n' && (starts_with_method(m + i, rest < 16 ? rest : 16) ||
+                                  starts_with_status(m + i, rest)))) {
+            *found = true;
+            return i;
+        }
+    }
+    return left > 16 ? left - 16 : 0;
 }
 
 /* Finds the end of the header block: returns its length including the
@@ -362,10 +393,14 @@ static long http_parse(struct mm_app_ctx *ctx, const uint8_t *data, size_t len)
         bool req = starts_with_method(m, left < 16 ? left : 16);
         bool resp = starts_with_status(m, left);
         if (!req && !resp) {
+            bool found;
             if (left < 16 && memchr(m, ' ', left) == NULL)
                 break; /* perhaps a method cut short */
-            r = MM_EPARSE;
-            break;
+            size_t skip = resync(m, left, &found);
+            if (skip == 0)
+                break;
+            off += skip;
+            continue;
         }
         size_t hlen = header_end(m, left < HTTP_HEADER_MAX ? left : HTTP_HEADER_MAX);
         if (hlen == 0) {

@@ -13,6 +13,11 @@ and tshark -T fields on the same file, and compares the SETS of
     ja3, ja3s       JA3 and JA3S hashes (tshark computes both since 3.x)
     cert_sha1       SHA-1 of the server certificate (the first one of each
                     plaintext Certificate message; tshark gives its bytes)
+    http_requests   HTTP requests as "method url"
+    http_responses  every HTTP response as "packet-number status" (tshark
+                    run a second time with body reassembly off: the sensor
+                    reports a response when its header is complete,
+                    whatever follows)
 The sets must be equal; a difference is allowed only when it is listed in
 exceptions.json (file, field, value, side, reason). An exception that no
 longer matches a difference fails the test too, so the list stays honest.
@@ -28,7 +33,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIELDS = ("dns", "sni", "http", "dhcp_hostname", "dhcp_params", "ja3", "ja3s", "cert_sha1")
+FIELDS = ("dns", "sni", "http", "dhcp_hostname", "dhcp_params", "ja3", "ja3s", "cert_sha1",
+          "http_requests", "http_responses")
 
 
 def skip(msg):
@@ -66,8 +72,13 @@ def sensor_sets(sensor, path):
                 sets["ja3s"].add(o["ja3s"]["hash"])
             if "fingerprint" in o:
                 sets["cert_sha1"].add(o["fingerprint"].replace(":", ""))
-        elif t == "http" and "hostname" in o:
-            sets["http"].add(norm_host(o["hostname"]))
+        elif t == "http":
+            if "hostname" in o:
+                sets["http"].add(norm_host(o["hostname"]))
+            if "http_method" in o:
+                sets["http_requests"].add("%s %s" % (o["http_method"], o.get("url", "")))
+            if "status" in o:
+                sets["http_responses"].add("%d %d" % (ev["pcap_cnt"], o["status"]))
         elif t == "dhcp":
             if "hostname" in o:
                 sets["dhcp_hostname"].add(o["hostname"])
@@ -76,34 +87,34 @@ def sensor_sets(sensor, path):
     return sets
 
 
-TSHARK_FIELDS = ("udp.port", "tcp.port", "dns.qry.name", "tls.handshake.type",
+TSHARK_FIELDS = ("http.request.method", "http.request.uri", "udp.port", "tcp.port",
+                 "dns.qry.name", "tls.handshake.type",
                  "tls.handshake.extensions_server_name", "tls.handshake.ja3",
                  "tls.handshake.ja3s", "tls.handshake.certificate", "http.request",
                  "http.host", "dhcp.option.hostname", "dhcp.option.request_list_item")
 
 
-def tshark_rows(path):
+def tshark_rows(path, display_filter, fields, options=()):
     """One dict per packet of interest, field -> list of values (tshark's
-    aggregation undone with separators that cannot occur in the fields);
-    one tshark run per capture."""
+    aggregation undone with separators that cannot occur in the fields)."""
     # Out-of-order reassembly is off by default in tshark 4.0; the sensor
     # reorders segments, so tshark must too (ndpi_malware.pcap needs it).
-    cmd = ["tshark", "-n", "-o", "tcp.reassemble_out_of_order:TRUE", "-r", path,
-           "-Y", "dns || tls.handshake || http.request || dhcp", "-T", "fields",
-           "-E", "separator=\x1f", "-E", "aggregator=\x1e"]
-    for f in TSHARK_FIELDS:
+    cmd = ["tshark", "-n", "-o", "tcp.reassemble_out_of_order:TRUE"] + list(options)
+    cmd += ["-r", path, "-Y", display_filter, "-T", "fields", "-E", "separator=\x1f", "-E",
+            "aggregator=\x1e"]
+    for f in fields:
         cmd += ["-e", f]
     out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
     for line in out.stdout.decode(errors="replace").split("\n"):
         if not line:
             continue
         cols = line.split("\x1f")
-        yield {f: [v for v in c.split("\x1e") if v != ""] for f, c in zip(TSHARK_FIELDS, cols)}
+        yield {f: [v for v in c.split("\x1e") if v != ""] for f, c in zip(fields, cols)}
 
 
 def tshark_sets(path):
     sets = {f: set() for f in FIELDS}
-    for row in tshark_rows(path):
+    for row in tshark_rows(path, "dns || tls.handshake || http.request || dhcp", TSHARK_FIELDS):
         tcp = bool(row["tcp.port"])
         if "53" in row["udp.port"] or "53" in row["tcp.port"]:
             sets["dns"].update(v for v in row["dns.qry.name"] if v != "<Root>")
@@ -116,9 +127,15 @@ def tshark_sets(path):
                 sets["cert_sha1"].add(hashlib.sha1(der).hexdigest())
             if row["http.request"]:
                 sets["http"].update(norm_host(v) for v in row["http.host"])
+            for m, u in zip(row["http.request.method"], row["http.request.uri"]):
+                sets["http_requests"].add("%s %s" % (m, u))
         sets["dhcp_hostname"].update(row["dhcp.option.hostname"])
         if row["dhcp.option.request_list_item"]:
             sets["dhcp_params"].add(",".join(row["dhcp.option.request_list_item"]))
+    for row in tshark_rows(path, "http.response && tcp", ("frame.number", "http.response.code"),
+                           ("-o", "http.desegment_body:FALSE")):
+        for code in row["http.response.code"]:
+            sets["http_responses"].add("%s %s" % (row["frame.number"][0], code))
     return sets
 
 

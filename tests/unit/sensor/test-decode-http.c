@@ -127,11 +127,11 @@ static void test_malformed(void **state)
     app_run_init(&r, &mm_app_http, 51000, 80);
     assert_int_equal(app_run_stream(&r, 0, big, n), MM_ETOOBIG);
     app_run_free(&r);
-    /* not HTTP */
+    /* not HTTP: skipped, no event, no error */
     app_run_init(&r, &mm_app_http, 51000, 80);
     assert_false(mm_app_http.probe(&r.pkt, (const uint8_t *)"\x16\x03\x01", 3));
-    assert_int_equal(app_run_stream(&r, 0, (const uint8_t *)"\x16\x03\x01 hello world!!!!", 19),
-                     MM_EPARSE);
+    assert_int_equal(app_run_stream(&r, 0, (const uint8_t *)"\x16\x03\x01 hello world!!!!", 19), 0);
+    assert_int_equal(app_count(&r), 0);
     app_run_free(&r);
     /* a bad chunk size */
     static const char bad[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
@@ -146,12 +146,34 @@ static void test_malformed(void **state)
     free(big);
 }
 
+/* The capture starts in the middle of a response body: the bytes up to the
+ * next status line are skipped, and the client's later requests on the
+ * same connection are still read. */
+static void test_midstream_resync(void **state)
+{
+    (void)state;
+    static const char server[] = "\x1f\x8b\x08 binary body tail\r\nmore\n"
+                                 "HTTP/1.1 304 Not Modified\r\n\r\n"
+                                 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    static const char client[] = "GET /a HTTP/1.1\r\nHost: a.example\r\n\r\n";
+    struct app_run r;
+    app_run_init(&r, &mm_app_http, 51000, 80);
+    assert_int_equal(app_run_stream(&r, 1, (const uint8_t *)server, sizeof server - 1), 0);
+    assert_int_equal(app_run_stream(&r, 0, (const uint8_t *)client, sizeof client - 1), 0);
+    assert_int_equal(app_count(&r), 3);
+    assert_int_equal(app_int(&r, 0, "http.status"), 304);
+    assert_int_equal(app_int(&r, 1, "http.status"), 200);
+    assert_string_equal(app_str(&r, 2, "http.url"), "/a");
+    app_run_free(&r);
+    app_check_splits(&mm_app_http, (const uint8_t *)server, sizeof server - 1, 80, 51000, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request),        cmocka_unit_test(test_response_pairs),
         cmocka_unit_test(test_head_and_close), cmocka_unit_test(test_connect_tunnel),
-        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_malformed),      cmocka_unit_test(test_midstream_resync),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
