@@ -28,6 +28,13 @@
 
 #define BATCH 1000
 
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -190,10 +197,10 @@ static int bench_raw(const char *dir, long batches)
                        "INSERT INTO events (tenant_id, sensor_id, seq, ts, event_type, body) "
                        "VALUES (1, 1, ?, ?, ?, ?) ON CONFLICT (sensor_id, seq) DO NOTHING",
                        -1, &ins, NULL);
-    double total = 0;
+    double total = 0, cpu = 0;
     long seq = 1;
     for (long b = 0; b < batches; b++) {
-        double t0 = now_s();
+        double t0 = now_s(), c0 = cpu_s();
         sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
         for (int i = 0; i < BATCH; i++, seq++) {
             mm_buf_reset(&line);
@@ -207,9 +214,12 @@ static int bench_raw(const char *dir, long batches)
         }
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
         total += now_s() - t0;
+        cpu += cpu_s() - c0;
     }
-    printf("raw_events %ld\nraw_seconds %.3f\nraw_events_per_s %.0f\n", batches * BATCH, total,
-           (double)(batches * BATCH) / total);
+    printf("raw_events %ld\nraw_seconds %.3f\nraw_events_per_s %.0f\nraw_cpu_seconds %.3f\n"
+           "raw_events_per_cpu_s %.0f\n",
+           batches * BATCH, total, (double)(batches * BATCH) / total, cpu,
+           (double)(batches * BATCH) / cpu);
     sqlite3_finalize(ins);
     sqlite3_close(db);
     mm_buf_free(&line);
