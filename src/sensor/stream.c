@@ -153,12 +153,13 @@ void mm_stream_packet(struct mm_flow_table *t, struct mm_flow *f, const struct m
         d->seq_known = true;
     }
     int32_t rel = (int32_t)(seq - d->next_seq);
+    uint32_t behind = d->next_seq - seq; /* bytes already seen, when rel < 0 */
     if (!buffer || d->gap) {
-        if (rel > 0 || (uint32_t)(-rel) < len)
+        if (rel > 0 || behind < len)
             d->next_seq = seq + len;
         return;
     }
-    if (rel < 0 && (uint32_t)(-rel) >= len) {
+    if (rel < 0 && behind >= len) {
         t->st.stream_retransmits++;
         return;
     }
