@@ -621,6 +621,8 @@ static void dir_stop(struct tls_dir *d)
 
 static long tls_parse(struct mm_app_ctx *ctx, const uint8_t *data, size_t len)
 {
+    if (!ctx->state)
+        return MM_EINVAL; /* the decoder needs its per-flow slot */
     struct tls_state *st = tls_state_get(ctx);
     if (!st)
         return MM_ENOMEM;
