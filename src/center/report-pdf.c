@@ -31,7 +31,8 @@ int mm_report_pdf(const char *md, enum mm_lang lang, const char *title, struct m
 #define PDF_MAX     (16u * 1024 * 1024) /* a report never needs more */
 #define FONT_FAMILY "Noto Sans CJK JP"
 
-/* Pango and fontconfig set-up is shared state: one render at a time. */
+/* Pango and fontconfig set-up is shared state (and the font map is kept):
+ * one render at a time. */
 static pthread_mutex_t render_lock = PTHREAD_MUTEX_INITIALIZER;
 
 enum block_kind { BLOCK_H1, BLOCK_H2, BLOCK_ITEM, BLOCK_PARA, BLOCK_RULE };
@@ -207,7 +208,11 @@ static int render(cairo_t *cr, const char *md)
 {
     struct page p = {cr, NULL, MARGIN, 0};
     struct mm_buf para;
-    PangoFontMap *fm = pango_cairo_font_map_new();
+    /* One font map for the process (under render_lock): loading the fonts
+     * is the slow part of a render. */
+    static PangoFontMap *fm;
+    if (!fm)
+        fm = pango_cairo_font_map_new();
     p.pc = pango_font_map_create_context(fm);
     pango_cairo_update_context(cr, p.pc);
     cairo_select_font_face(cr, FONT_FAMILY, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
@@ -224,7 +229,6 @@ static int render(cairo_t *cr, const char *md)
         r = flush_para(&p, &para);
     mm_buf_free(&para);
     g_object_unref(p.pc);
-    g_object_unref(fm);
     return r;
 }
 

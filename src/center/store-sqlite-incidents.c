@@ -319,7 +319,9 @@ static int write_incident_fields(sqlite3 *db, const struct mm_incident *in, int6
 static void assignee_name(sqlite3 *db, int64_t id, char *out, size_t outlen)
 {
     sqlite3_stmt *s = NULL;
-    snprintf(out, outlen, id ? "user:%lld" : "", (long long)id);
+    out[0] = '\0';
+    if (id)
+        snprintf(out, outlen, "user:%lld", (long long)id);
     if (id && mm__sqlite_prepare(db, "SELECT email FROM users WHERE id = ?", &s) == 0) {
         sqlite3_bind_int64(s, 1, id);
         if (sqlite3_step(s) == SQLITE_ROW)

@@ -95,7 +95,7 @@ static void monthly(const char *f[], uint8_t opt, bool pdf)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t bad;
-    if (size < 1 || size > FUZZ_INPUT_MAX || !mm_utf8_valid((const char *)data, size, &bad))
+    if (size < 1 || size > FUZZ_INPUT_MAX || !mm_utf8_valid((const char *)data + 1, size - 1, &bad))
         return 0;
     char *copy = malloc(size + 1);
     if (!copy)
@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         f[i] = copy + at;
         at += strlen(copy + at) + 1;
     }
-    bool pdf = size <= PDF_INPUT_MAX && (data[0] & 64);
+    bool pdf = size <= PDF_INPUT_MAX && (data[0] & 0xC0) == 0xC0; /* slow: font subsetting */
     json_t *model = incident_model(f, data[0]);
     if (model)
         render(model, false, pdf);

@@ -84,7 +84,7 @@ int mm_api_incident_report(struct mm_request *req)
 {
     struct mm_store *st = req->center->store;
     enum report_format fmt;
-    enum mm_lang lang;
+    enum mm_lang lang = MM_LANG_JA;
     json_t *model = NULL;
     int64_t id = mm_req_param(req, "incident");
     int r = mm_incident_report_model(st, &req->who.scope, id, req->now, &model);
@@ -137,7 +137,7 @@ static int monthly(struct mm_request *req, int64_t tenant)
     struct mm_store *st = req->center->store;
     struct mm_monthly *m = calloc(1, sizeof *m);
     enum report_format fmt;
-    enum mm_lang lang;
+    enum mm_lang lang = MM_LANG_JA;
     char month[16];
     int64_t since, until;
     int r = m ? 0 : MM_ENOMEM;
