@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for the EVE writer (output/output-eve.c): its own serialiser
+ * gives exactly the bytes mm_eve_write_line gives (escapes, UTF-8, nesting,
+ * numbers, key order), and rotation by size keeps whole lines, the newest
+ * file first, at most the configured number of old files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/eve.h"
+#include "core/fs.h"
+#include "sensor/output/output.h"
+
+static char dir[128], path[192];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/mm-test-output-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(path, sizeof(path), "%s/eve.json", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *slurp(const char *p)
+{
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(mm_file_read(p, 1 << 24, &text, &len), 0);
+    return text;
+}
+
+static void test_same_bytes_as_core(void **state)
+{
+    (void)state;
+    json_t *evs[] = {
+        json_pack("{s:s, s:i, s:I, s:b, s:n, s:f}", "s", "plain", "i", -42, "big",
+                  (json_int_t)9007199254740993LL, "t", 1, "null", "real", 0.5),
+        json_pack("{s:s, s:s, s:s}", "esc", "q\" b\\ nl\n cr\r tab\t bs\b ff\f", "ctl",
+                  "\x01\x1f\x7f", "utf8", "日本語 émoji \xf0\x9f\x98\x80 /slash"),
+        json_pack("{s:[i, s, {s:[]}, []], s:{}, s:{s:{s:{s:i}}}}", "arr", 1, "two", "k", "empty",
+                  "deep", "a", "b", "c", 3),
+        json_pack("{s:s, s:i}", "ключ \"quoted\" key", "value", "", 0),
+    };
+    struct mm_eve_out *o;
+    assert_int_equal(mm_eve_out_open(path, 0, 1, &o), 0);
+    struct mm_buf want = MM_BUF_INIT;
+    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+        assert_non_null(evs[i]);
+        assert_int_equal(mm_eve_out_write(o, evs[i]), 0);
+        assert_int_equal(mm_eve_write_line(evs[i], &want), 0);
+        json_decref(evs[i]);
+    }
+    assert_int_equal(mm_eve_out_close(o), 0);
+    char *got = slurp(path);
+    assert_string_equal(got, mm_buf_str(&want));
+    free(got);
+    mm_buf_free(&want);
+}
+
+static void test_rotation(void **state)
+{
+    (void)state;
+    struct mm_eve_out *o;
+    assert_int_equal(mm_eve_out_open(path, 200, 3, &o), 0);
+    /* each line is 37 or 38 bytes: 5 lines per 200-byte file, 8 files */
+    for (int i = 0; i < 40; i++) {
+        json_t *ev = json_pack("{s:s, s:i}", "event_type", "test-rotation", "n", i);
+        assert_int_equal(mm_eve_out_write(o, ev), 0);
+        json_decref(ev);
+    }
+    assert_int_equal(mm_eve_out_rotations(o), 7);
+    assert_int_equal(mm_eve_out_close(o), 0);
+    char p[256];
+    struct stat st;
+    for (int i = 1; i <= 3; i++) {
+        snprintf(p, sizeof(p), "%s.%d", path, i);
+        assert_int_equal(stat(p, &st), 0);
+        assert_true(st.st_size <= 200);
+    }
+    snprintf(p, sizeof(p), "%s.4", path);
+    assert_int_not_equal(stat(p, &st), 0); /* only 3 kept */
+    char *text = slurp(path);
+    assert_non_null(strstr(text, "\"n\":39}\n")); /* the newest is in FILE */
+    free(text);
+    snprintf(p, sizeof(p), "%s.3", path);
+    text = slurp(p);
+    assert_null(strstr(text, "\"n\":39}"));
+    assert_true(text[strlen(text) - 1] == '\n'); /* whole lines only */
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_same_bytes_as_core, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
