@@ -41,8 +41,8 @@ def bad_tickets(c, owner, w):
     for body, status, error in cases:
         expect(c.request("POST", "/api/v1/tickets", body, session=owner), status,
                "bad ticket %r" % body, error)
-    expect(c.request("POST", "/api/v1/tickets", "{not json", session=owner), 400, "bad json",
-           "bad_json")
+    expect(c.request("POST", "/api/v1/tickets", "{not json", session=owner,
+                     headers={"Content-Type": "application/json"}), 400, "bad json", "bad_json")
     check(a["id"] != b["id"], "two tenants")
 
 
