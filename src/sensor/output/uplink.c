@@ -324,9 +324,10 @@ static long backoff_ms(struct mm_uplink *u, unsigned failures)
 
 /* The batch's selected records as EVE lines; seqs[i] is the seq of line i+1. */
 static int build_body(struct mm_uplink *u, const struct mm_spool_batch *b, struct mm_buf *raw,
-                      uint64_t *seqs, size_t *nlines)
+                      uint64_t *seqs, size_t *nlines, size_t *skipped)
 {
     *nlines = 0;
+    *skipped = 0;
     mm_buf_reset(raw);
     for (size_t i = 0; i < b->count; i++) {
         const struct mm_spool_record *rec = &b->records[i];
@@ -335,7 +336,7 @@ static int build_body(struct mm_uplink *u, const struct mm_spool_batch *b, struc
         bool selected = !ev || !type || mm_uplink_type_selected(u->types, type);
         json_decref(ev);
         if (!selected) {
-            u->st_skipped++;
+            (*skipped)++;
             continue;
         }
         int r = mm_buf_append(raw, rec->json, rec->len);
@@ -420,16 +421,18 @@ static int deliver(struct mm_uplink *u, const struct mm_spool_batch *b)
 {
     struct mm_buf raw = MM_BUF_INIT;
     uint64_t *seqs = calloc(b->count, sizeof *seqs);
-    size_t nlines = 0;
-    int r = seqs ? build_body(u, b, &raw, seqs, &nlines) : MM_ENOMEM;
+    size_t nlines = 0, skipped = 0;
+    int r = seqs ? build_body(u, b, &raw, seqs, &nlines, &skipped) : MM_ENOMEM;
     if (r == 0 && nlines > 0) {
         r = send_lines(u, &raw, seqs, nlines);
         if (r == 0)
             u->st_batches++;
     }
     uint64_t top = b->records[b->count - 1].seq;
-    if (r == 0 && (r = mm_spool_reader_ack(u->reader, top)) == 0)
+    if (r == 0 && (r = mm_spool_reader_ack(u->reader, top)) == 0) {
         atomic_store(&u->st_acked, top);
+        u->st_skipped += skipped;
+    }
     mm_buf_free(&raw);
     free(seqs);
     return r;

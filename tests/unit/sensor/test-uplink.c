@@ -276,6 +276,10 @@ static void test_delivery(void **state)
     assert_int_equal(mm_uplink_start(&cfg, &u), 0);
     mm_uplink_note(u, 25, 3);
     wait_acked(u, 25);
+    mm_uplink_stats(u, &st);
+    assert_int_equal(st.skipped, 5); /* counted once, not once per retry */
+    assert_true(st.rejected >= 1);
+    assert_true(st.failures >= 2);
     assert_true(mm_uplink_stop(u, 5000));
     /* 2 x 503 and a 413 first; then halves of the batch */
     assert_true(F.requests - first >= 4);
