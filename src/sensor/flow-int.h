@@ -13,6 +13,7 @@ struct mm_flow_table {
     struct mm_flow_config cfg;
     struct mm_flow **buckets;
     uint32_t mask;
+    uint64_t hash_key; /* random per table: chains cannot be lengthened on purpose */
     struct mm_flow_lru lru[MM_FLOW_CLASSES];
     size_t count;
     uint64_t seq;  /* flows created, for ids */

@@ -8,6 +8,8 @@
  * flow record there). Rules for the clock are in flowtable.h. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "core/error.h"
 #include "core/eve.h"
@@ -89,18 +91,27 @@ static uint64_t mix64(uint64_t h)
     return h;
 }
 
-static uint64_t endpoint_hash(const struct mm_addr *a, uint16_t port)
+static uint64_t endpoint_hash(uint64_t key, const struct mm_addr *a, uint16_t port)
 {
     uint64_t w[2];
     memcpy(w, a->bytes, sizeof(w));
-    return mix64(w[0] * 0x9e3779b97f4a7c15ULL ^ w[1] ^ ((uint64_t)port << 48));
+    return mix64((w[0] ^ key) * 0x9e3779b97f4a7c15ULL ^ w[1] ^ ((uint64_t)port << 48));
 }
 
-/* Symmetric: both directions of a flow give the same value. */
-static uint32_t tuple_hash(const struct mm_addr *s, uint16_t sp, const struct mm_addr *d,
-                           uint16_t dp, uint8_t proto)
+/* Symmetric: both directions of a flow give the same value. Keyed with a
+ * random per-table value so bucket chains cannot be aimed at. */
+static uint32_t tuple_hash(uint64_t key, const struct mm_addr *s, uint16_t sp,
+                           const struct mm_addr *d, uint16_t dp, uint8_t proto)
 {
-    return (uint32_t)mix64(endpoint_hash(s, sp) + endpoint_hash(d, dp) + proto);
+    return (uint32_t)mix64(endpoint_hash(key, s, sp) + endpoint_hash(key, d, dp) + proto + key);
+}
+
+static uint64_t random_key(void)
+{
+    uint64_t k = 0;
+    if (getrandom(&k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k))
+        k = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)&k;
+    return k;
 }
 
 static bool addr_eq(const struct mm_addr *a, const struct mm_addr *b)
@@ -157,6 +168,7 @@ int mm_flow_table_new(const struct mm_flow_config *c, mm_flow_end_fn on_end, voi
         return MM_ENOMEM;
     }
     t->mask = (uint32_t)(n - 1);
+    t->hash_key = random_key();
     t->on_end = on_end;
     t->arg = arg;
     *out = t;
@@ -372,7 +384,7 @@ struct mm_flow *mm_flow_packet(struct mm_flow_table *t, struct mm_packet *p)
         sp = p->sport;
         dp = p->dport;
     }
-    uint32_t h = tuple_hash(&p->src, sp, &p->dst, dp, p->ip_proto);
+    uint32_t h = tuple_hash(t->hash_key, &p->src, sp, &p->dst, dp, p->ip_proto);
     struct mm_flow *f = t->buckets[h & t->mask];
     int dir = 0;
     for (; f; f = f->hnext) {
