@@ -211,6 +211,36 @@ static int cmd_token_create(struct admin *a, int argc, char **argv)
     return 0;
 }
 
+/* token revoke ID-OR-TOKEN: the token's id (from the audit log) or its text. */
+static int cmd_token_revoke(struct admin *a, int argc, char **argv)
+{
+    int64_t id = 0;
+    uint8_t hash[MM_HASH_BYTES];
+    const char *s = argc > 0 ? argv[0] : NULL;
+    if (!s)
+        return usage(a);
+    if (strncmp(s, "mmt_", 4) == 0 && strlen(s) < MM_SECRET_MAX)
+        mm_secret_hash(s, hash);
+    else if (parse_id(s, &id) != 0)
+        return usage(a);
+    int r = a->st->ops->token_revoke(a->st, &a->actor, id, id ? NULL : hash, a->now);
+    if (r == MM_ENOENT)
+        return fail(a, "admin.no_token", s);
+    return r != 0 ? fail(a, "admin.failed", mm_strerror(r)) : 0;
+}
+
+/* sensor revoke ID: the sensor's key stops working at once. */
+static int cmd_sensor_revoke(struct admin *a, int argc, char **argv)
+{
+    int64_t id;
+    if (argc < 1 || parse_id(argv[0], &id) != 0)
+        return usage(a);
+    int r = a->st->ops->sensor_revoke(a->st, &a->actor, id, a->now);
+    if (r == MM_ENOENT)
+        return fail(a, "admin.no_sensor", argv[0]);
+    return r != 0 ? fail(a, "admin.failed", mm_strerror(r)) : 0;
+}
+
 static int cmd_enrol(struct admin *a, int argc, char **argv)
 {
     int64_t tenant, ttl = 24 * 3600;
@@ -258,6 +288,10 @@ static int dispatch(struct admin *a, int argc, char **argv)
     }
     if (strcmp(w1, "token") == 0 && strcmp(w2, "create") == 0)
         return cmd_token_create(a, argc - 2, argv + 2);
+    if (strcmp(w1, "token") == 0 && strcmp(w2, "revoke") == 0)
+        return cmd_token_revoke(a, argc - 2, argv + 2);
+    if (strcmp(w1, "sensor") == 0 && strcmp(w2, "revoke") == 0)
+        return cmd_sensor_revoke(a, argc - 2, argv + 2);
     if (strcmp(w1, "enrol") == 0)
         return cmd_enrol(a, argc - 1, argv + 1);
     return usage(a);

@@ -3,7 +3,9 @@
  * the login rate limiter (auth.h). */
 #include "center/auth.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -73,6 +75,27 @@ int mm_password_verify(const char *hash, const char *password)
     return crypto_pwhash_str_verify(hash, password, len) == 0 ? 0 : MM_EAUTH;
 }
 
+/* Set once at start-up by mm_password_dummy_init, read-only afterwards. */
+static char dummy_hash[MM_PWHASH_MAX];
+
+int mm_password_dummy_init(enum mm_pwcost cost)
+{
+    char pw[33];
+    unsigned char raw[16];
+    if (mm_auth_init() != 0)
+        return MM_EIO;
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(pw, sizeof pw, raw, sizeof raw);
+    return mm_password_hash(pw, cost, dummy_hash);
+}
+
+int mm_password_verify_dummy(const char *password)
+{
+    if (dummy_hash[0])
+        (void)mm_password_verify(dummy_hash, password);
+    return MM_EAUTH;
+}
+
 bool mm_password_needs_rehash(const char *hash, enum mm_pwcost cost)
 {
     unsigned long long ops;
@@ -138,6 +161,7 @@ int mm_enrol_code_hash(const char *code, uint8_t out[MM_HASH_BYTES])
 
 #define RL_SLOTS   4096
 #define RL_KEY_MAX 300
+#define RL_PROBE   64
 
 struct rl_entry {
     char key[RL_KEY_MAX];
@@ -181,8 +205,11 @@ static bool entry_idle(const struct rl_entry *e, int64_t now, int64_t window)
 }
 
 /* Finds or creates the entry for key (kind "a:" account, "n:" address). When
- * the probe sequence is full, an idle entry is reused; NULL when none is
- * (callers then refuse the attempt: fail closed). */
+ * the key is new, it takes an empty or idle slot of its probe sequence, else
+ * the slot whose window started longest ago among those with no attempt in
+ * flight (a full table must not lock everybody out). NULL only when every
+ * slot of the sequence has an attempt in flight (callers then refuse the
+ * attempt: fail closed). */
 static struct rl_entry *rl_lookup(struct mm_ratelimit *rl, const char *kind, const char *key,
                                   int64_t now)
 {
@@ -191,8 +218,8 @@ static struct rl_entry *rl_lookup(struct mm_ratelimit *rl, const char *kind, con
     uint64_t h = 1469598103934665603ULL;
     for (const char *p = full; *p; p++)
         h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    struct rl_entry *reuse = NULL;
-    for (int i = 0; i < 64; i++) {
+    struct rl_entry *reuse = NULL, *oldest = NULL;
+    for (int i = 0; i < RL_PROBE; i++) {
         struct rl_entry *e = &rl->slots[(h + (uint64_t)i) % RL_SLOTS];
         if (strcmp(e->key, full) == 0) {
             if (e->failures > 0 && now - e->window_start > rl->window && e->inflight == 0)
@@ -201,7 +228,11 @@ static struct rl_entry *rl_lookup(struct mm_ratelimit *rl, const char *kind, con
         }
         if (!reuse && (e->key[0] == '\0' || entry_idle(e, now, rl->window)))
             reuse = e;
+        if (e->inflight == 0 && (!oldest || e->window_start < oldest->window_start))
+            oldest = e;
     }
+    if (!reuse)
+        reuse = oldest;
     if (reuse) {
         memset(reuse, 0, sizeof *reuse);
         snprintf(reuse->key, sizeof reuse->key, "%s", full);
@@ -209,18 +240,43 @@ static struct rl_entry *rl_lookup(struct mm_ratelimit *rl, const char *kind, con
     return reuse;
 }
 
+/* The key of a source address: IPv4 as is (also when IPv4-mapped), IPv6 by
+ * its /64, since one client usually holds a whole /64. */
+static void address_key(const char *address, char out[RL_KEY_MAX])
+{
+    struct in6_addr a6;
+    snprintf(out, RL_KEY_MAX, "%s", address);
+    if (!strchr(address, ':') || inet_pton(AF_INET6, address, &a6) != 1)
+        return;
+    if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+        inet_ntop(AF_INET, &a6.s6_addr[12], out, RL_KEY_MAX);
+        return;
+    }
+    memset(&a6.s6_addr[8], 0, 8);
+    char text[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, &a6, text, sizeof text);
+    snprintf(out, RL_KEY_MAX, "%s/64", text);
+}
+
 int mm_ratelimit_begin(struct mm_ratelimit *rl, const char *account, const char *address,
                        int64_t now)
 {
     int r = MM_ELIMIT;
+    char akey[RL_KEY_MAX];
+    address_key(address, akey);
     pthread_mutex_lock(&rl->mu);
     struct rl_entry *a = rl_lookup(rl, "a:", account, now);
-    struct rl_entry *n = rl_lookup(rl, "n:", address, now);
-    if (a && n && a->failures + a->inflight < rl->max_account &&
-        n->failures + n->inflight < rl->max_address) {
+    if (a && a->failures + a->inflight < rl->max_account) {
+        /* Held while the address is looked up, so that lookup cannot take
+         * the account's (possibly fresh, idle-looking) slot. */
         a->inflight++;
-        n->inflight++;
-        r = 0;
+        struct rl_entry *n = rl_lookup(rl, "n:", akey, now);
+        if (n && n->failures + n->inflight < rl->max_address) {
+            n->inflight++;
+            r = 0;
+        } else {
+            a->inflight--;
+        }
     }
     pthread_mutex_unlock(&rl->mu);
     return r;
@@ -244,8 +300,10 @@ static void rl_finish(struct rl_entry *e, bool failed, bool clear, int64_t now)
 void mm_ratelimit_end(struct mm_ratelimit *rl, const char *account, const char *address,
                       bool success, int64_t now)
 {
+    char akey[RL_KEY_MAX];
+    address_key(address, akey);
     pthread_mutex_lock(&rl->mu);
     rl_finish(rl_lookup(rl, "a:", account, now), !success, success, now);
-    rl_finish(rl_lookup(rl, "n:", address, now), !success, false, now);
+    rl_finish(rl_lookup(rl, "n:", akey, now), !success, false, now);
     pthread_mutex_unlock(&rl->mu);
 }

@@ -32,6 +32,12 @@ int mm_pwcost_parse(const char *s, enum mm_pwcost *out);
 int mm_password_hash(const char *password, enum mm_pwcost cost, char out[MM_PWHASH_MAX]);
 /* 0 when password matches hash, MM_EAUTH otherwise (also for an empty hash). */
 int mm_password_verify(const char *hash, const char *password);
+/* Makes, once at start-up (before serving), the hash that logins for a
+ * missing account or an account without a password are checked against. */
+int mm_password_dummy_init(enum mm_pwcost cost);
+/* Verifies password against that hash, so the time spent is the same as
+ * for a real account; always MM_EAUTH. */
+int mm_password_verify_dummy(const char *password);
 /* True when hash was made with other parameters than cost asks for now. */
 bool mm_password_needs_rehash(const char *hash, enum mm_pwcost cost);
 

@@ -31,6 +31,8 @@ struct mm_center_config {
     int sensor_silent_after;     /* seconds without events before "sensor silent" */
     int health_interval;         /* seconds between silent-sensor checks */
     int shutdown_grace;          /* seconds to let in-flight requests finish */
+    int per_ip_connections;      /* open connections per client address */
+    int body_budget_mb;          /* request bodies buffered at once, all clients (MiB) */
 };
 
 struct mm_center {

@@ -24,6 +24,8 @@ void mm_center_config_defaults(struct mm_center_config *cfg)
     cfg->sensor_silent_after = 900;
     cfg->health_interval = 60;
     cfg->shutdown_grace = 10;
+    cfg->per_ip_connections = 16;
+    cfg->body_budget_mb = 256;
 }
 
 struct int_key {
@@ -40,6 +42,8 @@ struct int_key {
 static const struct int_key int_keys[] = {
     INT_KEY("server", "threads", 1, 64, threads),
     INT_KEY("server", "shutdown_grace", 0, 600, shutdown_grace),
+    INT_KEY("server", "per_ip_connections", 1, 10000, per_ip_connections),
+    INT_KEY("server", "body_budget_mb", 1, 65536, body_budget_mb),
     INT_KEY("auth", "session_hours", 1, 24 * 30, session_hours),
     INT_KEY("auth", "login_max_failures", 1, 1000, login_max_failures),
     INT_KEY("auth", "login_max_failures_addr", 1, 100000, login_max_failures_addr),

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,8 @@ struct mm_http_server {
     struct MHD_Daemon *daemon;
     struct mm_center *center;
     atomic_int inflight;
+    atomic_size_t buffered; /* body bytes held by all requests (their buffers' sizes) */
+    size_t budget;          /* the most buffered may reach; past it, 503 */
     char *cert, *key;
     int port;
 };
@@ -200,21 +203,37 @@ static struct mm_request *request_new(struct mm_http_server *srv, struct MHD_Con
     return req;
 }
 
-static void request_free(struct mm_request *req)
+static void request_free(struct mm_http_server *srv, struct mm_request *req)
 {
     if (!req)
         return;
+    atomic_fetch_sub(&srv->buffered, req->body_cap);
     free(req->body);
     free(req->reply);
     mm_arena_free(&req->arena);
     free(req);
 }
 
-/* Appends upload data up to the body limit; past it, remembers the overflow
- * and drops the data (the reply is 413 once the upload ends). */
-static void request_append(struct mm_request *req, const char *data, size_t n)
+/* Takes grow more bytes from the server-wide body budget; false (and
+ * nothing taken) when that would overspend it. */
+static bool budget_take(struct mm_http_server *srv, size_t grow)
 {
-    if (req->too_large || n > req->body_limit - req->body_len) {
+    size_t now = atomic_fetch_add(&srv->buffered, grow);
+    if (now + grow <= srv->budget)
+        return true;
+    atomic_fetch_sub(&srv->buffered, grow);
+    return false;
+}
+
+/* Appends upload data up to the body limit; past it, remembers the overflow
+ * and drops the data (the reply is 413 once the upload ends). A buffer that
+ * cannot grow within the server's body budget drops the data too (503). */
+static void request_append(struct mm_http_server *srv, struct mm_request *req, const char *data,
+                           size_t n)
+{
+    if (req->too_large || req->over_budget)
+        return;
+    if (n > req->body_limit - req->body_len) {
         req->too_large = true;
         return;
     }
@@ -224,8 +243,13 @@ static void request_append(struct mm_request *req, const char *data, size_t n)
             cap *= 2;
         if (cap > req->body_limit + 1)
             cap = req->body_limit + 1;
+        if (!budget_take(srv, cap - req->body_cap)) {
+            req->over_budget = true;
+            return;
+        }
         char *p = realloc(req->body, cap);
         if (!p) {
+            atomic_fetch_sub(&srv->buffered, cap - req->body_cap);
             req->too_large = true;
             return;
         }
@@ -237,6 +261,17 @@ static void request_append(struct mm_request *req, const char *data, size_t n)
     req->body[req->body_len] = '\0';
 }
 
+static bool has_extra_header(const struct mm_request *req, const char *name)
+{
+    for (int i = 0; i < req->nextra; i++)
+        if (strcasecmp(req->extra_headers[2 * i], name) == 0)
+            return true;
+    return false;
+}
+
+/* The security headers every reply carries; a handler's own
+ * Content-Security-Policy (mm_reply_header) replaces the default one, so
+ * each reply has exactly one. */
 static void add_security_headers(struct MHD_Response *resp, const struct mm_request *req)
 {
     MHD_add_response_header(resp, "Content-Type",
@@ -244,7 +279,8 @@ static void add_security_headers(struct MHD_Response *resp, const struct mm_requ
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Content-Security-Policy", MM_CSP);
+    if (!has_extra_header(req, "Content-Security-Policy"))
+        MHD_add_response_header(resp, "Content-Security-Policy", MM_CSP);
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     if (req->set_cookie)
         MHD_add_response_header(resp, "Set-Cookie", req->set_cookie);
@@ -268,6 +304,28 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct mm_request
     return ret;
 }
 
+/* The first call for a request has its headers but no body yet. A caller
+ * that may not use the route is answered now, from the headers alone, so an
+ * anonymous client can never make the centre buffer a body; so is a body
+ * announced larger than what the server-wide budget has left (503). A
+ * reply queued before the upload is read makes MHD close the connection
+ * after it instead of reading the body. */
+static enum MHD_Result request_first_call(struct mm_http_server *srv, struct MHD_Connection *conn,
+                                          struct mm_request *req)
+{
+    /* Far too large to read and drop: cut the connection at once. */
+    if (req->declared > req->body_limit + DISCARD_MAX)
+        return MHD_NO;
+    if (!mm_route_admit(req))
+        return send_reply(conn, req);
+    if (!req->too_large && req->declared > 0 &&
+        atomic_load(&srv->buffered) + req->declared > srv->budget) {
+        mm_reply_error(req, 503, "unavailable", NULL);
+        return send_reply(conn, req);
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls)
@@ -280,11 +338,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         if (!req)
             return MHD_NO;
         *con_cls = req;
-        /* Far too large to read and drop: cut the connection at once. */
-        return req->declared > req->body_limit + DISCARD_MAX ? MHD_NO : MHD_YES;
+        return request_first_call(srv, conn, req);
     }
     if (*upload_data_size > 0) {
-        request_append(req, upload_data, *upload_data_size);
+        request_append(srv, req, upload_data, *upload_data_size);
         req->received += *upload_data_size;
         *upload_data_size = 0;
         /* An oversized body is read and dropped so the client gets its 413,
@@ -296,6 +353,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     }
     if (req->too_large) {
         mm_reply_error(req, 413, "too_large", NULL);
+    } else if (req->over_budget) {
+        mm_reply_error(req, 503, "unavailable", NULL);
     } else {
         if (!req->body) {
             req->body = strdup("");
@@ -314,7 +373,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     (void)toe;
     if (*con_cls) {
-        request_free(*con_cls);
+        request_free(srv, *con_cls);
         *con_cls = NULL;
         atomic_fetch_sub(&srv->inflight, 1);
     }
@@ -408,6 +467,7 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
     if (!srv)
         return MM_ENOMEM;
     srv->center = c;
+    srv->budget = (size_t)cfg->body_budget_mb * 1024 * 1024;
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (v6)
@@ -428,12 +488,13 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
         {MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, 1000, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections, NULL},
         {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key},
         {MHD_OPTION_END, 0, NULL},
     };
     if (!cfg->tls_cert)
-        opts[6].option = MHD_OPTION_END;
+        opts[7].option = MHD_OPTION_END;
     srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv, MHD_OPTION_ARRAY, opts,
                                    MHD_OPTION_END);
     if (!srv->daemon) {

@@ -50,6 +50,8 @@ struct mm_request {
     size_t received;             /* upload bytes seen, kept or not */
     unsigned long long declared; /* Content-Length, 0 when absent */
     bool too_large;
+    bool over_budget; /* the server-wide body budget was spent: 503 */
+    bool admitted;    /* authenticated and authorised from the headers already */
     char address[MM_ADDR_STRLEN];
     struct mm_principal who;
     enum mm_lang lang;

@@ -147,6 +147,10 @@ static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const c
         return 1;
     }
     int rc = 1;
+    if (mm_password_dummy_init(cfg->pwcost) != 0) {
+        mm_log_error("cannot prepare password hashing");
+        goto out;
+    }
     if (mm_http_start(&c, &srv, err, sizeof err) != 0) {
         mm_log_error("%s", err);
         goto out;

@@ -39,6 +39,12 @@ const struct mm_route *mm_route_match(struct mm_request *req, enum mm_method met
                                       const char *path, bool *path_known);
 /* The body limit of a route (bytes). */
 size_t mm_route_body_limit(const struct mm_route *route);
+/* Decides from the headers alone, before any body is read, whether the
+ * caller of a non-public route may go on: authentication, role, CSRF token
+ * and the body's Content-Type. True when admitted (req->admitted is set);
+ * else a reply (401/403/415/500) is set. Public routes are always admitted
+ * later, at dispatch. */
+bool mm_route_admit(struct mm_request *req);
 /* Authenticates, authorises and runs the handler; always leaves a reply set. */
 void mm_route_dispatch(struct mm_request *req);
 /* Writes the route table as a JSON array (for --list-routes and tests). */

@@ -168,7 +168,7 @@ out:
 #define SENSOR_COLS                                                                                \
     "id, tenant_id, name, enrolled_at, coalesce(last_seen, 0), events_total, spool_backlog, "      \
     "drops, silent_alerted, (SELECT coalesce(sum(count), 0) FROM sensor_minutes m WHERE "          \
-    "m.sensor_id = sensors.id AND m.minute > ?9)"
+    "m.sensor_id = sensors.id AND m.minute > ?9), coalesce(revoked_at, 0)"
 
 static void read_sensor(sqlite3_stmt *stmt, struct mm_sensor *s)
 {
@@ -183,6 +183,7 @@ static void read_sensor(sqlite3_stmt *stmt, struct mm_sensor *s)
     s->drops = sqlite3_column_int64(stmt, 7);
     s->silent = sqlite3_column_int(stmt, 8) != 0;
     s->events_last_hour = sqlite3_column_int64(stmt, 9);
+    s->revoked_at = sqlite3_column_int64(stmt, 10);
 }
 
 int mm__sqlite_sensor_find_key(struct mm_store *st, const uint8_t key_hash[MM_HASH_BYTES],
@@ -190,8 +191,9 @@ int mm__sqlite_sensor_find_key(struct mm_store *st, const uint8_t key_hash[MM_HA
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *stmt;
-    int r =
-        mm__sqlite_prepare(db, "SELECT " SENSOR_COLS " FROM sensors WHERE key_hash = ?1", &stmt);
+    int r = mm__sqlite_prepare(
+        db, "SELECT " SENSOR_COLS " FROM sensors WHERE key_hash = ?1 AND revoked_at IS NULL",
+        &stmt);
     if (r == 0) {
         sqlite3_bind_blob(stmt, 1, key_hash, MM_HASH_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 9, INT64_MAX);
@@ -201,6 +203,41 @@ int mm__sqlite_sensor_find_key(struct mm_store *st, const uint8_t key_hash[MM_HA
         r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(stmt);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+int mm__sqlite_sensor_revoke(struct mm_store *st, const struct mm_actor *who, int64_t id,
+                             int64_t now)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt = NULL;
+    int64_t tenant = 0;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = mm__sqlite_prepare(db,
+                           "UPDATE sensors SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS "
+                           "NULL RETURNING tenant_id",
+                           &stmt);
+    if (r == 0) {
+        sqlite3_bind_int64(stmt, 1, id);
+        sqlite3_bind_int64(stmt, 2, now);
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW)
+            tenant = sqlite3_column_int64(stmt, 0);
+        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    if (r == 0) {
+        char target[48];
+        struct mm_actor w = *who;
+        w.tenant_id = tenant;
+        snprintf(target, sizeof target, "sensor:%lld", (long long)id);
+        r = mm__sqlite_audit(db, &w, "sensor.revoke", target, "", now);
+    }
+    r = mm__sqlite_end(db, r);
+out:
     mm__sqlite_release(st, db);
     return r;
 }
@@ -637,7 +674,8 @@ int mm__sqlite_sensors_check_silent(struct mm_store *st, int64_t silent_before, 
         goto out;
     r = mm__sqlite_prepare(db,
                            "SELECT id, tenant_id, name, coalesce(last_seen, 0) FROM sensors WHERE "
-                           "silent_alerted = 0 AND coalesce(last_seen, enrolled_at) < ?",
+                           "silent_alerted = 0 AND revoked_at IS NULL AND "
+                           "coalesce(last_seen, enrolled_at) < ?",
                            &sel);
     if (r == 0)
         r = mm__sqlite_prepare(db, INSERT_ALERT_SQL, &ins);
@@ -822,6 +860,26 @@ static int write_status(sqlite3 *db, int64_t id, enum mm_alert_status to, const 
     return r;
 }
 
+/* An incident given with an escalation must exist and belong to the alert's
+ * tenant (checked inside the status change's transaction): MM_ENOENT else,
+ * exactly like a missing id, so another tenant's incident ids stay hidden. */
+static int check_incident(sqlite3 *db, int64_t incident_id, int64_t tenant_id)
+{
+    sqlite3_stmt *stmt;
+    if (incident_id <= 0)
+        return 0;
+    int r =
+        mm__sqlite_prepare(db, "SELECT 1 FROM incidents WHERE id = ?1 AND tenant_id = ?2", &stmt);
+    if (r != 0)
+        return r;
+    sqlite3_bind_int64(stmt, 1, incident_id);
+    sqlite3_bind_int64(stmt, 2, tenant_id);
+    int rc = sqlite3_step(stmt);
+    r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    sqlite3_finalize(stmt);
+    return r;
+}
+
 int mm__sqlite_alert_set_status(struct mm_store *st, const struct mm_scope *scope,
                                 const struct mm_actor *who, int64_t id, enum mm_alert_status to,
                                 const char *reason, int64_t incident_id, int64_t now,
@@ -835,6 +893,8 @@ int mm__sqlite_alert_set_status(struct mm_store *st, const struct mm_scope *scop
     r = read_alert_in_tx(db, scope, id, &cur);
     if (r == 0 && !mm_alert_transition_ok(cur.status, to))
         r = MM_ESTATE;
+    if (r == 0 && to == MM_ALERT_ESCALATED)
+        r = check_incident(db, incident_id, cur.tenant_id);
     if (r == 0)
         r = write_status(db, id, to, reason, incident_id, now);
     if (r == 0) {

@@ -815,6 +815,45 @@ out:
     return r;
 }
 
+static int sqlite_token_revoke(struct mm_store *st, const struct mm_actor *who, int64_t id,
+                               const uint8_t hash[MM_HASH_BYTES], int64_t now)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3_stmt *stmt = NULL;
+    int64_t tenant = 0, token = 0;
+    int r = mm__sqlite_begin(db);
+    if (r != 0)
+        goto out;
+    r = mm__sqlite_prepare(db,
+                           "UPDATE api_tokens SET revoked_at = ?3 WHERE (id = ?1 OR (?1 = 0 AND "
+                           "token_hash = ?2)) AND revoked_at IS NULL RETURNING id, tenant_id",
+                           &stmt);
+    if (r == 0) {
+        sqlite3_bind_int64(stmt, 1, id);
+        if (hash)
+            sqlite3_bind_blob(stmt, 2, hash, MM_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 3, now);
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+            token = sqlite3_column_int64(stmt, 0);
+            tenant = sqlite3_column_int64(stmt, 1);
+        }
+        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    }
+    sqlite3_finalize(stmt);
+    if (r == 0) {
+        char target[48];
+        struct mm_actor w = *who;
+        w.tenant_id = tenant;
+        snprintf(target, sizeof target, "token:%lld", (long long)token);
+        r = mm__sqlite_audit(db, &w, "token.revoke", target, "", now);
+    }
+    r = mm__sqlite_end(db, r);
+out:
+    mm__sqlite_release(st, db);
+    return r;
+}
+
 static int sqlite_token_find(struct mm_store *st, const uint8_t hash[MM_HASH_BYTES],
                              struct mm_user *out, int64_t *token_id_out)
 {
@@ -823,7 +862,7 @@ static int sqlite_token_find(struct mm_store *st, const uint8_t hash[MM_HASH_BYT
     int r = mm__sqlite_prepare(db,
                                "SELECT u.id, u.tenant_id, u.email, u.role, u.lang, '', "
                                "u.created_at, t.id FROM api_tokens t JOIN users u ON u.id = "
-                               "t.user_id WHERE t.token_hash = ?",
+                               "t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL",
                                &stmt);
     if (r == 0) {
         sqlite3_bind_blob(stmt, 1, hash, MM_HASH_BYTES, SQLITE_STATIC);
@@ -909,11 +948,13 @@ static const struct mm_store_ops sqlite_ops = {
     .session_delete = sqlite_session_delete,
     .token_add = sqlite_token_add,
     .token_find = sqlite_token_find,
+    .token_revoke = sqlite_token_revoke,
     .audit_add = sqlite_audit_add,
     .audit_list = sqlite_audit_list,
     .enrol_code_add = mm__sqlite_enrol_code_add,
     .enrol_redeem = mm__sqlite_enrol_redeem,
     .sensor_find_key = mm__sqlite_sensor_find_key,
+    .sensor_revoke = mm__sqlite_sensor_revoke,
     .sensor_get = mm__sqlite_sensor_get,
     .sensor_list = mm__sqlite_sensor_list,
     .sensors_check_silent = mm__sqlite_sensors_check_silent,

@@ -35,6 +35,8 @@ int mm__sqlite_enrol_redeem(struct mm_store *st, const char *address,
                             const uint8_t code_hash[MM_HASH_BYTES], const char *name,
                             const uint8_t key_hash[MM_HASH_BYTES], int64_t now,
                             struct mm_sensor *out);
+int mm__sqlite_sensor_revoke(struct mm_store *st, const struct mm_actor *who, int64_t id,
+                             int64_t now);
 int mm__sqlite_sensor_find_key(struct mm_store *st, const uint8_t key_hash[MM_HASH_BYTES],
                                struct mm_sensor *out);
 int mm__sqlite_sensor_get(struct mm_store *st, const struct mm_scope *scope, int64_t id,

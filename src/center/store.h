@@ -76,7 +76,8 @@ struct mm_sensor {
     int64_t events_total;
     int64_t events_last_hour; /* events received in the last 60 minutes */
     int64_t spool_backlog, drops;
-    bool silent; /* a sensor-silent alert is open */
+    bool silent;        /* a sensor-silent alert is open */
+    int64_t revoked_at; /* 0: the key works; else when it was revoked */
 };
 
 enum mm_alert_status {
@@ -202,6 +203,11 @@ struct mm_store_ops {
     int (*token_find)(struct mm_store *st, const uint8_t hash[MM_HASH_BYTES], struct mm_user *out,
                       int64_t *token_id_out);
 
+    /* Revokes an API token (by id, or by hash when id is 0) from now on;
+     * audited. MM_ENOENT when there is no such token not yet revoked. */
+    int (*token_revoke)(struct mm_store *st, const struct mm_actor *who, int64_t id,
+                        const uint8_t hash[MM_HASH_BYTES], int64_t now);
+
     /* --- audit log (append-only) --- */
     int (*audit_add)(struct mm_store *st, const struct mm_actor *who, const char *action,
                      const char *target, const char *detail);
@@ -219,6 +225,9 @@ struct mm_store_ops {
                         const uint8_t key_hash[MM_HASH_BYTES], int64_t now, struct mm_sensor *out);
     int (*sensor_find_key)(struct mm_store *st, const uint8_t key_hash[MM_HASH_BYTES],
                            struct mm_sensor *out);
+    /* Revokes a sensor's key from now on (the sensor and its events stay);
+     * audited. MM_ENOENT when there is no such sensor not yet revoked. */
+    int (*sensor_revoke)(struct mm_store *st, const struct mm_actor *who, int64_t id, int64_t now);
     int (*sensor_get)(struct mm_store *st, const struct mm_scope *scope, int64_t id, int64_t now,
                       struct mm_sensor *out);
     /* tenant_id -1: every tenant in scope; by id ascending. */

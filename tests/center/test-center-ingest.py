@@ -170,10 +170,14 @@ def test_status(c, w, aid, others):
     check(r.status == 200 and r.json["status"] == "acknowledged", "ack: %r" % r)
     r = c.request("POST", base + "acknowledge", session=owner)
     check(r.status == 409 and r.json["error"] == "invalid_transition", "ack twice: %r" % r)
-    r = c.request("POST", base + "escalate", {"incident_id": 7}, session=owner)
+    inc = c.request("POST", "/api/v1/incidents", {"tenant_id": t["id"], "title": "case"},
+                    session=analyst)
+    check(inc.status == 201, "incident: %r" % inc)
+    iid = inc.json["id"]
+    r = c.request("POST", base + "escalate", {"incident_id": iid}, session=owner)
     check(r.status == 403, "owner cannot escalate: %r" % r)
-    r = c.request("POST", base + "escalate", {"incident_id": 7}, session=analyst)
-    check(r.status == 200 and r.json["status"] == "escalated" and r.json["incident_id"] == 7,
+    r = c.request("POST", base + "escalate", {"incident_id": iid}, session=analyst)
+    check(r.status == 200 and r.json["status"] == "escalated" and r.json["incident_id"] == iid,
           "escalate: %r" % r)
     r = c.request("POST", base + "close", {}, session=analyst)
     check(r.status == 400 and r.json["error"] == "missing_field", "close needs reason: %r" % r)

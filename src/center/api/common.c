@@ -253,13 +253,13 @@ json_t *mm_json_user(const struct mm_user *u)
 json_t *mm_json_sensor(const struct mm_sensor *s, int64_t now, int64_t silent_after_usec)
 {
     int64_t seen = s->last_seen ? s->last_seen : s->enrolled_at;
-    return json_pack("{s:I, s:I, s:s, s:o, s:o, s:I, s:f, s:I, s:I, s:b}", "id", (json_int_t)s->id,
-                     "tenant_id", (json_int_t)s->tenant_id, "name", s->name, "enrolled_at",
-                     mm_json_time(s->enrolled_at), "last_seen", mm_json_time(s->last_seen),
-                     "events_total", (json_int_t)s->events_total, "event_rate_per_min",
-                     (double)s->events_last_hour / 60.0, "spool_backlog",
-                     (json_int_t)s->spool_backlog, "drops", (json_int_t)s->drops, "silent",
-                     s->silent || now - seen > silent_after_usec);
+    return json_pack(
+        "{s:I, s:I, s:s, s:o, s:o, s:I, s:f, s:I, s:I, s:b, s:o}", "id", (json_int_t)s->id,
+        "tenant_id", (json_int_t)s->tenant_id, "name", s->name, "enrolled_at",
+        mm_json_time(s->enrolled_at), "last_seen", mm_json_time(s->last_seen), "events_total",
+        (json_int_t)s->events_total, "event_rate_per_min", (double)s->events_last_hour / 60.0,
+        "spool_backlog", (json_int_t)s->spool_backlog, "drops", (json_int_t)s->drops, "silent",
+        s->silent || now - seen > silent_after_usec, "revoked_at", mm_json_time(s->revoked_at));
 }
 
 json_t *mm_json_alert(const struct mm_alert *a)

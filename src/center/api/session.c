@@ -5,7 +5,7 @@
 #include "center/api/api.h"
 
 #include <ctype.h>
-#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,31 +13,57 @@
 
 #define EMAIL_MAX 254
 
-/* A hash to verify against when the account does not exist, so a missing
- * account costs the same time as a wrong password. */
-static char dummy_hash[MM_PWHASH_MAX];
-static pthread_mutex_t dummy_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static const char *dummy(enum mm_pwcost cost)
+static bool local_char(unsigned char c)
 {
-    pthread_mutex_lock(&dummy_mu);
-    if (!dummy_hash[0])
-        mm_password_hash("mamori-no-such-account", cost, dummy_hash);
-    pthread_mutex_unlock(&dummy_mu);
-    return dummy_hash;
+    return isalnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+/* The local part: 1-64 of [A-Za-z0-9._%+-], no leading, trailing or double dot. */
+static bool local_part_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 64 || s[0] == '.' || s[n - 1] == '.')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!local_char((unsigned char)s[i]) || (s[i] == '.' && s[i + 1] == '.'))
+            return false;
+    return true;
+}
+
+/* A host name with at least two labels of 1-63 letters, digits and inner hyphens. */
+static bool domain_ok(const char *s, size_t n)
+{
+    size_t label = 0, labels = 1;
+    if (n == 0 || n > 253)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '.') {
+            if (label == 0 || s[i - 1] == '-')
+                return false;
+            label = 0;
+            labels++;
+        } else if (isalnum(c) || (c == '-' && label > 0)) {
+            if (++label > 63)
+                return false;
+        } else {
+            return false;
+        }
+    }
+    return label > 0 && s[n - 1] != '-' && labels >= 2;
 }
 
 int mm_api_email_normalise(const char *in, char *out, size_t outlen)
 {
     size_t n = strlen(in);
-    if (n < 3 || n > EMAIL_MAX || n >= outlen || !strchr(in, '@'))
+    const char *at = strchr(in, '@');
+    if (n < 3 || n > EMAIL_MAX || n >= outlen || !at || strchr(at + 1, '@'))
         return MM_EINVAL;
-    for (size_t i = 0; i <= n; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (i < n && (c <= ' ' || c == 0x7f || c == '"' || c == '<' || c == '>'))
-            return MM_EINVAL;
-        out[i] = (char)tolower(c);
-    }
+    /* A conservative addr-spec: no quoting, comments, spaces, ',' or ';',
+     * so an address can never smuggle a second SMTP recipient. */
+    if (!local_part_ok(in, (size_t)(at - in)) || !domain_ok(at + 1, n - (size_t)(at - in) - 1))
+        return MM_EINVAL;
+    for (size_t i = 0; i <= n; i++)
+        out[i] = (char)tolower((unsigned char)in[i]);
     return 0;
 }
 
@@ -70,12 +96,12 @@ static int check_password(struct mm_request *req, const char *email, const char 
     if (mm_ratelimit_begin(c->ratelimit, email, req->address, req->now) != 0)
         return MM_ELIMIT;
     int r = st->ops->user_find_email(st, email, u);
-    if (r == 0)
+    /* A missing account, or one without a password, costs one argon2
+     * verification like a wrong password: no timing oracle. */
+    if (r == 0 && u->password_hash[0])
         r = mm_password_verify(u->password_hash, password);
-    else if (r == MM_ENOENT) {
-        (void)mm_password_verify(dummy(c->cfg.pwcost), password);
-        r = MM_EAUTH;
-    }
+    else if (r == 0 || r == MM_ENOENT)
+        r = mm_password_verify_dummy(password);
     mm_ratelimit_end(c->ratelimit, email, req->address, r == 0, req->now);
     if (r == 0 && mm_password_needs_rehash(u->password_hash, c->cfg.pwcost)) {
         char fresh[MM_PWHASH_MAX];

@@ -4,6 +4,7 @@
  * and staff. */
 #include "center/api/api.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -113,7 +114,8 @@ int mm_api_user_add(struct mm_request *req)
     struct mm_actor who = mm_api_actor(req);
     r = st->ops->user_add(st, &req->who.scope, &who, &u, &u.id);
     if (r == MM_EEXIST)
-        return mm_reply_error(req, 409, "conflict", "email");
+        return mm_reply_error(req, 409, "conflict", NULL); /* not which field: the
+                                                              address may be another tenant's */
     if (r != 0)
         return r;
     return mm_reply_json(req, 201, mm_json_user(&u));
@@ -126,6 +128,36 @@ static int add_audit_json(const struct mm_audit_entry *a, void *arg)
                           a->actor, "action", a->action, "target", a->target, "detail", a->detail,
                           "address", a->address);
     return mm_list_add(arg, j, a->id, 0);
+}
+
+/* True when an audit entry's actor is one of the vendor's people (a vendor
+ * user, an API token, the admin command line) rather than a user of the
+ * SME caller's own tenant, a sensor or the system. */
+static bool actor_is_vendor(struct mm_request *req, const char *actor)
+{
+    struct mm_store *st = req->center->store;
+    struct mm_user u;
+    long long id;
+    if (strncmp(actor, "token:", 6) == 0 || strncmp(actor, "cli:", 4) == 0)
+        return true;
+    if (sscanf(actor, "user:%lld", &id) != 1)
+        return false;
+    return st->ops->user_get(st, &req->who.scope, id, &u) != 0;
+}
+
+/* SME callers do not see where the vendor's staff worked from. */
+static void mask_vendor_addresses(struct mm_request *req, json_t *items)
+{
+    size_t i;
+    json_t *e;
+    if (req->who.scope.all_tenants)
+        return;
+    json_array_foreach(items, i, e)
+    {
+        const char *actor = json_string_value(json_object_get(e, "actor"));
+        if (actor && actor_is_vendor(req, actor))
+            json_object_set_new(e, "address", json_string(""));
+    }
 }
 
 int mm_api_audit_list(struct mm_request *req)
@@ -145,5 +177,6 @@ int mm_api_audit_list(struct mm_request *req)
         json_decref(l.items);
         return r;
     }
+    mask_vendor_addresses(req, l.items);
     return mm_list_reply(req, &l);
 }

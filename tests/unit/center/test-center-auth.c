@@ -10,8 +10,10 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "center/api/api.h"
 #include "center/auth.h"
 #include "center/tenant.h"
 #include "core/error.h"
@@ -113,6 +115,90 @@ static void test_ratelimit_concurrent(void **state)
     mm_ratelimit_free(r.rl);
 }
 
+/* A table full of fresh failures (far more keys than its 4,096 slots) must
+ * still let a new account from a new address try: the oldest entry without
+ * an attempt in flight makes room. */
+static void test_ratelimit_saturated(void **state)
+{
+    (void)state;
+    struct mm_ratelimit *rl;
+    char account[64], address[64];
+    assert_int_equal(mm_ratelimit_new(5, 20, 900 * 1000000LL, &rl), 0);
+    for (int i = 0; i < 20000; i++) {
+        snprintf(account, sizeof account, "user%d@example.jp", i);
+        snprintf(address, sizeof address, "10.%d.%d.%d", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+        int64_t now = 1000000 + i;
+        if (mm_ratelimit_begin(rl, account, address, now) == 0)
+            mm_ratelimit_end(rl, account, address, false, now);
+    }
+    assert_int_equal(mm_ratelimit_begin(rl, "fresh@example.jp", "192.0.2.200", 2000000), 0);
+    mm_ratelimit_end(rl, "fresh@example.jp", "192.0.2.200", true, 2000000);
+    /* A recent lockout survives the churn as long as it is not the oldest. */
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(mm_ratelimit_begin(rl, "victim@example.jp", "192.0.2.7", 3000000), 0);
+        mm_ratelimit_end(rl, "victim@example.jp", "192.0.2.7", false, 3000000);
+    }
+    assert_int_equal(mm_ratelimit_begin(rl, "victim@example.jp", "192.0.2.8", 3000001), MM_ELIMIT);
+    mm_ratelimit_free(rl);
+}
+
+/* IPv6 sources are counted by their /64: rotating the interface id does not
+ * escape the per-address limit; another /64 is another key. */
+static void test_ratelimit_ipv6_prefix(void **state)
+{
+    (void)state;
+    struct mm_ratelimit *rl;
+    char account[64], address[64];
+    assert_int_equal(mm_ratelimit_new(100, 3, 900 * 1000000LL, &rl), 0);
+    for (int i = 0; i < 3; i++) {
+        snprintf(account, sizeof account, "a%d@example.jp", i);
+        snprintf(address, sizeof address, "2001:db8:1:2::%x", i + 1);
+        assert_int_equal(mm_ratelimit_begin(rl, account, address, 1000), 0);
+        mm_ratelimit_end(rl, account, address, false, 1000);
+    }
+    assert_int_equal(mm_ratelimit_begin(rl, "z@example.jp", "2001:db8:1:2:ffff::9", 1000),
+                     MM_ELIMIT);
+    assert_int_equal(mm_ratelimit_begin(rl, "z@example.jp", "2001:db8:1:3::1", 1000), 0);
+    mm_ratelimit_end(rl, "z@example.jp", "2001:db8:1:3::1", true, 1000);
+    mm_ratelimit_free(rl);
+}
+
+/* Addresses that could carry a second recipient or header are refused. */
+static void test_email_normalise(void **state)
+{
+    (void)state;
+    char out[255];
+    static const char *const good[] = {"Owner@Example.JP", "a.b_c%d+e-f@mail.example.co.jp",
+                                       "x@a-b.example"};
+    static const char *const bad[] = {"a@b.example,evil@x.example",
+                                      "a@b.example;evil@x.example",
+                                      "a,b@x.example",
+                                      "a@b@x.example",
+                                      "a b@x.example",
+                                      "<a@x.example>",
+                                      "\"a\"@x.example",
+                                      "a@localhost",
+                                      "a@-x.example",
+                                      "a@x-.example",
+                                      "a@x..example",
+                                      ".a@x.example",
+                                      "a.@x.example",
+                                      "a..b@x.example",
+                                      "a@x.example.",
+                                      "a@[192.0.2.1]",
+                                      "a\r\nBcc: e@x.example@y.example",
+                                      "@x.example",
+                                      "a@"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_int_equal(mm_api_email_normalise(good[i], out, sizeof out), 0);
+    assert_string_equal((mm_api_email_normalise(good[0], out, sizeof out), out),
+                        "owner@example.jp");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (mm_api_email_normalise(bad[i], out, sizeof out) != MM_EINVAL)
+            fail_msg("accepted %s", bad[i]);
+    }
+}
+
 static void test_roles(void **state)
 {
     (void)state;
@@ -126,8 +212,13 @@ static void test_roles(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_password),    cmocka_unit_test(test_secrets),
-        cmocka_unit_test(test_enrol_codes), cmocka_unit_test(test_ratelimit_concurrent),
+        cmocka_unit_test(test_password),
+        cmocka_unit_test(test_secrets),
+        cmocka_unit_test(test_enrol_codes),
+        cmocka_unit_test(test_ratelimit_concurrent),
+        cmocka_unit_test(test_ratelimit_saturated),
+        cmocka_unit_test(test_ratelimit_ipv6_prefix),
+        cmocka_unit_test(test_email_normalise),
         cmocka_unit_test(test_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
