@@ -7,16 +7,18 @@ limit and the server-wide body budget, escalation to another tenant's
 incident, JSON routes that refuse other content types (login CSRF through
 text/plain forms), the CSRF token only from its header, one
 Content-Security-Policy per reply, e-mail addresses that could carry a
-second recipient, revoked API tokens and sensor keys, staff addresses
+second recipient, gzip bodies of several members, revoked API tokens and sensor keys, staff addresses
 masked for SME callers, and a duplicate e-mail in another tenant."""
 
+import gzip
+import json
 import os
 import socket
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import Center, World, check, PASSWORD, alert_event  # noqa: E402
+from centerlib import Center, World, check, PASSWORD, alert_event, dns_event  # noqa: E402
 
 BIG = 16 * 1024 * 1024
 
@@ -180,6 +182,18 @@ def test_vendor_address_masked(c, w):
           "vendor sees addresses: %r" % r.json["items"][:3])
 
 
+def test_gzip_members(c, w):
+    key = w.tenants["A"]["key"]
+    part = lambda lo, hi: "".join(json.dumps(dns_event(i)) + "\n" for i in range(lo, hi))
+    body = gzip.compress(part(500, 510).encode()) + gzip.compress(part(510, 530).encode())
+    h = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}
+    r = c.request("POST", "/api/v1/events", body, headers=h, token=key)
+    check(r.status == 200 and r.json["accepted"] == 30, "two gzip members: %r" % r)
+    r = c.request("POST", "/api/v1/events", gzip.compress(part(530, 531).encode()) + b"junk",
+                  headers=h, token=key)
+    check(r.status == 400, "gzip member followed by junk: %r" % r)
+
+
 def test_limits():
     c = Center(config="[server]\nper_ip_connections = 4\nbody_budget_mb = 1\n")
     try:
@@ -235,6 +249,7 @@ def main():
         test_email_injection(c, w)
         test_conflict_is_generic(c, w)
         test_vendor_address_masked(c, w)
+        test_gzip_members(c, w)
         test_revoke(c, w)
     finally:
         c.close()

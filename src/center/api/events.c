@@ -59,8 +59,9 @@ static int keep_strings(struct mm_arena *arena, struct mm_ingest_event *e)
     return ok ? 0 : MM_ENOMEM;
 }
 
-/* Inflates a gzip body into a new NUL-terminated buffer of at most max
- * bytes: MM_ETOOBIG past max, MM_EPARSE for a corrupt or truncated stream. */
+/* Inflates a gzip body (one or more members) into a new NUL-terminated
+ * buffer of at most max bytes: MM_ETOOBIG past max, MM_EPARSE for a corrupt
+ * or truncated stream or trailing bytes that are not another member. */
 static int gunzip(const char *in, size_t inlen, size_t max, char **out, size_t *outlen)
 {
     z_stream zs = {0};
@@ -93,8 +94,17 @@ static int gunzip(const char *in, size_t inlen, size_t max, char **out, size_t *
         zs.avail_out = (uInt)(cap - len);
         int zr = inflate(&zs, Z_NO_FLUSH);
         len = cap - zs.avail_out;
-        if (zr == Z_STREAM_END)
+        /* Concatenated gzip members are one stream (RFC 1952, gzip -c a b):
+         * go on with the next member rather than dropping the rest. */
+        if (zr == Z_STREAM_END && zs.avail_in == 0)
             break;
+        if (zr == Z_STREAM_END) {
+            if (inflateReset(&zs) != Z_OK) {
+                r = MM_EPARSE;
+                break;
+            }
+            continue;
+        }
         if (zr != Z_OK || (zs.avail_in == 0 && zs.avail_out > 0)) {
             r = MM_EPARSE;
             break;
