@@ -36,8 +36,8 @@ bool mm_incident_transition_ok(enum mm_incident_status from, enum mm_incident_st
         return to == MM_INCIDENT_REMOTE || to == MM_INCIDENT_ONSITE || to == MM_INCIDENT_CLOSED;
     case MM_INCIDENT_REMOTE:
         return to == MM_INCIDENT_ONSITE || to == MM_INCIDENT_RECOVERY;
-    case MM_INCIDENT_ONSITE:
-        return to == MM_INCIDENT_RECOVERY;
+    case MM_INCIDENT_ONSITE: /* remote: follow-up support after the visit */
+        return to == MM_INCIDENT_RECOVERY || to == MM_INCIDENT_REMOTE;
     case MM_INCIDENT_RECOVERY:
         return to == MM_INCIDENT_CLOSED;
     default:

@@ -76,7 +76,7 @@ static void test_incident_machine(void **state)
         /* to: triage remote onsite recovery closed */
         {false, true, true, false, true},   /* triage */
         {false, false, true, true, false},  /* remote */
-        {false, false, false, true, false}, /* onsite */
+        {false, true, false, true, false},  /* onsite */
         {false, false, false, false, true}, /* recovery */
         {false, false, false, false, false} /* closed */
     };
