@@ -99,6 +99,21 @@ def ticket_flow(c, w, owner, analyst):
     check(t["status"] == "open", "SME reply reopens: %r" % t["status"])
     expect(c.request("PATCH", "/api/v1/tickets/%d" % tid, {"status": "nope"}, session=analyst),
            400, "bad status", "bad_field")
+    # A staff member opens one too, marks it resolved and reopens it.
+    staff = c.login("staff@a.example")
+    s = expect(c.request("POST", "/api/v1/tickets",
+                         {"category": "fake_warning", "subject": "A warning with a phone number",
+                          "body": "The screen says to call Microsoft."}, session=staff), 201,
+               "staff ticket")
+    check(s["opened_by"]["role"] == "staff" and s["opened_by"]["vendor"] is False, "%r" % s)
+    s = expect(c.request("PATCH", "/api/v1/tickets/%d" % s["id"], {"status": "resolved"},
+                         session=staff), 200, "staff resolves")
+    check(s["status"] == "resolved" and s["resolved_at"], "resolved: %r" % s)
+    s = expect(c.request("PATCH", "/api/v1/tickets/%d" % s["id"], {"status": "open"},
+                         session=staff), 200, "staff reopens")
+    check(s["status"] == "open" and s["resolved_at"] is None, "reopened: %r" % s)
+    expect(c.request("PATCH", "/api/v1/tickets/%d" % s["id"], {"status": "closed"},
+                     session=staff), 200, "staff closes")
     # Phone ticket on behalf of tenant B.
     b = w.tenants["B"]
     expect(c.request("POST", "/api/v1/tickets", {"category": "lost_device", "subject": "s",
@@ -321,14 +336,21 @@ def monthly_checks(c, w, owner, analyst):
     check(r["month"] == "2026-04" and r["since"] == "2026-04-01T00:00:00Z" and
           r["until"] == "2026-05-01T00:00:00Z", "period %r" % r)
     check(len(r["advice"]) == 2 and r["sensors"][0]["name"] == "sensor-A", "advice %r" % r)
-    now = expect(c.request("GET", "/api/v1/tenants/%d/reports/monthly?format=json" % a["id"],
-                           session=owner), 200, "monthly now")
-    check(now["tickets"]["opened"] == 1 and now["incidents"]["opened"] == 2 and
+    # The month the tickets and incidents were made in (the default month is the current one).
+    made = expect(c.request("GET", "/api/v1/tickets?limit=1", session=owner), 200, "ticket")
+    month = made["items"][0]["created_at"][:7]
+    now = expect(c.request("GET", "/api/v1/tenants/%d/reports/monthly?format=json&month=%s" %
+                           (a["id"], month), session=owner), 200, "monthly now")
+    check(now["tickets"]["opened"] == 2 and now["incidents"]["opened"] == 2 and
           now["incidents"]["onsite"] == 1 and now["incidents"]["remote"] == 1 and
           now["incidents"]["closed"] == 2 and now["incidents"]["sla_breaches"] == 1,
           "this month: %r" % now)
-    check(now["tickets"]["by_category"] == [{"category": "suspicious_mail", "count": 1}],
+    check(now["tickets"]["by_category"] == [{"category": "fake_warning", "count": 1},
+                                            {"category": "suspicious_mail", "count": 1}],
           "ticket categories %r" % now["tickets"])
+    dflt = expect(c.request("GET", "/api/v1/tenants/%d/reports/monthly?format=json" % a["id"],
+                            session=owner), 200, "monthly default")
+    check(dflt["month"] == dflt["generated_at"][:7], "default month: %r" % dflt["month"])
     page = c.request("GET", "/api/v1/reports/monthly?tenant=%d&month=2026-04&lang=ja" % a["id"],
                      session=analyst)
     check(page.status == 200 and "月次セキュリティ報告（2026-04）" in page.raw.decode() and
