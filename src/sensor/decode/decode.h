@@ -41,11 +41,11 @@ int mm_decode_ip_proto(struct mm_packet *p, uint8_t proto, const uint8_t *data, 
 /* What an application decoder sees: the sensor, the packet that delivered the
  * data (for time stamps and addresses), its flow, and a per-flow state slot. */
 struct mm_app_ctx {
-    struct mm_sensor *sensor;   /* NULL in fuzz harnesses and unit tests */
+    struct mm_sensor *sensor; /* NULL in fuzz harnesses and unit tests */
     const struct mm_packet *pkt;
-    struct mm_flow *flow;       /* NULL for flowless decoding (unit tests) */
-    void **state;               /* per-flow decoder state, owned by the decoder */
-    int dir;                    /* 0 initiator->responder, 1 reverse */
+    struct mm_flow *flow; /* NULL for flowless decoding (unit tests) */
+    void **state;         /* per-flow decoder state, owned by the decoder */
+    int dir;              /* 0 initiator->responder, 1 reverse */
     /* Receives each event the decoder produces (reference stolen). The
      * pipeline sets it to the sensor's emitter; tests set their own. */
     void (*emit)(struct mm_app_ctx *ctx, json_t *ev);
@@ -53,9 +53,9 @@ struct mm_app_ctx {
 };
 
 struct mm_app_decoder {
-    const char *name;   /* "dns": also the EVE event_type and app_proto it writes */
-    uint8_t transport;  /* IPPROTO_UDP or IPPROTO_TCP; a decoder serving both is
-                           listed twice in decoders.def */
+    const char *name;  /* "dns": also the EVE event_type and app_proto it writes */
+    uint8_t transport; /* IPPROTO_UDP or IPPROTO_TCP; a decoder serving both is
+                          listed twice in decoders.def */
     /* Cheap check on the first payload of a flow in either direction: ports
      * and/or a few magic bytes. True claims the flow. */
     bool (*probe)(const struct mm_packet *p, const uint8_t *data, size_t len);

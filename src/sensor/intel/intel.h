@@ -28,9 +28,9 @@ struct mm_intel_hit {
 /* Per-file load summary; malformed lines are counted and reported, never fatal. */
 struct mm_intel_file_report {
     char path[512];
-    char format[32];       /* sniffed format name */
+    char format[32]; /* sniffed format name */
     size_t loaded, malformed;
-    int first_bad_line;    /* 0: none */
+    int first_bad_line; /* 0: none */
     char first_bad_reason[128];
 };
 
