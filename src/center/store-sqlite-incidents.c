@@ -462,8 +462,8 @@ int mm__sqlite_incident_note_add(struct mm_store *st, const struct mm_scope *sco
     if (r == 0)
         r = add_timeline(db, in, "note", "", "", author, body, internal, now, entry_id_out);
     if (r == 0)
-        r = audit_incident(db, who, in->tenant_id, id, "incident.note", internal ? "internal" : "",
-                           now);
+        r = audit_incident(db, who, internal ? MM_VENDOR_TENANT : in->tenant_id, id,
+                           "incident.note", internal ? "internal" : "", now); /* as tickets */
     r = mm__sqlite_end(db, r);
 out:
     free(in);

@@ -337,7 +337,10 @@ int mm__sqlite_ticket_message_add(struct mm_store *st, const struct mm_scope *sc
         char detail[48];
         snprintf(detail, sizeof detail, "message:%lld%s", (long long)mid,
                  internal ? " internal" : "");
-        r = audit_ticket(db, who, t.tenant_id, ticket_id, "ticket.message", detail, now);
+        /* A vendor-only note is audited under the vendor's tenant, so the
+         * SME's audit view does not even show that one exists. */
+        r = audit_ticket(db, who, internal ? MM_VENDOR_TENANT : t.tenant_id, ticket_id,
+                         "ticket.message", detail, now);
     }
     r = mm__sqlite_end(db, r);
     if (r == 0)

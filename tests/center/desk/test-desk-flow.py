@@ -326,6 +326,13 @@ def audit_checks(c, w, admin):
                  "incident.open", "incident.status", "incident.edit", "incident.note",
                  "alert.status", "tenant.sla"):
         check(want in actions, "audit lacks %s: %r" % (want, sorted(actions)))
+    # Vendor-only notes are audited under the vendor: the SME's owner never sees one exists.
+    mine = expect(c.request("GET", "/api/v1/audit?limit=200", session=a["session"]), 200, "own")
+    check(not any("internal" in e["detail"] for e in mine["items"]), "internal in SME audit")
+    vendor = expect(c.request("GET", "/api/v1/audit?tenant=0&limit=200", session=admin), 200,
+                    "vendor audit")
+    check(sum("internal" in e["detail"] for e in vendor["items"]) == 2, "vendor audit: %r" %
+          [e for e in vendor["items"] if e["action"].endswith(".note") or "message" in e["action"]])
 
 
 def monthly_checks(c, w, owner, analyst):
