@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Terminal input for the interactive questionnaires: raw (non-canonical, no
  * echo) mode that is undone on every exit path, including SIGINT, SIGTERM
- * and SIGHUP, and key reading (digits, letters, arrow keys, Enter, EOF). */
+ * and SIGHUP, and key reading (digits, letters, arrow keys, Enter, EOF).
+ * Ctrl-Z suspends as usual: the terminal is restored before the stop and
+ * raw mode re-applied on SIGCONT, after which a read reports MM_KEY_REDRAW. */
 #ifndef MM_ASSESS_ANSWERS_TTY_H
 #define MM_ASSESS_ANSWERS_TTY_H
 
@@ -14,6 +16,7 @@ enum mm_tty_key {
     MM_KEY_ENTER,
     MM_KEY_EOF, /* end of input, or a read error */
     MM_KEY_OTHER,
+    MM_KEY_REDRAW, /* stopped (Ctrl-Z) and continued: draw the screen again */
 };
 
 struct mm_tty_event {
@@ -22,7 +25,8 @@ struct mm_tty_event {
 };
 
 /* Puts the terminal on fd into raw mode and arranges for it to be restored
- * at exit and on SIGINT/SIGTERM/SIGHUP (the signal is then re-raised).
+ * at exit and on SIGINT/SIGTERM/SIGHUP (the signal is then re-raised);
+ * handles SIGTSTP/SIGCONT as described above.
  * Returns 0, or MM_EIO when fd is not a terminal. One terminal at a time. */
 int mm_tty_raw_begin(int fd);
 

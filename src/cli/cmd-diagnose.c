@@ -291,7 +291,8 @@ static int choose(struct session *s, enum mm_answer a)
 
 enum { ASK_DONE, ASK_QUIT, ASK_ERROR };
 
-/* Handles one key; returns -1 to keep going, else an ASK_* outcome. */
+/* Handles one key; returns -1 to keep going (the question is drawn again,
+ * which is all MM_KEY_REDRAW needs), else an ASK_* outcome. */
 static int handle_key(struct session *s, const struct mm_tty_event *ev)
 {
     enum mm_answer opts[5];
@@ -343,14 +344,16 @@ static bool ask_resume(struct session *s, size_t answered)
 {
     char count[16];
     const char *fmt = tr(s->cli, "ui.resume"), *at = strstr(fmt, "%s");
-    snprintf(count, sizeof count, "%zu", answered);
-    if (at)
-        fprintf(s->out, "%.*s%s%s", (int)(at - fmt), fmt, count, at + 2);
-    else
-        fputs(fmt, s->out);
-    fflush(s->out);
     struct mm_tty_event ev;
-    mm_tty_read_key(STDIN_FILENO, &ev);
+    snprintf(count, sizeof count, "%zu", answered);
+    do { /* asked again after Ctrl-Z and fg */
+        if (at)
+            fprintf(s->out, "%.*s%s%s", (int)(at - fmt), fmt, count, at + 2);
+        else
+            fputs(fmt, s->out);
+        fflush(s->out);
+        mm_tty_read_key(STDIN_FILENO, &ev);
+    } while (ev.key == MM_KEY_REDRAW);
     fputs("\n", s->out);
     return !(ev.key == MM_KEY_CHAR && (ev.ch == 'n' || ev.ch == 'N'));
 }

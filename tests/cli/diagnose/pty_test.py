@@ -3,67 +3,28 @@
 """Drives `mamori diagnose` interactively through a pseudo-terminal: answer
 with number keys and arrow keys + Enter, go back with b and the left arrow,
 change an answer, quit with q (progress saved), resume after the prompt,
-finish, and check the result; then check that Ctrl-C restores the terminal.
+finish, and check the result; then check that Ctrl-C restores the terminal
+and that Ctrl-Z stops with the terminal restored and continuing works.
 
 Usage: pty_test.py --bin PROGRAM
 """
 import argparse
+import functools
 import json
 import os
-import pty
-import select
 import shutil
 import signal
 import sys
 import tempfile
 import termios
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import ptysession  # noqa: E402
+
 DOWN, LEFT, RIGHT = b"\x1b[B", b"\x1b[D", b"\x1b[C"
 
 
-class Session:
-    """One run of the program on a fresh pseudo-terminal."""
-
-    def __init__(self, argv, env):
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:
-            os.execve(argv[0], argv, env)
-        self.buf = b""
-
-    def read_some(self, timeout):
-        r, _, _ = select.select([self.fd], [], [], timeout)
-        if not r:
-            return False
-        try:
-            data = os.read(self.fd, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            return None
-        if not data:
-            return None
-        self.buf += data
-        return True
-
-    def expect(self, text, timeout=20):
-        """Waits until text appears in the output since the last send()."""
-        want = text.encode()
-        while want not in self.buf:
-            got = self.read_some(timeout)
-            if not got:
-                raise AssertionError("did not see %r; output was:\n%s" %
-                                     (text, self.buf.decode("utf-8", "replace")[-1500:]))
-        return self.buf.decode("utf-8", "replace")
-
-    def send(self, keys):
-        self.buf = b""
-        os.write(self.fd, keys)
-
-    def wait(self):
-        while self.read_some(20) is not None:
-            pass
-        _, status = os.waitpid(self.pid, 0)
-        tail = self.buf.decode("utf-8", "replace")
-        os.close(self.fd)
-        return status, tail
+Session = functools.partial(ptysession.Session, screen=True)
 
 
 def check(cond, message):
@@ -80,7 +41,7 @@ def main():
         run(binary, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("ok: interactive diagnosis (answer, back, change, quit, resume, finish, Ctrl-C)")
+    print("ok: interactive diagnosis (answer, back, change, quit, resume, finish, Ctrl-C, Ctrl-Z)")
 
 
 def run(binary, tmp):
@@ -162,6 +123,29 @@ def run(binary, tmp):
     check(attrs[3] & termios.ECHO and attrs[3] & termios.ICANON,
           "terminal left in raw mode after Ctrl-C")
     os.close(s.fd)
+
+    # Ctrl-Z under job control: the stopped program leaves the terminal cooked
+    # (echo on); once continued it is raw again, redraws the question and
+    # takes keys as before.
+    suspend = [binary, "--lang", "en", "diagnose", "--progress", os.path.join(tmp, "tstp.json")]
+    s = Session(suspend, env, job_control=True)
+    s.expect("[1/25]")
+    s.send(b"1")
+    s.expect("[2/25]")
+    check(not s.lflag() & termios.ECHO, "raw mode is not active before Ctrl-Z")
+    s.stop_with_ctrl_z()
+    check(s.lflag() & termios.ECHO and s.lflag() & termios.ICANON,
+          "terminal left in raw mode while stopped by Ctrl-Z")
+    s.resume()
+    s.expect("[2/25]")  # drawn again
+    check(not s.lflag() & termios.ECHO, "raw mode not re-applied after continuing")
+    s.send(b"2")
+    s.expect("[3/25]")
+    s.send(b"q")
+    status, tail = s.wait()
+    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "quit after fg: %r" % status)
+    check(json.load(open(os.path.join(tmp, "tstp.json")))["answers"] == {"1": "done", "2": "partly"},
+          "answers around Ctrl-Z were not kept")
 
     # The screen in Japanese, with its own progress file.
     ja = [binary, "--lang", "ja", "diagnose", "--progress", os.path.join(tmp, "ja.json")]

@@ -5,11 +5,13 @@
    the missing rule, exit 1, and the saved record has rule 3 false;
 2. en: all yes with --format json, standard output piped: it holds only the
    JSON (questions go to the terminal), one_star_possible true, exit 0;
-3. quit with q at the second rule: exit 1 and no record written.
+3. quit with q at the second rule: exit 1 and no record written;
+4. Ctrl-Z at a prompt: stopped with echo on; continued, the answers count.
 
 Usage: pty_test.py --bin PROGRAM
 """
 import argparse
+import functools
 import json
 import os
 import pty
@@ -17,49 +19,13 @@ import select
 import shutil
 import sys
 import tempfile
+import termios
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import ptysession  # noqa: E402
 
 
-class Session:
-    """One run of the program on a fresh pseudo-terminal."""
-
-    def __init__(self, argv, env):
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:
-            os.execve(argv[0], argv, env)
-        self.buf = b""
-
-    def read_some(self, timeout):
-        r, _, _ = select.select([self.fd], [], [], timeout)
-        if not r:
-            return False
-        try:
-            data = os.read(self.fd, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            return None
-        if not data:
-            return None
-        self.buf += data
-        return True
-
-    def expect(self, text, timeout=20):
-        want = text.encode()
-        while want not in self.buf:
-            got = self.read_some(timeout)
-            if not got:
-                raise AssertionError("did not see %r; output so far:\n%s" %
-                                     (text, self.buf.decode("utf-8", "replace")[-3000:]))
-        self.buf = self.buf[self.buf.index(want) + len(want):]
-
-    def send(self, data):
-        os.write(self.fd, data.encode())
-
-    def finish(self, timeout=20):
-        """Reads to the end; returns (exit status, remaining output)."""
-        while self.read_some(timeout):
-            pass
-        _, status = os.waitpid(self.pid, 0)
-        os.close(self.fd)
-        return os.waitstatus_to_exitcode(status), self.buf.decode("utf-8", "replace")
+Session = functools.partial(ptysession.Session, screen=False)
 
 
 def env_for(tmp):
@@ -134,6 +100,26 @@ def quit_early(binary, tmp):
     assert not os.path.exists(record), "a record was written after quitting"
 
 
+def suspend_and_continue(binary, tmp):
+    """Ctrl-Z under job control stops at a prompt with the terminal cooked
+    (echo on); after continuing, the answers typed are taken as usual."""
+    record = os.path.join(tmp, "tstp.json")
+    s = Session([binary, "--lang", "en", "rules", "--output", record], env_for(tmp),
+                job_control=True)
+    s.expect("[y/n/q]")
+    s.send("y\n")
+    s.expect("[y/n/q]")
+    s.stop_with_ctrl_z()
+    assert s.lflag() & termios.ECHO and s.lflag() & termios.ICANON, "terminal not cooked"
+    s.resume()
+    for _ in range(4):
+        s.send("y\n")
+        s.expect("\n")
+    code, _ = s.finish()
+    assert code == 0, "exit %d, expected 0" % code
+    assert all(json.load(open(record))["rules"].values()), "answers after Ctrl-Z lost"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -141,7 +127,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="mm-rules-pty-")
     failed = 0
     try:
-        for test in (answer_with_one_no, all_yes_json, quit_early):
+        for test in (answer_with_one_no, all_yes_json, quit_early, suspend_and_continue):
             try:
                 test(binary, tmp)
                 print("ok   " + test.__name__)
