@@ -329,7 +329,7 @@ int mm__sqlite_ticket_message_add(struct mm_store *st, const struct mm_scope *sc
                          MM_TICKET_MESSAGES_MAX);
     if (r == 0)
         r = insert_message(db, t.tenant_id, ticket_id, author->user_id, body, internal, now, &mid);
-    if (r == 0)
+    if (r == 0 && !internal) /* a vendor-only note leaves no trace the SME sees */
         r = touch_ticket(db, ticket_id, now);
     if (r == 0 && reopen && !internal && t.status == MM_TICKET_WAITING)
         r = change_status_tx(db, who, &t, MM_TICKET_OPEN, now);
