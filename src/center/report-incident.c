@@ -125,8 +125,8 @@ static int set_text(json_t *vars, const char *key, const char *text, bool inline
 static int set_time(json_t *vars, const char *key, const json_t *t, enum mm_lang lang,
                     struct mm_buf *b)
 {
-    char s[32];
-    mm_report_time_text(json_string_value(t), s);
+    char s[48];
+    mm_report_time_text(json_string_value(t), lang, s);
     int r = mm_buf_puts(b, *s ? s : tr("report.not_reached", lang));
     return r == 0 ? set_var(vars, key, b) : r;
 }
@@ -167,13 +167,13 @@ static int dispatch_vars(json_t *vars, const json_t *d, enum mm_lang lang, struc
     static const char *const keys[] = {"who", "where", "contact", "notes"};
     static const char *const ja[] = {"担当者", "場所", "連絡先", "メモ"};
     static const char *const en[] = {"Who", "Where", "Contact", "Notes"};
-    char when[32];
+    char when[48];
     int r = 0;
     if (!json_is_object(d)) {
         r = mm_buf_puts(b, tr("report.no_dispatch", lang));
         return r == 0 ? set_var(vars, "dispatch", b) : r;
     }
-    mm_report_time_text(field(d, "when"), when);
+    mm_report_time_text(field(d, "when"), lang, when);
     r = mm_buf_printf(b, lang == MM_LANG_JA ? "- **日時**：%s\n" : "- **When**: %s\n", when);
     for (int i = 0; r == 0 && i < 4; i++) {
         if (!*field(d, keys[i]))
@@ -191,8 +191,8 @@ static int dispatch_vars(json_t *vars, const json_t *d, enum mm_lang lang, struc
 /* One timeline line: time, what kind, the change, the text. */
 static int timeline_line(struct mm_buf *b, const json_t *e, enum mm_lang lang)
 {
-    char at[32], key[48];
-    mm_report_time_text(field(e, "at"), at);
+    char at[48], key[48];
+    mm_report_time_text(field(e, "at"), lang, at);
     snprintf(key, sizeof key, "timeline.%s", field(e, "kind"));
     int r = mm_buf_printf(b, "- %s — **%s**", at, tr(key, lang));
     if (r == 0 && *field(e, "to")) {
@@ -221,8 +221,8 @@ static int list_vars(json_t *vars, const json_t *model, enum mm_lang lang, struc
         r = set_var(vars, "timeline", b);
     json_array_foreach(json_object_get(model, "alerts"), i, v)
     {
-        char first[32], key[16];
-        mm_report_time_text(field(v, "first_seen"), first);
+        char first[48], key[16];
+        mm_report_time_text(field(v, "first_seen"), lang, first);
         snprintf(key, sizeof key, "severity.%d",
                  (int)json_integer_value(json_object_get(v, "severity")));
         if (r == 0)

@@ -216,7 +216,7 @@ int mm_monthly_md(const json_t *model, enum mm_lang lang, struct mm_buf *out)
 {
     json_t *vars = json_object();
     struct mm_buf b;
-    char gen[32];
+    char gen[48];
     mm_buf_init(&b);
     int r = vars ? 0 : MM_ENOMEM;
     if (r == 0)
@@ -225,7 +225,7 @@ int mm_monthly_md(const json_t *model, enum mm_lang lang, struct mm_buf *out)
         r = set_var(vars, "tenant_name", &b);
     if (r == 0 && (r = mm_buf_puts(&b, field(model, "month"))) == 0)
         r = set_var(vars, "month", &b);
-    mm_report_time_text(field(model, "generated_at"), gen);
+    mm_report_time_text(field(model, "generated_at"), lang, gen);
     if (r == 0 && (r = mm_buf_puts(&b, gen)) == 0)
         r = set_var(vars, "generated_at", &b);
     if (r == 0)

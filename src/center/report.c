@@ -6,10 +6,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/data.h"
 #include "core/error.h"
 #include "core/html.h"
+#include "core/timefmt.h"
 
 #define TEMPLATE_KEY_MAX 48
 
@@ -88,10 +90,15 @@ int mm_report_html(const char *md, enum mm_lang lang, const char *title, struct 
     return r;
 }
 
-void mm_report_time_text(const char *s, char out[32])
+void mm_report_time_text(const char *s, enum mm_lang lang, char out[48])
 {
+    int64_t usec;
     out[0] = '\0';
-    if (!s || strlen(s) < 16 || s[10] != 'T')
+    if (!s || mm_time_parse(s, &usec) != 0)
         return;
-    snprintf(out, 32, "%.10s %.5s UTC", s, s + 11);
+    /* Japanese readers get Japan time (UTC+9, no daylight saving). */
+    time_t t = (time_t)(usec / 1000000) + (lang == MM_LANG_JA ? 9 * 3600 : 0);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 48, lang == MM_LANG_JA ? "%Y-%m-%d %H:%M" : "%Y-%m-%d %H:%M UTC", &tm);
 }

@@ -24,8 +24,9 @@ int mm_report_html(const char *md, enum mm_lang lang, const char *title, struct 
 /* An A4 PDF of the report's Markdown (report-pdf.c); MM_EUNSUPPORTED when
  * built without pangocairo. */
 int mm_report_pdf(const char *md, enum mm_lang lang, const char *title, struct mm_buf *out);
-/* "2026-04-01 09:15 UTC" from an RFC 3339 UTC text ("" for anything else). */
-void mm_report_time_text(const char *rfc3339, char out[32]);
+/* The time of an RFC 3339 text for a reader: "2026-04-01 18:15" (Japan
+ * time) in ja, "2026-04-01 09:15 UTC" in en; "" for anything else. */
+void mm_report_time_text(const char *rfc3339, enum mm_lang lang, char out[48]);
 
 /* The incident report's model: tenant, incident (with SLA), dispatch,
  * timeline without internal notes, linked alerts. *out is a new reference. */

@@ -208,12 +208,14 @@ static void test_template(void **state)
     assert_int_not_equal(mm_report_template("nonesuch", MM_LANG_JA, vars, &b), 0);
     mm_buf_free(&b);
     json_decref(vars);
-    char t[32];
-    mm_report_time_text("2026-04-01T09:15:02Z", t);
+    char t[48];
+    mm_report_time_text("2026-04-01T09:15:02Z", MM_LANG_EN, t);
     assert_string_equal(t, "2026-04-01 09:15 UTC");
-    mm_report_time_text("garbage", t);
+    mm_report_time_text("2026-04-01T20:15:02Z", MM_LANG_JA, t); /* Japan time: next day */
+    assert_string_equal(t, "2026-04-02 05:15");
+    mm_report_time_text("garbage", MM_LANG_JA, t);
     assert_string_equal(t, "");
-    mm_report_time_text(NULL, t);
+    mm_report_time_text(NULL, MM_LANG_EN, t);
     assert_string_equal(t, "");
 }
 
