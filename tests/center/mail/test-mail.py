@@ -251,6 +251,19 @@ def test_kill_during_send(f, sink):
           rows)
     check(sorted("<%s>" % r[3] for r in rows) == sorted(ids), "Message-IDs match the outbox")
     check("uncertain" in f.c.server_log(), "the restart logs the uncertain message")
+    # The vendor sees it in the outbox and may send it again on purpose.
+    r = f.c.request("GET", "/api/v1/mail/outbox?status=uncertain&tenant=%d" % tid,
+                    token=f.token)
+    check(r.status == 200 and len(r.json["items"]) == 1, "uncertain row listed: %r" % r)
+    row = r.json["items"][0]
+    sent_row = [x for x in rows if x[2] == "sent"][0]
+    r = f.c.request("POST", "/api/v1/mail/outbox/%d/resend" % sent_row[0], {}, token=f.token)
+    check(r.status == 409, "a sent mail is not resent: %r" % r)
+    r = f.c.request("POST", "/api/v1/mail/outbox/%d/resend" % row["id"], {}, token=f.token)
+    check(r.status == 200, "resend: %r" % r)
+    wait_for(lambda: len(sink.to("owner@crash.example")) == 4, "the resent copy")
+    again = sink.to("owner@crash.example")[3][1]["Message-ID"]
+    check(again == "<%s>" % row["message_id"], "same Message-ID on the resent copy")
 
 
 def test_starttls_auth():
