@@ -226,6 +226,7 @@ static void test_enrol(void **state)
         MM_ENET);
 }
 
+/* Appends and syncs: readers in the writer's process only see synced records. */
 static void append_events(struct mm_spool *s, int n, const char *type)
 {
     for (int i = 0; i < n; i++) {
@@ -233,6 +234,7 @@ static void append_events(struct mm_spool *s, int n, const char *type)
         assert_int_equal(mm_spool_append(s, ev), 0);
         json_decref(ev);
     }
+    assert_int_equal(mm_spool_sync(s), 0);
 }
 
 static void wait_acked(struct mm_uplink *u, uint64_t seq)
