@@ -2,7 +2,8 @@
  * Owns policy generation: which chapters and sections apply to a profile,
  * rendering the templates, turning unfinished diagnosis items into rules,
  * the manifest with its content-derived reference, and the all-or-nothing
- * write of the output directory (see policy.h, docs/design/policy.md). */
+ * write of the output directory (built as DIR.partial-XXXXXX, then renamed
+ * or swapped into place) (see policy.h, docs/design/policy.md). */
 #include "assess/policy.h"
 #include "assess/policy-items.h"
 #include "assess/policy-template.h"
@@ -12,7 +13,9 @@
 #include "core/html.h"
 #include "core/str.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,13 +367,28 @@ static int write_files(const struct mm_policy_output *out, const char *dir, char
     return r;
 }
 
-static void remove_tree_files(const struct mm_policy_output *out, const char *dir)
+static bool is_policy_file(const char *name)
+{
+    char want[64];
+    if (strcmp(name, "policy.json") == 0)
+        return true;
+    for (int i = 0; i < MM_POLICY_DOCS; i++)
+        for (int html = 0; html < 2; html++) {
+            snprintf(want, sizeof want, "%s.%s", doc_names[i], html ? "html" : "md");
+            if (strcmp(name, want) == 0)
+                return true;
+        }
+    return false;
+}
+
+/* Removes the documents of a generation (old or half-built) and dir itself. */
+static void remove_tree_files(const char *dir)
 {
     char path[PATH_MAX_LEN + 128];
     for (int i = 0; i < MM_POLICY_DOCS; i++) {
-        snprintf(path, sizeof path, "%s/%s.md", dir, out->docs[i].name);
+        snprintf(path, sizeof path, "%s/%s.md", dir, doc_names[i]);
         unlink(path);
-        snprintf(path, sizeof path, "%s/%s.html", dir, out->docs[i].name);
+        snprintf(path, sizeof path, "%s/%s.html", dir, doc_names[i]);
         unlink(path);
     }
     snprintf(path, sizeof path, "%s/policy.json", dir);
@@ -378,11 +396,88 @@ static void remove_tree_files(const struct mm_policy_output *out, const char *di
     rmdir(dir);
 }
 
+/* An existing output directory may hold only documents mamori wrote: it is
+ * replaced whole, and other files must not vanish with it. */
+static int check_only_policy_files(const char *dir, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int r = 0;
+    if (!d) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        return MM_EIO;
+    }
+    while (r == 0 && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            is_policy_file(e->d_name))
+            continue;
+        snprintf(err, errlen,
+                 "%s: holds %s, which mamori did not write; move it or choose another "
+                 "directory",
+                 dir, e->d_name);
+        r = MM_ECONFLICT;
+    }
+    closedir(d);
+    return r;
+}
+
+/* Makes DIR.partial-XXXXXX beside dir with the mode dir has (or would get). */
+static int make_partial_dir(const char *dir, const struct stat *existing, char *tmp, size_t tmplen,
+                            char *err, size_t errlen)
+{
+    mode_t mask = umask(0);
+    umask(mask);
+    snprintf(tmp, tmplen, "%s.partial-XXXXXX", dir);
+    if (!mkdtemp(tmp)) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", tmp, strerror(e));
+        return e == ENOENT ? MM_ENOENT : MM_EIO;
+    }
+    if (chmod(tmp, existing ? existing->st_mode & 07777 : 0755 & ~mask) != 0) {
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        rmdir(tmp);
+        return MM_EIO;
+    }
+    return 0;
+}
+
+/* Puts the complete new directory tmp in place of the existing dir: one
+ * renameat2(RENAME_EXCHANGE) where the file system has it, else
+ * dir -> DIR.old-XXXXXX, tmp -> dir (moved back if that fails). The old
+ * documents are removed afterwards; on error tmp is still the new one. */
+static int swap_in(const char *tmp, const char *dir, char *err, size_t errlen)
+{
+    char old[PATH_MAX_LEN + 32];
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) == 0) {
+        remove_tree_files(tmp); /* tmp now names the old documents */
+        return mm_fsync_parent(dir);
+    }
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        return MM_EIO;
+    }
+    snprintf(old, sizeof old, "%s.old-XXXXXX", dir);
+    if (!mkdtemp(old) || rename(dir, old) != 0) {
+        snprintf(err, errlen, "%s: %s", old, strerror(errno));
+        rmdir(old);
+        return MM_EIO;
+    }
+    if (rename(tmp, dir) != 0) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        rename(old, dir);
+        return MM_EIO;
+    }
+    remove_tree_files(old);
+    return mm_fsync_parent(dir);
+}
+
 int mm_policy_write(const struct mm_policy_output *out, const char *dir_arg, char *err,
                     size_t errlen)
 {
     struct stat st;
     char tmp[PATH_MAX_LEN + 32], dir[PATH_MAX_LEN];
+    bool existing;
+    int r;
     if (strlen(dir_arg) + 64 > PATH_MAX_LEN) {
         snprintf(err, errlen, "%s: path too long", dir_arg);
         return MM_EINVAL;
@@ -391,26 +486,25 @@ int mm_policy_write(const struct mm_policy_output *out, const char *dir_arg, cha
     mm_strlcpy(dir, dir_arg, sizeof dir);
     for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
         dir[n - 1] = '\0';
-    if (stat(dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode)) {
-            snprintf(err, errlen, "%s: exists and is not a directory", dir);
-            return MM_EEXIST;
-        }
-        return write_files(out, dir, err, errlen);
+    existing = stat(dir, &st) == 0;
+    if (existing && !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: exists and is not a directory", dir);
+        return MM_EEXIST;
     }
-    snprintf(tmp, sizeof tmp, "%s.partial-%ld", dir, (long)getpid());
-    if (mkdir(tmp, 0755) != 0) {
-        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        return errno == ENOENT ? MM_ENOENT : MM_EIO;
-    }
-    int r = write_files(out, tmp, err, errlen);
-    if (r == 0 && rename(tmp, dir) != 0) {
+    if (existing && (r = check_only_policy_files(dir, err, errlen)) != 0)
+        return r;
+    if ((r = make_partial_dir(dir, existing ? &st : NULL, tmp, sizeof tmp, err, errlen)) != 0)
+        return r;
+    r = write_files(out, tmp, err, errlen);
+    if (r == 0 && !existing && rename(tmp, dir) != 0) {
         snprintf(err, errlen, "%s: %s", dir, strerror(errno));
         r = MM_EIO;
-    }
-    if (r == 0)
+    } else if (r == 0 && !existing) {
         r = mm_fsync_parent(dir);
-    else
-        remove_tree_files(out, tmp);
+    } else if (r == 0) {
+        r = swap_in(tmp, dir, err, errlen);
+    }
+    if (r != 0)
+        remove_tree_files(tmp); /* a no-op once renamed into place */
     return r;
 }

@@ -50,10 +50,12 @@ json_t *mm_policy_vars(const struct mm_policy_request *req);
 int mm_policy_generate(const struct mm_policy_request *req, struct mm_policy_output *out, char *err,
                        size_t errlen);
 
-/* Writes NAME.md, NAME.html and policy.json into dir. A dir that does not
- * exist yet is built beside it under a temporary name and renamed into place,
- * so a failure leaves nothing behind; an existing dir gets each file replaced
- * atomically. Returns 0 or MM_E* with err naming the path. */
+/* Writes NAME.md, NAME.html and policy.json as the directory dir. It is
+ * always built beside dir as DIR.partial-XXXXXX and then renamed into place
+ * (an existing dir is swapped out whole and its documents removed), so a
+ * failure leaves dir as it was and no partial directory behind. An existing
+ * dir holding other files is refused with MM_ECONFLICT. Returns 0 or MM_E*
+ * with err naming the path. */
 int mm_policy_write(const struct mm_policy_output *out, const char *dir, char *err, size_t errlen);
 
 void mm_policy_output_free(struct mm_policy_output *out);

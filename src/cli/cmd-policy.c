@@ -177,6 +177,8 @@ int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
     }
     if ((r = mm_policy_write(&out, o.out, err, sizeof err)) != 0) {
         mm_cli_error(cli, "policy", "%s", err);
+        if (r == MM_ECONFLICT)
+            mm_cli_error(cli, "policy", "%s", TR("policy.error.out_not_ours"));
         rc = MM_EXIT_IO;
         goto out;
     }

@@ -10,6 +10,8 @@
    My Number note is there, and policy.json lists what was omitted.
 3. Invalid profiles exit 3 and leave no output directory behind.
 4. With a diagnosis, the unfinished items become rules with owner/deadline.
+5. Regenerating into an existing directory replaces it whole; a run that
+   fails part-way, or meets a file mamori did not write, changes nothing.
 
 Usage: docs_test.py --bin PROGRAM
 """
@@ -130,6 +132,60 @@ def check_diagnosis(binary, tmp):
     check(rules.count("Deadline: ＿") == len(todo), "one deadline field per diagnosis rule")
 
 
+def snapshot(d):
+    return {f: open(os.path.join(d, f), "rb").read() for f in sorted(os.listdir(d))}
+
+
+def leftovers(parent):
+    return [f for f in os.listdir(parent) if ".partial-" in f or ".old-" in f]
+
+
+def check_replace(binary, tmp):
+    """Regenerating into an existing directory replaces it whole; a failure
+    part-way (a file size limit hit at rules.md) or a foreign file leaves the
+    earlier documents byte for byte and no temporary directory behind."""
+    parent = os.path.join(tmp, "replace")
+    os.makedirs(parent)
+    out = os.path.join(parent, "policy")
+    args = ["--profile", os.path.join(FIXTURES, "full.ini"), "--out", out]
+    proc = run(binary, ["--lang", "en", "policy"] + args, tmp)
+    check(proc.returncode == 0, "replace: first run exit %d" % proc.returncode)
+    first = snapshot(out)
+
+    def limited():  # basic-policy and handbook fit, rules.md does not
+        import resource
+        import signal
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (12000, 12000))
+
+    env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8")
+    proc = subprocess.run([binary, "--lang", "ja", "policy"] + args, capture_output=True, env=env,
+                          cwd=tmp, timeout=60, preexec_fn=limited)
+    check(proc.returncode == 4, "replace: failing run exit %d, expected 4" % proc.returncode)
+    check(b"rules.md" in proc.stderr, "replace: error does not name rules.md: %r" % proc.stderr)
+    check(snapshot(out) == first, "replace: a failed run changed the earlier documents")
+    check(not leftovers(parent), "replace: left behind %r" % leftovers(parent))
+
+    with open(os.path.join(out, "notes.txt"), "w") as f:
+        f.write("mine\n")
+    proc = run(binary, ["--lang", "ja", "policy"] + args, tmp)
+    check(proc.returncode == 4 and "notes.txt" in proc.stderr.decode() and
+          "丸ごと置き換える" in proc.stderr.decode(),
+          "replace: foreign file: exit %d %r" % (proc.returncode, proc.stderr.decode()))
+    check(open(os.path.join(out, "notes.txt")).read() == "mine\n", "replace: notes.txt touched")
+    os.unlink(os.path.join(out, "notes.txt"))
+    check(snapshot(out) == first, "replace: refused run changed the documents")
+
+    proc = run(binary, ["--lang", "ja", "policy"] + args, tmp)
+    check(proc.returncode == 0, "replace: second run exit %d" % proc.returncode)
+    second = snapshot(out)
+    check(sorted(second) == sorted(first) and all(second[f] != first[f] for f in first),
+          "replace: the successful run did not replace every document")
+    fresh = generate(binary, tmp, "full", "ja")
+    check(second == snapshot(fresh), "replace: differs from a generation into a new directory")
+    check(not leftovers(parent), "replace: left behind %r" % leftovers(parent))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -146,6 +202,7 @@ def main():
             check_minimal(out, lang)
         check_invalid(binary, tmp)
         check_diagnosis(binary, tmp)
+        check_replace(binary, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for f in failures:
