@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0
- * `mamori version`: prints the program version. */
+ * `mamori version`: prints the program version (--help describes it). */
 #include "cli/cli.h"
+
+#include <string.h>
 
 int cmd_version(const struct mm_cli *cli, int argc, char **argv)
 {
-    (void)cli;
-    (void)argc;
-    (void)argv;
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(mm_tr("cli", "version.help", cli->lang), stdout);
+        return MM_EXIT_OK;
+    }
     printf("mamori %s\n", MAMORI_VERSION);
     return MM_EXIT_OK;
 }
