@@ -6,6 +6,7 @@
  * check failed, 2 usage, 3 invalid diagnosis file, 4 read/write failure. */
 #include "audit/audit.h"
 #include "cli/cli.h"
+#include "cli/cmd-common.h"
 #include "core/buf.h"
 #include "core/data.h"
 #include "core/error.h"
@@ -29,11 +30,7 @@ struct audit_args {
 
 static int usage_error(const struct mm_cli *cli, const char *key, const char *what)
 {
-    if (what)
-        mm_cli_error(cli, "audit", "%s: %s", what, TR(key));
-    else
-        mm_cli_error(cli, "audit", "%s", TR(key));
-    return MM_EXIT_USAGE;
+    return mm_cmd_usage_error(cli, "audit", what, TR(key));
 }
 
 static int add_check(const struct mm_cli *cli, struct audit_args *a, const char *id)
@@ -126,11 +123,7 @@ static int list_checks(const struct mm_cli *cli)
 
 static int emit(const struct mm_cli *cli, const struct audit_args *a, const struct mm_buf *out)
 {
-    int r = 0;
-    if (a->output)
-        r = mm_file_write_atomic(a->output, mm_buf_str(out), out->len);
-    else if (fwrite(mm_buf_str(out), 1, out->len, stdout) != out->len || fflush(stdout) != 0)
-        r = MM_EIO;
+    int r = mm_cmd_write_output(a->output, out);
     if (r != 0) {
         mm_cli_error(cli, "audit", "%s: %s (%s)", a->output ? a->output : "stdout",
                      TR("cli.error.write"), mm_strerror(r));

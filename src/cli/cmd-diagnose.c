@@ -8,6 +8,7 @@
 #include "assess/answers-tty.h"
 #include "assess/diagnose.h"
 #include "cli/cli.h"
+#include "cli/cmd-common.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/str.h"
@@ -421,14 +422,8 @@ out:
 static int write_report(const struct mm_cli *cli, const struct diag_opts *o,
                         const struct mm_buf *report)
 {
-    if (o->output) {
-        int r = mm_file_write_atomic(o->output, report->data ? report->data : "", report->len);
-        return r == 0 ? MM_EXIT_OK : io_error(cli, "error.write", o->output, r);
-    }
-    fwrite(mm_buf_str(report), 1, report->len, stdout);
-    if (fflush(stdout) != 0 || ferror(stdout))
-        return io_error(cli, "error.write", "stdout", MM_EIO);
-    return MM_EXIT_OK;
+    int r = mm_cmd_write_output(o->output, report);
+    return r == 0 ? MM_EXIT_OK : io_error(cli, "error.write", o->output ? o->output : "stdout", r);
 }
 
 static int save_history(const struct mm_cli *cli, const struct mm_diag_catalogue *cat,

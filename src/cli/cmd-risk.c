@@ -6,6 +6,7 @@
  * file. Exit codes: 0 ok, 2 usage, 3 invalid input, 4 read/write failure. */
 #include "assess/risk.h"
 #include "cli/cli.h"
+#include "cli/cmd-common.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -49,11 +50,7 @@ static int parse_accept_below(const char *s, int *out)
 
 static int usage_error(const struct mm_cli *cli, const char *key, const char *what)
 {
-    if (what)
-        mm_cli_error(cli, "risk", "%s: %s", what, TR(key));
-    else
-        mm_cli_error(cli, "risk", "%s", TR(key));
-    return MM_EXIT_USAGE;
+    return mm_cmd_usage_error(cli, "risk", what, TR(key));
 }
 
 /* Fills a from argv. Returns -1 to go on, else the exit code. */
@@ -114,20 +111,14 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct ri
 /* Writes the finished output: to --output by atomic replace, else stdout. */
 static int emit(const struct mm_cli *cli, const struct risk_args *a, const struct mm_buf *out)
 {
-    if (a->output) {
-        int r = mm_file_write_atomic(a->output, mm_buf_str(out), out->len);
-        if (r != 0) {
-            mm_cli_error(cli, "risk", "%s: %s (%s)", a->output, TR("cli.error.write"),
-                         mm_strerror(r));
-            return MM_EXIT_IO;
-        }
+    int r = mm_cmd_write_output(a->output, out);
+    if (r == 0)
         return MM_EXIT_OK;
-    }
-    if (fwrite(mm_buf_str(out), 1, out->len, stdout) != out->len || fflush(stdout) != 0) {
+    if (a->output)
+        mm_cli_error(cli, "risk", "%s: %s (%s)", a->output, TR("cli.error.write"), mm_strerror(r));
+    else
         mm_cli_error(cli, "risk", "%s", TR("cli.error.write"));
-        return MM_EXIT_IO;
-    }
-    return MM_EXIT_OK;
+    return MM_EXIT_IO;
 }
 
 static int report_load_error(const struct mm_cli *cli, const char *path, int r,

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the command-line plumbing shared by the subcommands (see
+ * cmd-common.h): usage errors, output writing and JSON file input. */
+#include "cli/cmd-common.h"
+#include "core/error.h"
+#include "core/fs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *what,
+                       const char *message)
+{
+    if (what)
+        mm_cli_error(cli, cmd, "%s: %s", what, message);
+    else
+        mm_cli_error(cli, cmd, "%s", message);
+    return MM_EXIT_USAGE;
+}
+
+int mm_cmd_write_output(const char *path, const struct mm_buf *out)
+{
+    if (path)
+        return mm_file_write_atomic(path, mm_buf_str(out), out->len);
+    if (fwrite(mm_buf_str(out), 1, out->len, stdout) != out->len || fflush(stdout) != 0)
+        return MM_EIO;
+    return 0;
+}
+
+int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path, const char *text)
+{
+    struct mm_buf b = MM_BUF_INIT;
+    int r = text ? mm_buf_printf(&b, "%s\n", text) : MM_ENOMEM;
+    if (r == 0)
+        r = mm_file_write_atomic(path, b.data, b.len);
+    mm_buf_free(&b);
+    if (r != 0)
+        mm_cli_error(cli, cmd, "%s: %s", path, mm_strerror(r));
+    return r == 0 ? 0 : MM_EXIT_IO;
+}
+
+int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path, size_t max,
+                     const char *not_json, json_t **out)
+{
+    char *text = NULL;
+    size_t len = 0;
+    json_error_t jerr;
+    int r = mm_file_read(path, max, &text, &len);
+    if (r != 0) {
+        mm_cli_error(cli, cmd, "%s: %s", path, mm_strerror(r));
+        return r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO;
+    }
+    *out = json_loadb(text, len, 0, &jerr);
+    free(text);
+    if (!*out) {
+        mm_cli_error(cli, cmd, "%s:%d: %s (%s)", path, jerr.line, not_json, jerr.text);
+        return MM_EXIT_INPUT;
+    }
+    return 0;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Pieces every `mamori` subcommand (cmd-*.c) shares: the usage error line,
+ * writing a finished output to --output or standard output, saving a JSON
+ * record, and reading a bounded JSON input file. Messages stay the
+ * subcommand's own: callers pass the command name and the translated text. */
+#ifndef MM_CLI_CMD_COMMON_H
+#define MM_CLI_CMD_COMMON_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "cli/cli.h"
+#include "core/buf.h"
+
+/* Prints "mamori CMD: WHAT: MESSAGE" (or "mamori CMD: MESSAGE" when what is
+ * NULL) and returns MM_EXIT_USAGE. */
+int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *what,
+                       const char *message);
+
+/* Writes out whole: to path by atomic replace, or to standard output (and
+ * flushes it) when path is NULL. Returns 0 or an MM_E* code; no message. */
+int mm_cmd_write_output(const char *path, const struct mm_buf *out);
+
+/* Saves text plus a newline at path by atomic replace; on failure prints
+ * "mamori CMD: PATH: reason" and returns MM_EXIT_IO, else 0. */
+int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path, const char *text);
+
+/* Reads the JSON file at path (at most max bytes; "-" is standard input).
+ * Returns 0 with *out set, MM_EXIT_INPUT (too big, or not JSON: then
+ * "PATH:LINE: NOT_JSON (detail)") or MM_EXIT_IO, after printing why. */
+int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path, size_t max,
+                     const char *not_json, json_t **out);
+
+#endif
