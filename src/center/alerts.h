@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "center/arena.h"
 #include "center/store.h"
 
 /* The "sensor silent" alert raised by the centre itself. */
@@ -29,6 +30,14 @@ bool mm_alert_in_window(int64_t first, int64_t last, int64_t ts, int64_t window)
  * ("src_mac", "ether.src_mac" or mamori.evidence.mac) when present, else src_ip. */
 int mm_ingest_event_from_json(json_t *ev, const char *line, size_t len, struct mm_ingest_event *out,
                               char *why, size_t whylen);
+
+/* The fast form of mm_eve_parse_line + mm_ingest_event_from_json for one
+ * line (alerts-scan.c): no JSON tree, strings copied into arena. 0 and *out
+ * when the line is accepted, exactly as the full path would; MM_EAGAIN
+ * when the full path must decide (a bad line, escapes, a stats event, a
+ * form the scanner leaves to jansson). */
+int mm_ingest_event_scan(const char *line, size_t len, struct mm_arena *arena,
+                         struct mm_ingest_event *out);
 
 /* The explanation for an alert as {"what","now","threat"} each {"ja","en"},
  * looked up by signature_id, then by detector; NULL when none (then the

@@ -376,23 +376,25 @@ static int insert_alert(sqlite3_stmt *stmt, int64_t tenant_id, int64_t sensor_id
     "?13, ?14, ?15, ?15)"
 
 /* ---- ingest ----
- * A batch is stored in two passes inside one transaction: every event is
- * inserted (a replayed (sensor, seq) is a duplicate and skipped), then the
- * new alert events are sorted by (signature, device, time) and folded run by
- * run: a run of events of one key whose times stay within the window of the
- * alert it joins costs one look-up and one UPDATE (or INSERT), however many
- * events it holds, which keeps alert storms cheap. */
+ * A batch is stored in three steps inside one transaction: the new alert
+ * events are found (a replayed (sensor, seq), in the database or earlier in
+ * the batch, is a duplicate), sorted by (signature, device, time) and folded
+ * run by run: a run of events of one key whose times stay within the window
+ * of the alert it joins costs one look-up and one UPDATE (or INSERT),
+ * however many events it holds, which keeps alert storms cheap. Then every
+ * event is inserted once, already carrying its alert id (a duplicate is
+ * skipped), so no event row is written twice. */
 
 #define DEVICE_CAP (sizeof((struct mm_alert *)0)->device - 1)
 
 struct ingest_stmts {
-    sqlite3_stmt *event, *find, *bump, *insert, *link;
+    sqlite3_stmt *event, *find, *bump, *insert, *exists;
 };
 
-/* A new alert event of the batch, and the row it was stored as. */
+/* A new alert event of the batch and its place in the batch. */
 struct pending {
     const struct mm_ingest_event *e;
-    int64_t rowid;
+    size_t idx;
 };
 
 static void ingest_stmts_free(struct ingest_stmts *s)
@@ -401,15 +403,15 @@ static void ingest_stmts_free(struct ingest_stmts *s)
     sqlite3_finalize(s->find);
     sqlite3_finalize(s->bump);
     sqlite3_finalize(s->insert);
-    sqlite3_finalize(s->link);
+    sqlite3_finalize(s->exists);
 }
 
 static int ingest_stmts_prepare(sqlite3 *db, struct ingest_stmts *s)
 {
     int r = mm__sqlite_prepare(db,
                                "INSERT INTO events (tenant_id, sensor_id, seq, ts, event_type, "
-                               "body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sensor_id, seq) DO "
-                               "NOTHING",
+                               "body, alert_id) VALUES (?, ?, ?, ?, ?, ?, NULLIF(?7, 0)) ON "
+                               "CONFLICT (sensor_id, seq) DO NOTHING",
                                &s->event);
     if (r == 0)
         r = mm__sqlite_prepare(db,
@@ -427,12 +429,13 @@ static int ingest_stmts_prepare(sqlite3 *db, struct ingest_stmts *s)
     if (r == 0)
         r = mm__sqlite_prepare(db, INSERT_ALERT_SQL, &s->insert);
     if (r == 0)
-        r = mm__sqlite_prepare(db, "UPDATE events SET alert_id = ?1 WHERE id = ?2", &s->link);
+        r = mm__sqlite_prepare(db, "SELECT 1 FROM events WHERE sensor_id = ?1 AND seq = ?2",
+                               &s->exists);
     return r;
 }
 
 static int insert_event(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
-                        const struct mm_ingest_event *e, bool *inserted)
+                        const struct mm_ingest_event *e, int64_t alert_id, bool *inserted)
 {
     sqlite3_reset(s->event);
     sqlite3_bind_int64(s->event, 1, sensor->tenant_id);
@@ -441,6 +444,7 @@ static int insert_event(sqlite3 *db, struct ingest_stmts *s, const struct mm_sen
     sqlite3_bind_int64(s->event, 4, e->ts);
     sqlite3_bind_text(s->event, 5, e->event_type, -1, SQLITE_STATIC);
     sqlite3_bind_text(s->event, 6, e->body, (int)e->body_len, SQLITE_STATIC);
+    sqlite3_bind_int64(s->event, 7, alert_id);
     int r = mm__sqlite_step_done(s->event);
     *inserted = r == 0 && sqlite3_changes(db) > 0;
     return r;
@@ -461,7 +465,7 @@ static int pending_cmp(const void *pa, const void *pb)
         return c;
     if (a->e->ts != b->e->ts)
         return a->e->ts < b->e->ts ? -1 : 1;
-    return a->rowid < b->rowid ? -1 : a->rowid > b->rowid;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
 /* Finds the open alert an event at ts of this key joins: *id 0 when none,
@@ -488,9 +492,9 @@ static int find_alert(struct ingest_stmts *s, const struct mm_sensor *sensor,
 }
 
 /* Folds the run p[0..n) (one key, ascending time, within one window) into
- * alert id (0: a new alert) and links its events to it. */
+ * alert id (0: a new alert) and notes that alert for its events in links. */
 static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
-                    const struct pending *p, size_t n, int64_t id, int64_t now)
+                    const struct pending *p, size_t n, int64_t id, int64_t now, int64_t *links)
 {
     int severity = 4;
     for (size_t i = 0; i < n; i++)
@@ -513,18 +517,15 @@ static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor 
                          (int64_t)n, severity, now);
         id = sqlite3_last_insert_rowid(db);
     }
-    for (size_t i = 0; r == 0 && i < n; i++) {
-        sqlite3_reset(s->link);
-        sqlite3_bind_int64(s->link, 1, id);
-        sqlite3_bind_int64(s->link, 2, p[i].rowid);
-        r = mm__sqlite_step_done(s->link);
-    }
+    for (size_t i = 0; r == 0 && i < n; i++)
+        links[p[i].idx] = id;
     return r;
 }
 
 /* Aggregates the sorted new alert events p[0..n). */
 static int aggregate_all(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
-                         const struct pending *p, size_t n, const struct mm_ingest_opts *o)
+                         const struct pending *p, size_t n, const struct mm_ingest_opts *o,
+                         int64_t *links)
 {
     size_t start = 0;
     int r = 0;
@@ -543,7 +544,7 @@ static int aggregate_all(sqlite3 *db, struct ingest_stmts *s, const struct mm_se
                 last = p[end].e->ts;
             end++;
         }
-        r = fold_run(db, s, sensor, p + start, end - start, id, o->now);
+        r = fold_run(db, s, sensor, p + start, end - start, id, o->now, links);
         start = end;
     }
     return r;
@@ -586,6 +587,71 @@ static int update_sensor_health(sqlite3 *db, const struct mm_sensor *sensor, siz
     return r;
 }
 
+/* A set of the seqs seen so far in a batch (open addressing, never full). */
+struct seqset {
+    int64_t *slot; /* -1: empty */
+    size_t mask;
+};
+
+static int seqset_init(struct seqset *set, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    set->mask = cap - 1;
+    set->slot = malloc(cap * sizeof *set->slot);
+    if (!set->slot)
+        return MM_ENOMEM;
+    memset(set->slot, 0xff, cap * sizeof *set->slot);
+    return 0;
+}
+
+/* Adds seq; false when it was there already. */
+static bool seqset_add(struct seqset *set, int64_t seq)
+{
+    size_t h = (size_t)((uint64_t)seq * 0x9E3779B97F4A7C15ULL >> 20) & set->mask;
+    while (set->slot[h] != -1) {
+        if (set->slot[h] == seq)
+            return false;
+        h = (h + 1) & set->mask;
+    }
+    set->slot[h] = seq;
+    return true;
+}
+
+static int stored_already(struct ingest_stmts *s, const struct mm_sensor *sensor, int64_t seq,
+                          bool *found)
+{
+    sqlite3_reset(s->exists);
+    sqlite3_bind_int64(s->exists, 1, sensor->id);
+    sqlite3_bind_int64(s->exists, 2, seq);
+    int rc = sqlite3_step(s->exists);
+    *found = rc == SQLITE_ROW;
+    sqlite3_reset(s->exists);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : MM_EDB;
+}
+
+/* The alert events of the batch that are new: not stored yet and not an
+ * earlier line's seq. */
+static int find_new_alerts(struct ingest_stmts *s, const struct mm_sensor *sensor,
+                           const struct mm_ingest_event *evs, size_t n, struct pending *p,
+                           size_t *np)
+{
+    struct seqset set;
+    int r = seqset_init(&set, n);
+    *np = 0;
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        bool found = false;
+        if (!seqset_add(&set, evs[i].seq) || !evs[i].is_alert)
+            continue;
+        r = stored_already(s, sensor, evs[i].seq, &found);
+        if (r == 0 && !found)
+            p[(*np)++] = (struct pending){&evs[i], i};
+    }
+    free(set.slot);
+    return r;
+}
+
 int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor,
                              const struct mm_ingest_event *evs, size_t n,
                              const struct mm_ingest_opts *o, struct mm_ingest_result *res)
@@ -593,6 +659,7 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     sqlite3 *db = mm__sqlite_acquire(st);
     struct ingest_stmts s = {0};
     struct pending *p = NULL;
+    int64_t *links = NULL;
     size_t np = 0;
     int64_t backlog = o->header_backlog, drops = o->header_drops;
     memset(res, 0, sizeof *res);
@@ -600,11 +667,17 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     if (r != 0)
         goto out;
     r = ingest_stmts_prepare(db, &s);
-    if (r == 0 && n > 0 && !(p = malloc(n * sizeof *p)))
+    if (r == 0 && n > 0 && (!(p = malloc(n * sizeof *p)) || !(links = calloc(n, sizeof *links))))
         r = MM_ENOMEM;
+    if (r == 0 && n > 0)
+        r = find_new_alerts(&s, sensor, evs, n, p, &np);
+    if (r == 0 && np > 0) {
+        qsort(p, np, sizeof *p, pending_cmp);
+        r = aggregate_all(db, &s, sensor, p, np, o, links);
+    }
     for (size_t i = 0; r == 0 && i < n; i++) {
         bool inserted;
-        r = insert_event(db, &s, sensor, &evs[i], &inserted);
+        r = insert_event(db, &s, sensor, &evs[i], links[i], &inserted);
         if (r != 0)
             break;
         if (!inserted) {
@@ -612,16 +685,10 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
             continue;
         }
         res->accepted++;
-        if (evs[i].is_alert)
-            p[np++] = (struct pending){&evs[i], sqlite3_last_insert_rowid(db)};
         if (evs[i].has_stats && evs[i].stats_backlog >= 0)
             backlog = evs[i].stats_backlog;
         if (evs[i].has_stats && evs[i].stats_drops >= 0)
             drops = evs[i].stats_drops;
-    }
-    if (r == 0 && np > 0) {
-        qsort(p, np, sizeof *p, pending_cmp);
-        r = aggregate_all(db, &s, sensor, p, np, o);
     }
     if (r == 0)
         r = update_sensor_health(db, sensor, res->accepted, backlog, drops, o->now);
@@ -631,6 +698,7 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
         memset(res, 0, sizeof *res);
 out:
     free(p);
+    free(links);
     mm__sqlite_release(st, db);
     return r;
 }

@@ -134,18 +134,22 @@ static int batch_add_line(struct mm_arena *arena, struct batch *b, const char *l
 {
     char why[256];
     json_t *ev = NULL;
-    if (mm_eve_parse_line(line, len, &ev, why, sizeof why) != 0)
-        return reject(b, lineno, why);
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 256;
         struct mm_ingest_event *e = realloc(b->evs, cap * sizeof *e);
-        if (!e) {
-            json_decref(ev);
+        if (!e)
             return MM_ENOMEM;
-        }
         b->evs = e;
         b->cap = cap;
     }
+    /* Most lines are decided by the scanner without building a JSON tree;
+     * the rest take the full path, which also words the rejection. */
+    if (mm_ingest_event_scan(line, len, arena, &b->evs[b->n]) == 0) {
+        b->n++;
+        return 0;
+    }
+    if (mm_eve_parse_line(line, len, &ev, why, sizeof why) != 0)
+        return reject(b, lineno, why);
     int r = mm_ingest_event_from_json(ev, line, len, &b->evs[b->n], why, sizeof why);
     if (r != 0) {
         json_decref(ev);
