@@ -6,6 +6,7 @@
 #include "assess/profile.h"
 #include "assess/rules.h"
 #include "cli/cli.h"
+#include "cli/cmd-common.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -137,22 +138,7 @@ static void print_refusal(const struct mm_cli *cli, json_t *dec, const json_t *r
 /* Reads a JSON file; exit code style result: 0, MM_EXIT_IO or MM_EXIT_INPUT. */
 static int read_json(const struct mm_cli *cli, const char *path, json_t **out)
 {
-    char *text = NULL;
-    size_t len = 0;
-    json_error_t jerr;
-    int r = mm_file_read(path, MM_DECLARE_FILE_MAX, &text, &len);
-    if (r != 0) {
-        mm_cli_error(cli, "declare", "%s: %s", path, mm_strerror(r));
-        return r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO;
-    }
-    *out = json_loadb(text, len, 0, &jerr);
-    free(text);
-    if (!*out) {
-        mm_cli_error(cli, "declare", "%s:%d: %s (%s)", path, jerr.line, TR("error.not_json"),
-                     jerr.text);
-        return MM_EXIT_INPUT;
-    }
-    return 0;
+    return mm_cmd_read_json(cli, "declare", path, MM_DECLARE_FILE_MAX, TR("error.not_json"), out);
 }
 
 static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct opts *o)
@@ -278,18 +264,6 @@ static int load_inputs(const struct mm_cli *cli, const struct opts *o,
     return 0;
 }
 
-static int save_decision(const struct mm_cli *cli, const char *path, const char *json)
-{
-    struct mm_buf b = MM_BUF_INIT;
-    int r = mm_buf_printf(&b, "%s\n", json);
-    if (r == 0)
-        r = mm_file_write_atomic(path, b.data, b.len);
-    mm_buf_free(&b);
-    if (r != 0)
-        mm_cli_error(cli, "declare", "%s: %s", path, mm_strerror(r));
-    return r == 0 ? 0 : MM_EXIT_IO;
-}
-
 int cmd_declare(const struct mm_cli *cli, int argc, char **argv)
 {
     struct opts o = {0};
@@ -325,7 +299,7 @@ int cmd_declare(const struct mm_cli *cli, int argc, char **argv)
         print_record(cli, dec, rules);
     else
         print_refusal(cli, dec, rules);
-    if (ok && o.output && (rc = save_decision(cli, o.output, json)) != 0)
+    if (ok && o.output && (rc = mm_cmd_save_line(cli, "declare", o.output, json)) != 0)
         goto out;
     rc = ok ? MM_EXIT_OK : MM_EXIT_NOTMET;
 out:

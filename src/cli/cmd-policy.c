@@ -7,6 +7,7 @@
 #include "assess/policy.h"
 #include "assess/profile.h"
 #include "cli/cli.h"
+#include "cli/cmd-common.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/timefmt.h"
@@ -110,21 +111,10 @@ static int build_profile(const struct mm_cli *cli, const struct opts *o, struct 
 
 static int load_diagnosis(const struct mm_cli *cli, const char *path, json_t **out)
 {
-    char *text = NULL, why[256];
-    size_t len;
-    json_error_t jerr;
-    int r = mm_file_read(path, MM_DECLARE_FILE_MAX, &text, &len);
-    if (r != 0) {
-        mm_cli_error(cli, "policy", "%s: %s", path, mm_strerror(r));
-        return r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO;
-    }
-    *out = json_loadb(text, len, 0, &jerr);
-    free(text);
-    if (!*out) {
-        mm_cli_error(cli, "policy", "%s:%d: %s (%s)", path, jerr.line, TR("error.not_json"),
-                     jerr.text);
-        return MM_EXIT_INPUT;
-    }
+    char why[256];
+    int r = mm_cmd_read_json(cli, "policy", path, MM_DECLARE_FILE_MAX, TR("error.not_json"), out);
+    if (r != 0)
+        return r;
     if (mm_declare_check_diagnosis(*out, why, sizeof why) != 0) {
         mm_cli_error(cli, "policy", "%s: %s (%s)", path, TR("declare.error.diagnosis"), why);
         return MM_EXIT_INPUT;

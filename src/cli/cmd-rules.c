@@ -7,6 +7,7 @@
  * missing; --output FILE saves the commitment record `mamori declare` reads. */
 #include "assess/rules.h"
 #include "cli/cli.h"
+#include "cli/cmd-common.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -168,15 +169,9 @@ static int save_record(const struct mm_cli *cli, const char *path, const struct 
     json_t *rec = mm_rules_record(a, today);
     char *s = rec ? json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(rec);
-    struct mm_buf b = MM_BUF_INIT;
-    int r = s ? mm_buf_printf(&b, "%s\n", s) : MM_ENOMEM;
-    if (r == 0)
-        r = mm_file_write_atomic(path, b.data, b.len);
-    if (r != 0)
-        mm_cli_error(cli, "rules", "%s: %s", path, mm_strerror(r));
+    int rc = mm_cmd_save_line(cli, "rules", path, s);
     free(s);
-    mm_buf_free(&b);
-    return r == 0 ? MM_EXIT_OK : MM_EXIT_IO;
+    return rc;
 }
 
 static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct opts *o)
