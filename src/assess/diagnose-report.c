@@ -171,6 +171,95 @@ static void score_delta_text(const struct mm_diag_changes *ch, char *out, size_t
              ch->score_delta > 0 ? "+" : "", ch->score_delta);
 }
 
+/* ---- parts the text and Markdown reports share ------------------------- */
+
+/* The marks that make the same content plain text or Markdown. */
+struct plain_style {
+    const char *section;    /* before a section title */
+    const char *none;       /* before "no advice" */
+    const char *advice;     /* before an advice entry's number */
+    const char *advice_end; /* after an advice entry's heading */
+    const char *field;      /* before an advice field's label */
+    const char *field_sep;  /* between the label and its text */
+    const char *bullet;     /* before a line of the changes list */
+    const char *list;       /* before the not-applicable / don't-know lines */
+};
+
+static const struct plain_style text_style = {.section = "\n",
+                                              .none = "  ",
+                                              .advice = "\n",
+                                              .advice_end = "\n",
+                                              .field = "   ",
+                                              .field_sep = ": ",
+                                              .bullet = "  ",
+                                              .list = ""};
+static const struct plain_style md_style = {.section = "\n## ",
+                                            .none = "\n",
+                                            .advice = "\n### ",
+                                            .advice_end = "\n\n",
+                                            .field = "- **",
+                                            .field_sep = ":** ",
+                                            .bullet = "- ",
+                                            .list = "- "};
+
+/* The not-applicable and don't-know item lists under the answers table. */
+static void na_unknown_lists(struct writer *w, const struct plain_style *st,
+                             const struct mm_diag_result *res)
+{
+    struct mm_buf tmp = MM_BUF_INIT;
+    ids_text(w, res->na, res->n_na, &tmp);
+    wf(w, "\n%s%s: %s\n", st->list, tr(w, "report.na"), mm_buf_str(&tmp));
+    mm_buf_reset(&tmp);
+    ids_text(w, res->unknown, res->n_unknown, &tmp);
+    wf(w, "%s%s: %s\n", st->list, tr(w, "report.unknown"), mm_buf_str(&tmp));
+    mm_buf_free(&tmp);
+}
+
+static void advice_field(struct writer *w, const struct plain_style *st, const char *label_key,
+                         const char *text)
+{
+    wf(w, "%s%s%s%s\n", st->field, tr(w, label_key), st->field_sep, text);
+}
+
+/* Advice for every item not done, most important first. */
+static void advice_list(struct writer *w, const struct plain_style *st,
+                        const struct mm_diag_catalogue *cat, const struct mm_diag_result *res)
+{
+    wf(w, "%s%s\n", st->section, tr(w, "report.advice"));
+    if (res->n_advice == 0)
+        wf(w, "%s%s\n", st->none, tr(w, "report.no_advice"));
+    for (size_t i = 0; i < res->n_advice; i++) {
+        int id = res->advice[i];
+        char num[16];
+        struct mm_buf tmp = MM_BUF_INIT;
+        snprintf(num, sizeof num, "%d", id);
+        wf(w, "%s%zu. ", st->advice, i + 1);
+        wsub(w, tr(w, "report.item"), num, false);
+        wf(w, ": %s%s", item_text(cat, id, "title", w->lang), po(w));
+        wsub(w, tr(w, "report.current"), answer_label(w, res->answers[id - 1]), false);
+        wf(w, "%s%s", pc(w), st->advice_end);
+        advice_field(w, st, "advice.what", advice_text(cat, id, "what", w->lang));
+        advice_field(w, st, "advice.first_step", advice_text(cat, id, "first_step", w->lang));
+        advice_field(w, st, "advice.why", advice_text(cat, id, "why", w->lang));
+        threats_text(w, cat, id, &tmp);
+        advice_field(w, st, "advice.threats", mm_buf_str(&tmp));
+        mm_buf_free(&tmp);
+    }
+    if (res->n_advice)
+        wf(w, "\n%s\n", tr(w, "advice.threats_more"));
+}
+
+/* One line per item whose answer changed since the previous diagnosis. */
+static void change_lines(struct writer *w, const struct plain_style *st,
+                         const struct mm_diag_catalogue *cat, const char *label_key,
+                         const struct mm_diag_change *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        wf(w, "%s%s: %d. %s%s%s → %s%s\n", st->bullet, tr(w, label_key), c[i].id,
+           item_text(cat, c[i].id, "title", w->lang), po(w), answer_label(w, c[i].from),
+           answer_label(w, c[i].to), pc(w));
+}
+
 /* ---- plain text ---------------------------------------------------------- */
 
 static void text_bar(struct writer *w, int score, int max)
@@ -209,41 +298,7 @@ static void text_items(struct writer *w, const struct mm_diag_catalogue *cat,
         wf(w, "  %2d. %s — %s%s%d%s%s\n", id, item_text(cat, id, "title", w->lang),
            answer_label(w, res->answers[id - 1]), po(w), res->points[id - 1], tr(w, "unit.points"),
            pc(w));
-    struct mm_buf tmp = MM_BUF_INIT;
-    ids_text(w, res->na, res->n_na, &tmp);
-    wf(w, "\n%s: %s\n", tr(w, "report.na"), mm_buf_str(&tmp));
-    mm_buf_reset(&tmp);
-    ids_text(w, res->unknown, res->n_unknown, &tmp);
-    wf(w, "%s: %s\n", tr(w, "report.unknown"), mm_buf_str(&tmp));
-    mm_buf_free(&tmp);
-}
-
-static void text_advice(struct writer *w, const struct mm_diag_catalogue *cat,
-                        const struct mm_diag_result *res)
-{
-    wf(w, "\n%s\n", tr(w, "report.advice"));
-    if (res->n_advice == 0)
-        wf(w, "  %s\n", tr(w, "report.no_advice"));
-    for (size_t i = 0; i < res->n_advice; i++) {
-        int id = res->advice[i];
-        char num[16];
-        struct mm_buf tmp = MM_BUF_INIT;
-        snprintf(num, sizeof num, "%d", id);
-        wf(w, "\n%zu. ", i + 1);
-        wsub(w, tr(w, "report.item"), num, false);
-        wf(w, ": %s%s", item_text(cat, id, "title", w->lang), po(w));
-        wsub(w, tr(w, "report.current"), answer_label(w, res->answers[id - 1]), false);
-        wf(w, "%s\n", pc(w));
-        wf(w, "   %s: %s\n", tr(w, "advice.what"), advice_text(cat, id, "what", w->lang));
-        wf(w, "   %s: %s\n", tr(w, "advice.first_step"),
-           advice_text(cat, id, "first_step", w->lang));
-        wf(w, "   %s: %s\n", tr(w, "advice.why"), advice_text(cat, id, "why", w->lang));
-        threats_text(w, cat, id, &tmp);
-        wf(w, "   %s: %s\n", tr(w, "advice.threats"), mm_buf_str(&tmp));
-        mm_buf_free(&tmp);
-    }
-    if (res->n_advice)
-        wf(w, "\n%s\n", tr(w, "advice.threats_more"));
+    na_unknown_lists(w, &text_style, res);
 }
 
 static void text_level(struct writer *w, const struct mm_diag_result *res)
@@ -251,15 +306,6 @@ static void text_level(struct writer *w, const struct mm_diag_result *res)
     wf(w, "\n%s: %s\n  ", tr(w, "level.title"), level_label(w, res->level));
     level_text(w, res, false);
     wf(w, "\n  %s\n", tr(w, "level.note"));
-}
-
-static void change_lines_text(struct writer *w, const struct mm_diag_catalogue *cat,
-                              const char *label_key, const struct mm_diag_change *c, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        wf(w, "  %s: %d. %s%s%s → %s%s\n", tr(w, label_key), c[i].id,
-           item_text(cat, c[i].id, "title", w->lang), po(w), answer_label(w, c[i].from),
-           answer_label(w, c[i].to), pc(w));
 }
 
 static void text_changes(struct writer *w, const struct mm_diag_catalogue *cat,
@@ -277,8 +323,8 @@ static void text_changes(struct writer *w, const struct mm_diag_catalogue *cat,
     ws(w, "  ");
     wsub(w, tr(w, "changes.score"), ch->previous_date, false);
     wf(w, ": %s\n", delta);
-    change_lines_text(w, cat, "changes.improved", ch->improved, ch->n_improved);
-    change_lines_text(w, cat, "changes.regressed", ch->regressed, ch->n_regressed);
+    change_lines(w, &text_style, cat, "changes.improved", ch->improved, ch->n_improved);
+    change_lines(w, &text_style, cat, "changes.regressed", ch->regressed, ch->n_regressed);
     if (ch->n_improved + ch->n_regressed == 0)
         wf(w, "  %s\n", tr(w, "changes.none"));
 }
@@ -288,7 +334,7 @@ static void render_text(struct writer *w, const struct mm_diag_catalogue *cat,
 {
     text_summary(w, cat, res);
     text_items(w, cat, res);
-    text_advice(w, cat, res);
+    advice_list(w, &text_style, cat, res);
     text_level(w, res);
     text_changes(w, cat, ch);
 }
@@ -321,41 +367,7 @@ static void md_items(struct writer *w, const struct mm_diag_catalogue *cat,
     for (int id = 1; id <= MM_DIAG_ITEMS; id++)
         wf(w, "| %d | %s | %s | %d |\n", id, item_text(cat, id, "title", w->lang),
            answer_label(w, res->answers[id - 1]), res->points[id - 1]);
-    struct mm_buf tmp = MM_BUF_INIT;
-    ids_text(w, res->na, res->n_na, &tmp);
-    wf(w, "\n- %s: %s\n", tr(w, "report.na"), mm_buf_str(&tmp));
-    mm_buf_reset(&tmp);
-    ids_text(w, res->unknown, res->n_unknown, &tmp);
-    wf(w, "- %s: %s\n", tr(w, "report.unknown"), mm_buf_str(&tmp));
-    mm_buf_free(&tmp);
-}
-
-static void md_advice(struct writer *w, const struct mm_diag_catalogue *cat,
-                      const struct mm_diag_result *res)
-{
-    wf(w, "\n## %s\n", tr(w, "report.advice"));
-    if (res->n_advice == 0)
-        wf(w, "\n%s\n", tr(w, "report.no_advice"));
-    for (size_t i = 0; i < res->n_advice; i++) {
-        int id = res->advice[i];
-        char num[16];
-        struct mm_buf tmp = MM_BUF_INIT;
-        snprintf(num, sizeof num, "%d", id);
-        wf(w, "\n### %zu. ", i + 1);
-        wsub(w, tr(w, "report.item"), num, false);
-        wf(w, ": %s%s", item_text(cat, id, "title", w->lang), po(w));
-        wsub(w, tr(w, "report.current"), answer_label(w, res->answers[id - 1]), false);
-        wf(w, "%s\n\n", pc(w));
-        wf(w, "- **%s:** %s\n", tr(w, "advice.what"), advice_text(cat, id, "what", w->lang));
-        wf(w, "- **%s:** %s\n", tr(w, "advice.first_step"),
-           advice_text(cat, id, "first_step", w->lang));
-        wf(w, "- **%s:** %s\n", tr(w, "advice.why"), advice_text(cat, id, "why", w->lang));
-        threats_text(w, cat, id, &tmp);
-        wf(w, "- **%s:** %s\n", tr(w, "advice.threats"), mm_buf_str(&tmp));
-        mm_buf_free(&tmp);
-    }
-    if (res->n_advice)
-        wf(w, "\n%s\n", tr(w, "advice.threats_more"));
+    na_unknown_lists(w, &md_style, res);
 }
 
 static void md_level_changes(struct writer *w, const struct mm_diag_catalogue *cat,
@@ -376,15 +388,8 @@ static void md_level_changes(struct writer *w, const struct mm_diag_catalogue *c
     ws(w, "- ");
     wsub(w, tr(w, "changes.score"), ch->previous_date, false);
     wf(w, ": %s\n", delta);
-    for (int pass = 0; pass < 2; pass++) {
-        const struct mm_diag_change *c = pass ? ch->regressed : ch->improved;
-        size_t n = pass ? ch->n_regressed : ch->n_improved;
-        for (size_t i = 0; i < n; i++)
-            wf(w, "- %s: %d. %s%s%s → %s%s\n",
-               tr(w, pass ? "changes.regressed" : "changes.improved"), c[i].id,
-               item_text(cat, c[i].id, "title", w->lang), po(w), answer_label(w, c[i].from),
-               answer_label(w, c[i].to), pc(w));
-    }
+    change_lines(w, &md_style, cat, "changes.improved", ch->improved, ch->n_improved);
+    change_lines(w, &md_style, cat, "changes.regressed", ch->regressed, ch->n_regressed);
     if (ch->n_improved + ch->n_regressed == 0)
         wf(w, "- %s\n", tr(w, "changes.none"));
 }
@@ -394,7 +399,7 @@ static void render_md(struct writer *w, const struct mm_diag_catalogue *cat,
 {
     md_summary(w, cat, res);
     md_items(w, cat, res);
-    md_advice(w, cat, res);
+    advice_list(w, &md_style, cat, res);
     md_level_changes(w, cat, res, ch);
 }
 
