@@ -12,8 +12,10 @@ Usage: run.py MAMORI_BINARY [--update]   (--update rewrites the golden files)"""
 import json
 import os
 import shutil
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import clirun  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXPECTED = os.path.join(HERE, "expected")
@@ -22,17 +24,12 @@ WORK = os.path.join(BUILD, "tests", "cli", "audit-work")
 NOW = 1775001600  # 2026-04-01T00:00:00Z
 DAY = 86400
 
-failures = []
+SUITE = clirun.Suite("audit", EXPECTED, WORK)
+check, run, golden = SUITE.check, SUITE.run, SUITE.golden
 SECURITY_LIST = "deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages"
 STATUS = ("Package: openssl\nStatus: install ok installed\nVersion: 3.0.15-1~deb12u1\n\n"
           "Package: libssl3\nStatus: install ok installed\nVersion: 3.0.15-1~deb12u1\n\n"
           "Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b7\n")
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def put(root, rel, content="", age_days=0):
@@ -111,24 +108,6 @@ def kept_laptop(root):
     put(root, "/sys/dev/block/253:1/dm/uuid", "LVM-x\n")
     os.makedirs(os.path.join(root, "sys/dev/block/253:1/slaves/dm-0"))
     put(root, "/sys/class/block/dm-0/dm/uuid", "CRYPT-LUKS2-abc-nvme0n1p3_crypt\n")
-
-
-def run(args):
-    env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LANG="C.UTF-8", LC_ALL="")
-    p = subprocess.run([MAMORI] + args, cwd=WORK, capture_output=True, env=env, timeout=60)
-    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
-
-
-def golden(name, data):
-    path = os.path.join(EXPECTED, name)
-    if UPDATE:
-        with open(path, "wb") as f:
-            f.write(data)
-        return
-    with open(path, "rb") as f:
-        want = f.read()
-    check(data == want, "%s differs from the golden file:\n--- got\n%s" %
-          (name, data.decode("utf-8", "replace")[:3000]))
 
 
 def test_goldens():
@@ -214,25 +193,15 @@ def test_options():
         check(rc == 0 and out.decode().startswith(first), "--help %s" % lang)
 
 
-def main():
-    global MAMORI, UPDATE
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    MAMORI = os.path.abspath(sys.argv[1])
-    UPDATE = "--update" in sys.argv[2:]
+def setup():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     neglected_server(os.path.join(WORK, "server"))
     kept_laptop(os.path.join(WORK, "laptop"))
-    for t in (test_goldens, test_diagnosis, test_options):
-        t()
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    shutil.rmtree(WORK, ignore_errors=True)
-    print("audit: all checks passed")
-    return 0
+
+
+def main():
+    return SUITE.main(__doc__, setup, (test_goldens, test_diagnosis, test_options))
 
 
 if __name__ == "__main__":

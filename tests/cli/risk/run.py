@@ -12,8 +12,10 @@ save it, so no Shift_JIS bytes are committed."""
 import json
 import os
 import shutil
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import clirun  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXPECTED = os.path.join(HERE, "expected")
@@ -22,33 +24,8 @@ WORK = os.path.join(BUILD, "tests", "cli", "risk-work")
 HEADER_EN = ("asset,owner,location,medium,confidentiality,integrity,availability,"
              "threat,vulnerability\n")
 
-failures = []
-
-
-def run(args, cwd=WORK, stdin=None):
-    env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LANG="C.UTF-8", LC_ALL="")
-    p = subprocess.run([MAMORI] + args, cwd=cwd, input=stdin, capture_output=True, env=env,
-                       timeout=60)
-    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def golden(name, data):
-    """Compares data with expected/name, or rewrites it with --update."""
-    path = os.path.join(EXPECTED, name)
-    if UPDATE:
-        with open(path, "wb") as f:
-            f.write(data)
-        return
-    with open(path, "rb") as f:
-        want = f.read()
-    check(data == want, "%s differs from the golden file:\n--- got\n%s\n--- want\n%s" %
-          (name, data.decode("utf-8", "replace")[:2000], want.decode("utf-8", "replace")[:2000]))
+SUITE = clirun.Suite("risk", EXPECTED, WORK)
+check, run, golden = SUITE.check, SUITE.run, SUITE.golden
 
 
 def write(name, data):
@@ -273,22 +250,9 @@ def test_usage():
 
 
 def main():
-    global MAMORI, UPDATE
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    MAMORI = os.path.abspath(sys.argv[1])
-    UPDATE = "--update" in sys.argv[2:]
-    setup()
-    for t in (test_outputs, test_output_file_and_bom, test_cp932_and_stdin, test_accept_below,
-              test_template, test_errors, test_big_inputs, test_usage):
-        t()
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    shutil.rmtree(WORK, ignore_errors=True)
-    print("risk: all checks passed")
-    return 0
+    return SUITE.main(__doc__, setup, (test_outputs, test_output_file_and_bom,
+                                       test_cp932_and_stdin, test_accept_below, test_template,
+                                       test_errors, test_big_inputs, test_usage))
 
 
 if __name__ == "__main__":
