@@ -17,6 +17,22 @@ static void push(json_t *arr, json_t *value, int *failed)
         *failed = 1;
 }
 
+/* Appends a new empty object to arr and returns it (NULL on failure). */
+static json_t *push_object(json_t *arr, int *failed)
+{
+    json_t *o = json_object();
+    push(arr, o, failed);
+    return o;
+}
+
+/* The end of every list builder: a list that could not be made is a failure. */
+static json_t *finish_list(json_t *arr, int *failed)
+{
+    if (!arr)
+        *failed = 1;
+    return arr;
+}
+
 static json_t *text_of(const json_t *obj, const char *key, enum mm_lang lang)
 {
     return json_string(mm_text(json_object_get(obj, key), lang));
@@ -27,9 +43,7 @@ static json_t *id_list(const int *ids, size_t n, int *failed)
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++)
         push(arr, json_integer(ids[i]), failed);
-    if (!arr)
-        *failed = 1;
-    return arr;
+    return finish_list(arr, failed);
 }
 
 static json_t *parts_json(const struct mm_diag_catalogue *cat, const struct mm_diag_result *res,
@@ -37,8 +51,7 @@ static json_t *parts_json(const struct mm_diag_catalogue *cat, const struct mm_d
 {
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < MM_DIAG_PARTS; i++) {
-        json_t *p = json_object();
-        push(arr, p, failed);
+        json_t *p = push_object(arr, failed);
         if (!p)
             break;
         put(p, "id", json_integer((json_int_t)i + 1), failed);
@@ -47,9 +60,7 @@ static json_t *parts_json(const struct mm_diag_catalogue *cat, const struct mm_d
         put(p, "score", json_integer(res->part_score[i]), failed);
         put(p, "max", json_integer(res->part_max[i]), failed);
     }
-    if (!arr)
-        *failed = 1;
-    return arr;
+    return finish_list(arr, failed);
 }
 
 static json_t *items_json(const struct mm_diag_catalogue *cat, const struct mm_diag_result *res,
@@ -58,8 +69,7 @@ static json_t *items_json(const struct mm_diag_catalogue *cat, const struct mm_d
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < MM_DIAG_ITEMS; i++) {
         const struct mm_diag_item *it = &cat->items[i];
-        json_t *o = json_object();
-        push(arr, o, failed);
+        json_t *o = push_object(arr, failed);
         if (!o)
             break;
         put(o, "id", json_integer(it->id), failed);
@@ -68,9 +78,7 @@ static json_t *items_json(const struct mm_diag_catalogue *cat, const struct mm_d
         put(o, "points", json_integer(res->points[i]), failed);
         put(o, "title", text_of(it->data, "title", lang), failed);
     }
-    if (!arr)
-        *failed = 1;
-    return arr;
+    return finish_list(arr, failed);
 }
 
 static json_t *advice_json(const struct mm_diag_catalogue *cat, const struct mm_diag_result *res,
@@ -80,8 +88,7 @@ static json_t *advice_json(const struct mm_diag_catalogue *cat, const struct mm_
     for (size_t i = 0; arr && i < res->n_advice; i++) {
         const struct mm_diag_item *it = &cat->items[res->advice[i] - 1];
         const json_t *advice = json_object_get(it->data, "advice");
-        json_t *o = json_object();
-        push(arr, o, failed);
+        json_t *o = push_object(arr, failed);
         if (!o)
             break;
         put(o, "id", json_integer(it->id), failed);
@@ -94,26 +101,21 @@ static json_t *advice_json(const struct mm_diag_catalogue *cat, const struct mm_
         put(o, "why", text_of(advice, "why", lang), failed);
         put(o, "threats", json_deep_copy(json_object_get(it->data, "threats")), failed);
     }
-    if (!arr)
-        *failed = 1;
-    return arr;
+    return finish_list(arr, failed);
 }
 
 static json_t *change_list(const struct mm_diag_change *c, size_t n, int *failed)
 {
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++) {
-        json_t *o = json_object();
-        push(arr, o, failed);
+        json_t *o = push_object(arr, failed);
         if (!o)
             break;
         put(o, "id", json_integer(c[i].id), failed);
         put(o, "from", json_string(mm_answer_name(c[i].from)), failed);
         put(o, "to", json_string(mm_answer_name(c[i].to)), failed);
     }
-    if (!arr)
-        *failed = 1;
-    return arr;
+    return finish_list(arr, failed);
 }
 
 static json_t *changes_json(const struct mm_diag_changes *ch, int *failed)
