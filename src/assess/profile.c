@@ -7,6 +7,7 @@
 #include "core/str.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,15 +150,16 @@ static int apply_ini(struct mm_profile *p, const struct mm_ini *ini, struct mm_p
     return r;
 }
 
-int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profile_error *e)
+/* The shared tail of both loaders: r and why come from mm_ini_load_*; a
+ * file that cannot be read is reported (MM_PROFILE_NOFILE) when from_file. */
+static int apply_loaded(struct mm_profile *p, int r, struct mm_ini *ini, const char *why,
+                        bool from_file, struct mm_profile_error *e)
 {
-    struct mm_ini *ini = NULL;
-    char why[256];
-    int r = mm_ini_load_file(path, &ini, why, sizeof why);
     if (r == MM_EPARSE)
         return set_error(e, MM_PROFILE_SYNTAX, "", why);
     if (r != 0) {
-        set_error(e, MM_PROFILE_NOFILE, "", mm_strerror(r));
+        if (from_file)
+            set_error(e, MM_PROFILE_NOFILE, "", mm_strerror(r));
         return r;
     }
     r = apply_ini(p, ini, e);
@@ -165,18 +167,20 @@ int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profil
     return r;
 }
 
+int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profile_error *e)
+{
+    struct mm_ini *ini = NULL;
+    char why[256];
+    int r = mm_ini_load_file(path, &ini, why, sizeof why);
+    return apply_loaded(p, r, ini, why, true, e);
+}
+
 int mm_profile_load_ini_string(struct mm_profile *p, const char *text, struct mm_profile_error *e)
 {
     struct mm_ini *ini = NULL;
     char why[256];
     int r = mm_ini_load_string(text, &ini, why, sizeof why);
-    if (r == MM_EPARSE)
-        return set_error(e, MM_PROFILE_SYNTAX, "", why);
-    if (r != 0)
-        return r;
-    r = apply_ini(p, ini, e);
-    mm_ini_free(ini);
-    return r;
+    return apply_loaded(p, r, ini, why, false, e);
 }
 
 int mm_profile_validate(const struct mm_profile *p, struct mm_profile_error *e)
