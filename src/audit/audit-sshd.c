@@ -144,3 +144,23 @@ bool mm__sshd_installed(const struct mm_audit_ctx *ctx)
 {
     return mm__audit_exists(ctx, "/usr/sbin/sshd") || mm__audit_exists(ctx, SSHD_CONFIG);
 }
+
+int mm__sshd_begin(const struct mm_audit_ctx *ctx, struct mm_audit_result *res,
+                   struct mm__sshd_setting *settings, size_t n, bool *saw_match, bool *decided)
+{
+    *decided = true;
+    if (!mm__sshd_installed(ctx)) {
+        int r = mm__audit_evidence(res, "/etc/ssh/sshd_config: missing");
+        return r ? r : mm__audit_set(res, MM_AUDIT_PASS, "not_installed");
+    }
+    int r = mm__sshd_read(ctx, settings, n, saw_match);
+    if (r == MM_ENOMEM)
+        return r;
+    if (r != 0) {
+        r = mm__audit_evidence(res, "/etc/ssh/sshd_config: %s",
+                               r == MM_EPERM ? "permission denied" : "unreadable");
+        return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "not_readable");
+    }
+    *decided = false;
+    return 0;
+}

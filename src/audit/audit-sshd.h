@@ -27,4 +27,11 @@ int mm__sshd_read(const struct mm_audit_ctx *ctx, struct mm__sshd_setting *setti
 /* True when an OpenSSH server is installed (program or configuration). */
 bool mm__sshd_installed(const struct mm_audit_ctx *ctx);
 
+/* The common start of the ssh-* checks. With no SSH server installed, or a
+ * configuration that cannot be read, records the evidence and the result
+ * (pass "not_installed", unknown "not_readable") and sets *decided; else
+ * fills settings as mm__sshd_read does. Returns 0 or MM_ENOMEM. */
+int mm__sshd_begin(const struct mm_audit_ctx *ctx, struct mm_audit_result *res,
+                   struct mm__sshd_setting *settings, size_t n, bool *saw_match, bool *decided);
+
 #endif

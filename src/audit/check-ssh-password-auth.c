@@ -31,19 +31,10 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
                                             {.keyword = "KbdInteractiveAuthentication"},
                                             {.keyword = "ChallengeResponseAuthentication"},
                                             {.keyword = "UsePAM"}};
-    bool match;
-    if (!mm__sshd_installed(ctx)) {
-        int r = mm__audit_evidence(res, "/etc/ssh/sshd_config: missing");
-        return r ? r : mm__audit_set(res, MM_AUDIT_PASS, "not_installed");
-    }
-    int r = mm__sshd_read(ctx, s, NSETTINGS, &match);
-    if (r == MM_ENOMEM)
+    bool match, decided;
+    int r = mm__sshd_begin(ctx, res, s, NSETTINGS, &match, &decided);
+    if (r != 0 || decided)
         return r;
-    if (r != 0) {
-        r = mm__audit_evidence(res, "/etc/ssh/sshd_config: %s",
-                               r == MM_EPERM ? "permission denied" : "unreadable");
-        return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "not_readable");
-    }
     /* the older name counts when the newer one is absent */
     const struct mm__sshd_setting *kbd = s[KBD].found ? &s[KBD] : &s[CHALLENGE];
     if (!kbd->found)

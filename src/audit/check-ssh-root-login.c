@@ -12,19 +12,10 @@
 static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
 {
     struct mm__sshd_setting s = {.keyword = "PermitRootLogin"};
-    bool match;
-    if (!mm__sshd_installed(ctx)) {
-        int r = mm__audit_evidence(res, "/etc/ssh/sshd_config: missing");
-        return r ? r : mm__audit_set(res, MM_AUDIT_PASS, "not_installed");
-    }
-    int r = mm__sshd_read(ctx, &s, 1, &match);
-    if (r == MM_ENOMEM)
+    bool match, decided;
+    int r = mm__sshd_begin(ctx, res, &s, 1, &match, &decided);
+    if (r != 0 || decided)
         return r;
-    if (r != 0) {
-        r = mm__audit_evidence(res, "/etc/ssh/sshd_config: %s",
-                               r == MM_EPERM ? "permission denied" : "unreadable");
-        return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "not_readable");
-    }
     r = s.found ? mm__audit_evidence(res, "%s", s.where)
                 : mm__audit_evidence(res, "PermitRootLogin: not set (default prohibit-password)");
     if (r == 0 && match)
