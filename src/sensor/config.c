@@ -183,6 +183,10 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
     if ((r = setting_long(o, NULL, "output", "eve_rotate_count", 5, 1, 1000, &v)) != 0)
         return r;
     o->eve_keep = (unsigned)v;
+    if ((r = setting_long(o, NULL, "spool", "max_bytes", (long)MM_SPOOL_MAX_BYTES_DEFAULT, 1L << 16,
+                          1L << 44, &v)) != 0)
+        return r;
+    o->spool_max_bytes = (uint64_t)v;
     if ((r = setting_long(o, NULL, "anomaly", "rate", 20, 0, 100000, &v)) != 0)
         return r;
     o->anomaly_rate = (unsigned)v;

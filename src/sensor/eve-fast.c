@@ -69,6 +69,26 @@ static int set(json_t *ev, const char *key, json_t *v)
     return v ? json_object_set_new_nocheck(ev, key, v) : -1;
 }
 
+void mm__eve_header_packet(struct mm_eve_header *h, const char *event_type,
+                           const struct mm_packet *p, const struct mm_flow *f)
+{
+    memset(h, 0, sizeof(*h));
+    h->ts = p->ts;
+    h->event_type = event_type;
+    h->pcap_cnt = p->num;
+    if (p->ip_version) {
+        h->src = &p->src;
+        h->dst = &p->dst;
+        h->src_port = p->sport;
+        h->dest_port = p->dport;
+        h->proto = mm_flow_proto_name(p->ip_proto);
+    }
+    if (f) {
+        h->flow_id = f->id;
+        h->community_id = f->community_id;
+    }
+}
+
 json_t *mm__eve_new(const struct mm_eve_header *h)
 {
     char ts[MM_TIMESTAMP_MAX], ip[MM_ADDR_STRLEN];

@@ -24,9 +24,11 @@ struct mm_flow_dir {
     bool seq_known;
     uint8_t *buf; /* in-order bytes not yet consumed by the decoder */
     uint32_t buf_len, buf_cap;
-    bool gap;                  /* data lost (hole, cap reached): decoder stops */
-    struct mm_stream_seg *ooo; /* out-of-order segments, sorted by seq (stream.c) */
+    bool gap;                       /* data lost (hole, cap reached): decoder stops */
+    struct mm_stream_seg *ooo;      /* out-of-order segments, sorted by seq (stream.c) */
+    struct mm_stream_seg *ooo_tail; /* last of ooo: appends in order are O(1) */
     uint32_t ooo_bytes;
+    uint16_t ooo_count; /* at most MM_STREAM_OOO_SEGS_MAX */
 };
 
 struct mm_flow {
@@ -45,6 +47,7 @@ struct mm_flow {
     uint32_t detector_flags; /* bits a detector may set (e.g. "already alerted") */
     bool alerted;            /* an alert was raised on this flow (EVE flow.alerted) */
     bool app_failed;         /* the app decoder returned an error: no more parsing */
+    uint8_t app_anomalies;   /* malformed UDP datagrams reported (capped) */
     uint8_t tcp_state;       /* MM_TCP_* (flow.c) */
     uint8_t tclass;          /* timeout class (flow.c) */
     /* table bookkeeping (flow.c) */

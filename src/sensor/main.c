@@ -120,7 +120,7 @@ static int run_capture(struct run *run, struct mm_capture *cap, const char *name
         reload_step(run);
         if (run->uplink && run->sensor->spool)
             mm_uplink_note(run->uplink, mm_spool_last_seq(run->sensor->spool),
-                           run->sensor->st.kernel_drops);
+                           run->sensor->st.kernel_drops + mm_spool_dropped(run->sensor->spool));
         int r = mm_capture_next(cap, &pkt, err, sizeof(err));
         if (r == MM_CAPTURE_PACKET) {
             mm__pipeline_packet(run->sensor, &pkt.ts, pkt.data, pkt.caplen, pkt.len, linktype);

@@ -14,24 +14,15 @@
 #define USEC               1000000LL
 #define DEVICES_SAVE_EVERY 300 /* capture seconds */
 #define PARSE_ROUNDS_MAX   64  /* parse() calls per segment, bounded */
+#define UDP_ANOMALIES_MAX  8   /* malformed-datagram anomalies per UDP flow */
 
 /* ---- anomalies ----------------------------------------------------------- */
 
 static json_t *anomaly_event(const struct mm_packet *p, struct mm_flow *f, const char *type,
                              const char *event, const char *layer)
 {
-    struct mm_eve_header h = {.ts = p->ts, .event_type = "anomaly", .pcap_cnt = p->num};
-    if (p->ip_version) {
-        h.src = &p->src;
-        h.dst = &p->dst;
-        h.src_port = p->sport;
-        h.dest_port = p->dport;
-        h.proto = mm_flow_proto_name(p->ip_proto);
-    }
-    if (f) {
-        h.flow_id = f->id;
-        h.community_id = f->community_id;
-    }
+    struct mm_eve_header h;
+    mm__eve_header_packet(&h, "anomaly", p, f);
     json_t *ev = mm__eve_new(&h);
     if (ev && json_object_set_new(ev, "anomaly",
                                   json_pack("{s:s, s:s, s:s}", "type", type, "event", event,
@@ -98,16 +89,35 @@ static void app_probe(const struct mm_packet *p, struct mm_flow *f)
     }
 }
 
-static void app_failed(struct mm_sensor *s, const struct mm_packet *p, struct mm_flow *f)
+static void app_malformed_anomaly(struct mm_sensor *s, const struct mm_packet *p, struct mm_flow *f)
 {
     char event[64];
-    f->app_failed = true;
     s->st.app_errors++;
     snprintf(event, sizeof(event), "%s.malformed", f->app->name);
     /* event must outlive the call: mm_eve_new copies strings (json_pack s). */
     raise_anomaly(s, p, f, "applayer", event, f->app->name);
+}
+
+/* A TCP stream the decoder cannot follow: it stops for this flow. */
+static void app_failed(struct mm_sensor *s, const struct mm_packet *p, struct mm_flow *f)
+{
+    f->app_failed = true;
+    app_malformed_anomaly(s, p, f);
     mm_stream_release(s->flows, f, 0);
     mm_stream_release(s->flows, f, 1);
+}
+
+/* A malformed UDP datagram: each datagram stands alone, so decoding goes on
+ * with the next one (one crafted packet must not blind the sensor to DHCP,
+ * mDNS or NetBIOS on a long-lived flow); anomalies are capped per flow. */
+static void app_bad_datagram(struct mm_sensor *s, const struct mm_packet *p, struct mm_flow *f)
+{
+    if (f->app_anomalies >= UDP_ANOMALIES_MAX) {
+        s->st.app_errors++;
+        return;
+    }
+    f->app_anomalies++;
+    app_malformed_anomaly(s, p, f);
 }
 
 /* Hands the in-order bytes of direction dir to the decoder until it needs
@@ -146,7 +156,7 @@ static void app_packet(struct mm_sensor *s, const struct mm_packet *p, struct mm
         struct mm_app_ctx ctx;
         app_ctx_init(&ctx, s, p, f);
         if (f->app->parse(&ctx, p->payload, p->payload_len) < 0)
-            app_failed(s, p, f);
+            app_bad_datagram(s, p, f);
     }
 }
 

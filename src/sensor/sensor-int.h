@@ -35,8 +35,9 @@ struct mm_sensor_options {
     uint64_t eve_max_bytes;
     unsigned eve_keep;
     struct mm_flow_config flow;
-    char *spool_types;     /* comma list, owned */
-    unsigned anomaly_rate; /* anomaly events per capture second, at most */
+    char *spool_types;        /* comma list, owned */
+    uint64_t spool_max_bytes; /* [spool] max_bytes */
+    unsigned anomaly_rate;    /* anomaly events per capture second, at most */
     bool quiet;
 };
 
@@ -109,6 +110,10 @@ void mm__detect_tick(struct mm_sensor *s, const struct timeval *now);
 
 /* eve-fast.c: mm_eve_new() with a cached time-stamp second (packet path). */
 json_t *mm__eve_new(const struct mm_eve_header *h);
+/* Fills h for an event about packet p (addresses, ports, proto, pcap_cnt)
+ * and its flow f (flow_id, community_id; f may be NULL). */
+void mm__eve_header_packet(struct mm_eve_header *h, const char *event_type,
+                           const struct mm_packet *p, const struct mm_flow *f);
 void mm__time_format(const struct timeval *ts, char out[40]);
 
 /* stats.c: writes a "stats" record to the EVE output. */

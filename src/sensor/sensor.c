@@ -200,17 +200,9 @@ void mm_sensor_alert_packet(struct mm_sensor *s, const struct mm_packet *p,
                             const struct mm_eve_alert *a)
 {
     struct mm_flow *f = p->flow;
-    struct mm_eve_header h = {.ts = p->ts, .event_type = "alert", .pcap_cnt = p->num};
-    if (p->ip_version) {
-        h.src = &p->src;
-        h.dst = &p->dst;
-        h.src_port = p->sport;
-        h.dest_port = p->dport;
-        h.proto = mm_flow_proto_name(p->ip_proto);
-    }
+    struct mm_eve_header h;
+    mm__eve_header_packet(&h, "alert", p, f);
     if (f) {
-        h.flow_id = f->id;
-        h.community_id = f->community_id;
         h.app_proto = f->app ? f->app->name : NULL;
         f->alerted = true;
     }
@@ -278,6 +270,7 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
                      r == MM_EEXIST ? " (another mamori-sensor uses this --state)" : "");
             return r;
         }
+        mm_spool_set_max_bytes(s->spool, o->spool_max_bytes);
     }
     return 0;
 }

@@ -5,7 +5,9 @@
  *  - the first copy of a byte wins; retransmitted and overlapping bytes are
  *    dropped;
  *  - segments ahead of the expected sequence are held, sorted, up to
- *    stream_ooo bytes per direction, and spliced in when the hole fills;
+ *    stream_ooo bytes and MM_STREAM_OOO_SEGS_MAX segments per direction (so
+ *    1-byte segments cannot make insertion cost quadratic), and spliced in
+ *    when the hole fills; a tail pointer makes in-order arrivals O(1);
  *  - unconsumed in-order bytes are capped at stream_depth per direction, and
  *    all buffers together at stream_memcap; reaching a cap (or an
  *    unfillable hole) marks a gap: buffers are freed and the decoder of that
@@ -18,6 +20,9 @@
 #define TCP_SYN    0x02
 #define OOO_WINDOW (1u << 20) /* a segment further ahead than this is a gap */
 
+/* Held segments per direction; one more marks a gap. */
+#define MM_STREAM_OOO_SEGS_MAX 256
+
 static void free_ooo(struct mm_flow_table *t, struct mm_flow_dir *d)
 {
     while (d->ooo) {
@@ -26,7 +31,9 @@ static void free_ooo(struct mm_flow_table *t, struct mm_flow_dir *d)
         t->stream_mem -= sizeof(*s) + s->len;
         free(s);
     }
+    d->ooo_tail = NULL;
     d->ooo_bytes = 0;
+    d->ooo_count = 0;
 }
 
 void mm_stream_release(struct mm_flow_table *t, struct mm_flow *f, int dir)
@@ -80,16 +87,27 @@ static bool buf_append(struct mm_flow_table *t, struct mm_flow_dir *d, const uin
     return true;
 }
 
+/* Where a segment starting at seq goes in the sorted held list: after the
+ * tail when it is the furthest ahead (the usual case), else found by a walk
+ * bounded by MM_STREAM_OOO_SEGS_MAX. */
+static struct mm_stream_seg **insert_point(struct mm_flow_dir *d, uint32_t seq)
+{
+    if (d->ooo_tail && (int32_t)(d->ooo_tail->seq - seq) < 0)
+        return &d->ooo_tail->next;
+    struct mm_stream_seg **pp = &d->ooo;
+    while (*pp && (int32_t)((*pp)->seq - seq) < 0)
+        pp = &(*pp)->next;
+    return pp;
+}
+
 /* Keeps a segment that arrived ahead of the hole; false when over a cap. */
 static bool hold_segment(struct mm_flow_table *t, struct mm_flow_dir *d, uint32_t seq,
                          const uint8_t *data, uint32_t len)
 {
-    if (d->ooo_bytes + len > t->cfg.stream_ooo ||
+    if (d->ooo_bytes + len > t->cfg.stream_ooo || d->ooo_count >= MM_STREAM_OOO_SEGS_MAX ||
         t->stream_mem + sizeof(struct mm_stream_seg) + len > t->cfg.stream_memcap)
         return false;
-    struct mm_stream_seg **pp = &d->ooo;
-    while (*pp && (int32_t)((*pp)->seq - seq) < 0)
-        pp = &(*pp)->next;
+    struct mm_stream_seg **pp = insert_point(d, seq);
     if (*pp && (*pp)->seq == seq && (*pp)->len >= len)
         return true; /* duplicate of a held segment */
     struct mm_stream_seg *s = malloc(sizeof(*s) + len);
@@ -100,7 +118,10 @@ static bool hold_segment(struct mm_flow_table *t, struct mm_flow_dir *d, uint32_
     memcpy(s->data, data, len);
     s->next = *pp;
     *pp = s;
+    if (!s->next)
+        d->ooo_tail = s;
     d->ooo_bytes += len;
+    d->ooo_count++;
     t->stream_mem += sizeof(*s) + len;
     t->st.stream_ooo_segments++;
     return true;
@@ -125,7 +146,10 @@ static bool drain_ooo(struct mm_flow_table *t, struct mm_flow_dir *d)
     while (d->ooo && (int32_t)(d->ooo->seq - d->next_seq) <= 0) {
         struct mm_stream_seg *s = d->ooo;
         d->ooo = s->next;
+        if (!d->ooo)
+            d->ooo_tail = NULL;
         d->ooo_bytes -= s->len;
+        d->ooo_count--;
         t->stream_mem -= sizeof(*s) + s->len;
         bool ok = take_in_order(t, d, s->seq, s->data, s->len);
         free(s);

@@ -116,6 +116,18 @@ size_t mm__app_text(const uint8_t *p, size_t n, char *out, size_t outlen);
  * are kept; longer values are cut. */
 json_t *mm__app_json_text(const uint8_t *p, size_t n);
 
+/* A JSON string of text we formatted from packet data (a hostname, a
+ * certificate subject...): the text itself when it is valid UTF-8, else the
+ * same with invalid bytes escaped as by mm__app_text, so a field never
+ * vanishes because of a stray byte. NULL only on ENOMEM. Use it instead of
+ * json_string() in every decoder. */
+json_t *mm__app_json_str(const char *s);
+
+/* Cuts a trailing incomplete UTF-8 sequence off s[0..len) (after a
+ * truncation that may have split a character); NUL-terminates and returns
+ * the new length. */
+size_t mm__utf8_cut(char *s, size_t len);
+
 /* Text of UTF-16LE bytes (SMB), via the same escaping rules; stops at a NUL
  * code unit. Returns the number of input bytes used, including the NUL. */
 size_t mm__app_utf16le_text(const uint8_t *p, size_t n, char *out, size_t outlen);

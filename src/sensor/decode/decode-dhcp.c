@@ -23,7 +23,7 @@ static void set_ip(json_t *o, const char *key, const uint8_t *p)
 {
     char buf[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, p, buf, sizeof buf);
-    json_object_set_new(o, key, json_string(buf));
+    json_object_set_new(o, key, mm__app_json_str(buf));
 }
 
 static void set_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
@@ -33,7 +33,7 @@ static void set_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
     buf[0] = '\0';
     for (size_t i = 0; i < n && k + 4 < sizeof buf; i++)
         k += (size_t)snprintf(buf + k, sizeof buf - k, i ? ":%02x" : "%02x", p[i]);
-    json_object_set_new(o, key, json_string(buf));
+    json_object_set_new(o, key, mm__app_json_str(buf));
 }
 
 static void set_ip_list(json_t *o, const char *key, const uint8_t *p, size_t n)
@@ -44,7 +44,7 @@ static void set_ip_list(json_t *o, const char *key, const uint8_t *p, size_t n)
         return;
     for (size_t i = 0; i + 4 <= n; i += 4) {
         inet_ntop(AF_INET, p + i, buf, sizeof buf);
-        json_array_append_new(a, json_string(buf));
+        json_array_append_new(a, mm__app_json_str(buf));
     }
     json_object_set_new(o, key, a);
 }
@@ -79,7 +79,7 @@ static void set_params(json_t *o, const uint8_t *p, size_t n)
     for (size_t i = 0; named && raw && i < n; i++) {
         const char *name = param_name(p[i]);
         if (name)
-            json_array_append_new(named, json_string(name));
+            json_array_append_new(named, mm__app_json_str(name));
         json_array_append_new(raw, json_integer(p[i]));
     }
     if (named)
@@ -107,7 +107,7 @@ static void set_fqdn(json_t *o, const uint8_t *p, size_t n)
         char name[MM_DNS_NAME_TEXT_MAX];
         size_t next;
         if (mm__dns_name(p + 3, n - 3, 0, name, sizeof name, &next) == 0)
-            json_object_set_new(o, "fqdn", json_string(name));
+            json_object_set_new(o, "fqdn", mm__app_json_str(name));
     } else {
         mm__app_set_text(o, "fqdn", p + 3, text_len(p + 3, n - 3));
     }
@@ -147,9 +147,9 @@ static void on_option(json_t *o, uint8_t code, const uint8_t *p, size_t n)
     case 53:
         if (n >= 1)
             json_object_set_new(o, "dhcp_type",
-                                json_string(p[0] < sizeof dhcp_types / sizeof dhcp_types[0]
-                                                ? dhcp_types[p[0]]
-                                                : "unknown"));
+                                mm__app_json_str(p[0] < sizeof dhcp_types / sizeof dhcp_types[0]
+                                                     ? dhcp_types[p[0]]
+                                                     : "unknown"));
         break;
     case 55:
         set_params(o, p, n);
@@ -182,7 +182,7 @@ static int dhcp_parse_message(const uint8_t *d, size_t len, json_t **out)
     if (!o)
         return MM_ENOMEM;
     uint8_t hlen = d[2] <= 16 ? d[2] : 16;
-    json_object_set_new(o, "type", json_string(d[0] == 1 ? "request" : "reply"));
+    json_object_set_new(o, "type", mm__app_json_str(d[0] == 1 ? "request" : "reply"));
     json_object_set_new(o, "id", json_integer(mm__rd32(d + 4)));
     set_hex(o, "client_mac", d + 28, hlen);
     set_ip(o, "assigned_ip", d + 16);

@@ -47,9 +47,9 @@ static json_t *rcode_json(unsigned rcode)
 {
     char buf[12];
     if (rcode < sizeof rcodes / sizeof rcodes[0])
-        return json_string(rcodes[rcode]);
+        return mm__app_json_str(rcodes[rcode]);
     snprintf(buf, sizeof buf, "%u", rcode);
-    return json_string(buf);
+    return mm__app_json_str(buf);
 }
 
 /* Adds the header fields (flags as hex text, the set flag bits as booleans). */
@@ -58,10 +58,10 @@ static void add_header(json_t *o, uint16_t id, uint16_t flags)
     char hex[8];
     bool response = flags & 0x8000;
     json_object_set_new(o, "version", json_integer(3));
-    json_object_set_new(o, "type", json_string(response ? "response" : "request"));
+    json_object_set_new(o, "type", mm__app_json_str(response ? "response" : "request"));
     json_object_set_new(o, "id", json_integer(id));
     snprintf(hex, sizeof hex, "%x", (unsigned)flags);
-    json_object_set_new(o, "flags", json_string(hex));
+    json_object_set_new(o, "flags", mm__app_json_str(hex));
     static const struct {
         uint16_t bit;
         const char *name;
@@ -115,7 +115,7 @@ static void add_rdata(json_t *rr, uint16_t type, const uint8_t *msg, size_t rd, 
     case 28:
         if ((type == 1 && rdlen == 4) || (type == 28 && rdlen == 16)) {
             inet_ntop(type == 1 ? AF_INET : AF_INET6, d, addr, sizeof addr);
-            json_object_set_new(rr, "rdata", json_string(addr));
+            json_object_set_new(rr, "rdata", mm__app_json_str(addr));
         }
         break;
     case 2:
@@ -123,11 +123,11 @@ static void add_rdata(json_t *rr, uint16_t type, const uint8_t *msg, size_t rd, 
     case 12:
     case 39:
         if (mm__dns_name(msg, rd + rdlen, rd, name, sizeof name, &next) == 0)
-            json_object_set_new(rr, "rdata", json_string(name));
+            json_object_set_new(rr, "rdata", mm__app_json_str(name));
         break;
     case 15:
         if (rdlen > 2 && mm__dns_name(msg, rd + rdlen, rd + 2, name, sizeof name, &next) == 0)
-            json_object_set_new(rr, "rdata", json_string(name));
+            json_object_set_new(rr, "rdata", mm__app_json_str(name));
         break;
     case 16: {
         char txt[MM_DNS_NAME_TEXT_MAX * 4];
@@ -140,12 +140,12 @@ static void add_rdata(json_t *rr, uint16_t type, const uint8_t *msg, size_t rd, 
             o += mm__app_text(d + i + 1, n, txt + o, sizeof txt - o);
             i += 1 + n;
         }
-        json_object_set_new(rr, "rdata", json_string(txt));
+        json_object_set_new(rr, "rdata", mm__app_json_str(txt));
         break;
     }
     case 33:
         if (rdlen > 6 && mm__dns_name(msg, rd + rdlen, rd + 6, name, sizeof name, &next) == 0) {
-            json_object_set_new(rr, "rdata", json_string(name));
+            json_object_set_new(rr, "rdata", mm__app_json_str(name));
             json_object_set_new(rr, "srv",
                                 json_pack("{s:i,s:i,s:i,s:s}", "priority", mm__rd16(d), "weight",
                                           mm__rd16(d + 2), "port", mm__rd16(d + 4), "name", name));

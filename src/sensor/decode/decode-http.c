@@ -211,7 +211,7 @@ static void set_hostname(json_t *o, const struct line *host)
     mm__app_text(host->p, n, buf, sizeof buf);
     for (char *q = buf; *q; q++)
         *q = (char)tolower((unsigned char)*q);
-    json_object_set_new(o, "hostname", json_string(buf));
+    json_object_set_new(o, "hostname", mm__app_json_str(buf));
 }
 
 static void set_body_mode(struct http_dir *d, const struct headers *h)

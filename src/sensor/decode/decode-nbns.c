@@ -85,10 +85,10 @@ static int nbns_parse_message(const uint8_t *d, size_t len, json_t **out)
     json_t *o = json_object();
     if (!o)
         return MM_ENOMEM;
-    json_object_set_new(o, "type", json_string(response ? "response" : "request"));
+    json_object_set_new(o, "type", mm__app_json_str(response ? "response" : "request"));
     json_object_set_new(o, "id", json_integer(mm__rd16(d)));
-    json_object_set_new(o, "opcode", json_string(opcode_name(op)));
-    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "opcode", mm__app_json_str(opcode_name(op)));
+    json_object_set_new(o, "name", mm__app_json_str(name));
     json_object_set_new(o, "suffix", json_integer(suffix));
     if (response)
         json_object_set_new(o, "rcode", json_integer(flags & 0xF));
@@ -108,7 +108,7 @@ static int nbns_parse_message(const uint8_t *d, size_t len, json_t **out)
             if (i == 0)
                 group = d[rd] & 0x80;
             inet_ntop(AF_INET, d + rd + i + 2, ip, sizeof ip);
-            json_array_append_new(addrs, json_string(ip));
+            json_array_append_new(addrs, mm__app_json_str(ip));
         }
         if (addrs && json_array_size(addrs))
             json_object_set_new(o, "addresses", addrs);
@@ -118,7 +118,7 @@ static int nbns_parse_message(const uint8_t *d, size_t len, json_t **out)
     }
     bool announce = !response && (op == 5 || op == 8 || op == 9 || op == 15);
     if (announce && !group && (suffix == 0x00 || suffix == 0x20) && name[0])
-        json_object_set_new(o, "hostname", json_string(name));
+        json_object_set_new(o, "hostname", mm__app_json_str(name));
     *out = o;
     return 0;
 }

@@ -47,7 +47,7 @@ static int connection_request(struct mm_app_ctx *ctx, const uint8_t *p, size_t n
     json_t *o = json_object();
     if (!o)
         return MM_ENOMEM;
-    json_object_set_new(o, "event_type", json_string("initial_request"));
+    json_object_set_new(o, "event_type", mm__app_json_str("initial_request"));
     if (n >= sizeof k - 1 && memcmp(p, k, sizeof k - 1) == 0) {
         const uint8_t *v = p + sizeof k - 1;
         size_t vl = n - (sizeof k - 1);
@@ -64,9 +64,9 @@ static int connection_confirm(struct mm_app_ctx *ctx, const uint8_t *p, size_t n
     json_t *o = json_object();
     if (!o)
         return MM_ENOMEM;
-    json_object_set_new(o, "event_type", json_string("initial_response"));
+    json_object_set_new(o, "event_type", mm__app_json_str("initial_response"));
     if (n >= 8 && p[0] == 0x02) /* TYPE_RDP_NEG_RSP */
-        json_object_set_new(o, "protocol", json_string(protocol_name(mm__rd32le(p + 4))));
+        json_object_set_new(o, "protocol", mm__app_json_str(protocol_name(mm__rd32le(p + 4))));
     else if (n >= 8 && p[0] == 0x03) /* TYPE_RDP_NEG_FAILURE */
         json_object_set_new(o, "error_code", json_integer(mm__rd32le(p + 4)));
     return mm__app_emit(ctx, "rdp", o);

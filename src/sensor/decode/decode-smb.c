@@ -30,7 +30,7 @@ static json_t *smb_obj(const char *command, bool smb1)
 {
     json_t *o = json_object();
     if (o) {
-        json_object_set_new(o, "command", json_string(command));
+        json_object_set_new(o, "command", mm__app_json_str(command));
         json_object_set_new(o, "smb1", json_boolean(smb1));
     }
     return o;
@@ -67,7 +67,7 @@ static int smb1_negotiate(struct mm_app_ctx *ctx, struct smb_state *st, const ui
             if (st->ndialects < SMB_DIALECTS_MAX)
                 mm__app_text(s, sl, st->dialects[st->ndialects++], sizeof st->dialects[0]);
             if (json_array_size(arr) < SMB_DIALECTS_MAX)
-                json_array_append_new(arr, json_string(text));
+                json_array_append_new(arr, mm__app_json_str(text));
             i += 1 + sl + 1;
         }
         if (arr)
@@ -76,9 +76,9 @@ static int smb1_negotiate(struct mm_app_ctx *ctx, struct smb_state *st, const ui
     } else if (wc >= 1) {
         unsigned idx = mm__rd16le(words);
         if (idx < st->ndialects)
-            json_object_set_new(o, "dialect", json_string(st->dialects[idx]));
+            json_object_set_new(o, "dialect", mm__app_json_str(st->dialects[idx]));
         else
-            json_object_set_new(o, "dialect", json_string("unknown"));
+            json_object_set_new(o, "dialect", mm__app_json_str("unknown"));
     }
     return mm__app_emit(ctx, "smb", o);
 }
@@ -157,8 +157,8 @@ static int smb1_session_setup(struct mm_app_ctx *ctx, const uint8_t *m, size_t n
     json_t *o = smb_obj("SMB1_COMMAND_SESSION_SETUP_ANDX", true);
     if (!o)
         return MM_ENOMEM;
-    json_object_set_new(o, "native_os", json_string(os));
-    json_object_set_new(o, "native_lm", json_string(lm));
+    json_object_set_new(o, "native_os", mm__app_json_str(os));
+    json_object_set_new(o, "native_lm", mm__app_json_str(lm));
     return mm__app_emit(ctx, "smb", o);
 }
 
@@ -209,7 +209,7 @@ static int smb2_message(struct mm_app_ctx *ctx, const uint8_t *m, size_t n)
         for (unsigned i = 0; arr && i < count && i < SMB_DIALECTS_MAX && 36 + 2 * i + 2 <= left;
              i++) {
             smb2_dialect_name(mm__rd16le(b + 36 + 2 * i), name, sizeof name);
-            json_array_append_new(arr, json_string(name));
+            json_array_append_new(arr, mm__app_json_str(name));
         }
         if (arr)
             json_object_set_new(o, "client_dialects", arr);
@@ -223,7 +223,7 @@ static int smb2_message(struct mm_app_ctx *ctx, const uint8_t *m, size_t n)
             return 0;
         }
         smb2_dialect_name(mm__rd16le(b + 4), name, sizeof name);
-        json_object_set_new(o, "dialect", json_string(name));
+        json_object_set_new(o, "dialect", mm__app_json_str(name));
     }
     return mm__app_emit(ctx, "smb", o);
 }

@@ -439,10 +439,10 @@ static void emit_client(struct mm_app_ctx *ctx, struct hello *h)
     if (!o)
         return;
     if (h->sni[0])
-        json_object_set_new(o, "sni", json_string(h->sni));
+        json_object_set_new(o, "sni", mm__app_json_str(h->sni));
     json_object_set_new(o, "ja3", ja3_of(h));
     ja4_of(h, ja4, sizeof ja4);
-    json_object_set_new(o, "ja4", json_string(ja4));
+    json_object_set_new(o, "ja4", mm__app_json_str(ja4));
     if (h->alpns && json_array_size(h->alpns))
         json_object_set(o, "client_alpns", h->alpns);
     mm__app_emit(ctx, "tls", o);
@@ -480,7 +480,7 @@ static int on_server_hello(struct mm_app_ctx *ctx, struct tls_state *st, const u
         uint16_t v = h.selected_version ? h.selected_version : h.version;
         st->server = json_object();
         if (st->server) {
-            json_object_set_new(st->server, "version", json_string(version_name(v)));
+            json_object_set_new(st->server, "version", mm__app_json_str(version_name(v)));
             json_object_set_new(st->server, "ja3s", ja3s_of(&h));
             if (h.alpns && json_array_size(h.alpns))
                 json_object_set(st->server, "server_alpns", h.alpns);
@@ -509,21 +509,21 @@ static int on_certificate(struct mm_app_ctx *ctx, struct tls_state *st, const ui
         return MM_EPARSE;
     int r = mm__x509_parse(der, clen, &x);
     if (x.subject[0])
-        json_object_set_new(st->server, "subject", json_string(x.subject));
+        json_object_set_new(st->server, "subject", mm__app_json_str(x.subject));
     if (x.issuer[0])
-        json_object_set_new(st->server, "issuerdn", json_string(x.issuer));
+        json_object_set_new(st->server, "issuerdn", mm__app_json_str(x.issuer));
     if (x.serial[0])
-        json_object_set_new(st->server, "serial", json_string(x.serial));
+        json_object_set_new(st->server, "serial", mm__app_json_str(x.serial));
     if (x.fingerprint[0])
-        json_object_set_new(st->server, "fingerprint", json_string(x.fingerprint));
+        json_object_set_new(st->server, "fingerprint", mm__app_json_str(x.fingerprint));
     if (x.notbefore[0])
-        json_object_set_new(st->server, "notbefore", json_string(x.notbefore));
+        json_object_set_new(st->server, "notbefore", mm__app_json_str(x.notbefore));
     if (x.notafter[0])
-        json_object_set_new(st->server, "notafter", json_string(x.notafter));
+        json_object_set_new(st->server, "notafter", mm__app_json_str(x.notafter));
     if (x.nsan) {
         json_t *san = json_array();
         for (size_t i = 0; san && i < x.nsan; i++)
-            json_array_append_new(san, json_string(x.san[i]));
+            json_array_append_new(san, mm__app_json_str(x.san[i]));
         if (san)
             json_object_set_new(st->server, "subjectaltname", san);
     }

@@ -162,8 +162,11 @@ static int format_name(const struct tlv *name, char *out, size_t outlen)
             attr_name(oid.v, oid.len, key, sizeof key);
             attr_value(&val, value, sizeof value);
             int n = snprintf(out + o, outlen - o, "%s%s=%s", o ? ", " : "", key, value);
-            if (n < 0 || (size_t)n >= outlen - o)
-                return 0; /* full: keep what fits */
+            if (n < 0 || (size_t)n >= outlen - o) {
+                /* full: keep what fits, never half a character */
+                mm__utf8_cut(out, strlen(out));
+                return 0;
+            }
             o += (size_t)n;
         }
     }

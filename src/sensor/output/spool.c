@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The crash-safe spool (format and guarantees in spool.h and
  * docs/design/eve.md): segment files of length+CRC framed records, torn
- * tail recovery on open, the acked-seq file, and the reader the uplink uses. */
+ * tail recovery on open, the acked-seq file, the size bound (oldest segments
+ * dropped), and the reader the uplink uses. A writer registers itself in a
+ * process-wide table keyed by the spool directory, so a reader in the same
+ * process hands out only records the writer has synced (a seq handed to the
+ * centre must never be reused after a power cut). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +32,33 @@
 #define HDR_LEN   16
 #define DIR_MAX   4000
 
+/* What a writer shares with readers of the same directory in this process. */
+struct spool_shared {
+    dev_t dev;
+    ino_t ino;
+    _Atomic uint64_t synced;  /* every record up to this seq is durable */
+    _Atomic uint64_t corrupt; /* records readers skipped as corrupt */
+    struct spool_shared *next;
+};
+
 struct mm_spool {
     char dir[DIR_MAX];
     int lock_fd, seg_fd;
     uint64_t seg_size, last_seq, recovered;
+    uint64_t max_bytes, seg_max, total_bytes, dropped;
     int pending;
+    struct spool_shared shared;
+    bool registered;
 };
 
 struct mm_spool_reader {
     char dir[DIR_MAX];
     uint64_t acked;
+    uint64_t corrupt, corrupt_seg; /* records skipped; last segment counted */
 };
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct spool_shared *registry;
 
 /* ---- shared helpers ------------------------------------------------------- */
 
@@ -175,58 +198,123 @@ static int read_record(int fd, uint64_t off, uint64_t file_size, struct mm_spool
     return 1;
 }
 
+static void registry_add(struct spool_shared *sh)
+{
+    pthread_mutex_lock(&registry_lock);
+    sh->next = registry;
+    registry = sh;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+static void registry_remove(struct spool_shared *sh)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (struct spool_shared **pp = &registry; *pp; pp = &(*pp)->next)
+        if (*pp == sh) {
+            *pp = sh->next;
+            break;
+        }
+    pthread_mutex_unlock(&registry_lock);
+}
+
+/* The highest seq a reader of dir may hand out: the writer's synced seq when
+ * a writer of dir runs in this process, else no limit (a writer syncs
+ * everything when it closes, and on open). Adds corrupt to its counter. */
+static uint64_t registry_limit(const char *dir, uint64_t corrupt)
+{
+    struct stat st;
+    uint64_t limit = UINT64_MAX;
+    if (stat(dir, &st) != 0)
+        return limit;
+    pthread_mutex_lock(&registry_lock);
+    for (struct spool_shared *sh = registry; sh; sh = sh->next)
+        if (sh->dev == st.st_dev && sh->ino == st.st_ino) {
+            limit = atomic_load(&sh->synced);
+            atomic_fetch_add(&sh->corrupt, corrupt);
+            break;
+        }
+    pthread_mutex_unlock(&registry_lock);
+    return limit;
+}
+
+static int64_t file_size(const char *dir, uint64_t first)
+{
+    char path[DIR_MAX + 32];
+    struct stat st;
+    segment_path(dir, first, path, sizeof(path));
+    return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
+}
+
 /* ---- writer --------------------------------------------------------------- */
 
-/* Validates the newest segment, truncating a torn tail; sets last_seq. */
+/* Finds the end of the intact records of segment fd (first seq first);
+ * sets *end and *last. */
+static void scan_segment(int fd, uint64_t first, uint64_t size, uint64_t *end, uint64_t *last)
+{
+    uint64_t off = MAGIC_LEN, prev = first - 1;
+    for (;;) {
+        struct mm_spool_record rec;
+        int bad;
+        if (!read_record(fd, off, size, &rec, 0, &bad) || rec.seq <= prev)
+            break; /* end, torn, or out of order: a corrupt tail */
+        prev = rec.seq;
+        off += HDR_LEN + rec.len;
+    }
+    *end = off;
+    *last = prev;
+}
+
+/* Validates the newest segment, truncating a torn tail, and syncs it (what
+ * a killed process left in the page cache becomes durable); sets last_seq. */
 static int recover_segment(struct mm_spool *s, uint64_t first)
 {
     char path[DIR_MAX + 32];
     segment_path(s->dir, first, path, sizeof(path));
-    int fd = open(path, O_RDWR | O_CLOEXEC);
+    /* O_APPEND: every write lands at the end, also after a truncation. */
+    int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
     if (fd < 0)
         return MM_EIO;
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        return MM_EIO;
-    }
-    uint64_t size = (uint64_t)st.st_size, off = MAGIC_LEN;
     char magic[MAGIC_LEN];
+    uint64_t size, off, last;
+    if (fstat(fd, &st) != 0)
+        goto fail;
+    size = (uint64_t)st.st_size;
     if (size < MAGIC_LEN || pread(fd, magic, MAGIC_LEN, 0) != MAGIC_LEN ||
         memcmp(magic, MAGIC, MAGIC_LEN) != 0) {
         /* Created but the header never made it: rewrite the header. */
-        if (ftruncate(fd, 0) != 0 || pwrite(fd, MAGIC, MAGIC_LEN, 0) != MAGIC_LEN) {
-            close(fd);
-            return MM_EIO;
-        }
+        if (ftruncate(fd, 0) != 0 || write(fd, MAGIC, MAGIC_LEN) != MAGIC_LEN)
+            goto fail;
         s->recovered += size;
         size = MAGIC_LEN;
     }
-    uint64_t last = first - 1;
-    for (;;) {
-        struct mm_spool_record rec;
-        int bad;
-        if (!read_record(fd, off, size, &rec, 0, &bad))
-            break;
-        if (rec.seq <= last)
-            break; /* out of order: treat as a corrupt tail */
-        last = rec.seq;
-        off += HDR_LEN + rec.len;
-    }
+    scan_segment(fd, first, size, &off, &last);
     if (off < size) {
-        if (ftruncate(fd, (off_t)off) != 0 || fsync(fd) != 0) {
-            close(fd);
-            return MM_EIO;
-        }
+        if (ftruncate(fd, (off_t)off) != 0)
+            goto fail;
         s->recovered += size - off;
     }
+    if (fsync(fd) != 0)
+        goto fail;
     if (last > s->last_seq)
         s->last_seq = last;
     s->seg_fd = fd;
     s->seg_size = off;
-    if (lseek(fd, 0, SEEK_END) < 0)
-        return MM_EIO;
     return 0;
+fail:
+    close(fd);
+    return MM_EIO;
+}
+
+/* Sums the sizes of the segment files (for the size bound). */
+static void count_bytes(struct mm_spool *s, const uint64_t *segs, size_t nsegs)
+{
+    s->total_bytes = 0;
+    for (size_t i = 0; i < nsegs; i++) {
+        int64_t sz = file_size(s->dir, segs[i]);
+        if (sz > 0)
+            s->total_bytes += (uint64_t)sz;
+    }
 }
 
 int mm_spool_open(const char *dir, struct mm_spool **out)
@@ -242,7 +330,10 @@ int mm_spool_open(const char *dir, struct mm_spool **out)
         return MM_ENOMEM;
     snprintf(s->dir, sizeof(s->dir), "%s", dir);
     s->seg_fd = -1;
+    s->max_bytes = MM_SPOOL_MAX_BYTES_DEFAULT;
+    s->seg_max = MM_SPOOL_SEGMENT_MAX;
     char path[DIR_MAX + 16];
+    struct stat st;
     snprintf(path, sizeof(path), "%s/lock", dir);
     uint64_t *segs = NULL;
     size_t nsegs = 0;
@@ -258,8 +349,18 @@ int mm_spool_open(const char *dir, struct mm_spool **out)
     s->last_seq = read_acked(dir);
     if ((r = list_segments(dir, &segs, &nsegs)) != 0)
         goto out;
-    if (nsegs > 0)
-        r = recover_segment(s, segs[nsegs - 1]);
+    if (nsegs > 0 && (r = recover_segment(s, segs[nsegs - 1])) != 0)
+        goto out;
+    count_bytes(s, segs, nsegs);
+    if (stat(dir, &st) != 0) {
+        r = MM_EIO;
+        goto out;
+    }
+    s->shared.dev = st.st_dev;
+    s->shared.ino = st.st_ino;
+    atomic_store(&s->shared.synced, s->last_seq);
+    registry_add(&s->shared);
+    s->registered = true;
 out:
     free(segs);
     if (r != 0) {
@@ -268,6 +369,40 @@ out:
     }
     *out = s;
     return 0;
+}
+
+void mm_spool_set_max_bytes(struct mm_spool *s, uint64_t max_bytes)
+{
+    s->max_bytes = max_bytes;
+    /* at least 8 segments fit, so dropping one frees a small part */
+    uint64_t seg = max_bytes / 8;
+    if (seg < 4096)
+        seg = 4096;
+    s->seg_max = seg < MM_SPOOL_SEGMENT_MAX ? seg : MM_SPOOL_SEGMENT_MAX;
+}
+
+/* Deletes the oldest segments (never the one being written) while the spool
+ * is over max_bytes; their unacknowledged records count as dropped. */
+static void enforce_max_bytes(struct mm_spool *s)
+{
+    uint64_t *segs = NULL;
+    size_t nsegs = 0;
+    if (s->total_bytes <= s->max_bytes || list_segments(s->dir, &segs, &nsegs) != 0)
+        return;
+    uint64_t acked = read_acked(s->dir);
+    char path[DIR_MAX + 32];
+    for (size_t i = 0; i + 1 < nsegs && s->total_bytes > s->max_bytes; i++) {
+        int64_t sz = file_size(s->dir, segs[i]);
+        segment_path(s->dir, segs[i], path, sizeof(path));
+        if (unlink(path) != 0)
+            continue;
+        if (sz > 0)
+            s->total_bytes -= (uint64_t)sz < s->total_bytes ? (uint64_t)sz : s->total_bytes;
+        uint64_t from = segs[i] > acked + 1 ? segs[i] : acked + 1;
+        if (segs[i + 1] > from)
+            s->dropped += segs[i + 1] - from;
+    }
+    free(segs);
 }
 
 /* Starts the segment whose first record will be seq. */
@@ -279,6 +414,8 @@ static int new_segment(struct mm_spool *s, uint64_t seq)
             return MM_EIO;
         close(s->seg_fd);
         s->seg_fd = -1;
+        s->pending = 0;
+        atomic_store(&s->shared.synced, s->last_seq);
     }
     segment_path(s->dir, seq, path, sizeof(path));
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
@@ -291,6 +428,8 @@ static int new_segment(struct mm_spool *s, uint64_t seq)
     }
     s->seg_fd = fd;
     s->seg_size = MAGIC_LEN;
+    s->total_bytes += MAGIC_LEN;
+    enforce_max_bytes(s);
     return 0;
 }
 
@@ -298,7 +437,7 @@ int mm_spool_append(struct mm_spool *s, json_t *ev)
 {
     uint64_t seq = s->last_seq + 1;
     int r;
-    if (s->seg_fd < 0 || s->seg_size >= MM_SPOOL_SEGMENT_MAX) {
+    if (s->seg_fd < 0 || s->seg_size >= s->seg_max) {
         if ((r = new_segment(s, seq)) != 0)
             return r;
     }
@@ -323,14 +462,22 @@ int mm_spool_append(struct mm_spool *s, json_t *ev)
     ssize_t w = writev(s->seg_fd, iov, 2);
     free(text);
     if (w != (ssize_t)(HDR_LEN + len)) {
-        /* Cut a partial record so the file stays well-formed. */
-        if (ftruncate(s->seg_fd, (off_t)s->seg_size) != 0) {
-            /* recovery on the next open cuts it instead */
+        /* Cut a partial record so the file stays well-formed (the fd is
+         * O_APPEND: the next record goes to the new end). If the cut fails,
+         * leave that segment (its torn tail is skipped by readers) and start
+         * a new one with the next record. */
+        if (w > 0 && ftruncate(s->seg_fd, (off_t)s->seg_size) != 0) {
+            if (fdatasync(s->seg_fd) == 0 && !s->pending)
+                atomic_store(&s->shared.synced, s->last_seq);
+            close(s->seg_fd);
+            s->seg_fd = -1;
+            s->pending = 0;
         }
         json_object_del(ev, "seq");
         return MM_EIO;
     }
     s->seg_size += (uint64_t)w;
+    s->total_bytes += (uint64_t)w;
     s->last_seq = seq;
     s->pending = 1;
     return 0;
@@ -343,6 +490,7 @@ int mm_spool_sync(struct mm_spool *s)
     if (fdatasync(s->seg_fd) != 0)
         return MM_EIO;
     s->pending = 0;
+    atomic_store(&s->shared.synced, s->last_seq);
     return 0;
 }
 
@@ -361,11 +509,23 @@ uint64_t mm_spool_recovered_bytes(const struct mm_spool *s)
     return s->recovered;
 }
 
+uint64_t mm_spool_synced_seq(const struct mm_spool *s)
+{
+    return atomic_load(&s->shared.synced);
+}
+
+uint64_t mm_spool_dropped(const struct mm_spool *s)
+{
+    return s ? s->dropped + atomic_load(&s->shared.corrupt) : 0;
+}
+
 void mm_spool_close(struct mm_spool *s)
 {
     if (!s)
         return;
     mm_spool_sync(s);
+    if (s->registered)
+        registry_remove(&s->shared);
     if (s->seg_fd >= 0)
         close(s->seg_fd);
     if (s->lock_fd >= 0)
@@ -403,17 +563,25 @@ static int batch_push(struct mm_spool_batch *b, size_t *cap, struct mm_spool_rec
     return 0;
 }
 
-/* Appends the records of one segment after the acked seq; *done when a
- * limit or an incomplete record ends the batch. */
-static int read_segment(struct mm_spool_reader *r, uint64_t first, size_t max_records,
-                        size_t max_bytes, struct mm_spool_batch *b, size_t *cap, size_t *bytes,
-                        int *done)
+struct read_state {
+    size_t max_records, max_bytes, cap, bytes;
+    uint64_t limit; /* synced seq: records above it wait */
+    uint64_t last;  /* highest seq seen in the segment being read */
+    bool bad;       /* the segment ended with a corrupt record */
+    bool done;      /* a limit, the synced seq or the writer's tail ends the batch */
+};
+
+/* Appends the records of one segment after the acked seq, up to the limits. */
+static int read_segment(struct mm_spool_reader *r, uint64_t first, struct read_state *rs,
+                        struct mm_spool_batch *b)
 {
     char path[DIR_MAX + 32];
     segment_path(r->dir, first, path, sizeof(path));
+    rs->bad = false;
+    rs->last = first - 1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT ? 0 : MM_EIO;
+        return errno == ENOENT ? 0 : MM_EIO; /* dropped for the size bound */
     struct stat st;
     int rc = 0;
     if (fstat(fd, &st) != 0) {
@@ -421,29 +589,52 @@ static int read_segment(struct mm_spool_reader *r, uint64_t first, size_t max_re
         goto out;
     }
     uint64_t size = (uint64_t)st.st_size, off = MAGIC_LEN;
-    while (b->count < max_records && *bytes < max_bytes) {
+    while (b->count < rs->max_records && rs->bytes < rs->max_bytes) {
         struct mm_spool_record rec;
         int bad;
         if (!read_record(fd, off, size, &rec, 1, &bad)) {
-            if (bad)
-                *done = 1; /* being written, or torn: stop here */
+            rs->bad = bad;
+            goto out;
+        }
+        if (rec.seq > rs->limit) {
+            free(rec.json); /* written but not yet synced */
+            rs->done = true;
             goto out;
         }
         off += HDR_LEN + rec.len;
+        if (rec.seq > rs->last)
+            rs->last = rec.seq;
         if (rec.seq <= r->acked || (b->count && rec.seq <= b->records[b->count - 1].seq)) {
             free(rec.json);
             continue;
         }
-        if ((rc = batch_push(b, cap, &rec)) != 0) {
+        if ((rc = batch_push(b, &rs->cap, &rec)) != 0) {
             free(rec.json);
             goto out;
         }
-        *bytes += rec.len;
+        rs->bytes += rec.len;
     }
-    *done = 1;
+    rs->done = true;
 out:
     close(fd);
     return rc;
+}
+
+/* A segment that is not the newest ended with a corrupt record: the records
+ * between it and the next segment are lost. Logged and counted once. */
+static void skip_corrupt(struct mm_spool_reader *r, uint64_t first, uint64_t next_first,
+                         uint64_t last)
+{
+    if (first <= r->corrupt_seg && r->corrupt_seg != 0)
+        return;
+    r->corrupt_seg = first;
+    uint64_t lost = next_first > last + 1 ? next_first - 1 - last : 0;
+    r->corrupt += lost;
+    fprintf(stderr,
+            "mamori-sensor: spool: corrupt record in segment %020" PRIu64 " after seq %" PRIu64
+            "; %" PRIu64 " record(s) skipped\n",
+            first, last, lost);
+    registry_limit(r->dir, lost);
 }
 
 int mm_spool_reader_next(struct mm_spool_reader *r, size_t max_records, size_t max_bytes,
@@ -451,7 +642,9 @@ int mm_spool_reader_next(struct mm_spool_reader *r, size_t max_records, size_t m
 {
     memset(out, 0, sizeof(*out));
     uint64_t *segs = NULL;
-    size_t nsegs = 0, cap = 0, bytes = 0;
+    size_t nsegs = 0;
+    struct read_state rs = {.max_records = max_records, .max_bytes = max_bytes};
+    rs.limit = registry_limit(r->dir, 0);
     int rc = list_segments(r->dir, &segs, &nsegs);
     if (rc != 0)
         return rc;
@@ -460,10 +653,15 @@ int mm_spool_reader_next(struct mm_spool_reader *r, size_t max_records, size_t m
     for (size_t i = 0; i < nsegs; i++)
         if (segs[i] <= r->acked + 1)
             start = i;
-    int done = 0;
-    for (size_t i = start; i < nsegs && !done; i++)
-        if ((rc = read_segment(r, segs[i], max_records, max_bytes, out, &cap, &bytes, &done)) != 0)
+    for (size_t i = start; i < nsegs && !rs.done; i++) {
+        if ((rc = read_segment(r, segs[i], &rs, out)) != 0)
             break;
+        if (rs.done || !rs.bad)
+            continue;
+        if (i + 1 == nsegs)
+            break; /* the newest segment: the writer may be in the middle of it */
+        skip_corrupt(r, segs[i], segs[i + 1], rs.last);
+    }
     free(segs);
     if (rc != 0)
         mm_spool_batch_free(out);
@@ -498,6 +696,11 @@ int mm_spool_reader_ack(struct mm_spool_reader *r, uint64_t seq)
 uint64_t mm_spool_reader_acked(const struct mm_spool_reader *r)
 {
     return r->acked;
+}
+
+uint64_t mm_spool_reader_corrupt(const struct mm_spool_reader *r)
+{
+    return r->corrupt;
 }
 
 void mm_spool_batch_free(struct mm_spool_batch *b)

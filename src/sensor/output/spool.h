@@ -15,7 +15,11 @@
  * append, at file end and at exit). On open, a torn tail (a record cut by a
  * crash in the middle of a write, or failing its CRC) is truncated away, and
  * numbering continues after the last intact record: nothing intact is lost
- * and no seq is ever reused. See docs/design/eve.md. */
+ * and no seq is ever reused. A reader in the same process as the writer
+ * only hands out synced records, so a seq the centre has seen is never
+ * given to another event after a power cut. The spool is bounded by
+ * max_bytes: the oldest segments are dropped (counted in
+ * mm_spool_dropped). See docs/design/eve.md. */
 #ifndef MM_SENSOR_SPOOL_H
 #define MM_SENSOR_SPOOL_H
 
@@ -23,7 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MM_SPOOL_SEGMENT_MAX (8u * 1024 * 1024) /* start a new segment past this */
+#define MM_SPOOL_SEGMENT_MAX       (8u * 1024 * 1024) /* start a new segment past this */
+#define MM_SPOOL_MAX_BYTES_DEFAULT (1ull << 30)       /* [spool] max_bytes */
 
 /* ---- writer (the sensor) -------------------------------------------------- */
 
@@ -42,6 +47,14 @@ int mm_spool_pending(const struct mm_spool *s);
 uint64_t mm_spool_last_seq(const struct mm_spool *s);
 /* Bytes cut from a torn tail when the spool was opened (0: clean). */
 uint64_t mm_spool_recovered_bytes(const struct mm_spool *s);
+/* Every record up to this seq is durable (readers stop there). */
+uint64_t mm_spool_synced_seq(const struct mm_spool *s);
+/* Bounds the segment files' total size (default MM_SPOOL_MAX_BYTES_DEFAULT);
+ * segments get smaller for small bounds so at least 8 fit. */
+void mm_spool_set_max_bytes(struct mm_spool *s, uint64_t max_bytes);
+/* Unacknowledged records lost: oldest segments dropped for max_bytes, plus
+ * records readers in this process skipped as corrupt. Accepts NULL. */
+uint64_t mm_spool_dropped(const struct mm_spool *s);
 /* Syncs and closes. Accepts NULL. */
 void mm_spool_close(struct mm_spool *s);
 
@@ -63,13 +76,18 @@ struct mm_spool_reader;
 int mm_spool_reader_open(const char *dir, struct mm_spool_reader **out);
 /* Reads up to max_records records (and about max_bytes) following the acked
  * seq, oldest first. An incomplete last record (being written) ends the
- * batch. The same records come back until they are acked. */
+ * batch, and so does a record past the synced seq of a writer of the same
+ * directory in this process. A corrupt record in an older segment is logged
+ * and the rest of that segment skipped. The same records come back until
+ * they are acked. */
 int mm_spool_reader_next(struct mm_spool_reader *r, size_t max_records, size_t max_bytes,
                          struct mm_spool_batch *out);
 /* Records that everything up to seq was delivered (atomic file replace) and
  * deletes segments holding only acked records (never the newest). */
 int mm_spool_reader_ack(struct mm_spool_reader *r, uint64_t seq);
 uint64_t mm_spool_reader_acked(const struct mm_spool_reader *r);
+/* Records this reader skipped as corrupt (each counted once). */
+uint64_t mm_spool_reader_corrupt(const struct mm_spool_reader *r);
 void mm_spool_batch_free(struct mm_spool_batch *b);
 void mm_spool_reader_close(struct mm_spool_reader *r);
 

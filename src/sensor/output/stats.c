@@ -26,7 +26,7 @@ json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts)
         " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
         " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
         " s:{s:I, s:I, s:I, s:I, s:I},"
-        " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+        " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
         " s:{s:I, s:I}}",
         "uptime", I(uptime < 0 ? 0 : uptime),
         /* capture */
@@ -50,7 +50,8 @@ json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts)
         "events", "total", I(st->events), "alert", I(st->alerts), "intel_hits", I(st->intel_hits),
         "anomaly", I(st->anomalies), "anomaly_suppressed", I(st->anomalies_suppressed),
         "app_errors", I(st->app_errors), "spooled", I(st->spooled), "spool_errors",
-        I(st->spool_errors), "eve_errors", I(st->eve_errors),
+        I(st->spool_errors), "spool_dropped", I(mm_spool_dropped(s->spool)), "eve_errors",
+        I(st->eve_errors),
         /* intel */
         "intel", "indicators", I(st->intel_indicators), "reloads", I(st->intel_reloads));
     if (!stats)

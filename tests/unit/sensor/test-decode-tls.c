@@ -23,6 +23,8 @@
 
 #include "app-test.h"
 #include "core/error.h"
+#include "core/str.h"
+#include "sensor/decode/app-util.h"
 #include "sensor/decode/x509.h"
 
 static void test_ja4_vector(void **state)
@@ -249,6 +251,119 @@ static void test_x509_edges(void **state)
     free(x);
 }
 
+/* Appends DER tag+length+body to out at *o. */
+static void der_put(uint8_t *out, size_t *o, uint8_t tag, const uint8_t *body, size_t len)
+{
+    out[(*o)++] = tag;
+    if (len < 128) {
+        out[(*o)++] = (uint8_t)len;
+    } else {
+        out[(*o)++] = 0x82;
+        out[(*o)++] = (uint8_t)(len >> 8);
+        out[(*o)++] = (uint8_t)len;
+    }
+    memmove(out + *o, body, len);
+    *o += len;
+}
+
+/* A Name of four CNs of prefix "a"s then 100 x "日": longer than the
+ * 1023 bytes kept, so it is cut; one of the prefixes puts the cut inside a
+ * character. */
+static size_t long_name(uint8_t *out, size_t prefix)
+{
+    uint8_t rdns[4096], atv[512], tmp[512];
+    size_t r = 0;
+    static const uint8_t cn_oid[] = {0x06, 0x03, 0x55, 0x04, 0x03};
+    for (int i = 0; i < 4; i++) {
+        uint8_t val[400];
+        size_t v = 0, a = 0, t = 0;
+        for (size_t k = 0; k < prefix; k++)
+            val[v++] = 'a';
+        for (int k = 0; k < 100; k++) {
+            memcpy(val + v, "\xe6\x97\xa5", 3);
+            v += 3;
+        }
+        memcpy(atv, cn_oid, sizeof cn_oid);
+        a = sizeof cn_oid;
+        der_put(atv, &a, 0x0c, val, v);
+        der_put(tmp, &t, 0x30, atv, a);
+        der_put(rdns, &r, 0x31, tmp, t);
+    }
+    size_t o = 0;
+    der_put(out, &o, 0x30, rdns, r);
+    return o;
+}
+
+static void test_x509_long_name_cut_at_character(void **state)
+{
+    (void)state;
+    static const uint8_t serial[] = {0x02, 0x01, 0x01};
+    static const uint8_t alg[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                  0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00};
+    static const uint8_t validity[] = {0x30, 0x1e, 0x17, 0x0d, '2', '6', '0',  '1',  '0', '1', '0',
+                                       '0',  '0',  '0',  '0',  '0', 'Z', 0x17, 0x0d, '2', '7', '0',
+                                       '1',  '0',  '1',  '0',  '0', '0', '0',  '0',  '0', 'Z'};
+    static const uint8_t spki[] = {0x30, 0x12, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                   0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00, 0x03, 0x01, 0x00};
+    static const uint8_t sig[] = {0x03, 0x01, 0x00};
+    struct mm__x509 *x = malloc(sizeof *x);
+    uint8_t *tbs = malloc(8192), *cert = malloc(8192), *name = malloc(4096);
+    assert_non_null(x);
+    for (size_t prefix = 0; prefix < 3; prefix++) {
+        size_t n = long_name(name, prefix), t = 0, c = 0;
+        memcpy(tbs, serial, sizeof serial);
+        t = sizeof serial;
+        memcpy(tbs + t, alg, sizeof alg);
+        t += sizeof alg;
+        memcpy(tbs + t, name, n); /* issuer */
+        t += n;
+        memcpy(tbs + t, validity, sizeof validity);
+        t += sizeof validity;
+        memcpy(tbs + t, name, n); /* subject */
+        t += n;
+        memcpy(tbs + t, spki, sizeof spki);
+        t += sizeof spki;
+        uint8_t *body = malloc(t + sizeof alg + sizeof sig + 8);
+        size_t b = 0;
+        der_put(body, &b, 0x30, tbs, t);
+        memcpy(body + b, alg, sizeof alg);
+        b += sizeof alg;
+        memcpy(body + b, sig, sizeof sig);
+        b += sizeof sig;
+        der_put(cert, &c, 0x30, body, b);
+        free(body);
+        assert_int_equal(mm__x509_parse(cert, c, x), 0);
+        assert_true(strlen(x->subject) > 900);
+        assert_true(mm_utf8_valid(x->subject, strlen(x->subject), NULL));
+        assert_true(mm_utf8_valid(x->issuer, strlen(x->issuer), NULL));
+        json_t *j = mm__app_json_str(x->subject);
+        assert_non_null(j);
+        assert_string_equal(json_string_value(j), x->subject);
+        json_decref(j);
+    }
+    free(name);
+    free(cert);
+    free(tbs);
+    free(x);
+}
+
+/* Invalid UTF-8 in text built from packet data never makes a field vanish. */
+static void test_json_str_sanitises(void **state)
+{
+    (void)state;
+    json_t *j = mm__app_json_str("host\xff\xe6\x97name");
+    assert_non_null(j);
+    assert_string_equal(json_string_value(j), "host\\xff\\xe6\\x97name");
+    json_decref(j);
+    j = mm__app_json_str("\xe6\x97\xa5\xe6\x9c\xac");
+    assert_string_equal(json_string_value(j), "\xe6\x97\xa5\xe6\x9c\xac");
+    json_decref(j);
+    char cut[] = "ab\xe6\x97";
+    assert_int_equal(mm__utf8_cut(cut, strlen(cut)), 2);
+    char whole[] = "ab\xe6\x97\xa5";
+    assert_int_equal(mm__utf8_cut(whole, strlen(whole)), 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +375,8 @@ int main(void)
         cmocka_unit_test(test_hostile_lengths),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_x509_edges),
+        cmocka_unit_test(test_x509_long_name_cut_at_character),
+        cmocka_unit_test(test_json_str_sanitises),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,6 +127,41 @@ static void test_unfillable_hole_is_gap(void **state)
     assert_int_equal(f->dir[0].buf_len, 0);
 }
 
+/* 1-byte segments, each ahead of a hole: at most 256 are held, the next
+ * marks a gap (insertion cost and memory stay bounded). */
+static void test_held_segment_count_cap(void **state)
+{
+    (void)state;
+    teardown(state);
+    assert_int_equal(setup_caps(4096, 64 * 1024, 1 << 20), 0);
+    send(999, 0x02, "");
+    for (uint32_t i = 0; i < 256; i++)
+        send(1002 + 2 * i, 0x18, "x");
+    assert_false(f->dir[0].gap);
+    assert_int_equal(f->dir[0].ooo_bytes, 256);
+    send(1002 + 2 * 256, 0x18, "x");
+    assert_true(f->dir[0].gap);
+    assert_int_equal(mm_flow_stats(t)->stream_gaps, 1);
+    assert_int_equal(mm_stream_memuse(t), 0);
+}
+
+/* Held segments arriving in reverse and in order are spliced correctly. */
+static void test_held_segments_sorted(void **state)
+{
+    (void)state;
+    send(999, 0x02, "");
+    send(1006, 0x18, "gh");
+    send(1004, 0x18, "ef");
+    send(1008, 0x18, "ij");
+    send(1002, 0x18, "cd");
+    send(1000, 0x18, "ab");
+    expect("abcdefghij");
+    assert_int_equal(f->dir[0].ooo_count, 0);
+    send(1012, 0x18, "mn");
+    send(1010, 0x18, "kl");
+    expect("abcdefghijklmn");
+}
+
 static void test_depth_cap(void **state)
 {
     (void)state;
@@ -172,6 +207,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retransmit_and_overlap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_order_spliced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unfillable_hole_is_gap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_held_segment_count_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_held_segments_sorted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memcap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_midstream_pickup, setup, teardown),
