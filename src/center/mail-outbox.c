@@ -68,12 +68,12 @@ static int recipients_of(sqlite3 *db, const struct mm_mail_config *cfg, int64_t 
     sqlite3_bind_int64(s, 1, tenant);
     while (r == 0 && sqlite3_step(s) == SQLITE_ROW) {
         const char *e = (const char *)sqlite3_column_text(s, 0);
-        if (e && out->len + strlen(e) + 2 < RECIPIENTS_MAX)
-            r = mm_buf_printf(out, "%s%s", out->len ? "," : "", e);
+        if (e && !strchr(e, ','))
+            r = mm_mail_recipients_add(out, e, RECIPIENTS_MAX);
     }
     sqlite3_finalize(s);
-    if (r == 0 && cfg->duty && *cfg->duty && !strstr(mm_buf_str(out), cfg->duty))
-        r = mm_buf_printf(out, "%s%s", out->len ? "," : "", cfg->duty);
+    if (r == 0 && cfg->duty)
+        r = mm_mail_recipients_add(out, cfg->duty, RECIPIENTS_MAX); /* exact, not substring */
     return r;
 }
 
@@ -104,7 +104,7 @@ static int queue_row(sqlite3 *db, const struct mm_mail_config *cfg, const char *
     char *msg = NULL;
     sqlite3_stmt *s = NULL;
     make_message_id(cfg, kind, tenant, alert_id ? alert_id : now, mid, sizeof mid);
-    int r = mm_mail_compose(cfg->from, recipients, t, mid, now, &msg);
+    int r = mm_mail_compose(cfg->from, MM_MAIL_TO_HEADER, t, mid, now, &msg);
     if (r == 0)
         r = mm__sqlite_prepare(db,
                                "INSERT INTO mail_outbox (tenant_id, kind, alert_id, message_id, "

@@ -85,6 +85,22 @@ int mm_mail_header_encode(struct mm_buf *out, const char *s);
 int mm_mail_compose(const char *from, const char *to, const struct mm_mail_text *t,
                     const char *message_id, int64_t date, char **out);
 
+/* ---- recipient lists (mail-recipients.c) ---------------------------------- */
+
+/* The To: header of every mail: recipients never see each other's address
+ * (an SME's contacts do not see the vendor's analysts and the other way
+ * round); the envelope (RCPT TO) carries the real list. */
+#define MM_MAIL_TO_HEADER "undisclosed-recipients:;"
+
+/* Same mailbox: local parts equal byte for byte, domains equal ignoring case. */
+bool mm_mail_address_equal(const char *a, const char *b);
+/* True when one entry of the comma-separated list is exactly addr (never a
+ * substring match: "isoc@x" does not contain "soc@x"). */
+bool mm_mail_recipients_have(const char *list, const char *addr);
+/* Appends each address of the comma-separated addrs to list (comma list),
+ * skipping ones already present and any that would make it pass max bytes. */
+int mm_mail_recipients_add(struct mm_buf *list, const char *addrs, size_t max);
+
 /* ---- SMTP (mail-smtp.c) --------------------------------------------------- */
 
 /* Sends message to the comma-separated recipients. on_data(arg) is called

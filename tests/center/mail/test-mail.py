@@ -178,7 +178,10 @@ def test_ja_mail_and_retry(f, sink, port):
           "decoded subject: %s" % msg["Subject"])
     check(msg["Message-ID"] and msg["Date"] and msg["From"] == "mamori <alerts@vendor.example>",
           "headers: %s" % msg.items())
-    check(sorted(a.strip() for a in msg["To"].split(",")) == rcpts, "To header")
+    check(msg["To"] == "undisclosed-recipients:;", "To header: %s" % msg["To"])
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    check(not any(a.encode() in head for a in rcpts),
+          "no recipient address in the headers: %r" % head)
     plain, html = parts(msg)
     check("いますぐしていただきたいこと" in plain and "危険な相手と通信しました" in plain,
           "Japanese text part")
@@ -189,7 +192,10 @@ def test_ja_mail_and_retry(f, sink, port):
 
 
 def test_en_and_threshold(f, sink):
-    tid = f.tenant("Blue Bakery", "en", ["boss@bakery.example"], severity=2)
+    # induty@vendor.example contains the duty address duty@vendor.example:
+    # the duty copy must still be sent (exact matches, not substrings).
+    tid = f.tenant("Blue Bakery", "en", ["boss@bakery.example", "induty@vendor.example"],
+                   severity=2)
     f.alerts("Blue Bakery", 1, sev=3, src_base=100)  # below the tenant's threshold
     f.alerts("Blue Bakery", 1, sev=2, src_base=101)
     wait_for(lambda: sink.to("boss@bakery.example"), "the English mail")
@@ -205,6 +211,9 @@ def test_en_and_threshold(f, sink):
     plain, html = parts(msg)
     check("What to do now" in plain and '<html lang="en">' in html, "English parts")
     check("offduty@vendor.example" not in rcpts, "analysts off duty get nothing")
+    check(rcpts == sorted(["boss@bakery.example", "induty@vendor.example"] + STAFF_DUTY),
+          "the duty address next to a contact containing it: %s" % rcpts)
+    check(msg["To"] == "undisclosed-recipients:;", "To header: %s" % msg["To"])
 
 
 def test_storm(f, sink):

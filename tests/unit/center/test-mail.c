@@ -3,7 +3,8 @@
  * (plain ASCII untouched, UTF-8 split only between characters, words within
  * 75 characters), ja/en templates filled and escaped in HTML, the digest
  * list and its overflow count, the MIME message structure and its header
- * injection guard, and the [mail] configuration checks. */
+ * injection guard, the [mail] configuration checks, and the recipient
+ * lists (exact address matches, never substrings; no repeats). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -176,6 +177,32 @@ static void test_compose(void **state)
     assert_int_equal(mm_mail_compose("a@v.example", "x@y", &t, "m>\r\nX: 1", 0, &msg), MM_EINVAL);
 }
 
+/* The duty address soc@vendor.jp must not be taken as already present
+ * because the contact isoc@vendor.jp contains it (a substring test did). */
+static void test_recipients_exact(void **state)
+{
+    (void)state;
+    struct mm_buf l = MM_BUF_INIT;
+    assert_int_equal(mm_mail_recipients_add(&l, "isoc@vendor.jp", 4096), 0);
+    assert_int_equal(mm_mail_recipients_add(&l, "soc@vendor.jp", 4096), 0);
+    assert_string_equal(mm_buf_str(&l), "isoc@vendor.jp,soc@vendor.jp");
+    assert_true(mm_mail_recipients_have(mm_buf_str(&l), "soc@vendor.jp"));
+    assert_true(mm_mail_recipients_have(mm_buf_str(&l), "soc@VENDOR.JP"));
+    assert_false(mm_mail_recipients_have(mm_buf_str(&l), "oc@vendor.jp"));
+    assert_false(mm_mail_recipients_have(mm_buf_str(&l), "SOC@vendor.jp"));
+    assert_false(mm_mail_recipients_have(mm_buf_str(&l), "soc@vendor.jp.evil"));
+    /* a comma list (the [mail] duty setting), repeats and case of the domain */
+    assert_int_equal(mm_mail_recipients_add(&l, " a@x.example , soc@Vendor.JP,a@X.example,", 4096),
+                     0);
+    assert_string_equal(mm_buf_str(&l), "isoc@vendor.jp,soc@vendor.jp,a@x.example");
+    /* the size cap drops what does not fit, nothing else */
+    assert_int_equal(mm_mail_recipients_add(&l, "toolong@x.example", 50), 0);
+    assert_string_equal(mm_buf_str(&l), "isoc@vendor.jp,soc@vendor.jp,a@x.example");
+    assert_true(mm_mail_address_equal("a@B.example", "a@b.EXAMPLE"));
+    assert_false(mm_mail_address_equal("a@b.example", "ba@b.example"));
+    mm_buf_free(&l);
+}
+
 static void test_config(void **state)
 {
     (void)state;
@@ -214,7 +241,7 @@ int main(void)
         cmocka_unit_test(test_header_ascii),    cmocka_unit_test(test_header_japanese),
         cmocka_unit_test(test_render_alert_ja), cmocka_unit_test(test_render_alert_en_no_link),
         cmocka_unit_test(test_render_digest),   cmocka_unit_test(test_compose),
-        cmocka_unit_test(test_config),
+        cmocka_unit_test(test_config),          cmocka_unit_test(test_recipients_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
