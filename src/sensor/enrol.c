@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns mamori-sensor's enrolment and uplink options: --enrol CODE,
- * --center URL and --sensor-name NAME are taken out of argv before the
+ * --center URL, --sensor-name NAME and --allow-insecure are taken out of argv before the
  * capture options are parsed (config.c never sees them), enrolment runs
  * before capture, and the uplink thread is configured from the command line,
  * the [uplink] section and STATE/uplink.conf. docs/design/uplink.md. */
@@ -55,6 +55,11 @@ int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo)
     for (int i = 1; i < *argc;) {
         const char *v = NULL;
         int used = 0, which = -1;
+        if (strcmp(argv[i], "--allow-insecure") == 0) {
+            lo->allow_insecure = true;
+            i++;
+            continue;
+        }
         for (int k = 0; k < 3 && which < 0; k++)
             if (match_opt(names[k], *argc, argv, i, &v, &used))
                 which = k;
@@ -95,7 +100,7 @@ int mm__link_enrol(const struct mm_link_options *lo, const char *state, const ch
     if (!lo->name && gethostname(host, sizeof host - 1) != 0)
         snprintf(host, sizeof host, "sensor");
     int r = mm_uplink_enrol(lo->center, lo->enrol_code, lo->name ? lo->name : host, state, ca_file,
-                            &st, err, sizeof err);
+                            lo->allow_insecure, &st, err, sizeof err);
     if (r != 0) {
         fprintf(stderr, PROG ": enrolment failed: %s\n", err[0] ? err : mm_strerror(r));
         return 1;
@@ -128,8 +133,10 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
     char spool[4096];
     bool enabled = true;
     *out = NULL;
-    if (mm_ini_get_bool(o->ini, "uplink", "enabled", true, &enabled) != 0)
-        return link_usage("[uplink] enabled must be yes or no");
+    bool insecure = false;
+    if (mm_ini_get_bool(o->ini, "uplink", "enabled", true, &enabled) != 0 ||
+        mm_ini_get_bool(o->ini, "uplink", "allow_insecure", false, &insecure) != 0)
+        return link_usage("[uplink] enabled and allow_insecure must be yes or no");
     if (!o->state_dir) {
         if (lo->center)
             return link_usage("--center needs --state DIR (the spool and the key live there)");
@@ -155,8 +162,11 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
     cfg.event_types = o->spool_types;
     cfg.ca_file = mm_ini_get(o->ini, "uplink", "ca_file");
     cfg.quiet = o->quiet;
+    cfg.allow_insecure = insecure || lo->allow_insecure;
     r = mm_uplink_start(&cfg, out);
     memset(&st, 0, sizeof st);
+    if (r == MM_EPERM)
+        return 2; /* the refused URL was explained by mm_uplink_start */
     if (r != 0) {
         fprintf(stderr, PROG ": cannot start the uplink: %s\n", mm_strerror(r));
         return 1;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The program-level glue between mamori-sensor's command line and the
- * uplink (output/uplink.h): the --enrol/--center/--sensor-name options
+ * uplink (output/uplink.h): the --enrol/--center/--sensor-name/--allow-insecure options
  * (taken out of argv before the capture options are parsed), enrolment,
  * and starting/stopping the uplink thread from the [uplink] settings. */
 #ifndef MM_SENSOR_ENROL_H
@@ -18,6 +18,7 @@ struct mm_link_options {
     const char *name;       /* --sensor-name NAME (default: the host name) */
     const char *state;      /* --state DIR as seen on the command line */
     bool capture;           /* -r or -i given: keep running after enrolment */
+    bool allow_insecure;    /* --allow-insecure: plain http:// to a non-loopback centre */
 };
 
 /* Removes the link options from argv (compacting it, *argc updated) and

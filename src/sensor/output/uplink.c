@@ -2,12 +2,15 @@
  * Owns the sensor's link to the centre: enrolment (code -> key, saved under
  * the state directory with mode 0600) and the uplink thread that drains the
  * spool with libcurl (POST /api/v1/events, gzip body, Bearer key), acks only
- * after a 2xx reply, and backs off exponentially with jitter on failure.
+ * after a 2xx JSON ingest reply that accounts for every line sent, and backs
+ * off exponentially with jitter on failure. The key only travels over HTTPS
+ * unless the centre is on loopback or [uplink] allow_insecure = yes.
  * Design and guarantees: docs/design/uplink.md. */
 #include "sensor/output/uplink.h"
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,7 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -76,6 +79,63 @@ bool mm_uplink_type_selected(const char *list, const char *type)
         p = end;
     }
     return false;
+}
+
+/* ---- the centre's URL ------------------------------------------------------ */
+
+/* True for localhost, 127.0.0.0/8 and ::1 (host without brackets or port). */
+static bool host_is_loopback(const char *host)
+{
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (strcasecmp(host, "localhost") == 0)
+        return true;
+    if (inet_pton(AF_INET, host, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    return inet_pton(AF_INET6, host, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+/* Copies the host of "http://HOST[:port][/...]" (IPv6 in brackets) to out. */
+static int url_host(const char *rest, char *out, size_t outlen)
+{
+    size_t n;
+    if (rest[0] == '[') {
+        const char *end = strchr(rest, ']');
+        if (!end)
+            return MM_EINVAL;
+        rest++;
+        n = (size_t)(end - rest);
+    } else {
+        n = strcspn(rest, ":/?#");
+    }
+    if (n == 0 || n >= outlen || memchr(rest, '@', n))
+        return MM_EINVAL;
+    memcpy(out, rest, n);
+    out[n] = '\0';
+    return 0;
+}
+
+int mm_uplink_url_check(const char *url, bool allow_insecure)
+{
+    char host[256];
+    if (strncasecmp(url, "https://", 8) == 0)
+        return url[8] && url[8] != '/' ? 0 : MM_EINVAL;
+    if (strncasecmp(url, "http://", 7) != 0 || strpbrk(url + 7, "@") ||
+        url_host(url + 7, host, sizeof host) != 0)
+        return MM_EINVAL;
+    return allow_insecure || host_is_loopback(host) ? 0 : MM_EPERM;
+}
+
+/* Explains a refused centre URL in err. */
+static void url_refusal(int r, const char *url, char *err, size_t errlen)
+{
+    if (r == MM_EPERM)
+        snprintf(err, errlen,
+                 "%.200s is plain http:// to another machine: the sensor key would travel "
+                 "unencrypted; use https:// (or set [uplink] allow_insecure = yes)",
+                 url);
+    else
+        snprintf(err, errlen, "%.200s is not an http:// or https:// URL", url);
 }
 
 /* ---- HTTP helpers --------------------------------------------------------- */
@@ -152,13 +212,10 @@ static int write_state(const char *state_dir, const struct mm_uplink_state *st)
                       "# readable by the sensor only (mode 0600).\n"
                       "[uplink]\ncenter = %s\nkey = %s\nsensor_id = %lld\n",
                       st->center, st->key, (long long)st->sensor_id);
-    if (r == 0) {
-        mode_t old = umask(0077); /* the temporary file is created 0600 */
-        r = mm_file_write_atomic(path, text.data, text.len);
-        umask(old);
-    }
-    if (r == 0 && chmod(path, 0600) != 0)
-        r = MM_EIO;
+    if (r == 0)
+        r = mm_file_write_atomic_mode(path, text.data, text.len, 0600);
+    if (text.data)
+        memset(text.data, 0, text.len); /* the key */
     mm_buf_free(&text);
     return r;
 }
@@ -217,7 +274,8 @@ static int parse_enrol_reply(long status, const struct mm_buf *reply, struct mm_
 }
 
 int mm_uplink_enrol(const char *center, const char *code, const char *name, const char *state_dir,
-                    const char *ca_file, struct mm_uplink_state *out, char *err, size_t errlen)
+                    const char *ca_file, bool allow_insecure, struct mm_uplink_state *out,
+                    char *err, size_t errlen)
 {
     struct mm_uplink_state st;
     struct mm_buf reply = MM_BUF_INIT;
@@ -231,6 +289,10 @@ int mm_uplink_enrol(const char *center, const char *code, const char *name, cons
     memset(out, 0, sizeof *out);
     if (strlen(center) >= sizeof st.center) {
         snprintf(err, errlen, "centre URL too long");
+        goto out;
+    }
+    if ((r = mm_uplink_url_check(center, allow_insecure)) != 0) {
+        url_refusal(r, center, err, errlen);
         goto out;
     }
     snprintf(st.center, sizeof st.center, "%s", center);
@@ -349,12 +411,38 @@ static int build_body(struct mm_uplink *u, const struct mm_spool_batch *b, struc
     return 0;
 }
 
+/* True when j is the centre's ingest reply for exactly nlines lines:
+ * {"accepted": A, "duplicates": D, "rejected": [...]} with A + D +
+ * len(rejected) == nlines. Anything else (a proxy's or captive portal's
+ * 2xx page, a truncated body) proves nothing was stored. */
+static bool reply_accounts_for(const json_t *j, size_t nlines)
+{
+    const json_t *acc = json_object_get(j, "accepted"), *dup = json_object_get(j, "duplicates");
+    const json_t *rej = json_object_get(j, "rejected");
+    if (!json_is_object(j) || !json_is_integer(acc) || !json_is_integer(dup) ||
+        !json_is_array(rej) || json_integer_value(acc) < 0 || json_integer_value(dup) < 0)
+        return false;
+    uint64_t total = (uint64_t)json_integer_value(acc) + (uint64_t)json_integer_value(dup) +
+                     json_array_size(rej);
+    return total == nlines;
+}
+
 /* Reads the centre's ingest reply: counts, and a log line per rejected
- * event (acknowledged anyway, so one bad event cannot block the queue). */
-static void account_reply(struct mm_uplink *u, const struct mm_buf *reply, const uint64_t *seqs,
-                          size_t nlines)
+ * event (acknowledged anyway, so one bad event cannot block the queue).
+ * MM_EPARSE when the reply does not account for every line sent. */
+static int account_reply(struct mm_uplink *u, const struct mm_buf *reply, const uint64_t *seqs,
+                         size_t nlines)
 {
     json_t *j = json_loadb(reply->data ? reply->data : "", reply->len, 0, NULL);
+    if (!reply_accounts_for(j, nlines)) {
+        if (!u->cfg.quiet)
+            fprintf(stderr,
+                    PROG ": the reply is not the centre's ingest answer for %zu events "
+                         "(a proxy or login page?); nothing acknowledged: %.120s\n",
+                    nlines, mm_buf_str(reply));
+        json_decref(j);
+        return MM_EPARSE;
+    }
     u->st_accepted += (uint64_t)json_integer_value(json_object_get(j, "accepted"));
     u->st_duplicates += (uint64_t)json_integer_value(json_object_get(j, "duplicates"));
     json_t *rej = json_object_get(j, "rejected"), *item;
@@ -369,10 +457,12 @@ static void account_reply(struct mm_uplink *u, const struct mm_buf *reply, const
                     (unsigned long long)seqs[line - 1], why ? why : "no reason given");
     }
     json_decref(j);
+    return 0;
 }
 
-/* Sends one batch. 0: the centre stored it (2xx); MM_ETOOBIG: 413;
- * MM_ENET: any other failure (retry later). */
+/* Sends one batch. 0: the centre stored it (2xx with an ingest reply that
+ * accounts for every line); MM_ETOOBIG: 413; MM_EPARSE: a 2xx that is not
+ * such a reply; MM_ENET: any other failure (all but 413 retried later). */
 static int send_lines(struct mm_uplink *u, const struct mm_buf *raw, const uint64_t *seqs,
                       size_t nlines)
 {
@@ -400,7 +490,7 @@ static int send_lines(struct mm_uplink *u, const struct mm_buf *raw, const uint6
     }
     r = http_post(u->curl, url, h, gz.data, gz.len, u->ca_file, &status, &reply);
     if (r == 0 && status >= 200 && status < 300)
-        account_reply(u, &reply, seqs, nlines);
+        r = account_reply(u, &reply, seqs, nlines);
     else if (r == 0 && status == 413)
         r = MM_ETOOBIG;
     else if (r == 0) {
@@ -546,6 +636,13 @@ int mm_uplink_start(const struct mm_uplink_config *cfg, struct mm_uplink **out)
     if (!cfg->center || !cfg->key || !cfg->spool_dir || cfg->batch_max < 1 ||
         cfg->batch_max > 10000 || cfg->retry_max_ms < 1 || strlen(cfg->center) >= MM_UPLINK_URL_MAX)
         return MM_EINVAL;
+    int checked = mm_uplink_url_check(cfg->center, cfg->allow_insecure);
+    if (checked != 0) {
+        char err[512];
+        url_refusal(checked, cfg->center, err, sizeof err);
+        fprintf(stderr, PROG ": %s\n", err);
+        return checked;
+    }
     pthread_once(&curl_once, curl_init_once);
     struct mm_uplink *u = calloc(1, sizeof *u);
     if (!u)

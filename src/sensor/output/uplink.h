@@ -27,6 +27,7 @@ struct mm_uplink_config {
     size_t batch_max;        /* records per request (1..10000) */
     long retry_max_ms;       /* backoff cap */
     bool quiet;              /* no progress messages on stderr */
+    bool allow_insecure;     /* [uplink] allow_insecure: plain http:// to a non-loopback host */
 };
 
 /* Counters, readable while the thread runs. */
@@ -44,13 +45,19 @@ struct mm_uplink_state {
 
 struct mm_uplink;
 
+/* 0 when url may carry the sensor key: https://, or http:// to loopback
+ * (localhost, 127.0.0.0/8, ::1). Plain http:// to any other host is
+ * MM_EPERM unless allow_insecure; anything else MM_EINVAL. */
+int mm_uplink_url_check(const char *url, bool allow_insecure);
+
 /* Trades the one-time code for a sensor key with POST CENTER/api/v1/enrol
  * and writes STATE/uplink.conf (mode 0600) with the URL and the key. name is
- * the sensor's display name at the centre. Errors: MM_ENET (centre not
- * reachable), MM_EAUTH (code unknown, used or expired), MM_EIO (state).
- * A reason goes into err. */
+ * the sensor's display name at the centre. Errors: MM_EPERM/MM_EINVAL (URL
+ * refused by mm_uplink_url_check), MM_ENET (centre not reachable), MM_EAUTH
+ * (code unknown, used or expired), MM_EIO (state). A reason goes into err. */
 int mm_uplink_enrol(const char *center, const char *code, const char *name, const char *state_dir,
-                    const char *ca_file, struct mm_uplink_state *out, char *err, size_t errlen);
+                    const char *ca_file, bool allow_insecure, struct mm_uplink_state *out,
+                    char *err, size_t errlen);
 
 /* Reads STATE/uplink.conf. MM_ENOENT when the sensor was never enrolled. */
 int mm_uplink_state_load(const char *state_dir, struct mm_uplink_state *out);

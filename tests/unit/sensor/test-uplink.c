@@ -5,7 +5,10 @@
  * delivery rules — gzip body with the Bearer key and the health headers,
  * nothing acked while the centre answers 503, everything acked after 200,
  * skipped types acked without being sent, a 413 halving the batch, and
- * rejected lines acknowledged so they cannot block the queue. */
+ * rejected lines acknowledged so they cannot block the queue; a 2xx reply
+ * that is not the centre's ingest answer (an HTML portal page, a wrong
+ * count) acks nothing; plain http:// to a non-loopback centre is refused
+ * (the sensor key would travel in clear) unless allowed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +43,9 @@ struct fake {
     int lines_total; /* lines received in 2xx-answered requests */
     int max_lines;   /* most lines in one request */
     int reject_line; /* 1-based line reported as rejected, 0: none */
+    int html_until;  /* requests below this index get 200 text/html (a captive portal) */
+    int short_until; /* requests below this index get a JSON reply one line short */
+    bool enrol_ok;   /* answer with a key (an enrolment reply) */
     char last_headers[4096];
     char last_body[REQ_MAX];
 };
@@ -105,7 +111,16 @@ static void serve_one(int c)
             F.max_lines = lines;
     }
     char body[256];
-    if (status == 200 && F.reject_line && F.reject_line <= lines)
+    const char *type = "application/json";
+    if (i < F.html_until) {
+        type = "text/html";
+        snprintf(body, sizeof body, "<html><body>Please log in to the hotel Wi-Fi</body></html>");
+    } else if (i < F.short_until)
+        snprintf(body, sizeof body, "{\"accepted\":%d,\"duplicates\":0,\"rejected\":[]}",
+                 lines - 1);
+    else if (F.enrol_ok)
+        snprintf(body, sizeof body, "{\"key\":\"mms_enrolled\",\"sensor_id\":5}");
+    else if (status == 200 && F.reject_line && F.reject_line <= lines)
         snprintf(body, sizeof body,
                  "{\"accepted\":%d,\"duplicates\":0,\"rejected\":[{\"line\":%d,"
                  "\"reason\":\"bad_field\"}]}",
@@ -115,9 +130,9 @@ static void serve_one(int c)
     pthread_mutex_unlock(&F.lock);
     char reply[512];
     int n = snprintf(reply, sizeof reply,
-                     "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: "
+                     "HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: "
                      "%zu\r\nConnection: close\r\n\r\n%s",
-                     status, strlen(body), body);
+                     status, type, strlen(body), body);
     if (write(c, reply, (size_t)n) != n)
         return;
 }
@@ -214,15 +229,16 @@ static void test_enrol(void **state)
     struct stat sb;
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", F.port);
     /* the fake answers 200 with no key: a malformed reply */
-    assert_int_equal(mm_uplink_enrol(url, "CODE", "s1", dir, NULL, &st, err, sizeof err),
+    assert_int_equal(mm_uplink_enrol(url, "CODE", "s1", dir, NULL, false, &st, err, sizeof err),
                      MM_EPARSE);
     F.status_script[F.requests] = 410;
-    assert_int_equal(mm_uplink_enrol(url, "CODE", "s1", dir, NULL, &st, err, sizeof err), MM_EAUTH);
+    assert_int_equal(mm_uplink_enrol(url, "CODE", "s1", dir, NULL, false, &st, err, sizeof err),
+                     MM_EAUTH);
     assert_non_null(strstr(err, "refused"));
     snprintf(path, sizeof path, "%s/%s", dir, MM_UPLINK_STATE_FILE);
     assert_int_equal(stat(path, &sb), -1); /* nothing written on failure */
     assert_int_equal(
-        mm_uplink_enrol("http://127.0.0.1:1", "CODE", "s1", dir, NULL, &st, err, sizeof err),
+        mm_uplink_enrol("http://127.0.0.1:1", "CODE", "s1", dir, NULL, false, &st, err, sizeof err),
         MM_ENET);
 }
 
@@ -304,6 +320,117 @@ static void test_delivery(void **state)
     mm_spool_close(s);
 }
 
+/* A 2xx that is not the centre's ingest answer proves nothing was stored:
+ * an HTML page (proxy, captive portal) and a JSON reply that accounts for
+ * one line less than was sent are both retried, never acknowledged. */
+static void test_foreign_2xx_not_acked(void **state)
+{
+    (void)state;
+    char spool[300], url[64];
+    struct mm_spool *s = NULL;
+    struct mm_uplink *u = NULL;
+    struct mm_uplink_stats st;
+    snprintf(spool, sizeof spool, "%s/spool3", dir);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", F.port);
+    assert_int_equal(mm_spool_open(spool, &s), 0);
+    append_events(s, 4, "alert");
+    pthread_mutex_lock(&F.lock);
+    int first = F.requests;
+    F.html_until = first + 3;
+    F.short_until = first + 5;
+    F.reject_line = 0;
+    F.lines_total = 0;
+    pthread_mutex_unlock(&F.lock);
+    struct mm_uplink_config cfg = {.center = url,
+                                   .key = "mms_k",
+                                   .spool_dir = spool,
+                                   .batch_max = 100,
+                                   .retry_max_ms = 20,
+                                   .quiet = true};
+    assert_int_equal(mm_uplink_start(&cfg, &u), 0);
+    wait_acked(u, 4);
+    mm_uplink_stats(u, &st);
+    /* acked only by the 6th request: 3 HTML pages and 2 short counts failed */
+    assert_int_equal(F.requests - first, 6);
+    assert_int_equal(st.failures, 5);
+    assert_int_equal(st.sent_batches, 1);
+    assert_int_equal(st.accepted, 4);
+    assert_true(mm_uplink_stop(u, 5000));
+    mm_spool_close(s);
+}
+
+static void test_url_check(void **state)
+{
+    (void)state;
+    assert_int_equal(mm_uplink_url_check("https://center.example", false), 0);
+    assert_int_equal(mm_uplink_url_check("HTTPS://center.example:8443/x", false), 0);
+    assert_int_equal(mm_uplink_url_check("http://127.0.0.1:8080", false), 0);
+    assert_int_equal(mm_uplink_url_check("http://127.10.0.3/", false), 0);
+    assert_int_equal(mm_uplink_url_check("http://localhost:8080", false), 0);
+    assert_int_equal(mm_uplink_url_check("http://[::1]:8080", false), 0);
+    assert_int_equal(mm_uplink_url_check("http://192.0.2.10:8080", false), MM_EPERM);
+    assert_int_equal(mm_uplink_url_check("http://center.example", false), MM_EPERM);
+    assert_int_equal(mm_uplink_url_check("http://localhost.example", false), MM_EPERM);
+    assert_int_equal(mm_uplink_url_check("http://127.0.0.1.example", false), MM_EPERM);
+    assert_int_equal(mm_uplink_url_check("http://[::2]:8080", false), MM_EPERM);
+    assert_int_equal(mm_uplink_url_check("http://127.0.0.1@center.example/", false), MM_EINVAL);
+    assert_int_equal(mm_uplink_url_check("http://center.example", true), 0);
+    assert_int_equal(mm_uplink_url_check("ftp://127.0.0.1", true), MM_EINVAL);
+    assert_int_equal(mm_uplink_url_check("http://", true), MM_EINVAL);
+    assert_int_equal(mm_uplink_url_check("https://", false), MM_EINVAL);
+}
+
+/* Plain http:// to another machine is refused before any connection (the
+ * key or the code would travel in clear); nothing is written. */
+static void test_insecure_center_refused(void **state)
+{
+    (void)state;
+    char err[512], path[400];
+    struct mm_uplink_state st;
+    struct mm_uplink *u = NULL;
+    struct stat sb;
+    int before = F.requests;
+    assert_int_equal(mm_uplink_enrol("http://192.0.2.10:8080", "CODE", "s1", dir, NULL, false, &st,
+                                     err, sizeof err),
+                     MM_EPERM);
+    assert_non_null(strstr(err, "allow_insecure"));
+    snprintf(path, sizeof path, "%s/%s", dir, MM_UPLINK_STATE_FILE);
+    assert_int_equal(stat(path, &sb), -1);
+    struct mm_uplink_config cfg = {.center = "http://192.0.2.10:8080",
+                                   .key = "mms_k",
+                                   .spool_dir = dir,
+                                   .batch_max = 10,
+                                   .retry_max_ms = 50,
+                                   .quiet = true};
+    assert_int_equal(mm_uplink_start(&cfg, &u), MM_EPERM);
+    assert_null(u);
+    assert_int_equal(F.requests, before);
+}
+
+/* A successful enrolment writes the key file 0600 whatever the umask. */
+static void test_enrol_key_file_mode(void **state)
+{
+    (void)state;
+    char url[64], err[256], path[400];
+    struct mm_uplink_state st, back;
+    struct stat sb;
+    snprintf(url, sizeof url, "http://localhost:%d", F.port);
+    F.enrol_ok = true;
+    mode_t old = umask(0);
+    int r = mm_uplink_enrol(url, "CODE", "s1", dir, NULL, false, &st, err, sizeof err);
+    umask(old);
+    F.enrol_ok = false;
+    assert_int_equal(r, 0);
+    assert_string_equal(st.key, "mms_enrolled");
+    snprintf(path, sizeof path, "%s/%s", dir, MM_UPLINK_STATE_FILE);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(mm_uplink_state_load(dir, &back), 0);
+    assert_string_equal(back.key, "mms_enrolled");
+    assert_int_equal(back.sensor_id, 5);
+    unlink(path);
+}
+
 static void test_undeliverable_flush_is_bounded(void **state)
 {
     (void)state;
@@ -332,6 +459,10 @@ int main(void)
         cmocka_unit_test(test_enrol),
         cmocka_unit_test(test_delivery),
         cmocka_unit_test(test_undeliverable_flush_is_bounded),
+        cmocka_unit_test(test_foreign_2xx_not_acked),
+        cmocka_unit_test(test_url_check),
+        cmocka_unit_test(test_insecure_center_refused),
+        cmocka_unit_test(test_enrol_key_file_mode),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
