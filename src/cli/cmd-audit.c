@@ -51,19 +51,18 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct au
         {"root", required_argument, NULL, 'r'},   {"check", required_argument, NULL, 'c'},
         {"list", no_argument, NULL, 'l'},         {"diagnosis", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},         {0}};
-    int c, rc;
+    int c, rc, fmt;
     struct stat st;
-    optind = 1;
-    opterr = 0;
+    mm_cmd_getopt_begin();
     while ((c = getopt_long(argc, argv, ":f:o:h", options, NULL)) != -1) {
         switch (c) {
         case 'h':
             printf("%s\n", TR("cli.usage"));
             return MM_EXIT_OK;
         case 'f':
-            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
+            if ((fmt = mm_cmd_text_or_json(optarg)) < 0)
                 return usage_error(cli, "cli.error.format", NULL);
-            a->json = strcmp(optarg, "json") == 0;
+            a->json = fmt == 1;
             break;
         case 'o':
             a->output = optarg;

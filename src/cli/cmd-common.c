@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the command-line plumbing shared by the subcommands (see
- * cmd-common.h): usage errors, output writing and JSON file input. */
+ * cmd-common.h): getopt reset, option choices, usage errors, output
+ * writing and JSON file input. */
 #include "cli/cmd-common.h"
 #include "core/error.h"
 #include "core/fs.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *what,
                        const char *message)
@@ -16,6 +19,26 @@ int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *wh
     else
         mm_cli_error(cli, cmd, "%s", message);
     return MM_EXIT_USAGE;
+}
+
+void mm_cmd_getopt_begin(void)
+{
+    optind = 1;
+    opterr = 0;
+}
+
+int mm_cmd_choice(const char *arg, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(arg, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+int mm_cmd_text_or_json(const char *arg)
+{
+    static const char *const names[] = {"text", "json"};
+    return mm_cmd_choice(arg, names, 2);
 }
 
 int mm_cmd_write_output(const char *path, const struct mm_buf *out)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Pieces every `mamori` subcommand (cmd-*.c) shares: the usage error line,
+ * Pieces every `mamori` subcommand (cmd-*.c) shares: getopt reset, option
+ * choices such as --format, the usage error line,
  * writing a finished output to --output or standard output, saving a JSON
  * record, and reading a bounded JSON input file. Messages stay the
  * subcommand's own: callers pass the command name and the translated text. */
@@ -16,6 +17,16 @@
  * NULL) and returns MM_EXIT_USAGE. */
 int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *what,
                        const char *message);
+
+/* Makes getopt_long start at argv[1] again and leave the error messages to
+ * the subcommand (each reports unknown options in its own words). */
+void mm_cmd_getopt_begin(void);
+
+/* The index of arg among names[0..n), or -1: for --format and the like. */
+int mm_cmd_choice(const char *arg, const char *const *names, size_t n);
+
+/* --format text|json: 0 for text, 1 for json, -1 for anything else. */
+int mm_cmd_text_or_json(const char *arg);
 
 /* Writes out whole: to path by atomic replace, or to standard output (and
  * flushes it) when path is NULL. Returns 0 or an MM_E* code; no message. */

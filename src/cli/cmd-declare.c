@@ -149,9 +149,8 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
         {"profile", required_argument, NULL, 'P'}, {"level", required_argument, NULL, 'l'},
         {"format", required_argument, NULL, 'f'},  {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},          {0}};
-    int c;
-    optind = 1;
-    opterr = 0;
+    int c, fmt;
+    mm_cmd_getopt_begin();
     while ((c = getopt_long(argc, argv, "r:d:p:n:P:l:f:o:h", options, NULL)) != -1) {
         switch (c) {
         case 'h':
@@ -180,8 +179,8 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
                 continue;
             break;
         case 'f':
-            if (strcmp(optarg, "text") == 0 || strcmp(optarg, "json") == 0) {
-                o->json = strcmp(optarg, "json") == 0;
+            if ((fmt = mm_cmd_text_or_json(optarg)) >= 0) {
+                o->json = fmt == 1;
                 continue;
             }
             mm_cli_error(cli, "declare", "%s", TR("error.format"));

@@ -61,8 +61,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     options[n++] = (struct option){"help", no_argument, NULL, 'h'};
     options[n] = (struct option){0};
     int c;
-    optind = 1;
-    opterr = 0;
+    mm_cmd_getopt_begin();
     while ((c = getopt_long(argc, argv, "p:o:d:h", options, NULL)) != -1) {
         if (c == 'h') {
             fputs(TR("policy.help"), stdout);

@@ -29,13 +29,12 @@ struct risk_args {
 
 static int parse_format(const char *s, enum risk_format *out)
 {
-    static const char *names[] = {"text", "csv", "json", "html"};
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = (enum risk_format)i;
-            return 0;
-        }
-    return MM_EINVAL;
+    static const char *const names[] = {"text", "csv", "json", "html"}; /* enum order */
+    int i = mm_cmd_choice(s, names, sizeof names / sizeof names[0]);
+    if (i < 0)
+        return MM_EINVAL;
+    *out = (enum risk_format)i;
+    return 0;
 }
 
 static int parse_accept_below(const char *s, int *out)
@@ -65,8 +64,7 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct ri
                                             {"help", no_argument, NULL, 'h'},
                                             {0}};
     int c;
-    optind = 1;
-    opterr = 0;
+    mm_cmd_getopt_begin();
     while ((c = getopt_long(argc, argv, ":f:o:h", options, NULL)) != -1) {
         switch (c) {
         case 'h':

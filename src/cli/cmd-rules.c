@@ -181,9 +181,8 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
                                             {"format", required_argument, NULL, 'f'},
                                             {"help", no_argument, NULL, 'h'},
                                             {0}};
-    int c;
-    optind = 1;
-    opterr = 0;
+    int c, fmt;
+    mm_cmd_getopt_begin();
     while ((c = getopt_long(argc, argv, "a:o:f:h", options, NULL)) != -1) {
         if (c == 'h') {
             fputs(TR("rules.help"), stdout);
@@ -192,8 +191,8 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
             o->answers = optarg;
         } else if (c == 'o') {
             o->output = optarg;
-        } else if (c == 'f' && (strcmp(optarg, "text") == 0 || strcmp(optarg, "json") == 0)) {
-            o->json = strcmp(optarg, "json") == 0;
+        } else if (c == 'f' && (fmt = mm_cmd_text_or_json(optarg)) >= 0) {
+            o->json = fmt == 1;
         } else {
             mm_cli_error(cli, "rules", "%s", TR(c == 'f' ? "error.format" : "error.usage"));
             return MM_EXIT_USAGE;

@@ -5,6 +5,7 @@
 #include "assess/policy-items.h"
 #include "assess/threats.h"
 #include "cli/cli.h"
+#include "cli/cmd-common.h"
 #include "core/buf.h"
 #include "core/error.h"
 
@@ -15,13 +16,12 @@
 
 static int parse_format(const char *s, enum mm_threats_format *out)
 {
-    static const char *names[] = {"text", "json", "md"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = (enum mm_threats_format)i;
-            return 0;
-        }
-    return MM_EINVAL;
+    static const char *const names[] = {"text", "json", "md"}; /* enum order */
+    int i = mm_cmd_choice(s, names, sizeof names / sizeof names[0]);
+    if (i < 0)
+        return MM_EINVAL;
+    *out = (enum mm_threats_format)i;
+    return 0;
 }
 
 int cmd_threats(const struct mm_cli *cli, int argc, char **argv)
@@ -32,8 +32,7 @@ int cmd_threats(const struct mm_cli *cli, int argc, char **argv)
     json_t *threats = NULL, *items = NULL;
     struct mm_buf out = MM_BUF_INIT;
     int c, rc = MM_EXIT_OK;
-    optind = 1;
-    opterr = 0;
+    mm_cmd_getopt_begin();
     while ((c = getopt_long(argc, argv, "f:h", options, NULL)) != -1) {
         if (c == 'h') {
             fputs(TR("threats.help"), stdout);
