@@ -316,8 +316,12 @@ static enum MHD_Result request_first_call(struct mm_http_server *srv, struct MHD
     /* Far too large to read and drop: cut the connection at once. */
     if (req->declared > req->body_limit + DISCARD_MAX)
         return MHD_NO;
-    if (!mm_route_admit(req))
+    /* No route (404, 405, a static file): nothing in a body could matter. */
+    if (!req->route || !mm_route_admit(req)) {
+        if (!req->route)
+            mm_route_dispatch(req);
         return send_reply(conn, req);
+    }
     if (!req->too_large && req->declared > 0 &&
         atomic_load(&srv->buffered) + req->declared > srv->budget) {
         mm_reply_error(req, 503, "unavailable", NULL);

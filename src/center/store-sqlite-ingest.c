@@ -631,20 +631,46 @@ static int stored_already(struct ingest_stmts *s, const struct mm_sensor *sensor
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : MM_EDB;
 }
 
+/* The highest seq stored for the sensor, -1 when none. */
+static int max_stored_seq(sqlite3 *db, const struct mm_sensor *sensor, int64_t *out)
+{
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db, "SELECT max(seq) FROM events WHERE sensor_id = ?1", &stmt);
+    *out = -1;
+    if (r != 0)
+        return r;
+    sqlite3_bind_int64(stmt, 1, sensor->id);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+        *out = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_ROW ? 0 : MM_EDB;
+}
+
 /* The alert events of the batch that are new: not stored yet and not an
- * earlier line's seq. */
-static int find_new_alerts(struct ingest_stmts *s, const struct mm_sensor *sensor,
+ * earlier line's seq. Sensors count upwards, so a batch whose seqs are all
+ * above the highest one stored needs no look-up per event. */
+static int find_new_alerts(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
                            const struct mm_ingest_event *evs, size_t n, struct pending *p,
                            size_t *np)
 {
     struct seqset set;
-    int r = seqset_init(&set, n);
+    int64_t max_seq, min_batch = INT64_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (evs[i].seq < min_batch)
+            min_batch = evs[i].seq;
+    int r = max_stored_seq(db, sensor, &max_seq);
+    if (r != 0)
+        return r;
+    bool all_new = min_batch > max_seq;
+    r = seqset_init(&set, n);
     *np = 0;
     for (size_t i = 0; r == 0 && i < n; i++) {
         bool found = false;
         if (!seqset_add(&set, evs[i].seq) || !evs[i].is_alert)
             continue;
-        r = stored_already(s, sensor, evs[i].seq, &found);
+        if (!all_new)
+            r = stored_already(s, sensor, evs[i].seq, &found);
         if (r == 0 && !found)
             p[(*np)++] = (struct pending){&evs[i], i};
     }
@@ -670,7 +696,7 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     if (r == 0 && n > 0 && (!(p = malloc(n * sizeof *p)) || !(links = calloc(n, sizeof *links))))
         r = MM_ENOMEM;
     if (r == 0 && n > 0)
-        r = find_new_alerts(&s, sensor, evs, n, p, &np);
+        r = find_new_alerts(db, &s, sensor, evs, n, p, &np);
     if (r == 0 && np > 0) {
         qsort(p, np, sizeof *p, pending_cmp);
         r = aggregate_all(db, &s, sensor, p, np, o, links);
