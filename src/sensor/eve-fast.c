@@ -38,7 +38,7 @@ void mm__time_format(const struct timeval *ts, char out[MM_TIMESTAMP_MAX])
     }
 }
 
-static void addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
+void mm__addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
 {
     if (a->family != 4) {
         mm_addr_format(a, out, MM_ADDR_STRLEN);
@@ -104,13 +104,13 @@ json_t *mm__eve_new(const struct mm_eve_header *h)
     r |= set(ev, "event_type", json_string(h->event_type ? h->event_type : "unknown"));
     bool ports = has_ports(h->proto);
     if (h->src) {
-        addr_text(h->src, ip);
+        mm__addr_text(h->src, ip);
         r |= set(ev, "src_ip", json_string_nocheck(ip));
         if (ports)
             r |= set(ev, "src_port", json_integer(h->src_port));
     }
     if (h->dst) {
-        addr_text(h->dst, ip);
+        mm__addr_text(h->dst, ip);
         r |= set(ev, "dest_ip", json_string_nocheck(ip));
         if (ports)
             r |= set(ev, "dest_port", json_integer(h->dest_port));

@@ -236,7 +236,7 @@ static json_t *flow_object(const struct mm_flow *f, const char *reason)
     return o;
 }
 
-static json_t *flow_event(const struct mm_flow *f, const char *reason)
+json_t *mm__flow_event(const struct mm_flow *f, const char *reason)
 {
     struct mm_eve_header h = {.ts = f->last,
                               .event_type = "flow",
@@ -270,7 +270,17 @@ void mm__pipeline_flow_end(void *arg, struct mm_flow *f, const char *reason)
 {
     struct mm_sensor *s = arg;
     s->st.flows_logged++;
-    mm_sensor_emit(s, flow_event(f, reason));
+    char line[2048];
+    size_t n;
+    /* The direct line keeps emission order only when nothing is queued. */
+    if (s->flow_direct && s->eve && !s->draining && s->qlen == 0 &&
+        (n = mm__flow_line(f, reason, line, sizeof(line))) > 0) {
+        s->st.events++;
+        if (mm_eve_out_write_line(s->eve, line, n) != 0)
+            s->st.eve_errors++;
+    } else {
+        mm_sensor_emit(s, mm__flow_event(f, reason));
+    }
     mm__detect_flow_end(s, f);
     if (f->app && f->app->state_free && f->app_state)
         f->app->state_free(f->app_state);

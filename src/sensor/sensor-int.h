@@ -68,6 +68,7 @@ struct mm_sensor {
     json_t **q;
     size_t qhead, qlen, qcap;
     bool draining;
+    bool flow_direct; /* flow records go straight to the EVE writer (not spooled) */
     /* outputs */
     struct mm_eve_out *eve;
     struct mm_spool *spool;
@@ -110,6 +111,14 @@ void mm__detect_tick(struct mm_sensor *s, const struct timeval *now);
 
 /* eve-fast.c: mm_eve_new() with a cached time-stamp second (packet path). */
 json_t *mm__eve_new(const struct mm_eve_header *h);
+/* An address as EVE text (IPv4 without printf). */
+void mm__addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN]);
+/* eve-flow.c: the flow record of f as one EVE line ending in '\n', the
+ * same bytes as the JSON path; 0 when it does not fit in cap. */
+size_t mm__flow_line(const struct mm_flow *f, const char *reason, char *out, size_t cap);
+/* pipeline.c: the flow record as a JSON event (the general path). */
+json_t *mm__flow_event(const struct mm_flow *f, const char *reason);
+
 /* Fills h for an event about packet p (addresses, ports, proto, pcap_cnt)
  * and its flow f (flow_id, community_id; f may be NULL). */
 void mm__eve_header_packet(struct mm_eve_header *h, const char *event_type,

@@ -272,6 +272,9 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
         }
         mm_spool_set_max_bytes(s->spool, o->spool_max_bytes);
     }
+    /* Flow records reach no detector or the inventory (none reads them), so
+     * unless they are spooled they can be written as lines directly. */
+    s->flow_direct = !(s->spool && spool_wants(s, "flow"));
     return 0;
 }
 

@@ -286,21 +286,27 @@ static int rotate(struct mm_eve_out *o)
     return open_file(o);
 }
 
+int mm_eve_out_write_line(struct mm_eve_out *o, const char *line, size_t len)
+{
+    int r;
+    if (!o->fp)
+        return MM_EIO;
+    if (!o->is_stdout && o->max_bytes && o->size > 0 && o->size + len > o->max_bytes) {
+        if ((r = rotate(o)) != 0)
+            return r;
+    }
+    if (fwrite_unlocked(line, 1, len, o->fp) != len)
+        return MM_EIO;
+    o->size += len;
+    return 0;
+}
+
 int mm_eve_out_write(struct mm_eve_out *o, const json_t *ev)
 {
     int r = eve_line(ev, &o->line);
     if (r != 0)
         return r;
-    if (!o->fp)
-        return MM_EIO;
-    if (!o->is_stdout && o->max_bytes && o->size > 0 && o->size + o->line.len > o->max_bytes) {
-        if ((r = rotate(o)) != 0)
-            return r;
-    }
-    if (fwrite(o->line.p, 1, o->line.len, o->fp) != o->line.len)
-        return MM_EIO;
-    o->size += o->line.len;
-    return 0;
+    return mm_eve_out_write_line(o, o->line.p, o->line.len);
 }
 
 int mm_eve_out_flush(struct mm_eve_out *o)

@@ -14,6 +14,8 @@ struct mm_eve_out;
 int mm_eve_out_open(const char *path, uint64_t max_bytes, unsigned keep, struct mm_eve_out **out);
 /* Writes ev as one line, rotating first when the line would pass max_bytes. */
 int mm_eve_out_write(struct mm_eve_out *o, const json_t *ev);
+/* Writes an already serialised line (ending in '\n'), with rotation. */
+int mm_eve_out_write_line(struct mm_eve_out *o, const char *line, size_t len);
 int mm_eve_out_flush(struct mm_eve_out *o);
 uint64_t mm_eve_out_rotations(const struct mm_eve_out *o);
 /* Flushes and closes; MM_EIO when buffered lines could not be written.

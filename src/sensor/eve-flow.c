@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The flow record as an EVE line written straight into a character buffer,
+ * without building a json_t: on a capture of many short flows (a SYN scan)
+ * flow records are about half of all events, and building then serialising
+ * a jansson object for each was the largest single cost of the sensor. The
+ * bytes are exactly those the JSON path (pipeline.c flow_event() through
+ * the EVE writer) produces; tests/unit/sensor/test-flow-line.c compares the
+ * two. Every value written is text we produced ourselves (addresses,
+ * numbers, fixed names, base64), so no JSON escaping is needed. */
+#include <string.h>
+
+#include "core/timefmt.h"
+#include "sensor/decode/decode.h"
+#include "sensor/sensor-int.h"
+
+struct line {
+    char *p;
+    size_t len, cap;
+    bool full;
+};
+
+static void put(struct line *l, const char *s, size_t n)
+{
+    if (l->full || l->len + n >= l->cap) {
+        l->full = true;
+        return;
+    }
+    memcpy(l->p + l->len, s, n);
+    l->len += n;
+}
+
+#define PUT_LIT(l, s) put(l, s, sizeof(s) - 1)
+
+static void put_str(struct line *l, const char *s)
+{
+    PUT_LIT(l, "\"");
+    put(l, s, strlen(s));
+    PUT_LIT(l, "\"");
+}
+
+static void put_u64(struct line *l, uint64_t v)
+{
+    char tmp[24], *p = tmp + sizeof(tmp);
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put(l, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* ,"key": */
+static void put_key(struct line *l, const char *key)
+{
+    PUT_LIT(l, ",\"");
+    put(l, key, strlen(key));
+    PUT_LIT(l, "\":");
+}
+
+static void put_flags(struct line *l, const char *key, uint8_t flags)
+{
+    static const char hex[] = "0123456789abcdef";
+    char v[2] = {hex[flags >> 4], hex[flags & 15]};
+    put_key(l, key);
+    PUT_LIT(l, "\"");
+    put(l, v, 2);
+    PUT_LIT(l, "\"");
+}
+
+static void put_header(struct line *l, const struct mm_flow *f)
+{
+    char ts[MM_TIMESTAMP_MAX], ip[MM_ADDR_STRLEN];
+    const char *proto = mm_flow_proto_name(f->proto);
+    bool ports = f->proto == 6 || f->proto == 17 || f->proto == 132;
+    mm__time_format(&f->last, ts);
+    PUT_LIT(l, "{\"timestamp\":");
+    put_str(l, ts);
+    if (f->id) {
+        put_key(l, "flow_id");
+        put_u64(l, f->id & INT64_MAX);
+    }
+    PUT_LIT(l, ",\"event_type\":\"flow\"");
+    mm__addr_text(&f->src, ip);
+    put_key(l, "src_ip");
+    put_str(l, ip);
+    if (ports) {
+        put_key(l, "src_port");
+        put_u64(l, f->sport);
+    }
+    mm__addr_text(&f->dst, ip);
+    put_key(l, "dest_ip");
+    put_str(l, ip);
+    if (ports) {
+        put_key(l, "dest_port");
+        put_u64(l, f->dport);
+    }
+    put_key(l, "proto");
+    put_str(l, proto);
+    put_key(l, "community_id");
+    put_str(l, f->community_id);
+    if (f->app) {
+        put_key(l, "app_proto");
+        put_str(l, f->app->name);
+    }
+}
+
+static void put_flow(struct line *l, const struct mm_flow *f, const char *reason)
+{
+    char start[MM_TIMESTAMP_MAX], end[MM_TIMESTAMP_MAX];
+    mm__time_format(&f->start, start);
+    mm__time_format(&f->last, end);
+    long long age = (long long)(f->last.tv_sec - f->start.tv_sec);
+    PUT_LIT(l, ",\"flow\":{\"pkts_toserver\":");
+    put_u64(l, f->dir[0].pkts & INT64_MAX);
+    put_key(l, "pkts_toclient");
+    put_u64(l, f->dir[1].pkts & INT64_MAX);
+    put_key(l, "bytes_toserver");
+    put_u64(l, f->dir[0].bytes & INT64_MAX);
+    put_key(l, "bytes_toclient");
+    put_u64(l, f->dir[1].bytes & INT64_MAX);
+    put_key(l, "start");
+    put_str(l, start);
+    put_key(l, "end");
+    put_str(l, end);
+    put_key(l, "age");
+    put_u64(l, age < 0 ? 0 : (uint64_t)age);
+    put_key(l, "state");
+    put_str(l, mm_flow_state_name(f));
+    put_key(l, "reason");
+    put_str(l, reason);
+    put_key(l, "alerted");
+    if (f->alerted)
+        PUT_LIT(l, "true}");
+    else
+        PUT_LIT(l, "false}");
+}
+
+static void put_tcp(struct line *l, const struct mm_flow *f)
+{
+    static const struct {
+        uint8_t bit;
+        const char *name;
+    } names[] = {{0x02, "syn"}, {0x01, "fin"}, {0x04, "rst"}, {0x08, "psh"},
+                 {0x10, "ack"}, {0x20, "urg"}, {0x40, "ecn"}, {0x80, "cwr"}};
+    static const char *const states[] = {"none", "syn_sent", "established", "closing", "closed"};
+    uint8_t fl = f->dir[0].tcp_flags | f->dir[1].tcp_flags;
+    PUT_LIT(l, ",\"tcp\":{\"tcp_flags\":\"");
+    static const char hex[] = "0123456789abcdef";
+    char v[2] = {hex[fl >> 4], hex[fl & 15]};
+    put(l, v, 2);
+    PUT_LIT(l, "\"");
+    put_flags(l, "tcp_flags_ts", f->dir[0].tcp_flags);
+    put_flags(l, "tcp_flags_tc", f->dir[1].tcp_flags);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (fl & names[i].bit) {
+            put_key(l, names[i].name);
+            PUT_LIT(l, "true");
+        }
+    put_key(l, "state");
+    put_str(l, states[f->tcp_state % 5]);
+    PUT_LIT(l, "}");
+}
+
+size_t mm__flow_line(const struct mm_flow *f, const char *reason, char *out, size_t cap)
+{
+    struct line l = {.p = out, .cap = cap};
+    put_header(&l, f);
+    put_flow(&l, f, reason);
+    if (f->proto == 6)
+        put_tcp(&l, f);
+    PUT_LIT(&l, "}\n");
+    return l.full ? 0 : l.len;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The direct flow record writer (eve-flow.c) produces exactly the bytes of
+ * the JSON path (mm__flow_event serialised as an EVE line): TCP with
+ * various flags and states, UDP with an application, ICMP without ports,
+ * IPv6, an alerted flow, a flow id of 0, and a too-small buffer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/eve.h"
+#include "sensor/decode/decode.h"
+#include "sensor/sensor-int.h"
+
+static struct mm_flow_table *t;
+static struct mm_flow *last;
+
+static void on_end(void *arg, struct mm_flow *f, const char *reason)
+{
+    (void)arg;
+    (void)f;
+    (void)reason;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    struct mm_flow_config c;
+    mm_flow_config_defaults(&c);
+    return mm_flow_table_new(&c, on_end, NULL, &t);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mm_flow_table_free(t);
+    return 0;
+}
+
+static void feed(const char *src, uint16_t sp, const char *dst, uint16_t dp, uint8_t proto,
+                 uint8_t flags, long sec, long usec, uint32_t len)
+{
+    struct mm_packet p;
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(mm_addr_parse(src, &p.src), 0);
+    assert_int_equal(mm_addr_parse(dst, &p.dst), 0);
+    p.ip_version = p.src.family;
+    p.ip_proto = proto;
+    p.sport = sp;
+    p.dport = dp;
+    p.tcp_flags = flags;
+    p.ts.tv_sec = sec;
+    p.ts.tv_usec = usec;
+    p.len = p.caplen = len;
+    mm_flow_clock_update(t, &p.ts);
+    last = mm_flow_packet(t, &p);
+    assert_non_null(last);
+}
+
+/* Both paths for the flow just fed, compared byte for byte. */
+static void same_bytes(const char *reason)
+{
+    char line[2048];
+    size_t n = mm__flow_line(last, reason, line, sizeof(line));
+    assert_true(n > 0);
+    json_t *ev = mm__flow_event(last, reason);
+    assert_non_null(ev);
+    struct mm_buf b = MM_BUF_INIT;
+    assert_int_equal(mm_eve_write_line(ev, &b), 0);
+    json_decref(ev);
+    line[n] = '\0';
+    assert_string_equal(line, mm_buf_str(&b));
+    mm_buf_free(&b);
+    assert_int_equal(mm__flow_line(last, reason, line, 40), 0); /* does not fit */
+}
+
+static void test_tcp_flows(void **state)
+{
+    (void)state;
+    feed("10.0.0.1", 40000, "10.0.0.2", 80, 6, 0x02, 1775000000, 5, 60);
+    same_bytes("timeout");
+    feed("10.0.0.2", 80, "10.0.0.1", 40000, 6, 0x12, 1775000001, 999999, 60);
+    feed("10.0.0.1", 40000, "10.0.0.2", 80, 6, 0x11, 1775000003, 0, 1500);
+    last->alerted = true;
+    same_bytes("shutdown");
+    feed("192.168.1.255", 1, "8.8.8.8", 65535, 6, 0xff, 1775000004, 10, 40);
+    same_bytes("forced");
+}
+
+static void test_udp_icmp_ipv6(void **state)
+{
+    (void)state;
+    feed("192.168.1.10", 5353, "224.0.0.251", 5353, 17, 0, 1775000000, 1, 100);
+    last->app = mm_app_decoders[0];
+    same_bytes("timeout");
+    last->app = NULL;
+    feed("10.1.2.3", 0, "10.1.2.4", 0, 1, 0, 1775000000, 2, 84);
+    same_bytes("timeout");
+    feed("2001:db8::1", 1234, "2001:db8::53", 53, 17, 0, 1775000000, 3, 90);
+    same_bytes("timeout");
+    feed("fe80::1", 0, "ff02::1", 0, 58, 0, 1775000000, 4, 90);
+    last->id = 0;
+    same_bytes("timeout");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_tcp_flows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_udp_icmp_ipv6, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
