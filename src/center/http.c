@@ -351,7 +351,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         /* An oversized body is read and dropped so the client gets its 413,
          * but only up to DISCARD_MAX more: then the connection is cut (a
          * response cannot be queued in the middle of an upload). */
-        if (req->too_large && req->received > req->body_limit + DISCARD_MAX)
+        if ((req->too_large || req->over_budget) && req->received > req->body_limit + DISCARD_MAX)
             return MHD_NO;
         return MHD_YES;
     }
