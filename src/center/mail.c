@@ -99,11 +99,30 @@ int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, ch
     return 0;
 }
 
+void mm__mail_row_free(struct mm_mail_row *row)
+{
+    if (!row)
+        return;
+    free(row->recipients);
+    free(row->message);
+    memset(row, 0, sizeof *row);
+}
+
+bool mm_mail_status_known(const char *status)
+{
+    static const char *const statuses[] = {"pending", "sending",   "transfer", "sent",
+                                           "failed",  "uncertain", NULL};
+    for (int i = 0; status && statuses[i]; i++)
+        if (strcmp(status, statuses[i]) == 0)
+            return true;
+    return false;
+}
+
 /* Called by the SMTP sender when the message body starts to flow. */
 static void on_transfer(void *arg)
 {
     struct mm_mail *m = arg;
-    int r = mm__mail_mark_transfer(m->store, m->sending_id);
+    int r = m->store->ops->mail_mark_transfer(m->store, m->sending_id);
     if (r != 0)
         mm_log_error("mail: cannot mark outbox row %lld in transfer: %s", (long long)m->sending_id,
                      mm_strerror(r));
@@ -115,7 +134,7 @@ static void send_due(struct mm_mail *m)
     for (int i = 0; i < SENDS_PER_ROUND; i++) {
         struct mm_mail_row row;
         char err[CURL_ERROR_SIZE + 64] = "";
-        int r = mm__mail_claim(m->store, mm_time_now_usec(), &row);
+        int r = m->store->ops->mail_claim(m->store, mm_time_now_usec(), &row);
         if (r == MM_ENOENT)
             return;
         if (r != 0) {
@@ -128,8 +147,8 @@ static void send_due(struct mm_mail *m)
         if (r != 0)
             mm_log_warn("mail: outbox row %lld, attempt %d: %s", (long long)row.id, row.attempts,
                         err);
-        int f = mm__mail_finish(m->store, &m->cfg, row.id, row.attempts, r == 0, err,
-                                mm_time_now_usec());
+        int f = m->store->ops->mail_finish(m->store, &m->cfg, row.id, row.attempts, r == 0, err,
+                                           mm_time_now_usec());
         if (f != 0)
             mm_log_error("mail: cannot record the outcome of row %lld: %s", (long long)row.id,
                          mm_strerror(f));
@@ -145,10 +164,10 @@ static void send_due(struct mm_mail *m)
 static void one_round(struct mm_mail *m)
 {
     int n = 0;
-    int r = mm__mail_digests(m->store, &m->cfg, mm_time_now_usec(), &n);
+    int r = m->store->ops->mail_digests(m->store, &m->cfg, mm_time_now_usec(), &n);
     if (r != 0)
         mm_log_error("mail: digest step failed: %s", mm_strerror(r));
-    r = mm__mail_scan(m->store, &m->cfg, mm_time_now_usec(), &n);
+    r = m->store->ops->mail_scan(m->store, &m->cfg, mm_time_now_usec(), &n);
     if (r != 0)
         mm_log_error("mail: alert scan failed: %s", mm_strerror(r));
     send_due(m);
@@ -183,10 +202,8 @@ int mm_mail_start(struct mm_center *c, const struct mm_mail_config *cfg, struct 
     *out = NULL;
     if (!cfg->enabled)
         return 0;
-    if (strcmp(c->store->ops->name, "sqlite") != 0)
-        return MM_EUNSUPPORTED;
     int requeued = 0, uncertain = 0;
-    int r = mm__mail_recover(c->store, mm_time_now_usec(), &requeued, &uncertain);
+    int r = c->store->ops->mail_recover(c->store, mm_time_now_usec(), &requeued, &uncertain);
     if (r != 0)
         return r;
     if (requeued)

@@ -6,7 +6,9 @@
  * throttled per tenant and window; the rest goes into one digest mail at the
  * window's end. Guarantees and states: docs/design/mail.md.
  *   mail.c         configuration, the thread and its loop
- *   mail-outbox.c  the SQL side: scan alerts, throttle, digests, claim/mark
+ *   store-sqlite-mail.c  the outbox slots (store.h): scan alerts, throttle,
+ *                  digests, claim/mark; store-sqlite-contacts.c contacts, duty
+ *   mail-recipients.c  exact recipient lists
  *   mail-render.c  templates (data/center/mail/) and the MIME message
  *   mail-smtp.c    the SMTP conversation (libcurl) */
 #ifndef MM_CENTER_MAIL_H
@@ -53,7 +55,7 @@ int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, ch
 struct mm_mail;
 
 /* Starts the mail thread when cfg->enabled (else *out stays NULL and 0 is
- * returned). Recovers rows a crash left mid-send first (mail-outbox.c). */
+ * returned). Recovers rows a crash left mid-send first (the store's mail_recover). */
 int mm_mail_start(struct mm_center *c, const struct mm_mail_config *cfg, struct mm_mail **out);
 /* Stops the thread after the current step. Accepts NULL. */
 void mm_mail_stop(struct mm_mail *m);
@@ -110,7 +112,7 @@ int mm_mail_recipients_add(struct mm_buf *list, const char *addrs, size_t max);
 int mm_mail_smtp_send(const struct mm_mail_config *cfg, const char *recipients, const char *message,
                       void (*on_data)(void *arg), void *arg, char *err, size_t errlen);
 
-/* ---- outbox (mail-outbox.c) ----------------------------------------------- */
+/* ---- outbox (store.h slots; SQLite: store-sqlite-mail.c) ------------------ */
 
 /* One due outbox row, claimed for sending. */
 struct mm_mail_row {
@@ -119,24 +121,20 @@ struct mm_mail_row {
     int attempts;
 };
 
-/* Marks rows a crash left in 'sending' back to 'pending' (the SMTP server
- * never saw their data) and rows left in 'transfer' as 'uncertain' (never
- * resent: at most once). *requeued / *uncertain get the counts. */
-int mm__mail_recover(struct mm_store *st, int64_t now, int *requeued, int *uncertain);
-/* Turns new alerts into outbox rows or digest items (one transaction). */
-int mm__mail_scan(struct mm_store *st, const struct mm_mail_config *cfg, int64_t now, int *queued);
-/* Queues the digest of every tenant whose window has ended. */
-int mm__mail_digests(struct mm_store *st, const struct mm_mail_config *cfg, int64_t now,
-                     int *queued);
-/* Claims the oldest due row: 'pending' -> 'sending', attempts+1, committed
- * before any SMTP traffic. MM_ENOENT when nothing is due. */
-int mm__mail_claim(struct mm_store *st, int64_t now, struct mm_mail_row *out);
 void mm__mail_row_free(struct mm_mail_row *r);
-/* 'sending' -> 'transfer' (the message body is about to flow). */
-int mm__mail_mark_transfer(struct mm_store *st, int64_t id);
-/* After the SMTP conversation: 'sent', or back to 'pending' with a later
- * next_attempt_at, or 'failed' after max_attempts. */
-int mm__mail_finish(struct mm_store *st, const struct mm_mail_config *cfg, int64_t id, int attempts,
-                    bool ok, const char *error, int64_t now);
+
+/* The outbox steps are slots of the storage interface (store.h, group
+ * "emergency mail"; SQLite: store-sqlite-mail.c), used by the mail thread:
+ * - mail_recover: rows a crash left in 'sending' go back to 'pending' (the
+ *   SMTP server never saw their data), rows left in 'transfer' become
+ *   'uncertain' (never resent: at most once); *requeued / *uncertain count.
+ * - mail_scan: new alerts become outbox rows or digest items (one
+ *   transaction). mail_digests: queues the digest of every tenant whose
+ *   window has ended.
+ * - mail_claim: the oldest due row 'pending' -> 'sending', attempts+1,
+ *   committed before any SMTP traffic; MM_ENOENT when nothing is due.
+ * - mail_mark_transfer: 'sending' -> 'transfer' (the body is about to flow).
+ * - mail_finish: 'sent', or back to 'pending' with a later next_attempt_at,
+ *   or 'failed' after max_attempts. */
 
 #endif

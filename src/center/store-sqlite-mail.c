@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns the SQL side of emergency mail (tables of migration 004): turning
- * new alerts into outbox rows or digest items under the per-tenant throttle,
- * queuing digests when a window ends, claiming a row before sending, and
- * recording the outcome. Every step is one transaction on the SQLite store
- * (store-sqlite.h helpers); the states are explained in docs/design/mail.md:
+ * Owns the SQLite backend's emergency-mail outbox slots (store.h group
+ * "emergency mail", tables of migration 004): turning new alerts into
+ * outbox rows or digest items under the per-tenant throttle, queuing
+ * digests when a window ends, claiming a row before sending, recording the
+ * outcome, and the vendor's tenant-scoped list and resend. Every step is one
+ * transaction (store-sqlite.h helpers); the states are explained in
+ * docs/design/mail.md:
  *   pending -> sending -> transfer -> sent
  *   sending -> pending (SMTP failure, retried with backoff) | failed
  *   sending at start-up -> pending; transfer at start-up -> uncertain. */
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "center/mail.h"
+#include "center/store-sqlite-mail.h"
 #include "center/store-sqlite.h"
 #include "core/buf.h"
 #include "core/error.h"
@@ -242,7 +245,8 @@ static int scan_rows(sqlite3 *db, const struct mm_mail_config *cfg, int64_t now,
     return r;
 }
 
-int mm__mail_scan(struct mm_store *st, const struct mm_mail_config *cfg, int64_t now, int *queued)
+int mm__sqlite_mail_scan(struct mm_store *st, const struct mm_mail_config *cfg, int64_t now,
+                         int *queued)
 {
     *queued = 0;
     sqlite3 *db = mm__sqlite_acquire(st);
@@ -327,8 +331,8 @@ static int digest_rows(sqlite3 *db, const struct mm_mail_config *cfg, int64_t no
     return r;
 }
 
-int mm__mail_digests(struct mm_store *st, const struct mm_mail_config *cfg, int64_t now,
-                     int *queued)
+int mm__sqlite_mail_digests(struct mm_store *st, const struct mm_mail_config *cfg, int64_t now,
+                            int *queued)
 {
     *queued = 0;
     sqlite3 *db = mm__sqlite_acquire(st);
@@ -346,7 +350,7 @@ static int count_changes(sqlite3 *db, const char *sql, int64_t now, int *n)
     return r;
 }
 
-int mm__mail_recover(struct mm_store *st, int64_t now, int *requeued, int *uncertain)
+int mm__sqlite_mail_recover(struct mm_store *st, int64_t now, int *requeued, int *uncertain)
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     int r = mm__sqlite_begin(db);
@@ -364,15 +368,6 @@ int mm__mail_recover(struct mm_store *st, int64_t now, int *requeued, int *uncer
     r = mm__sqlite_end(db, r);
     mm__sqlite_release(st, db);
     return r;
-}
-
-void mm__mail_row_free(struct mm_mail_row *row)
-{
-    if (!row)
-        return;
-    free(row->recipients);
-    free(row->message);
-    memset(row, 0, sizeof *row);
 }
 
 static int claim_rows(sqlite3 *db, int64_t now, struct mm_mail_row *out)
@@ -402,7 +397,7 @@ static int claim_rows(sqlite3 *db, int64_t now, struct mm_mail_row *out)
     return r;
 }
 
-int mm__mail_claim(struct mm_store *st, int64_t now, struct mm_mail_row *out)
+int mm__sqlite_mail_claim(struct mm_store *st, int64_t now, struct mm_mail_row *out)
 {
     memset(out, 0, sizeof *out);
     sqlite3 *db = mm__sqlite_acquire(st);
@@ -419,7 +414,7 @@ int mm__mail_claim(struct mm_store *st, int64_t now, struct mm_mail_row *out)
     return r;
 }
 
-int mm__mail_mark_transfer(struct mm_store *st, int64_t id)
+int mm__sqlite_mail_mark_transfer(struct mm_store *st, int64_t id)
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     int r =
@@ -439,8 +434,8 @@ static int64_t retry_delay(const struct mm_mail_config *cfg, int attempts)
     return d * 1000000;
 }
 
-int mm__mail_finish(struct mm_store *st, const struct mm_mail_config *cfg, int64_t id, int attempts,
-                    bool ok, const char *error, int64_t now)
+int mm__sqlite_mail_finish(struct mm_store *st, const struct mm_mail_config *cfg, int64_t id,
+                           int attempts, bool ok, const char *error, int64_t now)
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *s = NULL;
@@ -459,6 +454,112 @@ int mm__mail_finish(struct mm_store *st, const struct mm_mail_config *cfg, int64
         r = mm__sqlite_step_done(s);
     }
     sqlite3_finalize(s);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* ---- the vendor's view: list and resend (tenant-scoped) ------------------- */
+
+static const char *col_text(sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    return t ? (const char *)t : "";
+}
+
+static int list_rows(sqlite3 *db, const struct mm_scope *scope, const char *status,
+                     int64_t tenant_id, const struct mm_page *page, mm_mail_entry_fn fn, void *arg)
+{
+    sqlite3_stmt *s = NULL;
+    int r = mm__sqlite_prepare(
+        db,
+        "SELECT id, tenant_id, kind, alert_id, message_id, recipients, subject, status, "
+        "attempts, last_error, created_at, sent_at FROM mail_outbox WHERE (?1 IS NULL OR "
+        "status = ?1) AND (?2 < 0 OR tenant_id = ?2) AND (?3 = 0 OR id < ?4) AND (?6 OR "
+        "tenant_id = ?7) ORDER BY id DESC LIMIT ?5",
+        &s);
+    if (r != 0)
+        return r;
+    if (status)
+        sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, tenant_id);
+    sqlite3_bind_int(s, 3, page->has_cursor ? 1 : 0);
+    sqlite3_bind_int64(s, 4, page->cursor_a);
+    sqlite3_bind_int(s, 5, page->limit);
+    sqlite3_bind_int(s, 6, scope->all_tenants ? 1 : 0);
+    sqlite3_bind_int64(s, 7, scope->tenant_id);
+    int rc;
+    while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct mm_mail_entry e = {
+            .id = sqlite3_column_int64(s, 0),
+            .tenant_id = sqlite3_column_int64(s, 1),
+            .kind = col_text(s, 2),
+            .alert_id = sqlite3_column_int64(s, 3),
+            .message_id = col_text(s, 4),
+            .recipients = col_text(s, 5),
+            .subject = col_text(s, 6),
+            .status = col_text(s, 7),
+            .attempts = sqlite3_column_int(s, 8),
+            .last_error = col_text(s, 9),
+            .created_at = sqlite3_column_int64(s, 10),
+            .sent_at = sqlite3_column_int64(s, 11),
+        };
+        r = fn(&e, arg);
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = MM_EDB;
+    sqlite3_finalize(s);
+    return r;
+}
+
+int mm__sqlite_mail_list(struct mm_store *st, const struct mm_scope *scope, const char *status,
+                         int64_t tenant_id, const struct mm_page *page, mm_mail_entry_fn fn,
+                         void *arg)
+{
+    if (status && !mm_mail_status_known(status))
+        return MM_EINVAL;
+    sqlite3 *db = mm__sqlite_acquire(st);
+    int r = list_rows(db, scope, status, tenant_id, page, fn, arg);
+    mm__sqlite_release(st, db);
+    return r;
+}
+
+/* 'uncertain' | 'failed' -> 'pending', due now; MM_ENOENT (also outside
+ * scope) / MM_ESTATE. */
+static int requeue(sqlite3 *db, const struct mm_scope *scope, const struct mm_actor *who,
+                   int64_t id, int64_t now)
+{
+    sqlite3_stmt *s = NULL;
+    int r = mm__sqlite_prepare(db, "SELECT status, tenant_id FROM mail_outbox WHERE id = ?1", &s);
+    if (r != 0)
+        return r;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW)
+        r = rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    else if (!mm_scope_allows(scope, sqlite3_column_int64(s, 1)))
+        r = MM_ENOENT;
+    else if (strcmp(col_text(s, 0), "uncertain") != 0 && strcmp(col_text(s, 0), "failed") != 0)
+        r = MM_ESTATE;
+    sqlite3_finalize(s);
+    if (r == 0)
+        r = exec_bind2(db,
+                       "UPDATE mail_outbox SET status = 'pending', next_attempt_at = ?2 "
+                       "WHERE id = ?1",
+                       id, now);
+    char target[32];
+    snprintf(target, sizeof target, "mail:%lld", (long long)id);
+    if (r == 0)
+        r = mm__sqlite_audit(db, who, "mail.resend", target, "", now);
+    return r;
+}
+
+int mm__sqlite_mail_resend(struct mm_store *st, const struct mm_scope *scope,
+                           const struct mm_actor *who, int64_t id, int64_t now)
+{
+    sqlite3 *db = mm__sqlite_acquire(st);
+    int r = mm__sqlite_begin(db);
+    if (r == 0)
+        r = mm__sqlite_end(db, requeue(db, scope, who, id, now));
     mm__sqlite_release(st, db);
     return r;
 }

@@ -8,6 +8,7 @@
 #include "center/store.h"
 #include "center/store-sqlite.h"
 #include "center/store-sqlite-desk.h" /* desk, incidents, reports (desk work) */
+#include "center/store-sqlite-mail.h" /* emergency mail */
 
 #include <pthread.h>
 #include <stdio.h>
@@ -988,4 +989,16 @@ static const struct mm_store_ops sqlite_ops = {
     .report_monthly = mm__sqlite_report_monthly,
     .stats_tenants = mm__sqlite_stats_tenants,
     .stats_incidents = mm__sqlite_stats_incidents,
+    /* emergency mail (store-sqlite-{contacts,mail}.c) */
+    .contact_list = mm__sqlite_contact_list,
+    .contact_replace = mm__sqlite_contact_replace,
+    .user_set_duty = mm__sqlite_user_set_duty,
+    .mail_list = mm__sqlite_mail_list,
+    .mail_resend = mm__sqlite_mail_resend,
+    .mail_recover = mm__sqlite_mail_recover,
+    .mail_scan = mm__sqlite_mail_scan,
+    .mail_digests = mm__sqlite_mail_digests,
+    .mail_claim = mm__sqlite_mail_claim,
+    .mail_mark_transfer = mm__sqlite_mail_mark_transfer,
+    .mail_finish = mm__sqlite_mail_finish,
 };

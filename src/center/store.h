@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "center/desk-types.h" /* desk, incidents, reports (desk work) */
+#include "center/store-mail.h" /* emergency mail: contacts, outbox */
 #include "center/tenant.h"
 
 #define MM_HASH_BYTES       32 /* BLAKE2b-256 of a token, key or code */
@@ -354,6 +355,35 @@ struct mm_store_ops {
                          int64_t since, int64_t until, mm_stats_tenant_fn fn, void *arg);
     int (*stats_incidents)(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
                            int64_t since, int64_t until, mm_stats_incident_fn fn, void *arg);
+
+    /* --- emergency mail (store-mail.h; store-sqlite-{contacts,mail}.c, docs/design/mail.md) --- */
+    /* The tenant's contacts by id. */
+    int (*contact_list)(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
+                        mm_contact_fn fn, void *arg);
+    /* Replaces the tenant's whole list (n <= MM_CONTACTS_MAX; name, email
+     * used; repeats ignored), audited as contacts.replace. */
+    int (*contact_replace)(struct mm_store *st, const struct mm_scope *scope,
+                           const struct mm_actor *who, int64_t tenant_id,
+                           const struct mm_contact *items, size_t n, int64_t now);
+    /* Sets a vendor user's on-duty flag (MM_ENOENT for SME users), audited. */
+    int (*user_set_duty)(struct mm_store *st, const struct mm_scope *scope,
+                         const struct mm_actor *who, int64_t user_id, bool on, int64_t now);
+    /* Outbox rows (status NULL: any; tenant_id -1: every tenant in scope), by id. */
+    int (*mail_list)(struct mm_store *st, const struct mm_scope *scope, const char *status,
+                     int64_t tenant_id, const struct mm_page *page, mm_mail_entry_fn fn, void *arg);
+    /* An 'uncertain' or 'failed' row back to 'pending' (MM_ESTATE otherwise), audited. */
+    int (*mail_resend)(struct mm_store *st, const struct mm_scope *scope,
+                       const struct mm_actor *who, int64_t id, int64_t now);
+    /* The mail thread only, every tenant (like alerts_after): see mail.h. */
+    int (*mail_recover)(struct mm_store *st, int64_t now, int *requeued, int *uncertain);
+    int (*mail_scan)(struct mm_store *st, const struct mm_mail_config *cfg, int64_t now,
+                     int *queued);
+    int (*mail_digests)(struct mm_store *st, const struct mm_mail_config *cfg, int64_t now,
+                        int *queued);
+    int (*mail_claim)(struct mm_store *st, int64_t now, struct mm_mail_row *out);
+    int (*mail_mark_transfer)(struct mm_store *st, int64_t id);
+    int (*mail_finish)(struct mm_store *st, const struct mm_mail_config *cfg, int64_t id,
+                       int attempts, bool ok, const char *error, int64_t now);
 };
 
 /* Every backend's handle starts with this. */

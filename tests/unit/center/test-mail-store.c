@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests of the emergency-mail slots of the storage interface (store.h
+ * group "emergency mail", SQLite: store-sqlite-{contacts,mail}.c) on a real
+ * database file: contacts and the outbox are tenant-scoped like every other
+ * slot (a tenant outside the scope does not exist), the on-duty flag is for
+ * vendor users only, and the mail thread's steps (scan, claim, transfer,
+ * recover, resend) run through the interface: the queued message lists
+ * nobody in its headers while the row keeps every recipient, and a contact
+ * containing the duty address does not hide it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "center/auth.h"
+#include "center/mail.h"
+#include "center/store.h"
+#include "core/error.h"
+
+#define S 1000000LL
+
+static char dir[256];
+static const struct mm_actor actor = {.name = "test", .tenant_id = 0, .address = ""};
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/mm-mail-store-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct mm_store *open_store(void)
+{
+    struct mm_store_config cfg = {.dir = dir, .connections = 2, .sync_full = false};
+    struct mm_store *st = NULL;
+    char err[256];
+    assert_int_equal(mm_store_open_sqlite(&cfg, &st, err, sizeof err), 0);
+    return st;
+}
+
+static int64_t add_tenant(struct mm_store *st, const char *name)
+{
+    struct mm_tenant t = {.lang = "en", .mail_severity = 2, .created_at = 1};
+    snprintf(t.name, sizeof t.name, "%s", name);
+    int64_t id = 0;
+    assert_int_equal(st->ops->tenant_add(st, &actor, &t, &id), 0);
+    return id;
+}
+
+static int64_t add_user(struct mm_store *st, int64_t tenant, const char *email, enum mm_role role)
+{
+    struct mm_scope vendor = mm_scope_for(MM_ROLE_ADMIN, 0);
+    struct mm_user u = {.tenant_id = tenant, .role = role, .lang = "en", .created_at = 1};
+    snprintf(u.email, sizeof u.email, "%s", email);
+    int64_t id = 0;
+    assert_int_equal(st->ops->user_add(st, &vendor, &actor, &u, &id), 0);
+    return id;
+}
+
+/* One severity-1 alert for tenant through a freshly enrolled sensor. */
+static void add_alert(struct mm_store *st, int64_t tenant, int64_t seq)
+{
+    char code[MM_ENROL_CODE_MAX], key[32];
+    uint8_t ch[MM_HASH_BYTES], kh[MM_HASH_BYTES];
+    struct mm_sensor s;
+    assert_int_equal(mm_enrol_code_new(code), 0);
+    assert_int_equal(mm_enrol_code_hash(code, ch), 0);
+    assert_int_equal(st->ops->enrol_code_add(st, &actor, tenant, ch, 100, 200), 0);
+    snprintf(key, sizeof key, "mms_%lld_%lld", (long long)tenant, (long long)seq);
+    mm_secret_hash(key, kh);
+    assert_int_equal(st->ops->enrol_redeem(st, "", ch, "s", kh, 150, &s), 0);
+    struct mm_ingest_event e = {.seq = seq, .ts = 10 * S, .event_type = "alert", .is_alert = true};
+    e.body = "{}";
+    e.body_len = 2;
+    e.alert.signature_id = 9100100;
+    e.alert.severity = 1;
+    e.alert.signature = "sig";
+    e.alert.device = "aa:bb";
+    e.stats_backlog = e.stats_drops = -1;
+    struct mm_ingest_opts o = {
+        .now = 1000, .alert_window = 3600 * S, .header_backlog = -1, .header_drops = -1};
+    struct mm_ingest_result res;
+    assert_int_equal(st->ops->events_ingest(st, &s, &e, 1, &o, &res), 0);
+}
+
+static int count_contact(const struct mm_contact *c, void *arg)
+{
+    (void)c;
+    (*(int *)arg)++;
+    return 0;
+}
+
+static void test_contacts_scoped(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    int64_t a = add_tenant(st, "A"), b = add_tenant(st, "B");
+    struct mm_scope sa = mm_scope_tenant(a), vendor = mm_scope_for(MM_ROLE_ADMIN, 0);
+    struct mm_contact items[2] = {{.name = "Owner", .email = "owner@a.example"},
+                                  {.name = "", .email = "it@a.example"}};
+    int n = 0;
+    assert_int_equal(st->ops->contact_replace(st, &sa, &actor, a, items, 2, 5), 0);
+    assert_int_equal(st->ops->contact_list(st, &sa, a, count_contact, &n), 0);
+    assert_int_equal(n, 2);
+    /* another tenant's list does not exist for A, neither to read nor to write */
+    assert_int_equal(st->ops->contact_list(st, &sa, b, count_contact, &n), MM_ENOENT);
+    assert_int_equal(st->ops->contact_replace(st, &sa, &actor, b, items, 1, 5), MM_ENOENT);
+    n = 0;
+    assert_int_equal(st->ops->contact_list(st, &vendor, b, count_contact, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(st->ops->contact_list(st, &vendor, 999, count_contact, &n), MM_ENOENT);
+    assert_int_equal(
+        st->ops->contact_replace(st, &vendor, &actor, a, items, MM_CONTACTS_MAX + 1, 5), MM_ELIMIT);
+    /* the duty flag: vendor users only, vendor scope only */
+    int64_t analyst = add_user(st, 0, "analyst@vendor.example", MM_ROLE_ANALYST);
+    int64_t owner = add_user(st, a, "boss@a.example", MM_ROLE_OWNER);
+    assert_int_equal(st->ops->user_set_duty(st, &sa, &actor, analyst, true, 6), MM_ENOENT);
+    assert_int_equal(st->ops->user_set_duty(st, &vendor, &actor, owner, true, 6), MM_ENOENT);
+    assert_int_equal(st->ops->user_set_duty(st, &vendor, &actor, analyst, true, 6), 0);
+    mm_store_close(st);
+}
+
+struct entries {
+    int n;
+    int64_t tenant[8];
+};
+
+static int collect_entry(const struct mm_mail_entry *e, void *arg)
+{
+    struct entries *l = arg;
+    if (l->n < 8)
+        l->tenant[l->n] = e->tenant_id;
+    l->n++;
+    return 0;
+}
+
+static void test_outbox_through_the_interface(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    int64_t a = add_tenant(st, "A2"), b = add_tenant(st, "B2");
+    struct mm_scope sa = mm_scope_tenant(a), sb = mm_scope_tenant(b);
+    struct mm_scope vendor = mm_scope_for(MM_ROLE_ADMIN, 0);
+    struct mm_contact ca[1] = {{.email = "isoc@vendor.jp"}}, cb[1] = {{.email = "owner@b.jp"}};
+    assert_int_equal(st->ops->contact_replace(st, &vendor, &actor, a, ca, 1, 5), 0);
+    assert_int_equal(st->ops->contact_replace(st, &vendor, &actor, b, cb, 1, 5), 0);
+    add_alert(st, a, 1);
+    add_alert(st, b, 1);
+    struct mm_mail_config cfg;
+    char err[256];
+    assert_int_equal(mm_mail_config_load(NULL, &cfg, err, sizeof err), 0);
+    cfg.from = "mamori <alerts@vendor.jp>";
+    cfg.duty = "soc@vendor.jp";
+    int queued = 0;
+    assert_int_equal(st->ops->mail_scan(st, &cfg, 10 * S, &queued), 0);
+    assert_int_equal(queued, 2);
+    /* the first row: A's alert, to the analyst on duty (set in the test
+     * above), the contact and the duty address (exact matches: isoc@ does
+     * not hide soc@), nobody named in the headers */
+    struct mm_mail_row row;
+    assert_int_equal(st->ops->mail_claim(st, 10 * S, &row), 0);
+    assert_string_equal(row.recipients, "analyst@vendor.example,isoc@vendor.jp,soc@vendor.jp");
+    assert_non_null(strstr(row.message, "\r\nTo: undisclosed-recipients:;\r\n"));
+    assert_null(strstr(row.message, "soc@vendor.jp"));
+    assert_null(strstr(row.message, "analyst@"));
+    assert_int_equal(st->ops->mail_mark_transfer(st, row.id), 0);
+    int64_t id_a = row.id;
+    mm__mail_row_free(&row);
+    /* a crash while transferring: uncertain, never resent by itself */
+    int requeued = 0, uncertain = 0;
+    assert_int_equal(st->ops->mail_recover(st, 11 * S, &requeued, &uncertain), 0);
+    assert_int_equal(uncertain, 1);
+    /* the list is scoped: A sees its row only, B its own, the vendor both */
+    struct mm_page pg = {.limit = 10};
+    struct entries l = {0};
+    assert_int_equal(st->ops->mail_list(st, &sa, NULL, -1, &pg, collect_entry, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.tenant[0], a);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(st->ops->mail_list(st, &sb, NULL, a, &pg, collect_entry, &l), 0);
+    assert_int_equal(l.n, 0);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(st->ops->mail_list(st, &vendor, NULL, -1, &pg, collect_entry, &l), 0);
+    assert_int_equal(l.n, 2);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(st->ops->mail_list(st, &vendor, "uncertain", -1, &pg, collect_entry, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(st->ops->mail_list(st, &vendor, "bogus", -1, &pg, collect_entry, &l),
+                     MM_EINVAL);
+    /* resend: outside the scope the row does not exist; a pending row is not resent */
+    assert_int_equal(st->ops->mail_resend(st, &sb, &actor, id_a, 12 * S), MM_ENOENT);
+    assert_int_equal(st->ops->mail_resend(st, &vendor, &actor, id_a + 1, 12 * S), MM_ESTATE);
+    assert_int_equal(st->ops->mail_resend(st, &vendor, &actor, id_a, 12 * S), 0);
+    assert_int_equal(st->ops->mail_claim(st, 12 * S, &row), 0);
+    assert_int_equal(row.id, id_a);
+    assert_int_equal(st->ops->mail_finish(st, &cfg, row.id, row.attempts, true, NULL, 13 * S), 0);
+    mm__mail_row_free(&row);
+    mm_store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_contacts_scoped),
+        cmocka_unit_test(test_outbox_through_the_interface),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
