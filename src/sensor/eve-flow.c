@@ -134,14 +134,15 @@ static void put_flow(struct line *l, const struct mm_flow *f, const char *reason
         PUT_LIT(l, "false}");
 }
 
+const struct mm__tcp_flag_name mm__tcp_flag_names[8] = {{0x02, "syn"}, {0x01, "fin"}, {0x04, "rst"},
+                                                        {0x08, "psh"}, {0x10, "ack"}, {0x20, "urg"},
+                                                        {0x40, "ecn"}, {0x80, "cwr"}};
+const char *const mm__tcp_state_names[5] = {"none", "syn_sent", "established", "closing", "closed"};
+
 static void put_tcp(struct line *l, const struct mm_flow *f)
 {
-    static const struct {
-        uint8_t bit;
-        const char *name;
-    } names[] = {{0x02, "syn"}, {0x01, "fin"}, {0x04, "rst"}, {0x08, "psh"},
-                 {0x10, "ack"}, {0x20, "urg"}, {0x40, "ecn"}, {0x80, "cwr"}};
-    static const char *const states[] = {"none", "syn_sent", "established", "closing", "closed"};
+    const struct mm__tcp_flag_name *names = mm__tcp_flag_names;
+    const char *const *states = mm__tcp_state_names;
     uint8_t fl = f->dir[0].tcp_flags | f->dir[1].tcp_flags;
     PUT_LIT(l, ",\"tcp\":{\"tcp_flags\":\"");
     static const char hex[] = "0123456789abcdef";
@@ -150,7 +151,7 @@ static void put_tcp(struct line *l, const struct mm_flow *f)
     PUT_LIT(l, "\"");
     put_flags(l, "tcp_flags_ts", f->dir[0].tcp_flags);
     put_flags(l, "tcp_flags_tc", f->dir[1].tcp_flags);
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    for (size_t i = 0; i < 8; i++)
         if (fl & names[i].bit) {
             put_key(l, names[i].name);
             PUT_LIT(l, "true");

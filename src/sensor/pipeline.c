@@ -186,12 +186,8 @@ static int put_str(json_t *o, const char *k, const char *v)
 
 static json_t *tcp_object(const struct mm_flow *f)
 {
-    static const struct {
-        uint8_t bit;
-        const char *name;
-    } names[] = {{0x02, "syn"}, {0x01, "fin"}, {0x04, "rst"}, {0x08, "psh"},
-                 {0x10, "ack"}, {0x20, "urg"}, {0x40, "ecn"}, {0x80, "cwr"}};
-    static const char *const states[] = {"none", "syn_sent", "established", "closing", "closed"};
+    const struct mm__tcp_flag_name *names = mm__tcp_flag_names;
+    const char *const *states = mm__tcp_state_names;
     char all[3], ts[3], tc[3];
     uint8_t fl = f->dir[0].tcp_flags | f->dir[1].tcp_flags;
     flags_hex(fl, all);
@@ -202,7 +198,7 @@ static json_t *tcp_object(const struct mm_flow *f)
         return NULL;
     int r = put_str(o, "tcp_flags", all) | put_str(o, "tcp_flags_ts", ts) |
             put_str(o, "tcp_flags_tc", tc);
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    for (size_t i = 0; i < 8; i++)
         if (fl & names[i].bit)
             r |= json_object_set_new_nocheck(o, names[i].name, json_true());
     r |= put_str(o, "state", states[f->tcp_state % 5]);

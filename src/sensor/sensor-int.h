@@ -116,6 +116,13 @@ void mm__addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN]);
 /* eve-flow.c: the flow record of f as one EVE line ending in '\n', the
  * same bytes as the JSON path; 0 when it does not fit in cap. */
 size_t mm__flow_line(const struct mm_flow *f, const char *reason, char *out, size_t cap);
+/* The "tcp" object's flag keys, in output order, and state names. */
+struct mm__tcp_flag_name {
+    uint8_t bit;
+    const char *name;
+};
+extern const struct mm__tcp_flag_name mm__tcp_flag_names[8];
+extern const char *const mm__tcp_state_names[5];
 /* pipeline.c: the flow record as a JSON event (the general path). */
 json_t *mm__flow_event(const struct mm_flow *f, const char *reason);
 

@@ -75,6 +75,27 @@ static void add_header(json_t *o, uint16_t id, uint16_t flags)
         json_object_set_new(o, "rcode", rcode_json(flags & 0xF));
 }
 
+/* The start of a question (fixed = 4: type, class) or a resource record
+ * (fixed = 10: type, class, ttl, rdlength) at *off: its owner name into
+ * name, and the offset of its fixed fields into *fields. */
+static int entry_head(const uint8_t *msg, size_t len, size_t off, size_t fixed, char *name,
+                      size_t namelen, size_t *fields)
+{
+    int r = mm__dns_name(msg, len, off, name, namelen, fields);
+    if (r != 0)
+        return r;
+    return *fields + fixed > len ? MM_ETRUNC : 0;
+}
+
+/* Sets key to arr when it has entries, else drops arr. */
+static void set_nonempty(json_t *o, const char *key, json_t *arr)
+{
+    if (json_array_size(arr))
+        json_object_set_new(o, key, arr);
+    else
+        json_decref(arr);
+}
+
 static int parse_queries(const uint8_t *msg, size_t len, size_t *off, unsigned count, json_t *o)
 {
     char name[MM_DNS_NAME_TEXT_MAX], tb[8];
@@ -84,22 +105,15 @@ static int parse_queries(const uint8_t *msg, size_t len, size_t *off, unsigned c
         return MM_ENOMEM;
     for (unsigned i = 0; i < count; i++) {
         size_t next;
-        if ((r = mm__dns_name(msg, len, *off, name, sizeof name, &next)) != 0)
+        if ((r = entry_head(msg, len, *off, 4, name, sizeof name, &next)) != 0)
             break;
-        if (next + 4 > len) {
-            r = MM_ETRUNC;
-            break;
-        }
         uint16_t type = mm__rd16(msg + next);
         *off = next + 4;
         if (i < MM_DNS_MAX_QUERIES)
             json_array_append_new(arr, json_pack("{s:s,s:s}", "rrname", name, "rrtype",
                                                  mm__dns_rrtype_name(type, tb, sizeof tb)));
     }
-    if (json_array_size(arr))
-        json_object_set_new(o, "queries", arr);
-    else
-        json_decref(arr);
+    set_nonempty(o, "queries", arr);
     return r;
 }
 
@@ -197,12 +211,8 @@ static int parse_records(const uint8_t *msg, size_t len, size_t *off, unsigned c
         return MM_ENOMEM;
     for (unsigned i = 0; i < count; i++) {
         size_t next;
-        if ((r = mm__dns_name(msg, len, *off, name, sizeof name, &next)) != 0)
+        if ((r = entry_head(msg, len, *off, 10, name, sizeof name, &next)) != 0)
             break;
-        if (next + 10 > len) {
-            r = MM_ETRUNC;
-            break;
-        }
         uint16_t type = mm__rd16(msg + next);
         uint32_t ttl = mm__rd32(msg + next + 4);
         uint16_t rdlen = mm__rd16(msg + next + 8);
@@ -224,10 +234,7 @@ static int parse_records(const uint8_t *msg, size_t len, size_t *off, unsigned c
             add_grouped(grouped, tname, rr);
         json_array_append_new(arr, rr);
     }
-    if (json_array_size(arr))
-        json_object_set_new(o, key, arr);
-    else
-        json_decref(arr);
+    set_nonempty(o, key, arr);
     return r;
 }
 

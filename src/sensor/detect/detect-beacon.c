@@ -44,21 +44,21 @@ static const struct mm__setting settings[] = {
     {"min_interval", 1, 86400, NULL},         {"max_interval", 2, 7 * 86400, NULL},
     {"suppress_seconds", 0, 7 * 86400, NULL}, {NULL, 0, 0, NULL}};
 
+static void beacon_free(void *state);
+
 static int beacon_init(struct mm_sensor *s, void **state)
 {
-    struct beacon_state *st = calloc(1, sizeof *st);
-    int r = MM_ENOMEM;
-    if (mm__detect_settings_check(s, NAME, settings) != 0) {
-        free(st);
-        return MM_EINVAL;
-    }
-    if (!st)
-        return MM_ENOMEM;
-    st->pairs = calloc(PAIRS, sizeof *st->pairs);
-    if (!st->pairs || (r = mm__suppress_new(4096, &st->sup)) != 0) {
-        free(st->pairs);
-        free(st);
+    void *mem;
+    struct mm__suppress *sup;
+    int r = mm__detect_alloc(s, NAME, settings, sizeof(struct beacon_state), 4096, &mem, &sup);
+    if (r != 0)
         return r;
+    struct beacon_state *st = mem;
+    st->sup = sup;
+    st->pairs = calloc(PAIRS, sizeof *st->pairs);
+    if (!st->pairs) {
+        beacon_free(st);
+        return MM_ENOMEM;
     }
     st->connections = mm__detect_int(s, NAME, "connections", 8, 4, STARTS_MAX);
     st->jitter = mm__detect_int(s, NAME, "jitter_percent", 10, 1, 50);

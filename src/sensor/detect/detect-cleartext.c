@@ -21,39 +21,12 @@
 #define NAME     "cleartext-credentials"
 #define USER_MAX 64
 
-struct cleartext_state {
-    struct mm__suppress *sup;
-    int64_t window;
-};
-
 static const struct mm__setting settings[] = {{"suppress_seconds", 0, 7 * 86400, NULL},
                                               {NULL, 0, 0, NULL}};
 
 static int cleartext_init(struct mm_sensor *s, void **state)
 {
-    struct cleartext_state *st = calloc(1, sizeof *st);
-    int r;
-    if (mm__detect_settings_check(s, NAME, settings) != 0) {
-        free(st);
-        return MM_EINVAL;
-    }
-    if (!st)
-        return MM_ENOMEM;
-    st->window = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;
-    if ((r = mm__suppress_new(4096, &st->sup)) != 0) {
-        free(st);
-        return r;
-    }
-    *state = st;
-    return 0;
-}
-
-static void cleartext_free(void *state)
-{
-    struct cleartext_state *st = state;
-    if (st)
-        mm__suppress_free(st->sup);
-    free(st);
+    return mm__detect_basic_init(s, NAME, settings, 4096, 3600, 7 * 86400, state);
 }
 
 /* Case-insensitive search for needle (lower case) in p[0..n). */
@@ -178,7 +151,7 @@ static unsigned classify(const struct mm_packet *p, char *user, size_t userlen, 
 
 static void cleartext_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
 {
-    struct cleartext_state *st = state;
+    struct mm__detect_basic *st = state;
     char user[USER_MAX];
     bool client_is_src;
     unsigned variant;
@@ -211,5 +184,5 @@ const struct mm_detector mm_detector_cleartext_credentials = {
     .name = NAME,
     .init = cleartext_init,
     .on_packet = cleartext_packet,
-    .free = cleartext_free,
+    .free = mm__detect_basic_free,
 };

@@ -61,25 +61,24 @@ static const struct mm__setting settings[] = {
     {"clients", 0, 0, "home|any"},       {"tunnel_length", 16, 253, NULL},
     {"tunnel_queries", 2, 100000, NULL}, {NULL, 0, 0, NULL}};
 
+static void dga_free(void *state);
+
 static int dga_init(struct mm_sensor *s, void **state)
 {
-    struct dga_state *st = calloc(1, sizeof *st);
     const struct mm_sensor_config *cfg = mm_sensor_config(s);
     const char *clients = cfg && cfg->ini ? mm_ini_get(cfg->ini, "detect." NAME, "clients") : NULL;
-    int r = MM_ENOMEM;
-    if (mm__detect_settings_check(s, NAME, settings) != 0) {
-        free(st);
-        return MM_EINVAL;
-    }
-    if (!st)
-        return MM_ENOMEM;
+    void *mem;
+    struct mm__suppress *sup;
+    int r = mm__detect_alloc(s, NAME, settings, sizeof(struct dga_state), 4096, &mem, &sup);
+    if (r != 0)
+        return r;
+    struct dga_state *st = mem;
+    st->sup = sup;
     st->clients = calloc(CLIENTS, sizeof *st->clients);
     st->tunnels = calloc(CLIENTS, sizeof *st->tunnels);
-    if (!st->clients || !st->tunnels || (r = mm__suppress_new(4096, &st->sup)) != 0) {
-        free(st->clients);
-        free(st->tunnels);
-        free(st);
-        return r;
+    if (!st->clients || !st->tunnels) {
+        dga_free(st);
+        return MM_ENOMEM;
     }
     st->psl_owned = psl_latest(NULL);
     st->psl = st->psl_owned ? st->psl_owned : psl_builtin();

@@ -13,44 +13,17 @@
 
 #define NAME "inbound-service"
 
-struct inbound_state {
-    struct mm__suppress *sup;
-    int64_t window;
-};
-
 static const struct mm__setting settings[] = {{"suppress_seconds", 0, 7 * 86400, NULL},
                                               {NULL, 0, 0, NULL}};
 
 static int inbound_init(struct mm_sensor *s, void **state)
 {
-    struct inbound_state *st = calloc(1, sizeof *st);
-    int r;
-    if (mm__detect_settings_check(s, NAME, settings) != 0) {
-        free(st);
-        return MM_EINVAL;
-    }
-    if (!st)
-        return MM_ENOMEM;
-    st->window = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;
-    if ((r = mm__suppress_new(8192, &st->sup)) != 0) {
-        free(st);
-        return r;
-    }
-    *state = st;
-    return 0;
-}
-
-static void inbound_free(void *state)
-{
-    struct inbound_state *st = state;
-    if (st)
-        mm__suppress_free(st->sup);
-    free(st);
+    return mm__detect_basic_init(s, NAME, settings, 8192, 3600, 7 * 86400, state);
 }
 
 static void inbound_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
 {
-    struct inbound_state *st = state;
+    struct mm__detect_basic *st = state;
     unsigned variant = 0;
     if (!p->ip_version || p->ip_proto != 6 || (p->tcp_flags & 0x12) != 0x12)
         return;
@@ -82,5 +55,5 @@ const struct mm_detector mm_detector_inbound_service = {
     .name = NAME,
     .init = inbound_init,
     .on_packet = inbound_packet,
-    .free = inbound_free,
+    .free = mm__detect_basic_free,
 };

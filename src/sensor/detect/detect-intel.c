@@ -22,40 +22,12 @@
 #define NAME         "intel"
 #define SUPPRESS_MAX 65536
 
-struct intel_state {
-    struct mm__suppress *sup;
-    int64_t window;
-};
-
 static const struct mm__setting settings[] = {{"suppress_seconds", 0, 7 * 86400, NULL},
                                               {NULL, 0, 0, NULL}};
 
 static int intel_init(struct mm_sensor *s, void **state)
 {
-    struct intel_state *st = calloc(1, sizeof *st);
-    int r;
-    if (mm__detect_settings_check(s, NAME, settings) != 0) {
-        free(st);
-        return MM_EINVAL;
-    }
-    if (!st)
-        return MM_ENOMEM;
-    st->window = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;
-    if ((r = mm__suppress_new(SUPPRESS_MAX, &st->sup)) != 0) {
-        free(st);
-        return r;
-    }
-    *state = st;
-    return 0;
-}
-
-static void intel_free(void *state)
-{
-    struct intel_state *st = state;
-    if (!st)
-        return;
-    mm__suppress_free(st->sup);
-    free(st);
+    return mm__detect_basic_init(s, NAME, settings, SUPPRESS_MAX, 3600, 7 * 86400, state);
 }
 
 static const char *base_name(const char *path)
@@ -65,7 +37,7 @@ static const char *base_name(const char *path)
 }
 
 /* Alerts on hit unless the same host already alerted on it recently. */
-static void raise_hit(struct intel_state *st, struct mm_sensor *s, unsigned variant,
+static void raise_hit(struct mm__detect_basic *st, struct mm_sensor *s, unsigned variant,
                       const struct mm__alert_at *at, const char *host, const char *value,
                       const char *matched_on, const struct mm_intel_hit *hit)
 {
@@ -96,7 +68,7 @@ static bool never_remote(const struct mm_addr *a)
 
 static void intel_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
 {
-    struct intel_state *st = state;
+    struct mm__detect_basic *st = state;
     const struct mm_intel *in = mm_sensor_intel(s);
     struct mm_intel_hit hit;
     if (!in || !p->ip_version)
@@ -128,7 +100,7 @@ static const char *jstr(const json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
-static void check_domain(struct intel_state *st, struct mm_sensor *s, const json_t *ev,
+static void check_domain(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev,
                          unsigned variant, const char *host, const char *name,
                          const char *matched_on)
 {
@@ -139,7 +111,7 @@ static void check_domain(struct intel_state *st, struct mm_sensor *s, const json
 }
 
 /* Answers of a response: each A/AAAA address outside the home network. */
-static void on_dns_answers(struct intel_state *st, struct mm_sensor *s, const json_t *ev,
+static void on_dns_answers(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev,
                            const json_t *dns)
 {
     const char *client = jstr(ev, "dest_ip");
@@ -162,7 +134,7 @@ static void on_dns_answers(struct intel_state *st, struct mm_sensor *s, const js
     }
 }
 
-static void on_dns(struct intel_state *st, struct mm_sensor *s, const json_t *ev)
+static void on_dns(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
     const json_t *dns = json_object_get(ev, "dns");
     const char *type = jstr(dns, "type"), *host = jstr(ev, "src_ip");
@@ -177,7 +149,7 @@ static void on_dns(struct intel_state *st, struct mm_sensor *s, const json_t *ev
     check_domain(st, s, ev, 2, host, jstr(dns, "rrname"), "dns.query"); /* EVE v1/v2 */
 }
 
-static void on_tls(struct intel_state *st, struct mm_sensor *s, const json_t *ev)
+static void on_tls(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
     const json_t *tls = json_object_get(ev, "tls");
     const struct mm__alert_at at = {.ev = ev};
@@ -200,7 +172,7 @@ static void on_tls(struct intel_state *st, struct mm_sensor *s, const json_t *ev
         raise_hit(st, s, 7, &at, client, jstr(tls, "ja4"), "tls.ja4", &hit);
 }
 
-static void on_http(struct intel_state *st, struct mm_sensor *s, const json_t *ev)
+static void on_http(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
     const json_t *http = json_object_get(ev, "http");
     const char *host = jstr(http, "hostname"), *url = jstr(http, "url"),
@@ -228,7 +200,7 @@ static void on_http(struct intel_state *st, struct mm_sensor *s, const json_t *e
 
 static void intel_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
-    struct intel_state *st = state;
+    struct mm__detect_basic *st = state;
     const char *type = jstr(ev, "event_type");
     if (!type || !mm_sensor_intel(s))
         return;
@@ -245,5 +217,5 @@ const struct mm_detector mm_detector_intel = {
     .init = intel_init,
     .on_packet = intel_packet,
     .on_event = intel_event,
-    .free = intel_free,
+    .free = mm__detect_basic_free,
 };

@@ -16,42 +16,15 @@
 
 #define NAME "legacy-os"
 
-struct legacy_state {
-    struct mm__suppress *sup;
-    int64_t window;
-};
-
 static const struct mm__setting settings[] = {{"suppress_seconds", 0, 30 * 86400, NULL},
                                               {NULL, 0, 0, NULL}};
 
 static int legacy_init(struct mm_sensor *s, void **state)
 {
-    struct legacy_state *st = calloc(1, sizeof *st);
-    int r;
-    if (mm__detect_settings_check(s, NAME, settings) != 0) {
-        free(st);
-        return MM_EINVAL;
-    }
-    if (!st)
-        return MM_ENOMEM;
-    st->window = mm__detect_int(s, NAME, "suppress_seconds", 86400, 0, 30 * 86400) * 1000000LL;
-    if ((r = mm__suppress_new(8192, &st->sup)) != 0) {
-        free(st);
-        return r;
-    }
-    *state = st;
-    return 0;
+    return mm__detect_basic_init(s, NAME, settings, 8192, 86400, 30 * 86400, state);
 }
 
-static void legacy_free(void *state)
-{
-    struct legacy_state *st = state;
-    if (st)
-        mm__suppress_free(st->sup);
-    free(st);
-}
-
-static void on_device(struct legacy_state *st, struct mm_sensor *s, const json_t *ev)
+static void on_device(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
     const json_t *dev = json_object_get(ev, "device"), *os = json_object_get(dev, "os");
     unsigned variant = json_is_true(json_object_get(os, "legacy")) ? 1
@@ -75,7 +48,7 @@ static void on_device(struct legacy_state *st, struct mm_sensor *s, const json_t
     mm__detect_raise(s, NAME, variant, &at, mm__device_vars(dev), evidence, NULL);
 }
 
-static void on_smb(struct legacy_state *st, struct mm_sensor *s, const json_t *ev)
+static void on_smb(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
     const json_t *smb = json_object_get(ev, "smb");
     const json_t *only = json_object_get(smb, "smb1_only");
@@ -112,5 +85,5 @@ const struct mm_detector mm_detector_legacy_os = {
     .name = NAME,
     .init = legacy_init,
     .on_event = legacy_event,
-    .free = legacy_free,
+    .free = mm__detect_basic_free,
 };

@@ -17,39 +17,12 @@
 
 #define NAME "outbound-service"
 
-struct outbound_state {
-    struct mm__suppress *sup;
-    int64_t window;
-};
-
 static const struct mm__setting settings[] = {{"suppress_seconds", 0, 7 * 86400, NULL},
                                               {NULL, 0, 0, NULL}};
 
 static int outbound_init(struct mm_sensor *s, void **state)
 {
-    struct outbound_state *st = calloc(1, sizeof *st);
-    int r;
-    if (mm__detect_settings_check(s, NAME, settings) != 0) {
-        free(st);
-        return MM_EINVAL;
-    }
-    if (!st)
-        return MM_ENOMEM;
-    st->window = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;
-    if ((r = mm__suppress_new(8192, &st->sup)) != 0) {
-        free(st);
-        return r;
-    }
-    *state = st;
-    return 0;
-}
-
-static void outbound_free(void *state)
-{
-    struct outbound_state *st = state;
-    if (st)
-        mm__suppress_free(st->sup);
-    free(st);
+    return mm__detect_basic_init(s, NAME, settings, 8192, 3600, 7 * 86400, state);
 }
 
 static unsigned variant_of(const struct mm_packet *p)
@@ -75,7 +48,7 @@ static unsigned variant_of(const struct mm_packet *p)
 
 static void outbound_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
 {
-    struct outbound_state *st = state;
+    struct mm__detect_basic *st = state;
     unsigned variant;
     if (!p->ip_version || !(variant = variant_of(p)) || !mm_sensor_is_home(s, &p->src) ||
         mm_sensor_is_home(s, &p->dst))
@@ -105,5 +78,5 @@ const struct mm_detector mm_detector_outbound_service = {
     .name = NAME,
     .init = outbound_init,
     .on_packet = outbound_packet,
-    .free = outbound_free,
+    .free = mm__detect_basic_free,
 };

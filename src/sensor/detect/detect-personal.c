@@ -28,39 +28,12 @@ static const char *const phone_vendors[] = {
     "OnePlus",           "vivo Mobile", "GUANGDONG OPPO", "Xiaomi Communications",
     "Motorola Mobility", "Sony Mobile", "HMD Global"};
 
-struct personal_state {
-    struct mm__suppress *sup;
-    int64_t window;
-};
-
 static const struct mm__setting settings[] = {{"suppress_seconds", 0, 30 * 86400, NULL},
                                               {NULL, 0, 0, NULL}};
 
 static int personal_init(struct mm_sensor *s, void **state)
 {
-    struct personal_state *st = calloc(1, sizeof *st);
-    int r;
-    if (mm__detect_settings_check(s, NAME, settings) != 0) {
-        free(st);
-        return MM_EINVAL;
-    }
-    if (!st)
-        return MM_ENOMEM;
-    st->window = mm__detect_int(s, NAME, "suppress_seconds", 86400, 0, 30 * 86400) * 1000000LL;
-    if ((r = mm__suppress_new(8192, &st->sup)) != 0) {
-        free(st);
-        return r;
-    }
-    *state = st;
-    return 0;
-}
-
-static void personal_free(void *state)
-{
-    struct personal_state *st = state;
-    if (st)
-        mm__suppress_free(st->sup);
-    free(st);
+    return mm__detect_basic_init(s, NAME, settings, 8192, 86400, 30 * 86400, state);
 }
 
 static const char *mobile_hostname(const json_t *dev)
@@ -92,7 +65,7 @@ static const char *phone_vendor(const json_t *dev, const json_t *os)
 
 static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
-    struct personal_state *st = state;
+    struct mm__detect_basic *st = state;
     const char *type = json_string_value(json_object_get(ev, "event_type"));
     const json_t *dev = json_object_get(ev, "device"), *os = json_object_get(dev, "os");
     if (!type || strcmp(type, "device") != 0 || mm_sensor_config(s)->personal_devices_allowed ||
@@ -142,5 +115,5 @@ const struct mm_detector mm_detector_personal_device = {
     .name = NAME,
     .init = personal_init,
     .on_event = personal_event,
-    .free = personal_free,
+    .free = mm__detect_basic_free,
 };

@@ -59,21 +59,21 @@ static const struct mm__setting settings[] = {
     {"sources", 0, 0, "home|any"},     {"targets", 0, 0, "home|any"},
     {"scope", 0, 0, "home|any"},       {NULL, 0, 0, NULL}};
 
+static void scan_free(void *state);
+
 static int scan_init(struct mm_sensor *s, void **state)
 {
-    struct scan_state *st = calloc(1, sizeof *st);
-    int r = MM_ENOMEM;
-    if (mm__detect_settings_check(s, NAME, settings) != 0) {
-        free(st);
-        return MM_EINVAL;
-    }
-    if (!st)
-        return MM_ENOMEM;
-    st->src = calloc(SOURCES, sizeof *st->src);
-    if (!st->src || (r = mm__suppress_new(4096, &st->sup)) != 0) {
-        free(st->src);
-        free(st);
+    void *mem;
+    struct mm__suppress *sup;
+    int r = mm__detect_alloc(s, NAME, settings, sizeof(struct scan_state), 4096, &mem, &sup);
+    if (r != 0)
         return r;
+    struct scan_state *st = mem;
+    st->sup = sup;
+    st->src = calloc(SOURCES, sizeof *st->src);
+    if (!st->src) {
+        scan_free(st);
+        return MM_ENOMEM;
     }
     st->window = mm__detect_int(s, NAME, "window_seconds", 60, 1, 3600) * 1000000LL;
     st->suppress = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;

@@ -327,3 +327,51 @@ json_t *mm__device_vars(const json_t *dev)
                      "os", os_en ? os_en : "unknown", "os@ja", os_ja ? os_ja : "不明", "ip@ja",
                      ip ? ip : "不明", "mac@ja", mac ? mac : "不明");
 }
+
+/* ---- detector state ------------------------------------------------------ */
+
+int mm__detect_alloc(const struct mm_sensor *s, const char *detector,
+                     const struct mm__setting *settings, size_t size, size_t sup_cap, void **state,
+                     struct mm__suppress **sup)
+{
+    *state = NULL;
+    *sup = NULL;
+    if (mm__detect_settings_check(s, detector, settings) != 0)
+        return MM_EINVAL;
+    void *st = calloc(1, size);
+    if (!st)
+        return MM_ENOMEM;
+    int r = mm__suppress_new(sup_cap, sup);
+    if (r != 0) {
+        free(st);
+        return r;
+    }
+    *state = st;
+    return 0;
+}
+
+int mm__detect_basic_init(const struct mm_sensor *s, const char *detector,
+                          const struct mm__setting *settings, size_t sup_cap, long window_def,
+                          long window_max, void **state)
+{
+    void *mem;
+    struct mm__suppress *sup;
+    int r = mm__detect_alloc(s, detector, settings, sizeof(struct mm__detect_basic), sup_cap, &mem,
+                             &sup);
+    if (r != 0)
+        return r;
+    struct mm__detect_basic *st = mem;
+    st->sup = sup;
+    st->window =
+        mm__detect_int(s, detector, "suppress_seconds", window_def, 0, window_max) * 1000000LL;
+    *state = st;
+    return 0;
+}
+
+void mm__detect_basic_free(void *state)
+{
+    struct mm__detect_basic *st = state;
+    if (st)
+        mm__suppress_free(st->sup);
+    free(st);
+}

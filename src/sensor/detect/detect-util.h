@@ -88,6 +88,27 @@ int mm__detect_settings_check(const struct mm_sensor *s, const char *detector,
 long mm__detect_int(const struct mm_sensor *s, const char *detector, const char *key, long def,
                     long min, long max);
 
+/* The common start of a detector: checks its settings (MM_EINVAL), then
+ * allocates a zeroed state of size bytes (MM_ENOMEM) and a suppression
+ * table of sup_cap entries. On success *state and *sup are set; on failure
+ * nothing is left allocated. */
+int mm__detect_alloc(const struct mm_sensor *s, const char *detector,
+                     const struct mm__setting *settings, size_t size, size_t sup_cap, void **state,
+                     struct mm__suppress **sup);
+
+/* The state of a detector that needs only a suppression table and window. */
+struct mm__detect_basic {
+    struct mm__suppress *sup;
+    int64_t window; /* usec: [detect.NAME] suppress_seconds */
+};
+
+/* mm__detect_alloc for a struct mm__detect_basic, window from
+ * suppress_seconds (default window_def, at most window_max seconds). */
+int mm__detect_basic_init(const struct mm_sensor *s, const char *detector,
+                          const struct mm__setting *settings, size_t sup_cap, long window_def,
+                          long window_max, void **state);
+void mm__detect_basic_free(void *state);
+
 /* Placeholder values describing a device record ("device" event object):
  * name, mac, ip, vendor, os (each with an "@ja" twin where the words differ). */
 json_t *mm__device_vars(const json_t *device);
