@@ -48,6 +48,7 @@ struct device {
     uint32_t announced_sig; /* signature of what was last announced */
     bool pending_new;       /* created, not yet announced */
     bool dirty;             /* modified since the last announcement check */
+    uint64_t syn_seen;      /* hash of the last SYN traits looked at (0: none) */
 };
 
 /* Open-addressing map from a 17-byte key (MAC or address) to a device index. */
@@ -553,12 +554,32 @@ void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p)
 }
 
 /* TCP SYN traits of a device's own connections. */
+/* A hash of a SYN's TTL and options (never 0). */
+static uint64_t syn_traits_hash(const struct mm_packet *p)
+{
+    uint64_t h = 1469598103934665603ULL ^ p->ttl;
+    for (const char *c = p->tcp_traits.options; *c; c++)
+        h = (h ^ (uint8_t)*c) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
 static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_packet *p)
 {
-    /* TCP SYN (not SYN-ACK): the client's stack shows in TTL and options */
+    /* TCP SYN (not SYN-ACK): the client's stack shows in TTL and options.
+     * A device repeats the same traits in every SYN (a scanner sends
+     * thousands): the same traits as last time were already looked at. */
+    if (p->ip_proto != 6 || (p->tcp_flags & 0x12) != 0x02 || !p->tcp_traits.options[0]) {
+        maybe_changed(d, dev);
+        return;
+    }
+    uint64_t traits = syn_traits_hash(p);
+    if (traits == dev->syn_seen) {
+        maybe_changed(d, dev);
+        return;
+    }
+    dev->syn_seen = traits;
     const json_t *tcp = json_object_get(dev->rec, "tcp");
-    if (p->ip_proto == 6 && (p->tcp_flags & 0x12) == 0x02 && p->tcp_traits.options[0] &&
-        !(json_integer_value(json_object_get(tcp, "ttl")) == p->ttl &&
+    if (!(json_integer_value(json_object_get(tcp, "ttl")) == p->ttl &&
           json_string_value(json_object_get(tcp, "options")) &&
           strcmp(json_string_value(json_object_get(tcp, "options")), p->tcp_traits.options) == 0)) {
         struct mm_os_guess g;

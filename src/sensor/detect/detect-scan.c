@@ -137,16 +137,30 @@ static struct source *source_slot(struct scan_state *st, const struct mm_addr *s
 }
 
 /* Records the probe unless the same (host, port) is already in the window. */
-static bool record_probe(struct source *e, const struct mm_packet *p, int64_t now, int64_t window)
+/* Records a probe unless it repeats one in the recent run of the ring
+ * (which then only gets its time refreshed: false). In the same single pass
+ * counts, over the probes within the window that stay in the ring, the
+ * ports probed on this destination and the hosts probed on this port (the
+ * new probe included). */
+static bool record_probe(struct source *e, const struct mm_packet *p, int64_t now, int64_t window,
+                         long *ports, long *hosts)
 {
+    bool dup_search = true;
+    *ports = *hosts = 1;
     for (unsigned i = 0; i < e->n; i++) {
         struct probe *q = &e->ring[(e->head + PROBES - 1 - i) % PROBES];
-        if (now - q->t > window)
-            break;
-        if (q->port == p->dport && mm_addr_equal(&q->dst, &p->dst)) {
+        bool fresh = now - q->t <= window;
+        bool same_dst = fresh && mm_addr_equal(&q->dst, &p->dst);
+        if (dup_search && !fresh)
+            dup_search = false;
+        if (dup_search && same_dst && q->port == p->dport) {
             q->t = now;
             return false;
         }
+        if (!fresh || (i == PROBES - 1 && e->n == PROBES))
+            continue; /* outside the window, or overwritten by the new probe */
+        *ports += same_dst;
+        *hosts += q->port == p->dport;
     }
     e->ring[e->head] = (struct probe){p->dst, p->dport, now};
     e->head = (e->head + 1) % PROBES;
@@ -194,16 +208,9 @@ static void scan_packet(void *state, struct mm_sensor *s, const struct mm_packet
     int64_t now = mm__detect_now(s);
     struct source *e = source_slot(st, &p->src);
     e->last = now;
-    if (!record_probe(e, p, now, st->window))
+    long ports, hosts;
+    if (!record_probe(e, p, now, st->window, &ports, &hosts))
         return;
-    long ports = 0, hosts = 0;
-    for (unsigned i = 0; i < e->n; i++) {
-        const struct probe *q = &e->ring[(e->head + PROBES - 1 - i) % PROBES];
-        if (now - q->t > st->window)
-            continue;
-        ports += mm_addr_equal(&q->dst, &p->dst);
-        hosts += q->port == p->dport;
-    }
     if (ports >= st->ports)
         raise_scan(st, s, p, e, 1, ports, now);
     if (hosts >= st->hosts)
