@@ -37,6 +37,7 @@ struct beacon_state {
     struct mm__suppress *sup;
     long connections, jitter;
     int64_t min_interval, max_interval, suppress;
+    int64_t next_drop; /* a full table is rebuilt at most once a second */
 };
 
 static const struct mm__setting settings[] = {
@@ -118,6 +119,11 @@ static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p
             break;
     }
     if (st->used * 4 >= PAIRS * 3) {
+        /* Rebuilding costs a pass over the table: during a scan (a new pair
+         * per packet, none idle) it must not run for every packet. */
+        if (now < st->next_drop && now >= st->next_drop - 1000000)
+            return NULL;
+        st->next_drop = now + 1000000;
         drop_idle(st, now);
         if (st->used * 4 >= PAIRS * 3)
             return NULL;

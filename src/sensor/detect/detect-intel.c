@@ -83,13 +83,15 @@ static void intel_packet(void *state, struct mm_sensor *s, const struct mm_packe
     bool ports = p->ip_proto == 6 || p->ip_proto == 17 || p->ip_proto == 132;
     const struct mm__alert_at at = {.pkt = p};
     char a[MM_ADDR_STRLEN], b[MM_ADDR_STRLEN], v[MM_ADDR_STRLEN + 8];
-    mm_addr_format(&p->src, a, sizeof a);
-    mm_addr_format(&p->dst, b, sizeof b);
     if (!dst_home && mm_intel_match_ip(in, &p->dst, ports ? p->dport : 0, &hit)) {
+        mm_addr_format(&p->src, a, sizeof a); /* text only for a hit (rare) */
+        mm_addr_format(&p->dst, b, sizeof b);
         snprintf(v, sizeof v, "%s", b);
         raise_hit(st, s, 1, &at, src_home ? a : b, v, "ip.dest", &hit);
     }
     if (!src_home && mm_intel_match_ip(in, &p->src, ports ? p->sport : 0, &hit)) {
+        mm_addr_format(&p->src, a, sizeof a);
+        mm_addr_format(&p->dst, b, sizeof b);
         snprintf(v, sizeof v, "%s", a);
         raise_hit(st, s, 1, &at, dst_home ? b : a, v, "ip.src", &hit);
     }

@@ -119,7 +119,21 @@ struct mm_intel {
     psl_ctx_t *psl_owned;
     const psl_ctx_t *psl;
     bool sealed;
+    /* Built at seal: one bit per (hashed) IP key present, so the lookups of
+     * a packet's addresses (one per prefix length, most of them misses) skip
+     * the large table, which does not fit in the cache; and whether any
+     * entry has a port at all. */
+    uint64_t *ip_filter;
+    bool ip_any_port;
 };
+
+#define IP_FILTER_SHIFT 10 /* 2^22 bits: 512 KiB */
+#define IP_FILTER_WORDS ((1u << (32 - IP_FILTER_SHIFT)) / 64)
+
+static uint32_t ip_filter_bit(uint32_t h)
+{
+    return (h * 2654435761u) >> IP_FILTER_SHIFT;
+}
 
 static int table_init(struct table *t, size_t cap)
 {
@@ -167,6 +181,7 @@ void mm_intel_free(struct mm_intel *in)
     free(in->strs);
     free(in->str_table.slots);
     free(in->ips);
+    free(in->ip_filter);
     free(in->ip_table.slots);
     if (in->psl_owned)
         psl_free(in->psl_owned);
@@ -329,6 +344,11 @@ static const struct ip_entry *ip_find(const struct mm_intel *in, const uint8_t a
                                       uint8_t family, uint8_t prefix, uint16_t port)
 {
     uint32_t h = ip_hash(addr, family, prefix, port);
+    if (in->ip_filter) {
+        uint32_t bit = ip_filter_bit(h);
+        if (!(in->ip_filter[bit / 64] >> (bit % 64) & 1))
+            return NULL;
+    }
     size_t j = h & (in->ip_table.cap - 1);
     const struct slot *sl;
     while ((sl = &in->ip_table.slots[j])->idx != 0) {
@@ -673,6 +693,15 @@ int mm_intel_seal(struct mm_intel *in)
     for (int l = 128; l >= 0; l--)
         if (in->v6_len[l])
             in->v6_order[in->v6_n++] = (uint8_t)l;
+    free(in->ip_filter);
+    in->ip_filter = calloc(IP_FILTER_WORDS, sizeof(uint64_t)); /* none on ENOMEM: slower */
+    in->ip_any_port = false;
+    for (size_t i = 0; i < in->nips && in->ip_filter; i++) {
+        const struct ip_entry *e = &in->ips[i];
+        uint32_t bit = ip_filter_bit(ip_hash(e->addr, e->family, e->prefix, e->port));
+        in->ip_filter[bit / 64] |= 1ull << (bit % 64);
+        in->ip_any_port |= e->port != 0;
+    }
     in->sealed = true;
     return 0;
 }
@@ -715,7 +744,7 @@ bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint1
                 key[b] &= (uint8_t)(0xff << (8 - (prefix - bit)));
         }
         const struct ip_entry *e = NULL;
-        if (port)
+        if (port && in->ip_any_port)
             e = ip_find(in, key, a->family, (uint8_t)prefix, port);
         if (!e)
             e = ip_find(in, key, a->family, (uint8_t)prefix, 0);
