@@ -13,33 +13,6 @@
 
 #define MM__DESK_SCOPED(col) "(?1 OR " col " = ?2)"
 
-static inline void mm__desk_bind_scope(sqlite3_stmt *stmt, const struct mm_scope *scope)
-{
-    sqlite3_bind_int(stmt, 1, scope->all_tenants ? 1 : 0);
-    sqlite3_bind_int64(stmt, 2, scope->tenant_id);
-}
-
-/* Copies a text column, cut on a UTF-8 character boundary when too long. */
-static inline void mm__desk_text(char *out, size_t outlen, sqlite3_stmt *stmt, int col)
-{
-    const unsigned char *t = sqlite3_column_text(stmt, col);
-    size_t n = t ? (size_t)sqlite3_column_bytes(stmt, col) : 0;
-    if (n >= outlen) {
-        n = outlen - 1;
-        while (n > 0 && (t[n] & 0xC0) == 0x80)
-            n--;
-    }
-    if (n)
-        memcpy(out, t, n);
-    out[n] = '\0';
-}
-
-static inline const char *mm__desk_col(sqlite3_stmt *stmt, int col)
-{
-    const unsigned char *t = sqlite3_column_text(stmt, col);
-    return t ? (const char *)t : "";
-}
-
 /* Runs a one-integer query with one bound id; MM_ELIMIT when the result is
  * at least max (the caps of desk-types.h). */
 static inline int mm__desk_cap(sqlite3 *db, const char *sql, int64_t id, int64_t max)

@@ -20,10 +20,10 @@ static void read_incident(sqlite3_stmt *s, struct mm_incident *in)
     memset(in, 0, sizeof *in);
     in->id = sqlite3_column_int64(s, 0);
     in->tenant_id = sqlite3_column_int64(s, 1);
-    mm__desk_text(in->title, sizeof in->title, s, 2);
+    mm__sqlite_copy_text(in->title, sizeof in->title, s, 2);
     in->severity = sqlite3_column_int(s, 3);
-    mm_incident_status_parse(mm__desk_col(s, 4), &in->status);
-    mm__desk_text(in->source, sizeof in->source, s, 5);
+    mm_incident_status_parse(mm__sqlite_col_text(s, 4), &in->status);
+    mm__sqlite_copy_text(in->source, sizeof in->source, s, 5);
     in->ticket_id = sqlite3_column_int64(s, 6);
     in->assignee_id = sqlite3_column_int64(s, 7);
     in->created_by = sqlite3_column_int64(s, 8);
@@ -32,11 +32,11 @@ static void read_incident(sqlite3_stmt *s, struct mm_incident *in)
     in->acknowledged_at = sqlite3_column_int64(s, 11);
     in->resolved_at = sqlite3_column_int64(s, 12);
     in->dispatched = sqlite3_column_int(s, 13) != 0;
-    mm__desk_text(in->outcome, sizeof in->outcome, s, 14);
-    mm__desk_text(in->summary, sizeof in->summary, s, 15);
-    mm__desk_text(in->impact, sizeof in->impact, s, 16);
-    mm__desk_text(in->actions, sizeof in->actions, s, 17);
-    mm__desk_text(in->advice, sizeof in->advice, s, 18);
+    mm__sqlite_copy_text(in->outcome, sizeof in->outcome, s, 14);
+    mm__sqlite_copy_text(in->summary, sizeof in->summary, s, 15);
+    mm__sqlite_copy_text(in->impact, sizeof in->impact, s, 16);
+    mm__sqlite_copy_text(in->actions, sizeof in->actions, s, 17);
+    mm__sqlite_copy_text(in->advice, sizeof in->advice, s, 18);
 }
 
 static int incident_get_db(sqlite3 *db, const struct mm_scope *scope, int64_t id,
@@ -45,7 +45,7 @@ static int incident_get_db(sqlite3 *db, const struct mm_scope *scope, int64_t id
     sqlite3_stmt *s = NULL;
     int r = mm__sqlite_prepare(db, INCIDENT_COLUMNS "WHERE (?1 OR tenant_id = ?2) AND id = ?3", &s);
     if (r == 0) {
-        mm__desk_bind_scope(s, scope);
+        mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, id);
         int rc = sqlite3_step(s);
         if (rc == SQLITE_ROW)
@@ -270,7 +270,7 @@ int mm__sqlite_incident_list(struct mm_store *st, const struct mm_scope *scope, 
                                                 "AND (?5 = 0 OR id < ?6) ORDER BY id DESC LIMIT ?7",
                                &s);
     if (r == 0) {
-        mm__desk_bind_scope(s, scope);
+        mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, tenant_id);
         sqlite3_bind_text(s, 4, status < 0 ? "" : mm_incident_status_name(status), -1,
                           SQLITE_STATIC);
@@ -325,7 +325,7 @@ static void assignee_name(sqlite3 *db, int64_t id, char *out, size_t outlen)
     if (id && mm__sqlite_prepare(db, "SELECT email FROM users WHERE id = ?", &s) == 0) {
         sqlite3_bind_int64(s, 1, id);
         if (sqlite3_step(s) == SQLITE_ROW)
-            mm__desk_text(out, outlen, s, 0);
+            mm__sqlite_copy_text(out, outlen, s, 0);
     }
     sqlite3_finalize(s);
 }
@@ -483,7 +483,7 @@ int mm__sqlite_incident_timeline(struct mm_store *st, const struct mm_scope *sco
                                "ORDER BY id",
                                &s);
     if (r == 0) {
-        mm__desk_bind_scope(s, scope);
+        mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, id);
         sqlite3_bind_int(s, 4, with_internal);
         int rc;
@@ -493,11 +493,11 @@ int mm__sqlite_incident_timeline(struct mm_store *st, const struct mm_scope *sco
                 .incident_id = sqlite3_column_int64(s, 1),
                 .tenant_id = sqlite3_column_int64(s, 2),
                 .at = sqlite3_column_int64(s, 3),
-                .kind = mm__desk_col(s, 4),
-                .from = mm__desk_col(s, 5),
-                .to = mm__desk_col(s, 6),
-                .actor = mm__desk_col(s, 7),
-                .body = mm__desk_col(s, 8),
+                .kind = mm__sqlite_col_text(s, 4),
+                .from = mm__sqlite_col_text(s, 5),
+                .to = mm__sqlite_col_text(s, 6),
+                .actor = mm__sqlite_col_text(s, 7),
+                .body = mm__sqlite_col_text(s, 8),
                 .internal = sqlite3_column_int(s, 9) != 0,
             };
             r = fn(&e, arg);
@@ -521,15 +521,15 @@ int mm__sqlite_incident_dispatch(struct mm_store *st, const struct mm_scope *sco
                                "WHERE (?1 OR tenant_id = ?2) AND incident_id = ?3",
                                &s);
     if (r == 0) {
-        mm__desk_bind_scope(s, scope);
+        mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, id);
         int rc = sqlite3_step(s);
         if (rc == SQLITE_ROW) {
-            mm__desk_text(out->who, sizeof out->who, s, 0);
+            mm__sqlite_copy_text(out->who, sizeof out->who, s, 0);
             out->at = sqlite3_column_int64(s, 1);
-            mm__desk_text(out->place, sizeof out->place, s, 2);
-            mm__desk_text(out->contact, sizeof out->contact, s, 3);
-            mm__desk_text(out->notes, sizeof out->notes, s, 4);
+            mm__sqlite_copy_text(out->place, sizeof out->place, s, 2);
+            mm__sqlite_copy_text(out->contact, sizeof out->contact, s, 3);
+            mm__sqlite_copy_text(out->notes, sizeof out->notes, s, 4);
         }
         r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
@@ -572,7 +572,7 @@ int mm__sqlite_incident_alert_ids(struct mm_store *st, const struct mm_scope *sc
                                "incident_id = ?3 ORDER BY id",
                                &s);
     if (r == 0) {
-        mm__desk_bind_scope(s, scope);
+        mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, id);
         int rc;
         while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
@@ -600,7 +600,7 @@ int mm__sqlite_sla_get(struct mm_store *st, const struct mm_scope *scope, int64_
                                "t.id = ?3 AND t.id != 0",
                                &s);
     if (r == 0) {
-        mm__desk_bind_scope(s, scope);
+        mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, tenant_id);
         int rc = sqlite3_step(s);
         if (rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0) {

@@ -18,27 +18,6 @@
 #define SCOPED      "(?1 OR tenant_id = ?2)"
 #define MINUTE_USEC (60LL * 1000000)
 
-static void bind_scope(sqlite3_stmt *stmt, const struct mm_scope *scope)
-{
-    sqlite3_bind_int(stmt, 1, scope->all_tenants ? 1 : 0);
-    sqlite3_bind_int64(stmt, 2, scope->tenant_id);
-}
-
-/* Copies a text column, cut on a UTF-8 character boundary when too long. */
-static void copy_text(char *out, size_t outlen, sqlite3_stmt *stmt, int col)
-{
-    const unsigned char *t = sqlite3_column_text(stmt, col);
-    size_t n = t ? (size_t)sqlite3_column_bytes(stmt, col) : 0;
-    if (n >= outlen) {
-        n = outlen - 1;
-        while (n > 0 && (t[n] & 0xC0) == 0x80)
-            n--;
-    }
-    if (n)
-        memcpy(out, t, n);
-    out[n] = '\0';
-}
-
 /* ---- enrolment ---- */
 
 int mm__sqlite_enrol_code_add(struct mm_store *st, const struct mm_actor *who, int64_t tenant_id,
@@ -175,7 +154,7 @@ static void read_sensor(sqlite3_stmt *stmt, struct mm_sensor *s)
     memset(s, 0, sizeof *s);
     s->id = sqlite3_column_int64(stmt, 0);
     s->tenant_id = sqlite3_column_int64(stmt, 1);
-    copy_text(s->name, sizeof s->name, stmt, 2);
+    mm__sqlite_copy_text(s->name, sizeof s->name, stmt, 2);
     s->enrolled_at = sqlite3_column_int64(stmt, 3);
     s->last_seen = sqlite3_column_int64(stmt, 4);
     s->events_total = sqlite3_column_int64(stmt, 5);
@@ -255,7 +234,7 @@ int mm__sqlite_sensor_get(struct mm_store *st, const struct mm_scope *scope, int
     int r = mm__sqlite_prepare(
         db, "SELECT " SENSOR_COLS " FROM sensors WHERE " SCOPED " AND id = ?3", &stmt);
     if (r == 0) {
-        bind_scope(stmt, scope);
+        mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, id);
         sqlite3_bind_int64(stmt, 9, minute_of(now) - 60);
         int rc = sqlite3_step(stmt);
@@ -279,7 +258,7 @@ int mm__sqlite_sensor_list(struct mm_store *st, const struct mm_scope *scope, in
                                "LIMIT ?5",
                                &stmt);
     if (r == 0) {
-        bind_scope(stmt, scope);
+        mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, tenant_id);
         sqlite3_bind_int64(stmt, 4, page->has_cursor ? page->cursor_a : 0);
         sqlite3_bind_int(stmt, 5, page->limit);
@@ -312,21 +291,21 @@ static void read_alert(sqlite3_stmt *stmt, struct mm_alert *a)
     a->tenant_id = sqlite3_column_int64(stmt, 1);
     a->sensor_id = sqlite3_column_int64(stmt, 2);
     a->signature_id = sqlite3_column_int64(stmt, 3);
-    copy_text(a->signature, sizeof a->signature, stmt, 4);
-    copy_text(a->detector, sizeof a->detector, stmt, 5);
-    copy_text(a->category, sizeof a->category, stmt, 6);
+    mm__sqlite_copy_text(a->signature, sizeof a->signature, stmt, 4);
+    mm__sqlite_copy_text(a->detector, sizeof a->detector, stmt, 5);
+    mm__sqlite_copy_text(a->category, sizeof a->category, stmt, 6);
     a->severity = sqlite3_column_int(stmt, 7);
-    copy_text(a->device, sizeof a->device, stmt, 8);
-    copy_text(a->src_ip, sizeof a->src_ip, stmt, 9);
-    copy_text(a->dest_ip, sizeof a->dest_ip, stmt, 10);
+    mm__sqlite_copy_text(a->device, sizeof a->device, stmt, 8);
+    mm__sqlite_copy_text(a->src_ip, sizeof a->src_ip, stmt, 9);
+    mm__sqlite_copy_text(a->dest_ip, sizeof a->dest_ip, stmt, 10);
     a->count = sqlite3_column_int64(stmt, 11);
     a->first_seen = sqlite3_column_int64(stmt, 12);
     a->last_seen = sqlite3_column_int64(stmt, 13);
     mm_alert_status_parse((const char *)sqlite3_column_text(stmt, 14), &a->status);
-    copy_text(a->close_reason, sizeof a->close_reason, stmt, 15);
+    mm__sqlite_copy_text(a->close_reason, sizeof a->close_reason, stmt, 15);
     a->incident_id = sqlite3_column_int64(stmt, 16);
-    copy_text(a->message_ja, sizeof a->message_ja, stmt, 17);
-    copy_text(a->message_en, sizeof a->message_en, stmt, 18);
+    mm__sqlite_copy_text(a->message_ja, sizeof a->message_ja, stmt, 17);
+    mm__sqlite_copy_text(a->message_en, sizeof a->message_en, stmt, 18);
     a->created_at = sqlite3_column_int64(stmt, 19);
     a->updated_at = sqlite3_column_int64(stmt, 20);
 }
@@ -805,7 +784,7 @@ int mm__sqlite_alert_get(struct mm_store *st, const struct mm_scope *scope, int6
     int r = mm__sqlite_prepare(db, "SELECT " ALERT_COLS " FROM alerts WHERE " SCOPED " AND id = ?3",
                                &stmt);
     if (r == 0) {
-        bind_scope(stmt, scope);
+        mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, id);
         int rc = sqlite3_step(stmt);
         if (rc == SQLITE_ROW)
@@ -866,7 +845,7 @@ static void bind_alert_filter(sqlite3_stmt *stmt, const struct mm_scope *scope,
                               const struct mm_alert_filter *f, const struct mm_page *page,
                               const struct mm_buf *like)
 {
-    bind_scope(stmt, scope);
+    mm__sqlite_bind_scope(stmt, scope);
     sqlite3_bind_int64(stmt, 3, f->tenant_id);
     sqlite3_bind_text(stmt, 4,
                       mm_alert_status_name((enum mm_alert_status)(f->status < 0 ? 0 : f->status)),
@@ -923,7 +902,7 @@ static int read_alert_in_tx(sqlite3 *db, const struct mm_scope *scope, int64_t i
                                &stmt);
     if (r != 0)
         return r;
-    bind_scope(stmt, scope);
+    mm__sqlite_bind_scope(stmt, scope);
     sqlite3_bind_int64(stmt, 3, id);
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW)
@@ -1018,7 +997,7 @@ int mm__sqlite_alert_events(struct mm_store *st, const struct mm_scope *scope, i
                                "BY id DESC LIMIT ?4",
                                &stmt);
     if (r == 0) {
-        bind_scope(stmt, scope);
+        mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, alert_id);
         sqlite3_bind_int(stmt, 4, limit);
         int rc;

@@ -460,12 +460,6 @@ int mm__sqlite_mail_finish(struct mm_store *st, const struct mm_mail_config *cfg
 
 /* ---- the vendor's view: list and resend (tenant-scoped) ------------------- */
 
-static const char *col_text(sqlite3_stmt *s, int col)
-{
-    const unsigned char *t = sqlite3_column_text(s, col);
-    return t ? (const char *)t : "";
-}
-
 static int list_rows(sqlite3 *db, const struct mm_scope *scope, const char *status,
                      int64_t tenant_id, const struct mm_page *page, mm_mail_entry_fn fn, void *arg)
 {
@@ -492,14 +486,14 @@ static int list_rows(sqlite3 *db, const struct mm_scope *scope, const char *stat
         struct mm_mail_entry e = {
             .id = sqlite3_column_int64(s, 0),
             .tenant_id = sqlite3_column_int64(s, 1),
-            .kind = col_text(s, 2),
+            .kind = mm__sqlite_col_text(s, 2),
             .alert_id = sqlite3_column_int64(s, 3),
-            .message_id = col_text(s, 4),
-            .recipients = col_text(s, 5),
-            .subject = col_text(s, 6),
-            .status = col_text(s, 7),
+            .message_id = mm__sqlite_col_text(s, 4),
+            .recipients = mm__sqlite_col_text(s, 5),
+            .subject = mm__sqlite_col_text(s, 6),
+            .status = mm__sqlite_col_text(s, 7),
             .attempts = sqlite3_column_int(s, 8),
-            .last_error = col_text(s, 9),
+            .last_error = mm__sqlite_col_text(s, 9),
             .created_at = sqlite3_column_int64(s, 10),
             .sent_at = sqlite3_column_int64(s, 11),
         };
@@ -538,7 +532,8 @@ static int requeue(sqlite3 *db, const struct mm_scope *scope, const struct mm_ac
         r = rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     else if (!mm_scope_allows(scope, sqlite3_column_int64(s, 1)))
         r = MM_ENOENT;
-    else if (strcmp(col_text(s, 0), "uncertain") != 0 && strcmp(col_text(s, 0), "failed") != 0)
+    else if (strcmp(mm__sqlite_col_text(s, 0), "uncertain") != 0 &&
+             strcmp(mm__sqlite_col_text(s, 0), "failed") != 0)
         r = MM_ESTATE;
     sqlite3_finalize(s);
     if (r == 0)

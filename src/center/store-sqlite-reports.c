@@ -47,11 +47,11 @@ static int counts(sqlite3 *db, const char *sql, int64_t tenant, int64_t since, i
         while (*n < MM_REPORT_TOP_MAX && (rc = sqlite3_step(s)) == SQLITE_ROW) {
             struct mm_count *c = &out[(*n)++];
             memset(c, 0, sizeof *c);
-            mm__desk_text(c->key, sizeof c->key, s, 0);
+            mm__sqlite_copy_text(c->key, sizeof c->key, s, 0);
             c->count = sqlite3_column_int64(s, 1);
             if (sqlite3_column_count(s) > 3) {
                 c->id = sqlite3_column_int64(s, 2);
-                mm__desk_text(c->detector, sizeof c->detector, s, 3);
+                mm__sqlite_copy_text(c->detector, sizeof c->detector, s, 3);
             }
         }
         if (*n < MM_REPORT_TOP_MAX && rc != SQLITE_DONE)
@@ -70,12 +70,12 @@ static int read_tenant(sqlite3 *db, const struct mm_scope *scope, int64_t tenant
                                "AND id != 0",
                                &s);
     if (r == 0) {
-        mm__desk_bind_scope(s, scope);
+        mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, tenant);
         int rc = sqlite3_step(s);
         if (rc == SQLITE_ROW) {
-            mm__desk_text(out->tenant_name, sizeof out->tenant_name, s, 0);
-            mm__desk_text(out->tenant_lang, sizeof out->tenant_lang, s, 1);
+            mm__sqlite_copy_text(out->tenant_name, sizeof out->tenant_name, s, 0);
+            mm__sqlite_copy_text(out->tenant_lang, sizeof out->tenant_lang, s, 1);
         }
         r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
@@ -180,7 +180,7 @@ static int sensor_figures(sqlite3 *db, struct mm_monthly *m, int64_t now)
             int64_t start = sqlite3_column_int64(s, 2);
             start = start > m->since ? start - start % HOUR_USEC : m->since;
             m->sensors[i].id = sqlite3_column_int64(s, 0);
-            mm__desk_text(m->sensors[i].name, sizeof m->sensors[i].name, s, 1);
+            mm__sqlite_copy_text(m->sensors[i].name, sizeof m->sensors[i].name, s, 1);
             m->sensors[i].hours_total = end > start ? (end - start + HOUR_USEC - 1) / HOUR_USEC : 0;
             m->sensors[i].hours_seen = sqlite3_column_int64(s, 3);
             if (m->sensors[i].hours_seen > m->sensors[i].hours_total)
@@ -231,7 +231,7 @@ int mm__sqlite_stats_tenants(struct mm_store *st, const struct mm_scope *scope, 
         "(?1 OR t.id = ?2) AND (?3 < 0 OR t.id = ?3) AND t.id != 0 ORDER BY t.id",
         &s);
     if (r == 0) {
-        mm__desk_bind_scope(s, scope);
+        mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, tenant_id);
         sqlite3_bind_int64(s, 4, since);
         sqlite3_bind_int64(s, 5, until);
@@ -239,7 +239,7 @@ int mm__sqlite_stats_tenants(struct mm_store *st, const struct mm_scope *scope, 
         while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
             struct mm_stats_tenant t = {
                 .tenant_id = sqlite3_column_int64(s, 0),
-                .name = mm__desk_col(s, 1),
+                .name = mm__sqlite_col_text(s, 1),
                 .alerts = sqlite3_column_int64(s, 2),
                 .tickets = sqlite3_column_int64(s, 3),
             };
@@ -265,7 +265,7 @@ int mm__sqlite_stats_incidents(struct mm_store *st, const struct mm_scope *scope
                                "ORDER BY tenant_id, id",
                                &s);
     if (r == 0) {
-        mm__desk_bind_scope(s, scope);
+        mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, tenant_id);
         sqlite3_bind_int64(s, 4, since);
         sqlite3_bind_int64(s, 5, until);

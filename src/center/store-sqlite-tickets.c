@@ -21,13 +21,13 @@ static void read_ticket(sqlite3_stmt *s, struct mm_ticket *t)
     memset(t, 0, sizeof *t);
     t->id = sqlite3_column_int64(s, 0);
     t->tenant_id = sqlite3_column_int64(s, 1);
-    mm__desk_text(t->subject, sizeof t->subject, s, 2);
-    mm__desk_text(t->category, sizeof t->category, s, 3);
-    mm__desk_text(t->channel, sizeof t->channel, s, 4);
-    mm_ticket_status_parse(mm__desk_col(s, 5), &t->status);
+    mm__sqlite_copy_text(t->subject, sizeof t->subject, s, 2);
+    mm__sqlite_copy_text(t->category, sizeof t->category, s, 3);
+    mm__sqlite_copy_text(t->channel, sizeof t->channel, s, 4);
+    mm_ticket_status_parse(mm__sqlite_col_text(s, 5), &t->status);
     t->opened_by = sqlite3_column_int64(s, 6);
-    mm__desk_text(t->opened_by_email, sizeof t->opened_by_email, s, 7);
-    mm__desk_text(t->opened_by_role, sizeof t->opened_by_role, s, 8);
+    mm__sqlite_copy_text(t->opened_by_email, sizeof t->opened_by_email, s, 7);
+    mm__sqlite_copy_text(t->opened_by_role, sizeof t->opened_by_role, s, 8);
     t->incident_id = sqlite3_column_int64(s, 9);
     t->created_at = sqlite3_column_int64(s, 10);
     t->updated_at = sqlite3_column_int64(s, 11);
@@ -43,7 +43,7 @@ static int ticket_get_db(sqlite3 *db, const struct mm_scope *scope, int64_t id, 
     int r =
         mm__sqlite_prepare(db, TICKET_COLUMNS "WHERE (?1 OR t.tenant_id = ?2) AND t.id = ?4", &s);
     if (r == 0) {
-        mm__desk_bind_scope(s, scope);
+        mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int(s, 3, with_internal);
         sqlite3_bind_int64(s, 4, id);
         int rc = sqlite3_step(s);
@@ -201,7 +201,7 @@ int mm__sqlite_ticket_list(struct mm_store *st, const struct mm_scope *scope, in
                                               "LIMIT ?8",
                                &s);
     if (r == 0) {
-        mm__desk_bind_scope(s, scope);
+        mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int(s, 3, with_internal);
         sqlite3_bind_int64(s, 4, tenant_id);
         sqlite3_bind_text(s, 5, status < 0 ? "" : mm_ticket_status_name(status), -1, SQLITE_STATIC);
@@ -363,7 +363,7 @@ int mm__sqlite_ticket_messages(struct mm_store *st, const struct mm_scope *scope
                                "m.internal = 0) ORDER BY m.id",
                                &s);
     if (r == 0) {
-        mm__desk_bind_scope(s, scope);
+        mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, ticket_id);
         sqlite3_bind_int(s, 4, with_internal);
         int rc;
@@ -374,9 +374,9 @@ int mm__sqlite_ticket_messages(struct mm_store *st, const struct mm_scope *scope
                 .tenant_id = sqlite3_column_int64(s, 2),
                 .at = sqlite3_column_int64(s, 3),
                 .author_id = sqlite3_column_int64(s, 4),
-                .author_email = mm__desk_col(s, 5),
-                .author_role = mm__desk_col(s, 6),
-                .body = mm__desk_col(s, 7),
+                .author_email = mm__sqlite_col_text(s, 5),
+                .author_role = mm__sqlite_col_text(s, 6),
+                .body = mm__sqlite_col_text(s, 7),
                 .internal = sqlite3_column_int(s, 8) != 0,
             };
             r = fn(&m, arg);
@@ -423,7 +423,7 @@ int mm__sqlite_ticket_alert_ids(struct mm_store *st, const struct mm_scope *scop
                                "AND ticket_id = ?3 ORDER BY alert_id",
                                &s);
     if (r == 0) {
-        mm__desk_bind_scope(s, scope);
+        mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, ticket_id);
         int rc;
         while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)

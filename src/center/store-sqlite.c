@@ -128,8 +128,7 @@ int mm__sqlite_step_done(sqlite3_stmt *stmt)
     return MM_EDB;
 }
 
-/* Copies a text column, cut on a UTF-8 character boundary when too long. */
-static void copy_text(char *out, size_t outlen, sqlite3_stmt *stmt, int col)
+void mm__sqlite_copy_text(char *out, size_t outlen, sqlite3_stmt *stmt, int col)
 {
     const unsigned char *t = sqlite3_column_text(stmt, col);
     size_t n = t ? (size_t)sqlite3_column_bytes(stmt, col) : 0;
@@ -141,6 +140,18 @@ static void copy_text(char *out, size_t outlen, sqlite3_stmt *stmt, int col)
     if (n)
         memcpy(out, t, n);
     out[n] = '\0';
+}
+
+const char *mm__sqlite_col_text(sqlite3_stmt *stmt, int col)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, col);
+    return t ? (const char *)t : "";
+}
+
+void mm__sqlite_bind_scope(sqlite3_stmt *stmt, const struct mm_scope *scope)
+{
+    sqlite3_bind_int(stmt, 1, scope->all_tenants ? 1 : 0);
+    sqlite3_bind_int64(stmt, 2, scope->tenant_id);
 }
 
 int mm__sqlite_audit(sqlite3 *db, const struct mm_actor *who, const char *action,
@@ -367,8 +378,8 @@ static void read_tenant(sqlite3_stmt *stmt, struct mm_tenant *t)
 {
     memset(t, 0, sizeof *t);
     t->id = sqlite3_column_int64(stmt, 0);
-    copy_text(t->name, sizeof t->name, stmt, 1);
-    copy_text(t->lang, sizeof t->lang, stmt, 2);
+    mm__sqlite_copy_text(t->name, sizeof t->name, stmt, 1);
+    mm__sqlite_copy_text(t->lang, sizeof t->lang, stmt, 2);
     t->mail_severity = sqlite3_column_int(stmt, 3);
     t->created_at = sqlite3_column_int64(stmt, 4);
 }
@@ -508,10 +519,10 @@ static void read_user(sqlite3_stmt *stmt, struct mm_user *u)
     memset(u, 0, sizeof *u);
     u->id = sqlite3_column_int64(stmt, 0);
     u->tenant_id = sqlite3_column_int64(stmt, 1);
-    copy_text(u->email, sizeof u->email, stmt, 2);
+    mm__sqlite_copy_text(u->email, sizeof u->email, stmt, 2);
     mm_role_parse((const char *)sqlite3_column_text(stmt, 3), &u->role);
-    copy_text(u->lang, sizeof u->lang, stmt, 4);
-    copy_text(u->password_hash, sizeof u->password_hash, stmt, 5);
+    mm__sqlite_copy_text(u->lang, sizeof u->lang, stmt, 4);
+    mm__sqlite_copy_text(u->password_hash, sizeof u->password_hash, stmt, 5);
     u->created_at = sqlite3_column_int64(stmt, 6);
 }
 
@@ -746,7 +757,7 @@ static int sqlite_session_find(struct mm_store *st, const uint8_t hash[MM_HASH_B
             out->id = sqlite3_column_int64(stmt, 0);
             out->tenant_id = sqlite3_column_int64(stmt, 1);
             out->user_id = sqlite3_column_int64(stmt, 2);
-            copy_text(out->csrf, sizeof out->csrf, stmt, 3);
+            mm__sqlite_copy_text(out->csrf, sizeof out->csrf, stmt, 3);
             out->created_at = sqlite3_column_int64(stmt, 4);
             out->expires_at = sqlite3_column_int64(stmt, 5);
             memcpy(out->token_hash, hash, MM_HASH_BYTES);

@@ -24,6 +24,13 @@ int mm__sqlite_begin(sqlite3 *db);
 int mm__sqlite_end(sqlite3 *db, int r);
 /* Steps to completion: 0, MM_EEXIST on UNIQUE violations, MM_EDB otherwise. */
 int mm__sqlite_step_done(sqlite3_stmt *stmt);
+/* Copies a text column into out (outlen > 0); NULL reads as "", a value
+ * too long is cut on a UTF-8 character boundary. */
+void mm__sqlite_copy_text(char *out, size_t outlen, sqlite3_stmt *stmt, int col);
+/* A text column of the current row, "" for NULL (valid until the next step). */
+const char *mm__sqlite_col_text(sqlite3_stmt *stmt, int col);
+/* Binds ?1 and ?2 of a scoped query's "(?1 OR tenant_id = ?2)" condition. */
+void mm__sqlite_bind_scope(sqlite3_stmt *stmt, const struct mm_scope *scope);
 /* Appends one audit row with the connection's current transaction. */
 int mm__sqlite_audit(sqlite3 *db, const struct mm_actor *who, const char *action,
                      const char *target, const char *detail, int64_t now);
