@@ -42,8 +42,7 @@ static int list_rows(sqlite3 *db, int64_t tenant_id, mm_contact_fn fn, void *arg
     if (r != 0)
         return r;
     sqlite3_bind_int64(s, 1, tenant_id);
-    int rc;
-    while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while (r == 0 && mm__sqlite_next(s, &r)) {
         struct mm_contact c;
         memset(&c, 0, sizeof c);
         c.id = sqlite3_column_int64(s, 0);
@@ -53,8 +52,6 @@ static int list_rows(sqlite3 *db, int64_t tenant_id, mm_contact_fn fn, void *arg
         c.created_at = sqlite3_column_int64(s, 4);
         r = fn(&c, arg);
     }
-    if (r == 0 && rc != SQLITE_DONE)
-        r = MM_EDB;
     sqlite3_finalize(s);
     return r;
 }

@@ -47,10 +47,9 @@ static int incident_get_db(sqlite3 *db, const struct mm_scope *scope, int64_t id
     if (r == 0) {
         mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, id);
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW)
+        r = mm__sqlite_step_row(s);
+        if (r == 0)
             read_incident(s, out);
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(s);
     return r;
@@ -277,13 +276,10 @@ int mm__sqlite_incident_list(struct mm_store *st, const struct mm_scope *scope, 
         sqlite3_bind_int(s, 5, page->has_cursor);
         sqlite3_bind_int64(s, 6, page->cursor_a);
         sqlite3_bind_int(s, 7, page->limit);
-        int rc;
-        while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        while (r == 0 && mm__sqlite_next(s, &r)) {
             read_incident(s, in);
             r = fn(in, arg);
         }
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     free(in);
     sqlite3_finalize(s);
@@ -486,8 +482,7 @@ int mm__sqlite_incident_timeline(struct mm_store *st, const struct mm_scope *sco
         mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, id);
         sqlite3_bind_int(s, 4, with_internal);
-        int rc;
-        while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        while (r == 0 && mm__sqlite_next(s, &r)) {
             struct mm_timeline_entry e = {
                 .id = sqlite3_column_int64(s, 0),
                 .incident_id = sqlite3_column_int64(s, 1),
@@ -502,8 +497,6 @@ int mm__sqlite_incident_timeline(struct mm_store *st, const struct mm_scope *sco
             };
             r = fn(&e, arg);
         }
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(s);
     mm__sqlite_release(st, db);
@@ -523,15 +516,14 @@ int mm__sqlite_incident_dispatch(struct mm_store *st, const struct mm_scope *sco
     if (r == 0) {
         mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, id);
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW) {
+        r = mm__sqlite_step_row(s);
+        if (r == 0) {
             mm__sqlite_copy_text(out->who, sizeof out->who, s, 0);
             out->at = sqlite3_column_int64(s, 1);
             mm__sqlite_copy_text(out->place, sizeof out->place, s, 2);
             mm__sqlite_copy_text(out->contact, sizeof out->contact, s, 3);
             mm__sqlite_copy_text(out->notes, sizeof out->notes, s, 4);
         }
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(s);
     mm__sqlite_release(st, db);
@@ -574,11 +566,8 @@ int mm__sqlite_incident_alert_ids(struct mm_store *st, const struct mm_scope *sc
     if (r == 0) {
         mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, id);
-        int rc;
-        while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        while (r == 0 && mm__sqlite_next(s, &r))
             r = fn(sqlite3_column_int64(s, 0), arg);
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(s);
     mm__sqlite_release(st, db);
@@ -602,12 +591,11 @@ int mm__sqlite_sla_get(struct mm_store *st, const struct mm_scope *scope, int64_
     if (r == 0) {
         mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, tenant_id);
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0) {
+        r = mm__sqlite_step_row(s);
+        if (r == 0 && sqlite3_column_int(s, 0) > 0) {
             out->acknowledge_minutes = sqlite3_column_int(s, 0);
             out->resolve_minutes = sqlite3_column_int(s, 1);
         }
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(s);
     mm__sqlite_release(st, db);

@@ -176,10 +176,9 @@ int mm__sqlite_sensor_find_key(struct mm_store *st, const uint8_t key_hash[MM_HA
     if (r == 0) {
         sqlite3_bind_blob(stmt, 1, key_hash, MM_HASH_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 9, INT64_MAX);
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW)
+        r = mm__sqlite_step_row(stmt);
+        if (r == 0)
             read_sensor(stmt, out);
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);
@@ -202,10 +201,9 @@ int mm__sqlite_sensor_revoke(struct mm_store *st, const struct mm_actor *who, in
     if (r == 0) {
         sqlite3_bind_int64(stmt, 1, id);
         sqlite3_bind_int64(stmt, 2, now);
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW)
+        r = mm__sqlite_step_row(stmt);
+        if (r == 0)
             tenant = sqlite3_column_int64(stmt, 0);
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(stmt);
     if (r == 0) {
@@ -237,10 +235,9 @@ int mm__sqlite_sensor_get(struct mm_store *st, const struct mm_scope *scope, int
         mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, id);
         sqlite3_bind_int64(stmt, 9, minute_of(now) - 60);
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW)
+        r = mm__sqlite_step_row(stmt);
+        if (r == 0)
             read_sensor(stmt, out);
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);
@@ -263,14 +260,11 @@ int mm__sqlite_sensor_list(struct mm_store *st, const struct mm_scope *scope, in
         sqlite3_bind_int64(stmt, 4, page->has_cursor ? page->cursor_a : 0);
         sqlite3_bind_int(stmt, 5, page->limit);
         sqlite3_bind_int64(stmt, 9, minute_of(now) - 60);
-        int rc;
         struct mm_sensor s;
-        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        while (r == 0 && mm__sqlite_next(stmt, &r)) {
             read_sensor(stmt, &s);
             r = fn(&s, arg);
         }
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);
@@ -754,16 +748,13 @@ int mm__sqlite_sensors_check_silent(struct mm_store *st, int64_t silent_before, 
         r = mm__sqlite_prepare(db, INSERT_ALERT_SQL, &ins);
     if (r == 0) {
         sqlite3_bind_int64(sel, 1, silent_before);
-        int rc;
-        while (r == 0 && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        while (r == 0 && mm__sqlite_next(sel, &r)) {
             r = raise_silent(db, ins, sqlite3_column_int64(sel, 0), sqlite3_column_int64(sel, 1),
                              (const char *)sqlite3_column_text(sel, 2),
                              sqlite3_column_int64(sel, 3), now);
             if (r == 0)
                 (*raised)++;
         }
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(sel);
     sqlite3_finalize(ins);
@@ -786,10 +777,9 @@ int mm__sqlite_alert_get(struct mm_store *st, const struct mm_scope *scope, int6
     if (r == 0) {
         mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, id);
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW)
+        r = mm__sqlite_step_row(stmt);
+        if (r == 0)
             read_alert(stmt, out);
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);
@@ -878,14 +868,11 @@ int mm__sqlite_alert_list(struct mm_store *st, const struct mm_scope *scope,
     r = mm__sqlite_prepare(db, sql.data, &stmt);
     if (r == 0) {
         bind_alert_filter(stmt, scope, f, page, &like);
-        int rc;
         struct mm_alert a;
-        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        while (r == 0 && mm__sqlite_next(stmt, &r)) {
             read_alert(stmt, &a);
             r = fn(&a, arg);
         }
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);
@@ -904,10 +891,9 @@ static int read_alert_in_tx(sqlite3 *db, const struct mm_scope *scope, int64_t i
         return r;
     mm__sqlite_bind_scope(stmt, scope);
     sqlite3_bind_int64(stmt, 3, id);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW)
+    r = mm__sqlite_step_row(stmt);
+    if (r == 0)
         read_alert(stmt, out);
-    r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     sqlite3_finalize(stmt);
     return r;
 }
@@ -947,8 +933,7 @@ static int check_incident(sqlite3 *db, int64_t incident_id, int64_t tenant_id)
         return r;
     sqlite3_bind_int64(stmt, 1, incident_id);
     sqlite3_bind_int64(stmt, 2, tenant_id);
-    int rc = sqlite3_step(stmt);
-    r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    r = mm__sqlite_step_row(stmt);
     sqlite3_finalize(stmt);
     return r;
 }
@@ -1000,11 +985,8 @@ int mm__sqlite_alert_events(struct mm_store *st, const struct mm_scope *scope, i
         mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, alert_id);
         sqlite3_bind_int(stmt, 4, limit);
-        int rc;
-        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        while (r == 0 && mm__sqlite_next(stmt, &r))
             r = fn((const char *)sqlite3_column_text(stmt, 0), arg);
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);
@@ -1021,14 +1003,11 @@ int mm__sqlite_alerts_after(struct mm_store *st, int64_t after_id, int limit, mm
     if (r == 0) {
         sqlite3_bind_int64(stmt, 1, after_id);
         sqlite3_bind_int(stmt, 2, limit);
-        int rc;
         struct mm_alert a;
-        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        while (r == 0 && mm__sqlite_next(stmt, &r)) {
             read_alert(stmt, &a);
             r = fn(&a, arg);
         }
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);

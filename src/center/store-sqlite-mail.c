@@ -481,8 +481,7 @@ static int list_rows(sqlite3 *db, const struct mm_scope *scope, const char *stat
     sqlite3_bind_int(s, 5, page->limit);
     sqlite3_bind_int(s, 6, scope->all_tenants ? 1 : 0);
     sqlite3_bind_int64(s, 7, scope->tenant_id);
-    int rc;
-    while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while (r == 0 && mm__sqlite_next(s, &r)) {
         struct mm_mail_entry e = {
             .id = sqlite3_column_int64(s, 0),
             .tenant_id = sqlite3_column_int64(s, 1),
@@ -499,8 +498,6 @@ static int list_rows(sqlite3 *db, const struct mm_scope *scope, const char *stat
         };
         r = fn(&e, arg);
     }
-    if (r == 0 && rc != SQLITE_DONE)
-        r = MM_EDB;
     sqlite3_finalize(s);
     return r;
 }

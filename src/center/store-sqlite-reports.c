@@ -72,12 +72,11 @@ static int read_tenant(sqlite3 *db, const struct mm_scope *scope, int64_t tenant
     if (r == 0) {
         mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, tenant);
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW) {
+        r = mm__sqlite_step_row(s);
+        if (r == 0) {
             mm__sqlite_copy_text(out->tenant_name, sizeof out->tenant_name, s, 0);
             mm__sqlite_copy_text(out->tenant_lang, sizeof out->tenant_lang, s, 1);
         }
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(s);
     return r;
@@ -235,8 +234,7 @@ int mm__sqlite_stats_tenants(struct mm_store *st, const struct mm_scope *scope, 
         sqlite3_bind_int64(s, 3, tenant_id);
         sqlite3_bind_int64(s, 4, since);
         sqlite3_bind_int64(s, 5, until);
-        int rc;
-        while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        while (r == 0 && mm__sqlite_next(s, &r)) {
             struct mm_stats_tenant t = {
                 .tenant_id = sqlite3_column_int64(s, 0),
                 .name = mm__sqlite_col_text(s, 1),
@@ -245,8 +243,6 @@ int mm__sqlite_stats_tenants(struct mm_store *st, const struct mm_scope *scope, 
             };
             r = fn(&t, arg);
         }
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(s);
     mm__sqlite_release(st, db);
@@ -269,8 +265,7 @@ int mm__sqlite_stats_incidents(struct mm_store *st, const struct mm_scope *scope
         sqlite3_bind_int64(s, 3, tenant_id);
         sqlite3_bind_int64(s, 4, since);
         sqlite3_bind_int64(s, 5, until);
-        int rc;
-        while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        while (r == 0 && mm__sqlite_next(s, &r)) {
             struct mm_stats_incident in = {
                 .tenant_id = sqlite3_column_int64(s, 0),
                 .created_at = sqlite3_column_int64(s, 1),
@@ -280,8 +275,6 @@ int mm__sqlite_stats_incidents(struct mm_store *st, const struct mm_scope *scope
             };
             r = fn(&in, arg);
         }
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(s);
     mm__sqlite_release(st, db);

@@ -46,10 +46,9 @@ static int ticket_get_db(sqlite3 *db, const struct mm_scope *scope, int64_t id, 
         mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int(s, 3, with_internal);
         sqlite3_bind_int64(s, 4, id);
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW)
+        r = mm__sqlite_step_row(s);
+        if (r == 0)
             read_ticket(s, out);
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(s);
     return r;
@@ -120,8 +119,7 @@ int mm__sqlite_ticket_link_in_tx(sqlite3 *db, int64_t tenant_id, int64_t ticket_
     if (r == 0) {
         sqlite3_bind_int64(s, 1, alert_id);
         sqlite3_bind_int64(s, 2, tenant_id);
-        int rc = sqlite3_step(s);
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+        r = mm__sqlite_step_row(s);
     }
     sqlite3_finalize(s);
     return r;
@@ -208,14 +206,11 @@ int mm__sqlite_ticket_list(struct mm_store *st, const struct mm_scope *scope, in
         sqlite3_bind_int(s, 6, page->has_cursor);
         sqlite3_bind_int64(s, 7, page->cursor_a);
         sqlite3_bind_int(s, 8, page->limit);
-        int rc;
         struct mm_ticket t;
-        while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        while (r == 0 && mm__sqlite_next(s, &r)) {
             read_ticket(s, &t);
             r = fn(&t, arg);
         }
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(s);
     mm__sqlite_release(st, db);
@@ -366,8 +361,7 @@ int mm__sqlite_ticket_messages(struct mm_store *st, const struct mm_scope *scope
         mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, ticket_id);
         sqlite3_bind_int(s, 4, with_internal);
-        int rc;
-        while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        while (r == 0 && mm__sqlite_next(s, &r)) {
             struct mm_ticket_message m = {
                 .id = sqlite3_column_int64(s, 0),
                 .ticket_id = sqlite3_column_int64(s, 1),
@@ -381,8 +375,6 @@ int mm__sqlite_ticket_messages(struct mm_store *st, const struct mm_scope *scope
             };
             r = fn(&m, arg);
         }
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(s);
     mm__sqlite_release(st, db);
@@ -425,11 +417,8 @@ int mm__sqlite_ticket_alert_ids(struct mm_store *st, const struct mm_scope *scop
     if (r == 0) {
         mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, ticket_id);
-        int rc;
-        while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        while (r == 0 && mm__sqlite_next(s, &r))
             r = fn(sqlite3_column_int64(s, 0), arg);
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(s);
     mm__sqlite_release(st, db);

@@ -128,6 +128,22 @@ int mm__sqlite_step_done(sqlite3_stmt *stmt)
     return MM_EDB;
 }
 
+int mm__sqlite_step_row(sqlite3_stmt *stmt)
+{
+    int rc = sqlite3_step(stmt);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+}
+
+bool mm__sqlite_next(sqlite3_stmt *stmt, int *r)
+{
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc != SQLITE_DONE)
+        *r = MM_EDB;
+    return false;
+}
+
 void mm__sqlite_copy_text(char *out, size_t outlen, sqlite3_stmt *stmt, int col)
 {
     const unsigned char *t = sqlite3_column_text(stmt, col);
@@ -432,10 +448,9 @@ static int sqlite_tenant_get(struct mm_store *st, const struct mm_scope *scope, 
     if (r == 0) {
         bind_scope(stmt, 1, scope);
         sqlite3_bind_int64(stmt, 3, id);
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW)
+        r = mm__sqlite_step_row(stmt);
+        if (r == 0)
             read_tenant(stmt, out);
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);
@@ -456,14 +471,11 @@ static int sqlite_tenant_list(struct mm_store *st, const struct mm_scope *scope,
         bind_scope(stmt, 1, scope);
         sqlite3_bind_int64(stmt, 3, page->has_cursor ? page->cursor_a : 0);
         sqlite3_bind_int(stmt, 4, page->limit);
-        int rc;
         struct mm_tenant t;
-        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        while (r == 0 && mm__sqlite_next(stmt, &r)) {
             read_tenant(stmt, &t);
             r = fn(&t, arg);
         }
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);
@@ -586,10 +598,9 @@ static int user_query_one(struct mm_store *st, const char *sql, const struct mm_
         } else {
             sqlite3_bind_text(stmt, 1, email, -1, SQLITE_STATIC);
         }
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW)
+        r = mm__sqlite_step_row(stmt);
+        if (r == 0)
             read_user(stmt, out);
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);
@@ -624,14 +635,11 @@ static int sqlite_user_list(struct mm_store *st, const struct mm_scope *scope, i
         sqlite3_bind_int64(stmt, 3, tenant_id);
         sqlite3_bind_int64(stmt, 4, page->has_cursor ? page->cursor_a : 0);
         sqlite3_bind_int(stmt, 5, page->limit);
-        int rc;
         struct mm_user u;
-        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        while (r == 0 && mm__sqlite_next(stmt, &r)) {
             read_user(stmt, &u);
             r = fn(&u, arg);
         }
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);
@@ -751,8 +759,8 @@ static int sqlite_session_find(struct mm_store *st, const uint8_t hash[MM_HASH_B
     if (r == 0) {
         sqlite3_bind_blob(stmt, 1, hash, MM_HASH_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 2, now);
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW) {
+        r = mm__sqlite_step_row(stmt);
+        if (r == 0) {
             memset(out, 0, sizeof *out);
             out->id = sqlite3_column_int64(stmt, 0);
             out->tenant_id = sqlite3_column_int64(stmt, 1);
@@ -762,7 +770,6 @@ static int sqlite_session_find(struct mm_store *st, const uint8_t hash[MM_HASH_B
             out->expires_at = sqlite3_column_int64(stmt, 5);
             memcpy(out->token_hash, hash, MM_HASH_BYTES);
         }
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);
@@ -845,12 +852,11 @@ static int sqlite_token_revoke(struct mm_store *st, const struct mm_actor *who, 
         if (hash)
             sqlite3_bind_blob(stmt, 2, hash, MM_HASH_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 3, now);
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW) {
+        r = mm__sqlite_step_row(stmt);
+        if (r == 0) {
             token = sqlite3_column_int64(stmt, 0);
             tenant = sqlite3_column_int64(stmt, 1);
         }
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(stmt);
     if (r == 0) {
@@ -878,13 +884,12 @@ static int sqlite_token_find(struct mm_store *st, const uint8_t hash[MM_HASH_BYT
                                &stmt);
     if (r == 0) {
         sqlite3_bind_blob(stmt, 1, hash, MM_HASH_BYTES, SQLITE_STATIC);
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW) {
+        r = mm__sqlite_step_row(stmt);
+        if (r == 0) {
             read_user(stmt, out);
             if (token_id_out)
                 *token_id_out = sqlite3_column_int64(stmt, 7);
         }
-        r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);
@@ -917,8 +922,7 @@ static int sqlite_audit_list(struct mm_store *st, const struct mm_scope *scope, 
         sqlite3_bind_int64(stmt, 3, tenant_id);
         sqlite3_bind_int64(stmt, 4, page->has_cursor ? page->cursor_a : 0);
         sqlite3_bind_int(stmt, 5, page->limit);
-        int rc;
-        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        while (r == 0 && mm__sqlite_next(stmt, &r)) {
             struct mm_audit_entry a = {
                 .id = sqlite3_column_int64(stmt, 0),
                 .at = sqlite3_column_int64(stmt, 1),
@@ -931,8 +935,6 @@ static int sqlite_audit_list(struct mm_store *st, const struct mm_scope *scope, 
             };
             r = fn(&a, arg);
         }
-        if (r == 0 && rc != SQLITE_DONE)
-            r = MM_EDB;
     }
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);

@@ -7,6 +7,7 @@
 #define MM_CENTER_STORE_SQLITE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "center/store.h"
 
@@ -24,6 +25,12 @@ int mm__sqlite_begin(sqlite3 *db);
 int mm__sqlite_end(sqlite3 *db, int r);
 /* Steps to completion: 0, MM_EEXIST on UNIQUE violations, MM_EDB otherwise. */
 int mm__sqlite_step_done(sqlite3_stmt *stmt);
+/* Steps to the one row a query should give: 0 on a row (read it now),
+ * MM_ENOENT when there is none, MM_EDB on an error. */
+int mm__sqlite_step_row(sqlite3_stmt *stmt);
+/* Steps a row loop, meant for "while (r == 0 && mm__sqlite_next(stmt, &r))":
+ * true on a row; false at the end, after setting *r = MM_EDB on an error. */
+bool mm__sqlite_next(sqlite3_stmt *stmt, int *r);
 /* Copies a text column into out (outlen > 0); NULL reads as "", a value
  * too long is cut on a UTF-8 character boundary. */
 void mm__sqlite_copy_text(char *out, size_t outlen, sqlite3_stmt *stmt, int col);
