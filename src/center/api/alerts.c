@@ -57,11 +57,7 @@ int mm_api_alert_list(struct mm_request *req)
         return r;
     mm_list_init(&l, &page);
     r = st->ops->alert_list(st, &req->who.scope, &f, &page, add_alert_json, &l);
-    if (r != 0) {
-        json_decref(l.items);
-        return r;
-    }
-    return mm_list_reply(req, &l);
+    return mm_list_finish(req, &l, r);
 }
 
 static int add_event_text(const char *text, void *arg)

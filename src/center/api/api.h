@@ -58,6 +58,10 @@ void mm_list_init(struct mm_list *l, const struct mm_page *page);
 int mm_list_add(struct mm_list *l, json_t *item, int64_t a, int64_t b);
 /* Replies {"items": [...], "next": cursor|null} and frees the list. */
 int mm_list_reply(struct mm_request *req, struct mm_list *l);
+/* Ends a list handler after its store call returned r: replies as
+ * mm_list_reply when r == 0, else frees the list and returns r (the router
+ * turns it into the error reply). */
+int mm_list_finish(struct mm_request *req, struct mm_list *l, int r);
 
 /* RFC 3339 UTC text of a microsecond time, or JSON null for 0. */
 json_t *mm_json_time(int64_t usec);

@@ -224,6 +224,15 @@ int mm_list_reply(struct mm_request *req, struct mm_list *l)
     return mm_reply_json(req, 200, body);
 }
 
+int mm_list_finish(struct mm_request *req, struct mm_list *l, int r)
+{
+    if (r == 0)
+        return mm_list_reply(req, l);
+    json_decref(l->items);
+    l->items = NULL;
+    return r;
+}
+
 json_t *mm_json_time(int64_t usec)
 {
     if (usec <= 0)

@@ -62,11 +62,7 @@ int mm_api_incident_list(struct mm_request *req)
     mm_list_init(&l, &page);
     struct list_ctx c = {.req = req, .l = &l};
     r = st->ops->incident_list(st, &req->who.scope, tenant, status, &page, add_incident_json, &c);
-    if (r != 0) {
-        json_decref(l.items);
-        return r;
-    }
-    return mm_list_reply(req, &l);
+    return mm_list_finish(req, &l, r);
 }
 
 static int add_entry_json(const struct mm_timeline_entry *e, void *arg)

@@ -38,11 +38,7 @@ int mm_api_mail_outbox_list(struct mm_request *req)
         return mm_reply_error(req, 400, "bad_field", "status");
     mm_list_init(&l, &page);
     r = st->ops->mail_list(st, &req->who.scope, status, tenant, &page, add_entry_json, &l);
-    if (r != 0) {
-        json_decref(l.items);
-        return r;
-    }
-    return mm_list_reply(req, &l);
+    return mm_list_finish(req, &l, r);
 }
 
 int mm_api_mail_resend(struct mm_request *req)

@@ -30,11 +30,7 @@ int mm_api_sensor_list(struct mm_request *req)
         return r;
     mm_list_init(&w.list, &page);
     r = st->ops->sensor_list(st, &req->who.scope, tenant, &page, req->now, add_sensor_json, &w);
-    if (r != 0) {
-        json_decref(w.list.items);
-        return r;
-    }
-    return mm_list_reply(req, &w.list);
+    return mm_list_finish(req, &w.list, r);
 }
 
 int mm_api_sensor_get(struct mm_request *req)

@@ -26,11 +26,7 @@ int mm_api_tenant_list(struct mm_request *req)
         return r;
     mm_list_init(&l, &page);
     r = st->ops->tenant_list(st, &req->who.scope, &page, add_tenant_json, &l);
-    if (r != 0) {
-        json_decref(l.items);
-        return r;
-    }
-    return mm_list_reply(req, &l);
+    return mm_list_finish(req, &l, r);
 }
 
 /* Applies the optional name, lang and mail_severity fields of body to t. */

@@ -52,11 +52,7 @@ int mm_api_ticket_list(struct mm_request *req)
     mm_list_init(&l, &page);
     r = st->ops->ticket_list(st, &req->who.scope, tenant, status, mm_desk_is_vendor(req), &page,
                              add_ticket_json, &l);
-    if (r != 0) {
-        json_decref(l.items);
-        return r;
-    }
-    return mm_list_reply(req, &l);
+    return mm_list_finish(req, &l, r);
 }
 
 static int add_message_json(const struct mm_ticket_message *m, void *arg)

@@ -35,11 +35,7 @@ int mm_api_user_list(struct mm_request *req)
         return r;
     mm_list_init(&l, &page);
     r = st->ops->user_list(st, &req->who.scope, tenant, &page, add_user_json, &l);
-    if (r != 0) {
-        json_decref(l.items);
-        return r;
-    }
-    return mm_list_reply(req, &l);
+    return mm_list_finish(req, &l, r);
 }
 
 int mm_api_user_get(struct mm_request *req)
@@ -173,10 +169,7 @@ int mm_api_audit_list(struct mm_request *req)
         return r;
     mm_list_init(&l, &page);
     r = st->ops->audit_list(st, &req->who.scope, tenant, &page, add_audit_json, &l);
-    if (r != 0) {
-        json_decref(l.items);
-        return r;
-    }
-    mask_vendor_addresses(req, l.items);
-    return mm_list_reply(req, &l);
+    if (r == 0)
+        mask_vendor_addresses(req, l.items);
+    return mm_list_finish(req, &l, r);
 }
