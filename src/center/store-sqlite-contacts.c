@@ -92,10 +92,9 @@ static int replace_rows(sqlite3 *db, const struct mm_actor *who, int64_t tenant_
         r = mm__sqlite_step_done(s);
     }
     sqlite3_finalize(s);
-    char target[32];
-    snprintf(target, sizeof target, "tenant:%lld", (long long)tenant_id);
     if (r == 0)
-        r = mm__sqlite_audit(db, who, "contacts.replace", target, "", now);
+        r = mm__sqlite_audit_on(db, who, who->tenant_id, "contacts.replace", "tenant", tenant_id,
+                                "", now);
     return r;
 }
 
@@ -130,10 +129,9 @@ static int set_duty(sqlite3 *db, const struct mm_actor *who, int64_t user_id, bo
     sqlite3_finalize(s);
     if (r == 0 && sqlite3_changes(db) == 0)
         r = MM_ENOENT; /* no such user, or an SME user (never on duty) */
-    char target[32];
-    snprintf(target, sizeof target, "user:%lld", (long long)user_id);
     if (r == 0)
-        r = mm__sqlite_audit(db, who, on ? "duty.on" : "duty.off", target, "", now);
+        r = mm__sqlite_audit_on(db, who, who->tenant_id, on ? "duty.on" : "duty.off", "user",
+                                user_id, "", now);
     return r;
 }
 

@@ -67,11 +67,7 @@ int mm__sqlite_incident_get(struct mm_store *st, const struct mm_scope *scope, i
 static int audit_incident(sqlite3 *db, const struct mm_actor *who, int64_t tenant_id, int64_t id,
                           const char *action, const char *detail, int64_t now)
 {
-    char target[48];
-    struct mm_actor w = *who;
-    w.tenant_id = tenant_id;
-    snprintf(target, sizeof target, "incident:%lld", (long long)id);
-    return mm__sqlite_audit(db, &w, action, target, detail, now);
+    return mm__sqlite_audit_on(db, who, tenant_id, action, "incident", id, detail, now);
 }
 
 /* One timeline row; from/to "" when not a status change. */
@@ -110,7 +106,7 @@ static int escalate_alert(sqlite3 *db, const struct mm_actor *who, const struct 
                           const struct mm_incident *in, int64_t alert_id, int64_t now)
 {
     sqlite3_stmt *s = NULL;
-    char target[48], body[64];
+    char body[64];
     int r = mm__sqlite_prepare(db,
                                "UPDATE alerts SET status = 'escalated', incident_id = ?1, "
                                "updated_at = ?2 WHERE id = ?3 AND tenant_id = ?4 AND status IN "
@@ -137,11 +133,8 @@ static int escalate_alert(sqlite3 *db, const struct mm_actor *who, const struct 
     }
     if (r != 0)
         return r;
-    struct mm_actor w = *who;
-    w.tenant_id = in->tenant_id;
-    snprintf(target, sizeof target, "alert:%lld", (long long)alert_id);
     snprintf(body, sizeof body, "escalated incident:%lld", (long long)in->id);
-    r = mm__sqlite_audit(db, &w, "alert.status", target, body, now);
+    r = mm__sqlite_audit_on(db, who, in->tenant_id, "alert.status", "alert", alert_id, body, now);
     snprintf(body, sizeof body, "#%lld", (long long)alert_id);
     if (r == 0)
         r = add_timeline(db, in, "alert", "", "", author, body, false, now, NULL);
@@ -629,13 +622,9 @@ int mm__sqlite_sla_set(struct mm_store *st, const struct mm_scope *scope,
     }
     snprintf(detail, sizeof detail, "acknowledge=%d resolve=%d", sla->acknowledge_minutes,
              sla->resolve_minutes);
-    if (r == 0) {
-        struct mm_actor w = *who;
-        char target[48];
-        w.tenant_id = sla->tenant_id;
-        snprintf(target, sizeof target, "tenant:%lld", (long long)sla->tenant_id);
-        r = mm__sqlite_audit(db, &w, "tenant.sla", target, detail, now);
-    }
+    if (r == 0)
+        r = mm__sqlite_audit_on(db, who, sla->tenant_id, "tenant.sla", "tenant", sla->tenant_id,
+                                detail, now);
     r = mm__sqlite_end(db, r);
 out:
     sqlite3_finalize(s);

@@ -43,13 +43,10 @@ int mm__sqlite_enrol_code_add(struct mm_store *st, const struct mm_actor *who, i
             r = MM_ENOENT;
     }
     if (r == 0) {
-        char target[48], detail[64];
-        snprintf(target, sizeof target, "enrol_code:%lld",
-                 (long long)sqlite3_last_insert_rowid(db));
+        char detail[64];
         snprintf(detail, sizeof detail, "expires_at=%lld", (long long)expires_at);
-        struct mm_actor w = *who;
-        w.tenant_id = tenant_id;
-        r = mm__sqlite_audit(db, &w, "enrol.code", target, detail, now);
+        r = mm__sqlite_audit_on(db, who, tenant_id, "enrol.code", "enrol_code",
+                                sqlite3_last_insert_rowid(db), detail, now);
     }
     r = mm__sqlite_end(db, r);
 out:
@@ -206,13 +203,8 @@ int mm__sqlite_sensor_revoke(struct mm_store *st, const struct mm_actor *who, in
             tenant = sqlite3_column_int64(stmt, 0);
     }
     sqlite3_finalize(stmt);
-    if (r == 0) {
-        char target[48];
-        struct mm_actor w = *who;
-        w.tenant_id = tenant;
-        snprintf(target, sizeof target, "sensor:%lld", (long long)id);
-        r = mm__sqlite_audit(db, &w, "sensor.revoke", target, "", now);
-    }
+    if (r == 0)
+        r = mm__sqlite_audit_on(db, who, tenant, "sensor.revoke", "sensor", id, "", now);
     r = mm__sqlite_end(db, r);
 out:
     mm__sqlite_release(st, db);
@@ -956,13 +948,10 @@ int mm__sqlite_alert_set_status(struct mm_store *st, const struct mm_scope *scop
     if (r == 0)
         r = write_status(db, id, to, reason, incident_id, now);
     if (r == 0) {
-        char target[48], detail[640];
-        snprintf(target, sizeof target, "alert:%lld", (long long)id);
+        char detail[640];
         snprintf(detail, sizeof detail, "%s -> %s%s%s", mm_alert_status_name(cur.status),
                  mm_alert_status_name(to), reason && *reason ? ": " : "", reason ? reason : "");
-        struct mm_actor w = *who;
-        w.tenant_id = cur.tenant_id;
-        r = mm__sqlite_audit(db, &w, "alert.status", target, detail, now);
+        r = mm__sqlite_audit_on(db, who, cur.tenant_id, "alert.status", "alert", id, detail, now);
     }
     if (r == 0 && out)
         r = read_alert_in_tx(db, scope, id, out);

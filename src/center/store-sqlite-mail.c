@@ -538,10 +538,8 @@ static int requeue(sqlite3 *db, const struct mm_scope *scope, const struct mm_ac
                        "UPDATE mail_outbox SET status = 'pending', next_attempt_at = ?2 "
                        "WHERE id = ?1",
                        id, now);
-    char target[32];
-    snprintf(target, sizeof target, "mail:%lld", (long long)id);
     if (r == 0)
-        r = mm__sqlite_audit(db, who, "mail.resend", target, "", now);
+        r = mm__sqlite_audit_on(db, who, who->tenant_id, "mail.resend", "mail", id, "", now);
     return r;
 }
 

@@ -66,11 +66,7 @@ int mm__sqlite_ticket_get(struct mm_store *st, const struct mm_scope *scope, int
 static int audit_ticket(sqlite3 *db, const struct mm_actor *who, int64_t tenant_id, int64_t id,
                         const char *action, const char *detail, int64_t now)
 {
-    char target[48];
-    struct mm_actor w = *who;
-    w.tenant_id = tenant_id;
-    snprintf(target, sizeof target, "ticket:%lld", (long long)id);
-    return mm__sqlite_audit(db, &w, action, target, detail, now);
+    return mm__sqlite_audit_on(db, who, tenant_id, action, "ticket", id, detail, now);
 }
 
 static int insert_message(sqlite3 *db, int64_t tenant_id, int64_t ticket_id, int64_t author_id,

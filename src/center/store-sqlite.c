@@ -170,6 +170,17 @@ void mm__sqlite_bind_scope(sqlite3_stmt *stmt, const struct mm_scope *scope)
     sqlite3_bind_int64(stmt, 2, scope->tenant_id);
 }
 
+int mm__sqlite_audit_on(sqlite3 *db, const struct mm_actor *who, int64_t tenant_id,
+                        const char *action, const char *kind, int64_t id, const char *detail,
+                        int64_t now)
+{
+    char target[48];
+    struct mm_actor w = *who;
+    w.tenant_id = tenant_id;
+    snprintf(target, sizeof target, "%s:%lld", kind, (long long)id);
+    return mm__sqlite_audit(db, &w, action, target, detail, now);
+}
+
 int mm__sqlite_audit(sqlite3 *db, const struct mm_actor *who, const char *action,
                      const char *target, const char *detail, int64_t now)
 {
@@ -422,11 +433,8 @@ static int sqlite_tenant_add(struct mm_store *st, const struct mm_actor *who,
     }
     if (r == 0) {
         int64_t id = sqlite3_last_insert_rowid(db);
-        char target[48];
-        snprintf(target, sizeof target, "tenant:%lld", (long long)id);
-        struct mm_actor w = *who;
-        w.tenant_id = MM_VENDOR_TENANT;
-        r = mm__sqlite_audit(db, &w, "tenant.add", target, t->name, now);
+        r = mm__sqlite_audit_on(db, who, MM_VENDOR_TENANT, "tenant.add", "tenant", id, t->name,
+                                now);
         if (id_out)
             *id_out = id;
     }
@@ -507,13 +515,11 @@ static int sqlite_tenant_update(struct mm_store *st, const struct mm_scope *scop
             r = MM_ENOENT;
     }
     if (r == 0) {
-        char target[48], detail[512];
-        snprintf(target, sizeof target, "tenant:%lld", (long long)t->id);
+        char detail[512];
         snprintf(detail, sizeof detail, "name=%s lang=%s mail_severity=%d", t->name, t->lang,
                  t->mail_severity);
-        struct mm_actor w = *who;
-        w.tenant_id = t->id;
-        r = mm__sqlite_audit(db, &w, "tenant.update", target, detail, mm_time_now_usec());
+        r = mm__sqlite_audit_on(db, who, t->id, "tenant.update", "tenant", t->id, detail,
+                                mm_time_now_usec());
     }
     r = mm__sqlite_end(db, r);
 out:
@@ -569,12 +575,10 @@ static int sqlite_user_add(struct mm_store *st, const struct mm_scope *scope,
     }
     if (r == 0) {
         int64_t id = sqlite3_last_insert_rowid(db);
-        char target[48], detail[320];
-        snprintf(target, sizeof target, "user:%lld", (long long)id);
+        char detail[320];
         snprintf(detail, sizeof detail, "email=%s role=%s", u->email, mm_role_name(u->role));
-        struct mm_actor w = *who;
-        w.tenant_id = u->tenant_id;
-        r = mm__sqlite_audit(db, &w, "user.add", target, detail, u->created_at);
+        r = mm__sqlite_audit_on(db, who, u->tenant_id, "user.add", "user", id, detail,
+                                u->created_at);
         if (id_out)
             *id_out = id;
     }
@@ -663,9 +667,8 @@ static int sqlite_user_set_password(struct mm_store *st, const struct mm_actor *
             r = MM_ENOENT;
     }
     if (r == 0 && who) {
-        char target[48];
-        snprintf(target, sizeof target, "user:%lld", (long long)user_id);
-        r = mm__sqlite_audit(db, who, "user.password", target, "", mm_time_now_usec());
+        r = mm__sqlite_audit_on(db, who, who->tenant_id, "user.password", "user", user_id, "",
+                                mm_time_now_usec());
     }
     r = mm__sqlite_end(db, r);
 out:
@@ -693,10 +696,10 @@ static int sqlite_user_set_lang(struct mm_store *st, const struct mm_actor *who,
             r = MM_ENOENT;
     }
     if (r == 0) {
-        char target[48], detail[16];
-        snprintf(target, sizeof target, "user:%lld", (long long)user_id);
+        char detail[16];
         snprintf(detail, sizeof detail, "lang=%s", lang);
-        r = mm__sqlite_audit(db, who, "user.lang", target, detail, mm_time_now_usec());
+        r = mm__sqlite_audit_on(db, who, who->tenant_id, "user.lang", "user", user_id, detail,
+                                mm_time_now_usec());
     }
     r = mm__sqlite_end(db, r);
 out:
@@ -729,9 +732,8 @@ static int sqlite_session_add(struct mm_store *st, const struct mm_actor *who,
         r = mm__sqlite_step_done(stmt);
     }
     if (r == 0) {
-        char target[48];
-        snprintf(target, sizeof target, "user:%lld", (long long)s->user_id);
-        r = mm__sqlite_audit(db, who, "session.login", target, "", s->created_at);
+        r = mm__sqlite_audit_on(db, who, who->tenant_id, "session.login", "user", s->user_id, "",
+                                s->created_at);
         /* Expired sessions are dropped here so the table stays small. */
         if (r == 0) {
             char sql[96];
@@ -820,10 +822,9 @@ static int sqlite_token_add(struct mm_store *st, const struct mm_actor *who, int
     }
     if (r == 0) {
         int64_t id = sqlite3_last_insert_rowid(db);
-        char target[48], detail[48];
-        snprintf(target, sizeof target, "token:%lld", (long long)id);
+        char detail[48];
         snprintf(detail, sizeof detail, "user:%lld", (long long)user_id);
-        r = mm__sqlite_audit(db, who, "token.create", target, detail, now);
+        r = mm__sqlite_audit_on(db, who, who->tenant_id, "token.create", "token", id, detail, now);
         if (id_out)
             *id_out = id;
     }
@@ -859,13 +860,8 @@ static int sqlite_token_revoke(struct mm_store *st, const struct mm_actor *who, 
         }
     }
     sqlite3_finalize(stmt);
-    if (r == 0) {
-        char target[48];
-        struct mm_actor w = *who;
-        w.tenant_id = tenant;
-        snprintf(target, sizeof target, "token:%lld", (long long)token);
-        r = mm__sqlite_audit(db, &w, "token.revoke", target, "", now);
-    }
+    if (r == 0)
+        r = mm__sqlite_audit_on(db, who, tenant, "token.revoke", "token", token, "", now);
     r = mm__sqlite_end(db, r);
 out:
     mm__sqlite_release(st, db);

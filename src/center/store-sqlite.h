@@ -41,6 +41,11 @@ void mm__sqlite_bind_scope(sqlite3_stmt *stmt, const struct mm_scope *scope);
 /* Appends one audit row with the connection's current transaction. */
 int mm__sqlite_audit(sqlite3 *db, const struct mm_actor *who, const char *action,
                      const char *target, const char *detail, int64_t now);
+/* mm__sqlite_audit with target "kind:id" and the actor's tenant replaced by
+ * tenant_id (the tenant whose audit log shows the row). */
+int mm__sqlite_audit_on(sqlite3 *db, const struct mm_actor *who, int64_t tenant_id,
+                        const char *action, const char *kind, int64_t id, const char *detail,
+                        int64_t now);
 
 /* store-sqlite-ingest.c: enrolment, sensors, events, alerts. */
 int mm__sqlite_enrol_code_add(struct mm_store *st, const struct mm_actor *who, int64_t tenant_id,
