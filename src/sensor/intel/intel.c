@@ -119,20 +119,25 @@ struct mm_intel {
     psl_ctx_t *psl_owned;
     const psl_ctx_t *psl;
     bool sealed;
-    /* Built at seal: one bit per (hashed) IP key present, so the lookups of
-     * a packet's addresses (one per prefix length, most of them misses) skip
-     * the large table, which does not fit in the cache; and whether any
-     * entry has a port at all. */
-    uint64_t *ip_filter;
+    /* Built at seal, per family and prefix length: a presence bitmap with
+     * about 16 bits per key of that length, so the lookups of a packet's
+     * addresses (one per prefix length, nearly all misses) skip the large
+     * table, which does not fit in the cache; the bitmaps of the short,
+     * rare prefixes are small enough to stay cached. And whether any entry
+     * has a port at all. */
+    uint64_t *ip_filter[2][129];
+    uint8_t ip_filter_log[2][129]; /* log2 of the bitmap's size in bits */
     bool ip_any_port;
 };
 
-#define IP_FILTER_SHIFT 10 /* 2^22 bits: 512 KiB */
-#define IP_FILTER_WORDS ((1u << (32 - IP_FILTER_SHIFT)) / 64)
+#define IP_FILTER_LOG_MIN 9
+#define IP_FILTER_LOG_MAX 25
 
-static uint32_t ip_filter_bit(uint32_t h)
+static void ip_filters_free(struct mm_intel *in);
+
+static uint32_t ip_filter_bit(uint32_t h, unsigned log)
 {
-    return (h * 2654435761u) >> IP_FILTER_SHIFT;
+    return (h * 2654435761u) >> (32 - log);
 }
 
 static int table_init(struct table *t, size_t cap)
@@ -181,7 +186,7 @@ void mm_intel_free(struct mm_intel *in)
     free(in->strs);
     free(in->str_table.slots);
     free(in->ips);
-    free(in->ip_filter);
+    ip_filters_free(in);
     free(in->ip_table.slots);
     if (in->psl_owned)
         psl_free(in->psl_owned);
@@ -344,9 +349,10 @@ static const struct ip_entry *ip_find(const struct mm_intel *in, const uint8_t a
                                       uint8_t family, uint8_t prefix, uint16_t port)
 {
     uint32_t h = ip_hash(addr, family, prefix, port);
-    if (in->ip_filter) {
-        uint32_t bit = ip_filter_bit(h);
-        if (!(in->ip_filter[bit / 64] >> (bit % 64) & 1))
+    const uint64_t *filter = in->ip_filter[family == 6][prefix];
+    if (filter) {
+        uint32_t bit = ip_filter_bit(h, in->ip_filter_log[family == 6][prefix]);
+        if (!(filter[bit / 64] >> (bit % 64) & 1))
             return NULL;
     }
     size_t j = h & (in->ip_table.cap - 1);
@@ -682,6 +688,47 @@ int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *val
     return str_insert(in, key, ctx);
 }
 
+static void ip_filters_free(struct mm_intel *in)
+{
+    for (int f = 0; f < 2; f++)
+        for (int l = 0; l <= 128; l++) {
+            free(in->ip_filter[f][l]);
+            in->ip_filter[f][l] = NULL;
+        }
+}
+
+/* The presence bitmaps (a length without one, e.g. on ENOMEM, is looked up
+ * in the table directly: slower, same result). */
+static void ip_filters_build(struct mm_intel *in)
+{
+    size_t count[2][129] = {{0}};
+    ip_filters_free(in);
+    in->ip_any_port = false;
+    for (size_t i = 0; i < in->nips; i++) {
+        count[in->ips[i].family == 6][in->ips[i].prefix]++;
+        in->ip_any_port |= in->ips[i].port != 0;
+    }
+    for (int f = 0; f < 2; f++)
+        for (int l = 0; l <= 128; l++) {
+            if (!count[f][l])
+                continue;
+            unsigned log = IP_FILTER_LOG_MIN;
+            while (log < IP_FILTER_LOG_MAX && ((size_t)1 << log) < 16 * count[f][l])
+                log++;
+            in->ip_filter_log[f][l] = (uint8_t)log;
+            in->ip_filter[f][l] = calloc(((size_t)1 << log) / 64, sizeof(uint64_t));
+        }
+    for (size_t i = 0; i < in->nips; i++) {
+        const struct ip_entry *e = &in->ips[i];
+        uint64_t *filter = in->ip_filter[e->family == 6][e->prefix];
+        if (!filter)
+            continue;
+        uint32_t bit = ip_filter_bit(ip_hash(e->addr, e->family, e->prefix, e->port),
+                                     in->ip_filter_log[e->family == 6][e->prefix]);
+        filter[bit / 64] |= 1ull << (bit % 64);
+    }
+}
+
 int mm_intel_seal(struct mm_intel *in)
 {
     if (!in)
@@ -693,15 +740,7 @@ int mm_intel_seal(struct mm_intel *in)
     for (int l = 128; l >= 0; l--)
         if (in->v6_len[l])
             in->v6_order[in->v6_n++] = (uint8_t)l;
-    free(in->ip_filter);
-    in->ip_filter = calloc(IP_FILTER_WORDS, sizeof(uint64_t)); /* none on ENOMEM: slower */
-    in->ip_any_port = false;
-    for (size_t i = 0; i < in->nips && in->ip_filter; i++) {
-        const struct ip_entry *e = &in->ips[i];
-        uint32_t bit = ip_filter_bit(ip_hash(e->addr, e->family, e->prefix, e->port));
-        in->ip_filter[bit / 64] |= 1ull << (bit % 64);
-        in->ip_any_port |= e->port != 0;
-    }
+    ip_filters_build(in);
     in->sealed = true;
     return 0;
 }
