@@ -333,6 +333,20 @@ static int read_dispatch(struct mm_request *req, const json_t *o, struct mm_disp
     return 0;
 }
 
+/* Reads the request body once incident id is known to be in the caller's
+ * scope: a foreign or missing incident is MM_ENOENT before the body is read. */
+static int incident_body(struct mm_request *req, int64_t id, const struct mm_field *fields,
+                         json_t **body)
+{
+    struct mm_store *st = req->center->store;
+    struct mm_incident *in = calloc(1, sizeof *in);
+    int r = in ? st->ops->incident_get(st, &req->who.scope, id, in) : MM_ENOMEM;
+    free(in);
+    if (r == 0)
+        r = mm_api_body(req, fields, body);
+    return r;
+}
+
 int mm_api_incident_transition(struct mm_request *req)
 {
     static const struct mm_field fields[] = {
@@ -343,15 +357,11 @@ int mm_api_incident_transition(struct mm_request *req)
         MM_FIELDS_END,
     };
     struct mm_store *st = req->center->store;
-    struct mm_incident *in = calloc(1, sizeof *in);
     struct mm_dispatch d;
     enum mm_incident_status to;
     json_t *body = NULL;
     int64_t id = mm_req_param(req, "incident");
-    int r = in ? st->ops->incident_get(st, &req->who.scope, id, in) : MM_ENOMEM;
-    free(in);
-    if (r == 0)
-        r = mm_api_body(req, fields, &body);
+    int r = incident_body(req, id, fields, &body);
     if (r != 0)
         return r;
     const char *outcome = mm_api_str(body, "outcome");
@@ -383,13 +393,9 @@ int mm_api_incident_note_add(struct mm_request *req)
         MM_FIELDS_END,
     };
     struct mm_store *st = req->center->store;
-    struct mm_incident *in = calloc(1, sizeof *in);
     json_t *body = NULL;
     int64_t id = mm_req_param(req, "incident"), eid = 0;
-    int r = in ? st->ops->incident_get(st, &req->who.scope, id, in) : MM_ENOMEM;
-    free(in);
-    if (r == 0)
-        r = mm_api_body(req, fields, &body);
+    int r = incident_body(req, id, fields, &body);
     if (r != 0)
         return r;
     const char *text = mm_api_str(body, "body");
@@ -428,13 +434,9 @@ int mm_api_incident_link_alert(struct mm_request *req)
 {
     static const struct mm_field fields[] = {{"alert_id", JSON_INTEGER, true, 0}, MM_FIELDS_END};
     struct mm_store *st = req->center->store;
-    struct mm_incident *in = calloc(1, sizeof *in);
     json_t *body = NULL;
     int64_t id = mm_req_param(req, "incident");
-    int r = in ? st->ops->incident_get(st, &req->who.scope, id, in) : MM_ENOMEM;
-    free(in);
-    if (r == 0)
-        r = mm_api_body(req, fields, &body);
+    int r = incident_body(req, id, fields, &body);
     if (r != 0)
         return r;
     int64_t alert = json_integer_value(json_object_get(body, "alert_id"));
