@@ -229,3 +229,12 @@ class World:
         audit = c.request("GET", "/api/v1/audit?tenant=%d" % self.tenants["B"]["id"],
                           session=c.login("admin@vendor.example"))
         check(audit.status == 200, "audit: %r" % audit)
+
+
+def start_world(c):
+    """The usual opening: World(c) on the stopped server, then start it and
+    enrol and ingest for both tenants. Returns the World."""
+    w = World(c)
+    c.start()
+    w.enrol_and_ingest()
+    return w

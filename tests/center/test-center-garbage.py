@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import BIN, Center, World, check  # noqa: E402
+from centerlib import BIN, Center, check, start_world  # noqa: E402
 
 SEED = 20260401
 
@@ -75,9 +75,7 @@ def main():
                                        check=True).stdout)
     c = Center()
     try:
-        w = World(c)
-        c.start()
-        w.enrol_and_ingest()
+        w = start_world(c)
         callers = [
             {"session": c.login("admin@vendor.example")},
             {"session": w.tenants["A"]["session"]},

@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import Center, World, alert_event, check, dns_event  # noqa: E402
+from centerlib import Center, alert_event, check, dns_event, start_world  # noqa: E402
 
 
 def enrol(c, tenant, name="s", ttl=None):
@@ -273,9 +273,7 @@ def test_concurrent_sensors(c, w):
 def test_silent():
     c = Center(config="[alerts]\nsensor_silent_after = 1\nhealth_interval = 1\n")
     try:
-        w = World(c)
-        c.start()
-        w.enrol_and_ingest()
+        w = start_world(c)
         s = w.tenants["A"]["session"]
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -299,9 +297,7 @@ def test_silent():
 def main():
     c = Center()
     try:
-        w = World(c)
-        c.start()
-        w.enrol_and_ingest()
+        w = start_world(c)
         test_enrolment(c, w)
         test_ingest(c, w)
         aid, others = test_aggregation(c, w)

@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import BIN, Center, World, check  # noqa: E402
+from centerlib import BIN, Center, check, start_world  # noqa: E402
 
 # Roles an SME user can hold, and whether each route's "allow" admits them.
 SME_ALLOWED = {"owner": {"user", "manager", "triage"}, "staff": {"user"}}
@@ -111,9 +111,7 @@ def check_bulk(c, w, caller):
 def main():
     c = Center()
     try:
-        w = World(c)
-        c.start()
-        w.enrol_and_ingest()
+        w = start_world(c)
         load_fixtures(c, w)
         b = w.tenants["B"]
         before = c.request("GET", "/api/v1/alerts/%d" % b["alert"], session=b["session"]).json

@@ -18,7 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import BIN, Center, World, check, dns_event  # noqa: E402
+from centerlib import BIN, Center, World, check, dns_event, start_world  # noqa: E402
 
 
 def read_until(sock, marker):
@@ -169,9 +169,7 @@ def test_ipv6():
 def main():
     c = Center()
     try:
-        w = World(c)
-        c.start()
-        w.enrol_and_ingest()
+        w = start_world(c)
         test_sigterm_in_flight(c, w)
         test_rehash_on_login(c)
         test_newer_database_refused(c)

@@ -14,7 +14,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from centerlib import Center, World, check  # noqa: E402
+from centerlib import Center, check, start_world  # noqa: E402
 
 
 def expect(r, status, what, error=None):
@@ -373,9 +373,7 @@ def monthly_checks(c, w, owner, analyst):
 def main():
     c = Center()
     try:
-        w = World(c)
-        c.start()
-        w.enrol_and_ingest()
+        w = start_world(c)
         owner = w.tenants["A"]["session"]
         analyst = c.login("analyst@vendor.example")
         admin = c.login("admin@vendor.example")

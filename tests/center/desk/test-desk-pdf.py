@@ -39,7 +39,7 @@ def lsan_with_fonts():
     return merged.name
 
 
-from centerlib import Center, World, check  # noqa: E402
+from centerlib import Center, check, start_world  # noqa: E402
 
 SUMMARY_JA = "社員が偽の請求書メールの添付ファイルを開き、パソコンが不審なサーバーと通信しました。"
 
@@ -83,9 +83,7 @@ def main():
     c = Center()
     tmp = tempfile.mkdtemp(prefix="mm-desk-pdf-")
     try:
-        w = World(c)
-        c.start()
-        w.enrol_and_ingest()
+        w = start_world(c)
         a = w.tenants["A"]
         analyst = c.login("analyst@vendor.example")
         r = c.request("POST", "/api/v1/incidents", {"alert_id": a["alert"], "title": "偽の請求書メール",
