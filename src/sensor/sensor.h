@@ -25,8 +25,8 @@ struct mm_sensor_config {
     struct mm_cidr *home_net; /* --home-net / [sensor] home_net, default MM_DEFAULT_HOME_NET */
     size_t home_net_count;
     bool personal_devices_allowed; /* [policy] personal_devices = yes|no (default no) */
-    const struct mm_ini *ini; /* whole config; detector settings in [detect.NAME] */
-    const char *state_dir;    /* --state, NULL when none */
+    const struct mm_ini *ini;      /* whole config; detector settings in [detect.NAME] */
+    const char *state_dir;         /* --state, NULL when none */
 };
 
 /* Sends an event into the pipeline (reference stolen): detectors' on_event

@@ -20,40 +20,40 @@ json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts)
         memuse = mm_stream_memuse(s->flows);
     }
     int64_t uptime = s->first_sec >= 0 ? (int64_t)ts->tv_sec - s->first_sec : 0;
-    json_t *stats = json_pack(
-        "{s:I,"
-        " s:{s:I, s:I, s:I},"
-        " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-        " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-        " s:{s:I, s:I, s:I, s:I, s:I},"
-        " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-        " s:{s:I, s:I}}",
-        "uptime", I(uptime < 0 ? 0 : uptime),
-        /* capture */
-        "capture", "kernel_packets", I(st->kernel_packets), "kernel_drops", I(st->kernel_drops),
-        "kernel_ifdrops", I(st->kernel_ifdrops),
-        /* decoder */
-        "decoder", "pkts", I(st->pkts), "bytes", I(st->bytes), "invalid", I(st->invalid),
-        "ethernet", I(st->ethernet), "vlan", I(st->vlan), "arp", I(st->arp), "ipv4", I(st->ipv4),
-        "ipv6", I(st->ipv6), "tcp", I(st->tcp), "udp", I(st->udp), "icmpv4", I(st->icmpv4),
-        "icmpv6", I(st->icmpv6), "other_ip", I(st->other_ip), "fragments", I(st->fragments),
-        "unsupported_link", I(st->unsupported_link),
-        /* flow */
-        "flow", "total", I(fs.created), "active", I(active), "tcp", I(fs.tcp), "udp", I(fs.udp),
-        "icmp", I(fs.icmp), "timeout", I(fs.timeout), "evicted", I(fs.evicted), "active_timeout",
-        I(fs.active_timeout), "logged", I(st->flows_logged),
-        /* tcp */
-        "tcp", "reassembly_gap", I(fs.stream_gaps), "reassembly_memuse", I(memuse), "memcap_hits",
-        I(fs.stream_memcap_hits), "ooo_segments", I(fs.stream_ooo_segments), "retransmits",
-        I(fs.stream_retransmits),
-        /* events */
-        "events", "total", I(st->events), "alert", I(st->alerts), "intel_hits", I(st->intel_hits),
-        "anomaly", I(st->anomalies), "anomaly_suppressed", I(st->anomalies_suppressed),
-        "app_errors", I(st->app_errors), "spooled", I(st->spooled), "spool_errors",
-        I(st->spool_errors), "spool_dropped", I(mm_spool_dropped(s->spool)), "eve_errors",
-        I(st->eve_errors),
-        /* intel */
-        "intel", "indicators", I(st->intel_indicators), "reloads", I(st->intel_reloads));
+    json_t *stats =
+        json_pack("{s:I,"
+                  " s:{s:I, s:I, s:I},"
+                  " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+                  " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+                  " s:{s:I, s:I, s:I, s:I, s:I},"
+                  " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+                  " s:{s:I, s:I}}",
+                  "uptime", I(uptime < 0 ? 0 : uptime),
+                  /* capture */
+                  "capture", "kernel_packets", I(st->kernel_packets), "kernel_drops",
+                  I(st->kernel_drops), "kernel_ifdrops", I(st->kernel_ifdrops),
+                  /* decoder */
+                  "decoder", "pkts", I(st->pkts), "bytes", I(st->bytes), "invalid", I(st->invalid),
+                  "ethernet", I(st->ethernet), "vlan", I(st->vlan), "arp", I(st->arp), "ipv4",
+                  I(st->ipv4), "ipv6", I(st->ipv6), "tcp", I(st->tcp), "udp", I(st->udp), "icmpv4",
+                  I(st->icmpv4), "icmpv6", I(st->icmpv6), "other_ip", I(st->other_ip), "fragments",
+                  I(st->fragments), "unsupported_link", I(st->unsupported_link),
+                  /* flow */
+                  "flow", "total", I(fs.created), "active", I(active), "tcp", I(fs.tcp), "udp",
+                  I(fs.udp), "icmp", I(fs.icmp), "timeout", I(fs.timeout), "evicted", I(fs.evicted),
+                  "active_timeout", I(fs.active_timeout), "logged", I(st->flows_logged),
+                  /* tcp */
+                  "tcp", "reassembly_gap", I(fs.stream_gaps), "reassembly_memuse", I(memuse),
+                  "memcap_hits", I(fs.stream_memcap_hits), "ooo_segments",
+                  I(fs.stream_ooo_segments), "retransmits", I(fs.stream_retransmits),
+                  /* events */
+                  "events", "total", I(st->events), "alert", I(st->alerts), "intel_hits",
+                  I(st->intel_hits), "anomaly", I(st->anomalies), "anomaly_suppressed",
+                  I(st->anomalies_suppressed), "app_errors", I(st->app_errors), "spooled",
+                  I(st->spooled), "spool_errors", I(st->spool_errors), "spool_dropped",
+                  I(mm_spool_dropped(s->spool)), "eve_errors", I(st->eve_errors),
+                  /* intel */
+                  "intel", "indicators", I(st->intel_indicators), "reloads", I(st->intel_reloads));
     if (!stats)
         return NULL;
     struct mm_eve_header h = {.ts = *ts, .event_type = "stats"};
