@@ -160,5 +160,8 @@ const json_t *mm_alert_explanation(int64_t signature_id, const char *detector)
     if (!e)
         e = by_detector(json_string_value(
             json_object_get(json_object_get(explanations, "signature_detector"), key)));
-    return e ? e : by_detector(detector);
+    if (!e)
+        e = by_detector(detector);
+    /* Anything else (a signature from another tool) still gets plain words. */
+    return e ? e : json_object_get(explanations, "generic");
 }

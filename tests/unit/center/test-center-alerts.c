@@ -109,24 +109,30 @@ static void test_explanations(void **state)
         "personal-device", "outbound-smb-rdp",     "inbound-rdp-smb",
         "port-scan",       "host-sweep",           "dga-dns",
         "beaconing",       "cleartext-credentials"};
+    /* An unknown signature from an unknown tool still gets plain words. */
+    const json_t *generic = mm_alert_explanation(123456789, "some-other-tool");
+    assert_non_null(generic);
+    check_text(json_object_get(generic, "what"));
+    check_text(json_object_get(generic, "now"));
     for (size_t i = 0; i < sizeof detectors / sizeof detectors[0]; i++) {
         const json_t *e = mm_alert_explanation(123456789, detectors[i]);
-        if (!e)
-            print_error("no explanation for %s\n", detectors[i]);
+        if (!e || e == generic)
+            print_error("no explanation of its own for %s\n", detectors[i]);
         assert_non_null(e);
+        assert_ptr_not_equal(e, generic);
         check_text(json_object_get(e, "what"));
         check_text(json_object_get(e, "now"));
         check_text(json_object_get(e, "threat"));
     }
-    assert_non_null(mm_alert_explanation(MM_SIG_SENSOR_SILENT, ""));
+    assert_ptr_not_equal(mm_alert_explanation(MM_SIG_SENSOR_SILENT, ""), generic);
     /* The sensor's own detector names and its two kinds of scan. */
     static const char *const sensor_names[] = {"outbound-service", "inbound-service", "scan",
                                                "suspicious-dns", "beacon"};
     for (size_t i = 0; i < sizeof sensor_names / sizeof sensor_names[0]; i++)
-        assert_non_null(mm_alert_explanation(1, sensor_names[i]));
+        assert_ptr_not_equal(mm_alert_explanation(1, sensor_names[i]), generic);
     assert_ptr_equal(mm_alert_explanation(9100702, "scan"), mm_alert_explanation(1, "host-sweep"));
     assert_ptr_equal(mm_alert_explanation(9100701, "scan"), mm_alert_explanation(1, "port-scan"));
-    assert_null(mm_alert_explanation(123456789, "no-such-detector"));
+    assert_ptr_equal(mm_alert_explanation(123456789, "no-such-detector"), generic);
 }
 
 int main(void)
