@@ -142,6 +142,7 @@ static bool fill_alert(struct mm_arena *arena, const struct mm_jscan_field *f,
     a->dest_ip = (s = string_of(arena, &f[F_DEST_IP], &ok)) ? s : "";
     a->message_ja = (s = string_of(arena, &f[F_MSG_JA], &ok)) ? s : "";
     a->message_en = (s = string_of(arena, &f[F_MSG_EN], &ok)) ? s : "";
+    mm_ingest_alert_default_message(a);
     const char *mac = string_of(arena, &f[F_SRC_MAC], &ok);
     if (!mac)
         mac = string_of(arena, &f[F_ETHER_MAC], &ok);

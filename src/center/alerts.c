@@ -69,6 +69,17 @@ static const char *alert_device(const json_t *ev)
     return mac && *mac ? mac : str_at(ev, "src_ip");
 }
 
+/* An alert from another tool carries no mamori message: the English one falls
+ * back to its signature, the Japanese one to the generic explanation. */
+void mm_ingest_alert_default_message(struct mm_ingest_alert *a)
+{
+    const json_t *what = json_object_get(mm_alert_explanation(0, ""), "what");
+    if (!a->message_en || !*a->message_en)
+        a->message_en = a->signature && *a->signature ? a->signature : str_at(what, "en");
+    if (!a->message_ja || !*a->message_ja)
+        a->message_ja = str_at(what, "ja");
+}
+
 static void fill_alert(const json_t *ev, struct mm_ingest_alert *a)
 {
     const json_t *alert = json_object_get(ev, "alert");
@@ -84,6 +95,7 @@ static void fill_alert(const json_t *ev, struct mm_ingest_alert *a)
     a->dest_ip = str_at(ev, "dest_ip");
     a->message_ja = str_at(msg, "ja");
     a->message_en = str_at(msg, "en");
+    mm_ingest_alert_default_message(a);
 }
 
 static int64_t stat_value(const json_t *stats, const char *group, const char *key)

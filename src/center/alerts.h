@@ -45,4 +45,8 @@ int mm_ingest_event_scan(const char *line, size_t len, struct mm_arena *arena,
  * program's life. */
 const json_t *mm_alert_explanation(int64_t signature_id, const char *detector);
 
+/* Fills an alert's empty messages: English from its signature, Japanese from
+ * the generic explanation (alerts from tools other than the mamori sensor). */
+void mm_ingest_alert_default_message(struct mm_ingest_alert *a);
+
 #endif

@@ -135,13 +135,26 @@ static void test_explanations(void **state)
     assert_ptr_equal(mm_alert_explanation(123456789, "no-such-detector"), generic);
 }
 
+static void test_default_message(void **state)
+{
+    (void)state;
+    struct mm_ingest_alert a = {
+        .signature = "ET POLICY something", .message_ja = "", .message_en = NULL};
+    mm_ingest_alert_default_message(&a);
+    assert_string_equal(a.message_en, "ET POLICY something");
+    assert_true(strlen(a.message_ja) > 0);
+    struct mm_ingest_alert own = {.signature = "x", .message_ja = "独自", .message_en = "own"};
+    mm_ingest_alert_default_message(&own);
+    assert_string_equal(own.message_ja, "独自");
+    assert_string_equal(own.message_en, "own");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_transitions),
-        cmocka_unit_test(test_window),
-        cmocka_unit_test(test_ingest_records),
-        cmocka_unit_test(test_explanations),
+        cmocka_unit_test(test_transitions),     cmocka_unit_test(test_window),
+        cmocka_unit_test(test_ingest_records),  cmocka_unit_test(test_explanations),
+        cmocka_unit_test(test_default_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
