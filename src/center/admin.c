@@ -91,6 +91,10 @@ static int add_user(struct admin *a, int argc, char **argv, enum mm_role role, i
     const char *email = opt(argc, argv, "--email"), *lang = opt(argc, argv, "--lang");
     if (!email || mm_api_email_normalise(email, u.email, sizeof u.email) != 0)
         return fail(a, "admin.bad_email", email);
+    struct mm_tenant t;
+    /* Without --lang a user reads the language of its company (else Japanese). */
+    if (!lang && a->st->ops->tenant_get(a->st, &a->scope, tenant, &t) == 0)
+        lang = t.lang;
     snprintf(u.lang, sizeof u.lang, "%s", lang ? lang : "ja");
     if (strcmp(u.lang, "ja") != 0 && strcmp(u.lang, "en") != 0)
         return fail(a, "admin.bad_lang", lang);

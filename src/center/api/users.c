@@ -77,6 +77,11 @@ static int user_fields(struct mm_request *req, const json_t *body, struct mm_use
     const char *lang = mm_api_str(body, "lang"), *pw = mm_api_str(body, "password");
     if (mm_api_email_normalise(mm_api_str(body, "email"), u->email, sizeof u->email) != 0)
         return mm_reply_error(req, 400, "bad_field", "email"), MM_EPARSE;
+    struct mm_tenant t;
+    struct mm_store *st = req->center->store;
+    /* Without "lang" a user reads the language of its company (else Japanese). */
+    if (!lang && st->ops->tenant_get(st, &req->who.scope, u->tenant_id, &t) == 0)
+        lang = t.lang;
     snprintf(u->lang, sizeof u->lang, "%s", lang ? lang : "ja");
     if (strcmp(u->lang, "ja") != 0 && strcmp(u->lang, "en") != 0)
         return mm_reply_error(req, 400, "bad_field", "lang"), MM_EPARSE;
