@@ -150,8 +150,11 @@ def test_roles(c, w):
 
 
 def test_own_language(c):
-    s = c.login("staff@b.example")  # created without --lang: ja
-    check(s.me["user"]["lang"] == "ja", "default language: %r" % s.me)
+    s = c.login("staff@b.example")  # created without --lang: its company's language
+    check(s.me["tenant"]["lang"] == "en" and s.me["user"]["lang"] == "en",
+          "default language is the company's: %r" % s.me)
+    r = c.request("PATCH", "/api/v1/me", {"lang": "ja"}, session=s)
+    check(r.status == 200 and r.json["user"]["lang"] == "ja", "set Japanese: %r" % r)
     r = c.request("GET", "/api/v1/alerts/999999", session=s)
     check(r.json["message"] == "見つかりません", "Japanese message: %r" % r)
     r = c.request("PATCH", "/api/v1/me", {"lang": "en"}, session=s,
