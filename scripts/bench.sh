@@ -18,6 +18,11 @@ else
   python3 "$root/bench/sensor-bench.py" "$build" "$shared" "$build/bench-work"
 fi
 
+# ---- intel: loading one million indicators (target: under a second) --------
+echo "== threat intel load =="
+cmake --build "$build" -j"$(nproc)" --target mm-bench-intel-load >/dev/null
+"$build/tests/unit/sensor/mm-bench-intel-load" --generate 1000000
+
 # ---- centre: HTTP ingest vs raw SQLite, alert list latency -----------------
 # (section owned by the centre benchmark: bench/center/)
 echo "== mamori-center =="
