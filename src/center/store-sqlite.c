@@ -203,12 +203,7 @@ int mm__sqlite_audit(sqlite3 *db, const struct mm_actor *who, const char *action
     return r;
 }
 
-/* Binds the two scope parameters at positions i and i+1. */
-static void bind_scope(sqlite3_stmt *stmt, int i, const struct mm_scope *scope)
-{
-    sqlite3_bind_int(stmt, i, scope->all_tenants ? 1 : 0);
-    sqlite3_bind_int64(stmt, i + 1, scope->tenant_id);
-}
+/* The scope condition of a query; mm__sqlite_bind_scope() binds ?1 and ?2. */
 #define SCOPED "(?1 OR tenant_id = ?2)"
 
 /* ---- migrations ---- */
@@ -454,7 +449,7 @@ static int sqlite_tenant_get(struct mm_store *st, const struct mm_scope *scope, 
         db, "SELECT " TENANT_COLS " FROM tenants WHERE (?1 OR id = ?2) AND id = ?3 AND id != 0",
         &stmt);
     if (r == 0) {
-        bind_scope(stmt, 1, scope);
+        mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, id);
         r = mm__sqlite_step_row(stmt);
         if (r == 0)
@@ -476,7 +471,7 @@ static int sqlite_tenant_list(struct mm_store *st, const struct mm_scope *scope,
                                "AND id != 0 AND id > ?3 ORDER BY id LIMIT ?4",
                                &stmt);
     if (r == 0) {
-        bind_scope(stmt, 1, scope);
+        mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, page->has_cursor ? page->cursor_a : 0);
         sqlite3_bind_int(stmt, 4, page->limit);
         struct mm_tenant t;
@@ -505,7 +500,7 @@ static int sqlite_tenant_update(struct mm_store *st, const struct mm_scope *scop
                            "(?1 OR id = ?2) AND id = ?6 AND id != 0",
                            &stmt);
     if (r == 0) {
-        bind_scope(stmt, 1, scope);
+        mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_text(stmt, 3, t->name, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 4, t->lang, -1, SQLITE_STATIC);
         sqlite3_bind_int(stmt, 5, t->mail_severity);
@@ -597,7 +592,7 @@ static int user_query_one(struct mm_store *st, const char *sql, const struct mm_
     int r = mm__sqlite_prepare(db, sql, &stmt);
     if (r == 0) {
         if (scope) {
-            bind_scope(stmt, 1, scope);
+            mm__sqlite_bind_scope(stmt, scope);
             sqlite3_bind_int64(stmt, 3, id);
         } else {
             sqlite3_bind_text(stmt, 1, email, -1, SQLITE_STATIC);
@@ -635,7 +630,7 @@ static int sqlite_user_list(struct mm_store *st, const struct mm_scope *scope, i
                                "LIMIT ?5",
                                &stmt);
     if (r == 0) {
-        bind_scope(stmt, 1, scope);
+        mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, tenant_id);
         sqlite3_bind_int64(stmt, 4, page->has_cursor ? page->cursor_a : 0);
         sqlite3_bind_int(stmt, 5, page->limit);
@@ -914,7 +909,7 @@ static int sqlite_audit_list(struct mm_store *st, const struct mm_scope *scope, 
                                "(?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5",
                                &stmt);
     if (r == 0) {
-        bind_scope(stmt, 1, scope);
+        mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, tenant_id);
         sqlite3_bind_int64(stmt, 4, page->has_cursor ? page->cursor_a : 0);
         sqlite3_bind_int(stmt, 5, page->limit);
