@@ -311,7 +311,7 @@ static void bind_capped(sqlite3_stmt *stmt, int i, const char *s, size_t max)
 /* Inserts a new alert of count events spanning [first, last]. */
 static int insert_alert(sqlite3_stmt *stmt, int64_t tenant_id, int64_t sensor_id,
                         const struct mm_ingest_alert *a, int64_t first, int64_t last, int64_t count,
-                        int severity, int64_t now)
+                        int severity, int64_t now, int64_t last_event)
 {
     struct mm_alert *sz = NULL; /* only for the field sizes */
     sqlite3_reset(stmt);
@@ -331,14 +331,15 @@ static int insert_alert(sqlite3_stmt *stmt, int64_t tenant_id, int64_t sensor_id
     bind_capped(stmt, 14, a->message_en, sizeof sz->message_en);
     sqlite3_bind_int64(stmt, 15, now);
     sqlite3_bind_int64(stmt, 16, count);
+    sqlite3_bind_int64(stmt, 17, last_event);
     return mm__sqlite_step_done(stmt);
 }
 
 #define INSERT_ALERT_SQL                                                                           \
     "INSERT INTO alerts (tenant_id, sensor_id, signature_id, signature, detector, category, "      \
     "severity, device, src_ip, dest_ip, count, first_seen, last_seen, message_ja, message_en, "    \
-    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?16, ?11, ?12, "     \
-    "?13, ?14, ?15, ?15)"
+    "created_at, updated_at, last_event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "     \
+    "?16, ?11, ?12, ?13, ?14, ?15, ?15, NULLIF(?17, 0))"
 
 /* ---- ingest ----
  * A batch is stored in three steps inside one transaction: the new alert
@@ -348,7 +349,11 @@ static int insert_alert(sqlite3_stmt *stmt, int64_t tenant_id, int64_t sensor_id
  * of the alert it joins costs one look-up and one UPDATE (or INSERT),
  * however many events it holds, which keeps alert storms cheap. Then every
  * event is inserted once, already carrying its alert id (a duplicate is
- * skipped), so no event row is written twice. */
+ * skipped), so no event row is written twice.
+ * An alert's events form a chain (migration 008): the batch's lines get the
+ * ids base, base + 1, ... in order (a duplicate leaves a gap), each new alert
+ * event names the previous event of its alert (alert_prev) and the alert its
+ * newest one (last_event_id), so no index on events.alert_id is needed. */
 
 #define DEVICE_CAP (sizeof((struct mm_alert *)0)->device - 1)
 
@@ -361,6 +366,63 @@ struct pending {
     const struct mm_ingest_event *e;
     size_t idx;
 };
+
+/* The alert links of a batch's lines. */
+struct chain {
+    int64_t base;   /* the id of the batch's first line */
+    int64_t *alert; /* per line: its alert, 0 for none */
+    int64_t *prev;  /* per line: the previous event of its alert, 0 for none */
+    size_t *run;    /* per line with an alert: its run */
+    int64_t *tail;  /* per run: the newest event of its alert so far */
+    size_t nruns, nlines;
+};
+
+static int chain_init(struct chain *c, size_t n)
+{
+    memset(c, 0, sizeof *c);
+    c->nlines = n;
+    if (n == 0)
+        return 0;
+    c->alert = calloc(n, sizeof *c->alert);
+    c->prev = calloc(n, sizeof *c->prev);
+    c->run = calloc(n, sizeof *c->run);
+    c->tail = calloc(n, sizeof *c->tail);
+    return c->alert && c->prev && c->run && c->tail ? 0 : MM_ENOMEM;
+}
+
+static void chain_free(struct chain *c)
+{
+    free(c->alert);
+    free(c->prev);
+    free(c->run);
+    free(c->tail);
+}
+
+/* Links each line with an alert to the previous event of that alert, in
+ * line (id) order, starting from the alert's newest stored event. */
+static void chain_link(struct chain *c)
+{
+    for (size_t i = 0; i < c->nlines; i++) {
+        if (!c->alert[i])
+            continue;
+        c->prev[i] = c->tail[c->run[i]];
+        c->tail[c->run[i]] = c->base + (int64_t)i;
+    }
+}
+
+/* The id the batch's first line gets: above every stored event. */
+static int first_event_id(sqlite3 *db, int64_t *out)
+{
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db, "SELECT coalesce(max(id), 0) + 1 FROM events", &stmt);
+    if (r != 0)
+        return r;
+    r = mm__sqlite_step_row(stmt);
+    if (r == 0)
+        *out = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return r;
+}
 
 static void ingest_stmts_free(struct ingest_stmts *s)
 {
@@ -375,12 +437,14 @@ static int ingest_stmts_prepare(sqlite3 *db, struct ingest_stmts *s)
 {
     int r = mm__sqlite_prepare(db,
                                "INSERT INTO events (tenant_id, sensor_id, seq, ts, event_type, "
-                               "body, alert_id) VALUES (?, ?, ?, ?, ?, ?, NULLIF(?7, 0)) ON "
-                               "CONFLICT (sensor_id, seq) DO NOTHING",
+                               "body, alert_id, id, alert_prev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                               "NULLIF(?7, 0), ?8, NULLIF(?9, 0)) ON CONFLICT (sensor_id, seq) DO "
+                               "NOTHING",
                                &s->event);
     if (r == 0)
         r = mm__sqlite_prepare(db,
-                               "SELECT id, first_seen, last_seen FROM alerts WHERE tenant_id = ?1 "
+                               "SELECT id, first_seen, last_seen, coalesce(last_event_id, 0) FROM "
+                               "alerts WHERE tenant_id = ?1 "
                                "AND signature_id = ?2 AND device = ?3 AND last_seen >= ?4 - ?5 AND "
                                "first_seen <= ?4 + ?5 AND status != 'closed' ORDER BY last_seen "
                                "DESC LIMIT 1",
@@ -389,7 +453,7 @@ static int ingest_stmts_prepare(sqlite3 *db, struct ingest_stmts *s)
         r = mm__sqlite_prepare(db,
                                "UPDATE alerts SET count = count + ?5, first_seen = min(first_seen, "
                                "?2), last_seen = max(last_seen, ?6), severity = min(severity, ?3), "
-                               "updated_at = ?4 WHERE id = ?1",
+                               "updated_at = ?4, last_event_id = ?7 WHERE id = ?1",
                                &s->bump);
     if (r == 0)
         r = mm__sqlite_prepare(db, INSERT_ALERT_SQL, &s->insert);
@@ -400,7 +464,8 @@ static int ingest_stmts_prepare(sqlite3 *db, struct ingest_stmts *s)
 }
 
 static int insert_event(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
-                        const struct mm_ingest_event *e, int64_t alert_id, bool *inserted)
+                        const struct mm_ingest_event *e, const struct chain *c, size_t i,
+                        bool *inserted)
 {
     sqlite3_reset(s->event);
     sqlite3_bind_int64(s->event, 1, sensor->tenant_id);
@@ -409,7 +474,9 @@ static int insert_event(sqlite3 *db, struct ingest_stmts *s, const struct mm_sen
     sqlite3_bind_int64(s->event, 4, e->ts);
     sqlite3_bind_text(s->event, 5, e->event_type, -1, SQLITE_STATIC);
     sqlite3_bind_text(s->event, 6, e->body, (int)e->body_len, SQLITE_STATIC);
-    sqlite3_bind_int64(s->event, 7, alert_id);
+    sqlite3_bind_int64(s->event, 7, c->alert[i]);
+    sqlite3_bind_int64(s->event, 8, c->base + (int64_t)i);
+    sqlite3_bind_int64(s->event, 9, c->prev[i]);
     int r = mm__sqlite_step_done(s->event);
     *inserted = r == 0 && sqlite3_changes(db) > 0;
     return r;
@@ -437,7 +504,7 @@ static int pending_cmp(const void *pa, const void *pb)
  * else its span in *first and *last. */
 static int find_alert(struct ingest_stmts *s, const struct mm_sensor *sensor,
                       const struct mm_ingest_alert *a, int64_t ts, int64_t window, int64_t *id,
-                      int64_t *first, int64_t *last)
+                      int64_t *first, int64_t *last, int64_t *last_event)
 {
     sqlite3_reset(s->find);
     sqlite3_bind_int64(s->find, 1, sensor->tenant_id);
@@ -451,21 +518,39 @@ static int find_alert(struct ingest_stmts *s, const struct mm_sensor *sensor,
         *id = sqlite3_column_int64(s->find, 0);
         *first = sqlite3_column_int64(s->find, 1);
         *last = sqlite3_column_int64(s->find, 2);
+        *last_event = sqlite3_column_int64(s->find, 3);
     }
     sqlite3_reset(s->find);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : MM_EDB;
 }
 
+/* The id of the run's line that comes last in the batch. */
+static int64_t newest_event(const struct chain *c, const struct pending *p, size_t n)
+{
+    size_t last = p[0].idx;
+    for (size_t i = 1; i < n; i++)
+        if (p[i].idx > last)
+            last = p[i].idx;
+    return c->base + (int64_t)last;
+}
+
 /* Folds the run p[0..n) (one key, ascending time, within one window) into
- * alert id (0: a new alert) and notes that alert for its events in links. */
+ * alert id (0: a new alert; else prior_event is its newest stored event) and
+ * notes that alert and the run for its events in c. */
 static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
-                    const struct pending *p, size_t n, int64_t id, int64_t now, int64_t *links)
+                    const struct pending *p, size_t n, int64_t id, int64_t prior_event, int64_t now,
+                    struct chain *c)
 {
     int severity = 4;
     for (size_t i = 0; i < n; i++)
         if (p[i].e->alert.severity < severity)
             severity = p[i].e->alert.severity;
-    int64_t first = p[0].e->ts, last = p[n - 1].e->ts;
+    int64_t first = p[0].e->ts, last = p[n - 1].e->ts, newest = newest_event(c, p, n);
+    /* An alert already joined earlier in this batch keeps one chain: its
+     * newest event is then one of the batch's lines, with that line's run. */
+    bool seen = id && prior_event >= c->base;
+    if (seen && prior_event > newest)
+        newest = prior_event;
     int r;
     if (id) {
         sqlite3_reset(s->bump);
@@ -475,29 +560,38 @@ static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor 
         sqlite3_bind_int64(s->bump, 4, now);
         sqlite3_bind_int64(s->bump, 5, (int64_t)n);
         sqlite3_bind_int64(s->bump, 6, last);
+        sqlite3_bind_int64(s->bump, 7, newest);
         r = mm__sqlite_step_done(s->bump);
     } else {
         /* The newest event's addresses and texts describe the alert. */
         r = insert_alert(s->insert, sensor->tenant_id, sensor->id, &p[n - 1].e->alert, first, last,
-                         (int64_t)n, severity, now);
+                         (int64_t)n, severity, now, newest);
         id = sqlite3_last_insert_rowid(db);
+        prior_event = 0;
     }
-    for (size_t i = 0; r == 0 && i < n; i++)
-        links[p[i].idx] = id;
-    return r;
+    if (r != 0)
+        return r;
+    size_t run = seen ? c->run[prior_event - c->base] : c->nruns++;
+    if (!seen)
+        c->tail[run] = prior_event;
+    for (size_t i = 0; i < n; i++) {
+        c->alert[p[i].idx] = id;
+        c->run[p[i].idx] = run;
+    }
+    return 0;
 }
 
 /* Aggregates the sorted new alert events p[0..n). */
 static int aggregate_all(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
                          const struct pending *p, size_t n, const struct mm_ingest_opts *o,
-                         int64_t *links)
+                         struct chain *c)
 {
     size_t start = 0;
     int r = 0;
     while (r == 0 && start < n) {
-        int64_t id, first = 0, last = 0;
+        int64_t id, first = 0, last = 0, prior_event = 0;
         r = find_alert(s, sensor, &p[start].e->alert, p[start].e->ts, o->alert_window, &id, &first,
-                       &last);
+                       &last, &prior_event);
         if (r != 0)
             break;
         if (!id)
@@ -509,7 +603,7 @@ static int aggregate_all(sqlite3 *db, struct ingest_stmts *s, const struct mm_se
                 last = p[end].e->ts;
             end++;
         }
-        r = fold_run(db, s, sensor, p + start, end - start, id, o->now, links);
+        r = fold_run(db, s, sensor, p + start, end - start, id, prior_event, o->now, c);
         start = end;
     }
     return r;
@@ -650,7 +744,7 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     sqlite3 *db = mm__sqlite_acquire(st);
     struct ingest_stmts s = {0};
     struct pending *p = NULL;
-    int64_t *links = NULL;
+    struct chain c = {0};
     size_t np = 0;
     int64_t backlog = o->header_backlog, drops = o->header_drops;
     memset(res, 0, sizeof *res);
@@ -658,17 +752,23 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     if (r != 0)
         goto out;
     r = ingest_stmts_prepare(db, &s);
-    if (r == 0 && n > 0 && (!(p = malloc(n * sizeof *p)) || !(links = calloc(n, sizeof *links))))
+    if (r == 0)
+        r = chain_init(&c, n);
+    if (r == 0 && n > 0 && !(p = malloc(n * sizeof *p)))
         r = MM_ENOMEM;
+    if (r == 0)
+        r = first_event_id(db, &c.base);
     if (r == 0 && n > 0)
         r = find_new_alerts(db, &s, sensor, evs, n, p, &np);
     if (r == 0 && np > 0) {
         qsort(p, np, sizeof *p, pending_cmp);
-        r = aggregate_all(db, &s, sensor, p, np, o, links);
+        r = aggregate_all(db, &s, sensor, p, np, o, &c);
     }
+    if (r == 0)
+        chain_link(&c);
     for (size_t i = 0; r == 0 && i < n; i++) {
         bool inserted;
-        r = insert_event(db, &s, sensor, &evs[i], links[i], &inserted);
+        r = insert_event(db, &s, sensor, &evs[i], &c, i, &inserted);
         if (r != 0)
             break;
         if (!inserted) {
@@ -689,7 +789,7 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
         memset(res, 0, sizeof *res);
 out:
     free(p);
-    free(links);
+    chain_free(&c);
     mm__sqlite_release(st, db);
     return r;
 }
@@ -713,7 +813,7 @@ static int raise_silent(sqlite3 *db, sqlite3_stmt *ins, int64_t id, int64_t tena
         .message_en = mm_tr("center", "alert.sensor_silent", MM_LANG_EN),
     };
     int64_t at = last_seen ? last_seen : now;
-    int r = insert_alert(ins, tenant_id, id, &a, at, at, 1, a.severity, now);
+    int r = insert_alert(ins, tenant_id, id, &a, at, at, 1, a.severity, now, 0);
     if (r != 0)
         return r;
     char sql[96];
@@ -993,15 +1093,21 @@ out:
     return r;
 }
 
+/* The newest events of an alert: its chain from last_event_id through each
+ * event's alert_prev (see migration 008), newest first. */
 int mm__sqlite_alert_events(struct mm_store *st, const struct mm_scope *scope, int64_t alert_id,
                             int limit, mm_text_fn fn, void *arg)
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *stmt;
-    int r = mm__sqlite_prepare(db,
-                               "SELECT body FROM events WHERE " SCOPED " AND alert_id = ?3 ORDER "
-                               "BY id DESC LIMIT ?4",
-                               &stmt);
+    int r = mm__sqlite_prepare(
+        db,
+        "WITH RECURSIVE chain(id, n) AS (SELECT last_event_id, 1 FROM alerts WHERE " SCOPED
+        " AND id = ?3 AND last_event_id IS NOT NULL UNION ALL SELECT e.alert_prev, c.n + 1 FROM "
+        "chain c JOIN events e ON e.id = c.id WHERE e.alert_prev IS NOT NULL AND c.n < ?4) "
+        "SELECT e.body FROM chain c JOIN events e ON e.id = c.id WHERE (?1 OR e.tenant_id = ?2) "
+        "AND e.alert_id = ?3 ORDER BY e.id DESC LIMIT ?4",
+        &stmt);
     if (r == 0) {
         mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, alert_id);
