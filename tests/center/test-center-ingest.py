@@ -140,6 +140,22 @@ def test_aggregation(c, w):
     for part in ("what", "now", "threat"):
         check(ex[part]["ja"] and ex[part]["en"], "explanation %s: %r" % (part, ex))
     check(len(r.json["events"]) == 5 and r.json["events"][0]["seq"] == 14, "events of alert")
+    # More events for the same alert over two later batches, with a replay of
+    # the first batch in between: the alert's newest 20 events come back
+    # newest first, each once, across batches (the per-alert event chain).
+    more = [alert_event(200 + i, sid=3003, mac="aa:bb:cc:00:00:01", detector="port-scan",
+                        ts="2026-04-01T11:%02d:30.000000+0900" % (5 + i), sig="internal port scan")
+            for i in range(30)]
+    r = c.ingest(t["key"], more[:12])
+    check(r.json["accepted"] == 12, "second batch: %r" % r)
+    r = c.ingest(t["key"], evs)
+    check(r.json["accepted"] == 0 and r.json["duplicates"] == 7, "replay: %r" % r)
+    r = c.ingest(t["key"], more[12:] + more[:3])
+    check(r.json["accepted"] == 18 and r.json["duplicates"] == 3, "third batch: %r" % r)
+    r = c.request("GET", "/api/v1/alerts/%d" % five["id"], session=s)
+    check(r.json["count"] == 35, "count across batches: %r" % r.json["count"])
+    seqs = [e["seq"] for e in r.json["events"]]
+    check(seqs == list(range(229, 209, -1)), "newest 20 events across batches: %r" % seqs)
     check(r.json["message"]["ja"], "fallback message kept")
     # Filters, search, paging.
     check(len(alerts(c, s, "?severity=1&signature=3003")) == 2, "severity filter")
