@@ -11,12 +11,6 @@
 #include "center/store-sqlite.h"
 #include "core/error.h"
 
-static void copy_text(sqlite3_stmt *s, int col, char *out, size_t outlen)
-{
-    const unsigned char *t = sqlite3_column_text(s, col);
-    snprintf(out, outlen, "%s", t ? (const char *)t : "");
-}
-
 /* MM_ENOENT unless tenant_id is a tenant visible in scope. */
 static int tenant_visible(sqlite3 *db, const struct mm_scope *scope, int64_t tenant_id)
 {
@@ -47,8 +41,8 @@ static int list_rows(sqlite3 *db, int64_t tenant_id, mm_contact_fn fn, void *arg
         memset(&c, 0, sizeof c);
         c.id = sqlite3_column_int64(s, 0);
         c.tenant_id = sqlite3_column_int64(s, 1);
-        copy_text(s, 2, c.name, sizeof c.name);
-        copy_text(s, 3, c.email, sizeof c.email);
+        mm__sqlite_copy_text(c.name, sizeof c.name, s, 2);
+        mm__sqlite_copy_text(c.email, sizeof c.email, s, 3);
         c.created_at = sqlite3_column_int64(s, 4);
         r = fn(&c, arg);
     }

@@ -28,12 +28,6 @@
     "a.id, a.tenant_id, a.signature_id, a.signature, a.detector, a.severity, a.device, "           \
     "a.src_ip, a.dest_ip, a.count, a.first_seen, a.last_seen, a.message_ja, a.message_en"
 
-static void copy_col(sqlite3_stmt *s, int col, char *out, size_t outlen)
-{
-    const unsigned char *t = sqlite3_column_text(s, col);
-    snprintf(out, outlen, "%s", t ? (const char *)t : "");
-}
-
 /* Reads ALERT_COLUMNS starting at column 0. */
 static void alert_from_row(sqlite3_stmt *s, struct mm_alert *a)
 {
@@ -41,17 +35,17 @@ static void alert_from_row(sqlite3_stmt *s, struct mm_alert *a)
     a->id = sqlite3_column_int64(s, 0);
     a->tenant_id = sqlite3_column_int64(s, 1);
     a->signature_id = sqlite3_column_int64(s, 2);
-    copy_col(s, 3, a->signature, sizeof a->signature);
-    copy_col(s, 4, a->detector, sizeof a->detector);
+    mm__sqlite_copy_text(a->signature, sizeof a->signature, s, 3);
+    mm__sqlite_copy_text(a->detector, sizeof a->detector, s, 4);
     a->severity = sqlite3_column_int(s, 5);
-    copy_col(s, 6, a->device, sizeof a->device);
-    copy_col(s, 7, a->src_ip, sizeof a->src_ip);
-    copy_col(s, 8, a->dest_ip, sizeof a->dest_ip);
+    mm__sqlite_copy_text(a->device, sizeof a->device, s, 6);
+    mm__sqlite_copy_text(a->src_ip, sizeof a->src_ip, s, 7);
+    mm__sqlite_copy_text(a->dest_ip, sizeof a->dest_ip, s, 8);
     a->count = sqlite3_column_int64(s, 9);
     a->first_seen = sqlite3_column_int64(s, 10);
     a->last_seen = sqlite3_column_int64(s, 11);
-    copy_col(s, 12, a->message_ja, sizeof a->message_ja);
-    copy_col(s, 13, a->message_en, sizeof a->message_en);
+    mm__sqlite_copy_text(a->message_ja, sizeof a->message_ja, s, 12);
+    mm__sqlite_copy_text(a->message_en, sizeof a->message_en, s, 13);
 }
 
 /* The tenant's contacts, the vendor's users on duty and the configured duty
@@ -317,7 +311,7 @@ static int digest_rows(sqlite3 *db, const struct mm_mail_config *cfg, int64_t no
     sqlite3_bind_int64(s, 1, now - (int64_t)cfg->window * 1000000);
     while (n < 64 && sqlite3_step(s) == SQLITE_ROW) {
         tenants[n] = sqlite3_column_int64(s, 0);
-        copy_col(s, 1, names[n], sizeof names[n]);
+        mm__sqlite_copy_text(names[n], sizeof names[n], s, 1);
         langs[n] =
             strcmp((const char *)sqlite3_column_text(s, 2), "en") == 0 ? MM_LANG_EN : MM_LANG_JA;
         n++;
