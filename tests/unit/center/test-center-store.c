@@ -17,9 +17,11 @@
 
 #include "center/alerts.h"
 #include "center/auth.h"
+#include "center/store-sqlite.h"
 #include "center/store.h"
 #include "core/data.h"
 #include "core/error.h"
+#include "core/str.h"
 
 static char dir[256];
 
@@ -314,9 +316,33 @@ static void test_audit_append_only(void **state)
     sqlite3_close(db);
 }
 
+/* Text read back into a fixed buffer is cut at a character boundary, so a
+ * Japanese name never ends in half a character (invalid UTF-8). */
+static void test_copy_text_cuts_at_character(void **state)
+{
+    (void)state;
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT '山田製作所', NULL", -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    char out[8], whole[64];
+    mm__sqlite_copy_text(out, sizeof out, stmt, 0); /* 7 bytes fit: two characters */
+    assert_true(mm_utf8_valid(out, strlen(out), NULL));
+    assert_string_equal(out, "山田");
+    mm__sqlite_copy_text(whole, sizeof whole, stmt, 0);
+    assert_string_equal(whole, "山田製作所");
+    mm__sqlite_copy_text(whole, sizeof whole, stmt, 1);
+    assert_string_equal(whole, "");
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_copy_text_cuts_at_character),
         cmocka_unit_test_setup_teardown(test_fresh_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_from_version_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
