@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/data.h"
@@ -73,10 +74,13 @@ static const char *alert_device(const json_t *ev)
  * back to its signature, the Japanese one to the generic explanation. */
 void mm_ingest_alert_default_message(struct mm_ingest_alert *a)
 {
+    bool no_en = !a->message_en || !*a->message_en, no_ja = !a->message_ja || !*a->message_ja;
+    if (!no_en && !no_ja)
+        return; /* the common case on the ingest path: no catalogue look-up */
     const json_t *what = json_object_get(mm_alert_explanation(0, ""), "what");
-    if (!a->message_en || !*a->message_en)
+    if (no_en)
         a->message_en = a->signature && *a->signature ? a->signature : str_at(what, "en");
-    if (!a->message_ja || !*a->message_ja)
+    if (no_ja)
         a->message_ja = str_at(what, "ja");
 }
 
