@@ -2,8 +2,11 @@
  * MD5 (RFC 1321), SHA-1 and SHA-256 (FIPS 180-4), hex and Base64 helpers.
  * Straightforward block-at-a-time implementations: the sensor hashes short
  * strings (JA3/JA4 inputs, certificates, Community ID tuples), so clarity is
- * preferred over speed. Tested against the RFC/FIPS vectors. */
+ * preferred over speed, except for SHA-1 blocks, which use the CPU's SHA
+ * instructions where present (sha1-shani.c: one Community ID per flow).
+ * Tested against the RFC/FIPS vectors. */
 #include "core/hash.h"
+#include "core/hash-int.h"
 
 #include <string.h>
 
@@ -171,7 +174,7 @@ void mm_md5(const void *data, size_t len, uint8_t out[MM_MD5_LEN])
 
 /* ---- SHA-1 --------------------------------------------------------------- */
 
-static void sha1_block(uint32_t *h, const uint8_t *block)
+void mm__sha1_block_portable(uint32_t *h, const uint8_t *block)
 {
     uint32_t w[80];
     for (int i = 0; i < 16; i++)
@@ -206,6 +209,15 @@ static void sha1_block(uint32_t *h, const uint8_t *block)
     h[2] += c;
     h[3] += d;
     h[4] += e;
+}
+
+/* The CPU's SHA instructions when present (sha1-shani.c), else the code above. */
+static void sha1_block(uint32_t *h, const uint8_t *block)
+{
+    if (mm__sha1_hw_available())
+        mm__sha1_block_hw(h, block);
+    else
+        mm__sha1_block_portable(h, block);
 }
 
 void mm_sha1_init(struct mm_sha1 *c)

@@ -40,16 +40,30 @@ struct http_state {
 #define REQ_HEAD    1
 #define REQ_CONNECT 2
 
-static const char *const methods[] = {"GET",       "POST",   "HEAD",   "PUT",      "DELETE",
-                                      "OPTIONS",   "TRACE",  "PATCH",  "CONNECT",  "PROPFIND",
-                                      "PROPPATCH", "MKCOL",  "COPY",   "MOVE",     "LOCK",
-                                      "UNLOCK",    "SEARCH", "NOTIFY", "M-SEARCH", "SUBSCRIBE"};
+/* Request methods with their lengths (the first byte is checked before
+ * memcmp: resync calls this at every line start of unknown bytes). */
+#define METHOD(m)                                                                                  \
+    {                                                                                              \
+        m, sizeof m - 1                                                                            \
+    }
+static const struct {
+    const char *name;
+    size_t len;
+} methods[] = {METHOD("GET"),     METHOD("POST"),     METHOD("HEAD"),      METHOD("PUT"),
+               METHOD("DELETE"),  METHOD("OPTIONS"),  METHOD("TRACE"),     METHOD("PATCH"),
+               METHOD("CONNECT"), METHOD("PROPFIND"), METHOD("PROPPATCH"), METHOD("MKCOL"),
+               METHOD("COPY"),    METHOD("MOVE"),     METHOD("LOCK"),      METHOD("UNLOCK"),
+               METHOD("SEARCH"),  METHOD("NOTIFY"),   METHOD("M-SEARCH"),  METHOD("SUBSCRIBE")};
+#undef METHOD
 
 static bool starts_with_method(const uint8_t *d, size_t len)
 {
+    if (len == 0 || d[0] < 'C' || d[0] > 'U')
+        return false;
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-        size_t n = strlen(methods[i]);
-        if (len > n && memcmp(d, methods[i], n) == 0 && d[n] == ' ')
+        size_t n = methods[i].len;
+        if (len > n && d[0] == (uint8_t)methods[i].name[0] && d[n] == ' ' &&
+            memcmp(d, methods[i].name, n) == 0)
             return true;
     }
     return false;
@@ -57,15 +71,16 @@ static bool starts_with_method(const uint8_t *d, size_t len)
 
 static bool starts_with_status(const uint8_t *d, size_t len)
 {
-    return len >= 7 && memcmp(d, "HTTP/1.", 7) == 0;
+    return len >= 7 && d[0] == 'H' && memcmp(d, "HTTP/1.", 7) == 0;
 }
 
 /* True when m starts a status line "HTTP/1.x NNN " (strict enough to be
  * looked for anywhere in unknown bytes). */
 static bool strict_status(const uint8_t *m, size_t n)
 {
-    return n >= 13 && memcmp(m, "HTTP/1.", 7) == 0 && m[8] == ' ' && m[9] >= '1' && m[9] <= '5' &&
-           m[10] >= '0' && m[10] <= '9' && m[11] >= '0' && m[11] <= '9' && m[12] == ' ';
+    return n >= 13 && m[0] == 'H' && m[12] == ' ' && memcmp(m, "HTTP/1.", 7) == 0 && m[8] == ' ' &&
+           m[9] >= '1' && m[9] <= '5' && m[10] >= '0' && m[10] <= '9' && m[11] >= '0' &&
+           m[11] <= '9' && m[12] == ' ';
 }
 
 /* Finds where the next request or response starts (after bytes that belong

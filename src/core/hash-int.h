@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Internal to hash.c: the hardware SHA-1 block function (sha1-shani.c). */
+#ifndef MM_CORE_HASH_INT_H
+#define MM_CORE_HASH_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* True when this CPU has the SHA extensions (asked once). */
+bool mm__sha1_hw_available(void);
+/* One 64-byte block into h[5] with the SHA instructions. */
+void mm__sha1_block_hw(uint32_t *h, const uint8_t *block);
+/* The portable block function, for tests comparing both. */
+void mm__sha1_block_portable(uint32_t *h, const uint8_t *block);
+
+#endif
