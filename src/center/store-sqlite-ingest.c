@@ -878,6 +878,18 @@ int mm__sqlite_alert_get(struct mm_store *st, const struct mm_scope *scope, int6
     return r;
 }
 
+/* The free-text search (?9, a LIKE pattern from like_pattern): the columns
+ * a person reads or types. message_ja/message_en are the plain-language texts
+ * stored with the alert at ingest (the sensor's own, else the defaults of
+ * mm_ingest_alert_default_message), i.e. the headline and text the alert list
+ * shows in either language. LIKE folds ASCII case only; Japanese matches as
+ * written. */
+#define ALERT_TEXT_MATCH                                                                           \
+    " AND (signature LIKE ?9 ESCAPE '\\' OR device LIKE ?9 ESCAPE '\\'"                            \
+    " OR src_ip LIKE ?9 ESCAPE '\\' OR dest_ip LIKE ?9 ESCAPE '\\'"                                \
+    " OR detector LIKE ?9 ESCAPE '\\'"                                                             \
+    " OR message_ja LIKE ?9 ESCAPE '\\' OR message_en LIKE ?9 ESCAPE '\\')"
+
 /* The conditions of an alert list after its tenant and status ones;
  * parameters are numbered as bind_alert_filter binds them. */
 static int alert_filter_sql(struct mm_buf *sql, const struct mm_alert_filter *f,
@@ -893,9 +905,7 @@ static int alert_filter_sql(struct mm_buf *sql, const struct mm_alert_filter *f,
     if (f->signature_id >= 0)
         r |= mm_buf_puts(sql, " AND signature_id = ?8");
     if (f->text && *f->text)
-        r |= mm_buf_puts(sql, " AND (signature LIKE ?9 ESCAPE '\\' OR device LIKE ?9 ESCAPE '\\' "
-                              "OR src_ip LIKE ?9 ESCAPE '\\' OR dest_ip LIKE ?9 ESCAPE '\\' OR "
-                              "detector LIKE ?9 ESCAPE '\\')");
+        r |= mm_buf_puts(sql, ALERT_TEXT_MATCH);
     if (page->has_cursor)
         r |= mm_buf_puts(sql, " AND (last_seen, id) < (?10, ?11)");
     return r;
@@ -943,6 +953,9 @@ static int alert_list_sql(struct mm_buf *sql, const struct mm_scope *scope,
     return r ? MM_ENOMEM : 0;
 }
 
+/* "%text%" with LIKE's own wildcards (%, _) and the escape character (\)
+ * escaped, so a search is always a literal substring test (ESCAPE '\' in
+ * ALERT_TEXT_MATCH). The API bounds text (200 characters). */
 static int like_pattern(const char *text, struct mm_buf *out)
 {
     int r = mm_buf_putc(out, '%');

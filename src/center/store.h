@@ -108,7 +108,8 @@ struct mm_alert_filter {
     int64_t tenant_id;    /* -1: any (within scope) */
     int64_t since, until; /* 0: open-ended; on last_seen */
     int64_t signature_id; /* -1: any */
-    const char *text;     /* NULL: none; substring of signature/device/addresses */
+    const char *text;     /* NULL: none; substring of signature/device/addresses/detector
+                           * or of the ja/en message (ASCII case folded) */
 };
 
 /* The alert fields of one ingested alert event; strings point into the

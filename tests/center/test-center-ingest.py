@@ -3,7 +3,8 @@
 """Integration test of the sensor side of the centre: enrolment (once,
 expiry, unknown codes), event ingest (idempotent replay, partial overlap,
 mixed good and bad lines, gzip, gzip bombs, oversized bodies, wrong
-credentials), alert aggregation, explanations, filters, paging, the status
+credentials), alert aggregation, explanations, filters, the text search
+(ja/en messages, tenant-scoped, literal wildcards), paging, the status
 state machine and bulk actions, sensor health, and the "sensor silent"
 alert raised by the periodic check."""
 
@@ -12,6 +13,7 @@ import json
 import os
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from centerlib import Center, alert_event, check, dns_event, start_world  # noqa: E402
@@ -174,6 +176,47 @@ def test_aggregation(c, w):
     return five["id"], [a["id"] for a in items if a["count"] == 1]
 
 
+def search_event(seq):
+    ev = alert_event(seq, sid=4004, mac="aa:00:00:00:06:00", detector="smb-exposure",
+                     sig="mamori smb exposed")
+    ev["mamori"]["message"] = {"ja": "共有フォルダが社外から見える状態です。",
+                               "en": "A shared folder can be reached from outside."}
+    return ev
+
+
+def test_search(c, w):
+    """q finds an alert by a Japanese word of its ja message and an English
+    word of its en message, only ever within the caller's tenant; LIKE's
+    wildcards are literal; q is bounded (200 characters, valid UTF-8)."""
+    a, b = w.tenants["A"], w.tenants["B"]
+    for t in (a, b):
+        r = c.ingest(t["key"], [search_event(600)])
+        check(r.status == 200 and r.json["accepted"] == 1, "search alert: %r" % r)
+    analyst = c.login("analyst@vendor.example")
+
+    def found(s, q, extra=""):
+        items = alerts(c, s, "?q=" + urllib.parse.quote(q) + extra)
+        return sorted((x["tenant_id"], x["signature_id"]) for x in items)
+
+    mine = [(a["id"], 4004)]
+    check(found(a["session"], "共有フォルダ") == mine, "ja word of the ja message")
+    check(found(a["session"], "reached from OUTSIDE") == mine, "en words of the en message")
+    check(found(a["session"], "共有フォルダ", "&tenant=%d" % b["id"]) == mine,
+          "another tenant's alert never comes back")
+    check(found(b["session"], "shared folder") == [(b["id"], 4004)], "tenant B finds its own")
+    check(found(analyst, "共有フォルダ") == sorted([(a["id"], 4004), (b["id"], 4004)]),
+          "the vendor sees both")
+    check(found(analyst, "共有フォルダ", "&tenant=%d" % b["id"]) == [(b["id"], 4004)],
+          "the vendor's tenant filter")
+    check(found(a["session"], "共有%フォルダ") == [] and found(a["session"], "_有フォルダ") == [],
+          "% and _ are not wildcards")
+    check(found(a["session"], "社内のサーバー") == [], "no match")
+    for q, status in (("あ" * 200, 200), ("あ" * 201, 400), ("x" * 201, 400), ("%ff", 400)):
+        r = c.request("GET", "/api/v1/alerts?q=" + (q if q == "%ff" else urllib.parse.quote(q)),
+                      session=a["session"])
+        check(r.status == status, "q bound %r...: %r" % (q[:3], r))
+
+
 def test_status(c, w, aid, others):
     t = w.tenants["B"]
     owner = t["session"]
@@ -318,6 +361,7 @@ def main():
         test_ingest(c, w)
         aid, others = test_aggregation(c, w)
         test_status(c, w, aid, others)
+        test_search(c, w)
         test_health(c, w)
         test_concurrent_sensors(c, w)
         rc = c.stop()

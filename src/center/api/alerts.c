@@ -8,12 +8,23 @@
 
 #include "center/alerts.h"
 #include "core/error.h"
+#include "core/str.h"
 
-#define BULK_MAX 500
+#define BULK_MAX   500
+#define SEARCH_MAX 200 /* characters of q */
 
 static int add_alert_json(const struct mm_alert *a, void *arg)
 {
     return mm_list_add(arg, mm_json_alert(a), a->last_seen, a->id);
+}
+
+/* The free-text search q: valid UTF-8 of at most SEARCH_MAX characters (the
+ * web form's maxlength), so a Japanese query is not cut at a third of it;
+ * the store matches it literally against the alert's texts and messages. */
+static bool search_text_ok(const char *q)
+{
+    size_t n = strlen(q);
+    return n <= SEARCH_MAX * 4 && mm_utf8_valid(q, n, NULL) && mm_utf8_len(q) <= SEARCH_MAX;
 }
 
 static int read_filter(struct mm_request *req, struct mm_alert_filter *f)
@@ -39,7 +50,7 @@ static int read_filter(struct mm_request *req, struct mm_alert_filter *f)
     if (r == 0)
         r = mm_api_query_time(req, "until", &f->until);
     f->text = mm_req_query(req, "q");
-    if (r == 0 && f->text && strlen(f->text) > 200)
+    if (r == 0 && f->text && !search_text_ok(f->text))
         return mm_reply_error(req, 400, "bad_request", "q"), MM_EPARSE;
     return r;
 }

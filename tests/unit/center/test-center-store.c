@@ -2,6 +2,7 @@
  * Unit tests of the SQLite store on real database files: migrations (fresh,
  * upgrade from an older version, refusal of a newer one), tenant scoping of
  * every read, idempotent ingest with aggregation, the alert state machine,
+ * the alert search (messages in both languages, literal wildcards),
  * enrolment codes, and the append-only audit log. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -294,6 +295,80 @@ static void test_tenant_scoping(void **state)
     mm_store_close(st);
 }
 
+/* Counts the alerts matching text for scope (and tenant filter, -1 any);
+ * every match must belong to want_tenant when that is >= 0. */
+struct search_count {
+    int n;
+    int64_t want_tenant;
+};
+
+static int count_search_hit(const struct mm_alert *a, void *arg)
+{
+    struct search_count *c = arg;
+    if (c->want_tenant >= 0)
+        assert_int_equal(a->tenant_id, c->want_tenant);
+    c->n++;
+    return 0;
+}
+
+static int search(struct mm_store *st, const struct mm_scope *scope, int64_t tenant,
+                  const char *text, int64_t want_tenant)
+{
+    struct mm_alert_filter f = {.status = -1, .tenant_id = tenant, .signature_id = -1};
+    struct mm_page page = {.limit = 100};
+    struct search_count c = {.want_tenant = want_tenant};
+    f.text = text;
+    assert_int_equal(st->ops->alert_list(st, scope, &f, &page, count_search_hit, &c), 0);
+    return c.n;
+}
+
+/* q matches the stored ja/en messages as well as the signature, device and
+ * addresses; LIKE wildcards in the text are literal; another tenant's
+ * alert with the same words never comes back. */
+static void test_text_search_messages(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    int64_t t1 = add_tenant(st, "one"), t2 = add_tenant(st, "two");
+    struct mm_sensor s1 = enrol(st, t1, "mms_key1"), s2 = enrol(st, t2, "mms_key2");
+    struct mm_ingest_event e1 = alert_event(1, 1000, "aa:bb"), e2 = alert_event(1, 1000, "aa:bb");
+    struct mm_ingest_event w = alert_event(2, 2000, "cc:dd");
+    e1.alert.message_ja = e2.alert.message_ja = "社内の複合機が不審な相手と通信しました。";
+    e1.alert.message_en = e2.alert.message_en = "The office printer talked to a suspicious server.";
+    w.alert.signature_id = 43;
+    w.alert.message_ja = "進捗 100%_完了\\です。";
+    w.alert.message_en = "Backup 100%_done\\ now.";
+    struct mm_ingest_opts o = {
+        .now = 1, .alert_window = 1, .header_backlog = -1, .header_drops = -1};
+    struct mm_ingest_result res;
+    assert_int_equal(st->ops->events_ingest(st, &s1, &e1, 1, &o, &res), 0);
+    assert_int_equal(st->ops->events_ingest(st, &s1, &w, 1, &o, &res), 0);
+    assert_int_equal(st->ops->events_ingest(st, &s2, &e2, 1, &o, &res), 0);
+    struct mm_scope own = mm_scope_tenant(t1), vendor = mm_scope_for(MM_ROLE_ANALYST, 0);
+    /* a Japanese word of the ja message, an English one of the en message */
+    assert_int_equal(search(st, &own, -1, "複合機", t1), 1);
+    assert_int_equal(search(st, &own, -1, "suspicious", t1), 1);
+    assert_int_equal(search(st, &own, -1, "SUSPICIOUS Server", t1), 1); /* ASCII case folded */
+    assert_int_equal(search(st, &own, -1, "不審な相手は", t1), 0);
+    /* tenant one never sees tenant two's alert, even when asking for it (an
+     * SME scope ignores the tenant filter: only its own alert comes back) */
+    assert_int_equal(search(st, &own, t2, "複合機", t1), 1);
+    assert_int_equal(search(st, &vendor, -1, "複合機", -1), 2);
+    assert_int_equal(search(st, &vendor, t2, "suspicious", t2), 1);
+    /* %, _ and \ are taken as written, not as wildcards */
+    assert_int_equal(search(st, &own, -1, "%", t1), 1);
+    assert_int_equal(search(st, &own, -1, "100%_完了\\", t1), 1);
+    assert_int_equal(search(st, &own, -1, "100%_done\\", t1), 1);
+    assert_int_equal(search(st, &own, -1, "_done", t1), 1);
+    assert_int_equal(search(st, &own, -1, "100_", t1), 0); /* "_" is no wildcard */
+    assert_int_equal(search(st, &own, -1, "\\ now", t1), 1);
+    assert_int_equal(search(st, &own, -1, "p%r", t1), 0); /* "%" is no wildcard */
+    /* the older fields still match */
+    assert_int_equal(search(st, &own, -1, "cc:dd", t1), 1);
+    assert_int_equal(search(st, &own, -1, "test signature", t1), 2);
+    mm_store_close(st);
+}
+
 static void test_audit_append_only(void **state)
 {
     (void)state;
@@ -348,6 +423,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_idempotent_and_aggregated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tenant_scoping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text_search_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_append_only, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
