@@ -525,7 +525,8 @@ out:
 
 /* ---- users ---- */
 
-#define USER_COLS "id, tenant_id, email, role, lang, coalesce(password_hash, ''), created_at"
+#define USER_COLS                                                                                  \
+    "id, tenant_id, email, role, lang, coalesce(password_hash, ''), created_at, on_duty"
 
 static void read_user(sqlite3_stmt *stmt, struct mm_user *u)
 {
@@ -537,6 +538,7 @@ static void read_user(sqlite3_stmt *stmt, struct mm_user *u)
     mm__sqlite_copy_text(u->lang, sizeof u->lang, stmt, 4);
     mm__sqlite_copy_text(u->password_hash, sizeof u->password_hash, stmt, 5);
     u->created_at = sqlite3_column_int64(stmt, 6);
+    u->on_duty = sqlite3_column_int(stmt, 7) != 0;
 }
 
 static int sqlite_user_add(struct mm_store *st, const struct mm_scope *scope,
@@ -870,8 +872,9 @@ static int sqlite_token_find(struct mm_store *st, const uint8_t hash[MM_HASH_BYT
     sqlite3_stmt *stmt;
     int r = mm__sqlite_prepare(db,
                                "SELECT u.id, u.tenant_id, u.email, u.role, u.lang, '', "
-                               "u.created_at, t.id FROM api_tokens t JOIN users u ON u.id = "
-                               "t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL",
+                               "u.created_at, u.on_duty, t.id FROM api_tokens t JOIN users u "
+                               "ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS "
+                               "NULL",
                                &stmt);
     if (r == 0) {
         sqlite3_bind_blob(stmt, 1, hash, MM_HASH_BYTES, SQLITE_STATIC);
@@ -879,7 +882,7 @@ static int sqlite_token_find(struct mm_store *st, const uint8_t hash[MM_HASH_BYT
         if (r == 0) {
             read_user(stmt, out);
             if (token_id_out)
-                *token_id_out = sqlite3_column_int64(stmt, 7);
+                *token_id_out = sqlite3_column_int64(stmt, 8);
         }
     }
     sqlite3_finalize(stmt);

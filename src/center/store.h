@@ -56,6 +56,7 @@ struct mm_user {
     char lang[3];
     char password_hash[160]; /* crypto_pwhash_str form, "" when unset */
     int64_t created_at;
+    bool on_duty; /* vendor users: also gets the emergency mails (user_set_duty) */
 };
 
 struct mm_session {

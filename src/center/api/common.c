@@ -254,9 +254,13 @@ json_t *mm_json_tenant(const struct mm_tenant *t)
 
 json_t *mm_json_user(const struct mm_user *u)
 {
-    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)u->id, "tenant_id",
-                     (json_int_t)u->tenant_id, "email", u->email, "role", mm_role_name(u->role),
-                     "lang", u->lang, "created_at", mm_json_time(u->created_at));
+    json_t *j =
+        json_pack("{s:I, s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)u->id, "tenant_id",
+                  (json_int_t)u->tenant_id, "email", u->email, "role", mm_role_name(u->role),
+                  "lang", u->lang, "created_at", mm_json_time(u->created_at));
+    if (j && u->tenant_id == 0) /* only the vendor's people are on duty */
+        json_object_set_new(j, "on_duty", json_boolean(u->on_duty));
+    return j;
 }
 
 json_t *mm_json_sensor(const struct mm_sensor *s, int64_t now, int64_t silent_after_usec)
