@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Alerts in the browser, on real events ingested through the API with each
 // SME's sensor key: the vendor sees both SMEs' alerts while an SME owner sees
-// only its own; acknowledge and close with a reason; bulk action; a hostile
+// only its own; search by the words of an alert's ja/en message (own company
+// only); acknowledge and close with a reason; bulk action; a hostile
 // signature is shown as text; screenshots of the dashboards and the alert
 // page in both languages.
 import { test, before, after } from 'node:test';
@@ -141,6 +142,47 @@ test('bulk acknowledge and bulk close from the list', { skip: missing }, async (
       assert.equal(a.status, 'closed');
       assert.equal(a.close_reason, 'Test devices, expected');
     }
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+// Types q into the search form and returns the ids of the rows shown (none
+// when the page says there are no alerts).
+async function searchFor(p, q) {
+  // Mark the page drawn now, so the wait below sees the redrawn one only.
+  await p.evaluate(() => { document.querySelector('main .page').dataset.stale = '1'; });
+  await p.fill('form.filters input[name=q]', q);
+  await p.click('form.filters button[type=submit]');
+  await p.waitForFunction((want) => {
+    const page = document.querySelector('main .page');
+    return page && !page.dataset.stale && new URLSearchParams(location.hash.split('?')[1] || '').get('q') === want &&
+      (page.querySelector('#alert-table') || page.querySelector('p.empty'));
+  }, q);
+  return p.locator('#alert-table tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.dataset.id)));
+}
+
+test('search finds alerts by words of their Japanese and English messages, own company only', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'ja-JP' });
+  try {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + '/#/alerts');
+    await p.locator('#alert-table').waitFor();
+    assert.deepEqual(await searchFor(p, '新しい機器'), [ids.newdev]); // only in the ja message
+    assert.deepEqual(await searchFor(p, 'known-bad ADDRESS'), [ids.intel]); // only in the en message
+    // Sakura Trading's alert has the words, but Yamada never sees it.
+    assert.deepEqual(await searchFor(p, '社外へのファイル共有'), []);
+    assert.deepEqual(await searchFor(p, 'File sharing'), []);
+    // Wildcards are plain characters.
+    assert.deepEqual(await searchFor(p, '%'), []);
+    await p.click('#logout');
+    await p.waitForSelector('#login-title');
+    await signIn(p, center.base, center.users.sakura);
+    await p.goto(center.base + '/#/alerts');
+    await p.locator('#alert-table').waitFor();
+    assert.deepEqual(await searchFor(p, '社外へのファイル共有'), [ids.smb]);
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();

@@ -2,7 +2,9 @@
 // settings: language (this browser and the account), the SME's settings
 // (name, default language, which alerts send an emergency mail), the people
 // who get those mails (contacts), and the users who may sign in. SME owners
-// manage their own company; the vendor's admin picks an SME first.
+// manage their own company; the vendor's admin picks an SME first and marks
+// which of the vendor's people are on duty (they get every SME's emergency
+// mails); an analyst sees whether they are on duty.
 import * as api from '../api.js';
 import { h, field, fmtTime, clear } from '../dom.js';
 import { t, lang } from '../i18n.js';
@@ -84,8 +86,40 @@ async function contactsSection(tenant, ctx) {
   return box;
 }
 
+// The vendor admin's switch for who is on duty: those people also get every
+// SME's emergency mails (PUT /api/v1/users/ID/duty, admin only). The box shows
+// what the centre answered; a failed change puts it back.
+function dutySwitch(u, ctx) {
+  const box = h('input', { type: 'checkbox', role: 'switch', class: 'duty-switch', id: 'duty-' + u.id, checked: !!u.on_duty,
+    'aria-label': t('settings.duty_named', { email: u.email }), 'aria-describedby': 'duty-help' });
+  box.addEventListener('change', async () => {
+    const on = box.checked;
+    box.disabled = true;
+    try {
+      const r = await api.call('PUT', '/users/' + u.id + '/duty', { on_duty: on });
+      box.checked = !!(r && r.on_duty);
+      ctx.flash(t(box.checked ? 'settings.duty_on' : 'settings.duty_off', { email: u.email }), 'ok');
+    } catch (e) {
+      box.checked = !on;
+      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+    } finally {
+      box.disabled = false;
+    }
+  });
+  return h('label', { class: 'duty' }, box, h('span', { 'aria-hidden': 'true' }, t('settings.user_duty')));
+}
+
+// What a vendor user who cannot change it (an analyst) sees: whether the
+// emergency mails come to them now, and who switches it.
+function dutyNote(user) {
+  if (typeof user.on_duty !== 'boolean') return null;
+  return h('p', { id: 'duty-state' }, t(user.on_duty ? 'settings.duty_state_on' : 'settings.duty_state_off'), ' ', t('settings.duty_ask_admin'));
+}
+
 async function usersSection(tenantId, ctx) {
   const vendorTenant = tenantId === 0;
+  // On duty: only the vendor's own people, and only the admin may switch it.
+  const duty = vendorTenant && api.currentMe().user.role === 'admin';
   const users = await api.listAll('/users', { tenant: tenantId }, 500);
   const roles = vendorTenant ? ROLES_VENDOR : ROLES_SME;
   const email = field(t('settings.user_email'), 'input', { name: 'email', type: 'email', maxlength: 254, required: true, autocomplete: 'off' });
@@ -109,12 +143,15 @@ async function usersSection(tenantId, ctx) {
       ctx.flash(e.status === 409 ? t('settings.user_exists') : t('error.action_failed', { detail: e.message }), 'error');
     }
   });
+  const cols = [t('settings.user_email'), t('settings.user_role'), t('settings.user_lang'), t('settings.user_since'), duty ? t('settings.user_duty') : null];
   return h('section', { class: 'card', 'aria-labelledby': 'users-h' + sfx },
     h('h2', { id: 'users-h' + sfx }, t(vendorTenant ? 'settings.vendor_users' : 'settings.users')),
+    duty ? h('p', { class: 'hint', id: 'duty-help' }, t('settings.duty_help')) : null,
     h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'user-table' + sfx },
       h('caption', { class: 'visually-hidden' }, t('settings.users')),
-      h('thead', {}, h('tr', {}, [t('settings.user_email'), t('settings.user_role'), t('settings.user_lang'), t('settings.user_since')].map((x) => h('th', { scope: 'col' }, x)))),
-      h('tbody', {}, users.items.map((u) => h('tr', {}, h('th', { scope: 'row' }, u.email), h('td', {}, t('role.' + u.role)), h('td', {}, t('lang.name.' + (u.lang || 'ja'))), h('td', {}, fmtTime(u.created_at))))))),
+      h('thead', {}, h('tr', {}, cols.filter((x) => x !== null).map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, users.items.map((u) => h('tr', { dataset: { id: u.id } }, h('th', { scope: 'row' }, u.email), h('td', {}, t('role.' + u.role)), h('td', {}, t('lang.name.' + (u.lang || 'ja'))), h('td', {}, fmtTime(u.created_at)),
+        duty ? h('td', {}, dutySwitch(u, ctx)) : null))))),
     h('h3', {}, t('settings.user_new')), form);
 }
 
@@ -160,7 +197,10 @@ export async function render(main, ctx) {
   main.append(h('h1', {}, t('settings.title')), languageSection());
   if (api.isVendor()) {
     if (me.user.role !== 'admin') {
+      const fresh = await api.get('/me'); // the duty flag as it is now, not as at sign-in
       main.append(h('p', { class: 'hint' }, t('settings.analyst_note')));
+      const note = dutyNote(fresh.user);
+      if (note) main.append(h('section', { class: 'card', 'aria-labelledby': 'duty-h' }, h('h2', { id: 'duty-h' }, t('settings.user_duty')), note));
       return;
     }
     const tenants = await api.listAll('/tenants', {}, 2000);

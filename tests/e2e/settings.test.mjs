@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+// Settings in the browser: the vendor admin switches who is on duty (the
+// people who get every SME's emergency mails) in the vendor users table, in
+// Japanese and in English, and the centre's API reports the new state each
+// time; an analyst sees whether they are on duty but gets no switch; an SME
+// owner's users table has no duty column at all.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Center, Client, needBinary } from './lib/center.mjs';
+import { openBrowser, signIn, shot, ready } from './lib/browser.mjs';
+
+const missing = needBinary() || false;
+let center;
+let analystId;
+const adminEn = { email: 'admin-en@vendor.example', password: 'admin-en-password-123' };
+
+async function onDuty(id) {
+  const u = await center.api.ok('GET', `/api/v1/users/${id}`);
+  assert.equal(typeof u.on_duty, 'boolean', 'vendor users carry on_duty');
+  return u.on_duty;
+}
+
+before(async () => {
+  if (missing) return;
+  center = await new Center().start();
+  await center.seed();
+  await center.api.ok('POST', '/api/v1/users', { ...adminEn, role: 'admin', tenant_id: 0, lang: 'en' });
+  const vendor = await center.api.ok('GET', '/api/v1/users?tenant=0');
+  analystId = vendor.items.find((u) => u.email === center.users.analyst.email).id;
+});
+after(async () => {
+  if (center) await center.stop();
+});
+
+// Clicks the analyst's switch, waits for the centre's answer in the live
+// region, and returns what the API now says.
+async function flip(p, flash) {
+  const box = p.locator(`#duty-${analystId}`);
+  await box.click();
+  await p.locator('#flash').filter({ hasText: flash }).waitFor();
+  await p.waitForFunction((id) => !document.getElementById('duty-' + id).disabled, analystId);
+  const state = await onDuty(analystId);
+  assert.equal(await box.isChecked(), state, 'the switch shows the stored state');
+  return state;
+}
+
+test('the vendor admin puts an analyst on duty and off again (ja)', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'ja-JP' });
+  try {
+    const p = b.page;
+    assert.equal(await onDuty(analystId), false);
+    await signIn(p, center.base, center.users.admin);
+    await p.goto(center.base + '/#/settings');
+    await ready(p);
+    await p.locator('#duty-help').filter({ hasText: '緊急メール' }).waitFor();
+    const box = p.getByRole('switch', { name: `${center.users.analyst.email} を当番にする` });
+    assert.equal(await box.isChecked(), false);
+    assert.equal(await flip(p, `${center.users.analyst.email} を当番にしました`), true);
+    await shot(p, 'settings-duty-ja');
+    // A reload shows the stored state, not what the page last drew.
+    await p.reload();
+    await ready(p);
+    assert.equal(await p.locator(`#duty-${analystId}`).isChecked(), true);
+    assert.equal(await flip(p, `${center.users.analyst.email} を当番から外しました`), false);
+    // SME users are never on duty: no column in an SME's users table.
+    const smeTable = p.locator(`#user-table-${center.tenants.yamada.id}`);
+    await smeTable.waitFor();
+    assert.equal(await smeTable.locator('.duty-switch').count(), 0);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('an English-speaking admin switches the flag too (en)', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'ja-JP' }); // the account (en) wins over the browser
+  try {
+    const p = b.page;
+    await signIn(p, center.base, adminEn);
+    await p.goto(center.base + '/#/settings');
+    await ready(p);
+    assert.equal(await p.getAttribute('html', 'lang'), 'en');
+    await p.getByRole('columnheader', { name: 'On duty' }).waitFor();
+    await p.getByRole('switch', { name: `${center.users.analyst.email} is on duty` }).waitFor();
+    assert.equal(await flip(p, `${center.users.analyst.email} is now on duty`), true);
+    await shot(p, 'settings-duty-en');
+    assert.equal(await flip(p, `${center.users.analyst.email} is no longer on duty`), false);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('an analyst sees whether they are on duty but cannot switch it', { skip: missing }, async () => {
+  const b = await openBrowser({ locale: 'en-US' });
+  try {
+    const p = b.page;
+    await signIn(p, center.base, center.users.analyst);
+    await p.goto(center.base + '/#/settings');
+    await ready(p);
+    await p.locator('#duty-state').filter({ hasText: 'You are not on duty now' }).waitFor();
+    assert.equal(await p.locator('.duty-switch').count(), 0);
+    // The API refuses the analyst as well (admin only), so the page offers nothing.
+    const own = new Client(center.base);
+    await own.login(center.users.analyst.email, center.users.analyst.password);
+    assert.equal((await own.req('PUT', `/api/v1/users/${analystId}/duty`, { on_duty: true })).status, 403);
+    await center.api.ok('PUT', `/api/v1/users/${analystId}/duty`, { on_duty: true });
+    await p.reload();
+    await ready(p);
+    await p.locator('#duty-state').filter({ hasText: 'You are on duty now' }).waitFor();
+    await center.api.ok('PUT', `/api/v1/users/${analystId}/duty`, { on_duty: false });
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
