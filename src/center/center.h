@@ -10,6 +10,7 @@
 
 #include "center/auth.h"
 #include "center/store.h"
+#include "center/zone.h"
 
 #define MM_JSON_BODY_MAX    (1024 * 1024)
 #define MM_EVENTS_BODY_MAX  (16 * 1024 * 1024)
@@ -33,12 +34,14 @@ struct mm_center_config {
     int shutdown_grace;          /* seconds to let in-flight requests finish */
     int per_ip_connections;      /* open connections per client address */
     int body_budget_mb;          /* request bodies buffered at once, all clients (MiB) */
+    const char *report_timezone; /* [reports] timezone, tz database name (Asia/Tokyo) */
 };
 
 struct mm_center {
     struct mm_center_config cfg;
     struct mm_store *store;
     struct mm_ratelimit *ratelimit;
+    struct mm_zone *report_zone; /* months and printed times of reports (zone.h) */
     bool https;
 };
 
@@ -48,13 +51,16 @@ void mm_center_config_defaults(struct mm_center_config *cfg);
 /* Applies an INI file ([server] listen, threads, tls_cert, tls_key, sync;
  * [auth] password_cost, session_hours, login_max_failures,
  * login_max_failures_addr, login_window; [alerts] window, sensor_silent_after,
- * health_interval). Strings are kept in *ini_out, which the caller frees with
- * mm_ini_free after cfg is no longer used. Errors go to err. */
+ * health_interval; [reports] timezone). Strings are kept in *ini_out, which
+ * the caller frees with mm_ini_free after cfg is no longer used. Errors go to
+ * err. */
 struct mm_ini;
 int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct mm_ini **ini_out,
                           char *err, size_t errlen);
 
-/* Opens the store and the rate limiter for cfg. */
+/* Opens the store and the rate limiter for cfg and loads the report time
+ * zone (which also becomes the zone of printed report times, report.h):
+ * call it while the process has one thread. */
 int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, char *err,
                    size_t errlen);
 void mm_center_close(struct mm_center *c);

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "center/report.h"
 #include "core/error.h"
 #include "core/ini.h"
+#include "core/log.h"
 
 void mm_center_config_defaults(struct mm_center_config *cfg)
 {
@@ -26,6 +28,7 @@ void mm_center_config_defaults(struct mm_center_config *cfg)
     cfg->shutdown_grace = 10;
     cfg->per_ip_connections = 16;
     cfg->body_budget_mb = 256;
+    cfg->report_timezone = "Asia/Tokyo";
 }
 
 struct int_key {
@@ -65,6 +68,8 @@ static int load_strings(struct mm_center_config *cfg, const struct mm_ini *ini, 
         cfg->tls_key = v;
     if ((v = mm_ini_get(ini, "server", "data")))
         cfg->data_dir = v;
+    if ((v = mm_ini_get(ini, "reports", "timezone")))
+        cfg->report_timezone = v;
     if ((v = mm_ini_get(ini, "server", "sync"))) {
         if (strcmp(v, "full") != 0 && strcmp(v, "normal") != 0) {
             snprintf(err, errlen, "[server] sync must be full or normal");
@@ -110,6 +115,22 @@ int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct
     return 0;
 }
 
+/* Loads [reports] timezone and makes it the zone of printed report times. */
+static int open_report_zone(struct mm_center *c, const struct mm_center_config *cfg, char *err,
+                            size_t errlen)
+{
+    bool fallback = false;
+    int r = mm_zone_load(cfg->report_timezone, &c->report_zone, &fallback, err, errlen);
+    if (r != 0)
+        return r;
+    if (fallback)
+        mm_log_warn("the time zone database has no %s: reports use a fixed UTC+9 (JST); install "
+                    "the tzdata package",
+                    cfg->report_timezone);
+    mm_report_use_zone(c->report_zone);
+    return 0;
+}
+
 int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, char *err,
                    size_t errlen)
 {
@@ -122,7 +143,9 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, char
         snprintf(err, errlen, "libsodium failed to initialise");
         return r;
     }
-    r = mm_store_open_sqlite(&sc, &c->store, err, errlen);
+    r = open_report_zone(c, cfg, err, errlen);
+    if (r == 0)
+        r = mm_store_open_sqlite(&sc, &c->store, err, errlen);
     if (r == 0)
         r = mm_ratelimit_new(cfg->login_max_failures, cfg->login_max_failures_addr,
                              (int64_t)cfg->login_window * 1000000, &c->ratelimit);
@@ -135,6 +158,10 @@ void mm_center_close(struct mm_center *c)
 {
     mm_store_close(c->store);
     mm_ratelimit_free(c->ratelimit);
+    if (c->report_zone)
+        mm_report_use_zone(NULL);
+    mm_zone_free(c->report_zone);
     c->store = NULL;
     c->ratelimit = NULL;
+    c->report_zone = NULL;
 }

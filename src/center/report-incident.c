@@ -296,7 +296,7 @@ int mm_incident_report_md(const json_t *model, enum mm_lang lang, struct mm_buf 
         r = dispatch_vars(vars, json_object_get(model, "dispatch"), lang, &b);
     if (r == 0)
         r = list_vars(vars, model, lang, &b);
-    if (r == 0 && (r = mm_buf_puts(&b, tr("report.time_note", lang))) == 0)
+    if (r == 0 && (r = mm_report_time_note(lang, &b)) == 0)
         r = set_var(vars, "time_note", &b);
     if (r == 0)
         r = mm_report_template("incident", lang, vars, out);

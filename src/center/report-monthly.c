@@ -242,7 +242,7 @@ int mm_monthly_md(const json_t *model, enum mm_lang lang, struct mm_buf *out)
         r = sensor_vars(vars, model, lang, &b);
     if (r == 0)
         r = advice_vars(vars, model, lang, &b);
-    if (r == 0 && (r = mm_buf_puts(&b, mm_tr("center-desk", "report.time_note", lang))) == 0)
+    if (r == 0 && (r = mm_report_time_note(lang, &b)) == 0)
         r = set_var(vars, "time_note", &b);
     if (r == 0)
         r = mm_report_template("monthly", lang, vars, out);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the report rendering shared by the incident report and the monthly
  * report: {{key}} templates (data/center/report/<name>.<lang>.md), Markdown
- * escaping of user text, the print-ready HTML page, and time texts. */
+ * escaping of user text, the print-ready HTML page, and time texts in the
+ * report time zone ([reports] timezone, zone.h). */
 #include "center/report.h"
 
 #include <stdlib.h>
@@ -90,15 +91,51 @@ int mm_report_html(const char *md, enum mm_lang lang, const char *title, struct 
     return r;
 }
 
+/* The zone of printed times: set at start-up (mm_center_open), read after. */
+static const struct mm_zone *report_zone;
+
+void mm_report_use_zone(const struct mm_zone *zone)
+{
+    report_zone = zone;
+}
+
+const struct mm_zone *mm_report_zone(void)
+{
+    return report_zone ? report_zone : mm_zone_japan();
+}
+
 void mm_report_time_text(const char *s, enum mm_lang lang, char out[48])
 {
     int64_t usec;
+    const char *abbr = "";
+    const struct mm_zone *z = mm_report_zone();
     out[0] = '\0';
     if (!s || mm_time_parse(s, &usec) != 0)
         return;
-    /* Japanese readers get Japan time (UTC+9, no daylight saving). */
-    time_t t = (time_t)(usec / 1000000) + (lang == MM_LANG_JA ? 9 * 3600 : 0);
+    int64_t secs = usec / 1000000;
+    time_t t = (time_t)(secs + mm_zone_offset(z, secs, &abbr));
     struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 48, lang == MM_LANG_JA ? "%Y-%m-%d %H:%M" : "%Y-%m-%d %H:%M UTC", &tm);
+    if (!gmtime_r(&t, &tm))
+        return;
+    size_t n = strftime(out, 48, "%Y-%m-%d %H:%M", &tm);
+    /* Japanese readers of a Japan-time report need no zone after each time. */
+    if (n > 0 && (lang != MM_LANG_JA || !mm_zone_is_japan(z)))
+        snprintf(out + n, 48 - n, " %s", abbr);
+}
+
+int mm_report_time_note(enum mm_lang lang, struct mm_buf *out)
+{
+    const struct mm_zone *z = mm_report_zone();
+    if (mm_zone_is_japan(z))
+        return mm_buf_puts(out, mm_tr("center-desk", "report.time_note", lang));
+    const char *note = mm_tr("center-desk", "report.time_note_zone", lang);
+    const char *at = strstr(note, "{zone}");
+    if (!at)
+        return mm_buf_puts(out, note);
+    int r = mm_buf_append(out, note, (size_t)(at - note));
+    if (r == 0)
+        r = mm_buf_puts(out, mm_zone_name(z));
+    if (r == 0)
+        r = mm_buf_puts(out, at + strlen("{zone}"));
+    return r;
 }

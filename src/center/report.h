@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "center/store.h"
+#include "center/zone.h"
 #include "core/buf.h"
 #include "core/i18n.h"
 
@@ -24,9 +25,17 @@ int mm_report_html(const char *md, enum mm_lang lang, const char *title, struct 
 /* An A4 PDF of the report's Markdown (report-pdf.c); MM_EUNSUPPORTED when
  * built without pangocairo. */
 int mm_report_pdf(const char *md, enum mm_lang lang, const char *title, struct mm_buf *out);
-/* The time of an RFC 3339 text for a reader: "2026-04-01 18:15" (Japan
- * time) in ja, "2026-04-01 09:15 UTC" in en; "" for anything else. */
+/* The zone of printed report times: mm_center_open sets the configured one
+ * ([reports] timezone) while the process has one thread; NULL (the default)
+ * means Asia/Tokyo. Not for changing while requests run. */
+void mm_report_use_zone(const struct mm_zone *zone);
+const struct mm_zone *mm_report_zone(void);
+/* The time of an RFC 3339 text for a reader, in the report zone:
+ * "2026-04-01 18:15" in ja for Japan time, else with the zone's abbreviation
+ * ("2026-04-01 18:15 JST", "2026-04-01 09:15 UTC"); "" for anything else. */
 void mm_report_time_text(const char *rfc3339, enum mm_lang lang, char out[48]);
+/* Appends the sentence saying which zone the times are in. */
+int mm_report_time_note(enum mm_lang lang, struct mm_buf *out);
 
 /* The incident report's model: tenant, incident (with SLA), dispatch,
  * timeline without internal notes, linked alerts. *out is a new reference. */

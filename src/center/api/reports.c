@@ -9,13 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "center/api/desk-api.h"
 #include "center/report.h"
 #include "core/data.h"
 #include "core/error.h"
-#include "core/timefmt.h"
 
 enum report_format { FORMAT_HTML, FORMAT_MD, FORMAT_JSON, FORMAT_PDF };
 
@@ -106,40 +104,36 @@ int mm_api_incident_report(struct mm_request *req)
     return reply_report(req, fmt, model, lang, title, file, mm_incident_report_md);
 }
 
-/* [since, until) of "YYYY-MM", or of the month of now when absent. */
-static int read_month(struct mm_request *req, char month[16], int64_t *since, int64_t *until)
+/* [since, until) of "YYYY-MM", or of the month of now when absent: from
+ * the first local midnight of the month to that of the next, in zone z. */
+static int read_month(struct mm_request *req, const struct mm_zone *z, char month[16],
+                      int64_t *since, int64_t *until)
 {
     const char *m = mm_req_query(req, "month");
     int y, mo;
-    char date[32];
     if (m) {
         if (strlen(m) != 7 || sscanf(m, "%4d-%2d", &y, &mo) != 2 || m[4] != '-' || mo < 1 ||
             mo > 12 || y < 2000 || y > 9999)
             return mm_desk_fail(req, 400, "bad_request", "month must be YYYY-MM");
     } else {
-        time_t t = (time_t)(req->now / 1000000);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        y = tm.tm_year + 1900;
-        mo = tm.tm_mon + 1;
+        mm_zone_local_month(z, req->now / 1000000, &y, &mo);
     }
     snprintf(month, 16, "%04d-%02d", y % 10000, mo % 100);
-    snprintf(date, sizeof date, "%04d-%02d-01", y, mo);
-    int r = mm_time_parse_date(date, since);
-    snprintf(date, sizeof date, "%04d-%02d-01", mo == 12 ? y + 1 : y, mo == 12 ? 1 : mo + 1);
-    if (r == 0)
-        r = mm_time_parse_date(date, until);
-    return r == 0 ? 0 : mm_desk_fail(req, 400, "bad_request", "month");
+    *since = mm_zone_day_start(z, y, mo, 1) * 1000000;
+    *until = mm_zone_day_start(z, y, mo + 1, 1) * 1000000;
+    return 0;
 }
 
 static int monthly(struct mm_request *req, int64_t tenant)
 {
     struct mm_store *st = req->center->store;
+    const struct mm_zone *zone =
+        req->center->report_zone ? req->center->report_zone : mm_zone_japan();
     struct mm_monthly *m = calloc(1, sizeof *m);
     enum report_format fmt;
     enum mm_lang lang = MM_LANG_JA;
     char month[16];
-    int64_t since, until;
+    int64_t since = 0, until = 0;
     int r = m ? 0 : MM_ENOMEM;
     if (r == 0)
         r = st->ops->report_monthly(st, &req->who.scope, tenant, 0, 1, req->now, m);
@@ -148,19 +142,22 @@ static int monthly(struct mm_request *req, int64_t tenant)
     if (r == 0)
         r = mm_desk_report_lang(req, m->tenant_lang, &lang);
     if (r == 0)
-        r = read_month(req, month, &since, &until);
+        r = read_month(req, zone, month, &since, &until);
     if (r == 0)
         r = st->ops->report_monthly(st, &req->who.scope, tenant, since, until, req->now, m);
     json_t *model = r == 0 ? mm_monthly_model(m, month, req->now) : NULL;
-    if (r == 0 && !model)
+    if (r == 0 &&
+        (!model || json_object_set_new(model, "timezone", json_string(mm_zone_name(zone))) != 0))
         r = MM_ENOMEM;
     char *title = mm_arena_printf(
         &req->arena, "%s %s",
         lang == MM_LANG_JA ? "月次セキュリティ報告" : "Monthly security report", month);
     char *file = mm_arena_printf(&req->arena, "monthly-%lld-%s", (long long)tenant, month);
     free(m);
-    if (r != 0)
+    if (r != 0) {
+        json_decref(model);
         return r;
+    }
     return reply_report(req, fmt, model, lang, title, file, mm_monthly_md);
 }
 

@@ -8,6 +8,7 @@ goes the remote-only way. Checks the state machines (409), bad input (4xx
 with reasons), the thread's visibility, tenant isolation (404), the audit
 log, the SLA breach flag, and the incident report in ja and en."""
 
+import datetime
 import os
 import sqlite3
 import sys
@@ -335,17 +336,24 @@ def audit_checks(c, w, admin):
           [e for e in vendor["items"] if e["action"].endswith(".note") or "message" in e["action"]])
 
 
+def japan_month(rfc3339):
+    """YYYY-MM of a UTC time stamp in Japan time (the reports' default zone)."""
+    t = datetime.datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
+    return (t + datetime.timedelta(hours=9)).strftime("%Y-%m")
+
+
 def monthly_checks(c, w, owner, analyst):
     a = w.tenants["A"]
     r = expect(c.request("GET", "/api/v1/tenants/%d/reports/monthly?month=2026-04&format=json" %
                          a["id"], session=owner), 200, "monthly april")
     check(r["alerts"]["total"] == 2 and r["alerts"]["by_severity"]["1"] == 2, "alerts %r" % r)
-    check(r["month"] == "2026-04" and r["since"] == "2026-04-01T00:00:00Z" and
-          r["until"] == "2026-05-01T00:00:00Z", "period %r" % r)
+    # Months are Japan-time months by default ([reports] timezone = Asia/Tokyo).
+    check(r["month"] == "2026-04" and r["since"] == "2026-03-31T15:00:00Z" and
+          r["until"] == "2026-04-30T15:00:00Z", "period %r" % r)
     check(len(r["advice"]) == 2 and r["sensors"][0]["name"] == "sensor-A", "advice %r" % r)
     # The month the tickets and incidents were made in (the default month is the current one).
     made = expect(c.request("GET", "/api/v1/tickets?limit=1", session=owner), 200, "ticket")
-    month = made["items"][0]["created_at"][:7]
+    month = japan_month(made["items"][0]["created_at"])
     now = expect(c.request("GET", "/api/v1/tenants/%d/reports/monthly?format=json&month=%s" %
                            (a["id"], month), session=owner), 200, "monthly now")
     check(now["tickets"]["opened"] == 2 and now["incidents"]["opened"] == 2 and
@@ -357,7 +365,7 @@ def monthly_checks(c, w, owner, analyst):
           "ticket categories %r" % now["tickets"])
     dflt = expect(c.request("GET", "/api/v1/tenants/%d/reports/monthly?format=json" % a["id"],
                             session=owner), 200, "monthly default")
-    check(dflt["month"] == dflt["generated_at"][:7], "default month: %r" % dflt["month"])
+    check(dflt["month"] == japan_month(dflt["generated_at"]), "default month: %r" % dflt["month"])
     page = c.request("GET", "/api/v1/reports/monthly?tenant=%d&month=2026-04&lang=ja" % a["id"],
                      session=analyst)
     check(page.status == 200 and "月次セキュリティ報告（2026-04）" in page.raw.decode() and

@@ -209,8 +209,8 @@ static void test_template(void **state)
     mm_buf_free(&b);
     json_decref(vars);
     char t[48];
-    mm_report_time_text("2026-04-01T09:15:02Z", MM_LANG_EN, t);
-    assert_string_equal(t, "2026-04-01 09:15 UTC");
+    mm_report_time_text("2026-04-01T09:15:02Z", MM_LANG_EN, t); /* report zone: Japan */
+    assert_string_equal(t, "2026-04-01 18:15 JST");
     mm_report_time_text("2026-04-01T20:15:02Z", MM_LANG_JA, t); /* Japan time: next day */
     assert_string_equal(t, "2026-04-02 05:15");
     mm_report_time_text("garbage", MM_LANG_JA, t);
