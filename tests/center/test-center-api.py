@@ -3,7 +3,8 @@
 """Integration test of the centre's API basics against the real server:
 login and session cookie, /me, CSRF, API tokens, logout, roles, strict
 request validation (malformed JSON, bad UTF-8, unknown fields, oversized
-bodies), 404/405, the audit log, and login rate limiting under 12
+bodies), 404/405, the audit log, the vendor users' on-duty flag, and
+login rate limiting under 12
 concurrent wrong attempts."""
 
 import os
@@ -149,6 +150,49 @@ def test_roles(c, w):
           "address recorded")
 
 
+def test_duty(c, w):
+    """Vendor user objects carry on_duty (the list, one user, /me and through an
+    API token), SME users have none; only the vendor admin changes it."""
+    admin = c.login("admin@vendor.example")
+    analyst = c.login("analyst@vendor.example")
+    aid = analyst.me["user"]["id"]
+    check(analyst.me["user"]["on_duty"] is False, "off duty at first: %r" % analyst.me)
+    r = c.request("PUT", "/api/v1/users/%d/duty" % aid, {"on_duty": True}, session=analyst)
+    check(r.status == 403, "an analyst cannot switch it: %r" % r)
+    r = c.request("PUT", "/api/v1/users/%d/duty" % aid, {"on_duty": True}, session=admin)
+    check(r.status == 200 and r.json == {"id": aid, "on_duty": True}, "on duty: %r" % r)
+    r = c.request("GET", "/api/v1/users/%d" % aid, session=admin)
+    check(r.json["on_duty"] is True, "one user: %r" % r)
+    r = c.request("GET", "/api/v1/users?tenant=0", session=admin)
+    duty = {u["email"]: u["on_duty"] for u in r.json["items"]}
+    check(duty == {"admin@vendor.example": False, "analyst@vendor.example": True},
+          "vendor list: %r" % duty)
+    r = c.request("GET", "/api/v1/me", session=analyst)
+    check(r.json["user"]["on_duty"] is True, "me: %r" % r)
+    token = c.admin("token", "create", "--user", "analyst@vendor.example")
+    r = c.request("GET", "/api/v1/me", token=token)
+    check(r.status == 200 and r.json["user"]["on_duty"] is True, "me by token: %r" % r)
+    r = c.request("GET", "/api/v1/tenants?limit=1", token=token)
+    check(r.status == 200, "the token still works (its id read after on_duty): %r" % r)
+    owner = c.login("owner@a.example")
+    r = c.request("GET", "/api/v1/users", session=owner)
+    check(r.status == 200 and all("on_duty" not in u for u in r.json["items"]),
+          "SME users have no duty flag: %r" % r)
+    r = c.request("PUT", "/api/v1/users/%d/duty" % w.tenants["A"]["staff"], {"on_duty": True},
+                  session=admin)
+    check(r.status == 404, "SME users are never on duty: %r" % r)
+    # Off again through the admin's API token: the audit names that token.
+    token = c.admin("token", "create", "--user", "admin@vendor.example")
+    r = c.request("PUT", "/api/v1/users/%d/duty" % aid, {"on_duty": False}, token=token)
+    check(r.status == 200 and r.json["on_duty"] is False, "off duty: %r" % r)
+    r = c.request("GET", "/api/v1/audit?tenant=0&limit=200", session=admin)
+    items = r.json["items"]
+    made = max((a for a in items if a["action"] == "token.create"), key=lambda a: a["id"])
+    changed = max((a for a in items if a["actor"].startswith("token:")), key=lambda a: a["id"])
+    check(changed["actor"] == "token:%s" % made["target"].split(":")[-1],
+          "token id read with the user row: %r / %r" % (made, changed))
+
+
 def test_own_language(c):
     s = c.login("staff@b.example")  # created without --lang: its company's language
     check(s.me["tenant"]["lang"] == "en" and s.me["user"]["lang"] == "en",
@@ -213,6 +257,7 @@ def main():
         test_csrf_and_tokens(c, s)
         test_validation(c, s)
         test_roles(c, w)
+        test_duty(c, w)
         test_own_language(c)
         test_logout(c)
         test_rate_limit(c)
