@@ -8,7 +8,9 @@ English and agrees with its man page and its code (stdlib only):
 - every long option named in the help appears in docs/man/mamori-CMD.1.md
   (mamori.1.md for commands without a page of their own), and vice versa;
 - every long option the code of src/cli/cmd-CMD.c accepts appears in the
-  man page, and every option of the man page is one the code accepts.
+  man page, and every option of the man page is one the code accepts;
+- the Japanese man page (docs/man/ja/...) names exactly the options of the
+  English one, so both agree with the help and the code.
 
 Options of other commands (`mamori rules --output` in a man page, or
 "mamori declare --rules" in a help text) and a page's EXAMPLES do not count.
@@ -51,14 +53,14 @@ def help_options(binary, cmd, cmds, lang, failures):
     return set(OPTION.findall(other_commands_removed(text, cmd, cmds)))
 
 
-def man_page(src, cmd):
-    path = os.path.join(src, "docs/man/mamori-%s.1.md" % cmd)
-    return path if os.path.exists(path) else os.path.join(src, "docs/man/mamori.1.md")
+def man_page(src, cmd, lang=""):
+    path = os.path.join(src, "docs/man", lang, "mamori-%s.1.md" % cmd)
+    return path if os.path.exists(path) else os.path.join(src, "docs/man", lang, "mamori.1.md")
 
 
 def man_options(path, cmds):
     text = open(path, encoding="utf-8").read()
-    text = re.split(r"^#+\s*EXAMPLES?\s*$", text, flags=re.M | re.I)[0]
+    text = re.split(r"^#+\s*(?:EXAMPLES?|例)\s*$", text, flags=re.M | re.I)[0]
     own = os.path.basename(path)[len("mamori-"):-len(".1.md")]
     return set(OPTION.findall(other_commands_removed(text, own, cmds)))
 
@@ -100,6 +102,15 @@ def main():
                 failures.append("%s: the code accepts %s, %s does not name it" % (cmd, opt, name))
             for opt in sorted(man - code):
                 failures.append("%s: %s names %s, the code does not accept it" % (cmd, name, opt))
+        ja_page = man_page(args.src, cmd, "ja")
+        if not os.path.exists(ja_page):
+            failures.append("%s: no Japanese man page %s" % (cmd, ja_page))
+        else:
+            ja_man = man_options(ja_page, cmds)
+            for opt in sorted(man - ja_man):
+                failures.append("%s: %s is in %s but not in ja/%s" % (cmd, opt, name, name))
+            for opt in sorted(ja_man - man):
+                failures.append("%s: %s is in ja/%s but not in %s" % (cmd, opt, name, name))
         print("%-9s %2d options" % (cmd, len(ja | en)))
     for f in failures:
         print("FAIL: " + f)

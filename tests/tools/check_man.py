@@ -1,33 +1,246 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""Checks every man page: each program and subcommand has one, each has the
-sections a reader looks for, and each was turned into roff (when go-md2man
-is installed). Usage: check_man.py DOCS_MAN_DIR BUILD_MAN_DIR"""
+"""Checks every man page (stdlib only):
+
+- each English page (docs/man/NAME.SECTION.md) has the sections a reader
+  looks for and a title line naming its own section;
+- each has a Japanese twin (docs/man/ja/NAME.SECTION.md) and no Japanese page
+  lacks an English one; the twin is in Japanese, has the same sections in the
+  same order (standard ones under their usual Japanese names), names the
+  same command-line options (--long and -x tokens) and shows the same
+  example commands;
+- when go-md2man is installed, each page was turned into roff in the man
+  tree (build/man/manS, build/man/ja/manS), every table row has as many
+  cells as its heading (go-md2man 2.0.2 splits rows; docs/man-fixup.py
+  mends them), groff formats it without a
+  single warning (when groff is installed), `lexgrog` reads its NAME line
+  for whatis/apropos (when man-db is installed), and
+  `cmake --install --component man` puts every page under share/man.
+
+Usage: check_man.py DOCS_MAN_DIR BUILD_MAN_DIR [--build-dir CMAKE_BUILD_DIR]
+"""
+import argparse
 import os
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 
 REQUIRED = ["NAME", "SYNOPSIS", "DESCRIPTION", "EXIT STATUS"]
+# The usual Japanese names of the standard sections (as in manpages-ja).
+JAPANESE = {
+    "NAME": "名前",
+    "SYNOPSIS": "書式",
+    "DESCRIPTION": "説明",
+    "OPTIONS": "オプション",
+    "EXIT STATUS": "終了ステータス",
+    "ENVIRONMENT": "環境変数",
+    "FILES": "ファイル",
+    "EXAMPLES": "例",
+    "SEE ALSO": "関連項目",
+    "SIGNALS": "シグナル",
+}
+LONG_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*[a-z0-9]")
+SHORT_OPTION = re.compile(r"(?<![\w\-/.])-[a-zA-Z](?![\w-])")
+KANA = re.compile(r"[\u3040-\u30ff]")
+CJK = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
+BLOCK_START = re.compile(r"^\s*(?:$|[|#:%]|```|[-*] |\d+\. )")
+
+
+def wrapped_lines(text):
+    """Line numbers where a Japanese paragraph goes on on the next line: the
+    line break would print as a space in the middle of a sentence."""
+    found, fenced, lines = [], False, text.split("\n")
+    for i, line in enumerate(lines[:-1]):
+        if line.startswith("```"):
+            fenced = not fenced
+        nxt = lines[i + 1]
+        if (not fenced and line.strip() and CJK.match(line.rstrip()[-1])
+                and not re.match(r"^\s*(?:[|#%]|```)", line) and not BLOCK_START.match(nxt)):
+            found.append(i + 1)
+    return found
+
+
+def headings(text):
+    """[(level, title)] of the Markdown headings outside code blocks."""
+    out, fenced = [], False
+    for line in text.split("\n"):
+        if line.startswith("```"):
+            fenced = not fenced
+        m = None if fenced else re.match(r"^(#+)\s*(.+?)\s*$", line)
+        if m:
+            out.append((len(m.group(1)), m.group(2)))
+    return out
+
+
+def options(text):
+    return set(LONG_OPTION.findall(text)) | set(SHORT_OPTION.findall(text))
+
+
+def example_commands(text, names):
+    """Lines of code (fenced or indented) in the examples section."""
+    part = re.split(r"^#+\s*(?:%s)\s*$" % "|".join(names), text, flags=re.M)
+    if len(part) < 2:
+        return None
+    section = re.split(r"^#+\s", part[1], flags=re.M)[0]
+    lines, fenced = [], False
+    for line in section.split("\n"):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif (fenced or line.startswith("    ")) and line.strip():
+            lines.append(line.strip())
+    return lines
+
+
+def title_line(text, page, failures):
+    name, section = page[:-3].rsplit(".", 1)
+    first = text.split("\n", 1)[0]
+    if not re.match(r'^%% %s %s\b' % (re.escape(name.upper()), section), first):
+        failures.append(f"{page}: first line is not '% {name.upper()} {section} ...'"
+                        " (the title and section of the man page)")
+
+
+def check_english(src, page, failures):
+    text = open(os.path.join(src, page), encoding="utf-8").read()
+    heads = {h.upper() for _, h in headings(text)}
+    for sec in REQUIRED:
+        if sec not in heads:
+            failures.append(f"{page}: no '{sec}' section")
+    title_line(text, page, failures)
+    return text
+
+
+def check_twin(src, page, en, failures):
+    path = os.path.join(src, "ja", page)
+    if not os.path.exists(path):
+        failures.append(f"{page}: no Japanese twin ja/{page}")
+        return
+    ja = open(path, encoding="utf-8").read()
+    title_line(ja, page, failures)
+    if len(KANA.findall(ja)) < 200:
+        failures.append(f"ja/{page}: not written in Japanese")
+    for n in wrapped_lines(ja):
+        failures.append(f"ja/{page}:{n}: the paragraph goes on on the next line; write it on"
+                        " one line (the line break would show as a space)")
+    en_heads, ja_heads = headings(en), headings(ja)
+    if [lv for lv, _ in en_heads] != [lv for lv, _ in ja_heads]:
+        failures.append(f"ja/{page}: sections differ from {page}: "
+                        f"{[h for _, h in ja_heads]} vs {[h for _, h in en_heads]}")
+    else:
+        for (_, e), (_, j) in zip(en_heads, ja_heads):
+            want = JAPANESE.get(e.upper())
+            if want and j != want:
+                failures.append(f"ja/{page}: section '{j}' should be '{want}' ({e})")
+    en_opts, ja_opts = options(en), options(ja)
+    for opt in sorted(en_opts - ja_opts):
+        failures.append(f"ja/{page}: does not name {opt} (named in {page})")
+    for opt in sorted(ja_opts - en_opts):
+        failures.append(f"ja/{page}: names {opt}, which {page} does not")
+    en_ex = example_commands(en, ["EXAMPLES?"])
+    ja_ex = example_commands(ja, ["例"])
+    if en_ex != ja_ex:
+        failures.append(f"ja/{page}: example commands differ from {page}:"
+                        f" {ja_ex} vs {en_ex}")
+
+
+def table_problems(roff):
+    """Tables whose rows do not all have as many cells as the heading row,
+    e.g. a cell after a text block ("T}") that went onto a line of its own."""
+    problems, lines, i = [], roff.split("\n"), 0
+    while i < len(lines):
+        if lines[i] != ".TS":
+            i += 1
+            continue
+        start = i
+        while not lines[i].rstrip().endswith("."):
+            i += 1
+        counts, cells, block = [], 1, False
+        for line in lines[i + 1:lines.index(".TE", i)]:
+            if block:
+                block = not line.startswith("T}")
+                if block:
+                    continue
+                line = line[2:]
+                if not line:  # the row ends with this block
+                    counts.append(cells)
+                    cells = 1
+                    continue
+            cells += line.count("\t")
+            block = line.endswith("T{")
+            if not block:
+                counts.append(cells)
+                cells = 1
+        if len(set(counts)) > 1:
+            problems.append(f"table at line {start + 1}: rows of {sorted(set(counts))} cells")
+        i += 1
+    return problems
+
+
+def check_roff(roff, label, failures):
+    if not os.path.exists(roff) or os.path.getsize(roff) < 100:
+        failures.append(f"{label}: not converted to {roff}")
+        return
+    text = open(roff, encoding="utf-8").read()
+    for problem in table_problems(text):
+        failures.append(f"{label}: {problem}")
+    if shutil.which("groff"):
+        # -k: preconv (UTF-8 input, as man-db runs it); -ww: every warning.
+        proc = subprocess.run(["groff", "-k", "-man", "-Tutf8", "-ww", "-z", roff],
+                              capture_output=True, timeout=60)
+        err = proc.stderr.decode("utf-8", "replace").strip()
+        if proc.returncode != 0 or err:
+            failures.append(f"{label}: groff warns: {err[:300]}")
+    if shutil.which("lexgrog"):
+        proc = subprocess.run(["lexgrog", roff], capture_output=True, timeout=60)
+        if proc.returncode != 0 or b"parse failed" in proc.stdout:
+            failures.append(f"{label}: lexgrog cannot read the NAME line (whatis, apropos)")
+
+
+def check_install(build, pages, failures):
+    with tempfile.TemporaryDirectory(prefix="mamori-man-") as prefix:
+        proc = subprocess.run(["cmake", "--install", build, "--prefix", prefix,
+                               "--component", "man"], capture_output=True, timeout=120)
+        if proc.returncode != 0:
+            failures.append("cmake --install --component man failed: "
+                            + proc.stderr.decode("utf-8", "replace")[:300])
+            return
+        for page in pages:
+            section = page[:-3].rsplit(".", 1)[1]
+            for sub in ("", "ja/"):
+                path = os.path.join(prefix, "share/man", f"{sub}man{section}", page[:-3])
+                if not os.path.isfile(path):
+                    failures.append(f"{sub}{page}: not installed as {path[len(prefix):]}")
 
 
 def main():
-    src, out = sys.argv[1], sys.argv[2]
-    pages = sorted(p for p in os.listdir(src) if p.endswith(".md"))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("src")
+    ap.add_argument("out")
+    ap.add_argument("--build-dir")
+    args = ap.parse_args()
+    pages = sorted(p for p in os.listdir(args.src) if p.endswith(".md"))
     failures = []
     for page in pages:
-        text = open(os.path.join(src, page), encoding="utf-8").read()
-        heads = {h.strip().upper() for h in re.findall(r"^#+\s*(.+)$", text, re.M)}
-        for sec in REQUIRED:
-            if sec not in heads:
-                failures.append(f"{page}: no '{sec}' section")
-        if shutil.which("go-md2man"):
-            roff = os.path.join(out, page[:-3])
-            if not os.path.exists(roff) or os.path.getsize(roff) < 100:
-                failures.append(f"{page}: not converted to {roff}")
+        en = check_english(args.src, page, failures)
+        check_twin(args.src, page, en, failures)
+    ja_dir = os.path.join(args.src, "ja")
+    for page in sorted(os.listdir(ja_dir)) if os.path.isdir(ja_dir) else []:
+        if page.endswith(".md") and page not in pages:
+            failures.append(f"ja/{page}: no English page {page}")
+    if shutil.which("go-md2man"):
+        for page in pages:
+            section = page[:-3].rsplit(".", 1)[1]
+            for sub in ("", "ja/"):
+                roff = os.path.join(args.out, f"{sub}man{section}", page[:-3])
+                check_roff(roff, sub + page, failures)
+        if args.build_dir:
+            check_install(args.build_dir, pages, failures)
+    else:
+        print("go-md2man is not installed: roff, groff and install checks skipped")
     for f in failures:
         print(f)
-    print(f"{len(pages)} man pages checked, {len(failures)} problems")
+    print(f"{len(pages)} man pages and their Japanese twins checked, {len(failures)} problems")
     return 1 if failures else 0
 
 
