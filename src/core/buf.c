@@ -71,20 +71,51 @@ int mm_buf_putc(struct mm_buf *b, char c)
     return mm_buf_append(b, &c, 1);
 }
 
+/* Formats into the free space first (most appends fit) and only measures
+ * and grows when the text did not fit. */
 int mm_buf_vprintf(struct mm_buf *b, const char *fmt, va_list ap)
 {
     va_list cp;
     va_copy(cp, ap);
-    int n = vsnprintf(NULL, 0, fmt, cp);
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
+    int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, cp);
     va_end(cp);
-    if (n < 0)
+    if (n < 0) {
+        if (b->data)
+            b->data[b->len] = '\0';
         return MM_EINVAL;
-    int r = mm_buf_reserve(b, (size_t)n);
-    if (r != 0)
-        return r;
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    }
+    if ((size_t)n >= room) {
+        int r = mm_buf_reserve(b, (size_t)n);
+        if (r != 0) {
+            if (b->data)
+                b->data[b->len] = '\0';
+            return r;
+        }
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    }
     b->len += (size_t)n;
     return 0;
+}
+
+/* Decimal digits of v, without printf. */
+int mm_buf_put_uint(struct mm_buf *b, unsigned long long v)
+{
+    char tmp[24];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return mm_buf_append(b, tmp + i, sizeof tmp - i);
+}
+
+/* Four lower-case hex digits of v. */
+int mm_buf_put_hex4(struct mm_buf *b, unsigned v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char tmp[4] = {hex[(v >> 12) & 15], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15]};
+    return mm_buf_append(b, tmp, sizeof tmp);
 }
 
 int mm_buf_printf(struct mm_buf *b, const char *fmt, ...)

@@ -29,6 +29,9 @@ int mm_buf_puts(struct mm_buf *b, const char *s);
 int mm_buf_putc(struct mm_buf *b, char c);
 int mm_buf_printf(struct mm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int mm_buf_vprintf(struct mm_buf *b, const char *fmt, va_list ap);
+/* v in decimal; v as exactly four lower-case hex digits (hot paths, no printf). */
+int mm_buf_put_uint(struct mm_buf *b, unsigned long long v);
+int mm_buf_put_hex4(struct mm_buf *b, unsigned v);
 /* Appends s with &, <, >, " and ' escaped for HTML text and attributes. */
 int mm_buf_html_escape(struct mm_buf *b, const char *s);
 /* Hands the storage to the caller (free() it) and leaves the buffer empty.

@@ -38,17 +38,19 @@
 #define STATE_FILE_MAX      (64u * 1024 * 1024)
 #define LAST_SEEN_STEP_USEC (60 * 1000000LL) /* last_seen written at most once a minute */
 #define STATE_FILE          "devices.json"
+#define SYN_SEEN_MAX        8 /* SYN trait kinds of a device remembered */
 
 struct device {
     uint8_t mac[6];
     bool has_mac;
     json_t *rec;
     int64_t last_seen, last_seen_written;
-    uint32_t idx;           /* position in mm_devices.devs */
-    uint32_t announced_sig; /* signature of what was last announced */
-    bool pending_new;       /* created, not yet announced */
-    bool dirty;             /* modified since the last announcement check */
-    uint64_t syn_seen;      /* hash of the last SYN traits looked at (0: none) */
+    uint32_t idx;                    /* position in mm_devices.devs */
+    uint32_t announced_sig;          /* signature of what was last announced */
+    bool pending_new;                /* created, not yet announced */
+    bool dirty;                      /* modified since the last announcement check */
+    uint64_t syn_seen[SYN_SEEN_MAX]; /* hashes of recent SYN traits looked at (0: none) */
+    unsigned syn_seen_next;          /* the slot the next new hash replaces */
 };
 
 /* Open-addressing map from a 17-byte key (MAC or address) to a device index. */
@@ -563,6 +565,18 @@ static uint64_t syn_traits_hash(const struct mm_packet *p)
     return h ? h : 1;
 }
 
+/* True when traits is among the device's recent SYN traits; else
+ * remembers it (a scanner alternates between a few probe kinds). */
+static bool syn_seen_recently(struct device *dev, uint64_t traits)
+{
+    for (unsigned i = 0; i < SYN_SEEN_MAX; i++)
+        if (dev->syn_seen[i] == traits)
+            return true;
+    dev->syn_seen[dev->syn_seen_next] = traits;
+    dev->syn_seen_next = (dev->syn_seen_next + 1) % SYN_SEEN_MAX;
+    return false;
+}
+
 static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_packet *p)
 {
     /* TCP SYN (not SYN-ACK): the client's stack shows in TTL and options.
@@ -573,11 +587,10 @@ static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_
         return;
     }
     uint64_t traits = syn_traits_hash(p);
-    if (traits == dev->syn_seen) {
+    if (syn_seen_recently(dev, traits)) {
         maybe_changed(d, dev);
         return;
     }
-    dev->syn_seen = traits;
     const json_t *tcp = json_object_get(dev->rec, "tcp");
     if (!(json_integer_value(json_object_get(tcp, "ttl")) == p->ttl &&
           json_string_value(json_object_get(tcp, "options")) &&

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
  * OS guess rules: owns the parsed data/sensor/os-fingerprints.json and the
  * matching of each evidence source against its rule list (first match wins
- * within a source; the inventory compares scores across sources). */
+ * within a source; the inventory compares scores across sources). Answers
+ * are remembered in a small direct-mapped memo per source and text: the
+ * same user agents and SYN options come back with nearly every packet and
+ * event, and a rule walk costs thousands of instructions. */
 #include "sensor/osguess.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,11 +17,24 @@
 #include "core/error.h"
 #include "core/str.h"
 
-#define OS_TABLE "sensor/os-fingerprints.json"
+#define OS_TABLE      "sensor/os-fingerprints.json"
+#define MEMO_SLOTS    512
+#define MEMO_TEXT_MAX 240 /* longer texts are matched every time */
+
+enum memo_kind { MEMO_TCP = 1, MEMO_UA, MEMO_SMB, MEMO_VENDOR };
+
+struct memo_slot {
+    uint64_t hash;
+    uint8_t kind; /* 0: empty */
+    bool found;
+    struct mm_os_guess g;
+    char text[MEMO_TEXT_MAX + 1];
+};
 
 struct mm_osguess {
     json_t *root;
-    const json_t *os; /* id -> description */
+    const json_t *os;       /* id -> description */
+    struct memo_slot *memo; /* MEMO_SLOTS answers (mutable cache of a const table) */
 };
 
 int mm_osguess_new(struct mm_osguess **out)
@@ -27,6 +44,10 @@ int mm_osguess_new(struct mm_osguess **out)
     int r;
     if (!t)
         return MM_ENOMEM;
+    if (!(t->memo = calloc(MEMO_SLOTS, sizeof *t->memo))) {
+        r = MM_ENOMEM;
+        goto out;
+    }
     if ((r = mm_data_json(OS_TABLE, &t->root)) != 0)
         goto out;
     t->os = json_object_get(t->root, "os");
@@ -46,7 +67,47 @@ void mm_osguess_free(struct mm_osguess *t)
     if (!t)
         return;
     json_decref(t->root);
+    free(t->memo);
     free(t);
+}
+
+static uint64_t memo_hash(enum memo_kind kind, const char *text, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL ^ kind;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)text[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* The remembered slot for (kind, text): *hit says whether it holds the
+ * answer; else the slot to fill. NULL when the text is too long to keep. */
+static struct memo_slot *memo_slot(const struct mm_osguess *t, enum memo_kind kind,
+                                   const char *text, bool *hit)
+{
+    size_t n = strlen(text);
+    *hit = false;
+    if (n > MEMO_TEXT_MAX)
+        return NULL;
+    uint64_t h = memo_hash(kind, text, n);
+    struct memo_slot *sl = &t->memo[h % MEMO_SLOTS];
+    *hit = sl->kind == kind && sl->hash == h && strcmp(sl->text, text) == 0;
+    if (!*hit) {
+        sl->kind = 0;
+        sl->hash = h;
+        memcpy(sl->text, text, n + 1);
+    }
+    return sl;
+}
+
+static void memo_store(struct memo_slot *sl, enum memo_kind kind, bool found,
+                       const struct mm_os_guess *g)
+{
+    if (!sl)
+        return;
+    sl->kind = (uint8_t)kind;
+    sl->found = found;
+    if (found)
+        sl->g = *g;
 }
 
 static const char *str_of(const json_t *o, const char *key)
@@ -124,19 +185,37 @@ static bool match_contains(const struct mm_osguess *t, const char *list, const c
     return false;
 }
 
+/* match_contains through the memo. */
+static bool match_contains_memo(const struct mm_osguess *t, enum memo_kind kind, const char *list,
+                                const char *s, struct mm_os_guess *g)
+{
+    bool hit;
+    if (!s || !*s)
+        return false;
+    struct memo_slot *sl = memo_slot(t, kind, s, &hit);
+    if (hit) {
+        if (sl->found)
+            *g = sl->g;
+        return sl->found;
+    }
+    bool found = match_contains(t, list, s, g);
+    memo_store(sl, kind, found, g);
+    return found;
+}
+
 bool mm_osguess_user_agent(const struct mm_osguess *t, const char *ua, struct mm_os_guess *g)
 {
-    return match_contains(t, "user_agent", ua, g);
+    return match_contains_memo(t, MEMO_UA, "user_agent", ua, g);
 }
 
 bool mm_osguess_smb(const struct mm_osguess *t, const char *native_os, struct mm_os_guess *g)
 {
-    return match_contains(t, "smb", native_os, g);
+    return match_contains_memo(t, MEMO_SMB, "smb", native_os, g);
 }
 
 bool mm_osguess_vendor(const struct mm_osguess *t, const char *vendor, struct mm_os_guess *g)
 {
-    return match_contains(t, "vendor", vendor, g);
+    return match_contains_memo(t, MEMO_VENDOR, "vendor", vendor, g);
 }
 
 /* The usual initial TTLs: 64 (Linux, macOS, iOS, Android), 128 (Windows),
@@ -146,13 +225,35 @@ static unsigned initial_ttl(uint8_t ttl)
     return ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
 }
 
+static bool tcp_rules(const struct mm_osguess *t, uint8_t ttl, const char *options,
+                      struct mm_os_guess *g);
+
+/* The answer depends on the initial TTL and the options only: memoised. */
 bool mm_osguess_tcp(const struct mm_osguess *t, uint8_t ttl, const char *options,
                     struct mm_os_guess *g)
 {
-    size_t i;
-    const json_t *rule;
+    char key[MEMO_TEXT_MAX + 1];
+    bool hit;
     if (ttl == 0)
         return false;
+    int n = snprintf(key, sizeof key, "%u/%s", initial_ttl(ttl), options ? options : "\x01");
+    struct memo_slot *sl =
+        n > 0 && (size_t)n < sizeof key ? memo_slot(t, MEMO_TCP, key, &hit) : (hit = false, NULL);
+    if (hit) {
+        if (sl->found)
+            *g = sl->g;
+        return sl->found;
+    }
+    bool found = tcp_rules(t, ttl, options, g);
+    memo_store(sl, MEMO_TCP, found, g);
+    return found;
+}
+
+static bool tcp_rules(const struct mm_osguess *t, uint8_t ttl, const char *options,
+                      struct mm_os_guess *g)
+{
+    size_t i;
+    const json_t *rule;
     json_array_foreach(json_object_get(t->root, "tcp"), i, rule)
     {
         const char *o = str_of(rule, "options"), *op = str_of(rule, "options_prefix");

@@ -41,12 +41,32 @@ static size_t utf8_seq_len(const uint8_t *p, size_t n)
     return need;
 }
 
+/* How many bytes from p are printable ASCII (0x20-0x7e). */
+static size_t printable_run(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && p[i] >= 0x20 && p[i] < 0x7F)
+        i++;
+    return i;
+}
+
 size_t mm__app_text(const uint8_t *p, size_t n, char *out, size_t outlen)
 {
     size_t o = 0;
     if (outlen == 0)
         return 0;
     for (size_t i = 0; i < n;) {
+        size_t run = printable_run(p + i, n - i);
+        if (run) { /* the common case: plain ASCII copied in one go */
+            if (run > outlen - 1 - o)
+                run = outlen - 1 - o;
+            memcpy(out + o, p + i, run);
+            o += run;
+            i += run;
+            if (o + 1 >= outlen)
+                break;
+            continue;
+        }
         uint8_t c = p[i];
         size_t seq = c >= 0x80 ? utf8_seq_len(p + i, n - i) : 0;
         if (c >= 0x20 && c < 0x7F) {

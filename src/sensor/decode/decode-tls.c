@@ -252,7 +252,9 @@ static void ja3_list(struct mm_buf *b, const uint16_t *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (is_grease(v[i]))
             continue;
-        mm_buf_printf(b, first ? "%u" : "-%u", (unsigned)v[i]);
+        if (!first)
+            mm_buf_putc(b, '-');
+        mm_buf_put_uint(b, v[i]);
         first = false;
     }
 }
@@ -273,7 +275,9 @@ static json_t *ja3_of(const struct hello *h)
     uint16_t pf[TLS_LIST_MAX];
     for (size_t i = 0; i < h->pf_n; i++)
         pf[i] = h->pf[i];
-    mm_buf_printf(&b, "%u,", (unsigned)h->version);
+    mm_buf_reserve(&b, 512); /* a typical JA3 string fits without growing */
+    mm_buf_put_uint(&b, h->version);
+    mm_buf_putc(&b, ',');
     ja3_list(&b, h->ciphers.v, h->ciphers.n);
     mm_buf_putc(&b, ',');
     ja3_list(&b, h->exts.v, h->exts.n);
@@ -332,8 +336,11 @@ static size_t ja4_sorted(const struct u16list *l, bool drop_sni_alpn, uint16_t *
 
 static void hex_list(struct mm_buf *b, const uint16_t *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        mm_buf_printf(b, i ? ",%04x" : "%04x", (unsigned)v[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            mm_buf_putc(b, ',');
+        mm_buf_put_hex4(b, v[i]);
+    }
 }
 
 static const char *ja4_version(const struct hello *h)
@@ -403,8 +410,11 @@ static void ja4_of(const struct hello *h, char *out, size_t outlen)
         size_t k = 0;
         mm_buf_putc(&b, '_');
         for (size_t i = 0; i < h->sigalgs.n; i++)
-            if (!is_grease(h->sigalgs.v[i]))
-                mm_buf_printf(&b, k++ ? ",%04x" : "%04x", (unsigned)h->sigalgs.v[i]);
+            if (!is_grease(h->sigalgs.v[i])) {
+                if (k++)
+                    mm_buf_putc(&b, ',');
+                mm_buf_put_hex4(&b, h->sigalgs.v[i]);
+            }
     }
     ja4_hash12(&b, he);
     mm_buf_free(&b);

@@ -24,9 +24,10 @@
 #define SOURCES 512
 
 struct probe {
-    struct mm_addr dst;
-    uint16_t port;
+    uint64_t dst_key; /* mm__hash_addr of dst: compared before dst itself */
     int64_t t;
+    uint16_t port;
+    struct mm_addr dst;
 };
 
 struct source {
@@ -146,11 +147,12 @@ static bool record_probe(struct source *e, const struct mm_packet *p, int64_t no
                          long *ports, long *hosts)
 {
     bool dup_search = true;
+    uint64_t key = mm__hash_addr(&p->dst, 0);
     *ports = *hosts = 1;
     for (unsigned i = 0; i < e->n; i++) {
         struct probe *q = &e->ring[(e->head + PROBES - 1 - i) % PROBES];
         bool fresh = now - q->t <= window;
-        bool same_dst = fresh && mm_addr_equal(&q->dst, &p->dst);
+        bool same_dst = fresh && q->dst_key == key && mm_addr_equal(&q->dst, &p->dst);
         if (dup_search && !fresh)
             dup_search = false;
         if (dup_search && same_dst && q->port == p->dport) {
@@ -162,7 +164,7 @@ static bool record_probe(struct source *e, const struct mm_packet *p, int64_t no
         *ports += same_dst;
         *hosts += q->port == p->dport;
     }
-    e->ring[e->head] = (struct probe){p->dst, p->dport, now};
+    e->ring[e->head] = (struct probe){.dst_key = key, .t = now, .port = p->dport, .dst = p->dst};
     e->head = (e->head + 1) % PROBES;
     if (e->n < PROBES)
         e->n++;

@@ -74,6 +74,30 @@ static void jb_putc(struct jbuf *b, char c)
 
 /* A JSON string as jansson writes it without JSON_ENSURE_ASCII: quotes,
  * backslashes and control characters escaped, UTF-8 passed through. */
+/* How many bytes from s need no escaping, eight at a time: a byte
+ * needs escaping when it is below 0x20, '"' or '\\'. */
+static size_t plain_run(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t low = (w - ones * 0x20) & ~w; /* bytes < 0x20 */
+        uint64_t quote = ((w ^ (ones * '"')) - ones) & ~(w ^ (ones * '"'));
+        uint64_t slash = ((w ^ (ones * '\\')) - ones) & ~(w ^ (ones * '\\'));
+        if ((low | quote | slash) & high)
+            break;
+    }
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            break;
+        i++;
+    }
+    return i;
+}
+
 static void put_string(struct jbuf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -82,9 +106,10 @@ static void put_string(struct jbuf *b, const char *s, size_t n)
     b->p[b->len++] = '"';
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
+        i += plain_run(s + i, n - i);
+        if (i >= n)
+            break;
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
         jb_put(b, s + start, i - start);
         start = i + 1;
         char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
