@@ -212,16 +212,22 @@ static int link_vars(const char *base_url, const char *path, enum mm_lang lang, 
     return r;
 }
 
-int mm_mail_render_alert(const struct mm_alert *a, const char *tenant, enum mm_lang lang,
-                         const char *base_url, struct mm_mail_text *out)
+/* The alert mail (template "alert") or the severity-rise mail ("rise",
+ * from_severity > 0: the level before the rise). */
+static int render_alert_mail(const char *name, const struct mm_alert *a, int from_severity,
+                             const char *tenant, enum mm_lang lang, const char *base_url,
+                             struct mm_mail_text *out)
 {
     struct alert_texts x;
     struct vars vs = {.n = 0};
     struct mm_buf lt = MM_BUF_INIT, lh = MM_BUF_INIT;
-    char path[64];
+    char path[64], from_key[16], count[24];
     memset(out, 0, sizeof *out);
     alert_texts(a, lang, &x);
     snprintf(path, sizeof path, "/alerts/%lld", (long long)a->id);
+    snprintf(from_key, sizeof from_key, "severity.%d",
+             from_severity >= 1 && from_severity <= 4 ? from_severity : 4);
+    snprintf(count, sizeof count, "%lld", (long long)a->count);
     int r = link_vars(base_url, path, lang, &lt, &lh);
     const char *none = str_of("none", lang);
     var_set(&vs, "tenant", tenant, NULL);
@@ -230,6 +236,8 @@ int mm_mail_render_alert(const struct mm_alert *a, const char *tenant, enum mm_l
     var_set(&vs, "now", x.now, NULL);
     var_set(&vs, "threat", x.threat, NULL);
     var_set(&vs, "severity", str_of(x.severity_key, lang), NULL);
+    var_set(&vs, "from_severity", str_of(from_key, lang), NULL);
+    var_set(&vs, "count", count, NULL);
     var_set(&vs, "device", *a->device ? a->device : none, NULL);
     var_set(&vs, "src_ip", *a->src_ip ? a->src_ip : none, NULL);
     var_set(&vs, "dest_ip", *a->dest_ip ? a->dest_ip : none, NULL);
@@ -238,10 +246,22 @@ int mm_mail_render_alert(const struct mm_alert *a, const char *tenant, enum mm_l
     var_set(&vs, "alert_id", x.alert_id, NULL);
     var_set(&vs, "link", mm_buf_str(&lt), mm_buf_str(&lh));
     if (r == 0)
-        r = render("alert", lang, &vs, out);
+        r = render(name, lang, &vs, out);
     mm_buf_free(&lt);
     mm_buf_free(&lh);
     return r;
+}
+
+int mm_mail_render_alert(const struct mm_alert *a, const char *tenant, enum mm_lang lang,
+                         const char *base_url, struct mm_mail_text *out)
+{
+    return render_alert_mail("alert", a, 0, tenant, lang, base_url, out);
+}
+
+int mm_mail_render_rise(const struct mm_alert *a, int from_severity, const char *tenant,
+                        enum mm_lang lang, const char *base_url, struct mm_mail_text *out)
+{
+    return render_alert_mail("rise", a, from_severity, tenant, lang, base_url, out);
 }
 
 /* One digest line per alert: time, device, title. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Emergency mail: for every new alert at or above a tenant's mail severity,
+ * Emergency mail: for every new alert at or above a tenant's mail severity
+ * (and once more for each later rise of an alert to such a level),
  * a multipart (plain text + HTML) mail in the tenant's language to the SME's
  * contacts and the analysts on duty, through the outbox table, sent over SMTP
  * by one background thread with libcurl (STARTTLS when offered). A storm is
@@ -72,6 +73,12 @@ void mm_mail_text_free(struct mm_mail_text *t);
 int mm_mail_render_alert(const struct mm_alert *a, const char *tenant, enum mm_lang lang,
                          const char *base_url, struct mm_mail_text *out);
 
+/* The mail for an alert whose severity rose (by aggregation) to
+ * a->severity from from_severity: same facts as the alert mail, saying
+ * that the level went up and how often the event has been seen. */
+int mm_mail_render_rise(const struct mm_alert *a, int from_severity, const char *tenant,
+                        enum mm_lang lang, const char *base_url, struct mm_mail_text *out);
+
 /* The digest: count alerts, of which the first n are in items. */
 int mm_mail_render_digest(const struct mm_alert *items, size_t n, size_t count, const char *tenant,
                           enum mm_lang lang, int window_minutes, const char *base_url,
@@ -128,9 +135,9 @@ void mm__mail_row_free(struct mm_mail_row *r);
  * - mail_recover: rows a crash left in 'sending' go back to 'pending' (the
  *   SMTP server never saw their data), rows left in 'transfer' become
  *   'uncertain' (never resent: at most once); *requeued / *uncertain count.
- * - mail_scan: new alerts become outbox rows or digest items (one
- *   transaction). mail_digests: queues the digest of every tenant whose
- *   window has ended.
+ * - mail_scan: new alerts, and severity rises of alerts already scanned
+ *   (mail_rises), become outbox rows or digest items (one transaction). mail_digests: queues the
+ * digest of every tenant whose window has ended.
  * - mail_claim: the oldest due row 'pending' -> 'sending', attempts+1,
  *   committed before any SMTP traffic; MM_ENOENT when nothing is due.
  * - mail_mark_transfer: 'sending' -> 'transfer' (the body is about to flow).

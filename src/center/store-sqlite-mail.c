@@ -23,6 +23,7 @@
 
 #define DIGEST_LIST_MAX 100 /* alerts listed by name in one digest */
 #define RECIPIENTS_MAX  4096
+#define RISES_PER_ROUND 200 /* alerts with severity rises handled per scan */
 
 #define ALERT_COLUMNS                                                                              \
     "a.id, a.tenant_id, a.signature_id, a.signature, a.detector, a.severity, a.device, "           \
@@ -92,9 +93,11 @@ static void make_message_id(const struct mm_mail_config *cfg, const char *kind, 
              domain);
 }
 
-/* Renders, composes and inserts one outbox row. */
+/* Renders, composes and inserts one outbox row; severity is the level of a
+ * 'rise' row (0 for the other kinds). An alert's row, or a rise's row for
+ * the same level, that already exists is left alone (at most once). */
 static int queue_row(sqlite3 *db, const struct mm_mail_config *cfg, const char *kind,
-                     int64_t tenant, int64_t alert_id, const char *recipients,
+                     int64_t tenant, int64_t alert_id, int severity, const char *recipients,
                      const struct mm_mail_text *t, int64_t now)
 {
     char mid[256];
@@ -104,9 +107,9 @@ static int queue_row(sqlite3 *db, const struct mm_mail_config *cfg, const char *
     int r = mm_mail_compose(cfg->from, MM_MAIL_TO_HEADER, t, mid, now, &msg);
     if (r == 0)
         r = mm__sqlite_prepare(db,
-                               "INSERT INTO mail_outbox (tenant_id, kind, alert_id, message_id, "
-                               "recipients, subject, message, next_attempt_at, created_at) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                               "INSERT INTO mail_outbox (tenant_id, kind, alert_id, severity, "
+                               "message_id, recipients, subject, message, next_attempt_at, "
+                               "created_at) VALUES (?1, ?2, ?3, ?9, ?4, ?5, ?6, ?7, ?8, ?8)",
                                &s);
     if (r == 0) {
         sqlite3_bind_int64(s, 1, tenant);
@@ -118,9 +121,11 @@ static int queue_row(sqlite3 *db, const struct mm_mail_config *cfg, const char *
         sqlite3_bind_text(s, 6, t->subject, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 7, msg, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 8, now);
+        if (severity)
+            sqlite3_bind_int(s, 9, severity);
         r = mm__sqlite_step_done(s);
         if (r == MM_EEXIST)
-            r = 0; /* this alert already has its mail */
+            r = 0; /* this alert (or this rise) already has its mail */
     }
     sqlite3_finalize(s);
     free(msg);
@@ -175,10 +180,12 @@ static int exec_bind2(sqlite3 *db, const char *sql, int64_t a, int64_t b)
     return r;
 }
 
-/* One alert of the scan: an immediate mail while the window allows, else a
- * digest item. Alerts without any recipient are skipped. */
+/* One alert of the scan (from_severity 0) or one severity rise of an alert
+ * (from_severity: its level before): an immediate mail while the tenant's
+ * window allows, else a digest item. Without any recipient nothing is queued. */
 static int scan_one(sqlite3 *db, const struct mm_mail_config *cfg, const struct mm_alert *a,
-                    const char *tenant, enum mm_lang lang, int64_t now, int *queued)
+                    int from_severity, const char *tenant, enum mm_lang lang, int64_t now,
+                    int *queued)
 {
     struct mm_buf rcpt = MM_BUF_INIT;
     struct mm_mail_text t = {0};
@@ -195,9 +202,11 @@ static int scan_one(sqlite3 *db, const struct mm_mail_config *cfg, const struct 
                        a->tenant_id, a->id);
         goto out;
     }
-    r = mm_mail_render_alert(a, tenant, lang, cfg->base_url, &t);
+    r = from_severity ? mm_mail_render_rise(a, from_severity, tenant, lang, cfg->base_url, &t)
+                      : mm_mail_render_alert(a, tenant, lang, cfg->base_url, &t);
     if (r == 0)
-        r = queue_row(db, cfg, "alert", a->tenant_id, a->id, mm_buf_str(&rcpt), &t, now);
+        r = queue_row(db, cfg, from_severity ? "rise" : "alert", a->tenant_id, a->id,
+                      from_severity ? a->severity : 0, mm_buf_str(&rcpt), &t, now);
     if (r == 0)
         r = exec_bind2(db, "UPDATE mail_throttle SET sent = sent + 1 WHERE tenant_id = ?1 AND ?2",
                        a->tenant_id, 1);
@@ -207,6 +216,12 @@ out:
     mm_mail_text_free(&t);
     mm_buf_free(&rcpt);
     return r;
+}
+
+static enum mm_lang lang_of(sqlite3_stmt *s, int col)
+{
+    const char *l = (const char *)sqlite3_column_text(s, col);
+    return l && strcmp(l, "en") == 0 ? MM_LANG_EN : MM_LANG_JA;
 }
 
 static int scan_rows(sqlite3 *db, const struct mm_mail_config *cfg, int64_t now, int *queued)
@@ -227,15 +242,97 @@ static int scan_rows(sqlite3 *db, const struct mm_mail_config *cfg, int64_t now,
         alert_from_row(s, &a);
         last = a.id;
         int threshold = sqlite3_column_int(s, 14);
-        enum mm_lang lang =
-            strcmp((const char *)sqlite3_column_text(s, 15), "en") == 0 ? MM_LANG_EN : MM_LANG_JA;
         const char *tenant = (const char *)sqlite3_column_text(s, 16);
         if (a.severity <= threshold)
-            r = scan_one(db, cfg, &a, tenant ? tenant : "", lang, now, queued);
+            r = scan_one(db, cfg, &a, 0, tenant ? tenant : "", lang_of(s, 15), now, queued);
     }
     sqlite3_finalize(s);
     if (r == 0 && last > 0)
         r = exec_bind2(db, "UPDATE mail_scan SET last_alert_id = ?1 WHERE id = ?2", last, 1);
+    return r;
+}
+
+/* The alert with the oldest pending severity rise (mail_rises, filled by
+ * the trigger of migration 009); MM_ENOENT when none is pending. */
+static int oldest_rise(sqlite3 *db, int64_t *alert_id)
+{
+    sqlite3_stmt *s = NULL;
+    *alert_id = 0;
+    int r = mm__sqlite_prepare(
+        db, "SELECT alert_id FROM mail_rises WHERE done = 0 ORDER BY id LIMIT 1", &s);
+    if (r != 0)
+        return r;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *alert_id = sqlite3_column_int64(s, 0);
+    else
+        r = rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    sqlite3_finalize(s);
+    return r;
+}
+
+/* One alert's pending rises as one mail. */
+struct rise {
+    struct mm_alert a; /* a.severity: the highest pending level, which the mail is about */
+    int from_severity, threshold;
+    enum mm_lang lang;
+    char tenant[256];
+};
+
+/* Reads the alert and its pending rises (several rises waiting together
+ * make one mail, at the highest level); MM_ENOENT when the alert is gone. */
+static int read_rise(sqlite3 *db, int64_t alert_id, struct rise *out)
+{
+    sqlite3_stmt *s = NULL;
+    int r = mm__sqlite_prepare(db,
+                               "SELECT " ALERT_COLUMNS ", t.mail_severity, t.lang, t.name, "
+                               "r.sev, r.from_sev FROM (SELECT min(severity) AS sev, "
+                               "max(from_severity) AS from_sev FROM mail_rises WHERE alert_id = "
+                               "?1 AND done = 0) r JOIN alerts a ON a.id = ?1 JOIN tenants t ON "
+                               "t.id = a.tenant_id WHERE r.sev IS NOT NULL",
+                               &s);
+    if (r != 0)
+        return r;
+    sqlite3_bind_int64(s, 1, alert_id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        alert_from_row(s, &out->a);
+        out->threshold = sqlite3_column_int(s, 14);
+        out->lang = lang_of(s, 15);
+        mm__sqlite_copy_text(out->tenant, sizeof out->tenant, s, 16);
+        out->a.severity = sqlite3_column_int(s, 17);
+        out->from_severity = sqlite3_column_int(s, 18);
+    } else {
+        r = rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    }
+    sqlite3_finalize(s);
+    return r;
+}
+
+/* Turns pending rises into mail, oldest first, and marks each done in the
+ * same transaction (each rise is handled once). A rise whose alert is gone,
+ * or whose tenant has raised its threshold meanwhile, is marked done
+ * without mail. */
+static int rise_rows(sqlite3 *db, const struct mm_mail_config *cfg, int64_t now, int *queued)
+{
+    int r = 0;
+    for (int i = 0; r == 0 && i < RISES_PER_ROUND; i++) {
+        int64_t alert_id;
+        struct rise *x = NULL;
+        if ((r = oldest_rise(db, &alert_id)) == MM_ENOENT)
+            return 0;
+        if (r == 0 && !(x = calloc(1, sizeof *x)))
+            r = MM_ENOMEM;
+        int g = r == 0 ? read_rise(db, alert_id, x) : r;
+        if (g == 0 && x->a.severity <= x->threshold)
+            r = scan_one(db, cfg, &x->a, x->from_severity, x->tenant, x->lang, now, queued);
+        else if (g != MM_ENOENT)
+            r = g;
+        if (r == 0)
+            r = exec_bind2(db, "UPDATE mail_rises SET done = 1 WHERE alert_id = ?1 AND done = ?2",
+                           alert_id, 0);
+        free(x);
+    }
     return r;
 }
 
@@ -245,8 +342,12 @@ int mm__sqlite_mail_scan(struct mm_store *st, const struct mm_mail_config *cfg, 
     *queued = 0;
     sqlite3 *db = mm__sqlite_acquire(st);
     int r = mm__sqlite_begin(db);
-    if (r == 0)
-        r = mm__sqlite_end(db, scan_rows(db, cfg, now, queued));
+    if (r == 0) {
+        int s = scan_rows(db, cfg, now, queued);
+        if (s == 0)
+            s = rise_rows(db, cfg, now, queued);
+        r = mm__sqlite_end(db, s);
+    }
     mm__sqlite_release(st, db);
     return r;
 }
@@ -282,7 +383,7 @@ static int digest_one(sqlite3 *db, const struct mm_mail_config *cfg, int64_t ten
         r = mm_mail_render_digest(items, n, count, name, lang, (cfg->window + 59) / 60,
                                   cfg->base_url, &t);
     if (r == 0 && count > 0 && rcpt.len > 0)
-        r = queue_row(db, cfg, "digest", tenant, 0, mm_buf_str(&rcpt), &t, now);
+        r = queue_row(db, cfg, "digest", tenant, 0, 0, mm_buf_str(&rcpt), &t, now);
     if (r == 0)
         r = exec_bind2(db, "DELETE FROM mail_digest_items WHERE tenant_id = ?1 AND ?2", tenant, 1);
     if (r == 0)
@@ -312,8 +413,7 @@ static int digest_rows(sqlite3 *db, const struct mm_mail_config *cfg, int64_t no
     while (n < 64 && sqlite3_step(s) == SQLITE_ROW) {
         tenants[n] = sqlite3_column_int64(s, 0);
         mm__sqlite_copy_text(names[n], sizeof names[n], s, 1);
-        langs[n] =
-            strcmp((const char *)sqlite3_column_text(s, 2), "en") == 0 ? MM_LANG_EN : MM_LANG_JA;
+        langs[n] = lang_of(s, 2);
         n++;
     }
     sqlite3_finalize(s);
