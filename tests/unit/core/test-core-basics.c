@@ -42,6 +42,34 @@ static void test_buf(void **state)
     mm_buf_free(NULL);
 }
 
+/* printf appends that fit, that grow the buffer, and the printf-free
+ * number helpers give the same text as snprintf. */
+static void test_buf_format(void **state)
+{
+    (void)state;
+    struct mm_buf b = MM_BUF_INIT, want = MM_BUF_INIT;
+    char big[300];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(mm_buf_printf(&b, "%s", "a"), 0);        /* first append: no buffer yet */
+    assert_int_equal(mm_buf_printf(&b, "<%s>", big), 0);      /* grows */
+    assert_int_equal(mm_buf_printf(&b, "%d|%s", -7, "z"), 0); /* fits */
+    assert_int_equal(b.len, strlen(b.data));
+    assert_int_equal(b.len, 1 + 301 + 4);
+    assert_memory_equal(b.data + b.len - 4, "-7|z", 4);
+    mm_buf_reset(&b);
+    const unsigned long long nums[] = {0, 7, 10, 65535, 4294967295ULL, 18446744073709551615ULL};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        assert_int_equal(mm_buf_put_uint(&b, nums[i]), 0);
+        mm_buf_printf(&want, "%llu", nums[i]);
+        assert_int_equal(mm_buf_put_hex4(&b, (unsigned)(nums[i] & 0xffff)), 0);
+        mm_buf_printf(&want, "%04x", (unsigned)(nums[i] & 0xffff));
+    }
+    assert_string_equal(mm_buf_str(&b), mm_buf_str(&want));
+    mm_buf_free(&b);
+    mm_buf_free(&want);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -209,9 +237,11 @@ static void test_fs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf),  cmocka_unit_test(test_errors), cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_lang), cmocka_unit_test(test_addr),   cmocka_unit_test(test_ini),
-        cmocka_unit_test(test_time), cmocka_unit_test(test_fs),
+        cmocka_unit_test(test_buf),    cmocka_unit_test(test_buf_format),
+        cmocka_unit_test(test_errors), cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_lang),   cmocka_unit_test(test_addr),
+        cmocka_unit_test(test_ini),    cmocka_unit_test(test_time),
+        cmocka_unit_test(test_fs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

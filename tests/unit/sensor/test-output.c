@@ -76,6 +76,36 @@ static void test_same_bytes_as_core(void **state)
     mm_buf_free(&want);
 }
 
+/* Characters that need escaping at every position around the 8-byte
+ * steps of the writer's plain-run scan, beside bytes that do not (space,
+ * DEL, UTF-8): still the core writer's bytes. */
+static void test_escapes_at_every_offset(void **state)
+{
+    (void)state;
+    const char specials[] = {'"', '\\', '\n', '\x01', '\x1f'};
+    struct mm_eve_out *o;
+    struct mm_buf want = MM_BUF_INIT;
+    assert_int_equal(mm_eve_out_open(path, 0, 1, &o), 0);
+    for (size_t k = 0; k < sizeof specials; k++) {
+        for (size_t pos = 0; pos < 24; pos++) {
+            char text[32] = "ab \x7f\xc3\xa9"
+                            "cdefghijklmnopqrstuvwx";
+            text[pos] = specials[k];
+            json_t *ev = json_pack("{s:s}", "v", text);
+            if (!ev) /* the special split a UTF-8 sequence: not a valid string */
+                continue;
+            assert_int_equal(mm_eve_out_write(o, ev), 0);
+            assert_int_equal(mm_eve_write_line(ev, &want), 0);
+            json_decref(ev);
+        }
+    }
+    assert_int_equal(mm_eve_out_close(o), 0);
+    char *got = slurp(path);
+    assert_string_equal(got, mm_buf_str(&want));
+    free(got);
+    mm_buf_free(&want);
+}
+
 static void test_rotation(void **state)
 {
     (void)state;
@@ -112,6 +142,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_same_bytes_as_core, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_escapes_at_every_offset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
