@@ -91,6 +91,43 @@ static int push(const char ***list, size_t *n, const char *v)
     return 0;
 }
 
+const char *const mm__eve_event_types[] = {"alert", "anomaly", "device", "dhcp",    "dns",
+                                           "flow",  "http",    "mdns",   "netbios", "rdp",
+                                           "smb",   "stats",   "tls",    NULL};
+
+static bool known_event_type(const char *name, size_t n)
+{
+    for (const char *const *t = mm__eve_event_types; *t; t++)
+        if (strlen(*t) == n && strncmp(*t, name, n) == 0)
+            return true;
+    return false;
+}
+
+/* [output] event_types: which event types the EVE output gets (default:
+ * all). Every name must be a type the sensor writes; 2 (bad settings) else. */
+static int eve_types_setting(struct mm_sensor_options *o)
+{
+    const char *list = mm_ini_get(o->ini, "output", "event_types");
+    if (!list)
+        return 0;
+    for (const char *p = list; *p;) {
+        p += strspn(p, " ,");
+        size_t n = strcspn(p, ", ");
+        if (n && !known_event_type(p, n)) {
+            fprintf(stderr,
+                    PROG ": [output] event_types: unknown event type \"%.*s\" (known:", (int)n, p);
+            for (const char *const *t = mm__eve_event_types; *t; t++)
+                fprintf(stderr, " %s", *t);
+            fprintf(stderr, ")\n");
+            return 2;
+        }
+        p += n;
+    }
+    if (!(o->eve_types = strdup(list)))
+        return 1;
+    return 0;
+}
+
 /* An integer setting: command line value, else [section] key, else def. */
 static int setting_long(const struct mm_sensor_options *o, const char *cli, const char *section,
                         const char *key, long def, long min, long max, long *out)
@@ -194,6 +231,8 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
     if (!o->eve_path)
         o->eve_path = "-";
     o->state_dir = c->state ? c->state : mm_ini_get(o->ini, "sensor", "state");
+    if ((r = eve_types_setting(o)) != 0)
+        return r;
     const char *types = mm_ini_get(o->ini, "uplink", "event_types");
     o->spool_types = strdup(types ? types : "alert,device");
     if (!o->spool_types)
@@ -295,6 +334,7 @@ void mm__options_free(struct mm_sensor_options *o)
     free(o->intel_paths);
     free(o->home_net);
     free(o->spool_types);
+    free(o->eve_types);
     mm_ini_free(o->ini);
     memset(o, 0, sizeof(*o));
 }

@@ -36,6 +36,7 @@ struct mm_sensor_options {
     unsigned eve_keep;
     struct mm_flow_config flow;
     char *spool_types;        /* comma list, owned */
+    char *eve_types;          /* [output] event_types, owned; NULL: every type */
     uint64_t spool_max_bytes; /* [spool] max_bytes */
     unsigned anomaly_rate;    /* anomaly events per capture second, at most */
     bool quiet;
@@ -45,6 +46,10 @@ struct mm_sensor_options {
  * usage/errors (exit code), or -1 when --help/--version was handled (exit 0). */
 int mm__options_parse(int argc, char **argv, struct mm_sensor_options *o);
 void mm__options_free(struct mm_sensor_options *o);
+/* The event types the sensor writes, for checking [output] event_types. */
+extern const char *const mm__eve_event_types[];
+/* True when events of this type go to the EVE output ([output] event_types). */
+bool mm__eve_wants(const struct mm_sensor *s, const char *type);
 
 struct mm_sensor_stats {
     uint64_t pkts, bytes, invalid, unsupported_link;
@@ -69,6 +74,7 @@ struct mm_sensor {
     size_t qhead, qlen, qcap;
     bool draining;
     bool flow_direct; /* flow records go straight to the EVE writer (not spooled) */
+    bool eve_flow;    /* flow records are among the EVE file's event types */
     /* outputs */
     struct mm_eve_out *eve;
     struct mm_spool *spool;

@@ -103,10 +103,9 @@ static int64_t mono_usec(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* True when event_type is in the comma-separated [uplink] event_types. */
-static bool spool_wants(const struct mm_sensor *s, const char *type)
+/* True when type is in the comma-separated list (spaces around names allowed). */
+static bool type_listed(const char *list, const char *type)
 {
-    const char *list = s->opt->spool_types;
     size_t n = strlen(type);
     for (const char *p = list; p && *p;) {
         p += strspn(p, " ,");
@@ -119,6 +118,17 @@ static bool spool_wants(const struct mm_sensor *s, const char *type)
         p += l;
     }
     return false;
+}
+
+/* True when event_type is in the comma-separated [uplink] event_types. */
+static bool spool_wants(const struct mm_sensor *s, const char *type)
+{
+    return type_listed(s->opt->spool_types, type);
+}
+
+bool mm__eve_wants(const struct mm_sensor *s, const char *type)
+{
+    return !s->opt->eve_types || type_listed(s->opt->eve_types, type);
 }
 
 static void handle_event(struct mm_sensor *s, json_t *ev)
@@ -142,7 +152,7 @@ static void handle_event(struct mm_sensor *s, json_t *ev)
             s->st.spool_errors++;
         }
     }
-    if (s->eve && mm_eve_out_write(s->eve, ev) != 0)
+    if (s->eve && mm__eve_wants(s, type) && mm_eve_out_write(s->eve, ev) != 0)
         s->st.eve_errors++;
 }
 
@@ -275,6 +285,7 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
     /* Flow records reach no detector or the inventory (none reads them), so
      * unless they are spooled they can be written as lines directly. */
     s->flow_direct = !(s->spool && spool_wants(s, "flow"));
+    s->eve_flow = mm__eve_wants(s, "flow");
     return 0;
 }
 

@@ -196,6 +196,38 @@ def test_stats(tmp):
     check(pk == sorted(pk), "counters go up: %s" % pk)
 
 
+def test_event_types(tmp):
+    """[output] event_types keeps only the listed event types in the EVE
+    output (flow records included), counts the others in stats, and an
+    unknown name is a settings error (exit 2) that names it."""
+    pcap = os.path.join(tmp, "mixed.pcap")
+    w = g.PcapWriter(pcap)
+    tcp_http(w)
+    w.close()
+    cfg = os.path.join(tmp, "sensor.ini")
+    eve = os.path.join(tmp, "all.json")
+    r = run(["-r", pcap, "--eve", eve])
+    check(r.returncode == 0, r.stderr)
+    everything = {e["event_type"] for e in events(eve)}
+    check({"http", "flow", "stats"} <= everything, "default output: %s" % everything)
+    for wanted in (["http"], ["flow", "stats"], ["stats"]):
+        with open(cfg, "w") as f:
+            f.write("[output]\nevent_types = %s\n" % " , ".join(wanted))
+        eve = os.path.join(tmp, "only-%s.json" % "-".join(wanted))
+        r = run(["-r", pcap, "--eve", eve, "--config", cfg])
+        check(r.returncode == 0, r.stderr)
+        got = [e["event_type"] for e in events(eve)]
+        check(got and set(got) == set(wanted), "event_types=%s gave %s" % (wanted, got))
+        if "stats" in wanted:
+            total = [e for e in events(eve) if e["event_type"] == "stats"][-1]["stats"]
+            check(total["flow"]["logged"] >= 1, "flows still counted: %s" % total["flow"])
+    with open(cfg, "w") as f:
+        f.write("[output]\nevent_types = alert, flows\n")
+    r = run(["-r", pcap, "--eve", os.path.join(tmp, "bad.json"), "--config", cfg])
+    check(r.returncode == 2, "unknown type: exit %d" % r.returncode)
+    check('"flows"' in r.stderr and "event_types" in r.stderr, r.stderr)
+
+
 def test_anomaly(tmp):
     """Malformed packets become rate-limited anomaly events."""
     pcap = os.path.join(tmp, "bad.pcap")

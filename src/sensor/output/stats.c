@@ -68,7 +68,7 @@ json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts)
 void mm__stats_write(struct mm_sensor *s, const struct timeval *ts)
 {
     json_t *ev = mm__stats_json(s, ts);
-    if (ev && s->eve && mm_eve_out_write(s->eve, ev) != 0)
+    if (ev && s->eve && mm__eve_wants(s, "stats") && mm_eve_out_write(s->eve, ev) != 0)
         s->st.eve_errors++;
     json_decref(ev);
 }
