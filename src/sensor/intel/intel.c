@@ -128,7 +128,20 @@ struct mm_intel {
     uint64_t *ip_filter[2][129];
     uint8_t ip_filter_log[2][129]; /* log2 of the bitmap's size in bits */
     bool ip_any_port;
+    /* The answers for recently looked-up addresses (direct-mapped, built at
+     * seal): flows come and go by the thousand with the same few remote
+     * hosts, and a full lookup probes every listed prefix length. */
+    struct ip_memo *ip_memo;
 };
+
+struct ip_memo {
+    uint8_t family; /* 0: empty slot */
+    uint16_t port;
+    uint32_t entry; /* index + 1 into ips; 0: no indicator matches */
+    uint8_t addr[16];
+};
+
+#define IP_MEMO_LOG 12
 
 #define IP_FILTER_LOG_MIN 9
 #define IP_FILTER_LOG_MAX 25
@@ -186,6 +199,7 @@ void mm_intel_free(struct mm_intel *in)
     free(in->strs);
     free(in->str_table.slots);
     free(in->ips);
+    free(in->ip_memo);
     ip_filters_free(in);
     free(in->ip_table.slots);
     if (in->psl_owned)
@@ -741,6 +755,8 @@ int mm_intel_seal(struct mm_intel *in)
         if (in->v6_len[l])
             in->v6_order[in->v6_n++] = (uint8_t)l;
     ip_filters_build(in);
+    if (!in->ip_memo && !(in->ip_memo = calloc(1u << IP_MEMO_LOG, sizeof *in->ip_memo)))
+        return MM_ENOMEM;
     in->sealed = true;
     return 0;
 }
@@ -764,11 +780,10 @@ static void fill_str_hit(const struct mm_intel *in, const struct str_entry *e, c
     hit->source = S(in, e->source);
 }
 
-bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
-                       struct mm_intel_hit *hit)
+/* The most specific indicator for a (any port when port is 0), or NULL. */
+static const struct ip_entry *ip_lookup(const struct mm_intel *in, const struct mm_addr *a,
+                                        uint16_t port)
 {
-    if (!in || !in->sealed || (a->family != 4 && a->family != 6))
-        return false;
     const uint8_t *order = a->family == 4 ? in->v4_order : in->v6_order;
     size_t n = a->family == 4 ? in->v4_n : in->v6_n;
     for (size_t i = 0; i < n; i++) {
@@ -783,24 +798,52 @@ bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint1
                 key[b] &= (uint8_t)(0xff << (8 - (prefix - bit)));
         }
         const struct ip_entry *e = NULL;
-        if (port && in->ip_any_port)
+        if (port)
             e = ip_find(in, key, a->family, (uint8_t)prefix, port);
         if (!e)
             e = ip_find(in, key, a->family, (uint8_t)prefix, 0);
-        if (!e)
-            continue;
-        if (e->allow)
-            return false;
-        if (hit) {
-            hit->type = "ip";
-            hit->indicator = S(in, e->text);
-            hit->family = S(in, e->family_s);
-            hit->reference = S(in, e->reference);
-            hit->source = S(in, e->source);
-        }
-        return true;
+        if (e)
+            return e;
     }
-    return false;
+    return NULL;
+}
+
+/* ip_lookup through the memo of recent answers. */
+static const struct ip_entry *ip_lookup_memo(const struct mm_intel *in, const struct mm_addr *a,
+                                             uint16_t port)
+{
+    uint64_t lo, hi;
+    memcpy(&lo, a->bytes, 8);
+    memcpy(&hi, a->bytes + 8, 8);
+    uint64_t h = (lo ^ (hi * 0xff51afd7ed558ccdULL) ^ ((uint64_t)port << 8 | a->family)) *
+                 0x9e3779b97f4a7c15ULL;
+    struct ip_memo *m = &in->ip_memo[h >> (64 - IP_MEMO_LOG)];
+    if (m->family == a->family && m->port == port && memcmp(m->addr, a->bytes, 16) == 0)
+        return m->entry ? &in->ips[m->entry - 1] : NULL;
+    const struct ip_entry *e = ip_lookup(in, a, port);
+    m->family = a->family;
+    m->port = port;
+    memcpy(m->addr, a->bytes, 16);
+    m->entry = e ? (uint32_t)(e - in->ips) + 1 : 0;
+    return e;
+}
+
+bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
+                       struct mm_intel_hit *hit)
+{
+    if (!in || !in->sealed || (a->family != 4 && a->family != 6))
+        return false;
+    const struct ip_entry *e = ip_lookup_memo(in, a, in->ip_any_port ? port : 0);
+    if (!e || e->allow)
+        return false;
+    if (hit) {
+        hit->type = "ip";
+        hit->indicator = S(in, e->text);
+        hit->family = S(in, e->family_s);
+        hit->reference = S(in, e->reference);
+        hit->source = S(in, e->source);
+    }
+    return true;
 }
 
 bool mm_intel_match_domain(const struct mm_intel *in, const char *name, struct mm_intel_hit *hit)

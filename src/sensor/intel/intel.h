@@ -45,6 +45,8 @@ int mm_intel_seal(struct mm_intel *in);
 void mm_intel_free(struct mm_intel *in);
 size_t mm_intel_count(const struct mm_intel *in);
 
+/* Matching is for one thread at a time: IP answers are remembered in a small
+ * cache inside the set (the sensor matches from its packet thread only). */
 /* port 0 means "any"; feeds listing ip:port match that port only. */
 bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
                        struct mm_intel_hit *hit);

@@ -114,6 +114,39 @@ static void test_plain_list(void **state)
     mm_intel_free(in);
 }
 
+/* Repeated lookups give the first answer again (the set remembers recent
+ * IP answers): alternating ports of an ip:port indicator, and more
+ * addresses than the memo has slots, asked twice over in another order. */
+static void test_ip_answers_repeat(void **state)
+{
+    (void)state;
+    struct mm_intel_hit hit;
+    struct mm_intel *in = load_text("memo.txt",
+                                    "203.0.113.7:8443\n"
+                                    "198.51.100.0/24\n"
+                                    "198.51.100.77\n",
+                                    NULL);
+    for (int round = 0; round < 3; round++) {
+        assert_true(ip_hit(in, "203.0.113.7", 8443, &hit));
+        assert_string_equal(hit.indicator, "203.0.113.7:8443");
+        assert_false(ip_hit(in, "203.0.113.7", 443, NULL));
+        assert_false(ip_hit(in, "203.0.113.7", 0, NULL));
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (int k = 0; k < 20000; k++) {
+            int i = pass ? 19999 - k : k;
+            char ip[32];
+            snprintf(ip, sizeof ip, "198.51.%d.%d", 96 + i / 256 % 8, i % 256);
+            bool listed = 96 + i / 256 % 8 == 100;
+            assert_int_equal(ip_hit(in, ip, 80, &hit), listed);
+            if (listed)
+                assert_string_equal(hit.indicator,
+                                    i % 256 == 77 ? "198.51.100.77" : "198.51.100.0/24");
+        }
+    }
+    mm_intel_free(in);
+}
+
 static void test_domains_and_psl(void **state)
 {
     (void)state;
@@ -456,11 +489,11 @@ static void test_allowlist_and_dir(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_list),        cmocka_unit_test(test_domains_and_psl),
-        cmocka_unit_test(test_url_norm),          cmocka_unit_test(test_maltrail),
-        cmocka_unit_test(test_maltrail_csv),      cmocka_unit_test(test_abusech),
-        cmocka_unit_test(test_ublock_and_hosts),  cmocka_unit_test(test_mamori_and_stix),
-        cmocka_unit_test(test_allowlist_and_dir),
+        cmocka_unit_test(test_plain_list),      cmocka_unit_test(test_ip_answers_repeat),
+        cmocka_unit_test(test_domains_and_psl), cmocka_unit_test(test_url_norm),
+        cmocka_unit_test(test_maltrail),        cmocka_unit_test(test_maltrail_csv),
+        cmocka_unit_test(test_abusech),         cmocka_unit_test(test_ublock_and_hosts),
+        cmocka_unit_test(test_mamori_and_stix), cmocka_unit_test(test_allowlist_and_dir),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
