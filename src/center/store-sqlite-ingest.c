@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "center/alerts.h"
+#include "center/store-sqlite-mail.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/eve.h"
@@ -443,8 +444,8 @@ static int ingest_stmts_prepare(sqlite3 *db, struct ingest_stmts *s)
                                &s->event);
     if (r == 0)
         r = mm__sqlite_prepare(db,
-                               "SELECT id, first_seen, last_seen, coalesce(last_event_id, 0) FROM "
-                               "alerts WHERE tenant_id = ?1 "
+                               "SELECT id, first_seen, last_seen, coalesce(last_event_id, 0), "
+                               "severity FROM alerts WHERE tenant_id = ?1 "
                                "AND signature_id = ?2 AND device = ?3 AND last_seen >= ?4 - ?5 AND "
                                "first_seen <= ?4 + ?5 AND status != 'closed' ORDER BY last_seen "
                                "DESC LIMIT 1",
@@ -501,10 +502,10 @@ static int pending_cmp(const void *pa, const void *pb)
 }
 
 /* Finds the open alert an event at ts of this key joins: *id 0 when none,
- * else its span in *first and *last. */
+ * else its span in *first and *last and its *severity. */
 static int find_alert(struct ingest_stmts *s, const struct mm_sensor *sensor,
                       const struct mm_ingest_alert *a, int64_t ts, int64_t window, int64_t *id,
-                      int64_t *first, int64_t *last, int64_t *last_event)
+                      int64_t *first, int64_t *last, int64_t *last_event, int *severity)
 {
     sqlite3_reset(s->find);
     sqlite3_bind_int64(s->find, 1, sensor->tenant_id);
@@ -519,6 +520,7 @@ static int find_alert(struct ingest_stmts *s, const struct mm_sensor *sensor,
         *first = sqlite3_column_int64(s->find, 1);
         *last = sqlite3_column_int64(s->find, 2);
         *last_event = sqlite3_column_int64(s->find, 3);
+        *severity = sqlite3_column_int(s->find, 4);
     }
     sqlite3_reset(s->find);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : MM_EDB;
@@ -535,11 +537,13 @@ static int64_t newest_event(const struct chain *c, const struct pending *p, size
 }
 
 /* Folds the run p[0..n) (one key, ascending time, within one window) into
- * alert id (0: a new alert; else prior_event is its newest stored event) and
- * notes that alert and the run for its events in c. */
+ * alert id (0: a new alert; else prior_event is its newest stored event and
+ * prior_severity its severity) and notes that alert and the run for its
+ * events in c. A rise of an existing alert's severity is noted for the
+ * emergency mail (store-sqlite-mail.c). */
 static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
-                    const struct pending *p, size_t n, int64_t id, int64_t prior_event, int64_t now,
-                    struct chain *c)
+                    const struct pending *p, size_t n, int64_t id, int64_t prior_event,
+                    int prior_severity, int64_t now, struct chain *c)
 {
     int severity = 4;
     for (size_t i = 0; i < n; i++)
@@ -562,6 +566,8 @@ static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor 
         sqlite3_bind_int64(s->bump, 6, last);
         sqlite3_bind_int64(s->bump, 7, newest);
         r = mm__sqlite_step_done(s->bump);
+        if (r == 0 && severity < prior_severity)
+            r = mm__sqlite_mail_note_rise(db, id, prior_severity, severity, now);
     } else {
         /* The newest event's addresses and texts describe the alert. */
         r = insert_alert(s->insert, sensor->tenant_id, sensor->id, &p[n - 1].e->alert, first, last,
@@ -590,8 +596,9 @@ static int aggregate_all(sqlite3 *db, struct ingest_stmts *s, const struct mm_se
     int r = 0;
     while (r == 0 && start < n) {
         int64_t id, first = 0, last = 0, prior_event = 0;
+        int prior_severity = 4;
         r = find_alert(s, sensor, &p[start].e->alert, p[start].e->ts, o->alert_window, &id, &first,
-                       &last, &prior_event);
+                       &last, &prior_event, &prior_severity);
         if (r != 0)
             break;
         if (!id)
@@ -603,7 +610,8 @@ static int aggregate_all(sqlite3 *db, struct ingest_stmts *s, const struct mm_se
                 last = p[end].e->ts;
             end++;
         }
-        r = fold_run(db, s, sensor, p + start, end - start, id, prior_event, o->now, c);
+        r = fold_run(db, s, sensor, p + start, end - start, id, prior_event, prior_severity, o->now,
+                     c);
         start = end;
     }
     return r;

@@ -252,8 +252,32 @@ static int scan_rows(sqlite3 *db, const struct mm_mail_config *cfg, int64_t now,
     return r;
 }
 
+int mm__sqlite_mail_note_rise(sqlite3 *db, int64_t alert_id, int from_severity, int severity,
+                              int64_t now)
+{
+    sqlite3_stmt *s = NULL;
+    /* An alert the scan has not reached needs no row: SQLite has one writer,
+     * so the scan will read the risen severity and mail it once, at that level. */
+    int r = mm__sqlite_prepare(
+        db,
+        "INSERT OR IGNORE INTO mail_rises (alert_id, tenant_id, severity, from_severity, "
+        "created_at) SELECT a.id, a.tenant_id, ?3, ?2, ?4 FROM alerts a JOIN tenants t ON t.id = "
+        "a.tenant_id WHERE a.id = ?1 AND a.id <= (SELECT last_alert_id FROM mail_scan WHERE id = "
+        "1) AND ?3 <= t.mail_severity",
+        &s);
+    if (r != 0)
+        return r;
+    sqlite3_bind_int64(s, 1, alert_id);
+    sqlite3_bind_int(s, 2, from_severity);
+    sqlite3_bind_int(s, 3, severity);
+    sqlite3_bind_int64(s, 4, now);
+    r = mm__sqlite_step_done(s);
+    sqlite3_finalize(s);
+    return r;
+}
+
 /* The alert with the oldest pending severity rise (mail_rises, filled by
- * the trigger of migration 009); MM_ENOENT when none is pending. */
+ * ingest through mm__sqlite_mail_note_rise); MM_ENOENT when none is pending. */
 static int oldest_rise(sqlite3 *db, int64_t *alert_id)
 {
     sqlite3_stmt *s = NULL;

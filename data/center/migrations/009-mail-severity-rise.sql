@@ -2,11 +2,12 @@
 -- Emergency mail when an alert's severity rises later (docs/design/mail.md,
 -- "Severity rises"). Ingest folds events into an open alert with
 -- severity = min(severity, new); when that makes an alert that the mail scan
--- has already passed reach the tenant's mail_severity, the trigger records
--- the rise in the same transaction. The mail thread turns each pending rise
--- into one 'rise' mail (or a digest item) and marks it done. One row per
--- alert and level: a level is mailed at most once. An alert the scan has not
--- reached yet needs no row: the scan reads its severity as it is by then.
+-- has already passed reach the tenant's mail_severity, ingest records the
+-- rise here in its own transaction (mm__sqlite_mail_note_rise). The mail
+-- thread turns each pending rise into one 'rise' mail (or a digest item) and
+-- marks it done. One row per alert and level: a level is mailed at most once.
+-- An alert the scan has not reached yet needs no row: the scan reads its
+-- severity as it is by then.
 CREATE TABLE mail_rises (
     id INTEGER PRIMARY KEY,
     alert_id INTEGER NOT NULL,
@@ -18,15 +19,6 @@ CREATE TABLE mail_rises (
     UNIQUE (alert_id, severity)
 );
 CREATE INDEX mail_rises_pending ON mail_rises(id) WHERE done = 0;
-
-CREATE TRIGGER alerts_mail_rise AFTER UPDATE OF severity ON alerts
-WHEN NEW.severity < OLD.severity
-    AND NEW.id <= (SELECT last_alert_id FROM mail_scan WHERE id = 1)
-    AND NEW.severity <= (SELECT mail_severity FROM tenants WHERE id = NEW.tenant_id)
-BEGIN
-    INSERT OR IGNORE INTO mail_rises (alert_id, tenant_id, severity, from_severity, created_at)
-    VALUES (NEW.id, NEW.tenant_id, NEW.severity, OLD.severity, NEW.updated_at);
-END;
 
 -- The outbox learns the kind 'rise' (SQLite cannot change a CHECK in place,
 -- so the table is rebuilt with the same rows) and the severity a rise mail
