@@ -6,7 +6,9 @@
  * vendor users only, and the mail thread's steps (scan, claim, transfer,
  * recover, resend) run through the interface: the queued message lists
  * nobody in its headers while the row keeps every recipient, and a contact
- * containing the duty address does not hide it. */
+ * containing the duty address does not hide it. Severity rises through
+ * aggregation: one 'rise' row per alert and level at or above the tenant's
+ * mail severity, none for an alert the scan has not passed yet. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 #include "center/auth.h"
 #include "center/mail.h"
 #include "center/store.h"
+#include "core/buf.h"
 #include "core/error.h"
 
 #define S 1000000LL
@@ -71,8 +74,9 @@ static int64_t add_user(struct mm_store *st, int64_t tenant, const char *email, 
     return id;
 }
 
-/* One severity-1 alert for tenant through a freshly enrolled sensor. */
-static void add_alert(struct mm_store *st, int64_t tenant, int64_t seq)
+/* One alert event of this severity for tenant through a freshly enrolled
+ * sensor; events of one tenant fold into one alert (same key and window). */
+static void add_alert_at(struct mm_store *st, int64_t tenant, int64_t seq, int severity)
 {
     char code[MM_ENROL_CODE_MAX], key[32];
     uint8_t ch[MM_HASH_BYTES], kh[MM_HASH_BYTES];
@@ -87,7 +91,7 @@ static void add_alert(struct mm_store *st, int64_t tenant, int64_t seq)
     e.body = "{}";
     e.body_len = 2;
     e.alert.signature_id = 9100100;
-    e.alert.severity = 1;
+    e.alert.severity = severity;
     e.alert.signature = "sig";
     e.alert.device = "aa:bb";
     e.stats_backlog = e.stats_drops = -1;
@@ -95,6 +99,11 @@ static void add_alert(struct mm_store *st, int64_t tenant, int64_t seq)
         .now = 1000, .alert_window = 3600 * S, .header_backlog = -1, .header_drops = -1};
     struct mm_ingest_result res;
     assert_int_equal(st->ops->events_ingest(st, &s, &e, 1, &o, &res), 0);
+}
+
+static void add_alert(struct mm_store *st, int64_t tenant, int64_t seq)
+{
+    add_alert_at(st, tenant, seq, 1);
 }
 
 static int count_contact(const struct mm_contact *c, void *arg)
@@ -212,11 +221,74 @@ static void test_outbox_through_the_interface(void **state)
     mm_store_close(st);
 }
 
+static int collect_kind(const struct mm_mail_entry *e, void *arg)
+{
+    struct mm_buf *b = arg;
+    return mm_buf_printf(b, "%s%s", b->len ? "," : "", e->kind);
+}
+
+/* The kinds of tenant's outbox rows, newest first ("rise,alert"). */
+static void expect_kinds(struct mm_store *st, int64_t tenant, const char *want)
+{
+    struct mm_scope vendor = mm_scope_for(MM_ROLE_ADMIN, 0);
+    struct mm_page pg = {.limit = 10};
+    struct mm_buf b = MM_BUF_INIT;
+    assert_int_equal(st->ops->mail_list(st, &vendor, NULL, tenant, &pg, collect_kind, &b), 0);
+    assert_string_equal(mm_buf_str(&b), want);
+    mm_buf_free(&b);
+}
+
+static int scan(struct mm_store *st, const struct mm_mail_config *cfg)
+{
+    int queued = -1;
+    assert_int_equal(st->ops->mail_scan(st, cfg, 20 * S, &queued), 0);
+    return queued;
+}
+
+static void test_severity_rises(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    struct mm_scope vendor = mm_scope_for(MM_ROLE_ADMIN, 0);
+    struct mm_contact c[1] = {{.email = "owner@rise.jp"}};
+    struct mm_mail_config cfg;
+    char err[256];
+    assert_int_equal(mm_mail_config_load(NULL, &cfg, err, sizeof err), 0);
+    cfg.immediate_max = 100;
+    int64_t a = add_tenant(st, "Rise A"), b = add_tenant(st, "Rise B"); /* mail_severity 2 */
+    assert_int_equal(st->ops->contact_replace(st, &vendor, &actor, a, c, 1, 5), 0);
+    assert_int_equal(st->ops->contact_replace(st, &vendor, &actor, b, c, 1, 5), 0);
+    scan(st, &cfg); /* rows of the tests before */
+    /* 4 -> 3 stays below the threshold; 3 -> 2 reaches it; 2 again is no
+     * rise; 2 -> 1 is one more; each level once. */
+    add_alert_at(st, a, 1, 4);
+    assert_int_equal(scan(st, &cfg), 0);
+    add_alert_at(st, a, 2, 3);
+    assert_int_equal(scan(st, &cfg), 0);
+    add_alert_at(st, a, 3, 2);
+    assert_int_equal(scan(st, &cfg), 1);
+    assert_int_equal(scan(st, &cfg), 0);
+    add_alert_at(st, a, 4, 2);
+    assert_int_equal(scan(st, &cfg), 0);
+    add_alert_at(st, a, 5, 1);
+    add_alert_at(st, a, 6, 1);
+    assert_int_equal(scan(st, &cfg), 1);
+    expect_kinds(st, a, "rise,rise");
+    /* Not scanned yet when it rises: one alert mail at the risen level. */
+    add_alert_at(st, b, 1, 3);
+    add_alert_at(st, b, 2, 1);
+    assert_int_equal(scan(st, &cfg), 1);
+    assert_int_equal(scan(st, &cfg), 0);
+    expect_kinds(st, b, "alert");
+    mm_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_contacts_scoped),
         cmocka_unit_test(test_outbox_through_the_interface),
+        cmocka_unit_test(test_severity_rises),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
