@@ -102,6 +102,8 @@ struct table {
 struct intern_table {
     uint32_t *slots; /* pool offset + 1 */
     size_t cap, count;
+    uint32_t recent[4];   /* the last few answers (offset + 1): a feed repeats its */
+    unsigned recent_next; /* family, reference and source on every line */
 };
 
 struct mm_intel {
@@ -214,6 +216,8 @@ size_t mm_intel_count(const struct mm_intel *in)
 
 /* Interns a short string (family, reference, source): equal strings share one
  * offset. */
+static int intern_table_find(struct mm_intel *in, const char *s, size_t n, uint32_t *off);
+
 static int intern(struct mm_intel *in, const char *s, uint32_t *off)
 {
     struct intern_table *t = &in->intern;
@@ -223,6 +227,25 @@ static int intern(struct mm_intel *in, const char *s, uint32_t *off)
         return 0;
     if (n > MM__INTEL_VALUE_MAX)
         n = MM__INTEL_VALUE_MAX;
+    for (unsigned i = 0; i < 4; i++) {
+        const char *k = t->recent[i] ? in->pool.data + t->recent[i] - 1 : NULL;
+        if (k && strncmp(k, s, n) == 0 && k[n] == '\0') {
+            *off = t->recent[i] - 1;
+            return 0;
+        }
+    }
+    int r = intern_table_find(in, s, n, off);
+    if (r == 0) {
+        t->recent[t->recent_next] = *off + 1;
+        t->recent_next = (t->recent_next + 1) % 4;
+    }
+    return r;
+}
+
+/* intern's table: finds or adds s[0..n). */
+static int intern_table_find(struct mm_intel *in, const char *s, size_t n, uint32_t *off)
+{
+    struct intern_table *t = &in->intern;
     if ((t->count + 1) * 10 > t->cap * 7) {
         size_t cap = t->cap * 2;
         uint32_t *slots = calloc(cap, sizeof *slots);
@@ -399,6 +422,28 @@ static int ip_grow(struct mm_intel *in)
     return 0;
 }
 
+/* Copies s to p (room checked by the caller); returns its length. */
+static size_t append_text(char *p, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(p, s, n);
+    return n;
+}
+
+/* Writes v in decimal at p; returns the number of digits. */
+static size_t append_decimal(char *p, unsigned v)
+{
+    char tmp[12];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        p[i] = tmp[n - 1 - i];
+    return n;
+}
+
 static int ip_insert(struct mm_intel *in, const struct mm_cidr *c, uint16_t port,
                      const struct mm__intel_ctx *ctx)
 {
@@ -414,18 +459,21 @@ static int ip_insert(struct mm_intel *in, const struct mm_cidr *c, uint16_t port
     if ((r = ip_grow(in)) != 0)
         return r;
     mm_addr_format(&c->addr, a, sizeof a);
+    size_t len = 0;
     if (port && c->addr.family == 6)
-        snprintf(text, sizeof text, "[%s]:%u", a, port);
-    else if (port)
-        snprintf(text, sizeof text, "%s:%u", a, port);
-    else if (c->prefix != max)
-        snprintf(text, sizeof text, "%s/%u", a, c->prefix);
-    else
-        snprintf(text, sizeof text, "%s", a);
+        text[len++] = '[';
+    len += append_text(text + len, a);
+    if (port && c->addr.family == 6)
+        text[len++] = ']';
+    if (port || c->prefix != max) {
+        text[len++] = port ? ':' : '/';
+        len += append_decimal(text + len, port ? port : c->prefix);
+    }
+    text[len] = '\0';
     struct ip_entry e = {
         .family = c->addr.family, .prefix = c->prefix, .port = port, .allow = ctx->allow};
     memcpy(e.addr, c->addr.bytes, 16);
-    if ((r = pool_add(&in->pool, text, strlen(text), &e.text)) != 0 ||
+    if ((r = pool_add(&in->pool, text, len, &e.text)) != 0 ||
         (r = intern(in, ctx->family, &e.family_s)) != 0 ||
         (r = intern(in, ctx->reference, &e.reference)) != 0 ||
         (r = intern(in, ctx->source, &e.source)) != 0)

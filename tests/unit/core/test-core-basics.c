@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -115,6 +116,40 @@ static void test_lang(void **state)
     assert_int_equal(mm_lang_select(NULL, &l), 0);
     assert_int_equal(l, MM_LANG_EN);
     assert_string_equal(mm_tr("cli", "no.such.key", MM_LANG_JA), "no.such.key");
+}
+
+/* The IPv4 fast paths of mm_addr_parse/mm_addr_format agree with
+ * inet_pton/inet_ntop: edge strings, and formatting of many addresses. */
+static void test_addr_v4_like_libc(void **state)
+{
+    (void)state;
+    const char *texts[] = {"1.2.3.4",   "0.0.0.0",   "255.255.255.255", "01.2.3.4",      "1.2.3.04",
+                           "256.1.1.1", "1.2.3",     "1.2.3.4.5",       "1..2.3",        "",
+                           " 1.2.3.4",  "1.2.3.4 ",  "1.2.3.4/8",       "1000.1.1.1",    "1.2.3.-4",
+                           "10.0.0.0",  "1.2.3.255", "9.99.199.249",    "::ffff:1.2.3.4"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        struct mm_addr a;
+        uint8_t want[16] = {0};
+        int libc4 = inet_pton(AF_INET, texts[i], want);
+        int r = mm_addr_parse(texts[i], &a);
+        if (libc4 == 1) {
+            assert_int_equal(r, 0);
+            assert_int_equal(a.family, 4);
+            assert_memory_equal(a.bytes, want, 4);
+        } else {
+            assert_true(r != 0 || a.family == 6);
+        }
+    }
+    for (uint32_t x = 0, k = 0; k < 5000; k++, x = x * 2654435761u + 12345u) {
+        struct mm_addr a = {.family = 4};
+        char got[MM_ADDR_STRLEN], want[INET_ADDRSTRLEN];
+        memcpy(a.bytes, &x, 4);
+        if (k < 256)
+            memset(a.bytes, (int)k, 4);
+        mm_addr_format(&a, got, sizeof got);
+        assert_non_null(inet_ntop(AF_INET, a.bytes, want, sizeof want));
+        assert_string_equal(got, want);
+    }
 }
 
 static void test_addr(void **state)
@@ -237,10 +272,15 @@ static void test_fs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf),    cmocka_unit_test(test_buf_format),
-        cmocka_unit_test(test_errors), cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_lang),   cmocka_unit_test(test_addr),
-        cmocka_unit_test(test_ini),    cmocka_unit_test(test_time),
+        cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_buf_format),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_lang),
+        cmocka_unit_test(test_addr),
+        cmocka_unit_test(test_addr_v4_like_libc),
+        cmocka_unit_test(test_ini),
+        cmocka_unit_test(test_time),
         cmocka_unit_test(test_fs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
