@@ -371,15 +371,19 @@ static int str_insert(struct mm_intel *in, const char *key, const struct mm__int
 
 /* ---- IP indicators -------------------------------------------------------- */
 
+/* A word-at-a-time hash of an IP key (every lookup probes one per listed
+ * prefix length, so a byte loop here was the lookup's main cost). */
 static uint32_t ip_hash(const uint8_t addr[16], uint8_t family, uint8_t prefix, uint16_t port)
 {
-    uint8_t k[20];
-    memcpy(k, addr, 16);
-    k[16] = family;
-    k[17] = prefix;
-    k[18] = (uint8_t)(port >> 8);
-    k[19] = (uint8_t)port;
-    return hash_bytes(k, sizeof k, 3);
+    uint64_t lo, hi;
+    memcpy(&lo, addr, 8);
+    memcpy(&hi, addr + 8, 8);
+    uint64_t x = lo * 0x9e3779b97f4a7c15ULL ^ hi * 0xc2b2ae3d27d4eb4fULL ^
+                 ((uint64_t)family << 48 | (uint64_t)prefix << 32 | port) * 0x165667b19e3779f9ULL;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    return (uint32_t)x;
 }
 
 static const struct ip_entry *ip_find(const struct mm_intel *in, const uint8_t addr[16],
@@ -837,13 +841,12 @@ static const struct ip_entry *ip_lookup(const struct mm_intel *in, const struct 
     for (size_t i = 0; i < n; i++) {
         unsigned prefix = order[i];
         uint8_t key[16];
+        unsigned full = prefix / 8;
         memcpy(key, a->bytes, 16);
-        for (unsigned b = 0; b < 16; b++) { /* clear the host bits */
-            unsigned bit = b * 8;
-            if (bit >= prefix)
-                key[b] = 0;
-            else if (prefix - bit < 8)
-                key[b] &= (uint8_t)(0xff << (8 - (prefix - bit)));
+        if (full < 16) { /* clear the host bits */
+            if (prefix % 8)
+                key[full++] &= (uint8_t)(0xff << (8 - prefix % 8));
+            memset(key + full, 0, 16 - full);
         }
         const struct ip_entry *e = NULL;
         if (port)
