@@ -23,20 +23,23 @@
 #define PROBES  256
 #define SOURCES 512
 
-struct probe {
-    uint64_t dst_key; /* mm__hash_addr of dst: compared before dst itself */
-    int64_t t;
-    uint16_t port;
-    struct mm_addr dst;
-};
-
+/* A source's recent probes: a ring of PROBES, stored column by column so
+ * the per-probe pass over the ring reads only times, keys and ports. */
 struct source {
     struct mm_addr src;
     bool used;
     int64_t last;
     unsigned head, n;
-    struct probe ring[PROBES];
+    int64_t t[PROBES];
+    uint64_t dst_key[PROBES]; /* mm__hash_addr of dst: compared before dst itself */
+    uint16_t port[PROBES];
+    struct mm_addr dst[PROBES];
 };
+
+static bool same_addr(const struct mm_addr *a, const struct mm_addr *b)
+{
+    return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;
+}
 
 struct scan_state {
     struct source *src;
@@ -150,21 +153,24 @@ static bool record_probe(struct source *e, const struct mm_packet *p, int64_t no
     uint64_t key = mm__hash_addr(&p->dst, 0);
     *ports = *hosts = 1;
     for (unsigned i = 0; i < e->n; i++) {
-        struct probe *q = &e->ring[(e->head + PROBES - 1 - i) % PROBES];
-        bool fresh = now - q->t <= window;
-        bool same_dst = fresh && q->dst_key == key && mm_addr_equal(&q->dst, &p->dst);
+        unsigned q = (e->head + PROBES - 1 - i) % PROBES;
+        bool fresh = now - e->t[q] <= window;
+        bool same_dst = fresh && e->dst_key[q] == key && same_addr(&e->dst[q], &p->dst);
         if (dup_search && !fresh)
             dup_search = false;
-        if (dup_search && same_dst && q->port == p->dport) {
-            q->t = now;
+        if (dup_search && same_dst && e->port[q] == p->dport) {
+            e->t[q] = now;
             return false;
         }
         if (!fresh || (i == PROBES - 1 && e->n == PROBES))
             continue; /* outside the window, or overwritten by the new probe */
         *ports += same_dst;
-        *hosts += q->port == p->dport;
+        *hosts += e->port[q] == p->dport;
     }
-    e->ring[e->head] = (struct probe){.dst_key = key, .t = now, .port = p->dport, .dst = p->dst};
+    e->t[e->head] = now;
+    e->dst_key[e->head] = key;
+    e->port[e->head] = p->dport;
+    e->dst[e->head] = p->dst;
     e->head = (e->head + 1) % PROBES;
     if (e->n < PROBES)
         e->n++;
@@ -178,13 +184,13 @@ static void raise_scan(struct scan_state *st, struct mm_sensor *s, const struct 
         return;
     json_t *sample = json_array();
     for (unsigned i = 0; i < e->n && json_array_size(sample) < 32; i++) {
-        const struct probe *q = &e->ring[(e->head + PROBES - 1 - i) % PROBES];
-        if (now - q->t > st->window)
+        unsigned q = (e->head + PROBES - 1 - i) % PROBES;
+        if (now - e->t[q] > st->window)
             continue;
-        if (variant == 1 && mm_addr_equal(&q->dst, &p->dst))
-            json_array_append_new(sample, json_integer(q->port));
-        else if (variant == 2 && q->port == p->dport)
-            json_array_append_new(sample, mm__json_addr(&q->dst));
+        if (variant == 1 && same_addr(&e->dst[q], &p->dst))
+            json_array_append_new(sample, json_integer(e->port[q]));
+        else if (variant == 2 && e->port[q] == p->dport)
+            json_array_append_new(sample, mm__json_addr(&e->dst[q]));
     }
     json_t *vars = json_pack("{s:o, s:o, s:i, s:I}", "src", mm__json_addr(&e->src), "dst",
                              mm__json_addr(&p->dst), "port", p->dport, "count", (json_int_t)count);
