@@ -89,10 +89,22 @@ static bool strict_status(const uint8_t *m, size_t n)
  * strict status line anywhere (a body need not end in a newline). Returns
  * its offset with *found set, or else how many bytes can be dropped while
  * keeping a possible partial start. */
+static size_t index_of(const uint8_t *m, size_t left, size_t from, uint8_t c)
+{
+    const uint8_t *hit = from < left ? memchr(m + from, c, left - from) : NULL;
+    return hit ? (size_t)(hit - m) : left;
+}
+
 static size_t resync(const uint8_t *m, size_t left, bool *found)
 {
+    /* Only an 'H' (a status line anywhere) or a line start can begin a
+     * message: jump between those with memchr. */
+    size_t next_h = index_of(m, left, 1, 'H'), next_line = index_of(m, left, 0, '\n') + 1;
     *found = false;
-    for (size_t i = 1; i < left; i++) {
+    for (;;) {
+        size_t i = next_h < next_line ? next_h : next_line;
+        if (i >= left)
+            break;
         size_t rest = left - i;
         if (strict_status(m + i, rest) ||
             (m[i - 1] == '\n' && (starts_with_method(m + i, rest < 16 ? rest : 16) ||
@@ -100,6 +112,10 @@ static size_t resync(const uint8_t *m, size_t left, bool *found)
             *found = true;
             return i;
         }
+        if (i == next_h)
+            next_h = index_of(m, left, i + 1, 'H');
+        if (i == next_line)
+            next_line = index_of(m, left, i, '\n') + 1;
     }
     return left > 16 ? left - 16 : 0;
 }
@@ -108,9 +124,7 @@ static size_t resync(const uint8_t *m, size_t left, bool *found)
  * blank line, or 0 when not yet complete. */
 static size_t header_end(const uint8_t *d, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        if (d[i] != '\n')
-            continue;
+    for (size_t i = index_of(d, len, 0, '\n'); i < len; i = index_of(d, len, i + 1, '\n')) {
         if (i + 1 < len && d[i + 1] == '\n')
             return i + 2;
         if (i + 2 < len && d[i + 1] == '\r' && d[i + 2] == '\n')
