@@ -17,6 +17,7 @@
 Usage: man-fixup.py [--lang ja|en] IN OUT   (stdlib only)
 """
 import argparse
+import re
 import sys
 
 JAPANESE_PREAMBLE = """.\\" Japanese text: break lines between Japanese characters, align left.
@@ -25,6 +26,12 @@ JAPANESE_PREAMBLE = """.\\" Japanese text: break lines between Japanese characte
 .  ad l
 .\\}
 """
+# Japanese punctuation after which a line may break, and opening brackets
+# before which it may: without these, a run such as "state、stats_interval、
+# max_flows" has no break point at all, and groff 1.22.4 without hyphenation
+# (as man-db runs it) loops forever on a narrow terminal.
+BREAK_AFTER = re.compile(r"([、。，．：；！？）」』】])(?![、。，．：；！？）」』】]|\\:|$)")
+BREAK_BEFORE = re.compile(r"(?<!^)(?<!\\:)([（「『【])")
 SHORT_CELL = 16  # characters; longer body cells become text blocks
 
 
@@ -84,10 +91,15 @@ def cell_text(cell, header):
 def fix_tables(roff):
     out, lines, i = [], roff.split("\n"), 0
     while i < len(lines):
-        out.append(lines[i])
         if lines[i] != ".TS":
+            out.append(lines[i])
             i += 1
             continue
+        # text blocks left-aligned: justifying a narrow column stretches
+        # spaces and makes groff warn "cannot adjust line"
+        out.append(".ds mm-adjust \\n[.j]")
+        out.append(".ad l")
+        out.append(".TS")
         i += 1
         if lines[i].rstrip().endswith(";"):  # options
             out.append(lines[i])
@@ -102,7 +114,24 @@ def fix_tables(roff):
         out.extend(expand_column(f, widest) for f in formats)
         for n, row in enumerate(rows):
             out.append("\t".join(cell_text(c, n == 0) for c in row))
-        i = end
+        out.append(".TE")
+        out.append(".ad \\*[mm-adjust]")
+        i = end + 1
+    return "\n".join(out)
+
+
+def japanese_break_points(roff):
+    """A zero-width break point (\\:) after Japanese punctuation and before
+    opening brackets, in running text (not in requests or no-fill blocks)."""
+    out, nofill = [], False
+    for line in roff.split("\n"):
+        if line.startswith(".nf"):
+            nofill = True
+        elif line.startswith(".fi"):
+            nofill = False
+        elif not nofill and not line.startswith((".", "'")):
+            line = BREAK_BEFORE.sub(r"\\:\1", BREAK_AFTER.sub(r"\1\\:", line))
+        out.append(line)
     return "\n".join(out)
 
 
@@ -123,7 +152,7 @@ def main():
     roff = open(args.input, encoding="utf-8").read()
     roff = fix_tables(roff)
     if args.lang == "ja":
-        roff = add_japanese_preamble(roff)
+        roff = add_japanese_preamble(japanese_break_points(roff))
     with open(args.output, "w", encoding="utf-8") as f:
         f.write(roff)
     return 0

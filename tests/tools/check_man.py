@@ -5,16 +5,16 @@
 - each English page (docs/man/NAME.SECTION.md) has the sections a reader
   looks for and a title line naming its own section;
 - each has a Japanese twin (docs/man/ja/NAME.SECTION.md) and no Japanese page
-  lacks an English one; the twin is in Japanese, has the same sections in the
-  same order (standard ones under their usual Japanese names), names the
-  same command-line options (--long and -x tokens) and shows the same
-  example commands;
+  lacks an English one; the twin is in Japanese, keeps each paragraph on one
+  line, has the same sections in the same order (standard ones under their
+  usual Japanese names), names the same command-line options (--long and -x
+  tokens) and shows the same example commands;
 - when go-md2man is installed, each page was turned into roff in the man
-  tree (build/man/manS, build/man/ja/manS), every table row has as many
-  cells as its heading (go-md2man 2.0.2 splits rows; docs/man-fixup.py
-  mends them), groff formats it without a
-  single warning (when groff is installed), `lexgrog` reads its NAME line
-  for whatis/apropos (when man-db is installed), and
+  tree (build/man/manS, build/man/ja/manS); every table row has as many
+  cells as its heading (go-md2man 2.0.2 splits rows, docs/man-fixup.py
+  mends them); groff (when installed) formats it, tables included, without
+  a single warning, and finishes at narrow widths without hyphenation;
+  `lexgrog` (man-db) reads its NAME line for whatis/apropos; and
   `cmake --install --component man` puts every page under share/man.
 
 Usage: check_man.py DOCS_MAN_DIR BUILD_MAN_DIR [--build-dir CMAKE_BUILD_DIR]
@@ -43,6 +43,7 @@ JAPANESE = {
 }
 LONG_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*[a-z0-9]")
 SHORT_OPTION = re.compile(r"(?<![\w\-/.])-[a-zA-Z](?![\w-])")
+NARROW_WIDTHS = (50, 64, 80)
 KANA = re.compile(r"[\u3040-\u30ff]")
 CJK = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
 BLOCK_START = re.compile(r"^\s*(?:$|[|#:%]|```|[-*] |\d+\. )")
@@ -185,12 +186,23 @@ def check_roff(roff, label, failures):
     for problem in table_problems(text):
         failures.append(f"{label}: {problem}")
     if shutil.which("groff"):
-        # -k: preconv (UTF-8 input, as man-db runs it); -ww: every warning.
-        proc = subprocess.run(["groff", "-k", "-man", "-Tutf8", "-ww", "-z", roff],
-                              capture_output=True, timeout=60)
+        # As man-db runs it: -k preconv (UTF-8 input), -t tbl (tables); -ww:
+        # every warning, at groff's own width (78 columns, hyphenation on).
+        cmd = ["groff", "-k", "-t", "-man", "-Tutf8", "-ww", "-z", roff]
+        proc = subprocess.run(cmd, capture_output=True, timeout=60)
         err = proc.stderr.decode("utf-8", "replace").strip()
         if proc.returncode != 0 or err:
             failures.append(f"{label}: groff warns: {err[:300]}")
+        # man-db turns hyphenation off and uses the terminal's width; some
+        # Japanese runs without a break point once made groff 1.22.4 loop
+        # forever there. Warnings (a long path in a narrow column) are fine.
+        for width in NARROW_WIDTHS:
+            try:
+                subprocess.run(cmd[:-1] + ["-rHY=0", f"-rLL={width}n", roff],
+                               capture_output=True, timeout=30)
+            except subprocess.TimeoutExpired:
+                failures.append(f"{label}: groff does not finish at {width} columns"
+                                " without hyphenation (a long run with no break point?)")
     if shutil.which("lexgrog"):
         proc = subprocess.run(["lexgrog", roff], capture_output=True, timeout=60)
         if proc.returncode != 0 or b"parse failed" in proc.stdout:
