@@ -659,6 +659,12 @@ int mm__intel_load_text(struct mm_intel *in, const char *path, char *text, size_
                  "bogon ranges are not threat indicators");
         return 0;
     }
+    if (strcasecmp(base_name(path), "ua.txt") == 0) { /* Maltrail's user-agent regexes */
+        snprintf(rep->format, sizeof rep->format, "skipped");
+        snprintf(rep->first_bad_reason, sizeof rep->first_bad_reason,
+                 "user-agent regular expressions are not indicators");
+        return 0;
+    }
     struct lines it = {text, text + len, 0};
     size_t skip = 0;
     while (skip < len && isspace((unsigned char)text[skip]))

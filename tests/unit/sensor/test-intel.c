@@ -463,14 +463,21 @@ static void test_allowlist_and_dir(void **state)
     assert_int_equal(mm_file_write_atomic(path, "\xd4\xc3\xb2\xa1\0\0", 6), 0); /* NULs */
     snprintf(path, sizeof path, "%s/manifest.json", dir);
     write_file(path, "[{\"a\": 1}]");
+    snprintf(path, sizeof path, "%s/bogon_ranges.txt", dir); /* Maltrail: not threats */
+    write_file(path, "10.0.0.0/8\n");
+    snprintf(path, sizeof path, "%s/ua.txt", dir); /* Maltrail: user-agent regexes */
+    write_file(path, "# Suspicious user-agent regular expressions\n(?i)\\Asqlmap\n");
     assert_int_equal(mm_intel_new(&in), 0);
     assert_int_equal(mm_intel_load(in, dir, &reps, &n), 0);
     assert_int_equal(mm_intel_seal(in), 0);
-    assert_int_equal(n, 4); /* README.md skipped by name */
+    assert_int_equal(n, 6); /* README.md skipped by name */
     assert_string_equal(reps[0].format, "list");
-    assert_string_equal(reps[1].format, "skipped"); /* binary */
-    assert_string_equal(reps[2].format, "skipped"); /* JSON, not STIX */
-    assert_string_equal(reps[3].format, "allow:list");
+    assert_string_equal(reps[1].format, "skipped"); /* bogon ranges */
+    assert_string_equal(reps[2].format, "skipped"); /* binary */
+    assert_string_equal(reps[3].format, "skipped"); /* JSON, not STIX */
+    assert_string_equal(reps[4].format, "skipped"); /* ua.txt */
+    assert_int_equal(reps[4].malformed, 0);
+    assert_string_equal(reps[5].format, "allow:list");
     free(reps);
     assert_true(mm_intel_match_domain(in, "cdn.example", NULL));
     /* the allowlist wins: exact, parent, and longest IP prefix */
@@ -479,6 +486,7 @@ static void test_allowlist_and_dir(void **state)
     assert_true(mm_intel_match_domain(in, "a.x.good.example", NULL));
     assert_false(ip_hit(in, "192.0.2.5", 0, NULL));
     assert_true(ip_hit(in, "192.0.2.6", 0, NULL));
+    assert_false(ip_hit(in, "10.1.2.3", 0, NULL));
     mm_intel_free(in);
 
     assert_int_equal(mm_intel_new(&in), 0);
