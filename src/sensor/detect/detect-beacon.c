@@ -24,6 +24,7 @@
 #define STARTS_MAX 32
 
 struct pair {
+    uint64_t hash; /* of (src, dst, port): compared before the addresses */
     struct mm_addr src, dst;
     uint16_t port;
     bool used;
@@ -96,8 +97,7 @@ static void drop_idle(struct beacon_state *st, int64_t now)
     for (size_t i = 0; i < PAIRS; i++) {
         if (!old[i].used || now - last_start(&old[i]) > st->max_interval)
             continue;
-        uint64_t h = mm__hash_addr(&old[i].dst, mm__hash_addr(&old[i].src, old[i].port));
-        size_t j = h % PAIRS;
+        size_t j = old[i].hash % PAIRS;
         while (fresh[j].used)
             j = (j + 1) % PAIRS;
         fresh[j] = old[i];
@@ -106,13 +106,13 @@ static void drop_idle(struct beacon_state *st, int64_t now)
     free(old);
 }
 
-static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p, int64_t now)
+static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p, uint64_t h,
+                              int64_t now)
 {
-    uint64_t h = mm__hash_addr(&p->dst, mm__hash_addr(&p->src, p->dport));
     size_t j = h % PAIRS;
     for (size_t k = 0; k < PAIRS; k++, j = (j + 1) % PAIRS) {
         struct pair *e = &st->pairs[j];
-        if (e->used && e->port == p->dport && mm_addr_equal(&e->src, &p->src) &&
+        if (e->used && e->hash == h && e->port == p->dport && mm_addr_equal(&e->src, &p->src) &&
             mm_addr_equal(&e->dst, &p->dst))
             return e;
         if (!e->used)
@@ -134,6 +134,7 @@ static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p
     struct pair *e = &st->pairs[j];
     memset(e, 0, sizeof *e);
     e->used = true;
+    e->hash = h;
     e->src = p->src;
     e->dst = p->dst;
     e->port = p->dport;
@@ -180,7 +181,8 @@ static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_pack
         mm_sensor_is_home(s, &p->dst))
         return;
     int64_t now = mm__detect_now(s);
-    struct pair *e = pair_slot(st, p, now);
+    uint64_t key = mm__hash_addr(&p->dst, mm__hash_addr(&p->src, p->dport));
+    struct pair *e = pair_slot(st, p, key, now);
     if (!e || (e->n > 0 && now - last_start(e) < 1000000 && now >= last_start(e)))
         return;
     e->starts[e->head] = now;
@@ -189,7 +191,6 @@ static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_pack
         e->n++;
     if (!periodic(st, e, &mean))
         return;
-    uint64_t key = mm__hash_addr(&p->dst, mm__hash_addr(&p->src, p->dport));
     if (!mm__suppress_allow(st->sup, key, now, st->suppress))
         return;
     const struct mm__alert_at at = {.pkt = p};
