@@ -19,6 +19,19 @@ static int has_ports(const char *proto)
            (strcmp(proto, "TCP") == 0 || strcmp(proto, "UDP") == 0 || strcmp(proto, "SCTP") == 0);
 }
 
+int mm_eve_add_vlan(json_t *ev, const struct mm_eve_header *h)
+{
+    if (h->vlan_count == 0)
+        return 0;
+    json_t *ids = json_array();
+    for (unsigned i = 0; ids && i < h->vlan_count && i < 2; i++)
+        if (json_array_append_new(ids, json_integer(h->vlan[i])) != 0) {
+            json_decref(ids);
+            ids = NULL;
+        }
+    return ids ? set_new(ev, "vlan", ids) : -1;
+}
+
 static int add_endpoints(json_t *ev, const struct mm_eve_header *h)
 {
     char ip[MM_ADDR_STRLEN];
@@ -51,6 +64,7 @@ json_t *mm_eve_new(const struct mm_eve_header *h)
     if (h->pcap_cnt)
         r |= set_new(ev, "pcap_cnt", json_integer((json_int_t)h->pcap_cnt));
     r |= set_new(ev, "event_type", json_string(h->event_type ? h->event_type : "unknown"));
+    r |= mm_eve_add_vlan(ev, h);
     r |= add_endpoints(ev, h);
     if (h->proto)
         r |= set_new(ev, "proto", json_string(h->proto));

@@ -36,6 +36,8 @@ struct mm_eve_header {
     const char *community_id;     /* NULL: omitted */
     const char *app_proto;        /* NULL: omitted */
     uint64_t pcap_cnt;            /* 0: omitted */
+    uint16_t vlan[2];             /* 802.1Q / QinQ ids, outer first (EVE "vlan") */
+    uint8_t vlan_count;           /* 0: omitted */
 };
 
 struct mm_eve_alert {
@@ -49,6 +51,10 @@ struct mm_eve_alert {
     json_t *metadata; /* optional; Suricata form {"key": ["v", ...]}; reference stolen */
     json_t *evidence; /* optional; any object; reference stolen */
 };
+
+/* Adds h's "vlan" array to ev when it has VLAN ids (Suricata writes it
+ * right after event_type); 0, or -1 on ENOMEM. */
+int mm_eve_add_vlan(json_t *ev, const struct mm_eve_header *h);
 
 /* Builds a new event object from h (NULL on ENOMEM). Caller owns it. */
 json_t *mm_eve_new(const struct mm_eve_header *h);

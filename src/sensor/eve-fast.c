@@ -87,6 +87,14 @@ void mm__eve_header_packet(struct mm_eve_header *h, const char *event_type,
         h->flow_id = f->id;
         h->community_id = f->community_id;
     }
+    mm__eve_header_vlan(h, p->vlan, p->vlan_count);
+}
+
+void mm__eve_header_vlan(struct mm_eve_header *h, const uint16_t vlan[2], uint8_t count)
+{
+    h->vlan_count = count < 2 ? count : 2;
+    for (unsigned i = 0; i < h->vlan_count; i++)
+        h->vlan[i] = vlan[i];
 }
 
 json_t *mm__eve_new(const struct mm_eve_header *h)
@@ -102,6 +110,7 @@ json_t *mm__eve_new(const struct mm_eve_header *h)
     if (h->pcap_cnt)
         r |= set(ev, "pcap_cnt", json_integer((json_int_t)h->pcap_cnt));
     r |= set(ev, "event_type", json_string(h->event_type ? h->event_type : "unknown"));
+    r |= mm_eve_add_vlan(ev, h);
     bool ports = has_ports(h->proto);
     if (h->src) {
         mm__addr_text(h->src, ip);

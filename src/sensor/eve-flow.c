@@ -79,6 +79,15 @@ static void put_header(struct line *l, const struct mm_flow *f)
         put_u64(l, f->id & INT64_MAX);
     }
     PUT_LIT(l, ",\"event_type\":\"flow\"");
+    if (f->vlan_count) {
+        PUT_LIT(l, ",\"vlan\":[");
+        for (unsigned i = 0; i < f->vlan_count; i++) {
+            if (i)
+                PUT_LIT(l, ",");
+            put_u64(l, f->vlan[i]);
+        }
+        PUT_LIT(l, "]");
+    }
     mm__addr_text(&f->src, ip);
     put_key(l, "src_ip");
     put_str(l, ip);

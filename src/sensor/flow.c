@@ -101,9 +101,20 @@ static uint64_t endpoint_hash(uint64_t key, const struct mm_addr *a, uint16_t po
 /* Symmetric: both directions of a flow give the same value. Keyed with a
  * random per-table value so bucket chains cannot be aimed at. */
 static uint32_t tuple_hash(uint64_t key, const struct mm_addr *s, uint16_t sp,
-                           const struct mm_addr *d, uint16_t dp, uint8_t proto)
+                           const struct mm_addr *d, uint16_t dp, uint8_t proto, uint64_t vlans)
 {
-    return (uint32_t)mix64(endpoint_hash(key, s, sp) + endpoint_hash(key, d, dp) + proto + key);
+    return (uint32_t)mix64(endpoint_hash(key, s, sp) + endpoint_hash(key, d, dp) + proto + key +
+                           vlans * 0xc2b2ae3d27d4eb4fULL);
+}
+
+/* The packet's VLAN ids as one number (0 without tags): part of the flow key,
+ * so the same addresses on two VLANs are two flows, as in Suricata. */
+static uint64_t vlan_key(const uint16_t vlan[2], uint8_t count)
+{
+    uint64_t k = count;
+    for (unsigned i = 0; i < count && i < 2; i++)
+        k = k << 16 | vlan[i];
+    return k;
 }
 
 static uint64_t random_key(void)
@@ -300,6 +311,8 @@ static struct mm_flow *flow_create(struct mm_flow_table *t, const struct mm_pack
     f->sport = reverse ? dp : sp;
     f->dport = reverse ? sp : dp;
     f->proto = p->ip_proto;
+    f->vlan_count = p->vlan_count < 2 ? p->vlan_count : 2;
+    memcpy(f->vlan, p->vlan, sizeof f->vlan);
     if (p->has_eth) {
         f->has_mac = true;
         memcpy(f->src_mac, reverse ? p->dst_mac : p->src_mac, 6);
@@ -384,11 +397,12 @@ struct mm_flow *mm_flow_packet(struct mm_flow_table *t, struct mm_packet *p)
         sp = p->sport;
         dp = p->dport;
     }
-    uint32_t h = tuple_hash(t->hash_key, &p->src, sp, &p->dst, dp, p->ip_proto);
+    uint64_t vlans = vlan_key(p->vlan, p->vlan_count);
+    uint32_t h = tuple_hash(t->hash_key, &p->src, sp, &p->dst, dp, p->ip_proto, vlans);
     struct mm_flow *f = t->buckets[h & t->mask];
     int dir = 0;
     for (; f; f = f->hnext) {
-        if (f->hash != h || f->proto != p->ip_proto)
+        if (f->hash != h || f->proto != p->ip_proto || vlan_key(f->vlan, f->vlan_count) != vlans)
             continue;
         if (f->sport == sp && f->dport == dp && addr_eq(&f->src, &p->src) &&
             addr_eq(&f->dst, &p->dst)) {

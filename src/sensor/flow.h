@@ -35,7 +35,9 @@ struct mm_flow {
     uint64_t id;             /* EVE flow_id */
     struct mm_addr src, dst; /* initiator and responder */
     uint16_t sport, dport;
-    uint8_t proto; /* IPPROTO_* */
+    uint8_t proto;      /* IPPROTO_* */
+    uint16_t vlan[2];   /* VLAN ids of the first packet (part of the flow key) */
+    uint8_t vlan_count; /* 0-2 */
     char community_id[64];
     struct timeval start, last;
     struct mm_flow_dir dir[2]; /* 0: initiator->responder, 1: reverse */

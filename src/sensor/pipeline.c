@@ -244,6 +244,7 @@ json_t *mm__flow_event(const struct mm_flow *f, const char *reason)
                               .proto = mm_flow_proto_name(f->proto),
                               .community_id = f->community_id,
                               .app_proto = f->app ? f->app->name : NULL};
+    mm__eve_header_vlan(&h, f->vlan, f->vlan_count);
     json_t *ev = mm__eve_new(&h);
     if (!ev)
         return NULL;

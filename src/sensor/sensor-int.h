@@ -117,6 +117,8 @@ void mm__detect_tick(struct mm_sensor *s, const struct timeval *now);
 
 /* eve-fast.c: mm_eve_new() with a cached time-stamp second (packet path). */
 json_t *mm__eve_new(const struct mm_eve_header *h);
+/* Copies up to two VLAN ids into h. */
+void mm__eve_header_vlan(struct mm_eve_header *h, const uint16_t vlan[2], uint8_t count);
 /* An address as EVE text (IPv4 without printf). */
 void mm__addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN]);
 /* eve-flow.c: the flow record of f as one EVE line ending in '\n', the

@@ -247,6 +247,9 @@ void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct m
     h.community_id = json_string_value(json_object_get(ev, "community_id"));
     h.app_proto = json_string_value(json_object_get(ev, "app_proto"));
     h.pcap_cnt = (uint64_t)json_integer_value(json_object_get(ev, "pcap_cnt"));
+    const json_t *vlan = json_object_get(ev, "vlan");
+    for (size_t i = 0; i < json_array_size(vlan) && i < 2; i++)
+        h.vlan[h.vlan_count++] = (uint16_t)json_integer_value(json_array_get(vlan, i));
     if (s->cur_flow && h.flow_id == s->cur_flow->id)
         s->cur_flow->alerted = true;
     finish_alert(s, mm__eve_new(&h), a);

@@ -228,6 +228,35 @@ def test_event_types(tmp):
     check('"flows"' in r.stderr and "event_types" in r.stderr, r.stderr)
 
 
+def test_vlans(tmp):
+    """The same DNS exchange on VLAN 10, VLAN 20 and QinQ 100/200: three
+    flows (VLAN ids are part of the flow key), and every event carries its
+    Suricata "vlan" array right after event_type."""
+    pcap = os.path.join(tmp, "vlans.pcap")
+    w = g.PcapWriter(pcap)
+    client, server = ("192.168.1.10", 5353), ("192.168.1.1", 53)
+    for i, vlans in enumerate([(10,), (20,), (100, 200)]):
+        t = 1775001600.0 + i
+        w.udp(client, server, g.dns_query("host%d.example" % i), ts=t, vlans=vlans)
+        w.udp(server, client, g.dns_response("host%d.example" % i, ["192.0.2.%d" % (i + 1)]),
+              ts=t + 0.01, vlans=vlans, src_mac=g.MAC_B, dst_mac=g.MAC_A)
+    w.close()
+    eve = os.path.join(tmp, "eve.json")
+    r = run(["-r", pcap, "--eve", eve])
+    check(r.returncode == 0, r.stderr)
+    evs = events(eve)
+    flows = [e for e in evs if e["event_type"] == "flow"]
+    check(sorted(tuple(f.get("vlan", ())) for f in flows) == [(10,), (20,), (100, 200)],
+          "flows: %s" % [(f.get("vlan"), f["flow"]) for f in flows])
+    check(all(f["flow"]["pkts_toserver"] == 1 and f["flow"]["pkts_toclient"] == 1 for f in flows),
+          "each VLAN's reply joins its own flow: %s" % [f["flow"] for f in flows])
+    dns = [e for e in evs if e["event_type"] == "dns"]
+    check(dns and all("vlan" in e for e in dns), "dns events without vlan")
+    with open(eve) as f:
+        line = next(l for l in f if '"event_type":"dns"' in l)
+    check('"event_type":"dns","vlan":[' in line, "vlan right after event_type: " + line[:160])
+
+
 def test_anomaly(tmp):
     """Malformed packets become rate-limited anomaly events."""
     pcap = os.path.join(tmp, "bad.pcap")

@@ -87,10 +87,13 @@ json_t *mm_app_event(struct mm_app_ctx *ctx, const char *event_type)
             h.proto = mm_flow_proto_name(p->ip_proto);
         }
     }
+    if (p)
+        mm__eve_header_vlan(&h, p->vlan, p->vlan_count);
     if (f) {
         h.flow_id = f->id;
         h.community_id = f->community_id[0] ? f->community_id : NULL;
         if (!p) {
+            mm__eve_header_vlan(&h, f->vlan, f->vlan_count);
             h.ts = f->last;
             h.src = &f->src;
             h.dst = &f->dst;

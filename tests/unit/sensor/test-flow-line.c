@@ -2,7 +2,8 @@
  * The direct flow record writer (eve-flow.c) produces exactly the bytes of
  * the JSON path (mm__flow_event serialised as an EVE line): TCP with
  * various flags and states, UDP with an application, ICMP without ports,
- * IPv6, an alerted flow, a flow id of 0, and a too-small buffer. */
+ * IPv6, an alerted flow, a flow id of 0, VLAN tags, and a too-small buffer.
+ * The VLAN ids are part of the flow key: one 5-tuple on two VLANs is two flows. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,11 +43,16 @@ static int teardown(void **state)
     return 0;
 }
 
+static uint16_t next_vlans[2];
+static uint8_t next_vlan_count;
+
 static void feed(const char *src, uint16_t sp, const char *dst, uint16_t dp, uint8_t proto,
                  uint8_t flags, long sec, long usec, uint32_t len)
 {
     struct mm_packet p;
     memset(&p, 0, sizeof(p));
+    memcpy(p.vlan, next_vlans, sizeof p.vlan);
+    p.vlan_count = next_vlan_count;
     assert_int_equal(mm_addr_parse(src, &p.src), 0);
     assert_int_equal(mm_addr_parse(dst, &p.dst), 0);
     p.ip_version = p.src.family;
@@ -108,11 +114,45 @@ static void test_udp_icmp_ipv6(void **state)
     same_bytes("timeout");
 }
 
+static void on_vlans(uint16_t outer, uint16_t inner, uint8_t count)
+{
+    next_vlans[0] = outer;
+    next_vlans[1] = inner;
+    next_vlan_count = count;
+}
+
+static void test_vlans(void **state)
+{
+    (void)state;
+    on_vlans(10, 0, 1);
+    feed("192.168.1.10", 5000, "192.168.1.1", 53, 17, 0, 1775000000, 1, 80);
+    struct mm_flow *on10 = last;
+    same_bytes("timeout");
+    on_vlans(20, 0, 1);
+    feed("192.168.1.10", 5000, "192.168.1.1", 53, 17, 0, 1775000000, 2, 80);
+    assert_ptr_not_equal(last, on10);
+    same_bytes("timeout");
+    feed("192.168.1.1", 53, "192.168.1.10", 5000, 17, 0, 1775000000, 3, 80); /* reply, VLAN 20 */
+    assert_int_equal(last->dir[1].pkts, 1);
+    assert_int_equal(on10->dir[1].pkts, 0);
+    on_vlans(100, 200, 2);
+    feed("192.168.1.10", 5000, "192.168.1.1", 53, 17, 0, 1775000000, 4, 80);
+    assert_ptr_not_equal(last, on10);
+    same_bytes("timeout");
+    char line[2048];
+    size_t n = mm__flow_line(last, "timeout", line, sizeof line);
+    line[n] = '\0';
+    assert_non_null(strstr(line, "\"event_type\":\"flow\",\"vlan\":[100,200],\"src_ip\""));
+    on_vlans(0, 0, 0);
+    assert_int_equal(mm_flow_count(t), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tcp_flows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_icmp_ipv6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vlans, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
