@@ -566,7 +566,9 @@ static uint64_t syn_traits_hash(const struct mm_packet *p)
 }
 
 /* True when traits is among the device's recent SYN traits; else
- * remembers it (a scanner alternates between a few probe kinds). */
+ * remembers it (a scanner alternates between a few probe kinds). Each
+ * remembered kind either has no OS rule or is the one the record holds, so
+ * looking at it again would change nothing. */
 static bool syn_seen_recently(struct device *dev, uint64_t traits)
 {
     for (unsigned i = 0; i < SYN_SEEN_MAX; i++)
@@ -575,6 +577,15 @@ static bool syn_seen_recently(struct device *dev, uint64_t traits)
     dev->syn_seen[dev->syn_seen_next] = traits;
     dev->syn_seen_next = (dev->syn_seen_next + 1) % SYN_SEEN_MAX;
     return false;
+}
+
+/* The record now holds traits: kinds remembered before may differ from it
+ * and must be looked at again when they come back. */
+static void syn_seen_only(struct device *dev, uint64_t traits)
+{
+    memset(dev->syn_seen, 0, sizeof dev->syn_seen);
+    dev->syn_seen[0] = traits;
+    dev->syn_seen_next = 1;
 }
 
 static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_packet *p)
@@ -603,6 +614,7 @@ static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_
             json_object_set_new(dev->rec, "tcp",
                                 json_pack("{s:i, s:i, s:s}", "ttl", p->ttl, "window", p->tcp_window,
                                           "options", p->tcp_traits.options));
+            syn_seen_only(dev, traits);
             add_evidence(d, dev, "tcp", v, &g);
         }
     }

@@ -204,6 +204,38 @@ static void test_damaged_state(void **state)
     th_free(s);
 }
 
+/* The TCP evidence follows the device's latest SYN traits: a stack that
+ * alternates (Windows, then Linux, then Windows again) ends with the
+ * Windows guess, as when every SYN was looked at. */
+static void test_syn_traits_follow_latest(void **state)
+{
+    (void)state;
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x31};
+    struct mm_packet p;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    const struct {
+        uint8_t ttl;
+        const char *options, *os;
+    } syns[] = {{128, "M,N,N,S", "windows-xp"},
+                {64, "M,S,T,N,W7", "linux"},
+                {128, "M,N,N,S", "windows-xp"},
+                {64, "M,S,T,N,W7", "linux"}};
+    for (size_t i = 0; i < sizeof syns / sizeof syns[0]; i++) {
+        mac_packet(&p, "192.168.1.31", "203.0.113.80", mac, 40 + i);
+        p.ttl = syns[i].ttl;
+        snprintf(p.tcp_traits.options, sizeof p.tcp_traits.options, "%s", syns[i].options);
+        th_packet(s, &p);
+        const json_t *rec = mm_devices_find_mac(mm_sensor_devices(s), mac);
+        assert_non_null(rec);
+        const json_t *tcp = json_object_get(rec, "tcp");
+        assert_int_equal(json_integer_value(json_object_get(tcp, "ttl")), syns[i].ttl);
+        assert_string_equal(json_string_value(json_object_get(tcp, "options")), syns[i].options);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(rec, "os"), "id")),
+                            syns[i].os);
+    }
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_allowlist_and_limits),
         cmocka_unit_test(test_bad_allowlist),
         cmocka_unit_test(test_damaged_state),
+        cmocka_unit_test(test_syn_traits_follow_latest),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
