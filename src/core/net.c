@@ -16,6 +16,7 @@ const char MM_DEFAULT_HOME_NET[] =
  * threat feeds bring a million of them. 1 parsed, 0 not IPv4. */
 static int parse_v4(const char *s, uint8_t out[4])
 {
+    uint8_t b[4]; /* out is written only on success, as inet_pton does */
     for (int part = 0; part < 4; part++) {
         unsigned v = 0, digits = 0;
         while (*s >= '0' && *s <= '9') {
@@ -27,9 +28,10 @@ static int parse_v4(const char *s, uint8_t out[4])
         }
         if (digits == 0 || *s != (part == 3 ? '\0' : '.'))
             return 0;
-        out[part] = (uint8_t)v;
+        b[part] = (uint8_t)v;
         s++;
     }
+    memcpy(out, b, 4);
     return 1;
 }
 

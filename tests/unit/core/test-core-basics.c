@@ -139,6 +139,11 @@ static void test_addr_v4_like_libc(void **state)
         } else {
             assert_true(r != 0 || a.family == 6);
         }
+        if (r != 0) { /* a failed parse leaves the cleared address, as libc's did */
+            struct mm_addr zero;
+            memset(&zero, 0, sizeof zero);
+            assert_memory_equal(&a, &zero, sizeof a);
+        }
     }
     for (uint32_t x = 0, k = 0; k < 5000; k++, x = x * 2654435761u + 12345u) {
         struct mm_addr a = {.family = 4};
