@@ -79,24 +79,29 @@ static uint64_t memo_hash(enum memo_kind kind, const char *text, size_t n)
     return h;
 }
 
-/* The remembered slot for (kind, text): *hit says whether it holds the
- * answer; else the slot to fill. NULL when the text is too long to keep. */
-static struct memo_slot *memo_slot(const struct mm_osguess *t, enum memo_kind kind,
-                                   const char *text, bool *hit)
+/* Looks (kind, text) up: true, with *found (and *g when found) set, when
+ * the answer is remembered; else false with *slot where to remember it
+ * (NULL when text is NULL or too long to keep). */
+static bool memo_recall(const struct mm_osguess *t, enum memo_kind kind, const char *text,
+                        struct memo_slot **slot, bool *found, struct mm_os_guess *g)
 {
-    size_t n = strlen(text);
-    *hit = false;
+    size_t n = text ? strlen(text) : MEMO_TEXT_MAX + 1;
+    *slot = NULL;
     if (n > MEMO_TEXT_MAX)
-        return NULL;
+        return false;
     uint64_t h = memo_hash(kind, text, n);
     struct memo_slot *sl = &t->memo[h % MEMO_SLOTS];
-    *hit = sl->kind == kind && sl->hash == h && strcmp(sl->text, text) == 0;
-    if (!*hit) {
-        sl->kind = 0;
-        sl->hash = h;
-        memcpy(sl->text, text, n + 1);
+    if (sl->kind == kind && sl->hash == h && strcmp(sl->text, text) == 0) {
+        *found = sl->found;
+        if (sl->found)
+            *g = sl->g;
+        return true;
     }
-    return sl;
+    sl->kind = 0;
+    sl->hash = h;
+    memcpy(sl->text, text, n + 1);
+    *slot = sl;
+    return false;
 }
 
 static void memo_store(struct memo_slot *sl, enum memo_kind kind, bool found,
@@ -189,16 +194,13 @@ static bool match_contains(const struct mm_osguess *t, const char *list, const c
 static bool match_contains_memo(const struct mm_osguess *t, enum memo_kind kind, const char *list,
                                 const char *s, struct mm_os_guess *g)
 {
-    bool hit;
+    struct memo_slot *sl;
+    bool found;
     if (!s || !*s)
         return false;
-    struct memo_slot *sl = memo_slot(t, kind, s, &hit);
-    if (hit) {
-        if (sl->found)
-            *g = sl->g;
-        return sl->found;
-    }
-    bool found = match_contains(t, list, s, g);
+    if (memo_recall(t, kind, s, &sl, &found, g))
+        return found;
+    found = match_contains(t, list, s, g);
     memo_store(sl, kind, found, g);
     return found;
 }
@@ -233,18 +235,14 @@ bool mm_osguess_tcp(const struct mm_osguess *t, uint8_t ttl, const char *options
                     struct mm_os_guess *g)
 {
     char key[MEMO_TEXT_MAX + 1];
-    bool hit;
+    struct memo_slot *sl;
+    bool found;
     if (ttl == 0)
         return false;
     int n = snprintf(key, sizeof key, "%u/%s", initial_ttl(ttl), options ? options : "\x01");
-    struct memo_slot *sl =
-        n > 0 && (size_t)n < sizeof key ? memo_slot(t, MEMO_TCP, key, &hit) : (hit = false, NULL);
-    if (hit) {
-        if (sl->found)
-            *g = sl->g;
-        return sl->found;
-    }
-    bool found = tcp_rules(t, ttl, options, g);
+    if (memo_recall(t, MEMO_TCP, n > 0 && (size_t)n < sizeof key ? key : NULL, &sl, &found, g))
+        return found;
+    found = tcp_rules(t, ttl, options, g);
     memo_store(sl, MEMO_TCP, found, g);
     return found;
 }

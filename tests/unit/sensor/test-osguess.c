@@ -105,6 +105,41 @@ static void test_other_sources(void **state)
     assert_false(mm_osguess_by_id(t, "plan9", &g));
 }
 
+/* Answers are remembered: asking again (in another order, with texts of
+ * every source interleaved, a text too long to keep, NULL options, TTLs
+ * that round to the same initial TTL) gives the first answers. */
+static void test_answers_repeat(void **state)
+{
+    (void)state;
+    char longua[600];
+    memset(longua, 'x', sizeof longua - 1);
+    memcpy(longua + 400, "iPhone", 6);
+    longua[sizeof longua - 1] = '\0';
+    const char *uas[] = {"Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)", "curl/8.5.0", longua,
+                         "Mozilla/5.0 (Linux; Android 14; Pixel 8)"};
+    const char *ua_ids[] = {"windows-xp", NULL, "ios", "android"};
+    struct mm_os_guess bare;
+    bool bare_found = mm_osguess_tcp(t, 60, NULL, &bare); /* a TTL-only rule, if any */
+    for (int round = 0; round < 3; round++) {
+        for (size_t k = 0; k < 4; k++) {
+            size_t i = round == 1 ? 3 - k : k;
+            struct mm_os_guess g;
+            bool found = mm_osguess_user_agent(t, uas[i], &g);
+            assert_int_equal(found, ua_ids[i] != NULL);
+            if (found)
+                assert_string_equal(g.id, ua_ids[i]);
+            assert_true(mm_osguess_smb(t, "Windows 5.1", &g)); /* same text, other source */
+            assert_string_equal(g.id, "windows-xp");
+            assert_false(mm_osguess_vendor(t, "Windows 5.1", &g));
+            assert_true(mm_osguess_tcp(t, (uint8_t)(100 + round * 9), "M,N,W,N,N,S", &g));
+            assert_string_equal(g.id, "windows");
+            assert_int_equal(mm_osguess_tcp(t, 60, NULL, &g), bare_found);
+            if (bare_found)
+                assert_string_equal(g.id, bare.id);
+        }
+    }
+}
+
 static void test_oui(void **state)
 {
     (void)state;
@@ -125,6 +160,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dhcp),
         cmocka_unit_test(test_other_sources),
+        cmocka_unit_test(test_answers_repeat),
         cmocka_unit_test(test_oui),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
