@@ -112,7 +112,9 @@ static int eve_types_setting(struct mm_sensor_options *o)
         return 0;
     for (const char *p = list; *p;) {
         p += strspn(p, " ,");
-        size_t n = strcspn(p, ", ");
+        size_t len = strcspn(p, ","), n = len; /* a name between commas, as the writer reads it */
+        while (n > 0 && p[n - 1] == ' ')
+            n--;
         if (n && !known_event_type(p, n)) {
             fprintf(stderr,
                     PROG ": [output] event_types: unknown event type \"%.*s\" (known:", (int)n, p);
@@ -121,7 +123,7 @@ static int eve_types_setting(struct mm_sensor_options *o)
             fprintf(stderr, ")\n");
             return 2;
         }
-        p += n;
+        p += len;
     }
     if (!(o->eve_types = strdup(list)))
         return 1;

@@ -226,6 +226,13 @@ def test_event_types(tmp):
     r = run(["-r", pcap, "--eve", os.path.join(tmp, "bad.json"), "--config", cfg])
     check(r.returncode == 2, "unknown type: exit %d" % r.returncode)
     check('"flows"' in r.stderr and "event_types" in r.stderr, r.stderr)
+    # names are separated by commas: "http dns" is one unknown name, not two
+    # names (the writer would match neither and write nothing)
+    with open(cfg, "w") as f:
+        f.write("[output]\nevent_types = http dns\n")
+    r = run(["-r", pcap, "--eve", os.path.join(tmp, "spaces.json"), "--config", cfg])
+    check(r.returncode == 2, "space-separated names: exit %d" % r.returncode)
+    check("http dns" in r.stderr, r.stderr)
 
 
 def test_vlans(tmp):
