@@ -26,6 +26,14 @@ void mm_log_init(const char *prog, enum mm_log_level level)
 
 void mm_log(enum mm_log_level level, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    mm_logv(level, fmt, ap);
+    va_end(ap);
+}
+
+void mm_logv(enum mm_log_level level, const char *fmt, va_list ap)
+{
     if (level > log_level)
         return;
     char line[2048], stamp[32];
@@ -35,10 +43,7 @@ void mm_log(enum mm_log_level level, const char *fmt, ...)
     time_t t = tv.tv_sec;
     localtime_r(&t, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
     fprintf(stderr, "%s.%03ld %s[%ld]: %s: %s\n", stamp, (long)tv.tv_usec / 1000, log_prog,
             (long)getpid(), level_names[level], line);
 }
