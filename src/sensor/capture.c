@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/msg.h"
 #include "sensor/capture.h"
 
 #define LIVE_SNAPLEN    262144
@@ -50,9 +51,11 @@ int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, s
     return 0;
 }
 
-static int live_fail(pcap_t *p, const char *what, char *err, size_t errlen)
+/* err: the translated text of key (data/i18n/sensor-log.json) and libpcap's
+ * own (English) explanation. */
+static int live_fail(pcap_t *p, const char *key, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "%s: %s", what, pcap_geterr(p));
+    snprintf(err, errlen, "%s: %s", mm_msg("sensor-log", key), pcap_geterr(p));
     pcap_close(p);
     return MM_EIO;
 }
@@ -73,15 +76,15 @@ int mm_capture_open_live(const char *iface, const char *bpf, struct mm_capture *
     pcap_set_buffer_size(p, LIVE_BUFFER);
     int r = pcap_activate(p);
     if (r < 0)
-        return live_fail(p, "cannot start the capture", err, errlen);
+        return live_fail(p, "capture.live_start", err, errlen);
     if (bpf) {
         struct bpf_program prog;
         if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0)
-            return live_fail(p, "invalid BPF filter", err, errlen);
+            return live_fail(p, "capture.bpf_invalid", err, errlen);
         r = pcap_setfilter(p, &prog);
         pcap_freecode(&prog);
         if (r != 0)
-            return live_fail(p, "cannot set the BPF filter", err, errlen);
+            return live_fail(p, "capture.bpf_set", err, errlen);
     }
     struct mm_capture *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -174,15 +177,15 @@ int mm_privileges_drop(const char *user, char *err, size_t errlen)
         return 0;
     struct passwd *pw = getpwnam(user);
     if (!pw) {
-        snprintf(err, errlen, "no such user: %s", user);
+        mm_msg_format(err, errlen, "sensor-log", "privs.no_user", user);
         return MM_ENOENT;
     }
     if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
-        snprintf(err, errlen, "cannot switch to user %s", user);
+        mm_msg_format(err, errlen, "sensor-log", "privs.cannot_switch", user);
         return MM_EPERM;
     }
     if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
-        snprintf(err, errlen, "root privileges could be regained after switching to %s", user);
+        mm_msg_format(err, errlen, "sensor-log", "privs.regain", user);
         return MM_EPERM;
     }
     return 0;

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/i18n.h"
+#include "core/msg.h"
 #include "sensor/sensor-int.h"
 
 #define PROG "mamori-sensor"
@@ -62,11 +63,12 @@ static void usage(FILE *out, const char *lang_opt)
     fputc('\n', out);
 }
 
-static int bad_usage(const char *fmt, const char *arg)
+/* Prints the usage error key (from data/i18n/sensor-log.json, one %s for
+ * arg at most) and the hint to --help; returns the usage exit status. */
+static int bad_usage(const char *key, const char *arg)
 {
-    fprintf(stderr, PROG ": ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n" PROG ": try '" PROG " --help'\n");
+    mm_msg_print(stderr, PROG, "sensor-log", key, arg);
+    mm_msg_print(stderr, PROG, "sensor-log", "try_help");
     return 2;
 }
 
@@ -116,11 +118,11 @@ static int eve_types_setting(struct mm_sensor_options *o)
         while (n > 0 && p[n - 1] == ' ')
             n--;
         if (n && !known_event_type(p, n)) {
-            fprintf(stderr,
-                    PROG ": [output] event_types: unknown event type \"%.*s\" (known:", (int)n, p);
+            char known[256] = "";
             for (const char *const *t = mm__eve_event_types; *t; t++)
-                fprintf(stderr, " %s", *t);
-            fprintf(stderr, ")\n");
+                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+                         t == mm__eve_event_types ? "" : " ", *t);
+            mm_msg_print(stderr, PROG, "sensor-log", "config.event_type", (int)n, p, known);
             return 2;
         }
         p += len;
@@ -136,12 +138,12 @@ static int setting_long(const struct mm_sensor_options *o, const char *cli, cons
 {
     if (cli) {
         if (parse_long(cli, min, max, out) != 0)
-            return bad_usage("invalid number: %s", cli);
+            return bad_usage("usage.bad_number", cli);
         return 0;
     }
     if (mm_ini_get_int(o->ini, section, key, def, min, max, out) != 0) {
-        fprintf(stderr, PROG ": %s: [%s] %s must be a number from %ld to %ld\n",
-                o->config_path ? o->config_path : "config", section, key, min, max);
+        mm_msg_print(stderr, PROG, "sensor-log", "config.range",
+                     o->config_path ? o->config_path : "config", section, key, min, max);
         return 2;
     }
     return 0;
@@ -156,8 +158,8 @@ static int load_config(struct mm_sensor_options *o)
     else
         r = mm_ini_load_string("", &o->ini, err, sizeof(err));
     if (r != 0) {
-        fprintf(stderr, PROG ": cannot load config %s: %s\n", o->config_path,
-                err[0] ? err : mm_strerror(r));
+        mm_msg_print(stderr, PROG, "sensor-log", "config.cannot_load", o->config_path,
+                     err[0] ? err : mm_msg_strerror(r));
         return 2;
     }
     return 0;
@@ -241,14 +243,14 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
         return 1;
     if (mm_ini_get_bool(o->ini, "policy", "personal_devices", false,
                         &o->personal_devices_allowed) != 0) {
-        fprintf(stderr, PROG ": [policy] personal_devices must be yes or no\n");
+        mm_msg_print(stderr, PROG, "sensor-log", "config.personal_devices");
         return 2;
     }
     const char *home = c->home_net ? c->home_net : mm_ini_get(o->ini, "sensor", "home_net");
     if (mm_cidr_list_parse(home ? home : MM_DEFAULT_HOME_NET, &o->home_net, &o->home_net_count) !=
             0 ||
         o->home_net_count == 0)
-        return bad_usage("invalid home network list: %s", home);
+        return bad_usage("usage.bad_home_net", home);
     return 0;
 }
 
@@ -313,17 +315,20 @@ int mm__options_parse(int argc, char **argv, struct mm_sensor_options *o)
             printf(PROG " %s\n", MAMORI_VERSION);
             return -1;
         case ':':
-            return bad_usage("option %s needs a value", argv[optind - 1]);
+            return bad_usage("usage.needs_value", argv[optind - 1]);
         default:
-            return bad_usage("unknown option: %s", argv[optind - 1]);
+            return bad_usage("usage.unknown_option", argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return bad_usage("unexpected argument: %s", argv[optind]);
+        return bad_usage("usage.unexpected_arg", argv[optind]);
     if ((o->nread == 0) == (o->iface == NULL))
-        return bad_usage("%s", "give either -r FILE (one or more) or -i INTERFACE");
+        return bad_usage("usage.read_or_iface", NULL);
     if (o->bpf && !o->iface)
-        return bad_usage("%s", "--bpf needs -i INTERFACE");
+        return bad_usage("usage.bpf_needs_iface", NULL);
+    enum mm_lang lang;
+    if (c.lang && mm_lang_parse(c.lang, &lang) != 0)
+        return bad_usage("usage.bad_lang", c.lang);
     int r = load_config(o);
     if (r != 0)
         return r;

@@ -13,13 +13,17 @@
 
 #include "core/error.h"
 #include "core/ini.h"
+#include "core/msg.h"
 #include "sensor/sensor-int.h"
 
 #define PROG "mamori-sensor"
 
-static int link_usage(const char *what)
+/* Prints the usage error key (data/i18n/sensor-log.json) and the hint to
+ * --help; returns the usage exit status. */
+static int link_usage(const char *key)
 {
-    fprintf(stderr, PROG ": %s\n" PROG ": try '" PROG " --help'\n", what);
+    mm_msg_print(stderr, PROG, "sensor-log", key);
+    mm_msg_print(stderr, PROG, "sensor-log", "try_help");
     return 2;
 }
 
@@ -75,7 +79,7 @@ int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo)
             continue;
         }
         if (!v || !*v)
-            return link_usage("--enrol, --center and --sensor-name need a value");
+            return link_usage("link.needs_value");
         if (which == 0)
             lo->enrol_code = v;
         else if (which == 1)
@@ -87,7 +91,7 @@ int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo)
     argv[out] = NULL;
     *argc = out;
     if (lo->enrol_code && !lo->center)
-        return link_usage("--enrol CODE needs --center URL");
+        return link_usage("link.enrol_needs_center");
     return 0;
 }
 
@@ -96,17 +100,18 @@ int mm__link_enrol(const struct mm_link_options *lo, const char *state, const ch
     char host[256] = "sensor", err[512] = "";
     struct mm_uplink_state st;
     if (!state)
-        return link_usage("--enrol needs --state DIR (where the key is kept)");
+        return link_usage("link.enrol_needs_state");
     if (!lo->name && gethostname(host, sizeof host - 1) != 0)
         snprintf(host, sizeof host, "sensor");
     int r = mm_uplink_enrol(lo->center, lo->enrol_code, lo->name ? lo->name : host, state, ca_file,
                             lo->allow_insecure, &st, err, sizeof err);
     if (r != 0) {
-        fprintf(stderr, PROG ": enrolment failed: %s\n", err[0] ? err : mm_strerror(r));
+        mm_msg_print(stderr, PROG, "sensor-log", "link.enrol_failed",
+                     err[0] ? err : mm_msg_strerror(r));
         return 1;
     }
-    fprintf(stderr, PROG ": enrolled as sensor %lld at %s; key saved in %s/%s\n",
-            (long long)st.sensor_id, st.center, state, MM_UPLINK_STATE_FILE);
+    mm_msg_print(stderr, PROG, "sensor-log", "link.enrolled", (long long)st.sensor_id, st.center,
+                 state, MM_UPLINK_STATE_FILE);
     memset(&st, 0, sizeof st);
     return 0;
 }
@@ -117,7 +122,7 @@ static int uplink_numbers(const struct mm_sensor_options *o, struct mm_uplink_co
     long batch, retry;
     if (mm_ini_get_int(o->ini, "uplink", "batch", 1000, 1, 10000, &batch) != 0 ||
         mm_ini_get_int(o->ini, "uplink", "retry_max_ms", 60000, 10, 3600000, &retry) != 0) {
-        fprintf(stderr, PROG ": [uplink] batch must be 1-10000 and retry_max_ms 10-3600000\n");
+        mm_msg_print(stderr, PROG, "sensor-log", "link.bad_numbers");
         return 2;
     }
     cfg->batch_max = (size_t)batch;
@@ -136,18 +141,18 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
     bool insecure = false;
     if (mm_ini_get_bool(o->ini, "uplink", "enabled", true, &enabled) != 0 ||
         mm_ini_get_bool(o->ini, "uplink", "allow_insecure", false, &insecure) != 0)
-        return link_usage("[uplink] enabled and allow_insecure must be yes or no");
+        return link_usage("link.bad_bools");
     if (!o->state_dir) {
         if (lo->center)
-            return link_usage("--center needs --state DIR (the spool and the key live there)");
+            return link_usage("link.center_needs_state");
         return 0;
     }
     int r = mm_uplink_state_load(o->state_dir, &st);
     if (r == MM_ENOENT && !lo->center)
         return 0; /* never enrolled: spool only */
     if (r != 0) {
-        fprintf(stderr, PROG ": %s/%s: %s; enrol first with --enrol CODE --center URL\n",
-                o->state_dir, MM_UPLINK_STATE_FILE, mm_strerror(r));
+        mm_msg_print(stderr, PROG, "sensor-log", "link.not_enrolled", o->state_dir,
+                     MM_UPLINK_STATE_FILE, mm_msg_strerror(r));
         return 2;
     }
     if (!enabled && !lo->center)
@@ -168,7 +173,7 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
     if (r == MM_EPERM)
         return 2; /* the refused URL was explained by mm_uplink_start */
     if (r != 0) {
-        fprintf(stderr, PROG ": cannot start the uplink: %s\n", mm_strerror(r));
+        mm_msg_print(stderr, PROG, "sensor-log", "link.cannot_start", mm_msg_strerror(r));
         return 1;
     }
     return 0;
@@ -183,8 +188,5 @@ void mm__link_finish(struct mm_uplink *u, const struct mm_sensor_options *o)
         secs = 10;
     bool all = mm_uplink_stop(u, secs * 1000);
     if (!all)
-        fprintf(stderr,
-                PROG ": uplink: the centre did not take every event within %lds; the rest stays "
-                     "in the spool and is sent on the next start\n",
-                secs);
+        mm_msg_print(stderr, PROG, "sensor-log", "link.flush_timeout", secs);
 }

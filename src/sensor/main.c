@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "sensor/capture.h"
 #include "sensor/enrol.h"
 #include "sensor/reload.h"
@@ -73,8 +74,7 @@ struct run {
 static void reload_apply(struct run *run, struct mm_intel *fresh, int rc)
 {
     if (rc != 0) {
-        fprintf(stderr, PROG ": intel reload failed (%s); keeping the current set\n",
-                mm_strerror(rc));
+        mm_msg_print(stderr, PROG, "sensor-log", "intel.reload_failed", mm_msg_strerror(rc));
         return;
     }
     mm_intel_release(mm__sensor_swap_intel(run->sensor, fresh));
@@ -82,7 +82,7 @@ static void reload_apply(struct run *run, struct mm_intel *fresh, int rc)
     run->sensor->st.intel_reloads++;
     run->sensor->st.intel_indicators = mm_intel_size(fresh);
     if (!run->opt.quiet)
-        fprintf(stderr, PROG ": intel reloaded: %zu indicators\n", mm_intel_size(fresh));
+        mm_msg_print(stderr, PROG, "sensor-log", "intel.reloaded", mm_intel_size(fresh));
 }
 
 /* Between packets: start a requested reload, swap in a finished one. */
@@ -92,7 +92,7 @@ static void reload_step(struct run *run)
         reload_requested = 0;
         if (mm_reload_start(&run->reload, run->opt.intel_paths, run->opt.nintel) == 0 &&
             !run->opt.quiet)
-            fprintf(stderr, PROG ": SIGHUP: reloading intel in the background\n");
+            mm_msg_print(stderr, PROG, "sensor-log", "intel.reload_start");
     }
     struct mm_intel *fresh;
     int rc;
@@ -138,14 +138,12 @@ static int run_capture(struct run *run, struct mm_capture *cap, const char *name
         if (r == MM_CAPTURE_EOF)
             break;
         if (run->opt.iface) {
-            fprintf(stderr, PROG ": %s: capture error: %s\n", name, err);
+            mm_msg_print(stderr, PROG, "sensor-log", "capture.error", name, err);
             run->exit_code = EXIT_RUNTIME;
         } else {
-            fprintf(stderr,
-                    PROG ": %s: truncated or corrupt capture file after %llu packets "
-                         "(%llu bytes read): %s; the events of those packets are kept\n",
-                    name, (unsigned long long)count, (unsigned long long)mm_capture_offset(cap),
-                    err);
+            mm_msg_print(stderr, PROG, "sensor-log", "capture.truncated", name,
+                         (unsigned long long)count, (unsigned long long)mm_capture_offset(cap),
+                         err);
             run->exit_code = EXIT_INPUT;
         }
         break;
@@ -153,8 +151,8 @@ static int run_capture(struct run *run, struct mm_capture *cap, const char *name
     if (run->opt.iface)
         update_counters(run, cap);
     if (run->sensor->st.unsupported_link > before)
-        fprintf(stderr, PROG ": %s: link type %d is not supported; %llu packets not decoded\n",
-                name, linktype, (unsigned long long)(run->sensor->st.unsupported_link - before));
+        mm_msg_print(stderr, PROG, "sensor-log", "capture.link_unsupported", name, linktype,
+                     (unsigned long long)(run->sensor->st.unsupported_link - before));
     mm__sensor_flush(run->sensor);
     return 0;
 }
@@ -166,7 +164,7 @@ static int run_files(struct run *run)
         char err[512] = "";
         const char *path = run->opt.read_files[i];
         if (mm_capture_open_file(path, &cap, err, sizeof(err)) != 0) {
-            fprintf(stderr, PROG ": cannot read capture %s: %s\n", path, err);
+            mm_msg_print(stderr, PROG, "sensor-log", "capture.cannot_read", path, err);
             run->exit_code = EXIT_INPUT;
             continue;
         }
@@ -201,7 +199,7 @@ static int start(struct run *run, struct mm_capture **live)
         return r;
     live_capture = *live;
     if (mm_intel_build(run->opt.intel_paths, run->opt.nintel, stderr, &run->intel) != 0) {
-        fprintf(stderr, PROG ": cannot load intel\n");
+        mm_msg_print(stderr, PROG, "sensor-log", "intel.cannot_load");
         return EXIT_INPUT;
     }
     r = mm__sensor_new(&run->opt, run->intel, &run->sensor, err, sizeof(err));
@@ -211,8 +209,8 @@ static int start(struct run *run, struct mm_capture **live)
     }
     run->sensor->st.intel_indicators = mm_intel_size(run->intel);
     if (run->sensor->spool && mm_spool_recovered_bytes(run->sensor->spool) > 0)
-        fprintf(stderr, PROG ": spool: cut %llu bytes of a torn record after a crash\n",
-                (unsigned long long)mm_spool_recovered_bytes(run->sensor->spool));
+        mm_msg_print(stderr, PROG, "sensor-log", "spool.cut",
+                     (unsigned long long)mm_spool_recovered_bytes(run->sensor->spool));
     return 0;
 }
 
@@ -221,6 +219,7 @@ int main(int argc, char **argv)
     struct run run;
     struct mm_link_options link;
     memset(&run, 0, sizeof(run));
+    (void)mm_msg_lang_from_args(argc, argv); /* a bad --lang is reported by config.c */
     int r = mm__link_options_take(&argc, argv, &link);
     if (r != 0)
         return r;
@@ -258,7 +257,7 @@ int main(int argc, char **argv)
     mm_reload_cancel(&run.reload);
     if (run.sensor) {
         if (mm__sensor_free(run.sensor) != 0 && run.exit_code == 0) {
-            fprintf(stderr, PROG ": some events could not be written (disk full?)\n");
+            mm_msg_print(stderr, PROG, "sensor-log", "output.write_failed");
             run.exit_code = EXIT_OUTPUT;
         }
     }

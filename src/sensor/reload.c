@@ -3,20 +3,37 @@
  * background thread touches nothing but its own new set and a memory
  * stream for the reports; the main thread joins it and swaps between
  * packets, so no lock is needed on the packet path. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "core/msg.h"
 #include "sensor/intel/intel.h"
 #include "sensor/reload.h"
 
+/* A reason from the intel readers (English, fixed texts) in the message
+ * language: data/i18n/sensor-log.json has "intel.why.<English text>"; a
+ * reason without a translation is shown as it is. */
+static const char *reason_text(const char *why)
+{
+    char key[160];
+    snprintf(key, sizeof key, "intel.why.%s", why);
+    const char *text = mm_msg("sensor-log", key);
+    return strcmp(text, key) == 0 ? why : text;
+}
+
 static void print_report(FILE *log, const struct mm_intel_file_report *rep)
 {
-    fprintf(log, "mamori-sensor: intel %s: %s, %zu loaded, %zu malformed", rep->path,
-            rep->format[0] ? rep->format : "unknown format", rep->loaded, rep->malformed);
+    char line[1024], first[512] = "";
+    const char *format =
+        rep->format[0] ? rep->format : mm_msg("sensor-log", "intel.unknown_format");
+    mm_msg_format(line, sizeof line, "sensor-log", "intel.report", rep->path, format, rep->loaded,
+                  rep->malformed);
     if (rep->first_bad_line > 0)
-        fprintf(log, " (first at line %d: %s)", rep->first_bad_line, rep->first_bad_reason);
-    fputc('\n', log);
+        mm_msg_format(first, sizeof first, "sensor-log", "intel.report_first", rep->first_bad_line,
+                      reason_text(rep->first_bad_reason));
+    fprintf(log, "mamori-sensor: %s%s\n", line, first);
 }
 
 int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_intel **out)
@@ -36,7 +53,8 @@ int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_inte
         free(reps);
         if (r != 0) {
             if (log)
-                fprintf(log, "mamori-sensor: intel %s: %s\n", paths[i], mm_strerror(r));
+                mm_msg_print(log, "mamori-sensor", "sensor-log", "intel.file_error", paths[i],
+                             mm_msg_strerror(r));
             mm_intel_free(in);
             return r;
         }
@@ -50,7 +68,7 @@ int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_inte
 #else
     (void)print_report;
     if (n > 0 && log)
-        fprintf(log, "mamori-sensor: intel support is not built in; --intel ignored\n");
+        mm_msg_print(log, "mamori-sensor", "sensor-log", "intel.not_built");
     (void)paths;
     return 0;
 #endif

@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "core/error.h"
+#include "core/msg.h"
 #include "core/eve.h"
 #include "core/fs.h"
 #include "sensor/output/spool.h"
@@ -630,10 +631,8 @@ static void skip_corrupt(struct mm_spool_reader *r, uint64_t first, uint64_t nex
     r->corrupt_seg = first;
     uint64_t lost = next_first > last + 1 ? next_first - 1 - last : 0;
     r->corrupt += lost;
-    fprintf(stderr,
-            "mamori-sensor: spool: corrupt record in segment %020" PRIu64 " after seq %" PRIu64
-            "; %" PRIu64 " record(s) skipped\n",
-            first, last, lost);
+    mm_msg_print(stderr, "mamori-sensor", "sensor-log", "spool.corrupt", (unsigned long long)first,
+                 (unsigned long long)last, (unsigned long long)lost);
     registry_limit(r->dir, lost);
 }
 

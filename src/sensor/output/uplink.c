@@ -25,6 +25,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/msg.h"
 #include "core/fs.h"
 #include "core/ini.h"
 #include "sensor/output/spool.h"
@@ -130,12 +131,9 @@ int mm_uplink_url_check(const char *url, bool allow_insecure)
 static void url_refusal(int r, const char *url, char *err, size_t errlen)
 {
     if (r == MM_EPERM)
-        snprintf(err, errlen,
-                 "%.200s is plain http:// to another machine: the sensor key would travel "
-                 "unencrypted; use https:// (or set [uplink] allow_insecure = yes)",
-                 url);
+        mm_msg_format(err, errlen, "sensor-log", "uplink.plain_http", url);
     else
-        snprintf(err, errlen, "%.200s is not an http:// or https:// URL", url);
+        mm_msg_format(err, errlen, "sensor-log", "uplink.bad_url", url);
 }
 
 /* ---- HTTP helpers --------------------------------------------------------- */
@@ -252,17 +250,16 @@ static int parse_enrol_reply(long status, const struct mm_buf *reply, struct mm_
     json_t *j = json_loadb(reply->data ? reply->data : "", reply->len, 0, NULL);
     int r = 0;
     if (status == 404 || status == 410) {
-        snprintf(err, errlen, "the centre refused the code (HTTP %ld: unknown, used or expired)",
-                 status);
+        mm_msg_format(err, errlen, "sensor-log", "uplink.code_refused", status);
         r = MM_EAUTH;
     } else if (status != 201 && status != 200) {
-        snprintf(err, errlen, "the centre answered HTTP %ld: %.200s", status, mm_buf_str(reply));
+        mm_msg_format(err, errlen, "sensor-log", "uplink.http_status", status, mm_buf_str(reply));
         r = MM_ENET;
     } else {
         const char *key = json_string_value(json_object_get(j, "key"));
         json_t *id = json_object_get(j, "sensor_id");
         if (!key || strlen(key) >= sizeof st->key || !json_is_integer(id)) {
-            snprintf(err, errlen, "malformed enrolment reply");
+            mm_msg_format(err, errlen, "sensor-log", "uplink.bad_enrol_reply");
             r = MM_EPARSE;
         } else {
             snprintf(st->key, sizeof st->key, "%s", key);
@@ -288,7 +285,7 @@ int mm_uplink_enrol(const char *center, const char *code, const char *name, cons
     memset(&st, 0, sizeof st);
     memset(out, 0, sizeof *out);
     if (strlen(center) >= sizeof st.center) {
-        snprintf(err, errlen, "centre URL too long");
+        mm_msg_format(err, errlen, "sensor-log", "uplink.url_too_long");
         goto out;
     }
     if ((r = mm_uplink_url_check(center, allow_insecure)) != 0) {
@@ -310,13 +307,14 @@ int mm_uplink_enrol(const char *center, const char *code, const char *name, cons
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
     r = http_post(c, url, hdrs, body, strlen(body), ca_file, &status, &reply);
     if (r != 0) {
-        snprintf(err, errlen, "cannot reach the centre at %s", st.center);
+        mm_msg_format(err, errlen, "sensor-log", "uplink.unreachable", st.center);
         goto out;
     }
     if ((r = parse_enrol_reply(status, &reply, &st, err, errlen)) != 0)
         goto out;
     if ((r = write_state(state_dir, &st)) != 0) {
-        snprintf(err, errlen, "cannot write %s/%s", state_dir, MM_UPLINK_STATE_FILE);
+        mm_msg_format(err, errlen, "sensor-log", "uplink.cannot_write", state_dir,
+                      MM_UPLINK_STATE_FILE);
         goto out;
     }
     *out = st;
@@ -436,10 +434,8 @@ static int account_reply(struct mm_uplink *u, const struct mm_buf *reply, const 
     json_t *j = json_loadb(reply->data ? reply->data : "", reply->len, 0, NULL);
     if (!reply_accounts_for(j, nlines)) {
         if (!u->cfg.quiet)
-            fprintf(stderr,
-                    PROG ": the reply is not the centre's ingest answer for %zu events "
-                         "(a proxy or login page?); nothing acknowledged: %.120s\n",
-                    nlines, mm_buf_str(reply));
+            mm_msg_print(stderr, PROG, "sensor-log", "uplink.not_ingest_reply", nlines,
+                         mm_buf_str(reply));
         json_decref(j);
         return MM_EPARSE;
     }
@@ -453,8 +449,9 @@ static int account_reply(struct mm_uplink *u, const struct mm_buf *reply, const 
         const char *why = json_string_value(json_object_get(item, "reason"));
         u->st_rejected++;
         if (line >= 1 && (size_t)line <= nlines)
-            fprintf(stderr, PROG ": the centre rejected event seq %llu (%s); dropped\n",
-                    (unsigned long long)seqs[line - 1], why ? why : "no reason given");
+            mm_msg_print(stderr, PROG, "sensor-log", "uplink.rejected",
+                         (unsigned long long)seqs[line - 1],
+                         why ? why : mm_msg("sensor-log", "uplink.no_reason"));
     }
     json_decref(j);
     return 0;
@@ -495,8 +492,8 @@ static int send_lines(struct mm_uplink *u, const struct mm_buf *raw, const uint6
         r = MM_ETOOBIG;
     else if (r == 0) {
         if (!u->cfg.quiet)
-            fprintf(stderr, PROG ": the centre answered HTTP %ld: %.200s\n", status,
-                    mm_buf_str(&reply));
+            mm_msg_print(stderr, PROG, "sensor-log", "uplink.http_status", status,
+                         mm_buf_str(&reply));
         r = MM_ENET;
     }
 out:
@@ -532,8 +529,7 @@ static int deliver(struct mm_uplink *u, const struct mm_spool_batch *b)
 static void skip_oversized(struct mm_uplink *u, const struct mm_spool_batch *b)
 {
     uint64_t seq = b->records[0].seq;
-    fprintf(stderr, PROG ": event seq %llu is too large for the centre; dropped\n",
-            (unsigned long long)seq);
+    mm_msg_print(stderr, PROG, "sensor-log", "uplink.too_large", (unsigned long long)seq);
     u->st_rejected++;
     if (mm_spool_reader_ack(u->reader, seq) == 0)
         atomic_store(&u->st_acked, seq);
@@ -575,12 +571,12 @@ static void *uplink_main(void *arg)
             u->st_failures++;
             failures++;
             if (failures == 1 && !u->cfg.quiet)
-                fprintf(stderr, PROG ": cannot deliver to %s (%s); retrying with backoff\n",
-                        u->center, mm_strerror(r));
+                mm_msg_print(stderr, PROG, "sensor-log", "uplink.retrying", u->center,
+                             mm_msg_strerror(r));
             nap(u, backoff_ms(u, failures));
         } else {
             if (failures > 0 && !u->cfg.quiet)
-                fprintf(stderr, PROG ": delivering again\n");
+                mm_msg_print(stderr, PROG, "sensor-log", "uplink.delivering");
             failures = 0;
             if (batch_max < u->cfg.batch_max)
                 batch_max *= 2;
