@@ -20,6 +20,7 @@
 #include "core/fs.h"
 #include "core/i18n.h"
 #include "core/ini.h"
+#include "core/msg.h"
 #include "core/timefmt.h"
 
 #define EXIT_USAGE 2
@@ -105,7 +106,7 @@ static int add_user(struct admin *a, int argc, char **argv, enum mm_role role, i
         int r = mm_password_hash(pw, a->center.cfg.pwcost, u.password_hash);
         memset(pw, 0, sizeof pw);
         if (r != 0)
-            return fail(a, "admin.failed", mm_strerror(r));
+            return fail(a, "admin.failed", mm_msg_strerror(r));
     }
     int r = a->st->ops->user_add(a->st, &a->scope, &a->actor, &u, &u.id);
     if (r == MM_EEXIST)
@@ -113,7 +114,7 @@ static int add_user(struct admin *a, int argc, char **argv, enum mm_role role, i
     if (r == MM_ENOENT)
         return fail(a, "admin.no_tenant", NULL);
     if (r != 0)
-        return fail(a, "admin.failed", mm_strerror(r));
+        return fail(a, "admin.failed", mm_msg_strerror(r));
     printf("%lld\n", (long long)u.id);
     return 0;
 }
@@ -144,7 +145,7 @@ static int cmd_tenant_add(struct admin *a, int argc, char **argv)
     }
     int r = a->st->ops->tenant_add(a->st, &a->actor, &t, &t.id);
     if (r != 0)
-        return fail(a, "admin.failed", mm_strerror(r));
+        return fail(a, "admin.failed", mm_msg_strerror(r));
     printf("%lld\n", (long long)t.id);
     return 0;
 }
@@ -169,7 +170,7 @@ static int cmd_list(struct admin *a, bool users, int64_t tenant)
     struct mm_page page = {.limit = 1000000};
     int r = users ? a->st->ops->user_list(a->st, &a->scope, tenant, &page, print_user, NULL)
                   : a->st->ops->tenant_list(a->st, &a->scope, &page, print_tenant, NULL);
-    return r == 0 ? 0 : fail(a, "admin.failed", mm_strerror(r));
+    return r == 0 ? 0 : fail(a, "admin.failed", mm_msg_strerror(r));
 }
 
 static int cmd_user_add(struct admin *a, int argc, char **argv)
@@ -210,7 +211,7 @@ static int cmd_token_create(struct admin *a, int argc, char **argv)
         r = a->st->ops->token_add(a->st, &a->actor, u.id, hash, a->now, NULL);
     }
     if (r != 0)
-        return fail(a, "admin.failed", mm_strerror(r));
+        return fail(a, "admin.failed", mm_msg_strerror(r));
     printf("%s\n", token);
     return 0;
 }
@@ -230,7 +231,7 @@ static int cmd_token_revoke(struct admin *a, int argc, char **argv)
     int r = a->st->ops->token_revoke(a->st, &a->actor, id, id ? NULL : hash, a->now);
     if (r == MM_ENOENT)
         return fail(a, "admin.no_token", s);
-    return r != 0 ? fail(a, "admin.failed", mm_strerror(r)) : 0;
+    return r != 0 ? fail(a, "admin.failed", mm_msg_strerror(r)) : 0;
 }
 
 /* sensor revoke ID: the sensor's key stops working at once. */
@@ -242,7 +243,7 @@ static int cmd_sensor_revoke(struct admin *a, int argc, char **argv)
     int r = a->st->ops->sensor_revoke(a->st, &a->actor, id, a->now);
     if (r == MM_ENOENT)
         return fail(a, "admin.no_sensor", argv[0]);
-    return r != 0 ? fail(a, "admin.failed", mm_strerror(r)) : 0;
+    return r != 0 ? fail(a, "admin.failed", mm_msg_strerror(r)) : 0;
 }
 
 static int cmd_enrol(struct admin *a, int argc, char **argv)
@@ -264,7 +265,7 @@ static int cmd_enrol(struct admin *a, int argc, char **argv)
     if (r == MM_ENOENT)
         return fail(a, "admin.no_tenant", NULL);
     if (r != 0)
-        return fail(a, "admin.failed", mm_strerror(r));
+        return fail(a, "admin.failed", mm_msg_strerror(r));
     json_t *exp = mm_json_time(a->now + ttl * 1000000);
     printf("%s\n", code);
     fprintf(stderr, "%s: %s\n", mm_tr("center", "admin.code_expires", a->lang),

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/ini.h"
 #include "core/log.h"
+#include "core/msg.h"
 
 void mm_center_config_defaults(struct mm_center_config *cfg)
 {
@@ -72,13 +73,13 @@ static int load_strings(struct mm_center_config *cfg, const struct mm_ini *ini, 
         cfg->report_timezone = v;
     if ((v = mm_ini_get(ini, "server", "sync"))) {
         if (strcmp(v, "full") != 0 && strcmp(v, "normal") != 0) {
-            snprintf(err, errlen, "[server] sync must be full or normal");
+            mm_msg_format(err, errlen, "center-log", "config.sync");
             return MM_EPARSE;
         }
         cfg->sync_full = strcmp(v, "full") == 0;
     }
     if ((v = mm_ini_get(ini, "auth", "password_cost")) && mm_pwcost_parse(v, &cfg->pwcost) != 0) {
-        snprintf(err, errlen, "[auth] password_cost must be interactive or min");
+        mm_msg_format(err, errlen, "center-log", "config.pwcost");
         return MM_EPARSE;
     }
     return 0;
@@ -92,7 +93,7 @@ int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct
     int r = mm_ini_load_file(path, &ini, err, errlen);
     if (r != 0) {
         if (r == MM_ENOENT)
-            snprintf(err, errlen, "%s: no such file", path);
+            mm_msg_format(err, errlen, "center-log", "config.no_file", path);
         return r;
     }
     r = load_strings(cfg, ini, err, errlen);
@@ -102,8 +103,8 @@ int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct
         long v;
         r = mm_ini_get_int(ini, k->section, k->key, *field, k->min, k->max, &v);
         if (r != 0)
-            snprintf(err, errlen, "%s: [%s] %s must be an integer %ld-%ld", path, k->section,
-                     k->key, k->min, k->max);
+            mm_msg_format(err, errlen, "center-log", "config.range", path, k->section, k->key,
+                          k->min, k->max);
         else
             *field = (int)v;
     }
@@ -124,9 +125,7 @@ static int open_report_zone(struct mm_center *c, const struct mm_center_config *
     if (r != 0)
         return r;
     if (fallback)
-        mm_log_warn("the time zone database has no %s: reports use a fixed UTC+9 (JST); install "
-                    "the tzdata package",
-                    cfg->report_timezone);
+        mm_log_tr(MM_LOG_WARN, "center-log", "config.tz_fallback", cfg->report_timezone);
     mm_report_use_zone(c->report_zone);
     return 0;
 }
@@ -140,7 +139,7 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, char
         .dir = cfg->data_dir, .connections = cfg->threads + 2, .sync_full = cfg->sync_full};
     int r = mm_auth_init();
     if (r != 0) {
-        snprintf(err, errlen, "libsodium failed to initialise");
+        mm_msg_format(err, errlen, "center-log", "config.sodium");
         return r;
     }
     r = open_report_zone(c, cfg, err, errlen);

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/timefmt.h"
 
 struct mm_health {
@@ -41,9 +42,9 @@ static void *health_main(void *arg)
         size_t raised = 0;
         int r = mm_health_check(h->center, mm_time_now_usec(), &raised);
         if (r != 0)
-            mm_log_error("silent-sensor check failed: %s", mm_strerror(r));
+            mm_log_tr(MM_LOG_ERROR, "center-log", "health.failed", mm_msg_strerror(r));
         else if (raised > 0)
-            mm_log_warn("%zu sensor(s) went silent", raised);
+            mm_log_tr(MM_LOG_WARN, "center-log", "health.silent", raised);
         pthread_mutex_lock(&h->mu);
     }
     pthread_mutex_unlock(&h->mu);

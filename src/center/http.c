@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/str.h"
 #include "core/timefmt.h"
 
@@ -122,7 +123,8 @@ int mm_reply_code(struct mm_request *req, int rc, const char *detail)
     case MM_ELIMIT:
         return mm_reply_error(req, 429, "rate_limited", detail);
     default:
-        mm_log_error("%s %s: %s", mm_method_name(req->method), req->path, mm_strerror(rc));
+        mm_log_tr(MM_LOG_ERROR, "center-log", "http.request_failed", mm_method_name(req->method),
+                  req->path, mm_msg_strerror(rc));
         return mm_reply_error(req, 500, "internal", NULL);
     }
 }
@@ -430,11 +432,11 @@ static int load_tls(struct mm_http_server *srv, const struct mm_center_config *c
 {
     size_t n;
     if (mm_file_read(cfg->tls_cert, TLS_FILE_MAX, &srv->cert, &n) != 0) {
-        snprintf(err, errlen, "cannot read the TLS certificate %s", cfg->tls_cert);
+        mm_msg_format(err, errlen, "center-log", "http.tls_cert", cfg->tls_cert);
         return MM_EIO;
     }
     if (mm_file_read(cfg->tls_key, TLS_FILE_MAX, &srv->key, &n) != 0) {
-        snprintf(err, errlen, "cannot read the TLS key %s", cfg->tls_key);
+        mm_msg_format(err, errlen, "center-log", "http.tls_key", cfg->tls_key);
         return MM_EIO;
     }
     return 0;
@@ -459,12 +461,11 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
     const struct mm_center_config *cfg = &c->cfg;
     *out = NULL;
     if (parse_listen(cfg->listen, &ss, &v6) != 0) {
-        snprintf(err, errlen, "--listen: expected ADDR:PORT or [ADDR]:PORT, got \"%s\"",
-                 cfg->listen);
+        mm_msg_format(err, errlen, "center-log", "http.bad_listen", cfg->listen);
         return MM_EINVAL;
     }
     if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
-        snprintf(err, errlen, "HTTPS needs both a certificate and a key");
+        mm_msg_format(err, errlen, "center-log", "http.tls_pair");
         return MM_EINVAL;
     }
     struct mm_http_server *srv = calloc(1, sizeof *srv);
@@ -502,8 +503,8 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
     srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv, MHD_OPTION_ARRAY, opts,
                                    MHD_OPTION_END);
     if (!srv->daemon) {
-        snprintf(err, errlen, "cannot listen on %s%s", cfg->listen,
-                 cfg->tls_cert ? " with TLS (check the certificate and key)" : "");
+        mm_msg_format(err, errlen, "center-log",
+                      cfg->tls_cert ? "http.cannot_listen_tls" : "http.cannot_listen", cfg->listen);
         server_free(srv);
         return MM_ENET;
     }

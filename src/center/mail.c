@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/ini.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/timefmt.h"
 
 #define SENDS_PER_ROUND 20
@@ -55,8 +56,8 @@ int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, ch
         long v = ints[i].def;
         if (ini && mm_ini_get_int(ini, "mail", ints[i].key, ints[i].def, ints[i].min, ints[i].max,
                                   &v) != 0) {
-            snprintf(err, errlen, "[mail] %s must be an integer %ld-%ld", ints[i].key, ints[i].min,
-                     ints[i].max);
+            mm_msg_format(err, errlen, "center-log", "mail.bad_int", ints[i].key, ints[i].min,
+                          ints[i].max);
             return MM_EPARSE;
         }
         *ints[i].field = (int)v;
@@ -80,20 +81,20 @@ int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, ch
         else if (strcmp(v, "never") == 0)
             cfg->tls = MM_STARTTLS_NEVER;
         else {
-            snprintf(err, errlen, "[mail] starttls must be try, always or never");
+            mm_msg_format(err, errlen, "center-log", "mail.bad_starttls");
             return MM_EPARSE;
         }
     }
     if (mm_ini_get_bool(ini, "mail", "enabled", cfg->host != NULL, &cfg->enabled) != 0) {
-        snprintf(err, errlen, "[mail] enabled must be yes or no");
+        mm_msg_format(err, errlen, "center-log", "mail.bad_enabled");
         return MM_EPARSE;
     }
     if (cfg->enabled && (!cfg->host || !*cfg->host)) {
-        snprintf(err, errlen, "[mail] enabled needs host");
+        mm_msg_format(err, errlen, "center-log", "mail.needs_host");
         return MM_EINVAL;
     }
     if (strpbrk(cfg->from, "\r\n") || !strchr(cfg->from, '@')) {
-        snprintf(err, errlen, "[mail] from must be an address like mamori <alerts@example.jp>");
+        mm_msg_format(err, errlen, "center-log", "mail.bad_from");
         return MM_EINVAL;
     }
     return 0;
@@ -124,8 +125,8 @@ static void on_transfer(void *arg)
     struct mm_mail *m = arg;
     int r = m->store->ops->mail_mark_transfer(m->store, m->sending_id);
     if (r != 0)
-        mm_log_error("mail: cannot mark outbox row %lld in transfer: %s", (long long)m->sending_id,
-                     mm_strerror(r));
+        mm_log_tr(MM_LOG_ERROR, "center-log", "mail.mark_failed", (long long)m->sending_id,
+                  mm_msg_strerror(r));
 }
 
 /* Sends up to SENDS_PER_ROUND due rows. */
@@ -138,20 +139,20 @@ static void send_due(struct mm_mail *m)
         if (r == MM_ENOENT)
             return;
         if (r != 0) {
-            mm_log_error("mail: cannot claim the next outbox row: %s", mm_strerror(r));
+            mm_log_tr(MM_LOG_ERROR, "center-log", "mail.claim_failed", mm_msg_strerror(r));
             return;
         }
         m->sending_id = row.id;
         r = mm_mail_smtp_send(&m->cfg, row.recipients, row.message, on_transfer, m, err,
                               sizeof err);
         if (r != 0)
-            mm_log_warn("mail: outbox row %lld, attempt %d: %s", (long long)row.id, row.attempts,
-                        err);
+            mm_log_tr(MM_LOG_WARN, "center-log", "mail.attempt", (long long)row.id, row.attempts,
+                      err);
         int f = m->store->ops->mail_finish(m->store, &m->cfg, row.id, row.attempts, r == 0, err,
                                            mm_time_now_usec());
         if (f != 0)
-            mm_log_error("mail: cannot record the outcome of row %lld: %s", (long long)row.id,
-                         mm_strerror(f));
+            mm_log_tr(MM_LOG_ERROR, "center-log", "mail.record_failed", (long long)row.id,
+                      mm_msg_strerror(f));
         mm__mail_row_free(&row);
         pthread_mutex_lock(&m->lock);
         bool stop = m->stop;
@@ -166,10 +167,10 @@ static void one_round(struct mm_mail *m)
     int n = 0;
     int r = m->store->ops->mail_digests(m->store, &m->cfg, mm_time_now_usec(), &n);
     if (r != 0)
-        mm_log_error("mail: digest step failed: %s", mm_strerror(r));
+        mm_log_tr(MM_LOG_ERROR, "center-log", "mail.digest_failed", mm_msg_strerror(r));
     r = m->store->ops->mail_scan(m->store, &m->cfg, mm_time_now_usec(), &n);
     if (r != 0)
-        mm_log_error("mail: alert scan failed: %s", mm_strerror(r));
+        mm_log_tr(MM_LOG_ERROR, "center-log", "mail.scan_failed", mm_msg_strerror(r));
     send_due(m);
 }
 
@@ -207,12 +208,9 @@ int mm_mail_start(struct mm_center *c, const struct mm_mail_config *cfg, struct 
     if (r != 0)
         return r;
     if (requeued)
-        mm_log_info("mail: %d message(s) interrupted before their data was sent: queued again",
-                    requeued);
+        mm_log_tr(MM_LOG_INFO, "center-log", "mail.requeued", requeued);
     if (uncertain)
-        mm_log_warn("mail: %d message(s) interrupted while the SMTP server received them: marked "
-                    "uncertain, not resent (at most once)",
-                    uncertain);
+        mm_log_tr(MM_LOG_WARN, "center-log", "mail.uncertain", uncertain);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     struct mm_mail *m = calloc(1, sizeof *m);
     if (!m)
@@ -231,7 +229,7 @@ int mm_mail_start(struct mm_center *c, const struct mm_mail_config *cfg, struct 
         free(m);
         return MM_ENOMEM;
     }
-    mm_log_info("mail: sending through %s:%d", cfg->host, cfg->port);
+    mm_log_tr(MM_LOG_INFO, "center-log", "mail.sending_through", cfg->host, cfg->port);
     *out = m;
     return 0;
 }

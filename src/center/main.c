@@ -19,6 +19,7 @@
 #include "core/i18n.h"
 #include "core/ini.h"
 #include "core/log.h"
+#include "core/msg.h"
 
 #define EXIT_USAGE 2
 
@@ -148,7 +149,7 @@ static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const c
     }
     int rc = 1;
     if (mm_password_dummy_init(cfg->pwcost) != 0) {
-        mm_log_error("cannot prepare password hashing");
+        mm_log_tr(MM_LOG_ERROR, "center-log", "main.pwhash");
         goto out;
     }
     if (mm_http_start(&c, &srv, err, sizeof err) != 0) {
@@ -156,7 +157,7 @@ static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const c
         goto out;
     }
     if (port_file && write_port_file(port_file, mm_http_port(srv)) != 0) {
-        mm_log_error("cannot write %s", port_file);
+        mm_log_tr(MM_LOG_ERROR, "center-log", "main.port_file", port_file);
         goto out;
     }
     if (mm_health_start(&c, &health) != 0)
@@ -164,13 +165,14 @@ static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const c
     err[0] = '\0';
     if (mm_mail_config_load(ini, &mail_cfg, err, sizeof err) != 0 ||
         mm_mail_start(&c, &mail_cfg, &mail) != 0) {
-        mm_log_error("mail: %s", err[0] ? err : "cannot start");
+        mm_log_tr(MM_LOG_ERROR, "center-log", "main.mail",
+                  err[0] ? err : mm_msg("center-log", "main.mail_start"));
         goto out;
     }
-    mm_log_info("listening on %s://%s (port %d), data in %s", c.https ? "https" : "http",
-                cfg->listen, mm_http_port(srv), cfg->data_dir);
+    mm_log_tr(MM_LOG_INFO, "center-log", "main.listening", c.https ? "https" : "http", cfg->listen,
+              mm_http_port(srv), cfg->data_dir);
     int sig = wait_for_signal(&set);
-    mm_log_info("signal %d: finishing requests in flight, then stopping", sig);
+    mm_log_tr(MM_LOG_INFO, "center-log", "main.signal", sig);
     rc = 0;
 out:
     mm_http_stop(srv, cfg->shutdown_grace);
@@ -178,7 +180,7 @@ out:
     mm_health_stop(health);
     mm_center_close(&c);
     if (rc == 0)
-        mm_log_info("stopped cleanly");
+        mm_log_tr(MM_LOG_INFO, "center-log", "main.stopped");
     return rc;
 }
 
@@ -191,6 +193,7 @@ int main(int argc, char **argv)
     char err[512];
     int rc;
     mm_lang_select(NULL, &lang);
+    mm_msg_set_lang(lang); /* log lines and errors in the environment's language */
     mm_log_init("mamori-center", MM_LOG_INFO);
     mm_center_config_defaults(&cfg);
     if (scan_options(argc, argv, &o) != 0 || o.help) {

@@ -19,6 +19,7 @@
 #include "core/data.h"
 #include "core/error.h"
 #include "core/i18n.h"
+#include "core/msg.h"
 #include "core/timefmt.h"
 
 #define MIGRATIONS_PREFIX "center/migrations/"
@@ -280,16 +281,13 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
     int r;
     w.latest = mm_store_schema_latest();
     if ((r = mm__sqlite_begin(db)) != 0) {
-        snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(db));
+        mm_msg_format(err, errlen, "center-log", "store.lock", sqlite3_errmsg(db));
         return r;
     }
     if ((r = read_user_version(db, &w.from)) != 0)
         goto out;
     if (w.from > w.latest) {
-        snprintf(err, errlen,
-                 "the database schema is version %d but this mamori-center knows only up to "
-                 "version %d; upgrade mamori-center (the database was left untouched)",
-                 w.from, w.latest);
+        mm_msg_format(err, errlen, "center-log", "store.too_new", w.from, w.latest);
         r = MM_EUNSUPPORTED;
         goto out;
     }
@@ -316,7 +314,8 @@ static int open_conn(const struct mm_store_config *cfg, const char *path, sqlite
     int rc = sqlite3_open_v2(
         path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "no memory");
+        mm_msg_format(err, errlen, "center-log", "store.open", path,
+                      db ? sqlite3_errmsg(db) : mm_msg_strerror(MM_ENOMEM));
         sqlite3_close(db);
         return MM_EDB;
     }
@@ -328,7 +327,7 @@ static int open_conn(const struct mm_store_config *cfg, const char *path, sqlite
              "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192",
              cfg->sync_full ? "FULL" : "NORMAL");
     if (mm__sqlite_exec(db, sql) != 0) {
-        snprintf(err, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(db));
+        mm_msg_format(err, errlen, "center-log", "store.setup", path, sqlite3_errmsg(db));
         sqlite3_close(db);
         return MM_EDB;
     }
@@ -358,7 +357,7 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
     *out = NULL;
     snprintf(err, errlen, "%s", "");
     if (snprintf(path, sizeof path, "%s/center.db", cfg->dir) >= (int)sizeof path) {
-        snprintf(err, errlen, "data directory path too long");
+        mm_msg_format(err, errlen, "center-log", "store.path_long");
         return MM_EINVAL;
     }
     s = calloc(1, sizeof *s);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/msg.h"
 
 #define SAMPLE_FROM  0LL          /* 1970-01-01T00:00:00Z */
 #define SAMPLE_UNTIL 4102444800LL /* 2100-01-01T00:00:00Z */
@@ -197,7 +198,7 @@ int mm_zone_load(const char *name, struct mm_zone **out, bool *fallback, char *e
     *out = NULL;
     *fallback = false;
     if (!name || !plain_zone_name(name)) {
-        snprintf(err, errlen, "[reports] timezone must be a tz database name like Asia/Tokyo");
+        mm_msg_format(err, errlen, "center-log", "zone.bad_name");
         return MM_EINVAL;
     }
     if (strcmp(name, "UTC") == 0)
@@ -207,10 +208,7 @@ int mm_zone_load(const char *name, struct mm_zone **out, bool *fallback, char *e
             *fallback = true;
             return fixed_zone(name, JST_OFFSET, "JST", out);
         }
-        snprintf(err, errlen,
-                 "[reports] timezone %s is not in the system time zone database (Debian "
-                 "package tzdata)",
-                 name);
+        mm_msg_format(err, errlen, "center-log", "zone.unknown", name);
         return MM_ENOENT;
     }
     struct mm_zone *z = zone_new(name);
@@ -218,7 +216,7 @@ int mm_zone_load(const char *name, struct mm_zone **out, bool *fallback, char *e
         return MM_ENOMEM;
     int r = sample_with_tz(z, name);
     if (r != 0) {
-        snprintf(err, errlen, "[reports] timezone %s: too many transitions", name);
+        mm_msg_format(err, errlen, "center-log", "zone.transitions", name);
         mm_zone_free(z);
         return r;
     }
