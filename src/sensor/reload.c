@@ -33,6 +33,9 @@ static void print_report(FILE *log, const struct mm_intel_file_report *rep)
     if (rep->first_bad_line > 0)
         mm_msg_format(first, sizeof first, "sensor-log", "intel.report_first", rep->first_bad_line,
                       reason_text(rep->first_bad_reason));
+    else if (rep->first_bad_reason[0]) /* a file skipped as a whole says why */
+        mm_msg_format(first, sizeof first, "sensor-log", "intel.report_why",
+                      reason_text(rep->first_bad_reason));
     fprintf(log, "mamori-sensor: %s%s\n", line, first);
 }
 

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""mamori-sensor's messages on stderr in Japanese and English: --lang ja|en,
+else LC_ALL, LC_MESSAGES, LANG (ja when it starts with "ja"), else English.
+Real binary, captures written by gen/pcapgen.py, real intel files.
+
+    lang_test.py SENSOR_BINARY
+
+Each check names the situation (a missing capture, a bad config value, a
+failed intel file, a cut capture, a bad --lang). The "mamori-sensor: "
+prefix, file names and numbers stay the same in both languages.
+Exit 0 pass, 1 fail."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "gen"))
+import pcapgen as g  # noqa: E402
+
+SENSOR = None
+JA = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "ja_JP.UTF-8"}
+EN = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def run(args, env):
+    r = subprocess.run([SENSOR] + args, capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, **env))
+    check("Sanitizer" not in r.stderr and "runtime error:" not in r.stderr, r.stderr)
+    for line in r.stderr.splitlines():
+        check(line.startswith("mamori-sensor: "), "prefix kept: %r" % line)
+    return r
+
+
+def japanese(text):
+    return re.search(r"[\u3040-\u30ff]", text) is not None
+
+
+def test_missing_capture(tmp):
+    missing = os.path.join(tmp, "missing.pcap")
+    r = run(["--lang", "ja", "-r", missing], EN)
+    check(r.returncode == 3, "exit %d" % r.returncode)
+    check("missing.pcap を読めません" in r.stderr and "確かめてください" in r.stderr,
+          "--lang ja: " + r.stderr)
+    r = run(["-r", missing], JA)
+    check(r.returncode == 3 and "missing.pcap を読めません" in r.stderr, "LANG=ja: " + r.stderr)
+    r = run(["-r", missing], dict(EN, LC_ALL="ja_JP.UTF-8"))
+    check("を読めません" in r.stderr, "LC_ALL wins over LANG: " + r.stderr)
+    r = run(["-r", missing, "--lang=en"], JA)
+    check("cannot read capture " + missing in r.stderr and not japanese(r.stderr),
+          "--lang en wins over LANG: " + r.stderr)
+    r = run(["-r", missing], EN)
+    check("cannot read capture " + missing in r.stderr, "default English: " + r.stderr)
+
+
+def test_bad_config(tmp):
+    cfg = os.path.join(tmp, "bad.ini")
+    with open(cfg, "w") as f:
+        f.write("[flow]\ntimeout_udp = soon\n")
+    r = run(["--lang", "ja", "-r", "x", "--config", cfg], EN)
+    check(r.returncode == 2, "exit %d" % r.returncode)
+    check("bad.ini: [flow] timeout_udp には 1 から 604800 までの数値を書いてください" in r.stderr,
+          "bad value: " + r.stderr)
+    with open(cfg, "w") as f:
+        f.write("[output]\nevent_types = alert, flows\n")
+    r = run(["-r", "x", "--config", cfg], JA)
+    check(r.returncode == 2 and '知らないイベント種別 "flows"' in r.stderr and
+          "alert anomaly" in r.stderr, "event type: " + r.stderr)
+    r = run(["-r", "x", "--stats", "abc"], JA)
+    check(r.returncode == 2 and "数値の書き方が正しくありません: abc" in r.stderr and
+          "'mamori-sensor --help'" in r.stderr, "bad number: " + r.stderr)
+    r = run(["-r", "x", "--lang", "fr"], JA)
+    check(r.returncode == 2 and "--lang には ja か en を指定してください: fr" in r.stderr,
+          "bad --lang: " + r.stderr)
+    r = run(["-r", "x", "--lang", "fr"], EN)
+    check(r.returncode == 2 and "--lang must be ja or en: fr" in r.stderr, "bad --lang: " + r.stderr)
+
+
+def test_intel(tmp):
+    pcap = os.path.join(tmp, "one.pcap")
+    w = g.PcapWriter(pcap)
+    w.udp(("192.168.1.10", 5353), ("192.168.1.1", 53), g.dns_query("host.example"))
+    w.close()
+    feeds = os.path.join(tmp, "feeds")
+    os.mkdir(feeds)
+    with open(os.path.join(feeds, "bogons.txt"), "w") as f:
+        f.write("10.0.0.0/8\n")
+    with open(os.path.join(feeds, "hosts"), "w") as f:
+        f.write("0.0.0.0 bad.example\nnot-an-address bad2.example\n")
+    eve = os.path.join(tmp, "eve.json")
+    r = run(["--lang", "ja", "-r", pcap, "--eve", eve, "--intel", feeds], EN)
+    check(r.returncode == 0, "exit %d: %s" % (r.returncode, r.stderr))
+    check("bogons.txt: 形式 skipped" in r.stderr and "危険な宛先のリストではありません" in r.stderr,
+          "skipped file: " + r.stderr)
+    check("hosts: 形式 hosts、1 件を読み込み、1 行は読み取れませんでした（最初は 2 行目: " in
+          r.stderr, "malformed line: " + r.stderr)
+    missing = os.path.join(tmp, "no-such-feed.txt")
+    r = run(["-r", pcap, "--eve", eve, "--intel", missing], JA)
+    check(r.returncode == 3, "exit %d" % r.returncode)
+    check("脅威情報 " + missing + ": ファイルまたは項目が見つかりません" in r.stderr and
+          "脅威情報（危険と分かっている通信先のリスト）を読み込めません" in r.stderr,
+          "missing intel: " + r.stderr)
+    r = run(["-r", pcap, "--eve", eve, "--intel", missing], EN)
+    check("intel " + missing + ": no such file or entry" in r.stderr and
+          "cannot load intel" in r.stderr, "missing intel, English: " + r.stderr)
+
+
+def test_truncated(tmp):
+    pcap = os.path.join(tmp, "cut.pcap")
+    w = g.PcapWriter(pcap)
+    for i in range(5):
+        w.udp(("192.168.1.10", 5353 + i), ("192.168.1.1", 53), g.dns_query("h%d.example" % i))
+    w.close()
+    data = open(pcap, "rb").read()
+    with open(pcap, "wb") as f:
+        f.write(data[:-30])
+    r = run(["-r", pcap, "--eve", os.path.join(tmp, "eve.json")], JA)
+    check(r.returncode == 3, "exit %d" % r.returncode)
+    check("cut.pcap: キャプチャファイルが途中で切れているか壊れています（4 パケット" in r.stderr and
+          "イベントは残してあります" in r.stderr, "cut capture: " + r.stderr)
+
+
+def main():
+    global SENSOR
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    SENSOR = os.path.abspath(sys.argv[1])
+    tmp = tempfile.mkdtemp(prefix="mm-sensor-lang-")
+    try:
+        for name, fn in sorted(globals().items()):
+            if name.startswith("test_"):
+                sub = os.path.join(tmp, name)
+                os.mkdir(sub)
+                fn(sub)
+                print("ok " + name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("PASS sensor-lang")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
