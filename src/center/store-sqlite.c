@@ -245,7 +245,8 @@ static int apply_migration(const struct mm_data_entry *e, void *arg)
         return 0;
     char *msg = NULL;
     if (sqlite3_exec(w->db, (const char *)e->bytes, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(w->err, w->errlen, "migration %s failed: %s", e->path, msg ? msg : "?");
+        mm_msg_format(w->err, w->errlen, "center-log", "store.migration_failed", e->path,
+                      msg ? msg : "?");
         sqlite3_free(msg);
         return MM_EDB;
     }
@@ -255,7 +256,7 @@ static int apply_migration(const struct mm_data_entry *e, void *arg)
              "strftime('%%s','now'))",
              n, e->path + strlen(MIGRATIONS_PREFIX));
     if (strchr(e->path, '\'') || mm__sqlite_exec(w->db, sql) != 0) {
-        snprintf(w->err, w->errlen, "cannot record migration %s", e->path);
+        mm_msg_format(w->err, w->errlen, "center-log", "store.migration_record", e->path);
         return MM_EDB;
     }
     w->applied = n;
