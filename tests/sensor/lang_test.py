@@ -133,6 +133,26 @@ def test_truncated(tmp):
           "イベントは残してあります" in r.stderr, "cut capture: " + r.stderr)
 
 
+def test_enrolment(tmp):
+    """Enrolment errors, before any capture option is read (no traffic
+    leaves the machine: the plain-http address is refused before connecting,
+    and port 1 on loopback refuses the connection)."""
+    state = os.path.join(tmp, "state")
+    r = run(["--lang", "ja", "--enrol", "ABC", "--center", "http://192.0.2.1", "--state", state],
+            EN)
+    check(r.returncode == 1 and "センターへの登録に失敗しました: http://192.0.2.1 は" in r.stderr,
+          "plain http: " + r.stderr)
+    r = run(["--enrol", "ABC", "--center", "http://127.0.0.1:1", "--state", state], JA)
+    check(r.returncode == 1 and "センター http://127.0.0.1:1 に接続できません" in r.stderr,
+          "unreachable: " + r.stderr)
+    r = run(["--enrol", "ABC", "--center", "http://127.0.0.1:1", "--state", state], EN)
+    check("enrolment failed: cannot reach the centre at http://127.0.0.1:1" in r.stderr,
+          "unreachable, English: " + r.stderr)
+    r = run(["--enrol", "ABC"], JA)
+    check(r.returncode == 2 and "--center センターのURL も指定してください" in r.stderr,
+          "missing --center: " + r.stderr)
+
+
 def main():
     global SENSOR
     if len(sys.argv) != 2:
