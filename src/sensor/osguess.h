@@ -28,6 +28,8 @@ struct mm_os_guess {
 int mm_osguess_new(struct mm_osguess **out);
 void mm_osguess_free(struct mm_osguess *t);
 
+/* Matching is for one thread at a time: answers are remembered in a small
+ * cache inside the table (the sensor asks from its packet thread only). */
 /* Each returns true and fills g when a rule matches. params is the option 55
  * list as "1,15,3,..." (may be NULL), vendor the option 60 string (may be NULL). */
 bool mm_osguess_dhcp(const struct mm_osguess *t, const char *params, const char *vendor,
