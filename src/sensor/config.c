@@ -127,6 +127,10 @@ static int eve_types_setting(struct mm_sensor_options *o)
         }
         p += len;
     }
+    if (list[strspn(list, " ,")] == '\0') {
+        mm_msg_print(stderr, PROG, "sensor-log", "config.event_types_empty");
+        return 2;
+    }
     if (!(o->eve_types = strdup(list)))
         return 1;
     return 0;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/error.h"
+#include "core/msg.h"
 #include "core/timefmt.h"
 #include "sensor/decode/decode.h"
 #include "sensor/device.h"
@@ -18,6 +19,7 @@
 
 #define QUEUE_MAX       (1u << 20) /* events pending at once; beyond: dropped */
 #define SPOOL_SYNC_USEC 1000000
+#define LOG             "sensor-log" /* message catalogue (data/i18n/sensor-log.json) */
 
 /* ---- public accessors ---------------------------------------------------- */
 
@@ -271,7 +273,7 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
     int r =
         mm_eve_out_open(o->eve_path ? o->eve_path : "-", o->eve_max_bytes, o->eve_keep, &s->eve);
     if (r != 0) {
-        snprintf(err, errlen, "cannot open EVE output %s: %s", o->eve_path, mm_strerror(r));
+        mm_msg_format(err, errlen, LOG, "sensor.eve_open", o->eve_path, mm_msg_strerror(r));
         return r;
     }
     if (o->state_dir) {
@@ -279,8 +281,9 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
         snprintf(dir, sizeof(dir), "%s/spool", o->state_dir);
         r = mm_spool_open(dir, &s->spool);
         if (r != 0) {
-            snprintf(err, errlen, "cannot open the spool in %s: %s%s", dir, mm_strerror(r),
-                     r == MM_EEXIST ? " (another mamori-sensor uses this --state)" : "");
+            mm_msg_format(err, errlen, LOG,
+                          r == MM_EEXIST ? "sensor.spool_in_use" : "sensor.spool_open", dir,
+                          mm_msg_strerror(r));
             return r;
         }
         mm_spool_set_max_bytes(s->spool, o->spool_max_bytes);
@@ -309,14 +312,14 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     s->tick_sec = s->stats_due = s->devices_save_due = s->first_sec = -1;
     int r = mm_flow_table_new(&o->flow, mm__pipeline_flow_end, s, &s->flows);
     if (r != 0) {
-        snprintf(err, errlen, "flow table: %s", mm_strerror(r));
+        mm_msg_format(err, errlen, LOG, "sensor.flow_table", mm_msg_strerror(r));
         goto out;
     }
     if ((r = open_outputs(s, err, errlen)) != 0)
         goto out;
     s->intel = intel;
     if ((r = mm__devices_open(s)) != 0) {
-        snprintf(err, errlen, "device inventory: %s", mm_strerror(r));
+        mm_msg_format(err, errlen, LOG, "sensor.devices", mm_msg_strerror(r));
         goto out;
     }
     if ((r = mm__detect_init(s, err, errlen)) != 0)

@@ -89,6 +89,19 @@ def test_bad_config(tmp):
     check(r.returncode == 2 and "--lang must be ja or en: fr" in r.stderr, "bad --lang: " + r.stderr)
 
 
+def test_outputs(tmp):
+    """The sensor's own start-up errors (EVE output that cannot be opened)."""
+    pcap = os.path.join(tmp, "empty.pcap")
+    with open(pcap, "wb") as f:  # a pcap header and no packets
+        f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+    eve = os.path.join(tmp, "no-such-dir", "eve.json")
+    r = run(["-r", pcap, "--eve", eve], JA)
+    check(r.returncode == 4 and "EVE の出力先 " + eve + " を開けません" in r.stderr,
+          "eve open, ja: " + r.stderr)
+    r = run(["-r", pcap, "--eve", eve], EN)
+    check(r.returncode == 4 and "cannot open EVE output " + eve in r.stderr, "eve open: " + r.stderr)
+
+
 def test_intel(tmp):
     pcap = os.path.join(tmp, "one.pcap")
     w = g.PcapWriter(pcap)

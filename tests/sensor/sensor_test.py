@@ -233,6 +233,10 @@ def test_event_types(tmp):
     r = run(["-r", pcap, "--eve", os.path.join(tmp, "spaces.json"), "--config", cfg])
     check(r.returncode == 2, "space-separated names: exit %d" % r.returncode)
     check("http dns" in r.stderr, r.stderr)
+    with open(cfg, "w") as f:
+        f.write("[output]\nevent_types = ,\n")
+    r = run(["-r", pcap, "--eve", os.path.join(tmp, "empty.json"), "--config", cfg])
+    check(r.returncode == 2 and "event_types is empty" in r.stderr, "empty list: %r" % (r,))
 
 
 def test_vlans(tmp):

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "core/error.h"
+#include "core/msg.h"
 #include "sensor/detect/detect.h"
 #include "sensor/sensor-int.h"
 
@@ -31,7 +32,8 @@ int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
             continue;
         int r = d->init(s, &s->det_state[i]);
         if (r != 0) {
-            snprintf(err, errlen, "detector %s: %s", d->name, mm_strerror(r));
+            mm_msg_format(err, errlen, "sensor-log", "sensor.detector", d->name,
+                          mm_msg_strerror(r));
             return r;
         }
     }
