@@ -23,19 +23,48 @@
 #define LIVE_SNAPLEN    262144
 #define LIVE_BUFFER     (32 * 1024 * 1024)
 #define LIVE_TIMEOUT_MS 500
+#define FILE_BUFFER     (1u << 20) /* stdio buffer for capture files */
 
 struct mm_capture {
     pcap_t *pcap;
     int linktype;
     int live;
-    int fd; /* live: selectable descriptor, polled with a timeout */
+    int fd;      /* live: selectable descriptor, polled with a timeout */
+    char *iobuf; /* file: the stdio buffer of libpcap's FILE, freed after pcap_close */
 };
+
+/* pcap_open_offline with a large stdio buffer: libpcap reads record by
+ * record through stdio, whose default 4 KiB buffer makes a read(2) per few
+ * packets. "-" (standard input) keeps libpcap's own handling. */
+static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf)
+{
+    *iobuf = NULL;
+    if (strcmp(path, "-") == 0)
+        return pcap_open_offline(path, ebuf);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    /* glibc ignores the size unless it is given the buffer; it must outlive
+     * the FILE, which pcap_close closes (mm_capture_close frees it after). */
+    if ((*iobuf = malloc(FILE_BUFFER)) != NULL)
+        setvbuf(fp, *iobuf, _IOFBF, FILE_BUFFER);
+    pcap_t *p = pcap_fopen_offline(fp, ebuf);
+    if (!p) {
+        fclose(fp);
+        free(*iobuf);
+        *iobuf = NULL;
+    }
+    return p;
+}
 
 int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     *out = NULL;
-    pcap_t *p = pcap_open_offline(path, ebuf);
+    char *iobuf;
+    pcap_t *p = open_offline(path, ebuf, &iobuf);
     if (!p) {
         snprintf(err, errlen, "%s", ebuf);
         return MM_EIO;
@@ -43,9 +72,11 @@ int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, s
     struct mm_capture *c = calloc(1, sizeof(*c));
     if (!c) {
         pcap_close(p);
+        free(iobuf);
         return MM_ENOMEM;
     }
     c->pcap = p;
+    c->iobuf = iobuf;
     c->linktype = pcap_datalink(p);
     *out = c;
     return 0;
@@ -168,6 +199,7 @@ void mm_capture_close(struct mm_capture *c)
     if (!c)
         return;
     pcap_close(c->pcap);
+    free(c->iobuf);
     free(c);
 }
 
