@@ -318,7 +318,7 @@ static struct mm_flow *flow_create(struct mm_flow_table *t, const struct mm_pack
         memcpy(f->src_mac, reverse ? p->dst_mac : p->src_mac, 6);
         memcpy(f->dst_mac, reverse ? p->src_mac : p->dst_mac, 6);
     }
-    f->id = flow_id_of(++t->seq);
+    f->id = flow_id_of(t->cfg.flow_id_base + ++t->seq);
     f->start = f->last = p->ts;
     f->clock_start = f->clock_last = t->clock;
     f->hash = hash;

@@ -92,6 +92,36 @@ static void test_bidirectional_counters(void **state)
     assert_string_equal(e.reasons[0], "shutdown");
 }
 
+/* Flow ids: the same for the same packets with the default base (reading
+ * files twice gives the same EVE output), different with another base (a
+ * live sensor picks a random one, so a restart does not repeat ids). */
+static void test_flow_id_base(void **state)
+{
+    (void)state;
+    uint64_t ids[3][4];
+    for (int run = 0; run < 3; run++) {
+        struct ended e = {0};
+        struct mm_flow_config c;
+        mm_flow_config_defaults(&c);
+        c.flow_id_base = run == 2 ? 0x5eed5eed5eedULL : 0;
+        struct mm_flow_table *t = NULL;
+        assert_int_equal(mm_flow_table_new(&c, on_end, &e, &t), 0);
+        for (int k = 0; k < 4; k++) {
+            struct mm_packet p =
+                pkt("10.0.0.1", (uint16_t)(40000 + k), "10.0.0.2", 80, 6, 0x02, 1000, 60);
+            struct mm_flow *f = feed(t, &p);
+            assert_non_null(f);
+            assert_true(f->id != 0 && f->id < (1ULL << 51));
+            ids[run][k] = f->id;
+        }
+        mm_flow_table_free(t);
+    }
+    assert_memory_equal(ids[0], ids[1], sizeof ids[0]);
+    for (int k = 0; k < 4; k++)
+        for (int j = 0; j < 4; j++)
+            assert_true(ids[2][k] != ids[0][j]);
+}
+
 static void test_synack_first_sets_initiator(void **state)
 {
     (void)state;
@@ -223,6 +253,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bidirectional_counters),
+        cmocka_unit_test(test_flow_id_base),
         cmocka_unit_test(test_synack_first_sets_initiator),
         cmocka_unit_test(test_icmp_community_id),
         cmocka_unit_test(test_idle_timeout_and_backwards_time),
