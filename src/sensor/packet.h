@@ -46,6 +46,9 @@ struct mm_packet {
     uint8_t src_mac[6], dst_mac[6];
     uint16_t vlan[2];
     uint8_t vlan_count;
+    bool pppoe;             /* inside PPPoE (session or discovery frame) */
+    uint16_t pppoe_session; /* its session id */
+    uint16_t ppp_proto;     /* PPP protocol of a session frame (0x0021 IPv4, 0xc021 LCP, ...) */
     uint16_t ethertype;
 
     /* network layer */

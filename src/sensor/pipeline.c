@@ -332,6 +332,7 @@ static void count_packet(struct mm_sensor *s, const struct mm_packet *p)
     struct mm_sensor_stats *st = &s->st;
     st->ethernet += p->has_eth;
     st->vlan += p->vlan_count > 0;
+    st->pppoe += p->pppoe;
     st->arp += p->is_arp;
     if (p->ip_version == 4)
         st->ipv4++;

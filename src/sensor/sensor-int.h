@@ -53,7 +53,7 @@ bool mm__eve_wants(const struct mm_sensor *s, const char *type);
 
 struct mm_sensor_stats {
     uint64_t pkts, bytes, invalid, unsupported_link;
-    uint64_t ethernet, vlan, arp, ipv4, ipv6, tcp, udp, icmpv4, icmpv6, other_ip;
+    uint64_t ethernet, vlan, pppoe, arp, ipv4, ipv6, tcp, udp, icmpv4, icmpv6, other_ip;
     uint64_t fragments, later_fragments;
     uint64_t events, alerts, intel_hits, anomalies, anomalies_suppressed, app_errors;
     uint64_t flows_logged, spooled, spool_errors, eve_errors;

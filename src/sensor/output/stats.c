@@ -54,8 +54,11 @@ json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts)
                   I(mm_spool_dropped(s->spool)), "eve_errors", I(st->eve_errors),
                   /* intel */
                   "intel", "indicators", I(st->intel_indicators), "reloads", I(st->intel_reloads));
-    if (!stats)
+    if (!stats || json_object_set_new(json_object_get(stats, "decoder"), "pppoe",
+                                      json_integer(I(st->pppoe))) != 0) {
+        json_decref(stats);
         return NULL;
+    }
     struct mm_eve_header h = {.ts = *ts, .event_type = "stats"};
     json_t *ev = mm__eve_new(&h);
     if (!ev || json_object_set_new(ev, "stats", stats) != 0) {

@@ -34,7 +34,30 @@ def checksum(data):
     return (~s) & 0xFFFF
 
 
-def ether(src_mac, dst_mac, ethertype, payload, vlans=()):
+# PPPoE (RFC 2516): discovery and session EtherTypes, discovery codes, and
+# the PPP protocol numbers of a session frame.
+ETH_PPPOE_DISCOVERY, ETH_PPPOE_SESSION = 0x8863, 0x8864
+PADI, PADO, PADR, PADS, PADT = 0x09, 0x07, 0x19, 0x65, 0xA7
+PPP_IPV4, PPP_IPV6, PPP_LCP, PPP_IPCP = 0x0021, 0x0057, 0xC021, 0x8021
+
+
+def pppoe(code, session, payload):
+    """PPPoE header (ver/type 0x11, code, session id, length) + payload."""
+    return struct.pack("!BBHH", 0x11, code, session, len(payload)) + payload
+
+
+def pppoe_tags(tags):
+    """Discovery tag list from (type, value) pairs."""
+    return b"".join(struct.pack("!HH", t, len(v)) + v for t, v in tags)
+
+
+def ether(src_mac, dst_mac, ethertype, payload, vlans=(), pppoe_session=None):
+    """Ethernet frame; with pppoe_session, an IPv4/IPv6 payload is carried in
+    a PPPoE session frame with that session id."""
+    if pppoe_session is not None:
+        proto = {0x0800: PPP_IPV4, 0x86DD: PPP_IPV6}[ethertype]
+        payload = pppoe(0, pppoe_session, struct.pack("!H", proto) + payload)
+        ethertype = ETH_PPPOE_SESSION
     hdr = mac_bytes(dst_mac) + mac_bytes(src_mac)
     for i, vid in enumerate(vlans):
         tpid = 0x88A8 if (len(vlans) > 1 and i == 0) else 0x8100
@@ -88,7 +111,11 @@ def icmp_echo(ident=1, seq=1, payload=b"ping"):
 
 
 class PcapWriter:
-    """Writes classic little-endian pcap with microsecond time stamps."""
+    """Writes classic little-endian pcap with microsecond time stamps.
+    Setting pppoe_session (an id) wraps every IP frame written after it in
+    PPPoE, as on the WAN side of a PPPoE router."""
+
+    pppoe_session = None
 
     def __init__(self, path, linktype=DLT_EN10MB, start=1775001600.0, snaplen=262144):
         self.f = open(path, "wb")
@@ -104,10 +131,15 @@ class PcapWriter:
         cap = len(frame) if caplen is None else caplen
         self.f.write(struct.pack("<IIII", sec, usec, cap, len(frame)) + frame[:cap])
 
-    def ip_frame(self, src, dst, proto, l4, src_mac=MAC_A, dst_mac=MAC_B, vlans=(), **kw):
+    def ip_frame(self, src, dst, proto, l4, src_mac=MAC_A, dst_mac=MAC_B, vlans=(),
+                 pppoe_session=None, **kw):
+        if pppoe_session is None:
+            pppoe_session = self.pppoe_session
         if ipaddress.ip_address(src).version == 4:
-            return ether(src_mac, dst_mac, 0x0800, ipv4(src, dst, proto, l4, **kw), vlans)
-        return ether(src_mac, dst_mac, 0x86DD, ipv6(src, dst, proto, l4, **kw), vlans)
+            return ether(src_mac, dst_mac, 0x0800, ipv4(src, dst, proto, l4, **kw), vlans,
+                         pppoe_session)
+        return ether(src_mac, dst_mac, 0x86DD, ipv6(src, dst, proto, l4, **kw), vlans,
+                     pppoe_session)
 
     def udp(self, src, dst, payload, src_mac=MAC_A, dst_mac=MAC_B, ts=None, **kw):
         l4 = udp(src[0], src[1], dst[0], dst[1], payload)
