@@ -28,6 +28,9 @@ url\tdl.example.net/payload/\tsomeloader\t
 ip\t198.51.100.66:8443\tsomebot\t
 """
 
+# Web cases: office addresses are known devices.
+WEB = "[devices]\nallow = 192.168.1.0/24\n"
+
 # case: (scenario, extra config, expected signature ids)
 CASES = {
     "intel": ("intel", "", {9100101, 9100102, 9100103, 9100105}),
@@ -46,10 +49,39 @@ CASES = {
     "cleartext": ("cleartext", "[devices]\nallow = 192.168.1.0/24\n",
                   {9101001, 9101002, 9101003}),
     "clean": ("clean", "", set()),
+    # web-attack: one case per variant, and ordinary browsing that stays quiet
+    "web-sqli": ("web-sqli", WEB, {9101101}),
+    "web-traversal": ("web-traversal", WEB, {9101102}),
+    "web-rce": ("web-rce", WEB, {9101103}),
+    "web-xss": ("web-xss", WEB, {9101104}),
+    "web-iot": ("web-iot", WEB, {9101105}),
+    "web-proxy": ("web-proxy", WEB, {9101106}),
+    "web-proxy-connect": ("web-proxy-connect", WEB, {9101106}),
+    "web-exe": ("web-exe", WEB, {9101107}),
+    "web-tool-ua": ("web-tool-ua", WEB, {9101108}),
+    "web-scan": ("web-scan", WEB, {9101109}),
+    "web-clean": ("web-clean", WEB, set()),
     # two runs over the same capture sharing --state: the second announces
     # nothing (the inventory was saved and reloaded)
     "state-restart": ("windows-xp", "", [{9100201, 9100301}, set()]),
 }
+
+
+def check_web_evidence(alert):
+    """web-attack evidence names the category, URL (cut to 512 bytes),
+    host and user agent, and never a password from the URL."""
+    m = alert.get("mamori", {})
+    if m.get("detector") != "web-attack":
+        return None
+    e = m.get("evidence") or {}
+    for key in ("category", "matched", "url", "hostname", "http_user_agent"):
+        if key not in e:
+            return "web-attack evidence without %s: %s" % (key, e)
+    if len(e["url"].encode()) >= 512:
+        return "web-attack evidence URL not cut: %d bytes" % len(e["url"].encode())
+    if "hunter2" in json.dumps(alert):
+        return "a password from the URL reached the alert: %s" % e["url"]
+    return None
 
 
 def run_case(name, sensor, tmp):
@@ -94,6 +126,10 @@ def run_once(name, scenario, extra, want, sensor, tmp, state):
             if ev.get("event_type") == "alert":
                 alerts.append(ev)
     got = {a["alert"]["signature_id"] for a in alerts}
+    for a in alerts:
+        err = check_web_evidence(a)
+        if err:
+            return err
     for a in alerts:  # every alert carries its texts and evidence
         m = a.get("mamori", {})
         if not m.get("message", {}).get("ja") or not m.get("message", {}).get("en"):

