@@ -139,6 +139,16 @@ HEURISTICS = {
     "sinkhole" in a["mamori"]["evidence"].get("family", ""),
     "parked site": lambda a: a["alert"]["signature_id"] == 9100109 and
     "parking" in a["mamori"]["evidence"].get("family", ""),
+    # Maltrail's HTTP request heuristics: mamori's web-attack detector
+    "potential sql injection": lambda a: a["alert"]["signature_id"] == 9101101,
+    "potential directory traversal": lambda a: a["alert"]["signature_id"] == 9101102,
+    "potential remote code execution": lambda a: a["alert"]["signature_id"] == 9101103,
+    "potential xss injection": lambda a: a["alert"]["signature_id"] == 9101104,
+    "potential iot-malware download": lambda a: a["alert"]["signature_id"] == 9101105,
+    "potential proxy probe": lambda a: a["alert"]["signature_id"] == 9101106,
+    "direct .exe download": lambda a: a["alert"]["signature_id"] == 9101107,
+    "user agent (suspicious)": lambda a: a["alert"]["signature_id"] == 9101108,
+    "potential web scanning": lambda a: a["alert"]["signature_id"] == 9101109,
 }
 
 # Expected detections mamori supports (case, expected string); asserted.
@@ -161,10 +171,18 @@ SUPPORTED = {
     ("cache_expiry", "evil-test-domain.com"), ("tls_sni", "tls-evil.example"),
     ("dlt_raw", "66.66.66.66"), ("dlt_sll", "66.66.66.66"), ("ipv4_options", "66.66.66.66"),
     ("udp_malware_dst", "66.66.66.66"), ("dns_same_socket_burst", "evil-test-domain.com"),
+    ("web_scan", "potential web scanning"),
+    ("http_heuristics", "potential sql injection"),
+    ("http_heuristics", "potential directory traversal"),
+    ("http_heuristics", "potential remote code execution"),
+    ("http_heuristics", "potential xss injection"),
+    ("http_heuristics", "potential iot-malware download"),
+    ("http_heuristics", "potential proxy probe"), ("http_heuristics", "direct .exe download"),
+    ("http_heuristics", "user agent (suspicious)"),
 }
 
 # Detectors whose alerts count as Maltrail-style detections in negative cases.
-DETECTION_DETECTORS = {"intel", "scan", "suspicious-dns"}
+DETECTION_DETECTORS = {"intel", "scan", "suspicious-dns", "web-attack"}
 
 
 def trail_core(expected):
