@@ -334,6 +334,72 @@ def test_pcapng(tmp):
     check(any(e["event_type"] == "flow" and e["proto"] == "TCP" for e in outs[0]), "no TCP flow")
 
 
+def pppoe_wan_traffic(w):
+    """DNS over IPv4 and IPv6 and an HTTP exchange, for test_pppoe."""
+    tcp_http(w)
+    w.udp(("192.168.1.10", 5353), ("192.168.1.1", 53), g.dns_query("www.example.com"))
+    w.udp(("192.168.1.1", 53), ("192.168.1.10", 5353),
+          g.dns_response("www.example.com", ["192.0.2.80"]), src_mac=g.MAC_B, dst_mac=g.MAC_A)
+    w.udp(("2001:db8::10", 5300), ("2001:db8::1", 53), g.dns_query("v6.example.com", qtype=28))
+
+
+def test_pppoe(tmp):
+    """The same DNS and HTTP traffic plain and inside PPPoE session frames,
+    with PPPoE discovery (PADI/PADO/PADR/PADS ... PADT) and PPP link control
+    (LCP) around it, as on the WAN side of a FLET'S router: the same dns and
+    http events; discovery and LCP are skipped quietly; the decoder stats
+    count every PPPoE frame; a PPPoE length beyond the frame is an anomaly."""
+    t0 = 1775001600.0
+    plain, wan = os.path.join(tmp, "plain.pcap"), os.path.join(tmp, "pppoe.pcap")
+    w = g.PcapWriter(plain, start=t0)
+    pppoe_wan_traffic(w)
+    w.close()
+    w = g.PcapWriter(wan, start=t0)
+    tags = g.pppoe_tags([(0x0101, b""), (0x0103, b"\x00\x00\x00\x01")])
+    for i, (code, sid) in enumerate(((g.PADI, 0), (g.PADO, 0), (g.PADR, 0), (g.PADS, 0x2A))):
+        src, dst = (g.MAC_A, "ff:ff:ff:ff:ff:ff") if code == g.PADI else \
+            ((g.MAC_B, g.MAC_A) if i % 2 else (g.MAC_A, g.MAC_B))
+        w.raw(g.ether(src, dst, g.ETH_PPPOE_DISCOVERY, g.pppoe(code, sid, tags)),
+              ts=t0 - 1 + i * 0.1)
+    lcp = struct.pack("!H", g.PPP_LCP) + bytes([9, 1, 0, 8, 0x12, 0x34, 0x56, 0x78])
+    w.raw(g.ether(g.MAC_A, g.MAC_B, g.ETH_PPPOE_SESSION, g.pppoe(0, 0x2A, lcp)), ts=t0 - 0.5)
+    w.pppoe_session = 0x2A
+    pppoe_wan_traffic(w)
+    w.pppoe_session = None
+    bad = bytearray(g.pppoe(0, 0x2A, lcp))
+    bad[4:6] = struct.pack("!H", 1400)
+    w.raw(g.ether(g.MAC_A, g.MAC_B, g.ETH_PPPOE_SESSION, bytes(bad)), ts=t0 + 5)
+    w.raw(g.ether(g.MAC_A, g.MAC_B, g.ETH_PPPOE_DISCOVERY, g.pppoe(g.PADT, 0x2A, b"")),
+          ts=t0 + 6)
+    w.close()
+    runs = []
+    for path in (plain, wan):
+        eve = path + ".json"
+        r = run(["-r", path, "--eve", eve])
+        check(r.returncode == 0 and sanitizer_clean(r.stderr), r.stderr)
+        runs.append(events(eve))
+    apps = []
+    for evs in runs:
+        apps.append([{k: v for k, v in e.items() if k != "pcap_cnt"} for e in evs
+                     if e["event_type"] in ("dns", "http")])
+    check(len(apps[0]) >= 4, "plain run: too few dns/http events: %s" % apps[0])
+    check(apps[0] == apps[1], "PPPoE changes the dns/http events:\nplain %s\npppoe %s" % (
+        json.dumps(apps[0]), json.dumps(apps[1])))
+    check({e["event_type"] for e in apps[1]} == {"dns", "http"}, "event types: %s" % apps[1])
+    an = [e["anomaly"] for e in runs[1] if e["event_type"] == "anomaly"]
+    check(an == [{"type": "decode", "event": "pppoe.trunc_pkt", "layer": "pppoe"}],
+          "anomalies: %s" % an)
+    plain_dec, dec = [[e for e in evs if e["event_type"] == "stats"][-1]["stats"]["decoder"]
+                      for evs in runs]
+    # every frame of the WAN capture is PPPoE: the IP ones, 4 discovery
+    # frames before and PADT after, one LCP echo and the cut one
+    check(dec["pppoe"] == dec["pkts"] == plain_dec["pkts"] + 7 and dec["invalid"] == 1,
+          json.dumps(dec))
+    check(plain_dec["pppoe"] == 0 and dec["ipv4"] == plain_dec["ipv4"] and
+          dec["ipv6"] == plain_dec["ipv6"] and dec["tcp"] == plain_dec["tcp"],
+          "plain %s, pppoe %s" % (plain_dec, dec))
+
+
 def test_linktypes(tmp):
     """The same ICMP echo over SLL, SLL2, raw IP and BSD loopback."""
     ip = g.ipv4("192.168.1.10", "192.168.1.1", 1, g.icmp_echo())
