@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "center/alerts.h"
+#include "core/data.h"
 #include "core/error.h"
 #include "core/eve.h"
 
@@ -130,6 +131,20 @@ static void test_explanations(void **state)
                                                "suspicious-dns", "beacon"};
     for (size_t i = 0; i < sizeof sensor_names / sizeof sensor_names[0]; i++)
         assert_ptr_not_equal(mm_alert_explanation(1, sensor_names[i]), generic);
+    /* Every detector of the sensor's catalogue has an explanation of its own. */
+    json_t *catalogue = NULL;
+    const char *name;
+    json_t *entry;
+    assert_int_equal(mm_data_json("sensor/detectors.json", &catalogue), 0);
+    json_object_foreach(catalogue, name, entry)
+    {
+        if (name[0] == '_')
+            continue;
+        if (mm_alert_explanation(1, name) == generic)
+            print_error("no explanation of its own for sensor detector %s\n", name);
+        assert_ptr_not_equal(mm_alert_explanation(1, name), generic);
+    }
+    json_decref(catalogue);
     assert_ptr_equal(mm_alert_explanation(9100702, "scan"), mm_alert_explanation(1, "host-sweep"));
     assert_ptr_equal(mm_alert_explanation(9100701, "scan"), mm_alert_explanation(1, "port-scan"));
     assert_ptr_equal(mm_alert_explanation(123456789, "no-such-detector"), generic);
