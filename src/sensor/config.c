@@ -94,8 +94,8 @@ static int push(const char ***list, size_t *n, const char *v)
 }
 
 const char *const mm__eve_event_types[] = {"alert", "anomaly", "device", "dhcp",    "dns",
-                                           "flow",  "http",    "mdns",   "netbios", "rdp",
-                                           "smb",   "stats",   "tls",    NULL};
+                                           "flow",  "http",    "mdns",   "netbios", "quic",
+                                           "rdp",   "smb",     "stats",  "tls",     NULL};
 
 static bool known_event_type(const char *name, size_t n)
 {

@@ -11,7 +11,9 @@
  *    notbefore, notafter, subjectaltname of the first (server) certificate.
  * TLS 1.3 encrypts the certificate, so TLS 1.3 server parts carry no
  * certificate fields. After the interesting messages (or a
- * ChangeCipherSpec) a direction's bytes are consumed without parsing. */
+ * ChangeCipherSpec) a direction's bytes are consumed without parsing.
+ * The ClientHello parser (fields, JA3, JA4) is shared with QUIC through
+ * tls-hello.h. */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "sensor/decode/app-util.h"
+#include "sensor/decode/tls-hello.h"
 #include "sensor/decode/x509.h"
 
 #define TLS_REC_MAX  (16384 + 2048) /* TLSCiphertext limit */
@@ -378,8 +381,9 @@ static bool is_alnum(uint8_t c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* JA4 (FoxIO spec, technical_details/JA4.md): see docs/design/decoders.md. */
-static void ja4_of(const struct hello *h, char *out, size_t outlen)
+/* JA4 (FoxIO spec, technical_details/JA4.md): see docs/design/decoders.md.
+ * transport is the first character: 't' (TLS over TCP) or 'q' (QUIC). */
+static void ja4_of(const struct hello *h, char transport, char *out, size_t outlen)
 {
     uint16_t sorted[TLS_LIST_MAX];
     struct mm_buf b = MM_BUF_INIT;
@@ -418,8 +422,9 @@ static void ja4_of(const struct hello *h, char *out, size_t outlen)
     }
     ja4_hash12(&b, he);
     mm_buf_free(&b);
-    snprintf(out, outlen, "t%s%c%02zu%02zu%s_%s_%s", ja4_version(h), h->has_sni ? 'd' : 'i',
-             nc > 99 ? (size_t)99 : nc, ne > 99 ? (size_t)99 : ne, alpn, hc, he);
+    snprintf(out, outlen, "%c%s%c%02zu%02zu%s_%s_%s", transport, ja4_version(h),
+             h->has_sni ? 'd' : 'i', nc > 99 ? (size_t)99 : nc, ne > 99 ? (size_t)99 : ne, alpn, hc,
+             he);
 }
 
 static struct tls_state *tls_state_get(struct mm_app_ctx *ctx)
@@ -442,20 +447,33 @@ static void tls_state_free(void *p)
     free(st);
 }
 
-static void emit_client(struct mm_app_ctx *ctx, struct hello *h)
+/* The client fields of a parsed hello (see tls-hello.h); NULL on ENOMEM. */
+static json_t *client_fields(const struct hello *h, char transport)
 {
     char ja4[64];
     json_t *o = json_object();
     if (!o)
-        return;
+        return NULL;
     if (h->sni[0])
         json_object_set_new(o, "sni", mm__app_json_str(h->sni));
     json_object_set_new(o, "ja3", ja3_of(h));
-    ja4_of(h, ja4, sizeof ja4);
+    ja4_of(h, transport, ja4, sizeof ja4);
     json_object_set_new(o, "ja4", mm__app_json_str(ja4));
     if (h->alpns && json_array_size(h->alpns))
         json_object_set(o, "client_alpns", h->alpns);
-    mm__app_emit(ctx, "tls", o);
+    return o;
+}
+
+int mm__tls_client_hello_json(const uint8_t *p, size_t n, char ja4_transport, json_t **out)
+{
+    struct hello h;
+    *out = NULL;
+    memset(&h, 0, sizeof h);
+    int r = parse_client_hello(p, n, &h);
+    if (r == 0 && !(*out = client_fields(&h, ja4_transport)))
+        r = MM_ENOMEM;
+    json_decref(h.alpns);
+    return r;
 }
 
 static void emit_server(struct mm_app_ctx *ctx, struct tls_state *st)
@@ -469,14 +487,14 @@ static void emit_server(struct mm_app_ctx *ctx, struct tls_state *st)
 
 static int on_client_hello(struct mm_app_ctx *ctx, struct tls_state *st, const uint8_t *p, size_t n)
 {
-    struct hello h;
-    memset(&h, 0, sizeof h);
-    int r = parse_client_hello(p, n, &h);
+    json_t *o = NULL;
+    int r = mm__tls_client_hello_json(p, n, 't', &o);
     if (r == 0 && !st->client_done) {
         st->client_done = true;
-        emit_client(ctx, &h);
+        mm__app_emit(ctx, "tls", o);
+        o = NULL;
     }
-    json_decref(h.alpns);
+    json_decref(o);
     return r;
 }
 
