@@ -169,6 +169,7 @@ SUPPORTED = {
     ("ipv6", "dead::beef"), ("ipv6", "evil-test-domain.com"), ("icmp", "66.66.66.66"),
     ("icmp", "ICMP"), ("repeated_detections", "evil-test-domain.com"),
     ("cache_expiry", "evil-test-domain.com"), ("tls_sni", "tls-evil.example"),
+    ("quic_sni", "quic-evil.example"),
     ("dlt_raw", "66.66.66.66"), ("dlt_sll", "66.66.66.66"), ("ipv4_options", "66.66.66.66"),
     ("pppoe", "66.66.66.66"),
     ("udp_malware_dst", "66.66.66.66"), ("dns_same_socket_burst", "evil-test-domain.com"),
