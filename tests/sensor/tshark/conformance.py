@@ -7,6 +7,8 @@ For every capture in $MAMORI_SHARED_DIR/pcaps, runs
 and tshark -T fields on the same file, and compares the SETS of
     dns   DNS query names (port 53, UDP and TCP; queries and responses)
     sni   TLS ClientHello server names (over TCP)
+    quic_sni, quic_ja3   server names and JA3 hashes of the ClientHellos in
+                    QUIC client Initials (tshark decrypts Initials too)
     http  HTTP request hosts (over TCP; port removed, lower-cased)
     dhcp_hostname   DHCP option 12 values
     dhcp_params     DHCP option 55 lists, in order ("1,3,6,...")
@@ -34,7 +36,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIELDS = ("dns", "sni", "http", "dhcp_hostname", "dhcp_params", "ja3", "ja3s", "cert_sha1",
-          "http_requests", "http_responses")
+          "http_requests", "http_responses", "quic_sni", "quic_ja3")
 
 
 def skip(msg):
@@ -72,6 +74,11 @@ def sensor_sets(sensor, path):
                 sets["ja3s"].add(o["ja3s"]["hash"])
             if "fingerprint" in o:
                 sets["cert_sha1"].add(o["fingerprint"].replace(":", ""))
+        elif t == "quic":
+            if "sni" in o:
+                sets["quic_sni"].add(o["sni"])
+            if "ja3" in o:
+                sets["quic_ja3"].add(o["ja3"]["hash"])
         elif t == "http":
             if "hostname" in o:
                 sets["http"].add(norm_host(o["hostname"]))
@@ -129,6 +136,9 @@ def tshark_sets(path):
                 sets["http"].update(norm_host(v) for v in row["http.host"])
             for m, u in zip(row["http.request.method"], row["http.request.uri"]):
                 sets["http_requests"].add("%s %s" % (m, u))
+        elif row["udp.port"]:  # a TLS handshake over UDP: QUIC's CRYPTO frames
+            sets["quic_sni"].update(row["tls.handshake.extensions_server_name"])
+            sets["quic_ja3"].update(row["tls.handshake.ja3"])
         sets["dhcp_hostname"].update(row["dhcp.option.hostname"])
         if row["dhcp.option.request_list_item"]:
             sets["dhcp_params"].add(",".join(row["dhcp.option.request_list_item"]))
