@@ -3,7 +3,8 @@
  * visible in plain HTTP requests (the decoder's "http" request events):
  *   1 SQL injection in the URL (union select, ' or '1'='1, sleep(, ...)
  *   2 directory traversal (../, ..\, /etc/passwd, win.ini, ...)
- *   3 command injection / remote code execution (;wget, |sh, $(, ${jndi:, ...)
+ *   3 command injection / remote code execution (;wget, |sh, $(, ${jndi:, ...;
+ *     also ${jndi: and Shellshock's "() {" in the User-Agent header)
  *   4 cross-site scripting (<script, javascript:, onerror=, ...)
  *   5 IoT malware download (a botnet file such as mirai.x86 fetched from a
  *     bare IP address, or a downloader command naming one in the URL)
@@ -40,7 +41,7 @@
 
 #include "core/error.h"
 #include "core/ini.h"
-#include "sensor/decode/app-util.h"
+#include "core/str.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/sensor.h"
 
@@ -79,8 +80,9 @@ struct web_state {
 struct request {
     const char *src, *dst, *host, *url, *method, *ua;
     bool src_home;
-    char spaced[NORM_MAX];  /* decoded, lower case, blanks folded to one ' ' */
-    char compact[NORM_MAX]; /* the same without blanks */
+    char spaced[NORM_MAX];   /* decoded, lower case, blanks folded to one ' ' */
+    char compact[NORM_MAX];  /* the same without blanks */
+    char ua_lower[TEXT_MAX]; /* the user agent in lower case ("" when absent) */
 };
 
 static void web_free(void *state)
@@ -332,10 +334,18 @@ static bool ends_with_any(const char *s, const char *const *list)
     return false;
 }
 
+/* True for a bare IPv4 or IPv6 address ("[2001:db8::1]" as in a Host header). */
 static bool is_ip_literal(const char *host)
 {
     struct mm_addr a;
-    return host && host[0] && mm_addr_parse(host, &a) == 0;
+    char v6[64];
+    size_t n = host ? strlen(host) : 0;
+    if (n > 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof v6) {
+        memcpy(v6, host + 1, n - 2);
+        v6[n - 2] = '\0';
+        host = v6;
+    }
+    return n && mm_addr_parse(host, &a) == 0;
 }
 
 /* 5: a file in the root of a bare IP address with a botnet name, or a
@@ -399,17 +409,8 @@ static const char *exe_download(const struct request *r)
     return NULL;
 }
 
-static const char *tool_agent(const struct request *r)
-{
-    char ua[TEXT_MAX];
-    size_t i = 0;
-    if (!r->ua)
-        return NULL;
-    for (; r->ua[i] && i + 1 < sizeof ua; i++)
-        ua[i] = (char)tolower((unsigned char)r->ua[i]);
-    ua[i] = '\0';
-    return find_any(ua, tools);
-}
+/* Code injected through the User-Agent header (Log4Shell, Shellshock). */
+static const char *const ua_injection[] = {"${jndi:", "${${", "() {", NULL};
 
 static const char *const categories[] = {"",
                                          "sql-injection",
@@ -434,7 +435,8 @@ static unsigned classify(const struct request *r, const char **matched, char *ta
     target[0] = '\0';
     if ((*matched = iot_download(r)) != NULL)
         return 5;
-    if ((*matched = find_any(r->compact, rce)) != NULL)
+    if ((*matched = find_any(r->compact, rce)) != NULL ||
+        (*matched = find_any(r->ua_lower, ua_injection)) != NULL)
         return 3;
     if ((*matched = find_any(r->spaced, sqli)) != NULL)
         return 1;
@@ -449,7 +451,7 @@ static unsigned classify(const struct request *r, const char **matched, char *ta
         return 6;
     if ((*matched = exe_download(r)) != NULL)
         return 7;
-    if ((*matched = tool_agent(r)) != NULL)
+    if ((*matched = find_any(r->ua_lower, tools)) != NULL)
         return 8;
     return 0;
 }
@@ -500,16 +502,23 @@ static void redact_url(const char *url, char *out, size_t outlen)
     out[o < outlen ? o : outlen - 1] = '\0';
 }
 
-/* A JSON string of at most max - 1 bytes of s (a cut character dropped,
- * invalid bytes escaped); "" for NULL. NULL only on ENOMEM. */
+/* A JSON string of at most max - 1 bytes of s ("" for NULL): control
+ * characters, bytes that are not UTF-8 and a character cut at the end become
+ * '?' (the decoder escapes most such bytes already; this keeps json_string
+ * from ever refusing a text). NULL only on ENOMEM. */
 static json_t *bounded(const char *s, size_t max)
 {
     char buf[URL_MAX];
+    size_t bad;
     if (max > sizeof buf)
         max = sizeof buf;
-    snprintf(buf, max, "%s", s ? s : "");
-    mm__utf8_cut(buf, strlen(buf));
-    return mm__app_json_str(buf);
+    mm_strlcpy(buf, s ? s : "", max);
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    while (!mm_utf8_valid(buf, strlen(buf), &bad))
+        buf[bad] = '?';
+    return json_string(buf);
 }
 
 static void raise_web(struct web_state *st, struct mm_sensor *s, const json_t *ev,
@@ -623,6 +632,10 @@ static void web_event(void *state, struct mm_sensor *s, const json_t *ev)
     r.method = jstr(http, "http_method");
     r.ua = jstr(http, "http_user_agent");
     r.src_home = mm_addr_parse(r.src, &a) == 0 && mm_sensor_is_home(s, &a);
+    size_t i = 0;
+    for (; r.ua && r.ua[i] && i + 1 < sizeof r.ua_lower; i++)
+        r.ua_lower[i] = (char)tolower((unsigned char)r.ua[i]);
+    r.ua_lower[i] = '\0';
     normalise(r.url, &r);
     const char *matched;
     char target[TEXT_MAX];
