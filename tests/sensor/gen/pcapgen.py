@@ -133,8 +133,8 @@ class PcapWriter:
 
     def ip_frame(self, src, dst, proto, l4, src_mac=MAC_A, dst_mac=MAC_B, vlans=(),
                  pppoe_session=None, **kw):
-        if pppoe_session is None:
-            pppoe_session = self.pppoe_session
+        if pppoe_session is None:  # the writer's setting (callers may pass self=None)
+            pppoe_session = getattr(self, "pppoe_session", None)
         if ipaddress.ip_address(src).version == 4:
             return ether(src_mac, dst_mac, 0x0800, ipv4(src, dst, proto, l4, **kw), vlans,
                          pppoe_session)
