@@ -292,12 +292,50 @@ static void test_ignored(void **state)
     th_free(s);
 }
 
+/* Deterministic pseudo-random requests (long, many escapes, tool names,
+ * half patterns) under the sanitizers: nothing reads or writes out of
+ * bounds, and every alert's evidence stays bounded. */
+static void test_random(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "%%%uU0123456789abcdefABCDEF/\\.;|$(){}`'\"=+*-_ ?&#:<>@"
+                                   "sqlmapunionselectwgetmirai.x86jndi";
+    struct mm_sensor *s =
+        th_new("[detect.web-attack]\nsuppress_seconds = 0\n", NULL, NULL, &mm_detector_web_attack);
+    static char url[5000], ua[400], host[300];
+    uint32_t x = 12345;
+    for (int i = 0; i < 400; i++) {
+        char *bufs[] = {url, ua, host};
+        size_t caps[] = {sizeof url, sizeof ua, sizeof host};
+        for (size_t b = 0; b < 3; b++) {
+            x = x * 1103515245u + 12345u;
+            size_t n = (x >> 8) % caps[b];
+            for (size_t k = 0; k < n; k++) {
+                x = x * 1103515245u + 12345u;
+                bufs[b][k] = alphabet[(x >> 16) % (sizeof alphabet - 1)];
+            }
+            bufs[b][n] = '\0';
+        }
+        th_set_time(s, 1775001600.0 + i * 0.1);
+        request(s, i % 2 ? OUT : PC, i % 3 ? "192.168.1.80" : "203.0.113.5",
+                i % 5 ? "GET" : "CONNECT", i % 7 ? host : NULL, url, i % 11 ? ua : NULL);
+    }
+    assert_true(json_array_size(s->alerts) > 100); /* the patterns were met */
+    for (size_t i = 0; i < json_array_size(s->alerts); i++) {
+        const char *u = evidence_str(json_array_get(s->alerts, i), "url");
+        assert_non_null(u);
+        assert_true(strlen(u) < 512);
+        assert_true(strlen(evidence_str(json_array_get(s->alerts, i), "http_user_agent")) < 256);
+    }
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_variants),    cmocka_unit_test(test_evidence),
         cmocka_unit_test(test_suppression), cmocka_unit_test(test_web_scan),
-        cmocka_unit_test(test_ignored),
+        cmocka_unit_test(test_ignored),     cmocka_unit_test(test_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
