@@ -286,11 +286,17 @@ static const char *const bot_suffixes[] = {".x86|",  ".x86_64|", ".i686|", ".i58
                                            ".arm4|", ".arm5|",   ".arm6|", ".arm7|", ".mips|",
                                            ".mpsl|", ".mipsel|", ".m68k|", ".ppc|",  ".sh4|",
                                            ".spc|",  ".sparc|",  ".arc|",  NULL};
-static const char *const bot_names[] = {"mirai", "mozi.", "gafgyt", "bashlite", "hajime",
-                                        "okiru", "sora.", "hakai",  "tsunami",  NULL};
+/* Family names; "sora", "hakai" and "tsunami" are left out: they are
+ * ordinary (also Japanese) words in URLs. */
+static const char *const bot_names[] = {"mirai",  "mozi.", "gafgyt", "bashlite",
+                                        "hajime", "okiru", NULL};
 
 static const char *const exe_suffixes[] = {".exe", ".scr", ".msi", ".dll", ".ps1", ".bat",
                                            ".vbs", ".jar", ".hta", ".cmd", ".pif", NULL};
+
+/* Web pages and documents: a "mirai.html" on a bare IP host is a page. */
+static const char *const page_suffixes[] = {".html", ".htm", ".php", ".asp", ".aspx",
+                                            ".jsp",  ".txt", ".pdf", NULL};
 
 static const char *const static_suffixes[] = {".css", ".js",  ".png",  ".jpg",  ".jpeg",  ".gif",
                                               ".ico", ".svg", ".webp", ".woff", ".woff2", ".ttf",
@@ -298,12 +304,12 @@ static const char *const static_suffixes[] = {".css", ".js",  ".png",  ".jpg",  
 
 /* Searched in the lower-cased user agent. */
 static const char *const tools[] = {
-    "sqlmap",     "nikto",     "masscan",   "zgrab",         "nmap",   "wpscan",
-    "gobuster",   "dirbuster", "dirb/",     "nuclei",        "hydra",  "acunetix",
-    "netsparker", "w3af",      "havij",     "openvas",       "nessus", "zmeu",
-    "fimap",      "wfuzz",     "ffuf",      "feroxbuster",   "commix", "jaeles",
-    "arachni",    "skipfish",  "whatweb",   "morfeus",       "paros",  "burpcollaborator",
-    "nessus",     "qualys",    "l9explore", "censysinspect", NULL};
+    "sqlmap",     "nikto",     "masscan",       "zgrab",       "nmap",   "wpscan",
+    "gobuster",   "dirbuster", "dirb/",         "nuclei",      "hydra",  "acunetix",
+    "netsparker", "w3af",      "havij",         "openvas",     "nessus", "zmeu",
+    "fimap",      "wfuzz",     "ffuf",          "feroxbuster", "commix", "jaeles",
+    "arachni",    "skipfish",  "whatweb",       "morfeus",     "paros",  "burpcollaborator",
+    "qualys",     "l9explore", "censysinspect", NULL};
 
 /* ---- the checks --------------------------------------------------------------- */
 
@@ -358,7 +364,10 @@ static const char *iot_download(const struct request *r)
     bool root = strchr(file, '/') == NULL && file[0];
     if (root && (!r->host || is_ip_literal(r->host))) {
         const char *m = find_any(file, bot_suffixes);
-        if (m || (m = find_any(file, bot_names)) != NULL)
+        if (m)
+            return m;
+        if (!ends_with_any(file, page_suffixes) && !ends_with_any(file, static_suffixes) &&
+            (m = find_any(file, bot_names)) != NULL)
             return m;
         if (ends_with_any(file, (const char *const[]){".sh", NULL}))
             return ".sh";
@@ -385,7 +394,7 @@ static const char *proxy_probe(const struct request *r, char *target, size_t tar
     const char *at = strchr(p, '@'), *end = p + strcspn(p, "/?#");
     if (at && at < end)
         p = at + 1; /* user info */
-    size_t n = strcspn(p, ":/?#");
+    size_t n = p[0] == '[' ? strcspn(p, "]/?#") + (strchr(p, ']') != NULL) : strcspn(p, ":/?#");
     if (n >= targetlen)
         n = targetlen - 1;
     for (size_t i = 0; i < n; i++)

@@ -90,12 +90,15 @@ static const struct web_case cases[] = {
     {OUT, "GET", "cam.example", "/cgi?cmd=tftp+-g+-r+x+198.51.100.9", UA, 5},
     {PC, "GET", "www.example.com", "/arm7/mirai.arm7.txt", UA, 0},
     {PC, "GET", "198.51.100.99", "/downloads/readme.txt", UA, 0},
+    {PC, "GET", "198.51.100.99", "/mirai.html", UA, 0}, /* "mirai" (future) in a page name */
+    {PC, "GET", "www.example.jp", "/sora/tsunami-hakai.html?dl=curl", UA, 0},
     /* 6 proxy probe */
     {OUT, "GET", "www.example.com", "http://www.example.com/", UA, 6},
     {PC, "GET", "192.168.1.80", "http://user:pw@proxy-judge.example/", UA, 6},
     {OUT, "CONNECT", "mail.example.org:25", "mail.example.org:25", UA, 6},
     {PC, "GET", "www.example.com", "http://www.example.com/index.html", UA, 0},
     {PC, "CONNECT", "www.example.com:443", "www.example.com:443", UA, 0},
+    {PC, "GET", "[2001:db8::5]", "http://[2001:db8::5]:8080/", UA, 0},
     /* 7 executable download by an office PC */
     {PC, "GET", "dl.example.net", "/tools/Setup.EXE?ref=mail", UA, 7},
     {PC, "GET", "dl.example.net", "/x/update.hta", UA, 7},
