@@ -12,8 +12,9 @@
  * Limits: QUIC_CRYPTO_MAX bytes of handshake, QUIC_DATAGRAMS_MAX client
  * datagrams, QUIC_PACKETS_MAX packets per datagram, QUIC_FRAMES_MAX frames
  * per packet; malformed Initials, and Initials whose authentication tag
- * fails, return MM_EPARSE (a "quic.malformed" anomaly). Server packets, 0-RTT, Handshake and 1-RTT
- * packets are not decrypted (their keys are secret). See docs/design/decoders.md. */
+ * fails, return MM_EPARSE (a "quic.malformed" anomaly). Server packets,
+ * 0-RTT, Handshake and 1-RTT packets are not decrypted (their keys are
+ * secret). See docs/design/decoders.md. */
 #include <netinet/in.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -260,7 +261,8 @@ static int read_long_header(const uint8_t *d, size_t len, struct quic_pkt *k)
         return MM_EPARSE;
     k->dcid_len = dcid_len;
     if (k->type == k->v->initial_type &&
-        (!cur_varint(&c, &token_len) || !mm__cur_skip(&c, token_len)))
+        (!cur_varint(&c, &token_len) || token_len > mm__cur_left(&c) ||
+         !mm__cur_skip(&c, (size_t)token_len)))
         return MM_EPARSE;
     if (!cur_varint(&c, &length) || length > mm__cur_left(&c))
         return MM_EPARSE;
@@ -388,14 +390,15 @@ static int read_frames(struct quic_state *st, const uint8_t *p, size_t n)
                 return MM_EPARSE;
             break;
         case 0x06: /* CRYPTO */
-            if (!cur_varint(&c, &off) || !cur_varint(&c, &len) || !mm__cur_take(&c, len, &data))
+            if (!cur_varint(&c, &off) || !cur_varint(&c, &len) || len > mm__cur_left(&c) ||
+                !mm__cur_take(&c, (size_t)len, &data))
                 return MM_EPARSE;
             if ((r = crypto_add(st, off, data, (size_t)len)) != 0)
                 return r;
             break;
         case 0x1c: /* CONNECTION_CLOSE: the client gave up */
             if (!cur_varint(&c, &v) || !cur_varint(&c, &v) || !cur_varint(&c, &len) ||
-                !mm__cur_skip(&c, len))
+                len > mm__cur_left(&c) || !mm__cur_skip(&c, (size_t)len))
                 return MM_EPARSE;
             break;
         default:
