@@ -14,31 +14,13 @@
 
 #include "core/error.h"
 #include "pktbuild.h"
+#include "pktdecode.h"
 #include "sensor/decode/decode.h"
 
 static const uint8_t IP_A[4] = {192, 168, 1, 10}, IP_B[4] = {203, 0, 113, 5};
 static const uint8_t IP6_A[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
 static const uint8_t IP6_B[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 static const uint8_t SYN_OPTS[] = {2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7};
-
-/* Decodes a copy of exactly caplen bytes (ASan catches over-reads). */
-static int decode(struct mm_packet *p, int linktype, const uint8_t *data, uint32_t caplen,
-                  uint32_t len)
-{
-    uint8_t *copy = malloc(caplen ? caplen : 1);
-    assert_non_null(copy);
-    memcpy(copy, data, caplen);
-    memset(p, 0, sizeof(*p));
-    p->data = copy;
-    p->caplen = caplen;
-    p->len = len;
-    p->linktype = linktype;
-    int r = mm_decode_packet(p);
-    free(copy);
-    p->data = NULL; /* pointers into the copy are gone */
-    p->payload = p->l4 = NULL;
-    return r;
-}
 
 static void build_tcp_syn(struct pkt *k)
 {
@@ -70,7 +52,7 @@ static void test_eth_ipv4_tcp_syn(void **state)
     struct pkt k;
     struct mm_packet p;
     build_tcp_syn(&k);
-    assert_int_equal(decode(&p, 1, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
+    assert_int_equal(pk_decode(&p, 1, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
     assert_true(p.has_eth);
     assert_memory_equal(p.src_mac, PK_MAC_A, 6);
     assert_int_equal(p.ip_version, 4);
@@ -96,7 +78,7 @@ static void test_udp_padding_trimmed(void **state)
     build_udp(&k, NULL, 0);
     memset(k.b + k.len, 0, 20); /* Ethernet padding after the datagram */
     k.len += 20;
-    assert_int_equal(decode(&p, 1, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
+    assert_int_equal(pk_decode(&p, 1, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
     assert_int_equal(p.ip_proto, 17);
     assert_int_equal(p.sport, 5353);
     assert_int_equal(p.payload_len, 5);
@@ -109,13 +91,13 @@ static void test_vlan_qinq_and_depth(void **state)
     struct mm_packet p;
     const uint16_t two[] = {100, 200}, three[] = {1, 2, 3};
     build_udp(&k, two, 2);
-    assert_int_equal(decode(&p, 1, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
+    assert_int_equal(pk_decode(&p, 1, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
     assert_int_equal(p.vlan_count, 2);
     assert_int_equal(p.vlan[0], 100);
     assert_int_equal(p.vlan[1], 200);
     assert_int_equal(p.ip_proto, 17);
     build_udp(&k, three, 3);
-    assert_int_equal(decode(&p, 1, k.b, (uint32_t)k.len, (uint32_t)k.len), MM_EPARSE);
+    assert_int_equal(pk_decode(&p, 1, k.b, (uint32_t)k.len, (uint32_t)k.len), MM_EPARSE);
     assert_int_equal(p.anomaly, MM_ANOM_TOO_DEEP);
     assert_string_equal(p.anomaly_event, "vlan.too_many_layers");
 }
@@ -129,7 +111,7 @@ static void test_ipv4_fragments(void **state)
     pk_udp(&k, 1000, 2000, "abcdefgh", 8);
     pk_set16(&k, ip + 20 + 4, 1000); /* UDP length of the whole datagram */
     pk_ipv4_done(&k, ip);
-    assert_int_equal(decode(&p, 12, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
+    assert_int_equal(pk_decode(&p, 12, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
     assert_true(p.fragment);
     assert_true(p.first_fragment);
     assert_int_equal(p.dport, 2000);
@@ -138,7 +120,7 @@ static void test_ipv4_fragments(void **state)
     ip = pk_ipv4(&k, IP_A, IP_B, 17, 185); /* later fragment */
     pk_put(&k, "xxxxxxxx", 8);
     pk_ipv4_done(&k, ip);
-    assert_int_equal(decode(&p, 12, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
+    assert_int_equal(pk_decode(&p, 12, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
     assert_true(p.fragment);
     assert_false(p.first_fragment);
     assert_int_equal(p.dport, 0);
@@ -158,7 +140,7 @@ static void test_ipv6_extension_headers(void **state)
     pk_put(&k, frag, 8);
     pk_udp(&k, 53, 5353, "dns", 3);
     pk_ipv6_done(&k, ip);
-    assert_int_equal(decode(&p, 229, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
+    assert_int_equal(pk_decode(&p, 229, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
     assert_int_equal(p.ip_version, 6);
     assert_int_equal(p.ip_proto, 17);
     assert_true(p.first_fragment);
@@ -171,7 +153,7 @@ static void test_ipv6_extension_headers(void **state)
         pk_put(&k, opt, 8);
     }
     pk_ipv6_done(&k, ip);
-    assert_int_equal(decode(&p, 229, k.b, (uint32_t)k.len, (uint32_t)k.len), MM_EPARSE);
+    assert_int_equal(pk_decode(&p, 229, k.b, (uint32_t)k.len, (uint32_t)k.len), MM_EPARSE);
     assert_string_equal(p.anomaly_event, "ipv6.exthdr_too_many");
 }
 
@@ -190,7 +172,7 @@ static void test_arp(void **state)
     pk_put(&k, IP_A, 4);
     pk_put(&k, PK_MAC_B, 6);
     pk_put(&k, IP_B, 4);
-    assert_int_equal(decode(&p, 1, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
+    assert_int_equal(pk_decode(&p, 1, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
     assert_true(p.is_arp);
     assert_int_equal(p.arp_op, 2);
     assert_memory_equal(p.arp_sha, PK_MAC_A, 6);
@@ -226,7 +208,7 @@ static void test_link_types(void **state)
         struct mm_packet p;
         pk_put(&k, cases[i].hdr, cases[i].hlen);
         pk_put(&k, ipk.b, ipk.len);
-        assert_int_equal(decode(&p, cases[i].dlt, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
+        assert_int_equal(pk_decode(&p, cases[i].dlt, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
         assert_int_equal(p.ip_version, 4);
         assert_int_equal(p.ip_proto, 1);
         assert_int_equal(p.sport, 8); /* ICMP type */
@@ -235,7 +217,7 @@ static void test_link_types(void **state)
             assert_memory_equal(p.src_mac, PK_MAC_A, 6);
     }
     struct mm_packet p;
-    assert_int_equal(decode(&p, 9999, ipk.b, (uint32_t)ipk.len, (uint32_t)ipk.len),
+    assert_int_equal(pk_decode(&p, 9999, ipk.b, (uint32_t)ipk.len, (uint32_t)ipk.len),
                      MM_EUNSUPPORTED);
 }
 
@@ -249,7 +231,7 @@ static void test_bad_tcp_option_is_anomaly_not_fatal(void **state)
     size_t ip = pk_ipv4(&k, IP_A, IP_B, 6, 0);
     pk_tcp(&k, 1, 2, 3, 0, 0x02, opts, 4, NULL, 0);
     pk_ipv4_done(&k, ip);
-    assert_int_equal(decode(&p, 1, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
+    assert_int_equal(pk_decode(&p, 1, k.b, (uint32_t)k.len, (uint32_t)k.len), 0);
     assert_int_equal(p.anomaly, MM_ANOM_BAD_OPTION);
     assert_string_equal(p.anomaly_event, "tcp.opt_invalid_len");
     assert_int_equal(p.dport, 2);
@@ -261,12 +243,12 @@ static void truncate_everywhere(int dlt, const struct pkt *k)
 {
     for (size_t cut = 0; cut < k->len; cut++) {
         struct mm_packet p;
-        int r = decode(&p, dlt, k->b, (uint32_t)cut, (uint32_t)cut);
+        int r = pk_decode(&p, dlt, k->b, (uint32_t)cut, (uint32_t)cut);
         assert_int_not_equal(r, 0);
         assert_int_not_equal(p.anomaly, MM_ANOM_NONE);
         assert_non_null(p.anomaly_event);
         /* the same prefix, snapped from the full length: never a crash */
-        (void)decode(&p, dlt, k->b, (uint32_t)cut, (uint32_t)k->len);
+        (void)pk_decode(&p, dlt, k->b, (uint32_t)cut, (uint32_t)k->len);
     }
 }
 

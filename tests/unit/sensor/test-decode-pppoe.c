@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "pktbuild.h"
+#include "pktdecode.h"
 #include "sensor/decode/decode.h"
 
 #define DLT_EN10MB 1
@@ -25,27 +26,9 @@ static const uint8_t IP_A[4] = {192, 168, 1, 10}, IP_B[4] = {203, 0, 113, 5};
 static const uint8_t IP6_A[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
 static const uint8_t IP6_B[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 
-/* Decodes a copy of exactly caplen bytes (ASan catches over-reads). */
-static int decode(struct mm_packet *p, const uint8_t *data, uint32_t caplen, uint32_t len)
-{
-    uint8_t *copy = malloc(caplen ? caplen : 1);
-    assert_non_null(copy);
-    memcpy(copy, data, caplen);
-    memset(p, 0, sizeof(*p));
-    p->data = copy;
-    p->caplen = caplen;
-    p->len = len;
-    p->linktype = DLT_EN10MB;
-    int r = mm_decode_packet(p);
-    free(copy);
-    p->data = NULL; /* pointers into the copy are gone */
-    p->payload = p->l4 = NULL;
-    return r;
-}
-
 static int decode_all(struct mm_packet *p, const struct pkt *k)
 {
-    return decode(p, k->b, (uint32_t)k->len, (uint32_t)k->len);
+    return pk_decode(p, DLT_EN10MB, k->b, (uint32_t)k->len, (uint32_t)k->len);
 }
 
 /* The 6-byte PPPoE header with a zero length; returns its offset for
@@ -294,7 +277,7 @@ static void test_length_beyond_capture(void **state)
     assert_string_equal(p.anomaly_event, "pppoe.trunc_pkt");
     assert_int_equal(p.ip_version, 0);
     /* the same bytes cut by the snap length (original 1420): decoded */
-    assert_int_equal(decode(&p, k.b, (uint32_t)k.len, 1420), 0);
+    assert_int_equal(pk_decode(&p, DLT_EN10MB, k.b, (uint32_t)k.len, 1420), 0);
     assert_int_equal(p.anomaly, MM_ANOM_NONE);
     assert_int_equal(p.ip_version, 4);
     assert_int_equal(p.dport, 53);
@@ -330,11 +313,11 @@ static void truncate_everywhere(const struct pkt *k)
 {
     for (size_t cut = 0; cut < k->len; cut++) {
         struct mm_packet p;
-        int r = decode(&p, k->b, (uint32_t)cut, (uint32_t)cut);
+        int r = pk_decode(&p, DLT_EN10MB, k->b, (uint32_t)cut, (uint32_t)cut);
         assert_int_not_equal(r, 0);
         assert_int_not_equal(p.anomaly, MM_ANOM_NONE);
         assert_non_null(p.anomaly_event);
-        (void)decode(&p, k->b, (uint32_t)cut, (uint32_t)k->len);
+        (void)pk_decode(&p, DLT_EN10MB, k->b, (uint32_t)cut, (uint32_t)k->len);
     }
 }
 
