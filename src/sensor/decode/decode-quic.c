@@ -9,12 +9,13 @@
  * complete ClientHello to the TLS decoder's parser (tls-hello.h). One
  * "quic" event per connection: version (hex, as Suricata writes it), sni,
  * ja3, ja4 (starting with "q") and client_alpns. Then the flow is ignored.
- * Limits: QUIC_CRYPTO_MAX bytes of handshake, QUIC_DATAGRAMS_MAX client
- * datagrams, QUIC_PACKETS_MAX packets per datagram, QUIC_FRAMES_MAX frames
- * per packet; malformed Initials, and Initials whose authentication tag
- * fails, return MM_EPARSE (a "quic.malformed" anomaly). Server packets,
- * 0-RTT, Handshake and 1-RTT packets are not decrypted (their keys are
- * secret). See docs/design/decoders.md. */
+ * Limits: QUIC_CRYPTO_MAX bytes of handshake in at most QUIC_FRAGS_MAX
+ * CRYPTO frames (kept as received, so memory follows the bytes sent),
+ * QUIC_DATAGRAMS_MAX client datagrams, QUIC_PACKETS_MAX packets per
+ * datagram, QUIC_FRAMES_MAX frames per packet; malformed Initials, and Initials whose
+ * authentication tag fails, return MM_EPARSE (a "quic.malformed" anomaly). Server packets, 0-RTT,
+ * Handshake and 1-RTT packets are not decrypted (their keys are secret). See
+ * docs/design/decoders.md. */
 #include <netinet/in.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -36,6 +37,7 @@
 #define QUIC_DATAGRAMS_MAX 16    /* client datagrams looked at before giving up */
 #define QUIC_PACKETS_MAX   8     /* coalesced packets read per datagram */
 #define QUIC_FRAMES_MAX    1024  /* frames read per packet (a PADDING run counts once) */
+#define QUIC_FRAGS_MAX     64    /* CRYPTO frames kept per flow */
 #define QUIC_TAG_LEN       16
 #define QUIC_SAMPLE_LEN    16
 
@@ -75,6 +77,13 @@ static const struct quic_version *version_find(uint32_t version)
     return NULL;
 }
 
+/* One CRYPTO frame's data, kept as it came: memory grows with the bytes
+ * received, not with the offsets a sender claims. */
+struct quic_frag {
+    size_t off, len;
+    uint8_t data[];
+};
+
 struct quic_state {
     bool done;          /* hello logged or given up: the rest is ignored */
     uint32_t datagrams; /* client datagrams seen */
@@ -83,9 +92,10 @@ struct quic_state {
     uint8_t keys_dcid[QUIC_CID_MAX];
     size_t keys_dcid_len;
     struct mm__quic_keys keys;
-    uint8_t *crypto; /* CRYPTO stream bytes [0, QUIC_CRYPTO_MAX), lazily */
-    uint8_t *have;   /* bitmap of the crypto bytes received */
-    size_t prefix;   /* crypto[0..prefix) is contiguous */
+    struct quic_frag *frags[QUIC_FRAGS_MAX]; /* CRYPTO data as received */
+    size_t nfrags;
+    size_t frag_bytes; /* sum of their lengths, at most QUIC_CRYPTO_MAX */
+    size_t prefix;     /* stream bytes [0, prefix) are all present */
 };
 
 /* ---- key schedule and packet protection (libcrypto) ---------------------- */
@@ -275,37 +285,63 @@ static int read_long_header(const uint8_t *d, size_t len, struct quic_pkt *k)
 
 static void crypto_release(struct quic_state *st)
 {
-    free(st->crypto);
-    free(st->have);
-    st->crypto = st->have = NULL;
+    for (size_t i = 0; i < st->nfrags; i++)
+        free(st->frags[i]);
+    st->nfrags = st->frag_bytes = 0;
 }
 
-static bool have_bit(const struct quic_state *st, size_t i)
+/* Extends st->prefix over every fragment that starts inside it. */
+static void crypto_advance(struct quic_state *st)
 {
-    return st->have[i / 8] & (1u << (i % 8));
+    bool moved = true;
+    while (moved) {
+        moved = false;
+        for (size_t i = 0; i < st->nfrags; i++) {
+            const struct quic_frag *f = st->frags[i];
+            if (f->off <= st->prefix && f->off + f->len > st->prefix) {
+                st->prefix = f->off + f->len;
+                moved = true;
+            }
+        }
+    }
 }
 
-/* Stores data of a CRYPTO frame at stream offset off; bytes beyond
- * QUIC_CRYPTO_MAX are dropped (the hello check then gives up). */
+/* Copies stream bytes [start, start + n) (all present: n <= prefix) to out. */
+static void crypto_copy(const struct quic_state *st, size_t start, size_t n, uint8_t *out)
+{
+    for (size_t i = 0; i < st->nfrags; i++) {
+        const struct quic_frag *f = st->frags[i];
+        size_t lo = f->off > start ? f->off : start;
+        size_t hi = f->off + f->len < start + n ? f->off + f->len : start + n;
+        if (lo < hi)
+            memcpy(out + (lo - start), f->data + (lo - f->off), hi - lo);
+    }
+}
+
+/* Keeps the data of a CRYPTO frame at stream offset off. Data past
+ * QUIC_CRYPTO_MAX is dropped (a hello reaching there is refused later);
+ * more than QUIC_FRAGS_MAX frames or QUIC_CRYPTO_MAX bytes in all is
+ * MM_ELIMIT, and the connection is given up. */
 static int crypto_add(struct quic_state *st, uint64_t off, const uint8_t *p, size_t n)
 {
     if (off >= QUIC_CRYPTO_MAX || n == 0)
         return 0;
     if (n > QUIC_CRYPTO_MAX - off)
         n = QUIC_CRYPTO_MAX - (size_t)off;
-    if (!st->crypto) {
-        st->crypto = malloc(QUIC_CRYPTO_MAX);
-        st->have = calloc(QUIC_CRYPTO_MAX / 8, 1);
-        if (!st->crypto || !st->have) {
-            crypto_release(st);
-            return MM_ENOMEM;
-        }
+    if (st->nfrags >= QUIC_FRAGS_MAX || n > QUIC_CRYPTO_MAX - st->frag_bytes) {
+        st->done = true; /* give up on this connection */
+        crypto_release(st);
+        return MM_ELIMIT;
     }
-    memcpy(st->crypto + off, p, n);
-    for (size_t i = (size_t)off; i < (size_t)off + n; i++)
-        st->have[i / 8] |= (uint8_t)(1u << (i % 8));
-    while (st->prefix < QUIC_CRYPTO_MAX && have_bit(st, st->prefix))
-        st->prefix++;
+    struct quic_frag *f = malloc(sizeof *f + n);
+    if (!f)
+        return MM_ENOMEM;
+    f->off = (size_t)off;
+    f->len = n;
+    memcpy(f->data, p, n);
+    st->frags[st->nfrags++] = f;
+    st->frag_bytes += n;
+    crypto_advance(st);
     return 0;
 }
 
@@ -333,16 +369,24 @@ static void emit_hello(struct mm_app_ctx *ctx, uint32_t version, json_t *hello)
 static int try_hello(struct mm_app_ctx *ctx, struct quic_state *st, uint32_t version)
 {
     json_t *hello = NULL;
+    uint8_t hs[4], *msg = NULL;
     int r = 0;
     if (st->prefix < 4)
         return 0;
-    size_t mlen = (size_t)st->crypto[1] << 16 | (size_t)st->crypto[2] << 8 | st->crypto[3];
-    if (st->crypto[0] != 1 /* ClientHello */ || mlen > QUIC_CRYPTO_MAX - 4)
+    crypto_copy(st, 0, 4, hs);
+    size_t mlen = (size_t)hs[1] << 16 | (size_t)hs[2] << 8 | hs[3];
+    if (hs[0] != 1 /* ClientHello */ || mlen > QUIC_CRYPTO_MAX - 4)
         r = MM_EPARSE;
     else if (st->prefix < 4 + mlen)
         return 0;
-    else if ((r = mm__tls_client_hello_json(st->crypto + 4, mlen, 'q', &hello)) == 0)
-        emit_hello(ctx, version, hello);
+    else if (!(msg = malloc(mlen ? mlen : 1)))
+        r = MM_ENOMEM;
+    else {
+        crypto_copy(st, 4, mlen, msg);
+        if ((r = mm__tls_client_hello_json(msg, mlen, 'q', &hello)) == 0)
+            emit_hello(ctx, version, hello);
+    }
+    free(msg);
     json_decref(hello);
     st->done = true;
     crypto_release(st);

@@ -279,6 +279,24 @@ static void test_datagram_limit(void **state)
     app_run_free(&r);
 }
 
+/* More CRYPTO frames than the decoder keeps: the connection is given up
+ * (memory follows the frames received, so their number is capped). */
+static void test_fragment_limit(void **state)
+{
+    (void)state;
+    uint8_t hello[512], f[1100];
+    size_t hn = unhex(rfc_hello_hex, hello, sizeof hello), n = 0;
+    for (size_t i = 0; i < 65; i++)
+        n += crypto_frame(f + n, hello, 2 * i + 1, 1); /* never contiguous */
+    struct app_run r;
+    app_run_init(&r, &mm_app_quic, 51000, 443);
+    assert_int_equal(run_frames(&r, f, n, 0), MM_ELIMIT);
+    n = crypto_frame(f, hello, 0, hn);
+    assert_int_equal(run_frames(&r, f, n, 1), 0); /* ignored now */
+    assert_int_equal(app_count(&r), 0);
+    app_run_free(&r);
+}
+
 static void test_coalesced_and_padding(void **state)
 {
     (void)state;
@@ -302,11 +320,17 @@ static void test_coalesced_and_padding(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc9001_a1_keys), cmocka_unit_test(test_rfc9001_a2_client_initial),
-        cmocka_unit_test(test_probe),           cmocka_unit_test(test_tampered),
-        cmocka_unit_test(test_truncations),     cmocka_unit_test(test_split_hello_v1),
-        cmocka_unit_test(test_split_hello_v2),  cmocka_unit_test(test_hostile_frames),
-        cmocka_unit_test(test_datagram_limit),  cmocka_unit_test(test_coalesced_and_padding),
+        cmocka_unit_test(test_rfc9001_a1_keys),
+        cmocka_unit_test(test_rfc9001_a2_client_initial),
+        cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_tampered),
+        cmocka_unit_test(test_truncations),
+        cmocka_unit_test(test_split_hello_v1),
+        cmocka_unit_test(test_split_hello_v2),
+        cmocka_unit_test(test_hostile_frames),
+        cmocka_unit_test(test_datagram_limit),
+        cmocka_unit_test(test_fragment_limit),
+        cmocka_unit_test(test_coalesced_and_padding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
