@@ -101,13 +101,12 @@ struct quic_state {
 /* ---- key schedule and packet protection (libcrypto) ---------------------- */
 
 /* One HKDF-SHA256 step (mode EVP_KDF_HKDF_MODE_EXTRACT_ONLY or
- * EXPAND_ONLY) through OpenSSL's KDF interface. */
-static int hkdf(int mode, const uint8_t *key, size_t keylen, const uint8_t *salt, size_t saltlen,
-                const uint8_t *info, size_t infolen, uint8_t *out, size_t outlen)
+ * EXPAND_ONLY) through OpenSSL's KDF interface (kdf: the fetched HKDF). */
+static int hkdf(EVP_KDF *kdf, int mode, const uint8_t *key, size_t keylen, const uint8_t *salt,
+                size_t saltlen, const uint8_t *info, size_t infolen, uint8_t *out, size_t outlen)
 {
     OSSL_PARAM params[6], *p = params;
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
     int r = MM_EINVAL;
     if (!kctx)
         goto out;
@@ -123,12 +122,12 @@ static int hkdf(int mode, const uint8_t *key, size_t keylen, const uint8_t *salt
         r = 0;
 out:
     EVP_KDF_CTX_free(kctx);
-    EVP_KDF_free(kdf);
     return r;
 }
 
 /* TLS 1.3 HKDF-Expand-Label(secret, label, "", outlen) (RFC 8446 §7.1). */
-static int expand_label(const uint8_t secret[32], const char *label, uint8_t *out, size_t outlen)
+static int expand_label(EVP_KDF *kdf, const uint8_t secret[32], const char *label, uint8_t *out,
+                        size_t outlen)
 {
     uint8_t info[2 + 1 + 6 + 32 + 1];
     size_t ll = strlen(label), n = 0;
@@ -142,7 +141,7 @@ static int expand_label(const uint8_t secret[32], const char *label, uint8_t *ou
     memcpy(info + n, label, ll);
     n += ll;
     info[n++] = 0; /* empty context */
-    return hkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY, secret, 32, NULL, 0, info, n, out, outlen);
+    return hkdf(kdf, EVP_KDF_HKDF_MODE_EXPAND_ONLY, secret, 32, NULL, 0, info, n, out, outlen);
 }
 
 int mm__quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
@@ -150,17 +149,22 @@ int mm__quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 {
     const struct quic_version *v = version_find(version);
     uint8_t initial[32], client[32];
-    int r;
+    EVP_KDF *kdf = NULL;
+    int r = MM_EINVAL;
     memset(out, 0, sizeof *out);
     if (!v)
         return MM_EUNSUPPORTED;
-    if ((r = hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, dcid, dcid_len, v->salt, sizeof v->salt, NULL, 0,
-                  initial, sizeof initial)) != 0 ||
-        (r = expand_label(initial, "client in", client, sizeof client)) != 0 ||
-        (r = expand_label(client, v->key_label, out->key, sizeof out->key)) != 0 ||
-        (r = expand_label(client, v->iv_label, out->iv, sizeof out->iv)) != 0 ||
-        (r = expand_label(client, v->hp_label, out->hp, sizeof out->hp)) != 0)
+    if (!(kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)))
+        goto out;
+    if ((r = hkdf(kdf, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, dcid, dcid_len, v->salt, sizeof v->salt,
+                  NULL, 0, initial, sizeof initial)) != 0 ||
+        (r = expand_label(kdf, initial, "client in", client, sizeof client)) != 0 ||
+        (r = expand_label(kdf, client, v->key_label, out->key, sizeof out->key)) != 0 ||
+        (r = expand_label(kdf, client, v->iv_label, out->iv, sizeof out->iv)) != 0 ||
+        (r = expand_label(kdf, client, v->hp_label, out->hp, sizeof out->hp)) != 0)
         memset(out, 0, sizeof *out);
+out:
+    EVP_KDF_free(kdf);
     return r;
 }
 
