@@ -12,6 +12,7 @@
 
 #include "center/alerts.h"
 #include "center/mail.h"
+#include "center/report.h"
 #include "center/store.h"
 #include "core/data.h"
 #include "core/error.h"
@@ -138,12 +139,22 @@ static const char *str_of(const char *key, enum mm_lang lang)
     return s ? s : "";
 }
 
+/* usec as local time of the report zone ([reports] timezone, default Japan):
+ * an SME reads its mails in the same time as its monthly report. */
 static void format_time(int64_t usec, char *out, size_t outlen)
 {
-    time_t t = (time_t)(usec / 1000000);
+    int64_t secs = usec / 1000000;
+    time_t t = (time_t)(secs + mm_zone_offset(mm_report_zone(), secs, NULL));
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* The name printed after the times: "日本時間" / "Japan time", else the zone's name. */
+static const char *zone_label(enum mm_lang lang)
+{
+    const struct mm_zone *z = mm_report_zone();
+    return mm_zone_is_japan(z) ? str_of("zone.japan", lang) : mm_zone_name(z);
 }
 
 /* The first sentence of s, at most TITLE_MAX bytes, cut on a UTF-8 boundary. */
@@ -242,6 +253,7 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
     var_set(&vs, "src_ip", *a->src_ip ? a->src_ip : none, NULL);
     var_set(&vs, "dest_ip", *a->dest_ip ? a->dest_ip : none, NULL);
     var_set(&vs, "first_seen", x.first_seen, NULL);
+    var_set(&vs, "time_zone", zone_label(lang), NULL);
     var_set(&vs, "signature", a->signature, NULL);
     var_set(&vs, "alert_id", x.alert_id, NULL);
     var_set(&vs, "link", mm_buf_str(&lt), mm_buf_str(&lh));

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "center/mail.h"
+#include "center/report.h"
 #include "center/store.h"
 #include "core/error.h"
 #include "core/ini.h"
@@ -103,7 +104,9 @@ static void test_render_alert_ja(void **state)
     assert_string_equal(t.subject,
                         "【mamori 緊急】山田製作所: 社内の機器が危険なドメインを問い合わせました");
     assert_non_null(strstr(t.text, "■ いますぐしていただきたいこと"));
-    assert_non_null(strstr(t.text, "2026-04-01 00:00:00"));
+    /* first seen 00:00 UTC: printed in the report zone, Japan by default */
+    assert_non_null(strstr(t.text, "2026-04-01 09:00:00(日本時間)"));
+    assert_non_null(strstr(t.html, "2026-04-01 09:00:00(日本時間)"));
     assert_non_null(strstr(t.text, "https://c.example/alerts/42"));
     assert_non_null(strstr(t.html, "<html lang=\"ja\">"));
     assert_non_null(strstr(t.html, "MAMORI intel: &lt;listed&gt; domain")); /* escaped */
@@ -124,9 +127,32 @@ static void test_render_alert_en_no_link(void **state)
     assert_string_equal(
         t.subject, "[mamori URGENT] Blue Bakery: An office device looked up a dangerous domain");
     assert_non_null(strstr(t.text, "- Device: (not recorded)"));
+    assert_non_null(strstr(t.text, "First detected: 2026-04-01 09:00:00 (Japan time)"));
     assert_non_null(strstr(t.html, "Scan it &lt;now&gt; &amp; report."));
     assert_null(strstr(t.text, "web screen"));
     mm_mail_text_free(&t);
+}
+
+/* With [reports] timezone = UTC the mails print UTC times and say so. */
+static void test_render_alert_other_zone(void **state)
+{
+    (void)state;
+    struct mm_alert a;
+    struct mm_mail_text t;
+    struct mm_zone *utc = NULL;
+    bool fallback;
+    char err[128];
+    sample_alert(&a);
+    assert_int_equal(mm_zone_load("UTC", &utc, &fallback, err, sizeof err), 0);
+    mm_report_use_zone(utc);
+    assert_int_equal(mm_mail_render_alert(&a, "山田製作所", MM_LANG_JA, NULL, &t), 0);
+    assert_non_null(strstr(t.text, "2026-04-01 00:00:00(UTC)"));
+    mm_mail_text_free(&t);
+    assert_int_equal(mm_mail_render_rise(&a, 3, "Blue Bakery", MM_LANG_EN, NULL, &t), 0);
+    assert_non_null(strstr(t.text, "2026-04-01 00:00:00 (UTC)"));
+    mm_mail_text_free(&t);
+    mm_report_use_zone(NULL);
+    mm_zone_free(utc);
 }
 
 static void test_render_digest(void **state)
@@ -138,7 +164,7 @@ static void test_render_digest(void **state)
         sample_alert(&items[i]);
     assert_int_equal(mm_mail_render_digest(items, 3, 10, "Storm", MM_LANG_EN, 10, NULL, &t), 0);
     assert_string_equal(t.subject, "[mamori digest] Storm: 10 more alerts");
-    assert_non_null(strstr(t.text, "3. 2026-04-01 00:00:00  02:00:00:00:00:01"));
+    assert_non_null(strstr(t.text, "3. 2026-04-01 09:00:00  02:00:00:00:00:01"));
     assert_non_null(strstr(t.text, "... (+7)"));
     assert_non_null(strstr(t.html, "<li>... (+7)</li>"));
     mm_mail_text_free(&t);
@@ -238,10 +264,15 @@ static void test_config(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_ascii),    cmocka_unit_test(test_header_japanese),
-        cmocka_unit_test(test_render_alert_ja), cmocka_unit_test(test_render_alert_en_no_link),
-        cmocka_unit_test(test_render_digest),   cmocka_unit_test(test_compose),
-        cmocka_unit_test(test_config),          cmocka_unit_test(test_recipients_exact),
+        cmocka_unit_test(test_header_ascii),
+        cmocka_unit_test(test_header_japanese),
+        cmocka_unit_test(test_render_alert_ja),
+        cmocka_unit_test(test_render_alert_en_no_link),
+        cmocka_unit_test(test_render_alert_other_zone),
+        cmocka_unit_test(test_render_digest),
+        cmocka_unit_test(test_compose),
+        cmocka_unit_test(test_config),
+        cmocka_unit_test(test_recipients_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
