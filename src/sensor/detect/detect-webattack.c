@@ -11,6 +11,9 @@
  *   6 proxy probe (an absolute http:// target naming another host than the
  *     Host header, or any absolute target or CONNECT from outside the office)
  *   7 executable download (.exe .scr .msi ...) over plain HTTP by an office PC
+ *     (not from the update hosts of Windows Update and Chrome, which send
+ *     signed executables over plain HTTP to every PC every day; the Host
+ *     header is trusted for this, so a client lying in it is not caught)
  *   8 attack-tool user agent (sqlmap, nikto, masscan, ...; not curl or wget)
  *   9 web scan: one source requesting many distinct paths of one server
  * The URL is percent-decoded twice (double encoding), '+' read as a space,
@@ -405,11 +408,36 @@ static const char *proxy_probe(const struct request *r, char *target, size_t tar
     return r->host && strcmp(r->host, target) != 0 ? "absolute-uri" : NULL;
 }
 
-/* 7: an executable at the end of the path, fetched by an office client. */
+/* Vendors' update hosts that serve signed executables over plain HTTP as a
+ * matter of course (Defender definitions through Windows Update, Chrome's
+ * updater): every office PC fetches from them daily. The Host header (the
+ * decoder's lower-cased hostname) must be one of them or end in "." + one. */
+static const char *const update_hosts[] = {"windowsupdate.com",
+                                           "windowsupdate.microsoft.com",
+                                           "update.microsoft.com",
+                                           "delivery.mp.microsoft.com",
+                                           "dl.google.com",
+                                           "gvt1.com",
+                                           NULL};
+
+static bool is_update_host(const char *host)
+{
+    size_t n = host ? strlen(host) : 0;
+    for (size_t i = 0; n && update_hosts[i]; i++) {
+        size_t k = strlen(update_hosts[i]);
+        if (n >= k && strcmp(host + n - k, update_hosts[i]) == 0 &&
+            (n == k || host[n - k - 1] == '.'))
+            return true;
+    }
+    return false;
+}
+
+/* 7: an executable at the end of the path, fetched by an office client
+ * from a host other than a vendor's update host. */
 static const char *exe_download(const struct request *r)
 {
     char path[NORM_MAX];
-    if (!r->src_home || (r->method && strcasecmp(r->method, "GET") != 0))
+    if (!r->src_home || (r->method && strcasecmp(r->method, "GET") != 0) || is_update_host(r->host))
         return NULL;
     url_path(r->url, path, sizeof path);
     for (size_t i = 0; exe_suffixes[i]; i++)

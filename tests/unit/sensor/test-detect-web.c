@@ -106,6 +106,36 @@ static const struct web_case cases[] = {
     {PC, "GET", "dl.example.net", "/exe/readme.html", UA, 0},
     {PC, "POST", "dl.example.net", "/upload/report.exe", UA, 0},
     {OUT, "GET", "shop.example", "/downloads/app.exe", UA, 0},
+    /* software updates that fetch signed executables over plain HTTP from
+     * their vendors' update hosts (Defender definitions via Windows Update,
+     * Chrome's updater) stay quiet; look-alike hosts do not */
+    {PC, "GET", "download.windowsupdate.com",
+     "/c/msdownload/update/software/defu/2026/03/am_delta_patch_1.445.120.0_0a1b2c3d.exe",
+     "Microsoft-Delivery-Optimization/10.0", 0},
+    {PC, "GET", "au.download.windowsupdate.com",
+     "/d/msdownload/update/software/defu/2026/03/am_base_patch_1.445.0.0_4e5f.exe",
+     "Microsoft BITS/7.8", 0},
+    {PC, "GET", "dl.google.com",
+     "/release2/chrome/acx7_123.0.6312.86/123.0.6312.86_chrome_installer.exe",
+     "Google Update/1.3.36.372;winhttp", 0},
+    {PC, "GET", "edgedl.me.gvt1.com",
+     "/edgedl/release2/chrome/acx7_123.0.6312.86/123.0.6312.86_chrome_installer.exe",
+     "Google Update/1.3.36.372;winhttp", 0},
+    /* other everyday plain-HTTP requests of office PCs */
+    {PC, "GET", "ocsp.digicert.com",
+     "/MFEwTzBNMEswSTAJBgUrDgMCGgUABBSAUQYBMq2awn1Rh6Doh%"
+     "2FsBYgFV7gQUA95QNVbRTLtm8KPiGxvDl7I90VUCEAJ0"
+     "LqoXyo4hxxe7H%2Fz9DKA%3D",
+     "Microsoft-CryptoAPI/10.0", 0},
+    {PC, "GET", "wpad", "/wpad.dat", "WinHttp-Autoproxy-Service/5.1", 0},
+    {PC, "GET", "ctldl.windowsupdate.com",
+     "/msdownload/update/v3/static/trustedr/en/authrootstl.cab?a1b2c3d4e5f6",
+     "Microsoft-CryptoAPI/10.0", 0},
+    {PC, "GET", "www.example.jp", "/search?q=%E3%81%BE%E3%82%82%E3%82%8A+select+union+member", UA,
+     0},
+    {PC, "GET", "download.windowsupdate.com.example.net", "/setup.exe", UA, 7},
+    {PC, "GET", "evilwindowsupdate.com", "/setup.exe", UA, 7},
+    {PC, "GET", "dl.google.com.example.net", "/setup.exe", UA, 7},
     /* 8 attack tools; ordinary clients stay quiet */
     {OUT, "GET", "shop.example", "/", "sqlmap/1.7.2#stable (https://sqlmap.org)", 8},
     {OUT, "GET", "shop.example", "/", "Mozilla/5.0 zgrab/0.x", 8},
