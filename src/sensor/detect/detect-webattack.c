@@ -279,8 +279,9 @@ static const char *const xss[] = {"<script",
                                   "string.fromcharcode",
                                   NULL};
 
-/* Downloader commands with a botnet file in one URL (checked before rce). */
-static const char *const downloaders[] = {"wget", "curl", "tftp", "ftpget", NULL};
+/* Downloader commands with a botnet file in one URL (checked before rce),
+ * as words in the spaced form ("curling" is no downloader). */
+static const char *const downloaders[] = {"wget|", "curl|", "tftp|", "ftpget|", NULL};
 static const char *const downloader_urls[] = {"wgethttp", "wget-q", "curlhttp", "tftp-g",
                                               "tftp-r",   "ftpget", NULL};
 
@@ -375,7 +376,7 @@ static const char *iot_download(const struct request *r)
         if (ends_with_any(file, (const char *const[]){".sh", NULL}))
             return ".sh";
     }
-    if (find_any(r->compact, downloaders)) {
+    if (find_any(r->spaced, downloaders)) {
         const char *m = find_any(r->compact, bot_suffixes);
         if (m || (m = find_any(r->compact, bot_names)) != NULL)
             return m;

