@@ -2,6 +2,7 @@
  * Owns mm_buf, the growable NUL-terminated byte buffer. */
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,13 +102,9 @@ int mm_buf_vprintf(struct mm_buf *b, const char *fmt, va_list ap)
 /* Decimal digits of v, without printf. */
 int mm_buf_put_uint(struct mm_buf *b, unsigned long long v)
 {
-    char tmp[24];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return mm_buf_append(b, tmp + i, sizeof tmp - i);
+    char digits[MM_U64_STRLEN];
+    size_t n = mm_str_u64(v, digits);
+    return mm_buf_append(b, digits, n);
 }
 
 /* Four lower-case hex digits of v. */

@@ -101,3 +101,17 @@ char *mm_str_lower(char *s)
         *p = (char)tolower((unsigned char)*p);
     return s;
 }
+
+size_t mm_str_u64(uint64_t v, char out[MM_U64_STRLEN])
+{
+    char tmp[MM_U64_STRLEN];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t n = sizeof tmp - i;
+    memcpy(out, tmp + i, n);
+    out[n] = '\0';
+    return n;
+}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* True when p[0..n) is well-formed UTF-8 (no overlongs, no surrogates). On
  * failure *bad_offset (if not NULL) gets the offset of the first bad byte. */
@@ -21,6 +22,11 @@ bool mm_str_suffix(const char *s, const char *suffix);
 
 /* Copies at most outlen-1 bytes and always terminates; returns strlen(src). */
 size_t mm_strlcpy(char *out, const char *src, size_t outlen);
+
+/* v in decimal into out (always terminated), without printf: hot paths
+ * (EVE numbers, indicator texts). Returns the number of digits. */
+#define MM_U64_STRLEN 21
+size_t mm_str_u64(uint64_t v, char out[MM_U64_STRLEN]);
 
 /* Lower-cases ASCII letters in place; returns s. */
 char *mm_str_lower(char *s);

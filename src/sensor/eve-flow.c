@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/timefmt.h"
+#include "core/str.h"
 #include "sensor/decode/decode.h"
 #include "sensor/sensor-int.h"
 
@@ -40,12 +41,9 @@ static void put_str(struct line *l, const char *s)
 
 static void put_u64(struct line *l, uint64_t v)
 {
-    char tmp[24], *p = tmp + sizeof(tmp);
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(l, p, (size_t)(tmp + sizeof(tmp) - p));
+    char digits[MM_U64_STRLEN];
+    size_t n = mm_str_u64(v, digits);
+    put(l, digits, n);
 }
 
 /* ,"key": */

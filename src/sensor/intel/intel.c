@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/str.h"
 
 /* ---- string arena ------------------------------------------------------- */
 
@@ -434,20 +435,6 @@ static size_t append_text(char *p, const char *s)
     return n;
 }
 
-/* Writes v in decimal at p; returns the number of digits. */
-static size_t append_decimal(char *p, unsigned v)
-{
-    char tmp[12];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        p[i] = tmp[n - 1 - i];
-    return n;
-}
-
 static int ip_insert(struct mm_intel *in, const struct mm_cidr *c, uint16_t port,
                      const struct mm__intel_ctx *ctx)
 {
@@ -471,7 +458,9 @@ static int ip_insert(struct mm_intel *in, const struct mm_cidr *c, uint16_t port
         text[len++] = ']';
     if (port || c->prefix != max) {
         text[len++] = port ? ':' : '/';
-        len += append_decimal(text + len, port ? port : c->prefix);
+        char digits[MM_U64_STRLEN];
+        mm_str_u64(port ? port : c->prefix, digits);
+        len += append_text(text + len, digits);
     }
     text[len] = '\0';
     struct ip_entry e = {

@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/eve.h"
+#include "core/str.h"
 #include "sensor/output/output.h"
 
 #define PATH_MAX_LEN 4096
@@ -149,15 +150,11 @@ static void put_string(struct jbuf *b, const char *s, size_t n)
 
 static void put_integer(struct jbuf *b, json_int_t v)
 {
-    char tmp[24], *p = tmp + sizeof(tmp);
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    char digits[MM_U64_STRLEN];
+    size_t n = mm_str_u64(v < 0 ? 0ULL - (uint64_t)v : (uint64_t)v, digits);
     if (v < 0)
-        *--p = '-';
-    jb_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+        jb_putc(b, '-');
+    jb_put(b, digits, n);
 }
 
 /* Reals are rare in events: jansson formats them (its exact rules). */
