@@ -107,27 +107,37 @@ static bool known_event_type(const char *name, size_t n)
 
 /* [output] event_types: which event types the EVE output gets (default:
  * all). Every name must be a type the sensor writes; 2 (bad settings) else. */
+const char *mm__list_item(const char **cursor, size_t *len)
+{
+    const char *p = *cursor + strspn(*cursor, " ,");
+    size_t n = strcspn(p, ",");
+    *cursor = p + n;
+    if (n == 0)
+        return NULL;
+    while (n > 0 && p[n - 1] == ' ')
+        n--;
+    *len = n;
+    return p;
+}
+
 static int eve_types_setting(struct mm_sensor_options *o)
 {
-    const char *list = mm_ini_get(o->ini, "output", "event_types");
+    const char *list = mm_ini_get(o->ini, "output", "event_types"), *cursor = list, *name;
+    size_t n, names = 0;
     if (!list)
         return 0;
-    for (const char *p = list; *p;) {
-        p += strspn(p, " ,");
-        size_t len = strcspn(p, ","), n = len; /* a name between commas, as the writer reads it */
-        while (n > 0 && p[n - 1] == ' ')
-            n--;
-        if (n && !known_event_type(p, n)) {
+    while ((name = mm__list_item(&cursor, &n)) != NULL) { /* as the writer reads it */
+        names++;
+        if (!known_event_type(name, n)) {
             char known[256] = "";
             for (const char *const *t = mm__eve_event_types; *t; t++)
                 snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
                          t == mm__eve_event_types ? "" : " ", *t);
-            mm_msg_print(stderr, PROG, "sensor-log", "config.event_type", (int)n, p, known);
+            mm_msg_print(stderr, PROG, "sensor-log", "config.event_type", (int)n, name, known);
             return 2;
         }
-        p += len;
     }
-    if (list[strspn(list, " ,")] == '\0') {
+    if (names == 0) {
         mm_msg_print(stderr, PROG, "sensor-log", "config.event_types_empty");
         return 2;
     }

@@ -48,6 +48,11 @@ int mm__options_parse(int argc, char **argv, struct mm_sensor_options *o);
 void mm__options_free(struct mm_sensor_options *o);
 /* The event types the sensor writes, for checking [output] event_types. */
 extern const char *const mm__eve_event_types[];
+/* The next name of a comma-separated list at *cursor (spaces around names
+ * ignored): returns it, with its length in *len, and moves *cursor past it;
+ * NULL when no name is left. The one reading of [output] and [uplink]
+ * event_types, for checking them and for matching events. */
+const char *mm__list_item(const char **cursor, size_t *len);
 /* True when events of this type go to the EVE output ([output] event_types). */
 bool mm__eve_wants(const struct mm_sensor *s, const char *type);
 

@@ -109,17 +109,11 @@ static int64_t mono_usec(void)
 /* True when type is in the comma-separated list (spaces around names allowed). */
 static bool type_listed(const char *list, const char *type)
 {
-    size_t n = strlen(type);
-    for (const char *p = list; p && *p;) {
-        p += strspn(p, " ,");
-        size_t l = strcspn(p, ",");
-        size_t t = l;
-        while (t > 0 && p[t - 1] == ' ')
-            t--;
-        if (t == n && strncmp(p, type, n) == 0)
+    size_t n = strlen(type), len;
+    const char *cursor = list ? list : "", *name;
+    while ((name = mm__list_item(&cursor, &len)) != NULL)
+        if (len == n && strncmp(name, type, n) == 0)
             return true;
-        p += l;
-    }
     return false;
 }
 
