@@ -97,11 +97,6 @@ static void intel_packet(void *state, struct mm_sensor *s, const struct mm_packe
     }
 }
 
-static const char *jstr(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
 static void check_domain(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev,
                          unsigned variant, const char *host, const char *name,
                          const char *matched_on)
@@ -116,7 +111,7 @@ static void check_domain(struct mm__detect_basic *st, struct mm_sensor *s, const
 static void on_dns_answers(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev,
                            const json_t *dns)
 {
-    const char *client = jstr(ev, "dest_ip");
+    const char *client = mm__jstr(ev, "dest_ip");
     const struct mm__alert_at at = {.ev = ev};
     struct mm_intel_hit hit;
     size_t i;
@@ -125,21 +120,21 @@ static void on_dns_answers(struct mm__detect_basic *st, struct mm_sensor *s, con
         return;
     json_array_foreach(json_object_get(dns, "answers"), i, rr)
     {
-        const char *type = jstr(rr, "rrtype"), *rdata = jstr(rr, "rdata");
+        const char *type = mm__jstr(rr, "rrtype"), *rdata = mm__jstr(rr, "rdata");
         struct mm_addr a;
         if (!type || !rdata || (strcmp(type, "A") != 0 && strcmp(type, "AAAA") != 0) ||
             mm_addr_parse(rdata, &a) != 0 || mm_sensor_is_home(s, &a) || never_remote(&a))
             continue;
         if (mm_intel_match_ip(mm_sensor_intel(s), &a, 0, &hit))
-            raise_hit(st, s, 9, &at, client, jstr(rr, "rrname") ? jstr(rr, "rrname") : rdata,
-                      "dns.answer", &hit);
+            raise_hit(st, s, 9, &at, client,
+                      mm__jstr(rr, "rrname") ? mm__jstr(rr, "rrname") : rdata, "dns.answer", &hit);
     }
 }
 
 static void on_dns(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
     const json_t *dns = json_object_get(ev, "dns");
-    const char *type = jstr(dns, "type"), *host = jstr(ev, "src_ip");
+    const char *type = mm__jstr(dns, "type"), *host = mm__jstr(ev, "src_ip");
     size_t i;
     json_t *q;
     if (type && (strcmp(type, "response") == 0 || strcmp(type, "answer") == 0))
@@ -147,8 +142,8 @@ static void on_dns(struct mm__detect_basic *st, struct mm_sensor *s, const json_
     if (!host || !type || (strcmp(type, "request") != 0 && strcmp(type, "query") != 0))
         return;
     json_array_foreach(json_object_get(dns, "queries"), i, q)
-        check_domain(st, s, ev, 2, host, jstr(q, "rrname"), "dns.query");
-    check_domain(st, s, ev, 2, host, jstr(dns, "rrname"), "dns.query"); /* EVE v1/v2 */
+        check_domain(st, s, ev, 2, host, mm__jstr(q, "rrname"), "dns.query");
+    check_domain(st, s, ev, 2, host, mm__jstr(dns, "rrname"), "dns.query"); /* EVE v1/v2 */
 }
 
 static void on_tls(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
@@ -157,32 +152,33 @@ static void on_tls(struct mm__detect_basic *st, struct mm_sensor *s, const json_
     const struct mm__alert_at at = {.ev = ev};
     const struct mm_intel *in = mm_sensor_intel(s);
     struct mm_intel_hit hit;
-    const char *client = jstr(ev, "src_ip"), *ja3 = jstr(json_object_get(tls, "ja3"), "hash");
-    const char *fp = jstr(tls, "fingerprint");
+    const char *client = mm__jstr(ev, "src_ip"),
+               *ja3 = mm__jstr(json_object_get(tls, "ja3"), "hash");
+    const char *fp = mm__jstr(tls, "fingerprint");
     if (!client)
         return;
     if (fp) { /* the server's certificate: sent by the server, so dest is the client */
-        const char *c = jstr(ev, "dest_ip") ? jstr(ev, "dest_ip") : client;
+        const char *c = mm__jstr(ev, "dest_ip") ? mm__jstr(ev, "dest_ip") : client;
         if (mm_intel_match_hash(in, "sha1", fp, &hit))
             raise_hit(st, s, 8, &at, c, fp, "tls.fingerprint", &hit);
         return;
     }
-    check_domain(st, s, ev, 3, client, jstr(tls, "sni"), "tls.sni");
+    check_domain(st, s, ev, 3, client, mm__jstr(tls, "sni"), "tls.sni");
     if (ja3 && mm_intel_match_hash(in, "ja3", ja3, &hit))
         raise_hit(st, s, 6, &at, client, ja3, "tls.ja3.hash", &hit);
-    if (jstr(tls, "ja4") && mm_intel_match_hash(in, "ja4", jstr(tls, "ja4"), &hit))
-        raise_hit(st, s, 7, &at, client, jstr(tls, "ja4"), "tls.ja4", &hit);
+    if (mm__jstr(tls, "ja4") && mm_intel_match_hash(in, "ja4", mm__jstr(tls, "ja4"), &hit))
+        raise_hit(st, s, 7, &at, client, mm__jstr(tls, "ja4"), "tls.ja4", &hit);
 }
 
 static void on_http(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
     const json_t *http = json_object_get(ev, "http");
-    const char *host = jstr(http, "hostname"), *url = jstr(http, "url"),
-               *client = jstr(ev, "src_ip");
+    const char *host = mm__jstr(http, "hostname"), *url = mm__jstr(http, "url"),
+               *client = mm__jstr(ev, "src_ip");
     const struct mm__alert_at at = {.ev = ev};
     struct mm_intel_hit hit;
     char full[2300];
-    if (!client || !url || jstr(http, "status"))
+    if (!client || !url || mm__jstr(http, "status"))
         return; /* requests only */
     snprintf(full, sizeof full, "%s%s", host ? host : "", url);
     if (mm_intel_match_url(mm_sensor_intel(s), host, url, &hit)) {
@@ -203,7 +199,7 @@ static void on_http(struct mm__detect_basic *st, struct mm_sensor *s, const json
 static void intel_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct mm__detect_basic *st = state;
-    const char *type = jstr(ev, "event_type");
+    const char *type = mm__jstr(ev, "event_type");
     if (!type || !mm_sensor_intel(s))
         return;
     if (strcmp(type, "dns") == 0)
@@ -213,8 +209,8 @@ static void intel_event(void *state, struct mm_sensor *s, const json_t *ev)
     else if (strcmp(type, "http") == 0)
         on_http(st, s, ev);
     else if (strcmp(type, "quic") == 0) /* QUIC's ClientHello: its SNI as TLS's */
-        check_domain(st, s, ev, 3, jstr(ev, "src_ip"), jstr(json_object_get(ev, "quic"), "sni"),
-                     "quic.sni");
+        check_domain(st, s, ev, 3, mm__jstr(ev, "src_ip"),
+                     mm__jstr(json_object_get(ev, "quic"), "sni"), "quic.sni");
 }
 
 const struct mm_detector mm_detector_intel = {

@@ -375,3 +375,8 @@ void mm__detect_basic_free(void *state)
         mm__suppress_free(st->sup);
     free(st);
 }
+
+const char *mm__jstr(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}

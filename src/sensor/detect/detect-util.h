@@ -113,6 +113,9 @@ void mm__detect_basic_free(void *state);
  * name, mac, ip, vendor, os (each with an "@ja" twin where the words differ). */
 json_t *mm__device_vars(const json_t *device);
 
+/* The string value of o[key], or NULL. */
+const char *mm__jstr(const json_t *o, const char *key);
+
 /* Formats an address into a JSON string. */
 json_t *mm__json_addr(const struct mm_addr *a);
 

@@ -647,28 +647,23 @@ static long record_path(struct web_state *st, const struct request *r, int64_t n
 
 /* ---- the event ---------------------------------------------------------------- */
 
-static const char *jstr(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
 static void web_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct web_state *st = state;
-    const char *type = jstr(ev, "event_type");
+    const char *type = mm__jstr(ev, "event_type");
     const json_t *http = json_object_get(ev, "http");
     struct request r;
     struct mm_addr a;
     if (!type || strcmp(type, "http") != 0 || json_object_get(http, "status"))
         return; /* requests only */
-    r.src = jstr(ev, "src_ip");
-    r.dst = jstr(ev, "dest_ip");
-    r.url = jstr(http, "url");
+    r.src = mm__jstr(ev, "src_ip");
+    r.dst = mm__jstr(ev, "dest_ip");
+    r.url = mm__jstr(http, "url");
     if (!r.src || !r.dst || !r.url)
         return;
-    r.host = jstr(http, "hostname");
-    r.method = jstr(http, "http_method");
-    r.ua = jstr(http, "http_user_agent");
+    r.host = mm__jstr(http, "hostname");
+    r.method = mm__jstr(http, "http_method");
+    r.ua = mm__jstr(http, "http_user_agent");
     r.src_home = mm_addr_parse(r.src, &a) == 0 && mm_sensor_is_home(s, &a);
     size_t i = 0;
     for (; r.ua && r.ua[i] && i + 1 < sizeof r.ua_lower; i++)
