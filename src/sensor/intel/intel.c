@@ -852,12 +852,9 @@ static const struct ip_entry *ip_lookup(const struct mm_intel *in, const struct 
 static const struct ip_entry *ip_lookup_memo(const struct mm_intel *in, const struct mm_addr *a,
                                              uint16_t port)
 {
-    uint64_t lo, hi;
-    memcpy(&lo, a->bytes, 8);
-    memcpy(&hi, a->bytes + 8, 8);
-    uint64_t h = (lo ^ (hi * 0xff51afd7ed558ccdULL) ^ ((uint64_t)port << 8 | a->family)) *
-                 0x9e3779b97f4a7c15ULL;
-    struct ip_memo *m = &in->ip_memo[h >> (64 - IP_MEMO_LOG)];
+    /* the table's key hash of the whole address (top bits: the table uses the low ones) */
+    uint32_t h = ip_hash(a->bytes, a->family, a->family == 4 ? 32 : 128, port);
+    struct ip_memo *m = &in->ip_memo[h >> (32 - IP_MEMO_LOG)];
     if (m->family == a->family && m->port == port && memcmp(m->addr, a->bytes, 16) == 0)
         return m->entry ? &in->ips[m->entry - 1] : NULL;
     const struct ip_entry *e = ip_lookup(in, a, port);
