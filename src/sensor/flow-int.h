@@ -16,8 +16,9 @@ struct mm_flow_table {
     uint64_t hash_key; /* random per table: chains cannot be lengthened on purpose */
     struct mm_flow_lru lru[MM_FLOW_CLASSES];
     size_t count;
-    uint64_t seq;  /* flows created, for ids */
-    int64_t clock; /* usec; the largest packet time seen */
+    uint64_t seq;     /* flows created, for ids */
+    uint64_t id_base; /* ids continue from here: 0, or random (cfg.random_ids) */
+    int64_t clock;    /* usec; the largest packet time seen */
     bool clock_set;
     mm_flow_end_fn on_end;
     void *arg;

@@ -180,6 +180,7 @@ int mm_flow_table_new(const struct mm_flow_config *c, mm_flow_end_fn on_end, voi
     }
     t->mask = (uint32_t)(n - 1);
     t->hash_key = random_key();
+    t->id_base = c->random_ids ? random_key() : 0;
     t->on_end = on_end;
     t->arg = arg;
     *out = t;
@@ -318,7 +319,7 @@ static struct mm_flow *flow_create(struct mm_flow_table *t, const struct mm_pack
         memcpy(f->src_mac, reverse ? p->dst_mac : p->src_mac, 6);
         memcpy(f->dst_mac, reverse ? p->src_mac : p->dst_mac, 6);
     }
-    f->id = flow_id_of(t->cfg.flow_id_base + ++t->seq);
+    f->id = flow_id_of(t->id_base + ++t->seq);
     f->start = f->last = p->ts;
     f->clock_start = f->clock_last = t->clock;
     f->hash = hash;

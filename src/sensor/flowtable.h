@@ -40,9 +40,9 @@ struct mm_flow_config {
     uint32_t stream_depth; /* per direction: max unconsumed in-order bytes */
     uint32_t stream_ooo;   /* per direction: max out-of-order bytes held */
     size_t stream_memcap;  /* all reassembly buffers together */
-    uint64_t flow_id_base; /* flow ids continue from here: 0 (reading files, the same
-                              ids every run) or a random start (live capture, so a
-                              restarted sensor does not repeat the ids it gave before) */
+    bool random_ids;       /* flow ids start at a random point (live capture: a restarted sensor
+                              does not repeat the ids it gave before); else at 0 (reading files:
+                              the same ids every run) */
 };
 
 void mm_flow_config_defaults(struct mm_flow_config *c);

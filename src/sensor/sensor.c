@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "core/error.h"
@@ -290,14 +289,6 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
     return 0;
 }
 
-static uint64_t random_u64(void)
-{
-    uint64_t v = 0;
-    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v)
-        v = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)&v;
-    return v;
-}
-
 int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
                    struct mm_sensor **out, char *err, size_t errlen)
 {
@@ -314,8 +305,7 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     s->live = o->iface != NULL;
     s->tick_sec = s->stats_due = s->devices_save_due = s->first_sec = -1;
     struct mm_flow_config flow = o->flow;
-    if (s->live) /* ids unlike those of an earlier run; files keep reproducible ids */
-        flow.flow_id_base = random_u64();
+    flow.random_ids = s->live; /* ids unlike an earlier run's; files keep reproducible ids */
     int r = mm_flow_table_new(&flow, mm__pipeline_flow_end, s, &s->flows);
     if (r != 0) {
         mm_msg_format(err, errlen, LOG, "sensor.flow_table", mm_msg_strerror(r));
