@@ -67,7 +67,8 @@ static int crypt_below(const struct mm_audit_ctx *ctx, const char *sysdir, int d
     char path[1024], uuid[256];
     if (depth > STACK_DEPTH_MAX)
         return 0;
-    snprintf(path, sizeof path, "%s/dm/uuid", sysdir);
+    if ((size_t)snprintf(path, sizeof path, "%s/dm/uuid", sysdir) >= sizeof path)
+        return 0; /* a /sys path this long is not a block device */
     if (read_small(ctx, path, uuid, sizeof uuid) == 0) {
         int r = mm__audit_evidence(res, "%s: %s", path, uuid);
         if (r != 0)
@@ -77,7 +78,8 @@ static int crypt_below(const struct mm_audit_ctx *ctx, const char *sysdir, int d
     }
     char **names;
     size_t n;
-    snprintf(path, sizeof path, "%s/slaves", sysdir);
+    if ((size_t)snprintf(path, sizeof path, "%s/slaves", sysdir) >= sizeof path)
+        return 0;
     int r = mm__audit_list(ctx, path, SLAVES_MAX, &names, &n);
     if (r != 0)
         return r == MM_ENOMEM ? r : 0;

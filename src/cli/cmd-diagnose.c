@@ -343,7 +343,7 @@ static int ask_loop(struct session *s)
 /* Asks "resume? [Y/n]"; true unless the answer is n. */
 static bool ask_resume(struct session *s, size_t answered)
 {
-    char count[16];
+    char count[24]; /* any size_t in decimal */
     const char *fmt = tr(s->cli, "ui.resume"), *at = strstr(fmt, "%s");
     struct mm_tty_event ev;
     snprintf(count, sizeof count, "%zu", answered);

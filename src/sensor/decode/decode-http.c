@@ -262,7 +262,8 @@ static int on_request(struct mm_app_ctx *ctx, struct http_state *st, struct http
     struct line rl;
     struct headers h;
     size_t pos = 0;
-    next_line(msg, hlen, &pos, &rl);
+    if (!next_line(msg, hlen, &pos, &rl))
+        return MM_EPARSE;
     const uint8_t *sp1 = memchr(rl.p, ' ', rl.n);
     if (!sp1)
         return MM_EPARSE;
@@ -302,7 +303,8 @@ static int on_response(struct mm_app_ctx *ctx, struct http_state *st, struct htt
     struct headers h;
     size_t pos = 0;
     uint64_t n = 0;
-    next_line(msg, hlen, &pos, &sl);
+    if (!next_line(msg, hlen, &pos, &sl))
+        return MM_EPARSE;
     const uint8_t *sp = memchr(sl.p, ' ', sl.n);
     if (!sp || (size_t)(sl.p + sl.n - sp) < 4)
         return MM_EPARSE;
