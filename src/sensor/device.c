@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json-pool.h"
 #include "core/error.h"
 #include "core/eve.h"
 #include "core/fs.h"
@@ -847,7 +848,7 @@ int mm_devices_save(struct mm_devices *d)
     }
     r = mm_file_write_atomic(d->state_path, text, strlen(text));
 out:
-    free(text);
+    mm_json_free(text);
     json_decref(root);
     return r;
 }

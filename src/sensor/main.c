@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/json-pool.h"
 #include "core/log.h"
 #include "core/msg.h"
 #include "sensor/capture.h"
@@ -219,6 +220,7 @@ int main(int argc, char **argv)
     struct run run;
     struct mm_link_options link;
     memset(&run, 0, sizeof(run));
+    mm_json_pool_install();                  /* before any JSON value exists */
     (void)mm_msg_lang_from_args(argc, argv); /* a bad --lang is reported by config.c */
     int r = mm__link_options_take(&argc, argv, &link);
     if (r != 0)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/json-pool.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/eve.h"
@@ -166,7 +167,7 @@ static void put_real(struct jbuf *b, const json_t *v)
         return;
     }
     jb_put(b, s, strlen(s));
-    free(s);
+    mm_json_free(s);
 }
 
 static void put_value(struct jbuf *b, const json_t *v, int depth)

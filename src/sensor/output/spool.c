@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/json-pool.h"
 #include "core/error.h"
 #include "core/msg.h"
 #include "core/eve.h"
@@ -451,7 +452,7 @@ int mm_spool_append(struct mm_spool *s, json_t *ev)
     }
     size_t len = strlen(text);
     if (len > MM_EVE_LINE_MAX) {
-        free(text);
+        mm_json_free(text);
         json_object_del(ev, "seq");
         return MM_ETOOBIG;
     }
@@ -461,7 +462,7 @@ int mm_spool_append(struct mm_spool *s, json_t *ev)
     put_le32(hdr + 4, record_crc(hdr + 8, text, len));
     struct iovec iov[2] = {{hdr, HDR_LEN}, {text, len}};
     ssize_t w = writev(s->seg_fd, iov, 2);
-    free(text);
+    mm_json_free(text);
     if (w != (ssize_t)(HDR_LEN + len)) {
         /* Cut a partial record so the file stays well-formed (the fd is
          * O_APPEND: the next record goes to the new end). If the cut fails,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/json-pool.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/msg.h"
@@ -321,7 +322,7 @@ int mm_uplink_enrol(const char *center, const char *code, const char *name, cons
 out:
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(c);
-    free(body);
+    mm_json_free(body);
     mm_buf_free(&reply);
     memset(&st, 0, sizeof st);
     return r;

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * A small-block allocator for jansson (json_set_alloc_funcs). The sensor
+ * builds and frees hundreds of thousands of short-lived JSON objects per
+ * second (one per event, with their keys, strings and hash buckets); glibc
+ * keeps only seven freed blocks per size in its per-thread cache, so most of
+ * them go the slow way through the arena. Here, blocks of up to 256 bytes
+ * are kept on per-thread free lists by size class (16-byte steps, at most
+ * LIST_MAX each) and reused; larger blocks go straight to malloc.
+ *
+ * Each block carries a 16-byte header holding its size class, so memory
+ * jansson hands out (json_dumps text) must be released with mm_json_free,
+ * never free(). Under AddressSanitizer the lists are not used (every block
+ * goes back to malloc at once, so use-after-free stays visible), but the
+ * header is, so a free() of a jansson string is still caught as a bad free.
+ * A thread's lists are emptied when it ends (the sensor's intel reload
+ * thread), so reloads do not leak. */
+#include "core/json-pool.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define HEADER    16u /* keeps the 16-byte alignment malloc gives */
+#define STEP      16u
+#define CLASSES   16u /* up to 256 bytes */
+#define LIST_MAX  16384u
+#define BIG_CLASS 0u
+
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_RECYCLES false
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_RECYCLES false
+#endif
+#endif
+#ifndef POOL_RECYCLES
+#define POOL_RECYCLES true
+#endif
+
+struct free_block {
+    struct free_block *next;
+};
+
+static _Thread_local struct free_block *free_lists[CLASSES];
+static _Thread_local unsigned free_counts[CLASSES];
+static _Thread_local bool thread_registered;
+static pthread_key_t thread_key;
+static bool thread_key_made;
+static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
+
+static void empty_lists(void *unused)
+{
+    (void)unused;
+    for (size_t c = 0; c < CLASSES; c++) {
+        while (free_lists[c]) {
+            struct free_block *f = free_lists[c];
+            free_lists[c] = f->next;
+            free(f);
+        }
+        free_counts[c] = 0;
+    }
+}
+
+static void make_thread_key(void)
+{
+    thread_key_made = pthread_key_create(&thread_key, empty_lists) == 0;
+}
+
+/* Asks for empty_lists at the end of this thread; false if that cannot be
+ * arranged (the block is then freed at once). */
+static bool register_thread(void)
+{
+    if (thread_registered)
+        return true;
+    pthread_once(&thread_key_once, make_thread_key);
+    if (!thread_key_made || pthread_setspecific(thread_key, (void *)1) != 0)
+        return false;
+    thread_registered = true;
+    return true;
+}
+
+static size_t class_of(size_t n)
+{
+    if (n > STEP * CLASSES)
+        return BIG_CLASS;
+    return n ? (n + STEP - 1) / STEP : 1;
+}
+
+static void *pool_malloc(size_t n)
+{
+    size_t c = class_of(n);
+    uint8_t *block;
+    if (c != BIG_CLASS && free_lists[c - 1]) {
+        struct free_block *f = free_lists[c - 1];
+        free_lists[c - 1] = f->next;
+        free_counts[c - 1]--;
+        block = (uint8_t *)f;
+    } else {
+        size_t size = c == BIG_CLASS ? n : c * STEP;
+        if (size > SIZE_MAX - HEADER || !(block = malloc(size + HEADER)))
+            return NULL;
+    }
+    block[0] = (uint8_t)c;
+    return block + HEADER;
+}
+
+static void pool_free(void *ptr)
+{
+    if (!ptr)
+        return;
+    uint8_t *block = (uint8_t *)ptr - HEADER;
+    size_t c = block[0];
+    if (!POOL_RECYCLES || c == BIG_CLASS || free_counts[c - 1] >= LIST_MAX || !register_thread()) {
+        free(block);
+        return;
+    }
+    struct free_block *f = (struct free_block *)block;
+    f->next = free_lists[c - 1];
+    free_lists[c - 1] = f;
+    free_counts[c - 1]++;
+}
+
+void mm_json_pool_install(void)
+{
+    json_set_alloc_funcs(pool_malloc, pool_free);
+}
+
+void mm_json_free(void *ptr)
+{
+    json_free_t free_fn;
+    json_get_alloc_funcs(NULL, &free_fn);
+    free_fn(ptr);
+}
