@@ -194,18 +194,49 @@ static void normalise(const char *url, struct request *r)
 
 /* ---- the pattern lists -------------------------------------------------------- */
 
+/* Which byte pairs occur in a text, hashed to 4096 bits: a pattern whose
+ * first two bytes are not there cannot occur, so most patterns are ruled
+ * out without a search (a request is checked against about a hundred). */
+struct pairs_seen {
+    uint64_t bits[64];
+};
+
+static unsigned pair_bit(char a, char b)
+{
+    return ((unsigned)(unsigned char)a << 4 ^ (unsigned char)b) & 4095u;
+}
+
+static void pairs_fill(const char *text, struct pairs_seen *ps)
+{
+    memset(ps->bits, 0, sizeof ps->bits);
+    for (size_t i = 0; text[i] && text[i + 1]; i++) {
+        unsigned b = pair_bit(text[i], text[i + 1]);
+        ps->bits[b / 64] |= 1ull << (b % 64);
+    }
+}
+
+static bool pairs_may_hold(const struct pairs_seen *ps, const char *pat, size_t k)
+{
+    if (k < 2)
+        return true;
+    unsigned b = pair_bit(pat[0], pat[1]);
+    return ps->bits[b / 64] >> (b % 64) & 1;
+}
+
 /* The first pattern of list (NULL-terminated) found in text, or NULL. A
  * pattern ending in '|' must end the text or be followed by a character
  * that is not a letter or digit ("|sh|" matches "|sh;" but not "|shop"). */
 static const char *find_any(const char *text, const char *const *list)
 {
+    struct pairs_seen ps;
+    pairs_fill(text, &ps);
     for (size_t i = 0; list[i]; i++) {
         size_t k = strlen(list[i]);
         bool word = k > 1 && list[i][k - 1] == '|';
         char pat[64];
         if (word)
             k--;
-        if (k >= sizeof pat)
+        if (k >= sizeof pat || !pairs_may_hold(&ps, list[i], k))
             continue;
         memcpy(pat, list[i], k);
         pat[k] = '\0';
