@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Detector "intel" (signature ids 9100101-9100109): traffic that matches the
+ * Detector "intel" (signature ids 9100101-9100110): traffic that matches the
  * loaded threat intelligence.
  *   1 IP address (the non-home side of each flow, once per flow, with port)
- *   2 DNS query name      3 TLS or QUIC SNI 4 HTTP host     5 HTTP URL
+ *   2 DNS query name      3 TLS SNI        4 HTTP host     5 HTTP URL
  *   6 TLS JA3             7 TLS JA4        8 server certificate SHA-1
  *   9 a DNS answer (A/AAAA) pointing at a listed address (sinkholes, C2)
+ *  10 QUIC SNI (the server name of an HTTP/3 connection)
  * Addresses inside the home network are never matched (a feed listing
  * RFC 1918 ranges, such as a bogon list, must not flag the office itself).
  * Suppression: one alert per (home host, indicator, variant) per
@@ -208,8 +209,8 @@ static void intel_event(void *state, struct mm_sensor *s, const json_t *ev)
         on_tls(st, s, ev);
     else if (strcmp(type, "http") == 0)
         on_http(st, s, ev);
-    else if (strcmp(type, "quic") == 0) /* QUIC's ClientHello: its SNI as TLS's */
-        check_domain(st, s, ev, 3, mm__jstr(ev, "src_ip"),
+    else if (strcmp(type, "quic") == 0) /* QUIC's ClientHello: its SNI */
+        check_domain(st, s, ev, 10, mm__jstr(ev, "src_ip"),
                      mm__jstr(json_object_get(ev, "quic"), "sni"), "quic.sni");
 }
 

@@ -93,14 +93,15 @@ static void test_events(void **state)
     assert_string_equal(json_string_value(json_object_get(
                             json_object_get(json_object_get(ans, "mamori"), "evidence"), "host")),
                         "192.168.1.8");
-    /* a QUIC ClientHello's server name, as the TLS SNI (same sid) */
+    /* a QUIC ClientHello's server name: its own sid, not the TLS one */
     th_event(s, "{\"timestamp\":\"2026-04-01T00:00:07.000000+0000\",\"event_type\":\"quic\","
                 "\"src_ip\":\"192.168.1.9\",\"dest_ip\":\"203.0.113.12\",\"quic\":{\"version\":"
                 "\"1\",\"sni\":\"cdn.c2.example\"}}");
-    assert_int_equal(th_count_alerts(s, 9100103), 2);
+    assert_int_equal(th_count_alerts(s, 9100103), 1);
+    assert_int_equal(th_count_alerts(s, 9100110), 1);
     assert_string_equal(
         json_string_value(json_object_get(
-            json_object_get(json_object_get(th_alert(s, 9100103, 1), "mamori"), "evidence"),
+            json_object_get(json_object_get(th_alert(s, 9100110, 0), "mamori"), "evidence"),
             "matched_on")),
         "quic.sni");
     assert_int_equal(th_count_alerts(s, 0), 8);

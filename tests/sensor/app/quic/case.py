@@ -3,7 +3,7 @@
 # tests/fuzz/corpus/quic/rfc9001-a2-client-initial) in a UDP datagram to
 # port 443, a server datagram back (not decrypted), and a retransmission of
 # the Initial (the connection is logged once). example.com is listed in the
-# intel, so the SNI also raises the intel alert (9100103, quic.sni).
+# intel, so the SNI also raises the intel alert (9100110, quic.sni).
 import os
 
 
