@@ -20,7 +20,6 @@
  * See docs/design/intel.md. */
 #include "sensor/intel/intel-int.h"
 
-#include <ctype.h>
 #include <libpsl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,19 +221,20 @@ static int intern_table_find(struct mm_intel *in, const char *s, size_t n, uint3
 static int intern(struct mm_intel *in, const char *s, uint32_t *off)
 {
     struct intern_table *t = &in->intern;
-    size_t n = strlen(s);
     *off = 0;
-    if (n == 0)
+    if (s[0] == '\0')
         return 0;
-    if (n > MM__INTEL_VALUE_MAX)
-        n = MM__INTEL_VALUE_MAX;
+    /* A whole-string compare needs no strlen first; a string longer than
+     * the limit (stored cut) is never found here, but the table finds it. */
     for (unsigned i = 0; i < 4; i++) {
-        const char *k = t->recent[i] ? in->pool.data + t->recent[i] - 1 : NULL;
-        if (k && strncmp(k, s, n) == 0 && k[n] == '\0') {
+        if (t->recent[i] && strcmp(in->pool.data + t->recent[i] - 1, s) == 0) {
             *off = t->recent[i] - 1;
             return 0;
         }
     }
+    size_t n = strlen(s);
+    if (n > MM__INTEL_VALUE_MAX)
+        n = MM__INTEL_VALUE_MAX;
     int r = intern_table_find(in, s, n, off);
     if (r == 0) {
         t->recent[t->recent_next] = *off + 1;
@@ -372,6 +372,26 @@ static int str_insert(struct mm_intel *in, const char *key, const struct mm__int
 
 /* ---- IP indicators -------------------------------------------------------- */
 
+/* An IP indicator as parsed: the prefix (host bits cleared), the port (0:
+ * any), and whether the value as written is already the text ip_insert would
+ * make of it. parsed: set by guess_kind when it parsed the value already. */
+struct ip_value {
+    struct mm_cidr cidr;
+    uint16_t port;
+    bool canonical, parsed;
+};
+
+/* Clears the bits of addr after the first prefix bits. */
+static void ip_clear_host_bits(uint8_t addr[16], unsigned prefix)
+{
+    unsigned full = prefix / 8;
+    if (full >= 16)
+        return;
+    if (prefix % 8)
+        addr[full++] &= (uint8_t)(0xff << (8 - prefix % 8));
+    memset(addr + full, 0, 16 - full);
+}
+
 /* A word-at-a-time hash of an IP key (every lookup probes one per listed
  * prefix length, so a byte loop here was the lookup's main cost). */
 static uint32_t ip_hash(const uint8_t addr[16], uint8_t family, uint8_t prefix, uint16_t port)
@@ -435,22 +455,13 @@ static size_t append_text(char *p, const char *s)
     return n;
 }
 
-static int ip_insert(struct mm_intel *in, const struct mm_cidr *c, uint16_t port,
-                     const struct mm__intel_ctx *ctx)
+/* The listed text of an IP indicator: "a.b.c.d", "x::y/n", "[x::y]:port". */
+static size_t ip_text(const struct mm_cidr *c, uint16_t port, char *text)
 {
-    struct ip_entry *old =
-        (struct ip_entry *)ip_find(in, c->addr.bytes, c->addr.family, c->prefix, port);
-    char text[MM_ADDR_STRLEN + 16], a[MM_ADDR_STRLEN];
+    char a[MM_ADDR_STRLEN];
     unsigned max = c->addr.family == 4 ? 32 : 128;
-    int r;
-    if (old) {
-        old->allow = old->allow || ctx->allow;
-        return 0;
-    }
-    if ((r = ip_grow(in)) != 0)
-        return r;
-    mm_addr_format(&c->addr, a, sizeof a);
     size_t len = 0;
+    mm_addr_format(&c->addr, a, sizeof a);
     if (port && c->addr.family == 6)
         text[len++] = '[';
     len += append_text(text + len, a);
@@ -463,10 +474,37 @@ static int ip_insert(struct mm_intel *in, const struct mm_cidr *c, uint16_t port
         len += append_text(text + len, digits);
     }
     text[len] = '\0';
+    return len;
+}
+
+/* Adds v (parsed from value[0..n)) unless present. The listed text is value
+ * itself when the parser found it already in ip_text's form, which saves
+ * formatting half a million addresses. */
+static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *value, size_t n,
+                     const struct mm__intel_ctx *ctx)
+{
+    const struct mm_cidr *c = &v->cidr;
+    uint16_t port = v->port;
+    struct ip_entry *old =
+        (struct ip_entry *)ip_find(in, c->addr.bytes, c->addr.family, c->prefix, port);
+    char text[MM_ADDR_STRLEN + 16];
+    const char *listed = value;
+    size_t len = n;
+    int r;
+    if (old) {
+        old->allow = old->allow || ctx->allow;
+        return 0;
+    }
+    if ((r = ip_grow(in)) != 0)
+        return r;
+    if (!v->canonical) {
+        len = ip_text(c, port, text);
+        listed = text;
+    }
     struct ip_entry e = {
         .family = c->addr.family, .prefix = c->prefix, .port = port, .allow = ctx->allow};
     memcpy(e.addr, c->addr.bytes, 16);
-    if ((r = pool_add(&in->pool, text, len, &e.text)) != 0 ||
+    if ((r = pool_add(&in->pool, listed, len, &e.text)) != 0 ||
         (r = intern(in, ctx->family, &e.family_s)) != 0 ||
         (r = intern(in, ctx->reference, &e.reference)) != 0 ||
         (r = intern(in, ctx->source, &e.source)) != 0)
@@ -482,9 +520,32 @@ static int ip_insert(struct mm_intel *in, const struct mm_cidr *c, uint16_t port
 
 /* ---- normalisation ------------------------------------------------------- */
 
+/* ASCII character classes, exactly as <ctype.h> answers them in the "C"
+ * locale (no program here calls setlocale): a million indicators pass
+ * through these, and the <ctype.h> calls went through the locale tables. */
+static bool ascii_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool ascii_alnum(unsigned char c)
+{
+    return ascii_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool ascii_xdigit(unsigned char c)
+{
+    return ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static unsigned char ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
 static bool is_name_char(unsigned char c)
 {
-    return isalnum(c) || c == '-' || c == '_';
+    return ascii_alnum(c) || c == '-' || c == '_';
 }
 
 bool mm__intel_norm_domain(const char *in, char *out, size_t outlen)
@@ -511,7 +572,7 @@ bool mm__intel_norm_domain(const char *in, char *out, size_t outlen)
         } else {
             return false;
         }
-        out[o++] = (char)tolower(c);
+        out[o++] = (char)ascii_lower(c);
     }
     out[o] = '\0';
     return label > 0;
@@ -550,7 +611,7 @@ bool mm__intel_norm_url(const char *in, char *out, size_t outlen)
         unsigned char c = (unsigned char)host[i];
         if (c <= ' ' || c == '\\' || c >= 0x7f)
             return false;
-        out[o++] = (char)tolower(c);
+        out[o++] = (char)ascii_lower(c);
     }
     const char *path = host_end;
     if (*path != '/')
@@ -575,8 +636,8 @@ static bool norm_hash(enum mm__intel_kind kind, const char *in, char *out, size_
             continue;
         if (o + 1 >= outlen)
             return false;
-        c = (unsigned char)tolower(c);
-        if (kind == MM__IK_JA4 ? !(isalnum(c) || c == '_') : !isxdigit(c))
+        c = ascii_lower(c);
+        if (kind == MM__IK_JA4 ? !(ascii_alnum(c) || c == '_') : !ascii_xdigit(c))
             return false;
         out[o++] = (char)c;
     }
@@ -593,7 +654,7 @@ static bool norm_hash(enum mm__intel_kind kind, const char *in, char *out, size_
 static bool parse_port(const char *s, uint16_t *port)
 {
     char *end;
-    if (!isdigit((unsigned char)*s))
+    if (!ascii_digit((unsigned char)*s))
         return false;
     unsigned long v = strtoul(s, &end, 10);
     if (*end != '\0' || v == 0 || v > 65535)
@@ -602,26 +663,116 @@ static bool parse_port(const char *s, uint16_t *port)
     return true;
 }
 
-/* Parses "a.b.c.d", "a.b.c.d/n", "x::y", "x::/n", "a.b.c.d:port", "[x::y]:port". */
-static bool parse_ip_value(const char *s, struct mm_cidr *c, uint16_t *port)
+/* The value of the digit string s[0..n) if it is one (non-empty, digits
+ * only) and at most limit: what strtoul reads from such a string. */
+static bool digits_value(const char *s, size_t n, unsigned limit, unsigned *v)
+{
+    unsigned x = 0;
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!ascii_digit((unsigned char)s[i]))
+            return false;
+        x = x * 10 + (unsigned)(s[i] - '0');
+        if (x > limit)
+            return false;
+    }
+    *v = x;
+    return true;
+}
+
+/* The length of the dotted quad at the start of s[0..n) by mm_addr_parse's
+ * rules (four decimal parts 0-255 without leading zeros), its bytes in out;
+ * 0 when there is none. The caller checks what follows it. */
+static size_t v4_quad(const char *s, size_t n, uint8_t out[4])
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        unsigned v = 0, digits = 0;
+        while (i < n && ascii_digit((unsigned char)s[i])) {
+            if (digits == 1 && v == 0)
+                return 0; /* leading zero */
+            v = v * 10 + (unsigned)(s[i++] - '0');
+            if (++digits > 3 || v > 255)
+                return 0;
+        }
+        if (digits == 0 || (part < 3 && (i >= n || s[i++] != '.')))
+            return 0;
+        out[part] = (uint8_t)v;
+    }
+    return i;
+}
+
+/* True when the digit string s[0..n) is written as mm_str_u64 writes it. */
+static bool digits_canonical(const char *s, size_t n)
+{
+    return s[0] != '0' || n == 1;
+}
+
+/* The IPv4 forms nearly every feed line has: "a.b.c.d", "a.b.c.d/n" and
+ * "a.b.c.d:port" with plain digits, read without copies. False means "not
+ * exactly one of these" (the general parser then decides); when true, the
+ * result is the general parser's. */
+static bool parse_ipv4_fast(const char *s, size_t n, struct ip_value *v)
+{
+    uint8_t b[4];
+    unsigned num = 32;
+    size_t q = v4_quad(s, n, b);
+    if (q == 0)
+        return false;
+    const char *rest = s + q + 1;
+    size_t rn = n - q - 1;
+    v->port = 0;
+    v->canonical = true; /* ip_insert's text of "a.b.c.d" is itself */
+    if (q < n && s[q] == '/') {
+        if (!digits_value(rest, rn, 32, &num))
+            return false;
+        v->canonical = num != 32 && digits_canonical(rest, rn);
+    } else if (q < n && s[q] == ':') {
+        unsigned port;
+        if (!digits_value(rest, rn, 65535, &port) || port == 0)
+            return false;
+        v->port = (uint16_t)port;
+        v->canonical = digits_canonical(rest, rn);
+    } else if (q != n) {
+        return false;
+    }
+    memset(&v->cidr.addr, 0, sizeof v->cidr.addr);
+    v->cidr.addr.family = 4;
+    memcpy(v->cidr.addr.bytes, b, 4);
+    v->cidr.prefix = (uint8_t)num;
+    ip_clear_host_bits(v->cidr.addr.bytes, num);
+    if (memcmp(v->cidr.addr.bytes, b, 4) != 0)
+        v->canonical = false; /* host bits were set: the text shows them cleared */
+    return true;
+}
+
+/* Parses "a.b.c.d", "a.b.c.d/n", "x::y", "x::/n", "a.b.c.d:port",
+ * "[x::y]:port" (s is n bytes long). */
+static bool parse_ip_value(const char *s, size_t n, struct ip_value *v)
 {
     char tmp[80];
-    size_t n = strlen(s);
-    *port = 0;
+    struct mm_cidr *c = &v->cidr;
+    v->port = 0;
+    v->canonical = false;
     if (n == 0 || n >= sizeof tmp)
         return false;
+    if (parse_ipv4_fast(s, n, v))
+        return true;
+    v->port = 0;
+    v->canonical = false;
     if (mm_cidr_parse(s, c) == 0)
         return true;
     memcpy(tmp, s, n + 1);
     if (tmp[0] == '[') {
         char *close = strchr(tmp, ']');
-        if (!close || close[1] != ':' || !parse_port(close + 2, port))
+        if (!close || close[1] != ':' || !parse_port(close + 2, &v->port))
             return false;
         *close = '\0';
         return mm_addr_parse(tmp + 1, &c->addr) == 0 && (c->prefix = 128, c->addr.family == 6);
     }
     char *colon = strchr(tmp, ':');
-    if (!colon || strchr(colon + 1, ':') || !parse_port(colon + 1, port))
+    if (!colon || strchr(colon + 1, ':') || !parse_port(colon + 1, &v->port))
         return false;
     *colon = '\0';
     if (mm_addr_parse(tmp, &c->addr) != 0 || c->addr.family != 4)
@@ -643,15 +794,40 @@ static bool ipv4_shaped(const char *v)
            strspn(v + h + 1, "0123456789") == strlen(v + h + 1);
 }
 
-static enum mm__intel_kind guess_kind(const char *v)
+/* True for a byte that parse_ip_value may accept somewhere: hex digits, the
+ * separators, and what strtoul skips or reads before a prefix length (white
+ * space, signs; every control and non-ASCII byte is counted in, to be safe).
+ * A value with any other byte (a letter after 'f', '_', ...) is not an IP. */
+static bool ip_char(unsigned char c)
 {
-    struct mm_cidr c;
-    uint16_t port;
-    if (strstr(v, "://") || v[0] == '/')
+    return ascii_xdigit(c) || c == ':' || c == '.' || c == '/' || c == '[' || c == ']' ||
+           c == '+' || c == '-' || c <= ' ' || c >= 0x7f;
+}
+
+/* The kind of an untyped value: a URL when it has a scheme or starts with
+ * '/', an IP when it parses as one (or looks like an IPv4 with bad
+ * numbers), a URL when it has a path, else a domain. One pass over the value
+ * finds the scheme, the path and whether it can be an IP at all, so names
+ * never reach the IP parsers. A parsed IP is left in *ip (ip->parsed). */
+static enum mm__intel_kind guess_kind(const char *v, size_t n, struct ip_value *ip)
+{
+    bool ipish = true, slash = false, scheme = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c == '/')
+            slash = true;
+        else if (c == ':' && v[i + 1] == '/' && v[i + 2] == '/')
+            scheme = true;
+        else if (!ip_char(c))
+            ipish = false;
+    }
+    if (scheme || v[0] == '/')
         return MM__IK_URL;
-    if (parse_ip_value(v, &c, &port) || ipv4_shaped(v))
+    if (ipish && (ip->parsed = parse_ip_value(v, n, ip)))
         return MM__IK_IP;
-    if (strchr(v, '/'))
+    if (ipish && ipv4_shaped(v))
+        return MM__IK_IP;
+    if (slash)
         return MM__IK_URL;
     return MM__IK_DOMAIN;
 }
@@ -691,27 +867,27 @@ int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *val
                   const struct mm__intel_ctx *ctx, const char **why)
 {
     char key[MM__INTEL_VALUE_MAX + 2];
-    struct mm_cidr c;
-    uint16_t port;
+    struct ip_value ip = {.parsed = false};
+    size_t n = strlen(value);
     *why = "";
     if (in->sealed) {
         *why = "set already sealed";
         return MM_ESTATE;
     }
-    if (strlen(value) > MM__INTEL_VALUE_MAX) {
+    if (n > MM__INTEL_VALUE_MAX) {
         *why = "value too long";
         return MM_EPARSE;
     }
     if (kind == MM__IK_NONE)
-        kind = guess_kind(value);
+        kind = guess_kind(value, n, &ip);
     key[0] = (char)kind;
     switch (kind) {
     case MM__IK_IP:
-        if (!parse_ip_value(value, &c, &port)) {
+        if (!ip.parsed && !parse_ip_value(value, n, &ip)) {
             *why = "not an IP address, CIDR or ip:port";
             return MM_EPARSE;
         }
-        return ip_insert(in, &c, port, ctx);
+        return ip_insert(in, &ip, value, n, ctx);
     case MM__IK_DOMAIN:
         if (!mm__intel_norm_domain(value, key + 1, sizeof key - 1)) {
             *why = "not a valid domain name";
