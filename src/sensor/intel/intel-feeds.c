@@ -43,23 +43,27 @@
 struct lines {
     char *p, *end;
     int lineno;
+    size_t len; /* length of the line last returned */
 };
 
-/* Returns the next line, NUL-terminated in place without its "\r\n", or NULL. */
+/* Returns the next line, NUL-terminated in place without its "\r\n", or NULL.
+ * The text holds no NUL byte (mm__intel_load_text skips binary files), so a
+ * line ends at its newline and its length needs no strlen. */
 static char *next_line(struct lines *it)
 {
     if (it->p >= it->end)
         return NULL;
     char *line = it->p, *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+    size_t n = nl ? (size_t)(nl - line) : (size_t)(it->end - line);
     if (nl) {
         *nl = '\0';
         it->p = nl + 1;
     } else {
         it->p = it->end;
     }
-    size_t n = strlen(line);
     if (n > 0 && line[n - 1] == '\r')
-        line[n - 1] = '\0';
+        line[--n] = '\0';
+    it->len = n;
     it->lineno++;
     return line;
 }
@@ -303,12 +307,35 @@ static char *strip_inline_comment(char *s)
     return mm_str_trim(s);
 }
 
+/* True when a list line of n bytes is one bare indicator: no white space,
+ * no '#' and no pattern character. read_list's checks then all pass without
+ * changing it, so it goes straight in (most lines of large lists). */
+static bool plain_list_line(const char *line, size_t n)
+{
+    static const bool special[256] = {
+        [' '] = true, ['\t'] = true, ['\n'] = true, ['\v'] = true, ['\f'] = true, ['\r'] = true,
+        ['#'] = true, ['['] = true,  [']'] = true,  ['('] = true,  [')'] = true,  ['*'] = true,
+        ['+'] = true, ['\\'] = true, ['|'] = true,  ['^'] = true,  ['$'] = true,
+    };
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (special[(unsigned char)line[i]])
+            return false;
+    return true;
+}
+
 static int read_list(struct mm_intel *in, struct lines *it, struct mm__intel_ctx ctx,
                      struct mm_intel_file_report *rep)
 {
     char *line, reference[512] = "";
     int r = 0;
     while ((line = next_line(it)) != NULL) {
+        if (plain_list_line(line, it->len)) {
+            if ((r = add_value(in, MM__IK_NONE, line, &ctx, rep, it->lineno)) != 0)
+                break;
+            continue;
+        }
         char *s = mm_str_trim(line);
         if (s[0] == '#') {
             if (mm_str_prefix(s, "# Reference:")) {
@@ -565,7 +592,7 @@ enum fmt { F_LIST, F_MALTRAIL, F_MALTRAIL_CSV, F_HOSTS, F_UBLOCK, F_CSV, F_TABUL
 /* Looks at the first lines (without consuming them) and picks a format. */
 static enum fmt sniff(char *text, size_t len, struct csv_layout *lay)
 {
-    struct lines it = {text, text + len, 0};
+    struct lines it = {.p = text, .end = text + len};
     char *line;
     bool maltrail = false;
     enum fmt data_fmt = F_LIST;
@@ -665,7 +692,7 @@ int mm__intel_load_text(struct mm_intel *in, const char *path, char *text, size_
                  "user-agent regular expressions are not indicators");
         return 0;
     }
-    struct lines it = {text, text + len, 0};
+    struct lines it = {.p = text, .end = text + len};
     size_t skip = 0;
     while (skip < len && isspace((unsigned char)text[skip]))
         skip++;
