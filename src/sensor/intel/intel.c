@@ -56,18 +56,26 @@ static int pool_add(struct pool *p, const char *s, size_t n, uint32_t *off)
     return 0;
 }
 
+/* A word-at-a-time hash (every indicator, and every name a packet is matched
+ * by, is hashed; a byte loop was a visible share of loading). Only slot
+ * positions depend on it. */
 static uint32_t hash_bytes(const void *data, size_t n, uint32_t seed)
 {
     const uint8_t *b = data;
-    uint32_t h = 2166136261u ^ seed;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 16777619u;
+    uint64_t h = (0x9e3779b97f4a7c15ULL ^ seed) + n, w;
+    for (; n >= 8; b += 8, n -= 8) {
+        memcpy(&w, b, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
     }
-    h ^= h >> 15;
-    h *= 0x2c1b3c6du;
-    h ^= h >> 12;
-    return h;
+    w = 0;
+    for (size_t i = 0; i < n; i++)
+        w |= (uint64_t)b[i] << (8 * i);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return (uint32_t)h;
 }
 
 /* ---- tables ------------------------------------------------------------- */
@@ -99,11 +107,15 @@ struct table {
     size_t cap; /* power of two; kept at most half full */
 };
 
+/* The context strings an indicator keeps (indexes into intern_table.last). */
+enum intern_field { IF_FAMILY, IF_REFERENCE, IF_SOURCE, IF_COUNT };
+
 struct intern_table {
     uint32_t *slots; /* pool offset + 1 */
     size_t cap, count;
-    uint32_t recent[4];   /* the last few answers (offset + 1): a feed repeats its */
-    unsigned recent_next; /* family, reference and source on every line */
+    /* each field's last answer (offset + 1), tried first: a feed repeats
+     * its family, reference and source on every line */
+    uint32_t last[IF_COUNT];
 };
 
 struct mm_intel {
@@ -218,29 +230,36 @@ size_t mm_intel_count(const struct mm_intel *in)
  * offset. */
 static int intern_table_find(struct mm_intel *in, const char *s, size_t n, uint32_t *off);
 
-static int intern(struct mm_intel *in, const char *s, uint32_t *off)
+static int intern(struct mm_intel *in, enum intern_field f, const char *s, uint32_t *off)
 {
-    struct intern_table *t = &in->intern;
+    uint32_t *last = &in->intern.last[f];
     *off = 0;
     if (s[0] == '\0')
         return 0;
     /* A whole-string compare needs no strlen first; a string longer than
      * the limit (stored cut) is never found here, but the table finds it. */
-    for (unsigned i = 0; i < 4; i++) {
-        if (t->recent[i] && strcmp(in->pool.data + t->recent[i] - 1, s) == 0) {
-            *off = t->recent[i] - 1;
-            return 0;
-        }
+    if (*last && strcmp(in->pool.data + *last - 1, s) == 0) {
+        *off = *last - 1;
+        return 0;
     }
     size_t n = strlen(s);
     if (n > MM__INTEL_VALUE_MAX)
         n = MM__INTEL_VALUE_MAX;
     int r = intern_table_find(in, s, n, off);
-    if (r == 0) {
-        t->recent[t->recent_next] = *off + 1;
-        t->recent_next = (t->recent_next + 1) % 4;
-    }
+    if (r == 0)
+        *last = *off + 1;
     return r;
+}
+
+/* Interns the family, reference and source of ctx. */
+static int intern_ctx(struct mm_intel *in, const struct mm__intel_ctx *ctx, uint32_t *family,
+                      uint32_t *reference, uint32_t *source)
+{
+    int r;
+    if ((r = intern(in, IF_FAMILY, ctx->family, family)) != 0 ||
+        (r = intern(in, IF_REFERENCE, ctx->reference, reference)) != 0)
+        return r;
+    return intern(in, IF_SOURCE, ctx->source, source);
 }
 
 /* intern's table: finds or adds s[0..n). */
@@ -361,9 +380,7 @@ static int str_insert(struct mm_intel *in, const char *key, const struct mm__int
         return r;
     struct str_entry e = {.allow = ctx->allow};
     if ((r = pool_add(&in->pool, key, n, &e.key)) != 0 ||
-        (r = intern(in, ctx->family, &e.family)) != 0 ||
-        (r = intern(in, ctx->reference, &e.reference)) != 0 ||
-        (r = intern(in, ctx->source, &e.source)) != 0)
+        (r = intern_ctx(in, ctx, &e.family, &e.reference, &e.source)) != 0)
         return r;
     in->strs[in->nstrs] = e;
     table_put(&in->str_table, h, (uint32_t)++in->nstrs);
@@ -505,9 +522,7 @@ static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *
         .family = c->addr.family, .prefix = c->prefix, .port = port, .allow = ctx->allow};
     memcpy(e.addr, c->addr.bytes, 16);
     if ((r = pool_add(&in->pool, listed, len, &e.text)) != 0 ||
-        (r = intern(in, ctx->family, &e.family_s)) != 0 ||
-        (r = intern(in, ctx->reference, &e.reference)) != 0 ||
-        (r = intern(in, ctx->source, &e.source)) != 0)
+        (r = intern_ctx(in, ctx, &e.family_s, &e.reference, &e.source)) != 0)
         return r;
     in->ips[in->nips] = e;
     table_put(&in->ip_table, ip_hash(e.addr, e.family, e.prefix, port), (uint32_t)++in->nips);
@@ -543,9 +558,36 @@ static unsigned char ascii_lower(unsigned char c)
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
+/* Byte classes for the scans every indicator goes through. CC_IP: the byte
+ * may appear in a value parse_ip_value accepts (hex digits, separators, and
+ * what strtoul skips or reads before a prefix length: white space and signs;
+ * every other control and non-ASCII byte is counted in, to be safe), so a
+ * value with any other byte is not an IP. CC_NAME: a DNS label byte.
+ * CC_UPPER: an ASCII capital, and the bit that makes it small ('A' | 0x20 is
+ * 'a'). */
+enum { CC_IP = 1, CC_NAME = 2, CC_SLASH = 4, CC_COLON = 8, CC_UPPER = 0x20 };
+
+static const uint8_t char_class[256] = {
+    [0 ... ' '] = CC_IP,
+    ['0' ... '9'] = CC_IP | CC_NAME,
+    ['a' ... 'f'] = CC_IP | CC_NAME,
+    ['A' ... 'F'] = CC_IP | CC_NAME | CC_UPPER,
+    ['g' ... 'z'] = CC_NAME,
+    ['G' ... 'Z'] = CC_NAME | CC_UPPER,
+    ['-'] = CC_IP | CC_NAME,
+    ['_'] = CC_NAME,
+    ['.'] = CC_IP,
+    ['+'] = CC_IP,
+    ['['] = CC_IP,
+    [']'] = CC_IP,
+    ['/'] = CC_IP | CC_SLASH,
+    [':'] = CC_IP | CC_COLON,
+    [0x7f ... 0xff] = CC_IP,
+};
+
 static bool is_name_char(unsigned char c)
 {
-    return ascii_alnum(c) || c == '-' || c == '_';
+    return char_class[c] & CC_NAME;
 }
 
 bool mm__intel_norm_domain(const char *in, char *out, size_t outlen)
@@ -572,7 +614,7 @@ bool mm__intel_norm_domain(const char *in, char *out, size_t outlen)
         } else {
             return false;
         }
-        out[o++] = (char)ascii_lower(c);
+        out[o++] = (char)(c | (char_class[c] & CC_UPPER));
     }
     out[o] = '\0';
     return label > 0;
@@ -794,40 +836,27 @@ static bool ipv4_shaped(const char *v)
            strspn(v + h + 1, "0123456789") == strlen(v + h + 1);
 }
 
-/* True for a byte that parse_ip_value may accept somewhere: hex digits, the
- * separators, and what strtoul skips or reads before a prefix length (white
- * space, signs; every control and non-ASCII byte is counted in, to be safe).
- * A value with any other byte (a letter after 'f', '_', ...) is not an IP. */
-static bool ip_char(unsigned char c)
-{
-    return ascii_xdigit(c) || c == ':' || c == '.' || c == '/' || c == '[' || c == ']' ||
-           c == '+' || c == '-' || c <= ' ' || c >= 0x7f;
-}
-
 /* The kind of an untyped value: a URL when it has a scheme or starts with
  * '/', an IP when it parses as one (or looks like an IPv4 with bad
  * numbers), a URL when it has a path, else a domain. One pass over the value
- * finds the scheme, the path and whether it can be an IP at all, so names
- * never reach the IP parsers. A parsed IP is left in *ip (ip->parsed). */
+ * collects its byte classes, so names never reach the IP parsers and only
+ * values with a ':' are searched for "://". A parsed IP is left in *ip
+ * (ip->parsed). */
 static enum mm__intel_kind guess_kind(const char *v, size_t n, struct ip_value *ip)
 {
-    bool ipish = true, slash = false, scheme = false;
+    unsigned all = CC_IP, any = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)v[i];
-        if (c == '/')
-            slash = true;
-        else if (c == ':' && v[i + 1] == '/' && v[i + 2] == '/')
-            scheme = true;
-        else if (!ip_char(c))
-            ipish = false;
+        unsigned c = char_class[(unsigned char)v[i]];
+        all &= c;
+        any |= c;
     }
-    if (scheme || v[0] == '/')
+    if (((any & CC_COLON) && strstr(v, "://")) || v[0] == '/')
         return MM__IK_URL;
-    if (ipish && (ip->parsed = parse_ip_value(v, n, ip)))
+    if ((all & CC_IP) && (ip->parsed = parse_ip_value(v, n, ip)))
         return MM__IK_IP;
-    if (ipish && ipv4_shaped(v))
+    if ((all & CC_IP) && ipv4_shaped(v))
         return MM__IK_IP;
-    if (slash)
+    if (any & CC_SLASH)
         return MM__IK_URL;
     return MM__IK_DOMAIN;
 }
