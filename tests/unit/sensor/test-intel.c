@@ -147,6 +147,70 @@ static void test_ip_answers_repeat(void **state)
     mm_intel_free(in);
 }
 
+/* The loader's shortcuts (IPv4 forms read without copies and stored as
+ * written when that is already their listed text; bare list lines; names
+ * kept out of the IP parsers) give what the general paths give. */
+static void test_fast_paths(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value, *probe;
+        uint16_t port;
+        const char *listed; /* NULL: malformed */
+    } cases[] = {
+        {"192.0.2.1", "192.0.2.1", 0, "192.0.2.1"},
+        {"198.51.100.77/24", "198.51.100.3", 0, "198.51.100.0/24"}, /* host bits */
+        {"203.0.113.0/024", "203.0.113.5", 0, "203.0.113.0/24"},
+        {"203.0.113.9/32", "203.0.113.9", 0, "203.0.113.9"},
+        {"192.0.2.200:0080", "192.0.2.200", 80, "192.0.2.200:80"},
+        {"192.0.2.201:8080", "192.0.2.201", 8080, "192.0.2.201:8080"},
+        {"192.0.2.202/+31", "192.0.2.203", 0, "192.0.2.202/31"}, /* strtoul's sign */
+        {"0.0.0.0/0", "198.18.0.1", 0, "0.0.0.0/0"},
+        {"192.0.2.1/33", NULL, 0, NULL},
+        {"01.2.3.4", NULL, 0, NULL},
+        {"192.0.2.1:0", NULL, 0, NULL},
+        {"192.0.2.1:65536", NULL, 0, NULL},
+        {"192.0.2.256", NULL, 0, NULL},
+    };
+    struct mm__intel_ctx ctx = {.family = "f", .reference = "", .source = "t"};
+    struct mm_intel_hit hit;
+    const char *why;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct mm_intel *in = NULL;
+        assert_int_equal(mm_intel_new(&in), 0);
+        int r = mm__intel_add(in, MM__IK_NONE, cases[i].value, &ctx, &why);
+        assert_int_equal(mm_intel_seal(in), 0);
+        if (!cases[i].listed) {
+            assert_int_equal(r, MM_EPARSE);
+            assert_string_equal(why, "not an IP address, CIDR or ip:port");
+        } else {
+            assert_int_equal(r, 0);
+            assert_true(ip_hit(in, cases[i].probe, cases[i].port, &hit));
+            assert_string_equal(hit.indicator, cases[i].listed);
+        }
+        mm_intel_free(in);
+    }
+    /* hex-letter and capitalised names are names; bare, CRLF and commented lines */
+    struct mm_intel_file_report rep;
+    struct mm_intel *in = load_text("fast.txt",
+                                    "Deadbeef.Cafe\n"
+                                    "MiXeD.Example\r\n"
+                                    "192.0.2.9 # note\n"
+                                    "  192.0.2.10\n"
+                                    "a.example b.example\n",
+                                    &rep);
+    assert_int_equal(rep.loaded, 4);
+    assert_int_equal(rep.malformed, 1);
+    assert_int_equal(rep.first_bad_line, 5);
+    assert_true(mm_intel_match_domain(in, "deadbeef.cafe", &hit));
+    assert_string_equal(hit.indicator, "deadbeef.cafe");
+    assert_true(mm_intel_match_domain(in, "www.mixed.example", &hit));
+    assert_string_equal(hit.indicator, "mixed.example");
+    assert_true(ip_hit(in, "192.0.2.9", 0, NULL));
+    assert_true(ip_hit(in, "192.0.2.10", 0, NULL));
+    mm_intel_free(in);
+}
+
 static void test_domains_and_psl(void **state)
 {
     (void)state;
@@ -502,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_maltrail),        cmocka_unit_test(test_maltrail_csv),
         cmocka_unit_test(test_abusech),         cmocka_unit_test(test_ublock_and_hosts),
         cmocka_unit_test(test_mamori_and_stix), cmocka_unit_test(test_allowlist_and_dir),
+        cmocka_unit_test(test_fast_paths),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
