@@ -585,14 +585,9 @@ static const uint8_t char_class[256] = {
     [0x7f ... 0xff] = CC_IP,
 };
 
-static bool is_name_char(unsigned char c)
-{
-    return char_class[c] & CC_NAME;
-}
-
 bool mm__intel_norm_domain(const char *in, char *out, size_t outlen)
 {
-    size_t n, label = 0, o = 0;
+    size_t n;
     if (in[0] == '*' && in[1] == '.')
         in += 2;
     else if (in[0] == '.')
@@ -602,22 +597,26 @@ bool mm__intel_norm_domain(const char *in, char *out, size_t outlen)
         n--;
     if (n == 0 || n > MM__INTEL_NAME_MAX || n + 1 > outlen)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (c == '.') {
-            if (label == 0)
-                return false;
-            label = 0;
-        } else if (is_name_char(c)) {
-            if (++label > 63)
-                return false;
-        } else {
-            return false;
+    /* label by label: copy (lower-cased) up to the next byte that is not a
+     * name byte, which must be the dot before a further label */
+    for (size_t i = 0;; i++) {
+        size_t start = i;
+        unsigned c;
+        while (i < n && ((c = char_class[(unsigned char)in[i]]) & CC_NAME)) {
+            out[i] = (char)((unsigned char)in[i] | (c & CC_UPPER));
+            i++;
         }
-        out[o++] = (char)(c | (char_class[c] & CC_UPPER));
+        size_t label = i - start;
+        if (label == 0 || label > 63)
+            return false;
+        if (i == n)
+            break;
+        if (in[i] != '.')
+            return false;
+        out[i] = '.';
     }
-    out[o] = '\0';
-    return label > 0;
+    out[n] = '\0';
+    return true;
 }
 
 bool mm__intel_norm_url(const char *in, char *out, size_t outlen)
