@@ -7,7 +7,10 @@
 2. alert list: p50/p95/p99 of GET /api/v1/alerts with 1,000,000 stored
    events (filled directly with SQL) for a vendor analyst and an SME owner,
    plain and filtered -- target p99 < 50 ms.
-Usage: center-bench.py BUILD_DIR WORK_DIR [--events N] [--batches N]"""
+Usage: center-bench.py BUILD_DIR WORK_DIR [--events N] [--batches N] [--ingest-only]
+                       [--case SYNC:CONNS ...]
+--ingest-only skips the alert list (its 1,000,000-event fill takes minutes);
+--case runs only the given ingest cases (e.g. --case full:1), repeatable."""
 
 import argparse
 import os
@@ -95,7 +98,12 @@ def main():
     ap.add_argument("work")
     ap.add_argument("--events", type=int, default=1000000)
     ap.add_argument("--batches", type=int, default=200)
+    ap.add_argument("--ingest-only", action="store_true")
+    ap.add_argument("--case", action="append", default=[])
     a = ap.parse_args()
+    cases = [(s, c) for s in ("full", "normal") for c in (1, 4)]
+    if a.case:
+        cases = [(c.split(":")[0], int(c.split(":")[1])) for c in a.case]
     os.environ["MAMORI_BUILD_DIR"] = os.path.abspath(a.build)
     import centerlib
     tool = os.path.join(a.build, "bench", "center", "mm-bench-center")
@@ -105,15 +113,16 @@ def main():
     print("%-6s %-6s %11s %11s %6s   %14s %14s %6s" % (
         "sync", "conns", "HTTP ev/s", "raw ev/s", "ratio", "HTTP ev/CPU-s", "raw ev/CPU-s",
         "ratio"))
-    for sync in ("full", "normal"):
-        for conns in (1, 4):
-            http, raw, hcpu, rcpu = ingest(centerlib, tool, a.work, a.batches, sync, conns)
-            print("%-6s %-6d %11.0f %11.0f %5.0f%%   %14.0f %14.0f %5.0f%%" % (
-                sync, conns, http, raw, 100 * http / raw, hcpu, rcpu, 100 * hcpu / rcpu))
+    for sync, conns in cases:
+        http, raw, hcpu, rcpu = ingest(centerlib, tool, a.work, a.batches, sync, conns)
+        print("%-6s %-6d %11.0f %11.0f %5.0f%%   %14.0f %14.0f %5.0f%%" % (
+            sync, conns, http, raw, 100 * http / raw, hcpu, rcpu, 100 * hcpu / rcpu), flush=True)
     print("(target: HTTP >= 50% of raw; sync = full is the default and the durable one;")
     print(" raw is one writer; 4 connections are 4 sensors posting at the same time;")
     print(" ev/CPU-s divides by the CPU time of the centre process or of the raw loop, which")
     print(" stays meaningful when other work shares the machine; wall-clock rates do not)")
+    if a.ingest_only:
+        return
     fill, rows = alert_list(centerlib, tool, a.events)
     print("-- alert list: %s events, %s alerts, %s tenants (filled in %s s) --" %
           (fill["fill_events"], fill["fill_alerts"], fill["fill_tenants"], fill["fill_seconds"]))

@@ -168,9 +168,9 @@ int mm__sqlite_sensor_find_key(struct mm_store *st, const uint8_t key_hash[MM_HA
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *stmt;
-    int r = mm__sqlite_prepare(
-        db, "SELECT " SENSOR_COLS " FROM sensors WHERE key_hash = ?1 AND revoked_at IS NULL",
-        &stmt);
+    int r = mm__sqlite_cached(
+        st, db, MM_SQL_SENSOR_KEY,
+        "SELECT " SENSOR_COLS " FROM sensors WHERE key_hash = ?1 AND revoked_at IS NULL", &stmt);
     if (r == 0) {
         sqlite3_bind_blob(stmt, 1, key_hash, MM_HASH_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 9, INT64_MAX);
@@ -178,7 +178,7 @@ int mm__sqlite_sensor_find_key(struct mm_store *st, const uint8_t key_hash[MM_HA
         if (r == 0)
             read_sensor(stmt, out);
     }
-    sqlite3_finalize(stmt);
+    mm__sqlite_cached_done(stmt);
     mm__sqlite_release(st, db);
     return r;
 }
@@ -412,55 +412,57 @@ static void chain_link(struct chain *c)
 }
 
 /* The id the batch's first line gets: above every stored event. */
-static int first_event_id(sqlite3 *db, int64_t *out)
+static int first_event_id(struct mm_store *st, sqlite3 *db, int64_t *out)
 {
     sqlite3_stmt *stmt;
-    int r = mm__sqlite_prepare(db, "SELECT coalesce(max(id), 0) + 1 FROM events", &stmt);
+    int r = mm__sqlite_cached(st, db, MM_SQL_EVENT_FIRST_ID,
+                              "SELECT coalesce(max(id), 0) + 1 FROM events", &stmt);
     if (r != 0)
         return r;
     r = mm__sqlite_step_row(stmt);
     if (r == 0)
         *out = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
+    mm__sqlite_cached_done(stmt);
     return r;
 }
 
-static void ingest_stmts_free(struct ingest_stmts *s)
+/* The statements stay with the connection (mm__sqlite_cached): only reset. */
+static void ingest_stmts_done(struct ingest_stmts *s)
 {
-    sqlite3_finalize(s->event);
-    sqlite3_finalize(s->find);
-    sqlite3_finalize(s->bump);
-    sqlite3_finalize(s->insert);
-    sqlite3_finalize(s->exists);
+    mm__sqlite_cached_done(s->event);
+    mm__sqlite_cached_done(s->find);
+    mm__sqlite_cached_done(s->bump);
+    mm__sqlite_cached_done(s->insert);
+    mm__sqlite_cached_done(s->exists);
 }
 
-static int ingest_stmts_prepare(sqlite3 *db, struct ingest_stmts *s)
+static int ingest_stmts_prepare(struct mm_store *st, sqlite3 *db, struct ingest_stmts *s)
 {
-    int r = mm__sqlite_prepare(db,
-                               "INSERT INTO events (tenant_id, sensor_id, seq, ts, event_type, "
-                               "body, alert_id, id, alert_prev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                               "NULLIF(?7, 0), ?8, NULLIF(?9, 0)) ON CONFLICT (sensor_id, seq) DO "
-                               "NOTHING",
-                               &s->event);
+    int r = mm__sqlite_cached(st, db, MM_SQL_EVENT_INSERT,
+                              "INSERT INTO events (tenant_id, sensor_id, seq, ts, event_type, "
+                              "body, alert_id, id, alert_prev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                              "NULLIF(?7, 0), ?8, NULLIF(?9, 0)) ON CONFLICT (sensor_id, seq) DO "
+                              "NOTHING",
+                              &s->event);
     if (r == 0)
-        r = mm__sqlite_prepare(db,
-                               "SELECT id, first_seen, last_seen, coalesce(last_event_id, 0), "
-                               "severity FROM alerts WHERE tenant_id = ?1 "
-                               "AND signature_id = ?2 AND device = ?3 AND last_seen >= ?4 - ?5 AND "
-                               "first_seen <= ?4 + ?5 AND status != 'closed' ORDER BY last_seen "
-                               "DESC LIMIT 1",
-                               &s->find);
+        r = mm__sqlite_cached(st, db, MM_SQL_ALERT_FIND,
+                              "SELECT id, first_seen, last_seen, coalesce(last_event_id, 0), "
+                              "severity FROM alerts WHERE tenant_id = ?1 "
+                              "AND signature_id = ?2 AND device = ?3 AND last_seen >= ?4 - ?5 AND "
+                              "first_seen <= ?4 + ?5 AND status != 'closed' ORDER BY last_seen "
+                              "DESC LIMIT 1",
+                              &s->find);
     if (r == 0)
-        r = mm__sqlite_prepare(db,
-                               "UPDATE alerts SET count = count + ?5, first_seen = min(first_seen, "
-                               "?2), last_seen = max(last_seen, ?6), severity = min(severity, ?3), "
-                               "updated_at = ?4, last_event_id = ?7 WHERE id = ?1",
-                               &s->bump);
+        r = mm__sqlite_cached(st, db, MM_SQL_ALERT_BUMP,
+                              "UPDATE alerts SET count = count + ?5, first_seen = min(first_seen, "
+                              "?2), last_seen = max(last_seen, ?6), severity = min(severity, ?3), "
+                              "updated_at = ?4, last_event_id = ?7 WHERE id = ?1",
+                              &s->bump);
     if (r == 0)
-        r = mm__sqlite_prepare(db, INSERT_ALERT_SQL, &s->insert);
+        r = mm__sqlite_cached(st, db, MM_SQL_ALERT_INSERT, INSERT_ALERT_SQL, &s->insert);
     if (r == 0)
-        r = mm__sqlite_prepare(db, "SELECT 1 FROM events WHERE sensor_id = ?1 AND seq = ?2",
-                               &s->exists);
+        r = mm__sqlite_cached(st, db, MM_SQL_EVENT_EXISTS,
+                              "SELECT 1 FROM events WHERE sensor_id = ?1 AND seq = ?2", &s->exists);
     return r;
 }
 
@@ -617,16 +619,16 @@ static int aggregate_all(sqlite3 *db, struct ingest_stmts *s, const struct mm_se
     return r;
 }
 
-static int update_sensor_health(sqlite3 *db, const struct mm_sensor *sensor, size_t accepted,
-                                int64_t backlog, int64_t drops, int64_t now)
+static int update_sensor_health(struct mm_store *st, sqlite3 *db, const struct mm_sensor *sensor,
+                                size_t accepted, int64_t backlog, int64_t drops, int64_t now)
 {
     sqlite3_stmt *stmt;
-    int r = mm__sqlite_prepare(db,
-                               "UPDATE sensors SET last_seen = ?2, events_total = events_total + "
-                               "?3, spool_backlog = CASE WHEN ?4 >= 0 THEN ?4 ELSE spool_backlog "
-                               "END, drops = CASE WHEN ?5 >= 0 THEN ?5 ELSE drops END, "
-                               "silent_alerted = 0 WHERE id = ?1",
-                               &stmt);
+    int r = mm__sqlite_cached(st, db, MM_SQL_SENSOR_HEALTH,
+                              "UPDATE sensors SET last_seen = ?2, events_total = events_total + "
+                              "?3, spool_backlog = CASE WHEN ?4 >= 0 THEN ?4 ELSE spool_backlog "
+                              "END, drops = CASE WHEN ?5 >= 0 THEN ?5 ELSE drops END, "
+                              "silent_alerted = 0 WHERE id = ?1",
+                              &stmt);
     if (r != 0)
         return r;
     sqlite3_bind_int64(stmt, 1, sensor->id);
@@ -635,14 +637,14 @@ static int update_sensor_health(sqlite3 *db, const struct mm_sensor *sensor, siz
     sqlite3_bind_int64(stmt, 4, backlog);
     sqlite3_bind_int64(stmt, 5, drops);
     r = mm__sqlite_step_done(stmt);
-    sqlite3_finalize(stmt);
+    mm__sqlite_cached_done(stmt);
     if (r != 0 || accepted == 0)
         return r;
-    r = mm__sqlite_prepare(db,
-                           "INSERT INTO sensor_minutes (sensor_id, minute, count, tenant_id) "
-                           "VALUES (?, ?, ?, ?) ON CONFLICT (sensor_id, minute) DO UPDATE SET "
-                           "count = count + excluded.count",
-                           &stmt);
+    r = mm__sqlite_cached(st, db, MM_SQL_SENSOR_MINUTE,
+                          "INSERT INTO sensor_minutes (sensor_id, minute, count, tenant_id) "
+                          "VALUES (?, ?, ?, ?) ON CONFLICT (sensor_id, minute) DO UPDATE SET "
+                          "count = count + excluded.count",
+                          &stmt);
     if (r != 0)
         return r;
     sqlite3_bind_int64(stmt, 1, sensor->id);
@@ -650,7 +652,7 @@ static int update_sensor_health(sqlite3 *db, const struct mm_sensor *sensor, siz
     sqlite3_bind_int64(stmt, 3, (int64_t)accepted);
     sqlite3_bind_int64(stmt, 4, sensor->tenant_id);
     r = mm__sqlite_step_done(stmt);
-    sqlite3_finalize(stmt);
+    mm__sqlite_cached_done(stmt);
     return r;
 }
 
@@ -699,10 +701,12 @@ static int stored_already(struct ingest_stmts *s, const struct mm_sensor *sensor
 }
 
 /* The highest seq stored for the sensor, -1 when none. */
-static int max_stored_seq(sqlite3 *db, const struct mm_sensor *sensor, int64_t *out)
+static int max_stored_seq(struct mm_store *st, sqlite3 *db, const struct mm_sensor *sensor,
+                          int64_t *out)
 {
     sqlite3_stmt *stmt;
-    int r = mm__sqlite_prepare(db, "SELECT max(seq) FROM events WHERE sensor_id = ?1", &stmt);
+    int r = mm__sqlite_cached(st, db, MM_SQL_EVENT_MAX_SEQ,
+                              "SELECT max(seq) FROM events WHERE sensor_id = ?1", &stmt);
     *out = -1;
     if (r != 0)
         return r;
@@ -710,23 +714,23 @@ static int max_stored_seq(sqlite3 *db, const struct mm_sensor *sensor, int64_t *
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL)
         *out = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
+    mm__sqlite_cached_done(stmt);
     return rc == SQLITE_ROW ? 0 : MM_EDB;
 }
 
 /* The alert events of the batch that are new: not stored yet and not an
  * earlier line's seq. Sensors count upwards, so a batch whose seqs are all
  * above the highest one stored needs no look-up per event. */
-static int find_new_alerts(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
-                           const struct mm_ingest_event *evs, size_t n, struct pending *p,
-                           size_t *np)
+static int find_new_alerts(struct mm_store *st, sqlite3 *db, struct ingest_stmts *s,
+                           const struct mm_sensor *sensor, const struct mm_ingest_event *evs,
+                           size_t n, struct pending *p, size_t *np)
 {
     struct seqset set;
     int64_t max_seq, min_batch = INT64_MAX;
     for (size_t i = 0; i < n; i++)
         if (evs[i].seq < min_batch)
             min_batch = evs[i].seq;
-    int r = max_stored_seq(db, sensor, &max_seq);
+    int r = max_stored_seq(st, db, sensor, &max_seq);
     if (r != 0)
         return r;
     bool all_new = min_batch > max_seq;
@@ -759,15 +763,15 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     int r = mm__sqlite_begin(db);
     if (r != 0)
         goto out;
-    r = ingest_stmts_prepare(db, &s);
+    r = ingest_stmts_prepare(st, db, &s);
     if (r == 0)
         r = chain_init(&c, n);
     if (r == 0 && n > 0 && !(p = malloc(n * sizeof *p)))
         r = MM_ENOMEM;
     if (r == 0)
-        r = first_event_id(db, &c.base);
+        r = first_event_id(st, db, &c.base);
     if (r == 0 && n > 0)
-        r = find_new_alerts(db, &s, sensor, evs, n, p, &np);
+        r = find_new_alerts(st, db, &s, sensor, evs, n, p, &np);
     if (r == 0 && np > 0) {
         qsort(p, np, sizeof *p, pending_cmp);
         r = aggregate_all(db, &s, sensor, p, np, o, &c);
@@ -790,8 +794,8 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
             drops = evs[i].stats_drops;
     }
     if (r == 0)
-        r = update_sensor_health(db, sensor, res->accepted, backlog, drops, o->now);
-    ingest_stmts_free(&s);
+        r = update_sensor_health(st, db, sensor, res->accepted, backlog, drops, o->now);
+    ingest_stmts_done(&s);
     r = mm__sqlite_end(db, r);
     if (r != 0)
         memset(res, 0, sizeof *res);

@@ -27,6 +27,7 @@
 struct conn {
     sqlite3 *db;
     bool busy;
+    sqlite3_stmt *cached[MM_SQL_SLOTS]; /* see mm__sqlite_cached */
 };
 
 struct sqlite_store {
@@ -77,6 +78,39 @@ int mm__sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out)
 {
     *out = NULL;
     return sqlite3_prepare_v2(db, sql, -1, out, NULL) == SQLITE_OK ? 0 : MM_EDB;
+}
+
+static struct conn *conn_of(struct mm_store *st, sqlite3 *db)
+{
+    struct sqlite_store *s = (struct sqlite_store *)st;
+    for (int i = 0; i < s->nconns; i++)
+        if (s->conns[i].db == db)
+            return &s->conns[i];
+    return NULL;
+}
+
+/* Only the thread holding the connection touches its cached statements,
+ * so no lock is needed; the pool array does not change while open. */
+int mm__sqlite_cached(struct mm_store *st, sqlite3 *db, enum mm_sqlite_slot slot, const char *sql,
+                      sqlite3_stmt **out)
+{
+    struct conn *c = conn_of(st, db);
+    *out = NULL;
+    if (!c || slot < 0 || slot >= MM_SQL_SLOTS)
+        return MM_EINVAL;
+    if (!c->cached[slot] && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                               &c->cached[slot], NULL) != SQLITE_OK)
+        return MM_EDB;
+    sqlite3_reset(c->cached[slot]);
+    sqlite3_clear_bindings(c->cached[slot]);
+    *out = c->cached[slot];
+    return 0;
+}
+
+void mm__sqlite_cached_done(sqlite3_stmt *stmt)
+{
+    if (stmt)
+        sqlite3_reset(stmt);
 }
 
 /* Writers of this process queue on a mutex rather than on SQLite's busy
@@ -341,8 +375,11 @@ static void sqlite_close(struct mm_store *st)
     struct sqlite_store *s = (struct sqlite_store *)st;
     if (!s)
         return;
-    for (int i = 0; i < s->nconns; i++)
+    for (int i = 0; i < s->nconns; i++) {
+        for (int k = 0; k < MM_SQL_SLOTS; k++)
+            sqlite3_finalize(s->conns[i].cached[k]);
         sqlite3_close(s->conns[i].db);
+    }
     free(s->conns);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
