@@ -79,13 +79,23 @@ struct web_state {
     bool scan_any;
 };
 
+/* A text to search, with the byte pairs that occur in it hashed to 4096
+ * bits: a pattern whose first two bytes are not there cannot occur, so most
+ * patterns are ruled out without a search (a request is checked against
+ * about a hundred). The set is made once per text, not per pattern list. */
+struct text {
+    const char *s;
+    uint64_t pairs[64];
+};
+
 /* The request's texts, decoded once. */
 struct request {
     const char *src, *dst, *host, *url, *method, *ua;
     bool src_home;
-    char spaced[NORM_MAX];   /* decoded, lower case, blanks folded to one ' ' */
-    char compact[NORM_MAX];  /* the same without blanks */
-    char ua_lower[TEXT_MAX]; /* the user agent in lower case ("" when absent) */
+    char spaced[NORM_MAX];                 /* decoded, lower case, blanks folded to one ' ' */
+    char compact[NORM_MAX];                /* the same without blanks */
+    char ua_lower[TEXT_MAX];               /* the user agent in lower case ("" when absent) */
+    struct text spaced_t, compact_t, ua_t; /* the three above, ready to search */
 };
 
 static void web_free(void *state)
@@ -194,53 +204,48 @@ static void normalise(const char *url, struct request *r)
 
 /* ---- the pattern lists -------------------------------------------------------- */
 
-/* Which byte pairs occur in a text, hashed to 4096 bits: a pattern whose
- * first two bytes are not there cannot occur, so most patterns are ruled
- * out without a search (a request is checked against about a hundred). */
-struct pairs_seen {
-    uint64_t bits[64];
-};
-
 static unsigned pair_bit(char a, char b)
 {
     return ((unsigned)(unsigned char)a << 4 ^ (unsigned char)b) & 4095u;
 }
 
-static void pairs_fill(const char *text, struct pairs_seen *ps)
+static void text_init(struct text *t, const char *s)
 {
-    memset(ps->bits, 0, sizeof ps->bits);
-    for (size_t i = 0; text[i] && text[i + 1]; i++) {
-        unsigned b = pair_bit(text[i], text[i + 1]);
-        ps->bits[b / 64] |= 1ull << (b % 64);
+    t->s = s;
+    memset(t->pairs, 0, sizeof t->pairs);
+    for (size_t i = 0; s[i] && s[i + 1]; i++) {
+        unsigned b = pair_bit(s[i], s[i + 1]);
+        t->pairs[b / 64] |= 1ull << (b % 64);
     }
 }
 
-static bool pairs_may_hold(const struct pairs_seen *ps, const char *pat, size_t k)
+/* False when pat (a list entry, maybe ending in '|') cannot occur in t. */
+static bool text_may_hold(const struct text *t, const char *pat)
 {
-    if (k < 2)
-        return true;
+    if (!pat[0] || !pat[1] || (pat[1] == '|' && !pat[2]))
+        return true; /* one literal byte: no pair to look at */
     unsigned b = pair_bit(pat[0], pat[1]);
-    return ps->bits[b / 64] >> (b % 64) & 1;
+    return t->pairs[b / 64] >> (b % 64) & 1;
 }
 
 /* The first pattern of list (NULL-terminated) found in text, or NULL. A
  * pattern ending in '|' must end the text or be followed by a character
  * that is not a letter or digit ("|sh|" matches "|sh;" but not "|shop"). */
-static const char *find_any(const char *text, const char *const *list)
+static const char *find_any(const struct text *t, const char *const *list)
 {
-    struct pairs_seen ps;
-    pairs_fill(text, &ps);
     for (size_t i = 0; list[i]; i++) {
+        if (!text_may_hold(t, list[i]))
+            continue;
         size_t k = strlen(list[i]);
         bool word = k > 1 && list[i][k - 1] == '|';
         char pat[64];
         if (word)
             k--;
-        if (k >= sizeof pat || !pairs_may_hold(&ps, list[i], k))
+        if (k >= sizeof pat)
             continue;
         memcpy(pat, list[i], k);
         pat[k] = '\0';
-        for (const char *p = strstr(text, pat); p; p = strstr(p + 1, pat))
+        for (const char *p = strstr(t->s, pat); p; p = strstr(p + 1, pat))
             if (!word || !isalnum((unsigned char)p[k]))
                 return list[i];
     }
@@ -398,18 +403,20 @@ static const char *iot_download(const struct request *r)
     const char *file = path[0] == '/' ? path + 1 : path;
     bool root = strchr(file, '/') == NULL && file[0];
     if (root && (!r->host || is_ip_literal(r->host))) {
-        const char *m = find_any(file, bot_suffixes);
+        struct text file_t;
+        text_init(&file_t, file);
+        const char *m = find_any(&file_t, bot_suffixes);
         if (m)
             return m;
         if (!ends_with_any(file, page_suffixes) && !ends_with_any(file, static_suffixes) &&
-            (m = find_any(file, bot_names)) != NULL)
+            (m = find_any(&file_t, bot_names)) != NULL)
             return m;
         if (ends_with_any(file, (const char *const[]){".sh", NULL}))
             return ".sh";
     }
-    if (find_any(r->spaced, downloaders)) {
-        const char *m = find_any(r->compact, bot_suffixes);
-        if (m || (m = find_any(r->compact, bot_names)) != NULL)
+    if (find_any(&r->spaced_t, downloaders)) {
+        const char *m = find_any(&r->compact_t, bot_suffixes);
+        if (m || (m = find_any(&r->compact_t, bot_names)) != NULL)
             return m;
     }
     return NULL;
@@ -492,35 +499,46 @@ static const char *const categories[] = {"",
                                          "attack-tool",
                                          "web-scan"};
 
+/* A traversal written with backslashes ("..\\..\\"): the compact form with
+ * each backslash made a slash, searched for the traversal patterns. */
+static const char *backslash_traversal(const struct request *r)
+{
+    char slashed[NORM_MAX];
+    struct text slashed_t;
+    size_t i = 0;
+    if (!strchr(r->compact, '\\'))
+        return NULL; /* the same text as compact, already searched */
+    for (; r->compact[i]; i++)
+        slashed[i] = r->compact[i] == '\\' ? '/' : r->compact[i];
+    slashed[i] = '\0';
+    text_init(&slashed_t, slashed);
+    return find_any(&slashed_t, traversal);
+}
+
 /* The variant (1-8) of a request and the pattern that matched; 0: none. */
 static unsigned classify(const struct request *r, const char **matched, char *target,
                          size_t targetlen)
 {
-    char slashed[NORM_MAX];
-    size_t i = 0;
-    for (; r->compact[i]; i++)
-        slashed[i] = r->compact[i] == '\\' ? '/' : r->compact[i];
-    slashed[i] = '\0';
     target[0] = '\0';
     if ((*matched = iot_download(r)) != NULL)
         return 5;
-    if ((*matched = find_any(r->compact, rce)) != NULL ||
-        (*matched = find_any(r->ua_lower, ua_injection)) != NULL)
+    if ((*matched = find_any(&r->compact_t, rce)) != NULL ||
+        (*matched = find_any(&r->ua_t, ua_injection)) != NULL)
         return 3;
-    if ((*matched = find_any(r->spaced, sqli)) != NULL)
+    if ((*matched = find_any(&r->spaced_t, sqli)) != NULL)
         return 1;
-    if ((*matched = find_any(r->compact, traversal)) != NULL ||
-        (*matched = find_any(slashed, traversal)) != NULL)
+    if ((*matched = find_any(&r->compact_t, traversal)) != NULL ||
+        (*matched = backslash_traversal(r)) != NULL)
         return 2;
-    if ((*matched = find_any(r->compact, xss)) != NULL)
+    if ((*matched = find_any(&r->compact_t, xss)) != NULL)
         return 4;
-    if ((*matched = find_any(r->compact, downloader_urls)) != NULL)
+    if ((*matched = find_any(&r->compact_t, downloader_urls)) != NULL)
         return 5;
     if ((*matched = proxy_probe(r, target, targetlen)) != NULL)
         return 6;
     if ((*matched = exe_download(r)) != NULL)
         return 7;
-    if ((*matched = find_any(r->ua_lower, tools)) != NULL)
+    if ((*matched = find_any(&r->ua_t, tools)) != NULL)
         return 8;
     return 0;
 }
@@ -537,7 +555,9 @@ static bool secret_name(const char *name, size_t n)
     for (size_t i = 0; i < n; i++)
         low[i] = (char)tolower((unsigned char)name[i]);
     low[n] = '\0';
-    return find_any(low, words) != NULL;
+    struct text low_t;
+    text_init(&low_t, low);
+    return find_any(&low_t, words) != NULL;
 }
 
 /* Copies url into out (cut to outlen - 1 bytes) with the user info of an
@@ -701,6 +721,9 @@ static void web_event(void *state, struct mm_sensor *s, const json_t *ev)
         r.ua_lower[i] = (char)tolower((unsigned char)r.ua[i]);
     r.ua_lower[i] = '\0';
     normalise(r.url, &r);
+    text_init(&r.spaced_t, r.spaced);
+    text_init(&r.compact_t, r.compact);
+    text_init(&r.ua_t, r.ua_lower);
     const char *matched;
     char target[TEXT_MAX];
     unsigned variant = classify(&r, &matched, target, sizeof target);
