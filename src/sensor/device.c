@@ -359,18 +359,33 @@ static void recompute_os(struct mm_devices *d, struct device *dev)
 }
 
 /* Records one source's guess (replacing that source's earlier one). */
+/* True when the device's evidence from source already names g's OS with at
+ * least g's score: adding g would change nothing. */
+static bool evidence_holds(const struct device *dev, const char *source,
+                           const struct mm_os_guess *g)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(dev->rec, "evidence"), i, e)
+    {
+        if (strcmp(json_string_value(json_object_get(e, "source")), source) == 0)
+            return strcmp(json_string_value(json_object_get(e, "os")), g->id) == 0 &&
+                   json_integer_value(json_object_get(e, "score")) >= g->score;
+    }
+    return false;
+}
+
 static void add_evidence(struct mm_devices *d, struct device *dev, const char *source,
                          const char *value, const struct mm_os_guess *g)
 {
     json_t *ev = json_object_get(dev->rec, "evidence");
     size_t i;
     json_t *e;
+    if (evidence_holds(dev, source, g))
+        return;
     json_array_foreach(ev, i, e)
     {
         if (strcmp(json_string_value(json_object_get(e, "source")), source) == 0) {
-            if (strcmp(json_string_value(json_object_get(e, "os")), g->id) == 0 &&
-                json_integer_value(json_object_get(e, "score")) >= g->score)
-                return;
             json_array_remove(ev, i);
             break;
         }
@@ -589,6 +604,37 @@ static void syn_seen_only(struct device *dev, uint64_t traits)
     dev->syn_seen_next = 1;
 }
 
+/* The record's "tcp" object: {"ttl", "window", "options"} of a SYN (built
+ * without json_pack: a scanner alternating two probe kinds rewrites it on
+ * every SYN). */
+static json_t *syn_record(const struct mm_packet *p)
+{
+    json_t *o = json_object();
+    if (o && (json_object_set_new_nocheck(o, "ttl", json_integer(p->ttl)) != 0 ||
+              json_object_set_new_nocheck(o, "window", json_integer(p->tcp_window)) != 0 ||
+              json_object_set_new(o, "options", json_string(p->tcp_traits.options)) != 0)) {
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
+}
+
+/* Sets the record's "tcp" to p's traits: the existing object's members are
+ * changed in place when it has them (it is never shared), else a new one. */
+static void set_syn_record(struct device *dev, const struct mm_packet *p)
+{
+    json_t *tcp = json_object_get(dev->rec, "tcp");
+    json_t *ttl = json_object_get(tcp, "ttl"), *window = json_object_get(tcp, "window"),
+           *options = json_object_get(tcp, "options");
+    if (json_object_size(tcp) == 3 && json_is_integer(ttl) && json_is_integer(window) &&
+        json_is_string(options) && json_string_set(options, p->tcp_traits.options) == 0) {
+        json_integer_set(ttl, p->ttl);
+        json_integer_set(window, p->tcp_window);
+        return;
+    }
+    json_object_set_new(dev->rec, "tcp", syn_record(p));
+}
+
 static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_packet *p)
 {
     /* TCP SYN (not SYN-ACK): the client's stack shows in TTL and options.
@@ -609,14 +655,14 @@ static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_
           strcmp(json_string_value(json_object_get(tcp, "options")), p->tcp_traits.options) == 0)) {
         struct mm_os_guess g;
         if (mm_osguess_tcp(d->os, p->ttl, p->tcp_traits.options, &g)) {
-            char v[96];
-            snprintf(v, sizeof v, "ttl=%u window=%u options=%s", p->ttl, p->tcp_window,
-                     p->tcp_traits.options);
-            json_object_set_new(dev->rec, "tcp",
-                                json_pack("{s:i, s:i, s:s}", "ttl", p->ttl, "window", p->tcp_window,
-                                          "options", p->tcp_traits.options));
+            set_syn_record(dev, p);
             syn_seen_only(dev, traits);
-            add_evidence(d, dev, "tcp", v, &g);
+            if (!evidence_holds(dev, "tcp", &g)) { /* the text only when it is kept */
+                char v[96];
+                snprintf(v, sizeof v, "ttl=%u window=%u options=%s", p->ttl, p->tcp_window,
+                         p->tcp_traits.options);
+                add_evidence(d, dev, "tcp", v, &g);
+            }
         }
     }
     maybe_changed(d, dev);
