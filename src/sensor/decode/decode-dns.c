@@ -96,6 +96,20 @@ static void set_nonempty(json_t *o, const char *key, json_t *arr)
         json_decref(arr);
 }
 
+/* {"rrname": name, "rrtype": type}, as json_pack("{s:s,s:s}") makes it
+ * (NULL when either text is not valid UTF-8) without parsing a format for
+ * each of the many records of a busy network. */
+static json_t *name_type_object(const char *name, const char *type)
+{
+    json_t *o = json_object();
+    if (o && (json_object_set_new_nocheck(o, "rrname", json_string(name)) != 0 ||
+              json_object_set_new_nocheck(o, "rrtype", json_string(type)) != 0)) {
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
+}
+
 static int parse_queries(const uint8_t *msg, size_t len, size_t *off, unsigned count, json_t *o)
 {
     char name[MM_DNS_NAME_TEXT_MAX], tb[8];
@@ -110,8 +124,8 @@ static int parse_queries(const uint8_t *msg, size_t len, size_t *off, unsigned c
         uint16_t type = mm__rd16(msg + next);
         *off = next + 4;
         if (i < MM_DNS_MAX_QUERIES)
-            json_array_append_new(arr, json_pack("{s:s,s:s}", "rrname", name, "rrtype",
-                                                 mm__dns_rrtype_name(type, tb, sizeof tb)));
+            json_array_append_new(arr,
+                                  name_type_object(name, mm__dns_rrtype_name(type, tb, sizeof tb)));
     }
     set_nonempty(o, "queries", arr);
     return r;
@@ -225,8 +239,11 @@ static int parse_records(const uint8_t *msg, size_t len, size_t *off, unsigned c
         if (i >= MM_DNS_MAX_RECORDS || type == 41) /* OPT is EDNS, not data */
             continue;
         const char *tname = mm__dns_rrtype_name(type, tb, sizeof tb);
-        json_t *rr =
-            json_pack("{s:s,s:s,s:I}", "rrname", name, "rrtype", tname, "ttl", (json_int_t)ttl);
+        json_t *rr = name_type_object(name, tname);
+        if (rr && json_object_set_new_nocheck(rr, "ttl", json_integer((json_int_t)ttl)) != 0) {
+            json_decref(rr);
+            rr = NULL;
+        }
         if (!rr)
             continue;
         add_rdata(rr, type, msg, rd, rdlen);
