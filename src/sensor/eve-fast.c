@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The sensor's hot-path event header: the same object mm_eve_new() builds
- * (same keys, order and values), with the formatted time-stamp second
+ * (same keys, order and values), with formatted time-stamp seconds
  * cached and IPv4 addresses formatted without printf. Every event the
  * sensor itself creates (application events, flow records, anomalies,
  * alerts) starts here. Single-threaded use only (the packet path). */
@@ -9,31 +9,52 @@
 #include "core/timefmt.h"
 #include "sensor/sensor-int.h"
 
+/* Formatted seconds, direct-mapped by the second: a flow record prints its
+ * start and its last packet's second, which alternate with the seconds of
+ * the packets being read, so one remembered second missed on every flow. */
+#define TIME_CACHE 64
+
+struct time_slot {
+    time_t sec; /* -1: empty */
+    size_t usec_at;
+    char text[MM_TIMESTAMP_MAX];
+};
+
+static struct time_slot *time_slot_for(time_t sec)
+{
+    static struct time_slot slots[TIME_CACHE];
+    static bool ready;
+    if (!ready) {
+        for (size_t i = 0; i < TIME_CACHE; i++)
+            slots[i].sec = -1;
+        ready = true;
+    }
+    struct time_slot *t = &slots[(uint64_t)sec % TIME_CACHE];
+    if (t->sec == sec)
+        return t;
+    struct timeval whole = {.tv_sec = sec, .tv_usec = 0};
+    mm_time_format(&whole, t->text, sizeof t->text);
+    const char *dot = strchr(t->text, '.');
+    if (!dot || strlen(dot) < 7) {
+        t->sec = -1;
+        return NULL;
+    }
+    t->usec_at = (size_t)(dot + 1 - t->text);
+    t->sec = sec;
+    return t;
+}
+
 void mm__time_format(const struct timeval *ts, char out[MM_TIMESTAMP_MAX])
 {
-    static time_t cached_sec = -1;
-    static char cached[MM_TIMESTAMP_MAX];
-    static size_t usec_at;
     long us = (long)ts->tv_usec;
-    if (us < 0 || us > 999999) {
+    const struct time_slot *t = us < 0 || us > 999999 ? NULL : time_slot_for(ts->tv_sec);
+    if (!t) {
         mm_time_format(ts, out, MM_TIMESTAMP_MAX);
         return;
     }
-    if (ts->tv_sec != cached_sec) {
-        struct timeval whole = {.tv_sec = ts->tv_sec, .tv_usec = 0};
-        mm_time_format(&whole, cached, sizeof(cached));
-        const char *dot = strchr(cached, '.');
-        if (!dot || strlen(dot) < 7) {
-            cached_sec = -1;
-            mm_time_format(ts, out, MM_TIMESTAMP_MAX);
-            return;
-        }
-        usec_at = (size_t)(dot + 1 - cached);
-        cached_sec = ts->tv_sec;
-    }
-    memcpy(out, cached, MM_TIMESTAMP_MAX);
+    memcpy(out, t->text, MM_TIMESTAMP_MAX);
     for (int i = 5; i >= 0; i--) {
-        out[usec_at + (size_t)i] = (char)('0' + us % 10);
+        out[t->usec_at + (size_t)i] = (char)('0' + us % 10);
         us /= 10;
     }
 }
