@@ -46,6 +46,9 @@ static void put_u64(struct line *l, uint64_t v)
     put(l, digits, n);
 }
 
+/* ,"key": for a key written in the source: one copy of a literal */
+#define PUT_KEY(l, key) PUT_LIT(l, ",\"" key "\":")
+
 /* ,"key": */
 static void put_key(struct line *l, const char *key)
 {
@@ -73,7 +76,7 @@ static void put_header(struct line *l, const struct mm_flow *f)
     PUT_LIT(l, "{\"timestamp\":");
     put_str(l, ts);
     if (f->id) {
-        put_key(l, "flow_id");
+        PUT_KEY(l, "flow_id");
         put_u64(l, f->id & INT64_MAX);
     }
     PUT_LIT(l, ",\"event_type\":\"flow\"");
@@ -87,25 +90,25 @@ static void put_header(struct line *l, const struct mm_flow *f)
         PUT_LIT(l, "]");
     }
     mm__addr_text(&f->src, ip);
-    put_key(l, "src_ip");
+    PUT_KEY(l, "src_ip");
     put_str(l, ip);
     if (ports) {
-        put_key(l, "src_port");
+        PUT_KEY(l, "src_port");
         put_u64(l, f->sport);
     }
     mm__addr_text(&f->dst, ip);
-    put_key(l, "dest_ip");
+    PUT_KEY(l, "dest_ip");
     put_str(l, ip);
     if (ports) {
-        put_key(l, "dest_port");
+        PUT_KEY(l, "dest_port");
         put_u64(l, f->dport);
     }
-    put_key(l, "proto");
+    PUT_KEY(l, "proto");
     put_str(l, proto);
-    put_key(l, "community_id");
+    PUT_KEY(l, "community_id");
     put_str(l, f->community_id);
     if (f->app) {
-        put_key(l, "app_proto");
+        PUT_KEY(l, "app_proto");
         put_str(l, f->app->name);
     }
 }
@@ -118,23 +121,23 @@ static void put_flow(struct line *l, const struct mm_flow *f, const char *reason
     long long age = (long long)(f->last.tv_sec - f->start.tv_sec);
     PUT_LIT(l, ",\"flow\":{\"pkts_toserver\":");
     put_u64(l, f->dir[0].pkts & INT64_MAX);
-    put_key(l, "pkts_toclient");
+    PUT_KEY(l, "pkts_toclient");
     put_u64(l, f->dir[1].pkts & INT64_MAX);
-    put_key(l, "bytes_toserver");
+    PUT_KEY(l, "bytes_toserver");
     put_u64(l, f->dir[0].bytes & INT64_MAX);
-    put_key(l, "bytes_toclient");
+    PUT_KEY(l, "bytes_toclient");
     put_u64(l, f->dir[1].bytes & INT64_MAX);
-    put_key(l, "start");
+    PUT_KEY(l, "start");
     put_str(l, start);
-    put_key(l, "end");
+    PUT_KEY(l, "end");
     put_str(l, end);
-    put_key(l, "age");
+    PUT_KEY(l, "age");
     put_u64(l, age < 0 ? 0 : (uint64_t)age);
-    put_key(l, "state");
+    PUT_KEY(l, "state");
     put_str(l, mm_flow_state_name(f));
-    put_key(l, "reason");
+    PUT_KEY(l, "reason");
     put_str(l, reason);
-    put_key(l, "alerted");
+    PUT_KEY(l, "alerted");
     if (f->alerted)
         PUT_LIT(l, "true}");
     else
@@ -163,7 +166,7 @@ static void put_tcp(struct line *l, const struct mm_flow *f)
             put_key(l, names[i].name);
             PUT_LIT(l, "true");
         }
-    put_key(l, "state");
+    PUT_KEY(l, "state");
     put_str(l, states[f->tcp_state % 5]);
     PUT_LIT(l, "}");
 }
