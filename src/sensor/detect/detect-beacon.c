@@ -24,16 +24,20 @@
 #define STARTS_MAX 32
 
 struct pair {
-    uint64_t hash; /* of (src, dst, port): compared before the addresses */
+    uint64_t hash; /* of (src, dst, port): its slot; compared before the addresses */
     struct mm_addr src, dst;
     uint16_t port;
-    bool used;
     unsigned n, head;
     int64_t starts[STARTS_MAX];
 };
 
+/* The pairs are an open-addressed table; whether a slot is used, and a
+ * tag of its hash, live in a separate small array (64 KiB) so a look-up
+ * probes that array, not the 330-byte pairs. A rebuild copies the kept
+ * pairs into the spare array (no fresh 2.7 MB allocation to zero). */
 struct beacon_state {
-    struct pair *pairs;
+    struct pair *pairs, *spare;
+    uint64_t *tags; /* 0: free slot; else hash | 1 */
     size_t used;
     struct mm__suppress *sup;
     long connections, jitter;
@@ -58,7 +62,9 @@ static int beacon_init(struct mm_sensor *s, void **state)
     struct beacon_state *st = mem;
     st->sup = sup;
     st->pairs = calloc(PAIRS, sizeof *st->pairs);
-    if (!st->pairs) {
+    st->spare = calloc(PAIRS, sizeof *st->spare);
+    st->tags = calloc(PAIRS, sizeof *st->tags);
+    if (!st->pairs || !st->spare || !st->tags) {
         beacon_free(st);
         return MM_ENOMEM;
     }
@@ -78,6 +84,8 @@ static void beacon_free(void *state)
         return;
     mm__suppress_free(st->sup);
     free(st->pairs);
+    free(st->spare);
+    free(st->tags);
     free(st);
 }
 
@@ -86,37 +94,44 @@ static int64_t last_start(const struct pair *e)
     return e->starts[(e->head + STARTS_MAX - 1) % STARTS_MAX];
 }
 
+static uint64_t tag_of(uint64_t hash)
+{
+    return hash | 1;
+}
+
 static void drop_idle(struct beacon_state *st, int64_t now)
 {
-    struct pair *old = st->pairs;
-    struct pair *fresh = calloc(PAIRS, sizeof *fresh);
-    if (!fresh)
+    struct pair *old = st->pairs, *fresh = st->spare;
+    uint64_t *old_tags = st->tags, *fresh_tags = calloc(PAIRS, sizeof *fresh_tags);
+    if (!fresh_tags)
         return;
-    st->pairs = fresh;
     st->used = 0;
     for (size_t i = 0; i < PAIRS; i++) {
-        if (!old[i].used || now - last_start(&old[i]) > st->max_interval)
+        if (!old_tags[i] || now - last_start(&old[i]) > st->max_interval)
             continue;
         size_t j = old[i].hash % PAIRS;
-        while (fresh[j].used)
+        while (fresh_tags[j])
             j = (j + 1) % PAIRS;
         fresh[j] = old[i];
+        fresh_tags[j] = old_tags[i];
         st->used++;
     }
-    free(old);
+    st->pairs = fresh;
+    st->spare = old;
+    st->tags = fresh_tags;
+    free(old_tags);
 }
 
 static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p, uint64_t h,
                               int64_t now)
 {
     size_t j = h % PAIRS;
-    for (size_t k = 0; k < PAIRS; k++, j = (j + 1) % PAIRS) {
+    uint64_t tag = tag_of(h);
+    for (size_t k = 0; k < PAIRS && st->tags[j]; k++, j = (j + 1) % PAIRS) {
         struct pair *e = &st->pairs[j];
-        if (e->used && e->hash == h && e->port == p->dport && mm_addr_equal(&e->src, &p->src) &&
-            mm_addr_equal(&e->dst, &p->dst))
+        if (st->tags[j] == tag && e->hash == h && e->port == p->dport &&
+            mm_addr_equal(&e->src, &p->src) && mm_addr_equal(&e->dst, &p->dst))
             return e;
-        if (!e->used)
-            break;
     }
     if (st->used * 4 >= PAIRS * 3) {
         /* Rebuilding costs a pass over the table: during a scan (a new pair
@@ -129,11 +144,11 @@ static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p
             return NULL;
     }
     j = h % PAIRS;
-    while (st->pairs[j].used)
+    while (st->tags[j])
         j = (j + 1) % PAIRS;
     struct pair *e = &st->pairs[j];
     memset(e, 0, sizeof *e);
-    e->used = true;
+    st->tags[j] = tag;
     e->hash = h;
     e->src = p->src;
     e->dst = p->dst;
