@@ -398,6 +398,9 @@ struct ip_value {
     bool canonical, parsed;
 };
 
+/* An IP value (address, prefix or port, brackets) is shorter than this. */
+#define IP_VALUE_MAX 80
+
 /* Clears the bits of addr after the first prefix bits. */
 static void ip_clear_host_bits(uint8_t addr[16], unsigned prefix)
 {
@@ -565,7 +568,7 @@ static unsigned char ascii_lower(unsigned char c)
  * value with any other byte is not an IP. CC_NAME: a DNS label byte.
  * CC_UPPER: an ASCII capital, and the bit that makes it small ('A' | 0x20 is
  * 'a'). */
-enum { CC_IP = 1, CC_NAME = 2, CC_SLASH = 4, CC_COLON = 8, CC_UPPER = 0x20 };
+enum { CC_IP = 1, CC_NAME = 2, CC_UPPER = 0x20 };
 
 static const uint8_t char_class[256] = {
     [0 ... ' '] = CC_IP,
@@ -580,8 +583,8 @@ static const uint8_t char_class[256] = {
     ['+'] = CC_IP,
     ['['] = CC_IP,
     [']'] = CC_IP,
-    ['/'] = CC_IP | CC_SLASH,
-    [':'] = CC_IP | CC_COLON,
+    ['/'] = CC_IP,
+    [':'] = CC_IP,
     [0x7f ... 0xff] = CC_IP,
 };
 
@@ -792,7 +795,7 @@ static bool parse_ipv4_fast(const char *s, size_t n, struct ip_value *v)
  * "[x::y]:port" (s is n bytes long). */
 static bool parse_ip_value(const char *s, size_t n, struct ip_value *v)
 {
-    char tmp[80];
+    char tmp[IP_VALUE_MAX];
     struct mm_cidr *c = &v->cidr;
     v->port = 0;
     v->canonical = false;
@@ -837,25 +840,28 @@ static bool ipv4_shaped(const char *v)
 
 /* The kind of an untyped value: a URL when it has a scheme or starts with
  * '/', an IP when it parses as one (or looks like an IPv4 with bad
- * numbers), a URL when it has a path, else a domain. One pass over the value
- * collects its byte classes, so names never reach the IP parsers and only
- * values with a ':' are searched for "://". A parsed IP is left in *ip
- * (ip->parsed). */
+ * numbers), a URL when it has a path, else a domain. Cheap tests first: the
+ * common IPv4 forms (which can be neither a URL nor anything else) are
+ * parsed straight away, and a value with a byte no IP has (most names, from
+ * their first letter) never reaches the IP parsers. A parsed IP is left in
+ * *ip (ip->parsed). */
 static enum mm__intel_kind guess_kind(const char *v, size_t n, struct ip_value *ip)
 {
-    unsigned all = CC_IP, any = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = char_class[(unsigned char)v[i]];
-        all &= c;
-        any |= c;
+    if (n < IP_VALUE_MAX && parse_ipv4_fast(v, n, ip)) {
+        ip->parsed = true;
+        return MM__IK_IP;
     }
-    if (((any & CC_COLON) && strstr(v, "://")) || v[0] == '/')
+    size_t ip_bytes = 0;
+    while (ip_bytes < n && (char_class[(unsigned char)v[ip_bytes]] & CC_IP))
+        ip_bytes++;
+    bool ipish = ip_bytes == n;
+    if ((memchr(v, ':', n) && strstr(v, "://")) || v[0] == '/')
         return MM__IK_URL;
-    if ((all & CC_IP) && (ip->parsed = parse_ip_value(v, n, ip)))
+    if (ipish && (ip->parsed = parse_ip_value(v, n, ip)))
         return MM__IK_IP;
-    if ((all & CC_IP) && ipv4_shaped(v))
+    if (ipish && ipv4_shaped(v))
         return MM__IK_IP;
-    if (any & CC_SLASH)
+    if (memchr(v, '/', n))
         return MM__IK_URL;
     return MM__IK_DOMAIN;
 }
