@@ -320,24 +320,37 @@ static const struct str_entry *str_find(const struct mm_intel *in, const char *k
     return NULL;
 }
 
-/* Doubles a table, re-placing every slot by its stored hash. */
+/* Doubles a table in place: realloc keeps the slots (for a big table the
+ * kernel moves its pages, nothing is copied or touched afresh; a fresh copy
+ * per doubling was half of loading's page faults), then every entry is taken
+ * out and put back by its stored hash. The walk starts after an empty slot,
+ * so it meets each run of occupied slots from its start. An entry put back
+ * in the lower half lands at or before the slot it left (every slot from
+ * its home to there was walked, and that one is free now), or beyond the
+ * old end; an entry whose probe wraps to the start of the table lands on a
+ * slot not walked yet and is simply put back once more when it is. */
 static int table_grow(struct table *t)
 {
-    size_t cap = t->cap * 2;
-    struct slot *slots = calloc(cap, sizeof *slots);
+    size_t old = t->cap, cap = old * 2, start = 0;
+    struct slot *slots = realloc(t->slots, cap * sizeof *slots);
     if (!slots)
         return MM_ENOMEM;
-    for (size_t i = 0; i < t->cap; i++) {
-        if (!t->slots[i].idx)
-            continue;
-        size_t j = t->slots[i].hash & (cap - 1);
-        while (slots[j].idx)
-            j = (j + 1) & (cap - 1);
-        slots[j] = t->slots[i];
-    }
-    free(t->slots);
+    memset(slots + old, 0, old * sizeof *slots);
     t->slots = slots;
     t->cap = cap;
+    while (slots[start].idx) /* the table was at most half full */
+        start++;
+    for (size_t k = 1; k <= old; k++) {
+        size_t i = (start + k) & (old - 1);
+        struct slot e = slots[i];
+        if (!e.idx)
+            continue;
+        slots[i] = (struct slot){0, 0};
+        size_t j = e.hash & (cap - 1);
+        while (slots[j].idx)
+            j = (j + 1) & (cap - 1);
+        slots[j] = e;
+    }
     return 0;
 }
 

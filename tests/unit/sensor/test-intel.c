@@ -211,6 +211,40 @@ static void test_fast_paths(void **state)
     mm_intel_free(in);
 }
 
+/* Every indicator stays findable while the tables double in place many
+ * times over (1024 slots to 64K), and names not listed are not found. */
+static void test_many_indicators(void **state)
+{
+    (void)state;
+    struct mm__intel_ctx ctx = {.family = "f", .reference = "r", .source = "t"};
+    struct mm_intel *in = NULL;
+    struct mm_intel_hit hit;
+    const char *why;
+    char v[64];
+    enum { N = 20000 };
+    assert_int_equal(mm_intel_new(&in), 0);
+    for (int i = 0; i < N; i++) {
+        snprintf(v, sizeof v, "10.%d.%d.%d", i / 65536, i / 256 % 256, i % 256);
+        assert_int_equal(mm__intel_add(in, MM__IK_NONE, v, &ctx, &why), 0);
+        snprintf(v, sizeof v, "h%d.many.example", i);
+        assert_int_equal(mm__intel_add(in, MM__IK_NONE, v, &ctx, &why), 0);
+    }
+    assert_int_equal(mm_intel_seal(in), 0);
+    assert_int_equal(mm_intel_count(in), 2 * N);
+    for (int i = 0; i < N + 100; i++) {
+        char ip[32];
+        snprintf(ip, sizeof ip, "10.%d.%d.%d", i / 65536, i / 256 % 256, i % 256);
+        assert_int_equal(ip_hit(in, ip, 0, &hit), i < N);
+        if (i < N)
+            assert_string_equal(hit.indicator, ip);
+        snprintf(v, sizeof v, "www.h%d.many.example", i);
+        assert_int_equal(mm_intel_match_domain(in, v, &hit), i < N);
+        if (i < N)
+            assert_string_equal(hit.indicator, v + 4);
+    }
+    mm_intel_free(in);
+}
+
 static void test_domains_and_psl(void **state)
 {
     (void)state;
@@ -566,7 +600,7 @@ int main(void)
         cmocka_unit_test(test_maltrail),        cmocka_unit_test(test_maltrail_csv),
         cmocka_unit_test(test_abusech),         cmocka_unit_test(test_ublock_and_hosts),
         cmocka_unit_test(test_mamori_and_stix), cmocka_unit_test(test_allowlist_and_dir),
-        cmocka_unit_test(test_fast_paths),
+        cmocka_unit_test(test_fast_paths),      cmocka_unit_test(test_many_indicators),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
