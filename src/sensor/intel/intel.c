@@ -142,6 +142,11 @@ struct mm_intel {
     uint64_t *ip_filter[2][129];
     uint8_t ip_filter_log[2][129]; /* log2 of the bitmap's size in bits */
     bool ip_any_port;
+    /* Built at seal: per IPv4 /16, bit l - 16 set when some entry of prefix
+     * length l (16-32) lies in it. An IPv4 look-up skips the lengths its
+     * /16 does not hold: one cached read instead of a bitmap probe per
+     * length (most addresses' /16 holds none). NULL: no skipping. */
+    uint32_t *v4_lens_by16;
     /* The answers for recently looked-up addresses (direct-mapped, built at
      * seal): flows come and go by the thousand with the same few remote
      * hosts, and a full lookup probes every listed prefix length. */
@@ -214,6 +219,7 @@ void mm_intel_free(struct mm_intel *in)
     free(in->str_table.slots);
     free(in->ips);
     free(in->ip_memo);
+    free(in->v4_lens_by16);
     ip_filters_free(in);
     free(in->ip_table.slots);
     if (in->psl_owned)
@@ -1007,6 +1013,25 @@ static void ip_filters_build(struct mm_intel *in)
     }
 }
 
+static uint32_t v4_slash16(const uint8_t *addr)
+{
+    return (uint32_t)addr[0] << 8 | addr[1];
+}
+
+/* The per-/16 length masks (see struct mm_intel); none on ENOMEM. */
+static void v4_lens_build(struct mm_intel *in)
+{
+    free(in->v4_lens_by16);
+    in->v4_lens_by16 = calloc(65536, sizeof *in->v4_lens_by16);
+    if (!in->v4_lens_by16)
+        return;
+    for (size_t i = 0; i < in->nips; i++) {
+        const struct ip_entry *e = &in->ips[i];
+        if (e->family == 4 && e->prefix >= 16)
+            in->v4_lens_by16[v4_slash16(e->addr)] |= 1u << (e->prefix - 16);
+    }
+}
+
 int mm_intel_seal(struct mm_intel *in)
 {
     if (!in)
@@ -1019,6 +1044,7 @@ int mm_intel_seal(struct mm_intel *in)
         if (in->v6_len[l])
             in->v6_order[in->v6_n++] = (uint8_t)l;
     ip_filters_build(in);
+    v4_lens_build(in);
     if (!in->ip_memo && !(in->ip_memo = calloc(1u << IP_MEMO_LOG, sizeof *in->ip_memo)))
         return MM_ENOMEM;
     in->sealed = true;
@@ -1050,9 +1076,13 @@ static const struct ip_entry *ip_lookup(const struct mm_intel *in, const struct 
 {
     const uint8_t *order = a->family == 4 ? in->v4_order : in->v6_order;
     size_t n = a->family == 4 ? in->v4_n : in->v6_n;
+    uint32_t lens16 =
+        a->family == 4 && in->v4_lens_by16 ? in->v4_lens_by16[v4_slash16(a->bytes)] : UINT32_MAX;
     for (size_t i = 0; i < n; i++) {
         unsigned prefix = order[i];
         uint8_t key[16];
+        if (a->family == 4 && prefix >= 16 && !(lens16 >> (prefix - 16) & 1))
+            continue; /* no entry of this length in the address's /16 */
         unsigned full = prefix / 8;
         memcpy(key, a->bytes, 16);
         if (full < 16) { /* clear the host bits */
