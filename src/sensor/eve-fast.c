@@ -15,7 +15,8 @@
 #define TIME_CACHE 64
 
 struct time_slot {
-    time_t sec; /* -1: empty */
+    bool filled; /* not a sentinel second: -1 is 1969-12-31T23:59:59 */
+    time_t sec;
     size_t usec_at;
     char text[MM_TIMESTAMP_MAX];
 };
@@ -23,22 +24,15 @@ struct time_slot {
 static struct time_slot *time_slot_for(time_t sec)
 {
     static struct time_slot slots[TIME_CACHE];
-    static bool ready;
-    if (!ready) {
-        for (size_t i = 0; i < TIME_CACHE; i++)
-            slots[i].sec = -1;
-        ready = true;
-    }
     struct time_slot *t = &slots[(uint64_t)sec % TIME_CACHE];
-    if (t->sec == sec)
+    if (t->filled && t->sec == sec)
         return t;
     struct timeval whole = {.tv_sec = sec, .tv_usec = 0};
     mm_time_format(&whole, t->text, sizeof t->text);
     const char *dot = strchr(t->text, '.');
-    if (!dot || strlen(dot) < 7) {
-        t->sec = -1;
+    t->filled = dot && strlen(dot) >= 7;
+    if (!t->filled)
         return NULL;
-    }
     t->usec_at = (size_t)(dot + 1 - t->text);
     t->sec = sec;
     return t;
