@@ -99,15 +99,32 @@ static uint64_t tag_of(uint64_t hash)
     return hash | 1;
 }
 
+static bool is_idle(const struct beacon_state *st, const struct pair *e, int64_t now)
+{
+    return now - last_start(e) > st->max_interval;
+}
+
+/* Whether any pair is idle: when none is, rebuilding would only copy the
+ * whole table (during a scan of fresh pairs, every capture second). */
+static bool any_idle(const struct beacon_state *st, int64_t now)
+{
+    for (size_t i = 0; i < PAIRS; i++)
+        if (st->tags[i] && is_idle(st, &st->pairs[i], now))
+            return true;
+    return false;
+}
+
 static void drop_idle(struct beacon_state *st, int64_t now)
 {
+    if (!any_idle(st, now))
+        return;
     struct pair *old = st->pairs, *fresh = st->spare;
     uint64_t *old_tags = st->tags, *fresh_tags = calloc(PAIRS, sizeof *fresh_tags);
     if (!fresh_tags)
         return;
     st->used = 0;
     for (size_t i = 0; i < PAIRS; i++) {
-        if (!old_tags[i] || now - last_start(&old[i]) > st->max_interval)
+        if (!old_tags[i] || is_idle(st, &old[i], now))
             continue;
         size_t j = old[i].hash % PAIRS;
         while (fresh_tags[j])
