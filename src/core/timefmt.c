@@ -130,3 +130,14 @@ int mm_time_parse_date(const char *s, int64_t *usec_out)
     snprintf(full, sizeof full, "%sT00:00:00Z", s);
     return mm_time_parse(full, usec_out);
 }
+
+struct timeval mm_time_from_usec(int64_t usec)
+{
+    int64_t sec = usec / 1000000, rem = usec % 1000000;
+    if (rem < 0) {
+        rem += 1000000;
+        sec--;
+    }
+    struct timeval tv = {.tv_sec = (time_t)sec, .tv_usec = (suseconds_t)rem};
+    return tv;
+}

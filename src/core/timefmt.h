@@ -24,6 +24,10 @@ int mm_time_parse_date(const char *s, int64_t *usec_out);
  * the environment variable MAMORI_DATE=YYYY-MM-DD pins it (tests, demos). */
 void mm_time_today(char out[11]);
 
+/* Microseconds since the epoch as a timeval whose tv_usec is 0-999999
+ * (floor division: -1 us is -1 s + 999999 us, not 0 s - 1 us). */
+struct timeval mm_time_from_usec(int64_t usec);
+
 /* Microseconds since the epoch, wall clock. */
 int64_t mm_time_now_usec(void);
 

@@ -185,7 +185,7 @@ static bool usable_mac(const uint8_t mac[6])
 
 static void time_string(int64_t usec, char out[MM_TIMESTAMP_MAX])
 {
-    struct timeval tv = {(time_t)(usec / 1000000), (suseconds_t)(usec % 1000000)};
+    struct timeval tv = mm_time_from_usec(usec);
     mm_time_format(&tv, out, MM_TIMESTAMP_MAX);
 }
 
@@ -490,7 +490,7 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
         mm_addr_parse(json_string_value(json_array_get(ips, 0)), &first);
     int64_t t = now_usec(d);
     struct mm_eve_header h = {
-        .ts = {(time_t)(t / 1000000), (suseconds_t)(t % 1000000)},
+        .ts = mm_time_from_usec(t),
         .event_type = "device",
         .src = first.family ? &first : NULL,
     };

@@ -229,8 +229,7 @@ void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct m
     int64_t usec;
     const char *ts = json_string_value(json_object_get(ev, "timestamp"));
     if (ts && mm_time_parse(ts, &usec) == 0) {
-        h.ts.tv_sec = (time_t)(usec / 1000000);
-        h.ts.tv_usec = (suseconds_t)(usec % 1000000);
+        h.ts = mm_time_from_usec(usec);
     } else {
         h.ts = s->now;
     }

@@ -224,6 +224,16 @@ static void test_time(void **state)
     char d[11];
     mm_time_today(d);
     assert_string_equal(d, "2026-04-01");
+    /* microseconds to timeval: tv_usec stays 0-999999 before 1970 too */
+    struct timeval t = mm_time_from_usec(1700000000000042LL);
+    assert_int_equal(t.tv_sec, 1700000000);
+    assert_int_equal(t.tv_usec, 42);
+    t = mm_time_from_usec(-5);
+    assert_int_equal(t.tv_sec, -1);
+    assert_int_equal(t.tv_usec, 999995);
+    t = mm_time_from_usec(-2000000);
+    assert_int_equal(t.tv_sec, -2);
+    assert_int_equal(t.tv_usec, 0);
 }
 
 static void test_fs(void **state)
