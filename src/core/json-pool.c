@@ -24,8 +24,8 @@
 
 #define HEADER    16u /* keeps the 16-byte alignment malloc gives */
 #define STEP      16u
-#define CLASSES   16u /* up to 256 bytes */
-#define LIST_MAX  16384u
+#define CLASSES   16u   /* up to 256 bytes */
+#define LIST_MAX  4096u /* per class and thread: at most ~10 MB kept over all classes */
 #define BIG_CLASS 0u
 
 #if defined(__SANITIZE_ADDRESS__)
