@@ -116,7 +116,8 @@ void mm__pipeline_flow_end(void *arg, struct mm_flow *f, const char *reason);
 int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen);
 void mm__detect_free(struct mm_sensor *s);
 void mm__detect_packet(struct mm_sensor *s, const struct mm_packet *p);
-void mm__detect_event(struct mm_sensor *s, const json_t *ev);
+/* ev's event_type is type ("" when it has none). */
+void mm__detect_event(struct mm_sensor *s, const json_t *ev, const char *type);
 void mm__detect_flow_end(struct mm_sensor *s, const struct mm_flow *f);
 void mm__detect_tick(struct mm_sensor *s, const struct timeval *now);
 

@@ -136,7 +136,7 @@ static void handle_event(struct mm_sensor *s, json_t *ev)
     if (strcmp(type, "alert") == 0) {
         s->st.alerts++;
     } else {
-        mm__detect_event(s, ev);
+        mm__detect_event(s, ev, type);
         mm__devices_event(s, ev);
     }
     if (s->spool && spool_wants(s, type)) {

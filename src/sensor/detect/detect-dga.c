@@ -323,5 +323,6 @@ const struct mm_detector mm_detector_suspicious_dns = {
     .name = NAME,
     .init = dga_init,
     .on_event = dga_event,
+    .events = "dns",
     .free = dga_free,
 };

@@ -219,5 +219,6 @@ const struct mm_detector mm_detector_intel = {
     .init = intel_init,
     .on_packet = intel_packet,
     .on_event = intel_event,
+    .events = "dns,tls,http,quic",
     .free = mm__detect_basic_free,
 };

@@ -85,5 +85,6 @@ const struct mm_detector mm_detector_legacy_os = {
     .name = NAME,
     .init = legacy_init,
     .on_event = legacy_event,
+    .events = "device,smb",
     .free = mm__detect_basic_free,
 };

@@ -65,5 +65,6 @@ const struct mm_detector mm_detector_new_device = {
     .name = NAME,
     .init = newdevice_init,
     .on_event = newdevice_event,
+    .events = "device",
     .free = newdevice_free,
 };

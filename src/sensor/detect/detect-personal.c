@@ -115,5 +115,6 @@ const struct mm_detector mm_detector_personal_device = {
     .name = NAME,
     .init = personal_init,
     .on_event = personal_event,
+    .events = "device",
     .free = mm__detect_basic_free,
 };

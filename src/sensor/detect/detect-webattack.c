@@ -740,5 +740,6 @@ const struct mm_detector mm_detector_web_attack = {
     .name = NAME,
     .init = web_init,
     .on_event = web_event,
+    .events = "http",
     .free = web_free,
 };

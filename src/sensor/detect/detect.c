@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The detector registry (built from detectors.def) and the dispatch the
- * pipeline calls: init in table order, then on_packet, on_event,
- * on_flow_end and on_tick for every detector that fills the slot. */
+ * pipeline calls: init in table order, then on_packet, on_event (only the
+ * event types a detector lists in .events), on_flow_end and on_tick for
+ * every detector that fills the slot. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/error.h"
 #include "core/msg.h"
@@ -21,8 +23,45 @@ const struct mm_detector *const mm_detectors[] = {
     NULL};
 const size_t mm_detector_count = sizeof(mm_detectors) / sizeof(mm_detectors[0]) - 1;
 
+/* Per detector, the event types its on_event gets: bit i for
+ * mm__eve_event_types[i], OTHER_TYPE for names not in that list. */
+#define OTHER_TYPE (1u << 31)
+static uint32_t event_masks[64];
+
+static uint32_t type_bit(const char *type, size_t n)
+{
+    for (size_t i = 0; mm__eve_event_types[i]; i++)
+        if (strlen(mm__eve_event_types[i]) == n && strncmp(mm__eve_event_types[i], type, n) == 0)
+            return 1u << i;
+    return OTHER_TYPE;
+}
+
+/* The mask of a detector's events list; MM_EINVAL for a name the sensor
+ * never writes (a typo would silently starve the detector). */
+static int events_mask(const char *list, uint32_t *mask)
+{
+    const char *cursor = list, *name;
+    size_t n;
+    *mask = list ? 0 : UINT32_MAX;
+    while (list && (name = mm__list_item(&cursor, &n)) != NULL) {
+        uint32_t bit = type_bit(name, n);
+        if (bit == OTHER_TYPE)
+            return MM_EINVAL;
+        *mask |= bit;
+    }
+    return 0;
+}
+
 int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
 {
+    for (size_t i = 0; i < mm_detector_count && i < 64; i++) {
+        int r = events_mask(mm_detectors[i]->events, &event_masks[i]);
+        if (r != 0) {
+            mm_msg_format(err, errlen, "sensor-log", "sensor.detector", mm_detectors[i]->name,
+                          mm_msg_strerror(r));
+            return r;
+        }
+    }
     s->det_state = calloc(mm_detector_count + 1, sizeof(void *));
     if (!s->det_state)
         return MM_ENOMEM;
@@ -58,10 +97,11 @@ void mm__detect_packet(struct mm_sensor *s, const struct mm_packet *p)
             mm_detectors[i]->on_packet(s->det_state[i], s, p);
 }
 
-void mm__detect_event(struct mm_sensor *s, const json_t *ev)
+void mm__detect_event(struct mm_sensor *s, const json_t *ev, const char *type)
 {
+    uint32_t bit = type_bit(type, strlen(type));
     for (size_t i = 0; i < mm_detector_count; i++)
-        if (mm_detectors[i]->on_event)
+        if (mm_detectors[i]->on_event && (i >= 64 || (event_masks[i] & bit)))
             mm_detectors[i]->on_event(s->det_state[i], s, ev);
 }
 

@@ -23,8 +23,10 @@ struct mm_detector {
     int (*init)(struct mm_sensor *s, void **state);
     /* Every decoded IP or ARP packet, after flow lookup (p->flow set for IP). */
     void (*on_packet)(void *state, struct mm_sensor *s, const struct mm_packet *p);
-    /* Every non-alert event: dns, tls, http, dhcp, smb, rdp, device, flow, ... */
+    /* Every non-alert event: dns, tls, http, dhcp, smb, rdp, device, flow, ...,
+     * or only the event types listed in events ("dns,tls"; NULL: all). */
     void (*on_event)(void *state, struct mm_sensor *s, const json_t *ev);
+    const char *events;
     /* A flow expired or the capture ended (its "flow" event is emitted too). */
     void (*on_flow_end)(void *state, struct mm_sensor *s, const struct mm_flow *f);
     /* About once per second of capture time, for windows and periodicity. */
