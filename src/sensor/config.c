@@ -223,11 +223,38 @@ static int apply_flow_settings(struct mm_sensor_options *o, const struct cli_val
     return 0;
 }
 
+/* [defrag]: IP fragment reassembly (defrag.h), on by default. */
+static int apply_defrag_settings(struct mm_sensor_options *o)
+{
+    struct mm_defrag_config *d = &o->defrag;
+    long v;
+    int r;
+    mm_defrag_config_defaults(d);
+    if (mm_ini_get_bool(o->ini, "defrag", "enabled", d->enabled, &d->enabled) != 0) {
+        mm_msg_print(stderr, PROG, "sensor-log", "config.defrag_enabled");
+        return 2;
+    }
+    if ((r = setting_long(o, NULL, "defrag", "memcap", (long)d->memcap, 1L << 20, 1L << 32, &v)) !=
+        0)
+        return r;
+    d->memcap = (size_t)v;
+    if ((r = setting_long(o, NULL, "defrag", "timeout_seconds", d->timeout, 1, 3600, &v)) != 0)
+        return r;
+    d->timeout = (uint32_t)v;
+    if ((r = setting_long(o, NULL, "defrag", "max_datagrams", d->max_datagrams, 1, 1L << 20, &v)) !=
+        0)
+        return r;
+    d->max_datagrams = (uint32_t)v;
+    return 0;
+}
+
 static int apply_settings(struct mm_sensor_options *o, const struct cli_values *c)
 {
     long v;
     int r;
     if ((r = apply_flow_settings(o, c)) != 0)
+        return r;
+    if ((r = apply_defrag_settings(o)) != 0)
         return r;
     if ((r = setting_long(o, c->stats, "sensor", "stats_interval", 0, 0, 86400, &v)) != 0)
         return r;

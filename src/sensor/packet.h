@@ -60,6 +60,17 @@ struct mm_packet {
     bool first_fragment; /* offset 0: transport header present */
     const uint8_t *l4;   /* transport header */
     uint32_t l4_len;
+    /* fragments (set when fragment is true; see defrag.h) */
+    bool defrag;          /* in: fragments stop at the IP layer for reassembly;
+                             the decoder clears it for a fragment the snap length cut */
+    bool frag_more;       /* more fragments follow (IPv4 MF, IPv6 M) */
+    uint32_t frag_id;     /* IPv4 identification or IPv6 fragment identification */
+    uint32_t frag_offset; /* in bytes */
+    const uint8_t *l3;    /* the IP header */
+    uint32_t frag_hlen;   /* bytes from l3 to the fragment data (IPv6: past the fragment header) */
+    uint32_t frag_len;    /* fragment data bytes */
+    uint32_t
+        frag_nh_pos; /* IPv6: offset from l3 of the next-header byte naming the fragment header */
 
     /* transport layer */
     uint16_t sport, dport; /* ICMP: type and code */

@@ -3,12 +3,14 @@
  * clock and its housekeeping (expiry, detector ticks, stats, inventory
  * saves), flow lookup, application decoders (probe on the first payload,
  * UDP datagrams, reassembled TCP streams), then the device inventory and
- * the detectors. Also the flow-end handler that writes EVE flow records. */
+ * the detectors. IP fragments detour through defrag.c and only the
+ * reassembled datagram takes that path. Also the flow-end handler that writes EVE flow records. */
 #include <string.h>
 
 #include "core/error.h"
 #include "core/timefmt.h"
 #include "sensor/decode/decode.h"
+#include "sensor/defrag.h"
 #include "sensor/sensor-int.h"
 
 #define USEC               1000000LL
@@ -299,6 +301,8 @@ static void housekeeping(struct mm_sensor *s, int64_t clock)
     if (s->first_sec < 0)
         s->first_sec = sec;
     mm_flow_expire(s->flows);
+    if (s->defrag)
+        mm_defrag_expire(s->defrag, clock);
     struct timeval now = {.tv_sec = (time_t)sec, .tv_usec = (suseconds_t)(clock % USEC)};
     mm__detect_tick(s, &now);
     if (s->opt->stats_interval > 0) {
@@ -362,6 +366,51 @@ static void count_packet(struct mm_sensor *s, const struct mm_packet *p)
     }
 }
 
+/* A decoded packet meets its flow, the application decoders, the device
+ * inventory and the detectors. */
+static void packet_state(struct mm_sensor *s, struct mm_packet *p)
+{
+    struct mm_flow *f = mm_flow_packet(s->flows, p);
+    s->cur_flow = f;
+    if (p->anomaly != MM_ANOM_NONE) /* a non-fatal one, e.g. a bad TCP option */
+        raise_anomaly(s, p, f, "decode", p->anomaly_event, p->anomaly_layer);
+    if (f)
+        app_packet(s, p, f);
+    if (p->ip_version || p->is_arp) {
+        mm__devices_packet(s, p);
+        mm__detect_packet(s, p);
+    }
+    s->cur_flow = NULL;
+}
+
+/* A fragment goes to defrag.c; when it completes its datagram, the rebuilt
+ * packet (pcap_cnt and time of this fragment) is decoded and takes the
+ * normal path, once. Fragments themselves create no flow and reach no
+ * application decoder; the device inventory and the detectors see them
+ * flowless (addresses only), as they always saw later fragments. */
+static void defrag_packet(struct mm_sensor *s, const struct mm_packet *frag, int64_t clock)
+{
+    mm__devices_packet(s, frag);
+    mm__detect_packet(s, frag);
+    struct mm_defrag_result res;
+    const uint8_t *buf;
+    uint32_t len;
+    int done = mm_defrag_packet(s->defrag, frag, clock, &res, &buf, &len);
+    const char *layer = frag->ip_version == 4 ? "ipv4" : "ipv6";
+    for (size_t i = 0; i < res.nanomaly; i++)
+        raise_anomaly(s, frag, NULL, "decode", res.anomaly[i], layer);
+    if (done != 1)
+        return;
+    struct mm_packet p;
+    if (mm_defrag_decode(frag, buf, len, &p) != 0) {
+        s->st.invalid++;
+        raise_anomaly(s, &p, NULL, "decode", p.anomaly_event ? p.anomaly_event : "invalid",
+                      p.anomaly_layer ? p.anomaly_layer : "decoder");
+        return;
+    }
+    packet_state(s, &p);
+}
+
 void mm__pipeline_packet(struct mm_sensor *s, const struct timeval *ts, const uint8_t *data,
                          uint32_t caplen, uint32_t len, int linktype)
 {
@@ -375,9 +424,11 @@ void mm__pipeline_packet(struct mm_sensor *s, const struct timeval *ts, const ui
     p.num = ++s->st.pkts;
     s->st.bytes += p.len;
     s->now = *ts;
+    p.defrag = s->defrag != NULL;
 
     int r = mm_decode_packet(&p);
-    housekeeping(s, mm_flow_clock_update(s->flows, ts));
+    int64_t clock = mm_flow_clock_update(s->flows, ts);
+    housekeeping(s, clock);
     if (r == MM_EUNSUPPORTED) {
         s->st.unsupported_link++;
         return;
@@ -389,17 +440,10 @@ void mm__pipeline_packet(struct mm_sensor *s, const struct timeval *ts, const ui
                       p.anomaly_layer ? p.anomaly_layer : "decoder");
         return;
     }
-    struct mm_flow *f = mm_flow_packet(s->flows, &p);
-    s->cur_flow = f;
-    if (p.anomaly != MM_ANOM_NONE) /* a non-fatal one, e.g. a bad TCP option */
-        raise_anomaly(s, &p, f, "decode", p.anomaly_event, p.anomaly_layer);
-    if (f)
-        app_packet(s, &p, f);
-    if (p.ip_version || p.is_arp) {
-        mm__devices_packet(s, &p);
-        mm__detect_packet(s, &p);
-    }
-    s->cur_flow = NULL;
+    if (p.fragment && p.defrag) /* held for reassembly */
+        defrag_packet(s, &p, clock);
+    else
+        packet_state(s, &p);
     if (s->spool_sync_due)
         mm__sensor_spool_tick(s);
 }

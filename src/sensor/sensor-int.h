@@ -12,6 +12,7 @@
 
 #include "core/ini.h"
 #include "core/net.h"
+#include "sensor/defrag.h"
 #include "sensor/flowtable.h"
 #include "sensor/output/output.h"
 #include "sensor/output/spool.h"
@@ -35,10 +36,11 @@ struct mm_sensor_options {
     uint64_t eve_max_bytes;
     unsigned eve_keep;
     struct mm_flow_config flow;
-    char *spool_types;        /* comma list, owned */
-    char *eve_types;          /* [output] event_types, owned; NULL: every type */
-    uint64_t spool_max_bytes; /* [spool] max_bytes */
-    unsigned anomaly_rate;    /* anomaly events per capture second, at most */
+    char *spool_types;              /* comma list, owned */
+    char *eve_types;                /* [output] event_types, owned; NULL: every type */
+    uint64_t spool_max_bytes;       /* [spool] max_bytes */
+    unsigned anomaly_rate;          /* anomaly events per capture second, at most */
+    struct mm_defrag_config defrag; /* [defrag] */
     bool quiet;
 };
 
@@ -73,6 +75,7 @@ struct mm_sensor {
     struct mm_devices *devices;
     void **det_state;
     struct mm_flow_table *flows;
+    struct mm_defrag *defrag; /* NULL when [defrag] enabled = false */
     struct timeval now;
     /* emit queue (sensor.h semantics) */
     json_t **q;

@@ -310,6 +310,10 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
         mm_msg_format(err, errlen, LOG, "sensor.flow_table", mm_msg_strerror(r));
         goto out;
     }
+    if (o->defrag.enabled && (r = mm_defrag_new(&o->defrag, &s->defrag)) != 0) {
+        mm_msg_format(err, errlen, LOG, "sensor.defrag", mm_msg_strerror(r));
+        goto out;
+    }
     if ((r = open_outputs(s, err, errlen)) != 0)
         goto out;
     s->intel = intel;
@@ -355,6 +359,8 @@ int mm__sensor_free(struct mm_sensor *s)
         mm__stats_write(s, &s->now);
     mm_flow_table_free(s->flows);
     s->flows = NULL;
+    mm_defrag_free(s->defrag);
+    s->defrag = NULL;
     mm__devices_save(s);
     mm__detect_free(s);
     mm__devices_close(s);

@@ -2,10 +2,12 @@
  * IPv4: header checks (version, header length, total length), addresses,
  * TTL and protocol. Ethernet padding past the total length is trimmed; a
  * total length beyond the captured bytes is an anomaly unless the capture's
- * snap length cut the packet. Fragments: the first fragment (offset 0) is
- * decoded down to the transport header; later fragments are marked and
- * counted, never reassembled (see docs/design/sensor.md). Options are
- * skipped, not interpreted. */
+ * snap length cut the packet. Fragments: the fragment fields are filled;
+ * with reassembly on (p->defrag) decoding stops at the IP layer and
+ * defrag.c holds the fragment; without it (or when the snap length cut the
+ * fragment) the first fragment is decoded down to the transport header and
+ * later ones are only marked (see docs/design/sensor.md "Fragments").
+ * Options are skipped, not interpreted. */
 #include "sensor/decode/decode.h"
 #include "sensor/decode/decode-util.h"
 
@@ -38,6 +40,17 @@ int mm__decode_ipv4(struct mm_packet *p, const uint8_t *data, uint32_t len)
     bool more = (frag & 0x2000) != 0;
     p->fragment = more || offset != 0;
     p->first_fragment = p->fragment && offset == 0;
+    if (p->fragment) {
+        p->frag_more = more;
+        p->frag_id = mm__be16(data + 4);
+        p->frag_offset = (uint32_t)offset * 8;
+        p->l3 = data;
+        p->frag_hlen = hlen;
+        p->frag_len = total - hlen;
+        if (p->defrag && !mm__snapped(p))
+            return 0; /* held for reassembly (defrag.c) */
+        p->defrag = false;
+    }
     if (offset != 0)
         return 0; /* a later fragment: no transport header here */
     p->l4 = data + hlen;

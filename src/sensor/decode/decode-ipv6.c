@@ -2,8 +2,10 @@
  * IPv6: the fixed header, then the extension header chain (hop-by-hop,
  * routing, fragment, destination options, authentication), at most
  * IPV6_MAX_EXT headers, each bounds-checked. The fragment header marks the
- * packet; only offset 0 continues to the transport layer. ESP and "no next
- * header" end decoding quietly. */
+ * packet and fills its fragment fields; with reassembly on (p->defrag)
+ * decoding stops there and defrag.c holds the fragment, else only offset 0
+ * continues to the transport layer. ESP and "no next header" end decoding
+ * quietly. */
 #include "sensor/decode/decode.h"
 #include "sensor/decode/decode-util.h"
 
@@ -29,9 +31,14 @@ static long ipv6_ext(struct mm_packet *p, uint8_t nh, const uint8_t *data, uint3
     if (nh == NH_FRAGMENT) {
         hl = 8;
         uint16_t off = mm__be16(data + 2) >> 3;
+        if (!p->fragment) { /* the first fragment header describes the packet */
+            p->frag_more = (data[3] & 1) != 0;
+            p->frag_id = mm__be32(data + 4);
+            p->frag_offset = (uint32_t)off * 8;
+        }
         p->fragment = true;
         p->first_fragment = off == 0;
-        *stop = off != 0;
+        *stop = off != 0 || p->defrag;
     } else if (nh == NH_AH) {
         hl = ((uint32_t)data[1] + 2) * 4;
     } else {
@@ -61,7 +68,7 @@ int mm__decode_ipv6(struct mm_packet *p, const uint8_t *data, uint32_t len)
     p->ttl = data[7];
     uint8_t nh = data[6];
     const uint8_t *cur = data + 40;
-    uint32_t left = plen;
+    uint32_t left = plen, nh_pos = 6;
     for (int n = 0;; n++) {
         if (nh != NH_HOPOPTS && nh != NH_ROUTING && nh != NH_FRAGMENT && nh != NH_DSTOPTS &&
             nh != NH_AH)
@@ -73,6 +80,17 @@ int mm__decode_ipv6(struct mm_packet *p, const uint8_t *data, uint32_t len)
         long hl = ipv6_ext(p, nh, cur, left, &next, &stop);
         if (hl < 0)
             return (int)hl;
+        if (nh == NH_FRAGMENT && !p->l3) {
+            p->l3 = data;
+            p->frag_hlen = (uint32_t)(cur - data) + 8;
+            p->frag_len = left - 8;
+            p->frag_nh_pos = nh_pos;
+            if (p->defrag && mm__snapped(p)) { /* a cut fragment cannot be reassembled */
+                p->defrag = false;
+                stop = p->frag_offset != 0;
+            }
+        }
+        nh_pos = (uint32_t)(cur - data);
         cur += hl;
         left -= (uint32_t)hl;
         nh = next;

@@ -1,13 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The "stats" EVE record, in Suricata's shape where a counter exists there
  * (capture.kernel_packets/kernel_drops, decoder.pkts/bytes/ipv4/...,
- * flow.*, tcp.*) plus mamori's event, intel and spool counters. Written
+ * flow.*, tcp.*) plus mamori's defrag, event, intel and spool counters. Written
  * every --stats seconds (capture time offline, wall time live) and at exit;
  * it goes straight to the EVE output, not through detectors or the spool. */
 #include "sensor/intel/intel.h"
 #include "sensor/sensor-int.h"
 
 #define I(v) ((json_int_t)(v))
+
+/* IP fragment reassembly (defrag.h); all zero when it is switched off. */
+static json_t *defrag_json(const struct mm_defrag *d)
+{
+    struct mm_defrag_stats ds = {0};
+    size_t memuse = 0, pending = 0;
+    if (d) {
+        ds = *mm_defrag_stats(d);
+        memuse = mm_defrag_memuse(d);
+        pending = mm_defrag_pending(d);
+    }
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "reassembled",
+                     I(ds.reassembled), "timeouts", I(ds.timeouts), "overlaps", I(ds.overlaps),
+                     "too_large", I(ds.too_large), "max_frags", I(ds.max_frags), "evicted",
+                     I(ds.evicted), "memcap_drops", I(ds.memcap_drops), "pending", I(pending),
+                     "memuse", I(memuse));
+}
 
 json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts)
 {
@@ -54,8 +71,10 @@ json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts)
                   I(mm_spool_dropped(s->spool)), "eve_errors", I(st->eve_errors),
                   /* intel */
                   "intel", "indicators", I(st->intel_indicators), "reloads", I(st->intel_reloads));
-    if (!stats || json_object_set_new(json_object_get(stats, "decoder"), "pppoe",
-                                      json_integer(I(st->pppoe))) != 0) {
+    if (!stats ||
+        json_object_set_new(json_object_get(stats, "decoder"), "pppoe",
+                            json_integer(I(st->pppoe))) != 0 ||
+        json_object_set_new(stats, "defrag", defrag_json(s->defrag)) != 0) {
         json_decref(stats);
         return NULL;
     }

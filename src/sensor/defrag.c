@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * IP fragment reassembly: owns the table of pending datagrams (hash by
+ * addresses, id, protocol and VLAN ids; an age list, oldest first, for the
+ * timeout and for eviction), the copies of held fragments, the overlap
+ * policy (first data wins; different bytes are an anomaly) and the rebuild
+ * of a complete datagram as one IP packet in a scratch buffer. Every length
+ * comes from the packet, so each is checked against 65535 before any copy.
+ * The pipeline hands fragments here and decodes the rebuilt packet with
+ * mm_defrag_decode(); see defrag.h and docs/design/sensor.md "Fragments". */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "sensor/decode/decode.h"
+#include "sensor/defrag.h"
+
+#define USEC        1000000LL
+#define IP_MAX      65535u         /* IPv4 total length, IPv6 payload length */
+#define SCRATCH_MAX (IP_MAX + 40u) /* the largest rebuilt packet (IPv6) */
+#define UNFRAG_MAX  1024u          /* IPv6 header + extension headers before the fragment header */
+
+struct key {
+    struct mm_addr src, dst;
+    uint32_t id;
+    uint16_t vlan[2];
+    uint8_t version, proto, vlan_count;
+};
+
+struct frag {
+    uint32_t start, end; /* byte range in the fragmentable part */
+    uint8_t *data;
+};
+
+struct dgram {
+    struct dgram *hnext;       /* hash chain */
+    struct dgram *prev, *next; /* age list, oldest first */
+    struct key key;
+    uint32_t bucket;
+    int64_t created; /* flow clock of the first fragment */
+    uint8_t *hdr;    /* unfragmentable part of the offset-0 fragment (NULL until seen) */
+    uint32_t hdr_len, nh_pos;
+    uint8_t next_proto; /* IPv6: the header after the fragment header */
+    uint32_t total;     /* datagram data length, known once the last fragment is seen */
+    bool have_last;
+    unsigned nfrags;
+    size_t mem;
+    struct frag frags[MM_DEFRAG_MAX_FRAGS]; /* in arrival order */
+};
+
+struct mm_defrag {
+    struct mm_defrag_config cfg;
+    struct dgram **buckets;
+    uint32_t nbuckets; /* power of two */
+    uint64_t hash_key;
+    struct dgram *oldest, *newest;
+    size_t count, memuse;
+    struct mm_defrag_stats st;
+    uint8_t *scratch; /* the rebuilt packet, SCRATCH_MAX bytes */
+};
+
+void mm_defrag_config_defaults(struct mm_defrag_config *c)
+{
+    c->enabled = true;
+    c->memcap = 16u << 20;
+    c->timeout = 60;
+    c->max_datagrams = 4096;
+}
+
+/* ---- table --------------------------------------------------------------- */
+
+static uint64_t random_key(void)
+{
+    uint64_t k = 0;
+    if (getrandom(&k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k))
+        k = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)&k;
+    return k;
+}
+
+int mm_defrag_new(const struct mm_defrag_config *c, struct mm_defrag **out)
+{
+    *out = NULL;
+    if (!c || c->max_datagrams == 0 || c->memcap == 0)
+        return MM_EINVAL;
+    struct mm_defrag *d = calloc(1, sizeof(*d));
+    int r = MM_ENOMEM;
+    if (!d)
+        goto out;
+    d->cfg = *c;
+    d->nbuckets = 16;
+    while (d->nbuckets < c->max_datagrams && d->nbuckets < (1u << 24))
+        d->nbuckets <<= 1;
+    d->buckets = calloc(d->nbuckets, sizeof(*d->buckets));
+    d->scratch = malloc(SCRATCH_MAX);
+    if (!d->buckets || !d->scratch)
+        goto out;
+    d->hash_key = random_key();
+    *out = d;
+    d = NULL;
+    r = 0;
+out:
+    mm_defrag_free(d);
+    return r;
+}
+
+static uint32_t key_hash(const struct mm_defrag *d, const struct key *k)
+{
+    const uint8_t *b = (const uint8_t *)k;
+    uint64_t h = d->hash_key ^ 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < sizeof(*k); i++)
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    h ^= h >> 29;
+    return (uint32_t)h & (d->nbuckets - 1);
+}
+
+static void dgram_unlink(struct mm_defrag *d, struct dgram *g)
+{
+    struct dgram **pp = &d->buckets[g->bucket];
+    while (*pp && *pp != g)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = g->hnext;
+    if (g->prev)
+        g->prev->next = g->next;
+    else
+        d->oldest = g->next;
+    if (g->next)
+        g->next->prev = g->prev;
+    else
+        d->newest = g->prev;
+}
+
+/* Removes g from the table and frees it with its fragments. */
+static void dgram_drop(struct mm_defrag *d, struct dgram *g)
+{
+    dgram_unlink(d, g);
+    for (unsigned i = 0; i < g->nfrags; i++)
+        free(g->frags[i].data);
+    free(g->hdr);
+    d->memuse -= g->mem;
+    d->count--;
+    free(g);
+}
+
+void mm_defrag_free(struct mm_defrag *d)
+{
+    if (!d)
+        return;
+    while (d->oldest)
+        dgram_drop(d, d->oldest);
+    free(d->buckets);
+    free(d->scratch);
+    free(d);
+}
+
+void mm_defrag_expire(struct mm_defrag *d, int64_t clock)
+{
+    int64_t limit = (int64_t)d->cfg.timeout * USEC;
+    while (d->oldest && clock - d->oldest->created >= limit) {
+        d->st.timeouts++;
+        dgram_drop(d, d->oldest);
+    }
+}
+
+const struct mm_defrag_stats *mm_defrag_stats(const struct mm_defrag *d)
+{
+    return &d->st;
+}
+
+size_t mm_defrag_memuse(const struct mm_defrag *d)
+{
+    return d->memuse;
+}
+
+size_t mm_defrag_pending(const struct mm_defrag *d)
+{
+    return d->count;
+}
+
+static void key_of(const struct mm_packet *p, struct key *k)
+{
+    memset(k, 0, sizeof(*k)); /* padding too: keys are hashed and compared as bytes */
+    k->src = p->src;
+    k->dst = p->dst;
+    k->id = p->frag_id;
+    k->version = p->ip_version;
+    k->proto = p->ip_version == 4 ? p->ip_proto : 0; /* IPv6: not part of the key */
+    k->vlan_count = p->vlan_count > 2 ? 2 : p->vlan_count;
+    for (unsigned i = 0; i < k->vlan_count; i++)
+        k->vlan[i] = p->vlan[i];
+}
+
+static struct dgram *dgram_find(struct mm_defrag *d, const struct key *k, uint32_t bucket)
+{
+    for (struct dgram *g = d->buckets[bucket]; g; g = g->hnext)
+        if (memcmp(&g->key, k, sizeof(*k)) == 0)
+            return g;
+    return NULL;
+}
+
+/* A new, empty datagram at the young end of the age list; evicts the oldest
+ * when max_datagrams are pending. NULL when out of memory. */
+static struct dgram *dgram_new(struct mm_defrag *d, const struct key *k, uint32_t bucket,
+                               int64_t clock)
+{
+    while (d->count >= d->cfg.max_datagrams && d->oldest) {
+        d->st.evicted++;
+        dgram_drop(d, d->oldest);
+    }
+    struct dgram *g = calloc(1, sizeof(*g));
+    if (!g)
+        return NULL;
+    g->key = *k;
+    g->bucket = bucket;
+    g->created = clock;
+    g->mem = sizeof(*g);
+    g->hnext = d->buckets[bucket];
+    d->buckets[bucket] = g;
+    g->prev = d->newest;
+    if (d->newest)
+        d->newest->next = g;
+    else
+        d->oldest = g;
+    d->newest = g;
+    d->count++;
+    d->memuse += g->mem;
+    return g;
+}
+
+/* Makes room for `need` more bytes by dropping the oldest datagrams other
+ * than keep. False when even then the cap would be passed. */
+static bool make_room(struct mm_defrag *d, const struct dgram *keep, size_t need)
+{
+    while (d->memuse + need > d->cfg.memcap) {
+        struct dgram *victim = d->oldest == keep ? keep->next : d->oldest;
+        if (!victim)
+            return false;
+        d->st.memcap_drops++;
+        dgram_drop(d, victim);
+    }
+    return true;
+}
+
+/* ---- fragments ----------------------------------------------------------- */
+
+/* The fragment indices of g sorted by start (insertion sort: at most 64). */
+static void sorted_frags(const struct dgram *g, unsigned idx[MM_DEFRAG_MAX_FRAGS])
+{
+    for (unsigned i = 0; i < g->nfrags; i++) {
+        unsigned j = i;
+        while (j > 0 && g->frags[idx[j - 1]].start > g->frags[i].start) {
+            idx[j] = idx[j - 1];
+            j--;
+        }
+        idx[j] = i;
+    }
+}
+
+/* True when the held fragments cover every byte of [from, to). */
+static bool covered(const struct dgram *g, uint32_t from, uint32_t to)
+{
+    unsigned idx[MM_DEFRAG_MAX_FRAGS];
+    sorted_frags(g, idx);
+    uint32_t reach = from;
+    for (unsigned i = 0; i < g->nfrags && reach < to; i++) {
+        const struct frag *f = &g->frags[idx[i]];
+        if (f->end <= reach)
+            continue;
+        if (f->start > reach)
+            break;
+        reach = f->end;
+    }
+    return reach >= to;
+}
+
+/* True when some held fragment overlaps [start, end) with different bytes. */
+static bool overlap_differs(const struct dgram *g, uint32_t start, uint32_t end,
+                            const uint8_t *data)
+{
+    for (unsigned i = 0; i < g->nfrags; i++) {
+        const struct frag *f = &g->frags[i];
+        uint32_t lo = f->start > start ? f->start : start;
+        uint32_t hi = f->end < end ? f->end : end;
+        if (lo < hi && memcmp(f->data + (lo - f->start), data + (lo - start), hi - lo) != 0)
+            return true;
+    }
+    return false;
+}
+
+static void add_anomaly(struct mm_defrag_result *res, const struct mm_packet *p, const char *v4,
+                        const char *v6)
+{
+    if (res->nanomaly < 2)
+        res->anomaly[res->nanomaly++] = p->ip_version == 4 ? v4 : v6;
+}
+
+/* Keeps the unfragmentable part of the offset-0 fragment (first one wins). */
+static int keep_header(struct mm_defrag *d, struct dgram *g, const struct mm_packet *p)
+{
+    uint32_t n = p->ip_version == 4 ? p->frag_hlen : p->frag_hlen - 8;
+    if (g->hdr || p->frag_offset != 0)
+        return 0;
+    if (n > UNFRAG_MAX || (p->ip_version == 6 && (n < 40 || p->frag_nh_pos >= n)))
+        return MM_ERANGE;
+    if (!make_room(d, g, n))
+        return MM_ENOMEM;
+    if (!(g->hdr = malloc(n)))
+        return MM_ENOMEM;
+    memcpy(g->hdr, p->l3, n);
+    g->hdr_len = n;
+    g->nh_pos = p->frag_nh_pos;
+    g->next_proto = p->ip_proto;
+    g->mem += n;
+    d->memuse += n;
+    return 0;
+}
+
+/* Stores a copy of the fragment's bytes [start, end). */
+static int keep_data(struct mm_defrag *d, struct dgram *g, uint32_t start, uint32_t end,
+                     const uint8_t *data)
+{
+    size_t n = end - start;
+    if (g->nfrags >= MM_DEFRAG_MAX_FRAGS)
+        return MM_ELIMIT;
+    if (!make_room(d, g, n))
+        return MM_ENOMEM;
+    uint8_t *copy = malloc(n);
+    if (!copy)
+        return MM_ENOMEM;
+    memcpy(copy, data, n);
+    g->frags[g->nfrags++] = (struct frag){.start = start, .end = end, .data = copy};
+    g->mem += n;
+    d->memuse += n;
+    return 0;
+}
+
+/* The end the last fragment announced disagrees with what is held: a
+ * second "last" fragment elsewhere, or data past the end. */
+static bool end_conflicts(const struct dgram *g, const struct mm_packet *p, uint32_t end)
+{
+    if (g->have_last)
+        return end > g->total || (!p->frag_more && end != g->total);
+    if (p->frag_more)
+        return false;
+    for (unsigned i = 0; i < g->nfrags; i++)
+        if (g->frags[i].end > end)
+            return true;
+    return false;
+}
+
+/* Writes the whole datagram into the scratch buffer; the length, or 0 when
+ * it would pass the IP limits. Later arrivals are written first, so the
+ * bytes that arrived first win in every overlap. */
+static uint32_t rebuild(struct mm_defrag *d, const struct dgram *g)
+{
+    uint32_t len = g->hdr_len + g->total;
+    uint8_t *b = d->scratch;
+    if (g->key.version == 4 ? len > IP_MAX : len - 40 > IP_MAX)
+        return 0;
+    memcpy(b, g->hdr, g->hdr_len);
+    for (unsigned i = g->nfrags; i-- > 0;) {
+        const struct frag *f = &g->frags[i];
+        if (f->start < g->total) {
+            uint32_t end = f->end < g->total ? f->end : g->total;
+            memcpy(b + g->hdr_len + f->start, f->data, end - f->start);
+        }
+    }
+    if (g->key.version == 4) {
+        b[2] = (uint8_t)(len >> 8);
+        b[3] = (uint8_t)len;
+        b[6] &= 0x40; /* keep DF; MF and the offset are gone */
+        b[7] = 0;
+        b[10] = b[11] = 0; /* the checksum no longer holds; nothing reads it */
+    } else {
+        uint32_t plen = len - 40;
+        b[4] = (uint8_t)(plen >> 8);
+        b[5] = (uint8_t)plen;
+        b[g->nh_pos] = g->next_proto;
+    }
+    return len;
+}
+
+/* ---- the entry points ---------------------------------------------------- */
+
+/* Adds fragment p to g. Returns 1 when g is complete, 0 when held, or a
+ * negative reason to drop g (MM_ERANGE: too large; MM_ELIMIT: too many
+ * fragments; MM_ENOMEM: over the memory cap). */
+static int add_fragment(struct mm_defrag *d, struct dgram *g, const struct mm_packet *p,
+                        struct mm_defrag_result *res)
+{
+    uint32_t start = p->frag_offset, end = start + p->frag_len; /* both <= 65535 + 65528 */
+    const uint8_t *data = p->l3 + p->frag_hlen;
+    int r;
+    if (end > IP_MAX || (p->ip_version == 4 && p->frag_hlen + end > IP_MAX))
+        return MM_ERANGE;
+    if (end_conflicts(g, p, end)) {
+        d->st.overlaps++;
+        add_anomaly(res, p, "ipv4.frag_overlap", "ipv6.frag_overlap");
+        return 0; /* the fragment is ignored: what is held stays */
+    }
+    if (overlap_differs(g, start, end, data)) {
+        d->st.overlaps++;
+        add_anomaly(res, p, "ipv4.frag_overlap", "ipv6.frag_overlap");
+    }
+    if ((r = keep_header(d, g, p)) != 0)
+        return r;
+    if (start < end && !covered(g, start, end) && (r = keep_data(d, g, start, end, data)) != 0)
+        return r;
+    if (!p->frag_more) {
+        g->have_last = true;
+        g->total = end;
+    }
+    return g->have_last && g->hdr && covered(g, 0, g->total) ? 1 : 0;
+}
+
+int mm_defrag_packet(struct mm_defrag *d, const struct mm_packet *p, int64_t clock,
+                     struct mm_defrag_result *res, const uint8_t **out, uint32_t *out_len)
+{
+    memset(res, 0, sizeof(*res));
+    *out = NULL;
+    *out_len = 0;
+    if (!p->fragment || !p->l3 || (p->ip_version != 4 && p->ip_version != 6))
+        return MM_EINVAL;
+    struct key k;
+    key_of(p, &k);
+    uint32_t bucket = key_hash(d, &k);
+    struct dgram *g = dgram_find(d, &k, bucket);
+    if (!g && !(g = dgram_new(d, &k, bucket, clock))) {
+        d->st.memcap_drops++;
+        return 0;
+    }
+    int r = add_fragment(d, g, p, res);
+    if (r == 1) {
+        uint32_t len = rebuild(d, g);
+        dgram_drop(d, g);
+        if (len) {
+            d->st.reassembled++;
+            *out = d->scratch;
+            *out_len = len;
+            return 1;
+        }
+        g = NULL;
+        r = MM_ERANGE;
+    }
+    if (r == 0)
+        return 0;
+    if (r == MM_ERANGE) {
+        d->st.too_large++;
+        add_anomaly(res, p, "ipv4.frag_too_large", "ipv6.frag_too_large");
+    } else if (r == MM_ELIMIT) {
+        d->st.max_frags++;
+    } else {
+        d->st.memcap_drops++;
+    }
+    if (g)
+        dgram_drop(d, g);
+    return 0;
+}
+
+int mm_defrag_decode(const struct mm_packet *frag, const uint8_t *buf, uint32_t len,
+                     struct mm_packet *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->data = buf;
+    out->caplen = out->len = len;
+    out->ts = frag->ts;
+    out->num = frag->num;
+    out->linktype = frag->linktype;
+    out->has_eth = frag->has_eth;
+    memcpy(out->src_mac, frag->src_mac, sizeof(out->src_mac));
+    memcpy(out->dst_mac, frag->dst_mac, sizeof(out->dst_mac));
+    memcpy(out->vlan, frag->vlan, sizeof(out->vlan));
+    out->vlan_count = frag->vlan_count;
+    out->pppoe = frag->pppoe;
+    out->pppoe_session = frag->pppoe_session;
+    out->ppp_proto = frag->ppp_proto;
+    return mm_decode_ethertype(out, frag->ip_version == 4 ? 0x0800 : 0x86dd, buf, len);
+}
