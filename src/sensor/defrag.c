@@ -199,6 +199,22 @@ static struct dgram *dgram_find(struct mm_defrag *d, const struct key *k, uint32
     return NULL;
 }
 
+/* Makes room for `need` more bytes by dropping the oldest datagrams other
+ * than keep (may be NULL). False when even then the cap would be passed. */
+static bool make_room(struct mm_defrag *d, const struct dgram *keep, size_t need)
+{
+    while (d->memuse + need > d->cfg.memcap) {
+        struct dgram *victim = d->oldest;
+        if (victim && victim == keep)
+            victim = victim->next;
+        if (!victim)
+            return false;
+        d->st.memcap_drops++;
+        dgram_drop(d, victim);
+    }
+    return true;
+}
+
 /* A new, empty datagram at the young end of the age list; evicts the oldest
  * when max_datagrams are pending. NULL when out of memory. */
 static struct dgram *dgram_new(struct mm_defrag *d, const struct key *k, uint32_t bucket,
@@ -208,6 +224,8 @@ static struct dgram *dgram_new(struct mm_defrag *d, const struct key *k, uint32_
         d->st.evicted++;
         dgram_drop(d, d->oldest);
     }
+    if (!make_room(d, NULL, sizeof(struct dgram)))
+        return NULL;
     struct dgram *g = calloc(1, sizeof(*g));
     if (!g)
         return NULL;
@@ -226,20 +244,6 @@ static struct dgram *dgram_new(struct mm_defrag *d, const struct key *k, uint32_
     d->count++;
     d->memuse += g->mem;
     return g;
-}
-
-/* Makes room for `need` more bytes by dropping the oldest datagrams other
- * than keep. False when even then the cap would be passed. */
-static bool make_room(struct mm_defrag *d, const struct dgram *keep, size_t need)
-{
-    while (d->memuse + need > d->cfg.memcap) {
-        struct dgram *victim = d->oldest == keep ? keep->next : d->oldest;
-        if (!victim)
-            return false;
-        d->st.memcap_drops++;
-        dgram_drop(d, victim);
-    }
-    return true;
 }
 
 /* ---- fragments ----------------------------------------------------------- */

@@ -22,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct mm_defrag_config cfg;
     mm_defrag_config_defaults(&cfg);
-    cfg.memcap = 256 * 1024;
-    cfg.max_datagrams = 8;
+    cfg.memcap = 64 * 1024; /* less than max_datagrams empty records: both limits bite */
+    cfg.max_datagrams = 80;
     cfg.timeout = 5;
     struct mm_defrag *d = NULL;
     if (mm_defrag_new(&cfg, &d) != 0)

@@ -337,6 +337,14 @@ static void test_memcap_evicts_oldest(void **state)
     }
     assert_true(mm_defrag_stats(d)->memcap_drops > 0);
     assert_true(mm_defrag_pending(d) < 30);
+    /* many datagrams of one empty later fragment each: their records count too */
+    for (uint16_t id = 1000; id < 1100; id++) {
+        frag4(&k, id, 8, true, big, 0);
+        assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+        assert_true(mm_defrag_memuse(d) <= 16 * 1024);
+    }
+    frag4(&k, 129, 0, true, big, sizeof(big)); /* id 129 was dropped: held again */
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
     /* the newest datagram is still there and completes */
     frag4(&k, 129, 1400, false, big, 8);
     assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
