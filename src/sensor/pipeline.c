@@ -3,8 +3,9 @@
  * clock and its housekeeping (expiry, detector ticks, stats, inventory
  * saves), flow lookup, application decoders (probe on the first payload,
  * UDP datagrams, reassembled TCP streams), then the device inventory and
- * the detectors. IP fragments detour through defrag.c and only the
- * reassembled datagram takes that path. Also the flow-end handler that writes EVE flow records. */
+ * the detectors; IP fragments detour through defrag.c and only the
+ * reassembled datagram takes the flow and application steps. Also the
+ * flow-end handler that writes EVE flow records. */
 #include <string.h>
 
 #include "core/error.h"
