@@ -446,6 +446,11 @@ static void test_ipv6_fragment_header(void **state)
     assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
     assert_string_equal(res.anomaly[0], "ipv6.frag_overlap");
     assert_memory_equal(out + 48, dg, 24);
+    /* a piece ending past 65535 payload bytes */
+    frag6(&k, 8, 65528, false, dg, 16);
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_string_equal(res.anomaly[0], "ipv6.frag_too_large");
+    assert_int_equal(mm_defrag_pending(d), 0);
     mm_defrag_free(d);
 }
 
