@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns reading INI configuration files into an ordered entry list. */
 #include "core/ini.h"
+#include "core/msg.h"
 #include "core/error.h"
 
 #include <errno.h>
@@ -59,14 +60,15 @@ static int finish(struct mm_ini *ini, int rc, const char *name, struct mm_ini **
     }
     mm_ini_free(ini);
     if (rc == -1) {
-        snprintf(err, errlen, "%s: %s", name, strerror(errno));
-        return errno == ENOENT ? MM_ENOENT : MM_EIO;
+        int e = errno;
+        mm_msg_format(err, errlen, "core-log", "ini.io", name, strerror(e));
+        return e == ENOENT ? MM_ENOENT : MM_EIO;
     }
     if (rc == -2) {
-        snprintf(err, errlen, "%s: out of memory", name);
+        mm_msg_format(err, errlen, "core-log", "ini.nomem", name);
         return MM_ENOMEM;
     }
-    snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", name, rc);
+    mm_msg_format(err, errlen, "core-log", "ini.syntax", name, rc);
     return MM_EPARSE;
 }
 

@@ -20,7 +20,7 @@
 
 /* The catalogues whose texts are printf formats. */
 static const char *const format_catalogues[] = {"i18n/sensor-log.json", "i18n/center-log.json",
-                                                NULL};
+                                                "i18n/core-log.json", NULL};
 
 /* Writes the conversions of fmt ("%s", "%.*s", "%llu" ...) into out, one per
  * line; returns -1 for a conversion the messages must not use. */
