@@ -20,6 +20,7 @@
 #define IP_MAX      65535u         /* IPv4 total length, IPv6 payload length */
 #define SCRATCH_MAX (IP_MAX + 40u) /* the largest rebuilt packet (IPv6) */
 #define UNFRAG_MAX  1024u          /* IPv6 header + extension headers before the fragment header */
+#define ALLOC_COST  32u /* charged per held copy on top of its bytes: the allocator's own share */
 
 struct key {
     struct mm_addr src, dst;
@@ -307,7 +308,7 @@ static int keep_header(struct mm_defrag *d, struct dgram *g, const struct mm_pac
         return 0;
     if (n > UNFRAG_MAX || (p->ip_version == 6 && (n < 40 || p->frag_nh_pos >= n)))
         return MM_ERANGE;
-    if (!make_room(d, g, n))
+    if (!make_room(d, g, n + ALLOC_COST))
         return MM_ENOMEM;
     if (!(g->hdr = malloc(n)))
         return MM_ENOMEM;
@@ -315,8 +316,8 @@ static int keep_header(struct mm_defrag *d, struct dgram *g, const struct mm_pac
     g->hdr_len = n;
     g->nh_pos = p->frag_nh_pos;
     g->next_proto = p->ip_proto;
-    g->mem += n;
-    d->memuse += n;
+    g->mem += n + ALLOC_COST;
+    d->memuse += n + ALLOC_COST;
     return 0;
 }
 
@@ -327,15 +328,15 @@ static int keep_data(struct mm_defrag *d, struct dgram *g, uint32_t start, uint3
     size_t n = end - start;
     if (g->nfrags >= MM_DEFRAG_MAX_FRAGS)
         return MM_ELIMIT;
-    if (!make_room(d, g, n))
+    if (!make_room(d, g, n + ALLOC_COST))
         return MM_ENOMEM;
     uint8_t *copy = malloc(n);
     if (!copy)
         return MM_ENOMEM;
     memcpy(copy, data, n);
     g->frags[g->nfrags++] = (struct frag){.start = start, .end = end, .data = copy};
-    g->mem += n;
-    d->memuse += n;
+    g->mem += n + ALLOC_COST;
+    d->memuse += n + ALLOC_COST;
     return 0;
 }
 
@@ -351,6 +352,17 @@ static bool end_conflicts(const struct dgram *g, const struct mm_packet *p, uint
         if (g->frags[i].end > end)
             return true;
     return false;
+}
+
+/* The IPv6 header of a packet rebuilt without its fragment header: payload
+ * length, and the next-header byte that named the fragment header now names
+ * what followed it. */
+static void fix_ipv6_header(uint8_t *b, uint32_t len, uint32_t nh_pos, uint8_t next_proto)
+{
+    uint32_t plen = len - 40;
+    b[4] = (uint8_t)(plen >> 8);
+    b[5] = (uint8_t)plen;
+    b[nh_pos] = next_proto;
 }
 
 /* Writes the whole datagram into the scratch buffer; the length, or 0 when
@@ -377,25 +389,56 @@ static uint32_t rebuild(struct mm_defrag *d, const struct dgram *g)
         b[7] = 0;
         b[10] = b[11] = 0; /* the checksum no longer holds; nothing reads it */
     } else {
-        uint32_t plen = len - 40;
-        b[4] = (uint8_t)(plen >> 8);
-        b[5] = (uint8_t)plen;
-        b[g->nh_pos] = g->next_proto;
+        fix_ipv6_header(b, len, g->nh_pos, g->next_proto);
     }
     return len;
+}
+
+/* An IPv6 atomic fragment (offset 0, M clear) is a whole datagram: RFC 6946
+ * has it processed at once, never mixed with pending fragments of the same
+ * id (a decoy sent first must not change what is inspected). Rebuilt
+ * without its fragment header; the length, or 0 for an impossible layout. */
+static uint32_t atomic_fragment(struct mm_defrag *d, const struct mm_packet *p)
+{
+    uint32_t n = p->frag_hlen - 8, len = n + p->frag_len;
+    if (p->frag_hlen < 48 || p->frag_nh_pos >= n || len - 40 > IP_MAX)
+        return 0;
+    memcpy(d->scratch, p->l3, n);
+    memcpy(d->scratch + n, p->l3 + p->frag_hlen, p->frag_len);
+    fix_ipv6_header(d->scratch, len, p->frag_nh_pos, p->ip_proto);
+    return len;
+}
+
+/* The data length of a fragment as the host keeps it. A non-last fragment
+ * must carry a multiple of 8 bytes: Linux trims an IPv4 one to the multiple
+ * and drops the whole IPv6 datagram (RFC 8200), so the table does the same
+ * and never inspects bytes the host threw away. MM_EPARSE for IPv6. */
+static int kept_length(const struct mm_packet *p, uint32_t *len)
+{
+    *len = p->frag_len;
+    if (!p->frag_more || p->frag_len % 8 == 0)
+        return 0;
+    if (p->ip_version == 6)
+        return MM_EPARSE;
+    *len = p->frag_len & ~7u;
+    return 0;
 }
 
 /* ---- the entry points ---------------------------------------------------- */
 
 /* Adds fragment p to g. Returns 1 when g is complete, 0 when held, or a
  * negative reason to drop g (MM_ERANGE: too large; MM_ELIMIT: too many
- * fragments; MM_ENOMEM: over the memory cap). */
+ * fragments; MM_ENOMEM: over the memory cap; MM_EPARSE: an IPv6 fragment
+ * of a bad length). */
 static int add_fragment(struct mm_defrag *d, struct dgram *g, const struct mm_packet *p,
                         struct mm_defrag_result *res)
 {
-    uint32_t start = p->frag_offset, end = start + p->frag_len; /* both <= 65535 + 65528 */
+    uint32_t flen;
+    int r = kept_length(p, &flen);
+    if (r != 0)
+        return r;
+    uint32_t start = p->frag_offset, end = start + flen; /* both <= 65535 + 65528 */
     const uint8_t *data = p->l3 + p->frag_hlen;
-    int r;
     if (end > IP_MAX || (p->ip_version == 4 && p->frag_hlen + end > IP_MAX))
         return MM_ERANGE;
     if (end_conflicts(g, p, end)) {
@@ -426,6 +469,13 @@ int mm_defrag_packet(struct mm_defrag *d, const struct mm_packet *p, int64_t clo
     *out_len = 0;
     if (!p->fragment || !p->l3 || (p->ip_version != 4 && p->ip_version != 6))
         return MM_EINVAL;
+    if (p->ip_version == 6 && p->frag_offset == 0 && !p->frag_more) {
+        if (!(*out_len = atomic_fragment(d, p)))
+            return 0;
+        d->st.reassembled++;
+        *out = d->scratch;
+        return 1;
+    }
     struct key k;
     key_of(p, &k);
     uint32_t bucket = key_hash(d, &k);
@@ -454,6 +504,8 @@ int mm_defrag_packet(struct mm_defrag *d, const struct mm_packet *p, int64_t clo
         add_anomaly(res, p, "ipv4.frag_too_large", "ipv6.frag_too_large");
     } else if (r == MM_ELIMIT) {
         d->st.max_frags++;
+    } else if (r == MM_EPARSE) {
+        add_anomaly(res, p, "ipv4.frag_invalid_length", "ipv6.frag_invalid_length");
     } else {
         d->st.memcap_drops++;
     }

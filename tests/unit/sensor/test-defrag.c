@@ -476,6 +476,119 @@ static void test_snapped_fragment_not_held(void **state)
     assert_int_equal(p.dport, 53);
 }
 
+/* An IPv6 atomic fragment (offset 0, M clear) is a whole datagram: RFC 6946
+ * has it processed at once and never merged with pending fragments of the
+ * same id, so a decoy piece sent first cannot change what is inspected. */
+static void test_ipv6_atomic_fragment(void **state)
+{
+    (void)state;
+    uint8_t dg[DGRAM_LEN], evil[24];
+    datagram(dg);
+    memset(evil, 'Y', sizeof(evil));
+    struct mm_defrag *d = table(0, 0);
+    struct pkt k;
+    struct mm_defrag_result res;
+    const uint8_t *out;
+    uint32_t len;
+    frag6(&k, 9, 16, true, evil, sizeof(evil)); /* a decoy of the same id */
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    frag6(&k, 9, 0, false, dg, DGRAM_LEN);
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
+    assert_int_equal(res.nanomaly, 0);
+    assert_int_equal(len, 40 + 8 + DGRAM_LEN);
+    assert_int_equal(out[4] << 8 | out[5], 8 + DGRAM_LEN);
+    assert_int_equal(out[40], 17);
+    assert_memory_equal(out + 48, dg, DGRAM_LEN);
+    assert_int_equal(mm_defrag_pending(d), 1); /* the decoy is left alone */
+    assert_int_equal(mm_defrag_stats(d)->overlaps, 0);
+    mm_defrag_free(d);
+}
+
+/* A non-last IPv6 fragment whose length is not a multiple of 8 makes the
+ * host drop the whole datagram (RFC 8200; Linux does): the table drops it
+ * too, so a bogus first piece cannot win over the real bytes sent after. */
+static void test_ipv6_more_not_multiple_of_8(void **state)
+{
+    (void)state;
+    uint8_t dg[DGRAM_LEN], evil[13];
+    datagram(dg);
+    memset(evil, 'Y', sizeof(evil));
+    struct mm_defrag *d = table(0, 0);
+    struct pkt k;
+    struct mm_defrag_result res;
+    const uint8_t *out;
+    uint32_t len;
+    frag6(&k, 10, 16, true, dg + 16, 8);
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    frag6(&k, 10, 0, true, evil, sizeof(evil));
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(res.nanomaly, 1);
+    assert_string_equal(res.anomaly[0], "ipv6.frag_invalid_length");
+    assert_int_equal(mm_defrag_pending(d), 0);
+    assert_int_equal(mm_defrag_memuse(d), 0);
+    frag6(&k, 10, 0, true, dg, 16);
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    frag6(&k, 10, 16, false, dg + 16, 24);
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
+    assert_int_equal(res.nanomaly, 0);
+    assert_memory_equal(out + 48, dg, DGRAM_LEN);
+    mm_defrag_free(d);
+}
+
+/* A non-last IPv4 fragment whose length is not a multiple of 8: the host
+ * (Linux) keeps only the multiple of 8, so the tail bytes must not win over
+ * the next fragment's bytes either. */
+static void test_ipv4_more_not_multiple_of_8(void **state)
+{
+    (void)state;
+    uint8_t dg[DGRAM_LEN], first[20];
+    datagram(dg);
+    memcpy(first, dg, 16);
+    memset(first + 16, 'Y', 4); /* bytes past the multiple of 8 */
+    struct mm_defrag *d = table(0, 0);
+    struct pkt k;
+    struct mm_defrag_result res;
+    const uint8_t *out;
+    uint32_t len;
+    frag4(&k, 13, 0, true, first, sizeof(first));
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    frag4(&k, 13, 16, false, dg + 16, 24);
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
+    assert_int_equal(res.nanomaly, 0);
+    check_whole_v4(&k, out, len, dg);
+    /* under 8 bytes with MF: nothing of it is kept */
+    frag4(&k, 14, 0, true, first + 16, 4);
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    frag4(&k, 14, 0, true, dg, 16);
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    frag4(&k, 14, 16, false, dg + 16, 24);
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
+    assert_int_equal(res.nanomaly, 0);
+    check_whole_v4(&k, out, len, dg);
+    mm_defrag_free(d);
+}
+
+/* Each held piece is charged more than its bytes (the allocation's own
+ * bookkeeping), so many tiny pieces cannot hold several times the cap. */
+static void test_tiny_pieces_charged(void **state)
+{
+    (void)state;
+    uint8_t dg[DGRAM_LEN];
+    datagram(dg);
+    struct mm_defrag *d = table(0, 0);
+    struct pkt k;
+    struct mm_defrag_result res;
+    const uint8_t *out;
+    uint32_t len;
+    frag4(&k, 15, 8, true, dg + 8, 8);
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    size_t one = mm_defrag_memuse(d);
+    frag4(&k, 15, 24, true, dg + 24, 8);
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_true(mm_defrag_memuse(d) - one >= 8 + 16);
+    mm_defrag_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -492,6 +605,10 @@ int main(void)
         cmocka_unit_test(test_vlan_in_key),
         cmocka_unit_test(test_ipv6_fragment_header),
         cmocka_unit_test(test_snapped_fragment_not_held),
+        cmocka_unit_test(test_ipv6_atomic_fragment),
+        cmocka_unit_test(test_ipv6_more_not_multiple_of_8),
+        cmocka_unit_test(test_ipv4_more_not_multiple_of_8),
+        cmocka_unit_test(test_tiny_pieces_charged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
