@@ -589,6 +589,67 @@ static void test_tiny_pieces_charged(void **state)
     mm_defrag_free(d);
 }
 
+/* The same for IPv6: a cut first fragment decodes to UDP, a cut later one
+ * stops at the fragment header; neither is held. */
+static void test_snapped_ipv6_fragment_not_held(void **state)
+{
+    (void)state;
+    uint8_t dg[DGRAM_LEN];
+    datagram(dg);
+    struct pkt k;
+    for (uint32_t off = 0; off <= 16; off += 16) {
+        frag6(&k, 16, off, true, dg, 32);
+        struct mm_packet p;
+        memset(&p, 0, sizeof(p));
+        p.data = k.b;
+        p.caplen = 40 + 8 + 8 + 10; /* fixed header, hop-by-hop, fragment header, 10 bytes */
+        p.len = (uint32_t)k.len;
+        p.linktype = LINK_RAW;
+        p.defrag = true;
+        assert_int_equal(mm_decode_packet(&p), 0);
+        assert_true(p.fragment);
+        assert_false(p.defrag);
+        assert_int_equal(p.dport, off == 0 ? 53 : 0);
+        assert_int_equal(p.ip_proto, 17);
+    }
+}
+
+/* A fragment inside a reassembled IPv6 datagram (nested fragmentation) is
+ * not reassembled again: the rebuilt packet decodes, within its bounds, as
+ * the first inner fragment. Documents the current limit. */
+static void test_ipv6_nested_fragment(void **state)
+{
+    (void)state;
+    uint8_t dg[DGRAM_LEN], inner[24] = {17, 0, 0, 1, 0, 0, 0, 99}; /* M set, id 99 */
+    datagram(dg);
+    memcpy(inner + 8, dg, 16);
+    struct mm_defrag *d = table(0, 0);
+    struct pkt k;
+    struct mm_defrag_result res;
+    const uint8_t *out;
+    uint32_t len;
+    frag6(&k, 17, 0, true, inner, 16);
+    k.b[48] = 44; /* the outer fragment header names the inner one */
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    frag6(&k, 17, 16, false, inner + 16, 8);
+    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
+    assert_int_equal(len, 40 + 8 + sizeof(inner));
+    assert_int_equal(out[40], 44);
+    uint8_t *copy = malloc(len);
+    assert_non_null(copy);
+    memcpy(copy, out, len);
+    struct mm_packet frag, p;
+    memset(&frag, 0, sizeof(frag));
+    frag.ip_version = 6;
+    assert_int_equal(mm_defrag_decode(&frag, copy, len, &p), 0);
+    assert_true(p.fragment);
+    assert_true(p.first_fragment);
+    assert_int_equal(p.dport, 53);
+    assert_int_equal(p.payload_len, 8);
+    free(copy);
+    mm_defrag_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -609,6 +670,8 @@ int main(void)
         cmocka_unit_test(test_ipv6_more_not_multiple_of_8),
         cmocka_unit_test(test_ipv4_more_not_multiple_of_8),
         cmocka_unit_test(test_tiny_pieces_charged),
+        cmocka_unit_test(test_snapped_ipv6_fragment_not_held),
+        cmocka_unit_test(test_ipv6_nested_fragment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
