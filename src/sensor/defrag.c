@@ -2,7 +2,8 @@
  * IP fragment reassembly: owns the table of pending datagrams (hash by
  * addresses, id, protocol and VLAN ids; an age list, oldest first, for the
  * timeout and for eviction), the copies of held fragments, the overlap
- * policy (first data wins; different bytes are an anomaly) and the rebuild
+ * policy (the same bytes twice are fine; different ones drop the datagram
+ * with an anomaly, as the hosts drop it) and the rebuild
  * of a complete datagram as one IP packet in a scratch buffer. Every length
  * comes from the packet, so each is checked against 65535 before any copy.
  * The pipeline hands fragments here and decodes the rebuilt packet with
@@ -366,8 +367,8 @@ static void fix_ipv6_header(uint8_t *b, uint32_t len, uint32_t nh_pos, uint8_t n
 }
 
 /* Writes the whole datagram into the scratch buffer; the length, or 0 when
- * it would pass the IP limits. Later arrivals are written first, so the
- * bytes that arrived first win in every overlap. */
+ * it would pass the IP limits. Overlaps left here hold the same bytes
+ * (different ones dropped the datagram); later arrivals are written first. */
 static uint32_t rebuild(struct mm_defrag *d, const struct dgram *g)
 {
     uint32_t len = g->hdr_len + g->total;
@@ -429,7 +430,7 @@ static int kept_length(const struct mm_packet *p, uint32_t *len)
 /* Adds fragment p to g. Returns 1 when g is complete, 0 when held, or a
  * negative reason to drop g (MM_ERANGE: too large; MM_ELIMIT: too many
  * fragments; MM_ENOMEM: over the memory cap; MM_EPARSE: an IPv6 fragment
- * of a bad length). */
+ * of a bad length; MM_EEXIST: bytes or the end given twice, differently). */
 static int add_fragment(struct mm_defrag *d, struct dgram *g, const struct mm_packet *p,
                         struct mm_defrag_result *res)
 {
@@ -441,14 +442,13 @@ static int add_fragment(struct mm_defrag *d, struct dgram *g, const struct mm_pa
     const uint8_t *data = p->l3 + p->frag_hlen;
     if (end > IP_MAX || (p->ip_version == 4 && p->frag_hlen + end > IP_MAX))
         return MM_ERANGE;
-    if (end_conflicts(g, p, end)) {
+    if (end_conflicts(g, p, end) || overlap_differs(g, start, end, data)) {
+        /* Two versions of some bytes, or of the end: the hosts drop the
+         * datagram (Linux since 4.19; RFC 5722 for IPv6), so neither version
+         * is inspected as if it were what they received. */
         d->st.overlaps++;
         add_anomaly(res, p, "ipv4.frag_overlap", "ipv6.frag_overlap");
-        return 0; /* the fragment is ignored: what is held stays */
-    }
-    if (overlap_differs(g, start, end, data)) {
-        d->st.overlaps++;
-        add_anomaly(res, p, "ipv4.frag_overlap", "ipv6.frag_overlap");
+        return MM_EEXIST;
     }
     if ((r = keep_header(d, g, p)) != 0)
         return r;
@@ -506,6 +506,8 @@ int mm_defrag_packet(struct mm_defrag *d, const struct mm_packet *p, int64_t clo
         d->st.max_frags++;
     } else if (r == MM_EPARSE) {
         add_anomaly(res, p, "ipv4.frag_invalid_length", "ipv6.frag_invalid_length");
+    } else if (r == MM_EEXIST) {
+        /* an overlap: counted and reported in add_fragment */
     } else {
         d->st.memcap_drops++;
     }

@@ -4,9 +4,9 @@
  * that the pipeline decodes like any other. Bounded in every direction: a
  * memory cap over all held fragments, a number of pending datagrams (the
  * oldest is evicted), 64 fragments per datagram, 65535 bytes per datagram,
- * and a timeout on the flow clock. Overlapping fragments: the bytes that
- * arrived first win; different bytes in an overlap are reported (a classic
- * IDS evasion). See docs/design/sensor.md "Fragments". */
+ * and a timeout on the flow clock. Overlapping fragments with different
+ * bytes (a classic IDS evasion) drop the datagram, as Linux and RFC 5722
+ * do, and are reported. See docs/design/sensor.md "Fragments". */
 #ifndef MM_SENSOR_DEFRAG_H
 #define MM_SENSOR_DEFRAG_H
 
