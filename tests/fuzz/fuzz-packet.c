@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "fuzz-packets.h"
 #include "sensor/decode/decode.h"
 #include "sensor/flowtable.h"
 
@@ -83,17 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     int linktype = linktypes[data[0] % (sizeof(linktypes) / sizeof(linktypes[0]))];
     size_t off = 1;
-    for (int n = 0; n < PACKETS_MAX && off + 2 <= size; n++) {
-        size_t len = ((size_t)data[off] << 8) | data[off + 1];
-        off += 2;
-        if (len > size - off)
-            len = size - off;
-        /* A copy of exactly len bytes: ASan sees any read past caplen. */
-        uint8_t *pkt = malloc(len ? len : 1);
-        if (!pkt)
-            break;
-        memcpy(pkt, data + off, len);
-        off += len;
+    size_t len;
+    uint8_t *pkt;
+    for (int n = 0; n < PACKETS_MAX && (pkt = fuzz_next_packet(data, size, &off, &len)); n++) {
         struct mm_packet p;
         memset(&p, 0, sizeof(p));
         p.data = pkt;
