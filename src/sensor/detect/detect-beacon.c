@@ -176,6 +176,8 @@ static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p
 
 static bool is_start(const struct mm_packet *p)
 {
+    if (p->fragment) /* no ports; the rebuilt datagram comes with its flow */
+        return false;
     if (p->ip_proto == 6)
         return (p->tcp_flags & 0x12) == 0x02;
     if (p->ip_proto == 17)

@@ -125,6 +125,17 @@ static void test_beacon(void **state)
         tcp(s, "192.168.1.9", (uint16_t)(50000 + i), "203.0.113.51", 443, 0x02, NULL);
     }
     assert_int_equal(th_count_alerts(s, 0), 1);
+    /* IP fragments (no ports, no flow; the rebuilt datagram is seen later)
+     * are no connection starts, however regular */
+    t = 1775200000.0;
+    for (int i = 0; i < 10; i++) {
+        struct mm_packet p;
+        th_set_time(s, t + 60.0 * i);
+        th_ip_packet(&p, "192.168.1.7", 0, "203.0.113.52", 0, 17, 0, NULL);
+        p.fragment = true;
+        th_packet(s, &p);
+    }
+    assert_int_equal(th_count_alerts(s, 0), 1);
     th_free(s);
 }
 
