@@ -31,13 +31,15 @@ struct pair {
     int64_t starts[STARTS_MAX];
 };
 
-/* The pairs are an open-addressed table; whether a slot is used, and a
- * tag of its hash, live in a separate small array (64 KiB) so a look-up
- * probes that array, not the 330-byte pairs. A rebuild copies the kept
- * pairs into the spare array (no fresh 2.7 MB allocation to zero). */
+/* The pairs are an open-addressed table (linear probing); whether a slot
+ * is used, a tag of its hash and its pair's last start live in separate
+ * small arrays (64 KiB each), so a look-up and the search for idle pairs
+ * read those, not the 330-byte pairs. Idle pairs are removed in place
+ * (backward-shift deletion keeps every probe chain whole). */
 struct beacon_state {
-    struct pair *pairs, *spare;
-    uint64_t *tags; /* 0: free slot; else hash | 1 */
+    struct pair *pairs;
+    uint64_t *tags;  /* 0: free slot; else hash | 1 */
+    int64_t *starts; /* the slot's pair's last start (its last_start()) */
     size_t used;
     struct mm__suppress *sup;
     long connections, jitter;
@@ -62,9 +64,9 @@ static int beacon_init(struct mm_sensor *s, void **state)
     struct beacon_state *st = mem;
     st->sup = sup;
     st->pairs = calloc(PAIRS, sizeof *st->pairs);
-    st->spare = calloc(PAIRS, sizeof *st->spare);
     st->tags = calloc(PAIRS, sizeof *st->tags);
-    if (!st->pairs || !st->spare || !st->tags) {
+    st->starts = calloc(PAIRS, sizeof *st->starts);
+    if (!st->pairs || !st->tags || !st->starts) {
         beacon_free(st);
         return MM_ENOMEM;
     }
@@ -84,8 +86,8 @@ static void beacon_free(void *state)
         return;
     mm__suppress_free(st->sup);
     free(st->pairs);
-    free(st->spare);
     free(st->tags);
+    free(st->starts);
     free(st);
 }
 
@@ -99,44 +101,35 @@ static uint64_t tag_of(uint64_t hash)
     return hash | 1;
 }
 
-static bool is_idle(const struct beacon_state *st, const struct pair *e, int64_t now)
+/* Empties slot i and moves later pairs of its probe chain back so every
+ * pair stays reachable from its home slot (Knuth's algorithm R). */
+static void remove_slot(struct beacon_state *st, size_t i)
 {
-    return now - last_start(e) > st->max_interval;
+    for (size_t j = (i + 1) % PAIRS; st->tags[j]; j = (j + 1) % PAIRS) {
+        size_t home = st->pairs[j].hash % PAIRS;
+        bool reachable = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (reachable)
+            continue; /* its home lies after the hole: it may stay */
+        st->pairs[i] = st->pairs[j];
+        st->tags[i] = st->tags[j];
+        st->starts[i] = st->starts[j];
+        i = j;
+    }
+    st->tags[i] = 0;
+    st->used--;
 }
 
-/* Whether any pair is idle: when none is, rebuilding would only copy the
- * whole table (during a scan of fresh pairs, every capture second). */
-static bool any_idle(const struct beacon_state *st, int64_t now)
-{
-    for (size_t i = 0; i < PAIRS; i++)
-        if (st->tags[i] && is_idle(st, &st->pairs[i], now))
-            return true;
-    return false;
-}
-
+/* Removes the pairs idle for more than max_interval. A slot a removal
+ * filled is looked at again; pairs moved into slots already passed were
+ * already found not idle. */
 static void drop_idle(struct beacon_state *st, int64_t now)
 {
-    if (!any_idle(st, now))
-        return;
-    struct pair *old = st->pairs, *fresh = st->spare;
-    uint64_t *old_tags = st->tags, *fresh_tags = calloc(PAIRS, sizeof *fresh_tags);
-    if (!fresh_tags)
-        return;
-    st->used = 0;
-    for (size_t i = 0; i < PAIRS; i++) {
-        if (!old_tags[i] || is_idle(st, &old[i], now))
-            continue;
-        size_t j = old[i].hash % PAIRS;
-        while (fresh_tags[j])
-            j = (j + 1) % PAIRS;
-        fresh[j] = old[i];
-        fresh_tags[j] = old_tags[i];
-        st->used++;
+    for (size_t i = 0; i < PAIRS;) {
+        if (st->tags[i] && now - st->starts[i] > st->max_interval)
+            remove_slot(st, i);
+        else
+            i++;
     }
-    st->pairs = fresh;
-    st->spare = old;
-    st->tags = fresh_tags;
-    free(old_tags);
 }
 
 static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p, uint64_t h,
@@ -166,6 +159,7 @@ static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p
     struct pair *e = &st->pairs[j];
     memset(e, 0, sizeof *e);
     st->tags[j] = tag;
+    st->starts[j] = 0;
     e->hash = h;
     e->src = p->src;
     e->dst = p->dst;
@@ -220,6 +214,7 @@ static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_pack
     if (!e || (e->n > 0 && now - last_start(e) < 1000000 && now >= last_start(e)))
         return;
     e->starts[e->head] = now;
+    st->starts[e - st->pairs] = now;
     e->head = (e->head + 1) % STARTS_MAX;
     if (e->n < STARTS_MAX)
         e->n++;

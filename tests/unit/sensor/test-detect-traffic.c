@@ -139,6 +139,52 @@ static void test_beacon(void **state)
     th_free(s);
 }
 
+/* A full pair table: idle pairs are removed in place and every pair that
+ * stays is still found. Twenty beacons are added after 6,000 other pairs
+ * (so most sit in probe chains behind them); an hour later those pairs are
+ * idle, and 200 new ones fill the table, which removes the idle ones while
+ * the beacons go on: each beacon alerts with all its starts (a pair lost
+ * and made again would have fewer), and a new beacon is followed too. */
+static void test_beacon_full_table(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_beacon);
+    double t = 1775300000.0;
+    char dst[32];
+    th_set_time(s, t);
+    for (int i = 0; i < 6000; i++) { /* under 3/4 of the 8192 slots, with the beacons */
+        snprintf(dst, sizeof dst, "198.51.%d.%d", 100 + i / 250, i % 250);
+        tcp(s, "192.168.1.9", (uint16_t)(41000 + i % 20000), dst, (uint16_t)(1000 + i % 7), 0x02,
+            NULL);
+    }
+    for (int b = 0; b < 20; b++) { /* the beacons' first starts */
+        snprintf(dst, sizeof dst, "203.0.113.%d", 60 + b);
+        tcp(s, "192.168.1.8", 40000, dst, 8443, 0x02, NULL);
+    }
+    for (int i = 1; i < 10; i++) {
+        th_set_time(s, t + 3590.0 + 60.0 * i);
+        for (int b = 0; b < 20; b++) {
+            snprintf(dst, sizeof dst, "203.0.113.%d", 60 + b);
+            tcp(s, "192.168.1.8", (uint16_t)(40000 + i), dst, 8443, 0x02, NULL);
+        }
+        for (int j = 0; i == 1 && j < 200; j++) { /* past 3/4: the idle pairs go */
+            snprintf(dst, sizeof dst, "198.18.%d.%d", j / 250, j % 250);
+            tcp(s, "192.168.1.11", 42000, dst, 443, 0x02, NULL);
+        }
+        tcp(s, "192.168.1.10", (uint16_t)(40000 + i), "203.0.113.99", 8080, 0x02, NULL);
+    }
+    assert_int_equal(th_count_alerts(s, 9100901), 21);
+    for (int b = 0; b < 20; b++) {
+        const json_t *ev =
+            json_object_get(json_object_get(th_alert(s, 9100901, (size_t)b), "mamori"), "evidence");
+        assert_int_equal(json_integer_value(json_object_get(ev, "connections")), 9);
+    }
+    const json_t *ev =
+        json_object_get(json_object_get(th_alert(s, 9100901, 20), "mamori"), "evidence");
+    assert_string_equal(json_string_value(json_object_get(ev, "dest_ip")), "203.0.113.99");
+    th_free(s);
+}
+
 static void test_cleartext(void **state)
 {
     (void)state;
@@ -237,11 +283,9 @@ static void test_dns(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_outbound_inbound),
-        cmocka_unit_test(test_scan),
-        cmocka_unit_test(test_beacon),
-        cmocka_unit_test(test_cleartext),
-        cmocka_unit_test(test_dns),
+        cmocka_unit_test(test_outbound_inbound), cmocka_unit_test(test_scan),
+        cmocka_unit_test(test_beacon),           cmocka_unit_test(test_beacon_full_table),
+        cmocka_unit_test(test_cleartext),        cmocka_unit_test(test_dns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
