@@ -246,25 +246,11 @@ int32_t mm_zone_offset(const struct mm_zone *z, int64_t t, const char **abbr)
     return s->offset;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int64_t mm_zone_day_start(const struct mm_zone *z, int year, int month, int day)
 {
-    if (month == 13) {
-        year++;
-        month = 1;
-    }
-    int64_t local = days_from_civil(year, month, day) * DAY;
+    /* timegm normalises month 13 to January of the next year. */
+    struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day};
+    int64_t local = (int64_t)timegm(&tm);
     /* The offsets in force a day either side bound every candidate. */
     int32_t before = mm_zone_offset(z, local - DAY, NULL);
     int32_t after = mm_zone_offset(z, local + DAY, NULL);
