@@ -127,8 +127,7 @@ static int read_month(struct mm_request *req, const struct mm_zone *z, char mont
 static int monthly(struct mm_request *req, int64_t tenant)
 {
     struct mm_store *st = req->center->store;
-    const struct mm_zone *zone =
-        req->center->report_zone ? req->center->report_zone : mm_zone_japan();
+    const struct mm_zone *zone = mm_report_zone();
     struct mm_monthly *m = calloc(1, sizeof *m);
     enum report_format fmt;
     enum mm_lang lang = MM_LANG_JA;
