@@ -69,12 +69,7 @@ size_t mm__app_text(const uint8_t *p, size_t n, char *out, size_t outlen)
         }
         uint8_t c = p[i];
         size_t seq = c >= 0x80 ? utf8_seq_len(p + i, n - i) : 0;
-        if (c >= 0x20 && c < 0x7F) {
-            if (o + 1 >= outlen)
-                break;
-            out[o++] = (char)c;
-            i++;
-        } else if (seq) {
+        if (seq) { /* printable ASCII was copied above */
             if (o + seq >= outlen)
                 break;
             memcpy(out + o, p + i, seq);
