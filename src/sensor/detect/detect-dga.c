@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "core/ini.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/sensor.h"
 
@@ -65,8 +64,6 @@ static void dga_free(void *state);
 
 static int dga_init(struct mm_sensor *s, void **state)
 {
-    const struct mm_sensor_config *cfg = mm_sensor_config(s);
-    const char *clients = cfg && cfg->ini ? mm_ini_get(cfg->ini, "detect." NAME, "clients") : NULL;
     void *mem;
     struct mm__suppress *sup;
     int r = mm__detect_alloc(s, NAME, settings, sizeof(struct dga_state), 4096, &mem, &sup);
@@ -88,7 +85,7 @@ static int dga_init(struct mm_sensor *s, void **state)
     st->nxdomain = mm__detect_int(s, NAME, "nxdomain", 20, 2, 100000);
     st->tunnel_length = mm__detect_int(s, NAME, "tunnel_length", 30, 16, 253);
     st->tunnel_queries = mm__detect_int(s, NAME, "tunnel_queries", 20, 2, 100000);
-    st->any_client = clients && strcasecmp(clients, "any") == 0;
+    st->any_client = mm__detect_word_is(s, NAME, "clients", "any");
     *state = st;
     return 0;
 }

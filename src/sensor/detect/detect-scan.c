@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "core/ini.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/sensor.h"
 
@@ -50,13 +49,6 @@ struct scan_state {
     bool home_source, home_target, any_scope;
 };
 
-static bool setting_is(const struct mm_sensor *s, const char *key, const char *want)
-{
-    const struct mm_sensor_config *cfg = mm_sensor_config(s);
-    const char *v = cfg && cfg->ini ? mm_ini_get(cfg->ini, "detect.scan", key) : NULL;
-    return v && strcasecmp(v, want) == 0;
-}
-
 static const struct mm__setting settings[] = {
     {"window_seconds", 1, 3600, NULL}, {"suppress_seconds", 0, 7 * 86400, NULL},
     {"ports", 3, PROBES - 1, NULL},    {"hosts", 3, PROBES - 1, NULL},
@@ -83,9 +75,9 @@ static int scan_init(struct mm_sensor *s, void **state)
     st->suppress = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;
     st->ports = mm__detect_int(s, NAME, "ports", 20, 3, PROBES - 1);
     st->hosts = mm__detect_int(s, NAME, "hosts", 25, 3, PROBES - 1);
-    st->home_source = setting_is(s, "sources", "home");
-    st->home_target = setting_is(s, "targets", "home");
-    st->any_scope = setting_is(s, "scope", "any");
+    st->home_source = mm__detect_word_is(s, NAME, "sources", "home");
+    st->home_target = mm__detect_word_is(s, NAME, "targets", "home");
+    st->any_scope = mm__detect_word_is(s, NAME, "scope", "any");
     *state = st;
     return 0;
 }

@@ -303,6 +303,16 @@ long mm__detect_int(const struct mm_sensor *s, const char *detector, const char 
     return v;
 }
 
+bool mm__detect_word_is(const struct mm_sensor *s, const char *detector, const char *key,
+                        const char *want)
+{
+    char section[64];
+    const struct mm_sensor_config *cfg = mm_sensor_config(s);
+    snprintf(section, sizeof section, "detect.%s", detector);
+    const char *v = cfg && cfg->ini ? mm_ini_get(cfg->ini, section, key) : NULL;
+    return v && strcasecmp(v, want) == 0;
+}
+
 json_t *mm__json_addr(const struct mm_addr *a)
 {
     char s[MM_ADDR_STRLEN];

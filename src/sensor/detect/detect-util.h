@@ -88,6 +88,11 @@ int mm__detect_settings_check(const struct mm_sensor *s, const char *detector,
 long mm__detect_int(const struct mm_sensor *s, const char *detector, const char *key, long def,
                     long min, long max);
 
+/* True when [detect.NAME] key is the word want (case-insensitive); false
+ * when absent or another word. */
+bool mm__detect_word_is(const struct mm_sensor *s, const char *detector, const char *key,
+                        const char *want);
+
 /* The common start of a detector: checks its settings (MM_EINVAL), then
  * allocates a zeroed state of size bytes (MM_ENOMEM) and a suppression
  * table of sup_cap entries. On success *state and *sup are set; on failure

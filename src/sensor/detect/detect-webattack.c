@@ -43,7 +43,6 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "core/ini.h"
 #include "core/str.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/sensor.h"
@@ -125,9 +124,7 @@ static int web_init(struct mm_sensor *s, void **state)
     st->suppress = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;
     st->window = mm__detect_int(s, NAME, "window_seconds", 60, 1, 3600) * 1000000LL;
     st->paths = mm__detect_int(s, NAME, "paths", 12, 3, RING - 1);
-    const struct mm_sensor_config *cfg = mm_sensor_config(s);
-    const char *v = cfg && cfg->ini ? mm_ini_get(cfg->ini, "detect." NAME, "scan_sources") : NULL;
-    st->scan_any = v && strcasecmp(v, "any") == 0;
+    st->scan_any = mm__detect_word_is(s, NAME, "scan_sources", "any");
     *state = st;
     return 0;
 }
