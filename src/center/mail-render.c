@@ -143,10 +143,8 @@ static const char *str_of(const char *key, enum mm_lang lang)
  * an SME reads its mails in the same time as its monthly report. */
 static void format_time(int64_t usec, char *out, size_t outlen)
 {
-    int64_t secs = usec / 1000000;
-    time_t t = (time_t)(secs + mm_zone_offset(mm_report_zone(), secs, NULL));
     struct tm tm;
-    gmtime_r(&t, &tm);
+    mm_zone_localtime(mm_report_zone(), usec / 1000000, &tm, NULL);
     strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &tm);
 }
 

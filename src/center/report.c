@@ -112,10 +112,8 @@ void mm_report_time_text(const char *s, enum mm_lang lang, char out[48])
     out[0] = '\0';
     if (!s || mm_time_parse(s, &usec) != 0)
         return;
-    int64_t secs = usec / 1000000;
-    time_t t = (time_t)(secs + mm_zone_offset(z, secs, &abbr));
     struct tm tm;
-    if (!gmtime_r(&t, &tm))
+    if (!mm_zone_localtime(z, usec / 1000000, &tm, &abbr))
         return;
     size_t n = strftime(out, 48, "%Y-%m-%d %H:%M", &tm);
     /* Japanese readers of a Japan-time report need no zone after each time. */

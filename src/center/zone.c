@@ -265,11 +265,16 @@ int64_t mm_zone_day_start(const struct mm_zone *z, int year, int month, int day)
     return span_at(z, local - before)->from;
 }
 
+bool mm_zone_localtime(const struct mm_zone *z, int64_t t, struct tm *tm, const char **abbr)
+{
+    time_t local = (time_t)(t + mm_zone_offset(z, t, abbr));
+    return gmtime_r(&local, tm) != NULL;
+}
+
 void mm_zone_local_month(const struct mm_zone *z, int64_t t, int *year, int *month)
 {
-    time_t local = (time_t)(t + mm_zone_offset(z, t, NULL));
     struct tm tm;
-    gmtime_r(&local, &tm);
+    mm_zone_localtime(z, t, &tm, NULL);
     *year = tm.tm_year + 1900;
     *month = tm.tm_mon + 1;
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define MM_ZONE_NAME_MAX 64
 #define MM_ZONE_ABBR_MAX 8
@@ -45,6 +46,10 @@ int32_t mm_zone_offset(const struct mm_zone *z, int64_t t, const char **abbr);
  * year): local midnight, or, where a transition skips midnight, the
  * transition. */
 int64_t mm_zone_day_start(const struct mm_zone *z, int year, int month, int day);
+
+/* The local time of t (seconds since the epoch) in *tm, and (when abbr is
+ * not NULL) its abbreviation; false when t is out of gmtime_r's range. */
+bool mm_zone_localtime(const struct mm_zone *z, int64_t t, struct tm *tm, const char **abbr);
 
 /* The local calendar date of t: *year, *month (1-12). */
 void mm_zone_local_month(const struct mm_zone *z, int64_t t, int *year, int *month);
