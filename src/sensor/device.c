@@ -358,7 +358,6 @@ static void recompute_os(struct mm_devices *d, struct device *dev)
                                   json_object_get(best, "source")));
 }
 
-/* Records one source's guess (replacing that source's earlier one). */
 /* True when the device's evidence from source already names g's OS with at
  * least g's score: adding g would change nothing. */
 static bool evidence_holds(const struct device *dev, const char *source,
@@ -375,6 +374,7 @@ static bool evidence_holds(const struct device *dev, const char *source,
     return false;
 }
 
+/* Records one source's guess (replacing that source's earlier one). */
 static void add_evidence(struct mm_devices *d, struct device *dev, const char *source,
                          const char *value, const struct mm_os_guess *g)
 {
