@@ -130,10 +130,6 @@ int mm_report_time_note(enum mm_lang lang, struct mm_buf *out)
     const char *at = strstr(note, "{zone}");
     if (!at)
         return mm_buf_puts(out, note);
-    int r = mm_buf_append(out, note, (size_t)(at - note));
-    if (r == 0)
-        r = mm_buf_puts(out, mm_zone_name(z));
-    if (r == 0)
-        r = mm_buf_puts(out, at + strlen("{zone}"));
-    return r;
+    return mm_buf_printf(out, "%.*s%s%s", (int)(at - note), note, mm_zone_name(z),
+                         at + strlen("{zone}"));
 }
