@@ -80,7 +80,7 @@ static bool strict_status(const uint8_t *m, size_t n)
 {
     return n >= 13 && m[0] == 'H' && m[12] == ' ' && memcmp(m, "HTTP/1.", 7) == 0 && m[8] == ' ' &&
            m[9] >= '1' && m[9] <= '5' && m[10] >= '0' && m[10] <= '9' && m[11] >= '0' &&
-           m[11] <= '9' && m[12] == ' ';
+           m[11] <= '9';
 }
 
 /* Finds where the next request or response starts (after bytes that belong
