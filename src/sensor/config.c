@@ -97,16 +97,14 @@ const char *const mm__eve_event_types[] = {"alert", "anomaly", "device", "dhcp",
                                            "flow",  "http",    "mdns",   "netbios", "quic",
                                            "rdp",   "smb",     "stats",  "tls",     NULL};
 
-static bool known_event_type(const char *name, size_t n)
+int mm__eve_event_type_index(const char *name, size_t n)
 {
-    for (const char *const *t = mm__eve_event_types; *t; t++)
-        if (strlen(*t) == n && strncmp(*t, name, n) == 0)
-            return true;
-    return false;
+    for (int i = 0; mm__eve_event_types[i]; i++)
+        if (strlen(mm__eve_event_types[i]) == n && strncmp(mm__eve_event_types[i], name, n) == 0)
+            return i;
+    return -1;
 }
 
-/* [output] event_types: which event types the EVE output gets (default:
- * all). Every name must be a type the sensor writes; 2 (bad settings) else. */
 const char *mm__list_item(const char **cursor, size_t *len)
 {
     const char *p = *cursor + strspn(*cursor, " ,");
@@ -120,6 +118,8 @@ const char *mm__list_item(const char **cursor, size_t *len)
     return p;
 }
 
+/* [output] event_types: which event types the EVE output gets (default:
+ * all). Every name must be a type the sensor writes; 2 (bad settings) else. */
 static int eve_types_setting(struct mm_sensor_options *o)
 {
     const char *list = mm_ini_get(o->ini, "output", "event_types"), *cursor = list, *name;
@@ -128,7 +128,7 @@ static int eve_types_setting(struct mm_sensor_options *o)
         return 0;
     while ((name = mm__list_item(&cursor, &n)) != NULL) { /* as the writer reads it */
         names++;
-        if (!known_event_type(name, n)) {
+        if (mm__eve_event_type_index(name, n) < 0) {
             char known[256] = "";
             for (const char *const *t = mm__eve_event_types; *t; t++)
                 snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",

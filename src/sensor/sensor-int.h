@@ -50,6 +50,9 @@ int mm__options_parse(int argc, char **argv, struct mm_sensor_options *o);
 void mm__options_free(struct mm_sensor_options *o);
 /* The event types the sensor writes, for checking [output] event_types. */
 extern const char *const mm__eve_event_types[];
+/* The index in mm__eve_event_types of the n-byte name, or -1 when the
+ * sensor never writes that type. */
+int mm__eve_event_type_index(const char *name, size_t n);
 /* The next name of a comma-separated list at *cursor (spaces around names
  * ignored): returns it, with its length in *len, and moves *cursor past it;
  * NULL when no name is left. The one reading of [output] and [uplink]

@@ -30,10 +30,8 @@ static uint32_t event_masks[64];
 
 static uint32_t type_bit(const char *type, size_t n)
 {
-    for (size_t i = 0; mm__eve_event_types[i]; i++)
-        if (strlen(mm__eve_event_types[i]) == n && strncmp(mm__eve_event_types[i], type, n) == 0)
-            return 1u << i;
-    return OTHER_TYPE;
+    int i = mm__eve_event_type_index(type, n);
+    return i < 0 ? OTHER_TYPE : 1u << i;
 }
 
 /* The mask of a detector's events list; MM_EINVAL for a name the sensor
