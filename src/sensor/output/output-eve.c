@@ -74,8 +74,6 @@ static void jb_putc(struct jbuf *b, char c)
         b->p[b->len++] = c;
 }
 
-/* A JSON string as jansson writes it without JSON_ENSURE_ASCII: quotes,
- * backslashes and control characters escaped, UTF-8 passed through. */
 /* How many bytes from s need no escaping, eight at a time: a byte
  * needs escaping when it is below 0x20, '"' or '\\'. */
 static size_t plain_run(const char *s, size_t n)
@@ -100,6 +98,8 @@ static size_t plain_run(const char *s, size_t n)
     return i;
 }
 
+/* A JSON string as jansson writes it without JSON_ENSURE_ASCII: quotes,
+ * backslashes and control characters escaped, UTF-8 passed through. */
 static void put_string(struct jbuf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
