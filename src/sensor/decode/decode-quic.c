@@ -572,13 +572,6 @@ out:
     return r;
 }
 
-static struct quic_state *quic_state_get(struct mm_app_ctx *ctx)
-{
-    if (!*ctx->state)
-        *ctx->state = calloc(1, sizeof(struct quic_state));
-    return *ctx->state;
-}
-
 static void quic_state_free(void *p)
 {
     struct quic_state *st = p;
@@ -596,10 +589,10 @@ static long quic_parse(struct mm_app_ctx *ctx, const uint8_t *data, size_t len)
     int r = 0;
     if (!ctx->state)
         return MM_EINVAL; /* the decoder needs its per-flow slot */
-    if (ctx->dir != 0 || (*ctx->state && ((struct quic_state *)*ctx->state)->done))
+    struct quic_state *st = *ctx->state;
+    if (ctx->dir != 0 || (st && st->done))
         return 0;
-    struct quic_state *st = quic_state_get(ctx);
-    if (!st)
+    if (!st && !(st = *ctx->state = calloc(1, sizeof *st)))
         return MM_ENOMEM;
     if (++st->datagrams > QUIC_DATAGRAMS_MAX) {
         st->done = true;
