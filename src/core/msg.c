@@ -93,12 +93,13 @@ void mm_msg_print(FILE *out, const char *prog, const char *domain, const char *k
     fprintf(out, "%s: %s\n", prog, text);
 }
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 void mm_log_tr(enum mm_log_level level, const char *domain, const char *key, ...)
 {
-    char text[2048];
     va_list ap;
     va_start(ap, key);
-    mm_msg_vformat(text, sizeof text, domain, key, ap);
+    mm_logv(level, mm_msg(domain, key), ap);
     va_end(ap);
-    mm_log(level, "%s", text);
 }
+#pragma GCC diagnostic pop
