@@ -1083,13 +1083,8 @@ static const struct ip_entry *ip_lookup(const struct mm_intel *in, const struct 
         uint8_t key[16];
         if (a->family == 4 && prefix >= 16 && !(lens16 >> (prefix - 16) & 1))
             continue; /* no entry of this length in the address's /16 */
-        unsigned full = prefix / 8;
         memcpy(key, a->bytes, 16);
-        if (full < 16) { /* clear the host bits */
-            if (prefix % 8)
-                key[full++] &= (uint8_t)(0xff << (8 - prefix % 8));
-            memset(key + full, 0, 16 - full);
-        }
+        ip_clear_host_bits(key, prefix);
         const struct ip_entry *e = NULL;
         if (port)
             e = ip_find(in, key, a->family, (uint8_t)prefix, port);
