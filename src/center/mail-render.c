@@ -176,8 +176,16 @@ static void first_sentence(const char *s, char *out, size_t outlen)
 
 struct alert_texts {
     const char *what, *now, *threat;
-    char title[TITLE_MAX + 8], severity_key[16], first_seen[32], alert_id[24];
+    char title[TITLE_MAX + 8], first_seen[32], alert_id[24];
 };
+
+/* The words for a severity level (1-4; anything else reads as 4). */
+static const char *severity_text(int severity, enum mm_lang lang)
+{
+    char key[16];
+    snprintf(key, sizeof key, "severity.%d", severity >= 1 && severity <= 4 ? severity : 4);
+    return str_of(key, lang);
+}
 
 static void alert_texts(const struct mm_alert *a, enum mm_lang lang, struct alert_texts *x)
 {
@@ -193,8 +201,6 @@ static void alert_texts(const struct mm_alert *a, enum mm_lang lang, struct aler
     if (!x->threat)
         x->threat = a->signature;
     first_sentence(msg, x->title, sizeof x->title);
-    snprintf(x->severity_key, sizeof x->severity_key, "severity.%d",
-             a->severity >= 1 && a->severity <= 4 ? a->severity : 4);
     format_time(a->first_seen, x->first_seen, sizeof x->first_seen);
     snprintf(x->alert_id, sizeof x->alert_id, "%lld", (long long)a->id);
 }
@@ -230,12 +236,10 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
     struct alert_texts x;
     struct vars vs = {.n = 0};
     struct mm_buf lt = MM_BUF_INIT, lh = MM_BUF_INIT;
-    char path[64], from_key[16], count[24];
+    char path[64], count[24];
     memset(out, 0, sizeof *out);
     alert_texts(a, lang, &x);
     snprintf(path, sizeof path, "/alerts/%lld", (long long)a->id);
-    snprintf(from_key, sizeof from_key, "severity.%d",
-             from_severity >= 1 && from_severity <= 4 ? from_severity : 4);
     snprintf(count, sizeof count, "%lld", (long long)a->count);
     int r = link_vars(base_url, path, lang, &lt, &lh);
     const char *none = str_of("none", lang);
@@ -244,8 +248,8 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
     var_set(&vs, "what", x.what, NULL);
     var_set(&vs, "now", x.now, NULL);
     var_set(&vs, "threat", x.threat, NULL);
-    var_set(&vs, "severity", str_of(x.severity_key, lang), NULL);
-    var_set(&vs, "from_severity", str_of(from_key, lang), NULL);
+    var_set(&vs, "severity", severity_text(a->severity, lang), NULL);
+    var_set(&vs, "from_severity", severity_text(from_severity, lang), NULL);
     var_set(&vs, "count", count, NULL);
     var_set(&vs, "device", *a->device ? a->device : none, NULL);
     var_set(&vs, "src_ip", *a->src_ip ? a->src_ip : none, NULL);
