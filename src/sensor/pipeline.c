@@ -273,10 +273,10 @@ void mm__pipeline_flow_end(void *arg, struct mm_flow *f, const char *reason)
     char line[2048];
     size_t n;
     /* The direct line keeps emission order only when nothing is queued. */
-    if (s->flow_direct && s->eve && !s->eve_flow && !s->draining && s->qlen == 0) {
+    bool direct = s->flow_direct && s->eve && !s->draining && s->qlen == 0;
+    if (direct && !s->eve_flow) {
         s->st.events++; /* [output] event_types leaves flow records out */
-    } else if (s->flow_direct && s->eve && !s->draining && s->qlen == 0 &&
-               (n = mm__flow_line(f, reason, line, sizeof(line))) > 0) {
+    } else if (direct && (n = mm__flow_line(f, reason, line, sizeof(line))) > 0) {
         s->st.events++;
         if (mm_eve_out_write_line(s->eve, line, n) != 0)
             s->st.eve_errors++;
