@@ -232,10 +232,10 @@ size_t mm_intel_count(const struct mm_intel *in)
     return in ? in->nstrs + in->nips : 0;
 }
 
-/* Interns a short string (family, reference, source): equal strings share one
- * offset. */
 static int intern_table_find(struct mm_intel *in, const char *s, size_t n, uint32_t *off);
 
+/* Interns a short string (family, reference, source): equal strings share one
+ * offset. */
 static int intern(struct mm_intel *in, enum intern_field f, const char *s, uint32_t *off)
 {
     uint32_t *last = &in->intern.last[f];
