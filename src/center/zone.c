@@ -50,9 +50,15 @@ const char *mm_zone_name(const struct mm_zone *z)
     return z->name;
 }
 
+/* Asia/Tokyo or its alias Japan. */
+static bool japan_name(const char *name)
+{
+    return strcmp(name, "Asia/Tokyo") == 0 || strcmp(name, "Japan") == 0;
+}
+
 bool mm_zone_is_japan(const struct mm_zone *z)
 {
-    return strcmp(z->name, "Asia/Tokyo") == 0 || strcmp(z->name, "Japan") == 0;
+    return japan_name(z->name);
 }
 
 void mm_zone_free(struct mm_zone *z)
@@ -204,7 +210,7 @@ int mm_zone_load(const char *name, struct mm_zone **out, bool *fallback, char *e
     if (strcmp(name, "UTC") == 0)
         return fixed_zone(name, 0, "UTC", out);
     if (!database_has(name)) {
-        if (strcmp(name, "Asia/Tokyo") == 0 || strcmp(name, "Japan") == 0) {
+        if (japan_name(name)) {
             *fallback = true;
             return fixed_zone(name, JST_OFFSET, "JST", out);
         }
