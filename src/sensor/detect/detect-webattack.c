@@ -95,6 +95,7 @@ struct request {
     char compact[NORM_MAX];                /* the same without blanks */
     char ua_lower[TEXT_MAX];               /* the user agent in lower case ("" when absent) */
     struct text spaced_t, compact_t, ua_t; /* the three above, ready to search */
+    char path[NORM_MAX]; /* the URL's path in lower case, without query (url_path) */
 };
 
 static void web_free(void *state)
@@ -395,9 +396,7 @@ static bool is_ip_literal(const char *host)
  * downloader command naming a botnet file (IoT CPU suffix or family). */
 static const char *iot_download(const struct request *r)
 {
-    char path[NORM_MAX];
-    url_path(r->url, path, sizeof path);
-    const char *file = path[0] == '/' ? path + 1 : path;
+    const char *file = r->path[0] == '/' ? r->path + 1 : r->path;
     bool root = strchr(file, '/') == NULL && file[0];
     if (root && (!r->host || is_ip_literal(r->host))) {
         struct text file_t;
@@ -472,12 +471,10 @@ static bool is_update_host(const char *host)
  * from a host other than a vendor's update host. */
 static const char *exe_download(const struct request *r)
 {
-    char path[NORM_MAX];
     if (!r->src_home || (r->method && strcasecmp(r->method, "GET") != 0) || is_update_host(r->host))
         return NULL;
-    url_path(r->url, path, sizeof path);
     for (size_t i = 0; exe_suffixes[i]; i++)
-        if (ends_with_any(path, (const char *const[]){exe_suffixes[i], NULL}))
+        if (ends_with_any(r->path, (const char *const[]){exe_suffixes[i], NULL}))
             return exe_suffixes[i];
     return NULL;
 }
@@ -667,11 +664,9 @@ static struct pair *pair_slot(struct web_state *st, uint64_t key)
  * already counted, so a threshold is crossed once per new path). */
 static long record_path(struct web_state *st, const struct request *r, int64_t now)
 {
-    char path[NORM_MAX];
-    url_path(r->url, path, sizeof path);
-    if (!path[0] || ends_with_any(path, static_suffixes))
+    if (!r->path[0] || ends_with_any(r->path, static_suffixes))
         return 0;
-    uint64_t h = mm__hash_str(path, 9);
+    uint64_t h = mm__hash_str(r->path, 9);
     struct pair *e = pair_slot(st, mm__hash_str(r->dst, mm__hash_str(r->src, 11)));
     e->last = now;
     long count = 1;
@@ -718,6 +713,7 @@ static void web_event(void *state, struct mm_sensor *s, const json_t *ev)
         r.ua_lower[i] = (char)tolower((unsigned char)r.ua[i]);
     r.ua_lower[i] = '\0';
     normalise(r.url, &r);
+    url_path(r.url, r.path, sizeof r.path);
     text_init(&r.spaced_t, r.spaced);
     text_init(&r.compact_t, r.compact);
     text_init(&r.ua_t, r.ua_lower);
