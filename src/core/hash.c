@@ -9,6 +9,8 @@
 #include "core/hash-int.h"
 
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 static uint32_t rol32(uint32_t x, unsigned n)
 {
@@ -360,4 +362,12 @@ size_t mm_base64(const uint8_t *bytes, size_t len, char *out, size_t outlen)
     }
     out[o] = '\0';
     return o;
+}
+
+uint64_t mm_hash_random_key(void)
+{
+    uint64_t k = 0;
+    if (getrandom(&k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k))
+        k = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)&k;
+    return k;
 }

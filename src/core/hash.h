@@ -2,7 +2,8 @@
  * Message digests the sensor needs: MD5 (JA3), SHA-1 (certificate
  * fingerprints, Community ID) and SHA-256 (JA4). Small portable
  * implementations, incremental (init/update/final) and one-shot, plus a
- * lower-case hex formatter. Not for password storage or signatures. */
+ * lower-case hex formatter and the random key of the sensor's hash tables.
+ * Not for password storage or signatures. */
 #ifndef MM_CORE_HASH_H
 #define MM_CORE_HASH_H
 
@@ -55,5 +56,10 @@ void mm_hex(const uint8_t *bytes, size_t len, char *out);
 /* Base64 (RFC 4648, with padding) of len bytes into out; returns the number
  * of characters written (without the NUL), or 0 when outlen is too small. */
 size_t mm_base64(const uint8_t *bytes, size_t len, char *out, size_t outlen);
+
+/* A random 64-bit key for a hash table that packets fill (so a sender
+ * cannot aim at one bucket); from getrandom, else from the time and an
+ * address when the kernel has no entropy to give yet. */
+uint64_t mm_hash_random_key(void);
 
 #endif

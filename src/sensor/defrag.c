@@ -10,10 +10,9 @@
  * mm_defrag_decode(); see defrag.h and docs/design/sensor.md "Fragments". */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "sensor/decode/decode.h"
 #include "sensor/defrag.h"
 
@@ -72,14 +71,6 @@ void mm_defrag_config_defaults(struct mm_defrag_config *c)
 
 /* ---- table --------------------------------------------------------------- */
 
-static uint64_t random_key(void)
-{
-    uint64_t k = 0;
-    if (getrandom(&k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k))
-        k = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)&k;
-    return k;
-}
-
 int mm_defrag_new(const struct mm_defrag_config *c, struct mm_defrag **out)
 {
     *out = NULL;
@@ -97,7 +88,7 @@ int mm_defrag_new(const struct mm_defrag_config *c, struct mm_defrag **out)
     d->scratch = malloc(SCRATCH_MAX);
     if (!d->buckets || !d->scratch)
         goto out;
-    d->hash_key = random_key();
+    d->hash_key = mm_hash_random_key();
     *out = d;
     d = NULL;
     r = 0;

@@ -8,11 +8,10 @@
  * flow record there). Rules for the clock are in flowtable.h. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "core/error.h"
 #include "core/eve.h"
+#include "core/hash.h"
 #include "sensor/flow-int.h"
 
 #define USEC     1000000LL
@@ -117,14 +116,6 @@ static uint64_t vlan_key(const uint16_t vlan[2], uint8_t count)
     return k;
 }
 
-static uint64_t random_key(void)
-{
-    uint64_t k = 0;
-    if (getrandom(&k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k))
-        k = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)&k;
-    return k;
-}
-
 static bool addr_eq(const struct mm_addr *a, const struct mm_addr *b)
 {
     return memcmp(a, b, sizeof(*a)) == 0;
@@ -179,8 +170,8 @@ int mm_flow_table_new(const struct mm_flow_config *c, mm_flow_end_fn on_end, voi
         return MM_ENOMEM;
     }
     t->mask = (uint32_t)(n - 1);
-    t->hash_key = random_key();
-    t->id_base = c->random_ids ? random_key() : 0;
+    t->hash_key = mm_hash_random_key();
+    t->id_base = c->random_ids ? mm_hash_random_key() : 0;
     t->on_end = on_end;
     t->arg = arg;
     *out = t;
