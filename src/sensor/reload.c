@@ -42,7 +42,6 @@ static void print_report(FILE *log, const struct mm_intel_file_report *rep)
 int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_intel **out)
 {
     *out = NULL;
-#ifdef MM_HAVE_INTEL
     struct mm_intel *in = NULL;
     int r = mm_intel_new(&in);
     if (r != 0)
@@ -68,32 +67,16 @@ int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_inte
     }
     *out = in;
     return 0;
-#else
-    (void)print_report;
-    if (n > 0 && log)
-        mm_msg_print(log, "mamori-sensor", "sensor-log", "intel.not_built");
-    (void)paths;
-    return 0;
-#endif
 }
 
 void mm_intel_release(struct mm_intel *in)
 {
-#ifdef MM_HAVE_INTEL
     mm_intel_free(in);
-#else
-    (void)in;
-#endif
 }
 
 size_t mm_intel_size(const struct mm_intel *in)
 {
-#ifdef MM_HAVE_INTEL
     return in ? mm_intel_count(in) : 0;
-#else
-    (void)in;
-    return 0;
-#endif
 }
 
 static void *reload_main(void *arg)

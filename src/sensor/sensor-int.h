@@ -71,8 +71,15 @@ struct mm_sensor_stats {
     uint64_t intel_reloads, intel_indicators;
 };
 
+/* One home_net CIDR as masks over the two 64-bit halves of mm_addr.bytes. */
+struct mm__home_mask {
+    uint64_t mask[2], value[2];
+    uint8_t family;
+};
+
 struct mm_sensor {
     struct mm_sensor_config cfg;
+    struct mm__home_mask *home; /* cfg.home_net, for mm_sensor_is_home */
     const struct mm_sensor_options *opt;
     struct mm_intel *intel;
     struct mm_devices *devices;
@@ -117,6 +124,9 @@ void mm__pipeline_packet(struct mm_sensor *s, const struct timeval *ts, const ui
 /* Housekeeping without a packet (live capture idle): advances to ts. */
 void mm__pipeline_idle(struct mm_sensor *s, const struct timeval *ts);
 void mm__pipeline_flow_end(void *arg, struct mm_flow *f, const char *reason);
+/* defrag.c's give-up handler (arg: the sensor): shows the first fragment of
+ * a datagram that will never be reassembled to the detectors. */
+void mm__pipeline_defrag_give_up(void *arg, const struct mm_packet *first);
 
 /* detect.c: the registry and the dispatch. */
 int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen);

@@ -28,25 +28,46 @@ const struct mm_sensor_config *mm_sensor_config(const struct mm_sensor *s)
     return &s->cfg;
 }
 
-/* Prefix match on the raw bytes (CIDRs hold their host bits cleared). */
-static bool prefix_match(const struct mm_cidr *c, const struct mm_addr *a)
+/* The masks of a CIDR (host bits already cleared) over the address's two
+ * 64-bit halves, so a home-net test is two AND-compares per CIDR: the
+ * detectors and the inventory ask several times per packet. */
+static struct mm__home_mask home_mask(const struct mm_cidr *c)
 {
-    if (c->addr.family != a->family)
-        return false;
-    unsigned bits = c->prefix, full = bits / 8, rest = bits % 8;
-    if (memcmp(c->addr.bytes, a->bytes, full) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    uint8_t mask = (uint8_t)(0xff << (8 - rest));
-    return (a->bytes[full] & mask) == c->addr.bytes[full];
+    struct mm__home_mask m = {.family = c->addr.family};
+    uint8_t bytes[16] = {0};
+    for (unsigned i = 0; i < 16 && i * 8 < c->prefix; i++) {
+        unsigned bits = c->prefix - i * 8;
+        bytes[i] = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+    }
+    memcpy(m.mask, bytes, 16);
+    memcpy(m.value, c->addr.bytes, 16);
+    m.value[0] &= m.mask[0];
+    m.value[1] &= m.mask[1];
+    return m;
+}
+
+static int home_masks_build(struct mm_sensor *s)
+{
+    if (s->cfg.home_net_count == 0)
+        return 0;
+    s->home = calloc(s->cfg.home_net_count, sizeof *s->home);
+    if (!s->home)
+        return MM_ENOMEM;
+    for (size_t i = 0; i < s->cfg.home_net_count; i++)
+        s->home[i] = home_mask(&s->cfg.home_net[i]);
+    return 0;
 }
 
 bool mm_sensor_is_home(const struct mm_sensor *s, const struct mm_addr *a)
 {
-    for (size_t i = 0; i < s->cfg.home_net_count; i++)
-        if (prefix_match(&s->cfg.home_net[i], a))
+    uint64_t w[2];
+    memcpy(w, a->bytes, 16);
+    for (size_t i = 0; i < s->cfg.home_net_count; i++) {
+        const struct mm__home_mask *m = &s->home[i];
+        if (m->family == a->family && (w[0] & m->mask[0]) == m->value[0] &&
+            (w[1] & m->mask[1]) == m->value[1])
             return true;
+    }
     return false;
 }
 
@@ -298,6 +319,10 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     s->opt = o;
     s->cfg.home_net = o->home_net;
     s->cfg.home_net_count = o->home_net_count;
+    if (home_masks_build(s) != 0) {
+        free(s);
+        return MM_ENOMEM;
+    }
     s->cfg.personal_devices_allowed = o->personal_devices_allowed;
     s->cfg.ini = o->ini;
     s->cfg.state_dir = o->state_dir;
@@ -314,6 +339,8 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
         mm_msg_format(err, errlen, LOG, "sensor.defrag", mm_msg_strerror(r));
         goto out;
     }
+    if (s->defrag)
+        mm_defrag_on_give_up(s->defrag, mm__pipeline_defrag_give_up, s);
     if ((r = open_outputs(s, err, errlen)) != 0)
         goto out;
     s->intel = intel;
@@ -353,6 +380,7 @@ int mm__sensor_free(struct mm_sensor *s)
 {
     if (!s)
         return 0;
+    mm_defrag_end(s->defrag); /* fragments never reassembled reach the detectors */
     if (s->flows)
         mm_flow_end_all(s->flows, "shutdown"); /* flow records go out first */
     if (s->eve && s->st.pkts > 0)
@@ -373,60 +401,38 @@ int mm__sensor_free(struct mm_sensor *s)
     while ((e = queue_pop(s)) != NULL)
         json_decref(e);
     free(s->q);
+    free(s->home);
     free(s);
     return failed;
 }
 
-/* ---- device inventory hooks ------------------------------------------------
- * device.c is written by another part of the project; until it exists the
- * build defines no MM_HAVE_DEVICES and these hooks do nothing. */
+/* ---- device inventory hooks (device.c) ------------------------------------ */
 
 int mm__devices_open(struct mm_sensor *s)
 {
-#ifdef MM_HAVE_DEVICES
     return mm_devices_new(s, s->opt->state_dir, &s->devices);
-#else
-    (void)s;
-    return 0;
-#endif
 }
 
 void mm__devices_close(struct mm_sensor *s)
 {
-#ifdef MM_HAVE_DEVICES
     mm_devices_free(s->devices);
-#endif
     s->devices = NULL;
 }
 
 void mm__devices_packet(struct mm_sensor *s, const struct mm_packet *p)
 {
-#ifdef MM_HAVE_DEVICES
     if (s->devices)
         mm_devices_on_packet(s->devices, p);
-#else
-    (void)s;
-    (void)p;
-#endif
 }
 
 void mm__devices_event(struct mm_sensor *s, const json_t *ev)
 {
-#ifdef MM_HAVE_DEVICES
     if (s->devices)
         mm_devices_on_event(s->devices, ev);
-#else
-    (void)s;
-    (void)ev;
-#endif
 }
 
 void mm__devices_save(struct mm_sensor *s)
 {
-#ifdef MM_HAVE_DEVICES
     if (s->devices && s->opt->state_dir)
         mm_devices_save(s->devices);
-#else
-    (void)s;
-#endif
 }
