@@ -79,7 +79,7 @@ static void report_bad(struct mm_intel_file_report *rep, int line, const char *w
 
 /* Adds one value and keeps the report's counts. */
 static int add_value(struct mm_intel *in, enum mm__intel_kind kind, const char *value,
-                     const struct mm__intel_ctx *ctx, struct mm_intel_file_report *rep, int line)
+                     struct mm__intel_ctx *ctx, struct mm_intel_file_report *rep, int line)
 {
     const char *why;
     int r = mm__intel_add(in, kind, value, ctx, &why);
@@ -333,6 +333,7 @@ static int read_list(struct mm_intel *in, struct lines *it, struct mm__intel_ctx
             if (mm_str_prefix(s, "# Reference:")) {
                 snprintf(reference, sizeof reference, "%s", mm_str_trim(s + 12));
                 ctx.reference = reference;
+                mm__intel_ctx_changed(&ctx); /* same buffer, new text */
             }
             continue;
         }
@@ -454,7 +455,7 @@ static int read_maltrail_csv(struct mm_intel *in, struct lines *it, struct mm__i
 
 /* Adds every "[object:value = 'x']" comparison found in a pattern. Returns the
  * number added, or -1 when none was usable. */
-static int stix_pattern(struct mm_intel *in, const char *pattern, const struct mm__intel_ctx *ctx,
+static int stix_pattern(struct mm_intel *in, const char *pattern, struct mm__intel_ctx *ctx,
                         struct mm_intel_file_report *rep, int index, int *err)
 {
     static const struct {

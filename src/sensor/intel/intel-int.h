@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sensor/intel/intel.h"
 
@@ -27,7 +28,24 @@ struct mm__intel_ctx {
     const char *reference; /* "" when none */
     const char *source;    /* file path */
     bool allow;            /* from an allowlist: suppresses matches */
+    /* Kept by mm__intel_add (zero-initialise it): which set and context
+     * number the three strings were last stored as, and the pointers they
+     * had then. The next add with the same pointers reuses that number
+     * instead of comparing the strings again. A reader that rewrites one of
+     * the strings in place (same pointer, new text) must call
+     * mm__intel_ctx_changed. */
+    struct {
+        uint64_t set; /* the set's serial number; 0: nothing kept */
+        uint32_t id;
+        const char *family, *reference, *source;
+    } interned;
 };
+
+/* Forgets what ctx->interned kept (its strings were rewritten in place). */
+static inline void mm__intel_ctx_changed(struct mm__intel_ctx *ctx)
+{
+    ctx->interned.set = 0;
+}
 
 /* Longest accepted indicator text, host name and URL (attacker-independent,
  * but feeds are untrusted input too). */
@@ -38,7 +56,7 @@ struct mm__intel_ctx {
  * [v6]:port, domain, URL with or without scheme, /path). Returns 0 (added or
  * duplicate), MM_EPARSE with *why set to a static reason, or MM_ENOMEM. */
 int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *value,
-                  const struct mm__intel_ctx *ctx, const char **why);
+                  struct mm__intel_ctx *ctx, const char **why);
 
 /* Maps a type word ("ip", "ip:port", "cidr", "domain", "hostname", "url",
  * "ja3", "ja3_md5", "ja4", "sha1", "sha1_hash", ...) to a kind; MM__IK_NONE

@@ -21,6 +21,7 @@
 #include "sensor/intel/intel-int.h"
 
 #include <libpsl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,19 +81,28 @@ static uint32_t hash_bytes(const void *data, size_t n, uint32_t seed)
 
 /* ---- tables ------------------------------------------------------------- */
 
-struct str_entry {
-    uint32_t key; /* pool offset: kind byte + value */
+/* An indicator's family, reference and source (pool offsets). Entries name
+ * one by its index: a feed gives the same three to thousands of lines. */
+struct ctx_entry {
     uint32_t family, reference, source;
-    bool allow;
+};
+
+/* Context indexes fit in an entry's 31-bit field. */
+#define CTX_MAX ((uint32_t)1 << 31)
+
+struct str_entry {
+    uint32_t key;      /* pool offset: kind byte + value */
+    uint32_t ctx : 31; /* index into ctxs */
+    uint32_t allow : 1;
 };
 
 struct ip_entry {
     uint8_t addr[16]; /* host bits cleared */
     uint8_t family, prefix;
     uint16_t port;
-    bool allow;
-    uint32_t text; /* the indicator as listed, normalised */
-    uint32_t family_s, reference, source;
+    uint32_t text;     /* the indicator as listed, normalised */
+    uint32_t ctx : 31; /* index into ctxs */
+    uint32_t allow : 1;
 };
 
 /* A slot keeps the entry's hash next to its index, so a probe that meets
@@ -119,8 +129,11 @@ struct intern_table {
 };
 
 struct mm_intel {
+    uint64_t serial; /* tells this set from others in a ctx's interned */
     struct pool pool;
     struct intern_table intern;
+    struct ctx_entry *ctxs;
+    size_t nctxs, cap_ctxs;
     struct str_entry *strs;
     size_t nstrs, cap_strs;
     struct table str_table;
@@ -183,12 +196,14 @@ static int table_init(struct table *t, size_t cap)
 
 int mm_intel_new(struct mm_intel **out)
 {
+    static atomic_uint_fast64_t serials;
     *out = NULL;
     struct mm_intel *in = calloc(1, sizeof *in);
     uint32_t off;
     int r = MM_ENOMEM;
     if (!in)
         return MM_ENOMEM;
+    in->serial = (uint64_t)atomic_fetch_add(&serials, 1) + 1;
     if ((r = pool_add(&in->pool, "", 0, &off)) != 0)
         goto out;
     if ((r = table_init(&in->str_table, 1024)) != 0 || (r = table_init(&in->ip_table, 1024)) != 0)
@@ -215,6 +230,7 @@ void mm_intel_free(struct mm_intel *in)
         return;
     free(in->pool.data);
     free(in->intern.slots);
+    free(in->ctxs);
     free(in->strs);
     free(in->str_table.slots);
     free(in->ips);
@@ -258,14 +274,61 @@ static int intern(struct mm_intel *in, enum intern_field f, const char *s, uint3
 }
 
 /* Interns the family, reference and source of ctx. */
-static int intern_ctx(struct mm_intel *in, const struct mm__intel_ctx *ctx, uint32_t *family,
-                      uint32_t *reference, uint32_t *source)
+static int intern_ctx(struct mm_intel *in, const struct mm__intel_ctx *ctx, struct ctx_entry *e)
 {
     int r;
-    if ((r = intern(in, IF_FAMILY, ctx->family, family)) != 0 ||
-        (r = intern(in, IF_REFERENCE, ctx->reference, reference)) != 0)
+    if ((r = intern(in, IF_FAMILY, ctx->family, &e->family)) != 0 ||
+        (r = intern(in, IF_REFERENCE, ctx->reference, &e->reference)) != 0)
         return r;
-    return intern(in, IF_SOURCE, ctx->source, source);
+    return intern(in, IF_SOURCE, ctx->source, &e->source);
+}
+
+/* The index of ctx's strings in ctxs, found the long way: the strings
+ * interned and compared with the last context stored (a feed line with a
+ * new family or reference rarely repeats an older one, so no table is kept
+ * for them). What ctx keeps is set for the next add. */
+static int ctx_store(struct mm_intel *in, struct mm__intel_ctx *ctx, uint32_t *id)
+{
+    struct ctx_entry e;
+    int r;
+    if ((r = intern_ctx(in, ctx, &e)) != 0)
+        return r;
+    const struct ctx_entry *last = in->nctxs ? &in->ctxs[in->nctxs - 1] : NULL;
+    if (last && last->family == e.family && last->reference == e.reference &&
+        last->source == e.source) {
+        *id = (uint32_t)in->nctxs - 1;
+    } else {
+        if (in->nctxs >= CTX_MAX)
+            return MM_ELIMIT;
+        if (in->nctxs == in->cap_ctxs) {
+            size_t cap = in->cap_ctxs ? in->cap_ctxs * 2 : 64;
+            struct ctx_entry *c = realloc(in->ctxs, cap * sizeof *c);
+            if (!c)
+                return MM_ENOMEM;
+            in->ctxs = c;
+            in->cap_ctxs = cap;
+        }
+        in->ctxs[in->nctxs] = e;
+        *id = (uint32_t)in->nctxs++;
+    }
+    ctx->interned.set = in->serial;
+    ctx->interned.id = *id;
+    ctx->interned.family = ctx->family;
+    ctx->interned.reference = ctx->reference;
+    ctx->interned.source = ctx->source;
+    return 0;
+}
+
+/* The index of ctx's strings in ctxs: what ctx kept from the last add when
+ * its pointers are unchanged (nearly every line of a feed), else ctx_store's. */
+static inline int ctx_index(struct mm_intel *in, struct mm__intel_ctx *ctx, uint32_t *id)
+{
+    if (ctx->interned.set == in->serial && ctx->interned.family == ctx->family &&
+        ctx->interned.reference == ctx->reference && ctx->interned.source == ctx->source) {
+        *id = ctx->interned.id;
+        return 0;
+    }
+    return ctx_store(in, ctx, id);
 }
 
 /* intern's table: finds or adds s[0..n). */
@@ -385,7 +448,7 @@ static int str_grow(struct mm_intel *in)
 }
 
 /* Adds key (kind byte first) unless present; an allow entry replaces a listed one. */
-static int str_insert(struct mm_intel *in, const char *key, const struct mm__intel_ctx *ctx)
+static int str_insert(struct mm_intel *in, const char *key, struct mm__intel_ctx *ctx)
 {
     size_t n = strlen(key);
     uint32_t h = hash_bytes(key, n, 0);
@@ -398,9 +461,10 @@ static int str_insert(struct mm_intel *in, const char *key, const struct mm__int
     if ((r = str_grow(in)) != 0)
         return r;
     struct str_entry e = {.allow = ctx->allow};
-    if ((r = pool_add(&in->pool, key, n, &e.key)) != 0 ||
-        (r = intern_ctx(in, ctx, &e.family, &e.reference, &e.source)) != 0)
+    uint32_t id;
+    if ((r = pool_add(&in->pool, key, n, &e.key)) != 0 || (r = ctx_index(in, ctx, &id)) != 0)
         return r;
+    e.ctx = id;
     in->strs[in->nstrs] = e;
     table_put(&in->str_table, h, (uint32_t)++in->nstrs);
     return 0;
@@ -520,7 +584,7 @@ static size_t ip_text(const struct mm_cidr *c, uint16_t port, char *text)
  * itself when the parser found it already in ip_text's form, which saves
  * formatting half a million addresses. */
 static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *value, size_t n,
-                     const struct mm__intel_ctx *ctx)
+                     struct mm__intel_ctx *ctx)
 {
     const struct mm_cidr *c = &v->cidr;
     uint16_t port = v->port;
@@ -542,10 +606,11 @@ static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *
     }
     struct ip_entry e = {
         .family = c->addr.family, .prefix = c->prefix, .port = port, .allow = ctx->allow};
+    uint32_t id;
     memcpy(e.addr, c->addr.bytes, 16);
-    if ((r = pool_add(&in->pool, listed, len, &e.text)) != 0 ||
-        (r = intern_ctx(in, ctx, &e.family_s, &e.reference, &e.source)) != 0)
+    if ((r = pool_add(&in->pool, listed, len, &e.text)) != 0 || (r = ctx_index(in, ctx, &id)) != 0)
         return r;
+    e.ctx = id;
     in->ips[in->nips] = e;
     table_put(&in->ip_table, ip_hash(e.addr, e.family, e.prefix, port), (uint32_t)++in->nips);
     if (c->addr.family == 4)
@@ -917,7 +982,7 @@ enum mm__intel_kind mm__intel_kind_from_word(const char *w)
 }
 
 int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *value,
-                  const struct mm__intel_ctx *ctx, const char **why)
+                  struct mm__intel_ctx *ctx, const char **why)
 {
     char key[MM__INTEL_VALUE_MAX + 2];
     struct ip_value ip = {.parsed = false};
@@ -1058,6 +1123,15 @@ static const char *S(const struct mm_intel *in, uint32_t off)
     return in->pool.data + off;
 }
 
+/* The family, reference and source of context id. */
+static void fill_ctx(const struct mm_intel *in, uint32_t id, struct mm_intel_hit *hit)
+{
+    const struct ctx_entry *c = &in->ctxs[id];
+    hit->family = S(in, c->family);
+    hit->reference = S(in, c->reference);
+    hit->source = S(in, c->source);
+}
+
 static void fill_str_hit(const struct mm_intel *in, const struct str_entry *e, const char *type,
                          struct mm_intel_hit *hit)
 {
@@ -1065,9 +1139,7 @@ static void fill_str_hit(const struct mm_intel *in, const struct str_entry *e, c
         return;
     hit->type = type;
     hit->indicator = S(in, e->key) + 1;
-    hit->family = S(in, e->family);
-    hit->reference = S(in, e->reference);
-    hit->source = S(in, e->source);
+    fill_ctx(in, e->ctx, hit);
 }
 
 /* The most specific indicator for a (any port when port is 0), or NULL. */
@@ -1124,9 +1196,7 @@ bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint1
     if (hit) {
         hit->type = "ip";
         hit->indicator = S(in, e->text);
-        hit->family = S(in, e->family_s);
-        hit->reference = S(in, e->reference);
-        hit->source = S(in, e->source);
+        fill_ctx(in, e->ctx, hit);
     }
     return true;
 }
