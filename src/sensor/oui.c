@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0
  * MAC vendor lookup: the table generated from the IEEE registry at configure
  * time (oui-table.inc, in registry order) is sorted once on first use and
- * searched by binary search. */
+ * searched by binary search. The sort is a stable radix sort on the 24-bit
+ * prefix (two passes of 12 bits): the same order a stable comparison sort
+ * gives (the registry lists a few prefixes twice; the same entry answers),
+ * in a small fraction of qsort's instructions on 30 000+ entries. */
 #include "sensor/oui.h"
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+
+#define RADIX_BITS 12
+#define RADIX_SIZE (1u << RADIX_BITS)
 
 struct oui_entry {
     uint32_t prefix;
@@ -25,16 +32,42 @@ static int cmp_entry(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* One stable counting-sort pass of n entries from in to out on the 12-bit
+ * digit at shift. */
+static void radix_pass(const struct oui_entry *in, struct oui_entry *out, size_t n, unsigned shift)
+{
+    size_t start[RADIX_SIZE] = {0};
+    for (size_t i = 0; i < n; i++)
+        start[(in[i].prefix >> shift) & (RADIX_SIZE - 1)]++;
+    size_t sum = 0;
+    for (size_t k = 0; k < RADIX_SIZE; k++) {
+        size_t c = start[k];
+        start[k] = sum;
+        sum += c;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[start[(in[i].prefix >> shift) & (RADIX_SIZE - 1)]++] = in[i];
+}
+
+/* Sorts the registry entries (all but the sentinel, which stays last);
+ * falls back to qsort (glibc's is a stable merge sort too) without memory. */
 static void sort_table(void)
 {
-    qsort(table, sizeof table / sizeof table[0], sizeof table[0], cmp_entry);
+    size_t n = mm_oui_count();
+    struct oui_entry *tmp = n ? malloc(n * sizeof *tmp) : NULL;
+    if (!tmp) {
+        qsort(table, n, sizeof table[0], cmp_entry);
+        return;
+    }
+    radix_pass(table, tmp, n, 0);
+    radix_pass(tmp, table, n, RADIX_BITS);
+    free(tmp);
 }
 
 size_t mm_oui_count(void)
 {
     return sizeof table / sizeof table[0] - 1;
 }
-
 bool mm_mac_is_local(const uint8_t mac[6])
 {
     return (mac[0] & 0x02) != 0;

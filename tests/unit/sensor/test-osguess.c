@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "sensor/oui.h"
@@ -155,6 +156,69 @@ static void test_oui(void **state)
     assert_null(mm_oui_vendor(unassigned));
 }
 
+/* The registry in the order oui.cmake wrote it, to check the lookup against. */
+static const struct {
+    uint32_t prefix;
+    const char *vendor;
+} registry[] = {
+#include "sensor/oui-table.inc"
+    {0xffffffffu, NULL}};
+
+struct sorted_entry {
+    uint32_t prefix;
+    size_t pos; /* in the registry: equal prefixes keep the registry's order */
+    const char *vendor;
+};
+
+static int cmp_stable(const void *a, const void *b)
+{
+    const struct sorted_entry *x = a, *y = b;
+    if (x->prefix != y->prefix)
+        return x->prefix < y->prefix ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* What a stable sort and a binary search answer for key (the answer oui.c
+ * gave before its radix sort, also for the prefixes the registry lists
+ * twice). */
+static const char *expected_vendor(const struct sorted_entry *sorted, size_t n, uint32_t key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sorted[mid].prefix == key)
+            return sorted[mid].vendor;
+        if (sorted[mid].prefix < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static void test_oui_every_prefix(void **state)
+{
+    (void)state;
+    size_t n = sizeof registry / sizeof registry[0] - 1;
+    assert_int_equal(mm_oui_count(), n);
+    struct sorted_entry *sorted = malloc((n + 1) * sizeof *sorted);
+    assert_non_null(sorted);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (struct sorted_entry){registry[i].prefix, i, registry[i].vendor};
+    qsort(sorted, n, sizeof *sorted, cmp_stable);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t p = registry[i].prefix;
+        const uint8_t mac[6] = {(uint8_t)(p >> 16), (uint8_t)(p >> 8), (uint8_t)p, 1, 2, 3};
+        const char *want = (mac[0] & 0x03) ? NULL : expected_vendor(sorted, n, p);
+        const char *got = mm_oui_vendor(mac);
+        if (want)
+            assert_string_equal(got, want);
+        else
+            assert_null(got);
+    }
+    free(sorted);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_other_sources),
         cmocka_unit_test(test_answers_repeat),
         cmocka_unit_test(test_oui),
+        cmocka_unit_test(test_oui_every_prefix),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
