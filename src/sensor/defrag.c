@@ -3,11 +3,12 @@
  * addresses, id, protocol and VLAN ids; an age list, oldest first, for the
  * timeout and for eviction), the copies of held fragments, the overlap
  * policy (the same bytes twice are fine; different ones drop the datagram
- * with an anomaly, as the hosts drop it) and the rebuild
- * of a complete datagram as one IP packet in a scratch buffer. Every length
- * comes from the packet, so each is checked against 65535 before any copy.
- * The pipeline hands fragments here and decodes the rebuilt packet with
- * mm_defrag_decode(); see defrag.h and docs/design/sensor.md "Fragments". */
+ * with an anomaly, as the hosts drop it), the rebuild of a complete
+ * datagram as one IP packet in a scratch buffer and its decoding, and each
+ * datagram's first fragment (its "witness"), handed to the give-up handler
+ * when the datagram is dropped instead of reassembled. Every length comes
+ * from the packet, so each is checked against 65535 before any copy. See
+ * defrag.h and docs/design/sensor.md "Fragments". */
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,8 +46,10 @@ struct dgram {
     uint8_t next_proto; /* IPv6: the header after the fragment header */
     uint32_t total;     /* datagram data length, known once the last fragment is seen */
     bool have_last;
+    bool shown; /* the witness went to the give-up handler (mm_defrag_end) */
     unsigned nfrags;
     size_t mem;
+    struct mm_packet witness;               /* see witness_of() */
     struct frag frags[MM_DEFRAG_MAX_FRAGS]; /* in arrival order */
 };
 
@@ -59,6 +62,8 @@ struct mm_defrag {
     size_t count, memuse;
     struct mm_defrag_stats st;
     uint8_t *scratch; /* the rebuilt packet, SCRATCH_MAX bytes */
+    mm_defrag_give_up_fn give_up;
+    void *give_up_arg;
 };
 
 void mm_defrag_config_defaults(struct mm_defrag_config *c)
@@ -136,6 +141,50 @@ static void dgram_drop(struct mm_defrag *d, struct dgram *g)
     free(g);
 }
 
+void mm_defrag_on_give_up(struct mm_defrag *d, mm_defrag_give_up_fn fn, void *arg)
+{
+    d->give_up = fn;
+    d->give_up_arg = arg;
+}
+
+/* The packet the give-up handler gets for a datagram of which p is the
+ * first fragment (see defrag.h): p without its pointers (they die with the
+ * capture buffer) and without a flow; an offset-0 fragment gets its
+ * transport header decoded, as the decoder does with reassembly off. */
+static void witness_of(const struct mm_packet *p, struct mm_packet *w)
+{
+    *w = *p;
+    w->anomaly = MM_ANOM_NONE;
+    w->anomaly_layer = w->anomaly_event = NULL;
+    if (p->frag_offset == 0 && p->l3) {
+        struct mm_packet t = *w;
+        if (mm_decode_ip_proto(&t, p->ip_proto, p->l3 + p->frag_hlen, p->frag_len) == 0)
+            *w = t; /* else a transport header too short or malformed: addresses only */
+    }
+    w->data = w->l3 = w->l4 = w->payload = NULL;
+    w->l4_len = w->payload_len = 0;
+    w->anomaly = MM_ANOM_NONE; /* a bad SYN option: the ports stand, the anomaly is not ours */
+    w->anomaly_layer = w->anomaly_event = NULL;
+    w->defrag = false;
+    w->flow = NULL;
+    w->dir = 0;
+}
+
+static void show_witness(struct mm_defrag *d, const struct mm_packet *w)
+{
+    if (d->give_up)
+        d->give_up(d->give_up_arg, w);
+}
+
+/* Drops g, which will never be reassembled: its witness goes to the
+ * handler first (unless mm_defrag_end showed it already). */
+static void dgram_give_up(struct mm_defrag *d, struct dgram *g)
+{
+    if (!g->shown)
+        show_witness(d, &g->witness);
+    dgram_drop(d, g);
+}
+
 void mm_defrag_free(struct mm_defrag *d)
 {
     if (!d)
@@ -152,8 +201,17 @@ void mm_defrag_expire(struct mm_defrag *d, int64_t clock)
     int64_t limit = (int64_t)d->cfg.timeout * USEC;
     while (d->oldest && clock - d->oldest->created >= limit) {
         d->st.timeouts++;
-        dgram_drop(d, d->oldest);
+        dgram_give_up(d, d->oldest);
     }
+}
+
+void mm_defrag_end(struct mm_defrag *d)
+{
+    for (struct dgram *g = d ? d->oldest : NULL; g; g = g->next)
+        if (!g->shown) {
+            g->shown = true;
+            show_witness(d, &g->witness);
+        }
 }
 
 const struct mm_defrag_stats *mm_defrag_stats(const struct mm_defrag *d)
@@ -203,19 +261,20 @@ static bool make_room(struct mm_defrag *d, const struct dgram *keep, size_t need
         if (!victim)
             return false;
         d->st.memcap_drops++;
-        dgram_drop(d, victim);
+        dgram_give_up(d, victim);
     }
     return true;
 }
 
-/* A new, empty datagram at the young end of the age list; evicts the oldest
- * when max_datagrams are pending. NULL when out of memory. */
+/* A new datagram, of which p is the first fragment, at the young end of
+ * the age list; evicts the oldest when max_datagrams are pending. NULL when
+ * out of memory. */
 static struct dgram *dgram_new(struct mm_defrag *d, const struct key *k, uint32_t bucket,
-                               int64_t clock)
+                               const struct mm_packet *p, int64_t clock)
 {
     while (d->count >= d->cfg.max_datagrams && d->oldest) {
         d->st.evicted++;
-        dgram_drop(d, d->oldest);
+        dgram_give_up(d, d->oldest);
     }
     if (!make_room(d, NULL, sizeof(struct dgram)))
         return NULL;
@@ -225,6 +284,7 @@ static struct dgram *dgram_new(struct mm_defrag *d, const struct key *k, uint32_
     g->key = *k;
     g->bucket = bucket;
     g->created = clock;
+    witness_of(p, &g->witness);
     g->mem = sizeof(*g);
     g->hnext = d->buckets[bucket];
     d->buckets[bucket] = g;
@@ -285,11 +345,21 @@ static bool overlap_differs(const struct dgram *g, uint32_t start, uint32_t end,
     return false;
 }
 
+static void add_named_anomaly(struct mm_defrag_result *res, const char *event, const char *layer)
+{
+    if (res->nanomaly < 2) {
+        res->anomaly[res->nanomaly] = event;
+        res->layer[res->nanomaly++] = layer;
+    }
+}
+
 static void add_anomaly(struct mm_defrag_result *res, const struct mm_packet *p, const char *v4,
                         const char *v6)
 {
-    if (res->nanomaly < 2)
-        res->anomaly[res->nanomaly++] = p->ip_version == 4 ? v4 : v6;
+    if (p->ip_version == 4)
+        add_named_anomaly(res, v4, "ipv4");
+    else
+        add_named_anomaly(res, v6, "ipv6");
 }
 
 /* Keeps the unfragmentable part of the offset-0 fragment (first one wins). */
@@ -452,63 +522,12 @@ static int add_fragment(struct mm_defrag *d, struct dgram *g, const struct mm_pa
     return g->have_last && g->hdr && covered(g, 0, g->total) ? 1 : 0;
 }
 
-int mm_defrag_packet(struct mm_defrag *d, const struct mm_packet *p, int64_t clock,
-                     struct mm_defrag_result *res, const uint8_t **out, uint32_t *out_len)
-{
-    memset(res, 0, sizeof(*res));
-    *out = NULL;
-    *out_len = 0;
-    if (!p->fragment || !p->l3 || (p->ip_version != 4 && p->ip_version != 6))
-        return MM_EINVAL;
-    if (p->ip_version == 6 && p->frag_offset == 0 && !p->frag_more) {
-        if (!(*out_len = atomic_fragment(d, p)))
-            return 0;
-        d->st.reassembled++;
-        *out = d->scratch;
-        return 1;
-    }
-    struct key k;
-    key_of(p, &k);
-    uint32_t bucket = key_hash(d, &k);
-    struct dgram *g = dgram_find(d, &k, bucket);
-    if (!g && !(g = dgram_new(d, &k, bucket, clock))) {
-        d->st.memcap_drops++;
-        return 0;
-    }
-    int r = add_fragment(d, g, p, res);
-    if (r == 1) {
-        uint32_t len = rebuild(d, g);
-        dgram_drop(d, g);
-        if (len) {
-            d->st.reassembled++;
-            *out = d->scratch;
-            *out_len = len;
-            return 1;
-        }
-        g = NULL;
-        r = MM_ERANGE;
-    }
-    if (r == 0)
-        return 0;
-    if (r == MM_ERANGE) {
-        d->st.too_large++;
-        add_anomaly(res, p, "ipv4.frag_too_large", "ipv6.frag_too_large");
-    } else if (r == MM_ELIMIT) {
-        d->st.max_frags++;
-    } else if (r == MM_EPARSE) {
-        add_anomaly(res, p, "ipv4.frag_invalid_length", "ipv6.frag_invalid_length");
-    } else if (r == MM_EEXIST) {
-        /* an overlap: counted and reported in add_fragment */
-    } else {
-        d->st.memcap_drops++;
-    }
-    if (g)
-        dgram_drop(d, g);
-    return 0;
-}
-
-int mm_defrag_decode(const struct mm_packet *frag, const uint8_t *buf, uint32_t len,
-                     struct mm_packet *out)
+/* The decoded form of the rebuilt packet buf[0..len): link-layer fields,
+ * time stamp and packet number from the fragment that completed it, the
+ * rest from decoding buf as IPv4/IPv6 with reassembly on, so a fragment
+ * header inside it stops decoding and marks it a fragment. */
+static int decode_rebuilt(const struct mm_packet *frag, const uint8_t *buf, uint32_t len,
+                          struct mm_packet *out)
 {
     memset(out, 0, sizeof(*out));
     out->data = buf;
@@ -524,5 +543,117 @@ int mm_defrag_decode(const struct mm_packet *frag, const uint8_t *buf, uint32_t 
     out->pppoe = frag->pppoe;
     out->pppoe_session = frag->pppoe_session;
     out->ppp_proto = frag->ppp_proto;
-    return mm_decode_ethertype(out, frag->ip_version == 4 ? 0x0800 : 0x86dd, buf, len);
+    out->defrag = true;
+    int r = mm_decode_ethertype(out, frag->ip_version == 4 ? 0x0800 : 0x86dd, buf, len);
+    out->defrag = false;
+    return r;
+}
+
+/* Decodes the rebuilt packet in the scratch buffer into *out. 1: it is
+ * handed on (reassembled); 0: the hosts would drop it, so it is dropped
+ * here too (counted as invalid, with an anomaly): it does not decode, or it
+ * holds another fragment header (nested IPv6 fragmentation: Linux refuses a
+ * fragment header in a packet already reassembled, whatever its offset). */
+static int hand_on(struct mm_defrag *d, const struct mm_packet *frag, uint32_t len,
+                   struct mm_defrag_result *res, struct mm_packet *out)
+{
+    int r = decode_rebuilt(frag, d->scratch, len, out);
+    if (r == 0 && !out->fragment) {
+        d->st.reassembled++;
+        return 1;
+    }
+    d->st.invalid++;
+    if (r != 0)
+        add_named_anomaly(res, out->anomaly_event ? out->anomaly_event : "invalid",
+                          out->anomaly_layer ? out->anomaly_layer : "decoder");
+    else
+        add_named_anomaly(res, "ipv6.exthdr_dupl_fh", "ipv6");
+    return 0;
+}
+
+/* p completed g: rebuilt, dropped from the table and decoded; see hand_on. */
+static int complete(struct mm_defrag *d, struct dgram *g, const struct mm_packet *p,
+                    struct mm_defrag_result *res, struct mm_packet *out)
+{
+    uint32_t len = rebuild(d, g);
+    if (!len) {
+        d->st.too_large++;
+        add_anomaly(res, p, "ipv4.frag_too_large", "ipv6.frag_too_large");
+        dgram_give_up(d, g);
+        return 0;
+    }
+    struct mm_packet witness = g->witness;
+    dgram_drop(d, g);
+    int r = hand_on(d, p, len, res, out);
+    if (r == 0)
+        show_witness(d, &witness);
+    return r;
+}
+
+/* An IPv6 atomic fragment: rebuilt and decoded at once (see atomic_fragment). */
+static int atomic(struct mm_defrag *d, const struct mm_packet *p, struct mm_defrag_result *res,
+                  struct mm_packet *out)
+{
+    uint32_t len = atomic_fragment(d, p);
+    int r = 0;
+    if (len)
+        r = hand_on(d, p, len, res, out);
+    else
+        d->st.invalid++;
+    if (r == 0) {
+        struct mm_packet witness;
+        witness_of(p, &witness);
+        show_witness(d, &witness);
+    }
+    return r;
+}
+
+/* Counts why g is dropped (r from add_fragment), with the anomaly. */
+static void count_drop(struct mm_defrag *d, const struct mm_packet *p, int r,
+                       struct mm_defrag_result *res)
+{
+    if (r == MM_ERANGE) {
+        d->st.too_large++;
+        add_anomaly(res, p, "ipv4.frag_too_large", "ipv6.frag_too_large");
+    } else if (r == MM_ELIMIT) {
+        d->st.max_frags++;
+    } else if (r == MM_EPARSE) {
+        d->st.invalid++;
+        add_anomaly(res, p, "ipv4.frag_invalid_length", "ipv6.frag_invalid_length");
+    } else if (r == MM_EEXIST) {
+        /* an overlap: counted and reported in add_fragment */
+    } else {
+        d->st.memcap_drops++;
+    }
+}
+
+int mm_defrag_packet(struct mm_defrag *d, const struct mm_packet *p, int64_t clock,
+                     struct mm_defrag_result *res, struct mm_packet *out)
+{
+    memset(res, 0, sizeof(*res));
+    if (!p->fragment || !p->l3 || (p->ip_version != 4 && p->ip_version != 6))
+        return MM_EINVAL;
+    if (p->ip_version == 6 && p->frag_offset == 0 && !p->frag_more)
+        return atomic(d, p, res, out);
+    struct key k;
+    key_of(p, &k);
+    uint32_t bucket = key_hash(d, &k);
+    struct dgram *g = dgram_find(d, &k, bucket);
+    if (!g && !(g = dgram_new(d, &k, bucket, p, clock))) {
+        struct mm_packet witness; /* not even held: given up at once */
+        d->st.memcap_drops++;
+        witness_of(p, &witness);
+        show_witness(d, &witness);
+        return 0;
+    }
+    if (p->frag_offset == 0 && g->witness.frag_offset != 0)
+        witness_of(p, &g->witness); /* the first fragment proper: with its ports */
+    int r = add_fragment(d, g, p, res);
+    if (r == 1)
+        return complete(d, g, p, res, out);
+    if (r < 0) {
+        count_drop(d, p, r, res);
+        dgram_give_up(d, g);
+    }
+    return 0;
 }

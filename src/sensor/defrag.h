@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0
  * IP fragment reassembly (defrag.c): IPv4 and IPv6 fragments are held per
  * datagram until the datagram is complete, then rebuilt as one IP packet
- * that the pipeline decodes like any other. Bounded in every direction: a
+ * and decoded for the pipeline like any other. Bounded in every direction: a
  * memory cap over all held fragments, a number of pending datagrams (the
  * oldest is evicted), 64 fragments per datagram, 65535 bytes per datagram,
  * and a timeout on the flow clock. Overlapping fragments with different
  * bytes (a classic IDS evasion) drop the datagram, as Linux and RFC 5722
- * do, and are reported. See docs/design/sensor.md "Fragments". */
+ * do, and are reported; so does a fragment header inside a rebuilt IPv6
+ * datagram (nested fragmentation), as Linux does. Every datagram ends either
+ * reassembled or given up; a given-up datagram's first fragment goes, once,
+ * to a handler (the pipeline shows it to the detectors). See
+ * docs/design/sensor.md "Fragments". */
 #ifndef MM_SENSOR_DEFRAG_H
 #define MM_SENSOR_DEFRAG_H
 
@@ -33,6 +37,9 @@ struct mm_defrag_stats {
     uint64_t max_frags;    /* datagrams dropped: more than MM_DEFRAG_MAX_FRAGS fragments */
     uint64_t evicted;      /* oldest datagrams dropped for max_datagrams */
     uint64_t memcap_drops; /* datagrams dropped to stay under the memory cap */
+    uint64_t invalid;      /* datagrams dropped as the hosts drop them: an IPv6 non-last
+                              fragment not a multiple of 8 bytes, a rebuilt packet that
+                              does not decode, a fragment header inside a rebuilt IPv6 one */
 };
 
 struct mm_defrag;
@@ -44,33 +51,45 @@ void mm_defrag_config_defaults(struct mm_defrag_config *c);
 int mm_defrag_new(const struct mm_defrag_config *c, struct mm_defrag **out);
 void mm_defrag_free(struct mm_defrag *d);
 
-/* What one fragment did. anomaly: a static Suricata-style event name
- * ("ipv4.frag_overlap", "ipv4.frag_too_large", "ipv6...") or NULL; at most
- * two per fragment. */
+/* What one fragment did: up to two anomalies, each a static Suricata-style
+ * event name ("ipv4.frag_overlap", "ipv6.frag_too_large", a decoder's
+ * "tcp.hlen_too_small" for a rebuilt packet that does not decode, ...) and
+ * the layer that raised it ("ipv4", "ipv6", "tcp", ...). */
 struct mm_defrag_result {
     const char *anomaly[2];
+    const char *layer[2];
     size_t nanomaly;
 };
 
+/* Called once for each datagram the table gives up (timeout, eviction,
+ * memory cap, overlap, too large, too many fragments, invalid; and, with
+ * mm_defrag_end, each one still pending) with its first fragment: the
+ * offset-0 fragment when one was held, its transport header decoded as with
+ * reassembly off (ports, TCP flags), else the first fragment that arrived
+ * (addresses only). The packet is flowless, its pointers are NULL, its time
+ * stamp and pcap_cnt are the fragment's own. The handler must not call into
+ * the table. */
+typedef void (*mm_defrag_give_up_fn)(void *arg, const struct mm_packet *first);
+void mm_defrag_on_give_up(struct mm_defrag *d, mm_defrag_give_up_fn fn, void *arg);
+
 /* Takes one decoded fragment (p->fragment && p->defrag: the decoder stopped
  * at the IP layer and filled the frag_* fields) at flow clock `clock`
- * (microseconds). Returns 0 when the fragment is held (or dropped), 1 when
- * it completed its datagram: *out / *out_len are then the whole IP packet,
- * in a buffer owned by the table and valid until the next call. Fragment
- * bytes are copied; p may go away after the call. Negative MM_E* only for
- * invalid arguments. */
+ * (microseconds). Returns 1 when it completed its datagram: *out is then the
+ * rebuilt IP packet, decoded, with the link-layer fields, time stamp and
+ * packet number of p (its pointers point into a buffer owned by the table,
+ * valid until the next call). Returns 0 when the fragment is held or its
+ * datagram was dropped (*out is then undefined). Fragment bytes are copied;
+ * p may go away after the call. Negative MM_E* only for invalid arguments. */
 int mm_defrag_packet(struct mm_defrag *d, const struct mm_packet *p, int64_t clock,
-                     struct mm_defrag_result *res, const uint8_t **out, uint32_t *out_len);
-
-/* Decodes a reassembled IP packet (from mm_defrag_packet) into *out: the
- * link-layer fields, time stamp and packet number come from the fragment
- * that completed it, the rest from decoding buf as IPv4/IPv6. Returns what
- * the decoders return (0, MM_ETRUNC/MM_EPARSE with out->anomaly set). */
-int mm_defrag_decode(const struct mm_packet *frag, const uint8_t *buf, uint32_t len,
-                     struct mm_packet *out);
+                     struct mm_defrag_result *res, struct mm_packet *out);
 
 /* Drops datagrams older than the timeout at flow clock `clock`. */
 void mm_defrag_expire(struct mm_defrag *d, int64_t clock);
+
+/* The end of the run: the first fragment of each datagram still pending
+ * goes to the give-up handler (the datagrams stay pending, so the last
+ * stats record shows them; none is shown twice). d may be NULL. */
+void mm_defrag_end(struct mm_defrag *d);
 
 const struct mm_defrag_stats *mm_defrag_stats(const struct mm_defrag *d);
 size_t mm_defrag_memuse(const struct mm_defrag *d);

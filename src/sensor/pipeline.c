@@ -385,31 +385,31 @@ static void packet_state(struct mm_sensor *s, struct mm_packet *p)
 }
 
 /* A fragment goes to defrag.c; when it completes its datagram, the rebuilt
- * packet (pcap_cnt and time of this fragment) is decoded and takes the
- * normal path, once. Fragments themselves create no flow and reach no
- * application decoder; the device inventory and the detectors see them
- * flowless (addresses only), as they always saw later fragments. */
+ * packet (pcap_cnt and time of this fragment) takes the normal path, once.
+ * Fragments themselves create no flow and reach neither the application
+ * decoders nor the detectors, so the datagram is judged once, with its flow
+ * and ports; the device inventory still learns from each (addresses, MACs).
+ * A datagram defrag.c gives up instead (timeout, limits, overlap, invalid)
+ * shows its first fragment to the detectors: mm__pipeline_defrag_give_up. */
 static void defrag_packet(struct mm_sensor *s, const struct mm_packet *frag, int64_t clock)
 {
     mm__devices_packet(s, frag);
-    mm__detect_packet(s, frag);
     struct mm_defrag_result res;
-    const uint8_t *buf;
-    uint32_t len;
-    int done = mm_defrag_packet(s->defrag, frag, clock, &res, &buf, &len);
-    const char *layer = frag->ip_version == 4 ? "ipv4" : "ipv6";
-    for (size_t i = 0; i < res.nanomaly; i++)
-        raise_anomaly(s, frag, NULL, "decode", res.anomaly[i], layer);
-    if (done != 1)
-        return;
     struct mm_packet p;
-    if (mm_defrag_decode(frag, buf, len, &p) != 0) {
-        s->st.invalid++;
-        raise_anomaly(s, &p, NULL, "decode", p.anomaly_event ? p.anomaly_event : "invalid",
-                      p.anomaly_layer ? p.anomaly_layer : "decoder");
-        return;
-    }
-    packet_state(s, &p);
+    int done = mm_defrag_packet(s->defrag, frag, clock, &res, &p);
+    for (size_t i = 0; i < res.nanomaly; i++)
+        raise_anomaly(s, frag, NULL, "decode", res.anomaly[i], res.layer[i]);
+    if (done == 1)
+        packet_state(s, &p);
+}
+
+/* defrag.c's give-up handler: the first fragment of a datagram that will
+ * never be reassembled reaches the per-packet detectors, flowless, once, so
+ * fragments that never complete (or that the table had to drop) cannot
+ * hide an address from the intel and traffic detectors. */
+void mm__pipeline_defrag_give_up(void *arg, const struct mm_packet *first)
+{
+    mm__detect_packet(arg, first);
 }
 
 void mm__pipeline_packet(struct mm_sensor *s, const struct timeval *ts, const uint8_t *data,

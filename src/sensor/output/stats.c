@@ -19,11 +19,11 @@ static json_t *defrag_json(const struct mm_defrag *d)
         memuse = mm_defrag_memuse(d);
         pending = mm_defrag_pending(d);
     }
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "reassembled",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "reassembled",
                      I(ds.reassembled), "timeouts", I(ds.timeouts), "overlaps", I(ds.overlaps),
                      "too_large", I(ds.too_large), "max_frags", I(ds.max_frags), "evicted",
-                     I(ds.evicted), "memcap_drops", I(ds.memcap_drops), "pending", I(pending),
-                     "memuse", I(memuse));
+                     I(ds.evicted), "memcap_drops", I(ds.memcap_drops), "invalid", I(ds.invalid),
+                     "pending", I(pending), "memuse", I(memuse));
 }
 
 json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts)

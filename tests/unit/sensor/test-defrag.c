@@ -4,7 +4,9 @@
  * duplicates, overlaps with the same bytes (fine) and with different bytes
  * or a second end (the datagram is dropped with an anomaly), a missing piece (the timeout frees
  * it), a datagram past 65535 bytes, too many fragments, the memory cap and the datagram limit, VLAN
- * ids in the key, and the IPv6 fragment header behind a hop-by-hop header. Each fragment is decoded
+ * ids in the key, and the IPv6 fragment header behind a hop-by-hop header; the give-up handler
+ * (once per datagram dropped instead of reassembled, with its first fragment), rebuilt packets that
+ * do not decode and nested IPv6 fragmentation (both dropped as invalid). Each fragment is decoded
  * from a heap copy of exactly its bytes. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -68,9 +70,10 @@ static void frag6(struct pkt *k, uint32_t id, uint32_t off, bool more, const uin
     pk_ipv6_done(k, ip);
 }
 
-/* Decodes k (linktype) with reassembly on and hands it to d at clock. */
-static int feed_link(struct mm_defrag *d, int linktype, const struct pkt *k, int64_t clock,
-                     struct mm_defrag_result *res, const uint8_t **out, uint32_t *len)
+/* Decodes k (linktype) with reassembly on and hands it to d at clock; the
+ * fragment is packet number `num` (feed: 7). */
+static int feed_num(struct mm_defrag *d, int linktype, const struct pkt *k, uint64_t num,
+                    int64_t clock, struct mm_defrag_result *res, struct mm_packet *out)
 {
     uint8_t *copy = malloc(k->len);
     assert_non_null(copy);
@@ -80,19 +83,27 @@ static int feed_link(struct mm_defrag *d, int linktype, const struct pkt *k, int
     p.data = copy;
     p.caplen = p.len = (uint32_t)k->len;
     p.linktype = linktype;
+    p.num = num;
+    p.ts.tv_sec = (time_t)(clock / SEC);
     p.defrag = true;
     assert_int_equal(mm_decode_packet(&p), 0);
     assert_true(p.fragment);
     assert_true(p.defrag);
-    int r = mm_defrag_packet(d, &p, clock, res, out, len);
+    int r = mm_defrag_packet(d, &p, clock, res, out);
     free(copy);
     return r;
 }
 
-static int feed(struct mm_defrag *d, const struct pkt *k, int64_t clock,
-                struct mm_defrag_result *res, const uint8_t **out, uint32_t *len)
+static int feed_link(struct mm_defrag *d, int linktype, const struct pkt *k, int64_t clock,
+                     struct mm_defrag_result *res, struct mm_packet *out)
 {
-    return feed_link(d, LINK_RAW, k, clock, res, out, len);
+    return feed_num(d, linktype, k, 7, clock, res, out);
+}
+
+static int feed(struct mm_defrag *d, const struct pkt *k, int64_t clock,
+                struct mm_defrag_result *res, struct mm_packet *out)
+{
+    return feed_link(d, LINK_RAW, k, clock, res, out);
 }
 
 static struct mm_defrag *table(size_t memcap, uint32_t max_datagrams)
@@ -109,25 +120,19 @@ static struct mm_defrag *table(size_t memcap, uint32_t max_datagrams)
 }
 
 /* The rebuilt packet is the unfragmented datagram: decodes to UDP 5353->53
- * with the 32 payload bytes of dg. */
-static void check_whole_v4(const struct pkt *last, const uint8_t *out, uint32_t len,
-                           const uint8_t dg[DGRAM_LEN])
+ * with the 32 payload bytes of dg, packet number of the last fragment. */
+static void check_whole_v4(const struct mm_packet *p, const uint8_t dg[DGRAM_LEN])
 {
-    assert_int_equal(len, 20 + DGRAM_LEN);
-    assert_memory_equal(out + 20, dg, DGRAM_LEN);
-    struct mm_packet frag, p;
-    memset(&frag, 0, sizeof(frag));
-    frag.ip_version = 4;
-    frag.num = 7;
-    (void)last;
-    assert_int_equal(mm_defrag_decode(&frag, out, len, &p), 0);
-    assert_false(p.fragment);
-    assert_int_equal(p.ip_proto, 17);
-    assert_int_equal(p.sport, 5353);
-    assert_int_equal(p.dport, 53);
-    assert_int_equal(p.payload_len, 32);
-    assert_int_equal(p.num, 7);
-    assert_memory_equal(p.src.bytes, IP_A, 4);
+    assert_int_equal(p->caplen, 20 + DGRAM_LEN);
+    assert_memory_equal(p->data + 20, dg, DGRAM_LEN);
+    assert_false(p->fragment);
+    assert_int_equal(p->ip_version, 4);
+    assert_int_equal(p->ip_proto, 17);
+    assert_int_equal(p->sport, 5353);
+    assert_int_equal(p->dport, 53);
+    assert_int_equal(p->payload_len, 32);
+    assert_int_equal(p->num, 7);
+    assert_memory_equal(p->src.bytes, IP_A, 4);
 }
 
 static void test_in_order(void **state)
@@ -138,19 +143,18 @@ static void test_in_order(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag4(&k, 1, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag4(&k, 1, 16, true, dg + 16, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     assert_int_equal(mm_defrag_pending(d), 1);
     assert_true(mm_defrag_memuse(d) > 32);
     frag4(&k, 1, 32, false, dg + 32, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
     assert_int_equal(res.nanomaly, 0);
-    check_whole_v4(&k, out, len, dg);
-    assert_int_equal(out[6] & 0x3f, 0); /* no MF, no offset */
+    check_whole_v4(&out, dg);
+    assert_int_equal(out.data[6] & 0x3f, 0); /* no MF, no offset */
     assert_int_equal(mm_defrag_stats(d)->reassembled, 1);
     assert_int_equal(mm_defrag_pending(d), 0);
     assert_int_equal(mm_defrag_memuse(d), 0);
@@ -165,15 +169,14 @@ static void test_reverse_order(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag4(&k, 2, 32, false, dg + 32, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag4(&k, 2, 16, true, dg + 16, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag4(&k, 2, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
-    check_whole_v4(&k, out, len, dg);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
+    check_whole_v4(&out, dg);
     mm_defrag_free(d);
 }
 
@@ -185,17 +188,16 @@ static void test_duplicate(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag4(&k, 3, 0, true, dg, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     size_t mem = mm_defrag_memuse(d);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0); /* the same fragment again */
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0); /* the same fragment again */
     assert_int_equal(res.nanomaly, 0);
     assert_int_equal(mm_defrag_memuse(d), mem); /* nothing new is kept */
     frag4(&k, 3, 24, false, dg + 24, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
-    check_whole_v4(&k, out, len, dg);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
+    check_whole_v4(&out, dg);
     assert_int_equal(mm_defrag_stats(d)->overlaps, 0);
     mm_defrag_free(d);
 }
@@ -208,14 +210,13 @@ static void test_overlap_same_bytes(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag4(&k, 4, 0, true, dg, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag4(&k, 4, 16, false, dg + 16, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
     assert_int_equal(res.nanomaly, 0);
-    check_whole_v4(&k, out, len, dg);
+    check_whole_v4(&out, dg);
     mm_defrag_free(d);
 }
 
@@ -229,12 +230,11 @@ static void test_overlap_different_drops(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag4(&k, 5, 0, true, dg, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag4(&k, 5, 16, false, evil, sizeof(evil));
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0); /* dropped, as hosts do */
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0); /* dropped, as hosts do */
     assert_int_equal(res.nanomaly, 1);
     assert_string_equal(res.anomaly[0], "ipv4.frag_overlap");
     assert_int_equal(mm_defrag_stats(d)->overlaps, 1);
@@ -242,11 +242,11 @@ static void test_overlap_different_drops(void **state)
     assert_int_equal(mm_defrag_memuse(d), 0);
     /* a second "last fragment" with another end drops it too */
     frag4(&k, 6, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag4(&k, 6, 24, false, dg + 24, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag4(&k, 6, 16, false, dg + 16, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     assert_string_equal(res.anomaly[0], "ipv4.frag_overlap");
     assert_int_equal(mm_defrag_pending(d), 0);
     assert_int_equal(mm_defrag_stats(d)->reassembled, 0);
@@ -261,12 +261,11 @@ static void test_missing_piece_times_out(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag4(&k, 6, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 100 * SEC, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 100 * SEC, &res, &out), 0);
     frag4(&k, 6, 32, false, dg + 32, 8);
-    assert_int_equal(feed(d, &k, 101 * SEC, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 101 * SEC, &res, &out), 0);
     mm_defrag_expire(d, 159 * SEC);
     assert_int_equal(mm_defrag_pending(d), 1);
     mm_defrag_expire(d, 160 * SEC);
@@ -275,7 +274,7 @@ static void test_missing_piece_times_out(void **state)
     assert_int_equal(mm_defrag_stats(d)->timeouts, 1);
     /* the missing piece arriving afterwards starts a new datagram, nothing else */
     frag4(&k, 6, 16, true, dg + 16, 16);
-    assert_int_equal(feed(d, &k, 161 * SEC, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 161 * SEC, &res, &out), 0);
     assert_int_equal(mm_defrag_pending(d), 1);
     mm_defrag_free(d);
 }
@@ -288,12 +287,11 @@ static void test_too_large(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag4(&k, 7, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag4(&k, 7, 65528, false, dg, 16); /* ends at 65544 */
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     assert_int_equal(res.nanomaly, 1);
     assert_string_equal(res.anomaly[0], "ipv4.frag_too_large");
     assert_int_equal(mm_defrag_pending(d), 0); /* the datagram is dropped */
@@ -301,10 +299,10 @@ static void test_too_large(void **state)
     assert_int_equal(mm_defrag_stats(d)->too_large, 1);
     /* just under: 65535 - 20 header bytes of data at most */
     frag4(&k, 8, 65512, false, dg, 3);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     assert_int_equal(res.nanomaly, 0);
     frag4(&k, 8, 65512, false, dg, 4);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     assert_string_equal(res.anomaly[0], "ipv4.frag_too_large");
     mm_defrag_free(d);
 }
@@ -316,15 +314,14 @@ static void test_too_many_fragments(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     for (uint32_t i = 0; i < MM_DEFRAG_MAX_FRAGS; i++) {
         frag4(&k, 9, 8 + i * 8, true, dg, 8);
-        assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+        assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     }
     assert_int_equal(mm_defrag_pending(d), 1);
     frag4(&k, 9, 0, true, dg, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     assert_int_equal(mm_defrag_pending(d), 0);
     assert_int_equal(mm_defrag_memuse(d), 0);
     assert_int_equal(mm_defrag_stats(d)->max_frags, 1);
@@ -336,14 +333,15 @@ static void test_memcap_evicts_oldest(void **state)
     (void)state;
     static uint8_t big[1400];
     memset(big, 'b', sizeof(big));
+    static const uint8_t udp[8] = {0x14, 0xe9, 0, 53, 1408 >> 8, 1408 & 0xff, 0, 0};
+    memcpy(big, udp, sizeof(udp)); /* the datagram completed below is UDP of 1408 bytes */
     struct mm_defrag *d = table(16 * 1024, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     for (uint16_t id = 100; id < 130; id++) {
         frag4(&k, id, 0, true, big, sizeof(big));
-        assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+        assert_int_equal(feed(d, &k, 0, &res, &out), 0);
         assert_true(mm_defrag_memuse(d) <= 16 * 1024);
     }
     assert_true(mm_defrag_stats(d)->memcap_drops > 0);
@@ -351,15 +349,16 @@ static void test_memcap_evicts_oldest(void **state)
     /* many datagrams of one empty later fragment each: their records count too */
     for (uint16_t id = 1000; id < 1100; id++) {
         frag4(&k, id, 8, true, big, 0);
-        assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+        assert_int_equal(feed(d, &k, 0, &res, &out), 0);
         assert_true(mm_defrag_memuse(d) <= 16 * 1024);
     }
     frag4(&k, 129, 0, true, big, sizeof(big)); /* id 129 was dropped: held again */
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     /* the newest datagram is still there and completes */
     frag4(&k, 129, 1400, false, big, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
-    assert_int_equal(len, 20 + 1408);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
+    assert_int_equal(out.caplen, 20 + 1408);
+    assert_int_equal(out.payload_len, 1400);
     mm_defrag_free(d);
 }
 
@@ -371,18 +370,17 @@ static void test_max_datagrams(void **state)
     struct mm_defrag *d = table(0, 4);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     for (uint16_t id = 1; id <= 6; id++) {
         frag4(&k, id, 0, true, dg, 16);
-        assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+        assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     }
     assert_int_equal(mm_defrag_pending(d), 4);
     assert_int_equal(mm_defrag_stats(d)->evicted, 2);
     frag4(&k, 1, 16, false, dg + 16, 24); /* id 1 was evicted: held anew */
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag4(&k, 6, 16, false, dg + 16, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
     mm_defrag_free(d);
 }
 
@@ -407,16 +405,15 @@ static void test_vlan_in_key(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag4_vlan(&k, 10, 0, true, dg, 16);
-    assert_int_equal(feed_link(d, LINK_ETH, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed_link(d, LINK_ETH, &k, 0, &res, &out), 0);
     frag4_vlan(&k, 20, 16, false, dg + 16, 24); /* same addresses and id, other VLAN */
-    assert_int_equal(feed_link(d, LINK_ETH, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed_link(d, LINK_ETH, &k, 0, &res, &out), 0);
     assert_int_equal(mm_defrag_pending(d), 2);
     frag4_vlan(&k, 10, 16, false, dg + 16, 24);
-    assert_int_equal(feed_link(d, LINK_ETH, &k, 0, &res, &out, &len), 1);
-    check_whole_v4(&k, out, len, dg);
+    assert_int_equal(feed_link(d, LINK_ETH, &k, 0, &res, &out), 1);
+    check_whole_v4(&out, dg);
     mm_defrag_free(d);
 }
 
@@ -428,37 +425,33 @@ static void test_ipv6_fragment_header(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag6(&k, 0x12345678, 16, false, dg + 16, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag6(&k, 0x12345678, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
     /* fixed header + hop-by-hop, then the datagram; no fragment header */
-    assert_int_equal(len, 40 + 8 + DGRAM_LEN);
-    assert_int_equal(out[4] << 8 | out[5], 8 + DGRAM_LEN);
-    assert_int_equal(out[6], 0);
-    assert_int_equal(out[40], 17); /* hop-by-hop now names UDP */
-    assert_memory_equal(out + 48, dg, DGRAM_LEN);
-    struct mm_packet frag, p;
-    memset(&frag, 0, sizeof(frag));
-    frag.ip_version = 6;
-    assert_int_equal(mm_defrag_decode(&frag, out, len, &p), 0);
-    assert_false(p.fragment);
-    assert_int_equal(p.ip_proto, 17);
-    assert_int_equal(p.dport, 53);
-    assert_int_equal(p.payload_len, 32);
+    assert_int_equal(out.caplen, 40 + 8 + DGRAM_LEN);
+    assert_int_equal(out.data[4] << 8 | out.data[5], 8 + DGRAM_LEN);
+    assert_int_equal(out.data[6], 0);
+    assert_int_equal(out.data[40], 17); /* hop-by-hop now names UDP */
+    assert_memory_equal(out.data + 48, dg, DGRAM_LEN);
+    assert_false(out.fragment);
+    assert_int_equal(out.ip_version, 6);
+    assert_int_equal(out.ip_proto, 17);
+    assert_int_equal(out.dport, 53);
+    assert_int_equal(out.payload_len, 32);
     /* an overlap with different bytes in IPv6 */
     uint8_t evil[24];
     memset(evil, 'Y', sizeof(evil));
     frag6(&k, 7, 0, true, dg, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag6(&k, 7, 16, false, evil, sizeof(evil));
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0); /* dropped */
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0); /* dropped */
     assert_string_equal(res.anomaly[0], "ipv6.frag_overlap");
     /* a piece ending past 65535 payload bytes */
     frag6(&k, 8, 65528, false, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     assert_string_equal(res.anomaly[0], "ipv6.frag_too_large");
     assert_int_equal(mm_defrag_pending(d), 0);
     mm_defrag_free(d);
@@ -498,17 +491,16 @@ static void test_ipv6_atomic_fragment(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag6(&k, 9, 16, true, evil, sizeof(evil)); /* a decoy of the same id */
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag6(&k, 9, 0, false, dg, DGRAM_LEN);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
     assert_int_equal(res.nanomaly, 0);
-    assert_int_equal(len, 40 + 8 + DGRAM_LEN);
-    assert_int_equal(out[4] << 8 | out[5], 8 + DGRAM_LEN);
-    assert_int_equal(out[40], 17);
-    assert_memory_equal(out + 48, dg, DGRAM_LEN);
+    assert_int_equal(out.caplen, 40 + 8 + DGRAM_LEN);
+    assert_int_equal(out.data[4] << 8 | out.data[5], 8 + DGRAM_LEN);
+    assert_int_equal(out.data[40], 17);
+    assert_memory_equal(out.data + 48, dg, DGRAM_LEN);
     assert_int_equal(mm_defrag_pending(d), 1); /* the decoy is left alone */
     assert_int_equal(mm_defrag_stats(d)->overlaps, 0);
     mm_defrag_free(d);
@@ -526,22 +518,21 @@ static void test_ipv6_more_not_multiple_of_8(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag6(&k, 10, 16, true, dg + 16, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag6(&k, 10, 0, true, evil, sizeof(evil));
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     assert_int_equal(res.nanomaly, 1);
     assert_string_equal(res.anomaly[0], "ipv6.frag_invalid_length");
     assert_int_equal(mm_defrag_pending(d), 0);
     assert_int_equal(mm_defrag_memuse(d), 0);
     frag6(&k, 10, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag6(&k, 10, 16, false, dg + 16, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
     assert_int_equal(res.nanomaly, 0);
-    assert_memory_equal(out + 48, dg, DGRAM_LEN);
+    assert_memory_equal(out.data + 48, dg, DGRAM_LEN);
     mm_defrag_free(d);
 }
 
@@ -558,23 +549,22 @@ static void test_ipv4_more_not_multiple_of_8(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag4(&k, 13, 0, true, first, sizeof(first));
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag4(&k, 13, 16, false, dg + 16, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
     assert_int_equal(res.nanomaly, 0);
-    check_whole_v4(&k, out, len, dg);
+    check_whole_v4(&out, dg);
     /* under 8 bytes with MF: nothing of it is kept */
     frag4(&k, 14, 0, true, first + 16, 4);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag4(&k, 14, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     frag4(&k, 14, 16, false, dg + 16, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
     assert_int_equal(res.nanomaly, 0);
-    check_whole_v4(&k, out, len, dg);
+    check_whole_v4(&out, dg);
     mm_defrag_free(d);
 }
 
@@ -588,13 +578,12 @@ static void test_tiny_pieces_charged(void **state)
     struct mm_defrag *d = table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag4(&k, 15, 8, true, dg + 8, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     size_t one = mm_defrag_memuse(d);
     frag4(&k, 15, 24, true, dg + 24, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
     assert_true(mm_defrag_memuse(d) - one >= 8 + 16);
     mm_defrag_free(d);
 }
@@ -624,39 +613,273 @@ static void test_snapped_ipv6_fragment_not_held(void **state)
     }
 }
 
-/* A fragment inside a reassembled IPv6 datagram (nested fragmentation) is
- * not reassembled again: the rebuilt packet decodes, within its bounds, as
- * the first inner fragment. Documents the current limit. */
+/* ---- datagrams given up -------------------------------------------------- */
+
+/* What the give-up handler was given. */
+static struct {
+    unsigned calls;
+    struct mm_packet last;
+} given_up;
+
+static void on_give_up(void *arg, const struct mm_packet *first)
+{
+    assert_ptr_equal(arg, &given_up);
+    given_up.calls++;
+    given_up.last = *first;
+}
+
+/* A table whose give-up handler records into given_up (cleared). */
+static struct mm_defrag *watched_table(size_t memcap, uint32_t max_datagrams)
+{
+    struct mm_defrag *d = table(memcap, max_datagrams);
+    memset(&given_up, 0, sizeof(given_up));
+    mm_defrag_on_give_up(d, on_give_up, &given_up);
+    return d;
+}
+
+/* The witness is flowless, points nowhere, and is fragment `num`. */
+static void check_witness(uint64_t num, uint16_t sport, uint16_t dport)
+{
+    const struct mm_packet *w = &given_up.last;
+    assert_true(w->fragment);
+    assert_null(w->data);
+    assert_null(w->l3);
+    assert_null(w->l4);
+    assert_null(w->payload);
+    assert_null(w->flow);
+    assert_int_equal(w->payload_len, 0);
+    assert_int_equal(w->num, num);
+    assert_int_equal(w->sport, sport);
+    assert_int_equal(w->dport, dport);
+    assert_int_equal(w->anomaly, MM_ANOM_NONE);
+}
+
+/* A datagram that completes is never given up; one that times out is, once,
+ * with its offset-0 fragment's ports, time and number. */
+static void test_give_up_timeout(void **state)
+{
+    (void)state;
+    uint8_t dg[DGRAM_LEN];
+    datagram(dg);
+    struct mm_defrag *d = watched_table(0, 0);
+    struct pkt k;
+    struct mm_defrag_result res;
+    struct mm_packet out;
+    frag4(&k, 20, 0, true, dg, 16);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
+    frag4(&k, 20, 16, false, dg + 16, 24);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
+    frag4(&k, 21, 0, true, dg, 16);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 31, 100 * SEC, &res, &out), 0);
+    mm_defrag_expire(d, 159 * SEC);
+    assert_int_equal(given_up.calls, 0);
+    mm_defrag_expire(d, 160 * SEC);
+    assert_int_equal(given_up.calls, 1);
+    check_witness(31, 5353, 53);
+    assert_true(given_up.last.first_fragment);
+    assert_int_equal(given_up.last.ip_proto, 17);
+    assert_int_equal(given_up.last.ts.tv_sec, 100);
+    assert_memory_equal(given_up.last.dst.bytes, IP_B, 4);
+    mm_defrag_expire(d, 300 * SEC);
+    assert_int_equal(given_up.calls, 1);
+    mm_defrag_free(d);
+    assert_int_equal(given_up.calls, 1); /* freeing shows nothing */
+}
+
+/* Without the offset-0 fragment the witness is the first one that came
+ * (addresses, no ports); once the offset-0 fragment comes, it is the
+ * witness. */
+static void test_give_up_first_fragment(void **state)
+{
+    (void)state;
+    uint8_t dg[DGRAM_LEN];
+    datagram(dg);
+    struct mm_defrag *d = watched_table(0, 0);
+    struct pkt k;
+    struct mm_defrag_result res;
+    struct mm_packet out;
+    frag4(&k, 22, 32, false, dg + 32, 8);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 40, 0, &res, &out), 0);
+    frag4(&k, 22, 8, true, dg + 8, 8);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 41, 0, &res, &out), 0);
+    frag4(&k, 23, 32, false, dg + 32, 8);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 42, 0, &res, &out), 0);
+    frag4(&k, 23, 0, true, dg, 16);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 43, 0, &res, &out), 0);
+    mm_defrag_expire(d, 60 * SEC);
+    assert_int_equal(given_up.calls, 2);
+    /* oldest first: 22 (no offset-0 piece), then 23 */
+    check_witness(43, 5353, 53);
+    mm_defrag_free(d);
+    d = watched_table(0, 0);
+    frag4(&k, 22, 32, false, dg + 32, 8);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 40, 0, &res, &out), 0);
+    frag4(&k, 22, 8, true, dg + 8, 8);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 41, 0, &res, &out), 0);
+    mm_defrag_expire(d, 60 * SEC);
+    assert_int_equal(given_up.calls, 1);
+    check_witness(40, 0, 0);
+    assert_false(given_up.last.first_fragment);
+    assert_int_equal(given_up.last.frag_offset, 32);
+    mm_defrag_free(d);
+}
+
+/* Every way the table drops a datagram gives it up, once: an overlap, too
+ * many fragments, too large, eviction, the memory cap, an IPv6 piece of a
+ * bad length. */
+static void test_give_up_every_drop(void **state)
+{
+    (void)state;
+    uint8_t dg[DGRAM_LEN], evil[24];
+    datagram(dg);
+    memset(evil, 'X', sizeof(evil));
+    struct mm_defrag *d = watched_table(0, 2);
+    struct pkt k;
+    struct mm_defrag_result res;
+    struct mm_packet out;
+    unsigned calls = 0;
+    /* overlap */
+    frag4(&k, 24, 0, true, dg, 24);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 50, 0, &res, &out), 0);
+    frag4(&k, 24, 16, false, evil, sizeof(evil));
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
+    assert_int_equal(given_up.calls, ++calls);
+    check_witness(50, 5353, 53);
+    /* too many fragments */
+    for (uint32_t i = 0; i <= MM_DEFRAG_MAX_FRAGS; i++) {
+        frag4(&k, 25, 8 + i * 8, true, dg, 8);
+        assert_int_equal(feed_num(d, LINK_RAW, &k, 51 + i, 0, &res, &out), 0);
+    }
+    assert_int_equal(given_up.calls, ++calls);
+    check_witness(51, 0, 0);
+    /* too large */
+    frag4(&k, 26, 0, true, dg, 16);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 200, 0, &res, &out), 0);
+    frag4(&k, 26, 65528, false, dg, 16);
+    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
+    assert_int_equal(given_up.calls, ++calls);
+    check_witness(200, 5353, 53);
+    /* eviction (two datagrams at most) */
+    for (uint16_t id = 27; id <= 29; id++) {
+        frag4(&k, id, 0, true, dg, 16);
+        assert_int_equal(feed_num(d, LINK_RAW, &k, 300 + id, 0, &res, &out), 0);
+    }
+    assert_int_equal(given_up.calls, ++calls);
+    check_witness(327, 5353, 53);
+    assert_int_equal(mm_defrag_stats(d)->evicted, 1);
+    /* an IPv6 non-last piece of a bad length: invalid */
+    frag6(&k, 30, 0, true, dg, 13);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 400, 0, &res, &out), 0);
+    assert_string_equal(res.anomaly[0], "ipv6.frag_invalid_length");
+    assert_string_equal(res.layer[0], "ipv6");
+    calls += 2; /* 28 was evicted to make room for it */
+    assert_int_equal(given_up.calls, calls);
+    check_witness(400, 5353, 53);
+    assert_int_equal(mm_defrag_stats(d)->invalid, 1);
+    mm_defrag_free(d);
+    /* the memory cap */
+    static uint8_t big[1400];
+    memcpy(big, dg, DGRAM_LEN);
+    d = watched_table(16 * 1024, 0);
+    for (uint16_t id = 100; id < 130; id++) {
+        frag4(&k, id, 0, true, big, sizeof(big));
+        assert_int_equal(feed_num(d, LINK_RAW, &k, id, 0, &res, &out), 0);
+    }
+    assert_true(mm_defrag_stats(d)->memcap_drops > 0);
+    assert_int_equal(given_up.calls, mm_defrag_stats(d)->memcap_drops);
+    check_witness(100 + given_up.calls - 1, 5353, 53);
+    mm_defrag_free(d);
+}
+
+/* mm_defrag_end shows what is still pending, once; the datagrams stay. */
+static void test_end_shows_pending_once(void **state)
+{
+    (void)state;
+    uint8_t dg[DGRAM_LEN];
+    datagram(dg);
+    struct mm_defrag *d = watched_table(0, 0);
+    struct pkt k;
+    struct mm_defrag_result res;
+    struct mm_packet out;
+    frag4(&k, 31, 16, false, dg + 16, 24);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 60, 0, &res, &out), 0);
+    frag6(&k, 32, 0, true, dg, 16);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 61, 0, &res, &out), 0);
+    mm_defrag_end(d);
+    assert_int_equal(given_up.calls, 2);
+    check_witness(61, 5353, 53);
+    assert_int_equal(given_up.last.ip_version, 6);
+    assert_int_equal(mm_defrag_pending(d), 2);
+    mm_defrag_end(d);
+    mm_defrag_expire(d, 600 * SEC);
+    assert_int_equal(given_up.calls, 2);
+    assert_int_equal(mm_defrag_stats(d)->timeouts, 2);
+    mm_defrag_free(d);
+    mm_defrag_end(NULL);
+}
+
+/* A rebuilt datagram that does not decode (UDP length under 8) is dropped
+ * as invalid: not reassembled, the decoder's anomaly, given up. */
+static void test_rebuilt_invalid(void **state)
+{
+    (void)state;
+    uint8_t dg[DGRAM_LEN];
+    datagram(dg);
+    dg[4] = 0;
+    dg[5] = 4; /* UDP length 4 */
+    struct mm_defrag *d = watched_table(0, 0);
+    struct pkt k;
+    struct mm_defrag_result res;
+    struct mm_packet out;
+    frag4(&k, 33, 0, true, dg, 16);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 70, 0, &res, &out), 0);
+    frag4(&k, 33, 16, false, dg + 16, 24);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 71, 0, &res, &out), 0);
+    assert_int_equal(res.nanomaly, 1);
+    assert_string_equal(res.anomaly[0], "udp.hlen_invalid");
+    assert_string_equal(res.layer[0], "udp");
+    assert_int_equal(mm_defrag_stats(d)->invalid, 1);
+    assert_int_equal(mm_defrag_stats(d)->reassembled, 0);
+    assert_int_equal(mm_defrag_pending(d), 0);
+    assert_int_equal(given_up.calls, 1);
+    check_witness(70, 0, 0); /* its transport header is the bad one: addresses only */
+    mm_defrag_free(d);
+}
+
+/* A fragment header inside a rebuilt IPv6 datagram (nested fragmentation)
+ * is refused, as Linux refuses it: the datagram is dropped as invalid with
+ * ipv6.exthdr_dupl_fh and given up; the same inside an atomic fragment. */
 static void test_ipv6_nested_fragment(void **state)
 {
     (void)state;
     uint8_t dg[DGRAM_LEN], inner[24] = {17, 0, 0, 1, 0, 0, 0, 99}; /* M set, id 99 */
     datagram(dg);
     memcpy(inner + 8, dg, 16);
-    struct mm_defrag *d = table(0, 0);
+    struct mm_defrag *d = watched_table(0, 0);
     struct pkt k;
     struct mm_defrag_result res;
-    const uint8_t *out;
-    uint32_t len;
+    struct mm_packet out;
     frag6(&k, 17, 0, true, inner, 16);
     k.b[48] = 44; /* the outer fragment header names the inner one */
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 0);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 80, 0, &res, &out), 0);
     frag6(&k, 17, 16, false, inner + 16, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out, &len), 1);
-    assert_int_equal(len, 40 + 8 + sizeof(inner));
-    assert_int_equal(out[40], 44);
-    uint8_t *copy = malloc(len);
-    assert_non_null(copy);
-    memcpy(copy, out, len);
-    struct mm_packet frag, p;
-    memset(&frag, 0, sizeof(frag));
-    frag.ip_version = 6;
-    assert_int_equal(mm_defrag_decode(&frag, copy, len, &p), 0);
-    assert_true(p.fragment);
-    assert_true(p.first_fragment);
-    assert_int_equal(p.dport, 53);
-    assert_int_equal(p.payload_len, 8);
-    free(copy);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 81, 0, &res, &out), 0);
+    assert_int_equal(res.nanomaly, 1);
+    assert_string_equal(res.anomaly[0], "ipv6.exthdr_dupl_fh");
+    assert_string_equal(res.layer[0], "ipv6");
+    assert_int_equal(given_up.calls, 1);
+    check_witness(80, 0, 0);
+    /* an atomic fragment whose payload starts with a fragment header */
+    frag6(&k, 18, 0, false, inner, sizeof(inner));
+    k.b[48] = 44;
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 82, 0, &res, &out), 0);
+    assert_string_equal(res.anomaly[0], "ipv6.exthdr_dupl_fh");
+    assert_int_equal(given_up.calls, 2);
+    check_witness(82, 0, 0);
+    /* the inner fragments are not held, nothing was reassembled */
+    assert_int_equal(mm_defrag_pending(d), 0);
+    assert_int_equal(mm_defrag_stats(d)->invalid, 2);
+    assert_int_equal(mm_defrag_stats(d)->reassembled, 0);
     mm_defrag_free(d);
 }
 
@@ -681,6 +904,11 @@ int main(void)
         cmocka_unit_test(test_ipv4_more_not_multiple_of_8),
         cmocka_unit_test(test_tiny_pieces_charged),
         cmocka_unit_test(test_snapped_ipv6_fragment_not_held),
+        cmocka_unit_test(test_give_up_timeout),
+        cmocka_unit_test(test_give_up_first_fragment),
+        cmocka_unit_test(test_give_up_every_drop),
+        cmocka_unit_test(test_end_shows_pending_once),
+        cmocka_unit_test(test_rebuilt_invalid),
         cmocka_unit_test(test_ipv6_nested_fragment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
