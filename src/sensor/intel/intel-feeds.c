@@ -40,16 +40,10 @@
 
 /* ---- line iteration ----------------------------------------------------- */
 
-struct lines {
-    char *p, *end;
-    int lineno;
-    size_t len; /* length of the line last returned */
-};
-
 /* Returns the next line, NUL-terminated in place without its "\r\n", or NULL.
  * The text holds no NUL byte (mm__intel_load_text skips binary files), so a
  * line ends at its newline and its length needs no strlen. */
-static char *next_line(struct lines *it)
+static char *next_line(struct mm__intel_lines *it)
 {
     if (it->p >= it->end)
         return NULL;
@@ -251,7 +245,7 @@ static enum mm__intel_kind kind_of_type(const char *word, bool *skip)
     return k;
 }
 
-static int read_csv(struct mm_intel *in, struct lines *it, const struct csv_layout *lay,
+static int read_csv(struct mm_intel *in, struct mm__intel_lines *it, const struct csv_layout *lay,
                     struct mm__intel_ctx ctx, struct mm_intel_file_report *rep)
 {
     char *line, *f[CSV_FIELDS_MAX], value[MM__INTEL_VALUE_MAX + 16];
@@ -317,7 +311,7 @@ static bool plain_list_line(const char *line, size_t n)
     return n > 0 && strcspn(line, " \t\v\f\r#[]()*+\\|^$") == n;
 }
 
-static int read_list(struct mm_intel *in, struct lines *it, struct mm__intel_ctx ctx,
+static int read_list(struct mm_intel *in, struct mm__intel_lines *it, struct mm__intel_ctx ctx,
                      struct mm_intel_file_report *rep)
 {
     char *line, reference[512] = "";
@@ -362,7 +356,7 @@ static bool is_hosts_line(const char *s)
            mm_str_prefix(s, ":: ") || mm_str_prefix(s, "::1 ");
 }
 
-static int read_hosts(struct mm_intel *in, struct lines *it, struct mm__intel_ctx ctx,
+static int read_hosts(struct mm_intel *in, struct mm__intel_lines *it, struct mm__intel_ctx ctx,
                       struct mm_intel_file_report *rep)
 {
     static const char *const skip[] = {
@@ -393,7 +387,7 @@ static int read_hosts(struct mm_intel *in, struct lines *it, struct mm__intel_ct
     return r;
 }
 
-static int read_ublock(struct mm_intel *in, struct lines *it, struct mm__intel_ctx ctx,
+static int read_ublock(struct mm_intel *in, struct mm__intel_lines *it, struct mm__intel_ctx ctx,
                        struct mm_intel_file_report *rep)
 {
     char *line;
@@ -426,8 +420,8 @@ static int read_ublock(struct mm_intel *in, struct lines *it, struct mm__intel_c
     return r;
 }
 
-static int read_maltrail_csv(struct mm_intel *in, struct lines *it, struct mm__intel_ctx ctx,
-                             struct mm_intel_file_report *rep)
+static int read_maltrail_csv(struct mm_intel *in, struct mm__intel_lines *it,
+                             struct mm__intel_ctx ctx, struct mm_intel_file_report *rep)
 {
     char *line, *f[CSV_FIELDS_MAX];
     int r = 0;
@@ -585,7 +579,7 @@ enum fmt { F_LIST, F_MALTRAIL, F_MALTRAIL_CSV, F_HOSTS, F_UBLOCK, F_CSV, F_TABUL
 /* Looks at the first lines (without consuming them) and picks a format. */
 static enum fmt sniff(char *text, size_t len, struct csv_layout *lay)
 {
-    struct lines it = {.p = text, .end = text + len};
+    struct mm__intel_lines it = {.p = text, .end = text + len};
     char *line;
     bool maltrail = false;
     enum fmt data_fmt = F_LIST;
@@ -685,7 +679,7 @@ int mm__intel_load_text(struct mm_intel *in, const char *path, char *text, size_
                  "user-agent regular expressions are not indicators");
         return 0;
     }
-    struct lines it = {.p = text, .end = text + len};
+    struct mm__intel_lines it = {.start = text, .p = text, .end = text + len};
     size_t skip = 0;
     while (skip < len && isspace((unsigned char)text[skip]))
         skip++;
@@ -702,6 +696,7 @@ int mm__intel_load_text(struct mm_intel *in, const char *path, char *text, size_
                      "JSON but not a STIX bundle");
         }
     } else {
+        mm__intel_feed_text(in, &it);
         switch (sniff(text, len, &lay)) {
         case F_CSV:
             snprintf(rep->format, sizeof rep->format, "%s", lay.format);
@@ -735,6 +730,7 @@ int mm__intel_load_text(struct mm_intel *in, const char *path, char *text, size_
                      "tab-separated data without a known header");
             break;
         }
+        mm__intel_feed_text(in, NULL);
     }
     if (ctx.allow && strcmp(rep->format, "skipped") != 0) {
         char f[32];

@@ -63,6 +63,18 @@ int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *val
  * for unknown words. */
 enum mm__intel_kind mm__intel_kind_from_word(const char *word);
 
+/* A feed text read line by line (the iterator of intel-feeds.c). */
+struct mm__intel_lines {
+    char *start, *p, *end; /* the text, its next unread byte, its end */
+    int lineno;            /* lines read */
+    size_t len;            /* length of the line last returned */
+};
+
+/* Tells in which feed text is being read (the reader keeps *feed current):
+ * a table that must grow then makes room for about as many indicators as
+ * the unread lines hold. Call it with NULL before the text goes away. */
+void mm__intel_feed_text(struct mm_intel *in, const struct mm__intel_lines *feed);
+
 /* Reads one feed file into in; fills rep. Never fails on content. */
 int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep);
 

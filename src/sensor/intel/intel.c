@@ -146,6 +146,8 @@ struct mm_intel {
     psl_ctx_t *psl_owned;
     const psl_ctx_t *psl;
     bool sealed;
+    /* The feed being loaded (see mm__intel_feed_text); NULL: none. */
+    const struct mm__intel_lines *feed;
     /* Built at seal, per family and prefix length: a presence bitmap with
      * about 16 bits per key of that length, so the lookups of a packet's
      * addresses (one per prefix length, nearly all misses) skip the large
@@ -174,6 +176,11 @@ struct ip_memo {
 };
 
 #define IP_MEMO_LOG 12
+
+/* The most indicators a growing table makes room for ahead of their adds: a
+ * feed's lines may all be duplicates, so what is reserved and not used is
+ * bounded (16 MB of slots per table). */
+#define PRESIZE_MAX ((size_t)1 << 20)
 
 #define IP_FILTER_LOG_MIN 9
 #define IP_FILTER_LOG_MAX 25
@@ -431,20 +438,90 @@ static void table_put(struct table *t, uint32_t hash, uint32_t idx1)
     t->slots[j] = (struct slot){idx1, hash};
 }
 
+/* Moves t's entries into a fresh table of cap slots (more than twice its
+ * size: cheaper than doubling in place step by step, which walks and clears
+ * every intermediate size). */
+static int table_move(struct table *t, size_t cap)
+{
+    struct table fresh;
+    int r = table_init(&fresh, cap);
+    if (r != 0)
+        return r;
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->slots[i].idx)
+            table_put(&fresh, t->slots[i].hash, t->slots[i].idx);
+    free(t->slots);
+    *t = fresh;
+    return 0;
+}
+
+/* Room in t for want entries (it stays at most half full). */
+static int table_room(struct table *t, size_t want)
+{
+    size_t cap = t->cap;
+    while (want * 2 > cap)
+        cap *= 2;
+    if (cap == t->cap)
+        return 0;
+    return cap == t->cap * 2 ? table_grow(t) : table_move(t, cap);
+}
+
+/* The array a of *cap entries of size bytes with room for want; NULL on
+ * ENOMEM (a is then unchanged). It at least doubles when it grows. */
+static void *array_room(void *a, size_t *cap, size_t size, size_t want)
+{
+    if (want <= *cap)
+        return a;
+    size_t c = *cap ? *cap * 2 : 1024;
+    if (c < want)
+        c = want;
+    void *e = realloc(a, c * size);
+    if (e)
+        *cap = c;
+    return e;
+}
+
+void mm__intel_feed_text(struct mm_intel *in, const struct mm__intel_lines *feed)
+{
+    in->feed = feed;
+}
+
+/* About how many lines of the feed are not read yet, at most PRESIZE_MAX:
+ * the unread bytes at the length of the lines read so far (counting them
+ * would cost as much as the growth it saves). What a table that must grow
+ * makes room for besides the one entry; only sizes depend on it. 0 without
+ * a feed. */
+static size_t lines_to_come(const struct mm_intel *in)
+{
+    const struct mm__intel_lines *f = in->feed;
+    if (!f || f->p >= f->end || f->p <= f->start || f->lineno <= 0)
+        return 0;
+    uint64_t est = (uint64_t)(f->end - f->p) * (uint64_t)f->lineno / (uint64_t)(f->p - f->start);
+    return est < PRESIZE_MAX ? (size_t)est + 1 : PRESIZE_MAX;
+}
+
+static int str_room(struct mm_intel *in, size_t want)
+{
+    int r = table_room(&in->str_table, want);
+    struct str_entry *e = r ? NULL : array_room(in->strs, &in->cap_strs, sizeof *e, want);
+    if (!e)
+        return r ? r : MM_ENOMEM;
+    in->strs = e;
+    return 0;
+}
+
+/* Room for one more string indicator; when the table or array must grow,
+ * room for the rest of the feed too if memory allows, so a large feed
+ * costs one growth instead of one per doubling. */
 static int str_grow(struct mm_intel *in)
 {
-    int r;
-    if ((in->nstrs + 1) * 2 > in->str_table.cap && (r = table_grow(&in->str_table)) != 0)
-        return r;
-    if (in->nstrs == in->cap_strs) {
-        size_t cap = in->cap_strs ? in->cap_strs * 2 : 1024;
-        struct str_entry *e = realloc(in->strs, cap * sizeof *e);
-        if (!e)
-            return MM_ENOMEM;
-        in->strs = e;
-        in->cap_strs = cap;
-    }
-    return 0;
+    size_t n = in->nstrs;
+    if ((n + 1) * 2 <= in->str_table.cap && n < in->cap_strs)
+        return 0;
+    size_t more = lines_to_come(in);
+    if (more > 1 && str_room(in, n + more) == 0)
+        return 0;
+    return str_room(in, n + 1);
 }
 
 /* Adds key (kind byte first) unless present; an allow entry replaces a listed one. */
@@ -534,20 +611,26 @@ static const struct ip_entry *ip_find(const struct mm_intel *in, const uint8_t a
     return NULL;
 }
 
+static int ip_room(struct mm_intel *in, size_t want)
+{
+    int r = table_room(&in->ip_table, want);
+    struct ip_entry *e = r ? NULL : array_room(in->ips, &in->cap_ips, sizeof *e, want);
+    if (!e)
+        return r ? r : MM_ENOMEM;
+    in->ips = e;
+    return 0;
+}
+
+/* Room for one more IP indicator (and the rest of the feed: see str_grow). */
 static int ip_grow(struct mm_intel *in)
 {
-    int r;
-    if ((in->nips + 1) * 2 > in->ip_table.cap && (r = table_grow(&in->ip_table)) != 0)
-        return r;
-    if (in->nips == in->cap_ips) {
-        size_t cap = in->cap_ips ? in->cap_ips * 2 : 1024;
-        struct ip_entry *e = realloc(in->ips, cap * sizeof *e);
-        if (!e)
-            return MM_ENOMEM;
-        in->ips = e;
-        in->cap_ips = cap;
-    }
-    return 0;
+    size_t n = in->nips;
+    if ((n + 1) * 2 <= in->ip_table.cap && n < in->cap_ips)
+        return 0;
+    size_t more = lines_to_come(in);
+    if (more > 1 && ip_room(in, n + more) == 0)
+        return 0;
+    return ip_room(in, n + 1);
 }
 
 /* Copies s to p (room checked by the caller); returns its length. */

@@ -245,6 +245,80 @@ static void test_many_indicators(void **state)
     mm_intel_free(in);
 }
 
+/* Appends printf-style text to the growing buffer *b (length *n). */
+static void append(char **b, size_t *n, const char *fmt, ...)
+{
+    va_list ap;
+    char line[256];
+    va_start(ap, fmt);
+    int k = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    assert_true(k > 0 && (size_t)k < sizeof line);
+    *b = realloc(*b, *n + (size_t)k + 1);
+    assert_non_null(*b);
+    memcpy(*b + *n, line, (size_t)k + 1);
+    *n += (size_t)k;
+}
+
+/* Feeds large enough for the tables to be sized ahead from the unread text:
+ * a long comment header (few lines per byte: the guess is low), IPs then
+ * names in one file, names that are all duplicates, and a hosts file with
+ * more names than lines (more adds than the guess). Every indicator is
+ * found once, with its line's context. */
+static void test_large_feeds(void **state)
+{
+    (void)state;
+    enum { N = 6000 };
+    char *text = NULL, v[64];
+    size_t len = 0;
+    struct mm_intel_file_report rep;
+    struct mm_intel_hit hit;
+    for (int i = 0; i < 40; i++)
+        append(&text, &len, "# %0100d\n", i);
+    append(&text, &len, "# Reference: https://example.org/ips\n");
+    for (int i = 0; i < N; i++)
+        append(&text, &len, "10.9.%d.%d\n", i / 256, i % 256);
+    append(&text, &len, "# Reference: https://example.org/names\n");
+    for (int i = 0; i < N; i++)
+        append(&text, &len, "n%d.large.example\n", i);
+    for (int i = 0; i < N; i++)
+        append(&text, &len, "n%d.large.example\n", i % 7);
+    struct mm_intel *in = load_text("mixed.txt", text, &rep);
+    assert_int_equal(rep.loaded, 3 * N);
+    assert_int_equal(mm_intel_count(in), 2 * N);
+    for (int i = 0; i < N; i++) {
+        snprintf(v, sizeof v, "10.9.%d.%d", i / 256, i % 256);
+        assert_true(ip_hit(in, v, 0, &hit));
+        assert_string_equal(hit.indicator, v);
+        assert_string_equal(hit.reference, "https://example.org/ips");
+        snprintf(v, sizeof v, "www.n%d.large.example", i);
+        assert_true(mm_intel_match_domain(in, v, &hit));
+        assert_string_equal(hit.indicator, v + 4);
+        assert_string_equal(hit.reference, "https://example.org/names");
+    }
+    assert_false(mm_intel_match_domain(in, "n6000.large.example", NULL));
+    mm_intel_free(in);
+    free(text);
+
+    text = NULL;
+    len = 0;
+    for (int i = 0; i < N; i += 4)
+        append(&text, &len,
+               "0.0.0.0 h%d.hosts.example h%d.hosts.example h%d.hosts.example "
+               "h%d.hosts.example\n",
+               i, i + 1, i + 2, i + 3);
+    in = load_text("hosts.txt", text, &rep);
+    assert_string_equal(rep.format, "hosts");
+    assert_int_equal(rep.loaded, N);
+    assert_int_equal(mm_intel_count(in), N);
+    for (int i = 0; i <= N; i++) {
+        snprintf(v, sizeof v, "h%d.hosts.example", i);
+        assert_int_equal(mm_intel_match_domain(in, v, NULL), i < N);
+    }
+    mm_intel_free(in);
+    free(text);
+}
+
 static void test_domains_and_psl(void **state)
 {
     (void)state;
@@ -601,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_abusech),         cmocka_unit_test(test_ublock_and_hosts),
         cmocka_unit_test(test_mamori_and_stix), cmocka_unit_test(test_allowlist_and_dir),
         cmocka_unit_test(test_fast_paths),      cmocka_unit_test(test_many_indicators),
+        cmocka_unit_test(test_large_feeds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
