@@ -728,65 +728,109 @@ static unsigned char ascii_lower(unsigned char c)
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
-/* Byte classes for the scans every indicator goes through. CC_IP: the byte
- * may appear in a value parse_ip_value accepts (hex digits, separators, and
- * what strtoul skips or reads before a prefix length: white space and signs;
- * every other control and non-ASCII byte is counted in, to be safe), so a
- * value with any other byte is not an IP. CC_NAME: a DNS label byte.
- * CC_UPPER: an ASCII capital, and the bit that makes it small ('A' | 0x20 is
- * 'a'). */
-enum { CC_IP = 1, CC_NAME = 2, CC_UPPER = 0x20 };
-
-static const uint8_t char_class[256] = {
-    [0 ... ' '] = CC_IP,
-    ['0' ... '9'] = CC_IP | CC_NAME,
-    ['a' ... 'f'] = CC_IP | CC_NAME,
-    ['A' ... 'F'] = CC_IP | CC_NAME | CC_UPPER,
-    ['g' ... 'z'] = CC_NAME,
-    ['G' ... 'Z'] = CC_NAME | CC_UPPER,
-    ['-'] = CC_IP | CC_NAME,
-    ['_'] = CC_NAME,
-    ['.'] = CC_IP,
-    ['+'] = CC_IP,
-    ['['] = CC_IP,
-    [']'] = CC_IP,
-    ['/'] = CC_IP,
-    [':'] = CC_IP,
-    [0x7f ... 0xff] = CC_IP,
+/* Bytes that may appear in a value parse_ip_value accepts (hex digits,
+ * separators, and what strtoul skips or reads before a prefix length: white
+ * space and signs; every other control and non-ASCII byte is counted in, to
+ * be safe): a value with any other byte is not an IP. */
+static const bool ip_byte[256] = {
+    [0 ... ' '] = true, ['0' ... '9'] = true, ['a' ... 'f'] = true, ['A' ... 'F'] = true,
+    ['-'] = true,       ['.'] = true,         ['+'] = true,         ['['] = true,
+    [']'] = true,       ['/'] = true,         [':'] = true,         [0x7f ... 0xff] = true,
 };
 
-bool mm__intel_norm_domain(const char *in, char *out, size_t outlen)
+/* A host name's bytes as a domain key holds them: the DNS label bytes
+ * (letters lower-cased, digits, '-' and '_') and the dot; 0 for every other
+ * byte. Only '-', '.' and 0 are '.' or below. */
+static const uint8_t name_key_byte[256] = {
+    ['-'] = '-', ['.'] = '.', ['_'] = '_', ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3',
+    ['4'] = '4', ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9', ['A'] = 'a',
+    ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g', ['H'] = 'h',
+    ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o',
+    ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u', ['V'] = 'v',
+    ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c',
+    ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j',
+    ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o', ['p'] = 'p', ['q'] = 'q',
+    ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x',
+    ['y'] = 'y', ['z'] = 'z',
+};
+
+#define LANES_LOW  0x0101010101010101ULL
+#define LANES_HIGH 0x8080808080808080ULL
+
+/* The top bit of each byte lane of x whose byte lies in [lo, hi] (1 <= lo,
+ * hi < 0x80, every byte of x below 0x80: no sum carries into the next
+ * lane). */
+static inline uint64_t lanes_in(uint64_t x, unsigned lo, unsigned hi)
 {
-    size_t n;
-    if (in[0] == '*' && in[1] == '.')
-        in += 2;
-    else if (in[0] == '.')
-        in++;
-    n = strlen(in);
+    return (x + LANES_LOW * (0x80 - lo)) & ~(x + LANES_LOW * (0x7f - hi)) & LANES_HIGH;
+}
+
+/* norm_domain_n's fast path, eight bytes at a time (the last word overlaps
+ * the one before it), for a name of 8 to 63 bytes, which no label can
+ * exceed: each word must hold only ASCII label bytes and dots, with no dot
+ * followed by a dot (the word one byte further on tells; in[n] may be read:
+ * it is the NUL or a dropped trailing dot), and the name must neither start
+ * nor end with a dot. False means "look closer" (the byte loop decides),
+ * never "invalid". */
+static bool norm_domain_words(const char *in, size_t n, char *out)
+{
+    if (n < 8 || n > 63 || in[0] == '.' || in[n - 1] == '.')
+        return false;
+    for (size_t i = 0;; i += 8) {
+        uint64_t w, next;
+        if (i > n - 8)
+            i = n - 8;
+        memcpy(&w, in + i, 8);
+        memcpy(&next, in + i + 1, 8);
+        if ((w | next) & LANES_HIGH)
+            return false;
+        uint64_t low = w | lanes_in(w, 'A', 'Z') >> 2; /* 0x80 >> 2: 'A' | 0x20 is 'a' */
+        if ((lanes_in(low, 'a', 'z') | lanes_in(low, '0', '9') | lanes_in(low, '-', '.') |
+             lanes_in(low, '_', '_')) != LANES_HIGH ||
+            (lanes_in(w, '.', '.') & lanes_in(next, '.', '.')) != 0)
+            return false;
+        memcpy(out + i, &low, 8);
+        if (i == n - 8)
+            break;
+    }
+    out[n] = '\0';
+    return true;
+}
+
+/* mm__intel_norm_domain of in[0..n) (n: its length, known to the caller). */
+static bool norm_domain_n(const char *in, size_t n, char *out, size_t outlen)
+{
+    if (n >= 2 && in[0] == '*' && in[1] == '.')
+        in += 2, n -= 2;
+    else if (n >= 1 && in[0] == '.')
+        in++, n--;
     if (n > 0 && in[n - 1] == '.')
         n--;
     if (n == 0 || n > MM__INTEL_NAME_MAX || n + 1 > outlen)
         return false;
-    /* label by label: copy (lower-cased) up to the next byte that is not a
-     * name byte, which must be the dot before a further label */
-    for (size_t i = 0;; i++) {
-        size_t start = i;
-        unsigned c;
-        while (i < n && ((c = char_class[(unsigned char)in[i]]) & CC_NAME)) {
-            out[i] = (char)((unsigned char)in[i] | (c & CC_UPPER));
-            i++;
-        }
-        size_t label = i - start;
-        if (label == 0 || label > 63)
+    if (norm_domain_words(in, n, out))
+        return true;
+    /* one pass: each byte copied as the key holds it; a dot must end a
+     * label of 1-63 bytes, and anything else not a label byte is refused */
+    size_t label = 0; /* where the current label starts */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t o = name_key_byte[(unsigned char)in[i]];
+        out[i] = (char)o;
+        if (o > '.' || o == '-')
+            continue;
+        if (o == 0 || i == label || i - label > 63)
             return false;
-        if (i == n)
-            break;
-        if (in[i] != '.')
-            return false;
-        out[i] = '.';
+        label = i + 1;
     }
+    if (n == label || n - label > 63)
+        return false;
     out[n] = '\0';
     return true;
+}
+
+bool mm__intel_norm_domain(const char *in, char *out, size_t outlen)
+{
+    return norm_domain_n(in, strlen(in), out, outlen);
 }
 
 bool mm__intel_norm_url(const char *in, char *out, size_t outlen)
@@ -1019,7 +1063,7 @@ static enum mm__intel_kind guess_kind(const char *v, size_t n, struct ip_value *
         return MM__IK_IP;
     }
     size_t ip_bytes = 0;
-    while (ip_bytes < n && (char_class[(unsigned char)v[ip_bytes]] & CC_IP))
+    while (ip_bytes < n && ip_byte[(unsigned char)v[ip_bytes]])
         ip_bytes++;
     bool ipish = ip_bytes == n;
     if ((memchr(v, ':', n) && strstr(v, "://")) || v[0] == '/')
@@ -1090,7 +1134,7 @@ int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *val
         }
         return ip_insert(in, &ip, value, n, ctx);
     case MM__IK_DOMAIN:
-        if (!mm__intel_norm_domain(value, key + 1, sizeof key - 1)) {
+        if (!norm_domain_n(value, n, key + 1, sizeof key - 1)) {
             *why = "not a valid domain name";
             return MM_EPARSE;
         }

@@ -351,6 +351,61 @@ static void test_domains_and_psl(void **state)
     mm_intel_free(in);
 }
 
+/* Host names normalised by the word-at-a-time path (8 to 63 bytes) and the
+ * byte loop agree on every edge: lengths around 8 and 63, capitals, '_',
+ * empty labels anywhere, a dropped leading "*." or "." and trailing dot,
+ * bytes that are not label bytes (also in the last, overlapping word). */
+static void test_domain_norm(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out; /* out NULL: refused */
+    } cases[] = {
+        {"a.example", "a.example"},
+        {"ab.exam", "ab.exam"},
+        {"abc.exam", "abc.exam"},
+        {"Mixed-Case_Name.EXAMPLE", "mixed-case_name.example"},
+        {"ZZ.AA.example", "zz.aa.example"},
+        {"*.wild.example", "wild.example"},
+        {".lead.example", "lead.example"},
+        {"trail.example.", "trail.example"},
+        {"trail.example..", NULL},
+        {"..lead.example", NULL},
+        {"two..dots.example", NULL},
+        {"dots.at.the.end..x", NULL},
+        {"1234567.", "1234567"},
+        {"12345678..", NULL},
+        {"under_score.example", "under_score.example"},
+        {"bad/slash.example", NULL},
+        {"bad.example/", NULL},
+        {"space .example", NULL},
+        {"caf\xc3\xa9.example", NULL},
+        {"ends.with.non.ascii\xff", NULL},
+        {"-.example", "-.example"},
+        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b",
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b"},
+        {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.b", NULL},
+        {"a.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+         "a.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+        {"a.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL},
+        {"", NULL},
+        {".", NULL},
+        {"*.", NULL},
+    };
+    char out[MM__INTEL_NAME_MAX + 2];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool ok = mm__intel_norm_domain(cases[i].in, out, sizeof out);
+        if (!cases[i].out) {
+            if (ok)
+                fail_msg("%s: accepted as %s", cases[i].in, out);
+            continue;
+        }
+        if (!ok)
+            fail_msg("%s: refused", cases[i].in);
+        assert_string_equal(out, cases[i].out);
+    }
+}
+
 static void test_url_norm(void **state)
 {
     (void)state;
@@ -675,7 +730,7 @@ int main(void)
         cmocka_unit_test(test_abusech),         cmocka_unit_test(test_ublock_and_hosts),
         cmocka_unit_test(test_mamori_and_stix), cmocka_unit_test(test_allowlist_and_dir),
         cmocka_unit_test(test_fast_paths),      cmocka_unit_test(test_many_indicators),
-        cmocka_unit_test(test_large_feeds),
+        cmocka_unit_test(test_large_feeds),     cmocka_unit_test(test_domain_norm),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
