@@ -41,6 +41,25 @@
 #define STATE_FILE          "devices.json"
 #define SYN_SEEN_MAX        8 /* SYN trait kinds of a device remembered */
 
+/* The sources of OS evidence; the record's "evidence" names them as below. */
+enum source { SRC_VENDOR, SRC_DHCP, SRC_USER_AGENT, SRC_SMB, SRC_TCP, SRC_COUNT };
+static const char *const source_names[SRC_COUNT] = {"vendor", "dhcp", "user_agent", "smb", "tcp"};
+
+/* One source's evidence as the record holds it (its first element naming the
+ * source), so a repeated guess is recognised without walking the JSON. */
+struct source_view {
+    const char *os; /* the element's "os" text (the record's); NULL: no evidence */
+    json_int_t score;
+};
+
+/* The SYN traits of the record's "tcp" object (as json_integer_value and
+ * json_string_value read them), or the newer ones it takes at sync_record. */
+struct syn_view {
+    json_int_t ttl, window;
+    bool has_options; /* options is the record's text (longer texts never match a packet's) */
+    char options[sizeof(((struct mm_packet *)0)->tcp_traits.options)];
+};
+
 struct device {
     uint8_t mac[6];
     bool has_mac;
@@ -52,6 +71,10 @@ struct device {
     bool dirty;                      /* modified since the last announcement check */
     uint64_t syn_seen[SYN_SEEN_MAX]; /* hashes of recent SYN traits looked at (0: none) */
     unsigned syn_seen_next;          /* the slot the next new hash replaces */
+    struct source_view evidence[SRC_COUNT];
+    struct syn_view syn;
+    bool tcp_in_place; /* the record's "tcp" is {ttl, window, options}: updated in place */
+    bool tcp_stale;    /* syn is newer than the record's "tcp" (see sync_record) */
 };
 
 /* Open-addressing map from a 17-byte key (MAC or address) to a device index. */
@@ -358,24 +381,36 @@ static void recompute_os(struct mm_devices *d, struct device *dev)
                                   json_object_get(best, "source")));
 }
 
-/* True when the device's evidence from source already names g's OS with at
- * least g's score: adding g would change nothing. */
-static bool evidence_holds(const struct device *dev, const char *source,
-                           const struct mm_os_guess *g)
+/* Reads the record's evidence into dev->evidence: after every change of the
+ * array (the views borrow the elements' texts). Elements have the shape
+ * record_valid checks. */
+static void view_evidence(struct device *dev)
 {
     size_t i;
     json_t *e;
+    memset(dev->evidence, 0, sizeof dev->evidence);
     json_array_foreach(json_object_get(dev->rec, "evidence"), i, e)
     {
-        if (strcmp(json_string_value(json_object_get(e, "source")), source) == 0)
-            return strcmp(json_string_value(json_object_get(e, "os")), g->id) == 0 &&
-                   json_integer_value(json_object_get(e, "score")) >= g->score;
+        const char *source = json_string_value(json_object_get(e, "source"));
+        for (int k = 0; k < SRC_COUNT; k++)
+            if (!dev->evidence[k].os && strcmp(source, source_names[k]) == 0) {
+                dev->evidence[k].os = json_string_value(json_object_get(e, "os"));
+                dev->evidence[k].score = json_integer_value(json_object_get(e, "score"));
+            }
     }
-    return false;
+}
+
+/* True when the device's evidence from source already names g's OS with at
+ * least g's score: adding g would change nothing. */
+static bool evidence_holds(const struct device *dev, enum source source,
+                           const struct mm_os_guess *g)
+{
+    const struct source_view *v = &dev->evidence[source];
+    return v->os && strcmp(v->os, g->id) == 0 && v->score >= g->score;
 }
 
 /* Records one source's guess (replacing that source's earlier one). */
-static void add_evidence(struct mm_devices *d, struct device *dev, const char *source,
+static void add_evidence(struct mm_devices *d, struct device *dev, enum source source,
                          const char *value, const struct mm_os_guess *g)
 {
     json_t *ev = json_object_get(dev->rec, "evidence");
@@ -385,13 +420,14 @@ static void add_evidence(struct mm_devices *d, struct device *dev, const char *s
         return;
     json_array_foreach(ev, i, e)
     {
-        if (strcmp(json_string_value(json_object_get(e, "source")), source) == 0) {
+        if (strcmp(json_string_value(json_object_get(e, "source")), source_names[source]) == 0) {
             json_array_remove(ev, i);
             break;
         }
     }
-    json_array_append_new(ev, json_pack("{s:s, s:s, s:s, s:i}", "source", source, "value", value,
-                                        "os", g->id, "score", g->score));
+    json_array_append_new(ev, json_pack("{s:s, s:s, s:s, s:i}", "source", source_names[source],
+                                        "value", value, "os", g->id, "score", g->score));
+    view_evidence(dev);
     recompute_os(d, dev);
     dev->dirty = true;
 }
@@ -452,7 +488,7 @@ static int device_create(struct mm_devices *d, const uint8_t *mac, const struct 
     }
     struct mm_os_guess g;
     if (vendor && mm_osguess_vendor(d->os, vendor, &g))
-        add_evidence(d, dev, "vendor", vendor, &g);
+        add_evidence(d, dev, SRC_VENDOR, vendor, &g);
     *out = dev;
     return 0;
 }
@@ -474,11 +510,88 @@ static void device_add_ip(struct mm_devices *d, struct device *dev, const struct
     map_put(&d->by_ip, key, dev->idx);
 }
 
+/* The record's "tcp" object: {"ttl", "window", "options"} of the view (built
+ * without json_pack). */
+static json_t *syn_record(const struct syn_view *v)
+{
+    json_t *o = json_object();
+    if (o && (json_object_set_new_nocheck(o, "ttl", json_integer(v->ttl)) != 0 ||
+              json_object_set_new_nocheck(o, "window", json_integer(v->window)) != 0 ||
+              json_object_set_new(o, "options", json_string(v->options)) != 0)) {
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
+}
+
+/* Reads the record's "tcp" into dev->syn and notes whether the object has
+ * the shape its members can be changed in place in (it is never shared). */
+static void view_syn(struct device *dev)
+{
+    const json_t *tcp = json_object_get(dev->rec, "tcp");
+    const json_t *ttl = json_object_get(tcp, "ttl"), *window = json_object_get(tcp, "window"),
+                 *options = json_object_get(tcp, "options");
+    const char *o = json_string_value(options);
+    memset(&dev->syn, 0, sizeof dev->syn);
+    dev->syn.ttl = json_integer_value(ttl);
+    dev->syn.window = json_integer_value(window);
+    if (o && strlen(o) < sizeof dev->syn.options) {
+        strcpy(dev->syn.options, o);
+        dev->syn.has_options = true;
+    }
+    dev->tcp_in_place = json_object_size(tcp) == 3 && json_is_integer(ttl) &&
+                        json_is_integer(window) && json_is_string(options);
+    dev->tcp_stale = false;
+}
+
+/* Writes dev->syn to the record's "tcp" object: its members in place when
+ * it has the shape for it, else a new object. */
+static void write_syn(struct device *dev)
+{
+    json_t *tcp = json_object_get(dev->rec, "tcp");
+    dev->tcp_stale = false;
+    if (dev->tcp_in_place &&
+        json_string_set(json_object_get(tcp, "options"), dev->syn.options) == 0) {
+        json_integer_set(json_object_get(tcp, "ttl"), dev->syn.ttl);
+        json_integer_set(json_object_get(tcp, "window"), dev->syn.window);
+        return;
+    }
+    dev->tcp_in_place = json_object_set_new(dev->rec, "tcp", syn_record(&dev->syn)) == 0;
+    if (!dev->tcp_in_place)
+        view_syn(dev); /* out of memory: the record kept its old traits */
+}
+
+/* The record takes p's SYN traits. A record whose "tcp" is changed in place
+ * is written when it is next read (sync_record): a scanner alternating two
+ * probe kinds changes it on every SYN. A new "tcp" member is added at once,
+ * so the record's members keep the order they were first set in. */
+static void set_syn(struct device *dev, const struct mm_packet *p)
+{
+    dev->syn.ttl = p->ttl;
+    dev->syn.window = p->tcp_window;
+    dev->syn.has_options = true;
+    memcpy(dev->syn.options, p->tcp_traits.options, sizeof dev->syn.options);
+    dev->syn.options[sizeof dev->syn.options - 1] = '\0';
+    if (dev->tcp_in_place)
+        dev->tcp_stale = true;
+    else
+        write_syn(dev);
+}
+
+/* Brings the record up to date with what is kept in the struct only: called
+ * before the record is read (announced, saved, looked up). */
+static void sync_record(struct device *dev)
+{
+    if (dev->tcp_stale)
+        write_syn(dev);
+}
+
 /* Emits a "device" event for dev (action "new" or "changed"). */
 static void announce(struct mm_devices *d, struct device *dev, const char *action)
 {
     struct mm_addr first = {0};
     json_t *ips = json_object_get(dev->rec, "ips");
+    sync_record(dev);
     bool allow = is_allowlisted(d, dev);
     json_object_set_new(dev->rec, "allowlisted", json_boolean(allow));
     set_last_seen(dev, dev->last_seen, true);
@@ -604,35 +717,11 @@ static void syn_seen_only(struct device *dev, uint64_t traits)
     dev->syn_seen_next = 1;
 }
 
-/* The record's "tcp" object: {"ttl", "window", "options"} of a SYN (built
- * without json_pack: a scanner alternating two probe kinds rewrites it on
- * every SYN). */
-static json_t *syn_record(const struct mm_packet *p)
+/* True when the record (with its pending traits) holds p's TTL and options. */
+static bool syn_matches_record(const struct device *dev, const struct mm_packet *p)
 {
-    json_t *o = json_object();
-    if (o && (json_object_set_new_nocheck(o, "ttl", json_integer(p->ttl)) != 0 ||
-              json_object_set_new_nocheck(o, "window", json_integer(p->tcp_window)) != 0 ||
-              json_object_set_new(o, "options", json_string(p->tcp_traits.options)) != 0)) {
-        json_decref(o);
-        o = NULL;
-    }
-    return o;
-}
-
-/* Sets the record's "tcp" to p's traits: the existing object's members are
- * changed in place when it has them (it is never shared), else a new one. */
-static void set_syn_record(struct device *dev, const struct mm_packet *p)
-{
-    json_t *tcp = json_object_get(dev->rec, "tcp");
-    json_t *ttl = json_object_get(tcp, "ttl"), *window = json_object_get(tcp, "window"),
-           *options = json_object_get(tcp, "options");
-    if (json_object_size(tcp) == 3 && json_is_integer(ttl) && json_is_integer(window) &&
-        json_is_string(options) && json_string_set(options, p->tcp_traits.options) == 0) {
-        json_integer_set(ttl, p->ttl);
-        json_integer_set(window, p->tcp_window);
-        return;
-    }
-    json_object_set_new(dev->rec, "tcp", syn_record(p));
+    return dev->syn.ttl == p->ttl && dev->syn.has_options &&
+           strcmp(dev->syn.options, p->tcp_traits.options) == 0;
 }
 
 static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_packet *p)
@@ -649,20 +738,15 @@ static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_
         maybe_changed(d, dev);
         return;
     }
-    const json_t *tcp = json_object_get(dev->rec, "tcp");
-    if (!(json_integer_value(json_object_get(tcp, "ttl")) == p->ttl &&
-          json_string_value(json_object_get(tcp, "options")) &&
-          strcmp(json_string_value(json_object_get(tcp, "options")), p->tcp_traits.options) == 0)) {
-        struct mm_os_guess g;
-        if (mm_osguess_tcp(d->os, p->ttl, p->tcp_traits.options, &g)) {
-            set_syn_record(dev, p);
-            syn_seen_only(dev, traits);
-            if (!evidence_holds(dev, "tcp", &g)) { /* the text only when it is kept */
-                char v[96];
-                snprintf(v, sizeof v, "ttl=%u window=%u options=%s", p->ttl, p->tcp_window,
-                         p->tcp_traits.options);
-                add_evidence(d, dev, "tcp", v, &g);
-            }
+    struct mm_os_guess g;
+    if (!syn_matches_record(dev, p) && mm_osguess_tcp(d->os, p->ttl, p->tcp_traits.options, &g)) {
+        set_syn(dev, p);
+        syn_seen_only(dev, traits);
+        if (!evidence_holds(dev, SRC_TCP, &g)) { /* the text only when it is kept */
+            char v[96];
+            snprintf(v, sizeof v, "ttl=%u window=%u options=%s", p->ttl, p->tcp_window,
+                     p->tcp_traits.options);
+            add_evidence(d, dev, SRC_TCP, v, &g);
         }
     }
     maybe_changed(d, dev);
@@ -756,7 +840,7 @@ static void on_dhcp(struct mm_devices *d, const json_t *ev)
         if (mm_osguess_dhcp(d->os, params[0] ? params : NULL, vendor[0] ? vendor : NULL, &g)) {
             char v[sizeof params + DEVICE_TEXT_MAX + 2];
             snprintf(v, sizeof v, "%s%s%s", params, vendor[0] ? " " : "", vendor);
-            add_evidence(d, dev, "dhcp", v, &g);
+            add_evidence(d, dev, SRC_DHCP, v, &g);
         }
     }
     maybe_changed(d, dev);
@@ -772,7 +856,7 @@ static void on_user_agent(struct mm_devices *d, const json_t *ev)
     array_add_string(json_object_get(dev->rec, "user_agents"), clean, DEVICE_UAS_MAX, false);
     struct mm_os_guess g;
     if (mm_osguess_user_agent(d->os, clean, &g))
-        add_evidence(d, dev, "user_agent", clean, &g);
+        add_evidence(d, dev, SRC_USER_AGENT, clean, &g);
     maybe_changed(d, dev);
 }
 
@@ -785,7 +869,7 @@ static void smb_native_os(struct mm_devices *d, const json_t *ev, const char *os
         return;
     json_object_set_new(dev->rec, "smb_native_os", json_string(clean));
     if (mm_osguess_smb(d->os, clean, &g))
-        add_evidence(d, dev, "smb", clean, &g);
+        add_evidence(d, dev, SRC_SMB, clean, &g);
     maybe_changed(d, dev);
 }
 
@@ -860,14 +944,20 @@ void mm_devices_on_event(struct mm_devices *d, const json_t *ev)
 
 const json_t *mm_devices_find_mac(const struct mm_devices *d, const uint8_t mac[6])
 {
-    const struct device *dev = d ? find_by_mac(d, mac) : NULL;
-    return dev ? dev->rec : NULL;
+    struct device *dev = d ? find_by_mac(d, mac) : NULL;
+    if (!dev)
+        return NULL;
+    sync_record(dev);
+    return dev->rec;
 }
 
 const json_t *mm_devices_find_ip(const struct mm_devices *d, const struct mm_addr *a)
 {
-    const struct device *dev = d ? find_by_ip(d, a) : NULL;
-    return dev ? dev->rec : NULL;
+    struct device *dev = d ? find_by_ip(d, a) : NULL;
+    if (!dev)
+        return NULL;
+    sync_record(dev);
+    return dev->rec;
 }
 
 /* ---- persistence ------------------------------------------------------------------ */
@@ -883,6 +973,7 @@ int mm_devices_save(struct mm_devices *d)
         return 0;
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < d->n; i++) {
+        sync_record(d->devs[i]);
         set_last_seen(d->devs[i], d->devs[i]->last_seen, true);
         json_array_append(arr, d->devs[i]->rec);
     }
@@ -981,6 +1072,8 @@ static int load_state(struct mm_devices *d)
             r = MM_ENOMEM;
             break;
         }
+        view_evidence(dev);
+        view_syn(dev);
         size_t k;
         json_t *v;
         json_array_foreach(

@@ -7,7 +7,6 @@
  * event, and a rule walk costs thousands of instructions. */
 #include "sensor/osguess.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,6 +229,24 @@ static unsigned initial_ttl(uint8_t ttl)
 static bool tcp_rules(const struct mm_osguess *t, uint8_t ttl, const char *options,
                       struct mm_os_guess *g);
 
+/* The memo key of a SYN: "<initial TTL>/<options>" ("\x01" for no options),
+ * put together without snprintf (a scanner's SYNs ask thousands of times).
+ * NULL when it does not fit. */
+static const char *tcp_memo_key(uint8_t ttl, const char *options, char key[MEMO_TEXT_MAX + 1])
+{
+    unsigned initial = initial_ttl(ttl);
+    const char *prefix = initial == 64 ? "64/" : initial == 128 ? "128/" : "255/";
+    size_t np = strlen(prefix), no;
+    if (!options)
+        options = "\x01";
+    no = strlen(options);
+    if (np + no > MEMO_TEXT_MAX)
+        return NULL;
+    memcpy(key, prefix, np);
+    memcpy(key + np, options, no + 1);
+    return key;
+}
+
 /* The answer depends on the initial TTL and the options only: memoised. */
 bool mm_osguess_tcp(const struct mm_osguess *t, uint8_t ttl, const char *options,
                     struct mm_os_guess *g)
@@ -239,8 +256,7 @@ bool mm_osguess_tcp(const struct mm_osguess *t, uint8_t ttl, const char *options
     bool found;
     if (ttl == 0)
         return false;
-    int n = snprintf(key, sizeof key, "%u/%s", initial_ttl(ttl), options ? options : "\x01");
-    if (memo_recall(t, MEMO_TCP, n > 0 && (size_t)n < sizeof key ? key : NULL, &sl, &found, g))
+    if (memo_recall(t, MEMO_TCP, tcp_memo_key(ttl, options, key), &sl, &found, g))
         return found;
     found = tcp_rules(t, ttl, options, g);
     memo_store(sl, MEMO_TCP, found, g);

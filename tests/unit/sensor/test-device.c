@@ -236,6 +236,92 @@ static void test_syn_traits_follow_latest(void **state)
     th_free(s);
 }
 
+/* The JSON text of rec's member key (members in the record's order). */
+static void member_text(const json_t *rec, const char *key, char *out, size_t outlen)
+{
+    char *t = json_dumps(json_object_get(rec, key), JSON_COMPACT | JSON_ENCODE_ANY);
+    assert_non_null(t);
+    snprintf(out, outlen, "%s", t);
+    free(t);
+}
+
+/* The record's "tcp" is kept up to date where it is read (events, lookups,
+ * devices.json) however often SYNs with the same OS but other traits
+ * alternate; an announced event keeps the traits of its moment; the record's
+ * members keep the order they were first set in. */
+static void test_syn_record_when_read(void **state)
+{
+    (void)state;
+    char path[300], text[200];
+    const uint8_t kept[6] = {0x02, 0, 0, 0, 0, 0x41}, odd[6] = {0x02, 0, 0, 0, 0, 0x42},
+                  fresh[6] = {0x02, 0, 0, 0, 0, 0x43};
+    static const char saved[] =
+        "{\"version\":1,\"devices\":["
+        "{\"mac\":\"02:00:00:00:00:41\",\"ips\":[\"192.168.1.41\"],\"hostnames\":[],"
+        "\"user_agents\":[],\"evidence\":[],\"tcp\":{\"options\":\"M\",\"ttl\":5,\"window\":6}},"
+        "{\"mac\":\"02:00:00:00:00:42\",\"ips\":[\"192.168.1.42\"],\"hostnames\":[],"
+        "\"user_agents\":[],\"evidence\":[],\"tcp\":{\"ttl\":5,\"window\":6,\"options\":\"M\","
+        "\"note\":1},\"zz\":true}]}";
+    snprintf(path, sizeof path, "%s/devices.json", state_dir);
+    assert_int_equal(mm_file_write_atomic(path, saved, strlen(saved)), 0);
+    struct mm_sensor *s = th_new(NULL, NULL, state_dir, NULL);
+    struct mm_packet p;
+    for (unsigned i = 0; i < 4; i++) { /* Linux both: W7 (window 100), W8 (window 200) */
+        for (unsigned k = 0; k < 3; k++) {
+            const uint8_t *mac = k == 0 ? kept : k == 1 ? odd : fresh;
+            char ip[20];
+            snprintf(ip, sizeof ip, "192.168.1.%u", 41 + k);
+            mac_packet(&p, ip, "203.0.113.80", mac, 50 + i * 3 + k);
+            p.ttl = 64;
+            p.tcp_window = i % 2 ? 200 : 100;
+            snprintf(p.tcp_traits.options, sizeof p.tcp_traits.options, "M,S,T,N,W%u",
+                     i % 2 ? 8 : 7);
+            th_packet(s, &p);
+        }
+    }
+    /* "fresh" learns DHCP after its SYNs */
+    th_event(s, "{\"event_type\":\"dhcp\",\"src_ip\":\"192.168.1.43\",\"dhcp\":{\"type\":"
+                "\"request\",\"client_mac\":\"02:00:00:00:00:43\",\"params_raw\":[1,3]}}");
+    /* the first SYN's Linux guess changed the saved two; fresh was new */
+    assert_int_equal(th_count_events(s, "device", "changed"), 2);
+    assert_int_equal(th_count_events(s, "device", "new"), 1);
+    member_text(dev_of(th_event_at(s, "device", 0)), "tcp", text, sizeof text);
+    assert_string_equal(text, "{\"options\":\"M,S,T,N,W7\",\"ttl\":64,\"window\":100}");
+    member_text(dev_of(th_event_at(s, "device", 1)), "tcp", text, sizeof text);
+    assert_string_equal(text, "{\"ttl\":64,\"window\":100,\"options\":\"M,S,T,N,W7\"}");
+    member_text(dev_of(th_event_at(s, "device", 2)), "tcp", text, sizeof text);
+    assert_string_equal(text, "{\"ttl\":64,\"window\":100,\"options\":\"M,S,T,N,W7\"}");
+    /* the records hold the last SYN's traits (W8, window 200) */
+    member_text(mm_devices_find_mac(mm_sensor_devices(s), kept), "tcp", text, sizeof text);
+    assert_string_equal(text, "{\"options\":\"M,S,T,N,W8\",\"ttl\":64,\"window\":200}");
+    member_text(mm_devices_find_mac(mm_sensor_devices(s), odd), "tcp", text, sizeof text);
+    assert_string_equal(text, "{\"ttl\":64,\"window\":200,\"options\":\"M,S,T,N,W8\"}");
+    assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
+    th_free(s);
+
+    /* devices.json: the same traits; members in the order first set */
+    json_t *root = json_load_file(path, 0, NULL), *devs = json_object_get(root, "devices");
+    assert_int_equal(json_array_size(devs), 3);
+    const json_t *f = json_array_get(devs, 2);
+    assert_string_equal(json_string_value(json_object_get(f, "mac")), "02:00:00:00:00:43");
+    member_text(f, "tcp", text, sizeof text);
+    assert_string_equal(text, "{\"ttl\":64,\"window\":200,\"options\":\"M,S,T,N,W8\"}");
+    const char *last = NULL, *before_last = NULL;
+    for (void *it = json_object_iter((json_t *)f); it;
+         it = json_object_iter_next((json_t *)f, it)) {
+        before_last = last;
+        last = json_object_iter_key(it);
+    }
+    assert_string_equal(before_last, "tcp");
+    assert_string_equal(last, "dhcp");
+    member_text(json_array_get(devs, 0), "tcp", text, sizeof text);
+    assert_string_equal(text, "{\"options\":\"M,S,T,N,W8\",\"ttl\":64,\"window\":200}");
+    const json_t *o = json_array_get(devs, 1);
+    void *it = json_object_iter_at((json_t *)o, "tcp");
+    assert_string_equal(json_object_iter_key(json_object_iter_next((json_t *)o, it)), "zz");
+    json_decref(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_bad_allowlist),
         cmocka_unit_test(test_damaged_state),
         cmocka_unit_test(test_syn_traits_follow_latest),
+        cmocka_unit_test(test_syn_record_when_read),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
