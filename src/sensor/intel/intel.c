@@ -943,17 +943,22 @@ static size_t v4_quad(const char *s, size_t n, uint8_t out[4])
 {
     size_t i = 0;
     for (int part = 0; part < 4; part++) {
-        unsigned v = 0, digits = 0;
-        while (i < n && ascii_digit((unsigned char)s[i])) {
-            if (digits == 1 && v == 0)
+        unsigned v, d;
+        if (i >= n || (v = (unsigned char)s[i++] - '0') > 9)
+            return 0; /* no digit */
+        if (i < n && (d = (unsigned char)s[i] - '0') <= 9) {
+            if (v == 0)
                 return 0; /* leading zero */
-            v = v * 10 + (unsigned)(s[i++] - '0');
-            if (++digits > 3 || v > 255)
-                return 0;
+            v = v * 10 + d;
+            if (++i < n && (d = (unsigned char)s[i] - '0') <= 9) {
+                v = v * 10 + d;
+                if (v > 255 || (++i < n && (unsigned)((unsigned char)s[i] - '0') <= 9))
+                    return 0; /* too large, or a fourth digit */
+            }
         }
-        if (digits == 0 || (part < 3 && (i >= n || s[i++] != '.')))
-            return 0;
         out[part] = (uint8_t)v;
+        if (part < 3 && (i >= n || s[i++] != '.'))
+            return 0;
     }
     return i;
 }
@@ -996,7 +1001,8 @@ static bool parse_ipv4_fast(const char *s, size_t n, struct ip_value *v)
     v->cidr.addr.family = 4;
     memcpy(v->cidr.addr.bytes, b, 4);
     v->cidr.prefix = (uint8_t)num;
-    ip_clear_host_bits(v->cidr.addr.bytes, num);
+    if (num < 32) /* the bytes after the first four are zero already */
+        ip_clear_host_bits(v->cidr.addr.bytes, num);
     if (memcmp(v->cidr.addr.bytes, b, 4) != 0)
         v->canonical = false; /* host bits were set: the text shows them cleared */
     return true;

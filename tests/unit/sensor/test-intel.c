@@ -171,6 +171,15 @@ static void test_fast_paths(void **state)
         {"192.0.2.1:0", NULL, 0, NULL},
         {"192.0.2.1:65536", NULL, 0, NULL},
         {"192.0.2.256", NULL, 0, NULL},
+        {"255.255.255.255", "255.255.255.255", 0, "255.255.255.255"},
+        {"0.0.0.0", "0.0.0.0", 0, "0.0.0.0"},
+        {"10.200.30.9/8", "10.1.2.3", 0, "10.0.0.0/8"},
+        {"192.0.2.04", NULL, 0, NULL},
+        {"256.0.2.1", NULL, 0, NULL},
+        {"192.0.2.1000", NULL, 0, NULL},
+        {"192.0.2.1.5", NULL, 0, NULL},
+        {"192.0.2", NULL, 0, NULL},
+        {"192..0.2", NULL, 0, NULL},
     };
     struct mm__intel_ctx ctx = {.family = "f", .reference = "", .source = "t"};
     struct mm_intel_hit hit;
