@@ -11,28 +11,55 @@
  * Each source keeps its last 256 distinct (host, port) probes; at most 512
  * sources are tracked (the least recently active is replaced). Suppression:
  * one alert per (source, variant) per suppress window. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/sensor.h"
 
 #define NAME    "scan"
 #define PROBES  256
+#define BUCKETS 256
 #define SOURCES 512
 
-/* A source's recent probes: a ring of PROBES, stored column by column so
- * the per-probe pass over the ring reads only times, keys and ports. */
+/* The three chains that thread a source's probes, newest first: probes to
+ * the same destination host, on the same port, and to the same (host,
+ * port). A chain is found by a bucket of a hash of its key, so a chain may
+ * also hold probes of other keys with the same bucket; every use compares
+ * the key itself. */
+enum chain { BY_HOST, BY_PORT, BY_PAIR, CHAINS };
+
+/* A source's recent probes: a ring of PROBES, stored column by column.
+ * Probes are numbered by seq (kept over the slot's successive sources, so
+ * a number of an earlier source is never taken for one in the ring): probe
+ * number k lies in ring slot k % PROBES and is in the ring while
+ * seq - n <= k < seq. Each probe links to the previous one of each of its
+ * chains (its own number when there is none), and bucket_head holds the
+ * newest number of each bucket; a link or head whose probe left the ring
+ * is simply no longer followed. So recording a probe, finding its repeat
+ * and counting the probes of one host or one port visit only that chain,
+ * not the whole ring. */
 struct source {
     struct mm_addr src;
     bool used;
     int64_t last;
-    unsigned head, n;
+    uint32_t seq;
+    unsigned n;
     int64_t t[PROBES];
-    uint64_t dst_key[PROBES]; /* mm__hash_addr of dst: compared before dst itself */
     uint16_t port[PROBES];
     struct mm_addr dst[PROBES];
+    uint32_t link[CHAINS][PROBES];
+    uint32_t bucket_head[CHAINS][BUCKETS];
+};
+
+/* A probe's destination and port with their buckets. */
+struct probe_key {
+    const struct mm_addr *dst;
+    uint16_t port;
+    unsigned bucket[CHAINS];
 };
 
 static bool same_addr(const struct mm_addr *a, const struct mm_addr *b)
@@ -47,6 +74,7 @@ struct scan_state {
     int64_t window, suppress;
     long ports, hosts;
     bool home_source, home_target, any_scope;
+    uint64_t bucket_key; /* random: a sender cannot pile its probes into one bucket */
 };
 
 static const struct mm__setting settings[] = {
@@ -71,6 +99,8 @@ static int scan_init(struct mm_sensor *s, void **state)
         scan_free(st);
         return MM_ENOMEM;
     }
+    for (size_t i = 0; i < SOURCES; i++)
+        st->src[i].seq = 1; /* the zeroed links and heads then name no probe */
     st->window = mm__detect_int(s, NAME, "window_seconds", 60, 1, 3600) * 1000000LL;
     st->suppress = mm__detect_int(s, NAME, "suppress_seconds", 3600, 0, 7 * 86400) * 1000000LL;
     st->ports = mm__detect_int(s, NAME, "ports", 20, 3, PROBES - 1);
@@ -78,6 +108,7 @@ static int scan_init(struct mm_sensor *s, void **state)
     st->home_source = mm__detect_word_is(s, NAME, "sources", "home");
     st->home_target = mm__detect_word_is(s, NAME, "targets", "home");
     st->any_scope = mm__detect_word_is(s, NAME, "scope", "any");
+    st->bucket_key = mm_hash_random_key();
     *state = st;
     return 0;
 }
@@ -107,6 +138,18 @@ static bool is_group_address(const struct mm_addr *a)
            (a->family == 6 && a->bytes[0] == 0xff);
 }
 
+/* Gives slot e to src with an empty ring. Only the counters are reset: the
+ * ring's columns are read only below n, and seq goes on, so the links and
+ * heads left by the slot's previous source name probes outside the ring. */
+static struct source *start_source(struct source *e, const struct mm_addr *src)
+{
+    e->src = *src;
+    e->used = true;
+    e->last = 0;
+    e->n = 0;
+    return e;
+}
+
 /* The tracking slot of src: found, or a free one, or the least recently active. */
 static struct source *source_slot(struct scan_state *st, const struct mm_addr *src)
 {
@@ -116,67 +159,133 @@ static struct source *source_slot(struct scan_state *st, const struct mm_addr *s
         struct source *e = &st->src[j];
         if (e->used && mm_addr_equal(&e->src, src))
             return e;
-        if (!e->used) {
-            memset(e, 0, sizeof *e);
-            e->used = true;
-            e->src = *src;
-            return e;
-        }
+        if (!e->used)
+            return start_source(e, src);
         if (e->last < st->src[oldest].last)
             oldest = j;
     }
-    struct source *e = &st->src[oldest];
-    memset(e, 0, sizeof *e);
-    e->used = true;
-    e->src = *src;
-    return e;
+    return start_source(&st->src[oldest], src);
 }
 
-/* Records the probe unless the same (host, port) is already in the window. */
-/* Records a probe unless it repeats one in the recent run of the ring
- * (which then only gets its time refreshed: false). In the same single pass
- * counts, over the probes within the window that stay in the ring, the
- * ports probed on this destination and the hosts probed on this port (the
- * new probe included). */
-static bool record_probe(struct source *e, const struct mm_packet *p, int64_t now, int64_t window,
-                         long *ports, long *hosts)
+static uint64_t mix64(uint64_t x)
 {
-    bool dup_search = true;
-    uint64_t key = mm__hash_addr(&p->dst, 0);
-    *ports = *hosts = 1;
-    for (unsigned i = 0; i < e->n; i++) {
-        unsigned q = (e->head + PROBES - 1 - i) % PROBES;
-        bool fresh = now - e->t[q] <= window;
-        bool same_dst = fresh && e->dst_key[q] == key && same_addr(&e->dst[q], &p->dst);
-        if (dup_search && !fresh)
-            dup_search = false;
-        if (dup_search && same_dst && e->port[q] == p->dport) {
-            e->t[q] = now;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    return x ^ (x >> 32);
+}
+
+static unsigned bucket_of(uint64_t h)
+{
+    return (unsigned)(h >> 56) % BUCKETS;
+}
+
+static struct probe_key probe_key(const struct scan_state *st, const struct mm_packet *p)
+{
+    uint64_t w[2];
+    memcpy(w, p->dst.bytes, 16);
+    uint64_t host = mix64(w[0] ^ st->bucket_key) ^ mix64(w[1] + p->dst.family + st->bucket_key);
+    uint64_t port = mix64(p->dport ^ (st->bucket_key << 16));
+    return (struct probe_key){.dst = &p->dst,
+                              .port = p->dport,
+                              .bucket = {bucket_of(host), bucket_of(port), bucket_of(host ^ port)}};
+}
+
+/* The age (0: the newest) of probe number k, or PROBES when it is not in the ring. */
+static unsigned age_of(const struct source *e, uint32_t k)
+{
+    uint32_t age = e->seq - 1 - k;
+    return age < e->n ? age : PROBES;
+}
+
+static unsigned slot_at(const struct source *e, unsigned age)
+{
+    return (e->seq - 1 - age) % PROBES;
+}
+
+/* The age of the probe after the one at age in chain c (older), or PROBES.
+ * Ages only grow along a chain, so every walk ends within n steps. */
+static unsigned next_age(const struct source *e, enum chain c, unsigned age)
+{
+    unsigned next = age_of(e, e->link[c][slot_at(e, age)]);
+    return next > age ? next : PROBES;
+}
+
+static unsigned chain_start(const struct source *e, enum chain c, const struct probe_key *k)
+{
+    return age_of(e, e->bucket_head[c][k->bucket[c]]);
+}
+
+static bool key_matches(const struct source *e, unsigned q, enum chain c, const struct probe_key *k)
+{
+    if (c != BY_HOST && e->port[q] != k->port)
+        return false;
+    return c == BY_PORT || same_addr(&e->dst[q], k->dst);
+}
+
+/* When the probe repeats one of the recent run of the ring (the probes
+ * from the newest back to the first one outside the window; refreshed
+ * probes make the times non-monotonic), refreshes that probe's time and
+ * returns true. Only the newest probe of the same (host, port) can be it:
+ * any other lies further back. */
+static bool refresh_repeat(struct source *e, const struct probe_key *k, int64_t now, int64_t window)
+{
+    unsigned age = chain_start(e, BY_PAIR, k);
+    while (age < PROBES && !key_matches(e, slot_at(e, age), BY_PAIR, k))
+        age = next_age(e, BY_PAIR, age);
+    if (age == PROBES)
+        return false;
+    for (unsigned a = 0; a <= age; a++)
+        if (now - e->t[slot_at(e, a)] > window)
             return false;
-        }
-        if (!fresh || (i == PROBES - 1 && e->n == PROBES))
-            continue; /* outside the window, or overwritten by the new probe */
-        *ports += same_dst;
-        *hosts += e->port[q] == p->dport;
-    }
-    e->t[e->head] = now;
-    e->dst_key[e->head] = key;
-    e->port[e->head] = p->dport;
-    e->dst[e->head] = p->dst;
-    e->head = (e->head + 1) % PROBES;
-    if (e->n < PROBES)
-        e->n++;
+    e->t[slot_at(e, age)] = now;
     return true;
 }
 
+/* Adds the probe as the newest of the ring (replacing the oldest when full)
+ * and of its three chains. */
+static void push_probe(struct source *e, const struct probe_key *k, int64_t now)
+{
+    unsigned q = e->seq % PROBES;
+    for (int c = 0; c < CHAINS; c++) {
+        uint32_t *head = &e->bucket_head[c][k->bucket[c]];
+        e->link[c][q] = age_of(e, *head) < PROBES ? *head : e->seq;
+        *head = e->seq;
+    }
+    e->t[q] = now;
+    e->port[q] = k->port;
+    e->dst[q] = *k->dst;
+    e->seq++;
+    if (e->n < PROBES)
+        e->n++;
+}
+
+/* The number of probes in the ring within the window to the probe's host
+ * (BY_HOST) or on its port (BY_PORT), counted up to limit. */
+static long count_probes(const struct source *e, const struct probe_key *k, enum chain c,
+                         int64_t now, int64_t window, long limit)
+{
+    long count = 0;
+    for (unsigned age = chain_start(e, c, k); age < PROBES && count < limit;
+         age = next_age(e, c, age)) {
+        unsigned q = slot_at(e, age);
+        count += now - e->t[q] <= window && key_matches(e, q, c, k);
+    }
+    return count;
+}
+
+/* Raises variant 1 (ports of the probe's host) or 2 (hosts on its port)
+ * unless suppressed; only then are the probes counted in full. */
 static void raise_scan(struct scan_state *st, struct mm_sensor *s, const struct mm_packet *p,
-                       struct source *e, unsigned variant, long count, int64_t now)
+                       struct source *e, const struct probe_key *k, unsigned variant, int64_t now)
 {
     if (!mm__suppress_allow(st->sup, mm__hash_addr(&e->src, variant), now, st->suppress))
         return;
+    long count = count_probes(e, k, variant == 1 ? BY_HOST : BY_PORT, now, st->window, LONG_MAX);
     json_t *sample = json_array();
     for (unsigned i = 0; i < e->n && json_array_size(sample) < 32; i++) {
-        unsigned q = (e->head + PROBES - 1 - i) % PROBES;
+        unsigned q = slot_at(e, i);
         if (now - e->t[q] > st->window)
             continue;
         if (variant == 1 && same_addr(&e->dst[q], &p->dst))
@@ -208,13 +317,14 @@ static void scan_packet(void *state, struct mm_sensor *s, const struct mm_packet
     int64_t now = mm__detect_now(s);
     struct source *e = source_slot(st, &p->src);
     e->last = now;
-    long ports, hosts;
-    if (!record_probe(e, p, now, st->window, &ports, &hosts))
+    struct probe_key k = probe_key(st, p);
+    if (refresh_repeat(e, &k, now, st->window))
         return;
-    if (ports >= st->ports)
-        raise_scan(st, s, p, e, 1, ports, now);
-    if (hosts >= st->hosts)
-        raise_scan(st, s, p, e, 2, hosts, now);
+    push_probe(e, &k, now);
+    if (count_probes(e, &k, BY_HOST, now, st->window, st->ports) >= st->ports)
+        raise_scan(st, s, p, e, &k, 1, now);
+    if (count_probes(e, &k, BY_PORT, now, st->window, st->hosts) >= st->hosts)
+        raise_scan(st, s, p, e, &k, 2, now);
 }
 
 const struct mm_detector mm_detector_scan = {
