@@ -24,6 +24,7 @@
 #include "core/error.h"
 #include "core/eve.h"
 #include "core/fs.h"
+#include "core/hash.h"
 #include "core/ini.h"
 #include "core/str.h"
 #include "core/timefmt.h"
@@ -87,6 +88,7 @@ struct key_slot {
 struct key_map {
     struct key_slot *slots;
     size_t cap, count;
+    uint64_t seed; /* random: a sender cannot aim its MACs or addresses at one slot */
 };
 
 struct mm_devices {
@@ -105,20 +107,36 @@ struct mm_devices {
 
 /* ---- key map ----------------------------------------------------------------- */
 
-static uint32_t key_hash(const uint8_t key[17])
+/* The key read as two words and a byte, multiplied and folded (every packet
+ * from a home device looks its MAC and address up). */
+static uint32_t key_hash(const uint8_t key[17], uint64_t seed)
 {
-    uint32_t h = 2166136261u;
-    for (int i = 0; i < 17; i++)
-        h = (h ^ key[i]) * 16777619u;
-    return h ^ (h >> 16);
+    uint64_t a, b;
+    memcpy(&a, key, 8);
+    memcpy(&b, key + 8, 8);
+    uint64_t h =
+        ((a ^ seed) * 0x9e3779b97f4a7c15ULL) ^ ((b + seed) * 0xc2b2ae3d27d4eb4fULL) ^ key[16];
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static bool key_equal(const uint8_t x[17], const uint8_t y[17])
+{
+    uint64_t x0, x1, y0, y1;
+    memcpy(&x0, x, 8);
+    memcpy(&x1, x + 8, 8);
+    memcpy(&y0, y, 8);
+    memcpy(&y1, y + 8, 8);
+    return x0 == y0 && x1 == y1 && x[16] == y[16];
 }
 
 static struct key_slot *map_slot(const struct key_map *m, const uint8_t key[17])
 {
     if (m->cap == 0)
         return NULL;
-    size_t j = key_hash(key) & (m->cap - 1);
-    while (m->slots[j].used && memcmp(m->slots[j].key, key, 17) != 0)
+    size_t j = key_hash(key, m->seed) & (m->cap - 1);
+    while (m->slots[j].used && !key_equal(m->slots[j].key, key))
         j = (j + 1) & (m->cap - 1);
     return &m->slots[j];
 }
@@ -127,7 +145,7 @@ static int map_put(struct key_map *m, const uint8_t key[17], uint32_t idx)
 {
     if ((m->count + 1) * 2 > m->cap) {
         struct key_map bigger = {calloc(m->cap ? m->cap * 2 : 64, sizeof(struct key_slot)),
-                                 m->cap ? m->cap * 2 : 64, 0};
+                                 m->cap ? m->cap * 2 : 64, 0, m->seed};
         if (!bigger.slots)
             return MM_ENOMEM;
         for (size_t i = 0; i < m->cap; i++)
@@ -1096,6 +1114,8 @@ int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices
     if (!d)
         return MM_ENOMEM;
     d->s = s;
+    d->by_mac.seed = mm_hash_random_key();
+    d->by_ip.seed = mm_hash_random_key();
     if (cfg && cfg->ini &&
         (r = mm_ini_get_int(cfg->ini, "devices", "max", DEVICES_MAX_DEFAULT, 1, 1000000, &max)) !=
             0)

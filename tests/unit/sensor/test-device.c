@@ -322,6 +322,38 @@ static void test_syn_record_when_read(void **state)
     json_decref(root);
 }
 
+/* Many devices: every one is found again by its MAC and by its address
+ * (the maps grow and keep all of them). */
+static void test_many_devices(void **state)
+{
+    (void)state;
+    struct mm_packet p;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    for (unsigned i = 0; i < 1000; i++) {
+        const uint8_t mac[6] = {0x00, 0x11, 0x22, 0, (uint8_t)(i >> 8), (uint8_t)i};
+        char ip[20];
+        snprintf(ip, sizeof ip, "10.0.%u.%u", i >> 8, i & 0xff);
+        mac_packet(&p, ip, "203.0.113.80", mac, 100 + i);
+        th_packet(s, &p);
+    }
+    assert_int_equal(th_count_events(s, "device", "new"), 1000);
+    for (unsigned i = 0; i < 1000; i++) {
+        const uint8_t mac[6] = {0x00, 0x11, 0x22, 0, (uint8_t)(i >> 8), (uint8_t)i};
+        char ip[20];
+        struct mm_addr a;
+        snprintf(ip, sizeof ip, "10.0.%u.%u", i >> 8, i & 0xff);
+        assert_int_equal(mm_addr_parse(ip, &a), 0);
+        const json_t *by_mac = mm_devices_find_mac(mm_sensor_devices(s), mac);
+        assert_non_null(by_mac);
+        assert_ptr_equal(mm_devices_find_ip(mm_sensor_devices(s), &a), by_mac);
+        assert_string_equal(json_string_value(json_array_get(json_object_get(by_mac, "ips"), 0)),
+                            ip);
+    }
+    const uint8_t unknown[6] = {0x00, 0x11, 0x22, 1, 0, 0};
+    assert_null(mm_devices_find_mac(mm_sensor_devices(s), unknown));
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_damaged_state),
         cmocka_unit_test(test_syn_traits_follow_latest),
         cmocka_unit_test(test_syn_record_when_read),
+        cmocka_unit_test(test_many_devices),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
