@@ -71,12 +71,12 @@ static void report_bad(struct mm_intel_file_report *rep, int line, const char *w
     }
 }
 
-/* Adds one value and keeps the report's counts. */
-static int add_value(struct mm_intel *in, enum mm__intel_kind kind, const char *value,
-                     struct mm__intel_ctx *ctx, struct mm_intel_file_report *rep, int line)
+/* Adds one value of n bytes and keeps the report's counts. */
+static int add_value_n(struct mm_intel *in, enum mm__intel_kind kind, const char *value, size_t n,
+                       struct mm__intel_ctx *ctx, struct mm_intel_file_report *rep, int line)
 {
     const char *why;
-    int r = mm__intel_add(in, kind, value, ctx, &why);
+    int r = mm__intel_add_n(in, kind, value, n, ctx, &why);
     if (r == MM_EPARSE) {
         report_bad(rep, line, why);
         return 0;
@@ -84,6 +84,12 @@ static int add_value(struct mm_intel *in, enum mm__intel_kind kind, const char *
     if (r == 0)
         rep->loaded++;
     return r;
+}
+
+static int add_value(struct mm_intel *in, enum mm__intel_kind kind, const char *value,
+                     struct mm__intel_ctx *ctx, struct mm_intel_file_report *rep, int line)
+{
+    return add_value_n(in, kind, value, strlen(value), ctx, rep, line);
 }
 
 /* ---- CSV ------------------------------------------------------------------ */
@@ -318,7 +324,7 @@ static int read_list(struct mm_intel *in, struct mm__intel_lines *it, struct mm_
     int r = 0;
     while ((line = next_line(it)) != NULL) {
         if (plain_list_line(line, it->len)) {
-            if ((r = add_value(in, MM__IK_NONE, line, &ctx, rep, it->lineno)) != 0)
+            if ((r = add_value_n(in, MM__IK_NONE, line, it->len, &ctx, rep, it->lineno)) != 0)
                 break;
             continue;
         }

@@ -57,6 +57,9 @@ static inline void mm__intel_ctx_changed(struct mm__intel_ctx *ctx)
  * duplicate), MM_EPARSE with *why set to a static reason, or MM_ENOMEM. */
 int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *value,
                   struct mm__intel_ctx *ctx, const char **why);
+/* The same for a value whose length n (strlen) the caller knows. */
+int mm__intel_add_n(struct mm_intel *in, enum mm__intel_kind kind, const char *value, size_t n,
+                    struct mm__intel_ctx *ctx, const char **why);
 
 /* Maps a type word ("ip", "ip:port", "cidr", "domain", "hostname", "url",
  * "ja3", "ja3_md5", "ja4", "sha1", "sha1_hash", ...) to a kind; MM__IK_NONE

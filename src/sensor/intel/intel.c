@@ -35,21 +35,31 @@ struct pool {
     size_t len, cap;
 };
 
-/* Appends s[0..n) plus NUL; *off gets its offset. Offset 0 is the empty string. */
-static int pool_add(struct pool *p, const char *s, size_t n, uint32_t *off)
+/* Makes room for want bytes in all. Offsets are 32-bit: the capacity never
+ * exceeds UINT32_MAX, so a string that fits can be given an offset. */
+static int pool_grow(struct pool *p, size_t want)
 {
-    if (p->len + n + 1 > UINT32_MAX)
+    if (want > UINT32_MAX)
         return MM_ELIMIT;
-    if (p->len + n + 1 > p->cap) {
-        size_t cap = p->cap ? p->cap : 1 << 16;
-        while (cap < p->len + n + 1)
-            cap *= 2;
-        char *d = realloc(p->data, cap);
-        if (!d)
-            return MM_ENOMEM;
-        p->data = d;
-        p->cap = cap;
-    }
+    size_t cap = p->cap ? p->cap : 1 << 16;
+    while (cap < want)
+        cap *= 2;
+    if (cap > UINT32_MAX)
+        cap = UINT32_MAX;
+    char *d = realloc(p->data, cap);
+    if (!d)
+        return MM_ENOMEM;
+    p->data = d;
+    p->cap = cap;
+    return 0;
+}
+
+/* Appends s[0..n) plus NUL; *off gets its offset. Offset 0 is the empty string. */
+static inline int pool_add(struct pool *p, const char *s, size_t n, uint32_t *off)
+{
+    int r;
+    if (p->len + n + 1 > p->cap && (r = pool_grow(p, p->len + n + 1)) != 0)
+        return r;
     memcpy(p->data + p->len, s, n);
     p->data[p->len + n] = '\0';
     *off = (uint32_t)p->len;
@@ -59,19 +69,24 @@ static int pool_add(struct pool *p, const char *s, size_t n, uint32_t *off)
 
 /* A word-at-a-time hash (every indicator, and every name a packet is matched
  * by, is hashed; a byte loop was a visible share of loading). Only slot
- * positions depend on it. */
+ * positions depend on it. From 8 bytes on, the last word is the last eight
+ * bytes (overlapping the word before): no byte loop for the rest. */
 static uint32_t hash_bytes(const void *data, size_t n, uint32_t seed)
 {
     const uint8_t *b = data;
-    uint64_t h = (0x9e3779b97f4a7c15ULL ^ seed) + n, w;
-    for (; n >= 8; b += 8, n -= 8) {
-        memcpy(&w, b, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
+    uint64_t h = (0x9e3779b97f4a7c15ULL ^ seed) + n, w = 0;
+    if (n >= 8) {
+        const uint8_t *last = b + n - 8;
+        for (; b < last; b += 8) {
+            memcpy(&w, b, 8);
+            h = (h ^ w) * 0xff51afd7ed558ccdULL;
+            h ^= h >> 32;
+        }
+        memcpy(&w, last, 8);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            w |= (uint64_t)b[i] << (8 * i);
     }
-    w = 0;
-    for (size_t i = 0; i < n; i++)
-        w |= (uint64_t)b[i] << (8 * i);
     h = (h ^ w) * 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53ULL;
@@ -525,9 +540,8 @@ static int str_grow(struct mm_intel *in)
 }
 
 /* Adds key (kind byte first) unless present; an allow entry replaces a listed one. */
-static int str_insert(struct mm_intel *in, const char *key, struct mm__intel_ctx *ctx)
+static int str_insert(struct mm_intel *in, const char *key, size_t n, struct mm__intel_ctx *ctx)
 {
-    size_t n = strlen(key);
     uint32_t h = hash_bytes(key, n, 0);
     struct str_entry *old = (struct str_entry *)str_find(in, key, n, h);
     int r;
@@ -587,10 +601,10 @@ static uint32_t ip_hash(const uint8_t addr[16], uint8_t family, uint8_t prefix, 
     return (uint32_t)x;
 }
 
-static const struct ip_entry *ip_find(const struct mm_intel *in, const uint8_t addr[16],
+/* The entry of this key (h: its ip_hash), or NULL. */
+static const struct ip_entry *ip_find(const struct mm_intel *in, uint32_t h, const uint8_t addr[16],
                                       uint8_t family, uint8_t prefix, uint16_t port)
 {
-    uint32_t h = ip_hash(addr, family, prefix, port);
     const uint64_t *filter = in->ip_filter[family == 6][prefix];
     if (filter) {
         uint32_t bit = ip_filter_bit(h, in->ip_filter_log[family == 6][prefix]);
@@ -671,8 +685,9 @@ static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *
 {
     const struct mm_cidr *c = &v->cidr;
     uint16_t port = v->port;
+    uint32_t h = ip_hash(c->addr.bytes, c->addr.family, c->prefix, port);
     struct ip_entry *old =
-        (struct ip_entry *)ip_find(in, c->addr.bytes, c->addr.family, c->prefix, port);
+        (struct ip_entry *)ip_find(in, h, c->addr.bytes, c->addr.family, c->prefix, port);
     char text[MM_ADDR_STRLEN + 16];
     const char *listed = value;
     size_t len = n;
@@ -695,7 +710,7 @@ static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *
         return r;
     e.ctx = id;
     in->ips[in->nips] = e;
-    table_put(&in->ip_table, ip_hash(e.addr, e.family, e.prefix, port), (uint32_t)++in->nips);
+    table_put(&in->ip_table, h, (uint32_t)++in->nips);
     if (c->addr.family == 4)
         in->v4_len[c->prefix] = true;
     else
@@ -797,8 +812,9 @@ static bool norm_domain_words(const char *in, size_t n, char *out)
     return true;
 }
 
-/* mm__intel_norm_domain of in[0..n) (n: its length, known to the caller). */
-static bool norm_domain_n(const char *in, size_t n, char *out, size_t outlen)
+/* mm__intel_norm_domain of in[0..n) (n: its length, known to the caller);
+ * returns the name's length, 0 when it is not valid. */
+static size_t norm_domain_n(const char *in, size_t n, char *out, size_t outlen)
 {
     if (n >= 2 && in[0] == '*' && in[1] == '.')
         in += 2, n -= 2;
@@ -807,9 +823,9 @@ static bool norm_domain_n(const char *in, size_t n, char *out, size_t outlen)
     if (n > 0 && in[n - 1] == '.')
         n--;
     if (n == 0 || n > MM__INTEL_NAME_MAX || n + 1 > outlen)
-        return false;
+        return 0;
     if (norm_domain_words(in, n, out))
-        return true;
+        return n;
     /* one pass: each byte copied as the key holds it; a dot must end a
      * label of 1-63 bytes, and anything else not a label byte is refused */
     size_t label = 0; /* where the current label starts */
@@ -819,18 +835,18 @@ static bool norm_domain_n(const char *in, size_t n, char *out, size_t outlen)
         if (o > '.' || o == '-')
             continue;
         if (o == 0 || i == label || i - label > 63)
-            return false;
+            return 0;
         label = i + 1;
     }
     if (n == label || n - label > 63)
-        return false;
+        return 0;
     out[n] = '\0';
-    return true;
+    return n;
 }
 
 bool mm__intel_norm_domain(const char *in, char *out, size_t outlen)
 {
-    return norm_domain_n(in, strlen(in), out, outlen);
+    return norm_domain_n(in, strlen(in), out, outlen) != 0;
 }
 
 bool mm__intel_norm_url(const char *in, char *out, size_t outlen)
@@ -1117,9 +1133,15 @@ enum mm__intel_kind mm__intel_kind_from_word(const char *w)
 int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *value,
                   struct mm__intel_ctx *ctx, const char **why)
 {
+    return mm__intel_add_n(in, kind, value, strlen(value), ctx, why);
+}
+
+int mm__intel_add_n(struct mm_intel *in, enum mm__intel_kind kind, const char *value, size_t n,
+                    struct mm__intel_ctx *ctx, const char **why)
+{
     char key[MM__INTEL_VALUE_MAX + 2];
     struct ip_value ip = {.parsed = false};
-    size_t n = strlen(value);
+    size_t kn; /* the key's length, kind byte included */
     *why = "";
     if (in->sealed) {
         *why = "set already sealed";
@@ -1140,17 +1162,19 @@ int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *val
         }
         return ip_insert(in, &ip, value, n, ctx);
     case MM__IK_DOMAIN:
-        if (!norm_domain_n(value, n, key + 1, sizeof key - 1)) {
+        if ((kn = norm_domain_n(value, n, key + 1, sizeof key - 1)) == 0) {
             *why = "not a valid domain name";
             return MM_EPARSE;
         }
+        kn++;
         break;
     case MM__IK_URL:
         if (!mm__intel_norm_url(value, key + 1, sizeof key - 1)) {
             *why = "not a usable URL";
             return MM_EPARSE;
         }
-        if (key[1] == '/' && strlen(key + 1) < 4) {
+        kn = strlen(key);
+        if (key[1] == '/' && kn - 1 < 4) {
             *why = "path without host too short to be specific";
             return MM_EPARSE;
         }
@@ -1162,12 +1186,13 @@ int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *val
             *why = "not a valid fingerprint for its type";
             return MM_EPARSE;
         }
+        kn = strlen(key);
         break;
     default:
         *why = "unknown indicator type";
         return MM_EPARSE;
     }
-    return str_insert(in, key, ctx);
+    return str_insert(in, key, kn, ctx);
 }
 
 static void ip_filters_free(struct mm_intel *in)
@@ -1292,9 +1317,11 @@ static const struct ip_entry *ip_lookup(const struct mm_intel *in, const struct 
         ip_clear_host_bits(key, prefix);
         const struct ip_entry *e = NULL;
         if (port)
-            e = ip_find(in, key, a->family, (uint8_t)prefix, port);
+            e = ip_find(in, ip_hash(key, a->family, (uint8_t)prefix, port), key, a->family,
+                        (uint8_t)prefix, port);
         if (!e)
-            e = ip_find(in, key, a->family, (uint8_t)prefix, 0);
+            e = ip_find(in, ip_hash(key, a->family, (uint8_t)prefix, 0), key, a->family,
+                        (uint8_t)prefix, 0);
         if (e)
             return e;
     }
