@@ -23,11 +23,14 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -644,11 +647,53 @@ static bool name_has(const char *path, const char *word)
     return strcasestr(base_name(path), word) != NULL;
 }
 
+/* Reads all of fd (a regular file of size bytes) into text (size + 1
+ * bytes); true when it held exactly size bytes. */
+static bool read_exactly(int fd, char *text, size_t size)
+{
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = read(fd, text + got, size + 1 - got); /* one more: EOF seen */
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n == 0 && got == size;
+        got += (size_t)n;
+        if (got > size)
+            return false; /* it grew */
+    }
+}
+
+/* mm_file_read for a regular file, read straight into a buffer of its size
+ * instead of in chunks copied onto a growing buffer (a copy of every feed
+ * byte, and the growth's page faults). Everything else (stdin's "-", not a
+ * regular file, over max, a size that changes while read, any error) is
+ * left to mm_file_read, which answers as it always did. */
+static int read_feed(const char *path, size_t max, char **out, size_t *len)
+{
+    struct stat st;
+    char *text = NULL;
+    int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+        (uint64_t)st.st_size <= max && (text = malloc((size_t)st.st_size + 1)) != NULL &&
+        read_exactly(fd, text, (size_t)st.st_size)) {
+        close(fd);
+        text[st.st_size] = '\0';
+        *out = text;
+        *len = (size_t)st.st_size;
+        return 0;
+    }
+    free(text);
+    if (fd >= 0)
+        close(fd);
+    return mm_file_read(path, max, out, len);
+}
+
 int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep)
 {
     char *text = NULL;
     size_t len = 0;
-    int r = mm_file_read(path, FEED_FILE_MAX, &text, &len);
+    int r = read_feed(path, FEED_FILE_MAX, &text, &len);
     memset(rep, 0, sizeof *rep);
     snprintf(rep->path, sizeof rep->path, "%s", path);
     if (r == MM_ETOOBIG) {

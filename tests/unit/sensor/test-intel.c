@@ -316,6 +316,11 @@ static void test_large_feeds(void **state)
                "0.0.0.0 h%d.hosts.example h%d.hosts.example h%d.hosts.example "
                "h%d.hosts.example\n",
                i, i + 1, i + 2, i + 3);
+    in = load_text("empty.txt", "", &rep); /* a regular file of no bytes */
+    assert_string_equal(rep.format, "list");
+    assert_int_equal(rep.loaded + rep.malformed, 0);
+    assert_int_equal(mm_intel_count(in), 0);
+    mm_intel_free(in);
     in = load_text("hosts.txt", text, &rep);
     assert_string_equal(rep.format, "hosts");
     assert_int_equal(rep.loaded, N);
