@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/flow.h"
 #include "sensor/sensor.h"
@@ -24,7 +25,7 @@
 #define STARTS_MAX 32
 
 struct pair {
-    uint64_t hash; /* of (src, dst, port): its slot; compared before the addresses */
+    uint64_t hash; /* pair_hash of (src, dst, port): its slot; compared before the addresses */
     struct mm_addr src, dst;
     uint16_t port;
     unsigned n, head;
@@ -45,6 +46,7 @@ struct beacon_state {
     long connections, jitter;
     int64_t min_interval, max_interval, suppress;
     int64_t next_drop; /* a full table is rebuilt at most once a second */
+    uint64_t hash_key; /* random: a sender cannot aim its pairs at one probe chain */
 };
 
 static const struct mm__setting settings[] = {
@@ -75,6 +77,7 @@ static int beacon_init(struct mm_sensor *s, void **state)
     st->min_interval = mm__detect_int(s, NAME, "min_interval", 10, 1, 86400) * 1000000LL;
     st->max_interval = mm__detect_int(s, NAME, "max_interval", 3600, 2, 7 * 86400) * 1000000LL;
     st->suppress = mm__detect_int(s, NAME, "suppress_seconds", 21600, 0, 7 * 86400) * 1000000LL;
+    st->hash_key = mm_hash_random_key();
     *state = st;
     return 0;
 }
@@ -94,6 +97,30 @@ static void beacon_free(void *state)
 static int64_t last_start(const struct pair *e)
 {
     return e->starts[(e->head + STARTS_MAX - 1) % STARTS_MAX];
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    return x ^ (x >> 32);
+}
+
+/* The table's hash of the packet's (src, dst, port): a few multiplications
+ * over the address words, keyed. Where a pair sits in the table is never
+ * seen outside it, so this need not be the suppression key (which
+ * mm__hash_addr makes only when a pair alerts). */
+static uint64_t pair_hash(const struct beacon_state *st, const struct mm_packet *p)
+{
+    uint64_t w[4];
+    memcpy(w, p->src.bytes, 16);
+    memcpy(w + 2, p->dst.bytes, 16);
+    uint64_t k = st->hash_key;
+    uint64_t h = mix64(w[0] ^ k) + mix64(w[1] ^ (k + p->src.family));
+    h = mix64(h ^ w[2]) + mix64(w[3] ^ (k + ((uint64_t)p->dst.family << 16 | p->dport)));
+    return mix64(h);
 }
 
 static uint64_t tag_of(uint64_t hash)
@@ -157,7 +184,7 @@ static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p
     while (st->tags[j])
         j = (j + 1) % PAIRS;
     struct pair *e = &st->pairs[j];
-    memset(e, 0, sizeof *e);
+    e->n = e->head = 0; /* starts[] is read only below n: no need to clear it */
     st->tags[j] = tag;
     st->starts[j] = 0;
     e->hash = h;
@@ -209,8 +236,7 @@ static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_pack
         mm_sensor_is_home(s, &p->dst))
         return;
     int64_t now = mm__detect_now(s);
-    uint64_t key = mm__hash_addr(&p->dst, mm__hash_addr(&p->src, p->dport));
-    struct pair *e = pair_slot(st, p, key, now);
+    struct pair *e = pair_slot(st, p, pair_hash(st, p), now);
     if (!e || (e->n > 0 && now - last_start(e) < 1000000 && now >= last_start(e)))
         return;
     e->starts[e->head] = now;
@@ -220,6 +246,7 @@ static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_pack
         e->n++;
     if (!periodic(st, e, &mean))
         return;
+    uint64_t key = mm__hash_addr(&p->dst, mm__hash_addr(&p->src, p->dport));
     if (!mm__suppress_allow(st->sup, key, now, st->suppress))
         return;
     const struct mm__alert_at at = {.pkt = p};
