@@ -310,9 +310,12 @@ static void scan_packet(void *state, struct mm_sensor *s, const struct mm_packet
     struct scan_state *st = state;
     if (!p->ip_version || p->fragment || !is_probe(p) || is_group_address(&p->dst))
         return;
-    bool src_home = mm_sensor_is_home(s, &p->src), dst_home = mm_sensor_is_home(s, &p->dst);
-    if ((st->home_source && !src_home) || (st->home_target && !dst_home) ||
-        (!st->any_scope && !src_home && !dst_home))
+    bool src_home = mm_sensor_is_home(s, &p->src);
+    if (st->home_source && !src_home)
+        return;
+    /* the destination matters only for targets = home, or when the scope
+     * (home by default) is not already met by the source */
+    if ((st->home_target || (!st->any_scope && !src_home)) && !mm_sensor_is_home(s, &p->dst))
         return;
     int64_t now = mm__detect_now(s);
     struct source *e = source_slot(st, &p->src);
