@@ -41,6 +41,7 @@
 #define LAST_SEEN_STEP_USEC (60 * 1000000LL) /* last_seen written at most once a minute */
 #define STATE_FILE          "devices.json"
 #define SYN_SEEN_MAX        8 /* SYN trait kinds of a device remembered */
+#define TIME_UNKNOWN        INT64_MIN
 
 /* The sources of OS evidence; the record's "evidence" names them as below. */
 enum source { SRC_VENDOR, SRC_DHCP, SRC_USER_AGENT, SRC_SMB, SRC_TCP, SRC_COUNT };
@@ -66,10 +67,13 @@ struct device {
     bool has_mac;
     json_t *rec;
     int64_t last_seen, last_seen_written;
-    uint32_t idx;                    /* position in mm_devices.devs */
-    uint32_t announced_sig;          /* signature of what was last announced */
-    bool pending_new;                /* created, not yet announced */
-    bool dirty;                      /* modified since the last announcement check */
+    int64_t last_seen_text;    /* the time the record's "last_seen" text says (TIME_UNKNOWN) */
+    bool has_last_seen_member; /* the record has a "last_seen" member */
+    bool last_seen_due;        /* last_seen_written is to be written at sync_record */
+    uint32_t idx;              /* position in mm_devices.devs */
+    uint32_t announced_sig;    /* signature of what was last announced */
+    bool pending_new;          /* created, not yet announced */
+    bool dirty;                /* modified since the last announcement check */
     uint64_t syn_seen[SYN_SEEN_MAX]; /* hashes of recent SYN traits looked at (0: none) */
     unsigned syn_seen_next;          /* the slot the next new hash replaces */
     struct source_view evidence[SRC_COUNT];
@@ -344,6 +348,8 @@ static bool is_allowlisted(const struct mm_devices *d, const struct device *dev)
     for (size_t i = 0; dev->has_mac && i < d->nallow_macs; i++)
         if (memcmp(d->allow_macs[i], dev->mac, 6) == 0)
             return true;
+    if (d->nallow_nets == 0)
+        return false; /* no address can match: nothing to parse */
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(dev->rec, "ips"), i, v)
@@ -360,16 +366,35 @@ static bool is_allowlisted(const struct mm_devices *d, const struct device *dev)
 
 /* ---- records -------------------------------------------------------------------- */
 
-static void set_last_seen(struct device *dev, int64_t t, bool force)
+/* Makes the record's "last_seen" text say last_seen_written (formatted only
+ * when it says something else). */
+static void write_last_seen(struct device *dev)
 {
     char ts[MM_TIMESTAMP_MAX];
+    dev->last_seen_due = false;
+    if (dev->last_seen_text == dev->last_seen_written)
+        return;
+    time_string(dev->last_seen_written, ts);
+    json_object_set_new(dev->rec, "last_seen", json_string(ts));
+    dev->last_seen_text = dev->last_seen_written;
+    dev->has_last_seen_member = true;
+}
+
+/* Notes that the device was seen at t. The record's "last_seen" moves at
+ * most once a minute (or when forced); the text of such a move is formatted
+ * when the record is next read (sync_record), or at once when the record has
+ * no "last_seen" yet (so its members keep the order they were first set in). */
+static void set_last_seen(struct device *dev, int64_t t, bool force)
+{
     if (t > dev->last_seen)
         dev->last_seen = t;
     if (!force && dev->last_seen - dev->last_seen_written < LAST_SEEN_STEP_USEC)
         return;
-    time_string(dev->last_seen, ts);
-    json_object_set_new(dev->rec, "last_seen", json_string(ts));
     dev->last_seen_written = dev->last_seen;
+    if (force || !dev->has_last_seen_member)
+        write_last_seen(dev);
+    else
+        dev->last_seen_due = true;
 }
 
 /* Recomputes "os" from the evidence: the highest score wins (earliest on ties). */
@@ -486,7 +511,8 @@ static int device_create(struct mm_devices *d, const uint8_t *mac, const struct 
         free(dev);
         return MM_ENOMEM;
     }
-    dev->last_seen = dev->last_seen_written = t;
+    dev->last_seen = dev->last_seen_written = dev->last_seen_text = t;
+    dev->has_last_seen_member = true;
     if (mac)
         mac_key(mac, key);
     else
@@ -602,18 +628,45 @@ static void sync_record(struct device *dev)
 {
     if (dev->tcp_stale)
         write_syn(dev);
+    if (dev->last_seen_due)
+        write_last_seen(dev);
 }
 
-/* Emits a "device" event for dev (action "new" or "changed"). */
-static void announce(struct mm_devices *d, struct device *dev, const char *action)
+/* A copy of the record for an event, taken at the moment of announcing:
+ * what the inventory never changes in place is shared (texts, numbers,
+ * "os", which is replaced whole); arrays are copied (their elements, texts
+ * and evidence objects, are never changed in place either); other objects
+ * ("tcp", "dhcp", unknown ones from a state file) are copied deeply. */
+static json_t *record_copy(const json_t *rec)
+{
+    json_t *copy = json_object(), *v;
+    const char *key;
+    if (!copy)
+        return NULL;
+    json_object_foreach((json_t *)rec, key, v)
+    {
+        json_t *c = json_is_array(v)                              ? json_copy(v)
+                    : json_is_object(v) && strcmp(key, "os") != 0 ? json_deep_copy(v)
+                                                                  : json_incref(v);
+        if (json_object_set_new_nocheck(copy, key, c) != 0) {
+            json_decref(copy);
+            return NULL;
+        }
+    }
+    return copy;
+}
+
+/* Emits a "device" event for dev (action "new" or "changed"); sig is
+ * record_signature of its record. */
+static void announce(struct mm_devices *d, struct device *dev, const char *action, uint32_t sig)
 {
     struct mm_addr first = {0};
     json_t *ips = json_object_get(dev->rec, "ips");
-    sync_record(dev);
     bool allow = is_allowlisted(d, dev);
     json_object_set_new(dev->rec, "allowlisted", json_boolean(allow));
     set_last_seen(dev, dev->last_seen, true);
-    dev->announced_sig = record_signature(dev->rec);
+    sync_record(dev);
+    dev->announced_sig = sig;
     dev->pending_new = false;
     if (!d->s)
         return;
@@ -625,7 +678,7 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
         .event_type = "device",
         .src = first.family ? &first : NULL,
     };
-    json_t *ev = mm_eve_new(&h), *rec = json_deep_copy(dev->rec);
+    json_t *ev = mm_eve_new(&h), *rec = record_copy(dev->rec);
     if (!ev || !rec) {
         json_decref(ev);
         json_decref(rec);
@@ -642,8 +695,9 @@ static void maybe_changed(struct mm_devices *d, struct device *dev)
     if (dev->pending_new || !dev->dirty)
         return;
     dev->dirty = false;
-    if (record_signature(dev->rec) != dev->announced_sig)
-        announce(d, dev, "changed");
+    uint32_t sig = record_signature(dev->rec);
+    if (sig != dev->announced_sig)
+        announce(d, dev, "changed", sig);
 }
 
 static void flush_pending(struct mm_devices *d)
@@ -653,7 +707,7 @@ static void flush_pending(struct mm_devices *d)
     d->have_pending = false;
     for (size_t i = 0; i < d->n; i++)
         if (d->devs[i]->pending_new)
-            announce(d, d->devs[i], "new");
+            announce(d, d->devs[i], "new", record_signature(d->devs[i]->rec));
 }
 
 /* Finds or creates the device for mac (or for ip when mac is NULL). */
@@ -991,8 +1045,8 @@ int mm_devices_save(struct mm_devices *d)
         return 0;
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < d->n; i++) {
-        sync_record(d->devs[i]);
         set_last_seen(d->devs[i], d->devs[i]->last_seen, true);
+        sync_record(d->devs[i]);
         json_array_append(arr, d->devs[i]->rec);
     }
     json_t *root = arr ? json_pack("{s:i, s:o}", "version", 1, "devices", arr) : NULL;
@@ -1092,6 +1146,8 @@ static int load_state(struct mm_devices *d)
         }
         view_evidence(dev);
         view_syn(dev);
+        dev->last_seen_text = TIME_UNKNOWN; /* its text may be in another form */
+        dev->has_last_seen_member = json_object_get(dev->rec, "last_seen") != NULL;
         size_t k;
         json_t *v;
         json_array_foreach(

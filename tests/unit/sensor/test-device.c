@@ -354,6 +354,94 @@ static void test_many_devices(void **state)
     th_free(s);
 }
 
+static const char *last_seen_of(const json_t *rec)
+{
+    return json_string_value(json_object_get(rec, "last_seen"));
+}
+
+/* "last_seen" moves at most once a minute (events and devices.json say the
+ * latest); an event keeps what the record held when it was announced; a
+ * saved "last_seen" is kept as written until the device is seen again. */
+static void test_last_seen_and_events(void **state)
+{
+    (void)state;
+    char path[300];
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x51};
+    const double t0 = 1775001600.0; /* 2026-04-01T00:00:00Z */
+    struct mm_packet p;
+    struct mm_sensor *s = th_new(NULL, NULL, state_dir, NULL);
+    static const double times[] = {0, 50, 70, 125};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        th_set_time(s, t0 + times[i]);
+        mac_packet(&p, "192.168.1.51", "203.0.113.80", mac, 200 + i);
+        th_packet(s, &p);
+    }
+    const json_t *rec = mm_devices_find_mac(mm_sensor_devices(s), mac);
+    assert_string_equal(last_seen_of(rec), "2026-04-01T00:01:10.000000+0000");
+    /* a host name: "changed", announced with the time of the last packet */
+    th_event(s, "{\"event_type\":\"netbios\",\"src_ip\":\"192.168.1.51\",\"netbios\":{"
+                "\"type\":\"request\",\"hostname\":\"PC-51\"}}");
+    assert_int_equal(th_count_events(s, "device", "changed"), 1);
+    const json_t *first = dev_of(th_event_at(s, "device", 0)),
+                 *changed = dev_of(th_event_at(s, "device", 1));
+    assert_string_equal(last_seen_of(changed), "2026-04-01T00:02:05.000000+0000");
+    /* a second address, then a user agent (Linux): two more "changed"; those
+     * announced before stay as they were */
+    th_set_time(s, t0 + 300);
+    mac_packet(&p, "192.168.1.52", "203.0.113.80", mac, 210);
+    th_packet(s, &p);
+    th_event(s, "{\"event_type\":\"http\",\"src_ip\":\"192.168.1.52\",\"http\":{"
+                "\"http_user_agent\":\"Mozilla/5.0 (X11; Linux x86_64)\"}}");
+    assert_int_equal(th_count_events(s, "device", "changed"), 3);
+    assert_string_equal(last_seen_of(first), "2026-04-01T00:00:00.000000+0000");
+    assert_int_equal(json_array_size(json_object_get(first, "hostnames")), 0);
+    assert_int_equal(json_array_size(json_object_get(first, "ips")), 1);
+    assert_int_equal(json_array_size(json_object_get(changed, "ips")), 1);
+    assert_int_equal(json_array_size(json_object_get(changed, "user_agents")), 0);
+    assert_string_equal(json_string_value(json_object_get(changed, "action")), "changed");
+    rec = mm_devices_find_mac(mm_sensor_devices(s), mac);
+    assert_null(json_object_get(rec, "action"));
+    assert_int_equal(json_array_size(json_object_get(rec, "ips")), 2);
+    assert_int_equal(json_array_size(json_object_get(rec, "user_agents")), 1);
+    assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
+    th_free(s);
+
+    /* a saved record in another form of time, one without "last_seen" */
+    static const char saved[] =
+        "{\"version\":1,\"devices\":["
+        "{\"mac\":\"02:00:00:00:00:53\",\"ips\":[\"192.168.1.53\"],\"hostnames\":[],"
+        "\"user_agents\":[],\"evidence\":[],\"last_seen\":\"2026-04-01T09:00:30+0900\"},"
+        "{\"mac\":\"02:00:00:00:00:54\",\"ips\":[\"192.168.1.54\"],\"hostnames\":[],"
+        "\"user_agents\":[],\"evidence\":[]}]}";
+    const uint8_t kept[6] = {0x02, 0, 0, 0, 0, 0x53}, bare[6] = {0x02, 0, 0, 0, 0, 0x54};
+    snprintf(path, sizeof path, "%s/devices.json", state_dir);
+    assert_int_equal(mm_file_write_atomic(path, saved, strlen(saved)), 0);
+    s = th_new(NULL, NULL, state_dir, NULL);
+    th_set_time(s, t0 + 60); /* less than a minute after the saved time */
+    mac_packet(&p, "192.168.1.53", "203.0.113.80", kept, 300);
+    p.tcp_flags = 0x10; /* not a SYN: no OS guess, nothing announced */
+    th_packet(s, &p);
+    assert_string_equal(last_seen_of(mm_devices_find_mac(mm_sensor_devices(s), kept)),
+                        "2026-04-01T09:00:30+0900");
+    mac_packet(&p, "192.168.1.54", "203.0.113.80", bare, 301);
+    p.tcp_flags = 0x10;
+    th_packet(s, &p);
+    th_event(s, "{\"event_type\":\"dhcp\",\"src_ip\":\"192.168.1.54\",\"dhcp\":{\"type\":"
+                "\"request\",\"client_mac\":\"02:00:00:00:00:54\",\"params_raw\":[1,3]}}");
+    th_set_time(s, t0 + 100);
+    mac_packet(&p, "192.168.1.53", "203.0.113.80", kept, 302);
+    p.tcp_flags = 0x10;
+    th_packet(s, &p);
+    assert_string_equal(last_seen_of(mm_devices_find_mac(mm_sensor_devices(s), kept)),
+                        "2026-04-01T00:01:40.000000+0000");
+    rec = mm_devices_find_mac(mm_sensor_devices(s), bare);
+    void *it = json_object_iter_at((json_t *)rec, "last_seen");
+    assert_string_equal(json_object_iter_key(json_object_iter_next((json_t *)rec, it)), "dhcp");
+    assert_string_equal(last_seen_of(rec), "2026-04-01T00:01:00.000000+0000");
+    assert_int_equal(th_count_events(s, "device", NULL), 0);
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_syn_traits_follow_latest),
         cmocka_unit_test(test_syn_record_when_read),
         cmocka_unit_test(test_many_devices),
+        cmocka_unit_test(test_last_seen_and_events),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
