@@ -46,6 +46,7 @@ struct source {
     struct mm_addr src;
     bool used;
     int64_t last;
+    uint64_t suppress_key[2]; /* of variants 1 and 2: mm__hash_addr(src, variant) */
     uint32_t seq;
     unsigned n;
     int64_t t[PROBES];
@@ -147,6 +148,8 @@ static struct source *start_source(struct source *e, const struct mm_addr *src)
     e->used = true;
     e->last = 0;
     e->n = 0;
+    e->suppress_key[0] = mm__hash_addr(src, 1);
+    e->suppress_key[1] = mm__hash_addr(src, 2);
     return e;
 }
 
@@ -280,7 +283,7 @@ static long count_probes(const struct source *e, const struct probe_key *k, enum
 static void raise_scan(struct scan_state *st, struct mm_sensor *s, const struct mm_packet *p,
                        struct source *e, const struct probe_key *k, unsigned variant, int64_t now)
 {
-    if (!mm__suppress_allow(st->sup, mm__hash_addr(&e->src, variant), now, st->suppress))
+    if (!mm__suppress_allow(st->sup, e->suppress_key[variant - 1], now, st->suppress))
         return;
     long count = count_probes(e, k, variant == 1 ? BY_HOST : BY_PORT, now, st->window, LONG_MAX);
     json_t *sample = json_array();
