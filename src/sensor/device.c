@@ -78,8 +78,10 @@ struct device {
     unsigned syn_seen_next;          /* the slot the next new hash replaces */
     struct source_view evidence[SRC_COUNT];
     struct syn_view syn;
-    bool tcp_in_place; /* the record's "tcp" is {ttl, window, options}: updated in place */
-    bool tcp_stale;    /* syn is newer than the record's "tcp" (see sync_record) */
+    bool tcp_in_place;     /* the record's "tcp" is {ttl, window, options}: updated in place */
+    bool tcp_stale;        /* syn is newer than the record's "tcp" (see sync_record) */
+    uint8_t ip_known[17];  /* an address key the IP map pointed at this device for, */
+    uint64_t ip_known_gen; /* at this by_ip.gen (0: none) */
 };
 
 /* Open-addressing map from a 17-byte key (MAC or address) to a device index. */
@@ -93,6 +95,7 @@ struct key_map {
     struct key_slot *slots;
     size_t cap, count;
     uint64_t seed; /* random: a sender cannot aim its MACs or addresses at one slot */
+    uint64_t gen;  /* counts map_put calls: a remembered lookup is valid while it stays */
 };
 
 struct mm_devices {
@@ -107,6 +110,7 @@ struct mm_devices {
     uint8_t (*allow_macs)[6];
     size_t nallow_macs;
     bool have_pending;
+    struct device *last_by_mac; /* the device the last MAC lookup found (MACs never move) */
 };
 
 /* ---- key map ----------------------------------------------------------------- */
@@ -147,9 +151,10 @@ static struct key_slot *map_slot(const struct key_map *m, const uint8_t key[17])
 
 static int map_put(struct key_map *m, const uint8_t key[17], uint32_t idx)
 {
+    m->gen++;
     if ((m->count + 1) * 2 > m->cap) {
         struct key_map bigger = {calloc(m->cap ? m->cap * 2 : 64, sizeof(struct key_slot)),
-                                 m->cap ? m->cap * 2 : 64, 0, m->seed};
+                                 m->cap ? m->cap * 2 : 64, 0, m->seed, m->gen};
         if (!bigger.slots)
             return MM_ENOMEM;
         for (size_t i = 0; i < m->cap; i++)
@@ -185,6 +190,9 @@ static void ip_key(const struct mm_addr *a, uint8_t key[17])
 
 static struct device *find_by_mac(const struct mm_devices *d, const uint8_t mac[6])
 {
+    struct device *last = d->last_by_mac;
+    if (last && memcmp(last->mac, mac, 6) == 0)
+        return last; /* a home device's packets often come one after another */
     uint8_t key[17];
     mac_key(mac, key);
     const struct key_slot *s = map_slot(&d->by_mac, key);
@@ -545,13 +553,18 @@ static void device_add_ip(struct mm_devices *d, struct device *dev, const struct
     if (a->family == 0 || (a->family == 4 && a->bytes[0] == 0))
         return; /* 0.0.0.0: DHCP before an address */
     ip_key(a, key);
+    if (dev->ip_known_gen == d->by_ip.gen && key_equal(dev->ip_known, key))
+        return; /* the address of its last packet, and the map has not changed since */
     const struct key_slot *slot = map_slot(&d->by_ip, key);
-    if (slot && slot->used && slot->idx == dev->idx)
-        return; /* the common case: nothing new */
-    mm_addr_format(a, s, sizeof s);
-    if (array_add_string(json_object_get(dev->rec, "ips"), s, DEVICE_IPS_MAX, false))
-        dev->dirty = true;
-    map_put(&d->by_ip, key, dev->idx);
+    if (!(slot && slot->used && slot->idx == dev->idx)) { /* the common case: nothing new */
+        mm_addr_format(a, s, sizeof s);
+        if (array_add_string(json_object_get(dev->rec, "ips"), s, DEVICE_IPS_MAX, false))
+            dev->dirty = true;
+        if (map_put(&d->by_ip, key, dev->idx) != 0)
+            return;
+    }
+    memcpy(dev->ip_known, key, sizeof key);
+    dev->ip_known_gen = d->by_ip.gen;
 }
 
 /* The record's "tcp" object: {"ttl", "window", "options"} of the view (built
@@ -715,6 +728,8 @@ static struct device *device_get(struct mm_devices *d, const uint8_t *mac, const
 {
     struct device *dev = mac ? find_by_mac(d, mac) : find_by_ip(d, ip);
     int64_t t = now_usec(d);
+    if (dev && mac)
+        d->last_by_mac = dev;
     if (dev) {
         set_last_seen(dev, t, false);
         return dev;
@@ -1172,6 +1187,7 @@ int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices
     d->s = s;
     d->by_mac.seed = mm_hash_random_key();
     d->by_ip.seed = mm_hash_random_key();
+    d->by_mac.gen = d->by_ip.gen = 1; /* a device's ip_known_gen 0 matches none */
     if (cfg && cfg->ini &&
         (r = mm_ini_get_int(cfg->ini, "devices", "max", DEVICES_MAX_DEFAULT, 1, 1000000, &max)) !=
             0)

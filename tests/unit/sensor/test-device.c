@@ -442,6 +442,32 @@ static void test_last_seen_and_events(void **state)
     th_free(s);
 }
 
+/* An address that moves between devices belongs to the last sender, also
+ * when a device sends from it again after another did. */
+static void test_address_moves(void **state)
+{
+    (void)state;
+    const uint8_t a[6] = {0x02, 0, 0, 0, 0, 0x61}, b[6] = {0x02, 0, 0, 0, 0, 0x62};
+    const uint8_t *senders[] = {a, a, b, b, a, b, a};
+    struct mm_packet p;
+    struct mm_addr x;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    assert_int_equal(mm_addr_parse("192.168.1.61", &x), 0);
+    for (size_t i = 0; i < sizeof senders / sizeof senders[0]; i++) {
+        mac_packet(&p, "192.168.1.61", "203.0.113.80", senders[i], 400 + i);
+        p.tcp_flags = 0x10;
+        th_packet(s, &p);
+        assert_ptr_equal(mm_devices_find_ip(mm_sensor_devices(s), &x),
+                         mm_devices_find_mac(mm_sensor_devices(s), senders[i]));
+    }
+    /* each has the address once; b's announcement was its only event */
+    const json_t *ra = mm_devices_find_mac(mm_sensor_devices(s), a);
+    assert_int_equal(json_array_size(json_object_get(ra, "ips")), 1);
+    assert_int_equal(th_count_events(s, "device", "new"), 2);
+    assert_int_equal(th_count_events(s, "device", "changed"), 0);
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_syn_record_when_read),
         cmocka_unit_test(test_many_devices),
         cmocka_unit_test(test_last_seen_and_events),
+        cmocka_unit_test(test_address_moves),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
