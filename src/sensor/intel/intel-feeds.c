@@ -783,6 +783,9 @@ int mm__intel_load_text(struct mm_intel *in, const char *path, char *text, size_
         }
         mm__intel_feed_text(in, NULL);
     }
+    int flushed = mm__intel_flush(in); /* what the last adds left to insert */
+    if (r == 0)
+        r = flushed;
     if (ctx.allow && strcmp(rep->format, "skipped") != 0) {
         char f[32];
         snprintf(f, sizeof f, "%s", rep->format);

@@ -61,6 +61,12 @@ int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *val
 int mm__intel_add_n(struct mm_intel *in, enum mm__intel_kind kind, const char *value, size_t n,
                     struct mm__intel_ctx *ctx, const char **why);
 
+/* An add may leave its table insert for a few adds later (the table's
+ * memory is asked for ahead); this inserts what waits. mm_intel_seal
+ * flushes; so does mm__intel_load_text at the end of each feed. Returns
+ * the first insert's failure (MM_ENOMEM, MM_ELIMIT). */
+int mm__intel_flush(struct mm_intel *in);
+
 /* Maps a type word ("ip", "ip:port", "cidr", "domain", "hostname", "url",
  * "ja3", "ja3_md5", "ja4", "sha1", "sha1_hash", ...) to a kind; MM__IK_NONE
  * for unknown words. */

@@ -143,6 +143,27 @@ struct intern_table {
     uint32_t last[IF_COUNT];
 };
 
+/* An IP indicator as parsed: the prefix (host bits cleared), the port (0:
+ * any), and whether the value as written is already the text ip_insert would
+ * make of it. parsed: set by guess_kind when it parsed the value already. */
+struct ip_value {
+    struct mm_cidr cidr;
+    uint16_t port;
+    bool canonical, parsed;
+};
+
+/* An add whose insert waits (see "deferred inserts"). */
+#define PENDING_MAX      8
+#define PENDING_TEXT_MAX 64
+
+struct pending {
+    uint32_t hash, ctx;
+    bool allow, is_ip;
+    uint8_t len;                     /* of text */
+    struct ip_value ip;              /* is_ip */
+    char text[PENDING_TEXT_MAX + 1]; /* the key; an IP's value when canonical */
+};
+
 struct mm_intel {
     uint64_t serial; /* tells this set from others in a ctx's interned */
     struct pool pool;
@@ -163,6 +184,9 @@ struct mm_intel {
     bool sealed;
     /* The feed being loaded (see mm__intel_feed_text); NULL: none. */
     const struct mm__intel_lines *feed;
+    /* Adds not inserted yet: a ring of npending from pending_first. */
+    struct pending pending[PENDING_MAX];
+    unsigned pending_first, npending;
     /* Built at seal, per family and prefix length: a presence bitmap with
      * about 16 bits per key of that length, so the lookups of a packet's
      * addresses (one per prefix length, nearly all misses) skip the large
@@ -540,37 +564,27 @@ static int str_grow(struct mm_intel *in)
 }
 
 /* Adds key (kind byte first) unless present; an allow entry replaces a listed one. */
-static int str_insert(struct mm_intel *in, const char *key, size_t n, struct mm__intel_ctx *ctx)
+/* key[0..n) with its hash h; ctx: its context index. */
+static int str_insert(struct mm_intel *in, const char *key, size_t n, uint32_t h, uint32_t ctx,
+                      bool allow)
 {
-    uint32_t h = hash_bytes(key, n, 0);
     struct str_entry *old = (struct str_entry *)str_find(in, key, n, h);
     int r;
     if (old) {
-        old->allow = old->allow || ctx->allow;
+        old->allow = old->allow || allow;
         return 0;
     }
     if ((r = str_grow(in)) != 0)
         return r;
-    struct str_entry e = {.allow = ctx->allow};
-    uint32_t id;
-    if ((r = pool_add(&in->pool, key, n, &e.key)) != 0 || (r = ctx_index(in, ctx, &id)) != 0)
+    struct str_entry e = {.ctx = ctx, .allow = allow};
+    if ((r = pool_add(&in->pool, key, n, &e.key)) != 0)
         return r;
-    e.ctx = id;
     in->strs[in->nstrs] = e;
     table_put(&in->str_table, h, (uint32_t)++in->nstrs);
     return 0;
 }
 
 /* ---- IP indicators -------------------------------------------------------- */
-
-/* An IP indicator as parsed: the prefix (host bits cleared), the port (0:
- * any), and whether the value as written is already the text ip_insert would
- * make of it. parsed: set by guess_kind when it parsed the value already. */
-struct ip_value {
-    struct mm_cidr cidr;
-    uint16_t port;
-    bool canonical, parsed;
-};
 
 /* An IP value (address, prefix or port, brackets) is shorter than this. */
 #define IP_VALUE_MAX 80
@@ -681,11 +695,10 @@ static size_t ip_text(const struct mm_cidr *c, uint16_t port, char *text)
  * itself when the parser found it already in ip_text's form, which saves
  * formatting half a million addresses. */
 static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *value, size_t n,
-                     struct mm__intel_ctx *ctx)
+                     uint32_t h, uint32_t ctx, bool allow)
 {
     const struct mm_cidr *c = &v->cidr;
     uint16_t port = v->port;
-    uint32_t h = ip_hash(c->addr.bytes, c->addr.family, c->prefix, port);
     struct ip_entry *old =
         (struct ip_entry *)ip_find(in, h, c->addr.bytes, c->addr.family, c->prefix, port);
     char text[MM_ADDR_STRLEN + 16];
@@ -693,7 +706,7 @@ static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *
     size_t len = n;
     int r;
     if (old) {
-        old->allow = old->allow || ctx->allow;
+        old->allow = old->allow || allow;
         return 0;
     }
     if ((r = ip_grow(in)) != 0)
@@ -703,18 +716,124 @@ static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *
         listed = text;
     }
     struct ip_entry e = {
-        .family = c->addr.family, .prefix = c->prefix, .port = port, .allow = ctx->allow};
-    uint32_t id;
+        .family = c->addr.family, .prefix = c->prefix, .port = port, .ctx = ctx, .allow = allow};
     memcpy(e.addr, c->addr.bytes, 16);
-    if ((r = pool_add(&in->pool, listed, len, &e.text)) != 0 || (r = ctx_index(in, ctx, &id)) != 0)
+    if ((r = pool_add(&in->pool, listed, len, &e.text)) != 0)
         return r;
-    e.ctx = id;
     in->ips[in->nips] = e;
     table_put(&in->ip_table, h, (uint32_t)++in->nips);
     if (c->addr.family == 4)
         in->v4_len[c->prefix] = true;
     else
         in->v6_len[c->prefix] = true;
+    return 0;
+}
+
+/* ---- deferred inserts ------------------------------------------------------ */
+
+/* The slot a new key hashes to is a cache miss in tables of many megabytes
+ * (half of loading's time went to waiting for them). So an add works out
+ * its key and hash, asks for the slot's cache line (a prefetch), and leaves
+ * the insert itself for PENDING_MAX adds later (or mm__intel_flush), when
+ * the line is there. Inserts keep their order: duplicates and allow flags
+ * resolve as if each add inserted at once. An insert's failure (ENOMEM,
+ * ELIMIT) is returned by the add or flush that made it. */
+static void prefetch(const void *p)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
+/* A key of up to PENDING_TEXT_MAX bytes (kind byte first), or an IP value
+ * (with its text when it is canonical, which is short); longer keys are
+ * inserted at once. */
+static int pending_insert(struct mm_intel *in, const struct pending *p)
+{
+    if (p->is_ip)
+        return ip_insert(in, &p->ip, p->text, p->len, p->hash, p->ctx, p->allow);
+    return str_insert(in, p->text, p->len, p->hash, p->ctx, p->allow);
+}
+
+int mm__intel_flush(struct mm_intel *in)
+{
+    int r = 0;
+    for (; in->npending > 0 && r == 0; in->npending--) {
+        r = pending_insert(in, &in->pending[in->pending_first]);
+        in->pending_first = (in->pending_first + 1) % PENDING_MAX;
+    }
+    in->npending = 0;
+    return r;
+}
+
+/* The next free pending place, after inserting the oldest if all are taken. */
+static int pending_next(struct mm_intel *in, struct pending **p)
+{
+    int r = 0;
+    if (in->npending == PENDING_MAX) {
+        r = pending_insert(in, &in->pending[in->pending_first]);
+        in->pending_first = (in->pending_first + 1) % PENDING_MAX;
+        in->npending--;
+    }
+    *p = &in->pending[(in->pending_first + in->npending++) % PENDING_MAX];
+    return r;
+}
+
+/* Adds the key key[0..n) (kind byte first) from ctx. */
+static int add_str(struct mm_intel *in, const char *key, size_t n, struct mm__intel_ctx *ctx)
+{
+    uint32_t h = hash_bytes(key, n, 0), id;
+    struct pending *p;
+    int r;
+    if ((r = ctx_index(in, ctx, &id)) != 0)
+        return r;
+    if (n > PENDING_TEXT_MAX) {
+        if ((r = mm__intel_flush(in)) != 0)
+            return r;
+        return str_insert(in, key, n, h, id, ctx->allow);
+    }
+    prefetch(&in->str_table.slots[h & (in->str_table.cap - 1)]);
+    if ((r = pending_next(in, &p)) != 0)
+        return r;
+    p->hash = h; /* field by field: zeroing all of text cost more than the add */
+    p->ctx = id;
+    p->allow = ctx->allow;
+    p->is_ip = false;
+    p->len = (uint8_t)n;
+    memcpy(p->text, key, n);
+    return 0;
+}
+
+/* Adds the IP value v, parsed from value[0..n), from ctx. */
+static int add_ip(struct mm_intel *in, const struct ip_value *v, const char *value, size_t n,
+                  struct mm__intel_ctx *ctx)
+{
+    const struct mm_cidr *c = &v->cidr;
+    uint32_t h = ip_hash(c->addr.bytes, c->addr.family, c->prefix, v->port), id;
+    struct pending *p;
+    int r;
+    if ((r = ctx_index(in, ctx, &id)) != 0)
+        return r;
+    if (v->canonical && n > PENDING_TEXT_MAX) {
+        if ((r = mm__intel_flush(in)) != 0)
+            return r;
+        return ip_insert(in, v, value, n, h, id, ctx->allow);
+    }
+    prefetch(&in->ip_table.slots[h & (in->ip_table.cap - 1)]);
+    if ((r = pending_next(in, &p)) != 0)
+        return r;
+    p->hash = h;
+    p->ctx = id;
+    p->allow = ctx->allow;
+    p->is_ip = true;
+    p->ip = *v;
+    p->len = 0;
+    if (v->canonical) { /* ip_insert lists the value as written */
+        p->len = (uint8_t)n;
+        memcpy(p->text, value, n);
+    }
     return 0;
 }
 
@@ -1160,7 +1279,7 @@ int mm__intel_add_n(struct mm_intel *in, enum mm__intel_kind kind, const char *v
             *why = "not an IP address, CIDR or ip:port";
             return MM_EPARSE;
         }
-        return ip_insert(in, &ip, value, n, ctx);
+        return add_ip(in, &ip, value, n, ctx);
     case MM__IK_DOMAIN:
         if ((kn = norm_domain_n(value, n, key + 1, sizeof key - 1)) == 0) {
             *why = "not a valid domain name";
@@ -1192,7 +1311,7 @@ int mm__intel_add_n(struct mm_intel *in, enum mm__intel_kind kind, const char *v
         *why = "unknown indicator type";
         return MM_EPARSE;
     }
-    return str_insert(in, key, kn, ctx);
+    return add_str(in, key, kn, ctx);
 }
 
 static void ip_filters_free(struct mm_intel *in)
@@ -1257,8 +1376,11 @@ static void v4_lens_build(struct mm_intel *in)
 
 int mm_intel_seal(struct mm_intel *in)
 {
+    int r;
     if (!in)
         return MM_EINVAL;
+    if ((r = mm__intel_flush(in)) != 0)
+        return r;
     in->v4_n = in->v6_n = 0;
     for (int l = 32; l >= 0; l--)
         if (in->v4_len[l])

@@ -333,6 +333,46 @@ static void test_large_feeds(void **state)
     free(text);
 }
 
+/* Inserts wait a few adds (for their table slot's memory), in order: the
+ * first listing of a key keeps its context whether the repeat comes at once,
+ * after a long key (inserted without waiting) or after many others, and an
+ * IP written two ways is one entry listed as first written. */
+static void test_first_listing_wins(void **state)
+{
+    (void)state;
+    struct mm_intel_hit hit;
+    struct mm_intel_file_report rep;
+    char *text = NULL;
+    size_t len = 0;
+    const char *long_url = "dl.example.net/a-path-long-enough-to-exceed-the-waiting-room/"
+                           "payload.bin";
+    append(&text, &len, "# Reference: one\n");
+    append(&text, &len, "first.example\nfirst.example\n%s\n", long_url);
+    append(&text, &len, "192.0.2.0/24\n198.51.100.9\n");
+    append(&text, &len, "# Reference: two\n");
+    append(&text, &len, "first.example\n%s\n192.0.2.99/24\n", long_url);
+    for (int i = 0; i < 20; i++)
+        append(&text, &len, "f%d.example\n", i);
+    append(&text, &len, "198.51.100.9\nfirst.example\n%s\n", long_url);
+    struct mm_intel *in = load_text("order.txt", text, &rep);
+    assert_int_equal(rep.loaded, 31);
+    assert_int_equal(mm_intel_count(in), 4 + 20);
+    assert_true(mm_intel_match_domain(in, "first.example", &hit));
+    assert_string_equal(hit.reference, "one");
+    assert_true(mm_intel_match_url(
+        in, "dl.example.net", "/a-path-long-enough-to-exceed-the-waiting-room/payload.bin", &hit));
+    assert_string_equal(hit.reference, "one");
+    assert_true(ip_hit(in, "192.0.2.1", 0, &hit));
+    assert_string_equal(hit.indicator, "192.0.2.0/24");
+    assert_string_equal(hit.reference, "one");
+    assert_true(ip_hit(in, "198.51.100.9", 0, &hit));
+    assert_string_equal(hit.reference, "one");
+    assert_true(mm_intel_match_domain(in, "f19.example", &hit));
+    assert_string_equal(hit.reference, "two");
+    mm_intel_free(in);
+    free(text);
+}
+
 static void test_domains_and_psl(void **state)
 {
     (void)state;
@@ -738,13 +778,21 @@ static void test_allowlist_and_dir(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_list),      cmocka_unit_test(test_ip_answers_repeat),
-        cmocka_unit_test(test_domains_and_psl), cmocka_unit_test(test_url_norm),
-        cmocka_unit_test(test_maltrail),        cmocka_unit_test(test_maltrail_csv),
-        cmocka_unit_test(test_abusech),         cmocka_unit_test(test_ublock_and_hosts),
-        cmocka_unit_test(test_mamori_and_stix), cmocka_unit_test(test_allowlist_and_dir),
-        cmocka_unit_test(test_fast_paths),      cmocka_unit_test(test_many_indicators),
-        cmocka_unit_test(test_large_feeds),     cmocka_unit_test(test_domain_norm),
+        cmocka_unit_test(test_plain_list),
+        cmocka_unit_test(test_ip_answers_repeat),
+        cmocka_unit_test(test_domains_and_psl),
+        cmocka_unit_test(test_url_norm),
+        cmocka_unit_test(test_maltrail),
+        cmocka_unit_test(test_maltrail_csv),
+        cmocka_unit_test(test_abusech),
+        cmocka_unit_test(test_ublock_and_hosts),
+        cmocka_unit_test(test_mamori_and_stix),
+        cmocka_unit_test(test_allowlist_and_dir),
+        cmocka_unit_test(test_fast_paths),
+        cmocka_unit_test(test_many_indicators),
+        cmocka_unit_test(test_large_feeds),
+        cmocka_unit_test(test_domain_norm),
+        cmocka_unit_test(test_first_listing_wins),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
