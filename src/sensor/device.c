@@ -78,8 +78,12 @@ struct device {
     unsigned syn_seen_next;          /* the slot the next new hash replaces */
     struct source_view evidence[SRC_COUNT];
     struct syn_view syn;
-    bool tcp_in_place;     /* the record's "tcp" is {ttl, window, options}: updated in place */
-    bool tcp_stale;        /* syn is newer than the record's "tcp" (see sync_record) */
+    bool tcp_in_place; /* the record's "tcp" is {ttl, window, options}: updated in place */
+    bool tcp_stale;    /* syn is newer than the record's "tcp" (see sync_record) */
+    /* The text of the device's last user agent, an element of the record's
+     * "user_agents" (only a user agent of this device changes that array): the
+     * same again changes nothing. */
+    const char *last_ua;
     uint8_t ip_known[17];  /* an address key the IP map pointed at this device for, */
     uint64_t ip_known_gen; /* at this by_ip.gen (0: none) */
 };
@@ -215,8 +219,36 @@ static void format_mac(const uint8_t mac[6], char out[18])
              mac[5]);
 }
 
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* "aa:bb:cc:dd:ee:ff" (or with '-'), the form DHCP events carry, read
+ * without sscanf; false for any other form. */
+static bool parse_mac_plain(const char *s, uint8_t mac[6])
+{
+    uint8_t m[6];
+    for (int i = 0; i < 6; i++) {
+        int hi = hex_digit(s[3 * i]), lo = hi < 0 ? -1 : hex_digit(s[3 * i + 1]);
+        if (lo < 0)
+            return false;
+        char sep = s[3 * i + 2];
+        if (i < 5 ? sep != ':' && sep != '-' : sep != '\0')
+            return false;
+        m[i] = (uint8_t)(hi << 4 | lo);
+    }
+    memcpy(mac, m, 6);
+    return true;
+}
+
 static bool parse_mac(const char *s, uint8_t mac[6])
 {
+    if (s && parse_mac_plain(s, mac))
+        return true;
     unsigned v[6];
     char sep[5], end;
     if (!s || sscanf(s, "%2x%c%2x%c%2x%c%2x%c%2x%c%2x%c", &v[0], &sep[0], &v[1], &sep[1], &v[2],
@@ -275,6 +307,20 @@ static bool array_add_string(json_t *arr, const char *s, size_t max, bool nocase
         json_array_remove(arr, 0);
     json_array_append_new(arr, json_string(s));
     return true;
+}
+
+/* The array's element equal to s (borrowed), or NULL. */
+static const char *array_string(const json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        const char *t = json_string_value(v);
+        if (t && strcmp(t, s) == 0)
+            return t;
+    }
+    return NULL;
 }
 
 /* A cheap signature of what an announcement is about: OS, names, IPv4s. */
@@ -855,7 +901,39 @@ static struct device *event_device(struct mm_devices *d, const json_t *ev, const
     return find_by_ip(d, &a);
 }
 
-/* DHCP option 55 as "1,15,3": from an array of numbers or a string. */
+/* Writes v in decimal (at least 21 bytes of room). */
+static void format_ll(long long v, char *out)
+{
+    char rev[24];
+    size_t n = 0, o = 0;
+    unsigned long long m = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        rev[n++] = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0)
+        out[o++] = '-';
+    while (n > 0)
+        out[o++] = rev[--n];
+    out[o] = '\0';
+}
+
+/* Copies s into out as snprintf("%s") does (cut to outlen - 1 bytes);
+ * false when it was cut. */
+static bool copy_cut(char *out, size_t outlen, const char *s)
+{
+    size_t n = strlen(s);
+    if (n < outlen) {
+        memcpy(out, s, n + 1);
+        return true;
+    }
+    memcpy(out, s, outlen - 1);
+    out[outlen - 1] = '\0';
+    return false;
+}
+
+/* DHCP option 55 as "1,15,3": from an array of numbers or a string (built
+ * without snprintf, cut where snprintf would cut it). */
 static void dhcp_params(const json_t *dhcp, char *out, size_t outlen)
 {
     const json_t *p = json_object_get(dhcp, "params_raw");
@@ -865,18 +943,19 @@ static void dhcp_params(const json_t *dhcp, char *out, size_t outlen)
     if (!p)
         p = json_object_get(dhcp, "params");
     if (json_is_string(p)) {
-        snprintf(out, outlen, "%s", json_string_value(p));
+        copy_cut(out, outlen, json_string_value(p));
         return;
     }
     json_array_foreach(p, i, v)
     {
+        char piece[32];
         if (!json_is_integer(v))
             return; /* Suricata's names ("subnet_mask") do not keep numbers */
-        int n =
-            snprintf(out + o, outlen - o, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
-        if (n < 0 || (size_t)n >= outlen - o)
+        piece[0] = ',';
+        format_ll(json_integer_value(v), piece + (i ? 1 : 0));
+        if (!copy_cut(out + o, outlen - o, piece))
             return;
-        o += (size_t)n;
+        o += strlen(out + o);
     }
 }
 
@@ -937,10 +1016,18 @@ static void on_user_agent(struct mm_devices *d, const json_t *ev)
 {
     const char *ua = jstr(json_object_get(ev, "http"), "http_user_agent");
     char clean[DEVICE_TEXT_MAX];
-    struct device *dev = event_device(d, ev, "src_ip");
-    if (!dev || !clean_text(ua, clean))
+    struct device *dev = ua ? event_device(d, ev, "src_ip") : NULL;
+    if (!dev)
         return;
-    array_add_string(json_object_get(dev->rec, "user_agents"), clean, DEVICE_UAS_MAX, false);
+    if (dev->last_ua && strcmp(ua, dev->last_ua) == 0) {
+        maybe_changed(d, dev); /* its last user agent again: the record has it and its guess */
+        return;
+    }
+    if (!clean_text(ua, clean))
+        return;
+    json_t *uas = json_object_get(dev->rec, "user_agents");
+    array_add_string(uas, clean, DEVICE_UAS_MAX, false);
+    dev->last_ua = array_string(uas, clean);
     struct mm_os_guess g;
     if (mm_osguess_user_agent(d->os, clean, &g))
         add_evidence(d, dev, SRC_USER_AGENT, clean, &g);

@@ -20,7 +20,7 @@
 #define MEMO_SLOTS    512
 #define MEMO_TEXT_MAX 240 /* longer texts are matched every time */
 
-enum memo_kind { MEMO_TCP = 1, MEMO_UA, MEMO_SMB, MEMO_VENDOR };
+enum memo_kind { MEMO_TCP = 1, MEMO_UA, MEMO_SMB, MEMO_VENDOR, MEMO_DHCP };
 
 struct memo_slot {
     uint64_t hash;
@@ -150,8 +150,59 @@ static bool has_prefix_ci(const char *s, const char *prefix)
     return s && prefix && strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* The memo key of a DHCP guess: "<length of params>:<params>" ("-" for no
+ * params), then "V<vendor>" ("-" for no vendor): one key per pair, whatever
+ * the texts hold. NULL when it does not fit. */
+static const char *dhcp_memo_key(const char *params, const char *vendor,
+                                 char key[MEMO_TEXT_MAX + 1])
+{
+    size_t np = params ? strlen(params) : 0, nv = vendor ? strlen(vendor) : 0, o = 0;
+    char digits[24];
+    size_t nd = 0;
+    for (size_t v = np; nd == 0 || v > 0; v /= 10)
+        digits[nd++] = (char)('0' + v % 10);
+    if (nd + np + nv + 3 > MEMO_TEXT_MAX)
+        return NULL;
+    if (params) {
+        while (nd > 0)
+            key[o++] = digits[--nd];
+        key[o++] = ':';
+        memcpy(key + o, params, np);
+        o += np;
+    } else {
+        key[o++] = '-';
+    }
+    if (vendor) {
+        key[o++] = 'V';
+        memcpy(key + o, vendor, nv);
+        o += nv;
+    } else {
+        key[o++] = '-';
+    }
+    key[o] = '\0';
+    return key;
+}
+
+static bool dhcp_rules(const struct mm_osguess *t, const char *params, const char *vendor,
+                       struct mm_os_guess *g);
+
+/* The answer depends on the two texts only: memoised (a rule walk costs
+ * thousands of instructions; DHCP clients repeat their requests). */
 bool mm_osguess_dhcp(const struct mm_osguess *t, const char *params, const char *vendor,
                      struct mm_os_guess *g)
+{
+    char key[MEMO_TEXT_MAX + 1];
+    struct memo_slot *sl;
+    bool found;
+    if (memo_recall(t, MEMO_DHCP, dhcp_memo_key(params, vendor, key), &sl, &found, g))
+        return found;
+    found = dhcp_rules(t, params, vendor, g);
+    memo_store(sl, MEMO_DHCP, found, g);
+    return found;
+}
+
+static bool dhcp_rules(const struct mm_osguess *t, const char *params, const char *vendor,
+                       struct mm_os_guess *g)
 {
     size_t i;
     const json_t *rule;

@@ -468,6 +468,96 @@ static void test_address_moves(void **state)
     th_free(s);
 }
 
+/* DHCP option 55 as the inventory wrote it with snprintf: numbers joined
+ * by commas, cut (mid-number) at the 511th byte. */
+static void expected_params(const long long *v, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(out + o, outlen - o, "%s%lld", i ? "," : "", v[i]);
+        if (w < 0 || (size_t)w >= outlen - o)
+            return;
+        o += (size_t)w;
+    }
+}
+
+/* DHCP client MACs in the forms sscanf reads, option 55 lists long enough
+ * to be cut and given as text; a user agent repeated, then another, then
+ * the first again (the guess follows the last). */
+static void test_dhcp_and_agents(void **state)
+{
+    (void)state;
+    const uint8_t dashed[6] = {0x00, 0x03, 0x47, 0xb7, 0xf2, 0xf6},
+                  spaced[6] = {0x00, 0x03, 0x47, 0xb7, 0xf2, 0xf7},
+                  agent[6] = {0x02, 0, 0, 0, 0, 0x71};
+    long long params[200];
+    char list[4096], ev[5000], want[512];
+    size_t o = 0;
+    params[0] = -5;
+    params[1] = 1234567890123LL;
+    for (size_t i = 2; i < 200; i++)
+        params[i] = 255;
+    for (size_t i = 0; i < 200; i++)
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%lld", i ? "," : "", params[i]);
+    expected_params(params, 200, want, sizeof want);
+    assert_int_equal(strlen(want), 511);
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    snprintf(ev, sizeof ev,
+             "{\"event_type\":\"dhcp\",\"src_ip\":\"0.0.0.0\",\"dhcp\":{\"type\":\"request\","
+             "\"client_mac\":\"00-03-47-B7-F2-F6\",\"params_raw\":[%s],"
+             "\"vendor_class_identifier\":\"MSFT 5.0\"}}",
+             list);
+    th_event(s, ev);
+    th_event(s, "{\"event_type\":\"dhcp\",\"src_ip\":\"0.0.0.0\",\"dhcp\":{\"type\":\"request\","
+                "\"client_mac\":\" 0:3:47:b7:f2:f7\",\"params\":\"1,15,3\"}}");
+    th_event(s, "{\"event_type\":\"dhcp\",\"src_ip\":\"0.0.0.0\",\"dhcp\":{\"type\":\"request\","
+                "\"client_mac\":\"00:03:47:b7:f2:f\",\"params\":\"1,15,3\"}}");
+    const json_t *rec = mm_devices_find_mac(mm_sensor_devices(s), dashed);
+    assert_non_null(rec);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(rec, "dhcp"), "params")),
+                        want);
+    rec = mm_devices_find_mac(mm_sensor_devices(s), spaced);
+    assert_non_null(rec);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(rec, "dhcp"), "params")),
+                        "1,15,3");
+    const uint8_t short_group[6] = {0x00, 0x03, 0x47, 0xb7, 0xf2, 0x0f};
+    assert_non_null(mm_devices_find_mac(mm_sensor_devices(s), short_group));
+
+    struct mm_packet p;
+    mac_packet(&p, "192.168.1.71", "203.0.113.80", agent, 500);
+    p.tcp_flags = 0x10;
+    th_packet(s, &p);
+    static const char xp[] = "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)",
+                      android[] = "Mozilla/5.0 (Linux; Android 14; Pixel 8)";
+    const char *uas[] = {xp, xp, android, xp, xp};
+    const char *os[] = {"windows-xp", "windows-xp", "android", "windows-xp", "windows-xp"};
+    for (size_t i = 0; i < sizeof uas / sizeof uas[0]; i++) {
+        snprintf(ev, sizeof ev,
+                 "{\"event_type\":\"http\",\"src_ip\":\"192.168.1.71\",\"http\":{"
+                 "\"http_user_agent\":\"%s\"}}",
+                 uas[i]);
+        th_event(s, ev);
+        rec = mm_devices_find_mac(mm_sensor_devices(s), agent);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(rec, "os"), "id")),
+                            os[i]);
+    }
+    const json_t *list_of = json_object_get(rec, "user_agents");
+    assert_int_equal(json_array_size(list_of), 2);
+    assert_string_equal(json_string_value(json_array_get(list_of, 0)), xp);
+    assert_string_equal(json_string_value(json_array_get(list_of, 1)), android);
+    size_t changed = 0;
+    for (size_t i = 0; i < th_count_events(s, "device", NULL); i++) {
+        const json_t *d = dev_of(th_event_at(s, "device", i));
+        const char *mac = json_string_value(json_object_get(d, "mac"));
+        const char *action = json_string_value(json_object_get(d, "action"));
+        if (mac && strcmp(mac, "02:00:00:00:00:71") == 0 && strcmp(action, "changed") == 0)
+            changed++;
+    }
+    assert_int_equal(changed, 3);
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_many_devices),
         cmocka_unit_test(test_last_seen_and_events),
         cmocka_unit_test(test_address_moves),
+        cmocka_unit_test(test_dhcp_and_agents),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

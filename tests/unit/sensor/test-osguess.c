@@ -121,7 +121,43 @@ static void test_answers_repeat(void **state)
     const char *ua_ids[] = {"windows-xp", NULL, "ios", "android"};
     struct mm_os_guess bare;
     bool bare_found = mm_osguess_tcp(t, 60, NULL, &bare); /* a TTL-only rule, if any */
+    char longparams[400];
+    for (size_t i = 0; i + 2 < sizeof longparams; i += 2)
+        memcpy(longparams + i, "1,", 2);
+    memcpy(longparams + sizeof longparams - 2, "3", 2);
+    /* DHCP pairs whose memo keys must differ: NULL and "" texts, the split
+     * between params and vendor */
+    const char *dhcp_pairs[][2] = {{"1,15,3,6,44,46,47,31,33,43", "MSFT 5.0"},
+                                   {"1,15,3,6,44,46,47,31,33,43", NULL},
+                                   {NULL, "MSFT 5.0"},
+                                   {"", "MSFT 5.0"},
+                                   {NULL, NULL},
+                                   {"1,15,3,6,44,46,47,31,33,43V", "MSFT 5.0"},
+                                   {"1,15,3,6,44,46,47,31,33,43", "VMSFT 5.0"},
+                                   {longparams, "android-dhcp-14"}};
+    enum { NPAIRS = sizeof dhcp_pairs / sizeof dhcp_pairs[0] };
+    bool dhcp_found[NPAIRS];
+    const char *dhcp_id[NPAIRS];
+    for (size_t i = 0; i < NPAIRS; i++) { /* each asked first of a table of its own */
+        struct mm_os_guess g;
+        struct mm_osguess *fresh;
+        assert_int_equal(mm_osguess_new(&fresh), 0);
+        dhcp_found[i] = mm_osguess_dhcp(fresh, dhcp_pairs[i][0], dhcp_pairs[i][1], &g);
+        dhcp_id[i] = dhcp_found[i] ? (mm_osguess_by_id(t, g.id, &g) ? g.id : "?") : NULL;
+        mm_osguess_free(fresh);
+    }
+    assert_true(dhcp_found[0]);
+    assert_string_equal(dhcp_id[0], "windows-xp");
+    assert_false(dhcp_found[4]);
     for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < NPAIRS; i++) {
+            size_t j = round == 1 ? NPAIRS - 1 - i : i;
+            struct mm_os_guess g;
+            assert_int_equal(mm_osguess_dhcp(t, dhcp_pairs[j][0], dhcp_pairs[j][1], &g),
+                             dhcp_found[j]);
+            if (dhcp_found[j])
+                assert_string_equal(g.id, dhcp_id[j]);
+        }
         for (size_t k = 0; k < 4; k++) {
             size_t i = round == 1 ? 3 - k : k;
             struct mm_os_guess g;
