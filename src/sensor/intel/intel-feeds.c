@@ -676,7 +676,8 @@ static int read_feed(const char *path, size_t max, char **out, size_t *len)
     int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
         (uint64_t)st.st_size <= max && (text = malloc((size_t)st.st_size + 1)) != NULL &&
-        read_exactly(fd, text, (size_t)st.st_size)) {
+        (mm__intel_advise_huge(text, (size_t)st.st_size),
+         read_exactly(fd, text, (size_t)st.st_size))) {
         close(fd);
         text[st.st_size] = '\0';
         *out = text;

@@ -84,6 +84,10 @@ struct mm__intel_lines {
  * the unread lines hold. Call it with NULL before the text goes away. */
 void mm__intel_feed_text(struct mm_intel *in, const struct mm__intel_lines *feed);
 
+/* Asks for transparent huge pages for the whole pages of p[0..len) when it
+ * is large and not touched yet (advice only; see intel.c). */
+void mm__intel_advise_huge(void *p, size_t len);
+
 /* Reads one feed file into in; fills rep. Never fails on content. */
 int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep);
 
