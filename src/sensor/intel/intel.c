@@ -63,39 +63,6 @@ struct pool {
     size_t len, cap;
 };
 
-/* Makes room for want bytes in all. Offsets are 32-bit: the capacity never
- * exceeds UINT32_MAX, so a string that fits can be given an offset. */
-static int pool_grow(struct pool *p, size_t want)
-{
-    if (want > UINT32_MAX)
-        return MM_ELIMIT;
-    size_t cap = p->cap ? p->cap : 1 << 16;
-    while (cap < want)
-        cap *= 2;
-    if (cap > UINT32_MAX)
-        cap = UINT32_MAX;
-    char *d = realloc(p->data, cap);
-    if (!d)
-        return MM_ENOMEM;
-    mm__intel_advise_huge(d + p->len, cap - p->len);
-    p->data = d;
-    p->cap = cap;
-    return 0;
-}
-
-/* Appends s[0..n) plus NUL; *off gets its offset. Offset 0 is the empty string. */
-static inline int pool_add(struct pool *p, const char *s, size_t n, uint32_t *off)
-{
-    int r;
-    if (p->len + n + 1 > p->cap && (r = pool_grow(p, p->len + n + 1)) != 0)
-        return r;
-    memcpy(p->data + p->len, s, n);
-    p->data[p->len + n] = '\0';
-    *off = (uint32_t)p->len;
-    p->len += n + 1;
-    return 0;
-}
-
 /* A word-at-a-time hash (every indicator, and every name a packet is matched
  * by, is hashed; a byte loop was a visible share of loading). Only slot
  * positions depend on it. From 8 bytes on, the last word is the last eight
@@ -255,6 +222,58 @@ struct ip_memo {
 
 static void ip_filters_free(struct mm_intel *in);
 
+/* ---- string arena: adding ------------------------------------------------ */
+
+/* The most bytes the pool makes room for ahead of their adds (see
+ * pool_grow): a feed's lines may all be duplicates. */
+#define POOL_AHEAD_MAX ((size_t)64 << 20)
+
+/* Makes room for want bytes in all, and when a feed is being read, if memory
+ * allows, for what its unread bytes can add too (a key is its line plus a
+ * kind byte; an eighth more covers lines of 8 bytes and longer): a large
+ * feed then costs a growth or two, not a doubling (and with a pool in the
+ * heap, a copy) per power of two. Offsets are 32-bit: the capacity never
+ * exceeds UINT32_MAX, so a string that fits can be given an offset. */
+static int pool_grow(struct mm_intel *in, size_t want)
+{
+    struct pool *p = &in->pool;
+    const struct mm__intel_lines *f = in->feed;
+    size_t ahead = f && f->p < f->end ? (size_t)(f->end - f->p) : 0;
+    if (want > UINT32_MAX)
+        return MM_ELIMIT;
+    ahead += ahead / 8;
+    for (int attempt = 0; attempt < 2; attempt++, ahead = 0) {
+        size_t cap = p->cap ? p->cap : 1 << 16;
+        size_t target = want + (ahead < POOL_AHEAD_MAX ? ahead : POOL_AHEAD_MAX);
+        while (cap < target)
+            cap *= 2;
+        if (cap > UINT32_MAX)
+            cap = UINT32_MAX;
+        char *d = realloc(p->data, cap);
+        if (!d)
+            continue;
+        mm__intel_advise_huge(d + p->len, cap - p->len);
+        p->data = d;
+        p->cap = cap;
+        return 0;
+    }
+    return MM_ENOMEM;
+}
+
+/* Appends s[0..n) plus NUL; *off gets its offset. Offset 0 is the empty string. */
+static inline int pool_add(struct mm_intel *in, const char *s, size_t n, uint32_t *off)
+{
+    struct pool *p = &in->pool;
+    int r;
+    if (p->len + n + 1 > p->cap && (r = pool_grow(in, p->len + n + 1)) != 0)
+        return r;
+    memcpy(p->data + p->len, s, n);
+    p->data[p->len + n] = '\0';
+    *off = (uint32_t)p->len;
+    p->len += n + 1;
+    return 0;
+}
+
 static uint32_t ip_filter_bit(uint32_t h, unsigned log)
 {
     return (h * 2654435761u) >> (32 - log);
@@ -280,7 +299,7 @@ int mm_intel_new(struct mm_intel **out)
     if (!in)
         return MM_ENOMEM;
     in->serial = (uint64_t)atomic_fetch_add(&serials, 1) + 1;
-    if ((r = pool_add(&in->pool, "", 0, &off)) != 0)
+    if ((r = pool_add(in, "", 0, &off)) != 0)
         goto out;
     if ((r = table_init(&in->str_table, 1024)) != 0 || (r = table_init(&in->ip_table, 1024)) != 0)
         goto out;
@@ -438,7 +457,7 @@ static int intern_table_find(struct mm_intel *in, const char *s, size_t n, uint3
         }
         j = (j + 1) & (t->cap - 1);
     }
-    int r = pool_add(&in->pool, s, n, off);
+    int r = pool_add(in, s, n, off);
     if (r != 0)
         return r;
     t->slots[j] = *off + 1;
@@ -610,7 +629,7 @@ static int str_insert(struct mm_intel *in, const char *key, size_t n, uint32_t h
     if ((r = str_grow(in)) != 0)
         return r;
     struct str_entry e = {.ctx = ctx, .allow = allow};
-    if ((r = pool_add(&in->pool, key, n, &e.key)) != 0)
+    if ((r = pool_add(in, key, n, &e.key)) != 0)
         return r;
     in->strs[in->nstrs] = e;
     table_put(&in->str_table, h, (uint32_t)++in->nstrs);
@@ -751,7 +770,7 @@ static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *
     struct ip_entry e = {
         .family = c->addr.family, .prefix = c->prefix, .port = port, .ctx = ctx, .allow = allow};
     memcpy(e.addr, c->addr.bytes, 16);
-    if ((r = pool_add(&in->pool, listed, len, &e.text)) != 0)
+    if ((r = pool_add(in, listed, len, &e.text)) != 0)
         return r;
     in->ips[in->nips] = e;
     table_put(&in->ip_table, h, (uint32_t)++in->nips);
