@@ -22,7 +22,7 @@
 
 #define NAME    "scan"
 #define PROBES  256
-#define BUCKETS 256
+#define BUCKETS 128
 #define SOURCES 512
 
 /* The three chains that thread a source's probes, newest first: probes to
@@ -37,11 +37,11 @@ enum chain { BY_HOST, BY_PORT, BY_PAIR, CHAINS };
  * a number of an earlier source is never taken for one in the ring): probe
  * number k lies in ring slot k % PROBES and is in the ring while
  * seq - n <= k < seq. Each probe links to the previous one of each of its
- * chains (its own number when there is none), and bucket_head holds the
- * newest number of each bucket; a link or head whose probe left the ring
- * is simply no longer followed. So recording a probe, finding its repeat
- * and counting the probes of one host or one port visit only that chain,
- * not the whole ring. */
+ * chains by how many probes back it lies (0: none), and bucket_head holds
+ * the newest number of each bucket; a link or head whose probe left the
+ * ring is simply no longer followed. So recording a probe, finding its
+ * repeat and counting the probes of one host or one port visit only that
+ * chain, not the whole ring. */
 struct source {
     struct mm_addr src;
     bool used;
@@ -52,7 +52,7 @@ struct source {
     int64_t t[PROBES];
     uint16_t port[PROBES];
     struct mm_addr dst[PROBES];
-    uint32_t link[CHAINS][PROBES];
+    uint8_t link[CHAINS][PROBES];
     uint32_t bucket_head[CHAINS][BUCKETS];
 };
 
@@ -211,8 +211,8 @@ static unsigned slot_at(const struct source *e, unsigned age)
  * Ages only grow along a chain, so every walk ends within n steps. */
 static unsigned next_age(const struct source *e, enum chain c, unsigned age)
 {
-    unsigned next = age_of(e, e->link[c][slot_at(e, age)]);
-    return next > age ? next : PROBES;
+    unsigned back = e->link[c][slot_at(e, age)];
+    return back && age + back < e->n ? age + back : PROBES;
 }
 
 static unsigned chain_start(const struct source *e, enum chain c, const struct probe_key *k)
@@ -253,7 +253,8 @@ static void push_probe(struct source *e, const struct probe_key *k, int64_t now)
     unsigned q = e->seq % PROBES;
     for (int c = 0; c < CHAINS; c++) {
         uint32_t *head = &e->bucket_head[c][k->bucket[c]];
-        e->link[c][q] = age_of(e, *head) < PROBES ? *head : e->seq;
+        unsigned age = age_of(e, *head); /* PROBES - 1 is replaced now: no link */
+        e->link[c][q] = (uint8_t)(age < PROBES - 1 ? age + 1 : 0);
         *head = e->seq;
     }
     e->t[q] = now;
