@@ -62,6 +62,15 @@ struct syn_view {
     char options[sizeof(((struct mm_packet *)0)->tcp_traits.options)];
 };
 
+/* One SYN kind's OS guess: mm_osguess_tcp's answer for an initial TTL and
+ * options. */
+struct syn_guess {
+    bool used, found;
+    unsigned initial_ttl;
+    char options[sizeof(((struct mm_packet *)0)->tcp_traits.options)];
+    struct mm_os_guess g;
+};
+
 struct device {
     uint8_t mac[6];
     bool has_mac;
@@ -78,6 +87,8 @@ struct device {
     unsigned syn_seen_next;          /* the slot the next new hash replaces */
     struct source_view evidence[SRC_COUNT];
     struct syn_view syn;
+    struct syn_guess syn_guesses[2]; /* a scanner alternates two probe kinds */
+    unsigned syn_guess_next;         /* the entry the next new kind replaces */
     bool tcp_in_place; /* the record's "tcp" is {ttl, window, options}: updated in place */
     bool tcp_stale;    /* syn is newer than the record's "tcp" (see sync_record) */
     /* The text of the device's last user agent, an element of the record's
@@ -857,6 +868,36 @@ static bool syn_matches_record(const struct device *dev, const struct mm_packet 
            strcmp(dev->syn.options, p->tcp_traits.options) == 0;
 }
 
+/* mm_osguess_tcp for p, answered from the device's last two SYN kinds when
+ * p is one of them (a scanner may vary the TTL of every probe, but not the
+ * initial TTL its stack starts from). */
+static bool tcp_guess(struct mm_devices *d, struct device *dev, const struct mm_packet *p,
+                      struct mm_os_guess *g)
+{
+    unsigned initial_ttl = mm_osguess_initial_ttl(p->ttl);
+    if (p->ttl == 0)
+        return mm_osguess_tcp(d->os, p->ttl, p->tcp_traits.options, g); /* (no answer) */
+    for (unsigned k = 0; k < 2; k++) {
+        const struct syn_guess *e = &dev->syn_guesses[k];
+        if (e->used && e->initial_ttl == initial_ttl &&
+            strcmp(e->options, p->tcp_traits.options) == 0) {
+            if (e->found)
+                *g = e->g;
+            return e->found;
+        }
+    }
+    struct syn_guess *e = &dev->syn_guesses[dev->syn_guess_next];
+    dev->syn_guess_next ^= 1;
+    e->found = mm_osguess_tcp(d->os, p->ttl, p->tcp_traits.options, g);
+    e->used = true;
+    e->initial_ttl = initial_ttl;
+    memcpy(e->options, p->tcp_traits.options, sizeof e->options);
+    e->options[sizeof e->options - 1] = '\0';
+    if (e->found)
+        e->g = *g;
+    return e->found;
+}
+
 static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_packet *p)
 {
     /* TCP SYN (not SYN-ACK): the client's stack shows in TTL and options.
@@ -872,7 +913,7 @@ static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_
         return;
     }
     struct mm_os_guess g;
-    if (!syn_matches_record(dev, p) && mm_osguess_tcp(d->os, p->ttl, p->tcp_traits.options, &g)) {
+    if (!syn_matches_record(dev, p) && tcp_guess(d, dev, p, &g)) {
         set_syn(dev, p);
         syn_seen_only(dev, traits);
         if (!evidence_holds(dev, SRC_TCP, &g)) { /* the text only when it is kept */

@@ -272,7 +272,7 @@ bool mm_osguess_vendor(const struct mm_osguess *t, const char *vendor, struct mm
 
 /* The usual initial TTLs: 64 (Linux, macOS, iOS, Android), 128 (Windows),
  * 255 (network equipment, some embedded stacks). */
-static unsigned initial_ttl(uint8_t ttl)
+unsigned mm_osguess_initial_ttl(uint8_t ttl)
 {
     return ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
 }
@@ -285,7 +285,7 @@ static bool tcp_rules(const struct mm_osguess *t, uint8_t ttl, const char *optio
  * NULL when it does not fit. */
 static const char *tcp_memo_key(uint8_t ttl, const char *options, char key[MEMO_TEXT_MAX + 1])
 {
-    unsigned initial = initial_ttl(ttl);
+    unsigned initial = mm_osguess_initial_ttl(ttl);
     const char *prefix = initial == 64 ? "64/" : initial == 128 ? "128/" : "255/";
     size_t np = strlen(prefix), no;
     if (!options)
@@ -322,7 +322,8 @@ static bool tcp_rules(const struct mm_osguess *t, uint8_t ttl, const char *optio
     json_array_foreach(json_object_get(t->root, "tcp"), i, rule)
     {
         const char *o = str_of(rule, "options"), *op = str_of(rule, "options_prefix");
-        if ((unsigned)json_integer_value(json_object_get(rule, "ttl")) != initial_ttl(ttl))
+        if ((unsigned)json_integer_value(json_object_get(rule, "ttl")) !=
+            mm_osguess_initial_ttl(ttl))
             continue;
         if (o && !(options && strcmp(options, o) == 0))
             continue;

@@ -36,9 +36,13 @@ bool mm_osguess_dhcp(const struct mm_osguess *t, const char *params, const char 
                      struct mm_os_guess *g);
 bool mm_osguess_user_agent(const struct mm_osguess *t, const char *ua, struct mm_os_guess *g);
 bool mm_osguess_smb(const struct mm_osguess *t, const char *native_os, struct mm_os_guess *g);
-/* ttl as observed (the initial TTL is estimated), options like "M,N,W,N,N,S". */
+/* ttl as observed (the initial TTL is estimated), options like "M,N,W,N,N,S".
+ * The answer depends on mm_osguess_initial_ttl(ttl) and options only (a ttl
+ * of 0 has none). */
 bool mm_osguess_tcp(const struct mm_osguess *t, uint8_t ttl, const char *options,
                     struct mm_os_guess *g);
+/* The initial TTL a packet seen with ttl was most likely sent with: 64, 128 or 255. */
+unsigned mm_osguess_initial_ttl(uint8_t ttl);
 bool mm_osguess_vendor(const struct mm_osguess *t, const char *vendor, struct mm_os_guess *g);
 /* The description of an OS id (score 0), e.g. when reloading saved state. */
 bool mm_osguess_by_id(const struct mm_osguess *t, const char *id, struct mm_os_guess *g);

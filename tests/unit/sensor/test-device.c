@@ -233,6 +233,16 @@ static void test_syn_traits_follow_latest(void **state)
         assert_string_equal(json_string_value(json_object_get(json_object_get(rec, "os"), "id")),
                             syns[i].os);
     }
+    /* TTLs of one initial TTL (64) but not 0 (no guess: the record keeps 40) */
+    static const uint8_t ttls[] = {50, 40, 0};
+    for (size_t i = 0; i < sizeof ttls / sizeof ttls[0]; i++) {
+        mac_packet(&p, "192.168.1.31", "203.0.113.80", mac, 50 + i);
+        p.ttl = ttls[i];
+        snprintf(p.tcp_traits.options, sizeof p.tcp_traits.options, "M,S,T,N,W7");
+        th_packet(s, &p);
+        const json_t *tcp = json_object_get(mm_devices_find_mac(mm_sensor_devices(s), mac), "tcp");
+        assert_int_equal(json_integer_value(json_object_get(tcp, "ttl")), ttls[i] ? ttls[i] : 40);
+    }
     th_free(s);
 }
 
