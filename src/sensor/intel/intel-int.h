@@ -54,7 +54,8 @@ static inline void mm__intel_ctx_changed(struct mm__intel_ctx *ctx)
 
 /* Adds value as kind (MM__IK_NONE: guess from its shape: IP, CIDR, ip:port,
  * [v6]:port, domain, URL with or without scheme, /path). Returns 0 (added or
- * duplicate), MM_EPARSE with *why set to a static reason, or MM_ENOMEM. */
+ * duplicate), MM_EPARSE with *why set to a static reason, or MM_ENOMEM /
+ * MM_ELIMIT (possibly from an earlier add's insert: see mm__intel_flush). */
 int mm__intel_add(struct mm_intel *in, enum mm__intel_kind kind, const char *value,
                   struct mm__intel_ctx *ctx, const char **why);
 /* The same for a value whose length n (strlen) the caller knows. */
@@ -80,8 +81,8 @@ struct mm__intel_lines {
 };
 
 /* Tells in which feed text is being read (the reader keeps *feed current):
- * a table that must grow then makes room for about as many indicators as
- * the unread lines hold. Call it with NULL before the text goes away. */
+ * a table or the string pool that must grow then makes room for about what
+ * the unread lines can add. Call it with NULL before the text goes away. */
 void mm__intel_feed_text(struct mm_intel *in, const struct mm__intel_lines *feed);
 
 /* Asks for transparent huge pages for the whole pages of p[0..len) when it

@@ -2,8 +2,9 @@
  * The threat-intel set: storage and matching for every indicator kind.
  *
  * All strings live in one arena addressed by 32-bit offsets (family, reference
- * and source names are interned, so a million indicators from a few feeds
- * share them). Two open-addressing hash tables hold the indicators:
+ * and source names are interned, and an indicator names its three by one
+ * context index, so a million indicators from a few feeds share them). Two
+ * open-addressing hash tables hold the indicators:
  *
  *  - strings: kind byte + normalised value (domain, URL "host/path", JA3,
  *    JA4, SHA-1) -> entry. Domains match exactly and then by parent domain,
@@ -17,6 +18,11 @@
  * Allowlist entries (from files named *whitelist* / *allowlist*) sit in the
  * same tables with a flag: the most specific matching entry decides, and an
  * allow entry always wins over a listed one with the same key.
+ *
+ * Loading a million indicators is bound by memory, not instructions: the
+ * tables and the pool are sized ahead from the feed being read, their big
+ * blocks asked for as huge pages, and each insert waits a few adds for its
+ * slot's cache line (see "deferred inserts").
  * See docs/design/intel.md. */
 #include "sensor/intel/intel-int.h"
 
