@@ -5,12 +5,16 @@
  * within a sliding window. A probe is a TCP SYN without ACK, a TCP packet
  * with the NULL / FIN / XMAS flag patterns of stealth scans, or a UDP
  * datagram to a port below its source port (so DNS answers to ephemeral
- * ports do not count). Settings in [detect.scan]: window_seconds (60),
- * ports (20), hosts (25), sources = any|home (any), targets = home|any
- * (home: only probes of home addresses count), suppress_seconds (3600).
- * Each source keeps its last 256 distinct (host, port) probes; at most 512
- * sources are tracked (the least recently active is replaced). Suppression:
- * one alert per (source, variant) per suppress window. */
+ * ports do not count). A first IP fragment (offset 0, the transport header
+ * decoded) is a probe like any packet: with reassembly on, the sensor shows
+ * one only for a datagram it gave up, e.g. a fragmented scan that floods
+ * the reassembly table; later fragments carry no ports. Settings in
+ * [detect.scan]: window_seconds (60), ports (20), hosts (25), sources =
+ * any|home (any), targets = home|any (home: only probes of home addresses
+ * count), suppress_seconds (3600). Each source keeps its last 256 distinct
+ * (host, port) probes; at most 512 sources are tracked (the least recently
+ * active is replaced). Suppression: one alert per (source, variant) per
+ * suppress window. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,7 +316,8 @@ static void raise_scan(struct scan_state *st, struct mm_sensor *s, const struct 
 static void scan_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
 {
     struct scan_state *st = state;
-    if (!p->ip_version || p->fragment || !is_probe(p) || is_group_address(&p->dst))
+    if (!p->ip_version || (p->fragment && !p->first_fragment) || !is_probe(p) ||
+        is_group_address(&p->dst))
         return;
     bool src_home = mm_sensor_is_home(s, &p->src);
     if (st->home_source && !src_home)

@@ -195,7 +195,8 @@ static void raise_scan(struct scan_state *st, struct mm_sensor *s, const struct 
 static void ref_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
 {
     struct scan_state *st = state;
-    if (!p->ip_version || p->fragment || !is_probe(p) || is_group_address(&p->dst))
+    if (!p->ip_version || (p->fragment && !p->first_fragment) || !is_probe(p) ||
+        is_group_address(&p->dst))
         return;
     bool src_home = mm_sensor_is_home(s, &p->src), dst_home = mm_sensor_is_home(s, &p->dst);
     if ((st->home_source && !src_home) || (st->home_target && !dst_home) ||

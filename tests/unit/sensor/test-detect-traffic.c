@@ -98,6 +98,20 @@ static void test_scan(void **state)
     for (int i = 0; i < 50; i++)
         udp(s, "192.168.1.1", 53, "192.168.1.69", (uint16_t)(30000 + i));
     assert_int_equal(th_count_alerts(s, 0), 2);
+    /* first fragments (ports and flags decoded) are probes too: a fragmented
+     * scan whose datagrams the sensor gave up; later fragments are not */
+    for (int port = 1; port <= 30; port++) {
+        struct mm_packet p;
+        th_ip_packet(&p, "192.168.1.70", 40000, "192.168.1.2", (uint16_t)port, 6, 0x02, NULL);
+        p.fragment = p.first_fragment = true;
+        th_packet(s, &p);
+        th_ip_packet(&p, "192.168.1.71", 0, "192.168.1.3", 0, 6, 0, NULL);
+        p.fragment = true;
+        p.dport = (uint16_t)port; /* never read: later fragments carry no header */
+        th_packet(s, &p);
+    }
+    assert_int_equal(th_count_alerts(s, 9100701), 2);
+    assert_int_equal(th_count_alerts(s, 0), 3);
     th_free(s);
 }
 
