@@ -432,15 +432,19 @@ static bool is_allowlisted(const struct mm_devices *d, const struct device *dev)
 /* ---- records -------------------------------------------------------------------- */
 
 /* Makes the record's "last_seen" text say last_seen_written (formatted only
- * when it says something else). */
-static void write_last_seen(struct device *dev)
+ * when it says something else; known, when not NULL, is the text of the time
+ * known_usec, e.g. an event's time stamp). */
+static void write_last_seen(struct device *dev, const char *known, int64_t known_usec)
 {
     char ts[MM_TIMESTAMP_MAX];
     dev->last_seen_due = false;
     if (dev->last_seen_text == dev->last_seen_written)
         return;
-    time_string(dev->last_seen_written, ts);
-    json_object_set_new(dev->rec, "last_seen", json_string(ts));
+    if (!known || known_usec != dev->last_seen_written) {
+        time_string(dev->last_seen_written, ts);
+        known = ts;
+    }
+    json_object_set_new(dev->rec, "last_seen", json_string(known));
     dev->last_seen_text = dev->last_seen_written;
     dev->has_last_seen_member = true;
 }
@@ -457,7 +461,7 @@ static void set_last_seen(struct device *dev, int64_t t, bool force)
         return;
     dev->last_seen_written = dev->last_seen;
     if (force || !dev->has_last_seen_member)
-        write_last_seen(dev);
+        write_last_seen(dev, NULL, 0);
     else
         dev->last_seen_due = true;
 }
@@ -699,7 +703,7 @@ static void sync_record(struct device *dev)
     if (dev->tcp_stale)
         write_syn(dev);
     if (dev->last_seen_due)
-        write_last_seen(dev);
+        write_last_seen(dev, NULL, 0);
 }
 
 /* A copy of the record for an event, taken at the moment of announcing:
@@ -731,24 +735,30 @@ static json_t *record_copy(const json_t *rec)
 static void announce(struct mm_devices *d, struct device *dev, const char *action, uint32_t sig)
 {
     struct mm_addr first = {0};
-    json_t *ips = json_object_get(dev->rec, "ips");
+    json_t *ips = json_object_get(dev->rec, "ips"), *ev = NULL;
+    int64_t t = now_usec(d);
+    if (d->s) {
+        if (json_array_size(ips) > 0)
+            mm_addr_parse(json_string_value(json_array_get(ips, 0)), &first);
+        struct mm_eve_header h = {
+            .ts = mm_time_from_usec(t),
+            .event_type = "device",
+            .src = first.family ? &first : NULL,
+        };
+        ev = mm_eve_new(&h);
+    }
     bool allow = is_allowlisted(d, dev);
     json_object_set_new(dev->rec, "allowlisted", json_boolean(allow));
-    set_last_seen(dev, dev->last_seen, true);
+    /* last_seen moves now (forced); a device announced while handling its
+     * own packet was last seen at the event's time: its text is at hand */
+    dev->last_seen_written = dev->last_seen;
+    write_last_seen(dev, json_string_value(json_object_get(ev, "timestamp")), t);
     sync_record(dev);
     dev->announced_sig = sig;
     dev->pending_new = false;
     if (!d->s)
         return;
-    if (json_array_size(ips) > 0)
-        mm_addr_parse(json_string_value(json_array_get(ips, 0)), &first);
-    int64_t t = now_usec(d);
-    struct mm_eve_header h = {
-        .ts = mm_time_from_usec(t),
-        .event_type = "device",
-        .src = first.family ? &first : NULL,
-    };
-    json_t *ev = mm_eve_new(&h), *rec = record_copy(dev->rec);
+    json_t *rec = record_copy(dev->rec);
     if (!ev || !rec) {
         json_decref(ev);
         json_decref(rec);

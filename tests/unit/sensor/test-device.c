@@ -409,6 +409,15 @@ static void test_last_seen_and_events(void **state)
     assert_int_equal(json_array_size(json_object_get(changed, "ips")), 1);
     assert_int_equal(json_array_size(json_object_get(changed, "user_agents")), 0);
     assert_string_equal(json_string_value(json_object_get(changed, "action")), "changed");
+    /* a name learnt later from an event: announced now, last seen before */
+    th_set_time(s, t0 + 400);
+    th_event(s, "{\"event_type\":\"netbios\",\"src_ip\":\"192.168.1.52\",\"netbios\":{"
+                "\"type\":\"request\",\"hostname\":\"PC-51B\"}}");
+    assert_int_equal(th_count_events(s, "device", "changed"), 4);
+    const json_t *late = th_event_at(s, "device", 4);
+    assert_string_equal(json_string_value(json_object_get(late, "timestamp")),
+                        "2026-04-01T00:06:40.000000+0000");
+    assert_string_equal(last_seen_of(dev_of(late)), "2026-04-01T00:05:00.000000+0000");
     rec = mm_devices_find_mac(mm_sensor_devices(s), mac);
     assert_null(json_object_get(rec, "action"));
     assert_int_equal(json_array_size(json_object_get(rec, "ips")), 2);
