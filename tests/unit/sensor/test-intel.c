@@ -221,7 +221,7 @@ static void test_fast_paths(void **state)
 }
 
 /* Every indicator stays findable while the tables double in place many
- * times over (1024 slots to 64K), and names not listed are not found. */
+ * times over (1024 slots to 32K), and names not listed are not found. */
 static void test_many_indicators(void **state)
 {
     (void)state;
