@@ -1292,13 +1292,15 @@ static int load_state(struct mm_devices *d)
             break;
         json_decref(dev->rec);
         dev->rec = json_deep_copy(rec);
-        if (!dev->rec) {
+        bool copied = dev->rec != NULL;
+        if (!copied)
             dev->rec = json_object();
+        view_evidence(dev); /* the views of the record created above are gone */
+        view_syn(dev);
+        if (!copied) {
             r = MM_ENOMEM;
             break;
         }
-        view_evidence(dev);
-        view_syn(dev);
         dev->last_seen_text = TIME_UNKNOWN; /* its text may be in another form */
         dev->has_last_seen_member = json_object_get(dev->rec, "last_seen") != NULL;
         size_t k;
