@@ -12,7 +12,16 @@
  * ("new") once that packet has been fully handled, so the event already holds
  * what the packet's DHCP/mDNS events taught; later changes that matter (OS
  * guess, host names, IPv4 addresses) are announced as "changed". Devices
- * loaded from the state file are never re-announced. See docs/design/devices.md. */
+ * loaded from the state file are never re-announced. See docs/design/devices.md.
+ *
+ * Per packet the record is not searched: struct device keeps views of what
+ * a packet is compared with (SYN traits, each source's OS evidence, the last
+ * address and user agent). What changes with nearly every packet (the "tcp"
+ * traits of a scanner, last_seen's minute steps) is written into the record
+ * when it is read (sync_record: announcements, devices.json, lookups); a
+ * member the record does not have yet is added at once, so members keep the
+ * order they were first set in. An event carries a copy of the record taken
+ * when it is announced (record_copy). */
 #include "sensor/device.h"
 
 #include <ctype.h>
