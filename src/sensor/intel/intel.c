@@ -257,12 +257,15 @@ static int pool_grow(struct mm_intel *in, size_t want)
     if (want > UINT32_MAX)
         return MM_ELIMIT;
     ahead += ahead / 8;
+    if (ahead > POOL_AHEAD_MAX)
+        ahead = POOL_AHEAD_MAX;
+    if (ahead > UINT32_MAX - want)
+        ahead = UINT32_MAX - want;
     for (int attempt = 0; attempt < 2; attempt++, ahead = 0) {
-        size_t cap = p->cap ? p->cap : 1 << 16;
-        size_t target = want + (ahead < POOL_AHEAD_MAX ? ahead : POOL_AHEAD_MAX);
-        while (cap < target)
+        size_t cap = p->cap ? p->cap : 1 << 16, target = want + ahead;
+        while (cap < target && cap <= UINT32_MAX / 2)
             cap *= 2;
-        if (cap > UINT32_MAX)
+        if (cap < target) /* past 2 GB: all that offsets can address */
             cap = UINT32_MAX;
         char *d = realloc(p->data, cap);
         if (!d)
