@@ -956,7 +956,8 @@ static const char *jstr(const json_t *o, const char *key)
 static struct device *event_device(struct mm_devices *d, const json_t *ev, const char *which)
 {
     struct mm_addr a;
-    if (mm_addr_parse(jstr(ev, which) ? jstr(ev, which) : "", &a) != 0)
+    const char *ip = jstr(ev, which);
+    if (mm_addr_parse(ip ? ip : "", &a) != 0)
         return NULL;
     return find_by_ip(d, &a);
 }
@@ -1162,16 +1163,31 @@ void mm_devices_on_event(struct mm_devices *d, const json_t *ev)
     const char *type = jstr(ev, "event_type");
     if (!d || !type)
         return;
-    if (strcmp(type, "dhcp") == 0)
-        on_dhcp(d, ev);
-    else if (strcmp(type, "http") == 0)
-        on_user_agent(d, ev);
-    else if (strcmp(type, "smb") == 0)
-        on_smb(d, ev);
-    else if (strcmp(type, "mdns") == 0)
-        on_mdns(d, json_object_get(ev, "mdns"));
-    else if (strcmp(type, "netbios") == 0 || strcmp(type, "llmnr") == 0)
-        on_netbios(d, ev, json_object_get(ev, type));
+    switch (type[0]) { /* most events (dns, tls, flow, ...) are none of these */
+    case 'd':
+        if (strcmp(type, "dhcp") == 0)
+            on_dhcp(d, ev);
+        break;
+    case 'h':
+        if (strcmp(type, "http") == 0)
+            on_user_agent(d, ev);
+        break;
+    case 's':
+        if (strcmp(type, "smb") == 0)
+            on_smb(d, ev);
+        break;
+    case 'm':
+        if (strcmp(type, "mdns") == 0)
+            on_mdns(d, json_object_get(ev, "mdns"));
+        break;
+    case 'n':
+    case 'l':
+        if (strcmp(type, "netbios") == 0 || strcmp(type, "llmnr") == 0)
+            on_netbios(d, ev, json_object_get(ev, type));
+        break;
+    default:
+        break;
+    }
 }
 
 /* ---- lookups -------------------------------------------------------------------- */
