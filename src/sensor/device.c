@@ -350,15 +350,16 @@ static uint32_t record_signature(const json_t *rec)
     const char *os = json_string_value(json_object_get(json_object_get(rec, "os"), "id"));
     size_t i;
     json_t *v;
+    const json_t *hostnames = json_object_get(rec, "hostnames"), *ips = json_object_get(rec, "ips");
     for (const char *p = os ? os : ""; *p; p++)
         h = (h ^ (uint8_t)*p) * 16777619u;
-    json_array_foreach(json_object_get(rec, "hostnames"), i, v)
+    json_array_foreach(hostnames, i, v)
     {
         for (const char *p = json_string_value(v); p && *p; p++)
             h = (h ^ (uint8_t)tolower((unsigned char)*p)) * 16777619u;
         h = (h ^ 1) * 16777619u;
     }
-    json_array_foreach(json_object_get(rec, "ips"), i, v)
+    json_array_foreach(ips, i, v)
     {
         const char *ip = json_string_value(v);
         if (ip && !strchr(ip, ':'))
@@ -426,7 +427,8 @@ static bool is_allowlisted(const struct mm_devices *d, const struct device *dev)
         return false; /* no address can match: nothing to parse */
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(dev->rec, "ips"), i, v)
+    const json_t *ips = json_object_get(dev->rec, "ips");
+    json_array_foreach(ips, i, v)
     {
         struct mm_addr a;
         if (mm_addr_parse(json_string_value(v), &a) != 0)
@@ -481,7 +483,8 @@ static void recompute_os(struct mm_devices *d, struct device *dev)
     size_t i;
     json_t *e, *best = NULL;
     json_int_t best_score = -1;
-    json_array_foreach(json_object_get(dev->rec, "evidence"), i, e)
+    const json_t *evidence = json_object_get(dev->rec, "evidence");
+    json_array_foreach(evidence, i, e)
     {
         json_int_t sc = json_integer_value(json_object_get(e, "score"));
         if (sc > best_score) {
@@ -509,8 +512,9 @@ static void view_evidence(struct device *dev)
 {
     size_t i;
     json_t *e;
+    const json_t *evidence = json_object_get(dev->rec, "evidence");
     memset(dev->evidence, 0, sizeof dev->evidence);
-    json_array_foreach(json_object_get(dev->rec, "evidence"), i, e)
+    json_array_foreach(evidence, i, e)
     {
         const char *source = json_string_value(json_object_get(e, "source"));
         for (int k = 0; k < SRC_COUNT; k++)
@@ -1144,7 +1148,8 @@ static void on_mdns(struct mm_devices *d, const json_t *obj)
     for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {
         size_t i;
         json_t *v;
-        json_array_foreach(json_object_get(obj, sections[k]), i, v)
+        const json_t *records = json_object_get(obj, sections[k]);
+        json_array_foreach(records, i, v)
         {
             const char *rrtype = jstr(v, "rrtype"), *rdata = jstr(v, "rdata");
             struct mm_addr a;

@@ -205,8 +205,8 @@ static bool dhcp_rules(const struct mm_osguess *t, const char *params, const cha
                        struct mm_os_guess *g)
 {
     size_t i;
-    const json_t *rule;
-    json_array_foreach(json_object_get(t->root, "dhcp"), i, rule)
+    const json_t *rule, *rules = json_object_get(t->root, "dhcp");
+    json_array_foreach(rules, i, rule)
     {
         const char *p = str_of(rule, "params"), *pp = str_of(rule, "params_prefix"),
                    *vp = str_of(rule, "vendor_prefix");
@@ -228,10 +228,10 @@ static bool match_contains(const struct mm_osguess *t, const char *list, const c
                            struct mm_os_guess *g)
 {
     size_t i;
-    const json_t *rule;
+    const json_t *rule, *rules = json_object_get(t->root, list);
     if (!s || !*s)
         return false;
-    json_array_foreach(json_object_get(t->root, list), i, rule)
+    json_array_foreach(rules, i, rule)
     {
         const char *c = str_of(rule, "contains");
         if (c && strcasestr(s, c))
@@ -318,8 +318,8 @@ static bool tcp_rules(const struct mm_osguess *t, uint8_t ttl, const char *optio
                       struct mm_os_guess *g)
 {
     size_t i;
-    const json_t *rule;
-    json_array_foreach(json_object_get(t->root, "tcp"), i, rule)
+    const json_t *rule, *rules = json_object_get(t->root, "tcp");
+    json_array_foreach(rules, i, rule)
     {
         const char *o = str_of(rule, "options"), *op = str_of(rule, "options_prefix");
         if ((unsigned)json_integer_value(json_object_get(rule, "ttl")) !=
