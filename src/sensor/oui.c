@@ -9,7 +9,6 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define RADIX_BITS 12
 #define RADIX_SIZE (1u << RADIX_BITS)
@@ -68,6 +67,7 @@ size_t mm_oui_count(void)
 {
     return sizeof table / sizeof table[0] - 1;
 }
+
 bool mm_mac_is_local(const uint8_t mac[6])
 {
     return (mac[0] & 0x02) != 0;
