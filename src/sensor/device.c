@@ -98,8 +98,8 @@ struct device {
     struct syn_view syn;
     struct syn_guess syn_guesses[2]; /* a scanner alternates two probe kinds */
     unsigned syn_guess_next;         /* the entry the next new kind replaces */
-    bool tcp_in_place; /* the record's "tcp" is {ttl, window, options}: updated in place */
-    bool tcp_stale;    /* syn is newer than the record's "tcp" (see sync_record) */
+    bool tcp_shaped; /* the record's "tcp" has exactly ttl, window, options (any order) */
+    bool tcp_stale;  /* syn is newer than the record's "tcp" (see sync_record) */
     /* The text of the device's last user agent, an element of the record's
      * "user_agents" (only a user agent of this device changes that array): the
      * same again changes nothing. */
@@ -641,22 +641,30 @@ static void device_add_ip(struct mm_devices *d, struct device *dev, const struct
     dev->ip_known_gen = d->by_ip.gen;
 }
 
-/* The record's "tcp" object: {"ttl", "window", "options"} of the view (built
- * without json_pack). */
-static json_t *syn_record(const struct syn_view *v)
+/* The record's "tcp" object: "ttl", "window" and "options" of the view, in
+ * the order of like's members when like has them (a saved record's), else
+ * in that order (built without json_pack). */
+static json_t *syn_record(const struct syn_view *v, const json_t *like)
 {
+    static const char *const plain[] = {"ttl", "window", "options"};
     json_t *o = json_object();
-    if (o && (json_object_set_new_nocheck(o, "ttl", json_integer(v->ttl)) != 0 ||
-              json_object_set_new_nocheck(o, "window", json_integer(v->window)) != 0 ||
-              json_object_set_new(o, "options", json_string(v->options)) != 0)) {
-        json_decref(o);
-        o = NULL;
+    void *it = like ? json_object_iter((json_t *)like) : NULL;
+    for (int k = 0; o && k < 3; k++) {
+        const char *key = it ? json_object_iter_key(it) : plain[k];
+        json_t *val = strcmp(key, "options") == 0 ? json_string(v->options)
+                      : strcmp(key, "ttl") == 0   ? json_integer(v->ttl)
+                                                  : json_integer(v->window);
+        if (json_object_set_new_nocheck(o, key, val) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+        it = it ? json_object_iter_next((json_t *)like, it) : NULL;
     }
     return o;
 }
 
 /* Reads the record's "tcp" into dev->syn and notes whether the object has
- * the shape its members can be changed in place in (it is never shared). */
+ * the shape this file writes (members in any order). */
 static void view_syn(struct device *dev)
 {
     const json_t *tcp = json_object_get(dev->rec, "tcp");
@@ -670,32 +678,28 @@ static void view_syn(struct device *dev)
         strcpy(dev->syn.options, o);
         dev->syn.has_options = true;
     }
-    dev->tcp_in_place = json_object_size(tcp) == 3 && json_is_integer(ttl) &&
-                        json_is_integer(window) && json_is_string(options);
+    dev->tcp_shaped = json_object_size(tcp) == 3 && json_is_integer(ttl) &&
+                      json_is_integer(window) && json_is_string(options);
     dev->tcp_stale = false;
 }
 
-/* Writes dev->syn to the record's "tcp" object: its members in place when
- * it has the shape for it, else a new object. */
+/* Writes dev->syn to the record's "tcp": a new object (the old one may be
+ * shared with announced events) with the old one's member order when it has
+ * the shape, else ttl, window, options; in the record's "tcp" place. */
 static void write_syn(struct device *dev)
 {
-    json_t *tcp = json_object_get(dev->rec, "tcp");
+    const json_t *tcp = json_object_get(dev->rec, "tcp");
     dev->tcp_stale = false;
-    if (dev->tcp_in_place &&
-        json_string_set(json_object_get(tcp, "options"), dev->syn.options) == 0) {
-        json_integer_set(json_object_get(tcp, "ttl"), dev->syn.ttl);
-        json_integer_set(json_object_get(tcp, "window"), dev->syn.window);
-        return;
-    }
-    dev->tcp_in_place = json_object_set_new(dev->rec, "tcp", syn_record(&dev->syn)) == 0;
-    if (!dev->tcp_in_place)
+    dev->tcp_shaped = json_object_set_new(dev->rec, "tcp",
+                                          syn_record(&dev->syn, dev->tcp_shaped ? tcp : NULL)) == 0;
+    if (!dev->tcp_shaped)
         view_syn(dev); /* out of memory: the record kept its old traits */
 }
 
-/* The record takes p's SYN traits. A record whose "tcp" is changed in place
- * is written when it is next read (sync_record): a scanner alternating two
- * probe kinds changes it on every SYN. A new "tcp" member is added at once,
- * so the record's members keep the order they were first set in. */
+/* The record takes p's SYN traits. A record that has its "tcp" gets the new
+ * one when it is next read (sync_record): a scanner alternating two probe
+ * kinds changes it on every SYN. A new "tcp" member is added at once, so the
+ * record's members keep the order they were first set in. */
 static void set_syn(struct device *dev, const struct mm_packet *p)
 {
     dev->syn.ttl = p->ttl;
@@ -703,7 +707,7 @@ static void set_syn(struct device *dev, const struct mm_packet *p)
     dev->syn.has_options = true;
     memcpy(dev->syn.options, p->tcp_traits.options, sizeof dev->syn.options);
     dev->syn.options[sizeof dev->syn.options - 1] = '\0';
-    if (dev->tcp_in_place)
+    if (dev->tcp_shaped)
         dev->tcp_stale = true;
     else
         write_syn(dev);
@@ -719,11 +723,11 @@ static void sync_record(struct device *dev)
         write_last_seen(dev, NULL, 0);
 }
 
-/* A copy of the record for an event, taken at the moment of announcing:
- * what the inventory never changes in place is shared (texts, numbers,
- * "os", which is replaced whole); arrays are copied (their elements, texts
- * and evidence objects, are never changed in place either); other objects
- * ("tcp", "dhcp", unknown ones from a state file) are copied deeply. */
+/* A copy of the record for an event, taken at the moment of announcing.
+ * The inventory changes only its arrays in place (ips, hostnames,
+ * user_agents, evidence): they are copied, their elements (texts, evidence
+ * objects, never changed) shared; all other members are replaced whole when
+ * they change ("os", "tcp", "dhcp", texts, ...) and are shared. */
 static json_t *record_copy(const json_t *rec)
 {
     json_t *copy = json_object(), *v;
@@ -732,9 +736,7 @@ static json_t *record_copy(const json_t *rec)
         return NULL;
     json_object_foreach((json_t *)rec, key, v)
     {
-        json_t *c = json_is_array(v)                              ? json_copy(v)
-                    : json_is_object(v) && strcmp(key, "os") != 0 ? json_deep_copy(v)
-                                                                  : json_incref(v);
+        json_t *c = json_is_array(v) ? json_copy(v) : json_incref(v);
         if (json_object_set_new_nocheck(copy, key, c) != 0) {
             json_decref(copy);
             return NULL;
