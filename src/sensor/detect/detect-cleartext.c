@@ -29,13 +29,20 @@ static int cleartext_init(struct mm_sensor *s, void **state)
     return mm__detect_basic_init(s, NAME, settings, 4096, 3600, 7 * 86400, state);
 }
 
+/* ASCII lower case: what tolower() does in the "C" locale, which the
+ * sensor keeps (it never calls setlocale), without a call per byte. */
+static inline int lower(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
 /* Case-insensitive search for needle (lower case) in p[0..n). */
 static const uint8_t *find_ci(const uint8_t *p, size_t n, const char *needle)
 {
     size_t k = strlen(needle);
     for (size_t i = 0; k <= n && i <= n - k; i++) {
         size_t j = 0;
-        while (j < k && tolower(p[i + j]) == needle[j])
+        while (j < k && lower(p[i + j]) == needle[j])
             j++;
         if (j == k)
             return p + i;
@@ -43,16 +50,28 @@ static const uint8_t *find_ci(const uint8_t *p, size_t n, const char *needle)
     return NULL;
 }
 
-/* True when the segment starts like an HTTP request ("GET /", "POST /"...). */
+/* True when the segment starts like an HTTP request ("GET /", "POST /"...).
+ * Most segments start with another byte than the methods' first letters,
+ * so that byte is looked at before any method is compared. */
 static bool http_request_start(const uint8_t *d, size_t n)
 {
-    static const char *const methods[] = {"GET ",    "POST ",  "PUT ",     "HEAD ",
-                                          "DELETE ", "PATCH ", "OPTIONS ", "PROPFIND "};
-    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-        size_t k = strlen(methods[i]);
-        if (n > k && memcmp(d, methods[i], k) == 0)
-            return true;
+#define METHOD(text)                                                                               \
+    {                                                                                              \
+        text, sizeof text - 1                                                                      \
     }
+    static const struct {
+        char text[10];
+        uint8_t len;
+    } methods[] = {METHOD("GET "),    METHOD("POST "),  METHOD("PUT "),     METHOD("HEAD "),
+                   METHOD("DELETE "), METHOD("PATCH "), METHOD("OPTIONS "), METHOD("PROPFIND ")};
+#undef METHOD
+    uint8_t c = d[0];
+    if (c != 'G' && c != 'P' && c != 'H' && c != 'D' && c != 'O')
+        return false;
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (c == (uint8_t)methods[i].text[0] && n > methods[i].len &&
+            memcmp(d, methods[i].text, methods[i].len) == 0)
+            return true;
     return false;
 }
 
@@ -66,7 +85,7 @@ static const uint8_t *authorization_value(const uint8_t *d, size_t n)
         const uint8_t *line = nl + 1;
         if (line >= end || *line == '\r' || *line == '\n')
             return NULL; /* end of the header */
-        if ((size_t)(end - line) > sizeof name - 1 && tolower(*line) == 'a' &&
+        if ((size_t)(end - line) > sizeof name - 1 && lower(*line) == 'a' &&
             find_ci(line, sizeof name - 1, name) == line)
             return line + sizeof name - 1;
     }
@@ -149,16 +168,16 @@ static unsigned classify(const struct mm_packet *p, char *user, size_t userlen, 
     return 0;
 }
 
-static void cleartext_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+/* A TCP segment with payload in a flow that has not alerted yet. Kept out
+ * of line so that the many packets cleartext_packet turns away cost no
+ * stack frame. */
+static __attribute__((noinline)) void check_segment(struct mm__detect_basic *st,
+                                                    struct mm_sensor *s, const struct mm_packet *p)
 {
-    struct mm__detect_basic *st = state;
     char user[USER_MAX];
     bool client_is_src;
-    unsigned variant;
-    if (!p->ip_version || p->ip_proto != 6 || p->payload_len == 0 || !p->payload ||
-        !(variant = classify(p, user, sizeof user, &client_is_src)))
-        return;
-    if (p->flow && (p->flow->detector_flags & MM__DF_CLEARTEXT_SEEN))
+    unsigned variant = classify(p, user, sizeof user, &client_is_src);
+    if (!variant)
         return;
     const struct mm_addr *client = client_is_src ? &p->src : &p->dst,
                          *server = client_is_src ? &p->dst : &p->src;
@@ -178,6 +197,15 @@ static void cleartext_packet(void *state, struct mm_sensor *s, const struct mm_p
                                  "client", mm__json_addr(client), "server", mm__json_addr(server),
                                  "server_port", client_is_src ? p->dport : p->sport, "user", user);
     mm__detect_raise(s, NAME, variant, &at, vars, evidence, NULL);
+}
+
+static void cleartext_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+{
+    if (!p->ip_version || p->ip_proto != 6 || p->payload_len == 0 || !p->payload)
+        return;
+    if (p->flow && (p->flow->detector_flags & MM__DF_CLEARTEXT_SEEN))
+        return; /* classify has no side effects: a flow that alerted is done */
+    check_segment(state, s, p);
 }
 
 const struct mm_detector mm_detector_cleartext_credentials = {
