@@ -6,11 +6,11 @@
  * bytes, single-byte tags), and formats the fields the way Suricata's EVE
  * tls record shows them. */
 #include <arpa/inet.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/str.h"
 #include "sensor/decode/app-util.h"
 #include "sensor/decode/x509.h"
 
@@ -58,33 +58,36 @@ static int der_expect(struct mm__cur *c, uint8_t tag, struct tlv *t)
     return r;
 }
 
+/* The attribute types Suricata names, by the DER bytes of their OID. */
 static const struct {
-    const char *oid; /* DER bytes as hex */
+    uint8_t len;
+    uint8_t oid[11];
     const char *name;
 } attr_names[] = {
-    {"550403", "CN"},
-    {"550406", "C"},
-    {"550407", "L"},
-    {"550408", "ST"},
-    {"55040a", "O"},
-    {"55040b", "OU"},
-    {"550405", "serialNumber"},
-    {"550409", "street"},
-    {"55040c", "title"},
-    {"550404", "SN"},
-    {"55042a", "GN"},
-    {"55040f", "businessCategory"},
-    {"550411", "postalCode"},
-    {"2a864886f70d010901", "emailAddress"},
-    {"0992268993f22c640119", "DC"},
-    {"0992268993f22c640101", "UID"},
-    {"2b0601040182373c020103", "jurisdictionC"},
-    {"2b0601040182373c020102", "jurisdictionST"},
-    {"2b0601040182373c020101", "jurisdictionL"},
+    {3, {0x55, 0x04, 0x03}, "CN"},
+    {3, {0x55, 0x04, 0x06}, "C"},
+    {3, {0x55, 0x04, 0x07}, "L"},
+    {3, {0x55, 0x04, 0x08}, "ST"},
+    {3, {0x55, 0x04, 0x0a}, "O"},
+    {3, {0x55, 0x04, 0x0b}, "OU"},
+    {3, {0x55, 0x04, 0x05}, "serialNumber"},
+    {3, {0x55, 0x04, 0x09}, "street"},
+    {3, {0x55, 0x04, 0x0c}, "title"},
+    {3, {0x55, 0x04, 0x04}, "SN"},
+    {3, {0x55, 0x04, 0x2a}, "GN"},
+    {3, {0x55, 0x04, 0x0f}, "businessCategory"},
+    {3, {0x55, 0x04, 0x11}, "postalCode"},
+    {9, {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01}, "emailAddress"},
+    {10, {0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19}, "DC"},
+    {10, {0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01}, "UID"},
+    {11, {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x3c, 0x02, 0x01, 0x03}, "jurisdictionC"},
+    {11, {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x3c, 0x02, 0x01, 0x02}, "jurisdictionST"},
+    {11, {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x3c, 0x02, 0x01, 0x01}, "jurisdictionL"},
 };
 
-/* Writes the dotted form of a DER OID. */
-static void oid_dotted(const uint8_t *p, size_t n, char *out, size_t outlen)
+/* Writes the dotted form of a DER OID; stops (keeping what it wrote) once
+ * fewer than 25 bytes of out are left or at an arc wider than 32 bits. */
+static size_t oid_dotted(const uint8_t *p, size_t n, char *out, size_t outlen)
 {
     size_t o = 0;
     unsigned long v = 0;
@@ -93,31 +96,34 @@ static void oid_dotted(const uint8_t *p, size_t n, char *out, size_t outlen)
         v = v << 7 | (p[i] & 0x7F);
         if (p[i] & 0x80) {
             if (v > 0xFFFFFFFFul)
-                return;
+                break;
             continue;
         }
-        if (o == 0)
-            o += (size_t)snprintf(out, outlen, "%lu.%lu", v < 80 ? v / 40 : 2,
-                                  v < 80 ? v % 40 : v - 80);
-        else
-            o += (size_t)snprintf(out + o, outlen - o, ".%lu", v);
+        if (o == 0) {
+            o = mm_str_u64(v < 80 ? v / 40 : 2, out);
+            out[o++] = '.';
+            o += mm_str_u64(v < 80 ? v % 40 : v - 80, out + o);
+        } else {
+            out[o++] = '.';
+            o += mm_str_u64(v, out + o);
+        }
         v = 0;
     }
+    return o;
 }
 
-static void attr_name(const uint8_t *p, size_t n, char *out, size_t outlen)
+/* The short name of an attribute type, or its dotted OID written into buf
+ * (64 bytes); *len gets the name's length. */
+static const char *attr_name(const uint8_t *p, size_t n, char buf[64], size_t *len)
 {
-    char hex[64];
-    if (n * 2 < sizeof hex) {
-        mm_hex(p, n, hex);
-        for (size_t i = 0; i < sizeof attr_names / sizeof attr_names[0]; i++) {
-            if (strcmp(hex, attr_names[i].oid) == 0) {
-                snprintf(out, outlen, "%s", attr_names[i].name);
-                return;
-            }
+    for (size_t i = 0; i < sizeof attr_names / sizeof attr_names[0]; i++) {
+        if (attr_names[i].len == n && memcmp(p, attr_names[i].oid, n) == 0) {
+            *len = strlen(attr_names[i].name);
+            return attr_names[i].name;
         }
     }
-    oid_dotted(p, n, out, outlen);
+    *len = oid_dotted(p, n, buf, 64);
+    return buf;
 }
 
 /* Text of a directory string; BMPString (UTF-16BE) is converted. */
@@ -134,6 +140,33 @@ static size_t attr_value(const struct tlv *t, char *out, size_t outlen)
         return strlen(out);
     }
     return mm__app_text(t->v, t->len, out, outlen);
+}
+
+/* Appends src[0..n) at out[*o], never filling the last byte of out[0..outlen);
+ * false when it had to cut. */
+static bool put_part(char *out, size_t outlen, size_t *o, const char *src, size_t n)
+{
+    size_t room = outlen - 1 - *o;
+    bool whole = n <= room;
+    if (!whole)
+        n = room;
+    memcpy(out + *o, src, n);
+    *o += n;
+    return whole;
+}
+
+/* Appends "key=value" (after ", " unless first) to out at *o; false when
+ * out is full: then it holds what fits, never half a character. */
+static bool put_attribute(char *out, size_t outlen, size_t *o, const char *key, size_t klen,
+                          const char *value, size_t vlen)
+{
+    bool whole = (*o == 0 || put_part(out, outlen, o, ", ", 2)) &&
+                 put_part(out, outlen, o, key, klen) && put_part(out, outlen, o, "=", 1) &&
+                 put_part(out, outlen, o, value, vlen);
+    out[*o] = '\0';
+    if (!whole)
+        mm__utf8_cut(out, *o);
+    return whole;
 }
 
 /* Formats a Name (SEQUENCE OF RDN) as "C=US, O=Example, CN=host". */
@@ -153,21 +186,17 @@ static int format_name(const struct tlv *name, char *out, size_t outlen)
             return MM_EPARSE;
         mm__cur_init(&sc, set.v, set.len);
         while (mm__cur_left(&sc) > 0) {
-            char key[64], value[512];
+            char keybuf[64], value[512];
+            size_t klen;
             if ((r = der_expect(&sc, 0x30, &atv)) != 0)
                 return r;
             mm__cur_init(&ac, atv.v, atv.len);
             if ((r = der_expect(&ac, 0x06, &oid)) != 0 || (r = der_next(&ac, &val)) != 0)
                 return r;
-            attr_name(oid.v, oid.len, key, sizeof key);
-            attr_value(&val, value, sizeof value);
-            int n = snprintf(out + o, outlen - o, "%s%s=%s", o ? ", " : "", key, value);
-            if (n < 0 || (size_t)n >= outlen - o) {
-                /* full: keep what fits, never half a character */
-                mm__utf8_cut(out, strlen(out));
+            const char *key = attr_name(oid.v, oid.len, keybuf, &klen);
+            size_t vlen = attr_value(&val, value, sizeof value);
+            if (!put_attribute(out, outlen, &o, key, klen, value, vlen))
                 return 0;
-            }
-            o += (size_t)n;
         }
     }
     return 0;
@@ -180,8 +209,18 @@ static int two(const uint8_t *p)
     return (p[0] - '0') * 10 + (p[1] - '0');
 }
 
-/* UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ). */
-static int format_time(const struct tlv *t, char *out, size_t outlen)
+/* Writes v (0..99) as two digits followed by sep. */
+static char *put2(char *out, int v, char sep)
+{
+    out[0] = (char)('0' + v / 10);
+    out[1] = (char)('0' + v % 10);
+    out[2] = sep;
+    return out + 3;
+}
+
+/* UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) as
+ * "YYYY-MM-DDTHH:MM:SS" into out (at least 20 bytes). */
+static int format_time(const struct tlv *t, char *out)
 {
     int year, i = 0;
     const uint8_t *p = t->v;
@@ -205,16 +244,31 @@ static int format_time(const struct tlv *t, char *out, size_t outlen)
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 ||
         s > 60)
         return MM_EPARSE;
-    snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d", year, mo, d, h, mi, s);
+    char *w = put2(out, year / 100, '\0');
+    w = put2(w - 1, year % 100, '-');
+    w = put2(w, mo, '-');
+    w = put2(w, d, 'T');
+    w = put2(w, h, ':');
+    w = put2(w, mi, ':');
+    put2(w, s, '\0');
     return 0;
 }
 
-static void colon_hex(const uint8_t *p, size_t n, bool upper, char *out, size_t outlen)
+/* Writes p[0..n) as hex pairs joined by ':' (out holds at least 3 * n
+ * bytes, or 1 when n is 0). */
+static void colon_hex(const uint8_t *p, size_t n, bool upper, char *out)
 {
-    size_t o = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < n && o + 4 <= outlen; i++)
-        o += (size_t)snprintf(out + o, outlen - o, upper ? "%s%02X" : "%s%02x", i ? ":" : "", p[i]);
+    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    char *w = out;
+    for (size_t i = 0; i < n; i++) {
+        w[0] = digits[p[i] >> 4];
+        w[1] = digits[p[i] & 0xF];
+        w[2] = ':';
+        w += 3;
+    }
+    if (w > out)
+        w--;
+    *w = '\0';
 }
 
 /* Reads GeneralNames: dNSName [2] and iPAddress [7] entries. */
@@ -284,18 +338,26 @@ static int read_tail(struct mm__cur *tbs, struct mm__x509 *out)
     return 0;
 }
 
+/* Empties every field (the text buffers need only their first byte). */
+static void clear(struct mm__x509 *out)
+{
+    out->subject[0] = out->issuer[0] = out->serial[0] = '\0';
+    out->notbefore[0] = out->notafter[0] = out->fingerprint[0] = '\0';
+    out->nsan = 0;
+}
+
 int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out)
 {
     struct mm__cur c, tbs;
     struct tlv cert, tbs_tlv, t, issuer, validity, subject, nb, na;
     uint8_t sha[MM_SHA1_LEN];
     int r;
-    memset(out, 0, sizeof *out);
+    clear(out);
     mm__cur_init(&c, der, len);
     if ((r = der_expect(&c, 0x30, &cert)) != 0)
         return r;
     mm_sha1(der, (size_t)(cert.v + cert.len - der), sha);
-    colon_hex(sha, sizeof sha, false, out->fingerprint, sizeof out->fingerprint);
+    colon_hex(sha, sizeof sha, false, out->fingerprint);
     mm__cur_init(&c, cert.v, cert.len);
     if ((r = der_expect(&c, 0x30, &tbs_tlv)) != 0)
         return r;
@@ -306,7 +368,7 @@ int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out)
         return r;
     if (t.tag != 0x02)
         return MM_EPARSE;
-    colon_hex(t.v, t.len > 64 ? 64 : t.len, true, out->serial, sizeof out->serial);
+    colon_hex(t.v, t.len > 64 ? 64 : t.len, true, out->serial);
     if ((r = der_expect(&tbs, 0x30, &t)) != 0 || (r = der_expect(&tbs, 0x30, &issuer)) != 0 ||
         (r = der_expect(&tbs, 0x30, &validity)) != 0 || (r = der_expect(&tbs, 0x30, &subject)) != 0)
         return r;
@@ -316,8 +378,7 @@ int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out)
     mm__cur_init(&c, validity.v, validity.len);
     if ((r = der_next(&c, &nb)) != 0 || (r = der_next(&c, &na)) != 0)
         return r;
-    if ((r = format_time(&nb, out->notbefore, sizeof out->notbefore)) != 0 ||
-        (r = format_time(&na, out->notafter, sizeof out->notafter)) != 0)
+    if ((r = format_time(&nb, out->notbefore)) != 0 || (r = format_time(&na, out->notafter)) != 0)
         return r;
     return read_tail(&tbs, out);
 }
