@@ -30,6 +30,12 @@
 #define TLS_HS_MAX   (64 * 1024)    /* handshake bytes buffered per direction */
 #define TLS_LIST_MAX 256            /* ciphers, extensions, groups... kept per hello */
 #define TLS_ALPN_MAX 16             /* ALPN names logged */
+/* JA3 text: version, then four lists of at most TLS_LIST_MAX values of at
+ * most 5 digits and a separator each */
+#define JA3_TEXT_MAX (8 + 4 * TLS_LIST_MAX * 6)
+/* JA4 hashed text: two lists of at most TLS_LIST_MAX "xxxx," and a '_' */
+#define JA4_TEXT_MAX (2 + 2 * TLS_LIST_MAX * 5)
+#define JA4_LEN      36 /* t13d1516h2_8daaf6152771_e5627efa2ab1 */
 
 enum { REC_CCS = 20, REC_ALERT = 21, REC_HANDSHAKE = 22, REC_APPDATA = 23, REC_HEARTBEAT = 24 };
 enum { HS_CLIENT_HELLO = 1, HS_SERVER_HELLO = 2, HS_CERTIFICATE = 11, HS_SERVER_DONE = 14 };
@@ -65,6 +71,20 @@ struct hello {
     size_t alpn0_len;
     uint16_t selected_version; /* ServerHello supported_versions */
 };
+
+/* Empties h without clearing its large arrays (only their counts). */
+static void hello_init(struct hello *h)
+{
+    h->version = 0;
+    h->ciphers.n = h->exts.n = h->groups.n = h->sigalgs.n = h->versions.n = 0;
+    h->pf_n = 0;
+    h->has_sni = false;
+    h->sni[0] = '\0';
+    h->alpns = NULL;
+    h->alpn0 = NULL;
+    h->alpn0_len = 0;
+    h->selected_version = 0;
+}
 
 static bool is_grease(uint16_t v)
 {
@@ -248,80 +268,124 @@ static int parse_server_hello(const uint8_t *p, size_t n, struct hello *h)
     return read_extensions(&c, h, true);
 }
 
-/* Appends the non-GREASE values of l in decimal, joined by '-'. */
-static void ja3_list(struct mm_buf *b, const uint16_t *v, size_t n)
+/* Writes v in decimal at w; returns the end. */
+static char *put_dec(char *w, unsigned v)
 {
-    bool first = true;
+    char tmp[5];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && n < sizeof tmp);
+    while (n)
+        *w++ = tmp[--n];
+    return w;
+}
+
+/* Writes v as four lower-case hex digits at w; returns the end. */
+static char *put_hex4(char *w, unsigned v)
+{
+    static const char hexd[] = "0123456789abcdef";
+    w[0] = hexd[(v >> 12) & 15];
+    w[1] = hexd[(v >> 8) & 15];
+    w[2] = hexd[(v >> 4) & 15];
+    w[3] = hexd[v & 15];
+    return w + 4;
+}
+
+/* Writes the non-GREASE values in decimal, joined by '-'; returns the end. */
+static char *ja3_list(char *w, const uint16_t *v, size_t n)
+{
+    const char *start = w;
     for (size_t i = 0; i < n; i++) {
         if (is_grease(v[i]))
             continue;
-        if (!first)
-            mm_buf_putc(b, '-');
-        mm_buf_put_uint(b, v[i]);
-        first = false;
+        if (w != start)
+            *w++ = '-';
+        w = put_dec(w, v[i]);
     }
+    return w;
 }
 
-/* {"hash": md5 hex, "string": s} */
-static json_t *md5_pair(const struct mm_buf *b)
+/* {"hash": md5 hex, "string": s[0..n)} (s is ASCII: digits, ',' and '-');
+ * NULL on ENOMEM. */
+static json_t *md5_pair(const char *s, size_t n)
 {
     uint8_t md5[MM_MD5_LEN];
     char hex[2 * MM_MD5_LEN + 1];
-    mm_md5(mm_buf_str(b), b->len, md5);
+    mm_md5(s, n, md5);
     mm_hex(md5, sizeof md5, hex);
-    return json_pack("{s:s,s:s}", "hash", hex, "string", mm_buf_str(b));
+    json_t *o = json_object(), *h = json_stringn_nocheck(hex, 2 * MM_MD5_LEN),
+           *t = json_stringn_nocheck(s, n);
+    if (!o || !h || !t || json_object_set_new_nocheck(o, "hash", h) != 0) {
+        json_decref(o);
+        json_decref(h);
+        json_decref(t);
+        return NULL;
+    }
+    if (json_object_set_new_nocheck(o, "string", t) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 static json_t *ja3_of(const struct hello *h)
 {
-    struct mm_buf b = MM_BUF_INIT;
-    uint16_t pf[TLS_LIST_MAX];
-    for (size_t i = 0; i < h->pf_n; i++)
-        pf[i] = h->pf[i];
-    mm_buf_reserve(&b, 512); /* a typical JA3 string fits without growing */
-    mm_buf_put_uint(&b, h->version);
-    mm_buf_putc(&b, ',');
-    ja3_list(&b, h->ciphers.v, h->ciphers.n);
-    mm_buf_putc(&b, ',');
-    ja3_list(&b, h->exts.v, h->exts.n);
-    mm_buf_putc(&b, ',');
-    ja3_list(&b, h->groups.v, h->groups.n);
-    mm_buf_putc(&b, ',');
-    ja3_list(&b, pf, h->pf_n);
-    json_t *j = md5_pair(&b);
-    mm_buf_free(&b);
-    return j;
+    char text[JA3_TEXT_MAX];
+    char *w = put_dec(text, h->version);
+    *w++ = ',';
+    w = ja3_list(w, h->ciphers.v, h->ciphers.n);
+    *w++ = ',';
+    w = ja3_list(w, h->exts.v, h->exts.n);
+    *w++ = ',';
+    w = ja3_list(w, h->groups.v, h->groups.n);
+    *w++ = ',';
+    for (size_t i = 0; i < h->pf_n; i++) { /* one byte each: never GREASE */
+        if (i)
+            *w++ = '-';
+        w = put_dec(w, h->pf[i]);
+    }
+    return md5_pair(text, (size_t)(w - text));
 }
 
 static json_t *ja3s_of(const struct hello *h)
 {
-    struct mm_buf b = MM_BUF_INIT;
-    mm_buf_printf(&b, "%u,%u,", (unsigned)h->version,
-                  h->ciphers.n ? (unsigned)h->ciphers.v[0] : 0u);
-    ja3_list(&b, h->exts.v, h->exts.n);
-    json_t *j = md5_pair(&b);
-    mm_buf_free(&b);
-    return j;
+    char text[JA3_TEXT_MAX];
+    char *w = put_dec(text, h->version);
+    *w++ = ',';
+    w = put_dec(w, h->ciphers.n ? h->ciphers.v[0] : 0u);
+    *w++ = ',';
+    w = ja3_list(w, h->exts.v, h->exts.n);
+    return md5_pair(text, (size_t)(w - text));
 }
 
-static int cmp_u16(const void *a, const void *b)
-{
-    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
-}
-
-/* Writes the first 12 hex digits of SHA-256 of s, or twelve zeros when empty. */
-static void ja4_hash12(const struct mm_buf *s, char out[13])
+/* Writes the first 12 hex digits of SHA-256 of s[0..n), or twelve zeros
+ * when empty, at out; returns the end. */
+static char *ja4_hash12(const char *s, size_t n, char *out)
 {
     uint8_t d[MM_SHA256_LEN];
-    char hex[2 * MM_SHA256_LEN + 1];
-    if (s->len == 0) {
-        memcpy(out, "000000000000", 13);
-        return;
+    if (n == 0) {
+        memcpy(out, "000000000000", 12);
+        return out + 12;
     }
-    mm_sha256(mm_buf_str(s), s->len, d);
-    mm_hex(d, sizeof d, hex);
+    mm_sha256(s, n, d);
+    char hex[13];
+    mm_hex(d, 6, hex);
     memcpy(out, hex, 12);
-    out[12] = '\0';
+    return out + 12;
+}
+
+/* Sorts v[0..n) in place: the lists are short (at most TLS_LIST_MAX). */
+static void sort_u16(uint16_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint16_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 /* Copies the non-GREASE values (optionally without SNI and ALPN), sorted. */
@@ -333,17 +397,19 @@ static size_t ja4_sorted(const struct u16list *l, bool drop_sni_alpn, uint16_t *
             continue;
         out[n++] = l->v[i];
     }
-    qsort(out, n, sizeof *out, cmp_u16);
+    sort_u16(out, n);
     return n;
 }
 
-static void hex_list(struct mm_buf *b, const uint16_t *v, size_t n)
+/* Writes the values as hex, joined by ','; returns the end. */
+static char *hex_list(char *w, const uint16_t *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (i)
-            mm_buf_putc(b, ',');
-        mm_buf_put_hex4(b, v[i]);
+            *w++ = ',';
+        w = put_hex4(w, v[i]);
     }
+    return w;
 }
 
 static const char *ja4_version(const struct hello *h)
@@ -381,50 +447,67 @@ static bool is_alnum(uint8_t c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* Writes n (at most 99) as two digits at w; returns the end. */
+static char *put_count2(char *w, size_t n)
+{
+    if (n > 99)
+        n = 99;
+    w[0] = (char)('0' + n / 10);
+    w[1] = (char)('0' + n % 10);
+    return w + 2;
+}
+
 /* JA4 (FoxIO spec, technical_details/JA4.md): see docs/design/decoders.md.
- * transport is the first character: 't' (TLS over TCP) or 'q' (QUIC). */
-static void ja4_of(const struct hello *h, char transport, char *out, size_t outlen)
+ * transport is the first character: 't' (TLS over TCP) or 'q' (QUIC).
+ * Writes JA4_LEN characters (all ASCII) and a NUL into out. */
+static void ja4_of(const struct hello *h, char transport, char out[JA4_LEN + 1])
 {
     uint16_t sorted[TLS_LIST_MAX];
-    struct mm_buf b = MM_BUF_INIT;
-    char hc[13], he[13], alpn[3] = "00";
+    char text[JA4_TEXT_MAX];
     static const char hexd[] = "0123456789abcdef";
     size_t nc = 0, ne = 0;
     for (size_t i = 0; i < h->ciphers.n; i++)
         nc += !is_grease(h->ciphers.v[i]);
     for (size_t i = 0; i < h->exts.n; i++)
         ne += !is_grease(h->exts.v[i]);
+    char *w = out;
+    *w++ = transport;
+    memcpy(w, ja4_version(h), 2);
+    w += 2;
+    *w++ = h->has_sni ? 'd' : 'i';
+    w = put_count2(w, nc);
+    w = put_count2(w, ne);
+    w[0] = w[1] = '0';
     if (h->alpn0 && h->alpn0_len > 0) {
         uint8_t f = h->alpn0[0], l = h->alpn0[h->alpn0_len - 1];
         if (is_alnum(f) && is_alnum(l)) {
-            alpn[0] = (char)f;
-            alpn[1] = (char)l;
+            w[0] = (char)f;
+            w[1] = (char)l;
         } else {
-            alpn[0] = hexd[f >> 4];
-            alpn[1] = hexd[l & 0xF];
+            w[0] = hexd[f >> 4];
+            w[1] = hexd[l & 0xF];
         }
     }
+    w += 2;
+    *w++ = '_';
     size_t n = ja4_sorted(&h->ciphers, false, sorted);
-    hex_list(&b, sorted, n);
-    ja4_hash12(&b, hc);
-    mm_buf_reset(&b);
+    char *e = hex_list(text, sorted, n);
+    w = ja4_hash12(text, (size_t)(e - text), w);
+    *w++ = '_';
     n = ja4_sorted(&h->exts, true, sorted);
-    hex_list(&b, sorted, n);
+    e = hex_list(text, sorted, n);
     if (n && h->sigalgs.n) {
         size_t k = 0;
-        mm_buf_putc(&b, '_');
+        *e++ = '_';
         for (size_t i = 0; i < h->sigalgs.n; i++)
             if (!is_grease(h->sigalgs.v[i])) {
                 if (k++)
-                    mm_buf_putc(&b, ',');
-                mm_buf_put_hex4(&b, h->sigalgs.v[i]);
+                    *e++ = ',';
+                e = put_hex4(e, h->sigalgs.v[i]);
             }
     }
-    ja4_hash12(&b, he);
-    mm_buf_free(&b);
-    snprintf(out, outlen, "%c%s%c%02zu%02zu%s_%s_%s", transport, ja4_version(h),
-             h->has_sni ? 'd' : 'i', nc > 99 ? (size_t)99 : nc, ne > 99 ? (size_t)99 : ne, alpn, hc,
-             he);
+    w = ja4_hash12(text, (size_t)(e - text), w);
+    *w = '\0';
 }
 
 static struct tls_state *tls_state_get(struct mm_app_ctx *ctx)
@@ -450,17 +533,17 @@ static void tls_state_free(void *p)
 /* The client fields of a parsed hello (see tls-hello.h); NULL on ENOMEM. */
 static json_t *client_fields(const struct hello *h, char transport)
 {
-    char ja4[64];
+    char ja4[JA4_LEN + 1];
     json_t *o = json_object();
     if (!o)
         return NULL;
     if (h->sni[0])
-        json_object_set_new(o, "sni", mm__app_json_str(h->sni));
-    json_object_set_new(o, "ja3", ja3_of(h));
-    ja4_of(h, transport, ja4, sizeof ja4);
-    json_object_set_new(o, "ja4", mm__app_json_str(ja4));
+        json_object_set_new_nocheck(o, "sni", mm__app_json_str(h->sni));
+    json_object_set_new_nocheck(o, "ja3", ja3_of(h));
+    ja4_of(h, transport, ja4);
+    json_object_set_new_nocheck(o, "ja4", json_stringn_nocheck(ja4, JA4_LEN));
     if (h->alpns && json_array_size(h->alpns))
-        json_object_set(o, "client_alpns", h->alpns);
+        json_object_set_nocheck(o, "client_alpns", h->alpns);
     return o;
 }
 
@@ -468,7 +551,7 @@ int mm__tls_client_hello_json(const uint8_t *p, size_t n, char ja4_transport, js
 {
     struct hello h;
     *out = NULL;
-    memset(&h, 0, sizeof h);
+    hello_init(&h);
     int r = parse_client_hello(p, n, &h);
     if (r == 0 && !(*out = client_fields(&h, ja4_transport)))
         r = MM_ENOMEM;
@@ -501,17 +584,18 @@ static int on_client_hello(struct mm_app_ctx *ctx, struct tls_state *st, const u
 static int on_server_hello(struct mm_app_ctx *ctx, struct tls_state *st, const uint8_t *p, size_t n)
 {
     struct hello h;
-    memset(&h, 0, sizeof h);
+    hello_init(&h);
     int r = parse_server_hello(p, n, &h);
     if (r == 0 && !st->server_hello) {
         st->server_hello = true;
         uint16_t v = h.selected_version ? h.selected_version : h.version;
         st->server = json_object();
         if (st->server) {
-            json_object_set_new(st->server, "version", mm__app_json_str(version_name(v)));
-            json_object_set_new(st->server, "ja3s", ja3s_of(&h));
+            json_object_set_new_nocheck(st->server, "version",
+                                        json_string_nocheck(version_name(v)));
+            json_object_set_new_nocheck(st->server, "ja3s", ja3s_of(&h));
             if (h.alpns && json_array_size(h.alpns))
-                json_object_set(st->server, "server_alpns", h.alpns);
+                json_object_set_nocheck(st->server, "server_alpns", h.alpns);
         }
         if (v == 0x0304)
             emit_server(ctx, st); /* the certificate is encrypted */
@@ -536,24 +620,27 @@ static int on_certificate(struct mm_app_ctx *ctx, struct tls_state *st, const ui
     if (!mm__cur_u24(&c, &clen) || !mm__cur_take(&c, clen, &der))
         return MM_EPARSE;
     int r = mm__x509_parse(der, clen, &x);
+    json_t *o = st->server;
+    /* subject, issuer and names come from the certificate's text: checked;
+     * serial, fingerprint and dates are ASCII we formatted */
     if (x.subject[0])
-        json_object_set_new(st->server, "subject", mm__app_json_str(x.subject));
+        json_object_set_new_nocheck(o, "subject", mm__app_json_str(x.subject));
     if (x.issuer[0])
-        json_object_set_new(st->server, "issuerdn", mm__app_json_str(x.issuer));
+        json_object_set_new_nocheck(o, "issuerdn", mm__app_json_str(x.issuer));
     if (x.serial[0])
-        json_object_set_new(st->server, "serial", mm__app_json_str(x.serial));
+        json_object_set_new_nocheck(o, "serial", json_string_nocheck(x.serial));
     if (x.fingerprint[0])
-        json_object_set_new(st->server, "fingerprint", mm__app_json_str(x.fingerprint));
+        json_object_set_new_nocheck(o, "fingerprint", json_string_nocheck(x.fingerprint));
     if (x.notbefore[0])
-        json_object_set_new(st->server, "notbefore", mm__app_json_str(x.notbefore));
+        json_object_set_new_nocheck(o, "notbefore", json_string_nocheck(x.notbefore));
     if (x.notafter[0])
-        json_object_set_new(st->server, "notafter", mm__app_json_str(x.notafter));
+        json_object_set_new_nocheck(o, "notafter", json_string_nocheck(x.notafter));
     if (x.nsan) {
         json_t *san = json_array();
         for (size_t i = 0; san && i < x.nsan; i++)
             json_array_append_new(san, mm__app_json_str(x.san[i]));
         if (san)
-            json_object_set_new(st->server, "subjectaltname", san);
+            json_object_set_new_nocheck(o, "subjectaltname", san);
     }
     emit_server(ctx, st);
     return r;
