@@ -27,6 +27,7 @@
 
 #define NAME    "suspicious-dns"
 #define CLIENTS 4096
+#define MEMOS   512 /* names whose facts are remembered (direct-mapped) */
 
 struct client {
     struct mm_addr addr;
@@ -42,10 +43,38 @@ struct tunnel {
     long count;
 };
 
+/* A name split around its registrable domain (by the ICANN public suffix
+ * list): for "x.a.xkqwz.co.jp", lower = "x.a.xkqwz.co.jp", reg = offset of
+ * "xkqwz.co.jp", label_len = 5. False for suffixes and unusable names. */
+struct split {
+    char lower[256];
+    size_t reg, label_len;
+};
+
+/* What a name alone decides (the settings are fixed at start): whether it
+ * splits (ok, reg as in struct split), whether its registrable label looks
+ * machine-generated (variant 1) and whether the part left of the
+ * registrable domain looks encoded (variant 3: long, high entropy). */
+struct name_facts {
+    bool ok, generated, encoded;
+    uint8_t reg; /* names are shorter than 256 bytes */
+};
+
+/* The facts of one lower-case name, remembered: asking the public suffix
+ * list costs about 3 000 instructions per label, and most names repeat
+ * (queries and their answers, the same sites again and again). */
+struct name_memo {
+    bool used;
+    uint8_t len;
+    struct name_facts facts;
+    char name[255]; /* lower case, without a final dot; len bytes, not terminated */
+};
+
 struct dga_state {
     struct mm__suppress *sup;
     struct client *clients;
-    struct tunnel *tunnels; /* CLIENTS slots, direct-mapped by key */
+    struct tunnel *tunnels;  /* CLIENTS slots, direct-mapped by key */
+    struct name_memo *memos; /* MEMOS slots, direct-mapped by name */
     size_t nclients;
     psl_ctx_t *psl_owned;
     const psl_ctx_t *psl;
@@ -73,7 +102,8 @@ static int dga_init(struct mm_sensor *s, void **state)
     st->sup = sup;
     st->clients = calloc(CLIENTS, sizeof *st->clients);
     st->tunnels = calloc(CLIENTS, sizeof *st->tunnels);
-    if (!st->clients || !st->tunnels) {
+    st->memos = calloc(MEMOS, sizeof *st->memos);
+    if (!st->clients || !st->tunnels || !st->memos) {
         dga_free(st);
         return MM_ENOMEM;
     }
@@ -98,28 +128,22 @@ static void dga_free(void *state)
     mm__suppress_free(st->sup);
     free(st->clients);
     free(st->tunnels);
+    free(st->memos);
     if (st->psl_owned)
         psl_free(st->psl_owned);
     free(st);
 }
 
-/* A name split around its registrable domain (by the ICANN public suffix
- * list): for "x.a.xkqwz.co.jp", lower = "x.a.xkqwz.co.jp", reg = offset of
- * "xkqwz.co.jp", label_len = 5. False for suffixes and unusable names. */
-struct split {
-    char lower[256];
-    size_t reg, label_len;
-};
-
-static bool split_name(const struct dga_state *st, const char *name, struct split *sp)
+/* ASCII lower case: tolower() of the "C" locale, which the sensor keeps. */
+static inline char lower(char c)
 {
-    size_t n = strlen(name);
-    if (n == 0 || n >= sizeof sp->lower)
-        return false;
-    for (size_t i = 0; i <= n; i++)
-        sp->lower[i] = (char)tolower((unsigned char)name[i]);
-    if (sp->lower[n - 1] == '.')
-        sp->lower[--n] = '\0';
+    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
+/* Splits sp->lower by asking the public suffix list for each suffix from
+ * the longest down (the first public one ends the registrable label). */
+static bool split_lower(const struct dga_state *st, struct split *sp)
+{
     const char *prev = NULL;
     for (const char *p = sp->lower; p;) {
         if (st->psl && psl_is_public_suffix2(st->psl, p, PSL_TYPE_ICANN)) {
@@ -146,19 +170,31 @@ static bool registrable_label(const struct split *sp, char *out, size_t outlen)
     return true;
 }
 
-/* Shannon entropy in bits per character of p[0..n), dots excluded. */
+/* Shannon entropy in bits per character of p[0..n), dots excluded. The
+ * terms are added in the order of the byte values (the same sum to the
+ * last bit every time); a bit per byte value present saves walking all
+ * 256 counters. */
 static double entropy_of(const char *p, size_t n)
 {
-    unsigned counts[256] = {0};
+    unsigned counts[256];
+    uint64_t present[4] = {0, 0, 0, 0};
     size_t total = 0;
     double e = 0;
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != '.') {
-            counts[(unsigned char)p[i]]++;
-            total++;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '.')
+            continue;
+        uint64_t bit = 1ull << (c % 64);
+        if (!(present[c / 64] & bit)) {
+            present[c / 64] |= bit;
+            counts[c] = 0;
         }
-    for (int c = 0; c < 256 && total; c++)
-        if (counts[c]) {
+        counts[c]++;
+        total++;
+    }
+    for (unsigned w = 0; w < 4; w++)
+        for (uint64_t bits = present[w]; bits; bits &= bits - 1) {
+            unsigned c = w * 64 + (unsigned)__builtin_ctzll(bits);
             double q = (double)counts[c] / (double)total;
             e -= q * log2(q);
         }
@@ -199,6 +235,64 @@ static bool looks_generated(const char *label, long min_length)
         return false;
     return (letters > 0 && (double)vowels / (double)letters < 0.2) || max_run >= 6 ||
            (digits >= 3 && letters >= 3 && mixes >= 4);
+}
+
+/* Decides the facts of sp->lower (split_lower then the two verdicts). */
+static struct name_facts decide(const struct dga_state *st, struct split *sp)
+{
+    struct name_facts f = {.ok = split_lower(st, sp)};
+    char label[64];
+    if (!f.ok)
+        return f;
+    f.reg = (uint8_t)sp->reg;
+    f.generated =
+        registrable_label(sp, label, sizeof label) && looks_generated(label, st->min_length);
+    size_t sub = sp->reg > 0 ? sp->reg - 1 : 0; /* the part left of the registrable domain */
+    f.encoded = (long)sub >= st->tunnel_length && entropy_of(sp->lower, sub) >= 3.5;
+    return f;
+}
+
+/* A hash of p[0..n) for the memo (checked by comparing the name): eight
+ * bytes at a time, the last eight overlapping when n is not a multiple. */
+static uint64_t name_hash(const char *p, size_t n)
+{
+    uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ull, w;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ (uint8_t)p[i]) * 0x100000001b3ull;
+    } else {
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, p + i, 8);
+            h = (h ^ w) * 0xff51afd7ed558ccdull;
+            h ^= h >> 32;
+        }
+        memcpy(&w, p + n - 8, 8);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    }
+    return h ^ (h >> 29);
+}
+
+/* Lower-cases name into sp->lower (without a final dot) and returns its
+ * facts, from the memo when the same name was seen lately. */
+static struct name_facts name_facts(struct dga_state *st, const char *name, struct split *sp)
+{
+    struct name_facts none = {.ok = false};
+    size_t n = strlen(name);
+    if (n == 0 || n >= sizeof sp->lower)
+        return none;
+    for (size_t i = 0; i <= n; i++)
+        sp->lower[i] = lower(name[i]);
+    if (sp->lower[n - 1] == '.')
+        sp->lower[--n] = '\0';
+    struct name_memo *m = &st->memos[name_hash(sp->lower, n) % MEMOS];
+    if (!m->used || m->len != n || memcmp(m->name, sp->lower, n) != 0) {
+        m->used = true;
+        m->len = (uint8_t)n;
+        memcpy(m->name, sp->lower, n);
+        m->facts = decide(st, sp);
+    }
+    sp->reg = m->facts.reg;
+    return m->facts;
 }
 
 /* name: the value shown in the texts; example: a full query name. */
@@ -245,12 +339,11 @@ static struct client *client_slot(struct dga_state *st, const struct mm_addr *a)
 }
 
 static void count_nxdomain(struct dga_state *st, struct mm_sensor *s, const json_t *ev,
-                           const char *client, const char *name)
+                           const char *client, const struct mm_addr *a, const char *name)
 {
-    struct mm_addr a;
     int64_t now = mm__detect_now(s);
-    struct client *c;
-    if (mm_addr_parse(client, &a) != 0 || !(c = client_slot(st, &a)))
+    struct client *c = client_slot(st, a);
+    if (!c)
         return;
     if (now - c->start > st->window || now < c->start) {
         c->start = now;
@@ -260,13 +353,11 @@ static void count_nxdomain(struct dga_state *st, struct mm_sensor *s, const json
         raise_dns(st, s, ev, client, 2, name, name, c->count);
 }
 
-/* Counts long high-entropy names under one registrable domain per client. */
+/* Counts long high-entropy names (facts.encoded) under one registrable
+ * domain per client. */
 static void count_tunnel(struct dga_state *st, struct mm_sensor *s, const json_t *ev,
                          const char *client, const struct mm_addr *a, const struct split *sp)
 {
-    size_t sub = sp->reg > 0 ? sp->reg - 1 : 0; /* the part left of the registrable domain */
-    if ((long)sub < st->tunnel_length || entropy_of(sp->lower, sub) < 3.5)
-        return;
     const char *domain = sp->lower + sp->reg;
     uint64_t key = mm__hash_str(domain, mm__hash_addr(a, 13));
     key = key ? key : 1;
@@ -289,12 +380,14 @@ static void dga_event(void *state, struct mm_sensor *s, const json_t *ev)
     if (!type || strcmp(type, "dns") != 0)
         return;
     const char *dtype = json_string_value(json_object_get(dns, "type"));
-    const char *rcode = json_string_value(json_object_get(dns, "rcode"));
     bool request = dtype && (strcmp(dtype, "request") == 0 || strcmp(dtype, "query") == 0);
-    bool nx = !request && rcode && strcmp(rcode, "NXDOMAIN") == 0;
+    const char *rcode = request ? NULL : json_string_value(json_object_get(dns, "rcode"));
+    bool nx = rcode && strcmp(rcode, "NXDOMAIN") == 0;
+    if (!request && !nx)
+        return;
     const char *client = json_string_value(json_object_get(ev, request ? "src_ip" : "dest_ip"));
     struct mm_addr a;
-    if (!client || (!request && !nx) || mm_addr_parse(client, &a) != 0)
+    if (!client || mm_addr_parse(client, &a) != 0)
         return;
     if (!st->any_client && !mm_sensor_is_home(s, &a))
         return;
@@ -304,15 +397,15 @@ static void dga_event(void *state, struct mm_sensor *s, const json_t *ev)
         name = json_string_value(json_object_get(dns, "rrname"));
     if (!name)
         return;
-    char label[64];
     struct split sp;
-    if (!split_name(st, name, &sp))
+    struct name_facts f = name_facts(st, name, &sp);
+    if (!f.ok)
         return;
-    if (registrable_label(&sp, label, sizeof label) && looks_generated(label, st->min_length))
+    if (f.generated)
         raise_dns(st, s, ev, client, 1, name, name, 1);
     if (nx)
-        count_nxdomain(st, s, ev, client, name);
-    if (request)
+        count_nxdomain(st, s, ev, client, &a, name);
+    if (request && f.encoded)
         count_tunnel(st, s, ev, client, &a, &sp);
 }
 
