@@ -6,6 +6,7 @@
  * bytes, single-byte tags), and formats the fields the way Suricata's EVE
  * tls record shows them. */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -346,7 +347,7 @@ static void clear(struct mm__x509 *out)
     out->nsan = 0;
 }
 
-int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out)
+static int parse(const uint8_t *der, size_t len, struct mm__x509 *out)
 {
     struct mm__cur c, tbs;
     struct tlv cert, tbs_tlv, t, issuer, validity, subject, nb, na;
@@ -381,4 +382,119 @@ int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out)
     if ((r = format_time(&nb, out->notbefore)) != 0 || (r = format_time(&na, out->notafter)) != 0)
         return r;
     return read_tail(&tbs, out);
+}
+
+/* The memo: a server shows the same certificate on every connection, so the
+ * results of the last parses are kept per thread in a small 2-way set
+ * associative table, keyed by a keyed hash of the whole DER; a hit is
+ * confirmed by comparing the whole DER. Each entry is one allocation: the
+ * DER, then the result's texts one after the other, NUL-terminated.
+ * Certificates above MEMO_DER_MAX bytes are parsed every time. */
+#define MEMO_SETS    32 /* a power of two; 2 entries each */
+#define MEMO_DER_MAX (16 * 1024)
+#define MEMO_TEXTS   (6 + MM_X509_SAN_MAX)
+
+struct memo_entry {
+    uint64_t hash;
+    uint64_t used; /* the memo's clock when last used; 0: empty */
+    uint8_t *blob; /* der[0..len), then the texts */
+    size_t len;
+    int r;
+    size_t nsan;
+};
+
+struct memo {
+    uint64_t key, clock;
+    struct memo_entry e[MEMO_SETS][2];
+};
+
+/* Kept for the thread's life (reachable from its TLS, so not a leak). */
+static _Thread_local struct memo *memo;
+
+static uint64_t memo_hash(uint64_t key, const uint8_t *p, size_t n)
+{
+    uint64_t h = (key ^ n) * 0x9E3779B97F4A7C15ull, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001B3ull;
+    return h ^ (h >> 32);
+}
+
+/* The texts of a result, in the order the blob keeps them. */
+static size_t result_texts(struct mm__x509 *x, char *t[MEMO_TEXTS])
+{
+    size_t n = 0;
+    t[n++] = x->subject;
+    t[n++] = x->issuer;
+    t[n++] = x->serial;
+    t[n++] = x->notbefore;
+    t[n++] = x->notafter;
+    t[n++] = x->fingerprint;
+    for (size_t i = 0; i < x->nsan; i++)
+        t[n++] = x->san[i];
+    return n;
+}
+
+static void memo_load(const struct memo_entry *m, struct mm__x509 *out)
+{
+    char *t[MEMO_TEXTS];
+    const char *src = (const char *)m->blob + m->len;
+    out->nsan = m->nsan;
+    size_t n = result_texts(out, t);
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(src) + 1;
+        memcpy(t[i], src, l);
+        src += l;
+    }
+}
+
+/* Replaces entry m by der and its result (left empty when out of memory). */
+static void memo_store(struct memo_entry *m, uint64_t hash, const uint8_t *der, size_t len, int r,
+                       struct mm__x509 *x)
+{
+    char *t[MEMO_TEXTS];
+    size_t lens[MEMO_TEXTS], total = len, n = result_texts(x, t);
+    for (size_t i = 0; i < n; i++)
+        total += (lens[i] = strlen(t[i]) + 1);
+    uint8_t *blob = realloc(m->blob, total);
+    if (!blob) {
+        free(m->blob);
+        memset(m, 0, sizeof *m);
+        return;
+    }
+    memcpy(blob, der, len);
+    for (size_t i = 0, o = len; i < n; o += lens[i], i++)
+        memcpy(blob + o, t[i], lens[i]);
+    m->blob = blob;
+    m->hash = hash;
+    m->len = len;
+    m->r = r;
+    m->nsan = x->nsan;
+    m->used = ++memo->clock;
+}
+
+int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out)
+{
+    if (len == 0 || len > MEMO_DER_MAX || (!memo && !(memo = calloc(1, sizeof *memo))))
+        return parse(der, len, out);
+    if (!memo->key)
+        memo->key = mm_hash_random_key() | 1;
+    uint64_t h = memo_hash(memo->key, der, len);
+    struct memo_entry *set = memo->e[h & (MEMO_SETS - 1)];
+    for (int w = 0; w < 2; w++) {
+        struct memo_entry *m = &set[w];
+        if (m->used && m->hash == h && m->len == len && memcmp(m->blob, der, len) == 0) {
+            m->used = ++memo->clock;
+            memo_load(m, out);
+            return m->r;
+        }
+    }
+    int r = parse(der, len, out);
+    memo_store(set[0].used <= set[1].used ? &set[0] : &set[1], h, der, len, r, out);
+    return r;
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,6 +252,66 @@ static void test_x509_edges(void **state)
     free(x);
 }
 
+/* The parse memo (x509.c) answers a repeated certificate from its copy:
+ * certificates differing in one byte get their own answers, also after
+ * more certificates than the memo holds went through it, and a repeated
+ * one gets exactly its first answer back. */
+static void test_x509_memo(void **state)
+{
+    (void)state;
+    size_t slen;
+    uint8_t *s = app_seed("tls", "server-tls12", &slen);
+    /* the Certificate message: type 11, 3-byte message length, 3-byte
+     * list length, 3-byte certificate length, then the DER */
+    const uint8_t *der = NULL;
+    size_t dlen = 0;
+    for (size_t i = 0; i + 11 < slen && !der; i++) {
+        dlen = (size_t)s[i + 7] << 16 | (size_t)s[i + 8] << 8 | s[i + 9];
+        if (s[i] == 11 && s[i + 10] == 0x30 && dlen <= slen - i - 10)
+            der = s + i + 10;
+    }
+    assert_non_null(der);
+    /* the serial 0A:1B:2C:3D:4E: its last byte varies below */
+    const uint8_t *sn = NULL;
+    for (size_t i = 0; i + 5 <= dlen && !sn; i++)
+        if (memcmp(der + i, "\x0a\x1b\x2c\x3d\x4e", 5) == 0)
+            sn = der + i + 4;
+    assert_non_null(sn);
+    uint8_t *copy = malloc(dlen);
+    struct mm__x509 *x = malloc(sizeof *x), *first = malloc(sizeof *first);
+    assert_non_null(copy);
+    assert_non_null(x);
+    assert_non_null(first);
+    assert_int_equal(mm__x509_parse(der, dlen, first), 0);
+    for (int round = 0; round < 2; round++) {
+        for (unsigned v = 0; v < 200; v++) {
+            char want[20];
+            memcpy(copy, der, dlen);
+            copy[sn - der] = (uint8_t)v;
+            snprintf(want, sizeof want, "0A:1B:2C:3D:%02X", v);
+            assert_int_equal(mm__x509_parse(copy, dlen, x), 0);
+            assert_string_equal(x->serial, want);
+            assert_string_equal(x->subject, "C=JP, O=Example KK, CN=www.example.jp");
+            assert_int_equal(x->nsan, 3);
+            assert_string_equal(x->san[2], "192.0.2.80");
+            if (v == 0x4e) /* the original certificate again */
+                assert_string_equal(x->fingerprint, first->fingerprint);
+            else
+                assert_string_not_equal(x->fingerprint, first->fingerprint);
+        }
+    }
+    /* a failed parse is remembered with its error and partial result */
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(mm__x509_parse(der, dlen - 1, x), MM_ETRUNC);
+        assert_string_equal(x->subject, "");
+        assert_string_equal(x->fingerprint, "");
+    }
+    free(first);
+    free(x);
+    free(copy);
+    free(s);
+}
+
 /* Appends DER tag+length+body to out at *o. */
 static void der_put(uint8_t *out, size_t *o, uint8_t tag, const uint8_t *body, size_t len)
 {
@@ -375,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_hostile_lengths),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_x509_edges),
+        cmocka_unit_test(test_x509_memo),
         cmocka_unit_test(test_x509_long_name_cut_at_character),
         cmocka_unit_test(test_json_str_sanitises),
     };
