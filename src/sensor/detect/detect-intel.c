@@ -67,18 +67,15 @@ static bool never_remote(const struct mm_addr *a)
     return a->bytes[0] == 0xff || memcmp(a->bytes, zero, 15) == 0;
 }
 
-static void intel_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+/* The addresses of a flow's first packet (or of a flowless one). Out of
+ * line: the later packets of a flow, most of them, skip it without a
+ * stack frame. */
+static __attribute__((noinline)) void check_addresses(struct mm__detect_basic *st,
+                                                      struct mm_sensor *s,
+                                                      const struct mm_intel *in,
+                                                      const struct mm_packet *p)
 {
-    struct mm__detect_basic *st = state;
-    const struct mm_intel *in = mm_sensor_intel(s);
     struct mm_intel_hit hit;
-    if (!in || !p->ip_version)
-        return;
-    if (p->flow) { /* the first packet of a flow decides for the whole flow */
-        if (p->flow->detector_flags & MM__DF_INTEL_CHECKED)
-            return;
-        p->flow->detector_flags |= MM__DF_INTEL_CHECKED;
-    }
     bool src_home = mm_sensor_is_home(s, &p->src) || never_remote(&p->src),
          dst_home = mm_sensor_is_home(s, &p->dst) || never_remote(&p->dst);
     bool ports = p->ip_proto == 6 || p->ip_proto == 17 || p->ip_proto == 132;
@@ -96,6 +93,19 @@ static void intel_packet(void *state, struct mm_sensor *s, const struct mm_packe
         snprintf(v, sizeof v, "%s", a);
         raise_hit(st, s, 1, &at, dst_home ? b : a, v, "ip.src", &hit);
     }
+}
+
+static void intel_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+{
+    const struct mm_intel *in = mm_sensor_intel(s);
+    if (!in || !p->ip_version)
+        return;
+    if (p->flow) { /* the first packet of a flow decides for the whole flow */
+        if (p->flow->detector_flags & MM__DF_INTEL_CHECKED)
+            return;
+        p->flow->detector_flags |= MM__DF_INTEL_CHECKED;
+    }
+    check_addresses(state, s, in, p);
 }
 
 static void check_domain(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev,
@@ -119,12 +129,14 @@ static void on_dns_answers(struct mm__detect_basic *st, struct mm_sensor *s, con
     json_t *rr;
     if (!client)
         return;
-    json_array_foreach(json_object_get(dns, "answers"), i, rr)
+    const json_t *answers = json_object_get(dns, "answers"); /* the loop reads it twice a turn */
+    json_array_foreach(answers, i, rr)
     {
-        const char *type = mm__jstr(rr, "rrtype"), *rdata = mm__jstr(rr, "rdata");
+        const char *type = mm__jstr(rr, "rrtype"), *rdata;
         struct mm_addr a;
-        if (!type || !rdata || (strcmp(type, "A") != 0 && strcmp(type, "AAAA") != 0) ||
-            mm_addr_parse(rdata, &a) != 0 || mm_sensor_is_home(s, &a) || never_remote(&a))
+        if (!type || (strcmp(type, "A") != 0 && strcmp(type, "AAAA") != 0) ||
+            !(rdata = mm__jstr(rr, "rdata")) || mm_addr_parse(rdata, &a) != 0 ||
+            mm_sensor_is_home(s, &a) || never_remote(&a))
             continue;
         if (mm_intel_match_ip(mm_sensor_intel(s), &a, 0, &hit))
             raise_hit(st, s, 9, &at, client,
@@ -135,14 +147,16 @@ static void on_dns_answers(struct mm__detect_basic *st, struct mm_sensor *s, con
 static void on_dns(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
     const json_t *dns = json_object_get(ev, "dns");
-    const char *type = mm__jstr(dns, "type"), *host = mm__jstr(ev, "src_ip");
+    const char *type = mm__jstr(dns, "type"), *host;
     size_t i;
     json_t *q;
     if (type && (strcmp(type, "response") == 0 || strcmp(type, "answer") == 0))
         on_dns_answers(st, s, ev, dns);
-    if (!host || !type || (strcmp(type, "request") != 0 && strcmp(type, "query") != 0))
+    if (!type || (strcmp(type, "request") != 0 && strcmp(type, "query") != 0) ||
+        !(host = mm__jstr(ev, "src_ip")))
         return;
-    json_array_foreach(json_object_get(dns, "queries"), i, q)
+    const json_t *queries = json_object_get(dns, "queries");
+    json_array_foreach(queries, i, q)
         check_domain(st, s, ev, 2, host, mm__jstr(q, "rrname"), "dns.query");
     check_domain(st, s, ev, 2, host, mm__jstr(dns, "rrname"), "dns.query"); /* EVE v1/v2 */
 }
@@ -153,43 +167,46 @@ static void on_tls(struct mm__detect_basic *st, struct mm_sensor *s, const json_
     const struct mm__alert_at at = {.ev = ev};
     const struct mm_intel *in = mm_sensor_intel(s);
     struct mm_intel_hit hit;
-    const char *client = mm__jstr(ev, "src_ip"),
-               *ja3 = mm__jstr(json_object_get(tls, "ja3"), "hash");
-    const char *fp = mm__jstr(tls, "fingerprint");
+    const char *client = mm__jstr(ev, "src_ip");
     if (!client)
         return;
+    const char *fp = mm__jstr(tls, "fingerprint");
     if (fp) { /* the server's certificate: sent by the server, so dest is the client */
-        const char *c = mm__jstr(ev, "dest_ip") ? mm__jstr(ev, "dest_ip") : client;
+        const char *dest = mm__jstr(ev, "dest_ip");
         if (mm_intel_match_hash(in, "sha1", fp, &hit))
-            raise_hit(st, s, 8, &at, c, fp, "tls.fingerprint", &hit);
+            raise_hit(st, s, 8, &at, dest ? dest : client, fp, "tls.fingerprint", &hit);
         return;
     }
+    const char *ja3 = mm__jstr(json_object_get(tls, "ja3"), "hash");
     check_domain(st, s, ev, 3, client, mm__jstr(tls, "sni"), "tls.sni");
     if (ja3 && mm_intel_match_hash(in, "ja3", ja3, &hit))
         raise_hit(st, s, 6, &at, client, ja3, "tls.ja3.hash", &hit);
-    if (mm__jstr(tls, "ja4") && mm_intel_match_hash(in, "ja4", mm__jstr(tls, "ja4"), &hit))
-        raise_hit(st, s, 7, &at, client, mm__jstr(tls, "ja4"), "tls.ja4", &hit);
+    const char *ja4 = mm__jstr(tls, "ja4");
+    if (ja4 && mm_intel_match_hash(in, "ja4", ja4, &hit))
+        raise_hit(st, s, 7, &at, client, ja4, "tls.ja4", &hit);
 }
 
 static void on_http(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
     const json_t *http = json_object_get(ev, "http");
-    const char *host = mm__jstr(http, "hostname"), *url = mm__jstr(http, "url"),
-               *client = mm__jstr(ev, "src_ip");
+    const char *url = mm__jstr(http, "url"), *client;
     const struct mm__alert_at at = {.ev = ev};
     struct mm_intel_hit hit;
-    char full[2300];
-    if (!client || !url || mm__jstr(http, "status"))
-        return; /* requests only */
-    snprintf(full, sizeof full, "%s%s", host ? host : "", url);
+    if (!url || !(client = mm__jstr(ev, "src_ip")) || mm__jstr(http, "status"))
+        return; /* requests only (a response has no URL) */
+    const char *host = mm__jstr(http, "hostname");
     if (mm_intel_match_url(mm_sensor_intel(s), host, url, &hit)) {
+        char full[2300];
+        snprintf(full, sizeof full, "%s%s", host ? host : "", url);
         raise_hit(st, s, 5, &at, client, full, "http.url", &hit);
         return;
     }
     char name[256];
-    if (host && host[0] != '[') { /* "host:8080" names the host "host" */
-        snprintf(name, sizeof name, "%s", host);
-        char *colon = strchr(name, ':');
+    if (host && host[0] != '[') { /* "host:8080" names the host "host" (cut at 255 bytes) */
+        size_t n = strnlen(host, sizeof name - 1);
+        memcpy(name, host, n);
+        name[n] = '\0';
+        char *colon = memchr(name, ':', n);
         if (colon)
             *colon = '\0';
         host = name;
