@@ -23,6 +23,7 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "sensor/decode/app-util.h"
+#include "sensor/decode/memo-hash.h"
 #include "sensor/decode/tls-hello.h"
 #include "sensor/decode/x509.h"
 
@@ -307,14 +308,92 @@ static char *ja3_list(char *w, const uint16_t *v, size_t n)
     return w;
 }
 
+/* The digests of the JA3, JA3S and JA4 texts: every connection of the same
+ * client (or server) software hashes the same texts, so the last ones and
+ * their hex digests are kept per thread in a 2-way set associative memo,
+ * keyed by (kind, text); a hit is confirmed by comparing the whole text.
+ * Longer texts are hashed every time. */
+#define DIGEST_SETS     64 /* a power of two; 2 entries each */
+#define DIGEST_TEXT_MAX 512
+
+enum digest_kind {
+    DIGEST_MD5 = 1,       /* 32 hex digits */
+    DIGEST_SHA256_12 = 2, /* the first 12 hex digits of SHA-256 */
+};
+
+struct digest_entry {
+    uint64_t hash;
+    uint64_t used; /* the memo's clock when last used; 0: empty */
+    uint16_t len;
+    uint8_t kind;
+    char hex[2 * MM_MD5_LEN];
+    char text[DIGEST_TEXT_MAX];
+};
+
+struct digest_memo {
+    uint64_t key, clock;
+    struct digest_entry e[DIGEST_SETS][2];
+};
+
+/* Kept for the thread's life (reachable from its TLS, so not a leak). */
+static _Thread_local struct digest_memo *digests;
+
+static size_t digest_len(enum digest_kind kind)
+{
+    return kind == DIGEST_MD5 ? 2 * MM_MD5_LEN : 12;
+}
+
+static void digest_compute(enum digest_kind kind, const char *s, size_t n, char *hex)
+{
+    char h[2 * MM_SHA256_LEN + 1];
+    if (kind == DIGEST_MD5) {
+        uint8_t d[MM_MD5_LEN];
+        mm_md5(s, n, d);
+        mm_hex(d, sizeof d, h);
+    } else {
+        uint8_t d[MM_SHA256_LEN];
+        mm_sha256(s, n, d);
+        mm_hex(d, 6, h);
+    }
+    memcpy(hex, h, digest_len(kind));
+}
+
+/* Writes the hex digest of s[0..n) (digest_len(kind) digits, no NUL) at hex. */
+static void digest_hex(enum digest_kind kind, const char *s, size_t n, char *hex)
+{
+    if (n > DIGEST_TEXT_MAX || (!digests && !(digests = calloc(1, sizeof *digests)))) {
+        digest_compute(kind, s, n, hex);
+        return;
+    }
+    if (!digests->key)
+        digests->key = mm_hash_random_key() | 1;
+    uint64_t h = mm__memo_hash(digests->key ^ kind, s, n);
+    struct digest_entry *set = digests->e[h & (DIGEST_SETS - 1)], *e;
+    for (int w = 0; w < 2; w++) {
+        e = &set[w];
+        if (e->used && e->hash == h && e->kind == kind && e->len == n &&
+            memcmp(e->text, s, n) == 0) {
+            e->used = ++digests->clock;
+            memcpy(hex, e->hex, digest_len(kind));
+            return;
+        }
+    }
+    digest_compute(kind, s, n, hex);
+    e = set[0].used <= set[1].used ? &set[0] : &set[1];
+    e->hash = h;
+    e->used = ++digests->clock;
+    e->len = (uint16_t)n;
+    e->kind = (uint8_t)kind;
+    memcpy(e->hex, hex, digest_len(kind));
+    memcpy(e->text, s, n);
+}
+
 /* {"hash": md5 hex, "string": s[0..n)} (s is ASCII: digits, ',' and '-');
  * NULL on ENOMEM. */
 static json_t *md5_pair(const char *s, size_t n)
 {
-    uint8_t md5[MM_MD5_LEN];
-    char hex[2 * MM_MD5_LEN + 1];
-    mm_md5(s, n, md5);
-    mm_hex(md5, sizeof md5, hex);
+    char hex[2 * MM_MD5_LEN];
+    digest_hex(DIGEST_MD5, s, n, hex);
     json_t *o = json_object(), *h = json_stringn_nocheck(hex, 2 * MM_MD5_LEN),
            *t = json_stringn_nocheck(s, n);
     if (!o || !h || !t || json_object_set_new_nocheck(o, "hash", h) != 0) {
@@ -364,15 +443,10 @@ static json_t *ja3s_of(const struct hello *h)
  * when empty, at out; returns the end. */
 static char *ja4_hash12(const char *s, size_t n, char *out)
 {
-    uint8_t d[MM_SHA256_LEN];
-    if (n == 0) {
+    if (n == 0)
         memcpy(out, "000000000000", 12);
-        return out + 12;
-    }
-    mm_sha256(s, n, d);
-    char hex[13];
-    mm_hex(d, 6, hex);
-    memcpy(out, hex, 12);
+    else
+        digest_hex(DIGEST_SHA256_12, s, n, out);
     return out + 12;
 }
 

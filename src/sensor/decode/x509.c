@@ -13,6 +13,7 @@
 #include "core/hash.h"
 #include "core/str.h"
 #include "sensor/decode/app-util.h"
+#include "sensor/decode/memo-hash.h"
 #include "sensor/decode/x509.h"
 
 #define MAX_RDNS 64
@@ -390,7 +391,7 @@ static int parse(const uint8_t *der, size_t len, struct mm__x509 *out)
  * confirmed by comparing the whole DER. Each entry is one allocation: the
  * DER, then the result's texts one after the other, NUL-terminated.
  * Certificates above MEMO_DER_MAX bytes are parsed every time. */
-#define MEMO_SETS    32 /* a power of two; 2 entries each */
+#define MEMO_SETS    64 /* a power of two; 2 entries each */
 #define MEMO_DER_MAX (16 * 1024)
 #define MEMO_TEXTS   (6 + MM_X509_SAN_MAX)
 
@@ -410,20 +411,6 @@ struct memo {
 
 /* Kept for the thread's life (reachable from its TLS, so not a leak). */
 static _Thread_local struct memo *memo;
-
-static uint64_t memo_hash(uint64_t key, const uint8_t *p, size_t n)
-{
-    uint64_t h = (key ^ n) * 0x9E3779B97F4A7C15ull, w;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
-        h ^= h >> 29;
-    }
-    for (; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001B3ull;
-    return h ^ (h >> 32);
-}
 
 /* The texts of a result, in the order the blob keeps them. */
 static size_t result_texts(struct mm__x509 *x, char *t[MEMO_TEXTS])
@@ -484,7 +471,7 @@ int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out)
         return parse(der, len, out);
     if (!memo->key)
         memo->key = mm_hash_random_key() | 1;
-    uint64_t h = memo_hash(memo->key, der, len);
+    uint64_t h = mm__memo_hash(memo->key, der, len);
     struct memo_entry *set = memo->e[h & (MEMO_SETS - 1)];
     for (int w = 0; w < 2; w++) {
         struct memo_entry *m = &set[w];

@@ -24,8 +24,10 @@
 
 #include "app-test.h"
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/str.h"
 #include "sensor/decode/app-util.h"
+#include "sensor/decode/tls-hello.h"
 #include "sensor/decode/x509.h"
 
 static void test_ja4_vector(void **state)
@@ -252,6 +254,61 @@ static void test_x509_edges(void **state)
     free(x);
 }
 
+/* A ClientHello body (TLS 1.2, no extensions) offering the ciphers v[0..n). */
+static size_t hello_with_ciphers(const uint16_t *v, size_t n, uint8_t *out)
+{
+    size_t o = 0;
+    out[o++] = 3;
+    out[o++] = 3;
+    memset(out + o, 0, 33); /* random, empty session id */
+    o += 33;
+    out[o++] = (uint8_t)(2 * n >> 8);
+    out[o++] = (uint8_t)(2 * n);
+    for (size_t i = 0; i < n; i++) {
+        out[o++] = (uint8_t)(v[i] >> 8);
+        out[o++] = (uint8_t)v[i];
+    }
+    out[o++] = 1; /* compression: null */
+    out[o++] = 0;
+    return o;
+}
+
+/* The JA3 and JA4 digests come from a per-thread memo (decode-tls.c): over
+ * more distinct hellos than it holds, twice, each digest must still be the
+ * one of its own text: MD5 of the JA3 string, and for JA4's second part
+ * the first 12 hex digits of SHA-256 of the sorted cipher list. */
+static void test_digest_memo(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 2; round++) {
+        for (unsigned k = 0; k < 300; k++) {
+            uint16_t v[3] = {0x1301, (uint16_t)(0xc000 + k), 0x002f};
+            uint8_t body[64];
+            json_t *o = NULL;
+            assert_int_equal(
+                mm__tls_client_hello_json(body, hello_with_ciphers(v, 3, body), 't', &o), 0);
+            const char *ja3 =
+                json_string_value(json_object_get(json_object_get(o, "ja3"), "string"));
+            char want[80], hex[2 * MM_SHA256_LEN + 1];
+            uint8_t d[MM_SHA256_LEN];
+            snprintf(want, sizeof want, "771,4865-%u-47,,,", 0xc000 + k);
+            assert_string_equal(ja3, want);
+            mm_md5(ja3, strlen(ja3), d);
+            mm_hex(d, MM_MD5_LEN, hex);
+            assert_string_equal(
+                json_string_value(json_object_get(json_object_get(o, "ja3"), "hash")), hex);
+            snprintf(want, sizeof want, "002f,1301,%04x", 0xc000 + k);
+            mm_sha256(want, strlen(want), d);
+            mm_hex(d, 6, hex);
+            const char *ja4 = json_string_value(json_object_get(o, "ja4"));
+            assert_non_null(ja4);
+            assert_memory_equal(ja4 + 11, hex, 12);
+            assert_string_equal(ja4 + 23, "_000000000000");
+            json_decref(o);
+        }
+    }
+}
+
 /* The parse memo (x509.c) answers a repeated certificate from its copy:
  * certificates differing in one byte get their own answers, also after
  * more certificates than the memo holds went through it, and a repeated
@@ -437,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_x509_edges),
         cmocka_unit_test(test_x509_memo),
+        cmocka_unit_test(test_digest_memo),
         cmocka_unit_test(test_x509_long_name_cut_at_character),
         cmocka_unit_test(test_json_str_sanitises),
     };
