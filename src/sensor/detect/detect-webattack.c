@@ -19,6 +19,8 @@
  * The URL is percent-decoded twice (double encoding), '+' read as a space,
  * lower-cased, and compared in two forms: with blanks folded to one space
  * (SQL keywords) and with blanks removed (shell and script fragments).
+ * Each text is read once against all its pattern lists (struct matcher);
+ * a list's match is its first entry, in list order, found in the text.
  * Each request raises at most one of 1-8, checked in the order 5, 3, 1, 2,
  * 4, 6, 7, 8 (the most specific and most harmful first); 9 is counted apart.
  *
@@ -70,33 +72,91 @@ struct pair {
     uint64_t path[RING];
 };
 
+/* ---- the pattern matcher ---------------------------------------------------------
+ * The pattern lists a text is searched for are filed once, at start, by
+ * their first two bytes. A text is then read once: at each position only
+ * the few patterns that start with the two bytes found there are compared
+ * (before, every list was searched with strstr, about a hundred patterns
+ * per request). The result is the set of patterns that occur; a list's
+ * match is its first entry, in list order, in that set — the entry the
+ * search list by list named. An entry ending in '|' is a word: it must end
+ * the text or be followed by a byte that is not a letter or digit ("|sh|"
+ * matches "|sh;" but not "|shop"). Entries are not empty. */
+#define PATTERNS_MAX 192
+#define LISTS_MAX    8
+#define SLOTS_MAX    255
+
+struct pattern {
+    const char *entry; /* the list entry, maybe ending in '|' */
+    uint8_t len;       /* bytes compared (the entry without its '|') */
+    bool word;
+};
+
+/* The byte pairs that start a pattern of any matcher, numbered 1..n (0: no
+ * pattern starts with it), indexed by the two bytes as load_pair reads them. */
+struct pair_slots {
+    uint8_t of[65536];
+    unsigned n;
+};
+
+struct matcher {
+    const struct pair_slots *slots;
+    struct pattern pats[PATTERNS_MAX]; /* by id: the lists one after another, in order */
+    uint8_t list_start[LISTS_MAX + 1]; /* list k: ids list_start[k] .. list_start[k + 1] - 1 */
+    uint8_t bucket[SLOTS_MAX + 2];     /* slot s: ids by_slot[bucket[s] .. bucket[s + 1] - 1] */
+    uint8_t by_slot[PATTERNS_MAX];     /* the patterns of two bytes or more, by slot */
+    uint8_t singles[PATTERNS_MAX];     /* the one-byte patterns */
+    unsigned nsingles;
+};
+
+/* The patterns of a matcher found in a text: bit id. */
+struct found {
+    uint64_t bits[PATTERNS_MAX / 64];
+};
+
+/* The lists of the URL matcher (in the order given to matcher_build): the
+ * first two are for the spaced form, the others for the compact one. */
+enum {
+    L_DOWNLOADERS,
+    L_SQLI,
+    L_BOT_SUFFIXES,
+    L_BOT_NAMES,
+    L_RCE,
+    L_TRAVERSAL,
+    L_XSS,
+    L_DOWNLOADER_URLS
+};
+enum { L_UA_INJECTION, L_TOOLS }; /* the user agent's matcher */
+
 struct web_state {
     struct mm__suppress *sup;
     struct pair *pairs;
     int64_t suppress, window;
     long paths;
     bool scan_any;
+    struct pair_slots slots;
+    struct matcher url_m, ua_m, secret_m;
+    char lower_of[256]; /* ASCII lower case */
+    char plain_of[256]; /* lower case, or 0 for what normalise must look at: blanks, '/', NUL */
 };
 
-/* A text to search, with the byte pairs that occur in it hashed to 4096
- * bits: a pattern whose first two bytes are not there cannot occur, so most
- * patterns are ruled out without a search (a request is checked against
- * about a hundred). The set is made once per text, not per pattern list. */
-struct text {
-    const char *s;
-    uint64_t pairs[64];
-};
-
-/* The request's texts, decoded once. */
+/* The request's texts, decoded once, and what was found in them. */
 struct request {
     const char *src, *dst, *host, *url, *method, *ua;
     bool src_home;
-    char spaced[NORM_MAX];                 /* decoded, lower case, blanks folded to one ' ' */
-    char compact[NORM_MAX];                /* the same without blanks */
-    char ua_lower[TEXT_MAX];               /* the user agent in lower case ("" when absent) */
-    struct text spaced_t, compact_t, ua_t; /* the three above, ready to search */
+    size_t scheme; /* 7 or 8 for an absolute http:// or https:// URL, else 0 */
+    /* The URL decoded, lower case, blanks folded to one ' ' (spaced: compact
+     * itself when there were none, else spaced_buf) or dropped (compact). */
+    const char *spaced;
+    char compact[NORM_MAX];
+    char spaced_buf[NORM_MAX];
+    char ua_lower[TEXT_MAX]; /* the user agent in lower case ("" when absent) */
+    size_t spaced_len, compact_len;
+    struct found in_spaced, in_compact, in_ua; /* the patterns in the three above */
     char path[NORM_MAX]; /* the URL's path in lower case, without query (url_path) */
 };
+
+static int build_matchers(struct web_state *st);
 
 static void web_free(void *state)
 {
@@ -126,27 +186,49 @@ static int web_init(struct mm_sensor *s, void **state)
     st->window = mm__detect_int(s, NAME, "window_seconds", 60, 1, 3600) * 1000000LL;
     st->paths = mm__detect_int(s, NAME, "paths", 12, 3, RING - 1);
     st->scan_any = mm__detect_word_is(s, NAME, "scan_sources", "any");
+    if ((r = build_matchers(st)) != 0) {
+        web_free(st);
+        return r;
+    }
     *state = st;
     return 0;
 }
 
 /* ---- URL normalisation ------------------------------------------------------- */
 
+/* ASCII lower case: tolower() of the "C" locale, which the sensor keeps (it
+ * never calls setlocale), without a call per byte. */
+static inline char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
 static int hex_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
-    c = (char)tolower((unsigned char)c);
+    c = lower(c);
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 /* Percent-decodes in[] into out[] (at most outlen - 1 bytes, terminated);
  * '+' becomes a space, "%u00XX" (IIS style) one byte, bad escapes stay as
- * written, a decoded NUL becomes a space. Returns the length written. */
-static size_t percent_decode(const char *in, char *out, size_t outlen)
+ * written, a decoded NUL becomes a space. Returns the length written;
+ * *again tells whether out holds a '%' or '+' (else decoding it again
+ * would change nothing). Runs without '%' and '+' are copied whole. */
+static size_t percent_decode(const char *in, char *out, size_t outlen, bool *again)
 {
     size_t o = 0;
+    *again = false;
     for (size_t i = 0; in[i] && o + 1 < outlen; i++) {
+        size_t run = strcspn(in + i, "%+");
+        if (run > outlen - 1 - o)
+            run = outlen - 1 - o;
+        memcpy(out + o, in + i, run);
+        o += run;
+        i += run;
+        if (!in[i] || o + 1 >= outlen)
+            break;
         char c = in[i];
         int hi, lo;
         if (c == '%' && (hi = hex_value(in[i + 1])) >= 0 && (lo = hex_value(in[i + 2])) >= 0) {
@@ -160,29 +242,69 @@ static size_t percent_decode(const char *in, char *out, size_t outlen)
         } else if (c == '+') {
             c = ' ';
         }
-        out[o++] = c ? c : ' ';
+        c = c ? c : ' ';
+        *again |= c == '%' || c == '+';
+        out[o++] = c;
     }
     out[o] = '\0';
     return o;
 }
 
+/* ' ', '\t', '\n', '\v', '\f' or '\r' (9 to 13). */
 static bool is_blank(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Lower-cases text[0..n) into out when it holds no blank and no SQL
+ * comment (then both forms are that text); false when it does. */
+static bool fold_plain(const struct web_state *st, const char *text, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = st->plain_of[(unsigned char)text[i]];
+        if (!c) {
+            if (text[i] != '/' ||
+                (i + 3 < n && text[i + 1] == '*' && text[i + 2] == '*' && text[i + 3] == '/'))
+                return false;
+            c = '/';
+        }
+        out[i] = c;
+    }
+    out[n] = '\0';
+    return true;
 }
 
 /* Fills r->spaced and r->compact from url: decoded twice, lower case, SQL
- * comments written as blanks, blanks folded (spaced) or dropped (compact). */
-static void normalise(const char *url, struct request *r)
+ * comments written as blanks, blanks folded (spaced) or dropped (compact).
+ * A URL without '%' and '+' is its own decoding (cut to NORM_MAX - 1
+ * bytes), and so is a first decoding without them. */
+static void normalise(const struct web_state *st, const char *url, struct request *r)
 {
     char once[NORM_MAX], twice[NORM_MAX];
-    percent_decode(url, once, sizeof once);
-    percent_decode(once, twice, sizeof twice);
+    const char *text = url;
+    size_t n = strcspn(url, "%+");
+    bool again;
+    if (url[n]) {
+        n = percent_decode(url, once, sizeof once, &again);
+        text = once;
+        if (again) {
+            n = percent_decode(once, twice, sizeof twice, &again);
+            text = twice;
+        }
+    } else if (n > NORM_MAX - 1) {
+        n = NORM_MAX - 1;
+    }
+    r->spaced = r->compact;
+    r->spaced_len = r->compact_len = n;
+    if (fold_plain(st, text, n, r->compact))
+        return;
+    char *spaced = r->spaced_buf;
     size_t a = 0, b = 0;
     bool blank = false;
-    for (size_t i = 0; twice[i]; i++) {
-        char c = (char)tolower((unsigned char)twice[i]);
-        if (c == '/' && twice[i + 1] == '*' && twice[i + 2] == '*' && twice[i + 3] == '/') {
+    for (size_t i = 0; i < n; i++) {
+        char c = lower(text[i]);
+        if (c == '/' && i + 3 < n && text[i + 1] == '*' && text[i + 2] == '*' &&
+            text[i + 3] == '/') {
             i += 3; /* an SQL comment between two words */
             c = ' ';
         }
@@ -191,61 +313,121 @@ static void normalise(const char *url, struct request *r)
             continue;
         }
         if (blank && a > 0)
-            r->spaced[a++] = ' ';
+            spaced[a++] = ' ';
         blank = false;
-        r->spaced[a++] = c;
+        spaced[a++] = c;
         r->compact[b++] = c;
     }
-    r->spaced[a] = '\0';
+    spaced[a] = '\0';
     r->compact[b] = '\0';
+    r->spaced = a == b ? r->compact : spaced; /* no blank inside: the same text */
+    r->spaced_len = a;
+    r->compact_len = b;
 }
 
 /* ---- the pattern lists -------------------------------------------------------- */
 
-static unsigned pair_bit(char a, char b)
+/* The two bytes at p as one number (the same at build and scan). */
+static inline unsigned load_pair(const char *p)
 {
-    return ((unsigned)(unsigned char)a << 4 ^ (unsigned char)b) & 4095u;
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
 }
 
-static void text_init(struct text *t, const char *s)
+/* Files the lists (each NULL-terminated) into m, numbering new pairs in
+ * slots. MM_EINVAL when the lists exceed the matcher's limits. */
+static int matcher_build(struct matcher *m, struct pair_slots *slots,
+                         const char *const *const *lists, size_t nlists)
 {
-    t->s = s;
-    memset(t->pairs, 0, sizeof t->pairs);
-    for (size_t i = 0; s[i] && s[i + 1]; i++) {
-        unsigned b = pair_bit(s[i], s[i + 1]);
-        t->pairs[b / 64] |= 1ull << (b % 64);
+    unsigned n = 0, count[SLOTS_MAX + 1] = {0};
+    memset(m, 0, sizeof *m);
+    m->slots = slots;
+    if (nlists > LISTS_MAX)
+        return MM_EINVAL;
+    for (size_t l = 0; l < nlists; l++) {
+        m->list_start[l] = (uint8_t)n;
+        for (size_t i = 0; lists[l][i]; i++, n++) {
+            const char *e = lists[l][i];
+            size_t k = strlen(e);
+            bool word = k > 1 && e[k - 1] == '|';
+            if (n >= PATTERNS_MAX || k == 0 || k > UINT8_MAX)
+                return MM_EINVAL;
+            m->pats[n] = (struct pattern){e, (uint8_t)(word ? k - 1 : k), word};
+            if (m->pats[n].len == 1) {
+                m->singles[m->nsingles++] = (uint8_t)n;
+                continue;
+            }
+            uint8_t *slot = &slots->of[load_pair(e)];
+            if (!*slot && slots->n >= SLOTS_MAX)
+                return MM_EINVAL;
+            if (!*slot)
+                *slot = (uint8_t)++slots->n;
+            count[*slot]++;
+        }
+    }
+    m->list_start[nlists] = (uint8_t)n;
+    for (unsigned k = 0; k <= SLOTS_MAX; k++)
+        m->bucket[k + 1] = (uint8_t)(m->bucket[k] + count[k]);
+    for (unsigned id = 0; id < n; id++)
+        if (m->pats[id].len > 1) {
+            unsigned k = slots->of[load_pair(m->pats[id].entry)];
+            m->by_slot[m->bucket[k + 1] - count[k]--] = (uint8_t)id;
+        }
+    return 0;
+}
+
+static void found_add(struct found *f, unsigned id)
+{
+    f->bits[id / 64] |= 1ull << (id % 64);
+}
+
+/* True when pattern p, whose first skip bytes are known to be there,
+ * occurs at t (t[0..left) are the text's bytes from there; t[left] is its
+ * terminating NUL). */
+static inline bool occurs_at(const struct pattern *p, size_t skip, const char *t, size_t left)
+{
+    size_t k = p->len;
+    return k <= left && (k <= skip || t[skip] == p->entry[skip]) &&
+           (k <= skip + 1 || memcmp(t + skip + 1, p->entry + skip + 1, k - skip - 1) == 0) &&
+           (!p->word || !isalnum((unsigned char)t[k]));
+}
+
+/* Every pattern of m that occurs in s[0..n) (s[n] is NUL) into f. */
+static void matcher_scan(const struct matcher *m, const char *s, size_t n, struct found *f)
+{
+    const uint8_t *slot_of = m->slots->of;
+    memset(f, 0, sizeof *f);
+    for (unsigned j = 0; j < m->nsingles; j++) {
+        const struct pattern *p = &m->pats[m->singles[j]];
+        for (const char *q = memchr(s, p->entry[0], n); q;
+             q = memchr(q + 1, p->entry[0], (size_t)(s + n - q - 1)))
+            if (occurs_at(p, 1, q, (size_t)(s + n - q))) {
+                found_add(f, m->singles[j]);
+                break;
+            }
+    }
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned slot = slot_of[load_pair(s + i)];
+        if (!slot)
+            continue;
+        for (unsigned k = m->bucket[slot]; k < m->bucket[slot + 1]; k++)
+            if (occurs_at(&m->pats[m->by_slot[k]], 2, s + i, n - i))
+                found_add(f, m->by_slot[k]);
     }
 }
 
-/* False when pat (a list entry, maybe ending in '|') cannot occur in t. */
-static bool text_may_hold(const struct text *t, const char *pat)
+/* The first entry of list (in list order) that f holds, or NULL. */
+static const char *first_of(const struct matcher *m, const struct found *f, unsigned list)
 {
-    if (!pat[0] || !pat[1] || (pat[1] == '|' && !pat[2]))
-        return true; /* one literal byte: no pair to look at */
-    unsigned b = pair_bit(pat[0], pat[1]);
-    return t->pairs[b / 64] >> (b % 64) & 1;
-}
-
-/* The first pattern of list (NULL-terminated) found in text, or NULL. A
- * pattern ending in '|' must end the text or be followed by a character
- * that is not a letter or digit ("|sh|" matches "|sh;" but not "|shop"). */
-static const char *find_any(const struct text *t, const char *const *list)
-{
-    for (size_t i = 0; list[i]; i++) {
-        if (!text_may_hold(t, list[i]))
-            continue;
-        size_t k = strlen(list[i]);
-        bool word = k > 1 && list[i][k - 1] == '|';
-        char pat[64];
-        if (word)
-            k--;
-        if (k >= sizeof pat)
-            continue;
-        memcpy(pat, list[i], k);
-        pat[k] = '\0';
-        for (const char *p = strstr(t->s, pat); p; p = strstr(p + 1, pat))
-            if (!word || !isalnum((unsigned char)p[k]))
-                return list[i];
+    unsigned hi = m->list_start[list + 1];
+    for (unsigned id = m->list_start[list]; id < hi;) {
+        uint64_t bits = f->bits[id / 64] >> (id % 64);
+        if (bits) {
+            id += (unsigned)__builtin_ctzll(bits);
+            return id < hi ? m->pats[id].entry : NULL;
+        }
+        id = (id / 64 + 1) * 64;
     }
     return NULL;
 }
@@ -349,33 +531,66 @@ static const char *const tools[] = {
     "arachni",    "skipfish",  "whatweb",       "morfeus",     "paros",  "burpcollaborator",
     "qualys",     "l9explore", "censysinspect", NULL};
 
+/* Code injected through the User-Agent header (Log4Shell, Shellshock). */
+static const char *const ua_injection[] = {"${jndi:", "${${", "() {", NULL};
+
+static const char *const secret_words[] = {"pass",    "pwd",    "token",   "secret", "auth",
+                                           "session", "apikey", "api_key", "key",    NULL};
+
+/* The matchers (lists in the order of the L_ names) and the byte tables. */
+static int build_matchers(struct web_state *st)
+{
+    const char *const *const url[] = {downloaders, sqli,      bot_suffixes, bot_names,
+                                      rce,         traversal, xss,          downloader_urls};
+    const char *const *const ua[] = {ua_injection, tools};
+    const char *const *const secret[] = {secret_words};
+    for (unsigned c = 0; c < 256; c++) {
+        st->lower_of[c] = lower((char)c);
+        st->plain_of[c] = c == 0 || c == '/' || is_blank((char)c) ? 0 : lower((char)c);
+    }
+    int r = matcher_build(&st->url_m, &st->slots, url, 8);
+    if (r == 0)
+        r = matcher_build(&st->ua_m, &st->slots, ua, 2);
+    if (r == 0)
+        r = matcher_build(&st->secret_m, &st->slots, secret, 1);
+    return r;
+}
+
 /* ---- the checks --------------------------------------------------------------- */
 
-/* The path of a URL (absolute or not) up to '?' or '#', copied into out. */
-static void url_path(const char *url, char *out, size_t outlen)
+/* 7 for "http://", 8 for "https://" (any case) at the start of url, else 0. */
+static size_t scheme_len(const char *url)
 {
-    const char *p = url;
-    if (strncasecmp(p, "http://", 7) == 0 || strncasecmp(p, "https://", 8) == 0) {
-        p = strstr(p, "://") + 3;
+    if (url[0] != 'h' && url[0] != 'H')
+        return 0;
+    return strncasecmp(url, "http://", 7) == 0 ? 7 : strncasecmp(url, "https://", 8) == 0 ? 8 : 0;
+}
+
+/* The path of r->url (absolute or not) up to '?' or '#', lower case, into out. */
+static void url_path(const struct request *r, char *out, size_t outlen)
+{
+    const char *p = r->url + r->scheme;
+    if (r->scheme)
         p += strcspn(p, "/?#");
-    }
     size_t n = strcspn(p, "?#");
     if (n >= outlen)
         n = outlen - 1;
     for (size_t i = 0; i < n; i++)
-        out[i] = (char)tolower((unsigned char)p[i]);
+        out[i] = lower(p[i]);
     out[n] = '\0';
 }
 
-static bool ends_with_any(const char *s, const char *const *list)
+/* The entry of list (file suffixes such as ".exe") that s ends with, or
+ * NULL. Every entry of these lists is one '.' followed by letters and
+ * digits, so s ends with an entry exactly when its text from its last '.'
+ * is that entry (and at most one entry can match). */
+static const char *suffix_in(const char *s, const char *const *list)
 {
-    size_t n = strlen(s);
-    for (size_t i = 0; list[i]; i++) {
-        size_t k = strlen(list[i]);
-        if (n >= k && memcmp(s + n - k, list[i], k) == 0)
-            return true;
-    }
-    return false;
+    const char *dot = strrchr(s, '.');
+    for (size_t i = 0; dot && list[i]; i++)
+        if (strcmp(dot, list[i]) == 0)
+            return list[i];
+    return NULL;
 }
 
 /* True for a bare IPv4 or IPv6 address ("[2001:db8::1]" as in a Host header). */
@@ -394,25 +609,26 @@ static bool is_ip_literal(const char *host)
 
 /* 5: a file in the root of a bare IP address with a botnet name, or a
  * downloader command naming a botnet file (IoT CPU suffix or family). */
-static const char *iot_download(const struct request *r)
+static const char *iot_download(const struct web_state *st, const struct request *r)
 {
+    const struct matcher *cm = &st->url_m;
     const char *file = r->path[0] == '/' ? r->path + 1 : r->path;
     bool root = strchr(file, '/') == NULL && file[0];
     if (root && (!r->host || is_ip_literal(r->host))) {
-        struct text file_t;
-        text_init(&file_t, file);
-        const char *m = find_any(&file_t, bot_suffixes);
+        struct found in_file;
+        matcher_scan(cm, file, strlen(file), &in_file);
+        const char *m = first_of(cm, &in_file, L_BOT_SUFFIXES);
         if (m)
             return m;
-        if (!ends_with_any(file, page_suffixes) && !ends_with_any(file, static_suffixes) &&
-            (m = find_any(&file_t, bot_names)) != NULL)
+        if (!suffix_in(file, page_suffixes) && !suffix_in(file, static_suffixes) &&
+            (m = first_of(cm, &in_file, L_BOT_NAMES)) != NULL)
             return m;
-        if (ends_with_any(file, (const char *const[]){".sh", NULL}))
+        if (suffix_in(file, (const char *const[]){".sh", NULL}))
             return ".sh";
     }
-    if (find_any(&r->spaced_t, downloaders)) {
-        const char *m = find_any(&r->compact_t, bot_suffixes);
-        if (m || (m = find_any(&r->compact_t, bot_names)) != NULL)
+    if (first_of(cm, &r->in_spaced, L_DOWNLOADERS)) {
+        const char *m = first_of(cm, &r->in_compact, L_BOT_SUFFIXES);
+        if (m || (m = first_of(cm, &r->in_compact, L_BOT_NAMES)) != NULL)
             return m;
     }
     return NULL;
@@ -425,10 +641,9 @@ static const char *proxy_probe(const struct request *r, char *target, size_t tar
         snprintf(target, targetlen, "%s", r->url);
         return r->src_home ? NULL : "CONNECT";
     }
-    const char *p = r->url;
-    if (strncasecmp(p, "http://", 7) != 0 && strncasecmp(p, "https://", 8) != 0)
+    if (!r->scheme)
         return NULL;
-    p = strstr(p, "://") + 3;
+    const char *p = r->url + r->scheme;
     const char *at = strchr(p, '@'), *end = p + strcspn(p, "/?#");
     if (at && at < end)
         p = at + 1; /* user info */
@@ -436,7 +651,7 @@ static const char *proxy_probe(const struct request *r, char *target, size_t tar
     if (n >= targetlen)
         n = targetlen - 1;
     for (size_t i = 0; i < n; i++)
-        target[i] = (char)tolower((unsigned char)p[i]);
+        target[i] = lower(p[i]);
     target[n] = '\0';
     if (!r->src_home)
         return "absolute-uri";
@@ -473,14 +688,8 @@ static const char *exe_download(const struct request *r)
 {
     if (!r->src_home || (r->method && strcasecmp(r->method, "GET") != 0) || is_update_host(r->host))
         return NULL;
-    for (size_t i = 0; exe_suffixes[i]; i++)
-        if (ends_with_any(r->path, (const char *const[]){exe_suffixes[i], NULL}))
-            return exe_suffixes[i];
-    return NULL;
+    return suffix_in(r->path, exe_suffixes);
 }
-
-/* Code injected through the User-Agent header (Log4Shell, Shellshock). */
-static const char *const ua_injection[] = {"${jndi:", "${${", "() {", NULL};
 
 static const char *const categories[] = {"",
                                          "sql-injection",
@@ -495,68 +704,65 @@ static const char *const categories[] = {"",
 
 /* A traversal written with backslashes ("..\\..\\"): the compact form with
  * each backslash made a slash, searched for the traversal patterns. */
-static const char *backslash_traversal(const struct request *r)
+static const char *backslash_traversal(const struct web_state *st, const struct request *r)
 {
     char slashed[NORM_MAX];
-    struct text slashed_t;
-    size_t i = 0;
-    if (!strchr(r->compact, '\\'))
+    struct found in_slashed;
+    if (!memchr(r->compact, '\\', r->compact_len))
         return NULL; /* the same text as compact, already searched */
-    for (; r->compact[i]; i++)
+    for (size_t i = 0; i <= r->compact_len; i++)
         slashed[i] = r->compact[i] == '\\' ? '/' : r->compact[i];
-    slashed[i] = '\0';
-    text_init(&slashed_t, slashed);
-    return find_any(&slashed_t, traversal);
+    matcher_scan(&st->url_m, slashed, r->compact_len, &in_slashed);
+    return first_of(&st->url_m, &in_slashed, L_TRAVERSAL);
 }
 
 /* The variant (1-8) of a request and the pattern that matched; 0: none. */
-static unsigned classify(const struct request *r, const char **matched, char *target,
-                         size_t targetlen)
+static unsigned classify(const struct web_state *st, const struct request *r, const char **matched,
+                         char *target, size_t targetlen)
 {
+    const struct matcher *cm = &st->url_m;
     target[0] = '\0';
-    if ((*matched = iot_download(r)) != NULL)
+    if ((*matched = iot_download(st, r)) != NULL)
         return 5;
-    if ((*matched = find_any(&r->compact_t, rce)) != NULL ||
-        (*matched = find_any(&r->ua_t, ua_injection)) != NULL)
+    if ((*matched = first_of(cm, &r->in_compact, L_RCE)) != NULL ||
+        (*matched = first_of(&st->ua_m, &r->in_ua, L_UA_INJECTION)) != NULL)
         return 3;
-    if ((*matched = find_any(&r->spaced_t, sqli)) != NULL)
+    if ((*matched = first_of(cm, &r->in_spaced, L_SQLI)) != NULL)
         return 1;
-    if ((*matched = find_any(&r->compact_t, traversal)) != NULL ||
-        (*matched = backslash_traversal(r)) != NULL)
+    if ((*matched = first_of(cm, &r->in_compact, L_TRAVERSAL)) != NULL ||
+        (*matched = backslash_traversal(st, r)) != NULL)
         return 2;
-    if ((*matched = find_any(&r->compact_t, xss)) != NULL)
+    if ((*matched = first_of(cm, &r->in_compact, L_XSS)) != NULL)
         return 4;
-    if ((*matched = find_any(&r->compact_t, downloader_urls)) != NULL)
+    if ((*matched = first_of(cm, &r->in_compact, L_DOWNLOADER_URLS)) != NULL)
         return 5;
     if ((*matched = proxy_probe(r, target, targetlen)) != NULL)
         return 6;
     if ((*matched = exe_download(r)) != NULL)
         return 7;
-    if ((*matched = find_any(&r->ua_t, tools)) != NULL)
+    if ((*matched = first_of(&st->ua_m, &r->in_ua, L_TOOLS)) != NULL)
         return 8;
     return 0;
 }
 
 /* ---- evidence ----------------------------------------------------------------- */
 
-static bool secret_name(const char *name, size_t n)
+static bool secret_name(const struct web_state *st, const char *name, size_t n)
 {
-    static const char *const words[] = {"pass",    "pwd",    "token",   "secret", "auth",
-                                        "session", "apikey", "api_key", "key",    NULL};
     char low[32];
+    struct found in_low;
     if (n >= sizeof low)
         n = sizeof low - 1;
     for (size_t i = 0; i < n; i++)
-        low[i] = (char)tolower((unsigned char)name[i]);
+        low[i] = lower(name[i]);
     low[n] = '\0';
-    struct text low_t;
-    text_init(&low_t, low);
-    return find_any(&low_t, words) != NULL;
+    matcher_scan(&st->secret_m, low, strlen(low), &in_low);
+    return first_of(&st->secret_m, &in_low, 0) != NULL;
 }
 
 /* Copies url into out (cut to outlen - 1 bytes) with the user info of an
  * absolute URL and the values of secret-looking parameters as "***". */
-static void redact_url(const char *url, char *out, size_t outlen)
+static void redact_url(const struct web_state *st, const char *url, char *out, size_t outlen)
 {
     size_t o = 0;
     const char *p = url, *q = strchr(url, '?');
@@ -572,7 +778,7 @@ static void redact_url(const char *url, char *out, size_t outlen)
         out[o++] = *p;
         if (q && p >= q && (*p == '?' || *p == '&' || *p == ';')) {
             const char *name = p + 1, *eq = name + strcspn(name, "=&;#");
-            if (*eq == '=' && secret_name(name, (size_t)(eq - name))) {
+            if (*eq == '=' && secret_name(st, name, (size_t)(eq - name))) {
                 size_t k = (size_t)(eq - name) + 1;
                 int w = snprintf(out + o, outlen - o, "%.*s***", (int)k, name);
                 o = w < 0 ? o : o + (size_t)w >= outlen ? outlen - 1 : o + (size_t)w;
@@ -612,7 +818,7 @@ static void raise_web(struct web_state *st, struct mm_sensor *s, const json_t *e
     if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->suppress))
         return;
     char url[URL_MAX], pat[64];
-    redact_url(r->url, url, sizeof url);
+    redact_url(st, r->url, url, sizeof url);
     snprintf(pat, sizeof pat, "%s", matched ? matched : "");
     size_t k = strlen(pat);
     if (k > 1 && pat[k - 1] == '|')
@@ -664,7 +870,7 @@ static struct pair *pair_slot(struct web_state *st, uint64_t key)
  * already counted, so a threshold is crossed once per new path). */
 static long record_path(struct web_state *st, const struct request *r, int64_t now)
 {
-    if (!r->path[0] || ends_with_any(r->path, static_suffixes))
+    if (!r->path[0] || suffix_in(r->path, static_suffixes))
         return 0;
     uint64_t h = mm__hash_str(r->path, 9);
     struct pair *e = pair_slot(st, mm__hash_str(r->dst, mm__hash_str(r->src, 11)));
@@ -690,15 +896,37 @@ static long record_path(struct web_state *st, const struct request *r, int64_t n
 
 /* ---- the event ---------------------------------------------------------------- */
 
+/* Fills what the checks read from r->url and r->ua (may be NULL): the
+ * decoded forms, the path, the user agent in lower case and the patterns
+ * found in them. */
+static void prepare(const struct web_state *st, struct request *r)
+{
+    size_t i = 0;
+    for (; r->ua && r->ua[i] && i + 1 < sizeof r->ua_lower; i++)
+        r->ua_lower[i] = st->lower_of[(unsigned char)r->ua[i]];
+    r->ua_lower[i] = '\0';
+    r->scheme = scheme_len(r->url);
+    normalise(st, r->url, r);
+    url_path(r, r->path, sizeof r->path);
+    matcher_scan(&st->url_m, r->compact, r->compact_len, &r->in_compact);
+    if (r->spaced == r->compact)
+        r->in_spaced = r->in_compact; /* one text: one reading */
+    else
+        matcher_scan(&st->url_m, r->spaced, r->spaced_len, &r->in_spaced);
+    matcher_scan(&st->ua_m, r->ua_lower, i, &r->in_ua);
+}
+
 static void web_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct web_state *st = state;
-    const char *type = mm__jstr(ev, "event_type");
     const json_t *http = json_object_get(ev, "http");
     struct request r;
     struct mm_addr a;
-    if (!type || strcmp(type, "http") != 0 || json_object_get(http, "status"))
-        return; /* requests only */
+    if (!http || json_object_get(http, "status"))
+        return; /* requests only (without "http" there is no URL either) */
+    const char *type = mm__jstr(ev, "event_type");
+    if (!type || strcmp(type, "http") != 0)
+        return;
     r.src = mm__jstr(ev, "src_ip");
     r.dst = mm__jstr(ev, "dest_ip");
     r.url = mm__jstr(http, "url");
@@ -708,18 +936,10 @@ static void web_event(void *state, struct mm_sensor *s, const json_t *ev)
     r.method = mm__jstr(http, "http_method");
     r.ua = mm__jstr(http, "http_user_agent");
     r.src_home = mm_addr_parse(r.src, &a) == 0 && mm_sensor_is_home(s, &a);
-    size_t i = 0;
-    for (; r.ua && r.ua[i] && i + 1 < sizeof r.ua_lower; i++)
-        r.ua_lower[i] = (char)tolower((unsigned char)r.ua[i]);
-    r.ua_lower[i] = '\0';
-    normalise(r.url, &r);
-    url_path(r.url, r.path, sizeof r.path);
-    text_init(&r.spaced_t, r.spaced);
-    text_init(&r.compact_t, r.compact);
-    text_init(&r.ua_t, r.ua_lower);
+    prepare(st, &r);
     const char *matched;
     char target[TEXT_MAX];
-    unsigned variant = classify(&r, &matched, target, sizeof target);
+    unsigned variant = classify(st, &r, &matched, target, sizeof target);
     if (variant)
         raise_web(st, s, ev, &r, variant, matched, target, 1);
     if (!st->scan_any && r.src_home)
