@@ -269,18 +269,36 @@ static int parse_server_hello(const uint8_t *p, size_t n, struct hello *h)
     return read_extensions(&c, h, true);
 }
 
-/* Writes v in decimal at w; returns the end. */
+/* Writes v (a 16-bit value) in decimal at w; returns the end. */
 static char *put_dec(char *w, unsigned v)
 {
-    char tmp[5];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v && n < sizeof tmp);
-    while (n)
-        *w++ = tmp[--n];
-    return w;
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    if (v < 10) {
+        *w = (char)('0' + v);
+        return w + 1;
+    }
+    if (v < 100) {
+        memcpy(w, pairs + 2 * v, 2);
+        return w + 2;
+    }
+    if (v < 1000) {
+        *w = (char)('0' + v / 100);
+        memcpy(w + 1, pairs + 2 * (v % 100), 2);
+        return w + 3;
+    }
+    if (v < 10000) {
+        memcpy(w, pairs + 2 * (v / 100), 2);
+        memcpy(w + 2, pairs + 2 * (v % 100), 2);
+        return w + 4;
+    }
+    *w = (char)('0' + v / 10000);
+    v %= 10000;
+    memcpy(w + 1, pairs + 2 * (v / 100), 2);
+    memcpy(w + 3, pairs + 2 * (v % 100), 2);
+    return w + 5;
 }
 
 /* Writes v as four lower-case hex digits at w; returns the end. */
@@ -310,50 +328,52 @@ static char *ja3_list(char *w, const uint16_t *v, size_t n)
 
 /* The digests of the JA3, JA3S and JA4 texts: every connection of the same
  * client (or server) software hashes the same texts, so the last ones and
- * their hex digests are kept per thread in a 2-way set associative memo,
- * keyed by (kind, text); a hit is confirmed by comparing the whole text.
- * Longer texts are hashed every time. */
-#define DIGEST_SETS     64 /* a power of two; 2 entries each */
+ * their hex digests are kept per thread (see memo-hash.h), one memo per
+ * kind of text (unique JA3 texts, as from clients that shuffle their
+ * extensions, then push out only JA3 texts). Longer texts are hashed every
+ * time. */
+#define DIGEST_ENTRIES  64
 #define DIGEST_TEXT_MAX 512
 
 enum digest_kind {
-    DIGEST_MD5 = 1,       /* 32 hex digits */
-    DIGEST_SHA256_12 = 2, /* the first 12 hex digits of SHA-256 */
+    DIGEST_JA3,  /* MD5: 32 hex digits */
+    DIGEST_JA3S, /* MD5 */
+    DIGEST_JA4,  /* the first 12 hex digits of SHA-256 */
+    DIGEST_KINDS
 };
 
 struct digest_entry {
-    uint64_t hash;
-    uint64_t used; /* the memo's clock when last used; 0: empty */
-    uint16_t len;
-    uint8_t kind;
+    size_t len;
     char hex[2 * MM_MD5_LEN];
     char text[DIGEST_TEXT_MAX];
 };
 
 struct digest_memo {
-    uint64_t key, clock;
-    struct digest_entry e[DIGEST_SETS][2];
+    uint64_t clock;
+    uint64_t hash[DIGEST_ENTRIES];
+    uint64_t used[DIGEST_ENTRIES]; /* the clock when last used; 0: empty */
+    struct digest_entry e[DIGEST_ENTRIES];
 };
 
 /* Kept for the thread's life (reachable from its TLS, so not a leak). */
-static _Thread_local struct digest_memo *digests;
+static _Thread_local struct digest_memo *digests[DIGEST_KINDS];
 
 static size_t digest_len(enum digest_kind kind)
 {
-    return kind == DIGEST_MD5 ? 2 * MM_MD5_LEN : 12;
+    return kind == DIGEST_JA4 ? 12 : 2 * MM_MD5_LEN;
 }
 
 static void digest_compute(enum digest_kind kind, const char *s, size_t n, char *hex)
 {
     char h[2 * MM_SHA256_LEN + 1];
-    if (kind == DIGEST_MD5) {
-        uint8_t d[MM_MD5_LEN];
-        mm_md5(s, n, d);
-        mm_hex(d, sizeof d, h);
-    } else {
+    if (kind == DIGEST_JA4) {
         uint8_t d[MM_SHA256_LEN];
         mm_sha256(s, n, d);
         mm_hex(d, 6, h);
+    } else {
+        uint8_t d[MM_MD5_LEN];
+        mm_md5(s, n, d);
+        mm_hex(d, sizeof d, h);
     }
     memcpy(hex, h, digest_len(kind));
 }
@@ -361,39 +381,36 @@ static void digest_compute(enum digest_kind kind, const char *s, size_t n, char 
 /* Writes the hex digest of s[0..n) (digest_len(kind) digits, no NUL) at hex. */
 static void digest_hex(enum digest_kind kind, const char *s, size_t n, char *hex)
 {
-    if (n > DIGEST_TEXT_MAX || (!digests && !(digests = calloc(1, sizeof *digests)))) {
+    struct digest_memo *m = digests[kind];
+    if (!m && n <= DIGEST_TEXT_MAX)
+        m = digests[kind] = calloc(1, sizeof *m);
+    if (!m || n > DIGEST_TEXT_MAX) {
         digest_compute(kind, s, n, hex);
         return;
     }
-    if (!digests->key)
-        digests->key = mm_hash_random_key() | 1;
-    uint64_t h = mm__memo_hash(digests->key ^ kind, s, n);
-    struct digest_entry *set = digests->e[h & (DIGEST_SETS - 1)], *e;
-    for (int w = 0; w < 2; w++) {
-        e = &set[w];
-        if (e->used && e->hash == h && e->kind == kind && e->len == n &&
-            memcmp(e->text, s, n) == 0) {
-            e->used = ++digests->clock;
-            memcpy(hex, e->hex, digest_len(kind));
+    uint64_t h = mm__memo_hash(s, n);
+    for (size_t i = 0; i < DIGEST_ENTRIES; i++) {
+        if (m->hash[i] == h && m->used[i] && m->e[i].len == n && memcmp(m->e[i].text, s, n) == 0) {
+            m->used[i] = ++m->clock;
+            memcpy(hex, m->e[i].hex, digest_len(kind));
             return;
         }
     }
     digest_compute(kind, s, n, hex);
-    e = set[0].used <= set[1].used ? &set[0] : &set[1];
-    e->hash = h;
-    e->used = ++digests->clock;
-    e->len = (uint16_t)n;
-    e->kind = (uint8_t)kind;
-    memcpy(e->hex, hex, digest_len(kind));
-    memcpy(e->text, s, n);
+    size_t v = mm__memo_victim(m->used, DIGEST_ENTRIES);
+    m->hash[v] = h;
+    m->used[v] = ++m->clock;
+    m->e[v].len = n;
+    memcpy(m->e[v].hex, hex, digest_len(kind));
+    memcpy(m->e[v].text, s, n);
 }
 
-/* {"hash": md5 hex, "string": s[0..n)} (s is ASCII: digits, ',' and '-');
- * NULL on ENOMEM. */
-static json_t *md5_pair(const char *s, size_t n)
+/* {"hash": MD5 hex (kind DIGEST_JA3 or DIGEST_JA3S), "string": s[0..n)} (s is ASCII: digits, ','
+ * and '-'); NULL on ENOMEM. */
+static json_t *md5_pair(enum digest_kind kind, const char *s, size_t n)
 {
     char hex[2 * MM_MD5_LEN];
-    digest_hex(DIGEST_MD5, s, n, hex);
+    digest_hex(kind, s, n, hex);
     json_t *o = json_object(), *h = json_stringn_nocheck(hex, 2 * MM_MD5_LEN),
            *t = json_stringn_nocheck(s, n);
     if (!o || !h || !t || json_object_set_new_nocheck(o, "hash", h) != 0) {
@@ -425,7 +442,7 @@ static json_t *ja3_of(const struct hello *h)
             *w++ = '-';
         w = put_dec(w, h->pf[i]);
     }
-    return md5_pair(text, (size_t)(w - text));
+    return md5_pair(DIGEST_JA3, text, (size_t)(w - text));
 }
 
 static json_t *ja3s_of(const struct hello *h)
@@ -436,7 +453,7 @@ static json_t *ja3s_of(const struct hello *h)
     w = put_dec(w, h->ciphers.n ? h->ciphers.v[0] : 0u);
     *w++ = ',';
     w = ja3_list(w, h->exts.v, h->exts.n);
-    return md5_pair(text, (size_t)(w - text));
+    return md5_pair(DIGEST_JA3S, text, (size_t)(w - text));
 }
 
 /* Writes the first 12 hex digits of SHA-256 of s[0..n), or twelve zeros
@@ -446,7 +463,7 @@ static char *ja4_hash12(const char *s, size_t n, char *out)
     if (n == 0)
         memcpy(out, "000000000000", 12);
     else
-        digest_hex(DIGEST_SHA256_12, s, n, out);
+        digest_hex(DIGEST_JA4, s, n, out);
     return out + 12;
 }
 
@@ -748,36 +765,58 @@ static int on_handshake_message(struct mm_app_ctx *ctx, struct tls_state *st, st
     return r;
 }
 
-/* Adds a handshake record's payload to the direction's buffer and handles
- * every complete message in it. */
+/* Keeps src[0..n) (the start of a message not complete yet) as the
+ * direction's partial handshake bytes; in_hs: src points into d->hs. */
+static int keep_partial(struct tls_dir *d, bool in_hs, const uint8_t *src, size_t n)
+{
+    if (in_hs) {
+        memmove(d->hs, src, n);
+    } else if (n > 0) {
+        uint8_t *nb = realloc(d->hs, n);
+        if (!nb)
+            return MM_ENOMEM;
+        d->hs = nb;
+        memcpy(d->hs, src, n);
+    }
+    d->hs_len = n;
+    return 0;
+}
+
+/* Handles every complete handshake message of a record's payload, after
+ * the partial message a previous record left (only then are the bytes
+ * copied: most records hold whole messages). */
 static int on_handshake_record(struct mm_app_ctx *ctx, struct tls_state *st, struct tls_dir *d,
                                const uint8_t *p, size_t n)
 {
     int r = 0;
+    const uint8_t *buf = p;
+    size_t len = n, off = 0;
     if (d->hs_len + n > TLS_HS_MAX)
         return MM_ETOOBIG;
-    uint8_t *nb = realloc(d->hs, d->hs_len + n ? d->hs_len + n : 1);
-    if (!nb)
-        return MM_ENOMEM;
-    d->hs = nb;
-    memcpy(d->hs + d->hs_len, p, n);
-    d->hs_len += n;
-    size_t off = 0;
-    while (!d->skip && d->hs_len - off >= 4) {
-        uint8_t type = d->hs[off];
-        size_t mlen = (size_t)d->hs[off + 1] << 16 | (size_t)d->hs[off + 2] << 8 | d->hs[off + 3];
+    if (d->hs_len > 0) {
+        uint8_t *nb = realloc(d->hs, d->hs_len + n);
+        if (!nb)
+            return MM_ENOMEM;
+        d->hs = nb;
+        memcpy(d->hs + d->hs_len, p, n);
+        d->hs_len += n;
+        buf = d->hs;
+        len = d->hs_len;
+    }
+    while (!d->skip && len - off >= 4) {
+        uint8_t type = buf[off];
+        size_t mlen = (size_t)buf[off + 1] << 16 | (size_t)buf[off + 2] << 8 | buf[off + 3];
         if (mlen > TLS_HS_MAX)
             return MM_ETOOBIG;
-        if (d->hs_len - off - 4 < mlen)
+        if (len - off - 4 < mlen)
             break;
-        r = on_handshake_message(ctx, st, d, type, d->hs + off + 4, mlen);
+        r = on_handshake_message(ctx, st, d, type, buf + off + 4, mlen);
         off += 4 + mlen;
         if (r != 0)
             break;
     }
-    memmove(d->hs, d->hs + off, d->hs_len - off);
-    d->hs_len -= off;
-    return r;
+    int k = keep_partial(d, buf != p, buf + off, len - off);
+    return r != 0 ? r : k;
 }
 
 static int on_record(struct mm_app_ctx *ctx, struct tls_state *st, struct tls_dir *d, uint8_t type,

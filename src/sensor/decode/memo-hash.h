@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
- * The hash of the decoders' small per-thread memos (x509.c's certificate
- * parses, decode-tls.c's JA3/JA4 digests): cheap (8 bytes a step) and keyed
- * by a random per-memo key, so packet data cannot aim at one memo slot.
- * Only an index: a memo confirms every hit by comparing the whole input. */
+ * The decoders' small per-thread memos (x509.c's certificate parses,
+ * decode-tls.c's JA3/JA4 digests): a fully associative table of the last
+ * inputs seen, least recently used out first. An entry's hash only saves
+ * comparisons: every hit is confirmed by comparing the whole input, so
+ * colliding inputs (even crafted ones) cost a compare, never a wrong answer;
+ * with no slots to aim at, the hash needs no secret key. */
 #ifndef MM_SENSOR_DECODE_MEMO_HASH_H
 #define MM_SENSOR_DECODE_MEMO_HASH_H
 
@@ -10,10 +12,11 @@
 #include <stdint.h>
 #include <string.h>
 
-static inline uint64_t mm__memo_hash(uint64_t key, const void *data, size_t n)
+/* A cheap 64-bit hash of data[0..n) (8 bytes a step). */
+static inline uint64_t mm__memo_hash(const void *data, size_t n)
 {
     const uint8_t *p = data;
-    uint64_t h = (key ^ n) * 0x9E3779B97F4A7C15ull, w;
+    uint64_t h = (n + 1) * 0x9E3779B97F4A7C15ull, w;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         memcpy(&w, p + i, 8);
@@ -23,6 +26,16 @@ static inline uint64_t mm__memo_hash(uint64_t key, const void *data, size_t n)
     for (; i < n; i++)
         h = (h ^ p[i]) * 0x100000001B3ull;
     return h ^ (h >> 32);
+}
+
+/* The index in used[0..n) of the least recently used entry (0: empty). */
+static inline size_t mm__memo_victim(const uint64_t *used, size_t n)
+{
+    size_t v = 0;
+    for (size_t i = 1; i < n; i++)
+        if (used[i] < used[v])
+            v = i;
+    return v;
 }
 
 #endif

@@ -386,18 +386,15 @@ static int parse(const uint8_t *der, size_t len, struct mm__x509 *out)
 }
 
 /* The memo: a server shows the same certificate on every connection, so the
- * results of the last parses are kept per thread in a small 2-way set
- * associative table, keyed by a keyed hash of the whole DER; a hit is
- * confirmed by comparing the whole DER. Each entry is one allocation: the
+ * results of the last MEMO_ENTRIES parses are kept per thread (see
+ * memo-hash.h), keyed by the whole DER. Each entry is one allocation: the
  * DER, then the result's texts one after the other, NUL-terminated.
  * Certificates above MEMO_DER_MAX bytes are parsed every time. */
-#define MEMO_SETS    64 /* a power of two; 2 entries each */
+#define MEMO_ENTRIES 64
 #define MEMO_DER_MAX (16 * 1024)
 #define MEMO_TEXTS   (6 + MM_X509_SAN_MAX)
 
 struct memo_entry {
-    uint64_t hash;
-    uint64_t used; /* the memo's clock when last used; 0: empty */
     uint8_t *blob; /* der[0..len), then the texts */
     size_t len;
     int r;
@@ -405,8 +402,10 @@ struct memo_entry {
 };
 
 struct memo {
-    uint64_t key, clock;
-    struct memo_entry e[MEMO_SETS][2];
+    uint64_t clock;
+    uint64_t hash[MEMO_ENTRIES];
+    uint64_t used[MEMO_ENTRIES]; /* the clock when last used; 0: empty */
+    struct memo_entry e[MEMO_ENTRIES];
 };
 
 /* Kept for the thread's life (reachable from its TLS, so not a leak). */
@@ -440,48 +439,48 @@ static void memo_load(const struct memo_entry *m, struct mm__x509 *out)
     }
 }
 
-/* Replaces entry m by der and its result (left empty when out of memory). */
-static void memo_store(struct memo_entry *m, uint64_t hash, const uint8_t *der, size_t len, int r,
+/* Replaces entry i by der and its result (left empty when out of memory). */
+static void memo_store(size_t i, uint64_t hash, const uint8_t *der, size_t len, int r,
                        struct mm__x509 *x)
 {
+    struct memo_entry *m = &memo->e[i];
     char *t[MEMO_TEXTS];
     size_t lens[MEMO_TEXTS], total = len, n = result_texts(x, t);
-    for (size_t i = 0; i < n; i++)
-        total += (lens[i] = strlen(t[i]) + 1);
+    for (size_t k = 0; k < n; k++)
+        total += (lens[k] = strlen(t[k]) + 1);
     uint8_t *blob = realloc(m->blob, total);
     if (!blob) {
         free(m->blob);
         memset(m, 0, sizeof *m);
+        memo->used[i] = 0;
         return;
     }
     memcpy(blob, der, len);
-    for (size_t i = 0, o = len; i < n; o += lens[i], i++)
-        memcpy(blob + o, t[i], lens[i]);
+    for (size_t k = 0, o = len; k < n; o += lens[k], k++)
+        memcpy(blob + o, t[k], lens[k]);
     m->blob = blob;
-    m->hash = hash;
     m->len = len;
     m->r = r;
     m->nsan = x->nsan;
-    m->used = ++memo->clock;
+    memo->hash[i] = hash;
+    memo->used[i] = ++memo->clock;
 }
 
 int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out)
 {
     if (len == 0 || len > MEMO_DER_MAX || (!memo && !(memo = calloc(1, sizeof *memo))))
         return parse(der, len, out);
-    if (!memo->key)
-        memo->key = mm_hash_random_key() | 1;
-    uint64_t h = mm__memo_hash(memo->key, der, len);
-    struct memo_entry *set = memo->e[h & (MEMO_SETS - 1)];
-    for (int w = 0; w < 2; w++) {
-        struct memo_entry *m = &set[w];
-        if (m->used && m->hash == h && m->len == len && memcmp(m->blob, der, len) == 0) {
-            m->used = ++memo->clock;
+    uint64_t h = mm__memo_hash(der, len);
+    for (size_t i = 0; i < MEMO_ENTRIES; i++) {
+        struct memo_entry *m = &memo->e[i];
+        if (memo->hash[i] == h && memo->used[i] && m->len == len &&
+            memcmp(m->blob, der, len) == 0) {
+            memo->used[i] = ++memo->clock;
             memo_load(m, out);
             return m->r;
         }
     }
     int r = parse(der, len, out);
-    memo_store(set[0].used <= set[1].used ? &set[0] : &set[1], h, der, len, r, out);
+    memo_store(mm__memo_victim(memo->used, MEMO_ENTRIES), h, der, len, r, out);
     return r;
 }
