@@ -252,26 +252,6 @@ static struct name_facts decide(const struct dga_state *st, struct split *sp)
     return f;
 }
 
-/* A hash of p[0..n) for the memo (checked by comparing the name): eight
- * bytes at a time, the last eight overlapping when n is not a multiple. */
-static uint64_t name_hash(const char *p, size_t n)
-{
-    uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ull, w;
-    if (n < 8) {
-        for (size_t i = 0; i < n; i++)
-            h = (h ^ (uint8_t)p[i]) * 0x100000001b3ull;
-    } else {
-        for (size_t i = 0; i + 8 <= n; i += 8) {
-            memcpy(&w, p + i, 8);
-            h = (h ^ w) * 0xff51afd7ed558ccdull;
-            h ^= h >> 32;
-        }
-        memcpy(&w, p + n - 8, 8);
-        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    }
-    return h ^ (h >> 29);
-}
-
 /* Lower-cases name into sp->lower (without a final dot) and returns its
  * facts, from the memo when the same name was seen lately. */
 static struct name_facts name_facts(struct dga_state *st, const char *name, struct split *sp)
@@ -284,7 +264,7 @@ static struct name_facts name_facts(struct dga_state *st, const char *name, stru
         sp->lower[i] = lower(name[i]);
     if (sp->lower[n - 1] == '.')
         sp->lower[--n] = '\0';
-    struct name_memo *m = &st->memos[name_hash(sp->lower, n) % MEMOS];
+    struct name_memo *m = &st->memos[mm__hash_fast(sp->lower, n, 0) % MEMOS];
     if (!m->used || m->len != n || memcmp(m->name, sp->lower, n) != 0) {
         m->used = true;
         m->len = (uint8_t)n;

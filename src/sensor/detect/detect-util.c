@@ -247,6 +247,25 @@ uint64_t mm__hash_addr(const struct mm_addr *a, uint64_t seed)
     return mm__hash64(k, sizeof k, seed);
 }
 
+uint64_t mm__hash_fast(const void *p, size_t n, uint64_t seed)
+{
+    const uint8_t *b = p;
+    uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ull), w;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ b[i]) * 0x100000001b3ull;
+    } else {
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, b + i, 8);
+            h = (h ^ w) * 0xff51afd7ed558ccdull;
+            h ^= h >> 32;
+        }
+        memcpy(&w, b + n - 8, 8); /* the last eight bytes, overlapping when n is no multiple */
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    }
+    return h ^ (h >> 29);
+}
+
 int64_t mm__detect_now(const struct mm_sensor *s)
 {
     const struct timeval *tv = mm_sensor_now(s);

@@ -128,6 +128,33 @@ enum {
 };
 enum { L_UA_INJECTION, L_TOOLS }; /* the user agent's matcher */
 
+/* ---- memos --------------------------------------------------------------------------
+ * What a URL or a user agent alone decides is remembered, direct-mapped by
+ * a hash and checked against the whole text: the same URLs and the same
+ * user agents come again and again (a device keeps its browser; pages share
+ * their resources), and reading them again is most of a request's cost. */
+#define URL_MEMO_MAX 2048 /* URLs of fewer bytes are remembered */
+#define URL_MEMOS    512
+#define UA_MEMOS     64
+
+/* The patterns of a URL's two forms and its traversal written with
+ * backslashes. The URL is kept in a buffer of its own (most are short). */
+struct url_memo {
+    bool used;
+    uint16_t len, cap;
+    char *url; /* len bytes, not terminated; cap bytes allocated */
+    struct found in_spaced, in_compact;
+    const char *slashed_traversal;
+};
+
+/* The patterns of a user agent (its first TEXT_MAX - 1 bytes: all it is read for). */
+struct ua_memo {
+    bool used;
+    uint16_t len;
+    struct found in_ua;
+    char ua[TEXT_MAX - 1]; /* len bytes, not terminated */
+};
+
 struct web_state {
     struct mm__suppress *sup;
     struct pair *pairs;
@@ -136,6 +163,8 @@ struct web_state {
     bool scan_any;
     struct pair_slots slots;
     struct matcher url_m, ua_m, secret_m;
+    struct url_memo *url_memos; /* URL_MEMOS */
+    struct ua_memo ua_memos[UA_MEMOS];
     char lower_of[256]; /* ASCII lower case */
     char plain_of[256]; /* lower case, or 0 for what normalise must look at: blanks, '/', NUL */
 };
@@ -150,10 +179,11 @@ struct request {
     const char *spaced;
     char compact[NORM_MAX];
     char spaced_buf[NORM_MAX];
-    char ua_lower[TEXT_MAX]; /* the user agent in lower case ("" when absent) */
     size_t spaced_len, compact_len;
-    struct found in_spaced, in_compact, in_ua; /* the patterns in the three above */
-    char path[NORM_MAX]; /* the URL's path in lower case, without query (url_path) */
+    /* The patterns in the two forms and in the user agent (lower case). */
+    struct found in_spaced, in_compact, in_ua;
+    const char *slashed_traversal; /* backslash_traversal's answer */
+    char path[NORM_MAX];           /* the URL's path in lower case, without query (url_path) */
 };
 
 static int build_matchers(struct web_state *st);
@@ -165,6 +195,9 @@ static void web_free(void *state)
         return;
     mm__suppress_free(st->sup);
     free(st->pairs);
+    for (size_t i = 0; st->url_memos && i < URL_MEMOS; i++)
+        free(st->url_memos[i].url);
+    free(st->url_memos);
     free(st);
 }
 
@@ -178,7 +211,8 @@ static int web_init(struct mm_sensor *s, void **state)
     struct web_state *st = mem;
     st->sup = sup;
     st->pairs = calloc(PAIRS, sizeof *st->pairs);
-    if (!st->pairs) {
+    st->url_memos = calloc(URL_MEMOS, sizeof *st->url_memos);
+    if (!st->pairs || !st->url_memos) {
         web_free(st);
         return MM_ENOMEM;
     }
@@ -730,7 +764,7 @@ static unsigned classify(const struct web_state *st, const struct request *r, co
     if ((*matched = first_of(cm, &r->in_spaced, L_SQLI)) != NULL)
         return 1;
     if ((*matched = first_of(cm, &r->in_compact, L_TRAVERSAL)) != NULL ||
-        (*matched = backslash_traversal(st, r)) != NULL)
+        (*matched = r->slashed_traversal) != NULL)
         return 2;
     if ((*matched = first_of(cm, &r->in_compact, L_XSS)) != NULL)
         return 4;
@@ -896,24 +930,82 @@ static long record_path(struct web_state *st, const struct request *r, int64_t n
 
 /* ---- the event ---------------------------------------------------------------- */
 
-/* Fills what the checks read from r->url and r->ua (may be NULL): the
- * decoded forms, the path, the user agent in lower case and the patterns
- * found in them. */
-static void prepare(const struct web_state *st, struct request *r)
+/* Keeps what read_url found for r->url (n bytes) in m; without memory for
+ * the URL, m stays empty. */
+static void remember_url(struct url_memo *m, const struct request *r, size_t n)
 {
-    size_t i = 0;
-    for (; r->ua && r->ua[i] && i + 1 < sizeof r->ua_lower; i++)
-        r->ua_lower[i] = st->lower_of[(unsigned char)r->ua[i]];
-    r->ua_lower[i] = '\0';
-    r->scheme = scheme_len(r->url);
+    if (!m->url || n > m->cap) {
+        size_t cap = n < 64 ? 64 : n;
+        char *p = realloc(m->url, cap);
+        if (!p) {
+            m->used = false;
+            return;
+        }
+        m->url = p;
+        m->cap = (uint16_t)cap;
+    }
+    memcpy(m->url, r->url, n);
+    m->used = true;
+    m->len = (uint16_t)n;
+    m->in_spaced = r->in_spaced;
+    m->in_compact = r->in_compact;
+    m->slashed_traversal = r->slashed_traversal;
+}
+
+/* The patterns in r->url's two forms (decoded into r unless remembered). */
+static void read_url(struct web_state *st, struct request *r)
+{
+    size_t n = strnlen(r->url, URL_MEMO_MAX);
+    struct url_memo *m = NULL;
+    if (n < URL_MEMO_MAX) {
+        m = &st->url_memos[mm__hash_fast(r->url, n, 0) % URL_MEMOS];
+        if (m->used && m->len == n && memcmp(m->url, r->url, n) == 0) {
+            r->in_spaced = m->in_spaced;
+            r->in_compact = m->in_compact;
+            r->slashed_traversal = m->slashed_traversal;
+            return;
+        }
+    }
     normalise(st, r->url, r);
-    url_path(r, r->path, sizeof r->path);
     matcher_scan(&st->url_m, r->compact, r->compact_len, &r->in_compact);
     if (r->spaced == r->compact)
         r->in_spaced = r->in_compact; /* one text: one reading */
     else
         matcher_scan(&st->url_m, r->spaced, r->spaced_len, &r->in_spaced);
-    matcher_scan(&st->ua_m, r->ua_lower, i, &r->in_ua);
+    r->slashed_traversal = backslash_traversal(st, r);
+    if (m)
+        remember_url(m, r, n);
+}
+
+/* The patterns in r->ua (may be NULL) in lower case, unless remembered. */
+static void read_ua(struct web_state *st, struct request *r)
+{
+    char lowered[TEXT_MAX];
+    const char *ua = r->ua ? r->ua : "";
+    size_t n = strnlen(ua, sizeof lowered - 1);
+    struct ua_memo *m = &st->ua_memos[mm__hash_fast(ua, n, 0) % UA_MEMOS];
+    if (m->used && m->len == n && memcmp(m->ua, ua, n) == 0) {
+        r->in_ua = m->in_ua;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        lowered[i] = st->lower_of[(unsigned char)ua[i]];
+    lowered[n] = '\0';
+    matcher_scan(&st->ua_m, lowered, n, &r->in_ua);
+    m->used = true;
+    m->len = (uint16_t)n;
+    m->in_ua = r->in_ua;
+    memcpy(m->ua, ua, n);
+}
+
+/* Fills what the checks read from r->url and r->ua: the URL's scheme and
+ * path, and the patterns found in the URL's forms and the user agent. */
+static void prepare(struct web_state *st, struct request *r)
+{
+    r->scheme = scheme_len(r->url);
+    url_path(r, r->path, sizeof r->path);
+    read_url(st, r);
+    read_ua(st, r);
 }
 
 static void web_event(void *state, struct mm_sensor *s, const json_t *ev)
