@@ -41,6 +41,36 @@ uint32_t mm__detect_sid(const char *detector, unsigned variant)
     return v && number ? MM_SID_BASE + 100u * number + variant : 0;
 }
 
+/* The value of placeholder name[0..n) for lang (NULL: none): the "name@lang"
+ * entry when vars has one, else the "name" entry, as text (integers
+ * printed into num); NULL when vars has neither as a string or integer. */
+static const char *placeholder_value(const json_t *vars, const char *name, size_t n,
+                                     const char *lang, char num[32])
+{
+    char key[48]; /* "name@lang", cut to 47 bytes */
+    const json_t *v = NULL;
+    memcpy(key, name, n);
+    key[n] = '\0';
+    if (lang) { /* "os@ja" overrides "os" in the Japanese text */
+        char langed[48];
+        size_t k = strlen(lang);
+        memcpy(langed, name, n);
+        langed[n] = '@';
+        if (k > sizeof langed - n - 2)
+            k = sizeof langed - n - 2;
+        memcpy(langed + n + 1, lang, k);
+        langed[n + 1 + k] = '\0';
+        v = json_object_get(vars, langed);
+    }
+    if (!v)
+        v = json_object_get(vars, key);
+    if (json_is_integer(v)) {
+        snprintf(num, 32, "%lld", (long long)json_integer_value(v));
+        return num;
+    }
+    return json_string_value(v);
+}
+
 void mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, char *out,
                        size_t outlen)
 {
@@ -48,36 +78,30 @@ void mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, c
     if (outlen == 0)
         return;
     for (const char *p = tmpl; *p && o + 1 < outlen;) {
-        const char *close = *p == '{' ? strchr(p, '}') : NULL;
-        if (close && close - p < 32) {
-            char name[32];
-            memcpy(name, p + 1, (size_t)(close - p - 1));
-            name[close - p - 1] = '\0';
-            char langed[48];
-            const json_t *v = NULL;
-            if (lang) { /* "os@ja" overrides "os" in the Japanese text */
-                snprintf(langed, sizeof langed, "%s@%s", name, lang);
-                v = json_object_get(vars, langed);
-            }
-            if (!v)
-                v = json_object_get(vars, name);
-            char num[32];
-            const char *s = json_string_value(v);
-            if (json_is_integer(v)) {
-                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-                s = num;
-            }
-            if (s) {
-                size_t n = strlen(s);
-                if (n > outlen - o - 1)
-                    n = outlen - o - 1;
-                memcpy(out + o, s, n);
-                o += n;
-                p = close + 1;
-                continue;
-            }
+        if (*p != '{') { /* a run of plain text, copied whole */
+            size_t n = strcspn(p, "{");
+            if (n > outlen - 1 - o)
+                n = outlen - 1 - o;
+            memcpy(out + o, p, n);
+            o += n;
+            p += n;
+            continue;
         }
-        out[o++] = *p++;
+        const char *close = strchr(p, '}');
+        char num[32];
+        const char *s = close && close - p < 32
+                            ? placeholder_value(vars, p + 1, (size_t)(close - p - 1), lang, num)
+                            : NULL;
+        if (s) {
+            size_t n = strlen(s);
+            if (n > outlen - o - 1)
+                n = outlen - o - 1;
+            memcpy(out + o, s, n);
+            o += n;
+            p = close + 1;
+            continue;
+        }
+        out[o++] = *p++; /* not a placeholder: the '{' stays */
     }
     out[o] = '\0';
 }

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Differential test of the shared detector helpers (detect-util.c):
+ * mm__detect_format, which fills the {placeholders} of every alert's
+ * signature and messages, against the code it replaced (kept below as
+ * old_detect_format: a byte at a time, snprintf for "name@lang"), on random
+ * templates — long Japanese text, placeholders of every length around the
+ * 32-byte limit, unclosed and nested braces, values that are strings,
+ * integers, objects or missing, "@ja" twins, any output size down to 0 —
+ * and mm__hash_fast, which must give equal keys equal hashes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sensor/detect/detect-util.h"
+
+/* ---- the code before (commit 314d62a) ---------------------------------------------- */
+
+static void old_detect_format(const char *tmpl, const json_t *vars, const char *lang, char *out,
+                              size_t outlen)
+{
+    size_t o = 0;
+    if (outlen == 0)
+        return;
+    for (const char *p = tmpl; *p && o + 1 < outlen;) {
+        const char *close = *p == '{' ? strchr(p, '}') : NULL;
+        if (close && close - p < 32) {
+            char name[32];
+            memcpy(name, p + 1, (size_t)(close - p - 1));
+            name[close - p - 1] = '\0';
+            char langed[48];
+            const json_t *v = NULL;
+            if (lang) {
+                snprintf(langed, sizeof langed, "%s@%s", name, lang);
+                v = json_object_get(vars, langed);
+            }
+            if (!v)
+                v = json_object_get(vars, name);
+            char num[32];
+            const char *s = json_string_value(v);
+            if (json_is_integer(v)) {
+                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+                s = num;
+            }
+            if (s) {
+                size_t n = strlen(s);
+                if (n > outlen - o - 1)
+                    n = outlen - o - 1;
+                memcpy(out + o, s, n);
+                o += n;
+                p = close + 1;
+                continue;
+            }
+        }
+        out[o++] = *p++;
+    }
+    out[o] = '\0';
+}
+
+/* ---- random templates ------------------------------------------------------------- */
+
+static uint32_t rnd_state = 99;
+
+static uint32_t rnd(uint32_t n)
+{
+    rnd_state = rnd_state * 1103515245u + 12345u;
+    return (rnd_state >> 8) % n;
+}
+
+static const char *const names[] = {"src",
+                                    "dst",
+                                    "value",
+                                    "count",
+                                    "host",
+                                    "os",
+                                    "name",
+                                    "ip",
+                                    "mac",
+                                    "",
+                                    "a}b",
+                                    "x{y",
+                                    "family",
+                                    "long_placeholder_name_of_thirty1",
+                                    "abcdefghijklmnopqrstuvwxyz0123", /* 30 bytes: the longest */
+                                    "abcdefghijklmnopqrstuvwxyz01234"};
+
+static json_t *random_vars(void)
+{
+    json_t *vars = json_object();
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char key[64];
+        for (int twin = 0; twin < 3; twin++) {
+            snprintf(key, sizeof key, "%s%s", names[i],
+                     twin == 0   ? ""
+                     : twin == 1 ? "@ja"
+                                 : "@a-very-long-language-tag-indeed");
+            switch (rnd(5)) {
+            case 0:
+                break; /* absent */
+            case 1:
+                json_object_set_new(vars, key, json_integer((json_int_t)rnd(100000) - 500));
+                break;
+            case 2:
+                json_object_set_new(vars, key, json_object());
+                break;
+            default:
+                json_object_set_new(vars, key,
+                                    json_string(rnd(2) ? "192.168.1.5" : "名前不明の機器 {src}"));
+            }
+        }
+    }
+    return vars;
+}
+
+static void random_template(char *out, size_t max)
+{
+    static const char *const pieces[] = {"{",  "}",  "{{", "社内の機器が", " contacted ", ".",
+                                         "{}", "{ ", "\n", "%s",           "{src",        "x"};
+    size_t o = 0;
+    out[0] = '\0';
+    for (unsigned i = 0, n = rnd(30); i < n; i++) {
+        char piece[80];
+        if (rnd(2))
+            snprintf(piece, sizeof piece, "{%s}", names[rnd(sizeof names / sizeof names[0])]);
+        else
+            snprintf(piece, sizeof piece, "%s", pieces[rnd(sizeof pieces / sizeof pieces[0])]);
+        size_t k = strlen(piece);
+        if (o + k + 1 > max)
+            break;
+        memcpy(out + o, piece, k + 1);
+        o += k;
+    }
+}
+
+static void test_format_equal_old(void **state)
+{
+    (void)state;
+    static const char *const langs[] = {NULL, "ja", "en", "a-very-long-language-tag-indeed"};
+    char tmpl[1024], a[600], b[600];
+    for (int i = 0; i < 20000; i++) {
+        json_t *vars = rnd(20) == 0 ? NULL : random_vars();
+        random_template(tmpl, sizeof tmpl);
+        const char *lang = langs[rnd(4)];
+        size_t outlen = rnd(3) == 0 ? rnd(40) : sizeof a;
+        memset(a, 'A', sizeof a);
+        memset(b, 'A', sizeof b);
+        mm__detect_format(tmpl, vars, lang, a, outlen);
+        old_detect_format(tmpl, vars, lang, b, outlen);
+        assert_memory_equal(a, b, sizeof a);
+        json_decref(vars);
+    }
+}
+
+static void test_hash_fast(void **state)
+{
+    (void)state;
+    char x[64] = {0}, y[64] = {0};
+    for (size_t n = 0; n < sizeof x; n++) {
+        for (size_t k = 0; k < n; k++)
+            x[k] = y[k] = (char)('a' + rnd(26));
+        assert_int_equal(mm__hash_fast(x, n, 7), mm__hash_fast(y, n, 7));
+        if (n > 0) { /* one byte differs: almost surely another hash */
+            y[rnd((uint32_t)n)] ^= 1;
+            assert_int_not_equal(mm__hash_fast(x, n, 7), mm__hash_fast(y, n, 7));
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_equal_old),
+        cmocka_unit_test(test_hash_fast),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
