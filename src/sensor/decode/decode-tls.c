@@ -13,13 +13,13 @@
  * certificate fields. After the interesting messages (or a
  * ChangeCipherSpec) a direction's bytes are consumed without parsing.
  * The ClientHello parser (fields, JA3, JA4) is shared with QUIC through
- * tls-hello.h. */
+ * tls-hello.h. The JA3/JA4 texts are written into stack buffers and their
+ * digests come from a small per-thread memo (the same software sends the
+ * same lists on every connection); x509.c keeps one of certificates. */
 #include <netinet/in.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "sensor/decode/app-util.h"
@@ -405,8 +405,8 @@ static void digest_hex(enum digest_kind kind, const char *s, size_t n, char *hex
     memcpy(m->e[v].text, s, n);
 }
 
-/* {"hash": MD5 hex (kind DIGEST_JA3 or DIGEST_JA3S), "string": s[0..n)} (s is ASCII: digits, ','
- * and '-'); NULL on ENOMEM. */
+/* {"hash": MD5 hex, "string": s[0..n)} (s is ASCII: digits, ',' and '-';
+ * kind is DIGEST_JA3 or DIGEST_JA3S); NULL on ENOMEM. */
 static json_t *md5_pair(enum digest_kind kind, const char *s, size_t n)
 {
     char hex[2 * MM_MD5_LEN];

@@ -4,7 +4,8 @@
  * subjectAltName extension) with a
  * bounds-checked DER TLV reader (definite lengths only, at most 4 length
  * bytes, single-byte tags), and formats the fields the way Suricata's EVE
- * tls record shows them. */
+ * tls record shows them, without printf. Repeated certificates are answered
+ * from a per-thread memo of the last parses (see "The memo" below). */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>

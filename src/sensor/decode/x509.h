@@ -24,7 +24,8 @@ struct mm__x509 {
 };
 
 /* Parses der[0..len). Returns 0, or MM_EPARSE / MM_ETRUNC; out is cleared
- * first and holds whatever was read before an error. */
+ * first and holds whatever was read before an error. A certificate seen
+ * recently on this thread gets the same answer from a memo (x509.c). */
 int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out);
 
 #endif
