@@ -150,7 +150,11 @@ void mm_defrag_on_give_up(struct mm_defrag *d, mm_defrag_give_up_fn fn, void *ar
 /* The packet the give-up handler gets for a datagram of which p is the
  * first fragment (see defrag.h): p without its pointers (they die with the
  * capture buffer) and without a flow; an offset-0 fragment gets its
- * transport header decoded, as the decoder does with reassembly off. */
+ * transport header decoded, as the decoder does with reassembly off. When
+ * that header is too short or malformed (with reassembly off the fragment
+ * would not decode at all), the witness is addresses only and, like a later
+ * fragment, not a first_fragment ("transport header present", packet.h):
+ * its zero flags and ports must not read as a NULL-scan probe of port 0. */
 static void witness_of(const struct mm_packet *p, struct mm_packet *w)
 {
     *w = *p;
@@ -159,7 +163,9 @@ static void witness_of(const struct mm_packet *p, struct mm_packet *w)
     if (p->frag_offset == 0 && p->l3) {
         struct mm_packet t = *w;
         if (mm_decode_ip_proto(&t, p->ip_proto, p->l3 + p->frag_hlen, p->frag_len) == 0)
-            *w = t; /* else a transport header too short or malformed: addresses only */
+            *w = t;
+        else
+            w->first_fragment = false;
     }
     w->data = w->l3 = w->l4 = w->payload = NULL;
     w->l4_len = w->payload_len = 0;

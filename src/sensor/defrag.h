@@ -66,7 +66,9 @@ struct mm_defrag_result {
  * mm_defrag_end, each one still pending) with its first fragment: the
  * offset-0 fragment when one was held, its transport header decoded as with
  * reassembly off (ports, TCP flags), else the first fragment that arrived
- * (addresses only). The packet is flowless, its pointers are NULL, its time
+ * (addresses only). An offset-0 fragment whose transport header does not
+ * decode is addresses only too, with first_fragment cleared (no transport
+ * header). The packet is flowless, its pointers are NULL, its time
  * stamp and pcap_cnt are the fragment's own. The handler must not call into
  * the table. */
 typedef void (*mm_defrag_give_up_fn)(void *arg, const struct mm_packet *first);

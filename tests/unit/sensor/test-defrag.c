@@ -843,6 +843,7 @@ static void test_rebuilt_invalid(void **state)
     assert_int_equal(mm_defrag_pending(d), 0);
     assert_int_equal(given_up.calls, 1);
     check_witness(70, 0, 0); /* its transport header is the bad one: addresses only */
+    assert_false(given_up.last.first_fragment); /* no transport header: not a scan probe */
     mm_defrag_free(d);
 }
 
