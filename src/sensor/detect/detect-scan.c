@@ -38,14 +38,17 @@ enum chain { BY_HOST, BY_PORT, BY_PAIR, CHAINS };
 
 /* A source's recent probes: a ring of PROBES, stored column by column.
  * Probes are numbered by seq (kept over the slot's successive sources, so
- * a number of an earlier source is never taken for one in the ring): probe
+ * a number of an earlier source is not taken for one in the ring): probe
  * number k lies in ring slot k % PROBES and is in the ring while
- * seq - n <= k < seq. Each probe links to the previous one of each of its
- * chains by how many probes back it lies (0: none), and bucket_head holds
- * the newest number of each bucket; a link or head whose probe left the
- * ring is simply no longer followed. So recording a probe, finding its
- * repeat and counting the probes of one host or one port visit only that
- * chain, not the whole ring. */
+ * seq - n <= k < seq (modulo 2^32). Each probe links to the previous one of
+ * each of its chains by how many probes back it lies (0: none), and
+ * bucket_head holds the newest number of each bucket; a link or head whose
+ * probe left the ring is simply no longer followed. So recording a probe,
+ * finding its repeat and counting the probes of one host or one port visit
+ * only that chain, not the whole ring. Links are exact; a head left unused
+ * for 2^32 probes of its slot (seq wraps) can name a probe in the ring by
+ * accident, which then belongs to another bucket: its key differs, and
+ * every use compares keys, so only a longer walk follows. */
 struct source {
     struct mm_addr src;
     bool used;
@@ -74,7 +77,6 @@ static bool same_addr(const struct mm_addr *a, const struct mm_addr *b)
 
 struct scan_state {
     struct source *src;
-    size_t nsrc;
     struct mm__suppress *sup;
     int64_t window, suppress;
     long ports, hosts;
