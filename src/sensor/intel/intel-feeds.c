@@ -668,12 +668,17 @@ static bool read_exactly(int fd, char *text, size_t size)
  * instead of in chunks copied onto a growing buffer (a copy of every feed
  * byte, and the growth's page faults). Everything else (stdin's "-", not a
  * regular file, over max, a size that changes while read, any error) is
- * left to mm_file_read, which answers as it always did. */
+ * left to mm_file_read, which answers as it always did. Only a path that
+ * names a regular file is opened here (without blocking, should it have
+ * become something else): a named pipe opened and closed again before
+ * mm_file_read opens it would lose what a producer wrote into it. */
 static int read_feed(const char *path, size_t max, char **out, size_t *len)
 {
     struct stat st;
     char *text = NULL;
-    int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+    int fd = strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode)
+                 ? -1
+                 : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
         (uint64_t)st.st_size <= max && (text = malloc((size_t)st.st_size + 1)) != NULL &&
         (mm__intel_advise_huge(text, (size_t)st.st_size),

@@ -9,10 +9,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -775,6 +779,55 @@ static void test_allowlist_and_dir(void **state)
     mm_intel_free(in);
 }
 
+/* A named pipe given as a feed (as "mkfifo f; producer > f" does) is
+ * opened once, by the read that takes its lines: a reader that opened and
+ * closed it first would let a producer that had already written and gone
+ * take its lines with it (the pipe is emptied when nobody has it open), and
+ * the load would then wait forever for another producer. inotify counts
+ * the reader's opens (closes without writing). */
+static void test_fifo_feed(void **state)
+{
+    (void)state;
+    static const char list[] = "fifo-feed.example\n198.51.100.7\n";
+    char path[512];
+    struct mm_intel *in = NULL;
+    struct mm_intel_hit hit;
+    int status = -1, reader_closes = 0;
+    snprintf(path, sizeof path, "%s/feed.fifo", tmpdir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    assert_true(ino >= 0);
+    assert_true(inotify_add_watch(ino, path, IN_CLOSE_NOWRITE) >= 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) { /* the producer: writes the list and goes */
+        signal(SIGPIPE, SIG_IGN);
+        int fd = open(path, O_WRONLY);
+        ssize_t n = fd >= 0 ? write(fd, list, sizeof list - 1) : -1;
+        _exit(n == (ssize_t)(sizeof list - 1) && close(fd) == 0 ? 0 : 1);
+    }
+    alarm(60); /* a load waiting for a second producer fails the test instead of hanging it */
+    assert_int_equal(mm_intel_new(&in), 0);
+    assert_int_equal(mm_intel_load(in, path, NULL, NULL), 0);
+    alarm(0);
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(mm_intel_seal(in), 0);
+    assert_int_equal(mm_intel_count(in), 2);
+    assert_true(mm_intel_match_domain(in, "fifo-feed.example", &hit));
+    assert_true(ip_hit(in, "198.51.100.7", 0, &hit));
+    mm_intel_free(in);
+    char buf[4096];
+    ssize_t n = read(ino, buf, sizeof buf);
+    for (ssize_t o = 0; n > 0 && o < n;) {
+        const struct inotify_event *ev = (const struct inotify_event *)(buf + o);
+        reader_closes += (ev->mask & IN_CLOSE_NOWRITE) != 0;
+        o += (ssize_t)(sizeof *ev + ev->len);
+    }
+    close(ino);
+    assert_int_equal(reader_closes, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -793,6 +846,7 @@ int main(void)
         cmocka_unit_test(test_large_feeds),
         cmocka_unit_test(test_domain_norm),
         cmocka_unit_test(test_first_listing_wins),
+        cmocka_unit_test(test_fifo_feed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
