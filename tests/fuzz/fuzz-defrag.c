@@ -4,7 +4,9 @@
  * small table (low memory cap and datagram limit, so eviction runs), the
  * clock advancing so timeouts run; every rebuilt datagram is decoded again
  * from an exact-size copy, every witness of a datagram given up is read
- * field by field, and the run ends with mm_defrag_end. Input: byte 0 sets
+ * field by field, and the run ends with mm_defrag_end, after which every
+ * datagram not reassembled must have been shown exactly once: the handler's
+ * calls equal the give-up counters plus the pending ones. Input: byte 0 sets
  * the clock step, then packets,
  * each a 2-byte big-endian length and the bytes (each on a heap copy of
  * exactly that length, so ASan sees any read past it). */
@@ -19,15 +21,32 @@
 #define PACKETS_MAX 256
 #define USEC        1000000LL
 
+/* What the give-up handler saw. */
+struct seen {
+    uint64_t calls, with_ports;
+};
+
 /* A witness is flowless and points nowhere; reading its fields lets the
  * sanitizers check it was built from initialised memory. */
 static void on_give_up(void *arg, const struct mm_packet *w)
 {
-    unsigned *calls = arg;
+    struct seen *seen = arg;
     if (w->data || w->l3 || w->l4 || w->payload || w->flow || !w->fragment ||
         (w->ip_version != 4 && w->ip_version != 6))
         abort();
-    *calls += w->sport + w->dport + w->ip_proto > 0;
+    seen->calls++;
+    seen->with_ports += w->sport + w->dport + w->ip_proto > 0;
+}
+
+/* Every datagram ends in exactly one counter (or pending), and each one
+ * not reassembled was shown once (defrag.h, mm_defrag_on_give_up). */
+static void check_shown_once(const struct mm_defrag *d, const struct seen *seen)
+{
+    const struct mm_defrag_stats *st = mm_defrag_stats(d);
+    uint64_t given_up = st->timeouts + st->overlaps + st->too_large + st->max_frags + st->evicted +
+                        st->memcap_drops + st->invalid + mm_defrag_pending(d);
+    if (seen->calls != given_up)
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -42,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct mm_defrag *d = NULL;
     if (mm_defrag_new(&cfg, &d) != 0)
         return 0;
-    unsigned calls = 0;
-    mm_defrag_on_give_up(d, on_give_up, &calls);
+    struct seen seen = {0, 0};
+    mm_defrag_on_give_up(d, on_give_up, &seen);
     int64_t clock = 0, step = (int64_t)(data[0] % 8) * USEC / 2;
     size_t off = 1;
     size_t len;
@@ -81,6 +100,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* a bound was passed */
     }
     mm_defrag_end(d);
+    check_shown_once(d, &seen);
+    mm_defrag_end(d); /* again: shows nothing more */
+    check_shown_once(d, &seen);
     mm_defrag_free(d);
     return 0;
 }
