@@ -577,6 +577,44 @@ static void test_dhcp_and_agents(void **state)
     th_free(s);
 }
 
+/* User agents past the four a record keeps: each new one pushes the oldest
+ * out, and the last one (which the inventory remembers to skip its
+ * repeats) is always the newest element, also when it had a control
+ * character written as '?' or comes back after being pushed out. */
+static void test_user_agents_rotate(void **state)
+{
+    (void)state;
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x72};
+    static const char *const sent[] = {"ua-0", "ua-1", "ua-1", "ua-2\\u0001x", "ua-2?x", "ua-3",
+                                       "ua-4", "ua-4", "ua-0", "ua-5",         "ua-5",   "ua-1"};
+    static const char *const kept[] = {"ua-0", "ua-1", "ua-1", "ua-2?x", "ua-2?x", "ua-3",
+                                       "ua-4", "ua-4", "ua-0", "ua-5",   "ua-5",   "ua-1"};
+    static const size_t sizes[] = {1, 2, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4};
+    char ev[512];
+    struct mm_packet p;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    mac_packet(&p, "192.168.1.72", "203.0.113.80", mac, 500);
+    p.tcp_flags = 0x10;
+    th_packet(s, &p);
+    for (size_t i = 0; i < sizeof sent / sizeof sent[0]; i++) {
+        snprintf(ev, sizeof ev,
+                 "{\"event_type\":\"http\",\"src_ip\":\"192.168.1.72\",\"http\":{"
+                 "\"http_user_agent\":\"%s\"}}",
+                 sent[i]);
+        th_event(s, ev);
+        const json_t *uas =
+            json_object_get(mm_devices_find_mac(mm_sensor_devices(s), mac), "user_agents");
+        assert_int_equal(json_array_size(uas), sizes[i]);
+        assert_string_equal(json_string_value(json_array_get(uas, sizes[i] - 1)), kept[i]);
+    }
+    const json_t *uas =
+        json_object_get(mm_devices_find_mac(mm_sensor_devices(s), mac), "user_agents");
+    static const char *const last_four[] = {"ua-4", "ua-0", "ua-5", "ua-1"};
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(json_string_value(json_array_get(uas, i)), last_four[i]);
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -590,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_last_seen_and_events),
         cmocka_unit_test(test_address_moves),
         cmocka_unit_test(test_dhcp_and_agents),
+        cmocka_unit_test(test_user_agents_rotate),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
