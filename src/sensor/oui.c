@@ -49,7 +49,9 @@ static void radix_pass(const struct oui_entry *in, struct oui_entry *out, size_t
 }
 
 /* Sorts the registry entries (all but the sentinel, which stays last);
- * falls back to qsort (glibc's is a stable merge sort too) without memory. */
+ * falls back to qsort without memory. glibc's qsort is a stable merge sort
+ * only when it can allocate its own buffer of the same size, else a
+ * quicksort: then a twice-listed prefix may answer with its other vendor. */
 static void sort_table(void)
 {
     size_t n = mm_oui_count();

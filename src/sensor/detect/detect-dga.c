@@ -252,8 +252,9 @@ static struct name_facts decide(const struct dga_state *st, struct split *sp)
     return f;
 }
 
-/* Lower-cases name into sp->lower (without a final dot) and returns its
- * facts, from the memo when the same name was seen lately. */
+/* Lower-cases name into sp->lower (without a final dot), sets sp->reg and
+ * returns its facts, from the memo when the same name was seen lately
+ * (sp->label_len is then not set: only decide reads it). */
 static struct name_facts name_facts(struct dga_state *st, const char *name, struct split *sp)
 {
     struct name_facts none = {.ok = false};

@@ -43,6 +43,8 @@ int mm_intel_load(struct mm_intel *in, const char *path, struct mm_intel_file_re
 /* Finishes loading (sorts, builds lookup structures). Call once, before matching. */
 int mm_intel_seal(struct mm_intel *in);
 void mm_intel_free(struct mm_intel *in);
+/* The indicators in the set, each distinct one once. Adds still waiting for
+ * their insert (see mm__intel_flush) are counted once the set is sealed. */
 size_t mm_intel_count(const struct mm_intel *in);
 
 /* Matching is for one thread at a time: IP answers are remembered in a small
