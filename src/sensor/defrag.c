@@ -589,9 +589,10 @@ static int complete(struct mm_defrag *d, struct dgram *g, const struct mm_packet
         return 0;
     }
     struct mm_packet witness = g->witness;
+    bool shown = g->shown;
     dgram_drop(d, g);
     int r = hand_on(d, p, len, res, out);
-    if (r == 0)
+    if (r == 0 && !shown)
         show_witness(d, &witness);
     return r;
 }

@@ -90,7 +90,10 @@ void mm_defrag_expire(struct mm_defrag *d, int64_t clock);
 
 /* The end of the run: the first fragment of each datagram still pending
  * goes to the give-up handler (the datagrams stay pending, so the last
- * stats record shows them; none is shown twice). d may be NULL. */
+ * stats record shows them; none is shown twice). Meant as the last call
+ * before mm_defrag_free: a fragment fed after it may still complete one of
+ * these datagrams, and a rebuilt packet is handed on as usual (a datagram
+ * given up is not shown again). d may be NULL. */
 void mm_defrag_end(struct mm_defrag *d);
 
 const struct mm_defrag_stats *mm_defrag_stats(const struct mm_defrag *d);

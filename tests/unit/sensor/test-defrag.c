@@ -818,6 +818,30 @@ static void test_end_shows_pending_once(void **state)
     mm_defrag_end(NULL);
 }
 
+/* A datagram mm_defrag_end showed is not shown again when a fragment fed
+ * after it completes it into a packet that does not decode. */
+static void test_end_then_invalid_completion(void **state)
+{
+    (void)state;
+    uint8_t dg[DGRAM_LEN];
+    datagram(dg);
+    dg[4] = 0;
+    dg[5] = 4; /* UDP length 4: the rebuilt packet does not decode */
+    struct mm_defrag *d = watched_table(0, 0);
+    struct pkt k;
+    struct mm_defrag_result res;
+    struct mm_packet out;
+    frag4(&k, 34, 0, true, dg, 16);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 90, 0, &res, &out), 0);
+    mm_defrag_end(d);
+    assert_int_equal(given_up.calls, 1);
+    frag4(&k, 34, 16, false, dg + 16, 24);
+    assert_int_equal(feed_num(d, LINK_RAW, &k, 91, 0, &res, &out), 0);
+    assert_int_equal(mm_defrag_stats(d)->invalid, 1);
+    assert_int_equal(given_up.calls, 1);
+    mm_defrag_free(d);
+}
+
 /* A rebuilt datagram that does not decode (UDP length under 8) is dropped
  * as invalid: not reassembled, the decoder's anomaly, given up. */
 static void test_rebuilt_invalid(void **state)
@@ -909,6 +933,7 @@ int main(void)
         cmocka_unit_test(test_give_up_first_fragment),
         cmocka_unit_test(test_give_up_every_drop),
         cmocka_unit_test(test_end_shows_pending_once),
+        cmocka_unit_test(test_end_then_invalid_completion),
         cmocka_unit_test(test_rebuilt_invalid),
         cmocka_unit_test(test_ipv6_nested_fragment),
     };
