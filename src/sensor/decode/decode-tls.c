@@ -406,20 +406,16 @@ static void digest_hex(enum digest_kind kind, const char *s, size_t n, char *hex
 }
 
 /* {"hash": MD5 hex, "string": s[0..n)} (s is ASCII: digits, ',' and '-';
- * kind is DIGEST_JA3 or DIGEST_JA3S); NULL on ENOMEM. */
+ * kind is DIGEST_JA3 or DIGEST_JA3S); NULL on ENOMEM. A member's value
+ * belongs to o once set, even when setting it fails (jansson frees it). */
 static json_t *md5_pair(enum digest_kind kind, const char *s, size_t n)
 {
     char hex[2 * MM_MD5_LEN];
     digest_hex(kind, s, n, hex);
-    json_t *o = json_object(), *h = json_stringn_nocheck(hex, 2 * MM_MD5_LEN),
-           *t = json_stringn_nocheck(s, n);
-    if (!o || !h || !t || json_object_set_new_nocheck(o, "hash", h) != 0) {
-        json_decref(o);
-        json_decref(h);
-        json_decref(t);
-        return NULL;
-    }
-    if (json_object_set_new_nocheck(o, "string", t) != 0) {
+    json_t *o = json_object();
+    if (!o ||
+        json_object_set_new_nocheck(o, "hash", json_stringn_nocheck(hex, 2 * MM_MD5_LEN)) != 0 ||
+        json_object_set_new_nocheck(o, "string", json_stringn_nocheck(s, n)) != 0) {
         json_decref(o);
         return NULL;
     }

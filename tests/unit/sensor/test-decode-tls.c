@@ -369,6 +369,37 @@ static void test_x509_memo(void **state)
     free(s);
 }
 
+/* jansson allocations that fail on the fail_at-th call (0: never). */
+static size_t alloc_calls, alloc_fail_at;
+
+static void *failing_malloc(size_t n)
+{
+    return ++alloc_calls == alloc_fail_at ? NULL : malloc(n);
+}
+
+/* Out of memory at each allocation in turn while a ClientHello's fields are
+ * built: the parse reports MM_ENOMEM or succeeds, and frees each object once
+ * (jansson's json_object_set_new* keeps its value even when it fails: the
+ * ASan build reports a value freed twice). */
+static void test_client_hello_out_of_memory(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *m = app_seed("tls", "client-hello-ja3", &len);
+    assert_true(len > 9);
+    for (alloc_fail_at = 1; alloc_fail_at < 80; alloc_fail_at++) {
+        json_t *o = NULL;
+        alloc_calls = 0;
+        json_set_alloc_funcs(failing_malloc, free);
+        int r = mm__tls_client_hello_json(m + 9, len - 9, 't', &o);
+        json_set_alloc_funcs(malloc, free);
+        assert_true(r == 0 || r == MM_ENOMEM);
+        assert_true(r == 0 ? o != NULL : o == NULL);
+        json_decref(o);
+    }
+    free(m);
+}
+
 /* Appends DER tag+length+body to out at *o. */
 static void der_put(uint8_t *out, size_t *o, uint8_t tag, const uint8_t *body, size_t len)
 {
@@ -495,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_x509_edges),
         cmocka_unit_test(test_x509_memo),
         cmocka_unit_test(test_digest_memo),
+        cmocka_unit_test(test_client_hello_out_of_memory),
         cmocka_unit_test(test_x509_long_name_cut_at_character),
         cmocka_unit_test(test_json_str_sanitises),
     };
