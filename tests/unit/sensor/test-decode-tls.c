@@ -159,6 +159,61 @@ static void test_hello_across_records(void **state)
     free(m);
 }
 
+/* The handshake bytes of a seed stream re-cut into records of k bytes:
+ * messages then start, end or continue anywhere in a record (several per
+ * record, or one over many), which the decoder reads in place or copies;
+ * the events must be those of the original records. */
+static void check_recut(const char *seed, int dir, uint16_t sport, uint16_t dport)
+{
+    size_t len, hs = 0;
+    uint8_t *m = app_seed("tls", seed, &len);
+    uint8_t *body = malloc(len), *cut = malloc(2 * len + 5 * len);
+    assert_non_null(body);
+    assert_non_null(cut);
+    for (size_t off = 0; off + 5 <= len;) { /* the handshake records' payloads */
+        size_t rlen = (size_t)m[off + 3] << 8 | m[off + 4];
+        assert_true(off + 5 + rlen <= len);
+        assert_int_equal(m[off], 22);
+        memcpy(body + hs, m + off + 5, rlen);
+        hs += rlen;
+        off += 5 + rlen;
+    }
+    struct app_run whole, r;
+    app_run_init(&whole, &mm_app_tls, sport, dport);
+    assert_int_equal(app_run_stream(&whole, dir, m, len), 0);
+    assert_true(app_count(&whole) > 0);
+    for (size_t k = 1; k <= hs; k += k < 16 ? 1 : k / 4) {
+        size_t n = 0;
+        for (size_t o = 0; o < hs; o += k) {
+            size_t rlen = hs - o < k ? hs - o : k;
+            memcpy(cut + n, m, 3);
+            cut[n + 3] = (uint8_t)(rlen >> 8);
+            cut[n + 4] = (uint8_t)rlen;
+            memcpy(cut + n + 5, body + o, rlen);
+            n += 5 + rlen;
+        }
+        app_run_init(&r, &mm_app_tls, sport, dport);
+        assert_int_equal(app_run_stream(&r, dir, cut, n), 0);
+        if (!json_equal(whole.events, r.events))
+            fail_msg("%s in records of %zu bytes gives different events", seed, k);
+        app_run_free(&r);
+        if (k == 7 || k == 300)
+            app_check_splits(&mm_app_tls, cut, n, sport, dport, dir);
+    }
+    app_run_free(&whole);
+    free(cut);
+    free(body);
+    free(m);
+}
+
+static void test_records_recut(void **state)
+{
+    (void)state;
+    check_recut("server-tls12", 1, 443, 51000);
+    check_recut("client-hello-ja4", 0, 51000, 443);
+    check_recut("client-hello-ja3", 0, 51000, 443);
+}
+
 static void test_hostile_lengths(void **state)
 {
     (void)state;
@@ -274,14 +329,17 @@ static size_t hello_with_ciphers(const uint16_t *v, size_t n, uint8_t *out)
 }
 
 /* The JA3 and JA4 digests come from a per-thread memo (decode-tls.c): over
- * more distinct hellos than it holds, twice, each digest must still be the
- * one of its own text: MD5 of the JA3 string, and for JA4's second part
+ * more distinct hellos than it holds, twice, then over fewer, twice (the
+ * second time every digest is a memo hit), each digest must be the one of
+ * its own text: MD5 of the JA3 string, and for JA4's second part
  * the first 12 hex digits of SHA-256 of the sorted cipher list. */
 static void test_digest_memo(void **state)
 {
     (void)state;
-    for (int round = 0; round < 2; round++) {
-        for (unsigned k = 0; k < 300; k++) {
+    /* rounds 0 and 1: 300 texts, each pushed out before it comes back;
+     * rounds 2 and 3: 40 texts, answered from the memo in round 3 */
+    for (int round = 0; round < 4; round++) {
+        for (unsigned k = 0; k < (round < 2 ? 300u : 40u); k++) {
             uint16_t v[3] = {0x1301, (uint16_t)(0xc000 + k), 0x002f};
             uint8_t body[64];
             json_t *o = NULL;
@@ -357,6 +415,46 @@ static void test_x509_memo(void **state)
                 assert_string_not_equal(x->fingerprint, first->fingerprint);
         }
     }
+    /* (notAfter is the GeneralizedTime 20270131235959Z) 48 variants (fewer
+     * than the memo holds) three times: the second and
+     * third answers are memo hits and equal the first in every field; a
+     * variant with a bad notAfter month fails after the names, and its
+     * error and partial result are remembered the same way */
+    const uint8_t *na = NULL;
+    for (size_t i = 0; i + 6 <= dlen && !na; i++)
+        if (memcmp(der + i, (const uint8_t[]){0x18, 0x0f, '2', '0', '2', '7'}, 6) == 0)
+            na = der + i + 6;
+    assert_non_null(na);
+    struct mm__x509 *firsts = malloc(48 * sizeof *firsts);
+    int rs[48];
+    assert_non_null(firsts);
+    for (int round = 0; round < 3; round++) {
+        for (unsigned v = 0; v < 48; v++) {
+            memcpy(copy, der, dlen);
+            copy[sn - der] = (uint8_t)v;
+            if (v % 4 == 3)
+                copy[na - der] = '9'; /* month 91 */
+            struct mm__x509 *want = &firsts[v], *got = round ? x : want;
+            int r = mm__x509_parse(copy, dlen, got);
+            if (round == 0) {
+                rs[v] = r;
+                assert_int_equal(r, v % 4 == 3 ? MM_EPARSE : 0);
+                assert_string_equal(got->issuer, "C=JP, O=Example CA, CN=Example Root");
+                continue;
+            }
+            assert_int_equal(r, rs[v]);
+            assert_string_equal(got->subject, want->subject);
+            assert_string_equal(got->issuer, want->issuer);
+            assert_string_equal(got->serial, want->serial);
+            assert_string_equal(got->notbefore, want->notbefore);
+            assert_string_equal(got->notafter, want->notafter);
+            assert_string_equal(got->fingerprint, want->fingerprint);
+            assert_int_equal(got->nsan, want->nsan);
+            for (size_t k = 0; k < got->nsan; k++)
+                assert_string_equal(got->san[k], want->san[k]);
+        }
+    }
+    free(firsts);
     /* a failed parse is remembered with its error and partial result */
     for (int round = 0; round < 2; round++) {
         assert_int_equal(mm__x509_parse(der, dlen - 1, x), MM_ETRUNC);
@@ -521,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_server_tls12_certificate),
         cmocka_unit_test(test_server_tls13),
         cmocka_unit_test(test_hello_across_records),
+        cmocka_unit_test(test_records_recut),
         cmocka_unit_test(test_hostile_lengths),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_x509_edges),
