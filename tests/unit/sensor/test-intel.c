@@ -795,9 +795,11 @@ static void test_fifo_feed(void **state)
     int status = -1, reader_closes = 0;
     snprintf(path, sizeof path, "%s/feed.fifo", tmpdir);
     assert_int_equal(mkfifo(path, 0600), 0);
-    int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    assert_true(ino >= 0);
-    assert_true(inotify_add_watch(ino, path, IN_CLOSE_NOWRITE) >= 0);
+    int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC); /* -1 (no inotify): opens not counted */
+    if (ino >= 0 && inotify_add_watch(ino, path, IN_CLOSE_NOWRITE) < 0) {
+        close(ino);
+        ino = -1;
+    }
     pid_t child = fork();
     assert_true(child >= 0);
     if (child == 0) { /* the producer: writes the list and goes */
@@ -817,7 +819,9 @@ static void test_fifo_feed(void **state)
     assert_true(mm_intel_match_domain(in, "fifo-feed.example", &hit));
     assert_true(ip_hit(in, "198.51.100.7", 0, &hit));
     mm_intel_free(in);
-    char buf[4096];
+    if (ino < 0)
+        return;
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
     ssize_t n = read(ino, buf, sizeof buf);
     for (ssize_t o = 0; n > 0 && o < n;) {
         const struct inotify_event *ev = (const struct inotify_event *)(buf + o);
