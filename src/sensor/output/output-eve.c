@@ -43,119 +43,155 @@ struct mm_eve_out {
     char *iobuf;
 };
 
-static int jb_room(struct jbuf *b, size_t n)
+/* Makes room for n more bytes; false (b->err set) when memory runs out. */
+static bool jb_grow(struct jbuf *b, size_t n)
 {
-    if (b->len + n <= b->cap)
-        return 1;
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + n)
         cap *= 2;
     char *np = realloc(b->p, cap);
     if (!np) {
         b->err = MM_ENOMEM;
-        return 0;
+        return false;
     }
     b->p = np;
     b->cap = cap;
-    return 1;
+    return true;
+}
+
+/* Where the next n bytes go (NULL when memory runs out): the writer
+ * reserves once per token and then stores through the pointer. */
+static inline char *jb_reserve(struct jbuf *b, size_t n)
+{
+    if (b->len + n > b->cap && !jb_grow(b, n))
+        return NULL;
+    return b->p + b->len;
 }
 
 static void jb_put(struct jbuf *b, const char *s, size_t n)
 {
-    if (jb_room(b, n)) {
-        memcpy(b->p + b->len, s, n);
+    char *o = jb_reserve(b, n);
+    if (o) {
+        memcpy(o, s, n);
         b->len += n;
     }
 }
 
-static void jb_putc(struct jbuf *b, char c)
+static inline void jb_putc(struct jbuf *b, char c)
 {
-    if (jb_room(b, 1))
-        b->p[b->len++] = c;
+    char *o = jb_reserve(b, 1);
+    if (o) {
+        *o = c;
+        b->len++;
+    }
 }
 
-/* How many bytes from s need no escaping, eight at a time: a byte
- * needs escaping when it is below 0x20, '"' or '\\'. */
-static size_t plain_run(const char *s, size_t n)
+/* Bytes a JSON string must escape: below 0x20, '"' and '\\'. */
+static const bool special_byte[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1};
+
+/* True when one of the eight bytes of w needs escaping. */
+static inline bool word_has_special(uint64_t w)
 {
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t low = (w - ones * 0x20) & ~w; /* bytes < 0x20 */
+    uint64_t quote = ((w ^ (ones * '"')) - ones) & ~(w ^ (ones * '"'));
+    uint64_t slash = ((w ^ (ones * '\\')) - ones) & ~(w ^ (ones * '\\'));
+    return ((low | quote | slash) & high) != 0;
+}
+
+/* Copies the bytes of s that need no escaping to o, eight at a time, up to
+ * the first that does (or n); returns how many were copied. o has room. */
+static size_t copy_plain(char *o, const char *s, size_t n)
+{
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        uint64_t low = (w - ones * 0x20) & ~w; /* bytes < 0x20 */
-        uint64_t quote = ((w ^ (ones * '"')) - ones) & ~(w ^ (ones * '"'));
-        uint64_t slash = ((w ^ (ones * '\\')) - ones) & ~(w ^ (ones * '\\'));
-        if ((low | quote | slash) & high)
+        if (word_has_special(w))
             break;
+        memcpy(o + i, &w, 8);
     }
-    while (i < n) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\')
-            break;
-        i++;
-    }
+    for (; i < n && !special_byte[(unsigned char)s[i]]; i++)
+        o[i] = s[i];
     return i;
 }
 
-/* A JSON string as jansson writes it without JSON_ENSURE_ASCII: quotes,
- * backslashes and control characters escaped, UTF-8 passed through. */
-static void put_string(struct jbuf *b, const char *s, size_t n)
+/* The escape of one special byte as jansson writes it; returns its length. */
+static size_t escape_byte(char *o, unsigned char c)
 {
     static const char hex[] = "0123456789ABCDEF";
-    if (!jb_room(b, n + 2))
+    o[0] = '\\';
+    switch (c) {
+    case '"':
+    case '\\':
+        o[1] = (char)c;
+        return 2;
+    case '\b':
+        o[1] = 'b';
+        return 2;
+    case '\f':
+        o[1] = 'f';
+        return 2;
+    case '\n':
+        o[1] = 'n';
+        return 2;
+    case '\r':
+        o[1] = 'r';
+        return 2;
+    case '\t':
+        o[1] = 't';
+        return 2;
+    default:
+        memcpy(o + 1, "u00", 3);
+        o[4] = hex[c >> 4];
+        o[5] = hex[c & 15];
+        return 6;
+    }
+}
+
+/* A JSON string as jansson writes it without JSON_ENSURE_ASCII: quotes,
+ * backslashes and control characters escaped, UTF-8 passed through; with
+ * `before` and `after` (0: none) around it, e.g. ',' and ':' of a key.
+ * Room for the plain case is reserved once; each escape reserves again. */
+static void put_string_between(struct jbuf *b, char before, const char *s, size_t n, char after)
+{
+    char *o = jb_reserve(b, n + 4);
+    if (!o)
         return;
-    b->p[b->len++] = '"';
-    size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
-        i += plain_run(s + i, n - i);
+    if (before)
+        *o++ = before;
+    *o++ = '"';
+    for (size_t i = 0;;) {
+        size_t run = copy_plain(o, s + i, n - i);
+        o += run;
+        i += run;
         if (i >= n)
             break;
-        unsigned char c = (unsigned char)s[i];
-        jb_put(b, s + start, i - start);
-        start = i + 1;
-        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
-        size_t len = 2;
-        switch (c) {
-        case '"':
-        case '\\':
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            len = 6;
-        }
-        jb_put(b, esc, len);
+        b->len = (size_t)(o - b->p);
+        if (!(o = jb_reserve(b, 6 + (n - i) + 2)))
+            return;
+        o += escape_byte(o, (unsigned char)s[i++]);
     }
-    jb_put(b, s + start, n - start);
-    jb_putc(b, '"');
+    *o++ = '"';
+    if (after)
+        *o++ = after;
+    b->len = (size_t)(o - b->p);
 }
 
 static void put_integer(struct jbuf *b, json_int_t v)
 {
-    char digits[MM_U64_STRLEN];
-    size_t n = mm_str_u64(v < 0 ? 0ULL - (uint64_t)v : (uint64_t)v, digits);
+    char *o = jb_reserve(b, MM_U64_STRLEN + 1);
+    if (!o)
+        return;
     if (v < 0)
-        jb_putc(b, '-');
-    jb_put(b, digits, n);
+        *o++ = '-';
+    o += mm_str_u64(v < 0 ? 0ULL - (uint64_t)v : (uint64_t)v, o);
+    b->len = (size_t)(o - b->p);
 }
 
 /* Reals are rare in events: jansson formats them (its exact rules). */
@@ -170,6 +206,37 @@ static void put_real(struct jbuf *b, const json_t *v)
     mm_json_free(s);
 }
 
+static void put_value(struct jbuf *b, const json_t *v, int depth);
+
+/* Members in the object's order; keys by their stored length (a key may
+ * hold a NUL, as jansson's own dump allows). */
+static void put_object(struct jbuf *b, const json_t *v, int depth)
+{
+    char sep = '{';
+    json_t *obj = (json_t *)v;
+    for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
+        put_string_between(b, sep, json_object_iter_key(it), json_object_iter_key_len(it), ':');
+        put_value(b, json_object_iter_value(it), depth + 1);
+        sep = ',';
+    }
+    if (sep == '{')
+        jb_put(b, "{}", 2);
+    else
+        jb_putc(b, '}');
+}
+
+static void put_array(struct jbuf *b, const json_t *v, int depth)
+{
+    size_t n = json_array_size(v);
+    jb_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            jb_putc(b, ',');
+        put_value(b, json_array_get(v, i), depth + 1);
+    }
+    jb_putc(b, ']');
+}
+
 static void put_value(struct jbuf *b, const json_t *v, int depth)
 {
     if (depth > JSON_DEPTH_MAX) {
@@ -177,34 +244,14 @@ static void put_value(struct jbuf *b, const json_t *v, int depth)
         return;
     }
     switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-        const char *key;
-        json_t *val;
-        int first = 1;
-        jb_putc(b, '{');
-        json_object_foreach((json_t *)v, key, val)
-        {
-            if (!first)
-                jb_putc(b, ',');
-            first = 0;
-            put_string(b, key, strlen(key));
-            jb_putc(b, ':');
-            put_value(b, val, depth + 1);
-        }
-        jb_putc(b, '}');
+    case JSON_OBJECT:
+        put_object(b, v, depth);
         return;
-    }
     case JSON_ARRAY:
-        jb_putc(b, '[');
-        for (size_t i = 0; i < json_array_size(v); i++) {
-            if (i)
-                jb_putc(b, ',');
-            put_value(b, json_array_get(v, i), depth + 1);
-        }
-        jb_putc(b, ']');
+        put_array(b, v, depth);
         return;
     case JSON_STRING:
-        put_string(b, json_string_value(v), json_string_length(v));
+        put_string_between(b, 0, json_string_value(v), json_string_length(v), 0);
         return;
     case JSON_INTEGER:
         put_integer(b, json_integer_value(v));

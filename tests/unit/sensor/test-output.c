@@ -106,6 +106,111 @@ static void test_escapes_at_every_offset(void **state)
     mm_buf_free(&want);
 }
 
+/* ---- random events against the core writer -------------------------------- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t rnd(uint32_t n)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(rng_state >> 33) % n;
+}
+
+/* A random string of 0..40 bytes: mostly plain ASCII, with every byte the
+ * writer escapes, DEL and multi-byte UTF-8 mixed in at random places. */
+static json_t *random_string(void)
+{
+    static const char *const pieces[] = {"\"",   "\\",   "\n", "\r", "\t", "\b", "\f", "\x01",
+                                         "\x1f", "\x7f", "é",  "日", "😀",  "/",  " "};
+    char text[256];
+    size_t len = 0, want = rnd(41);
+    while (len < want) {
+        const char *piece = NULL;
+        char one[2] = {(char)('a' + rnd(26)), 0};
+        piece = rnd(6) == 0 ? pieces[rnd(sizeof pieces / sizeof pieces[0])] : one;
+        size_t n = strlen(piece);
+        memcpy(text + len, piece, n);
+        len += n;
+    }
+    return json_stringn(text, len);
+}
+
+static json_t *random_value(int depth);
+
+static json_t *random_object(int depth)
+{
+    json_t *o = json_object();
+    for (unsigned i = rnd(6); i > 0; i--) {
+        json_t *key = random_string();
+        json_object_setn_new(o, json_string_value(key), json_string_length(key),
+                             random_value(depth + 1));
+        json_decref(key);
+    }
+    return o;
+}
+
+static json_t *random_value(int depth)
+{
+    switch (depth > 4 ? rnd(5) : rnd(7)) {
+    case 0:
+        return random_string();
+    case 1:
+        return json_integer((json_int_t)(rnd(3) ? rnd(100000) : 0) * (rnd(2) ? 1 : -1) *
+                            (rnd(4) ? 1 : 1000000007LL));
+    case 2:
+        return json_boolean(rnd(2));
+    case 3:
+        return json_null();
+    case 4:
+        return random_string();
+    case 5: {
+        json_t *a = json_array();
+        for (unsigned i = rnd(5); i > 0; i--)
+            json_array_append_new(a, random_value(depth + 1));
+        return a;
+    }
+    default:
+        return random_object(depth);
+    }
+}
+
+/* 3000 random events (nested objects and arrays, keys and strings of all
+ * lengths around the writer's 8-byte steps, escapes anywhere, empty
+ * containers): byte for byte what the core writer gives. */
+static void test_random_events(void **state)
+{
+    (void)state;
+    struct mm_eve_out *o;
+    struct mm_buf want = MM_BUF_INIT;
+    assert_int_equal(mm_eve_out_open(path, 0, 1, &o), 0);
+    /* a long string that grows sixfold by its escapes, past the line
+     * buffer's first size, then one of plain text of the same length */
+    char *big = malloc(50001);
+    assert_non_null(big);
+    memset(big, '\x01', 50000);
+    big[50000] = '\0';
+    json_t *long_ev = json_pack("{s:s}", "ctl", big);
+    assert_non_null(long_ev);
+    memset(big, 'a', 50000);
+    json_object_set_new(long_ev, "plain", json_string(big));
+    free(big);
+    assert_int_equal(mm_eve_out_write(o, long_ev), 0);
+    assert_int_equal(mm_eve_write_line(long_ev, &want), 0);
+    json_decref(long_ev);
+    for (int i = 0; i < 3000; i++) {
+        json_t *ev = random_object(0);
+        json_object_set_new(ev, "event_type", json_string("random"));
+        assert_int_equal(mm_eve_out_write(o, ev), 0);
+        assert_int_equal(mm_eve_write_line(ev, &want), 0);
+        json_decref(ev);
+    }
+    assert_int_equal(mm_eve_out_close(o), 0);
+    char *got = slurp(path);
+    assert_string_equal(got, mm_buf_str(&want));
+    free(got);
+    mm_buf_free(&want);
+}
+
 static void test_rotation(void **state)
 {
     (void)state;
@@ -143,6 +248,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_same_bytes_as_core, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escapes_at_every_offset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_random_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
