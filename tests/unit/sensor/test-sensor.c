@@ -111,6 +111,62 @@ static void test_home_net(void **state)
     assert_false(mm_sensor_is_home(s, &a));
 }
 
+/* A sensor with the given --home-net list only (no state, EVE to /dev/null). */
+static struct mm_sensor *sensor_with_home(const char *list, struct mm_sensor_options *o)
+{
+    char *argv[] = {"mamori-sensor", "-r",         "none.pcap",  "--eve",
+                    "/dev/null",     "--home-net", (char *)list, NULL};
+    memset(o, 0, sizeof *o);
+    assert_int_equal(mm__options_parse(7, argv, o), 0);
+    struct mm_sensor *hs = NULL;
+    char err[256];
+    assert_int_equal(mm__sensor_new(o, NULL, &hs, err, sizeof(err)), 0);
+    return hs;
+}
+
+/* mm_sensor_is_home (masks over the address's two halves) answers as
+ * mm_cidr_contains over the list, for /0, /32, /128, odd prefix lengths,
+ * both families and IPv4-mapped IPv6 addresses, on 200 000 addresses drawn
+ * near the listed networks. */
+static void test_home_net_masks(void **state)
+{
+    (void)state;
+    static const char *const lists[] = {
+        "0.0.0.0/0",
+        "::/0",
+        "10.1.2.3/32,172.16.0.0/12,192.168.1.128/25,fe80::/10,2001:db8::1/128,fc00::/7",
+        "100.64.0.0/10,2001:db8:1234::/47",
+    };
+    uint64_t x = 0x243f6a8885a308d3ULL;
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+        struct mm_sensor_options o;
+        struct mm_sensor *hs = sensor_with_home(lists[l], &o);
+        for (int i = 0; i < 50000; i++) {
+            struct mm_addr a = {0};
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const struct mm_cidr *near = &o.home_net[x % o.home_net_count];
+            a = near->addr; /* start inside a listed network, then flip a few bits */
+            for (int k = 0; k < 2; k++)
+                a.bytes[(x >> (8 + 8 * k)) % (a.family == 4 ? 4 : 16)] ^=
+                    (uint8_t)(1u << ((x >> (40 + 3 * k)) % 8));
+            if ((x >> 60) == 0 && a.family == 4) { /* the same address IPv4-mapped */
+                uint8_t v4[4];
+                memcpy(v4, a.bytes, 4);
+                memset(a.bytes, 0, 16);
+                a.bytes[10] = a.bytes[11] = 0xff;
+                memcpy(a.bytes + 12, v4, 4);
+                a.family = 6;
+            }
+            bool want = false;
+            for (size_t c = 0; c < o.home_net_count; c++)
+                want = want || mm_cidr_contains(&o.home_net[c], &a);
+            assert_int_equal(mm_sensor_is_home(hs, &a), want);
+        }
+        mm__sensor_free(hs);
+        mm__options_free(&o);
+    }
+}
+
 static void test_emit_order_and_spool(void **state)
 {
     (void)state;
@@ -213,6 +269,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_home_net, setup, teardown),
+        cmocka_unit_test(test_home_net_masks),
         cmocka_unit_test_setup_teardown(test_emit_order_and_spool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_packet_marks_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_intel_swap, setup, teardown),
