@@ -390,11 +390,14 @@ static void digest_hex(enum digest_kind kind, const char *s, size_t n, char *hex
     }
     uint64_t h = mm__memo_hash(s, n);
     for (size_t i = 0; i < DIGEST_ENTRIES; i++) {
-        if (m->hash[i] == h && m->used[i] && m->e[i].len == n && memcmp(m->e[i].text, s, n) == 0) {
+        if (m->hash[i] != h || !m->used[i])
+            continue;
+        if (m->e[i].len == n && memcmp(m->e[i].text, s, n) == 0) {
             m->used[i] = ++m->clock;
             memcpy(hex, m->e[i].hex, digest_len(kind));
             return;
         }
+        break; /* a collision: at most one whole compare per text */
     }
     digest_compute(kind, s, n, hex);
     size_t v = mm__memo_victim(m->used, DIGEST_ENTRIES);

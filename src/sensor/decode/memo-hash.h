@@ -2,9 +2,11 @@
  * The decoders' small per-thread memos (x509.c's certificate parses,
  * decode-tls.c's JA3/JA4 digests): a fully associative table of the last
  * inputs seen, least recently used out first. An entry's hash only saves
- * comparisons: every hit is confirmed by comparing the whole input, so
- * colliding inputs (even crafted ones) cost a compare, never a wrong answer;
- * with no slots to aim at, the hash needs no secret key. */
+ * comparisons: every hit is confirmed by comparing the whole input, and a
+ * lookup compares at most one whole input (the first entry with its hash;
+ * on a mismatch it is a miss), so colliding inputs, even crafted ones (the
+ * hash has no secret key, so a sender can make them), cost one compare and
+ * a parse, never a wrong answer. */
 #ifndef MM_SENSOR_DECODE_MEMO_HASH_H
 #define MM_SENSOR_DECODE_MEMO_HASH_H
 

@@ -411,6 +411,12 @@ struct memo {
 
 /* Kept for the thread's life (reachable from its TLS, so not a leak). */
 static _Thread_local struct memo *memo;
+static _Thread_local size_t memo_compares;
+
+size_t mm__x509_memo_compares(void)
+{
+    return memo_compares;
+}
 
 /* The texts of a result, in the order the blob keeps them. */
 static size_t result_texts(struct mm__x509 *x, char *t[MEMO_TEXTS])
@@ -474,12 +480,15 @@ int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out)
     uint64_t h = mm__memo_hash(der, len);
     for (size_t i = 0; i < MEMO_ENTRIES; i++) {
         struct memo_entry *m = &memo->e[i];
-        if (memo->hash[i] == h && memo->used[i] && m->len == len &&
-            memcmp(m->blob, der, len) == 0) {
+        if (memo->hash[i] != h || !memo->used[i])
+            continue;
+        memo_compares++;
+        if (m->len == len && memcmp(m->blob, der, len) == 0) {
             memo->used[i] = ++memo->clock;
             memo_load(m, out);
             return m->r;
         }
+        break; /* a collision: at most one whole compare per parse */
     }
     int r = parse(der, len, out);
     memo_store(mm__memo_victim(memo->used, MEMO_ENTRIES), h, der, len, r, out);

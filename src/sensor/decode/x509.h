@@ -28,4 +28,8 @@ struct mm__x509 {
  * recently on this thread gets the same answer from a memo (x509.c). */
 int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out);
 
+/* How many whole certificates the memo compared on this thread (tests:
+ * crafted hash collisions must not multiply the compares per parse). */
+size_t mm__x509_memo_compares(void);
+
 #endif

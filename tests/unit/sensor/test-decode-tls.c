@@ -27,6 +27,7 @@
 #include "core/hash.h"
 #include "core/str.h"
 #include "sensor/decode/app-util.h"
+#include "sensor/decode/memo-hash.h"
 #include "sensor/decode/tls-hello.h"
 #include "sensor/decode/x509.h"
 
@@ -467,6 +468,69 @@ static void test_x509_memo(void **state)
     free(s);
 }
 
+/* The state of sensor/decode/memo-hash.h's hash of an input of len bytes
+ * after its first n (a multiple of 8). */
+static uint64_t memo_hash_state(const uint8_t *p, size_t n, size_t len)
+{
+    uint64_t h = (len + 1) * 0x9E3779B97F4A7C15ull, w;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+/* The certificate memo's hash has no secret, so a sender can make inputs of
+ * one length and hash: 65 such "certificates" (equal but for their last 16
+ * bytes) cost at most one whole compare per parse (64 before: every
+ * remembered one was compared), and each gets its own answer (the SHA-1
+ * fingerprint of its own bytes). */
+static void test_x509_memo_collisions(void **state)
+{
+    (void)state;
+    enum { LEN = 4096, N = 65 };
+    uint8_t *der = malloc((size_t)N * LEN);
+    struct mm__x509 *x = malloc(sizeof *x);
+    assert_non_null(der);
+    assert_non_null(x);
+    for (size_t i = 0; i < N; i++) {
+        uint8_t *d = der + i * LEN;
+        memset(d, 0x5a, LEN);
+        d[0] = 0x30; /* a SEQUENCE over the whole input: not a certificate */
+        d[1] = 0x82;
+        d[2] = (LEN - 4) >> 8;
+        d[3] = (LEN - 4) & 0xff;
+        uint64_t word = i, last;
+        memcpy(d + LEN - 16, &word, 8);
+        /* the last word brings every input to input 0's state */
+        uint64_t s0 = memo_hash_state(der, LEN - 8, LEN), si = memo_hash_state(d, LEN - 8, LEN), w0;
+        memcpy(&w0, der + LEN - 8, 8);
+        last = i ? (s0 ^ w0 ^ si) : w0;
+        memcpy(d + LEN - 8, &last, 8);
+        assert_true(mm__memo_hash(d, LEN) == mm__memo_hash(der, LEN));
+    }
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = round ? 0 : 1; i < N; i++) {
+            size_t before = mm__x509_memo_compares();
+            assert_int_equal(mm__x509_parse(der + i * LEN, LEN, x), MM_EPARSE);
+            assert_true(mm__x509_memo_compares() - before <= 1);
+            /* the SHA-1 of the whole input, as "aa:bb:.." */
+            uint8_t sha[MM_SHA1_LEN];
+            char want[3 * MM_SHA1_LEN], hex[2 * MM_SHA1_LEN + 1];
+            mm_sha1(der + i * LEN, LEN, sha);
+            mm_hex(sha, sizeof sha, hex);
+            for (size_t k = 0; k < MM_SHA1_LEN; k++) {
+                memcpy(want + 3 * k, hex + 2 * k, 2);
+                want[3 * k + 2] = k + 1 < MM_SHA1_LEN ? ':' : '\0';
+            }
+            assert_string_equal(x->fingerprint, want);
+        }
+    }
+    free(x);
+    free(der);
+}
+
 /* jansson allocations that fail on the fail_at-th call (0: never). */
 static size_t alloc_calls, alloc_fail_at;
 
@@ -624,6 +688,7 @@ int main(void)
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_x509_edges),
         cmocka_unit_test(test_x509_memo),
+        cmocka_unit_test(test_x509_memo_collisions),
         cmocka_unit_test(test_digest_memo),
         cmocka_unit_test(test_client_hello_out_of_memory),
         cmocka_unit_test(test_x509_long_name_cut_at_character),
