@@ -1,54 +1,82 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The sensor's hot-path event header: the same object mm_eve_new() builds
- * (same keys, order and values), with formatted time-stamp seconds
+ * (same keys, order and values), with formatted time-stamp minutes
  * cached and IPv4 addresses formatted without printf. Every event the
  * sensor itself creates (application events, flow records, anomalies,
  * alerts) starts here. Single-threaded use only (the packet path). */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/timefmt.h"
 #include "sensor/sensor-int.h"
 
-/* Formatted seconds, direct-mapped by the second: a flow record prints its
- * start and its last packet's second, which alternate with the seconds of
- * the packets being read, so one remembered second missed on every flow. */
-#define TIME_CACHE 64
+/* Formatted minutes, direct-mapped by the minute: a flow record prints its
+ * start and its last packet's time, which lie up to the active timeout
+ * apart, and a capture file may jump in time, so 1024 minutes (72 KiB) are
+ * remembered. A minute's text is that of its first
+ * second; the seconds digits are written in per call. A minute is kept only
+ * when its first and last seconds print as the same text with seconds "00"
+ * and "59" (so no zone change and no odd-second offset falls inside it);
+ * other minutes are formatted in full each time. */
+#define TIME_CACHE 1024
 
 struct time_slot {
-    bool filled; /* not a sentinel second: -1 is 1969-12-31T23:59:59 */
-    time_t sec;
-    size_t usec_at;
+    bool filled;    /* not a sentinel minute: -1 is 1969-12-31T23:59 */
+    bool cacheable; /* false: this minute is always formatted in full */
+    int64_t minute;
+    size_t sec_at; /* offset of the two seconds digits */
     char text[MM_TIMESTAMP_MAX];
 };
 
-static struct time_slot *time_slot_for(time_t sec)
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* The slot of minute m, filled; NULL when the minute cannot be cached. */
+static struct time_slot *time_slot_for(int64_t m)
 {
     static struct time_slot slots[TIME_CACHE];
-    struct time_slot *t = &slots[(uint64_t)sec % TIME_CACHE];
-    if (t->filled && t->sec == sec)
-        return t;
-    struct timeval whole = {.tv_sec = sec, .tv_usec = 0};
-    mm_time_format(&whole, t->text, sizeof t->text);
+    struct time_slot *t = &slots[(uint64_t)m % TIME_CACHE];
+    if (t->filled && t->minute == m)
+        return t->cacheable ? t : NULL;
+    t->filled = true;
+    t->cacheable = false;
+    t->minute = m;
+    char last[MM_TIMESTAMP_MAX];
+    struct timeval first_sec = {.tv_sec = (time_t)(m * 60), .tv_usec = 0};
+    struct timeval last_sec = {.tv_sec = (time_t)(m * 60 + 59), .tv_usec = 0};
+    mm_time_format(&first_sec, t->text, sizeof t->text);
+    mm_time_format(&last_sec, last, sizeof last);
     const char *dot = strchr(t->text, '.');
-    t->filled = dot && strlen(dot) >= 7;
-    if (!t->filled)
+    if (!dot || dot - t->text < 2 || strlen(dot) < 7)
         return NULL;
-    t->usec_at = (size_t)(dot + 1 - t->text);
-    t->sec = sec;
+    size_t at = (size_t)(dot - t->text) - 2;
+    if (memcmp(t->text + at, "00", 2) != 0 || memcmp(last + at, "59", 2) != 0 ||
+        memcmp(t->text, last, at) != 0 || strcmp(t->text + at + 2, last + at + 2) != 0)
+        return NULL;
+    t->sec_at = at;
+    t->cacheable = true;
     return t;
 }
 
 void mm__time_format(const struct timeval *ts, char out[MM_TIMESTAMP_MAX])
 {
     long us = (long)ts->tv_usec;
-    const struct time_slot *t = us < 0 || us > 999999 ? NULL : time_slot_for(ts->tv_sec);
+    int64_t sec = (int64_t)ts->tv_sec, m = floor_div(sec, 60);
+    bool in_range = us >= 0 && us <= 999999 && sec > INT64_MIN + 120 && sec < INT64_MAX - 120;
+    const struct time_slot *t = in_range ? time_slot_for(m) : NULL;
     if (!t) {
         mm_time_format(ts, out, MM_TIMESTAMP_MAX);
         return;
     }
     memcpy(out, t->text, MM_TIMESTAMP_MAX);
+    unsigned s = (unsigned)(sec - m * 60);
+    out[t->sec_at] = (char)('0' + s / 10);
+    out[t->sec_at + 1] = (char)('0' + s % 10);
+    char *u = out + t->sec_at + 3;
     for (int i = 5; i >= 0; i--) {
-        out[t->usec_at + (size_t)i] = (char)('0' + us % 10);
+        u[i] = (char)('0' + us % 10);
         us /= 10;
     }
 }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The sensor's cached event time stamps (eve-fast.c: mm__time_format) give
  * exactly the text of the plain formatter (core mm_time_format) for any
- * second and micro-second: seconds that share a cache slot, seconds before
- * 1970 (-1 once read as the slot's "empty" mark and printed "000000"), a
- * time zone with an offset, and micro-seconds out of range. */
+ * second and micro-second: seconds that share a cache slot (minutes 64
+ * apart), seconds before 1970 (-1 once read as the slot's "empty" mark and
+ * printed "000000"), a time zone with an offset, summer-time changes, a
+ * zone offset with seconds (local mean time) and micro-seconds out of
+ * range. The cache is not told about TZ changes (the sensor never changes
+ * it), so each zone below uses minutes no other zone asks for. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,12 +30,13 @@ static void expect_same(time_t sec, long usec)
         fail_msg("second %lld usec %ld: \"%s\", want \"%s\"", (long long)sec, usec, fast, plain);
 }
 
-/* Seconds around 0 and a recent day, each slot's neighbours (sec +- 64)
- * in turn, twice so the second pass reads what the first one cached. */
+/* Seconds around 0 and a recent day, each slot's neighbours (64 seconds
+ * and 64 minutes away) in turn, twice so the second pass reads what the first one cached. */
 static void test_seconds_and_slots(void **state)
 {
     (void)state;
-    const time_t bases[] = {-1, 0, 1, -64, -65, 63, 64, 1790000000, 1790000063, 1790000064};
+    const time_t bases[] = {-1,    0,    1,    -64,        -65,        63,         64,
+                            -3840, 3839, 3840, 1790000000, 1790000063, 1790000064, 1790003840};
     const long usecs[] = {0, 5, 999999, 123456};
     for (int pass = 0; pass < 2; pass++)
         for (size_t b = 0; b < sizeof bases / sizeof *bases; b++)
@@ -40,7 +44,38 @@ static void test_seconds_and_slots(void **state)
                 expect_same(bases[b], usecs[u]);
                 expect_same(bases[b] + 64, usecs[u]);
                 expect_same(bases[b] - 64, usecs[u]);
+                expect_same(bases[b] + 3840, usecs[u]);
+                expect_same(bases[b] - 3840, usecs[u]);
             }
+}
+
+/* Every second of minutes around the given time, twice. */
+static void expect_minutes_around(time_t t, int minutes)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (time_t sec = t - 60 * minutes; sec < t + 60 * minutes; sec++)
+            expect_same(sec, 42);
+}
+
+/* Berlin's summer-time changes of 2026 (at 01:00 UTC), every second of the
+ * hours around them; Tokyo before 1888 (local mean time, +09:18:59: its
+ * seconds differ from UTC's, so those minutes are never cached); a zone
+ * change inside a minute (a zone rule string switching at 02:00:30). */
+static void test_zone_changes(void **state)
+{
+    (void)state;
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    expect_minutes_around(1774746000, 70); /* 2026-03-29 */
+    expect_minutes_around(1792890000, 70); /* 2026-10-25 */
+    setenv("TZ", "Asia/Tokyo", 1);
+    tzset();
+    expect_minutes_around(-2800000000LL, 3);
+    setenv("TZ", "AAA-1BBB,M3.5.0/2:00:30,M10.5.0/3", 1);
+    tzset();
+    expect_minutes_around(1711846830, 3); /* 2024-03-31 01:00:30 UTC */
+    setenv("TZ", "JST-9", 1);
+    tzset();
 }
 
 /* The first second asked for is -1, before any slot was filled. */
@@ -58,6 +93,8 @@ static void test_usec_out_of_range(void **state)
     expect_same(1790000000, -1);
     expect_same(1790000000, 1000000);
     expect_same(-1, -999995);
+    expect_same((time_t)INT64_MAX, 5);
+    expect_same((time_t)INT64_MIN, 5);
 }
 
 int main(void)
@@ -69,6 +106,7 @@ int main(void)
         cmocka_unit_test(test_minus_one_first),
         cmocka_unit_test(test_seconds_and_slots),
         cmocka_unit_test(test_usec_out_of_range),
+        cmocka_unit_test(test_zone_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
