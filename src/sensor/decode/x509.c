@@ -88,8 +88,10 @@ static const struct {
     {11, {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x3c, 0x02, 0x01, 0x01}, "jurisdictionL"},
 };
 
-/* Writes the dotted form of a DER OID; stops (keeping what it wrote) once
- * fewer than 25 bytes of out are left or at an arc wider than 32 bits. */
+/* Writes the dotted form of a DER OID (NUL-terminated; returns its length).
+ * Stops, keeping what it wrote, once fewer than 25 bytes of out are left or
+ * when an arc passes 32 bits before its last byte: an arc written is at most
+ * 39 bits (12 digits), so ".arc" always fits the 25 bytes. */
 static size_t oid_dotted(const uint8_t *p, size_t n, char *out, size_t outlen)
 {
     size_t o = 0;
