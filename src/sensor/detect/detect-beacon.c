@@ -99,15 +99,6 @@ static int64_t last_start(const struct pair *e)
     return e->starts[(e->head + STARTS_MAX - 1) % STARTS_MAX];
 }
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 32;
-    x *= 0xd6e8feb86659fd93ULL;
-    x ^= x >> 32;
-    x *= 0xd6e8feb86659fd93ULL;
-    return x ^ (x >> 32);
-}
-
 /* The table's hash of the packet's (src, dst, port): a few multiplications
  * over the address words, keyed. Where a pair sits in the table is never
  * seen outside it, so this need not be the suppression key (which
@@ -118,9 +109,9 @@ static uint64_t pair_hash(const struct beacon_state *st, const struct mm_packet 
     memcpy(w, p->src.bytes, 16);
     memcpy(w + 2, p->dst.bytes, 16);
     uint64_t k = st->hash_key;
-    uint64_t h = mix64(w[0] ^ k) + mix64(w[1] ^ (k + p->src.family));
-    h = mix64(h ^ w[2]) + mix64(w[3] ^ (k + ((uint64_t)p->dst.family << 16 | p->dport)));
-    return mix64(h);
+    uint64_t h = mm__mix64(w[0] ^ k) + mm__mix64(w[1] ^ (k + p->src.family));
+    h = mm__mix64(h ^ w[2]) + mm__mix64(w[3] ^ (k + ((uint64_t)p->dst.family << 16 | p->dport)));
+    return mm__mix64(h);
 }
 
 static uint64_t tag_of(uint64_t hash)

@@ -176,15 +176,6 @@ static struct source *source_slot(struct scan_state *st, const struct mm_addr *s
     return start_source(&st->src[oldest], src);
 }
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 32;
-    x *= 0xd6e8feb86659fd93ULL;
-    x ^= x >> 32;
-    x *= 0xd6e8feb86659fd93ULL;
-    return x ^ (x >> 32);
-}
-
 static unsigned bucket_of(uint64_t h)
 {
     return (unsigned)(h >> 56) % BUCKETS;
@@ -194,8 +185,9 @@ static struct probe_key probe_key(const struct scan_state *st, const struct mm_p
 {
     uint64_t w[2];
     memcpy(w, p->dst.bytes, 16);
-    uint64_t host = mix64(w[0] ^ st->bucket_key) ^ mix64(w[1] + p->dst.family + st->bucket_key);
-    uint64_t port = mix64(p->dport ^ (st->bucket_key << 16));
+    uint64_t host =
+        mm__mix64(w[0] ^ st->bucket_key) ^ mm__mix64(w[1] + p->dst.family + st->bucket_key);
+    uint64_t port = mm__mix64(p->dport ^ (st->bucket_key << 16));
     return (struct probe_key){.dst = &p->dst,
                               .port = p->dport,
                               .bucket = {bucket_of(host), bucket_of(port), bucket_of(host ^ port)}};

@@ -71,6 +71,17 @@ uint64_t mm__hash_addr(const struct mm_addr *a, uint64_t seed);
  * values differ from mm__hash64's. */
 uint64_t mm__hash_fast(const void *p, size_t n, uint64_t seed);
 
+/* Mixes the bits of x (two multiply-xorshift rounds): the scan and beacon
+ * detectors' table placement, over words already xored with a random key. */
+static inline uint64_t mm__mix64(uint64_t x)
+{
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    return x ^ (x >> 32);
+}
+
 /* Capture time of the sensor in microseconds. */
 int64_t mm__detect_now(const struct mm_sensor *s);
 
