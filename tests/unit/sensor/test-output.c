@@ -48,6 +48,26 @@ static char *slurp(const char *p)
     return text;
 }
 
+/* Writes ev through the sensor's writer and appends the core writer's line
+ * for it to want; frees ev. */
+static void write_both(struct mm_eve_out *o, json_t *ev, struct mm_buf *want)
+{
+    assert_non_null(ev);
+    assert_int_equal(mm_eve_out_write(o, ev), 0);
+    assert_int_equal(mm_eve_write_line(ev, want), 0);
+    json_decref(ev);
+}
+
+/* Closes the writer: its file holds exactly the core writer's lines. */
+static void close_and_compare(struct mm_eve_out *o, struct mm_buf *want)
+{
+    assert_int_equal(mm_eve_out_close(o), 0);
+    char *got = slurp(path);
+    assert_string_equal(got, mm_buf_str(want));
+    free(got);
+    mm_buf_free(want);
+}
+
 static void test_same_bytes_as_core(void **state)
 {
     (void)state;
@@ -63,17 +83,9 @@ static void test_same_bytes_as_core(void **state)
     struct mm_eve_out *o;
     assert_int_equal(mm_eve_out_open(path, 0, 1, &o), 0);
     struct mm_buf want = MM_BUF_INIT;
-    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
-        assert_non_null(evs[i]);
-        assert_int_equal(mm_eve_out_write(o, evs[i]), 0);
-        assert_int_equal(mm_eve_write_line(evs[i], &want), 0);
-        json_decref(evs[i]);
-    }
-    assert_int_equal(mm_eve_out_close(o), 0);
-    char *got = slurp(path);
-    assert_string_equal(got, mm_buf_str(&want));
-    free(got);
-    mm_buf_free(&want);
+    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+        write_both(o, evs[i], &want);
+    close_and_compare(o, &want);
 }
 
 /* Characters that need escaping at every position around the 8-byte
@@ -92,18 +104,11 @@ static void test_escapes_at_every_offset(void **state)
                             "cdefghijklmnopqrstuvwx";
             text[pos] = specials[k];
             json_t *ev = json_pack("{s:s}", "v", text);
-            if (!ev) /* the special split a UTF-8 sequence: not a valid string */
-                continue;
-            assert_int_equal(mm_eve_out_write(o, ev), 0);
-            assert_int_equal(mm_eve_write_line(ev, &want), 0);
-            json_decref(ev);
+            if (ev) /* else the special split a UTF-8 sequence: not a valid string */
+                write_both(o, ev, &want);
         }
     }
-    assert_int_equal(mm_eve_out_close(o), 0);
-    char *got = slurp(path);
-    assert_string_equal(got, mm_buf_str(&want));
-    free(got);
-    mm_buf_free(&want);
+    close_and_compare(o, &want);
 }
 
 /* ---- random events against the core writer -------------------------------- */
@@ -194,21 +199,13 @@ static void test_random_events(void **state)
     memset(big, 'a', 50000);
     json_object_set_new(long_ev, "plain", json_string(big));
     free(big);
-    assert_int_equal(mm_eve_out_write(o, long_ev), 0);
-    assert_int_equal(mm_eve_write_line(long_ev, &want), 0);
-    json_decref(long_ev);
+    write_both(o, long_ev, &want);
     for (int i = 0; i < 3000; i++) {
         json_t *ev = random_object(0);
         json_object_set_new(ev, "event_type", json_string("random"));
-        assert_int_equal(mm_eve_out_write(o, ev), 0);
-        assert_int_equal(mm_eve_write_line(ev, &want), 0);
-        json_decref(ev);
+        write_both(o, ev, &want);
     }
-    assert_int_equal(mm_eve_out_close(o), 0);
-    char *got = slurp(path);
-    assert_string_equal(got, mm_buf_str(&want));
-    free(got);
-    mm_buf_free(&want);
+    close_and_compare(o, &want);
 }
 
 static void test_rotation(void **state)
