@@ -67,14 +67,15 @@ static void put_flags(struct line *l, const char *key, uint8_t flags)
     PUT_LIT(l, "\"");
 }
 
-static void put_header(struct line *l, const struct mm_flow *f)
+/* The header; last is the flow's last packet time, formatted (it is also
+ * the flow's "end"). */
+static void put_header(struct line *l, const struct mm_flow *f, const char *last)
 {
-    char ts[MM_TIMESTAMP_MAX], ip[MM_ADDR_STRLEN];
+    char ip[MM_ADDR_STRLEN];
     const char *proto = mm_flow_proto_name(f->proto);
     bool ports = f->proto == 6 || f->proto == 17 || f->proto == 132;
-    mm__time_format(&f->last, ts);
     PUT_LIT(l, "{\"timestamp\":");
-    put_str(l, ts);
+    put_str(l, last);
     if (f->id) {
         PUT_KEY(l, "flow_id");
         put_u64(l, f->id & INT64_MAX);
@@ -113,11 +114,10 @@ static void put_header(struct line *l, const struct mm_flow *f)
     }
 }
 
-static void put_flow(struct line *l, const struct mm_flow *f, const char *reason)
+static void put_flow(struct line *l, const struct mm_flow *f, const char *reason, const char *end)
 {
-    char start[MM_TIMESTAMP_MAX], end[MM_TIMESTAMP_MAX];
+    char start[MM_TIMESTAMP_MAX];
     mm__time_format(&f->start, start);
-    mm__time_format(&f->last, end);
     long long age = (long long)(f->last.tv_sec - f->start.tv_sec);
     PUT_LIT(l, ",\"flow\":{\"pkts_toserver\":");
     put_u64(l, f->dir[0].pkts & INT64_MAX);
@@ -174,8 +174,10 @@ static void put_tcp(struct line *l, const struct mm_flow *f)
 size_t mm__flow_line(const struct mm_flow *f, const char *reason, char *out, size_t cap)
 {
     struct line l = {.p = out, .cap = cap};
-    put_header(&l, f);
-    put_flow(&l, f, reason);
+    char last[MM_TIMESTAMP_MAX];
+    mm__time_format(&f->last, last);
+    put_header(&l, f, last);
+    put_flow(&l, f, reason, last);
     if (f->proto == 6)
         put_tcp(&l, f);
     PUT_LIT(&l, "}\n");
