@@ -71,6 +71,33 @@ static void test_buf_format(void **state)
     mm_buf_free(&want);
 }
 
+/* mm_str_u64 writes what printf's %llu writes, with its length: every
+ * power of ten and its neighbours, the extremes and random values. */
+static void test_str_u64(void **state)
+{
+    (void)state;
+    char got[MM_U64_STRLEN], want[32];
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < 20000; i++) {
+        uint64_t v;
+        if (i < 60) {
+            uint64_t p = 1;
+            for (int k = 0; k < i / 3; k++)
+                p *= 10;
+            v = p + (uint64_t)(i % 3) - 1; /* 10^k - 1, 10^k, 10^k + 1 */
+        } else if (i < 62) {
+            v = i == 60 ? 0 : UINT64_MAX;
+        } else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            v = x >> (x % 64);
+        }
+        size_t n = mm_str_u64(v, got);
+        snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+        assert_string_equal(got, want);
+        assert_int_equal(n, strlen(want));
+    }
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -287,15 +314,11 @@ static void test_fs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf),
-        cmocka_unit_test(test_buf_format),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_lang),
-        cmocka_unit_test(test_addr),
-        cmocka_unit_test(test_addr_v4_like_libc),
-        cmocka_unit_test(test_ini),
-        cmocka_unit_test(test_time),
+        cmocka_unit_test(test_buf),    cmocka_unit_test(test_buf_format),
+        cmocka_unit_test(test_errors), cmocka_unit_test(test_str_u64),
+        cmocka_unit_test(test_utf8),   cmocka_unit_test(test_lang),
+        cmocka_unit_test(test_addr),   cmocka_unit_test(test_addr_v4_like_libc),
+        cmocka_unit_test(test_ini),    cmocka_unit_test(test_time),
         cmocka_unit_test(test_fs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
