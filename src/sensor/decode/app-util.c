@@ -93,7 +93,9 @@ json_t *mm__app_json_text(const uint8_t *p, size_t n)
     if (n > MM_APP_TEXT_MAX)
         n = MM_APP_TEXT_MAX;
     size_t o = mm__app_text(p, n, buf, sizeof buf);
-    return json_stringn(buf, o);
+    /* valid UTF-8 by construction (printable ASCII, checked sequences,
+     * \xNN escapes, never a cut sequence): no second check by jansson */
+    return json_stringn_nocheck(buf, o);
 }
 
 json_t *mm__app_json_str(const char *s)

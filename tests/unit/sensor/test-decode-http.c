@@ -15,6 +15,7 @@
 
 #include "app-test.h"
 #include "core/error.h"
+#include "sensor/decode/app-util.h"
 
 static void test_request(void **state)
 {
@@ -168,12 +169,50 @@ static void test_midstream_resync(void **state)
     app_check_splits(&mm_app_http, (const uint8_t *)server, sizeof server - 1, 80, 51000, 1);
 }
 
+/* Wire text made safe (mm__app_json_text, used for every header and URI,
+ * handed to jansson without a second UTF-8 check) is valid UTF-8 for any
+ * bytes: random mixes of ASCII, control bytes, good and bad UTF-8 (overlong
+ * forms, surrogates, code points past U+10FFFF, cut sequences), up to and
+ * past the 4096-byte cut, accepted by jansson's own check. */
+static void test_app_text_always_utf8(void **state)
+{
+    (void)state;
+    static const uint8_t pieces[][4] = {
+        {0xc3, 0xa9, 0, 0},    {0xe6, 0x97, 0xa5, 0}, {0xf0, 0x9f, 0x98, 0x80}, {0xc0, 0xaf, 0, 0},
+        {0xe0, 0x80, 0xaf, 0}, {0xed, 0xa0, 0x80, 0}, {0xf4, 0x90, 0x80, 0x80}, {0xe6, 0x97, 0, 0},
+        {0xff, 0, 0, 0},       {0x80, 0, 0, 0},       {0x7f, 0, 0, 0},          {0x01, 0, 0, 0}};
+    static uint8_t wire[5000];
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t want = i % 50 == 0 ? 4090 + x % 20 : x % 64, n = 0;
+        while (n < want) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            if (x % 4) {
+                wire[n++] = (uint8_t)(0x20 + x % 95);
+                continue;
+            }
+            const uint8_t *piece = pieces[(x >> 8) % (sizeof pieces / sizeof pieces[0])];
+            for (size_t k = 0; k < 4 && (k == 0 || piece[k]) && n < sizeof wire; k++)
+                wire[n++] = piece[k];
+        }
+        json_t *j = mm__app_json_text(wire, n);
+        assert_non_null(j);
+        json_t *checked = json_stringn(json_string_value(j), json_string_length(j));
+        if (!checked)
+            fail_msg("case %d: invalid UTF-8 from %zu wire bytes", i, n);
+        json_decref(checked);
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request),        cmocka_unit_test(test_response_pairs),
-        cmocka_unit_test(test_head_and_close), cmocka_unit_test(test_connect_tunnel),
-        cmocka_unit_test(test_malformed),      cmocka_unit_test(test_midstream_resync),
+        cmocka_unit_test(test_app_text_always_utf8), cmocka_unit_test(test_request),
+        cmocka_unit_test(test_response_pairs),       cmocka_unit_test(test_head_and_close),
+        cmocka_unit_test(test_connect_tunnel),       cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_midstream_resync),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
