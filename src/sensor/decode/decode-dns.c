@@ -43,13 +43,21 @@ const char *mm__dns_rrtype_name(uint16_t type, char *buf, size_t buflen)
     return buf;
 }
 
+/* Text this decoder made itself: names from mm__dns_name and TXT strings
+ * (both through mm__app_text), type names and numbers, addresses, all
+ * valid UTF-8 by construction, so jansson need not check them again. */
+static json_t *own_text(const char *s)
+{
+    return json_string_nocheck(s);
+}
+
 static json_t *rcode_json(unsigned rcode)
 {
     char buf[12];
     if (rcode < sizeof rcodes / sizeof rcodes[0])
-        return mm__app_json_str(rcodes[rcode]);
+        return own_text(rcodes[rcode]);
     snprintf(buf, sizeof buf, "%u", rcode);
-    return mm__app_json_str(buf);
+    return own_text(buf);
 }
 
 /* Adds the header fields (flags as hex text, the set flag bits as booleans). */
@@ -58,10 +66,10 @@ static void add_header(json_t *o, uint16_t id, uint16_t flags)
     char hex[8];
     bool response = flags & 0x8000;
     json_object_set_new(o, "version", json_integer(3));
-    json_object_set_new(o, "type", mm__app_json_str(response ? "response" : "request"));
+    json_object_set_new(o, "type", own_text(response ? "response" : "request"));
     json_object_set_new(o, "id", json_integer(id));
     snprintf(hex, sizeof hex, "%x", (unsigned)flags);
-    json_object_set_new(o, "flags", mm__app_json_str(hex));
+    json_object_set_new(o, "flags", own_text(hex));
     static const struct {
         uint16_t bit;
         const char *name;
@@ -96,14 +104,14 @@ static void set_nonempty(json_t *o, const char *key, json_t *arr)
         json_decref(arr);
 }
 
-/* {"rrname": name, "rrtype": type}, as json_pack("{s:s,s:s}") makes it
- * (NULL when either text is not valid UTF-8) without parsing a format for
- * each of the many records of a busy network. */
+/* {"rrname": name, "rrtype": type}, as json_pack("{s:s,s:s}") makes it,
+ * without parsing a format for each of the many records of a busy
+ * network. */
 static json_t *name_type_object(const char *name, const char *type)
 {
     json_t *o = json_object();
-    if (o && (json_object_set_new_nocheck(o, "rrname", json_string(name)) != 0 ||
-              json_object_set_new_nocheck(o, "rrtype", json_string(type)) != 0)) {
+    if (o && (json_object_set_new_nocheck(o, "rrname", own_text(name)) != 0 ||
+              json_object_set_new_nocheck(o, "rrtype", own_text(type)) != 0)) {
         json_decref(o);
         o = NULL;
     }
@@ -143,7 +151,7 @@ static void add_rdata(json_t *rr, uint16_t type, const uint8_t *msg, size_t rd, 
     case 28:
         if ((type == 1 && rdlen == 4) || (type == 28 && rdlen == 16)) {
             inet_ntop(type == 1 ? AF_INET : AF_INET6, d, addr, sizeof addr);
-            json_object_set_new(rr, "rdata", mm__app_json_str(addr));
+            json_object_set_new(rr, "rdata", own_text(addr));
         }
         break;
     case 2:
@@ -151,11 +159,11 @@ static void add_rdata(json_t *rr, uint16_t type, const uint8_t *msg, size_t rd, 
     case 12:
     case 39:
         if (mm__dns_name(msg, rd + rdlen, rd, name, sizeof name, &next) == 0)
-            json_object_set_new(rr, "rdata", mm__app_json_str(name));
+            json_object_set_new(rr, "rdata", own_text(name));
         break;
     case 15:
         if (rdlen > 2 && mm__dns_name(msg, rd + rdlen, rd + 2, name, sizeof name, &next) == 0)
-            json_object_set_new(rr, "rdata", mm__app_json_str(name));
+            json_object_set_new(rr, "rdata", own_text(name));
         break;
     case 16: {
         char txt[MM_DNS_NAME_TEXT_MAX * 4];
@@ -168,12 +176,12 @@ static void add_rdata(json_t *rr, uint16_t type, const uint8_t *msg, size_t rd, 
             o += mm__app_text(d + i + 1, n, txt + o, sizeof txt - o);
             i += 1 + n;
         }
-        json_object_set_new(rr, "rdata", mm__app_json_str(txt));
+        json_object_set_new(rr, "rdata", own_text(txt));
         break;
     }
     case 33:
         if (rdlen > 6 && mm__dns_name(msg, rd + rdlen, rd + 6, name, sizeof name, &next) == 0) {
-            json_object_set_new(rr, "rdata", mm__app_json_str(name));
+            json_object_set_new(rr, "rdata", own_text(name));
             json_object_set_new(rr, "srv",
                                 json_pack("{s:i,s:i,s:i,s:s}", "priority", mm__rd16(d), "weight",
                                           mm__rd16(d + 2), "port", mm__rd16(d + 4), "name", name));
