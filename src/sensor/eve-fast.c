@@ -152,7 +152,7 @@ json_t *mm__eve_new(const struct mm_eve_header *h)
         r |= set(ev, "flow_id", json_integer((json_int_t)(h->flow_id & INT64_MAX)));
     if (h->pcap_cnt)
         r |= set(ev, "pcap_cnt", json_integer((json_int_t)h->pcap_cnt));
-    r |= set(ev, "event_type", json_string(h->event_type ? h->event_type : "unknown"));
+    r |= set(ev, "event_type", json_string_nocheck(h->event_type ? h->event_type : "unknown"));
     r |= mm_eve_add_vlan(ev, h);
     bool ports = has_ports(h->proto);
     if (h->src) {
@@ -168,11 +168,11 @@ json_t *mm__eve_new(const struct mm_eve_header *h)
             r |= set(ev, "dest_port", json_integer(h->dest_port));
     }
     if (h->proto)
-        r |= set(ev, "proto", json_string(h->proto));
+        r |= set(ev, "proto", json_string_nocheck(h->proto));
     if (h->community_id)
-        r |= set(ev, "community_id", json_string(h->community_id));
+        r |= set(ev, "community_id", json_string_nocheck(h->community_id));
     if (h->app_proto)
-        r |= set(ev, "app_proto", json_string(h->app_proto));
+        r |= set(ev, "app_proto", json_string_nocheck(h->app_proto));
     if (r != 0) {
         json_decref(ev);
         return NULL;

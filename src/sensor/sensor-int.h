@@ -137,7 +137,9 @@ void mm__detect_event(struct mm_sensor *s, const json_t *ev, const char *type);
 void mm__detect_flow_end(struct mm_sensor *s, const struct mm_flow *f);
 void mm__detect_tick(struct mm_sensor *s, const struct timeval *now);
 
-/* eve-fast.c: mm_eve_new() with a cached time-stamp second (packet path). */
+/* eve-fast.c: mm_eve_new() with cached time stamps (packet path). The
+ * header's texts (event type, protocol names, Community ID) are the sensor's
+ * own ASCII and go to jansson unchecked. */
 json_t *mm__eve_new(const struct mm_eve_header *h);
 /* Copies up to two VLAN ids into h. */
 void mm__eve_header_vlan(struct mm_eve_header *h, const uint16_t vlan[2], uint8_t count);
