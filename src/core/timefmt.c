@@ -13,7 +13,10 @@ void mm_time_format(const struct timeval *ts, char *out, size_t outlen)
 {
     struct tm tm;
     time_t t = ts->tv_sec;
-    localtime_r(&t, &tm);
+    if (!localtime_r(&t, &tm)) { /* a year past what struct tm holds: the epoch, well-formed */
+        time_t epoch = 0;
+        gmtime_r(&epoch, &tm);
+    }
     char date[32], zone[8];
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
     strftime(zone, sizeof zone, "%z", &tm);

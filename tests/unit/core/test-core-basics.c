@@ -261,6 +261,15 @@ static void test_time(void **state)
     t = mm_time_from_usec(-2000000);
     assert_int_equal(t.tv_sec, -2);
     assert_int_equal(t.tv_usec, 0);
+    /* a second past what struct tm holds (a crafted capture's time) prints
+     * the epoch, not whatever the stack held */
+    char text[MM_TIMESTAMP_MAX];
+    const time_t huge[] = {(time_t)INT64_MAX, (time_t)INT64_MIN};
+    for (size_t i = 0; i < 2; i++) {
+        struct timeval tv = {.tv_sec = huge[i], .tv_usec = 7};
+        mm_time_format(&tv, text, sizeof text);
+        assert_string_equal(text, "1970-01-01T00:00:00.000007+0000");
+    }
 }
 
 static void test_fs(void **state)
