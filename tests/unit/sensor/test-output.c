@@ -208,6 +208,35 @@ static void test_random_events(void **state)
     close_and_compare(o, &want);
 }
 
+/* Edges of the JSON form: a key holding a NUL, empty containers, reals,
+ * nesting past the writer's own depth limit (the core writer then answers
+ * for it): byte for byte what the core writer gives. */
+static void test_edge_values(void **state)
+{
+    (void)state;
+    struct mm_eve_out *o;
+    struct mm_buf want = MM_BUF_INIT;
+    assert_int_equal(mm_eve_out_open(path, 0, 1, &o), 0);
+    json_t *ev = json_object();
+    assert_int_equal(json_object_setn_new(ev, "a\0b", 3, json_string("nul key")), 0);
+    assert_int_equal(json_object_set_new(ev, "", json_stringn("x\0y", 3)), 0);
+    json_object_set_new(ev, "eo", json_object());
+    json_object_set_new(ev, "ea", json_array());
+    json_object_set_new(ev, "nest", json_pack("[{},[],[{}],{s:[]}]", "k"));
+    json_object_set_new(ev, "reals", json_pack("[f,f,f,f,f]", 1.5, -0.0, 1e300, 0.1, -2.5e-308));
+    json_object_set_new(
+        ev, "ints",
+        json_pack("[I,I,I]", (json_int_t)INT64_MIN, (json_int_t)INT64_MAX, (json_int_t)0));
+    write_both(o, ev, &want);
+    for (int depth = 60; depth <= 70; depth++) {
+        json_t *inner = json_string("deep");
+        for (int d = 0; d < depth; d++)
+            inner = d % 2 ? json_pack("{s:o}", "k", inner) : json_pack("[o]", inner);
+        write_both(o, json_pack("{s:o}", "deep", inner), &want);
+    }
+    close_and_compare(o, &want);
+}
+
 static void test_rotation(void **state)
 {
     (void)state;
@@ -246,6 +275,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_same_bytes_as_core, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escapes_at_every_offset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edge_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
