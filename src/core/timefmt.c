@@ -4,23 +4,44 @@
 #include "core/error.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+/* ts's seconds and microseconds with tv_usec brought into 0-999999 (a
+ * capture file's field reaches us unchecked: libpcap passes it on as read);
+ * false when the carry would leave time_t's range. */
+static bool split_time(const struct timeval *ts, time_t *sec, long *usec)
+{
+    long us = (long)ts->tv_usec, carry = us / 1000000 - (us % 1000000 < 0);
+    *usec = us - carry * 1000000;
+    if ((carry > 0 && ts->tv_sec > INT64_MAX - carry) ||
+        (carry < 0 && ts->tv_sec < INT64_MIN - carry))
+        return false;
+    *sec = ts->tv_sec + carry;
+    return true;
+}
+
+/* A second struct tm cannot hold (localtime_r fails: a year past INT_MAX,
+ * e.g. a crafted pcapng time of 2^63-1) or microseconds carrying past
+ * time_t's range print as the epoch in UTC, "1970-01-01T00:00:00.uuuuuu+0000":
+ * well-formed for every reader (the centre parses it), the same on every
+ * call, and plainly not a real capture time. */
 void mm_time_format(const struct timeval *ts, char *out, size_t outlen)
 {
     struct tm tm;
-    time_t t = ts->tv_sec;
-    if (!localtime_r(&t, &tm)) { /* a year past what struct tm holds: the epoch, well-formed */
+    time_t t;
+    long usec;
+    if (!split_time(ts, &t, &usec) || !localtime_r(&t, &tm)) {
         time_t epoch = 0;
         gmtime_r(&epoch, &tm);
     }
     char date[32], zone[8];
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
     strftime(zone, sizeof zone, "%z", &tm);
-    snprintf(out, outlen, "%s.%06ld%s", date, (long)ts->tv_usec, zone);
+    snprintf(out, outlen, "%s.%06ld%s", date, usec, zone);
 }
 
 static int parse_digits(const char **p, int n, int *out)

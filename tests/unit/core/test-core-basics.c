@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/error.h"
@@ -269,6 +270,26 @@ static void test_time(void **state)
         struct timeval tv = {.tv_sec = huge[i], .tv_usec = 7};
         mm_time_format(&tv, text, sizeof text);
         assert_string_equal(text, "1970-01-01T00:00:00.000007+0000");
+    }
+    /* microseconds outside 0-999999 (libpcap passes a capture file's field
+     * on unchecked) are carried into the seconds: always six digits
+     * (tzset: localtime_r reads TZ only once, and it was Asia/Tokyo) */
+    tzset();
+    const struct {
+        time_t sec;
+        long usec;
+        const char *text;
+    } carry[] = {
+        {0, 1500000, "1970-01-01T00:00:01.500000+0000"},
+        {10, -1, "1970-01-01T00:00:09.999999+0000"},
+        {0, 4294967295L, "1970-01-01T01:11:34.967295+0000"},
+        {(time_t)INT64_MAX, 2000001, "1970-01-01T00:00:00.000001+0000"},
+        {(time_t)INT64_MIN, -1, "1970-01-01T00:00:00.999999+0000"},
+    };
+    for (size_t i = 0; i < sizeof carry / sizeof carry[0]; i++) {
+        struct timeval tv = {.tv_sec = carry[i].sec, .tv_usec = (suseconds_t)carry[i].usec};
+        mm_time_format(&tv, text, sizeof text);
+        assert_string_equal(text, carry[i].text);
     }
 }
 
