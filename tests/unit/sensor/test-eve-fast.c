@@ -49,6 +49,22 @@ static void test_seconds_and_slots(void **state)
             }
 }
 
+/* Minutes 1024 apart share a slot (the cache holds 1024 minutes): seconds
+ * of such minutes asked for in turn, before and after 1970, each answer
+ * the text of its own minute; also a minute next to a slot's neighbour. */
+static void test_slot_sharers(void **state)
+{
+    (void)state;
+    const time_t stride = 1024 * 60, bases[] = {-61, 0, 59, 1790000000, 1790000059};
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t b = 0; b < sizeof bases / sizeof *bases; b++)
+            for (int k = -3; k <= 3; k++) {
+                expect_same(bases[b] + k * stride, 17);
+                expect_same(bases[b] + k * stride + 60, 18);
+                expect_same(bases[b] - k * stride + 1, 19);
+            }
+}
+
 /* Every second of minutes around the given time, twice. */
 static void expect_minutes_around(time_t t, int minutes)
 {
@@ -103,9 +119,8 @@ int main(void)
     setenv("TZ", "JST-9", 1);
     tzset();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_minus_one_first),
-        cmocka_unit_test(test_seconds_and_slots),
-        cmocka_unit_test(test_usec_out_of_range),
+        cmocka_unit_test(test_minus_one_first), cmocka_unit_test(test_seconds_and_slots),
+        cmocka_unit_test(test_slot_sharers),    cmocka_unit_test(test_usec_out_of_range),
         cmocka_unit_test(test_zone_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
