@@ -86,26 +86,36 @@ static inline void jb_putc(struct jbuf *b, char c)
     }
 }
 
-/* Bytes a JSON string must escape: below 0x20, '"' and '\\'. */
+/* Bytes that end a plain run: those a JSON string must escape (below 0x20,
+ * '"' and '\\') and those that are not ASCII (checked as UTF-8). */
+// clang-format off
+#define ONES8  1, 1, 1, 1, 1, 1, 1, 1
+#define ZEROS8 0, 0, 0, 0, 0, 0, 0, 0
 static const bool special_byte[256] = {
-    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
-    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
-    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
-    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
-    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1};
+    ONES8, ONES8, ONES8, ONES8,                     /* 0x00-0x1f */
+    0, 0, 1, 0, 0, 0, 0, 0, ZEROS8, ZEROS8, ZEROS8, /* 0x20-0x3f: '"' at 0x22 */
+    ZEROS8, ZEROS8, ZEROS8, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x40-0x5f: '\\' at 0x5c */
+    ZEROS8, ZEROS8, ZEROS8, ZEROS8,                 /* 0x60-0x7f */
+    ONES8, ONES8, ONES8, ONES8, ONES8, ONES8, ONES8, ONES8,
+    ONES8, ONES8, ONES8, ONES8, ONES8, ONES8, ONES8, ONES8, /* 0x80-0xff */
+};
+#undef ONES8
+#undef ZEROS8
+// clang-format on
 
-/* True when one of the eight bytes of w needs escaping. */
+/* True when one of the eight bytes of w needs escaping or is not ASCII. */
 static inline bool word_has_special(uint64_t w)
 {
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
     uint64_t low = (w - ones * 0x20) & ~w; /* bytes < 0x20 */
     uint64_t quote = ((w ^ (ones * '"')) - ones) & ~(w ^ (ones * '"'));
     uint64_t slash = ((w ^ (ones * '\\')) - ones) & ~(w ^ (ones * '\\'));
-    return ((low | quote | slash) & high) != 0;
+    return ((low | quote | slash | w) & high) != 0;
 }
 
-/* Copies the bytes of s that need no escaping to o, eight at a time, up to
- * the first that does (or n); returns how many were copied. o has room. */
+/* Copies the ASCII bytes of s that need no escaping to o, eight at a time,
+ * up to the first that does or is not ASCII (or n); returns how many were
+ * copied. o has room. */
 static size_t copy_plain(char *o, const char *s, size_t n)
 {
     size_t i = 0;
@@ -119,6 +129,17 @@ static size_t copy_plain(char *o, const char *s, size_t n)
     for (; i < n && !special_byte[(unsigned char)s[i]]; i++)
         o[i] = s[i];
     return i;
+}
+
+/* How many bytes from s are not ASCII (at least 1: s[0] is not). Valid
+ * UTF-8 sequences hold no ASCII byte, so such a run is whole sequences
+ * exactly when the string is valid there. */
+static size_t non_ascii_run(const char *s, size_t n)
+{
+    size_t k = 1;
+    while (k < n && (unsigned char)s[k] >= 0x80)
+        k++;
+    return k;
 }
 
 /* The escape of one special byte as jansson writes it; returns its length. */
@@ -157,7 +178,9 @@ static size_t escape_byte(char *o, unsigned char c)
 /* A JSON string as jansson writes it without JSON_ENSURE_ASCII: quotes,
  * backslashes and control characters escaped, UTF-8 passed through; with
  * `before` and `after` (0: none) around it, e.g. ',' and ':' of a key.
- * Room for the plain case is reserved once; each escape reserves again. */
+ * Room for the plain case is reserved once; each escape reserves again.
+ * Text that is not UTF-8 (a string or key jansson was given unchecked) is
+ * an error (MM_EINVAL), as in jansson's dump: the line is not written. */
 static void put_string_between(struct jbuf *b, char before, const char *s, size_t n, char after)
 {
     char *o = jb_reserve(b, n + 4);
@@ -172,6 +195,17 @@ static void put_string_between(struct jbuf *b, char before, const char *s, size_
         i += run;
         if (i >= n)
             break;
+        if ((unsigned char)s[i] >= 0x80) { /* within the room reserved */
+            size_t k = non_ascii_run(s + i, n - i);
+            if (!mm_utf8_valid(s + i, k, NULL)) {
+                b->err = MM_EINVAL;
+                return;
+            }
+            memcpy(o, s + i, k);
+            o += k;
+            i += k;
+            continue;
+        }
         b->len = (size_t)(o - b->p);
         if (!(o = jb_reserve(b, 6 + (n - i) + 2)))
             return;
@@ -271,7 +305,9 @@ static void put_value(struct jbuf *b, const json_t *v, int depth)
 }
 
 /* Serialises ev as one line into b (emptied first), as mm_eve_write_line
- * would; on a writer error the core writer is tried. */
+ * would; on a writer error the core writer is tried, except for text that
+ * is not UTF-8: jansson 2.14 fails on such a string but writes a key as a
+ * lone '"' and goes on (a broken line), so that error is returned. */
 static int eve_line(const json_t *ev, struct jbuf *b)
 {
     b->len = 0;
@@ -280,6 +316,8 @@ static int eve_line(const json_t *ev, struct jbuf *b)
     jb_putc(b, '\n');
     if (!b->err)
         return 0;
+    if (b->err == MM_EINVAL)
+        return MM_EINVAL;
     struct mm_buf m = MM_BUF_INIT;
     int r = mm_eve_write_line(ev, &m);
     b->len = 0;

@@ -237,6 +237,40 @@ static void test_edge_values(void **state)
     close_and_compare(o, &want);
 }
 
+/* A string or key jansson holds unchecked (json_stringn_nocheck,
+ * json_object_set_new_nocheck) that is not UTF-8: the core writer refuses
+ * such a string, so the sensor's writer writes no line either (the centre
+ * refuses a line that is not UTF-8). For such a key jansson 2.14 writes a
+ * lone '"' and goes on ({":true}, not JSON): the sensor's writer refuses it.
+ * Valid UTF-8 around it still passes. */
+static void test_invalid_utf8_refused(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "\xff", "a\xc0\x80", "\xed\xa0\x80x", "\xf4\x90\x80\x80", "abcdefgh\xe3\x81", "\x80"};
+    struct mm_eve_out *o;
+    struct mm_buf want = MM_BUF_INIT, core = MM_BUF_INIT;
+    assert_int_equal(mm_eve_out_open(path, 0, 1, &o), 0);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        for (int as_key = 0; as_key < 2; as_key++) {
+            json_t *ev = json_pack("{s:s}", "ok", "\xe3\x81\x82 valid");
+            if (as_key)
+                json_object_set_new_nocheck(ev, bad[i], json_true());
+            else
+                json_object_set_new(ev, "text", json_stringn_nocheck(bad[i], strlen(bad[i])));
+            if (!as_key)
+                assert_int_not_equal(mm_eve_write_line(ev, &core), 0);
+            assert_int_not_equal(mm_eve_out_write(o, ev), 0);
+            json_decref(ev);
+        }
+    }
+    write_both(o,
+               json_pack("{s:s,s:s}", "ok", "\xe3\x81\x82\xf0\x9f\x98\x80 valid", "x", "\xc2\xa9"),
+               &want);
+    close_and_compare(o, &want);
+    mm_buf_free(&core);
+}
+
 static void test_rotation(void **state)
 {
     (void)state;
@@ -276,6 +310,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_escapes_at_every_offset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edge_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_utf8_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
