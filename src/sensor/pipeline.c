@@ -323,8 +323,37 @@ static void housekeeping(struct mm_sensor *s, int64_t clock)
     }
 }
 
-void mm__pipeline_idle(struct mm_sensor *s, const struct timeval *ts)
+/* Capture times between the years 0 and 9999: a crafted pcapng (time
+ * units of a second, 64 bits) can give any second and libpcap passes
+ * microseconds on unchecked; clamped here, every later microsecond count
+ * (seconds times 1,000,000) stays far inside int64_t and every time stamp
+ * prints as a date. */
+#define TIME_MIN_SEC (-62167219200LL) /* 0000-01-01T00:00:00Z */
+#define TIME_MAX_SEC 253402300799LL   /* 9999-12-31T23:59:59Z */
+
+static struct timeval sane_time(const struct timeval *ts)
 {
+    int64_t sec = (int64_t)ts->tv_sec, usec = (int64_t)ts->tv_usec;
+    if (usec < 0 || usec >= USEC) { /* carried into the seconds, as mm_time_format does */
+        int64_t carry = usec / USEC - (usec % USEC < 0);
+        usec = usec % USEC + (usec % USEC < 0 ? USEC : 0);
+        if (sec >= TIME_MIN_SEC && sec <= TIME_MAX_SEC) /* else clamped below anyway */
+            sec += carry;
+    }
+    if (sec < TIME_MIN_SEC) {
+        sec = TIME_MIN_SEC;
+        usec = 0;
+    } else if (sec > TIME_MAX_SEC) {
+        sec = TIME_MAX_SEC;
+        usec = USEC - 1;
+    }
+    return (struct timeval){.tv_sec = (time_t)sec, .tv_usec = (suseconds_t)usec};
+}
+
+void mm__pipeline_idle(struct mm_sensor *s, const struct timeval *given)
+{
+    struct timeval t = sane_time(given);
+    const struct timeval *ts = &t;
     s->now = *ts;
     housekeeping(s, mm_flow_clock_update(s->flows, ts));
     mm__sensor_spool_tick(s);
@@ -412,9 +441,11 @@ void mm__pipeline_defrag_give_up(void *arg, const struct mm_packet *first)
     mm__detect_packet(arg, first);
 }
 
-void mm__pipeline_packet(struct mm_sensor *s, const struct timeval *ts, const uint8_t *data,
+void mm__pipeline_packet(struct mm_sensor *s, const struct timeval *given, const uint8_t *data,
                          uint32_t caplen, uint32_t len, int linktype)
 {
+    struct timeval t = sane_time(given);
+    const struct timeval *ts = &t;
     struct mm_packet p;
     memset(&p, 0, sizeof(p));
     p.data = data;

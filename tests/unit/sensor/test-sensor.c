@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/timefmt.h"
+#include "pktbuild.h"
 #include "sensor/sensor-int.h"
 
 static char dir[128], eve[192], ini[192];
@@ -167,6 +169,44 @@ static void test_home_net_masks(void **state)
     }
 }
 
+/* Packet times a crafted capture can carry (any 64-bit second, micro-seconds
+ * outside 0-999999) are clamped to the years 0-9999 and carried: every time
+ * stamp the sensor writes for them parses back, and the run has no signed
+ * overflow (UBSan in the ASan build). */
+static void test_extreme_packet_times(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t sec, usec;
+    } times[] = {
+        {INT64_MAX, 0}, {INT64_MIN, 0},  {1775001600, -1},         {1775001600, 4294967295LL},
+        {0, INT64_MIN}, {-1, INT64_MAX}, {253402300799LL, 999999}, {-62167219200LL, 0}};
+    const uint8_t a[4] = {192, 168, 0, 10}, b[4] = {192, 168, 0, 20};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        struct pkt k = {0};
+        pk_eth(&k, PK_MAC_A, PK_MAC_B, 0x0800);
+        size_t ip = pk_ipv4(&k, a, b, 17, 0);
+        pk_udp(&k, (uint16_t)(40000 + i), 9999, "x", 1);
+        pk_ipv4_done(&k, ip);
+        struct timeval ts = {.tv_sec = (time_t)times[i].sec, .tv_usec = (suseconds_t)times[i].usec};
+        mm__pipeline_packet(s, &ts, k.b, (uint32_t)k.len, (uint32_t)k.len, 1);
+    }
+    mm__sensor_flush(s);
+    json_t *all = read_events(NULL);
+    assert_true(json_array_size(all) > 0);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(all, i, ev)
+    {
+        const char *text = json_string_value(json_object_get(ev, "timestamp"));
+        assert_non_null(text);
+        int64_t back;
+        if (mm_time_parse(text, &back) != 0)
+            fail_msg("event %zu: time stamp \"%s\" does not parse", i, text);
+    }
+    json_decref(all);
+}
+
 static void test_emit_order_and_spool(void **state)
 {
     (void)state;
@@ -270,6 +310,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_home_net, setup, teardown),
         cmocka_unit_test(test_home_net_masks),
+        cmocka_unit_test_setup_teardown(test_extreme_packet_times, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit_order_and_spool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_packet_marks_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_intel_swap, setup, teardown),
