@@ -16,7 +16,7 @@
 static bool split_time(const struct timeval *ts, time_t *sec, long *usec)
 {
     long us = (long)ts->tv_usec, carry = us / 1000000 - (us % 1000000 < 0);
-    *usec = us - carry * 1000000;
+    *usec = us % 1000000 + (us % 1000000 < 0 ? 1000000 : 0); /* no carry * 10^6: LONG_MIN */
     if ((carry > 0 && ts->tv_sec > INT64_MAX - carry) ||
         (carry < 0 && ts->tv_sec < INT64_MIN - carry))
         return false;
@@ -24,9 +24,10 @@ static bool split_time(const struct timeval *ts, time_t *sec, long *usec)
     return true;
 }
 
-/* A second struct tm cannot hold (localtime_r fails: a year past INT_MAX,
- * e.g. a crafted pcapng time of 2^63-1) or microseconds carrying past
- * time_t's range print as the epoch in UTC, "1970-01-01T00:00:00.uuuuuu+0000":
+/* A second outside the years 0-9999 (a four-digit year is what EVE readers
+ * parse; e.g. a crafted pcapng time of 2^63-1, which struct tm cannot even
+ * hold) or microseconds carrying past time_t's range print as the epoch in
+ * UTC, "1970-01-01T00:00:00.uuuuuu+0000":
  * well-formed for every reader (the centre parses it), the same on every
  * call, and plainly not a real capture time. */
 void mm_time_format(const struct timeval *ts, char *out, size_t outlen)
@@ -34,7 +35,8 @@ void mm_time_format(const struct timeval *ts, char *out, size_t outlen)
     struct tm tm;
     time_t t;
     long usec;
-    if (!split_time(ts, &t, &usec) || !localtime_r(&t, &tm)) {
+    if (!split_time(ts, &t, &usec) || !localtime_r(&t, &tm) || tm.tm_year < -1900 ||
+        tm.tm_year > 9999 - 1900) {
         time_t epoch = 0;
         gmtime_r(&epoch, &tm);
     }

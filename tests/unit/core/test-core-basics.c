@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -285,6 +286,7 @@ static void test_time(void **state)
         {0, 4294967295L, "1970-01-01T01:11:34.967295+0000"},
         {(time_t)INT64_MAX, 2000001, "1970-01-01T00:00:00.000001+0000"},
         {(time_t)INT64_MIN, -1, "1970-01-01T00:00:00.999999+0000"},
+        {0, LONG_MIN, "1970-01-01T00:00:00.224192+0000"}, /* -9223372036855 s: before year 0 */
     };
     for (size_t i = 0; i < sizeof carry / sizeof carry[0]; i++) {
         struct timeval tv = {.tv_sec = carry[i].sec, .tv_usec = (suseconds_t)carry[i].usec};
