@@ -10,7 +10,9 @@
 
 #define MM_TIMESTAMP_MAX 40
 
-/* Writes ts as an EVE timestamp into out (at least MM_TIMESTAMP_MAX bytes). */
+/* Writes ts as an EVE timestamp into out (at least MM_TIMESTAMP_MAX bytes),
+ * local time with its offset. tv_usec outside 0-999999 is carried into the
+ * seconds; a time outside the years 0-9999 prints as the epoch in UTC. */
 void mm_time_format(const struct timeval *ts, char *out, size_t outlen);
 
 /* Parses an EVE/ISO 8601 timestamp ("...T...[.ffffff](Z|+hhmm|+hh:mm)") into
