@@ -341,14 +341,7 @@ static void run_scenario(const struct scenario *sc, uint64_t seed)
         p.num = i + 1;
         th_packet(fast, &p);
         th_packet(ref, &p);
-        size_t n = json_array_size(ref->alerts);
-        assert_int_equal(json_array_size(fast->alerts), n);
-        json_t *x = json_array_get(fast->alerts, n - 1), *y = json_array_get(ref->alerts, n - 1);
-        if (n > 0 && !json_equal(x, y)) {
-            char *fx = json_dumps(x, JSON_SORT_KEYS), *fy = json_dumps(y, JSON_SORT_KEYS);
-            fail_msg("seed %llu packet %u:\n new:       %s\n reference: %s",
-                     (unsigned long long)seed, i, fx, fy);
-        }
+        th_expect_same_alerts(fast, ref, seed, i);
     }
     print_message("seed %llu: %u packets, %zu alerts\n", (unsigned long long)seed, sc->packets,
                   json_array_size(ref->alerts));

@@ -206,6 +206,19 @@ void th_tick(struct mm_sensor *s)
         s->det->on_tick(s->det_state, s, &s->now);
 }
 
+void th_expect_same_alerts(const struct mm_sensor *fast, const struct mm_sensor *ref, uint64_t seed,
+                           unsigned packet)
+{
+    size_t n = json_array_size(ref->alerts);
+    assert_int_equal(json_array_size(fast->alerts), n);
+    json_t *a = json_array_get(fast->alerts, n - 1), *b = json_array_get(ref->alerts, n - 1);
+    if (n > 0 && !json_equal(a, b)) {
+        char *fa = json_dumps(a, JSON_SORT_KEYS), *fb = json_dumps(b, JSON_SORT_KEYS);
+        fail_msg("seed %llu packet %u:\n new:       %s\n reference: %s", (unsigned long long)seed,
+                 packet, fa, fb);
+    }
+}
+
 size_t th_count_alerts(const struct mm_sensor *s, uint32_t sid)
 {
     size_t n = 0, i;

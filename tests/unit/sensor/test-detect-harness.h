@@ -59,6 +59,12 @@ const json_t *th_alert(const struct mm_sensor *s, uint32_t sid, size_t n);
 size_t th_count_events(const struct mm_sensor *s, const char *type, const char *action);
 const json_t *th_event_at(const struct mm_sensor *s, const char *type, size_t n);
 
+/* Differential tests (a detector against its old code kept as reference):
+ * after the same packet went to both, the same number of alerts and the
+ * newest one equal; else the test fails naming seed and packet. */
+void th_expect_same_alerts(const struct mm_sensor *fast, const struct mm_sensor *ref, uint64_t seed,
+                           unsigned packet);
+
 /* Builds a TCP or UDP packet between two addresses (no payload unless given). */
 void th_ip_packet(struct mm_packet *p, const char *src, uint16_t sport, const char *dst,
                   uint16_t dport, uint8_t proto, uint8_t flags, const char *payload);

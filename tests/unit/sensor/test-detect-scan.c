@@ -295,14 +295,7 @@ static void run_scenario(const struct scenario *sc, uint64_t seed)
         p.num = i + 1;
         th_packet(fast, &p);
         th_packet(ref, &p);
-        size_t n = json_array_size(ref->alerts);
-        assert_int_equal(json_array_size(fast->alerts), n);
-        json_t *a = json_array_get(fast->alerts, n - 1), *b = json_array_get(ref->alerts, n - 1);
-        if (n > 0 && !json_equal(a, b)) {
-            char *fa = json_dumps(a, JSON_SORT_KEYS), *fb = json_dumps(b, JSON_SORT_KEYS);
-            fail_msg("seed %llu packet %u:\n chains:    %s\n reference: %s",
-                     (unsigned long long)seed, i, fa, fb);
-        }
+        th_expect_same_alerts(fast, ref, seed, i);
     }
     print_message("seed %llu: %u packets, %zu alerts\n", (unsigned long long)seed, sc->packets,
                   th_count_alerts(ref, 0));
