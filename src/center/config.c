@@ -27,7 +27,9 @@ void mm_center_config_defaults(struct mm_center_config *cfg)
     cfg->sensor_silent_after = 900;
     cfg->health_interval = 60;
     cfg->shutdown_grace = 10;
-    cfg->per_ip_connections = 16;
+    /* an SME office behind one NAT address: several staff browsers (Chromium
+     * opens up to 6 connections per host) and the sensor's uplink */
+    cfg->per_ip_connections = 64;
     cfg->body_budget_mb = 256;
     cfg->report_timezone = "Asia/Tokyo";
 }
