@@ -17,7 +17,8 @@ FUZZ_SECONDS ?= 300
 CTEST_FLAGS ?= --output-on-failure -j$(JOBS)
 SOURCES = $(shell git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'tools/*.c' 'bench/*.c' 2>/dev/null)
 
-.PHONY: all build deps-build deps-run deps-check run check check-asan check-plain check-fuzz check-release \
+.PHONY: all build deps-build deps-run deps-check run check check-asan check-plain check-fuzz \
+	check-release \
 	bench fuzz format format-check clean
 
 all: build
