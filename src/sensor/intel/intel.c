@@ -619,18 +619,19 @@ static int str_room(struct mm_intel *in, size_t want)
     return 0;
 }
 
-/* Room for one more string indicator; when the table or array must grow,
- * room for the rest of the feed too if memory allows, so a large feed
- * costs one growth instead of one per doubling. */
-static int str_grow(struct mm_intel *in)
+/* Room for one more indicator in a table t holding n entries in an array
+ * of cap (room: str_room or ip_room, which grow both); when the table or
+ * array must grow, room for the rest of the feed too if memory allows, so a
+ * large feed costs one growth instead of one per doubling. */
+static inline int entries_grow(struct mm_intel *in, const struct table *t, size_t n, size_t cap,
+                               int (*room)(struct mm_intel *, size_t))
 {
-    size_t n = in->nstrs;
-    if (table_fits(in->str_table.cap, n + 1) && n < in->cap_strs)
+    if (table_fits(t->cap, n + 1) && n < cap)
         return 0;
     size_t more = lines_to_come(in);
-    if (more > 1 && str_room(in, n + more) == 0)
+    if (more > 1 && room(in, n + more) == 0)
         return 0;
-    return str_room(in, n + 1);
+    return room(in, n + 1);
 }
 
 /* Adds key (kind byte first) unless present; an allow entry replaces a listed one. */
@@ -644,7 +645,7 @@ static int str_insert(struct mm_intel *in, const char *key, size_t n, uint32_t h
         old->allow = old->allow || allow;
         return 0;
     }
-    if ((r = str_grow(in)) != 0)
+    if ((r = entries_grow(in, &in->str_table, in->nstrs, in->cap_strs, str_room)) != 0)
         return r;
     struct str_entry e = {.ctx = ctx, .allow = allow};
     if ((r = pool_add(in, key, n, &e.key)) != 0)
@@ -719,18 +720,6 @@ static int ip_room(struct mm_intel *in, size_t want)
     return 0;
 }
 
-/* Room for one more IP indicator (and the rest of the feed: see str_grow). */
-static int ip_grow(struct mm_intel *in)
-{
-    size_t n = in->nips;
-    if (table_fits(in->ip_table.cap, n + 1) && n < in->cap_ips)
-        return 0;
-    size_t more = lines_to_come(in);
-    if (more > 1 && ip_room(in, n + more) == 0)
-        return 0;
-    return ip_room(in, n + 1);
-}
-
 /* Copies s to p (room checked by the caller); returns its length. */
 static size_t append_text(char *p, const char *s)
 {
@@ -779,7 +768,7 @@ static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *
         old->allow = old->allow || allow;
         return 0;
     }
-    if ((r = ip_grow(in)) != 0)
+    if ((r = entries_grow(in, &in->ip_table, in->nips, in->cap_ips, ip_room)) != 0)
         return r;
     if (!v->canonical) {
         len = ip_text(c, port, text);
