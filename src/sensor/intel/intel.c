@@ -816,13 +816,20 @@ static int pending_insert(struct mm_intel *in, const struct pending *p)
     return str_insert(in, p->text, p->len, p->hash, p->ctx, p->allow);
 }
 
+/* Inserts the oldest waiting add and takes it out of the ring. */
+static int pending_insert_oldest(struct mm_intel *in)
+{
+    int r = pending_insert(in, &in->pending[in->pending_first]);
+    in->pending_first = (in->pending_first + 1) % PENDING_MAX;
+    in->npending--;
+    return r;
+}
+
 int mm__intel_flush(struct mm_intel *in)
 {
     int r = 0;
-    for (; in->npending > 0 && r == 0; in->npending--) {
-        r = pending_insert(in, &in->pending[in->pending_first]);
-        in->pending_first = (in->pending_first + 1) % PENDING_MAX;
-    }
+    while (in->npending > 0 && r == 0)
+        r = pending_insert_oldest(in);
     in->npending = 0;
     return r;
 }
@@ -831,11 +838,8 @@ int mm__intel_flush(struct mm_intel *in)
 static int pending_next(struct mm_intel *in, struct pending **p)
 {
     int r = 0;
-    if (in->npending == PENDING_MAX) {
-        r = pending_insert(in, &in->pending[in->pending_first]);
-        in->pending_first = (in->pending_first + 1) % PENDING_MAX;
-        in->npending--;
-    }
+    if (in->npending == PENDING_MAX)
+        r = pending_insert_oldest(in);
     *p = &in->pending[(in->pending_first + in->npending++) % PENDING_MAX];
     return r;
 }
