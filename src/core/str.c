@@ -111,24 +111,25 @@ static size_t decimal_digits(uint64_t v)
     return n;
 }
 
-size_t mm_str_u64(uint64_t v, char out[MM_U64_STRLEN])
-{
-    /* two digits per step from a table: half the divisions of one digit per step */
-    static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+const char mm_decimal_pairs[201] = "00010203040506070809101112131415161718192021222324"
                                    "25262728293031323334353637383940414243444546474849"
                                    "50515253545556575859606162636465666768697071727374"
                                    "75767778798081828384858687888990919293949596979899";
+
+size_t mm_str_u64(uint64_t v, char out[MM_U64_STRLEN])
+{
+    /* two digits per step from a table: half the divisions of one digit per step */
     size_t n = decimal_digits(v), i = n;
     out[n] = '\0';
     while (v >= 100) {
         unsigned two = (unsigned)(v % 100);
         v /= 100;
-        out[--i] = pairs[2 * two + 1];
-        out[--i] = pairs[2 * two];
+        out[--i] = mm_decimal_pairs[2 * two + 1];
+        out[--i] = mm_decimal_pairs[2 * two];
     }
     if (v >= 10) {
-        out[--i] = pairs[2 * v + 1];
-        out[--i] = pairs[2 * v];
+        out[--i] = mm_decimal_pairs[2 * v + 1];
+        out[--i] = mm_decimal_pairs[2 * v];
     } else {
         out[--i] = (char)('0' + v);
     }

@@ -28,6 +28,10 @@ size_t mm_strlcpy(char *out, const char *src, size_t outlen);
 #define MM_U64_STRLEN 21
 size_t mm_str_u64(uint64_t v, char out[MM_U64_STRLEN]);
 
+/* "00" to "99" back to back: v's two digits are at mm_decimal_pairs + 2 * v
+ * (0 <= v <= 99): the table of mm_str_u64 and the JA3 writer (decode-tls.c). */
+extern const char mm_decimal_pairs[201];
+
 /* Lower-cases ASCII letters in place; returns s. */
 char *mm_str_lower(char *s);
 

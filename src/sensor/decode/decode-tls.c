@@ -22,6 +22,7 @@
 
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/str.h"
 #include "sensor/decode/app-util.h"
 #include "sensor/decode/memo-hash.h"
 #include "sensor/decode/tls-hello.h"
@@ -272,32 +273,28 @@ static int parse_server_hello(const uint8_t *p, size_t n, struct hello *h)
 /* Writes v (a 16-bit value) in decimal at w; returns the end. */
 static char *put_dec(char *w, unsigned v)
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-                                "25262728293031323334353637383940414243444546474849"
-                                "50515253545556575859606162636465666768697071727374"
-                                "75767778798081828384858687888990919293949596979899";
     if (v < 10) {
         *w = (char)('0' + v);
         return w + 1;
     }
     if (v < 100) {
-        memcpy(w, pairs + 2 * v, 2);
+        memcpy(w, mm_decimal_pairs + 2 * v, 2);
         return w + 2;
     }
     if (v < 1000) {
         *w = (char)('0' + v / 100);
-        memcpy(w + 1, pairs + 2 * (v % 100), 2);
+        memcpy(w + 1, mm_decimal_pairs + 2 * (v % 100), 2);
         return w + 3;
     }
     if (v < 10000) {
-        memcpy(w, pairs + 2 * (v / 100), 2);
-        memcpy(w + 2, pairs + 2 * (v % 100), 2);
+        memcpy(w, mm_decimal_pairs + 2 * (v / 100), 2);
+        memcpy(w + 2, mm_decimal_pairs + 2 * (v % 100), 2);
         return w + 4;
     }
     *w = (char)('0' + v / 10000);
     v %= 10000;
-    memcpy(w + 1, pairs + 2 * (v / 100), 2);
-    memcpy(w + 3, pairs + 2 * (v % 100), 2);
+    memcpy(w + 1, mm_decimal_pairs + 2 * (v / 100), 2);
+    memcpy(w + 3, mm_decimal_pairs + 2 * (v % 100), 2);
     return w + 5;
 }
 
