@@ -76,7 +76,7 @@ void mm_intel_release(struct mm_intel *in)
 
 size_t mm_intel_size(const struct mm_intel *in)
 {
-    return in ? mm_intel_count(in) : 0;
+    return mm_intel_count(in); /* 0 for NULL */
 }
 
 static void *reload_main(void *arg)
