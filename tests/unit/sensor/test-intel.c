@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "sensor/intel/intel-int.h"
@@ -258,19 +259,14 @@ static void test_many_indicators(void **state)
     mm_intel_free(in);
 }
 
-/* Appends printf-style text to the growing buffer *b (length *n). */
-static void append(char **b, size_t *n, const char *fmt, ...)
+/* Appends printf-style text to b (set-up: it must not fail). */
+__attribute__((format(printf, 2, 3))) static void append(struct mm_buf *b, const char *fmt, ...)
 {
     va_list ap;
-    char line[256];
     va_start(ap, fmt);
-    int k = vsnprintf(line, sizeof line, fmt, ap);
+    int r = mm_buf_vprintf(b, fmt, ap);
     va_end(ap);
-    assert_true(k > 0 && (size_t)k < sizeof line);
-    *b = realloc(*b, *n + (size_t)k + 1);
-    assert_non_null(*b);
-    memcpy(*b + *n, line, (size_t)k + 1);
-    *n += (size_t)k;
+    assert_int_equal(r, 0);
 }
 
 /* Feeds large enough for the tables to be sized ahead from the unread text:
@@ -282,21 +278,21 @@ static void test_large_feeds(void **state)
 {
     (void)state;
     enum { N = 6000 };
-    char *text = NULL, v[64];
-    size_t len = 0;
+    struct mm_buf text = MM_BUF_INIT;
+    char v[64];
     struct mm_intel_file_report rep;
     struct mm_intel_hit hit;
     for (int i = 0; i < 40; i++)
-        append(&text, &len, "# %0100d\n", i);
-    append(&text, &len, "# Reference: https://example.org/ips\n");
+        append(&text, "# %0100d\n", i);
+    append(&text, "# Reference: https://example.org/ips\n");
     for (int i = 0; i < N; i++)
-        append(&text, &len, "10.9.%d.%d\n", i / 256, i % 256);
-    append(&text, &len, "# Reference: https://example.org/names\n");
+        append(&text, "10.9.%d.%d\n", i / 256, i % 256);
+    append(&text, "# Reference: https://example.org/names\n");
     for (int i = 0; i < N; i++)
-        append(&text, &len, "n%d.large.example\n", i);
+        append(&text, "n%d.large.example\n", i);
     for (int i = 0; i < N; i++)
-        append(&text, &len, "n%d.large.example\n", i % 7);
-    struct mm_intel *in = load_text("mixed.txt", text, &rep);
+        append(&text, "n%d.large.example\n", i % 7);
+    struct mm_intel *in = load_text("mixed.txt", mm_buf_str(&text), &rep);
     assert_int_equal(rep.loaded, 3 * N);
     assert_int_equal(mm_intel_count(in), 2 * N);
     for (int i = 0; i < N; i++) {
@@ -311,12 +307,9 @@ static void test_large_feeds(void **state)
     }
     assert_false(mm_intel_match_domain(in, "n6000.large.example", NULL));
     mm_intel_free(in);
-    free(text);
-
-    text = NULL;
-    len = 0;
+    mm_buf_reset(&text);
     for (int i = 0; i < N; i += 4)
-        append(&text, &len,
+        append(&text,
                "0.0.0.0 h%d.hosts.example h%d.hosts.example h%d.hosts.example "
                "h%d.hosts.example\n",
                i, i + 1, i + 2, i + 3);
@@ -325,7 +318,7 @@ static void test_large_feeds(void **state)
     assert_int_equal(rep.loaded + rep.malformed, 0);
     assert_int_equal(mm_intel_count(in), 0);
     mm_intel_free(in);
-    in = load_text("hosts.txt", text, &rep);
+    in = load_text("hosts.txt", mm_buf_str(&text), &rep);
     assert_string_equal(rep.format, "hosts");
     assert_int_equal(rep.loaded, N);
     assert_int_equal(mm_intel_count(in), N);
@@ -334,7 +327,7 @@ static void test_large_feeds(void **state)
         assert_int_equal(mm_intel_match_domain(in, v, NULL), i < N);
     }
     mm_intel_free(in);
-    free(text);
+    mm_buf_free(&text);
 }
 
 /* Inserts wait a few adds (for their table slot's memory), in order: the
@@ -346,19 +339,18 @@ static void test_first_listing_wins(void **state)
     (void)state;
     struct mm_intel_hit hit;
     struct mm_intel_file_report rep;
-    char *text = NULL;
-    size_t len = 0;
+    struct mm_buf text = MM_BUF_INIT;
     const char *long_url = "dl.example.net/a-path-long-enough-to-exceed-the-waiting-room/"
                            "payload.bin";
-    append(&text, &len, "# Reference: one\n");
-    append(&text, &len, "first.example\nfirst.example\n%s\n", long_url);
-    append(&text, &len, "192.0.2.0/24\n198.51.100.9\n");
-    append(&text, &len, "# Reference: two\n");
-    append(&text, &len, "first.example\n%s\n192.0.2.99/24\n", long_url);
+    append(&text, "# Reference: one\n");
+    append(&text, "first.example\nfirst.example\n%s\n", long_url);
+    append(&text, "192.0.2.0/24\n198.51.100.9\n");
+    append(&text, "# Reference: two\n");
+    append(&text, "first.example\n%s\n192.0.2.99/24\n", long_url);
     for (int i = 0; i < 20; i++)
-        append(&text, &len, "f%d.example\n", i);
-    append(&text, &len, "198.51.100.9\nfirst.example\n%s\n", long_url);
-    struct mm_intel *in = load_text("order.txt", text, &rep);
+        append(&text, "f%d.example\n", i);
+    append(&text, "198.51.100.9\nfirst.example\n%s\n", long_url);
+    struct mm_intel *in = load_text("order.txt", mm_buf_str(&text), &rep);
     assert_int_equal(rep.loaded, 31);
     assert_int_equal(mm_intel_count(in), 4 + 20);
     assert_true(mm_intel_match_domain(in, "first.example", &hit));
@@ -374,7 +366,7 @@ static void test_first_listing_wins(void **state)
     assert_true(mm_intel_match_domain(in, "f19.example", &hit));
     assert_string_equal(hit.reference, "two");
     mm_intel_free(in);
-    free(text);
+    mm_buf_free(&text);
 }
 
 static void test_domains_and_psl(void **state)
