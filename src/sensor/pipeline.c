@@ -335,10 +335,10 @@ static struct timeval sane_time(const struct timeval *ts)
 {
     int64_t sec = (int64_t)ts->tv_sec, usec = (int64_t)ts->tv_usec;
     if (usec < 0 || usec >= USEC) { /* carried into the seconds, as mm_time_format does */
-        int64_t carry = usec / USEC - (usec % USEC < 0);
-        usec = usec % USEC + (usec % USEC < 0 ? USEC : 0);
+        struct timeval carried = mm_time_from_usec(usec);
+        usec = (int64_t)carried.tv_usec;
         if (sec >= TIME_MIN_SEC && sec <= TIME_MAX_SEC) /* else clamped below anyway */
-            sec += carry;
+            sec += (int64_t)carried.tv_sec;
     }
     if (sec < TIME_MIN_SEC) {
         sec = TIME_MIN_SEC;
