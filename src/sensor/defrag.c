@@ -158,8 +158,6 @@ void mm_defrag_on_give_up(struct mm_defrag *d, mm_defrag_give_up_fn fn, void *ar
 static void witness_of(const struct mm_packet *p, struct mm_packet *w)
 {
     *w = *p;
-    w->anomaly = MM_ANOM_NONE;
-    w->anomaly_layer = w->anomaly_event = NULL;
     if (p->frag_offset == 0 && p->l3) {
         struct mm_packet t = *w;
         if (mm_decode_ip_proto(&t, p->ip_proto, p->l3 + p->frag_hlen, p->frag_len) == 0)
