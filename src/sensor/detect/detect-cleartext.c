@@ -29,20 +29,13 @@ static int cleartext_init(struct mm_sensor *s, void **state)
     return mm__detect_basic_init(s, NAME, settings, 4096, 3600, 7 * 86400, state);
 }
 
-/* ASCII lower case: what tolower() does in the "C" locale, which the
- * sensor keeps (it never calls setlocale), without a call per byte. */
-static inline int lower(uint8_t c)
-{
-    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
 /* Case-insensitive search for needle (lower case) in p[0..n). */
 static const uint8_t *find_ci(const uint8_t *p, size_t n, const char *needle)
 {
     size_t k = strlen(needle);
     for (size_t i = 0; k <= n && i <= n - k; i++) {
         size_t j = 0;
-        while (j < k && lower(p[i + j]) == needle[j])
+        while (j < k && mm__lower(p[i + j]) == needle[j])
             j++;
         if (j == k)
             return p + i;
@@ -85,7 +78,7 @@ static const uint8_t *authorization_value(const uint8_t *d, size_t n)
         const uint8_t *line = nl + 1;
         if (line >= end || *line == '\r' || *line == '\n')
             return NULL; /* end of the header */
-        if ((size_t)(end - line) > sizeof name - 1 && lower(*line) == 'a' &&
+        if ((size_t)(end - line) > sizeof name - 1 && mm__lower(*line) == 'a' &&
             find_ci(line, sizeof name - 1, name) == line)
             return line + sizeof name - 1;
     }

@@ -134,12 +134,6 @@ static void dga_free(void *state)
     free(st);
 }
 
-/* ASCII lower case: tolower() of the "C" locale, which the sensor keeps. */
-static inline char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
-}
-
 /* Splits sp->lower by asking the public suffix list for each suffix from
  * the longest down (the first public one ends the registrable label). */
 static bool split_lower(const struct dga_state *st, struct split *sp)
@@ -262,7 +256,7 @@ static struct name_facts name_facts(struct dga_state *st, const char *name, stru
     if (n == 0 || n >= sizeof sp->lower)
         return none;
     for (size_t i = 0; i <= n; i++)
-        sp->lower[i] = lower(name[i]);
+        sp->lower[i] = mm__lower(name[i]);
     if (sp->lower[n - 1] == '.')
         sp->lower[--n] = '\0';
     struct name_memo *m = &st->memos[mm__hash_fast(sp->lower, n, 0) % MEMOS];

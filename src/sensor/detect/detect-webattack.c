@@ -230,18 +230,11 @@ static int web_init(struct mm_sensor *s, void **state)
 
 /* ---- URL normalisation ------------------------------------------------------- */
 
-/* ASCII lower case: tolower() of the "C" locale, which the sensor keeps (it
- * never calls setlocale), without a call per byte. */
-static inline char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
-}
-
 static int hex_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
-    c = lower(c);
+    c = mm__lower(c);
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
@@ -336,7 +329,7 @@ static void normalise(const struct web_state *st, const char *url, struct reques
     size_t a = 0, b = 0;
     bool blank = false;
     for (size_t i = 0; i < n; i++) {
-        char c = lower(text[i]);
+        char c = mm__lower(text[i]);
         if (c == '/' && i + 3 < n && text[i + 1] == '*' && text[i + 2] == '*' &&
             text[i + 3] == '/') {
             i += 3; /* an SQL comment between two words */
@@ -579,8 +572,8 @@ static int build_matchers(struct web_state *st)
     const char *const *const ua[] = {ua_injection, tools};
     const char *const *const secret[] = {secret_words};
     for (unsigned c = 0; c < 256; c++) {
-        st->lower_of[c] = lower((char)c);
-        st->plain_of[c] = c == 0 || c == '/' || is_blank((char)c) ? 0 : lower((char)c);
+        st->lower_of[c] = mm__lower((char)c);
+        st->plain_of[c] = c == 0 || c == '/' || is_blank((char)c) ? 0 : mm__lower((char)c);
     }
     int r = matcher_build(&st->url_m, &st->slots, url, 8);
     if (r == 0)
@@ -610,7 +603,7 @@ static void url_path(const struct request *r, char *out, size_t outlen)
     if (n >= outlen)
         n = outlen - 1;
     for (size_t i = 0; i < n; i++)
-        out[i] = lower(p[i]);
+        out[i] = mm__lower(p[i]);
     out[n] = '\0';
 }
 
@@ -685,7 +678,7 @@ static const char *proxy_probe(const struct request *r, char *target, size_t tar
     if (n >= targetlen)
         n = targetlen - 1;
     for (size_t i = 0; i < n; i++)
-        target[i] = lower(p[i]);
+        target[i] = mm__lower(p[i]);
     target[n] = '\0';
     if (!r->src_home)
         return "absolute-uri";
@@ -788,7 +781,7 @@ static bool secret_name(const struct web_state *st, const char *name, size_t n)
     if (n >= sizeof low)
         n = sizeof low - 1;
     for (size_t i = 0; i < n; i++)
-        low[i] = lower(name[i]);
+        low[i] = mm__lower(name[i]);
     low[n] = '\0';
     matcher_scan(&st->secret_m, low, strlen(low), &in_low);
     return first_of(&st->secret_m, &in_low, 0) != NULL;
