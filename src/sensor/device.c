@@ -971,32 +971,9 @@ static struct device *event_device(struct mm_devices *d, const json_t *ev, const
 /* Writes v in decimal (at least 21 bytes of room). */
 static void format_ll(long long v, char *out)
 {
-    char rev[24];
-    size_t n = 0, o = 0;
-    unsigned long long m = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        rev[n++] = (char)('0' + m % 10);
-        m /= 10;
-    } while (m);
     if (v < 0)
-        out[o++] = '-';
-    while (n > 0)
-        out[o++] = rev[--n];
-    out[o] = '\0';
-}
-
-/* Copies s into out as snprintf("%s") does (cut to outlen - 1 bytes);
- * false when it was cut. */
-static bool copy_cut(char *out, size_t outlen, const char *s)
-{
-    size_t n = strlen(s);
-    if (n < outlen) {
-        memcpy(out, s, n + 1);
-        return true;
-    }
-    memcpy(out, s, outlen - 1);
-    out[outlen - 1] = '\0';
-    return false;
+        *out++ = '-';
+    mm_str_u64(v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, out);
 }
 
 /* DHCP option 55 as "1,15,3": from an array of numbers or a string (built
@@ -1010,7 +987,7 @@ static void dhcp_params(const json_t *dhcp, char *out, size_t outlen)
     if (!p)
         p = json_object_get(dhcp, "params");
     if (json_is_string(p)) {
-        copy_cut(out, outlen, json_string_value(p));
+        mm_strlcpy(out, json_string_value(p), outlen);
         return;
     }
     json_array_foreach(p, i, v)
@@ -1020,9 +997,10 @@ static void dhcp_params(const json_t *dhcp, char *out, size_t outlen)
             return; /* Suricata's names ("subnet_mask") do not keep numbers */
         piece[0] = ',';
         format_ll(json_integer_value(v), piece + (i ? 1 : 0));
-        if (!copy_cut(out + o, outlen - o, piece))
-            return;
-        o += strlen(out + o);
+        size_t n = mm_strlcpy(out + o, piece, outlen - o);
+        if (n >= outlen - o)
+            return; /* cut */
+        o += n;
     }
 }
 
