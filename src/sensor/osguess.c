@@ -157,15 +157,13 @@ static const char *dhcp_memo_key(const char *params, const char *vendor,
                                  char key[MEMO_TEXT_MAX + 1])
 {
     size_t np = params ? strlen(params) : 0, nv = vendor ? strlen(vendor) : 0, o = 0;
-    char digits[24];
-    size_t nd = 0;
-    for (size_t v = np; nd == 0 || v > 0; v /= 10)
-        digits[nd++] = (char)('0' + v % 10);
+    char digits[MM_U64_STRLEN];
+    size_t nd = mm_str_u64(np, digits);
     if (nd + np + nv + 3 > MEMO_TEXT_MAX)
         return NULL;
     if (params) {
-        while (nd > 0)
-            key[o++] = digits[--nd];
+        memcpy(key, digits, nd);
+        o = nd;
         key[o++] = ':';
         memcpy(key + o, params, np);
         o += np;
