@@ -676,19 +676,21 @@ static int read_feed(const char *path, size_t max, char **out, size_t *len)
 {
     struct stat st;
     char *text = NULL;
-    int fd = strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode)
-                 ? -1
-                 : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-        (uint64_t)st.st_size <= max && (text = malloc((size_t)st.st_size + 1)) != NULL &&
-        (mm__intel_advise_huge(text, (size_t)st.st_size),
-         read_exactly(fd, text, (size_t)st.st_size))) {
-        close(fd);
-        text[st.st_size] = '\0';
-        *out = text;
-        *len = (size_t)st.st_size;
-        return 0;
-    }
+    if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return mm_file_read(path, max, out, len);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+        (uint64_t)st.st_size > max || (text = malloc((size_t)st.st_size + 1)) == NULL)
+        goto fallback;
+    mm__intel_advise_huge(text, (size_t)st.st_size);
+    if (!read_exactly(fd, text, (size_t)st.st_size))
+        goto fallback;
+    close(fd);
+    text[st.st_size] = '\0';
+    *out = text;
+    *len = (size_t)st.st_size;
+    return 0;
+fallback:
     free(text);
     if (fd >= 0)
         close(fd);
