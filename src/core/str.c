@@ -5,7 +5,7 @@
 #include <ctype.h>
 #include <string.h>
 
-static size_t utf8_seq_len(const unsigned char *p, size_t left)
+size_t mm_utf8_seq_len(const unsigned char *p, size_t left)
 {
     unsigned char c = p[0];
     if (c < 0x80)
@@ -42,7 +42,7 @@ bool mm_utf8_valid(const char *p, size_t n, size_t *bad_offset)
     const unsigned char *u = (const unsigned char *)p;
     size_t i = 0;
     while (i < n) {
-        size_t k = utf8_seq_len(u + i, n - i);
+        size_t k = mm_utf8_seq_len(u + i, n - i);
         if (k == 0) {
             if (bad_offset)
                 *bad_offset = i;

@@ -11,6 +11,11 @@
  * failure *bad_offset (if not NULL) gets the offset of the first bad byte. */
 bool mm_utf8_valid(const char *p, size_t n, size_t *bad_offset);
 
+/* Length of the well-formed UTF-8 sequence at p[0..left) (left >= 1): 1 for
+ * an ASCII byte, 2-4 for a sequence (no overlong, no surrogate, at most
+ * U+10FFFF), 0 when p does not start with one or it is cut at left. */
+size_t mm_utf8_seq_len(const unsigned char *p, size_t left);
+
 /* Counts code points of valid UTF-8 (display width is not attempted). */
 size_t mm_utf8_len(const char *s);
 

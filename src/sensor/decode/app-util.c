@@ -5,41 +5,10 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/str.h"
 #include "sensor/decode/app-util.h"
 
 #define MM_APP_TEXT_MAX 4096
-
-/* Length of a well-formed UTF-8 sequence starting at p (2..4), or 0. */
-static size_t utf8_seq_len(const uint8_t *p, size_t n)
-{
-    uint8_t c = p[0];
-    size_t need;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < need)
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (p[i] & 0x3F);
-    }
-    if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    if (cp >= 0xD800 && cp <= 0xDFFF)
-        return 0;
-    return need;
-}
 
 /* How many bytes from p are printable ASCII (0x20-0x7e). */
 static size_t printable_run(const uint8_t *p, size_t n)
@@ -68,7 +37,7 @@ size_t mm__app_text(const uint8_t *p, size_t n, char *out, size_t outlen)
             continue;
         }
         uint8_t c = p[i];
-        size_t seq = c >= 0x80 ? utf8_seq_len(p + i, n - i) : 0;
+        size_t seq = c >= 0x80 ? mm_utf8_seq_len(p + i, n - i) : 0;
         if (seq) { /* printable ASCII was copied above */
             if (o + seq >= outlen)
                 break;
