@@ -21,6 +21,7 @@
 #include "core/msg.h"
 #include "sensor/capture.h"
 #include "sensor/enrol.h"
+#include "sensor/intel/intel.h"
 #include "sensor/reload.h"
 #include "sensor/sensor-int.h"
 
@@ -78,12 +79,12 @@ static void reload_apply(struct run *run, struct mm_intel *fresh, int rc)
         mm_msg_print(stderr, PROG, "sensor-log", "intel.reload_failed", mm_msg_strerror(rc));
         return;
     }
-    mm_intel_release(mm__sensor_swap_intel(run->sensor, fresh));
+    mm_intel_free(mm__sensor_swap_intel(run->sensor, fresh));
     run->intel = fresh;
     run->sensor->st.intel_reloads++;
-    run->sensor->st.intel_indicators = mm_intel_size(fresh);
+    run->sensor->st.intel_indicators = mm_intel_count(fresh);
     if (!run->opt.quiet)
-        mm_msg_print(stderr, PROG, "sensor-log", "intel.reloaded", mm_intel_size(fresh));
+        mm_msg_print(stderr, PROG, "sensor-log", "intel.reloaded", mm_intel_count(fresh));
 }
 
 /* Between packets: start a requested reload, swap in a finished one. */
@@ -208,7 +209,7 @@ static int start(struct run *run, struct mm_capture **live)
         fprintf(stderr, PROG ": %s\n", err);
         return r == MM_ENOMEM ? EXIT_RUNTIME : EXIT_OUTPUT;
     }
-    run->sensor->st.intel_indicators = mm_intel_size(run->intel);
+    run->sensor->st.intel_indicators = mm_intel_count(run->intel);
     if (run->sensor->spool && mm_spool_recovered_bytes(run->sensor->spool) > 0)
         mm_msg_print(stderr, PROG, "sensor-log", "spool.cut",
                      (unsigned long long)mm_spool_recovered_bytes(run->sensor->spool));
@@ -266,7 +267,7 @@ int main(int argc, char **argv)
     mm__link_finish(run.uplink, &run.opt);
     live_capture = NULL;
     mm_capture_close(live);
-    mm_intel_release(run.intel);
+    mm_intel_free(run.intel);
     mm__options_free(&run.opt);
     return run.exit_code;
 }

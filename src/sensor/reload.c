@@ -69,16 +69,6 @@ int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_inte
     return 0;
 }
 
-void mm_intel_release(struct mm_intel *in)
-{
-    mm_intel_free(in);
-}
-
-size_t mm_intel_size(const struct mm_intel *in)
-{
-    return mm_intel_count(in); /* 0 for NULL */
-}
-
 static void *reload_main(void *arg)
 {
     struct mm_reload *r = arg;
@@ -144,7 +134,7 @@ void mm_reload_cancel(struct mm_reload *r)
     pthread_join(r->thread, NULL);
     free(r->log_text);
     r->log_text = NULL;
-    mm_intel_release(r->result);
+    mm_intel_free(r->result);
     r->result = NULL;
     atomic_store(&r->state, 0);
 }

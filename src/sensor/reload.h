@@ -15,11 +15,8 @@
 struct mm_intel;
 
 /* Builds and seals a set from paths; reports per file go to log (may be
- * NULL). Returns 0 or an MM_E* code; *out is NULL when intel support is not
- * built in. */
+ * NULL). Returns 0 or an MM_E* code. Free the set with mm_intel_free. */
 int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_intel **out);
-void mm_intel_release(struct mm_intel *in);
-size_t mm_intel_size(const struct mm_intel *in);
 
 struct mm_reload {
     pthread_t thread;

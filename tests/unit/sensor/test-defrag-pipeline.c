@@ -22,6 +22,7 @@
 
 #include "core/error.h"
 #include "pktbuild.h"
+#include "sensor/intel/intel.h"
 #include "sensor/reload.h"
 #include "sensor/sensor-int.h"
 
@@ -83,7 +84,7 @@ static void run_end(struct run *r)
 {
     mm__sensor_free(r->s);
     r->s = NULL;
-    mm_intel_release(r->in);
+    mm_intel_free(r->in);
     mm__options_free(&r->opt);
     r->events = json_array();
     FILE *f = fopen(r->eve, "r");
