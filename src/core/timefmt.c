@@ -15,12 +15,12 @@
  * false when the carry would leave time_t's range. */
 static bool split_time(const struct timeval *ts, time_t *sec, long *usec)
 {
-    long us = (long)ts->tv_usec, carry = us / 1000000 - (us % 1000000 < 0);
-    *usec = us % 1000000 + (us % 1000000 < 0 ? 1000000 : 0); /* no carry * 10^6: LONG_MIN */
-    if ((carry > 0 && ts->tv_sec > INT64_MAX - carry) ||
-        (carry < 0 && ts->tv_sec < INT64_MIN - carry))
+    struct timeval c = mm_time_from_usec((int64_t)ts->tv_usec); /* c.tv_sec: the carry */
+    *usec = (long)c.tv_usec; /* printed even when the carry is out of range */
+    if ((c.tv_sec > 0 && ts->tv_sec > INT64_MAX - c.tv_sec) ||
+        (c.tv_sec < 0 && ts->tv_sec < INT64_MIN - c.tv_sec))
         return false;
-    *sec = ts->tv_sec + carry;
+    *sec = ts->tv_sec + c.tv_sec;
     return true;
 }
 
