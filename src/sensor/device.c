@@ -10,9 +10,20 @@
  *
  * Announcements: a device first seen while decoding a packet is announced
  * ("new") once that packet has been fully handled, so the event already holds
- * what the packet's DHCP/mDNS events taught; later changes that matter (OS
- * guess, host names, IPv4 addresses) are announced as "changed". Devices
- * loaded from the state file are never re-announced. See docs/design/devices.md.
+ * what the packet's DHCP/mDNS events taught. Later changes of what the device
+ * is (OS guess, host names, a DHCP fingerprint or SMB native OS it had not
+ * had recently, allowlist status, its first IPv4 address) are announced as
+ * "changed" at once; a new IPv4 address alone is announced at most once per
+ * [devices] address_change_interval of capture time, and an address the
+ * device had recently (one of its last ADDR_RECENT_MAX) is no news at all,
+ * so a device cycling through many addresses is not a stream of events.
+ * Devices loaded from the state file are never re-announced (an address
+ * change still held back at the save is announced at the device's next
+ * packet). See docs/design/devices.md.
+ *
+ * The IP map holds an address only while it is in the list of the device it
+ * points at (a MAC device's list keeps 8): memory stays O(devices x 8) however
+ * many addresses a device uses.
  *
  * Per packet the record is not searched: struct device keeps views of what
  * a packet is compared with (SYN traits, each source's OS evidence, the last
@@ -51,6 +62,11 @@
 #define STATE_FILE          "devices.json"
 #define SYN_SEEN_MAX        8 /* SYN trait kinds of a device remembered */
 #define TIME_UNKNOWN        INT64_MIN
+#define ADDR_RECENT_MAX     32   /* IPv4 addresses a device had recently: coming back is no news */
+#define VALUE_RECENT_MAX    4    /* DHCP fingerprints and SMB native OS texts it had recently */
+#define ADDR_INTERVAL_DEF   3600 /* [devices] address_change_interval, seconds */
+#define ADDR_INTERVAL_MAX   (366L * 86400)
+#define PENDING_MEMBER      "address_change_pending" /* devices.json only, never in events */
 
 /* The sources of OS evidence; the record's "evidence" names them as below. */
 enum source { SRC_VENDOR, SRC_DHCP, SRC_USER_AGENT, SRC_SMB, SRC_TCP, SRC_COUNT };
@@ -106,6 +122,16 @@ struct device {
     const char *last_ua;
     uint8_t ip_known[17];  /* an address key the IP map pointed at this device for, */
     uint64_t ip_known_gen; /* at this by_ip.gen (0: none) */
+    /* What is news (see maybe_changed): the IPv4 addresses (network order,
+     * 0: none) and the keyed hashes of DHCP fingerprints and SMB native OS
+     * texts (0: none) the device had recently, each a ring. */
+    uint32_t recent_addrs[ADDR_RECENT_MAX];
+    uint64_t recent_values[VALUE_RECENT_MAX];
+    unsigned recent_addr_next, recent_value_next;
+    bool address_news;    /* an IPv4 address it had not had recently, not yet announced */
+    bool identity_news;   /* a DHCP fingerprint or SMB native OS it had not had recently */
+    bool announced_ipv4;  /* its last announcement listed an IPv4 address */
+    int64_t announced_at; /* capture time of its last announcement (TIME_UNKNOWN: none) */
 };
 
 /* Open-addressing map from a 17-byte key (MAC or address) to a device index. */
@@ -135,6 +161,8 @@ struct mm_devices {
     size_t nallow_macs;
     bool have_pending;
     struct device *last_by_mac; /* the device the last MAC lookup found (MACs never move) */
+    int64_t address_interval;   /* usec; [devices] address_change_interval (0: each change) */
+    uint64_t value_seed;        /* random key of the recent_values hashes */
 };
 
 /* ---- key map ----------------------------------------------------------------- */
@@ -197,6 +225,35 @@ static int map_put(struct key_map *m, const uint8_t key[17], uint32_t idx)
     }
     s->idx = idx;
     return 0;
+}
+
+/* True when slot i lies cyclically in (from, to]: an entry at `to` whose
+ * probe started at i may not move to `from` (linear probing). */
+static bool probe_passes(size_t i, size_t from, size_t to)
+{
+    return from <= to ? from < i && i <= to : from < i || i <= to;
+}
+
+/* Removes the entry in slot s, moving later entries of its probe run back
+ * (no tombstones: lookups stay as short as before). Changes gen, so no
+ * remembered lookup says the key is still there. */
+static void map_remove(struct key_map *m, struct key_slot *s)
+{
+    size_t mask = m->cap - 1, hole = (size_t)(s - m->slots), j = hole;
+    m->gen++;
+    m->count--;
+    m->slots[hole].used = false;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!m->slots[j].used)
+            return;
+        size_t home = key_hash(m->slots[j].key, m->seed) & mask;
+        if (probe_passes(home, hole, j))
+            continue; /* found from its home without passing the hole */
+        m->slots[hole] = m->slots[j];
+        m->slots[j].used = false;
+        hole = j;
+    }
 }
 
 static void mac_key(const uint8_t mac[6], uint8_t key[17])
@@ -343,14 +400,32 @@ static const char *array_string(const json_t *arr, const char *s)
     return NULL;
 }
 
-/* A cheap signature of what an announcement is about: OS, names, IPv4s. */
-static uint32_t record_signature(const json_t *rec)
+/* True when the record lists an IPv4 address. */
+static bool has_ipv4(const json_t *rec)
+{
+    size_t i;
+    json_t *v;
+    const json_t *ips = json_object_get(rec, "ips");
+    json_array_foreach(ips, i, v)
+    {
+        const char *ip = json_string_value(v);
+        if (ip && !strchr(ip, ':'))
+            return true;
+    }
+    return false;
+}
+
+/* A cheap signature of what the device is, which is announced at once when
+ * it changes: the OS guess, the host names and its allowlist status. (Its
+ * addresses are announced by interval, see maybe_changed; DHCP fingerprints
+ * and SMB native OS texts by recent_values.) */
+static uint32_t identity_signature(const json_t *rec, bool allowlisted)
 {
     uint32_t h = 2166136261u;
     const char *os = json_string_value(json_object_get(json_object_get(rec, "os"), "id"));
     size_t i;
     json_t *v;
-    const json_t *hostnames = json_object_get(rec, "hostnames"), *ips = json_object_get(rec, "ips");
+    const json_t *hostnames = json_object_get(rec, "hostnames");
     for (const char *p = os ? os : ""; *p; p++)
         h = (h ^ (uint8_t)*p) * 16777619u;
     json_array_foreach(hostnames, i, v)
@@ -359,15 +434,7 @@ static uint32_t record_signature(const json_t *rec)
             h = (h ^ (uint8_t)tolower((unsigned char)*p)) * 16777619u;
         h = (h ^ 1) * 16777619u;
     }
-    json_array_foreach(ips, i, v)
-    {
-        const char *ip = json_string_value(v);
-        if (ip && !strchr(ip, ':'))
-            for (const char *p = ip; *p; p++)
-                h = (h ^ (uint8_t)*p) * 16777619u;
-        h = (h ^ 2) * 16777619u;
-    }
-    return h;
+    return (h ^ (allowlisted ? 2u : 3u)) * 16777619u;
 }
 
 /* ---- allowlist ------------------------------------------------------------------ */
@@ -438,6 +505,68 @@ static bool is_allowlisted(const struct mm_devices *d, const struct device *dev)
                 return true;
     }
     return false;
+}
+
+/* ---- what is news ------------------------------------------------------------------ */
+
+/* True when the device had not used the IPv4 address a recently (it is
+ * then remembered, in place of the oldest). IPv6 addresses are never news:
+ * privacy addresses rotate. */
+static bool address_is_news(struct device *dev, const struct mm_addr *a)
+{
+    uint32_t v;
+    if (a->family != 4)
+        return false;
+    memcpy(&v, a->bytes, 4);
+    for (unsigned i = 0; i < ADDR_RECENT_MAX; i++)
+        if (dev->recent_addrs[i] == v)
+            return false;
+    dev->recent_addrs[dev->recent_addr_next] = v;
+    dev->recent_addr_next = (dev->recent_addr_next + 1) % ADDR_RECENT_MAX;
+    return true;
+}
+
+/* A keyed hash (never 0) of a kind letter and two texts. */
+static uint64_t value_hash(uint64_t seed, char kind, const char *a, const char *b)
+{
+    uint64_t h = (seed ^ 1469598103934665603ULL ^ (uint8_t)kind) * 1099511628211ULL;
+    for (const char *p = a; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    h = (h ^ 0x100) * 1099511628211ULL; /* a separator no text byte equals */
+    for (const char *p = b; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    h ^= h >> 31;
+    return h ? h : 1;
+}
+
+/* True when the device had not shown this DHCP fingerprint ('d': params,
+ * vendor class) or SMB native OS ('s') recently; it is then remembered. A
+ * client alternating between two fingerprints (e.g. DHCPINFORM and
+ * DHCPREQUEST lists) is news only the first time each. */
+static bool value_is_news(const struct mm_devices *d, struct device *dev, char kind, const char *a,
+                          const char *b)
+{
+    uint64_t h = value_hash(d->value_seed, kind, a, b);
+    for (unsigned i = 0; i < VALUE_RECENT_MAX; i++)
+        if (dev->recent_values[i] == h)
+            return false;
+    dev->recent_values[dev->recent_value_next] = h;
+    dev->recent_value_next = (dev->recent_value_next + 1) % VALUE_RECENT_MAX;
+    return true;
+}
+
+/* Remembers the DHCP fingerprint and SMB native OS a (saved) record holds,
+ * so seeing them again after a restart is no news. */
+static void remember_values(const struct mm_devices *d, struct device *dev)
+{
+    const json_t *dhcp = json_object_get(dev->rec, "dhcp");
+    const char *params = json_string_value(json_object_get(dhcp, "params")),
+               *vendor = json_string_value(json_object_get(dhcp, "vendor_class")),
+               *smb = json_string_value(json_object_get(dev->rec, "smb_native_os"));
+    if (params || vendor)
+        value_is_news(d, dev, 'd', params ? params : "", vendor ? vendor : "");
+    if (smb)
+        value_is_news(d, dev, 's', smb, "");
 }
 
 /* ---- records -------------------------------------------------------------------- */
@@ -595,6 +724,7 @@ static int device_create(struct mm_devices *d, const uint8_t *mac, const struct 
     }
     dev->last_seen = dev->last_seen_written = dev->last_seen_text = t;
     dev->has_last_seen_member = true;
+    dev->announced_at = TIME_UNKNOWN;
     if (mac)
         mac_key(mac, key);
     else
@@ -611,12 +741,45 @@ static int device_create(struct mm_devices *d, const uint8_t *mac, const struct 
         char s[MM_ADDR_STRLEN];
         mm_addr_format(ip, s, sizeof s);
         json_array_append_new(json_object_get(dev->rec, "ips"), json_string(s));
+        address_is_news(dev, ip); /* announced with the device */
     }
     struct mm_os_guess g;
     if (vendor && mm_osguess_vendor(d->os, vendor, &g))
         add_evidence(d, dev, SRC_VENDOR, vendor, &g);
     *out = dev;
     return 0;
+}
+
+/* Takes the address text out of the IP map when the map points at dev for
+ * it (an address another device used since is that device's). Devices
+ * keyed by address keep their entries: one of them is the device's key. */
+static void forget_address(struct mm_devices *d, const struct device *dev, const char *text)
+{
+    struct mm_addr a;
+    uint8_t key[17];
+    if (!dev->has_mac || !text || mm_addr_parse(text, &a) != 0)
+        return;
+    ip_key(&a, key);
+    struct key_slot *slot = map_slot(&d->by_ip, key);
+    if (slot && slot->used && slot->idx == dev->idx)
+        map_remove(&d->by_ip, slot);
+}
+
+/* Appends the address text to the device's "ips" unless it is there; true
+ * when the list changed. The oldest addresses of a full list fall out of it
+ * and out of the IP map, so the map holds at most DEVICE_IPS_MAX addresses
+ * of a MAC device however many it uses. */
+static bool ips_add(struct mm_devices *d, struct device *dev, const char *text)
+{
+    json_t *ips = json_object_get(dev->rec, "ips");
+    if (array_string(ips, text))
+        return false;
+    while (json_array_size(ips) >= DEVICE_IPS_MAX) {
+        forget_address(d, dev, json_string_value(json_array_get(ips, 0)));
+        json_array_remove(ips, 0);
+    }
+    json_array_append_new(ips, json_string(text));
+    return true;
 }
 
 /* Adds an address to a device and points the IP map at it. */
@@ -632,8 +795,10 @@ static void device_add_ip(struct mm_devices *d, struct device *dev, const struct
     const struct key_slot *slot = map_slot(&d->by_ip, key);
     if (!(slot && slot->used && slot->idx == dev->idx)) { /* the common case: nothing new */
         mm_addr_format(a, s, sizeof s);
-        if (array_add_string(json_object_get(dev->rec, "ips"), s, DEVICE_IPS_MAX, false))
+        if (ips_add(d, dev, s))
             dev->dirty = true;
+        if (address_is_news(dev, a))
+            dev->address_news = true;
         if (map_put(&d->by_ip, key, dev->idx) != 0)
             return;
     }
@@ -746,7 +911,7 @@ static json_t *record_copy(const json_t *rec)
 }
 
 /* Emits a "device" event for dev (action "new" or "changed"); sig is
- * record_signature of its record. */
+ * identity_signature of its record. */
 static void announce(struct mm_devices *d, struct device *dev, const char *action, uint32_t sig)
 {
     struct mm_addr first = {0};
@@ -770,7 +935,9 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
     write_last_seen(dev, json_string_value(json_object_get(ev, "timestamp")), t);
     sync_record(dev);
     dev->announced_sig = sig;
-    dev->pending_new = false;
+    dev->pending_new = dev->identity_news = dev->address_news = false;
+    dev->announced_at = t;
+    dev->announced_ipv4 = has_ipv4(dev->rec);
     if (!d->s)
         return;
     json_t *rec = record_copy(dev->rec);
@@ -784,15 +951,40 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
     mm_sensor_emit(d->s, ev);
 }
 
-/* After an update: announce "changed" when something that matters changed. */
+static uint32_t device_signature(const struct mm_devices *d, const struct device *dev)
+{
+    return identity_signature(dev->rec, is_allowlisted(d, dev));
+}
+
+/* True when an address change may be announced now: the device was last
+ * announced without an IPv4 address (its first one is news at once), or
+ * nothing was announced for address_interval of capture time (either way:
+ * captures read one after another may step back in time). */
+static bool address_change_due(const struct mm_devices *d, const struct device *dev)
+{
+    int64_t t = now_usec(d), at = dev->announced_at;
+    return d->address_interval == 0 || !dev->announced_ipv4 || at == TIME_UNKNOWN ||
+           t - at >= d->address_interval || at - t >= d->address_interval;
+}
+
+/* After an update: announce "changed" at once when what the device is
+ * changed; when only its addresses did, once address_change_interval has
+ * passed since its last announcement (at this or a later update), with the
+ * addresses it has then. */
 static void maybe_changed(struct mm_devices *d, struct device *dev)
 {
-    if (dev->pending_new || !dev->dirty)
+    if (dev->pending_new)
         return;
-    dev->dirty = false;
-    uint32_t sig = record_signature(dev->rec);
-    if (sig != dev->announced_sig)
-        announce(d, dev, "changed", sig);
+    if (dev->dirty) {
+        dev->dirty = false;
+        uint32_t sig = device_signature(d, dev);
+        if (sig != dev->announced_sig || dev->identity_news) {
+            announce(d, dev, "changed", sig);
+            return;
+        }
+    }
+    if (dev->address_news && address_change_due(d, dev))
+        announce(d, dev, "changed", dev->announced_sig);
 }
 
 static void flush_pending(struct mm_devices *d)
@@ -802,7 +994,7 @@ static void flush_pending(struct mm_devices *d)
     d->have_pending = false;
     for (size_t i = 0; i < d->n; i++)
         if (d->devs[i]->pending_new)
-            announce(d, d->devs[i], "new", record_signature(d->devs[i]->rec));
+            announce(d, d->devs[i], "new", device_signature(d, d->devs[i]));
 }
 
 /* Finds or creates the device for mac (or for ip when mac is NULL). */
@@ -1048,6 +1240,8 @@ static void on_dhcp(struct mm_devices *d, const json_t *ev)
         struct mm_os_guess g;
         json_object_set_new(dev->rec, "dhcp",
                             json_pack("{s:s, s:s}", "params", params, "vendor_class", vendor));
+        if (value_is_news(d, dev, 'd', params, vendor))
+            dev->identity_news = dev->dirty = true;
         if (mm_osguess_dhcp(d->os, params[0] ? params : NULL, vendor[0] ? vendor : NULL, &g)) {
             char v[sizeof params + DEVICE_TEXT_MAX + 2];
             snprintf(v, sizeof v, "%s%s%s", params, vendor[0] ? " " : "", vendor);
@@ -1087,6 +1281,8 @@ static void smb_native_os(struct mm_devices *d, const json_t *ev, const char *os
     if (!dev || !clean_text(os, clean))
         return;
     json_object_set_new(dev->rec, "smb_native_os", json_string(clean));
+    if (value_is_news(d, dev, 's', clean, ""))
+        dev->identity_news = dev->dirty = true;
     if (mm_osguess_smb(d->os, clean, &g))
         add_evidence(d, dev, SRC_SMB, clean, &g);
     maybe_changed(d, dev);
@@ -1186,6 +1382,11 @@ const json_t *mm_devices_find_mac(const struct mm_devices *d, const uint8_t mac[
     return dev->rec;
 }
 
+size_t mm_devices_address_count(const struct mm_devices *d)
+{
+    return d ? d->by_ip.count : 0;
+}
+
 const json_t *mm_devices_find_ip(const struct mm_devices *d, const struct mm_addr *a)
 {
     struct device *dev = d ? find_by_ip(d, a) : NULL;
@@ -1196,6 +1397,18 @@ const json_t *mm_devices_find_ip(const struct mm_devices *d, const struct mm_add
 }
 
 /* ---- persistence ------------------------------------------------------------------ */
+
+/* The record as devices.json keeps it: with PENDING_MEMBER when an address
+ * change is still held back (announced after a restart; see load_state). */
+static json_t *saved_record(const struct device *dev)
+{
+    if (!dev->address_news)
+        return json_incref(dev->rec);
+    json_t *copy = record_copy(dev->rec);
+    if (copy)
+        json_object_set_new(copy, PENDING_MEMBER, json_true());
+    return copy;
+}
 
 int mm_devices_save(struct mm_devices *d)
 {
@@ -1210,7 +1423,11 @@ int mm_devices_save(struct mm_devices *d)
     for (size_t i = 0; arr && i < d->n; i++) {
         set_last_seen(d->devs[i], d->devs[i]->last_seen, true);
         sync_record(d->devs[i]);
-        json_array_append(arr, d->devs[i]->rec);
+        json_t *rec = saved_record(d->devs[i]);
+        if (!rec || json_array_append_new(arr, rec) != 0) {
+            json_decref(arr); /* out of memory: nothing is written */
+            arr = NULL;
+        }
     }
     json_t *root = arr ? json_pack("{s:i, s:o}", "version", 1, "devices", arr) : NULL;
     text = root ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
@@ -1313,13 +1530,23 @@ static int load_state(struct mm_devices *d)
         }
         dev->last_seen_text = TIME_UNKNOWN; /* its text may be in another form */
         dev->has_last_seen_member = json_object_get(dev->rec, "last_seen") != NULL;
+        bool held = json_is_true(json_object_get(dev->rec, PENDING_MEMBER));
+        json_object_del(dev->rec, PENDING_MEMBER);
         size_t k;
         json_t *v;
         json_array_foreach(
             ips, k, v) if (mm_addr_parse(json_string_value(v) ? json_string_value(v) : "", &a) == 0)
             device_add_ip(d, dev, &a);
+        remember_values(d, dev);
         recompute_os(d, dev);
-        dev->announced_sig = record_signature(dev->rec);
+        /* announced as saved; its first update compares (the allowlist may
+         * have changed since) and announces an address change held back */
+        dev->announced_sig =
+            identity_signature(dev->rec, json_is_true(json_object_get(dev->rec, "allowlisted")));
+        dev->dirty = true;
+        dev->identity_news = false;
+        dev->address_news = held;
+        dev->announced_ipv4 = has_ipv4(dev->rec);
     }
     json_decref(root);
     return r == MM_ELIMIT ? 0 : r;
@@ -1330,7 +1557,7 @@ int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices
     *out = NULL;
     struct mm_devices *d = calloc(1, sizeof *d);
     const struct mm_sensor_config *cfg = s ? mm_sensor_config(s) : NULL;
-    long max = DEVICES_MAX_DEFAULT;
+    long max = DEVICES_MAX_DEFAULT, interval = ADDR_INTERVAL_DEF;
     int r;
     if (!d)
         return MM_ENOMEM;
@@ -1339,10 +1566,14 @@ int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices
     d->by_ip.seed = mm_hash_random_key();
     d->by_mac.gen = d->by_ip.gen = 1; /* a device's ip_known_gen 0 matches none */
     if (cfg && cfg->ini &&
-        (r = mm_ini_get_int(cfg->ini, "devices", "max", DEVICES_MAX_DEFAULT, 1, 1000000, &max)) !=
-            0)
+        ((r = mm_ini_get_int(cfg->ini, "devices", "max", DEVICES_MAX_DEFAULT, 1, 1000000, &max)) !=
+             0 ||
+         (r = mm_ini_get_int(cfg->ini, "devices", "address_change_interval", ADDR_INTERVAL_DEF, 0,
+                             ADDR_INTERVAL_MAX, &interval)) != 0))
         goto out;
     d->max = (size_t)max;
+    d->address_interval = (int64_t)interval * 1000000;
+    d->value_seed = mm_hash_random_key();
     if ((r = mm_osguess_new(&d->os)) != 0)
         goto out;
     if (cfg && (r = load_allowlist(d, cfg->ini)) != 0)

@@ -5,12 +5,14 @@
  * SMB native OS, an OS guess, first and last seen. Persisted under --state so
  * a restart does not re-announce known devices; allowlisted devices come from
  * the config ([devices] allow = MAC or IP, repeatable). Emits "device" events
- * (action new / changed) through mm_sensor_emit. */
+ * (action new / changed) through mm_sensor_emit; a change of addresses only
+ * at most once per [devices] address_change_interval. */
 #ifndef MM_SENSOR_DEVICE_H
 #define MM_SENSOR_DEVICE_H
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sensor/packet.h"
@@ -32,5 +34,9 @@ void mm_devices_on_event(struct mm_devices *d, const json_t *ev);
  * object the "device" event carries), or NULL. Borrowed reference. */
 const json_t *mm_devices_find_mac(const struct mm_devices *d, const uint8_t mac[6]);
 const json_t *mm_devices_find_ip(const struct mm_devices *d, const struct mm_addr *a);
+
+/* How many addresses the inventory maps to devices: at most 8 per device
+ * (an address that falls out of its device's list leaves the map). */
+size_t mm_devices_address_count(const struct mm_devices *d);
 
 #endif

@@ -292,9 +292,14 @@ static void test_syn_record_when_read(void **state)
     /* "fresh" learns DHCP after its SYNs */
     th_event(s, "{\"event_type\":\"dhcp\",\"src_ip\":\"192.168.1.43\",\"dhcp\":{\"type\":"
                 "\"request\",\"client_mac\":\"02:00:00:00:00:43\",\"params_raw\":[1,3]}}");
-    /* the first SYN's Linux guess changed the saved two; fresh was new */
-    assert_int_equal(th_count_events(s, "device", "changed"), 2);
+    /* the first SYN's Linux guess changed the saved two; fresh was new, then
+     * changed by its first DHCP fingerprint (the last event) */
+    assert_int_equal(th_count_events(s, "device", "changed"), 3);
     assert_int_equal(th_count_events(s, "device", "new"), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(dev_of(th_event_at(s, "device", 3)), "dhcp"), "params")),
+        "1,3");
     member_text(dev_of(th_event_at(s, "device", 0)), "tcp", text, sizeof text);
     assert_string_equal(text, "{\"options\":\"M,S,T,N,W7\",\"ttl\":64,\"window\":100}");
     member_text(dev_of(th_event_at(s, "device", 1)), "tcp", text, sizeof text);
@@ -371,7 +376,8 @@ static const char *last_seen_of(const json_t *rec)
 
 /* "last_seen" moves at most once a minute (events and devices.json say the
  * latest); an event keeps what the record held when it was announced; a
- * saved "last_seen" is kept as written until the device is seen again. */
+ * saved "last_seen" is kept as written until the device is seen again.
+ * (address_change_interval = 0: every new address is announced.) */
 static void test_last_seen_and_events(void **state)
 {
     (void)state;
@@ -379,7 +385,7 @@ static void test_last_seen_and_events(void **state)
     const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x51};
     const double t0 = 1775001600.0; /* 2026-04-01T00:00:00Z */
     struct mm_packet p;
-    struct mm_sensor *s = th_new(NULL, NULL, state_dir, NULL);
+    struct mm_sensor *s = th_new("[devices]\naddress_change_interval = 0\n", NULL, state_dir, NULL);
     static const double times[] = {0, 50, 70, 125};
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
         th_set_time(s, t0 + times[i]);
@@ -457,7 +463,11 @@ static void test_last_seen_and_events(void **state)
     void *it = json_object_iter_at((json_t *)rec, "last_seen");
     assert_string_equal(json_object_iter_key(json_object_iter_next((json_t *)rec, it)), "dhcp");
     assert_string_equal(last_seen_of(rec), "2026-04-01T00:01:00.000000+0000");
-    assert_int_equal(th_count_events(s, "device", NULL), 0);
+    /* only the first DHCP fingerprint "bare" showed was announced */
+    assert_int_equal(th_count_events(s, "device", NULL), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(dev_of(th_event_at(s, "device", 0)), "mac")),
+        "02:00:00:00:00:54");
     th_free(s);
 }
 

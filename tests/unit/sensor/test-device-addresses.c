@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for what the device inventory announces about addresses and
+ * how much it keeps of them: an address a device had recently is no news
+ * (rotation), address-only changes are announced at most once per [devices]
+ * address_change_interval of capture time with the current list, changes of
+ * what a device is (host name, DHCP fingerprint, SMB native OS, allowlist
+ * status, its first IPv4 address) at once, IPv6 addresses never; a change
+ * held back at a save is announced after the restart; and the IP map stays
+ * at most 8 addresses per device however many addresses a MAC uses.
+ * Packets and events are crafted here. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fs.h"
+#include "test-detect-harness.h"
+
+#define T0 1775001600.0 /* 2026-04-01T00:00:00Z, the harness's clock at start */
+
+static char state_dir[128];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(state_dir, sizeof state_dir, "/tmp/mm-test-devaddr-XXXXXX");
+    return mkdtemp(state_dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", state_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* An ACK (no SYN: no OS guess) from mac at src, at capture time t. */
+static void send_from(struct mm_sensor *s, const uint8_t mac[6], const char *src, double t)
+{
+    struct mm_packet p;
+    th_set_time(s, t);
+    th_ip_packet(&p, src, 1025, "203.0.113.80", 80, 6, 0x10, NULL);
+    p.has_eth = true;
+    memcpy(p.src_mac, mac, 6);
+    th_packet(s, &p);
+}
+
+static size_t changed(const struct mm_sensor *s)
+{
+    return th_count_events(s, "device", "changed");
+}
+
+static const json_t *last_device_event(const struct mm_sensor *s)
+{
+    size_t n = th_count_events(s, "device", NULL);
+    assert_true(n > 0);
+    return json_object_get(th_event_at(s, "device", n - 1), "device");
+}
+
+static const json_t *ips_of(const json_t *rec)
+{
+    return json_object_get(rec, "ips");
+}
+
+/* True when the array of strings holds s. */
+static bool has_string(const json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (strcmp(json_string_value(v), s) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A device cycling through 12 addresses (more than the 8 its record keeps):
+ * the first round announces each new one (interval 0), later rounds are
+ * rotation and announce nothing; the record always lists the 8 latest. */
+static void test_rotation_is_no_news(void **state)
+{
+    (void)state;
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0a, 0x01};
+    struct mm_sensor *s = th_new("[devices]\naddress_change_interval = 0\n", NULL, NULL, NULL);
+    char ip[32];
+    for (unsigned round = 0; round < 4; round++)
+        for (unsigned i = 0; i < 12; i++) {
+            snprintf(ip, sizeof ip, "192.168.10.%u", 10 + i);
+            send_from(s, mac, ip, T0 + round * 100 + i);
+            const json_t *rec = mm_devices_find_mac(mm_sensor_devices(s), mac);
+            const json_t *ips = ips_of(rec);
+            assert_int_equal(json_array_size(ips), round == 0 && i < 8 ? i + 1 : 8);
+            assert_string_equal(json_string_value(json_array_get(ips, json_array_size(ips) - 1)),
+                                ip);
+        }
+    assert_int_equal(th_count_events(s, "device", "new"), 1);
+    assert_int_equal(changed(s), 11); /* the first round's 11 new addresses only */
+    th_free(s);
+}
+
+/* Default interval (3600 s): the first new address after a quiet hour is
+ * announced at once, later ones within the hour are held back and announced
+ * together at the device's first update an hour after its last
+ * announcement, with the list it has then; a change of name is announced
+ * at once (carrying the addresses); a clock stepping back an hour or more
+ * (captures read one after another) counts as the interval passed. */
+static void test_address_changes_coalesced(void **state)
+{
+    (void)state;
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0a, 0x02};
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    send_from(s, mac, "192.168.11.1", T0);
+    send_from(s, mac, "192.168.11.2", T0 + 10);
+    send_from(s, mac, "192.168.11.3", T0 + 20);
+    send_from(s, mac, "192.168.11.3", T0 + 3599);
+    assert_int_equal(changed(s), 0);
+    send_from(s, mac, "192.168.11.3", T0 + 3600); /* no new address: the held-back ones */
+    assert_int_equal(changed(s), 1);
+    const json_t *rec = last_device_event(s);
+    assert_int_equal(json_array_size(ips_of(rec)), 3);
+    assert_string_equal(
+        json_string_value(json_object_get(th_event_at(s, "device", 1), "timestamp")),
+        "2026-04-01T01:00:00.000000+0000");
+
+    /* within the next hour: a new address waits, a host name does not */
+    send_from(s, mac, "192.168.11.4", T0 + 3700);
+    assert_int_equal(changed(s), 1);
+    th_set_time(s, T0 + 3800);
+    th_event(s, "{\"event_type\":\"netbios\",\"src_ip\":\"192.168.11.4\",\"netbios\":{"
+                "\"type\":\"request\",\"hostname\":\"PC-A2\"}}");
+    assert_int_equal(changed(s), 2);
+    rec = last_device_event(s);
+    assert_true(has_string(ips_of(rec), "192.168.11.4")); /* it carries the current list */
+    send_from(s, mac, "192.168.11.4", T0 + 7300);         /* nothing was held back since */
+    assert_int_equal(changed(s), 2);
+
+    /* a new address, then the clock steps back by a day: announced */
+    send_from(s, mac, "192.168.11.5", T0 + 7000);
+    assert_int_equal(changed(s), 2);
+    send_from(s, mac, "192.168.11.5", T0 + 7000 - 86400);
+    assert_int_equal(changed(s), 3);
+    th_free(s);
+}
+
+/* What a device is, announced at once even within the address interval: a
+ * DHCP fingerprint it had not had recently (a client alternating between
+ * two, as DHCPINFORM and DHCPREQUEST lists do, only the first time each),
+ * an SMB native OS, the allowlist status that a new address brings, and the
+ * first IPv4 address of a device first seen without one. IPv6 addresses are
+ * never announced. */
+static void test_identity_at_once(void **state)
+{
+    (void)state;
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0a, 0x03};
+    static const char *const dhcp[] = {
+        "{\"event_type\":\"dhcp\",\"src_ip\":\"192.168.12.3\",\"dhcp\":{\"type\":\"request\","
+        "\"client_mac\":\"02:00:00:00:0a:03\",\"params_raw\":[1,3,6,15]}}",
+        "{\"event_type\":\"dhcp\",\"src_ip\":\"192.168.12.3\",\"dhcp\":{\"type\":\"request\","
+        "\"client_mac\":\"02:00:00:00:0a:03\",\"params_raw\":[1,3,6,15,99]}}"};
+    struct mm_sensor *s = th_new("[devices]\nallow = 192.168.77.0/24\n", NULL, NULL, NULL);
+    send_from(s, mac, "192.168.12.3", T0);
+    size_t want = 0;
+    for (unsigned i = 0; i < 6; i++) {
+        th_set_time(s, T0 + 1 + i);
+        th_event(s, dhcp[i % 2]);
+        want += i < 2;
+        assert_int_equal(changed(s), want);
+    }
+    th_event(s, "{\"event_type\":\"smb\",\"src_ip\":\"192.168.12.3\",\"dest_ip\":\"192.168.12.9\","
+                "\"smb\":{\"request\":{\"native_os\":\"Unix\"}}}");
+    assert_int_equal(changed(s), ++want);
+    assert_string_equal(json_string_value(json_object_get(last_device_event(s), "smb_native_os")),
+                        "Unix");
+    th_event(s, "{\"event_type\":\"smb\",\"src_ip\":\"192.168.12.3\",\"dest_ip\":\"192.168.12.9\","
+                "\"smb\":{\"request\":{\"native_os\":\"Unix\"}}}");
+    assert_int_equal(changed(s), want);
+
+    /* IPv6 addresses update the record silently, also past a full list */
+    char ip[64];
+    for (unsigned i = 0; i < 10; i++) {
+        snprintf(ip, sizeof ip, "fe80::%x", i + 1);
+        send_from(s, mac, ip, T0 + 10 + i);
+    }
+    assert_int_equal(changed(s), want);
+    /* an address in an allowlisted range: allowlisted now, announced at once */
+    assert_false(json_is_true(json_object_get(last_device_event(s), "allowlisted")));
+    send_from(s, mac, "192.168.77.7", T0 + 30);
+    assert_int_equal(changed(s), ++want);
+    assert_true(json_is_true(json_object_get(last_device_event(s), "allowlisted")));
+
+    /* a device first known from a DHCP discover without an address
+     * (announced at the end of the next packet, here another device's) */
+    th_event(s, "{\"event_type\":\"dhcp\",\"src_ip\":\"0.0.0.0\",\"dhcp\":{\"type\":\"discover\","
+                "\"client_mac\":\"02:00:00:00:0a:04\",\"requested_ip\":\"0.0.0.0\"}}");
+    const uint8_t late[6] = {0x02, 0, 0, 0, 0x0a, 0x04};
+    send_from(s, mac, "192.168.77.7", T0 + 31);
+    assert_int_equal(th_count_events(s, "device", "new"), 2);
+    assert_int_equal(
+        json_array_size(ips_of(json_object_get(th_event_at(s, "device", want + 1), "device"))), 0);
+    send_from(s, late, "192.168.12.4", T0 + 32);
+    assert_int_equal(changed(s), ++want);
+    assert_string_equal(json_string_value(json_array_get(ips_of(last_device_event(s)), 0)),
+                        "192.168.12.4");
+    th_free(s);
+}
+
+/* A held-back address change survives a restart (devices.json marks it;
+ * the loaded record and its events do not carry the mark) and is
+ * announced at the device's first packet; nothing else is re-announced. */
+static void test_held_back_change_persists(void **state)
+{
+    (void)state;
+    char path[300];
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0a, 0x05}, other[6] = {0x02, 0, 0, 0, 0x0a, 0x06};
+    struct mm_sensor *s = th_new(NULL, NULL, state_dir, NULL);
+    send_from(s, mac, "192.168.13.1", T0);
+    send_from(s, other, "192.168.13.9", T0);
+    send_from(s, mac, "192.168.13.2", T0 + 60); /* held back */
+    assert_int_equal(changed(s), 0);
+    assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
+    th_free(s);
+    snprintf(path, sizeof path, "%s/devices.json", state_dir);
+    json_t *root = json_load_file(path, 0, NULL);
+    const json_t *devs = json_object_get(root, "devices");
+    assert_int_equal(json_array_size(devs), 2);
+    assert_true(json_is_true(json_object_get(json_array_get(devs, 0), "address_change_pending")));
+    assert_null(json_object_get(json_array_get(devs, 1), "address_change_pending"));
+    json_decref(root);
+
+    s = th_new(NULL, NULL, state_dir, NULL);
+    assert_null(
+        json_object_get(mm_devices_find_mac(mm_sensor_devices(s), mac), "address_change_pending"));
+    send_from(s, other, "192.168.13.9", T0 + 120);
+    assert_int_equal(th_count_events(s, "device", NULL), 0);
+    send_from(s, mac, "192.168.13.2", T0 + 120);
+    assert_int_equal(changed(s), 1);
+    const json_t *rec = last_device_event(s);
+    assert_int_equal(json_array_size(ips_of(rec)), 2);
+    assert_null(json_object_get(rec, "address_change_pending"));
+    send_from(s, mac, "192.168.13.1", T0 + 130); /* had it before the restart: no news */
+    assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
+    th_free(s);
+    root = json_load_file(path, 0, NULL);
+    assert_null(json_object_get(json_array_get(json_object_get(root, "devices"), 0),
+                                "address_change_pending"));
+    json_decref(root);
+
+    /* and a restart shows nothing again */
+    s = th_new(NULL, NULL, state_dir, NULL);
+    send_from(s, mac, "192.168.13.2", T0 + 200);
+    send_from(s, other, "192.168.13.9", T0 + 200);
+    assert_int_equal(th_count_events(s, "device", NULL), 0);
+    th_free(s);
+}
+
+/* One MAC sending from 100,000 different home addresses: the IP map keeps
+ * only the 8 its record lists (the latest), so memory does not grow; the
+ * address changes are one held-back change (the clock stands still). */
+static void test_ip_map_bounded(void **state)
+{
+    (void)state;
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0a, 0x07};
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    struct mm_devices *d = mm_sensor_devices(s);
+    char ip[32];
+    for (unsigned i = 0; i < 100000; i++) {
+        snprintf(ip, sizeof ip, "10.%u.%u.%u", 1 + (i >> 16), (i >> 8) & 0xff, i & 0xff);
+        send_from(s, mac, ip, T0);
+        assert_true(mm_devices_address_count(d) <= 8);
+    }
+    assert_int_equal(mm_devices_address_count(d), 8);
+    assert_int_equal(th_count_events(s, "device", NULL), 1); /* "new"; the rest held back */
+    const json_t *rec = mm_devices_find_mac(d, mac);
+    for (unsigned i = 100000 - 8; i < 100000; i++) {
+        struct mm_addr a;
+        snprintf(ip, sizeof ip, "10.%u.%u.%u", 1 + (i >> 16), (i >> 8) & 0xff, i & 0xff);
+        assert_int_equal(mm_addr_parse(ip, &a), 0);
+        assert_ptr_equal(mm_devices_find_ip(d, &a), rec);
+    }
+    struct mm_addr old;
+    assert_int_equal(mm_addr_parse("10.1.0.0", &old), 0);
+    assert_null(mm_devices_find_ip(d, &old));
+    send_from(s, mac, "10.1.0.0", T0 + 3600);
+    assert_int_equal(changed(s), 1);
+    assert_ptr_equal(mm_devices_find_ip(d, &old), mm_devices_find_mac(d, mac));
+    th_free(s);
+}
+
+/* An address another device took stays that device's when it falls out of
+ * the first one's list; with many devices rotating addresses through one
+ * map (entries moved back on removal), every entry left is an address its
+ * device lists and is found by it. */
+static void test_ip_map_many_rotating(void **state)
+{
+    (void)state;
+    const uint8_t a[6] = {0x02, 0, 0, 0, 0x0b, 0x01}, b[6] = {0x02, 0, 0, 0, 0x0b, 0x02};
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    struct mm_devices *d = mm_sensor_devices(s);
+    struct mm_addr x;
+    char ip[32];
+    assert_int_equal(mm_addr_parse("192.168.20.1", &x), 0);
+    send_from(s, a, "192.168.20.1", T0);
+    send_from(s, b, "192.168.20.1", T0); /* b took it */
+    for (unsigned i = 0; i < 10; i++) {  /* x falls out of a's list */
+        snprintf(ip, sizeof ip, "192.168.21.%u", i + 1);
+        send_from(s, a, ip, T0);
+    }
+    assert_false(has_string(ips_of(mm_devices_find_mac(d, a)), "192.168.20.1"));
+    assert_ptr_equal(mm_devices_find_ip(d, &x), mm_devices_find_mac(d, b));
+    th_free(s);
+
+    s = th_new(NULL, NULL, NULL, NULL);
+    d = mm_sensor_devices(s);
+    uint64_t r = 88172645463325252ULL; /* xorshift: addresses in no order */
+    for (unsigned step = 0; step < 20000; step++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        const uint8_t mac[6] = {0x02, 0, 0, 0x0c, 0, (uint8_t)(r % 200)};
+        snprintf(ip, sizeof ip, "10.9.%u.%u", (unsigned)(r >> 8) % 40, (unsigned)(r >> 16) % 250);
+        send_from(s, mac, ip, T0 + step);
+    }
+    size_t listed = 0;
+    for (unsigned k = 0; k < 200; k++) {
+        const uint8_t mac[6] = {0x02, 0, 0, 0x0c, 0, (uint8_t)k};
+        const json_t *rec = mm_devices_find_mac(d, mac);
+        size_t i;
+        json_t *v;
+        assert_non_null(rec);
+        json_array_foreach(ips_of(rec), i, v)
+        {
+            struct mm_addr addr;
+            assert_int_equal(mm_addr_parse(json_string_value(v), &addr), 0);
+            /* the last device seen with it, or none when it fell out of
+             * that one's list since */
+            listed += mm_devices_find_ip(d, &addr) == rec;
+        }
+    }
+    assert_int_equal(mm_devices_address_count(d), listed);
+    assert_true(listed <= 200 * 8);
+    th_free(s);
+}
+
+static void test_bad_interval(void **state)
+{
+    (void)state;
+    char err[128];
+    struct mm_ini *bad = NULL;
+    struct mm_devices *d = NULL;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    assert_int_equal(
+        mm_ini_load_string("[devices]\naddress_change_interval = -1\n", &bad, err, sizeof err), 0);
+    s->cfg.ini = bad; /* the sensor reports the error and does not start */
+    assert_int_not_equal(mm_devices_new(s, NULL, &d), 0);
+    assert_null(d);
+    s->cfg.ini = s->ini;
+    mm_ini_free(bad);
+    th_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rotation_is_no_news),
+        cmocka_unit_test(test_address_changes_coalesced),
+        cmocka_unit_test(test_identity_at_once),
+        cmocka_unit_test(test_held_back_change_persists),
+        cmocka_unit_test(test_ip_map_bounded),
+        cmocka_unit_test(test_ip_map_many_rotating),
+        cmocka_unit_test(test_bad_interval),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
