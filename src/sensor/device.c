@@ -951,6 +951,8 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
     mm_sensor_emit(d->s, ev);
 }
 
+/* identity_signature of the device with its allowlist status as of now
+ * (a new address may fall in an allowlisted range). */
 static uint32_t device_signature(const struct mm_devices *d, const struct device *dev)
 {
     return identity_signature(dev->rec, is_allowlisted(d, dev));
