@@ -6,7 +6,9 @@
  * bytes are exactly those the JSON path (pipeline.c flow_event() through
  * the EVE writer) produces; tests/unit/sensor/test-flow-line.c compares the
  * two. Every value written is text we produced ourselves (addresses,
- * numbers, fixed names, base64), so no JSON escaping is needed. */
+ * numbers, fixed names, base64), so no JSON escaping is needed. Fixed
+ * names come with their lengths and IPv4 addresses are formatted here, so
+ * a record measures only its time stamps, Community ID and reason. */
 #include <string.h>
 
 #include "core/timefmt.h"
@@ -32,11 +34,51 @@ static void put(struct line *l, const char *s, size_t n)
 
 #define PUT_LIT(l, s) put(l, s, sizeof(s) - 1)
 
+/* "s": fits as a whole or marks the line full, like three puts would */
+static void put_quoted(struct line *l, const char *s, size_t n)
+{
+    if (l->full || l->len + n + 2 >= l->cap) {
+        l->full = true;
+        return;
+    }
+    char *o = l->p + l->len;
+    o[0] = '"';
+    memcpy(o + 1, s, n);
+    o[n + 1] = '"';
+    l->len += n + 2;
+}
+
 static void put_str(struct line *l, const char *s)
 {
-    PUT_LIT(l, "\"");
-    put(l, s, strlen(s));
-    PUT_LIT(l, "\"");
+    put_quoted(l, s, strlen(s));
+}
+
+static void put_text(struct line *l, struct mm_flow_text t)
+{
+    put_quoted(l, t.s, t.n);
+}
+
+/* An address as mm__addr_text writes it; IPv4 (nearly every flow) is
+ * formatted here, where its length is known. */
+static void put_addr(struct line *l, const struct mm_addr *a)
+{
+    char ip[MM_ADDR_STRLEN];
+    if (a->family != 4) {
+        mm__addr_text(a, ip);
+        put_str(l, ip);
+        return;
+    }
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a->bytes[i];
+        if (v >= 100)
+            ip[n++] = (char)('0' + v / 100);
+        if (v >= 10)
+            ip[n++] = (char)('0' + v / 10 % 10);
+        ip[n++] = (char)('0' + v % 10);
+        ip[n++] = '.';
+    }
+    put_quoted(l, ip, n - 1);
 }
 
 static void put_u64(struct line *l, uint64_t v)
@@ -49,33 +91,28 @@ static void put_u64(struct line *l, uint64_t v)
 /* ,"key": for a key written in the source: one copy of a literal */
 #define PUT_KEY(l, key) PUT_LIT(l, ",\"" key "\":")
 
-/* ,"key": */
-static void put_key(struct line *l, const char *key)
-{
-    PUT_LIT(l, ",\"");
-    put(l, key, strlen(key));
-    PUT_LIT(l, "\":");
-}
-
-static void put_flags(struct line *l, const char *key, uint8_t flags)
+/* TCP flags as two hex digits, quoted */
+static void put_flags(struct line *l, uint8_t flags)
 {
     static const char hex[] = "0123456789abcdef";
     char v[2] = {hex[flags >> 4], hex[flags & 15]};
-    put_key(l, key);
-    PUT_LIT(l, "\"");
-    put(l, v, 2);
-    PUT_LIT(l, "\"");
+    put_quoted(l, v, 2);
+}
+
+/* The time stamp text and its length */
+static struct mm_flow_text time_text(const struct timeval *tv, char out[MM_TIMESTAMP_MAX])
+{
+    mm__time_format(tv, out);
+    return (struct mm_flow_text){out, strlen(out)};
 }
 
 /* The header; last is the flow's last packet time, formatted (it is also
  * the flow's "end"). */
-static void put_header(struct line *l, const struct mm_flow *f, const char *last)
+static void put_header(struct line *l, const struct mm_flow *f, struct mm_flow_text last)
 {
-    char ip[MM_ADDR_STRLEN];
-    const char *proto = mm_flow_proto_name(f->proto);
     bool ports = f->proto == 6 || f->proto == 17 || f->proto == 132;
     PUT_LIT(l, "{\"timestamp\":");
-    put_str(l, last);
+    put_text(l, last);
     if (f->id) {
         PUT_KEY(l, "flow_id");
         put_u64(l, f->id & INT64_MAX);
@@ -90,22 +127,20 @@ static void put_header(struct line *l, const struct mm_flow *f, const char *last
         }
         PUT_LIT(l, "]");
     }
-    mm__addr_text(&f->src, ip);
     PUT_KEY(l, "src_ip");
-    put_str(l, ip);
+    put_addr(l, &f->src);
     if (ports) {
         PUT_KEY(l, "src_port");
         put_u64(l, f->sport);
     }
-    mm__addr_text(&f->dst, ip);
     PUT_KEY(l, "dest_ip");
-    put_str(l, ip);
+    put_addr(l, &f->dst);
     if (ports) {
         PUT_KEY(l, "dest_port");
         put_u64(l, f->dport);
     }
     PUT_KEY(l, "proto");
-    put_str(l, proto);
+    put_text(l, mm__flow_proto_text(f->proto));
     PUT_KEY(l, "community_id");
     put_str(l, f->community_id);
     if (f->app) {
@@ -114,10 +149,11 @@ static void put_header(struct line *l, const struct mm_flow *f, const char *last
     }
 }
 
-static void put_flow(struct line *l, const struct mm_flow *f, const char *reason, const char *end)
+static void put_flow(struct line *l, const struct mm_flow *f, const char *reason,
+                     struct mm_flow_text end)
 {
-    char start[MM_TIMESTAMP_MAX];
-    mm__time_format(&f->start, start);
+    char text[MM_TIMESTAMP_MAX];
+    struct mm_flow_text start = time_text(&f->start, text);
     long long age = (long long)(f->last.tv_sec - f->start.tv_sec);
     PUT_LIT(l, ",\"flow\":{\"pkts_toserver\":");
     put_u64(l, f->dir[0].pkts & INT64_MAX);
@@ -128,13 +164,13 @@ static void put_flow(struct line *l, const struct mm_flow *f, const char *reason
     PUT_KEY(l, "bytes_toclient");
     put_u64(l, f->dir[1].bytes & INT64_MAX);
     PUT_KEY(l, "start");
-    put_str(l, start);
+    put_text(l, start);
     PUT_KEY(l, "end");
-    put_str(l, end);
+    put_text(l, end);
     PUT_KEY(l, "age");
     put_u64(l, age < 0 ? 0 : (uint64_t)age);
     PUT_KEY(l, "state");
-    put_str(l, mm_flow_state_name(f));
+    put_text(l, mm__flow_state_text(f));
     PUT_KEY(l, "reason");
     put_str(l, reason);
     PUT_KEY(l, "alerted");
@@ -149,33 +185,40 @@ const struct mm__tcp_flag_name mm__tcp_flag_names[8] = {{0x02, "syn"}, {0x01, "f
                                                         {0x40, "ecn"}, {0x80, "cwr"}};
 const char *const mm__tcp_state_names[5] = {"none", "syn_sent", "established", "closing", "closed"};
 
+/* ,"name":true per flag, in mm__tcp_flag_names' order (same bits) */
+static const struct mm_flow_text flag_true[8] = {
+    MM_FLOW_TEXT(",\"syn\":true"), MM_FLOW_TEXT(",\"fin\":true"), MM_FLOW_TEXT(",\"rst\":true"),
+    MM_FLOW_TEXT(",\"psh\":true"), MM_FLOW_TEXT(",\"ack\":true"), MM_FLOW_TEXT(",\"urg\":true"),
+    MM_FLOW_TEXT(",\"ecn\":true"), MM_FLOW_TEXT(",\"cwr\":true")};
+/* mm__tcp_state_names, quoted */
+static const struct mm_flow_text tcp_state_quoted[5] = {
+    MM_FLOW_TEXT("\"none\""), MM_FLOW_TEXT("\"syn_sent\""), MM_FLOW_TEXT("\"established\""),
+    MM_FLOW_TEXT("\"closing\""), MM_FLOW_TEXT("\"closed\"")};
+
 static void put_tcp(struct line *l, const struct mm_flow *f)
 {
     const struct mm__tcp_flag_name *names = mm__tcp_flag_names;
-    const char *const *states = mm__tcp_state_names;
     uint8_t fl = f->dir[0].tcp_flags | f->dir[1].tcp_flags;
-    PUT_LIT(l, ",\"tcp\":{\"tcp_flags\":\"");
-    static const char hex[] = "0123456789abcdef";
-    char v[2] = {hex[fl >> 4], hex[fl & 15]};
-    put(l, v, 2);
-    PUT_LIT(l, "\"");
-    put_flags(l, "tcp_flags_ts", f->dir[0].tcp_flags);
-    put_flags(l, "tcp_flags_tc", f->dir[1].tcp_flags);
+    PUT_LIT(l, ",\"tcp\":{\"tcp_flags\":");
+    put_flags(l, fl);
+    PUT_KEY(l, "tcp_flags_ts");
+    put_flags(l, f->dir[0].tcp_flags);
+    PUT_KEY(l, "tcp_flags_tc");
+    put_flags(l, f->dir[1].tcp_flags);
     for (size_t i = 0; i < 8; i++)
-        if (fl & names[i].bit) {
-            put_key(l, names[i].name);
-            PUT_LIT(l, "true");
-        }
+        if (fl & names[i].bit)
+            put(l, flag_true[i].s, flag_true[i].n);
     PUT_KEY(l, "state");
-    put_str(l, states[f->tcp_state % 5]);
+    struct mm_flow_text state = tcp_state_quoted[f->tcp_state % 5];
+    put(l, state.s, state.n);
     PUT_LIT(l, "}");
 }
 
 size_t mm__flow_line(const struct mm_flow *f, const char *reason, char *out, size_t cap)
 {
     struct line l = {.p = out, .cap = cap};
-    char last[MM_TIMESTAMP_MAX];
-    mm__time_format(&f->last, last);
+    char text[MM_TIMESTAMP_MAX];
+    struct mm_flow_text last = time_text(&f->last, text);
     put_header(&l, f, last);
     put_flow(&l, f, reason, last);
     if (f->proto == 6)

@@ -5,15 +5,18 @@
 
 #include "sensor/flowtable.h"
 
+#define MM_FLOW_POOL_MAX 4096
+
 struct mm_flow_lru {
     struct mm_flow *head, *tail; /* head: least recently active */
 };
 
 struct mm_flow_table {
     struct mm_flow_config cfg;
-    struct mm_flow **buckets;
+    struct mm_flow **buckets; /* grows from 1024 to buckets_max (flow.c) */
     uint32_t mask;
-    uint64_t hash_key; /* random per table: chains cannot be lengthened on purpose */
+    size_t buckets_max; /* the power of two >= max_flows */
+    uint64_t hash_key;  /* random per table: chains cannot be lengthened on purpose */
     struct mm_flow_lru lru[MM_FLOW_CLASSES];
     size_t count;
     uint64_t seq;     /* flows created, for ids */
@@ -22,8 +25,9 @@ struct mm_flow_table {
     bool clock_set;
     mm_flow_end_fn on_end;
     void *arg;
-    struct mm_flow *pool; /* freed flows kept for reuse */
     size_t pool_count;
+    struct mm_flow *pool[MM_FLOW_POOL_MAX]; /* freed flows kept for reuse, a stack: the top
+                                               one is the most recently freed (still cached) */
     size_t stream_mem;
     struct mm_flow_stats st;
 };

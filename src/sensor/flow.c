@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The flow table: a chained hash table keyed by the unordered 5-tuple (both
- * directions hash alike), one LRU list per timeout class (so the oldest idle
+ * directions hash alike) whose bucket array grows with the number of flows
+ * (a small array stays in the CPU cache; a table usually holds a few
+ * thousand flows, far below max_flows), chains linked both ways (a flow
+ * leaves its chain without walking it), flows laid out by cache line
+ * (flow.h) and reused from a stack of freed ones (the most recently freed,
+ * still cached, first), one LRU list per timeout class (so the oldest idle
  * flow of a class is always its list head), the flow clock, idle and active
  * timeouts, eviction of the least recently active flow when max_flows is
  * reached, per-direction counters, TCP flags and a small TCP state machine.
  * Flows leave through the table's end callback (the pipeline writes the EVE
  * flow record there). Rules for the clock are in flowtable.h. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,12 +20,18 @@
 #include "core/hash.h"
 #include "sensor/flow-int.h"
 
-#define USEC     1000000LL
-#define POOL_MAX 4096
-#define TCP_FIN  0x01
-#define TCP_SYN  0x02
-#define TCP_RST  0x04
-#define TCP_ACK  0x10
+#define USEC        1000000LL
+#define LINE        64 /* flows are allocated on cache-line boundaries */
+#define BUCKETS_MIN 1024u
+#define TCP_FIN     0x01
+#define TCP_SYN     0x02
+#define TCP_RST     0x04
+#define TCP_ACK     0x10
+
+/* flow.h's cache-line grouping */
+static_assert(offsetof(struct mm_flow, clock_start) == LINE, "key and chain in line 0");
+static_assert(offsetof(struct mm_flow, dir) == 2 * LINE, "per-packet fields in line 1");
+static_assert(sizeof(struct mm_flow_dir) == LINE, "one line per direction");
 
 void mm_flow_config_defaults(struct mm_flow_config *c)
 {
@@ -36,26 +48,31 @@ void mm_flow_config_defaults(struct mm_flow_config *c)
     c->stream_memcap = 64u * 1024 * 1024;
 }
 
-const char *mm_flow_proto_name(uint8_t proto)
+struct mm_flow_text mm__flow_proto_text(uint8_t proto)
 {
     switch (proto) {
     case 6:
-        return "TCP";
+        return MM_FLOW_TEXT("TCP");
     case 17:
-        return "UDP";
+        return MM_FLOW_TEXT("UDP");
     case 1:
-        return "ICMP";
+        return MM_FLOW_TEXT("ICMP");
     case 58:
-        return "IPv6-ICMP";
+        return MM_FLOW_TEXT("IPv6-ICMP");
     case 132:
-        return "SCTP";
+        return MM_FLOW_TEXT("SCTP");
     case 47:
-        return "GRE";
+        return MM_FLOW_TEXT("GRE");
     case 50:
-        return "ESP";
+        return MM_FLOW_TEXT("ESP");
     default:
-        return "IP";
+        return MM_FLOW_TEXT("IP");
     }
+}
+
+const char *mm_flow_proto_name(uint8_t proto)
+{
+    return mm__flow_proto_text(proto).s;
 }
 
 static bool proto_has_ports(uint8_t proto)
@@ -161,9 +178,11 @@ int mm_flow_table_new(const struct mm_flow_config *c, mm_flow_end_fn on_end, voi
     if (!t)
         return MM_ENOMEM;
     t->cfg = *c;
-    size_t n = 1024;
+    size_t n = BUCKETS_MIN;
     while (n < c->max_flows)
         n <<= 1;
+    t->buckets_max = n;
+    n = BUCKETS_MIN;
     t->buckets = calloc(n, sizeof(*t->buckets));
     if (!t->buckets) {
         free(t);
@@ -178,20 +197,54 @@ int mm_flow_table_new(const struct mm_flow_config *c, mm_flow_end_fn on_end, voi
     return 0;
 }
 
-static void hash_unlink(struct mm_flow_table *t, struct mm_flow *f)
+/* ---- hash chains ------------------------------------------------------- */
+
+static void chain_insert(struct mm_flow **slot, struct mm_flow *f)
 {
-    struct mm_flow **pp = &t->buckets[f->hash & t->mask];
-    while (*pp && *pp != f)
-        pp = &(*pp)->hnext;
-    if (*pp)
-        *pp = f->hnext;
+    f->hnext = *slot;
+    f->hpprev = slot;
+    if (*slot)
+        (*slot)->hpprev = &f->hnext;
+    *slot = f;
+}
+
+/* O(1): touches only f and its successor, not the bucket or the chain. */
+static void chain_unlink(struct mm_flow *f)
+{
+    *f->hpprev = f->hnext;
+    if (f->hnext)
+        f->hnext->hpprev = f->hpprev;
     f->hnext = NULL;
+    f->hpprev = NULL;
+}
+
+/* Doubles the bucket array (up to buckets_max) once there are more flows
+ * than buckets. Without memory the table keeps its size: longer chains,
+ * same flows. */
+static void buckets_grow(struct mm_flow_table *t)
+{
+    size_t n = (size_t)t->mask + 1;
+    if (t->count <= n || n >= t->buckets_max)
+        return;
+    struct mm_flow **nb = calloc(2 * n, sizeof(*nb));
+    if (!nb)
+        return;
+    uint32_t mask = (uint32_t)(2 * n - 1);
+    for (size_t i = 0; i < n; i++)
+        while (t->buckets[i]) {
+            struct mm_flow *f = t->buckets[i];
+            chain_unlink(f);
+            chain_insert(&nb[f->hash & mask], f);
+        }
+    free(t->buckets);
+    t->buckets = nb;
+    t->mask = mask;
 }
 
 /* Removes f from the table, tells the owner, frees its buffers. */
 static void flow_end(struct mm_flow_table *t, struct mm_flow *f, const char *reason)
 {
-    hash_unlink(t, f);
+    chain_unlink(f);
     lru_unlink(t, f);
     t->count--;
     t->st.ended++;
@@ -199,10 +252,8 @@ static void flow_end(struct mm_flow_table *t, struct mm_flow *f, const char *rea
         t->on_end(t->arg, f, reason);
     mm_stream_release(t, f, 0);
     mm_stream_release(t, f, 1);
-    if (t->pool_count < POOL_MAX) {
-        f->hnext = t->pool;
-        t->pool = f;
-        t->pool_count++;
+    if (t->pool_count < MM_FLOW_POOL_MAX) {
+        t->pool[t->pool_count++] = f;
     } else {
         free(f);
     }
@@ -220,11 +271,8 @@ void mm_flow_table_free(struct mm_flow_table *t)
     if (!t)
         return;
     mm_flow_end_all(t, "shutdown");
-    while (t->pool) {
-        struct mm_flow *f = t->pool;
-        t->pool = f->hnext;
-        free(f);
-    }
+    while (t->pool_count)
+        free(t->pool[--t->pool_count]);
     free(t->buckets);
     free(t);
 }
@@ -276,16 +324,19 @@ static uint64_t flow_id_of(uint64_t n)
     return (mix64(n + 0x9e3779b97f4a7c15ULL) & ((1ULL << 51) - 1)) | 1;
 }
 
+/* A cleared flow from the pool, else a new one on a cache-line boundary. */
 static struct mm_flow *flow_alloc(struct mm_flow_table *t)
 {
-    struct mm_flow *f = t->pool;
-    if (f) {
-        t->pool = f->hnext;
-        t->pool_count--;
-        memset(f, 0, sizeof(*f));
-        return f;
+    struct mm_flow *f;
+    if (t->pool_count) {
+        f = t->pool[--t->pool_count];
+    } else {
+        f = aligned_alloc(LINE, (sizeof(*f) + LINE - 1) / LINE * LINE);
+        if (!f)
+            return NULL;
     }
-    return calloc(1, sizeof(*f));
+    memset(f, 0, sizeof(*f));
+    return f;
 }
 
 static struct mm_flow *flow_create(struct mm_flow_table *t, const struct mm_packet *p, uint16_t sp,
@@ -318,10 +369,10 @@ static struct mm_flow *flow_create(struct mm_flow_table *t, const struct mm_pack
     /* ICMP: type/code of the first packet feed the Community ID. */
     mm_community_id(t->cfg.community_id_seed, &p->src, &p->dst, p->ip_proto, p->sport, p->dport,
                     f->community_id, sizeof(f->community_id));
-    f->hnext = t->buckets[hash & t->mask];
-    t->buckets[hash & t->mask] = f;
+    chain_insert(&t->buckets[hash & t->mask], f);
     lru_append(t, f);
     t->count++;
+    buckets_grow(t);
     t->st.created++;
     switch (f->tclass) {
     case MM_FLOW_TCP:
@@ -375,6 +426,8 @@ static void flow_update(struct mm_flow_table *t, struct mm_flow *f, const struct
         if (f->tcp_state == MM_TCP_CLOSED)
             cls = MM_FLOW_TCP_CLOSED;
     }
+    if (cls == f->tclass && t->lru[cls].tail == f)
+        return; /* already the most recent of its class */
     lru_unlink(t, f);
     f->tclass = (uint8_t)cls;
     lru_append(t, f);
@@ -440,11 +493,16 @@ const struct mm_flow_config *mm_flow_table_config(const struct mm_flow_table *t)
     return &t->cfg;
 }
 
-const char *mm_flow_state_name(const struct mm_flow *f)
+struct mm_flow_text mm__flow_state_text(const struct mm_flow *f)
 {
     if (f->proto == 6 && f->tcp_state == MM_TCP_CLOSED)
-        return "closed";
+        return MM_FLOW_TEXT("closed");
     if (f->dir[0].pkts && f->dir[1].pkts)
-        return "established";
-    return "new";
+        return MM_FLOW_TEXT("established");
+    return MM_FLOW_TEXT("new");
+}
+
+const char *mm_flow_state_name(const struct mm_flow *f)
+{
+    return mm__flow_state_text(f).s;
 }

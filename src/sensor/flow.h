@@ -17,45 +17,58 @@
 struct mm_app_decoder;
 struct mm_stream_seg;
 
+/* Laid out in one 64-byte cache line: counters first (every packet), then
+ * the reassembly state (TCP payload). */
 struct mm_flow_dir {
     uint64_t pkts, bytes;
-    uint8_t tcp_flags; /* OR of all flags seen in this direction */
     uint32_t next_seq; /* reassembly: next expected sequence number */
-    bool seq_known;
-    uint8_t *buf; /* in-order bytes not yet consumed by the decoder */
     uint32_t buf_len, buf_cap;
-    bool gap;                       /* data lost (hole, cap reached): decoder stops */
+    uint32_t ooo_bytes;
+    uint8_t *buf;                   /* in-order bytes not yet consumed by the decoder */
     struct mm_stream_seg *ooo;      /* out-of-order segments, sorted by seq (stream.c) */
     struct mm_stream_seg *ooo_tail; /* last of ooo: appends in order are O(1) */
-    uint32_t ooo_bytes;
-    uint16_t ooo_count; /* at most MM_STREAM_OOO_SEGS_MAX */
+    uint16_t ooo_count;             /* at most MM_STREAM_OOO_SEGS_MAX */
+    uint8_t tcp_flags;              /* OR of all flags seen in this direction */
+    bool seq_known;
+    bool gap; /* data lost (hole, cap reached): decoder stops */
 };
 
+/* Fields grouped by when they are read, each group in its own cache lines
+ * (flow.c allocates flows 64-byte aligned): the look-up key and hash chain
+ * (every packet's look-up walks only these), the per-packet bookkeeping,
+ * the two directions, then what the decoders, detectors and the flow
+ * record read. */
 struct mm_flow {
-    uint64_t id;             /* EVE flow_id */
-    struct mm_addr src, dst; /* initiator and responder */
+    /* bytes 0-63: hash chain and flow key (flow.c) */
+    struct mm_flow *hnext;   /* next in the bucket's chain */
+    struct mm_flow **hpprev; /* the pointer that points at this flow */
+    uint32_t hash;
     uint16_t sport, dport;
-    uint8_t proto;      /* IPPROTO_* */
-    uint16_t vlan[2];   /* VLAN ids of the first packet (part of the flow key) */
-    uint8_t vlan_count; /* 0-2 */
-    char community_id[64];
-    struct timeval start, last;
-    struct mm_flow_dir dir[2]; /* 0: initiator->responder, 1: reverse */
-    uint8_t src_mac[6], dst_mac[6];
+    struct mm_addr src, dst; /* initiator and responder */
+    uint8_t proto;           /* IPPROTO_* */
+    uint8_t vlan_count;      /* 0-2 */
+    uint16_t vlan[2];        /* VLAN ids of the first packet (part of the flow key) */
+    /* bytes 64-127: touched by every packet (flow.c, pipeline.c) */
+    int64_t clock_start, clock_last; /* flow clock (usec) at creation / last packet */
+    struct mm_flow *lru_prev, *lru_next;
+    struct timeval last;
+    uint8_t tcp_state; /* MM_TCP_* (flow.c) */
+    uint8_t tclass;    /* timeout class (flow.c) */
+    bool app_probed;
+    bool app_failed;       /* the app decoder returned an error: no more parsing */
+    bool alerted;          /* an alert was raised on this flow (EVE flow.alerted) */
+    uint8_t app_anomalies; /* malformed UDP datagrams reported (capped) */
     bool has_mac;
     const struct mm_app_decoder *app; /* NULL until probed */
-    bool app_probed;
-    void *app_state;
+    /* bytes 128-255: one line per direction */
+    struct mm_flow_dir dir[2]; /* 0: initiator->responder, 1: reverse */
+    /* from byte 256: read by decoders, detectors and the flow record */
+    uint64_t id; /* EVE flow_id */
+    struct timeval start;
     uint32_t detector_flags; /* bits a detector may set (e.g. "already alerted") */
-    bool alerted;            /* an alert was raised on this flow (EVE flow.alerted) */
-    bool app_failed;         /* the app decoder returned an error: no more parsing */
-    uint8_t app_anomalies;   /* malformed UDP datagrams reported (capped) */
-    uint8_t tcp_state;       /* MM_TCP_* (flow.c) */
-    uint8_t tclass;          /* timeout class (flow.c) */
-    /* table bookkeeping (flow.c) */
-    int64_t clock_start, clock_last; /* flow clock (usec) at creation / last packet */
-    struct mm_flow *hnext, *lru_prev, *lru_next;
-    uint32_t hash;
+    void *app_state;
+    uint8_t src_mac[6], dst_mac[6];
+    char community_id[64];
 };
 
 const char *mm_flow_proto_name(uint8_t proto); /* "TCP", "UDP", "ICMP", "IPv6-ICMP", ... */

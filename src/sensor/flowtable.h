@@ -85,6 +85,17 @@ const struct mm_flow_config *mm_flow_table_config(const struct mm_flow_table *t)
 /* "new", "established" or "closed" for the EVE flow record. */
 const char *mm_flow_state_name(const struct mm_flow *f);
 
+/* A fixed name with its length, for the flow record writer (eve-flow.c),
+ * which copies names without measuring them. */
+struct mm_flow_text {
+    const char *s;
+    size_t n;
+};
+#define MM_FLOW_TEXT(lit) ((struct mm_flow_text){lit, sizeof(lit) - 1})
+/* mm_flow_proto_name and mm_flow_state_name with their lengths */
+struct mm_flow_text mm__flow_proto_text(uint8_t proto);
+struct mm_flow_text mm__flow_state_text(const struct mm_flow *f);
+
 /* ---- TCP stream reassembly (stream.c) ----------------------------------- */
 
 /* Adds the payload of TCP packet p to direction p->dir of its flow. When

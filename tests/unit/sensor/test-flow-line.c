@@ -2,7 +2,9 @@
  * The direct flow record writer (eve-flow.c) produces exactly the bytes of
  * the JSON path (mm__flow_event serialised as an EVE line): TCP with
  * various flags and states, UDP with an application, ICMP without ports,
- * IPv6, an alerted flow, a flow id of 0, VLAN tags, and a too-small buffer.
+ * IPv6, an alerted flow, a flow id of 0, VLAN tags, and a too-small buffer;
+ * every protocol name and IPv4 octets of one, two and three digits (the
+ * writer formats those and knows the names' lengths itself).
  * The VLAN ids are part of the flow key: one 5-tuple on two VLANs is two flows. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -114,6 +116,18 @@ static void test_udp_icmp_ipv6(void **state)
     same_bytes("timeout");
 }
 
+static void test_protocols_and_addresses(void **state)
+{
+    (void)state;
+    static const uint8_t protos[] = {132, 47, 50, 103, 58, 1, 17, 6};
+    for (size_t i = 0; i < sizeof protos; i++) {
+        feed("0.10.100.255", 7, "255.1.22.0", 9, protos[i], 0x10, 1775000000, 5, 60);
+        same_bytes("timeout");
+        feed("255.1.22.0", 9, "0.10.100.255", 7, protos[i], 0x04, 1775000001, 5, 60);
+        same_bytes("forced");
+    }
+}
+
 static void on_vlans(uint16_t outer, uint16_t inner, uint8_t count)
 {
     next_vlans[0] = outer;
@@ -153,6 +167,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tcp_flows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_icmp_ipv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vlans, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_protocols_and_addresses, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
