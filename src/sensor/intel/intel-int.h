@@ -107,4 +107,14 @@ bool mm__intel_norm_domain(const char *in, char *out, size_t outlen);
  * dropped; a bare host becomes "host/"). False when unusable. */
 bool mm__intel_norm_url(const char *in, char *out, size_t outlen);
 
+/* mm_intel_match_domain, mm_intel_match_url and mm_intel_match_hash
+ * without the memo of recent answers (see intel.c): the same answers,
+ * always found afresh. For the differential tests of the memo. */
+bool mm__intel_match_domain_direct(const struct mm_intel *in, const char *name,
+                                   struct mm_intel_hit *hit);
+bool mm__intel_match_url_direct(const struct mm_intel *in, const char *host, const char *uri,
+                                struct mm_intel_hit *hit);
+bool mm__intel_match_hash_direct(const struct mm_intel *in, const char *kind, const char *hex,
+                                 struct mm_intel_hit *hit);
+
 #endif

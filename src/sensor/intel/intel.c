@@ -216,6 +216,8 @@ struct mm_intel {
      * seal): flows come and go by the thousand with the same few remote
      * hosts, and a full lookup probes every listed prefix length. */
     struct ip_memo *ip_memo;
+    /* The same for names and URLs (direct-mapped, built at seal). */
+    struct name_memo *name_memo;
 };
 
 struct ip_memo {
@@ -226,6 +228,25 @@ struct ip_memo {
 };
 
 #define IP_MEMO_LOG 12
+
+/* A remembered question about a name, URL or fingerprint and its answer.
+ * Traffic asks about the same few hundred names thousands of times (each
+ * DNS query, TLS and HTTP request of a busy office), and a full match
+ * normalises the text and probes the big string table once per label or
+ * path level, a cache miss each. The question is kept as asked (before
+ * normalisation): its kind byte and text; questions longer than
+ * NAME_MEMO_TEXT_MAX bytes are not remembered. A slot is 512 bytes (a
+ * look-up reads only the lines its text spans). */
+#define NAME_MEMO_LOG      10
+#define NAME_MEMO_TEXT_MAX 500
+
+struct name_memo {
+    uint32_t hash;  /* hash_bytes of the text, seeded by the kind */
+    uint32_t entry; /* index + 1 into strs; 0: the answer is "no match" */
+    uint8_t kind;   /* enum mm__intel_kind of the question; 0: empty slot */
+    uint16_t len;
+    char text[NAME_MEMO_TEXT_MAX];
+};
 
 /* The most indicators a growing table makes room for ahead of their adds: a
  * feed's lines may all be duplicates, so what is reserved and not used is
@@ -348,6 +369,7 @@ void mm_intel_free(struct mm_intel *in)
     free(in->str_table.slots);
     free(in->ips);
     free(in->ip_memo);
+    free(in->name_memo);
     free(in->v4_lens_by16);
     ip_filters_free(in);
     free(in->ip_table.slots);
@@ -1455,6 +1477,8 @@ int mm_intel_seal(struct mm_intel *in)
     v4_lens_build(in);
     if (!in->ip_memo && !(in->ip_memo = calloc(1u << IP_MEMO_LOG, sizeof *in->ip_memo)))
         return MM_ENOMEM;
+    if (!in->name_memo && !(in->name_memo = calloc(1u << NAME_MEMO_LOG, sizeof *in->name_memo)))
+        return MM_ENOMEM;
     in->sealed = true;
     return 0;
 }
@@ -1546,14 +1570,51 @@ bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint1
     return true;
 }
 
-bool mm_intel_match_domain(const struct mm_intel *in, const char *name, struct mm_intel_hit *hit)
+/* The memo slot for the question (kind, text[0..n)), and in *known whether
+ * it holds that question's answer; when not, the slot is taken for it (its
+ * answer is set by memo_answer). NULL when the question is too long. */
+static struct name_memo *memo_ask(const struct mm_intel *in, enum mm__intel_kind kind,
+                                  const char *text, size_t n, bool *known)
+{
+    *known = false;
+    if (n > NAME_MEMO_TEXT_MAX || !in->name_memo)
+        return NULL;
+    uint32_t h = hash_bytes(text, n, (uint32_t)kind);
+    struct name_memo *m = &in->name_memo[h & ((1u << NAME_MEMO_LOG) - 1)];
+    if (m->hash == h && m->kind == (uint8_t)kind && m->len == n && memcmp(m->text, text, n) == 0) {
+        *known = true;
+        return m;
+    }
+    m->hash = h;
+    m->kind = (uint8_t)kind;
+    m->len = (uint16_t)n;
+    memcpy(m->text, text, n);
+    m->entry = 0;
+    return m;
+}
+
+static const struct str_entry *memo_entry(const struct mm_intel *in, const struct name_memo *m)
+{
+    return m->entry ? &in->strs[m->entry - 1] : NULL;
+}
+
+/* Keeps e (NULL: no match) as the answer of m's question; returns e. */
+static const struct str_entry *memo_answer(const struct mm_intel *in, struct name_memo *m,
+                                           const struct str_entry *e)
+{
+    if (m)
+        m->entry = e ? (uint32_t)(e - in->strs) + 1 : 0;
+    return e;
+}
+
+/* The listed domain entry that decides for name, or NULL (none, an
+ * allowlisted one, or a listed public suffix above it). */
+static const struct str_entry *domain_lookup(const struct mm_intel *in, const char *name)
 {
     char key[MM__INTEL_NAME_MAX + 2];
-    if (!in || !in->sealed || !name)
-        return false;
     key[0] = MM__IK_DOMAIN;
     if (!mm__intel_norm_domain(name, key + 1, sizeof key - 1))
-        return false;
+        return NULL;
     /* Walk "a.b.evil.example", "b.evil.example", ...: the most specific
      * listed name decides. */
     for (char *p = key + 1; p;) {
@@ -1562,16 +1623,39 @@ bool mm_intel_match_domain(const struct mm_intel *in, const char *name, struct m
         const struct str_entry *e = str_find(in, p - 1, n + 1, hash_bytes(p - 1, n + 1, 0));
         if (e) {
             if (e->allow)
-                return false;
+                return NULL;
             if (p != key + 1 && in->psl && psl_is_public_suffix2(in->psl, p, PSL_TYPE_ICANN))
-                return false; /* a listed public suffix never matches below it */
-            fill_str_hit(in, e, "domain", hit);
-            return true;
+                return NULL; /* a listed public suffix never matches below it */
+            return e;
         }
         char *dot = strchr(p, '.');
         p = dot ? dot + 1 : NULL;
     }
-    return false;
+    return NULL;
+}
+
+bool mm__intel_match_domain_direct(const struct mm_intel *in, const char *name,
+                                   struct mm_intel_hit *hit)
+{
+    if (!in || !in->sealed || !name)
+        return false;
+    const struct str_entry *e = domain_lookup(in, name);
+    if (e)
+        fill_str_hit(in, e, "domain", hit);
+    return e != NULL;
+}
+
+bool mm_intel_match_domain(const struct mm_intel *in, const char *name, struct mm_intel_hit *hit)
+{
+    bool known;
+    if (!in || !in->sealed || !name)
+        return false;
+    struct name_memo *m = memo_ask(in, MM__IK_DOMAIN, name, strlen(name), &known);
+    const struct str_entry *e =
+        known ? memo_entry(in, m) : memo_answer(in, m, domain_lookup(in, name));
+    if (e)
+        fill_str_hit(in, e, "domain", hit);
+    return e != NULL;
 }
 
 static const struct str_entry *key_find(const struct mm_intel *in, const char *key, size_t n)
@@ -1579,20 +1663,20 @@ static const struct str_entry *key_find(const struct mm_intel *in, const char *k
     return str_find(in, key, n, hash_bytes(key, n, 0));
 }
 
-bool mm_intel_match_url(const struct mm_intel *in, const char *host, const char *uri,
-                        struct mm_intel_hit *hit)
+/* The listed URL entry that decides for host and uri, or NULL (none, or an
+ * allowlisted one). */
+static const struct str_entry *url_lookup(const struct mm_intel *in, const char *host,
+                                          const char *uri)
 {
     char raw[MM__INTEL_VALUE_MAX + 1], key[MM__INTEL_VALUE_MAX + 2];
     const struct str_entry *e = NULL;
-    if (!in || !in->sealed || !uri || in->nstrs == 0)
-        return false;
     if (strstr(uri, "://"))
         snprintf(raw, sizeof raw, "%s", uri);
     else
         snprintf(raw, sizeof raw, "%s%s%s", host ? host : "", uri[0] == '/' ? "" : "/", uri);
     key[0] = MM__IK_URL;
     if (!mm__intel_norm_url(raw, key + 1, sizeof key - 1))
-        return false;
+        return NULL;
     size_t n = strlen(key);
     char *path = strchr(key + 1, '/');
     char *query = strchr(key + 1, '?');
@@ -1621,25 +1705,104 @@ bool mm_intel_match_url(const struct mm_intel *in, const char *host, const char 
         memcpy(pkey + 1, path, pn);
         e = key_find(in, pkey, pn + 1);
     }
-    if (!e || e->allow)
+    return e && !e->allow ? e : NULL;
+}
+
+bool mm__intel_match_url_direct(const struct mm_intel *in, const char *host, const char *uri,
+                                struct mm_intel_hit *hit)
+{
+    if (!in || !in->sealed || !uri || in->nstrs == 0)
         return false;
-    fill_str_hit(in, e, "url", hit);
-    return true;
+    const struct str_entry *e = url_lookup(in, host, uri);
+    if (e)
+        fill_str_hit(in, e, "url", hit);
+    return e != NULL;
+}
+
+/* The memo slot of (host, uri): the question's text is host, a NUL, uri
+ * (a host holds no NUL, so two questions never share a text). */
+static struct name_memo *url_memo_ask(const struct mm_intel *in, const char *host, const char *uri,
+                                      bool *known)
+{
+    char q[NAME_MEMO_TEXT_MAX];
+    size_t hn = host ? strnlen(host, sizeof q) : 0, un = strnlen(uri, sizeof q);
+    *known = false;
+    if (hn + 1 + un > sizeof q)
+        return NULL;
+    memcpy(q, host ? host : "", hn);
+    q[hn] = '\0';
+    memcpy(q + hn + 1, uri, un);
+    return memo_ask(in, MM__IK_URL, q, hn + 1 + un, known);
+}
+
+bool mm_intel_match_url(const struct mm_intel *in, const char *host, const char *uri,
+                        struct mm_intel_hit *hit)
+{
+    bool known;
+    if (!in || !in->sealed || !uri || in->nstrs == 0)
+        return false;
+    struct name_memo *m = url_memo_ask(in, host, uri, &known);
+    const struct str_entry *e =
+        known ? memo_entry(in, m) : memo_answer(in, m, url_lookup(in, host, uri));
+    if (e)
+        fill_str_hit(in, e, "url", hit);
+    return e != NULL;
+}
+
+/* The kind of a fingerprint word: the words the detectors pass first,
+ * then any other spelling mm__intel_kind_from_word knows. */
+static enum mm__intel_kind hash_kind(const char *word)
+{
+    if (strcmp(word, "ja3") == 0)
+        return MM__IK_JA3;
+    if (strcmp(word, "ja4") == 0)
+        return MM__IK_JA4;
+    if (strcmp(word, "sha1") == 0)
+        return MM__IK_SHA1;
+    return mm__intel_kind_from_word(word);
+}
+
+/* The listed fingerprint entry of kind k for hex, or NULL (none, or an
+ * allowlisted one). */
+static const struct str_entry *hash_lookup(const struct mm_intel *in, enum mm__intel_kind k,
+                                           const char *hex)
+{
+    char key[72];
+    key[0] = (char)k;
+    if (!norm_hash(k, hex, key + 1, sizeof key - 1))
+        return NULL;
+    const struct str_entry *e = key_find(in, key, strlen(key));
+    return e && !e->allow ? e : NULL;
+}
+
+static const char *hash_type(enum mm__intel_kind k)
+{
+    return k == MM__IK_JA3 ? "ja3" : k == MM__IK_JA4 ? "ja4" : "sha1";
+}
+
+bool mm__intel_match_hash_direct(const struct mm_intel *in, const char *kind, const char *hex,
+                                 struct mm_intel_hit *hit)
+{
+    enum mm__intel_kind k = mm__intel_kind_from_word(kind ? kind : "");
+    if (!in || !in->sealed || !hex || (k != MM__IK_JA3 && k != MM__IK_JA4 && k != MM__IK_SHA1))
+        return false;
+    const struct str_entry *e = hash_lookup(in, k, hex);
+    if (e)
+        fill_str_hit(in, e, hash_type(k), hit);
+    return e != NULL;
 }
 
 bool mm_intel_match_hash(const struct mm_intel *in, const char *kind, const char *hex,
                          struct mm_intel_hit *hit)
 {
-    char key[72];
-    enum mm__intel_kind k = mm__intel_kind_from_word(kind ? kind : "");
+    bool known;
+    enum mm__intel_kind k = hash_kind(kind ? kind : "");
     if (!in || !in->sealed || !hex || (k != MM__IK_JA3 && k != MM__IK_JA4 && k != MM__IK_SHA1))
         return false;
-    key[0] = (char)k;
-    if (!norm_hash(k, hex, key + 1, sizeof key - 1))
-        return false;
-    const struct str_entry *e = key_find(in, key, strlen(key));
-    if (!e || e->allow)
-        return false;
-    fill_str_hit(in, e, k == MM__IK_JA3 ? "ja3" : k == MM__IK_JA4 ? "ja4" : "sha1", hit);
-    return true;
+    struct name_memo *m = memo_ask(in, k, hex, strlen(hex), &known);
+    const struct str_entry *e =
+        known ? memo_entry(in, m) : memo_answer(in, m, hash_lookup(in, k, hex));
+    if (e)
+        fill_str_hit(in, e, hash_type(k), hit);
+    return e != NULL;
 }

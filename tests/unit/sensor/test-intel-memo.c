@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Differential test of the intel set's memo of recent answers (intel.c):
+ * mm_intel_match_domain and mm_intel_match_url, which remember the answers
+ * for recent names and URLs, against mm__intel_match_domain_direct and
+ * mm__intel_match_url_direct, which always look up afresh. Random questions
+ * from a small pool (so most are repeats the memo answers) and from a large
+ * one (so slots are taken over again and again): listed names and their
+ * subdomains, allowlisted ones, a listed public suffix, mixed case,
+ * trailing dots, invalid names, names and URLs around the longest question
+ * the memo keeps, hosts NULL and empty, full URLs, queries and parent
+ * paths; and mm_intel_match_hash against mm__intel_match_hash_direct on
+ * JA3, JA4 and SHA-1 fingerprints in any case and spelling of the kind. Both must give the same
+ * answer with the same hit every time, in any order, and two sets must not share answers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "sensor/intel/intel-int.h"
+#include "sensor/intel/intel.h"
+
+enum { NAMES = 40 };
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng % n);
+}
+
+/* The i-th base name: some long enough to put questions around the memo's
+ * limit (118 bytes). */
+static void base_name(unsigned i, char *out, size_t n)
+{
+    static const char *const tails[] = {"example", "example.org", "co.jp", "test"};
+    if (i % 7 == 3) {
+        char label[60];
+        memset(label, 'a' + (char)(i % 26), sizeof label - 1);
+        label[sizeof label - 1 - i % 9] = '\0';
+        snprintf(out, n, "%s.l%u.%s", label, i, tails[i % 4]);
+    } else {
+        snprintf(out, n, "n%u.%s", i, tails[i % 4]);
+    }
+}
+
+static void add(struct mm_intel *in, const char *value, bool allow)
+{
+    struct mm__intel_ctx ctx = {.family = allow ? "" : "fam",
+                                .reference = "ref",
+                                .source = allow ? "allowlist" : "feed",
+                                .allow = allow};
+    const char *why;
+    assert_int_equal(mm__intel_add(in, MM__IK_NONE, value, &ctx, &why), 0);
+}
+
+/* A set listing every other base name (every fifth of those allowlisted in
+ * a deeper name), a public suffix, URLs and path-only entries. */
+static struct mm_intel *build_set(void)
+{
+    struct mm_intel *in = NULL;
+    char name[200], v[300];
+    assert_int_equal(mm_intel_new(&in), 0);
+    for (unsigned i = 0; i < NAMES; i += 2) {
+        base_name(i, name, sizeof name);
+        add(in, name, false);
+        if (i % 5 == 0) {
+            snprintf(v, sizeof v, "ok.%s", name);
+            add(in, v, true);
+        }
+        snprintf(v, sizeof v, "http://%s/dl/p%u.exe", name, i);
+        add(in, v, false);
+        snprintf(v, sizeof v, "%s/dir%u/", name, i);
+        add(in, v, false);
+    }
+    add(in, "co.jp", false);
+    add(in, "/evil-login.php", false);
+    add(in, "198.51.100.0/24", false); /* an IP among the names: not a name answer */
+    assert_int_equal(mm_intel_seal(in), 0);
+    return in;
+}
+
+/* A random name question: a base name, maybe below it, maybe with upper
+ * case, a trailing dot, or broken. */
+static void random_name(unsigned pool, char *out, size_t n)
+{
+    static const char *const prefixes[] = {"", "", "www.", "ok.", "a.b.", "x.ok."};
+    char name[200];
+    base_name(rnd(pool), name, sizeof name);
+    snprintf(out, n, "%s%s%s", prefixes[rnd(6)], name, rnd(5) == 0 ? "." : "");
+    if (rnd(4) == 0)
+        out[rnd((uint32_t)strlen(out))] ^= 0x20; /* a letter's case (or a broken byte) */
+    if (rnd(30) == 0)
+        snprintf(out, n, "%s", rnd(2) ? "" : "..");
+}
+
+/* A random URL question: host and path of a base name, listed or not. */
+static void random_url(unsigned pool, char *host, size_t hn, char *uri, size_t un)
+{
+    static const char *const paths[] = {"/dl/p%u.exe", "/dir%u/x/y.html",
+                                        "/dir%u/",     "/evil-login.php?u=%u",
+                                        "/other/%u",   "/dl/p%u.exe?q=1"};
+    char name[100], path[64];
+    unsigned i = rnd(pool);
+    base_name(i, name, sizeof name);
+    snprintf(host, hn, "%s%s", rnd(3) == 0 ? "WWW." : "", name);
+    snprintf(path, sizeof path, paths[rnd(6)], rnd(3) ? i : rnd(pool));
+    if (rnd(8) == 0) /* a full URL as the request target */
+        snprintf(uri, un, "http://%s%s", name, path);
+    else
+        snprintf(uri, un, "%s", path);
+}
+
+static void assert_same_hit(bool want, const struct mm_intel_hit *a, bool got,
+                            const struct mm_intel_hit *b)
+{
+    assert_int_equal(got, want);
+    if (!want)
+        return;
+    assert_ptr_equal(a->type, b->type);
+    assert_ptr_equal(a->indicator, b->indicator);
+    assert_ptr_equal(a->family, b->family);
+    assert_ptr_equal(a->reference, b->reference);
+    assert_ptr_equal(a->source, b->source);
+}
+
+static void ask_name(const struct mm_intel *in, const char *name, unsigned *hits)
+{
+    struct mm_intel_hit a, b;
+    bool want = mm__intel_match_domain_direct(in, name, &a);
+    assert_same_hit(want, &a, mm_intel_match_domain(in, name, &b), &b);
+    assert_int_equal(mm_intel_match_domain(in, name, NULL), want);
+    *hits += want;
+}
+
+static void ask_url(const struct mm_intel *in, const char *host, const char *uri, unsigned *hits)
+{
+    struct mm_intel_hit a, b;
+    bool want = mm__intel_match_url_direct(in, host, uri, &a);
+    assert_same_hit(want, &a, mm_intel_match_url(in, host, uri, &b), &b);
+    *hits += want;
+}
+
+static void test_names_as_direct(void **state)
+{
+    (void)state;
+    struct mm_intel *in = build_set();
+    char name[300];
+    unsigned hits = 0;
+    for (int round = 0; round < 20000; round++) {
+        random_name(round % 2 ? NAMES : 4000, name, sizeof name);
+        ask_name(in, name, &hits);
+    }
+    assert_true(hits > 1000); /* the questions do find listed names */
+    ask_name(in, "co.jp", &hits);
+    ask_name(in, "x.co.jp", &hits);
+    mm_intel_free(in);
+}
+
+static void test_urls_as_direct(void **state)
+{
+    (void)state;
+    struct mm_intel *in = build_set();
+    char host[200], uri[500];
+    unsigned hits = 0;
+    for (int round = 0; round < 20000; round++) {
+        random_url(round % 2 ? NAMES : 4000, host, sizeof host, uri, sizeof uri);
+        ask_url(in, rnd(20) == 0 ? NULL : host, uri, &hits);
+        if (rnd(20) == 0)
+            ask_url(in, "", uri, &hits);
+    }
+    assert_true(hits > 1000);
+    mm_intel_free(in);
+}
+
+/* A valid name of exactly len bytes (len > 20): labels of at most 50 q's,
+ * then ".example". */
+static void name_of_length(size_t len, char *out)
+{
+    size_t body = len - 8, i = 0;
+    while (i < body) {
+        size_t label = body - i > 51 ? 50 : body - i;
+        if (body - i - label == 1) /* no empty label at the end */
+            label--;
+        memset(out + i, 'q', label);
+        i += label;
+        if (i < body)
+            out[i++] = '.';
+    }
+    memcpy(out + body, ".example", 9);
+}
+
+/* Questions around the longest the memo keeps (500 bytes): a host and URI
+ * whose question (host, NUL, uri) is 490-510 bytes, and names up to the
+ * longest valid one (253 bytes, always kept); the listed ones are found
+ * either way, again and again. */
+static void test_limit_lengths(void **state)
+{
+    (void)state;
+    struct mm_intel *in = NULL;
+    char name[300], host[32], uri[600], v[700];
+    unsigned hits = 0;
+    assert_int_equal(mm_intel_new(&in), 0);
+    for (size_t len = 230; len <= 253; len++) {
+        name_of_length(len, name);
+        assert_int_equal(strlen(name), len);
+        add(in, name, false);
+    }
+    snprintf(host, sizeof host, "h.example");
+    for (size_t len = 482; len <= 498; len++) { /* questions of 492-508 bytes */
+        uri[0] = '/';
+        memset(uri + 1, 'p', len - 1);
+        uri[len] = '\0';
+        snprintf(v, sizeof v, "%s%s", host, uri);
+        add(in, v, false);
+    }
+    assert_int_equal(mm_intel_seal(in), 0);
+    for (int pass = 0; pass < 3; pass++) {
+        for (size_t len = 228; len <= 255; len++) {
+            name_of_length(len, name);
+            ask_name(in, name, &hits);
+        }
+        for (size_t len = 480; len <= 500; len++) {
+            uri[0] = '/';
+            memset(uri + 1, 'p', len - 1);
+            uri[len] = '\0';
+            ask_url(in, host, uri, &hits);
+        }
+    }
+    assert_int_equal(hits, 3 * (24 + 17));
+    mm_intel_free(in);
+}
+
+/* A random fingerprint question: a listed or unlisted JA3, JA4 or SHA-1,
+ * maybe in upper case, with colons, broken, or asked as the wrong kind. */
+static void random_hash(unsigned pool, const char **kind, char *hex, size_t n)
+{
+    static const char *const kinds[] = {"ja3", "ja4", "sha1", "JA3", "ja3_md5", "x509-sha1", "md5"};
+    unsigned i = rnd(pool), k = rnd(7);
+    *kind = kinds[k];
+    if (i % 3 == 0)
+        snprintf(hex, n, "%032x", i * 2654435761u);
+    else if (i % 3 == 1)
+        snprintf(hex, n, "t13d%04u_abcdef012345_%012x", i, i);
+    else
+        snprintf(hex, n, "%08x%032x", i, i * 40503u);
+    if (rnd(4) == 0)
+        for (char *c = hex; *c; c++)
+            *c = *c >= 'a' && *c <= 'f' ? (char)(*c - 32) : *c;
+    if (rnd(8) == 0 && strlen(hex) > 6)
+        hex[rnd(6)] = rnd(2) ? ':' : 'z';
+}
+
+static void test_hashes_as_direct(void **state)
+{
+    (void)state;
+    struct mm_intel *in = NULL;
+    struct mm_intel_hit a, b;
+    char hex[128];
+    unsigned hits = 0;
+    assert_int_equal(mm_intel_new(&in), 0);
+    struct mm__intel_ctx ctx = {.family = "f", .reference = "", .source = "t"};
+    const char *why;
+    for (unsigned i = 0; i < 60; i += 2) {
+        const char *kind = i % 3 == 0 ? "ja3" : i % 3 == 1 ? "ja4" : "sha1";
+        if (i % 3 == 0)
+            snprintf(hex, sizeof hex, "%032x", i * 2654435761u);
+        else if (i % 3 == 1)
+            snprintf(hex, sizeof hex, "t13d%04u_abcdef012345_%012x", i, i);
+        else
+            snprintf(hex, sizeof hex, "%08x%032x", i, i * 40503u);
+        ctx.allow = i % 10 == 4;
+        assert_int_equal(mm__intel_add(in, mm__intel_kind_from_word(kind), hex, &ctx, &why), 0);
+    }
+    assert_int_equal(mm_intel_seal(in), 0);
+    for (int round = 0; round < 20000; round++) {
+        const char *kind;
+        random_hash(round % 2 ? 60 : 5000, &kind, hex, sizeof hex);
+        bool want = mm__intel_match_hash_direct(in, kind, hex, &a);
+        assert_same_hit(want, &a, mm_intel_match_hash(in, kind, hex, &b), &b);
+        hits += want;
+    }
+    assert_true(hits > 1000);
+    assert_false(mm_intel_match_hash(in, NULL, "00", NULL));
+    assert_false(mm_intel_match_hash(in, "ja3", NULL, NULL));
+    mm_intel_free(in);
+}
+
+/* Each set has its own memo: the same question gets each set's answer. */
+static void test_sets_apart(void **state)
+{
+    (void)state;
+    struct mm_intel *a = NULL, *b = NULL;
+    struct mm_intel_hit hit;
+    assert_int_equal(mm_intel_new(&a), 0);
+    assert_int_equal(mm_intel_new(&b), 0);
+    add(a, "one.example", false);
+    add(b, "two.example", false);
+    assert_int_equal(mm_intel_seal(a), 0);
+    assert_int_equal(mm_intel_seal(b), 0);
+    for (int i = 0; i < 3; i++) {
+        assert_true(mm_intel_match_domain(a, "www.one.example", &hit));
+        assert_string_equal(hit.indicator, "one.example");
+        assert_false(mm_intel_match_domain(b, "www.one.example", NULL));
+        assert_false(mm_intel_match_domain(a, "www.two.example", NULL));
+        assert_true(mm_intel_match_domain(b, "www.two.example", &hit));
+        assert_string_equal(hit.indicator, "two.example");
+    }
+    mm_intel_free(a);
+    mm_intel_free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_names_as_direct), cmocka_unit_test(test_urls_as_direct),
+        cmocka_unit_test(test_limit_lengths),   cmocka_unit_test(test_hashes_as_direct),
+        cmocka_unit_test(test_sets_apart),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
