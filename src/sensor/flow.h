@@ -62,13 +62,14 @@ struct mm_flow {
     const struct mm_app_decoder *app; /* NULL until probed */
     /* bytes 128-255: one line per direction */
     struct mm_flow_dir dir[2]; /* 0: initiator->responder, 1: reverse */
-    /* from byte 256: read by decoders, detectors and the flow record */
-    uint64_t id; /* EVE flow_id */
+    /* bytes 256-319: what the flow record reads besides the above */
+    char community_id[32]; /* "1:" and 28 Base64 characters */
+    uint64_t id;           /* EVE flow_id */
     struct timeval start;
     uint32_t detector_flags; /* bits a detector may set (e.g. "already alerted") */
+    /* from byte 320 */
     void *app_state;
     uint8_t src_mac[6], dst_mac[6];
-    char community_id[64];
 };
 
 const char *mm_flow_proto_name(uint8_t proto); /* "TCP", "UDP", "ICMP", "IPv6-ICMP", ... */
