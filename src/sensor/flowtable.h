@@ -106,6 +106,16 @@ struct mm_flow_text mm__flow_state_text(const struct mm_flow *f);
  * marked and buffering stops for that direction. */
 void mm_stream_packet(struct mm_flow_table *t, struct mm_flow *f, const struct mm_packet *p,
                       bool buffer);
+/* As mm_stream_packet, but an in-order segment that finds nothing waiting
+ * (no unconsumed bytes, nothing held, no buffer yet) is not copied:
+ * dir->buf then points into p's payload (dir->buf_cap is 0). The caller
+ * must call mm_stream_keep(t, f, p->dir) after the decoder has read it and
+ * before p's bytes go away; the caps apply as for a copy. */
+void mm_stream_packet_view(struct mm_flow_table *t, struct mm_flow *f, const struct mm_packet *p,
+                           bool buffer);
+/* Copies what the decoder left of a view into the direction's buffer (a
+ * no-op for a buffer of its own). */
+void mm_stream_keep(struct mm_flow_table *t, struct mm_flow *f, int dir);
 /* Drops n consumed bytes from the front of dir->buf. */
 void mm_stream_consume(struct mm_flow_table *t, struct mm_flow *f, int dir, uint32_t n);
 /* Frees a direction's buffers (decoder done or flow end). */

@@ -11,7 +11,13 @@
  *  - unconsumed in-order bytes are capped at stream_depth per direction, and
  *    all buffers together at stream_memcap; reaching a cap (or an
  *    unfillable hole) marks a gap: buffers are freed and the decoder of that
- *    direction stops. */
+ *    direction stops;
+ *  - mm_stream_packet_view does not copy an in-order segment when nothing
+ *    is waiting and the direction has no buffer yet: dir->buf points into
+ *    the packet (buf_cap 0 marks such a borrowed view) until the decoder has
+ *    consumed it, and mm_stream_keep copies what it left before the packet
+ *    goes away. Most decoders take a whole message per segment, so most
+ *    flows never allocate a buffer. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +47,8 @@ void mm_stream_release(struct mm_flow_table *t, struct mm_flow *f, int dir)
     struct mm_flow_dir *d = &f->dir[dir];
     free_ooo(t, d);
     t->stream_mem -= d->buf_cap;
-    free(d->buf);
+    if (d->buf_cap) /* else NULL or a view into a packet */
+        free(d->buf);
     d->buf = NULL;
     d->buf_len = d->buf_cap = 0;
 }
@@ -58,6 +65,22 @@ static void mark_gap(struct mm_flow_table *t, struct mm_flow *f, int dir)
     mm_stream_release(t, f, dir);
 }
 
+/* The buffer size for need bytes (need <= stream_depth): doubling from
+ * 2048, at most stream_depth; 0 when the memory cap forbids growing to it. */
+static uint32_t grown_cap(struct mm_flow_table *t, const struct mm_flow_dir *d, uint32_t need)
+{
+    uint32_t cap = d->buf_cap ? d->buf_cap : 2048;
+    while (cap < need)
+        cap *= 2;
+    if (cap > t->cfg.stream_depth)
+        cap = t->cfg.stream_depth;
+    if (t->stream_mem + (cap - d->buf_cap) > t->cfg.stream_memcap) {
+        t->st.stream_memcap_hits++;
+        return 0;
+    }
+    return cap;
+}
+
 /* Appends bytes to the in-order buffer; false when a cap is reached. */
 static bool buf_append(struct mm_flow_table *t, struct mm_flow_dir *d, const uint8_t *data,
                        uint32_t len)
@@ -66,15 +89,9 @@ static bool buf_append(struct mm_flow_table *t, struct mm_flow_dir *d, const uin
         return false;
     uint32_t need = d->buf_len + len;
     if (need > d->buf_cap) {
-        uint32_t cap = d->buf_cap ? d->buf_cap : 2048;
-        while (cap < need)
-            cap *= 2;
-        if (cap > t->cfg.stream_depth)
-            cap = t->cfg.stream_depth;
-        if (t->stream_mem + (cap - d->buf_cap) > t->cfg.stream_memcap) {
-            t->st.stream_memcap_hits++;
+        uint32_t cap = grown_cap(t, d, need);
+        if (!cap)
             return false;
-        }
         uint8_t *nb = realloc(d->buf, cap);
         if (!nb)
             return false;
@@ -159,8 +176,25 @@ static bool drain_ooo(struct mm_flow_table *t, struct mm_flow_dir *d)
     return true;
 }
 
-void mm_stream_packet(struct mm_flow_table *t, struct mm_flow *f, const struct mm_packet *p,
-                      bool buffer)
+/* A view of len in-order bytes at data instead of a copy, when nothing is
+ * waiting or held and the direction has no buffer; the caps are checked as
+ * for the copy. Returns 1 when viewed, 0 when a cap is reached, -1 (the
+ * direction untouched) when the bytes must be copied. */
+static int view_in_order(struct mm_flow_table *t, struct mm_flow_dir *d, const uint8_t *data,
+                         uint32_t len)
+{
+    if (d->buf_cap || d->buf_len || d->ooo)
+        return -1;
+    if (len > t->cfg.stream_depth || !grown_cap(t, d, len))
+        return 0;
+    d->buf = (uint8_t *)data; /* read only: consume moves the start, keep copies */
+    d->buf_len = len;
+    d->next_seq += len;
+    return 1;
+}
+
+static void stream_packet(struct mm_flow_table *t, struct mm_flow *f, const struct mm_packet *p,
+                          bool buffer, bool view)
 {
     int dir = p->dir;
     struct mm_flow_dir *d = &f->dir[dir];
@@ -192,7 +226,40 @@ void mm_stream_packet(struct mm_flow_table *t, struct mm_flow *f, const struct m
             mark_gap(t, f, dir);
         return;
     }
+    if (view) {
+        uint32_t skip = d->next_seq - seq;
+        int r = view_in_order(t, d, p->payload + skip, len - skip);
+        if (r == 0)
+            mark_gap(t, f, dir);
+        if (r >= 0)
+            return;
+    }
     if (!take_in_order(t, d, seq, p->payload, len) || !drain_ooo(t, d))
+        mark_gap(t, f, dir);
+}
+
+void mm_stream_packet(struct mm_flow_table *t, struct mm_flow *f, const struct mm_packet *p,
+                      bool buffer)
+{
+    stream_packet(t, f, p, buffer, false);
+}
+
+void mm_stream_packet_view(struct mm_flow_table *t, struct mm_flow *f, const struct mm_packet *p,
+                           bool buffer)
+{
+    stream_packet(t, f, p, buffer, true);
+}
+
+void mm_stream_keep(struct mm_flow_table *t, struct mm_flow *f, int dir)
+{
+    struct mm_flow_dir *d = &f->dir[dir];
+    if (d->buf_cap || !d->buf)
+        return; /* an own buffer, or nothing */
+    const uint8_t *left = d->buf;
+    uint32_t n = d->buf_len;
+    d->buf = NULL;
+    d->buf_len = 0;
+    if (n && !buf_append(t, d, left, n))
         mark_gap(t, f, dir);
 }
 
@@ -202,6 +269,13 @@ void mm_stream_consume(struct mm_flow_table *t, struct mm_flow *f, int dir, uint
     struct mm_flow_dir *d = &f->dir[dir];
     if (n >= d->buf_len) {
         d->buf_len = 0;
+        if (!d->buf_cap)
+            d->buf = NULL; /* a view ends here */
+        return;
+    }
+    if (!d->buf_cap) { /* a view: its start moves */
+        d->buf += n;
+        d->buf_len -= n;
         return;
     }
     memmove(d->buf, d->buf + n, d->buf_len - n);
