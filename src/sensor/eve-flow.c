@@ -8,7 +8,10 @@
  * two. Every value written is text we produced ourselves (addresses,
  * numbers, fixed names, base64), so no JSON escaping is needed. Fixed
  * names come with their lengths and IPv4 addresses are formatted here, so
- * a record measures only its time stamps, Community ID and reason. */
+ * a record measures only its time stamps, Community ID and reason; numbers,
+ * time stamps and IPv4 addresses are written straight into the line when
+ * it has room for their longest form (the same bytes and the same "does
+ * not fit" answer as writing them elsewhere and copying). */
 #include <string.h>
 
 #include "core/timefmt.h"
@@ -58,6 +61,30 @@ static void put_text(struct line *l, struct mm_flow_text t)
     put_quoted(l, t.s, t.n);
 }
 
+/* Where n more bytes can be written with the line still not full (put's
+ * rule), else NULL. */
+static char *room_for(struct line *l, size_t n)
+{
+    return !l->full && l->len + n < l->cap ? l->p + l->len : NULL;
+}
+
+/* "a.b.c.d" into o (at least 17 bytes); returns the length */
+static size_t ipv4_quoted(const uint8_t b[4], char *o)
+{
+    size_t n = 0;
+    o[n++] = '"';
+    for (int i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (v >= 100)
+            o[n++] = (char)('0' + v / 100);
+        if (v >= 10)
+            o[n++] = (char)('0' + v / 10 % 10);
+        o[n++] = (char)('0' + v % 10);
+        o[n++] = i < 3 ? '.' : '"';
+    }
+    return n;
+}
+
 /* An address as mm__addr_text writes it; IPv4 (nearly every flow) is
  * formatted here, where its length is known. */
 static void put_addr(struct line *l, const struct mm_addr *a)
@@ -68,24 +95,21 @@ static void put_addr(struct line *l, const struct mm_addr *a)
         put_str(l, ip);
         return;
     }
-    size_t n = 0;
-    for (int i = 0; i < 4; i++) {
-        unsigned v = a->bytes[i];
-        if (v >= 100)
-            ip[n++] = (char)('0' + v / 100);
-        if (v >= 10)
-            ip[n++] = (char)('0' + v / 10 % 10);
-        ip[n++] = (char)('0' + v % 10);
-        ip[n++] = '.';
-    }
-    put_quoted(l, ip, n - 1);
+    char *o = room_for(l, 17);
+    if (o)
+        l->len += ipv4_quoted(a->bytes, o);
+    else
+        put(l, ip, ipv4_quoted(a->bytes, ip));
 }
 
 static void put_u64(struct line *l, uint64_t v)
 {
-    char digits[MM_U64_STRLEN];
-    size_t n = mm_str_u64(v, digits);
-    put(l, digits, n);
+    char *o = room_for(l, MM_U64_STRLEN), digits[MM_U64_STRLEN];
+    if (o) {
+        l->len += mm_str_u64(v, o);
+        return;
+    }
+    put(l, digits, mm_str_u64(v, digits));
 }
 
 /* ,"key": for a key written in the source: one copy of a literal */
@@ -99,20 +123,33 @@ static void put_flags(struct line *l, uint8_t flags)
     put_quoted(l, v, 2);
 }
 
-/* The time stamp text and its length */
-static struct mm_flow_text time_text(const struct timeval *tv, char out[MM_TIMESTAMP_MAX])
+/* "time stamp"; returns the text (in the line, or in spare when the line
+ * has no room for the longest form) for writing it again */
+static struct mm_flow_text put_time(struct line *l, const struct timeval *tv,
+                                    char spare[MM_TIMESTAMP_MAX])
 {
-    mm__time_format(tv, out);
-    return (struct mm_flow_text){out, strlen(out)};
+    char *o = room_for(l, MM_TIMESTAMP_MAX + 2);
+    char *text = o ? o + 1 : spare;
+    mm__time_format(tv, text);
+    struct mm_flow_text t = {text, strlen(text)};
+    if (!o) {
+        put_text(l, t);
+        return t;
+    }
+    o[0] = '"';
+    o[t.n + 1] = '"';
+    l->len += t.n + 2;
+    return t;
 }
 
-/* The header; last is the flow's last packet time, formatted (it is also
- * the flow's "end"). */
-static void put_header(struct line *l, const struct mm_flow *f, struct mm_flow_text last)
+/* The header; returns the text of the last packet's time, which is also
+ * the flow's "end". */
+static struct mm_flow_text put_header(struct line *l, const struct mm_flow *f,
+                                      char spare[MM_TIMESTAMP_MAX])
 {
     bool ports = f->proto == 6 || f->proto == 17 || f->proto == 132;
     PUT_LIT(l, "{\"timestamp\":");
-    put_text(l, last);
+    struct mm_flow_text last = put_time(l, &f->last, spare);
     if (f->id) {
         PUT_KEY(l, "flow_id");
         put_u64(l, f->id & INT64_MAX);
@@ -147,13 +184,13 @@ static void put_header(struct line *l, const struct mm_flow *f, struct mm_flow_t
         PUT_KEY(l, "app_proto");
         put_str(l, f->app->name);
     }
+    return last;
 }
 
 static void put_flow(struct line *l, const struct mm_flow *f, const char *reason,
                      struct mm_flow_text end)
 {
-    char text[MM_TIMESTAMP_MAX];
-    struct mm_flow_text start = time_text(&f->start, text);
+    char spare[MM_TIMESTAMP_MAX];
     long long age = (long long)(f->last.tv_sec - f->start.tv_sec);
     PUT_LIT(l, ",\"flow\":{\"pkts_toserver\":");
     put_u64(l, f->dir[0].pkts & INT64_MAX);
@@ -164,7 +201,7 @@ static void put_flow(struct line *l, const struct mm_flow *f, const char *reason
     PUT_KEY(l, "bytes_toclient");
     put_u64(l, f->dir[1].bytes & INT64_MAX);
     PUT_KEY(l, "start");
-    put_text(l, start);
+    put_time(l, &f->start, spare);
     PUT_KEY(l, "end");
     put_text(l, end);
     PUT_KEY(l, "age");
@@ -217,9 +254,8 @@ static void put_tcp(struct line *l, const struct mm_flow *f)
 size_t mm__flow_line(const struct mm_flow *f, const char *reason, char *out, size_t cap)
 {
     struct line l = {.p = out, .cap = cap};
-    char text[MM_TIMESTAMP_MAX];
-    struct mm_flow_text last = time_text(&f->last, text);
-    put_header(&l, f, last);
+    char spare[MM_TIMESTAMP_MAX];
+    struct mm_flow_text last = put_header(&l, f, spare);
     put_flow(&l, f, reason, last);
     if (f->proto == 6)
         put_tcp(&l, f);

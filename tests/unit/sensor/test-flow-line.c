@@ -2,7 +2,8 @@
  * The direct flow record writer (eve-flow.c) produces exactly the bytes of
  * the JSON path (mm__flow_event serialised as an EVE line): TCP with
  * various flags and states, UDP with an application, ICMP without ports,
- * IPv6, an alerted flow, a flow id of 0, VLAN tags, and a too-small buffer;
+ * IPv6, an alerted flow, a flow id of 0, VLAN tags, and every buffer size
+ * up to the line's (the whole line or nothing);
  * every protocol name and IPv4 octets of one, two and three digits (the
  * writer formats those and knows the names' lengths itself).
  * The VLAN ids are part of the flow key: one 5-tuple on two VLANs is two flows. */
@@ -84,7 +85,14 @@ static void same_bytes(const char *reason)
     line[n] = '\0';
     assert_string_equal(line, mm_buf_str(&b));
     mm_buf_free(&b);
-    assert_int_equal(mm__flow_line(last, reason, line, 40), 0); /* does not fit */
+    /* every smaller buffer: the whole line or nothing (0 when it does not fit) */
+    for (size_t cap = 0; cap <= n + 1; cap++) {
+        char small[2048];
+        size_t m = mm__flow_line(last, reason, small, cap);
+        assert_int_equal(m, cap > n ? n : 0);
+        if (m)
+            assert_memory_equal(small, line, n);
+    }
 }
 
 static void test_tcp_flows(void **state)
