@@ -107,9 +107,12 @@ bool mm__intel_norm_domain(const char *in, char *out, size_t outlen);
  * dropped; a bare host becomes "host/"). False when unusable. */
 bool mm__intel_norm_url(const char *in, char *out, size_t outlen);
 
-/* mm_intel_match_domain, mm_intel_match_url and mm_intel_match_hash
- * without the memo of recent answers (see intel.c): the same answers,
- * always found afresh. For the differential tests of the memo. */
+/* mm_intel_match_ip, mm_intel_match_domain, mm_intel_match_url and
+ * mm_intel_match_hash without the memos of recent answers (see intel.c):
+ * the same answers, always found afresh (an address on its own port even
+ * when no entry with a port covers it). For the differential tests. */
+bool mm__intel_match_ip_direct(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
+                               struct mm_intel_hit *hit);
 bool mm__intel_match_domain_direct(const struct mm_intel *in, const char *name,
                                    struct mm_intel_hit *hit);
 bool mm__intel_match_url_direct(const struct mm_intel *in, const char *host, const char *uri,

@@ -207,6 +207,17 @@ struct mm_intel {
     uint64_t *ip_filter[2][129];
     uint8_t ip_filter_log[2][129]; /* log2 of the bitmap's size in bits */
     bool ip_any_port;
+    /* Built at seal when some entry has a port: the prefix lengths of such
+     * entries per family (longest first), and a presence bitmap of their
+     * (family, length, masked address) without the port. An address none
+     * of whose prefixes is in it gets the same answer on every port, so
+     * its look-ups go through the memo as port 0: a host seen on many
+     * ports (a scan, a busy server) is looked up once. NULL: no entry has
+     * a port, or no memory (then every port is looked up). */
+    uint64_t *port_filter;
+    uint8_t port_filter_log;
+    uint8_t port_order[2][129];
+    size_t port_n[2];
     /* Built at seal: per IPv4 /16, bit l - 16 set when some entry of prefix
      * length l (16-32) lies in it. An IPv4 look-up skips the lengths its
      * /16 does not hold: one cached read instead of a bitmap probe per
@@ -216,7 +227,7 @@ struct mm_intel {
      * seal): flows come and go by the thousand with the same few remote
      * hosts, and a full lookup probes every listed prefix length. */
     struct ip_memo *ip_memo;
-    /* The same for names and URLs (direct-mapped, built at seal). */
+    /* The same for names, URLs and fingerprints (see struct name_memo). */
     struct name_memo *name_memo;
 };
 
@@ -236,14 +247,19 @@ struct ip_memo {
  * path level, a cache miss each. The question is kept as asked (before
  * normalisation): its kind byte and text; questions longer than
  * NAME_MEMO_TEXT_MAX bytes are not remembered. A slot is 512 bytes (a
- * look-up reads only the lines its text spans). */
-#define NAME_MEMO_LOG      10
+ * look-up reads only the lines its text spans, and memory only becomes
+ * resident where slots are used). The slots are in sets of two (a
+ * question may sit in either; the one used less recently is replaced):
+ * with a few thousand distinct names, fingerprints and URLs passing by, a
+ * busy name then rarely loses its slot to another. */
+#define NAME_MEMO_SETS_LOG 11
 #define NAME_MEMO_TEXT_MAX 500
 
 struct name_memo {
     uint32_t hash;  /* hash_bytes of the text, seeded by the kind */
     uint32_t entry; /* index + 1 into strs; 0: the answer is "no match" */
     uint8_t kind;   /* enum mm__intel_kind of the question; 0: empty slot */
+    uint8_t recent; /* first slot of a set: which of the two was used last */
     uint16_t len;
     char text[NAME_MEMO_TEXT_MAX];
 };
@@ -1406,6 +1422,45 @@ static void ip_filters_free(struct mm_intel *in)
             free(in->ip_filter[f][l]);
             in->ip_filter[f][l] = NULL;
         }
+    free(in->port_filter);
+    in->port_filter = NULL;
+}
+
+/* The bit of (family, prefix, masked addr) in the port filter. */
+static uint32_t port_filter_bit(const struct mm_intel *in, const uint8_t addr[16], uint8_t family,
+                                uint8_t prefix)
+{
+    return ip_filter_bit(ip_hash(addr, family, prefix, 0), in->port_filter_log);
+}
+
+/* The port filter (see struct mm_intel); none without port entries or memory. */
+static void port_filter_build(struct mm_intel *in)
+{
+    bool len[2][129] = {{false}};
+    size_t count = 0;
+    for (size_t i = 0; i < in->nips; i++)
+        if (in->ips[i].port) {
+            len[in->ips[i].family == 6][in->ips[i].prefix] = true;
+            count++;
+        }
+    in->port_n[0] = in->port_n[1] = 0;
+    for (int f = 0; f < 2; f++)
+        for (int l = 128; l >= 0; l--)
+            if (len[f][l])
+                in->port_order[f][in->port_n[f]++] = (uint8_t)l;
+    unsigned log = IP_FILTER_LOG_MIN;
+    while (log < IP_FILTER_LOG_MAX && ((size_t)1 << log) < 16 * count)
+        log++;
+    in->port_filter_log = (uint8_t)log;
+    if (!count || !(in->port_filter = calloc(((size_t)1 << log) / 64, sizeof(uint64_t))))
+        return;
+    for (size_t i = 0; i < in->nips; i++) {
+        const struct ip_entry *e = &in->ips[i];
+        if (e->port) {
+            uint32_t bit = port_filter_bit(in, e->addr, e->family, e->prefix);
+            in->port_filter[bit / 64] |= 1ull << (bit % 64);
+        }
+    }
 }
 
 /* The presence bitmaps (a length without one, e.g. on ENOMEM, is looked up
@@ -1474,10 +1529,12 @@ int mm_intel_seal(struct mm_intel *in)
         if (in->v6_len[l])
             in->v6_order[in->v6_n++] = (uint8_t)l;
     ip_filters_build(in);
+    port_filter_build(in);
     v4_lens_build(in);
     if (!in->ip_memo && !(in->ip_memo = calloc(1u << IP_MEMO_LOG, sizeof *in->ip_memo)))
         return MM_ENOMEM;
-    if (!in->name_memo && !(in->name_memo = calloc(1u << NAME_MEMO_LOG, sizeof *in->name_memo)))
+    if (!in->name_memo &&
+        !(in->name_memo = calloc(2u << NAME_MEMO_SETS_LOG, sizeof *in->name_memo)))
         return MM_ENOMEM;
     in->sealed = true;
     return 0;
@@ -1554,12 +1611,23 @@ static const struct ip_entry *ip_lookup_memo(const struct mm_intel *in, const st
     return e;
 }
 
-bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
-                       struct mm_intel_hit *hit)
+/* Whether an entry with a port may cover a (false: none does). */
+static bool port_listed(const struct mm_intel *in, const struct mm_addr *a)
 {
-    if (!in || !in->sealed || (a->family != 4 && a->family != 6))
-        return false;
-    const struct ip_entry *e = ip_lookup_memo(in, a, in->ip_any_port ? port : 0);
+    int f = a->family == 6;
+    for (size_t i = 0; i < in->port_n[f]; i++) {
+        uint8_t prefix = in->port_order[f][i], key[16];
+        memcpy(key, a->bytes, 16);
+        ip_clear_host_bits(key, prefix);
+        uint32_t bit = port_filter_bit(in, key, a->family, prefix);
+        if (in->port_filter[bit / 64] >> (bit % 64) & 1)
+            return true;
+    }
+    return false;
+}
+
+static bool ip_hit(const struct mm_intel *in, const struct ip_entry *e, struct mm_intel_hit *hit)
+{
     if (!e || e->allow)
         return false;
     if (hit) {
@@ -1568,6 +1636,30 @@ bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint1
         fill_ctx(in, e->ctx, hit);
     }
     return true;
+}
+
+bool mm__intel_match_ip_direct(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
+                               struct mm_intel_hit *hit)
+{
+    if (!in || !in->sealed || (a->family != 4 && a->family != 6))
+        return false;
+    return ip_hit(in, ip_lookup(in, a, in->ip_any_port ? port : 0), hit);
+}
+
+bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
+                       struct mm_intel_hit *hit)
+{
+    if (!in || !in->sealed || (a->family != 4 && a->family != 6))
+        return false;
+    if (!in->ip_any_port || (in->port_filter && !port_listed(in, a)))
+        port = 0; /* no entry with a port covers a: every port has port 0's answer */
+    return ip_hit(in, ip_lookup_memo(in, a, port), hit);
+}
+
+static bool memo_holds(const struct name_memo *m, uint32_t h, enum mm__intel_kind kind,
+                       const char *text, size_t n)
+{
+    return m->hash == h && m->kind == (uint8_t)kind && m->len == n && memcmp(m->text, text, n) == 0;
 }
 
 /* The memo slot for the question (kind, text[0..n)), and in *known whether
@@ -1580,11 +1672,16 @@ static struct name_memo *memo_ask(const struct mm_intel *in, enum mm__intel_kind
     if (n > NAME_MEMO_TEXT_MAX || !in->name_memo)
         return NULL;
     uint32_t h = hash_bytes(text, n, (uint32_t)kind);
-    struct name_memo *m = &in->name_memo[h & ((1u << NAME_MEMO_LOG) - 1)];
-    if (m->hash == h && m->kind == (uint8_t)kind && m->len == n && memcmp(m->text, text, n) == 0) {
-        *known = true;
-        return m;
-    }
+    struct name_memo *set = &in->name_memo[2 * (h & ((1u << NAME_MEMO_SETS_LOG) - 1))];
+    for (uint8_t way = 0; way < 2; way++)
+        if (memo_holds(&set[way], h, kind, text, n)) {
+            set->recent = way;
+            *known = true;
+            return &set[way];
+        }
+    uint8_t way = set->recent ^ 1; /* the one used less recently */
+    struct name_memo *m = &set[way];
+    set->recent = way;
     m->hash = h;
     m->kind = (uint8_t)kind;
     m->len = (uint16_t)n;

@@ -8,8 +8,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
+#include "sensor/intel/intel-int.h"
 #include "test-detect-harness.h"
 
 extern const struct mm_detector mm_detector_intel;
@@ -169,12 +171,65 @@ static void test_packets(void **state)
     th_free(s);
 }
 
+/* A set that lists only value (what a reload installs). */
+static struct mm_intel *set_of(const char *value)
+{
+    struct mm_intel *in = NULL;
+    struct mm__intel_ctx ctx = {.family = "reloaded", .reference = "", .source = "new.txt"};
+    const char *why;
+    assert_int_equal(mm_intel_new(&in), 0);
+    assert_int_equal(mm__intel_add(in, MM__IK_NONE, value, &ctx, &why), 0);
+    assert_int_equal(mm_intel_seal(in), 0);
+    return in;
+}
+
+static void dns_query(struct mm_sensor *s, const char *name)
+{
+    char ev[512];
+    snprintf(ev, sizeof ev,
+             "{\"timestamp\":\"2026-04-01T00:00:00.000000+0000\",\"event_type\":\"dns\","
+             "\"src_ip\":\"192.168.1.5\",\"src_port\":5353,\"dest_ip\":\"192.168.1.1\","
+             "\"dest_port\":53,\"proto\":\"UDP\",\"dns\":{\"type\":\"request\","
+             "\"queries\":[{\"rrname\":\"%s\",\"rrtype\":\"A\"}]}}",
+             name);
+    th_event(s, ev);
+}
+
+/* After a reload (the sensor swaps in a new set) the answers are the new
+ * set's, though the old one answered the same questions just before (each
+ * set remembers its own recent answers): a name listed only afterwards
+ * alerts, one no longer listed stops alerting. */
+static void test_reload(void **state)
+{
+    (void)state;
+    struct mm_sensor *s =
+        th_new("[detect.intel]\nsuppress_seconds = 0\n", FEED, NULL, &mm_detector_intel);
+    for (int i = 0; i < 3; i++) {
+        dns_query(s, "www.late.example");
+        dns_query(s, "www.c2.example");
+    }
+    assert_int_equal(th_count_alerts(s, 9100102), 3);
+    mm_intel_free(s->intel);
+    s->intel = set_of("late.example");
+    for (int i = 0; i < 3; i++) {
+        dns_query(s, "www.late.example");
+        dns_query(s, "www.c2.example");
+    }
+    assert_int_equal(th_count_alerts(s, 9100102), 6);
+    const json_t *ev =
+        json_object_get(json_object_get(th_alert(s, 9100102, 5), "mamori"), "evidence");
+    assert_string_equal(json_string_value(json_object_get(ev, "indicator")), "late.example");
+    assert_string_equal(json_string_value(json_object_get(ev, "family")), "reloaded");
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_hashes),
         cmocka_unit_test(test_packets),
+        cmocka_unit_test(test_reload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Differential test of the intel set's memo of recent answers (intel.c):
+ * Differential test of the intel set's memos of recent answers (intel.c):
  * mm_intel_match_domain and mm_intel_match_url, which remember the answers
  * for recent names and URLs, against mm__intel_match_domain_direct and
  * mm__intel_match_url_direct, which always look up afresh. Random questions
@@ -9,7 +9,11 @@
  * trailing dots, invalid names, names and URLs around the longest question
  * the memo keeps, hosts NULL and empty, full URLs, queries and parent
  * paths; and mm_intel_match_hash against mm__intel_match_hash_direct on
- * JA3, JA4 and SHA-1 fingerprints in any case and spelling of the kind. Both must give the same
+ * JA3, JA4 and SHA-1 fingerprints in any case and spelling of the kind;
+ * and mm_intel_match_ip, which asks the memo about an address on port 0
+ * when no entry with a port covers it, against mm__intel_match_ip_direct,
+ * on random addresses and ports near hosts, ip:port entries, prefixes and
+ * allowlisted entries, with and without any port entry in the set. Both must give the same
  * answer with the same hit every time, in any order, and two sets must not share answers. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +26,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/net.h"
 #include "sensor/intel/intel-int.h"
 #include "sensor/intel/intel.h"
 
@@ -294,6 +299,89 @@ static void test_hashes_as_direct(void **state)
     mm_intel_free(in);
 }
 
+/* A set of IP indicators: hosts, some on one port only, prefixes of several
+ * lengths (one /24 with a port), allowlisted hosts and ports inside listed
+ * prefixes, and IPv6 ones; with_ports false leaves out every port. */
+static struct mm_intel *ip_set(bool with_ports)
+{
+    struct mm_intel *in = NULL;
+    char v[80];
+    assert_int_equal(mm_intel_new(&in), 0);
+    for (unsigned i = 0; i < 64; i++) {
+        unsigned port = with_ports && i % 4 == 1 ? 80 + i % 3 : 0;
+        if (port)
+            snprintf(v, sizeof v, "198.51.%u.%u:%u", i % 4, i, port);
+        else
+            snprintf(v, sizeof v, "198.51.%u.%u", i % 4, i);
+        add(in, v, i % 16 == 7);
+        if (i % 8 == 0) {
+            snprintf(v, sizeof v, "203.0.%u.0/%u", i / 8, 20 + i / 8);
+            add(in, v, false);
+        }
+        if (i % 4 == 3) {
+            if (with_ports)
+                snprintf(v, sizeof v, "[2001:db8::%x]:443", i);
+            else
+                snprintf(v, sizeof v, "2001:db8::%x", i);
+            add(in, v, false);
+        }
+    }
+    add(in, "192.0.2.0/24", false);
+    if (with_ports)
+        add(in, "192.0.2.0/24:8080", false); /* a prefix on one port (if the parser takes it) */
+    add(in, "10.0.0.0/8", false);
+    add(in, "2001:db8:1::/48", false);
+    snprintf(v, sizeof v, "%s", with_ports ? "192.0.2.77:22" : "192.0.2.77");
+    add(in, v, true); /* allowlisted inside a listed prefix */
+    assert_int_equal(mm_intel_seal(in), 0);
+    return in;
+}
+
+/* A random address near the listed ones. */
+static void random_addr(struct mm_addr *a)
+{
+    char v[64];
+    switch (rnd(6)) {
+    case 0:
+    case 1:
+        snprintf(v, sizeof v, "198.51.%u.%u", rnd(5), rnd(70));
+        break;
+    case 2:
+        snprintf(v, sizeof v, "203.0.%u.%u", rnd(10), rnd(256));
+        break;
+    case 3:
+        snprintf(v, sizeof v, "192.0.%u.%u", 1 + rnd(3), rnd(100));
+        break;
+    case 4:
+        snprintf(v, sizeof v, "2001:db8:%x::%x", rnd(2), rnd(70));
+        break;
+    default:
+        snprintf(v, sizeof v, "10.%u.%u.%u", rnd(3), rnd(3), rnd(3));
+    }
+    assert_int_equal(mm_addr_parse(v, a), 0);
+}
+
+static void test_ips_as_direct(void **state)
+{
+    (void)state;
+    static const uint16_t ports[] = {0, 22, 80, 81, 82, 443, 8080, 53};
+    for (int with_ports = 0; with_ports < 2; with_ports++) {
+        struct mm_intel *in = ip_set(with_ports);
+        struct mm_intel_hit a, b;
+        unsigned hits = 0;
+        for (int round = 0; round < 40000; round++) {
+            struct mm_addr addr;
+            random_addr(&addr);
+            uint16_t port = ports[rnd(8)];
+            bool want = mm__intel_match_ip_direct(in, &addr, port, &a);
+            assert_same_hit(want, &a, mm_intel_match_ip(in, &addr, port, &b), &b);
+            hits += want;
+        }
+        assert_true(hits > 5000);
+        mm_intel_free(in);
+    }
+}
+
 /* Each set has its own memo: the same question gets each set's answer. */
 static void test_sets_apart(void **state)
 {
@@ -323,7 +411,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names_as_direct), cmocka_unit_test(test_urls_as_direct),
         cmocka_unit_test(test_limit_lengths),   cmocka_unit_test(test_hashes_as_direct),
-        cmocka_unit_test(test_sets_apart),
+        cmocka_unit_test(test_ips_as_direct),   cmocka_unit_test(test_sets_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
