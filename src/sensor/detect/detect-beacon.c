@@ -24,21 +24,30 @@
 #define PAIRS      8192
 #define STARTS_MAX 32
 
+/* A followed pair: its key, how many starts it has had, and its last
+ * `connections` starts (a ring: only those are ever read). A slot is the
+ * header and the ring rounded up to whole cache lines (128 bytes for the
+ * default 8 starts), so a pair's look-up and its new start touch two
+ * adjacent lines. */
 struct pair {
     uint64_t hash; /* pair_hash of (src, dst, port): its slot; compared before the addresses */
     struct mm_addr src, dst;
     uint16_t port;
-    unsigned n, head;
-    int64_t starts[STARTS_MAX];
+    uint8_t n;        /* starts so far, at most STARTS_MAX */
+    uint8_t head;     /* the ring's next position, below connections */
+    int64_t starts[]; /* the ring: connections entries */
 };
+
+#define LINE 64
 
 /* The pairs are an open-addressed table (linear probing); whether a slot
  * is used, a tag of its hash and its pair's last start live in separate
  * small arrays (64 KiB each), so a look-up and the search for idle pairs
- * read those, not the 330-byte pairs. Idle pairs are removed in place
+ * read those, not the pairs. Idle pairs are removed in place
  * (backward-shift deletion keeps every probe chain whole). */
 struct beacon_state {
-    struct pair *pairs;
+    unsigned char *pairs; /* PAIRS slots of stride bytes, cache-line aligned */
+    size_t stride;
     uint64_t *tags;  /* 0: free slot; else hash | 1 */
     int64_t *starts; /* the slot's pair's last start (its last_start()) */
     size_t used;
@@ -65,14 +74,18 @@ static int beacon_init(struct mm_sensor *s, void **state)
         return r;
     struct beacon_state *st = mem;
     st->sup = sup;
-    st->pairs = calloc(PAIRS, sizeof *st->pairs);
+    st->connections = mm__detect_int(s, NAME, "connections", 8, 4, STARTS_MAX);
+    st->stride =
+        (sizeof(struct pair) + (size_t)st->connections * sizeof(int64_t) + LINE - 1) / LINE * LINE;
+    st->pairs = aligned_alloc(LINE, PAIRS * st->stride);
+    if (st->pairs)
+        memset(st->pairs, 0, PAIRS * st->stride);
     st->tags = calloc(PAIRS, sizeof *st->tags);
     st->starts = calloc(PAIRS, sizeof *st->starts);
     if (!st->pairs || !st->tags || !st->starts) {
         beacon_free(st);
         return MM_ENOMEM;
     }
-    st->connections = mm__detect_int(s, NAME, "connections", 8, 4, STARTS_MAX);
     st->jitter = mm__detect_int(s, NAME, "jitter_percent", 10, 1, 50);
     st->min_interval = mm__detect_int(s, NAME, "min_interval", 10, 1, 86400) * 1000000LL;
     st->max_interval = mm__detect_int(s, NAME, "max_interval", 3600, 2, 7 * 86400) * 1000000LL;
@@ -94,9 +107,14 @@ static void beacon_free(void *state)
     free(st);
 }
 
-static int64_t last_start(const struct pair *e)
+static struct pair *pair_at(const struct beacon_state *st, size_t i)
 {
-    return e->starts[(e->head + STARTS_MAX - 1) % STARTS_MAX];
+    return (struct pair *)(void *)(st->pairs + i * st->stride);
+}
+
+static int64_t last_start(const struct beacon_state *st, const struct pair *e)
+{
+    return e->starts[(e->head + st->connections - 1) % st->connections];
 }
 
 /* The table's hash of the packet's (src, dst, port): a few multiplications
@@ -124,11 +142,11 @@ static uint64_t tag_of(uint64_t hash)
 static void remove_slot(struct beacon_state *st, size_t i)
 {
     for (size_t j = (i + 1) % PAIRS; st->tags[j]; j = (j + 1) % PAIRS) {
-        size_t home = st->pairs[j].hash % PAIRS;
+        size_t home = pair_at(st, j)->hash % PAIRS;
         bool reachable = i <= j ? (i < home && home <= j) : (i < home || home <= j);
         if (reachable)
             continue; /* its home lies after the hole: it may stay */
-        st->pairs[i] = st->pairs[j];
+        memcpy(pair_at(st, i), pair_at(st, j), st->stride);
         st->tags[i] = st->tags[j];
         st->starts[i] = st->starts[j];
         i = j;
@@ -156,7 +174,7 @@ static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p
     size_t j = h % PAIRS;
     uint64_t tag = tag_of(h);
     for (size_t k = 0; k < PAIRS && st->tags[j]; k++, j = (j + 1) % PAIRS) {
-        struct pair *e = &st->pairs[j];
+        struct pair *e = pair_at(st, j);
         if (st->tags[j] == tag && e->hash == h && e->port == p->dport &&
             mm_addr_equal(&e->src, &p->src) && mm_addr_equal(&e->dst, &p->dst))
             return e;
@@ -174,7 +192,7 @@ static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p
     j = h % PAIRS;
     while (st->tags[j])
         j = (j + 1) % PAIRS;
-    struct pair *e = &st->pairs[j];
+    struct pair *e = pair_at(st, j);
     e->n = e->head = 0; /* starts[] is read only below n: no need to clear it */
     st->tags[j] = tag;
     st->starts[j] = 0;
@@ -204,9 +222,9 @@ static bool periodic(const struct beacon_state *st, const struct pair *e, double
     double gaps[STARTS_MAX], sum = 0, var = 0;
     if ((long)e->n < n)
         return false;
-    for (long i = 0; i < n - 1; i++) {
-        int64_t later = e->starts[(e->head + STARTS_MAX - 1 - i) % STARTS_MAX];
-        int64_t earlier = e->starts[(e->head + STARTS_MAX - 2 - i) % STARTS_MAX];
+    for (long i = 0; i < n - 1; i++) { /* the ring holds exactly the last n starts */
+        int64_t later = e->starts[(e->head + n - 1 - i) % n];
+        int64_t earlier = e->starts[(e->head + n - 2 - i) % n];
         gaps[i] = (double)(later - earlier) / 1e6;
         sum += gaps[i];
     }
@@ -228,11 +246,11 @@ static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_pack
         return;
     int64_t now = mm__detect_now(s);
     struct pair *e = pair_slot(st, p, pair_hash(st, p), now);
-    if (!e || (e->n > 0 && now - last_start(e) < 1000000 && now >= last_start(e)))
+    if (!e || (e->n > 0 && now - last_start(st, e) < 1000000 && now >= last_start(st, e)))
         return;
     e->starts[e->head] = now;
-    st->starts[e - st->pairs] = now;
-    e->head = (e->head + 1) % STARTS_MAX;
+    st->starts[((unsigned char *)e - st->pairs) / st->stride] = now;
+    e->head = (uint8_t)((e->head + 1) % st->connections);
     if (e->n < STARTS_MAX)
         e->n++;
     if (!periodic(st, e, &mean))

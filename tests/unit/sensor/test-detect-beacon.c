@@ -4,7 +4,8 @@
  * reference detector): both are fed the same random connection starts
  * (steady beacons with jitter, retransmissions, noise pairs, clock steps
  * backwards, and enough pairs to fill the table so idle pairs are dropped
- * and new pairs wait) and must produce identical alert events. */
+ * and new pairs wait), with rings of 4, 6, 8 (the default) and 32 starts,
+ * and must produce identical alert events. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -367,6 +368,13 @@ static void test_beacons(void **state)
         {"[detect.beacon]\nconnections = 6\njitter_percent = 5\nmin_interval = 1\n"
          "max_interval = 20\nsuppress_seconds = 30\n",
          20, 3.0, 0.25, 20.0, 500, 1.0 / 32, 20000},
+        /* the default 8 starts (a ring sharing the key's two cache lines) */
+        {"[detect.beacon]\nmin_interval = 2\nmax_interval = 60\nsuppress_seconds = 10\n", 16, 4.0,
+         0.5, 30.0, 400, 1.0 / 16, 20000},
+        /* the most starts a pair keeps (32): the widest slot */
+        {"[detect.beacon]\nconnections = 32\njitter_percent = 20\nmin_interval = 1\n"
+         "max_interval = 30\nsuppress_seconds = 0\n",
+         8, 2.0, 0.25, 30.0, 200, 1.0 / 16, 20000},
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
         run_seeds(&scenarios[i], 3);
