@@ -37,7 +37,9 @@ struct mm_flow_dir {
  * (flow.c allocates flows 64-byte aligned): the look-up key and hash chain
  * (every packet's look-up walks only these), the per-packet bookkeeping,
  * the two directions, then what the decoders, detectors and the flow
- * record read. */
+ * record read. A new field goes at the end (line 4 has 4 bytes left, for
+ * something the flow record or a detector reads when the flow ends);
+ * static_asserts in flow.c check the grouping. */
 struct mm_flow {
     /* bytes 0-63: hash chain and flow key (flow.c) */
     struct mm_flow *hnext;   /* next in the bucket's chain */
