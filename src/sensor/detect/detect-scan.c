@@ -51,8 +51,6 @@ enum chain { BY_HOST, BY_PORT, BY_PAIR, CHAINS };
  * every use compares keys, so only a longer walk follows. */
 struct source {
     struct mm_addr src;
-    bool used;
-    int64_t last;
     uint64_t suppress_key[2]; /* of variants 1 and 2: mm__hash_addr(src, variant) */
     uint32_t seq;
     unsigned n;
@@ -75,8 +73,18 @@ static bool same_addr(const struct mm_addr *a, const struct mm_addr *b)
     return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;
 }
 
+/* Which source a slot follows and when it was last active: kept apart
+ * from the 9 KB sources, so the look-up of a source, which may visit 16
+ * slots, reads a few adjacent cache lines instead of one line per source. */
+struct source_key {
+    struct mm_addr src;
+    bool used;
+    int64_t last;
+};
+
 struct scan_state {
     struct source *src;
+    struct source_key *keys; /* keys[i] belongs to src[i] */
     struct mm__suppress *sup;
     int64_t window, suppress;
     long ports, hosts;
@@ -102,7 +110,8 @@ static int scan_init(struct mm_sensor *s, void **state)
     struct scan_state *st = mem;
     st->sup = sup;
     st->src = calloc(SOURCES, sizeof *st->src);
-    if (!st->src) {
+    st->keys = calloc(SOURCES, sizeof *st->keys);
+    if (!st->src || !st->keys) {
         scan_free(st);
         return MM_ENOMEM;
     }
@@ -127,6 +136,7 @@ static void scan_free(void *state)
         return;
     mm__suppress_free(st->sup);
     free(st->src);
+    free(st->keys);
     free(st);
 }
 
@@ -145,35 +155,38 @@ static bool is_group_address(const struct mm_addr *a)
            (a->family == 6 && a->bytes[0] == 0xff);
 }
 
-/* Gives slot e to src with an empty ring. Only the counters are reset: the
+/* Gives slot j to src with an empty ring. Only the counters are reset: the
  * ring's columns are read only below n, and seq goes on, so the links and
  * heads left by the slot's previous source name probes outside the ring. */
-static struct source *start_source(struct source *e, const struct mm_addr *src)
+static void start_source(struct scan_state *st, size_t j, const struct mm_addr *src)
 {
+    struct source *e = &st->src[j];
+    st->keys[j] = (struct source_key){.src = *src, .used = true, .last = 0};
     e->src = *src;
-    e->used = true;
-    e->last = 0;
     e->n = 0;
     e->suppress_key[0] = mm__hash_addr(src, 1);
     e->suppress_key[1] = mm__hash_addr(src, 2);
-    return e;
 }
 
-/* The tracking slot of src: found, or a free one, or the least recently active. */
-static struct source *source_slot(struct scan_state *st, const struct mm_addr *src)
+/* The tracking slot of src: found, or a free one, or the least recently
+ * active (its index). */
+static size_t source_slot(struct scan_state *st, const struct mm_addr *src)
 {
     size_t start = mm__hash_addr(src, 7) % SOURCES, oldest = start;
     for (size_t k = 0; k < 16; k++) { /* a short probe sequence keeps lookups cheap */
         size_t j = (start + k) % SOURCES;
-        struct source *e = &st->src[j];
-        if (e->used && mm_addr_equal(&e->src, src))
-            return e;
-        if (!e->used)
-            return start_source(e, src);
-        if (e->last < st->src[oldest].last)
+        const struct source_key *key = &st->keys[j];
+        if (key->used && same_addr(&key->src, src))
+            return j;
+        if (!key->used) {
+            start_source(st, j, src);
+            return j;
+        }
+        if (key->last < st->keys[oldest].last)
             oldest = j;
     }
-    return start_source(&st->src[oldest], src);
+    start_source(st, oldest, src);
+    return oldest;
 }
 
 static unsigned bucket_of(uint64_t h)
@@ -321,8 +334,9 @@ static void scan_packet(void *state, struct mm_sensor *s, const struct mm_packet
     if ((st->home_target || (!st->any_scope && !src_home)) && !mm_sensor_is_home(s, &p->dst))
         return;
     int64_t now = mm__detect_now(s);
-    struct source *e = source_slot(st, &p->src);
-    e->last = now;
+    size_t j = source_slot(st, &p->src);
+    struct source *e = &st->src[j];
+    st->keys[j].last = now;
     struct probe_key k = probe_key(st, p);
     if (refresh_repeat(e, &k, now, st->window))
         return;
