@@ -150,9 +150,10 @@ static void app_packet(struct mm_sensor *s, const struct mm_packet *p, struct mm
         app_probe(p, f);
     bool active = f->app && !f->app_failed && f->app->parse;
     if (p->ip_proto == 6) {
-        mm_stream_packet(s->flows, f, p, active);
+        mm_stream_packet_view(s->flows, f, p, active);
         if (active && f->dir[p->dir].buf_len > 0)
             app_feed_stream(s, p, f);
+        mm_stream_keep(s->flows, f, p->dir); /* before p's bytes go away */
         return;
     }
     if (active && p->payload_len > 0) {
