@@ -244,8 +244,27 @@ void mm_sha1_final(struct mm_sha1 *c, uint8_t out[MM_SHA1_LEN])
         store_be32(out + 4 * i, c->h[i]);
 }
 
+/* A message of at most 55 bytes is one padded block: built on the stack and
+ * hashed once, without the streaming context (Community ID hashes 16-40
+ * bytes per flow). */
+static void sha1_one_block(const void *data, size_t len, uint8_t out[MM_SHA1_LEN])
+{
+    uint8_t block[64] = {0};
+    uint32_t h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
+    memcpy(block, data, len);
+    block[len] = 0x80;
+    store_be32(block + 60, (uint32_t)(len * 8));
+    sha1_block(h, block);
+    for (int i = 0; i < 5; i++)
+        store_be32(out + 4 * i, h[i]);
+}
+
 void mm_sha1(const void *data, size_t len, uint8_t out[MM_SHA1_LEN])
 {
+    if (len <= 55) {
+        sha1_one_block(data, len, out);
+        return;
+    }
     struct mm_sha1 c;
     mm_sha1_init(&c);
     mm_sha1_update(&c, data, len);

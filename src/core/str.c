@@ -102,13 +102,23 @@ char *mm_str_lower(char *s)
     return s;
 }
 
-/* How many decimal digits v has (1 for 0). */
+/* The number of decimal digits of v (1 for 0): the bit length times
+ * log10(2) (1233/4096) gives the power of ten just below or at v, and one
+ * comparison settles it, instead of a loop over each digit. */
 static size_t decimal_digits(uint64_t v)
 {
-    size_t n = 1;
-    for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
-        n++;
-    return n;
+    /* clang-format off */
+    static const uint64_t powers[20] = {
+        1ULL, 10ULL, 100ULL, 1000ULL,
+        10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+        100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+        1000000000000ULL, 10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
+        10000000000000000ULL, 100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL
+    };
+    /* clang-format on */
+    unsigned bits = 64u - (unsigned)__builtin_clzll(v | 1);
+    unsigned t = (bits * 1233u) >> 12;
+    return t + (v >= powers[t]) + (v == 0);
 }
 
 const char mm_decimal_pairs[201] = "00010203040506070809101112131415161718192021222324"

@@ -74,7 +74,8 @@ static void test_buf_format(void **state)
 }
 
 /* mm_str_u64 writes what printf's %llu writes, with its length: every
- * power of ten and its neighbours, the extremes and random values. */
+ * power of ten and its neighbours, every power of two and its neighbours,
+ * the extremes and random values. */
 static void test_str_u64(void **state)
 {
     (void)state;
@@ -89,6 +90,9 @@ static void test_str_u64(void **state)
             v = p + (uint64_t)(i % 3) - 1; /* 10^k - 1, 10^k, 10^k + 1 */
         } else if (i < 62) {
             v = i == 60 ? 0 : UINT64_MAX;
+        } else if (i < 62 + 3 * 64) {
+            int k = (i - 62) / 3; /* 2^k - 1, 2^k, 2^k + 1: each bit length */
+            v = (1ULL << k) + (uint64_t)((i - 62) % 3) - 1;
         } else {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             v = x >> (x % 64);

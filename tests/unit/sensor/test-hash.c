@@ -74,6 +74,28 @@ static void test_sha256_vectors(void **state)
     assert_string_equal(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
+/* mm_sha1 hashes a message of up to 55 bytes as one block without the
+ * streaming context: it gives the streaming result for every length around
+ * that edge (0-130 bytes, random contents). */
+static void test_sha1_one_shot_matches_streaming(void **state)
+{
+    (void)state;
+    uint8_t msg[131], a[MM_SHA1_LEN], b[MM_SHA1_LEN];
+    uint64_t x = 0x243f6a8885a308d3ULL;
+    for (size_t len = 0; len <= sizeof msg - 1; len++) {
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            msg[i] = (uint8_t)x;
+        }
+        struct mm_sha1 c;
+        mm_sha1_init(&c);
+        mm_sha1_update(&c, msg, len);
+        mm_sha1_final(&c, a);
+        mm_sha1(msg, len, b);
+        assert_memory_equal(a, b, MM_SHA1_LEN);
+    }
+}
+
 /* One million 'a' fed in uneven pieces exercises the block buffering. */
 static void test_incremental_million_a(void **state)
 {
@@ -179,6 +201,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_md5_vectors),
         cmocka_unit_test(test_sha1_vectors),
+        cmocka_unit_test(test_sha1_one_shot_matches_streaming),
         cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test(test_incremental_million_a),
         cmocka_unit_test(test_base64),
