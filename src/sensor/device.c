@@ -145,7 +145,8 @@ struct key_map {
     struct key_slot *slots;
     size_t cap, count;
     uint64_t seed; /* random: a sender cannot aim its MACs or addresses at one slot */
-    uint64_t gen;  /* counts map_put calls: a remembered lookup is valid while it stays */
+    uint64_t gen;  /* changes with every put, removal or re-pointing: a remembered lookup
+                      is valid while it stays */
 };
 
 struct mm_devices {
@@ -154,6 +155,8 @@ struct mm_devices {
     struct device **devs;
     size_t n, cap, max, dropped;
     struct key_map by_mac, by_ip;
+    struct key_map by_ip_key; /* devices keyed by address: their key, never removed (by_ip may
+                                 point at a MAC device that used the address since) */
     struct mm_osguess *os;
     struct mm_cidr *allow_nets;
     size_t nallow_nets;
@@ -286,6 +289,15 @@ static struct device *find_by_ip(const struct mm_devices *d, const struct mm_add
     ip_key(a, key);
     const struct key_slot *s = map_slot(&d->by_ip, key);
     return s && s->used ? d->devs[s->idx] : NULL;
+}
+
+/* True when a device is keyed by the address a (it was seen without a MAC). */
+static bool ip_keyed(const struct mm_devices *d, const struct mm_addr *a)
+{
+    uint8_t key[17];
+    ip_key(a, key);
+    const struct key_slot *s = map_slot(&d->by_ip_key, key);
+    return s && s->used;
 }
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -730,7 +742,9 @@ static int device_create(struct mm_devices *d, const uint8_t *mac, const struct 
     else
         ip_key(ip, key);
     dev->idx = (uint32_t)d->n;
-    int r = map_put(mac ? &d->by_mac : &d->by_ip, key, dev->idx);
+    int r = map_put(mac ? &d->by_mac : &d->by_ip_key, key, dev->idx);
+    if (r == 0 && !mac && (r = map_put(&d->by_ip, key, dev->idx)) != 0)
+        map_remove(&d->by_ip_key, map_slot(&d->by_ip_key, key));
     if (r != 0) {
         json_decref(dev->rec);
         free(dev);
@@ -752,7 +766,9 @@ static int device_create(struct mm_devices *d, const uint8_t *mac, const struct 
 
 /* Takes the address text out of the IP map when the map points at dev for
  * it (an address another device used since is that device's). Devices
- * keyed by address keep their entries: one of them is the device's key. */
+ * keyed by address keep their entries: one of them is the device's key, and
+ * when a MAC device that used that address since lets it go, the entry
+ * points at the address device again. */
 static void forget_address(struct mm_devices *d, const struct device *dev, const char *text)
 {
     struct mm_addr a;
@@ -761,8 +777,15 @@ static void forget_address(struct mm_devices *d, const struct device *dev, const
         return;
     ip_key(&a, key);
     struct key_slot *slot = map_slot(&d->by_ip, key);
-    if (slot && slot->used && slot->idx == dev->idx)
+    if (!(slot && slot->used && slot->idx == dev->idx))
+        return;
+    const struct key_slot *owner = map_slot(&d->by_ip_key, key);
+    if (owner && owner->used) {
+        slot->idx = owner->idx;
+        d->by_ip.gen++; /* no remembered lookup still says dev */
+    } else {
         map_remove(&d->by_ip, slot);
+    }
 }
 
 /* Appends the address text to the device's "ips" unless it is there; true
@@ -1512,8 +1535,8 @@ static int load_state(struct mm_devices *d)
                                           : "",
                                       &a) != 0)
             continue;
-        if (has_mac ? find_by_mac(d, mac) != NULL : find_by_ip(d, &a) != NULL)
-            continue;
+        if (has_mac ? find_by_mac(d, mac) != NULL : ip_keyed(d, &a))
+            continue; /* (a MAC device loaded before may list the address) */
         int64_t seen = 0;
         mm_time_parse(jstr(rec, "last_seen") ? jstr(rec, "last_seen") : "", &seen);
         struct device *dev;
@@ -1566,7 +1589,9 @@ int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices
     d->s = s;
     d->by_mac.seed = mm_hash_random_key();
     d->by_ip.seed = mm_hash_random_key();
-    d->by_mac.gen = d->by_ip.gen = 1; /* a device's ip_known_gen 0 matches none */
+    d->by_ip_key.seed = mm_hash_random_key();
+    /* a device's ip_known_gen 0 matches none */
+    d->by_mac.gen = d->by_ip.gen = d->by_ip_key.gen = 1;
     if (cfg && cfg->ini &&
         ((r = mm_ini_get_int(cfg->ini, "devices", "max", DEVICES_MAX_DEFAULT, 1, 1000000, &max)) !=
              0 ||
@@ -1609,6 +1634,7 @@ void mm_devices_free(struct mm_devices *d)
     free(d->devs);
     free(d->by_mac.slots);
     free(d->by_ip.slots);
+    free(d->by_ip_key.slots);
     mm_osguess_free(d->os);
     free(d->allow_nets);
     free(d->allow_macs);

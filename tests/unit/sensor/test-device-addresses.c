@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/fs.h"
 #include "test-detect-harness.h"
@@ -348,6 +349,76 @@ static void test_ip_map_many_rotating(void **state)
     th_free(s);
 }
 
+/* A device known by its address only (packets without an Ethernet header)
+ * keeps its map entry: a MAC device that used the same address takes it
+ * while it lists it, and when the address falls out of that device's list
+ * the entry goes back to the address device, which is found again instead
+ * of a second "new" device being created for the same address (each round
+ * of rotation would otherwise add one). */
+static void test_ip_keyed_device_survives_rotation(void **state)
+{
+    (void)state;
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0d, 0x01};
+    struct mm_sensor *s = th_new("[devices]\naddress_change_interval = 0\n", NULL, NULL, NULL);
+    struct mm_devices *d = mm_sensor_devices(s);
+    struct mm_packet p;
+    struct mm_addr x;
+    char ip[32];
+    assert_int_equal(mm_addr_parse("192.168.30.5", &x), 0);
+    for (unsigned round = 0; round < 3; round++) {
+        th_set_time(s, T0 + round * 100);
+        th_ip_packet(&p, "192.168.30.5", 1025, "203.0.113.80", 80, 6, 0x10, NULL);
+        th_packet(s, &p); /* no Ethernet header: the device keyed by its address */
+        const json_t *by_ip = mm_devices_find_ip(d, &x);
+        assert_non_null(by_ip);
+        assert_false(json_is_string(json_object_get(by_ip, "mac")));
+        assert_int_equal(th_count_events(s, "device", "new"), round == 0 ? 1 : 2);
+        send_from(s, mac, "192.168.30.5", T0 + round * 100 + 1); /* the MAC device takes it */
+        assert_ptr_equal(mm_devices_find_ip(d, &x), mm_devices_find_mac(d, mac));
+        for (unsigned i = 0; i < 8; i++) { /* and lets it fall out of its list */
+            snprintf(ip, sizeof ip, "192.168.31.%u", round * 10 + i + 1);
+            send_from(s, mac, ip, T0 + round * 100 + 2 + i);
+        }
+        assert_false(has_string(ips_of(mm_devices_find_mac(d, mac)), "192.168.30.5"));
+        assert_ptr_equal(mm_devices_find_ip(d, &x), by_ip); /* the address device again */
+    }
+    assert_int_equal(th_count_events(s, "device", "new"), 2);
+    th_free(s);
+}
+
+/* A device known by its address is kept across a restart also when a MAC
+ * device saved before it lists the same address (it took the address back
+ * after the address device was created). */
+static void test_ip_keyed_device_reloaded(void **state)
+{
+    (void)state;
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0d, 0x02};
+    char ip[32], path[300];
+    struct mm_packet p;
+    snprintf(path, sizeof path, "%s/devices.json", state_dir);
+    unlink(path); /* an empty inventory (the group shares state_dir) */
+    struct mm_sensor *s = th_new(NULL, NULL, state_dir, NULL);
+    send_from(s, mac, "192.168.32.5", T0); /* the MAC device first */
+    for (unsigned i = 0; i < 8; i++) {
+        snprintf(ip, sizeof ip, "192.168.33.%u", i + 1);
+        send_from(s, mac, ip, T0 + 1 + i);
+    }
+    th_set_time(s, T0 + 20);
+    th_ip_packet(&p, "192.168.32.5", 1025, "203.0.113.80", 80, 6, 0x10, NULL);
+    th_packet(s, &p);                           /* then the address device */
+    send_from(s, mac, "192.168.32.5", T0 + 30); /* which the MAC device uses again */
+    assert_int_equal(th_count_events(s, "device", "new"), 2);
+    assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
+    th_free(s);
+
+    s = th_new(NULL, NULL, state_dir, NULL);
+    assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
+    th_free(s);
+    json_t *root = json_load_file(path, 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(root, "devices")), 2);
+    json_decref(root);
+}
+
 static void test_bad_interval(void **state)
 {
     (void)state;
@@ -374,6 +445,8 @@ int main(void)
         cmocka_unit_test(test_held_back_change_persists),
         cmocka_unit_test(test_ip_map_bounded),
         cmocka_unit_test(test_ip_map_many_rotating),
+        cmocka_unit_test(test_ip_keyed_device_survives_rotation),
+        cmocka_unit_test(test_ip_keyed_device_reloaded),
         cmocka_unit_test(test_bad_interval),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
