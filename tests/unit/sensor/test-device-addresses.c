@@ -419,6 +419,73 @@ static void test_ip_keyed_device_reloaded(void **state)
     json_decref(root);
 }
 
+/* The map's invariants under random packets from 60 MACs and from
+ * addresses without a MAC, over 96 addresses: an address gets a device of
+ * its own only when the map knew no device for it, and keeps being found
+ * after that; every address found is listed by the device found; the map
+ * holds one entry per address found and nothing else. */
+static void check_ip_map(struct mm_devices *d, const bool keyed[96])
+{
+    size_t found = 0;
+    char ip[32];
+    for (unsigned a = 0; a < 96; a++) {
+        struct mm_addr x;
+        snprintf(ip, sizeof ip, "192.168.40.%u", a + 1);
+        assert_int_equal(mm_addr_parse(ip, &x), 0);
+        const json_t *rec = mm_devices_find_ip(d, &x);
+        if (keyed[a])
+            assert_non_null(rec);
+        if (!rec)
+            continue;
+        assert_true(has_string(ips_of(rec), ip));
+        found++;
+    }
+    assert_int_equal(mm_devices_address_count(d), found);
+}
+
+static void test_ip_map_random_with_address_devices(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new("[devices]\naddress_change_interval = 0\n", NULL, NULL, NULL);
+    struct mm_devices *d = mm_sensor_devices(s);
+    bool keyed[96] = {false}, mac_seen[60] = {false};
+    size_t devices = 0;
+    char ip[32];
+    uint64_t r = 0x9e3779b97f4a7c15ULL;
+    for (unsigned step = 0; step < 20000; step++) {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        unsigned a = (unsigned)(r >> 8) % 96, m = (unsigned)(r >> 24) % 60;
+        snprintf(ip, sizeof ip, "192.168.40.%u", a + 1);
+        if ((r >> 40) % 8 == 0) { /* without a link layer */
+            struct mm_packet p;
+            struct mm_addr x;
+            assert_int_equal(mm_addr_parse(ip, &x), 0);
+            if (!mm_devices_find_ip(d, &x)) { /* a device of its own */
+                assert_false(keyed[a]);
+                keyed[a] = true;
+                devices++;
+            }
+            th_set_time(s, T0 + step);
+            th_ip_packet(&p, ip, 1025, "203.0.113.80", 80, 6, 0x10, NULL);
+            th_packet(s, &p);
+        } else {
+            const uint8_t mac[6] = {0x02, 0, 0, 0x0e, 0, (uint8_t)m};
+            send_from(s, mac, ip, T0 + step);
+            devices += !mac_seen[m];
+            mac_seen[m] = true;
+        }
+        if (step % 1000 == 0) {
+            assert_int_equal(th_count_events(s, "device", "new"), devices);
+            check_ip_map(d, keyed);
+        }
+    }
+    assert_int_equal(th_count_events(s, "device", "new"), devices);
+    check_ip_map(d, keyed);
+    th_free(s);
+}
+
 static void test_bad_interval(void **state)
 {
     (void)state;
@@ -447,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_ip_map_many_rotating),
         cmocka_unit_test(test_ip_keyed_device_survives_rotation),
         cmocka_unit_test(test_ip_keyed_device_reloaded),
+        cmocka_unit_test(test_ip_map_random_with_address_devices),
         cmocka_unit_test(test_bad_interval),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
