@@ -251,7 +251,8 @@ static void sha1_one_block(const void *data, size_t len, uint8_t out[MM_SHA1_LEN
 {
     uint8_t block[64] = {0};
     uint32_t h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
-    memcpy(block, data, len);
+    if (len > 0) /* data may be NULL for an empty message */
+        memcpy(block, data, len);
     block[len] = 0x80;
     store_be32(block + 60, (uint32_t)(len * 8));
     sha1_block(h, block);

@@ -94,6 +94,9 @@ static void test_sha1_one_shot_matches_streaming(void **state)
         mm_sha1(msg, len, b);
         assert_memory_equal(a, b, MM_SHA1_LEN);
     }
+    mm_sha1(NULL, 0, b); /* an empty message may come without a buffer */
+    mm_sha1("", 0, a);
+    assert_memory_equal(a, b, MM_SHA1_LEN);
 }
 
 /* One million 'a' fed in uneven pieces exercises the block buffering. */
