@@ -113,6 +113,32 @@ static inline bool word_has_special(uint64_t w)
     return ((low | quote | slash | w) & high) != 0;
 }
 
+/* True when the last n - i (fewer than 8) bytes of s need no escaping; they
+ * are then copied to o, as one word overlapping bytes already checked (n >=
+ * 8) or as two overlapping halves (4 <= n < 8, i == 0). Most keys and values
+ * are short: this spares the byte loop their tail. */
+static bool copy_plain_tail(char *o, const char *s, size_t i, size_t n)
+{
+    uint64_t w;
+    if (n >= 8) {
+        memcpy(&w, s + n - 8, 8);
+        if (word_has_special(w))
+            return false;
+        memcpy(o + n - 8, &w, 8);
+        return true;
+    }
+    uint32_t head, last;
+    if (n < 4 || i != 0)
+        return false;
+    memcpy(&head, s, 4);
+    memcpy(&last, s + n - 4, 4);
+    if (word_has_special((uint64_t)head | (uint64_t)last << 32))
+        return false;
+    memcpy(o, &head, 4);
+    memcpy(o + n - 4, &last, 4);
+    return true;
+}
+
 /* Copies the ASCII bytes of s that need no escaping to o, eight at a time,
  * up to the first that does or is not ASCII (or n); returns how many were
  * copied. o has room. */
@@ -126,6 +152,8 @@ static size_t copy_plain(char *o, const char *s, size_t n)
             break;
         memcpy(o + i, &w, 8);
     }
+    if (i < n && i + 8 > n && copy_plain_tail(o, s, i, n))
+        return n;
     for (; i < n && !special_byte[(unsigned char)s[i]]; i++)
         o[i] = s[i];
     return i;

@@ -90,7 +90,8 @@ static void test_same_bytes_as_core(void **state)
 
 /* Characters that need escaping at every position around the 8-byte
  * steps of the writer's plain-run scan, beside bytes that do not (space,
- * DEL, UTF-8): still the core writer's bytes. */
+ * DEL, UTF-8), and at every position of keys and values of 1-20 bytes
+ * (the overlapping tail words): still the core writer's bytes. */
 static void test_escapes_at_every_offset(void **state)
 {
     (void)state;
@@ -107,6 +108,15 @@ static void test_escapes_at_every_offset(void **state)
             if (ev) /* else the special split a UTF-8 sequence: not a valid string */
                 write_both(o, ev, &want);
         }
+        for (size_t len = 1; len <= 20; len++) /* short texts: the tail words */
+            for (size_t pos = 0; pos < len; pos++) {
+                char text[24] = "abcdefghijklmnopqrstu";
+                text[len] = '\0';
+                text[pos] = specials[k];
+                json_t *ev = json_pack("{s:s}", text, text + pos);
+                assert_non_null(ev);
+                write_both(o, ev, &want);
+            }
     }
     close_and_compare(o, &want);
 }
