@@ -215,6 +215,18 @@ static bool is_start(const struct mm_packet *p)
     return false;
 }
 
+void mm__beacon_prefetch(void *state, const struct mm_sensor *s, const struct mm_packet *p)
+{
+    struct beacon_state *st = state;
+    (void)s; /* the home checks cost more than a prefetch of a start that is not outbound */
+    if (!p->ip_version || !is_start(p))
+        return;
+    size_t j = pair_hash(st, p) % PAIRS;
+    __builtin_prefetch(&st->tags[j]);
+    __builtin_prefetch(&st->starts[j]);
+    __builtin_prefetch(pair_at(st, j)); /* the key, n and head; the ring's first starts */
+}
+
 /* Checks the last n gaps; fills mean (seconds) when they look periodic. */
 static bool periodic(const struct beacon_state *st, const struct pair *e, double *mean_s)
 {
