@@ -292,3 +292,18 @@ void th_ip_packet(struct mm_packet *p, const char *src, uint16_t sport, const ch
         p->payload_len = (uint32_t)strlen(payload);
     }
 }
+
+void th_expect_devices_refused(const char *ini_text)
+{
+    char err[128];
+    struct mm_ini *bad = NULL;
+    struct mm_devices *d = NULL;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    assert_int_equal(mm_ini_load_string(ini_text, &bad, err, sizeof err), 0);
+    s->cfg.ini = bad;
+    assert_int_not_equal(mm_devices_new(s, NULL, &d), 0);
+    assert_null(d);
+    s->cfg.ini = s->ini;
+    mm_ini_free(bad);
+    th_free(s);
+}

@@ -65,6 +65,10 @@ const json_t *th_event_at(const struct mm_sensor *s, const char *type, size_t n)
 void th_expect_same_alerts(const struct mm_sensor *fast, const struct mm_sensor *ref, uint64_t seed,
                            unsigned packet);
 
+/* The device inventory refuses to start with this config (INI text): the
+ * sensor reports the error and does not start. */
+void th_expect_devices_refused(const char *ini_text);
+
 /* Builds a TCP or UDP packet between two addresses (no payload unless given). */
 void th_ip_packet(struct mm_packet *p, const char *src, uint16_t sport, const char *dst,
                   uint16_t dport, uint8_t proto, uint8_t flags, const char *payload);
