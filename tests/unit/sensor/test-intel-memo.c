@@ -42,8 +42,8 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)(rng % n);
 }
 
-/* The i-th base name: some long enough to put questions around the memo's
- * limit (118 bytes). */
+/* The i-th base name: some with a long first label (51-59 bytes), so
+ * that their subdomains and URLs are longer questions. */
 static void base_name(unsigned i, char *out, size_t n)
 {
     static const char *const tails[] = {"example", "example.org", "co.jp", "test"};
@@ -382,18 +382,33 @@ static void test_ips_as_direct(void **state)
     }
 }
 
-/* Each set has its own memo: the same question gets each set's answer. */
+/* Each set has its own memos: the same question gets each set's answer,
+ * for names, URLs, fingerprints and addresses (also on ports no entry
+ * names, which the IP memo keeps as port 0), and a hit's strings are the
+ * asked set's own. */
 static void test_sets_apart(void **state)
 {
     (void)state;
+    static const char ja3[] = "0123456789abcdef0123456789abcdef";
     struct mm_intel *a = NULL, *b = NULL;
     struct mm_intel_hit hit;
+    struct mm_addr ip, other;
     assert_int_equal(mm_intel_new(&a), 0);
     assert_int_equal(mm_intel_new(&b), 0);
     add(a, "one.example", false);
     add(b, "two.example", false);
+    add(a, "http://one.example/x.exe", false);
+    add(b, "two.example/x.exe", false);
+    add(a, "198.51.100.7", false);
+    add(a, "198.51.100.8:443", false); /* a has a port entry: its port filter is built */
+    add(b, "198.51.100.8", false);
+    struct mm__intel_ctx ctx = {.family = "fp", .reference = "", .source = "b"};
+    const char *why;
+    assert_int_equal(mm__intel_add(b, MM__IK_JA3, ja3, &ctx, &why), 0);
     assert_int_equal(mm_intel_seal(a), 0);
     assert_int_equal(mm_intel_seal(b), 0);
+    assert_int_equal(mm_addr_parse("198.51.100.7", &ip), 0);
+    assert_int_equal(mm_addr_parse("198.51.100.8", &other), 0);
     for (int i = 0; i < 3; i++) {
         assert_true(mm_intel_match_domain(a, "www.one.example", &hit));
         assert_string_equal(hit.indicator, "one.example");
@@ -401,6 +416,28 @@ static void test_sets_apart(void **state)
         assert_false(mm_intel_match_domain(a, "www.two.example", NULL));
         assert_true(mm_intel_match_domain(b, "www.two.example", &hit));
         assert_string_equal(hit.indicator, "two.example");
+
+        assert_true(mm_intel_match_url(a, "one.example", "/x.exe", &hit));
+        assert_string_equal(hit.indicator, "one.example/x.exe");
+        assert_false(mm_intel_match_url(b, "one.example", "/x.exe", NULL));
+        assert_false(mm_intel_match_url(a, "two.example", "/x.exe", NULL));
+        assert_true(mm_intel_match_url(b, "two.example", "/x.exe", &hit));
+        assert_string_equal(hit.indicator, "two.example/x.exe");
+
+        assert_false(mm_intel_match_hash(a, "ja3", ja3, NULL));
+        assert_true(mm_intel_match_hash(b, "ja3", ja3, &hit));
+        assert_string_equal(hit.family, "fp");
+
+        assert_true(mm_intel_match_ip(a, &ip, 1234, &hit));
+        assert_string_equal(hit.indicator, "198.51.100.7");
+        assert_false(mm_intel_match_ip(b, &ip, 1234, NULL));
+        assert_false(mm_intel_match_ip(a, &other, 80, NULL)); /* a lists it on 443 only */
+        assert_true(mm_intel_match_ip(b, &other, 80, &hit));
+        assert_string_equal(hit.indicator, "198.51.100.8");
+        assert_true(mm_intel_match_ip(a, &other, 443, &hit));
+        assert_string_equal(hit.indicator, "198.51.100.8:443");
+        assert_true(mm_intel_match_ip(b, &other, 443, &hit));
+        assert_string_equal(hit.indicator, "198.51.100.8");
     }
     mm_intel_free(a);
     mm_intel_free(b);
