@@ -3,8 +3,9 @@
  * content sniffing) and matched against traffic. IPs by longest prefix;
  * domains exactly and by parent domain, bounded by the registrable domain
  * (libpsl) so a listed public suffix never matches everything; URLs; JA3/JA4
- * and certificate SHA-1 fingerprints. A loaded set is immutable and may be
- * read from any thread; reloads build a new set and swap it. */
+ * and certificate SHA-1 fingerprints. A sealed set's indicators never
+ * change (only its memos of recent answers do, see below); reloads build a
+ * new set and swap it. */
 #ifndef MM_SENSOR_INTEL_H
 #define MM_SENSOR_INTEL_H
 
@@ -47,8 +48,9 @@ void mm_intel_free(struct mm_intel *in);
  * their insert (see mm__intel_flush) are counted once the set is sealed. */
 size_t mm_intel_count(const struct mm_intel *in);
 
-/* Matching is for one thread at a time: IP answers are remembered in a small
- * cache inside the set (the sensor matches from its packet thread only). */
+/* Matching is for one thread at a time: answers (IP, name, URL and
+ * fingerprint) are remembered in small memos inside the set (the sensor
+ * matches from its packet thread only). */
 /* port 0 means "any"; feeds listing ip:port match that port only. */
 bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
                        struct mm_intel_hit *hit);
