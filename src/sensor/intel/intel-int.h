@@ -107,6 +107,11 @@ bool mm__intel_norm_domain(const char *in, char *out, size_t outlen);
  * dropped; a bare host becomes "host/"). False when unusable. */
 bool mm__intel_norm_url(const char *in, char *out, size_t outlen);
 
+/* The hash the name memo files a question under (kind: enum
+ * mm__intel_kind; text: the question as asked). For the test that two
+ * questions with the same hash never share an answer. */
+uint32_t mm__intel_memo_hash(unsigned kind, const char *text, size_t n);
+
 /* mm_intel_match_ip, mm_intel_match_domain, mm_intel_match_url and
  * mm_intel_match_hash without the memos of recent answers (see intel.c):
  * the same answers, always found afresh (an address on its own port even

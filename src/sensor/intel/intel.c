@@ -1662,6 +1662,11 @@ static bool memo_holds(const struct name_memo *m, uint32_t h, enum mm__intel_kin
     return m->hash == h && m->kind == (uint8_t)kind && m->len == n && memcmp(m->text, text, n) == 0;
 }
 
+uint32_t mm__intel_memo_hash(unsigned kind, const char *text, size_t n)
+{
+    return hash_bytes(text, n, (uint32_t)kind);
+}
+
 /* The memo slot for the question (kind, text[0..n)), and in *known whether
  * it holds that question's answer; when not, the slot is taken for it (its
  * answer is set by memo_answer). NULL when the question is too long. */

@@ -443,12 +443,65 @@ static void test_sets_apart(void **state)
     mm_intel_free(b);
 }
 
+/* Two names the memo files under the same 32-bit hash (found by a
+ * birthday search over "h<i>.example": about 80,000 names): one listed, one
+ * not, asked in turn. The memo keeps the whole question and compares it,
+ * so each gets its own answer; a memo that trusted the hash would give the
+ * second the first one's answer. */
+static void test_same_hash(void **state)
+{
+    (void)state;
+    enum { LOG = 19, MAX = 400000 };
+    uint32_t *hashes = calloc((size_t)1 << LOG, sizeof *hashes);
+    uint32_t *index = calloc((size_t)1 << LOG, sizeof *index); /* i + 1; 0: empty */
+    char name[32], other[32];
+    unsigned first = 0, second = 0;
+    assert_non_null(hashes);
+    assert_non_null(index);
+    for (unsigned i = 0; i < MAX && !second; i++) {
+        int n = snprintf(name, sizeof name, "h%u.example", i);
+        uint32_t h = mm__intel_memo_hash(MM__IK_DOMAIN, name, (size_t)n);
+        size_t j = h & ((1u << LOG) - 1);
+        while (index[j] && hashes[j] != h)
+            j = (j + 1) & ((1u << LOG) - 1);
+        if (index[j]) {
+            first = index[j] - 1;
+            second = i;
+        } else {
+            hashes[j] = h;
+            index[j] = i + 1;
+        }
+    }
+    free(hashes);
+    free(index);
+    assert_true(second > 0);
+    snprintf(name, sizeof name, "h%u.example", first);
+    snprintf(other, sizeof other, "h%u.example", second);
+    assert_int_equal(mm__intel_memo_hash(MM__IK_DOMAIN, name, strlen(name)),
+                     mm__intel_memo_hash(MM__IK_DOMAIN, other, strlen(other)));
+    for (int listed = 0; listed < 2; listed++) {
+        struct mm_intel *in = NULL;
+        struct mm_intel_hit hit;
+        const char *yes = listed ? other : name, *no = listed ? name : other;
+        assert_int_equal(mm_intel_new(&in), 0);
+        add(in, yes, false);
+        assert_int_equal(mm_intel_seal(in), 0);
+        for (int round = 0; round < 3; round++) {
+            assert_true(mm_intel_match_domain(in, yes, &hit));
+            assert_string_equal(hit.indicator, yes);
+            assert_false(mm_intel_match_domain(in, no, NULL));
+        }
+        mm_intel_free(in);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names_as_direct), cmocka_unit_test(test_urls_as_direct),
         cmocka_unit_test(test_limit_lengths),   cmocka_unit_test(test_hashes_as_direct),
         cmocka_unit_test(test_ips_as_direct),   cmocka_unit_test(test_sets_apart),
+        cmocka_unit_test(test_same_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
