@@ -1656,15 +1656,15 @@ bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint1
     return ip_hit(in, ip_lookup_memo(in, a, port), hit);
 }
 
+uint32_t mm__intel_memo_hash(unsigned kind, const char *text, size_t n)
+{
+    return hash_bytes(text, n, (uint32_t)kind);
+}
+
 static bool memo_holds(const struct name_memo *m, uint32_t h, enum mm__intel_kind kind,
                        const char *text, size_t n)
 {
     return m->hash == h && m->kind == (uint8_t)kind && m->len == n && memcmp(m->text, text, n) == 0;
-}
-
-uint32_t mm__intel_memo_hash(unsigned kind, const char *text, size_t n)
-{
-    return hash_bytes(text, n, (uint32_t)kind);
 }
 
 /* The memo slot for the question (kind, text[0..n)), and in *known whether
@@ -1676,7 +1676,7 @@ static struct name_memo *memo_ask(const struct mm_intel *in, enum mm__intel_kind
     *known = false;
     if (n > NAME_MEMO_TEXT_MAX || !in->name_memo)
         return NULL;
-    uint32_t h = hash_bytes(text, n, (uint32_t)kind);
+    uint32_t h = mm__intel_memo_hash(kind, text, n); /* the tests' hash too */
     struct name_memo *set = &in->name_memo[2 * (h & ((1u << NAME_MEMO_SETS_LOG) - 1))];
     for (uint8_t way = 0; way < 2; way++)
         if (memo_holds(&set[way], h, kind, text, n)) {
