@@ -326,6 +326,13 @@ void mm_flow_expire(struct mm_flow_table *t)
     }
 }
 
+void mm_flow_clear_detector_flags(struct mm_flow_table *t, uint32_t bits)
+{
+    for (int c = 0; c < MM_FLOW_CLASSES; c++)
+        for (struct mm_flow *f = t->lru[c].head; f; f = f->lru_next)
+            f->detector_flags &= ~bits;
+}
+
 /* Ends the least recently active flow over all classes. */
 static void evict_one(struct mm_flow_table *t)
 {

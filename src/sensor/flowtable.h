@@ -75,6 +75,10 @@ struct mm_flow *mm_flow_packet(struct mm_flow_table *t, struct mm_packet *p);
 
 /* Ends flows idle longer than their class timeout at the current clock. */
 void mm_flow_expire(struct mm_flow_table *t);
+
+/* Clears these detector_flags bits on every flow (after an intel reload, so
+ * each live flow is checked against the new set at its next packet). */
+void mm_flow_clear_detector_flags(struct mm_flow_table *t, uint32_t bits);
 /* Ends all flows with the given reason. */
 void mm_flow_end_all(struct mm_flow_table *t, const char *reason);
 

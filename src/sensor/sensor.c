@@ -13,6 +13,7 @@
 #include "core/msg.h"
 #include "core/timefmt.h"
 #include "sensor/decode/decode.h"
+#include "sensor/detect/detect-util.h"
 #include "sensor/device.h"
 #include "sensor/intel/intel.h"
 #include "sensor/sensor-int.h"
@@ -364,6 +365,10 @@ struct mm_intel *mm__sensor_swap_intel(struct mm_sensor *s, struct mm_intel *in)
 {
     struct mm_intel *old = s->intel;
     s->intel = in;
+    /* the intel detector checks a flow's addresses at its first packet: a
+     * flow that is still going is checked again, against the new set */
+    if (s->flows)
+        mm_flow_clear_detector_flags(s->flows, MM__DF_INTEL_CHECKED);
     return old;
 }
 

@@ -2,7 +2,8 @@
  * Unit tests for the sensor context (sensor.h): options from the command
  * line and the config file, the home network, events leaving in emission
  * order, the alert builders (header fields from the packet, the flow or the
- * event; the flow marked alerted), the intel swap between packets, and the
+ * event; the flow marked alerted), the intel swap between packets (live
+ * flows checked again against the new set), and the
  * spool receiving only the configured event types with their seq. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include "core/error.h"
 #include "core/timefmt.h"
 #include "pktbuild.h"
+#include "sensor/intel/intel.h"
 #include "sensor/sensor-int.h"
 
 static char dir[128], eve[192], ini[192];
@@ -304,6 +306,78 @@ static void test_intel_swap(void **state)
     assert_null(mm_sensor_intel(s));
 }
 
+/* One TCP packet 192.168.0.10:40000 -> 203.0.113.9:443 at second t. */
+static void send_tcp(int64_t t, uint8_t flags, uint32_t seq)
+{
+    const uint8_t a[4] = {192, 168, 0, 10}, b[4] = {203, 0, 113, 9};
+    struct pkt k = {0};
+    pk_eth(&k, PK_MAC_A, PK_MAC_B, 0x0800);
+    size_t ip = pk_ipv4(&k, a, b, 6, 0);
+    pk_tcp(&k, 40000, 443, seq, 0, flags, NULL, 0, NULL, 0);
+    pk_ipv4_done(&k, ip);
+    struct timeval ts = {.tv_sec = (time_t)t, .tv_usec = 0};
+    mm__pipeline_packet(s, &ts, k.b, (uint32_t)k.len, (uint32_t)k.len, 1);
+}
+
+static struct mm_intel *intel_set(const char *feed_text)
+{
+    char feed[256];
+    snprintf(feed, sizeof feed, "%s/feed.txt", dir);
+    FILE *f = fopen(feed, "w");
+    assert_non_null(f);
+    fputs(feed_text, f);
+    fclose(f);
+    struct mm_intel *in = NULL;
+    assert_int_equal(mm_intel_new(&in), 0);
+    assert_int_equal(mm_intel_load(in, feed, NULL, NULL), 0);
+    assert_int_equal(mm_intel_seal(in), 0);
+    return in;
+}
+
+/* The intel detector's alerts written so far (a JSON array, owned). */
+static json_t *intel_alerts(void)
+{
+    json_t *alerts = read_events("alert"), *hits = json_array();
+    size_t i;
+    json_t *al;
+    json_array_foreach(alerts, i, al)
+    {
+        const char *det =
+            json_string_value(json_object_get(json_object_get(al, "mamori"), "detector"));
+        if (det && strcmp(det, "intel") == 0)
+            json_array_append(hits, al);
+    }
+    json_decref(alerts);
+    return hits;
+}
+
+/* The intel detector checks a flow's addresses at its first packet; a flow
+ * still going when a reload swaps the set is checked again, against the new
+ * set, at its next packet (a C2 connection held open across a feed update). */
+static void test_reload_rechecks_live_flows(void **state)
+{
+    (void)state;
+    mm_intel_free(mm__sensor_swap_intel(s, intel_set("198.51.100.7\n")));
+    send_tcp(1775001600, 0x02, 1000); /* SYN: the peer is not listed */
+    send_tcp(1775001601, 0x10, 1001);
+    json_t *hits = intel_alerts();
+    assert_int_equal(json_array_size(hits), 0);
+    json_decref(hits);
+    mm_intel_free(mm__sensor_swap_intel(s, intel_set("203.0.113.9\n")));
+    send_tcp(1775001602, 0x10, 1001); /* the same flow, after the reload */
+    hits = intel_alerts();
+    assert_int_equal(json_array_size(hits), 1);
+    const json_t *al = json_array_get(hits, 0);
+    assert_string_equal(json_string_value(json_object_get(al, "dest_ip")), "203.0.113.9");
+    assert_true(json_integer_value(json_object_get(al, "flow_id")) > 0);
+    json_decref(hits);
+    send_tcp(1775001603, 0x10, 1001); /* checked once per set: no second alert */
+    hits = intel_alerts();
+    assert_int_equal(json_array_size(hits), 1);
+    json_decref(hits);
+    mm_intel_free(mm__sensor_swap_intel(s, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +388,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_emit_order_and_spool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_packet_marks_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_intel_swap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_rechecks_live_flows, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
