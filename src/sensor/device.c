@@ -1559,9 +1559,12 @@ static int load_state(struct mm_devices *d)
         json_object_del(dev->rec, PENDING_MEMBER);
         size_t k;
         json_t *v;
-        json_array_foreach(
-            ips, k, v) if (mm_addr_parse(json_string_value(v) ? json_string_value(v) : "", &a) == 0)
-            device_add_ip(d, dev, &a);
+        json_array_foreach(ips, k, v)
+        {
+            const char *text = json_string_value(v);
+            if (mm_addr_parse(text ? text : "", &a) == 0)
+                device_add_ip(d, dev, &a);
+        }
         remember_values(d, dev);
         recompute_os(d, dev);
         /* announced as saved; its first update compares (the allowlist may
