@@ -17,9 +17,9 @@
  * [devices] address_change_interval of capture time, and an address the
  * device had recently (one of its last ADDR_RECENT_MAX) is no news at all,
  * so a device cycling through many addresses is not a stream of events.
- * Devices loaded from the state file are never re-announced (an address
- * change still held back at the save is announced at the device's next
- * packet). See docs/design/devices.md.
+ * Devices loaded from the state file are never re-announced; the file keeps
+ * when each was last announced and whether an address change is held back,
+ * so the interval runs on across a restart. See docs/design/devices.md.
  *
  * The IP map holds an address only while it is in the list of the device it
  * points at (a MAC device's list keeps 8): memory stays O(devices x 8) however
@@ -67,6 +67,7 @@
 #define ADDR_INTERVAL_DEF   3600 /* [devices] address_change_interval, seconds */
 #define ADDR_INTERVAL_MAX   (366L * 86400)
 #define PENDING_MEMBER      "address_change_pending" /* devices.json only, never in events */
+#define ANNOUNCED_MEMBER    "last_announced"         /* devices.json only, never in events */
 
 /* The sources of OS evidence; the record's "evidence" names them as below. */
 enum source { SRC_VENDOR, SRC_DHCP, SRC_USER_AGENT, SRC_SMB, SRC_TCP, SRC_COUNT };
@@ -1423,16 +1424,38 @@ const json_t *mm_devices_find_ip(const struct mm_devices *d, const struct mm_add
 
 /* ---- persistence ------------------------------------------------------------------ */
 
-/* The record as devices.json keeps it: with PENDING_MEMBER when an address
- * change is still held back (announced after a restart; see load_state). */
+/* The record as devices.json keeps it, with two members of the file only
+ * (see load_state): ANNOUNCED_MEMBER, when the device was last announced
+ * (the address interval runs on across a restart), and PENDING_MEMBER when
+ * an address change is still held back. */
 static json_t *saved_record(const struct device *dev)
 {
-    if (!dev->address_news)
+    if (!dev->address_news && dev->announced_at == TIME_UNKNOWN)
         return json_incref(dev->rec);
     json_t *copy = record_copy(dev->rec);
-    if (copy)
+    if (!copy)
+        return NULL;
+    if (dev->announced_at != TIME_UNKNOWN) {
+        char text[MM_TIMESTAMP_MAX];
+        time_string(dev->announced_at, text);
+        json_object_set_new(copy, ANNOUNCED_MEMBER, json_string(text));
+    }
+    if (dev->address_news)
         json_object_set_new(copy, PENDING_MEMBER, json_true());
     return copy;
+}
+
+/* Takes the file-only members out of a loaded record: sets dev's last
+ * announcement time; returns whether an address change was held back. */
+static bool take_file_members(struct device *dev)
+{
+    int64_t at;
+    const char *text = json_string_value(json_object_get(dev->rec, ANNOUNCED_MEMBER));
+    bool held = json_is_true(json_object_get(dev->rec, PENDING_MEMBER));
+    dev->announced_at = text && mm_time_parse(text, &at) == 0 ? at : TIME_UNKNOWN;
+    json_object_del(dev->rec, ANNOUNCED_MEMBER);
+    json_object_del(dev->rec, PENDING_MEMBER);
+    return held;
 }
 
 int mm_devices_save(struct mm_devices *d)
@@ -1555,8 +1578,7 @@ static int load_state(struct mm_devices *d)
         }
         dev->last_seen_text = TIME_UNKNOWN; /* its text may be in another form */
         dev->has_last_seen_member = json_object_get(dev->rec, "last_seen") != NULL;
-        bool held = json_is_true(json_object_get(dev->rec, PENDING_MEMBER));
-        json_object_del(dev->rec, PENDING_MEMBER);
+        bool held = take_file_members(dev);
         size_t k;
         json_t *v;
         json_array_foreach(ips, k, v)

@@ -212,9 +212,11 @@ static void test_identity_at_once(void **state)
     th_free(s);
 }
 
-/* A held-back address change survives a restart (devices.json marks it;
- * the loaded record and its events do not carry the mark) and is
- * announced at the device's first packet; nothing else is re-announced. */
+/* A held-back address change survives a restart (devices.json marks it and
+ * keeps when the device was last announced; the loaded record and its
+ * events carry neither) and is announced once the interval since that
+ * announcement has passed, as without a restart; nothing else is
+ * re-announced. */
 static void test_held_back_change_persists(void **state)
 {
     (void)state;
@@ -236,16 +238,19 @@ static void test_held_back_change_persists(void **state)
     json_decref(root);
 
     s = th_new(NULL, NULL, state_dir, NULL);
-    assert_null(
-        json_object_get(mm_devices_find_mac(mm_sensor_devices(s), mac), "address_change_pending"));
+    const json_t *loaded = mm_devices_find_mac(mm_sensor_devices(s), mac);
+    assert_null(json_object_get(loaded, "address_change_pending"));
+    assert_null(json_object_get(loaded, "last_announced"));
     send_from(s, other, "192.168.13.9", T0 + 120);
     assert_int_equal(th_count_events(s, "device", NULL), 0);
-    send_from(s, mac, "192.168.13.2", T0 + 120);
+    send_from(s, mac, "192.168.13.2", T0 + 120); /* the interval runs on from T0 */
+    assert_int_equal(th_count_events(s, "device", NULL), 0);
+    send_from(s, mac, "192.168.13.2", T0 + 3600);
     assert_int_equal(changed(s), 1);
     const json_t *rec = last_device_event(s);
     assert_int_equal(json_array_size(ips_of(rec)), 2);
     assert_null(json_object_get(rec, "address_change_pending"));
-    send_from(s, mac, "192.168.13.1", T0 + 130); /* had it before the restart: no news */
+    send_from(s, mac, "192.168.13.1", T0 + 3610); /* had it before the restart: no news */
     assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
     th_free(s);
     root = json_load_file(path, 0, NULL);
@@ -255,8 +260,8 @@ static void test_held_back_change_persists(void **state)
 
     /* and a restart shows nothing again */
     s = th_new(NULL, NULL, state_dir, NULL);
-    send_from(s, mac, "192.168.13.2", T0 + 200);
-    send_from(s, other, "192.168.13.9", T0 + 200);
+    send_from(s, mac, "192.168.13.2", T0 + 3700);
+    send_from(s, other, "192.168.13.9", T0 + 3700);
     assert_int_equal(th_count_events(s, "device", NULL), 0);
     th_free(s);
 }
