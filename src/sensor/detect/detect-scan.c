@@ -50,7 +50,6 @@ enum chain { BY_HOST, BY_PORT, BY_PAIR, CHAINS };
  * accident, which then belongs to another bucket: its key differs, and
  * every use compares keys, so only a longer walk follows. */
 struct source {
-    struct mm_addr src;
     uint64_t suppress_key[2]; /* of variants 1 and 2: mm__hash_addr(src, variant) */
     uint32_t seq;
     unsigned n;
@@ -73,9 +72,10 @@ static bool same_addr(const struct mm_addr *a, const struct mm_addr *b)
     return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;
 }
 
-/* Which source a slot follows and when it was last active: kept apart
- * from the 9 KB sources, so the look-up of a source, which may visit 16
- * slots, reads a few adjacent cache lines instead of one line per source. */
+/* Which source a slot follows (its only copy of the address) and when it
+ * was last active: kept apart from the 9 KB sources, so the look-up of a
+ * source, which may visit 16 slots, reads a few adjacent cache lines
+ * instead of one line per source. */
 struct source_key {
     struct mm_addr src;
     bool used;
@@ -162,7 +162,6 @@ static void start_source(struct scan_state *st, size_t j, const struct mm_addr *
 {
     struct source *e = &st->src[j];
     st->keys[j] = (struct source_key){.src = *src, .used = true, .last = 0};
-    e->src = *src;
     e->n = 0;
     e->suppress_key[0] = mm__hash_addr(src, 1);
     e->suppress_key[1] = mm__hash_addr(src, 2);
@@ -291,7 +290,8 @@ static long count_probes(const struct source *e, const struct probe_key *k, enum
 }
 
 /* Raises variant 1 (ports of the probe's host) or 2 (hosts on its port)
- * unless suppressed; only then are the probes counted in full. */
+ * unless suppressed; only then are the probes counted in full. e is the
+ * slot of p's source, so p->src names the scanner. */
 static void raise_scan(struct scan_state *st, struct mm_sensor *s, const struct mm_packet *p,
                        struct source *e, const struct probe_key *k, unsigned variant, int64_t now)
 {
@@ -308,10 +308,10 @@ static void raise_scan(struct scan_state *st, struct mm_sensor *s, const struct 
         else if (variant == 2 && e->port[q] == p->dport)
             json_array_append_new(sample, mm__json_addr(&e->dst[q]));
     }
-    json_t *vars = json_pack("{s:o, s:o, s:i, s:I}", "src", mm__json_addr(&e->src), "dst",
+    json_t *vars = json_pack("{s:o, s:o, s:i, s:I}", "src", mm__json_addr(&p->src), "dst",
                              mm__json_addr(&p->dst), "port", p->dport, "count", (json_int_t)count);
     json_t *evidence =
-        json_pack("{s:o, s:o, s:I, s:I, s:s, s:o}", "scanner", mm__json_addr(&e->src),
+        json_pack("{s:o, s:o, s:I, s:I, s:s, s:o}", "scanner", mm__json_addr(&p->src),
                   variant == 1 ? "target" : "port",
                   variant == 1 ? mm__json_addr(&p->dst) : json_integer(p->dport), "count",
                   (json_int_t)count, "window_seconds", (json_int_t)(st->window / 1000000), "proto",
