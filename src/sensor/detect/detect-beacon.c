@@ -49,7 +49,7 @@ struct beacon_state {
     unsigned char *pairs; /* PAIRS slots of stride bytes, cache-line aligned */
     size_t stride;
     uint64_t *tags;  /* 0: free slot; else hash | 1 */
-    int64_t *starts; /* the slot's pair's last start (its last_start()) */
+    int64_t *starts; /* the slot's pair's last start (newest in its ring) */
     size_t used;
     struct mm__suppress *sup;
     long connections, jitter;
@@ -112,11 +112,6 @@ static struct pair *pair_at(const struct beacon_state *st, size_t i)
     return (struct pair *)(void *)(st->pairs + i * st->stride);
 }
 
-static int64_t last_start(const struct beacon_state *st, const struct pair *e)
-{
-    return e->starts[(e->head + st->connections - 1) % st->connections];
-}
-
 /* The table's hash of the packet's (src, dst, port): a few multiplications
  * over the address words, keyed. Where a pair sits in the table is never
  * seen outside it, so this need not be the suppression key (which
@@ -168,8 +163,9 @@ static void drop_idle(struct beacon_state *st, int64_t now)
     }
 }
 
-static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p, uint64_t h,
-                              int64_t now)
+/* The slot of p's pair (h: its pair_hash): found, or taken for it; PAIRS
+ * when the table is full. */
+static size_t pair_slot(struct beacon_state *st, const struct mm_packet *p, uint64_t h, int64_t now)
 {
     size_t j = h % PAIRS;
     uint64_t tag = tag_of(h);
@@ -177,17 +173,17 @@ static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p
         struct pair *e = pair_at(st, j);
         if (st->tags[j] == tag && e->hash == h && e->port == p->dport &&
             mm_addr_equal(&e->src, &p->src) && mm_addr_equal(&e->dst, &p->dst))
-            return e;
+            return j;
     }
     if (st->used * 4 >= PAIRS * 3) {
         /* Rebuilding costs a pass over the table: during a scan (a new pair
          * per packet, none idle) it must not run for every packet. */
         if (now < st->next_drop && now >= st->next_drop - 1000000)
-            return NULL;
+            return PAIRS;
         st->next_drop = now + 1000000;
         drop_idle(st, now);
         if (st->used * 4 >= PAIRS * 3)
-            return NULL;
+            return PAIRS;
     }
     j = h % PAIRS;
     while (st->tags[j])
@@ -201,7 +197,7 @@ static struct pair *pair_slot(struct beacon_state *st, const struct mm_packet *p
     e->dst = p->dst;
     e->port = p->dport;
     st->used++;
-    return e;
+    return j;
 }
 
 static bool is_start(const struct mm_packet *p)
@@ -257,11 +253,14 @@ static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_pack
         mm_sensor_is_home(s, &p->dst))
         return;
     int64_t now = mm__detect_now(s);
-    struct pair *e = pair_slot(st, p, pair_hash(st, p), now);
-    if (!e || (e->n > 0 && now - last_start(st, e) < 1000000 && now >= last_start(st, e)))
+    size_t j = pair_slot(st, p, pair_hash(st, p), now);
+    if (j == PAIRS)
+        return;
+    struct pair *e = pair_at(st, j);
+    if (e->n > 0 && now - st->starts[j] < 1000000 && now >= st->starts[j])
         return;
     e->starts[e->head] = now;
-    st->starts[((unsigned char *)e - st->pairs) / st->stride] = now;
+    st->starts[j] = now;
     e->head = (uint8_t)((e->head + 1) % st->connections);
     if (e->n < STARTS_MAX)
         e->n++;
