@@ -522,6 +522,19 @@ static bool is_allowlisted(const struct mm_devices *d, const struct device *dev)
 
 /* ---- what is news ------------------------------------------------------------------ */
 
+/* True when h (a hash, never 0) is in the ring of n recent hashes (0: an
+ * empty slot); else remembers it in slot *next, the oldest, and moves
+ * *next on. */
+static bool recent_hash_seen(uint64_t *ring, unsigned n, unsigned *next, uint64_t h)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (ring[i] == h)
+            return true;
+    ring[*next] = h;
+    *next = (*next + 1) % n;
+    return false;
+}
+
 /* True when the device had not used the IPv4 address a recently (it is
  * then remembered, in place of the oldest). IPv6 addresses are never news:
  * privacy addresses rotate. */
@@ -559,13 +572,8 @@ static uint64_t value_hash(uint64_t seed, char kind, const char *a, const char *
 static bool value_is_news(const struct mm_devices *d, struct device *dev, char kind, const char *a,
                           const char *b)
 {
-    uint64_t h = value_hash(d->value_seed, kind, a, b);
-    for (unsigned i = 0; i < VALUE_RECENT_MAX; i++)
-        if (dev->recent_values[i] == h)
-            return false;
-    dev->recent_values[dev->recent_value_next] = h;
-    dev->recent_value_next = (dev->recent_value_next + 1) % VALUE_RECENT_MAX;
-    return true;
+    return !recent_hash_seen(dev->recent_values, VALUE_RECENT_MAX, &dev->recent_value_next,
+                             value_hash(d->value_seed, kind, a, b));
 }
 
 /* Remembers the DHCP fingerprint and SMB native OS a (saved) record holds,
@@ -1087,12 +1095,7 @@ static uint64_t syn_traits_hash(const struct mm_packet *p)
  * looking at it again would change nothing. */
 static bool syn_seen_recently(struct device *dev, uint64_t traits)
 {
-    for (unsigned i = 0; i < SYN_SEEN_MAX; i++)
-        if (dev->syn_seen[i] == traits)
-            return true;
-    dev->syn_seen[dev->syn_seen_next] = traits;
-    dev->syn_seen_next = (dev->syn_seen_next + 1) % SYN_SEEN_MAX;
-    return false;
+    return recent_hash_seen(dev->syn_seen, SYN_SEEN_MAX, &dev->syn_seen_next, traits);
 }
 
 /* The record now holds traits: kinds remembered before may differ from it
