@@ -227,8 +227,7 @@ static void stream_packet(struct mm_flow_table *t, struct mm_flow *f, const stru
         return;
     }
     if (view) {
-        uint32_t skip = d->next_seq - seq;
-        int r = view_in_order(t, d, p->payload + skip, len - skip);
+        int r = view_in_order(t, d, p->payload + behind, len - behind); /* rel <= 0 here */
         if (r == 0)
             mark_gap(t, f, dir);
         if (r >= 0)
