@@ -552,15 +552,22 @@ static bool address_is_news(struct device *dev, const struct mm_addr *a)
     return true;
 }
 
+#define FNV64_BASIS 1469598103934665603ULL
+#define FNV64_PRIME 1099511628211ULL
+
+/* h with the bytes of text s folded in (64-bit FNV-1a steps) */
+static uint64_t fnv64_text(uint64_t h, const char *s)
+{
+    for (const char *p = s; *p; p++)
+        h = (h ^ (uint8_t)*p) * FNV64_PRIME;
+    return h;
+}
+
 /* A keyed hash (never 0) of a kind letter and two texts. */
 static uint64_t value_hash(uint64_t seed, char kind, const char *a, const char *b)
 {
-    uint64_t h = (seed ^ 1469598103934665603ULL ^ (uint8_t)kind) * 1099511628211ULL;
-    for (const char *p = a; *p; p++)
-        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-    h = (h ^ 0x100) * 1099511628211ULL; /* a separator no text byte equals */
-    for (const char *p = b; *p; p++)
-        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    uint64_t h = fnv64_text((seed ^ FNV64_BASIS ^ (uint8_t)kind) * FNV64_PRIME, a);
+    h = fnv64_text((h ^ 0x100) * FNV64_PRIME, b); /* 0x100: a separator no text byte equals */
     h ^= h >> 31;
     return h ? h : 1;
 }
@@ -1083,9 +1090,7 @@ void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p)
 /* A hash of a SYN's TTL and options (never 0). */
 static uint64_t syn_traits_hash(const struct mm_packet *p)
 {
-    uint64_t h = 1469598103934665603ULL ^ p->ttl;
-    for (const char *c = p->tcp_traits.options; *c; c++)
-        h = (h ^ (uint8_t)*c) * 1099511628211ULL;
+    uint64_t h = fnv64_text(FNV64_BASIS ^ p->ttl, p->tcp_traits.options);
     return h ? h : 1;
 }
 
