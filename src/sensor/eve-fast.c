@@ -81,15 +81,11 @@ void mm__time_format(const struct timeval *ts, char out[MM_TIMESTAMP_MAX])
     }
 }
 
-void mm__addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
+size_t mm__ipv4_text(const uint8_t b[4], char *out)
 {
-    if (a->family != 4) {
-        mm_addr_format(a, out, MM_ADDR_STRLEN);
-        return;
-    }
     char *p = out;
     for (int i = 0; i < 4; i++) {
-        unsigned v = a->bytes[i];
+        unsigned v = b[i];
         if (v >= 100)
             *p++ = (char)('0' + v / 100);
         if (v >= 10)
@@ -98,7 +94,16 @@ void mm__addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
         if (i < 3)
             *p++ = '.';
     }
-    *p = '\0';
+    return (size_t)(p - out);
+}
+
+void mm__addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
+{
+    if (a->family != 4) {
+        mm_addr_format(a, out, MM_ADDR_STRLEN);
+        return;
+    }
+    out[mm__ipv4_text(a->bytes, out)] = '\0';
 }
 
 static bool has_ports(const char *proto)

@@ -71,17 +71,9 @@ static char *room_for(struct line *l, size_t n)
 /* "a.b.c.d" into o (at least 17 bytes); returns the length */
 static size_t ipv4_quoted(const uint8_t b[4], char *o)
 {
-    size_t n = 0;
+    size_t n = 1 + mm__ipv4_text(b, o + 1);
+    o[0] = '"';
     o[n++] = '"';
-    for (int i = 0; i < 4; i++) {
-        unsigned v = b[i];
-        if (v >= 100)
-            o[n++] = (char)('0' + v / 100);
-        if (v >= 10)
-            o[n++] = (char)('0' + v / 10 % 10);
-        o[n++] = (char)('0' + v % 10);
-        o[n++] = i < 3 ? '.' : '"';
-    }
     return n;
 }
 
