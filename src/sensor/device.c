@@ -50,6 +50,7 @@
 #include "core/timefmt.h"
 #include "sensor/oui.h"
 #include "sensor/osguess.h"
+#include "sensor/sensor-int.h"
 #include "sensor/sensor.h"
 
 #define DEVICES_MAX_DEFAULT 4096
@@ -67,7 +68,8 @@
 #define ADDR_INTERVAL_DEF   3600 /* [devices] address_change_interval, seconds */
 #define ADDR_INTERVAL_MAX   (366L * 86400)
 #define PENDING_MEMBER      "address_change_pending" /* devices.json only, never in events */
-#define ANNOUNCED_MEMBER    "last_announced"         /* devices.json only, never in events */
+#define NO_ADDRESS_KEY      0xff /* key[0] of an "ips" element that is no formatted address */
+#define ANNOUNCED_MEMBER    "last_announced" /* devices.json only, never in events */
 
 /* The sources of OS evidence; the record's "evidence" names them as below. */
 enum source { SRC_VENDOR, SRC_DHCP, SRC_USER_AGENT, SRC_SMB, SRC_TCP, SRC_COUNT };
@@ -133,6 +135,14 @@ struct device {
     bool identity_news;   /* a DHCP fingerprint or SMB native OS it had not had recently */
     bool announced_ipv4;  /* its last announcement listed an IPv4 address */
     int64_t announced_at; /* capture time of its last announcement (TIME_UNKNOWN: none) */
+    /* The record's "ips" as address keys (ip_key), element by element, so
+     * that an address the list holds is found without formatting it: an
+     * element's key is one whose formatted text the element is (else
+     * NO_ADDRESS_KEY, which no address has). Read from the record when
+     * first needed (ips_keys_valid false), then kept in step by ips_add. */
+    uint8_t ips_keys[DEVICE_IPS_MAX][17];
+    unsigned nips_keys;
+    bool ips_keys_valid;
 };
 
 /* Open-addressing map from a 17-byte key (MAC or address) to a device index. */
@@ -612,7 +622,7 @@ static void write_last_seen(struct device *dev, const char *known, int64_t known
         time_string(dev->last_seen_written, ts);
         known = ts;
     }
-    json_object_set_new(dev->rec, "last_seen", json_string(known));
+    json_object_set_new_nocheck(dev->rec, "last_seen", json_string_nocheck(known)); /* ASCII */
     dev->last_seen_text = dev->last_seen_written;
     dev->has_last_seen_member = true;
 }
@@ -804,27 +814,78 @@ static void forget_address(struct mm_devices *d, const struct device *dev, const
     }
 }
 
-/* Appends the address text to the device's "ips" unless it is there; true
- * when the list changed. The oldest addresses of a full list fall out of it
- * and out of the IP map, so the map holds at most DEVICE_IPS_MAX addresses
- * of a MAC device however many it uses. */
-static bool ips_add(struct mm_devices *d, struct device *dev, const char *text)
+/* Reads dev->ips_keys from the record's "ips": each element's address key
+ * when the element is the formatted text of that address. Stays invalid
+ * for a list longer than the keys kept (never written by this file). */
+static void ips_keys_read(struct device *dev)
 {
+    size_t i;
+    json_t *v;
+    const json_t *ips = json_object_get(dev->rec, "ips");
+    dev->nips_keys = 0;
+    dev->ips_keys_valid = false;
+    if (json_array_size(ips) > DEVICE_IPS_MAX)
+        return;
+    json_array_foreach(ips, i, v)
+    {
+        const char *text = json_string_value(v);
+        char formatted[MM_ADDR_STRLEN];
+        struct mm_addr a;
+        uint8_t *key = dev->ips_keys[dev->nips_keys++];
+        memset(key, 0, 17);
+        key[0] = NO_ADDRESS_KEY;
+        if (!text || mm_addr_parse(text, &a) != 0)
+            continue;
+        mm_addr_format(&a, formatted, sizeof formatted);
+        if (strcmp(formatted, text) == 0)
+            ip_key(&a, key);
+    }
+    dev->ips_keys_valid = true;
+}
+
+/* True when the record's "ips" has an element that is the formatted text
+ * of the address with this key (false: perhaps not; the text decides). */
+static bool ips_keys_hold(struct device *dev, const uint8_t key[17])
+{
+    if (!dev->ips_keys_valid)
+        ips_keys_read(dev);
+    for (unsigned i = 0; dev->ips_keys_valid && i < dev->nips_keys; i++)
+        if (key_equal(dev->ips_keys[i], key))
+            return true;
+    return false;
+}
+
+/* Appends the address to the device's "ips" unless its text is there
+ * (key: its ip_key); true when the list changed. The oldest addresses of a
+ * full list fall out of it and out of the IP map, so the map holds at most
+ * DEVICE_IPS_MAX addresses of a MAC device however many it uses. */
+static bool ips_add(struct mm_devices *d, struct device *dev, const struct mm_addr *a,
+                    const uint8_t key[17])
+{
+    char text[MM_ADDR_STRLEN];
     json_t *ips = json_object_get(dev->rec, "ips");
+    if (ips_keys_hold(dev, key))
+        return false; /* the common case: the address is listed */
+    mm_addr_format(a, text, sizeof text);
     if (array_string(ips, text))
         return false;
     while (json_array_size(ips) >= DEVICE_IPS_MAX) {
         forget_address(d, dev, json_string_value(json_array_get(ips, 0)));
         json_array_remove(ips, 0);
+        if (dev->ips_keys_valid && dev->nips_keys > 0)
+            memmove(dev->ips_keys[0], dev->ips_keys[1], --dev->nips_keys * 17);
     }
-    json_array_append_new(ips, json_string(text));
+    if (json_array_append_new(ips, json_string(text)) != 0 || !dev->ips_keys_valid ||
+        dev->nips_keys >= DEVICE_IPS_MAX)
+        dev->ips_keys_valid = false; /* read again when next needed */
+    else
+        memcpy(dev->ips_keys[dev->nips_keys++], key, 17);
     return true;
 }
 
 /* Adds an address to a device and points the IP map at it. */
 static void device_add_ip(struct mm_devices *d, struct device *dev, const struct mm_addr *a)
 {
-    char s[MM_ADDR_STRLEN];
     uint8_t key[17];
     if (a->family == 0 || (a->family == 4 && a->bytes[0] == 0))
         return; /* 0.0.0.0: DHCP before an address */
@@ -833,8 +894,7 @@ static void device_add_ip(struct mm_devices *d, struct device *dev, const struct
         return; /* the address of its last packet, and the map has not changed since */
     const struct key_slot *slot = map_slot(&d->by_ip, key);
     if (!(slot && slot->used && slot->idx == dev->idx)) { /* the common case: nothing new */
-        mm_addr_format(a, s, sizeof s);
-        if (ips_add(d, dev, s))
+        if (ips_add(d, dev, a, key))
             dev->dirty = true;
         if (address_is_news(dev, a))
             dev->address_news = true;
@@ -964,7 +1024,7 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
             .event_type = "device",
             .src = first.family ? &first : NULL,
         };
-        ev = mm_eve_new(&h);
+        ev = mm__eve_new(&h); /* mm_eve_new's object, built faster */
     }
     bool allow = is_allowlisted(d, dev);
     json_object_set_new(dev->rec, "allowlisted", json_boolean(allow));
@@ -1575,6 +1635,7 @@ static int load_state(struct mm_devices *d)
             break;
         json_decref(dev->rec);
         dev->rec = json_deep_copy(rec);
+        dev->ips_keys_valid = false; /* another "ips" */
         bool copied = dev->rec != NULL;
         if (!copied)
             dev->rec = json_object();

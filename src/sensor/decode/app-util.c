@@ -10,10 +10,29 @@
 
 #define MM_APP_TEXT_MAX 4096
 
-/* How many bytes from p are printable ASCII (0x20-0x7e). */
+#define BYTES_01 0x0101010101010101ULL
+#define BYTES_80 0x8080808080808080ULL
+
+/* True when one of the eight bytes of w is not printable ASCII: below 0x20
+ * (w - 0x20.. borrows into the byte's top bit only for such a byte) or
+ * above 0x7e (w + 0x01.. sets the top bit of 0x7f; bytes from 0x80 have it). */
+static bool word_has_unprintable(uint64_t w)
+{
+    uint64_t below = (w - BYTES_01 * 0x20) & ~w & BYTES_80;
+    uint64_t above = ((w + BYTES_01) | w) & BYTES_80;
+    return (below | above) != 0;
+}
+
+/* How many bytes from p are printable ASCII (0x20-0x7e): eight at a time,
+ * then byte by byte from the first word that holds another byte. */
 static size_t printable_run(const uint8_t *p, size_t n)
 {
     size_t i = 0;
+    for (uint64_t w; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        if (word_has_unprintable(w))
+            break;
+    }
     while (i < n && p[i] >= 0x20 && p[i] < 0x7F)
         i++;
     return i;
@@ -61,6 +80,8 @@ json_t *mm__app_json_text(const uint8_t *p, size_t n)
     char buf[MM_APP_TEXT_MAX * 4 + 1];
     if (n > MM_APP_TEXT_MAX)
         n = MM_APP_TEXT_MAX;
+    if (printable_run(p, n) == n) /* nearly every header: its bytes are the text */
+        return json_stringn_nocheck((const char *)p, n);
     size_t o = mm__app_text(p, n, buf, sizeof buf);
     /* valid UTF-8 by construction (printable ASCII, checked sequences,
      * \xNN escapes, never a cut sequence): no second check by jansson */
@@ -94,7 +115,7 @@ void mm__app_set_text(json_t *obj, const char *key, const uint8_t *p, size_t n)
 {
     json_t *s = mm__app_json_text(p, n);
     if (s)
-        json_object_set_new(obj, key, s);
+        json_object_set_new_nocheck(obj, key, s); /* key: a literal of the caller */
 }
 
 /* Appends code point cp as UTF-8 (or an escape when it is not printable). */
@@ -171,8 +192,8 @@ int mm__app_emit_tx(struct mm_app_ctx *ctx, const char *event_type, json_t *obj,
         return MM_ENOMEM;
     }
     if (tx_id >= 0)
-        json_object_set_new(ev, "tx_id", json_integer(tx_id));
-    if (json_object_set_new(ev, event_type, obj) != 0) {
+        json_object_set_new_nocheck(ev, "tx_id", json_integer(tx_id));
+    if (json_object_set_new_nocheck(ev, event_type, obj) != 0) { /* a decoder's name */
         json_decref(ev);
         return MM_ENOMEM;
     }

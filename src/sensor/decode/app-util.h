@@ -134,14 +134,15 @@ size_t mm__app_utf16le_text(const uint8_t *p, size_t n, char *out, size_t outlen
 
 /* Builds an event of event_type from ctx, adds obj under key event_type and
  * hands the event to ctx->emit. Steals obj (freed on failure). Returns 0 or
- * MM_ENOMEM. */
+ * MM_ENOMEM. event_type is used as a key unchecked: plain ASCII (a
+ * decoder's name). */
 int mm__app_emit(struct mm_app_ctx *ctx, const char *event_type, json_t *obj);
 /* The same, with a top-level "tx_id" (Suricata's per-flow transaction
  * number) when tx_id >= 0. */
 int mm__app_emit_tx(struct mm_app_ctx *ctx, const char *event_type, json_t *obj, int64_t tx_id);
 
 /* Sets key to the JSON text of p[0..n) in obj (ignores ENOMEM silently: the
- * field is then absent). */
+ * field is then absent). key is used unchecked: valid UTF-8 (a literal). */
 void mm__app_set_text(json_t *obj, const char *key, const uint8_t *p, size_t n);
 
 /* True when the packet (if any) has port as source or destination port. */

@@ -237,10 +237,15 @@ static void set_hostname(json_t *o, const struct line *host)
         if (c)
             n = (size_t)(c - host->p);
     }
-    mm__app_text(host->p, n, buf, sizeof buf);
-    for (char *q = buf; *q; q++)
-        *q = (char)tolower((unsigned char)*q);
-    json_object_set_new(o, "hostname", mm__app_json_str(buf));
+    size_t len = mm__app_text(host->p, n, buf, sizeof buf);
+    for (size_t i = 0; i < len; i++)
+        if (buf[i] >= 'A' && buf[i] <= 'Z') /* tolower in the "C" locale */
+            buf[i] = (char)(buf[i] + ('a' - 'A'));
+    /* mm__app_text's text is valid UTF-8 (and has no NUL), and so it stays
+     * with ASCII letters lowered: what mm__app_json_str would keep */
+    json_t *v = json_stringn_nocheck(buf, len);
+    if (v)
+        json_object_set_new_nocheck(o, "hostname", v);
 }
 
 static void set_body_mode(struct http_dir *d, const struct headers *h)
@@ -323,12 +328,12 @@ static int on_response(struct mm_app_ctx *ctx, struct http_state *st, struct htt
     json_t *o = json_object();
     if (!o)
         return MM_ENOMEM;
-    json_object_set_new(o, "status", json_integer(status));
+    json_object_set_new_nocheck(o, "status", json_integer(status));
     mm__app_set_text(o, "protocol", sl.p, (size_t)(sp - sl.p));
     if (h.ctype.p)
         mm__app_set_text(o, "http_content_type", h.ctype.p, h.ctype.n);
     content_length(&h.clen, &n);
-    json_object_set_new(o, "length", json_integer((json_int_t)n));
+    json_object_set_new_nocheck(o, "length", json_integer((json_int_t)n));
     if (status == 101 || ((req & REQ_CONNECT) && status >= 200 && status < 300)) {
         st->d[0].skip = st->d[1].skip = true; /* tunnel or other protocol follows */
     } else if ((req & REQ_HEAD) || status < 200 || status == 204 || status == 304) {

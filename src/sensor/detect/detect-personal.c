@@ -23,10 +23,35 @@ static const char *const mobile_words[] = {"iphone", "ipad",   "android", "galax
                                            "redmi",  "oppo",   "huawei",  "oneplus"};
 
 /* MAC vendors that make phones and tablets only (Apple and Samsung also make
- * computers and TVs, so they are not on this list). */
+ * computers and TVs, so they are not on this list), in lower case: "OnePlus",
+ * "vivo Mobile", "GUANGDONG OPPO", "Xiaomi Communications", "Motorola
+ * Mobility", "Sony Mobile", "HMD Global". */
 static const char *const phone_vendors[] = {
-    "OnePlus",           "vivo Mobile", "GUANGDONG OPPO", "Xiaomi Communications",
-    "Motorola Mobility", "Sony Mobile", "HMD Global"};
+    "oneplus",           "vivo mobile", "guangdong oppo", "xiaomi communications",
+    "motorola mobility", "sony mobile", "hmd global"};
+
+#define LOWERED_MAX 256 /* texts read in lower case (longer: compared as they are) */
+
+/* True when text holds one of the n lower-case words, ignoring ASCII case
+ * (what strcasestr does in the "C" locale, which the sensor keeps): the
+ * text is lowered once and searched for every word. */
+static bool holds_word(const char *text, const char *const *words, size_t n)
+{
+    char low[LOWERED_MAX];
+    size_t len = strlen(text);
+    if (len >= sizeof low) {
+        for (size_t k = 0; k < n; k++)
+            if (strcasestr(text, words[k]))
+                return true;
+        return false;
+    }
+    for (size_t i = 0; i <= len; i++)
+        low[i] = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] + ('a' - 'A')) : text[i];
+    for (size_t k = 0; k < n; k++)
+        if (strstr(low, words[k]))
+            return true;
+    return false;
+}
 
 static const struct mm__setting settings[] = {{"suppress_seconds", 0, 30 * 86400, NULL},
                                               {NULL, 0, 0, NULL}};
@@ -43,9 +68,8 @@ static const char *mobile_hostname(const json_t *dev)
     json_array_foreach(json_object_get(dev, "hostnames"), i, v)
     {
         const char *name = json_string_value(v);
-        for (size_t k = 0; name && k < sizeof mobile_words / sizeof mobile_words[0]; k++)
-            if (strcasestr(name, mobile_words[k]))
-                return name;
+        if (name && holds_word(name, mobile_words, sizeof mobile_words / sizeof mobile_words[0]))
+            return name;
     }
     return NULL;
 }
@@ -57,10 +81,9 @@ static const char *phone_vendor(const json_t *dev, const json_t *os)
     const char *family = json_string_value(json_object_get(os, "family"));
     if (!vendor || (family && strcmp(family, "android") != 0 && strcmp(family, "apple") != 0))
         return NULL;
-    for (size_t k = 0; k < sizeof phone_vendors / sizeof phone_vendors[0]; k++)
-        if (strcasestr(vendor, phone_vendors[k]))
-            return vendor;
-    return NULL;
+    return holds_word(vendor, phone_vendors, sizeof phone_vendors / sizeof phone_vendors[0])
+               ? vendor
+               : NULL;
 }
 
 static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)

@@ -24,12 +24,25 @@ static void load_texts(void)
         texts = NULL;
 }
 
+/* The decimal text of v (at most 10 digits) into key, without printf. */
+static void variant_key(unsigned v, char key[16])
+{
+    char digits[16];
+    size_t n = 0;
+    do
+        digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    for (size_t i = 0; i < n; i++)
+        key[i] = digits[n - 1 - i];
+    key[n] = '\0';
+}
+
 static const json_t *variant_of(const char *detector, unsigned variant, unsigned *number)
 {
     char key[16];
     pthread_once(&texts_once, load_texts);
     const json_t *d = json_object_get(texts, detector);
-    snprintf(key, sizeof key, "%u", variant);
+    variant_key(variant, key);
     *number = (unsigned)json_integer_value(json_object_get(d, "number"));
     return json_object_get(json_object_get(d, "variants"), key);
 }
@@ -106,6 +119,33 @@ void mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, c
     out[o] = '\0';
 }
 
+/* A one-element array of the text s (json_string: NULL for invalid UTF-8). */
+static json_t *text_array(const char *s)
+{
+    json_t *arr = json_array(), *v = json_string(s);
+    if (!arr || !v || json_array_append_new(arr, v) != 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+/* The alert's "metadata": {"mamori_detector": [detector]} and, when family
+ * is not empty (and valid UTF-8), "malware_family": [family]; NULL when the
+ * detector's name is not valid UTF-8 or memory runs out. */
+static json_t *alert_metadata(const char *detector, const char *family)
+{
+    json_t *meta = json_object(), *names = text_array(detector);
+    if (!meta || !names || json_object_set_new_nocheck(meta, "mamori_detector", names) != 0) {
+        json_decref(meta);
+        return NULL;
+    }
+    json_t *families = family && family[0] ? text_array(family) : NULL;
+    if (families)
+        json_object_set_new_nocheck(meta, "malware_family", families);
+    return meta;
+}
+
 uint32_t mm__detect_raise(struct mm_sensor *s, const char *detector, unsigned variant,
                           const struct mm__alert_at *at, json_t *vars, json_t *evidence,
                           const char *family)
@@ -122,9 +162,7 @@ uint32_t mm__detect_raise(struct mm_sensor *s, const char *detector, unsigned va
                       sizeof sig);
     mm__detect_format(json_string_value(json_object_get(msg, "ja")), vars, "ja", ja, sizeof ja);
     mm__detect_format(json_string_value(json_object_get(msg, "en")), vars, "en", en, sizeof en);
-    json_t *meta = json_pack("{s:[s]}", "mamori_detector", detector);
-    if (meta && family && family[0])
-        json_object_set_new(meta, "malware_family", json_pack("[s]", family));
+    json_t *meta = alert_metadata(detector, family);
     struct mm_eve_alert a = {
         .signature_id = sid,
         .signature = sig,
@@ -363,6 +401,14 @@ json_t *mm__json_addr(const struct mm_addr *a)
     return json_string(s);
 }
 
+/* Sets key (a literal) to the text v (from a JSON string or a literal:
+ * valid UTF-8) in o; false when memory runs out. */
+static bool set_valid_text(json_t *o, const char *key, const char *v)
+{
+    json_t *j = json_string_nocheck(v);
+    return j && json_object_set_new_nocheck(o, key, j) == 0;
+}
+
 json_t *mm__device_vars(const json_t *dev)
 {
     const json_t *os = json_object_get(dev, "os");
@@ -373,12 +419,24 @@ json_t *mm__device_vars(const json_t *dev)
     const char *os_en = json_string_value(json_object_get(os, "name"));
     const char *os_ja = json_string_value(json_object_get(os, "name_ja"));
     bool has_vendor = vendor && vendor[0];
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name",
-                     name ? name : "unnamed device", "name@ja", name ? name : "名前不明の機器",
-                     "mac", mac ? mac : "-", "ip", ip ? ip : "-", "vendor",
-                     has_vendor ? vendor : "unknown", "vendor@ja", has_vendor ? vendor : "不明",
-                     "os", os_en ? os_en : "unknown", "os@ja", os_ja ? os_ja : "不明", "ip@ja",
-                     ip ? ip : "不明", "mac@ja", mac ? mac : "不明");
+    const char *const pairs[][2] = {{"name", name ? name : "unnamed device"},
+                                    {"name@ja", name ? name : "名前不明の機器"},
+                                    {"mac", mac ? mac : "-"},
+                                    {"ip", ip ? ip : "-"},
+                                    {"vendor", has_vendor ? vendor : "unknown"},
+                                    {"vendor@ja", has_vendor ? vendor : "不明"},
+                                    {"os", os_en ? os_en : "unknown"},
+                                    {"os@ja", os_ja ? os_ja : "不明"},
+                                    {"ip@ja", ip ? ip : "不明"},
+                                    {"mac@ja", mac ? mac : "不明"}};
+    /* the texts are the record's (JSON strings) or literals: no UTF-8 check */
+    json_t *vars = json_object();
+    for (size_t i = 0; vars && i < sizeof pairs / sizeof pairs[0]; i++)
+        if (!set_valid_text(vars, pairs[i][0], pairs[i][1])) {
+            json_decref(vars);
+            vars = NULL;
+        }
+    return vars;
 }
 
 /* ---- detector state ------------------------------------------------------ */

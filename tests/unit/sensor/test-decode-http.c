@@ -206,12 +206,62 @@ static void test_app_text_always_utf8(void **state)
     }
 }
 
+/* mm__app_json_text hands printable ASCII to jansson as it is (the bytes
+ * are read eight at a time) and everything else through mm__app_text: the
+ * result is mm__app_text's text of the first 4096 bytes either way.
+ * Printable runs of every length around the word size and the cut, one
+ * byte of each kind (control, DEL, UTF-8 lead, lone continuation, the
+ * printable edges ' ' and '~') at every position of the first words and
+ * in the last ones. */
+static void test_app_text_fast_path(void **state)
+{
+    (void)state;
+    static const uint8_t odd[] = {0x00, 0x01, 0x1f, 0x20, 0x7e, 0x7f, 0x80, 0xc3, 0xe6, 0xff};
+    static uint8_t wire[4200];
+    static char want[4096 * 4 + 1];
+    for (size_t i = 0; i < sizeof wire; i++)
+        wire[i] = (uint8_t)(0x20 + (i * 7) % 95);
+    size_t lengths[64], nlengths = 0;
+    for (size_t n = 0; n <= 40; n++)
+        lengths[nlengths++] = n;
+    for (size_t n = 4088; n <= 4104; n++)
+        lengths[nlengths++] = n;
+    lengths[nlengths++] = 255;
+    lengths[nlengths++] = 1000;
+    lengths[nlengths++] = sizeof wire;
+    for (size_t t = 0; t < nlengths; t++) {
+        size_t n = lengths[t];
+        for (size_t q = 0; q < 28; q++) { /* the first 25 bytes and 1, 8 and 9 from the end */
+            size_t at = q < 25 ? q : n - (q == 25 ? 1 : q == 26 ? 8 : 9);
+            if (at > n)
+                continue;
+            for (size_t k = 0; k <= sizeof odd; k++) {
+                uint8_t saved = at < n ? wire[at] : 0;
+                if (at < n && k < sizeof odd)
+                    wire[at] = odd[k];
+                size_t len = mm__app_text(wire, n < 4096 ? n : 4096, want, sizeof want);
+                json_t *j = mm__app_json_text(wire, n);
+                assert_non_null(j);
+                assert_int_equal(json_string_length(j), len);
+                assert_memory_equal(json_string_value(j), want, len);
+                json_decref(j);
+                if (at < n)
+                    wire[at] = saved;
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_app_text_always_utf8), cmocka_unit_test(test_request),
-        cmocka_unit_test(test_response_pairs),       cmocka_unit_test(test_head_and_close),
-        cmocka_unit_test(test_connect_tunnel),       cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_app_text_always_utf8),
+        cmocka_unit_test(test_app_text_fast_path),
+        cmocka_unit_test(test_request),
+        cmocka_unit_test(test_response_pairs),
+        cmocka_unit_test(test_head_and_close),
+        cmocka_unit_test(test_connect_tunnel),
+        cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_midstream_resync),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

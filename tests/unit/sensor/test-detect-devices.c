@@ -143,10 +143,62 @@ static void test_personal(void **state)
     th_free(s);
 }
 
+/* A "device" event (as the inventory announces one) for mac at ip with one
+ * host name and a MAC vendor, no OS guess. */
+static void device_event(struct mm_sensor *s, const char *mac, const char *ip, const char *host,
+                         const char *vendor)
+{
+    char ev[2048];
+    snprintf(ev, sizeof ev,
+             "{\"timestamp\":\"2026-04-01T00:00:00.000000+0000\",\"event_type\":\"device\","
+             "\"src_ip\":\"%s\",\"device\":{\"mac\":\"%s\",\"ips\":[\"%s\"],\"vendor\":"
+             "\"%s\",\"hostnames\":[\"%s\"],\"os\":null,\"allowlisted\":false,"
+             "\"action\":\"new\"}}",
+             ip, mac, ip, vendor, host);
+    th_event(s, ev);
+}
+
+/* The reason of the personal-device alert n ("hostname", "vendor", ...). */
+static const char *reason(const struct mm_sensor *s, size_t n)
+{
+    const json_t *mamori = json_object_get(th_alert(s, 9100401, n), "mamori");
+    const json_t *reasons = json_object_get(json_object_get(mamori, "evidence"), "reasons");
+    return json_string_value(json_object_get(json_array_get(reasons, 0), "reason"));
+}
+
+/* Host-name words and phone makers are found in any ASCII case (the texts
+ * are lowered once and searched for lower-case words), also in host names
+ * too long to be lowered that way (256 bytes and more: compared
+ * case-insensitively as they are), and only as whole substrings. */
+static void test_personal_case(void **state)
+{
+    (void)state;
+    char longname[400];
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_personal_device);
+    device_event(s, "02:00:00:00:00:41", "192.168.2.41", "GALAXY-TAB", "");
+    assert_int_equal(th_count_alerts(s, 9100401), 1);
+    assert_string_equal(reason(s, 0), "hostname");
+    memset(longname, 'a', 300);
+    memcpy(longname + 300, "-xPERIA", 8);
+    device_event(s, "02:00:00:00:00:42", "192.168.2.42", longname, "");
+    assert_int_equal(th_count_alerts(s, 9100401), 2);
+    assert_string_equal(reason(s, 1), "hostname");
+    device_event(s, "02:00:00:00:00:43", "192.168.2.43", "desk-1", "XIAOMI COMMUNICATIONS CO LTD");
+    assert_int_equal(th_count_alerts(s, 9100401), 3);
+    assert_string_equal(reason(s, 2), "vendor");
+    /* near misses: no word, no maker */
+    device_event(s, "02:00:00:00:00:44", "192.168.2.44", "iphon-e pix-el", "Sony Corporation");
+    memcpy(longname + 300, "-xperi", 7);
+    device_event(s, "02:00:00:00:00:45", "192.168.2.45", longname, "One Plus");
+    assert_int_equal(th_count_alerts(s, 9100401), 3);
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_device),
+        cmocka_unit_test(test_personal_case),
         cmocka_unit_test(test_learning_and_settings),
         cmocka_unit_test(test_legacy),
         cmocka_unit_test(test_personal),

@@ -497,6 +497,75 @@ static void test_bad_interval(void **state)
     th_expect_devices_refused("[devices]\naddress_change_interval = -1\n");
 }
 
+/* The record's "ips" joined with ' ' (at most 511 bytes). */
+static const char *ips_text(const json_t *rec, char out[512])
+{
+    size_t i, o = 0;
+    json_t *v;
+    out[0] = '\0';
+    json_array_foreach(ips_of(rec), i, v)
+    {
+        o += (size_t)snprintf(out + o, 512 - o, "%s%s", i ? " " : "", json_string_value(v));
+    }
+    return out;
+}
+
+/* Whether an address is listed is decided by its text: a saved record may
+ * list an address in another form than the inventory writes ("FD00::1"),
+ * which does not count as listing it (its written form is added, as
+ * before); a listed address is not added again however its packets
+ * alternate with another device's (a router forwarding for it); the list
+ * drops its oldest texts in order, and a dropped address comes back at the
+ * end. Exercises the address keys kept beside "ips" (ips_keys). */
+static void test_listed_address_texts(void **state)
+{
+    (void)state;
+    char path[300], text[512];
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0e, 0x01}, router[6] = {0x02, 0, 0, 0, 0x0e, 0x02};
+    snprintf(path, sizeof path, "%s/devices.json", state_dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"version\":1,\"devices\":[{\"mac\":\"02:00:00:00:0e:01\",\"ips\":[\"FD00::1\","
+          "\"192.168.50.1\"],\"vendor\":\"\",\"mac_random\":true,\"hostnames\":[],"
+          "\"user_agents\":[],\"evidence\":[],\"os\":null,\"allowlisted\":false,"
+          "\"first_seen\":\"2026-04-01T00:00:00.000000+0000\","
+          "\"last_seen\":\"2026-04-01T00:00:00.000000+0000\"}]}",
+          f);
+    fclose(f);
+    struct mm_sensor *s = th_new("[devices]\naddress_change_interval = 0\n", NULL, state_dir, NULL);
+    struct mm_devices *d = mm_sensor_devices(s);
+    const json_t *rec = mm_devices_find_mac(d, mac);
+    assert_string_equal(ips_text(rec, text), "FD00::1 192.168.50.1 fd00::1");
+    send_from(s, mac, "fd00::1", T0);
+    send_from(s, mac, "192.168.50.1", T0 + 1);
+    assert_string_equal(ips_text(rec, text), "FD00::1 192.168.50.1 fd00::1");
+    for (unsigned i = 0; i < 5; i++) {
+        send_from(s, router, "192.168.50.1", T0 + 2 + i);
+        send_from(s, mac, "192.168.50.1", T0 + 2 + i);
+    }
+    const json_t *router_rec = mm_devices_find_mac(d, router);
+    assert_string_equal(ips_text(router_rec, text), "192.168.50.1");
+    assert_string_equal(ips_text(rec, text), "FD00::1 192.168.50.1 fd00::1");
+    struct mm_addr a;
+    assert_int_equal(mm_addr_parse("192.168.50.1", &a), 0);
+    assert_ptr_equal(mm_devices_find_ip(d, &a), rec);
+    for (unsigned i = 2; i <= 8; i++) { /* 3 + 7 texts: the two oldest drop out */
+        char ip[32];
+        snprintf(ip, sizeof ip, "192.168.50.%u", i);
+        send_from(s, mac, ip, T0 + 10 + i);
+    }
+    assert_string_equal(ips_text(rec, text), "fd00::1 192.168.50.2 192.168.50.3 192.168.50.4 "
+                                             "192.168.50.5 192.168.50.6 192.168.50.7 "
+                                             "192.168.50.8");
+    send_from(s, mac, "192.168.50.1", T0 + 20); /* dropped: listed again, at the end */
+    send_from(s, mac, "192.168.50.5", T0 + 21); /* listed: no change */
+    assert_string_equal(ips_text(rec, text), "192.168.50.2 192.168.50.3 192.168.50.4 "
+                                             "192.168.50.5 192.168.50.6 192.168.50.7 "
+                                             "192.168.50.8 192.168.50.1");
+    th_free(s);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_ip_keyed_device_survives_rotation),
         cmocka_unit_test(test_ip_keyed_device_reloaded),
         cmocka_unit_test(test_ip_map_random_with_address_devices),
+        cmocka_unit_test(test_listed_address_texts),
         cmocka_unit_test(test_bad_interval),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
