@@ -2,15 +2,20 @@
  * EVE JSON lines to a file or stdout. Lines are serialised by a small
  * writer of our own (the hot path: jansson's dump goes through a callback per
  * token and printf per number), byte-for-byte the compact form
- * mm_eve_write_line produces, into one reused buffer, then written through
- * stdio (large buffer, flushed at stats time, file end and exit). Rotation by size: before a line
- * that would make the file exceed max_bytes, FILE.(N-1) -> FILE.N ... FILE -> FILE.1 and a fresh
- * FILE is opened, so no line is ever split across files. */
+ * mm_eve_write_line produces. Strings are scanned 16 bytes at a time (SSE2;
+ * 8 in a 64-bit word elsewhere). Lines are appended to one batch buffer that
+ * goes to the file in one write per BATCH_BYTES (and at flush: stats time,
+ * file end, exit). Rotation by size: before a line that would make the file
+ * exceed max_bytes, FILE.(N-1) -> FILE.N ... FILE -> FILE.1 and a fresh FILE
+ * is opened, so no line is ever split across files. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/json-pool.h"
 #include "core/buf.h"
@@ -25,8 +30,15 @@
 /* ---- the JSON writer ------------------------------------------------------ */
 
 #define JSON_DEPTH_MAX 64
+/* Room a string of n bytes is given past n: the separator before it, its
+ * quotes and the colon or comma after it. */
+#define STR_SLACK 4
 
-/* A plain growable line buffer: the writer checks room once per token. */
+/* The batch: lines are appended here and handed to stdio BATCH_BYTES at a
+ * time (one fwrite per batch instead of one per line). */
+#define BATCH_BYTES (128 * 1024)
+
+/* A plain growable byte buffer: the writer checks room once per token. */
 struct jbuf {
     char *p;
     size_t len, cap;
@@ -39,14 +51,17 @@ struct mm_eve_out {
     char path[PATH_MAX_LEN];
     uint64_t max_bytes, size, rotations;
     unsigned keep;
-    struct jbuf line;
-    char *iobuf;
+    struct jbuf batch; /* whole lines not yet handed to stdio */
 };
 
 /* Makes room for n more bytes; false (b->err set) when memory runs out. */
 static bool jb_grow(struct jbuf *b, size_t n)
 {
     size_t cap = b->cap ? b->cap : 4096;
+    if (n > SIZE_MAX / 4 - b->len) {
+        b->err = MM_ENOMEM;
+        return false;
+    }
     while (cap < b->len + n)
         cap *= 2;
     char *np = realloc(b->p, cap);
@@ -63,7 +78,7 @@ static bool jb_grow(struct jbuf *b, size_t n)
  * reserves once per token and then stores through the pointer. */
 static inline char *jb_reserve(struct jbuf *b, size_t n)
 {
-    if (b->len + n > b->cap && !jb_grow(b, n))
+    if (__builtin_expect(b->cap - b->len < n, 0) && !jb_grow(b, n))
         return NULL;
     return b->p + b->len;
 }
@@ -86,8 +101,86 @@ static inline void jb_putc(struct jbuf *b, char c)
     }
 }
 
-/* Bytes that end a plain run: those a JSON string must escape (below 0x20,
- * '"' and '\\') and those that are not ASCII (checked as UTF-8). */
+/* Copying the plain run of a string: the bytes up to the first one a JSON
+ * string must escape (below 0x20, '"', '\\') or that is not ASCII (checked
+ * as UTF-8 by the caller). Each variant copies s[0..n) to o as far as the
+ * run goes and returns the run's length; it may also copy bytes after the
+ * run (the caller overwrites them), never more than n in all. */
+#if defined(__SSE2__)
+
+/* Bit i set: byte i of v ends a plain run. The signed compare takes the
+ * bytes 0x80-0xff (negative) together with those below 0x20. */
+static inline unsigned special_mask(__m128i v)
+{
+    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
+                  backslash = _mm_set1_epi8('\\');
+    __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, space),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+
+/* Fewer than 16 bytes: read as two overlapping halves (never past s + n),
+ * checked as one vector. */
+static inline __attribute__((always_inline)) size_t copy_plain_short(char *o, const char *s,
+                                                                     size_t n)
+{
+    if (n >= 8) {
+        uint64_t head, last;
+        memcpy(&head, s, 8);
+        memcpy(&last, s + n - 8, 8);
+        memcpy(o, &head, 8);
+        memcpy(o + n - 8, &last, 8);
+        unsigned m = special_mask(_mm_set_epi64x((long long)last, (long long)head));
+        if (!m)
+            return n;
+        return (m & 0xff) ? (size_t)__builtin_ctz(m) : n - 8 + (size_t)__builtin_ctz(m >> 8);
+    }
+    if (n >= 4) {
+        uint32_t head, last;
+        memcpy(&head, s, 4);
+        memcpy(&last, s + n - 4, 4);
+        memcpy(o, &head, 4);
+        memcpy(o + n - 4, &last, 4);
+        unsigned m =
+            special_mask(_mm_cvtsi64_si128((long long)((uint64_t)head | (uint64_t)last << 32))) &
+            0xff;
+        if (!m)
+            return n;
+        return (m & 0xf) ? (size_t)__builtin_ctz(m) : n - 4 + (size_t)__builtin_ctz(m >> 4);
+    }
+    size_t i = 0;
+    for (; i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x80 && s[i] != '"' &&
+           s[i] != '\\';
+         i++)
+        o[i] = s[i];
+    return i;
+}
+
+/* Sixteen bytes at a time; the last (partial) step reads the string's last
+ * 16 bytes again, overlapping bytes already found plain. */
+static inline __attribute__((always_inline)) size_t copy_plain(char *o, const char *s, size_t n)
+{
+    if (n < 16)
+        return copy_plain_short(o, s, n);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        _mm_storeu_si128((__m128i *)(void *)(o + i), v);
+        unsigned m = special_mask(v);
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+    if (i == n)
+        return n;
+    size_t at = n - 16;
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + at));
+    _mm_storeu_si128((__m128i *)(void *)(o + at), v);
+    unsigned m = special_mask(v) >> (i - at);
+    return m ? i + (size_t)__builtin_ctz(m) : n;
+}
+
+#else /* no SSE2: eight bytes at a time in a 64-bit word */
+
 // clang-format off
 #define ONES8  1, 1, 1, 1, 1, 1, 1, 1
 #define ZEROS8 0, 0, 0, 0, 0, 0, 0, 0
@@ -113,36 +206,7 @@ static inline bool word_has_special(uint64_t w)
     return ((low | quote | slash | w) & high) != 0;
 }
 
-/* True when the last n - i (fewer than 8) bytes of s need no escaping; they
- * are then copied to o, as one word overlapping bytes already checked (n >=
- * 8) or as two overlapping halves (4 <= n < 8, i == 0). Most keys and values
- * are short: this spares the byte loop their tail. */
-static bool copy_plain_tail(char *o, const char *s, size_t i, size_t n)
-{
-    uint64_t w;
-    if (n >= 8) {
-        memcpy(&w, s + n - 8, 8);
-        if (word_has_special(w))
-            return false;
-        memcpy(o + n - 8, &w, 8);
-        return true;
-    }
-    uint32_t head, last;
-    if (n < 4 || i != 0)
-        return false;
-    memcpy(&head, s, 4);
-    memcpy(&last, s + n - 4, 4);
-    if (word_has_special((uint64_t)head | (uint64_t)last << 32))
-        return false;
-    memcpy(o, &head, 4);
-    memcpy(o + n - 4, &last, 4);
-    return true;
-}
-
-/* Copies the ASCII bytes of s that need no escaping to o, eight at a time,
- * up to the first that does or is not ASCII (or n); returns how many were
- * copied. o has room. */
-static size_t copy_plain(char *o, const char *s, size_t n)
+static inline __attribute__((always_inline)) size_t copy_plain(char *o, const char *s, size_t n)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -152,12 +216,12 @@ static size_t copy_plain(char *o, const char *s, size_t n)
             break;
         memcpy(o + i, &w, 8);
     }
-    if (i < n && i + 8 > n && copy_plain_tail(o, s, i, n))
-        return n;
     for (; i < n && !special_byte[(unsigned char)s[i]]; i++)
         o[i] = s[i];
     return i;
 }
+
+#endif
 
 /* How many bytes from s are not ASCII (at least 1: s[0] is not). Valid
  * UTF-8 sequences hold no ASCII byte, so such a run is whole sequences
@@ -203,57 +267,132 @@ static size_t escape_byte(char *o, unsigned char c)
     }
 }
 
+/* The rest of a string whose plain run ended at s[i] (an escape or a
+ * non-ASCII byte): escapes, UTF-8 runs and further plain runs up to s[n].
+ * o is where s[i]'s text goes, with room for n - i + STR_SLACK bytes.
+ * Returns where the text ends (with room for STR_SLACK more bytes), NULL
+ * on an error (b->err set). Out of line: the common plain string stays a
+ * short leaf. Text that is not UTF-8 (a string or key jansson was given
+ * unchecked) is an error (MM_EINVAL), as in jansson's dump. */
+static __attribute__((noinline)) char *put_string_rest(struct jbuf *b, char *o, const char *s,
+                                                       size_t n, size_t i)
+{
+    for (;;) {
+        if ((unsigned char)s[i] >= 0x80) { /* within the room reserved */
+            size_t k = non_ascii_run(s + i, n - i);
+            if (!mm_utf8_valid(s + i, k, NULL)) {
+                b->err = MM_EINVAL;
+                return NULL;
+            }
+            memcpy(o, s + i, k);
+            o += k;
+            i += k;
+        } else {
+            b->len = (size_t)(o - b->p);
+            if (!(o = jb_reserve(b, 6 + (n - i) + STR_SLACK)))
+                return NULL;
+            o += escape_byte(o, (unsigned char)s[i++]);
+        }
+        if (i >= n)
+            return o;
+        size_t run = copy_plain(o, s + i, n - i);
+        o += run;
+        i += run;
+        if (i >= n)
+            return o;
+    }
+}
+
 /* A JSON string as jansson writes it without JSON_ENSURE_ASCII: quotes,
  * backslashes and control characters escaped, UTF-8 passed through; with
  * `before` and `after` (0: none) around it, e.g. ',' and ':' of a key.
- * Room for the plain case is reserved once; each escape reserves again.
- * Text that is not UTF-8 (a string or key jansson was given unchecked) is
- * an error (MM_EINVAL), as in jansson's dump: the line is not written. */
+ * Room for the plain case is reserved once; each escape reserves again. */
 static void put_string_between(struct jbuf *b, char before, const char *s, size_t n, char after)
 {
-    char *o = jb_reserve(b, n + 4);
+    char *o = jb_reserve(b, n + STR_SLACK);
     if (!o)
         return;
     if (before)
         *o++ = before;
     *o++ = '"';
-    for (size_t i = 0;;) {
-        size_t run = copy_plain(o, s + i, n - i);
-        o += run;
-        i += run;
-        if (i >= n)
-            break;
-        if ((unsigned char)s[i] >= 0x80) { /* within the room reserved */
-            size_t k = non_ascii_run(s + i, n - i);
-            if (!mm_utf8_valid(s + i, k, NULL)) {
-                b->err = MM_EINVAL;
-                return;
-            }
-            memcpy(o, s + i, k);
-            o += k;
-            i += k;
-            continue;
-        }
-        b->len = (size_t)(o - b->p);
-        if (!(o = jb_reserve(b, 6 + (n - i) + 2)))
-            return;
-        o += escape_byte(o, (unsigned char)s[i++]);
-    }
+    size_t run = copy_plain(o, s, n);
+    o += run;
+    if (run < n && !(o = put_string_rest(b, o, s, n, run)))
+        return;
     *o++ = '"';
     if (after)
         *o++ = after;
     b->len = (size_t)(o - b->p);
 }
 
-static void put_integer(struct jbuf *b, json_int_t v)
+/* A member whose value is a string, `sep"key":"value"`, with one
+ * reservation for both (most members of an event): the same bytes as
+ * put_string_between for the key and then for the value. */
+static void put_string_member(struct jbuf *b, char sep, const char *key, size_t key_len,
+                              const char *s, size_t n)
 {
-    char *o = jb_reserve(b, MM_U64_STRLEN + 1);
+    char *o = jb_reserve(b, key_len + n + 2 * STR_SLACK);
     if (!o)
         return;
-    if (v < 0)
-        *o++ = '-';
-    o += mm_str_u64(v < 0 ? 0ULL - (uint64_t)v : (uint64_t)v, o);
+    o[0] = sep;
+    o[1] = '"';
+    if (copy_plain(o + 2, key, key_len) < key_len) { /* a key to escape: rare */
+        put_string_between(b, sep, key, key_len, ':');
+        put_string_between(b, 0, s, n, 0);
+        return;
+    }
+    o += 2 + key_len;
+    memcpy(o, "\":\"", 3);
+    o += 3;
+    size_t run = copy_plain(o, s, n);
+    o += run;
+    if (run < n && !(o = put_string_rest(b, o, s, n, run)))
+        return;
+    *o++ = '"';
     b->len = (size_t)(o - b->p);
+}
+
+/* The decimal digits of v, written backwards to end at `end`; returns
+ * where they start. */
+static char *u64_digits_before(char *end, uint64_t v)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    while (v >= 100) {
+        unsigned two = (unsigned)(v % 100);
+        v /= 100;
+        end -= 2;
+        memcpy(end, pairs + 2 * two, 2);
+    }
+    if (v >= 10) {
+        end -= 2;
+        memcpy(end, pairs + 2 * v, 2);
+    } else {
+        *--end = (char)('0' + v);
+    }
+    return end;
+}
+
+#define INT_ROOM 24 /* "-9223372036854775808" is 20 bytes */
+
+/* An integer as jansson writes it ("%" JSON_INTEGER_FORMAT). */
+static void put_integer(struct jbuf *b, json_int_t v)
+{
+    char *o = jb_reserve(b, INT_ROOM);
+    if (!o)
+        return;
+    /* the digits end at text + INT_ROOM; INT_ROOM bytes from their start
+     * are copied at once (the bytes after them are zeros, overwritten later) */
+    char text[2 * INT_ROOM];
+    memset(text + INT_ROOM, 0, INT_ROOM);
+    char *end = text + INT_ROOM;
+    char *p = u64_digits_before(end, v < 0 ? 0ULL - (uint64_t)v : (uint64_t)v);
+    if (v < 0)
+        *--p = '-';
+    memcpy(o, p, INT_ROOM);
+    b->len += (size_t)(end - p);
 }
 
 /* Reals are rare in events: jansson formats them (its exact rules). */
@@ -271,14 +410,26 @@ static void put_real(struct jbuf *b, const json_t *v)
 static void put_value(struct jbuf *b, const json_t *v, int depth);
 
 /* Members in the object's order; keys by their stored length (a key may
- * hold a NUL, as jansson's own dump allows). */
+ * hold a NUL, as jansson's own dump allows). String and integer members
+ * are written here, other values through put_value. */
 static void put_object(struct jbuf *b, const json_t *v, int depth)
 {
     char sep = '{';
     json_t *obj = (json_t *)v;
     for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
-        put_string_between(b, sep, json_object_iter_key(it), json_object_iter_key_len(it), ':');
-        put_value(b, json_object_iter_value(it), depth + 1);
+        const json_t *val = json_object_iter_value(it);
+        const char *key = json_object_iter_key(it);
+        size_t key_len = json_object_iter_key_len(it);
+        if (json_is_string(val)) {
+            put_string_member(b, sep, key, key_len, json_string_value(val),
+                              json_string_length(val));
+        } else {
+            put_string_between(b, sep, key, key_len, ':');
+            if (json_is_integer(val))
+                put_integer(b, json_integer_value(val));
+            else
+                put_value(b, val, depth + 1);
+        }
         sep = ',';
     }
     if (sep == '{')
@@ -332,28 +483,45 @@ static void put_value(struct jbuf *b, const json_t *v, int depth)
     }
 }
 
-/* Serialises ev as one line into b (emptied first), as mm_eve_write_line
- * would; on a writer error the core writer is tried, except for text that
- * is not UTF-8: jansson 2.14 fails on such a string but writes a key as a
- * lone '"' and goes on (a broken line), so that error is returned. */
+/* Appends ev as one line to b, as mm_eve_write_line would write it; on a
+ * writer error the core writer is tried, except for text that is not
+ * UTF-8: jansson 2.14 fails on such a string but writes a key as a lone '"'
+ * and goes on (a broken line), so that error is returned. On any error b
+ * is as before. */
 static int eve_line(const json_t *ev, struct jbuf *b)
 {
-    b->len = 0;
+    size_t start = b->len;
     b->err = 0;
     put_value(b, ev, 0);
     jb_putc(b, '\n');
     if (!b->err)
         return 0;
+    b->len = start;
     if (b->err == MM_EINVAL)
         return MM_EINVAL;
     struct mm_buf m = MM_BUF_INIT;
     int r = mm_eve_write_line(ev, &m);
-    b->len = 0;
     b->err = 0;
     if (r == 0)
         jb_put(b, m.data, m.len);
     mm_buf_free(&m);
+    if (r == 0 && b->err)
+        b->len = start;
     return r ? r : b->err;
+}
+
+/* Hands the batch's first n bytes (whole lines) to stdio and keeps the
+ * rest at the batch's start. */
+static int batch_hand_over(struct mm_eve_out *o, size_t n)
+{
+    struct jbuf *b = &o->batch;
+    int r = 0;
+    if (n && fwrite_unlocked(b->p, 1, n, o->fp) != n)
+        r = MM_EIO;
+    if (b->len > n)
+        memmove(b->p, b->p + n, b->len - n);
+    b->len -= n;
+    return r;
 }
 
 static int open_file(struct mm_eve_out *o)
@@ -361,7 +529,7 @@ static int open_file(struct mm_eve_out *o)
     o->fp = fopen(o->path, "a");
     if (!o->fp)
         return MM_EIO;
-    setvbuf(o->fp, o->iobuf, _IOFBF, STDIO_BUF);
+    setvbuf(o->fp, NULL, _IONBF, 0); /* the batch is the buffer: one write(2) per batch */
     struct stat st;
     o->size = fstat(fileno(o->fp), &st) == 0 ? (uint64_t)st.st_size : 0;
     return 0;
@@ -375,11 +543,6 @@ int mm_eve_out_open(const char *path, uint64_t max_bytes, unsigned keep, struct 
     struct mm_eve_out *o = calloc(1, sizeof(*o));
     if (!o)
         return MM_ENOMEM;
-    o->iobuf = malloc(STDIO_BUF);
-    if (!o->iobuf) {
-        free(o);
-        return MM_ENOMEM;
-    }
     snprintf(o->path, sizeof(o->path), "%s", path);
     o->max_bytes = max_bytes;
     o->keep = keep ? keep : 1;
@@ -422,34 +585,55 @@ static int rotate(struct mm_eve_out *o)
     return open_file(o);
 }
 
+/* The batch ends in a new line that starts at `start`: rotates first when
+ * the line would make the file pass max_bytes (the lines before it go to
+ * the old file), then hands the batch over once it is full. A line that
+ * cannot be written is dropped. */
+static int line_added(struct mm_eve_out *o, size_t start)
+{
+    size_t len = o->batch.len - start;
+    int r;
+    if (!o->is_stdout && o->max_bytes && o->size > 0 && o->size + len > o->max_bytes) {
+        if ((r = batch_hand_over(o, start)) != 0 || (r = rotate(o)) != 0) {
+            o->batch.len = 0;
+            return r;
+        }
+    }
+    o->size += len;
+    if (o->batch.len >= BATCH_BYTES)
+        return batch_hand_over(o, o->batch.len);
+    return 0;
+}
+
 int mm_eve_out_write_line(struct mm_eve_out *o, const char *line, size_t len)
 {
-    int r;
     if (!o->fp)
         return MM_EIO;
-    if (!o->is_stdout && o->max_bytes && o->size > 0 && o->size + len > o->max_bytes) {
-        if ((r = rotate(o)) != 0)
-            return r;
-    }
-    if (fwrite_unlocked(line, 1, len, o->fp) != len)
-        return MM_EIO;
-    o->size += len;
-    return 0;
+    size_t start = o->batch.len;
+    o->batch.err = 0;
+    jb_put(&o->batch, line, len);
+    if (o->batch.err)
+        return o->batch.err;
+    return line_added(o, start);
 }
 
 int mm_eve_out_write(struct mm_eve_out *o, const json_t *ev)
 {
-    int r = eve_line(ev, &o->line);
+    if (!o->fp)
+        return MM_EIO;
+    size_t start = o->batch.len;
+    int r = eve_line(ev, &o->batch);
     if (r != 0)
         return r;
-    return mm_eve_out_write_line(o, o->line.p, o->line.len);
+    return line_added(o, start);
 }
 
 int mm_eve_out_flush(struct mm_eve_out *o)
 {
     if (!o || !o->fp)
         return 0;
-    return fflush(o->fp) == 0 ? 0 : MM_EIO;
+    int r = batch_hand_over(o, o->batch.len);
+    return fflush(o->fp) == 0 ? r : MM_EIO;
 }
 
 uint64_t mm_eve_out_rotations(const struct mm_eve_out *o)
@@ -463,13 +647,12 @@ int mm_eve_out_close(struct mm_eve_out *o)
         return 0;
     int r = 0;
     if (o->fp) {
-        if (fflush(o->fp) != 0)
+        if (batch_hand_over(o, o->batch.len) != 0 || fflush(o->fp) != 0)
             r = MM_EIO;
         if (!o->is_stdout && fclose(o->fp) != 0)
             r = MM_EIO;
     }
-    free(o->line.p);
-    free(o->iobuf);
+    free(o->batch.p);
     free(o);
     return r;
 }

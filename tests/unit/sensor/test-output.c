@@ -121,6 +121,166 @@ static void test_escapes_at_every_offset(void **state)
     close_and_compare(o, &want);
 }
 
+/* Every byte below 0x20, '"', '\\' and DEL, alone and inside texts of
+ * 1-70 bytes (around the 16-byte steps of the vector scan and its
+ * overlapping last step, the 8- and 4-byte halves of short texts) at every
+ * position, as key and as value: the core writer's bytes. */
+static void test_every_control_byte(void **state)
+{
+    (void)state;
+    struct mm_eve_out *o;
+    struct mm_buf want = MM_BUF_INIT;
+    assert_int_equal(mm_eve_out_open(path, 0, 1, &o), 0);
+    char text[80];
+    for (int c = 0; c < 0x80; c++) {
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+            continue;
+        for (size_t len = 1; len <= 70; len++) {
+            for (size_t pos = 0; pos < len; pos += (len > 40 ? 3 : 1)) {
+                for (size_t i = 0; i < len; i++)
+                    text[i] = (char)('A' + i % 26);
+                text[pos] = (char)c;
+                json_t *ev = json_object();
+                assert_int_equal(json_object_setn_new(ev, text, len, json_stringn(text, len)), 0);
+                json_object_set_new(ev, "n", json_integer((json_int_t)len));
+                write_both(o, ev, &want);
+            }
+        }
+    }
+    close_and_compare(o, &want);
+}
+
+/* Two-, three- and four-byte UTF-8 sequences at every position of texts
+ * of 1-40 bytes and straddling the 16-byte steps: passed through as they
+ * are; the same texts cut inside a sequence (not UTF-8, held unchecked)
+ * are refused, as the core writer refuses them. */
+static void test_utf8_at_every_offset(void **state)
+{
+    (void)state;
+    static const char *const seqs[] = {"\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80"};
+    struct mm_eve_out *o;
+    struct mm_buf want = MM_BUF_INIT, core = MM_BUF_INIT;
+    assert_int_equal(mm_eve_out_open(path, 0, 1, &o), 0);
+    char text[64];
+    for (size_t k = 0; k < 3; k++) {
+        size_t sl = strlen(seqs[k]);
+        for (size_t len = sl; len <= 40; len++) {
+            for (size_t pos = 0; pos + sl <= len; pos++) {
+                memset(text, 'x', len);
+                memcpy(text + pos, seqs[k], sl);
+                json_t *ev = json_object();
+                json_object_setn_new(ev, text, len, json_stringn(text, len));
+                write_both(o, ev, &want);
+                /* the sequence cut short by one byte: not UTF-8 */
+                json_t *bad = json_object();
+                json_object_set_new(bad, "v", json_stringn_nocheck(text, pos + sl - 1));
+                if (pos + sl - 1 > 0 && mm_eve_write_line(bad, &core) != 0)
+                    assert_int_not_equal(mm_eve_out_write(o, bad), 0);
+                json_decref(bad);
+            }
+        }
+    }
+    close_and_compare(o, &want);
+    mm_buf_free(&core);
+}
+
+/* Integers at the limits and at every power of ten and one either side,
+ * both signs: the core writer's digits. */
+static void test_integer_limits(void **state)
+{
+    (void)state;
+    struct mm_eve_out *o;
+    struct mm_buf want = MM_BUF_INIT;
+    assert_int_equal(mm_eve_out_open(path, 0, 1, &o), 0);
+    json_t *ev = json_object();
+    json_t *a = json_array();
+    json_array_append_new(a, json_integer(INT64_MIN));
+    json_array_append_new(a, json_integer(INT64_MIN + 1));
+    json_array_append_new(a, json_integer(INT64_MAX));
+    json_array_append_new(a, json_integer(0));
+    for (int64_t p = 1; p <= INT64_MAX / 10; p *= 10)
+        for (int64_t d = -1; d <= 1; d++) {
+            json_array_append_new(a, json_integer(p + d));
+            json_array_append_new(a, json_integer(-(p + d)));
+        }
+    json_object_set_new(ev, "ints", a);
+    json_object_set_new(ev, "last", json_integer(-7)); /* a member, not an element */
+    write_both(o, ev, &want);
+    close_and_compare(o, &want);
+}
+
+/* Lines are handed to the file a batch at a time: after mm_eve_out_flush
+ * the file holds every line written so far, in order, mixed with already
+ * serialised lines (mm_eve_out_write_line), also past the batch size; with
+ * rotation on, no line is split and the files hold all lines in order. */
+static void test_batches_and_flush(void **state)
+{
+    (void)state;
+    struct mm_eve_out *o;
+    struct mm_buf want = MM_BUF_INIT;
+    /* nothing written: flush and close leave an empty file */
+    assert_int_equal(mm_eve_out_open(path, 0, 1, &o), 0);
+    assert_int_equal(mm_eve_out_flush(o), 0);
+    assert_int_equal(mm_eve_out_close(o), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    assert_int_equal(mm_eve_out_open(path, 0, 1, &o), 0);
+    for (int i = 0; i < 3000; i++) {
+        if (i % 3 == 0) {
+            char line[160];
+            int n = snprintf(line, sizeof line,
+                             "{\"event_type\":\"flow\",\"n\":%d,\"pad\":\"%080d\"}\n", i, i);
+            assert_int_equal(mm_eve_out_write_line(o, line, (size_t)n), 0);
+            mm_buf_append(&want, line, (size_t)n);
+        } else {
+            write_both(o,
+                       json_pack("{s:s,s:i,s:s}", "event_type", "x", "n", i, "pad",
+                                 "0123456789012345678901234567890123456789"),
+                       &want);
+        }
+        if (i == 1000 || i == 2999) {
+            assert_int_equal(mm_eve_out_flush(o), 0);
+            char *got = slurp(path);
+            assert_string_equal(got, mm_buf_str(&want));
+            free(got);
+        }
+    }
+    close_and_compare(o, &want);
+
+    /* rotation at 64 KiB with 200 KiB of lines: whole lines, all of them */
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(mm_eve_out_open(path, 64 * 1024, 9, &o), 0);
+    struct mm_buf all = MM_BUF_INIT;
+    for (int i = 0; i < 2000; i++)
+        write_both(
+            o,
+            json_pack(
+                "{s:i,s:s}", "n", i, "pad",
+                "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"),
+            &all);
+    assert_int_equal(mm_eve_out_close(o), 0);
+    struct mm_buf joined = MM_BUF_INIT;
+    for (int i = 9; i >= 0; i--) {
+        char p[256];
+        if (i)
+            snprintf(p, sizeof p, "%s.%d", path, i);
+        else
+            snprintf(p, sizeof p, "%s", path);
+        struct stat st;
+        if (stat(p, &st) != 0)
+            continue;
+        assert_true(st.st_size <= 64 * 1024);
+        char *text = slurp(p);
+        assert_true(text[0] == '{' && text[strlen(text) - 1] == '\n');
+        mm_buf_append(&joined, text, strlen(text));
+        free(text);
+    }
+    assert_string_equal(mm_buf_str(&joined), mm_buf_str(&all));
+    mm_buf_free(&joined);
+    mm_buf_free(&all);
+}
+
 /* ---- random events against the core writer -------------------------------- */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -131,14 +291,14 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)(rng_state >> 33) % n;
 }
 
-/* A random string of 0..40 bytes: mostly plain ASCII, with every byte the
+/* A random string of 0..100 bytes: mostly plain ASCII, with every byte the
  * writer escapes, DEL and multi-byte UTF-8 mixed in at random places. */
 static json_t *random_string(void)
 {
     static const char *const pieces[] = {"\"",   "\\",   "\n", "\r", "\t", "\b", "\f", "\x01",
                                          "\x1f", "\x7f", "é",  "日", "😀",  "/",  " "};
     char text[256];
-    size_t len = 0, want = rnd(41);
+    size_t len = 0, want = rnd(4) ? rnd(41) : rnd(101);
     while (len < want) {
         const char *piece = NULL;
         char one[2] = {(char)('a' + rnd(26)), 0};
@@ -318,6 +478,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_same_bytes_as_core, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escapes_at_every_offset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_control_byte, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_utf8_at_every_offset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_integer_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batches_and_flush, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edge_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_utf8_refused, setup, teardown),
