@@ -7,7 +7,11 @@
  * are kept on per-thread free lists by size class (16-byte steps, at most
  * LIST_MAX each) and reused; larger blocks go straight to malloc.
  *
- * Each block carries a 16-byte header holding its size class, so memory
+ * Each block carries a 16-byte header: its size class in the first byte
+ * (never rewritten while the block is pooled) and, while the block is on a
+ * free list, the list's link in the second word. The hot paths (a pop, a
+ * push) are short leaves; malloc, full lists and a thread's first free take
+ * out-of-line slow paths. Because of the header, memory
  * jansson hands out (json_dumps text) must be released with mm_json_free,
  * never free(). Under AddressSanitizer the lists are not used (every block
  * goes back to malloc at once, so use-after-free stays visible), but the
@@ -27,6 +31,7 @@
 #define CLASSES   16u   /* up to 256 bytes */
 #define LIST_MAX  4096u /* per class and thread: at most ~10 MB kept over all classes */
 #define BIG_CLASS 0u
+#define LINK_AT   8u /* a free block's list link: after the class byte's word */
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_RECYCLES false
@@ -57,7 +62,7 @@ static void empty_lists(void *unused)
         while (free_lists[c]) {
             struct free_block *f = free_lists[c];
             free_lists[c] = f->next;
-            free(f);
+            free((uint8_t *)f - LINK_AT);
         }
         free_counts[c] = 0;
     }
@@ -81,29 +86,53 @@ static bool register_thread(void)
     return true;
 }
 
-static size_t class_of(size_t n)
+/* The size class of an n-byte block: 1-CLASSES for the pooled sizes,
+ * BIG_CLASS above them (and for 0, which jansson never asks for). */
+static inline size_t class_of(size_t n)
 {
-    if (n > STEP * CLASSES)
-        return BIG_CLASS;
-    return n ? (n + STEP - 1) / STEP : 1;
+    size_t c = (n + STEP - 1) / STEP;
+    return c - 1 < CLASSES ? c : BIG_CLASS;
 }
 
+/* The slow half of pool_malloc: a new block from malloc. */
+static __attribute__((noinline)) void *malloc_block(size_t n, size_t c)
+{
+    size_t size = c == BIG_CLASS ? n : c * STEP;
+    uint8_t *block;
+    if (size > SIZE_MAX - HEADER || !(block = malloc(size + HEADER)))
+        return NULL;
+    block[0] = (uint8_t)c;
+    return block + HEADER;
+}
+
+/* Hot path: a block of the class from this thread's list (its header
+ * still holds the class: the list's link is the header's second word). */
 static void *pool_malloc(size_t n)
 {
     size_t c = class_of(n);
-    uint8_t *block;
-    if (c != BIG_CLASS && free_lists[c - 1]) {
+    if (c != BIG_CLASS) {
         struct free_block *f = free_lists[c - 1];
-        free_lists[c - 1] = f->next;
-        free_counts[c - 1]--;
-        block = (uint8_t *)f;
-    } else {
-        size_t size = c == BIG_CLASS ? n : c * STEP;
-        if (size > SIZE_MAX - HEADER || !(block = malloc(size + HEADER)))
-            return NULL;
+        if (f) {
+            free_lists[c - 1] = f->next;
+            free_counts[c - 1]--;
+            return (uint8_t *)f - LINK_AT + HEADER;
+        }
     }
-    block[0] = (uint8_t)c;
-    return block + HEADER;
+    return malloc_block(n, c);
+}
+
+/* The slow half of pool_free: large blocks, full lists, a thread's first
+ * free (registers the list clean-up) and every free under ASan. */
+static __attribute__((noinline)) void free_block_slow(uint8_t *block, size_t c)
+{
+    if (!POOL_RECYCLES || c == BIG_CLASS || free_counts[c - 1] >= LIST_MAX || !register_thread()) {
+        free(block);
+        return;
+    }
+    struct free_block *f = (struct free_block *)(block + LINK_AT);
+    f->next = free_lists[c - 1];
+    free_lists[c - 1] = f;
+    free_counts[c - 1]++;
 }
 
 static void pool_free(void *ptr)
@@ -112,11 +141,11 @@ static void pool_free(void *ptr)
         return;
     uint8_t *block = (uint8_t *)ptr - HEADER;
     size_t c = block[0];
-    if (!POOL_RECYCLES || c == BIG_CLASS || free_counts[c - 1] >= LIST_MAX || !register_thread()) {
-        free(block);
+    if (!POOL_RECYCLES || c == BIG_CLASS || free_counts[c - 1] >= LIST_MAX || !thread_registered) {
+        free_block_slow(block, c);
         return;
     }
-    struct free_block *f = (struct free_block *)block;
+    struct free_block *f = (struct free_block *)(block + LINK_AT);
     f->next = free_lists[c - 1];
     free_lists[c - 1] = f;
     free_counts[c - 1]++;
