@@ -97,13 +97,21 @@ size_t mm__ipv4_text(const uint8_t b[4], char *out)
     return (size_t)(p - out);
 }
 
-void mm__addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
+/* An address as EVE text into out (NUL-terminated); returns its length. */
+static size_t addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
 {
     if (a->family != 4) {
         mm_addr_format(a, out, MM_ADDR_STRLEN);
-        return;
+        return strlen(out);
     }
-    out[mm__ipv4_text(a->bytes, out)] = '\0';
+    size_t n = mm__ipv4_text(a->bytes, out);
+    out[n] = '\0';
+    return n;
+}
+
+void mm__addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
+{
+    addr_text(a, out);
 }
 
 static bool has_ports(const char *proto)
@@ -112,9 +120,19 @@ static bool has_ports(const char *proto)
            (strcmp(proto, "TCP") == 0 || strcmp(proto, "UDP") == 0 || strcmp(proto, "SCTP") == 0);
 }
 
-static int set(json_t *ev, const char *key, json_t *v)
+/* Sets member key (a string literal: its length is known at build time, so
+ * jansson does not measure it) to v, which it steals; -1 when v is NULL. */
+#define SET(ev, key, v) set_n(ev, key, sizeof(key) - 1, v)
+
+static int set_n(json_t *ev, const char *key, size_t key_len, json_t *v)
 {
-    return v ? json_object_set_new_nocheck(ev, key, v) : -1;
+    return v ? json_object_setn_new_nocheck(ev, key, key_len, v) : -1;
+}
+
+/* A text member of the header: the sensor's own ASCII, unchecked. */
+static json_t *text(const char *s, size_t n)
+{
+    return json_stringn_nocheck(s, n);
 }
 
 void mm__eve_header_packet(struct mm_eve_header *h, const char *event_type,
@@ -152,32 +170,31 @@ json_t *mm__eve_new(const struct mm_eve_header *h)
     if (!ev)
         return NULL;
     mm__time_format(&h->ts, ts);
-    int r = set(ev, "timestamp", json_string_nocheck(ts));
+    int r = SET(ev, "timestamp", text(ts, strlen(ts)));
     if (h->flow_id)
-        r |= set(ev, "flow_id", json_integer((json_int_t)(h->flow_id & INT64_MAX)));
+        r |= SET(ev, "flow_id", json_integer((json_int_t)(h->flow_id & INT64_MAX)));
     if (h->pcap_cnt)
-        r |= set(ev, "pcap_cnt", json_integer((json_int_t)h->pcap_cnt));
-    r |= set(ev, "event_type", json_string_nocheck(h->event_type ? h->event_type : "unknown"));
+        r |= SET(ev, "pcap_cnt", json_integer((json_int_t)h->pcap_cnt));
+    const char *type = h->event_type ? h->event_type : "unknown";
+    r |= SET(ev, "event_type", text(type, strlen(type)));
     r |= mm_eve_add_vlan(ev, h);
     bool ports = has_ports(h->proto);
     if (h->src) {
-        mm__addr_text(h->src, ip);
-        r |= set(ev, "src_ip", json_string_nocheck(ip));
+        r |= SET(ev, "src_ip", text(ip, addr_text(h->src, ip)));
         if (ports)
-            r |= set(ev, "src_port", json_integer(h->src_port));
+            r |= SET(ev, "src_port", json_integer(h->src_port));
     }
     if (h->dst) {
-        mm__addr_text(h->dst, ip);
-        r |= set(ev, "dest_ip", json_string_nocheck(ip));
+        r |= SET(ev, "dest_ip", text(ip, addr_text(h->dst, ip)));
         if (ports)
-            r |= set(ev, "dest_port", json_integer(h->dest_port));
+            r |= SET(ev, "dest_port", json_integer(h->dest_port));
     }
     if (h->proto)
-        r |= set(ev, "proto", json_string_nocheck(h->proto));
+        r |= SET(ev, "proto", text(h->proto, strlen(h->proto)));
     if (h->community_id)
-        r |= set(ev, "community_id", json_string_nocheck(h->community_id));
+        r |= SET(ev, "community_id", text(h->community_id, strlen(h->community_id)));
     if (h->app_proto)
-        r |= set(ev, "app_proto", json_string_nocheck(h->app_proto));
+        r |= SET(ev, "app_proto", text(h->app_proto, strlen(h->app_proto)));
     if (r != 0) {
         json_decref(ev);
         return NULL;
