@@ -5,17 +5,27 @@
  * 2-byte length prefix and may be split across segments or packed several
  * to a chunk. Limits: MM_DNS_MAX_QUERIES questions and MM_DNS_MAX_RECORDS
  * records per section are logged; names are decompressed by dns-name.c.
- * The message parser is shared with decode-mdns.c (dns-parse.h). */
-#include <arpa/inet.h>
+ * The message parser is shared with decode-mdns.c (dns-parse.h).
+ *
+ * Speed: a busy network sends tens of thousands of messages a second, so
+ * the object is built without format strings (no json_pack, snprintf or
+ * inet_ntop: addresses and flags are written directly), and the values
+ * that recur in every message (type and rcode names, RR type names, the
+ * version and opcode numbers) are made once and shared by reference
+ * (jansson counts references atomically and nothing changes a value once
+ * it is in an event). */
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "core/net.h"
 #include "sensor/decode/app-util.h"
 #include "sensor/decode/dns-parse.h"
 
-#define DNS_HDR_LEN 12
+#define DNS_HDR_LEN  12
+#define RRTYPE_INDEX 260 /* RR types below this are looked up by index */
 
 static const struct {
     uint16_t type;
@@ -29,16 +39,68 @@ static const struct {
     {65, "HTTPS"}, {99, "SPF"},    {249, "TKEY"}, {250, "TSIG"},      {251, "IXFR"}, {252, "AXFR"},
     {255, "ANY"},  {257, "CAA"},
 };
+#define NRRTYPES (sizeof rrtypes / sizeof rrtypes[0])
 
-static const char *const rcodes[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-                                     "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
-                                     "NXRRSET", "NOTAUTH", "NOTZONE"};
+/* Every 4-bit rcode: the names of RFC 1035/2136, the rest as numbers. */
+static const char *const rcodes[16] = {
+    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
+    "NXRRSET", "NOTAUTH", "NOTZONE",  "11",       "12",     "13",      "14",       "15"};
+
+/* The values shared by every message (see the file comment); a NULL one
+ * (no memory at start) is made afresh each time instead. */
+static struct {
+    uint8_t rrtype_at[RRTYPE_INDEX]; /* index + 1 into rrtypes[], 0: not named */
+    json_t *rrtype[NRRTYPES];
+    json_t *rcode[16];
+    json_t *opcode[16];
+    json_t *request, *response, *version;
+} shared;
+static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
+
+static void shared_init(void)
+{
+    for (size_t i = 0; i < NRRTYPES; i++) {
+        if (rrtypes[i].type < RRTYPE_INDEX)
+            shared.rrtype_at[rrtypes[i].type] = (uint8_t)(i + 1);
+        shared.rrtype[i] = json_string_nocheck(rrtypes[i].name);
+    }
+    for (unsigned i = 0; i < 16; i++) {
+        shared.rcode[i] = json_string_nocheck(rcodes[i]);
+        shared.opcode[i] = json_integer(i);
+    }
+    shared.request = json_string_nocheck("request");
+    shared.response = json_string_nocheck("response");
+    shared.version = json_integer(3);
+}
+
+/* A new reference to the shared value v, or fresh when v is missing. */
+static json_t *shared_text(json_t *v, const char *text)
+{
+    return v ? json_incref(v) : json_string_nocheck(text);
+}
+
+static json_t *shared_int(json_t *v, json_int_t i)
+{
+    return v ? json_incref(v) : json_integer(i);
+}
+
+/* The index of type in rrtypes[], or -1. */
+static int rrtype_index(uint16_t type)
+{
+    if (type < RRTYPE_INDEX)
+        return (int)shared.rrtype_at[type] - 1;
+    for (size_t i = 0; i < NRRTYPES; i++)
+        if (rrtypes[i].type == type)
+            return (int)i;
+    return -1;
+}
 
 const char *mm__dns_rrtype_name(uint16_t type, char *buf, size_t buflen)
 {
-    for (size_t i = 0; i < sizeof rrtypes / sizeof rrtypes[0]; i++)
-        if (rrtypes[i].type == type)
-            return rrtypes[i].name;
+    pthread_once(&shared_once, shared_init);
+    int i = rrtype_index(type);
+    if (i >= 0)
+        return rrtypes[i].name;
     snprintf(buf, buflen, "%u", (unsigned)type);
     return buf;
 }
@@ -46,18 +108,99 @@ const char *mm__dns_rrtype_name(uint16_t type, char *buf, size_t buflen)
 /* Text this decoder made itself: names from mm__dns_name and TXT strings
  * (both through mm__app_text), type names and numbers, addresses, all
  * valid UTF-8 by construction, so jansson need not check them again. */
-static json_t *own_text(const char *s)
+static json_t *own_text(const char *s, size_t n)
 {
-    return json_string_nocheck(s);
+    return json_stringn_nocheck(s, n);
 }
 
-static json_t *rcode_json(unsigned rcode)
+/* Sets a member this file names (plain ASCII keys, never checked again);
+ * v may be NULL (then nothing is set). Returns 0 or -1. */
+static int put(json_t *o, const char *key, json_t *v)
 {
-    char buf[12];
-    if (rcode < sizeof rcodes / sizeof rcodes[0])
-        return own_text(rcodes[rcode]);
-    snprintf(buf, sizeof buf, "%u", rcode);
-    return own_text(buf);
+    return json_object_set_new_nocheck(o, key, v);
+}
+
+/* The RR type's name as a JSON string: the shared one, or its number. */
+static json_t *rrtype_json(uint16_t type)
+{
+    int i = rrtype_index(type);
+    if (i >= 0)
+        return shared_text(shared.rrtype[i], rrtypes[i].name);
+    char buf[8];
+    int n = snprintf(buf, sizeof buf, "%u", (unsigned)type);
+    return own_text(buf, (size_t)n);
+}
+
+/* "%x" of v, without printf. Returns the length written (NUL added). */
+static size_t hex_text(unsigned v, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    char tmp[8];
+    size_t n = 0;
+    do {
+        tmp[n++] = digits[v & 0xF];
+        v >>= 4;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+    return n;
+}
+
+size_t mm__dns_ipv6_text(const uint8_t b[16], char *out)
+{
+    unsigned w[8];
+    int best = -1, best_len = 0, cur = -1, cur_len = 0;
+    for (int i = 0; i < 8; i++) { /* the first longest run of zero words */
+        w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+        if (w[i] == 0) {
+            cur = cur < 0 ? i : cur;
+            cur_len++;
+            if (cur_len > best_len) {
+                best = cur;
+                best_len = cur_len;
+            }
+        } else {
+            cur = -1;
+            cur_len = 0;
+        }
+    }
+    if (best_len < 2)
+        best = -1;
+    char *p = out;
+    for (int i = 0; i < 8; i++) {
+        if (best >= 0 && i >= best && i < best + best_len) {
+            if (i == best)
+                *p++ = ':';
+            continue;
+        }
+        if (i != 0)
+            *p++ = ':';
+        if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
+            struct mm_addr v4; /* ::a.b.c.d and ::ffff:a.b.c.d, as inet_ntop writes them */
+            mm_addr_from_v4(b + 12, &v4);
+            mm_addr_format(&v4, p, 16);
+            return (size_t)(p - out) + strlen(p);
+        }
+        p += hex_text(w[i], p);
+    }
+    if (best >= 0 && best + best_len == 8)
+        *p++ = ':';
+    *p = '\0';
+    return (size_t)(p - out);
+}
+
+/* The rdata of an A (n = 4) or AAAA (n = 16) record as inet_ntop writes it. */
+static json_t *address_json(const uint8_t *d, size_t n)
+{
+    char text[MM_ADDR_STRLEN];
+    if (n == 4) {
+        struct mm_addr a;
+        mm_addr_from_v4(d, &a);
+        mm_addr_format(&a, text, sizeof text);
+        return own_text(text, strlen(text));
+    }
+    return own_text(text, mm__dns_ipv6_text(d, text));
 }
 
 /* Adds the header fields (flags as hex text, the set flag bits as booleans). */
@@ -65,11 +208,12 @@ static void add_header(json_t *o, uint16_t id, uint16_t flags)
 {
     char hex[8];
     bool response = flags & 0x8000;
-    json_object_set_new(o, "version", json_integer(3));
-    json_object_set_new(o, "type", own_text(response ? "response" : "request"));
-    json_object_set_new(o, "id", json_integer(id));
-    snprintf(hex, sizeof hex, "%x", (unsigned)flags);
-    json_object_set_new(o, "flags", own_text(hex));
+    put(o, "version", shared_int(shared.version, 3));
+    put(o, "type",
+        response ? shared_text(shared.response, "response")
+                 : shared_text(shared.request, "request"));
+    put(o, "id", json_integer(id));
+    put(o, "flags", own_text(hex, hex_text(flags, hex)));
     static const struct {
         uint16_t bit;
         const char *name;
@@ -77,19 +221,20 @@ static void add_header(json_t *o, uint16_t id, uint16_t flags)
                 {0x0080, "ra"}, {0x0040, "z"},  {0x0020, "ad"}, {0x0010, "cd"}};
     for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
         if (flags & bits[i].bit)
-            json_object_set_new(o, bits[i].name, json_true());
-    json_object_set_new(o, "opcode", json_integer((flags >> 11) & 0xF));
+            put(o, bits[i].name, json_true());
+    unsigned opcode = (flags >> 11) & 0xF, rcode = flags & 0xF;
+    put(o, "opcode", shared_int(shared.opcode[opcode], opcode));
     if (response)
-        json_object_set_new(o, "rcode", rcode_json(flags & 0xF));
+        put(o, "rcode", shared_text(shared.rcode[rcode], rcodes[rcode]));
 }
 
 /* The start of a question (fixed = 4: type, class) or a resource record
  * (fixed = 10: type, class, ttl, rdlength) at *off: its owner name into
- * name, and the offset of its fixed fields into *fields. */
+ * name (*namelen bytes), and the offset of its fixed fields into *fields. */
 static int entry_head(const uint8_t *msg, size_t len, size_t off, size_t fixed, char *name,
-                      size_t namelen, size_t *fields)
+                      size_t namesize, size_t *namelen, size_t *fields)
 {
-    int r = mm__dns_name(msg, len, off, name, namelen, fields);
+    int r = mm__dns_name_text(msg, len, off, name, namesize, fields, namelen);
     if (r != 0)
         return r;
     return *fields + fixed > len ? MM_ETRUNC : 0;
@@ -99,7 +244,7 @@ static int entry_head(const uint8_t *msg, size_t len, size_t off, size_t fixed, 
 static void set_nonempty(json_t *o, const char *key, json_t *arr)
 {
     if (json_array_size(arr))
-        json_object_set_new(o, key, arr);
+        put(o, key, arr);
     else
         json_decref(arr);
 }
@@ -107,11 +252,11 @@ static void set_nonempty(json_t *o, const char *key, json_t *arr)
 /* {"rrname": name, "rrtype": type}, as json_pack("{s:s,s:s}") makes it,
  * without parsing a format for each of the many records of a busy
  * network. */
-static json_t *name_type_object(const char *name, const char *type)
+static json_t *name_type_object(const char *name, size_t namelen, uint16_t type)
 {
     json_t *o = json_object();
-    if (o && (json_object_set_new_nocheck(o, "rrname", own_text(name)) != 0 ||
-              json_object_set_new_nocheck(o, "rrtype", own_text(type)) != 0)) {
+    if (o && (put(o, "rrname", own_text(name, namelen)) != 0 ||
+              put(o, "rrtype", rrtype_json(type)) != 0)) {
         json_decref(o);
         o = NULL;
     }
@@ -120,50 +265,96 @@ static json_t *name_type_object(const char *name, const char *type)
 
 static int parse_queries(const uint8_t *msg, size_t len, size_t *off, unsigned count, json_t *o)
 {
-    char name[MM_DNS_NAME_TEXT_MAX], tb[8];
+    char name[MM_DNS_NAME_TEXT_MAX];
     json_t *arr = json_array();
     int r = 0;
     if (!arr)
         return MM_ENOMEM;
     for (unsigned i = 0; i < count; i++) {
-        size_t next;
-        if ((r = entry_head(msg, len, *off, 4, name, sizeof name, &next)) != 0)
+        size_t next, namelen;
+        if ((r = entry_head(msg, len, *off, 4, name, sizeof name, &namelen, &next)) != 0)
             break;
         uint16_t type = mm__rd16(msg + next);
         *off = next + 4;
         if (i < MM_DNS_MAX_QUERIES)
-            json_array_append_new(arr,
-                                  name_type_object(name, mm__dns_rrtype_name(type, tb, sizeof tb)));
+            json_array_append_new(arr, name_type_object(name, namelen, type));
     }
     set_nonempty(o, "queries", arr);
     return r;
 }
 
-/* Formats the data of one record into rr (rdata and, for SOA/SRV, the
- * structured forms Suricata writes). A malformed rdata leaves rdata out. */
-static void add_rdata(json_t *rr, uint16_t type, const uint8_t *msg, size_t rd, size_t rdlen)
+/* Sets rr's key to the object {keys[0]: v[0], ...} of integers and a
+ * last member "name" (the SRV form); nothing on ENOMEM. */
+static void put_numbers(json_t *rr, const char *key, const char *const *keys, const json_int_t *v,
+                        size_t n, const char *name, size_t namelen)
 {
-    char name[MM_DNS_NAME_TEXT_MAX], addr[INET6_ADDRSTRLEN];
-    size_t next;
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < n; i++)
+        if (put(o, keys[i], json_integer(v[i])) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+    if (o && put(o, "name", own_text(name, namelen)) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    put(rr, key, o);
+}
+
+/* SOA: {"mname", "rname", serial, refresh, retry, expire, minimum}. */
+static void add_soa(json_t *rr, const uint8_t *msg, size_t rd, size_t rdlen)
+{
+    char mname[MM_DNS_NAME_TEXT_MAX], rname[MM_DNS_NAME_TEXT_MAX];
+    size_t next, n2, mlen, rlen;
+    if (mm__dns_name_text(msg, rd + rdlen, rd, mname, sizeof mname, &next, &mlen) != 0 ||
+        mm__dns_name_text(msg, rd + rdlen, next, rname, sizeof rname, &n2, &rlen) != 0 ||
+        n2 + 20 > rd + rdlen)
+        return;
+    static const char *const keys[] = {"serial", "refresh", "retry", "expire", "minimum"};
+    const uint8_t *n = msg + n2;
+    json_int_t v[5];
+    for (size_t i = 0; i < 5; i++)
+        v[i] = (json_int_t)mm__rd32(n + 4 * i);
+    json_t *soa = json_object();
+    if (!soa || put(soa, "mname", own_text(mname, mlen)) != 0 ||
+        put(soa, "rname", own_text(rname, rlen)) != 0) {
+        json_decref(soa);
+        return;
+    }
+    for (size_t i = 0; i < 5; i++)
+        if (put(soa, keys[i], json_integer(v[i])) != 0) {
+            json_decref(soa);
+            return;
+        }
+    put(rr, "soa", soa);
+}
+
+/* Formats the data of one record into rr (rdata and, for SOA/SRV, the
+ * structured forms Suricata writes). A malformed rdata leaves rdata out.
+ * Returns rr's rdata (borrowed) or NULL. */
+static json_t *add_rdata(json_t *rr, uint16_t type, const uint8_t *msg, size_t rd, size_t rdlen)
+{
+    char name[MM_DNS_NAME_TEXT_MAX];
+    size_t next, namelen;
     const uint8_t *d = msg + rd;
+    json_t *rdata = NULL;
     switch (type) {
     case 1:
     case 28:
-        if ((type == 1 && rdlen == 4) || (type == 28 && rdlen == 16)) {
-            inet_ntop(type == 1 ? AF_INET : AF_INET6, d, addr, sizeof addr);
-            json_object_set_new(rr, "rdata", own_text(addr));
-        }
+        if ((type == 1 && rdlen == 4) || (type == 28 && rdlen == 16))
+            rdata = address_json(d, rdlen);
         break;
     case 2:
     case 5:
     case 12:
     case 39:
-        if (mm__dns_name(msg, rd + rdlen, rd, name, sizeof name, &next) == 0)
-            json_object_set_new(rr, "rdata", own_text(name));
+        if (mm__dns_name_text(msg, rd + rdlen, rd, name, sizeof name, &next, &namelen) == 0)
+            rdata = own_text(name, namelen);
         break;
     case 15:
-        if (rdlen > 2 && mm__dns_name(msg, rd + rdlen, rd + 2, name, sizeof name, &next) == 0)
-            json_object_set_new(rr, "rdata", own_text(name));
+        if (rdlen > 2 &&
+            mm__dns_name_text(msg, rd + rdlen, rd + 2, name, sizeof name, &next, &namelen) == 0)
+            rdata = own_text(name, namelen);
         break;
     case 16: {
         char txt[MM_DNS_NAME_TEXT_MAX * 4];
@@ -176,64 +367,69 @@ static void add_rdata(json_t *rr, uint16_t type, const uint8_t *msg, size_t rd, 
             o += mm__app_text(d + i + 1, n, txt + o, sizeof txt - o);
             i += 1 + n;
         }
-        json_object_set_new(rr, "rdata", own_text(txt));
+        rdata = own_text(txt, o);
         break;
     }
     case 33:
-        if (rdlen > 6 && mm__dns_name(msg, rd + rdlen, rd + 6, name, sizeof name, &next) == 0) {
-            json_object_set_new(rr, "rdata", own_text(name));
-            json_object_set_new(rr, "srv",
-                                json_pack("{s:i,s:i,s:i,s:s}", "priority", mm__rd16(d), "weight",
-                                          mm__rd16(d + 2), "port", mm__rd16(d + 4), "name", name));
+        if (rdlen > 6 &&
+            mm__dns_name_text(msg, rd + rdlen, rd + 6, name, sizeof name, &next, &namelen) == 0) {
+            static const char *const keys[] = {"priority", "weight", "port"};
+            const json_int_t v[] = {mm__rd16(d), mm__rd16(d + 2), mm__rd16(d + 4)};
+            if ((rdata = own_text(name, namelen)) == NULL || put(rr, "rdata", rdata) != 0)
+                return NULL;
+            put_numbers(rr, "srv", keys, v, 3, name, namelen);
+            return rdata; /* held by rr */
         }
         break;
-    case 6: {
-        char rname[MM_DNS_NAME_TEXT_MAX];
-        size_t n2;
-        if (mm__dns_name(msg, rd + rdlen, rd, name, sizeof name, &next) == 0 &&
-            mm__dns_name(msg, rd + rdlen, next, rname, sizeof rname, &n2) == 0 &&
-            n2 + 20 <= rd + rdlen) {
-            const uint8_t *n = msg + n2;
-            json_object_set_new(
-                rr, "soa",
-                json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "mname", name, "rname", rname, "serial",
-                          (json_int_t)mm__rd32(n), "refresh", (json_int_t)mm__rd32(n + 4), "retry",
-                          (json_int_t)mm__rd32(n + 8), "expire", (json_int_t)mm__rd32(n + 12),
-                          "minimum", (json_int_t)mm__rd32(n + 16)));
-        }
+    case 6:
+        add_soa(rr, msg, rd, rdlen);
         break;
-    }
     default:
         break;
     }
+    if (rdata && put(rr, "rdata", rdata) != 0)
+        return NULL;
+    return rdata;
 }
 
-/* Adds rdata to grouped[rrtype] (answers only). */
-static void add_grouped(json_t *grouped, const char *tname, json_t *rr)
+/* The "grouped" object of the answers (rdata by RR type, types in the
+ * order they first appear), made when the first answer with rdata comes;
+ * the last type's array is kept, as answers come in runs of one type. */
+struct grouped {
+    json_t *obj, *last;
+    uint16_t last_type;
+};
+
+static void add_grouped(struct grouped *g, uint16_t type, json_t *rr, json_t *rdata)
 {
-    json_t *rdata = json_object_get(rr, "rdata");
-    if (!rdata)
-        return;
-    json_t *arr = json_object_get(grouped, tname);
+    json_t *arr = g->last && g->last_type == type ? g->last : NULL;
     if (!arr) {
-        arr = json_array();
-        if (!arr || json_object_set_new(grouped, tname, arr) != 0)
+        json_t *tname = json_object_get(rr, "rrtype");
+        const char *key = json_string_value(tname);
+        if (!key || (!g->obj && !(g->obj = json_object())))
             return;
+        if (!(arr = json_object_getn(g->obj, key, json_string_length(tname)))) {
+            arr = json_array();
+            if (!arr || put(g->obj, key, arr) != 0)
+                return;
+        }
+        g->last = arr;
+        g->last_type = type;
     }
     json_array_append(arr, rdata);
 }
 
 static int parse_records(const uint8_t *msg, size_t len, size_t *off, unsigned count, json_t *o,
-                         const char *key, json_t *grouped)
+                         const char *key, struct grouped *grouped)
 {
-    char name[MM_DNS_NAME_TEXT_MAX], tb[8];
+    char name[MM_DNS_NAME_TEXT_MAX];
     json_t *arr = json_array();
     int r = 0;
     if (!arr)
         return MM_ENOMEM;
     for (unsigned i = 0; i < count; i++) {
-        size_t next;
-        if ((r = entry_head(msg, len, *off, 10, name, sizeof name, &next)) != 0)
+        size_t next, namelen;
+        if ((r = entry_head(msg, len, *off, 10, name, sizeof name, &namelen, &next)) != 0)
             break;
         uint16_t type = mm__rd16(msg + next);
         uint32_t ttl = mm__rd32(msg + next + 4);
@@ -246,17 +442,16 @@ static int parse_records(const uint8_t *msg, size_t len, size_t *off, unsigned c
         *off = rd + rdlen;
         if (i >= MM_DNS_MAX_RECORDS || type == 41) /* OPT is EDNS, not data */
             continue;
-        const char *tname = mm__dns_rrtype_name(type, tb, sizeof tb);
-        json_t *rr = name_type_object(name, tname);
-        if (rr && json_object_set_new_nocheck(rr, "ttl", json_integer((json_int_t)ttl)) != 0) {
+        json_t *rr = name_type_object(name, namelen, type);
+        if (rr && put(rr, "ttl", json_integer((json_int_t)ttl)) != 0) {
             json_decref(rr);
             rr = NULL;
         }
         if (!rr)
             continue;
-        add_rdata(rr, type, msg, rd, rdlen);
-        if (grouped)
-            add_grouped(grouped, tname, rr);
+        json_t *rdata = add_rdata(rr, type, msg, rd, rdlen);
+        if (grouped && rdata)
+            add_grouped(grouped, type, rr, rdata);
         json_array_append_new(arr, rr);
     }
     set_nonempty(o, key, arr);
@@ -266,33 +461,33 @@ static int parse_records(const uint8_t *msg, size_t len, size_t *off, unsigned c
 int mm__dns_parse_message(const uint8_t *msg, size_t len, bool with_additionals, json_t **out)
 {
     int r = 0;
-    json_t *o = NULL, *grouped = NULL;
+    json_t *o = NULL;
+    struct grouped grouped = {NULL, NULL, 0};
     *out = NULL;
     if (len < DNS_HDR_LEN)
         return MM_ETRUNC;
+    pthread_once(&shared_once, shared_init);
     uint16_t id = mm__rd16(msg), flags = mm__rd16(msg + 2);
     unsigned qd = mm__rd16(msg + 4), an = mm__rd16(msg + 6), ns = mm__rd16(msg + 8),
              ar = mm__rd16(msg + 10);
     size_t off = DNS_HDR_LEN;
-    if (!(o = json_object()) || !(grouped = json_object())) {
-        r = MM_ENOMEM;
-        goto out;
-    }
+    if (!(o = json_object()))
+        return MM_ENOMEM;
     add_header(o, id, flags);
     if ((r = parse_queries(msg, len, &off, qd, o)) != 0)
         goto out;
     if (!(flags & 0x8000) && an == 0 && ns == 0)
         goto out; /* a plain query: additionals hold only EDNS */
-    if ((r = parse_records(msg, len, &off, an, o, "answers", grouped)) != 0)
+    if ((r = parse_records(msg, len, &off, an, o, "answers", &grouped)) != 0)
         goto out;
     if ((r = parse_records(msg, len, &off, ns, o, "authorities", NULL)) != 0)
         goto out;
     if (with_additionals)
         r = parse_records(msg, len, &off, ar, o, "additionals", NULL);
 out:
-    if (grouped && json_object_size(grouped) && o)
-        json_object_set(o, "grouped", grouped);
-    json_decref(grouped);
+    if (grouped.obj && json_object_size(grouped.obj))
+        json_object_set(o, "grouped", grouped.obj);
+    json_decref(grouped.obj);
     if (r == MM_ENOMEM) {
         json_decref(o);
         return r;

@@ -2,7 +2,9 @@
  * DNS name decompression (RFC 1035 section 4.1.4) for the DNS, mDNS and
  * NetBIOS decoders, with the limits that keep hostile messages harmless:
  * pointers only backwards, at most MM_DNS_MAX_JUMPS of them, at most
- * MM_DNS_NAME_WIRE_MAX bytes of labels, never a read past the message. */
+ * MM_DNS_NAME_WIRE_MAX bytes of labels, never a read past the message.
+ * A label of printable ASCII (nearly all of them) is copied as it is; any
+ * other goes through mm__app_text's escaping. */
 #include <string.h>
 
 #include "core/error.h"
@@ -25,7 +27,32 @@ static int append_label(const uint8_t *lab, size_t n, char *out, size_t outlen, 
     return 0;
 }
 
-int mm__dns_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t outlen, size_t *next)
+/* The common case of append_label: a label of printable ASCII (0x20-0x7e,
+ * the bytes mm__app_text keeps as they are) is copied while it is checked.
+ * False (out past *o may then hold the copied bytes) when the label has
+ * another byte or does not fit: append_label then writes it. */
+static bool append_plain_label(const uint8_t *lab, size_t n, char *out, size_t outlen, size_t *o)
+{
+    size_t at = *o + (*o ? 1 : 0);
+    if (at + n >= outlen)
+        return false;
+    unsigned bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t b = lab[i];
+        bad |= (uint8_t)(b - 0x20) > 0x7e - 0x20;
+        out[at + i] = (char)b;
+    }
+    if (bad)
+        return false;
+    if (*o)
+        out[*o] = '.';
+    *o = at + n;
+    out[*o] = '\0';
+    return true;
+}
+
+int mm__dns_name_text(const uint8_t *msg, size_t len, size_t off, char *out, size_t outlen,
+                      size_t *next, size_t *textlen)
 {
     size_t pos = off, o = 0, wire = 0, end = 0;
     size_t lowest = off; /* a pointer must go below every position read so far */
@@ -61,10 +88,18 @@ int mm__dns_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t o
             return MM_EPARSE;
         if (pos + 1 + c > len)
             return MM_ETRUNC;
-        if ((r = append_label(msg + pos + 1, c, out, outlen, &o)) != 0)
+        if (!append_plain_label(msg + pos + 1, c, out, outlen, &o) &&
+            (r = append_label(msg + pos + 1, c, out, outlen, &o)) != 0)
             return r;
         pos += 1 + (size_t)c;
     }
     *next = end;
+    *textlen = o;
     return 0;
+}
+
+int mm__dns_name(const uint8_t *msg, size_t len, size_t off, char *out, size_t outlen, size_t *next)
+{
+    size_t textlen;
+    return mm__dns_name_text(msg, len, off, out, outlen, next, &textlen);
 }
