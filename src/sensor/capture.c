@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
- * libpcap packet sources. Files: pcap_open_offline (pcap and pcapng, any
- * link type libpcap knows); a truncated or corrupt file ends with an error
- * that names what libpcap could not read. Live: pcap_create/activate with a
+ * Packet sources. Files: a regular file in pcap or pcapng with a link type
+ * the sensor decodes is read in place from a memory mapping by our own
+ * reader (capture-file.c: no copy of the 1 GB a capture may hold, same
+ * packets as libpcap); every other file (standard input "-", pipes, other
+ * link types or odd formats) through pcap_open_offline (any link type
+ * libpcap knows). Either way a truncated or corrupt file ends with an error
+ * that names what could not be read, after the packets before it. Live: pcap_create/activate with a
  * read timeout so the sensor can do its housekeeping on a quiet network,
  * kernel counters from pcap_stats. Privilege drop (OpenSSH style): after the
  * device is open, setgroups/setgid/setuid to the unprivileged user and check
@@ -18,6 +22,7 @@
 
 #include "core/error.h"
 #include "core/msg.h"
+#include "sensor/capture-file.h"
 #include "sensor/capture.h"
 
 #define LIVE_SNAPLEN    262144
@@ -26,6 +31,7 @@
 #define FILE_BUFFER     (1u << 20) /* stdio buffer for capture files */
 
 struct mm_capture {
+    struct mm__capsrc *src; /* file read in place; pcap is NULL then */
     pcap_t *pcap;
     int linktype;
     int live;
@@ -59,10 +65,30 @@ static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf)
     return p;
 }
 
+/* Our reader for a regular file it knows (see capture-file.h); 0, or
+ * MM_EUNSUPPORTED for libpcap to read it. */
+static int open_in_place(const char *path, struct mm_capture **out)
+{
+    struct mm__capsrc *src;
+    if (strcmp(path, "-") == 0 || mm__capsrc_open_file(path, 0, &src) != 0)
+        return MM_EUNSUPPORTED;
+    struct mm_capture *c = calloc(1, sizeof(*c));
+    if (!c) {
+        mm__capsrc_close(src);
+        return MM_EUNSUPPORTED;
+    }
+    c->src = src;
+    c->linktype = mm__capsrc_linktype(src);
+    *out = c;
+    return 0;
+}
+
 int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     *out = NULL;
+    if (open_in_place(path, out) == 0)
+        return 0;
     char *iobuf;
     pcap_t *p = open_offline(path, ebuf, &iobuf);
     if (!p) {
@@ -139,6 +165,8 @@ int mm_capture_linktype(const struct mm_capture *c)
 
 int mm_capture_next(struct mm_capture *c, struct mm_capture_packet *pkt, char *err, size_t errlen)
 {
+    if (c->src)
+        return mm__capsrc_next(c->src, pkt, err, errlen);
     struct pcap_pkthdr *h;
     const u_char *data;
     int r = pcap_next_ex(c->pcap, &h, &data);
@@ -171,6 +199,8 @@ int mm_capture_next(struct mm_capture *c, struct mm_capture_packet *pkt, char *e
 
 uint64_t mm_capture_offset(const struct mm_capture *c)
 {
+    if (c->src)
+        return mm__capsrc_offset(c->src);
     FILE *f = c->live ? NULL : pcap_file(c->pcap);
     long off = f ? ftell(f) : -1;
     return off > 0 ? (uint64_t)off : 0;
@@ -181,7 +211,7 @@ void mm_capture_counters(struct mm_capture *c, uint64_t *received, uint64_t *dro
 {
     struct pcap_stat st;
     *received = *dropped = *ifdropped = 0;
-    if (c->live && pcap_stats(c->pcap, &st) == 0) {
+    if (c->live && c->pcap && pcap_stats(c->pcap, &st) == 0) {
         *received = st.ps_recv;
         *dropped = st.ps_drop;
         *ifdropped = st.ps_ifdrop;
@@ -190,7 +220,9 @@ void mm_capture_counters(struct mm_capture *c, uint64_t *received, uint64_t *dro
 
 void mm_capture_breakloop(struct mm_capture *c)
 {
-    if (c)
+    if (c && c->src)
+        mm__capsrc_stop(c->src);
+    else if (c)
         pcap_breakloop(c->pcap);
 }
 
@@ -198,7 +230,9 @@ void mm_capture_close(struct mm_capture *c)
 {
     if (!c)
         return;
-    pcap_close(c->pcap);
+    mm__capsrc_close(c->src);
+    if (c->pcap)
+        pcap_close(c->pcap);
     free(c->iobuf);
     free(c);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Packet sources over libpcap: capture files (pcap and pcapng, read in
- * order) and live interfaces (optional BPF filter), plus dropping root
+ * Packet sources: capture files (pcap and pcapng, read in order; regular
+ * files in place by capture-file.c, the rest through libpcap) and live
+ * interfaces over libpcap (optional BPF filter), plus dropping root
  * privileges once the device is open. */
 #ifndef MM_SENSOR_CAPTURE_H
 #define MM_SENSOR_CAPTURE_H
