@@ -184,8 +184,8 @@ static void test_utf8_at_every_offset(void **state)
     mm_buf_free(&core);
 }
 
-/* Integers at the limits and at every power of ten and one either side,
- * both signs: the core writer's digits. */
+/* Integers at the limits, at every power of ten and one either side and
+ * of every magnitude at random, both signs: the core writer's digits. */
 static void test_integer_limits(void **state)
 {
     (void)state;
@@ -203,6 +203,14 @@ static void test_integer_limits(void **state)
             json_array_append_new(a, json_integer(p + d));
             json_array_append_new(a, json_integer(-(p + d)));
         }
+    /* 2000 more of every magnitude (a random 64-bit value shifted right
+     * by 0-63 bits), both signs */
+    uint64_t x = 0x243f6a8885a308d3ULL;
+    for (int i = 0; i < 2000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        json_int_t v = (json_int_t)((x >> (i % 64)) & (uint64_t)INT64_MAX);
+        json_array_append_new(a, json_integer(i % 2 ? v : -v));
+    }
     json_object_set_new(ev, "ints", a);
     json_object_set_new(ev, "last", json_integer(-7)); /* a member, not an element */
     write_both(o, ev, &want);
