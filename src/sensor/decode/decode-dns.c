@@ -13,7 +13,8 @@
  * that recur in every message (type and rcode names, RR type names, the
  * version and opcode numbers) are made once and shared by reference
  * (jansson counts references atomically and nothing changes a value once
- * it is in an event). */
+ * it is in an event). While it builds a DNS event, the parser also notes
+ * what the detectors ask of it (dns-facts.h). */
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "core/error.h"
 #include "core/net.h"
 #include "sensor/decode/app-util.h"
+#include "sensor/decode/dns-facts.h"
 #include "sensor/decode/dns-parse.h"
 
 #define DNS_HDR_LEN  12
@@ -203,15 +205,51 @@ static json_t *address_json(const uint8_t *d, size_t n)
     return own_text(text, mm__dns_ipv6_text(d, text));
 }
 
+/* The facts being noted for the detectors (NULL: none wanted, as for
+ * mDNS). spoiled: a value the facts name did not make it into the event
+ * (no memory), so they are not published. */
+struct facts_out {
+    struct mm__dns_facts *f;
+    bool spoiled;
+};
+
+static void spoil(struct facts_out *fo)
+{
+    if (fo)
+        fo->spoiled = true;
+}
+
+static void note_query(struct facts_out *fo, const char *text, size_t len)
+{
+    if (!fo || fo->f->nqueries >= MM_DNS_MAX_QUERIES)
+        return;
+    fo->f->qname[fo->f->nqueries] = text;
+    fo->f->qlen[fo->f->nqueries++] = len;
+}
+
+/* An A (4 bytes) or AAAA (16) answer with its rdata in the event. */
+static void note_address(struct facts_out *fo, const uint8_t *d, size_t n, const char *rrname)
+{
+    if (!fo || fo->f->naddrs >= MM_DNS_MAX_RECORDS)
+        return;
+    struct mm__dns_answer *a = &fo->f->addrs[fo->f->naddrs++];
+    if (n == 4)
+        mm_addr_from_v4(d, &a->addr);
+    else
+        mm_addr_from_v6(d, &a->addr);
+    a->rrname = rrname;
+}
+
 /* Adds the header fields (flags as hex text, the set flag bits as booleans). */
-static void add_header(json_t *o, uint16_t id, uint16_t flags)
+static void add_header(json_t *o, uint16_t id, uint16_t flags, struct facts_out *fo)
 {
     char hex[8];
     bool response = flags & 0x8000;
     put(o, "version", shared_int(shared.version, 3));
-    put(o, "type",
-        response ? shared_text(shared.response, "response")
-                 : shared_text(shared.request, "request"));
+    if (put(o, "type",
+            response ? shared_text(shared.response, "response")
+                     : shared_text(shared.request, "request")) != 0)
+        spoil(fo);
     put(o, "id", json_integer(id));
     put(o, "flags", own_text(hex, hex_text(flags, hex)));
     static const struct {
@@ -224,8 +262,12 @@ static void add_header(json_t *o, uint16_t id, uint16_t flags)
             put(o, bits[i].name, json_true());
     unsigned opcode = (flags >> 11) & 0xF, rcode = flags & 0xF;
     put(o, "opcode", shared_int(shared.opcode[opcode], opcode));
-    if (response)
-        put(o, "rcode", shared_text(shared.rcode[rcode], rcodes[rcode]));
+    if (response && put(o, "rcode", shared_text(shared.rcode[rcode], rcodes[rcode])) != 0)
+        spoil(fo);
+    if (fo) {
+        fo->f->response = response;
+        fo->f->rcode = (uint8_t)rcode;
+    }
 }
 
 /* The start of a question (fixed = 4: type, class) or a resource record
@@ -241,29 +283,34 @@ static int entry_head(const uint8_t *msg, size_t len, size_t off, size_t fixed, 
 }
 
 /* Sets key to arr when it has entries, else drops arr. */
-static void set_nonempty(json_t *o, const char *key, json_t *arr)
+static void set_nonempty(json_t *o, const char *key, json_t *arr, struct facts_out *fo)
 {
-    if (json_array_size(arr))
-        put(o, key, arr);
-    else
+    if (!json_array_size(arr))
         json_decref(arr);
+    else if (put(o, key, arr) != 0)
+        spoil(fo);
 }
 
 /* {"rrname": name, "rrtype": type}, as json_pack("{s:s,s:s}") makes it,
  * without parsing a format for each of the many records of a busy
- * network. */
-static json_t *name_type_object(const char *name, size_t namelen, uint16_t type)
+ * network; *text gets the rrname string's own text. */
+static json_t *name_type_object(const char *name, size_t namelen, uint16_t type, const char **text)
 {
-    json_t *o = json_object();
-    if (o && (put(o, "rrname", own_text(name, namelen)) != 0 ||
-              put(o, "rrtype", rrtype_json(type)) != 0)) {
+    json_t *o = json_object(), *rrname = own_text(name, namelen);
+    *text = json_string_value(rrname);
+    if (!o) {
+        json_decref(rrname);
+        return NULL;
+    }
+    if (put(o, "rrname", rrname) != 0 || put(o, "rrtype", rrtype_json(type)) != 0) {
         json_decref(o);
-        o = NULL;
+        return NULL;
     }
     return o;
 }
 
-static int parse_queries(const uint8_t *msg, size_t len, size_t *off, unsigned count, json_t *o)
+static int parse_queries(const uint8_t *msg, size_t len, size_t *off, unsigned count, json_t *o,
+                         struct facts_out *fo)
 {
     char name[MM_DNS_NAME_TEXT_MAX];
     json_t *arr = json_array();
@@ -276,10 +323,15 @@ static int parse_queries(const uint8_t *msg, size_t len, size_t *off, unsigned c
             break;
         uint16_t type = mm__rd16(msg + next);
         *off = next + 4;
-        if (i < MM_DNS_MAX_QUERIES)
-            json_array_append_new(arr, name_type_object(name, namelen, type));
+        if (i >= MM_DNS_MAX_QUERIES)
+            continue;
+        const char *text;
+        if (json_array_append_new(arr, name_type_object(name, namelen, type, &text)) == 0)
+            note_query(fo, text, namelen);
+        else
+            spoil(fo);
     }
-    set_nonempty(o, "queries", arr);
+    set_nonempty(o, "queries", arr, fo);
     return r;
 }
 
@@ -419,8 +471,10 @@ static void add_grouped(struct grouped *g, uint16_t type, json_t *rr, json_t *rd
     json_array_append(arr, rdata);
 }
 
+/* The records of one section into o[key]; grouped and fo only for the
+ * answers. */
 static int parse_records(const uint8_t *msg, size_t len, size_t *off, unsigned count, json_t *o,
-                         const char *key, struct grouped *grouped)
+                         const char *key, struct grouped *grouped, struct facts_out *fo)
 {
     char name[MM_DNS_NAME_TEXT_MAX];
     json_t *arr = json_array();
@@ -442,23 +496,31 @@ static int parse_records(const uint8_t *msg, size_t len, size_t *off, unsigned c
         *off = rd + rdlen;
         if (i >= MM_DNS_MAX_RECORDS || type == 41) /* OPT is EDNS, not data */
             continue;
-        json_t *rr = name_type_object(name, namelen, type);
+        const char *rrname;
+        json_t *rr = name_type_object(name, namelen, type, &rrname);
         if (rr && put(rr, "ttl", json_integer((json_int_t)ttl)) != 0) {
             json_decref(rr);
             rr = NULL;
         }
-        if (!rr)
+        if (!rr) {
+            spoil(fo);
             continue;
+        }
         json_t *rdata = add_rdata(rr, type, msg, rd, rdlen);
         if (grouped && rdata)
             add_grouped(grouped, type, rr, rdata);
-        json_array_append_new(arr, rr);
+        if (json_array_append_new(arr, rr) != 0)
+            spoil(fo);
+        else if (rdata && (type == 1 || type == 28)) /* rdata only at 4 or 16 bytes */
+            note_address(fo, msg + rd, rdlen, rrname);
     }
-    set_nonempty(o, key, arr);
+    set_nonempty(o, key, arr, fo);
     return r;
 }
 
-int mm__dns_parse_message(const uint8_t *msg, size_t len, bool with_additionals, json_t **out)
+/* mm__dns_parse_message, noting the facts into fo (may be NULL). */
+static int parse_message(const uint8_t *msg, size_t len, bool with_additionals, json_t **out,
+                         struct facts_out *fo)
 {
     int r = 0;
     json_t *o = NULL;
@@ -473,17 +535,17 @@ int mm__dns_parse_message(const uint8_t *msg, size_t len, bool with_additionals,
     size_t off = DNS_HDR_LEN;
     if (!(o = json_object()))
         return MM_ENOMEM;
-    add_header(o, id, flags);
-    if ((r = parse_queries(msg, len, &off, qd, o)) != 0)
+    add_header(o, id, flags, fo);
+    if ((r = parse_queries(msg, len, &off, qd, o, fo)) != 0)
         goto out;
     if (!(flags & 0x8000) && an == 0 && ns == 0)
         goto out; /* a plain query: additionals hold only EDNS */
-    if ((r = parse_records(msg, len, &off, an, o, "answers", &grouped)) != 0)
+    if ((r = parse_records(msg, len, &off, an, o, "answers", &grouped, fo)) != 0)
         goto out;
-    if ((r = parse_records(msg, len, &off, ns, o, "authorities", NULL)) != 0)
+    if ((r = parse_records(msg, len, &off, ns, o, "authorities", NULL, NULL)) != 0)
         goto out;
     if (with_additionals)
-        r = parse_records(msg, len, &off, ar, o, "additionals", NULL);
+        r = parse_records(msg, len, &off, ar, o, "additionals", NULL, NULL);
 out:
     if (grouped.obj && json_object_size(grouped.obj))
         json_object_set(o, "grouped", grouped.obj);
@@ -496,13 +558,24 @@ out:
     return r;
 }
 
-/* Parses one message and emits its event; returns the parse result. */
+int mm__dns_parse_message(const uint8_t *msg, size_t len, bool with_additionals, json_t **out)
+{
+    return parse_message(msg, len, with_additionals, out, NULL);
+}
+
+/* Parses one message and emits its event, its facts published to the
+ * detectors while the sensor handles it; returns the parse result. */
 static int dns_emit_message(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len)
 {
     json_t *o = NULL;
-    int r = mm__dns_parse_message(msg, len, false, &o);
-    if (o)
+    struct facts_out fo = {mm__dns_facts_begin(), false};
+    int r = parse_message(msg, len, false, &o, &fo);
+    if (o) {
+        if (!fo.spoiled)
+            mm__dns_facts_publish(o);
         mm__app_emit(ctx, "dns", o);
+        mm__dns_facts_end();
+    }
     return r;
 }
 

@@ -22,12 +22,13 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "sensor/decode/dns-facts.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/sensor.h"
 
 #define NAME    "suspicious-dns"
 #define CLIENTS 4096
-#define MEMOS   512 /* names whose facts are remembered (direct-mapped) */
+#define MEMOS   1024 /* names whose facts are remembered, in sets of two */
 
 struct client {
     struct mm_addr addr;
@@ -62,9 +63,12 @@ struct name_facts {
 
 /* The facts of one lower-case name, remembered: asking the public suffix
  * list costs about 3 000 instructions per label, and most names repeat
- * (queries and their answers, the same sites again and again). */
+ * (queries and their answers, the same sites again and again). A name may
+ * sit in either slot of its set (the one used less recently is replaced),
+ * so two busy names that hash alike do not keep evicting each other. */
 struct name_memo {
     bool used;
+    bool recent; /* first slot of a set: which of the two was used last */
     uint8_t len;
     struct name_facts facts;
     char name[255]; /* lower case, without a final dot; len bytes, not terminated */
@@ -74,7 +78,7 @@ struct dga_state {
     struct mm__suppress *sup;
     struct client *clients;
     struct tunnel *tunnels;  /* CLIENTS slots, direct-mapped by key */
-    struct name_memo *memos; /* MEMOS slots, direct-mapped by name */
+    struct name_memo *memos; /* MEMOS slots in sets of two, by name */
     size_t nclients;
     psl_ctx_t *psl_owned;
     const psl_ctx_t *psl;
@@ -259,13 +263,22 @@ static struct name_facts name_facts(struct dga_state *st, const char *name, stru
         sp->lower[i] = mm__lower(name[i]);
     if (sp->lower[n - 1] == '.')
         sp->lower[--n] = '\0';
-    struct name_memo *m = &st->memos[mm__hash_fast(sp->lower, n, 0) % MEMOS];
-    if (!m->used || m->len != n || memcmp(m->name, sp->lower, n) != 0) {
-        m->used = true;
-        m->len = (uint8_t)n;
-        memcpy(m->name, sp->lower, n);
-        m->facts = decide(st, sp);
+    struct name_memo *set = &st->memos[2 * (mm__hash_fast(sp->lower, n, 0) % (MEMOS / 2))], *m;
+    for (unsigned way = 0; way < 2; way++) {
+        m = &set[way];
+        if (m->used && m->len == n && memcmp(m->name, sp->lower, n) == 0) {
+            set->recent = way;
+            sp->reg = m->facts.reg;
+            return m->facts;
+        }
     }
+    unsigned way = set->recent ^ 1u; /* the one used less recently */
+    set->recent = way;
+    m = &set[way];
+    m->used = true;
+    m->len = (uint8_t)n;
+    memcpy(m->name, sp->lower, n);
+    m->facts = decide(st, sp);
     sp->reg = m->facts.reg;
     return m->facts;
 }
@@ -347,6 +360,37 @@ static void count_tunnel(struct dga_state *st, struct mm_sensor *s, const json_t
         raise_dns(st, s, ev, client, 3, domain, sp->lower, t->count);
 }
 
+/* What dga_event needs of a DNS event: whether it is a request or an
+ * NXDOMAIN answer, and its (first) query name. */
+struct dns_view {
+    bool request, nx;
+    const char *name; /* NULL when the event names none */
+};
+
+/* Read from the decoder's facts (dns-facts.h): no look-ups by name. */
+static void view_from_facts(const struct mm__dns_facts *df, struct dns_view *v)
+{
+    v->request = !df->response;
+    v->nx = df->response && df->rcode == 3; /* NXDOMAIN */
+    v->name = df->nqueries ? df->qname[0] : NULL;
+}
+
+/* Read from the JSON (events of other sources, EVE v1/v2 forms too). */
+static void view_from_json(const json_t *dns, struct dns_view *v)
+{
+    const char *dtype = json_string_value(json_object_get(dns, "type"));
+    v->request = dtype && (strcmp(dtype, "request") == 0 || strcmp(dtype, "query") == 0);
+    const char *rcode = v->request ? NULL : json_string_value(json_object_get(dns, "rcode"));
+    v->nx = rcode && strcmp(rcode, "NXDOMAIN") == 0;
+    v->name = NULL;
+    if (!v->request && !v->nx)
+        return;
+    v->name = json_string_value(
+        json_object_get(json_array_get(json_object_get(dns, "queries"), 0), "rrname"));
+    if (!v->name)
+        v->name = json_string_value(json_object_get(dns, "rrname"));
+}
+
 static void dga_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct dga_state *st = state;
@@ -354,10 +398,13 @@ static void dga_event(void *state, struct mm_sensor *s, const json_t *ev)
     const json_t *dns = json_object_get(ev, "dns");
     if (!type || strcmp(type, "dns") != 0)
         return;
-    const char *dtype = json_string_value(json_object_get(dns, "type"));
-    bool request = dtype && (strcmp(dtype, "request") == 0 || strcmp(dtype, "query") == 0);
-    const char *rcode = request ? NULL : json_string_value(json_object_get(dns, "rcode"));
-    bool nx = rcode && strcmp(rcode, "NXDOMAIN") == 0;
+    const struct mm__dns_facts *df = mm__dns_facts_of(dns);
+    struct dns_view v;
+    if (df)
+        view_from_facts(df, &v);
+    else
+        view_from_json(dns, &v);
+    bool request = v.request, nx = v.nx;
     if (!request && !nx)
         return;
     const char *client = json_string_value(json_object_get(ev, request ? "src_ip" : "dest_ip"));
@@ -366,10 +413,7 @@ static void dga_event(void *state, struct mm_sensor *s, const json_t *ev)
         return;
     if (!st->any_client && !mm_sensor_is_home(s, &a))
         return;
-    const char *name = json_string_value(
-        json_object_get(json_array_get(json_object_get(dns, "queries"), 0), "rrname"));
-    if (!name)
-        name = json_string_value(json_object_get(dns, "rrname"));
+    const char *name = v.name;
     if (!name)
         return;
     struct split sp;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "sensor/decode/dns-facts.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/flow.h"
 #include "sensor/intel/intel.h"
@@ -144,9 +145,44 @@ static void on_dns_answers(struct mm__detect_basic *st, struct mm_sensor *s, con
     }
 }
 
+/* on_dns from the decoder's facts (dns-facts.h): the answers' addresses
+ * as bytes and the query names without a look-up each. The client's
+ * address text is read only for an alert; an event without it alerts on
+ * nothing, as on_dns's JSON path (which reads it first). */
+static void on_dns_facts(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev,
+                         const struct mm__dns_facts *df)
+{
+    const struct mm_intel *in = mm_sensor_intel(s);
+    const struct mm__alert_at at = {.ev = ev};
+    struct mm_intel_hit hit;
+    if (df->response) {
+        for (unsigned i = 0; i < df->naddrs; i++) {
+            const struct mm__dns_answer *ans = &df->addrs[i];
+            const char *client;
+            if (mm_sensor_is_home(s, &ans->addr) || never_remote(&ans->addr) ||
+                !mm_intel_match_ip(in, &ans->addr, 0, &hit) || !(client = mm__jstr(ev, "dest_ip")))
+                continue;
+            char rdata[MM_ADDR_STRLEN];
+            mm_addr_format(&ans->addr, rdata, sizeof rdata);
+            raise_hit(st, s, 9, &at, client, ans->rrname ? ans->rrname : rdata, "dns.answer", &hit);
+        }
+        return;
+    }
+    for (unsigned i = 0; i < df->nqueries; i++) {
+        const char *host;
+        if (mm_intel_match_domain(in, df->qname[i], &hit) && (host = mm__jstr(ev, "src_ip")))
+            raise_hit(st, s, 2, &at, host, df->qname[i], "dns.query", &hit);
+    }
+}
+
 static void on_dns(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
     const json_t *dns = json_object_get(ev, "dns");
+    const struct mm__dns_facts *df = mm__dns_facts_of(dns);
+    if (df) {
+        on_dns_facts(st, s, ev, df);
+        return;
+    }
     const char *type = mm__jstr(dns, "type"), *host;
     size_t i;
     json_t *q;
