@@ -125,6 +125,7 @@ struct device {
     const char *last_ua;
     uint8_t ip_known[17];  /* an address key the IP map pointed at this device for, */
     uint64_t ip_known_gen; /* at this by_ip.gen (0: none) */
+    size_t ip_slot;        /* a guess of the by_ip slot of its address (checked before use) */
     /* What is news (see maybe_changed): the IPv4 addresses (network order,
      * 0: none) and the keyed hashes of DHCP fingerprints and SMB native OS
      * texts (0: none) the device had recently, each a ring. */
@@ -135,13 +136,14 @@ struct device {
     bool identity_news;   /* a DHCP fingerprint or SMB native OS it had not had recently */
     bool announced_ipv4;  /* its last announcement listed an IPv4 address */
     int64_t announced_at; /* capture time of its last announcement (TIME_UNKNOWN: none) */
-    /* The record's "ips" as address keys (ip_key), element by element, so
-     * that an address the list holds is found without formatting it: an
-     * element's key is one whose formatted text the element is (else
-     * NO_ADDRESS_KEY, which no address has). Read from the record when
-     * first needed (ips_keys_valid false), then kept in step by ips_add. */
+    /* The record's "ips" as address keys (text_key), element by element,
+     * so that whether an address is listed is known without formatting it:
+     * an element's key is the one whose formatted text the element is (else
+     * NO_ADDRESS_KEY, which no address has; nips_odd counts those). Read
+     * from the record when first needed (ips_keys_valid false), then kept
+     * in step by ips_add. */
     uint8_t ips_keys[DEVICE_IPS_MAX][17];
-    unsigned nips_keys;
+    unsigned nips_keys, nips_odd;
     bool ips_keys_valid;
 };
 
@@ -814,15 +816,26 @@ static void forget_address(struct mm_devices *d, const struct device *dev, const
     }
 }
 
-/* Reads dev->ips_keys from the record's "ips": each element's address key
- * when the element is the formatted text of that address. Stays invalid
- * for a list longer than the keys kept (never written by this file). */
+/* The key of a's text: ip_key with the bytes an IPv4 address does not use
+ * cleared, so two addresses have the same key exactly when mm_addr_format
+ * writes the same text for them (it reads those bytes only). */
+static void text_key(const struct mm_addr *a, uint8_t key[17])
+{
+    ip_key(a, key);
+    if (a->family == 4)
+        memset(key + 5, 0, 12);
+}
+
+/* Reads dev->ips_keys from the record's "ips": each element's text key
+ * when the element is the formatted text of an address (as this file
+ * writes them), else NO_ADDRESS_KEY. Stays invalid for a list longer than
+ * the keys kept (never written by this file). */
 static void ips_keys_read(struct device *dev)
 {
     size_t i;
     json_t *v;
     const json_t *ips = json_object_get(dev->rec, "ips");
-    dev->nips_keys = 0;
+    dev->nips_keys = dev->nips_odd = 0;
     dev->ips_keys_valid = false;
     if (json_array_size(ips) > DEVICE_IPS_MAX)
         return;
@@ -832,48 +845,65 @@ static void ips_keys_read(struct device *dev)
         char formatted[MM_ADDR_STRLEN];
         struct mm_addr a;
         uint8_t *key = dev->ips_keys[dev->nips_keys++];
+        if (text && mm_addr_parse(text, &a) == 0) {
+            mm_addr_format(&a, formatted, sizeof formatted);
+            if (strcmp(formatted, text) == 0) {
+                text_key(&a, key);
+                continue;
+            }
+        }
         memset(key, 0, 17);
         key[0] = NO_ADDRESS_KEY;
-        if (!text || mm_addr_parse(text, &a) != 0)
-            continue;
-        mm_addr_format(&a, formatted, sizeof formatted);
-        if (strcmp(formatted, text) == 0)
-            ip_key(&a, key);
+        dev->nips_odd++;
     }
     dev->ips_keys_valid = true;
 }
 
-/* True when the record's "ips" has an element that is the formatted text
- * of the address with this key (false: perhaps not; the text decides). */
-static bool ips_keys_hold(struct device *dev, const uint8_t key[17])
+/* Whether the record's "ips" lists the formatted text of the address with
+ * text key key: 1 yes, 0 no, -1 unknown (an element in another form, which
+ * only its text can tell). Text keys are equal exactly when the texts are. */
+static int ips_keys_list(struct device *dev, const uint8_t key[17])
 {
     if (!dev->ips_keys_valid)
         ips_keys_read(dev);
-    for (unsigned i = 0; dev->ips_keys_valid && i < dev->nips_keys; i++)
+    if (!dev->ips_keys_valid)
+        return -1;
+    for (unsigned i = 0; i < dev->nips_keys; i++)
         if (key_equal(dev->ips_keys[i], key))
-            return true;
-    return false;
+            return 1;
+    return dev->nips_odd ? -1 : 0;
 }
 
-/* Appends the address to the device's "ips" unless its text is there
- * (key: its ip_key); true when the list changed. The oldest addresses of a
- * full list fall out of it and out of the IP map, so the map holds at most
- * DEVICE_IPS_MAX addresses of a MAC device however many it uses. */
-static bool ips_add(struct mm_devices *d, struct device *dev, const struct mm_addr *a,
-                    const uint8_t key[17])
+/* Drops the first of dev->ips_keys (the record dropped its first "ips"). */
+static void ips_keys_shift(struct device *dev)
+{
+    if (!dev->ips_keys_valid || dev->nips_keys == 0)
+        return;
+    if (dev->ips_keys[0][0] == NO_ADDRESS_KEY)
+        dev->nips_odd--;
+    memmove(dev->ips_keys[0], dev->ips_keys[1], --dev->nips_keys * 17);
+}
+
+/* Appends the address a to the device's "ips" unless its text is there;
+ * true when the list changed. The oldest addresses of a full list fall out
+ * of it and out of the IP map, so the map holds at most DEVICE_IPS_MAX
+ * addresses of a MAC device however many it uses. */
+static bool ips_add(struct mm_devices *d, struct device *dev, const struct mm_addr *a)
 {
     char text[MM_ADDR_STRLEN];
+    uint8_t key[17];
     json_t *ips = json_object_get(dev->rec, "ips");
-    if (ips_keys_hold(dev, key))
+    text_key(a, key);
+    int listed = a->family == 4 || a->family == 6 ? ips_keys_list(dev, key) : -1;
+    if (listed == 1)
         return false; /* the common case: the address is listed */
     mm_addr_format(a, text, sizeof text);
-    if (array_string(ips, text))
+    if (listed < 0 && array_string(ips, text))
         return false;
     while (json_array_size(ips) >= DEVICE_IPS_MAX) {
         forget_address(d, dev, json_string_value(json_array_get(ips, 0)));
         json_array_remove(ips, 0);
-        if (dev->ips_keys_valid && dev->nips_keys > 0)
-            memmove(dev->ips_keys[0], dev->ips_keys[1], --dev->nips_keys * 17);
+        ips_keys_shift(dev);
     }
     if (json_array_append_new(ips, json_string(text)) != 0 || !dev->ips_keys_valid ||
         dev->nips_keys >= DEVICE_IPS_MAX)
@@ -884,6 +914,15 @@ static bool ips_add(struct mm_devices *d, struct device *dev, const struct mm_ad
 }
 
 /* Adds an address to a device and points the IP map at it. */
+/* Slot i of m when it holds key (any index may be asked), else NULL: a
+ * remembered slot is still right when it holds the same key, wherever
+ * entries moved since (keys are unique in the map). */
+static const struct key_slot *slot_holding(const struct key_map *m, size_t i, const uint8_t key[17])
+{
+    const struct key_slot *s = i < m->cap ? &m->slots[i] : NULL;
+    return s && s->used && key_equal(s->key, key) ? s : NULL;
+}
+
 static void device_add_ip(struct mm_devices *d, struct device *dev, const struct mm_addr *a)
 {
     uint8_t key[17];
@@ -892,9 +931,13 @@ static void device_add_ip(struct mm_devices *d, struct device *dev, const struct
     ip_key(a, key);
     if (dev->ip_known_gen == d->by_ip.gen && key_equal(dev->ip_known, key))
         return; /* the address of its last packet, and the map has not changed since */
-    const struct key_slot *slot = map_slot(&d->by_ip, key);
-    if (!(slot && slot->used && slot->idx == dev->idx)) { /* the common case: nothing new */
-        if (ips_add(d, dev, a, key))
+    const struct key_slot *slot = slot_holding(&d->by_ip, dev->ip_slot, key);
+    if (!slot) /* the map changed (another device's address moved): look it up */
+        slot = map_slot(&d->by_ip, key);
+    if (slot && slot->used && slot->idx == dev->idx) {
+        dev->ip_slot = (size_t)(slot - d->by_ip.slots);
+    } else { /* an address the map does not give dev (new, or another device's since) */
+        if (ips_add(d, dev, a))
             dev->dirty = true;
         if (address_is_news(dev, a))
             dev->address_news = true;

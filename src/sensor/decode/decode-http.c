@@ -157,9 +157,13 @@ struct headers {
     struct line host, ua, referer, ctype, clen, te, upgrade;
 };
 
+/* name: a lower-case header name. Its length and first letter are compared
+ * first (c | 0x20 is a letter's lower case and that letter only for its two
+ * cases), so most lines cost no strncasecmp. */
 static bool name_is(const struct line *l, size_t colon, const char *name)
 {
-    return colon == strlen(name) && strncasecmp((const char *)l->p, name, colon) == 0;
+    return colon == strlen(name) && (l->p[0] | 0x20) == name[0] &&
+           strncasecmp((const char *)l->p, name, colon) == 0;
 }
 
 static void read_headers(const uint8_t *d, size_t end, size_t pos, struct headers *h)

@@ -40,11 +40,12 @@ static void on_device(struct mm__detect_basic *st, struct mm_sensor *s, const js
     if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
         return;
     const struct mm__alert_at at = {.ev = ev};
-    json_t *evidence =
-        json_pack("{s:O, s:O, s:O, s:O, s:O}", "mac",
-                  json_object_get(dev, "mac") ? json_object_get(dev, "mac") : json_null(), "ips",
-                  json_object_get(dev, "ips"), "hostnames", json_object_get(dev, "hostnames"), "os",
-                  os, "evidence", json_object_get(dev, "evidence"));
+    static const char *const keys[] = {"mac", "ips", "hostnames", "os", "evidence"};
+    json_t *mac = json_object_get(dev, "mac");
+    json_t *const values[] = {mac ? mac : json_null(), json_object_get(dev, "ips"),
+                              json_object_get(dev, "hostnames"), (json_t *)os,
+                              json_object_get(dev, "evidence")};
+    json_t *evidence = mm__object_of(keys, values, 5);
     mm__detect_raise(s, NAME, variant, &at, mm__device_vars(dev), evidence, NULL);
 }
 

@@ -112,11 +112,17 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
     if (by_vendor)
         json_array_append_new(reasons,
                               json_pack("{s:s, s:s}", "reason", "vendor", "vendor", by_vendor));
-    json_t *evidence =
-        json_pack("{s:O, s:O, s:O, s:O, s:o}", "mac",
-                  json_object_get(dev, "mac") ? json_object_get(dev, "mac") : json_null(), "ips",
-                  json_object_get(dev, "ips"), "hostnames", json_object_get(dev, "hostnames"),
-                  "vendor", json_object_get(dev, "vendor"), "reasons", reasons);
+    static const char *const keys[] = {"mac", "ips", "hostnames", "vendor"};
+    json_t *mac = json_object_get(dev, "mac");
+    json_t *const values[] = {mac ? mac : json_null(), json_object_get(dev, "ips"),
+                              json_object_get(dev, "hostnames"), json_object_get(dev, "vendor")};
+    json_t *evidence = reasons ? mm__object_of(keys, values, 4) : NULL;
+    if (evidence && json_object_set_new_nocheck(evidence, "reasons", reasons) != 0) {
+        json_decref(evidence);
+        evidence = NULL;
+    } else if (!evidence) {
+        json_decref(reasons);
+    }
     json_t *vars = mm__device_vars(dev);
     if (by_name) {
         json_object_set_new(vars, "name", json_string(by_name));

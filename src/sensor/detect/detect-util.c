@@ -401,6 +401,17 @@ json_t *mm__json_addr(const struct mm_addr *a)
     return json_string(s);
 }
 
+json_t *mm__object_of(const char *const keys[], json_t *const values[], size_t n)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < n; i++)
+        if (!values[i] || json_object_set_nocheck(o, keys[i], values[i]) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+    return o;
+}
+
 /* Sets key (a literal) to the text v (from a JSON string or a literal:
  * valid UTF-8) in o; false when memory runs out. */
 static bool set_valid_text(json_t *o, const char *key, const char *v)

@@ -147,6 +147,11 @@ void mm__detect_basic_free(void *state);
  * name, mac, ip, vendor, os (each with an "@ja" twin where the words differ). */
 json_t *mm__device_vars(const json_t *device);
 
+/* An object of the n members keys[i] (literals): values[i], each taking a
+ * reference (json_pack's "O" without its format parsing); NULL when a
+ * value is NULL (as json_pack fails then) or memory runs out. */
+json_t *mm__object_of(const char *const keys[], json_t *const values[], size_t n);
+
 /* The string value of o[key], or NULL. */
 const char *mm__jstr(const json_t *o, const char *key);
 

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test-detect-harness.h"
@@ -194,14 +195,48 @@ static void test_personal_case(void **state)
     th_free(s);
 }
 
+/* The evidence of device alerts, built member by member: legacy-os names
+ * the MAC (null for a device known by address only), addresses, names, OS
+ * guess and evidence, in that order; personal-device the MAC, addresses,
+ * names, vendor and its reasons. */
+static void test_device_evidence(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_legacy_os);
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:00.000000+0000\",\"event_type\":\"device\","
+                "\"src_ip\":\"192.168.3.9\",\"device\":{\"ips\":[\"192.168.3.9\"],\"vendor\":\"\","
+                "\"hostnames\":[\"old\"],\"evidence\":[{\"source\":\"dhcp\",\"os\":\"windows-xp\","
+                "\"score\":90}],\"os\":{\"id\":\"windows-xp\",\"name\":\"Windows XP\",\"legacy\":"
+                "true},\"action\":\"new\"}}");
+    assert_int_equal(th_count_alerts(s, 9100301), 1);
+    const json_t *ev =
+        json_object_get(json_object_get(th_alert(s, 9100301, 0), "mamori"), "evidence");
+    char *text = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(text, "{\"mac\":null,\"ips\":[\"192.168.3.9\"],\"hostnames\":[\"old\"],"
+                              "\"os\":{\"id\":\"windows-xp\",\"name\":\"Windows XP\",\"legacy\":"
+                              "true},\"evidence\":[{\"source\":\"dhcp\",\"os\":\"windows-xp\","
+                              "\"score\":90}]}");
+    free(text);
+    th_free(s);
+
+    s = th_new(NULL, NULL, NULL, &mm_detector_personal_device);
+    device_event(s, "02:00:00:00:00:51", "192.168.2.51", "Pixel-7", "Google, Inc.");
+    assert_int_equal(th_count_alerts(s, 9100401), 1);
+    ev = json_object_get(json_object_get(th_alert(s, 9100401, 0), "mamori"), "evidence");
+    text = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(text, "{\"mac\":\"02:00:00:00:00:51\",\"ips\":[\"192.168.2.51\"],"
+                              "\"hostnames\":[\"Pixel-7\"],\"vendor\":\"Google, Inc.\","
+                              "\"reasons\":[{\"reason\":\"hostname\",\"hostname\":\"Pixel-7\"}]}");
+    free(text);
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_new_device),
-        cmocka_unit_test(test_personal_case),
-        cmocka_unit_test(test_learning_and_settings),
-        cmocka_unit_test(test_legacy),
-        cmocka_unit_test(test_personal),
+        cmocka_unit_test(test_new_device),      cmocka_unit_test(test_personal_case),
+        cmocka_unit_test(test_device_evidence), cmocka_unit_test(test_learning_and_settings),
+        cmocka_unit_test(test_legacy),          cmocka_unit_test(test_personal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

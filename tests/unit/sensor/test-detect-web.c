@@ -317,14 +317,31 @@ static void test_ignored(void **state)
     th_event(s, "{\"event_type\":\"http\",\"src_ip\":\"" OUT
                 "\",\"dest_ip\":\"192.168.1.80\",\"http\":{\"url\":5}}");
     th_event(s, "{\"event_type\":\"http\",\"src_ip\":\"" OUT "\",\"dest_ip\":\"192.168.1.80\"}");
+    /* a response whatever its members' order and status value; "http" not an object */
+    th_event(s, "{\"event_type\":\"http\",\"src_ip\":\"192.168.1.80\",\"dest_ip\":\"" OUT
+                "\",\"http\":{\"status\":null,\"url\":\"/x?id=1+union+select+1\"}}");
+    th_event(s, "{\"event_type\":\"http\",\"src_ip\":\"" OUT
+                "\",\"dest_ip\":\"192.168.1.80\",\"http\":\"/../\"}");
     assert_int_equal(th_count_alerts(s, 0), 0);
+    /* a request's texts are read whatever the order of its members */
+    th_event(s, "{\"event_type\":\"http\",\"src_ip\":\"" OUT
+                "\",\"dest_ip\":\"192.168.1.80\",\"http\":{\"http_user_agent\":\"sqlmap/1.7\","
+                "\"protocol\":\"HTTP/1.1\",\"url\":\"/index\",\"http_method\":\"HEAD\","
+                "\"hostname\":\"b.example\"}}");
+    assert_int_equal(th_count_alerts(s, 9101108), 1);
+    const json_t *tool = th_alert(s, 9101108, 0);
+    assert_string_equal(evidence_str(tool, "http_user_agent"), "sqlmap/1.7");
+    assert_string_equal(evidence_str(tool, "url"), "/index");
+    assert_string_equal(evidence_str(tool, "http_method"), "HEAD");
+    assert_string_equal(evidence_str(tool, "hostname"), "b.example");
+    assert_int_equal(th_count_alerts(s, 0), 1);
     /* a URL of only '%' signs and cut escapes decodes without reading past it */
     request(s, OUT, "192.168.1.80", "GET", "a.example", "/%", UA);
     request(s, OUT, "192.168.1.80", "GET", "a.example", "/%2", UA);
     request(s, OUT, "192.168.1.80", "GET", "a.example", "/%u00", UA);
     request(s, OUT, "192.168.1.80", "GET", "a.example", "/%252", UA);
     request(s, OUT, "192.168.1.80", "GET", "a.example", "/%00%00.%00/", UA);
-    assert_int_equal(th_count_alerts(s, 0), 0);
+    assert_int_equal(th_count_alerts(s, 0), 1);
     th_free(s);
 }
 
