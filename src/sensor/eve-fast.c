@@ -1,24 +1,34 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The sensor's hot-path event header: the same object mm_eve_new() builds
- * (same keys, order and values), with formatted time-stamp minutes
- * cached and IPv4 addresses formatted without printf. Every event the
+ * (same keys, order and values), with formatted time-stamp minutes and
+ * hours cached and IPv4 addresses formatted without printf. Every event the
  * sensor itself creates (application events, flow records, anomalies,
  * alerts) starts here. Single-threaded use only (the packet path). */
 #include <stdint.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "core/timefmt.h"
 #include "sensor/sensor-int.h"
 
 /* Formatted minutes, direct-mapped by the minute: a flow record prints its
  * start and its last packet's time, which lie up to the active timeout
  * apart, and a capture file may jump in time, so 1024 minutes (72 KiB) are
- * remembered. A minute's text is that of its first
- * second; the seconds digits are written in per call. A minute is kept only
- * when its first and last seconds print as the same text with seconds "00"
- * and "59" (so no zone change and no odd-second offset falls inside it);
- * other minutes are formatted in full each time. */
+ * remembered. A minute's text is that of its first second; the seconds
+ * digits are written in per call. A minute is kept only when its first and
+ * last seconds print as the same text with seconds "00" and "59" (so no
+ * zone change and no odd-second offset falls inside it); other minutes are
+ * formatted in full each time.
+ *
+ * A new minute's text comes from its hour's (256 hours, 18 KiB, the same
+ * way direct-mapped) with the minute digits written in, when the hour's
+ * first and last seconds print as the same text with "00:00" and "59:59"
+ * (no zone change inside the hour, whole-minute offset): two formatter
+ * calls per hour instead of per minute (the bench capture jumps through
+ * 35 k minutes in 13 k hours). Like the minute check, this assumes no zone
+ * changes twice within one hour. */
 #define TIME_CACHE 1024
+#define HOUR_CACHE 256
 
 struct time_slot {
     bool filled;    /* not a sentinel minute: -1 is 1969-12-31T23:59 */
@@ -28,9 +38,77 @@ struct time_slot {
     char text[MM_TIMESTAMP_MAX];
 };
 
+/* An hour's text is that of its first second (minute and seconds "00"). */
+struct hour_slot {
+    bool filled, cacheable;
+    int64_t hour;
+    size_t sec_at; /* the minute digits are at sec_at - 3 */
+    char text[MM_TIMESTAMP_MAX];
+};
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
     return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* Where the seconds digits of a formatted time start (the two bytes before
+ * the '.' of the micro-seconds); 0 when the text is not of that form. */
+static size_t seconds_at(const char *text, size_t min_at)
+{
+    const char *dot = strchr(text, '.');
+    if (!dot || (size_t)(dot - text) < min_at + 2 || strlen(dot) < 7)
+        return 0;
+    return (size_t)(dot - text) - 2;
+}
+
+/* True when first and last (texts of the first and last second of a span)
+ * are the same text except for the `width` bytes at `at`, which read
+ * first_digits and last_digits. */
+static bool same_but(const char *first, const char *last, size_t at, const char *first_digits,
+                     const char *last_digits, size_t width)
+{
+    return memcmp(first + at, first_digits, width) == 0 &&
+           memcmp(last + at, last_digits, width) == 0 && memcmp(first, last, at) == 0 &&
+           strcmp(first + at + width, last + at + width) == 0;
+}
+
+/* The slot of hour h, filled; NULL when the hour cannot be cached. */
+static const struct hour_slot *hour_slot_for(int64_t h)
+{
+    static struct hour_slot slots[HOUR_CACHE];
+    struct hour_slot *t = &slots[(uint64_t)h % HOUR_CACHE];
+    if (t->filled && t->hour == h)
+        return t->cacheable ? t : NULL;
+    t->filled = true;
+    t->cacheable = false;
+    t->hour = h;
+    char last[MM_TIMESTAMP_MAX];
+    struct timeval first_sec = {.tv_sec = (time_t)(h * 3600), .tv_usec = 0};
+    struct timeval last_sec = {.tv_sec = (time_t)(h * 3600 + 3599), .tv_usec = 0};
+    mm_time_format(&first_sec, t->text, sizeof t->text);
+    mm_time_format(&last_sec, last, sizeof last);
+    size_t at = seconds_at(t->text, 3);
+    if (!at || !same_but(t->text, last, at - 3, "00:00", "59:59", 5))
+        return NULL;
+    t->sec_at = at;
+    t->cacheable = true;
+    return t;
+}
+
+/* Fills t (minute m) from its hour's text; false when the hour cannot be
+ * cached. */
+static bool minute_from_hour(struct time_slot *t, int64_t m)
+{
+    int64_t h = floor_div(m, 60);
+    const struct hour_slot *hs = hour_slot_for(h);
+    if (!hs)
+        return false;
+    unsigned minute = (unsigned)(m - h * 60);
+    memcpy(t->text, hs->text, sizeof t->text);
+    t->text[hs->sec_at - 3] = (char)('0' + minute / 10);
+    t->text[hs->sec_at - 2] = (char)('0' + minute % 10);
+    t->sec_at = hs->sec_at;
+    return true;
 }
 
 /* The slot of minute m, filled; NULL when the minute cannot be cached. */
@@ -43,17 +121,17 @@ static struct time_slot *time_slot_for(int64_t m)
     t->filled = true;
     t->cacheable = false;
     t->minute = m;
+    if (m > INT64_MIN / 64 && m < INT64_MAX / 64 && minute_from_hour(t, m)) {
+        t->cacheable = true;
+        return t;
+    }
     char last[MM_TIMESTAMP_MAX];
     struct timeval first_sec = {.tv_sec = (time_t)(m * 60), .tv_usec = 0};
     struct timeval last_sec = {.tv_sec = (time_t)(m * 60 + 59), .tv_usec = 0};
     mm_time_format(&first_sec, t->text, sizeof t->text);
     mm_time_format(&last_sec, last, sizeof last);
-    const char *dot = strchr(t->text, '.');
-    if (!dot || dot - t->text < 2 || strlen(dot) < 7)
-        return NULL;
-    size_t at = (size_t)(dot - t->text) - 2;
-    if (memcmp(t->text + at, "00", 2) != 0 || memcmp(last + at, "59", 2) != 0 ||
-        memcmp(t->text, last, at) != 0 || strcmp(t->text + at + 2, last + at + 2) != 0)
+    size_t at = seconds_at(t->text, 0);
+    if (!at || !same_but(t->text, last, at, "00", "59", 2))
         return NULL;
     t->sec_at = at;
     t->cacheable = true;
@@ -74,11 +152,11 @@ void mm__time_format(const struct timeval *ts, char out[MM_TIMESTAMP_MAX])
     unsigned s = (unsigned)(sec - m * 60);
     out[t->sec_at] = (char)('0' + s / 10);
     out[t->sec_at + 1] = (char)('0' + s % 10);
-    char *u = out + t->sec_at + 3;
-    for (int i = 5; i >= 0; i--) {
-        u[i] = (char)('0' + us % 10);
-        us /= 10;
-    }
+    char *u = out + t->sec_at + 3; /* six micro-second digits, two at a time */
+    unsigned micro = (unsigned)us;
+    memcpy(u, mm_decimal_pairs + 2 * (micro / 10000), 2);
+    memcpy(u + 2, mm_decimal_pairs + 2 * (micro / 100 % 100), 2);
+    memcpy(u + 4, mm_decimal_pairs + 2 * (micro % 100), 2);
 }
 
 size_t mm__ipv4_text(const uint8_t b[4], char *out)

@@ -352,11 +352,6 @@ static void put_string_member(struct jbuf *b, char sep, const char *key, size_t 
     b->len = (size_t)(o - b->p);
 }
 
-static const char decimal_pairs[] = "00010203040506070809101112131415161718192021222324"
-                                    "25262728293031323334353637383940414243444546474849"
-                                    "50515253545556575859606162636465666768697071727374"
-                                    "75767778798081828384858687888990919293949596979899";
-
 /* v (below 10^8) in decimal without leading zeros at o; returns the number
  * of digits. 32-bit steps of two digits from the end. */
 static inline size_t u32_text(char *o, uint32_t v)
@@ -372,11 +367,11 @@ static inline size_t u32_text(char *o, uint32_t v)
     char *p = o + n;
     while (v >= 100) {
         p -= 2;
-        memcpy(p, decimal_pairs + 2 * (v % 100), 2);
+        memcpy(p, mm_decimal_pairs + 2 * (v % 100), 2);
         v /= 100;
     }
     if (v >= 10)
-        memcpy(p - 2, decimal_pairs + 2 * v, 2);
+        memcpy(p - 2, mm_decimal_pairs + 2 * v, 2);
     else
         p[-1] = (char)('0' + v);
     return n;
@@ -386,10 +381,10 @@ static inline size_t u32_text(char *o, uint32_t v)
 static void eight_digits(char *o, uint32_t v)
 {
     uint32_t high = v / 10000, low = v % 10000;
-    memcpy(o, decimal_pairs + 2 * (high / 100), 2);
-    memcpy(o + 2, decimal_pairs + 2 * (high % 100), 2);
-    memcpy(o + 4, decimal_pairs + 2 * (low / 100), 2);
-    memcpy(o + 6, decimal_pairs + 2 * (low % 100), 2);
+    memcpy(o, mm_decimal_pairs + 2 * (high / 100), 2);
+    memcpy(o + 2, mm_decimal_pairs + 2 * (high % 100), 2);
+    memcpy(o + 4, mm_decimal_pairs + 2 * (low / 100), 2);
+    memcpy(o + 6, mm_decimal_pairs + 2 * (low % 100), 2);
 }
 
 /* v in decimal at o (at most 20 bytes); returns the length. Eight digits

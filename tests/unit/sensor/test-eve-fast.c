@@ -4,8 +4,9 @@
  * second and micro-second: seconds that share a cache slot (minutes 64
  * apart), seconds before 1970 (-1 once read as the slot's "empty" mark and
  * printed "000000"), a time zone with an offset, summer-time changes, a
- * zone offset with seconds (local mean time) and micro-seconds out of
- * range. The cache is not told about TZ changes (the sensor never changes
+ * zone offset with seconds (local mean time), minutes made from their
+ * hour's text (half-hour offsets, changes inside an hour) and micro-seconds
+ * out of range. The cache is not told about TZ changes (the sensor never changes
  * it), so each zone below uses minutes no other zone asks for. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,6 +95,47 @@ static void test_zone_changes(void **state)
     tzset();
 }
 
+/* Minute texts made from their hour's: minutes of one hour asked for out
+ * of order, hours 256 apart (sharing an hour slot) in turn, twice; a zone
+ * with a half-hour offset (Kolkata: no UTC hour starts at minute 00 there,
+ * so no hour is cached); a zone change at a whole minute inside an hour (a
+ * rule string switching at 02:30: that hour's two ends differ); Lord
+ * Howe's half-hour summer-time change (at 15:30 UTC). */
+static void test_hours(void **state)
+{
+    (void)state;
+    const time_t hour = 1600000000 - 1600000000 % 3600;
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = -2; k <= 2; k++)
+            for (int minute = 59; minute >= 0; minute -= 7) {
+                expect_same(hour + k * 256 * 3600 + minute * 60 + 13, 7);
+                expect_same(hour + k * 256 * 3600 + (59 - minute) * 60, 999999);
+            }
+    setenv("TZ", "Asia/Kolkata", 1);
+    tzset();
+    expect_minutes_around(1700000000, 70);
+    setenv("TZ", "AAA-1BBB,M3.5.0/2:30,M10.5.0/3", 1);
+    tzset();
+    expect_minutes_around(1743298200, 70); /* 2025-03-30 01:30 UTC */
+    setenv("TZ", "Australia/Lord_Howe", 1);
+    tzset();
+    expect_minutes_around(1759591800, 70); /* 2025-10-04 15:30 UTC */
+    setenv("TZ", "JST-9", 1);
+    tzset();
+}
+
+/* Micro-seconds of every digit count and across the range (written two
+ * digits at a time). */
+static void test_micro_seconds(void **state)
+{
+    (void)state;
+    const long edges[] = {0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 99999, 100000, 999999};
+    for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
+        expect_same(1790000000, edges[i]);
+    for (long u = 0; u < 1000000; u += 7919)
+        expect_same(1790000000 + u % 120, u);
+}
+
 /* The first second asked for is -1, before any slot was filled. */
 static void test_minus_one_first(void **state)
 {
@@ -121,7 +163,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_minus_one_first), cmocka_unit_test(test_seconds_and_slots),
         cmocka_unit_test(test_slot_sharers),    cmocka_unit_test(test_usec_out_of_range),
-        cmocka_unit_test(test_zone_changes),
+        cmocka_unit_test(test_zone_changes),    cmocka_unit_test(test_hours),
+        cmocka_unit_test(test_micro_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
