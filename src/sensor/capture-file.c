@@ -680,6 +680,17 @@ int mm__capsrc_linktype(const struct mm__capsrc *s)
     return s->cf.linktype;
 }
 
+/* At what looked like the end of a file: whether it has grown since the
+ * last fstat (a capture still being written), and if so, a window over
+ * the new bytes. libpcap's reads see such bytes too. */
+static int grown(struct mm__capsrc *s)
+{
+    struct stat st;
+    if (s->fd < 0 || fstat(s->fd, &st) != 0 || (uint64_t)st.st_size <= s->size)
+        return 0;
+    return map_window(s, 0) == 0;
+}
+
 /* Asks for the next record's first cache lines while the caller decodes
  * this packet: its bytes come straight from the page cache, not from a
  * buffer a copy has just warmed. */
@@ -731,8 +742,12 @@ int mm__capsrc_next(struct mm__capsrc *s, struct mm_capture_packet *pkt, char *e
             }
             continue;
         case MM__CAPFILE_END:
+            if (grown(s))
+                continue;
             return MM_CAPTURE_EOF;
         default:
+            if (at_end && grown(s))
+                continue; /* the record may be whole now */
             snprintf(s->reason, sizeof(s->reason), "record %llu at byte offset %llu: %s",
                      (unsigned long long)s->records + 1, (unsigned long long)s->pos, why);
             return report(s, err, errlen);

@@ -8,7 +8,7 @@
  * or truncated file raises: the packets before it are delivered, then the
  * error names the record and its offset, and stays. Through the file
  * source too: mm_capture_open_file on a real file, its offset, "-" and
- * non-regular files left to libpcap. */
+ * non-regular files left to libpcap, a file that grows while read. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -689,6 +689,45 @@ static void test_capture_api(void **state)
     cb_free(&c);
 }
 
+/* A capture still being written: records appended after the reader saw
+ * the end are read at the next call, as libpcap's reads would. */
+static void test_file_grows(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mm-test-capfile-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct cbuf c = {0};
+    pcap_header(&c, 0xa1b2c3d4, 2, 4, 0, 1);
+    pcap_record(&c, 1, 0, 3000, 3000, 1);
+    assert_int_equal(cb_write(&c, path), 0);
+    struct mm__capsrc *s;
+    struct mm_capture_packet k;
+    char err[512];
+    assert_int_equal(mm__capsrc_open_file(path, 4096, &s), 0);
+    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_PACKET);
+    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_EOF);
+    c.n = 0;
+    pcap_record(&c, 2, 0, 5000, 5000, 2); /* larger than the window */
+    pcap_record(&c, 3, 0, 10, 10, 3);
+    FILE *f = fopen(path, "ab");
+    assert_non_null(f);
+    assert_int_equal(fwrite(c.b, 1, c.n, f), c.n);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_PACKET);
+    assert_int_equal(k.ts.tv_sec, 2);
+    assert_int_equal(k.caplen, 5000);
+    assert_int_equal(k.data[4999], (uint8_t)(2 + 4999));
+    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_PACKET);
+    assert_int_equal(k.ts.tv_sec, 3);
+    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_EOF);
+    assert_int_equal(mm__capsrc_offset(s), 24 + 3016 + 5016 + 26);
+    mm__capsrc_close(s);
+    unlink(path);
+    cb_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -707,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_pcapng_second_raw_interface),
         cmocka_unit_test(test_interface_limit),
         cmocka_unit_test(test_capture_api),
+        cmocka_unit_test(test_file_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
