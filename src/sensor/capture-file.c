@@ -370,9 +370,9 @@ static int pcapng_begin(struct mm__capfile *cf, const uint8_t *buf, size_t n, si
     cf->pcapng = 1;
     cf->header_blocks = 1;
     for (size_t pos = total; pos < n;) {
-        uint32_t type;
-        const uint8_t *body;
-        size_t blen, len;
+        uint32_t type = 0; /* set by block_frame (initialised for -O3's warnings) */
+        const uint8_t *body = NULL;
+        size_t blen = 0, len = 0;
         if (block_frame(cf, buf + pos, n - pos, 0, &type, &body, &blen, &len, err, sizeof(err)) !=
             MM__CAPFILE_SKIP)
             return MM_EUNSUPPORTED; /* an error, or a first interface beyond n */
@@ -494,9 +494,9 @@ static int pcapng_packet(struct mm__capfile *cf, uint32_t type, const uint8_t *b
 static int pcapng_record(struct mm__capfile *cf, const uint8_t *p, size_t n, int at_end,
                          struct mm_capture_packet *pkt, size_t *used, char *err, size_t errlen)
 {
-    uint32_t type;
-    const uint8_t *body;
-    size_t blen;
+    uint32_t type = 0; /* set by block_frame (initialised for -O3's warnings) */
+    const uint8_t *body = NULL;
+    size_t blen = 0;
     int r = block_frame(cf, p, n, at_end, &type, &body, &blen, used, err, errlen);
     if (r != MM__CAPFILE_SKIP)
         return r;
