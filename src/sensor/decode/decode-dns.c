@@ -115,11 +115,12 @@ static json_t *own_text(const char *s, size_t n)
     return json_stringn_nocheck(s, n);
 }
 
-/* Sets a member this file names (plain ASCII keys, never checked again);
- * v may be NULL (then nothing is set). Returns 0 or -1. */
-static int put(json_t *o, const char *key, json_t *v)
+/* Sets a member this file names (plain ASCII keys, never checked again;
+ * the length of a literal key is known at compile time); v may be NULL
+ * (then nothing is set). Returns 0 or -1. */
+static inline int put(json_t *o, const char *key, json_t *v)
 {
-    return json_object_set_new_nocheck(o, key, v);
+    return json_object_setn_new_nocheck(o, key, strlen(key), v);
 }
 
 /* The RR type's name as a JSON string: the shared one, or its number. */
@@ -192,6 +193,31 @@ size_t mm__dns_ipv6_text(const uint8_t b[16], char *out)
     return (size_t)(p - out);
 }
 
+/* The flags text ("%x") of recent messages, shared like the constants
+ * above: a network sends few distinct flag words ("100", "8180", ...).
+ * Direct-mapped by the flags, per thread (each slot holds a reference). */
+#define FLAG_TEXTS 8
+
+static _Thread_local struct {
+    uint16_t flags;
+    json_t *text;
+} flag_texts[FLAG_TEXTS];
+
+static json_t *flags_json(uint16_t flags)
+{
+    unsigned i = ((unsigned)flags ^ flags >> 8 ^ flags >> 11) % FLAG_TEXTS;
+    if (flag_texts[i].text && flag_texts[i].flags == flags)
+        return json_incref(flag_texts[i].text);
+    char hex[8];
+    json_t *v = own_text(hex, hex_text(flags, hex));
+    if (v) {
+        json_decref(flag_texts[i].text);
+        flag_texts[i].text = json_incref(v);
+        flag_texts[i].flags = flags;
+    }
+    return v;
+}
+
 /* The rdata of an A (n = 4) or AAAA (n = 16) record as inet_ntop writes it. */
 static json_t *address_json(const uint8_t *d, size_t n)
 {
@@ -205,34 +231,64 @@ static json_t *address_json(const uint8_t *d, size_t n)
     return own_text(text, mm__dns_ipv6_text(d, text));
 }
 
-/* The facts being noted for the detectors (NULL: none wanted, as for
- * mDNS). spoiled: a value the facts name did not make it into the event
- * (no memory), so they are not published. */
-struct facts_out {
+#define RECENT_NAMES 4
+
+/* One message being built: the facts being noted for the detectors (f
+ * NULL: none wanted, as for mDNS; spoiled: a value they name did not make
+ * it into the event, for want of memory, so they are not published), and
+ * the last few name strings made, each held by a reference, so a name that
+ * comes again (an answer's owner is usually the question, a CNAME's
+ * target the next record's owner) is shared instead of copied. */
+struct build {
     struct mm__dns_facts *f;
     bool spoiled;
+    unsigned next;
+    json_t *recent[RECENT_NAMES];
 };
 
-static void spoil(struct facts_out *fo)
+static void spoil(struct build *b)
 {
-    if (fo)
-        fo->spoiled = true;
+    b->spoiled = true;
 }
 
-static void note_query(struct facts_out *fo, const char *text, size_t len)
+/* A JSON string of the name text name[0..n): a recent one with the same
+ * text, or a new one (then remembered). NULL on ENOMEM. */
+static json_t *name_json(struct build *b, const char *name, size_t n)
 {
-    if (!fo || fo->f->nqueries >= MM_DNS_MAX_QUERIES)
+    for (unsigned i = 0; i < RECENT_NAMES; i++) {
+        json_t *v = b->recent[i];
+        if (v && json_string_length(v) == n && memcmp(json_string_value(v), name, n) == 0)
+            return json_incref(v);
+    }
+    json_t *v = own_text(name, n);
+    if (v) {
+        json_decref(b->recent[b->next]);
+        b->recent[b->next] = json_incref(v);
+        b->next = (b->next + 1) % RECENT_NAMES;
+    }
+    return v;
+}
+
+static void build_done(struct build *b)
+{
+    for (unsigned i = 0; i < RECENT_NAMES; i++)
+        json_decref(b->recent[i]);
+}
+
+static void note_query(struct build *b, const char *text, size_t len)
+{
+    if (!b->f || b->f->nqueries >= MM_DNS_MAX_QUERIES)
         return;
-    fo->f->qname[fo->f->nqueries] = text;
-    fo->f->qlen[fo->f->nqueries++] = len;
+    b->f->qname[b->f->nqueries] = text;
+    b->f->qlen[b->f->nqueries++] = len;
 }
 
 /* An A (4 bytes) or AAAA (16) answer with its rdata in the event. */
-static void note_address(struct facts_out *fo, const uint8_t *d, size_t n, const char *rrname)
+static void note_address(struct build *b, const uint8_t *d, size_t n, const char *rrname)
 {
-    if (!fo || fo->f->naddrs >= MM_DNS_MAX_RECORDS)
+    if (!b->f || b->f->naddrs >= MM_DNS_MAX_RECORDS)
         return;
-    struct mm__dns_answer *a = &fo->f->addrs[fo->f->naddrs++];
+    struct mm__dns_answer *a = &b->f->addrs[b->f->naddrs++];
     if (n == 4)
         mm_addr_from_v4(d, &a->addr);
     else
@@ -241,17 +297,16 @@ static void note_address(struct facts_out *fo, const uint8_t *d, size_t n, const
 }
 
 /* Adds the header fields (flags as hex text, the set flag bits as booleans). */
-static void add_header(json_t *o, uint16_t id, uint16_t flags, struct facts_out *fo)
+static void add_header(json_t *o, uint16_t id, uint16_t flags, struct build *b)
 {
-    char hex[8];
     bool response = flags & 0x8000;
     put(o, "version", shared_int(shared.version, 3));
     if (put(o, "type",
             response ? shared_text(shared.response, "response")
                      : shared_text(shared.request, "request")) != 0)
-        spoil(fo);
+        spoil(b);
     put(o, "id", json_integer(id));
-    put(o, "flags", own_text(hex, hex_text(flags, hex)));
+    put(o, "flags", flags_json(flags));
     static const struct {
         uint16_t bit;
         const char *name;
@@ -263,10 +318,10 @@ static void add_header(json_t *o, uint16_t id, uint16_t flags, struct facts_out 
     unsigned opcode = (flags >> 11) & 0xF, rcode = flags & 0xF;
     put(o, "opcode", shared_int(shared.opcode[opcode], opcode));
     if (response && put(o, "rcode", shared_text(shared.rcode[rcode], rcodes[rcode])) != 0)
-        spoil(fo);
-    if (fo) {
-        fo->f->response = response;
-        fo->f->rcode = (uint8_t)rcode;
+        spoil(b);
+    if (b->f) {
+        b->f->response = response;
+        b->f->rcode = (uint8_t)rcode;
     }
 }
 
@@ -283,20 +338,21 @@ static int entry_head(const uint8_t *msg, size_t len, size_t off, size_t fixed, 
 }
 
 /* Sets key to arr when it has entries, else drops arr. */
-static void set_nonempty(json_t *o, const char *key, json_t *arr, struct facts_out *fo)
+static void set_nonempty(json_t *o, const char *key, json_t *arr, struct build *b)
 {
     if (!json_array_size(arr))
         json_decref(arr);
     else if (put(o, key, arr) != 0)
-        spoil(fo);
+        spoil(b);
 }
 
 /* {"rrname": name, "rrtype": type}, as json_pack("{s:s,s:s}") makes it,
  * without parsing a format for each of the many records of a busy
  * network; *text gets the rrname string's own text. */
-static json_t *name_type_object(const char *name, size_t namelen, uint16_t type, const char **text)
+static json_t *name_type_object(struct build *b, const char *name, size_t namelen, uint16_t type,
+                                const char **text)
 {
-    json_t *o = json_object(), *rrname = own_text(name, namelen);
+    json_t *o = json_object(), *rrname = name_json(b, name, namelen);
     *text = json_string_value(rrname);
     if (!o) {
         json_decref(rrname);
@@ -310,7 +366,7 @@ static json_t *name_type_object(const char *name, size_t namelen, uint16_t type,
 }
 
 static int parse_queries(const uint8_t *msg, size_t len, size_t *off, unsigned count, json_t *o,
-                         struct facts_out *fo)
+                         struct build *b)
 {
     char name[MM_DNS_NAME_TEXT_MAX];
     json_t *arr = json_array();
@@ -326,12 +382,12 @@ static int parse_queries(const uint8_t *msg, size_t len, size_t *off, unsigned c
         if (i >= MM_DNS_MAX_QUERIES)
             continue;
         const char *text;
-        if (json_array_append_new(arr, name_type_object(name, namelen, type, &text)) == 0)
-            note_query(fo, text, namelen);
+        if (json_array_append_new(arr, name_type_object(b, name, namelen, type, &text)) == 0)
+            note_query(b, text, namelen);
         else
-            spoil(fo);
+            spoil(b);
     }
-    set_nonempty(o, "queries", arr, fo);
+    set_nonempty(o, "queries", arr, b);
     return r;
 }
 
@@ -384,7 +440,8 @@ static void add_soa(json_t *rr, const uint8_t *msg, size_t rd, size_t rdlen)
 /* Formats the data of one record into rr (rdata and, for SOA/SRV, the
  * structured forms Suricata writes). A malformed rdata leaves rdata out.
  * Returns rr's rdata (borrowed) or NULL. */
-static json_t *add_rdata(json_t *rr, uint16_t type, const uint8_t *msg, size_t rd, size_t rdlen)
+static json_t *add_rdata(struct build *b, json_t *rr, uint16_t type, const uint8_t *msg, size_t rd,
+                         size_t rdlen)
 {
     char name[MM_DNS_NAME_TEXT_MAX];
     size_t next, namelen;
@@ -401,12 +458,12 @@ static json_t *add_rdata(json_t *rr, uint16_t type, const uint8_t *msg, size_t r
     case 12:
     case 39:
         if (mm__dns_name_text(msg, rd + rdlen, rd, name, sizeof name, &next, &namelen) == 0)
-            rdata = own_text(name, namelen);
+            rdata = name_json(b, name, namelen);
         break;
     case 15:
         if (rdlen > 2 &&
             mm__dns_name_text(msg, rd + rdlen, rd + 2, name, sizeof name, &next, &namelen) == 0)
-            rdata = own_text(name, namelen);
+            rdata = name_json(b, name, namelen);
         break;
     case 16: {
         char txt[MM_DNS_NAME_TEXT_MAX * 4];
@@ -427,7 +484,7 @@ static json_t *add_rdata(json_t *rr, uint16_t type, const uint8_t *msg, size_t r
             mm__dns_name_text(msg, rd + rdlen, rd + 6, name, sizeof name, &next, &namelen) == 0) {
             static const char *const keys[] = {"priority", "weight", "port"};
             const json_int_t v[] = {mm__rd16(d), mm__rd16(d + 2), mm__rd16(d + 4)};
-            if ((rdata = own_text(name, namelen)) == NULL || put(rr, "rdata", rdata) != 0)
+            if ((rdata = name_json(b, name, namelen)) == NULL || put(rr, "rdata", rdata) != 0)
                 return NULL;
             put_numbers(rr, "srv", keys, v, 3, name, namelen);
             return rdata; /* held by rr */
@@ -471,10 +528,10 @@ static void add_grouped(struct grouped *g, uint16_t type, json_t *rr, json_t *rd
     json_array_append(arr, rdata);
 }
 
-/* The records of one section into o[key]; grouped and fo only for the
- * answers. */
+/* The records of one section into o[key]; grouped (and the facts) only
+ * for the answers. */
 static int parse_records(const uint8_t *msg, size_t len, size_t *off, unsigned count, json_t *o,
-                         const char *key, struct grouped *grouped, struct facts_out *fo)
+                         const char *key, struct grouped *grouped, struct build *b)
 {
     char name[MM_DNS_NAME_TEXT_MAX];
     json_t *arr = json_array();
@@ -497,30 +554,30 @@ static int parse_records(const uint8_t *msg, size_t len, size_t *off, unsigned c
         if (i >= MM_DNS_MAX_RECORDS || type == 41) /* OPT is EDNS, not data */
             continue;
         const char *rrname;
-        json_t *rr = name_type_object(name, namelen, type, &rrname);
+        json_t *rr = name_type_object(b, name, namelen, type, &rrname);
         if (rr && put(rr, "ttl", json_integer((json_int_t)ttl)) != 0) {
             json_decref(rr);
             rr = NULL;
         }
         if (!rr) {
-            spoil(fo);
+            spoil(b);
             continue;
         }
-        json_t *rdata = add_rdata(rr, type, msg, rd, rdlen);
+        json_t *rdata = add_rdata(b, rr, type, msg, rd, rdlen);
         if (grouped && rdata)
             add_grouped(grouped, type, rr, rdata);
         if (json_array_append_new(arr, rr) != 0)
-            spoil(fo);
-        else if (rdata && (type == 1 || type == 28)) /* rdata only at 4 or 16 bytes */
-            note_address(fo, msg + rd, rdlen, rrname);
+            spoil(b);
+        else if (grouped && rdata && (type == 1 || type == 28)) /* rdata at 4 or 16 bytes */
+            note_address(b, msg + rd, rdlen, rrname);
     }
-    set_nonempty(o, key, arr, fo);
+    set_nonempty(o, key, arr, b);
     return r;
 }
 
-/* mm__dns_parse_message, noting the facts into fo (may be NULL). */
+/* mm__dns_parse_message, with the message's build state b. */
 static int parse_message(const uint8_t *msg, size_t len, bool with_additionals, json_t **out,
-                         struct facts_out *fo)
+                         struct build *b)
 {
     int r = 0;
     json_t *o = NULL;
@@ -535,17 +592,17 @@ static int parse_message(const uint8_t *msg, size_t len, bool with_additionals, 
     size_t off = DNS_HDR_LEN;
     if (!(o = json_object()))
         return MM_ENOMEM;
-    add_header(o, id, flags, fo);
-    if ((r = parse_queries(msg, len, &off, qd, o, fo)) != 0)
+    add_header(o, id, flags, b);
+    if ((r = parse_queries(msg, len, &off, qd, o, b)) != 0)
         goto out;
     if (!(flags & 0x8000) && an == 0 && ns == 0)
         goto out; /* a plain query: additionals hold only EDNS */
-    if ((r = parse_records(msg, len, &off, an, o, "answers", &grouped, fo)) != 0)
+    if ((r = parse_records(msg, len, &off, an, o, "answers", &grouped, b)) != 0)
         goto out;
-    if ((r = parse_records(msg, len, &off, ns, o, "authorities", NULL, NULL)) != 0)
+    if ((r = parse_records(msg, len, &off, ns, o, "authorities", NULL, b)) != 0)
         goto out;
     if (with_additionals)
-        r = parse_records(msg, len, &off, ar, o, "additionals", NULL, NULL);
+        r = parse_records(msg, len, &off, ar, o, "additionals", NULL, b);
 out:
     if (grouped.obj && json_object_size(grouped.obj))
         json_object_set(o, "grouped", grouped.obj);
@@ -560,7 +617,10 @@ out:
 
 int mm__dns_parse_message(const uint8_t *msg, size_t len, bool with_additionals, json_t **out)
 {
-    return parse_message(msg, len, with_additionals, out, NULL);
+    struct build b = {.f = NULL};
+    int r = parse_message(msg, len, with_additionals, out, &b);
+    build_done(&b);
+    return r;
 }
 
 /* Parses one message and emits its event, its facts published to the
@@ -568,10 +628,11 @@ int mm__dns_parse_message(const uint8_t *msg, size_t len, bool with_additionals,
 static int dns_emit_message(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len)
 {
     json_t *o = NULL;
-    struct facts_out fo = {mm__dns_facts_begin(), false};
-    int r = parse_message(msg, len, false, &o, &fo);
+    struct build b = {.f = mm__dns_facts_begin()};
+    int r = parse_message(msg, len, false, &o, &b);
+    build_done(&b);
     if (o) {
-        if (!fo.spoiled)
+        if (!b.spoiled)
             mm__dns_facts_publish(o);
         mm__app_emit(ctx, "dns", o);
         mm__dns_facts_end();

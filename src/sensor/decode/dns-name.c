@@ -27,22 +27,59 @@ static int append_label(const uint8_t *lab, size_t n, char *out, size_t outlen, 
     return 0;
 }
 
-/* The common case of append_label: a label of printable ASCII (0x20-0x7e,
- * the bytes mm__app_text keeps as they are) is copied while it is checked.
- * False (out past *o may then hold the copied bytes) when the label has
- * another byte or does not fit: append_label then writes it. */
+#define BYTES_01 0x0101010101010101ULL
+#define BYTES_80 0x8080808080808080ULL
+
+/* Nonzero when one of the eight bytes of w is not printable ASCII (0x20-
+ * 0x7e): below 0x20, w - 0x20.. borrows into that byte's top bit (exact
+ * for the question "any byte", as app-util.c's test); above, w + 0x01..
+ * sets the top bit of 0x7f, bytes from 0x80 have it (a carry out of 0xff
+ * comes from a byte that is flagged itself). */
+static uint64_t unprintable8(uint64_t w)
+{
+    return ((w - BYTES_01 * 0x20) & ~w & BYTES_80) | (((w + BYTES_01) | w) & BYTES_80);
+}
+
+/* Copies n label bytes to w while checking them, eight at a time (the
+ * last word overlapping the one before), four at a time for 4-7 bytes;
+ * reads and writes only lab[0..n) and w[0..n). True when all are
+ * printable ASCII. */
+static bool copy_plain(const uint8_t *lab, size_t n, char *w)
+{
+    uint64_t bad = 0, x;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&x, lab + i, 8);
+            bad |= unprintable8(x);
+            memcpy(w + i, &x, 8);
+        }
+        memcpy(&x, lab + n - 8, 8);
+        bad |= unprintable8(x);
+        memcpy(w + n - 8, &x, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, lab, 4);
+        memcpy(&b, lab + n - 4, 4);
+        bad |= unprintable8((uint64_t)a << 32 | b);
+        memcpy(w, &a, 4);
+        memcpy(w + n - 4, &b, 4);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            bad |= (uint8_t)(lab[i] - 0x20) > 0x7e - 0x20;
+            w[i] = (char)lab[i];
+        }
+    }
+    return bad == 0;
+}
+
+/* The common case of append_label: a label of printable ASCII (the bytes
+ * mm__app_text keeps as they are) is copied while it is checked. False
+ * (out past *o may then hold the copied bytes) when the label has another
+ * byte or does not fit: append_label then writes it. */
 static bool append_plain_label(const uint8_t *lab, size_t n, char *out, size_t outlen, size_t *o)
 {
     size_t at = *o + (*o ? 1 : 0);
-    if (at + n >= outlen)
-        return false;
-    unsigned bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t b = lab[i];
-        bad |= (uint8_t)(b - 0x20) > 0x7e - 0x20;
-        out[at + i] = (char)b;
-    }
-    if (bad)
+    if (at + n >= outlen || !copy_plain(lab, n, out + at))
         return false;
     if (*o)
         out[*o] = '.';

@@ -8,7 +8,8 @@
  * and on thousands of random messages: every header flag, compressed and
  * escaped names, each RR type the parser formats (A, AAAA, NS, CNAME, SOA,
  * PTR, MX, TXT, SRV, DNAME, OPT) plus unknown types, right and wrong
- * rdata lengths, with and without additionals (mDNS). Also the direct IPv6
+ * rdata lengths, with and without additionals (mDNS); every label length
+ * with each kind of byte at each position. Also the direct IPv6
  * formatter against inet_ntop: every pattern of zero words, mapped and
  * compatible IPv4 forms. */
 #include <setjmp.h>
@@ -602,6 +603,35 @@ static void test_random_messages(void **state)
     free(g);
 }
 
+/* Every label length with one byte of each kind (control, space, letter,
+ * '~', DEL, a lone continuation byte, a UTF-8 lead, 0xff) at every
+ * position: the plain copy (words of 8, overlapping words of 4, bytes)
+ * must keep exactly the labels mm__app_text keeps as they are. */
+static void test_label_bytes(void **state)
+{
+    (void)state;
+    static const uint8_t kinds[] = {0x00, 0x1f, 0x20, 0x41, 0x7e, 0x7f, 0x80, 0xc3, 0xff};
+    uint8_t m[128];
+    for (size_t n = 1; n <= 63; n++)
+        for (size_t at = 0; at < n; at++)
+            for (size_t k = 0; k < sizeof kinds; k++) {
+                static const uint8_t head[] = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0};
+                size_t len = sizeof head;
+                memcpy(m, head, len);
+                m[len++] = (uint8_t)n;
+                for (size_t i = 0; i < n; i++)
+                    m[len++] = i == at ? kinds[k] : (uint8_t)('a' + i % 26);
+                memcpy(m + len, "\3com\0\0\1\0\1", 9); /* com, root, A, IN */
+                len += 9;
+                /* an answer pointing at the name, so it is read twice */
+                static const uint8_t answer[] = {0xc0, 12, 0, 1, 0, 1, 0, 0,
+                                                 0,    60, 0, 4, 1, 2, 3, 4};
+                memcpy(m + len, answer, sizeof answer);
+                len += sizeof answer;
+                expect_same(m, len, "label byte");
+            }
+}
+
 /* ---- the IPv6 text ---------------------------------------------------------- */
 
 static void expect_ipv6(const uint8_t b[16])
@@ -657,6 +687,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpus_mutations),
         cmocka_unit_test(test_random_messages),
+        cmocka_unit_test(test_label_bytes),
         cmocka_unit_test(test_ipv6_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
