@@ -213,6 +213,32 @@ static json_t *text(const char *s, size_t n)
     return json_stringn_nocheck(s, n);
 }
 
+/* The names the header repeats (event type, protocol, application
+ * protocol): one jansson string per name, shared by every event that names
+ * it (a reference each; nothing in the sensor changes a string value in
+ * place). Remembered by the text's address, checked against the text
+ * itself, so a name in a reused buffer is never mistaken. A few dozen
+ * names exist; a slot taken by another name is replaced. */
+#define NAME_MEMO 64
+
+static json_t *shared_name(const char *s)
+{
+    static struct {
+        const char *at;
+        json_t *value;
+    } memo[NAME_MEMO];
+    size_t slot = ((uintptr_t)s >> 3) % NAME_MEMO;
+    json_t *v = memo[slot].value;
+    if (memo[slot].at == s && strcmp(json_string_value(v), s) == 0)
+        return json_incref(v);
+    if (!(v = text(s, strlen(s))))
+        return NULL;
+    json_decref(memo[slot].value);
+    memo[slot].at = s;
+    memo[slot].value = v;
+    return json_incref(v);
+}
+
 void mm__eve_header_packet(struct mm_eve_header *h, const char *event_type,
                            const struct mm_packet *p, const struct mm_flow *f)
 {
@@ -254,7 +280,7 @@ json_t *mm__eve_new(const struct mm_eve_header *h)
     if (h->pcap_cnt)
         r |= SET(ev, "pcap_cnt", json_integer((json_int_t)h->pcap_cnt));
     const char *type = h->event_type ? h->event_type : "unknown";
-    r |= SET(ev, "event_type", text(type, strlen(type)));
+    r |= SET(ev, "event_type", shared_name(type));
     r |= mm_eve_add_vlan(ev, h);
     bool ports = has_ports(h->proto);
     if (h->src) {
@@ -268,11 +294,11 @@ json_t *mm__eve_new(const struct mm_eve_header *h)
             r |= SET(ev, "dest_port", json_integer(h->dest_port));
     }
     if (h->proto)
-        r |= SET(ev, "proto", text(h->proto, strlen(h->proto)));
+        r |= SET(ev, "proto", shared_name(h->proto));
     if (h->community_id)
         r |= SET(ev, "community_id", text(h->community_id, strlen(h->community_id)));
     if (h->app_proto)
-        r |= SET(ev, "app_proto", text(h->app_proto, strlen(h->app_proto)));
+        r |= SET(ev, "app_proto", shared_name(h->app_proto));
     if (r != 0) {
         json_decref(ev);
         return NULL;

@@ -14,10 +14,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/eve.h"
+#include "core/net.h"
 #include "core/timefmt.h"
 #include "sensor/sensor-int.h"
 
@@ -136,6 +139,59 @@ static void test_micro_seconds(void **state)
         expect_same(1790000000 + u % 120, u);
 }
 
+/* The event header (mm__eve_new) against the core's mm_eve_new: the same
+ * line for headers with and without addresses (IPv4, IPv6), ports (TCP,
+ * UDP, ICMP, none), flow id, packet number, VLANs, Community ID and
+ * application protocol; names in a buffer that is rewritten between events
+ * (the shared name strings are looked up by address, checked by text). */
+static void expect_same_header(const struct mm_eve_header *h)
+{
+    json_t *fast = mm__eve_new(h), *plain = mm_eve_new(h);
+    assert_non_null(fast);
+    assert_non_null(plain);
+    char *a = json_dumps(fast, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *b = json_dumps(plain, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    json_decref(fast);
+    json_decref(plain);
+}
+
+static void test_header(void **state)
+{
+    (void)state;
+    struct mm_addr v4a, v4b, v6a, v6b;
+    assert_int_equal(mm_addr_parse("192.168.1.10", &v4a), 0);
+    assert_int_equal(mm_addr_parse("8.8.8.8", &v4b), 0);
+    assert_int_equal(mm_addr_parse("fe80::1", &v6a), 0);
+    assert_int_equal(mm_addr_parse("2001:db8::53", &v6b), 0);
+    const char *protos[] = {"TCP", "UDP", "ICMP", "IPv6-ICMP", NULL};
+    const char *apps[] = {"dns", "http", NULL};
+    char type[16], app[16];
+    for (int i = 0; i < 200; i++) {
+        /* the same buffers, other texts: never the previous event's names */
+        snprintf(type, sizeof type, "%s", (const char *[]){"dns", "flow", "alert", "tls"}[i % 4]);
+        snprintf(app, sizeof app, "%s", apps[i % 3] ? apps[i % 3] : "smb");
+        struct mm_eve_header h = {
+            .ts = {.tv_sec = 1790000000 + i * 7, .tv_usec = i * 1001},
+            .event_type = i % 11 == 0 ? NULL : type,
+            .flow_id = i % 5 ? (uint64_t)i * 0x9e3779b97f4a7c15ULL : 0,
+            .src = i % 7 == 0 ? NULL : (i % 2 ? &v4a : &v6a),
+            .dst = i % 7 == 0 ? NULL : (i % 2 ? &v4b : &v6b),
+            .src_port = (uint16_t)(1024 + i),
+            .dest_port = 53,
+            .proto = protos[i % 5],
+            .community_id = i % 3 ? "1:LQU9qZlK+B5F3KDmev6m5PMibrg=" : NULL,
+            .app_proto = i % 4 == 1 ? app : (i % 4 == 2 ? apps[0] : NULL),
+            .pcap_cnt = i % 6 ? (uint64_t)i * 1000 : 0,
+            .vlan = {(uint16_t)i, 7},
+            .vlan_count = (uint8_t)(i % 3),
+        };
+        expect_same_header(&h);
+    }
+}
+
 /* The first second asked for is -1, before any slot was filled. */
 static void test_minus_one_first(void **state)
 {
@@ -164,7 +220,7 @@ int main(void)
         cmocka_unit_test(test_minus_one_first), cmocka_unit_test(test_seconds_and_slots),
         cmocka_unit_test(test_slot_sharers),    cmocka_unit_test(test_usec_out_of_range),
         cmocka_unit_test(test_zone_changes),    cmocka_unit_test(test_hours),
-        cmocka_unit_test(test_micro_seconds),
+        cmocka_unit_test(test_micro_seconds),   cmocka_unit_test(test_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
