@@ -28,9 +28,11 @@
  * time, which bounds the file pages counted in the resident set. The file
  * size is taken with fstat at open and again at every move, and no window
  * reaches past it: a file that grows is read to its new end (like libpcap's
- * reads), but one truncated by another process while its pages are mapped
- * raises SIGBUS on the next access beyond the new end (the sensor stops
- * there, as on any crash; see docs/sensor.md). */
+ * reads). A file truncated by another process while its pages are mapped
+ * would raise SIGBUS on the next access beyond the new end; the shrink
+ * guard (below) turns that into a zero page and an error at the next read,
+ * and every page of a packet is touched before the packet is handed out,
+ * so a cut packet is never delivered. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -562,8 +564,76 @@ struct mm__capsrc {
     char reason[384];
 };
 
+/* ---- the shrink guard --------------------------------------------------
+ * The window most recently mapped is watched for SIGBUS: a fault inside it
+ * means the file became shorter than the window. The handler puts an
+ * anonymous zero page over the faulting page (the access then reads zeros)
+ * and raises the flag, which the next record read turns into an error. A
+ * fault anywhere else goes to the action there was before (a crash, or
+ * the sanitizers' report). mmap in a signal handler is a plain system call
+ * here (Linux), as in other programs that guard file mappings this way. */
+static struct {
+    const uint8_t *volatile base;
+    volatile size_t len;
+    volatile sig_atomic_t shrank;
+    struct sigaction before;
+    size_t page;
+} guard;
+
+static void on_sigbus(int sig, siginfo_t *si, void *ctx)
+{
+    (void)ctx;
+    uintptr_t at = (uintptr_t)si->si_addr, base = (uintptr_t)guard.base, page = guard.page;
+    if (base && at >= base && at - base < guard.len &&
+        mmap((void *)(at - at % page), page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+             0) != MAP_FAILED) {
+        guard.shrank = 1;
+        return;
+    }
+    sigaction(sig, &guard.before, NULL); /* the fault repeats under it */
+}
+
+/* Puts on_sigbus in place at every open: something else (a test runner)
+ * may have set its own SIGBUS action since the last one. */
+static void guard_install(void)
+{
+    struct sigaction now;
+    if (sigaction(SIGBUS, NULL, &now) == 0 && (now.sa_flags & SA_SIGINFO) &&
+        now.sa_sigaction == on_sigbus)
+        return;
+    guard.page = (size_t)sysconf(_SC_PAGESIZE);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &guard.before);
+}
+
+static void guard_watch(const uint8_t *base, size_t len)
+{
+    guard.len = 0;
+    guard.base = base;
+    guard.len = len;
+}
+
+/* Reads one byte of every page of a packet, so a page the file no longer
+ * has faults now, while the guard can still withhold the packet. */
+static void touch_pages(const uint8_t *p, uint32_t n)
+{
+    if (!n || !guard.page)
+        return;
+    volatile uint8_t sink = 0;
+    for (uint32_t i = 0; i < n; i += (uint32_t)guard.page)
+        sink ^= p[i];
+    sink ^= p[n - 1];
+    (void)sink;
+}
+
 static void unmap_window(struct mm__capsrc *s)
 {
+    if (s->fd >= 0 && s->base && guard.base == s->base)
+        guard_watch(NULL, 0);
     if (s->fd >= 0 && s->base)
         munmap((void *)s->base, s->view_len);
     s->base = NULL;
@@ -598,6 +668,7 @@ static int map_window(struct mm__capsrc *s, size_t need)
     madvise(m, (size_t)len, MADV_SEQUENTIAL);
     s->base = m;
     s->view_len = (size_t)len;
+    guard_watch(s->base, s->view_len);
     return 0;
 }
 
@@ -630,6 +701,7 @@ int mm__capsrc_open_file(const char *path, size_t window, struct mm__capsrc **ou
     if (!s)
         return MM_ENOMEM;
     s->window = window ? window : MM__CAPSRC_WINDOW;
+    guard_install();
     if ((s->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(s->fd, &st) != 0 ||
         !S_ISREG(st.st_mode)) {
         r = MM_EUNSUPPORTED; /* libpcap opens it and explains any error */
@@ -710,10 +782,24 @@ static int report(struct mm__capsrc *s, char *err, size_t errlen)
     return MM_CAPTURE_ERROR;
 }
 
+/* Whether the guard has seen this file become shorter than its window;
+ * the reason names the offset reached. */
+static int shrank(struct mm__capsrc *s)
+{
+    if (!guard.shrank || s->fd < 0)
+        return 0;
+    guard.shrank = 0;
+    snprintf(s->reason, sizeof(s->reason),
+             "record %llu at byte offset %llu: the file became shorter while it was being read "
+             "(another program truncated or rewrote it)",
+             (unsigned long long)s->records + 1, (unsigned long long)s->pos);
+    return 1;
+}
+
 int mm__capsrc_next(struct mm__capsrc *s, struct mm_capture_packet *pkt, char *err, size_t errlen)
 {
     char why[256];
-    if (s->failed)
+    if (s->failed || shrank(s))
         return report(s, err, errlen);
     for (;;) {
         if (s->stop)
@@ -723,6 +809,10 @@ int mm__capsrc_next(struct mm__capsrc *s, struct mm_capture_packet *pkt, char *e
         int at_end = s->view_off + s->view_len >= s->size;
         int r = mm__capfile_record(&s->cf, s->base ? s->base + off : NULL, avail, at_end, pkt,
                                    &used, why, sizeof(why));
+        if (r == MM__CAPFILE_PACKET && s->fd >= 0)
+            touch_pages(pkt->data, pkt->caplen);
+        if (shrank(s))
+            return report(s, err, errlen);
         switch (r) {
         case MM__CAPFILE_PACKET:
         case MM__CAPFILE_SKIP:

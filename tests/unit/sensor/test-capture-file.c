@@ -728,6 +728,46 @@ static void test_file_grows(void **state)
     cb_free(&c);
 }
 
+/* Another program cuts the file while its pages are mapped: the packets
+ * before the cut come out whole, the packet reaching past it is withheld
+ * and the reader reports the shrink instead of dying of SIGBUS. */
+static void test_file_shrinks(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mm-test-capfile-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct cbuf c = {0};
+    pcap_header(&c, 0xa1b2c3d4, 2, 4, 0, 1);
+    for (uint32_t i = 1; i <= 8; i++)
+        pcap_record(&c, i, 0, 3000, 3000, (uint8_t)i);
+    assert_int_equal(cb_write(&c, path), 0);
+    struct mm__capsrc *s;
+    struct mm_capture_packet k;
+    char err[512];
+    assert_int_equal(mm__capsrc_open_file(path, 0, &s), 0);
+    for (int i = 1; i <= 2; i++) {
+        assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_PACKET);
+        assert_int_equal(k.ts.tv_sec, i);
+    }
+    assert_int_equal(truncate(path, 8192), 0); /* record 3 (6056-9072) reaches past it */
+    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_ERROR);
+    assert_non_null(strstr(err, "record 3 at byte offset 6056"));
+    assert_non_null(strstr(err, "became shorter"));
+    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_ERROR);
+    assert_int_equal(mm__capsrc_offset(s), 6056);
+    mm__capsrc_close(s);
+    /* a new reader of the cut file sees only what is left */
+    assert_int_equal(mm__capsrc_open_file(path, 0, &s), 0);
+    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_PACKET);
+    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_PACKET);
+    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_ERROR);
+    mm__capsrc_close(s);
+    unlink(path);
+    cb_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -747,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_interface_limit),
         cmocka_unit_test(test_capture_api),
         cmocka_unit_test(test_file_grows),
+        cmocka_unit_test(test_file_shrinks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
