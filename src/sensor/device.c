@@ -48,6 +48,7 @@
 #include "core/ini.h"
 #include "core/str.h"
 #include "core/timefmt.h"
+#include "sensor/decode/http-facts.h"
 #include "sensor/oui.h"
 #include "sensor/osguess.h"
 #include "sensor/sensor-int.h"
@@ -1390,9 +1391,13 @@ static void on_dhcp(struct mm_devices *d, const json_t *ev)
 
 static void on_user_agent(struct mm_devices *d, const json_t *ev)
 {
-    const char *ua = jstr(json_object_get(ev, "http"), "http_user_agent");
+    const json_t *http = json_object_get(ev, "http");
+    const struct mm__http_facts *hf = mm__http_facts_of(http); /* the decoder's, or NULL */
+    const char *ua = hf ? hf->user_agent : jstr(http, "http_user_agent");
     char clean[DEVICE_TEXT_MAX];
-    struct device *dev = ua ? event_device(d, ev, "src_ip") : NULL;
+    struct device *dev = !ua                 ? NULL
+                         : hf && hf->has_src ? find_by_ip(d, &hf->src)
+                                             : event_device(d, ev, "src_ip");
     if (!dev)
         return;
     if (dev->last_ua && strcmp(ua, dev->last_ua) == 0) {

@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "sensor/decode/app-util.h"
+#include "sensor/decode/http-facts.h"
 
 #define HTTP_HEADER_MAX (16 * 1024)
 #define HTTP_LINE_MAX   1024 /* chunk-size line */
@@ -225,13 +226,24 @@ static bool is_chunked(const struct line *te)
     return false;
 }
 
-/* Host header without port, lower-cased (as Suricata's hostname). */
-static void set_hostname(json_t *o, const struct line *host)
+/* Sets key (a literal) to the text of p[0..n) in o; returns the text as
+ * the object holds it, or NULL when it is not there (out of memory). */
+static const char *set_text(json_t *o, const char *key, const uint8_t *p, size_t n)
+{
+    json_t *v = mm__app_json_text(p, n);
+    if (!v || json_object_set_new_nocheck(o, key, v) != 0)
+        return NULL;
+    return json_string_value(v);
+}
+
+/* Host header without port, lower-cased (as Suricata's hostname); returns
+ * the text as o holds it (NULL: not set). */
+static const char *set_hostname(json_t *o, const struct line *host)
 {
     char buf[1100];
     size_t n = host->n;
     if (!host->p)
-        return;
+        return NULL;
     if (n && host->p[0] == '[') { /* [v6]:port */
         const uint8_t *rb = memchr(host->p, ']', n);
         if (rb)
@@ -248,8 +260,32 @@ static void set_hostname(json_t *o, const struct line *host)
     /* mm__app_text's text is valid UTF-8 (and has no NUL), and so it stays
      * with ASCII letters lowered: what mm__app_json_str would keep */
     json_t *v = json_stringn_nocheck(buf, len);
-    if (v)
-        json_object_set_new_nocheck(o, "hostname", v);
+    if (!v || json_object_set_new_nocheck(o, "hostname", v) != 0)
+        return NULL;
+    return json_string_value(v);
+}
+
+/* Notes in f the source address the event's src_ip will name (as
+ * mm_app_event writes it: the packet's, when it has an IP header). */
+static void note_source(struct mm__http_facts *f, const struct mm_app_ctx *ctx)
+{
+    const struct mm_packet *p = ctx->pkt;
+    if (!p || !p->ip_version || (p->src.family != 4 && p->src.family != 6))
+        return;
+    f->has_src = true;
+    f->src = p->src;
+    if (f->src.family == 4) /* as mm_addr_parse reads the text back */
+        memset(f->src.bytes + 4, 0, sizeof f->src.bytes - 4);
+}
+
+/* Emits the message's event with its facts published to the readers of
+ * HTTP events while the sensor handles it. */
+static int emit_with_facts(struct mm_app_ctx *ctx, json_t *o, int64_t tx)
+{
+    mm__http_facts_publish(o);
+    int r = mm__app_emit_tx(ctx, "http", o, tx);
+    mm__http_facts_end();
+    return r;
 }
 
 static void set_body_mode(struct http_dir *d, const struct headers *h)
@@ -285,13 +321,15 @@ static int on_request(struct mm_app_ctx *ctx, struct http_state *st, struct http
     json_t *o = json_object();
     if (!o)
         return MM_ENOMEM;
-    set_hostname(o, &h.host);
-    mm__app_set_text(o, "url", uri, ulen);
+    struct mm__http_facts *f = mm__http_facts_begin();
+    f->hostname = set_hostname(o, &h.host);
+    f->url = set_text(o, "url", uri, ulen);
     if (h.ua.p)
-        mm__app_set_text(o, "http_user_agent", h.ua.p, h.ua.n);
+        f->user_agent = set_text(o, "http_user_agent", h.ua.p, h.ua.n);
     if (h.referer.p)
         mm__app_set_text(o, "http_refer", h.referer.p, h.referer.n);
-    mm__app_set_text(o, "http_method", rl.p, mlen);
+    f->method = set_text(o, "http_method", rl.p, mlen);
+    note_source(f, ctx);
     if (sp2)
         mm__app_set_text(o, "protocol", sp2 + 1, (size_t)(rl.p + rl.n - sp2 - 1));
     uint8_t flags = 0;
@@ -302,7 +340,7 @@ static int on_request(struct mm_app_ctx *ctx, struct http_state *st, struct http
     if (st->npending < HTTP_PENDING)
         st->pending[st->npending++] = flags;
     set_body_mode(d, &h);
-    return mm__app_emit_tx(ctx, "http", o, st->req_tx++);
+    return emit_with_facts(ctx, o, st->req_tx++);
 }
 
 static int on_response(struct mm_app_ctx *ctx, struct http_state *st, struct http_dir *d,
@@ -332,7 +370,9 @@ static int on_response(struct mm_app_ctx *ctx, struct http_state *st, struct htt
     json_t *o = json_object();
     if (!o)
         return MM_ENOMEM;
-    json_object_set_new_nocheck(o, "status", json_integer(status));
+    struct mm__http_facts *f = mm__http_facts_begin();
+    f->response = json_object_set_new_nocheck(o, "status", json_integer(status)) == 0;
+    note_source(f, ctx);
     mm__app_set_text(o, "protocol", sl.p, (size_t)(sp - sl.p));
     if (h.ctype.p)
         mm__app_set_text(o, "http_content_type", h.ctype.p, h.ctype.n);
@@ -348,7 +388,7 @@ static int on_response(struct mm_app_ctx *ctx, struct http_state *st, struct htt
             d->mode = B_CLOSE; /* body runs to the end of the connection */
     }
     int64_t tx = status >= 200 ? st->resp_tx++ : st->resp_tx;
-    return mm__app_emit_tx(ctx, "http", o, tx);
+    return emit_with_facts(ctx, o, tx);
 }
 
 /* Skips body bytes; returns bytes consumed, or -1 on a malformed chunk line

@@ -46,6 +46,7 @@
 
 #include "core/error.h"
 #include "core/str.h"
+#include "sensor/decode/http-facts.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/sensor.h"
 
@@ -1001,26 +1002,47 @@ static void prepare(struct web_state *st, struct request *r)
     read_ua(st, r);
 }
 
+/* Reads the request's texts from the "http" object (the decoder's facts
+ * when it is handing this event over, else the JSON); false for a
+ * response (or without "http": no URL either). */
+static bool read_request(const json_t *http, const struct mm__http_facts *hf, struct request *r)
+{
+    if (hf) {
+        r->url = hf->url;
+        r->host = hf->hostname;
+        r->method = hf->method;
+        r->ua = hf->user_agent;
+        return !hf->response;
+    }
+    if (!http || json_object_get(http, "status"))
+        return false;
+    r->url = mm__jstr(http, "url");
+    r->host = mm__jstr(http, "hostname");
+    r->method = mm__jstr(http, "http_method");
+    r->ua = mm__jstr(http, "http_user_agent");
+    return true;
+}
+
 static void web_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct web_state *st = state;
     const json_t *http = json_object_get(ev, "http");
+    const struct mm__http_facts *hf = mm__http_facts_of(http);
     struct request r;
     struct mm_addr a;
-    if (!http || json_object_get(http, "status"))
-        return; /* requests only (without "http" there is no URL either) */
+    if (!read_request(http, hf, &r))
+        return; /* requests only */
     const char *type = mm__jstr(ev, "event_type");
     if (!type || strcmp(type, "http") != 0)
         return;
     r.src = mm__jstr(ev, "src_ip");
     r.dst = mm__jstr(ev, "dest_ip");
-    r.url = mm__jstr(http, "url");
     if (!r.src || !r.dst || !r.url)
         return;
-    r.host = mm__jstr(http, "hostname");
-    r.method = mm__jstr(http, "http_method");
-    r.ua = mm__jstr(http, "http_user_agent");
-    r.src_home = mm_addr_parse(r.src, &a) == 0 && mm_sensor_is_home(s, &a);
+    if (hf && hf->has_src) /* the address src_ip names, as bytes */
+        r.src_home = mm_sensor_is_home(s, &hf->src);
+    else
+        r.src_home = mm_addr_parse(r.src, &a) == 0 && mm_sensor_is_home(s, &a);
     prepare(st, &r);
     const char *matched;
     char target[TEXT_MAX];
