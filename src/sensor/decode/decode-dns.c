@@ -632,10 +632,14 @@ static int dns_emit_message(struct mm_app_ctx *ctx, const uint8_t *msg, size_t l
     int r = parse_message(msg, len, false, &o, &b);
     build_done(&b);
     if (o) {
-        if (!b.spoiled)
-            mm__dns_facts_publish(o);
+        /* held while published: the object, and so its address, cannot be
+         * freed and reused by another while the facts name it */
+        json_t *held = b.spoiled ? NULL : json_incref(o);
+        if (held)
+            mm__dns_facts_publish(held);
         mm__app_emit(ctx, "dns", o);
         mm__dns_facts_end();
+        json_decref(held);
     }
     return r;
 }
