@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(MM_EVE_PORTABLE)
+#define EVE_SSE2 1
 #include <emmintrin.h>
 #endif
 
@@ -106,7 +107,7 @@ static inline void jb_putc(struct jbuf *b, char c)
  * as UTF-8 by the caller). Each variant copies s[0..n) to o as far as the
  * run goes and returns the run's length; it may also copy bytes after the
  * run (the caller overwrites them), never more than n in all. */
-#if defined(__SSE2__)
+#if defined(EVE_SSE2)
 
 /* Bit i set: byte i of v ends a plain run. The signed compare takes the
  * bytes 0x80-0xff (negative) together with those below 0x20. */
@@ -179,7 +180,7 @@ static inline __attribute__((always_inline)) size_t copy_plain(char *o, const ch
     return m ? i + (size_t)__builtin_ctz(m) : n;
 }
 
-#else /* no SSE2: eight bytes at a time in a 64-bit word */
+#else /* no SSE2 (or MM_EVE_PORTABLE, for its test): eight bytes in a word */
 
 // clang-format off
 #define ONES8  1, 1, 1, 1, 1, 1, 1, 1
