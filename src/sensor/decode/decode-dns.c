@@ -503,29 +503,47 @@ static json_t *add_rdata(struct build *b, json_t *rr, uint16_t type, const uint8
 
 /* The "grouped" object of the answers (rdata by RR type, types in the
  * order they first appear), made when the first answer with rdata comes;
- * the last type's array is kept, as answers come in runs of one type. */
+ * the arrays of the first GROUPED_TYPES types are found by type, without
+ * a look-up by name (a message with more types looks the rest up). */
+#define GROUPED_TYPES 8
+
 struct grouped {
-    json_t *obj, *last;
-    uint16_t last_type;
+    json_t *obj;
+    unsigned n;
+    uint16_t type[GROUPED_TYPES];
+    json_t *arr[GROUPED_TYPES];
 };
 
-static void add_grouped(struct grouped *g, uint16_t type, json_t *rr, json_t *rdata)
+/* The array of type in g->obj, made if new; NULL on ENOMEM. */
+static json_t *grouped_array(struct grouped *g, uint16_t type)
 {
-    json_t *arr = g->last && g->last_type == type ? g->last : NULL;
-    if (!arr) {
-        json_t *tname = json_object_get(rr, "rrtype");
-        const char *key = json_string_value(tname);
-        if (!key || (!g->obj && !(g->obj = json_object())))
-            return;
-        if (!(arr = json_object_getn(g->obj, key, json_string_length(tname)))) {
-            arr = json_array();
-            if (!arr || put(g->obj, key, arr) != 0)
-                return;
-        }
-        g->last = arr;
-        g->last_type = type;
+    for (unsigned i = 0; i < g->n; i++)
+        if (g->type[i] == type)
+            return g->arr[i];
+    char buf[8];
+    int t = rrtype_index(type);
+    const char *key = buf;
+    if (t >= 0)
+        key = rrtypes[t].name;
+    else
+        snprintf(buf, sizeof buf, "%u", (unsigned)type);
+    if (!g->obj && !(g->obj = json_object()))
+        return NULL;
+    json_t *arr = g->n == GROUPED_TYPES ? json_object_get(g->obj, key) : NULL;
+    if (!arr && (!(arr = json_array()) || put(g->obj, key, arr) != 0))
+        return NULL; /* put frees arr when it fails */
+    if (g->n < GROUPED_TYPES) {
+        g->type[g->n] = type;
+        g->arr[g->n++] = arr;
     }
-    json_array_append(arr, rdata);
+    return arr;
+}
+
+static void add_grouped(struct grouped *g, uint16_t type, json_t *rdata)
+{
+    json_t *arr = grouped_array(g, type);
+    if (arr)
+        json_array_append(arr, rdata);
 }
 
 /* The records of one section into o[key]; grouped (and the facts) only
@@ -565,7 +583,7 @@ static int parse_records(const uint8_t *msg, size_t len, size_t *off, unsigned c
         }
         json_t *rdata = add_rdata(b, rr, type, msg, rd, rdlen);
         if (grouped && rdata)
-            add_grouped(grouped, type, rr, rdata);
+            add_grouped(grouped, type, rdata);
         if (json_array_append_new(arr, rr) != 0)
             spoil(b);
         else if (grouped && rdata && (type == 1 || type == 28)) /* rdata at 4 or 16 bytes */
@@ -581,7 +599,7 @@ static int parse_message(const uint8_t *msg, size_t len, bool with_additionals, 
 {
     int r = 0;
     json_t *o = NULL;
-    struct grouped grouped = {NULL, NULL, 0};
+    struct grouped grouped = {.obj = NULL, .n = 0};
     *out = NULL;
     if (len < DNS_HDR_LEN)
         return MM_ETRUNC;

@@ -41,9 +41,9 @@ static uint64_t unprintable8(uint64_t w)
 }
 
 /* Copies n label bytes to w while checking them, eight at a time (the
- * last word overlapping the one before), four at a time for 4-7 bytes;
- * reads and writes only lab[0..n) and w[0..n). True when all are
- * printable ASCII. */
+ * last word overlapping the one before), four at a time for 4-7 bytes,
+ * 1-3 bytes as one word; reads and writes only lab[0..n) and w[0..n).
+ * True when all are printable ASCII. */
 static bool copy_plain(const uint8_t *lab, size_t n, char *w)
 {
     uint64_t bad = 0, x;
@@ -63,11 +63,13 @@ static bool copy_plain(const uint8_t *lab, size_t n, char *w)
         bad |= unprintable8((uint64_t)a << 32 | b);
         memcpy(w, &a, 4);
         memcpy(w + n - 4, &b, 4);
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            bad |= (uint8_t)(lab[i] - 0x20) > 0x7e - 0x20;
-            w[i] = (char)lab[i];
-        }
+    } else { /* 1-3 bytes: first, middle and last cover them all */
+        uint8_t a = lab[0], m = lab[n / 2], z = lab[n - 1];
+        bad |= unprintable8((uint64_t)a | (uint64_t)m << 8 | (uint64_t)z << 16 |
+                            0x4141414141ULL << 24); /* 'A' fills the rest */
+        w[0] = (char)a;
+        w[n / 2] = (char)m;
+        w[n - 1] = (char)z;
     }
     return bad == 0;
 }

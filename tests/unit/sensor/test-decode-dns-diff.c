@@ -603,6 +603,65 @@ static void test_random_messages(void **state)
     free(g);
 }
 
+/* Well-formed rdata of type (only the types the parser formats). */
+static void simple_rdata(struct gen *g, uint16_t type)
+{
+    static const uint8_t names[][6] = {{1, 'x', 0}, {2, 'm', 'x', 0}, {3, 's', 'r', 'v', 0}};
+    size_t len_at = g->n, n = type == 1 ? 4 : type == 28 ? 16 : 0;
+    put16(g, 0);
+    if (type == 15 || type == 33)
+        for (int i = 0; i < (type == 15 ? 2 : 6); i++)
+            put8(g, rnd());
+    for (size_t i = 0; i < n; i++)
+        put8(g, rnd() % 2 ? 0 : rnd());
+    if (type == 16) {
+        put8(g, 3);
+        for (int i = 0; i < 3; i++)
+            put8(g, 'a' + rnd() % 26);
+    } else if (!n) {
+        const uint8_t *nm = names[rnd() % 3];
+        for (size_t i = 0; i == 0 || nm[i - 1] != 0; i++)
+            put8(g, nm[i]);
+    }
+    size_t len = g->n - len_at - 2;
+    g->b[len_at] = (uint8_t)(len >> 8);
+    g->b[len_at + 1] = (uint8_t)len;
+}
+
+/* An answer section with more distinct types than the grouped table
+ * holds (9 types with rdata, each coming back later, in runs and mixed). */
+static void test_grouped_types(void **state)
+{
+    (void)state;
+    static const uint16_t order[] = {1, 28, 2, 5, 12, 15, 16, 33, 39, 39, 1, 39, 16, 5, 5, 28, 33};
+    struct gen *g = calloc(1, sizeof *g);
+    assert_non_null(g);
+    rng_state = 13;
+    for (int round = 0; round < 50; round++) {
+        size_t n = sizeof order / sizeof order[0];
+        g->n = 0;
+        g->nnames = 0;
+        put16(g, 0x4242);
+        put16(g, 0x8180);
+        put16(g, 0);
+        put16(g, (unsigned)n);
+        put16(g, 0);
+        put16(g, 0);
+        for (size_t i = 0; i < n; i++) {
+            uint16_t type = round % 2 ? order[rnd() % n] : order[i];
+            put8(g, 1);
+            put8(g, 'a' + (unsigned)i % 26);
+            put8(g, 0);
+            put16(g, type);
+            put16(g, 1);
+            put32(g, 60);
+            simple_rdata(g, type);
+        }
+        expect_same(g->b, g->n, "grouped types");
+    }
+    free(g);
+}
+
 /* Every label length with one byte of each kind (control, space, letter,
  * '~', DEL, a lone continuation byte, a UTF-8 lead, 0xff) at every
  * position: the plain copy (words of 8, overlapping words of 4, bytes)
@@ -685,9 +744,8 @@ static void test_ipv6_text(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_corpus_mutations),
-        cmocka_unit_test(test_random_messages),
-        cmocka_unit_test(test_label_bytes),
+        cmocka_unit_test(test_corpus_mutations), cmocka_unit_test(test_random_messages),
+        cmocka_unit_test(test_label_bytes),      cmocka_unit_test(test_grouped_types),
         cmocka_unit_test(test_ipv6_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
