@@ -159,16 +159,35 @@ void mm__time_format(const struct timeval *ts, char out[MM_TIMESTAMP_MAX])
     memcpy(u + 4, mm_decimal_pairs + 2 * (micro % 100), 2);
 }
 
+/* The decimal text of every byte value, built at compile time: up to three
+ * digits (unused places 0) and the digit count. */
+struct octet_text {
+    char digits[3];
+    uint8_t len;
+};
+
+/* The first, second and third character of v's text (0 past its end). */
+#define OCTET_C0(v) (char)('0' + ((v) >= 100 ? (v) / 100 : (v) >= 10 ? (v) / 10 : (v)))
+#define OCTET_C1(v) (char)((v) >= 100 ? '0' + (v) / 10 % 10 : (v) >= 10 ? '0' + (v) % 10 : 0)
+#define OCTET_C2(v) (char)((v) >= 100 ? '0' + (v) % 10 : 0)
+#define OCTET(v)    {{OCTET_C0(v), OCTET_C1(v), OCTET_C2(v)}, (v) >= 100 ? 3 : (v) >= 10 ? 2 : 1},
+#define OCTETS4(v)  OCTET(v) OCTET((v) + 1) OCTET((v) + 2) OCTET((v) + 3)
+#define OCTETS16(v) OCTETS4(v) OCTETS4((v) + 4) OCTETS4((v) + 8) OCTETS4((v) + 12)
+#define OCTETS64(v) OCTETS16(v) OCTETS16((v) + 16) OCTETS16((v) + 32) OCTETS16((v) + 48)
+
+static const struct octet_text octet_texts[256] = {OCTETS64(0) OCTETS64(64) OCTETS64(128)
+                                                       OCTETS64(192)};
+
+/* Each byte's text from the table: three bytes stored at once (the places
+ * past its digits are overwritten by the next '.' and digits, or lie past
+ * the returned length), so the text never passes out + 15. */
 size_t mm__ipv4_text(const uint8_t b[4], char *out)
 {
     char *p = out;
     for (int i = 0; i < 4; i++) {
-        unsigned v = b[i];
-        if (v >= 100)
-            *p++ = (char)('0' + v / 100);
-        if (v >= 10)
-            *p++ = (char)('0' + v / 10 % 10);
-        *p++ = (char)('0' + v % 10);
+        const struct octet_text *t = &octet_texts[b[i]];
+        memcpy(p, t->digits, 3);
+        p += t->len;
         if (i < 3)
             *p++ = '.';
     }
