@@ -111,7 +111,8 @@ struct device {
     uint32_t idx;              /* position in mm_devices.devs */
     uint32_t announced_sig;    /* signature of what was last announced */
     bool pending_new;          /* created, not yet announced */
-    bool dirty;                /* modified since the last announcement check */
+    bool rec_lent; /* rec is also an announced event's "device" object, with its "action" */
+    bool dirty;    /* modified since the last announcement check */
     uint64_t syn_seen[SYN_SEEN_MAX]; /* hashes of recent SYN traits looked at (0: none) */
     unsigned syn_seen_next;          /* the slot the next new hash replaces */
     struct source_view evidence[SRC_COUNT];
@@ -612,6 +613,8 @@ static void remember_values(const struct mm_devices *d, struct device *dev)
 
 /* ---- records -------------------------------------------------------------------- */
 
+static void own_record(struct device *dev);
+
 /* Makes the record's "last_seen" text say last_seen_written (formatted only
  * when it says something else; known, when not NULL, is the text of the time
  * known_usec, e.g. an event's time stamp). */
@@ -621,6 +624,7 @@ static void write_last_seen(struct device *dev, const char *known, int64_t known
     dev->last_seen_due = false;
     if (dev->last_seen_text == dev->last_seen_written)
         return;
+    own_record(dev);
     if (!known || known_usec != dev->last_seen_written) {
         time_string(dev->last_seen_written, ts);
         known = ts;
@@ -653,6 +657,7 @@ static void recompute_os(struct mm_devices *d, struct device *dev)
     size_t i;
     json_t *e, *best = NULL;
     json_int_t best_score = -1;
+    own_record(dev);
     const json_t *evidence = json_object_get(dev->rec, "evidence");
     json_array_foreach(evidence, i, e)
     {
@@ -708,11 +713,12 @@ static bool evidence_holds(const struct device *dev, enum source source,
 static void add_evidence(struct mm_devices *d, struct device *dev, enum source source,
                          const char *value, const struct mm_os_guess *g)
 {
-    json_t *ev = json_object_get(dev->rec, "evidence");
     size_t i;
     json_t *e;
     if (evidence_holds(dev, source, g))
         return;
+    own_record(dev);
+    json_t *ev = json_object_get(dev->rec, "evidence");
     json_array_foreach(ev, i, e)
     {
         if (strcmp(json_string_value(json_object_get(e, "source")), source_names[source]) == 0) {
@@ -893,6 +899,7 @@ static bool ips_add(struct mm_devices *d, struct device *dev, const struct mm_ad
 {
     char text[MM_ADDR_STRLEN];
     uint8_t key[17];
+    own_record(dev);
     json_t *ips = json_object_get(dev->rec, "ips");
     text_key(a, key);
     int listed = a->family == 4 || a->family == 6 ? ips_keys_list(dev, key) : -1;
@@ -996,6 +1003,7 @@ static void view_syn(struct device *dev)
  * the shape, else ttl, window, options; in the record's "tcp" place. */
 static void write_syn(struct device *dev)
 {
+    own_record(dev);
     const json_t *tcp = json_object_get(dev->rec, "tcp");
     dev->tcp_stale = false;
     dev->tcp_shaped = json_object_set_new(dev->rec, "tcp",
@@ -1025,18 +1033,19 @@ static void set_syn(struct device *dev, const struct mm_packet *p)
  * before the record is read (announced, saved, looked up). */
 static void sync_record(struct device *dev)
 {
+    own_record(dev);
     if (dev->tcp_stale)
         write_syn(dev);
     if (dev->last_seen_due)
         write_last_seen(dev, NULL, 0);
 }
 
-/* A copy of the record for an event, taken at the moment of announcing.
+/* A copy of the record (without its member skip, when not NULL).
  * The inventory changes only its arrays in place (ips, hostnames,
  * user_agents, evidence): they are copied, their elements (texts, evidence
  * objects, never changed) shared; all other members are replaced whole when
  * they change ("os", "tcp", "dhcp", texts, ...) and are shared. */
-static json_t *record_copy(const json_t *rec)
+static json_t *record_copy(const json_t *rec, const char *skip)
 {
     json_t *copy = json_object(), *v;
     const char *key;
@@ -1044,6 +1053,8 @@ static json_t *record_copy(const json_t *rec)
         return NULL;
     json_object_foreach((json_t *)rec, key, v)
     {
+        if (skip && strcmp(key, skip) == 0)
+            continue;
         json_t *c = json_is_array(v) ? json_copy(v) : json_incref(v);
         if (json_object_set_new_nocheck(copy, key, c) != 0) {
             json_decref(copy);
@@ -1053,11 +1064,53 @@ static json_t *record_copy(const json_t *rec)
     return copy;
 }
 
+/* Lends the record to an announced event as its "device" object (no copy
+ * per event): the record takes the event's "action" as its last member
+ * until the device next uses it (own_record). */
+static void lend_record(struct device *dev, json_t *ev, const char *action)
+{
+    json_object_set_new_nocheck(dev->rec, "action", json_string_nocheck(action));
+    dev->rec_lent = true;
+    json_object_set_nocheck(ev, "device", dev->rec);
+}
+
+/* Makes the record the device's own again before it is changed or read
+ * for output: when an event still holds it, the device goes on with a copy
+ * (without "action"; the event keeps what was announced); else "action" is
+ * taken out, and any array something else still holds (an alert's
+ * evidence) is replaced by a copy, since arrays change in place. Out of
+ * memory for the copy, the record is taken back in place. Every change
+ * and every read for output goes through here first. */
+static void own_record(struct device *dev)
+{
+    json_t *v;
+    const char *key;
+    if (!dev->rec_lent)
+        return;
+    dev->rec_lent = false;
+    if (dev->rec->refcount > 1) {
+        json_t *copy = record_copy(dev->rec, "action");
+        if (copy) {
+            json_decref(dev->rec); /* the views borrow the elements, which the copy shares */
+            dev->rec = copy;
+            return;
+        }
+    }
+    json_object_del(dev->rec, "action");
+    json_object_foreach(dev->rec, key, v)
+    {
+        json_t *c;
+        if (json_is_array(v) && v->refcount > 1 && (c = json_copy(v)) != NULL)
+            json_object_set_new_nocheck(dev->rec, key, c); /* same place in the record */
+    }
+}
+
 /* Emits a "device" event for dev (action "new" or "changed"); sig is
  * identity_signature of its record. */
 static void announce(struct mm_devices *d, struct device *dev, const char *action, uint32_t sig)
 {
     struct mm_addr first = {0};
+    own_record(dev);
     json_t *ips = json_object_get(dev->rec, "ips"), *ev = NULL;
     int64_t t = now_usec(d);
     if (d->s) {
@@ -1081,16 +1134,11 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
     dev->pending_new = dev->identity_news = dev->address_news = false;
     dev->announced_at = t;
     dev->announced_ipv4 = has_ipv4(dev->rec);
-    if (!d->s)
-        return;
-    json_t *rec = record_copy(dev->rec);
-    if (!ev || !rec) {
+    if (!d->s || !ev) {
         json_decref(ev);
-        json_decref(rec);
         return;
     }
-    json_object_set_new(rec, "action", json_string(action));
-    json_object_set_new(ev, "device", rec);
+    lend_record(dev, ev, action);
     mm_sensor_emit(d->s, ev);
 }
 
@@ -1344,6 +1392,7 @@ static void learn_hostname(struct device *dev, const char *name)
         clean[n - 6] = '\0';
     else if (n > 0 && clean[n - 1] == '.')
         clean[n - 1] = '\0';
+    own_record(dev);
     if (clean[0] &&
         array_add_string(json_object_get(dev->rec, "hostnames"), clean, DEVICE_NAMES_MAX, true))
         dev->dirty = true;
@@ -1376,6 +1425,7 @@ static void on_dhcp(struct mm_devices *d, const json_t *ev)
     clean_text(jstr(dhcp, "vendor_class_identifier"), vendor);
     if (params[0] || vendor[0]) {
         struct mm_os_guess g;
+        own_record(dev);
         json_object_set_new(dev->rec, "dhcp",
                             json_pack("{s:s, s:s}", "params", params, "vendor_class", vendor));
         if (value_is_news(d, dev, 'd', params, vendor))
@@ -1406,6 +1456,7 @@ static void on_user_agent(struct mm_devices *d, const json_t *ev)
     }
     if (!clean_text(ua, clean))
         return;
+    own_record(dev);
     json_t *uas = json_object_get(dev->rec, "user_agents");
     array_add_string(uas, clean, DEVICE_UAS_MAX, false);
     dev->last_ua = array_string(uas, clean);
@@ -1422,6 +1473,7 @@ static void smb_native_os(struct mm_devices *d, const json_t *ev, const char *os
     struct mm_os_guess g;
     if (!dev || !clean_text(os, clean))
         return;
+    own_record(dev);
     json_object_set_new(dev->rec, "smb_native_os", json_string(clean));
     if (value_is_news(d, dev, 's', clean, ""))
         dev->identity_news = dev->dirty = true;
@@ -1548,7 +1600,7 @@ static json_t *saved_record(const struct device *dev)
 {
     if (!dev->address_news && dev->announced_at == TIME_UNKNOWN)
         return json_incref(dev->rec);
-    json_t *copy = record_copy(dev->rec);
+    json_t *copy = record_copy(dev->rec, NULL);
     if (!copy)
         return NULL;
     if (dev->announced_at != TIME_UNKNOWN) {

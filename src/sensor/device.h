@@ -30,8 +30,10 @@ void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p);
 /* Learns from an event (dhcp, http user agent, smb native os, mdns/netbios names). */
 void mm_devices_on_event(struct mm_devices *d, const json_t *ev);
 
-/* Read access for detectors: the device's current record as JSON (the same
- * object the "device" event carries), or NULL. Borrowed reference. */
+/* Read access for detectors: the device's current record as JSON (what the
+ * "device" event carries, without "action"), or NULL. Borrowed reference,
+ * valid until the inventory next learns something (a change may give the
+ * device a new record object). */
 const json_t *mm_devices_find_mac(const struct mm_devices *d, const uint8_t mac[6]);
 const json_t *mm_devices_find_ip(const struct mm_devices *d, const struct mm_addr *a);
 

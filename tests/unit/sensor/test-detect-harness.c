@@ -30,7 +30,10 @@ static void dispatch(struct mm_sensor *s)
         if (s->det && s->det->on_event)
             s->det->on_event(s->det_state, s, ev);
         mm_devices_on_event(s->devices, ev);
-        json_array_append_new(s->events, ev);
+        if (s->drop_events)
+            json_decref(ev);
+        else
+            json_array_append_new(s->events, ev);
     }
     s->dispatching = false;
 }

@@ -29,6 +29,8 @@ struct mm_sensor {
     json_t *alerts; /* every alert */
     json_t *queue;  /* events waiting to be dispatched */
     bool dispatching;
+    bool drop_events; /* free each non-alert event once dispatched (as the sensor does) instead
+                         of keeping it in events */
 };
 
 /* Creates a harness with the given INI text (may be NULL) and intel text

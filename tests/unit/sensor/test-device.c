@@ -622,6 +622,126 @@ static void test_user_agents_rotate(void **state)
     th_free(s);
 }
 
+/* ---- announcements lend the record ------------------------------------------------- */
+
+/* A detector that writes down every device event as it is handed over
+ * (JSON text, members in order) and, in the harness that frees its events,
+ * keeps a reference to the first event's "ips" and "hostnames" arrays as an
+ * alert's evidence would. */
+struct spy {
+    json_t *texts;    /* the device events' texts, in order */
+    json_t *held_ips; /* the first event's arrays, kept */
+    json_t *held_names;
+    char *held_text; /* their text when kept */
+};
+
+static struct spy spies[2];
+
+static void spy_event(void *state, struct mm_sensor *s, const json_t *ev)
+{
+    struct spy *spy = &spies[s->drop_events];
+    (void)state;
+    const json_t *dev = json_object_get(ev, "device");
+    if (!dev)
+        return;
+    char *text = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(text);
+    json_array_append_new(spy->texts, json_string(text));
+    free(text);
+    if (!spy->held_ips && s->drop_events) {
+        spy->held_ips = json_incref(json_object_get(dev, "ips"));
+        spy->held_names = json_incref(json_object_get(dev, "hostnames"));
+        json_t *both = json_pack("[O,O]", spy->held_ips, spy->held_names);
+        spy->held_text = json_dumps(both, JSON_COMPACT);
+        json_decref(both);
+    }
+}
+
+static int spy_init(struct mm_sensor *s, void **state)
+{
+    (void)s;
+    *state = NULL;
+    return 0;
+}
+
+static const struct mm_detector spy_detector = {
+    .name = "spy", .init = spy_init, .on_event = spy_event};
+
+/* Sends the same DHCP request to both harnesses. */
+static void dhcp_both(struct mm_sensor *s[2], const char *mac, const char *ip, const char *host,
+                      const char *params)
+{
+    char ev[1024];
+    snprintf(ev, sizeof ev,
+             "{\"timestamp\":\"2026-04-01T00:00:00.000000+0000\",\"event_type\":\"dhcp\","
+             "\"src_ip\":\"0.0.0.0\",\"dest_ip\":\"255.255.255.255\",\"dhcp\":{\"type\":"
+             "\"request\",\"client_mac\":\"%s\",\"requested_ip\":\"%s\",\"hostname\":\"%s\","
+             "\"params_raw\":[%s]}}",
+             mac, ip, host, params);
+    for (int k = 0; k < 2; k++)
+        th_event(s[k], ev);
+}
+
+/* An announcement hands the device's record itself to the event (with the
+ * event's "action") instead of a copy; the device takes it back before its
+ * next change: as a copy while an event still holds it (the harness that
+ * keeps its events), in place once the event is gone (the one that frees
+ * them, as the sensor does), copying any array something else still holds.
+ * Both harnesses must announce the same texts, keep the same records
+ * (without "action") and save the same file, and what the held event or
+ * arrays say must not change afterwards. */
+static void test_announcements_lend_record(void **state)
+{
+    (void)state;
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0f, 0x01};
+    struct mm_sensor *s[2];
+    for (int k = 0; k < 2; k++) {
+        s[k] = th_new("[devices]\naddress_change_interval = 0\n", NULL, NULL, &spy_detector);
+        s[k]->drop_events = k == 1;
+        spies[k].texts = json_array();
+    }
+    char ip[32], host[32];
+    for (unsigned i = 0; i < 40; i++) {
+        struct mm_packet p;
+        snprintf(ip, sizeof ip, "192.168.60.%u", 1 + i % 11);
+        snprintf(host, sizeof host, "pc-%u", i % 5);
+        for (int k = 0; k < 2; k++) {
+            th_set_time(s[k], 1775001600.0 + i * 10);
+            mac_packet(&p, ip, "203.0.113.80", mac, 0);
+            p.ttl = (uint8_t)(i % 3 ? 128 : 64);
+            th_packet(s[k], &p);
+        }
+        if (i % 4 == 0)
+            dhcp_both(s, "02:00:00:00:0f:01", ip, host, i % 8 ? "1,3,6,15" : "1,15,3,6,44,46,47");
+    }
+    const json_t *first = json_object_get(th_event_at(s[0], "device", 0), "device");
+    assert_string_equal(json_string_value(json_object_get(first, "action")), "new");
+    assert_int_equal(json_array_size(json_object_get(first, "ips")), 1); /* as announced */
+    assert_true(json_array_size(spies[0].texts) > 10);
+    assert_true(json_equal(spies[0].texts, spies[1].texts));
+    const json_t *a = mm_devices_find_mac(mm_sensor_devices(s[0]), mac);
+    const json_t *b = mm_devices_find_mac(mm_sensor_devices(s[1]), mac);
+    assert_null(json_object_get(a, "action"));
+    char *ta = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *tb = json_dumps(b, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(ta, tb);
+    free(ta);
+    free(tb);
+    json_t *both = json_pack("[O,O]", spies[1].held_ips, spies[1].held_names);
+    char *now = json_dumps(both, JSON_COMPACT);
+    assert_string_equal(now, spies[1].held_text); /* the held arrays did not change */
+    free(now);
+    json_decref(both);
+    for (int k = 0; k < 2; k++) {
+        json_decref(spies[k].texts);
+        json_decref(spies[k].held_ips);
+        json_decref(spies[k].held_names);
+        free(spies[k].held_text);
+        memset(&spies[k], 0, sizeof spies[k]);
+        th_free(s[k]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -636,6 +756,7 @@ int main(void)
         cmocka_unit_test(test_address_moves),
         cmocka_unit_test(test_dhcp_and_agents),
         cmocka_unit_test(test_user_agents_rotate),
+        cmocka_unit_test(test_announcements_lend_record),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
