@@ -270,10 +270,10 @@ static size_t escape_byte(char *o, unsigned char c)
 
 /* The rest of a string whose plain run ended at s[i] (an escape or a
  * non-ASCII byte): escapes, UTF-8 runs and further plain runs up to s[n].
- * o is where s[i]'s text goes, with room for n - i + STR_SLACK bytes.
- * Returns where the text ends (with room for STR_SLACK more bytes), NULL
- * on an error (b->err set). Out of line: the common plain string stays a
- * short leaf. Text that is not UTF-8 (a string or key jansson was given
+ * o is where s[i]'s text goes, with room for at least n - i + 2 bytes.
+ * Returns where the text ends, with room for at least 2 more bytes (the
+ * closing quote and the byte after it), NULL on an error (b->err set). Out of line: the common
+ * plain string stays a short leaf. Text that is not UTF-8 (a string or key jansson was given
  * unchecked) is an error (MM_EINVAL), as in jansson's dump. */
 static __attribute__((noinline)) char *put_string_rest(struct jbuf *b, char *o, const char *s,
                                                        size_t n, size_t i)
