@@ -702,7 +702,11 @@ int mm__capsrc_open_file(const char *path, size_t window, struct mm__capsrc **ou
         return MM_ENOMEM;
     s->window = window ? window : MM__CAPSRC_WINDOW;
     guard_install();
-    if ((s->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(s->fd, &st) != 0 ||
+    /* stat before open: opening a FIFO would connect its writer to us, and
+     * closing it again could break that writer's pipe before libpcap opens
+     * the path; O_NONBLOCK keeps a FIFO swapped in meanwhile from blocking */
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 || fstat(s->fd, &st) != 0 ||
         !S_ISREG(st.st_mode)) {
         r = MM_EUNSUPPORTED; /* libpcap opens it and explains any error */
         goto out;
