@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "sensor/decode/dns-facts.h"
+#include "sensor/decode/http-facts.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/flow.h"
 #include "sensor/intel/intel.h"
@@ -170,7 +171,8 @@ static void on_dns_facts(struct mm__detect_basic *st, struct mm_sensor *s, const
     }
     for (unsigned i = 0; i < df->nqueries; i++) {
         const char *host;
-        if (mm_intel_match_domain(in, df->qname[i], &hit) && (host = mm__jstr(ev, "src_ip")))
+        if (mm_intel_match_domain_n(in, df->qname[i], df->qlen[i], &hit) &&
+            (host = mm__jstr(ev, "src_ip")))
             raise_hit(st, s, 2, &at, host, df->qname[i], "dns.query", &hit);
     }
 }
@@ -222,32 +224,56 @@ static void on_tls(struct mm__detect_basic *st, struct mm_sensor *s, const json_
         raise_hit(st, s, 7, &at, client, ja4, "tls.ja4", &hit);
 }
 
-static void on_http(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
+/* A request's URL (variant 5) or else its host name (variant 4): host and
+ * url as the event holds them, client its src_ip. */
+static void check_request(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev,
+                          const char *client, const char *host, const char *url)
 {
-    const json_t *http = json_object_get(ev, "http");
-    const char *url = mm__jstr(http, "url"), *client;
     const struct mm__alert_at at = {.ev = ev};
     struct mm_intel_hit hit;
-    if (!url || !(client = mm__jstr(ev, "src_ip")) || mm__jstr(http, "status"))
-        return; /* requests only (a response has no URL) */
-    const char *host = mm__jstr(http, "hostname");
     if (mm_intel_match_url(mm_sensor_intel(s), host, url, &hit)) {
+        if (!client && !(client = mm__jstr(ev, "src_ip")))
+            return;
         char full[2300];
         snprintf(full, sizeof full, "%s%s", host ? host : "", url);
         raise_hit(st, s, 5, &at, client, full, "http.url", &hit);
         return;
     }
+    if (!host)
+        return;
     char name[256];
-    if (host && host[0] != '[') { /* "host:8080" names the host "host" (cut at 255 bytes) */
-        size_t n = strnlen(host, sizeof name - 1);
-        memcpy(name, host, n);
-        name[n] = '\0';
-        char *colon = memchr(name, ':', n);
-        if (colon)
-            *colon = '\0';
-        host = name;
+    size_t n;
+    if (host[0] == '[') { /* a bracketed IPv6 address is kept whole */
+        n = strlen(host);
+    } else { /* "host:8080" names the host "host" (cut at 255 bytes) */
+        n = strnlen(host, sizeof name - 1);
+        const char *colon = memchr(host, ':', n);
+        if (colon || host[n] != '\0') {
+            if (colon)
+                n = (size_t)(colon - host);
+            memcpy(name, host, n);
+            name[n] = '\0';
+            host = name;
+        }
     }
-    check_domain(st, s, ev, 4, client, host, "http.hostname");
+    if (mm_intel_match_domain_n(mm_sensor_intel(s), host, n, &hit) &&
+        (client || (client = mm__jstr(ev, "src_ip"))))
+        raise_hit(st, s, 4, &at, client, host, "http.hostname", &hit);
+}
+
+static void on_http(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
+{
+    const json_t *http = json_object_get(ev, "http");
+    const struct mm__http_facts *hf = mm__http_facts_of(http);
+    if (hf) { /* the decoder's facts: a request has no status, a response no url */
+        if (!hf->response && hf->url && hf->has_src)
+            check_request(st, s, ev, NULL, hf->hostname, hf->url);
+        return;
+    }
+    const char *url = mm__jstr(http, "url"), *client;
+    if (!url || !(client = mm__jstr(ev, "src_ip")) || mm__jstr(http, "status"))
+        return; /* requests only (a response has no URL) */
+    check_request(st, s, ev, client, mm__jstr(http, "hostname"), url);
 }
 
 static void intel_event(void *state, struct mm_sensor *s, const json_t *ev)

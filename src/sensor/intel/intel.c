@@ -1069,6 +1069,32 @@ bool mm__intel_norm_domain(const char *in, char *out, size_t outlen)
     return norm_domain_n(in, strlen(in), out, outlen) != 0;
 }
 
+/* Whether 8 bytes of a URL's path hold one the byte loop below must look
+ * at: a NUL or anything else up to ' ' (refused) or '#' (the path's end).
+ * Exact for "any" (a borrow only runs upwards from such a byte). */
+static bool path_word_stops(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t hash = x ^ (ones * '#');
+    return (((x - ones * 0x21) & ~x) | ((hash - ones) & ~hash)) & high;
+}
+
+/* Copies path's bytes to out + *o up to the first byte path_word_stops
+ * stops at, 8 at a time while out has room for them and one more; returns
+ * where it stopped in path (the byte loop goes on from there). */
+static const char *copy_path_words(const char *path, char *out, size_t *o, size_t outlen)
+{
+    size_t len = strlen(path), i = 0;
+    for (; i + 8 <= len && *o + 8 < outlen; i += 8, *o += 8) {
+        uint64_t w;
+        memcpy(&w, path + i, 8);
+        if (path_word_stops(w))
+            break;
+        memcpy(out + *o, &w, 8);
+    }
+    return path + i;
+}
+
 bool mm__intel_norm_url(const char *in, char *out, size_t outlen)
 {
     const char *p = strstr(in, "://"), *host, *host_end, *at;
@@ -1107,7 +1133,7 @@ bool mm__intel_norm_url(const char *in, char *out, size_t outlen)
     const char *path = host_end;
     if (*path != '/')
         out[o++] = '/';
-    for (; *path && *path != '#'; path++) {
+    for (path = copy_path_words(path, out, &o, outlen); *path && *path != '#'; path++) {
         if ((unsigned char)*path <= ' ' || o + 1 >= outlen)
             return false;
         out[o++] = *path;
@@ -1711,11 +1737,12 @@ static const struct str_entry *memo_answer(const struct mm_intel *in, struct nam
 
 /* The listed domain entry that decides for name, or NULL (none, an
  * allowlisted one, or a listed public suffix above it). */
-static const struct str_entry *domain_lookup(const struct mm_intel *in, const char *name)
+static const struct str_entry *domain_lookup(const struct mm_intel *in, const char *name,
+                                             size_t len)
 {
     char key[MM__INTEL_NAME_MAX + 2];
     key[0] = MM__IK_DOMAIN;
-    if (!mm__intel_norm_domain(name, key + 1, sizeof key - 1))
+    if (norm_domain_n(name, len, key + 1, sizeof key - 1) == 0)
         return NULL;
     /* Walk "a.b.evil.example", "b.evil.example", ...: the most specific
      * listed name decides. */
@@ -1741,7 +1768,7 @@ bool mm__intel_match_domain_direct(const struct mm_intel *in, const char *name,
 {
     if (!in || !in->sealed || !name)
         return false;
-    const struct str_entry *e = domain_lookup(in, name);
+    const struct str_entry *e = domain_lookup(in, name, strlen(name));
     if (e)
         fill_str_hit(in, e, "domain", hit);
     return e != NULL;
@@ -1749,12 +1776,18 @@ bool mm__intel_match_domain_direct(const struct mm_intel *in, const char *name,
 
 bool mm_intel_match_domain(const struct mm_intel *in, const char *name, struct mm_intel_hit *hit)
 {
+    return name && mm_intel_match_domain_n(in, name, strlen(name), hit);
+}
+
+bool mm_intel_match_domain_n(const struct mm_intel *in, const char *name, size_t n,
+                             struct mm_intel_hit *hit)
+{
     bool known;
     if (!in || !in->sealed || !name)
         return false;
-    struct name_memo *m = memo_ask(in, MM__IK_DOMAIN, name, strlen(name), &known);
+    struct name_memo *m = memo_ask(in, MM__IK_DOMAIN, name, n, &known);
     const struct str_entry *e =
-        known ? memo_entry(in, m) : memo_answer(in, m, domain_lookup(in, name));
+        known ? memo_entry(in, m) : memo_answer(in, m, domain_lookup(in, name, n));
     if (e)
         fill_str_hit(in, e, "domain", hit);
     return e != NULL;
@@ -1765,6 +1798,15 @@ static const struct str_entry *key_find(const struct mm_intel *in, const char *k
     return str_find(in, key, n, hash_bytes(key, n, 0));
 }
 
+/* Appends s to buf[0..o) (cap bytes, the last kept for a NUL); returns the
+ * new length. */
+static size_t append_cut(char *buf, size_t o, size_t cap, const char *s)
+{
+    size_t n = strnlen(s, cap - 1 - o);
+    memcpy(buf + o, s, n);
+    return o + n;
+}
+
 /* The listed URL entry that decides for host and uri, or NULL (none, or an
  * allowlisted one). */
 static const struct str_entry *url_lookup(const struct mm_intel *in, const char *host,
@@ -1772,10 +1814,12 @@ static const struct str_entry *url_lookup(const struct mm_intel *in, const char 
 {
     char raw[MM__INTEL_VALUE_MAX + 1], key[MM__INTEL_VALUE_MAX + 2];
     const struct str_entry *e = NULL;
-    if (strstr(uri, "://"))
-        snprintf(raw, sizeof raw, "%s", uri);
-    else
-        snprintf(raw, sizeof raw, "%s%s%s", host ? host : "", uri[0] == '/' ? "" : "/", uri);
+    size_t r = 0; /* raw as snprintf would write it: cut at sizeof raw - 1 bytes */
+    if (!strstr(uri, "://")) {
+        r = append_cut(raw, r, sizeof raw, host ? host : "");
+        r = append_cut(raw, r, sizeof raw, uri[0] == '/' ? "" : "/");
+    }
+    raw[append_cut(raw, r, sizeof raw, uri)] = '\0';
     key[0] = MM__IK_URL;
     if (!mm__intel_norm_url(raw, key + 1, sizeof key - 1))
         return NULL;

@@ -55,6 +55,10 @@ size_t mm_intel_count(const struct mm_intel *in);
 bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
                        struct mm_intel_hit *hit);
 bool mm_intel_match_domain(const struct mm_intel *in, const char *name, struct mm_intel_hit *hit);
+/* mm_intel_match_domain of a name whose length the caller knows already
+ * (n must be strlen(name): the name still ends in its NUL). */
+bool mm_intel_match_domain_n(const struct mm_intel *in, const char *name, size_t n,
+                             struct mm_intel_hit *hit);
 /* host and path as seen in HTTP ("Host" and request URI). */
 bool mm_intel_match_url(const struct mm_intel *in, const char *host, const char *uri,
                         struct mm_intel_hit *hit);

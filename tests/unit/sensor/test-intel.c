@@ -456,6 +456,87 @@ static void test_domain_norm(void **state)
     }
 }
 
+/* mm__intel_norm_url as it was before it copied a path's bytes 8 at a
+ * time (the byte loop), the reference for test_url_norm_words. */
+static char ref_lower(unsigned char c)
+{
+    return (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+}
+
+static bool ref_norm_url(const char *in, char *out, size_t outlen)
+{
+    const char *p = strstr(in, "://"), *host, *host_end, *at;
+    size_t o = 0, hn;
+    if (p && p - in <= 16)
+        in = p + 3;
+    if (outlen < 2)
+        return false;
+    if (in[0] == '/') { /* a path without host */
+        host = host_end = in;
+    } else {
+        host = in;
+        host_end = host + strcspn(host, "/?#");
+        at = memchr(host, '@', (size_t)(host_end - host));
+        while (at) { /* user info: keep what follows the last '@' */
+            host = at + 1;
+            at = memchr(host, '@', (size_t)(host_end - host));
+        }
+    }
+    hn = (size_t)(host_end - host);
+    if (hn > 0 && host[hn - 1] == '.')
+        hn--;
+    /* default ports add nothing */
+    if (hn > 3 && memcmp(host + hn - 3, ":80", 3) == 0)
+        hn -= 3;
+    else if (hn > 4 && memcmp(host + hn - 4, ":443", 4) == 0)
+        hn -= 4;
+    if (hn + 2 > outlen || hn > MM__INTEL_NAME_MAX + 8)
+        return false;
+    for (size_t i = 0; i < hn; i++) {
+        unsigned char c = (unsigned char)host[i];
+        if (c <= ' ' || c == '\\' || c >= 0x7f)
+            return false;
+        out[o++] = ref_lower(c);
+    }
+    const char *path = host_end;
+    if (*path != '/')
+        out[o++] = '/';
+    for (; *path && *path != '#'; path++) {
+        if ((unsigned char)*path <= ' ' || o + 1 >= outlen)
+            return false;
+        out[o++] = *path;
+    }
+    out[o] = '\0';
+    return true;
+}
+
+/* Random URLs whose paths hold the bytes the word copy must stop at (NUL
+ * ends, ' ' and control bytes refuse, '#' ends) at every offset, bytes
+ * above 0x7f, paths of up to 600 bytes and buffers too short for them:
+ * the same answer and text as the byte loop. */
+static void test_url_norm_words(void **state)
+{
+    (void)state;
+    static const char bytes[] = "abcXYZ/?=&%.-_09#  \x01\x1f\x7f\x80\xff!~";
+    uint64_t rng = 11;
+    char url[700], out[700], ref[700];
+    for (unsigned t = 0; t < 20000; t++) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t n = 0, len = (size_t)(rng >> 33) % 600, outlen = 2 + (size_t)(rng >> 20) % 690;
+        n += (size_t)snprintf(url, sizeof url, "%s", (rng >> 12) % 3 ? "h.example" : "http://a.b");
+        for (size_t i = 0; i < len; i++) {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)(rng >> 33);
+            url[n++] = r % 16 ? bytes[r / 16 % 6] : bytes[r / 16 % (sizeof bytes - 1)];
+        }
+        url[n] = '\0';
+        bool a = mm__intel_norm_url(url, out, outlen), b = ref_norm_url(url, ref, outlen);
+        assert_int_equal(a, b);
+        if (a)
+            assert_string_equal(out, ref);
+    }
+}
+
 static void test_url_norm(void **state)
 {
     (void)state;
@@ -827,21 +908,14 @@ static void test_fifo_feed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_list),
-        cmocka_unit_test(test_ip_answers_repeat),
-        cmocka_unit_test(test_domains_and_psl),
-        cmocka_unit_test(test_url_norm),
-        cmocka_unit_test(test_maltrail),
-        cmocka_unit_test(test_maltrail_csv),
-        cmocka_unit_test(test_abusech),
-        cmocka_unit_test(test_ublock_and_hosts),
-        cmocka_unit_test(test_mamori_and_stix),
-        cmocka_unit_test(test_allowlist_and_dir),
-        cmocka_unit_test(test_fast_paths),
-        cmocka_unit_test(test_many_indicators),
-        cmocka_unit_test(test_large_feeds),
-        cmocka_unit_test(test_domain_norm),
-        cmocka_unit_test(test_first_listing_wins),
+        cmocka_unit_test(test_plain_list),        cmocka_unit_test(test_ip_answers_repeat),
+        cmocka_unit_test(test_domains_and_psl),   cmocka_unit_test(test_url_norm),
+        cmocka_unit_test(test_url_norm_words),    cmocka_unit_test(test_maltrail),
+        cmocka_unit_test(test_maltrail_csv),      cmocka_unit_test(test_abusech),
+        cmocka_unit_test(test_ublock_and_hosts),  cmocka_unit_test(test_mamori_and_stix),
+        cmocka_unit_test(test_allowlist_and_dir), cmocka_unit_test(test_fast_paths),
+        cmocka_unit_test(test_many_indicators),   cmocka_unit_test(test_large_feeds),
+        cmocka_unit_test(test_domain_norm),       cmocka_unit_test(test_first_listing_wins),
         cmocka_unit_test(test_fifo_feed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
