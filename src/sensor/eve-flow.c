@@ -1,212 +1,218 @@
 /* SPDX-License-Identifier: Apache-2.0
- * The flow record as an EVE line written straight into a character buffer,
+ * The flow record as an EVE line written straight into a character buffer
+ * (in the sensor: the EVE writer's batch, lent by mm_eve_out_reserve),
  * without building a json_t: on a capture of many short flows (a SYN scan)
  * flow records are about half of all events, and building then serialising
  * a jansson object for each was the largest single cost of the sensor. The
  * bytes are exactly those the JSON path (pipeline.c flow_event() through
  * the EVE writer) produces; tests/unit/sensor/test-flow-line.c compares the
  * two. Every value written is text we produced ourselves (addresses,
- * numbers, fixed names, base64), so no JSON escaping is needed. Fixed
- * names come with their lengths and IPv4 addresses are formatted here, so
- * a record measures only its time stamps, Community ID and reason; numbers,
- * time stamps and IPv4 addresses are written straight into the line when
- * it has room for their longest form (the same bytes and the same "does
- * not fit" answer as writing them elsewhere and copying). */
+ * numbers, fixed names, base64), so no JSON escaping is needed. The longest
+ * line a flow can give is bounded first (line_bound); when the buffer has
+ * that much room the line is written with no check per field through a
+ * local pointer, else into a scratch buffer and copied when it fits. Within
+ * one second a time stamp's text differs only in its microseconds, so a
+ * flow that starts in the second it ends (most) copies its "end" text. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/timefmt.h"
 #include "core/str.h"
 #include "sensor/decode/decode.h"
+#include "sensor/output/decimal.h"
 #include "sensor/sensor-int.h"
 
-struct line {
-    char *p;
-    size_t len, cap;
-    bool full;
-};
+/* Bytes of the line besides its variable fields: every key and fixed text
+ * (477 bytes with all eight TCP flags and the longest fixed names), rounded
+ * up. */
+#define LITERALS_MAX 640
+/* Room a field may use while written (a time stamp's text is formed in
+ * MM_TIMESTAMP_MAX bytes; an IPv4 dotted quad in 3 bytes per octet) */
+#define TIME_ROOM   (MM_TIMESTAMP_MAX + 2)
+#define ADDR_ROOM   (MM_ADDR_STRLEN + 2)
+#define NUMBER_ROOM 20 /* UINT64_MAX */
+#define NUMBERS_MAX 8  /* flow_id, two ports, four counts, age */
+/* Names longer than this (none of ours) leave the line to the JSON path */
+#define NAME_MAX_LEN 1024
+/* A line too long for the caller's buffer is formed here first */
+#define SCRATCH_BYTES 4096
 
-static void put(struct line *l, const char *s, size_t n)
+/* The most bytes the line of f (and the writes forming it) can take; 0
+ * when a name is too long for this path. */
+static size_t line_bound(const struct mm_flow *f, const char *reason)
 {
-    if (l->full || l->len + n >= l->cap) {
-        l->full = true;
-        return;
-    }
-    memcpy(l->p + l->len, s, n);
-    l->len += n;
+    size_t reason_len = strlen(reason), app_len = f->app ? strlen(f->app->name) : 0;
+    if (reason_len > NAME_MAX_LEN || app_len > NAME_MAX_LEN)
+        return 0;
+    return LITERALS_MAX + 2 * TIME_ROOM + 2 * ADDR_ROOM + NUMBERS_MAX * NUMBER_ROOM +
+           (size_t)f->vlan_count * (NUMBER_ROOM + 1) + sizeof f->community_id + 2 + app_len + 2 +
+           reason_len + 2;
 }
 
-#define PUT_LIT(l, s) put(l, s, sizeof(s) - 1)
+/* The writers below store at o (room made by line_bound) and return where
+ * the next byte goes. */
 
-/* "s": fits as a whole or marks the line full, like three puts would */
-static void put_quoted(struct line *l, const char *s, size_t n)
+#define PUT_LIT(o, s) put_bytes(o, s, sizeof(s) - 1)
+/* ,"key": for a key written in the source: one copy of a literal */
+#define PUT_KEY(o, key) PUT_LIT(o, ",\"" key "\":")
+
+static inline char *put_bytes(char *o, const char *s, size_t n)
 {
-    if (l->full || l->len + n + 2 >= l->cap) {
-        l->full = true;
-        return;
-    }
-    char *o = l->p + l->len;
+    memcpy(o, s, n);
+    return o + n;
+}
+
+static inline char *put_quoted(char *o, const char *s, size_t n)
+{
     o[0] = '"';
     memcpy(o + 1, s, n);
     o[n + 1] = '"';
-    l->len += n + 2;
+    return o + n + 2;
 }
 
-static void put_str(struct line *l, const char *s)
+static inline char *put_text(char *o, struct mm_flow_text t)
 {
-    put_quoted(l, s, strlen(s));
+    return put_quoted(o, t.s, t.n);
 }
 
-static void put_text(struct line *l, struct mm_flow_text t)
+/* A number (decimal.h: 32-bit steps below 10^8) */
+static inline char *put_u64(char *o, uint64_t v)
 {
-    put_quoted(l, t.s, t.n);
-}
-
-/* Where n more bytes can be written with the line still not full (put's
- * rule), else NULL. */
-static char *room_for(struct line *l, size_t n)
-{
-    return !l->full && l->len + n < l->cap ? l->p + l->len : NULL;
-}
-
-/* "a.b.c.d" into o (at least 17 bytes); returns the length */
-static size_t ipv4_quoted(const uint8_t b[4], char *o)
-{
-    size_t n = 1 + mm__ipv4_text(b, o + 1);
-    o[0] = '"';
-    o[n++] = '"';
-    return n;
+    return o + mm__u64_text(o, v);
 }
 
 /* An address as mm__addr_text writes it; IPv4 (nearly every flow) is
  * formatted here, where its length is known. */
-static void put_addr(struct line *l, const struct mm_addr *a)
+static char *put_addr(char *o, const struct mm_addr *a)
 {
-    char ip[MM_ADDR_STRLEN];
     if (a->family != 4) {
-        mm__addr_text(a, ip);
-        put_str(l, ip);
-        return;
+        mm__addr_text(a, o + 1); /* NUL-terminated within ADDR_ROOM */
+        size_t n = strlen(o + 1);
+        o[0] = '"';
+        o[n + 1] = '"';
+        return o + n + 2;
     }
-    char *o = room_for(l, 17);
-    if (o)
-        l->len += ipv4_quoted(a->bytes, o);
-    else
-        put(l, ip, ipv4_quoted(a->bytes, ip));
+    size_t n = mm__ipv4_text(a->bytes, o + 1);
+    o[0] = '"';
+    o[n + 1] = '"';
+    return o + n + 2;
 }
-
-static void put_u64(struct line *l, uint64_t v)
-{
-    char *o = room_for(l, MM_U64_STRLEN), digits[MM_U64_STRLEN];
-    if (o) {
-        l->len += mm_str_u64(v, o);
-        return;
-    }
-    put(l, digits, mm_str_u64(v, digits));
-}
-
-/* ,"key": for a key written in the source: one copy of a literal */
-#define PUT_KEY(l, key) PUT_LIT(l, ",\"" key "\":")
 
 /* TCP flags as two hex digits, quoted */
-static void put_flags(struct line *l, uint8_t flags)
+static inline char *put_flags(char *o, uint8_t flags)
 {
     static const char hex[] = "0123456789abcdef";
-    char v[2] = {hex[flags >> 4], hex[flags & 15]};
-    put_quoted(l, v, 2);
-}
-
-/* "time stamp"; returns the text (in the line, or in spare when the line
- * has no room for the longest form) for writing it again */
-static struct mm_flow_text put_time(struct line *l, const struct timeval *tv,
-                                    char spare[MM_TIMESTAMP_MAX])
-{
-    char *o = room_for(l, MM_TIMESTAMP_MAX + 2);
-    char *text = o ? o + 1 : spare;
-    mm__time_format(tv, text);
-    struct mm_flow_text t = {text, strlen(text)};
-    if (!o) {
-        put_text(l, t);
-        return t;
-    }
     o[0] = '"';
-    o[t.n + 1] = '"';
-    l->len += t.n + 2;
-    return t;
+    o[1] = hex[flags >> 4];
+    o[2] = hex[flags & 15];
+    o[3] = '"';
+    return o + 4;
 }
 
-/* The header; returns the text of the last packet's time, which is also
- * the flow's "end". */
-static struct mm_flow_text put_header(struct line *l, const struct mm_flow *f,
-                                      char spare[MM_TIMESTAMP_MAX])
+/* "time stamp"; *text is set to the text (in the line) for writing again */
+static char *put_time(char *o, const struct timeval *tv, struct mm_flow_text *text)
+{
+    mm__time_format(tv, o + 1);
+    size_t n = strlen(o + 1);
+    o[0] = '"';
+    o[n + 1] = '"';
+    *text = (struct mm_flow_text){o + 1, n};
+    return o + n + 2;
+}
+
+static bool usec_valid(const struct timeval *tv)
+{
+    return tv->tv_usec >= 0 && tv->tv_usec <= 999999;
+}
+
+/* "time stamp" of tv, the same second as same_tv whose text is `same` (a
+ * flow of one or a few packets starts in the second it ends): within a
+ * second mm_time_format's text differs only in the six digits after the
+ * '.', so `same` is copied and those patched; put_time otherwise. */
+static char *put_time_near(char *o, const struct timeval *tv, const struct timeval *same_tv,
+                           struct mm_flow_text same)
+{
+    const char *dot = memchr(same.s, '.', same.n);
+    struct mm_flow_text unused;
+    if (tv->tv_sec != same_tv->tv_sec || !usec_valid(tv) || !usec_valid(same_tv) || !dot ||
+        (size_t)(dot - same.s) + 7 > same.n)
+        return put_time(o, tv, &unused);
+    char *end = put_text(o, same);
+    char *u = o + 1 + (dot - same.s) + 1;
+    unsigned micro = (unsigned)tv->tv_usec;
+    memcpy(u, mm_decimal_pairs + 2 * (micro / 10000), 2);
+    memcpy(u + 2, mm_decimal_pairs + 2 * (micro / 100 % 100), 2);
+    memcpy(u + 4, mm_decimal_pairs + 2 * (micro % 100), 2);
+    return end;
+}
+
+/* The header; *last is set to the text of the last packet's time, which is
+ * also the flow's "end". */
+static char *put_header(char *o, const struct mm_flow *f, struct mm_flow_text *last)
 {
     bool ports = f->proto == 6 || f->proto == 17 || f->proto == 132;
-    PUT_LIT(l, "{\"timestamp\":");
-    struct mm_flow_text last = put_time(l, &f->last, spare);
+    o = PUT_LIT(o, "{\"timestamp\":");
+    o = put_time(o, &f->last, last);
     if (f->id) {
-        PUT_KEY(l, "flow_id");
-        put_u64(l, f->id & INT64_MAX);
+        o = PUT_KEY(o, "flow_id");
+        o = put_u64(o, f->id & INT64_MAX);
     }
-    PUT_LIT(l, ",\"event_type\":\"flow\"");
+    o = PUT_LIT(o, ",\"event_type\":\"flow\"");
     if (f->vlan_count) {
-        PUT_LIT(l, ",\"vlan\":[");
+        o = PUT_LIT(o, ",\"vlan\":[");
         for (unsigned i = 0; i < f->vlan_count; i++) {
             if (i)
-                PUT_LIT(l, ",");
-            put_u64(l, f->vlan[i]);
+                *o++ = ',';
+            o = put_u64(o, f->vlan[i]);
         }
-        PUT_LIT(l, "]");
+        *o++ = ']';
     }
-    PUT_KEY(l, "src_ip");
-    put_addr(l, &f->src);
+    o = PUT_KEY(o, "src_ip");
+    o = put_addr(o, &f->src);
     if (ports) {
-        PUT_KEY(l, "src_port");
-        put_u64(l, f->sport);
+        o = PUT_KEY(o, "src_port");
+        o = put_u64(o, f->sport);
     }
-    PUT_KEY(l, "dest_ip");
-    put_addr(l, &f->dst);
+    o = PUT_KEY(o, "dest_ip");
+    o = put_addr(o, &f->dst);
     if (ports) {
-        PUT_KEY(l, "dest_port");
-        put_u64(l, f->dport);
+        o = PUT_KEY(o, "dest_port");
+        o = put_u64(o, f->dport);
     }
-    PUT_KEY(l, "proto");
-    put_text(l, mm__flow_proto_text(f->proto));
-    PUT_KEY(l, "community_id");
-    put_str(l, f->community_id);
+    o = PUT_KEY(o, "proto");
+    o = put_text(o, mm__flow_proto_text(f->proto));
+    o = PUT_KEY(o, "community_id");
+    o = put_quoted(o, f->community_id, strnlen(f->community_id, sizeof f->community_id));
     if (f->app) {
-        PUT_KEY(l, "app_proto");
-        put_str(l, f->app->name);
+        o = PUT_KEY(o, "app_proto");
+        o = put_quoted(o, f->app->name, strlen(f->app->name));
     }
-    return last;
+    return o;
 }
 
-static void put_flow(struct line *l, const struct mm_flow *f, const char *reason,
-                     struct mm_flow_text end)
+static char *put_flow(char *o, const struct mm_flow *f, const char *reason, struct mm_flow_text end)
 {
-    char spare[MM_TIMESTAMP_MAX];
     long long age = (long long)(f->last.tv_sec - f->start.tv_sec);
-    PUT_LIT(l, ",\"flow\":{\"pkts_toserver\":");
-    put_u64(l, f->dir[0].pkts & INT64_MAX);
-    PUT_KEY(l, "pkts_toclient");
-    put_u64(l, f->dir[1].pkts & INT64_MAX);
-    PUT_KEY(l, "bytes_toserver");
-    put_u64(l, f->dir[0].bytes & INT64_MAX);
-    PUT_KEY(l, "bytes_toclient");
-    put_u64(l, f->dir[1].bytes & INT64_MAX);
-    PUT_KEY(l, "start");
-    put_time(l, &f->start, spare);
-    PUT_KEY(l, "end");
-    put_text(l, end);
-    PUT_KEY(l, "age");
-    put_u64(l, age < 0 ? 0 : (uint64_t)age);
-    PUT_KEY(l, "state");
-    put_text(l, mm__flow_state_text(f));
-    PUT_KEY(l, "reason");
-    put_str(l, reason);
-    PUT_KEY(l, "alerted");
-    if (f->alerted)
-        PUT_LIT(l, "true}");
-    else
-        PUT_LIT(l, "false}");
+    o = PUT_LIT(o, ",\"flow\":{\"pkts_toserver\":");
+    o = put_u64(o, f->dir[0].pkts & INT64_MAX);
+    o = PUT_KEY(o, "pkts_toclient");
+    o = put_u64(o, f->dir[1].pkts & INT64_MAX);
+    o = PUT_KEY(o, "bytes_toserver");
+    o = put_u64(o, f->dir[0].bytes & INT64_MAX);
+    o = PUT_KEY(o, "bytes_toclient");
+    o = put_u64(o, f->dir[1].bytes & INT64_MAX);
+    o = PUT_KEY(o, "start");
+    o = put_time_near(o, &f->start, &f->last, end);
+    o = PUT_KEY(o, "end");
+    o = put_text(o, end);
+    o = PUT_KEY(o, "age");
+    o = put_u64(o, age < 0 ? 0 : (uint64_t)age);
+    o = PUT_KEY(o, "state");
+    o = put_text(o, mm__flow_state_text(f));
+    o = PUT_KEY(o, "reason");
+    o = put_quoted(o, reason, strlen(reason));
+    o = PUT_KEY(o, "alerted");
+    return f->alerted ? PUT_LIT(o, "true}") : PUT_LIT(o, "false}");
 }
 
 const struct mm__tcp_flag_name mm__tcp_flag_names[8] = {{0x02, "syn"}, {0x01, "fin"}, {0x04, "rst"},
@@ -224,33 +230,64 @@ static const struct mm_flow_text tcp_state_quoted[5] = {
     MM_FLOW_TEXT("\"none\""), MM_FLOW_TEXT("\"syn_sent\""), MM_FLOW_TEXT("\"established\""),
     MM_FLOW_TEXT("\"closing\""), MM_FLOW_TEXT("\"closed\"")};
 
-static void put_tcp(struct line *l, const struct mm_flow *f)
+static char *put_tcp(char *o, const struct mm_flow *f)
 {
     const struct mm__tcp_flag_name *names = mm__tcp_flag_names;
     uint8_t fl = f->dir[0].tcp_flags | f->dir[1].tcp_flags;
-    PUT_LIT(l, ",\"tcp\":{\"tcp_flags\":");
-    put_flags(l, fl);
-    PUT_KEY(l, "tcp_flags_ts");
-    put_flags(l, f->dir[0].tcp_flags);
-    PUT_KEY(l, "tcp_flags_tc");
-    put_flags(l, f->dir[1].tcp_flags);
+    o = PUT_LIT(o, ",\"tcp\":{\"tcp_flags\":");
+    o = put_flags(o, fl);
+    o = PUT_KEY(o, "tcp_flags_ts");
+    o = put_flags(o, f->dir[0].tcp_flags);
+    o = PUT_KEY(o, "tcp_flags_tc");
+    o = put_flags(o, f->dir[1].tcp_flags);
     for (size_t i = 0; i < 8; i++)
         if (fl & names[i].bit)
-            put(l, flag_true[i].s, flag_true[i].n);
-    PUT_KEY(l, "state");
+            o = put_bytes(o, flag_true[i].s, flag_true[i].n);
+    o = PUT_KEY(o, "state");
     struct mm_flow_text state = tcp_state_quoted[f->tcp_state % 5];
-    put(l, state.s, state.n);
-    PUT_LIT(l, "}");
+    o = put_bytes(o, state.s, state.n);
+    *o++ = '}';
+    return o;
+}
+
+/* The line into out, which has line_bound() bytes of room; its length. */
+static size_t write_line(const struct mm_flow *f, const char *reason, char *out)
+{
+    struct mm_flow_text last;
+    char *o = put_header(out, f, &last);
+    o = put_flow(o, f, reason, last);
+    if (f->proto == 6)
+        o = put_tcp(o, f);
+    o = PUT_LIT(o, "}\n");
+    return (size_t)(o - out);
+}
+
+/* A line for a buffer with less room than its bound: formed apart, copied
+ * when it fits. */
+static size_t line_via_scratch(const struct mm_flow *f, const char *reason, size_t bound, char *out,
+                               size_t cap)
+{
+    char stack[SCRATCH_BYTES];
+    char *scratch = bound <= sizeof stack ? stack : malloc(bound);
+    if (!scratch)
+        return 0;
+    size_t n = write_line(f, reason, scratch);
+    if (n < cap)
+        memcpy(out, scratch, n);
+    else
+        n = 0;
+    if (scratch != stack)
+        free(scratch);
+    return n;
 }
 
 size_t mm__flow_line(const struct mm_flow *f, const char *reason, char *out, size_t cap)
 {
-    struct line l = {.p = out, .cap = cap};
-    char spare[MM_TIMESTAMP_MAX];
-    struct mm_flow_text last = put_header(&l, f, spare);
-    put_flow(&l, f, reason, last);
-    if (f->proto == 6)
-        put_tcp(&l, f);
-    PUT_LIT(&l, "}\n");
-    return l.full ? 0 : l.len;
+    size_t bound = line_bound(f, reason);
+    if (bound == 0)
+        return 0;
+    if (bound > cap)
+        return line_via_scratch(f, reason, bound, out, cap);
+    size_t n = write_line(f, reason, out);
+    return n < cap ? n : 0;
 }

@@ -267,23 +267,40 @@ json_t *mm__flow_event(const struct mm_flow *f, const char *reason)
     return ev;
 }
 
+/* The longest flow record written directly (a longer one, e.g. with many
+ * VLAN tags or a long reason, goes through the JSON path). */
+#define FLOW_LINE_MAX 2048
+
+/* The flow record written by eve-flow.c straight into the EVE writer's
+ * batch (no copy); in a buffer of its own only when the writer has no room
+ * to lend. False when the record is too long for this path. */
+static bool flow_line_direct(struct mm_sensor *s, const struct mm_flow *f, const char *reason)
+{
+    char *room = mm_eve_out_reserve(s->eve, FLOW_LINE_MAX);
+    char line[FLOW_LINE_MAX];
+    size_t n = mm__flow_line(f, reason, room ? room : line, FLOW_LINE_MAX);
+    if (n == 0) {
+        if (room)
+            mm_eve_out_commit(s->eve, 0);
+        return false;
+    }
+    s->st.events++;
+    int r = room ? mm_eve_out_commit(s->eve, n) : mm_eve_out_write_line(s->eve, line, n);
+    if (r != 0)
+        s->st.eve_errors++;
+    return true;
+}
+
 void mm__pipeline_flow_end(void *arg, struct mm_flow *f, const char *reason)
 {
     struct mm_sensor *s = arg;
     s->st.flows_logged++;
-    char line[2048];
-    size_t n;
     /* The direct line keeps emission order only when nothing is queued. */
     bool direct = s->flow_direct && s->eve && !s->draining && s->qlen == 0;
-    if (direct && !s->eve_flow) {
+    if (direct && !s->eve_flow)
         s->st.events++; /* [output] event_types leaves flow records out */
-    } else if (direct && (n = mm__flow_line(f, reason, line, sizeof(line))) > 0) {
-        s->st.events++;
-        if (mm_eve_out_write_line(s->eve, line, n) != 0)
-            s->st.eve_errors++;
-    } else {
+    else if (!direct || !flow_line_direct(s, f, reason))
         mm_sensor_emit(s, mm__flow_event(f, reason));
-    }
     mm__detect_flow_end(s, f);
     if (f->app && f->app->state_free && f->app_state)
         f->app->state_free(f->app_state);

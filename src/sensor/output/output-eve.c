@@ -7,7 +7,10 @@
  * goes to the file in one write per BATCH_BYTES (and at flush: stats time,
  * file end, exit). Rotation by size: before a line that would make the file
  * exceed max_bytes, FILE.(N-1) -> FILE.N ... FILE -> FILE.1 and a fresh FILE
- * is opened, so no line is ever split across files. */
+ * is opened, so no line is ever split across files. A caller that formats
+ * its own line (the flow record) may write it straight into the batch:
+ * mm_eve_out_reserve gives room at the batch's end, mm_eve_out_commit adds
+ * the bytes written there as a line under the same rules. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,7 @@
 #include "core/error.h"
 #include "core/eve.h"
 #include "core/str.h"
+#include "sensor/output/decimal.h"
 #include "sensor/output/output.h"
 
 #define PATH_MAX_LEN 4096
@@ -53,6 +57,7 @@ struct mm_eve_out {
     uint64_t max_bytes, size, rotations;
     unsigned keep;
     struct jbuf batch; /* whole lines not yet handed to stdio */
+    size_t reserved;   /* bytes of the open reservation (0: none) */
 };
 
 /* Makes room for n more bytes; false (b->err set) when memory runs out. */
@@ -353,63 +358,6 @@ static void put_string_member(struct jbuf *b, char sep, const char *key, size_t 
     b->len = (size_t)(o - b->p);
 }
 
-/* v (below 10^8) in decimal without leading zeros at o; returns the number
- * of digits. 32-bit steps of two digits from the end. */
-static inline size_t u32_text(char *o, uint32_t v)
-{
-    size_t n = v < 10         ? 1
-               : v < 100      ? 2
-               : v < 1000     ? 3
-               : v < 10000    ? 4
-               : v < 100000   ? 5
-               : v < 1000000  ? 6
-               : v < 10000000 ? 7
-                              : 8;
-    char *p = o + n;
-    while (v >= 100) {
-        p -= 2;
-        memcpy(p, mm_decimal_pairs + 2 * (v % 100), 2);
-        v /= 100;
-    }
-    if (v >= 10)
-        memcpy(p - 2, mm_decimal_pairs + 2 * v, 2);
-    else
-        p[-1] = (char)('0' + v);
-    return n;
-}
-
-/* v (below 10^8) as exactly eight digits at o. */
-static void eight_digits(char *o, uint32_t v)
-{
-    uint32_t high = v / 10000, low = v % 10000;
-    memcpy(o, mm_decimal_pairs + 2 * (high / 100), 2);
-    memcpy(o + 2, mm_decimal_pairs + 2 * (high % 100), 2);
-    memcpy(o + 4, mm_decimal_pairs + 2 * (low / 100), 2);
-    memcpy(o + 6, mm_decimal_pairs + 2 * (low % 100), 2);
-}
-
-/* v in decimal at o (at most 20 bytes); returns the length. Eight digits
- * per 64-bit division, the rest in 32-bit steps (a flow id has 16-17). */
-static size_t u64_text(char *o, uint64_t v)
-{
-    const uint32_t e8 = 100000000;
-    if (v < e8)
-        return u32_text(o, (uint32_t)v);
-    uint64_t top = v / e8;
-    uint32_t last = (uint32_t)(v - top * e8);
-    size_t n;
-    if (top < e8) {
-        n = u32_text(o, (uint32_t)top);
-    } else {
-        uint64_t first = top / e8; /* below 1845 */
-        n = u32_text(o, (uint32_t)first);
-        eight_digits(o + n, (uint32_t)(top - first * e8));
-        n += 8;
-    }
-    eight_digits(o + n, last);
-    return n + 8;
-}
-
 #define INT_ROOM 21 /* "-9223372036854775808" is 20 bytes */
 
 /* An integer as jansson writes it ("%" JSON_INTEGER_FORMAT). */
@@ -421,7 +369,7 @@ static void put_integer(struct jbuf *b, json_int_t v)
     size_t n = 0;
     if (v < 0)
         o[n++] = '-';
-    n += u64_text(o + n, v < 0 ? 0ULL - (uint64_t)v : (uint64_t)v);
+    n += mm__u64_text(o + n, v < 0 ? 0ULL - (uint64_t)v : (uint64_t)v);
     b->len += n;
 }
 
@@ -644,6 +592,33 @@ int mm_eve_out_write_line(struct mm_eve_out *o, const char *line, size_t len)
     jb_put(&o->batch, line, len);
     if (o->batch.err)
         return o->batch.err;
+    return line_added(o, start);
+}
+
+char *mm_eve_out_reserve(struct mm_eve_out *o, size_t n)
+{
+    o->reserved = 0;
+    if (!o->fp || n == 0 || n > MM_EVE_RESERVE_MAX)
+        return NULL;
+    o->batch.err = 0;
+    char *p = jb_reserve(&o->batch, n);
+    if (p)
+        o->reserved = n;
+    return p;
+}
+
+int mm_eve_out_commit(struct mm_eve_out *o, size_t len)
+{
+    size_t reserved = o->reserved;
+    o->reserved = 0;
+    if (len > reserved)
+        return MM_EINVAL;
+    if (len == 0)
+        return 0;
+    if (!o->fp)
+        return MM_EIO;
+    size_t start = o->batch.len;
+    o->batch.len += len;
     return line_added(o, start);
 }
 

@@ -5,6 +5,7 @@
 #define MM_SENSOR_OUTPUT_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct mm_eve_out;
@@ -16,6 +17,19 @@ int mm_eve_out_open(const char *path, uint64_t max_bytes, unsigned keep, struct 
 int mm_eve_out_write(struct mm_eve_out *o, const json_t *ev);
 /* Writes an already serialised line (ending in '\n'), with rotation. */
 int mm_eve_out_write_line(struct mm_eve_out *o, const char *line, size_t len);
+/* The largest reservation (a line longer than this goes through
+ * mm_eve_out_write_line). */
+#define MM_EVE_RESERVE_MAX (1024 * 1024)
+/* Room for a line of up to n bytes (n <= MM_EVE_RESERVE_MAX) at the end of
+ * the batch, to be written in place and then added with mm_eve_out_commit;
+ * NULL when there is no room (memory, a closed file, n out of range). The
+ * room is valid until the next call on o. */
+char *mm_eve_out_reserve(struct mm_eve_out *o, size_t n);
+/* Adds the first len bytes written at the last reservation (len at most
+ * its n; the last byte '\n') as one line, with rotation and batching as
+ * mm_eve_out_write_line. len 0 adds nothing and returns 0; len past the
+ * reservation (or no reservation) is MM_EINVAL. */
+int mm_eve_out_commit(struct mm_eve_out *o, size_t len);
 int mm_eve_out_flush(struct mm_eve_out *o);
 uint64_t mm_eve_out_rotations(const struct mm_eve_out *o);
 /* Flushes and closes; MM_EIO when buffered lines could not be written.

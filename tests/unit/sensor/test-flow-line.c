@@ -169,6 +169,95 @@ static void test_vlans(void **state)
     assert_int_equal(mm_flow_count(t), 3);
 }
 
+/* The start time in the same second as the end (copied from it with the
+ * microseconds patched), in another second, and with microseconds out of
+ * range (carried into the seconds by the time writer, not patched). */
+static void test_times(void **state)
+{
+    (void)state;
+    feed("10.0.0.1", 1000, "10.0.0.2", 53, 17, 0, 1775000000, 123456, 60);
+    same_bytes("timeout"); /* one packet: start == end */
+    feed("10.0.0.2", 53, "10.0.0.1", 1000, 17, 0, 1775000000, 654321, 60);
+    same_bytes("timeout"); /* same second */
+    static const long usecs[][2] = {
+        {0, 999999},  {999999, 0},  {-1, 5},  {5, -1}, {1000000, 999999},
+        {7, 1000000}, {-999999, 3}, {42, 42}, {0, 0},  {999999, 999999}};
+    static const long long secs[][2] = {{1775000000, 1775000000},
+                                        {1775000000, 1775000001},
+                                        {1774999999, 1775000000},
+                                        {-5, -5},
+                                        {400000000000LL, 400000000000LL}};
+    for (size_t i = 0; i < sizeof secs / sizeof secs[0]; i++)
+        for (size_t j = 0; j < sizeof usecs / sizeof usecs[0]; j++) {
+            last->start.tv_sec = (time_t)secs[i][0];
+            last->last.tv_sec = (time_t)secs[i][1];
+            last->start.tv_usec = usecs[j][0];
+            last->last.tv_usec = usecs[j][1];
+            same_bytes("timeout");
+        }
+}
+
+/* Numbers at the edges of the decimal writer's steps (10^8, 10^16). */
+static void test_numbers(void **state)
+{
+    (void)state;
+    feed("10.0.0.1", 65535, "10.0.0.2", 0, 6, 0x02, 1775000000, 1, 60);
+    static const uint64_t values[] = {0,
+                                      9,
+                                      10,
+                                      99,
+                                      100,
+                                      99999999,
+                                      100000000,
+                                      4294967295ULL,
+                                      4294967296ULL,
+                                      9999999999999999ULL,
+                                      10000000000000000ULL,
+                                      9223372036854775807ULL,
+                                      UINT64_MAX};
+    size_t n = sizeof values / sizeof values[0];
+    for (size_t i = 0; i < n; i++) {
+        last->id = values[i];
+        last->dir[0].pkts = values[(i + 1) % n];
+        last->dir[1].pkts = values[(i + 2) % n];
+        last->dir[0].bytes = values[(i + 3) % n];
+        last->dir[1].bytes = values[(i + 4) % n];
+        same_bytes("timeout");
+    }
+}
+
+/* The longest line this test can make (IPv6 addresses, two VLAN tags, all
+ * TCP flags, the largest numbers) into heap buffers of every size from its
+ * length up: buffers with room for the bound are written in place, the
+ * others through the scratch buffer; ASan sees any write past the end. */
+static void test_tight_buffers(void **state)
+{
+    (void)state;
+    on_vlans(4095, 4094, 2);
+    feed("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", 65535,
+         "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65534, 6, 0xff, 1775000000, 999999, 1500);
+    on_vlans(0, 0, 0);
+    last->app = mm_app_decoders[0];
+    last->id = UINT64_MAX;
+    last->dir[0].pkts = last->dir[1].pkts = UINT64_MAX;
+    last->dir[0].bytes = last->dir[1].bytes = UINT64_MAX;
+    last->dir[1].tcp_flags = 0xff;
+    last->alerted = false;
+    last->start.tv_sec = 0;
+    same_bytes("shutdown");
+    char line[2048];
+    size_t n = mm__flow_line(last, "shutdown", line, sizeof line);
+    assert_true(n > 0);
+    for (size_t cap = n + 1; cap <= 2048; cap++) {
+        char *b = malloc(cap);
+        assert_non_null(b);
+        assert_int_equal(mm__flow_line(last, "shutdown", b, cap), n);
+        assert_memory_equal(b, line, n);
+        free(b);
+    }
+    last->app = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +265,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_udp_icmp_ipv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vlans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocols_and_addresses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_times, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tight_buffers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/error.h"
 #include "core/eve.h"
 #include "core/fs.h"
 #include "sensor/output/output.h"
@@ -481,6 +482,125 @@ static void test_rotation(void **state)
     free(text);
 }
 
+/* ---- lines written in place (reserve / commit) ---------------------------- */
+
+/* Reserves room for a line, writes text there and commits it. */
+static int reserve_commit(struct mm_eve_out *o, const char *text, size_t room)
+{
+    size_t n = strlen(text);
+    char *p = mm_eve_out_reserve(o, room);
+    assert_non_null(p);
+    memcpy(p, text, n);
+    return mm_eve_out_commit(o, n);
+}
+
+static void test_reserve_commit(void **state)
+{
+    (void)state;
+    struct mm_eve_out *o;
+    struct mm_buf want = MM_BUF_INIT;
+    assert_int_equal(mm_eve_out_open(path, 0, 1, &o), 0);
+    /* out of range, no reservation, past the reservation, nothing */
+    assert_null(mm_eve_out_reserve(o, 0));
+    assert_null(mm_eve_out_reserve(o, MM_EVE_RESERVE_MAX + 1));
+    assert_int_equal(mm_eve_out_commit(o, 1), MM_EINVAL);
+    assert_non_null(mm_eve_out_reserve(o, 8));
+    assert_int_equal(mm_eve_out_commit(o, 9), MM_EINVAL);
+    assert_int_equal(mm_eve_out_commit(o, 0), 0);
+    assert_non_null(mm_eve_out_reserve(o, 8));
+    assert_int_equal(mm_eve_out_commit(o, 0), 0);
+    /* mixed with the other two ways, across several batches */
+    for (int i = 0; i < 3000; i++) {
+        char line[200];
+        snprintf(line, sizeof line, "{\"n\":%d,\"pad\":\"%0100d\"}\n", i, i);
+        if (i % 3 == 0) {
+            assert_int_equal(reserve_commit(o, line, 2048), 0);
+            mm_buf_append(&want, line, strlen(line));
+        } else if (i % 3 == 1) {
+            assert_int_equal(mm_eve_out_write_line(o, line, strlen(line)), 0);
+            mm_buf_append(&want, line, strlen(line));
+        } else {
+            write_both(o, json_pack("{s:i}", "n", i), &want);
+        }
+    }
+    /* a line longer than the batch */
+    size_t big = 300 * 1024;
+    char *huge = malloc(big + 1);
+    assert_non_null(huge);
+    memset(huge, 'x', big);
+    huge[0] = '"';
+    huge[big - 2] = '"';
+    huge[big - 1] = '\n';
+    huge[big] = '\0';
+    assert_int_equal(reserve_commit(o, huge, big), 0);
+    mm_buf_append(&want, huge, big);
+    assert_int_equal(reserve_commit(o, "{}\n", 3), 0);
+    mm_buf_append(&want, "{}\n", 3);
+    free(huge);
+    close_and_compare(o, &want);
+}
+
+/* Rotation by size with reserved lines: the line that would pass the limit
+ * starts the new file, at every position around the boundary. */
+static void test_reserve_rotation(void **state)
+{
+    (void)state;
+    for (int first = 1; first <= 12; first++) {
+        struct mm_eve_out *o;
+        unlink(path);
+        char p1[256], p2[256];
+        snprintf(p1, sizeof p1, "%s.1", path);
+        snprintf(p2, sizeof p2, "%s.2", path);
+        unlink(p1);
+        unlink(p2);
+        assert_int_equal(mm_eve_out_open(path, 20, 1, &o), 0);
+        char a[32], b[32];
+        /* a: first bytes; b: 20 - first (exactly at the limit) or one more */
+        memset(a, 'a', sizeof a);
+        a[first - 1] = '\n';
+        a[first] = '\0';
+        assert_int_equal(reserve_commit(o, a, 64), 0);
+        memset(b, 'b', sizeof b);
+        size_t bn = (size_t)(20 - first) + (first % 2);
+        b[bn - 1] = '\n';
+        b[bn] = '\0';
+        assert_int_equal(reserve_commit(o, b, 64), 0);
+        assert_int_equal(mm_eve_out_rotations(o), first % 2 ? 1 : 0);
+        assert_int_equal(mm_eve_out_close(o), 0);
+        char *text = slurp(path);
+        if (first % 2) {
+            char *old = slurp(p1);
+            assert_string_equal(old, a);
+            assert_string_equal(text, b);
+            free(old);
+        } else {
+            char both[64];
+            snprintf(both, sizeof both, "%s%s", a, b);
+            assert_string_equal(text, both);
+        }
+        free(text);
+    }
+}
+
+/* A write error surfaces from the commit that hands the batch over, and the
+ * writer goes on taking lines. */
+static void test_reserve_write_error(void **state)
+{
+    (void)state;
+    struct mm_eve_out *o;
+    if (mm_eve_out_open("/dev/full", 0, 1, &o) != 0)
+        skip();
+    char line[1024];
+    memset(line, 'x', sizeof line - 2);
+    line[sizeof line - 2] = '\n';
+    line[sizeof line - 1] = '\0';
+    int errors = 0;
+    for (int i = 0; i < 200; i++)
+        errors += reserve_commit(o, line, sizeof line) == MM_EIO;
+    assert_true(errors >= 1);
+    assert_int_equal(mm_eve_out_close(o), MM_EIO); /* the rest, at close */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -494,6 +614,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_edge_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_utf8_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reserve_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reserve_rotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reserve_write_error, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
