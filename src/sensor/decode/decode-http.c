@@ -279,12 +279,17 @@ static void note_source(struct mm__http_facts *f, const struct mm_app_ctx *ctx)
 }
 
 /* Emits the message's event with its facts published to the readers of
- * HTTP events while the sensor handles it. */
+ * HTTP events while the sensor handles it. The object is held while
+ * published (as decode-dns.c does): the sensor frees the event before it
+ * handles the events queued behind it, and an object made then could get
+ * the freed one's address and so these facts. */
 static int emit_with_facts(struct mm_app_ctx *ctx, json_t *o, int64_t tx)
 {
-    mm__http_facts_publish(o);
+    json_t *held = json_incref(o);
+    mm__http_facts_publish(held);
     int r = mm__app_emit_tx(ctx, "http", o, tx);
     mm__http_facts_end();
+    json_decref(held);
     return r;
 }
 

@@ -284,10 +284,55 @@ static void test_facts_and_readers(void **state)
     th_free(run.intel_ref);
 }
 
+/* The sensor frees an event once handled and then handles the events
+ * queued behind it (alerts, device announcements) while the decoder's
+ * hand-over still runs: objects made then may get the freed "http"
+ * object's address, and must not get its facts. The decoder holds the
+ * object while its facts are published, so the address cannot come back. */
+#define FRESH_OBJECTS 32
+
+static void on_emit_then_allocate(struct mm_app_ctx *ctx, json_t *ev)
+{
+    unsigned *checked = ctx->emit_arg;
+    json_t *fresh[FRESH_OBJECTS];
+    assert_non_null(mm__http_facts_of(json_object_get(ev, "http")));
+    json_decref(ev); /* handled: the sensor lets it go */
+    for (size_t i = 0; i < FRESH_OBJECTS; i++) {
+        fresh[i] = json_object();
+        assert_non_null(fresh[i]);
+        assert_null(mm__http_facts_of(fresh[i]));
+    }
+    for (size_t i = 0; i < FRESH_OBJECTS; i++)
+        json_decref(fresh[i]);
+    (*checked)++;
+}
+
+static void test_facts_not_for_reused_address(void **state)
+{
+    (void)state;
+    unsigned checked = 0;
+    char msg[1024];
+    rng_state = 11;
+    for (unsigned i = 0; i < 200; i++) {
+        struct app_run ar;
+        app_run_init(&ar, &mm_app_http, 40000, 80);
+        ar.pkt.ip_version = 4;
+        mm_addr_parse("192.168.1.5", &ar.pkt.src);
+        mm_addr_parse("192.0.2.80", &ar.pkt.dst);
+        ar.ctx.emit = on_emit_then_allocate;
+        ar.ctx.emit_arg = &checked;
+        size_t n = gen_request(msg, sizeof msg);
+        assert_int_equal(app_run_stream(&ar, 0, (const uint8_t *)msg, n), 0);
+        app_run_free(&ar);
+    }
+    assert_int_equal(checked, 200);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_facts_and_readers),
+        cmocka_unit_test(test_facts_not_for_reused_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
