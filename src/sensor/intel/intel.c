@@ -698,15 +698,29 @@ static int str_insert(struct mm_intel *in, const char *key, size_t n, uint32_t h
 /* An IP value (address, prefix or port, brackets) is shorter than this. */
 #define IP_VALUE_MAX 80
 
-/* Clears the bits of addr after the first prefix bits. */
-static void ip_clear_host_bits(uint8_t addr[16], unsigned prefix)
+/* The first bits (any number; 64 and more: all) of 8 address bytes as a
+ * mask for them as a word loaded from memory (the bytes in address order). */
+static inline uint64_t prefix_mask(unsigned bits)
 {
-    unsigned full = prefix / 8;
-    if (full >= 16)
-        return;
-    if (prefix % 8)
-        addr[full++] &= (uint8_t)(0xff << (8 - prefix % 8));
-    memset(addr + full, 0, 16 - full);
+    uint64_t m = bits >= 64 ? ~0ULL : bits == 0 ? 0 : ~0ULL << (64 - bits);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    m = __builtin_bswap64(m);
+#endif
+    return m;
+}
+
+/* Clears the bits of addr after the first prefix bits (two word ANDs: a
+ * look-up clears a key per listed prefix length, and memset's call was
+ * most of that). */
+static inline void ip_clear_host_bits(uint8_t addr[16], unsigned prefix)
+{
+    uint64_t lo, hi;
+    memcpy(&lo, addr, 8);
+    memcpy(&hi, addr + 8, 8);
+    lo &= prefix_mask(prefix);
+    hi &= prefix_mask(prefix > 64 ? prefix - 64 : 0);
+    memcpy(addr, &lo, 8);
+    memcpy(addr + 8, &hi, 8);
 }
 
 /* A word-at-a-time hash of an IP key (every lookup probes one per listed
@@ -1652,7 +1666,8 @@ static bool port_listed(const struct mm_intel *in, const struct mm_addr *a)
     return false;
 }
 
-static bool ip_hit(const struct mm_intel *in, const struct ip_entry *e, struct mm_intel_hit *hit)
+static inline bool ip_hit(const struct mm_intel *in, const struct ip_entry *e,
+                          struct mm_intel_hit *hit)
 {
     if (!e || e->allow)
         return false;

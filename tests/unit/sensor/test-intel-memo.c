@@ -361,6 +361,39 @@ static void random_addr(struct mm_addr *a)
     assert_int_equal(mm_addr_parse(v, a), 0);
 }
 
+/* One range of each length, IPv4 /1-/32 and IPv6 /1-/128 (a set each),
+ * asked about addresses that first differ from its base at each bit: a
+ * match exactly when that bit is past the prefix, with the memo and
+ * without (the host bits cleared with word masks at load and look-up). */
+static void test_every_prefix(void **state)
+{
+    (void)state;
+    static const char *const bases[] = {"203.0.113.77", "2001:db8:ab:cd:1234:5678:9abc:def1"};
+    for (int f = 0; f < 2; f++) {
+        struct mm_addr base;
+        assert_int_equal(mm_addr_parse(bases[f], &base), 0);
+        unsigned bits = f ? 128 : 32;
+        for (unsigned p = 1; p <= bits; p++) {
+            struct mm_intel *in = NULL;
+            char v[80];
+            assert_int_equal(mm_intel_new(&in), 0);
+            snprintf(v, sizeof v, "%s/%u", bases[f], p);
+            add(in, v, false);
+            assert_int_equal(mm_intel_seal(in), 0);
+            for (unsigned k = 0; k <= bits; k++) { /* k == bits: the base itself */
+                struct mm_addr a = base;
+                if (k < bits)
+                    a.bytes[k / 8] ^= (uint8_t)(0x80 >> (k % 8));
+                bool want = k >= p;
+                if (mm_intel_match_ip(in, &a, 0, NULL) != want ||
+                    mm__intel_match_ip_direct(in, &a, 0, NULL) != want)
+                    fail_msg("%s: bit %u flipped: %s", v, k, want ? "missed" : "matched");
+            }
+            mm_intel_free(in);
+        }
+    }
+}
+
 static void test_ips_as_direct(void **state)
 {
     (void)state;
@@ -500,8 +533,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names_as_direct), cmocka_unit_test(test_urls_as_direct),
         cmocka_unit_test(test_limit_lengths),   cmocka_unit_test(test_hashes_as_direct),
-        cmocka_unit_test(test_ips_as_direct),   cmocka_unit_test(test_sets_apart),
-        cmocka_unit_test(test_same_hash),
+        cmocka_unit_test(test_ips_as_direct),   cmocka_unit_test(test_every_prefix),
+        cmocka_unit_test(test_sets_apart),      cmocka_unit_test(test_same_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
