@@ -66,6 +66,7 @@ static void empty_lists(void *unused)
         }
         free_counts[c] = 0;
     }
+    thread_registered = false; /* a later free in this thread's teardown registers again */
 }
 
 static void make_thread_key(void)

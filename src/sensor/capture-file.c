@@ -583,14 +583,17 @@ static struct {
 static void on_sigbus(int sig, siginfo_t *si, void *ctx)
 {
     (void)ctx;
+    int saved_errno = errno;
     uintptr_t at = (uintptr_t)si->si_addr, base = (uintptr_t)guard.base, page = guard.page;
     if (base && at >= base && at - base < guard.len &&
         mmap((void *)(at - at % page), page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
              0) != MAP_FAILED) {
         guard.shrank = 1;
+        errno = saved_errno;
         return;
     }
     sigaction(sig, &guard.before, NULL); /* the fault repeats under it */
+    errno = saved_errno;
 }
 
 /* Puts on_sigbus in place at every open: something else (a test runner)
