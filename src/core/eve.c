@@ -13,6 +13,12 @@ static int set_new(json_t *obj, const char *key, json_t *val)
     return val && json_object_set_new(obj, key, val) == 0 ? 0 : MM_ENOMEM;
 }
 
+/* Like set_new for a key known to be valid UTF-8 (a literal). */
+static int set_new_nocheck(json_t *obj, const char *key, json_t *val)
+{
+    return val && json_object_set_new_nocheck(obj, key, val) == 0 ? 0 : MM_ENOMEM;
+}
+
 static int has_ports(const char *proto)
 {
     return proto &&
@@ -79,20 +85,68 @@ json_t *mm_eve_new(const struct mm_eve_header *h)
     return ev;
 }
 
+/* Sets key (a literal) to the text v ("" for NULL) in o; unless valid says
+ * v is known valid UTF-8, checks it as json_pack's "s" did (an invalid text
+ * fails the alert). MM_ENOMEM on failure. */
+static int set_text(json_t *o, const char *key, const char *v, bool valid)
+{
+    v = v ? v : "";
+    return set_new_nocheck(o, key, valid ? json_string_nocheck(v) : json_string(v));
+}
+
+/* The "alert" object: action, gid, signature_id, rev, signature, category,
+ * severity, in Suricata's order (the order json_pack built before). */
+static json_t *alert_object(const struct mm_eve_alert *a)
+{
+    json_t *alert = json_object();
+    if (!alert)
+        return NULL;
+    int r = set_new_nocheck(alert, "action", json_string_nocheck("allowed"));
+    r |= set_new_nocheck(alert, "gid", json_integer(1));
+    r |= set_new_nocheck(alert, "signature_id", json_integer((json_int_t)a->signature_id));
+    r |= set_new_nocheck(alert, "rev", json_integer(1));
+    r |= set_text(alert, "signature", a->signature, a->texts_valid);
+    r |= set_text(alert, "category", a->category, a->texts_valid);
+    r |= set_new_nocheck(alert, "severity", json_integer((int)a->severity));
+    if (r != 0) {
+        json_decref(alert);
+        return NULL;
+    }
+    return alert;
+}
+
+/* The "mamori" object: detector and message {"ja","en"}. */
+static json_t *mamori_object(const struct mm_eve_alert *a)
+{
+    json_t *mamori = json_object(), *message = json_object();
+    int r = mamori && message ? 0 : MM_ENOMEM;
+    if (r == 0)
+        r = set_text(mamori, "detector", a->detector, false);
+    if (r == 0)
+        r = set_text(message, "ja", a->message_ja, a->texts_valid);
+    if (r == 0)
+        r = set_text(message, "en", a->message_en, a->texts_valid);
+    if (r == 0) {
+        r = set_new_nocheck(mamori, "message", message);
+        message = NULL;
+    }
+    json_decref(message);
+    if (r != 0) {
+        json_decref(mamori);
+        return NULL;
+    }
+    return mamori;
+}
+
 int mm_eve_set_alert(json_t *ev, const struct mm_eve_alert *a)
 {
-    json_t *alert = json_pack("{s:s, s:i, s:I, s:i, s:s, s:s, s:i}", "action", "allowed", "gid", 1,
-                              "signature_id", (json_int_t)a->signature_id, "rev", 1, "signature",
-                              a->signature ? a->signature : "", "category",
-                              a->category ? a->category : "", "severity", (int)a->severity);
-    json_t *mamori = json_pack("{s:s, s:{s:s, s:s}}", "detector", a->detector ? a->detector : "",
-                               "message", "ja", a->message_ja ? a->message_ja : "", "en",
-                               a->message_en ? a->message_en : "");
+    json_t *alert = alert_object(a);
+    json_t *mamori = alert ? mamori_object(a) : NULL;
     int r = alert && mamori ? 0 : MM_ENOMEM;
     if (r == 0 && a->metadata)
-        r = json_object_set(alert, "metadata", a->metadata) == 0 ? 0 : MM_ENOMEM;
+        r = json_object_set_nocheck(alert, "metadata", a->metadata) == 0 ? 0 : MM_ENOMEM;
     if (r == 0 && a->evidence)
-        r = json_object_set(mamori, "evidence", a->evidence) == 0 ? 0 : MM_ENOMEM;
+        r = json_object_set_nocheck(mamori, "evidence", a->evidence) == 0 ? 0 : MM_ENOMEM;
     if (r == 0)
         r = json_object_set(ev, "alert", alert) == 0 ? 0 : MM_ENOMEM;
     if (r == 0)

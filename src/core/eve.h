@@ -13,6 +13,7 @@
 #define MM_CORE_EVE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/time.h>
@@ -50,6 +51,10 @@ struct mm_eve_alert {
     const char *message_en;
     json_t *metadata; /* optional; Suricata form {"key": ["v", ...]}; reference stolen */
     json_t *evidence; /* optional; any object; reference stolen */
+    /* true: signature, category and the messages are known to be valid UTF-8
+     * (texts from JSON strings, not cut), so they are not checked again;
+     * false (the default): an invalid text makes mm_eve_set_alert fail */
+    bool texts_valid;
 };
 
 /* Adds h's "vlan" array to ev when it has VLAN ids (Suricata writes it

@@ -244,17 +244,44 @@ static const struct mm_addr *event_addr(const json_t *ev, const char *key, struc
     return txt && mm_addr_parse(txt, a) == 0 ? a : NULL;
 }
 
+/* True when the capture clock's text reads back as the same instant
+ * (parse(format(now)) == now), so that an event stamped with that text
+ * needs no parse; decided once per capture minute (the zone offset is the
+ * same within a minute; only offsets with seconds, before 1972, fail). */
+static bool now_text_round_trips(const struct timeval *now, const char *text)
+{
+    static _Thread_local int64_t minute = INT64_MIN;
+    static _Thread_local bool stable;
+    int64_t sec = (int64_t)now->tv_sec, m = (sec - ((sec % 60) + 60) % 60) / 60, usec;
+    if (m != minute) {
+        stable = mm_time_parse(text, &usec) == 0 && usec == sec * 1000000 + now->tv_usec;
+        minute = m;
+    }
+    return stable;
+}
+
+/* The instant of an event's "timestamp" text ts: the capture clock when ts
+ * is its text (events are made for the packet at hand: no parse), else ts
+ * parsed, else the capture clock. */
+static struct timeval event_time(const struct mm_sensor *s, const char *ts)
+{
+    char now[MM_TIMESTAMP_MAX];
+    int64_t usec;
+    if (!ts)
+        return s->now;
+    if (s->now.tv_usec >= 0 && s->now.tv_usec <= 999999) {
+        mm__time_format(&s->now, now);
+        if (strcmp(ts, now) == 0 && now_text_round_trips(&s->now, now))
+            return s->now;
+    }
+    return mm_time_parse(ts, &usec) == 0 ? mm_time_from_usec(usec) : s->now;
+}
+
 void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct mm_eve_alert *a)
 {
     struct mm_addr src, dst;
     struct mm_eve_header h = {.event_type = "alert"};
-    int64_t usec;
-    const char *ts = json_string_value(json_object_get(ev, "timestamp"));
-    if (ts && mm_time_parse(ts, &usec) == 0) {
-        h.ts = mm_time_from_usec(usec);
-    } else {
-        h.ts = s->now;
-    }
+    h.ts = event_time(s, json_string_value(json_object_get(ev, "timestamp")));
     h.flow_id = (uint64_t)json_integer_value(json_object_get(ev, "flow_id"));
     h.src = event_addr(ev, "src_ip", &src);
     h.dst = event_addr(ev, "dest_ip", &dst);

@@ -41,6 +41,26 @@ static void newdevice_free(void *state)
     free(state);
 }
 
+/* The evidence: a new object holding the record's members in their order,
+ * without "action", sharing the member values (the inventory takes back
+ * any array something else still holds before it changes it, and replaces
+ * its other members instead of changing them: see device.c own_record);
+ * NULL when memory runs out. */
+static json_t *record_without_action(const json_t *dev)
+{
+    json_t *copy = json_object();
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)dev, key, value)
+    {
+        if (copy && strcmp(key, "action") != 0 && json_object_set_nocheck(copy, key, value) != 0) {
+            json_decref(copy);
+            copy = NULL;
+        }
+    }
+    return copy;
+}
+
 static void newdevice_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct newdevice_state *st = state;
@@ -56,8 +76,7 @@ static void newdevice_event(void *state, struct mm_sensor *s, const json_t *ev)
     if (now - st->start < st->learn)
         return; /* still learning the office's devices */
     const struct mm__alert_at at = {.ev = ev};
-    json_t *evidence = json_deep_copy(dev);
-    json_object_del(evidence, "action");
+    json_t *evidence = record_without_action(dev);
     mm__detect_raise(s, NAME, 1, &at, mm__device_vars(dev), evidence, NULL);
 }
 

@@ -84,17 +84,21 @@ static const char *placeholder_value(const json_t *vars, const char *name, size_
     return json_string_value(v);
 }
 
-void mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, char *out,
+bool mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, char *out,
                        size_t outlen)
 {
     size_t o = 0;
+    bool whole = true;
     if (outlen == 0)
-        return;
-    for (const char *p = tmpl; *p && o + 1 < outlen;) {
+        return false;
+    const char *p = tmpl;
+    while (*p && o + 1 < outlen) {
         if (*p != '{') { /* a run of plain text, copied whole */
             size_t n = strcspn(p, "{");
-            if (n > outlen - 1 - o)
+            if (n > outlen - 1 - o) {
                 n = outlen - 1 - o;
+                whole = false;
+            }
             memcpy(out + o, p, n);
             o += n;
             p += n;
@@ -107,8 +111,10 @@ void mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, c
                             : NULL;
         if (s) {
             size_t n = strlen(s);
-            if (n > outlen - o - 1)
+            if (n > outlen - o - 1) {
                 n = outlen - o - 1;
+                whole = false;
+            }
             memcpy(out + o, s, n);
             o += n;
             p = close + 1;
@@ -117,6 +123,7 @@ void mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, c
         out[o++] = *p++; /* not a placeholder: the '{' stays */
     }
     out[o] = '\0';
+    return whole && *p == '\0';
 }
 
 /* A one-element array of the text s (json_string: NULL for invalid UTF-8). */
@@ -158,10 +165,14 @@ uint32_t mm__detect_raise(struct mm_sensor *s, const char *detector, unsigned va
         goto out;
     sid = MM_SID_BASE + 100u * number + variant;
     const json_t *msg = json_object_get(v, "message");
-    mm__detect_format(json_string_value(json_object_get(v, "signature")), vars, NULL, sig,
-                      sizeof sig);
-    mm__detect_format(json_string_value(json_object_get(msg, "ja")), vars, "ja", ja, sizeof ja);
-    mm__detect_format(json_string_value(json_object_get(msg, "en")), vars, "en", en, sizeof en);
+    /* texts from detectors.json and vars' JSON strings are valid UTF-8; a
+     * text cut to its buffer may end inside a character, and is checked */
+    bool whole = mm__detect_format(json_string_value(json_object_get(v, "signature")), vars, NULL,
+                                   sig, sizeof sig);
+    whole &=
+        mm__detect_format(json_string_value(json_object_get(msg, "ja")), vars, "ja", ja, sizeof ja);
+    whole &=
+        mm__detect_format(json_string_value(json_object_get(msg, "en")), vars, "en", en, sizeof en);
     json_t *meta = alert_metadata(detector, family);
     struct mm_eve_alert a = {
         .signature_id = sid,
@@ -173,6 +184,7 @@ uint32_t mm__detect_raise(struct mm_sensor *s, const char *detector, unsigned va
         .message_en = en,
         .metadata = meta,
         .evidence = evidence,
+        .texts_valid = whole,
     };
     evidence = NULL; /* stolen by the alert */
     if (at->ev)

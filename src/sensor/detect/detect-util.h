@@ -35,8 +35,9 @@ uint32_t mm__detect_sid(const char *detector, unsigned variant);
 
 /* Expands "{name}" placeholders of tmpl from vars into out (always terminated);
  * with lang ("ja"), a "name@ja" entry wins over "name"; unknown names are
- * kept as written. */
-void mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, char *out,
+ * kept as written. Returns true when out holds the whole expansion, false
+ * when it was cut to outlen (possibly inside a UTF-8 character). */
+bool mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, char *out,
                        size_t outlen);
 
 /* Asks for the memory the beacon detector's on_packet will read first for

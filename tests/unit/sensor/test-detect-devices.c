@@ -231,12 +231,110 @@ static void test_device_evidence(void **state)
     th_free(s);
 }
 
+/* ---- new-device evidence against the deep copy it replaced ---- */
+
+static uint64_t rng = 0x853c49e6748fea9bu;
+
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+/* A random member value: text, number, flag, null, array or object. */
+static json_t *random_value(int depth)
+{
+    static const char *const texts[] = {"",     "reception-pc", "02:00:00:00:00:10",
+                                        "端末", "a\"b",         "Windows XP"};
+    switch (depth > 1 ? rnd(4) : rnd(6)) {
+    case 0:
+        return json_string(texts[rnd(6)]);
+    case 1:
+        return json_integer(rnd(1000));
+    case 2:
+        return json_boolean(rnd(2));
+    case 3:
+        return json_null();
+    case 4: {
+        json_t *a = json_array();
+        for (unsigned i = rnd(4); i > 0; i--)
+            json_array_append_new(a, random_value(depth + 1));
+        return a;
+    }
+    default: {
+        json_t *o = json_object();
+        for (unsigned i = rnd(4); i > 0; i--)
+            json_object_set_new(o, texts[rnd(6)], random_value(depth + 1));
+        return o;
+    }
+    }
+}
+
+/* A random device record: some of the inventory's members in a random
+ * order, "action":"new" somewhere among them. */
+static json_t *random_record(void)
+{
+    static const char *const keys[] = {"mac",        "ips",         "hostnames", "vendor",
+                                       "os",         "tcp",         "dhcp",      "evidence",
+                                       "first_seen", "user_agents", "last_seen", "smb_native_os"};
+    json_t *rec = json_object();
+    unsigned n = rnd(10), action_at = rnd(n + 1);
+    for (unsigned i = 0; i <= n; i++) {
+        if (i == action_at)
+            json_object_set_new(rec, "action", json_string("new"));
+        if (i < n)
+            json_object_set_new(rec, keys[rnd(12)], random_value(0));
+    }
+    return rec;
+}
+
+/* 400 random device records announced as new: each alert's evidence is the
+ * record without "action", member for member in order, as the deep copy
+ * with "action" deleted gave. */
+static void test_new_device_evidence_matches_copy(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_new_device);
+    enum { N = 400 };
+    char *want[N];
+    for (int i = 0; i < N; i++) {
+        json_t *rec = random_record();
+        json_t *copy = json_deep_copy(rec);
+        json_object_del(copy, "action");
+        want[i] = json_dumps(copy, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(copy);
+        json_t *ev =
+            json_pack("{s:s, s:s, s:s, s:o}", "timestamp", "2026-04-01T00:00:00.000000+0000",
+                      "event_type", "device", "src_ip", "192.168.1.10", "device", rec);
+        char *text = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        th_event(s, text);
+        free(text);
+        json_decref(ev);
+    }
+    assert_int_equal(th_count_alerts(s, 9100201), N);
+    for (int i = 0; i < N; i++) {
+        const json_t *ev =
+            json_object_get(json_object_get(th_alert(s, 9100201, (size_t)i), "mamori"), "evidence");
+        char *got = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        assert_string_equal(got, want[i]);
+        free(got);
+        free(want[i]);
+    }
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_new_device),      cmocka_unit_test(test_personal_case),
-        cmocka_unit_test(test_device_evidence), cmocka_unit_test(test_learning_and_settings),
-        cmocka_unit_test(test_legacy),          cmocka_unit_test(test_personal),
+        cmocka_unit_test(test_new_device),
+        cmocka_unit_test(test_personal_case),
+        cmocka_unit_test(test_device_evidence),
+        cmocka_unit_test(test_learning_and_settings),
+        cmocka_unit_test(test_legacy),
+        cmocka_unit_test(test_personal),
+        cmocka_unit_test(test_new_device_evidence_matches_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,7 +140,7 @@ static void test_format_equal_old(void **state)
 {
     (void)state;
     static const char *const langs[] = {NULL, "ja", "en", "a-very-long-language-tag-indeed"};
-    char tmpl[1024], a[600], b[600];
+    char tmpl[1024], a[600], b[600], full[8192];
     for (int i = 0; i < 20000; i++) {
         json_t *vars = rnd(20) == 0 ? NULL : random_vars();
         random_template(tmpl, sizeof tmpl);
@@ -148,9 +148,12 @@ static void test_format_equal_old(void **state)
         size_t outlen = rnd(3) == 0 ? rnd(40) : sizeof a;
         memset(a, 'A', sizeof a);
         memset(b, 'A', sizeof b);
-        mm__detect_format(tmpl, vars, lang, a, outlen);
+        bool whole = mm__detect_format(tmpl, vars, lang, a, outlen);
         old_detect_format(tmpl, vars, lang, b, outlen);
         assert_memory_equal(a, b, sizeof a);
+        /* "whole" says the text was not cut: it is the whole expansion */
+        old_detect_format(tmpl, vars, lang, full, sizeof full);
+        assert_int_equal(whole, outlen > 0 && strcmp(a, full) == 0);
         json_decref(vars);
     }
 }

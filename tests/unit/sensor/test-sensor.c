@@ -378,6 +378,103 @@ static void test_reload_rechecks_live_flows(void **state)
     mm_intel_free(mm__sensor_swap_intel(s, NULL));
 }
 
+/* ---- alert timestamps: the event's text against parse-and-format ---- */
+
+static uint64_t rng = 0x2545f4914f6cdd1du;
+
+static uint64_t rnd(uint64_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng % n;
+}
+
+/* A random capture clock: any second of 1970-2106, sometimes the same
+ * minute as before, the micro-seconds sometimes out of range. */
+static struct timeval random_now(const struct timeval *prev)
+{
+    struct timeval t = *prev;
+    switch (rnd(4)) {
+    case 0:
+        t.tv_sec = (time_t)rnd(4294967296u);
+        break;
+    case 1:
+        t.tv_sec += (time_t)rnd(3);
+        break;
+    default:
+        break;
+    }
+    t.tv_usec = rnd(50) == 0 ? (suseconds_t)(1000000 + rnd(5)) : (suseconds_t)rnd(1000000);
+    return t;
+}
+
+/* The event's "timestamp" text: the clock's own text (the usual case),
+ * another instant's, the same instant in another zone, a short fraction,
+ * garbage, or none. */
+static const char *random_stamp(const struct timeval *now, char *buf)
+{
+    struct timeval other = {.tv_sec = (time_t)rnd(4294967296u),
+                            .tv_usec = (suseconds_t)rnd(1000000)};
+    switch (rnd(8)) {
+    case 0:
+        mm__time_format(&other, buf);
+        return buf;
+    case 1:
+        return "2026-04-01T09:00:00.5+0900";
+    case 2:
+        return "2026-04-01T00:00:00Z";
+    case 3:
+        return rnd(2) ? "not a time" : NULL;
+    default:
+        mm__time_format(now, buf);
+        return buf;
+    }
+}
+
+/* 3000 alerts about events: each alert's timestamp is what parsing the
+ * event's text and formatting it again gives (the capture clock's text when
+ * the text does not parse), as before the shortcut for the clock's own
+ * text. */
+static void test_alert_event_time_matches_parse(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static char expect[N][MM_TIMESTAMP_MAX];
+    struct timeval now = {.tv_sec = 1775001600, .tv_usec = 0};
+    json_t *before = read_events("alert");
+    size_t base = json_array_size(before);
+    json_decref(before);
+    for (int i = 0; i < N; i++) {
+        char buf[MM_TIMESTAMP_MAX];
+        now = random_now(&now);
+        s->now = now;
+        const char *ts = random_stamp(&now, buf);
+        json_t *ev = json_pack("{s:s}", "event_type", "test");
+        if (ts)
+            json_object_set_new(ev, "timestamp", json_string(ts));
+        int64_t usec;
+        struct timeval want = ts && mm_time_parse(ts, &usec) == 0 ? mm_time_from_usec(usec) : now;
+        mm__time_format(&want, expect[i]);
+        struct mm_eve_alert a = {.signature_id = 9100003,
+                                 .signature = "t",
+                                 .category = "Misc activity",
+                                 .severity = MM_SEV_INFO,
+                                 .detector = "other",
+                                 .message_ja = "t",
+                                 .message_en = "t"};
+        mm_sensor_alert_event(s, ev, &a);
+        json_decref(ev);
+    }
+    json_t *alerts = read_events("alert");
+    assert_int_equal(json_array_size(alerts), base + N);
+    for (int i = 0; i < N; i++)
+        assert_string_equal(
+            json_string_value(json_object_get(json_array_get(alerts, base + i), "timestamp")),
+            expect[i]);
+    json_decref(alerts);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +484,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_extreme_packet_times, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit_order_and_spool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_packet_marks_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alert_event_time_matches_parse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_intel_swap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_rechecks_live_flows, setup, teardown),
     };
