@@ -258,6 +258,30 @@ static void test_tight_buffers(void **state)
     last->app = NULL;
 }
 
+/* IPv6 texts of every shape inet_ntop gives (zero runs, the embedded IPv4
+ * forms), written by the flow line's own IPv6 writer */
+static void test_ipv6_texts(void **state)
+{
+    (void)state;
+    static const char *const addrs[] = {"::",
+                                        "::1",
+                                        "::1.2.3.4",
+                                        "::ffff:1.2.3.4",
+                                        "::ffff:0:0",
+                                        "1::",
+                                        "1:0:0:1::",
+                                        "fe80::1:0:0:1",
+                                        "0:0:1::",
+                                        "::fffe:1.2.3.4",
+                                        "1:2:3:4:5:6:7:8",
+                                        "2001:db8:0:1:0:0:0:1"};
+    size_t n = sizeof addrs / sizeof addrs[0];
+    for (size_t i = 0; i < n; i++) {
+        feed(addrs[i], 1, addrs[(i + 1) % n], 2, 17, 0, 1775000000, (long)i, 60);
+        same_bytes("timeout");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +292,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_times, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tight_buffers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ipv6_texts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
