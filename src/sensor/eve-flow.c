@@ -226,11 +226,12 @@ const struct mm__tcp_flag_name mm__tcp_flag_names[8] = {{0x02, "syn"}, {0x01, "f
                                                         {0x40, "ecn"}, {0x80, "cwr"}};
 const char *const mm__tcp_state_names[5] = {"none", "syn_sent", "established", "closing", "closed"};
 
-/* ,"name":true per flag, in mm__tcp_flag_names' order (same bits) */
-static const struct mm_flow_text flag_true[8] = {
-    MM_FLOW_TEXT(",\"syn\":true"), MM_FLOW_TEXT(",\"fin\":true"), MM_FLOW_TEXT(",\"rst\":true"),
-    MM_FLOW_TEXT(",\"psh\":true"), MM_FLOW_TEXT(",\"ack\":true"), MM_FLOW_TEXT(",\"urg\":true"),
-    MM_FLOW_TEXT(",\"ecn\":true"), MM_FLOW_TEXT(",\"cwr\":true")};
+/* ,"name":true per flag, in mm__tcp_flag_names' order (same bits); each
+ * FLAG_TRUE_LEN bytes */
+#define FLAG_TRUE_LEN 11
+static const char flag_true[8][FLAG_TRUE_LEN + 1] = {
+    ",\"syn\":true", ",\"fin\":true", ",\"rst\":true", ",\"psh\":true",
+    ",\"ack\":true", ",\"urg\":true", ",\"ecn\":true", ",\"cwr\":true"};
 /* mm__tcp_state_names, quoted */
 static const struct mm_flow_text tcp_state_quoted[5] = {
     MM_FLOW_TEXT("\"none\""), MM_FLOW_TEXT("\"syn_sent\""), MM_FLOW_TEXT("\"established\""),
@@ -238,7 +239,6 @@ static const struct mm_flow_text tcp_state_quoted[5] = {
 
 static char *put_tcp(char *o, const struct mm_flow *f)
 {
-    const struct mm__tcp_flag_name *names = mm__tcp_flag_names;
     uint8_t fl = f->dir[0].tcp_flags | f->dir[1].tcp_flags;
     o = PUT_LIT(o, ",\"tcp\":{\"tcp_flags\":");
     o = put_flags(o, fl);
@@ -246,9 +246,12 @@ static char *put_tcp(char *o, const struct mm_flow *f)
     o = put_flags(o, f->dir[0].tcp_flags);
     o = PUT_KEY(o, "tcp_flags_tc");
     o = put_flags(o, f->dir[1].tcp_flags);
-    for (size_t i = 0; i < 8; i++)
-        if (fl & names[i].bit)
-            o = put_bytes(o, flag_true[i].s, flag_true[i].n);
+    /* fl with its two low bits swapped: bit i is then mm__tcp_flag_names[i]
+     * (syn 0x02 before fin 0x01); one step per flag set */
+    for (unsigned g = (fl & 0xfcu) | (fl & 1u) << 1 | (fl >> 1 & 1u); g; g &= g - 1) {
+        memcpy(o, flag_true[__builtin_ctz(g)], FLAG_TRUE_LEN);
+        o += FLAG_TRUE_LEN;
+    }
     o = PUT_KEY(o, "state");
     struct mm_flow_text state = tcp_state_quoted[f->tcp_state % 5];
     o = put_bytes(o, state.s, state.n);

@@ -282,6 +282,18 @@ static void test_ipv6_texts(void **state)
     }
 }
 
+/* Every TCP flag byte, each way and both ways (the flags' order in the line) */
+static void test_every_tcp_flag(void **state)
+{
+    (void)state;
+    feed("10.0.0.1", 40000, "10.0.0.2", 443, 6, 0x02, 1775000000, 1, 60);
+    for (unsigned v = 0; v < 256; v++) {
+        last->dir[0].tcp_flags = (uint8_t)v;
+        last->dir[1].tcp_flags = (uint8_t)(v * 7);
+        same_bytes("timeout");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +305,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tight_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_texts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_tcp_flag, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
