@@ -585,6 +585,7 @@ static int line_added(struct mm_eve_out *o, size_t start)
 
 int mm_eve_out_write_line(struct mm_eve_out *o, const char *line, size_t len)
 {
+    o->reserved = 0; /* a reservation ends at the next call */
     if (!o->fp)
         return MM_EIO;
     size_t start = o->batch.len;
@@ -624,6 +625,7 @@ int mm_eve_out_commit(struct mm_eve_out *o, size_t len)
 
 int mm_eve_out_write(struct mm_eve_out *o, const json_t *ev)
 {
+    o->reserved = 0; /* a reservation ends at the next call */
     if (!o->fp)
         return MM_EIO;
     size_t start = o->batch.len;
@@ -637,6 +639,7 @@ int mm_eve_out_flush(struct mm_eve_out *o)
 {
     if (!o || !o->fp)
         return 0;
+    o->reserved = 0;
     int r = batch_hand_over(o, o->batch.len);
     return fflush(o->fp) == 0 ? r : MM_EIO;
 }

@@ -28,7 +28,8 @@ char *mm_eve_out_reserve(struct mm_eve_out *o, size_t n);
 /* Adds the first len bytes written at the last reservation (len at most
  * its n; the last byte '\n') as one line, with rotation and batching as
  * mm_eve_out_write_line. len 0 adds nothing and returns 0; len past the
- * reservation (or no reservation) is MM_EINVAL. */
+ * reservation, or with no reservation open (none made, or another call on
+ * o since), is MM_EINVAL. */
 int mm_eve_out_commit(struct mm_eve_out *o, size_t len);
 int mm_eve_out_flush(struct mm_eve_out *o);
 uint64_t mm_eve_out_rotations(const struct mm_eve_out *o);

@@ -509,6 +509,14 @@ static void test_reserve_commit(void **state)
     assert_int_equal(mm_eve_out_commit(o, 0), 0);
     assert_non_null(mm_eve_out_reserve(o, 8));
     assert_int_equal(mm_eve_out_commit(o, 0), 0);
+    /* another call on o ends the reservation */
+    assert_non_null(mm_eve_out_reserve(o, 8));
+    assert_int_equal(mm_eve_out_write_line(o, "{}\n", 3), 0);
+    mm_buf_append(&want, "{}\n", 3);
+    assert_int_equal(mm_eve_out_commit(o, 3), MM_EINVAL);
+    assert_non_null(mm_eve_out_reserve(o, 8));
+    assert_int_equal(mm_eve_out_flush(o), 0);
+    assert_int_equal(mm_eve_out_commit(o, 3), MM_EINVAL);
     /* mixed with the other two ways, across several batches */
     for (int i = 0; i < 3000; i++) {
         char line[200];
