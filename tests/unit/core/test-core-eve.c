@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/eve.h"
+#include "../test-rand.h"
 
 static void test_build_order(void **state)
 {
@@ -132,10 +133,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15u;
 
 static unsigned rnd(unsigned n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng % n);
+    return (unsigned)(test_xorshift(&rng) % n);
 }
 
 /* A random text into buf (NULL sometimes): ASCII, Japanese, quotes and

@@ -32,6 +32,7 @@
 #include "core/error.h"
 #include "sensor/capture-file.h"
 #include "test-capture-file-build.h"
+#include "../test-rand.h"
 
 #define SMALL_WINDOW 4096
 #define MUTATIONS    3000
@@ -217,10 +218,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint32_t next_random(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng >> 16);
+    return (uint32_t)(test_xorshift(&rng) >> 16);
 }
 
 /* One to three damages: a random byte, a 32-bit field set to a telling

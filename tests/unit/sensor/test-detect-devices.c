@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "test-detect-harness.h"
+#include "../test-rand.h"
 
 extern const struct mm_detector mm_detector_new_device;
 extern const struct mm_detector mm_detector_legacy_os;
@@ -237,10 +238,7 @@ static uint64_t rng = 0x853c49e6748fea9bu;
 
 static unsigned rnd(unsigned n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng % n);
+    return (unsigned)(test_xorshift(&rng) % n);
 }
 
 /* A random member value: text, number, flag, null, array or object. */

@@ -29,6 +29,7 @@
 #include "core/net.h"
 #include "sensor/intel/intel-int.h"
 #include "sensor/intel/intel.h"
+#include "../test-rand.h"
 
 enum { NAMES = 40 };
 
@@ -36,10 +37,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static uint32_t rnd(uint32_t n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng % n);
+    return (uint32_t)(test_xorshift(&rng) % n);
 }
 
 /* The i-th base name: some with a long first label (51-59 bytes), so

@@ -21,6 +21,7 @@
 #include "pktbuild.h"
 #include "sensor/intel/intel.h"
 #include "sensor/sensor-int.h"
+#include "../test-rand.h"
 
 static char dir[128], eve[192], ini[192];
 static struct mm_sensor_options opt;
@@ -384,10 +385,7 @@ static uint64_t rng = 0x2545f4914f6cdd1du;
 
 static uint64_t rnd(uint64_t n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng % n;
+    return test_xorshift(&rng) % n;
 }
 
 /* A random capture clock: any second of 1970-2106, sometimes the same

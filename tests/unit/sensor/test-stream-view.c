@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "sensor/flowtable.h"
+#include "../test-rand.h"
 
 #define STREAM_LEN 60000
 #define SEG_MAX    1500
@@ -154,10 +155,7 @@ static uint64_t rng;
 
 static uint32_t rnd(uint32_t n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng % n);
+    return (uint32_t)(test_xorshift(&rng) % n);
 }
 
 struct side {
