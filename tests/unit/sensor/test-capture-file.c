@@ -111,6 +111,14 @@ static int declined(const struct cbuf *c)
 
 /* ---- classic pcap ---- */
 
+/* Creates an empty temporary file named after the template path. */
+static void make_temp_file(char *path)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
 static void test_pcap_both_orders(void **state)
 {
     (void)state;
@@ -631,9 +639,7 @@ static void test_capture_api(void **state)
 {
     (void)state;
     char path[] = "/tmp/mm-test-capfile-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
+    make_temp_file(path);
     struct cbuf c = {0};
     pcap_header(&c, 0xa1b2c3d4, 2, 4, 0, 101);
     pcap_record(&c, 1, 2, 20, 20, 1);
@@ -695,9 +701,7 @@ static void test_file_grows(void **state)
 {
     (void)state;
     char path[] = "/tmp/mm-test-capfile-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
+    make_temp_file(path);
     struct cbuf c = {0};
     pcap_header(&c, 0xa1b2c3d4, 2, 4, 0, 1);
     pcap_record(&c, 1, 0, 3000, 3000, 1);
@@ -735,9 +739,7 @@ static void test_file_shrinks(void **state)
 {
     (void)state;
     char path[] = "/tmp/mm-test-capfile-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
+    make_temp_file(path);
     struct cbuf c = {0};
     pcap_header(&c, 0xa1b2c3d4, 2, 4, 0, 1);
     for (uint32_t i = 1; i <= 8; i++)
