@@ -222,27 +222,6 @@ static void expect_facts_match(const json_t *dns, const struct mm__dns_facts *df
     assert_int_equal(n, df->naddrs);
 }
 
-/* The newest alert of both, without the feed's file name (each harness
- * writes its feed to a file of its own). */
-static void expect_same_alerts(const struct mm_sensor *fast, const struct mm_sensor *ref,
-                               unsigned message)
-{
-    size_t n = th_count_alerts(ref, 0);
-    assert_int_equal(th_count_alerts(fast, 0), n);
-    if (n == 0)
-        return;
-    json_t *a = json_deep_copy(json_array_get(fast->alerts, n - 1));
-    json_t *b = json_deep_copy(json_array_get(ref->alerts, n - 1));
-    json_object_del(json_object_get(json_object_get(a, "mamori"), "evidence"), "source");
-    json_object_del(json_object_get(json_object_get(b, "mamori"), "evidence"), "source");
-    if (!json_equal(a, b)) {
-        char *fa = json_dumps(a, JSON_SORT_KEYS), *fb = json_dumps(b, JSON_SORT_KEYS);
-        fail_msg("message %u:\n facts: %s\n JSON:  %s", message, fa, fb);
-    }
-    json_decref(a);
-    json_decref(b);
-}
-
 /* The decoder's emit: checks the facts, hands the event to the detectors
  * reading them and its JSON text to the reference ones. */
 static void on_emit(struct mm_app_ctx *ctx, json_t *ev)
@@ -300,7 +279,7 @@ static void test_facts_and_detectors(void **state)
         app_run_udp(&ar, m.b, m.n);
         app_run_free(&ar);
         for (int d = 0; d < 2; d++)
-            expect_same_alerts(run.fast[d], run.ref[d], i);
+            th_expect_same_alerts_but_source(run.fast[d], run.ref[d], i);
         assert_null(mm__dns_facts_of(NULL));
     }
     /* the test means something: most events went the facts way, and both

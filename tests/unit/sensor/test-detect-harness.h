@@ -66,6 +66,11 @@ const json_t *th_event_at(const struct mm_sensor *s, const char *type, size_t n)
  * newest one equal; else the test fails naming seed and packet. */
 void th_expect_same_alerts(const struct mm_sensor *fast, const struct mm_sensor *ref, uint64_t seed,
                            unsigned packet);
+/* The same for a detector fed two ways (facts against JSON): the newest
+ * alerts compared without their evidence's "source" (the feed's file name;
+ * each harness loads its feed from a file of its own). */
+void th_expect_same_alerts_but_source(const struct mm_sensor *fast, const struct mm_sensor *ref,
+                                      unsigned message);
 
 /* The device inventory refuses to start with this config (INI text): the
  * sensor reports the error and does not start. */
