@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/str.h"
 #include "core/timefmt.h"
+#include "sensor/output/decimal.h"
 #include "sensor/sensor-int.h"
 
 /* Formatted minutes, direct-mapped by the minute: a flow record prints its
@@ -152,11 +152,7 @@ void mm__time_format(const struct timeval *ts, char out[MM_TIMESTAMP_MAX])
     unsigned s = (unsigned)(sec - m * 60);
     out[t->sec_at] = (char)('0' + s / 10);
     out[t->sec_at + 1] = (char)('0' + s % 10);
-    char *u = out + t->sec_at + 3; /* six micro-second digits, two at a time */
-    unsigned micro = (unsigned)us;
-    memcpy(u, mm_decimal_pairs + 2 * (micro / 10000), 2);
-    memcpy(u + 2, mm_decimal_pairs + 2 * (micro / 100 % 100), 2);
-    memcpy(u + 4, mm_decimal_pairs + 2 * (micro % 100), 2);
+    mm__six_digits(out + t->sec_at + 3, (uint32_t)us);
 }
 
 /* The decimal text of every byte value, built at compile time: up to three

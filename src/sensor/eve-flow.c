@@ -144,11 +144,7 @@ static char *put_time_near(char *o, const struct timeval *tv, const struct timev
         (size_t)(dot - same.s) + 7 > same.n)
         return put_time(o, tv, &unused);
     char *end = put_text(o, same);
-    char *u = o + 1 + (dot - same.s) + 1;
-    unsigned micro = (unsigned)tv->tv_usec;
-    memcpy(u, mm_decimal_pairs + 2 * (micro / 10000), 2);
-    memcpy(u + 2, mm_decimal_pairs + 2 * (micro / 100 % 100), 2);
-    memcpy(u + 4, mm_decimal_pairs + 2 * (micro % 100), 2);
+    mm__six_digits(o + 1 + (dot - same.s) + 1, (uint32_t)tv->tv_usec);
     return end;
 }
 

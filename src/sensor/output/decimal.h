@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Unsigned integers in decimal, written straight into a line (no NUL, no
  * call): the EVE writer's numbers (output-eve.c) and the flow record's
- * (eve-flow.c). Two digits per step from mm_decimal_pairs, in 32-bit
- * arithmetic below 10^8 (ports, packet and byte counts, ages), eight
+ * (eve-flow.c), and a time stamp's microseconds (eve-fast.c). Two digits per step from
+ * mm_decimal_pairs, in 32-bit arithmetic below 10^8 (ports, packet and byte counts, ages), eight
  * digits per 64-bit division above (flow ids). */
 #ifndef MM_SENSOR_OUTPUT_DECIMAL_H
 #define MM_SENSOR_OUTPUT_DECIMAL_H
@@ -46,6 +46,14 @@ static inline void mm__eight_digits(char *o, uint32_t v)
     memcpy(o + 2, mm_decimal_pairs + 2 * (high % 100), 2);
     memcpy(o + 4, mm_decimal_pairs + 2 * (low / 100), 2);
     memcpy(o + 6, mm_decimal_pairs + 2 * (low % 100), 2);
+}
+
+/* v (below 10^6) as exactly six digits at o: a time stamp's microseconds. */
+static inline void mm__six_digits(char *o, uint32_t v)
+{
+    memcpy(o, mm_decimal_pairs + 2 * (v / 10000), 2);
+    memcpy(o + 2, mm_decimal_pairs + 2 * (v / 100 % 100), 2);
+    memcpy(o + 4, mm_decimal_pairs + 2 * (v % 100), 2);
 }
 
 /* v in decimal at o (at most 20 bytes); returns the length. Eight digits
