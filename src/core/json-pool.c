@@ -122,6 +122,16 @@ static void *pool_malloc(size_t n)
     return malloc_block(n, c);
 }
 
+/* Puts a pooled block of class c (1-CLASSES) on this thread's list, its
+ * link in the header's second word (the class byte stays). */
+static inline void push_block(uint8_t *block, size_t c)
+{
+    struct free_block *f = (struct free_block *)(block + LINK_AT);
+    f->next = free_lists[c - 1];
+    free_lists[c - 1] = f;
+    free_counts[c - 1]++;
+}
+
 /* The slow half of pool_free: large blocks, full lists, a thread's first
  * free (registers the list clean-up) and every free under ASan. */
 static __attribute__((noinline)) void free_block_slow(uint8_t *block, size_t c)
@@ -130,10 +140,7 @@ static __attribute__((noinline)) void free_block_slow(uint8_t *block, size_t c)
         free(block);
         return;
     }
-    struct free_block *f = (struct free_block *)(block + LINK_AT);
-    f->next = free_lists[c - 1];
-    free_lists[c - 1] = f;
-    free_counts[c - 1]++;
+    push_block(block, c);
 }
 
 static void pool_free(void *ptr)
@@ -146,10 +153,7 @@ static void pool_free(void *ptr)
         free_block_slow(block, c);
         return;
     }
-    struct free_block *f = (struct free_block *)(block + LINK_AT);
-    f->next = free_lists[c - 1];
-    free_lists[c - 1] = f;
-    free_counts[c - 1]++;
+    push_block(block, c);
 }
 
 void mm_json_pool_install(void)
