@@ -10,19 +10,6 @@
 
 #define MM_APP_TEXT_MAX 4096
 
-#define BYTES_01 0x0101010101010101ULL
-#define BYTES_80 0x8080808080808080ULL
-
-/* True when one of the eight bytes of w is not printable ASCII: below 0x20
- * (w - 0x20.. borrows into the byte's top bit only for such a byte) or
- * above 0x7e (w + 0x01.. sets the top bit of 0x7f; bytes from 0x80 have it). */
-static bool word_has_unprintable(uint64_t w)
-{
-    uint64_t below = (w - BYTES_01 * 0x20) & ~w & BYTES_80;
-    uint64_t above = ((w + BYTES_01) | w) & BYTES_80;
-    return (below | above) != 0;
-}
-
 /* How many bytes from p are printable ASCII (0x20-0x7e): eight at a time,
  * then byte by byte from the first word that holds another byte. */
 static size_t printable_run(const uint8_t *p, size_t n)
@@ -30,7 +17,7 @@ static size_t printable_run(const uint8_t *p, size_t n)
     size_t i = 0;
     for (uint64_t w; i + 8 <= n; i += 8) {
         memcpy(&w, p + i, 8);
-        if (word_has_unprintable(w))
+        if (mm__unprintable8(w))
             break;
     }
     while (i < n && p[i] >= 0x20 && p[i] < 0x7F)

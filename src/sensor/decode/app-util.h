@@ -14,6 +14,19 @@
 
 #include "sensor/decode/decode.h"
 
+/* Nonzero (the top bit of each such byte, and perhaps of others) when one
+ * of the eight bytes of w is not printable ASCII (0x20-0x7e): below 0x20,
+ * w - 0x20.. borrows into that byte's top bit (exact for the question "any
+ * byte": a borrow only runs upwards from such a byte); above 0x7e, w +
+ * 0x01.. sets the top bit of 0x7f, and bytes from 0x80 have it (a carry
+ * out of 0xff comes from a byte that is flagged itself). Word-at-a-time
+ * tests of mm__app_text's plain runs and of DNS labels. */
+static inline uint64_t mm__unprintable8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    return ((w - ones * 0x20) & ~w & high) | (((w + ones) | w) & high);
+}
+
 /* A read cursor: every read checks the remaining length first and fails
  * (returns false) instead of reading past end. */
 struct mm__cur {

@@ -27,19 +27,6 @@ static int append_label(const uint8_t *lab, size_t n, char *out, size_t outlen, 
     return 0;
 }
 
-#define BYTES_01 0x0101010101010101ULL
-#define BYTES_80 0x8080808080808080ULL
-
-/* Nonzero when one of the eight bytes of w is not printable ASCII (0x20-
- * 0x7e): below 0x20, w - 0x20.. borrows into that byte's top bit (exact
- * for the question "any byte", as app-util.c's test); above, w + 0x01..
- * sets the top bit of 0x7f, bytes from 0x80 have it (a carry out of 0xff
- * comes from a byte that is flagged itself). */
-static uint64_t unprintable8(uint64_t w)
-{
-    return ((w - BYTES_01 * 0x20) & ~w & BYTES_80) | (((w + BYTES_01) | w) & BYTES_80);
-}
-
 /* Copies n label bytes to w while checking them, eight at a time (the
  * last word overlapping the one before), four at a time for 4-7 bytes,
  * 1-3 bytes as one word; reads and writes only lab[0..n) and w[0..n).
@@ -50,23 +37,23 @@ static bool copy_plain(const uint8_t *lab, size_t n, char *w)
     if (n >= 8) {
         for (size_t i = 0; i + 8 <= n; i += 8) {
             memcpy(&x, lab + i, 8);
-            bad |= unprintable8(x);
+            bad |= mm__unprintable8(x);
             memcpy(w + i, &x, 8);
         }
         memcpy(&x, lab + n - 8, 8);
-        bad |= unprintable8(x);
+        bad |= mm__unprintable8(x);
         memcpy(w + n - 8, &x, 8);
     } else if (n >= 4) {
         uint32_t a, b;
         memcpy(&a, lab, 4);
         memcpy(&b, lab + n - 4, 4);
-        bad |= unprintable8((uint64_t)a << 32 | b);
+        bad |= mm__unprintable8((uint64_t)a << 32 | b);
         memcpy(w, &a, 4);
         memcpy(w + n - 4, &b, 4);
     } else { /* 1-3 bytes: first, middle and last cover them all */
         uint8_t a = lab[0], m = lab[n / 2], z = lab[n - 1];
-        bad |= unprintable8((uint64_t)a | (uint64_t)m << 8 | (uint64_t)z << 16 |
-                            0x4141414141ULL << 24); /* 'A' fills the rest */
+        bad |= mm__unprintable8((uint64_t)a | (uint64_t)m << 8 | (uint64_t)z << 16 |
+                                0x4141414141ULL << 24); /* 'A' fills the rest */
         w[0] = (char)a;
         w[n / 2] = (char)m;
         w[n - 1] = (char)z;
