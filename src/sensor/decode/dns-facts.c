@@ -6,16 +6,14 @@
 #include "sensor/decode/dns-facts.h"
 
 static _Thread_local struct mm__dns_facts facts;
-static _Thread_local const json_t *published;
 
 const struct mm__dns_facts *mm__dns_facts_of(const json_t *dns)
 {
-    return dns && dns == published ? &facts : NULL;
+    return dns && dns == facts.dns ? &facts : NULL; /* NULL: none published */
 }
 
 struct mm__dns_facts *mm__dns_facts_begin(void)
 {
-    published = NULL;
     facts.dns = NULL;
     facts.response = false;
     facts.rcode = 0;
@@ -27,11 +25,9 @@ struct mm__dns_facts *mm__dns_facts_begin(void)
 void mm__dns_facts_publish(const json_t *dns)
 {
     facts.dns = dns;
-    published = dns;
 }
 
 void mm__dns_facts_end(void)
 {
-    published = NULL;
     facts.dns = NULL;
 }

@@ -8,16 +8,14 @@
 #include <string.h>
 
 static _Thread_local struct mm__http_facts facts;
-static _Thread_local const json_t *published;
 
 const struct mm__http_facts *mm__http_facts_of(const json_t *http)
 {
-    return http && http == published ? &facts : NULL;
+    return http && http == facts.http ? &facts : NULL; /* NULL: none published */
 }
 
 struct mm__http_facts *mm__http_facts_begin(void)
 {
-    published = NULL;
     memset(&facts, 0, sizeof facts);
     return &facts;
 }
@@ -25,11 +23,9 @@ struct mm__http_facts *mm__http_facts_begin(void)
 void mm__http_facts_publish(const json_t *http)
 {
     facts.http = http;
-    published = http;
 }
 
 void mm__http_facts_end(void)
 {
-    published = NULL;
     facts.http = NULL;
 }
