@@ -11,6 +11,7 @@
 #include "core/data.h"
 #include "core/error.h"
 #include "core/ini.h"
+#include "core/str.h"
 #include "sensor/sensor.h"
 
 #define TEXTS_PATH "sensor/detectors.json"
@@ -24,25 +25,12 @@ static void load_texts(void)
         texts = NULL;
 }
 
-/* The decimal text of v (at most 10 digits) into key, without printf. */
-static void variant_key(unsigned v, char key[16])
-{
-    char digits[16];
-    size_t n = 0;
-    do
-        digits[n++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    for (size_t i = 0; i < n; i++)
-        key[i] = digits[n - 1 - i];
-    key[n] = '\0';
-}
-
 static const json_t *variant_of(const char *detector, unsigned variant, unsigned *number)
 {
-    char key[16];
+    char key[MM_U64_STRLEN];
     pthread_once(&texts_once, load_texts);
     const json_t *d = json_object_get(texts, detector);
-    variant_key(variant, key);
+    mm_str_u64(variant, key);
     *number = (unsigned)json_integer_value(json_object_get(d, "number"));
     return json_object_get(json_object_get(d, "variants"), key);
 }
