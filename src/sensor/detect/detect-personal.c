@@ -46,7 +46,7 @@ static bool holds_word(const char *text, const char *const *words, size_t n)
         return false;
     }
     for (size_t i = 0; i <= len; i++)
-        low[i] = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] + ('a' - 'A')) : text[i];
+        low[i] = mm__lower(text[i]);
     for (size_t k = 0; k < n; k++)
         if (strstr(low, words[k]))
             return true;
@@ -112,17 +112,13 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
     if (by_vendor)
         json_array_append_new(reasons,
                               json_pack("{s:s, s:s}", "reason", "vendor", "vendor", by_vendor));
-    static const char *const keys[] = {"mac", "ips", "hostnames", "vendor"};
+    static const char *const keys[] = {"mac", "ips", "hostnames", "vendor", "reasons"};
     json_t *mac = json_object_get(dev, "mac");
     json_t *const values[] = {mac ? mac : json_null(), json_object_get(dev, "ips"),
-                              json_object_get(dev, "hostnames"), json_object_get(dev, "vendor")};
-    json_t *evidence = reasons ? mm__object_of(keys, values, 4) : NULL;
-    if (evidence && json_object_set_new_nocheck(evidence, "reasons", reasons) != 0) {
-        json_decref(evidence);
-        evidence = NULL;
-    } else if (!evidence) {
-        json_decref(reasons);
-    }
+                              json_object_get(dev, "hostnames"), json_object_get(dev, "vendor"),
+                              reasons};
+    json_t *evidence = mm__object_of(keys, values, 5); /* NULL without reasons, as before */
+    json_decref(reasons);                              /* evidence holds its own reference */
     json_t *vars = mm__device_vars(dev);
     if (by_name) {
         json_object_set_new(vars, "name", json_string(by_name));
