@@ -782,6 +782,14 @@ static void prefetch_next(const struct mm__capsrc *s, size_t off)
     }
 }
 
+/* The reason for an error at the record being read: its number and byte
+ * offset, then why. */
+static void set_reason(struct mm__capsrc *s, const char *why)
+{
+    snprintf(s->reason, sizeof(s->reason), "record %llu at byte offset %llu: %s",
+             (unsigned long long)s->records + 1, (unsigned long long)s->pos, why);
+}
+
 static int report(struct mm__capsrc *s, char *err, size_t errlen)
 {
     s->failed = 1;
@@ -796,10 +804,8 @@ static int shrank(struct mm__capsrc *s)
     if (!guard.shrank || s->fd < 0)
         return 0;
     guard.shrank = 0;
-    snprintf(s->reason, sizeof(s->reason),
-             "record %llu at byte offset %llu: the file became shorter while it was being read "
-             "(another program truncated or rewrote it)",
-             (unsigned long long)s->records + 1, (unsigned long long)s->pos);
+    set_reason(s, "the file became shorter while it was being read "
+                  "(another program truncated or rewrote it)");
     return 1;
 }
 
@@ -832,9 +838,7 @@ int mm__capsrc_next(struct mm__capsrc *s, struct mm_capture_packet *pkt, char *e
             continue;
         case MM__CAPFILE_NEED:
             if (map_window(s, used) != 0) {
-                snprintf(s->reason, sizeof(s->reason), "record %llu at byte offset %llu: %s",
-                         (unsigned long long)s->records + 1, (unsigned long long)s->pos,
-                         strerror(errno));
+                set_reason(s, strerror(errno));
                 return report(s, err, errlen);
             }
             continue;
@@ -845,8 +849,7 @@ int mm__capsrc_next(struct mm__capsrc *s, struct mm_capture_packet *pkt, char *e
         default:
             if (at_end && grown(s))
                 continue; /* the record may be whole now */
-            snprintf(s->reason, sizeof(s->reason), "record %llu at byte offset %llu: %s",
-                     (unsigned long long)s->records + 1, (unsigned long long)s->pos, why);
+            set_reason(s, why);
             return report(s, err, errlen);
         }
     }
