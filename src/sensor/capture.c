@@ -211,7 +211,7 @@ void mm_capture_counters(struct mm_capture *c, uint64_t *received, uint64_t *dro
 {
     struct pcap_stat st;
     *received = *dropped = *ifdropped = 0;
-    if (c->live && c->pcap && pcap_stats(c->pcap, &st) == 0) {
+    if (c->live && pcap_stats(c->pcap, &st) == 0) {
         *received = st.ps_recv;
         *dropped = st.ps_drop;
         *ifdropped = st.ps_ifdrop;
