@@ -4,10 +4,11 @@
  *
  * How lines are tracked: the input is fed to libcsv one physical line at a
  * time (a line ends in LF, CRLF or a lone CR, the same terminators libcsv
- * knows). Before each line we look at the parser's state: when no record is
- * under way (libcsv's ROW_NOT_BEGUN, state 0 in the public struct), a record
- * starting on this line starts here. Errors found in a callback (limits,
- * decoding) set r->rc and the rest of the line is ignored.
+ * knows). A record ends only at such a line end, so the reader itself knows
+ * after each line whether a record is under way (no peeking at libcsv's
+ * private state); when none is, a record starting on the next line starts
+ * there. Errors found in a callback (limits, decoding) set r->rc and the
+ * rest of the line is ignored.
  *
  * Decoding happens per field, after libcsv has split the raw bytes: CP932
  * trail bytes are never '"', ',', CR or LF, so splitting first is safe, and
@@ -20,12 +21,10 @@
 #include <csv.h>
 #include <errno.h>
 #include <iconv.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* libcsv's "no row begun" parser state (libcsv.c: ROW_NOT_BEGUN). */
-#define CSV_STATE_ROW_NOT_BEGUN 0
 
 struct reader {
     struct csv_parser parser;
@@ -36,6 +35,8 @@ struct reader {
     char **fields; /* the record being built */
     size_t nfields, cap_fields;
     size_t record_line; /* where the record being built starts */
+    bool row_open;      /* a record has begun and not yet ended */
+    bool record_ended;  /* on_record ran while the current line was fed */
     size_t cells;
     int rc; /* first error; stops the reader */
     struct mm_csv_error err;
@@ -191,6 +192,7 @@ static void on_record(int c, void *data)
 {
     struct reader *r = data;
     (void)c;
+    r->record_ended = true;
     if (r->rc != 0)
         return;
     struct mm_csv_table *t = r->table;
@@ -242,14 +244,29 @@ static void fail_from_parser(struct reader *r, enum mm_csv_errkind parse_kind)
     }
 }
 
-/* Feeds the text line by line, then finishes the last record. */
+/* True when the line holds a byte that begins a row for libcsv: anything
+ * but the spaces, tabs and line ends it skips before a row. */
+static bool line_begins_row(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+            return true;
+    return false;
+}
+
+/* Feeds the text line by line, then finishes the last record. A record
+ * ends only at a line end (CR, LF or CRLF outside quotes), so after each
+ * line the reader knows whether a record is still open: one ended on this
+ * line (closed), or the line had content (open), or it was blank (as it
+ * was). The first line fed while none is open is the record's line. */
 static void parse_lines(struct reader *r, const char *p, size_t len)
 {
     size_t pos = 0, lineno = 1;
     while (pos < len && r->rc == 0) {
         size_t n = line_length(p + pos, len - pos);
-        if (r->parser.pstate == CSV_STATE_ROW_NOT_BEGUN)
+        if (!r->row_open)
             r->record_line = lineno;
+        r->record_ended = false;
         size_t done = csv_parse(&r->parser, p + pos, n, on_field, on_record, r);
         if (r->rc != 0)
             return;
@@ -257,6 +274,7 @@ static void parse_lines(struct reader *r, const char *p, size_t len)
             fail_from_parser(r, MM_CSV_ERR_QUOTE);
             return;
         }
+        r->row_open = !r->record_ended && (r->row_open || line_begins_row(p + pos, n));
         pos += n;
         lineno++;
     }

@@ -111,6 +111,23 @@ static void test_quoted_commas_and_newlines(void **state)
     mm_csv_table_free(t);
 }
 
+static void test_record_lines(void **state)
+{
+    (void)state;
+    /* blank and space-only lines between records; a quoted cell holding a
+     * blank line and a space-only line; a record after a lone CR */
+    struct mm_csv_table *t = parse_ok("h1,h2\n\n  \n\t\r\nx,\"a\n\n  \nb\"\n \n  y,z\rq,r");
+    assert_int_equal(t->nrecords, 4);
+    assert_record(t, 0, 1, 2, "h1", "h2");
+    assert_record(t, 1, 5, 2, "x", "a\n\n  \nb");
+    assert_record(t, 2, 10, 2, "y", "z");
+    assert_record(t, 3, 11, 2, "q", "r");
+    mm_csv_table_free(t);
+    /* an error in a record after blank lines names the record's first line */
+    const char *bad = "h1,h2\n\n\n1,\"open\n\nstill\"x\n";
+    parse_err(bad, strlen(bad), NULL, MM_EPARSE, MM_CSV_ERR_QUOTE, 4, 2);
+}
+
 static void test_empty_fields_and_spaces(void **state)
 {
     (void)state;
@@ -282,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_lf_crlf_cr),
         cmocka_unit_test(test_bom),
         cmocka_unit_test(test_quoted_commas_and_newlines),
+        cmocka_unit_test(test_record_lines),
         cmocka_unit_test(test_empty_fields_and_spaces),
         cmocka_unit_test(test_cp932),
         cmocka_unit_test(test_encoding_errors),
