@@ -30,9 +30,11 @@
  * reaches past it: a file that grows is read to its new end (like libpcap's
  * reads). A file truncated by another process while its pages are mapped
  * would raise SIGBUS on the next access beyond the new end; the shrink
- * guard (below) turns that into a zero page and an error at the next read,
- * and every page of a packet is touched before the packet is handed out,
- * so a cut packet is never delivered. */
+ * guard (below) turns that into a zero page and an error at the next read.
+ * The page holding the new end does not fault (it reads as zeros after the
+ * end), so before a packet is handed out, every page of it and the page
+ * after its record are touched, or, in a window's last page, the file's
+ * size is asked again (packet_whole): a cut packet is never delivered. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -559,6 +561,9 @@ struct mm__capsrc {
     size_t view_len;     /* bytes at base */
     uint64_t pos;        /* file offset of the next record */
     uint64_t records;    /* records (pcapng: blocks) read, for messages */
+    uint64_t seen_size;  /* the largest size fstat gave */
+    uint64_t zeroed_at;  /* file offset of a page the guard put zeros over, or UINT64_MAX */
+    size_t probe_len;    /* view_len, or 0 once a page is zeroed (packet_whole) */
     volatile sig_atomic_t stop;
     int failed; /* an error was reported: report it again */
     char reason[384];
@@ -576,6 +581,7 @@ static struct {
     const uint8_t *volatile base;
     volatile size_t len;
     volatile sig_atomic_t shrank;
+    volatile uintptr_t fault_page; /* the first page zeroed since shrank was cleared */
     struct sigaction before;
     size_t page;
 } guard;
@@ -588,6 +594,8 @@ static void on_sigbus(int sig, siginfo_t *si, void *ctx)
     if (base && at >= base && at - base < guard.len &&
         mmap((void *)(at - at % page), page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
              0) != MAP_FAILED) {
+        if (!guard.shrank)
+            guard.fault_page = at - at % page;
         guard.shrank = 1;
         errno = saved_errno;
         return;
@@ -653,6 +661,10 @@ static int map_window(struct mm__capsrc *s, size_t need)
     if (fstat(s->fd, &st) != 0)
         return MM_EIO;
     s->size = (uint64_t)st.st_size;
+    if (s->size > s->seen_size)
+        s->seen_size = s->size;
+    s->zeroed_at = UINT64_MAX; /* a fresh window */
+    s->probe_len = 0;
     s->view_off = s->pos - s->pos % page;
     uint64_t len = s->pos - s->view_off + need;
     if (len < s->window)
@@ -670,7 +682,7 @@ static int map_window(struct mm__capsrc *s, size_t need)
         return MM_EIO;
     madvise(m, (size_t)len, MADV_SEQUENTIAL);
     s->base = m;
-    s->view_len = (size_t)len;
+    s->view_len = s->probe_len = (size_t)len;
     guard_watch(s->base, s->view_len);
     return 0;
 }
@@ -797,23 +809,75 @@ static int report(struct mm__capsrc *s, char *err, size_t errlen)
     return MM_CAPTURE_ERROR;
 }
 
-/* Whether the guard has seen this file become shorter than its window;
- * the reason names the offset reached. */
-static int shrank(struct mm__capsrc *s)
+/* Whether the guard has seen this file become shorter than its window. */
+static int shrank(const struct mm__capsrc *s)
 {
-    if (!guard.shrank || s->fd < 0)
-        return 0;
+    return guard.shrank && s->fd >= 0;
+}
+
+/* Reports the file cut short at the record being read. */
+static int report_cut(struct mm__capsrc *s, char *err, size_t errlen)
+{
     guard.shrank = 0;
     set_reason(s, "the file became shorter while it was being read "
                   "(another program truncated or rewrote it)");
-    return 1;
+    return report(s, err, errlen);
+}
+
+/* Whether the file is still at least end bytes long (fstat now; when
+ * fstat fails, nothing is known to be missing). */
+static int file_holds(const struct mm__capsrc *s, uint64_t end)
+{
+    struct stat st;
+    return fstat(s->fd, &st) != 0 || (uint64_t)st.st_size >= end;
+}
+
+/* packet_whole's slow path, for a record ending at end in the window,
+ * the page after it at next: a page of the record is gone (the first
+ * fault lies before next), or the page after it is (the file now ends
+ * before it: from then on, fstat tells for each record whether the file
+ * still reaches its end, and no record may reach into the zeroed page), or
+ * no page after it could be tried. */
+static __attribute__((noinline)) int packet_checked(struct mm__capsrc *s, size_t end, size_t next)
+{
+    if (guard.shrank) {
+        if (guard.fault_page < (uintptr_t)s->base + next)
+            return 0;
+        guard.shrank = 0;
+        s->zeroed_at = s->view_off + next;
+        s->probe_len = 0;
+    }
+    return s->view_off + end <= s->zeroed_at && file_holds(s, s->view_off + end);
+}
+
+/* Whether the packet just parsed (the record of used bytes at off in the
+ * window) is still whole in the file. A cut leaves the page holding the
+ * new end readable, with zeros after the end; only the pages after it
+ * fault. So the packet's pages are touched, then the page after the
+ * record's last byte: if neither faults, the record is whole. A record in
+ * the window's last page has no page after it to try: fstat tells (a few
+ * records per 8 MiB window). */
+static int packet_whole(struct mm__capsrc *s, const struct mm_capture_packet *pkt, size_t off,
+                        size_t used)
+{
+    touch_pages(pkt->data, pkt->caplen);
+    size_t next = ((off + used - 1) | (guard.page - 1)) + 1; /* base is page-aligned */
+    if (next < s->probe_len) {
+        volatile uint8_t sink = s->base[next];
+        (void)sink;
+        if (!guard.shrank)
+            return 1;
+    }
+    return packet_checked(s, off + used, next);
 }
 
 int mm__capsrc_next(struct mm__capsrc *s, struct mm_capture_packet *pkt, char *err, size_t errlen)
 {
     char why[256];
-    if (s->failed || shrank(s))
+    if (s->failed)
         return report(s, err, errlen);
+    if (shrank(s))
+        return report_cut(s, err, errlen);
     for (;;) {
         if (s->stop)
             return MM_CAPTURE_EOF;
@@ -822,10 +886,12 @@ int mm__capsrc_next(struct mm__capsrc *s, struct mm_capture_packet *pkt, char *e
         int at_end = s->view_off + s->view_len >= s->size;
         int r = mm__capfile_record(&s->cf, s->base ? s->base + off : NULL, avail, at_end, pkt,
                                    &used, why, sizeof(why));
-        if (r == MM__CAPFILE_PACKET && s->fd >= 0)
-            touch_pages(pkt->data, pkt->caplen);
-        if (shrank(s))
-            return report(s, err, errlen);
+        if (r == MM__CAPFILE_PACKET && s->fd >= 0) {
+            if (!packet_whole(s, pkt, off, used))
+                return report_cut(s, err, errlen);
+        } else if (shrank(s)) {
+            return report_cut(s, err, errlen);
+        }
         switch (r) {
         case MM__CAPFILE_PACKET:
         case MM__CAPFILE_SKIP:
@@ -849,6 +915,8 @@ int mm__capsrc_next(struct mm__capsrc *s, struct mm_capture_packet *pkt, char *e
         default:
             if (at_end && grown(s))
                 continue; /* the record may be whole now */
+            if (s->fd >= 0 && !file_holds(s, s->seen_size))
+                return report_cut(s, err, errlen); /* it read zeros where the cut was */
             set_reason(s, why);
             return report(s, err, errlen);
         }

@@ -770,6 +770,162 @@ static void test_file_shrinks(void **state)
     cb_free(&c);
 }
 
+/* Reads packets first..last of a file of same-sized pcap records (caplen
+ * bytes each, record i stamped i with payload seed i), each whole. */
+static void expect_whole(struct mm__capsrc *s, uint32_t first, uint32_t last, uint32_t caplen)
+{
+    struct mm_capture_packet k;
+    char err[512] = "";
+    for (uint32_t i = first; i <= last; i++) {
+        int r = mm__capsrc_next(s, &k, err, sizeof(err));
+        if (r != MM_CAPTURE_PACKET)
+            fail_msg("record %u: %d (%s)", i, r, err);
+        assert_int_equal(k.ts.tv_sec, i);
+        assert_int_equal(k.caplen, caplen);
+        for (uint32_t b = 0; b < caplen; b++)
+            if (k.data[b] != (uint8_t)(i + b))
+                fail_msg("record %u byte %u: %u, not %u", i, b, k.data[b], (uint8_t)(i + b));
+    }
+}
+
+/* The next call, and the one after, report the file cut at the record
+ * numbered record at offset at. */
+static void expect_cut(struct mm__capsrc *s, uint32_t record, uint64_t at)
+{
+    struct mm_capture_packet k;
+    char err[512] = "", want[64];
+    int r = mm__capsrc_next(s, &k, err, sizeof(err));
+    if (r != MM_CAPTURE_ERROR)
+        fail_msg("record %u: %d, not the cut (caplen %u, first byte %u)", record, r,
+                 r == MM_CAPTURE_PACKET ? k.caplen : 0,
+                 r == MM_CAPTURE_PACKET && k.caplen ? k.data[0] : 0);
+    snprintf(want, sizeof(want), "record %u at byte offset %llu:", record, (unsigned long long)at);
+    if (!strstr(err, want) || !strstr(err, "became shorter"))
+        fail_msg("error \"%s\" lacks \"%s\" or the shrink", err, want);
+    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_ERROR);
+    assert_int_equal(mm__capsrc_offset(s), at);
+}
+
+/* A file of n pcap records of caplen bytes written to path. */
+static void write_records(const char *path, uint32_t n, uint32_t caplen)
+{
+    struct cbuf c = {0};
+    pcap_header(&c, 0xa1b2c3d4, 2, 4, 0, 1);
+    for (uint32_t i = 1; i <= n; i++)
+        pcap_record(&c, i, 0, caplen, caplen, (uint8_t)i);
+    assert_int_equal(cb_write(&c, path), 0);
+    cb_free(&c);
+}
+
+/* A cut leaves the page holding the file's new end mapped: that page reads
+ * as zeros after the end instead of faulting, so the guard alone would let
+ * a packet through with zeros for its cut bytes (or a run of empty records
+ * read from the zeros). No packet reaching past the cut may come out: the
+ * reader reports the shrink there, wherever the cut falls in its window.
+ * The tests below cut a file of records of 100 bytes (116 each, record i
+ * at 24 + 116 (i - 1)) or 3000 bytes (3016 each). */
+
+/* Inside the file's last page, so nothing faults at all: 24 + 8 x 3016 =
+ * 24152 bytes, record 8 at 21136 in the last page (20480-24152), cut at
+ * 22000. */
+static void test_cut_in_last_page(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mm-test-capfile-XXXXXX";
+    make_temp_file(path);
+    struct mm__capsrc *s;
+    write_records(path, 8, 3000);
+    assert_int_equal(mm__capsrc_open_file(path, 0, &s), 0);
+    expect_whole(s, 1, 7, 3000);
+    assert_int_equal(truncate(path, 22000), 0);
+    expect_cut(s, 8, 21136);
+    mm__capsrc_close(s);
+    unlink(path);
+}
+
+/* In the middle of a window, inside a packet (record 52, 5940-6056, cut
+ * at 6000), or exactly at a record's end (5940: record 51 is whole and
+ * comes out); window is the reader's window (0: the default). */
+static void cut_mid_window(size_t window, off_t cut)
+{
+    char path[] = "/tmp/mm-test-capfile-XXXXXX";
+    make_temp_file(path);
+    struct mm__capsrc *s;
+    write_records(path, 200, 100);
+    assert_int_equal(mm__capsrc_open_file(path, window, &s), 0);
+    expect_whole(s, 1, 43, 100);
+    assert_int_equal(truncate(path, cut), 0);
+    expect_whole(s, 44, 51, 100);
+    expect_cut(s, 52, 5940);
+    mm__capsrc_close(s);
+    unlink(path);
+}
+
+static void test_cut_inside_packet(void **state)
+{
+    (void)state;
+    cut_mid_window(0, 6000);
+}
+
+static void test_cut_at_record_end(void **state)
+{
+    (void)state;
+    cut_mid_window(0, 5940);
+}
+
+/* Windows of 8 KiB: records in a window's last page have no page after
+ * them to try. Cut inside record 52 as above, and at 8200, inside record
+ * 71 (8144-8260), which does not fit the first window. */
+static void test_cut_small_window(void **state)
+{
+    (void)state;
+    cut_mid_window(8192, 6000);
+    char path[] = "/tmp/mm-test-capfile-XXXXXX";
+    make_temp_file(path);
+    struct mm__capsrc *s;
+    write_records(path, 200, 100);
+    assert_int_equal(mm__capsrc_open_file(path, 8192, &s), 0);
+    expect_whole(s, 1, 60, 100);
+    assert_int_equal(truncate(path, 8200), 0);
+    expect_whole(s, 61, 70, 100);
+    expect_cut(s, 71, 8144);
+    mm__capsrc_close(s);
+    unlink(path);
+}
+
+/* pcapng: 40 enhanced packet blocks of 100 bytes, cut inside block 30
+ * (its data and trailing length read as zeros): the error names the
+ * shrink, not a bad block. */
+static void test_cut_pcapng_block(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mm-test-capfile-XXXXXX";
+    make_temp_file(path);
+    struct mm__capsrc *s;
+    struct cbuf c = {0};
+    ng_shb(&c, 1, 0);
+    ng_idb(&c, 1, 0, -1, 0, 0);
+    size_t at[41];
+    for (uint32_t i = 1; i <= 40; i++) {
+        at[i] = c.n;
+        ng_epb(&c, 0, (uint64_t)i * 1000000u, 100, 100, (uint8_t)i);
+    }
+    assert_int_equal(cb_write(&c, path), 0);
+    assert_int_equal(mm__capsrc_open_file(path, 0, &s), 0);
+    assert_int_equal(truncate(path, (off_t)at[30] + 20), 0);
+    struct mm_capture_packet k;
+    char err[512];
+    for (uint32_t i = 1; i < 30; i++) {
+        assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_PACKET);
+        assert_int_equal(k.ts.tv_sec, i);
+        assert_int_equal(k.data[99], (uint8_t)(i + 99));
+    }
+    expect_cut(s, 30 + 2, at[30]); /* blocks count the two header blocks */
+    mm__capsrc_close(s);
+    cb_free(&c);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -790,6 +946,11 @@ int main(void)
         cmocka_unit_test(test_capture_api),
         cmocka_unit_test(test_file_grows),
         cmocka_unit_test(test_file_shrinks),
+        cmocka_unit_test(test_cut_in_last_page),
+        cmocka_unit_test(test_cut_inside_packet),
+        cmocka_unit_test(test_cut_at_record_end),
+        cmocka_unit_test(test_cut_small_window),
+        cmocka_unit_test(test_cut_pcapng_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
