@@ -613,18 +613,22 @@ static void remember_values(const struct mm_devices *d, struct device *dev)
 
 /* ---- records -------------------------------------------------------------------- */
 
-static void own_record(struct device *dev);
+static bool own_record(struct device *dev);
 
 /* Makes the record's "last_seen" text say last_seen_written (formatted only
  * when it says something else; known, when not NULL, is the text of the time
- * known_usec, e.g. an event's time stamp). */
+ * known_usec, e.g. an event's time stamp). Out of memory while an event
+ * holds the record, the text stays due. */
 static void write_last_seen(struct device *dev, const char *known, int64_t known_usec)
 {
     char ts[MM_TIMESTAMP_MAX];
     dev->last_seen_due = false;
     if (dev->last_seen_text == dev->last_seen_written)
         return;
-    own_record(dev);
+    if (!own_record(dev)) {
+        dev->last_seen_due = true;
+        return;
+    }
     if (!known || known_usec != dev->last_seen_written) {
         time_string(dev->last_seen_written, ts);
         known = ts;
@@ -657,7 +661,8 @@ static void recompute_os(struct mm_devices *d, struct device *dev)
     size_t i;
     json_t *e, *best = NULL;
     json_int_t best_score = -1;
-    own_record(dev);
+    if (!own_record(dev))
+        return;
     const json_t *evidence = json_object_get(dev->rec, "evidence");
     json_array_foreach(evidence, i, e)
     {
@@ -715,9 +720,8 @@ static void add_evidence(struct mm_devices *d, struct device *dev, enum source s
 {
     size_t i;
     json_t *e;
-    if (evidence_holds(dev, source, g))
+    if (evidence_holds(dev, source, g) || !own_record(dev))
         return;
-    own_record(dev);
     json_t *ev = json_object_get(dev->rec, "evidence");
     json_array_foreach(ev, i, e)
     {
@@ -899,7 +903,8 @@ static bool ips_add(struct mm_devices *d, struct device *dev, const struct mm_ad
 {
     char text[MM_ADDR_STRLEN];
     uint8_t key[17];
-    own_record(dev);
+    if (!own_record(dev))
+        return false;
     json_t *ips = json_object_get(dev->rec, "ips");
     text_key(a, key);
     int listed = a->family == 4 || a->family == 6 ? ips_keys_list(dev, key) : -1;
@@ -945,6 +950,8 @@ static void device_add_ip(struct mm_devices *d, struct device *dev, const struct
     if (slot && slot->used && slot->idx == dev->idx) {
         dev->ip_slot = (size_t)(slot - d->by_ip.slots);
     } else { /* an address the map does not give dev (new, or another device's since) */
+        if (!own_record(dev))
+            return; /* out of memory while an event holds the record: learnt at a later packet */
         if (ips_add(d, dev, a))
             dev->dirty = true;
         if (address_is_news(dev, a))
@@ -1003,7 +1010,10 @@ static void view_syn(struct device *dev)
  * the shape, else ttl, window, options; in the record's "tcp" place. */
 static void write_syn(struct device *dev)
 {
-    own_record(dev);
+    if (!own_record(dev)) {
+        dev->tcp_stale = true; /* out of memory while an event holds the record: written later */
+        return;
+    }
     const json_t *tcp = json_object_get(dev->rec, "tcp");
     dev->tcp_stale = false;
     dev->tcp_shaped = json_object_set_new(dev->rec, "tcp",
@@ -1030,14 +1040,17 @@ static void set_syn(struct device *dev, const struct mm_packet *p)
 }
 
 /* Brings the record up to date with what is kept in the struct only: called
- * before the record is read (announced, saved, looked up). */
-static void sync_record(struct device *dev)
+ * before the record is read (announced, saved, looked up). False when it
+ * cannot be the device's own (own_record): it must not be read as such. */
+static bool sync_record(struct device *dev)
 {
-    own_record(dev);
+    if (!own_record(dev))
+        return false;
     if (dev->tcp_stale)
         write_syn(dev);
     if (dev->last_seen_due)
         write_last_seen(dev, NULL, 0);
+    return true;
 }
 
 /* A copy of the record (without its member skip, when not NULL).
@@ -1066,43 +1079,53 @@ static json_t *record_copy(const json_t *rec, const char *skip)
 
 /* Lends the record to an announced event as its "device" object (no copy
  * per event): the record takes the event's "action" as its last member
- * until the device next uses it (own_record). */
-static void lend_record(struct device *dev, json_t *ev, const char *action)
+ * until the device next uses it (own_record). False when memory ran out:
+ * the event is incomplete and must not be sent. */
+static bool lend_record(struct device *dev, json_t *ev, const char *action)
 {
-    json_object_set_new_nocheck(dev->rec, "action", json_string_nocheck(action));
+    if (json_object_set_new_nocheck(dev->rec, "action", json_string_nocheck(action)) != 0)
+        return false;
     dev->rec_lent = true;
-    json_object_set_nocheck(ev, "device", dev->rec);
+    return json_object_set_nocheck(ev, "device", dev->rec) == 0;
 }
 
 /* Makes the record the device's own again before it is changed or read
  * for output: when an event still holds it, the device goes on with a copy
  * (without "action"; the event keeps what was announced); else "action" is
  * taken out, and any array something else still holds (an alert's
- * evidence) is replaced by a copy, since arrays change in place. Out of
- * memory for the copy, the record is taken back in place. Every change
- * and every read for output goes through here first. */
-static void own_record(struct device *dev)
+ * evidence) is replaced by a copy, since arrays change in place. Every
+ * change and every read for output goes through here first. False when
+ * memory for a copy runs out: the record stays lent, as it was, and the
+ * caller changes nothing (what it would have written is kept for later
+ * where the struct can keep it, else lost like any other allocation
+ * failure); a later call tries again. */
+static bool own_record(struct device *dev)
 {
     json_t *v;
     const char *key;
     if (!dev->rec_lent)
-        return;
-    dev->rec_lent = false;
+        return true;
     if (dev->rec->refcount > 1) {
         json_t *copy = record_copy(dev->rec, "action");
-        if (copy) {
-            json_decref(dev->rec); /* the views borrow the elements, which the copy shares */
-            dev->rec = copy;
-            return;
-        }
+        if (!copy)
+            return false;
+        json_decref(dev->rec); /* the views borrow the elements, which the copy shares */
+        dev->rec = copy;
+        dev->rec_lent = false;
+        return true;
     }
-    json_object_del(dev->rec, "action");
     json_object_foreach(dev->rec, key, v)
     {
         json_t *c;
-        if (json_is_array(v) && v->refcount > 1 && (c = json_copy(v)) != NULL)
-            json_object_set_new_nocheck(dev->rec, key, c); /* same place in the record */
+        if (!json_is_array(v) || v->refcount == 1)
+            continue;
+        if (!(c = json_copy(v)))
+            return false; /* the arrays copied so far stay: equal, and the record's own */
+        json_object_set_new_nocheck(dev->rec, key, c); /* same place in the record */
     }
+    json_object_del(dev->rec, "action");
+    dev->rec_lent = false;
+    return true;
 }
 
 /* Emits a "device" event for dev (action "new" or "changed"); sig is
@@ -1110,7 +1133,11 @@ static void own_record(struct device *dev)
 static void announce(struct mm_devices *d, struct device *dev, const char *action, uint32_t sig)
 {
     struct mm_addr first = {0};
-    own_record(dev);
+    if (!own_record(dev)) { /* out of memory: announced at a later change or flush */
+        dev->dirty = true;
+        d->have_pending |= dev->pending_new;
+        return;
+    }
     json_t *ips = json_object_get(dev->rec, "ips"), *ev = NULL;
     int64_t t = now_usec(d);
     if (d->s) {
@@ -1138,7 +1165,10 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
         json_decref(ev);
         return;
     }
-    lend_record(dev, ev, action);
+    if (!lend_record(dev, ev, action)) {
+        json_decref(ev); /* out of memory, as when the event could not be made */
+        return;
+    }
     mm_sensor_emit(d->s, ev);
 }
 
@@ -1392,7 +1422,8 @@ static void learn_hostname(struct device *dev, const char *name)
         clean[n - 6] = '\0';
     else if (n > 0 && clean[n - 1] == '.')
         clean[n - 1] = '\0';
-    own_record(dev);
+    if (!own_record(dev))
+        return;
     if (clean[0] &&
         array_add_string(json_object_get(dev->rec, "hostnames"), clean, DEVICE_NAMES_MAX, true))
         dev->dirty = true;
@@ -1423,9 +1454,8 @@ static void on_dhcp(struct mm_devices *d, const json_t *ev)
     char params[512], vendor[DEVICE_TEXT_MAX] = "";
     dhcp_params(dhcp, params, sizeof params);
     clean_text(jstr(dhcp, "vendor_class_identifier"), vendor);
-    if (params[0] || vendor[0]) {
+    if ((params[0] || vendor[0]) && own_record(dev)) {
         struct mm_os_guess g;
-        own_record(dev);
         json_object_set_new(dev->rec, "dhcp",
                             json_pack("{s:s, s:s}", "params", params, "vendor_class", vendor));
         if (value_is_news(d, dev, 'd', params, vendor))
@@ -1454,9 +1484,8 @@ static void on_user_agent(struct mm_devices *d, const json_t *ev)
         maybe_changed(d, dev); /* its last user agent again: the record has it and its guess */
         return;
     }
-    if (!clean_text(ua, clean))
+    if (!clean_text(ua, clean) || !own_record(dev))
         return;
-    own_record(dev);
     json_t *uas = json_object_get(dev->rec, "user_agents");
     array_add_string(uas, clean, DEVICE_UAS_MAX, false);
     dev->last_ua = array_string(uas, clean);
@@ -1471,9 +1500,8 @@ static void smb_native_os(struct mm_devices *d, const json_t *ev, const char *os
     char clean[DEVICE_TEXT_MAX];
     struct device *dev = event_device(d, ev, who);
     struct mm_os_guess g;
-    if (!dev || !clean_text(os, clean))
+    if (!dev || !clean_text(os, clean) || !own_record(dev))
         return;
-    own_record(dev);
     json_object_set_new(dev->rec, "smb_native_os", json_string(clean));
     if (value_is_news(d, dev, 's', clean, ""))
         dev->identity_news = dev->dirty = true;
@@ -1570,10 +1598,7 @@ void mm_devices_on_event(struct mm_devices *d, const json_t *ev)
 const json_t *mm_devices_find_mac(const struct mm_devices *d, const uint8_t mac[6])
 {
     struct device *dev = d ? find_by_mac(d, mac) : NULL;
-    if (!dev)
-        return NULL;
-    sync_record(dev);
-    return dev->rec;
+    return dev && sync_record(dev) ? dev->rec : NULL; /* out of memory: not found */
 }
 
 size_t mm_devices_address_count(const struct mm_devices *d)
@@ -1584,10 +1609,7 @@ size_t mm_devices_address_count(const struct mm_devices *d)
 const json_t *mm_devices_find_ip(const struct mm_devices *d, const struct mm_addr *a)
 {
     struct device *dev = d ? find_by_ip(d, a) : NULL;
-    if (!dev)
-        return NULL;
-    sync_record(dev);
-    return dev->rec;
+    return dev && sync_record(dev) ? dev->rec : NULL; /* out of memory: not found */
 }
 
 /* ---- persistence ------------------------------------------------------------------ */
@@ -1638,8 +1660,7 @@ int mm_devices_save(struct mm_devices *d)
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < d->n; i++) {
         set_last_seen(d->devs[i], d->devs[i]->last_seen, true);
-        sync_record(d->devs[i]);
-        json_t *rec = saved_record(d->devs[i]);
+        json_t *rec = sync_record(d->devs[i]) ? saved_record(d->devs[i]) : NULL;
         if (!rec || json_array_append_new(arr, rec) != 0) {
             json_decref(arr); /* out of memory: nothing is written */
             arr = NULL;
