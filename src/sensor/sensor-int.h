@@ -103,7 +103,8 @@ struct mm_sensor {
     unsigned anom_count;
     int64_t tick_sec, stats_due, devices_save_due, first_sec;
     bool live;
-    struct mm_flow *cur_flow; /* flow of the packet being handled */
+    struct mm_flow *cur_flow;  /* flow of the packet being handled */
+    struct mm__direct *direct; /* events without a json_t (eve-http.h) */
 };
 
 /* sensor.c */

@@ -15,6 +15,7 @@
 #include "sensor/decode/decode.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/device.h"
+#include "sensor/eve-http.h"
 #include "sensor/intel/intel.h"
 #include "sensor/sensor-int.h"
 
@@ -174,6 +175,18 @@ static void handle_event(struct mm_sensor *s, json_t *ev)
         s->st.eve_errors++;
 }
 
+/* Handles the queued events in order (those queued while one is handled
+ * join the end); s->draining is set by the caller. */
+static void drain(struct mm_sensor *s)
+{
+    json_t *e;
+    while ((e = queue_pop(s)) != NULL) {
+        handle_event(s, e);
+        json_decref(e);
+    }
+    s->draining = false;
+}
+
 void mm_sensor_emit(struct mm_sensor *s, json_t *ev)
 {
     if (!ev)
@@ -185,12 +198,70 @@ void mm_sensor_emit(struct mm_sensor *s, json_t *ev)
     if (s->draining)
         return;
     s->draining = true;
-    json_t *e;
-    while ((e = queue_pop(s)) != NULL) {
-        handle_event(s, e);
-        json_decref(e);
+    drain(s);
+}
+
+/* ---- HTTP events without a json_t (eve-http.h) ------------------------------- */
+
+extern const struct mm_detector mm_detector_intel, mm_detector_web_attack;
+
+/* True when every detector given HTTP events reads them from the facts
+ * and the stand-in (intel, web-attack); another one needs the event. */
+static bool http_readers_read_facts(void)
+{
+    for (size_t i = 0; i < mm_detector_count; i++) {
+        const struct mm_detector *d = mm_detectors[i];
+        if (d->on_event && (!d->events || type_listed(d->events, "http")) &&
+            d != &mm_detector_intel && d != &mm_detector_web_attack)
+            return false;
     }
-    s->draining = false;
+    return true;
+}
+
+/* Decides, once the outputs and detectors are set up, whether HTTP events
+ * may skip their jansson object: not when they are spooled (the spool
+ * keeps the object) or a detector reads their JSON. */
+static int direct_open(struct mm_sensor *s)
+{
+    if (!(s->direct = mm__direct_new()))
+        return MM_ENOMEM;
+    s->direct->http = !(s->spool && spool_wants(s, "http")) && http_readers_read_facts();
+    s->direct->eve_http = mm__eve_wants(s, "http");
+    return 0;
+}
+
+/* The decoder's HTTP event as handle_event handles a JSON one: the
+ * detectors and the inventory are given the stand-in with the event's
+ * facts published, the line is written from the typed event, then the
+ * events queued meanwhile (alerts, device events) are handled. An event
+ * emitted while another is handled would have to wait in the queue as
+ * JSON: declined then. */
+static bool http_direct(struct mm_app_ctx *ctx, const struct mm__http_message *m)
+{
+    struct mm_sensor *s = ctx->sensor;
+    struct mm__direct *d = s->direct;
+    struct mm__http_event e;
+    if (!d || !d->http || s->draining)
+        return false;
+    mm__http_event_fill(&e, ctx, m);
+    json_t *ev = mm__direct_standin(d, &e);
+    if (!ev)
+        return false;
+    mm__http_event_facts(&e, mm__http_facts_begin());
+    mm__http_facts_publish(d->standin_http);
+    d->current = &e;
+    s->draining = true;
+    s->st.events++;
+    d->http_events++;
+    mm__detect_event(s, ev, "http");
+    mm__devices_event(s, ev);
+    if (s->eve && d->eve_http && mm__http_line_write(s->eve, &e) != 0)
+        s->st.eve_errors++;
+    d->current = NULL;
+    mm__direct_standin_done(d);
+    drain(s);
+    mm__http_facts_end();
+    return true;
 }
 
 void mm__sensor_spool_tick(struct mm_sensor *s)
@@ -277,10 +348,57 @@ static struct timeval event_time(const struct mm_sensor *s, const char *ts)
     return mm_time_parse(ts, &usec) == 0 ? mm_time_from_usec(usec) : s->now;
 }
 
+static bool has_ports(const char *proto)
+{
+    return proto &&
+           (strcmp(proto, "TCP") == 0 || strcmp(proto, "UDP") == 0 || strcmp(proto, "SCTP") == 0);
+}
+
+/* An address of the event as the alert reads it back from the event's
+ * text; returns a or NULL. */
+static const struct mm_addr *typed_addr(const struct mm_addr *in, struct mm_addr *a)
+{
+    char txt[MM_ADDR_STRLEN];
+    if (!in)
+        return NULL;
+    mm__addr_text(in, txt);
+    return mm_addr_parse(txt, a) == 0 ? a : NULL;
+}
+
+/* The alert header of a direct event (the stand-in stood for e): what
+ * mm_sensor_alert_event reads from the JSON event, taken from e's header
+ * through the same texts and numbers the event's JSON would hold. */
+static void alert_header_typed(const struct mm_sensor *s, const struct mm_eve_header *e,
+                               struct mm_eve_header *h, struct mm_addr *src, struct mm_addr *dst)
+{
+    char ts[MM_TIMESTAMP_MAX];
+    bool ports = has_ports(e->proto);
+    mm__time_format(&e->ts, ts);
+    h->ts = event_time(s, ts);
+    h->flow_id = e->flow_id & INT64_MAX;
+    h->src = typed_addr(e->src, src);
+    h->dst = typed_addr(e->dst, dst);
+    h->src_port = e->src && ports ? e->src_port : 0;
+    h->dest_port = e->dst && ports ? e->dest_port : 0;
+    h->proto = e->proto;
+    h->community_id = e->community_id;
+    h->app_proto = e->app_proto;
+    h->pcap_cnt = e->pcap_cnt;
+    mm__eve_header_vlan(h, e->vlan, e->vlan_count);
+}
+
 void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct mm_eve_alert *a)
 {
     struct mm_addr src, dst;
     struct mm_eve_header h = {.event_type = "alert"};
+    const struct mm__direct *d = s->direct;
+    if (d && d->current && ev == d->standin) {
+        alert_header_typed(s, &d->current->h, &h, &src, &dst);
+        if (s->cur_flow && h.flow_id == s->cur_flow->id)
+            s->cur_flow->alerted = true;
+        finish_alert(s, mm__eve_new(&h), a);
+        return;
+    }
     h.ts = event_time(s, json_string_value(json_object_get(ev, "timestamp")));
     h.flow_id = (uint64_t)json_integer_value(json_object_get(ev, "flow_id"));
     h.src = event_addr(ev, "src_ip", &src);
@@ -378,6 +496,9 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     }
     if ((r = mm__detect_init(s, err, errlen)) != 0)
         goto out;
+    if ((r = direct_open(s)) != 0)
+        goto out;
+    mm__http_direct = http_direct;
 out:
     if (r != 0) {
         s->intel = NULL; /* stays with the caller */
@@ -434,6 +555,7 @@ int mm__sensor_free(struct mm_sensor *s)
         json_decref(e);
     free(s->q);
     free(s->home);
+    mm__direct_free(s->direct);
     free(s);
     return failed;
 }

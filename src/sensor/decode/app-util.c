@@ -8,8 +8,6 @@
 #include "core/str.h"
 #include "sensor/decode/app-util.h"
 
-#define MM_APP_TEXT_MAX 4096
-
 /* How many bytes from p are printable ASCII (0x20-0x7e): eight at a time,
  * then byte by byte from the first word that holds another byte. */
 static size_t printable_run(const uint8_t *p, size_t n)
@@ -62,17 +60,27 @@ size_t mm__app_text(const uint8_t *p, size_t n, char *out, size_t outlen)
     return o;
 }
 
-json_t *mm__app_json_text(const uint8_t *p, size_t n)
+const char *mm__app_text_view(const uint8_t *p, size_t n, char scratch[MM_APP_TEXT_SCRATCH],
+                              size_t *len)
 {
-    char buf[MM_APP_TEXT_MAX * 4 + 1];
     if (n > MM_APP_TEXT_MAX)
         n = MM_APP_TEXT_MAX;
-    if (printable_run(p, n) == n) /* nearly every header: its bytes are the text */
-        return json_stringn_nocheck((const char *)p, n);
-    size_t o = mm__app_text(p, n, buf, sizeof buf);
+    if (printable_run(p, n) == n) { /* nearly every header: its bytes are the text */
+        *len = n;
+        return (const char *)p;
+    }
+    *len = mm__app_text(p, n, scratch, MM_APP_TEXT_SCRATCH);
+    return scratch;
+}
+
+json_t *mm__app_json_text(const uint8_t *p, size_t n)
+{
+    char buf[MM_APP_TEXT_SCRATCH];
+    size_t len;
+    const char *text = mm__app_text_view(p, n, buf, &len);
     /* valid UTF-8 by construction (printable ASCII, checked sequences,
      * \xNN escapes, never a cut sequence): no second check by jansson */
-    return json_stringn_nocheck(buf, o);
+    return json_stringn_nocheck(text, len);
 }
 
 json_t *mm__app_json_str(const char *s)

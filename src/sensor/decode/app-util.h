@@ -129,6 +129,15 @@ size_t mm__app_text(const uint8_t *p, size_t n, char *out, size_t outlen);
  * are kept; longer values are cut. */
 json_t *mm__app_json_text(const uint8_t *p, size_t n);
 
+/* The text mm__app_json_text makes of p[0..n), without the string: p
+ * itself when its first (at most) MM_APP_TEXT_MAX bytes are all printable
+ * ASCII (nearly every header), else scratch, written by mm__app_text. Its
+ * length in *len; not NUL-terminated when it is p. */
+#define MM_APP_TEXT_MAX     4096
+#define MM_APP_TEXT_SCRATCH (MM_APP_TEXT_MAX * 4 + 1)
+const char *mm__app_text_view(const uint8_t *p, size_t n, char scratch[MM_APP_TEXT_SCRATCH],
+                              size_t *len);
+
 /* A JSON string of text we formatted from packet data (a hostname, a
  * certificate subject...): the text itself when it is valid UTF-8, else the
  * same with invalid bytes escaped as by mm__app_text, so a field never

@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "sensor/decode/app-util.h"
+#include "sensor/decode/http-event.h"
 #include "sensor/decode/http-facts.h"
 
 #define HTTP_HEADER_MAX (16 * 1024)
@@ -226,24 +227,22 @@ static bool is_chunked(const struct line *te)
     return false;
 }
 
-/* Sets key (a literal) to the text of p[0..n) in o; returns the text as
+/* Sets key (a literal) to the text of slice t in o; returns the text as
  * the object holds it, or NULL when it is not there (out of memory). */
-static const char *set_text(json_t *o, const char *key, const uint8_t *p, size_t n)
+static const char *set_text(json_t *o, const char *key, struct mm__http_slice t)
 {
-    json_t *v = mm__app_json_text(p, n);
+    json_t *v = mm__app_json_text(t.p, t.n);
     if (!v || json_object_set_new_nocheck(o, key, v) != 0)
         return NULL;
     return json_string_value(v);
 }
 
-/* Host header without port, lower-cased (as Suricata's hostname); returns
- * the text as o holds it (NULL: not set). */
-static const char *set_hostname(json_t *o, const struct line *host)
+/* The text of the Host header without port, lower-cased (as Suricata's
+ * hostname), into buf; returns its length. */
+#define HOSTNAME_BUF 1100
+static size_t hostname_text(const struct line *host, char buf[HOSTNAME_BUF])
 {
-    char buf[1100];
     size_t n = host->n;
-    if (!host->p)
-        return NULL;
     if (n && host->p[0] == '[') { /* [v6]:port */
         const uint8_t *rb = memchr(host->p, ']', n);
         if (rb)
@@ -253,41 +252,90 @@ static const char *set_hostname(json_t *o, const struct line *host)
         if (c)
             n = (size_t)(c - host->p);
     }
-    size_t len = mm__app_text(host->p, n, buf, sizeof buf);
+    size_t len = mm__app_text(host->p, n, buf, HOSTNAME_BUF);
     for (size_t i = 0; i < len; i++)
         if (buf[i] >= 'A' && buf[i] <= 'Z') /* tolower in the "C" locale */
             buf[i] = (char)(buf[i] + ('a' - 'A'));
+    return len;
+}
+
+/* Sets "hostname"; returns the text as o holds it (NULL: not set). */
+static const char *set_hostname(json_t *o, const struct mm__http_message *m)
+{
     /* mm__app_text's text is valid UTF-8 (and has no NUL), and so it stays
      * with ASCII letters lowered: what mm__app_json_str would keep */
-    json_t *v = json_stringn_nocheck(buf, len);
+    json_t *v = json_stringn_nocheck(m->hostname, m->hostname_len);
     if (!v || json_object_set_new_nocheck(o, "hostname", v) != 0)
         return NULL;
     return json_string_value(v);
 }
 
-/* Notes in f the source address the event's src_ip will name (as
- * mm_app_event writes it: the packet's, when it has an IP header). */
-static void note_source(struct mm__http_facts *f, const struct mm_app_ctx *ctx)
+/* A request's members into o, with their texts noted in f (may be NULL). */
+static void request_members(json_t *o, const struct mm__http_message *m, struct mm__http_facts *f)
 {
-    const struct mm_packet *p = ctx->pkt;
-    if (!p || !p->ip_version || (p->src.family != 4 && p->src.family != 6))
-        return;
-    f->has_src = true;
-    f->src = p->src;
-    if (f->src.family == 4) /* as mm_addr_parse reads the text back */
-        memset(f->src.bytes + 4, 0, sizeof f->src.bytes - 4);
+    struct mm__http_facts unused;
+    if (!f)
+        f = &unused;
+    f->hostname = m->hostname ? set_hostname(o, m) : NULL;
+    f->url = set_text(o, "url", m->url);
+    if (m->user_agent.p)
+        f->user_agent = set_text(o, "http_user_agent", m->user_agent);
+    if (m->referer.p)
+        set_text(o, "http_refer", m->referer);
+    f->method = set_text(o, "http_method", m->method);
+    if (m->protocol.p)
+        set_text(o, "protocol", m->protocol);
 }
 
-/* Emits the message's event with its facts published to the readers of
+static void response_members(json_t *o, const struct mm__http_message *m, struct mm__http_facts *f)
+{
+    bool status = json_object_set_new_nocheck(o, "status", json_integer(m->status)) == 0;
+    if (f)
+        f->response = status;
+    set_text(o, "protocol", m->protocol);
+    if (m->content_type.p)
+        set_text(o, "http_content_type", m->content_type);
+    json_object_set_new_nocheck(o, "length", json_integer((json_int_t)m->length));
+}
+
+/* The "http" object of m, its texts noted in f (may be NULL). */
+static json_t *http_object(const struct mm__http_message *m, struct mm__http_facts *f)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    if (m->response)
+        response_members(o, m, f);
+    else
+        request_members(o, m, f);
+    return o;
+}
+
+json_t *mm__http_object(const struct mm__http_message *m)
+{
+    return http_object(m, NULL);
+}
+
+bool (*mm__http_direct)(struct mm_app_ctx *ctx, const struct mm__http_message *m);
+
+/* Emits the message's event: by the sensor's direct path when it takes
+ * it, else as a JSON event with its facts published to the readers of
  * HTTP events while the sensor handles it. The object is held while
  * published (as decode-dns.c does): the sensor frees the event before it
  * handles the events queued behind it, and an object made then could get
  * the freed one's address and so these facts. */
-static int emit_with_facts(struct mm_app_ctx *ctx, json_t *o, int64_t tx)
+static int emit_message(struct mm_app_ctx *ctx, const struct mm__http_message *m)
 {
+    if (ctx->sensor && mm__http_direct && mm__http_direct(ctx, m))
+        return 0;
+    struct mm__http_facts *f = mm__http_facts_begin();
+    json_t *o = http_object(m, f);
+    if (!o)
+        return MM_ENOMEM;
+    mm__http_facts_note_source(f, ctx->pkt);
     json_t *held = json_incref(o);
     mm__http_facts_publish(held);
-    int r = mm__app_emit_tx(ctx, "http", o, tx);
+    int r = mm__app_emit_tx(ctx, "http", o, m->tx_id);
     mm__http_facts_end();
     json_decref(held);
     return r;
@@ -306,12 +354,18 @@ static void set_body_mode(struct http_dir *d, const struct headers *h)
     }
 }
 
+static struct mm__http_slice slice_of(const struct line *l)
+{
+    return (struct mm__http_slice){l->p, l->n};
+}
+
 static int on_request(struct mm_app_ctx *ctx, struct http_state *st, struct http_dir *d,
                       const uint8_t *msg, size_t hlen)
 {
     struct line rl;
     struct headers h;
     size_t pos = 0;
+    char host[HOSTNAME_BUF];
     if (!next_line(msg, hlen, &pos, &rl))
         return MM_EPARSE;
     const uint8_t *sp1 = memchr(rl.p, ' ', rl.n);
@@ -323,20 +377,18 @@ static int on_request(struct mm_app_ctx *ctx, struct http_state *st, struct http
     const uint8_t *sp2 = memchr(uri, ' ', rest);
     size_t ulen = sp2 ? (size_t)(sp2 - uri) : rest;
     read_headers(msg, hlen, pos, &h);
-    json_t *o = json_object();
-    if (!o)
-        return MM_ENOMEM;
-    struct mm__http_facts *f = mm__http_facts_begin();
-    f->hostname = set_hostname(o, &h.host);
-    f->url = set_text(o, "url", uri, ulen);
-    if (h.ua.p)
-        f->user_agent = set_text(o, "http_user_agent", h.ua.p, h.ua.n);
-    if (h.referer.p)
-        mm__app_set_text(o, "http_refer", h.referer.p, h.referer.n);
-    f->method = set_text(o, "http_method", rl.p, mlen);
-    note_source(f, ctx);
+    struct mm__http_message m = {
+        .url = {uri, ulen},
+        .user_agent = slice_of(&h.ua),
+        .referer = slice_of(&h.referer),
+        .method = {rl.p, mlen},
+    };
+    if (h.host.p) {
+        m.hostname_len = hostname_text(&h.host, host);
+        m.hostname = host;
+    }
     if (sp2)
-        mm__app_set_text(o, "protocol", sp2 + 1, (size_t)(rl.p + rl.n - sp2 - 1));
+        m.protocol = (struct mm__http_slice){sp2 + 1, (size_t)(rl.p + rl.n - sp2 - 1)};
     uint8_t flags = 0;
     if (mlen == 4 && memcmp(rl.p, "HEAD", 4) == 0)
         flags |= REQ_HEAD;
@@ -345,7 +397,8 @@ static int on_request(struct mm_app_ctx *ctx, struct http_state *st, struct http
     if (st->npending < HTTP_PENDING)
         st->pending[st->npending++] = flags;
     set_body_mode(d, &h);
-    return emit_with_facts(ctx, o, st->req_tx++);
+    m.tx_id = st->req_tx++;
+    return emit_message(ctx, &m);
 }
 
 static int on_response(struct mm_app_ctx *ctx, struct http_state *st, struct http_dir *d,
@@ -372,17 +425,14 @@ static int on_response(struct mm_app_ctx *ctx, struct http_state *st, struct htt
         req = st->pending[0];
         memmove(st->pending, st->pending + 1, --st->npending);
     }
-    json_t *o = json_object();
-    if (!o)
-        return MM_ENOMEM;
-    struct mm__http_facts *f = mm__http_facts_begin();
-    f->response = json_object_set_new_nocheck(o, "status", json_integer(status)) == 0;
-    note_source(f, ctx);
-    mm__app_set_text(o, "protocol", sl.p, (size_t)(sp - sl.p));
-    if (h.ctype.p)
-        mm__app_set_text(o, "http_content_type", h.ctype.p, h.ctype.n);
     content_length(&h.clen, &n);
-    json_object_set_new_nocheck(o, "length", json_integer((json_int_t)n));
+    struct mm__http_message m = {
+        .response = true,
+        .status = status,
+        .protocol = {sl.p, (size_t)(sp - sl.p)},
+        .content_type = slice_of(&h.ctype),
+        .length = n,
+    };
     if (status == 101 || ((req & REQ_CONNECT) && status >= 200 && status < 300)) {
         st->d[0].skip = st->d[1].skip = true; /* tunnel or other protocol follows */
     } else if ((req & REQ_HEAD) || status < 200 || status == 204 || status == 304) {
@@ -392,8 +442,8 @@ static int on_response(struct mm_app_ctx *ctx, struct http_state *st, struct htt
         if (d->mode == B_NONE && !h.clen.p)
             d->mode = B_CLOSE; /* body runs to the end of the connection */
     }
-    int64_t tx = status >= 200 ? st->resp_tx++ : st->resp_tx;
-    return emit_with_facts(ctx, o, tx);
+    m.tx_id = status >= 200 ? st->resp_tx++ : st->resp_tx;
+    return emit_message(ctx, &m);
 }
 
 /* Skips body bytes; returns bytes consumed, or -1 on a malformed chunk line

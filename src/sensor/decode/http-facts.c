@@ -29,3 +29,13 @@ void mm__http_facts_end(void)
 {
     facts.http = NULL;
 }
+
+void mm__http_facts_note_source(struct mm__http_facts *f, const struct mm_packet *p)
+{
+    if (!p || !p->ip_version || (p->src.family != 4 && p->src.family != 6))
+        return;
+    f->has_src = true;
+    f->src = p->src;
+    if (f->src.family == 4) /* as mm_addr_parse reads the text back */
+        memset(f->src.bytes + 4, 0, sizeof f->src.bytes - 4);
+}

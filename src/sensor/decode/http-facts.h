@@ -20,6 +20,7 @@
 #include <stdbool.h>
 
 #include "core/net.h"
+#include "sensor/packet.h"
 
 struct mm__http_facts {
     const json_t *http; /* the event's "http" object these facts describe */
@@ -38,5 +39,8 @@ const struct mm__http_facts *mm__http_facts_of(const json_t *http);
 struct mm__http_facts *mm__http_facts_begin(void);
 void mm__http_facts_publish(const json_t *http);
 void mm__http_facts_end(void);
+/* Notes in f the source address the event's src_ip will name (as
+ * mm_app_event writes it: packet p's, when it has an IP header). */
+void mm__http_facts_note_source(struct mm__http_facts *f, const struct mm_packet *p);
 
 #endif

@@ -58,6 +58,7 @@ struct mm_eve_out {
     unsigned keep;
     struct jbuf batch; /* whole lines not yet handed to stdio */
     size_t reserved;   /* bytes of the open reservation (0: none) */
+    size_t line_start; /* where the line being built piece by piece starts */
 };
 
 /* Makes room for n more bytes; false (b->err set) when memory runs out. */
@@ -633,6 +634,48 @@ int mm_eve_out_write(struct mm_eve_out *o, const json_t *ev)
     if (r != 0)
         return r;
     return line_added(o, start);
+}
+
+/* ---- lines built piece by piece (output.h) ---------------------------------- */
+
+void mm_eve_out_line_begin(struct mm_eve_out *o)
+{
+    o->reserved = 0;
+    o->batch.err = o->fp ? 0 : MM_EIO;
+    o->line_start = o->batch.len;
+}
+
+void mm_eve_out_raw(struct mm_eve_out *o, const char *s, size_t n)
+{
+    jb_put(&o->batch, s, n);
+}
+
+void mm_eve_out_string(struct mm_eve_out *o, const char *s, size_t n)
+{
+    put_string_between(&o->batch, 0, s, n, 0);
+}
+
+void mm_eve_out_member(struct mm_eve_out *o, char sep, const char *key, size_t key_len,
+                       const char *s, size_t n)
+{
+    put_string_member(&o->batch, sep, key, key_len, s, n);
+}
+
+void mm_eve_out_integer(struct mm_eve_out *o, json_int_t v)
+{
+    put_integer(&o->batch, v);
+}
+
+int mm_eve_out_line_end(struct mm_eve_out *o)
+{
+    jb_putc(&o->batch, '\n');
+    int r = o->batch.err;
+    if (r != 0) { /* dropped whole, as a line the writer could not form */
+        o->batch.len = o->line_start;
+        o->batch.err = 0;
+        return r;
+    }
+    return line_added(o, o->line_start);
 }
 
 int mm_eve_out_flush(struct mm_eve_out *o)

