@@ -25,6 +25,7 @@
 #include "core/str.h"
 #include "sensor/decode/app-util.h"
 #include "sensor/decode/memo-hash.h"
+#include "sensor/decode/tls-facts.h"
 #include "sensor/decode/tls-hello.h"
 #include "sensor/decode/x509.h"
 
@@ -53,7 +54,8 @@ struct tls_state {
     bool client_done;
     bool server_hello;
     bool server_done;
-    json_t *server; /* server part being built, emitted once */
+    json_t *server;          /* server part being built, emitted once */
+    const char *fingerprint; /* server's "fingerprint" text, while it holds one */
 };
 
 struct u16list {
@@ -406,23 +408,26 @@ static void digest_hex(enum digest_kind kind, const char *s, size_t n, char *hex
 }
 
 /* {"hash": MD5 hex, "string": s[0..n)} (s is ASCII: digits, ',' and '-';
- * kind is DIGEST_JA3 or DIGEST_JA3S); NULL on ENOMEM. A member's value
- * belongs to o once set, even when setting it fails (jansson frees it). */
-static json_t *md5_pair(enum digest_kind kind, const char *s, size_t n)
+ * kind is DIGEST_JA3 or DIGEST_JA3S); NULL on ENOMEM. *hash gets the
+ * object's "hash" text. A member's value belongs to o once set, even when
+ * setting it fails (jansson frees it). */
+static json_t *md5_pair(enum digest_kind kind, const char *s, size_t n, const char **hash)
 {
     char hex[2 * MM_MD5_LEN];
     digest_hex(kind, s, n, hex);
     json_t *o = json_object();
-    if (!o ||
-        json_object_set_new_nocheck(o, "hash", json_stringn_nocheck(hex, 2 * MM_MD5_LEN)) != 0 ||
+    json_t *h = o ? json_stringn_nocheck(hex, 2 * MM_MD5_LEN) : NULL;
+    if (!h || json_object_set_new_nocheck(o, "hash", h) != 0 ||
         json_object_set_new_nocheck(o, "string", json_stringn_nocheck(s, n)) != 0) {
         json_decref(o);
         return NULL;
     }
+    *hash = json_string_value(h);
     return o;
 }
 
-static json_t *ja3_of(const struct hello *h)
+/* The JA3 object of a ClientHello (*hash: its "hash" text); NULL on ENOMEM. */
+static json_t *ja3_of(const struct hello *h, const char **hash)
 {
     char text[JA3_TEXT_MAX];
     char *w = put_dec(text, h->version);
@@ -438,7 +443,7 @@ static json_t *ja3_of(const struct hello *h)
             *w++ = '-';
         w = put_dec(w, h->pf[i]);
     }
-    return md5_pair(DIGEST_JA3, text, (size_t)(w - text));
+    return md5_pair(DIGEST_JA3, text, (size_t)(w - text), hash);
 }
 
 static json_t *ja3s_of(const struct hello *h)
@@ -449,7 +454,8 @@ static json_t *ja3s_of(const struct hello *h)
     w = put_dec(w, h->ciphers.n ? h->ciphers.v[0] : 0u);
     *w++ = ',';
     w = ja3_list(w, h->exts.v, h->exts.n);
-    return md5_pair(DIGEST_JA3S, text, (size_t)(w - text));
+    const char *hash;
+    return md5_pair(DIGEST_JA3S, text, (size_t)(w - text), &hash);
 }
 
 /* Writes the first 12 hex digits of SHA-256 of s[0..n), or twelve zeros
@@ -617,33 +623,71 @@ static void tls_state_free(void *p)
     free(st);
 }
 
-/* The client fields of a parsed hello (see tls-hello.h); NULL on ENOMEM. */
-static json_t *client_fields(const struct hello *h, char transport)
+/* Sets o[key] to v (a new string; NULL: none) and returns v's text, or
+ * NULL when o does not hold it (jansson frees v when setting fails). */
+static const char *set_text(json_t *o, const char *key, json_t *v)
+{
+    if (!v || json_object_set_new_nocheck(o, key, v) != 0)
+        return NULL;
+    return json_string_value(v);
+}
+
+/* The client fields of a parsed hello (see tls-hello.h); NULL on ENOMEM.
+ * f (NULL: not wanted) gets the texts o holds (tls-facts.h). */
+static json_t *client_fields(const struct hello *h, char transport, struct mm__tls_facts *f)
 {
     char ja4[JA4_LEN + 1];
+    const char *ja3_hash = NULL;
+    struct mm__tls_facts unused;
     json_t *o = json_object();
     if (!o)
         return NULL;
-    if (h->sni[0])
-        json_object_set_new_nocheck(o, "sni", mm__app_json_str(h->sni));
-    json_object_set_new_nocheck(o, "ja3", ja3_of(h));
+    if (!f)
+        f = &unused;
+    if (h->sni[0] && (f->sni = set_text(o, "sni", mm__app_json_str(h->sni))))
+        f->sni_len = strlen(f->sni);
+    if (json_object_set_new_nocheck(o, "ja3", ja3_of(h, &ja3_hash)) == 0)
+        f->ja3_hash = ja3_hash;
     ja4_of(h, transport, ja4);
-    json_object_set_new_nocheck(o, "ja4", json_stringn_nocheck(ja4, JA4_LEN));
+    f->ja4 = set_text(o, "ja4", json_stringn_nocheck(ja4, JA4_LEN));
     if (h->alpns && json_array_size(h->alpns))
         json_object_set_nocheck(o, "client_alpns", h->alpns);
     return o;
 }
 
-int mm__tls_client_hello_json(const uint8_t *p, size_t n, char ja4_transport, json_t **out)
+/* mm__tls_client_hello_json, with the facts of the object made (f: see
+ * client_fields). */
+static int client_hello_json(const uint8_t *p, size_t n, char ja4_transport, json_t **out,
+                             struct mm__tls_facts *f)
 {
     struct hello h;
     *out = NULL;
     hello_init(&h);
     int r = parse_client_hello(p, n, &h);
-    if (r == 0 && !(*out = client_fields(&h, ja4_transport)))
+    if (r == 0 && !(*out = client_fields(&h, ja4_transport, f)))
         r = MM_ENOMEM;
     json_decref(h.alpns);
     return r;
+}
+
+int mm__tls_client_hello_json(const uint8_t *p, size_t n, char ja4_transport, json_t **out)
+{
+    return client_hello_json(p, n, ja4_transport, out, NULL);
+}
+
+/* Emits o (a part's "tls" object) with the facts filled since
+ * mm__tls_facts_begin published to the readers of TLS events while the
+ * sensor handles it. The object is held while published (as decode-dns.c
+ * and decode-http.c do): the sensor frees the event before it handles the
+ * events queued behind it, and an object made then could get the freed
+ * one's address and so these facts. */
+static void emit_with_facts(struct mm_app_ctx *ctx, json_t *o)
+{
+    json_t *held = json_incref(o);
+    mm__tls_facts_publish(held);
+    mm__app_emit(ctx, "tls", o);
+    mm__tls_facts_end();
+    json_decref(held);
 }
 
 static void emit_server(struct mm_app_ctx *ctx, struct tls_state *st)
@@ -651,17 +695,19 @@ static void emit_server(struct mm_app_ctx *ctx, struct tls_state *st)
     if (st->server_done || !st->server)
         return;
     st->server_done = true;
-    mm__app_emit(ctx, "tls", st->server);
+    mm__tls_facts_begin()->fingerprint = st->fingerprint;
+    emit_with_facts(ctx, st->server);
     st->server = NULL;
+    st->fingerprint = NULL;
 }
 
 static int on_client_hello(struct mm_app_ctx *ctx, struct tls_state *st, const uint8_t *p, size_t n)
 {
     json_t *o = NULL;
-    int r = mm__tls_client_hello_json(p, n, 't', &o);
+    int r = client_hello_json(p, n, 't', &o, mm__tls_facts_begin());
     if (r == 0 && !st->client_done) {
         st->client_done = true;
-        mm__app_emit(ctx, "tls", o);
+        emit_with_facts(ctx, o);
         o = NULL;
     }
     json_decref(o);
@@ -717,7 +763,7 @@ static int on_certificate(struct mm_app_ctx *ctx, struct tls_state *st, const ui
     if (x.serial[0])
         json_object_set_new_nocheck(o, "serial", json_string_nocheck(x.serial));
     if (x.fingerprint[0])
-        json_object_set_new_nocheck(o, "fingerprint", json_string_nocheck(x.fingerprint));
+        st->fingerprint = set_text(o, "fingerprint", json_string_nocheck(x.fingerprint));
     if (x.notbefore[0])
         json_object_set_new_nocheck(o, "notbefore", json_string_nocheck(x.notbefore));
     if (x.notafter[0])

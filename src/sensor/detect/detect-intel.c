@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "sensor/decode/dns-facts.h"
 #include "sensor/decode/http-facts.h"
+#include "sensor/decode/tls-facts.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/flow.h"
 #include "sensor/intel/intel.h"
@@ -199,9 +200,50 @@ static void on_dns(struct mm__detect_basic *st, struct mm_sensor *s, const json_
     check_domain(st, s, ev, 2, host, mm__jstr(dns, "rrname"), "dns.query"); /* EVE v1/v2 */
 }
 
+/* The client's address text, read at the first hit only (*client: NULL
+ * until then; NULL: the event has none). */
+static const char *client_of(const json_t *ev, const char **client)
+{
+    return *client ? *client : (*client = mm__jstr(ev, "src_ip"));
+}
+
+/* A TLS event with the decoder's facts: the certificate's fingerprint, or
+ * the client's server name, JA3 and JA4 without a look-up each. The
+ * addresses' texts are read only for an alert; an event without src_ip
+ * alerts on nothing, as on_tls's JSON path (which reads it first). */
+static void on_tls_facts(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev,
+                         const struct mm__tls_facts *tf)
+{
+    const struct mm__alert_at at = {.ev = ev};
+    const struct mm_intel *in = mm_sensor_intel(s);
+    struct mm_intel_hit hit;
+    const char *client = NULL;
+    if (tf->fingerprint) { /* the server's certificate: dest is the client */
+        if (mm_intel_match_hash(in, "sha1", tf->fingerprint, &hit) && client_of(ev, &client)) {
+            const char *dest = mm__jstr(ev, "dest_ip");
+            raise_hit(st, s, 8, &at, dest ? dest : client, tf->fingerprint, "tls.fingerprint",
+                      &hit);
+        }
+        return;
+    }
+    if (tf->sni && mm_intel_match_domain_n(in, tf->sni, tf->sni_len, &hit) &&
+        client_of(ev, &client))
+        raise_hit(st, s, 3, &at, client, tf->sni, "tls.sni", &hit);
+    if (tf->ja3_hash && mm_intel_match_hash(in, "ja3", tf->ja3_hash, &hit) &&
+        client_of(ev, &client))
+        raise_hit(st, s, 6, &at, client, tf->ja3_hash, "tls.ja3.hash", &hit);
+    if (tf->ja4 && mm_intel_match_hash(in, "ja4", tf->ja4, &hit) && client_of(ev, &client))
+        raise_hit(st, s, 7, &at, client, tf->ja4, "tls.ja4", &hit);
+}
+
 static void on_tls(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
     const json_t *tls = json_object_get(ev, "tls");
+    const struct mm__tls_facts *tf = mm__tls_facts_of(tls);
+    if (tf) {
+        on_tls_facts(st, s, ev, tf);
+        return;
+    }
     const struct mm__alert_at at = {.ev = ev};
     const struct mm_intel *in = mm_sensor_intel(s);
     struct mm_intel_hit hit;
