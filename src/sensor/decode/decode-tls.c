@@ -330,7 +330,7 @@ static char *ja3_list(char *w, const uint16_t *v, size_t n)
  * their hex digests are kept per thread (see memo-hash.h), one memo per
  * kind of text (unique JA3 texts, as from clients that shuffle their
  * extensions, then push out only JA3 texts). Longer texts are hashed every
- * time. */
+ * time. One more kind keeps whole JA4s by their inputs (ja4_of). */
 #define DIGEST_ENTRIES  64
 #define DIGEST_TEXT_MAX 512
 
@@ -338,12 +338,13 @@ enum digest_kind {
     DIGEST_JA3,  /* MD5: 32 hex digits */
     DIGEST_JA3S, /* MD5 */
     DIGEST_JA4,  /* the first 12 hex digits of SHA-256 */
+    MEMO_JA4,    /* a whole JA4 (JA4_LEN characters) by its key (struct ja4_key) */
     DIGEST_KINDS
 };
 
 struct digest_entry {
     size_t len;
-    char hex[2 * MM_MD5_LEN];
+    char hex[JA4_LEN]; /* the answer: digest_len(kind) characters */
     char text[DIGEST_TEXT_MAX];
 };
 
@@ -359,7 +360,7 @@ static _Thread_local struct digest_memo *digests[DIGEST_KINDS];
 
 static size_t digest_len(enum digest_kind kind)
 {
-    return kind == DIGEST_JA4 ? 12 : 2 * MM_MD5_LEN;
+    return kind == MEMO_JA4 ? JA4_LEN : kind == DIGEST_JA4 ? 12 : 2 * MM_MD5_LEN;
 }
 
 static void digest_compute(enum digest_kind kind, const char *s, size_t n, char *hex)
@@ -377,34 +378,63 @@ static void digest_compute(enum digest_kind kind, const char *s, size_t n, char 
     memcpy(hex, h, digest_len(kind));
 }
 
-/* Writes the hex digest of s[0..n) (digest_len(kind) digits, no NUL) at hex. */
-static void digest_hex(enum digest_kind kind, const char *s, size_t n, char *hex)
+/* A look-up of s[0..n) in the memo of one kind: the memo (NULL: none, as
+ * for inputs longer than DIGEST_TEXT_MAX or out of memory) and the input's
+ * hash, kept for memo_put. */
+struct memo_ask {
+    struct digest_memo *m;
+    uint64_t hash;
+};
+
+/* The answer remembered for s[0..n) (digest_len(kind) characters), or NULL. */
+static const char *memo_find(enum digest_kind kind, const void *s, size_t n, struct memo_ask *a)
 {
     struct digest_memo *m = digests[kind];
     if (!m && n <= DIGEST_TEXT_MAX)
         m = digests[kind] = calloc(1, sizeof *m);
-    if (!m || n > DIGEST_TEXT_MAX) {
-        digest_compute(kind, s, n, hex);
-        return;
-    }
-    uint64_t h = mm__memo_hash(s, n);
+    a->m = n <= DIGEST_TEXT_MAX ? m : NULL;
+    if (!a->m)
+        return NULL;
+    a->hash = mm__memo_hash(s, n);
     for (size_t i = 0; i < DIGEST_ENTRIES; i++) {
-        if (m->hash[i] != h || !m->used[i])
+        if (m->hash[i] != a->hash || !m->used[i])
             continue;
         if (m->e[i].len == n && memcmp(m->e[i].text, s, n) == 0) {
             m->used[i] = ++m->clock;
-            memcpy(hex, m->e[i].hex, digest_len(kind));
-            return;
+            return m->e[i].hex;
         }
         break; /* a collision: at most one whole compare per text */
     }
-    digest_compute(kind, s, n, hex);
+    return NULL;
+}
+
+/* Remembers answer (digest_len(kind) characters) for s[0..n) after a
+ * memo_find that missed. */
+static void memo_put(enum digest_kind kind, const struct memo_ask *a, const void *s, size_t n,
+                     const char *answer)
+{
+    struct digest_memo *m = a->m;
+    if (!m)
+        return;
     size_t v = mm__memo_victim(m->used, DIGEST_ENTRIES);
-    m->hash[v] = h;
+    m->hash[v] = a->hash;
     m->used[v] = ++m->clock;
     m->e[v].len = n;
-    memcpy(m->e[v].hex, hex, digest_len(kind));
+    memcpy(m->e[v].hex, answer, digest_len(kind));
     memcpy(m->e[v].text, s, n);
+}
+
+/* Writes the hex digest of s[0..n) (digest_len(kind) digits, no NUL) at hex. */
+static void digest_hex(enum digest_kind kind, const char *s, size_t n, char *hex)
+{
+    struct memo_ask a;
+    const char *known = memo_find(kind, s, n, &a);
+    if (known) {
+        memcpy(hex, known, digest_len(kind));
+        return;
+    }
+    digest_compute(kind, s, n, hex);
+    memo_put(kind, &a, s, n, hex);
 }
 
 /* {"hash": MD5 hex, "string": s[0..n)} (s is ASCII: digits, ',' and '-';
@@ -481,19 +511,6 @@ static void sort_u16(uint16_t *v, size_t n)
     }
 }
 
-/* Copies the non-GREASE values (optionally without SNI and ALPN), sorted. */
-static size_t ja4_sorted(const struct u16list *l, bool drop_sni_alpn, uint16_t *out)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        if (is_grease(l->v[i]) || (drop_sni_alpn && (l->v[i] == 0 || l->v[i] == 16)))
-            continue;
-        out[n++] = l->v[i];
-    }
-    sort_u16(out, n);
-    return n;
-}
-
 /* Writes the values as hex, joined by ','; returns the end. */
 static char *hex_list(char *w, const uint16_t *v, size_t n)
 {
@@ -505,7 +522,9 @@ static char *hex_list(char *w, const uint16_t *v, size_t n)
     return w;
 }
 
-static const char *ja4_version(const struct hello *h)
+/* The version JA4 names: the highest non-GREASE supported_versions value,
+ * else the hello's own. */
+static uint16_t ja4_version_value(const struct hello *h)
 {
     uint16_t v = h->version;
     bool have = false;
@@ -517,6 +536,11 @@ static const char *ja4_version(const struct hello *h)
             v = x;
         have = true;
     }
+    return v;
+}
+
+static const char *ja4_version_text(uint16_t v)
+{
     switch (v) {
     case 0x0304:
         return "13";
@@ -550,29 +574,64 @@ static char *put_count2(char *w, size_t n)
     return w + 2;
 }
 
-/* JA4 (FoxIO spec, technical_details/JA4.md): see docs/design/decoders.md.
- * transport is the first character: 't' (TLS over TCP) or 'q' (QUIC).
- * Writes JA4_LEN characters (all ASCII) and a NUL into out. */
-static void ja4_of(const struct hello *h, char transport, char out[JA4_LEN + 1])
+/* Everything a JA4 depends on, as one key for the MEMO_JA4 memo: GREASE
+ * values left out (they change on every connection) and the extensions
+ * sorted (JA4 sorts them; some browsers shuffle them on every connection),
+ * so the same software gives the same key. The words: the head below, then
+ * three lists, each after its length: ciphers (as sent), extensions
+ * (sorted), signature algorithms (as sent). */
+enum { KEY_TRANSPORT, KEY_VERSION, KEY_SNI, KEY_ALPN, KEY_ALPN_ENDS, KEY_SIGALGS_SENT, KEY_HEAD };
+
+struct ja4_key {
+    uint16_t w[KEY_HEAD + 3 * (1 + TLS_LIST_MAX)];
+    size_t n;                              /* words used */
+    const uint16_t *ciphers, *exts, *sigs; /* the lists in w */
+    size_t nc, ne, ns;
+};
+
+/* Appends l's non-GREASE values after their count; returns where they start. */
+static uint16_t *key_list(struct ja4_key *k, const struct u16list *l, size_t *count)
 {
-    uint16_t sorted[TLS_LIST_MAX];
-    char text[JA4_TEXT_MAX];
+    size_t at = k->n++;
+    uint16_t *start = k->w + k->n;
+    for (size_t i = 0; i < l->n; i++)
+        if (!is_grease(l->v[i]))
+            k->w[k->n++] = l->v[i];
+    *count = (size_t)(k->w + k->n - start);
+    k->w[at] = (uint16_t)*count;
+    return start;
+}
+
+static void ja4_key_of(const struct hello *h, char transport, struct ja4_key *k)
+{
+    bool alpn = h->alpn0 && h->alpn0_len > 0;
+    k->w[KEY_TRANSPORT] = (uint8_t)transport;
+    k->w[KEY_VERSION] = ja4_version_value(h);
+    k->w[KEY_SNI] = h->has_sni;
+    k->w[KEY_ALPN] = alpn;
+    k->w[KEY_ALPN_ENDS] = alpn ? (uint16_t)(h->alpn0[0] << 8 | h->alpn0[h->alpn0_len - 1]) : 0;
+    k->w[KEY_SIGALGS_SENT] = h->sigalgs.n > 0; /* even if all GREASE: JA4 writes the '_' */
+    k->n = KEY_HEAD;
+    k->ciphers = key_list(k, &h->ciphers, &k->nc);
+    uint16_t *exts = key_list(k, &h->exts, &k->ne);
+    sort_u16(exts, k->ne);
+    k->exts = exts;
+    k->sigs = key_list(k, &h->sigalgs, &k->ns);
+}
+
+/* JA4's "a" part: transport, version, SNI, counts and ALPN; returns the end. */
+static char *ja4_head(const struct ja4_key *k, char *w)
+{
     static const char hexd[] = "0123456789abcdef";
-    size_t nc = 0, ne = 0;
-    for (size_t i = 0; i < h->ciphers.n; i++)
-        nc += !is_grease(h->ciphers.v[i]);
-    for (size_t i = 0; i < h->exts.n; i++)
-        ne += !is_grease(h->exts.v[i]);
-    char *w = out;
-    *w++ = transport;
-    memcpy(w, ja4_version(h), 2);
+    *w++ = (char)k->w[KEY_TRANSPORT];
+    memcpy(w, ja4_version_text(k->w[KEY_VERSION]), 2);
     w += 2;
-    *w++ = h->has_sni ? 'd' : 'i';
-    w = put_count2(w, nc);
-    w = put_count2(w, ne);
+    *w++ = k->w[KEY_SNI] ? 'd' : 'i';
+    w = put_count2(w, k->nc);
+    w = put_count2(w, k->ne);
     w[0] = w[1] = '0';
-    if (h->alpn0 && h->alpn0_len > 0) {
-        uint8_t f = h->alpn0[0], l = h->alpn0[h->alpn0_len - 1];
+    if (k->w[KEY_ALPN]) {
+        uint8_t f = (uint8_t)(k->w[KEY_ALPN_ENDS] >> 8), l = (uint8_t)k->w[KEY_ALPN_ENDS];
         if (is_alnum(f) && is_alnum(l)) {
             w[0] = (char)f;
             w[1] = (char)l;
@@ -581,26 +640,51 @@ static void ja4_of(const struct hello *h, char transport, char out[JA4_LEN + 1])
             w[1] = hexd[l & 0xF];
         }
     }
-    w += 2;
+    return w + 2;
+}
+
+/* JA4 (FoxIO spec, technical_details/JA4.md, see docs/design/decoders.md)
+ * of a key: writes JA4_LEN characters (all ASCII, no NUL) at out. */
+static void ja4_compute(const struct ja4_key *k, char *out)
+{
+    uint16_t sorted[TLS_LIST_MAX];
+    char text[JA4_TEXT_MAX];
+    char *w = ja4_head(k, out);
     *w++ = '_';
-    size_t n = ja4_sorted(&h->ciphers, false, sorted);
-    char *e = hex_list(text, sorted, n);
+    memcpy(sorted, k->ciphers, k->nc * sizeof sorted[0]);
+    sort_u16(sorted, k->nc);
+    char *e = hex_list(text, sorted, k->nc);
     w = ja4_hash12(text, (size_t)(e - text), w);
     *w++ = '_';
-    n = ja4_sorted(&h->exts, true, sorted);
+    size_t n = 0;
+    for (size_t i = 0; i < k->ne; i++) /* sorted already; without SNI and ALPN */
+        if (k->exts[i] != 0 && k->exts[i] != 16)
+            sorted[n++] = k->exts[i];
     e = hex_list(text, sorted, n);
-    if (n && h->sigalgs.n) {
-        size_t k = 0;
+    if (n && k->w[KEY_SIGALGS_SENT]) {
         *e++ = '_';
-        for (size_t i = 0; i < h->sigalgs.n; i++)
-            if (!is_grease(h->sigalgs.v[i])) {
-                if (k++)
-                    *e++ = ',';
-                e = put_hex4(e, h->sigalgs.v[i]);
-            }
+        e = hex_list(e, k->sigs, k->ns);
     }
-    w = ja4_hash12(text, (size_t)(e - text), w);
-    *w = '\0';
+    ja4_hash12(text, (size_t)(e - text), w);
+}
+
+/* JA4 of a hello; transport is the first character: 't' (TLS over TCP) or
+ * 'q' (QUIC). Writes JA4_LEN characters and a NUL into out. The same key
+ * gets the JA4 from the memo: no sort of the ciphers, hex lists or
+ * digests. */
+static void ja4_of(const struct hello *h, char transport, char out[JA4_LEN + 1])
+{
+    struct ja4_key k;
+    struct memo_ask a;
+    ja4_key_of(h, transport, &k);
+    const char *known = memo_find(MEMO_JA4, k.w, k.n * sizeof k.w[0], &a);
+    if (known) {
+        memcpy(out, known, JA4_LEN);
+    } else {
+        ja4_compute(&k, out);
+        memo_put(MEMO_JA4, &a, k.w, k.n * sizeof k.w[0], out);
+    }
+    out[JA4_LEN] = '\0';
 }
 
 static struct tls_state *tls_state_get(struct mm_app_ctx *ctx)

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -675,6 +676,312 @@ static void test_json_str_sanitises(void **state)
     assert_int_equal(mm__utf8_cut(whole, strlen(whole)), 5);
 }
 
+/* ---- JA3 and JA4 from the specification, on random hellos ---------------------- */
+
+/* The lists a random hello is built from; the reference fingerprints are
+ * computed from them as the specifications say (JA3: salesforce/ja3; JA4:
+ * FoxIO's JA4.md), with the decoder's documented limit: only the first
+ * 256 values of a list count. */
+struct spec_hello {
+    uint16_t version;
+    uint16_t ciphers[300], exts[40], sigalgs[12], versions[6], groups[8];
+    size_t nc, ne, ns, nv, ng;
+    uint8_t pf[4], alpn0[4];
+    size_t npf, alpn0_len;
+};
+
+static uint64_t spec_rng = 3;
+
+static uint32_t spec_rnd(void)
+{
+    spec_rng = spec_rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(spec_rng >> 33);
+}
+
+static uint16_t spec_grease(void)
+{
+    unsigned g = spec_rnd() % 16;
+    return (uint16_t)(g << 12 | 0x0a00 | g << 4 | 0x0a);
+}
+
+/* A value: GREASE one time in six, else from a small pool or random. */
+static uint16_t spec_value(void)
+{
+    static const uint16_t pool[] = {0x1301, 0x1302, 0xc02b, 0xc02f, 0x002f, 0x0035, 0x0403,
+                                    0x0804, 0x0017, 0x001d, 0x0304, 0x0303, 0x0000, 0x0010};
+    unsigned r = spec_rnd() % 6;
+    return r == 0   ? spec_grease()
+           : r == 1 ? (uint16_t)spec_rnd()
+                    : pool[spec_rnd() % (sizeof pool / sizeof pool[0])];
+}
+
+static void spec_plan(struct spec_hello *h)
+{
+    static const uint16_t versions[] = {0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x0200, 0x7f1c};
+    static const uint16_t kinds[] = {0, 10, 11, 13, 16, 43, 23, 35, 51, 65281, 0x4469};
+    memset(h, 0, sizeof *h);
+    h->version = versions[spec_rnd() % 7];
+    h->nc = spec_rnd() % 20 == 0 ? 250 + spec_rnd() % 50 : spec_rnd() % 40;
+    for (size_t i = 0; i < h->nc; i++)
+        h->ciphers[i] = spec_value();
+    bool used[sizeof kinds / sizeof kinds[0]] = {false};
+    for (size_t i = 0, n = spec_rnd() % 20; i < n; i++) {
+        size_t k = spec_rnd() % (sizeof kinds / sizeof kinds[0] + 2);
+        if (k >= sizeof kinds / sizeof kinds[0])
+            h->exts[h->ne++] = spec_grease(); /* empty, may repeat */
+        else if (!used[k] && (used[k] = true))
+            h->exts[h->ne++] = kinds[k];
+    }
+    h->ns = spec_rnd() % 8; /* all GREASE now and then */
+    for (size_t i = 0; i < h->ns; i++)
+        h->sigalgs[i] = spec_rnd() % 5 ? spec_value() : spec_grease();
+    h->nv = spec_rnd() % 5;
+    for (size_t i = 0; i < h->nv; i++)
+        h->versions[i] = spec_rnd() % 3 ? versions[spec_rnd() % 7] : spec_grease();
+    h->ng = spec_rnd() % 6;
+    for (size_t i = 0; i < h->ng; i++)
+        h->groups[i] = spec_value();
+    h->npf = spec_rnd() % 4;
+    for (size_t i = 0; i < h->npf; i++)
+        h->pf[i] = (uint8_t)(spec_rnd() % 3);
+    h->alpn0_len = spec_rnd() % 4;
+    for (size_t i = 0; i < h->alpn0_len; i++)
+        h->alpn0[i] = (uint8_t)(spec_rnd() % 3 ? 'a' + spec_rnd() % 26 : spec_rnd());
+}
+
+static size_t put16_at(uint8_t *out, size_t o, unsigned v)
+{
+    out[o] = (uint8_t)(v >> 8);
+    out[o + 1] = (uint8_t)v;
+    return o + 2;
+}
+
+/* An extension's body at out; returns its length. */
+static size_t spec_extension(const struct spec_hello *h, uint16_t type, uint8_t *out)
+{
+    size_t o = 0;
+    switch (type) {
+    case 0:
+        o = put16_at(out, 0, 12);
+        out[o++] = 0;
+        o = put16_at(out, o, 9);
+        memcpy(out + o, "x.example", 9);
+        return o + 9;
+    case 10:
+    case 13:
+    case 43: {
+        const uint16_t *v = type == 10 ? h->groups : type == 13 ? h->sigalgs : h->versions;
+        size_t n = type == 10 ? h->ng : type == 13 ? h->ns : h->nv;
+        if (type == 43)
+            out[o++] = (uint8_t)(2 * n);
+        else
+            o = put16_at(out, o, (unsigned)(2 * n));
+        for (size_t i = 0; i < n; i++)
+            o = put16_at(out, o, v[i]);
+        return o;
+    }
+    case 11:
+        out[o++] = (uint8_t)h->npf;
+        memcpy(out + o, h->pf, h->npf);
+        return o + h->npf;
+    case 16:
+        o = put16_at(out, 0, (unsigned)(h->alpn0_len + 4));
+        out[o++] = (uint8_t)h->alpn0_len;
+        memcpy(out + o, h->alpn0, h->alpn0_len);
+        o += h->alpn0_len;
+        out[o++] = 2;
+        memcpy(out + o, "h2", 2);
+        return o + 2;
+    default:
+        return 0;
+    }
+}
+
+/* The ClientHello body of h, its extensions in the order of order[]. */
+static size_t spec_body(const struct spec_hello *h, const size_t *order, uint8_t *out)
+{
+    size_t o = put16_at(out, 0, h->version);
+    memset(out + o, 0x11, 32);
+    o += 32;
+    out[o++] = 0; /* session id */
+    o = put16_at(out, o, (unsigned)(2 * h->nc));
+    for (size_t i = 0; i < h->nc; i++)
+        o = put16_at(out, o, h->ciphers[i]);
+    out[o++] = 1;
+    out[o++] = 0;
+    size_t at = o;
+    o += 2;
+    for (size_t i = 0; i < h->ne; i++) {
+        uint16_t type = h->exts[order[i]];
+        o = put16_at(out, o, type);
+        size_t len = spec_extension(h, type, out + o + 2);
+        o = put16_at(out, o, (unsigned)len) + len;
+    }
+    put16_at(out, at, (unsigned)(o - at - 2));
+    return o;
+}
+
+static bool spec_grease_value(uint16_t v)
+{
+    return (v & 0x0F0F) == 0x0A0A && (v >> 8) == (v & 0xFF);
+}
+
+/* Appends the values joined by sep, decimal or four hex digits. */
+static size_t spec_join(char *out, size_t o, const uint16_t *v, size_t n, bool hex)
+{
+    bool first = true;
+    for (size_t i = 0; i < n && i < 256; i++) {
+        if (spec_grease_value(v[i]))
+            continue;
+        o += (size_t)sprintf(out + o, hex ? "%s%04x" : "%s%u", first ? "" : hex ? "," : "-", v[i]);
+        first = false;
+    }
+    return o;
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* The non-GREASE values of v (first 256), sorted, without 0 and 16 when
+ * drop is set; returns how many. */
+static size_t spec_sorted(const uint16_t *v, size_t n, bool drop, uint16_t *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && i < 256; i++)
+        if (!spec_grease_value(v[i]) && !(drop && (v[i] == 0 || v[i] == 16)))
+            out[k++] = v[i];
+    qsort(out, k, sizeof out[0], cmp_u16);
+    return k;
+}
+
+static void spec_hash12(const char *text, size_t n, char *out)
+{
+    uint8_t d[MM_SHA256_LEN];
+    char hex[2 * MM_SHA256_LEN + 1];
+    mm_sha256(text, n, d);
+    mm_hex(d, MM_SHA256_LEN, hex);
+    memcpy(out, n ? hex : "000000000000", 12);
+    out[12] = '\0';
+}
+
+static bool spec_has(const struct spec_hello *h, uint16_t type)
+{
+    for (size_t i = 0; i < h->ne; i++)
+        if (h->exts[i] == type)
+            return true;
+    return false;
+}
+
+static void spec_ja3(const struct spec_hello *h, char *out)
+{
+    size_t o = (size_t)sprintf(out, "%u,", h->version);
+    o = spec_join(out, o, h->ciphers, h->nc, false);
+    out[o++] = ',';
+    o = spec_join(out, o, h->exts, h->ne, false);
+    out[o++] = ',';
+    o = spec_join(out, o, h->groups, spec_has(h, 10) ? h->ng : 0, false);
+    out[o++] = ',';
+    for (size_t i = 0; spec_has(h, 11) && i < h->npf; i++)
+        o += (size_t)sprintf(out + o, "%s%u", i ? "-" : "", h->pf[i]);
+    out[o] = '\0';
+}
+
+static void spec_ja4(const struct spec_hello *h, char transport, char *out)
+{
+    static const struct {
+        uint16_t v;
+        const char *s;
+    } names[] = {{0x0304, "13"}, {0x0303, "12"}, {0x0302, "11"},
+                 {0x0301, "10"}, {0x0300, "s3"}, {0x0200, "s2"}};
+    uint16_t v = h->version, sorted[300];
+    bool have = false;
+    for (size_t i = 0; spec_has(h, 43) && i < h->nv; i++)
+        if (!spec_grease_value(h->versions[i]) && (!have || h->versions[i] > v)) {
+            v = h->versions[i];
+            have = true;
+        }
+    const char *vs = "00";
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].v == v)
+            vs = names[i].s;
+    size_t nc = spec_sorted(h->ciphers, h->nc, false, sorted);
+    size_t ne = spec_sorted(h->exts, h->ne, false, sorted);
+    char alpn[3] = "00";
+    if (spec_has(h, 16) && h->alpn0_len) {
+        uint8_t f = h->alpn0[0], l = h->alpn0[h->alpn0_len - 1];
+        bool an = isalnum(f) && isalnum(l) && f < 0x80 && l < 0x80;
+        snprintf(alpn, sizeof alpn, an ? "%c%c" : "%x%x", an ? f : f >> 4, an ? l : l & 15);
+    }
+    int o = sprintf(out, "%c%s%c%02zu%02zu%s_", transport, vs, spec_has(h, 0) ? 'd' : 'i',
+                    nc > 99 ? 99 : nc, ne > 99 ? 99 : ne, alpn);
+    char text[4096];
+    size_t n = spec_sorted(h->ciphers, h->nc, false, sorted);
+    size_t t = spec_join(text, 0, sorted, n, true);
+    spec_hash12(text, t, out + o);
+    o += 12;
+    out[o++] = '_';
+    n = spec_sorted(h->exts, h->ne, true, sorted);
+    t = spec_join(text, 0, sorted, n, true);
+    if (n && spec_has(h, 13) && h->ns) {
+        text[t++] = '_';
+        t = spec_join(text, t, h->sigalgs, h->ns, true);
+    }
+    spec_hash12(text, t, out + o);
+}
+
+/* Random hellos (GREASE everywhere, lists past 256 values, sigalgs of only
+ * GREASE, odd ALPN bytes, version lists or none), each in two extension
+ * orders, over TCP and QUIC, three times (the memos answer the later
+ * ones): JA3 string and JA4 as the specifications give them, and the JA3
+ * hash the MD5 of the string. */
+static void test_fingerprints_against_spec(void **state)
+{
+    (void)state;
+    static uint8_t body[4096];
+    for (unsigned round = 0; round < 3; round++) {
+        spec_rng = 3;
+        for (unsigned i = 0; i < 1500; i++) {
+            struct spec_hello h;
+            size_t order[40];
+            char ja3[4096], ja4[64];
+            spec_plan(&h);
+            for (size_t k = 0; k < h.ne; k++)
+                order[k] = k;
+            for (int pass = 0; pass < 2; pass++) {
+                char transport = (i + pass) % 4 ? 't' : 'q';
+                json_t *o = NULL;
+                assert_int_equal(
+                    mm__tls_client_hello_json(body, spec_body(&h, order, body), transport, &o), 0);
+                spec_ja3(&h, ja3);
+                spec_ja4(&h, transport, ja4);
+                json_t *j3 = json_object_get(o, "ja3");
+                assert_string_equal(json_string_value(json_object_get(j3, "string")), ja3);
+                assert_string_equal(json_string_value(json_object_get(o, "ja4")), ja4);
+                uint8_t d[MM_MD5_LEN];
+                char hex[2 * MM_MD5_LEN + 1];
+                mm_md5(ja3, strlen(ja3), d);
+                mm_hex(d, sizeof d, hex);
+                assert_string_equal(json_string_value(json_object_get(j3, "hash")), hex);
+                json_decref(o);
+                for (size_t k = h.ne; k > 1; k--) { /* shuffled, as some browsers do */
+                    size_t r = spec_rnd() % k, x = order[k - 1];
+                    order[k - 1] = order[r];
+                    order[r] = x;
+                }
+                /* the JA3 string follows the order sent */
+                uint16_t sent[40];
+                for (size_t k = 0; k < h.ne; k++)
+                    sent[k] = h.exts[order[k]];
+                memcpy(h.exts, sent, h.ne * sizeof sent[0]);
+                for (size_t k = 0; k < h.ne; k++)
+                    order[k] = k;
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -690,6 +997,7 @@ int main(void)
         cmocka_unit_test(test_x509_memo),
         cmocka_unit_test(test_x509_memo_collisions),
         cmocka_unit_test(test_digest_memo),
+        cmocka_unit_test(test_fingerprints_against_spec),
         cmocka_unit_test(test_client_hello_out_of_memory),
         cmocka_unit_test(test_x509_long_name_cut_at_character),
         cmocka_unit_test(test_json_str_sanitises),
