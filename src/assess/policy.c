@@ -9,6 +9,7 @@
 #include "assess/policy-template.h"
 #include "core/data.h"
 #include "core/error.h"
+#include "core/fnv.h"
 #include "core/fs.h"
 #include "core/html.h"
 #include "core/str.h"
@@ -246,13 +247,13 @@ static int to_html(struct mm_policy_doc *doc, enum mm_lang lang)
     return r;
 }
 
-/* FNV-1a over all Markdown: the reference changes whenever the content does. */
+/* FNV-1a over all Markdown: the reference changes whenever the content
+ * does. Printed in documents: its start and steps must never change. */
 static unsigned long long content_hash(const struct mm_policy_output *out)
 {
-    unsigned long long h = 1469598103934665603ULL;
+    uint64_t h = MM_FNV64_MAMORI_BASIS;
     for (int i = 0; i < MM_POLICY_DOCS; i++)
-        for (const unsigned char *p = (const unsigned char *)out->docs[i].markdown; *p; p++)
-            h = (h ^ *p) * 1099511628211ULL;
+        h = mm_fnv1a64_str(h, out->docs[i].markdown);
     return h;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/fnv.h"
 
 #define PASSWORD_MAX 1024
 
@@ -215,9 +216,7 @@ static struct rl_entry *rl_lookup(struct mm_ratelimit *rl, const char *kind, con
 {
     char full[RL_KEY_MAX];
     snprintf(full, sizeof full, "%s%s", kind, key);
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *p = full; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    uint64_t h = mm_fnv1a64_str(MM_FNV64_MAMORI_BASIS, full);
     struct rl_entry *reuse = NULL, *oldest = NULL;
     for (int i = 0; i < RL_PROBE; i++) {
         struct rl_entry *e = &rl->slots[(h + (uint64_t)i) % RL_SLOTS];

@@ -43,6 +43,7 @@
 #include "core/json-pool.h"
 #include "core/error.h"
 #include "core/eve.h"
+#include "core/fnv.h"
 #include "core/fs.h"
 #include "core/hash.h"
 #include "core/ini.h"
@@ -448,20 +449,19 @@ static bool has_ipv4(const json_t *rec)
  * and SMB native OS texts by recent_values.) */
 static uint32_t identity_signature(const json_t *rec, bool allowlisted)
 {
-    uint32_t h = 2166136261u;
+    uint32_t h = MM_FNV32_BASIS;
     const char *os = json_string_value(json_object_get(json_object_get(rec, "os"), "id"));
     size_t i;
     json_t *v;
     const json_t *hostnames = json_object_get(rec, "hostnames");
-    for (const char *p = os ? os : ""; *p; p++)
-        h = (h ^ (uint8_t)*p) * 16777619u;
+    h = mm_fnv1a32_str(h, os ? os : "");
     json_array_foreach(hostnames, i, v)
     {
         for (const char *p = json_string_value(v); p && *p; p++)
-            h = (h ^ (uint8_t)tolower((unsigned char)*p)) * 16777619u;
-        h = (h ^ 1) * 16777619u;
+            h = mm_fnv1a32_byte(h, (uint8_t)tolower((unsigned char)*p));
+        h = mm_fnv1a32_byte(h, 1);
     }
-    return (h ^ (allowlisted ? 2u : 3u)) * 16777619u;
+    return mm_fnv1a32_byte(h, allowlisted ? 2u : 3u);
 }
 
 /* ---- allowlist ------------------------------------------------------------------ */
@@ -566,22 +566,12 @@ static bool address_is_news(struct device *dev, const struct mm_addr *a)
     return true;
 }
 
-#define FNV64_BASIS 1469598103934665603ULL
-#define FNV64_PRIME 1099511628211ULL
-
-/* h with the bytes of text s folded in (64-bit FNV-1a steps) */
-static uint64_t fnv64_text(uint64_t h, const char *s)
-{
-    for (const char *p = s; *p; p++)
-        h = (h ^ (uint8_t)*p) * FNV64_PRIME;
-    return h;
-}
-
 /* A keyed hash (never 0) of a kind letter and two texts. */
 static uint64_t value_hash(uint64_t seed, char kind, const char *a, const char *b)
 {
-    uint64_t h = fnv64_text((seed ^ FNV64_BASIS ^ (uint8_t)kind) * FNV64_PRIME, a);
-    h = fnv64_text((h ^ 0x100) * FNV64_PRIME, b); /* 0x100: a separator no text byte equals */
+    uint64_t h = mm_fnv1a64_str(mm_fnv1a64_byte(seed ^ MM_FNV64_MAMORI_BASIS, (uint8_t)kind), a);
+    /* 0x100: a separator no text byte equals */
+    h = mm_fnv1a64_str((h ^ 0x100) * MM_FNV64_PRIME, b);
     h ^= h >> 31;
     return h ? h : 1;
 }
@@ -1272,7 +1262,7 @@ void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p)
 /* A hash of a SYN's TTL and options (never 0). */
 static uint64_t syn_traits_hash(const struct mm_packet *p)
 {
-    uint64_t h = fnv64_text(FNV64_BASIS ^ p->ttl, p->tcp_traits.options);
+    uint64_t h = mm_fnv1a64_str(MM_FNV64_MAMORI_BASIS ^ p->ttl, p->tcp_traits.options);
     return h ? h : 1;
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/data.h"
 #include "core/error.h"
+#include "core/fnv.h"
 #include "core/str.h"
 
 #define OS_TABLE      "sensor/os-fingerprints.json"
@@ -72,10 +73,7 @@ void mm_osguess_free(struct mm_osguess *t)
 
 static uint64_t memo_hash(enum memo_kind kind, const char *text, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL ^ kind;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)text[i]) * 1099511628211ULL;
-    return h;
+    return mm_fnv1a64(MM_FNV64_MAMORI_BASIS ^ kind, text, n);
 }
 
 /* Looks (kind, text) up: true, with *found (and *g when found) set, when

@@ -10,6 +10,7 @@
 
 #include "core/data.h"
 #include "core/error.h"
+#include "core/fnv.h"
 #include "core/ini.h"
 #include "core/str.h"
 #include "sensor/sensor.h"
@@ -286,10 +287,7 @@ bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now, int64
 
 uint64_t mm__hash64(const void *p, size_t n, uint64_t seed)
 {
-    const uint8_t *b = p;
-    uint64_t h = 1469598103934665603ull ^ seed;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ull;
+    uint64_t h = mm_fnv1a64(MM_FNV64_MAMORI_BASIS ^ seed, p, n);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
