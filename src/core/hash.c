@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
- * MD5 (RFC 1321), SHA-1 and SHA-256 (FIPS 180-4), hex and Base64 helpers.
+ * MD5 (RFC 1321), SHA-1 and SHA-256 (FIPS 180-4), hex and Base64 helpers,
+ * SipHash-2-4 and the process's random hash key.
  * Straightforward block-at-a-time implementations: the sensor hashes short
  * strings (JA3/JA4 inputs, certificates, Community ID tuples), so clarity is
  * preferred over speed, except for SHA-1 blocks, which use the CPU's SHA
  * instructions where present (sha1-shani.c: one Community ID per flow).
- * Tested against the RFC/FIPS vectors. */
+ * Tested against the RFC/FIPS vectors (SipHash against libsodium). */
 #include "core/hash.h"
 #include "core/hash-int.h"
 
@@ -390,4 +391,100 @@ uint64_t mm_hash_random_key(void)
     if (getrandom(&k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k))
         k = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)&k;
     return k;
+}
+
+/* ---- SipHash-2-4 ------------------------------------------------------------------ */
+
+struct mm_sipkey mm_process_key;
+
+__attribute__((constructor)) static void draw_process_key(void)
+{
+    mm_process_key.k0 = mm_hash_random_key();
+    mm_process_key.k1 = mm_hash_random_key();
+}
+
+static inline uint64_t rol64(uint64_t x, unsigned n)
+{
+    return (x << n) | (x >> (64 - n));
+}
+
+static inline void sip_round(struct mm_siphash *c)
+{
+    c->v0 += c->v1;
+    c->v1 = rol64(c->v1, 13) ^ c->v0;
+    c->v0 = rol64(c->v0, 32);
+    c->v2 += c->v3;
+    c->v3 = rol64(c->v3, 16) ^ c->v2;
+    c->v0 += c->v3;
+    c->v3 = rol64(c->v3, 21) ^ c->v0;
+    c->v2 += c->v1;
+    c->v1 = rol64(c->v1, 17) ^ c->v2;
+    c->v2 = rol64(c->v2, 32);
+}
+
+/* Two compression rounds over the little-endian word m. */
+static inline void sip_word(struct mm_siphash *c, uint64_t m)
+{
+    c->v3 ^= m;
+    sip_round(c);
+    sip_round(c);
+    c->v0 ^= m;
+}
+
+static inline uint64_t load_le64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+void mm_siphash_init(struct mm_siphash *c, const struct mm_sipkey *key)
+{
+    c->v0 = key->k0 ^ 0x736f6d6570736575ull;
+    c->v1 = key->k1 ^ 0x646f72616e646f6dull;
+    c->v2 = key->k0 ^ 0x6c7967656e657261ull;
+    c->v3 = key->k1 ^ 0x7465646279746573ull;
+    c->tail = 0;
+    c->total = 0;
+}
+
+void mm_siphash_update(struct mm_siphash *c, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    unsigned used = (unsigned)(c->total & 7);
+    c->total += len;
+    while (used && len) { /* fill the word begun before */
+        c->tail |= (uint64_t)*p++ << (8 * used);
+        len--;
+        if (++used == 8) {
+            sip_word(c, c->tail);
+            c->tail = 0;
+            used = 0;
+        }
+    }
+    for (; len >= 8; p += 8, len -= 8)
+        sip_word(c, load_le64(p));
+    for (unsigned i = 0; i < len; i++)
+        c->tail |= (uint64_t)p[i] << (8 * i);
+}
+
+uint64_t mm_siphash_final(const struct mm_siphash *st)
+{
+    struct mm_siphash c = *st;
+    sip_word(&c, c.tail | (c.total << 56));
+    c.v2 ^= 0xff;
+    for (int i = 0; i < 4; i++)
+        sip_round(&c);
+    return c.v0 ^ c.v1 ^ c.v2 ^ c.v3;
+}
+
+uint64_t mm_siphash(const struct mm_sipkey *key, const void *data, size_t len)
+{
+    struct mm_siphash c;
+    mm_siphash_init(&c, key);
+    mm_siphash_update(&c, data, len);
+    return mm_siphash_final(&c);
 }

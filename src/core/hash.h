@@ -62,4 +62,31 @@ size_t mm_base64(const uint8_t *bytes, size_t len, char *out, size_t outlen);
  * address when the kernel has no entropy to give yet. */
 uint64_t mm_hash_random_key(void);
 
+/* SipHash-2-4 (Aumasson and Bernstein, 2012; libsodium's crypto_shorthash):
+ * a 64-bit hash under a 128-bit secret key. Without the key, equal values
+ * for two inputs cannot be made on purpose, so it may decide what an
+ * attacker's text suppresses or dedups (e.g. an alert's suppression key),
+ * where FNV (fnv.h) must not. Incremental (init/update/final) and one-shot;
+ * values are those of the reference with the key's bytes k0, k1 read
+ * little-endian. */
+struct mm_sipkey {
+    uint64_t k0, k1;
+};
+
+struct mm_siphash {
+    uint64_t v0, v1, v2, v3;
+    uint64_t tail; /* the last 0-7 bytes, little-endian */
+    uint64_t total;
+};
+
+void mm_siphash_init(struct mm_siphash *c, const struct mm_sipkey *key);
+void mm_siphash_update(struct mm_siphash *c, const void *data, size_t len);
+uint64_t mm_siphash_final(const struct mm_siphash *c);
+uint64_t mm_siphash(const struct mm_sipkey *key, const void *data, size_t len);
+
+/* The process's random SipHash key, drawn (as mm_hash_random_key) before
+ * main runs. Tests may overwrite it to show that values follow the key;
+ * nothing else writes it. */
+extern struct mm_sipkey mm_process_key;
+
 #endif

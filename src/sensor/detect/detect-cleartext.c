@@ -174,7 +174,7 @@ static __attribute__((noinline)) void check_segment(struct mm__detect_basic *st,
         return;
     const struct mm_addr *client = client_is_src ? &p->src : &p->dst,
                          *server = client_is_src ? &p->dst : &p->src;
-    uint64_t key = mm__hash_addr(server, mm__hash_addr(client, variant));
+    uint64_t key = mm__keyed_addr(server, mm__keyed_addr(client, variant));
     if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
         return;
     if (p->flow)

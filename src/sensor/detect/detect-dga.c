@@ -263,7 +263,9 @@ static struct name_facts name_facts(struct dga_state *st, const char *name, stru
         sp->lower[i] = mm__lower(name[i]);
     if (sp->lower[n - 1] == '.')
         sp->lower[--n] = '\0';
-    struct name_memo *set = &st->memos[2 * (mm__hash_fast(sp->lower, n, 0) % (MEMOS / 2))], *m;
+    struct name_memo
+        *set = &st->memos[2 * (mm__hash_fast(sp->lower, n, mm_process_key.k0) % (MEMOS / 2))],
+        *m;
     for (unsigned way = 0; way < 2; way++) {
         m = &set[way];
         if (m->used && m->len == n && memcmp(m->name, sp->lower, n) == 0) {
@@ -290,7 +292,7 @@ static void raise_dns(struct dga_state *st, struct mm_sensor *s, const json_t *e
 {
     struct mm_addr a;
     if (mm_addr_parse(client, &a) != 0 ||
-        !mm__suppress_allow(st->sup, mm__hash_addr(&a, variant), mm__detect_now(s), st->suppress))
+        !mm__suppress_allow(st->sup, mm__keyed_addr(&a, variant), mm__detect_now(s), st->suppress))
         return;
     const struct mm__alert_at at = {.ev = ev};
     json_t *vars =
@@ -304,9 +306,12 @@ static void raise_dns(struct dga_state *st, struct mm_sensor *s, const json_t *e
     mm__detect_raise(s, NAME, variant, &at, vars, evidence, NULL);
 }
 
+/* Keyed: a sender cannot crowd one probe run. Which slot a client takes
+ * changes no count (lookups compare addresses; the table starts over by
+ * fill level, not by position). */
 static struct client *client_slot(struct dga_state *st, const struct mm_addr *a)
 {
-    size_t j = mm__hash_addr(a, 11) % CLIENTS;
+    size_t j = mm__keyed_addr(a, 11) % CLIENTS;
     for (size_t k = 0; k < CLIENTS; k++, j = (j + 1) % CLIENTS) {
         struct client *c = &st->clients[j];
         if (c->used && mm_addr_equal(&c->addr, a))
@@ -347,6 +352,10 @@ static void count_tunnel(struct dga_state *st, struct mm_sensor *s, const json_t
                          const char *client, const struct mm_addr *a, const struct split *sp)
 {
     const char *domain = sp->lower + sp->reg;
+    /* Unkeyed on purpose: the table is direct-mapped, so which pairs share
+     * a slot shows in the counts; with a random key, the alerts of two runs
+     * over one capture could differ. A sender can aim at a pair's slot and
+     * restart its count (it could also flood all CLIENTS slots). */
     uint64_t key = mm__hash_str(domain, mm__hash_addr(a, 13));
     key = key ? key : 1;
     struct tunnel *t = &st->tunnels[key % CLIENTS];

@@ -39,7 +39,7 @@ static void inbound_packet(void *state, struct mm_sensor *s, const struct mm_pac
             return;
         p->flow->detector_flags |= MM__DF_INBOUND_SEEN;
     }
-    if (!mm__suppress_allow(st->sup, mm__hash_addr(&p->src, variant), mm__detect_now(s),
+    if (!mm__suppress_allow(st->sup, mm__keyed_addr(&p->src, variant), mm__detect_now(s),
                             st->window))
         return;
     const struct mm__alert_at at = {.pkt = p};

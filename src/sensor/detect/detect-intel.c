@@ -45,8 +45,8 @@ static void raise_hit(struct mm__detect_basic *st, struct mm_sensor *s, unsigned
                       const struct mm__alert_at *at, const char *host, const char *value,
                       const char *matched_on, const struct mm_intel_hit *hit)
 {
-    uint64_t key = mm__hash_str(host, variant);
-    key = mm__hash_str(hit->indicator, key);
+    uint64_t key = mm__keyed_str(host, variant);
+    key = mm__keyed_str(hit->indicator, key);
     if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
         return;
     const char *family = hit->family[0] ? hit->family : "unknown";

@@ -35,8 +35,8 @@ static void on_device(struct mm__detect_basic *st, struct mm_sensor *s, const js
     const char *id = json_string_value(json_object_get(dev, "mac"));
     if (!id)
         id = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
-    uint64_t key = mm__hash_str(id, variant);
-    key = mm__hash_str(json_string_value(json_object_get(os, "id")), key);
+    uint64_t key = mm__keyed_str(id, variant);
+    key = mm__keyed_str(json_string_value(json_object_get(os, "id")), key);
     if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
         return;
     const struct mm__alert_at at = {.ev = ev};
@@ -62,8 +62,8 @@ static void on_smb(struct mm__detect_basic *st, struct mm_sensor *s, const json_
     if (!a || !b)
         return;
     /* the pair in a fixed order, so both directions share one alert */
-    uint64_t key = strcmp(a, b) < 0 ? mm__hash_str(b, mm__hash_str(a, 2))
-                                    : mm__hash_str(a, mm__hash_str(b, 2));
+    uint64_t key = strcmp(a, b) < 0 ? mm__keyed_str(b, mm__keyed_str(a, 2))
+                                    : mm__keyed_str(a, mm__keyed_str(b, 2));
     if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
         return;
     const struct mm__alert_at at = {.ev = ev};

@@ -62,7 +62,7 @@ static void outbound_packet(void *state, struct mm_sensor *s, const struct mm_pa
             return;
         p->flow->detector_flags |= MM__DF_OUTBOUND_SEEN;
     }
-    if (!mm__suppress_allow(st->sup, mm__hash_addr(&p->src, variant), mm__detect_now(s),
+    if (!mm__suppress_allow(st->sup, mm__keyed_addr(&p->src, variant), mm__detect_now(s),
                             st->window))
         return;
     const struct mm__alert_at at = {.pkt = p};

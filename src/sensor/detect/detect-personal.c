@@ -101,7 +101,7 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
     const char *id = json_string_value(json_object_get(dev, "mac"));
     if (!id)
         id = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
-    if (!mm__suppress_allow(st->sup, mm__hash_str(id, 4), mm__detect_now(s), st->window))
+    if (!mm__suppress_allow(st->sup, mm__keyed_str(id, 4), mm__detect_now(s), st->window))
         return;
     json_t *reasons = json_array();
     if (by_os)

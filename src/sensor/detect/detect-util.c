@@ -11,6 +11,7 @@
 #include "core/data.h"
 #include "core/error.h"
 #include "core/fnv.h"
+#include "core/hash.h"
 #include "core/ini.h"
 #include "core/str.h"
 #include "sensor/sensor.h"
@@ -292,6 +293,28 @@ uint64_t mm__hash64(const void *p, size_t n, uint64_t seed)
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
     return h;
+}
+
+uint64_t mm__keyed64(const void *p, size_t n, uint64_t chain)
+{
+    struct mm_siphash c;
+    mm_siphash_init(&c, &mm_process_key);
+    mm_siphash_update(&c, &chain, sizeof chain);
+    mm_siphash_update(&c, p, n);
+    return mm_siphash_final(&c);
+}
+
+uint64_t mm__keyed_str(const char *s, uint64_t chain)
+{
+    return mm__keyed64(s ? s : "", s ? strlen(s) : 0, chain);
+}
+
+uint64_t mm__keyed_addr(const struct mm_addr *a, uint64_t chain)
+{
+    uint8_t k[17];
+    k[0] = a->family;
+    memcpy(k + 1, a->bytes, 16);
+    return mm__keyed64(k, sizeof k, chain);
 }
 
 uint64_t mm__hash_str(const char *s, uint64_t seed)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/time.h>
 
+#include "core/hash.h"
 #include "core/net.h"
 #include "sensor/detect/detect.h"
 
@@ -64,18 +65,41 @@ void mm__suppress_free(struct mm__suppress *t);
  * now as its last alert); false when the alert must be suppressed. When the
  * table is full, entries older than the window are dropped first; if it is
  * still full, the oldest half is forgotten (an alert may then repeat early,
- * never be lost). */
+ * never be lost). Which slot a key takes never changes an answer.
+ *
+ * Only the 64-bit key is kept, so two alerts whose keys are equal suppress
+ * each other: make keys with mm__keyed_* below, never with an unkeyed hash
+ * of text a sender chooses. With a keyed key, a sender who cannot read the
+ * key can only guess: each alert it causes matches one of the at most cap
+ * remembered keys with probability cap / 2^64 (a million alerts an hour
+ * against 4096 keys: about 2^-32 per hour), so comparing the whole alert
+ * key would buy nothing measurable. */
 bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now_usec,
                         int64_t window_usec);
 
-/* 64-bit hash of bytes, chained through seed (FNV-1a with a final mix). */
+/* Keyed 64-bit hashes of bytes, a text (NULL as "") or an address, chained
+ * through chain (a variant number, or the value of an earlier part):
+ * SipHash-2-4 under the process key (core/hash.h). For suppression keys
+ * and any other value whose equality decides something about text a
+ * sender chooses. Values differ from run to run: never let them place
+ * entries in a table that forgets by position, or the output would too. */
+uint64_t mm__keyed64(const void *p, size_t n, uint64_t chain);
+uint64_t mm__keyed_str(const char *s, uint64_t chain);
+uint64_t mm__keyed_addr(const struct mm_addr *a, uint64_t chain);
+
+/* 64-bit hash of bytes, chained through seed (FNV-1a with a final mix).
+ * Unkeyed: the same values every run, so a sender can make two inputs
+ * hash alike. Only for placement where the output must not depend on a
+ * random key (tables that evict by position), and never as the sole
+ * judge of equality for text a sender chooses (use mm__keyed_*). */
 uint64_t mm__hash64(const void *p, size_t n, uint64_t seed);
 uint64_t mm__hash_str(const char *s, uint64_t seed);
 uint64_t mm__hash_addr(const struct mm_addr *a, uint64_t seed);
 
 /* A quicker 64-bit hash of bytes (eight at a time) for the detectors'
  * in-memory tables, e.g. memos checked by comparing the whole key; its
- * values differ from mm__hash64's. */
+ * values differ from mm__hash64's. Memos pass mm_process_key.k0 as seed,
+ * so a sender cannot aim its texts at one memo slot. */
 uint64_t mm__hash_fast(const void *p, size_t n, uint64_t seed);
 
 /* Mixes the bits of x (two multiply-xorshift rounds): the scan and beacon

@@ -842,7 +842,7 @@ static void raise_web(struct web_state *st, struct mm_sensor *s, const json_t *e
                       const struct request *r, unsigned variant, const char *matched,
                       const char *target, long count)
 {
-    uint64_t key = mm__hash_str(r->dst, mm__hash_str(r->src, variant));
+    uint64_t key = mm__keyed_str(r->dst, mm__keyed_str(r->src, variant));
     if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->suppress))
         return;
     char url[URL_MAX], pat[64];
@@ -900,7 +900,9 @@ static long record_path(struct web_state *st, const struct request *r, int64_t n
 {
     if (!r->path[0] || suffix_in(r->path, static_suffixes))
         return 0;
-    uint64_t h = mm__hash_str(r->path, 9);
+    uint64_t h = mm__keyed_str(r->path, 9); /* keyed: paths made to match cannot hide a scan */
+    /* The pair's key is unkeyed on purpose: pair_slot forgets the oldest
+     * of a probe run, so placement shows in the counts under pressure. */
     struct pair *e = pair_slot(st, mm__hash_str(r->dst, mm__hash_str(r->src, 11)));
     e->last = now;
     long count = 1;
@@ -952,7 +954,7 @@ static void read_url(struct web_state *st, struct request *r)
     size_t n = strnlen(r->url, URL_MEMO_MAX);
     struct url_memo *m = NULL;
     if (n < URL_MEMO_MAX) {
-        m = &st->url_memos[mm__hash_fast(r->url, n, 0) % URL_MEMOS];
+        m = &st->url_memos[mm__hash_fast(r->url, n, mm_process_key.k0) % URL_MEMOS];
         if (m->used && m->len == n && memcmp(m->url, r->url, n) == 0) {
             r->in_spaced = m->in_spaced;
             r->in_compact = m->in_compact;
@@ -977,7 +979,7 @@ static void read_ua(struct web_state *st, struct request *r)
     char lowered[TEXT_MAX];
     const char *ua = r->ua ? r->ua : "";
     size_t n = strnlen(ua, sizeof lowered - 1);
-    struct ua_memo *m = &st->ua_memos[mm__hash_fast(ua, n, 0) % UA_MEMOS];
+    struct ua_memo *m = &st->ua_memos[mm__hash_fast(ua, n, mm_process_key.k0) % UA_MEMOS];
     if (m->used && m->len == n && memcmp(m->ua, ua, n) == 0) {
         r->in_ua = m->in_ua;
         return;

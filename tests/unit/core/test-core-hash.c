@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Unit tests for core/fnv.h: the values FNV-1a gives must never change,
- * because some are printed or kept (policy document references are made
- * from MM_FNV64_MAMORI_BASIS), so they are pinned here, next to the
- * published test vectors. */
+ * Unit tests for core/fnv.h and hash.h's SipHash. The values FNV-1a gives
+ * must never change, because some are printed or kept (policy document
+ * references are made from MM_FNV64_MAMORI_BASIS), so they are pinned here,
+ * next to the published test vectors. SipHash is compared with libsodium's
+ * crypto_shorthash (the same function) and the paper's vector. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sodium.h>
 #include <string.h>
 
 #include "core/fnv.h"
+#include "core/hash.h"
 
 /* The published FNV-1a vectors (www.isthe.com/chongo/tech/comp/fnv). */
 static void test_fnv_published_vectors(void **state)
@@ -47,12 +50,87 @@ static void test_fnv_chains(void **state)
     assert_true(g == 0xbf9cf968u);
 }
 
+/* The key of the bytes 0..15, as struct mm_sipkey. */
+static struct mm_sipkey key_of(const uint8_t k[16])
+{
+    struct mm_sipkey key = {0, 0};
+    for (int i = 7; i >= 0; i--) {
+        key.k0 = (key.k0 << 8) | k[i];
+        key.k1 = (key.k1 << 8) | k[8 + i];
+    }
+    return key;
+}
+
+static uint64_t sodium_value(const uint8_t k[16], const uint8_t *in, size_t n)
+{
+    uint8_t out[crypto_shorthash_BYTES];
+    uint64_t v = 0;
+    assert_int_equal(crypto_shorthash(out, in, n, k), 0);
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | out[i];
+    return v;
+}
+
+/* The SipHash paper's vector (appendix A): key 00..0f, message 00..0e. */
+static void test_siphash_paper_vector(void **state)
+{
+    (void)state;
+    uint8_t k[16], m[15];
+    for (int i = 0; i < 16; i++)
+        k[i] = (uint8_t)i;
+    for (int i = 0; i < 15; i++)
+        m[i] = (uint8_t)i;
+    struct mm_sipkey key = key_of(k);
+    assert_true(mm_siphash(&key, m, sizeof m) == 0xa129ca6149be45e5ull);
+}
+
+/* Every length 0..100 under random keys, one-shot and fed in pieces of
+ * every size, equals libsodium's answer. */
+static void test_siphash_matches_libsodium(void **state)
+{
+    (void)state;
+    uint8_t k[16], m[101];
+    assert_true(sodium_init() >= 0);
+    for (int round = 0; round < 4; round++) {
+        randombytes_buf(k, sizeof k);
+        randombytes_buf(m, sizeof m);
+        struct mm_sipkey key = key_of(k);
+        for (size_t n = 0; n <= 100; n++) {
+            uint64_t want = sodium_value(k, m, n);
+            assert_true(mm_siphash(&key, m, n) == want);
+            for (size_t piece = 1; piece <= 9; piece++) {
+                struct mm_siphash c;
+                mm_siphash_init(&c, &key);
+                for (size_t at = 0; at < n; at += piece)
+                    mm_siphash_update(&c, m + at, n - at < piece ? n - at : piece);
+                assert_true(mm_siphash_final(&c) == want);
+            }
+        }
+    }
+}
+
+/* The process key is drawn before main: not all zero, and values follow it. */
+static void test_process_key(void **state)
+{
+    (void)state;
+    struct mm_sipkey saved = mm_process_key, other = {saved.k0 ^ 1, saved.k1};
+    assert_true(saved.k0 != 0 || saved.k1 != 0);
+    uint64_t a = mm_siphash(&mm_process_key, "example.com", 11);
+    mm_process_key = other;
+    assert_true(mm_siphash(&mm_process_key, "example.com", 11) != a);
+    mm_process_key = saved;
+    assert_true(mm_siphash(&mm_process_key, "example.com", 11) == a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fnv_published_vectors),
         cmocka_unit_test(test_fnv_mamori_basis),
         cmocka_unit_test(test_fnv_chains),
+        cmocka_unit_test(test_siphash_paper_vector),
+        cmocka_unit_test(test_siphash_matches_libsodium),
+        cmocka_unit_test(test_process_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
