@@ -110,7 +110,7 @@ struct device {
     bool has_last_seen_member; /* the record has a "last_seen" member */
     bool last_seen_due;        /* last_seen_written is to be written at sync_record */
     uint32_t idx;              /* position in mm_devices.devs */
-    uint32_t announced_sig;    /* signature of what was last announced */
+    uint64_t announced_sig;    /* signature of what was last announced */
     bool pending_new;          /* created, not yet announced */
     bool rec_lent; /* rec is also an announced event's "device" object, with its "action" */
     bool dirty;    /* modified since the last announcement check */
@@ -181,7 +181,6 @@ struct mm_devices {
     bool have_pending;
     struct device *last_by_mac; /* the device the last MAC lookup found (MACs never move) */
     int64_t address_interval;   /* usec; [devices] address_change_interval (0: each change) */
-    uint64_t value_seed;        /* random key of the recent_values hashes */
 };
 
 /* ---- key map ----------------------------------------------------------------- */
@@ -443,25 +442,45 @@ static bool has_ipv4(const json_t *rec)
     return false;
 }
 
-/* A cheap signature of what the device is, which is announced at once when
- * it changes: the OS guess, the host names and its allowlist status. (Its
- * addresses are announced by interval, see maybe_changed; DHCP fingerprints
- * and SMB native OS texts by recent_values.) */
-static uint32_t identity_signature(const json_t *rec, bool allowlisted)
+/* Folds the length of text s (NULL as "") and its bytes, ASCII lower-cased
+ * when lower, into c: a length before each text, so no two lists of texts
+ * fold alike. */
+static void fold_text(struct mm_siphash *c, const char *s, bool lower)
 {
-    uint32_t h = MM_FNV32_BASIS;
-    const char *os = json_string_value(json_object_get(json_object_get(rec, "os"), "id"));
+    char buf[64];
+    uint64_t n = s ? strlen(s) : 0;
+    mm_siphash_update(c, &n, sizeof n);
+    while (n > 0) {
+        size_t k = n < sizeof buf ? (size_t)n : sizeof buf;
+        for (size_t i = 0; i < k; i++)
+            buf[i] = lower ? (char)tolower((unsigned char)s[i]) : s[i];
+        mm_siphash_update(c, buf, k);
+        s += k;
+        n -= k;
+    }
+}
+
+/* A signature of what the device is, which is announced at once when it
+ * changes: the OS guess, the host names and its allowlist status. (Its
+ * addresses are announced by interval, see maybe_changed; DHCP fingerprints
+ * and SMB native OS texts by recent_values.) Keyed (SipHash under the
+ * process key, never kept): a device cannot pick host names whose
+ * signature equals its last one to change unannounced. */
+static uint64_t identity_signature(const json_t *rec, bool allowlisted)
+{
+    struct mm_siphash c;
     size_t i;
     json_t *v;
     const json_t *hostnames = json_object_get(rec, "hostnames");
-    h = mm_fnv1a32_str(h, os ? os : "");
+    uint8_t allow = allowlisted ? 2 : 3;
+    mm_siphash_init(&c, &mm_process_key);
+    fold_text(&c, json_string_value(json_object_get(json_object_get(rec, "os"), "id")), false);
     json_array_foreach(hostnames, i, v)
     {
-        for (const char *p = json_string_value(v); p && *p; p++)
-            h = mm_fnv1a32_byte(h, (uint8_t)tolower((unsigned char)*p));
-        h = mm_fnv1a32_byte(h, 1);
+        fold_text(&c, json_string_value(v), true);
     }
-    return mm_fnv1a32_byte(h, allowlisted ? 2u : 3u);
+    mm_siphash_update(&c, &allow, 1);
+    return mm_siphash_final(&c);
 }
 
 /* ---- allowlist ------------------------------------------------------------------ */
@@ -566,13 +585,17 @@ static bool address_is_news(struct device *dev, const struct mm_addr *a)
     return true;
 }
 
-/* A keyed hash (never 0) of a kind letter and two texts. */
-static uint64_t value_hash(uint64_t seed, char kind, const char *a, const char *b)
+/* A keyed hash (never 0) of a kind letter and two texts: SipHash under
+ * the process key, so a sender cannot make a new fingerprint look like a
+ * remembered one. */
+static uint64_t value_hash(char kind, const char *a, const char *b)
 {
-    uint64_t h = mm_fnv1a64_str(mm_fnv1a64_byte(seed ^ MM_FNV64_MAMORI_BASIS, (uint8_t)kind), a);
-    /* 0x100: a separator no text byte equals */
-    h = mm_fnv1a64_str((h ^ 0x100) * MM_FNV64_PRIME, b);
-    h ^= h >> 31;
+    struct mm_siphash c;
+    mm_siphash_init(&c, &mm_process_key);
+    mm_siphash_update(&c, &kind, 1);
+    fold_text(&c, a, false);
+    fold_text(&c, b, false);
+    uint64_t h = mm_siphash_final(&c);
     return h ? h : 1;
 }
 
@@ -580,25 +603,24 @@ static uint64_t value_hash(uint64_t seed, char kind, const char *a, const char *
  * vendor class) or SMB native OS ('s') recently; it is then remembered. A
  * client alternating between two fingerprints (e.g. DHCPINFORM and
  * DHCPREQUEST lists) is news only the first time each. */
-static bool value_is_news(const struct mm_devices *d, struct device *dev, char kind, const char *a,
-                          const char *b)
+static bool value_is_news(struct device *dev, char kind, const char *a, const char *b)
 {
     return !recent_hash_seen(dev->recent_values, VALUE_RECENT_MAX, &dev->recent_value_next,
-                             value_hash(d->value_seed, kind, a, b));
+                             value_hash(kind, a, b));
 }
 
 /* Remembers the DHCP fingerprint and SMB native OS a (saved) record holds,
  * so seeing them again after a restart is no news. */
-static void remember_values(const struct mm_devices *d, struct device *dev)
+static void remember_values(struct device *dev)
 {
     const json_t *dhcp = json_object_get(dev->rec, "dhcp");
     const char *params = json_string_value(json_object_get(dhcp, "params")),
                *vendor = json_string_value(json_object_get(dhcp, "vendor_class")),
                *smb = json_string_value(json_object_get(dev->rec, "smb_native_os"));
     if (params || vendor)
-        value_is_news(d, dev, 'd', params ? params : "", vendor ? vendor : "");
+        value_is_news(dev, 'd', params ? params : "", vendor ? vendor : "");
     if (smb)
-        value_is_news(d, dev, 's', smb, "");
+        value_is_news(dev, 's', smb, "");
 }
 
 /* ---- records -------------------------------------------------------------------- */
@@ -1120,7 +1142,7 @@ static bool own_record(struct device *dev)
 
 /* Emits a "device" event for dev (action "new" or "changed"); sig is
  * identity_signature of its record. */
-static void announce(struct mm_devices *d, struct device *dev, const char *action, uint32_t sig)
+static void announce(struct mm_devices *d, struct device *dev, const char *action, uint64_t sig)
 {
     struct mm_addr first = {0};
     if (!own_record(dev)) { /* out of memory: announced at a later change or flush */
@@ -1164,7 +1186,7 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
 
 /* identity_signature of the device with its allowlist status as of now
  * (a new address may fall in an allowlisted range). */
-static uint32_t device_signature(const struct mm_devices *d, const struct device *dev)
+static uint64_t device_signature(const struct mm_devices *d, const struct device *dev)
 {
     return identity_signature(dev->rec, is_allowlisted(d, dev));
 }
@@ -1190,7 +1212,7 @@ static void maybe_changed(struct mm_devices *d, struct device *dev)
         return;
     if (dev->dirty) {
         dev->dirty = false;
-        uint32_t sig = device_signature(d, dev);
+        uint64_t sig = device_signature(d, dev);
         if (sig != dev->announced_sig || dev->identity_news) {
             announce(d, dev, "changed", sig);
             return;
@@ -1259,7 +1281,11 @@ void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p)
 }
 
 /* TCP SYN traits of a device's own connections. */
-/* A hash of a SYN's TTL and options (never 0). */
+/* A hash of a SYN's TTL and options (never 0). Unkeyed FNV-1a, on
+ * purpose: only SYNs with the device's own MAC or address reach here, and
+ * whoever can send those can already set its TCP evidence outright, so
+ * options made to match remembered ones would gain nothing; a keyed hash
+ * would cost about 180 instructions per SYN. */
 static uint64_t syn_traits_hash(const struct mm_packet *p)
 {
     uint64_t h = mm_fnv1a64_str(MM_FNV64_MAMORI_BASIS ^ p->ttl, p->tcp_traits.options);
@@ -1448,7 +1474,7 @@ static void on_dhcp(struct mm_devices *d, const json_t *ev)
         struct mm_os_guess g;
         json_object_set_new(dev->rec, "dhcp",
                             json_pack("{s:s, s:s}", "params", params, "vendor_class", vendor));
-        if (value_is_news(d, dev, 'd', params, vendor))
+        if (value_is_news(dev, 'd', params, vendor))
             dev->identity_news = dev->dirty = true;
         if (mm_osguess_dhcp(d->os, params[0] ? params : NULL, vendor[0] ? vendor : NULL, &g)) {
             char v[sizeof params + DEVICE_TEXT_MAX + 2];
@@ -1493,7 +1519,7 @@ static void smb_native_os(struct mm_devices *d, const json_t *ev, const char *os
     if (!dev || !clean_text(os, clean) || !own_record(dev))
         return;
     json_object_set_new(dev->rec, "smb_native_os", json_string(clean));
-    if (value_is_news(d, dev, 's', clean, ""))
+    if (value_is_news(dev, 's', clean, ""))
         dev->identity_news = dev->dirty = true;
     if (mm_osguess_smb(d->os, clean, &g))
         add_evidence(d, dev, SRC_SMB, clean, &g);
@@ -1767,7 +1793,7 @@ static int load_state(struct mm_devices *d)
             if (mm_addr_parse(text ? text : "", &a) == 0)
                 device_add_ip(d, dev, &a);
         }
-        remember_values(d, dev);
+        remember_values(dev);
         recompute_os(d, dev);
         /* announced as saved; its first update compares (the allowlist may
          * have changed since) and announces an address change held back */
@@ -1805,7 +1831,6 @@ int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices
         goto out;
     d->max = (size_t)max;
     d->address_interval = (int64_t)interval * 1000000;
-    d->value_seed = mm_hash_random_key();
     if ((r = mm_osguess_new(&d->os)) != 0)
         goto out;
     if (cfg && (r = load_allowlist(d, cfg->ini)) != 0)

@@ -15,6 +15,7 @@
 #include "core/data.h"
 #include "core/error.h"
 #include "core/fnv.h"
+#include "core/hash.h"
 #include "core/str.h"
 
 #define OS_TABLE      "sensor/os-fingerprints.json"
@@ -35,6 +36,7 @@ struct mm_osguess {
     json_t *root;
     const json_t *os;       /* id -> description */
     struct memo_slot *memo; /* MEMO_SLOTS answers (mutable cache of a const table) */
+    uint64_t memo_key;      /* random: a sender cannot aim its texts at one slot */
 };
 
 int mm_osguess_new(struct mm_osguess **out)
@@ -48,6 +50,7 @@ int mm_osguess_new(struct mm_osguess **out)
         r = MM_ENOMEM;
         goto out;
     }
+    t->memo_key = mm_hash_random_key();
     if ((r = mm_data_json(OS_TABLE, &t->root)) != 0)
         goto out;
     t->os = json_object_get(t->root, "os");
@@ -71,9 +74,17 @@ void mm_osguess_free(struct mm_osguess *t)
     free(t);
 }
 
-static uint64_t memo_hash(enum memo_kind kind, const char *text, size_t n)
+/* FNV-1a from a keyed start, mixed so that the low bits (the slot) depend
+ * on all of it: FNV's low bits depend only on the start's low bits. The
+ * memo only saves work (a hit is confirmed by comparing the text), so a
+ * keyed start is enough: colliding texts cost a look-up, never an answer. */
+static uint64_t memo_hash(const struct mm_osguess *t, enum memo_kind kind, const char *text,
+                          size_t n)
 {
-    return mm_fnv1a64(MM_FNV64_MAMORI_BASIS ^ kind, text, n);
+    uint64_t h = mm_fnv1a64(MM_FNV64_MAMORI_BASIS ^ t->memo_key ^ kind, text, n);
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ull;
+    return h ^ (h >> 32);
 }
 
 /* Looks (kind, text) up: true, with *found (and *g when found) set, when
@@ -86,7 +97,7 @@ static bool memo_recall(const struct mm_osguess *t, enum memo_kind kind, const c
     *slot = NULL;
     if (n > MEMO_TEXT_MAX)
         return false;
-    uint64_t h = memo_hash(kind, text, n);
+    uint64_t h = memo_hash(t, kind, text, n);
     struct memo_slot *sl = &t->memo[h % MEMO_SLOTS];
     if (sl->kind == kind && sl->hash == h && strcmp(sl->text, text) == 0) {
         *found = sl->found;

@@ -4,9 +4,10 @@
  * inputs seen, least recently used out first. An entry's hash only saves
  * comparisons: every hit is confirmed by comparing the whole input, and a
  * lookup compares at most one whole input (the first entry with its hash;
- * on a mismatch it is a miss), so colliding inputs, even crafted ones (the
- * hash has no secret key, so a sender can make them), cost one compare and
- * a parse, never a wrong answer. */
+ * on a mismatch it is a miss), so colliding inputs cost one compare and a
+ * parse, never a wrong answer. The hash starts from the process's random
+ * key (core/hash.h), so a sender cannot make colliding inputs off-line
+ * either: the inputs a run treats alike differ from run to run. */
 #ifndef MM_SENSOR_DECODE_MEMO_HASH_H
 #define MM_SENSOR_DECODE_MEMO_HASH_H
 
@@ -14,11 +15,13 @@
 #include <stdint.h>
 #include <string.h>
 
-/* A cheap 64-bit hash of data[0..n) (8 bytes a step). */
+#include "core/hash.h"
+
+/* A cheap 64-bit hash of data[0..n) (8 bytes a step), keyed. */
 static inline uint64_t mm__memo_hash(const void *data, size_t n)
 {
     const uint8_t *p = data;
-    uint64_t h = (n + 1) * 0x9E3779B97F4A7C15ull, w;
+    uint64_t h = ((n + 1) * 0x9E3779B97F4A7C15ull) ^ mm_process_key.k0, w;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         memcpy(&w, p + i, 8);

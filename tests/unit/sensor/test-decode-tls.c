@@ -470,10 +470,10 @@ static void test_x509_memo(void **state)
 }
 
 /* The state of sensor/decode/memo-hash.h's hash of an input of len bytes
- * after its first n (a multiple of 8). */
+ * after its first n (a multiple of 8), under the process key. */
 static uint64_t memo_hash_state(const uint8_t *p, size_t n, size_t len)
 {
-    uint64_t h = (len + 1) * 0x9E3779B97F4A7C15ull, w;
+    uint64_t h = ((len + 1) * 0x9E3779B97F4A7C15ull) ^ mm_process_key.k0, w;
     for (size_t i = 0; i + 8 <= n; i += 8) {
         memcpy(&w, p + i, 8);
         h = (h ^ w) * 0x9E3779B97F4A7C15ull;
@@ -482,11 +482,12 @@ static uint64_t memo_hash_state(const uint8_t *p, size_t n, size_t len)
     return h;
 }
 
-/* The certificate memo's hash has no secret, so a sender can make inputs of
- * one length and hash: 65 such "certificates" (equal but for their last 16
+/* Inputs of one length and hash, made here with the process key (a sender
+ * does not know it): 65 such "certificates" (equal but for their last 16
  * bytes) cost at most one whole compare per parse (64 before: every
  * remembered one was compared), and each gets its own answer (the SHA-1
- * fingerprint of its own bytes). */
+ * fingerprint of its own bytes). Under another key they no longer collide:
+ * made without this run's key, they would be ordinary inputs. */
 static void test_x509_memo_collisions(void **state)
 {
     (void)state;
@@ -528,6 +529,11 @@ static void test_x509_memo_collisions(void **state)
             assert_string_equal(x->fingerprint, want);
         }
     }
+    struct mm_sipkey saved = mm_process_key;
+    mm_process_key.k0 ^= 0x5851f42d4c957f2dull;
+    for (size_t i = 1; i < N; i++)
+        assert_true(mm__memo_hash(der + i * LEN, LEN) != mm__memo_hash(der, LEN));
+    mm_process_key = saved;
     free(x);
     free(der);
 }

@@ -6,7 +6,9 @@
  * templates — long Japanese text, placeholders of every length around the
  * 32-byte limit, unclosed and nested braces, values that are strings,
  * integers, objects or missing, "@ja" twins, any output size down to 0 —
- * and mm__hash_fast, which must give equal keys equal hashes. */
+ * and mm__hash_fast, which must give equal keys equal hashes; and the
+ * keyed hashes of suppression keys (mm__keyed_*), which are SipHash under
+ * the process key and follow that key. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "sensor/detect/detect-util.h"
 
 /* ---- the code before (commit 314d62a) ---------------------------------------------- */
@@ -173,11 +176,50 @@ static void test_hash_fast(void **state)
     }
 }
 
+/* mm__keyed64(p, n, chain) is SipHash-2-4 under the process key of the
+ * chain's 8 bytes, then the n bytes; texts and addresses are its forms. */
+static uint64_t keyed_reference(const void *p, size_t n, uint64_t chain)
+{
+    uint8_t buf[64];
+    assert_true(n <= sizeof buf - 8);
+    memcpy(buf, &chain, 8);
+    memcpy(buf + 8, p, n);
+    return mm_siphash(&mm_process_key, buf, n + 8);
+}
+
+/* Suppression keys: equal alerts give equal keys, the reference's values,
+ * chained parts in either order differ, and another process key gives
+ * other values (a sender who does not know the key cannot aim at one). */
+static void test_keyed_hashes(void **state)
+{
+    (void)state;
+    struct mm_addr a;
+    assert_int_equal(mm_addr_parse("192.0.2.7", &a), 0);
+    uint8_t ak[17] = {a.family};
+    memcpy(ak + 1, a.bytes, 16);
+    uint64_t host = mm__keyed_str("192.0.2.7", 1);
+    assert_true(host == keyed_reference("192.0.2.7", 9, 1));
+    assert_true(mm__keyed_str(NULL, 1) == keyed_reference("", 0, 1));
+    assert_true(mm__keyed_addr(&a, 3) == keyed_reference(ak, 17, 3));
+    uint64_t ab = mm__keyed_str("evil.example", host),
+             ba = mm__keyed_str("192.0.2.7", mm__keyed_str("evil.example", 1));
+    assert_true(ab == mm__keyed_str("evil.example", mm__keyed_str("192.0.2.7", 1)));
+    assert_true(ab != ba);
+    uint64_t addr = mm__keyed_addr(&a, 3);
+    struct mm_sipkey saved = mm_process_key;
+    mm_process_key.k1 ^= 1;
+    assert_true(mm__keyed_str("evil.example", mm__keyed_str("192.0.2.7", 1)) != ab);
+    assert_true(mm__keyed_addr(&a, 3) != addr);
+    mm_process_key = saved;
+    assert_true(mm__keyed_addr(&a, 3) == addr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_equal_old),
         cmocka_unit_test(test_hash_fast),
+        cmocka_unit_test(test_keyed_hashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

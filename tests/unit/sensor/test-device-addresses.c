@@ -572,6 +572,124 @@ static void test_listed_address_texts(void **state)
     unlink(path);
 }
 
+/* ---- host names crafted against the old signature ---------------------------- */
+
+#define FNV32_PRIME 16777619u
+
+/* The signature device.c used before it was keyed (32-bit FNV-1a over the
+ * OS id, then each host name lower-cased and a byte 1), without its last
+ * step (the allowlist byte): the state the test aims at. */
+static uint32_t old_signature_state(const json_t *rec)
+{
+    uint32_t h = 2166136261u;
+    const char *os = json_string_value(json_object_get(json_object_get(rec, "os"), "id"));
+    size_t i;
+    json_t *v;
+    for (const char *p = os ? os : ""; *p; p++)
+        h = (h ^ (uint8_t)*p) * FNV32_PRIME;
+    json_array_foreach(json_object_get(rec, "hostnames"), i, v)
+    {
+        for (const char *p = json_string_value(v); *p; p++)
+            h = (h ^ (uint8_t)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p)) * FNV32_PRIME;
+        h = (h ^ 1) * FNV32_PRIME;
+    }
+    return h;
+}
+
+static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+#define LETTERS 36u
+#define HEAD    4 /* letters before the meeting point: 36^4 states */
+#define TAIL    3 /* letters after it: 36^3 states */
+
+struct meet {
+    uint32_t state, index;
+};
+
+static int by_state(const void *a, const void *b)
+{
+    uint32_t x = ((const struct meet *)a)->state, y = ((const struct meet *)b)->state;
+    return x < y ? -1 : x > y;
+}
+
+/* The letters of index (k of them) into out. */
+static void letters_of(uint32_t index, unsigned k, char *out)
+{
+    for (unsigned i = 0; i < k; i++, index /= LETTERS)
+        out[i] = alphabet[index % LETTERS];
+}
+
+/* A name (HEAD + TAIL letters) whose old signature step, from state s,
+ * ends at s again: the list with it appended signs like the list without.
+ * Meet in the middle: the FNV step is invertible (the prime is odd), so
+ * states reached forward over the head are matched with states reached
+ * backward from s over the byte 1 and the tail; about 18 matches expected. */
+static bool name_back_to(uint32_t s, char name[HEAD + TAIL + 1])
+{
+    uint32_t n = LETTERS * LETTERS * LETTERS * LETTERS, inv = FNV32_PRIME;
+    for (int i = 0; i < 5; i++)
+        inv *= 2u - FNV32_PRIME * inv; /* Newton: the prime's inverse mod 2^32 */
+    struct meet *fwd = malloc(n * sizeof *fwd);
+    assert_non_null(fwd);
+    for (uint32_t i = 0; i < n; i++) {
+        char head[HEAD];
+        uint32_t h = s;
+        letters_of(i, HEAD, head);
+        for (unsigned k = 0; k < HEAD; k++)
+            h = (h ^ (uint8_t)head[k]) * FNV32_PRIME;
+        fwd[i] = (struct meet){h, i};
+    }
+    qsort(fwd, n, sizeof *fwd, by_state);
+    bool found = false;
+    for (uint32_t j = 0; j < LETTERS * LETTERS * LETTERS && !found; j++) {
+        char tail[TAIL];
+        uint32_t h = (s * inv) ^ 1; /* before the byte 1 */
+        letters_of(j, TAIL, tail);
+        for (unsigned k = TAIL; k-- > 0;)
+            h = (h * inv) ^ (uint8_t)tail[k];
+        struct meet key = {h, 0}, *m = bsearch(&key, fwd, n, sizeof *fwd, by_state);
+        if (m) {
+            letters_of(m->index, HEAD, name);
+            memcpy(name + HEAD, tail, TAIL);
+            name[HEAD + TAIL] = '\0';
+            found = true;
+        }
+    }
+    free(fwd);
+    return found;
+}
+
+/* A host name made so that the old, unkeyed 32-bit signature of the
+ * device's record does not change when it is added: the inventory must
+ * still announce the change (the signature is now keyed and 64 bits). */
+static void test_crafted_name_is_announced(void **state)
+{
+    (void)state;
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0c, 0x01};
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    send_from(s, mac, "192.168.12.1", T0);
+    th_set_time(s, T0 + 1);
+    th_event(s, "{\"event_type\":\"netbios\",\"src_ip\":\"192.168.12.1\",\"netbios\":{"
+                "\"type\":\"request\",\"hostname\":\"PC-C1\"}}");
+    assert_int_equal(changed(s), 1);
+    const json_t *rec = mm_devices_find_mac(mm_sensor_devices(s), mac);
+    uint32_t before = old_signature_state(rec);
+    char name[HEAD + TAIL + 1], ev[256];
+    assert_true(name_back_to(before, name));
+
+    th_set_time(s, T0 + 2);
+    snprintf(ev, sizeof ev,
+             "{\"event_type\":\"netbios\",\"src_ip\":\"192.168.12.1\",\"netbios\":{"
+             "\"type\":\"request\",\"hostname\":\"%s\"}}",
+             name);
+    th_event(s, ev);
+    rec = mm_devices_find_mac(mm_sensor_devices(s), mac);
+    assert_int_equal(json_array_size(json_object_get(rec, "hostnames")), 2);
+    assert_true(old_signature_state(rec) == before); /* the old signature would not see it */
+    assert_int_equal(changed(s), 2);
+    assert_true(has_string(json_object_get(last_device_event(s), "hostnames"), name));
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -586,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_ip_map_random_with_address_devices),
         cmocka_unit_test(test_listed_address_texts),
         cmocka_unit_test(test_bad_interval),
+        cmocka_unit_test(test_crafted_name_is_announced),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
