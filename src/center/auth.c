@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "core/fnv.h"
+#include "core/hash.h"
 
 #define PASSWORD_MAX 1024
 
@@ -216,7 +216,10 @@ static struct rl_entry *rl_lookup(struct mm_ratelimit *rl, const char *kind, con
 {
     char full[RL_KEY_MAX];
     snprintf(full, sizeof full, "%s%s", kind, key);
-    uint64_t h = mm_fnv1a64_str(MM_FNV64_MAMORI_BASIS, full);
+    /* Keyed (SipHash under the process key): with a hash anyone can
+     * compute, 64 account names whose keys start at a locked account's slot
+     * would push its failures out as the oldest entry of a full run. */
+    uint64_t h = mm_siphash(&mm_process_key, full, strlen(full));
     struct rl_entry *reuse = NULL, *oldest = NULL;
     for (int i = 0; i < RL_PROBE; i++) {
         struct rl_entry *e = &rl->slots[(h + (uint64_t)i) % RL_SLOTS];

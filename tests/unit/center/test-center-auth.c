@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Unit tests of the centre's credentials: argon2id hashing, verification and
  * re-hash detection, random secrets and their hashes, enrolment codes, and
- * the login rate limiter under concurrent attempts. */
+ * the login rate limiter under concurrent attempts, a full table and
+ * account names aimed at a locked account's slots. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -142,6 +143,51 @@ static void test_ratelimit_saturated(void **state)
     mm_ratelimit_free(rl);
 }
 
+/* The limiter's slot of a key before it was keyed: 64-bit FNV-1a from
+ * 1469598103934665603, modulo its 4,096 slots. */
+static unsigned old_slot(const char *key)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = key; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return (unsigned)(h % 4096);
+}
+
+/* An attacker who has locked an account out makes 64 failed logins (from
+ * other addresses) with account names that, under the old unkeyed hash,
+ * start at the locked account's slot: the run of 64 slots fills with newer
+ * failures and the old code forgot the lockout as the oldest entry. The
+ * slots are keyed now: the account stays locked. */
+static void test_ratelimit_aimed_names(void **state)
+{
+    (void)state;
+    struct mm_ratelimit *rl;
+    char account[64], address[64];
+    const unsigned target = old_slot("a:victim@example.jp");
+    assert_int_equal(mm_ratelimit_new(5, 20, 900 * 1000000LL, &rl), 0);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(mm_ratelimit_begin(rl, "victim@example.jp", "192.0.2.7", 1000000), 0);
+        mm_ratelimit_end(rl, "victim@example.jp", "192.0.2.7", false, 1000000);
+    }
+    assert_int_equal(mm_ratelimit_begin(rl, "victim@example.jp", "192.0.2.8", 1000001), MM_ELIMIT);
+    int aimed = 0;
+    for (unsigned i = 0; aimed < 64 && i < 4000000; i++) {
+        snprintf(account, sizeof account, "x%u@example.jp", i);
+        char key[80];
+        snprintf(key, sizeof key, "a:%s", account);
+        if (old_slot(key) != target)
+            continue;
+        snprintf(address, sizeof address, "198.51.100.%d", aimed);
+        int64_t now = 2000000 + aimed;
+        assert_int_equal(mm_ratelimit_begin(rl, account, address, now), 0);
+        mm_ratelimit_end(rl, account, address, false, now);
+        aimed++;
+    }
+    assert_int_equal(aimed, 64);
+    assert_int_equal(mm_ratelimit_begin(rl, "victim@example.jp", "192.0.2.9", 3000000), MM_ELIMIT);
+    mm_ratelimit_free(rl);
+}
+
 /* IPv6 sources are counted by their /64: rotating the interface id does not
  * escape the per-address limit; another /64 is another key. */
 static void test_ratelimit_ipv6_prefix(void **state)
@@ -217,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_enrol_codes),
         cmocka_unit_test(test_ratelimit_concurrent),
         cmocka_unit_test(test_ratelimit_saturated),
+        cmocka_unit_test(test_ratelimit_aimed_names),
         cmocka_unit_test(test_ratelimit_ipv6_prefix),
         cmocka_unit_test(test_email_normalise),
         cmocka_unit_test(test_roles),
