@@ -69,7 +69,8 @@ struct hello {
     uint8_t pf[TLS_LIST_MAX];
     size_t pf_n;
     bool has_sni;
-    char sni[1100];
+    char sni[1100]; /* mm__app_text of the name: valid UTF-8 */
+    size_t sni_len;
     json_t *alpns;
     const uint8_t *alpn0; /* first ALPN value (for JA4) */
     size_t alpn0_len;
@@ -84,6 +85,7 @@ static void hello_init(struct hello *h)
     h->pf_n = 0;
     h->has_sni = false;
     h->sni[0] = '\0';
+    h->sni_len = 0;
     h->alpns = NULL;
     h->alpn0 = NULL;
     h->alpn0_len = 0;
@@ -157,7 +159,7 @@ static void read_sni(const uint8_t *p, size_t n, struct hello *h)
         return;
     while (mm__cur_u8(&c, &type) && mm__cur_u16(&c, &nl) && mm__cur_take(&c, nl, &name)) {
         if (type == 0) {
-            mm__app_text(name, nl, h->sni, sizeof h->sni);
+            h->sni_len = mm__app_text(name, nl, h->sni, sizeof h->sni);
             return;
         }
     }
@@ -728,8 +730,8 @@ static json_t *client_fields(const struct hello *h, char transport, struct mm__t
         return NULL;
     if (!f)
         f = &unused;
-    if (h->sni[0] && (f->sni = set_text(o, "sni", mm__app_json_str(h->sni))))
-        f->sni_len = strlen(f->sni);
+    if (h->sni_len && (f->sni = set_text(o, "sni", json_stringn_nocheck(h->sni, h->sni_len))))
+        f->sni_len = h->sni_len;
     if (json_object_set_new_nocheck(o, "ja3", ja3_of(h, &ja3_hash)) == 0)
         f->ja3_hash = ja3_hash;
     ja4_of(h, transport, ja4);
@@ -838,12 +840,11 @@ static int on_certificate(struct mm_app_ctx *ctx, struct tls_state *st, const ui
         return MM_EPARSE;
     int r = mm__x509_parse(der, clen, &x);
     json_t *o = st->server;
-    /* subject, issuer and names come from the certificate's text: checked;
-     * serial, fingerprint and dates are ASCII we formatted */
+    /* every text is valid UTF-8 as x509.h says: not checked again */
     if (x.subject[0])
-        json_object_set_new_nocheck(o, "subject", mm__app_json_str(x.subject));
+        json_object_set_new_nocheck(o, "subject", json_string_nocheck(x.subject));
     if (x.issuer[0])
-        json_object_set_new_nocheck(o, "issuerdn", mm__app_json_str(x.issuer));
+        json_object_set_new_nocheck(o, "issuerdn", json_string_nocheck(x.issuer));
     if (x.serial[0])
         json_object_set_new_nocheck(o, "serial", json_string_nocheck(x.serial));
     if (x.fingerprint[0])
@@ -855,7 +856,7 @@ static int on_certificate(struct mm_app_ctx *ctx, struct tls_state *st, const ui
     if (x.nsan) {
         json_t *san = json_array();
         for (size_t i = 0; san && i < x.nsan; i++)
-            json_array_append_new(san, mm__app_json_str(x.san[i]));
+            json_array_append_new(san, json_string_nocheck(x.san[i]));
         if (san)
             json_object_set_new_nocheck(o, "subjectaltname", san);
     }

@@ -12,6 +12,9 @@
 
 #define MM_X509_SAN_MAX 16
 
+/* Every text is valid UTF-8 without NUL bytes (names through mm__app_text
+ * or, for BMPStrings, mm__app_utf16le_text, cut at a character; the rest
+ * ASCII), so it may go to jansson unchecked. */
 struct mm__x509 {
     char subject[1024];
     char issuer[1024];

@@ -988,6 +988,130 @@ static void test_fingerprints_against_spec(void **state)
     }
 }
 
+/* ---- texts handed to jansson unchecked --------------------------------------------- */
+
+/* jansson's own check: s is valid UTF-8 (json_string refuses it otherwise). */
+static bool valid_utf8(const char *s)
+{
+    json_t *j = json_string(s);
+    json_decref(j);
+    return j != NULL;
+}
+
+/* A directory string of random bytes: UTF8String, PrintableString,
+ * T61String or BMPString (random UTF-16 units, lone surrogates included). */
+static void random_attribute_value(uint8_t *out, size_t *o)
+{
+    static const uint8_t tags[] = {0x0c, 0x13, 0x14, 0x1e};
+    static const uint8_t pool[] = {'a',  'Z',  ' ',  0x00, 0x01, 0x7f, 0x80, 0xbf, 0xc3,
+                                   0xa9, 0xe6, 0x97, 0xa5, 0xf0, 0x9f, 0xd8, 0xdc, 0xff};
+    uint8_t val[600];
+    size_t n = spec_rnd() % 8 == 0 ? 300 + spec_rnd() % 300 : spec_rnd() % 40;
+    for (size_t i = 0; i < n; i++)
+        val[i] = spec_rnd() % 2 ? pool[spec_rnd() % sizeof pool] : (uint8_t)spec_rnd();
+    der_put(out, o, tags[spec_rnd() % sizeof tags], val, n);
+}
+
+/* A certificate whose issuer, subject and subjectAltName names hold random
+ * bytes in every string type; returns its length. */
+static size_t random_text_certificate(uint8_t *out)
+{
+    static const uint8_t oids[][5] = {{0x06, 0x03, 0x55, 0x04, 0x03},
+                                      {0x06, 0x03, 0x55, 0x04, 0x0a},
+                                      {0x06, 0x03, 0x2a, 0x03, 0x04}};
+    static uint8_t tbs[8192], name[4096], tmp[4096], cert[9000];
+    size_t t = 0, c = 0;
+    der_put(tbs, &t, 0x02, (const uint8_t *)"\x01", 1); /* serial, no [0] version */
+    der_put(tbs, &t, 0x30, (const uint8_t *)"", 0);     /* signature algorithm */
+    for (int part = 0; part < 2; part++) {              /* issuer, then validity and subject */
+        size_t r = 0, count = 1 + spec_rnd() % 4;
+        if (part == 1) {
+            size_t v = 0;
+            der_put(tmp, &v, 0x17, (const uint8_t *)"260101000000Z", 13);
+            der_put(tmp, &v, 0x17, (const uint8_t *)"270101000000Z", 13);
+            der_put(tbs, &t, 0x30, tmp, v);
+        }
+        for (size_t k = 0; k < count; k++) {
+            uint8_t atv[800], set[800];
+            size_t a = 0, st = 0;
+            memcpy(atv, oids[spec_rnd() % 3], 5);
+            a = 5;
+            random_attribute_value(atv, &a);
+            der_put(set, &st, 0x30, atv, a);
+            der_put(name, &r, 0x31, set, st);
+        }
+        der_put(tbs, &t, 0x30, name, r);
+    }
+    der_put(tbs, &t, 0x30, (const uint8_t *)"", 0); /* subjectPublicKeyInfo */
+    size_t g = 0, e = 0, x = 0;
+    for (int k = 0; k < 3; k++) {
+        uint8_t v[300];
+        size_t n = spec_rnd() % 300;
+        for (size_t i = 0; i < n; i++)
+            v[i] = (uint8_t)spec_rnd();
+        der_put(name, &g, 0x82, v, n);
+    }
+    der_put(tmp, &e, 0x30, name, g); /* GeneralNames */
+    uint8_t ext[4096];
+    memcpy(ext, "\x06\x03\x55\x1d\x11", 5);
+    x = 5;
+    der_put(ext, &x, 0x04, tmp, e);
+    e = 0;
+    der_put(tmp, &e, 0x30, ext, x);
+    x = 0;
+    der_put(ext, &x, 0x30, tmp, e);
+    der_put(tbs, &t, 0xa3, ext, x);
+    der_put(cert, &c, 0x30, tbs, t);
+    size_t o = 0;
+    der_put(out, &o, 0x30, cert, c);
+    return o;
+}
+
+/* The decoder gives jansson its server names and certificate texts without
+ * jansson's UTF-8 check (x509.h, decode-tls.c): from random bytes in every
+ * string type (lone surrogates in BMPStrings, bytes that are not UTF-8,
+ * control bytes, names cut at their buffer), every text must be valid. */
+static void test_texts_valid_utf8(void **state)
+{
+    (void)state;
+    static uint8_t der[16384];
+    struct mm__x509 *x = malloc(sizeof *x);
+    assert_non_null(x);
+    spec_rng = 17;
+    for (unsigned i = 0; i < 2000; i++) {
+        size_t n = random_text_certificate(der);
+        assert_true(n <= sizeof der);
+        mm__x509_parse(der, n, x);
+        assert_true(valid_utf8(x->subject));
+        assert_true(valid_utf8(x->issuer));
+        for (size_t k = 0; k < x->nsan; k++)
+            assert_true(valid_utf8(x->san[k]));
+    }
+    free(x);
+    for (unsigned i = 0; i < 2000; i++) {
+        uint8_t body[1400], name[1200];
+        size_t nl = spec_rnd() % 8 == 0 ? 1100 + spec_rnd() % 100 : spec_rnd() % 60;
+        for (size_t k = 0; k < nl; k++)
+            name[k] = spec_rnd() % 3 ? (uint8_t)('a' + spec_rnd() % 26) : (uint8_t)spec_rnd();
+        size_t o = hello_with_ciphers((const uint16_t[]){0x1301}, 1, body);
+        o = put16_at(body, o, (unsigned)nl + 9);
+        o = put16_at(body, o, 0);
+        o = put16_at(body, o, (unsigned)nl + 5);
+        o = put16_at(body, o, (unsigned)nl + 3);
+        body[o++] = 0;
+        o = put16_at(body, o, (unsigned)nl);
+        memcpy(body + o, name, nl);
+        json_t *h = NULL;
+        assert_int_equal(mm__tls_client_hello_json(body, o + nl, 't', &h), 0);
+        const char *sni = json_string_value(json_object_get(h, "sni"));
+        if (nl)
+            assert_non_null(sni);
+        if (sni)
+            assert_true(valid_utf8(sni));
+        json_decref(h);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1004,6 +1128,7 @@ int main(void)
         cmocka_unit_test(test_x509_memo_collisions),
         cmocka_unit_test(test_digest_memo),
         cmocka_unit_test(test_fingerprints_against_spec),
+        cmocka_unit_test(test_texts_valid_utf8),
         cmocka_unit_test(test_client_hello_out_of_memory),
         cmocka_unit_test(test_x509_long_name_cut_at_character),
         cmocka_unit_test(test_json_str_sanitises),
