@@ -51,6 +51,7 @@ enum chain { BY_HOST, BY_PORT, BY_PAIR, CHAINS };
  * every use compares keys, so only a longer walk follows. */
 struct source {
     uint64_t suppress_key[2]; /* of variants 1 and 2: mm__hash_addr(src, variant) */
+    bool at_limit[2];         /* variant's last count reached its limit (scan_packet) */
     uint32_t seq;
     unsigned n;
     int64_t t[PROBES];
@@ -167,11 +168,21 @@ static void start_source(struct scan_state *st, size_t j, const struct mm_addr *
     e->suppress_key[1] = mm__hash_addr(src, 2);
 }
 
+/* Where the search for src's slot starts: two multiply-xorshift mixes of
+ * its words (mm__hash_addr's byte loop cost four times as much). Unkeyed,
+ * as before, so which source a full table replaces is the same every run. */
+static size_t source_hash(const struct mm_addr *src)
+{
+    uint64_t w[2];
+    memcpy(w, src->bytes, 16);
+    return (size_t)mm__mix64(mm__mix64(w[0] ^ src->family) ^ w[1]);
+}
+
 /* The tracking slot of src: found, or a free one, or the least recently
  * active (its index). */
 static size_t source_slot(struct scan_state *st, const struct mm_addr *src)
 {
-    size_t start = mm__hash_addr(src, 7) % SOURCES, oldest = start;
+    size_t start = source_hash(src) % SOURCES, oldest = start;
     for (size_t k = 0; k < 16; k++) { /* a short probe sequence keeps lookups cheap */
         size_t j = (start + k) % SOURCES;
         const struct source_key *key = &st->keys[j];
@@ -320,6 +331,23 @@ static void raise_scan(struct scan_state *st, struct mm_sensor *s, const struct 
     mm__detect_raise(s, NAME, variant, &at, vars, evidence, NULL);
 }
 
+/* Whether variant's count (1: probes of k's host, 2: on k's port) reaches
+ * its limit, so raise_scan must ask the suppression table. While a scan
+ * goes on, every probe reaches the limit and is suppressed: a source whose
+ * last count reached it asks the table first (without recording anything)
+ * and skips the count, a walk of up to `ports` or `hosts` probes, when the
+ * alert would be suppressed anyway. Either way the same alerts result. */
+static bool over_limit(struct scan_state *st, struct source *e, const struct probe_key *k,
+                       unsigned variant, int64_t now)
+{
+    bool *at = &e->at_limit[variant - 1];
+    if (*at && mm__suppress_denies(st->sup, e->suppress_key[variant - 1], now, st->suppress))
+        return false;
+    long limit = variant == 1 ? st->ports : st->hosts;
+    *at = count_probes(e, k, variant == 1 ? BY_HOST : BY_PORT, now, st->window, limit) >= limit;
+    return *at;
+}
+
 static void scan_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
 {
     struct scan_state *st = state;
@@ -341,9 +369,9 @@ static void scan_packet(void *state, struct mm_sensor *s, const struct mm_packet
     if (refresh_repeat(e, &k, now, st->window))
         return;
     push_probe(e, &k, now);
-    if (count_probes(e, &k, BY_HOST, now, st->window, st->ports) >= st->ports)
+    if (over_limit(st, e, &k, 1, now))
         raise_scan(st, s, p, e, &k, 1, now);
-    if (count_probes(e, &k, BY_PORT, now, st->window, st->hosts) >= st->hosts)
+    if (over_limit(st, e, &k, 2, now))
         raise_scan(st, s, p, e, &k, 2, now);
 }
 

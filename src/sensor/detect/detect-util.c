@@ -286,6 +286,12 @@ bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now, int64
     return true;
 }
 
+bool mm__suppress_denies(struct mm__suppress *t, uint64_t key, int64_t now, int64_t window)
+{
+    const struct slot *sl = find_slot(t, norm_key(key));
+    return sl->key && now - sl->last < window && now >= sl->last;
+}
+
 uint64_t mm__hash64(const void *p, size_t n, uint64_t seed)
 {
     uint64_t h = mm_fnv1a64(MM_FNV64_MAMORI_BASIS ^ seed, p, n);

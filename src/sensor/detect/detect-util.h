@@ -76,6 +76,9 @@ void mm__suppress_free(struct mm__suppress *t);
  * key would buy nothing measurable. */
 bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now_usec,
                         int64_t window_usec);
+/* True when mm__suppress_allow would now return false; changes nothing. */
+bool mm__suppress_denies(struct mm__suppress *t, uint64_t key, int64_t now_usec,
+                         int64_t window_usec);
 
 /* Keyed 64-bit hashes of bytes, a text (NULL as "") or an address, chained
  * through chain (a variant number, or the value of an earlier part):

@@ -110,9 +110,18 @@ static bool is_group_address(const struct mm_addr *a)
            (a->family == 6 && a->bytes[0] == 0xff);
 }
 
+/* Where a source's slot search starts: as detect-scan.c places it (a
+ * different start changes which source a full table replaces). */
+static size_t source_hash(const struct mm_addr *src)
+{
+    uint64_t w[2];
+    memcpy(w, src->bytes, 16);
+    return (size_t)mm__mix64(mm__mix64(w[0] ^ src->family) ^ w[1]);
+}
+
 static struct source *source_slot(struct scan_state *st, const struct mm_addr *src)
 {
-    size_t start = mm__hash_addr(src, 7) % SOURCES, oldest = start;
+    size_t start = source_hash(src) % SOURCES, oldest = start;
     for (size_t k = 0; k < 16; k++) {
         size_t j = (start + k) % SOURCES;
         struct source *e = &st->src[j];
