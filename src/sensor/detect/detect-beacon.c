@@ -48,7 +48,7 @@ struct pair {
 struct beacon_state {
     unsigned char *pairs; /* PAIRS slots of stride bytes, cache-line aligned */
     size_t stride;
-    uint64_t *tags;  /* 0: free slot; else hash | 1 */
+    uint64_t *tags;  /* 0: free slot; else tag_of(hash) */
     int64_t *starts; /* the slot's pair's last start (newest in its ring) */
     size_t used;
     struct mm__suppress *sup;
@@ -56,6 +56,10 @@ struct beacon_state {
     int64_t min_interval, max_interval, suppress;
     int64_t next_drop; /* a full table is rebuilt at most once a second */
     uint64_t hash_key; /* random: a sender cannot aim its pairs at one probe chain */
+    /* pair_hash of the packet mm__beacon_prefetch last saw, so beacon_packet,
+     * which the dispatch calls next for the same packet, need not hash again */
+    const struct mm_packet *hashed;
+    uint64_t hashed_num, hashed_value;
 };
 
 static const struct mm__setting settings[] = {
@@ -127,9 +131,11 @@ static uint64_t pair_hash(const struct beacon_state *st, const struct mm_packet 
     return mm__mix64(h);
 }
 
+/* Never 0, and with the hash's low bits, so a slot's home (hash % PAIRS)
+ * is read from the tag array, not from the pair's own lines. */
 static uint64_t tag_of(uint64_t hash)
 {
-    return hash | 1;
+    return hash | 1ULL << 63;
 }
 
 /* Empties slot i and moves later pairs of its probe chain back so every
@@ -137,7 +143,7 @@ static uint64_t tag_of(uint64_t hash)
 static void remove_slot(struct beacon_state *st, size_t i)
 {
     for (size_t j = (i + 1) % PAIRS; st->tags[j]; j = (j + 1) % PAIRS) {
-        size_t home = pair_at(st, j)->hash % PAIRS;
+        size_t home = st->tags[j] % PAIRS;
         bool reachable = i <= j ? (i < home && home <= j) : (i < home || home <= j);
         if (reachable)
             continue; /* its home lies after the hole: it may stay */
@@ -163,9 +169,30 @@ static void drop_idle(struct beacon_state *st, int64_t now)
     }
 }
 
-/* The slot of p's pair (h: its pair_hash): found, or taken for it; PAIRS
- * when the table is full. */
-static size_t pair_slot(struct beacon_state *st, const struct mm_packet *p, uint64_t h, int64_t now)
+/* Takes free slot j for p's pair (h: its pair_hash) with its first start
+ * at now. Only writes: the slot's lines are usually not in the cache, and
+ * stores wait in the store buffer where a load would stall (perf put more
+ * than a third of beacon_packet's time on reading a new pair's count). */
+static void new_pair(struct beacon_state *st, size_t j, const struct mm_packet *p, uint64_t h,
+                     int64_t now)
+{
+    struct pair *e = pair_at(st, j);
+    e->starts[0] = now; /* starts[] is read only below n: no need to clear it */
+    e->n = 1;
+    e->head = 1; /* connections is at least 4 */
+    st->tags[j] = tag_of(h);
+    st->starts[j] = now;
+    e->hash = h;
+    e->src = p->src;
+    e->dst = p->dst;
+    e->port = p->dport;
+    st->used++;
+}
+
+/* The slot of p's pair (h: its pair_hash), found; or a new pair with its
+ * first start at now (*fresh set); PAIRS when the table is full. */
+static size_t pair_slot(struct beacon_state *st, const struct mm_packet *p, uint64_t h, int64_t now,
+                        bool *fresh)
 {
     size_t j = h % PAIRS;
     uint64_t tag = tag_of(h);
@@ -188,15 +215,8 @@ static size_t pair_slot(struct beacon_state *st, const struct mm_packet *p, uint
     j = h % PAIRS;
     while (st->tags[j])
         j = (j + 1) % PAIRS;
-    struct pair *e = pair_at(st, j);
-    e->n = e->head = 0; /* starts[] is read only below n: no need to clear it */
-    st->tags[j] = tag;
-    st->starts[j] = 0;
-    e->hash = h;
-    e->src = p->src;
-    e->dst = p->dst;
-    e->port = p->dport;
-    st->used++;
+    new_pair(st, j, p, h, now);
+    *fresh = true;
     return j;
 }
 
@@ -217,7 +237,11 @@ void mm__beacon_prefetch(void *state, const struct mm_sensor *s, const struct mm
     (void)s; /* the home checks cost more than a prefetch of a start that is not outbound */
     if (!p->ip_version || !is_start(p))
         return;
-    size_t j = pair_hash(st, p) % PAIRS;
+    uint64_t h = pair_hash(st, p);
+    st->hashed = p;
+    st->hashed_num = p->num;
+    st->hashed_value = h;
+    size_t j = h % PAIRS;
     __builtin_prefetch(&st->tags[j]);
     __builtin_prefetch(&st->starts[j]);
     __builtin_prefetch(pair_at(st, j)); /* the key, n and head; the ring's first starts */
@@ -245,16 +269,28 @@ static bool periodic(const struct beacon_state *st, const struct pair *e, double
            sd <= mean * (double)st->jitter / 100.0;
 }
 
+/* p's pair_hash: the prefetch's when it hashed this very packet. */
+static uint64_t packet_hash(const struct beacon_state *st, const struct mm_packet *p,
+                            bool prefetched)
+{
+    return prefetched ? st->hashed_value : pair_hash(st, p);
+}
+
 static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
 {
     struct beacon_state *st = state;
     double mean;
+    bool fresh = false;
+    /* The prefetch's hash serves only the call that follows it for the same
+     * packet (the dispatch's order), so it is taken now or never. */
+    bool prefetched = st->hashed == p && st->hashed_num == p->num;
+    st->hashed = NULL;
     if (!p->ip_version || !is_start(p) || !mm_sensor_is_home(s, &p->src) ||
         mm_sensor_is_home(s, &p->dst))
         return;
     int64_t now = mm__detect_now(s);
-    size_t j = pair_slot(st, p, pair_hash(st, p), now);
-    if (j == PAIRS)
+    size_t j = pair_slot(st, p, packet_hash(st, p, prefetched), now, &fresh);
+    if (j == PAIRS || fresh) /* a first start: too few for a period */
         return;
     struct pair *e = pair_at(st, j);
     if (e->n > 0 && now - st->starts[j] < 1000000 && now >= st->starts[j])
