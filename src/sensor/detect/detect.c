@@ -84,9 +84,33 @@ static void prefetch_packet(struct mm_sensor *s, const struct mm_packet *p)
     }
 }
 
+/* The detectors that have an on_packet, in table order, with their index
+ * in mm_detectors (for det_state): the per-packet dispatch walks only
+ * these (6 of 11) instead of testing every detector's slot per packet.
+ * packet_first is how many of them come before the prefetches (the
+ * table's first detector, when it has an on_packet). */
+static struct {
+    void (*on_packet)(void *state, struct mm_sensor *s, const struct mm_packet *p);
+    size_t index;
+} packet_runs[64];
+static size_t packet_count, packet_first;
+
+static void find_packet_runs(void)
+{
+    packet_count = packet_first = 0;
+    for (size_t i = 0; i < mm_detector_count && i < 64; i++) {
+        if (!mm_detectors[i]->on_packet)
+            continue;
+        packet_runs[packet_count].on_packet = mm_detectors[i]->on_packet;
+        packet_runs[packet_count++].index = i;
+        packet_first += i == 0;
+    }
+}
+
 int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
 {
     find_prefetchers();
+    find_packet_runs();
     for (size_t i = 0; i < mm_detector_count && i < 64; i++) {
         int r = events_mask(mm_detectors[i]->events, &event_masks[i]);
         if (r != 0) {
@@ -123,20 +147,20 @@ void mm__detect_free(struct mm_sensor *s)
     s->det_state = NULL;
 }
 
-static void detector_packet(struct mm_sensor *s, size_t i, const struct mm_packet *p)
+static void run_packet(struct mm_sensor *s, size_t k, const struct mm_packet *p)
 {
-    if (mm_detectors[i]->on_packet)
-        mm_detectors[i]->on_packet(s->det_state[i], s, p);
+    packet_runs[k].on_packet(s->det_state[packet_runs[k].index], s, p);
 }
 
 void mm__detect_packet(struct mm_sensor *s, const struct mm_packet *p)
 {
     if (mm_detector_count == 0)
         return;
-    detector_packet(s, 0, p);
+    for (size_t k = 0; k < packet_first; k++)
+        run_packet(s, k, p);
     prefetch_packet(s, p);
-    for (size_t i = 1; i < mm_detector_count; i++)
-        detector_packet(s, i, p);
+    for (size_t k = packet_first; k < packet_count; k++)
+        run_packet(s, k, p);
 }
 
 void mm__detect_event(struct mm_sensor *s, const json_t *ev, const char *type)
