@@ -256,6 +256,15 @@ static void prefetch_flow(const struct mm_flow *f)
 }
 
 /* Removes f from the table, tells the owner, frees its buffers. */
+/* Frees both directions' reassembly buffers; most flows never buffered a
+ * byte, and the test saves two calls per flow. */
+static void release_streams(struct mm_flow_table *t, struct mm_flow *f)
+{
+    for (int d = 0; d < 2; d++)
+        if (f->dir[d].buf || f->dir[d].ooo)
+            mm_stream_release(t, f, d);
+}
+
 static void flow_end(struct mm_flow_table *t, struct mm_flow *f, const char *reason)
 {
     chain_unlink(f);
@@ -264,8 +273,7 @@ static void flow_end(struct mm_flow_table *t, struct mm_flow *f, const char *rea
     t->st.ended++;
     if (t->on_end)
         t->on_end(t->arg, f, reason);
-    mm_stream_release(t, f, 0);
-    mm_stream_release(t, f, 1);
+    release_streams(t, f);
     if (t->pool_count < MM_FLOW_POOL_MAX) {
         t->pool[t->pool_count++] = f;
     } else {
