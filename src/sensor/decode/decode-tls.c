@@ -332,7 +332,8 @@ static char *ja3_list(char *w, const uint16_t *v, size_t n)
  * their hex digests are kept per thread (see memo-hash.h), one memo per
  * kind of text (unique JA3 texts, as from clients that shuffle their
  * extensions, then push out only JA3 texts). Longer texts are hashed every
- * time. One more kind keeps whole JA4s by their inputs (ja4_of). */
+ * time. Two more kinds keep answers by their inputs: whole JA4s (ja4_of)
+ * and JA3 texts with their hashes (ja3_of). */
 #define DIGEST_ENTRIES  64
 #define DIGEST_TEXT_MAX 512
 
@@ -341,13 +342,15 @@ enum digest_kind {
     DIGEST_JA3S, /* MD5 */
     DIGEST_JA4,  /* the first 12 hex digits of SHA-256 */
     MEMO_JA4,    /* a whole JA4 (JA4_LEN characters) by its key (struct ja4_key) */
+    MEMO_JA3,    /* a JA3's MD5, its text after the key, by its key (ja3_key) */
     DIGEST_KINDS
 };
 
 struct digest_entry {
-    size_t len;
-    char hex[JA4_LEN]; /* the answer: digest_len(kind) characters */
-    char text[DIGEST_TEXT_MAX];
+    size_t len;                 /* the input's bytes at the start of text */
+    size_t extra;               /* the bytes after them (MEMO_JA3: the JA3 text) */
+    char hex[JA4_LEN];          /* the answer: digest_len(kind) characters */
+    char text[DIGEST_TEXT_MAX]; /* the input, then extra bytes */
 };
 
 struct digest_memo {
@@ -362,7 +365,7 @@ static _Thread_local struct digest_memo *digests[DIGEST_KINDS];
 
 static size_t digest_len(enum digest_kind kind)
 {
-    return kind == MEMO_JA4 ? JA4_LEN : kind == DIGEST_JA4 ? 12 : 2 * MM_MD5_LEN;
+    return kind == MEMO_JA4 ? JA4_LEN : kind == DIGEST_JA4 ? 12 : 2 * MM_MD5_LEN; /* MD5 */
 }
 
 static void digest_compute(enum digest_kind kind, const char *s, size_t n, char *hex)
@@ -388,8 +391,9 @@ struct memo_ask {
     uint64_t hash;
 };
 
-/* The answer remembered for s[0..n) (digest_len(kind) characters), or NULL. */
-static const char *memo_find(enum digest_kind kind, const void *s, size_t n, struct memo_ask *a)
+/* The entry remembered for s[0..n), or NULL. */
+static const struct digest_entry *memo_find(enum digest_kind kind, const void *s, size_t n,
+                                            struct memo_ask *a)
 {
     struct digest_memo *m = digests[kind];
     if (!m && n <= DIGEST_TEXT_MAX)
@@ -403,20 +407,20 @@ static const char *memo_find(enum digest_kind kind, const void *s, size_t n, str
             continue;
         if (m->e[i].len == n && memcmp(m->e[i].text, s, n) == 0) {
             m->used[i] = ++m->clock;
-            return m->e[i].hex;
+            return &m->e[i];
         }
         break; /* a collision: at most one whole compare per text */
     }
     return NULL;
 }
 
-/* Remembers answer (digest_len(kind) characters) for s[0..n) after a
- * memo_find that missed. */
+/* Remembers answer (digest_len(kind) characters) and extra[0..extra_n)
+ * for s[0..n) after a memo_find that missed (nothing when they do not fit). */
 static void memo_put(enum digest_kind kind, const struct memo_ask *a, const void *s, size_t n,
-                     const char *answer)
+                     const char *answer, const char *extra, size_t extra_n)
 {
     struct digest_memo *m = a->m;
-    if (!m)
+    if (!m || extra_n > DIGEST_TEXT_MAX - n)
         return;
     size_t v = mm__memo_victim(m->used, DIGEST_ENTRIES);
     m->hash[v] = a->hash;
@@ -424,29 +428,30 @@ static void memo_put(enum digest_kind kind, const struct memo_ask *a, const void
     m->e[v].len = n;
     memcpy(m->e[v].hex, answer, digest_len(kind));
     memcpy(m->e[v].text, s, n);
+    m->e[v].extra = extra_n;
+    if (extra_n)
+        memcpy(m->e[v].text + n, extra, extra_n);
 }
 
 /* Writes the hex digest of s[0..n) (digest_len(kind) digits, no NUL) at hex. */
 static void digest_hex(enum digest_kind kind, const char *s, size_t n, char *hex)
 {
     struct memo_ask a;
-    const char *known = memo_find(kind, s, n, &a);
+    const struct digest_entry *known = memo_find(kind, s, n, &a);
     if (known) {
-        memcpy(hex, known, digest_len(kind));
+        memcpy(hex, known->hex, digest_len(kind));
         return;
     }
     digest_compute(kind, s, n, hex);
-    memo_put(kind, &a, s, n, hex);
+    memo_put(kind, &a, s, n, hex, NULL, 0);
 }
 
-/* {"hash": MD5 hex, "string": s[0..n)} (s is ASCII: digits, ',' and '-';
- * kind is DIGEST_JA3 or DIGEST_JA3S); NULL on ENOMEM. *hash gets the
- * object's "hash" text. A member's value belongs to o once set, even when
- * setting it fails (jansson frees it). */
-static json_t *md5_pair(enum digest_kind kind, const char *s, size_t n, const char **hash)
+/* {"hash": hex (32 digits), "string": s[0..n)} (s is ASCII: digits, ','
+ * and '-'); NULL on ENOMEM. *hash gets the object's "hash" text. A
+ * member's value belongs to o once set, even when setting it fails
+ * (jansson frees it). */
+static json_t *md5_pair_of(const char *hex, const char *s, size_t n, const char **hash)
 {
-    char hex[2 * MM_MD5_LEN];
-    digest_hex(kind, s, n, hex);
     json_t *o = json_object();
     json_t *h = o ? json_stringn_nocheck(hex, 2 * MM_MD5_LEN) : NULL;
     if (!h || json_object_set_new_nocheck(o, "hash", h) != 0 ||
@@ -458,10 +463,46 @@ static json_t *md5_pair(enum digest_kind kind, const char *s, size_t n, const ch
     return o;
 }
 
-/* The JA3 object of a ClientHello (*hash: its "hash" text); NULL on ENOMEM. */
-static json_t *ja3_of(const struct hello *h, const char **hash)
+/* The same with the MD5 of s[0..n) (kind DIGEST_JA3 or DIGEST_JA3S). */
+static json_t *md5_pair(enum digest_kind kind, const char *s, size_t n, const char **hash)
 {
-    char text[JA3_TEXT_MAX];
+    char hex[2 * MM_MD5_LEN];
+    digest_hex(kind, s, n, hex);
+    return md5_pair_of(hex, s, n, hash);
+}
+
+/* Appends l's non-GREASE values at w[n] after their count; returns the new n. */
+static size_t key_words(uint16_t *w, size_t n, const struct u16list *l)
+{
+    size_t at = n++;
+    for (size_t i = 0; i < l->n; i++)
+        if (!is_grease(l->v[i]))
+            w[n++] = l->v[i];
+    w[at] = (uint16_t)(n - at - 1);
+    return n;
+}
+
+/* JA3's inputs as key words for MEMO_JA3, exactly what its text says: the
+ * version, the ciphers, extensions and groups without GREASE (each after
+ * its count) and the point formats, in the order sent. Returns the words. */
+#define JA3_KEY_WORDS (1 + 4 * (1 + TLS_LIST_MAX))
+
+static size_t ja3_key(const struct hello *h, uint16_t *w)
+{
+    size_t n = 0;
+    w[n++] = h->version;
+    n = key_words(w, n, &h->ciphers);
+    n = key_words(w, n, &h->exts);
+    n = key_words(w, n, &h->groups);
+    w[n++] = (uint16_t)h->pf_n;
+    for (size_t i = 0; i < h->pf_n; i++)
+        w[n++] = h->pf[i];
+    return n;
+}
+
+/* Writes the JA3 text of a ClientHello at text; returns its length. */
+static size_t ja3_text(const struct hello *h, char text[JA3_TEXT_MAX])
+{
     char *w = put_dec(text, h->version);
     *w++ = ',';
     w = ja3_list(w, h->ciphers.v, h->ciphers.n);
@@ -475,7 +516,26 @@ static json_t *ja3_of(const struct hello *h, const char **hash)
             *w++ = '-';
         w = put_dec(w, h->pf[i]);
     }
-    return md5_pair(DIGEST_JA3, text, (size_t)(w - text), hash);
+    return (size_t)(w - text);
+}
+
+/* The JA3 object of a ClientHello (*hash: its "hash" text); NULL on ENOMEM.
+ * The same lists get text and hash from the memo (MEMO_JA3) while both fit
+ * an entry with the key; a client that shuffles its extensions misses, and
+ * its texts push out only JA3 entries. */
+static json_t *ja3_of(const struct hello *h, const char **hash)
+{
+    uint16_t key[JA3_KEY_WORDS];
+    char text[JA3_TEXT_MAX], hex[2 * MM_MD5_LEN];
+    struct memo_ask a;
+    size_t kn = ja3_key(h, key) * sizeof key[0];
+    const struct digest_entry *known = memo_find(MEMO_JA3, key, kn, &a);
+    if (known)
+        return md5_pair_of(known->hex, known->text + kn, known->extra, hash);
+    size_t n = ja3_text(h, text);
+    digest_hex(DIGEST_JA3, text, n, hex);
+    memo_put(MEMO_JA3, &a, key, kn, hex, text, n);
+    return md5_pair_of(hex, text, n, hash);
 }
 
 static json_t *ja3s_of(const struct hello *h)
@@ -594,14 +654,10 @@ struct ja4_key {
 /* Appends l's non-GREASE values after their count; returns where they start. */
 static uint16_t *key_list(struct ja4_key *k, const struct u16list *l, size_t *count)
 {
-    size_t at = k->n++;
-    uint16_t *start = k->w + k->n;
-    for (size_t i = 0; i < l->n; i++)
-        if (!is_grease(l->v[i]))
-            k->w[k->n++] = l->v[i];
-    *count = (size_t)(k->w + k->n - start);
-    k->w[at] = (uint16_t)*count;
-    return start;
+    size_t at = k->n;
+    k->n = key_words(k->w, k->n, l);
+    *count = k->w[at];
+    return k->w + at + 1;
 }
 
 static void ja4_key_of(const struct hello *h, char transport, struct ja4_key *k)
@@ -679,12 +735,12 @@ static void ja4_of(const struct hello *h, char transport, char out[JA4_LEN + 1])
     struct ja4_key k;
     struct memo_ask a;
     ja4_key_of(h, transport, &k);
-    const char *known = memo_find(MEMO_JA4, k.w, k.n * sizeof k.w[0], &a);
+    const struct digest_entry *known = memo_find(MEMO_JA4, k.w, k.n * sizeof k.w[0], &a);
     if (known) {
-        memcpy(out, known, JA4_LEN);
+        memcpy(out, known->hex, JA4_LEN);
     } else {
         ja4_compute(&k, out);
-        memo_put(MEMO_JA4, &a, k.w, k.n * sizeof k.w[0], out);
+        memo_put(MEMO_JA4, &a, k.w, k.n * sizeof k.w[0], out, NULL, 0);
     }
     out[JA4_LEN] = '\0';
 }
