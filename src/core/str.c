@@ -98,7 +98,7 @@ size_t mm_strlcpy(char *out, const char *src, size_t outlen)
 char *mm_str_lower(char *s)
 {
     for (char *p = s; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
+        *p = mm_ascii_lower(*p);
     return s;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Small string helpers: UTF-8 validation, trimming, prefixes. */
+ * Small string helpers: UTF-8 validation, trimming, prefixes, decimal
+ * numbers, ASCII lower case. */
 #ifndef MM_CORE_STR_H
 #define MM_CORE_STR_H
 
@@ -37,7 +38,22 @@ size_t mm_str_u64(uint64_t v, char out[MM_U64_STRLEN]);
  * (0 <= v <= 99): the table of mm_str_u64 and the JA3 writer (decode-tls.c). */
 extern const char mm_decimal_pairs[201];
 
-/* Lower-cases ASCII letters in place; returns s. */
+/* ASCII lower case of c: what tolower() answers in the "C" locale, which
+ * every program here keeps (none calls setlocale), without a call and a
+ * locale table per byte. Bytes other than 'A'-'Z' are returned unchanged. */
+static inline char mm_ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
+/* dst[i] = mm_ascii_lower(src[i]) for i < n; dst may be src (in place). */
+static inline void mm_ascii_lower_n(char *dst, const char *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = mm_ascii_lower(src[i]);
+}
+
+/* Lower-cases ASCII letters in place (mm_ascii_lower); returns s. */
 char *mm_str_lower(char *s);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/str.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/flow.h"
 #include "sensor/sensor.h"
@@ -35,7 +36,7 @@ static const uint8_t *find_ci(const uint8_t *p, size_t n, const char *needle)
     size_t k = strlen(needle);
     for (size_t i = 0; k <= n && i <= n - k; i++) {
         size_t j = 0;
-        while (j < k && mm__lower(p[i + j]) == needle[j])
+        while (j < k && mm_ascii_lower((char)p[i + j]) == needle[j])
             j++;
         if (j == k)
             return p + i;
@@ -78,7 +79,7 @@ static const uint8_t *authorization_value(const uint8_t *d, size_t n)
         const uint8_t *line = nl + 1;
         if (line >= end || *line == '\r' || *line == '\n')
             return NULL; /* end of the header */
-        if ((size_t)(end - line) > sizeof name - 1 && mm__lower(*line) == 'a' &&
+        if ((size_t)(end - line) > sizeof name - 1 && mm_ascii_lower(*line) == 'a' &&
             find_ci(line, sizeof name - 1, name) == line)
             return line + sizeof name - 1;
     }

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/str.h"
 #include "sensor/decode/dns-facts.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/sensor.h"
@@ -259,8 +260,7 @@ static struct name_facts name_facts(struct dga_state *st, const char *name, stru
     size_t n = strlen(name);
     if (n == 0 || n >= sizeof sp->lower)
         return none;
-    for (size_t i = 0; i <= n; i++)
-        sp->lower[i] = mm__lower(name[i]);
+    mm_ascii_lower_n(sp->lower, name, n + 1);
     if (sp->lower[n - 1] == '.')
         sp->lower[--n] = '\0';
     struct name_memo

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/str.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/sensor.h"
 
@@ -45,8 +46,7 @@ static bool holds_word(const char *text, const char *const *words, size_t n)
                 return true;
         return false;
     }
-    for (size_t i = 0; i <= len; i++)
-        low[i] = mm__lower(text[i]);
+    mm_ascii_lower_n(low, text, len + 1);
     for (size_t k = 0; k < n; k++)
         if (strstr(low, words[k]))
             return true;

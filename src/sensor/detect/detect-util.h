@@ -116,13 +116,6 @@ static inline uint64_t mm__mix64(uint64_t x)
     return x ^ (x >> 32);
 }
 
-/* ASCII lower case: what tolower() does in the "C" locale, which the
- * sensor keeps (it never calls setlocale), without a call per byte. */
-static inline char mm__lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
-}
-
 /* Capture time of the sensor in microseconds. */
 int64_t mm__detect_now(const struct mm_sensor *s);
 

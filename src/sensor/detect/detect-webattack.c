@@ -235,7 +235,7 @@ static int hex_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
-    c = mm__lower(c);
+    c = mm_ascii_lower(c);
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
@@ -330,7 +330,7 @@ static void normalise(const struct web_state *st, const char *url, struct reques
     size_t a = 0, b = 0;
     bool blank = false;
     for (size_t i = 0; i < n; i++) {
-        char c = mm__lower(text[i]);
+        char c = mm_ascii_lower(text[i]);
         if (c == '/' && i + 3 < n && text[i + 1] == '*' && text[i + 2] == '*' &&
             text[i + 3] == '/') {
             i += 3; /* an SQL comment between two words */
@@ -573,8 +573,8 @@ static int build_matchers(struct web_state *st)
     const char *const *const ua[] = {ua_injection, tools};
     const char *const *const secret[] = {secret_words};
     for (unsigned c = 0; c < 256; c++) {
-        st->lower_of[c] = mm__lower((char)c);
-        st->plain_of[c] = c == 0 || c == '/' || is_blank((char)c) ? 0 : mm__lower((char)c);
+        st->lower_of[c] = mm_ascii_lower((char)c);
+        st->plain_of[c] = c == 0 || c == '/' || is_blank((char)c) ? 0 : mm_ascii_lower((char)c);
     }
     int r = matcher_build(&st->url_m, &st->slots, url, 8);
     if (r == 0)
@@ -603,8 +603,7 @@ static void url_path(const struct request *r, char *out, size_t outlen)
     size_t n = strcspn(p, "?#");
     if (n >= outlen)
         n = outlen - 1;
-    for (size_t i = 0; i < n; i++)
-        out[i] = mm__lower(p[i]);
+    mm_ascii_lower_n(out, p, n);
     out[n] = '\0';
 }
 
@@ -678,8 +677,7 @@ static const char *proxy_probe(const struct request *r, char *target, size_t tar
     size_t n = p[0] == '[' ? strcspn(p, "]/?#") + (strchr(p, ']') != NULL) : strcspn(p, ":/?#");
     if (n >= targetlen)
         n = targetlen - 1;
-    for (size_t i = 0; i < n; i++)
-        target[i] = mm__lower(p[i]);
+    mm_ascii_lower_n(target, p, n);
     target[n] = '\0';
     if (!r->src_home)
         return "absolute-uri";
@@ -781,8 +779,7 @@ static bool secret_name(const struct web_state *st, const char *name, size_t n)
     struct found in_low;
     if (n >= sizeof low)
         n = sizeof low - 1;
-    for (size_t i = 0; i < n; i++)
-        low[i] = mm__lower(name[i]);
+    mm_ascii_lower_n(low, name, n);
     low[n] = '\0';
     matcher_scan(&st->secret_m, low, strlen(low), &in_low);
     return first_of(&st->secret_m, &in_low, 0) != NULL;

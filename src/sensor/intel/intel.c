@@ -972,11 +972,6 @@ static bool ascii_xdigit(unsigned char c)
     return ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-static unsigned char ascii_lower(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
 /* Bytes that may appear in a value parse_ip_value accepts (hex digits,
  * separators, and what strtoul skips or reads before a prefix length: white
  * space and signs; every other control and non-ASCII byte is counted in, to
@@ -1142,7 +1137,7 @@ bool mm__intel_norm_url(const char *in, char *out, size_t outlen)
         unsigned char c = (unsigned char)host[i];
         if (c <= ' ' || c == '\\' || c >= 0x7f)
             return false;
-        out[o++] = (char)ascii_lower(c);
+        out[o++] = mm_ascii_lower((char)c);
     }
     const char *path = host_end;
     if (*path != '/')
@@ -1167,7 +1162,7 @@ static bool norm_hash(enum mm__intel_kind kind, const char *in, char *out, size_
             continue;
         if (o + 1 >= outlen)
             return false;
-        c = ascii_lower(c);
+        c = (unsigned char)mm_ascii_lower((char)c);
         if (kind == MM__IK_JA4 ? !(ascii_alnum(c) || c == '_') : !ascii_xdigit(c))
             return false;
         out[o++] = (char)c;
