@@ -62,30 +62,58 @@ void mm_addr_from_v6(const uint8_t b[16], struct mm_addr *out)
     memcpy(out->bytes, b, 16);
 }
 
-/* a.b.c.d into out (at least 16 bytes), as inet_ntop writes it. */
-static void format_v4(const uint8_t b[4], char *out)
+/* The decimal text of every byte value, built at compile time: up to three
+ * digits (unused places 0) and the digit count. */
+struct octet_text {
+    char digits[3];
+    uint8_t len;
+};
+
+/* The first, second and third character of v's text (0 past its end). */
+#define OCTET_C0(v) (char)('0' + ((v) >= 100 ? (v) / 100 : (v) >= 10 ? (v) / 10 : (v)))
+#define OCTET_C1(v) (char)((v) >= 100 ? '0' + (v) / 10 % 10 : (v) >= 10 ? '0' + (v) % 10 : 0)
+#define OCTET_C2(v) (char)((v) >= 100 ? '0' + (v) % 10 : 0)
+#define OCTET(v)    {{OCTET_C0(v), OCTET_C1(v), OCTET_C2(v)}, (v) >= 100 ? 3 : (v) >= 10 ? 2 : 1},
+#define OCTETS4(v)  OCTET(v) OCTET((v) + 1) OCTET((v) + 2) OCTET((v) + 3)
+#define OCTETS16(v) OCTETS4(v) OCTETS4((v) + 4) OCTETS4((v) + 8) OCTETS4((v) + 12)
+#define OCTETS64(v) OCTETS16(v) OCTETS16((v) + 16) OCTETS16((v) + 32) OCTETS16((v) + 48)
+
+static const struct octet_text octet_texts[256] = {OCTETS64(0) OCTETS64(64) OCTETS64(128)
+                                                       OCTETS64(192)};
+
+/* Each byte's text from the table: three bytes stored at once (the places
+ * past its digits are overwritten by the next '.' and digits, or by the
+ * NUL and past it), so nothing is written past out + 15. */
+size_t mm_ipv4_text(const uint8_t b[4], char out[MM_IPV4_STRLEN])
 {
     char *p = out;
     for (int i = 0; i < 4; i++) {
-        unsigned v = b[i];
-        if (v >= 100)
-            *p++ = (char)('0' + v / 100);
-        if (v >= 10)
-            *p++ = (char)('0' + v / 10 % 10);
-        *p++ = (char)('0' + v % 10);
-        *p++ = i < 3 ? '.' : '\0';
+        const struct octet_text *t = &octet_texts[b[i]];
+        memcpy(p, t->digits, 3);
+        p += t->len;
+        *p++ = '.';
     }
+    p[-1] = '\0';
+    return (size_t)(p - 1 - out);
 }
 
 void mm_addr_format(const struct mm_addr *a, char *out, size_t outlen)
 {
-    if (a->family == 4 && outlen >= 16) {
-        format_v4(a->bytes, out);
+    if (a->family == 4 && outlen >= MM_IPV4_STRLEN) {
+        mm_ipv4_text(a->bytes, out);
         return;
     }
     if (a->family == 0 ||
         !inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, out, (socklen_t)outlen))
         snprintf(out, outlen, "%s", "");
+}
+
+size_t mm_addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
+{
+    if (a->family == 4)
+        return mm_ipv4_text(a->bytes, out);
+    mm_addr_format(a, out, MM_ADDR_STRLEN);
+    return strlen(out);
 }
 
 bool mm_addr_equal(const struct mm_addr *a, const struct mm_addr *b)

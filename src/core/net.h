@@ -25,6 +25,18 @@ void mm_addr_from_v4(const uint8_t b[4], struct mm_addr *out);
 void mm_addr_from_v6(const uint8_t b[16], struct mm_addr *out);
 /* Writes the canonical text form (inet_ntop) into out (MM_ADDR_STRLEN). */
 void mm_addr_format(const struct mm_addr *a, char *out, size_t outlen);
+/* The same text into out (MM_ADDR_STRLEN bytes), returning its length:
+ * IPv4 by mm_ipv4_text, IPv6 by inet_ntop, "" for an unset address. */
+size_t mm_addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN]);
+
+/* "255.255.255.255" and its NUL */
+#define MM_IPV4_STRLEN 16
+/* The dotted quad of b as inet_ntop writes it, NUL-terminated, into out
+ * (MM_IPV4_STRLEN bytes; the bytes past the NUL may be overwritten), from
+ * a table of the 256 byte texts without a division. Returns its length,
+ * 7 to 15: EVE addresses, DNS answers, flow records. */
+size_t mm_ipv4_text(const uint8_t b[4], char out[MM_IPV4_STRLEN]);
+
 bool mm_addr_equal(const struct mm_addr *a, const struct mm_addr *b);
 /* Orders addresses: IPv4 before IPv6, then bytewise. */
 int mm_addr_cmp(const struct mm_addr *a, const struct mm_addr *b);

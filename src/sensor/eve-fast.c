@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The sensor's hot-path event header: the same object mm_eve_new() builds
  * (same keys, order and values), with formatted time-stamp minutes and
- * hours cached and IPv4 addresses formatted without printf. Every event the
- * sensor itself creates (application events, flow records, anomalies,
- * alerts) starts here. Single-threaded use only (the packet path). */
+ * hours cached and addresses written by core's mm_addr_text (IPv4 from a
+ * table, without printf). Every event the sensor itself creates
+ * (application events, flow records, anomalies, alerts) starts here.
+ * Single-threaded use only (the packet path). */
 #include <stdint.h>
 #include <string.h>
 
@@ -155,58 +156,6 @@ void mm__time_format(const struct timeval *ts, char out[MM_TIMESTAMP_MAX])
     mm__six_digits(out + t->sec_at + 3, (uint32_t)us);
 }
 
-/* The decimal text of every byte value, built at compile time: up to three
- * digits (unused places 0) and the digit count. */
-struct octet_text {
-    char digits[3];
-    uint8_t len;
-};
-
-/* The first, second and third character of v's text (0 past its end). */
-#define OCTET_C0(v) (char)('0' + ((v) >= 100 ? (v) / 100 : (v) >= 10 ? (v) / 10 : (v)))
-#define OCTET_C1(v) (char)((v) >= 100 ? '0' + (v) / 10 % 10 : (v) >= 10 ? '0' + (v) % 10 : 0)
-#define OCTET_C2(v) (char)((v) >= 100 ? '0' + (v) % 10 : 0)
-#define OCTET(v)    {{OCTET_C0(v), OCTET_C1(v), OCTET_C2(v)}, (v) >= 100 ? 3 : (v) >= 10 ? 2 : 1},
-#define OCTETS4(v)  OCTET(v) OCTET((v) + 1) OCTET((v) + 2) OCTET((v) + 3)
-#define OCTETS16(v) OCTETS4(v) OCTETS4((v) + 4) OCTETS4((v) + 8) OCTETS4((v) + 12)
-#define OCTETS64(v) OCTETS16(v) OCTETS16((v) + 16) OCTETS16((v) + 32) OCTETS16((v) + 48)
-
-static const struct octet_text octet_texts[256] = {OCTETS64(0) OCTETS64(64) OCTETS64(128)
-                                                       OCTETS64(192)};
-
-/* Each byte's text from the table: three bytes stored at once (the places
- * past its digits are overwritten by the next '.' and digits, or lie past
- * the returned length), so the text never passes out + 15. */
-size_t mm__ipv4_text(const uint8_t b[4], char *out)
-{
-    char *p = out;
-    for (int i = 0; i < 4; i++) {
-        const struct octet_text *t = &octet_texts[b[i]];
-        memcpy(p, t->digits, 3);
-        p += t->len;
-        if (i < 3)
-            *p++ = '.';
-    }
-    return (size_t)(p - out);
-}
-
-/* An address as EVE text into out (NUL-terminated); returns its length. */
-static size_t addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
-{
-    if (a->family != 4) {
-        mm_addr_format(a, out, MM_ADDR_STRLEN);
-        return strlen(out);
-    }
-    size_t n = mm__ipv4_text(a->bytes, out);
-    out[n] = '\0';
-    return n;
-}
-
-void mm__addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
-{
-    addr_text(a, out);
-}
-
 static bool has_ports(const char *proto)
 {
     return proto &&
@@ -299,12 +248,12 @@ json_t *mm__eve_new(const struct mm_eve_header *h)
     r |= mm_eve_add_vlan(ev, h);
     bool ports = has_ports(h->proto);
     if (h->src) {
-        r |= SET(ev, "src_ip", text(ip, addr_text(h->src, ip)));
+        r |= SET(ev, "src_ip", text(ip, mm_addr_text(h->src, ip)));
         if (ports)
             r |= SET(ev, "src_port", json_integer(h->src_port));
     }
     if (h->dst) {
-        r |= SET(ev, "dest_ip", text(ip, addr_text(h->dst, ip)));
+        r |= SET(ev, "dest_ip", text(ip, mm_addr_text(h->dst, ip)));
         if (ports)
             r |= SET(ev, "dest_port", json_integer(h->dest_port));
     }

@@ -82,18 +82,15 @@ static inline char *put_u64(char *o, uint64_t v)
     return o + mm__u64_text(o, v);
 }
 
-/* An address's text at o (ADDR_ROOM), as mm__addr_text writes it; returns
- * its length. IPv4 (nearly every flow) from the table of byte texts, IPv6
- * by the DNS decoder's writer (inet_ntop's text, tested against it) instead
- * of inet_ntop's ~3 k instructions. */
+/* An address's text at o (ADDR_ROOM), as the event header's mm_addr_text
+ * writes it; returns its length. IPv6 by the DNS decoder's writer
+ * (inet_ntop's text, tested against it) instead of inet_ntop's ~3 k
+ * instructions. */
 static size_t addr_text(const struct mm_addr *a, char *o)
 {
-    if (a->family == 4)
-        return mm__ipv4_text(a->bytes, o);
     if (a->family == 6)
         return mm__dns_ipv6_text(a->bytes, o);
-    mm__addr_text(a, o);
-    return strlen(o);
+    return mm_addr_text(a, o);
 }
 
 static char *put_addr(char *o, const struct mm_addr *a)

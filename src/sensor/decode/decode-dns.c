@@ -222,12 +222,8 @@ static json_t *flags_json(uint16_t flags)
 static json_t *address_json(const uint8_t *d, size_t n)
 {
     char text[MM_ADDR_STRLEN];
-    if (n == 4) {
-        struct mm_addr a;
-        mm_addr_from_v4(d, &a);
-        mm_addr_format(&a, text, sizeof text);
-        return own_text(text, strlen(text));
-    }
+    if (n == 4)
+        return own_text(text, mm_ipv4_text(d, text));
     return own_text(text, mm__dns_ipv6_text(d, text));
 }
 

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Unit tests for the core's text writers that the sensor's hot paths share:
  * ASCII lower case (mm_ascii_lower, mm_ascii_lower_n, mm_str_lower) against
- * tolower() in the "C" locale for every byte value. */
+ * tolower() in the "C" locale for every byte value, and the table-based
+ * dotted quad (mm_ipv4_text, mm_addr_text, mm_addr_format) against
+ * inet_ntop and printf at every edge of a byte's text. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "core/net.h"
 #include "core/str.h"
 
 /* tolower() of byte b in the "C" locale (no setlocale call: this program
@@ -64,12 +69,77 @@ static void test_str_lower(void **state)
     assert_string_equal(mm_str_lower(mixed), "mamori-sensor.example.jp");
 }
 
+/* One dotted quad three ways (mm_ipv4_text, mm_addr_text, mm_addr_format)
+ * against inet_ntop; mm_ipv4_text writes nothing past out + 15. */
+static void expect_quad(const uint8_t b[4])
+{
+    char want[INET_ADDRSTRLEN], got[MM_IPV4_STRLEN + 8], text[MM_ADDR_STRLEN];
+    assert_non_null(inet_ntop(AF_INET, b, want, sizeof want));
+    memset(got, '#', sizeof got);
+    assert_int_equal(mm_ipv4_text(b, got), strlen(want));
+    assert_string_equal(got, want);
+    for (size_t i = MM_IPV4_STRLEN; i < sizeof got; i++)
+        assert_int_equal(got[i], '#');
+    struct mm_addr a;
+    mm_addr_from_v4(b, &a);
+    assert_int_equal(mm_addr_text(&a, text), strlen(want));
+    assert_string_equal(text, want);
+    mm_addr_format(&a, text, sizeof text);
+    assert_string_equal(text, want);
+}
+
+/* Every combination of the values at the edges of a byte's text (one, two
+ * and three digits) in all four places, and every byte value in each
+ * place. */
+static void test_ipv4_text(void **state)
+{
+    (void)state;
+    static const uint8_t edges[] = {0, 9, 10, 99, 100, 255};
+    enum { E = sizeof edges };
+    for (unsigned i = 0; i < E * E * E * E; i++) {
+        uint8_t b[4] = {edges[i % E], edges[i / E % E], edges[i / (E * E) % E],
+                        edges[i / (E * E * E)]};
+        expect_quad(b);
+    }
+    for (unsigned v = 0; v < 256; v++)
+        for (int place = 0; place < 4; place++) {
+            uint8_t b[4] = {1, 22, 133, 244};
+            b[place] = (uint8_t)v;
+            expect_quad(b);
+        }
+}
+
+/* mm_addr_text for IPv6 (inet_ntop's text) and an unset address (""). */
+static void test_addr_text_other_families(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "::", "::1", "fe80::1", "2001:db8::53", "::ffff:1.2.3.4", "1:2:3:4:5:6:7:8"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        struct mm_addr a;
+        char want[INET6_ADDRSTRLEN], got[MM_ADDR_STRLEN];
+        assert_int_equal(mm_addr_parse(texts[i], &a), 0);
+        assert_int_equal(a.family, 6);
+        assert_non_null(inet_ntop(AF_INET6, a.bytes, want, sizeof want));
+        assert_int_equal(mm_addr_text(&a, got), strlen(want));
+        assert_string_equal(got, want);
+    }
+    struct mm_addr unset;
+    memset(&unset, 0, sizeof unset);
+    char got[MM_ADDR_STRLEN];
+    memset(got, '#', sizeof got);
+    assert_int_equal(mm_addr_text(&unset, got), 0);
+    assert_string_equal(got, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ascii_lower_every_byte),
         cmocka_unit_test(test_ascii_lower_n),
         cmocka_unit_test(test_str_lower),
+        cmocka_unit_test(test_ipv4_text),
+        cmocka_unit_test(test_addr_text_other_families),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -192,26 +192,6 @@ static void test_header(void **state)
     }
 }
 
-/* Every byte value at every place of a dotted quad (the compile-time
- * table of byte texts): what printf writes, and nothing written past the
- * fifteenth byte. */
-static void test_ipv4_text(void **state)
-{
-    (void)state;
-    for (unsigned v = 0; v < 256; v++)
-        for (int place = 0; place < 4; place++) {
-            uint8_t b[4] = {1, 22, 133, 244};
-            b[place] = (uint8_t)v;
-            char want[16], got[24];
-            memset(got, '#', sizeof got);
-            int n = snprintf(want, sizeof want, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-            assert_int_equal(mm__ipv4_text(b, got), (size_t)n);
-            assert_memory_equal(got, want, (size_t)n);
-            for (size_t i = 15; i < sizeof got; i++)
-                assert_int_equal(got[i], '#');
-        }
-}
-
 /* The first second asked for is -1, before any slot was filled. */
 static void test_minus_one_first(void **state)
 {
@@ -241,7 +221,6 @@ int main(void)
         cmocka_unit_test(test_slot_sharers),    cmocka_unit_test(test_usec_out_of_range),
         cmocka_unit_test(test_zone_changes),    cmocka_unit_test(test_hours),
         cmocka_unit_test(test_micro_seconds),   cmocka_unit_test(test_header),
-        cmocka_unit_test(test_ipv4_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
