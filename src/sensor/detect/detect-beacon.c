@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/error.h"
 #include "core/hash.h"
@@ -69,6 +70,31 @@ static const struct mm__setting settings[] = {
 
 static void beacon_free(void *state);
 
+#define HUGE ((size_t)2 << 20)
+
+/* The tag and start arrays and the pairs, zeroed, in one block of whole
+ * 2 MB huge pages where the kernel gives them on request (1.1 MB for the
+ * default 8 starts): a start's tag, last start and pair lie anywhere in
+ * the tables, and with 4 KB pages each look-up was a TLB miss as well as
+ * a cache miss (perf put most of the prefetch's time on its own
+ * prefetch instructions). */
+static int tables_alloc(struct beacon_state *st)
+{
+    size_t arrays = 2 * PAIRS * sizeof(uint64_t), len = arrays + PAIRS * st->stride;
+    size_t block = (len + HUGE - 1) / HUGE * HUGE;
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE, block) != 0)
+        return MM_ENOMEM;
+#if defined(MADV_HUGEPAGE)
+    (void)madvise(p, block, MADV_HUGEPAGE);
+#endif
+    memset(p, 0, len);
+    st->tags = p;
+    st->starts = (int64_t *)(void *)((unsigned char *)p + PAIRS * sizeof(uint64_t));
+    st->pairs = (unsigned char *)p + arrays; /* 128 KiB in: cache-line aligned */
+    return 0;
+}
+
 static int beacon_init(struct mm_sensor *s, void **state)
 {
     void *mem;
@@ -81,12 +107,7 @@ static int beacon_init(struct mm_sensor *s, void **state)
     st->connections = mm__detect_int(s, NAME, "connections", 8, 4, STARTS_MAX);
     st->stride =
         (sizeof(struct pair) + (size_t)st->connections * sizeof(int64_t) + LINE - 1) / LINE * LINE;
-    st->pairs = aligned_alloc(LINE, PAIRS * st->stride);
-    if (st->pairs)
-        memset(st->pairs, 0, PAIRS * st->stride);
-    st->tags = calloc(PAIRS, sizeof *st->tags);
-    st->starts = calloc(PAIRS, sizeof *st->starts);
-    if (!st->pairs || !st->tags || !st->starts) {
+    if (tables_alloc(st) != 0) {
         beacon_free(st);
         return MM_ENOMEM;
     }
@@ -105,9 +126,7 @@ static void beacon_free(void *state)
     if (!st)
         return;
     mm__suppress_free(st->sup);
-    free(st->pairs);
-    free(st->tags);
-    free(st->starts);
+    free(st->tags); /* the block of all three tables */
     free(st);
 }
 
