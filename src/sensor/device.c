@@ -16,10 +16,14 @@
  * "changed" at once; a new IPv4 address alone is announced at most once per
  * [devices] address_change_interval of capture time, and an address the
  * device had recently (one of its last ADDR_RECENT_MAX) is no news at all,
- * so a device cycling through many addresses is not a stream of events.
+ * so a device cycling through many addresses is not a stream of events. A
+ * held-back change of a device that falls silent is announced once the
+ * interval and a minute have passed (report_silent_changes, on the capture
+ * clock), not kept until the device is seen again.
  * Devices loaded from the state file are never re-announced; the file keeps
- * when each was last announced and whether an address change is held back,
- * so the interval runs on across a restart. See docs/design/devices.md.
+ * when each was last announced, whether an address change is held back and
+ * all its recent addresses, so the interval and what is news run on across
+ * a restart. See docs/design/devices.md.
  *
  * The IP map holds an address only while it is in the list of the device it
  * points at (a MAC device's list keeps 8): memory stays O(devices x 8) however
@@ -71,7 +75,12 @@
 #define ADDR_INTERVAL_MAX   (366L * 86400)
 #define PENDING_MEMBER      "address_change_pending" /* devices.json only, never in events */
 #define NO_ADDRESS_KEY      0xff /* key[0] of an "ips" element that is no formatted address */
-#define ANNOUNCED_MEMBER    "last_announced" /* devices.json only, never in events */
+#define ANNOUNCED_MEMBER    "last_announced"   /* devices.json only, never in events */
+#define RECENT_MEMBER       "recent_addresses" /* devices.json's top level, one list per device */
+/* A held-back address change of a device not seen for this long after it
+ * fell due is announced without waiting for the device (see
+ * report_silent_changes): a device that keeps talking announces it itself. */
+#define SILENT_GRACE_USEC (60 * 1000000LL)
 
 /* The sources of OS evidence; the record's "evidence" names them as below. */
 enum source { SRC_VENDOR, SRC_DHCP, SRC_USER_AGENT, SRC_SMB, SRC_TCP, SRC_COUNT };
@@ -181,6 +190,11 @@ struct mm_devices {
     bool have_pending;
     struct device *last_by_mac; /* the device the last MAC lookup found (MACs never move) */
     int64_t address_interval;   /* usec; [devices] address_change_interval (0: each change) */
+    /* Some device may hold back an address change (note_held): the
+     * capture clock at or after held_late, or at or before held_early (it
+     * stepped back), makes one of them silent for long enough. */
+    bool any_held;
+    int64_t held_late, held_early;
 };
 
 /* ---- key map ----------------------------------------------------------------- */
@@ -1202,10 +1216,78 @@ static bool address_change_due(const struct mm_devices *d, const struct device *
            t - at >= d->address_interval || at - t >= d->address_interval;
 }
 
+/* How long after its last announcement a held-back address change of a
+ * silent device is announced: the interval, then SILENT_GRACE_USEC in which
+ * a device that keeps talking announces it at its own update, as always. */
+static int64_t silent_span(const struct mm_devices *d)
+{
+    return d->address_interval + SILENT_GRACE_USEC;
+}
+
+/* Notes that dev holds back an address change, so that the sweep
+ * (report_silent_changes) looks for it once it may be overdue. */
+static void note_held(struct mm_devices *d, const struct device *dev)
+{
+    int64_t at = dev->announced_at, span = silent_span(d);
+    if (!d->any_held) {
+        d->any_held = true;
+        d->held_late = INT64_MAX;
+        d->held_early = INT64_MIN;
+    }
+    if (at == TIME_UNKNOWN) { /* (only when announcing ran out of memory) look at once */
+        d->held_late = INT64_MIN;
+        return;
+    }
+    if (at + span < d->held_late)
+        d->held_late = at + span;
+    if (at - span > d->held_early)
+        d->held_early = at - span;
+}
+
+/* True when dev's held-back address change is overdue at capture time t:
+ * the interval and the grace have passed since its last announcement
+ * (either way, as in address_change_due) without the device announcing it
+ * at an update, so the device has been silent since it fell due. */
+static bool held_change_overdue(const struct mm_devices *d, const struct device *dev, int64_t t)
+{
+    int64_t at = dev->announced_at, span = silent_span(d);
+    return at == TIME_UNKNOWN || t - at >= span || at - t >= span;
+}
+
+/* Announces the held-back address changes of devices that went silent
+ * (called on the capture clock: after each packet and at each save). A
+ * device that goes quiet right after a new address would otherwise keep it
+ * unannounced until it is seen again, perhaps never; the event carries the
+ * record as it is, and its last_seen says when the device was last seen.
+ * Cheap when nothing is overdue: two comparisons. */
+static void report_silent_changes(struct mm_devices *d)
+{
+    if (!d->any_held)
+        return;
+    int64_t t = now_usec(d);
+    if (t < d->held_late && t > d->held_early)
+        return;
+    d->any_held = false;
+    for (size_t i = 0; i < d->n; i++) {
+        struct device *dev = d->devs[i];
+        if (!dev->address_news || dev->pending_new)
+            continue;
+        if (!held_change_overdue(d, dev, t)) {
+            note_held(d, dev);
+            continue;
+        }
+        dev->dirty = false; /* the event carries the whole current record */
+        announce(d, dev, "changed", device_signature(d, dev));
+        if (dev->address_news) /* out of memory: tried again at the next packet */
+            note_held(d, dev);
+    }
+}
+
 /* After an update: announce "changed" at once when what the device is
  * changed; when only its addresses did, once address_change_interval has
  * passed since its last announcement (at this or a later update), with the
- * addresses it has then. */
+ * addresses it has then. A change still held back is noted for the sweep
+ * of silent devices. */
 static void maybe_changed(struct mm_devices *d, struct device *dev)
 {
     if (dev->pending_new)
@@ -1218,8 +1300,12 @@ static void maybe_changed(struct mm_devices *d, struct device *dev)
             return;
         }
     }
-    if (dev->address_news && address_change_due(d, dev))
+    if (!dev->address_news)
+        return;
+    if (address_change_due(d, dev))
         announce(d, dev, "changed", dev->announced_sig);
+    else
+        note_held(d, dev);
 }
 
 static void flush_pending(struct mm_devices *d)
@@ -1278,6 +1364,7 @@ void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p)
      * before handing it here, so a device created by this packet or by its
      * events is complete now: announce it. */
     flush_pending(d);
+    report_silent_changes(d);
 }
 
 /* TCP SYN traits of a device's own connections. */
@@ -1651,6 +1738,46 @@ static json_t *saved_record(const struct device *dev)
     return copy;
 }
 
+/* The IPv4 addresses dev had recently (the ring of address_is_news), oldest
+ * first, as texts: devices.json keeps them beside the records (RECENT_MEMBER)
+ * so a restart remembers all ADDR_RECENT_MAX, not just the 8 "ips". */
+static json_t *recent_addresses(const struct device *dev)
+{
+    json_t *arr = json_array();
+    for (unsigned k = 0; arr && k < ADDR_RECENT_MAX; k++) {
+        uint32_t v = dev->recent_addrs[(dev->recent_addr_next + k) % ADDR_RECENT_MAX];
+        struct mm_addr a = {.family = 4};
+        char text[MM_ADDR_STRLEN];
+        if (v == 0)
+            continue; /* an empty slot (0.0.0.0 is never remembered) */
+        memcpy(a.bytes, &v, 4);
+        mm_addr_format(&a, text, sizeof text);
+        if (json_array_append_new(arr, json_string(text)) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    return arr;
+}
+
+/* Remembers the saved recent addresses of a loaded device, oldest first, so
+ * the ring is as it was; a list longer than the ring or anything but IPv4
+ * texts is ignored (a file from elsewhere: the "ips" are remembered anyway). */
+static void remember_addresses(struct device *dev, const json_t *list)
+{
+    size_t i;
+    json_t *v;
+    struct mm_addr a;
+    if (!json_is_array(list) || json_array_size(list) > ADDR_RECENT_MAX)
+        return;
+    json_array_foreach(list, i, v)
+    {
+        const char *text = json_string_value(v);
+        if (text && mm_addr_parse(text, &a) == 0 && a.family == 4 && a.bytes[0] != 0)
+            address_is_news(dev, &a);
+    }
+}
+
 /* Takes the file-only members out of a loaded record: sets dev's last
  * announcement time; returns whether an address change was held back. */
 static bool take_file_members(struct device *dev)
@@ -1671,18 +1798,28 @@ int mm_devices_save(struct mm_devices *d)
     if (!d)
         return MM_EINVAL;
     flush_pending(d);
+    report_silent_changes(d); /* what is overdue is announced, not saved as held back */
     if (!d->state_path)
         return 0;
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < d->n; i++) {
+    /* The recent addresses go in a list of their own, element i for device
+     * i, not into the records: an older mamori loading this file ignores
+     * them (it keeps unknown record members, and would show them). */
+    json_t *arr = json_array(), *recent = json_array();
+    for (size_t i = 0; arr && recent && i < d->n; i++) {
         set_last_seen(d->devs[i], d->devs[i]->last_seen, true);
         json_t *rec = sync_record(d->devs[i]) ? saved_record(d->devs[i]) : NULL;
-        if (!rec || json_array_append_new(arr, rec) != 0) {
+        if (!rec || json_array_append_new(arr, rec) != 0 ||
+            json_array_append_new(recent, recent_addresses(d->devs[i])) != 0) {
             json_decref(arr); /* out of memory: nothing is written */
             arr = NULL;
         }
     }
-    json_t *root = arr ? json_pack("{s:i, s:o}", "version", 1, "devices", arr) : NULL;
+    json_t *root = NULL;
+    if (arr && recent) /* ("o" takes arr, also when packing fails) */
+        root = json_pack("{s:i, s:o, s:O}", "version", 1, "devices", arr, RECENT_MEMBER, recent);
+    else
+        json_decref(arr);
+    json_decref(recent);
     text = root ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
     if (!text) {
         r = MM_ENOMEM;
@@ -1744,12 +1881,15 @@ static int load_state(struct mm_devices *d)
     json_t *root = json_loadb(text, len, 0, NULL);
     free(text);
     json_t *arr = json_object_get(root, "devices");
+    const json_t *recent = json_object_get(root, RECENT_MEMBER);
     size_t i;
     json_t *rec;
     if (!json_is_array(arr)) {
         json_decref(root);
         return MM_EPARSE;
     }
+    if (json_array_size(recent) != json_array_size(arr))
+        recent = NULL; /* a file before the list (or edited): the "ips" are remembered */
     json_array_foreach(arr, i, rec)
     {
         uint8_t mac[6];
@@ -1785,6 +1925,7 @@ static int load_state(struct mm_devices *d)
         dev->last_seen_text = TIME_UNKNOWN; /* its text may be in another form */
         dev->has_last_seen_member = json_object_get(dev->rec, "last_seen") != NULL;
         bool held = take_file_members(dev);
+        remember_addresses(dev, json_array_get(recent, i));
         size_t k;
         json_t *v;
         json_array_foreach(ips, k, v)
@@ -1803,6 +1944,8 @@ static int load_state(struct mm_devices *d)
         dev->identity_news = false;
         dev->address_news = held;
         dev->announced_ipv4 = has_ipv4(dev->rec);
+        if (held) /* announced even if the device is not seen again */
+            note_held(d, dev);
     }
     json_decref(root);
     return r == MM_ELIMIT ? 0 : r;
