@@ -1696,6 +1696,12 @@ void mm_devices_on_event(struct mm_devices *d, const json_t *ev)
     }
 }
 
+void mm_devices_tick(struct mm_devices *d)
+{
+    if (d)
+        report_silent_changes(d);
+}
+
 /* ---- lookups -------------------------------------------------------------------- */
 
 const json_t *mm_devices_find_mac(const struct mm_devices *d, const uint8_t mac[6])

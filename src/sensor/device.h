@@ -30,6 +30,13 @@ void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p);
 /* Learns from an event (dhcp, http user agent, smb native os, mdns/netbios names). */
 void mm_devices_on_event(struct mm_devices *d, const json_t *ev);
 
+/* Housekeeping on the capture clock (mm_sensor_now): announces the held-back
+ * address changes of devices that went silent once they are overdue. Every
+ * packet handed to the inventory and every save does this already; a
+ * caller with a clock but no packets (a quiet live network) may call it
+ * once a second. Costs a few instructions when nothing is overdue. */
+void mm_devices_tick(struct mm_devices *d);
+
 /* Read access for detectors: the device's current record as JSON (what the
  * "device" event carries, without "action"), or NULL. Borrowed reference,
  * valid until the inventory next learns something (a change may give the

@@ -6,8 +6,9 @@
  * ones) or with a damaged one still load; and an address change held back
  * by address_change_interval is announced once it is overdue even when the
  * device stays silent (from the capture clock of other packets, at a save,
- * after a restart), while a device that keeps talking announces it at its
- * own update as before. Packets are crafted here. */
+ * after a restart, from the housekeeping tick), while a device that keeps
+ * talking announces it at its own update as before. Packets are crafted
+ * here. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -335,6 +336,30 @@ static void test_silent_change_clock_back(void **state)
     th_free(s);
 }
 
+/* With no packet at all (a quiet live network, where only the clock
+ * moves), the housekeeping call announces an overdue change, once. */
+static void test_silent_change_tick(void **state)
+{
+    (void)state;
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0b, 0x0d};
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    struct mm_devices *d = mm_sensor_devices(s);
+    send_from(s, mac, "192.168.25.1", T0);
+    send_from(s, mac, "192.168.25.2", T0 + 60);
+    th_set_time(s, T0 + 3659);
+    mm_devices_tick(d);
+    assert_int_equal(changed(s), 0);
+    th_set_time(s, T0 + 3660);
+    mm_devices_tick(d);
+    assert_int_equal(changed(s), 1);
+    assert_string_equal(last_timestamp(s), "2026-04-01T01:01:00.000000+0000");
+    th_set_time(s, T0 + 9000);
+    mm_devices_tick(d);
+    mm_devices_tick(NULL);
+    assert_int_equal(changed(s), 1);
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +370,7 @@ int main(void)
         cmocka_unit_test_setup(test_talking_device_unchanged, no_state_file),
         cmocka_unit_test_setup(test_silent_change_save_and_restart, no_state_file),
         cmocka_unit_test_setup(test_silent_change_clock_back, no_state_file),
+        cmocka_unit_test_setup(test_silent_change_tick, no_state_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
