@@ -97,10 +97,65 @@ size_t mm_ipv4_text(const uint8_t b[4], char out[MM_IPV4_STRLEN])
     return (size_t)(p - 1 - out);
 }
 
+/* "%x" of a 16-bit word, without printf; returns the length (no NUL). */
+static size_t hex_word(unsigned v, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t n = v >= 0x1000 ? 4 : v >= 0x100 ? 3 : v >= 0x10 ? 2 : 1;
+    for (size_t i = n; i-- > 0; v >>= 4)
+        out[i] = digits[v & 0xF];
+    return n;
+}
+
+/* Where the first longest run of two or more zero words starts (-1: none)
+ * and its length, as inet_ntop chooses the run written as "::". */
+static int zero_run(const unsigned w[8], int *run_len)
+{
+    int best = -1, best_len = 0, cur_len = 0;
+    for (int i = 0; i < 8; i++) {
+        cur_len = w[i] == 0 ? cur_len + 1 : 0;
+        if (cur_len > best_len) {
+            best = i - cur_len + 1;
+            best_len = cur_len;
+        }
+    }
+    *run_len = best_len;
+    return best_len >= 2 ? best : -1;
+}
+
+size_t mm_ipv6_text(const uint8_t b[16], char out[MM_ADDR_STRLEN])
+{
+    unsigned w[8];
+    for (int i = 0; i < 8; i++)
+        w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+    int run_len, run = zero_run(w, &run_len);
+    char *p = out;
+    for (int i = 0; i < 8; i++) {
+        if (run >= 0 && i >= run && i < run + run_len) {
+            if (i == run)
+                *p++ = ':';
+            continue;
+        }
+        if (i != 0)
+            *p++ = ':';
+        if (i == 6 && run == 0 && (run_len == 6 || (run_len == 5 && w[5] == 0xffff)))
+            return (size_t)(p - out) + mm_ipv4_text(b + 12, p); /* ::a.b.c.d, ::ffff:a.b.c.d */
+        p += hex_word(w[i], p);
+    }
+    if (run >= 0 && run + run_len == 8)
+        *p++ = ':';
+    *p = '\0';
+    return (size_t)(p - out);
+}
+
 void mm_addr_format(const struct mm_addr *a, char *out, size_t outlen)
 {
     if (a->family == 4 && outlen >= MM_IPV4_STRLEN) {
         mm_ipv4_text(a->bytes, out);
+        return;
+    }
+    if (a->family == 6 && outlen >= MM_ADDR_STRLEN) {
+        mm_ipv6_text(a->bytes, out);
         return;
     }
     if (a->family == 0 ||
@@ -112,8 +167,10 @@ size_t mm_addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
 {
     if (a->family == 4)
         return mm_ipv4_text(a->bytes, out);
-    mm_addr_format(a, out, MM_ADDR_STRLEN);
-    return strlen(out);
+    if (a->family == 6)
+        return mm_ipv6_text(a->bytes, out);
+    out[0] = '\0';
+    return 0;
 }
 
 bool mm_addr_equal(const struct mm_addr *a, const struct mm_addr *b)

@@ -23,11 +23,17 @@ struct mm_cidr {
 int mm_addr_parse(const char *s, struct mm_addr *out);
 void mm_addr_from_v4(const uint8_t b[4], struct mm_addr *out);
 void mm_addr_from_v6(const uint8_t b[16], struct mm_addr *out);
-/* Writes the canonical text form (inet_ntop) into out (MM_ADDR_STRLEN). */
+/* Writes the canonical text form (inet_ntop's) into out (MM_ADDR_STRLEN;
+ * a shorter out goes through inet_ntop itself). */
 void mm_addr_format(const struct mm_addr *a, char *out, size_t outlen);
 /* The same text into out (MM_ADDR_STRLEN bytes), returning its length:
- * IPv4 by mm_ipv4_text, IPv6 by inet_ntop, "" for an unset address. */
+ * IPv4 by mm_ipv4_text, IPv6 by mm_ipv6_text, "" for an unset address. */
 size_t mm_addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN]);
+/* The IPv6 text of b exactly as inet_ntop writes it (the first longest run
+ * of two or more zero words as "::", lower-case hex, ::a.b.c.d and
+ * ::ffff:a.b.c.d for the compatible and mapped forms), NUL-terminated,
+ * into out (MM_ADDR_STRLEN bytes), without printf. Returns its length. */
+size_t mm_ipv6_text(const uint8_t b[16], char out[MM_ADDR_STRLEN]);
 
 /* "255.255.255.255" and its NUL */
 #define MM_IPV4_STRLEN 16

@@ -19,7 +19,6 @@
 #include "core/timefmt.h"
 #include "core/str.h"
 #include "sensor/decode/decode.h"
-#include "sensor/decode/dns-parse.h"
 #include "sensor/output/decimal.h"
 #include "sensor/sensor-int.h"
 
@@ -82,20 +81,9 @@ static inline char *put_u64(char *o, uint64_t v)
     return o + mm__u64_text(o, v);
 }
 
-/* An address's text at o (ADDR_ROOM), as the event header's mm_addr_text
- * writes it; returns its length. IPv6 by the DNS decoder's writer
- * (inet_ntop's text, tested against it) instead of inet_ntop's ~3 k
- * instructions. */
-static size_t addr_text(const struct mm_addr *a, char *o)
-{
-    if (a->family == 6)
-        return mm__dns_ipv6_text(a->bytes, o);
-    return mm_addr_text(a, o);
-}
-
 static char *put_addr(char *o, const struct mm_addr *a)
 {
-    size_t n = addr_text(a, o + 1);
+    size_t n = mm_addr_text(a, o + 1);
     o[0] = '"';
     o[n + 1] = '"';
     return o + n + 2;

@@ -150,49 +150,6 @@ static size_t hex_text(unsigned v, char *out)
     return n;
 }
 
-size_t mm__dns_ipv6_text(const uint8_t b[16], char *out)
-{
-    unsigned w[8];
-    int best = -1, best_len = 0, cur = -1, cur_len = 0;
-    for (int i = 0; i < 8; i++) { /* the first longest run of zero words */
-        w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
-        if (w[i] == 0) {
-            cur = cur < 0 ? i : cur;
-            cur_len++;
-            if (cur_len > best_len) {
-                best = cur;
-                best_len = cur_len;
-            }
-        } else {
-            cur = -1;
-            cur_len = 0;
-        }
-    }
-    if (best_len < 2)
-        best = -1;
-    char *p = out;
-    for (int i = 0; i < 8; i++) {
-        if (best >= 0 && i >= best && i < best + best_len) {
-            if (i == best)
-                *p++ = ':';
-            continue;
-        }
-        if (i != 0)
-            *p++ = ':';
-        if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
-            struct mm_addr v4; /* ::a.b.c.d and ::ffff:a.b.c.d, as inet_ntop writes them */
-            mm_addr_from_v4(b + 12, &v4);
-            mm_addr_format(&v4, p, 16);
-            return (size_t)(p - out) + strlen(p);
-        }
-        p += hex_text(w[i], p);
-    }
-    if (best >= 0 && best + best_len == 8)
-        *p++ = ':';
-    *p = '\0';
-    return (size_t)(p - out);
-}
-
 /* The flags text ("%x") of recent messages, shared like the constants
  * above: a network sends few distinct flag words ("100", "8180", ...).
  * Direct-mapped by the flags, per thread (each slot holds a reference). */
@@ -224,7 +181,7 @@ static json_t *address_json(const uint8_t *d, size_t n)
     char text[MM_ADDR_STRLEN];
     if (n == 4)
         return own_text(text, mm_ipv4_text(d, text));
-    return own_text(text, mm__dns_ipv6_text(d, text));
+    return own_text(text, mm_ipv6_text(d, text));
 }
 
 #define RECENT_NAMES 4

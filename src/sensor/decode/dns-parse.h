@@ -37,11 +37,6 @@ int mm__dns_name_text(const uint8_t *msg, size_t len, size_t off, char *out, siz
  * returned; on a bad header *out stays NULL. */
 int mm__dns_parse_message(const uint8_t *msg, size_t len, bool with_additionals, json_t **out);
 
-/* The text of an IPv6 address as inet_ntop writes it (RFC 5952 form, the
- * IPv4-mapped and -compatible forms dotted), without printf; out holds
- * at least INET6_ADDRSTRLEN (46) bytes. Returns strlen(out). */
-size_t mm__dns_ipv6_text(const uint8_t b[16], char *out);
-
 /* The text name of an RR type ("A", "AAAA", ...; the number otherwise). */
 const char *mm__dns_rrtype_name(uint16_t type, char *buf, size_t buflen);
 

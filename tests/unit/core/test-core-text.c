@@ -3,7 +3,8 @@
  * ASCII lower case (mm_ascii_lower, mm_ascii_lower_n, mm_str_lower) against
  * tolower() in the "C" locale for every byte value, and the table-based
  * dotted quad (mm_ipv4_text, mm_addr_text, mm_addr_format) against
- * inet_ntop and printf at every edge of a byte's text. */
+ * inet_ntop and printf at every edge of a byte's text, and the IPv6 text
+ * (mm_ipv6_text) against inet_ntop for every pattern of zero words. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,6 +133,83 @@ static void test_addr_text_other_families(void **state)
     assert_string_equal(got, "");
 }
 
+static uint64_t rng_state;
+
+static uint32_t rnd(void)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(rng_state >> 33);
+}
+
+/* ---- the IPv6 text ---------------------------------------------------------- */
+
+static void expect_ipv6(const uint8_t b[16])
+{
+    char want[INET6_ADDRSTRLEN], got[INET6_ADDRSTRLEN];
+    assert_non_null(inet_ntop(AF_INET6, b, want, sizeof want));
+    size_t n = mm_ipv6_text(b, got);
+    assert_string_equal(got, want);
+    assert_int_equal(n, strlen(want));
+}
+
+static void test_ipv6_text(void **state)
+{
+    (void)state;
+    rng_state = 5;
+    uint8_t b[16];
+    for (unsigned zeros = 0; zeros < 256; zeros++) /* every pattern of zero words */
+        for (int k = 0; k < 20; k++) {
+            for (int w = 0; w < 8; w++) {
+                unsigned v = (zeros >> w) & 1 ? 0 : k == 0 ? 1 : 1 + rnd() % 0xFFFF;
+                if (k == 1 && w == 5 && !((zeros >> w) & 1))
+                    v = 0xffff; /* the mapped form's word */
+                if (k == 2)
+                    v = v && rnd() % 4 == 0 ? 0x10u << (4 * (rnd() % 3)) : v;
+                b[2 * w] = (uint8_t)(v >> 8);
+                b[2 * w + 1] = (uint8_t)v;
+            }
+            expect_ipv6(b);
+        }
+    static const char *const texts[] = {"::",
+                                        "::1",
+                                        "::2",
+                                        "::1.2.3.4",
+                                        "::ffff:1.2.3.4",
+                                        "::ffff:0:0",
+                                        "::ffff:0.0.0.1",
+                                        "1::",
+                                        "1:0:0:1::",
+                                        "2001:db8::10",
+                                        "fe80::1:0:0:1",
+                                        "0:0:1::",
+                                        "::fffe:1.2.3.4",
+                                        "1:2:3:4:5:6:7:8",
+                                        "::ffff:255.255.255.255"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        assert_int_equal(inet_pton(AF_INET6, texts[i], b), 1);
+        expect_ipv6(b);
+    }
+}
+
+/* mm_addr_text and mm_addr_format give the same IPv6 text, and a buffer
+ * shorter than MM_ADDR_STRLEN still gets inet_ntop's (truncation refused). */
+static void test_ipv6_through_addr(void **state)
+{
+    (void)state;
+    uint8_t b[16];
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8::ffff:1.2.3.4", b), 1);
+    struct mm_addr a;
+    mm_addr_from_v6(b, &a);
+    char t1[MM_ADDR_STRLEN], t2[MM_ADDR_STRLEN], want[INET6_ADDRSTRLEN], small[8];
+    assert_non_null(inet_ntop(AF_INET6, b, want, sizeof want));
+    assert_int_equal(mm_addr_text(&a, t1), strlen(want));
+    assert_string_equal(t1, want);
+    mm_addr_format(&a, t2, sizeof t2);
+    assert_string_equal(t2, want);
+    mm_addr_format(&a, small, sizeof small);
+    assert_string_equal(small, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -140,6 +218,8 @@ int main(void)
         cmocka_unit_test(test_str_lower),
         cmocka_unit_test(test_ipv4_text),
         cmocka_unit_test(test_addr_text_other_families),
+        cmocka_unit_test(test_ipv6_text),
+        cmocka_unit_test(test_ipv6_through_addr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
