@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
  * HTTP events without a jansson object (eve-http.c): the typed event made
  * from what the decoder knows (decode/http-event.h) and the packet, its
- * facts for the detectors and the inventory, the small stand-in object
- * they are handed in its place, and its EVE line written straight into the
- * writer's batch, byte for byte the line of the JSON path. sensor.c
- * decides when an event may take this path and handles it. */
+ * facts for the detectors and the inventory (who are handed the type's
+ * stand-in, eve-app.h, in its place), and its EVE line written straight
+ * into the writer's batch, byte for byte the line of the JSON path.
+ * sensor.c decides when an event may take this path and handles it. */
 #ifndef MM_SENSOR_EVE_HTTP_H
 #define MM_SENSOR_EVE_HTTP_H
 
@@ -15,6 +15,7 @@
 #include "sensor/decode/decode.h"
 #include "sensor/decode/http-event.h"
 #include "sensor/decode/http-facts.h"
+#include "sensor/eve-app.h"
 #include "sensor/output/output.h"
 
 /* A text of the event: s[0..n) (NUL-terminated for the facts' texts). */
@@ -32,19 +33,6 @@ struct mm__http_event {
     struct mm__http_text url, user_agent, referer, method, protocol, content_type;
 };
 
-/* The sensor's state for direct events (one per sensor). */
-struct mm__direct {
-    bool http;                            /* HTTP events may take the direct path */
-    bool eve_http;                        /* and are among the EVE output's types */
-    json_t *standin;                      /* handed to the readers instead of the event */
-    json_t *standin_http;                 /* its "http" member, the key of the facts */
-    const struct mm__http_event *current; /* the event being handled */
-    uint64_t http_events;                 /* handled this way */
-};
-
-struct mm__direct *mm__direct_new(void);
-void mm__direct_free(struct mm__direct *d);
-
 /* Fills e for message m of ctx: the header as mm_app_event makes it and
  * the texts as mm__app_json_text makes them (those of the facts
  * NUL-terminated, in per-thread buffers valid until the next call). */
@@ -52,13 +40,6 @@ void mm__http_event_fill(struct mm__http_event *e, const struct mm_app_ctx *ctx,
                          const struct mm__http_message *m);
 /* What the facts say of e's event (f as mm__http_facts_begin gives it). */
 void mm__http_event_facts(const struct mm__http_event *e, struct mm__http_facts *f);
-/* The stand-in for e's event: an object with the members the readers of
- * HTTP events look up besides the facts ("event_type", "src_ip",
- * "dest_ip" as the event has them, and an empty "http"), kept between
- * events; NULL when memory runs out. mm__direct_standin_done after
- * handling: a stand-in a reader kept a reference to is not reused. */
-json_t *mm__direct_standin(struct mm__direct *d, const struct mm__http_event *e);
-void mm__direct_standin_done(struct mm__direct *d);
 /* Writes e's EVE line into o; 0 or the writer's error (nothing written). */
 int mm__http_line_write(struct mm_eve_out *o, const struct mm__http_event *e);
 

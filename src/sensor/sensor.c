@@ -14,6 +14,7 @@
 #include "core/timefmt.h"
 #include "sensor/decode/decode.h"
 #include "sensor/detect/detect-util.h"
+#include "sensor/decode/app-util.h"
 #include "sensor/device.h"
 #include "sensor/eve-http.h"
 #include "sensor/intel/intel.h"
@@ -201,66 +202,137 @@ void mm_sensor_emit(struct mm_sensor *s, json_t *ev)
     drain(s);
 }
 
-/* ---- HTTP events without a json_t (eve-http.h) ------------------------------- */
+/* ---- application events without a json_t (eve-app.h, eve-http.h) ------------ */
 
-extern const struct mm_detector mm_detector_intel, mm_detector_web_attack;
+extern const struct mm_detector mm_detector_intel, mm_detector_web_attack,
+    mm_detector_suspicious_dns;
 
-/* True when every detector given HTTP events reads them from the facts
- * and the stand-in (intel, web-attack); another one needs the event. */
-static bool http_readers_read_facts(void)
+/* The detectors known to read an event type through its facts and its
+ * stand-in only ("event_type", "src_ip", "dest_ip", the protocol member),
+ * alerting through mm_sensor_alert_event. The device inventory reads none
+ * of these types but HTTP, through its facts. */
+static bool reads_standin(const struct mm_detector *d, const char *type)
+{
+    if (d == &mm_detector_intel)
+        return strcmp(type, "rdp") != 0;
+    if (d == &mm_detector_web_attack)
+        return strcmp(type, "http") == 0;
+    if (d == &mm_detector_suspicious_dns)
+        return strcmp(type, "dns") == 0;
+    return false;
+}
+
+/* True when every detector given events of type reads them that way. */
+static bool readers_read_standin(const char *type)
 {
     for (size_t i = 0; i < mm_detector_count; i++) {
         const struct mm_detector *d = mm_detectors[i];
-        if (d->on_event && (!d->events || type_listed(d->events, "http")) &&
-            d != &mm_detector_intel && d != &mm_detector_web_attack)
+        if (d->on_event && (!d->events || type_listed(d->events, type)) && !reads_standin(d, type))
             return false;
     }
     return true;
 }
 
-/* Decides, once the outputs and detectors are set up, whether HTTP events
- * may skip their jansson object: not when they are spooled (the spool
- * keeps the object) or a detector reads their JSON. */
+/* Decides, once the outputs and detectors are set up, which events may
+ * skip their jansson event object: not those spooled (the spool keeps the
+ * object) nor those a detector reads as JSON. */
 static int direct_open(struct mm_sensor *s)
 {
     if (!(s->direct = mm__direct_new()))
         return MM_ENOMEM;
-    s->direct->http = !(s->spool && spool_wants(s, "http")) && http_readers_read_facts();
-    s->direct->eve_http = mm__eve_wants(s, "http");
+    for (size_t i = 0; i < MM__DIRECT_TYPES; i++) {
+        struct mm__direct_type *t = &s->direct->types[i];
+        t->allowed = !(s->spool && spool_wants(s, t->name)) && readers_read_standin(t->name);
+        t->eve = mm__eve_wants(s, t->name);
+    }
     return 0;
 }
 
-/* The decoder's HTTP event as handle_event handles a JSON one: the
- * detectors and the inventory are given the stand-in with the event's
- * facts published, the line is written from the typed event, then the
- * events queued meanwhile (alerts, device events) are handled. An event
- * emitted while another is handled would have to wait in the queue as
- * JSON: declined then. */
-static bool http_direct(struct mm_app_ctx *ctx, const struct mm__http_message *m)
+/* The type's entry when ctx's event may take the direct path now: an
+ * event emitted while another is handled waits in the queue as JSON. */
+static struct mm__direct_type *direct_for(struct mm_app_ctx *ctx, const char *type)
 {
     struct mm_sensor *s = ctx->sensor;
+    struct mm__direct_type *t = s->direct ? mm__direct_type(s->direct, type) : NULL;
+    return t && t->allowed && !s->draining ? t : NULL;
+}
+
+/* Handles a direct event as handle_event handles a JSON one: the
+ * detectors and the inventory are given the stand-in (alerts about it
+ * take header h), the line is written by write_line, then the events
+ * queued meanwhile (alerts, device events) are handled. */
+static void handle_direct(struct mm_sensor *s, struct mm__direct_type *t, json_t *standin,
+                          const struct mm_eve_header *h,
+                          int (*write_line)(struct mm_eve_out *o, const void *arg), const void *arg)
+{
     struct mm__direct *d = s->direct;
-    struct mm__http_event e;
-    if (!d || !d->http || s->draining)
-        return false;
-    mm__http_event_fill(&e, ctx, m);
-    json_t *ev = mm__direct_standin(d, &e);
-    if (!ev)
-        return false;
-    mm__http_event_facts(&e, mm__http_facts_begin());
-    mm__http_facts_publish(d->standin_http);
-    d->current = &e;
+    d->current = h;
+    d->current_standin = standin;
     s->draining = true;
     s->st.events++;
-    d->http_events++;
-    mm__detect_event(s, ev, "http");
-    mm__devices_event(s, ev);
-    if (s->eve && d->eve_http && mm__http_line_write(s->eve, &e) != 0)
+    d->events++;
+    mm__detect_event(s, standin, t->name);
+    mm__devices_event(s, standin);
+    if (s->eve && t->eve && write_line(s->eve, arg) != 0)
         s->st.eve_errors++;
     d->current = NULL;
-    mm__direct_standin_done(d);
+    d->current_standin = NULL;
+    mm__direct_standin_done(t);
     drain(s);
+}
+
+static int write_http(struct mm_eve_out *o, const void *e)
+{
+    return mm__http_line_write(o, e);
+}
+
+/* The decoder's typed HTTP event: no jansson object at all; the facts are
+ * published for the stand-in's "http" member. */
+static bool http_direct(struct mm_app_ctx *ctx, const struct mm__http_message *m)
+{
+    struct mm__direct_type *t = direct_for(ctx, "http");
+    struct mm__http_event e;
+    if (!t)
+        return false;
+    mm__http_event_fill(&e, ctx, m);
+    json_t *standin = mm__direct_standin(t, &e.h, NULL);
+    if (!standin)
+        return false;
+    mm__http_event_facts(&e, mm__http_facts_begin());
+    mm__http_facts_publish(t->member);
+    handle_direct(ctx->sensor, t, standin, &e.h, write_http, &e);
     mm__http_facts_end();
+    return true;
+}
+
+struct app_line {
+    const struct mm_eve_header *h;
+    int64_t tx_id;
+    const char *type;
+    const json_t *obj;
+};
+
+static int write_app(struct mm_eve_out *o, const void *arg)
+{
+    const struct app_line *l = arg;
+    return mm__app_line_write(o, l->h, l->tx_id, l->type, l->obj);
+}
+
+/* Another application event: the decoder's protocol object, lent to the
+ * stand-in, without the event object around it. */
+static bool app_direct(struct mm_app_ctx *ctx, const char *type, json_t *obj, int64_t tx_id)
+{
+    struct mm__direct_type *t = direct_for(ctx, type);
+    struct mm_eve_header h;
+    if (!t || t == &ctx->sensor->direct->types[MM__DIRECT_HTTP])
+        return false;
+    mm__app_header(ctx, type, &h);
+    json_t *standin = mm__direct_standin(t, &h, obj);
+    if (!standin)
+        return false;
+    struct app_line line = {&h, tx_id, type, obj};
+    handle_direct(ctx->sensor, t, standin, &h, write_app, &line);
+    json_decref(obj);
     return true;
 }
 
@@ -392,8 +464,8 @@ void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct m
     struct mm_addr src, dst;
     struct mm_eve_header h = {.event_type = "alert"};
     const struct mm__direct *d = s->direct;
-    if (d && d->current && ev == d->standin) {
-        alert_header_typed(s, &d->current->h, &h, &src, &dst);
+    if (d && d->current && ev == d->current_standin) {
+        alert_header_typed(s, d->current, &h, &src, &dst);
         if (s->cur_flow && h.flow_id == s->cur_flow->id)
             s->cur_flow->alerted = true;
         finish_alert(s, mm__eve_new(&h), a);
@@ -499,6 +571,7 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     if ((r = direct_open(s)) != 0)
         goto out;
     mm__http_direct = http_direct;
+    mm__app_direct = app_direct;
 out:
     if (r != 0) {
         s->intel = NULL; /* stays with the caller */

@@ -177,10 +177,14 @@ int mm__app_emit(struct mm_app_ctx *ctx, const char *event_type, json_t *obj)
     return mm__app_emit_tx(ctx, event_type, obj, -1);
 }
 
+bool (*mm__app_direct)(struct mm_app_ctx *ctx, const char *event_type, json_t *obj, int64_t tx_id);
+
 int mm__app_emit_tx(struct mm_app_ctx *ctx, const char *event_type, json_t *obj, int64_t tx_id)
 {
     if (!obj)
         return MM_ENOMEM;
+    if (ctx->sensor && mm__app_direct && mm__app_direct(ctx, event_type, obj, tx_id))
+        return 0;
     json_t *ev = mm_app_event(ctx, event_type);
     if (!ev) {
         json_decref(obj);

@@ -163,6 +163,14 @@ int mm__app_emit(struct mm_app_ctx *ctx, const char *event_type, json_t *obj);
  * number) when tx_id >= 0. */
 int mm__app_emit_tx(struct mm_app_ctx *ctx, const char *event_type, json_t *obj, int64_t tx_id);
 
+/* The sensor's direct path for application events (NULL: none; set by
+ * sensor.c, eve-app.h): true when it handled ctx's event of event_type
+ * with obj and tx_id itself, writing the header without a jansson object
+ * (obj stolen); false to build the JSON event. Asked only when ctx->sensor
+ * is set. */
+extern bool (*mm__app_direct)(struct mm_app_ctx *ctx, const char *event_type, json_t *obj,
+                              int64_t tx_id);
+
 /* Sets key to the JSON text of p[0..n) in obj (ignores ENOMEM silently: the
  * field is then absent). key is used unchecked: valid UTF-8 (a literal). */
 void mm__app_set_text(json_t *obj, const char *key, const uint8_t *p, size_t n);

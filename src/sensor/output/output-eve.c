@@ -661,9 +661,19 @@ void mm_eve_out_member(struct mm_eve_out *o, char sep, const char *key, size_t k
     put_string_member(&o->batch, sep, key, key_len, s, n);
 }
 
+void mm_eve_out_member_key(struct mm_eve_out *o, const char *key, size_t key_len)
+{
+    put_string_between(&o->batch, ',', key, key_len, ':');
+}
+
 void mm_eve_out_integer(struct mm_eve_out *o, json_int_t v)
 {
     put_integer(&o->batch, v);
+}
+
+void mm_eve_out_value(struct mm_eve_out *o, const json_t *v)
+{
+    put_value(&o->batch, v, 1); /* a member's value: one level below the event */
 }
 
 int mm_eve_out_line_end(struct mm_eve_out *o)

@@ -37,7 +37,8 @@ int mm_eve_out_commit(struct mm_eve_out *o, size_t len);
  * same bytes the writer gives a json_t holding those values: raw bytes as
  * they are (keys and punctuation the caller knows need no escaping), a
  * string value quoted and escaped (text that is not UTF-8 fails the line),
- * a member ,"key":"value" with sep before it, an integer. line_end adds
+ * a member ,"key":"value" with sep before it, an integer, a JSON value
+ * (an event's member: the same depth limit). line_end adds
  * the '\n' and the line under the rules of mm_eve_out_write_line; after
  * any failure (memory, text, a closed file) nothing of the line is kept
  * and line_end returns the error. */
@@ -46,7 +47,11 @@ void mm_eve_out_raw(struct mm_eve_out *o, const char *s, size_t n);
 void mm_eve_out_string(struct mm_eve_out *o, const char *s, size_t n);
 void mm_eve_out_member(struct mm_eve_out *o, char sep, const char *key, size_t key_len,
                        const char *s, size_t n);
+/* ,"key": before a value that is not a string */
+void mm_eve_out_member_key(struct mm_eve_out *o, const char *key, size_t key_len);
 void mm_eve_out_integer(struct mm_eve_out *o, json_int_t v);
+/* Any JSON value, as the writer writes it as a member of an event. */
+void mm_eve_out_value(struct mm_eve_out *o, const json_t *v);
 int mm_eve_out_line_end(struct mm_eve_out *o);
 int mm_eve_out_flush(struct mm_eve_out *o);
 uint64_t mm_eve_out_rotations(const struct mm_eve_out *o);

@@ -25,11 +25,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../test-rand.h"
 #include "core/error.h"
 #include "pktbuild.h"
+#include "sensor/capture.h"
 #include "sensor/eve-http.h"
 #include "sensor/flow.h"
 #include "sensor/intel/intel.h"
@@ -466,26 +469,159 @@ static void random_endpoint(struct endpoint *e, bool client, bool v6)
     memcpy(e->mac, mac, 6);
 }
 
-/* The same conversation to both sensors: a request, sometimes a second one
- * on the same flow, a response. */
+/* One UDP datagram from a to b at time t. */
+static void send_datagram(struct mm_sensor *s, const struct endpoint *a, const struct endpoint *b,
+                          double t, const uint8_t *payload, size_t n)
+{
+    struct pkt k = {0};
+    pk_eth(&k, a->mac, b->mac, a->addr.family == 4 ? 0x0800 : 0x86dd);
+    size_t ip = a->addr.family == 4 ? pk_ipv4(&k, a->addr.bytes, b->addr.bytes, 17, 0)
+                                    : pk_ipv6(&k, a->addr.bytes, b->addr.bytes, 17);
+    pk_udp(&k, a->port, b->port, payload, n);
+    if (a->addr.family == 4)
+        pk_ipv4_done(&k, ip);
+    else
+        pk_ipv6_done(&k, ip);
+    struct timeval ts = {.tv_sec = (time_t)t,
+                         .tv_usec = (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+    mm__pipeline_packet(s, &ts, k.b, (uint32_t)k.len, (uint32_t)k.len, 1);
+}
+
+/* A DNS name at random: listed, generated-looking, plain. */
+static void gen_name(char *out, size_t cap)
+{
+    static const char *const names[] = {"evil.example", "www.ok.example", "dl.example",
+                                        "mail.example.co.jp"};
+    if (rnd(3) == 0) {
+        size_t n = 8 + rnd(20);
+        for (size_t i = 0; i < n; i++)
+            out[i] = (char)('a' + rnd(26));
+        snprintf(out + n, cap - n, rnd(2) ? ".com" : ".example");
+        return;
+    }
+    snprintf(out, cap, "%s", names[rnd(sizeof names / sizeof names[0])]);
+}
+
+/* A query or its answer (an address, or NXDOMAIN) for name. */
+static size_t gen_dns(uint8_t *out, const char *name, bool response)
+{
+    bool nx = rnd(3) == 0;
+    size_t o = 0;
+    uint16_t id = (uint16_t)rnd(65536);
+    uint8_t head[12] = {(uint8_t)(id >> 8),
+                        (uint8_t)id,
+                        response ? 0x81 : 0x01,
+                        response ? (nx ? 0x83 : 0x80) : 0x00,
+                        0,
+                        1,
+                        0,
+                        response && !nx,
+                        0,
+                        0,
+                        0,
+                        0};
+    memcpy(out, head, 12);
+    o = 12;
+    for (const char *l = name; *l;) {
+        const char *dot = strchr(l, '.');
+        size_t n = dot ? (size_t)(dot - l) : strlen(l);
+        out[o++] = (uint8_t)n;
+        memcpy(out + o, l, n);
+        o += n;
+        l += n + (dot != NULL);
+    }
+    out[o++] = 0;
+    static const uint8_t q[] = {0, 1, 0, 1};
+    memcpy(out + o, q, 4);
+    o += 4;
+    if (response && !nx) {
+        uint8_t an[] = {0xc0, 0x0c, 0, 1, 0,   1, 0,   0,
+                        0,    60,   0, 4, 203, 0, 113, (uint8_t)(rnd(2) ? 66 : rnd(256))};
+        memcpy(out + o, an, sizeof an);
+        o += sizeof an;
+    }
+    return o;
+}
+
+/* A TLS record holding a ClientHello with the SNI name. */
+static size_t gen_client_hello(uint8_t *out, const char *name)
+{
+    size_t nl = strlen(name), o = 0;
+    uint8_t body[512];
+    size_t b = 0;
+    body[b++] = 3;
+    body[b++] = 3;
+    for (int i = 0; i < 32; i++)
+        body[b++] = (uint8_t)rnd(256);
+    body[b++] = 0; /* session id */
+    static const uint8_t suites[] = {0, 6, 0x13, 0x01, 0xc0, 0x2f, 0x00, 0x2f, 1, 0};
+    memcpy(body + b, suites, sizeof suites);
+    b += sizeof suites;
+    size_t ext = nl + 9;
+    body[b++] = (uint8_t)(ext >> 8);
+    body[b++] = (uint8_t)ext;
+    uint8_t sni[] = {0,
+                     0,
+                     (uint8_t)((nl + 5) >> 8),
+                     (uint8_t)(nl + 5),
+                     (uint8_t)((nl + 3) >> 8),
+                     (uint8_t)(nl + 3),
+                     0,
+                     (uint8_t)(nl >> 8),
+                     (uint8_t)nl};
+    memcpy(body + b, sni, sizeof sni);
+    b += sizeof sni;
+    memcpy(body + b, name, nl);
+    b += nl;
+    uint8_t rec[] = {
+        0x16, 3, 1, (uint8_t)((b + 4) >> 8), (uint8_t)(b + 4), 1, 0, (uint8_t)(b >> 8), (uint8_t)b};
+    memcpy(out, rec, sizeof rec);
+    o = sizeof rec;
+    memcpy(out + o, body, b);
+    return o + b;
+}
+
+/* The same exchange to both sensors: an HTTP conversation (a request,
+ * sometimes a second one on the same flow, a response), a DNS query and
+ * its answer, or a TLS ClientHello. */
 static void conversation(struct sensor_run *runs, double t)
 {
     struct endpoint c, srv;
     bool v6 = rnd(4) == 0;
     uint16_t vlan = rnd(5) == 0 ? (uint16_t)(1 + rnd(4000)) : 0;
-    char msg[3000], resp[6000];
+    char msg[3000], resp[6000], name[64];
+    uint8_t q[600], a[600];
     random_endpoint(&c, true, v6);
     random_endpoint(&srv, false, v6);
-    size_t n = gen_sensor_request(msg, sizeof msg);
-    size_t rn = gen_response(resp, sizeof resp);
+    unsigned kind = (unsigned)rnd(5);
+    gen_name(name, sizeof name);
+    size_t n = 0, rn = 0;
+    if (kind < 3) {
+        n = gen_sensor_request(msg, sizeof msg);
+        rn = gen_response(resp, sizeof resp);
+    } else if (kind == 3) {
+        srv.port = 53;
+        n = gen_dns(q, name, false);
+        rn = gen_dns(a, name, true);
+    } else {
+        srv.port = 443;
+        n = gen_client_hello(q, name);
+    }
     bool second = rnd(3) == 0;
     for (int k = 0; k < 2; k++) {
         struct mm_sensor *s = runs[k].s;
-        send_segment(s, &c, &srv, 1000, vlan, t, msg, n);
-        if (second)
-            send_segment(s, &c, &srv, 1000 + (uint32_t)n, vlan, t + 0.1, msg, n);
-        if (rn < 1400)
-            send_segment(s, &srv, &c, 7000, vlan, t + 0.2, resp, rn);
+        if (kind == 3) {
+            send_datagram(s, &c, &srv, t, q, n);
+            send_datagram(s, &srv, &c, t + 0.05, a, rn);
+        } else if (kind == 4) {
+            send_segment(s, &c, &srv, 1000, vlan, t, (const char *)q, n);
+        } else {
+            send_segment(s, &c, &srv, 1000, vlan, t, msg, n);
+            if (second)
+                send_segment(s, &c, &srv, 1000 + (uint32_t)n, vlan, t + 0.1, msg, n);
+            if (rn < 1400)
+                send_segment(s, &srv, &c, 7000, vlan, t + 0.2, resp, rn);
+        }
     }
 }
 
@@ -516,30 +652,34 @@ static size_t count_of(const char *text, const char *needle)
     return k;
 }
 
-static void test_sensor_direct_equals_json(void **state)
+/* Two sensors writing into dir: runs[0] taking the direct path, runs[1]
+ * kept on the JSON path; both with the detectors set to alert on every
+ * hit and the small intel feed. */
+static void open_pair(struct sensor_run runs[2], const char *dir)
 {
-    (void)state;
-    char dir[] = "/tmp/mm-test-eve-http-XXXXXX", ini[64];
-    assert_non_null(mkdtemp(dir));
+    char ini[64];
     snprintf(ini, sizeof ini, "%s/s.ini", dir);
     FILE *f = fopen(ini, "w");
     assert_non_null(f);
     fputs("[detect.web-attack]\nsuppress_seconds = 0\nscan_sources = any\npaths = 3\n"
-          "[detect.intel]\nsuppress_seconds = 0\n",
+          "[detect.intel]\nsuppress_seconds = 0\n"
+          "[detect.suspicious-dns]\nsuppress_seconds = 0\nclients = any\nnxdomain = 2\n",
           f);
     fclose(f);
-    struct sensor_run runs[2];
     sensor_open(&runs[0], dir, "direct.json", ini);
     sensor_open(&runs[1], dir, "json.json", ini);
-    assert_true(runs[0].s->direct->http);
-    runs[1].s->direct->http = false; /* the reference: every event as JSON */
+    for (size_t i = 0; i < MM__DIRECT_TYPES; i++) {
+        assert_true(runs[0].s->direct->types[i].allowed);
+        runs[1].s->direct->types[i].allowed = false; /* the reference: every event as JSON */
+    }
     for (int k = 0; k < 2; k++)
         assert_null(mm__sensor_swap_intel(runs[k].s, intel_of(dir)));
-    rng = 77;
-    for (unsigned i = 0; i < 1500; i++)
-        conversation(runs, 1775001600.0 + i * 0.7);
-    assert_true(runs[0].s->direct->http_events > 2000);
-    assert_int_equal(runs[1].s->direct->http_events, 0);
+}
+
+/* Closes both and fails unless their EVE files match (stats aside);
+ * returns the direct one's text (owned). */
+static char *close_pair_expect_same(struct sensor_run runs[2])
+{
     sensor_close(&runs[0]);
     sensor_close(&runs[1]);
     char *a = eve_without_stats(runs[0].eve), *b = eve_without_stats(runs[1].eve);
@@ -551,18 +691,94 @@ static void test_sensor_direct_equals_json(void **state)
             i--;
         fail_msg("differ:\n direct: %.600s\n JSON:   %.600s", a + i, b + i);
     }
+    free(b);
+    unlink(runs[0].eve);
+    unlink(runs[1].eve);
+    return a;
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_sensor_direct_equals_json(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mm-test-eve-http-XXXXXX";
+    struct sensor_run runs[2];
+    assert_non_null(mkdtemp(dir));
+    open_pair(runs, dir);
+    rng = 77;
+    for (unsigned i = 0; i < 1500; i++)
+        conversation(runs, 1775001600.0 + i * 0.7);
+    assert_true(runs[0].s->direct->events > 2000);
+    print_message("%llu events the direct way\n", (unsigned long long)runs[0].s->direct->events);
+    assert_int_equal(runs[1].s->direct->events, 0);
+    char *a = close_pair_expect_same(runs);
     /* the test means something: HTTP events, alerts from both detectors */
-    assert_true(count_of(a, "\"event_type\":\"http\"") > 2000);
+    assert_true(count_of(a, "\"event_type\":\"http\"") > 1200);
+    assert_true(count_of(a, "\"event_type\":\"dns\"") > 500);
+    assert_true(count_of(a, "\"event_type\":\"tls\"") > 200);
+    assert_true(count_of(a, "\"detector\":\"suspicious-dns\"") > 10);
     assert_true(count_of(a, "\"detector\":\"web-attack\"") > 50);
     assert_true(count_of(a, "\"detector\":\"intel\"") > 50);
     assert_true(count_of(a, "\"vlan\":[") > 100);
     free(a);
-    free(b);
-    unlink(runs[0].eve);
-    unlink(runs[1].eve);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    remove_dir(dir);
+}
+
+/* Every packet of a capture file to both sensors. */
+static void feed_capture(struct sensor_run runs[2], const char *path)
+{
+    struct mm_capture *c = NULL;
+    struct mm_capture_packet pkt;
+    char err[256];
+    if (mm_capture_open_file(path, &c, err, sizeof err) != 0)
+        return; /* a link type the sensor does not read */
+    int linktype = mm_capture_linktype(c);
+    while (mm_capture_next(c, &pkt, err, sizeof err) == MM_CAPTURE_PACKET)
+        for (int k = 0; k < 2; k++)
+            mm__pipeline_packet(runs[k].s, &pkt.ts, pkt.data, pkt.caplen, pkt.len, linktype);
+    mm_capture_close(c);
+}
+
+/* The real captures beside the project, each through both sensors. */
+static void test_shared_captures(void **state)
+{
+    (void)state;
+    const char *shared = getenv("MAMORI_SHARED_DIR");
+    char path[1024], dir[] = "/tmp/mm-test-eve-http-XXXXXX";
+    struct stat st;
+    snprintf(path, sizeof path, "%s/pcaps", shared ? shared : "");
+    DIR *d = shared && stat(path, &st) == 0 ? opendir(path) : NULL;
+    if (!d) {
+        print_message("skipped: no shared captures at %s (MAMORI_SHARED_DIR)\n", path);
+        skip();
+    }
+    assert_non_null(mkdtemp(dir));
+    unsigned files = 0;
+    size_t events = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (!strstr(e->d_name, ".pcap"))
+            continue;
+        char file[1400];
+        struct sensor_run runs[2];
+        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+        open_pair(runs, dir);
+        feed_capture(runs, file);
+        uint64_t direct = runs[0].s->direct->events;
+        char *a = close_pair_expect_same(runs);
+        free(a);
+        files++;
+        events += direct;
+    }
+    closedir(d);
+    remove_dir(dir);
+    print_message("shared: %u captures, %zu events the direct way, same lines\n", files, events);
+    assert_true(files > 0 && events > 0);
 }
 
 int main(void)
@@ -570,6 +786,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_line_equals_json),
         cmocka_unit_test(test_sensor_direct_equals_json),
+        cmocka_unit_test(test_shared_captures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Application events without their jansson event object (eve-app.h). An
+ * application event's header object (a dozen members: time stamp, flow id,
+ * addresses, ports...) cost about 4.4 k instructions to build, then more
+ * to serialise and free, for members the detectors never read: here the
+ * header stays the C struct mm_app_event would have built it from and is
+ * written straight into the writer's batch, member by member in the order
+ * of mm__eve_new (eve-fast.c), through the writer's own string and integer
+ * writers. tests/unit/sensor/test-eve-http.c holds the lines to those of
+ * the JSON path, byte for byte. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timefmt.h"
+#include "sensor/eve-app.h"
+#include "sensor/flow.h"
+#include "sensor/sensor-int.h"
+
+/* The types taking this path, MM__DIRECT_HTTP first. */
+static const char *const direct_names[MM__DIRECT_TYPES] = {"http", "dns", "tls", "quic", "rdp"};
+
+struct mm__direct *mm__direct_new(void)
+{
+    struct mm__direct *d = calloc(1, sizeof *d);
+    for (size_t i = 0; d && i < MM__DIRECT_TYPES; i++)
+        d->types[i].name = direct_names[i];
+    return d;
+}
+
+void mm__direct_free(struct mm__direct *d)
+{
+    for (size_t i = 0; d && i < MM__DIRECT_TYPES; i++)
+        json_decref(d->types[i].standin);
+    free(d);
+}
+
+struct mm__direct_type *mm__direct_type(struct mm__direct *d, const char *name)
+{
+    for (size_t i = 0; i < MM__DIRECT_TYPES; i++)
+        if (strcmp(d->types[i].name, name) == 0)
+            return &d->types[i];
+    return NULL;
+}
+
+/* ---- the header -------------------------------------------------------------------- */
+
+void mm__app_header(const struct mm_app_ctx *ctx, const char *type, struct mm_eve_header *h)
+{
+    const struct mm_packet *p = ctx->pkt;
+    const struct mm_flow *f = ctx->flow;
+    memset(h, 0, sizeof *h);
+    h->event_type = type;
+    if (p) {
+        h->ts = p->ts;
+        h->pcap_cnt = p->num;
+        if (p->ip_version) {
+            h->src = &p->src;
+            h->dst = &p->dst;
+            h->src_port = p->sport;
+            h->dest_port = p->dport;
+            h->proto = mm_flow_proto_name(p->ip_proto);
+        }
+        mm__eve_header_vlan(h, p->vlan, p->vlan_count);
+    }
+    if (f) {
+        h->flow_id = f->id;
+        h->community_id = f->community_id[0] ? f->community_id : NULL;
+        if (!p) {
+            mm__eve_header_vlan(h, f->vlan, f->vlan_count);
+            h->ts = f->last;
+            h->src = &f->src;
+            h->dst = &f->dst;
+            h->src_port = f->sport;
+            h->dest_port = f->dport;
+            h->proto = mm_flow_proto_name(f->proto);
+        }
+    }
+}
+
+#define LIT(o, s) mm_eve_out_raw(o, s, sizeof(s) - 1)
+
+static bool has_ports(const char *proto)
+{
+    return proto &&
+           (strcmp(proto, "TCP") == 0 || strcmp(proto, "UDP") == 0 || strcmp(proto, "SCTP") == 0);
+}
+
+static void put_text_member(struct mm_eve_out *o, const char *key, size_t key_len, const char *s)
+{
+    mm_eve_out_member(o, ',', key, key_len, s, strlen(s));
+}
+
+static void put_addr(struct mm_eve_out *o, const char *key, size_t key_len, const struct mm_addr *a)
+{
+    char ip[MM_ADDR_STRLEN];
+    mm__addr_text(a, ip);
+    put_text_member(o, key, key_len, ip);
+}
+
+static void put_vlan(struct mm_eve_out *o, const struct mm_eve_header *h)
+{
+    LIT(o, ",\"vlan\":[");
+    for (unsigned i = 0; i < h->vlan_count && i < 2; i++) {
+        if (i)
+            LIT(o, ",");
+        mm_eve_out_integer(o, h->vlan[i]);
+    }
+    LIT(o, "]");
+}
+
+static void put_endpoints(struct mm_eve_out *o, const struct mm_eve_header *h)
+{
+    bool ports = has_ports(h->proto);
+    if (h->src) {
+        put_addr(o, "src_ip", 6, h->src);
+        if (ports) {
+            LIT(o, ",\"src_port\":");
+            mm_eve_out_integer(o, h->src_port);
+        }
+    }
+    if (h->dst) {
+        put_addr(o, "dest_ip", 7, h->dst);
+        if (ports) {
+            LIT(o, ",\"dest_port\":");
+            mm_eve_out_integer(o, h->dest_port);
+        }
+    }
+}
+
+void mm__app_line_header(struct mm_eve_out *o, const struct mm_eve_header *h, int64_t tx_id)
+{
+    char ts[MM_TIMESTAMP_MAX];
+    mm__time_format(&h->ts, ts);
+    mm_eve_out_member(o, '{', "timestamp", 9, ts, strlen(ts));
+    if (h->flow_id) {
+        LIT(o, ",\"flow_id\":");
+        mm_eve_out_integer(o, (json_int_t)(h->flow_id & INT64_MAX));
+    }
+    if (h->pcap_cnt) {
+        LIT(o, ",\"pcap_cnt\":");
+        mm_eve_out_integer(o, (json_int_t)h->pcap_cnt);
+    }
+    put_text_member(o, "event_type", 10, h->event_type ? h->event_type : "unknown");
+    if (h->vlan_count)
+        put_vlan(o, h);
+    put_endpoints(o, h);
+    if (h->proto)
+        put_text_member(o, "proto", 5, h->proto);
+    if (h->community_id)
+        put_text_member(o, "community_id", 12, h->community_id);
+    if (h->app_proto)
+        put_text_member(o, "app_proto", 9, h->app_proto);
+    if (tx_id >= 0) {
+        LIT(o, ",\"tx_id\":");
+        mm_eve_out_integer(o, (json_int_t)tx_id);
+    }
+}
+
+int mm__app_line_write(struct mm_eve_out *o, const struct mm_eve_header *h, int64_t tx_id,
+                       const char *type, const json_t *obj)
+{
+    mm_eve_out_line_begin(o);
+    mm__app_line_header(o, h, tx_id);
+    mm_eve_out_member_key(o, type, strlen(type));
+    mm_eve_out_value(o, obj);
+    LIT(o, "}");
+    return mm_eve_out_line_end(o);
+}
+
+/* ---- the stand-ins ------------------------------------------------------------------- */
+
+static json_t *standin_new(struct mm__direct_type *t)
+{
+    json_t *ev = json_object();
+    if (!ev || json_object_set_new_nocheck(ev, "event_type", json_string_nocheck(t->name)) != 0) {
+        json_decref(ev);
+        return NULL;
+    }
+    t->standin = ev;
+    return ev;
+}
+
+/* Sets key to the text of a (as the event's header writes it), or removes
+ * it when a is NULL; the text already there is kept when it is the same
+ * (one client's requests follow each other). */
+static int set_addr(json_t *ev, const char *key, const struct mm_addr *a)
+{
+    char ip[MM_ADDR_STRLEN];
+    if (!a)
+        return json_object_del(ev, key), 0;
+    mm__addr_text(a, ip);
+    size_t n = strlen(ip);
+    json_t *v = json_object_get(ev, key);
+    if (v && json_string_length(v) == n && memcmp(json_string_value(v), ip, n) == 0)
+        return 0;
+    if (v)
+        return json_string_setn_nocheck(v, ip, n);
+    return json_object_set_new_nocheck(ev, key, json_stringn_nocheck(ip, n));
+}
+
+/* The type's own member (HTTP: an empty object kept with the stand-in). */
+static int own_member(struct mm__direct_type *t, json_t *ev)
+{
+    if (t->member)
+        return 0;
+    json_t *m = json_object();
+    if (!m || json_object_set_new_nocheck(ev, t->name, m) != 0)
+        return -1;
+    t->member = m;
+    return 0;
+}
+
+static void drop_standin(struct mm__direct_type *t)
+{
+    json_decref(t->standin);
+    t->standin = t->member = NULL;
+    t->member_lent = false;
+}
+
+json_t *mm__direct_standin(struct mm__direct_type *t, const struct mm_eve_header *h, json_t *member)
+{
+    json_t *ev = t->standin ? t->standin : standin_new(t);
+    if (!ev)
+        return NULL;
+    int r = set_addr(ev, "src_ip", h->src) | set_addr(ev, "dest_ip", h->dst);
+    if (member) {
+        r |= json_object_set_nocheck(ev, t->name, member);
+        t->member = member;
+        t->member_lent = true;
+    } else {
+        r |= own_member(t, ev);
+    }
+    if (r != 0) {
+        drop_standin(t);
+        return NULL;
+    }
+    return ev;
+}
+
+void mm__direct_standin_done(struct mm__direct_type *t)
+{
+    if (!t->standin)
+        return;
+    if (t->member_lent) {
+        json_object_del(t->standin, t->name);
+        t->member = NULL;
+        t->member_lent = false;
+    }
+    if (t->standin->refcount > 1 || (t->member && t->member->refcount > 1)) {
+        json_decref(t->standin); /* a reader holds it: theirs, unchanged from now on */
+        t->standin = t->member = NULL;
+    }
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Application events without their jansson event object (eve-app.c): the
+ * event header as a C struct (what mm_app_event would set), written
+ * straight into the EVE writer's batch before the protocol's own part, and
+ * the small stand-in objects the detectors and the inventory are handed
+ * instead of the event. HTTP events have no jansson object at all
+ * (eve-http.h); DNS, TLS, QUIC and RDP events keep the decoder's object for
+ * their protocol member only. sensor.c decides which events take this path
+ * and handles them. */
+#ifndef MM_SENSOR_EVE_APP_H
+#define MM_SENSOR_EVE_APP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/eve.h"
+#include "sensor/decode/decode.h"
+#include "sensor/output/output.h"
+
+/* The event types that may take the direct path: HTTP first. */
+#define MM__DIRECT_HTTP  0
+#define MM__DIRECT_TYPES 5
+
+/* One such type: whether its events take the direct path (decided when
+ * the sensor starts), whether the EVE output writes them, and its
+ * stand-in: an object kept from one event to the next with "event_type",
+ * "src_ip" and "dest_ip" as the event has them and the protocol member
+ * (for HTTP an empty object, the key of the facts; for the others the
+ * decoder's object while the event is handled). */
+struct mm__direct_type {
+    const char *name;
+    bool allowed, eve;
+    json_t *standin, *member;
+    bool member_lent; /* member is the decoder's object, removed after */
+};
+
+/* The sensor's state for direct events. */
+struct mm__direct {
+    struct mm__direct_type types[MM__DIRECT_TYPES];
+    const struct mm_eve_header *current; /* the header of the event being handled */
+    const json_t *current_standin;       /* and the stand-in handed out for it */
+    uint64_t events;                     /* handled this way */
+};
+
+struct mm__direct *mm__direct_new(void);
+void mm__direct_free(struct mm__direct *d);
+/* The entry of an event type, NULL when it never takes the direct path. */
+struct mm__direct_type *mm__direct_type(struct mm__direct *d, const char *name);
+
+/* The header mm_app_event gives an event of this type from ctx. */
+void mm__app_header(const struct mm_app_ctx *ctx, const char *type, struct mm_eve_header *h);
+
+/* The stand-in of an event of t with header h; member: the decoder's
+ * object (referenced while handled), NULL for the type's own empty one.
+ * NULL when memory runs out. mm__direct_standin_done after handling: the
+ * lent member is removed, and a stand-in a reader kept a reference to is
+ * not reused. */
+json_t *mm__direct_standin(struct mm__direct_type *t, const struct mm_eve_header *h,
+                           json_t *member);
+void mm__direct_standin_done(struct mm__direct_type *t);
+
+/* Writes the event's header as the writer writes mm__eve_new's object (an
+ * open '{', the members, then "tx_id" when tx_id >= 0), into a line begun
+ * with mm_eve_out_line_begin. */
+void mm__app_line_header(struct mm_eve_out *o, const struct mm_eve_header *h, int64_t tx_id);
+/* The whole line of an event with header h, tx_id and the protocol's
+ * object obj under key type; 0 or the writer's error (nothing written). */
+int mm__app_line_write(struct mm_eve_out *o, const struct mm_eve_header *h, int64_t tx_id,
+                       const char *type, const json_t *obj);
+
+#endif
