@@ -93,8 +93,8 @@ static void put_text_member(struct mm_eve_out *o, const char *key, size_t key_le
 static void put_addr(struct mm_eve_out *o, const char *key, size_t key_len, const struct mm_addr *a)
 {
     char ip[MM_ADDR_STRLEN];
-    mm__addr_text(a, ip);
-    put_text_member(o, key, key_len, ip);
+    size_t n = mm_addr_text(a, ip);
+    mm_eve_out_member(o, ',', key, key_len, ip, n);
 }
 
 static void put_vlan(struct mm_eve_out *o, const struct mm_eve_header *h)
@@ -188,8 +188,7 @@ static int set_addr(json_t *ev, const char *key, const struct mm_addr *a)
     char ip[MM_ADDR_STRLEN];
     if (!a)
         return json_object_del(ev, key), 0;
-    mm__addr_text(a, ip);
-    size_t n = strlen(ip);
+    size_t n = mm_addr_text(a, ip);
     json_t *v = json_object_get(ev, key);
     if (v && json_string_length(v) == n && memcmp(json_string_value(v), ip, n) == 0)
         return 0;

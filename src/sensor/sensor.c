@@ -433,7 +433,7 @@ static const struct mm_addr *typed_addr(const struct mm_addr *in, struct mm_addr
     char txt[MM_ADDR_STRLEN];
     if (!in)
         return NULL;
-    mm__addr_text(in, txt);
+    mm_addr_text(in, txt);
     return mm_addr_parse(txt, a) == 0 ? a : NULL;
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/str.h"
 #include "sensor/decode/app-util.h"
 #include "sensor/decode/http-event.h"
 #include "sensor/decode/http-facts.h"
@@ -253,9 +254,7 @@ static size_t hostname_text(const struct line *host, char buf[HOSTNAME_BUF])
             n = (size_t)(c - host->p);
     }
     size_t len = mm__app_text(host->p, n, buf, HOSTNAME_BUF);
-    for (size_t i = 0; i < len; i++)
-        if (buf[i] >= 'A' && buf[i] <= 'Z') /* tolower in the "C" locale */
-            buf[i] = (char)(buf[i] + ('a' - 'A'));
+    mm_ascii_lower_n(buf, buf, len); /* tolower in the "C" locale */
     return len;
 }
 
