@@ -33,6 +33,7 @@
 #include "sensor/capture-file.h"
 #include "test-capture-file-build.h"
 #include "../test-rand.h"
+#include "../test-tmpdir.h"
 
 #define SMALL_WINDOW 4096
 #define MUTATIONS    3000
@@ -117,16 +118,13 @@ static void assert_same(const char *path, size_t window, struct tally *t)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/mm-test-capdiff-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return test_tmpdir_make(dir, sizeof dir, "capdiff");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_tmpdir_remove(dir);
 }
 
 static void check_bytes(const struct cbuf *c, const char *name, struct tally *t)

@@ -25,6 +25,7 @@
 #include "sensor/intel/intel.h"
 #include "sensor/reload.h"
 #include "sensor/sensor-int.h"
+#include "../test-tmpdir.h"
 
 #define T0       1775001600 /* 2026-04-01T00:00:00Z */
 #define LINK_ETH 1
@@ -55,11 +56,10 @@ static void write_file(const char *path, const char *text)
 static void run_start(struct run *r)
 {
     memset(r, 0, sizeof(*r));
-    snprintf(r->dir, sizeof(r->dir), "/tmp/mm-test-defrag-XXXXXX");
-    assert_non_null(mkdtemp(r->dir));
-    snprintf(r->eve, sizeof(r->eve), "%s/eve.json", r->dir);
-    snprintf(r->ini, sizeof(r->ini), "%s/s.ini", r->dir);
-    snprintf(r->intel, sizeof(r->intel), "%s/intel.txt", r->dir);
+    assert_int_equal(test_tmpdir_make(r->dir, sizeof(r->dir), "defrag"), 0);
+    assert_int_equal(test_tmpdir_join(r->eve, sizeof(r->eve), r->dir, "eve.json"), 0);
+    assert_int_equal(test_tmpdir_join(r->ini, sizeof(r->ini), r->dir, "s.ini"), 0);
+    assert_int_equal(test_tmpdir_join(r->intel, sizeof(r->intel), r->dir, "intel.txt"), 0);
     write_file(r->ini, "[defrag]\ntimeout_seconds = 60\n");
     write_file(r->intel, "203.0.113.66\n2001:db8:66::66\n");
     char *argv[] = {"mamori-sensor", "-r",      "none.pcap", "--eve",   r->eve,   "--config",
@@ -96,9 +96,7 @@ static void run_end(struct run *r)
         json_array_append_new(r->events, ev);
     }
     fclose(f);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(test_tmpdir_remove(r->dir), 0);
 }
 
 static void run_free(struct run *r)
@@ -133,7 +131,7 @@ static json_int_t int_at(const json_t *o, const char *a, const char *b)
 }
 
 /* The last stats record's stats.<section>.<key>. */
-static json_int_t stat(const struct run *r, const char *section, const char *key)
+static json_int_t stats_value(const struct run *r, const char *section, const char *key)
 {
     const json_t *last = NULL;
     size_t i;
@@ -235,10 +233,10 @@ static void test_complete_alerts_once_with_flow(void **state)
     assert_int_equal(int_at(a[0], "src_port", NULL), 40000);
     assert_int_equal(int_at(a[0], "dest_port", NULL), 4444);
     assert_int_equal(int_at(a[0], "pcap_cnt", NULL), 2);
-    assert_int_equal(stat(&r, "decoder", "pkts"), 2);
-    assert_int_equal(stat(&r, "decoder", "fragments"), 2);
-    assert_int_equal(stat(&r, "defrag", "reassembled"), 1);
-    assert_int_equal(stat(&r, "defrag", "pending"), 0);
+    assert_int_equal(stats_value(&r, "decoder", "pkts"), 2);
+    assert_int_equal(stats_value(&r, "decoder", "fragments"), 2);
+    assert_int_equal(stats_value(&r, "defrag", "reassembled"), 1);
+    assert_int_equal(stats_value(&r, "defrag", "pending"), 0);
     run_free(&r);
 }
 
@@ -265,8 +263,8 @@ static void test_never_completes_alerts_at_timeout(void **state)
     assert_int_equal(int_at(a[0], "src_port", NULL), 40001);
     assert_int_equal(int_at(a[0], "dest_port", NULL), 443);
     assert_int_equal(int_at(a[0], "pcap_cnt", NULL), 1);
-    assert_int_equal(stat(&r, "defrag", "timeouts"), 1);
-    assert_int_equal(stat(&r, "defrag", "pending"), 0);
+    assert_int_equal(stats_value(&r, "defrag", "timeouts"), 1);
+    assert_int_equal(stats_value(&r, "defrag", "pending"), 0);
     run_free(&r);
 }
 
@@ -289,7 +287,7 @@ static void test_pending_at_end_alerts(void **state)
     assert_null(json_object_get(a[0], "flow_id"));
     assert_int_equal(int_at(a[0], "dest_port", NULL), 0); /* a later fragment: no ports */
     assert_int_equal(int_at(a[0], "pcap_cnt", NULL), 1);
-    assert_int_equal(stat(&r, "defrag", "pending"), 1);
+    assert_int_equal(stats_value(&r, "defrag", "pending"), 1);
     assert_true(has_event(&r, "device", "new", "192.168.1.10"));
     run_free(&r);
 }
@@ -316,7 +314,7 @@ static void test_overlap_alerts_once(void **state)
     assert_int_equal(int_at(a[0], "dest_port", NULL), 443);
     assert_int_equal(int_at(a[0], "pcap_cnt", NULL), 1);
     assert_true(has_event(&r, "anomaly", "ipv4.frag_overlap", NULL));
-    assert_int_equal(stat(&r, "defrag", "overlaps"), 1);
+    assert_int_equal(stats_value(&r, "defrag", "overlaps"), 1);
     run_free(&r);
 }
 
@@ -339,10 +337,10 @@ static void test_rebuilt_invalid_stats(void **state)
     frag4(&k, BAD, 17, 0x500, 16, false, l4 + 16, n - 16);
     run_frame(&r, 0, &k);
     run_end(&r);
-    assert_int_equal(stat(&r, "decoder", "pkts"), 2);
-    assert_int_equal(stat(&r, "decoder", "invalid"), 0);
-    assert_int_equal(stat(&r, "defrag", "invalid"), 1);
-    assert_int_equal(stat(&r, "defrag", "reassembled"), 0);
+    assert_int_equal(stats_value(&r, "decoder", "pkts"), 2);
+    assert_int_equal(stats_value(&r, "decoder", "invalid"), 0);
+    assert_int_equal(stats_value(&r, "defrag", "invalid"), 1);
+    assert_int_equal(stats_value(&r, "defrag", "reassembled"), 0);
     assert_true(has_event(&r, "anomaly", "udp.hlen_invalid", "192.168.1.10"));
     const json_t *a[4];
     assert_int_equal(ip_alerts(&r, a), 1);
@@ -377,9 +375,9 @@ static void test_ipv6_nested_dropped(void **state)
     }
     run_end(&r);
     assert_true(has_event(&r, "anomaly", "ipv6.exthdr_dupl_fh", "fd00::10"));
-    assert_int_equal(stat(&r, "defrag", "invalid"), 1);
-    assert_int_equal(stat(&r, "defrag", "reassembled"), 0);
-    assert_int_equal(stat(&r, "decoder", "invalid"), 0);
+    assert_int_equal(stats_value(&r, "defrag", "invalid"), 1);
+    assert_int_equal(stats_value(&r, "defrag", "reassembled"), 0);
+    assert_int_equal(stats_value(&r, "decoder", "invalid"), 0);
     const json_t *a[4];
     assert_int_equal(ip_alerts(&r, a), 1);
     run_free(&r);
@@ -430,7 +428,7 @@ static void test_given_up_sweep_needs_transport_header(void **state)
     assert_int_equal(scan_alerts(&r, 9100701, a), 0);
     assert_int_equal(scan_alerts(&r, 9100702, a), 1);
     assert_int_equal(int_at(a[0], "dest_port", NULL), 443);
-    assert_int_equal(stat(&r, "defrag", "pending"), 60);
+    assert_int_equal(stats_value(&r, "defrag", "pending"), 60);
     run_free(&r);
 }
 

@@ -21,6 +21,7 @@
 
 #include "core/fs.h"
 #include "test-detect-harness.h"
+#include "../test-tmpdir.h"
 
 #define T0 1775001600.0 /* 2026-04-01T00:00:00Z, the harness's clock at start */
 
@@ -29,16 +30,13 @@ static char state_dir[128];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(state_dir, sizeof state_dir, "/tmp/mm-test-devaddr-XXXXXX");
-    return mkdtemp(state_dir) ? 0 : -1;
+    return test_tmpdir_make(state_dir, sizeof state_dir, "devaddr");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", state_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_tmpdir_remove(state_dir);
 }
 
 /* An ACK (no SYN: no OS guess) from mac at src, at capture time t. */

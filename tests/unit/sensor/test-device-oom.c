@@ -23,6 +23,7 @@
 
 #include "core/error.h"
 #include "test-detect-harness.h"
+#include "../test-tmpdir.h"
 
 #define T0 1775001600.0 /* 2026-04-01T00:00:00Z */
 
@@ -148,8 +149,8 @@ static void test_held_events_never_change(void **state)
 static void test_lookup_and_save(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mm-test-devoom-XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[TEST_TMPDIR_MAX];
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "devoom"), 0);
     struct mm_sensor *s = th_new("[devices]\naddress_change_interval = 0\n", NULL, dir, NULL);
     send_from(s, 1, T0);
     send_from(s, 2, T0 + 100); /* changed: a second held event */
@@ -171,9 +172,7 @@ static void test_lookup_and_save(void **state)
     assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
     expect_actions(s);
     th_free(s);
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
 /* A detector that keeps the "ips" array of the first device event it

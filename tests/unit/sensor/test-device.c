@@ -16,6 +16,7 @@
 #include "core/fs.h"
 #include "core/ini.h"
 #include "test-detect-harness.h"
+#include "../test-tmpdir.h"
 
 #define XP_DHCP                                                                                    \
     "{\"timestamp\":\"2026-04-01T00:00:01.000000+0000\",\"event_type\":\"dhcp\","                  \
@@ -30,16 +31,13 @@ static char state_dir[128];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(state_dir, sizeof state_dir, "/tmp/mm-test-devices-XXXXXX");
-    return mkdtemp(state_dir) ? 0 : -1;
+    return test_tmpdir_make(state_dir, sizeof state_dir, "devices");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", state_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_tmpdir_remove(state_dir);
 }
 
 static void mac_packet(struct mm_packet *p, const char *src, const char *dst, const uint8_t mac[6],

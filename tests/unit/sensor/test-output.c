@@ -20,25 +20,22 @@
 #include "core/eve.h"
 #include "core/fs.h"
 #include "sensor/output/output.h"
+#include "../test-tmpdir.h"
 
 static char dir[128], path[192];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/mm-test-output-XXXXXX");
-    if (!mkdtemp(dir))
+    if (test_tmpdir_make(dir, sizeof dir, "output") != 0)
         return -1;
-    snprintf(path, sizeof(path), "%s/eve.json", dir);
-    return 0;
+    return test_tmpdir_join(path, sizeof path, dir, "eve.json");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_tmpdir_remove(dir);
 }
 
 static char *slurp(const char *p)

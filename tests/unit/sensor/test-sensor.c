@@ -22,6 +22,7 @@
 #include "sensor/intel/intel.h"
 #include "sensor/sensor-int.h"
 #include "../test-rand.h"
+#include "../test-tmpdir.h"
 
 static char dir[128], eve[192], ini[192];
 static struct mm_sensor_options opt;
@@ -30,11 +31,10 @@ static struct mm_sensor *s;
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/mm-test-sensor-XXXXXX");
-    if (!mkdtemp(dir))
+    if (test_tmpdir_make(dir, sizeof dir, "sensor") != 0 ||
+        test_tmpdir_join(eve, sizeof eve, dir, "eve.json") != 0 ||
+        test_tmpdir_join(ini, sizeof ini, dir, "s.ini") != 0)
         return -1;
-    snprintf(eve, sizeof(eve), "%s/eve.json", dir);
-    snprintf(ini, sizeof(ini), "%s/s.ini", dir);
     FILE *f = fopen(ini, "w");
     if (!f)
         return -1;
@@ -64,9 +64,7 @@ static int teardown(void **state)
     mm__sensor_free(s);
     s = NULL;
     mm__options_free(&opt);
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_tmpdir_remove(dir);
 }
 
 /* The EVE lines written so far, of the given type (NULL: all). */

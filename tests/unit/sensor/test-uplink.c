@@ -29,6 +29,7 @@
 #include "core/error.h"
 #include "sensor/output/spool.h"
 #include "sensor/output/uplink.h"
+#include "../test-tmpdir.h"
 
 #define REQ_MAX (1 << 20)
 
@@ -175,8 +176,7 @@ static void fake_stop(void)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/mm-test-uplink-XXXXXX");
-    if (!mkdtemp(dir))
+    if (test_tmpdir_make(dir, sizeof dir, "uplink") != 0)
         return -1;
     fake_start();
     return 0;
@@ -185,10 +185,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
     fake_stop();
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_tmpdir_remove(dir);
 }
 
 /* ---- tests ---- */
