@@ -19,6 +19,7 @@
 #include "assess/diagnose.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "../test-tmpdir.h"
 
 static struct mm_diag_catalogue *cat;
 
@@ -411,14 +412,14 @@ static void test_history_names(void **state)
 static void test_history_roundtrip(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mm-diag-hist-XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[64];
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "diag-hist"), 0);
     enum mm_answer a[MM_DIAG_ITEMS];
     struct mm_diag_result res;
     struct mm_diag_changes ch;
     struct mm_buf json = MM_BUF_INIT;
-    char *path = NULL, *bad = NULL, sub[64];
-    snprintf(sub, sizeof sub, "%s/h", dir); /* created on first save */
+    char *path = NULL, *bad = NULL, sub[96];
+    assert_int_equal(test_tmpdir_join(sub, sizeof sub, dir, "h"), 0); /* created on first save */
 
     /* Empty history: no previous result. */
     fill(a, MM_ANSWER_NOT);
@@ -467,9 +468,7 @@ static void test_history_roundtrip(void **state)
     free(bad);
 
     mm_buf_free(&json);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
 /* True when s holds something like "report.title": a catalogue key that

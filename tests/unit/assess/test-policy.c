@@ -18,6 +18,7 @@
 
 #include "assess/policy.h"
 #include "core/error.h"
+#include "../test-tmpdir.h"
 
 static void base_profile(struct mm_profile *p)
 {
@@ -176,9 +177,9 @@ static void test_diagnosis_rules(void **state)
 static void test_write_is_all_or_nothing(void **state)
 {
     (void)state;
-    char base[] = "/tmp/mm-policy-XXXXXX", dir[128], path[256], err[512];
+    char base[64], dir[128], path[256], err[512];
     struct stat st;
-    assert_non_null(mkdtemp(base));
+    assert_int_equal(test_tmpdir_make(base, sizeof base, "policy"), 0);
     struct mm_profile p;
     struct mm_policy_output out;
     base_profile(&p);

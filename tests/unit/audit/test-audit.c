@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "core/data.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "../test-tmpdir.h"
 
 #define DAY 86400
 /* A fixed "now" for ages: 2026-04-01T00:00:00Z. */
@@ -34,21 +34,12 @@ static json_t *texts;
 
 /* ---- building fake trees ---- */
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int fresh_root(void **state)
 {
     (void)state;
     if (root[0])
-        nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    snprintf(root, sizeof root, "/tmp/mm-test-audit-XXXXXX");
-    if (!mkdtemp(root))
+        (void)test_tmpdir_remove(root);
+    if (test_tmpdir_make(root, sizeof root, "audit") != 0)
         return -1;
     ctx = (struct mm_audit_ctx){.root = root, .now = NOW};
     return 0;
@@ -57,7 +48,7 @@ static int fresh_root(void **state)
 static int cleanup_root(void **state)
 {
     (void)state;
-    nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    (void)test_tmpdir_remove(root);
     root[0] = '\0';
     return 0;
 }

@@ -18,6 +18,7 @@
 #include "center/auth.h"
 #include "center/store.h"
 #include "core/error.h"
+#include "../test-tmpdir.h"
 
 #define S 1000000LL
 
@@ -29,17 +30,14 @@ static const struct mm_author owner = {2, "owner@a.example", MM_ROLE_OWNER};
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/mm-desk-store-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "desk-store"), 0);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
     return 0;
 }
 

@@ -25,6 +25,7 @@
 #include "center/store.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "../test-tmpdir.h"
 
 #define S 1000000LL
 
@@ -34,16 +35,13 @@ static const struct mm_actor actor = {.name = "test", .tenant_id = 0, .address =
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/mm-mail-store-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return test_tmpdir_make(dir, sizeof dir, "mail-store");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_tmpdir_remove(dir);
 }
 
 static struct mm_store *open_store(void)

@@ -19,6 +19,7 @@
 #include "center/report.h"
 #include "center/zone.h"
 #include "core/error.h"
+#include "../test-tmpdir.h"
 
 #define OCT31_1630Z 1793464200LL /* 2026-10-31T16:30:00Z = 1 Nov 01:30 JST */
 
@@ -136,8 +137,8 @@ static void test_names_and_fallback(void **state)
     assert_int_equal(mm_zone_load("Nowhere/Atlantis", &z, &fallback, err, sizeof err), MM_ENOENT);
     assert_non_null(strstr(err, "Nowhere/Atlantis"));
     /* Without a database, Japan still works (fixed UTC+9), other zones do not. */
-    char dir[] = "/tmp/mm-zone-XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[TEST_TMPDIR_MAX];
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "zone"), 0);
     setenv("TZDIR", dir, 1);
     assert_int_equal(mm_zone_load("Asia/Tokyo", &z, &fallback, err, sizeof err), 0);
     assert_true(fallback);

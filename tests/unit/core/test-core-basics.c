@@ -23,6 +23,7 @@
 #include "core/net.h"
 #include "core/str.h"
 #include "core/timefmt.h"
+#include "../test-tmpdir.h"
 
 static void test_buf(void **state)
 {
@@ -302,8 +303,8 @@ static void test_time(void **state)
 static void test_fs(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mm-test-XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[64];
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "fs"), 0);
     char sub[256], path[300];
     snprintf(sub, sizeof sub, "%s/a/b/c", dir);
     assert_int_equal(mm_mkdir_p(sub, 0700), 0);
@@ -342,9 +343,7 @@ static void test_fs(void **state)
     assert_int_equal(mm_file_read(target, 100, &data, &len), 0);
     assert_string_equal(data, "keep");
     free(data);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
 int main(void)
