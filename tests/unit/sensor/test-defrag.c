@@ -7,7 +7,9 @@
  * ids in the key, and the IPv6 fragment header behind a hop-by-hop header; the give-up handler
  * (once per datagram dropped instead of reassembled, with its first fragment), rebuilt packets that
  * do not decode and nested IPv6 fragmentation (both dropped as invalid). Each fragment is decoded
- * from a heap copy of exactly its bytes. */
+ * from a heap copy of exactly its bytes. Each test starts from one fixture (struct fx: the test
+ * datagram, a table, the fragment being built, the last result) and states only the table's limits
+ * and the fragments it feeds. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,7 +73,7 @@ static void frag6(struct pkt *k, uint32_t id, uint32_t off, bool more, const uin
 }
 
 /* Decodes k (linktype) with reassembly on and hands it to d at clock; the
- * fragment is packet number `num` (feed: 7). */
+ * fragment is packet number `num` (fx_feed: 7). */
 static int feed_num(struct mm_defrag *d, int linktype, const struct pkt *k, uint64_t num,
                     int64_t clock, struct mm_defrag_result *res, struct mm_packet *out)
 {
@@ -94,18 +96,6 @@ static int feed_num(struct mm_defrag *d, int linktype, const struct pkt *k, uint
     return r;
 }
 
-static int feed_link(struct mm_defrag *d, int linktype, const struct pkt *k, int64_t clock,
-                     struct mm_defrag_result *res, struct mm_packet *out)
-{
-    return feed_num(d, linktype, k, 7, clock, res, out);
-}
-
-static int feed(struct mm_defrag *d, const struct pkt *k, int64_t clock,
-                struct mm_defrag_result *res, struct mm_packet *out)
-{
-    return feed_link(d, LINK_RAW, k, clock, res, out);
-}
-
 static struct mm_defrag *table(size_t memcap, uint32_t max_datagrams)
 {
     struct mm_defrag_config c;
@@ -117,6 +107,45 @@ static struct mm_defrag *table(size_t memcap, uint32_t max_datagrams)
     struct mm_defrag *d = NULL;
     assert_int_equal(mm_defrag_new(&c, &d), 0);
     return d;
+}
+
+/* What a test works with: the test datagram, a reassembly table, the
+ * fragment being built, and what the table made of the last one fed. */
+struct fx {
+    uint8_t dg[DGRAM_LEN];
+    struct mm_defrag *d;
+    struct pkt k;
+    struct mm_defrag_result res;
+    struct mm_packet out;
+};
+
+/* The test datagram and a fresh table (0: the default memcap or limit). */
+static void fx_start(struct fx *f, size_t memcap, uint32_t max_datagrams)
+{
+    memset(f, 0, sizeof(*f));
+    datagram(f->dg);
+    f->d = table(memcap, max_datagrams);
+}
+
+/* Hands the fragment in f->k (linktype, packet number num) to the table. */
+static int fx_feed_link_num(struct fx *f, int linktype, uint64_t num, int64_t clock)
+{
+    return feed_num(f->d, linktype, &f->k, num, clock, &f->res, &f->out);
+}
+
+static int fx_feed_link(struct fx *f, int linktype, int64_t clock)
+{
+    return fx_feed_link_num(f, linktype, 7, clock);
+}
+
+static int fx_feed_num(struct fx *f, uint64_t num, int64_t clock)
+{
+    return fx_feed_link_num(f, LINK_RAW, num, clock);
+}
+
+static int fx_feed(struct fx *f, int64_t clock)
+{
+    return fx_feed_link_num(f, LINK_RAW, 7, clock);
 }
 
 /* The rebuilt packet is the unfragmented datagram: decodes to UDP 5353->53
@@ -138,194 +167,165 @@ static void check_whole_v4(const struct mm_packet *p, const uint8_t dg[DGRAM_LEN
 static void test_in_order(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 1, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag4(&k, 1, 16, true, dg + 16, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    assert_int_equal(mm_defrag_pending(d), 1);
-    assert_true(mm_defrag_memuse(d) > 32);
-    frag4(&k, 1, 32, false, dg + 32, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
-    assert_int_equal(res.nanomaly, 0);
-    check_whole_v4(&out, dg);
-    assert_int_equal(out.data[6] & 0x3f, 0); /* no MF, no offset */
-    assert_int_equal(mm_defrag_stats(d)->reassembled, 1);
-    assert_int_equal(mm_defrag_pending(d), 0);
-    assert_int_equal(mm_defrag_memuse(d), 0);
-    mm_defrag_free(d);
+    struct fx f;
+    fx_start(&f, 0, 0);
+    frag4(&f.k, 1, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag4(&f.k, 1, 16, true, f.dg + 16, 16);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    assert_int_equal(mm_defrag_pending(f.d), 1);
+    assert_true(mm_defrag_memuse(f.d) > 32);
+    frag4(&f.k, 1, 32, false, f.dg + 32, 8);
+    assert_int_equal(fx_feed(&f, 0), 1);
+    assert_int_equal(f.res.nanomaly, 0);
+    check_whole_v4(&f.out, f.dg);
+    assert_int_equal(f.out.data[6] & 0x3f, 0); /* no MF, no offset */
+    assert_int_equal(mm_defrag_stats(f.d)->reassembled, 1);
+    assert_int_equal(mm_defrag_pending(f.d), 0);
+    assert_int_equal(mm_defrag_memuse(f.d), 0);
+    mm_defrag_free(f.d);
 }
 
 static void test_reverse_order(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 2, 32, false, dg + 32, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag4(&k, 2, 16, true, dg + 16, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag4(&k, 2, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
-    check_whole_v4(&out, dg);
-    mm_defrag_free(d);
+    struct fx f;
+    fx_start(&f, 0, 0);
+    frag4(&f.k, 2, 32, false, f.dg + 32, 8);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag4(&f.k, 2, 16, true, f.dg + 16, 16);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag4(&f.k, 2, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed(&f, 0), 1);
+    check_whole_v4(&f.out, f.dg);
+    mm_defrag_free(f.d);
 }
 
 static void test_duplicate(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 3, 0, true, dg, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    size_t mem = mm_defrag_memuse(d);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0); /* the same fragment again */
-    assert_int_equal(res.nanomaly, 0);
-    assert_int_equal(mm_defrag_memuse(d), mem); /* nothing new is kept */
-    frag4(&k, 3, 24, false, dg + 24, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
-    check_whole_v4(&out, dg);
-    assert_int_equal(mm_defrag_stats(d)->overlaps, 0);
-    mm_defrag_free(d);
+    struct fx f;
+    fx_start(&f, 0, 0);
+    frag4(&f.k, 3, 0, true, f.dg, 24);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    size_t mem = mm_defrag_memuse(f.d);
+    assert_int_equal(fx_feed(&f, 0), 0); /* the same fragment again */
+    assert_int_equal(f.res.nanomaly, 0);
+    assert_int_equal(mm_defrag_memuse(f.d), mem); /* nothing new is kept */
+    frag4(&f.k, 3, 24, false, f.dg + 24, 16);
+    assert_int_equal(fx_feed(&f, 0), 1);
+    check_whole_v4(&f.out, f.dg);
+    assert_int_equal(mm_defrag_stats(f.d)->overlaps, 0);
+    mm_defrag_free(f.d);
 }
 
 static void test_overlap_same_bytes(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 4, 0, true, dg, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag4(&k, 4, 16, false, dg + 16, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
-    assert_int_equal(res.nanomaly, 0);
-    check_whole_v4(&out, dg);
-    mm_defrag_free(d);
+    struct fx f;
+    fx_start(&f, 0, 0);
+    frag4(&f.k, 4, 0, true, f.dg, 24);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag4(&f.k, 4, 16, false, f.dg + 16, 24);
+    assert_int_equal(fx_feed(&f, 0), 1);
+    assert_int_equal(f.res.nanomaly, 0);
+    check_whole_v4(&f.out, f.dg);
+    mm_defrag_free(f.d);
 }
 
 static void test_overlap_different_drops(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN], evil[24];
-    datagram(dg);
-    memcpy(evil, dg + 16, sizeof(evil));
+    uint8_t evil[24];
+    struct fx f;
+    fx_start(&f, 0, 0);
+    memcpy(evil, f.dg + 16, sizeof(evil));
     memset(evil, 'X', 8); /* bytes 16..24 differ from the first copy */
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 5, 0, true, dg, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag4(&k, 5, 16, false, evil, sizeof(evil));
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0); /* dropped, as hosts do */
-    assert_int_equal(res.nanomaly, 1);
-    assert_string_equal(res.anomaly[0], "ipv4.frag_overlap");
-    assert_int_equal(mm_defrag_stats(d)->overlaps, 1);
-    assert_int_equal(mm_defrag_pending(d), 0);
-    assert_int_equal(mm_defrag_memuse(d), 0);
+    frag4(&f.k, 5, 0, true, f.dg, 24);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag4(&f.k, 5, 16, false, evil, sizeof(evil));
+    assert_int_equal(fx_feed(&f, 0), 0); /* dropped, as hosts do */
+    assert_int_equal(f.res.nanomaly, 1);
+    assert_string_equal(f.res.anomaly[0], "ipv4.frag_overlap");
+    assert_int_equal(mm_defrag_stats(f.d)->overlaps, 1);
+    assert_int_equal(mm_defrag_pending(f.d), 0);
+    assert_int_equal(mm_defrag_memuse(f.d), 0);
     /* a second "last fragment" with another end drops it too */
-    frag4(&k, 6, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag4(&k, 6, 24, false, dg + 24, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag4(&k, 6, 16, false, dg + 16, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    assert_string_equal(res.anomaly[0], "ipv4.frag_overlap");
-    assert_int_equal(mm_defrag_pending(d), 0);
-    assert_int_equal(mm_defrag_stats(d)->reassembled, 0);
-    mm_defrag_free(d);
+    frag4(&f.k, 6, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag4(&f.k, 6, 24, false, f.dg + 24, 16);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag4(&f.k, 6, 16, false, f.dg + 16, 8);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    assert_string_equal(f.res.anomaly[0], "ipv4.frag_overlap");
+    assert_int_equal(mm_defrag_pending(f.d), 0);
+    assert_int_equal(mm_defrag_stats(f.d)->reassembled, 0);
+    mm_defrag_free(f.d);
 }
 
 static void test_missing_piece_times_out(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 6, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 100 * SEC, &res, &out), 0);
-    frag4(&k, 6, 32, false, dg + 32, 8);
-    assert_int_equal(feed(d, &k, 101 * SEC, &res, &out), 0);
-    mm_defrag_expire(d, 159 * SEC);
-    assert_int_equal(mm_defrag_pending(d), 1);
-    mm_defrag_expire(d, 160 * SEC);
-    assert_int_equal(mm_defrag_pending(d), 0);
-    assert_int_equal(mm_defrag_memuse(d), 0);
-    assert_int_equal(mm_defrag_stats(d)->timeouts, 1);
+    struct fx f;
+    fx_start(&f, 0, 0);
+    frag4(&f.k, 6, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed(&f, 100 * SEC), 0);
+    frag4(&f.k, 6, 32, false, f.dg + 32, 8);
+    assert_int_equal(fx_feed(&f, 101 * SEC), 0);
+    mm_defrag_expire(f.d, 159 * SEC);
+    assert_int_equal(mm_defrag_pending(f.d), 1);
+    mm_defrag_expire(f.d, 160 * SEC);
+    assert_int_equal(mm_defrag_pending(f.d), 0);
+    assert_int_equal(mm_defrag_memuse(f.d), 0);
+    assert_int_equal(mm_defrag_stats(f.d)->timeouts, 1);
     /* the missing piece arriving afterwards starts a new datagram, nothing else */
-    frag4(&k, 6, 16, true, dg + 16, 16);
-    assert_int_equal(feed(d, &k, 161 * SEC, &res, &out), 0);
-    assert_int_equal(mm_defrag_pending(d), 1);
-    mm_defrag_free(d);
+    frag4(&f.k, 6, 16, true, f.dg + 16, 16);
+    assert_int_equal(fx_feed(&f, 161 * SEC), 0);
+    assert_int_equal(mm_defrag_pending(f.d), 1);
+    mm_defrag_free(f.d);
 }
 
 static void test_too_large(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 7, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag4(&k, 7, 65528, false, dg, 16); /* ends at 65544 */
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    assert_int_equal(res.nanomaly, 1);
-    assert_string_equal(res.anomaly[0], "ipv4.frag_too_large");
-    assert_int_equal(mm_defrag_pending(d), 0); /* the datagram is dropped */
-    assert_int_equal(mm_defrag_memuse(d), 0);
-    assert_int_equal(mm_defrag_stats(d)->too_large, 1);
+    struct fx f;
+    fx_start(&f, 0, 0);
+    frag4(&f.k, 7, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag4(&f.k, 7, 65528, false, f.dg, 16); /* ends at 65544 */
+    assert_int_equal(fx_feed(&f, 0), 0);
+    assert_int_equal(f.res.nanomaly, 1);
+    assert_string_equal(f.res.anomaly[0], "ipv4.frag_too_large");
+    assert_int_equal(mm_defrag_pending(f.d), 0); /* the datagram is dropped */
+    assert_int_equal(mm_defrag_memuse(f.d), 0);
+    assert_int_equal(mm_defrag_stats(f.d)->too_large, 1);
     /* just under: 65535 - 20 header bytes of data at most */
-    frag4(&k, 8, 65512, false, dg, 3);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    assert_int_equal(res.nanomaly, 0);
-    frag4(&k, 8, 65512, false, dg, 4);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    assert_string_equal(res.anomaly[0], "ipv4.frag_too_large");
-    mm_defrag_free(d);
+    frag4(&f.k, 8, 65512, false, f.dg, 3);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    assert_int_equal(f.res.nanomaly, 0);
+    frag4(&f.k, 8, 65512, false, f.dg, 4);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    assert_string_equal(f.res.anomaly[0], "ipv4.frag_too_large");
+    mm_defrag_free(f.d);
 }
 
 static void test_too_many_fragments(void **state)
 {
     (void)state;
-    uint8_t dg[8] = {0};
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
+    uint8_t zero[8] = {0};
+    struct fx f;
+    fx_start(&f, 0, 0);
     for (uint32_t i = 0; i < MM_DEFRAG_MAX_FRAGS; i++) {
-        frag4(&k, 9, 8 + i * 8, true, dg, 8);
-        assert_int_equal(feed(d, &k, 0, &res, &out), 0);
+        frag4(&f.k, 9, 8 + i * 8, true, zero, 8);
+        assert_int_equal(fx_feed(&f, 0), 0);
     }
-    assert_int_equal(mm_defrag_pending(d), 1);
-    frag4(&k, 9, 0, true, dg, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    assert_int_equal(mm_defrag_pending(d), 0);
-    assert_int_equal(mm_defrag_memuse(d), 0);
-    assert_int_equal(mm_defrag_stats(d)->max_frags, 1);
-    mm_defrag_free(d);
+    assert_int_equal(mm_defrag_pending(f.d), 1);
+    frag4(&f.k, 9, 0, true, zero, 8);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    assert_int_equal(mm_defrag_pending(f.d), 0);
+    assert_int_equal(mm_defrag_memuse(f.d), 0);
+    assert_int_equal(mm_defrag_stats(f.d)->max_frags, 1);
+    mm_defrag_free(f.d);
 }
 
 static void test_memcap_evicts_oldest(void **state)
@@ -335,53 +335,47 @@ static void test_memcap_evicts_oldest(void **state)
     memset(big, 'b', sizeof(big));
     static const uint8_t udp[8] = {0x14, 0xe9, 0, 53, 1408 >> 8, 1408 & 0xff, 0, 0};
     memcpy(big, udp, sizeof(udp)); /* the datagram completed below is UDP of 1408 bytes */
-    struct mm_defrag *d = table(16 * 1024, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
+    struct fx f;
+    fx_start(&f, 16 * 1024, 0);
     for (uint16_t id = 100; id < 130; id++) {
-        frag4(&k, id, 0, true, big, sizeof(big));
-        assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-        assert_true(mm_defrag_memuse(d) <= 16 * 1024);
+        frag4(&f.k, id, 0, true, big, sizeof(big));
+        assert_int_equal(fx_feed(&f, 0), 0);
+        assert_true(mm_defrag_memuse(f.d) <= 16 * 1024);
     }
-    assert_true(mm_defrag_stats(d)->memcap_drops > 0);
-    assert_true(mm_defrag_pending(d) < 30);
+    assert_true(mm_defrag_stats(f.d)->memcap_drops > 0);
+    assert_true(mm_defrag_pending(f.d) < 30);
     /* many datagrams of one empty later fragment each: their records count too */
     for (uint16_t id = 1000; id < 1100; id++) {
-        frag4(&k, id, 8, true, big, 0);
-        assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-        assert_true(mm_defrag_memuse(d) <= 16 * 1024);
+        frag4(&f.k, id, 8, true, big, 0);
+        assert_int_equal(fx_feed(&f, 0), 0);
+        assert_true(mm_defrag_memuse(f.d) <= 16 * 1024);
     }
-    frag4(&k, 129, 0, true, big, sizeof(big)); /* id 129 was dropped: held again */
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
+    frag4(&f.k, 129, 0, true, big, sizeof(big)); /* id 129 was dropped: held again */
+    assert_int_equal(fx_feed(&f, 0), 0);
     /* the newest datagram is still there and completes */
-    frag4(&k, 129, 1400, false, big, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
-    assert_int_equal(out.caplen, 20 + 1408);
-    assert_int_equal(out.payload_len, 1400);
-    mm_defrag_free(d);
+    frag4(&f.k, 129, 1400, false, big, 8);
+    assert_int_equal(fx_feed(&f, 0), 1);
+    assert_int_equal(f.out.caplen, 20 + 1408);
+    assert_int_equal(f.out.payload_len, 1400);
+    mm_defrag_free(f.d);
 }
 
 static void test_max_datagrams(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    struct mm_defrag *d = table(0, 4);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
+    struct fx f;
+    fx_start(&f, 0, 4);
     for (uint16_t id = 1; id <= 6; id++) {
-        frag4(&k, id, 0, true, dg, 16);
-        assert_int_equal(feed(d, &k, 0, &res, &out), 0);
+        frag4(&f.k, id, 0, true, f.dg, 16);
+        assert_int_equal(fx_feed(&f, 0), 0);
     }
-    assert_int_equal(mm_defrag_pending(d), 4);
-    assert_int_equal(mm_defrag_stats(d)->evicted, 2);
-    frag4(&k, 1, 16, false, dg + 16, 24); /* id 1 was evicted: held anew */
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag4(&k, 6, 16, false, dg + 16, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
-    mm_defrag_free(d);
+    assert_int_equal(mm_defrag_pending(f.d), 4);
+    assert_int_equal(mm_defrag_stats(f.d)->evicted, 2);
+    frag4(&f.k, 1, 16, false, f.dg + 16, 24); /* id 1 was evicted: held anew */
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag4(&f.k, 6, 16, false, f.dg + 16, 24);
+    assert_int_equal(fx_feed(&f, 0), 1);
+    mm_defrag_free(f.d);
 }
 
 /* Ethernet + one VLAN tag + IPv4 fragment. */
@@ -400,61 +394,53 @@ static void frag4_vlan(struct pkt *k, uint16_t vlan, uint32_t off, bool more, co
 static void test_vlan_in_key(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4_vlan(&k, 10, 0, true, dg, 16);
-    assert_int_equal(feed_link(d, LINK_ETH, &k, 0, &res, &out), 0);
-    frag4_vlan(&k, 20, 16, false, dg + 16, 24); /* same addresses and id, other VLAN */
-    assert_int_equal(feed_link(d, LINK_ETH, &k, 0, &res, &out), 0);
-    assert_int_equal(mm_defrag_pending(d), 2);
-    frag4_vlan(&k, 10, 16, false, dg + 16, 24);
-    assert_int_equal(feed_link(d, LINK_ETH, &k, 0, &res, &out), 1);
-    check_whole_v4(&out, dg);
-    mm_defrag_free(d);
+    struct fx f;
+    fx_start(&f, 0, 0);
+    frag4_vlan(&f.k, 10, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed_link(&f, LINK_ETH, 0), 0);
+    frag4_vlan(&f.k, 20, 16, false, f.dg + 16, 24); /* same addresses and id, other VLAN */
+    assert_int_equal(fx_feed_link(&f, LINK_ETH, 0), 0);
+    assert_int_equal(mm_defrag_pending(f.d), 2);
+    frag4_vlan(&f.k, 10, 16, false, f.dg + 16, 24);
+    assert_int_equal(fx_feed_link(&f, LINK_ETH, 0), 1);
+    check_whole_v4(&f.out, f.dg);
+    mm_defrag_free(f.d);
 }
 
 static void test_ipv6_fragment_header(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag6(&k, 0x12345678, 16, false, dg + 16, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag6(&k, 0x12345678, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
+    struct fx f;
+    fx_start(&f, 0, 0);
+    frag6(&f.k, 0x12345678, 16, false, f.dg + 16, 24);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag6(&f.k, 0x12345678, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed(&f, 0), 1);
     /* fixed header + hop-by-hop, then the datagram; no fragment header */
-    assert_int_equal(out.caplen, 40 + 8 + DGRAM_LEN);
-    assert_int_equal(out.data[4] << 8 | out.data[5], 8 + DGRAM_LEN);
-    assert_int_equal(out.data[6], 0);
-    assert_int_equal(out.data[40], 17); /* hop-by-hop now names UDP */
-    assert_memory_equal(out.data + 48, dg, DGRAM_LEN);
-    assert_false(out.fragment);
-    assert_int_equal(out.ip_version, 6);
-    assert_int_equal(out.ip_proto, 17);
-    assert_int_equal(out.dport, 53);
-    assert_int_equal(out.payload_len, 32);
+    assert_int_equal(f.out.caplen, 40 + 8 + DGRAM_LEN);
+    assert_int_equal(f.out.data[4] << 8 | f.out.data[5], 8 + DGRAM_LEN);
+    assert_int_equal(f.out.data[6], 0);
+    assert_int_equal(f.out.data[40], 17); /* hop-by-hop now names UDP */
+    assert_memory_equal(f.out.data + 48, f.dg, DGRAM_LEN);
+    assert_false(f.out.fragment);
+    assert_int_equal(f.out.ip_version, 6);
+    assert_int_equal(f.out.ip_proto, 17);
+    assert_int_equal(f.out.dport, 53);
+    assert_int_equal(f.out.payload_len, 32);
     /* an overlap with different bytes in IPv6 */
     uint8_t evil[24];
     memset(evil, 'Y', sizeof(evil));
-    frag6(&k, 7, 0, true, dg, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag6(&k, 7, 16, false, evil, sizeof(evil));
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0); /* dropped */
-    assert_string_equal(res.anomaly[0], "ipv6.frag_overlap");
+    frag6(&f.k, 7, 0, true, f.dg, 24);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag6(&f.k, 7, 16, false, evil, sizeof(evil));
+    assert_int_equal(fx_feed(&f, 0), 0); /* dropped */
+    assert_string_equal(f.res.anomaly[0], "ipv6.frag_overlap");
     /* a piece ending past 65535 payload bytes */
-    frag6(&k, 8, 65528, false, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    assert_string_equal(res.anomaly[0], "ipv6.frag_too_large");
-    assert_int_equal(mm_defrag_pending(d), 0);
-    mm_defrag_free(d);
+    frag6(&f.k, 8, 65528, false, f.dg, 16);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    assert_string_equal(f.res.anomaly[0], "ipv6.frag_too_large");
+    assert_int_equal(mm_defrag_pending(f.d), 0);
+    mm_defrag_free(f.d);
 }
 
 /* A fragment cut by the snap length is not held: decoding falls back to the
@@ -485,25 +471,22 @@ static void test_snapped_fragment_not_held(void **state)
 static void test_ipv6_atomic_fragment(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN], evil[24];
-    datagram(dg);
+    uint8_t evil[24];
+    struct fx f;
+    fx_start(&f, 0, 0);
     memset(evil, 'Y', sizeof(evil));
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag6(&k, 9, 16, true, evil, sizeof(evil)); /* a decoy of the same id */
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag6(&k, 9, 0, false, dg, DGRAM_LEN);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
-    assert_int_equal(res.nanomaly, 0);
-    assert_int_equal(out.caplen, 40 + 8 + DGRAM_LEN);
-    assert_int_equal(out.data[4] << 8 | out.data[5], 8 + DGRAM_LEN);
-    assert_int_equal(out.data[40], 17);
-    assert_memory_equal(out.data + 48, dg, DGRAM_LEN);
-    assert_int_equal(mm_defrag_pending(d), 1); /* the decoy is left alone */
-    assert_int_equal(mm_defrag_stats(d)->overlaps, 0);
-    mm_defrag_free(d);
+    frag6(&f.k, 9, 16, true, evil, sizeof(evil)); /* a decoy of the same id */
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag6(&f.k, 9, 0, false, f.dg, DGRAM_LEN);
+    assert_int_equal(fx_feed(&f, 0), 1);
+    assert_int_equal(f.res.nanomaly, 0);
+    assert_int_equal(f.out.caplen, 40 + 8 + DGRAM_LEN);
+    assert_int_equal(f.out.data[4] << 8 | f.out.data[5], 8 + DGRAM_LEN);
+    assert_int_equal(f.out.data[40], 17);
+    assert_memory_equal(f.out.data + 48, f.dg, DGRAM_LEN);
+    assert_int_equal(mm_defrag_pending(f.d), 1); /* the decoy is left alone */
+    assert_int_equal(mm_defrag_stats(f.d)->overlaps, 0);
+    mm_defrag_free(f.d);
 }
 
 /* A non-last IPv6 fragment whose length is not a multiple of 8 makes the
@@ -512,28 +495,25 @@ static void test_ipv6_atomic_fragment(void **state)
 static void test_ipv6_more_not_multiple_of_8(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN], evil[13];
-    datagram(dg);
+    uint8_t evil[13];
+    struct fx f;
+    fx_start(&f, 0, 0);
     memset(evil, 'Y', sizeof(evil));
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag6(&k, 10, 16, true, dg + 16, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag6(&k, 10, 0, true, evil, sizeof(evil));
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    assert_int_equal(res.nanomaly, 1);
-    assert_string_equal(res.anomaly[0], "ipv6.frag_invalid_length");
-    assert_int_equal(mm_defrag_pending(d), 0);
-    assert_int_equal(mm_defrag_memuse(d), 0);
-    frag6(&k, 10, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag6(&k, 10, 16, false, dg + 16, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
-    assert_int_equal(res.nanomaly, 0);
-    assert_memory_equal(out.data + 48, dg, DGRAM_LEN);
-    mm_defrag_free(d);
+    frag6(&f.k, 10, 16, true, f.dg + 16, 8);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag6(&f.k, 10, 0, true, evil, sizeof(evil));
+    assert_int_equal(fx_feed(&f, 0), 0);
+    assert_int_equal(f.res.nanomaly, 1);
+    assert_string_equal(f.res.anomaly[0], "ipv6.frag_invalid_length");
+    assert_int_equal(mm_defrag_pending(f.d), 0);
+    assert_int_equal(mm_defrag_memuse(f.d), 0);
+    frag6(&f.k, 10, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag6(&f.k, 10, 16, false, f.dg + 16, 24);
+    assert_int_equal(fx_feed(&f, 0), 1);
+    assert_int_equal(f.res.nanomaly, 0);
+    assert_memory_equal(f.out.data + 48, f.dg, DGRAM_LEN);
+    mm_defrag_free(f.d);
 }
 
 /* A non-last IPv4 fragment whose length is not a multiple of 8: the host
@@ -542,30 +522,27 @@ static void test_ipv6_more_not_multiple_of_8(void **state)
 static void test_ipv4_more_not_multiple_of_8(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN], first[20];
-    datagram(dg);
-    memcpy(first, dg, 16);
+    uint8_t first[20];
+    struct fx f;
+    fx_start(&f, 0, 0);
+    memcpy(first, f.dg, 16);
     memset(first + 16, 'Y', 4); /* bytes past the multiple of 8 */
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 13, 0, true, first, sizeof(first));
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag4(&k, 13, 16, false, dg + 16, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
-    assert_int_equal(res.nanomaly, 0);
-    check_whole_v4(&out, dg);
+    frag4(&f.k, 13, 0, true, first, sizeof(first));
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag4(&f.k, 13, 16, false, f.dg + 16, 24);
+    assert_int_equal(fx_feed(&f, 0), 1);
+    assert_int_equal(f.res.nanomaly, 0);
+    check_whole_v4(&f.out, f.dg);
     /* under 8 bytes with MF: nothing of it is kept */
-    frag4(&k, 14, 0, true, first + 16, 4);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag4(&k, 14, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag4(&k, 14, 16, false, dg + 16, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
-    assert_int_equal(res.nanomaly, 0);
-    check_whole_v4(&out, dg);
-    mm_defrag_free(d);
+    frag4(&f.k, 14, 0, true, first + 16, 4);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag4(&f.k, 14, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag4(&f.k, 14, 16, false, f.dg + 16, 24);
+    assert_int_equal(fx_feed(&f, 0), 1);
+    assert_int_equal(f.res.nanomaly, 0);
+    check_whole_v4(&f.out, f.dg);
+    mm_defrag_free(f.d);
 }
 
 /* Each held piece is charged more than its bytes (the allocation's own
@@ -573,19 +550,15 @@ static void test_ipv4_more_not_multiple_of_8(void **state)
 static void test_tiny_pieces_charged(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    struct mm_defrag *d = table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 15, 8, true, dg + 8, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    size_t one = mm_defrag_memuse(d);
-    frag4(&k, 15, 24, true, dg + 24, 8);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    assert_true(mm_defrag_memuse(d) - one >= 8 + 16);
-    mm_defrag_free(d);
+    struct fx f;
+    fx_start(&f, 0, 0);
+    frag4(&f.k, 15, 8, true, f.dg + 8, 8);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    size_t one = mm_defrag_memuse(f.d);
+    frag4(&f.k, 15, 24, true, f.dg + 24, 8);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    assert_true(mm_defrag_memuse(f.d) - one >= 8 + 16);
+    mm_defrag_free(f.d);
 }
 
 /* The same for IPv6: a cut first fragment decodes to UDP, a cut later one
@@ -628,13 +601,24 @@ static void on_give_up(void *arg, const struct mm_packet *first)
     given_up.last = *first;
 }
 
-/* A table whose give-up handler records into given_up (cleared). */
-static struct mm_defrag *watched_table(size_t memcap, uint32_t max_datagrams)
+/* Sets d's give-up handler to record into given_up (cleared). */
+static struct mm_defrag *watch(struct mm_defrag *d)
 {
-    struct mm_defrag *d = table(memcap, max_datagrams);
     memset(&given_up, 0, sizeof(given_up));
     mm_defrag_on_give_up(d, on_give_up, &given_up);
     return d;
+}
+
+static struct mm_defrag *watched_table(size_t memcap, uint32_t max_datagrams)
+{
+    return watch(table(memcap, max_datagrams));
+}
+
+/* fx_start with a watched table. */
+static void fx_start_watched(struct fx *f, size_t memcap, uint32_t max_datagrams)
+{
+    fx_start(f, memcap, max_datagrams);
+    watch(f->d);
 }
 
 /* The witness is flowless, points nowhere, and is fragment `num`. */
@@ -659,30 +643,26 @@ static void check_witness(uint64_t num, uint16_t sport, uint16_t dport)
 static void test_give_up_timeout(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    struct mm_defrag *d = watched_table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 20, 0, true, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
-    frag4(&k, 20, 16, false, dg + 16, 24);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 1);
-    frag4(&k, 21, 0, true, dg, 16);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 31, 100 * SEC, &res, &out), 0);
-    mm_defrag_expire(d, 159 * SEC);
+    struct fx f;
+    fx_start_watched(&f, 0, 0);
+    frag4(&f.k, 20, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed(&f, 0), 0);
+    frag4(&f.k, 20, 16, false, f.dg + 16, 24);
+    assert_int_equal(fx_feed(&f, 0), 1);
+    frag4(&f.k, 21, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed_num(&f, 31, 100 * SEC), 0);
+    mm_defrag_expire(f.d, 159 * SEC);
     assert_int_equal(given_up.calls, 0);
-    mm_defrag_expire(d, 160 * SEC);
+    mm_defrag_expire(f.d, 160 * SEC);
     assert_int_equal(given_up.calls, 1);
     check_witness(31, 5353, 53);
     assert_true(given_up.last.first_fragment);
     assert_int_equal(given_up.last.ip_proto, 17);
     assert_int_equal(given_up.last.ts.tv_sec, 100);
     assert_memory_equal(given_up.last.dst.bytes, IP_B, 4);
-    mm_defrag_expire(d, 300 * SEC);
+    mm_defrag_expire(f.d, 300 * SEC);
     assert_int_equal(given_up.calls, 1);
-    mm_defrag_free(d);
+    mm_defrag_free(f.d);
     assert_int_equal(given_up.calls, 1); /* freeing shows nothing */
 }
 
@@ -692,36 +672,32 @@ static void test_give_up_timeout(void **state)
 static void test_give_up_first_fragment(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    struct mm_defrag *d = watched_table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 22, 32, false, dg + 32, 8);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 40, 0, &res, &out), 0);
-    frag4(&k, 22, 8, true, dg + 8, 8);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 41, 0, &res, &out), 0);
-    frag4(&k, 23, 32, false, dg + 32, 8);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 42, 0, &res, &out), 0);
-    frag4(&k, 23, 0, true, dg, 16);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 43, 0, &res, &out), 0);
-    mm_defrag_expire(d, 60 * SEC);
+    struct fx f;
+    fx_start_watched(&f, 0, 0);
+    frag4(&f.k, 22, 32, false, f.dg + 32, 8);
+    assert_int_equal(fx_feed_num(&f, 40, 0), 0);
+    frag4(&f.k, 22, 8, true, f.dg + 8, 8);
+    assert_int_equal(fx_feed_num(&f, 41, 0), 0);
+    frag4(&f.k, 23, 32, false, f.dg + 32, 8);
+    assert_int_equal(fx_feed_num(&f, 42, 0), 0);
+    frag4(&f.k, 23, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed_num(&f, 43, 0), 0);
+    mm_defrag_expire(f.d, 60 * SEC);
     assert_int_equal(given_up.calls, 2);
     /* oldest first: 22 (no offset-0 piece), then 23 */
     check_witness(43, 5353, 53);
-    mm_defrag_free(d);
-    d = watched_table(0, 0);
-    frag4(&k, 22, 32, false, dg + 32, 8);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 40, 0, &res, &out), 0);
-    frag4(&k, 22, 8, true, dg + 8, 8);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 41, 0, &res, &out), 0);
-    mm_defrag_expire(d, 60 * SEC);
+    mm_defrag_free(f.d);
+    f.d = watched_table(0, 0);
+    frag4(&f.k, 22, 32, false, f.dg + 32, 8);
+    assert_int_equal(fx_feed_num(&f, 40, 0), 0);
+    frag4(&f.k, 22, 8, true, f.dg + 8, 8);
+    assert_int_equal(fx_feed_num(&f, 41, 0), 0);
+    mm_defrag_expire(f.d, 60 * SEC);
     assert_int_equal(given_up.calls, 1);
     check_witness(40, 0, 0);
     assert_false(given_up.last.first_fragment);
     assert_int_equal(given_up.last.frag_offset, 32);
-    mm_defrag_free(d);
+    mm_defrag_free(f.d);
 }
 
 /* Every way the table drops a datagram gives it up, once: an overlap, too
@@ -730,91 +706,84 @@ static void test_give_up_first_fragment(void **state)
 static void test_give_up_every_drop(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN], evil[24];
-    datagram(dg);
+    uint8_t evil[24];
+    struct fx f;
+    fx_start_watched(&f, 0, 2);
     memset(evil, 'X', sizeof(evil));
-    struct mm_defrag *d = watched_table(0, 2);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
     unsigned calls = 0;
     /* overlap */
-    frag4(&k, 24, 0, true, dg, 24);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 50, 0, &res, &out), 0);
-    frag4(&k, 24, 16, false, evil, sizeof(evil));
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
+    frag4(&f.k, 24, 0, true, f.dg, 24);
+    assert_int_equal(fx_feed_num(&f, 50, 0), 0);
+    frag4(&f.k, 24, 16, false, evil, sizeof(evil));
+    assert_int_equal(fx_feed(&f, 0), 0);
     assert_int_equal(given_up.calls, ++calls);
     check_witness(50, 5353, 53);
     /* too many fragments */
     for (uint32_t i = 0; i <= MM_DEFRAG_MAX_FRAGS; i++) {
-        frag4(&k, 25, 8 + i * 8, true, dg, 8);
-        assert_int_equal(feed_num(d, LINK_RAW, &k, 51 + i, 0, &res, &out), 0);
+        frag4(&f.k, 25, 8 + i * 8, true, f.dg, 8);
+        assert_int_equal(fx_feed_num(&f, 51 + i, 0), 0);
     }
     assert_int_equal(given_up.calls, ++calls);
     check_witness(51, 0, 0);
     /* too large */
-    frag4(&k, 26, 0, true, dg, 16);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 200, 0, &res, &out), 0);
-    frag4(&k, 26, 65528, false, dg, 16);
-    assert_int_equal(feed(d, &k, 0, &res, &out), 0);
+    frag4(&f.k, 26, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed_num(&f, 200, 0), 0);
+    frag4(&f.k, 26, 65528, false, f.dg, 16);
+    assert_int_equal(fx_feed(&f, 0), 0);
     assert_int_equal(given_up.calls, ++calls);
     check_witness(200, 5353, 53);
     /* eviction (two datagrams at most) */
     for (uint16_t id = 27; id <= 29; id++) {
-        frag4(&k, id, 0, true, dg, 16);
-        assert_int_equal(feed_num(d, LINK_RAW, &k, 300 + id, 0, &res, &out), 0);
+        frag4(&f.k, id, 0, true, f.dg, 16);
+        assert_int_equal(fx_feed_num(&f, 300 + id, 0), 0);
     }
     assert_int_equal(given_up.calls, ++calls);
     check_witness(327, 5353, 53);
-    assert_int_equal(mm_defrag_stats(d)->evicted, 1);
+    assert_int_equal(mm_defrag_stats(f.d)->evicted, 1);
     /* an IPv6 non-last piece of a bad length: invalid */
-    frag6(&k, 30, 0, true, dg, 13);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 400, 0, &res, &out), 0);
-    assert_string_equal(res.anomaly[0], "ipv6.frag_invalid_length");
-    assert_string_equal(res.layer[0], "ipv6");
+    frag6(&f.k, 30, 0, true, f.dg, 13);
+    assert_int_equal(fx_feed_num(&f, 400, 0), 0);
+    assert_string_equal(f.res.anomaly[0], "ipv6.frag_invalid_length");
+    assert_string_equal(f.res.layer[0], "ipv6");
     calls += 2; /* 28 was evicted to make room for it */
     assert_int_equal(given_up.calls, calls);
     check_witness(400, 5353, 53);
-    assert_int_equal(mm_defrag_stats(d)->invalid, 1);
-    mm_defrag_free(d);
+    assert_int_equal(mm_defrag_stats(f.d)->invalid, 1);
+    mm_defrag_free(f.d);
     /* the memory cap */
     static uint8_t big[1400];
-    memcpy(big, dg, DGRAM_LEN);
-    d = watched_table(16 * 1024, 0);
+    memcpy(big, f.dg, DGRAM_LEN);
+    f.d = watched_table(16 * 1024, 0);
     for (uint16_t id = 100; id < 130; id++) {
-        frag4(&k, id, 0, true, big, sizeof(big));
-        assert_int_equal(feed_num(d, LINK_RAW, &k, id, 0, &res, &out), 0);
+        frag4(&f.k, id, 0, true, big, sizeof(big));
+        assert_int_equal(fx_feed_num(&f, id, 0), 0);
     }
-    assert_true(mm_defrag_stats(d)->memcap_drops > 0);
-    assert_int_equal(given_up.calls, mm_defrag_stats(d)->memcap_drops);
+    assert_true(mm_defrag_stats(f.d)->memcap_drops > 0);
+    assert_int_equal(given_up.calls, mm_defrag_stats(f.d)->memcap_drops);
     check_witness(100 + given_up.calls - 1, 5353, 53);
-    mm_defrag_free(d);
+    mm_defrag_free(f.d);
 }
 
 /* mm_defrag_end shows what is still pending, once; the datagrams stay. */
 static void test_end_shows_pending_once(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    struct mm_defrag *d = watched_table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 31, 16, false, dg + 16, 24);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 60, 0, &res, &out), 0);
-    frag6(&k, 32, 0, true, dg, 16);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 61, 0, &res, &out), 0);
-    mm_defrag_end(d);
+    struct fx f;
+    fx_start_watched(&f, 0, 0);
+    frag4(&f.k, 31, 16, false, f.dg + 16, 24);
+    assert_int_equal(fx_feed_num(&f, 60, 0), 0);
+    frag6(&f.k, 32, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed_num(&f, 61, 0), 0);
+    mm_defrag_end(f.d);
     assert_int_equal(given_up.calls, 2);
     check_witness(61, 5353, 53);
     assert_int_equal(given_up.last.ip_version, 6);
-    assert_int_equal(mm_defrag_pending(d), 2);
-    mm_defrag_end(d);
-    mm_defrag_expire(d, 600 * SEC);
+    assert_int_equal(mm_defrag_pending(f.d), 2);
+    mm_defrag_end(f.d);
+    mm_defrag_expire(f.d, 600 * SEC);
     assert_int_equal(given_up.calls, 2);
-    assert_int_equal(mm_defrag_stats(d)->timeouts, 2);
-    mm_defrag_free(d);
+    assert_int_equal(mm_defrag_stats(f.d)->timeouts, 2);
+    mm_defrag_free(f.d);
     mm_defrag_end(NULL);
 }
 
@@ -823,23 +792,19 @@ static void test_end_shows_pending_once(void **state)
 static void test_end_then_invalid_completion(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    dg[4] = 0;
-    dg[5] = 4; /* UDP length 4: the rebuilt packet does not decode */
-    struct mm_defrag *d = watched_table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 34, 0, true, dg, 16);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 90, 0, &res, &out), 0);
-    mm_defrag_end(d);
+    struct fx f;
+    fx_start_watched(&f, 0, 0);
+    f.dg[4] = 0;
+    f.dg[5] = 4; /* UDP length 4: the rebuilt packet does not decode */
+    frag4(&f.k, 34, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed_num(&f, 90, 0), 0);
+    mm_defrag_end(f.d);
     assert_int_equal(given_up.calls, 1);
-    frag4(&k, 34, 16, false, dg + 16, 24);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 91, 0, &res, &out), 0);
-    assert_int_equal(mm_defrag_stats(d)->invalid, 1);
+    frag4(&f.k, 34, 16, false, f.dg + 16, 24);
+    assert_int_equal(fx_feed_num(&f, 91, 0), 0);
+    assert_int_equal(mm_defrag_stats(f.d)->invalid, 1);
     assert_int_equal(given_up.calls, 1);
-    mm_defrag_free(d);
+    mm_defrag_free(f.d);
 }
 
 /* A rebuilt datagram that does not decode (UDP length under 8) is dropped
@@ -847,28 +812,24 @@ static void test_end_then_invalid_completion(void **state)
 static void test_rebuilt_invalid(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN];
-    datagram(dg);
-    dg[4] = 0;
-    dg[5] = 4; /* UDP length 4 */
-    struct mm_defrag *d = watched_table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag4(&k, 33, 0, true, dg, 16);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 70, 0, &res, &out), 0);
-    frag4(&k, 33, 16, false, dg + 16, 24);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 71, 0, &res, &out), 0);
-    assert_int_equal(res.nanomaly, 1);
-    assert_string_equal(res.anomaly[0], "udp.hlen_invalid");
-    assert_string_equal(res.layer[0], "udp");
-    assert_int_equal(mm_defrag_stats(d)->invalid, 1);
-    assert_int_equal(mm_defrag_stats(d)->reassembled, 0);
-    assert_int_equal(mm_defrag_pending(d), 0);
+    struct fx f;
+    fx_start_watched(&f, 0, 0);
+    f.dg[4] = 0;
+    f.dg[5] = 4; /* UDP length 4 */
+    frag4(&f.k, 33, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed_num(&f, 70, 0), 0);
+    frag4(&f.k, 33, 16, false, f.dg + 16, 24);
+    assert_int_equal(fx_feed_num(&f, 71, 0), 0);
+    assert_int_equal(f.res.nanomaly, 1);
+    assert_string_equal(f.res.anomaly[0], "udp.hlen_invalid");
+    assert_string_equal(f.res.layer[0], "udp");
+    assert_int_equal(mm_defrag_stats(f.d)->invalid, 1);
+    assert_int_equal(mm_defrag_stats(f.d)->reassembled, 0);
+    assert_int_equal(mm_defrag_pending(f.d), 0);
     assert_int_equal(given_up.calls, 1);
     check_witness(70, 0, 0); /* its transport header is the bad one: addresses only */
     assert_false(given_up.last.first_fragment); /* no transport header: not a scan probe */
-    mm_defrag_free(d);
+    mm_defrag_free(f.d);
 }
 
 /* A fragment header inside a rebuilt IPv6 datagram (nested fragmentation)
@@ -877,35 +838,32 @@ static void test_rebuilt_invalid(void **state)
 static void test_ipv6_nested_fragment(void **state)
 {
     (void)state;
-    uint8_t dg[DGRAM_LEN], inner[24] = {17, 0, 0, 1, 0, 0, 0, 99}; /* M set, id 99 */
-    datagram(dg);
-    memcpy(inner + 8, dg, 16);
-    struct mm_defrag *d = watched_table(0, 0);
-    struct pkt k;
-    struct mm_defrag_result res;
-    struct mm_packet out;
-    frag6(&k, 17, 0, true, inner, 16);
-    k.b[48] = 44; /* the outer fragment header names the inner one */
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 80, 0, &res, &out), 0);
-    frag6(&k, 17, 16, false, inner + 16, 8);
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 81, 0, &res, &out), 0);
-    assert_int_equal(res.nanomaly, 1);
-    assert_string_equal(res.anomaly[0], "ipv6.exthdr_dupl_fh");
-    assert_string_equal(res.layer[0], "ipv6");
+    uint8_t inner[24] = {17, 0, 0, 1, 0, 0, 0, 99}; /* M set, id 99 */
+    struct fx f;
+    fx_start_watched(&f, 0, 0);
+    memcpy(inner + 8, f.dg, 16);
+    frag6(&f.k, 17, 0, true, inner, 16);
+    f.k.b[48] = 44; /* the outer fragment header names the inner one */
+    assert_int_equal(fx_feed_num(&f, 80, 0), 0);
+    frag6(&f.k, 17, 16, false, inner + 16, 8);
+    assert_int_equal(fx_feed_num(&f, 81, 0), 0);
+    assert_int_equal(f.res.nanomaly, 1);
+    assert_string_equal(f.res.anomaly[0], "ipv6.exthdr_dupl_fh");
+    assert_string_equal(f.res.layer[0], "ipv6");
     assert_int_equal(given_up.calls, 1);
     check_witness(80, 0, 0);
     /* an atomic fragment whose payload starts with a fragment header */
-    frag6(&k, 18, 0, false, inner, sizeof(inner));
-    k.b[48] = 44;
-    assert_int_equal(feed_num(d, LINK_RAW, &k, 82, 0, &res, &out), 0);
-    assert_string_equal(res.anomaly[0], "ipv6.exthdr_dupl_fh");
+    frag6(&f.k, 18, 0, false, inner, sizeof(inner));
+    f.k.b[48] = 44;
+    assert_int_equal(fx_feed_num(&f, 82, 0), 0);
+    assert_string_equal(f.res.anomaly[0], "ipv6.exthdr_dupl_fh");
     assert_int_equal(given_up.calls, 2);
     check_witness(82, 0, 0);
     /* the inner fragments are not held, nothing was reassembled */
-    assert_int_equal(mm_defrag_pending(d), 0);
-    assert_int_equal(mm_defrag_stats(d)->invalid, 2);
-    assert_int_equal(mm_defrag_stats(d)->reassembled, 0);
-    mm_defrag_free(d);
+    assert_int_equal(mm_defrag_pending(f.d), 0);
+    assert_int_equal(mm_defrag_stats(f.d)->invalid, 2);
+    assert_int_equal(mm_defrag_stats(f.d)->reassembled, 0);
+    mm_defrag_free(f.d);
 }
 
 int main(void)
