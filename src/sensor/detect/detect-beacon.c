@@ -70,7 +70,7 @@ static const struct mm__setting settings[] = {
 
 static void beacon_free(void *state);
 
-#define HUGE ((size_t)2 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
 
 /* The tag and start arrays and the pairs, zeroed, in one block of whole
  * 2 MB huge pages where the kernel gives them on request (1.1 MB for the
@@ -81,9 +81,9 @@ static void beacon_free(void *state);
 static int tables_alloc(struct beacon_state *st)
 {
     size_t arrays = 2 * PAIRS * sizeof(uint64_t), len = arrays + PAIRS * st->stride;
-    size_t block = (len + HUGE - 1) / HUGE * HUGE;
+    size_t block = (len + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
     void *p = NULL;
-    if (posix_memalign(&p, HUGE, block) != 0)
+    if (posix_memalign(&p, HUGE_PAGE, block) != 0)
         return MM_ENOMEM;
 #if defined(MADV_HUGEPAGE)
     (void)madvise(p, block, MADV_HUGEPAGE);
