@@ -204,30 +204,14 @@ void mm_sensor_emit(struct mm_sensor *s, json_t *ev)
 
 /* ---- application events without a json_t (eve-app.h, eve-http.h) ------------ */
 
-extern const struct mm_detector mm_detector_intel, mm_detector_web_attack,
-    mm_detector_suspicious_dns;
-
-/* The detectors known to read an event type through its facts and its
- * stand-in only ("event_type", "src_ip", "dest_ip", the protocol member),
- * alerting through mm_sensor_alert_event. The device inventory reads none
- * of these types but HTTP, through its facts. */
-static bool reads_standin(const struct mm_detector *d, const char *type)
-{
-    if (d == &mm_detector_intel)
-        return strcmp(type, "rdp") != 0;
-    if (d == &mm_detector_web_attack)
-        return strcmp(type, "http") == 0;
-    if (d == &mm_detector_suspicious_dns)
-        return strcmp(type, "dns") == 0;
-    return false;
-}
-
-/* True when every detector given events of type reads them that way. */
+/* True when every detector given events of type reads them through facts
+ * and the stand-in (detect.h, reads_standin). The device inventory reads
+ * none of the direct types but HTTP, through its facts. */
 static bool readers_read_standin(const char *type)
 {
     for (size_t i = 0; i < mm_detector_count; i++) {
         const struct mm_detector *d = mm_detectors[i];
-        if (d->on_event && (!d->events || type_listed(d->events, type)) && !reads_standin(d, type))
+        if (d->on_event && (!d->events || type_listed(d->events, type)) && !d->reads_standin)
             return false;
     }
     return true;

@@ -442,5 +442,6 @@ const struct mm_detector mm_detector_suspicious_dns = {
     .init = dga_init,
     .on_event = dga_event,
     .events = "dns",
+    .reads_standin = true,
     .free = dga_free,
 };

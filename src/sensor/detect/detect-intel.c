@@ -341,5 +341,6 @@ const struct mm_detector mm_detector_intel = {
     .on_packet = intel_packet,
     .on_event = intel_event,
     .events = "dns,tls,http,quic",
+    .reads_standin = true,
     .free = mm__detect_basic_free,
 };

@@ -1060,5 +1060,6 @@ const struct mm_detector mm_detector_web_attack = {
     .init = web_init,
     .on_event = web_event,
     .events = "http",
+    .reads_standin = true,
     .free = web_free,
 };

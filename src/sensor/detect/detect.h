@@ -8,6 +8,7 @@
 #define MM_SENSOR_DETECT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <sys/time.h>
 
 #include "sensor/sensor.h"
@@ -27,6 +28,13 @@ struct mm_detector {
      * or only the event types listed in events ("dns,tls"; NULL: all). */
     void (*on_event)(void *state, struct mm_sensor *s, const json_t *ev);
     const char *events;
+    /* True when on_event reads the types in events (dns, tls, http, quic,
+     * rdp) only through the decoders' facts and the event's stand-in
+     * ("event_type", "src_ip", "dest_ip" and the protocol member) and
+     * alerts through mm_sensor_alert_event: those events may then skip
+     * their jansson object (sensor.c's direct path). False (the default)
+     * keeps them whole for this detector. */
+    bool reads_standin;
     /* A flow expired or the capture ended (its "flow" event is emitted too). */
     void (*on_flow_end)(void *state, struct mm_sensor *s, const struct mm_flow *f);
     /* About once per second of capture time, for windows and periodicity. */
