@@ -179,7 +179,6 @@ static char *put_header(char *o, const struct mm_flow *f, struct mm_flow_text *l
 
 static char *put_flow(char *o, const struct mm_flow *f, const char *reason, struct mm_flow_text end)
 {
-    long long age = (long long)(f->last.tv_sec - f->start.tv_sec);
     o = PUT_LIT(o, ",\"flow\":{\"pkts_toserver\":");
     o = put_u64(o, f->dir[0].pkts & INT64_MAX);
     o = PUT_KEY(o, "pkts_toclient");
@@ -193,7 +192,7 @@ static char *put_flow(char *o, const struct mm_flow *f, const char *reason, stru
     o = PUT_KEY(o, "end");
     o = put_text(o, end);
     o = PUT_KEY(o, "age");
-    o = put_u64(o, age < 0 ? 0 : (uint64_t)age);
+    o = put_u64(o, mm_flow_age_seconds(f));
     o = PUT_KEY(o, "state");
     o = put_text(o, mm__flow_state_text(f));
     o = PUT_KEY(o, "reason");

@@ -86,6 +86,17 @@ size_t mm_flow_count(const struct mm_flow_table *t);
 const struct mm_flow_stats *mm_flow_stats(const struct mm_flow_table *t);
 const struct mm_flow_config *mm_flow_table_config(const struct mm_flow_table *t);
 
+/* The flow's age in whole seconds as flow records give it: last minus
+ * start, 0 when last is not later, and at most INT64_MAX (JSON integers
+ * are signed). Computed unsigned, so stamps far apart (a crafted pcapng's
+ * interface offsets) cannot overflow. */
+static inline uint64_t mm_flow_age_seconds(const struct mm_flow *f)
+{
+    if (f->last.tv_sec <= f->start.tv_sec)
+        return 0;
+    return ((uint64_t)f->last.tv_sec - (uint64_t)f->start.tv_sec) & INT64_MAX;
+}
+
 /* "new", "established" or "closed" for the EVE flow record. */
 const char *mm_flow_state_name(const struct mm_flow *f);
 

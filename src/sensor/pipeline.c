@@ -218,7 +218,6 @@ static json_t *flow_object(const struct mm_flow *f, const char *reason)
     char start[MM_TIMESTAMP_MAX], end[MM_TIMESTAMP_MAX];
     mm__time_format(&f->start, start);
     mm__time_format(&f->last, end);
-    long long age = (long long)(f->last.tv_sec - f->start.tv_sec);
     json_t *o = json_object();
     if (!o)
         return NULL;
@@ -226,7 +225,7 @@ static json_t *flow_object(const struct mm_flow *f, const char *reason)
             put_int(o, "pkts_toclient", f->dir[1].pkts) |
             put_int(o, "bytes_toserver", f->dir[0].bytes) |
             put_int(o, "bytes_toclient", f->dir[1].bytes) | put_str(o, "start", start) |
-            put_str(o, "end", end) | put_int(o, "age", age < 0 ? 0 : (uint64_t)age) |
+            put_str(o, "end", end) | put_int(o, "age", mm_flow_age_seconds(f)) |
             put_str(o, "state", mm_flow_state_name(f)) | put_str(o, "reason", reason) |
             json_object_set_new_nocheck(o, "alerted", json_boolean(f->alerted));
     if (r != 0) {

@@ -212,12 +212,31 @@ static void test_each_name(void **state)
                 }
 }
 
+/* Stamps 2^63 seconds or more apart (a crafted pcapng's interface offsets
+ * can give them) and a start after the end: the age is computed without
+ * signed overflow (UBSan would stop here) and both writers agree. */
+static void test_age_far_apart(void **state)
+{
+    (void)state;
+    struct mm_flow f;
+    longest_flow(&f, 4, 6);
+    f.start.tv_sec = INT64_MIN + 1;
+    f.last.tv_sec = INT64_MAX - 1;
+    assert_int_equal(mm_flow_age_seconds(&f), (UINT64_MAX - 2) & INT64_MAX);
+    expect_generic(&f, reasons[0]);
+    f.start.tv_sec = 10;
+    f.last.tv_sec = 9;
+    assert_int_equal(mm_flow_age_seconds(&f), 0);
+    expect_generic(&f, reasons[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_longest_lines),
         cmocka_unit_test(test_longest_names),
         cmocka_unit_test(test_each_name),
+        cmocka_unit_test(test_age_far_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
