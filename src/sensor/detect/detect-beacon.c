@@ -138,7 +138,7 @@ static struct pair *pair_at(const struct beacon_state *st, size_t i)
 /* The table's hash of the packet's (src, dst, port): a few multiplications
  * over the address words, keyed. Where a pair sits in the table is never
  * seen outside it, so this need not be the suppression key (which
- * mm__hash_addr makes only when a pair alerts). */
+ * mm__keyed_addr makes only when a pair alerts). */
 static uint64_t pair_hash(const struct beacon_state *st, const struct mm_packet *p)
 {
     uint64_t w[4];
@@ -321,7 +321,7 @@ static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_pack
         e->n++;
     if (!periodic(st, e, &mean))
         return;
-    uint64_t key = mm__hash_addr(&p->dst, mm__hash_addr(&p->src, p->dport));
+    uint64_t key = mm__keyed_addr(&p->dst, mm__keyed_addr(&p->src, p->dport));
     if (!mm__suppress_allow(st->sup, key, now, st->suppress))
         return;
     const struct mm__alert_at at = {.pkt = p};

@@ -50,7 +50,7 @@ enum chain { BY_HOST, BY_PORT, BY_PAIR, CHAINS };
  * accident, which then belongs to another bucket: its key differs, and
  * every use compares keys, so only a longer walk follows. */
 struct source {
-    uint64_t suppress_key[2]; /* of variants 1 and 2: mm__hash_addr(src, variant) */
+    uint64_t suppress_key[2]; /* of variants 1 and 2: mm__keyed_addr(src, variant) */
     bool at_limit[2];         /* variant's last count reached its limit (scan_packet) */
     uint32_t seq;
     unsigned n;
@@ -164,8 +164,8 @@ static void start_source(struct scan_state *st, size_t j, const struct mm_addr *
     struct source *e = &st->src[j];
     st->keys[j] = (struct source_key){.src = *src, .used = true, .last = 0};
     e->n = 0;
-    e->suppress_key[0] = mm__hash_addr(src, 1);
-    e->suppress_key[1] = mm__hash_addr(src, 2);
+    e->suppress_key[0] = mm__keyed_addr(src, 1); /* keyed: a sender cannot aim at them */
+    e->suppress_key[1] = mm__keyed_addr(src, 2);
 }
 
 /* Where the search for src's slot starts: two multiply-xorshift mixes of
