@@ -57,7 +57,6 @@ struct mm_defrag {
     struct mm_defrag_config cfg;
     struct dgram **buckets;
     uint32_t nbuckets; /* power of two */
-    uint64_t hash_key;
     struct dgram *oldest, *newest;
     size_t count, memuse;
     struct mm_defrag_stats st;
@@ -93,7 +92,6 @@ int mm_defrag_new(const struct mm_defrag_config *c, struct mm_defrag **out)
     d->scratch = malloc(SCRATCH_MAX);
     if (!d->buckets || !d->scratch)
         goto out;
-    d->hash_key = mm_hash_random_key();
     *out = d;
     d = NULL;
     r = 0;
@@ -102,14 +100,12 @@ out:
     return r;
 }
 
+/* The bucket of a datagram's key: SipHash under the process key, so a
+ * sender cannot aim fragments at one chain (FNV from a random start, as
+ * before, is no keyed hash). Buckets never decide output order. */
 static uint32_t key_hash(const struct mm_defrag *d, const struct key *k)
 {
-    const uint8_t *b = (const uint8_t *)k;
-    uint64_t h = d->hash_key ^ 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < sizeof(*k); i++)
-        h = (h ^ b[i]) * 0x100000001b3ULL;
-    h ^= h >> 29;
-    return (uint32_t)h & (d->nbuckets - 1);
+    return (uint32_t)mm_siphash(&mm_process_key, k, sizeof(*k)) & (d->nbuckets - 1);
 }
 
 static void dgram_unlink(struct mm_defrag *d, struct dgram *g)
