@@ -12,6 +12,7 @@
 #include "core/timefmt.h"
 #include "sensor/decode/decode.h"
 #include "sensor/defrag.h"
+#include "sensor/device.h"
 #include "sensor/sensor-int.h"
 
 #define USEC               1000000LL
@@ -373,6 +374,8 @@ void mm__pipeline_idle(struct mm_sensor *s, const struct timeval *given)
     const struct timeval *ts = &t;
     s->now = *ts;
     housekeeping(s, mm_flow_clock_update(s->flows, ts));
+    if (s->devices) /* no packet runs the inventory's sweep for silent devices */
+        mm_devices_tick(s->devices);
     mm__sensor_spool_tick(s);
 }
 

@@ -208,6 +208,66 @@ static void test_extreme_packet_times(void **state)
     json_decref(all);
 }
 
+/* UDP from the MAC with the given source address at capture second sec. */
+static void send_udp_at(struct mm_sensor *to, const uint8_t src[4], int64_t sec)
+{
+    const uint8_t dst[4] = {192, 168, 0, 1};
+    struct pkt k = {0};
+    pk_eth(&k, PK_MAC_A, PK_MAC_B, 0x0800);
+    size_t ip = pk_ipv4(&k, src, dst, 17, 0);
+    pk_udp(&k, 40000, 9999, "x", 1);
+    pk_ipv4_done(&k, ip);
+    struct timeval ts = {.tv_sec = (time_t)sec};
+    mm__pipeline_packet(to, &ts, k.b, (uint32_t)k.len, (uint32_t)k.len, 1);
+}
+
+/* The device events in the EVE file with this action. */
+static size_t device_events(struct mm_sensor *of, const char *action)
+{
+    mm__sensor_flush(of);
+    FILE *f = fopen(eve, "r");
+    char line[8192];
+    size_t n = 0;
+    while (f && fgets(line, sizeof(line), f)) {
+        json_t *ev = json_loads(line, 0, NULL);
+        assert_non_null(ev);
+        const char *a = json_string_value(json_object_get(json_object_get(ev, "device"), "action"));
+        n += a && strcmp(a, action) == 0;
+        json_decref(ev);
+    }
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* A quiet live network without --state (so no periodic save sweeps the
+ * inventory): a device's held-back address change is announced by the
+ * capture loop's idle call (a read time-out) once overdue, with no packet
+ * to run the inventory's own sweep. */
+static void test_idle_announces_silent_change(void **state)
+{
+    (void)state;
+    char *argv[] = {"mamori-sensor", "-r", "none.pcap", "--eve", eve, NULL};
+    struct mm_sensor_options o;
+    struct mm_sensor *q;
+    char err[256];
+    assert_int_equal(mm__options_parse(5, argv, &o), 0);
+    assert_int_equal(mm__sensor_new(&o, NULL, &q, err, sizeof(err)), 0);
+    const int64_t t0 = 1775001600; /* 2026-04-01T00:00:00Z */
+    const uint8_t first[4] = {192, 168, 0, 10}, second[4] = {192, 168, 0, 11};
+    send_udp_at(q, first, t0);
+    send_udp_at(q, second, t0 + 60); /* held back: at most one change an interval */
+    size_t before = device_events(q, "changed");
+    struct timeval now = {.tv_sec = (time_t)(t0 + 120)};
+    mm__pipeline_idle(q, &now);
+    assert_int_equal(device_events(q, "changed"), before);
+    now.tv_sec = (time_t)(t0 + 2 * 86400);
+    mm__pipeline_idle(q, &now);
+    assert_int_equal(device_events(q, "changed"), before + 1);
+    mm__sensor_free(q);
+    mm__options_free(&o);
+}
+
 static void test_emit_order_and_spool(void **state)
 {
     (void)state;
@@ -478,6 +538,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_home_net, setup, teardown),
         cmocka_unit_test(test_home_net_masks),
         cmocka_unit_test_setup_teardown(test_extreme_packet_times, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_announces_silent_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit_order_and_spool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_packet_marks_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_event_time_matches_parse, setup, teardown),
