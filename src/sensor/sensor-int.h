@@ -144,13 +144,6 @@ void mm__detect_tick(struct mm_sensor *s, const struct timeval *now);
 json_t *mm__eve_new(const struct mm_eve_header *h);
 /* Copies up to two VLAN ids into h. */
 void mm__eve_header_vlan(struct mm_eve_header *h, const uint16_t vlan[2], uint8_t count);
-/* An address as EVE text: core's mm_addr_text without its length. A thin
- * alias left for eve-http.c and sensor.c, which should call mm_addr_text
- * (eve-http.c's strlen after it then goes too). */
-static inline void mm__addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
-{
-    mm_addr_text(a, out);
-}
 /* eve-flow.c: the flow record of f as one EVE line ending in '\n', the
  * same bytes as the JSON path; 0 when it does not fit in cap. */
 size_t mm__flow_line(const struct mm_flow *f, const char *reason, char *out, size_t cap);
