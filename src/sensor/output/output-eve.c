@@ -30,7 +30,6 @@
 #include "sensor/output/output.h"
 
 #define PATH_MAX_LEN 4096
-#define STDIO_BUF    (256 * 1024)
 
 /* ---- the JSON writer ------------------------------------------------------ */
 
@@ -529,8 +528,7 @@ int mm_eve_out_open(const char *path, uint64_t max_bytes, unsigned keep, struct 
     if (strcmp(path, "-") == 0) {
         o->is_stdout = true;
         o->fp = stdout;
-        static char stdout_buf[STDIO_BUF]; /* must outlive every later stdout use */
-        setvbuf(stdout, stdout_buf, _IOFBF, STDIO_BUF);
+        setvbuf(stdout, NULL, _IONBF, 0); /* as for a file: the batch is the buffer */
         r = 0;
     } else {
         r = open_file(o);
