@@ -195,7 +195,22 @@ struct mm_devices {
      * stepped back), makes one of them silent for long enough. */
     bool any_held;
     int64_t held_late, held_early;
+    const struct timeval *now; /* the sensor's capture clock (mm_sensor_now: fixed), or NULL */
+    /* The sources of the last IP packets (see source_remembered): a
+     * device's packets come in bursts, and whatever it is talking to sends
+     * back in between. */
+    struct home_source {
+        struct device *dev; /* the device it was attributed to (NULL: none remembered) */
+        uint8_t src[17];    /* the source address, as struct mm_addr */
+        uint8_t mac[6];     /* the source MAC, when has_eth */
+        bool has_eth;
+        uint64_t ip_gen; /* by_ip.gen when the IP map gave dev the address */
+    } home_source;
+    uint8_t away_source[17]; /* the last source outside the home network (family 0: none) */
 };
+
+/* A struct mm_addr is compared and copied as a 17-byte key. */
+_Static_assert(sizeof(struct mm_addr) == 17, "struct mm_addr is family + 16 bytes");
 
 /* ---- key map ----------------------------------------------------------------- */
 
@@ -394,7 +409,7 @@ static void time_string(int64_t usec, char out[MM_TIMESTAMP_MAX])
 
 static int64_t now_usec(const struct mm_devices *d)
 {
-    const struct timeval *tv = d->s ? mm_sensor_now(d->s) : NULL;
+    const struct timeval *tv = d->now;
     return tv ? (int64_t)tv->tv_sec * 1000000 + tv->tv_usec : 0;
 }
 
@@ -952,7 +967,6 @@ static bool ips_add(struct mm_devices *d, struct device *dev, const struct mm_ad
     return true;
 }
 
-/* Adds an address to a device and points the IP map at it. */
 /* Slot i of m when it holds key (any index may be asked), else NULL: a
  * remembered slot is still right when it holds the same key, wherever
  * entries moved since (keys are unique in the map). */
@@ -962,14 +976,17 @@ static const struct key_slot *slot_holding(const struct key_map *m, size_t i, co
     return s && s->used && key_equal(s->key, key) ? s : NULL;
 }
 
-static void device_add_ip(struct mm_devices *d, struct device *dev, const struct mm_addr *a)
+/* Adds an address to a device and points the IP map at it; true when the
+ * map gives dev the address afterwards (false for 0.0.0.0, and out of
+ * memory). */
+static bool device_add_ip(struct mm_devices *d, struct device *dev, const struct mm_addr *a)
 {
     uint8_t key[17];
     if (a->family == 0 || (a->family == 4 && a->bytes[0] == 0))
-        return; /* 0.0.0.0: DHCP before an address */
+        return false; /* 0.0.0.0: DHCP before an address */
     ip_key(a, key);
     if (dev->ip_known_gen == d->by_ip.gen && key_equal(dev->ip_known, key))
-        return; /* the address of its last packet, and the map has not changed since */
+        return true; /* the address of its last packet, and the map has not changed since */
     const struct key_slot *slot = slot_holding(&d->by_ip, dev->ip_slot, key);
     if (!slot) /* the map changed (another device's address moved): look it up */
         slot = map_slot(&d->by_ip, key);
@@ -977,16 +994,18 @@ static void device_add_ip(struct mm_devices *d, struct device *dev, const struct
         dev->ip_slot = (size_t)(slot - d->by_ip.slots);
     } else { /* an address the map does not give dev (new, or another device's since) */
         if (!own_record(dev))
-            return; /* out of memory while an event holds the record: learnt at a later packet */
+            return false; /* out of memory while an event holds the record: learnt at a later packet
+                           */
         if (ips_add(d, dev, a))
             dev->dirty = true;
         if (address_is_news(dev, a))
             dev->address_news = true;
         if (map_put(&d->by_ip, key, dev->idx) != 0)
-            return;
+            return false;
     }
     memcpy(dev->ip_known, key, sizeof key);
     dev->ip_known_gen = d->by_ip.gen;
+    return true;
 }
 
 /* The record's "tcp" object: "ttl", "window" and "options" of the view, in
@@ -1340,23 +1359,100 @@ static struct device *device_get(struct mm_devices *d, const uint8_t *mac, const
 
 static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_packet *p);
 
+/* memcmp of 6 bytes without the call (two loads each side). */
+static bool mac_equal(const uint8_t x[6], const uint8_t y[6])
+{
+    uint32_t x0, y0;
+    uint16_t x1, y1;
+    memcpy(&x0, x, 4);
+    memcpy(&y0, y, 4);
+    memcpy(&x1, x + 4, 2);
+    memcpy(&y1, y + 4, 2);
+    return x0 == y0 && x1 == y1;
+}
+
+/* True when p's source is that of a recent IP packet whose outcome still
+ * holds: *dev is then the device the packet is attributed to, or NULL for a
+ * source outside the home network (the home networks are fixed). A device
+ * stays the MAC's (MACs never move) and keeps the address while the IP map
+ * is unchanged (by_ip.gen), so the look-ups would find what they found
+ * before and device_add_ip would learn nothing: only last_seen, the SYN
+ * traits and the announcement checks are left to do. */
+static bool source_remembered(const struct mm_devices *d, const struct mm_packet *p,
+                              struct device **dev)
+{
+    const uint8_t *src = (const uint8_t *)&p->src;
+    const struct home_source *h = &d->home_source;
+    if (h->dev && key_equal(h->src, src) && h->has_eth == p->has_eth &&
+        (!p->has_eth || mac_equal(h->mac, p->src_mac)) && h->ip_gen == d->by_ip.gen) {
+        *dev = h->dev;
+        return true;
+    }
+    if (d->away_source[0] && key_equal(d->away_source, src)) {
+        *dev = NULL;
+        return true;
+    }
+    return false;
+}
+
+/* Remembers that p's source is dev's, with the IP map as it is now. */
+static void remember_home_source(struct mm_devices *d, const struct mm_packet *p,
+                                 struct device *dev)
+{
+    struct home_source *h = &d->home_source;
+    h->dev = dev;
+    memcpy(h->src, &p->src, sizeof h->src);
+    h->has_eth = p->has_eth;
+    memcpy(h->mac, p->src_mac, sizeof h->mac);
+    h->ip_gen = d->by_ip.gen;
+}
+
+/* The device an IP packet comes from, found or created, with its source
+ * address learnt (NULL: none, e.g. a source outside the home network).
+ * Out of line, as learn_arp: most packets take source_remembered's answer,
+ * and mm_devices_on_packet then saves and restores fewer registers. */
+static __attribute__((noinline)) struct device *learn_source(struct mm_devices *d,
+                                                             const struct mm_packet *p)
+{
+    struct device *dev = NULL;
+    if (d->s && !mm_sensor_is_home(d->s, &p->src)) {
+        memcpy(d->away_source, &p->src, sizeof d->away_source);
+        return NULL;
+    }
+    if (p->has_eth && usable_mac(p->src_mac))
+        dev = device_get(d, p->src_mac, NULL);
+    else if (!p->has_eth)
+        dev = device_get(d, NULL, &p->src);
+    /* remembered only when the next look-ups would give the same (not at
+     * the device limit, not out of memory) */
+    if (dev && device_add_ip(d, dev, &p->src))
+        remember_home_source(d, p, dev);
+    return dev;
+}
+
+/* An ARP packet's sender, when its address is a home address. */
+static __attribute__((noinline)) struct device *learn_arp(struct mm_devices *d,
+                                                          const struct mm_packet *p)
+{
+    struct device *dev = NULL;
+    if (p->has_eth && usable_mac(p->arp_sha) && p->arp_spa.family &&
+        (!d->s || mm_sensor_is_home(d->s, &p->arp_spa)) && (dev = device_get(d, p->arp_sha, NULL)))
+        device_add_ip(d, dev, &p->arp_spa);
+    return dev;
+}
+
 void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p)
 {
     struct device *dev = NULL;
     if (!d)
         return;
     if (p->is_arp) {
-        if (p->has_eth && usable_mac(p->arp_sha) && p->arp_spa.family &&
-            (!d->s || mm_sensor_is_home(d->s, &p->arp_spa)) &&
-            (dev = device_get(d, p->arp_sha, NULL)))
-            device_add_ip(d, dev, &p->arp_spa);
-    } else if (p->ip_version && (!d->s || mm_sensor_is_home(d->s, &p->src))) {
-        if (p->has_eth && usable_mac(p->src_mac))
-            dev = device_get(d, p->src_mac, NULL);
-        else if (!p->has_eth)
-            dev = device_get(d, NULL, &p->src);
-        if (dev)
-            device_add_ip(d, dev, &p->src);
+        dev = learn_arp(d, p);
+    } else if (p->ip_version) {
+        if (!source_remembered(d, p, &dev))
+            dev = learn_source(d, p);
+        else if (dev) /* as device_get would */
+            set_last_seen(dev, now_usec(d), false);
     }
     if (dev)
         learn_syn(d, dev, p);
@@ -1434,20 +1530,15 @@ static bool tcp_guess(struct mm_devices *d, struct device *dev, const struct mm_
     return e->found;
 }
 
-static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_packet *p)
+/* A SYN's traits: looked at unless seen recently; the record takes them
+ * when they give an OS guess and differ from what it holds. Out of line:
+ * most packets are no SYN, and mm_devices_on_packet keeps a small frame. */
+static __attribute__((noinline)) void learn_syn_traits(struct mm_devices *d, struct device *dev,
+                                                       const struct mm_packet *p)
 {
-    /* TCP SYN (not SYN-ACK): the client's stack shows in TTL and options.
-     * A device repeats the same traits in every SYN (a scanner sends
-     * thousands): the same traits as last time were already looked at. */
-    if (p->ip_proto != 6 || (p->tcp_flags & 0x12) != 0x02 || !p->tcp_traits.options[0]) {
-        maybe_changed(d, dev);
-        return;
-    }
     uint64_t traits = syn_traits_hash(p);
-    if (syn_seen_recently(dev, traits)) {
-        maybe_changed(d, dev);
+    if (syn_seen_recently(dev, traits))
         return;
-    }
     struct mm_os_guess g;
     if (!syn_matches_record(dev, p) && tcp_guess(d, dev, p, &g)) {
         set_syn(dev, p);
@@ -1459,6 +1550,15 @@ static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_
             add_evidence(d, dev, SRC_TCP, v, &g);
         }
     }
+}
+
+static void learn_syn(struct mm_devices *d, struct device *dev, const struct mm_packet *p)
+{
+    /* TCP SYN (not SYN-ACK): the client's stack shows in TTL and options.
+     * A device repeats the same traits in every SYN (a scanner sends
+     * thousands): the same traits as last time were already looked at. */
+    if (p->ip_proto == 6 && (p->tcp_flags & 0x12) == 0x02 && p->tcp_traits.options[0])
+        learn_syn_traits(d, dev, p);
     maybe_changed(d, dev);
 }
 
@@ -1967,6 +2067,7 @@ int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices
     if (!d)
         return MM_ENOMEM;
     d->s = s;
+    d->now = s ? mm_sensor_now(s) : NULL; /* the sensor's own clock: read, not asked, per packet */
     d->by_mac.seed = mm_hash_random_key();
     d->by_ip.seed = mm_hash_random_key();
     d->by_ip_key.seed = mm_hash_random_key();

@@ -492,6 +492,72 @@ static void test_address_moves(void **state)
     th_free(s);
 }
 
+static void arp_packet(struct mm_packet *p, const struct mm_addr *spa, const uint8_t sha[6],
+                       uint64_t num)
+{
+    memset(p, 0, sizeof *p);
+    p->is_arp = true;
+    p->has_eth = true;
+    memcpy(p->arp_sha, sha, 6);
+    p->arp_spa = *spa;
+    p->num = num;
+}
+
+static void assert_address_of(struct mm_sensor *s, const char *ip, const uint8_t mac[6])
+{
+    struct mm_addr x;
+    assert_int_equal(mm_addr_parse(ip, &x), 0);
+    assert_non_null(mm_devices_find_mac(mm_sensor_devices(s), mac));
+    assert_ptr_equal(mm_devices_find_ip(mm_sensor_devices(s), &x),
+                     mm_devices_find_mac(mm_sensor_devices(s), mac));
+}
+
+/* A run of packets from one source skips its look-ups (the inventory
+ * remembers the last home and the last outside source); what changed in
+ * between is still seen: another device taking the address by ARP, the
+ * same address with another MAC or without a link layer, the same MAC with
+ * another address. */
+static void test_repeated_sources(void **state)
+{
+    (void)state;
+    const uint8_t a[6] = {0x02, 0, 0, 0, 0, 0x71}, b[6] = {0x02, 0, 0, 0, 0, 0x72},
+                  c[6] = {0x02, 0, 0, 0, 0, 0x73};
+    struct mm_packet p, arp;
+    struct mm_addr x;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    assert_int_equal(mm_addr_parse("192.168.1.71", &x), 0);
+    mac_packet(&p, "192.168.1.71", "203.0.113.80", a, 500);
+    p.tcp_flags = 0x10;
+    th_packet(s, &p);
+    th_packet(s, &p);
+    assert_address_of(s, "192.168.1.71", a);
+    arp_packet(&arp, &x, b, 501); /* b takes the address between two packets of a */
+    th_packet(s, &arp);
+    assert_address_of(s, "192.168.1.71", b);
+    th_packet(s, &p);
+    assert_address_of(s, "192.168.1.71", a);
+    mac_packet(&p, "203.0.113.9", "192.168.1.71", a, 502); /* outside: learns nothing */
+    p.tcp_flags = 0x10;
+    th_packet(s, &p);
+    th_packet(s, &p);
+    mac_packet(&p, "192.168.1.74", "203.0.113.80", a, 503); /* a's second address */
+    p.tcp_flags = 0x10;
+    th_packet(s, &p);
+    assert_int_equal(
+        json_array_size(json_object_get(mm_devices_find_mac(mm_sensor_devices(s), a), "ips")), 2);
+    mac_packet(&p, "192.168.1.74", "203.0.113.80", c, 504); /* the same address, another MAC */
+    p.tcp_flags = 0x10;
+    th_packet(s, &p);
+    assert_address_of(s, "192.168.1.74", c);
+    p.has_eth = false; /* the same address without a link layer: still c's, no new device */
+    th_packet(s, &p);
+    th_packet(s, &p);
+    assert_address_of(s, "192.168.1.74", c);
+    assert_int_equal(th_count_events(s, "device", "new"), 3);
+    assert_int_equal(mm_devices_address_count(mm_sensor_devices(s)), 2);
+    th_free(s);
+}
+
 /* DHCP option 55 as the inventory wrote it with snprintf: numbers joined
  * by commas, cut (mid-number) at the 511th byte. */
 static void expected_params(const long long *v, size_t n, char *out, size_t outlen)
@@ -752,6 +818,7 @@ int main(void)
         cmocka_unit_test(test_many_devices),
         cmocka_unit_test(test_last_seen_and_events),
         cmocka_unit_test(test_address_moves),
+        cmocka_unit_test(test_repeated_sources),
         cmocka_unit_test(test_dhcp_and_agents),
         cmocka_unit_test(test_user_agents_rotate),
         cmocka_unit_test(test_announcements_lend_record),
