@@ -16,6 +16,7 @@
 #include "sensor/detect/detect-util.h"
 #include "sensor/decode/app-util.h"
 #include "sensor/device.h"
+#include "sensor/eve-dns.h"
 #include "sensor/eve-http.h"
 #include "sensor/intel/intel.h"
 #include "sensor/sensor-int.h"
@@ -289,6 +290,35 @@ static bool http_direct(struct mm_app_ctx *ctx, const struct mm__http_message *m
     return true;
 }
 
+static int write_dns(struct mm_eve_out *o, const void *e)
+{
+    return mm__dns_line_write(o, e);
+}
+
+/* The decoder's DNS message as a typed event (eve-dns.h): no "dns" object;
+ * the facts are published for the stand-in's own empty "dns" member. A
+ * header cut short (no event) and a parse out of memory are left to the
+ * decoder's JSON path. */
+static bool dns_direct(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, int *result)
+{
+    struct mm__direct_type *t = direct_for(ctx, "dns");
+    struct mm__dns_event *e = mm__dns_event_get();
+    if (!t || len < 12)
+        return false;
+    int r = mm__dns_event_fill(e, ctx, msg, len);
+    if (r == MM_ENOMEM)
+        return false;
+    json_t *standin = mm__direct_standin(t, &e->h, NULL);
+    if (!standin)
+        return false;
+    mm__dns_event_facts(e, mm__dns_facts_begin());
+    mm__dns_facts_publish(t->member);
+    handle_direct(ctx->sensor, t, standin, &e->h, write_dns, e);
+    mm__dns_facts_end();
+    *result = r;
+    return true;
+}
+
 struct app_line {
     const struct mm_eve_header *h;
     int64_t tx_id;
@@ -556,6 +586,7 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
         goto out;
     mm__http_direct = http_direct;
     mm__app_direct = app_direct;
+    mm__dns_direct = dns_direct;
 out:
     if (r != 0) {
         s->intel = NULL; /* stays with the caller */
@@ -613,6 +644,7 @@ int mm__sensor_free(struct mm_sensor *s)
     free(s->q);
     free(s->home);
     mm__direct_free(s->direct);
+    mm__dns_event_release();
     free(s);
     return failed;
 }

@@ -14,7 +14,9 @@
  * version and opcode numbers) are made once and shared by reference
  * (jansson counts references atomically and nothing changes a value once
  * it is in an event). While it builds a DNS event, the parser also notes
- * what the detectors ask of it (dns-facts.h). */
+ * what the detectors ask of it (dns-facts.h). In the sensor most events
+ * take the direct path instead (mm__dns_direct, eve-dns.c: a typed event
+ * and its line, no object); this parser is the reference it is held to. */
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -105,6 +107,11 @@ const char *mm__dns_rrtype_name(uint16_t type, char *buf, size_t buflen)
         return rrtypes[i].name;
     snprintf(buf, buflen, "%u", (unsigned)type);
     return buf;
+}
+
+const char *mm__dns_rcode_name(unsigned rcode)
+{
+    return rcodes[rcode & 0xF];
 }
 
 /* Text this decoder made itself: names from mm__dns_name and TXT strings
@@ -594,11 +601,18 @@ int mm__dns_parse_message(const uint8_t *msg, size_t len, bool with_additionals,
     return r;
 }
 
+bool (*mm__dns_direct)(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, int *result);
+
 /* Parses one message and emits its event, its facts published to the
- * detectors while the sensor handles it; returns the parse result. */
+ * detectors while the sensor handles it; returns the parse result. The
+ * sensor's direct path (eve-dns.h) is asked first: it takes the event
+ * without building the object when nothing needs it as JSON. */
 static int dns_emit_message(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len)
 {
     json_t *o = NULL;
+    int direct_result;
+    if (ctx->sensor && mm__dns_direct && mm__dns_direct(ctx, msg, len, &direct_result))
+        return direct_result;
     struct build b = {.f = mm__dns_facts_begin()};
     int r = parse_message(msg, len, false, &o, &b);
     build_done(&b);

@@ -37,6 +37,17 @@ int mm__dns_name_text(const uint8_t *msg, size_t len, size_t off, char *out, siz
  * returned; on a bad header *out stays NULL. */
 int mm__dns_parse_message(const uint8_t *msg, size_t len, bool with_additionals, json_t **out);
 
+/* The name of a 4-bit rcode ("NOERROR", ...; "11" to "15" as numbers). */
+const char *mm__dns_rcode_name(unsigned rcode);
+
+/* The sensor's direct path for DNS events (NULL: none; set by sensor.c,
+ * eve-dns.h): true when it handled the event of the message msg[0..len)
+ * without a jansson object, the parse's result in *result; false to have
+ * the decoder build the "dns" object and emit the event as before. Asked
+ * only when ctx->sensor is set; mDNS never asks. */
+struct mm_app_ctx;
+extern bool (*mm__dns_direct)(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, int *result);
+
 /* The text name of an RR type ("A", "AAAA", ...; the number otherwise). */
 const char *mm__dns_rrtype_name(uint16_t type, char *buf, size_t buflen);
 

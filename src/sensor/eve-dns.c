@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * DNS events without a jansson object (eve-dns.h). On the bench slice the
+ * DNS decoder spent about 69 M instructions building, serialising and
+ * freeing the "dns" object of events whose readers (the intel and
+ * suspicious-DNS detectors) read only the decoder's facts. Here the
+ * message is parsed into a typed event, in the order and under the limits
+ * of decode-dns.c's parse_message (the same name decoder, the same text
+ * forms, the same sections cut short at the same place), the facts are
+ * taken from it, and the line is written member by member through the EVE
+ * writer's own string and integer writers, "grouped" made from the
+ * answers when written. tests/unit/sensor/test-eve-dns.c holds the lines
+ * and facts to the JSON path's. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/net.h"
+#include "sensor/decode/app-util.h"
+#include "sensor/eve-app.h"
+#include "sensor/eve-dns.h"
+
+#define DNS_HDR_LEN 12
+#define TXT_ROOM    (MM_DNS_NAME_TEXT_MAX * 4) /* decode-dns.c's TXT buffer */
+
+/* ---- the arena: the event's texts, one after the other ------------------------------ */
+
+static _Thread_local struct {
+    char *p;
+    size_t len, cap;
+} arena;
+
+static _Thread_local struct mm__dns_event event;
+
+struct mm__dns_event *mm__dns_event_get(void)
+{
+    return &event;
+}
+
+void mm__dns_event_release(void)
+{
+    free(arena.p);
+    arena.p = NULL;
+    arena.len = arena.cap = 0;
+}
+
+/* Room for n more bytes at the arena's end; NULL on ENOMEM. */
+static char *room(size_t n)
+{
+    if (arena.cap - arena.len < n) {
+        size_t cap = arena.cap ? arena.cap : 16384;
+        while (cap - arena.len < n)
+            cap *= 2;
+        char *p = realloc(arena.p, cap);
+        if (!p)
+            return NULL;
+        arena.p = p;
+        arena.cap = cap;
+    }
+    return arena.p + arena.len;
+}
+
+/* Keeps the n bytes just written at the end as a text, NUL-terminated
+ * (the facts' texts are C strings; every writer here reserved room for
+ * the NUL). */
+static struct mm__dns_text keep(size_t n)
+{
+    struct mm__dns_text t = {(uint32_t)arena.len, (uint32_t)n};
+    arena.p[arena.len + n] = '\0';
+    arena.len += n + 1;
+    return t;
+}
+
+/* The name at msg[off] (bounded by len) as decode-dns.c's mm__dns_name_text
+ * gives it, written at the arena's end, not yet kept (*n bytes). */
+static int name_at(const uint8_t *msg, size_t len, size_t off, size_t *next, size_t *n)
+{
+    char *out = room(MM_DNS_NAME_TEXT_MAX);
+    if (!out)
+        return MM_ENOMEM;
+    return mm__dns_name_text(msg, len, off, out, MM_DNS_NAME_TEXT_MAX, next, n);
+}
+
+/* ---- the parse ------------------------------------------------------------------------------ */
+
+/* A question's or record's owner name and the offset of its fixed fields
+ * (fixed bytes of them must follow), as decode-dns.c's entry_head. */
+static int entry_head(const uint8_t *msg, size_t len, size_t off, size_t fixed, size_t *namelen,
+                      size_t *fields)
+{
+    int r = name_at(msg, len, off, fields, namelen);
+    if (r != 0)
+        return r;
+    return *fields + fixed > len ? MM_ETRUNC : 0;
+}
+
+static int parse_queries(struct mm__dns_event *e, const uint8_t *msg, size_t len, size_t *off,
+                         unsigned count)
+{
+    for (unsigned i = 0; i < count; i++) {
+        size_t next, namelen;
+        int r = entry_head(msg, len, *off, 4, &namelen, &next);
+        if (r != 0)
+            return r;
+        *off = next + 4;
+        if (i >= MM_DNS_MAX_QUERIES)
+            continue;
+        struct mm__dns_query *q = &e->q[e->nq++];
+        q->name = keep(namelen);
+        q->type = mm__rd16(msg + next);
+    }
+    return 0;
+}
+
+/* A name in the rdata msg[at..end) as the record's text; false when it
+ * does not decode (no rdata). */
+static int rdata_name(struct mm__dns_rr *rr, const uint8_t *msg, size_t at, size_t end, bool *ok)
+{
+    size_t next, n;
+    int r = name_at(msg, end, at, &next, &n);
+    *ok = r == 0;
+    if (r == MM_ENOMEM)
+        return r;
+    if (r == 0)
+        rr->rdata = keep(n);
+    return 0;
+}
+
+static int rdata_address(struct mm__dns_rr *rr, const uint8_t *d, size_t n)
+{
+    char *out = room(MM_ADDR_STRLEN);
+    if (!out)
+        return MM_ENOMEM;
+    rr->rdata = keep(n == 4 ? mm_ipv4_text(d, out) : mm_ipv6_text(d, out));
+    memcpy(rr->addr, d, n);
+    rr->form = MM__DNS_RDATA_TEXT;
+    return 0;
+}
+
+/* TXT: the character strings' texts one after the other, as decode-dns.c
+ * writes them into its TXT_ROOM buffer. */
+static int rdata_txt(struct mm__dns_rr *rr, const uint8_t *d, size_t rdlen)
+{
+    char *txt = room(TXT_ROOM);
+    size_t o = 0, i = 0;
+    if (!txt)
+        return MM_ENOMEM;
+    txt[0] = '\0';
+    while (i < rdlen) {
+        size_t n = d[i];
+        if (i + 1 + n > rdlen)
+            break;
+        o += mm__app_text(d + i + 1, n, txt + o, TXT_ROOM - o);
+        i += 1 + n;
+    }
+    rr->rdata = keep(o);
+    rr->form = MM__DNS_RDATA_TEXT;
+    return 0;
+}
+
+static int rdata_srv(struct mm__dns_rr *rr, const uint8_t *msg, size_t rd, size_t rdlen)
+{
+    bool ok;
+    if (rdlen <= 6)
+        return 0;
+    int r = rdata_name(rr, msg, rd + 6, rd + rdlen, &ok);
+    if (r == 0 && ok) {
+        rr->form = MM__DNS_RDATA_SRV;
+        for (int i = 0; i < 3; i++)
+            rr->num[i] = mm__rd16(msg + rd + 2 * i);
+    }
+    return r;
+}
+
+static int rdata_soa(struct mm__dns_rr *rr, const uint8_t *msg, size_t rd, size_t rdlen)
+{
+    size_t next, n2, mlen, rlen, start = arena.len, end = rd + rdlen;
+    int r = name_at(msg, end, rd, &next, &mlen);
+    if (r != 0)
+        return r == MM_ENOMEM ? r : 0;
+    rr->rdata = keep(mlen);
+    r = name_at(msg, end, next, &n2, &rlen);
+    if (r != 0 || n2 + 20 > end) {
+        arena.len = start;
+        return r == MM_ENOMEM ? r : 0;
+    }
+    rr->rname = keep(rlen);
+    for (int i = 0; i < 5; i++)
+        rr->num[i] = mm__rd32(msg + n2 + 4 * i);
+    rr->form = MM__DNS_RDATA_SOA;
+    return 0;
+}
+
+/* The rdata of one record, as decode-dns.c's add_rdata forms it. */
+static int parse_rdata(struct mm__dns_rr *rr, const uint8_t *msg, size_t rd, size_t rdlen)
+{
+    bool ok;
+    int r = 0;
+    rr->form = MM__DNS_RDATA_NONE;
+    switch (rr->type) {
+    case 1:
+    case 28:
+        if ((rr->type == 1 && rdlen == 4) || (rr->type == 28 && rdlen == 16))
+            r = rdata_address(rr, msg + rd, rdlen);
+        break;
+    case 2:
+    case 5:
+    case 12:
+    case 39:
+        r = rdata_name(rr, msg, rd, rd + rdlen, &ok);
+        rr->form = r == 0 && ok ? MM__DNS_RDATA_TEXT : MM__DNS_RDATA_NONE;
+        break;
+    case 15:
+        if (rdlen > 2) {
+            r = rdata_name(rr, msg, rd + 2, rd + rdlen, &ok);
+            rr->form = r == 0 && ok ? MM__DNS_RDATA_TEXT : MM__DNS_RDATA_NONE;
+        }
+        break;
+    case 16:
+        r = rdata_txt(rr, msg + rd, rdlen);
+        break;
+    case 33:
+        r = rdata_srv(rr, msg, rd, rdlen);
+        break;
+    case 6:
+        r = rdata_soa(rr, msg, rd, rdlen);
+        break;
+    default:
+        break;
+    }
+    return r;
+}
+
+/* The records of one section into rr[] (*n of them), as decode-dns.c's
+ * parse_records: at most MM_DNS_MAX_RECORDS, OPT left out. */
+static int parse_records(struct mm__dns_rr *rrs, unsigned *nrr, const uint8_t *msg, size_t len,
+                         size_t *off, unsigned count)
+{
+    for (unsigned i = 0; i < count; i++) {
+        size_t next, namelen;
+        int r = entry_head(msg, len, *off, 10, &namelen, &next);
+        if (r != 0)
+            return r;
+        uint16_t type = mm__rd16(msg + next), rdlen = mm__rd16(msg + next + 8);
+        size_t rd = next + 10;
+        if (rd + rdlen > len)
+            return MM_ETRUNC;
+        *off = rd + rdlen;
+        if (i >= MM_DNS_MAX_RECORDS || type == 41)
+            continue;
+        struct mm__dns_rr *rr = &rrs[*nrr];
+        rr->name = keep(namelen);
+        rr->type = type;
+        rr->ttl = mm__rd32(msg + next + 4);
+        if ((r = parse_rdata(rr, msg, rd, rdlen)) != 0)
+            return r;
+        (*nrr)++;
+    }
+    return 0;
+}
+
+static int parse_message(struct mm__dns_event *e, const uint8_t *msg, size_t len)
+{
+    size_t off = DNS_HDR_LEN;
+    unsigned qd = mm__rd16(msg + 4), an = mm__rd16(msg + 6), ns = mm__rd16(msg + 8);
+    int r;
+    e->id = mm__rd16(msg);
+    e->flags = mm__rd16(msg + 2);
+    if ((r = parse_queries(e, msg, len, &off, qd)) != 0)
+        return r;
+    if (!(e->flags & 0x8000) && an == 0 && ns == 0)
+        return 0; /* a plain query: additionals hold only EDNS */
+    if ((r = parse_records(e->an, &e->nan, msg, len, &off, an)) != 0)
+        return r;
+    return parse_records(e->ns, &e->nns, msg, len, &off, ns);
+}
+
+int mm__dns_event_fill(struct mm__dns_event *e, const struct mm_app_ctx *ctx, const uint8_t *msg,
+                       size_t len)
+{
+    arena.len = 0;
+    e->nq = e->nan = e->nns = 0;
+    if (len < DNS_HDR_LEN)
+        return MM_ETRUNC;
+    mm__app_header(ctx, "dns", &e->h);
+    return parse_message(e, msg, len);
+}
+
+void mm__dns_event_facts(const struct mm__dns_event *e, struct mm__dns_facts *f)
+{
+    f->response = e->flags & 0x8000;
+    f->rcode = (uint8_t)(e->flags & 0xF);
+    f->nqueries = e->nq;
+    for (unsigned i = 0; i < e->nq; i++) {
+        f->qname[i] = arena.p + e->q[i].name.at;
+        f->qlen[i] = e->q[i].name.n;
+    }
+    f->naddrs = 0;
+    for (unsigned i = 0; i < e->nan; i++) {
+        const struct mm__dns_rr *rr = &e->an[i];
+        if ((rr->type != 1 && rr->type != 28) || rr->form != MM__DNS_RDATA_TEXT)
+            continue;
+        struct mm__dns_answer *a = &f->addrs[f->naddrs++];
+        if (rr->type == 1)
+            mm_addr_from_v4(rr->addr, &a->addr);
+        else
+            mm_addr_from_v6(rr->addr, &a->addr);
+        a->rrname = arena.p + rr->name.at;
+    }
+}
+
+/* ---- the line ------------------------------------------------------------------------------ */
+
+#define LIT(o, s) mm_eve_out_raw(o, s, sizeof(s) - 1)
+
+static void put_text(struct mm_eve_out *o, char sep, const char *key, size_t key_len,
+                     struct mm__dns_text t)
+{
+    mm_eve_out_member(o, sep, key, key_len, arena.p + t.at, t.n);
+}
+
+static void put_int(struct mm_eve_out *o, const char *key, size_t key_len, json_int_t v)
+{
+    mm_eve_out_member_key(o, key, key_len);
+    mm_eve_out_integer(o, v);
+}
+
+static void put_rrtype(struct mm_eve_out *o, uint16_t type)
+{
+    char buf[8];
+    const char *name = mm__dns_rrtype_name(type, buf, sizeof buf);
+    mm_eve_out_member(o, ',', "rrtype", 6, name, strlen(name));
+}
+
+/* "%x" of the flags, as decode-dns.c's hex_text. */
+static void put_flags(struct mm_eve_out *o, uint16_t flags)
+{
+    static const char digits[] = "0123456789abcdef";
+    char hex[4];
+    size_t n = 0;
+    for (int shift = 12; shift >= 0; shift -= 4)
+        if (n || (flags >> shift) & 0xF || shift == 0)
+            hex[n++] = digits[(flags >> shift) & 0xF];
+    mm_eve_out_member(o, ',', "flags", 5, hex, n);
+}
+
+/* version, type, id, flags, the set flag bits, opcode, rcode: add_header's order. */
+static void put_header(struct mm_eve_out *o, uint16_t id, uint16_t flags)
+{
+    static const struct {
+        uint16_t bit;
+        const char *member;
+        size_t n;
+    } bits[] = {{0x8000, ",\"qr\":true", 10}, {0x0400, ",\"aa\":true", 10},
+                {0x0200, ",\"tc\":true", 10}, {0x0100, ",\"rd\":true", 10},
+                {0x0080, ",\"ra\":true", 10}, {0x0040, ",\"z\":true", 9},
+                {0x0020, ",\"ad\":true", 10}, {0x0010, ",\"cd\":true", 10}};
+    bool response = flags & 0x8000;
+    LIT(o, "{\"version\":3");
+    if (response)
+        LIT(o, ",\"type\":\"response\"");
+    else
+        LIT(o, ",\"type\":\"request\"");
+    put_int(o, "id", 2, id);
+    put_flags(o, flags);
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (flags & bits[i].bit)
+            mm_eve_out_raw(o, bits[i].member, bits[i].n);
+    put_int(o, "opcode", 6, (flags >> 11) & 0xF);
+    if (response) {
+        const char *rcode = mm__dns_rcode_name(flags & 0xF);
+        mm_eve_out_member(o, ',', "rcode", 5, rcode, strlen(rcode));
+    }
+}
+
+static void put_queries(struct mm_eve_out *o, const struct mm__dns_event *e)
+{
+    LIT(o, ",\"queries\":[");
+    for (unsigned i = 0; i < e->nq; i++) {
+        if (i)
+            LIT(o, ",");
+        put_text(o, '{', "rrname", 6, e->q[i].name);
+        put_rrtype(o, e->q[i].type);
+        LIT(o, "}");
+    }
+    LIT(o, "]");
+}
+
+/* The "soa" or "srv" object of a record. */
+static void put_numbers(struct mm_eve_out *o, const struct mm__dns_rr *rr)
+{
+    static const char *const soa_keys[] = {"serial", "refresh", "retry", "expire", "minimum"};
+    static const char *const srv_keys[] = {"priority", "weight", "port"};
+    if (rr->form == MM__DNS_RDATA_SOA) {
+        LIT(o, ",\"soa\":");
+        put_text(o, '{', "mname", 5, rr->rdata);
+        put_text(o, ',', "rname", 5, rr->rname);
+        for (int i = 0; i < 5; i++)
+            put_int(o, soa_keys[i], strlen(soa_keys[i]), (json_int_t)rr->num[i]);
+    } else {
+        LIT(o, ",\"srv\":");
+        for (int i = 0; i < 3; i++) {
+            mm_eve_out_raw(o, i ? "," : "{", 1);
+            mm_eve_out_string(o, srv_keys[i], strlen(srv_keys[i]));
+            LIT(o, ":");
+            mm_eve_out_integer(o, (json_int_t)rr->num[i]);
+        }
+        put_text(o, ',', "name", 4, rr->rdata);
+    }
+    LIT(o, "}");
+}
+
+static void put_records(struct mm_eve_out *o, const char *key, size_t key_len,
+                        const struct mm__dns_rr *rrs, unsigned n)
+{
+    mm_eve_out_member_key(o, key, key_len);
+    LIT(o, "[");
+    for (unsigned i = 0; i < n; i++) {
+        const struct mm__dns_rr *rr = &rrs[i];
+        if (i)
+            LIT(o, ",");
+        put_text(o, '{', "rrname", 6, rr->name);
+        put_rrtype(o, rr->type);
+        put_int(o, "ttl", 3, (json_int_t)rr->ttl);
+        if (rr->form == MM__DNS_RDATA_TEXT || rr->form == MM__DNS_RDATA_SRV)
+            put_text(o, ',', "rdata", 5, rr->rdata);
+        if (rr->form == MM__DNS_RDATA_SOA || rr->form == MM__DNS_RDATA_SRV)
+            put_numbers(o, rr);
+        LIT(o, "}");
+    }
+    LIT(o, "]");
+}
+
+static bool has_rdata(const struct mm__dns_rr *rr)
+{
+    return rr->form == MM__DNS_RDATA_TEXT || rr->form == MM__DNS_RDATA_SRV;
+}
+
+/* True when an answer before an[i] has rdata of an[i]'s type. */
+static bool type_seen(const struct mm__dns_event *e, unsigned i)
+{
+    for (unsigned k = 0; k < i; k++)
+        if (e->an[k].type == e->an[i].type && has_rdata(&e->an[k]))
+            return true;
+    return false;
+}
+
+/* "grouped": the answers' rdata by RR type, types in the order they first
+ * appear (decode-dns.c's grouped object); nothing when no answer has rdata. */
+static void put_grouped(struct mm_eve_out *o, const struct mm__dns_event *e)
+{
+    char sep = '{';
+    for (unsigned i = 0; i < e->nan; i++) {
+        const struct mm__dns_rr *rr = &e->an[i];
+        if (!has_rdata(rr) || type_seen(e, i))
+            continue;
+        char buf[8];
+        const char *name = mm__dns_rrtype_name(rr->type, buf, sizeof buf);
+        if (sep == '{')
+            LIT(o, ",\"grouped\":");
+        mm_eve_out_raw(o, &sep, 1);
+        mm_eve_out_string(o, name, strlen(name));
+        LIT(o, ":[");
+        for (unsigned k = i, first = 1; k < e->nan; k++) {
+            if (e->an[k].type != rr->type || !has_rdata(&e->an[k]))
+                continue;
+            if (!first)
+                LIT(o, ",");
+            first = 0;
+            mm_eve_out_string(o, arena.p + e->an[k].rdata.at, e->an[k].rdata.n);
+        }
+        LIT(o, "]");
+        sep = ',';
+    }
+    if (sep == ',')
+        LIT(o, "}");
+}
+
+int mm__dns_line_write(struct mm_eve_out *o, const struct mm__dns_event *e)
+{
+    mm_eve_out_line_begin(o);
+    mm__app_line_header(o, &e->h, -1);
+    LIT(o, ",\"dns\":");
+    put_header(o, e->id, e->flags);
+    if (e->nq)
+        put_queries(o, e);
+    if (e->nan)
+        put_records(o, "answers", 7, e->an, e->nan);
+    if (e->nns)
+        put_records(o, "authorities", 11, e->ns, e->nns);
+    put_grouped(o, e);
+    LIT(o, "}}");
+    return mm_eve_out_line_end(o);
+}

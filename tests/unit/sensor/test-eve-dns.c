@@ -1,0 +1,852 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * DNS events without a jansson object (eve-dns.c) against the JSON path
+ * they replace (decode-dns.c's "dns" object), byte for byte:
+ *   - the line: random and crafted messages go through the real decoder,
+ *     over UDP and over TCP (length-prefixed, several to a segment); for
+ *     each message the direct line (the typed event written into one EVE
+ *     writer) must equal the line the writer makes of the decoder's JSON
+ *     event (into another), the parse result must be the same, and the
+ *     facts must say what the JSON path's facts say. Messages carry every
+ *     header flag and rcode, compressed and escaped names (control bytes,
+ *     quotes, backslashes, UTF-8 right and broken, names near 255 bytes),
+ *     each RR type the parser formats plus unknown ones, right and wrong
+ *     rdata lengths, long TXT strings past the text cut, more questions
+ *     and records than are logged, grouped answers of many types, and
+ *     messages cut short at random;
+ *   - the sensor: two sensors given the same DNS traffic (listed and
+ *     generated-looking names, NXDOMAIN runs, random messages, TCP DNS),
+ *     one taking the direct path and one kept on the JSON path, must write
+ *     the same EVE file, intel and suspicious-dns alerts among the lines;
+ *     and so for every capture in $MAMORI_SHARED_DIR/pcaps (skipped
+ *     without it). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../test-rand.h"
+#include "../test-tmpdir.h"
+#include "core/error.h"
+#include "pktbuild.h"
+#include "sensor/capture.h"
+#include "sensor/decode/app-util.h"
+#include "sensor/eve-app.h"
+#include "sensor/eve-dns.h"
+#include "sensor/flow.h"
+#include "sensor/intel/intel.h"
+#include "sensor/sensor-int.h"
+
+extern const struct mm_app_decoder mm_app_dns_udp, mm_app_dns_tcp;
+
+static uint64_t rng;
+
+static uint64_t rnd(uint64_t n)
+{
+    return test_xorshift(&rng) % n;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    b[n] = '\0';
+    *len = (size_t)n;
+    return b;
+}
+
+static size_t count_of(const char *text, const char *needle)
+{
+    size_t k = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+        k++;
+    return k;
+}
+
+/* Fails with the first differing line of two files. */
+static void expect_same_files(const char *a, const char *b, size_t *lines)
+{
+    size_t na, nb;
+    char *x = read_file(a, &na), *y = read_file(b, &nb);
+    *lines = 0;
+    for (size_t i = 0; i < na; i++)
+        *lines += x[i] == '\n';
+    if (na != nb || memcmp(x, y, na) != 0) {
+        size_t i = 0;
+        while (i < na && i < nb && x[i] == y[i])
+            i++;
+        size_t start = i;
+        while (start > 0 && x[start - 1] != '\n')
+            start--;
+        fail_msg("differ at byte %zu:\n JSON:   %.600s\n direct: %.600s", i, x + start, y + start);
+    }
+    free(x);
+    free(y);
+}
+
+/* ---- random messages ------------------------------------------------------------ */
+
+struct gen {
+    uint8_t b[16384];
+    size_t n;
+    size_t names[32]; /* offsets of names written so far (pointer targets) */
+    size_t nnames;
+};
+
+static void put8(struct gen *g, unsigned v)
+{
+    if (g->n < sizeof g->b)
+        g->b[g->n++] = (uint8_t)v;
+}
+
+static void put16(struct gen *g, unsigned v)
+{
+    put8(g, v >> 8);
+    put8(g, v);
+}
+
+static void put32(struct gen *g, uint32_t v)
+{
+    put16(g, v >> 16);
+    put16(g, v & 0xFFFF);
+}
+
+/* A label byte: mostly host-name letters, sometimes upper case, dots,
+ * spaces, quotes, backslashes, control bytes, DEL, UTF-8 (right and
+ * broken) or any byte. */
+static void label_byte(struct gen *g, unsigned len_left)
+{
+    static const char plain[] = "abcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned k = (unsigned)rnd(42);
+    if (k < 30)
+        put8(g, (uint8_t)plain[rnd(sizeof plain - 1)]);
+    else if (k < 32)
+        put8(g, 'A' + (unsigned)rnd(26));
+    else if (k < 34)
+        put8(g, (uint8_t) ".  \\\"\x7f/"[rnd(7)]);
+    else if (k < 36 && len_left >= 2) {
+        put8(g, 0xC3); /* é */
+        put8(g, 0xA9);
+    } else if (k < 38)
+        put8(g, (unsigned)rnd(0x20));
+    else
+        put8(g, (unsigned)rnd(256));
+}
+
+/* A name: 0-5 labels (now and then many long ones, near or past the
+ * 255-byte limit), then the root or a pointer to an earlier name. */
+static void gen_name(struct gen *g)
+{
+    size_t start = g->n;
+    bool longname = rnd(30) == 0;
+    unsigned labels = longname ? 3 + (unsigned)rnd(3) : (unsigned)rnd(6);
+    for (unsigned i = 0; i < labels; i++) {
+        unsigned len = longname      ? 50 + (unsigned)rnd(14)
+                       : rnd(8) == 0 ? 1 + (unsigned)rnd(63)
+                                     : 1 + (unsigned)rnd(12);
+        put8(g, len);
+        for (unsigned j = 0; j < len; j++)
+            label_byte(g, len - j);
+    }
+    if (g->nnames && rnd(2)) {
+        size_t to = g->names[rnd(g->nnames)];
+        put16(g, 0xC000 | (unsigned)(rnd(20) == 0 ? rnd(0x4000) : to));
+    } else {
+        put8(g, 0);
+    }
+    if (g->nnames < 32)
+        g->names[g->nnames++] = start;
+}
+
+static const uint16_t types[] = {1,  28, 2,  5,  6,   12, 15,  16,   33,
+                                 39, 41, 13, 99, 257, 65, 300, 65535};
+
+static void gen_txt(struct gen *g)
+{
+    bool big = rnd(10) == 0;
+    for (unsigned s = 0, n = big ? 1 + (unsigned)rnd(8) : (unsigned)rnd(4); s < n; s++) {
+        unsigned l = big ? 200 + (unsigned)rnd(56) : (unsigned)rnd(20);
+        put8(g, l);
+        for (unsigned i = 0; i < l; i++)
+            if (big && rnd(2))
+                put8(g, (unsigned)rnd(256));
+            else
+                label_byte(g, l - i);
+    }
+}
+
+/* The rdata of type (mostly well formed, sometimes of a random length). */
+static void gen_rdata(struct gen *g, uint16_t type)
+{
+    size_t len_at = g->n;
+    put16(g, 0);
+    size_t start = g->n;
+    if (rnd(10) == 0) {
+        for (unsigned i = 0, n = (unsigned)rnd(24); i < n; i++)
+            put8(g, (unsigned)rnd(256));
+    } else if (type == 1 || type == 28) {
+        for (unsigned i = 0, n = type == 1 ? 4 : 16; i < n; i++)
+            put8(g, rnd(3) == 0 ? 0 : (unsigned)rnd(256));
+    } else if (type == 15 || type == 33) {
+        for (unsigned i = 0, n = type == 15 ? 2 : 6; i < n; i++)
+            put8(g, (unsigned)rnd(256));
+        gen_name(g);
+    } else if (type == 6) {
+        gen_name(g);
+        gen_name(g);
+        for (int i = 0; i < 5; i++)
+            put32(g, (uint32_t)test_xorshift(&rng));
+    } else if (type == 16) {
+        gen_txt(g);
+    } else if (type == 2 || type == 5 || type == 12 || type == 39) {
+        gen_name(g);
+    } else {
+        for (unsigned i = 0, n = (unsigned)rnd(8); i < n; i++)
+            put8(g, (unsigned)rnd(256));
+    }
+    size_t len = g->n - start;
+    if (rnd(25) == 0)
+        len += rnd(5); /* a length past the data */
+    if (len_at + 1 < sizeof g->b) {
+        g->b[len_at] = (uint8_t)(len >> 8);
+        g->b[len_at + 1] = (uint8_t)len;
+    }
+}
+
+/* A message at random; now and then with more questions or answers than
+ * are logged (16, 128). */
+static void gen_message(struct gen *g)
+{
+    unsigned counts[4] = {(unsigned)rnd(3), (unsigned)rnd(6), (unsigned)rnd(3), (unsigned)rnd(3)};
+    if (rnd(40) == 0)
+        counts[0] = 14 + (unsigned)rnd(6);
+    if (rnd(40) == 0)
+        counts[1] = 125 + (unsigned)rnd(10);
+    memset(g, 0, sizeof *g);
+    put16(g, (unsigned)rnd(65536));
+    put16(g, rnd(2) ? (unsigned)rnd(65536) : ((unsigned)rnd(65536) & 0x8F0F));
+    for (int i = 0; i < 4; i++)
+        put16(g, rnd(30) == 0 ? (unsigned)rnd(200) : counts[i]);
+    for (unsigned i = 0; i < counts[0]; i++) {
+        gen_name(g);
+        put16(g, types[rnd(sizeof types / sizeof types[0])]);
+        put16(g, 1);
+    }
+    for (unsigned s = 1; s < 4; s++)
+        for (unsigned i = 0; i < counts[s]; i++) {
+            uint16_t type = types[rnd(sizeof types / sizeof types[0])];
+            gen_name(g);
+            put16(g, type);
+            put16(g, 1);
+            put32(g, (uint32_t)test_xorshift(&rng));
+            gen_rdata(g, type);
+        }
+}
+
+/* A response whose answers have rdata of many types in runs and mixed:
+ * more distinct types than decode-dns.c's grouped table holds. */
+static void gen_grouped(struct gen *g)
+{
+    static const uint16_t order[] = {1, 28, 2, 5, 12, 15, 16, 33, 39, 300, 6, 1, 39, 16, 5, 28, 33};
+    size_t n = sizeof order / sizeof order[0];
+    memset(g, 0, sizeof *g);
+    put16(g, 0x4242);
+    put16(g, 0x8180);
+    put16(g, 0);
+    put16(g, (unsigned)n);
+    put16(g, 0);
+    put16(g, 0);
+    for (size_t i = 0; i < n; i++) {
+        uint16_t type = rnd(2) ? order[rnd(n)] : order[i];
+        put8(g, 1);
+        put8(g, 'a' + (unsigned)i % 26);
+        put8(g, 0);
+        put16(g, type);
+        put16(g, 1);
+        put32(g, 60);
+        gen_rdata(g, type);
+    }
+}
+
+/* ---- the line: direct against JSON, one message at a time ------------------------- */
+
+struct line_run {
+    struct mm_eve_out *json_out, *direct_out;
+    struct mm__dns_facts facts; /* the direct path's, texts into its arena */
+    bool facts_set;
+    int direct_result;
+    unsigned lines, direct_lines;
+};
+
+static struct line_run *line_run;
+
+/* The decoder's direct hook: writes the direct line and notes its facts
+ * and result, then declines, so the decoder emits the JSON event too. */
+static bool write_direct(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, int *result)
+{
+    struct mm__dns_event *e = mm__dns_event_get();
+    (void)result;
+    if (len < 12)
+        return false;
+    line_run->direct_result = mm__dns_event_fill(e, ctx, msg, len);
+    assert_int_not_equal(line_run->direct_result, MM_ENOMEM);
+    memset(&line_run->facts, 0, sizeof line_run->facts);
+    mm__dns_event_facts(e, &line_run->facts);
+    line_run->facts_set = true;
+    int r = mm__dns_line_write(line_run->direct_out, e);
+    assert_true(r == 0 || r == MM_EINVAL); /* text that is not UTF-8 fails both */
+    line_run->direct_lines += r == 0;
+    return false;
+}
+
+static void expect_same_facts(const struct mm__dns_facts *d, const struct mm__dns_facts *j)
+{
+    assert_int_equal(d->response, j->response);
+    assert_int_equal(d->rcode, j->rcode);
+    assert_int_equal(d->nqueries, j->nqueries);
+    for (unsigned i = 0; i < d->nqueries; i++) {
+        assert_int_equal(d->qlen[i], j->qlen[i]);
+        assert_memory_equal(d->qname[i], j->qname[i], d->qlen[i]);
+        assert_int_equal(d->qname[i][d->qlen[i]], '\0');
+    }
+    assert_int_equal(d->naddrs, j->naddrs);
+    for (unsigned i = 0; i < d->naddrs; i++) {
+        assert_memory_equal(&d->addrs[i].addr, &j->addrs[i].addr, sizeof d->addrs[i].addr);
+        assert_string_equal(d->addrs[i].rrname, j->addrs[i].rrname);
+    }
+}
+
+static void on_json(struct mm_app_ctx *ctx, json_t *ev)
+{
+    (void)ctx;
+    const struct mm__dns_facts *df = mm__dns_facts_of(json_object_get(ev, "dns"));
+    assert_non_null(df);
+    assert_true(line_run->facts_set);
+    expect_same_facts(&line_run->facts, df);
+    line_run->facts_set = false;
+    int r = mm_eve_out_write(line_run->json_out, ev);
+    assert_true(r == 0 || r == MM_EINVAL);
+    line_run->lines += r == 0;
+    json_decref(ev);
+}
+
+static void random_addr(struct mm_addr *a, bool v6)
+{
+    memset(a, 0, sizeof *a);
+    a->family = v6 ? 6 : 4;
+    for (int i = 0; i < (v6 ? 16 : 4); i++)
+        a->bytes[i] = (uint8_t)rnd(256);
+    if (v6 && rnd(2))
+        memset(a->bytes + 2, 0, 10); /* runs of zeros: "::" */
+}
+
+/* The packet and (perhaps) flow of one message, at random. */
+static void random_context(struct mm_packet *p, struct mm_flow *f, bool *with_flow, bool tcp)
+{
+    static const int64_t secs[] = {0, 1775001600, 1, 253402300799, 946684799, 2147483648};
+    bool v6 = rnd(3) == 0;
+    memset(p, 0, sizeof *p);
+    memset(f, 0, sizeof *f);
+    p->ts.tv_sec = (time_t)(rnd(2) ? secs[rnd(6)] : (int64_t)rnd(4000000000ULL));
+    p->ts.tv_usec = (suseconds_t)rnd(1000000);
+    p->num = rnd(4) ? rnd(1ULL << 40) : 0;
+    p->ip_version = v6 ? 6 : 4;
+    p->ip_proto = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+    random_addr(&p->src, v6);
+    random_addr(&p->dst, v6);
+    p->sport = (uint16_t)rnd(65536);
+    p->dport = 53;
+    p->vlan_count = (uint8_t)rnd(3);
+    p->vlan[0] = (uint16_t)rnd(4096);
+    p->vlan[1] = (uint16_t)rnd(4096);
+    *with_flow = rnd(4) != 0;
+    f->id = rnd(2) ? test_xorshift(&rng) : rnd(1000);
+    if (rnd(5))
+        snprintf(f->community_id, sizeof f->community_id,
+                 "1:%026llu==", (unsigned long long)rnd(1000000000000ULL));
+}
+
+/* One message (or, over TCP, a chunk of length-prefixed messages) through
+ * the decoder, both ways; the parse results must agree. */
+static void run_chunk(const uint8_t *data, size_t n, bool tcp)
+{
+    struct mm_packet p;
+    struct mm_flow f;
+    bool with_flow;
+    void *state = NULL;
+    random_context(&p, &f, &with_flow, tcp);
+    struct mm_app_ctx ctx = {
+        .sensor = (struct mm_sensor *)&f, /* any non-NULL pointer: the hook is asked */
+        .pkt = &p,
+        .flow = with_flow ? &f : NULL,
+        .state = &state,
+        .emit = on_json,
+    };
+    line_run->direct_result = 1;
+    long r = (tcp ? mm_app_dns_tcp : mm_app_dns_udp).parse(&ctx, data, n);
+    if (!tcp && n >= 12)
+        assert_int_equal(r, line_run->direct_result);
+    assert_false(line_run->facts_set); /* every direct line had its JSON event */
+}
+
+/* A TCP chunk of one to three length-prefixed messages, the last perhaps
+ * cut (the decoder waits for the rest). */
+static size_t tcp_chunk(uint8_t *out, size_t cap, struct gen *g)
+{
+    size_t o = 0;
+    for (unsigned k = 0, n = 1 + (unsigned)rnd(3); k < n; k++) {
+        gen_message(g);
+        if (o + 2 + g->n > cap)
+            break;
+        out[o] = (uint8_t)(g->n >> 8);
+        out[o + 1] = (uint8_t)g->n;
+        memcpy(out + o + 2, g->b, g->n);
+        o += 2 + g->n;
+    }
+    return rnd(10) == 0 && o > 3 ? o - 1 - rnd(o / 2) : o;
+}
+
+static void test_line_equals_json(void **state)
+{
+    (void)state;
+    char dir[TEST_TMPDIR_MAX], a[TEST_TMPDIR_MAX], b[TEST_TMPDIR_MAX];
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-dns"), 0);
+    assert_int_equal(test_tmpdir_join(a, sizeof a, dir, "json"), 0);
+    assert_int_equal(test_tmpdir_join(b, sizeof b, dir, "direct"), 0);
+    struct line_run run = {0};
+    line_run = &run;
+    assert_int_equal(mm_eve_out_open(a, 0, 1, &run.json_out), 0);
+    assert_int_equal(mm_eve_out_open(b, 0, 1, &run.direct_out), 0);
+    bool (*app_direct)(struct mm_app_ctx *, const char *, json_t *, int64_t) = mm__app_direct;
+    mm__app_direct = NULL;
+    mm__dns_direct = write_direct;
+    struct gen *g = malloc(sizeof *g);
+    static uint8_t chunk[3 * sizeof g->b];
+    assert_non_null(g);
+    rng = 0x9e3779b97f4a7c15ULL;
+    for (unsigned i = 0; i < 8000; i++) {
+        unsigned kind = (unsigned)rnd(20);
+        if (kind == 0) {
+            run_chunk(chunk, tcp_chunk(chunk, sizeof chunk, g), true);
+            continue;
+        }
+        if (kind == 1)
+            gen_grouped(g);
+        else
+            gen_message(g);
+        size_t n = rnd(12) == 0 ? rnd(g->n + 1) : g->n; /* some cut short */
+        memcpy(chunk, g->b, n);                         /* exact end: ASan sees over-reads */
+        run_chunk(chunk, n, false);
+    }
+    free(g);
+    mm__dns_direct = NULL;
+    mm__app_direct = app_direct;
+    mm__dns_event_release();
+    assert_int_equal(mm_eve_out_close(run.json_out), 0);
+    assert_int_equal(mm_eve_out_close(run.direct_out), 0);
+    size_t lines, n;
+    expect_same_files(a, b, &lines);
+    assert_int_equal(lines, run.lines);
+    assert_int_equal(lines, run.direct_lines);
+    print_message("%zu lines alike\n", lines);
+    assert_true(lines > 7000);
+    /* the test means something: every form of the event among the lines */
+    char *text = read_file(a, &n);
+    static const char *const forms[] = {"\"soa\":{\"mname\"",
+                                        "\"srv\":{\"priority\"",
+                                        "\"grouped\":{",
+                                        "\"authorities\":[",
+                                        "\"rcode\":\"NXDOMAIN\"",
+                                        "\"rcode\":\"15\"",
+                                        "\"z\":true",
+                                        "\"rrtype\":\"65535\"",
+                                        "\\\\x",
+
+                                        "\\\"",
+                                        "\u00e9",
+                                        "\"proto\":\"TCP\"",
+                                        "\"rrtype\":\"TXT\",\"ttl\""};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        size_t k = count_of(text, forms[i]);
+        print_message("%-24s %zu\n", forms[i], k);
+        assert_true(k > 10);
+    }
+    free(text);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
+/* ---- two sensors: direct and JSON ---------------------------------------------------- */
+
+#define FEED                                                                                       \
+    "evil.example\n"                                                                               \
+    "203.0.113.66\n"
+
+struct sensor_run {
+    char eve[TEST_TMPDIR_MAX];
+    struct mm_sensor_options opt;
+    struct mm_sensor *s;
+};
+
+static void sensor_open(struct sensor_run *r, const char *dir, const char *name, const char *ini)
+{
+    assert_int_equal(test_tmpdir_join(r->eve, sizeof r->eve, dir, name), 0);
+    char *argv[] = {"mamori-sensor",
+                    "-r",
+                    "none.pcap",
+                    "--eve",
+                    r->eve,
+                    "--home-net",
+                    "192.168.0.0/16,2001:db8::/32",
+                    "--config",
+                    (char *)ini,
+                    NULL};
+    memset(&r->opt, 0, sizeof r->opt);
+    assert_int_equal(mm__options_parse(9, argv, &r->opt), 0);
+    char err[256];
+    assert_int_equal(mm__sensor_new(&r->opt, NULL, &r->s, err, sizeof err), 0);
+}
+
+static struct mm_intel *intel_of(const char *dir)
+{
+    char feed[TEST_TMPDIR_MAX];
+    assert_int_equal(test_tmpdir_join(feed, sizeof feed, dir, "feed.txt"), 0);
+    FILE *f = fopen(feed, "w");
+    assert_non_null(f);
+    fputs(FEED, f);
+    fclose(f);
+    struct mm_intel *in = NULL;
+    assert_int_equal(mm_intel_new(&in), 0);
+    assert_int_equal(mm_intel_load(in, feed, NULL, NULL), 0);
+    assert_int_equal(mm_intel_seal(in), 0);
+    return in;
+}
+
+static void sensor_close(struct sensor_run *r)
+{
+    mm_intel_free(mm__sensor_swap_intel(r->s, NULL));
+    mm__sensor_free(r->s);
+    mm__options_free(&r->opt);
+}
+
+struct endpoint {
+    struct mm_addr addr;
+    uint16_t port;
+    uint8_t mac[6];
+};
+
+static struct timeval time_of(double t)
+{
+    return (struct timeval){.tv_sec = (time_t)t,
+                            .tv_usec = (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+}
+
+static void send_frame(struct mm_sensor *s, struct pkt *k, double t)
+{
+    struct timeval ts = time_of(t);
+    mm__pipeline_packet(s, &ts, k->b, (uint32_t)k->len, (uint32_t)k->len, 1);
+}
+
+/* One TCP segment with payload from a to b (seq) at time t. */
+static void send_segment(struct mm_sensor *s, const struct endpoint *a, const struct endpoint *b,
+                         uint32_t seq, double t, const uint8_t *payload, size_t n)
+{
+    struct pkt k = {0};
+    pk_eth(&k, a->mac, b->mac, a->addr.family == 4 ? 0x0800 : 0x86dd);
+    size_t ip = a->addr.family == 4 ? pk_ipv4(&k, a->addr.bytes, b->addr.bytes, 6, 0)
+                                    : pk_ipv6(&k, a->addr.bytes, b->addr.bytes, 6);
+    pk_tcp(&k, a->port, b->port, seq, 1, 0x18, NULL, 0, (const char *)payload, n);
+    if (a->addr.family == 4)
+        pk_ipv4_done(&k, ip);
+    else
+        pk_ipv6_done(&k, ip);
+    send_frame(s, &k, t);
+}
+
+/* One UDP datagram from a to b at time t. */
+static void send_datagram(struct mm_sensor *s, const struct endpoint *a, const struct endpoint *b,
+                          double t, const uint8_t *payload, size_t n)
+{
+    struct pkt k = {0};
+    pk_eth(&k, a->mac, b->mac, a->addr.family == 4 ? 0x0800 : 0x86dd);
+    size_t ip = a->addr.family == 4 ? pk_ipv4(&k, a->addr.bytes, b->addr.bytes, 17, 0)
+                                    : pk_ipv6(&k, a->addr.bytes, b->addr.bytes, 17);
+    pk_udp(&k, a->port, b->port, payload, n);
+    if (a->addr.family == 4)
+        pk_ipv4_done(&k, ip);
+    else
+        pk_ipv6_done(&k, ip);
+    send_frame(s, &k, t);
+}
+
+static void random_endpoint(struct endpoint *e, bool client, bool v6)
+{
+    static const char *const v4[] = {"192.168.1.5", "192.168.1.6", "10.9.8.7", "198.51.100.7"};
+    static const char *const v6s[] = {"2001:db8::5", "fd00::5", "2001:db9::7"};
+    if (client)
+        mm_addr_parse(v6 ? v6s[rnd(3)] : v4[rnd(4)], &e->addr);
+    else
+        mm_addr_parse(v6 ? "2001:db8:ffff::53" : rnd(3) ? "192.168.1.1" : "192.0.2.53", &e->addr);
+    e->port = client ? (uint16_t)(20000 + rnd(40000)) : 53;
+    uint8_t mac[6] = {2, 0, 0, 0, e->addr.bytes[3], e->addr.bytes[15]};
+    memcpy(e->mac, mac, 6);
+}
+
+/* A DNS name at random: listed, generated-looking, tunnel-like, plain. */
+static void gen_dns_name(char *out, size_t cap)
+{
+    static const char *const names[] = {"evil.example", "www.ok.example", "a.evil.example",
+                                        "mail.example.co.jp"};
+    unsigned k = (unsigned)rnd(4);
+    if (k == 0) {
+        size_t n = 8 + rnd(20);
+        for (size_t i = 0; i < n; i++)
+            out[i] = (char)('a' + rnd(26));
+        snprintf(out + n, cap - n, rnd(2) ? ".com" : ".example");
+    } else if (k == 1 && rnd(3) == 0) {
+        size_t n = 40 + rnd(20);
+        for (size_t i = 0; i < n; i++)
+            out[i] = "0123456789abcdef"[rnd(16)];
+        snprintf(out + n, cap - n, ".t.example");
+    } else {
+        snprintf(out, cap, "%s", names[rnd(sizeof names / sizeof names[0])]);
+    }
+}
+
+/* A query or its answer (addresses, a CNAME chain, or NXDOMAIN) for name. */
+static size_t gen_dns(uint8_t *out, const char *name, bool response)
+{
+    bool nx = rnd(3) == 0;
+    unsigned answers = response && !nx ? 1 + (unsigned)rnd(3) : 0;
+    uint16_t id = (uint16_t)rnd(65536);
+    uint8_t head[12] = {(uint8_t)(id >> 8),
+                        (uint8_t)id,
+                        response ? 0x81 : 0x01,
+                        response ? (nx ? 0x83 : 0x80) : 0x00,
+                        0,
+                        1,
+                        0,
+                        (uint8_t)answers,
+                        0,
+                        0,
+                        0,
+                        0};
+    memcpy(out, head, 12);
+    size_t o = 12;
+    for (const char *l = name; *l;) {
+        const char *dot = strchr(l, '.');
+        size_t n = dot ? (size_t)(dot - l) : strlen(l);
+        out[o++] = (uint8_t)n;
+        memcpy(out + o, l, n);
+        o += n;
+        l += n + (dot != NULL);
+    }
+    out[o++] = 0;
+    static const uint8_t q[] = {0, 1, 0, 1};
+    memcpy(out + o, q, 4);
+    o += 4;
+    for (unsigned i = 0; i < answers; i++) {
+        bool v6 = rnd(4) == 0;
+        uint8_t an[12] = {0xc0, 0x0c, 0, v6 ? 28 : 1, 0, 1, 0, 0, 0, 60, 0, v6 ? 16 : 4};
+        memcpy(out + o, an, sizeof an);
+        o += sizeof an;
+        uint8_t v4[4] = {203, 0, 113, (uint8_t)(rnd(2) ? 66 : rnd(256))};
+        for (int k = 0; k < (v6 ? 16 : 4); k++)
+            out[o++] = v6 ? (uint8_t)(k < 2 ? 0x20 : rnd(2) ? 0 : rnd(256)) : v4[k];
+    }
+    return o;
+}
+
+/* One exchange between a client and a DNS server: a query and its answer
+ * over UDP, a random message, or a few length-prefixed messages over TCP. */
+static void exchange(struct sensor_run *runs, double t, struct gen *g)
+{
+    struct endpoint c, srv;
+    bool v6 = rnd(4) == 0;
+    char name[128];
+    uint8_t q[600], a[600];
+    static uint8_t chunk[3 * sizeof g->b];
+    random_endpoint(&c, true, v6);
+    random_endpoint(&srv, false, v6);
+    unsigned kind = (unsigned)rnd(10);
+    gen_dns_name(name, sizeof name);
+    size_t n = gen_dns(q, name, false), rn = gen_dns(a, name, true), cn = 0;
+    if (kind == 8)
+        gen_message(g);
+    else if (kind == 9)
+        cn = tcp_chunk(chunk, 1400, g);
+    for (int k = 0; k < 2; k++) {
+        struct mm_sensor *s = runs[k].s;
+        if (kind == 8) {
+            send_datagram(s, &c, &srv, t, g->b, g->n < 1400 ? g->n : 1400);
+        } else if (kind == 9) {
+            send_segment(s, &c, &srv, 1000, t, chunk, cn);
+        } else {
+            send_datagram(s, &c, &srv, t, q, n);
+            send_datagram(s, &srv, &c, t + 0.05, a, rn);
+        }
+    }
+}
+
+/* The lines of an EVE file but its stats records (they hold run times). */
+static char *eve_without_stats(const char *path)
+{
+    size_t n;
+    char *text = read_file(path, &n), *out = malloc(n + 1), *o = out;
+    assert_non_null(out);
+    for (char *line = text, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        assert_non_null(nl);
+        if (!memmem(line, (size_t)(nl - line), "\"event_type\":\"stats\"", 20)) {
+            memcpy(o, line, (size_t)(nl - line) + 1);
+            o += nl - line + 1;
+        }
+    }
+    *o = '\0';
+    free(text);
+    return out;
+}
+
+/* Two sensors writing into dir: runs[0] taking the direct path, runs[1]
+ * kept on the JSON path; the detectors alert on every hit. */
+static void open_pair(struct sensor_run runs[2], const char *dir)
+{
+    char ini[TEST_TMPDIR_MAX];
+    assert_int_equal(test_tmpdir_join(ini, sizeof ini, dir, "s.ini"), 0);
+    FILE *f = fopen(ini, "w");
+    assert_non_null(f);
+    fputs("[detect.intel]\nsuppress_seconds = 0\n"
+          "[detect.suspicious-dns]\nsuppress_seconds = 0\nclients = any\nnxdomain = 2\n",
+          f);
+    fclose(f);
+    sensor_open(&runs[0], dir, "direct.json", ini);
+    sensor_open(&runs[1], dir, "json.json", ini);
+    for (size_t i = 0; i < MM__DIRECT_TYPES; i++) {
+        assert_true(runs[0].s->direct->types[i].allowed);
+        runs[1].s->direct->types[i].allowed = false; /* the reference: every event as JSON */
+    }
+    for (int k = 0; k < 2; k++)
+        assert_null(mm__sensor_swap_intel(runs[k].s, intel_of(dir)));
+}
+
+/* Closes both and fails unless their EVE files match (stats aside);
+ * returns the direct one's text (owned). */
+static char *close_pair_expect_same(struct sensor_run runs[2])
+{
+    sensor_close(&runs[0]);
+    sensor_close(&runs[1]);
+    char *a = eve_without_stats(runs[0].eve), *b = eve_without_stats(runs[1].eve);
+    if (strcmp(a, b) != 0) {
+        size_t i = 0;
+        while (a[i] == b[i])
+            i++;
+        while (i > 0 && a[i - 1] != '\n')
+            i--;
+        fail_msg("differ:\n direct: %.600s\n JSON:   %.600s", a + i, b + i);
+    }
+    free(b);
+    unlink(runs[0].eve);
+    unlink(runs[1].eve);
+    return a;
+}
+
+static void test_sensor_direct_equals_json(void **state)
+{
+    (void)state;
+    char dir[TEST_TMPDIR_MAX];
+    struct sensor_run runs[2];
+    struct gen *g = malloc(sizeof *g);
+    assert_non_null(g);
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-dns"), 0);
+    open_pair(runs, dir);
+    rng = 91;
+    for (unsigned i = 0; i < 2000; i++)
+        exchange(runs, 1775001600.0 + i * 0.7, g);
+    free(g);
+    print_message("%llu events the direct way\n", (unsigned long long)runs[0].s->direct->events);
+    assert_true(runs[0].s->direct->events > 3000);
+    assert_int_equal(runs[1].s->direct->events, 0);
+    char *a = close_pair_expect_same(runs);
+    /* the test means something: DNS events over UDP and TCP, alerts */
+    assert_true(count_of(a, "\"event_type\":\"dns\"") > 3000);
+    assert_true(count_of(a, "\"proto\":\"TCP\",\"community_id\"") > 0);
+    assert_true(count_of(a, "\"grouped\":") > 500);
+    assert_true(count_of(a, "\"detector\":\"suspicious-dns\"") > 20);
+    assert_true(count_of(a, "\"detector\":\"intel\"") > 50);
+    free(a);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
+/* Every packet of a capture file to both sensors. */
+static void feed_capture(struct sensor_run runs[2], const char *path)
+{
+    struct mm_capture *c = NULL;
+    struct mm_capture_packet pkt;
+    char err[256];
+    if (mm_capture_open_file(path, &c, err, sizeof err) != 0)
+        return; /* a link type the sensor does not read */
+    int linktype = mm_capture_linktype(c);
+    while (mm_capture_next(c, &pkt, err, sizeof err) == MM_CAPTURE_PACKET)
+        for (int k = 0; k < 2; k++)
+            mm__pipeline_packet(runs[k].s, &pkt.ts, pkt.data, pkt.caplen, pkt.len, linktype);
+    mm_capture_close(c);
+}
+
+/* The real captures beside the project, each through both sensors. */
+static void test_shared_captures(void **state)
+{
+    (void)state;
+    const char *shared = getenv("MAMORI_SHARED_DIR");
+    char path[1024], dir[TEST_TMPDIR_MAX];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/pcaps", shared ? shared : "");
+    DIR *d = shared && stat(path, &st) == 0 ? opendir(path) : NULL;
+    if (!d) {
+        print_message("skipped: no shared captures at %s (MAMORI_SHARED_DIR)\n", path);
+        skip();
+    }
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-dns"), 0);
+    unsigned files = 0;
+    size_t events = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (!strstr(e->d_name, ".pcap"))
+            continue;
+        char file[1400];
+        struct sensor_run runs[2];
+        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+        open_pair(runs, dir);
+        feed_capture(runs, file);
+        uint64_t direct = runs[0].s->direct->events;
+        free(close_pair_expect_same(runs));
+        files++;
+        events += direct;
+    }
+    closedir(d);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+    print_message("shared: %u captures, %zu events the direct way, same lines\n", files, events);
+    assert_true(files > 0 && events > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_line_equals_json),
+        cmocka_unit_test(test_sensor_direct_equals_json),
+        cmocka_unit_test(test_shared_captures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
