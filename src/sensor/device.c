@@ -131,6 +131,12 @@ struct device {
     unsigned syn_guess_next;         /* the entry the next new kind replaces */
     bool tcp_shaped; /* the record's "tcp" has exactly ttl, window, options (any order) */
     bool tcp_stale;  /* syn is newer than the record's "tcp" (see sync_record) */
+    /* syn's kind (initial TTL syn_initial_ttl, options) has an OS guess the
+     * TCP evidence holds, and syn was set by learn_syn_traits: a SYN of that
+     * kind with another TTL only moves the record's traits (syn_kind_moves).
+     * Cleared whenever syn or the evidence views are read anew. */
+    bool syn_kind_held;
+    unsigned syn_initial_ttl;
     /* The text of the device's last user agent, an element of the record's
      * "user_agents" (only a user agent of this device changes that array): the
      * same again changes nothing. */
@@ -735,6 +741,7 @@ static void view_evidence(struct device *dev)
     json_t *e;
     const json_t *evidence = json_object_get(dev->rec, "evidence");
     memset(dev->evidence, 0, sizeof dev->evidence);
+    dev->syn_kind_held = false;
     json_array_foreach(evidence, i, e)
     {
         const char *source = json_string_value(json_object_get(e, "source"));
@@ -1039,6 +1046,7 @@ static void view_syn(struct device *dev)
                  *options = json_object_get(tcp, "options");
     const char *o = json_string_value(options);
     memset(&dev->syn, 0, sizeof dev->syn);
+    dev->syn_kind_held = false;
     dev->syn.ttl = json_integer_value(ttl);
     dev->syn.window = json_integer_value(window);
     if (o && strlen(o) < sizeof dev->syn.options) {
@@ -1530,6 +1538,29 @@ static bool tcp_guess(struct mm_devices *d, struct device *dev, const struct mm_
     return e->found;
 }
 
+/* True when p is a SYN of the record's kind (syn_kind_held) with another
+ * TTL, as a scanner that varies the TTL of every probe sends: the full
+ * look would find its traits in no ring (the ring holds the record's
+ * traits and kinds without a guess since the record took them), the same
+ * guess (tcp_guess depends on the initial TTL and options only) and the
+ * evidence holding it, so it would only set the record's traits. */
+static bool syn_kind_moves(const struct device *dev, const struct mm_packet *p)
+{
+    return dev->syn_kind_held && p->ttl != dev->syn.ttl && p->ttl != 0 &&
+           mm_osguess_initial_ttl(p->ttl) == dev->syn_initial_ttl &&
+           strcmp(dev->syn.options, p->tcp_traits.options) == 0;
+}
+
+/* After the record took p's traits with guess g: notes whether syn_kind_moves
+ * may answer for the next SYNs (not when the record kept other traits or
+ * the evidence does not hold g, e.g. out of memory). */
+static void note_syn_kind(struct device *dev, const struct mm_packet *p,
+                          const struct mm_os_guess *g)
+{
+    dev->syn_kind_held = syn_matches_record(dev, p) && evidence_holds(dev, SRC_TCP, g);
+    dev->syn_initial_ttl = mm_osguess_initial_ttl(p->ttl);
+}
+
 /* A SYN's traits: looked at unless seen recently; the record takes them
  * when they give an OS guess and differ from what it holds. Out of line:
  * most packets are no SYN, and mm_devices_on_packet keeps a small frame. */
@@ -1537,6 +1568,11 @@ static __attribute__((noinline)) void learn_syn_traits(struct mm_devices *d, str
                                                        const struct mm_packet *p)
 {
     uint64_t traits = syn_traits_hash(p);
+    if (syn_kind_moves(dev, p)) { /* what the full look below would do */
+        set_syn(dev, p);
+        syn_seen_only(dev, traits);
+        return;
+    }
     if (syn_seen_recently(dev, traits))
         return;
     struct mm_os_guess g;
@@ -1549,6 +1585,7 @@ static __attribute__((noinline)) void learn_syn_traits(struct mm_devices *d, str
                      p->tcp_traits.options);
             add_evidence(d, dev, SRC_TCP, v, &g);
         }
+        note_syn_kind(dev, p, &g);
     }
 }
 

@@ -15,6 +15,7 @@
 
 #include "core/fs.h"
 #include "core/ini.h"
+#include "sensor/osguess.h"
 #include "test-detect-harness.h"
 #include "../test-tmpdir.h"
 
@@ -236,6 +237,61 @@ static void test_syn_traits_follow_latest(void **state)
         const json_t *tcp = json_object_get(mm_devices_find_mac(mm_sensor_devices(s), mac), "tcp");
         assert_int_equal(json_integer_value(json_object_get(tcp, "ttl")), ttls[i] ? ttls[i] : 40);
     }
+    th_free(s);
+}
+
+/* The record's "tcp" follows every SYN whose kind (initial TTL, options)
+ * has an OS guess and whose TTL or options differ from the record's (the
+ * window alone is no news), and its "os" is that guess: 600
+ * random SYNs of guessed and unguessed kinds, TTLs varied within their
+ * initial TTL (as a scanner varies them) and sometimes repeated, checked
+ * against that rule (the inventory skips the full look for a SYN of the
+ * record's kind with another TTL, and for traits it saw recently). */
+static void test_syn_traits_random(void **state)
+{
+    (void)state;
+    static const char *const options[] = {"M,N,N,S", "M,S,T,N,W7", "M,N,W8,N,N,T,S", "N"};
+    static const unsigned initial[] = {64, 128, 255};
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x32};
+    struct mm_packet p;
+    struct mm_osguess *os;
+    struct mm_os_guess g;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    unsigned seed = 7, want_ttl = 0, want_window = 0;
+    const char *want_options = NULL, *want_os = NULL;
+    assert_int_equal(mm_osguess_new(&os), 0);
+    for (unsigned i = 0; i < 600; i++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned r = seed >> 8, ttl = initial[r % 3] - (r >> 2) % (r % 5 == 0 ? 1 : 20);
+        const char *o = options[(r >> 7) % 4];
+        if ((r >> 12) % 23 == 0)
+            ttl = 0;
+        mac_packet(&p, "192.168.1.32", "203.0.113.80", mac, 60 + i);
+        p.ttl = (uint8_t)ttl;
+        p.tcp_window = (uint16_t)(1000 + (r >> 14) % 3);
+        snprintf(p.tcp_traits.options, sizeof p.tcp_traits.options, "%s", o);
+        th_packet(s, &p);
+        if (mm_osguess_tcp(os, p.ttl, o, &g) &&
+            (p.ttl != want_ttl || !want_options || strcmp(o, want_options) != 0)) {
+            want_ttl = p.ttl;
+            want_window = p.tcp_window;
+            want_options = o;
+            want_os = g.id;
+        }
+        const json_t *rec = mm_devices_find_mac(mm_sensor_devices(s), mac);
+        const json_t *tcp = json_object_get(rec, "tcp");
+        if (!want_options) {
+            assert_null(tcp);
+            continue;
+        }
+        assert_int_equal(json_integer_value(json_object_get(tcp, "ttl")), want_ttl);
+        assert_int_equal(json_integer_value(json_object_get(tcp, "window")), want_window);
+        assert_string_equal(json_string_value(json_object_get(tcp, "options")), want_options);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(rec, "os"), "id")),
+                            want_os);
+    }
+    assert_non_null(want_options);
+    mm_osguess_free(os);
     th_free(s);
 }
 
@@ -814,6 +870,7 @@ int main(void)
         cmocka_unit_test(test_bad_allowlist),
         cmocka_unit_test(test_damaged_state),
         cmocka_unit_test(test_syn_traits_follow_latest),
+        cmocka_unit_test(test_syn_traits_random),
         cmocka_unit_test(test_syn_record_when_read),
         cmocka_unit_test(test_many_devices),
         cmocka_unit_test(test_last_seen_and_events),
