@@ -42,40 +42,7 @@ struct mm__direct_type *mm__direct_type(struct mm__direct *d, const char *name)
     return NULL;
 }
 
-/* ---- the header -------------------------------------------------------------------- */
-
-void mm__app_header(const struct mm_app_ctx *ctx, const char *type, struct mm_eve_header *h)
-{
-    const struct mm_packet *p = ctx->pkt;
-    const struct mm_flow *f = ctx->flow;
-    memset(h, 0, sizeof *h);
-    h->event_type = type;
-    if (p) {
-        h->ts = p->ts;
-        h->pcap_cnt = p->num;
-        if (p->ip_version) {
-            h->src = &p->src;
-            h->dst = &p->dst;
-            h->src_port = p->sport;
-            h->dest_port = p->dport;
-            h->proto = mm_flow_proto_name(p->ip_proto);
-        }
-        mm__eve_header_vlan(h, p->vlan, p->vlan_count);
-    }
-    if (f) {
-        h->flow_id = f->id;
-        h->community_id = f->community_id[0] ? f->community_id : NULL;
-        if (!p) {
-            mm__eve_header_vlan(h, f->vlan, f->vlan_count);
-            h->ts = f->last;
-            h->src = &f->src;
-            h->dst = &f->dst;
-            h->src_port = f->sport;
-            h->dest_port = f->dport;
-            h->proto = mm_flow_proto_name(f->proto);
-        }
-    }
-}
+/* ---- the header line (the header itself: decode.c's mm_app_header) ------------------- */
 
 #define LIT(o, s) mm_eve_out_raw(o, s, sizeof(s) - 1)
 

@@ -48,9 +48,6 @@ void mm__direct_free(struct mm__direct *d);
 /* The entry of an event type, NULL when it never takes the direct path. */
 struct mm__direct_type *mm__direct_type(struct mm__direct *d, const char *name);
 
-/* The header mm_app_event gives an event of this type from ctx. */
-void mm__app_header(const struct mm_app_ctx *ctx, const char *type, struct mm_eve_header *h);
-
 /* The stand-in of an event of t with header h; member: the decoder's
  * object (referenced while handled), NULL for the type's own empty one.
  * NULL when memory runs out. mm__direct_standin_done after handling: the

@@ -281,7 +281,7 @@ int mm__dns_event_fill(struct mm__dns_event *e, const struct mm_app_ctx *ctx, co
     e->nq = e->nan = e->nns = 0;
     if (len < DNS_HDR_LEN)
         return MM_ETRUNC;
-    mm__app_header(ctx, "dns", &e->h);
+    mm_app_header(ctx, "dns", &e->h);
     return parse_message(e, msg, len);
 }
 

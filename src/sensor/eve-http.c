@@ -41,7 +41,7 @@ static struct mm__http_text text_of(struct mm__http_slice t, int slot, bool nul)
 void mm__http_event_fill(struct mm__http_event *e, const struct mm_app_ctx *ctx,
                          const struct mm__http_message *m)
 {
-    mm__app_header(ctx, "http", &e->h);
+    mm_app_header(ctx, "http", &e->h);
     e->m = m;
     e->pkt = ctx->pkt;
     e->url = text_of(m->url, T_URL, true);

@@ -340,7 +340,7 @@ static bool app_direct(struct mm_app_ctx *ctx, const char *type, json_t *obj, in
     struct mm_eve_header h;
     if (!t || t == &ctx->sensor->direct->types[MM__DIRECT_HTTP])
         return false;
-    mm__app_header(ctx, type, &h);
+    mm_app_header(ctx, type, &h);
     json_t *standin = mm__direct_standin(t, &h, obj);
     if (!standin)
         return false;

@@ -71,36 +71,42 @@ const struct mm_app_decoder *mm_app_decoder_find(const char *name, uint8_t trans
     return NULL;
 }
 
-json_t *mm_app_event(struct mm_app_ctx *ctx, const char *event_type)
+void mm_app_header(const struct mm_app_ctx *ctx, const char *event_type, struct mm_eve_header *h)
 {
     const struct mm_packet *p = ctx->pkt;
     const struct mm_flow *f = ctx->flow;
-    struct mm_eve_header h = {.event_type = event_type};
+    memset(h, 0, sizeof *h);
+    h->event_type = event_type;
     if (p) {
-        h.ts = p->ts;
-        h.pcap_cnt = p->num;
+        h->ts = p->ts;
+        h->pcap_cnt = p->num;
         if (p->ip_version) {
-            h.src = &p->src;
-            h.dst = &p->dst;
-            h.src_port = p->sport;
-            h.dest_port = p->dport;
-            h.proto = mm_flow_proto_name(p->ip_proto);
+            h->src = &p->src;
+            h->dst = &p->dst;
+            h->src_port = p->sport;
+            h->dest_port = p->dport;
+            h->proto = mm_flow_proto_name(p->ip_proto);
         }
+        mm__eve_header_vlan(h, p->vlan, p->vlan_count);
     }
-    if (p)
-        mm__eve_header_vlan(&h, p->vlan, p->vlan_count);
     if (f) {
-        h.flow_id = f->id;
-        h.community_id = f->community_id[0] ? f->community_id : NULL;
+        h->flow_id = f->id;
+        h->community_id = f->community_id[0] ? f->community_id : NULL;
         if (!p) {
-            mm__eve_header_vlan(&h, f->vlan, f->vlan_count);
-            h.ts = f->last;
-            h.src = &f->src;
-            h.dst = &f->dst;
-            h.src_port = f->sport;
-            h.dest_port = f->dport;
-            h.proto = mm_flow_proto_name(f->proto);
+            mm__eve_header_vlan(h, f->vlan, f->vlan_count);
+            h->ts = f->last;
+            h->src = &f->src;
+            h->dst = &f->dst;
+            h->src_port = f->sport;
+            h->dest_port = f->dport;
+            h->proto = mm_flow_proto_name(f->proto);
         }
     }
+}
+
+json_t *mm_app_event(struct mm_app_ctx *ctx, const char *event_type)
+{
+    struct mm_eve_header h;
+    mm_app_header(ctx, event_type, &h);
     return mm__eve_new(&h);
 }

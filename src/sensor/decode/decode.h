@@ -21,6 +21,8 @@
 
 #include "sensor/packet.h"
 
+struct mm_eve_header;
+
 struct mm_sensor;
 
 /* ---- packet decoders ---------------------------------------------------- */
@@ -69,9 +71,13 @@ struct mm_app_decoder {
     void (*state_free)(void *state);
 };
 
-/* Builds an EVE event of ctx->pkt with this event_type (flow id, addresses,
- * ports, proto, community id filled from the packet and flow). Caller adds
- * its own object ("dns": {...}) and hands it to ctx->emit. */
+/* The EVE header of an event of ctx->pkt with this event_type (flow id,
+ * addresses, ports, proto, VLANs, community id from the packet and flow;
+ * from the flow alone when there is no packet), as a C struct: the one
+ * place it is decided, for mm_app_event and the direct events (eve-app.h). */
+void mm_app_header(const struct mm_app_ctx *ctx, const char *event_type, struct mm_eve_header *h);
+/* Builds the EVE event of that header. Caller adds its own object
+ * ("dns": {...}) and hands it to ctx->emit. */
 json_t *mm_app_event(struct mm_app_ctx *ctx, const char *event_type);
 
 /* The registry (decoders.def), for the pipeline and the fuzz harnesses. */
