@@ -315,11 +315,17 @@ uint64_t mm__keyed_str(const char *s, uint64_t chain)
     return mm__keyed64(s ? s : "", s ? strlen(s) : 0, chain);
 }
 
+/* An address as the 17 bytes its hashes take: family, then its bytes. */
+static void addr_key(const struct mm_addr *a, uint8_t k[17])
+{
+    k[0] = a->family;
+    memcpy(k + 1, a->bytes, 16);
+}
+
 uint64_t mm__keyed_addr(const struct mm_addr *a, uint64_t chain)
 {
     uint8_t k[17];
-    k[0] = a->family;
-    memcpy(k + 1, a->bytes, 16);
+    addr_key(a, k);
     return mm__keyed64(k, sizeof k, chain);
 }
 
@@ -331,8 +337,7 @@ uint64_t mm__hash_str(const char *s, uint64_t seed)
 uint64_t mm__hash_addr(const struct mm_addr *a, uint64_t seed)
 {
     uint8_t k[17];
-    k[0] = a->family;
-    memcpy(k + 1, a->bytes, 16);
+    addr_key(a, k);
     return mm__hash64(k, sizeof k, seed);
 }
 
