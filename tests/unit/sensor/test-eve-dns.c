@@ -25,12 +25,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../test-rand.h"
@@ -44,6 +42,7 @@
 #include "sensor/flow.h"
 #include "sensor/intel/intel.h"
 #include "sensor/sensor-int.h"
+#include "test-eve-direct.h"
 
 extern const struct mm_app_decoder mm_app_dns_udp, mm_app_dns_tcp;
 
@@ -52,51 +51,6 @@ static uint64_t rng;
 static uint64_t rnd(uint64_t n)
 {
     return test_xorshift(&rng) % n;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    b[n] = '\0';
-    *len = (size_t)n;
-    return b;
-}
-
-static size_t count_of(const char *text, const char *needle)
-{
-    size_t k = 0;
-    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
-        k++;
-    return k;
-}
-
-/* Fails with the first differing line of two files. */
-static void expect_same_files(const char *a, const char *b, size_t *lines)
-{
-    size_t na, nb;
-    char *x = read_file(a, &na), *y = read_file(b, &nb);
-    *lines = 0;
-    for (size_t i = 0; i < na; i++)
-        *lines += x[i] == '\n';
-    if (na != nb || memcmp(x, y, na) != 0) {
-        size_t i = 0;
-        while (i < na && i < nb && x[i] == y[i])
-            i++;
-        size_t start = i;
-        while (start > 0 && x[start - 1] != '\n')
-            start--;
-        fail_msg("differ at byte %zu:\n JSON:   %.600s\n direct: %.600s", i, x + start, y + start);
-    }
-    free(x);
-    free(y);
 }
 
 /* ---- random messages ------------------------------------------------------------ */
@@ -460,13 +414,13 @@ static void test_line_equals_json(void **state)
     assert_int_equal(mm_eve_out_close(run.json_out), 0);
     assert_int_equal(mm_eve_out_close(run.direct_out), 0);
     size_t lines, n;
-    expect_same_files(a, b, &lines);
+    ed_expect_same_files(a, b, &lines);
     assert_int_equal(lines, run.lines);
     assert_int_equal(lines, run.direct_lines);
     print_message("%zu lines alike\n", lines);
     assert_true(lines > 7000);
     /* the test means something: every form of the event among the lines */
-    char *text = read_file(a, &n);
+    char *text = ed_read_file(a, &n);
     static const char *const forms[] = {"\"soa\":{\"mname\"",
                                         "\"srv\":{\"priority\"",
                                         "\"grouped\":{",
@@ -482,7 +436,7 @@ static void test_line_equals_json(void **state)
                                         "\"proto\":\"TCP\"",
                                         "\"rrtype\":\"TXT\",\"ttl\""};
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
-        size_t k = count_of(text, forms[i]);
+        size_t k = ed_count_of(text, forms[i]);
         print_message("%-24s %zu\n", forms[i], k);
         assert_true(k > 10);
     }
@@ -496,104 +450,7 @@ static void test_line_equals_json(void **state)
     "evil.example\n"                                                                               \
     "203.0.113.66\n"
 
-struct sensor_run {
-    char eve[TEST_TMPDIR_MAX];
-    struct mm_sensor_options opt;
-    struct mm_sensor *s;
-};
-
-static void sensor_open(struct sensor_run *r, const char *dir, const char *name, const char *ini)
-{
-    assert_int_equal(test_tmpdir_join(r->eve, sizeof r->eve, dir, name), 0);
-    char *argv[] = {"mamori-sensor",
-                    "-r",
-                    "none.pcap",
-                    "--eve",
-                    r->eve,
-                    "--home-net",
-                    "192.168.0.0/16,2001:db8::/32",
-                    "--config",
-                    (char *)ini,
-                    NULL};
-    memset(&r->opt, 0, sizeof r->opt);
-    assert_int_equal(mm__options_parse(9, argv, &r->opt), 0);
-    char err[256];
-    assert_int_equal(mm__sensor_new(&r->opt, NULL, &r->s, err, sizeof err), 0);
-}
-
-static struct mm_intel *intel_of(const char *dir)
-{
-    char feed[TEST_TMPDIR_MAX];
-    assert_int_equal(test_tmpdir_join(feed, sizeof feed, dir, "feed.txt"), 0);
-    FILE *f = fopen(feed, "w");
-    assert_non_null(f);
-    fputs(FEED, f);
-    fclose(f);
-    struct mm_intel *in = NULL;
-    assert_int_equal(mm_intel_new(&in), 0);
-    assert_int_equal(mm_intel_load(in, feed, NULL, NULL), 0);
-    assert_int_equal(mm_intel_seal(in), 0);
-    return in;
-}
-
-static void sensor_close(struct sensor_run *r)
-{
-    mm_intel_free(mm__sensor_swap_intel(r->s, NULL));
-    mm__sensor_free(r->s);
-    mm__options_free(&r->opt);
-}
-
-struct endpoint {
-    struct mm_addr addr;
-    uint16_t port;
-    uint8_t mac[6];
-};
-
-static struct timeval time_of(double t)
-{
-    return (struct timeval){.tv_sec = (time_t)t,
-                            .tv_usec = (suseconds_t)((t - (double)(time_t)t) * 1e6)};
-}
-
-static void send_frame(struct mm_sensor *s, struct pkt *k, double t)
-{
-    struct timeval ts = time_of(t);
-    mm__pipeline_packet(s, &ts, k->b, (uint32_t)k->len, (uint32_t)k->len, 1);
-}
-
-/* One TCP segment with payload from a to b (seq) at time t. */
-static void send_segment(struct mm_sensor *s, const struct endpoint *a, const struct endpoint *b,
-                         uint32_t seq, double t, const uint8_t *payload, size_t n)
-{
-    struct pkt k = {0};
-    pk_eth(&k, a->mac, b->mac, a->addr.family == 4 ? 0x0800 : 0x86dd);
-    size_t ip = a->addr.family == 4 ? pk_ipv4(&k, a->addr.bytes, b->addr.bytes, 6, 0)
-                                    : pk_ipv6(&k, a->addr.bytes, b->addr.bytes, 6);
-    pk_tcp(&k, a->port, b->port, seq, 1, 0x18, NULL, 0, (const char *)payload, n);
-    if (a->addr.family == 4)
-        pk_ipv4_done(&k, ip);
-    else
-        pk_ipv6_done(&k, ip);
-    send_frame(s, &k, t);
-}
-
-/* One UDP datagram from a to b at time t. */
-static void send_datagram(struct mm_sensor *s, const struct endpoint *a, const struct endpoint *b,
-                          double t, const uint8_t *payload, size_t n)
-{
-    struct pkt k = {0};
-    pk_eth(&k, a->mac, b->mac, a->addr.family == 4 ? 0x0800 : 0x86dd);
-    size_t ip = a->addr.family == 4 ? pk_ipv4(&k, a->addr.bytes, b->addr.bytes, 17, 0)
-                                    : pk_ipv6(&k, a->addr.bytes, b->addr.bytes, 17);
-    pk_udp(&k, a->port, b->port, payload, n);
-    if (a->addr.family == 4)
-        pk_ipv4_done(&k, ip);
-    else
-        pk_ipv6_done(&k, ip);
-    send_frame(s, &k, t);
-}
-
-static void random_endpoint(struct endpoint *e, bool client, bool v6)
+static void random_endpoint(struct ed_endpoint *e, bool client, bool v6)
 {
     static const char *const v4[] = {"192.168.1.5", "192.168.1.6", "10.9.8.7", "198.51.100.7"};
     static const char *const v6s[] = {"2001:db8::5", "fd00::5", "2001:db9::7"};
@@ -673,9 +530,9 @@ static size_t gen_dns(uint8_t *out, const char *name, bool response)
 
 /* One exchange between a client and a DNS server: a query and its answer
  * over UDP, a random message, or a few length-prefixed messages over TCP. */
-static void exchange(struct sensor_run *runs, double t, struct gen *g)
+static void exchange(struct ed_sensor_run *runs, double t, struct gen *g)
 {
-    struct endpoint c, srv;
+    struct ed_endpoint c, srv;
     bool v6 = rnd(4) == 0;
     char name[128];
     uint8_t q[600], a[600];
@@ -692,87 +549,30 @@ static void exchange(struct sensor_run *runs, double t, struct gen *g)
     for (int k = 0; k < 2; k++) {
         struct mm_sensor *s = runs[k].s;
         if (kind == 8) {
-            send_datagram(s, &c, &srv, t, g->b, g->n < 1400 ? g->n : 1400);
+            ed_send_datagram(s, &c, &srv, t, g->b, g->n < 1400 ? g->n : 1400);
         } else if (kind == 9) {
-            send_segment(s, &c, &srv, 1000, t, chunk, cn);
+            ed_send_segment(s, &c, &srv, 1000, 0, t, chunk, cn);
         } else {
-            send_datagram(s, &c, &srv, t, q, n);
-            send_datagram(s, &srv, &c, t + 0.05, a, rn);
+            ed_send_datagram(s, &c, &srv, t, q, n);
+            ed_send_datagram(s, &srv, &c, t + 0.05, a, rn);
         }
     }
 }
 
-/* The lines of an EVE file but its stats records (they hold run times). */
-static char *eve_without_stats(const char *path)
-{
-    size_t n;
-    char *text = read_file(path, &n), *out = malloc(n + 1), *o = out;
-    assert_non_null(out);
-    for (char *line = text, *nl; *line; line = nl + 1) {
-        nl = strchr(line, '\n');
-        assert_non_null(nl);
-        if (!memmem(line, (size_t)(nl - line), "\"event_type\":\"stats\"", 20)) {
-            memcpy(o, line, (size_t)(nl - line) + 1);
-            o += nl - line + 1;
-        }
-    }
-    *o = '\0';
-    free(text);
-    return out;
-}
-
-/* Two sensors writing into dir: runs[0] taking the direct path, runs[1]
- * kept on the JSON path; the detectors alert on every hit. */
-static void open_pair(struct sensor_run runs[2], const char *dir)
-{
-    char ini[TEST_TMPDIR_MAX];
-    assert_int_equal(test_tmpdir_join(ini, sizeof ini, dir, "s.ini"), 0);
-    FILE *f = fopen(ini, "w");
-    assert_non_null(f);
-    fputs("[detect.intel]\nsuppress_seconds = 0\n"
-          "[detect.suspicious-dns]\nsuppress_seconds = 0\nclients = any\nnxdomain = 2\n",
-          f);
-    fclose(f);
-    sensor_open(&runs[0], dir, "direct.json", ini);
-    sensor_open(&runs[1], dir, "json.json", ini);
-    for (size_t i = 0; i < MM__DIRECT_TYPES; i++) {
-        assert_true(runs[0].s->direct->types[i].allowed);
-        runs[1].s->direct->types[i].allowed = false; /* the reference: every event as JSON */
-    }
-    for (int k = 0; k < 2; k++)
-        assert_null(mm__sensor_swap_intel(runs[k].s, intel_of(dir)));
-}
-
-/* Closes both and fails unless their EVE files match (stats aside);
- * returns the direct one's text (owned). */
-static char *close_pair_expect_same(struct sensor_run runs[2])
-{
-    sensor_close(&runs[0]);
-    sensor_close(&runs[1]);
-    char *a = eve_without_stats(runs[0].eve), *b = eve_without_stats(runs[1].eve);
-    if (strcmp(a, b) != 0) {
-        size_t i = 0;
-        while (a[i] == b[i])
-            i++;
-        while (i > 0 && a[i - 1] != '\n')
-            i--;
-        fail_msg("differ:\n direct: %.600s\n JSON:   %.600s", a + i, b + i);
-    }
-    free(b);
-    unlink(runs[0].eve);
-    unlink(runs[1].eve);
-    return a;
-}
+/* The detectors set to alert on every hit. */
+#define INI                                                                                        \
+    "[detect.intel]\nsuppress_seconds = 0\n"                                                       \
+    "[detect.suspicious-dns]\nsuppress_seconds = 0\nclients = any\nnxdomain = 2\n"
 
 static void test_sensor_direct_equals_json(void **state)
 {
     (void)state;
     char dir[TEST_TMPDIR_MAX];
-    struct sensor_run runs[2];
+    struct ed_sensor_run runs[2];
     struct gen *g = malloc(sizeof *g);
     assert_non_null(g);
     assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-dns"), 0);
-    open_pair(runs, dir);
+    ed_open_pair(runs, dir, INI, FEED);
     rng = 91;
     for (unsigned i = 0; i < 2000; i++)
         exchange(runs, 1775001600.0 + i * 0.7, g);
@@ -780,65 +580,22 @@ static void test_sensor_direct_equals_json(void **state)
     print_message("%llu events the direct way\n", (unsigned long long)runs[0].s->direct->events);
     assert_true(runs[0].s->direct->events > 3000);
     assert_int_equal(runs[1].s->direct->events, 0);
-    char *a = close_pair_expect_same(runs);
+    char *a = ed_close_pair_expect_same(runs);
     /* the test means something: DNS events over UDP and TCP, alerts */
-    assert_true(count_of(a, "\"event_type\":\"dns\"") > 3000);
-    assert_true(count_of(a, "\"proto\":\"TCP\",\"community_id\"") > 0);
-    assert_true(count_of(a, "\"grouped\":") > 500);
-    assert_true(count_of(a, "\"detector\":\"suspicious-dns\"") > 20);
-    assert_true(count_of(a, "\"detector\":\"intel\"") > 50);
+    assert_true(ed_count_of(a, "\"event_type\":\"dns\"") > 3000);
+    assert_true(ed_count_of(a, "\"proto\":\"TCP\",\"community_id\"") > 0);
+    assert_true(ed_count_of(a, "\"grouped\":") > 500);
+    assert_true(ed_count_of(a, "\"detector\":\"suspicious-dns\"") > 20);
+    assert_true(ed_count_of(a, "\"detector\":\"intel\"") > 50);
     free(a);
     assert_int_equal(test_tmpdir_remove(dir), 0);
-}
-
-/* Every packet of a capture file to both sensors. */
-static void feed_capture(struct sensor_run runs[2], const char *path)
-{
-    struct mm_capture *c = NULL;
-    struct mm_capture_packet pkt;
-    char err[256];
-    if (mm_capture_open_file(path, &c, err, sizeof err) != 0)
-        return; /* a link type the sensor does not read */
-    int linktype = mm_capture_linktype(c);
-    while (mm_capture_next(c, &pkt, err, sizeof err) == MM_CAPTURE_PACKET)
-        for (int k = 0; k < 2; k++)
-            mm__pipeline_packet(runs[k].s, &pkt.ts, pkt.data, pkt.caplen, pkt.len, linktype);
-    mm_capture_close(c);
 }
 
 /* The real captures beside the project, each through both sensors. */
 static void test_shared_captures(void **state)
 {
     (void)state;
-    const char *shared = getenv("MAMORI_SHARED_DIR");
-    char path[1024], dir[TEST_TMPDIR_MAX];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/pcaps", shared ? shared : "");
-    DIR *d = shared && stat(path, &st) == 0 ? opendir(path) : NULL;
-    if (!d) {
-        print_message("skipped: no shared captures at %s (MAMORI_SHARED_DIR)\n", path);
-        skip();
-    }
-    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-dns"), 0);
-    unsigned files = 0;
-    size_t events = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (!strstr(e->d_name, ".pcap"))
-            continue;
-        char file[1400];
-        struct sensor_run runs[2];
-        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
-        open_pair(runs, dir);
-        feed_capture(runs, file);
-        uint64_t direct = runs[0].s->direct->events;
-        free(close_pair_expect_same(runs));
-        files++;
-        events += direct;
-    }
-    closedir(d);
-    assert_int_equal(test_tmpdir_remove(dir), 0);
-    print_message("shared: %u captures, %zu events the direct way, same lines\n", files, events);
-    assert_true(files > 0 && events > 0);
+    ed_shared_captures("eve-dns", INI, FEED);
 }
 
 int main(void)

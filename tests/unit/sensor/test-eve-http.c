@@ -25,11 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../test-rand.h"
+#include "../test-tmpdir.h"
 #include "core/error.h"
 #include "pktbuild.h"
 #include "sensor/capture.h"
@@ -37,6 +36,7 @@
 #include "sensor/flow.h"
 #include "sensor/intel/intel.h"
 #include "sensor/sensor-int.h"
+#include "test-eve-direct.h"
 
 extern const struct mm_app_decoder mm_app_http;
 
@@ -45,43 +45,6 @@ static uint64_t rng;
 static uint64_t rnd(uint64_t n)
 {
     return test_xorshift(&rng) % n;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    b[n] = '\0';
-    *len = (size_t)n;
-    return b;
-}
-
-/* Fails with the first differing line of two files. */
-static void expect_same_files(const char *a, const char *b, size_t *lines)
-{
-    size_t na, nb;
-    char *x = read_file(a, &na), *y = read_file(b, &nb);
-    *lines = 0;
-    for (size_t i = 0; i < na; i++)
-        *lines += x[i] == '\n';
-    if (na != nb || memcmp(x, y, na) != 0) {
-        size_t i = 0;
-        while (i < na && i < nb && x[i] == y[i])
-            i++;
-        size_t start = i;
-        while (start > 0 && x[start - 1] != '\n')
-            start--;
-        fail_msg("differ at byte %zu:\n JSON:   %.400s\n direct: %.400s", i, x + start, y + start);
-    }
-    free(x);
-    free(y);
 }
 
 /* ---- random messages ------------------------------------------------------------ */
@@ -297,10 +260,10 @@ static void run_message(const char *msg, size_t n, bool response)
 static void test_line_equals_json(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mm-test-eve-http-XXXXXX", a[64], b[64];
-    assert_non_null(mkdtemp(dir));
-    snprintf(a, sizeof a, "%s/json", dir);
-    snprintf(b, sizeof b, "%s/direct", dir);
+    char dir[TEST_TMPDIR_MAX], a[TEST_TMPDIR_MAX], b[TEST_TMPDIR_MAX];
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-http"), 0);
+    assert_int_equal(test_tmpdir_join(a, sizeof a, dir, "json"), 0);
+    assert_int_equal(test_tmpdir_join(b, sizeof b, dir, "direct"), 0);
     struct line_run run = {0};
     line_run = &run;
     assert_int_equal(mm_eve_out_open(a, 0, 1, &run.json_out), 0);
@@ -317,12 +280,10 @@ static void test_line_equals_json(void **state)
     assert_int_equal(mm_eve_out_close(run.json_out), 0);
     assert_int_equal(mm_eve_out_close(run.direct_out), 0);
     size_t lines;
-    expect_same_files(a, b, &lines);
+    ed_expect_same_files(a, b, &lines);
     assert_int_equal(lines, run.lines);
     assert_true(lines > 3500); /* a few messages pass the 16 KiB header limit */
-    unlink(a);
-    unlink(b);
-    rmdir(dir);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
 /* ---- two sensors: direct and JSON ---------------------------------------------------- */
@@ -331,81 +292,6 @@ static void test_line_equals_json(void **state)
     "evil.example\n"                                                                               \
     "203.0.113.66\n"                                                                               \
     "http://dl.example/mirai.x86\n"
-
-struct sensor_run {
-    char eve[96];
-    struct mm_sensor_options opt;
-    struct mm_sensor *s;
-};
-
-static void sensor_open(struct sensor_run *r, const char *dir, const char *name, const char *ini)
-{
-    snprintf(r->eve, sizeof r->eve, "%s/%s", dir, name);
-    char *argv[] = {"mamori-sensor",
-                    "-r",
-                    "none.pcap",
-                    "--eve",
-                    r->eve,
-                    "--home-net",
-                    "192.168.0.0/16,2001:db8::/32",
-                    "--config",
-                    (char *)ini,
-                    NULL};
-    memset(&r->opt, 0, sizeof r->opt);
-    assert_int_equal(mm__options_parse(9, argv, &r->opt), 0);
-    char err[256];
-    assert_int_equal(mm__sensor_new(&r->opt, NULL, &r->s, err, sizeof err), 0);
-}
-
-static struct mm_intel *intel_of(const char *dir)
-{
-    char feed[96];
-    snprintf(feed, sizeof feed, "%s/feed.txt", dir);
-    FILE *f = fopen(feed, "w");
-    assert_non_null(f);
-    fputs(FEED, f);
-    fclose(f);
-    struct mm_intel *in = NULL;
-    assert_int_equal(mm_intel_new(&in), 0);
-    assert_int_equal(mm_intel_load(in, feed, NULL, NULL), 0);
-    assert_int_equal(mm_intel_seal(in), 0);
-    return in;
-}
-
-static void sensor_close(struct sensor_run *r)
-{
-    mm_intel_free(mm__sensor_swap_intel(r->s, NULL));
-    mm__sensor_free(r->s);
-    mm__options_free(&r->opt);
-}
-
-/* One TCP segment with payload from a to b (ports, seq) at time t. */
-struct endpoint {
-    struct mm_addr addr;
-    uint16_t port;
-    uint8_t mac[6];
-};
-
-static void send_segment(struct mm_sensor *s, const struct endpoint *a, const struct endpoint *b,
-                         uint32_t seq, uint16_t vlan, double t, const char *payload, size_t n)
-{
-    struct pkt k = {0};
-    pk_eth(&k, a->mac, b->mac, vlan ? 0x8100 : a->addr.family == 4 ? 0x0800 : 0x86dd);
-    if (vlan) {
-        pk_u16(&k, vlan);
-        pk_u16(&k, a->addr.family == 4 ? 0x0800 : 0x86dd);
-    }
-    size_t ip = a->addr.family == 4 ? pk_ipv4(&k, a->addr.bytes, b->addr.bytes, 6, 0)
-                                    : pk_ipv6(&k, a->addr.bytes, b->addr.bytes, 6);
-    pk_tcp(&k, a->port, b->port, seq, 1, 0x18, NULL, 0, payload, n);
-    if (a->addr.family == 4)
-        pk_ipv4_done(&k, ip);
-    else
-        pk_ipv6_done(&k, ip);
-    struct timeval ts = {.tv_sec = (time_t)t,
-                         .tv_usec = (suseconds_t)((t - (double)(time_t)t) * 1e6)};
-    mm__pipeline_packet(s, &ts, k.b, (uint32_t)k.len, (uint32_t)k.len, 1);
-}
 
 /* A request the detectors care about, at random: attacks, scanners'
  * agents, listed hosts and URLs, and odd bytes. */
@@ -456,7 +342,7 @@ static size_t gen_sensor_request(char *out, size_t cap)
     return put(out, at, "\r\n");
 }
 
-static void random_endpoint(struct endpoint *e, bool client, bool v6)
+static void random_endpoint(struct ed_endpoint *e, bool client, bool v6)
 {
     static const char *const v4[] = {"192.168.1.5", "192.168.1.6", "10.9.8.7", "198.51.100.7"};
     static const char *const v6s[] = {"2001:db8::5", "fd00::5", "2001:db9::7"};
@@ -467,24 +353,6 @@ static void random_endpoint(struct endpoint *e, bool client, bool v6)
     e->port = client ? (uint16_t)(20000 + rnd(40000)) : 80;
     uint8_t mac[6] = {2, 0, 0, 0, e->addr.bytes[3], e->addr.bytes[15]};
     memcpy(e->mac, mac, 6);
-}
-
-/* One UDP datagram from a to b at time t. */
-static void send_datagram(struct mm_sensor *s, const struct endpoint *a, const struct endpoint *b,
-                          double t, const uint8_t *payload, size_t n)
-{
-    struct pkt k = {0};
-    pk_eth(&k, a->mac, b->mac, a->addr.family == 4 ? 0x0800 : 0x86dd);
-    size_t ip = a->addr.family == 4 ? pk_ipv4(&k, a->addr.bytes, b->addr.bytes, 17, 0)
-                                    : pk_ipv6(&k, a->addr.bytes, b->addr.bytes, 17);
-    pk_udp(&k, a->port, b->port, payload, n);
-    if (a->addr.family == 4)
-        pk_ipv4_done(&k, ip);
-    else
-        pk_ipv6_done(&k, ip);
-    struct timeval ts = {.tv_sec = (time_t)t,
-                         .tv_usec = (suseconds_t)((t - (double)(time_t)t) * 1e6)};
-    mm__pipeline_packet(s, &ts, k.b, (uint32_t)k.len, (uint32_t)k.len, 1);
 }
 
 /* A DNS name at random: listed, generated-looking, plain. */
@@ -584,9 +452,9 @@ static size_t gen_client_hello(uint8_t *out, const char *name)
 /* The same exchange to both sensors: an HTTP conversation (a request,
  * sometimes a second one on the same flow, a response), a DNS query and
  * its answer, or a TLS ClientHello. */
-static void conversation(struct sensor_run *runs, double t)
+static void conversation(struct ed_sensor_run *runs, double t)
 {
-    struct endpoint c, srv;
+    struct ed_endpoint c, srv;
     bool v6 = rnd(4) == 0;
     uint16_t vlan = rnd(5) == 0 ? (uint16_t)(1 + rnd(4000)) : 0;
     char msg[3000], resp[6000], name[64];
@@ -611,174 +479,57 @@ static void conversation(struct sensor_run *runs, double t)
     for (int k = 0; k < 2; k++) {
         struct mm_sensor *s = runs[k].s;
         if (kind == 3) {
-            send_datagram(s, &c, &srv, t, q, n);
-            send_datagram(s, &srv, &c, t + 0.05, a, rn);
+            ed_send_datagram(s, &c, &srv, t, q, n);
+            ed_send_datagram(s, &srv, &c, t + 0.05, a, rn);
         } else if (kind == 4) {
-            send_segment(s, &c, &srv, 1000, vlan, t, (const char *)q, n);
+            ed_send_segment(s, &c, &srv, 1000, vlan, t, (const char *)q, n);
         } else {
-            send_segment(s, &c, &srv, 1000, vlan, t, msg, n);
+            ed_send_segment(s, &c, &srv, 1000, vlan, t, msg, n);
             if (second)
-                send_segment(s, &c, &srv, 1000 + (uint32_t)n, vlan, t + 0.1, msg, n);
+                ed_send_segment(s, &c, &srv, 1000 + (uint32_t)n, vlan, t + 0.1, msg, n);
             if (rn < 1400)
-                send_segment(s, &srv, &c, 7000, vlan, t + 0.2, resp, rn);
+                ed_send_segment(s, &srv, &c, 7000, vlan, t + 0.2, resp, rn);
         }
     }
 }
 
-/* The lines of an EVE file but its stats records (they hold run times). */
-static char *eve_without_stats(const char *path)
-{
-    size_t n;
-    char *text = read_file(path, &n), *out = malloc(n + 1), *o = out;
-    assert_non_null(out);
-    for (char *line = text, *nl; *line; line = nl + 1) {
-        nl = strchr(line, '\n');
-        assert_non_null(nl);
-        if (!memmem(line, (size_t)(nl - line), "\"event_type\":\"stats\"", 20)) {
-            memcpy(o, line, (size_t)(nl - line) + 1);
-            o += nl - line + 1;
-        }
-    }
-    *o = '\0';
-    free(text);
-    return out;
-}
-
-static size_t count_of(const char *text, const char *needle)
-{
-    size_t k = 0;
-    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
-        k++;
-    return k;
-}
-
-/* Two sensors writing into dir: runs[0] taking the direct path, runs[1]
- * kept on the JSON path; both with the detectors set to alert on every
- * hit and the small intel feed. */
-static void open_pair(struct sensor_run runs[2], const char *dir)
-{
-    char ini[64];
-    snprintf(ini, sizeof ini, "%s/s.ini", dir);
-    FILE *f = fopen(ini, "w");
-    assert_non_null(f);
-    fputs("[detect.web-attack]\nsuppress_seconds = 0\nscan_sources = any\npaths = 3\n"
-          "[detect.intel]\nsuppress_seconds = 0\n"
-          "[detect.suspicious-dns]\nsuppress_seconds = 0\nclients = any\nnxdomain = 2\n",
-          f);
-    fclose(f);
-    sensor_open(&runs[0], dir, "direct.json", ini);
-    sensor_open(&runs[1], dir, "json.json", ini);
-    for (size_t i = 0; i < MM__DIRECT_TYPES; i++) {
-        assert_true(runs[0].s->direct->types[i].allowed);
-        runs[1].s->direct->types[i].allowed = false; /* the reference: every event as JSON */
-    }
-    for (int k = 0; k < 2; k++)
-        assert_null(mm__sensor_swap_intel(runs[k].s, intel_of(dir)));
-}
-
-/* Closes both and fails unless their EVE files match (stats aside);
- * returns the direct one's text (owned). */
-static char *close_pair_expect_same(struct sensor_run runs[2])
-{
-    sensor_close(&runs[0]);
-    sensor_close(&runs[1]);
-    char *a = eve_without_stats(runs[0].eve), *b = eve_without_stats(runs[1].eve);
-    if (strcmp(a, b) != 0) {
-        size_t i = 0;
-        while (a[i] == b[i])
-            i++;
-        while (i > 0 && a[i - 1] != '\n')
-            i--;
-        fail_msg("differ:\n direct: %.600s\n JSON:   %.600s", a + i, b + i);
-    }
-    free(b);
-    unlink(runs[0].eve);
-    unlink(runs[1].eve);
-    return a;
-}
-
-static void remove_dir(const char *dir)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-}
+/* The detectors set to alert on every hit. */
+#define INI                                                                                        \
+    "[detect.web-attack]\nsuppress_seconds = 0\nscan_sources = any\npaths = 3\n"                   \
+    "[detect.intel]\nsuppress_seconds = 0\n"                                                       \
+    "[detect.suspicious-dns]\nsuppress_seconds = 0\nclients = any\nnxdomain = 2\n"
 
 static void test_sensor_direct_equals_json(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/mm-test-eve-http-XXXXXX";
-    struct sensor_run runs[2];
-    assert_non_null(mkdtemp(dir));
-    open_pair(runs, dir);
+    char dir[TEST_TMPDIR_MAX];
+    struct ed_sensor_run runs[2];
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-http"), 0);
+    ed_open_pair(runs, dir, INI, FEED);
     rng = 77;
     for (unsigned i = 0; i < 1500; i++)
         conversation(runs, 1775001600.0 + i * 0.7);
     assert_true(runs[0].s->direct->events > 2000);
     print_message("%llu events the direct way\n", (unsigned long long)runs[0].s->direct->events);
     assert_int_equal(runs[1].s->direct->events, 0);
-    char *a = close_pair_expect_same(runs);
+    char *a = ed_close_pair_expect_same(runs);
     /* the test means something: HTTP events, alerts from both detectors */
-    assert_true(count_of(a, "\"event_type\":\"http\"") > 1200);
-    assert_true(count_of(a, "\"event_type\":\"dns\"") > 500);
-    assert_true(count_of(a, "\"event_type\":\"tls\"") > 200);
-    assert_true(count_of(a, "\"detector\":\"suspicious-dns\"") > 10);
-    assert_true(count_of(a, "\"detector\":\"web-attack\"") > 50);
-    assert_true(count_of(a, "\"detector\":\"intel\"") > 50);
-    assert_true(count_of(a, "\"vlan\":[") > 100);
+    assert_true(ed_count_of(a, "\"event_type\":\"http\"") > 1200);
+    assert_true(ed_count_of(a, "\"event_type\":\"dns\"") > 500);
+    assert_true(ed_count_of(a, "\"event_type\":\"tls\"") > 200);
+    assert_true(ed_count_of(a, "\"detector\":\"suspicious-dns\"") > 10);
+    assert_true(ed_count_of(a, "\"detector\":\"web-attack\"") > 50);
+    assert_true(ed_count_of(a, "\"detector\":\"intel\"") > 50);
+    assert_true(ed_count_of(a, "\"vlan\":[") > 100);
     free(a);
-    remove_dir(dir);
-}
-
-/* Every packet of a capture file to both sensors. */
-static void feed_capture(struct sensor_run runs[2], const char *path)
-{
-    struct mm_capture *c = NULL;
-    struct mm_capture_packet pkt;
-    char err[256];
-    if (mm_capture_open_file(path, &c, err, sizeof err) != 0)
-        return; /* a link type the sensor does not read */
-    int linktype = mm_capture_linktype(c);
-    while (mm_capture_next(c, &pkt, err, sizeof err) == MM_CAPTURE_PACKET)
-        for (int k = 0; k < 2; k++)
-            mm__pipeline_packet(runs[k].s, &pkt.ts, pkt.data, pkt.caplen, pkt.len, linktype);
-    mm_capture_close(c);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
 /* The real captures beside the project, each through both sensors. */
 static void test_shared_captures(void **state)
 {
     (void)state;
-    const char *shared = getenv("MAMORI_SHARED_DIR");
-    char path[1024], dir[] = "/tmp/mm-test-eve-http-XXXXXX";
-    struct stat st;
-    snprintf(path, sizeof path, "%s/pcaps", shared ? shared : "");
-    DIR *d = shared && stat(path, &st) == 0 ? opendir(path) : NULL;
-    if (!d) {
-        print_message("skipped: no shared captures at %s (MAMORI_SHARED_DIR)\n", path);
-        skip();
-    }
-    assert_non_null(mkdtemp(dir));
-    unsigned files = 0;
-    size_t events = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (!strstr(e->d_name, ".pcap"))
-            continue;
-        char file[1400];
-        struct sensor_run runs[2];
-        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
-        open_pair(runs, dir);
-        feed_capture(runs, file);
-        uint64_t direct = runs[0].s->direct->events;
-        char *a = close_pair_expect_same(runs);
-        free(a);
-        files++;
-        events += direct;
-    }
-    closedir(d);
-    remove_dir(dir);
-    print_message("shared: %u captures, %zu events the direct way, same lines\n", files, events);
-    assert_true(files > 0 && events > 0);
+    ed_shared_captures("eve-http", INI, FEED);
 }
 
 int main(void)

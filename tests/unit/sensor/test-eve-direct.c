@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The direct-EVE tests' shared pieces (test-eve-direct.h): the sensor
+ * pair (open with a config and an intel feed, close and compare their EVE
+ * files), the packets sent to it, the shared-captures run, and the file
+ * helpers. Linked into test-eve-http and test-eve-dns. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pktbuild.h"
+#include "sensor/capture.h"
+#include "sensor/eve-app.h"
+#include "sensor/intel/intel.h"
+#include "test-eve-direct.h"
+
+char *ed_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    b[n] = '\0';
+    *len = (size_t)n;
+    return b;
+}
+
+size_t ed_count_of(const char *text, const char *needle)
+{
+    size_t k = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+        k++;
+    return k;
+}
+
+void ed_expect_same_files(const char *json, const char *direct, size_t *lines)
+{
+    size_t na, nb;
+    char *x = ed_read_file(json, &na), *y = ed_read_file(direct, &nb);
+    *lines = 0;
+    for (size_t i = 0; i < na; i++)
+        *lines += x[i] == '\n';
+    if (na != nb || memcmp(x, y, na) != 0) {
+        size_t i = 0;
+        while (i < na && i < nb && x[i] == y[i])
+            i++;
+        size_t start = i;
+        while (start > 0 && x[start - 1] != '\n')
+            start--;
+        fail_msg("differ at byte %zu:\n JSON:   %.600s\n direct: %.600s", i, x + start, y + start);
+    }
+    free(x);
+    free(y);
+}
+
+/* ---- packets ------------------------------------------------------------------------ */
+
+static void send_frame(struct mm_sensor *s, const struct pkt *k, double t)
+{
+    struct timeval ts = {.tv_sec = (time_t)t,
+                         .tv_usec = (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+    mm__pipeline_packet(s, &ts, k->b, (uint32_t)k->len, (uint32_t)k->len, 1);
+}
+
+static uint16_t ethertype_of(const struct ed_endpoint *a)
+{
+    return a->addr.family == 4 ? 0x0800 : 0x86dd;
+}
+
+void ed_send_segment(struct mm_sensor *s, const struct ed_endpoint *a, const struct ed_endpoint *b,
+                     uint32_t seq, uint16_t vlan, double t, const void *payload, size_t n)
+{
+    struct pkt k = {0};
+    pk_eth(&k, a->mac, b->mac, vlan ? 0x8100 : ethertype_of(a));
+    if (vlan) {
+        pk_u16(&k, vlan);
+        pk_u16(&k, ethertype_of(a));
+    }
+    size_t ip = a->addr.family == 4 ? pk_ipv4(&k, a->addr.bytes, b->addr.bytes, 6, 0)
+                                    : pk_ipv6(&k, a->addr.bytes, b->addr.bytes, 6);
+    pk_tcp(&k, a->port, b->port, seq, 1, 0x18, NULL, 0, (const char *)payload, n);
+    if (a->addr.family == 4)
+        pk_ipv4_done(&k, ip);
+    else
+        pk_ipv6_done(&k, ip);
+    send_frame(s, &k, t);
+}
+
+void ed_send_datagram(struct mm_sensor *s, const struct ed_endpoint *a, const struct ed_endpoint *b,
+                      double t, const uint8_t *payload, size_t n)
+{
+    struct pkt k = {0};
+    pk_eth(&k, a->mac, b->mac, ethertype_of(a));
+    size_t ip = a->addr.family == 4 ? pk_ipv4(&k, a->addr.bytes, b->addr.bytes, 17, 0)
+                                    : pk_ipv6(&k, a->addr.bytes, b->addr.bytes, 17);
+    pk_udp(&k, a->port, b->port, payload, n);
+    if (a->addr.family == 4)
+        pk_ipv4_done(&k, ip);
+    else
+        pk_ipv6_done(&k, ip);
+    send_frame(s, &k, t);
+}
+
+/* ---- the sensor pair ---------------------------------------------------------------- */
+
+static void sensor_open(struct ed_sensor_run *r, const char *dir, const char *name, const char *ini)
+{
+    assert_int_equal(test_tmpdir_join(r->eve, sizeof r->eve, dir, name), 0);
+    char *argv[] = {"mamori-sensor",
+                    "-r",
+                    "none.pcap",
+                    "--eve",
+                    r->eve,
+                    "--home-net",
+                    "192.168.0.0/16,2001:db8::/32",
+                    "--config",
+                    (char *)ini,
+                    NULL};
+    memset(&r->opt, 0, sizeof r->opt);
+    assert_int_equal(mm__options_parse(9, argv, &r->opt), 0);
+    char err[256];
+    assert_int_equal(mm__sensor_new(&r->opt, NULL, &r->s, err, sizeof err), 0);
+}
+
+static void sensor_close(struct ed_sensor_run *r)
+{
+    mm_intel_free(mm__sensor_swap_intel(r->s, NULL));
+    mm__sensor_free(r->s);
+    mm__options_free(&r->opt);
+}
+
+static struct mm_intel *intel_of(const char *dir, const char *feed_text)
+{
+    char feed[TEST_TMPDIR_MAX];
+    assert_int_equal(test_tmpdir_join(feed, sizeof feed, dir, "feed.txt"), 0);
+    FILE *f = fopen(feed, "w");
+    assert_non_null(f);
+    fputs(feed_text, f);
+    fclose(f);
+    struct mm_intel *in = NULL;
+    assert_int_equal(mm_intel_new(&in), 0);
+    assert_int_equal(mm_intel_load(in, feed, NULL, NULL), 0);
+    assert_int_equal(mm_intel_seal(in), 0);
+    return in;
+}
+
+void ed_open_pair(struct ed_sensor_run runs[2], const char *dir, const char *ini, const char *feed)
+{
+    char path[TEST_TMPDIR_MAX];
+    assert_int_equal(test_tmpdir_join(path, sizeof path, dir, "s.ini"), 0);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(ini, f);
+    fclose(f);
+    sensor_open(&runs[0], dir, "direct.json", path);
+    sensor_open(&runs[1], dir, "json.json", path);
+    for (size_t i = 0; i < MM__DIRECT_TYPES; i++) {
+        assert_true(runs[0].s->direct->types[i].allowed);
+        runs[1].s->direct->types[i].allowed = false; /* the reference: every event as JSON */
+    }
+    for (int k = 0; k < 2; k++)
+        assert_null(mm__sensor_swap_intel(runs[k].s, intel_of(dir, feed)));
+}
+
+/* The lines of an EVE file but its stats records (they hold run times). */
+static char *eve_without_stats(const char *path)
+{
+    size_t n;
+    char *text = ed_read_file(path, &n), *out = malloc(n + 1), *o = out;
+    assert_non_null(out);
+    for (char *line = text, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        assert_non_null(nl);
+        if (!memmem(line, (size_t)(nl - line), "\"event_type\":\"stats\"", 20)) {
+            memcpy(o, line, (size_t)(nl - line) + 1);
+            o += nl - line + 1;
+        }
+    }
+    *o = '\0';
+    free(text);
+    return out;
+}
+
+char *ed_close_pair_expect_same(struct ed_sensor_run runs[2])
+{
+    sensor_close(&runs[0]);
+    sensor_close(&runs[1]);
+    char *a = eve_without_stats(runs[0].eve), *b = eve_without_stats(runs[1].eve);
+    if (strcmp(a, b) != 0) {
+        size_t i = 0;
+        while (a[i] == b[i])
+            i++;
+        while (i > 0 && a[i - 1] != '\n')
+            i--;
+        fail_msg("differ:\n direct: %.600s\n JSON:   %.600s", a + i, b + i);
+    }
+    free(b);
+    unlink(runs[0].eve);
+    unlink(runs[1].eve);
+    return a;
+}
+
+/* ---- the shared captures ------------------------------------------------------------ */
+
+/* Every packet of a capture file to both sensors. */
+static void feed_capture(struct ed_sensor_run runs[2], const char *path)
+{
+    struct mm_capture *c = NULL;
+    struct mm_capture_packet pkt;
+    char err[256];
+    if (mm_capture_open_file(path, &c, err, sizeof err) != 0)
+        return; /* a link type the sensor does not read */
+    int linktype = mm_capture_linktype(c);
+    while (mm_capture_next(c, &pkt, err, sizeof err) == MM_CAPTURE_PACKET)
+        for (int k = 0; k < 2; k++)
+            mm__pipeline_packet(runs[k].s, &pkt.ts, pkt.data, pkt.caplen, pkt.len, linktype);
+    mm_capture_close(c);
+}
+
+void ed_shared_captures(const char *tag, const char *ini, const char *feed)
+{
+    const char *shared = getenv("MAMORI_SHARED_DIR");
+    char path[1024], dir[TEST_TMPDIR_MAX];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/pcaps", shared ? shared : "");
+    DIR *d = shared && stat(path, &st) == 0 ? opendir(path) : NULL;
+    if (!d) {
+        print_message("skipped: no shared captures at %s (MAMORI_SHARED_DIR)\n", path);
+        skip();
+    }
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, tag), 0);
+    unsigned files = 0;
+    size_t events = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (!strstr(e->d_name, ".pcap"))
+            continue;
+        char file[1400];
+        struct ed_sensor_run runs[2];
+        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+        ed_open_pair(runs, dir, ini, feed);
+        feed_capture(runs, file);
+        uint64_t direct = runs[0].s->direct->events;
+        free(ed_close_pair_expect_same(runs));
+        files++;
+        events += direct;
+    }
+    closedir(d);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+    print_message("shared: %u captures, %zu events the direct way, same lines\n", files, events);
+    assert_true(files > 0 && events > 0);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * What the direct-EVE tests (test-eve-http.c, test-eve-dns.c) share: two
+ * whole sensors writing into one temporary directory, the first taking the
+ * direct path and the second forced onto the JSON path, given the same
+ * packets (built here, or read from a capture), and their EVE files
+ * compared line by line (stats records aside); the same over every capture
+ * in $MAMORI_SHARED_DIR/pcaps (skipped without it); and the small file
+ * helpers both comparisons use. Nothing here draws random numbers, so each
+ * test's random sequence stays its own. */
+#ifndef MM_TEST_EVE_DIRECT_H
+#define MM_TEST_EVE_DIRECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../test-tmpdir.h"
+#include "core/net.h"
+#include "sensor/sensor-int.h"
+
+/* One sensor of a pair and the EVE file it writes. */
+struct ed_sensor_run {
+    char eve[TEST_TMPDIR_MAX];
+    struct mm_sensor_options opt;
+    struct mm_sensor *s;
+};
+
+/* One side of a conversation: address, port, MAC. */
+struct ed_endpoint {
+    struct mm_addr addr;
+    uint16_t port;
+    uint8_t mac[6];
+};
+
+/* The whole file at path, NUL-terminated (owned); its length in *len. */
+char *ed_read_file(const char *path, size_t *len);
+
+/* How many times needle occurs in text. */
+size_t ed_count_of(const char *text, const char *needle);
+
+/* Fails with the first differing line of the files json and direct;
+ * *lines gets the number of lines of the first. */
+void ed_expect_same_files(const char *json, const char *direct, size_t *lines);
+
+/* One TCP segment with payload from a to b (seq; a VLAN tag unless vlan
+ * is 0) at time t (seconds), into the sensor. */
+void ed_send_segment(struct mm_sensor *s, const struct ed_endpoint *a, const struct ed_endpoint *b,
+                     uint32_t seq, uint16_t vlan, double t, const void *payload, size_t n);
+
+/* One UDP datagram from a to b at time t, into the sensor. */
+void ed_send_datagram(struct mm_sensor *s, const struct ed_endpoint *a, const struct ed_endpoint *b,
+                      double t, const uint8_t *payload, size_t n);
+
+/* Two sensors writing into dir with the config text ini and the intel
+ * feed text feed: runs[0] taking the direct path, runs[1] kept on the
+ * JSON path (the reference). */
+void ed_open_pair(struct ed_sensor_run runs[2], const char *dir, const char *ini, const char *feed);
+
+/* Closes both and fails unless their EVE files match (stats aside);
+ * returns the direct one's text (owned). */
+char *ed_close_pair_expect_same(struct ed_sensor_run runs[2]);
+
+/* Every capture in $MAMORI_SHARED_DIR/pcaps through a fresh pair (ini,
+ * feed as for ed_open_pair, temporary directory named after tag); skips
+ * the cmocka test when there are none. */
+void ed_shared_captures(const char *tag, const char *ini, const char *feed);
+
+#endif
