@@ -21,6 +21,7 @@
 #include "sensor/eve-app.h"
 #include "sensor/intel/intel.h"
 #include "test-eve-direct.h"
+#include "test-intel-feed.h"
 
 char *ed_read_file(const char *path, size_t *len)
 {
@@ -142,21 +143,6 @@ static void sensor_close(struct ed_sensor_run *r)
     mm__options_free(&r->opt);
 }
 
-static struct mm_intel *intel_of(const char *dir, const char *feed_text)
-{
-    char feed[TEST_TMPDIR_MAX];
-    assert_int_equal(test_tmpdir_join(feed, sizeof feed, dir, "feed.txt"), 0);
-    FILE *f = fopen(feed, "w");
-    assert_non_null(f);
-    fputs(feed_text, f);
-    fclose(f);
-    struct mm_intel *in = NULL;
-    assert_int_equal(mm_intel_new(&in), 0);
-    assert_int_equal(mm_intel_load(in, feed, NULL, NULL), 0);
-    assert_int_equal(mm_intel_seal(in), 0);
-    return in;
-}
-
 void ed_open_pair(struct ed_sensor_run runs[2], const char *dir, const char *ini, const char *feed)
 {
     char path[TEST_TMPDIR_MAX];
@@ -172,7 +158,7 @@ void ed_open_pair(struct ed_sensor_run runs[2], const char *dir, const char *ini
         runs[1].s->direct->types[i].allowed = false; /* the reference: every event as JSON */
     }
     for (int k = 0; k < 2; k++)
-        assert_null(mm__sensor_swap_intel(runs[k].s, intel_of(dir, feed)));
+        assert_null(mm__sensor_swap_intel(runs[k].s, test_intel_from_feed(dir, feed)));
 }
 
 /* The lines of an EVE file but its stats records (they hold run times). */

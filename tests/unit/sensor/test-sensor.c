@@ -23,6 +23,7 @@
 #include "sensor/sensor-int.h"
 #include "../test-rand.h"
 #include "../test-tmpdir.h"
+#include "test-intel-feed.h"
 
 static char dir[128], eve[192], ini[192];
 static struct mm_sensor_options opt;
@@ -378,21 +379,6 @@ static void send_tcp(int64_t t, uint8_t flags, uint32_t seq)
     mm__pipeline_packet(s, &ts, k.b, (uint32_t)k.len, (uint32_t)k.len, 1);
 }
 
-static struct mm_intel *intel_set(const char *feed_text)
-{
-    char feed[256];
-    snprintf(feed, sizeof feed, "%s/feed.txt", dir);
-    FILE *f = fopen(feed, "w");
-    assert_non_null(f);
-    fputs(feed_text, f);
-    fclose(f);
-    struct mm_intel *in = NULL;
-    assert_int_equal(mm_intel_new(&in), 0);
-    assert_int_equal(mm_intel_load(in, feed, NULL, NULL), 0);
-    assert_int_equal(mm_intel_seal(in), 0);
-    return in;
-}
-
 /* The intel detector's alerts written so far (a JSON array, owned). */
 static json_t *intel_alerts(void)
 {
@@ -416,13 +402,13 @@ static json_t *intel_alerts(void)
 static void test_reload_rechecks_live_flows(void **state)
 {
     (void)state;
-    mm_intel_free(mm__sensor_swap_intel(s, intel_set("198.51.100.7\n")));
+    mm_intel_free(mm__sensor_swap_intel(s, test_intel_from_feed(dir, "198.51.100.7\n")));
     send_tcp(1775001600, 0x02, 1000); /* SYN: the peer is not listed */
     send_tcp(1775001601, 0x10, 1001);
     json_t *hits = intel_alerts();
     assert_int_equal(json_array_size(hits), 0);
     json_decref(hits);
-    mm_intel_free(mm__sensor_swap_intel(s, intel_set("203.0.113.9\n")));
+    mm_intel_free(mm__sensor_swap_intel(s, test_intel_from_feed(dir, "203.0.113.9\n")));
     send_tcp(1775001602, 0x10, 1001); /* the same flow, after the reload */
     hits = intel_alerts();
     assert_int_equal(json_array_size(hits), 1);
