@@ -27,6 +27,8 @@
 #include "core/error.h"
 #include "sensor/decode/app-util.h"
 #include "sensor/decode/dns-parse.h"
+#define TEST_DNS_GEN_CAP 4096 /* the random messages' buffer (bytes) */
+#include "test-dns-gen.h"
 
 /* ---- the parser before round 7 (commit 9c6c1dc) ------------------------------ */
 
@@ -446,31 +448,6 @@ static void test_corpus_mutations(void **state)
 }
 
 /* ---- random messages ------------------------------------------------------------ */
-
-struct gen {
-    uint8_t b[4096];
-    size_t n;
-    size_t names[32]; /* offsets of names written so far (pointer targets) */
-    size_t nnames;
-};
-
-static void put8(struct gen *g, unsigned v)
-{
-    if (g->n < sizeof g->b)
-        g->b[g->n++] = (uint8_t)v;
-}
-
-static void put16(struct gen *g, unsigned v)
-{
-    put8(g, v >> 8);
-    put8(g, v);
-}
-
-static void put32(struct gen *g, uint32_t v)
-{
-    put16(g, v >> 16);
-    put16(g, v & 0xFFFF);
-}
 
 /* A label byte: mostly host-name letters, sometimes upper case, dots,
  * spaces, control bytes, UTF-8 sequences (right and broken) or any byte. */

@@ -42,6 +42,8 @@
 #include "sensor/flow.h"
 #include "sensor/intel/intel.h"
 #include "sensor/sensor-int.h"
+#define TEST_DNS_GEN_CAP 16384 /* the random messages' buffer (bytes) */
+#include "test-dns-gen.h"
 #include "test-eve-direct.h"
 
 extern const struct mm_app_decoder mm_app_dns_udp, mm_app_dns_tcp;
@@ -54,31 +56,6 @@ static uint64_t rnd(uint64_t n)
 }
 
 /* ---- random messages ------------------------------------------------------------ */
-
-struct gen {
-    uint8_t b[16384];
-    size_t n;
-    size_t names[32]; /* offsets of names written so far (pointer targets) */
-    size_t nnames;
-};
-
-static void put8(struct gen *g, unsigned v)
-{
-    if (g->n < sizeof g->b)
-        g->b[g->n++] = (uint8_t)v;
-}
-
-static void put16(struct gen *g, unsigned v)
-{
-    put8(g, v >> 8);
-    put8(g, v);
-}
-
-static void put32(struct gen *g, uint32_t v)
-{
-    put16(g, v >> 16);
-    put16(g, v & 0xFFFF);
-}
 
 /* A label byte: mostly host-name letters, sometimes upper case, dots,
  * spaces, quotes, backslashes, control bytes, DEL, UTF-8 (right and
