@@ -315,6 +315,28 @@ void th_ip_packet(struct mm_packet *p, const char *src, uint16_t sport, const ch
     }
 }
 
+void th_send_from(struct mm_sensor *s, const uint8_t mac[6], const char *src, double t)
+{
+    struct mm_packet p;
+    th_set_time(s, t);
+    th_ip_packet(&p, src, 1025, "203.0.113.80", 80, 6, 0x10, NULL);
+    p.has_eth = true;
+    memcpy(p.src_mac, mac, 6);
+    th_packet(s, &p);
+}
+
+size_t th_device_changes(const struct mm_sensor *s)
+{
+    return th_count_events(s, "device", "changed");
+}
+
+const json_t *th_last_device(const struct mm_sensor *s)
+{
+    size_t n = th_count_events(s, "device", NULL);
+    assert_true(n > 0);
+    return json_object_get(th_event_at(s, "device", n - 1), "device");
+}
+
 void th_expect_devices_refused(const char *ini_text)
 {
     char err[128];

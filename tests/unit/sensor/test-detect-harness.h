@@ -80,4 +80,11 @@ void th_expect_devices_refused(const char *ini_text);
 void th_ip_packet(struct mm_packet *p, const char *src, uint16_t sport, const char *dst,
                   uint16_t dport, uint8_t proto, uint8_t flags, const char *payload);
 
+/* The device tests: an ACK (no SYN: no OS guess) from mac at src, at
+ * capture time t; how many "changed" device events were emitted; the
+ * "device" object of the last device event (borrowed; fails when none). */
+void th_send_from(struct mm_sensor *s, const uint8_t mac[6], const char *src, double t);
+size_t th_device_changes(const struct mm_sensor *s);
+const json_t *th_last_device(const struct mm_sensor *s);
+
 #endif

@@ -39,29 +39,6 @@ static int teardown(void **state)
     return test_tmpdir_remove(state_dir);
 }
 
-/* An ACK (no SYN: no OS guess) from mac at src, at capture time t. */
-static void send_from(struct mm_sensor *s, const uint8_t mac[6], const char *src, double t)
-{
-    struct mm_packet p;
-    th_set_time(s, t);
-    th_ip_packet(&p, src, 1025, "203.0.113.80", 80, 6, 0x10, NULL);
-    p.has_eth = true;
-    memcpy(p.src_mac, mac, 6);
-    th_packet(s, &p);
-}
-
-static size_t changed(const struct mm_sensor *s)
-{
-    return th_count_events(s, "device", "changed");
-}
-
-static const json_t *last_device_event(const struct mm_sensor *s)
-{
-    size_t n = th_count_events(s, "device", NULL);
-    assert_true(n > 0);
-    return json_object_get(th_event_at(s, "device", n - 1), "device");
-}
-
 static const json_t *ips_of(const json_t *rec)
 {
     return json_object_get(rec, "ips");
@@ -92,7 +69,7 @@ static void test_rotation_is_no_news(void **state)
     for (unsigned round = 0; round < 4; round++)
         for (unsigned i = 0; i < 12; i++) {
             snprintf(ip, sizeof ip, "192.168.10.%u", 10 + i);
-            send_from(s, mac, ip, T0 + round * 100 + i);
+            th_send_from(s, mac, ip, T0 + round * 100 + i);
             const json_t *rec = mm_devices_find_mac(mm_sensor_devices(s), mac);
             const json_t *ips = ips_of(rec);
             assert_int_equal(json_array_size(ips), round == 0 && i < 8 ? i + 1 : 8);
@@ -100,7 +77,7 @@ static void test_rotation_is_no_news(void **state)
                                 ip);
         }
     assert_int_equal(th_count_events(s, "device", "new"), 1);
-    assert_int_equal(changed(s), 11); /* the first round's 11 new addresses only */
+    assert_int_equal(th_device_changes(s), 11); /* the first round's 11 new addresses only */
     th_free(s);
 }
 
@@ -115,36 +92,36 @@ static void test_address_changes_coalesced(void **state)
     (void)state;
     const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0a, 0x02};
     struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
-    send_from(s, mac, "192.168.11.1", T0);
-    send_from(s, mac, "192.168.11.2", T0 + 10);
-    send_from(s, mac, "192.168.11.3", T0 + 20);
-    send_from(s, mac, "192.168.11.3", T0 + 3599);
-    assert_int_equal(changed(s), 0);
-    send_from(s, mac, "192.168.11.3", T0 + 3600); /* no new address: the held-back ones */
-    assert_int_equal(changed(s), 1);
-    const json_t *rec = last_device_event(s);
+    th_send_from(s, mac, "192.168.11.1", T0);
+    th_send_from(s, mac, "192.168.11.2", T0 + 10);
+    th_send_from(s, mac, "192.168.11.3", T0 + 20);
+    th_send_from(s, mac, "192.168.11.3", T0 + 3599);
+    assert_int_equal(th_device_changes(s), 0);
+    th_send_from(s, mac, "192.168.11.3", T0 + 3600); /* no new address: the held-back ones */
+    assert_int_equal(th_device_changes(s), 1);
+    const json_t *rec = th_last_device(s);
     assert_int_equal(json_array_size(ips_of(rec)), 3);
     assert_string_equal(
         json_string_value(json_object_get(th_event_at(s, "device", 1), "timestamp")),
         "2026-04-01T01:00:00.000000+0000");
 
     /* within the next hour: a new address waits, a host name does not */
-    send_from(s, mac, "192.168.11.4", T0 + 3700);
-    assert_int_equal(changed(s), 1);
+    th_send_from(s, mac, "192.168.11.4", T0 + 3700);
+    assert_int_equal(th_device_changes(s), 1);
     th_set_time(s, T0 + 3800);
     th_event(s, "{\"event_type\":\"netbios\",\"src_ip\":\"192.168.11.4\",\"netbios\":{"
                 "\"type\":\"request\",\"hostname\":\"PC-A2\"}}");
-    assert_int_equal(changed(s), 2);
-    rec = last_device_event(s);
+    assert_int_equal(th_device_changes(s), 2);
+    rec = th_last_device(s);
     assert_true(has_string(ips_of(rec), "192.168.11.4")); /* it carries the current list */
-    send_from(s, mac, "192.168.11.4", T0 + 7300);         /* nothing was held back since */
-    assert_int_equal(changed(s), 2);
+    th_send_from(s, mac, "192.168.11.4", T0 + 7300);      /* nothing was held back since */
+    assert_int_equal(th_device_changes(s), 2);
 
     /* a new address, then the clock steps back by a day: announced */
-    send_from(s, mac, "192.168.11.5", T0 + 7000);
-    assert_int_equal(changed(s), 2);
-    send_from(s, mac, "192.168.11.5", T0 + 7000 - 86400);
-    assert_int_equal(changed(s), 3);
+    th_send_from(s, mac, "192.168.11.5", T0 + 7000);
+    assert_int_equal(th_device_changes(s), 2);
+    th_send_from(s, mac, "192.168.11.5", T0 + 7000 - 86400);
+    assert_int_equal(th_device_changes(s), 3);
     th_free(s);
 }
 
@@ -164,48 +141,48 @@ static void test_identity_at_once(void **state)
         "{\"event_type\":\"dhcp\",\"src_ip\":\"192.168.12.3\",\"dhcp\":{\"type\":\"request\","
         "\"client_mac\":\"02:00:00:00:0a:03\",\"params_raw\":[1,3,6,15,99]}}"};
     struct mm_sensor *s = th_new("[devices]\nallow = 192.168.77.0/24\n", NULL, NULL, NULL);
-    send_from(s, mac, "192.168.12.3", T0);
+    th_send_from(s, mac, "192.168.12.3", T0);
     size_t want = 0;
     for (unsigned i = 0; i < 6; i++) {
         th_set_time(s, T0 + 1 + i);
         th_event(s, dhcp[i % 2]);
         want += i < 2;
-        assert_int_equal(changed(s), want);
+        assert_int_equal(th_device_changes(s), want);
     }
     th_event(s, "{\"event_type\":\"smb\",\"src_ip\":\"192.168.12.3\",\"dest_ip\":\"192.168.12.9\","
                 "\"smb\":{\"request\":{\"native_os\":\"Unix\"}}}");
-    assert_int_equal(changed(s), ++want);
-    assert_string_equal(json_string_value(json_object_get(last_device_event(s), "smb_native_os")),
+    assert_int_equal(th_device_changes(s), ++want);
+    assert_string_equal(json_string_value(json_object_get(th_last_device(s), "smb_native_os")),
                         "Unix");
     th_event(s, "{\"event_type\":\"smb\",\"src_ip\":\"192.168.12.3\",\"dest_ip\":\"192.168.12.9\","
                 "\"smb\":{\"request\":{\"native_os\":\"Unix\"}}}");
-    assert_int_equal(changed(s), want);
+    assert_int_equal(th_device_changes(s), want);
 
     /* IPv6 addresses update the record silently, also past a full list */
     char ip[64];
     for (unsigned i = 0; i < 10; i++) {
         snprintf(ip, sizeof ip, "fe80::%x", i + 1);
-        send_from(s, mac, ip, T0 + 10 + i);
+        th_send_from(s, mac, ip, T0 + 10 + i);
     }
-    assert_int_equal(changed(s), want);
+    assert_int_equal(th_device_changes(s), want);
     /* an address in an allowlisted range: allowlisted now, announced at once */
-    assert_false(json_is_true(json_object_get(last_device_event(s), "allowlisted")));
-    send_from(s, mac, "192.168.77.7", T0 + 30);
-    assert_int_equal(changed(s), ++want);
-    assert_true(json_is_true(json_object_get(last_device_event(s), "allowlisted")));
+    assert_false(json_is_true(json_object_get(th_last_device(s), "allowlisted")));
+    th_send_from(s, mac, "192.168.77.7", T0 + 30);
+    assert_int_equal(th_device_changes(s), ++want);
+    assert_true(json_is_true(json_object_get(th_last_device(s), "allowlisted")));
 
     /* a device first known from a DHCP discover without an address
      * (announced at the end of the next packet, here another device's) */
     th_event(s, "{\"event_type\":\"dhcp\",\"src_ip\":\"0.0.0.0\",\"dhcp\":{\"type\":\"discover\","
                 "\"client_mac\":\"02:00:00:00:0a:04\",\"requested_ip\":\"0.0.0.0\"}}");
     const uint8_t late[6] = {0x02, 0, 0, 0, 0x0a, 0x04};
-    send_from(s, mac, "192.168.77.7", T0 + 31);
+    th_send_from(s, mac, "192.168.77.7", T0 + 31);
     assert_int_equal(th_count_events(s, "device", "new"), 2);
     assert_int_equal(
         json_array_size(ips_of(json_object_get(th_event_at(s, "device", want + 1), "device"))), 0);
-    send_from(s, late, "192.168.12.4", T0 + 32);
-    assert_int_equal(changed(s), ++want);
-    assert_string_equal(json_string_value(json_array_get(ips_of(last_device_event(s)), 0)),
+    th_send_from(s, late, "192.168.12.4", T0 + 32);
+    assert_int_equal(th_device_changes(s), ++want);
+    assert_string_equal(json_string_value(json_array_get(ips_of(th_last_device(s)), 0)),
                         "192.168.12.4");
     th_free(s);
 }
@@ -221,10 +198,10 @@ static void test_held_back_change_persists(void **state)
     char path[300];
     const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0a, 0x05}, other[6] = {0x02, 0, 0, 0, 0x0a, 0x06};
     struct mm_sensor *s = th_new(NULL, NULL, state_dir, NULL);
-    send_from(s, mac, "192.168.13.1", T0);
-    send_from(s, other, "192.168.13.9", T0);
-    send_from(s, mac, "192.168.13.2", T0 + 60); /* held back */
-    assert_int_equal(changed(s), 0);
+    th_send_from(s, mac, "192.168.13.1", T0);
+    th_send_from(s, other, "192.168.13.9", T0);
+    th_send_from(s, mac, "192.168.13.2", T0 + 60); /* held back */
+    assert_int_equal(th_device_changes(s), 0);
     assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
     th_free(s);
     snprintf(path, sizeof path, "%s/devices.json", state_dir);
@@ -239,16 +216,16 @@ static void test_held_back_change_persists(void **state)
     const json_t *loaded = mm_devices_find_mac(mm_sensor_devices(s), mac);
     assert_null(json_object_get(loaded, "address_change_pending"));
     assert_null(json_object_get(loaded, "last_announced"));
-    send_from(s, other, "192.168.13.9", T0 + 120);
+    th_send_from(s, other, "192.168.13.9", T0 + 120);
     assert_int_equal(th_count_events(s, "device", NULL), 0);
-    send_from(s, mac, "192.168.13.2", T0 + 120); /* the interval runs on from T0 */
+    th_send_from(s, mac, "192.168.13.2", T0 + 120); /* the interval runs on from T0 */
     assert_int_equal(th_count_events(s, "device", NULL), 0);
-    send_from(s, mac, "192.168.13.2", T0 + 3600);
-    assert_int_equal(changed(s), 1);
-    const json_t *rec = last_device_event(s);
+    th_send_from(s, mac, "192.168.13.2", T0 + 3600);
+    assert_int_equal(th_device_changes(s), 1);
+    const json_t *rec = th_last_device(s);
     assert_int_equal(json_array_size(ips_of(rec)), 2);
     assert_null(json_object_get(rec, "address_change_pending"));
-    send_from(s, mac, "192.168.13.1", T0 + 3610); /* had it before the restart: no news */
+    th_send_from(s, mac, "192.168.13.1", T0 + 3610); /* had it before the restart: no news */
     assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
     th_free(s);
     root = json_load_file(path, 0, NULL);
@@ -258,8 +235,8 @@ static void test_held_back_change_persists(void **state)
 
     /* and a restart shows nothing again */
     s = th_new(NULL, NULL, state_dir, NULL);
-    send_from(s, mac, "192.168.13.2", T0 + 3700);
-    send_from(s, other, "192.168.13.9", T0 + 3700);
+    th_send_from(s, mac, "192.168.13.2", T0 + 3700);
+    th_send_from(s, other, "192.168.13.9", T0 + 3700);
     assert_int_equal(th_count_events(s, "device", NULL), 0);
     th_free(s);
 }
@@ -276,7 +253,7 @@ static void test_ip_map_bounded(void **state)
     char ip[32];
     for (unsigned i = 0; i < 100000; i++) {
         snprintf(ip, sizeof ip, "10.%u.%u.%u", 1 + (i >> 16), (i >> 8) & 0xff, i & 0xff);
-        send_from(s, mac, ip, T0);
+        th_send_from(s, mac, ip, T0);
         assert_true(mm_devices_address_count(d) <= 8);
     }
     assert_int_equal(mm_devices_address_count(d), 8);
@@ -291,8 +268,8 @@ static void test_ip_map_bounded(void **state)
     struct mm_addr old;
     assert_int_equal(mm_addr_parse("10.1.0.0", &old), 0);
     assert_null(mm_devices_find_ip(d, &old));
-    send_from(s, mac, "10.1.0.0", T0 + 3600);
-    assert_int_equal(changed(s), 1);
+    th_send_from(s, mac, "10.1.0.0", T0 + 3600);
+    assert_int_equal(th_device_changes(s), 1);
     assert_ptr_equal(mm_devices_find_ip(d, &old), mm_devices_find_mac(d, mac));
     th_free(s);
 }
@@ -310,11 +287,11 @@ static void test_ip_map_many_rotating(void **state)
     struct mm_addr x;
     char ip[32];
     assert_int_equal(mm_addr_parse("192.168.20.1", &x), 0);
-    send_from(s, a, "192.168.20.1", T0);
-    send_from(s, b, "192.168.20.1", T0); /* b took it */
-    for (unsigned i = 0; i < 10; i++) {  /* x falls out of a's list */
+    th_send_from(s, a, "192.168.20.1", T0);
+    th_send_from(s, b, "192.168.20.1", T0); /* b took it */
+    for (unsigned i = 0; i < 10; i++) {     /* x falls out of a's list */
         snprintf(ip, sizeof ip, "192.168.21.%u", i + 1);
-        send_from(s, a, ip, T0);
+        th_send_from(s, a, ip, T0);
     }
     assert_false(has_string(ips_of(mm_devices_find_mac(d, a)), "192.168.20.1"));
     assert_ptr_equal(mm_devices_find_ip(d, &x), mm_devices_find_mac(d, b));
@@ -329,7 +306,7 @@ static void test_ip_map_many_rotating(void **state)
         r ^= r << 17;
         const uint8_t mac[6] = {0x02, 0, 0, 0x0c, 0, (uint8_t)(r % 200)};
         snprintf(ip, sizeof ip, "10.9.%u.%u", (unsigned)(r >> 8) % 40, (unsigned)(r >> 16) % 250);
-        send_from(s, mac, ip, T0 + step);
+        th_send_from(s, mac, ip, T0 + step);
     }
     size_t listed = 0;
     for (unsigned k = 0; k < 200; k++) {
@@ -376,11 +353,11 @@ static void test_ip_keyed_device_survives_rotation(void **state)
         assert_non_null(by_ip);
         assert_false(json_is_string(json_object_get(by_ip, "mac")));
         assert_int_equal(th_count_events(s, "device", "new"), round == 0 ? 1 : 2);
-        send_from(s, mac, "192.168.30.5", T0 + round * 100 + 1); /* the MAC device takes it */
+        th_send_from(s, mac, "192.168.30.5", T0 + round * 100 + 1); /* the MAC device takes it */
         assert_ptr_equal(mm_devices_find_ip(d, &x), mm_devices_find_mac(d, mac));
         for (unsigned i = 0; i < 8; i++) { /* and lets it fall out of its list */
             snprintf(ip, sizeof ip, "192.168.31.%u", round * 10 + i + 1);
-            send_from(s, mac, ip, T0 + round * 100 + 2 + i);
+            th_send_from(s, mac, ip, T0 + round * 100 + 2 + i);
         }
         assert_false(has_string(ips_of(mm_devices_find_mac(d, mac)), "192.168.30.5"));
         assert_ptr_equal(mm_devices_find_ip(d, &x), by_ip); /* the address device again */
@@ -401,15 +378,15 @@ static void test_ip_keyed_device_reloaded(void **state)
     snprintf(path, sizeof path, "%s/devices.json", state_dir);
     unlink(path); /* an empty inventory (the group shares state_dir) */
     struct mm_sensor *s = th_new(NULL, NULL, state_dir, NULL);
-    send_from(s, mac, "192.168.32.5", T0); /* the MAC device first */
+    th_send_from(s, mac, "192.168.32.5", T0); /* the MAC device first */
     for (unsigned i = 0; i < 8; i++) {
         snprintf(ip, sizeof ip, "192.168.33.%u", i + 1);
-        send_from(s, mac, ip, T0 + 1 + i);
+        th_send_from(s, mac, ip, T0 + 1 + i);
     }
     th_set_time(s, T0 + 20);
     th_ip_packet(&p, "192.168.32.5", 1025, "203.0.113.80", 80, 6, 0x10, NULL);
-    th_packet(s, &p);                           /* then the address device */
-    send_from(s, mac, "192.168.32.5", T0 + 30); /* which the MAC device uses again */
+    th_packet(s, &p);                              /* then the address device */
+    th_send_from(s, mac, "192.168.32.5", T0 + 30); /* which the MAC device uses again */
     assert_int_equal(th_count_events(s, "device", "new"), 2);
     assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
     th_free(s);
@@ -475,7 +452,7 @@ static void test_ip_map_random_with_address_devices(void **state)
             th_packet(s, &p);
         } else {
             const uint8_t mac[6] = {0x02, 0, 0, 0x0e, 0, (uint8_t)m};
-            send_from(s, mac, ip, T0 + step);
+            th_send_from(s, mac, ip, T0 + step);
             devices += !mac_seen[m];
             mac_seen[m] = true;
         }
@@ -536,13 +513,13 @@ static void test_listed_address_texts(void **state)
      * out is the inventory's only until it next learns something) */
     assert_string_equal(ips_text(mm_devices_find_mac(d, mac), text),
                         "FD00::1 192.168.50.1 fd00::1");
-    send_from(s, mac, "fd00::1", T0);
-    send_from(s, mac, "192.168.50.1", T0 + 1);
+    th_send_from(s, mac, "fd00::1", T0);
+    th_send_from(s, mac, "192.168.50.1", T0 + 1);
     assert_string_equal(ips_text(mm_devices_find_mac(d, mac), text),
                         "FD00::1 192.168.50.1 fd00::1");
     for (unsigned i = 0; i < 5; i++) {
-        send_from(s, router, "192.168.50.1", T0 + 2 + i);
-        send_from(s, mac, "192.168.50.1", T0 + 2 + i);
+        th_send_from(s, router, "192.168.50.1", T0 + 2 + i);
+        th_send_from(s, mac, "192.168.50.1", T0 + 2 + i);
     }
     const json_t *router_rec = mm_devices_find_mac(d, router);
     assert_string_equal(ips_text(router_rec, text), "192.168.50.1");
@@ -554,14 +531,14 @@ static void test_listed_address_texts(void **state)
     for (unsigned i = 2; i <= 8; i++) { /* 3 + 7 texts: the two oldest drop out */
         char ip[32];
         snprintf(ip, sizeof ip, "192.168.50.%u", i);
-        send_from(s, mac, ip, T0 + 10 + i);
+        th_send_from(s, mac, ip, T0 + 10 + i);
     }
     assert_string_equal(ips_text(mm_devices_find_mac(d, mac), text),
                         "fd00::1 192.168.50.2 192.168.50.3 192.168.50.4 "
                         "192.168.50.5 192.168.50.6 192.168.50.7 "
                         "192.168.50.8");
-    send_from(s, mac, "192.168.50.1", T0 + 20); /* dropped: listed again, at the end */
-    send_from(s, mac, "192.168.50.5", T0 + 21); /* listed: no change */
+    th_send_from(s, mac, "192.168.50.1", T0 + 20); /* dropped: listed again, at the end */
+    th_send_from(s, mac, "192.168.50.5", T0 + 21); /* listed: no change */
     assert_string_equal(ips_text(mm_devices_find_mac(d, mac), text),
                         "192.168.50.2 192.168.50.3 192.168.50.4 "
                         "192.168.50.5 192.168.50.6 192.168.50.7 "
@@ -664,11 +641,11 @@ static void test_crafted_name_is_announced(void **state)
     (void)state;
     const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0c, 0x01};
     struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
-    send_from(s, mac, "192.168.12.1", T0);
+    th_send_from(s, mac, "192.168.12.1", T0);
     th_set_time(s, T0 + 1);
     th_event(s, "{\"event_type\":\"netbios\",\"src_ip\":\"192.168.12.1\",\"netbios\":{"
                 "\"type\":\"request\",\"hostname\":\"PC-C1\"}}");
-    assert_int_equal(changed(s), 1);
+    assert_int_equal(th_device_changes(s), 1);
     const json_t *rec = mm_devices_find_mac(mm_sensor_devices(s), mac);
     uint32_t before = old_signature_state(rec);
     char name[HEAD + TAIL + 1], ev[256];
@@ -683,8 +660,8 @@ static void test_crafted_name_is_announced(void **state)
     rec = mm_devices_find_mac(mm_sensor_devices(s), mac);
     assert_int_equal(json_array_size(json_object_get(rec, "hostnames")), 2);
     assert_true(old_signature_state(rec) == before); /* the old signature would not see it */
-    assert_int_equal(changed(s), 2);
-    assert_true(has_string(json_object_get(last_device_event(s), "hostnames"), name));
+    assert_int_equal(th_device_changes(s), 2);
+    assert_true(has_string(json_object_get(th_last_device(s), "hostnames"), name));
     th_free(s);
 }
 

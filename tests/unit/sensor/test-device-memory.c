@@ -22,6 +22,7 @@
 
 #include "core/fs.h"
 #include "test-detect-harness.h"
+#include "../test-tmpdir.h"
 
 #define T0 1775001600.0 /* 2026-04-01T00:00:00Z, the harness's clock at start */
 
@@ -30,19 +31,15 @@ static char state_dir[128], state_path[200];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(state_dir, sizeof state_dir, "/tmp/mm-test-devmem-XXXXXX");
-    if (!mkdtemp(state_dir))
+    if (test_tmpdir_make(state_dir, sizeof state_dir, "devmem") != 0)
         return -1;
-    snprintf(state_path, sizeof state_path, "%s/devices.json", state_dir);
-    return 0;
+    return test_tmpdir_join(state_path, sizeof state_path, state_dir, "devices.json");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", state_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_tmpdir_remove(state_dir);
 }
 
 /* Each test starts without a state file. */
@@ -51,30 +48,6 @@ static int no_state_file(void **state)
     (void)state;
     unlink(state_path);
     return 0;
-}
-
-/* An ACK (no SYN: no OS guess) from mac at src, at capture time t. */
-static void send_from(struct mm_sensor *s, const uint8_t mac[6], const char *src, double t)
-{
-    struct mm_packet p;
-    th_set_time(s, t);
-    th_ip_packet(&p, src, 1025, "203.0.113.80", 80, 6, 0x10, NULL);
-    p.has_eth = true;
-    memcpy(p.src_mac, mac, 6);
-    th_packet(s, &p);
-}
-
-static size_t changed(const struct mm_sensor *s)
-{
-    return th_count_events(s, "device", "changed");
-}
-
-/* The "device" object of the last device event. */
-static const json_t *last_device(const struct mm_sensor *s)
-{
-    size_t n = th_count_events(s, "device", NULL);
-    assert_true(n > 0);
-    return json_object_get(th_event_at(s, "device", n - 1), "device");
 }
 
 static const char *last_timestamp(const struct mm_sensor *s)
@@ -91,7 +64,7 @@ static void send_range(struct mm_sensor *s, const uint8_t mac[6], unsigned first
     char ip[32];
     for (unsigned i = first; i <= last; i++) {
         snprintf(ip, sizeof ip, "192.168.20.%u", i);
-        send_from(s, mac, ip, t + (i - first));
+        th_send_from(s, mac, ip, t + (i - first));
     }
 }
 
@@ -120,7 +93,7 @@ static void test_recent_addresses_survive_restart(void **state)
     const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0b, 0x01};
     struct mm_sensor *s = th_new(ini, NULL, state_dir, NULL);
     send_range(s, mac, 1, 20, T0);
-    assert_int_equal(changed(s), 19);
+    assert_int_equal(th_device_changes(s), 19);
     save_and_free(s);
 
     json_t *root = json_load_file(state_path, 0, NULL);
@@ -139,9 +112,9 @@ static void test_recent_addresses_survive_restart(void **state)
         json_object_get(mm_devices_find_mac(mm_sensor_devices(s), mac), "recent_addresses"));
     send_range(s, mac, 1, 20, T0 + 100);
     assert_int_equal(th_count_events(s, "device", NULL), 0);
-    send_from(s, mac, "192.168.20.21", T0 + 200);
-    assert_int_equal(changed(s), 1);
-    assert_null(json_object_get(last_device(s), "recent_addresses"));
+    th_send_from(s, mac, "192.168.20.21", T0 + 200);
+    assert_int_equal(th_device_changes(s), 1);
+    assert_null(json_object_get(th_last_device(s), "recent_addresses"));
     save_and_free(s);
 
     /* saved again: 21 now, and the restart after that knows them too */
@@ -171,8 +144,8 @@ static void test_recent_addresses_ring_bounded(void **state)
     s = th_new(ini, NULL, state_dir, NULL);
     send_range(s, mac, 9, 40, T0 + 100);
     assert_int_equal(th_count_events(s, "device", NULL), 0);
-    send_from(s, mac, "192.168.20.1", T0 + 200);
-    assert_int_equal(changed(s), 1);
+    th_send_from(s, mac, "192.168.20.1", T0 + 200);
+    assert_int_equal(th_device_changes(s), 1);
     th_free(s);
 }
 
@@ -213,8 +186,8 @@ static void test_state_without_recent_list(void **state)
         assert_non_null(mm_devices_find_mac(mm_sensor_devices(s), mac));
         send_range(s, mac, 1, 8, T0 + 100);
         assert_int_equal(th_count_events(s, "device", NULL), 0);
-        send_from(s, mac, "192.168.20.9", T0 + 200);
-        assert_int_equal(changed(s), 1);
+        th_send_from(s, mac, "192.168.20.9", T0 + 200);
+        assert_int_equal(th_device_changes(s), 1);
         th_free(s);
     }
 }
@@ -229,23 +202,23 @@ static void test_silent_device_change_reported(void **state)
     (void)state;
     const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0b, 0x04}, other[6] = {0x02, 0, 0, 0, 0x0b, 0x05};
     struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
-    send_from(s, mac, "192.168.21.1", T0);
-    send_from(s, mac, "192.168.21.2", T0 + 60); /* held back, then silence */
-    send_from(s, other, "192.168.21.9", T0 + 100);
-    send_from(s, other, "192.168.21.9", T0 + 3600);
-    send_from(s, other, "192.168.21.9", T0 + 3659); /* the grace: it might still talk */
-    assert_int_equal(changed(s), 0);
-    send_from(s, other, "192.168.21.9", T0 + 3660);
-    assert_int_equal(changed(s), 1);
-    const json_t *rec = last_device(s);
+    th_send_from(s, mac, "192.168.21.1", T0);
+    th_send_from(s, mac, "192.168.21.2", T0 + 60); /* held back, then silence */
+    th_send_from(s, other, "192.168.21.9", T0 + 100);
+    th_send_from(s, other, "192.168.21.9", T0 + 3600);
+    th_send_from(s, other, "192.168.21.9", T0 + 3659); /* the grace: it might still talk */
+    assert_int_equal(th_device_changes(s), 0);
+    th_send_from(s, other, "192.168.21.9", T0 + 3660);
+    assert_int_equal(th_device_changes(s), 1);
+    const json_t *rec = th_last_device(s);
     assert_string_equal(json_string_value(json_object_get(rec, "mac")), "02:00:00:00:0b:04");
     assert_int_equal(json_array_size(json_object_get(rec, "ips")), 2);
     assert_string_equal(json_string_value(json_object_get(rec, "last_seen")),
                         "2026-04-01T00:01:00.000000+0000");
     assert_string_equal(last_timestamp(s), "2026-04-01T01:01:00.000000+0000");
-    send_from(s, other, "192.168.21.9", T0 + 9000);
-    send_from(s, mac, "192.168.21.2", T0 + 9100); /* back: nothing new */
-    assert_int_equal(changed(s), 1);
+    th_send_from(s, other, "192.168.21.9", T0 + 9000);
+    th_send_from(s, mac, "192.168.21.2", T0 + 9100); /* back: nothing new */
+    assert_int_equal(th_device_changes(s), 1);
     th_free(s);
 }
 
@@ -258,18 +231,18 @@ static void test_talking_device_unchanged(void **state)
     (void)state;
     const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0b, 0x06}, other[6] = {0x02, 0, 0, 0, 0x0b, 0x07};
     struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
-    send_from(s, mac, "192.168.22.1", T0);
-    send_from(s, mac, "192.168.22.2", T0 + 60);
-    send_from(s, mac, "192.168.22.2", T0 + 3000);
-    send_from(s, other, "192.168.22.9", T0 + 3610);
-    send_from(s, other, "192.168.22.9", T0 + 3640);
-    assert_int_equal(changed(s), 0);
-    send_from(s, mac, "192.168.22.3", T0 + 3650); /* its own update: now, with .3 too */
-    assert_int_equal(changed(s), 1);
-    assert_int_equal(json_array_size(json_object_get(last_device(s), "ips")), 3);
+    th_send_from(s, mac, "192.168.22.1", T0);
+    th_send_from(s, mac, "192.168.22.2", T0 + 60);
+    th_send_from(s, mac, "192.168.22.2", T0 + 3000);
+    th_send_from(s, other, "192.168.22.9", T0 + 3610);
+    th_send_from(s, other, "192.168.22.9", T0 + 3640);
+    assert_int_equal(th_device_changes(s), 0);
+    th_send_from(s, mac, "192.168.22.3", T0 + 3650); /* its own update: now, with .3 too */
+    assert_int_equal(th_device_changes(s), 1);
+    assert_int_equal(json_array_size(json_object_get(th_last_device(s), "ips")), 3);
     assert_string_equal(last_timestamp(s), "2026-04-01T01:00:50.000000+0000");
-    send_from(s, other, "192.168.22.9", T0 + 9000);
-    assert_int_equal(changed(s), 1);
+    th_send_from(s, other, "192.168.22.9", T0 + 9000);
+    assert_int_equal(th_device_changes(s), 1);
     th_free(s);
 }
 
@@ -282,14 +255,14 @@ static void test_silent_change_save_and_restart(void **state)
     const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0b, 0x08}, other[6] = {0x02, 0, 0, 0, 0x0b, 0x09},
                   third[6] = {0x02, 0, 0, 0, 0x0b, 0x0a};
     struct mm_sensor *s = th_new(NULL, NULL, state_dir, NULL);
-    send_from(s, mac, "192.168.23.1", T0);
-    send_from(s, mac, "192.168.23.2", T0 + 60); /* held back */
-    send_from(s, third, "192.168.23.7", T0 + 100);
-    send_from(s, third, "192.168.23.8", T0 + 200); /* held back too */
+    th_send_from(s, mac, "192.168.23.1", T0);
+    th_send_from(s, mac, "192.168.23.2", T0 + 60); /* held back */
+    th_send_from(s, third, "192.168.23.7", T0 + 100);
+    th_send_from(s, third, "192.168.23.8", T0 + 200); /* held back too */
     th_set_time(s, T0 + 3800); /* the clock of a save with no packet (housekeeping) */
-    assert_int_equal(changed(s), 0);
+    assert_int_equal(th_device_changes(s), 0);
     assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
-    assert_int_equal(changed(s), 2); /* both overdue: announced, not saved as held */
+    assert_int_equal(th_device_changes(s), 2); /* both overdue: announced, not saved as held */
     th_free(s);
     json_t *root = json_load_file(state_path, 0, NULL);
     const json_t *devs = json_object_get(root, "devices");
@@ -298,8 +271,8 @@ static void test_silent_change_save_and_restart(void **state)
     json_decref(root);
 
     s = th_new(NULL, NULL, state_dir, NULL);
-    send_from(s, mac, "192.168.23.3", T0 + 3900); /* within the hour of that announcement */
-    assert_int_equal(changed(s), 0);
+    th_send_from(s, mac, "192.168.23.3", T0 + 3900); /* within the hour of that announcement */
+    assert_int_equal(th_device_changes(s), 0);
     save_and_free(s); /* held back: saved as such */
     root = json_load_file(state_path, 0, NULL);
     assert_true(json_is_true(json_object_get(json_array_get(json_object_get(root, "devices"), 0),
@@ -307,11 +280,11 @@ static void test_silent_change_save_and_restart(void **state)
     json_decref(root);
 
     s = th_new(NULL, NULL, state_dir, NULL);
-    send_from(s, other, "192.168.23.9", T0 + 7459);
-    assert_int_equal(changed(s), 0);
-    send_from(s, other, "192.168.23.9", T0 + 3800 + 3660);
-    assert_int_equal(changed(s), 1);
-    const json_t *rec = last_device(s);
+    th_send_from(s, other, "192.168.23.9", T0 + 7459);
+    assert_int_equal(th_device_changes(s), 0);
+    th_send_from(s, other, "192.168.23.9", T0 + 3800 + 3660);
+    assert_int_equal(th_device_changes(s), 1);
+    const json_t *rec = th_last_device(s);
     assert_string_equal(json_string_value(json_object_get(rec, "mac")), "02:00:00:00:0b:08");
     assert_int_equal(json_array_size(json_object_get(rec, "ips")), 3);
     assert_null(json_object_get(rec, "address_change_pending"));
@@ -327,12 +300,12 @@ static void test_silent_change_clock_back(void **state)
     (void)state;
     const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0b, 0x0b}, other[6] = {0x02, 0, 0, 0, 0x0b, 0x0c};
     struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
-    send_from(s, mac, "192.168.24.1", T0);
-    send_from(s, mac, "192.168.24.2", T0 + 60);
-    send_from(s, other, "192.168.24.9", T0 - 3000);
-    assert_int_equal(changed(s), 0);
-    send_from(s, other, "192.168.24.9", T0 - 3660);
-    assert_int_equal(changed(s), 1);
+    th_send_from(s, mac, "192.168.24.1", T0);
+    th_send_from(s, mac, "192.168.24.2", T0 + 60);
+    th_send_from(s, other, "192.168.24.9", T0 - 3000);
+    assert_int_equal(th_device_changes(s), 0);
+    th_send_from(s, other, "192.168.24.9", T0 - 3660);
+    assert_int_equal(th_device_changes(s), 1);
     th_free(s);
 }
 
@@ -344,19 +317,19 @@ static void test_silent_change_tick(void **state)
     const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0b, 0x0d};
     struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
     struct mm_devices *d = mm_sensor_devices(s);
-    send_from(s, mac, "192.168.25.1", T0);
-    send_from(s, mac, "192.168.25.2", T0 + 60);
+    th_send_from(s, mac, "192.168.25.1", T0);
+    th_send_from(s, mac, "192.168.25.2", T0 + 60);
     th_set_time(s, T0 + 3659);
     mm_devices_tick(d);
-    assert_int_equal(changed(s), 0);
+    assert_int_equal(th_device_changes(s), 0);
     th_set_time(s, T0 + 3660);
     mm_devices_tick(d);
-    assert_int_equal(changed(s), 1);
+    assert_int_equal(th_device_changes(s), 1);
     assert_string_equal(last_timestamp(s), "2026-04-01T01:01:00.000000+0000");
     th_set_time(s, T0 + 9000);
     mm_devices_tick(d);
     mm_devices_tick(NULL);
-    assert_int_equal(changed(s), 1);
+    assert_int_equal(th_device_changes(s), 1);
     th_free(s);
 }
 
