@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../test-rand.h"
 #include "pktbuild.h"
 #include "sensor/capture.h"
 #include "sensor/eve-app.h"
@@ -65,6 +66,49 @@ void ed_expect_same_files(const char *json, const char *direct, size_t *lines)
     }
     free(x);
     free(y);
+}
+
+/* ---- the message context ----------------------------------------------------------- */
+
+static uint64_t draw(uint64_t *rng, uint64_t n)
+{
+    return test_xorshift(rng) % n;
+}
+
+static void random_addr(uint64_t *rng, struct mm_addr *a, bool v6)
+{
+    memset(a, 0, sizeof *a);
+    a->family = v6 ? 6 : 4;
+    for (int i = 0; i < (v6 ? 16 : 4); i++)
+        a->bytes[i] = (uint8_t)draw(rng, 256);
+    if (v6 && draw(rng, 2))
+        memset(a->bytes + 2, 0, 10); /* runs of zeros: "::" */
+}
+
+void ed_random_context(uint64_t *rng, struct mm_packet *p, struct mm_flow *f, bool *with_flow,
+                       uint8_t proto, int dport)
+{
+    static const int64_t secs[] = {0, 1775001600, 1, 253402300799, 946684799, 2147483648};
+    bool v6 = draw(rng, 3) == 0;
+    memset(p, 0, sizeof *p);
+    memset(f, 0, sizeof *f);
+    p->ts.tv_sec = (time_t)(draw(rng, 2) ? secs[draw(rng, 6)] : (int64_t)draw(rng, 4000000000ULL));
+    p->ts.tv_usec = (suseconds_t)draw(rng, 1000000);
+    p->num = draw(rng, 4) ? draw(rng, 1ULL << 40) : 0;
+    p->ip_version = v6 ? 6 : 4;
+    p->ip_proto = proto;
+    random_addr(rng, &p->src, v6);
+    random_addr(rng, &p->dst, v6);
+    p->sport = (uint16_t)draw(rng, 65536);
+    p->dport = dport == ED_ANY_PORT ? (uint16_t)draw(rng, 65536) : (uint16_t)dport;
+    p->vlan_count = (uint8_t)draw(rng, 3);
+    p->vlan[0] = (uint16_t)draw(rng, 4096);
+    p->vlan[1] = (uint16_t)draw(rng, 4096);
+    *with_flow = draw(rng, 4) != 0;
+    f->id = draw(rng, 2) ? test_xorshift(rng) : draw(rng, 1000);
+    if (draw(rng, 5))
+        snprintf(f->community_id, sizeof f->community_id,
+                 "1:%026llu==", (unsigned long long)draw(rng, 1000000000000ULL));
 }
 
 /* ---- packets ------------------------------------------------------------------------ */

@@ -10,11 +10,14 @@
 #ifndef MM_TEST_EVE_DIRECT_H
 #define MM_TEST_EVE_DIRECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../test-tmpdir.h"
 #include "core/net.h"
+#include "sensor/flow.h"
+#include "sensor/packet.h"
 #include "sensor/sensor-int.h"
 
 /* One sensor of a pair and the EVE file it writes. */
@@ -49,6 +52,16 @@ void ed_send_segment(struct mm_sensor *s, const struct ed_endpoint *a, const str
 /* One UDP datagram from a to b at time t, into the sensor. */
 void ed_send_datagram(struct mm_sensor *s, const struct ed_endpoint *a, const struct ed_endpoint *b,
                       double t, const uint8_t *payload, size_t n);
+
+/* Passed as dport to ed_random_context: a destination port at random. */
+#define ED_ANY_PORT (-1)
+
+/* The packet and (perhaps, *with_flow) flow of one message, at random from
+ * *rng (test_xorshift): IPv4 or IPv6, times across the years, pcap_cnt 0,
+ * VLAN tags, flow ids with the top bit, with and without a Community ID;
+ * proto, and dport unless it is ED_ANY_PORT. */
+void ed_random_context(uint64_t *rng, struct mm_packet *p, struct mm_flow *f, bool *with_flow,
+                       uint8_t proto, int dport);
 
 /* Two sensors writing into dir with the config text ini and the intel
  * feed text feed: runs[0] taking the direct path, runs[1] kept on the

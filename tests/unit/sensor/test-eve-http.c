@@ -200,42 +200,6 @@ static void on_json(struct mm_app_ctx *ctx, json_t *ev)
     json_decref(ev);
 }
 
-static void random_addr(struct mm_addr *a, bool v6)
-{
-    memset(a, 0, sizeof *a);
-    a->family = v6 ? 6 : 4;
-    for (int i = 0; i < (v6 ? 16 : 4); i++)
-        a->bytes[i] = (uint8_t)rnd(256);
-    if (v6 && rnd(2))
-        memset(a->bytes + 2, 0, 10); /* runs of zeros: "::" */
-}
-
-/* The packet and (perhaps) flow of one message, at random. */
-static void random_context(struct mm_packet *p, struct mm_flow *f, bool *with_flow)
-{
-    static const int64_t secs[] = {0, 1775001600, 1, 253402300799, 946684799, 2147483648};
-    bool v6 = rnd(3) == 0;
-    memset(p, 0, sizeof *p);
-    memset(f, 0, sizeof *f);
-    p->ts.tv_sec = (time_t)(rnd(2) ? secs[rnd(6)] : (int64_t)rnd(4000000000ULL));
-    p->ts.tv_usec = (suseconds_t)rnd(1000000);
-    p->num = rnd(4) ? rnd(1ULL << 40) : 0;
-    p->ip_version = v6 ? 6 : 4;
-    p->ip_proto = IPPROTO_TCP;
-    random_addr(&p->src, v6);
-    random_addr(&p->dst, v6);
-    p->sport = (uint16_t)rnd(65536);
-    p->dport = (uint16_t)rnd(65536);
-    p->vlan_count = (uint8_t)rnd(3);
-    p->vlan[0] = (uint16_t)rnd(4096);
-    p->vlan[1] = (uint16_t)rnd(4096);
-    *with_flow = rnd(4) != 0;
-    f->id = rnd(2) ? test_xorshift(&rng) : rnd(1000);
-    if (rnd(5))
-        snprintf(f->community_id, sizeof f->community_id,
-                 "1:%026llu==", (unsigned long long)rnd(1000000000000ULL));
-}
-
 /* One message through the decoder, both ways. */
 static void run_message(const char *msg, size_t n, bool response)
 {
@@ -243,7 +207,7 @@ static void run_message(const char *msg, size_t n, bool response)
     struct mm_flow f;
     bool with_flow;
     void *state = NULL;
-    random_context(&p, &f, &with_flow);
+    ed_random_context(&rng, &p, &f, &with_flow, IPPROTO_TCP, ED_ANY_PORT);
     struct mm_app_ctx ctx = {
         .sensor = (struct mm_sensor *)&f, /* any non-NULL pointer: the hook is asked */
         .pkt = &p,
