@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
- * The direct-EVE tests' shared pieces (test-eve-direct.h): the sensor
- * pair (open with a config and an intel feed, close and compare their EVE
- * files), the packets sent to it, the shared-captures run, and the file
- * helpers. Linked into test-eve-http and test-eve-dns. */
+ * The direct-EVE tests' shared pieces (test-eve-direct.h): the line
+ * comparison's writers and random message context; the sensor pair (open
+ * with a config and an intel feed, close and compare their EVE files), the
+ * packets sent to it, the shared-captures run; the file helpers. Linked
+ * into test-eve-http and test-eve-dns. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,7 +49,9 @@ size_t ed_count_of(const char *text, const char *needle)
     return k;
 }
 
-void ed_expect_same_files(const char *json, const char *direct, size_t *lines)
+/* Fails with the first differing line of the files json and direct;
+ * *lines gets the number of lines of the first. */
+static void expect_same_files(const char *json, const char *direct, size_t *lines)
 {
     size_t na, nb;
     char *x = ed_read_file(json, &na), *y = ed_read_file(direct, &nb);
@@ -66,6 +69,31 @@ void ed_expect_same_files(const char *json, const char *direct, size_t *lines)
     }
     free(x);
     free(y);
+}
+
+void ed_line_files_open(struct ed_line_files *f, const char *tag)
+{
+    memset(f, 0, sizeof *f);
+    assert_int_equal(test_tmpdir_make(f->dir, sizeof f->dir, tag), 0);
+    assert_int_equal(test_tmpdir_join(f->json, sizeof f->json, f->dir, "json"), 0);
+    assert_int_equal(test_tmpdir_join(f->direct, sizeof f->direct, f->dir, "direct"), 0);
+    assert_int_equal(mm_eve_out_open(f->json, 0, 1, &f->json_out), 0);
+    assert_int_equal(mm_eve_out_open(f->direct, 0, 1, &f->direct_out), 0);
+}
+
+size_t ed_line_files_close_expect_same(struct ed_line_files *f)
+{
+    size_t lines;
+    assert_int_equal(mm_eve_out_close(f->json_out), 0);
+    assert_int_equal(mm_eve_out_close(f->direct_out), 0);
+    f->json_out = f->direct_out = NULL;
+    expect_same_files(f->json, f->direct, &lines);
+    return lines;
+}
+
+void ed_line_files_remove(struct ed_line_files *f)
+{
+    assert_int_equal(test_tmpdir_remove(f->dir), 0);
 }
 
 /* ---- the message context ----------------------------------------------------------- */

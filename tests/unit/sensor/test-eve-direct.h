@@ -4,9 +4,10 @@
  * direct path and the second forced onto the JSON path, given the same
  * packets (built here, or read from a capture), and their EVE files
  * compared line by line (stats records aside); the same over every capture
- * in $MAMORI_SHARED_DIR/pcaps (skipped without it); and the small file
- * helpers both comparisons use. Nothing here draws random numbers, so each
- * test's random sequence stays its own. */
+ * in $MAMORI_SHARED_DIR/pcaps (skipped without it); for the line
+ * comparison (one message at a time), the two EVE writers and the random
+ * packet and flow around a message, drawn from the test's own xorshift
+ * state in the order the tests always drew them; and small file helpers. */
 #ifndef MM_TEST_EVE_DIRECT_H
 #define MM_TEST_EVE_DIRECT_H
 
@@ -17,6 +18,7 @@
 #include "../test-tmpdir.h"
 #include "core/net.h"
 #include "sensor/flow.h"
+#include "sensor/output/output.h"
 #include "sensor/packet.h"
 #include "sensor/sensor-int.h"
 
@@ -40,9 +42,22 @@ char *ed_read_file(const char *path, size_t *len);
 /* How many times needle occurs in text. */
 size_t ed_count_of(const char *text, const char *needle);
 
-/* Fails with the first differing line of the files json and direct;
- * *lines gets the number of lines of the first. */
-void ed_expect_same_files(const char *json, const char *direct, size_t *lines);
+/* The line comparison's two EVE writers in a fresh temporary directory:
+ * the JSON path's file "json" and the direct path's "direct". */
+struct ed_line_files {
+    char dir[TEST_TMPDIR_MAX], json[TEST_TMPDIR_MAX], direct[TEST_TMPDIR_MAX];
+    struct mm_eve_out *json_out, *direct_out;
+};
+
+/* Makes the directory (named after tag) and opens both writers. */
+void ed_line_files_open(struct ed_line_files *f, const char *tag);
+
+/* Closes both writers and fails unless the files are equal byte for byte;
+ * returns how many lines they hold. The files stay for reading. */
+size_t ed_line_files_close_expect_same(struct ed_line_files *f);
+
+/* Removes the directory and the files. */
+void ed_line_files_remove(struct ed_line_files *f);
 
 /* One TCP segment with payload from a to b (seq; a VLAN tag unless vlan
  * is 0) at time t (seconds), into the sensor. */

@@ -217,7 +217,7 @@ static void gen_grouped(struct gen *g)
 /* ---- the line: direct against JSON, one message at a time ------------------------- */
 
 struct line_run {
-    struct mm_eve_out *json_out, *direct_out;
+    struct ed_line_files files;
     struct mm__dns_facts facts; /* the direct path's, texts into its arena */
     bool facts_set;
     int direct_result;
@@ -239,7 +239,7 @@ static bool write_direct(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len,
     memset(&line_run->facts, 0, sizeof line_run->facts);
     mm__dns_event_facts(e, &line_run->facts);
     line_run->facts_set = true;
-    int r = mm__dns_line_write(line_run->direct_out, e);
+    int r = mm__dns_line_write(line_run->files.direct_out, e);
     assert_true(r == 0 || r == MM_EINVAL); /* text that is not UTF-8 fails both */
     line_run->direct_lines += r == 0;
     return false;
@@ -270,7 +270,7 @@ static void on_json(struct mm_app_ctx *ctx, json_t *ev)
     assert_true(line_run->facts_set);
     expect_same_facts(&line_run->facts, df);
     line_run->facts_set = false;
-    int r = mm_eve_out_write(line_run->json_out, ev);
+    int r = mm_eve_out_write(line_run->files.json_out, ev);
     assert_true(r == 0 || r == MM_EINVAL);
     line_run->lines += r == 0;
     json_decref(ev);
@@ -319,14 +319,9 @@ static size_t tcp_chunk(uint8_t *out, size_t cap, struct gen *g)
 static void test_line_equals_json(void **state)
 {
     (void)state;
-    char dir[TEST_TMPDIR_MAX], a[TEST_TMPDIR_MAX], b[TEST_TMPDIR_MAX];
-    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-dns"), 0);
-    assert_int_equal(test_tmpdir_join(a, sizeof a, dir, "json"), 0);
-    assert_int_equal(test_tmpdir_join(b, sizeof b, dir, "direct"), 0);
     struct line_run run = {0};
     line_run = &run;
-    assert_int_equal(mm_eve_out_open(a, 0, 1, &run.json_out), 0);
-    assert_int_equal(mm_eve_out_open(b, 0, 1, &run.direct_out), 0);
+    ed_line_files_open(&run.files, "eve-dns");
     bool (*app_direct)(struct mm_app_ctx *, const char *, json_t *, int64_t) = mm__app_direct;
     mm__app_direct = NULL;
     mm__dns_direct = write_direct;
@@ -352,16 +347,13 @@ static void test_line_equals_json(void **state)
     mm__dns_direct = NULL;
     mm__app_direct = app_direct;
     mm__dns_event_release();
-    assert_int_equal(mm_eve_out_close(run.json_out), 0);
-    assert_int_equal(mm_eve_out_close(run.direct_out), 0);
-    size_t lines, n;
-    ed_expect_same_files(a, b, &lines);
+    size_t n, lines = ed_line_files_close_expect_same(&run.files);
     assert_int_equal(lines, run.lines);
     assert_int_equal(lines, run.direct_lines);
     print_message("%zu lines alike\n", lines);
     assert_true(lines > 7000);
     /* the test means something: every form of the event among the lines */
-    char *text = ed_read_file(a, &n);
+    char *text = ed_read_file(run.files.json, &n);
     static const char *const forms[] = {"\"soa\":{\"mname\"",
                                         "\"srv\":{\"priority\"",
                                         "\"grouped\":{",
@@ -382,7 +374,7 @@ static void test_line_equals_json(void **state)
         assert_true(k > 10);
     }
     free(text);
-    assert_int_equal(test_tmpdir_remove(dir), 0);
+    ed_line_files_remove(&run.files);
 }
 
 /* ---- two sensors: direct and JSON ---------------------------------------------------- */

@@ -152,7 +152,7 @@ static size_t gen_response(char *out, size_t cap)
 /* ---- the line against the JSON path ------------------------------------------------ */
 
 struct line_run {
-    struct mm_eve_out *json_out, *direct_out;
+    struct ed_line_files files;
     struct mm__http_facts facts; /* the direct path's */
     bool facts_set;
     unsigned lines;
@@ -169,7 +169,7 @@ static bool write_direct(struct mm_app_ctx *ctx, const struct mm__http_message *
     memset(&line_run->facts, 0, sizeof line_run->facts);
     mm__http_event_facts(&e, &line_run->facts);
     line_run->facts_set = true;
-    assert_int_equal(mm__http_line_write(line_run->direct_out, &e), 0);
+    assert_int_equal(mm__http_line_write(line_run->files.direct_out, &e), 0);
     return false;
 }
 
@@ -195,7 +195,7 @@ static void on_json(struct mm_app_ctx *ctx, json_t *ev)
     assert_int_equal(d->has_src, hf->has_src);
     assert_memory_equal(&d->src, &hf->src, sizeof d->src);
     line_run->facts_set = false;
-    assert_int_equal(mm_eve_out_write(line_run->json_out, ev), 0);
+    assert_int_equal(mm_eve_out_write(line_run->files.json_out, ev), 0);
     line_run->lines++;
     json_decref(ev);
 }
@@ -224,14 +224,9 @@ static void run_message(const char *msg, size_t n, bool response)
 static void test_line_equals_json(void **state)
 {
     (void)state;
-    char dir[TEST_TMPDIR_MAX], a[TEST_TMPDIR_MAX], b[TEST_TMPDIR_MAX];
-    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-http"), 0);
-    assert_int_equal(test_tmpdir_join(a, sizeof a, dir, "json"), 0);
-    assert_int_equal(test_tmpdir_join(b, sizeof b, dir, "direct"), 0);
     struct line_run run = {0};
     line_run = &run;
-    assert_int_equal(mm_eve_out_open(a, 0, 1, &run.json_out), 0);
-    assert_int_equal(mm_eve_out_open(b, 0, 1, &run.direct_out), 0);
+    ed_line_files_open(&run.files, "eve-http");
     mm__http_direct = write_direct;
     static char msg[20000];
     rng = 0x9e3779b97f4a7c15ULL;
@@ -241,13 +236,10 @@ static void test_line_equals_json(void **state)
         run_message(msg, n, response);
     }
     mm__http_direct = NULL;
-    assert_int_equal(mm_eve_out_close(run.json_out), 0);
-    assert_int_equal(mm_eve_out_close(run.direct_out), 0);
-    size_t lines;
-    ed_expect_same_files(a, b, &lines);
+    size_t lines = ed_line_files_close_expect_same(&run.files);
     assert_int_equal(lines, run.lines);
     assert_true(lines > 3500); /* a few messages pass the 16 KiB header limit */
-    assert_int_equal(test_tmpdir_remove(dir), 0);
+    ed_line_files_remove(&run.files);
 }
 
 /* ---- two sensors: direct and JSON ---------------------------------------------------- */
