@@ -271,6 +271,22 @@ char *ed_close_pair_expect_same(struct ed_sensor_run runs[2])
     return a;
 }
 
+char *ed_close_pair_checked(struct ed_sensor_run runs[2], uint64_t min_direct)
+{
+    print_message("%llu events the direct way\n", (unsigned long long)runs[0].s->direct->events);
+    assert_true(runs[0].s->direct->events > min_direct);
+    assert_int_equal(runs[1].s->direct->events, 0);
+    return ed_close_pair_expect_same(runs);
+}
+
+void ed_expect_counts(const char *text, const struct ed_least *least, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ed_count_of(text, least[i].needle) <= least[i].more_than)
+            fail_msg("%s: %zu times, not more than %zu", least[i].needle,
+                     ed_count_of(text, least[i].needle), least[i].more_than);
+}
+
 /* ---- the shared captures ------------------------------------------------------------ */
 
 /* Every packet of a capture file to both sensors. */

@@ -87,6 +87,20 @@ void ed_open_pair(struct ed_sensor_run runs[2], const char *dir, const char *ini
  * returns the direct one's text (owned). */
 char *ed_close_pair_expect_same(struct ed_sensor_run runs[2]);
 
+/* After a pair's run: fails unless the direct sensor wrote more than
+ * min_direct events the direct way and the JSON one none; then closes and
+ * compares as ed_close_pair_expect_same (the direct one's text, owned). */
+char *ed_close_pair_checked(struct ed_sensor_run runs[2], uint64_t min_direct);
+
+/* "The test means something": text holds needle more than more_than times. */
+struct ed_least {
+    const char *needle;
+    size_t more_than;
+};
+
+/* Fails at the first entry of least[0..n) that text does not meet. */
+void ed_expect_counts(const char *text, const struct ed_least *least, size_t n);
+
 /* Every capture in $MAMORI_SHARED_DIR/pcaps through a fresh pair (ini,
  * feed as for ed_open_pair, temporary directory named after tag); skips
  * the cmocka test when there are none. */
