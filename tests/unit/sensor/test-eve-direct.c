@@ -139,6 +139,20 @@ void ed_random_context(uint64_t *rng, struct mm_packet *p, struct mm_flow *f, bo
                  "1:%026llu==", (unsigned long long)draw(rng, 1000000000000ULL));
 }
 
+void ed_random_endpoint(uint64_t *rng, struct ed_endpoint *e, const struct ed_server *server,
+                        bool v6)
+{
+    static const char *const v4[] = {"192.168.1.5", "192.168.1.6", "10.9.8.7", "198.51.100.7"};
+    static const char *const v6s[] = {"2001:db8::5", "fd00::5", "2001:db9::7"};
+    if (!server)
+        mm_addr_parse(v6 ? v6s[draw(rng, 3)] : v4[draw(rng, 4)], &e->addr);
+    else
+        mm_addr_parse(v6 ? server->v6 : draw(rng, 3) ? server->v4 : server->v4_other, &e->addr);
+    e->port = !server ? (uint16_t)(20000 + draw(rng, 40000)) : server->port;
+    uint8_t mac[6] = {2, 0, 0, 0, e->addr.bytes[3], e->addr.bytes[15]};
+    memcpy(e->mac, mac, 6);
+}
+
 /* ---- packets ------------------------------------------------------------------------ */
 
 static void send_frame(struct mm_sensor *s, const struct pkt *k, double t)

@@ -59,6 +59,19 @@ size_t ed_line_files_close_expect_same(struct ed_line_files *f);
 /* Removes the directory and the files. */
 void ed_line_files_remove(struct ed_line_files *f);
 
+/* The server side of the traffic: its IPv6 address, its IPv4 address
+ * (two times in three) or the other one, and its port. */
+struct ed_server {
+    const char *v6, *v4, *v4_other;
+    uint16_t port;
+};
+
+/* A client (server NULL: one of a few home and outside addresses, a high
+ * port at random) or the server, IPv6 or IPv4; MAC from the address.
+ * Draws from *rng (test_xorshift). */
+void ed_random_endpoint(uint64_t *rng, struct ed_endpoint *e, const struct ed_server *server,
+                        bool v6);
+
 /* One TCP segment with payload from a to b (seq; a VLAN tag unless vlan
  * is 0) at time t (seconds), into the sensor. */
 void ed_send_segment(struct mm_sensor *s, const struct ed_endpoint *a, const struct ed_endpoint *b,

@@ -383,19 +383,6 @@ static void test_line_equals_json(void **state)
     "evil.example\n"                                                                               \
     "203.0.113.66\n"
 
-static void random_endpoint(struct ed_endpoint *e, bool client, bool v6)
-{
-    static const char *const v4[] = {"192.168.1.5", "192.168.1.6", "10.9.8.7", "198.51.100.7"};
-    static const char *const v6s[] = {"2001:db8::5", "fd00::5", "2001:db9::7"};
-    if (client)
-        mm_addr_parse(v6 ? v6s[rnd(3)] : v4[rnd(4)], &e->addr);
-    else
-        mm_addr_parse(v6 ? "2001:db8:ffff::53" : rnd(3) ? "192.168.1.1" : "192.0.2.53", &e->addr);
-    e->port = client ? (uint16_t)(20000 + rnd(40000)) : 53;
-    uint8_t mac[6] = {2, 0, 0, 0, e->addr.bytes[3], e->addr.bytes[15]};
-    memcpy(e->mac, mac, 6);
-}
-
 /* A DNS name at random: listed, generated-looking, tunnel-like, plain. */
 static void gen_dns_name(char *out, size_t cap)
 {
@@ -461,6 +448,9 @@ static size_t gen_dns(uint8_t *out, const char *name, bool response)
     return o;
 }
 
+/* The DNS server: the home resolver two times in three. */
+static const struct ed_server server = {"2001:db8:ffff::53", "192.168.1.1", "192.0.2.53", 53};
+
 /* One exchange between a client and a DNS server: a query and its answer
  * over UDP, a random message, or a few length-prefixed messages over TCP. */
 static void exchange(struct ed_sensor_run *runs, double t, struct gen *g)
@@ -470,8 +460,8 @@ static void exchange(struct ed_sensor_run *runs, double t, struct gen *g)
     char name[128];
     uint8_t q[600], a[600];
     static uint8_t chunk[3 * sizeof g->b];
-    random_endpoint(&c, true, v6);
-    random_endpoint(&srv, false, v6);
+    ed_random_endpoint(&rng, &c, NULL, v6);
+    ed_random_endpoint(&rng, &srv, &server, v6);
     unsigned kind = (unsigned)rnd(10);
     gen_dns_name(name, sizeof name);
     size_t n = gen_dns(q, name, false), rn = gen_dns(a, name, true), cn = 0;

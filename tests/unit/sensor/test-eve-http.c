@@ -298,19 +298,6 @@ static size_t gen_sensor_request(char *out, size_t cap)
     return put(out, at, "\r\n");
 }
 
-static void random_endpoint(struct ed_endpoint *e, bool client, bool v6)
-{
-    static const char *const v4[] = {"192.168.1.5", "192.168.1.6", "10.9.8.7", "198.51.100.7"};
-    static const char *const v6s[] = {"2001:db8::5", "fd00::5", "2001:db9::7"};
-    if (client)
-        mm_addr_parse(v6 ? v6s[rnd(3)] : v4[rnd(4)], &e->addr);
-    else
-        mm_addr_parse(v6 ? "2001:db8:ffff::80" : rnd(3) ? "203.0.113.66" : "192.0.2.80", &e->addr);
-    e->port = client ? (uint16_t)(20000 + rnd(40000)) : 80;
-    uint8_t mac[6] = {2, 0, 0, 0, e->addr.bytes[3], e->addr.bytes[15]};
-    memcpy(e->mac, mac, 6);
-}
-
 /* A DNS name at random: listed, generated-looking, plain. */
 static void gen_name(char *out, size_t cap)
 {
@@ -405,6 +392,9 @@ static size_t gen_client_hello(uint8_t *out, const char *name)
     return o + b;
 }
 
+/* The web server: the listed address two times in three. */
+static const struct ed_server server = {"2001:db8:ffff::80", "203.0.113.66", "192.0.2.80", 80};
+
 /* The same exchange to both sensors: an HTTP conversation (a request,
  * sometimes a second one on the same flow, a response), a DNS query and
  * its answer, or a TLS ClientHello. */
@@ -415,8 +405,8 @@ static void conversation(struct ed_sensor_run *runs, double t)
     uint16_t vlan = rnd(5) == 0 ? (uint16_t)(1 + rnd(4000)) : 0;
     char msg[3000], resp[6000], name[64];
     uint8_t q[600], a[600];
-    random_endpoint(&c, true, v6);
-    random_endpoint(&srv, false, v6);
+    ed_random_endpoint(&rng, &c, NULL, v6);
+    ed_random_endpoint(&rng, &srv, &server, v6);
     unsigned kind = (unsigned)rnd(5);
     gen_name(name, sizeof name);
     size_t n = 0, rn = 0;
