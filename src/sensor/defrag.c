@@ -167,6 +167,7 @@ static void witness_of(const struct mm_packet *p, struct mm_packet *w)
     w->anomaly_layer = w->anomaly_event = NULL;
     w->defrag = false;
     w->flow = NULL;
+    w->home = NULL; /* the pipeline's home-net memo dies with its packet too */
     w->dir = 0;
 }
 

@@ -1423,7 +1423,7 @@ static __attribute__((noinline)) struct device *learn_source(struct mm_devices *
                                                              const struct mm_packet *p)
 {
     struct device *dev = NULL;
-    if (d->s && !mm_sensor_is_home(d->s, &p->src)) {
+    if (d->s && !mm_sensor_src_home(d->s, p)) {
         memcpy(d->away_source, &p->src, sizeof d->away_source);
         return NULL;
     }

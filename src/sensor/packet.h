@@ -33,6 +33,13 @@ struct mm_tcp_traits { /* SYN fingerprint parts, for the OS guess */
     char options[32]; /* option kinds in order, e.g. "M,N,W,N,N,T,S" */
 };
 
+/* The home-net answers already computed for one packet (see mm_packet.home):
+ * bit 0 the source, bit 1 the destination. */
+struct mm_home_memo {
+    uint8_t known;
+    uint8_t is_home;
+};
+
 struct mm_packet {
     /* capture */
     const uint8_t *data;
@@ -90,6 +97,13 @@ struct mm_packet {
     /* state, set by the pipeline after decoding */
     struct mm_flow *flow;
     int dir; /* 0: initiator to responder, 1: reverse */
+    /* the home-net answers for src and dst, read through mm_sensor_src_home
+     * and mm_sensor_dst_home: the pipeline points this at an empty memo once
+     * the addresses are final (and clears it after the packet), so each
+     * answer is computed once per packet, however many detectors ask; NULL
+     * (fragments, packets built by defrag.c or tests): no memo, every ask
+     * computes, so a packet changed after an ask cannot get a stale answer */
+    struct mm_home_memo *home;
 
     /* first anomaly raised while decoding (MM_ANOM_NONE when clean) */
     enum mm_anomaly anomaly;

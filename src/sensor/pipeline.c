@@ -420,6 +420,11 @@ static void count_packet(struct mm_sensor *s, const struct mm_packet *p)
  * inventory and the detectors. */
 static void packet_state(struct mm_sensor *s, struct mm_packet *p)
 {
+    /* the addresses are final here (decoded, or rebuilt by defrag.c), so
+     * the home-net answers can be noted for the callers below; the memo
+     * lives only for this call */
+    struct mm_home_memo home = {0, 0};
+    p->home = &home;
     struct mm_flow *f = mm_flow_packet(s->flows, p);
     s->cur_flow = f;
     if (p->anomaly != MM_ANOM_NONE) /* a non-fatal one, e.g. a bad TCP option */
@@ -427,10 +432,12 @@ static void packet_state(struct mm_sensor *s, struct mm_packet *p)
     if (f)
         app_packet(s, p, f);
     if (p->ip_version || p->is_arp) {
-        mm__devices_packet(s, p);
+        if (s->devices) /* not through mm__devices_packet: one call less per packet */
+            mm_devices_on_packet(s->devices, p);
         mm__detect_packet(s, p);
     }
     s->cur_flow = NULL;
+    p->home = NULL;
 }
 
 /* A fragment goes to defrag.c; when it completes its datagram, the rebuilt

@@ -48,6 +48,42 @@ void mm_sensor_alert_at(struct mm_sensor *s, const struct timeval *ts, const str
 
 const struct mm_sensor_config *mm_sensor_config(const struct mm_sensor *s);
 bool mm_sensor_is_home(const struct mm_sensor *s, const struct mm_addr *a);
+/* Whether packet p's source (which 1) or destination (which 2) is a home
+ * address, noted in p's memo when it has one (the first ask of
+ * mm_sensor_src_home / mm_sensor_dst_home; inline, so that code linking
+ * its own mm_sensor_is_home, e.g. the detector tests, needs nothing more). */
+static inline bool mm__sensor_packet_home(const struct mm_sensor *s, const struct mm_packet *p,
+                                          unsigned which)
+{
+    bool home = mm_sensor_is_home(s, which == 1 ? &p->src : &p->dst);
+    struct mm_home_memo *m = p->home;
+    if (m) {
+        m->known |= (uint8_t)which;
+        m->is_home |= (uint8_t)(home ? which : 0);
+    }
+    return home;
+}
+
+/* mm_sensor_is_home of the packet's own source and destination: the
+ * per-packet callers (inventory, intel, beacon and scan) often ask about the
+ * same packet, and the pipeline's memo answers all but the first ask (the
+ * home net is fixed for a run). Addresses other than p's own: ask
+ * mm_sensor_is_home. */
+static inline bool mm_sensor_src_home(const struct mm_sensor *s, const struct mm_packet *p)
+{
+    const struct mm_home_memo *m = p->home;
+    if (m && (m->known & 1))
+        return m->is_home & 1;
+    return mm__sensor_packet_home(s, p, 1);
+}
+
+static inline bool mm_sensor_dst_home(const struct mm_sensor *s, const struct mm_packet *p)
+{
+    const struct mm_home_memo *m = p->home;
+    if (m && (m->known & 2))
+        return (m->is_home & 2) != 0;
+    return mm__sensor_packet_home(s, p, 2);
+}
 /* The current intel set (replaced on SIGHUP between packets; do not keep the
  * pointer across packets). */
 const struct mm_intel *mm_sensor_intel(const struct mm_sensor *s);

@@ -354,12 +354,12 @@ static void scan_packet(void *state, struct mm_sensor *s, const struct mm_packet
     if (!p->ip_version || (p->fragment && !p->first_fragment) || !is_probe(p) ||
         is_group_address(&p->dst))
         return;
-    bool src_home = mm_sensor_is_home(s, &p->src);
+    bool src_home = mm_sensor_src_home(s, p);
     if (st->home_source && !src_home)
         return;
     /* the destination matters only for targets = home, or when the scope
      * (home by default) is not already met by the source */
-    if ((st->home_target || (!st->any_scope && !src_home)) && !mm_sensor_is_home(s, &p->dst))
+    if ((st->home_target || (!st->any_scope && !src_home)) && !mm_sensor_dst_home(s, p))
         return;
     int64_t now = mm__detect_now(s);
     size_t j = source_slot(st, &p->src);
