@@ -304,8 +304,7 @@ static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_pack
      * packet (the dispatch's order), so it is taken now or never. */
     bool prefetched = st->hashed == p && st->hashed_num == p->num;
     st->hashed = NULL;
-    if (!p->ip_version || !is_start(p) || !mm_sensor_is_home(s, &p->src) ||
-        mm_sensor_is_home(s, &p->dst))
+    if (!p->ip_version || !is_start(p) || !mm_sensor_src_home(s, p) || mm_sensor_dst_home(s, p))
         return;
     int64_t now = mm__detect_now(s);
     size_t j = pair_slot(st, p, packet_hash(st, p, prefetched), now, &fresh);

@@ -79,8 +79,8 @@ static __attribute__((noinline)) void check_addresses(struct mm__detect_basic *s
                                                       const struct mm_packet *p)
 {
     struct mm_intel_hit hit;
-    bool src_home = mm_sensor_is_home(s, &p->src) || never_remote(&p->src),
-         dst_home = mm_sensor_is_home(s, &p->dst) || never_remote(&p->dst);
+    bool src_home = mm_sensor_src_home(s, p) || never_remote(&p->src),
+         dst_home = mm_sensor_dst_home(s, p) || never_remote(&p->dst);
     bool ports = p->ip_proto == 6 || p->ip_proto == 17 || p->ip_proto == 132;
     const struct mm__alert_at at = {.pkt = p};
     char a[MM_ADDR_STRLEN], b[MM_ADDR_STRLEN], v[MM_ADDR_STRLEN + 8];
