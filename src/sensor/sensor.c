@@ -18,6 +18,8 @@
 #include "sensor/device.h"
 #include "sensor/eve-dns.h"
 #include "sensor/eve-http.h"
+#include "sensor/decode/tls-facts.h"
+#include "sensor/eve-tls.h"
 #include "sensor/intel/intel.h"
 #include "sensor/sensor-int.h"
 
@@ -319,6 +321,38 @@ static bool dns_direct(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, i
     return true;
 }
 
+struct tls_line {
+    const struct mm_eve_header *h;
+    const struct mm__tls_part *p;
+};
+
+static int write_tls(struct mm_eve_out *o, const void *arg)
+{
+    const struct tls_line *l = arg;
+    return mm__tls_line_write(o, l->h, l->p);
+}
+
+/* The decoder's TLS handshake part as a typed record (eve-tls.h): no
+ * "tls" object; the facts are published for the stand-in's own empty
+ * "tls" member. */
+static bool tls_direct(struct mm_app_ctx *ctx, const struct mm__tls_part *p)
+{
+    struct mm__direct_type *t = direct_for(ctx, "tls");
+    struct mm_eve_header h;
+    if (!t)
+        return false;
+    mm_app_header(ctx, "tls", &h);
+    json_t *standin = mm__direct_standin(t, &h, NULL);
+    if (!standin)
+        return false;
+    mm__tls_part_facts(p, mm__tls_facts_begin());
+    mm__tls_facts_publish(t->member);
+    struct tls_line line = {&h, p};
+    handle_direct(ctx->sensor, t, standin, &h, write_tls, &line);
+    mm__tls_facts_end();
+    return true;
+}
+
 struct app_line {
     const struct mm_eve_header *h;
     int64_t tx_id;
@@ -587,6 +621,7 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     mm__http_direct = http_direct;
     mm__app_direct = app_direct;
     mm__dns_direct = dns_direct;
+    mm__tls_direct = tls_direct;
 out:
     if (r != 0) {
         s->intel = NULL; /* stays with the caller */

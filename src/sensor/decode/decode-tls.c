@@ -12,8 +12,13 @@
  * TLS 1.3 encrypts the certificate, so TLS 1.3 server parts carry no
  * certificate fields. After the interesting messages (or a
  * ChangeCipherSpec) a direction's bytes are consumed without parsing.
- * The ClientHello parser (fields, JA3, JA4) is shared with QUIC through
- * tls-hello.h. The JA3/JA4 texts are written into stack buffers and their
+ * Each part is first a typed record (struct mm__tls_part, tls-hello.h);
+ * the sensor's direct path (mm__tls_direct, eve-tls.c) writes its line
+ * from it without a jansson object, else the "tls" object is made from it
+ * (part_json, the reference the direct line is held to). The server part
+ * waits in the flow's state (about 30 KiB) between ServerHello and the
+ * certificate. The ClientHello parser (fields, JA3, JA4) is shared with
+ * QUIC through tls-hello.h. The JA3/JA4 texts are written into stack buffers and their
  * digests come from a small per-thread memo (the same software sends the
  * same lists on every connection); x509.c keeps one of certificates. */
 #include <netinet/in.h>
@@ -32,13 +37,13 @@
 #define TLS_REC_MAX  (16384 + 2048) /* TLSCiphertext limit */
 #define TLS_HS_MAX   (64 * 1024)    /* handshake bytes buffered per direction */
 #define TLS_LIST_MAX 256            /* ciphers, extensions, groups... kept per hello */
-#define TLS_ALPN_MAX 16             /* ALPN names logged */
+#define TLS_ALPN_MAX MM_TLS_ALPN_MAX
 /* JA3 text: version, then four lists of at most TLS_LIST_MAX values of at
  * most 5 digits and a separator each */
-#define JA3_TEXT_MAX (8 + 4 * TLS_LIST_MAX * 6)
+#define JA3_TEXT_MAX MM_TLS_JA3_TEXT_MAX
 /* JA4 hashed text: two lists of at most TLS_LIST_MAX "xxxx," and a '_' */
 #define JA4_TEXT_MAX (2 + 2 * TLS_LIST_MAX * 5)
-#define JA4_LEN      36 /* t13d1516h2_8daaf6152771_e5627efa2ab1 */
+#define JA4_LEN      MM_TLS_JA4_LEN
 
 enum { REC_CCS = 20, REC_ALERT = 21, REC_HANDSHAKE = 22, REC_APPDATA = 23, REC_HEARTBEAT = 24 };
 enum { HS_CLIENT_HELLO = 1, HS_SERVER_HELLO = 2, HS_CERTIFICATE = 11, HS_SERVER_DONE = 14 };
@@ -54,8 +59,7 @@ struct tls_state {
     bool client_done;
     bool server_hello;
     bool server_done;
-    json_t *server;          /* server part being built, emitted once */
-    const char *fingerprint; /* server's "fingerprint" text, while it holds one */
+    struct mm__tls_part *server; /* server part being built, emitted once */
 };
 
 struct u16list {
@@ -69,9 +73,11 @@ struct hello {
     uint8_t pf[TLS_LIST_MAX];
     size_t pf_n;
     bool has_sni;
-    char sni[1100]; /* mm__app_text of the name: valid UTF-8 */
+    char sni[MM_TLS_SNI_TEXT]; /* mm__app_text of the name: valid UTF-8 */
     size_t sni_len;
-    json_t *alpns;
+    size_t nalpn; /* ALPN values kept (at most TLS_ALPN_MAX), in the message */
+    const uint8_t *alpn[TLS_ALPN_MAX];
+    uint8_t alpn_len[TLS_ALPN_MAX];
     const uint8_t *alpn0; /* first ALPN value (for JA4) */
     size_t alpn0_len;
     uint16_t selected_version; /* ServerHello supported_versions */
@@ -86,7 +92,7 @@ static void hello_init(struct hello *h)
     h->has_sni = false;
     h->sni[0] = '\0';
     h->sni_len = 0;
-    h->alpns = NULL;
+    h->nalpn = 0;
     h->alpn0 = NULL;
     h->alpn0_len = 0;
     h->selected_version = 0;
@@ -175,15 +181,15 @@ static void read_alpn(const uint8_t *p, size_t n, struct hello *h)
     if (!mm__cur_u16(&c, &ll) || ll > mm__cur_left(&c))
         return;
     c.len = c.off + ll;
-    if (!h->alpns && !(h->alpns = json_array()))
-        return;
     while (mm__cur_u8(&c, &l) && mm__cur_take(&c, l, &v)) {
         if (!h->alpn0) {
             h->alpn0 = v;
             h->alpn0_len = l;
         }
-        if (json_array_size(h->alpns) < TLS_ALPN_MAX)
-            json_array_append_new(h->alpns, mm__app_json_text(v, l));
+        if (h->nalpn < TLS_ALPN_MAX) {
+            h->alpn[h->nalpn] = v;
+            h->alpn_len[h->nalpn++] = l;
+        }
     }
 }
 
@@ -446,29 +452,15 @@ static void digest_hex(enum digest_kind kind, const char *s, size_t n, char *hex
     memo_put(kind, &a, s, n, hex, NULL, 0);
 }
 
-/* {"hash": hex (32 digits), "string": s[0..n)} (s is ASCII: digits, ','
- * and '-'); NULL on ENOMEM. *hash gets the object's "hash" text. A
- * member's value belongs to o once set, even when setting it fails
- * (jansson frees it). */
-static json_t *md5_pair_of(const char *hex, const char *s, size_t n, const char **hash)
+/* Sets p's JA3 (or JA3S) hash hex (32 digits) and text s[0..n) (ASCII:
+ * digits, ',' and '-'). */
+static void set_ja3(struct mm__tls_part *p, const char *hex, const char *s, size_t n)
 {
-    json_t *o = json_object();
-    json_t *h = o ? json_stringn_nocheck(hex, 2 * MM_MD5_LEN) : NULL;
-    if (!h || json_object_set_new_nocheck(o, "hash", h) != 0 ||
-        json_object_set_new_nocheck(o, "string", json_stringn_nocheck(s, n)) != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    *hash = json_string_value(h);
-    return o;
-}
-
-/* The same with the MD5 of s[0..n) (kind DIGEST_JA3 or DIGEST_JA3S). */
-static json_t *md5_pair(enum digest_kind kind, const char *s, size_t n, const char **hash)
-{
-    char hex[2 * MM_MD5_LEN];
-    digest_hex(kind, s, n, hex);
-    return md5_pair_of(hex, s, n, hash);
+    memcpy(p->ja3_hash, hex, 2 * MM_MD5_LEN);
+    p->ja3_hash[2 * MM_MD5_LEN] = '\0';
+    memcpy(p->ja3, s, n);
+    p->ja3[n] = '\0';
+    p->ja3_len = n;
 }
 
 /* Appends l's non-GREASE values at w[n] after their count; returns the new n. */
@@ -519,35 +511,37 @@ static size_t ja3_text(const struct hello *h, char text[JA3_TEXT_MAX])
     return (size_t)(w - text);
 }
 
-/* The JA3 object of a ClientHello (*hash: its "hash" text); NULL on ENOMEM.
- * The same lists get text and hash from the memo (MEMO_JA3) while both fit
- * an entry with the key; a client that shuffles its extensions misses, and
- * its texts push out only JA3 entries. */
-static json_t *ja3_of(const struct hello *h, const char **hash)
+/* The JA3 of a ClientHello into p. The same lists get text and hash from
+ * the memo (MEMO_JA3) while both fit an entry with the key; a client that
+ * shuffles its extensions misses, and its texts push out only JA3
+ * entries. */
+static void ja3_of(const struct hello *h, struct mm__tls_part *p)
 {
     uint16_t key[JA3_KEY_WORDS];
     char text[JA3_TEXT_MAX], hex[2 * MM_MD5_LEN];
     struct memo_ask a;
     size_t kn = ja3_key(h, key) * sizeof key[0];
     const struct digest_entry *known = memo_find(MEMO_JA3, key, kn, &a);
-    if (known)
-        return md5_pair_of(known->hex, known->text + kn, known->extra, hash);
+    if (known) {
+        set_ja3(p, known->hex, known->text + kn, known->extra);
+        return;
+    }
     size_t n = ja3_text(h, text);
     digest_hex(DIGEST_JA3, text, n, hex);
     memo_put(MEMO_JA3, &a, key, kn, hex, text, n);
-    return md5_pair_of(hex, text, n, hash);
+    set_ja3(p, hex, text, n);
 }
 
-static json_t *ja3s_of(const struct hello *h)
+static void ja3s_of(const struct hello *h, struct mm__tls_part *p)
 {
-    char text[JA3_TEXT_MAX];
+    char text[JA3_TEXT_MAX], hex[2 * MM_MD5_LEN];
     char *w = put_dec(text, h->version);
     *w++ = ',';
     w = put_dec(w, h->ciphers.n ? h->ciphers.v[0] : 0u);
     *w++ = ',';
     w = ja3_list(w, h->exts.v, h->exts.n);
-    const char *hash;
-    return md5_pair(DIGEST_JA3S, text, (size_t)(w - text), &hash);
+    digest_hex(DIGEST_JA3S, text, (size_t)(w - text), hex);
+    set_ja3(p, hex, text, (size_t)(w - text));
 }
 
 /* Writes the first 12 hex digits of SHA-256 of s[0..n), or twelve zeros
@@ -761,7 +755,7 @@ static void tls_state_free(void *p)
         return;
     free(st->d[0].hs);
     free(st->d[1].hs);
-    json_decref(st->server);
+    free(st->server);
     free(st);
 }
 
@@ -774,62 +768,182 @@ static const char *set_text(json_t *o, const char *key, json_t *v)
     return json_string_value(v);
 }
 
-/* The client fields of a parsed hello (see tls-hello.h); NULL on ENOMEM.
- * f (NULL: not wanted) gets the texts o holds (tls-facts.h). */
-static json_t *client_fields(const struct hello *h, char transport, struct mm__tls_facts *f)
+/* Copies the hello's ALPN values' texts (as mm__app_json_text makes them)
+ * into p. */
+static void alpns_of(const struct hello *h, struct mm__tls_part *p)
 {
-    char ja4[JA4_LEN + 1];
+    char scratch[MM_APP_TEXT_SCRATCH];
+    p->nalpn = h->nalpn;
+    for (size_t i = 0; i < h->nalpn; i++) {
+        size_t n;
+        const char *t = mm__app_text_view(h->alpn[i], h->alpn_len[i], scratch, &n);
+        if (n >= MM_TLS_ALPN_TEXT)
+            n = MM_TLS_ALPN_TEXT - 1; /* not reached: 255 bytes make at most 1020 */
+        memcpy(p->alpn[i], t, n);
+        p->alpn[i][n] = '\0';
+        p->alpn_len[i] = n;
+    }
+}
+
+/* The client part of a parsed hello (see tls-hello.h). */
+static void client_part(const struct hello *h, char transport, struct mm__tls_part *p)
+{
+    p->server = false;
+    p->has_cert = false;
+    p->version = NULL;
+    p->sni_len = h->sni_len;
+    memcpy(p->sni, h->sni, h->sni_len);
+    p->sni[h->sni_len] = '\0';
+    ja3_of(h, p);
+    ja4_of(h, transport, p->ja4);
+    alpns_of(h, p);
+}
+
+/* {"hash", "string"} of p's JA3 (or JA3S); NULL on ENOMEM. *hash gets the
+ * object's "hash" text. */
+static json_t *ja3_json(const struct mm__tls_part *p, const char **hash)
+{
+    json_t *o = json_object();
+    json_t *h = o ? json_stringn_nocheck(p->ja3_hash, 2 * MM_MD5_LEN) : NULL;
+    if (!h || json_object_set_new_nocheck(o, "hash", h) != 0 ||
+        json_object_set_new_nocheck(o, "string", json_stringn_nocheck(p->ja3, p->ja3_len)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    *hash = json_string_value(h);
+    return o;
+}
+
+/* o[key] = p's ALPN texts, when it has any. */
+static void alpns_json(json_t *o, const char *key, const struct mm__tls_part *p)
+{
+    if (!p->nalpn)
+        return;
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < p->nalpn; i++)
+        json_array_append_new(a, json_stringn_nocheck(p->alpn[i], p->alpn_len[i]));
+    if (a)
+        json_object_set_new_nocheck(o, key, a);
+}
+
+static void client_json(json_t *o, const struct mm__tls_part *p, struct mm__tls_facts *f)
+{
     const char *ja3_hash = NULL;
+    if (p->sni_len && (f->sni = set_text(o, "sni", json_stringn_nocheck(p->sni, p->sni_len))))
+        f->sni_len = p->sni_len;
+    if (json_object_set_new_nocheck(o, "ja3", ja3_json(p, &ja3_hash)) == 0)
+        f->ja3_hash = ja3_hash;
+    f->ja4 = set_text(o, "ja4", json_stringn_nocheck(p->ja4, JA4_LEN));
+    alpns_json(o, "client_alpns", p);
+}
+
+/* o[key] = text when it is not empty (valid UTF-8 as x509.h says); returns
+ * o's text or NULL. */
+static const char *cert_text(json_t *o, const char *key, const char *text)
+{
+    return text[0] ? set_text(o, key, json_string_nocheck(text)) : NULL;
+}
+
+static void cert_json(json_t *o, const struct mm__x509 *x, struct mm__tls_facts *f)
+{
+    cert_text(o, "subject", x->subject);
+    cert_text(o, "issuerdn", x->issuer);
+    cert_text(o, "serial", x->serial);
+    f->fingerprint = cert_text(o, "fingerprint", x->fingerprint);
+    cert_text(o, "notbefore", x->notbefore);
+    cert_text(o, "notafter", x->notafter);
+    if (x->nsan) {
+        json_t *san = json_array();
+        for (size_t i = 0; san && i < x->nsan; i++)
+            json_array_append_new(san, json_string_nocheck(x->san[i]));
+        if (san)
+            json_object_set_new_nocheck(o, "subjectaltname", san);
+    }
+}
+
+static void server_json(json_t *o, const struct mm__tls_part *p, struct mm__tls_facts *f)
+{
+    const char *unused;
+    json_object_set_new_nocheck(o, "version", json_string_nocheck(p->version));
+    json_object_set_new_nocheck(o, "ja3s", ja3_json(p, &unused));
+    alpns_json(o, "server_alpns", p);
+    if (p->has_cert)
+        cert_json(o, &p->cert, f);
+}
+
+/* The "tls" object of part p, as the events always held it; NULL on
+ * ENOMEM. f (NULL: not wanted) gets the texts the object holds
+ * (tls-facts.h). */
+static json_t *part_json(const struct mm__tls_part *p, struct mm__tls_facts *f)
+{
     struct mm__tls_facts unused;
     json_t *o = json_object();
     if (!o)
         return NULL;
     if (!f)
         f = &unused;
-    if (h->sni_len && (f->sni = set_text(o, "sni", json_stringn_nocheck(h->sni, h->sni_len))))
-        f->sni_len = h->sni_len;
-    if (json_object_set_new_nocheck(o, "ja3", ja3_of(h, &ja3_hash)) == 0)
-        f->ja3_hash = ja3_hash;
-    ja4_of(h, transport, ja4);
-    f->ja4 = set_text(o, "ja4", json_stringn_nocheck(ja4, JA4_LEN));
-    if (h->alpns && json_array_size(h->alpns))
-        json_object_set_nocheck(o, "client_alpns", h->alpns);
+    if (p->server)
+        server_json(o, p, f);
+    else
+        client_json(o, p, f);
     return o;
 }
 
-/* mm__tls_client_hello_json, with the facts of the object made (f: see
- * client_fields). */
-static int client_hello_json(const uint8_t *p, size_t n, char ja4_transport, json_t **out,
-                             struct mm__tls_facts *f)
+void mm__tls_part_facts(const struct mm__tls_part *p, struct mm__tls_facts *f)
 {
-    struct hello h;
-    *out = NULL;
-    hello_init(&h);
-    int r = parse_client_hello(p, n, &h);
-    if (r == 0 && !(*out = client_fields(&h, ja4_transport, f)))
-        r = MM_ENOMEM;
-    json_decref(h.alpns);
-    return r;
+    if (p->server) {
+        f->fingerprint = p->has_cert && p->cert.fingerprint[0] ? p->cert.fingerprint : NULL;
+        return;
+    }
+    f->sni = p->sni_len ? p->sni : NULL;
+    f->sni_len = p->sni_len;
+    f->ja3_hash = p->ja3_hash;
+    f->ja4 = p->ja4;
+}
+
+/* The thread's client part (a ClientHello's part is made and emitted in
+ * one call). */
+static struct mm__tls_part *client_scratch(void)
+{
+    static _Thread_local struct mm__tls_part part;
+    return &part;
 }
 
 int mm__tls_client_hello_json(const uint8_t *p, size_t n, char ja4_transport, json_t **out)
 {
-    return client_hello_json(p, n, ja4_transport, out, NULL);
+    struct hello h;
+    struct mm__tls_part *part = client_scratch();
+    *out = NULL;
+    hello_init(&h);
+    int r = parse_client_hello(p, n, &h);
+    if (r != 0)
+        return r;
+    client_part(&h, ja4_transport, part);
+    return (*out = part_json(part, NULL)) ? 0 : MM_ENOMEM;
 }
 
-/* Emits o (a part's "tls" object) with the facts filled since
- * mm__tls_facts_begin published to the readers of TLS events while the
- * sensor handles it. The object is held while published (as decode-dns.c
- * and decode-http.c do): the sensor frees the event before it handles the
- * events queued behind it, and an object made then could get the freed
- * one's address and so these facts. */
-static void emit_with_facts(struct mm_app_ctx *ctx, json_t *o)
+bool (*mm__tls_direct)(struct mm_app_ctx *ctx, const struct mm__tls_part *p);
+
+/* Emits the event of part p: through the sensor's direct path when it
+ * takes it, else as the "tls" object with the facts filled meanwhile
+ * published to the readers of TLS events while the sensor handles it. The
+ * object is held while published (as decode-dns.c and decode-http.c do):
+ * the sensor frees the event before it handles the events queued behind
+ * it, and an object made then could get the freed one's address and so
+ * these facts. */
+static int emit_part(struct mm_app_ctx *ctx, const struct mm__tls_part *p)
 {
+    if (ctx->sensor && mm__tls_direct && mm__tls_direct(ctx, p))
+        return 0;
+    json_t *o = part_json(p, mm__tls_facts_begin());
+    if (!o)
+        return MM_ENOMEM;
     json_t *held = json_incref(o);
     mm__tls_facts_publish(held);
     mm__app_emit(ctx, "tls", o);
     mm__tls_facts_end();
     json_decref(held);
+    return 0;
 }
 
 static void emit_server(struct mm_app_ctx *ctx, struct tls_state *st)
@@ -837,22 +951,22 @@ static void emit_server(struct mm_app_ctx *ctx, struct tls_state *st)
     if (st->server_done || !st->server)
         return;
     st->server_done = true;
-    mm__tls_facts_begin()->fingerprint = st->fingerprint;
-    emit_with_facts(ctx, st->server);
+    emit_part(ctx, st->server);
+    free(st->server);
     st->server = NULL;
-    st->fingerprint = NULL;
 }
 
 static int on_client_hello(struct mm_app_ctx *ctx, struct tls_state *st, const uint8_t *p, size_t n)
 {
-    json_t *o = NULL;
-    int r = client_hello_json(p, n, 't', &o, mm__tls_facts_begin());
+    struct hello h;
+    hello_init(&h);
+    int r = parse_client_hello(p, n, &h);
     if (r == 0 && !st->client_done) {
+        struct mm__tls_part *part = client_scratch();
         st->client_done = true;
-        emit_with_facts(ctx, o);
-        o = NULL;
+        client_part(&h, 't', part);
+        r = emit_part(ctx, part);
     }
-    json_decref(o);
     return r;
 }
 
@@ -864,18 +978,19 @@ static int on_server_hello(struct mm_app_ctx *ctx, struct tls_state *st, const u
     if (r == 0 && !st->server_hello) {
         st->server_hello = true;
         uint16_t v = h.selected_version ? h.selected_version : h.version;
-        st->server = json_object();
-        if (st->server) {
-            json_object_set_new_nocheck(st->server, "version",
-                                        json_string_nocheck(version_name(v)));
-            json_object_set_new_nocheck(st->server, "ja3s", ja3s_of(&h));
-            if (h.alpns && json_array_size(h.alpns))
-                json_object_set_nocheck(st->server, "server_alpns", h.alpns);
+        struct mm__tls_part *part = st->server = malloc(sizeof *st->server);
+        if (part) {
+            part->server = true;
+            part->sni_len = 0;
+            part->ja4[0] = '\0';
+            part->has_cert = false;
+            part->version = version_name(v);
+            ja3s_of(&h, part);
+            alpns_of(&h, part);
         }
         if (v == 0x0304)
             emit_server(ctx, st); /* the certificate is encrypted */
     }
-    json_decref(h.alpns);
     return r;
 }
 
@@ -884,7 +999,6 @@ static int on_certificate(struct mm_app_ctx *ctx, struct tls_state *st, const ui
     struct mm__cur c;
     uint32_t total, clen;
     const uint8_t *der;
-    struct mm__x509 x;
     if (!st->server || st->server_done)
         return 0;
     mm__cur_init(&c, p, n);
@@ -894,28 +1008,8 @@ static int on_certificate(struct mm_app_ctx *ctx, struct tls_state *st, const ui
         return 0;
     if (!mm__cur_u24(&c, &clen) || !mm__cur_take(&c, clen, &der))
         return MM_EPARSE;
-    int r = mm__x509_parse(der, clen, &x);
-    json_t *o = st->server;
-    /* every text is valid UTF-8 as x509.h says: not checked again */
-    if (x.subject[0])
-        json_object_set_new_nocheck(o, "subject", json_string_nocheck(x.subject));
-    if (x.issuer[0])
-        json_object_set_new_nocheck(o, "issuerdn", json_string_nocheck(x.issuer));
-    if (x.serial[0])
-        json_object_set_new_nocheck(o, "serial", json_string_nocheck(x.serial));
-    if (x.fingerprint[0])
-        st->fingerprint = set_text(o, "fingerprint", json_string_nocheck(x.fingerprint));
-    if (x.notbefore[0])
-        json_object_set_new_nocheck(o, "notbefore", json_string_nocheck(x.notbefore));
-    if (x.notafter[0])
-        json_object_set_new_nocheck(o, "notafter", json_string_nocheck(x.notafter));
-    if (x.nsan) {
-        json_t *san = json_array();
-        for (size_t i = 0; san && i < x.nsan; i++)
-            json_array_append_new(san, json_string_nocheck(x.san[i]));
-        if (san)
-            json_object_set_new_nocheck(o, "subjectaltname", san);
-    }
+    int r = mm__x509_parse(der, clen, &st->server->cert);
+    st->server->has_cert = true;
     emit_server(ctx, st);
     return r;
 }
