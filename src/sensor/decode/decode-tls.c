@@ -34,9 +34,14 @@
 #include "sensor/decode/tls-hello.h"
 #include "sensor/decode/x509.h"
 
-#define TLS_REC_MAX  (16384 + 2048) /* TLSCiphertext limit */
-#define TLS_HS_MAX   (64 * 1024)    /* handshake bytes buffered per direction */
-#define TLS_LIST_MAX 256            /* ciphers, extensions, groups... kept per hello */
+#define TLS_REC_MAX (16384 + 2048) /* TLSCiphertext limit */
+#define TLS_HS_MAX  (64 * 1024)    /* handshake bytes buffered per direction */
+/* Handshake bytes and pending server parts all flows of a thread hold at
+ * once: without it, 65 536 flows of half-sent handshakes could hold 64 KiB
+ * a direction each (gigabytes). Beyond it a flow's handshake is refused
+ * (MM_ELIMIT: the pipeline's "tls.malformed" anomaly; the flow goes on). */
+#define TLS_MEMCAP   (32u * 1024 * 1024)
+#define TLS_LIST_MAX 256 /* ciphers, extensions, groups... kept per hello */
 #define TLS_ALPN_MAX MM_TLS_ALPN_MAX
 /* JA3 text: version, then four lists of at most TLS_LIST_MAX values of at
  * most 5 digits and a separator each */
@@ -51,7 +56,8 @@ enum { HS_CLIENT_HELLO = 1, HS_SERVER_HELLO = 2, HS_CERTIFICATE = 11, HS_SERVER_
 struct tls_dir {
     uint8_t *hs; /* partial handshake messages */
     size_t hs_len;
-    bool skip; /* nothing more to read in this direction: consume all */
+    size_t hs_size; /* bytes allocated at hs, counted in tls_held */
+    bool skip;      /* nothing more to read in this direction: consume all */
 };
 
 struct tls_state {
@@ -739,6 +745,74 @@ static void ja4_of(const struct hello *h, char transport, char out[JA4_LEN + 1])
     out[JA4_LEN] = '\0';
 }
 
+/* ---- memory held between packets, under TLS_MEMCAP ------------------------ */
+
+static _Thread_local size_t tls_held;
+
+/* Takes room for n more bytes; false when the cap would be passed. */
+static bool hold(size_t n)
+{
+    if (n > TLS_MEMCAP - tls_held)
+        return false;
+    tls_held += n;
+    return true;
+}
+
+static void release(size_t n)
+{
+    tls_held -= n;
+}
+
+size_t mm__tls_held_bytes(void)
+{
+    return tls_held;
+}
+
+/* Gives the direction's buffer n bytes (n > 0), within the cap. */
+static int hs_resize(struct tls_dir *d, size_t n)
+{
+    if (n > d->hs_size && !hold(n - d->hs_size))
+        return MM_ELIMIT;
+    uint8_t *nb = realloc(d->hs, n);
+    if (!nb) {
+        if (n > d->hs_size)
+            release(n - d->hs_size);
+        return MM_ENOMEM;
+    }
+    if (n < d->hs_size)
+        release(d->hs_size - n);
+    d->hs = nb;
+    d->hs_size = n;
+    return 0;
+}
+
+static void hs_free(struct tls_dir *d)
+{
+    free(d->hs);
+    release(d->hs_size);
+    d->hs = NULL;
+    d->hs_size = d->hs_len = 0;
+}
+
+/* A pending server part, counted (NULL when the cap or memory says no). */
+static struct mm__tls_part *server_new(void)
+{
+    if (!hold(sizeof(struct mm__tls_part)))
+        return NULL;
+    struct mm__tls_part *part = malloc(sizeof *part);
+    if (!part)
+        release(sizeof *part);
+    return part;
+}
+
+static void server_free(struct tls_state *st)
+{
+    if (st->server)
+        release(sizeof *st->server);
+    free(st->server);
+    st->server = NULL;
+}
+
 static struct tls_state *tls_state_get(struct mm_app_ctx *ctx)
 {
     if (!ctx->state)
@@ -753,9 +827,9 @@ static void tls_state_free(void *p)
     struct tls_state *st = p;
     if (!st)
         return;
-    free(st->d[0].hs);
-    free(st->d[1].hs);
-    free(st->server);
+    hs_free(&st->d[0]);
+    hs_free(&st->d[1]);
+    server_free(st);
     free(st);
 }
 
@@ -952,8 +1026,7 @@ static void emit_server(struct mm_app_ctx *ctx, struct tls_state *st)
         return;
     st->server_done = true;
     emit_part(ctx, st->server);
-    free(st->server);
-    st->server = NULL;
+    server_free(st);
 }
 
 static int on_client_hello(struct mm_app_ctx *ctx, struct tls_state *st, const uint8_t *p, size_t n)
@@ -978,8 +1051,10 @@ static int on_server_hello(struct mm_app_ctx *ctx, struct tls_state *st, const u
     if (r == 0 && !st->server_hello) {
         st->server_hello = true;
         uint16_t v = h.selected_version ? h.selected_version : h.version;
-        struct mm__tls_part *part = st->server = malloc(sizeof *st->server);
-        if (part) {
+        struct mm__tls_part *part = st->server = server_new();
+        if (!part)
+            return MM_ELIMIT; /* the cap (or memory) is used up: no server part */
+        {
             part->server = true;
             part->sni_len = 0;
             part->ja4[0] = '\0';
@@ -1049,10 +1124,9 @@ static int keep_partial(struct tls_dir *d, bool in_hs, const uint8_t *src, size_
     if (in_hs) {
         memmove(d->hs, src, n);
     } else if (n > 0) {
-        uint8_t *nb = realloc(d->hs, n);
-        if (!nb)
-            return MM_ENOMEM;
-        d->hs = nb;
+        int r = hs_resize(d, n);
+        if (r != 0)
+            return r;
         memcpy(d->hs, src, n);
     }
     d->hs_len = n;
@@ -1071,10 +1145,9 @@ static int on_handshake_record(struct mm_app_ctx *ctx, struct tls_state *st, str
     if (d->hs_len + n > TLS_HS_MAX)
         return MM_ETOOBIG;
     if (d->hs_len > 0) {
-        uint8_t *nb = realloc(d->hs, d->hs_len + n);
-        if (!nb)
-            return MM_ENOMEM;
-        d->hs = nb;
+        int e = hs_resize(d, d->hs_len + n);
+        if (e != 0)
+            return e;
         memcpy(d->hs + d->hs_len, p, n);
         d->hs_len += n;
         buf = d->hs;
@@ -1119,9 +1192,7 @@ static int on_record(struct mm_app_ctx *ctx, struct tls_state *st, struct tls_di
 static void dir_stop(struct tls_dir *d)
 {
     d->skip = true;
-    free(d->hs);
-    d->hs = NULL;
-    d->hs_len = 0;
+    hs_free(d);
 }
 
 static long tls_parse(struct mm_app_ctx *ctx, const uint8_t *data, size_t len)

@@ -55,6 +55,11 @@ struct mm_app_ctx;
 struct mm__tls_facts;
 extern bool (*mm__tls_direct)(struct mm_app_ctx *ctx, const struct mm__tls_part *p);
 
+/* Bytes the TLS decoder holds between packets for all flows of this
+ * thread (partial handshake messages, server parts waiting for their
+ * certificate): never more than its cap, 32 MiB (decode-tls.c). */
+size_t mm__tls_held_bytes(void);
+
 /* The facts (tls-facts.h) the JSON path notes for part p's event, the
  * texts pointing into p. */
 void mm__tls_part_facts(const struct mm__tls_part *p, struct mm__tls_facts *f);

@@ -1112,6 +1112,48 @@ static void test_texts_valid_utf8(void **state)
     }
 }
 
+/* Half-sent handshakes on many flows: what the decoder holds between
+ * packets stays under its cap, the flow past it is refused (MM_ELIMIT, the
+ * pipeline's anomaly), and all of it is given back when the flows end. */
+static void test_memcap(void **state)
+{
+    (void)state;
+    enum { FLOWS = 800, CHUNK = 16384 };
+    /* a ClientHello claiming 60 000 bytes, sent as three 16 KiB records */
+    uint8_t *rec = calloc(3, 5 + CHUNK);
+    assert_non_null(rec);
+    for (int k = 0; k < 3; k++) {
+        uint8_t *r = rec + k * (5 + CHUNK);
+        r[0] = 22, r[1] = 3, r[2] = 3, r[3] = CHUNK >> 8, r[4] = CHUNK & 0xff;
+    }
+    rec[5] = 1, rec[6] = 0x00, rec[7] = 0xea, rec[8] = 0x60;
+    struct app_run *runs = calloc(FLOWS, sizeof *runs);
+    assert_non_null(runs);
+    size_t before = mm__tls_held_bytes(), refused = 0;
+    for (size_t i = 0; i < FLOWS; i++) {
+        app_run_init(&runs[i], &mm_app_tls, (uint16_t)(1024 + i), 443);
+        long r = app_run_stream(&runs[i], 0, rec, 3 * (5 + CHUNK));
+        if (r == MM_ELIMIT)
+            refused++;
+        else
+            assert_int_equal(r, 0);
+        assert_true(mm__tls_held_bytes() <= 32u * 1024 * 1024);
+    }
+    assert_true(refused > 0 && refused < FLOWS);
+    for (size_t i = 0; i < FLOWS; i++)
+        app_run_free(&runs[i]);
+    assert_int_equal(mm__tls_held_bytes(), before);
+    /* room again: a new flow buffers as before */
+    struct app_run again;
+    app_run_init(&again, &mm_app_tls, 9999, 443);
+    assert_int_equal(app_run_stream(&again, 0, rec, 5 + CHUNK), 0);
+    assert_true(mm__tls_held_bytes() > before);
+    app_run_free(&again);
+    assert_int_equal(mm__tls_held_bytes(), before);
+    free(runs);
+    free(rec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1132,6 +1174,7 @@ int main(void)
         cmocka_unit_test(test_client_hello_out_of_memory),
         cmocka_unit_test(test_x509_long_name_cut_at_character),
         cmocka_unit_test(test_json_str_sanitises),
+        cmocka_unit_test(test_memcap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
