@@ -1054,15 +1054,13 @@ static int on_server_hello(struct mm_app_ctx *ctx, struct tls_state *st, const u
         struct mm__tls_part *part = st->server = server_new();
         if (!part)
             return MM_ELIMIT; /* the cap (or memory) is used up: no server part */
-        {
-            part->server = true;
-            part->sni_len = 0;
-            part->ja4[0] = '\0';
-            part->has_cert = false;
-            part->version = version_name(v);
-            ja3s_of(&h, part);
-            alpns_of(&h, part);
-        }
+        part->server = true;
+        part->sni_len = 0;
+        part->ja4[0] = '\0';
+        part->has_cert = false;
+        part->version = version_name(v);
+        ja3s_of(&h, part);
+        alpns_of(&h, part);
         if (v == 0x0304)
             emit_server(ctx, st); /* the certificate is encrypted */
     }
