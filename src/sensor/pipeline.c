@@ -432,8 +432,7 @@ static void packet_state(struct mm_sensor *s, struct mm_packet *p)
     if (f)
         app_packet(s, p, f);
     if (p->ip_version || p->is_arp) {
-        if (s->devices) /* not through mm__devices_packet: one call less per packet */
-            mm_devices_on_packet(s->devices, p);
+        mm__devices_packet(s, p);
         mm__detect_packet(s, p);
     }
     s->cur_flow = NULL;

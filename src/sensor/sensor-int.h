@@ -13,6 +13,7 @@
 #include "core/ini.h"
 #include "core/net.h"
 #include "sensor/defrag.h"
+#include "sensor/device.h"
 #include "sensor/flowtable.h"
 #include "sensor/output/output.h"
 #include "sensor/output/spool.h"
@@ -170,7 +171,12 @@ json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts);
 /* Device inventory and intel hooks; no-ops until those parts are built in. */
 int mm__devices_open(struct mm_sensor *s);
 void mm__devices_close(struct mm_sensor *s);
-void mm__devices_packet(struct mm_sensor *s, const struct mm_packet *p);
+/* The inventory learns from a packet (inline: it runs for every packet). */
+static inline void mm__devices_packet(struct mm_sensor *s, const struct mm_packet *p)
+{
+    if (s->devices)
+        mm_devices_on_packet(s->devices, p);
+}
 void mm__devices_event(struct mm_sensor *s, const json_t *ev);
 void mm__devices_save(struct mm_sensor *s);
 

@@ -697,12 +697,6 @@ void mm__devices_close(struct mm_sensor *s)
     s->devices = NULL;
 }
 
-void mm__devices_packet(struct mm_sensor *s, const struct mm_packet *p)
-{
-    if (s->devices)
-        mm_devices_on_packet(s->devices, p);
-}
-
 void mm__devices_event(struct mm_sensor *s, const json_t *ev)
 {
     if (s->devices)

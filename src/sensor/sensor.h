@@ -64,6 +64,16 @@ static inline bool mm__sensor_packet_home(const struct mm_sensor *s, const struc
     return home;
 }
 
+/* The memo's answer for which (1 source, 2 destination), or a new one. */
+static inline bool mm__sensor_packet_home_memo(const struct mm_sensor *s, const struct mm_packet *p,
+                                               unsigned which)
+{
+    const struct mm_home_memo *m = p->home;
+    if (m && (m->known & which))
+        return (m->is_home & which) != 0;
+    return mm__sensor_packet_home(s, p, which);
+}
+
 /* mm_sensor_is_home of the packet's own source and destination: the
  * per-packet callers (inventory, intel, beacon and scan) often ask about the
  * same packet, and the pipeline's memo answers all but the first ask (the
@@ -71,18 +81,12 @@ static inline bool mm__sensor_packet_home(const struct mm_sensor *s, const struc
  * mm_sensor_is_home. */
 static inline bool mm_sensor_src_home(const struct mm_sensor *s, const struct mm_packet *p)
 {
-    const struct mm_home_memo *m = p->home;
-    if (m && (m->known & 1))
-        return m->is_home & 1;
-    return mm__sensor_packet_home(s, p, 1);
+    return mm__sensor_packet_home_memo(s, p, 1);
 }
 
 static inline bool mm_sensor_dst_home(const struct mm_sensor *s, const struct mm_packet *p)
 {
-    const struct mm_home_memo *m = p->home;
-    if (m && (m->known & 2))
-        return (m->is_home & 2) != 0;
-    return mm__sensor_packet_home(s, p, 2);
+    return mm__sensor_packet_home_memo(s, p, 2);
 }
 /* The current intel set (replaced on SIGHUP between packets; do not keep the
  * pointer across packets). */
