@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/i18n.h"
 #include "core/msg.h"
+#include "sensor/decode/tls-hello.h"
 #include "sensor/sensor-int.h"
 
 #define PROG "mamori-sensor"
@@ -272,6 +273,10 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
     if ((r = setting_long(o, NULL, "anomaly", "rate", 20, 0, 100000, &v)) != 0)
         return r;
     o->anomaly_rate = (unsigned)v;
+    if ((r = setting_long(o, NULL, "tls", "memcap", (long)MM_TLS_MEMCAP_DEFAULT, 1L << 16, 1L << 34,
+                          &v)) != 0)
+        return r;
+    o->tls_memcap = (size_t)v;
     o->eve_path = c->eve ? c->eve : mm_ini_get(o->ini, "output", "eve");
     if (!o->eve_path)
         o->eve_path = "-";

@@ -41,6 +41,7 @@ struct mm_sensor_options {
     char *eve_types;                /* [output] event_types, owned; NULL: every type */
     uint64_t spool_max_bytes;       /* [spool] max_bytes */
     unsigned anomaly_rate;          /* anomaly events per capture second, at most */
+    size_t tls_memcap;              /* [tls] memcap: unfinished handshakes, per thread */
     struct mm_defrag_config defrag; /* [defrag] */
     bool quiet;
 };

@@ -622,6 +622,7 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     mm__app_direct = app_direct;
     mm__dns_direct = dns_direct;
     mm__tls_direct = tls_direct;
+    mm__tls_set_memcap(o->tls_memcap);
 out:
     if (r != 0) {
         s->intel = NULL; /* stays with the caller */

@@ -119,8 +119,17 @@ def test_usage(tmp):
         f.write("[flow]\ntimeout_udp = soon\n")
     r = run(["-r", "x", "--config", cfg])
     check(r.returncode == 2 and "timeout_udp" in r.stderr, "bad config: %r" % (r,))
+    with open(cfg, "w") as f:
+        f.write("[tls]\nmemcap = 1000\n")  # below 65536
+    r = run(["-r", "x", "--config", cfg])
+    check(r.returncode == 2 and "memcap" in r.stderr and "tls" in r.stderr,
+          "tls memcap out of range: %r" % (r,))
     pcap = os.path.join(tmp, "one.pcap")
     many_udp_flows(pcap, 3)
+    with open(cfg, "w") as f:
+        f.write("[tls]\nmemcap = 1048576\n")
+    r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg])
+    check(r.returncode == 0, "tls memcap in range: %r" % (r,))
     if os.path.exists("/dev/full"):
         r = run(["-r", pcap, "--eve", "/dev/full"])
         check(r.returncode == 4 and "could not be written" in r.stderr, "disk full: %r" % (r,))

@@ -40,8 +40,8 @@
  * once: without it, 65 536 flows of half-sent handshakes could hold 64 KiB
  * a direction each (gigabytes). Beyond it a flow's handshake is refused
  * (MM_ELIMIT: the pipeline's "tls.malformed" anomaly; the flow goes on). */
-#define TLS_MEMCAP   (32u * 1024 * 1024)
-#define TLS_LIST_MAX 256 /* ciphers, extensions, groups... kept per hello */
+#define TLS_MEMCAP   MM_TLS_MEMCAP_DEFAULT /* [tls] memcap */
+#define TLS_LIST_MAX 256                   /* ciphers, extensions, groups... kept per hello */
 #define TLS_ALPN_MAX MM_TLS_ALPN_MAX
 /* JA3 text: version, then four lists of at most TLS_LIST_MAX values of at
  * most 5 digits and a separator each */
@@ -745,14 +745,21 @@ static void ja4_of(const struct hello *h, char transport, char out[JA4_LEN + 1])
     out[JA4_LEN] = '\0';
 }
 
-/* ---- memory held between packets, under TLS_MEMCAP ------------------------ */
+/* ---- memory held between packets, under the cap ------------------------- */
 
 static _Thread_local size_t tls_held;
+static size_t tls_memcap = TLS_MEMCAP; /* set once, before any thread decodes */
 
-/* Takes room for n more bytes; false when the cap would be passed. */
+void mm__tls_set_memcap(size_t bytes)
+{
+    tls_memcap = bytes ? bytes : TLS_MEMCAP;
+}
+
+/* Takes room for n more bytes; false when the cap would be passed. A cap
+ * lowered below what is held already refuses every new byte. */
 static bool hold(size_t n)
 {
-    if (n > TLS_MEMCAP - tls_held)
+    if (tls_held > tls_memcap || n > tls_memcap - tls_held)
         return false;
     tls_held += n;
     return true;

@@ -57,8 +57,13 @@ extern bool (*mm__tls_direct)(struct mm_app_ctx *ctx, const struct mm__tls_part 
 
 /* Bytes the TLS decoder holds between packets for all flows of this
  * thread (partial handshake messages, server parts waiting for their
- * certificate): never more than its cap, 32 MiB (decode-tls.c). */
+ * certificate): never more than its cap (decode-tls.c). */
 size_t mm__tls_held_bytes(void);
+
+/* The cap per decoding thread, in bytes: 0 restores the default, 32 MiB
+ * (the sensor sets it from [tls] memcap before decoding starts). */
+#define MM_TLS_MEMCAP_DEFAULT (32u * 1024 * 1024)
+void mm__tls_set_memcap(size_t bytes);
 
 /* The facts (tls-facts.h) the JSON path notes for part p's event, the
  * texts pointing into p. */

@@ -1115,11 +1115,12 @@ static void test_texts_valid_utf8(void **state)
 /* Half-sent handshakes on many flows: what the decoder holds between
  * packets stays under its cap, the flow past it is refused (MM_ELIMIT, the
  * pipeline's anomaly), and all of it is given back when the flows end. */
-static void test_memcap(void **state)
+/* Starts flows, each sending three 16 KiB records of a ClientHello that
+ * claims 60 000 bytes, until all have tried; checks the held bytes never
+ * pass cap, frees them all and returns how many flows were refused. */
+static size_t flows_refused(size_t flows, size_t cap)
 {
-    (void)state;
-    enum { FLOWS = 800, CHUNK = 16384 };
-    /* a ClientHello claiming 60 000 bytes, sent as three 16 KiB records */
+    enum { CHUNK = 16384 };
     uint8_t *rec = calloc(3, 5 + CHUNK);
     assert_non_null(rec);
     for (int k = 0; k < 3; k++) {
@@ -1127,20 +1128,19 @@ static void test_memcap(void **state)
         r[0] = 22, r[1] = 3, r[2] = 3, r[3] = CHUNK >> 8, r[4] = CHUNK & 0xff;
     }
     rec[5] = 1, rec[6] = 0x00, rec[7] = 0xea, rec[8] = 0x60;
-    struct app_run *runs = calloc(FLOWS, sizeof *runs);
+    struct app_run *runs = calloc(flows, sizeof *runs);
     assert_non_null(runs);
     size_t before = mm__tls_held_bytes(), refused = 0;
-    for (size_t i = 0; i < FLOWS; i++) {
+    for (size_t i = 0; i < flows; i++) {
         app_run_init(&runs[i], &mm_app_tls, (uint16_t)(1024 + i), 443);
         long r = app_run_stream(&runs[i], 0, rec, 3 * (5 + CHUNK));
         if (r == MM_ELIMIT)
             refused++;
         else
             assert_int_equal(r, 0);
-        assert_true(mm__tls_held_bytes() <= 32u * 1024 * 1024);
+        assert_true(mm__tls_held_bytes() <= cap);
     }
-    assert_true(refused > 0 && refused < FLOWS);
-    for (size_t i = 0; i < FLOWS; i++)
+    for (size_t i = 0; i < flows; i++)
         app_run_free(&runs[i]);
     assert_int_equal(mm__tls_held_bytes(), before);
     /* room again: a new flow buffers as before */
@@ -1152,6 +1152,25 @@ static void test_memcap(void **state)
     assert_int_equal(mm__tls_held_bytes(), before);
     free(runs);
     free(rec);
+    return refused;
+}
+
+static void test_memcap(void **state)
+{
+    (void)state;
+    size_t refused = flows_refused(800, MM_TLS_MEMCAP_DEFAULT);
+    assert_true(refused > 0 && refused < 800);
+}
+
+/* [tls] memcap: a smaller cap refuses flows sooner; 0 restores the default. */
+static void test_memcap_setting(void **state)
+{
+    (void)state;
+    mm__tls_set_memcap(1u << 20);
+    size_t refused = flows_refused(100, 1u << 20);
+    assert_true(refused > 60 && refused < 100);
+    mm__tls_set_memcap(0);
+    assert_int_equal(flows_refused(100, MM_TLS_MEMCAP_DEFAULT), 0);
 }
 
 int main(void)
@@ -1175,6 +1194,7 @@ int main(void)
         cmocka_unit_test(test_x509_long_name_cut_at_character),
         cmocka_unit_test(test_json_str_sanitises),
         cmocka_unit_test(test_memcap),
+        cmocka_unit_test(test_memcap_setting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
