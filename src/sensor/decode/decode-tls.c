@@ -66,6 +66,7 @@ struct tls_state {
     bool server_hello;
     bool server_done;
     struct mm__tls_part *server; /* server part being built, emitted once */
+    size_t server_size;          /* its bytes (MM_TLS_PART_SIZE) */
 };
 
 struct u16list {
@@ -801,23 +802,29 @@ static void hs_free(struct tls_dir *d)
     d->hs_size = d->hs_len = 0;
 }
 
-/* A pending server part, counted (NULL when the cap or memory says no). */
-static struct mm__tls_part *server_new(void)
+/* A pending server part with room for nalpn ALPN texts, counted (NULL
+ * when the cap or memory says no). */
+static struct mm__tls_part *server_new(struct tls_state *st, size_t nalpn)
 {
-    if (!hold(sizeof(struct mm__tls_part)))
+    size_t size = MM_TLS_PART_SIZE(nalpn);
+    if (!hold(size))
         return NULL;
-    struct mm__tls_part *part = malloc(sizeof *part);
-    if (!part)
-        release(sizeof *part);
-    return part;
+    st->server = malloc(size);
+    if (!st->server) {
+        release(size);
+        return NULL;
+    }
+    st->server_size = size;
+    return st->server;
 }
 
 static void server_free(struct tls_state *st)
 {
     if (st->server)
-        release(sizeof *st->server);
+        release(st->server_size);
     free(st->server);
     st->server = NULL;
+    st->server_size = 0;
 }
 
 static struct tls_state *tls_state_get(struct mm_app_ctx *ctx)
@@ -1058,7 +1065,7 @@ static int on_server_hello(struct mm_app_ctx *ctx, struct tls_state *st, const u
     if (r == 0 && !st->server_hello) {
         st->server_hello = true;
         uint16_t v = h.selected_version ? h.selected_version : h.version;
-        struct mm__tls_part *part = st->server = server_new();
+        struct mm__tls_part *part = server_new(st, h.nalpn);
         if (!part)
             return MM_ELIMIT; /* the cap (or memory) is used up: no server part */
         part->server = true;

@@ -40,12 +40,18 @@ struct mm__tls_part {
     char ja3[MM_TLS_JA3_TEXT_MAX];
     char ja4[MM_TLS_JA4_LEN + 1]; /* client */
     const char *version;          /* server */
+    bool has_cert;                /* server: a certificate was read into cert */
+    struct mm__x509 cert;
     size_t nalpn;
     size_t alpn_len[MM_TLS_ALPN_MAX];
+    /* Last: a server part waiting for its certificate is allocated only up
+     * to alpn[nalpn] (MM_TLS_PART_SIZE), so readers go no further. */
     char alpn[MM_TLS_ALPN_MAX][MM_TLS_ALPN_TEXT];
-    bool has_cert; /* server: a certificate was read into cert */
-    struct mm__x509 cert;
 };
+
+/* The bytes of a part holding nalpn ALPN texts. */
+#define MM_TLS_PART_SIZE(nalpn)                                                                    \
+    (offsetof(struct mm__tls_part, alpn) + (nalpn) * sizeof(((struct mm__tls_part *)0)->alpn[0]))
 
 /* The sensor's direct path for TLS events (NULL: none; set by sensor.c,
  * eve-tls.h): true when it handled the event of part p without a jansson

@@ -116,6 +116,32 @@ static void test_server_tls12_certificate(void **state)
     free(s);
 }
 
+/* A TLS 1.2 server part waiting for its certificate holds only the room
+ * its ALPN texts need, not all MM_TLS_ALPN_MAX of them. */
+static void test_server_part_packed(void **state)
+{
+    (void)state;
+    size_t slen;
+    uint8_t *s = app_seed("tls", "server-tls12", &slen);
+    assert_true(slen > 9 && s[0] == 22 && s[5] == 2); /* a handshake record, ServerHello first */
+    size_t msg = 4 + ((size_t)s[6] << 16 | (size_t)s[7] << 8 | s[8]);
+    assert_true(5 + msg <= slen);
+    uint8_t rec[5 + 65536];
+    memcpy(rec, s, 5);
+    rec[3] = (uint8_t)(msg >> 8), rec[4] = (uint8_t)msg;
+    memcpy(rec + 5, s + 5, msg);
+    size_t before = mm__tls_held_bytes();
+    struct app_run r;
+    app_run_init(&r, &mm_app_tls, 51000, 443);
+    assert_int_equal(app_run_stream(&r, 1, rec, 5 + msg), 0);
+    assert_int_equal(app_count(&r), 0); /* waiting for the certificate */
+    assert_int_equal(mm__tls_held_bytes() - before, MM_TLS_PART_SIZE(1));
+    assert_true(MM_TLS_PART_SIZE(1) < sizeof(struct mm__tls_part) / 2);
+    app_run_free(&r); /* the flow ends: the part is given back */
+    assert_int_equal(mm__tls_held_bytes(), before);
+    free(s);
+}
+
 static void test_server_tls13(void **state)
 {
     (void)state;
@@ -1194,6 +1220,7 @@ int main(void)
         cmocka_unit_test(test_x509_long_name_cut_at_character),
         cmocka_unit_test(test_json_str_sanitises),
         cmocka_unit_test(test_memcap),
+        cmocka_unit_test(test_server_part_packed),
         cmocka_unit_test(test_memcap_setting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
