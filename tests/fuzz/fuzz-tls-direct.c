@@ -11,37 +11,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "core/error.h"
 #include "sensor/decode/decode.h"
 #include "sensor/decode/tls-facts.h"
 #include "sensor/eve-tls.h"
 
+#include "fuzz-direct.h"
+
 extern const struct mm_app_decoder mm_app_tls;
 
 static struct {
-    int fd[2]; /* memory files: [0] direct lines, [1] JSON lines */
-    struct mm_eve_out *out[2];
+    struct fuzz_outs outs;
     char facts[4][1200]; /* sni, ja3 hash, ja4, fingerprint of the direct path */
     bool has[4];
     bool facts_set;
 } run;
-
-/* The two writers, made at the first input and kept (the process ends). */
-static void open_outs(void)
-{
-    for (int k = 0; k < 2; k++) {
-        char path[64];
-        if (run.out[k])
-            continue;
-        run.fd[k] = memfd_create(k ? "json" : "direct", 0);
-        snprintf(path, sizeof path, "/proc/self/fd/%d", run.fd[k]);
-        if (run.fd[k] < 0 || mm_eve_out_open(path, 0, 1, &run.out[k]) != 0)
-            abort();
-    }
-}
 
 static void note(int i, const char *s)
 {
@@ -61,7 +46,7 @@ static bool direct_hook(struct mm_app_ctx *ctx, const struct mm__tls_part *p)
     note(3, f.fingerprint);
     run.facts_set = true;
     mm_app_header(ctx, "tls", &h);
-    mm__tls_line_write(run.out[0], &h, p);
+    mm__tls_line_write(run.outs.out[0], &h, p);
     return false;
 }
 
@@ -82,28 +67,8 @@ static void on_json(struct mm_app_ctx *ctx, json_t *ev)
     same(2, f->ja4);
     same(3, f->fingerprint);
     run.facts_set = false;
-    mm_eve_out_write(run.out[1], ev);
+    mm_eve_out_write(run.outs.out[1], ev);
     json_decref(ev);
-}
-
-/* The two memory files hold the same bytes; then both are emptied. */
-static void same_lines(void)
-{
-    off_t n[2];
-    for (int k = 0; k < 2; k++) {
-        mm_eve_out_flush(run.out[k]);
-        n[k] = lseek(run.fd[k], 0, SEEK_END);
-    }
-    if (n[0] != n[1])
-        abort();
-    char *b[2] = {malloc((size_t)n[0] + 1), malloc((size_t)n[1] + 1)};
-    for (int k = 0; k < 2; k++)
-        if (!b[k] || pread(run.fd[k], b[k], (size_t)n[k], 0) != n[k] || ftruncate(run.fd[k], 0))
-            abort();
-    if (memcmp(b[0], b[1], (size_t)n[0]) != 0)
-        abort();
-    free(b[0]);
-    free(b[1]);
 }
 
 /* data as direction dir's bytes of a new connection, fed in runs of cut
@@ -136,7 +101,7 @@ static void one_direction(struct mm_app_ctx *ctx, int dir, const uint8_t *data, 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct mm_packet p;
-    open_outs();
+    fuzz_outs_open(&run.outs);
     memset(&p, 0, sizeof p);
     p.ip_version = 4;
     p.ip_proto = 6;
@@ -155,6 +120,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (run.facts_set)
         abort();
-    same_lines();
+    fuzz_outs_same(&run.outs);
     return 0;
 }
