@@ -664,34 +664,40 @@ static bool read_exactly(int fd, char *text, size_t size)
     }
 }
 
-/* mm_file_read for a regular file, read straight into a buffer of its size
- * instead of in chunks copied onto a growing buffer (a copy of every feed
- * byte, and the growth's page faults). Everything else (stdin's "-", not a
- * regular file, over max, a size that changes while read, any error) is
- * left to mm_file_read, which answers as it always did. Only a path that
- * names a regular file is opened here (without blocking, should it have
- * become something else): a named pipe opened and closed again before
- * mm_file_read opens it would lose what a producer wrote into it. */
-static int read_feed(const char *path, size_t max, char **out, size_t *len)
+/* mm_file_read for a regular file, read straight into the set's text block
+ * (mm__intel_text_block) resized to the file: no chunks copied onto a
+ * growing buffer (a copy of every feed byte, and the growth's page faults),
+ * and the pages the last file was read into are used again instead of
+ * fresh ones (the block is no larger than each file: what is held while a
+ * feed loads stays what it was). *owned is false then: the text stays in
+ * the block. Everything else (stdin's "-", not a regular file, over max, a
+ * size that changes while read, any error) is left to mm_file_read, which
+ * answers as it always did (*owned: the caller frees the text). Only a
+ * path that names a regular file is opened here (without blocking, should
+ * it have become something else): a named pipe opened and closed again
+ * before mm_file_read opens it would lose what a producer wrote into it. */
+static int read_feed(struct mm_intel *in, const char *path, size_t max, char **out, size_t *len,
+                     bool *owned)
 {
+    struct mm__intel_block *b = mm__intel_text_block(in);
     struct stat st;
-    char *text = NULL;
+    *owned = true;
     if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return mm_file_read(path, max, out, len);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
-        (uint64_t)st.st_size > max || (text = malloc((size_t)st.st_size + 1)) == NULL)
+        (uint64_t)st.st_size > max || mm__intel_block_resize(b, (size_t)st.st_size + 1) != 0)
         goto fallback;
-    mm__intel_advise_huge(text, (size_t)st.st_size);
+    char *text = b->p;
     if (!read_exactly(fd, text, (size_t)st.st_size))
         goto fallback;
     close(fd);
     text[st.st_size] = '\0';
     *out = text;
     *len = (size_t)st.st_size;
+    *owned = false;
     return 0;
 fallback:
-    free(text);
     if (fd >= 0)
         close(fd);
     return mm_file_read(path, max, out, len);
@@ -701,7 +707,8 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
 {
     char *text = NULL;
     size_t len = 0;
-    int r = read_feed(path, FEED_FILE_MAX, &text, &len);
+    bool owned;
+    int r = read_feed(in, path, FEED_FILE_MAX, &text, &len, &owned);
     memset(rep, 0, sizeof *rep);
     snprintf(rep->path, sizeof rep->path, "%s", path);
     if (r == MM_ETOOBIG) {
@@ -712,7 +719,8 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
     if (r != 0)
         return r;
     r = mm__intel_load_text(in, path, text, len, rep);
-    free(text);
+    if (owned)
+        free(text);
     return r;
 }
 

@@ -85,9 +85,23 @@ struct mm__intel_lines {
  * the unread lines can add. Call it with NULL before the text goes away. */
 void mm__intel_feed_text(struct mm_intel *in, const struct mm__intel_lines *feed);
 
-/* Asks for transparent huge pages for the whole pages of p[0..len) when it
- * is large and not touched yet (advice only; see intel.c). */
-void mm__intel_advise_huge(void *p, size_t len);
+/* A large block of memory in a mapping of its own (intel-mem.c): the string
+ * pool, the entry arrays, the tables' slots, the feed text. */
+struct mm__intel_block {
+    void *p;    /* NULL: none */
+    size_t cap; /* bytes it holds, at least what was asked for */
+};
+
+/* Makes b hold at least want bytes (0: frees it), keeping its first bytes
+ * (up to the smaller size) and zeroing those beyond its old size; b may
+ * move. MM_ENOMEM leaves b as it was. */
+int mm__intel_block_resize(struct mm__intel_block *b, size_t want);
+void mm__intel_block_free(struct mm__intel_block *b);
+
+/* The block the feed files of in are read into: kept from one file to the
+ * next (its pages are used again instead of fresh ones being faulted in),
+ * resized to each file, freed when the set is sealed or freed. */
+struct mm__intel_block *mm__intel_text_block(struct mm_intel *in);
 
 /* Reads one feed file into in; fills rep. Never fails on content. */
 int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep);

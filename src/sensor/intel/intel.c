@@ -21,7 +21,8 @@
  *
  * Loading a million indicators is bound by memory, not instructions: the
  * tables and the pool are sized ahead from the feed being read, their big
- * blocks asked for as huge pages, and each insert waits a few adds for its
+ * blocks are mappings of their own that grow without copying and are asked
+ * for as huge pages (intel-mem.c), and each insert waits a few adds for its
  * slot's cache line (see "deferred inserts").
  * See docs/design/intel.md. */
 #include "sensor/intel/intel-int.h"
@@ -37,36 +38,12 @@
 #include "core/error.h"
 #include "core/str.h"
 
-/* ---- memory --------------------------------------------------------------- */
-
-/* The big blocks (tables, entry arrays, the pool, feed texts) are filled
- * right after they are allocated; with 4 KB pages that was one page fault
- * per 4 KB, a third of loading's time. Where the kernel offers transparent
- * huge pages on request, the whole pages inside such a block are asked for
- * as huge pages before they are touched. Only advice: nothing else changes. */
-#define HUGE_ADVICE_MIN ((size_t)4 << 20)
-
-void mm__intel_advise_huge(void *p, size_t len)
-{
-#if defined(MADV_HUGEPAGE)
-    long page = sysconf(_SC_PAGESIZE);
-    if (len < HUGE_ADVICE_MIN || page <= 0)
-        return;
-    uintptr_t start = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
-    uintptr_t end = ((uintptr_t)p + len) & ~((uintptr_t)page - 1);
-    if (end > start)
-        (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)len;
-#endif
-}
-
 /* ---- string arena ------------------------------------------------------- */
 
 struct pool {
-    char *data;
-    size_t len, cap;
+    char *data;      /* mem.p */
+    size_t len, cap; /* cap: at most mem.cap and UINT32_MAX */
+    struct mm__intel_block mem;
 };
 
 /* A word-at-a-time hash (every indicator, and every name a packet is matched
@@ -139,8 +116,9 @@ static bool table_fits(size_t cap, size_t n)
 }
 
 struct table {
-    struct slot *slots;
-    size_t cap; /* power of two; kept at most 5/8 full */
+    struct slot *slots; /* mem.p */
+    size_t cap;         /* power of two; kept at most 5/8 full */
+    struct mm__intel_block mem;
 };
 
 /* The context strings an indicator keeps (indexes into intern_table.last). */
@@ -181,12 +159,16 @@ struct mm_intel {
     struct intern_table intern;
     struct ctx_entry *ctxs;
     size_t nctxs, cap_ctxs;
-    struct str_entry *strs;
+    struct str_entry *strs; /* strs_mem.p */
     size_t nstrs, cap_strs;
+    struct mm__intel_block strs_mem;
     struct table str_table;
-    struct ip_entry *ips;
+    struct ip_entry *ips; /* ips_mem.p */
     size_t nips, cap_ips;
+    struct mm__intel_block ips_mem;
     struct table ip_table;
+    /* The feed text block (mm__intel_text_block), until seal. */
+    struct mm__intel_block text;
     bool v4_len[33], v6_len[129];
     uint8_t v4_order[33], v6_order[129]; /* present lengths, longest first */
     size_t v4_n, v6_n;
@@ -304,12 +286,10 @@ static int pool_grow(struct mm_intel *in, size_t want)
             cap *= 2;
         if (cap < target) /* past 2 GB: all that offsets can address */
             cap = UINT32_MAX;
-        char *d = realloc(p->data, cap);
-        if (!d)
+        if (mm__intel_block_resize(&p->mem, cap) != 0)
             continue;
-        mm__intel_advise_huge(d + p->len, cap - p->len);
-        p->data = d;
-        p->cap = cap;
+        p->data = p->mem.p;
+        p->cap = p->mem.cap < UINT32_MAX ? p->mem.cap : UINT32_MAX; /* the block's slack too */
         return 0;
     }
     return MM_ENOMEM;
@@ -336,12 +316,25 @@ static uint32_t ip_filter_bit(uint32_t h, unsigned log)
 
 static int table_init(struct table *t, size_t cap)
 {
-    t->slots = calloc(cap, sizeof *t->slots);
-    if (!t->slots)
+    *t = (struct table){.cap = 0};
+    if (cap > SIZE_MAX / sizeof *t->slots ||
+        mm__intel_block_resize(&t->mem, cap * sizeof *t->slots))
         return MM_ENOMEM;
-    mm__intel_advise_huge(t->slots, cap * sizeof *t->slots);
+    t->slots = t->mem.p; /* zeroed: every slot empty */
     t->cap = cap;
     return 0;
+}
+
+static void table_free(struct table *t)
+{
+    mm__intel_block_free(&t->mem);
+    t->slots = NULL;
+    t->cap = 0;
+}
+
+struct mm__intel_block *mm__intel_text_block(struct mm_intel *in)
+{
+    return &in->text;
 }
 
 int mm_intel_new(struct mm_intel **out)
@@ -378,17 +371,18 @@ void mm_intel_free(struct mm_intel *in)
 {
     if (!in)
         return;
-    free(in->pool.data);
+    mm__intel_block_free(&in->pool.mem);
+    mm__intel_block_free(&in->text);
     free(in->intern.slots);
     free(in->ctxs);
-    free(in->strs);
-    free(in->str_table.slots);
-    free(in->ips);
+    mm__intel_block_free(&in->strs_mem);
+    table_free(&in->str_table);
+    mm__intel_block_free(&in->ips_mem);
     free(in->ip_memo);
     free(in->name_memo);
     free(in->v4_lens_by16);
     ip_filters_free(in);
-    free(in->ip_table.slots);
+    table_free(&in->ip_table);
     if (in->psl_owned)
         psl_free(in->psl_owned);
     free(in);
@@ -540,9 +534,10 @@ static const struct str_entry *str_find(const struct mm_intel *in, const char *k
     return NULL;
 }
 
-/* Doubles a table in place: realloc keeps the slots (for a big table the
- * kernel moves its pages, nothing is copied or touched afresh; a fresh copy
- * per doubling was half of loading's page faults), then every entry is taken
+/* Doubles a table in place: its block keeps the slots (the kernel moves
+ * its pages, nothing is copied or touched afresh; a fresh copy per
+ * doubling was half of loading's page faults; the new half comes zeroed,
+ * every slot empty), then every entry is taken
  * out and put back by its stored hash. The walk starts after an empty slot,
  * so it meets each run of occupied slots from its start. An entry put back
  * in the lower half lands at or before the slot it left (every slot from
@@ -552,12 +547,10 @@ static const struct str_entry *str_find(const struct mm_intel *in, const char *k
 static int table_grow(struct table *t)
 {
     size_t old = t->cap, cap = old * 2, start = 0;
-    struct slot *slots = realloc(t->slots, cap * sizeof *slots);
-    if (!slots)
+    if (cap > SIZE_MAX / sizeof *t->slots ||
+        mm__intel_block_resize(&t->mem, cap * sizeof *t->slots))
         return MM_ENOMEM;
-    mm__intel_advise_huge(slots + old, old * sizeof *slots);
-    memset(slots + old, 0, old * sizeof *slots);
-    t->slots = slots;
+    struct slot *slots = t->slots = t->mem.p;
     t->cap = cap;
     while (slots[start].idx) /* the table was not full */
         start++;
@@ -595,7 +588,7 @@ static int table_move(struct table *t, size_t cap)
     for (size_t i = 0; i < t->cap; i++)
         if (t->slots[i].idx)
             table_put(&fresh, t->slots[i].hash, t->slots[i].idx);
-    free(t->slots);
+    table_free(t);
     *t = fresh;
     return 0;
 }
@@ -611,21 +604,20 @@ static int table_room(struct table *t, size_t want)
     return cap == t->cap * 2 ? table_grow(t) : table_move(t, cap);
 }
 
-/* The array a of *cap entries of size bytes with room for want; NULL on
- * ENOMEM (a is then unchanged). It at least doubles when it grows. */
-static void *array_room(void *a, size_t *cap, size_t size, size_t want)
+/* The array in block b of *cap entries of size bytes with room for want;
+ * NULL on ENOMEM (b is then unchanged). It at least doubles when it grows,
+ * and counts what the block holds beyond that as room too. */
+static void *array_room(struct mm__intel_block *b, size_t *cap, size_t size, size_t want)
 {
     if (want <= *cap)
-        return a;
+        return b->p;
     size_t c = *cap ? *cap * 2 : 1024;
     if (c < want)
         c = want;
-    void *e = realloc(a, c * size);
-    if (e) {
-        mm__intel_advise_huge((char *)e + *cap * size, (c - *cap) * size);
-        *cap = c;
-    }
-    return e;
+    if (c > SIZE_MAX / size || mm__intel_block_resize(b, c * size) != 0)
+        return NULL;
+    *cap = b->cap / size;
+    return b->p;
 }
 
 void mm__intel_feed_text(struct mm_intel *in, const struct mm__intel_lines *feed)
@@ -650,7 +642,7 @@ static size_t lines_to_come(const struct mm_intel *in)
 static int str_room(struct mm_intel *in, size_t want)
 {
     int r = table_room(&in->str_table, want);
-    struct str_entry *e = r ? NULL : array_room(in->strs, &in->cap_strs, sizeof *e, want);
+    struct str_entry *e = r ? NULL : array_room(&in->strs_mem, &in->cap_strs, sizeof *e, want);
     if (!e)
         return r ? r : MM_ENOMEM;
     in->strs = e;
@@ -765,7 +757,7 @@ static const struct ip_entry *ip_find(const struct mm_intel *in, uint32_t h, con
 static int ip_room(struct mm_intel *in, size_t want)
 {
     int r = table_room(&in->ip_table, want);
-    struct ip_entry *e = r ? NULL : array_room(in->ips, &in->cap_ips, sizeof *e, want);
+    struct ip_entry *e = r ? NULL : array_room(&in->ips_mem, &in->cap_ips, sizeof *e, want);
     if (!e)
         return r ? r : MM_ENOMEM;
     in->ips = e;
@@ -1574,6 +1566,7 @@ int mm_intel_seal(struct mm_intel *in)
         return MM_EINVAL;
     if ((r = mm__intel_flush(in)) != 0)
         return r;
+    mm__intel_block_free(&in->text); /* no feed is read into a sealed set */
     in->v4_n = in->v6_n = 0;
     for (int l = 32; l >= 0; l--)
         if (in->v4_len[l])
