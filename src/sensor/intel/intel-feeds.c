@@ -31,6 +31,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -43,14 +46,11 @@
 
 /* ---- line iteration ----------------------------------------------------- */
 
-/* Returns the next line, NUL-terminated in place without its "\r\n", or NULL.
- * The text holds no NUL byte (mm__intel_load_text skips binary files), so a
- * line ends at its newline and its length needs no strlen. */
-static char *next_line(struct mm__intel_lines *it)
+/* Takes the line at it->p whose newline is nl (NULL: it ends the text):
+ * returns it NUL-terminated in place without its "\r\n". */
+static char *take_line(struct mm__intel_lines *it, char *nl)
 {
-    if (it->p >= it->end)
-        return NULL;
-    char *line = it->p, *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+    char *line = it->p;
     size_t n = nl ? (size_t)(nl - line) : (size_t)(it->end - line);
     if (nl) {
         *nl = '\0';
@@ -64,6 +64,89 @@ static char *next_line(struct mm__intel_lines *it)
     it->lineno++;
     return line;
 }
+
+/* Returns the next line, NUL-terminated in place without its "\r\n", or NULL.
+ * The text holds no NUL byte (mm__intel_load_text skips binary files), so a
+ * line ends at its newline and its length needs no strlen. */
+static char *next_line(struct mm__intel_lines *it)
+{
+    if (it->p >= it->end)
+        return NULL;
+    return take_line(it, memchr(it->p, '\n', (size_t)(it->end - it->p)));
+}
+
+/* The bytes that keep a list line from being one bare indicator (see
+ * plain_list_line). */
+#define PLAIN_STOPS " \t\v\f\r#[]()*+\\|^$"
+
+/* True when a list line of n bytes is one bare indicator: no white space,
+ * no '#' and no pattern character. read_list's checks then all pass without
+ * changing it, so it goes straight in (most lines of large lists). A line
+ * holds no '\n' and no NUL before its end, and with sixteen bytes to look
+ * for glibc's strcspn compares sixteen at a time. */
+static bool plain_list_line(const char *line, size_t n)
+{
+    return n > 0 && strcspn(line, PLAIN_STOPS) == n;
+}
+
+#if defined(__SSE2__)
+/* Each byte of x that lies in [lo, hi] as all ones (0 < lo <= hi < 0x80:
+ * a byte above 0x7f is negative to the signed compares, never inside). */
+static inline __m128i bytes_in(__m128i x, char lo, char hi)
+{
+    return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8((char)(lo - 1))),
+                         _mm_cmplt_epi8(x, _mm_set1_epi8((char)(hi + 1))));
+}
+
+/* A bit for each of the 16 bytes at p that is one of PLAIN_STOPS or '\n'
+ * (' ', '\t' to '\r', '#' and '$', '(' to '+', '[' to '^', '|'). */
+static inline unsigned plain_stops(const char *p)
+{
+    __m128i x = _mm_loadu_si128((const void *)p);
+    __m128i m = _mm_or_si128(bytes_in(x, '\t', '\r'), _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
+    m = _mm_or_si128(m, _mm_or_si128(bytes_in(x, '#', '$'), bytes_in(x, '(', '+')));
+    m = _mm_or_si128(m, _mm_or_si128(bytes_in(x, '[', '^'), _mm_cmpeq_epi8(x, _mm_set1_epi8('|'))));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+
+/* next_line for read_list, and in *plain plain_list_line's answer for it,
+ * from one pass over the line's bytes, sixteen at a time (memchr and then
+ * strcspn over every line of a large list were a sixth of loading it):
+ * where the newline and the first stop byte lie ('\n' is one too, and no
+ * stop byte before the newline means no stop in the line; a trailing
+ * '\r' is the line's end). The last bytes of the text, fewer than
+ * sixteen, are left to next_line and plain_list_line. */
+char *mm__intel_next_list_line(struct mm__intel_lines *it, bool *plain)
+{
+    if (it->p >= it->end)
+        return NULL;
+    char *line = it->p;
+    size_t avail = (size_t)(it->end - line), stop = SIZE_MAX;
+    const __m128i newline = _mm_set1_epi8('\n');
+    for (size_t i = 0; i + 16 <= avail; i += 16) {
+        unsigned stops = plain_stops(line + i);
+        unsigned nls = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(line + i)), newline));
+        if (stops && stop == SIZE_MAX)
+            stop = i + (size_t)__builtin_ctz(stops);
+        if (nls) {
+            line = take_line(it, line + i + (size_t)__builtin_ctz(nls));
+            *plain = it->len > 0 && stop >= it->len;
+            return line;
+        }
+    }
+    line = next_line(it);
+    *plain = plain_list_line(line, it->len);
+    return line;
+}
+#else
+char *mm__intel_next_list_line(struct mm__intel_lines *it, bool *plain)
+{
+    char *line = next_line(it);
+    *plain = line && plain_list_line(line, it->len);
+    return line;
+}
+#endif
 
 static void report_bad(struct mm_intel_file_report *rep, int line, const char *why)
 {
@@ -310,23 +393,14 @@ static char *strip_inline_comment(char *s)
     return mm_str_trim(s);
 }
 
-/* True when a list line of n bytes is one bare indicator: no white space,
- * no '#' and no pattern character. read_list's checks then all pass without
- * changing it, so it goes straight in (most lines of large lists). A line
- * holds no '\n' and no NUL before its end, and with sixteen bytes to look
- * for glibc's strcspn compares sixteen at a time. */
-static bool plain_list_line(const char *line, size_t n)
-{
-    return n > 0 && strcspn(line, " \t\v\f\r#[]()*+\\|^$") == n;
-}
-
 static int read_list(struct mm_intel *in, struct mm__intel_lines *it, struct mm__intel_ctx ctx,
                      struct mm_intel_file_report *rep)
 {
     char *line, reference[512] = "";
+    bool plain;
     int r = 0;
-    while ((line = next_line(it)) != NULL) {
-        if (plain_list_line(line, it->len)) {
+    while ((line = mm__intel_next_list_line(it, &plain)) != NULL) {
+        if (plain) {
             if ((r = add_value_n(in, MM__IK_NONE, line, it->len, &ctx, rep, it->lineno)) != 0)
                 break;
             continue;

@@ -80,6 +80,12 @@ struct mm__intel_lines {
     size_t len;            /* length of the line last returned */
 };
 
+/* The next line of a list feed (NULL at the end), NUL-terminated in place
+ * without its "\r\n" (it->len: its length), and in *plain whether it is
+ * one bare indicator: not empty, without white space, '#' or a pattern
+ * character (" \t\v\f\r#[]()*+\\|^$"). The text holds no NUL byte. */
+char *mm__intel_next_list_line(struct mm__intel_lines *it, bool *plain);
+
 /* Tells in which feed text is being read (the reader keeps *feed current):
  * a table or the string pool that must grow then makes room for about what
  * the unread lines can add. Call it with NULL before the text goes away. */

@@ -454,6 +454,153 @@ static void test_domain_norm(void **state)
     }
 }
 
+/* mm__intel_norm_domain byte by byte, as documented: a leading "*." or
+ * "." and a trailing dot dropped, letters lower-cased, labels of 1-63
+ * letters, digits, '-' and '_', at most 253 bytes. The reference for
+ * test_domain_norm_fast. */
+static bool ref_norm_domain(const char *in, char *out, size_t outlen)
+{
+    size_t n = strlen(in), label = 0;
+    if (n >= 2 && in[0] == '*' && in[1] == '.')
+        in += 2, n -= 2;
+    else if (n >= 1 && in[0] == '.')
+        in++, n--;
+    if (n > 0 && in[n - 1] == '.')
+        n--;
+    if (n == 0 || n > 253 || n + 1 > outlen)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == '.') {
+            if (i == label || i - label > 63)
+                return false;
+            label = i + 1;
+        } else if (c >= 'A' && c <= 'Z') {
+            c = (unsigned char)(c + ('a' - 'A'));
+        } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+            return false;
+        }
+        out[i] = (char)c;
+    }
+    if (n == label || n - label > 63)
+        return false;
+    out[n] = '\0';
+    return true;
+}
+
+/* Random names of 1 to 90 bytes, mostly label bytes and dots, sometimes
+ * a byte next to a class edge ('/', '@', '[', '`', '{', 0x7f, 0x80, 0xff,
+ * ' ', ',') or a dot pair, anywhere (the word path takes 8 bytes at a time,
+ * the vector path 16, both with an overlapping last block): the same
+ * answer and text as the byte by byte reference. */
+static void test_domain_norm_fast(void **state)
+{
+    (void)state;
+    static const char common[] = "abcxyzABCXYZ0189-_.";
+    static const char edges[] = "/@[`{\x7f\x80\xff ,.:";
+    uint64_t rng = 7;
+    char name[100], out[MM__INTEL_NAME_MAX + 2], ref[MM__INTEL_NAME_MAX + 2];
+    for (unsigned t = 0; t < 200000; t++) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t len = 1 + (size_t)(rng >> 33) % 90;
+        unsigned mode = (unsigned)(rng >> 20) % 4; /* 0: valid bytes only; 2: long labels */
+        for (size_t i = 0; i < len; i++) {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)(rng >> 33);
+            if (mode != 0 && r % 97 == 0)
+                name[i] = edges[r / 97 % (sizeof edges - 1)];
+            else if (r % (mode == 2 ? 50 : 7) == 0 && i > 0 && name[i - 1] != '.')
+                name[i] = '.';
+            else
+                name[i] = common[r / 7 % (sizeof common - 2)]; /* no '.' */
+        }
+        name[len] = '\0';
+        bool a = mm__intel_norm_domain(name, out, sizeof out);
+        bool b = ref_norm_domain(name, ref, sizeof ref);
+        if (a != b)
+            fail_msg("%s: %s, reference %s", name, a ? "accepted" : "refused",
+                     b ? "accepts" : "refuses");
+        if (a)
+            assert_string_equal(out, ref);
+    }
+}
+
+/* The list reader's line iterator as it was before it looked at sixteen
+ * bytes at a time: memchr for the newline, then strcspn for a stop byte;
+ * the reference for test_list_lines. */
+static char *ref_list_line(struct mm__intel_lines *it, bool *plain)
+{
+    if (it->p >= it->end)
+        return NULL;
+    char *line = it->p, *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+    size_t n = nl ? (size_t)(nl - line) : (size_t)(it->end - line);
+    if (nl) {
+        *nl = '\0';
+        it->p = nl + 1;
+    } else {
+        it->p = it->end;
+    }
+    if (n > 0 && line[n - 1] == '\r')
+        line[--n] = '\0';
+    it->len = n;
+    it->lineno++;
+    *plain = n > 0 && strcspn(line, " \t\v\f\r#[]()*+\\|^$") == n;
+    return line;
+}
+
+/* Random texts of lines of 0 to 70 bytes, mostly indicator bytes, now and
+ * then a stop byte (white space, '#', a pattern character), a byte next to
+ * one ('\b', '\x0e', '!', '%', '\'', ',', 'Z', '_', '{', '}'), a byte
+ * above 0x7f or a "\r" before the newline, with or without a last newline:
+ * the lines, their lengths, the bytes written and the plain answers are the
+ * reference's. */
+static void test_list_lines(void **state)
+{
+    (void)state;
+    static const char common[] = "ab.19:/-_";
+    static const char edges[] = " \t\v\f\r#[]()*+\\|^$\b\x0e!%',Z_{}\x80\xff\n";
+    uint64_t rng = 5;
+    char text[1200], copy[1200];
+    for (unsigned t = 0; t < 20000; t++) {
+        size_t len = 0;
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        unsigned lines = (unsigned)(rng >> 33) % 16;
+        for (unsigned l = 0; l < lines; l++) {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t n = (size_t)(rng >> 33) % 71;
+            unsigned odd = (unsigned)(rng >> 20) % 3; /* 0: no edge bytes */
+            for (size_t i = 0; i < n; i++) {
+                rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+                unsigned r = (unsigned)(rng >> 33);
+                text[len++] = odd && r % 29 == 0 ? edges[r / 29 % (sizeof edges - 1)]
+                                                 : common[r % (sizeof common - 1)];
+            }
+            if ((rng >> 40) % 5 == 0)
+                text[len++] = '\r';
+            if (l + 1 < lines || (rng >> 45) % 2)
+                text[len++] = '\n';
+        }
+        text[len] = '\0';
+        memcpy(copy, text, len + 1);
+        struct mm__intel_lines a = {.start = text, .p = text, .end = text + len};
+        struct mm__intel_lines b = {.start = copy, .p = copy, .end = copy + len};
+        for (;;) {
+            bool pa = false, pb = false;
+            char *la = mm__intel_next_list_line(&a, &pa), *lb = ref_list_line(&b, &pb);
+            assert_int_equal(la == NULL, lb == NULL);
+            if (!la)
+                break;
+            assert_int_equal(la - text, lb - copy);
+            assert_int_equal(a.p - text, b.p - copy);
+            assert_int_equal(a.len, b.len);
+            assert_int_equal(a.lineno, b.lineno);
+            if (pa != pb)
+                fail_msg("line %d \"%s\": plain %d, reference %d", a.lineno, la, pa, pb);
+        }
+        assert_memory_equal(text, copy, len + 1);
+    }
+}
+
 /* mm__intel_norm_url as it was before it copied a path's bytes 8 at a
  * time (the byte loop), the reference for test_url_norm_words. */
 static char ref_lower(unsigned char c)
@@ -906,14 +1053,15 @@ static void test_fifo_feed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_list),        cmocka_unit_test(test_ip_answers_repeat),
-        cmocka_unit_test(test_domains_and_psl),   cmocka_unit_test(test_url_norm),
-        cmocka_unit_test(test_url_norm_words),    cmocka_unit_test(test_maltrail),
-        cmocka_unit_test(test_maltrail_csv),      cmocka_unit_test(test_abusech),
-        cmocka_unit_test(test_ublock_and_hosts),  cmocka_unit_test(test_mamori_and_stix),
-        cmocka_unit_test(test_allowlist_and_dir), cmocka_unit_test(test_fast_paths),
-        cmocka_unit_test(test_many_indicators),   cmocka_unit_test(test_large_feeds),
-        cmocka_unit_test(test_domain_norm),       cmocka_unit_test(test_first_listing_wins),
+        cmocka_unit_test(test_plain_list),         cmocka_unit_test(test_ip_answers_repeat),
+        cmocka_unit_test(test_domains_and_psl),    cmocka_unit_test(test_url_norm),
+        cmocka_unit_test(test_url_norm_words),     cmocka_unit_test(test_maltrail),
+        cmocka_unit_test(test_maltrail_csv),       cmocka_unit_test(test_abusech),
+        cmocka_unit_test(test_ublock_and_hosts),   cmocka_unit_test(test_mamori_and_stix),
+        cmocka_unit_test(test_allowlist_and_dir),  cmocka_unit_test(test_fast_paths),
+        cmocka_unit_test(test_many_indicators),    cmocka_unit_test(test_large_feeds),
+        cmocka_unit_test(test_domain_norm),        cmocka_unit_test(test_domain_norm_fast),
+        cmocka_unit_test(test_first_listing_wins), cmocka_unit_test(test_list_lines),
         cmocka_unit_test(test_fifo_feed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
