@@ -43,33 +43,76 @@ struct http_state {
 #define REQ_HEAD    1
 #define REQ_CONNECT 2
 
-/* Request methods with their lengths (the first byte is checked before
- * memcmp: resync calls this at every line start of unknown bytes). */
-#define METHOD(m)                                                                                  \
-    {                                                                                              \
-        m, sizeof m - 1                                                                            \
+/* The length of the request method d starts with (followed by a space),
+ * 0 when none does. No method holds a space, so the first space decides
+ * which name can match: the first letter picks the few candidates and
+ * each is compared with its compile-time length (resync calls this at
+ * every line start of unknown bytes). */
+#define METHOD(lit)                                                                                \
+    do {                                                                                           \
+        if (len > sizeof lit - 1 && d[sizeof lit - 1] == ' ' &&                                    \
+            memcmp(d, lit, sizeof lit - 1) == 0)                                                   \
+            return sizeof lit - 1;                                                                 \
+    } while (0)
+static size_t method_len(const uint8_t *d, size_t len)
+{
+    if (len == 0)
+        return 0;
+    switch (d[0]) {
+    case 'C':
+        METHOD("CONNECT");
+        METHOD("COPY");
+        break;
+    case 'D':
+        METHOD("DELETE");
+        break;
+    case 'G':
+        METHOD("GET");
+        break;
+    case 'H':
+        METHOD("HEAD");
+        break;
+    case 'L':
+        METHOD("LOCK");
+        break;
+    case 'M':
+        METHOD("MKCOL");
+        METHOD("MOVE");
+        METHOD("M-SEARCH");
+        break;
+    case 'N':
+        METHOD("NOTIFY");
+        break;
+    case 'O':
+        METHOD("OPTIONS");
+        break;
+    case 'P':
+        METHOD("POST");
+        METHOD("PUT");
+        METHOD("PATCH");
+        METHOD("PROPFIND");
+        METHOD("PROPPATCH");
+        break;
+    case 'S':
+        METHOD("SEARCH");
+        METHOD("SUBSCRIBE");
+        break;
+    case 'T':
+        METHOD("TRACE");
+        break;
+    case 'U':
+        METHOD("UNLOCK");
+        break;
+    default:
+        break;
     }
-static const struct {
-    const char *name;
-    size_t len;
-} methods[] = {METHOD("GET"),     METHOD("POST"),     METHOD("HEAD"),      METHOD("PUT"),
-               METHOD("DELETE"),  METHOD("OPTIONS"),  METHOD("TRACE"),     METHOD("PATCH"),
-               METHOD("CONNECT"), METHOD("PROPFIND"), METHOD("PROPPATCH"), METHOD("MKCOL"),
-               METHOD("COPY"),    METHOD("MOVE"),     METHOD("LOCK"),      METHOD("UNLOCK"),
-               METHOD("SEARCH"),  METHOD("NOTIFY"),   METHOD("M-SEARCH"),  METHOD("SUBSCRIBE")};
+    return 0;
+}
 #undef METHOD
 
 static bool starts_with_method(const uint8_t *d, size_t len)
 {
-    if (len == 0 || d[0] < 'C' || d[0] > 'U')
-        return false;
-    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-        size_t n = methods[i].len;
-        if (len > n && d[0] == (uint8_t)methods[i].name[0] && d[n] == ' ' &&
-            memcmp(d, methods[i].name, n) == 0)
-            return true;
-    }
-    return false;
+    return method_len(d, len) != 0;
 }
 
 static bool starts_with_status(const uint8_t *d, size_t len)
@@ -123,82 +166,125 @@ static size_t resync(const uint8_t *m, size_t left, bool *found)
     return left > 16 ? left - 16 : 0;
 }
 
-/* Finds the end of the header block: returns its length including the
- * blank line, or 0 when not yet complete. */
-static size_t header_end(const uint8_t *d, size_t len)
-{
-    for (size_t i = index_of(d, len, 0, '\n'); i < len; i = index_of(d, len, i + 1, '\n')) {
-        if (i + 1 < len && d[i + 1] == '\n')
-            return i + 2;
-        if (i + 2 < len && d[i + 1] == '\r' && d[i + 2] == '\n')
-            return i + 3;
-    }
-    return 0;
-}
-
 struct line {
     const uint8_t *p;
     size_t n;
 };
 
-/* Splits the next line off [*pos, end), without its CR LF. */
-static bool next_line(const uint8_t *d, size_t end, size_t *pos, struct line *l)
-{
-    if (*pos >= end)
-        return false;
-    const uint8_t *nl = memchr(d + *pos, '\n', end - *pos);
-    size_t stop = nl ? (size_t)(nl - d) : end;
-    l->p = d + *pos;
-    l->n = stop - *pos;
-    if (l->n && l->p[l->n - 1] == '\r')
-        l->n--;
-    *pos = nl ? stop + 1 : end;
-    return true;
-}
-
+/* The header lines the events and the body framing need: the first of
+ * each, except Transfer-Encoding (the last). */
 struct headers {
-    struct line host, ua, referer, ctype, clen, te, upgrade;
+    struct line host, ua, referer, ctype, clen, te;
 };
 
-/* name: a lower-case header name. Its length and first letter are compared
- * first (c | 0x20 is a letter's lower case and that letter only for its two
- * cases), so most lines cost no strncasecmp. */
-static bool name_is(const struct line *l, size_t colon, const char *name)
+static uint64_t load8(const void *p)
 {
-    return colon == strlen(name) && (l->p[0] | 0x20) == name[0] &&
-           strncasecmp((const char *)l->p, name, colon) == 0;
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
 }
 
-static void read_headers(const uint8_t *d, size_t end, size_t pos, struct headers *h)
+static uint64_t load4(const void *p)
 {
-    struct line l;
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+/* w with its ASCII capitals lowered, eight bytes at once (mm_ascii_lower,
+ * the "C" locale's tolower): a byte gets 0x20 when its low seven bits are
+ * in 'A'..'Z' and its top bit is clear. No sum carries out of its byte. */
+static uint64_t lower8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+    uint64_t low7 = w & ~high;
+    uint64_t from_a = low7 + ones * (0x80 - 'A');     /* top bit: >= 'A' */
+    uint64_t past_z = low7 + ones * (0x80 - 'Z' - 1); /* top bit: > 'Z' */
+    return w | ((from_a & ~past_z & ~w & high) >> 2);
+}
+
+/* Whether the k bytes at p (4 <= k) are name (lower case) in any case:
+ * whole words, the last one overlapping the one before. */
+static inline bool lower_eq(const uint8_t *p, const char *name, size_t k)
+{
+    if (k < 8)
+        return lower8(load4(p)) == load4(name) && lower8(load4(p + k - 4)) == load4(name + k - 4);
+    for (size_t i = 0; i + 8 < k; i += 8)
+        if (lower8(load8(p + i)) != load8(name + i))
+            return false;
+    return lower8(load8(p + k - 8)) == load8(name + k - 8);
+}
+
+/* The value of header line p (n bytes, no line end), without the spaces
+ * and tabs around it, into *field when the line is header name (a
+ * lower-case literal, k bytes: its first colon right after a case-blind
+ * copy of the name) and, with first, *field is still unset. */
+static inline void take(struct line *field, const uint8_t *p, size_t n, const char *name, size_t k,
+                        bool first)
+{
+    if ((first && field->p) || n <= k || p[k] != ':' || !lower_eq(p, name, k))
+        return;
+    struct line v = {p + k + 1, n - k - 1};
+    while (v.n && (v.p[0] == ' ' || v.p[0] == '\t')) {
+        v.p++;
+        v.n--;
+    }
+    while (v.n && (v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t'))
+        v.n--;
+    *field = v;
+}
+
+/* Notes header line p (n > 0 bytes, no line end) in h when it is one of
+ * the headers h keeps. The first letter (c | 0x20 is a letter's lower
+ * case and that letter only for its two cases) picks the candidates, so
+ * most lines cost a switch. */
+static void note_header(struct headers *h, const uint8_t *p, size_t n)
+{
+#define TAKE(field, name, first) take(&h->field, p, n, name, sizeof name - 1, first)
+    switch (p[0] | 0x20) {
+    case 'h':
+        TAKE(host, "host", true);
+        break;
+    case 'u':
+        TAKE(ua, "user-agent", true);
+        break;
+    case 'r':
+        TAKE(referer, "referer", true);
+        break;
+    case 'c':
+        TAKE(ctype, "content-type", true);
+        TAKE(clen, "content-length", true);
+        break;
+    case 't':
+        TAKE(te, "transfer-encoding", false); /* the last one */
+        break;
+    default:
+        break;
+    }
+#undef TAKE
+}
+
+/* One pass over a message's header block in [m, m + end): its start line
+ * into *start and its header lines into h, each line found by one memchr,
+ * up to the blank line. Returns the block's length including the blank
+ * line (LF or CR LF), 0 when that is not within end. */
+static size_t scan_block(const uint8_t *m, size_t end, struct line *start, struct headers *h)
+{
     memset(h, 0, sizeof *h);
-    while (next_line(d, end, &pos, &l) && l.n > 0) {
-        const uint8_t *colon = memchr(l.p, ':', l.n);
-        if (!colon)
-            continue;
-        size_t cn = (size_t)(colon - l.p);
-        struct line v = {colon + 1, l.n - cn - 1};
-        while (v.n && (v.p[0] == ' ' || v.p[0] == '\t')) {
-            v.p++;
-            v.n--;
-        }
-        while (v.n && (v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t'))
-            v.n--;
-        if (name_is(&l, cn, "host") && !h->host.p)
-            h->host = v;
-        else if (name_is(&l, cn, "user-agent") && !h->ua.p)
-            h->ua = v;
-        else if (name_is(&l, cn, "referer") && !h->referer.p)
-            h->referer = v;
-        else if (name_is(&l, cn, "content-type") && !h->ctype.p)
-            h->ctype = v;
-        else if (name_is(&l, cn, "content-length") && !h->clen.p)
-            h->clen = v;
-        else if (name_is(&l, cn, "transfer-encoding"))
-            h->te = v;
-        else if (name_is(&l, cn, "upgrade"))
-            h->upgrade = v;
+    for (size_t pos = 0;;) {
+        const uint8_t *nl = pos < end ? memchr(m + pos, '\n', end - pos) : NULL;
+        if (!nl)
+            return 0;
+        size_t stop = (size_t)(nl - m), n = stop - pos;
+        if (n && m[stop - 1] == '\r')
+            n--;
+        if (pos == 0)
+            *start = (struct line){m, n};
+        else if (n == 0)
+            return stop + 1;
+        else
+            note_header(h, m + pos, n);
+        pos = stop + 1;
     }
 }
 
@@ -358,59 +444,47 @@ static struct mm__http_slice slice_of(const struct line *l)
     return (struct mm__http_slice){l->p, l->n};
 }
 
+/* A request whose start line rl begins with a method of mlen bytes and
+ * its space (method_len), with its header lines h. */
 static int on_request(struct mm_app_ctx *ctx, struct http_state *st, struct http_dir *d,
-                      const uint8_t *msg, size_t hlen)
+                      const struct line *rl, size_t mlen, const struct headers *h)
 {
-    struct line rl;
-    struct headers h;
-    size_t pos = 0;
     char host[HOSTNAME_BUF];
-    if (!next_line(msg, hlen, &pos, &rl))
-        return MM_EPARSE;
-    const uint8_t *sp1 = memchr(rl.p, ' ', rl.n);
-    if (!sp1)
-        return MM_EPARSE;
-    size_t mlen = (size_t)(sp1 - rl.p);
-    const uint8_t *uri = sp1 + 1;
-    size_t rest = rl.n - mlen - 1;
+    const uint8_t *uri = rl->p + mlen + 1;
+    size_t rest = rl->n - mlen - 1;
     const uint8_t *sp2 = memchr(uri, ' ', rest);
     size_t ulen = sp2 ? (size_t)(sp2 - uri) : rest;
-    read_headers(msg, hlen, pos, &h);
     struct mm__http_message m = {
         .url = {uri, ulen},
-        .user_agent = slice_of(&h.ua),
-        .referer = slice_of(&h.referer),
-        .method = {rl.p, mlen},
+        .user_agent = slice_of(&h->ua),
+        .referer = slice_of(&h->referer),
+        .method = {rl->p, mlen},
     };
-    if (h.host.p) {
-        m.hostname_len = hostname_text(&h.host, host);
+    if (h->host.p) {
+        m.hostname_len = hostname_text(&h->host, host);
         m.hostname = host;
     }
     if (sp2)
-        m.protocol = (struct mm__http_slice){sp2 + 1, (size_t)(rl.p + rl.n - sp2 - 1)};
+        m.protocol = (struct mm__http_slice){sp2 + 1, (size_t)(rl->p + rl->n - sp2 - 1)};
     uint8_t flags = 0;
-    if (mlen == 4 && memcmp(rl.p, "HEAD", 4) == 0)
+    if (mlen == 4 && memcmp(rl->p, "HEAD", 4) == 0)
         flags |= REQ_HEAD;
-    if (mlen == 7 && memcmp(rl.p, "CONNECT", 7) == 0)
+    if (mlen == 7 && memcmp(rl->p, "CONNECT", 7) == 0)
         flags |= REQ_CONNECT;
     if (st->npending < HTTP_PENDING)
         st->pending[st->npending++] = flags;
-    set_body_mode(d, &h);
+    set_body_mode(d, h);
     m.tx_id = st->req_tx++;
     return emit_message(ctx, &m);
 }
 
+/* A response with status line sl and header lines h. */
 static int on_response(struct mm_app_ctx *ctx, struct http_state *st, struct http_dir *d,
-                       const uint8_t *msg, size_t hlen)
+                       const struct line *sl, const struct headers *h)
 {
-    struct line sl;
-    struct headers h;
-    size_t pos = 0;
     uint64_t n = 0;
-    if (!next_line(msg, hlen, &pos, &sl))
-        return MM_EPARSE;
-    const uint8_t *sp = memchr(sl.p, ' ', sl.n);
-    if (!sp || (size_t)(sl.p + sl.n - sp) < 4)
+    const uint8_t *sp = memchr(sl->p, ' ', sl->n);
+    if (!sp || (size_t)(sl->p + sl->n - sp) < 4)
         return MM_EPARSE;
     int status = 0;
     for (int i = 1; i <= 3; i++) {
@@ -418,18 +492,17 @@ static int on_response(struct mm_app_ctx *ctx, struct http_state *st, struct htt
             return MM_EPARSE;
         status = status * 10 + (sp[i] - '0');
     }
-    read_headers(msg, hlen, pos, &h);
     uint8_t req = 0;
     if (status >= 200 && st->npending) { /* 1xx are interim: keep the request */
         req = st->pending[0];
         memmove(st->pending, st->pending + 1, --st->npending);
     }
-    content_length(&h.clen, &n);
+    content_length(&h->clen, &n);
     struct mm__http_message m = {
         .response = true,
         .status = status,
-        .protocol = {sl.p, (size_t)(sp - sl.p)},
-        .content_type = slice_of(&h.ctype),
+        .protocol = {sl->p, (size_t)(sp - sl->p)},
+        .content_type = slice_of(&h->ctype),
         .length = n,
     };
     if (status == 101 || ((req & REQ_CONNECT) && status >= 200 && status < 300)) {
@@ -437,8 +510,8 @@ static int on_response(struct mm_app_ctx *ctx, struct http_state *st, struct htt
     } else if ((req & REQ_HEAD) || status < 200 || status == 204 || status == 304) {
         d->mode = B_NONE;
     } else {
-        set_body_mode(d, &h);
-        if (d->mode == B_NONE && !h.clen.p)
+        set_body_mode(d, h);
+        if (d->mode == B_NONE && !h->clen.p)
             d->mode = B_CLOSE; /* body runs to the end of the connection */
     }
     m.tx_id = status >= 200 ? st->resp_tx++ : st->resp_tx;
@@ -524,9 +597,8 @@ static long http_parse(struct mm_app_ctx *ctx, const uint8_t *data, size_t len)
         }
         const uint8_t *m = data + off;
         size_t left = len - off;
-        bool req = starts_with_method(m, left < 16 ? left : 16);
-        bool resp = starts_with_status(m, left);
-        if (!req && !resp) {
+        size_t mlen = method_len(m, left < 16 ? left : 16);
+        if (!mlen && !starts_with_status(m, left)) {
             bool found;
             if (left < 16 && memchr(m, ' ', left) == NULL)
                 break; /* perhaps a method cut short */
@@ -536,13 +608,15 @@ static long http_parse(struct mm_app_ctx *ctx, const uint8_t *data, size_t len)
             off += skip;
             continue;
         }
-        size_t hlen = header_end(m, left < HTTP_HEADER_MAX ? left : HTTP_HEADER_MAX);
+        struct line start;
+        struct headers h;
+        size_t hlen = scan_block(m, left < HTTP_HEADER_MAX ? left : HTTP_HEADER_MAX, &start, &h);
         if (hlen == 0) {
             if (left >= HTTP_HEADER_MAX)
                 r = MM_ETOOBIG;
             break;
         }
-        r = req ? on_request(ctx, st, d, m, hlen) : on_response(ctx, st, d, m, hlen);
+        r = mlen ? on_request(ctx, st, d, &start, mlen, &h) : on_response(ctx, st, d, &start, &h);
         off += hlen;
         if (r != 0)
             break;

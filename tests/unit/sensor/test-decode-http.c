@@ -169,6 +169,61 @@ static void test_midstream_resync(void **state)
     app_check_splits(&mm_app_http, (const uint8_t *)server, sizeof server - 1, 80, 51000, 1);
 }
 
+/* Header names are matched in any ASCII case, only as the whole name
+ * right before the line's first colon, and never by bytes that merely
+ * look like a letter once their top bit or 0x20 is set (the matcher
+ * lowers eight bytes at a time); the first Host, User-Agent, Referer,
+ * Content-Type and Content-Length count, the last Transfer-Encoding. */
+static void test_header_names(void **state)
+{
+    (void)state;
+    static const char req[] = "get / HTTP/1.1\r\n" /* not a method: skipped */
+                              "GET /x HTTP/1.1\r\n"
+                              "H\xcfST: top-bit.example\r\n"
+                              "Host : space.example\r\n"
+                              "Hos\x14: ctrl.example\r\n"
+                              "Hostname: long.example\r\n"
+                              "XHost: other.example\r\n"
+                              "hOsT:\t Mixed.Example:8080 \t\r\n"
+                              "Host: second.example\r\n"
+                              "USER-AGENT:ua-1\r\n"
+                              "User-Agent: ua-2\r\n"
+                              "user\ragent: cr\r\n"
+                              "REFERER:  r  \n"
+                              "Content-Length: 3\r\n"
+                              "Content-Length: 9\r\n"
+                              "\r\nabc"
+                              "POST /y HTTP/1.1\r\n"
+                              "Transfer-Encoding: chunked\r\n"
+                              "TRANSFER-ENCODING: identity\r\n"
+                              "Content-Length: 0\r\n"
+                              "\r\n"
+                              "PUT /z HTTP/1.1\n\n";
+    static const char resp[] = "HTTP/1.1 200 OK\r\n"
+                               "Content-Type\x10: x\r\n"
+                               "CONTENT-TYPE: text/A\r\n"
+                               "content-type: text/b\r\n"
+                               "Content-Length: 2\r\n\r\nok";
+    struct app_run r;
+    app_run_init(&r, &mm_app_http, 51000, 80);
+    assert_int_equal(app_run_stream(&r, 0, (const uint8_t *)req, sizeof req - 1), 0);
+    assert_int_equal(app_run_stream(&r, 1, (const uint8_t *)resp, sizeof resp - 1), 0);
+    assert_int_equal(app_count(&r), 4);
+    assert_string_equal(app_str(&r, 0, "http.url"), "/x");
+    assert_string_equal(app_str(&r, 0, "http.hostname"), "mixed.example");
+    assert_string_equal(app_str(&r, 0, "http.http_user_agent"), "ua-1");
+    assert_string_equal(app_str(&r, 0, "http.http_refer"), "r");
+    /* the body of /x is 3 bytes ("abc"), then /y ends with the last
+     * Transfer-Encoding (identity, not chunked) and Content-Length 0 */
+    assert_string_equal(app_str(&r, 1, "http.url"), "/y");
+    assert_null(app_get(&r, 1, "http.hostname"));
+    assert_string_equal(app_str(&r, 2, "http.url"), "/z");
+    assert_string_equal(app_str(&r, 3, "http.http_content_type"), "text/A");
+    assert_int_equal(app_int(&r, 3, "http.length"), 2);
+    app_run_free(&r);
+    app_check_splits(&mm_app_http, (const uint8_t *)req, sizeof req - 1, 51000, 80, 0);
+}
+
 /* Wire text made safe (mm__app_json_text, used for every header and URI,
  * handed to jansson without a second UTF-8 check) is valid UTF-8 for any
  * bytes: random mixes of ASCII, control bytes, good and bad UTF-8 (overlong
@@ -263,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_connect_tunnel),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_midstream_resync),
+        cmocka_unit_test(test_header_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
