@@ -21,20 +21,19 @@
 enum { T_URL, T_UA, T_METHOD, T_REFERER, T_PROTOCOL, T_CTYPE, T_COUNT };
 static char text_room[T_COUNT][MM_APP_TEXT_SCRATCH];
 
-/* The text of slice t ({NULL, 0} when absent); NUL-terminated in its
- * buffer when nul is set. */
+/* The text of slice t ({NULL, 0} when absent); always in its buffer and
+ * NUL-terminated when nul is set (the facts' C strings). */
 static struct mm__http_text text_of(struct mm__http_slice t, int slot, bool nul)
 {
     char *room = text_room[slot];
     size_t n;
     if (!t.p)
         return (struct mm__http_text){NULL, 0};
-    const char *s = mm__app_text_view(t.p, t.n, room, &n);
-    if (nul && s != room) { /* the wire bytes themselves: copied to end in a NUL */
-        memcpy(room, s, n);
-        room[n] = '\0';
-        s = room;
+    if (nul) {
+        n = mm__app_text_copy(t.p, t.n, room);
+        return (struct mm__http_text){room, n};
     }
+    const char *s = mm__app_text_view(t.p, t.n, room, &n);
     return (struct mm__http_text){s, n};
 }
 

@@ -8,15 +8,31 @@
 #include "core/str.h"
 #include "sensor/decode/app-util.h"
 
-/* How many bytes from p are printable ASCII (0x20-0x7e): eight at a time,
- * then byte by byte from the first word that holds another byte. */
+/* How many bytes from p are printable ASCII (0x20-0x7e): eight at a time
+ * (the last word overlapping the one before; 4-7 bytes as two halves that
+ * may overlap), then byte by byte from the first word that holds another
+ * byte. */
 static size_t printable_run(const uint8_t *p, size_t n)
 {
     size_t i = 0;
-    for (uint64_t w; i + 8 <= n; i += 8) {
-        memcpy(&w, p + i, 8);
-        if (mm__unprintable8(w))
-            break;
+    uint64_t w;
+    if (n >= 8) {
+        for (; i + 8 <= n; i += 8) {
+            memcpy(&w, p + i, 8);
+            if (mm__unprintable8(w))
+                break;
+        }
+        if (i + 8 > n) { /* all words clean: the last bytes as one more */
+            memcpy(&w, p + n - 8, 8);
+            if (!mm__unprintable8(w))
+                return n;
+        }
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        if (!mm__unprintable8((uint64_t)a << 32 | b))
+            return n;
     }
     while (i < n && p[i] >= 0x20 && p[i] < 0x7F)
         i++;
@@ -71,6 +87,51 @@ const char *mm__app_text_view(const uint8_t *p, size_t n, char scratch[MM_APP_TE
     }
     *len = mm__app_text(p, n, scratch, MM_APP_TEXT_SCRATCH);
     return scratch;
+}
+
+/* Copies p[0..n) to out while checking the bytes, eight at a time (the
+ * last word overlapping the one before), four at a time for 4-7 bytes, 1-3
+ * bytes as one word; reads p[0..n) and writes out[0..n) only. True when
+ * all are printable ASCII. */
+static bool copy_plain(char *out, const uint8_t *p, size_t n)
+{
+    uint64_t bad = 0, w;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, p + i, 8);
+            bad |= mm__unprintable8(w);
+            memcpy(out + i, &w, 8);
+        }
+        memcpy(&w, p + n - 8, 8);
+        bad |= mm__unprintable8(w);
+        memcpy(out + n - 8, &w, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        bad |= mm__unprintable8((uint64_t)a << 32 | b);
+        memcpy(out, &a, 4);
+        memcpy(out + n - 4, &b, 4);
+    } else if (n > 0) { /* first, middle and last cover them all */
+        uint8_t a = p[0], m = p[n / 2], z = p[n - 1];
+        bad |= mm__unprintable8((uint64_t)a | (uint64_t)m << 8 | (uint64_t)z << 16 |
+                                0x4141414141ULL << 24); /* 'A' fills the rest */
+        out[0] = (char)a;
+        out[n / 2] = (char)m;
+        out[n - 1] = (char)z;
+    }
+    return bad == 0;
+}
+
+size_t mm__app_text_copy(const uint8_t *p, size_t n, char scratch[MM_APP_TEXT_SCRATCH])
+{
+    if (n > MM_APP_TEXT_MAX)
+        n = MM_APP_TEXT_MAX;
+    if (copy_plain(scratch, p, n)) {
+        scratch[n] = '\0';
+        return n;
+    }
+    return mm__app_text(p, n, scratch, MM_APP_TEXT_SCRATCH);
 }
 
 json_t *mm__app_json_text(const uint8_t *p, size_t n)

@@ -138,6 +138,11 @@ json_t *mm__app_json_text(const uint8_t *p, size_t n);
 const char *mm__app_text_view(const uint8_t *p, size_t n, char scratch[MM_APP_TEXT_SCRATCH],
                               size_t *len);
 
+/* The same text always in scratch, NUL-terminated (for readers that want a
+ * C string); returns its length. Plain bytes are checked while they are
+ * copied, in one pass. */
+size_t mm__app_text_copy(const uint8_t *p, size_t n, char scratch[MM_APP_TEXT_SCRATCH]);
+
 /* A JSON string of text we formatted from packet data (a hostname, a
  * certificate subject...): the text itself when it is valid UTF-8, else the
  * same with invalid bytes escaped as by mm__app_text, so a field never

@@ -267,13 +267,14 @@ static void test_app_text_always_utf8(void **state)
  * Printable runs of every length around the word size and the cut, one
  * byte of each kind (control, DEL, UTF-8 lead, lone continuation, the
  * printable edges ' ' and '~') at every position of the first words and
- * in the last ones. */
+ * in the last ones. mm__app_text_copy (checked while copied) writes the
+ * same text, NUL-terminated. */
 static void test_app_text_fast_path(void **state)
 {
     (void)state;
     static const uint8_t odd[] = {0x00, 0x01, 0x1f, 0x20, 0x7e, 0x7f, 0x80, 0xc3, 0xe6, 0xff};
     static uint8_t wire[4200];
-    static char want[4096 * 4 + 1];
+    static char want[4096 * 4 + 1], copy[MM_APP_TEXT_SCRATCH];
     for (size_t i = 0; i < sizeof wire; i++)
         wire[i] = (uint8_t)(0x20 + (i * 7) % 95);
     size_t lengths[64], nlengths = 0;
@@ -300,6 +301,9 @@ static void test_app_text_fast_path(void **state)
                 assert_int_equal(json_string_length(j), len);
                 assert_memory_equal(json_string_value(j), want, len);
                 json_decref(j);
+                size_t clen = mm__app_text_copy(wire, n, copy); /* the same, NUL-terminated */
+                assert_int_equal(clen, len);
+                assert_memory_equal(copy, want, len + 1);
                 if (at < n)
                     wire[at] = saved;
             }
