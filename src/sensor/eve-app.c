@@ -97,8 +97,8 @@ static void put_endpoints(struct mm_eve_out *o, const struct mm_eve_header *h)
 void mm__app_line_header(struct mm_eve_out *o, const struct mm_eve_header *h, int64_t tx_id)
 {
     char ts[MM_TIMESTAMP_MAX];
-    mm__time_format(&h->ts, ts);
-    mm_eve_out_member(o, '{', "timestamp", 9, ts, strlen(ts));
+    size_t ts_len = mm__time_text(&h->ts, ts);
+    mm_eve_out_member(o, '{', "timestamp", 9, ts, ts_len);
     if (h->flow_id) {
         LIT(o, ",\"flow_id\":");
         mm_eve_out_integer(o, (json_int_t)(h->flow_id & INT64_MAX));

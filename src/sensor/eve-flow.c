@@ -10,9 +10,9 @@
  * numbers, fixed names, base64), so no JSON escaping is needed. The longest
  * line a flow can give is bounded first (line_bound); when the buffer has
  * that much room the line is written with no check per field through a
- * local pointer, else into a scratch buffer and copied when it fits. Within
- * one second a time stamp's text differs only in its microseconds, so a
- * flow that starts in the second it ends (most) copies its "end" text. */
+ * local pointer, else into a scratch buffer and copied when it fits. Time
+ * stamps come with their lengths (eve-fast.c mm__time_text), as do the
+ * fixed names, so nothing written is measured again. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +26,7 @@
  * (477 bytes with all eight TCP flags and the longest fixed names), rounded
  * up. */
 #define LITERALS_MAX 640
-/* Room a field may use while written (a time stamp's text is formed in
+/* Room a field may use while written (each of the three time stamps is formed in
  * MM_TIMESTAMP_MAX bytes; an IPv4 dotted quad in 3 bytes per octet) */
 #define TIME_ROOM   (MM_TIMESTAMP_MAX + 2)
 #define ADDR_ROOM   (MM_ADDR_STRLEN + 2)
@@ -39,14 +39,14 @@
 
 /* The most bytes the line of f (and the writes forming it) can take; 0
  * when a name is too long for this path. */
-static size_t line_bound(const struct mm_flow *f, const char *reason)
+static size_t line_bound(const struct mm_flow *f, struct mm_flow_text reason)
 {
-    size_t reason_len = strlen(reason), app_len = f->app ? strlen(f->app->name) : 0;
-    if (reason_len > NAME_MAX_LEN || app_len > NAME_MAX_LEN)
+    size_t app_len = f->app ? strlen(f->app->name) : 0;
+    if (reason.n > NAME_MAX_LEN || app_len > NAME_MAX_LEN)
         return 0;
-    return LITERALS_MAX + 2 * TIME_ROOM + 2 * ADDR_ROOM + NUMBERS_MAX * NUMBER_ROOM +
+    return LITERALS_MAX + 3 * TIME_ROOM + 2 * ADDR_ROOM + NUMBERS_MAX * NUMBER_ROOM +
            (size_t)f->vlan_count * (NUMBER_ROOM + 1) + sizeof f->community_id + 2 + app_len + 2 +
-           reason_len + 2;
+           reason.n + 2;
 }
 
 /* The writers below store at o (room made by line_bound) and return where
@@ -100,46 +100,25 @@ static inline char *put_flags(char *o, uint8_t flags)
     return o + 4;
 }
 
-/* "time stamp"; *text is set to the text (in the line) for writing again */
-static char *put_time(char *o, const struct timeval *tv, struct mm_flow_text *text)
+/* "time stamp". The text comes with its length from the last seconds'
+ * texts eve-fast.c remembers, so it is not measured: a strlen right after
+ * the text was stored (in pieces) stalled the CPU waiting for those stores.
+ * A flow of a few packets starts in the second it ends, and a flow's last
+ * packet time is written twice: mostly copies of one remembered second. */
+static char *put_time(char *o, const struct timeval *tv)
 {
-    mm__time_format(tv, o + 1);
-    size_t n = strlen(o + 1);
+    size_t n = mm__time_text(tv, o + 1);
     o[0] = '"';
     o[n + 1] = '"';
-    *text = (struct mm_flow_text){o + 1, n};
     return o + n + 2;
 }
 
-static bool usec_valid(const struct timeval *tv)
-{
-    return tv->tv_usec >= 0 && tv->tv_usec <= 999999;
-}
-
-/* "time stamp" of tv, the same second as same_tv whose text is `same` (a
- * flow of one or a few packets starts in the second it ends): within a
- * second mm_time_format's text differs only in the six digits after the
- * '.', so `same` is copied and those patched; put_time otherwise. */
-static char *put_time_near(char *o, const struct timeval *tv, const struct timeval *same_tv,
-                           struct mm_flow_text same)
-{
-    const char *dot = memchr(same.s, '.', same.n);
-    struct mm_flow_text unused;
-    if (tv->tv_sec != same_tv->tv_sec || !usec_valid(tv) || !usec_valid(same_tv) || !dot ||
-        (size_t)(dot - same.s) + 7 > same.n)
-        return put_time(o, tv, &unused);
-    char *end = put_text(o, same);
-    mm__six_digits(o + 1 + (dot - same.s) + 1, (uint32_t)tv->tv_usec);
-    return end;
-}
-
-/* The header; *last is set to the text of the last packet's time, which is
- * also the flow's "end". */
-static char *put_header(char *o, const struct mm_flow *f, struct mm_flow_text *last)
+/* The header */
+static char *put_header(char *o, const struct mm_flow *f)
 {
     bool ports = f->proto == 6 || f->proto == 17 || f->proto == 132;
     o = PUT_LIT(o, "{\"timestamp\":");
-    o = put_time(o, &f->last, last);
+    o = put_time(o, &f->last);
     if (f->id) {
         o = PUT_KEY(o, "flow_id");
         o = put_u64(o, f->id & INT64_MAX);
@@ -177,7 +156,7 @@ static char *put_header(char *o, const struct mm_flow *f, struct mm_flow_text *l
     return o;
 }
 
-static char *put_flow(char *o, const struct mm_flow *f, const char *reason, struct mm_flow_text end)
+static char *put_flow(char *o, const struct mm_flow *f, struct mm_flow_text reason)
 {
     o = PUT_LIT(o, ",\"flow\":{\"pkts_toserver\":");
     o = put_u64(o, f->dir[0].pkts & INT64_MAX);
@@ -188,15 +167,15 @@ static char *put_flow(char *o, const struct mm_flow *f, const char *reason, stru
     o = PUT_KEY(o, "bytes_toclient");
     o = put_u64(o, f->dir[1].bytes & INT64_MAX);
     o = PUT_KEY(o, "start");
-    o = put_time_near(o, &f->start, &f->last, end);
+    o = put_time(o, &f->start);
     o = PUT_KEY(o, "end");
-    o = put_text(o, end);
+    o = put_time(o, &f->last);
     o = PUT_KEY(o, "age");
     o = put_u64(o, mm_flow_age_seconds(f));
     o = PUT_KEY(o, "state");
     o = put_text(o, mm__flow_state_text(f));
     o = PUT_KEY(o, "reason");
-    o = put_quoted(o, reason, strlen(reason));
+    o = put_text(o, reason);
     o = PUT_KEY(o, "alerted");
     return f->alerted ? PUT_LIT(o, "true}") : PUT_LIT(o, "false}");
 }
@@ -240,11 +219,10 @@ static char *put_tcp(char *o, const struct mm_flow *f)
 }
 
 /* The line into out, which has line_bound() bytes of room; its length. */
-static size_t write_line(const struct mm_flow *f, const char *reason, char *out)
+static size_t write_line(const struct mm_flow *f, struct mm_flow_text reason, char *out)
 {
-    struct mm_flow_text last;
-    char *o = put_header(out, f, &last);
-    o = put_flow(o, f, reason, last);
+    char *o = put_header(out, f);
+    o = put_flow(o, f, reason);
     if (f->proto == 6)
         o = put_tcp(o, f);
     o = PUT_LIT(o, "}\n");
@@ -253,8 +231,8 @@ static size_t write_line(const struct mm_flow *f, const char *reason, char *out)
 
 /* A line for a buffer with less room than its bound: formed apart, copied
  * when it fits. */
-static size_t line_via_scratch(const struct mm_flow *f, const char *reason, size_t bound, char *out,
-                               size_t cap)
+static size_t line_via_scratch(const struct mm_flow *f, struct mm_flow_text reason, size_t bound,
+                               char *out, size_t cap)
 {
     char stack[SCRATCH_BYTES];
     char *scratch = bound <= sizeof stack ? stack : malloc(bound);
@@ -272,11 +250,12 @@ static size_t line_via_scratch(const struct mm_flow *f, const char *reason, size
 
 size_t mm__flow_line(const struct mm_flow *f, const char *reason, char *out, size_t cap)
 {
-    size_t bound = line_bound(f, reason);
+    struct mm_flow_text why = {reason, strlen(reason)};
+    size_t bound = line_bound(f, why);
     if (bound == 0)
         return 0;
     if (bound > cap)
-        return line_via_scratch(f, reason, bound, out, cap);
-    size_t n = write_line(f, reason, out);
+        return line_via_scratch(f, why, bound, out, cap);
+    size_t n = write_line(f, why, out);
     return n < cap ? n : 0;
 }

@@ -164,6 +164,10 @@ json_t *mm__flow_event(const struct mm_flow *f, const char *reason);
 void mm__eve_header_packet(struct mm_eve_header *h, const char *event_type,
                            const struct mm_packet *p, const struct mm_flow *f);
 void mm__time_format(const struct timeval *ts, char out[40]);
+/* The same text (NUL-terminated, 40 bytes of room) with its length: the
+ * last seconds' texts are remembered with their lengths (eve-fast.c), so
+ * a caller need not measure it. */
+size_t mm__time_text(const struct timeval *ts, char out[40]);
 
 /* stats.c: writes a "stats" record to the EVE output. */
 void mm__stats_write(struct mm_sensor *s, const struct timeval *ts);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
- * The sensor's cached event time stamps (eve-fast.c: mm__time_format) give
+ * The sensor's cached event time stamps (eve-fast.c: mm__time_format, and
+ * mm__time_text with the length) give
  * exactly the text of the plain formatter (core mm_time_format) for any
  * second and micro-second: seconds that share a cache slot (minutes 64
  * apart), seconds before 1970 (-1 once read as the slot's "empty" mark and
@@ -32,6 +33,12 @@ static void expect_same(time_t sec, long usec)
     mm_time_format(&ts, plain, sizeof plain);
     if (strcmp(fast, plain) != 0)
         fail_msg("second %lld usec %ld: \"%s\", want \"%s\"", (long long)sec, usec, fast, plain);
+    /* the remembered seconds' texts with their lengths */
+    char with_len[MM_TIMESTAMP_MAX];
+    size_t n = mm__time_text(&ts, with_len);
+    if (strcmp(with_len, plain) != 0 || n != strlen(plain))
+        fail_msg("second %lld usec %ld: \"%s\" (%zu), want \"%s\"", (long long)sec, usec, with_len,
+                 n, plain);
 }
 
 /* Seconds around 0 and a recent day, each slot's neighbours (64 seconds
