@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "center/alert-memo.h"
 #include "center/alerts.h"
 #include "center/store-sqlite-mail.h"
 #include "core/buf.h"
@@ -297,8 +298,9 @@ static void read_alert(sqlite3_stmt *stmt, struct mm_alert *a)
     a->updated_at = sqlite3_column_int64(stmt, 20);
 }
 
-/* Binds text truncated to at most max bytes on a UTF-8 character boundary. */
-static void bind_capped(sqlite3_stmt *stmt, int i, const char *s, size_t max)
+/* The length of s truncated to less than max bytes on a UTF-8 character
+ * boundary. */
+static size_t capped_len(const char *s, size_t max)
 {
     size_t n = s ? strlen(s) : 0;
     if (n >= max) {
@@ -306,7 +308,13 @@ static void bind_capped(sqlite3_stmt *stmt, int i, const char *s, size_t max)
         while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
             n--;
     }
-    sqlite3_bind_text(stmt, i, s ? s : "", (int)n, SQLITE_STATIC);
+    return n;
+}
+
+/* Binds text truncated to at most max bytes on a UTF-8 character boundary. */
+static void bind_capped(sqlite3_stmt *stmt, int i, const char *s, size_t max)
+{
+    sqlite3_bind_text(stmt, i, s ? s : "", (int)capped_len(s, max), SQLITE_STATIC);
 }
 
 /* Inserts a new alert of count events spanning [first, last]. */
@@ -359,7 +367,8 @@ static int insert_alert(sqlite3_stmt *stmt, int64_t tenant_id, int64_t sensor_id
 #define DEVICE_CAP (sizeof((struct mm_alert *)0)->device - 1)
 
 struct ingest_stmts {
-    sqlite3_stmt *event, *find, *bump, *insert, *exists;
+    sqlite3_stmt *event, *find, *top, *bump, *insert, *exists;
+    struct mm_alert_memo *memo; /* NULL: every look-up asks the database */
 };
 
 /* A new alert event of the batch and its place in the batch. */
@@ -431,6 +440,7 @@ static void ingest_stmts_done(struct ingest_stmts *s)
 {
     mm__sqlite_cached_done(s->event);
     mm__sqlite_cached_done(s->find);
+    mm__sqlite_cached_done(s->top);
     mm__sqlite_cached_done(s->bump);
     mm__sqlite_cached_done(s->insert);
     mm__sqlite_cached_done(s->exists);
@@ -450,8 +460,15 @@ static int ingest_stmts_prepare(struct mm_store *st, sqlite3 *db, struct ingest_
                               "severity FROM alerts WHERE tenant_id = ?1 "
                               "AND signature_id = ?2 AND device = ?3 AND last_seen >= ?4 - ?5 AND "
                               "first_seen <= ?4 + ?5 AND status != 'closed' ORDER BY last_seen "
-                              "DESC LIMIT 1",
+                              "DESC, id DESC LIMIT 1",
                               &s->find);
+    if (r == 0)
+        r = mm__sqlite_cached(st, db, MM_SQL_ALERT_TOP,
+                              "SELECT id, first_seen, last_seen, coalesce(last_event_id, 0), "
+                              "severity FROM alerts WHERE tenant_id = ?1 AND signature_id = ?2 "
+                              "AND device = ?3 AND status != 'closed' ORDER BY last_seen DESC, "
+                              "id DESC LIMIT 1",
+                              &s->top);
     if (r == 0)
         r = mm__sqlite_cached(st, db, MM_SQL_ALERT_BUMP,
                               "UPDATE alerts SET count = count + ?5, first_seen = min(first_seen, "
@@ -503,29 +520,112 @@ static int pending_cmp(const void *pa, const void *pb)
     return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-/* Finds the open alert an event at ts of this key joins: *id 0 when none,
- * else its span in *first and *last and its *severity. */
-static int find_alert(struct ingest_stmts *s, const struct mm_sensor *sensor,
-                      const struct mm_ingest_alert *a, int64_t ts, int64_t window, int64_t *id,
-                      int64_t *first, int64_t *last, int64_t *last_event, int *severity)
+/* Reads the one alert row of a find or top query into *v (id 0: none). */
+static int read_found(sqlite3_stmt *stmt, struct mm_alert_memo_val *v)
 {
-    sqlite3_reset(s->find);
-    sqlite3_bind_int64(s->find, 1, sensor->tenant_id);
-    sqlite3_bind_int64(s->find, 2, a->signature_id);
-    bind_capped(s->find, 3, a->device, DEVICE_CAP + 1);
+    int rc = sqlite3_step(stmt);
+    memset(v, 0, sizeof *v);
+    if (rc == SQLITE_ROW) {
+        v->id = sqlite3_column_int64(stmt, 0);
+        v->first = sqlite3_column_int64(stmt, 1);
+        v->last = sqlite3_column_int64(stmt, 2);
+        v->last_event = sqlite3_column_int64(stmt, 3);
+        v->severity = sqlite3_column_int(stmt, 4);
+    }
+    sqlite3_reset(stmt);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : MM_EDB;
+}
+
+static void bind_key(sqlite3_stmt *stmt, const struct mm_sensor *sensor,
+                     const struct mm_ingest_alert *a)
+{
+    sqlite3_reset(stmt);
+    sqlite3_bind_int64(stmt, 1, sensor->tenant_id);
+    sqlite3_bind_int64(stmt, 2, a->signature_id);
+    bind_capped(stmt, 3, a->device, DEVICE_CAP + 1);
+}
+
+/* Finds the open alert an event at ts of this key joins (the one with the
+ * highest last_seen, then id, of those whose span is within the window of
+ * ts) into *v: v->id 0 when there is none. */
+static int find_alert(struct ingest_stmts *s, const struct mm_sensor *sensor,
+                      const struct mm_ingest_alert *a, int64_t ts, int64_t window,
+                      struct mm_alert_memo_val *v)
+{
+    bind_key(s->find, sensor, a);
     sqlite3_bind_int64(s->find, 4, ts);
     sqlite3_bind_int64(s->find, 5, window);
-    int rc = sqlite3_step(s->find);
-    *id = 0;
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(s->find, 0);
-        *first = sqlite3_column_int64(s->find, 1);
-        *last = sqlite3_column_int64(s->find, 2);
-        *last_event = sqlite3_column_int64(s->find, 3);
-        *severity = sqlite3_column_int(s->find, 4);
+    return read_found(s->find, v);
+}
+
+/* ---- open-alert memo ----
+ * find_alert's answer is, of the key's open alerts within the window of
+ * ts, the one ranked first by (last_seen, id). The memo (alert-memo.h)
+ * holds per key the open alert ranked first of all (its "top"), or that
+ * the key has none. When the top is within the window it is the answer;
+ * when there is none there is no answer; only otherwise (an event older
+ * than the top's window) is the database asked. A key the memo does not
+ * know costs one top query, after which it is known.
+ * The memo is true while this connection is the only one writing: each
+ * fold notes its alert (memo_note; last_seen only grows, so the alert
+ * folded is the top when it now ranks above the old top), and any commit
+ * by another connection (a status change or close, an escalation, a
+ * silent-sensor alert, the admin command, another process) changes the
+ * ingest connection's PRAGMA data_version, upon which the memo is
+ * forgotten (memo_check). A batch that fails forgets it too. */
+
+static struct mm_alert_memo_key memo_key(const struct mm_sensor *sensor,
+                                         const struct mm_ingest_alert *a)
+{
+    return (struct mm_alert_memo_key){sensor->tenant_id, a->signature_id,
+                                      a->device ? a->device : "",
+                                      capped_len(a->device, DEVICE_CAP + 1)};
+}
+
+/* find_alert through the memo. */
+static int memo_find(struct ingest_stmts *s, const struct mm_sensor *sensor,
+                     const struct mm_ingest_alert *a, int64_t ts, int64_t window,
+                     struct mm_alert_memo_val *v)
+{
+    if (!s->memo)
+        return find_alert(s, sensor, a, ts, window, v);
+    struct mm_alert_memo_key k = memo_key(sensor, a);
+    const struct mm_alert_memo_val *top = mm_alert_memo_get(s->memo, &k);
+    struct mm_alert_memo_val got;
+    if (!top) {
+        bind_key(s->top, sensor, a);
+        int r = read_found(s->top, &got);
+        if (r == 0)
+            r = mm_alert_memo_put(s->memo, &k, &got);
+        if (r != 0)
+            return r;
+        top = &got;
     }
-    sqlite3_reset(s->find);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : MM_EDB;
+    if (top->id && mm_alert_in_window(top->first, top->last, ts, window)) {
+        *v = *top;
+        return 0;
+    }
+    if (!top->id) {
+        memset(v, 0, sizeof *v);
+        return 0;
+    }
+    return find_alert(s, sensor, a, ts, window, v);
+}
+
+/* Notes in the memo that alert v (just folded) is open with these values. */
+static int memo_note(struct ingest_stmts *s, const struct mm_sensor *sensor,
+                     const struct mm_ingest_alert *a, const struct mm_alert_memo_val *v)
+{
+    if (!s->memo)
+        return 0;
+    struct mm_alert_memo_key k = memo_key(sensor, a);
+    const struct mm_alert_memo_val *top = mm_alert_memo_get(s->memo, &k);
+    if (!top) /* forgotten meanwhile (a full memo starts again) */
+        return 0;
+    bool above = v->last > top->last || (v->last == top->last && v->id >= top->id);
+    if (top->id == 0 || top->id == v->id || above)
+        return mm_alert_memo_put(s->memo, &k, v);
+    return 0;
 }
 
 /* The id of the run's line that comes last in the batch. */
@@ -539,19 +639,20 @@ static int64_t newest_event(const struct chain *c, const struct pending *p, size
 }
 
 /* Folds the run p[0..n) (one key, ascending time, within one window) into
- * alert id (0: a new alert; else prior_event is its newest stored event and
- * prior_severity its severity) and notes that alert and the run for its
- * events in c. A rise of an existing alert's severity is noted for the
- * emergency mail (store-sqlite-mail.c). */
+ * the alert *v found for it (v->id 0: a new alert) and notes that alert and
+ * the run for its events in c; *v becomes the alert as stored now. A rise
+ * of an existing alert's severity is noted for the emergency mail
+ * (store-sqlite-mail.c). */
 static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
-                    const struct pending *p, size_t n, int64_t id, int64_t prior_event,
-                    int prior_severity, int64_t now, struct chain *c)
+                    const struct pending *p, size_t n, int64_t now, struct chain *c,
+                    struct mm_alert_memo_val *v)
 {
     int severity = 4;
     for (size_t i = 0; i < n; i++)
         if (p[i].e->alert.severity < severity)
             severity = p[i].e->alert.severity;
     int64_t first = p[0].e->ts, last = p[n - 1].e->ts, newest = newest_event(c, p, n);
+    int64_t id = v->id, prior_event = v->last_event;
     /* An alert already joined earlier in this batch keeps one chain: its
      * newest event is then one of the batch's lines, with that line's run. */
     bool seen = id && prior_event >= c->base;
@@ -568,8 +669,14 @@ static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor 
         sqlite3_bind_int64(s->bump, 6, last);
         sqlite3_bind_int64(s->bump, 7, newest);
         r = mm__sqlite_step_done(s->bump);
-        if (r == 0 && severity < prior_severity)
-            r = mm__sqlite_mail_note_rise(db, id, prior_severity, severity, now);
+        if (r == 0 && severity < v->severity)
+            r = mm__sqlite_mail_note_rise(db, id, v->severity, severity, now);
+        if (v->first < first)
+            first = v->first;
+        if (v->last > last)
+            last = v->last;
+        if (v->severity < severity)
+            severity = v->severity;
     } else {
         /* The newest event's addresses and texts describe the alert. */
         r = insert_alert(s->insert, sensor->tenant_id, sensor->id, &p[n - 1].e->alert, first, last,
@@ -579,6 +686,8 @@ static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor 
     }
     if (r != 0)
         return r;
+    *v = (struct mm_alert_memo_val){
+        .id = id, .first = first, .last = last, .last_event = newest, .severity = severity};
     size_t run = seen ? c->run[prior_event - c->base] : c->nruns++;
     if (!seen)
         c->tail[run] = prior_event;
@@ -597,14 +706,12 @@ static int aggregate_all(sqlite3 *db, struct ingest_stmts *s, const struct mm_se
     size_t start = 0;
     int r = 0;
     while (r == 0 && start < n) {
-        int64_t id, first = 0, last = 0, prior_event = 0;
-        int prior_severity = 4;
-        r = find_alert(s, sensor, &p[start].e->alert, p[start].e->ts, o->alert_window, &id, &first,
-                       &last, &prior_event, &prior_severity);
+        const struct mm_ingest_alert *a = &p[start].e->alert;
+        struct mm_alert_memo_val v;
+        r = memo_find(s, sensor, a, p[start].e->ts, o->alert_window, &v);
         if (r != 0)
             break;
-        if (!id)
-            last = p[start].e->ts;
+        int64_t first = v.id ? v.first : 0, last = v.id ? v.last : p[start].e->ts;
         size_t end = start + 1;
         while (end < n && same_key(p[end].e, p[start].e) == 0 &&
                mm_alert_in_window(first, last, p[end].e->ts, o->alert_window)) {
@@ -612,8 +719,9 @@ static int aggregate_all(sqlite3 *db, struct ingest_stmts *s, const struct mm_se
                 last = p[end].e->ts;
             end++;
         }
-        r = fold_run(db, s, sensor, p + start, end - start, id, prior_event, prior_severity, o->now,
-                     c);
+        r = fold_run(db, s, sensor, p + start, end - start, o->now, c, &v);
+        if (r == 0)
+            r = memo_note(s, sensor, a, &v);
         start = end;
     }
     return r;
@@ -749,21 +857,49 @@ static int find_new_alerts(struct mm_store *st, sqlite3 *db, struct ingest_stmts
     return r;
 }
 
+/* Forgets the memo when another connection has committed since it was
+ * last known true (see "open-alert memo"); called inside the batch's
+ * transaction, whose snapshot the version describes. */
+static int memo_check(struct mm_store *st, struct mm__sqlite_ingest *in)
+{
+    sqlite3_stmt *stmt;
+    if (!in->memo)
+        return 0;
+    int r = mm__sqlite_cached(st, in->db, MM_SQL_DATA_VERSION, "PRAGMA data_version", &stmt);
+    if (r != 0)
+        return r;
+    r = mm__sqlite_step_row(stmt);
+    if (r == 0) {
+        int64_t v = sqlite3_column_int64(stmt, 0);
+        if (v != in->data_version)
+            mm_alert_memo_clear(in->memo);
+        in->data_version = v;
+    }
+    mm__sqlite_cached_done(stmt);
+    return r;
+}
+
 int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor,
                              const struct mm_ingest_event *evs, size_t n,
                              const struct mm_ingest_opts *o, struct mm_ingest_result *res)
 {
-    sqlite3 *db = mm__sqlite_acquire(st);
-    struct ingest_stmts s = {0};
+    struct mm__sqlite_ingest *in;
+    memset(res, 0, sizeof *res);
+    int r = mm__sqlite_ingest_acquire(st, &in);
+    if (r != 0)
+        return r;
+    sqlite3 *db = in->db;
+    struct ingest_stmts s = {.memo = in->memo};
     struct pending *p = NULL;
     struct chain c = {0};
     size_t np = 0;
     int64_t backlog = o->header_backlog, drops = o->header_drops;
-    memset(res, 0, sizeof *res);
-    int r = mm__sqlite_begin(db);
+    r = mm__sqlite_begin(db);
     if (r != 0)
         goto out;
-    r = ingest_stmts_prepare(st, db, &s);
+    r = memo_check(st, in);
+    if (r == 0)
+        r = ingest_stmts_prepare(st, db, &s);
     if (r == 0)
         r = chain_init(&c, n);
     if (r == 0 && n > 0 && !(p = malloc(n * sizeof *p)))
@@ -797,12 +933,16 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
         r = update_sensor_health(st, db, sensor, res->accepted, backlog, drops, o->now);
     ingest_stmts_done(&s);
     r = mm__sqlite_end(db, r);
-    if (r != 0)
-        memset(res, 0, sizeof *res);
 out:
+    if (r != 0) {
+        memset(res, 0, sizeof *res);
+        if (in->memo) /* it may hold what was rolled back */
+            mm_alert_memo_clear(in->memo);
+        in->data_version = -1;
+    }
     free(p);
     chain_free(&c);
-    mm__sqlite_release(st, db);
+    mm__sqlite_ingest_release(st);
     return r;
 }
 

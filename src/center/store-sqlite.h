@@ -30,6 +30,8 @@ enum mm_sqlite_slot {
     MM_SQL_SENSOR_HEALTH,
     MM_SQL_SENSOR_MINUTE,
     MM_SQL_SENSOR_KEY,
+    MM_SQL_ALERT_TOP,
+    MM_SQL_DATA_VERSION,
     MM_SQL_SLOTS
 };
 /* The connection db's statement for slot (prepared from sql on first use),
@@ -40,6 +42,23 @@ int mm__sqlite_cached(struct mm_store *st, sqlite3 *db, enum mm_sqlite_slot slot
                       sqlite3_stmt **out);
 /* Resets a statement from mm__sqlite_cached (NULL is fine). */
 void mm__sqlite_cached_done(sqlite3_stmt *stmt);
+/* The ingest connection and its open-alert memo (alert-memo.h; NULL when
+ * switched off). data_version is the connection's "PRAGMA data_version"
+ * when the memo was last known true, -1 for never. */
+struct mm_alert_memo;
+struct mm__sqlite_ingest {
+    sqlite3 *db;
+    struct mm_alert_memo *memo;
+    int64_t data_version;
+};
+#define MM_INGEST_MEMO_KEYS 32768
+/* Takes the ingest connection (opened on first use; waits while another
+ * batch holds it). Its statements are kept like the pool's
+ * (mm__sqlite_cached). MM_EDB when it cannot be opened. */
+int mm__sqlite_ingest_acquire(struct mm_store *st, struct mm__sqlite_ingest **out);
+void mm__sqlite_ingest_release(struct mm_store *st);
+/* Ingest without the memo from now on (tests compare both ways). */
+void mm__sqlite_ingest_memo_off(struct mm_store *st);
 /* BEGIN IMMEDIATE. Writers of this process take turns on a mutex (held
  * until mm__sqlite_end), other processes wait on the busy timeout; never
  * nest write transactions on one thread. */

@@ -5,10 +5,12 @@ expiry, unknown codes), event ingest (idempotent replay, partial overlap,
 mixed good and bad lines, gzip, gzip bombs, oversized bodies, wrong
 credentials), alert aggregation, explanations, filters, the text search
 (ja/en messages, tenant-scoped, literal wildcards), paging, the status
-state machine and bulk actions, sensor health, and the "sensor silent"
-alert raised by the periodic check."""
+state machine and bulk actions, the open-alert memo against closes and a
+second centre process on the same database, sensor health, and the
+"sensor silent" alert raised by the periodic check."""
 
 import gzip
+import http.client
 import json
 import os
 import sys
@@ -16,6 +18,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import centerlib  # noqa: E402
 from centerlib import Center, alert_event, check, dns_event, start_world  # noqa: E402
 
 
@@ -261,6 +264,83 @@ def test_status(c, w, aid, others):
               for a in r.json["items"]), "status changes audited")
 
 
+def start_second(c):
+    """A second mamori-center process on the same data folder (as when two
+    run on one database); returns (process, port)."""
+    import subprocess
+    port_file = os.path.join(c.tmp, "port2")
+    proc = subprocess.Popen([centerlib.BIN, "--data", c.data, "--config", c.config, "--listen",
+                             "127.0.0.1:0", "--port-file", port_file, "--threads", "2"],
+                            stdout=c.log, stderr=c.log)
+    deadline = time.time() + 60
+    while not os.path.exists(port_file):
+        check(proc.poll() is None and time.time() < deadline, "second centre did not start")
+        time.sleep(0.05)
+    with open(port_file) as f:
+        return proc, int(f.read())
+
+
+def test_open_alert_memo(c, w):
+    """Ingest remembers each key's open alert between batches (the open-alert
+    memo); whatever else changes alerts must be seen: a close through the
+    API starts a new alert, an acknowledged one goes on counting, and a
+    second centre process on the same database is followed in both ways."""
+    t = w.tenants["A"]
+    s = t["session"]
+    mac = "aa:bb:cc:00:07:01"
+
+    def ev(seq, minute):
+        return alert_event(seq, sid=7007, mac=mac, ts="2026-04-01T12:%02d:00+0900" % minute)
+
+    def post(port, lines):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("POST", "/api/v1/events", "\n".join(json.dumps(e) for e in lines),
+                     {"Authorization": "Bearer " + t["key"]})
+        r = conn.getresponse()
+        body = json.loads(r.read())
+        check(r.status == 200 and body["accepted"] == len(lines), "post: %r" % body)
+
+    def mine():
+        return sorted((a["id"], a["count"], a["status"]) for a in alerts(c, s, "?signature=7007"))
+
+    post(c.port, [ev(70000, 0)])
+    post(c.port, [ev(70001, 1), ev(70002, 2)])
+    (x, n, st), = mine()
+    check(n == 3 and st == "new", "one alert over two batches: %r" % mine())
+    r = c.request("POST", "/api/v1/alerts/%d/close" % x, {"reason": "done"}, session=s)
+    check(r.status == 200, "close: %r" % r)
+    post(c.port, [ev(70003, 3)])
+    check(len(mine()) == 2 and mine()[0] == (x, 3, "closed") and mine()[1][1:] == (1, "new"),
+          "after a close a new alert opens: %r" % mine())
+    y = mine()[1][0]
+    r = c.request("POST", "/api/v1/alerts/%d/acknowledge" % y, session=s)
+    check(r.status == 200, "ack: %r" % r)
+    post(c.port, [ev(70004, 4)])
+    check(mine()[1] == (y, 2, "acknowledged"), "an acknowledged alert goes on: %r" % mine())
+    proc, port2 = start_second(c)
+    try:
+        post(port2, [ev(70005, 5)])  # the second process joins the same alert
+        post(c.port, [ev(70006, 6), ev(70007, 7)])  # and the first one sees that
+        post(port2, [ev(70008, 8)])
+        check(mine()[1] == (y, 6, "acknowledged"), "two processes, one alert: %r" % mine())
+        r = c.request("GET", "/api/v1/alerts/%d" % y, session=s)
+        seqs = [e["seq"] for e in r.json["events"]]
+        check(seqs == list(range(70008, 70002, -1)), "one event chain: %r" % seqs)
+        conn = http.client.HTTPConnection("127.0.0.1", port2, timeout=60)
+        conn.request("POST", "/api/v1/alerts/%d/close" % y, json.dumps({"reason": "done"}),
+                     {"Authorization": "Bearer " + c.admin("token", "create", "--user",
+                                                           "owner@a.example"),
+                      "Content-Type": "application/json"})
+        r = conn.getresponse()
+        check(r.status == 200, "close in the second process: %r" % r.read())
+        post(c.port, [ev(70009, 9)])
+        check(len(mine()) == 3 and mine()[2][1:] == (1, "new"),
+              "a close by the other process starts a new alert: %r" % mine())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
 def test_health(c, w):
     t = w.tenants["A"]
     r = c.ingest(t["key"], [dns_event(900)],
@@ -361,6 +441,7 @@ def main():
         test_ingest(c, w)
         aid, others = test_aggregation(c, w)
         test_status(c, w, aid, others)
+        test_open_alert_memo(c, w)
         test_search(c, w)
         test_health(c, w)
         test_concurrent_sensors(c, w)
