@@ -7,6 +7,7 @@
  * stats events, unusual forms) goes to that full path, which decides and
  * words the rejection. tests/unit/center/test-center-ingest-scan.c checks
  * both paths agree on a corpus. */
+#include <pthread.h>
 #include <string.h>
 
 #include "center/alerts.h"
@@ -54,6 +55,16 @@ static const char *const paths[F_COUNT] = {
     "src_mac",
     "ether.src_mac",
 };
+
+/* paths, split once for every scan (mm_jscan_paths_init). */
+static struct mm_jscan_paths split_paths;
+static int split_result;
+static pthread_once_t split_once = PTHREAD_ONCE_INIT;
+
+static void split_paths_once(void)
+{
+    split_result = mm_jscan_paths_init(&split_paths, paths, F_COUNT);
+}
 
 static bool is_plain_string(const struct mm_jscan_field *f)
 {
@@ -177,9 +188,9 @@ int mm_ingest_event_scan(const char *line, size_t len, struct mm_arena *arena,
      * mm_utf8_valid (and bytes past 0x7F outside strings are refused). */
     if (len > MM_EVE_LINE_MAX)
         return MM_EAGAIN;
-    for (int i = 0; i < F_COUNT; i++)
-        f[i].path = paths[i];
-    if (mm_jscan_object(line, len, f, F_COUNT) != 0 || !common_ok(f, &ts))
+    pthread_once(&split_once, split_paths_once);
+    if (split_result != 0 || mm_jscan_object_paths(line, len, &split_paths, f) != 0 ||
+        !common_ok(f, &ts))
         return MM_EAGAIN;
     const struct mm_jscan_field *ty = &f[F_EVENT_TYPE];
     bool is_alert = ty->len == 5 && memcmp(ty->text, "alert", 5) == 0;

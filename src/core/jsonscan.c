@@ -10,24 +10,31 @@
 
 #include "core/error.h"
 
-#define FIELDS_MAX 16
-
 struct span {
     const char *s;
     size_t n;
 };
 
+/* Which wanted fields a value may still lead to: bit i for fields[i]. */
+typedef uint32_t wantset;
+
 struct scan {
     const char *p, *end;
     struct mm_jscan_field *fields;
-    size_t nfields;
-    struct span want[FIELDS_MAX][MM_JSCAN_PATH_MAX]; /* the wanted paths, split */
-    int want_len[FIELDS_MAX];
-    struct span key[MM_JSCAN_PATH_MAX]; /* the keys leading to the current value */
+    const struct mm_jscan_paths *ps;
     int nest;
 };
 
-static int parse_value(struct scan *sc, int pathlen, bool tracked);
+static int parse_value(struct scan *sc, int depth, wantset cand, struct mm_jscan_field *f);
+
+/* Bytes a string holds as they are: printable ASCII but the quote and the
+ * backslash. */
+static const unsigned char plain[256] = {
+    [0x20] = 1,
+    [0x21] = 1,
+    [0x23 ... 0x5B] = 1,
+    [0x5D ... 0x7F] = 1,
+};
 
 static void skip_ws(struct scan *sc)
 {
@@ -113,12 +120,42 @@ static int utf8_seq(struct scan *sc)
     return 0;
 }
 
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Skips the plain bytes at sc->p (see the table plain): eight at a time,
+ * by a mask with the high bit of each byte that is not plain. A byte's bit
+ * can be wrong only above (after) a byte that really is not plain, so the
+ * lowest bit set is exact. */
+static void skip_plain(struct scan *sc)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (sc->end - sc->p >= 8) {
+        uint64_t w, q, b;
+        memcpy(&w, sc->p, sizeof w);
+        q = w ^ ('"' * ONES);
+        b = w ^ ('\\' * ONES);
+        uint64_t stop = (w | (w - 0x20 * ONES) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS;
+        if (stop) {
+            sc->p += __builtin_ctzll(stop) / 8;
+            return;
+        }
+        sc->p += 8;
+    }
+#endif
+    while (sc->p < sc->end && plain[(unsigned char)*sc->p])
+        sc->p++;
+}
+
 /* A string at sc->p (the opening quote); out gets its raw contents. */
 static int parse_string(struct scan *sc, struct span *out, bool *escaped)
 {
     const char *start = ++sc->p;
     *escaped = false;
     while (sc->p < sc->end) {
+        skip_plain(sc); /* the common case first */
+        if (sc->p >= sc->end)
+            break;
         unsigned char c = (unsigned char)*sc->p;
         if (c == '"') {
             out->s = start;
@@ -209,7 +246,30 @@ static int parse_literal(struct scan *sc, const char *word, enum mm_jscan_type t
     return 0;
 }
 
-static int parse_object(struct scan *sc, int pathlen, bool tracked)
+/* The fields of cand whose path component at depth is k: *ends gets those
+ * whose path ends there, the result those that go deeper. */
+static wantset match_key(const struct scan *sc, int depth, wantset cand, struct span k,
+                         wantset *ends)
+{
+    wantset deeper = 0;
+    *ends = 0;
+    /* k.s[0] is the closing quote for an empty key, which no part starts with */
+    for (wantset left = cand & sc->ps->first[depth][(unsigned char)k.s[0]]; left;
+         left &= left - 1) {
+        int i = __builtin_ctz(left);
+        if (sc->ps->part[i][depth].n != k.n || memcmp(sc->ps->part[i][depth].s, k.s, k.n) != 0)
+            continue;
+        if (sc->ps->parts[i] == depth + 1)
+            *ends |= (wantset)1 << i;
+        else
+            deeper |= (wantset)1 << i;
+    }
+    return deeper;
+}
+
+/* An object at depth (0: the top) whose keys may lead to the fields of
+ * cand. */
+static int parse_object(struct scan *sc, int depth, wantset cand)
 {
     struct span keys[MM_JSCAN_KEYS_MAX];
     int nkeys = 0;
@@ -236,10 +296,10 @@ static int parse_object(struct scan *sc, int pathlen, bool tracked)
             return MM_EPARSE;
         sc->p++;
         skip_ws(sc);
-        bool child = tracked && pathlen < MM_JSCAN_PATH_MAX;
-        if (child)
-            sc->key[pathlen] = k;
-        if (parse_value(sc, pathlen + 1, child) != 0)
+        wantset ends = 0, deeper = cand ? match_key(sc, depth, cand, k, &ends) : 0;
+        /* Paths are distinct, so at most one ends here (the first, if not). */
+        struct mm_jscan_field *f = ends ? &sc->fields[__builtin_ctz(ends)] : NULL;
+        if (parse_value(sc, depth + 1, deeper, f) != 0)
             return MM_EPARSE;
         skip_ws(sc);
         if (at(sc, '}')) {
@@ -266,7 +326,7 @@ static int parse_array(struct scan *sc)
         return 0;
     }
     for (;;) {
-        if (parse_value(sc, 0, false) != 0)
+        if (parse_value(sc, 0, 0, NULL) != 0)
             return MM_EPARSE;
         skip_ws(sc);
         if (at(sc, ']')) {
@@ -281,25 +341,10 @@ static int parse_array(struct scan *sc)
     }
 }
 
-/* The wanted field whose path is the current key path of length pathlen. */
-static struct mm_jscan_field *wanted(struct scan *sc, int pathlen)
+/* A value at depth (below the top object) that is wanted field f (NULL:
+ * none) and whose keys may lead to the fields of cand. */
+static int parse_value(struct scan *sc, int depth, wantset cand, struct mm_jscan_field *f)
 {
-    for (size_t i = 0; i < sc->nfields; i++) {
-        if (sc->want_len[i] != pathlen)
-            continue;
-        int k = 0;
-        while (k < pathlen && sc->want[i][k].n == sc->key[k].n &&
-               memcmp(sc->want[i][k].s, sc->key[k].s, sc->key[k].n) == 0)
-            k++;
-        if (k == pathlen)
-            return &sc->fields[i];
-    }
-    return NULL;
-}
-
-static int parse_value(struct scan *sc, int pathlen, bool tracked)
-{
-    struct mm_jscan_field *f = tracked && pathlen > 0 ? wanted(sc, pathlen) : NULL;
     const char *start = sc->p;
     struct span s;
     bool esc;
@@ -308,7 +353,7 @@ static int parse_value(struct scan *sc, int pathlen, bool tracked)
         return MM_EPARSE;
     switch (*sc->p) {
     case '{':
-        r = parse_object(sc, pathlen, tracked);
+        r = parse_object(sc, depth, depth < MM_JSCAN_PATH_MAX ? cand : 0);
         if (r == 0 && f) {
             f->type = MM_JSCAN_OBJECT;
             f->text = start;
@@ -343,42 +388,58 @@ static int parse_value(struct scan *sc, int pathlen, bool tracked)
     }
 }
 
-/* Splits the wanted paths into their components. */
-static int split_paths(struct scan *sc)
+int mm_jscan_paths_init(struct mm_jscan_paths *ps, const char *const *paths, size_t n)
 {
-    if (sc->nfields > FIELDS_MAX)
+    memset(ps, 0, sizeof *ps);
+    if (n > MM_JSCAN_FIELDS_MAX)
         return MM_EINVAL;
-    for (size_t i = 0; i < sc->nfields; i++) {
-        const char *p = sc->fields[i].path;
-        int n = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = paths[i];
+        int k = 0;
         for (;;) {
             size_t len = strcspn(p, ".");
-            if (n == MM_JSCAN_PATH_MAX || len == 0)
+            if (k == MM_JSCAN_PATH_MAX || len == 0)
                 return MM_EINVAL;
-            sc->want[i][n++] = (struct span){p, len};
+            ps->part[i][k].s = p;
+            ps->part[i][k].n = len;
+            ps->first[k++][(unsigned char)p[0]] |= (uint32_t)1 << i;
             if (p[len] == '\0')
                 break;
             p += len + 1;
         }
-        sc->want_len[i] = n;
-        sc->fields[i].type = MM_JSCAN_ABSENT;
-        sc->fields[i].text = NULL;
-        sc->fields[i].len = 0;
-        sc->fields[i].escaped = false;
-        sc->fields[i].integer = 0;
+        ps->parts[i] = k;
     }
+    ps->n = n;
     return 0;
+}
+
+int mm_jscan_object_paths(const char *text, size_t len, const struct mm_jscan_paths *ps,
+                          struct mm_jscan_field *fields)
+{
+    struct scan sc = {.p = text, .end = text + len, .fields = fields, .ps = ps};
+    for (size_t i = 0; i < ps->n; i++) {
+        fields[i].type = MM_JSCAN_ABSENT;
+        fields[i].text = NULL;
+        fields[i].len = 0;
+        fields[i].escaped = false;
+        fields[i].integer = 0;
+    }
+    skip_ws(&sc);
+    wantset all = ps->n ? (wantset)((1ULL << ps->n) - 1) : 0;
+    if (!at(&sc, '{') || parse_object(&sc, 0, all) != 0)
+        return MM_EPARSE;
+    skip_ws(&sc);
+    return sc.p == sc.end ? 0 : MM_EPARSE;
 }
 
 int mm_jscan_object(const char *text, size_t len, struct mm_jscan_field *fields, size_t n)
 {
-    struct scan sc = {.p = text, .end = text + len, .fields = fields, .nfields = n};
-    int r = split_paths(&sc);
-    if (r != 0)
-        return r;
-    skip_ws(&sc);
-    if (!at(&sc, '{') || parse_object(&sc, 0, true) != 0)
-        return MM_EPARSE;
-    skip_ws(&sc);
-    return sc.p == sc.end ? 0 : MM_EPARSE;
+    struct mm_jscan_paths ps;
+    const char *paths[MM_JSCAN_FIELDS_MAX];
+    if (n > MM_JSCAN_FIELDS_MAX)
+        return MM_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        paths[i] = fields[i].path;
+    int r = mm_jscan_paths_init(&ps, paths, n);
+    return r != 0 ? r : mm_jscan_object_paths(text, len, &ps, fields);
 }

@@ -11,7 +11,9 @@
  * MM_JSCAN_KEYS_MAX keys in one object, nesting deeper than
  * MM_JSCAN_DEPTH_MAX); callers then take the full jansson path, which also
  * gives the exact error message. tests/fuzz/fuzz-jsonscan.c checks the
- * promise against jansson on every input. */
+ * promise against jansson on every input, and
+ * tests/unit/center/test-jsonscan-diff.c the scanner against its earlier,
+ * plainer version. */
 #ifndef MM_CORE_JSONSCAN_H
 #define MM_CORE_JSONSCAN_H
 
@@ -51,5 +53,30 @@ struct mm_jscan_field {
  * valid JSON or not an object, or is a form the scanner leaves to jansson
  * (see above). Never allocates. */
 int mm_jscan_object(const char *text, size_t len, struct mm_jscan_field *fields, size_t n);
+
+/* A set of wanted paths split once, for a hot path that scans many texts
+ * for the same fields (mm_jscan_paths_init); only read by scans, so
+ * threads may share it. */
+#define MM_JSCAN_FIELDS_MAX 16
+struct mm_jscan_paths {
+    size_t n;
+    struct {
+        const char *s;
+        size_t n;
+    } part[MM_JSCAN_FIELDS_MAX][MM_JSCAN_PATH_MAX];
+    int parts[MM_JSCAN_FIELDS_MAX];
+    /* per depth and first byte of a key: the fields (bit i: part[i]) whose
+     * path component there starts with that byte */
+    uint32_t first[MM_JSCAN_PATH_MAX][256];
+};
+
+/* Splits paths[0..n) (each like mm_jscan_field's path; the strings must
+ * outlive ps). 0, or MM_EINVAL for a bad path or more than
+ * MM_JSCAN_FIELDS_MAX of them. */
+int mm_jscan_paths_init(struct mm_jscan_paths *ps, const char *const *paths, size_t n);
+/* mm_jscan_object for the paths of ps: fills fields[0..ps->n) (their path
+ * members are not read). */
+int mm_jscan_object_paths(const char *text, size_t len, const struct mm_jscan_paths *ps,
+                          struct mm_jscan_field *fields);
 
 #endif
