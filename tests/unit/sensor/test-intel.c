@@ -223,6 +223,57 @@ static void test_fast_paths(void **state)
     mm_intel_free(in);
 }
 
+/* Random dotted quads of three to five parts of 0 to 4 digits (leading
+ * zeros, values above 255, missing or extra parts, empty parts): an IP
+ * exactly when mm_addr_parse reads an IPv4 address from it, and then found
+ * at that address listed as written. */
+static void test_quads(void **state)
+{
+    (void)state;
+    struct mm__intel_ctx ctx = {.family = "f", .reference = "", .source = "t"};
+    struct mm_intel *in = NULL;
+    struct mm_intel_hit hit;
+    const char *why;
+    enum { N = 20000, LEN = 32 };
+    static char values[N][LEN];
+    static bool ok[N];
+    uint64_t rng = 3;
+    assert_int_equal(mm_intel_new(&in), 0);
+    for (unsigned t = 0; t < N; t++) {
+        char *v = values[t];
+        size_t o = 0;
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        unsigned parts = (unsigned)(rng >> 61) % 8 == 0 ? 3 + (unsigned)(rng >> 58) % 2 * 2 : 4;
+        bool small = (rng >> 57) & 1; /* digits 0-2 only: more leading zeros */
+        for (unsigned p = 0; p < parts; p++) {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned digits = 1 + (unsigned)(rng >> 33) % 3;
+            if ((rng >> 40) % 16 == 0)
+                digits = (rng >> 44) % 2 ? 0 : 4;
+            for (unsigned d = 0; d < digits; d++)
+                v[o++] = (char)('0' + (unsigned)(rng >> (20 + 5 * d)) % (small ? 3 : 10));
+            if (p + 1 < parts)
+                v[o++] = '.';
+        }
+        v[o] = '\0';
+        struct mm_addr a;
+        ok[t] = mm_addr_parse(v, &a) == 0 && a.family == 4;
+        int r = mm__intel_add(in, MM__IK_IP, v, &ctx, &why);
+        if ((r == 0) != ok[t])
+            fail_msg("%s: add %d, mm_addr_parse %s", v, r, ok[t] ? "reads it" : "refuses");
+    }
+    assert_int_equal(mm_intel_seal(in), 0);
+    for (unsigned t = 0; t < N; t++) {
+        struct mm_addr a;
+        if (!ok[t])
+            continue;
+        assert_int_equal(mm_addr_parse(values[t], &a), 0);
+        assert_true(mm_intel_match_ip(in, &a, 0, &hit));
+        assert_string_equal(hit.indicator, values[t]);
+    }
+    mm_intel_free(in);
+}
+
 /* Every indicator stays findable while the tables double in place many
  * times over (1024 slots to 32K), and names not listed are not found. */
 static void test_many_indicators(void **state)
@@ -1053,15 +1104,25 @@ static void test_fifo_feed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_list),         cmocka_unit_test(test_ip_answers_repeat),
-        cmocka_unit_test(test_domains_and_psl),    cmocka_unit_test(test_url_norm),
-        cmocka_unit_test(test_url_norm_words),     cmocka_unit_test(test_maltrail),
-        cmocka_unit_test(test_maltrail_csv),       cmocka_unit_test(test_abusech),
-        cmocka_unit_test(test_ublock_and_hosts),   cmocka_unit_test(test_mamori_and_stix),
-        cmocka_unit_test(test_allowlist_and_dir),  cmocka_unit_test(test_fast_paths),
-        cmocka_unit_test(test_many_indicators),    cmocka_unit_test(test_large_feeds),
-        cmocka_unit_test(test_domain_norm),        cmocka_unit_test(test_domain_norm_fast),
-        cmocka_unit_test(test_first_listing_wins), cmocka_unit_test(test_list_lines),
+        cmocka_unit_test(test_plain_list),
+        cmocka_unit_test(test_ip_answers_repeat),
+        cmocka_unit_test(test_domains_and_psl),
+        cmocka_unit_test(test_url_norm),
+        cmocka_unit_test(test_url_norm_words),
+        cmocka_unit_test(test_maltrail),
+        cmocka_unit_test(test_maltrail_csv),
+        cmocka_unit_test(test_abusech),
+        cmocka_unit_test(test_ublock_and_hosts),
+        cmocka_unit_test(test_mamori_and_stix),
+        cmocka_unit_test(test_allowlist_and_dir),
+        cmocka_unit_test(test_fast_paths),
+        cmocka_unit_test(test_many_indicators),
+        cmocka_unit_test(test_large_feeds),
+        cmocka_unit_test(test_domain_norm),
+        cmocka_unit_test(test_domain_norm_fast),
+        cmocka_unit_test(test_first_listing_wins),
+        cmocka_unit_test(test_list_lines),
+        cmocka_unit_test(test_quads),
         cmocka_unit_test(test_fifo_feed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
