@@ -658,6 +658,8 @@ static void remember_values(struct device *dev)
         value_is_news(dev, 's', smb, "");
 }
 
+bool (*mm__device_direct)(struct mm_sensor *s, const struct mm_eve_header *h, json_t *rec);
+
 /* ---- records -------------------------------------------------------------------- */
 
 static bool own_record(struct device *dev);
@@ -1133,13 +1135,13 @@ static json_t *record_copy(const json_t *rec, const char *skip)
 /* Lends the record to an announced event as its "device" object (no copy
  * per event): the record takes the event's "action" as its last member
  * until the device next uses it (own_record). False when memory ran out:
- * the event is incomplete and must not be sent. */
-static bool lend_record(struct device *dev, json_t *ev, const char *action)
+ * the event would be incomplete and must not be sent. */
+static bool lend_record(struct device *dev, const char *action)
 {
     if (json_object_set_new_nocheck(dev->rec, "action", json_string_nocheck(action)) != 0)
         return false;
     dev->rec_lent = true;
-    return json_object_set_nocheck(ev, "device", dev->rec) == 0;
+    return true;
 }
 
 /* Makes the record the device's own again before it is changed or read
@@ -1182,44 +1184,45 @@ static bool own_record(struct device *dev)
 }
 
 /* Emits a "device" event for dev (action "new" or "changed"); sig is
- * identity_signature of its record. */
+ * identity_signature of its record. The record, with its "action", goes
+ * to the sensor as it is when the sensor takes the event without an event
+ * object (mm__device_direct), else as the "device" member of a JSON event
+ * (mm_sensor_emit). */
 static void announce(struct mm_devices *d, struct device *dev, const char *action, uint64_t sig)
 {
     struct mm_addr first = {0};
+    char ts[MM_TIMESTAMP_MAX];
     if (!own_record(dev)) { /* out of memory: announced at a later change or flush */
         dev->dirty = true;
         d->have_pending |= dev->pending_new;
         return;
     }
-    json_t *ips = json_object_get(dev->rec, "ips"), *ev = NULL;
+    json_t *ips = json_object_get(dev->rec, "ips"), *ev;
     int64_t t = now_usec(d);
-    if (d->s) {
-        if (json_array_size(ips) > 0)
-            mm_addr_parse(json_string_value(json_array_get(ips, 0)), &first);
-        struct mm_eve_header h = {
-            .ts = mm_time_from_usec(t),
-            .event_type = "device",
-            .src = first.family ? &first : NULL,
-        };
-        ev = mm__eve_new(&h); /* mm_eve_new's object, built faster */
+    struct mm_eve_header h = {.ts = mm_time_from_usec(t), .event_type = "device"};
+    if (d->s && json_array_size(ips) > 0) {
+        mm_addr_parse(json_string_value(json_array_get(ips, 0)), &first);
+        h.src = first.family ? &first : NULL;
     }
+    mm__time_format(&h.ts, ts); /* the event's time stamp */
     bool allow = is_allowlisted(d, dev);
     json_object_set_new(dev->rec, "allowlisted", json_boolean(allow));
     /* last_seen moves now (forced); a device announced while handling its
      * own packet was last seen at the event's time: its text is at hand */
     dev->last_seen_written = dev->last_seen;
-    write_last_seen(dev, json_string_value(json_object_get(ev, "timestamp")), t);
+    write_last_seen(dev, ts, t);
     sync_record(dev);
     dev->announced_sig = sig;
     dev->pending_new = dev->identity_news = dev->address_news = false;
     dev->announced_at = t;
     dev->announced_ipv4 = has_ipv4(dev->rec);
-    if (!d->s || !ev) {
-        json_decref(ev);
+    if (!d->s || !lend_record(dev, action)) /* out of memory: the event is not sent */
         return;
-    }
-    if (!lend_record(dev, ev, action)) {
-        json_decref(ev); /* out of memory, as when the event could not be made */
+    if (mm__device_direct && mm__device_direct(d->s, &h, dev->rec))
+        return;
+    ev = mm__eve_new(&h); /* mm_eve_new's object, built faster */
+    if (!ev || json_object_set_nocheck(ev, "device", dev->rec) != 0) {
+        json_decref(ev); /* out of memory, as when the record could not be lent */
         return;
     }
     mm_sensor_emit(d->s, ev);

@@ -19,6 +19,14 @@
 
 struct mm_sensor;
 struct mm_devices;
+struct mm_eve_header;
+
+/* The sensor's way out for an announced device event without its event
+ * object (set by sensor.c; NULL: every event goes to mm_sensor_emit as
+ * JSON): h is the event's header, rec the device's record with its
+ * "action" (lent for the call). False when the event must take the JSON
+ * path (spooled, or another event is being handled). */
+extern bool (*mm__device_direct)(struct mm_sensor *s, const struct mm_eve_header *h, json_t *rec);
 
 int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices **out);
 /* Writes the inventory to state_dir (atomic); called at exit and periodically. */

@@ -14,6 +14,7 @@
 #include "core/net.h"
 #include "sensor/defrag.h"
 #include "sensor/device.h"
+#include "sensor/eve-record.h"
 #include "sensor/flowtable.h"
 #include "sensor/output/output.h"
 #include "sensor/output/spool.h"
@@ -105,8 +106,9 @@ struct mm_sensor {
     unsigned anom_count;
     int64_t tick_sec, stats_due, devices_save_due, first_sec;
     bool live;
-    struct mm_flow *cur_flow;  /* flow of the packet being handled */
-    struct mm__direct *direct; /* events without a json_t (eve-http.h) */
+    struct mm_flow *cur_flow;   /* flow of the packet being handled */
+    struct mm__direct *direct;  /* events without a json_t (eve-http.h) */
+    struct mm__records records; /* alerts and device events without one (eve-record.h) */
 };
 
 /* sensor.c */

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/msg.h"
+#include "core/str.h"
 #include "core/timefmt.h"
 #include "sensor/decode/decode.h"
 #include "sensor/detect/detect-util.h"
@@ -154,18 +155,18 @@ bool mm__eve_wants(const struct mm_sensor *s, const char *type)
     return !s->opt->eve_types || type_listed(s->opt->eve_types, type);
 }
 
+/* The event goes to the spool and the EVE output before its readers run:
+ * what they raise or announce comes after it in both, whether it is
+ * queued or (an alert, eve-record.h) written at once. */
 static void handle_event(struct mm_sensor *s, json_t *ev)
 {
     const char *type = json_string_value(json_object_get(ev, "event_type"));
     if (!type)
         type = "";
+    bool alert = strcmp(type, "alert") == 0;
     s->st.events++;
-    if (strcmp(type, "alert") == 0) {
+    if (alert)
         s->st.alerts++;
-    } else {
-        mm__detect_event(s, ev, type);
-        mm__devices_event(s, ev);
-    }
     if (s->spool && spool_wants(s, type)) {
         if (mm_spool_append(s->spool, ev) == 0) {
             s->st.spooled++;
@@ -177,6 +178,10 @@ static void handle_event(struct mm_sensor *s, json_t *ev)
     }
     if (s->eve && mm__eve_wants(s, type) && mm_eve_out_write(s->eve, ev) != 0)
         s->st.eve_errors++;
+    if (!alert) {
+        mm__detect_event(s, ev, type);
+        mm__devices_event(s, ev);
+    }
 }
 
 /* Handles the queued events in order (those queued while one is handled
@@ -232,6 +237,10 @@ static int direct_open(struct mm_sensor *s)
         t->allowed = !(s->spool && spool_wants(s, t->name)) && readers_read_standin(t->name);
         t->eve = mm__eve_wants(s, t->name);
     }
+    s->records.alerts = !(s->spool && spool_wants(s, "alert"));
+    s->records.devices = !(s->spool && spool_wants(s, "device"));
+    s->records.alert_eve = mm__eve_wants(s, "alert");
+    s->records.device_eve = mm__eve_wants(s, "device");
     return 0;
 }
 
@@ -244,10 +253,10 @@ static struct mm__direct_type *direct_for(struct mm_app_ctx *ctx, const char *ty
     return t && t->allowed && !s->draining ? t : NULL;
 }
 
-/* Handles a direct event as handle_event handles a JSON one: the
- * detectors and the inventory are given the stand-in (alerts about it
- * take header h), the line is written by write_line, then the events
- * queued meanwhile (alerts, device events) are handled. */
+/* Handles a direct event as handle_event handles a JSON one: the line is
+ * written by write_line, the detectors and the inventory are given the
+ * stand-in (alerts about it take header h), then the events queued
+ * meanwhile (alerts, device events) are handled. */
 static void handle_direct(struct mm_sensor *s, struct mm__direct_type *t, json_t *standin,
                           const struct mm_eve_header *h,
                           int (*write_line)(struct mm_eve_out *o, const void *arg), const void *arg)
@@ -258,10 +267,10 @@ static void handle_direct(struct mm_sensor *s, struct mm__direct_type *t, json_t
     s->draining = true;
     s->st.events++;
     d->events++;
-    mm__detect_event(s, standin, t->name);
-    mm__devices_event(s, standin);
     if (s->eve && t->eve && write_line(s->eve, arg) != 0)
         s->st.eve_errors++;
+    mm__detect_event(s, standin, t->name);
+    mm__devices_event(s, standin);
     d->current = NULL;
     d->current_standin = NULL;
     mm__direct_standin_done(t);
@@ -384,6 +393,60 @@ static bool app_direct(struct mm_app_ctx *ctx, const char *type, json_t *obj, in
     return true;
 }
 
+/* ---- device events without a json_t (device.h, eve-record.h) ------------------ */
+
+/* The device event's JSON object (the queue's path), or NULL. */
+static json_t *device_event(const struct mm_eve_header *h, json_t *rec)
+{
+    json_t *ev = mm__eve_new(h);
+    if (ev && json_object_set_nocheck(ev, "device", rec) != 0) {
+        json_decref(ev);
+        ev = NULL;
+    }
+    return ev;
+}
+
+/* Writes the device event's line through its JSON event (when the direct
+ * writer failed: the JSON path's fallback writer may still write it). */
+static int device_write_json(struct mm_sensor *s, const struct mm_eve_header *h, json_t *rec)
+{
+    json_t *ev = device_event(h, rec);
+    int r = ev ? mm_eve_out_write(s->eve, ev) : MM_ENOMEM;
+    json_decref(ev);
+    return r;
+}
+
+/* The inventory's device event without its event object (device.h,
+ * mm__device_direct): taken when device events are not spooled and no
+ * event is being handled (else it waits in the queue as JSON). The line
+ * is written, the detectors are given a stand-in holding the record,
+ * then what they queued is handled. */
+static bool device_direct(struct mm_sensor *s, const struct mm_eve_header *h, json_t *rec)
+{
+    struct mm__records *r = &s->records;
+    struct mm__direct *d = s->direct;
+    if (!d || !r->devices || s->draining)
+        return false;
+    json_t *standin = mm__device_standin(r, h, rec);
+    if (!standin)
+        return false;
+    s->draining = true;
+    s->st.events++;
+    r->devices_direct++;
+    if (s->eve && r->device_eve && mm__device_line_write(s->eve, h, rec) != 0 &&
+        device_write_json(s, h, rec) != 0)
+        s->st.eve_errors++;
+    d->current = h;
+    d->current_standin = standin;
+    mm__detect_event(s, standin, "device");
+    /* the inventory reads nothing from device events (mm_devices_on_event) */
+    d->current = NULL;
+    d->current_standin = NULL;
+    mm__device_standin_done(r);
+    drain(s);
+    return true;
+}
+
 void mm__sensor_spool_tick(struct mm_sensor *s)
 {
     if (s->spool_sync_due && mono_usec() >= s->spool_sync_due) {
@@ -400,16 +463,72 @@ static void drop_alert_refs(const struct mm_eve_alert *a)
     json_decref(a->evidence);
 }
 
-static void finish_alert(struct mm_sensor *s, json_t *ev, const struct mm_eve_alert *a)
+/* True when alert a may be written now without its event object: alerts
+ * are not spooled; nothing waits in the queue (an event being handled is
+ * written before its readers run, see handle_event, so an alert raised
+ * meanwhile comes right after it, as it would through the queue); its
+ * texts are known to be valid UTF-8 (else the JSON path checks them and
+ * drops the alert when one is not). */
+static bool alert_direct_now(const struct mm_sensor *s, const struct mm_eve_alert *a)
 {
+    return s->records.alerts && s->qlen == 0 && a->texts_valid &&
+           (!a->detector || mm_utf8_valid(a->detector, strlen(a->detector), NULL));
+}
+
+/* The alert's JSON event, or NULL when memory runs out; takes a's
+ * references. */
+static json_t *alert_event(const struct mm_eve_header *h, const struct mm_eve_alert *a)
+{
+    json_t *ev = mm__eve_new(h);
     if (!ev) {
         drop_alert_refs(a);
-        return;
+        return NULL;
     }
     if (mm_eve_set_alert(ev, a) != 0) {
         json_decref(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+/* Writes the alert's line through its JSON event (when the direct writer
+ * failed: the JSON path's fallback writer may still write it). */
+static int alert_write_json(struct mm_sensor *s, const struct mm_eve_header *h,
+                            const struct mm_eve_alert *a)
+{
+    json_incref(a->metadata);
+    json_incref(a->evidence);
+    json_t *ev = alert_event(h, a);
+    int r = ev ? mm_eve_out_write(s->eve, ev) : MM_ENOMEM;
+    json_decref(ev);
+    return r;
+}
+
+/* An alert handled as handle_event handles its JSON event. */
+static void alert_direct(struct mm_sensor *s, const struct mm_eve_header *h,
+                         const struct mm_eve_alert *a)
+{
+    if (a->detector && strcmp(a->detector, "intel") == 0)
+        s->st.intel_hits++;
+    s->st.events++;
+    s->st.alerts++;
+    s->records.alerts_direct++;
+    if (s->eve && s->records.alert_eve && mm__alert_line_write(s->eve, h, a) != 0 &&
+        alert_write_json(s, h, a) != 0)
+        s->st.eve_errors++;
+    drop_alert_refs(a);
+}
+
+static void finish_alert(struct mm_sensor *s, const struct mm_eve_header *h,
+                         const struct mm_eve_alert *a)
+{
+    if (alert_direct_now(s, a)) {
+        alert_direct(s, h, a);
         return;
     }
+    json_t *ev = alert_event(h, a);
+    if (!ev)
+        return;
     if (a->detector && strcmp(a->detector, "intel") == 0)
         s->st.intel_hits++;
     mm_sensor_emit(s, ev);
@@ -425,7 +544,7 @@ void mm_sensor_alert_packet(struct mm_sensor *s, const struct mm_packet *p,
         h.app_proto = f->app ? f->app->name : NULL;
         f->alerted = true;
     }
-    finish_alert(s, mm__eve_new(&h), a);
+    finish_alert(s, &h, a);
 }
 
 /* Copies an address field of ev into *a; returns a or NULL. */
@@ -516,7 +635,7 @@ void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct m
         alert_header_typed(s, d->current, &h, &src, &dst);
         if (s->cur_flow && h.flow_id == s->cur_flow->id)
             s->cur_flow->alerted = true;
-        finish_alert(s, mm__eve_new(&h), a);
+        finish_alert(s, &h, a);
         return;
     }
     h.ts = event_time(s, json_string_value(json_object_get(ev, "timestamp")));
@@ -534,7 +653,7 @@ void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct m
         h.vlan[h.vlan_count++] = (uint16_t)json_integer_value(json_array_get(vlan, i));
     if (s->cur_flow && h.flow_id == s->cur_flow->id)
         s->cur_flow->alerted = true;
-    finish_alert(s, mm__eve_new(&h), a);
+    finish_alert(s, &h, a);
 }
 
 void mm_sensor_alert_at(struct mm_sensor *s, const struct timeval *ts, const struct mm_addr *src,
@@ -542,7 +661,7 @@ void mm_sensor_alert_at(struct mm_sensor *s, const struct timeval *ts, const str
 {
     struct mm_eve_header h = {
         .ts = ts ? *ts : s->now, .event_type = "alert", .src = src, .dst = dst};
-    finish_alert(s, mm__eve_new(&h), a);
+    finish_alert(s, &h, a);
 }
 
 /* ---- lifetime ------------------------------------------------------------ */
@@ -623,6 +742,7 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     mm__dns_direct = dns_direct;
     mm__tls_direct = tls_direct;
     mm__tls_set_memcap(o->tls_memcap);
+    mm__device_direct = device_direct;
 out:
     if (r != 0) {
         s->intel = NULL; /* stays with the caller */
@@ -680,6 +800,7 @@ int mm__sensor_free(struct mm_sensor *s)
     free(s->q);
     free(s->home);
     mm__direct_free(s->direct);
+    json_decref(s->records.device_standin);
     mm__dns_event_release();
     free(s);
     return failed;

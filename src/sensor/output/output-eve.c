@@ -358,6 +358,73 @@ static void put_string_member(struct jbuf *b, char sep, const char *key, size_t 
     b->len = (size_t)(o - b->p);
 }
 
+/* Copying the plain run of text known to be valid UTF-8: as copy_plain,
+ * but bytes 0x80-0xff are plain (nothing to check), so only the bytes a
+ * JSON string escapes end the run. */
+#if defined(EVE_SSE2)
+static inline size_t copy_valid(char *o, const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        _mm_storeu_si128((__m128i *)(void *)(o + i), v);
+        unsigned m = special_mask(v) & ~(unsigned)_mm_movemask_epi8(v);
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            return i;
+        o[i] = s[i];
+    }
+    return n;
+}
+#else
+static inline size_t copy_valid(char *o, const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            return i;
+        o[i] = s[i];
+    }
+    return n;
+}
+#endif
+
+/* A member `sep"key":"value"` whose value is known to be valid UTF-8
+ * (the same bytes as put_string_member writes for it, without checking
+ * the UTF-8 again): room for the plain case is reserved once, each escape
+ * reserves again. The key is the caller's plain ASCII. */
+static void put_valid_member(struct jbuf *b, char sep, const char *key, size_t key_len,
+                             const char *s, size_t n)
+{
+    char *o = jb_reserve(b, key_len + n + 2 * STR_SLACK);
+    if (!o)
+        return;
+    *o++ = sep;
+    *o++ = '"';
+    memcpy(o, key, key_len);
+    o += key_len;
+    memcpy(o, "\":\"", 3);
+    o += 3;
+    for (size_t i = 0;;) {
+        size_t run = copy_valid(o, s + i, n - i);
+        o += run;
+        i += run;
+        if (i >= n)
+            break;
+        b->len = (size_t)(o - b->p);
+        if (!(o = jb_reserve(b, 6 + (n - i) + STR_SLACK)))
+            return;
+        o += escape_byte(o, (unsigned char)s[i++]);
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
+}
+
 #define INT_ROOM 21 /* "-9223372036854775808" is 20 bytes */
 
 /* An integer as jansson writes it ("%" JSON_INTEGER_FORMAT). */
@@ -657,6 +724,12 @@ void mm_eve_out_member(struct mm_eve_out *o, char sep, const char *key, size_t k
                        const char *s, size_t n)
 {
     put_string_member(&o->batch, sep, key, key_len, s, n);
+}
+
+void mm_eve_out_member_valid(struct mm_eve_out *o, char sep, const char *key, size_t key_len,
+                             const char *s, size_t n)
+{
+    put_valid_member(&o->batch, sep, key, key_len, s, n);
 }
 
 void mm_eve_out_member_key(struct mm_eve_out *o, const char *key, size_t key_len)

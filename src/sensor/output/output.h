@@ -47,6 +47,10 @@ void mm_eve_out_raw(struct mm_eve_out *o, const char *s, size_t n);
 void mm_eve_out_string(struct mm_eve_out *o, const char *s, size_t n);
 void mm_eve_out_member(struct mm_eve_out *o, char sep, const char *key, size_t key_len,
                        const char *s, size_t n);
+/* The same member when s is known to be valid UTF-8 (not checked again;
+ * text that is not UTF-8 would be written as it is); key is plain ASCII. */
+void mm_eve_out_member_valid(struct mm_eve_out *o, char sep, const char *key, size_t key_len,
+                             const char *s, size_t n);
 /* ,"key": before a value that is not a string */
 void mm_eve_out_member_key(struct mm_eve_out *o, const char *key, size_t key_len);
 void mm_eve_out_integer(struct mm_eve_out *o, json_int_t v);

@@ -243,6 +243,8 @@ void ed_open_pair(struct ed_sensor_run runs[2], const char *dir, const char *ini
         assert_true(runs[0].s->direct->types[i].allowed);
         runs[1].s->direct->types[i].allowed = false; /* the reference: every event as JSON */
     }
+    assert_true(runs[0].s->records.alerts && runs[0].s->records.devices);
+    runs[1].s->records.alerts = runs[1].s->records.devices = false; /* alerts, device events too */
     for (int k = 0; k < 2; k++)
         assert_null(mm__sensor_swap_intel(runs[k].s, test_intel_from_feed(dir, feed)));
 }

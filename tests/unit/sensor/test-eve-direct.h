@@ -93,7 +93,8 @@ void ed_random_context(uint64_t *rng, struct mm_packet *p, struct mm_flow *f, bo
 
 /* Two sensors writing into dir with the config text ini and the intel
  * feed text feed: runs[0] taking the direct path, runs[1] kept on the
- * JSON path (the reference). */
+ * JSON path (the reference), for alerts and device events too
+ * (eve-record.h). */
 void ed_open_pair(struct ed_sensor_run runs[2], const char *dir, const char *ini, const char *feed);
 
 /* Closes both and fails unless their EVE files match (stats aside);
