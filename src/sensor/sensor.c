@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The sensor context: configuration and home network, the current intel set,
  * the device inventory, the event queue behind mm_sensor_emit (every event
- * reaches detectors, the inventory, the spool and the EVE output in emission
- * order; events emitted while one is handled are queued behind it), the
- * mm_sensor_alert_* builders, and the outputs' lifetime. */
+ * reaches the spool, the EVE output, then detectors and the inventory in
+ * emission order; events emitted while one is handled are queued behind it),
+ * the ways around it for events without a jansson object (typed application
+ * events, alerts and device events that are not spooled: eve-app.h,
+ * eve-record.h), the mm_sensor_alert_* builders, and the outputs' lifetime. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

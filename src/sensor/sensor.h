@@ -29,9 +29,10 @@ struct mm_sensor_config {
     const char *state_dir;         /* --state, NULL when none */
 };
 
-/* Sends an event into the pipeline (reference stolen): detectors' on_event
- * (not for "alert" events), the device inventory, then the outputs. Events
- * emitted while handling an event are queued and handled after it, in order. */
+/* Sends an event into the pipeline (reference stolen): the outputs, then
+ * detectors' on_event (not for "alert" events) and the device inventory.
+ * Events emitted while handling an event are queued and handled after it,
+ * in order. */
 void mm_sensor_emit(struct mm_sensor *s, json_t *ev);
 
 /* Raises an alert about packet p (header fields from p and its flow). */
