@@ -32,8 +32,11 @@
 #endif
 
 /* A huge page, and the smallest block asked for as huge pages. A block of
- * a huge page or more is a whole number of them: the kernel places such
- * anonymous mappings on a huge page boundary. */
+ * a huge page or more starts on a huge page boundary (where its pages can
+ * be huge ones from the start, and move as such when it grows) and ends
+ * after the page its last byte is on: the part of its last huge page it
+ * does not reach gets no huge page, so no more memory becomes resident
+ * than the block is filled with. */
 #define HUGE_PAGE       ((size_t)2 << 20)
 #define HUGE_ADVICE_MIN ((size_t)4 << 20)
 
@@ -41,18 +44,58 @@
 static size_t block_bytes(size_t want)
 {
     long page = sysconf(_SC_PAGESIZE);
-    size_t unit = want >= HUGE_PAGE ? HUGE_PAGE : page > 0 ? (size_t)page : 4096;
+    size_t unit = page > 0 ? (size_t)page : 4096;
     if (want > SIZE_MAX - unit)
         return 0;
     return (want + unit - 1) / unit * unit;
 }
 
 #if BLOCKS_MAPPED
+static void *map_fresh(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* A fresh mapping of bytes starting on a huge page boundary: a huge page
+ * more is mapped, and what lies before the boundary and after the end is
+ * unmapped again. */
+static char *map_aligned(size_t bytes)
+{
+    if (bytes > SIZE_MAX - HUGE_PAGE)
+        return NULL;
+    char *p = map_fresh(bytes + HUGE_PAGE);
+    if (!p)
+        return NULL;
+    char *start = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    if (start > p)
+        (void)munmap(p, (size_t)(start - p));
+    (void)munmap(start + bytes, (size_t)(p + HUGE_PAGE - start));
+    return start;
+}
+
+/* b's mapping of bytes instead of b->cap: smaller ones shrink in place;
+ * larger ones grow in place if the addresses after the block are free,
+ * else the block's pages move (not copied) to a fresh place, one on a
+ * huge page boundary for a block of a huge page or more. */
+static void *remap(struct mm__intel_block *b, size_t bytes)
+{
+    void *p = mremap(b->p, b->cap, bytes, 0);
+    if (p != MAP_FAILED || bytes < HUGE_PAGE)
+        return p != MAP_FAILED ? p : mremap(b->p, b->cap, bytes, MREMAP_MAYMOVE);
+    char *to = map_aligned(bytes);
+    if (!to)
+        return MAP_FAILED;
+    p = mremap(b->p, b->cap, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+    if (p == MAP_FAILED)
+        (void)munmap(to, bytes);
+    return p;
+}
+
 static void *block_map(struct mm__intel_block *b, size_t bytes)
 {
-    void *p = b->p ? mremap(b->p, b->cap, bytes, MREMAP_MAYMOVE)
-                   : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
+    void *p = b->p ? remap(b, bytes) : bytes >= HUGE_PAGE ? map_aligned(bytes) : map_fresh(bytes);
+    if (p == MAP_FAILED || !p)
         return NULL;
 #if defined(MADV_HUGEPAGE)
     if (bytes >= HUGE_ADVICE_MIN) /* advice only: nothing else depends on it */

@@ -274,6 +274,55 @@ static void test_quads(void **state)
     mm_intel_free(in);
 }
 
+/* Whether byte i of b is what it must be: the pattern below kept, zero
+ * from old_cap on (what lies between was in the block before: anything). */
+static bool block_byte_ok(const struct mm__intel_block *b, size_t i, size_t kept, size_t old_cap)
+{
+    unsigned char c = ((const unsigned char *)b->p)[i];
+    return i < kept ? c == (unsigned char)(i * 7 + 1) : i < old_cap || c == 0;
+}
+
+static void check_block(const struct mm__intel_block *b, size_t kept, size_t old_cap, size_t want)
+{
+    assert_non_null(b->p);
+    assert_true(b->cap >= want);
+    for (size_t i = 0; i < want; i += 997)
+        if (!block_byte_ok(b, i, kept, old_cap))
+            fail_msg("byte %zu of %zu (kept %zu, was %zu)", i, want, kept, old_cap);
+    assert_true(block_byte_ok(b, want - 1, kept, old_cap));
+}
+
+static void fill_block(struct mm__intel_block *b, size_t n)
+{
+    unsigned char *p = b->p;
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)(i * 7 + 1);
+}
+
+/* The big blocks keep their bytes and come zeroed beyond what they held, growing
+ * (in place or moved, small and past a huge page, onto a boundary) and
+ * shrinking: what the pool, the arrays, the tables and the feed text rely
+ * on. */
+static void test_blocks(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {
+        100,       4096,           70000, 3u << 20,          (9u << 20) + 5,
+        100 << 10, (5u << 20) + 3, 1,     (17u << 20) + 4095};
+    struct mm__intel_block b = {0};
+    size_t filled = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t want = sizes[k], kept = filled < want ? filled : want, old_cap = b.cap;
+        assert_int_equal(mm__intel_block_resize(&b, want), 0);
+        check_block(&b, kept, old_cap, want);
+        fill_block(&b, want);
+        filled = want;
+    }
+    assert_int_equal(mm__intel_block_resize(&b, 0), 0);
+    assert_null(b.p);
+    mm__intel_block_free(&b);
+}
+
 /* Every indicator stays findable while the tables double in place many
  * times over (1024 slots to 32K), and names not listed are not found. */
 static void test_many_indicators(void **state)
@@ -1123,6 +1172,7 @@ int main(void)
         cmocka_unit_test(test_first_listing_wins),
         cmocka_unit_test(test_list_lines),
         cmocka_unit_test(test_quads),
+        cmocka_unit_test(test_blocks),
         cmocka_unit_test(test_fifo_feed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
