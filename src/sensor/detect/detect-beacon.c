@@ -250,7 +250,7 @@ static bool is_start(const struct mm_packet *p)
     return false;
 }
 
-void mm__beacon_prefetch(void *state, const struct mm_sensor *s, const struct mm_packet *p)
+void mm__beacon_prefetch(void *state, struct mm_sensor *s, const struct mm_packet *p)
 {
     struct beacon_state *st = state;
     (void)s; /* the home checks cost more than a prefetch of a start that is not outbound */
@@ -295,16 +295,15 @@ static uint64_t packet_hash(const struct beacon_state *st, const struct mm_packe
     return prefetched ? st->hashed_value : pair_hash(st, p);
 }
 
-static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+/* A connection start: when it goes from home to the outside, its pair's
+ * new start, and the alert when the starts look periodic. Out of line, so
+ * that the many packets beacon_packet turns away cost no stack frame. */
+static __attribute__((noinline)) void record_start(struct beacon_state *st, struct mm_sensor *s,
+                                                   const struct mm_packet *p, bool prefetched)
 {
-    struct beacon_state *st = state;
     double mean;
     bool fresh = false;
-    /* The prefetch's hash serves only the call that follows it for the same
-     * packet (the dispatch's order), so it is taken now or never. */
-    bool prefetched = st->hashed == p && st->hashed_num == p->num;
-    st->hashed = NULL;
-    if (!p->ip_version || !is_start(p) || !mm_sensor_src_home(s, p) || mm_sensor_dst_home(s, p))
+    if (!mm_sensor_src_home(s, p) || mm_sensor_dst_home(s, p))
         return;
     int64_t now = mm__detect_now(s);
     size_t j = pair_slot(st, p, packet_hash(st, p, prefetched), now, &fresh);
@@ -332,6 +331,18 @@ static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_pack
                                  p->ip_proto == 6 ? "TCP" : "UDP", "connections", (json_int_t)e->n,
                                  "mean_interval_seconds", mean);
     mm__detect_raise(s, NAME, 1, &at, vars, evidence, NULL);
+}
+
+static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+{
+    struct beacon_state *st = state;
+    /* The prefetch's hash serves only the call that follows it for the same
+     * packet (the dispatch's order), so it is taken now or never. The
+     * prefetch hashes starts only: its packet is one. */
+    bool prefetched = st->hashed == p && st->hashed_num == p->num;
+    st->hashed = NULL;
+    if (prefetched || (p->ip_version && is_start(p)))
+        record_start(st, s, p, prefetched);
 }
 
 const struct mm_detector mm_detector_beacon = {

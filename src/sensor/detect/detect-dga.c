@@ -86,6 +86,12 @@ struct dga_state {
     int64_t window, suppress;
     long min_length, nxdomain, tunnel_length, tunnel_queries;
     bool any_client;
+    /* The last client address text parsed and whether it is a home
+     * address (fixed for a run): a request and its answer, and most of a
+     * client's queries, name the same client one after another. */
+    char client_text[MM_ADDR_STRLEN];
+    struct mm_addr client_addr;
+    bool client_home;
 };
 
 static const struct mm__setting settings[] = {
@@ -400,11 +406,33 @@ static void view_from_json(const json_t *dns, struct dns_view *v)
         v->name = json_string_value(json_object_get(dns, "rrname"));
 }
 
+/* Parses client into *a and tells whether it is a home address; false
+ * when it is no address. */
+static bool parse_client(struct dga_state *st, const struct mm_sensor *s, const char *client,
+                         struct mm_addr *a, bool *home)
+{
+    if (client[0] && strcmp(client, st->client_text) == 0) {
+        *a = st->client_addr;
+        *home = st->client_home;
+        return true;
+    }
+    if (mm_addr_parse(client, a) != 0)
+        return false;
+    *home = mm_sensor_is_home(s, a);
+    size_t n = strlen(client);
+    if (n < sizeof st->client_text) {
+        memcpy(st->client_text, client, n + 1);
+        st->client_addr = *a;
+        st->client_home = *home;
+    }
+    return true;
+}
+
 static void dga_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct dga_state *st = state;
-    const char *type = json_string_value(json_object_get(ev, "event_type"));
-    const json_t *dns = json_object_get(ev, "dns");
+    const char *type = mm__event_type(ev);
+    const json_t *dns = mm__event_get(ev, "dns");
     if (!type || strcmp(type, "dns") != 0)
         return;
     const struct mm__dns_facts *df = mm__dns_facts_of(dns);
@@ -416,11 +444,12 @@ static void dga_event(void *state, struct mm_sensor *s, const json_t *ev)
     bool request = v.request, nx = v.nx;
     if (!request && !nx)
         return;
-    const char *client = json_string_value(json_object_get(ev, request ? "src_ip" : "dest_ip"));
+    const char *client = mm__event_str(ev, request ? "src_ip" : "dest_ip");
     struct mm_addr a;
-    if (!client || mm_addr_parse(client, &a) != 0)
+    bool home;
+    if (!client || !parse_client(st, s, client, &a, &home))
         return;
-    if (!st->any_client && !mm_sensor_is_home(s, &a))
+    if (!st->any_client && !home)
         return;
     const char *name = v.name;
     if (!name)

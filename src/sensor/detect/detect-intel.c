@@ -70,13 +70,9 @@ static bool never_remote(const struct mm_addr *a)
     return a->bytes[0] == 0xff || memcmp(a->bytes, zero, 15) == 0;
 }
 
-/* The addresses of a flow's first packet (or of a flowless one). Out of
- * line: the later packets of a flow, most of them, skip it without a
- * stack frame. */
-static __attribute__((noinline)) void check_addresses(struct mm__detect_basic *st,
-                                                      struct mm_sensor *s,
-                                                      const struct mm_intel *in,
-                                                      const struct mm_packet *p)
+/* The addresses of a flow's first packet (or of a flowless one). */
+static void check_addresses(struct mm__detect_basic *st, struct mm_sensor *s,
+                            const struct mm_intel *in, const struct mm_packet *p)
 {
     struct mm_intel_hit hit;
     bool src_home = mm_sensor_src_home(s, p) || never_remote(&p->src),
@@ -98,17 +94,26 @@ static __attribute__((noinline)) void check_addresses(struct mm__detect_basic *s
     }
 }
 
-static void intel_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+/* A flow's first packet (or a flowless one), when intel is loaded: the
+ * flow is marked checked (not while no intel is loaded) and its addresses
+ * are checked. Out of line: the later packets of a flow, most of them,
+ * skip it without a stack frame. */
+static __attribute__((noinline)) void check_packet(struct mm__detect_basic *st, struct mm_sensor *s,
+                                                   const struct mm_packet *p)
 {
     const struct mm_intel *in = mm_sensor_intel(s);
-    if (!in || !p->ip_version)
+    if (!in)
         return;
-    if (p->flow) { /* the first packet of a flow decides for the whole flow */
-        if (p->flow->detector_flags & MM__DF_INTEL_CHECKED)
-            return;
+    if (p->flow)
         p->flow->detector_flags |= MM__DF_INTEL_CHECKED;
-    }
-    check_addresses(state, s, in, p);
+    check_addresses(st, s, in, p);
+}
+
+static void intel_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+{
+    /* the first packet of a flow decides for the whole flow */
+    if (p->ip_version && (!p->flow || !(p->flow->detector_flags & MM__DF_INTEL_CHECKED)))
+        check_packet(state, s, p);
 }
 
 static void check_domain(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev,
@@ -180,7 +185,7 @@ static void on_dns_facts(struct mm__detect_basic *st, struct mm_sensor *s, const
 
 static void on_dns(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
-    const json_t *dns = json_object_get(ev, "dns");
+    const json_t *dns = mm__event_get(ev, "dns");
     const struct mm__dns_facts *df = mm__dns_facts_of(dns);
     if (df) {
         on_dns_facts(st, s, ev, df);
@@ -238,7 +243,7 @@ static void on_tls_facts(struct mm__detect_basic *st, struct mm_sensor *s, const
 
 static void on_tls(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
-    const json_t *tls = json_object_get(ev, "tls");
+    const json_t *tls = mm__event_get(ev, "tls");
     const struct mm__tls_facts *tf = mm__tls_facts_of(tls);
     if (tf) {
         on_tls_facts(st, s, ev, tf);
@@ -305,7 +310,7 @@ static void check_request(struct mm__detect_basic *st, struct mm_sensor *s, cons
 
 static void on_http(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
-    const json_t *http = json_object_get(ev, "http");
+    const json_t *http = mm__event_get(ev, "http");
     const struct mm__http_facts *hf = mm__http_facts_of(http);
     if (hf) { /* the decoder's facts: a request has no status, a response no url */
         if (!hf->response && hf->url && hf->has_src)
@@ -321,7 +326,7 @@ static void on_http(struct mm__detect_basic *st, struct mm_sensor *s, const json
 static void intel_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct mm__detect_basic *st = state;
-    const char *type = mm__jstr(ev, "event_type");
+    const char *type = mm__event_type(ev);
     if (!type || !mm_sensor_intel(s))
         return;
     if (strcmp(type, "dns") == 0)
@@ -332,7 +337,7 @@ static void intel_event(void *state, struct mm_sensor *s, const json_t *ev)
         on_http(st, s, ev);
     else if (strcmp(type, "quic") == 0) /* QUIC's ClientHello: its SNI */
         check_domain(st, s, ev, 10, mm__jstr(ev, "src_ip"),
-                     mm__jstr(json_object_get(ev, "quic"), "sni"), "quic.sni");
+                     mm__jstr(mm__event_get(ev, "quic"), "sni"), "quic.sni");
 }
 
 const struct mm_detector mm_detector_intel = {

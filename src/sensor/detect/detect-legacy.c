@@ -26,7 +26,7 @@ static int legacy_init(struct mm_sensor *s, void **state)
 
 static void on_device(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
-    const json_t *dev = json_object_get(ev, "device"), *os = json_object_get(dev, "os");
+    const json_t *dev = mm__event_get(ev, "device"), *os = mm__event_get(dev, "os");
     unsigned variant = json_is_true(json_object_get(os, "legacy")) ? 1
                        : json_is_true(json_object_get(os, "eol"))  ? 3
                                                                    : 0;
@@ -51,7 +51,7 @@ static void on_device(struct mm__detect_basic *st, struct mm_sensor *s, const js
 
 static void on_smb(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
-    const json_t *smb = json_object_get(ev, "smb");
+    const json_t *smb = mm__event_get(ev, "smb");
     const json_t *only = json_object_get(smb, "smb1_only");
     if (!json_is_true(json_object_get(smb, "smb1")))
         return;
@@ -73,7 +73,7 @@ static void on_smb(struct mm__detect_basic *st, struct mm_sensor *s, const json_
 
 static void legacy_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
-    const char *type = json_string_value(json_object_get(ev, "event_type"));
+    const char *type = mm__event_type(ev);
     if (!type)
         return;
     if (strcmp(type, "device") == 0)

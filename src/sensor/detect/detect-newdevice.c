@@ -64,11 +64,11 @@ static json_t *record_without_action(const json_t *dev)
 static void newdevice_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct newdevice_state *st = state;
-    const char *type = json_string_value(json_object_get(ev, "event_type"));
-    const json_t *dev = json_object_get(ev, "device");
-    const char *action = json_string_value(json_object_get(dev, "action"));
+    const char *type = mm__event_type(ev);
+    const json_t *dev = mm__event_get(ev, "device");
+    const char *action = mm__event_str(dev, "action");
     if (!type || strcmp(type, "device") != 0 || !action || strcmp(action, "new") != 0 ||
-        json_is_true(json_object_get(dev, "allowlisted")))
+        json_is_true(mm__event_get(dev, "allowlisted")))
         return;
     int64_t now = mm__detect_now(s);
     if (st->start < 0)

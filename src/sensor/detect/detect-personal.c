@@ -89,10 +89,10 @@ static const char *phone_vendor(const json_t *dev, const json_t *os)
 static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct mm__detect_basic *st = state;
-    const char *type = json_string_value(json_object_get(ev, "event_type"));
-    const json_t *dev = json_object_get(ev, "device"), *os = json_object_get(dev, "os");
+    const char *type = mm__event_type(ev);
+    const json_t *dev = mm__event_get(ev, "device"), *os = mm__event_get(dev, "os");
     if (!type || strcmp(type, "device") != 0 || mm_sensor_config(s)->personal_devices_allowed ||
-        json_is_true(json_object_get(dev, "allowlisted")))
+        json_is_true(mm__event_get(dev, "allowlisted")))
         return;
     bool by_os = json_is_true(json_object_get(os, "mobile"));
     const char *by_name = mobile_hostname(dev), *by_vendor = phone_vendor(dev, os);

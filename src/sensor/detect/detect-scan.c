@@ -54,6 +54,11 @@ struct source {
     bool at_limit[2];         /* variant's last count reached its limit (scan_packet) */
     uint32_t seq;
     unsigned n;
+    /* The fresh_n newest probes all have times >= fresh_min (a lower
+     * bound, see refresh_repeat): while now - fresh_min is within the
+     * window, none of them is outside it. */
+    unsigned fresh_n;
+    int64_t fresh_min;
     int64_t t[PROBES];
     uint16_t port[PROBES];
     struct mm_addr dst[PROBES];
@@ -164,6 +169,7 @@ static void start_source(struct scan_state *st, size_t j, const struct mm_addr *
     struct source *e = &st->src[j];
     st->keys[j] = (struct source_key){.src = *src, .used = true, .last = 0};
     e->n = 0;
+    e->fresh_n = 0;
     e->suppress_key[0] = mm__keyed_addr(src, 1); /* keyed: a sender cannot aim at them */
     e->suppress_key[1] = mm__keyed_addr(src, 2);
 }
@@ -248,6 +254,26 @@ static bool key_matches(const struct source *e, unsigned q, enum chain c, const 
     return c == BY_PORT || same_addr(&e->dst[q], k->dst);
 }
 
+/* True when the probes from the newest back to the one at age are all
+ * within the window. The source's fresh run (fresh_n, fresh_min) answers
+ * without reading their times while it covers age and its bound is within
+ * the window; else the times are read, and the run is extended to age. */
+static bool recent_run(struct source *e, unsigned age, int64_t now, int64_t window)
+{
+    if (age < e->fresh_n && now - e->fresh_min <= window)
+        return true;
+    int64_t least = INT64_MAX;
+    for (unsigned a = 0; a <= age; a++) {
+        int64_t t = e->t[slot_at(e, a)];
+        if (now - t > window)
+            return false;
+        least = t < least ? t : least;
+    }
+    e->fresh_n = age + 1;
+    e->fresh_min = least;
+    return true;
+}
+
 /* When the probe repeats one of the recent run of the ring (the probes
  * from the newest back to the first one outside the window; refreshed
  * probes make the times non-monotonic), refreshes that probe's time and
@@ -258,12 +284,11 @@ static bool refresh_repeat(struct source *e, const struct probe_key *k, int64_t 
     unsigned age = chain_start(e, BY_PAIR, k);
     while (age < PROBES && !key_matches(e, slot_at(e, age), BY_PAIR, k))
         age = next_age(e, BY_PAIR, age);
-    if (age == PROBES)
+    if (age == PROBES || !recent_run(e, age, now, window))
         return false;
-    for (unsigned a = 0; a <= age; a++)
-        if (now - e->t[slot_at(e, a)] > window)
-            return false;
     e->t[slot_at(e, age)] = now;
+    if (now < e->fresh_min) /* the run's bound holds for the new time too */
+        e->fresh_min = now;
     return true;
 }
 
@@ -284,6 +309,10 @@ static void push_probe(struct source *e, const struct probe_key *k, int64_t now)
     e->seq++;
     if (e->n < PROBES)
         e->n++;
+    /* the run now starts at the new probe; the ring may have lost its oldest */
+    e->fresh_n = e->fresh_n + 1 < e->n ? e->fresh_n + 1 : e->n;
+    if (e->fresh_n == 1 || now < e->fresh_min)
+        e->fresh_min = now;
 }
 
 /* The number of probes in the ring within the window to the probe's host
@@ -348,12 +377,12 @@ static bool over_limit(struct scan_state *st, struct source *e, const struct pro
     return *at;
 }
 
-static void scan_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+/* A probe: when it counts (the sources and targets settings), recorded
+ * for its source, then the two limits. Out of line, so that the many
+ * packets scan_packet turns away cost no stack frame. */
+static __attribute__((noinline)) void record_probe(struct scan_state *st, struct mm_sensor *s,
+                                                   const struct mm_packet *p)
 {
-    struct scan_state *st = state;
-    if (!p->ip_version || (p->fragment && !p->first_fragment) || !is_probe(p) ||
-        is_group_address(&p->dst))
-        return;
     bool src_home = mm_sensor_src_home(s, p);
     if (st->home_source && !src_home)
         return;
@@ -373,6 +402,13 @@ static void scan_packet(void *state, struct mm_sensor *s, const struct mm_packet
         raise_scan(st, s, p, e, &k, 1, now);
     if (over_limit(st, e, &k, 2, now))
         raise_scan(st, s, p, e, &k, 2, now);
+}
+
+static void scan_packet(void *state, struct mm_sensor *s, const struct mm_packet *p)
+{
+    if (p->ip_version && (!p->fragment || p->first_fragment) && is_probe(p) &&
+        !is_group_address(&p->dst))
+        record_probe(state, s, p);
 }
 
 const struct mm_detector mm_detector_scan = {

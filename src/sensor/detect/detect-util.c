@@ -534,3 +534,24 @@ const char *mm__jstr(const json_t *o, const char *key)
 {
     return json_string_value(json_object_get(o, key));
 }
+
+/* ---- the event being handed out ------------------------------------------ */
+
+_Thread_local struct mm__event_view mm__event_view;
+
+json_t *mm__event_get(const json_t *obj, const char *key)
+{
+    struct mm__event_view *v = &mm__event_view;
+    if (!v->ev || !obj)
+        return json_object_get(obj, key);
+    for (unsigned i = 0; i < v->n; i++)
+        if (v->memo[i].obj == obj && v->memo[i].key == key)
+            return v->memo[i].value;
+    json_t *value = json_object_get(obj, key);
+    if (v->n < MM__EVENT_MEMO) {
+        v->memo[v->n].obj = obj;
+        v->memo[v->n].key = key;
+        v->memo[v->n++].value = value;
+    }
+    return value;
+}

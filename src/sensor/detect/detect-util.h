@@ -45,7 +45,7 @@ bool mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, c
  * p (its table slot for a connection start), so that the cache misses
  * overlap with the work of the detectors that run before it (see
  * mm__detect_packet). A hint only: the detector answers the same without. */
-void mm__beacon_prefetch(void *state, const struct mm_sensor *s, const struct mm_packet *p);
+void mm__beacon_prefetch(void *state, struct mm_sensor *s, const struct mm_packet *p);
 
 /* Flags in mm_flow.detector_flags used by mamori's detectors. */
 #define MM__DF_INTEL_CHECKED  (1u << 0)
@@ -114,6 +114,48 @@ static inline uint64_t mm__mix64(uint64_t x)
     x ^= x >> 32;
     x *= 0xd6e8feb86659fd93ULL;
     return x ^ (x >> 32);
+}
+
+/* ---- the event being handed out ------------------------------------------------
+ * While mm__detect_event hands one event to the detectors, the thread's
+ * view holds the event, its type (the dispatch's: no look-up by name) and
+ * the members the detectors looked up through mm__event_get, since several
+ * detectors read the same ones ("http", "dns", "device", "src_ip", ...)
+ * and each look-up hashes the key. The dispatch changes nothing in the
+ * event meanwhile, so a remembered member stays what the event holds. For
+ * any other event (a test's harness, a detector's own objects) both read
+ * the JSON. */
+#define MM__EVENT_MEMO 8
+
+struct mm__event_view {
+    const json_t *ev; /* NULL: no event being handed out */
+    const char *type;
+    unsigned n; /* remembered look-ups, at most MM__EVENT_MEMO */
+    struct {
+        const json_t *obj;
+        const char *key; /* compared by address: callers pass literals */
+        json_t *value;
+    } memo[MM__EVENT_MEMO];
+};
+
+extern _Thread_local struct mm__event_view mm__event_view;
+
+/* ev's "event_type" (NULL when it has none as a string). */
+static inline const char *mm__event_type(const json_t *ev)
+{
+    if (ev && ev == mm__event_view.ev)
+        return mm__event_view.type;
+    return json_string_value(json_object_get(ev, "event_type"));
+}
+
+/* json_object_get(obj, key) for obj in the event being handed out (the
+ * event or one of its objects), remembered for the detectors after. */
+json_t *mm__event_get(const json_t *obj, const char *key);
+
+/* The string member key of obj, as mm__jstr, through mm__event_get. */
+static inline const char *mm__event_str(const json_t *obj, const char *key)
+{
+    return json_string_value(mm__event_get(obj, key));
 }
 
 /* Capture time of the sensor in microseconds. */

@@ -29,10 +29,41 @@ const size_t mm_detector_count = sizeof(mm_detectors) / sizeof(mm_detectors[0]) 
 #define OTHER_TYPE (1u << 31)
 static uint32_t event_masks[64];
 
-static uint32_t type_bit(const char *type, size_t n)
+/* The event types by their first two bytes (as type_key reads them):
+ * index + 1 in mm__eve_event_types, 0 for none, -1 where two types share
+ * the key (then the list is searched). Every event asks for its type's
+ * bit; the list search compared up to 14 names (~230 instructions). */
+#define TYPE_KEYS 1024
+static int8_t type_by_key[TYPE_KEYS];
+
+static unsigned type_key(const char *type)
+{
+    return ((unsigned char)type[0] & 31u) << 5 | (type[0] ? (unsigned char)type[1] & 31u : 0u);
+}
+
+static void index_types(void)
+{
+    memset(type_by_key, 0, sizeof type_by_key);
+    for (int i = 0; mm__eve_event_types[i] && i < 31; i++) {
+        int8_t *slot = &type_by_key[type_key(mm__eve_event_types[i])];
+        *slot = *slot ? -1 : (int8_t)(i + 1);
+    }
+}
+
+static uint32_t type_bit_n(const char *type, size_t n)
 {
     int i = mm__eve_event_type_index(type, n);
     return i < 0 ? OTHER_TYPE : 1u << i;
+}
+
+/* The bit of the NUL-terminated type: its key's one candidate compared
+ * whole, or the list searched when the key is shared. */
+static uint32_t type_bit(const char *type)
+{
+    int k = type_by_key[type_key(type)];
+    if (k > 0)
+        return strcmp(type, mm__eve_event_types[k - 1]) == 0 ? 1u << (k - 1) : OTHER_TYPE;
+    return k == 0 ? OTHER_TYPE : type_bit_n(type, strlen(type));
 }
 
 /* The mask of a detector's events list; MM_EINVAL for a name the sensor
@@ -43,7 +74,7 @@ static int events_mask(const char *list, uint32_t *mask)
     size_t n;
     *mask = list ? 0 : UINT32_MAX;
     while (list && (name = mm__list_item(&cursor, &n)) != NULL) {
-        uint32_t bit = type_bit(name, n);
+        uint32_t bit = type_bit_n(name, n);
         if (bit == OTHER_TYPE)
             return MM_EINVAL;
         *mask |= bit;
@@ -55,45 +86,71 @@ static int events_mask(const char *list, uint32_t *mask)
  * for that memory early, so the misses overlap with the detectors that run
  * before them. They ask after the first detector (intel), not before it:
  * intel's own look-ups, queued behind the prefetches, measured slower. */
+typedef void packet_fn(void *state, struct mm_sensor *s, const struct mm_packet *p);
+
 static const struct {
     const struct mm_detector *detector;
-    void (*prefetch)(void *state, const struct mm_sensor *s, const struct mm_packet *p);
+    packet_fn *prefetch;
 } prefetchers[] = {{&mm_detector_beacon, mm__beacon_prefetch}};
 
 #define PREFETCHERS (sizeof prefetchers / sizeof prefetchers[0])
 
-/* Each prefetcher's index in mm_detectors (mm_detector_count: not built in). */
-static size_t prefetch_index[PREFETCHERS];
-
-static void find_prefetchers(void)
-{
-    for (size_t k = 0; k < PREFETCHERS; k++) {
-        prefetch_index[k] = mm_detector_count;
-        for (size_t i = 0; i < mm_detector_count; i++)
-            if (mm_detectors[i] == prefetchers[k].detector)
-                prefetch_index[k] = i;
-    }
-}
-
-static void prefetch_packet(struct mm_sensor *s, const struct mm_packet *p)
-{
-    for (size_t k = 0; k < PREFETCHERS; k++) {
-        size_t i = prefetch_index[k];
-        if (i < mm_detector_count && s->det_state[i])
-            prefetchers[k].prefetch(s->det_state[i], s, p);
-    }
-}
-
 /* The detectors that have an on_packet, in table order, with their index
- * in mm_detectors (for det_state): the per-packet dispatch walks only
- * these (6 of 11) instead of testing every detector's slot per packet.
- * packet_first is how many of them come before the prefetches (the
- * table's first detector, when it has an on_packet). */
+ * in mm_detectors (for det_state). packet_first is how many of them come
+ * before the prefetches (the table's first detector, when it has an
+ * on_packet). */
 static struct {
-    void (*on_packet)(void *state, struct mm_sensor *s, const struct mm_packet *p);
+    packet_fn *on_packet;
     size_t index;
 } packet_runs[64];
 static size_t packet_count, packet_first;
+
+/* A sensor's per-packet calls, built once its detectors are set up: the
+ * on_packets and prefetches in run order, each with its state, ended by a
+ * NULL fn. They follow the states in the det_state block (calls_of), so
+ * a packet costs one walk of this array and no look-ups by index. */
+struct packet_call {
+    packet_fn *fn;
+    void *state;
+};
+
+#define CALLS_MAX (64 + PREFETCHERS + 1)
+
+static struct packet_call *calls_of(const struct mm_sensor *s)
+{
+    return (struct packet_call *)(void *)(s->det_state + mm_detector_count + 1);
+}
+
+/* The prefetches of the detectors that are built in and have a state. */
+static size_t add_prefetches(const struct mm_sensor *s, struct packet_call *c)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < PREFETCHERS; k++)
+        for (size_t i = 0; i < mm_detector_count; i++)
+            if (mm_detectors[i] == prefetchers[k].detector && s->det_state[i])
+                c[n++] = (struct packet_call){prefetchers[k].prefetch, s->det_state[i]};
+    return n;
+}
+
+static void build_calls(struct mm_sensor *s)
+{
+    struct packet_call *c = calls_of(s);
+    size_t n = 0;
+    for (size_t k = 0; k < packet_first; k++)
+        c[n++] = (struct packet_call){packet_runs[k].on_packet, s->det_state[packet_runs[k].index]};
+    n += add_prefetches(s, c + n);
+    for (size_t k = packet_first; k < packet_count; k++)
+        c[n++] = (struct packet_call){packet_runs[k].on_packet, s->det_state[packet_runs[k].index]};
+    c[n].fn = NULL;
+}
+
+/* Likewise the detectors with an on_event, with the mask of their types. */
+static struct {
+    void (*on_event)(void *state, struct mm_sensor *s, const json_t *ev);
+    size_t index;
+    uint32_t mask;
+} event_runs[64];
+static size_t event_count;
 
 /* Likewise the detectors with an on_flow_end, called for every flow that
  * ends (none of today's eleven has one). */
@@ -105,13 +162,18 @@ static size_t flow_end_count;
 
 static void find_runs(void)
 {
-    packet_count = packet_first = flow_end_count = 0;
+    packet_count = packet_first = flow_end_count = event_count = 0;
     for (size_t i = 0; i < mm_detector_count && i < 64; i++) {
         const struct mm_detector *d = mm_detectors[i];
         if (d->on_packet) {
             packet_runs[packet_count].on_packet = d->on_packet;
             packet_runs[packet_count++].index = i;
             packet_first += i == 0;
+        }
+        if (d->on_event) {
+            event_runs[event_count].on_event = d->on_event;
+            event_runs[event_count].mask = event_masks[i];
+            event_runs[event_count++].index = i;
         }
         if (d->on_flow_end) {
             flow_end_runs[flow_end_count].on_flow_end = d->on_flow_end;
@@ -122,8 +184,7 @@ static void find_runs(void)
 
 int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
 {
-    find_prefetchers();
-    find_runs();
+    index_types();
     for (size_t i = 0; i < mm_detector_count && i < 64; i++) {
         int r = events_mask(mm_detectors[i]->events, &event_masks[i]);
         if (r != 0) {
@@ -132,7 +193,10 @@ int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
             return r;
         }
     }
-    s->det_state = calloc(mm_detector_count + 1, sizeof(void *));
+    find_runs();
+    /* the states, then the packet calls (calls_of), NULL until built */
+    s->det_state = calloc(1, (mm_detector_count + 1) * sizeof(void *) +
+                                 CALLS_MAX * sizeof(struct packet_call));
     if (!s->det_state)
         return MM_ENOMEM;
     for (size_t i = 0; i < mm_detector_count; i++) {
@@ -146,6 +210,7 @@ int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
             return r;
         }
     }
+    build_calls(s);
     return 0;
 }
 
@@ -160,28 +225,38 @@ void mm__detect_free(struct mm_sensor *s)
     s->det_state = NULL;
 }
 
-static void run_packet(struct mm_sensor *s, size_t k, const struct mm_packet *p)
-{
-    packet_runs[k].on_packet(s->det_state[packet_runs[k].index], s, p);
-}
-
 void mm__detect_packet(struct mm_sensor *s, const struct mm_packet *p)
 {
-    if (mm_detector_count == 0)
-        return;
-    for (size_t k = 0; k < packet_first; k++)
-        run_packet(s, k, p);
-    prefetch_packet(s, p);
-    for (size_t k = packet_first; k < packet_count; k++)
-        run_packet(s, k, p);
+    for (const struct packet_call *c = calls_of(s); c->fn; c++)
+        c->fn(c->state, s, p);
+}
+
+/* Hands ev to the detectors of its type, with the thread's view of it
+ * (detect-util.h) set for them. */
+static void run_event(struct mm_sensor *s, const json_t *ev, const char *type)
+{
+    uint32_t bit = type_bit(type);
+    mm__event_view.ev = ev;
+    mm__event_view.type = type;
+    mm__event_view.n = 0;
+    for (size_t k = 0; k < event_count; k++)
+        if (event_runs[k].mask & bit)
+            event_runs[k].on_event(s->det_state[event_runs[k].index], s, ev);
+    for (size_t i = 64; i < mm_detector_count; i++) /* beyond the masks: every type */
+        if (mm_detectors[i]->on_event)
+            mm_detectors[i]->on_event(s->det_state[i], s, ev);
+    mm__event_view.ev = NULL;
 }
 
 void mm__detect_event(struct mm_sensor *s, const json_t *ev, const char *type)
 {
-    uint32_t bit = type_bit(type, strlen(type));
-    for (size_t i = 0; i < mm_detector_count; i++)
-        if (mm_detectors[i]->on_event && (i >= 64 || (event_masks[i] & bit)))
-            mm_detectors[i]->on_event(s->det_state[i], s, ev);
+    if (!mm__event_view.ev) {
+        run_event(s, ev, type);
+        return;
+    }
+    struct mm__event_view outer = mm__event_view; /* an event handed out inside another */
+    run_event(s, ev, type);
+    mm__event_view = outer;
 }
 
 void mm__detect_flow_end(struct mm_sensor *s, const struct mm_flow *f)
