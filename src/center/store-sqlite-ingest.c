@@ -19,6 +19,9 @@
 
 #define SCOPED      "(?1 OR tenant_id = ?2)"
 #define MINUTE_USEC (60LL * 1000000)
+/* An alert's seen_hour is last_seen / HOUR_USEC (migration 010). */
+#define HOUR_USEC     3600000000LL
+#define HOUR_USEC_SQL "3600000000"
 
 /* ---- enrolment ---- */
 
@@ -347,8 +350,8 @@ static int insert_alert(sqlite3_stmt *stmt, int64_t tenant_id, int64_t sensor_id
 #define INSERT_ALERT_SQL                                                                           \
     "INSERT INTO alerts (tenant_id, sensor_id, signature_id, signature, detector, category, "      \
     "severity, device, src_ip, dest_ip, count, first_seen, last_seen, message_ja, message_en, "    \
-    "created_at, updated_at, last_event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "     \
-    "?16, ?11, ?12, ?13, ?14, ?15, ?15, NULLIF(?17, 0))"
+    "created_at, updated_at, last_event_id, seen_hour) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "   \
+    "?9, ?10, ?16, ?11, ?12, ?13, ?14, ?15, ?15, NULLIF(?17, 0), ?12 / " HOUR_USEC_SQL ")"
 
 /* ---- ingest ----
  * A batch is stored in three steps inside one transaction: the new alert
@@ -367,7 +370,7 @@ static int insert_alert(sqlite3_stmt *stmt, int64_t tenant_id, int64_t sensor_id
 #define DEVICE_CAP (sizeof((struct mm_alert *)0)->device - 1)
 
 struct ingest_stmts {
-    sqlite3_stmt *event, *find, *top, *bump, *insert, *exists;
+    sqlite3_stmt *event, *find, *top, *bump, *bump_hour, *insert, *exists;
     struct mm_alert_memo *memo; /* NULL: every look-up asks the database */
 };
 
@@ -442,6 +445,7 @@ static void ingest_stmts_done(struct ingest_stmts *s)
     mm__sqlite_cached_done(s->find);
     mm__sqlite_cached_done(s->top);
     mm__sqlite_cached_done(s->bump);
+    mm__sqlite_cached_done(s->bump_hour);
     mm__sqlite_cached_done(s->insert);
     mm__sqlite_cached_done(s->exists);
 }
@@ -475,6 +479,13 @@ static int ingest_stmts_prepare(struct mm_store *st, sqlite3 *db, struct ingest_
                               "?2), last_seen = max(last_seen, ?6), severity = min(severity, ?3), "
                               "updated_at = ?4, last_event_id = ?7 WHERE id = ?1",
                               &s->bump);
+    if (r == 0)
+        r = mm__sqlite_cached(st, db, MM_SQL_ALERT_BUMP_HOUR,
+                              "UPDATE alerts SET count = count + ?5, first_seen = min(first_seen, "
+                              "?2), last_seen = max(last_seen, ?6), severity = min(severity, ?3), "
+                              "updated_at = ?4, last_event_id = ?7, seen_hour = max(last_seen, "
+                              "?6) / " HOUR_USEC_SQL " WHERE id = ?1",
+                              &s->bump_hour);
     if (r == 0)
         r = mm__sqlite_cached(st, db, MM_SQL_ALERT_INSERT, INSERT_ALERT_SQL, &s->insert);
     if (r == 0)
@@ -660,15 +671,20 @@ static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor 
         newest = prior_event;
     int r;
     if (id) {
-        sqlite3_reset(s->bump);
-        sqlite3_bind_int64(s->bump, 1, id);
-        sqlite3_bind_int64(s->bump, 2, first);
-        sqlite3_bind_int(s->bump, 3, severity);
-        sqlite3_bind_int64(s->bump, 4, now);
-        sqlite3_bind_int64(s->bump, 5, (int64_t)n);
-        sqlite3_bind_int64(s->bump, 6, last);
-        sqlite3_bind_int64(s->bump, 7, newest);
-        r = mm__sqlite_step_done(s->bump);
+        /* The list indexes hold seen_hour, not last_seen: an UPDATE that
+         * sets seen_hour moves the alert's entries in them, so it is set
+         * only when the hour changes (v->last is the stored last_seen). */
+        int64_t new_last = last > v->last ? last : v->last;
+        sqlite3_stmt *bump = new_last / HOUR_USEC != v->last / HOUR_USEC ? s->bump_hour : s->bump;
+        sqlite3_reset(bump);
+        sqlite3_bind_int64(bump, 1, id);
+        sqlite3_bind_int64(bump, 2, first);
+        sqlite3_bind_int(bump, 3, severity);
+        sqlite3_bind_int64(bump, 4, now);
+        sqlite3_bind_int64(bump, 5, (int64_t)n);
+        sqlite3_bind_int64(bump, 6, last);
+        sqlite3_bind_int64(bump, 7, newest);
+        r = mm__sqlite_step_done(bump);
         if (r == 0 && severity < v->severity)
             r = mm__sqlite_mail_note_rise(db, id, v->severity, severity, now);
         if (v->first < first)
@@ -1051,28 +1067,33 @@ static int alert_filter_sql(struct mm_buf *sql, const struct mm_alert_filter *f,
     if (f->max_severity > 0)
         r |= mm_buf_puts(sql, " AND severity <= ?5");
     if (f->since > 0)
-        r |= mm_buf_puts(sql, " AND last_seen >= ?6");
+        r |= mm_buf_puts(sql, " AND seen_hour >= ?6 / " HOUR_USEC_SQL " AND last_seen >= ?6");
     if (f->until > 0)
-        r |= mm_buf_puts(sql, " AND last_seen <= ?7");
+        r |= mm_buf_puts(sql, " AND seen_hour <= ?7 / " HOUR_USEC_SQL " AND last_seen <= ?7");
     if (f->signature_id >= 0)
         r |= mm_buf_puts(sql, " AND signature_id = ?8");
     if (f->text && *f->text)
         r |= mm_buf_puts(sql, ALERT_TEXT_MATCH);
     if (page->has_cursor)
-        r |= mm_buf_puts(sql, " AND (last_seen, id) < (?10, ?11)");
+        r |= mm_buf_puts(sql, " AND seen_hour <= ?10 / " HOUR_USEC_SQL
+                              " AND (last_seen, id) < (?10, ?11)");
     return r;
 }
 
-#define ALERT_ORDER " ORDER BY last_seen DESC, id DESC LIMIT ?12"
+/* seen_hour is last_seen's hour, so this is the order of (last_seen, id);
+ * the list indexes give it hour by hour and SQLite sorts within an hour
+ * ("USE TEMP B-TREE FOR RIGHT PART OF ORDER BY"), stopping at the LIMIT. */
+#define ALERT_ORDER " ORDER BY seen_hour DESC, last_seen DESC, id DESC LIMIT ?12"
 
 /* The alerts of one status (given as SQL text, e.g. ?4 or 'new') matching
  * the filter. Tenant conditions come first so SQLite picks the
- * (tenant_id, status, last_seen, id) index. */
+ * (tenant_id, status, seen_hour, id) index. seen_hour is selected after
+ * the ALERT_COLS for the ORDER BY of a UNION ALL (read_alert ignores it). */
 static int alert_status_sql(struct mm_buf *sql, const struct mm_scope *scope,
                             const struct mm_alert_filter *f, const struct mm_page *page,
                             const char *status)
 {
-    int r = mm_buf_puts(sql, "SELECT " ALERT_COLS " FROM alerts WHERE ");
+    int r = mm_buf_puts(sql, "SELECT " ALERT_COLS ", seen_hour FROM alerts WHERE ");
     if (!scope->all_tenants)
         r |= mm_buf_puts(sql, "tenant_id = ?2");
     else if (f->tenant_id >= 0)
@@ -1083,8 +1104,8 @@ static int alert_status_sql(struct mm_buf *sql, const struct mm_scope *scope,
     return r | alert_filter_sql(sql, f, page);
 }
 
-/* Builds an alert list query. The only indexes ordered by last_seen are per
- * status (migration 007: fewer indexes for ingest to move), so a list of
+/* Builds an alert list query. The only indexes ordered by seen_hour are per
+ * status (migrations 007 and 010: fewer index moves for ingest), so a list of
  * every status is a UNION ALL of one arm per status under one ORDER BY:
  * SQLite merges the arms, each read in index order, and stops at the LIMIT,
  * so it reads the same rows in the same order as one scan of all alerts. */

@@ -4,10 +4,14 @@
  * test of the whole store: two databases get the same random history
  * (batches of alert events over few keys and times with late, repeated and
  * replayed events, long multi-byte device names, batches that fail and are
- * rolled back, status changes and closes through the store, closes and deletes by a plain SQLite
- * connection as another program would, and a second store on the same file as a second centre
- * process would be), one with the memo and one without it; after every step both hold exactly the
- * same alerts and event links. */
+ * rolled back, status changes and closes through the store, closes and
+ * changes by a plain SQLite connection as another program would make them,
+ * and a second store on the same file as a second centre process would be),
+ * one with the memo and one without it; after every step both hold exactly
+ * the same alerts and event links, every alert's seen_hour is its
+ * last_seen's hour, and the alert lists (read page by page through the
+ * hour-ordered indexes of migration 010) come in exactly (last_seen, id)
+ * order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -190,8 +194,8 @@ static void dump(sqlite3 *db, struct mm_buf *out)
 {
     static const char *const sql[] = {
         "SELECT id, tenant_id, sensor_id, signature_id, device, severity, count, first_seen, "
-        "last_seen, status, coalesce(last_event_id, 0), src_ip, created_at, updated_at FROM "
-        "alerts ORDER BY id",
+        "last_seen, status, coalesce(last_event_id, 0), src_ip, created_at, updated_at, "
+        "seen_hour, seen_hour = last_seen / 3600000000 FROM alerts ORDER BY id",
         "SELECT id, sensor_id, seq, ts, coalesce(alert_id, 0), coalesce(alert_prev, 0) FROM "
         "events ORDER BY id",
         "SELECT alert_id, severity, from_severity FROM mail_rises ORDER BY id",
@@ -234,11 +238,13 @@ struct step {
 
 static int64_t seqs[3];
 
+#define SEC 1000000LL /* times in microseconds, so that alerts change hours */
+
 static void random_batch(struct step *s)
 {
-    static int64_t clock_ts = 100000;
+    static int64_t clock_ts = 100000 * SEC;
     s->n = 1 + pick(24);
-    clock_ts += pick(400);
+    clock_ts += pick(400) * SEC;
     for (int i = 0; i < s->n; i++) {
         struct mm_ingest_event *e = &s->evs[i];
         memset(e, 0, sizeof *e);
@@ -246,7 +252,7 @@ static void random_batch(struct step *s)
         e->seq =
             pick(10) == 0 && seqs[s->sensor] > 5 ? pick((int)seqs[s->sensor]) : ++seqs[s->sensor];
         /* mostly near the clock, some late events far back */
-        e->ts = pick(8) == 0 ? clock_ts - pick(3000) : clock_ts + pick(200);
+        e->ts = pick(8) == 0 ? clock_ts - pick(3000) * SEC : clock_ts + pick(200) * SEC;
         e->event_type = pick(5) == 0 ? "dns" : "alert";
         e->is_alert = e->event_type[0] == 'a';
         e->body = "{}";
@@ -287,7 +293,7 @@ static void apply(struct world *w, const struct step *s)
 {
     struct mm_store *st = w->st[s->store];
     struct mm_scope all = mm_scope_for(MM_ROLE_ADMIN, 0);
-    const int64_t window = 500;
+    const int64_t window = 500 * SEC;
     if (s->kind < 7) {
         struct mm_ingest_opts o = {
             .now = s->now, .alert_window = window, .header_backlog = -1, .header_drops = -1};
@@ -302,27 +308,98 @@ static void apply(struct world *w, const struct step *s)
         assert_true(r == 0 || r == MM_ESTATE || r == MM_ENOENT);
     } else {
         /* Another program: closes an alert, or moves one's times. */
-        char sql[160];
+        char sql[200];
         if (s->status < 2)
             snprintf(sql, sizeof sql, "UPDATE alerts SET status = 'closed' WHERE id = %lld",
                      (long long)s->alert);
         else
             snprintf(sql, sizeof sql,
-                     "UPDATE alerts SET last_seen = last_seen + 1000 WHERE id = %lld",
+                     "UPDATE alerts SET last_seen = last_seen + 1000000000, seen_hour = "
+                     "(last_seen + 1000000000) / 3600000000 WHERE id = %lld",
                      (long long)s->alert);
         assert_int_equal(sqlite3_exec(w->raw, sql, NULL, NULL, NULL), SQLITE_OK);
     }
 }
 
-static int64_t count_alerts(sqlite3 *db)
+static int64_t count_where(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *stmt;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM alerts", -1, &stmt, NULL),
-                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
     int64_t n = sqlite3_column_int64(stmt, 0);
     sqlite3_finalize(stmt);
     return n;
+}
+
+static int64_t count_alerts(sqlite3 *db)
+{
+    return count_where(db, "SELECT count(*) FROM alerts");
+}
+
+/* ---- alert lists in (last_seen, id) order (migration 010) ---- */
+
+struct listed {
+    struct mm_buf *out;
+    int64_t last_seen, id;
+    int n;
+};
+
+static int list_one(const struct mm_alert *a, void *arg)
+{
+    struct listed *l = arg;
+    mm_buf_printf(l->out, "%lld,", (long long)a->id);
+    l->last_seen = a->last_seen;
+    l->id = a->id;
+    l->n++;
+    return 0;
+}
+
+/* The store's list of status (-1: all), tenant scope and since, read in
+ * pages of 7 through the cursor, against one ORDER BY last_seen query. */
+static void check_list(struct world *w, int status, int64_t tenant, int64_t since)
+{
+    struct mm_scope scope =
+        tenant ? mm_scope_for(MM_ROLE_OWNER, tenant) : mm_scope_for(MM_ROLE_ADMIN, 0);
+    struct mm_alert_filter f = {
+        .status = status, .tenant_id = -1, .signature_id = -1, .since = since};
+    struct mm_buf got = MM_BUF_INIT, want = MM_BUF_INIT;
+    struct mm_page page = {.limit = 7};
+    for (;;) {
+        struct listed l = {.out = &got};
+        assert_int_equal(w->st[0]->ops->alert_list(w->st[0], &scope, &f, &page, list_one, &l), 0);
+        if (l.n < page.limit)
+            break;
+        page.has_cursor = true;
+        page.cursor_a = l.last_seen;
+        page.cursor_b = l.id;
+    }
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT id FROM alerts WHERE (%d < 0 OR status = '%s') AND (%lld = 0 OR tenant_id "
+             "= %lld) AND (%lld = 0 OR last_seen >= %lld) ORDER BY last_seen DESC, id DESC",
+             status, mm_alert_status_name((enum mm_alert_status)(status < 0 ? 0 : status)),
+             (long long)tenant, (long long)tenant, (long long)since, (long long)since);
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(w->raw, sql, -1, &stmt, NULL), SQLITE_OK);
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+        mm_buf_printf(&want, "%lld,", (long long)sqlite3_column_int64(stmt, 0));
+    sqlite3_finalize(stmt);
+    assert_string_equal(mm_buf_str(&got), mm_buf_str(&want));
+    mm_buf_free(&got);
+    mm_buf_free(&want);
+}
+
+static int64_t count_where(sqlite3 *db, const char *sql);
+
+static void check_lists(struct world *w)
+{
+    int64_t since =
+        count_where(w->raw, "SELECT coalesce(max(last_seen), 0) - 3000000000 FROM alerts");
+    for (int status = -1; status <= MM_ALERT_CLOSED; status++) {
+        check_list(w, status, 0, 0);
+        check_list(w, status, w->sensors[0].tenant_id, 0);
+        check_list(w, status, 0, since);
+    }
 }
 
 static void test_store_with_and_without_memo(void **state)
@@ -340,6 +417,12 @@ static void test_store_with_and_without_memo(void **state)
         apply(&without, &s);
         dump(with.raw, &a);
         dump(without.raw, &b);
+        /* the list indexes' hour (migration 010) follows last_seen */
+        assert_int_equal(count_where(with.raw, "SELECT count(*) FROM alerts WHERE seen_hour != "
+                                               "last_seen / 3600000000"),
+                         0);
+        if (i % 25 == 24)
+            check_lists(&with);
         if (strcmp(mm_buf_str(&a), mm_buf_str(&b)) != 0)
             fail_msg("step %d (kind %d) differs:\nwith memo:\n%s\nwithout:\n%s", i, s.kind,
                      mm_buf_str(&a), mm_buf_str(&b));
@@ -354,6 +437,7 @@ static void test_store_with_and_without_memo(void **state)
     }
     assert_true(memo_keys > 0); /* the memo was used */
     assert_true(count_alerts(with.raw) > 20);
+    assert_true(count_where(with.raw, "SELECT count(DISTINCT seen_hour) FROM alerts") > 5);
     mm_buf_free(&a);
     mm_buf_free(&b);
     world_close(&with);
