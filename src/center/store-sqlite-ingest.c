@@ -461,17 +461,18 @@ static int ingest_stmts_prepare(struct mm_store *st, sqlite3 *db, struct ingest_
     if (r == 0)
         r = mm__sqlite_cached(st, db, MM_SQL_ALERT_FIND,
                               "SELECT id, first_seen, last_seen, coalesce(last_event_id, 0), "
-                              "severity FROM alerts WHERE tenant_id = ?1 "
-                              "AND signature_id = ?2 AND device = ?3 AND last_seen >= ?4 - ?5 AND "
-                              "first_seen <= ?4 + ?5 AND status != 'closed' ORDER BY last_seen "
-                              "DESC, id DESC LIMIT 1",
+                              "severity FROM alerts WHERE tenant_id = ?1 AND signature_id = ?2 "
+                              "AND device = ?3 AND seen_hour >= (?4 - ?5) / " HOUR_USEC_SQL
+                              " AND last_seen >= ?4 - ?5 AND first_seen <= ?4 + ?5 AND status "
+                              "!= 'closed' ORDER BY seen_hour DESC, last_seen DESC, id DESC "
+                              "LIMIT 1",
                               &s->find);
     if (r == 0)
         r = mm__sqlite_cached(st, db, MM_SQL_ALERT_TOP,
                               "SELECT id, first_seen, last_seen, coalesce(last_event_id, 0), "
                               "severity FROM alerts WHERE tenant_id = ?1 AND signature_id = ?2 "
-                              "AND device = ?3 AND status != 'closed' ORDER BY last_seen DESC, "
-                              "id DESC LIMIT 1",
+                              "AND device = ?3 AND status != 'closed' ORDER BY seen_hour DESC, "
+                              "last_seen DESC, id DESC LIMIT 1",
                               &s->top);
     if (r == 0)
         r = mm__sqlite_cached(st, db, MM_SQL_ALERT_BUMP,
@@ -671,7 +672,7 @@ static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor 
         newest = prior_event;
     int r;
     if (id) {
-        /* The list indexes hold seen_hour, not last_seen: an UPDATE that
+        /* The alert indexes hold seen_hour, not last_seen: an UPDATE that
          * sets seen_hour moves the alert's entries in them, so it is set
          * only when the hour changes (v->last is the stored last_seen). */
         int64_t new_last = last > v->last ? last : v->last;

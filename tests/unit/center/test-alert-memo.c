@@ -391,6 +391,60 @@ static void check_list(struct world *w, int status, int64_t tenant, int64_t sinc
 
 static int64_t count_where(sqlite3 *db, const char *sql);
 
+/* The first row of sql (?1 tenant, ?2 signature, ?3 device, ?4 ts, ?5
+ * window), 0 for none. */
+static int64_t first_id(sqlite3 *db, const char *sql, int64_t tenant, int64_t sig, const char *dev,
+                        int64_t ts, int64_t window)
+{
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    sqlite3_bind_int64(stmt, 1, tenant);
+    sqlite3_bind_int64(stmt, 2, sig);
+    sqlite3_bind_text(stmt, 3, dev, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, ts);
+    sqlite3_bind_int64(stmt, 5, window);
+    int64_t id = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+    sqlite3_finalize(stmt);
+    return id;
+}
+
+/* The aggregation look-ups of store-sqlite-ingest.c (find_alert and the
+ * memo's top query, which read alerts_agg hour by hour) give the row that
+ * the plain (last_seen, id) order gives, for every key and assorted times. */
+static void check_lookups(struct world *w)
+{
+    static const char *const find_sql =
+        "SELECT id FROM alerts WHERE tenant_id = ?1 AND signature_id = ?2 AND device = ?3 AND "
+        "seen_hour >= (?4 - ?5) / 3600000000 AND last_seen >= ?4 - ?5 AND first_seen <= ?4 + ?5 "
+        "AND status != 'closed' ORDER BY seen_hour DESC, last_seen DESC, id DESC LIMIT 1";
+    static const char *const find_plain =
+        "SELECT id FROM alerts WHERE tenant_id = ?1 AND signature_id = ?2 AND device = ?3 AND "
+        "last_seen >= ?4 - ?5 AND first_seen <= ?4 + ?5 AND status != 'closed' ORDER BY "
+        "last_seen DESC, id DESC LIMIT 1";
+    static const char *const top_sql =
+        "SELECT id FROM alerts WHERE tenant_id = ?1 AND signature_id = ?2 AND device = ?3 AND "
+        "status != 'closed' AND ?4 + ?5 IS NOT NULL ORDER BY seen_hour DESC, last_seen DESC, id "
+        "DESC LIMIT 1";
+    static const char *const top_plain =
+        "SELECT id FROM alerts WHERE tenant_id = ?1 AND signature_id = ?2 AND device = ?3 AND "
+        "status != 'closed' AND ?4 + ?5 IS NOT NULL ORDER BY last_seen DESC, id DESC LIMIT 1";
+    int64_t hi = count_where(w->raw, "SELECT coalesce(max(last_seen), 0) FROM alerts");
+    for (int t = 0; t < 3; t += 2)
+        for (int sig = 100; sig < 103; sig++)
+            for (int d = 0; d < 5; d++) {
+                int64_t tenant = w->sensors[t].tenant_id;
+                const char *dev = device_name(d);
+                for (int k = 0; k < 6; k++) {
+                    int64_t ts = hi - (int64_t)(next() % 6000) * 1000000;
+                    int64_t win = (1 + pick(1000)) * 1000000LL;
+                    assert_int_equal(first_id(w->raw, find_sql, tenant, sig, dev, ts, win),
+                                     first_id(w->raw, find_plain, tenant, sig, dev, ts, win));
+                }
+                assert_int_equal(first_id(w->raw, top_sql, tenant, sig, dev, 0, 0),
+                                 first_id(w->raw, top_plain, tenant, sig, dev, 0, 0));
+            }
+}
+
 static void check_lists(struct world *w)
 {
     int64_t since =
@@ -421,8 +475,10 @@ static void test_store_with_and_without_memo(void **state)
         assert_int_equal(count_where(with.raw, "SELECT count(*) FROM alerts WHERE seen_hour != "
                                                "last_seen / 3600000000"),
                          0);
-        if (i % 25 == 24)
+        if (i % 25 == 24) {
             check_lists(&with);
+            check_lookups(&with);
+        }
         if (strcmp(mm_buf_str(&a), mm_buf_str(&b)) != 0)
             fail_msg("step %d (kind %d) differs:\nwith memo:\n%s\nwithout:\n%s", i, s.kind,
                      mm_buf_str(&a), mm_buf_str(&b));
