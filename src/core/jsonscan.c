@@ -147,6 +147,20 @@ static void skip_plain(struct scan *sc)
         sc->p++;
 }
 
+/* Skips a run of three-byte UTF-8 sequences whose lead byte puts no limit
+ * on the second byte (E1-EC, EE-EF: most of Japanese text); utf8_seq
+ * decides every other sequence. */
+static void skip_utf8_3(struct scan *sc)
+{
+    const unsigned char *s = (const unsigned char *)sc->p;
+    while (sc->end - sc->p >= 3 &&
+           ((s[0] >= 0xE1 && s[0] <= 0xEC) || s[0] == 0xEE || s[0] == 0xEF) &&
+           (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+        sc->p += 3;
+        s += 3;
+    }
+}
+
 /* A string at sc->p (the opening quote); out gets its raw contents. */
 static int parse_string(struct scan *sc, struct span *out, bool *escaped)
 {
@@ -168,6 +182,7 @@ static int parse_string(struct scan *sc, struct span *out, bool *escaped)
         if (c >= 0x80) {
             if (utf8_seq(sc) != 0)
                 return MM_EPARSE;
+            skip_utf8_3(sc);
             continue;
         }
         sc->p++;
@@ -267,11 +282,21 @@ static wantset match_key(const struct scan *sc, int depth, wantset cand, struct 
     return deeper;
 }
 
+/* One of 64 bits chosen by a key's length and its first and last bytes. */
+static uint64_t key_bit(struct span k)
+{
+    unsigned h = (unsigned)k.n * 31;
+    if (k.n > 0)
+        h += (unsigned char)k.s[0] * 7u + (unsigned char)k.s[k.n - 1];
+    return (uint64_t)1 << (h & 63);
+}
+
 /* An object at depth (0: the top) whose keys may lead to the fields of
  * cand. */
 static int parse_object(struct scan *sc, int depth, wantset cand)
 {
     struct span keys[MM_JSCAN_KEYS_MAX];
+    uint64_t seen = 0;
     int nkeys = 0;
     if (++sc->nest > MM_JSCAN_DEPTH_MAX)
         return MM_EPARSE;
@@ -287,9 +312,13 @@ static int parse_object(struct scan *sc, int depth, wantset cand)
         bool esc;
         if (!at(sc, '"') || parse_string(sc, &k, &esc) != 0 || esc || nkeys == MM_JSCAN_KEYS_MAX)
             return MM_EPARSE;
-        for (int i = 0; i < nkeys; i++)
+        /* Equal keys have the same bit in seen: only a key whose bit is set
+         * already can be a duplicate. */
+        uint64_t bit = key_bit(k);
+        for (int i = 0; (seen & bit) && i < nkeys; i++)
             if (keys[i].n == k.n && memcmp(keys[i].s, k.s, k.n) == 0)
                 return MM_EPARSE;
+        seen |= bit;
         keys[nkeys++] = k;
         skip_ws(sc);
         if (!at(sc, ':'))
