@@ -14,7 +14,8 @@
  *     systems, some with VLAN tags), one taking alerts and device events
  *     the direct way and one kept on the JSON path, must write the same
  *     EVE file (new-device, legacy-os, personal-device alerts among the
- *     lines); and so for every capture in $MAMORI_SHARED_DIR/pcaps
+ *     lines), also when [output] event_types leaves out device events or
+ *     alerts; and so for every capture in $MAMORI_SHARED_DIR/pcaps
  *     (skipped without it);
  *   - the spool: with a state directory where device events are spooled
  *     (JSON path) and alerts are not (direct), the EVE file and the spool
@@ -351,6 +352,36 @@ static void test_sensor_direct_equals_json(void **state)
     assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
+/* [output] event_types without device events: their detectors still run
+ * and their alerts are written; and without alerts. */
+static void test_sensor_some_types(void **state)
+{
+    (void)state;
+    static const char *const types[] = {"alert,http,flow", "device,http,dns"};
+    for (int k = 0; k < 2; k++) {
+        char dir[TEST_TMPDIR_MAX], ini[512];
+        struct ed_sensor_run runs[2];
+        snprintf(ini, sizeof ini, "%s[output]\nevent_types = %s\n", INI, types[k]);
+        assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-record-types"), 0);
+        ed_open_pair(runs, dir, ini, FEED);
+        assert_true(runs[0].s->records.alert_eve == (k == 0));
+        assert_true(runs[0].s->records.device_eve == (k == 1));
+        rng = 5 + (uint64_t)k;
+        make_home();
+        for (unsigned i = 0; i < 800; i++)
+            request(runs, 1775001600.0 + i * 0.5);
+        assert_true(runs[0].s->records.alerts_direct > 200);
+        assert_true(runs[0].s->records.devices_direct > 100);
+        char *a = ed_close_pair_checked(runs, 100);
+        assert_true(ed_count_of(a, k == 0 ? "\"event_type\":\"alert\""
+                                          : "\"event_type\":\"device\"") > 100);
+        assert_int_equal(
+            ed_count_of(a, k == 0 ? "\"event_type\":\"device\"" : "\"event_type\":\"alert\""), 0);
+        free(a);
+        assert_int_equal(test_tmpdir_remove(dir), 0);
+    }
+}
+
 static void test_shared_captures(void **state)
 {
     (void)state;
@@ -459,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_alert_line_equals_json),
         cmocka_unit_test(test_device_line_equals_json),
         cmocka_unit_test(test_sensor_direct_equals_json),
+        cmocka_unit_test(test_sensor_some_types),
         cmocka_unit_test(test_shared_captures),
         cmocka_unit_test(test_spool_unchanged),
     };
