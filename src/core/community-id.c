@@ -73,6 +73,30 @@ static int endpoint_ordered(const struct mm_addr *a, uint16_t ap, const struct m
     return c < 0 || (c == 0 && ap <= bp);
 }
 
+/* Base64 of a SHA-1 digest: six whole groups of three bytes, then two
+ * bytes as three characters and one '=' (28 characters and a NUL), with no
+ * branch per group: the Community ID is computed for every flow. */
+#define DIGEST_B64_LEN 28
+
+static void digest_base64(const uint8_t d[MM_SHA1_LEN], char out[DIGEST_B64_LEN + 1])
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 6; i++) {
+        uint32_t v = (uint32_t)d[3 * i] << 16 | (uint32_t)d[3 * i + 1] << 8 | d[3 * i + 2];
+        out[4 * i] = alphabet[v >> 18];
+        out[4 * i + 1] = alphabet[(v >> 12) & 63];
+        out[4 * i + 2] = alphabet[(v >> 6) & 63];
+        out[4 * i + 3] = alphabet[v & 63];
+    }
+    uint32_t v = (uint32_t)d[18] << 16 | (uint32_t)d[19] << 8;
+    out[24] = alphabet[v >> 18];
+    out[25] = alphabet[(v >> 12) & 63];
+    out[26] = alphabet[(v >> 6) & 63];
+    out[27] = '=';
+    out[28] = '\0';
+}
+
 void mm_community_id(uint16_t seed, const struct mm_addr *src, const struct mm_addr *dst,
                      uint8_t proto, uint16_t sport, uint16_t dport, char *out, size_t outlen)
 {
@@ -117,6 +141,8 @@ void mm_community_id(uint16_t seed, const struct mm_addr *src, const struct mm_a
     }
     out[0] = '1';
     out[1] = ':';
-    if (mm_base64(digest, sizeof(digest), out + 2, outlen - 2) == 0)
+    if (outlen >= 2 + DIGEST_B64_LEN + 1)
+        digest_base64(digest, out + 2);
+    else if (mm_base64(digest, sizeof(digest), out + 2, outlen - 2) == 0)
         out[0] = '\0';
 }
