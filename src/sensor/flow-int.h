@@ -28,6 +28,9 @@ struct mm_flow_table {
     size_t pool_count;
     struct mm_flow *pool[MM_FLOW_POOL_MAX]; /* freed flows kept for reuse, a stack: the top
                                                one is the most recently freed (still cached) */
+    struct mm_flow *spare;                  /* freed flows past the pool, linked through hnext */
+    struct mm_flow_chunk *chunks;           /* where flows are carved from (flow.c), newest first */
+    size_t chunk_used;                      /* flows carved from the newest chunk */
     size_t stream_mem;
     struct mm_flow_stats st;
 };

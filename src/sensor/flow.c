@@ -4,8 +4,9 @@
  * (a small array stays in the CPU cache; a table usually holds a few
  * thousand flows, far below max_flows), chains linked both ways (a flow
  * leaves its chain without walking it), flows laid out by cache line
- * (flow.h) and reused from a stack of freed ones (the most recently freed,
- * still cached, first), one LRU list per timeout class (so the oldest idle
+ * (flow.h), carved from 2 MB chunks the kernel may back with huge pages
+ * (flow_chunk_new) and reused from a stack of freed ones (the most recently
+ * freed, still cached, first), one LRU list per timeout class (so the oldest idle
  * flow of a class is always its list head), the flow clock, idle and active
  * timeouts, eviction of the least recently active flow when max_flows is
  * reached, per-direction counters, TCP flags and a small TCP state machine.
@@ -14,14 +15,19 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/error.h"
 #include "core/eve.h"
 #include "core/hash.h"
 #include "sensor/flow-int.h"
 
-#define USEC        1000000LL
-#define LINE        64 /* flows are allocated on cache-line boundaries */
+#define USEC 1000000LL
+#define LINE 64 /* flows are allocated on cache-line boundaries */
+/* A flow's bytes in its chunk: whole cache lines */
+#define FLOW_BYTES ((sizeof(struct mm_flow) + LINE - 1) / LINE * LINE)
+/* Flows are carved from chunks of one huge page (flow_chunk_new) */
+#define HUGE_PAGE   ((size_t)2 << 20)
 #define BUCKETS_MIN 1024u
 #define TCP_FIN     0x01
 #define TCP_SYN     0x02
@@ -200,6 +206,85 @@ int mm_flow_table_new(const struct mm_flow_config *c, mm_flow_end_fn on_end, voi
     return 0;
 }
 
+/* ---- flow memory ----------------------------------------------------------- */
+
+/* A chunk: this header line, then the flows. */
+struct mm_flow_chunk {
+    struct mm_flow_chunk *next;
+    size_t flows; /* how many it holds */
+};
+static_assert(sizeof(struct mm_flow_chunk) <= LINE, "a chunk's header in its first line");
+
+/* Flows a chunk holds: one huge page's worth (5 k flows), fewer for a table
+ * allowed fewer flows in all. */
+static size_t chunk_flows(const struct mm_flow_table *t)
+{
+    size_t most = (HUGE_PAGE - LINE) / FLOW_BYTES;
+    return t->cfg.max_flows < most ? t->cfg.max_flows : most;
+}
+
+/* A new chunk, first in t->chunks; false without memory. A whole chunk is
+ * one 2 MB page aligned on 2 MB, which the kernel gives as a huge page
+ * where transparent huge pages are on request: flows ending after minutes
+ * idle (and the look-up's chain) lie anywhere in tens of MB, and with 4 KB
+ * pages each was a TLB miss besides a cache miss (as detect-beacon.c
+ * found for its tables). */
+static bool flow_chunk_new(struct mm_flow_table *t)
+{
+    size_t n = chunk_flows(t), bytes = LINE + n * FLOW_BYTES;
+    bool huge = n == (HUGE_PAGE - LINE) / FLOW_BYTES;
+    void *p = NULL;
+    if (posix_memalign(&p, huge ? HUGE_PAGE : LINE, huge ? HUGE_PAGE : bytes) != 0)
+        return false;
+#if defined(MADV_HUGEPAGE)
+    if (huge)
+        (void)madvise(p, HUGE_PAGE, MADV_HUGEPAGE);
+#endif
+    struct mm_flow_chunk *c = p;
+    c->next = t->chunks;
+    c->flows = n;
+    t->chunks = c;
+    t->chunk_used = 0;
+    return true;
+}
+
+static void flow_chunks_free(struct mm_flow_table *t)
+{
+    while (t->chunks) {
+        struct mm_flow_chunk *c = t->chunks;
+        t->chunks = c->next;
+        free(c);
+    }
+}
+
+/* Keeps an ended flow for reuse: on the pool's stack, else the spare list. */
+static void flow_release(struct mm_flow_table *t, struct mm_flow *f)
+{
+    if (t->pool_count < MM_FLOW_POOL_MAX) {
+        t->pool[t->pool_count++] = f;
+        return;
+    }
+    f->hnext = t->spare;
+    t->spare = f;
+}
+
+/* A flow's memory (not cleared): the most recently freed, else a spare,
+ * else carved from the newest chunk (a new one when it is full); NULL
+ * without memory. */
+static struct mm_flow *flow_memory(struct mm_flow_table *t)
+{
+    if (t->pool_count)
+        return t->pool[--t->pool_count];
+    if (t->spare) {
+        struct mm_flow *f = t->spare;
+        t->spare = f->hnext;
+        return f;
+    }
+    if ((!t->chunks || t->chunk_used == t->chunks->flows) && !flow_chunk_new(t))
+        return NULL;
+    return (struct mm_flow *)(void *)((char *)t->chunks + LINE + t->chunk_used++ * FLOW_BYTES);
+}
+
 /* ---- hash chains ------------------------------------------------------- */
 
 static void chain_insert(struct mm_flow **slot, struct mm_flow *f)
@@ -274,11 +359,7 @@ static void flow_end(struct mm_flow_table *t, struct mm_flow *f, const char *rea
     if (t->on_end)
         t->on_end(t->arg, f, reason);
     release_streams(t, f);
-    if (t->pool_count < MM_FLOW_POOL_MAX) {
-        t->pool[t->pool_count++] = f;
-    } else {
-        free(f);
-    }
+    flow_release(t, f);
 }
 
 /* Ends the least recently active flow of class c; the next one's lines load
@@ -302,8 +383,7 @@ void mm_flow_table_free(struct mm_flow_table *t)
     if (!t)
         return;
     mm_flow_end_all(t, "shutdown");
-    while (t->pool_count)
-        free(t->pool[--t->pool_count]);
+    flow_chunks_free(t);
     free(t->buckets);
     free(t);
 }
@@ -362,18 +442,12 @@ static uint64_t flow_id_of(uint64_t n)
     return (mix64(n + 0x9e3779b97f4a7c15ULL) & ((1ULL << 51) - 1)) | 1;
 }
 
-/* A cleared flow from the pool, else a new one on a cache-line boundary. */
+/* A cleared flow on a cache-line boundary */
 static struct mm_flow *flow_alloc(struct mm_flow_table *t)
 {
-    struct mm_flow *f;
-    if (t->pool_count) {
-        f = t->pool[--t->pool_count];
-    } else {
-        f = aligned_alloc(LINE, (sizeof(*f) + LINE - 1) / LINE * LINE);
-        if (!f)
-            return NULL;
-    }
-    memset(f, 0, sizeof(*f));
+    struct mm_flow *f = flow_memory(t);
+    if (f)
+        memset(f, 0, sizeof(*f));
     return f;
 }
 
