@@ -34,16 +34,18 @@
 struct time_slot {
     bool filled;    /* not a sentinel minute: -1 is 1969-12-31T23:59 */
     bool cacheable; /* false: this minute is always formatted in full */
+    uint8_t sec_at; /* offset of the two seconds digits */
+    uint8_t len;    /* of text, without its NUL: every second's */
     int64_t minute;
-    size_t sec_at; /* offset of the two seconds digits */
     char text[MM_TIMESTAMP_MAX];
 };
 
 /* An hour's text is that of its first second (minute and seconds "00"). */
 struct hour_slot {
     bool filled, cacheable;
+    uint8_t sec_at; /* the minute digits are at sec_at - 3 */
+    uint8_t len;
     int64_t hour;
-    size_t sec_at; /* the minute digits are at sec_at - 3 */
     char text[MM_TIMESTAMP_MAX];
 };
 
@@ -91,7 +93,8 @@ static const struct hour_slot *hour_slot_for(int64_t h)
     size_t at = seconds_at(t->text, 3);
     if (!at || !same_but(t->text, last, at - 3, "00:00", "59:59", 5))
         return NULL;
-    t->sec_at = at;
+    t->sec_at = (uint8_t)at;
+    t->len = (uint8_t)strlen(t->text);
     t->cacheable = true;
     return t;
 }
@@ -109,6 +112,7 @@ static bool minute_from_hour(struct time_slot *t, int64_t m)
     t->text[hs->sec_at - 3] = (char)('0' + minute / 10);
     t->text[hs->sec_at - 2] = (char)('0' + minute % 10);
     t->sec_at = hs->sec_at;
+    t->len = hs->len;
     return true;
 }
 
@@ -134,26 +138,26 @@ static struct time_slot *time_slot_for(int64_t m)
     size_t at = seconds_at(t->text, 0);
     if (!at || !same_but(t->text, last, at, "00", "59", 2))
         return NULL;
-    t->sec_at = at;
+    t->sec_at = (uint8_t)at;
+    t->len = (uint8_t)strlen(t->text);
     t->cacheable = true;
     return t;
 }
 
-/* The text of minute m's second sec (the slot's text with the seconds
- * digits written in) into out; false when the minute cannot be cached.
- * *sec_at is set to the offset of the seconds digits. */
-static bool second_text(int64_t sec, char out[MM_TIMESTAMP_MAX], size_t *sec_at)
+/* The text of second sec (its minute slot's text with the seconds digits
+ * written in) into out; returns the minute's slot (the text's length and
+ * where its digits are), NULL when the minute cannot be cached. */
+static const struct time_slot *second_text(int64_t sec, char out[MM_TIMESTAMP_MAX])
 {
     int64_t m = floor_div(sec, 60);
     const struct time_slot *t = time_slot_for(m);
     if (!t)
-        return false;
+        return NULL;
     memcpy(out, t->text, MM_TIMESTAMP_MAX);
     unsigned s = (unsigned)(sec - m * 60);
     out[t->sec_at] = (char)('0' + s / 10);
     out[t->sec_at + 1] = (char)('0' + s % 10);
-    *sec_at = t->sec_at;
-    return true;
+    return t;
 }
 
 /* The texts of the last seconds asked for, direct-mapped by the second (8
@@ -180,15 +184,15 @@ static const struct second_slot *second_slot_for(int64_t sec)
     struct second_slot *s = &memo[(uint64_t)sec % SECOND_MEMO];
     if (s->filled && s->sec == sec)
         return s;
-    size_t sec_at;
-    if (!second_text(sec, s->text, &sec_at)) {
+    const struct time_slot *t = second_text(sec, s->text);
+    if (!t) {
         s->filled = false;
         return NULL;
     }
     s->filled = true;
     s->sec = sec;
-    s->len = (uint8_t)strlen(s->text);
-    s->usec_at = (uint8_t)(sec_at + 3);
+    s->len = t->len;
+    s->usec_at = (uint8_t)(t->sec_at + 3);
     return s;
 }
 
