@@ -87,10 +87,22 @@ static int parse_zone(const char *p, int *offset_sec)
     return 0;
 }
 
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's
+ * days_from_civil). Linear in d, so a day past the month's end (d <= 31 is
+ * all the caller checks) lands in the next month as timegm puts it. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
 int mm_time_parse(const char *s, int64_t *usec_out)
 {
     const char *p = s;
-    struct tm tm = {0};
     int y, mo, d, h, mi, sec, off;
     if (parse_digits(&p, 4, &y) || expect(&p, '-') || parse_digits(&p, 2, &mo) || expect(&p, '-') ||
         parse_digits(&p, 2, &d) || expect(&p, 'T') || parse_digits(&p, 2, &h) || expect(&p, ':') ||
@@ -115,14 +127,10 @@ int mm_time_parse(const char *s, int64_t *usec_out)
     }
     if (parse_zone(p, &off) != 0)
         return MM_EPARSE;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    time_t t = timegm(&tm);
-    *usec_out = ((int64_t)t - off) * 1000000 + usec;
+    /* what timegm gives for these fields (a second 60 counts on), without
+     * its normalising of a struct tm: the centre parses every event's time */
+    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+    *usec_out = (t - off) * 1000000 + usec;
     return 0;
 }
 
