@@ -206,5 +206,6 @@ const struct mm_detector mm_detector_cleartext_credentials = {
     .name = NAME,
     .init = cleartext_init,
     .on_packet = cleartext_packet,
+    .packets = MM_PKT_TCP_DATA,
     .free = mm__detect_basic_free,
 };

@@ -62,5 +62,6 @@ const struct mm_detector mm_detector_inbound_service = {
     .name = NAME,
     .init = inbound_init,
     .on_packet = inbound_packet,
+    .packets = MM_PKT_TCP_SYNACK,
     .free = mm__detect_basic_free,
 };

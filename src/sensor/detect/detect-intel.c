@@ -62,7 +62,7 @@ static void raise_hit(struct mm__detect_basic *st, struct mm_sensor *s, unsigned
 
 /* Multicast, broadcast, loopback and unspecified addresses are never remote
  * peers, whatever a bogon list says. */
-static bool never_remote(const struct mm_addr *a)
+static inline bool never_remote(const struct mm_addr *a)
 {
     static const uint8_t zero[16];
     if (a->family == 4)

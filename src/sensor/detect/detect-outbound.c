@@ -87,5 +87,6 @@ const struct mm_detector mm_detector_outbound_service = {
     .name = NAME,
     .init = outbound_init,
     .on_packet = outbound_packet,
+    .packets = MM_PKT_TCP_SYN | MM_PKT_UDP,
     .free = mm__detect_basic_free,
 };

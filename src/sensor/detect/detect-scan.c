@@ -415,5 +415,6 @@ const struct mm_detector mm_detector_scan = {
     .name = NAME,
     .init = scan_init,
     .on_packet = scan_packet,
+    .packets = MM_PKT_TCP_SYN | MM_PKT_TCP_NOACK | MM_PKT_UDP,
     .free = scan_free,
 };

@@ -91,7 +91,7 @@ typedef void packet_fn(void *state, struct mm_sensor *s, const struct mm_packet 
 static const struct {
     const struct mm_detector *detector;
     packet_fn *prefetch;
-} prefetchers[] = {{&mm_detector_beacon, mm__beacon_prefetch}};
+} prefetchers[] = {{&mm_detector_beacon, mm__beacon_prefetch}}; /* for the detector's kinds */
 
 #define PREFETCHERS (sizeof prefetchers / sizeof prefetchers[0])
 
@@ -105,43 +105,85 @@ static struct {
 } packet_runs[64];
 static size_t packet_count, packet_first;
 
-/* A sensor's per-packet calls, built once its detectors are set up: the
- * on_packets and prefetches in run order, each with its state, ended by a
- * NULL fn. They follow the states in the det_state block (calls_of), so
- * a packet costs one walk of this array and no look-ups by index. */
+/* A sensor's per-packet calls, built once its detectors are set up: for
+ * each kind of packet (kind_index), the on_packets and prefetches made
+ * for it in run order, each with its state, ended by a NULL fn. They
+ * follow the states in the det_state block (calls_of), so a packet costs
+ * one walk of its kind's list: most packets (a TCP segment of an
+ * established connection) call two detectors, not seven. */
 struct packet_call {
     packet_fn *fn;
     void *state;
 };
 
-#define CALLS_MAX (64 + PREFETCHERS + 1)
+/* TCP by its ACK and SYN flags (0-3), + 4 with payload; UDP; the others. */
+#define KIND_UDP   8
+#define KIND_OTHER 9
+#define KINDS      10
+#define CALLS_MAX  (64 + PREFETCHERS + 1) /* per kind, with the end */
 
-static struct packet_call *calls_of(const struct mm_sensor *s)
+static unsigned kind_index(const struct mm_packet *p)
 {
-    return (struct packet_call *)(void *)(s->det_state + mm_detector_count + 1);
+    if (!p->ip_version)
+        return KIND_OTHER;
+    if (p->ip_proto == 6)
+        return (p->tcp_flags >> 3 & 2u) | (p->tcp_flags >> 1 & 1u) | (p->payload_len ? 4u : 0u);
+    return p->ip_proto == 17 ? KIND_UDP : KIND_OTHER;
 }
 
-/* The prefetches of the detectors that are built in and have a state. */
-static size_t add_prefetches(const struct mm_sensor *s, struct packet_call *c)
+/* The MM_PKT_* bits of kind index k. */
+static unsigned kind_bits(unsigned k)
 {
-    size_t n = 0;
-    for (size_t k = 0; k < PREFETCHERS; k++)
+    static const unsigned by_flags[4] = {MM_PKT_TCP_NOACK, MM_PKT_TCP_SYN, MM_PKT_TCP_ACK,
+                                         MM_PKT_TCP_SYNACK}; /* by ACK and SYN */
+    if (k < KIND_UDP)
+        return by_flags[k & 3] | (k & 4 ? MM_PKT_TCP_DATA : 0u);
+    return k == KIND_UDP ? MM_PKT_UDP : MM_PKT_OTHER;
+}
+
+static struct packet_call *calls_of(const struct mm_sensor *s, unsigned kind)
+{
+    return (struct packet_call *)(void *)(s->det_state + mm_detector_count + 1) + kind * CALLS_MAX;
+}
+
+/* Whether detector d's calls are made for packets of kind index k. */
+static bool wants(const struct mm_detector *d, unsigned k)
+{
+    return !d->packets || (d->packets & kind_bits(k));
+}
+
+/* Adds the prefetches made for kind k (of the detectors that are built in
+ * and have a state) to c[*n]. */
+static void add_prefetches(const struct mm_sensor *s, unsigned k, struct packet_call *c, size_t *n)
+{
+    for (size_t j = 0; j < PREFETCHERS; j++)
         for (size_t i = 0; i < mm_detector_count; i++)
-            if (mm_detectors[i] == prefetchers[k].detector && s->det_state[i])
-                c[n++] = (struct packet_call){prefetchers[k].prefetch, s->det_state[i]};
-    return n;
+            if (mm_detectors[i] == prefetchers[j].detector && s->det_state[i] &&
+                wants(mm_detectors[i], k))
+                c[(*n)++] = (struct packet_call){prefetchers[j].prefetch, s->det_state[i]};
+}
+
+/* Adds the on_packets of runs [from, to) made for kind k to c[*n]. */
+static void add_runs(const struct mm_sensor *s, unsigned k, size_t from, size_t to,
+                     struct packet_call *c, size_t *n)
+{
+    for (size_t r = from; r < to; r++) {
+        size_t i = packet_runs[r].index;
+        if (wants(mm_detectors[i], k))
+            c[(*n)++] = (struct packet_call){packet_runs[r].on_packet, s->det_state[i]};
+    }
 }
 
 static void build_calls(struct mm_sensor *s)
 {
-    struct packet_call *c = calls_of(s);
-    size_t n = 0;
-    for (size_t k = 0; k < packet_first; k++)
-        c[n++] = (struct packet_call){packet_runs[k].on_packet, s->det_state[packet_runs[k].index]};
-    n += add_prefetches(s, c + n);
-    for (size_t k = packet_first; k < packet_count; k++)
-        c[n++] = (struct packet_call){packet_runs[k].on_packet, s->det_state[packet_runs[k].index]};
-    c[n].fn = NULL;
+    for (unsigned k = 0; k < KINDS; k++) {
+        struct packet_call *c = calls_of(s, k);
+        size_t n = 0;
+        add_runs(s, k, 0, packet_first, c, &n);
+        add_prefetches(s, k, c, &n);
+        add_runs(s, k, packet_first, packet_count, c, &n);
+        c[n].fn = NULL;
+    }
 }
 
 /* Likewise the detectors with an on_event, with the mask of their types. */
@@ -196,7 +238,7 @@ int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
     find_runs();
     /* the states, then the packet calls (calls_of), NULL until built */
     s->det_state = calloc(1, (mm_detector_count + 1) * sizeof(void *) +
-                                 CALLS_MAX * sizeof(struct packet_call));
+                                 KINDS * CALLS_MAX * sizeof(struct packet_call));
     if (!s->det_state)
         return MM_ENOMEM;
     for (size_t i = 0; i < mm_detector_count; i++) {
@@ -227,7 +269,7 @@ void mm__detect_free(struct mm_sensor *s)
 
 void mm__detect_packet(struct mm_sensor *s, const struct mm_packet *p)
 {
-    for (const struct packet_call *c = calls_of(s); c->fn; c++)
+    for (const struct packet_call *c = calls_of(s, kind_index(p)); c->fn; c++)
         c->fn(c->state, s, p);
 }
 

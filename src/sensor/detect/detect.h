@@ -18,12 +18,30 @@ struct mm_flow;
 /* mamori signature ids: 9100000 + 100 * detector number + variant. */
 #define MM_SID_BASE 9100000u
 
+/* The kinds of packets (struct mm_detector.packets), as the dispatch tells
+ * them apart before calling anyone: a TCP packet is one of the first four
+ * by its SYN and ACK flags, and also MM_PKT_TCP_DATA when it carries
+ * payload. */
+enum {
+    MM_PKT_TCP_SYN = 1u << 0,    /* SYN without ACK */
+    MM_PKT_TCP_SYNACK = 1u << 1, /* SYN and ACK */
+    MM_PKT_TCP_NOACK = 1u << 2,  /* neither (NULL, FIN, XMAS ...) */
+    MM_PKT_TCP_ACK = 1u << 3,    /* ACK without SYN */
+    MM_PKT_TCP_DATA = 1u << 4,   /* any TCP packet with payload */
+    MM_PKT_UDP = 1u << 5,
+    MM_PKT_OTHER = 1u << 6, /* other IP protocols, and packets that are not IP (ARP) */
+};
+
 struct mm_detector {
     const char *name; /* "intel", "new-device", ...; config section [detect.NAME] */
     /* Creates the detector's state from the config; *state may stay NULL. */
     int (*init)(struct mm_sensor *s, void **state);
     /* Every decoded IP or ARP packet, after flow lookup (p->flow set for IP). */
     void (*on_packet)(void *state, struct mm_sensor *s, const struct mm_packet *p);
+    /* The kinds of packets on_packet looks at (MM_PKT_*; 0: every packet).
+     * The dispatch skips the others; on_packet must turn away any packet
+     * of another kind itself, as the tests' harness calls it for all. */
+    unsigned packets;
     /* Every non-alert event: dns, tls, http, dhcp, smb, rdp, device, flow, ...,
      * or only the event types listed in events ("dns,tls"; NULL: all). */
     void (*on_event)(void *state, struct mm_sensor *s, const json_t *ev);
