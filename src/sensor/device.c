@@ -53,6 +53,7 @@
 #include "core/ini.h"
 #include "core/str.h"
 #include "core/timefmt.h"
+#include "sensor/decode/dhcp-facts.h"
 #include "sensor/decode/http-facts.h"
 #include "sensor/oui.h"
 #include "sensor/osguess.h"
@@ -1627,6 +1628,21 @@ static void format_ll(long long v, char *out)
     mm_str_u64(v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, out);
 }
 
+/* Appends the i-th number v of option 55 to out[0..*o) as dhcp_params
+ * writes it ("1,15,3": a comma before all but the first, cut where
+ * snprintf would cut it); false once cut. */
+static bool params_append(char *out, size_t outlen, size_t *o, size_t i, long long v)
+{
+    char piece[32];
+    piece[0] = ',';
+    format_ll(v, piece + (i ? 1 : 0));
+    size_t n = mm_strlcpy(out + *o, piece, outlen - *o);
+    if (n >= outlen - *o)
+        return false; /* cut */
+    *o += n;
+    return true;
+}
+
 /* DHCP option 55 as "1,15,3": from an array of numbers or a string (built
  * without snprintf, cut where snprintf would cut it). */
 static void dhcp_params(const json_t *dhcp, char *out, size_t outlen)
@@ -1643,16 +1659,20 @@ static void dhcp_params(const json_t *dhcp, char *out, size_t outlen)
     }
     json_array_foreach(p, i, v)
     {
-        char piece[32];
         if (!json_is_integer(v))
             return; /* Suricata's names ("subnet_mask") do not keep numbers */
-        piece[0] = ',';
-        format_ll(json_integer_value(v), piece + (i ? 1 : 0));
-        size_t n = mm_strlcpy(out + o, piece, outlen - o);
-        if (n >= outlen - o)
-            return; /* cut */
-        o += n;
+        if (!params_append(out, outlen, &o, i, json_integer_value(v)))
+            return;
     }
+}
+
+/* The same from option 55's bytes (the decoder's facts). */
+static void dhcp_params_bytes(const uint8_t *p, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && params_append(out, outlen, &o, i, p[i]); i++)
+        ;
 }
 
 static void learn_hostname(struct device *dev, const char *name)
@@ -1672,31 +1692,71 @@ static void learn_hostname(struct device *dev, const char *name)
         dev->dirty = true;
 }
 
+/* What on_dhcp reads of a "dhcp" event: the members' texts, from the
+ * decoder's facts (the direct path, dhcp-facts.h) or from the JSON. */
+struct dhcp_view {
+    const struct mm__dhcp_facts *f; /* NULL: read dhcp */
+    const json_t *dhcp;
+    const char *client_mac, *ips[3], *type, *hostname, *fqdn, *vendor;
+};
+
+static void dhcp_view_read(const json_t *dhcp, struct dhcp_view *v)
+{
+    const struct mm__dhcp_facts *f = mm__dhcp_facts_of(dhcp);
+    if (f) {
+        *v = (struct dhcp_view){.f = f,
+                                .client_mac = f->client_mac,
+                                .ips = {f->assigned_ip, f->client_ip, f->requested_ip},
+                                .type = f->reply ? "reply" : "request",
+                                .hostname = f->hostname,
+                                .fqdn = f->fqdn,
+                                .vendor = f->vendor_class_identifier};
+        return;
+    }
+    *v = (struct dhcp_view){
+        .dhcp = dhcp,
+        .client_mac = jstr(dhcp, "client_mac"),
+        .ips = {jstr(dhcp, "assigned_ip"), jstr(dhcp, "client_ip"), jstr(dhcp, "requested_ip")},
+        .type = jstr(dhcp, "type"),
+        .hostname = jstr(dhcp, "hostname"),
+        .fqdn = jstr(dhcp, "fqdn"),
+        .vendor = jstr(dhcp, "vendor_class_identifier")};
+}
+
+/* Option 55 of the event as "1,15,3". */
+static void dhcp_view_params(const struct dhcp_view *v, char *out, size_t outlen)
+{
+    if (v->f)
+        dhcp_params_bytes(v->f->params, v->f->nparams, out, outlen);
+    else
+        dhcp_params(v->dhcp, out, outlen);
+}
+
 static void on_dhcp(struct mm_devices *d, const json_t *ev)
 {
-    const json_t *dhcp = json_object_get(ev, "dhcp");
+    struct dhcp_view dv;
     uint8_t mac[6];
     struct mm_addr a;
-    if (!parse_mac(jstr(dhcp, "client_mac"), mac) || !usable_mac(mac))
+    dhcp_view_read(json_object_get(ev, "dhcp"), &dv);
+    if (!parse_mac(dv.client_mac, mac) || !usable_mac(mac))
         return;
     struct device *dev = device_get(d, mac, NULL);
     if (!dev)
         return;
-    /* A DHCP client is on our segment whatever its address: learn them all. */
-    static const char *const ip_fields[] = {"assigned_ip", "client_ip", "requested_ip"};
-    for (size_t i = 0; i < sizeof ip_fields / sizeof ip_fields[0]; i++)
-        if (jstr(dhcp, ip_fields[i]) && mm_addr_parse(jstr(dhcp, ip_fields[i]), &a) == 0)
+    /* A DHCP client is on our segment whatever its address: learn them all
+     * (assigned_ip, client_ip, requested_ip). */
+    for (size_t i = 0; i < sizeof dv.ips / sizeof dv.ips[0]; i++)
+        if (dv.ips[i] && mm_addr_parse(dv.ips[i], &a) == 0)
             device_add_ip(d, dev, &a);
-    const char *type = jstr(dhcp, "type");
-    if (type && strcmp(type, "reply") == 0) {
+    if (dv.type && strcmp(dv.type, "reply") == 0) {
         maybe_changed(d, dev);
         return; /* the rest of a reply describes the server */
     }
-    learn_hostname(dev, jstr(dhcp, "hostname"));
-    learn_hostname(dev, jstr(dhcp, "fqdn")); /* option 81 */
+    learn_hostname(dev, dv.hostname);
+    learn_hostname(dev, dv.fqdn); /* option 81 */
     char params[512], vendor[DEVICE_TEXT_MAX] = "";
-    dhcp_params(dhcp, params, sizeof params);
-    clean_text(jstr(dhcp, "vendor_class_identifier"), vendor);
+    dhcp_view_params(&dv, params, sizeof params);
+    clean_text(dv.vendor, vendor);
     if ((params[0] || vendor[0]) && own_record(dev)) {
         struct mm_os_guess g;
         json_object_set_new(dev->rec, "dhcp",

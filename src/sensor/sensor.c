@@ -19,6 +19,7 @@
 #include "sensor/detect/detect-util.h"
 #include "sensor/decode/app-util.h"
 #include "sensor/device.h"
+#include "sensor/eve-dhcp.h"
 #include "sensor/eve-dns.h"
 #include "sensor/eve-http.h"
 #include "sensor/decode/tls-facts.h"
@@ -216,7 +217,7 @@ void mm_sensor_emit(struct mm_sensor *s, json_t *ev)
 
 /* True when every detector given events of type reads them through facts
  * and the stand-in (detect.h, reads_standin). The device inventory reads
- * none of the direct types but HTTP, through its facts. */
+ * none of the direct types but HTTP and DHCP, through their facts. */
 static bool readers_read_standin(const char *type)
 {
     for (size_t i = 0; i < mm_detector_count; i++) {
@@ -364,6 +365,31 @@ static bool tls_direct(struct mm_app_ctx *ctx, const struct mm__tls_part *p)
     return true;
 }
 
+static int write_dhcp(struct mm_eve_out *o, const void *e)
+{
+    return mm__dhcp_line_write(o, e);
+}
+
+/* The decoder's DHCP message as a typed event (eve-dhcp.h): no jansson
+ * object at all; the facts are published for the stand-in's own empty
+ * "dhcp" member (the device inventory reads them). */
+static bool dhcp_direct(struct mm_app_ctx *ctx, const struct mm__dhcp_message *m)
+{
+    struct mm__direct_type *t = direct_for(ctx, "dhcp");
+    struct mm__dhcp_event e;
+    if (!t)
+        return false;
+    mm__dhcp_event_fill(&e, ctx, m);
+    json_t *standin = mm__direct_standin(t, &e.h, NULL);
+    if (!standin)
+        return false;
+    mm__dhcp_event_facts(&e, mm__dhcp_facts_begin());
+    mm__dhcp_facts_publish(t->member);
+    handle_direct(ctx->sensor, t, standin, &e.h, write_dhcp, &e);
+    mm__dhcp_facts_end();
+    return true;
+}
+
 struct app_line {
     const struct mm_eve_header *h;
     int64_t tx_id;
@@ -383,8 +409,9 @@ static bool app_direct(struct mm_app_ctx *ctx, const char *type, json_t *obj, in
 {
     struct mm__direct_type *t = direct_for(ctx, type);
     struct mm_eve_header h;
-    if (!t || t == &ctx->sensor->direct->types[MM__DIRECT_HTTP])
-        return false;
+    if (!t || t == &ctx->sensor->direct->types[MM__DIRECT_HTTP] ||
+        t == &ctx->sensor->direct->types[MM__DIRECT_DHCP])
+        return false; /* typed events: their decoders' own hooks */
     mm_app_header(ctx, type, &h);
     json_t *standin = mm__direct_standin(t, &h, obj);
     if (!standin)
@@ -745,6 +772,7 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     mm__tls_direct = tls_direct;
     mm__tls_set_memcap(o->tls_memcap);
     mm__device_direct = device_direct;
+    mm__dhcp_direct = dhcp_direct;
 out:
     if (r != 0) {
         s->intel = NULL; /* stays with the caller */

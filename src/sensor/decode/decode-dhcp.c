@@ -6,50 +6,39 @@
  * lease/renewal/rebinding times, client_id, vendor_class_identifier) plus
  * mamori's "params_raw" (option 55 as the ordered list of numbers, the DHCP
  * fingerprint) and "fqdn" (option 81). Options are read up to the End
- * option or the end of the datagram; at most 255 options are looked at. */
-#include <arpa/inet.h>
+ * option or the end of the datagram; at most 255 options are looked at.
+ * The message is read first into the typed event (dhcp-event.h), which the
+ * sensor's direct path takes as it is; the JSON object is made from it
+ * only when the direct path declines. */
 #include <netinet/in.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "core/net.h"
 #include "sensor/decode/app-util.h"
+#include "sensor/decode/dhcp-event.h"
 #include "sensor/decode/dns-parse.h"
 
-#define BOOTP_LEN   236
+#define BOOTP_LEN   MM__DHCP_BOOTP_LEN
 #define MAX_OPTIONS 255
 
-static void set_ip(json_t *o, const char *key, const uint8_t *p)
-{
-    char buf[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, p, buf, sizeof buf);
-    json_object_set_new(o, key, mm__app_json_str(buf));
-}
+/* ---- the texts (dhcp-event.h) ----------------------------------------------------- */
 
-static void set_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
+size_t mm__dhcp_hex(const uint8_t *p, size_t n, char *out)
 {
-    char buf[256 * 3 + 1];
+    static const char digits[] = "0123456789abcdef";
     size_t k = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < n && k + 4 < sizeof buf; i++)
-        k += (size_t)snprintf(buf + k, sizeof buf - k, i ? ":%02x" : "%02x", p[i]);
-    json_object_set_new(o, key, mm__app_json_str(buf));
-}
-
-static void set_ip_list(json_t *o, const char *key, const uint8_t *p, size_t n)
-{
-    char buf[INET_ADDRSTRLEN];
-    json_t *a = json_array();
-    if (!a)
-        return;
-    for (size_t i = 0; i + 4 <= n; i += 4) {
-        inet_ntop(AF_INET, p + i, buf, sizeof buf);
-        json_array_append_new(a, mm__app_json_str(buf));
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            out[k++] = ':';
+        out[k++] = digits[p[i] >> 4];
+        out[k++] = digits[p[i] & 15];
     }
-    json_object_set_new(o, key, a);
+    out[k] = '\0';
+    return k;
 }
 
-static const char *param_name(uint8_t code)
+const char *mm__dhcp_param_name(uint8_t code)
 {
     switch (code) {
     case 1:
@@ -73,11 +62,72 @@ static const char *param_name(uint8_t code)
     }
 }
 
+const char *mm__dhcp_type_name(uint8_t type)
+{
+    static const char *const names[] = {"unknown", "discover", "offer",   "request", "decline",
+                                        "ack",     "nak",      "release", "inform"};
+    return type < sizeof names / sizeof names[0] ? names[type] : "unknown";
+}
+
+size_t mm__dhcp_text_len(const uint8_t *p, size_t n)
+{
+    while (n && p[n - 1] == '\0')
+        n--;
+    return n;
+}
+
+bool mm__dhcp_logged(uint8_t code)
+{
+    switch (code) {
+    case 1:
+    case 3:
+    case 6:
+    case 12:
+    case 50:
+    case 51:
+    case 53:
+    case 55:
+    case 58:
+    case 59:
+    case 60:
+    case 61:
+    case 81:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- the JSON object ---------------------------------------------------------------- */
+
+static void set_ip(json_t *o, const char *key, const uint8_t *p)
+{
+    char buf[MM_ADDR_STRLEN];
+    json_object_set_new(o, key, json_stringn_nocheck(buf, mm_ipv4_text(p, buf)));
+}
+
+static void set_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
+{
+    char buf[256 * 3 + 1];
+    json_object_set_new(o, key, json_stringn_nocheck(buf, mm__dhcp_hex(p, n, buf)));
+}
+
+static void set_ip_list(json_t *o, const char *key, const uint8_t *p, size_t n)
+{
+    char buf[MM_ADDR_STRLEN];
+    json_t *a = json_array();
+    if (!a)
+        return;
+    for (size_t i = 0; i + 4 <= n; i += 4)
+        json_array_append_new(a, json_stringn_nocheck(buf, mm_ipv4_text(p + i, buf)));
+    json_object_set_new(o, key, a);
+}
+
 static void set_params(json_t *o, const uint8_t *p, size_t n)
 {
     json_t *named = json_array(), *raw = json_array();
     for (size_t i = 0; named && raw && i < n; i++) {
-        const char *name = param_name(p[i]);
+        const char *name = mm__dhcp_param_name(p[i]);
         if (name)
             json_array_append_new(named, mm__app_json_str(name));
         json_array_append_new(raw, json_integer(p[i]));
@@ -86,17 +136,6 @@ static void set_params(json_t *o, const uint8_t *p, size_t n)
         json_object_set_new(o, "params", named);
     if (raw)
         json_object_set_new(o, "params_raw", raw);
-}
-
-static const char *const dhcp_types[] = {"unknown", "discover", "offer",   "request", "decline",
-                                         "ack",     "nak",      "release", "inform"};
-
-/* Strips trailing NULs some clients put after text options. */
-static size_t text_len(const uint8_t *p, size_t n)
-{
-    while (n && p[n - 1] == '\0')
-        n--;
-    return n;
 }
 
 static void set_fqdn(json_t *o, const uint8_t *p, size_t n)
@@ -109,7 +148,7 @@ static void set_fqdn(json_t *o, const uint8_t *p, size_t n)
         if (mm__dns_name(p + 3, n - 3, 0, name, sizeof name, &next) == 0)
             json_object_set_new(o, "fqdn", mm__app_json_str(name));
     } else {
-        mm__app_set_text(o, "fqdn", p + 3, text_len(p + 3, n - 3));
+        mm__app_set_text(o, "fqdn", p + 3, mm__dhcp_text_len(p + 3, n - 3));
     }
 }
 
@@ -127,8 +166,8 @@ static void on_option(json_t *o, uint8_t code, const uint8_t *p, size_t n)
         set_ip_list(o, "dns_servers", p, n);
         break;
     case 12:
-        if (text_len(p, n))
-            mm__app_set_text(o, "hostname", p, text_len(p, n));
+        if (mm__dhcp_text_len(p, n))
+            mm__app_set_text(o, "hostname", p, mm__dhcp_text_len(p, n));
         break;
     case 50:
         if (n == 4)
@@ -146,16 +185,13 @@ static void on_option(json_t *o, uint8_t code, const uint8_t *p, size_t n)
         break;
     case 53:
         if (n >= 1)
-            json_object_set_new(o, "dhcp_type",
-                                mm__app_json_str(p[0] < sizeof dhcp_types / sizeof dhcp_types[0]
-                                                     ? dhcp_types[p[0]]
-                                                     : "unknown"));
+            json_object_set_new(o, "dhcp_type", mm__app_json_str(mm__dhcp_type_name(p[0])));
         break;
     case 55:
         set_params(o, p, n);
         break;
     case 60:
-        mm__app_set_text(o, "vendor_class_identifier", p, text_len(p, n));
+        mm__app_set_text(o, "vendor_class_identifier", p, mm__dhcp_text_len(p, n));
         break;
     case 61:
         if (n >= 2)
@@ -169,30 +205,19 @@ static void on_option(json_t *o, uint8_t code, const uint8_t *p, size_t n)
     }
 }
 
-/* Parses one DHCP message into a new "dhcp" object. */
-static int dhcp_parse_message(const uint8_t *d, size_t len, json_t **out)
+/* ---- the message ------------------------------------------------------------------- */
+
+int mm__dhcp_read(struct mm__dhcp_message *m, const uint8_t *d, size_t len)
 {
     static const uint8_t cookie[4] = {99, 130, 83, 99};
-    *out = NULL;
     if (len < BOOTP_LEN + 4)
         return MM_ETRUNC;
     if (memcmp(d + BOOTP_LEN, cookie, 4) != 0 || (d[0] != 1 && d[0] != 2))
         return MM_EPARSE;
-    json_t *o = json_object();
-    if (!o)
-        return MM_ENOMEM;
-    uint8_t hlen = d[2] <= 16 ? d[2] : 16;
-    json_object_set_new(o, "type", mm__app_json_str(d[0] == 1 ? "request" : "reply"));
-    json_object_set_new(o, "id", json_integer(mm__rd32(d + 4)));
-    set_hex(o, "client_mac", d + 28, hlen);
-    set_ip(o, "assigned_ip", d + 16);
-    set_ip(o, "client_ip", d + 12);
-    if (d[0] == 2) {
-        set_ip(o, "relay_ip", d + 24);
-        set_ip(o, "next_server_ip", d + 20);
-    }
+    m->msg = d;
+    m->len = len;
+    m->nopts = 0;
     size_t off = BOOTP_LEN + 4;
-    int r = 0;
     bool seen[256] = {false};
     for (int count = 0; off < len && count < MAX_OPTIONS; count++) {
         uint8_t code = d[off];
@@ -202,19 +227,37 @@ static int dhcp_parse_message(const uint8_t *d, size_t len, json_t **out)
             off++;
             continue;
         }
-        if (off + 2 > len || off + 2 + d[off + 1] > len) {
-            r = MM_ETRUNC;
-            break;
-        }
-        size_t n = d[off + 1];
-        if (!seen[code])
-            on_option(o, code, d + off + 2, n);
+        if (off + 2 > len || off + 2 + d[off + 1] > len)
+            return MM_ETRUNC;
+        if (!seen[code] && mm__dhcp_logged(code) && m->nopts < MM__DHCP_OPTIONS_MAX)
+            m->opts[m->nopts++] = (struct mm__dhcp_option){code, d[off + 1], (uint32_t)(off + 2)};
         seen[code] = true;
-        off += 2 + n;
+        off += 2 + d[off + 1];
     }
-    *out = o;
-    return r;
+    return 0;
 }
+
+json_t *mm__dhcp_object(const struct mm__dhcp_message *m)
+{
+    const uint8_t *d = m->msg;
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "type", mm__app_json_str(d[0] == 1 ? "request" : "reply"));
+    json_object_set_new(o, "id", json_integer(mm__rd32(d + 4)));
+    set_hex(o, "client_mac", d + 28, mm__dhcp_hlen(m));
+    set_ip(o, "assigned_ip", d + 16);
+    set_ip(o, "client_ip", d + 12);
+    if (d[0] == 2) {
+        set_ip(o, "relay_ip", d + 24);
+        set_ip(o, "next_server_ip", d + 20);
+    }
+    for (unsigned i = 0; i < m->nopts; i++)
+        on_option(o, m->opts[i].code, d + m->opts[i].at, m->opts[i].len);
+    return o;
+}
+
+bool (*mm__dhcp_direct)(struct mm_app_ctx *ctx, const struct mm__dhcp_message *m);
 
 static bool dhcp_probe(const struct mm_packet *p, const uint8_t *data, size_t len)
 {
@@ -223,12 +266,20 @@ static bool dhcp_probe(const struct mm_packet *p, const uint8_t *data, size_t le
            memcmp(data + BOOTP_LEN, cookie, 4) == 0;
 }
 
+/* One message's event: the sensor's direct path first, else the JSON event
+ * (a message too short or not DHCP has none). */
 static long dhcp_parse(struct mm_app_ctx *ctx, const uint8_t *data, size_t len)
 {
-    json_t *o = NULL;
-    int r = dhcp_parse_message(data, len, &o);
-    if (o)
-        mm__app_emit(ctx, "dhcp", o);
+    struct mm__dhcp_message m;
+    int r = mm__dhcp_read(&m, data, len);
+    if (r != 0 && (len < BOOTP_LEN + 4 || r == MM_EPARSE))
+        return r;
+    if (ctx->sensor && mm__dhcp_direct && mm__dhcp_direct(ctx, &m))
+        return r;
+    json_t *o = mm__dhcp_object(&m);
+    if (!o)
+        return MM_ENOMEM;
+    mm__app_emit(ctx, "dhcp", o);
     return r;
 }
 
