@@ -55,6 +55,7 @@
 #include "core/timefmt.h"
 #include "sensor/decode/dhcp-facts.h"
 #include "sensor/decode/http-facts.h"
+#include "sensor/decode/mdns-facts.h"
 #include "sensor/oui.h"
 #include "sensor/osguess.h"
 #include "sensor/sensor-int.h"
@@ -1841,12 +1842,27 @@ static void on_netbios(struct mm_devices *d, const json_t *ev, const json_t *obj
     maybe_changed(d, dev);
 }
 
+/* An mDNS A/AAAA record: the device holding address a, if known, is
+ * named rrname. */
+static void learn_mdns_record(struct mm_devices *d, const struct mm_addr *a, const char *rrname)
+{
+    struct device *dev = find_by_ip(d, a);
+    if (!dev)
+        return;
+    learn_hostname(dev, rrname);
+    maybe_changed(d, dev);
+}
+
 /* mDNS: A/AAAA records name the device holding the address, whoever sends
- * them (a Bonjour sleep proxy answers for sleeping Macs). */
+ * them (a Bonjour sleep proxy answers for sleeping Macs). The records come
+ * from the decoder's facts (the direct path, mdns-facts.h) or the JSON. */
 static void on_mdns(struct mm_devices *d, const json_t *obj)
 {
     static const char *const sections[] = {"answers", "authorities", "additionals"};
-    for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {
+    const struct mm__mdns_facts *f = mm__mdns_facts_of(obj);
+    for (unsigned i = 0; f && i < f->naddrs; i++)
+        learn_mdns_record(d, &f->addrs[i].addr, f->addrs[i].rrname);
+    for (size_t k = 0; !f && k < sizeof sections / sizeof sections[0]; k++) {
         size_t i;
         json_t *v;
         const json_t *records = json_object_get(obj, sections[k]);
@@ -1854,12 +1870,10 @@ static void on_mdns(struct mm_devices *d, const json_t *obj)
         {
             const char *rrtype = jstr(v, "rrtype"), *rdata = jstr(v, "rdata");
             struct mm_addr a;
-            struct device *dev;
             if (!rrtype || !rdata || (strcmp(rrtype, "A") != 0 && strcmp(rrtype, "AAAA") != 0) ||
-                mm_addr_parse(rdata, &a) != 0 || !(dev = find_by_ip(d, &a)))
+                mm_addr_parse(rdata, &a) != 0)
                 continue;
-            learn_hostname(dev, jstr(v, "rrname"));
-            maybe_changed(d, dev);
+            learn_mdns_record(d, &a, jstr(v, "rrname"));
         }
     }
 }

@@ -6,7 +6,8 @@
  * instead of the event. HTTP events have no jansson object at all
  * (eve-http.h); DNS, TLS, QUIC and RDP events keep the decoder's object for
  * their protocol member only. sensor.c decides which events take this path
- * and handles them. DHCP events are typed as HTTP events are (eve-dhcp.h). */
+ * and handles them. DHCP and mDNS events are typed as HTTP and DNS events
+ * are (eve-dhcp.h, eve-dns.h). */
 #ifndef MM_SENSOR_EVE_APP_H
 #define MM_SENSOR_EVE_APP_H
 
@@ -21,7 +22,8 @@
 /* The event types that may take the direct path: HTTP first. */
 #define MM__DIRECT_HTTP  0
 #define MM__DIRECT_DHCP  5
-#define MM__DIRECT_TYPES 6
+#define MM__DIRECT_MDNS  6
+#define MM__DIRECT_TYPES 7
 
 /* One such type: whether its events take the direct path (decided when
  * the sensor starts), whether the EVE output writes them, and its

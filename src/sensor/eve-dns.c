@@ -9,7 +9,9 @@
  * taken from it, and the line is written member by member through the EVE
  * writer's own string and integer writers, "grouped" made from the
  * answers when written. tests/unit/sensor/test-eve-dns.c holds the lines
- * and facts to the JSON path's. */
+ * and facts to the JSON path's. An mDNS message (decode-mdns.c) is the
+ * same event with its additionals; its line leaves out "version" and
+ * "grouped" and ends in "hostnames" (test-eve-mdns.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,7 +260,7 @@ static int parse_records(struct mm__dns_rr *rrs, unsigned *nrr, const uint8_t *m
     return 0;
 }
 
-static int parse_message(struct mm__dns_event *e, const uint8_t *msg, size_t len)
+static int parse_message(struct mm__dns_event *e, const uint8_t *msg, size_t len, bool additionals)
 {
     size_t off = DNS_HDR_LEN;
     unsigned qd = mm__rd16(msg + 4), an = mm__rd16(msg + 6), ns = mm__rd16(msg + 8);
@@ -271,18 +273,33 @@ static int parse_message(struct mm__dns_event *e, const uint8_t *msg, size_t len
         return 0; /* a plain query: additionals hold only EDNS */
     if ((r = parse_records(e->an, &e->nan, msg, len, &off, an)) != 0)
         return r;
-    return parse_records(e->ns, &e->nns, msg, len, &off, ns);
+    if ((r = parse_records(e->ns, &e->nns, msg, len, &off, ns)) != 0 || !additionals)
+        return r;
+    return parse_records(e->ar, &e->nar, msg, len, &off, mm__rd16(msg + 10));
+}
+
+/* A message of event type into e (with its additionals for mDNS). */
+static int event_fill(struct mm__dns_event *e, const struct mm_app_ctx *ctx, const char *type,
+                      const uint8_t *msg, size_t len, bool additionals)
+{
+    arena.len = 0;
+    e->nq = e->nan = e->nns = e->nar = 0;
+    if (len < DNS_HDR_LEN)
+        return MM_ETRUNC;
+    mm_app_header(ctx, type, &e->h);
+    return parse_message(e, msg, len, additionals);
 }
 
 int mm__dns_event_fill(struct mm__dns_event *e, const struct mm_app_ctx *ctx, const uint8_t *msg,
                        size_t len)
 {
-    arena.len = 0;
-    e->nq = e->nan = e->nns = 0;
-    if (len < DNS_HDR_LEN)
-        return MM_ETRUNC;
-    mm_app_header(ctx, "dns", &e->h);
-    return parse_message(e, msg, len);
+    return event_fill(e, ctx, "dns", msg, len, false);
+}
+
+int mm__mdns_event_fill(struct mm__dns_event *e, const struct mm_app_ctx *ctx, const uint8_t *msg,
+                        size_t len)
+{
+    return event_fill(e, ctx, "mdns", msg, len, true);
 }
 
 void mm__dns_event_facts(const struct mm__dns_event *e, struct mm__dns_facts *f)
@@ -306,6 +323,30 @@ void mm__dns_event_facts(const struct mm__dns_event *e, struct mm__dns_facts *f)
             mm_addr_from_v6(rr->addr, &a->addr);
         a->rrname = arena.p + rr->name.at;
     }
+}
+
+/* The A/AAAA records with rdata of rrs[0..n) into the mDNS facts. */
+static void note_addresses(struct mm__mdns_facts *f, const struct mm__dns_rr *rrs, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        const struct mm__dns_rr *rr = &rrs[i];
+        if ((rr->type != 1 && rr->type != 28) || rr->form != MM__DNS_RDATA_TEXT)
+            continue;
+        struct mm__dns_answer *a = &f->addrs[f->naddrs++];
+        if (rr->type == 1)
+            mm_addr_from_v4(rr->addr, &a->addr);
+        else
+            mm_addr_from_v6(rr->addr, &a->addr);
+        a->rrname = arena.p + rr->name.at;
+    }
+}
+
+void mm__mdns_event_facts(const struct mm__dns_event *e, struct mm__mdns_facts *f)
+{
+    f->naddrs = 0;
+    note_addresses(f, e->an, e->nan);
+    note_addresses(f, e->ns, e->nns);
+    note_addresses(f, e->ar, e->nar);
 }
 
 /* ---- the line ------------------------------------------------------------------------------ */
@@ -343,8 +384,9 @@ static void put_flags(struct mm_eve_out *o, uint16_t flags)
     mm_eve_out_member(o, ',', "flags", 5, hex, n);
 }
 
-/* version, type, id, flags, the set flag bits, opcode, rcode: add_header's order. */
-static void put_header(struct mm_eve_out *o, uint16_t id, uint16_t flags)
+/* version (not for mDNS), type, id, flags, the set flag bits, opcode,
+ * rcode: add_header's order. */
+static void put_header(struct mm_eve_out *o, uint16_t id, uint16_t flags, bool version)
 {
     static const struct {
         uint16_t bit;
@@ -355,11 +397,14 @@ static void put_header(struct mm_eve_out *o, uint16_t id, uint16_t flags)
                 {0x0080, ",\"ra\":true", 10}, {0x0040, ",\"z\":true", 9},
                 {0x0020, ",\"ad\":true", 10}, {0x0010, ",\"cd\":true", 10}};
     bool response = flags & 0x8000;
-    LIT(o, "{\"version\":3");
-    if (response)
-        LIT(o, ",\"type\":\"response\"");
+    if (version)
+        LIT(o, "{\"version\":3,");
     else
-        LIT(o, ",\"type\":\"request\"");
+        LIT(o, "{");
+    if (response)
+        LIT(o, "\"type\":\"response\"");
+    else
+        LIT(o, "\"type\":\"request\"");
     put_int(o, "id", 2, id);
     put_flags(o, flags);
     for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
@@ -480,7 +525,7 @@ int mm__dns_line_write(struct mm_eve_out *o, const struct mm__dns_event *e)
     mm_eve_out_line_begin(o);
     mm__app_line_header(o, &e->h, -1);
     LIT(o, ",\"dns\":");
-    put_header(o, e->id, e->flags);
+    put_header(o, e->id, e->flags, true);
     if (e->nq)
         put_queries(o, e);
     if (e->nan)
@@ -488,6 +533,81 @@ int mm__dns_line_write(struct mm_eve_out *o, const struct mm__dns_event *e)
     if (e->nns)
         put_records(o, "authorities", 11, e->ns, e->nns);
     put_grouped(o, e);
+    LIT(o, "}}");
+    return mm_eve_out_line_end(o);
+}
+
+/* ---- the mDNS line ---------------------------------------------------------------------- */
+
+/* decode-mdns.c's "hostnames": the hosts the records announce, each once,
+ * at most MDNS_HOSTS_MAX. */
+#define MDNS_HOSTS_MAX 16
+
+struct hosts {
+    const char *s[MDNS_HOSTS_MAX];
+    size_t n[MDNS_HOSTS_MAX];
+    unsigned count;
+};
+
+static void add_host(struct hosts *h, const char *name)
+{
+    size_t n;
+    if (!mm__mdns_host(name, &n))
+        return;
+    for (unsigned i = 0; i < h->count; i++)
+        if (h->n[i] == n && memcmp(h->s[i], name, n) == 0)
+            return;
+    if (h->count < MDNS_HOSTS_MAX) {
+        h->s[h->count] = name;
+        h->n[h->count++] = n;
+    }
+}
+
+/* The names of rrs[0..n) as decode-mdns.c's collect takes them. */
+static void collect(struct hosts *h, const struct mm__dns_rr *rrs, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        const struct mm__dns_rr *rr = &rrs[i];
+        const char *name = arena.p + rr->name.at;
+        if (rr->type == 1 || rr->type == 28 || rr->type == 13)
+            add_host(h, name);
+        else if (has_rdata(rr) && ((rr->type == 12 && mm__mdns_reverse(name)) || rr->type == 33))
+            add_host(h, arena.p + rr->rdata.at);
+    }
+}
+
+static void put_hostnames(struct mm_eve_out *o, const struct mm__dns_event *e)
+{
+    struct hosts h = {.count = 0};
+    collect(&h, e->an, e->nan);
+    collect(&h, e->ns, e->nns);
+    collect(&h, e->ar, e->nar);
+    if (!h.count)
+        return;
+    LIT(o, ",\"hostnames\":[");
+    for (unsigned i = 0; i < h.count; i++) {
+        if (i)
+            LIT(o, ",");
+        mm_eve_out_string(o, h.s[i], h.n[i]);
+    }
+    LIT(o, "]");
+}
+
+int mm__mdns_line_write(struct mm_eve_out *o, const struct mm__dns_event *e)
+{
+    mm_eve_out_line_begin(o);
+    mm__app_line_header(o, &e->h, -1);
+    LIT(o, ",\"mdns\":");
+    put_header(o, e->id, e->flags, false);
+    if (e->nq)
+        put_queries(o, e);
+    if (e->nan)
+        put_records(o, "answers", 7, e->an, e->nan);
+    if (e->nns)
+        put_records(o, "authorities", 11, e->ns, e->nns);
+    if (e->nar)
+        put_records(o, "additionals", 11, e->ar, e->nar);
+    put_hostnames(o, e);
     LIT(o, "}}");
     return mm_eve_out_line_end(o);
 }

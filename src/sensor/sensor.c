@@ -217,7 +217,7 @@ void mm_sensor_emit(struct mm_sensor *s, json_t *ev)
 
 /* True when every detector given events of type reads them through facts
  * and the stand-in (detect.h, reads_standin). The device inventory reads
- * none of the direct types but HTTP and DHCP, through their facts. */
+ * none of the direct types but HTTP, DHCP and mDNS, through their facts. */
 static bool readers_read_standin(const char *type)
 {
     for (size_t i = 0; i < mm_detector_count; i++) {
@@ -333,6 +333,34 @@ static bool dns_direct(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, i
     return true;
 }
 
+static int write_mdns(struct mm_eve_out *o, const void *e)
+{
+    return mm__mdns_line_write(o, e);
+}
+
+/* The decoder's mDNS message as a typed DNS event (eve-dns.h): no "mdns"
+ * object; the facts (its A/AAAA records) are published for the stand-in's
+ * own empty "mdns" member (the device inventory reads them). */
+static bool mdns_direct(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, int *result)
+{
+    struct mm__direct_type *t = direct_for(ctx, "mdns");
+    struct mm__dns_event *e = mm__dns_event_get();
+    if (!t || len < 12)
+        return false;
+    int r = mm__mdns_event_fill(e, ctx, msg, len);
+    if (r == MM_ENOMEM)
+        return false;
+    json_t *standin = mm__direct_standin(t, &e->h, NULL);
+    if (!standin)
+        return false;
+    mm__mdns_event_facts(e, mm__mdns_facts_begin());
+    mm__mdns_facts_publish(t->member);
+    handle_direct(ctx->sensor, t, standin, &e->h, write_mdns, e);
+    mm__mdns_facts_end();
+    *result = r;
+    return true;
+}
+
 struct tls_line {
     const struct mm_eve_header *h;
     const struct mm__tls_part *p;
@@ -410,7 +438,8 @@ static bool app_direct(struct mm_app_ctx *ctx, const char *type, json_t *obj, in
     struct mm__direct_type *t = direct_for(ctx, type);
     struct mm_eve_header h;
     if (!t || t == &ctx->sensor->direct->types[MM__DIRECT_HTTP] ||
-        t == &ctx->sensor->direct->types[MM__DIRECT_DHCP])
+        t == &ctx->sensor->direct->types[MM__DIRECT_DHCP] ||
+        t == &ctx->sensor->direct->types[MM__DIRECT_MDNS])
         return false; /* typed events: their decoders' own hooks */
     mm_app_header(ctx, type, &h);
     json_t *standin = mm__direct_standin(t, &h, obj);
@@ -773,6 +802,7 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     mm__tls_set_memcap(o->tls_memcap);
     mm__device_direct = device_direct;
     mm__dhcp_direct = dhcp_direct;
+    mm__mdns_direct = mdns_direct;
 out:
     if (r != 0) {
         s->intel = NULL; /* stays with the caller */

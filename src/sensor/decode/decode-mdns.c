@@ -4,7 +4,9 @@
  * additionals) plus "hostnames": the device names the message announces,
  * taken from the owner names of A/AAAA records ending in ".local" (the
  * suffix removed) and the targets of reverse-lookup PTR records and SRV
- * records. The device inventory reads "hostnames". */
+ * records. The device inventory reads the A/AAAA records. The sensor's
+ * direct path (mm__mdns_direct, eve-dns.c) is asked first: it writes the
+ * event from a typed DNS event when nothing needs the JSON. */
 #include <netinet/in.h>
 #include <string.h>
 
@@ -14,17 +16,26 @@
 
 #define MDNS_MAX_HOSTNAMES 16
 
-/* Adds name (without ".local" and a trailing dot) when it ends in .local. */
-static void add_host(json_t *hosts, const char *name)
+bool mm__mdns_host(const char *name, size_t *len)
 {
     size_t n = strlen(name);
     if (n > 0 && name[n - 1] == '.')
         n--;
     if (n <= 6 || strncasecmp(name + n - 6, ".local", 6) != 0)
-        return;
+        return false;
     n -= 6;
     if (memchr(name, '.', n))
-        return; /* a service instance or sub-domain, not a host */
+        return false; /* a service instance or sub-domain, not a host */
+    *len = n;
+    return true;
+}
+
+/* Adds name (without ".local" and a trailing dot) when it ends in .local. */
+static void add_host(json_t *hosts, const char *name)
+{
+    size_t n;
+    if (!mm__mdns_host(name, &n))
+        return;
     json_t *s = json_stringn(name, n);
     if (!s)
         return;
@@ -43,7 +54,7 @@ static void add_host(json_t *hosts, const char *name)
         json_decref(s);
 }
 
-static bool is_reverse(const char *name)
+bool mm__mdns_reverse(const char *name)
 {
     size_t n = strlen(name);
     return (n > 13 && strcasecmp(name + n - 13, ".in-addr.arpa") == 0) ||
@@ -64,14 +75,19 @@ static void collect(json_t *hosts, const json_t *records)
         if (strcmp(type, "A") == 0 || strcmp(type, "AAAA") == 0 || strcmp(type, "HINFO") == 0)
             add_host(hosts, name);
         else if (rdata &&
-                 ((strcmp(type, "PTR") == 0 && is_reverse(name)) || strcmp(type, "SRV") == 0))
+                 ((strcmp(type, "PTR") == 0 && mm__mdns_reverse(name)) || strcmp(type, "SRV") == 0))
             add_host(hosts, rdata);
     }
 }
 
+bool (*mm__mdns_direct)(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, int *result);
+
 static long mdns_parse(struct mm_app_ctx *ctx, const uint8_t *data, size_t len)
 {
     json_t *o = NULL;
+    int direct_result;
+    if (ctx->sensor && mm__mdns_direct && mm__mdns_direct(ctx, data, len, &direct_result))
+        return direct_result;
     int r = mm__dns_parse_message(data, len, true, &o);
     if (!o)
         return r;

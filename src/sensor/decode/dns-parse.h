@@ -44,9 +44,18 @@ const char *mm__dns_rcode_name(unsigned rcode);
  * eve-dns.h): true when it handled the event of the message msg[0..len)
  * without a jansson object, the parse's result in *result; false to have
  * the decoder build the "dns" object and emit the event as before. Asked
- * only when ctx->sensor is set; mDNS never asks. */
+ * only when ctx->sensor is set. */
 struct mm_app_ctx;
 extern bool (*mm__dns_direct)(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, int *result);
+/* The same for mDNS messages (decode-mdns.c; eve-dns.h's mDNS event). */
+extern bool (*mm__mdns_direct)(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, int *result);
+
+/* mDNS's "hostnames" (decode-mdns.c): true when name (an owner name or a
+ * target) announces a host, name[0..*len) (".local" and a trailing dot cut
+ * off, one label left); true for the reverse-lookup names whose PTR
+ * targets are hosts (".in-addr.arpa", ".ip6.arpa"). */
+bool mm__mdns_host(const char *name, size_t *len);
+bool mm__mdns_reverse(const char *name);
 
 /* The text name of an RR type ("A", "AAAA", ...; the number otherwise). */
 const char *mm__dns_rrtype_name(uint16_t type, char *buf, size_t buflen);
