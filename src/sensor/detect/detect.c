@@ -106,7 +106,7 @@ static struct {
 static size_t packet_count, packet_first;
 
 /* A sensor's per-packet calls, built once its detectors are set up: for
- * each kind of packet (kind_index), the on_packets and prefetches made
+ * each kind of packet (mm__packet_kind_index), the on_packets and prefetches made
  * for it in run order, each with its state, ended by a NULL fn. They
  * follow the states in the det_state block (calls_of), so a packet costs
  * one walk of its kind's list: most packets (a TCP segment of an
@@ -116,30 +116,8 @@ struct packet_call {
     void *state;
 };
 
-/* TCP by its ACK and SYN flags (0-3), + 4 with payload; UDP; the others. */
-#define KIND_UDP   8
-#define KIND_OTHER 9
-#define KINDS      10
-#define CALLS_MAX  (64 + PREFETCHERS + 1) /* per kind, with the end */
-
-static unsigned kind_index(const struct mm_packet *p)
-{
-    if (!p->ip_version)
-        return KIND_OTHER;
-    if (p->ip_proto == 6)
-        return (p->tcp_flags >> 3 & 2u) | (p->tcp_flags >> 1 & 1u) | (p->payload_len ? 4u : 0u);
-    return p->ip_proto == 17 ? KIND_UDP : KIND_OTHER;
-}
-
-/* The MM_PKT_* bits of kind index k. */
-static unsigned kind_bits(unsigned k)
-{
-    static const unsigned by_flags[4] = {MM_PKT_TCP_NOACK, MM_PKT_TCP_SYN, MM_PKT_TCP_ACK,
-                                         MM_PKT_TCP_SYNACK}; /* by ACK and SYN */
-    if (k < KIND_UDP)
-        return by_flags[k & 3] | (k & 4 ? MM_PKT_TCP_DATA : 0u);
-    return k == KIND_UDP ? MM_PKT_UDP : MM_PKT_OTHER;
-}
+#define KINDS     MM__PKT_KINDS
+#define CALLS_MAX (64 + PREFETCHERS + 1) /* per kind, with the end */
 
 static struct packet_call *calls_of(const struct mm_sensor *s, unsigned kind)
 {
@@ -149,7 +127,7 @@ static struct packet_call *calls_of(const struct mm_sensor *s, unsigned kind)
 /* Whether detector d's calls are made for packets of kind index k. */
 static bool wants(const struct mm_detector *d, unsigned k)
 {
-    return !d->packets || (d->packets & kind_bits(k));
+    return !d->packets || (d->packets & mm__packet_kind_bits(k));
 }
 
 /* Adds the prefetches made for kind k (of the detectors that are built in
@@ -269,7 +247,7 @@ void mm__detect_free(struct mm_sensor *s)
 
 void mm__detect_packet(struct mm_sensor *s, const struct mm_packet *p)
 {
-    for (const struct packet_call *c = calls_of(s, kind_index(p)); c->fn; c++)
+    for (const struct packet_call *c = calls_of(s, mm__packet_kind_index(p)); c->fn; c++)
         c->fn(c->state, s, p);
 }
 

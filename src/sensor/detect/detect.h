@@ -32,6 +32,29 @@ enum {
     MM_PKT_OTHER = 1u << 6, /* other IP protocols, and packets that are not IP (ARP) */
 };
 
+/* The dispatch's index of p's kind (0 to MM__PKT_KINDS - 1): TCP by its
+ * ACK and SYN flags (0-3), + 4 with payload; 8 UDP; 9 the rest. */
+#define MM__PKT_KINDS 10
+
+static inline unsigned mm__packet_kind_index(const struct mm_packet *p)
+{
+    if (!p->ip_version)
+        return 9;
+    if (p->ip_proto == 6)
+        return (p->tcp_flags >> 3 & 2u) | (p->tcp_flags >> 1 & 1u) | (p->payload_len ? 4u : 0u);
+    return p->ip_proto == 17 ? 8 : 9;
+}
+
+/* The MM_PKT_* bits of kind index k. */
+static inline unsigned mm__packet_kind_bits(unsigned k)
+{
+    static const unsigned by_flags[4] = {MM_PKT_TCP_NOACK, MM_PKT_TCP_SYN, MM_PKT_TCP_ACK,
+                                         MM_PKT_TCP_SYNACK}; /* by ACK and SYN */
+    if (k < 8)
+        return by_flags[k & 3] | (k & 4 ? MM_PKT_TCP_DATA : 0u);
+    return k == 8 ? MM_PKT_UDP : MM_PKT_OTHER;
+}
+
 struct mm_detector {
     const char *name; /* "intel", "new-device", ...; config section [detect.NAME] */
     /* Creates the detector's state from the config; *state may stay NULL. */
