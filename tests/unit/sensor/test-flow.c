@@ -3,13 +3,15 @@
  * per-direction counters, Community ID on the spec's vectors (TCP, ICMP,
  * ICMPv6), idle and active timeouts, the shorter timeout of closed TCP
  * flows, time stamps that jump backwards (nothing expires), eviction of the
- * least recently active flow at max_flows. */
+ * least recently active flow at max_flows, flow memory carved from chunks
+ * and reused past the pool of freed flows. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,6 +251,52 @@ static void test_later_fragment_has_no_flow(void **state)
     mm_flow_table_free(t);
 }
 
+/* Flow i of a run: a UDP flow of its own */
+static struct mm_flow *feed_numbered(struct mm_flow_table *t, unsigned i, long sec)
+{
+    char src[32];
+    snprintf(src, sizeof src, "10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+    struct mm_packet p = pkt(src, (uint16_t)(1024 + i % 50000), "192.0.2.1", 53, 17, 0, sec, 80);
+    return feed(t, &p);
+}
+
+/* More flows than one chunk holds (about 5 400) and than the pool of freed
+ * flows keeps (4096): all end, then as many new ones take their memory
+ * (pool, then the spare list, then the chunks' rest). Every flow comes
+ * cleared, on a cache-line boundary, and apart from every other live flow;
+ * ASan sees a write past a chunk. */
+static void test_flow_memory_reuse(void **state)
+{
+    (void)state;
+    enum { N = 12000 };
+    struct ended e = {0};
+    struct mm_flow_table *t = table(2 * N, &e);
+    static struct mm_flow *live[N];
+    for (int round = 0; round < 2; round++) {
+        long sec = 1000 + round * 1000;
+        for (unsigned i = 0; i < N; i++) {
+            struct mm_flow *f = feed_numbered(t, i + (unsigned)round * N, sec);
+            assert_non_null(f);
+            assert_int_equal((uintptr_t)f % 64, 0);
+            assert_int_equal(f->dir[0].pkts, 1);
+            assert_int_equal(f->dir[1].pkts, 0);
+            assert_null(f->app);
+            assert_null(f->app_state);
+            assert_int_equal(f->detector_flags, 0);
+            live[i] = f;
+        }
+        assert_int_equal(mm_flow_count(t), N);
+        for (unsigned i = 0; i < N; i++) /* each flow its own memory */
+            memset(&live[i]->detector_flags, 0x5a, sizeof live[i]->detector_flags);
+        for (unsigned i = 0; i < N; i++)
+            assert_int_equal(live[i]->detector_flags, 0x5a5a5a5a);
+        struct mm_packet later = pkt("198.51.100.1", 1, "198.51.100.2", 2, 17, 0, sec + 500, 60);
+        feed(t, &later); /* all N idle past the UDP timeout (and the previous round's later) */
+        assert_int_equal(e.count, (round + 1) * N + round);
+    }
+    mm_flow_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_active_timeout),
         cmocka_unit_test(test_eviction_of_oldest),
         cmocka_unit_test(test_later_fragment_has_no_flow),
+        cmocka_unit_test(test_flow_memory_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
