@@ -56,6 +56,7 @@
 #include "sensor/decode/dhcp-facts.h"
 #include "sensor/decode/http-facts.h"
 #include "sensor/decode/mdns-facts.h"
+#include "sensor/decode/nbns-facts.h"
 #include "sensor/oui.h"
 #include "sensor/osguess.h"
 #include "sensor/sensor-int.h"
@@ -1835,10 +1836,12 @@ static void on_smb(struct mm_devices *d, const json_t *ev)
  * name (a query's "name" is someone else's). */
 static void on_netbios(struct mm_devices *d, const json_t *ev, const json_t *obj)
 {
+    const struct mm__nbns_facts *f = mm__nbns_facts_of(obj); /* the direct path's */
+    const char *host = f ? f->hostname : jstr(obj, "hostname");
     struct device *dev = event_device(d, ev, "src_ip");
-    if (!dev || !jstr(obj, "hostname"))
+    if (!dev || !host)
         return;
-    learn_hostname(dev, jstr(obj, "hostname"));
+    learn_hostname(dev, host);
     maybe_changed(d, dev);
 }
 

@@ -6,8 +6,8 @@
  * instead of the event. HTTP events have no jansson object at all
  * (eve-http.h); DNS, TLS, QUIC and RDP events keep the decoder's object for
  * their protocol member only. sensor.c decides which events take this path
- * and handles them. DHCP and mDNS events are typed as HTTP and DNS events
- * are (eve-dhcp.h, eve-dns.h). */
+ * and handles them. DHCP, mDNS and NetBIOS events are typed as HTTP and
+ * DNS events are (eve-dhcp.h, eve-dns.h, eve-nbns.h). */
 #ifndef MM_SENSOR_EVE_APP_H
 #define MM_SENSOR_EVE_APP_H
 
@@ -23,7 +23,8 @@
 #define MM__DIRECT_HTTP  0
 #define MM__DIRECT_DHCP  5
 #define MM__DIRECT_MDNS  6
-#define MM__DIRECT_TYPES 7
+#define MM__DIRECT_NBNS  7
+#define MM__DIRECT_TYPES 8
 
 /* One such type: whether its events take the direct path (decided when
  * the sensor starts), whether the EVE output writes them, and its

@@ -22,6 +22,7 @@
 #include "sensor/eve-dhcp.h"
 #include "sensor/eve-dns.h"
 #include "sensor/eve-http.h"
+#include "sensor/eve-nbns.h"
 #include "sensor/decode/tls-facts.h"
 #include "sensor/eve-tls.h"
 #include "sensor/intel/intel.h"
@@ -217,7 +218,8 @@ void mm_sensor_emit(struct mm_sensor *s, json_t *ev)
 
 /* True when every detector given events of type reads them through facts
  * and the stand-in (detect.h, reads_standin). The device inventory reads
- * none of the direct types but HTTP, DHCP and mDNS, through their facts. */
+ * none of the direct types but HTTP, DHCP, mDNS and NetBIOS, through their
+ * facts. */
 static bool readers_read_standin(const char *type)
 {
     for (size_t i = 0; i < mm_detector_count; i++) {
@@ -361,6 +363,31 @@ static bool mdns_direct(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, 
     return true;
 }
 
+static int write_nbns(struct mm_eve_out *o, const void *e)
+{
+    return mm__nbns_line_write(o, e);
+}
+
+/* The decoder's NetBIOS name service message as a typed event
+ * (eve-nbns.h): no jansson object; the facts ("hostname") are published
+ * for the stand-in's own empty "netbios" member. */
+static bool nbns_direct(struct mm_app_ctx *ctx, const struct mm__nbns_message *m)
+{
+    struct mm__direct_type *t = direct_for(ctx, "netbios");
+    struct mm__nbns_event e;
+    if (!t)
+        return false;
+    mm__nbns_event_fill(&e, ctx, m);
+    json_t *standin = mm__direct_standin(t, &e.h, NULL);
+    if (!standin)
+        return false;
+    mm__nbns_event_facts(&e, mm__nbns_facts_begin());
+    mm__nbns_facts_publish(t->member);
+    handle_direct(ctx->sensor, t, standin, &e.h, write_nbns, &e);
+    mm__nbns_facts_end();
+    return true;
+}
+
 struct tls_line {
     const struct mm_eve_header *h;
     const struct mm__tls_part *p;
@@ -439,7 +466,8 @@ static bool app_direct(struct mm_app_ctx *ctx, const char *type, json_t *obj, in
     struct mm_eve_header h;
     if (!t || t == &ctx->sensor->direct->types[MM__DIRECT_HTTP] ||
         t == &ctx->sensor->direct->types[MM__DIRECT_DHCP] ||
-        t == &ctx->sensor->direct->types[MM__DIRECT_MDNS])
+        t == &ctx->sensor->direct->types[MM__DIRECT_MDNS] ||
+        t == &ctx->sensor->direct->types[MM__DIRECT_NBNS])
         return false; /* typed events: their decoders' own hooks */
     mm_app_header(ctx, type, &h);
     json_t *standin = mm__direct_standin(t, &h, obj);
@@ -803,6 +831,7 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     mm__device_direct = device_direct;
     mm__dhcp_direct = dhcp_direct;
     mm__mdns_direct = mdns_direct;
+    mm__nbns_direct = nbns_direct;
 out:
     if (r != 0) {
         s->intel = NULL; /* stays with the caller */
