@@ -17,8 +17,8 @@
 #include "sensor/sensor-int.h"
 
 /* The types taking this path, MM__DIRECT_HTTP first. */
-static const char *const direct_names[MM__DIRECT_TYPES] = {"http", "dns",  "tls",  "quic",
-                                                           "rdp",  "dhcp", "mdns", "netbios"};
+static const char *const direct_names[MM__DIRECT_TYPES] = {"http", "dns",  "tls",     "quic", "rdp",
+                                                           "dhcp", "mdns", "netbios", "smb"};
 
 struct mm__direct *mm__direct_new(void)
 {

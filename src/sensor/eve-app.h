@@ -4,8 +4,8 @@
  * straight into the EVE writer's batch before the protocol's own part, and
  * the small stand-in objects the detectors and the inventory are handed
  * instead of the event. HTTP events have no jansson object at all
- * (eve-http.h); DNS, TLS, QUIC and RDP events keep the decoder's object for
- * their protocol member only. sensor.c decides which events take this path
+ * (eve-http.h); DNS, TLS, QUIC, RDP and SMB events keep the decoder's
+ * object for their protocol member only. sensor.c decides which events take this path
  * and handles them. DHCP, mDNS and NetBIOS events are typed as HTTP and
  * DNS events are (eve-dhcp.h, eve-dns.h, eve-nbns.h). */
 #ifndef MM_SENSOR_EVE_APP_H
@@ -24,7 +24,7 @@
 #define MM__DIRECT_DHCP  5
 #define MM__DIRECT_MDNS  6
 #define MM__DIRECT_NBNS  7
-#define MM__DIRECT_TYPES 8
+#define MM__DIRECT_TYPES 9
 
 /* One such type: whether its events take the direct path (decided when
  * the sensor starts), whether the EVE output writes them, and its

@@ -87,5 +87,6 @@ const struct mm_detector mm_detector_legacy_os = {
     .init = legacy_init,
     .on_event = legacy_event,
     .events = "device,smb",
+    .reads_standin = true, /* "smb": the member, src_ip and dest_ip of the stand-in */
     .free = mm__detect_basic_free,
 };
