@@ -70,7 +70,8 @@ struct mm_detector {
     void (*on_event)(void *state, struct mm_sensor *s, const json_t *ev);
     const char *events;
     /* True when on_event reads the types in events (dns, tls, http, quic,
-     * rdp) only through the decoders' facts and the event's stand-in
+     * rdp, dhcp, mdns, netbios, smb, device) only through the decoders'
+     * facts and the event's stand-in
      * ("event_type", "src_ip", "dest_ip" and the protocol member) and
      * alerts through mm_sensor_alert_event: those events may then skip
      * their jansson object (sensor.c's direct path). False (the default)
