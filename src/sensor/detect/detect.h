@@ -70,7 +70,7 @@ struct mm_detector {
     void (*on_event)(void *state, struct mm_sensor *s, const json_t *ev);
     const char *events;
     /* True when on_event reads the types in events (dns, tls, http, quic,
-     * rdp, dhcp, mdns, netbios, smb, device) only through the decoders'
+     * rdp, dhcp, mdns, netbios, smb) only through the decoders'
      * facts and the event's stand-in
      * ("event_type", "src_ip", "dest_ip" and the protocol member) and
      * alerts through mm_sensor_alert_event: those events may then skip
