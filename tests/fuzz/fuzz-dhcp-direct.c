@@ -9,17 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "sensor/decode/decode.h"
 #include "sensor/eve-dhcp.h"
 
+#include "fuzz-direct.h"
+
 extern const struct mm_app_decoder mm_app_dhcp;
 
 static struct {
-    int fd[2]; /* memory files: [0] direct lines, [1] JSON lines */
-    struct mm_eve_out *out[2];
+    struct fuzz_outs outs;
     const char *texts[7]; /* the direct path's facts (valid until the next fill) */
     bool reply, facts_set;
     const uint8_t *params;
@@ -33,20 +32,6 @@ static const char *const keys[7] = {"client_mac",
                                     "hostname",
                                     "fqdn",
                                     "vendor_class_identifier"};
-
-/* The two writers, made at the first input and kept (the process ends). */
-static void open_outs(void)
-{
-    for (int k = 0; k < 2; k++) {
-        char path[64];
-        if (run.out[k])
-            continue;
-        run.fd[k] = memfd_create(k ? "json" : "direct", 0);
-        snprintf(path, sizeof path, "/proc/self/fd/%d", run.fd[k]);
-        if (run.fd[k] < 0 || mm_eve_out_open(path, 0, 1, &run.out[k]) != 0)
-            abort();
-    }
-}
 
 static bool direct_hook(struct mm_app_ctx *ctx, const struct mm__dhcp_message *m)
 {
@@ -67,7 +52,7 @@ static bool direct_hook(struct mm_app_ctx *ctx, const struct mm__dhcp_message *m
     run.params = f.params;
     run.nparams = f.nparams;
     run.facts_set = true;
-    mm__dhcp_line_write(run.out[0], &e);
+    mm__dhcp_line_write(run.outs.out[0], &e);
     return false;
 }
 
@@ -96,34 +81,14 @@ static void on_json(struct mm_app_ctx *ctx, json_t *ev)
         abort();
     same_facts(json_object_get(ev, "dhcp"));
     run.facts_set = false;
-    mm_eve_out_write(run.out[1], ev);
+    mm_eve_out_write(run.outs.out[1], ev);
     json_decref(ev);
-}
-
-/* The two memory files hold the same bytes; then both are emptied. */
-static void same_lines(void)
-{
-    off_t n[2];
-    for (int k = 0; k < 2; k++) {
-        mm_eve_out_flush(run.out[k]);
-        n[k] = lseek(run.fd[k], 0, SEEK_END);
-    }
-    if (n[0] != n[1])
-        abort();
-    char *b[2] = {malloc((size_t)n[0] + 1), malloc((size_t)n[1] + 1)};
-    for (int k = 0; k < 2; k++)
-        if (!b[k] || pread(run.fd[k], b[k], (size_t)n[k], 0) != n[k] || ftruncate(run.fd[k], 0))
-            abort();
-    if (memcmp(b[0], b[1], (size_t)n[0]) != 0)
-        abort();
-    free(b[0]);
-    free(b[1]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct mm_packet p;
-    open_outs();
+    fuzz_outs_open(&run.outs);
     memset(&p, 0, sizeof p);
     p.ip_version = 4;
     p.ip_proto = 17;
@@ -142,6 +107,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(copy);
     if (run.facts_set)
         abort();
-    same_lines();
+    fuzz_outs_same(&run.outs);
     return 0;
 }
