@@ -520,18 +520,27 @@ static void put_grouped(struct mm_eve_out *o, const struct mm__dns_event *e)
         LIT(o, "}");
 }
 
-int mm__dns_line_write(struct mm_eve_out *o, const struct mm__dns_event *e)
+/* The queries and the record sections a DNS (or, with additionals, an
+ * mDNS) line lists, each only when it has entries. */
+static void put_sections(struct mm_eve_out *o, const struct mm__dns_event *e, bool additionals)
 {
-    mm_eve_out_line_begin(o);
-    mm__app_line_header(o, &e->h, -1);
-    LIT(o, ",\"dns\":");
-    put_header(o, e->id, e->flags, true);
     if (e->nq)
         put_queries(o, e);
     if (e->nan)
         put_records(o, "answers", 7, e->an, e->nan);
     if (e->nns)
         put_records(o, "authorities", 11, e->ns, e->nns);
+    if (additionals && e->nar)
+        put_records(o, "additionals", 11, e->ar, e->nar);
+}
+
+int mm__dns_line_write(struct mm_eve_out *o, const struct mm__dns_event *e)
+{
+    mm_eve_out_line_begin(o);
+    mm__app_line_header(o, &e->h, -1);
+    LIT(o, ",\"dns\":");
+    put_header(o, e->id, e->flags, true);
+    put_sections(o, e, false);
     put_grouped(o, e);
     LIT(o, "}}");
     return mm_eve_out_line_end(o);
@@ -599,14 +608,7 @@ int mm__mdns_line_write(struct mm_eve_out *o, const struct mm__dns_event *e)
     mm__app_line_header(o, &e->h, -1);
     LIT(o, ",\"mdns\":");
     put_header(o, e->id, e->flags, false);
-    if (e->nq)
-        put_queries(o, e);
-    if (e->nan)
-        put_records(o, "answers", 7, e->an, e->nan);
-    if (e->nns)
-        put_records(o, "authorities", 11, e->ns, e->nns);
-    if (e->nar)
-        put_records(o, "additionals", 11, e->ar, e->nar);
+    put_sections(o, e, true);
     put_hostnames(o, e);
     LIT(o, "}}");
     return mm_eve_out_line_end(o);
