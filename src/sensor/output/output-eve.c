@@ -360,7 +360,18 @@ static void put_string_member(struct jbuf *b, char sep, const char *key, size_t 
 
 /* Copying the plain run of text known to be valid UTF-8: as copy_plain,
  * but bytes 0x80-0xff are plain (nothing to check), so only the bytes a
- * JSON string escapes end the run. */
+ * JSON string escapes end the run. The scalar loop, from byte i: */
+static inline size_t copy_valid_from(char *o, const char *s, size_t i, size_t n)
+{
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            return i;
+        o[i] = s[i];
+    }
+    return n;
+}
+
 #if defined(EVE_SSE2)
 static inline size_t copy_valid(char *o, const char *s, size_t n)
 {
@@ -372,25 +383,12 @@ static inline size_t copy_valid(char *o, const char *s, size_t n)
         if (m)
             return i + (size_t)__builtin_ctz(m);
     }
-    for (; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\')
-            return i;
-        o[i] = s[i];
-    }
-    return n;
+    return copy_valid_from(o, s, i, n);
 }
 #else
 static inline size_t copy_valid(char *o, const char *s, size_t n)
 {
-    size_t i = 0;
-    for (; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\')
-            return i;
-        o[i] = s[i];
-    }
-    return n;
+    return copy_valid_from(o, s, 0, n);
 }
 #endif
 
