@@ -16,10 +16,10 @@
 
 /* ---- the typed event --------------------------------------------------------- */
 
-/* Room for the texts: one buffer per text (the packet path is single
- * threaded, as eve-fast.c's caches). */
+/* Room for the texts: one buffer per text and decoding thread (as
+ * eve-dhcp.c's). */
 enum { T_URL, T_UA, T_METHOD, T_REFERER, T_PROTOCOL, T_CTYPE, T_COUNT };
-static char text_room[T_COUNT][MM_APP_TEXT_SCRATCH];
+static _Thread_local char text_room[T_COUNT][MM_APP_TEXT_SCRATCH];
 
 /* The text of slice t ({NULL, 0} when absent); always in its buffer and
  * NUL-terminated when nul is set (the facts' C strings). */

@@ -53,7 +53,7 @@ static void index_types(void)
 static uint32_t type_bit_n(const char *type, size_t n)
 {
     int i = mm__eve_event_type_index(type, n);
-    return i < 0 ? OTHER_TYPE : 1u << i;
+    return i < 0 || i >= 31 ? OTHER_TYPE : 1u << i; /* past 31 types: "other" */
 }
 
 /* The bit of the NUL-terminated type: its key's one candidate compared
