@@ -282,6 +282,24 @@ static void handle_direct(struct mm_sensor *s, struct mm__direct_type *t, json_t
     drain(s);
 }
 
+/* A typed event whose facts are filled: its stand-in (no protocol object)
+ * is made, the facts are published for the stand-in's member while the
+ * readers run (handle_direct), then withdrawn. False, leaving the event to
+ * the decoder's JSON path, when the stand-in cannot be made. */
+static bool typed_direct(struct mm_app_ctx *ctx, struct mm__direct_type *t,
+                         const struct mm_eve_header *h,
+                         int (*write_line)(struct mm_eve_out *o, const void *arg), const void *arg,
+                         void (*publish)(const json_t *member), void (*end)(void))
+{
+    json_t *standin = mm__direct_standin(t, h, NULL);
+    if (!standin)
+        return false;
+    publish(t->member);
+    handle_direct(ctx->sensor, t, standin, h, write_line, arg);
+    end();
+    return true;
+}
+
 static int write_http(struct mm_eve_out *o, const void *e)
 {
     return mm__http_line_write(o, e);
@@ -296,14 +314,8 @@ static bool http_direct(struct mm_app_ctx *ctx, const struct mm__http_message *m
     if (!t)
         return false;
     mm__http_event_fill(&e, ctx, m);
-    json_t *standin = mm__direct_standin(t, &e.h, NULL);
-    if (!standin)
-        return false;
     mm__http_event_facts(&e, mm__http_facts_begin());
-    mm__http_facts_publish(t->member);
-    handle_direct(ctx->sensor, t, standin, &e.h, write_http, &e);
-    mm__http_facts_end();
-    return true;
+    return typed_direct(ctx, t, &e.h, write_http, &e, mm__http_facts_publish, mm__http_facts_end);
 }
 
 static int write_dns(struct mm_eve_out *o, const void *e)
@@ -324,13 +336,9 @@ static bool dns_direct(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, i
     int r = mm__dns_event_fill(e, ctx, msg, len);
     if (r == MM_ENOMEM)
         return false;
-    json_t *standin = mm__direct_standin(t, &e->h, NULL);
-    if (!standin)
-        return false;
     mm__dns_event_facts(e, mm__dns_facts_begin());
-    mm__dns_facts_publish(t->member);
-    handle_direct(ctx->sensor, t, standin, &e->h, write_dns, e);
-    mm__dns_facts_end();
+    if (!typed_direct(ctx, t, &e->h, write_dns, e, mm__dns_facts_publish, mm__dns_facts_end))
+        return false;
     *result = r;
     return true;
 }
@@ -352,13 +360,9 @@ static bool mdns_direct(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, 
     int r = mm__mdns_event_fill(e, ctx, msg, len);
     if (r == MM_ENOMEM)
         return false;
-    json_t *standin = mm__direct_standin(t, &e->h, NULL);
-    if (!standin)
-        return false;
     mm__mdns_event_facts(e, mm__mdns_facts_begin());
-    mm__mdns_facts_publish(t->member);
-    handle_direct(ctx->sensor, t, standin, &e->h, write_mdns, e);
-    mm__mdns_facts_end();
+    if (!typed_direct(ctx, t, &e->h, write_mdns, e, mm__mdns_facts_publish, mm__mdns_facts_end))
+        return false;
     *result = r;
     return true;
 }
@@ -378,14 +382,8 @@ static bool nbns_direct(struct mm_app_ctx *ctx, const struct mm__nbns_message *m
     if (!t)
         return false;
     mm__nbns_event_fill(&e, ctx, m);
-    json_t *standin = mm__direct_standin(t, &e.h, NULL);
-    if (!standin)
-        return false;
     mm__nbns_event_facts(&e, mm__nbns_facts_begin());
-    mm__nbns_facts_publish(t->member);
-    handle_direct(ctx->sensor, t, standin, &e.h, write_nbns, &e);
-    mm__nbns_facts_end();
-    return true;
+    return typed_direct(ctx, t, &e.h, write_nbns, &e, mm__nbns_facts_publish, mm__nbns_facts_end);
 }
 
 struct tls_line {
@@ -409,15 +407,9 @@ static bool tls_direct(struct mm_app_ctx *ctx, const struct mm__tls_part *p)
     if (!t)
         return false;
     mm_app_header(ctx, "tls", &h);
-    json_t *standin = mm__direct_standin(t, &h, NULL);
-    if (!standin)
-        return false;
     mm__tls_part_facts(p, mm__tls_facts_begin());
-    mm__tls_facts_publish(t->member);
     struct tls_line line = {&h, p};
-    handle_direct(ctx->sensor, t, standin, &h, write_tls, &line);
-    mm__tls_facts_end();
-    return true;
+    return typed_direct(ctx, t, &h, write_tls, &line, mm__tls_facts_publish, mm__tls_facts_end);
 }
 
 static int write_dhcp(struct mm_eve_out *o, const void *e)
@@ -435,14 +427,8 @@ static bool dhcp_direct(struct mm_app_ctx *ctx, const struct mm__dhcp_message *m
     if (!t)
         return false;
     mm__dhcp_event_fill(&e, ctx, m);
-    json_t *standin = mm__direct_standin(t, &e.h, NULL);
-    if (!standin)
-        return false;
     mm__dhcp_event_facts(&e, mm__dhcp_facts_begin());
-    mm__dhcp_facts_publish(t->member);
-    handle_direct(ctx->sensor, t, standin, &e.h, write_dhcp, &e);
-    mm__dhcp_facts_end();
-    return true;
+    return typed_direct(ctx, t, &e.h, write_dhcp, &e, mm__dhcp_facts_publish, mm__dhcp_facts_end);
 }
 
 struct app_line {
