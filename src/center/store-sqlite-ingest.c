@@ -594,6 +594,16 @@ static struct mm_alert_memo_key memo_key(const struct mm_sensor *sensor,
                                       capped_len(a->device, DEVICE_CAP + 1)};
 }
 
+/* Puts v in the memo. A memo that cannot grow for want of memory has
+ * emptied itself, which is always true (what it does not hold is asked of
+ * the database), so that is no reason to fail the batch. */
+static int memo_remember(struct mm_alert_memo *memo, const struct mm_alert_memo_key *k,
+                         const struct mm_alert_memo_val *v)
+{
+    int r = mm_alert_memo_put(memo, k, v);
+    return r == MM_ENOMEM ? 0 : r;
+}
+
 /* find_alert through the memo. */
 static int memo_find(struct ingest_stmts *s, const struct mm_sensor *sensor,
                      const struct mm_ingest_alert *a, int64_t ts, int64_t window,
@@ -608,7 +618,7 @@ static int memo_find(struct ingest_stmts *s, const struct mm_sensor *sensor,
         bind_key(s->top, sensor, a);
         int r = read_found(s->top, &got);
         if (r == 0)
-            r = mm_alert_memo_put(s->memo, &k, &got);
+            r = memo_remember(s->memo, &k, &got);
         if (r != 0)
             return r;
         top = &got;
@@ -636,7 +646,7 @@ static int memo_note(struct ingest_stmts *s, const struct mm_sensor *sensor,
         return 0;
     bool above = v->last > top->last || (v->last == top->last && v->id >= top->id);
     if (top->id == 0 || top->id == v->id || above)
-        return mm_alert_memo_put(s->memo, &k, v);
+        return memo_remember(s->memo, &k, v);
     return 0;
 }
 

@@ -11,7 +11,9 @@
  * the same alerts and event links, every alert's seen_hour is its
  * last_seen's hour, and the alert lists (read page by page through the
  * hour-ordered indexes of migration 010) come in exactly (last_seen, id)
- * order. */
+ * order. Last, the memo runs out of memory while it grows (calloc fails,
+ * through the linker's --wrap): the batch still goes in, exactly as
+ * without the memo. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include <cmocka.h>
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -500,12 +503,99 @@ static void test_store_with_and_without_memo(void **state)
     world_close(&without);
 }
 
+/* ---- out of memory while the memo grows ---- */
+
+/* calloc, wrapped by the linker (-Wl,--wrap=calloc, see CMakeLists.txt):
+ * while calloc_fails is set, tables of at least 512 members fail. That is
+ * the memo's grown table (256 slots at first); the ingest's own callocs
+ * have a member per event of the batch, fewer here. */
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+static bool calloc_fails;
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    if (calloc_fails && n >= 512)
+        return NULL;
+    return __real_calloc(n, size);
+}
+
+#define OOM_KEYS 300
+
+/* One batch of OOM_KEYS alerts, each of its own device (its own key). */
+static void ingest_many_keys(struct world *w, int64_t ts, int64_t seq0)
+{
+    static char names[OOM_KEYS][16];
+    struct mm_ingest_event evs[OOM_KEYS];
+    for (int i = 0; i < OOM_KEYS; i++) {
+        struct mm_ingest_event *e = &evs[i];
+        memset(e, 0, sizeof *e);
+        snprintf(names[i], sizeof names[i], "dev-%03d", i);
+        e->seq = seq0 + i;
+        e->ts = ts + i * SEC;
+        e->event_type = "alert";
+        e->is_alert = true;
+        e->body = "{}";
+        e->body_len = 2;
+        e->stats_backlog = e->stats_drops = -1;
+        e->alert.signature_id = 100;
+        e->alert.severity = 2;
+        e->alert.signature = "sig";
+        e->alert.device = names[i];
+        e->alert.src_ip = "10.0.0.1";
+    }
+    struct mm_ingest_opts o = {
+        .now = ts / SEC, .alert_window = 3600 * SEC, .header_backlog = -1, .header_drops = -1};
+    struct mm_ingest_result res;
+    assert_int_equal(
+        w->st[0]->ops->events_ingest(w->st[0], &w->sensors[0], evs, OOM_KEYS, &o, &res), 0);
+}
+
+static size_t memo_count(struct world *w)
+{
+    struct mm__sqlite_ingest *in;
+    assert_int_equal(mm__sqlite_ingest_acquire(w->st[0], &in), 0);
+    size_t n = mm_alert_memo_count(in->memo);
+    mm__sqlite_ingest_release(w->st[0]);
+    return n;
+}
+
+static void test_memo_out_of_memory(void **state)
+{
+    (void)state;
+    struct world with, without;
+    struct mm_buf a = MM_BUF_INIT, b = MM_BUF_INIT;
+    world_open(&with, true);
+    world_open(&without, false);
+    const int64_t t0 = 200000 * SEC;
+    for (int round = 0; round < 2; round++) {
+        /* round 0: the memo cannot grow; round 1: it can */
+        calloc_fails = round == 0;
+        ingest_many_keys(&with, t0 + round * 600 * SEC, 1 + round * OOM_KEYS);
+        calloc_fails = false;
+        ingest_many_keys(&without, t0 + round * 600 * SEC, 1 + round * OOM_KEYS);
+        dump(with.raw, &a);
+        dump(without.raw, &b);
+        assert_string_equal(mm_buf_str(&a), mm_buf_str(&b));
+        if (round == 1)
+            assert_true(memo_count(&with) >= OOM_KEYS); /* it grew */
+        else
+            assert_true(memo_count(&with) < OOM_KEYS); /* it emptied itself */
+    }
+    assert_int_equal(count_alerts(with.raw), OOM_KEYS);
+    mm_buf_free(&a);
+    mm_buf_free(&b);
+    world_close(&with);
+    world_close(&without);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memo_table),
         cmocka_unit_test(test_memo_bound_and_device_size),
         cmocka_unit_test(test_store_with_and_without_memo),
+        cmocka_unit_test(test_memo_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
