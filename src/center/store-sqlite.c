@@ -7,6 +7,7 @@
  * "(?all OR tenant_id = ?tenant)" so a row outside the scope is never read. */
 #include "center/store.h"
 #include "center/store-sqlite.h"
+#include "center/sqlite-walbuf.h"
 #include "center/store-sqlite-desk.h" /* desk, incidents, reports (desk work) */
 #include "center/store-sqlite-mail.h" /* emergency mail */
 
@@ -357,8 +358,10 @@ static int open_conn(bool sync_full, const char *path, sqlite3 **out, char *err,
 {
     sqlite3 *db = NULL;
     *out = NULL;
-    int rc = sqlite3_open_v2(
-        path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    /* The WAL-gathering VFS (sqlite-walbuf.h) needs a sync at each commit. */
+    const char *vfs = sync_full ? mm__sqlite_walbuf_name() : NULL;
+    int rc = sqlite3_open_v2(path, &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
     if (rc != SQLITE_OK) {
         mm_msg_format(err, errlen, "center-log", "store.open", path,
                       db ? sqlite3_errmsg(db) : mm_msg_strerror(MM_ENOMEM));

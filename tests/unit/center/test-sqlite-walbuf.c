@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Tests of the WAL-gathering SQLite VFS (sqlite-walbuf.h): a database
+ * written through it (synchronous = FULL, WAL) with transactions of every
+ * size (one small row, rows of several pages, a transaction larger than
+ * the gathering buffer, one that spills its cache into the WAL and reads
+ * it back before it commits, rolled-back ones, checkpoints in between)
+ * holds after every commit exactly what a second connection through the
+ * default VFS reads, and what an in-memory model says. Then a child
+ * process commits transactions through it and dies with _exit (as after
+ * kill -9, nothing closed or flushed by hand) right after a commit: every
+ * committed transaction is in the file, read through the default VFS. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "center/sqlite-walbuf.h"
+#include "../test-tmpdir.h"
+
+#define ROWS_MAX 1000
+
+/* The model: row id -> (size, seed) of its blob, 0 size for none. */
+struct model {
+    int size[ROWS_MAX];
+    unsigned seed[ROWS_MAX];
+};
+
+static void fill(unsigned char *p, int n, unsigned seed)
+{
+    for (int i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        p[i] = (unsigned char)(seed >> 16);
+    }
+}
+
+static sqlite3 *open_db(const char *path, const char *vfs)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                                  "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, b BLOB)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    return db;
+}
+
+static void put(sqlite3 *db, int id, int size, unsigned seed)
+{
+    sqlite3_stmt *st;
+    unsigned char *b = malloc((size_t)size + 1);
+    assert_non_null(b);
+    fill(b, size, seed);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO t (id, b) VALUES (?, ?)", -1, &st, NULL),
+        SQLITE_OK);
+    sqlite3_bind_int(st, 1, id);
+    sqlite3_bind_blob(st, 2, b, size, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    free(b);
+}
+
+/* The row count and the sum of the blob sizes of db are the model's. */
+static void check_sizes(sqlite3 *db, const struct model *m)
+{
+    sqlite3_stmt *st;
+    int64_t rows = 0, bytes = 0;
+    for (int i = 0; i < ROWS_MAX; i++) {
+        rows += m->size[i] > 0;
+        bytes += m->size[i];
+    }
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*), sum(length(b)) FROM t", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(st, 0), rows);
+    assert_int_equal(sqlite3_column_int64(st, 1), bytes);
+    sqlite3_finalize(st);
+}
+
+/* Every row of db is the model's, and the model has no other row. */
+static void check(sqlite3 *db, const struct model *m)
+{
+    sqlite3_stmt *st;
+    int rows = 0, want = 0;
+    unsigned char *b = malloc(300 * 1024);
+    assert_non_null(b);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT id, b FROM t", -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int id = sqlite3_column_int(st, 0), n = sqlite3_column_bytes(st, 1);
+        assert_true(id >= 0 && id < ROWS_MAX);
+        assert_int_equal(n, m->size[id]);
+        fill(b, n, m->seed[id]);
+        assert_memory_equal(sqlite3_column_blob(st, 1), b, (size_t)n);
+        rows++;
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; i < ROWS_MAX; i++)
+        want += m->size[i] > 0;
+    assert_int_equal(rows, want);
+    free(b);
+}
+
+/* One random transaction: a few rows of random size (up to ~260 KB, over
+ * the gathering buffer's piece size), committed or rolled back. */
+static void random_tx(sqlite3 *db, struct model *m, unsigned *rnd)
+{
+    struct model next = *m;
+    int n = 1 + (int)(rand_r(rnd) % 20);
+    bool commit = rand_r(rnd) % 5 != 0;
+    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    for (int i = 0; i < n; i++) {
+        int id = (int)(rand_r(rnd) % ROWS_MAX), kind = (int)(rand_r(rnd) % 10);
+        int size = kind < 6   ? 1 + (int)(rand_r(rnd) % 900)
+                   : kind < 9 ? 1 + (int)(rand_r(rnd) % 20000)
+                              : 1 + (int)(rand_r(rnd) % 260000);
+        unsigned seed = (unsigned)rand_r(rnd);
+        put(db, id, size, seed);
+        next.size[id] = size;
+        next.seed[id] = seed;
+    }
+    assert_int_equal(sqlite3_exec(db, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    if (commit)
+        *m = next;
+}
+
+static void test_walbuf_same_data(void **state)
+{
+    (void)state;
+    char dir[TEST_TMPDIR_MAX], path[TEST_TMPDIR_MAX];
+    struct model *m = calloc(1, sizeof *m);
+    unsigned rnd = 20261126u;
+    assert_non_null(m);
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "walbuf"), 0);
+    assert_int_equal(test_tmpdir_join(path, sizeof path, dir, "w.db"), 0);
+    const char *vfs = mm__sqlite_walbuf_name();
+    assert_string_equal(vfs, MM_SQLITE_WALBUF_VFS);
+    sqlite3 *w = open_db(path, vfs), *r = open_db(path, NULL);
+    /* A small cache makes large transactions spill pages into the WAL
+     * before their commit and read them back from it. */
+    assert_int_equal(sqlite3_exec(w, "PRAGMA cache_size = 20", NULL, NULL, NULL), SQLITE_OK);
+    for (int step = 0; step < 200; step++) {
+        random_tx(w, m, &rnd);
+        check_sizes(r, m);
+        if (step % 20 == 0)
+            check(r, m);
+        if (step % 37 == 0)
+            assert_int_equal(sqlite3_exec(r, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL),
+                             SQLITE_OK);
+        if (step % 101 == 0)
+            assert_int_equal(sqlite3_exec(w, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL),
+                             SQLITE_OK);
+    }
+    check(w, m);
+    assert_int_equal(sqlite3_close(w), SQLITE_OK);
+    check(r, m);
+    assert_int_equal(sqlite3_close(r), SQLITE_OK);
+    r = open_db(path, NULL);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(r, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+    check(r, m);
+    sqlite3_close(r);
+    test_tmpdir_remove(dir);
+    free(m);
+}
+
+/* The child commits transactions and reports each commit on the pipe
+ * (after COMMIT returned, as the centre acknowledges a batch), then dies
+ * without closing anything. */
+static void child_commits(const char *path, int fd, int commits)
+{
+    unsigned rnd = 77u;
+    sqlite3 *w = open_db(path, mm__sqlite_walbuf_name());
+    for (int i = 0; i < commits; i++) {
+        assert_int_equal(sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        for (int k = 0; k < 30; k++)
+            put(w, i * 30 + k, 1 + (int)(rand_r(&rnd) % 9000), 1);
+        assert_int_equal(sqlite3_exec(w, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        if (write(fd, &i, sizeof i) != (ssize_t)sizeof i)
+            _exit(3);
+    }
+    /* Half-written next transaction, then gone as after kill -9. */
+    assert_int_equal(sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    put(w, 999999, 5000, 1);
+    _exit(0);
+}
+
+static void test_walbuf_killed_after_commit(void **state)
+{
+    (void)state;
+    char dir[TEST_TMPDIR_MAX], path[TEST_TMPDIR_MAX];
+    int fds[2], acked = -1, got;
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "walbuf-kill"), 0);
+    assert_int_equal(test_tmpdir_join(path, sizeof path, dir, "k.db"), 0);
+    sqlite3_close(open_db(path, NULL));
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        child_commits(path, fds[1], 100);
+    }
+    close(fds[1]);
+    while (read(fds[0], &got, sizeof got) == (ssize_t)sizeof got)
+        acked = got;
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(acked, 99);
+    sqlite3 *r = open_db(path, NULL);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(r, "SELECT count(*), max(id) FROM t", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), (acked + 1) * 30);
+    assert_int_equal(sqlite3_column_int(st, 1), (acked + 1) * 30 - 1);
+    sqlite3_finalize(st);
+    sqlite3_close(r);
+    test_tmpdir_remove(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_walbuf_same_data),
+        cmocka_unit_test(test_walbuf_killed_after_commit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
