@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0
  * mm-bench-center: the centre's benchmark client (make bench; not a test).
- *   http URL KEY BATCHES [CONNS]
+ *   http URL KEYS BATCHES [CONNS]
  *                            POSTs BATCHES batches of 1,000 EVE lines to
  *                            URL/api/v1/events over CONNS (default 1)
- *                            keep-alive libcurl connections; prints events/s
+ *                            keep-alive libcurl connections; prints events/s.
+ *                            KEYS is one sensor key, or one per connection
+ *                            separated by commas (connection i sends as
+ *                            sensor i)
  *   raw DIR BATCHES          the limit: the same rows inserted straight into
  *                            a store created by mm_store_open_sqlite (same
  *                            schema, pragmas), one transaction per batch
@@ -83,7 +86,8 @@ static size_t sink(char *d, size_t s, size_t n, void *arg)
 }
 
 struct sender {
-    const char *url, *key;
+    const char *url;
+    char key[256];
     long first_batch, batches, failures;
     pthread_t thread;
 };
@@ -93,7 +97,7 @@ struct sender {
 static void *send_batches(void *arg)
 {
     struct sender *s = arg;
-    char target[512], auth[256];
+    char target[512], auth[320];
     struct mm_buf body = MM_BUF_INIT;
     CURL *c = curl_easy_init();
     struct curl_slist *h = NULL;
@@ -131,7 +135,18 @@ static void *send_batches(void *arg)
 /* BATCHES batches split over CONNS parallel connections (sensors sending at
  * the same time); the rate counts the wall time of the whole run, including
  * building the bodies. */
-static int bench_http(const char *url, const char *key, long batches, long conns)
+/* The key of connection i: the i-th of the comma-separated keys, or the
+ * last one when there are fewer. */
+static void key_of(const char *keys, long i, char *out, size_t n)
+{
+    const char *p = keys;
+    for (long k = 0; k < i && strchr(p, ','); k++)
+        p = strchr(p, ',') + 1;
+    size_t len = strcspn(p, ",");
+    snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), p);
+}
+
+static int bench_http(const char *url, const char *keys, long batches, long conns)
 {
     struct sender s[16];
     long failures = 0, given = 0;
@@ -140,7 +155,8 @@ static int bench_http(const char *url, const char *key, long batches, long conns
     double t0 = now_s();
     for (long i = 0; i < conns; i++) {
         long n = batches / conns + (i < batches % conns);
-        s[i] = (struct sender){.url = url, .key = key, .first_batch = given, .batches = n};
+        s[i] = (struct sender){.url = url, .first_batch = given, .batches = n};
+        key_of(keys, i, s[i].key, sizeof s[i].key);
         given += n;
         pthread_create(&s[i].thread, NULL, send_batches, &s[i]);
     }
@@ -393,7 +409,7 @@ int main(int argc, char **argv)
     else if (argc == 6 && strcmp(argv[1], "query") == 0 && atol(argv[4]) > 0)
         rc = bench_query(argv[2], argv[3], atol(argv[4]), argv[5]);
     else
-        fprintf(stderr, "usage: mm-bench-center http URL KEY BATCHES [CONNS] | raw DIR BATCHES | "
+        fprintf(stderr, "usage: mm-bench-center http URL KEYS BATCHES [CONNS] | raw DIR BATCHES | "
                         "fill DIR TENANTS ALERTS EVENTS | query URL TOKEN N PATH\n");
     curl_global_cleanup();
     return rc;

@@ -8,9 +8,11 @@
    events (filled directly with SQL) for a vendor analyst and an SME owner,
    plain and filtered -- target p99 < 50 ms.
 Usage: center-bench.py BUILD_DIR WORK_DIR [--events N] [--batches N] [--ingest-only]
-                       [--case SYNC:CONNS ...]
+                       [--case SYNC:CONNS ...] [--one-key]
 --ingest-only skips the alert list (its 1,000,000-event fill takes minutes);
---case runs only the given ingest cases (e.g. --case full:1), repeatable."""
+--case runs only the given ingest cases (e.g. --case full:1), repeatable;
+--one-key makes the connections of a case post as one sensor instead of one
+sensor (of its own SME) each."""
 
 import argparse
 import os
@@ -42,17 +44,26 @@ def start_center(centerlib, sync):
     return centerlib.Center(config="[server]\nsync = %s\n" % sync)
 
 
-def ingest(centerlib, tool, work, batches, sync, conns):
+def ingest(centerlib, tool, work, batches, sync, conns, one_key=False):
+    """Each connection is a sensor of its own SME (tenant), as four sensors
+    posting at the same time are; one_key: all connections send with one
+    sensor's key (the shape of the benchmark before 2026-11-26's fifth
+    round, where every alert key then has one open alert per connection)."""
     c = start_center(centerlib, sync)
-    tid = int(c.admin("tenant", "add", "--name", "Bench KK", "--lang", "ja"))
-    code = c.admin("enrol", "--tenant", str(tid))
+    codes = []
+    for i in range(1 if one_key else conns):
+        tid = int(c.admin("tenant", "add", "--name", "Bench KK %d" % i, "--lang", "ja"))
+        codes.append(c.admin("enrol", "--tenant", str(tid)))
     c.start()
-    r = c.request("POST", "/api/v1/enrol", {"code": code, "name": "bench"})
-    if r.status != 201:
-        sys.exit("bench: enrol: %r" % r)
+    keys = []
+    for code in codes:
+        r = c.request("POST", "/api/v1/enrol", {"code": code, "name": "bench"})
+        if r.status != 201:
+            sys.exit("bench: enrol: %r" % r)
+        keys.append(r.json["key"])
     url = "http://127.0.0.1:%d" % c.port
     cpu0 = cpu_seconds(c.proc.pid)
-    http = run([tool, "http", url, r.json["key"], str(batches), str(conns)], center=c,
+    http = run([tool, "http", url, ",".join(keys), str(batches), str(conns)], center=c,
                timeout=3600)
     cpu = cpu_seconds(c.proc.pid) - cpu0
     c.close()
@@ -100,6 +111,8 @@ def main():
     ap.add_argument("--batches", type=int, default=200)
     ap.add_argument("--ingest-only", action="store_true")
     ap.add_argument("--case", action="append", default=[])
+    ap.add_argument("--one-key", action="store_true",
+                    help="all connections post as one sensor (the older shape)")
     a = ap.parse_args()
     cases = [(s, c) for s in ("full", "normal") for c in (1, 4)]
     if a.case:
@@ -114,11 +127,13 @@ def main():
         "sync", "conns", "HTTP ev/s", "raw ev/s", "ratio", "HTTP ev/CPU-s", "raw ev/CPU-s",
         "ratio"))
     for sync, conns in cases:
-        http, raw, hcpu, rcpu = ingest(centerlib, tool, a.work, a.batches, sync, conns)
+        http, raw, hcpu, rcpu = ingest(centerlib, tool, a.work, a.batches, sync, conns,
+                                       a.one_key)
         print("%-6s %-6d %11.0f %11.0f %5.0f%%   %14.0f %14.0f %5.0f%%" % (
             sync, conns, http, raw, 100 * http / raw, hcpu, rcpu, 100 * hcpu / rcpu), flush=True)
     print("(target: HTTP >= 50% of raw; sync = full is the default and the durable one;")
-    print(" raw is one writer; 4 connections are 4 sensors posting at the same time;")
+    print(" raw is one writer; 4 connections are 4 sensors (of 4 SMEs) posting at the same")
+    print(" time%s;" % (", all with one sensor key (--one-key)" if a.one_key else ""))
     print(" ev/CPU-s divides by the CPU time of the centre process or of the raw loop, which")
     print(" stays meaningful when other work shares the machine; wall-clock rates do not)")
     if a.ingest_only:
