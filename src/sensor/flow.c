@@ -565,17 +565,48 @@ static void flow_update(struct mm_flow_table *t, struct mm_flow *f, const struct
     lru_append(t, f);
 }
 
+/* Whether mm_flow_packet looks p up (it is IP and not a later fragment). */
+static bool has_flow(const struct mm_packet *p)
+{
+    return p->ip_version && (!p->fragment || p->first_fragment);
+}
+
+/* p's ports as the flow key takes them (0 for protocols without ports). */
+static void key_ports(const struct mm_packet *p, uint16_t *sp, uint16_t *dp)
+{
+    bool ports = proto_has_ports(p->ip_proto);
+    *sp = ports ? p->sport : 0;
+    *dp = ports ? p->dport : 0;
+}
+
+static uint32_t packet_hash(const struct mm_flow_table *t, const struct mm_packet *p)
+{
+    uint16_t sp, dp;
+    key_ports(p, &sp, &dp);
+    return tuple_hash(t->hash_key, &p->src, sp, &p->dst, dp, p->ip_proto,
+                      vlan_key(p->vlan, p->vlan_count));
+}
+
+void mm_flow_prefetch(const struct mm_flow_table *t, struct mm_packet *p)
+{
+    if (!has_flow(p))
+        return;
+    p->flow_hash = packet_hash(t, p);
+    p->flow_hashed = true;
+    __builtin_prefetch(&t->buckets[p->flow_hash & t->mask]);
+}
+
 struct mm_flow *mm_flow_packet(struct mm_flow_table *t, struct mm_packet *p)
 {
-    if (!p->ip_version || (p->fragment && !p->first_fragment))
+    if (!has_flow(p))
         return NULL;
-    uint16_t sp = 0, dp = 0;
-    if (proto_has_ports(p->ip_proto)) {
-        sp = p->sport;
-        dp = p->dport;
-    }
+    uint16_t sp, dp;
+    key_ports(p, &sp, &dp);
     uint64_t vlans = vlan_key(p->vlan, p->vlan_count);
-    uint32_t h = tuple_hash(t->hash_key, &p->src, sp, &p->dst, dp, p->ip_proto, vlans);
+    /* mm_flow_prefetch's hash is taken once: a packet changed and looked
+     * up again is hashed anew */
+    uint32_t h = p->flow_hashed ? p->flow_hash : packet_hash(t, p);
+    p->flow_hashed = false;
     struct mm_flow *f = t->buckets[h & t->mask];
     int dir = 0;
     for (; f; f = f->hnext) {

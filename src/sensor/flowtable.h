@@ -68,6 +68,11 @@ void mm_flow_table_free(struct mm_flow_table *t);
 int64_t mm_flow_clock_update(struct mm_flow_table *t, const struct timeval *ts);
 int64_t mm_flow_clock(const struct mm_flow_table *t);
 
+/* Hashes p's flow key (kept in p for mm_flow_packet) and starts loading its
+ * bucket, so the look-up's first cache miss overlaps with the work before
+ * it; a no-op for a packet that belongs to no flow. */
+void mm_flow_prefetch(const struct mm_flow_table *t, struct mm_packet *p);
+
 /* Finds or creates the flow of IP packet p (sets p->flow and p->dir) and
  * updates its counters, flags and TCP state. Returns NULL for packets that
  * belong to no flow (not IP, later fragments) or on ENOMEM. */

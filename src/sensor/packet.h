@@ -104,6 +104,10 @@ struct mm_packet {
      * (fragments, packets built by defrag.c or tests): no memo, every ask
      * computes, so a packet changed after an ask cannot get a stale answer */
     struct mm_home_memo *home;
+    /* the flow key's hash, when flow_hashed (mm_flow_prefetch, taken by
+     * mm_flow_packet) */
+    uint32_t flow_hash;
+    bool flow_hashed;
 
     /* first anomaly raised while decoding (MM_ANOM_NONE when clean) */
     enum mm_anomaly anomaly;

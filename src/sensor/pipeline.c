@@ -467,13 +467,27 @@ void mm__pipeline_defrag_give_up(void *arg, const struct mm_packet *first)
     mm__detect_packet(arg, first);
 }
 
+/* memset(p, 0, ...) in 16-byte stores: GCC made it a `rep stos`, whose
+ * start-up cost (tens of cycles) perf put at ~1.5 % of the whole run. */
+typedef uint64_t zero16 __attribute__((vector_size(16), may_alias, aligned(1)));
+
+static void packet_clear(struct mm_packet *p)
+{
+    char *b = (char *)p;
+#pragma GCC unroll 32
+    for (size_t off = 0; off + 16 <= sizeof(*p); off += 16)
+        *(zero16 *)(void *)(b + off) = (zero16){0, 0};
+    if (sizeof(*p) % 16)
+        *(zero16 *)(void *)(b + sizeof(*p) - 16) = (zero16){0, 0};
+}
+
 void mm__pipeline_packet(struct mm_sensor *s, const struct timeval *given, const uint8_t *data,
                          uint32_t caplen, uint32_t len, int linktype)
 {
     struct timeval t = sane_time(given);
     const struct timeval *ts = &t;
     struct mm_packet p;
-    memset(&p, 0, sizeof(p));
+    packet_clear(&p);
     p.data = data;
     p.caplen = caplen;
     p.len = len < caplen ? caplen : len;
@@ -485,6 +499,8 @@ void mm__pipeline_packet(struct mm_sensor *s, const struct timeval *given, const
     p.defrag = s->defrag != NULL;
 
     int r = mm_decode_packet(&p);
+    if (r == 0 && !(p.fragment && p.defrag))
+        mm_flow_prefetch(s->flows, &p); /* loads while the clock and counters move */
     int64_t clock = mm_flow_clock_update(s->flows, ts);
     housekeeping(s, clock);
     if (r == MM_EUNSUPPORTED) {
