@@ -21,20 +21,18 @@
  * per section (libpcap has none; ours keeps a crafted file from growing the
  * table without bound).
  *
- * The file source maps a window of the file (8 MiB by default), parses
- * records in it and moves the window when a record does not fit in what is
- * left, so a record never straddles the window's end; a record larger than
- * the window gets a window of its own size. Only one window is mapped at a
- * time, which bounds the file pages counted in the resident set. The file
- * size is taken with fstat at open and again at every move, and no window
- * reaches past it: a file that grows is read to its new end (like libpcap's
- * reads). A file truncated by another process while its pages are mapped
- * would raise SIGBUS on the next access beyond the new end; the shrink
- * guard (below) turns that into a zero page and an error at the next read.
- * The page holding the new end does not fault (it reads as zeros after the
- * end), so before a packet is handed out, every page of it and the page
- * after its record are touched, or, in a window's last page, the file's
- * size is asked again (packet_whole): a cut packet is never delivered. */
+ * The file source reads the file into one buffer (256 KiB by default) and
+ * parses the records where they lie in it; a record never straddles a
+ * refill: the unread tail moves to the buffer's front before the next
+ * read, and the buffer grows for a record larger than it. The kernel's
+ * copy costs about what a memory mapping's page faults, page-table work
+ * and first touches of each page did, and the packets are then still in
+ * the second-level cache when they are decoded (hence the small buffer).
+ * A read never returns bytes past the file's end, so a packet handed out
+ * was read whole. A file that grows is read to its new end (like
+ * libpcap's reads); one that another program cuts ends where the reads
+ * stop, with an error saying so when the file is then shorter than it was
+ * at open or than the bytes read (cut_short). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -43,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,7 +64,7 @@
 #define BLOCK_MIN        12u
 #define BLOCK_MAX        (16u * 1024 * 1024) /* libpcap's INITIAL_MAX_BLOCKSIZE */
 #define IFACES_MAX       65536u
-#define HEADER_WINDOW    (SHB_MAX + BLOCK_MAX)
+#define HEADER_READ      (SHB_MAX + BLOCK_MAX)
 #define USEC_PER_SEC     1000000u
 
 #define OPT_ENDOFOPT 0
@@ -156,7 +153,11 @@ static int pcap_begin(struct mm__capfile *cf, const uint8_t *buf, size_t n, size
             return MM_EUNSUPPORTED;
         cf->swapped = 1;
     }
-    if (n < PCAP_FILE_HDR || rd16(cf, buf + 4) != 2 || rd16(cf, buf + 6) != 4)
+    if (n < PCAP_FILE_HDR) {
+        *used = PCAP_FILE_HDR;
+        return MM_EUNSUPPORTED;
+    }
+    if (rd16(cf, buf + 4) != 2 || rd16(cf, buf + 6) != 4)
         return MM_EUNSUPPORTED; /* older versions swap caplen and len: libpcap */
     int dlt = dlt_of_linktype(rd32(cf, buf + 20) & 0x03ffffffu);
     if (!linktype_readable(cf, dlt))
@@ -357,8 +358,10 @@ static int pcapng_begin(struct mm__capfile *cf, const uint8_t *buf, size_t n, si
 {
     char err[256];
     uint32_t total, bom;
-    if (n < 12)
+    if (n < 12) {
+        *used = 12;
         return MM_EUNSUPPORTED;
+    }
     memcpy(&total, buf + 4, 4);
     memcpy(&bom, buf + 8, 4);
     if (bom != BYTE_ORDER_MAGIC) {
@@ -368,8 +371,13 @@ static int pcapng_begin(struct mm__capfile *cf, const uint8_t *buf, size_t n, si
         total = __builtin_bswap32(total);
     }
     /* libpcap checks neither the first block's trailer nor its alignment */
-    if (total < SHB_MIN || total > SHB_MAX || total > n || rd16(cf, buf + 12) != 1 ||
-        (rd16(cf, buf + 14) != 0 && rd16(cf, buf + 14) != 2))
+    if (total < SHB_MIN || total > SHB_MAX)
+        return MM_EUNSUPPORTED;
+    if (total > n) {
+        *used = total;
+        return MM_EUNSUPPORTED;
+    }
+    if (rd16(cf, buf + 12) != 1 || (rd16(cf, buf + 14) != 0 && rd16(cf, buf + 14) != 2))
         return MM_EUNSUPPORTED;
     cf->pcapng = 1;
     cf->header_blocks = 1;
@@ -377,9 +385,11 @@ static int pcapng_begin(struct mm__capfile *cf, const uint8_t *buf, size_t n, si
         uint32_t type = 0; /* set by block_frame (initialised for -O3's warnings) */
         const uint8_t *body = NULL;
         size_t blen = 0, len = 0;
-        if (block_frame(cf, buf + pos, n - pos, 0, &type, &body, &blen, &len, err, sizeof(err)) !=
-            MM__CAPFILE_SKIP)
-            return MM_EUNSUPPORTED; /* an error, or a first interface beyond n */
+        int r = block_frame(cf, buf + pos, n - pos, 0, &type, &body, &blen, &len, err, sizeof(err));
+        if (r == MM__CAPFILE_NEED)
+            *used = pos + len; /* a first interface beyond n */
+        if (r != MM__CAPFILE_SKIP)
+            return MM_EUNSUPPORTED;
         if (type == BT_EPB || type == BT_SPB || type == BT_PB)
             return MM_EUNSUPPORTED; /* a packet before any interface */
         pos += len;
@@ -396,6 +406,7 @@ static int pcapng_begin(struct mm__capfile *cf, const uint8_t *buf, size_t n, si
         *used = pos;
         return 0;
     }
+    *used = n + 8; /* no interface yet: at least one more block header */
     return MM_EUNSUPPORTED;
 }
 
@@ -522,8 +533,10 @@ int mm__capfile_begin(struct mm__capfile *cf, const uint8_t *buf, size_t n, size
 {
     uint32_t magic;
     *used = 0;
-    if (n < 4)
+    if (n < 4) {
+        *used = 4;
         return MM_EUNSUPPORTED;
+    }
     memcpy(&magic, buf, sizeof(magic));
     int r = magic == BT_SHB ? pcapng_begin(cf, buf, n, used) : pcap_begin(cf, buf, n, used);
     if (r != 0) {
@@ -549,142 +562,70 @@ void mm__capfile_free(struct mm__capfile *cf)
     cf->nifaces = cf->ifaces_cap = 0;
 }
 
-/* ---- the source: mmap windows or a memory buffer ----------------------- */
+/* ---- the source: a file read into one buffer, or a memory buffer ------- */
 
 struct mm__capsrc {
     struct mm__capfile cf;
     int fd;              /* -1: memory source */
-    size_t window;       /* bytes per window */
-    uint64_t size;       /* file size at the last fstat */
-    const uint8_t *base; /* the mapped window (or the buffer) */
-    uint64_t view_off;   /* file offset of base */
-    size_t view_len;     /* bytes at base */
-    uint64_t pos;        /* file offset of the next record */
+    uint8_t *buf;        /* file source: the read buffer */
+    size_t cap;          /* its size */
+    const uint8_t *base; /* the bytes read (buf, or the memory source's bytes) */
+    size_t head;         /* the next record starts at base + head */
+    size_t tail;         /* the bytes read end at base + tail */
+    uint64_t pos;        /* file offset of the next record (base + head) */
     uint64_t records;    /* records (pcapng: blocks) read, for messages */
-    uint64_t seen_size;  /* the largest size fstat gave */
-    uint64_t zeroed_at;  /* file offset of a page the guard put zeros over, or UINT64_MAX */
-    size_t probe_len;    /* view_len, or 0 once a page is zeroed (packet_whole) */
+    uint64_t seen_size;  /* the file's size at open, or the bytes read, if more */
+    int eof;             /* the last read returned nothing (memory: always) */
     volatile sig_atomic_t stop;
     int failed; /* an error was reported: report it again */
     char reason[384];
 };
 
-/* ---- the shrink guard --------------------------------------------------
- * The window most recently mapped is watched for SIGBUS: a fault inside it
- * means the file became shorter than the window. The handler puts an
- * anonymous zero page over the faulting page (the access then reads zeros)
- * and raises the flag, which the next record read turns into an error. A
- * fault anywhere else goes to the action there was before (a crash, or
- * the sanitizers' report). mmap in a signal handler is a plain system call
- * here (Linux), as in other programs that guard file mappings this way. */
-static struct {
-    const uint8_t *volatile base;
-    volatile size_t len;
-    volatile sig_atomic_t shrank;
-    volatile uintptr_t fault_page; /* the first page zeroed since shrank was cleared */
-    struct sigaction before;
-    size_t page;
-} guard;
-
-static void on_sigbus(int sig, siginfo_t *si, void *ctx)
+/* Makes the buffer hold at least need bytes from the next record on: the
+ * unread tail moves to the buffer's front (a record never straddles a
+ * refill), the buffer grows for a record larger than it (the parser's
+ * limits bound need), then reads fill it until need bytes are there or
+ * the file ends (s->eof). 0, or MM_EIO / MM_ENOMEM with errno set. */
+static int refill(struct mm__capsrc *s, size_t need)
 {
-    (void)ctx;
-    int saved_errno = errno;
-    uintptr_t at = (uintptr_t)si->si_addr, base = (uintptr_t)guard.base, page = guard.page;
-    if (base && at >= base && at - base < guard.len &&
-        mmap((void *)(at - at % page), page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
-             0) != MAP_FAILED) {
-        if (!guard.shrank)
-            guard.fault_page = at - at % page;
-        guard.shrank = 1;
-        errno = saved_errno;
-        return;
+    size_t left = s->tail - s->head;
+    memmove(s->buf, s->buf + s->head, left);
+    s->head = 0;
+    s->tail = left;
+    if (need > s->cap) {
+        uint8_t *b = realloc(s->buf, need);
+        if (!b) {
+            errno = ENOMEM;
+            return MM_ENOMEM;
+        }
+        s->buf = b;
+        s->cap = need;
     }
-    sigaction(sig, &guard.before, NULL); /* the fault repeats under it */
-    errno = saved_errno;
-}
-
-/* Puts on_sigbus in place at every open: something else (a test runner)
- * may have set its own SIGBUS action since the last one. */
-static void guard_install(void)
-{
-    struct sigaction now;
-    if (sigaction(SIGBUS, NULL, &now) == 0 && (now.sa_flags & SA_SIGINFO) &&
-        now.sa_sigaction == on_sigbus)
-        return;
-    guard.page = (size_t)sysconf(_SC_PAGESIZE);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_sigaction = on_sigbus;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGBUS, &sa, &guard.before);
-}
-
-static void guard_watch(const uint8_t *base, size_t len)
-{
-    guard.len = 0;
-    guard.base = base;
-    guard.len = len;
-}
-
-/* Reads one byte of every page of a packet, so a page the file no longer
- * has faults now, while the guard can still withhold the packet. */
-static void touch_pages(const uint8_t *p, uint32_t n)
-{
-    if (!n || !guard.page)
-        return;
-    volatile uint8_t sink = 0;
-    for (uint32_t i = 0; i < n; i += (uint32_t)guard.page)
-        sink ^= p[i];
-    sink ^= p[n - 1];
-    (void)sink;
-}
-
-static void unmap_window(struct mm__capsrc *s)
-{
-    if (s->fd >= 0 && s->base && guard.base == s->base)
-        guard_watch(NULL, 0);
-    if (s->fd >= 0 && s->base)
-        munmap((void *)s->base, s->view_len);
-    s->base = NULL;
-    s->view_len = 0;
-}
-
-/* Maps the window holding need bytes from s->pos (or to the end of the
- * file, if it is shorter). 0, or MM_EIO with errno set. */
-static int map_window(struct mm__capsrc *s, size_t need)
-{
-    struct stat st;
-    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-    unmap_window(s);
-    if (fstat(s->fd, &st) != 0)
-        return MM_EIO;
-    s->size = (uint64_t)st.st_size;
-    if (s->size > s->seen_size)
-        s->seen_size = s->size;
-    s->zeroed_at = UINT64_MAX; /* a fresh window */
-    s->probe_len = 0;
-    s->view_off = s->pos - s->pos % page;
-    uint64_t len = s->pos - s->view_off + need;
-    if (len < s->window)
-        len = s->window;
-    if (s->view_off >= s->size) {
-        s->view_off = s->pos;
-        return 0; /* nothing left: an empty view at the end */
+    s->base = s->buf;
+    while (s->tail < need) {
+        ssize_t n = read(s->fd, s->buf + s->tail, s->cap - s->tail);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return MM_EIO;
+        s->eof = n == 0;
+        if (n == 0)
+            break;
+        s->tail += (size_t)n;
     }
-    if (len > s->size - s->view_off)
-        len = s->size - s->view_off;
-    if (len > SIZE_MAX)
-        return MM_EIO;
-    void *m = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, s->fd, (off_t)s->view_off);
-    if (m == MAP_FAILED)
-        return MM_EIO;
-    madvise(m, (size_t)len, MADV_SEQUENTIAL);
-    s->base = m;
-    s->view_len = s->probe_len = (size_t)len;
-    guard_watch(s->base, s->view_len);
+    uint64_t read_to = s->pos + (s->tail - s->head);
+    if (read_to > s->seen_size)
+        s->seen_size = read_to;
     return 0;
+}
+
+/* Reads whatever the file holds past the bytes read so far (a capture
+ * still being written grows): 1 if something came, 0 if not or on error
+ * (which the caller's own reason then stands for). */
+static int more(struct mm__capsrc *s)
+{
+    size_t had = s->tail - s->head;
+    return refill(s, had + 1) == 0 && s->tail - s->head > had;
 }
 
 static struct mm__capsrc *new_source(void)
@@ -695,49 +636,49 @@ static struct mm__capsrc *new_source(void)
     return s;
 }
 
-/* Parses the header in the current view; 0 or MM_EUNSUPPORTED. */
-static int begin_source(struct mm__capsrc *s)
+/* Parses the header in the bytes read; 0 or MM_EUNSUPPORTED, *used as
+ * mm__capfile_begin's. */
+static int begin_source(struct mm__capsrc *s, size_t *used)
 {
-    size_t used;
-    int r = mm__capfile_begin(&s->cf, s->base, s->view_len, &used);
+    int r = mm__capfile_begin(&s->cf, s->base, s->tail, used);
     if (r == 0) {
-        s->pos = used;
+        s->head = *used;
+        s->pos = *used;
         s->records = s->cf.header_blocks;
     }
     return r;
 }
 
-int mm__capsrc_open_file(const char *path, size_t window, struct mm__capsrc **out)
+int mm__capsrc_open_file(const char *path, size_t bufsize, struct mm__capsrc **out)
 {
     struct stat st;
-    int r;
+    size_t used;
+    int r = MM_EUNSUPPORTED; /* libpcap opens it and explains any error */
     *out = NULL;
     struct mm__capsrc *s = new_source();
     if (!s)
         return MM_ENOMEM;
-    s->window = window ? window : MM__CAPSRC_WINDOW;
-    guard_install();
     /* stat before open: opening a FIFO would connect its writer to us, and
      * closing it again could break that writer's pipe before libpcap opens
      * the path; O_NONBLOCK keeps a FIFO swapped in meanwhile from blocking */
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
         (s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 || fstat(s->fd, &st) != 0 ||
-        !S_ISREG(st.st_mode)) {
-        r = MM_EUNSUPPORTED; /* libpcap opens it and explains any error */
+        !S_ISREG(st.st_mode))
         goto out;
-    }
-    if (map_window(s, 0) != 0 || !s->base) {
-        r = MM_EUNSUPPORTED;
+    posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    s->seen_size = (uint64_t)st.st_size;
+    s->cap = bufsize ? bufsize : MM__CAPSRC_BUFFER;
+    s->buf = malloc(s->cap);
+    if (!s->buf || refill(s, s->cap) != 0)
         goto out;
-    }
-    r = begin_source(s);
+    r = begin_source(s, &used);
     /* a pcapng section header (up to 1 MiB) and the blocks before its
-     * first interface may not fit the window: one more try with room for
+     * first interface may not fit the buffer: one more try with room for
      * the header and one block of the largest size */
-    if (r == MM_EUNSUPPORTED && s->view_len < HEADER_WINDOW && s->view_len < s->size) {
-        if (map_window(s, HEADER_WINDOW) != 0)
+    if (r == MM_EUNSUPPORTED && used > s->tail && !s->eof && s->tail < HEADER_READ) {
+        if (refill(s, HEADER_READ) != 0)
             goto out;
-        r = begin_source(s);
+        r = begin_source(s, &used);
     }
     if (r != 0)
         goto out;
@@ -750,14 +691,15 @@ out:
 
 int mm__capsrc_open_memory(const uint8_t *buf, size_t n, struct mm__capsrc **out)
 {
+    size_t used;
     *out = NULL;
     struct mm__capsrc *s = new_source();
     if (!s)
         return MM_ENOMEM;
     s->base = buf;
-    s->view_len = n;
-    s->size = n;
-    int r = begin_source(s);
+    s->tail = n;
+    s->eof = 1;
+    int r = begin_source(s, &used);
     if (r != 0) {
         mm__capsrc_close(s);
         return r;
@@ -771,26 +713,14 @@ int mm__capsrc_linktype(const struct mm__capsrc *s)
     return s->cf.linktype;
 }
 
-/* At what looked like the end of a file: whether it has grown since the
- * last fstat (a capture still being written), and if so, a window over
- * the new bytes. libpcap's reads see such bytes too. */
-static int grown(struct mm__capsrc *s)
-{
-    struct stat st;
-    if (s->fd < 0 || fstat(s->fd, &st) != 0 || (uint64_t)st.st_size <= s->size)
-        return 0;
-    return map_window(s, 0) == 0;
-}
-
 /* Asks for the next record's first cache lines while the caller decodes
- * this packet: its bytes come straight from the page cache, not from a
- * buffer a copy has just warmed. */
-static void prefetch_next(const struct mm__capsrc *s, size_t off)
+ * this packet. */
+static void prefetch_next(const struct mm__capsrc *s)
 {
-    if (off + 192 <= s->view_len) {
-        __builtin_prefetch(s->base + off);
-        __builtin_prefetch(s->base + off + 64);
-        __builtin_prefetch(s->base + off + 128);
+    if (s->head + 192 <= s->tail) {
+        __builtin_prefetch(s->base + s->head);
+        __builtin_prefetch(s->base + s->head + 64);
+        __builtin_prefetch(s->base + s->head + 128);
     }
 }
 
@@ -809,114 +739,67 @@ static int report(struct mm__capsrc *s, char *err, size_t errlen)
     return MM_CAPTURE_ERROR;
 }
 
-/* Whether the guard has seen this file become shorter than its window. */
-static int shrank(const struct mm__capsrc *s)
+/* Whether the file is now shorter than it was at open or than the bytes
+ * read from it: another program cut it while it was read (when fstat
+ * fails, nothing is known to be missing). */
+static int cut_short(const struct mm__capsrc *s)
 {
-    return guard.shrank && s->fd >= 0;
+    struct stat st;
+    return s->fd >= 0 && fstat(s->fd, &st) == 0 && (uint64_t)st.st_size < s->seen_size;
 }
 
 /* Reports the file cut short at the record being read. */
 static int report_cut(struct mm__capsrc *s, char *err, size_t errlen)
 {
-    guard.shrank = 0;
     set_reason(s, "the file became shorter while it was being read "
                   "(another program truncated or rewrote it)");
     return report(s, err, errlen);
 }
 
-/* Whether the file is still at least end bytes long (fstat now; when
- * fstat fails, nothing is known to be missing). */
-static int file_holds(const struct mm__capsrc *s, uint64_t end)
-{
-    struct stat st;
-    return fstat(s->fd, &st) != 0 || (uint64_t)st.st_size >= end;
-}
-
-/* packet_whole's slow path, for a record ending at end in the window,
- * the page after it at next: a page of the record is gone (the first
- * fault lies before next), or the page after it is (the file now ends
- * before it: from then on, fstat tells for each record whether the file
- * still reaches its end, and no record may reach into the zeroed page), or
- * no page after it could be tried. */
-static __attribute__((noinline)) int packet_checked(struct mm__capsrc *s, size_t end, size_t next)
-{
-    if (guard.shrank) {
-        if (guard.fault_page < (uintptr_t)s->base + next)
-            return 0;
-        guard.shrank = 0;
-        s->zeroed_at = s->view_off + next;
-        s->probe_len = 0;
-    }
-    return s->view_off + end <= s->zeroed_at && file_holds(s, s->view_off + end);
-}
-
-/* Whether the packet just parsed (the record of used bytes at off in the
- * window) is still whole in the file. A cut leaves the page holding the
- * new end readable, with zeros after the end; only the pages after it
- * fault. So the packet's pages are touched, then the page after the
- * record's last byte: if neither faults, the record is whole. A record in
- * the window's last page has no page after it to try: fstat tells (a few
- * records per 8 MiB window). */
-static int packet_whole(struct mm__capsrc *s, const struct mm_capture_packet *pkt, size_t off,
-                        size_t used)
-{
-    touch_pages(pkt->data, pkt->caplen);
-    size_t next = ((off + used - 1) | (guard.page - 1)) + 1; /* base is page-aligned */
-    if (next < s->probe_len) {
-        volatile uint8_t sink = s->base[next];
-        (void)sink;
-        if (!guard.shrank)
-            return 1;
-    }
-    return packet_checked(s, off + used, next);
-}
-
+/* Every packet handed out was read whole from the file (a read never
+ * returns bytes past the file's end), so a cut can only show where the
+ * reads stop: at the end of the bytes read, the file is asked again
+ * whether it grew (read to its new end, as libpcap would) or became
+ * shorter than it was (the cut, reported as such). */
 int mm__capsrc_next(struct mm__capsrc *s, struct mm_capture_packet *pkt, char *err, size_t errlen)
 {
     char why[256];
     if (s->failed)
         return report(s, err, errlen);
-    if (shrank(s))
-        return report_cut(s, err, errlen);
     for (;;) {
         if (s->stop)
             return MM_CAPTURE_EOF;
-        size_t off = (size_t)(s->pos - s->view_off), used;
-        size_t avail = s->view_len > off ? s->view_len - off : 0;
-        int at_end = s->view_off + s->view_len >= s->size;
-        int r = mm__capfile_record(&s->cf, s->base ? s->base + off : NULL, avail, at_end, pkt,
-                                   &used, why, sizeof(why));
-        if (r == MM__CAPFILE_PACKET && s->fd >= 0) {
-            if (!packet_whole(s, pkt, off, used))
-                return report_cut(s, err, errlen);
-        } else if (shrank(s)) {
-            return report_cut(s, err, errlen);
-        }
+        size_t used;
+        int r = mm__capfile_record(&s->cf, s->base + s->head, s->tail - s->head, s->eof, pkt, &used,
+                                   why, sizeof(why));
         switch (r) {
         case MM__CAPFILE_PACKET:
         case MM__CAPFILE_SKIP:
+            s->head += used;
             s->pos += used;
             s->records++;
             if (r == MM__CAPFILE_PACKET) {
-                prefetch_next(s, off + used);
+                prefetch_next(s);
                 return MM_CAPTURE_PACKET;
             }
             continue;
         case MM__CAPFILE_NEED:
-            if (map_window(s, used) != 0) {
+            if (refill(s, used) != 0) {
                 set_reason(s, strerror(errno));
                 return report(s, err, errlen);
             }
             continue;
         case MM__CAPFILE_END:
-            if (grown(s))
+            if (s->fd >= 0 && more(s))
                 continue;
+            if (cut_short(s))
+                return report_cut(s, err, errlen);
             return MM_CAPTURE_EOF;
         default:
-            if (at_end && grown(s))
+            if (s->fd >= 0 && s->eof && more(s))
                 continue; /* the record may be whole now */
-            if (s->fd >= 0 && !file_holds(s, s->seen_size))
-                return report_cut(s, err, errlen); /* it read zeros where the cut was */
+            if (cut_short(s))
+                return report_cut(s, err, errlen);
             set_reason(s, why);
             return report(s, err, errlen);
         }
@@ -937,9 +820,9 @@ void mm__capsrc_close(struct mm__capsrc *s)
 {
     if (!s)
         return;
-    unmap_window(s);
     if (s->fd >= 0)
         close(s->fd);
+    free(s->buf);
     mm__capfile_free(&s->cf);
     free(s);
 }

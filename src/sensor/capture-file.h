@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Our own reader of capture files (classic pcap and pcapng), used by
  * capture.c for `-r FILE` on a regular file instead of libpcap's stdio
- * path: records are parsed in place in a read-only memory mapping of the
- * file, one window of it at a time, so no byte is copied. The reader
+ * path: the file is read into one buffer and records are parsed where they
+ * lie in it, so each byte is copied once (libpcap copies twice). The reader
  * accepts only what it reads exactly as libpcap 1.10 would (same packets,
  * time stamps, lengths, link type, same point of failure); anything else
  * (an unknown magic, version or link type, a header libpcap would refuse)
  * is MM_EUNSUPPORTED and capture.c opens the file with libpcap instead.
  *
  * Two layers: the record parser (struct mm__capfile: bytes in, one record
- * out, no I/O) and the source (struct mm__capsrc: a file in mmap windows,
- * or a memory buffer for tests and the fuzz harness). */
+ * out, no I/O) and the source (struct mm__capsrc: a file read into a
+ * buffer, or a memory buffer for tests and the fuzz harness). */
 #ifndef MM_SENSOR_CAPTURE_FILE_H
 #define MM_SENSOR_CAPTURE_FILE_H
 
@@ -19,9 +19,9 @@
 
 #include "sensor/capture.h"
 
-/* Default mapping window; a record never crosses a window's end (the
- * window is moved, or grown for a record larger than it). */
-#define MM__CAPSRC_WINDOW (8u * 1024 * 1024)
+/* Default read buffer; a record never straddles a refill (the unread tail
+ * moves to the front, and the buffer grows for a record larger than it). */
+#define MM__CAPSRC_BUFFER (256u * 1024)
 
 struct mm__capfile_iface {
     uint64_t tsresol; /* time stamp units per second */
@@ -55,7 +55,8 @@ enum {
  * header, or the pcapng section header and the blocks up to and including
  * its first interface description. Returns 0 with *used set (the first
  * record starts there), or MM_EUNSUPPORTED when libpcap must read this file
- * (see the top of this file; also a first interface beyond the n bytes). */
+ * (see the top of this file), or the n bytes do not hold the header and the
+ * blocks up to the first interface: then *used > n (more bytes may do). */
 int mm__capfile_begin(struct mm__capfile *cf, const uint8_t *buf, size_t n, size_t *used);
 
 /* Parses the record starting at buf, n bytes of which are available; at_end
@@ -68,11 +69,11 @@ void mm__capfile_free(struct mm__capfile *cf);
 
 struct mm__capsrc;
 
-/* Opens a regular file with windows of window bytes (0: the default).
- * MM_EUNSUPPORTED: not ours (not a regular file, cannot be mapped, or
+/* Opens a regular file with a read buffer of bufsize bytes (0: the
+ * default). MM_EUNSUPPORTED: not ours (not a regular file, cannot be read, or
  * mm__capfile_begin declined), nothing to report; read it with libpcap.
  * MM_ENOMEM / MM_EIO otherwise. */
-int mm__capsrc_open_file(const char *path, size_t window, struct mm__capsrc **out);
+int mm__capsrc_open_file(const char *path, size_t bufsize, struct mm__capsrc **out);
 /* The same over a buffer that must outlive the source (tests, fuzzing). */
 int mm__capsrc_open_memory(const uint8_t *buf, size_t n, struct mm__capsrc **out);
 int mm__capsrc_linktype(const struct mm__capsrc *s);

@@ -2,8 +2,8 @@
  * Fuzz harness for the in-place capture file reader (src/sensor/
  * capture-file.c). Input: the bytes of a capture file. Read twice: from
  * memory (an exact-size heap copy, so ASan sees any read past the end) and
- * as a file (a memfd) through 4 KiB mmap windows, so records cross window
- * ends and larger ones get their own window. Every packet's bytes are read
+ * as a file (a memfd) through a 4 KiB read buffer, so records cross
+ * refills and larger ones grow the buffer. Every packet's bytes are read
  * and must lie inside the input; both readings must give the same link
  * type, the same packets and the same end (clean end or the same error). */
 #include <stdint.h>
@@ -17,7 +17,7 @@
 #include "sensor/capture-file.h"
 
 #define PACKETS_MAX 100000
-#define WINDOW      4096
+#define BUFSIZE     4096
 
 /* A memfd holding the input, opened through /proc; NULL when the file
  * source cannot be had (then only the memory reading runs). */
@@ -31,7 +31,7 @@ static struct mm__capsrc *open_as_file(const uint8_t *data, size_t size, int *fd
     if (write(*fd, data, size) != (ssize_t)size)
         return NULL;
     snprintf(path, sizeof(path), "/proc/self/fd/%d", *fd);
-    if (mm__capsrc_open_file(path, WINDOW, &s) != 0)
+    if (mm__capsrc_open_file(path, BUFSIZE, &s) != 0)
         return NULL;
     return s;
 }

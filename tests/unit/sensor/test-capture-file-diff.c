@@ -5,10 +5,11 @@
  * pcap_datalink and pcap_next_ex give, and both end the same way (clean
  * end, or an error after the same packets). Files: crafted pcap and pcapng
  * in both byte orders, thousands of seeded mutations of them (flipped
- * bytes, rewritten length fields, cuts), a large capture read through
- * 4 KiB windows (records cross window ends, some are larger than a
- * window), and every capture in $MAMORI_SHARED_DIR/pcaps (skipped with a
- * message when absent), each with the default window and a 4 KiB one.
+ * bytes, rewritten length fields, cuts), large captures read through
+ * 4 KiB buffers (records cross refills, some are larger than the buffer,
+ * and so are a section header and a block before the first interface),
+ * and every capture in $MAMORI_SHARED_DIR/pcaps (skipped with a message
+ * when absent), each with the default buffer and a 4 KiB one.
  *
  *     test-capture-file-diff            the cmocka tests above
  *     test-capture-file-diff DIR...     every file in the directories
@@ -35,7 +36,7 @@
 #include "../test-rand.h"
 #include "../test-tmpdir.h"
 
-#define SMALL_WINDOW 4096
+#define SMALL_BUFFER 4096
 #define MUTATIONS    3000
 
 struct tally {
@@ -44,15 +45,15 @@ struct tally {
 
 static char dir[256];
 
-/* Compares one file read with the given window; 0 when the outcomes are
+/* Compares one file read with a buffer of bufsize bytes; 0 when the outcomes are
  * equal (or the reader leaves the file to libpcap), else -1 and why. */
-static int compare_file(const char *path, size_t window, struct tally *t, char *why, size_t whylen)
+static int compare_file(const char *path, size_t bufsize, struct tally *t, char *why, size_t whylen)
 {
     struct mm__capsrc *s = NULL;
     char ebuf[PCAP_ERRBUF_SIZE] = "", err[512] = "";
     int rc = -1;
     t->files++;
-    int r = mm__capsrc_open_file(path, window, &s);
+    int r = mm__capsrc_open_file(path, bufsize, &s);
     pcap_t *p = pcap_open_offline(path, ebuf);
     if (r == MM_EUNSUPPORTED) {
         t->libpcap_only++;
@@ -81,9 +82,9 @@ static int compare_file(const char *path, size_t window, struct tally *t, char *
                 h->caplen != k.caplen || h->len != k.len || memcmp(d, k.data, k.caplen) != 0) {
                 snprintf(
                     why, whylen,
-                    "%s (window %zu) packet %u: libpcap %lld.%06lld %u/%u, reader "
+                    "%s (buffer %zu) packet %u: libpcap %lld.%06lld %u/%u, reader "
                     "%lld.%06lld %u/%u%s",
-                    path, window, n, (long long)h->ts.tv_sec, (long long)h->ts.tv_usec, h->caplen,
+                    path, bufsize, n, (long long)h->ts.tv_sec, (long long)h->ts.tv_usec, h->caplen,
                     h->len, (long long)k.ts.tv_sec, (long long)k.ts.tv_usec, k.caplen, k.len,
                     h->caplen == k.caplen && memcmp(d, k.data, k.caplen) ? ", bytes differ" : "");
                 goto out;
@@ -96,8 +97,8 @@ static int compare_file(const char *path, size_t window, struct tally *t, char *
             rc = 0;
             break;
         }
-        snprintf(why, whylen, "%s (window %zu) after %u packets: libpcap %d (%s), reader %d (%s)",
-                 path, window, n - 1, a, a == PCAP_ERROR ? pcap_geterr(p) : "", b,
+        snprintf(why, whylen, "%s (buffer %zu) after %u packets: libpcap %d (%s), reader %d (%s)",
+                 path, bufsize, n - 1, a, a == PCAP_ERROR ? pcap_geterr(p) : "", b,
                  b == MM_CAPTURE_ERROR ? err : "");
         goto out;
     }
@@ -108,10 +109,10 @@ out:
     return rc;
 }
 
-static void assert_same(const char *path, size_t window, struct tally *t)
+static void assert_same(const char *path, size_t bufsize, struct tally *t)
 {
     char why[1024] = "";
-    if (compare_file(path, window, t, why, sizeof(why)) != 0)
+    if (compare_file(path, bufsize, t, why, sizeof(why)) != 0)
         fail_msg("%s", why);
 }
 
@@ -133,7 +134,7 @@ static void check_bytes(const struct cbuf *c, const char *name, struct tally *t)
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     assert_int_equal(cb_write(c, path), 0);
     assert_same(path, 0, t);
-    assert_same(path, SMALL_WINDOW, t);
+    assert_same(path, SMALL_BUFFER, t);
 }
 
 /* ---- the crafted files ---- */
@@ -301,9 +302,9 @@ static void test_mutations(void **state)
     assert_true(t.errors > count / 10);
 }
 
-/* ---- windows ---- */
+/* ---- small buffers ---- */
 
-static void test_small_windows(void **state)
+static void test_small_buffers(void **state)
 {
     (void)state;
     struct tally t = {0};
@@ -312,21 +313,21 @@ static void test_small_windows(void **state)
     pcap_header(&c, 0xa1b2c3d4, 2, 4, 262144, 1);
     for (uint32_t i = 0; i < 3000; i++)
         pcap_record(&c, 1775001600 + i, i, (i * 37) % 1600, 1600, (uint8_t)i);
-    pcap_record(&c, 1775004600, 0, 20000, 20000, 9); /* larger than a window */
+    pcap_record(&c, 1775004600, 0, 20000, 20000, 9); /* larger than the buffer */
     pcap_record(&c, 1775004601, 0, 262144, 262144, 10);
     for (uint32_t i = 0; i < 100; i++)
         pcap_record(&c, 1775004602 + i, i, 4096 - 16 + i % 3, 5000, (uint8_t)i);
     snprintf(path, sizeof(path), "%s/big.pcap", dir);
     assert_int_equal(cb_write(&c, path), 0);
-    assert_same(path, SMALL_WINDOW, &t);
-    assert_same(path, 3 * SMALL_WINDOW, &t);
+    assert_same(path, SMALL_BUFFER, &t);
+    assert_same(path, 3 * SMALL_BUFFER, &t);
     assert_same(path, 0, &t);
 
     /* the reader's offset is the file size at the end */
     struct mm__capsrc *s;
     struct mm_capture_packet k;
     char err[512];
-    assert_int_equal(mm__capsrc_open_file(path, SMALL_WINDOW, &s), 0);
+    assert_int_equal(mm__capsrc_open_file(path, SMALL_BUFFER, &s), 0);
     unsigned n = 0;
     while (mm__capsrc_next(s, &k, err, sizeof(err)) == MM_CAPTURE_PACKET)
         n++;
@@ -337,11 +338,11 @@ static void test_small_windows(void **state)
     /* cut inside one of the last records: the packets before it, then an error */
     c.n -= 100 * 16 + 50 * 4096 + 300;
     assert_int_equal(cb_write(&c, path), 0);
-    assert_same(path, SMALL_WINDOW, &t);
+    assert_same(path, SMALL_BUFFER, &t);
     cb_free(&c);
 
-    /* pcapng: an unknown block larger than a window before the first
-     * interface, blocks larger than a window, two sections */
+    /* pcapng: an unknown block larger than the buffer before the first
+     * interface, blocks larger than the buffer, two sections */
     c.big = 1;
     ng_shb(&c, 1, 0);
     ng_other(&c, 0x0bad, 9000);
@@ -356,11 +357,31 @@ static void test_small_windows(void **state)
         ng_spb(&c, i, i, (uint8_t)i);
     snprintf(path, sizeof(path), "%s/big.pcapng", dir);
     assert_int_equal(cb_write(&c, path), 0);
-    assert_same(path, SMALL_WINDOW, &t);
+    assert_same(path, SMALL_BUFFER, &t);
     assert_same(path, 0, &t);
     cb_free(&c);
+
+    /* a section header larger than the buffer (a long comment) */
+    c.n = 0;
+    size_t shb = ng_begin(&c, 0x0a0d0d0a);
+    cb_u32(&c, 0x1a2b3c4d);
+    cb_u16(&c, 1);
+    cb_u16(&c, 0);
+    cb_u64(&c, UINT64_MAX); /* section length unknown */
+    char comment[6000];
+    memset(comment, 'x', sizeof(comment));
+    ng_opt(&c, 1, comment, sizeof(comment));
+    ng_opt(&c, 0, NULL, 0);
+    ng_end(&c, shb);
+    ng_idb(&c, 1, 0, -1, 0, 0);
+    for (uint32_t i = 0; i < 50; i++)
+        ng_epb(&c, 0, 1775001600000000ull + i, 100, 100, (uint8_t)i);
+    snprintf(path, sizeof(path), "%s/long-shb.pcapng", dir);
+    assert_int_equal(cb_write(&c, path), 0);
+    assert_same(path, SMALL_BUFFER, &t);
+    cb_free(&c);
     assert_int_equal(t.libpcap_only, 0);
-    print_message("windows: %u packets compared\n", t.packets);
+    print_message("small buffers: %u packets compared\n", t.packets);
 }
 
 /* ---- real captures ---- */
@@ -380,7 +401,7 @@ static int compare_dir(const char *path, struct tally *t, int verbose)
             continue;
         unsigned before = t->ours;
         if (compare_file(file, 0, t, why, sizeof(why)) != 0 ||
-            compare_file(file, SMALL_WINDOW, t, why, sizeof(why)) != 0) {
+            compare_file(file, SMALL_BUFFER, t, why, sizeof(why)) != 0) {
             fprintf(stderr, "MISMATCH %s\n", why);
             bad = 1;
         } else if (verbose) {
@@ -424,7 +445,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_crafted_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mutations, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_small_windows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_buffers, setup, teardown),
         cmocka_unit_test(test_shared_captures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,7 @@ every detector scenario (tests/sensor/gen/detectgen.py) and pcapgen.py's
 pcap and pcapng writers with each link type the sensor tests use, written
 to a temporary directory and given to test-capture-file-diff, which
 compares link type and every packet (stamps, lengths, bytes) read with the
-default window and a 4 KiB one.
+default buffer and a 4 KiB one.
 
     test-capture-file-generated.py TEST_CAPTURE_FILE_DIFF_BINARY"""
 import os

@@ -8,7 +8,8 @@
  * or truncated file raises: the packets before it are delivered, then the
  * error names the record and its offset, and stays. Through the file
  * source too: mm_capture_open_file on a real file, its offset, "-" and
- * non-regular files left to libpcap, a file that grows while read. */
+ * non-regular files left to libpcap, a file that grows while read, and
+ * one that another program cuts while it is read (test_cut_*). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -732,44 +733,6 @@ static void test_file_grows(void **state)
     cb_free(&c);
 }
 
-/* Another program cuts the file while its pages are mapped: the packets
- * before the cut come out whole, the packet reaching past it is withheld
- * and the reader reports the shrink instead of dying of SIGBUS. */
-static void test_file_shrinks(void **state)
-{
-    (void)state;
-    char path[] = "/tmp/mm-test-capfile-XXXXXX";
-    make_temp_file(path);
-    struct cbuf c = {0};
-    pcap_header(&c, 0xa1b2c3d4, 2, 4, 0, 1);
-    for (uint32_t i = 1; i <= 8; i++)
-        pcap_record(&c, i, 0, 3000, 3000, (uint8_t)i);
-    assert_int_equal(cb_write(&c, path), 0);
-    struct mm__capsrc *s;
-    struct mm_capture_packet k;
-    char err[512];
-    assert_int_equal(mm__capsrc_open_file(path, 0, &s), 0);
-    for (int i = 1; i <= 2; i++) {
-        assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_PACKET);
-        assert_int_equal(k.ts.tv_sec, i);
-    }
-    assert_int_equal(truncate(path, 8192), 0); /* record 3 (6056-9072) reaches past it */
-    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_ERROR);
-    assert_non_null(strstr(err, "record 3 at byte offset 6056"));
-    assert_non_null(strstr(err, "became shorter"));
-    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_ERROR);
-    assert_int_equal(mm__capsrc_offset(s), 6056);
-    mm__capsrc_close(s);
-    /* a new reader of the cut file sees only what is left */
-    assert_int_equal(mm__capsrc_open_file(path, 0, &s), 0);
-    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_PACKET);
-    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_PACKET);
-    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_ERROR);
-    mm__capsrc_close(s);
-    unlink(path);
-    cb_free(&c);
-}
-
 /* Reads packets first..last of a file of same-sized pcap records (caplen
  * bytes each, record i stamped i with payload seed i), each whole. */
 static void expect_whole(struct mm__capsrc *s, uint32_t first, uint32_t last, uint32_t caplen)
@@ -817,18 +780,46 @@ static void write_records(const char *path, uint32_t n, uint32_t caplen)
     cb_free(&c);
 }
 
-/* A cut leaves the page holding the file's new end mapped: that page reads
- * as zeros after the end instead of faulting, so the guard alone would let
- * a packet through with zeros for its cut bytes (or a run of empty records
- * read from the zeros). No packet reaching past the cut may come out: the
- * reader reports the shrink there, wherever the cut falls in its window.
- * The tests below cut a file of records of 100 bytes (116 each, record i
- * at 24 + 116 (i - 1)) or 3000 bytes (3016 each). */
+/* Another program cuts the file while it is read. Reads never return
+ * bytes past the file's end, so every packet handed out is whole, as it
+ * was in the file; the reading ends where the reads stop, with the shrink
+ * reported instead of a clean end or a damaged record. The tests below
+ * cut files of records of 100 bytes (116 each, record i at
+ * 24 + 116 (i - 1)) or 3000 bytes (3016 each) read with buffers of
+ * 4 KiB (MM_SMALL_BUFFER) or the default. */
+#define MM_SMALL_BUFFER 4096
 
-/* Inside the file's last page, so nothing faults at all: 24 + 8 x 3016 =
- * 24152 bytes, record 8 at 21136 in the last page (20480-24152), cut at
- * 22000. */
-static void test_cut_in_last_page(void **state)
+/* Records of 3000 bytes through a 4 KiB buffer: no record after the one
+ * just handed out is ever whole in the buffer, so the cut shows at the
+ * first record reaching past it (record 3, 6056-9072, cut at 8192). */
+static void test_file_shrinks(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mm-test-capfile-XXXXXX";
+    make_temp_file(path);
+    struct mm__capsrc *s;
+    write_records(path, 8, 3000);
+    assert_int_equal(mm__capsrc_open_file(path, MM_SMALL_BUFFER, &s), 0);
+    expect_whole(s, 1, 2, 3000);
+    assert_int_equal(truncate(path, 8192), 0);
+    expect_cut(s, 3, 6056);
+    mm__capsrc_close(s);
+    /* a new reader of the cut file sees only what is left: a cut record
+     * is damage then, not a shrink */
+    assert_int_equal(mm__capsrc_open_file(path, 0, &s), 0);
+    expect_whole(s, 1, 2, 3000);
+    struct mm_capture_packet k;
+    char err[512];
+    assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_ERROR);
+    assert_non_null(strstr(err, "record 3 at byte offset 6056: truncated packet"));
+    mm__capsrc_close(s);
+    unlink(path);
+}
+
+/* The whole file (24 + 8 x 3016 = 24152 bytes) is in the default buffer
+ * before the cut (at 22000, inside record 8): the 8 packets read come out
+ * whole, and the end reports the shrink, not a clean end. */
+static void test_cut_after_read_whole(void **state)
 {
     (void)state;
     char path[] = "/tmp/mm-test-capfile-XXXXXX";
@@ -836,27 +827,29 @@ static void test_cut_in_last_page(void **state)
     struct mm__capsrc *s;
     write_records(path, 8, 3000);
     assert_int_equal(mm__capsrc_open_file(path, 0, &s), 0);
-    expect_whole(s, 1, 7, 3000);
+    expect_whole(s, 1, 2, 3000);
     assert_int_equal(truncate(path, 22000), 0);
-    expect_cut(s, 8, 21136);
+    expect_whole(s, 3, 8, 3000);
+    expect_cut(s, 9, 24152);
     mm__capsrc_close(s);
     unlink(path);
 }
 
-/* In the middle of a window, inside a packet (record 52, 5940-6056, cut
- * at 6000), or exactly at a record's end (5940: record 51 is whole and
- * comes out); window is the reader's window (0: the default). */
-static void cut_mid_window(size_t window, off_t cut)
+/* Records of 100 bytes, 43 read (up to 5012; the 4 KiB buffer holds at
+ * most up to 9108), then a cut beyond the bytes read: inside record 100
+ * (11508-11624) or exactly at its start. Records 44-99 come out whole,
+ * then the shrink at record 100. */
+static void cut_beyond_read(off_t cut)
 {
     char path[] = "/tmp/mm-test-capfile-XXXXXX";
     make_temp_file(path);
     struct mm__capsrc *s;
     write_records(path, 200, 100);
-    assert_int_equal(mm__capsrc_open_file(path, window, &s), 0);
+    assert_int_equal(mm__capsrc_open_file(path, MM_SMALL_BUFFER, &s), 0);
     expect_whole(s, 1, 43, 100);
     assert_int_equal(truncate(path, cut), 0);
-    expect_whole(s, 44, 51, 100);
-    expect_cut(s, 52, 5940);
+    expect_whole(s, 44, 99, 100);
+    expect_cut(s, 100, 11508);
     mm__capsrc_close(s);
     unlink(path);
 }
@@ -864,38 +857,63 @@ static void cut_mid_window(size_t window, off_t cut)
 static void test_cut_inside_packet(void **state)
 {
     (void)state;
-    cut_mid_window(0, 6000);
+    cut_beyond_read(11550);
 }
 
 static void test_cut_at_record_end(void **state)
 {
     (void)state;
-    cut_mid_window(0, 5940);
+    cut_beyond_read(11508);
 }
 
-/* Windows of 8 KiB: records in a window's last page have no page after
- * them to try. Cut inside record 52 as above, and at 8200, inside record
- * 71 (8144-8260), which does not fit the first window. */
-static void test_cut_small_window(void **state)
+/* A cut inside or before the bytes already read (at 6000, inside record
+ * 52, or at 3000, before the next record): the records read before it
+ * still come out whole and in order, then the shrink at the first record
+ * the reads could not complete, which lies within one buffer of where the
+ * reading stood at the cut. */
+static void cut_inside_read(off_t cut)
 {
-    (void)state;
-    cut_mid_window(8192, 6000);
     char path[] = "/tmp/mm-test-capfile-XXXXXX";
     make_temp_file(path);
     struct mm__capsrc *s;
+    struct mm_capture_packet k;
+    char err[512] = "";
     write_records(path, 200, 100);
-    assert_int_equal(mm__capsrc_open_file(path, 8192, &s), 0);
-    expect_whole(s, 1, 60, 100);
-    assert_int_equal(truncate(path, 8200), 0);
-    expect_whole(s, 61, 70, 100);
-    expect_cut(s, 71, 8144);
+    assert_int_equal(mm__capsrc_open_file(path, MM_SMALL_BUFFER, &s), 0);
+    expect_whole(s, 1, 43, 100);
+    uint64_t at_cut = mm__capsrc_offset(s);
+    assert_int_equal(truncate(path, cut), 0);
+    uint32_t i = 44;
+    int r;
+    while ((r = mm__capsrc_next(s, &k, err, sizeof(err))) == MM_CAPTURE_PACKET) {
+        assert_int_equal(k.ts.tv_sec, i);
+        assert_int_equal(k.caplen, 100);
+        for (uint32_t b = 0; b < 100; b++)
+            assert_int_equal(k.data[b], (uint8_t)(i + b));
+        i++;
+    }
+    uint64_t at = 24 + 116 * (uint64_t)(i - 1);
+    assert_true(at + 116 > (uint64_t)cut); /* no record whole in the cut file left out */
+    assert_true(at <= at_cut + MM_SMALL_BUFFER);
+    assert_int_equal(r, MM_CAPTURE_ERROR);
+    char want[64];
+    snprintf(want, sizeof(want), "record %u at byte offset %llu:", i, (unsigned long long)at);
+    if (!strstr(err, want) || !strstr(err, "became shorter"))
+        fail_msg("error \"%s\" lacks \"%s\" or the shrink", err, want);
     mm__capsrc_close(s);
     unlink(path);
 }
 
-/* pcapng: 40 enhanced packet blocks of 100 bytes, cut inside block 30
- * (its data and trailing length read as zeros): the error names the
- * shrink, not a bad block. */
+static void test_cut_inside_read(void **state)
+{
+    (void)state;
+    cut_inside_read(6000);
+    cut_inside_read(3000);
+}
+
+/* pcapng: 40 enhanced packet blocks of 1000 bytes through a 4 KiB buffer,
+ * cut inside block 30 (its data and trailing length missing) right after
+ * open: the error names the shrink, not a bad block. */
 static void test_cut_pcapng_block(void **state)
 {
     (void)state;
@@ -908,17 +926,17 @@ static void test_cut_pcapng_block(void **state)
     size_t at[41];
     for (uint32_t i = 1; i <= 40; i++) {
         at[i] = c.n;
-        ng_epb(&c, 0, (uint64_t)i * 1000000u, 100, 100, (uint8_t)i);
+        ng_epb(&c, 0, (uint64_t)i * 1000000u, 1000, 1000, (uint8_t)i);
     }
     assert_int_equal(cb_write(&c, path), 0);
-    assert_int_equal(mm__capsrc_open_file(path, 0, &s), 0);
+    assert_int_equal(mm__capsrc_open_file(path, MM_SMALL_BUFFER, &s), 0);
     assert_int_equal(truncate(path, (off_t)at[30] + 20), 0);
     struct mm_capture_packet k;
     char err[512];
     for (uint32_t i = 1; i < 30; i++) {
         assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_PACKET);
         assert_int_equal(k.ts.tv_sec, i);
-        assert_int_equal(k.data[99], (uint8_t)(i + 99));
+        assert_int_equal(k.data[999], (uint8_t)(i + 999));
     }
     expect_cut(s, 30 + 2, at[30]); /* blocks count the two header blocks */
     mm__capsrc_close(s);
@@ -946,10 +964,10 @@ int main(void)
         cmocka_unit_test(test_capture_api),
         cmocka_unit_test(test_file_grows),
         cmocka_unit_test(test_file_shrinks),
-        cmocka_unit_test(test_cut_in_last_page),
+        cmocka_unit_test(test_cut_after_read_whole),
         cmocka_unit_test(test_cut_inside_packet),
         cmocka_unit_test(test_cut_at_record_end),
-        cmocka_unit_test(test_cut_small_window),
+        cmocka_unit_test(test_cut_inside_read),
         cmocka_unit_test(test_cut_pcapng_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
