@@ -35,6 +35,7 @@
 struct mm__direct_type {
     const char *name;
     bool allowed, eve;
+    bool spooled; /* the spool keeps them too (sensor.c) */
     json_t *standin, *member;
     bool member_lent; /* member is the decoder's object, removed after */
 };

@@ -5,8 +5,8 @@
  * device's record), byte for byte the lines of the JSON path, and the
  * small stand-in object the device detectors are handed in place of a
  * device event. sensor.c decides when an alert or a device event may take
- * this path (not when it is spooled: the spool keeps the object) and
- * handles it. */
+ * this path and handles it (a spooled one reaches the spool as its line
+ * with ,"seq":N put last, through the EVE writer's tap: output.h). */
 #ifndef MM_SENSOR_EVE_RECORD_H
 #define MM_SENSOR_EVE_RECORD_H
 
@@ -20,6 +20,7 @@
 /* The sensor's state for alerts and device events taken this way. */
 struct mm__records {
     bool alerts, devices;                   /* may take this path (decided at start) */
+    bool alerts_spooled, devices_spooled;   /* the spool keeps them too (sensor.c) */
     bool alert_eve, device_eve;             /* the EVE output writes them ([output] event_types) */
     json_t *device_standin;                 /* {"event_type":"device","src_ip"?,"device"} */
     uint64_t alerts_direct, devices_direct; /* handled this way */

@@ -4,8 +4,9 @@
  * reaches the spool, the EVE output, then detectors and the inventory in
  * emission order; events emitted while one is handled are queued behind it),
  * the ways around it for events without a jansson object (typed application
- * events, alerts and device events that are not spooled: eve-app.h,
- * eve-record.h), the mm_sensor_alert_* builders, and the outputs' lifetime. */
+ * events, alerts and device events: eve-app.h, eve-record.h; spooled ones
+ * reach the spool through the EVE writer's tap), the mm_sensor_alert_*
+ * builders, and the outputs' lifetime. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "sensor/decode/tls-facts.h"
 #include "sensor/eve-tls.h"
 #include "sensor/intel/intel.h"
+#include "sensor/output/decimal.h"
 #include "sensor/sensor-int.h"
 
 #define QUEUE_MAX       (1u << 20) /* events pending at once; beyond: dropped */
@@ -159,6 +161,29 @@ bool mm__eve_wants(const struct mm_sensor *s, const char *type)
     return !s->opt->eve_types || type_listed(s->opt->eve_types, type);
 }
 
+/* Counts a spool append's result; a sync is due within a second of the
+ * first record appended since the last. */
+static void spool_counted(struct mm_sensor *s, int r)
+{
+    if (r != 0) {
+        s->st.spool_errors++;
+        return;
+    }
+    s->st.spooled++;
+    if (!s->spool_sync_due)
+        s->spool_sync_due = mono_usec() + SPOOL_SYNC_USEC;
+}
+
+/* A JSON event's way out: to the spool when its type is spooled (the
+ * spool sets its "seq"), then to the EVE output. */
+static void output_event(struct mm_sensor *s, json_t *ev, const char *type)
+{
+    if (s->spool && spool_wants(s, type))
+        spool_counted(s, mm_spool_append(s->spool, ev));
+    if (s->eve && mm__eve_wants(s, type) && mm_eve_out_write(s->eve, ev) != 0)
+        s->st.eve_errors++;
+}
+
 /* The event goes to the spool and the EVE output before its readers run:
  * what they raise or announce comes after it in both, whether it is
  * queued or (an alert, eve-record.h) written at once. */
@@ -171,17 +196,7 @@ static void handle_event(struct mm_sensor *s, json_t *ev)
     s->st.events++;
     if (alert)
         s->st.alerts++;
-    if (s->spool && spool_wants(s, type)) {
-        if (mm_spool_append(s->spool, ev) == 0) {
-            s->st.spooled++;
-            if (!s->spool_sync_due)
-                s->spool_sync_due = mono_usec() + SPOOL_SYNC_USEC;
-        } else {
-            s->st.spool_errors++;
-        }
-    }
-    if (s->eve && mm__eve_wants(s, type) && mm_eve_out_write(s->eve, ev) != 0)
-        s->st.eve_errors++;
+    output_event(s, ev, type);
     if (!alert) {
         mm__detect_event(s, ev, type);
         mm__devices_event(s, ev);
@@ -214,6 +229,52 @@ void mm_sensor_emit(struct mm_sensor *s, json_t *ev)
     drain(s);
 }
 
+/* ---- spooled events without a json_t ---------------------------------------------- */
+
+/* A spooled event written without its JSON object: its line is formed
+ * once, in the EVE writer's batch, and the EVE writer's tap (output.h)
+ * puts ,"seq":N last in it and hands the text to the spool, which keeps
+ * it as the record mm_spool_append would have made of the JSON event
+ * ("seq" set last, compact text: the bytes the EVE writer writes). The
+ * EVE output keeps the line too when it takes the type (with the seq, as
+ * the JSON path writes the event after the spool set its seq); when the
+ * append fails the line is written without it, as the JSON path does. */
+struct spool_tap {
+    struct mm_eve_out_tap tap;
+    struct mm_spool *spool;
+    uint64_t seq;
+    char tail[32]; /* ,"seq":N */
+};
+
+static int spool_tap_append(void *arg, const char *text, size_t len)
+{
+    struct spool_tap *t = arg;
+    return mm_spool_append_text(t->spool, t->seq, text, len);
+}
+
+/* Writes a spooled event's line by write_line through the tap (eve: the
+ * EVE output keeps it too). False, with nothing written anywhere, when
+ * the line could not be formed (memory, text that is not UTF-8). */
+static bool write_spooled(struct mm_sensor *s, bool eve,
+                          int (*write_line)(struct mm_eve_out *o, const void *arg), const void *arg)
+{
+    struct spool_tap t = {.spool = s->spool, .seq = mm_spool_next_seq(s->spool)};
+    size_t n = sizeof ",\"seq\":" - 1;
+    memcpy(t.tail, ",\"seq\":", n);
+    n += mm__u64_text(t.tail + n, t.seq);
+    t.tap = (struct mm_eve_out_tap){
+        .tail = t.tail, .tail_len = n, .fn = spool_tap_append, .arg = &t, .write = eve};
+    mm_eve_out_set_tap(s->eve, &t.tap);
+    int r = write_line(s->eve, arg);
+    mm_eve_out_set_tap(s->eve, NULL);
+    if (!t.tap.tapped)
+        return false;
+    spool_counted(s, t.tap.result);
+    if (eve && r != 0)
+        s->st.eve_errors++;
+    return true;
+}
+
 /* ---- application events without a json_t (eve-app.h, eve-http.h) ------------ */
 
 /* True when every detector given events of type reads them through facts
@@ -230,20 +291,30 @@ static bool readers_read_standin(const char *type)
     return true;
 }
 
+/* True when events of type go to the spool. */
+static bool spooled(const struct mm_sensor *s, const char *type)
+{
+    return s->spool && spool_wants(s, type);
+}
+
 /* Decides, once the outputs and detectors are set up, which events may
- * skip their jansson event object: not those spooled (the spool keeps the
- * object) nor those a detector reads as JSON. */
+ * skip their jansson event object: not those a detector reads as JSON.
+ * Spooled ones are written through the EVE writer's tap (write_spooled),
+ * so they need the writer even when it does not keep their type. */
 static int direct_open(struct mm_sensor *s)
 {
     if (!(s->direct = mm__direct_new()))
         return MM_ENOMEM;
     for (size_t i = 0; i < MM__DIRECT_TYPES; i++) {
         struct mm__direct_type *t = &s->direct->types[i];
-        t->allowed = !(s->spool && spool_wants(s, t->name)) && readers_read_standin(t->name);
+        t->spooled = spooled(s, t->name);
+        t->allowed = (!t->spooled || s->eve) && readers_read_standin(t->name);
         t->eve = mm__eve_wants(s, t->name);
     }
-    s->records.alerts = !(s->spool && spool_wants(s, "alert"));
-    s->records.devices = !(s->spool && spool_wants(s, "device"));
+    s->records.alerts_spooled = spooled(s, "alert");
+    s->records.devices_spooled = spooled(s, "device");
+    s->records.alerts = !s->records.alerts_spooled || s->eve;
+    s->records.devices = !s->records.devices_spooled || s->eve;
     s->records.alert_eve = mm__eve_wants(s, "alert");
     s->records.device_eve = mm__eve_wants(s, "device");
     return 0;
@@ -272,8 +343,16 @@ static void handle_direct(struct mm_sensor *s, struct mm__direct_type *t, json_t
     s->draining = true;
     s->st.events++;
     d->events++;
-    if (s->eve && t->eve && write_line(s->eve, arg) != 0)
+    if (t->spooled) {
+        /* a line that cannot be formed is lost to both, as on the JSON
+         * path (there, running out of memory might hit only one) */
+        if (!write_spooled(s, t->eve, write_line, arg)) {
+            s->st.spool_errors++;
+            s->st.eve_errors += t->eve;
+        }
+    } else if (s->eve && t->eve && write_line(s->eve, arg) != 0) {
         s->st.eve_errors++;
+    }
     mm__detect_event(s, standin, t->name);
     mm__devices_event(s, standin);
     d->current = NULL;
@@ -488,11 +567,43 @@ static int device_write_json(struct mm_sensor *s, const struct mm_eve_header *h,
     return r;
 }
 
+struct device_line {
+    const struct mm_eve_header *h;
+    const json_t *rec;
+};
+
+static int write_device(struct mm_eve_out *o, const void *arg)
+{
+    const struct device_line *l = arg;
+    return mm__device_line_write(o, l->h, l->rec);
+}
+
+/* A device event's line to the spool and the EVE output: through the tap
+ * when spooled, else straight into the EVE writer; through its JSON event
+ * when the line cannot be formed so. */
+static void device_output(struct mm_sensor *s, const struct mm_eve_header *h, json_t *rec)
+{
+    const struct mm__records *r = &s->records;
+    struct device_line line = {h, rec};
+    if (r->devices_spooled) {
+        if (write_spooled(s, r->device_eve, write_device, &line))
+            return;
+        json_t *ev = device_event(h, rec);
+        if (ev)
+            output_event(s, ev, "device");
+        json_decref(ev);
+        return;
+    }
+    if (s->eve && r->device_eve && write_device(s->eve, &line) != 0 &&
+        device_write_json(s, h, rec) != 0)
+        s->st.eve_errors++;
+}
+
 /* The inventory's device event without its event object (device.h,
- * mm__device_direct): taken when device events are not spooled and no
- * event is being handled (else it waits in the queue as JSON). The line
- * is written, the detectors are given a stand-in holding the record,
- * then what they queued is handled. */
+ * mm__device_direct): taken when no event is being handled (else it
+ * waits in the queue as JSON). The line is written (and spooled), the
+ * detectors are given a stand-in holding the record, then what they
+ * queued is handled. */
 static bool device_direct(struct mm_sensor *s, const struct mm_eve_header *h, json_t *rec)
 {
     struct mm__records *r = &s->records;
@@ -505,9 +616,7 @@ static bool device_direct(struct mm_sensor *s, const struct mm_eve_header *h, js
     s->draining = true;
     s->st.events++;
     r->devices_direct++;
-    if (s->eve && r->device_eve && mm__device_line_write(s->eve, h, rec) != 0 &&
-        device_write_json(s, h, rec) != 0)
-        s->st.eve_errors++;
+    device_output(s, h, rec);
     d->current = h;
     d->current_standin = standin;
     mm__detect_event(s, standin, "device");
@@ -535,12 +644,12 @@ static void drop_alert_refs(const struct mm_eve_alert *a)
     json_decref(a->evidence);
 }
 
-/* True when alert a may be written now without its event object: alerts
- * are not spooled; nothing waits in the queue (an event being handled is
- * written before its readers run, see handle_event, so an alert raised
- * meanwhile comes right after it, as it would through the queue); its
- * texts are known to be valid UTF-8 (else the JSON path checks them and
- * drops the alert when one is not). */
+/* True when alert a may be written now without its event object (and,
+ * when spooled, reach the spool as its line): nothing waits in the queue
+ * (an event being handled is written before its readers run, see
+ * handle_event, so an alert raised meanwhile comes right after it, as it
+ * would through the queue); its texts are known to be valid UTF-8 (else
+ * the JSON path checks them and drops the alert when one is not). */
 static bool alert_direct_now(const struct mm_sensor *s, const struct mm_eve_alert *a)
 {
     return s->records.alerts && s->qlen == 0 && a->texts_valid &&
@@ -576,6 +685,33 @@ static int alert_write_json(struct mm_sensor *s, const struct mm_eve_header *h,
     return r;
 }
 
+struct alert_line {
+    const struct mm_eve_header *h;
+    const struct mm_eve_alert *a;
+};
+
+static int write_alert(struct mm_eve_out *o, const void *arg)
+{
+    const struct alert_line *l = arg;
+    return mm__alert_line_write(o, l->h, l->a);
+}
+
+/* A spooled alert: through the tap, or through its JSON event when the
+ * line cannot be formed so. */
+static void alert_spooled(struct mm_sensor *s, const struct mm_eve_header *h,
+                          const struct mm_eve_alert *a)
+{
+    struct alert_line line = {h, a};
+    if (write_spooled(s, s->records.alert_eve, write_alert, &line))
+        return;
+    json_incref(a->metadata);
+    json_incref(a->evidence);
+    json_t *ev = alert_event(h, a);
+    if (ev)
+        output_event(s, ev, "alert");
+    json_decref(ev);
+}
+
 /* An alert handled as handle_event handles its JSON event. */
 static void alert_direct(struct mm_sensor *s, const struct mm_eve_header *h,
                          const struct mm_eve_alert *a)
@@ -585,8 +721,10 @@ static void alert_direct(struct mm_sensor *s, const struct mm_eve_header *h,
     s->st.events++;
     s->st.alerts++;
     s->records.alerts_direct++;
-    if (s->eve && s->records.alert_eve && mm__alert_line_write(s->eve, h, a) != 0 &&
-        alert_write_json(s, h, a) != 0)
+    if (s->records.alerts_spooled)
+        alert_spooled(s, h, a);
+    else if (s->eve && s->records.alert_eve && mm__alert_line_write(s->eve, h, a) != 0 &&
+             alert_write_json(s, h, a) != 0)
         s->st.eve_errors++;
     drop_alert_refs(a);
 }

@@ -55,9 +55,10 @@ struct mm_eve_out {
     char path[PATH_MAX_LEN];
     uint64_t max_bytes, size, rotations;
     unsigned keep;
-    struct jbuf batch; /* whole lines not yet handed to stdio */
-    size_t reserved;   /* bytes of the open reservation (0: none) */
-    size_t line_start; /* where the line being built piece by piece starts */
+    struct jbuf batch;          /* whole lines not yet handed to stdio */
+    size_t reserved;            /* bytes of the open reservation (0: none) */
+    size_t line_start;          /* where the line being built piece by piece starts */
+    struct mm_eve_out_tap *tap; /* for the next line_end (output.h) */
 };
 
 /* Makes room for n more bytes; false (b->err set) when memory runs out. */
@@ -650,6 +651,7 @@ static int line_added(struct mm_eve_out *o, size_t start)
 int mm_eve_out_write_line(struct mm_eve_out *o, const char *line, size_t len)
 {
     o->reserved = 0; /* a reservation ends at the next call */
+    o->tap = NULL;
     if (!o->fp)
         return MM_EIO;
     size_t start = o->batch.len;
@@ -663,6 +665,7 @@ int mm_eve_out_write_line(struct mm_eve_out *o, const char *line, size_t len)
 char *mm_eve_out_reserve(struct mm_eve_out *o, size_t n)
 {
     o->reserved = 0;
+    o->tap = NULL;
     if (!o->fp || n == 0 || n > MM_EVE_RESERVE_MAX)
         return NULL;
     o->batch.err = 0;
@@ -690,6 +693,7 @@ int mm_eve_out_commit(struct mm_eve_out *o, size_t len)
 int mm_eve_out_write(struct mm_eve_out *o, const json_t *ev)
 {
     o->reserved = 0; /* a reservation ends at the next call */
+    o->tap = NULL;
     if (!o->fp)
         return MM_EIO;
     size_t start = o->batch.len;
@@ -745,8 +749,79 @@ void mm_eve_out_value(struct mm_eve_out *o, const json_t *v)
     put_value(&o->batch, v, 1); /* a member's value: one level below the event */
 }
 
+/* The tapped line's tail put before its closing brace, then fn handed
+ * the text; the tail taken out again when fn fails. False when the line
+ * cannot be formed (*err set). */
+static bool tap_line(struct mm_eve_out *o, struct mm_eve_out_tap *t, int *err)
+{
+    struct jbuf *b = &o->batch;
+    size_t start = o->line_start;
+    if (b->len == start || b->p[b->len - 1] != '}') {
+        *err = MM_EINVAL;
+        return false;
+    }
+    b->len--;
+    jb_put(b, t->tail, t->tail_len);
+    jb_putc(b, '}');
+    if (b->err) {
+        *err = b->err;
+        return false;
+    }
+    t->tapped = true;
+    t->result = t->fn(t->arg, b->p + start, b->len - start);
+    if (t->result != 0) {
+        b->len -= t->tail_len + 1;
+        b->p[b->len++] = '}';
+    }
+    return true;
+}
+
+/* Drops the line being built; returns err. */
+static int line_drop(struct mm_eve_out *o, int err)
+{
+    o->batch.len = o->line_start;
+    o->batch.err = 0;
+    return err;
+}
+
+/* line_end of a tapped line (output.h, mm_eve_out_set_tap): MM_EIO alone
+ * means o's file is closed and the line is whole, so fn still gets it. */
+static int tapped_line_end(struct mm_eve_out *o, struct mm_eve_out_tap *t)
+{
+    int err = o->batch.err;
+    o->batch.err = 0;
+    t->tapped = false;
+    t->result = 0;
+    if (err != 0 && err != MM_EIO)
+        return line_drop(o, err);
+    int formed = 0;
+    if (!tap_line(o, t, &formed))
+        return line_drop(o, formed);
+    if (!t->write || err != 0)
+        return line_drop(o, t->write ? err : 0);
+    jb_putc(&o->batch, '\n');
+    if (o->batch.err)
+        return line_drop(o, o->batch.err);
+    return line_added(o, o->line_start);
+}
+
+void mm_eve_out_set_tap(struct mm_eve_out *o, struct mm_eve_out_tap *tap)
+{
+    o->reserved = 0;
+    o->tap = tap;
+    if (tap) {
+        tap->tapped = false;
+        tap->result = 0;
+    }
+}
+
 int mm_eve_out_line_end(struct mm_eve_out *o)
 {
+    if (o->tap) {
+        struct mm_eve_out_tap *t = o->tap;
+        o->tap = NULL;
+        return tapped_line_end(o, t);
+    }
     jb_putc(&o->batch, '\n');
     int r = o->batch.err;
     if (r != 0) { /* dropped whole, as a line the writer could not form */
@@ -762,6 +837,7 @@ int mm_eve_out_flush(struct mm_eve_out *o)
     if (!o || !o->fp)
         return 0;
     o->reserved = 0;
+    o->tap = NULL;
     int r = batch_hand_over(o, o->batch.len);
     return fflush(o->fp) == 0 ? r : MM_EIO;
 }

@@ -5,6 +5,7 @@
 #define MM_SENSOR_OUTPUT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,28 @@ void mm_eve_out_integer(struct mm_eve_out *o, json_int_t v);
 /* Any JSON value, as the writer writes it as a member of an event. */
 void mm_eve_out_value(struct mm_eve_out *o, const json_t *v);
 int mm_eve_out_line_end(struct mm_eve_out *o);
+
+/* A tap on the next line built piece by piece, for an event the spool
+ * keeps too (sensor.c): at that line's mm_eve_out_line_end, `tail` (e.g.
+ * ,"seq":N) is put before the line's closing '}' and fn is handed the
+ * line's text (no '\n'); when fn fails, the line loses the tail again.
+ * With `write` false the line is then dropped (fn is all that sees it).
+ * The line is formed and handed to fn also when o's file is closed (the
+ * line's result is then MM_EIO). `tapped` and `result` (fn's) tell what
+ * happened; a line that could not be formed (memory, text that is not
+ * UTF-8, a line not ending in '}') never reaches fn. The tap is used by
+ * one line_end at most; any other call on o but the pieces ends it
+ * unused. */
+struct mm_eve_out_tap {
+    const char *tail;
+    size_t tail_len;
+    int (*fn)(void *arg, const char *text, size_t len);
+    void *arg;
+    bool write;
+    bool tapped; /* out: fn was called */
+    int result;  /* out: fn's result */
+};
+void mm_eve_out_set_tap(struct mm_eve_out *o, struct mm_eve_out_tap *tap);
 int mm_eve_out_flush(struct mm_eve_out *o);
 uint64_t mm_eve_out_rotations(const struct mm_eve_out *o);
 /* Flushes and closes; MM_EIO when buffered lines could not be written.

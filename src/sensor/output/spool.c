@@ -435,34 +435,27 @@ static int new_segment(struct mm_spool *s, uint64_t seq)
     return 0;
 }
 
-int mm_spool_append(struct mm_spool *s, json_t *ev)
+/* Starts a new segment when there is none or the current one is full. */
+static int segment_ready(struct mm_spool *s)
+{
+    if (s->seg_fd >= 0 && s->seg_size < s->seg_max)
+        return 0;
+    return new_segment(s, s->last_seq + 1);
+}
+
+/* Writes the record of the next seq with its text in one writev, so a
+ * killed process leaves it whole or torn (cut on the next open). */
+static int write_record(struct mm_spool *s, const char *text, size_t len)
 {
     uint64_t seq = s->last_seq + 1;
-    int r;
-    if (s->seg_fd < 0 || s->seg_size >= s->seg_max) {
-        if ((r = new_segment(s, seq)) != 0)
-            return r;
-    }
-    if (json_object_set_new(ev, "seq", json_integer((json_int_t)seq)) != 0)
-        return MM_ENOMEM;
-    char *text = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!text) {
-        json_object_del(ev, "seq");
-        return MM_ENOMEM;
-    }
-    size_t len = strlen(text);
-    if (len > MM_EVE_LINE_MAX) {
-        mm_json_free(text);
-        json_object_del(ev, "seq");
+    if (len > MM_EVE_LINE_MAX)
         return MM_ETOOBIG;
-    }
     uint8_t hdr[HDR_LEN];
     put_le32(hdr, (uint32_t)len);
     put_le64(hdr + 8, seq);
     put_le32(hdr + 4, record_crc(hdr + 8, text, len));
-    struct iovec iov[2] = {{hdr, HDR_LEN}, {text, len}};
+    struct iovec iov[2] = {{hdr, HDR_LEN}, {(void *)text, len}};
     ssize_t w = writev(s->seg_fd, iov, 2);
-    mm_json_free(text);
     if (w != (ssize_t)(HDR_LEN + len)) {
         /* Cut a partial record so the file stays well-formed (the fd is
          * O_APPEND: the next record goes to the new end). If the cut fails,
@@ -475,7 +468,6 @@ int mm_spool_append(struct mm_spool *s, json_t *ev)
             s->seg_fd = -1;
             s->pending = 0;
         }
-        json_object_del(ev, "seq");
         return MM_EIO;
     }
     s->seg_size += (uint64_t)w;
@@ -483,6 +475,39 @@ int mm_spool_append(struct mm_spool *s, json_t *ev)
     s->last_seq = seq;
     s->pending = 1;
     return 0;
+}
+
+int mm_spool_append(struct mm_spool *s, json_t *ev)
+{
+    uint64_t seq = s->last_seq + 1;
+    int r = segment_ready(s);
+    if (r != 0)
+        return r;
+    if (json_object_set_new(ev, "seq", json_integer((json_int_t)seq)) != 0)
+        return MM_ENOMEM;
+    char *text = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text) {
+        json_object_del(ev, "seq");
+        return MM_ENOMEM;
+    }
+    r = write_record(s, text, strlen(text));
+    mm_json_free(text);
+    if (r != 0)
+        json_object_del(ev, "seq");
+    return r;
+}
+
+uint64_t mm_spool_next_seq(const struct mm_spool *s)
+{
+    return s->last_seq + 1;
+}
+
+int mm_spool_append_text(struct mm_spool *s, uint64_t seq, const char *text, size_t len)
+{
+    if (seq != s->last_seq + 1 || len == 0)
+        return MM_EINVAL;
+    int r = segment_ready(s);
+    return r != 0 ? r : write_record(s, text, len);
 }
 
 int mm_spool_sync(struct mm_spool *s)

@@ -40,6 +40,14 @@ int mm_spool_open(const char *dir, struct mm_spool **out);
 /* Sets ev's "seq" to the next number and appends it. On failure ev keeps no
  * seq and the number is not used. */
 int mm_spool_append(struct mm_spool *s, json_t *ev);
+/* The seq the next appended record gets. */
+uint64_t mm_spool_next_seq(const struct mm_spool *s);
+/* Appends an event already formatted (its JSON text, len bytes, no
+ * newline) that holds seq, the mm_spool_next_seq it was formatted with, as
+ * its last member: the same record mm_spool_append writes for that event
+ * (which sets "seq" last and writes the compact text). MM_EINVAL for
+ * another seq or an empty text; on failure the number is not used. */
+int mm_spool_append_text(struct mm_spool *s, uint64_t seq, const char *text, size_t len);
 /* fdatasync()s what was appended (no-op when nothing is pending). */
 int mm_spool_sync(struct mm_spool *s);
 /* True when appended records wait for mm_spool_sync. */

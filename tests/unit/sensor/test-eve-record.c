@@ -17,9 +17,12 @@
  *     lines), also when [output] event_types leaves out device events or
  *     alerts; and so for every capture in $MAMORI_SHARED_DIR/pcaps
  *     (skipped without it);
- *   - the spool: with a state directory where device events are spooled
- *     (JSON path) and alerts are not (direct), the EVE file and the spool
- *     match those of a sensor taking neither the direct way. */
+ *   - the spool: with a state directory where alerts, device events and
+ *     HTTP events are spooled (written the direct way, the spool fed by
+ *     the EVE writer's tap), the EVE file and the spool's segment files
+ *     match those of a sensor taking none of them the direct way, also
+ *     when [output] event_types leaves alerts and device events out (the
+ *     spool still gets them) or leaves HTTP events out. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -390,8 +393,10 @@ static void test_shared_captures(void **state)
 
 /* ---- the spool --------------------------------------------------------------------- */
 
-/* One sensor with its own state directory (and so its own spool). */
-static void spool_sensor_open(struct ed_sensor_run *r, const char *dir, const char *name)
+/* One sensor with its own state directory (and so its own spool); the
+ * config text extra after the spool's. */
+static void spool_sensor_open(struct ed_sensor_run *r, const char *dir, const char *name,
+                              const char *extra)
 {
     char ini[TEST_TMPDIR_MAX], state_dir[TEST_TMPDIR_MAX], sub[64];
     snprintf(sub, sizeof sub, "%s.state", name);
@@ -401,7 +406,8 @@ static void spool_sensor_open(struct ed_sensor_run *r, const char *dir, const ch
     assert_int_equal(test_tmpdir_join(ini, sizeof ini, dir, sub), 0);
     FILE *f = fopen(ini, "w");
     assert_non_null(f);
-    fprintf(f, "%s[sensor]\nstate = %s\n[uplink]\nevent_types = device,dns\n", INI, state_dir);
+    fprintf(f, "%s[sensor]\nstate = %s\n[uplink]\nevent_types = alert,device,dns,http\n%s", INI,
+            state_dir, extra);
     fclose(f);
     snprintf(sub, sizeof sub, "%s.json", name);
     assert_int_equal(test_tmpdir_join(r->eve, sizeof r->eve, dir, sub), 0);
@@ -450,38 +456,67 @@ static char *spool_text(const char *dir, const char *name, size_t *len)
     return all;
 }
 
-static void test_spool_unchanged(void **state)
+/* Occurrences of needle in the n bytes at text (binary: the spool's). */
+static size_t count_bytes(const char *text, size_t n, const char *needle)
 {
-    (void)state;
-    char dir[TEST_TMPDIR_MAX];
-    struct ed_sensor_run runs[2];
-    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-record-spool"), 0);
-    spool_sensor_open(&runs[0], dir, "direct");
-    spool_sensor_open(&runs[1], dir, "json");
-    /* device events are spooled: the JSON path for them on both */
-    assert_true(runs[0].s->records.alerts && !runs[0].s->records.devices);
-    runs[1].s->records.alerts = false;
+    size_t k = strlen(needle), count = 0;
+    for (const char *p = text; (p = memmem(p, n - (size_t)(p - text), needle, k)) != NULL; p += k)
+        count++;
+    return count;
+}
+
+/* The direct sensor of a spool pair takes alerts, device events and
+ * HTTP events the direct way, though spooled; the other takes none. */
+static void spool_pair_check(struct ed_sensor_run runs[2])
+{
+    const struct mm__records *d = &runs[0].s->records;
+    const struct mm__direct_type *http = &runs[0].s->direct->types[MM__DIRECT_HTTP];
+    assert_true(d->alerts && d->devices && d->alerts_spooled && d->devices_spooled);
+    assert_true(http->allowed && http->spooled);
+    runs[1].s->records.alerts = runs[1].s->records.devices = false;
     for (size_t i = 0; i < MM__DIRECT_TYPES; i++)
         runs[1].s->direct->types[i].allowed = false;
-    rng = 7;
-    make_home();
-    for (unsigned i = 0; i < 1500; i++)
-        request(runs, 1775001600.0 + i * 0.5);
-    assert_true(runs[0].s->records.alerts_direct > 500);
-    assert_int_equal(runs[0].s->records.devices_direct, 0);
-    /* the spools are compared before the pair's close removes nothing of them */
-    char *a = ed_close_pair_expect_same(runs);
-    assert_true(ed_count_of(a, "\"event_type\":\"device\"") > 500);
-    size_t na, nb;
-    char *sa = spool_text(dir, "direct", &na), *sb = spool_text(dir, "json", &nb);
-    print_message("spools of %zu and %zu bytes\n", na, nb);
-    assert_true(na > 10000);
-    assert_int_equal(na, nb);
-    assert_memory_equal(sa, sb, na);
-    free(sa);
-    free(sb);
-    free(a);
-    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
+static void test_spool_direct_equals_json(void **state)
+{
+    (void)state;
+    static const char *const extras[] = {"", "[output]\nevent_types = http,dns,flow\n",
+                                         "[output]\nevent_types = alert,device,flow\n"};
+    for (size_t k = 0; k < sizeof extras / sizeof extras[0]; k++) {
+        char dir[TEST_TMPDIR_MAX];
+        struct ed_sensor_run runs[2];
+        assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-record-spool"), 0);
+        spool_sensor_open(&runs[0], dir, "direct", extras[k]);
+        spool_sensor_open(&runs[1], dir, "json", extras[k]);
+        spool_pair_check(runs);
+        rng = 7 + k;
+        make_home();
+        for (unsigned i = 0; i < 1500; i++)
+            request(runs, 1775001600.0 + i * 0.5);
+        assert_true(runs[0].s->records.alerts_direct > 500);
+        assert_true(runs[0].s->records.devices_direct > 300);
+        assert_true(runs[0].s->direct->events > 1000);
+        assert_int_equal(runs[0].s->st.spooled, runs[1].s->st.spooled);
+        assert_int_equal(runs[0].s->st.spool_errors + runs[1].s->st.spool_errors, 0);
+        char *a = ed_close_pair_expect_same(runs);
+        size_t na, nb;
+        char *sa = spool_text(dir, "direct", &na), *sb = spool_text(dir, "json", &nb);
+        print_message("spools of %zu and %zu bytes\n", na, nb);
+        assert_true(na > 100000);
+        assert_int_equal(na, nb);
+        assert_memory_equal(sa, sb, na);
+        /* the spool holds the three types whatever the EVE output takes */
+        assert_true(count_bytes(sa, na, "\"event_type\":\"alert\"") > 500);
+        assert_true(count_bytes(sa, na, "\"event_type\":\"device\"") > 300);
+        assert_true(count_bytes(sa, na, "\"event_type\":\"http\"") > 1000);
+        /* and the EVE lines of spooled types carry their seq */
+        assert_true(ed_count_of(a, ",\"seq\":") > (k == 0 ? 1800 : 500));
+        free(sa);
+        free(sb);
+        free(a);
+        assert_int_equal(test_tmpdir_remove(dir), 0);
+    }
 }
 
 int main(void)
@@ -492,7 +527,7 @@ int main(void)
         cmocka_unit_test(test_sensor_direct_equals_json),
         cmocka_unit_test(test_sensor_some_types),
         cmocka_unit_test(test_shared_captures),
-        cmocka_unit_test(test_spool_unchanged),
+        cmocka_unit_test(test_spool_direct_equals_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

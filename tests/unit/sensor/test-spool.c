@@ -2,7 +2,12 @@
  * Unit tests for the crash-safe spool: seq continues across reopen, a torn
  * tail (cut record, bad CRC, garbage) is cut on open and its seq reused
  * only if it was never intact, the reader returns records after the acked
- * seq until acked, acks persist, and a second writer is refused. */
+ * seq until acked, acks persist, and a second writer is refused.
+ * Records appended as formatted text (mm_spool_append_text, the sensor's
+ * way for events without a JSON object) are byte for byte those
+ * mm_spool_append makes of the same events, across segments; and the EVE
+ * writer's tap (output.h) hands the spool a line with its seq, writes it
+ * to the EVE file with or without it, or not at all. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +25,10 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/eve.h"
+#include "sensor/output/output.h"
 #include "sensor/output/spool.h"
+#include "../test-rand.h"
 #include "../test-tmpdir.h"
 
 static char dir[256];
@@ -368,6 +376,270 @@ static void test_max_bytes_drops_oldest(void **state)
         assert_int_equal(seqs[i], seqs[i - 1] + 1);
 }
 
+/* ---- records as formatted text (mm_spool_append_text) ---------------------------- */
+
+/* Opens the spool in dir/sub. */
+static struct mm_spool *open_sub(const char *sub)
+{
+    char path[512];
+    struct mm_spool *s;
+    assert_int_equal(test_tmpdir_join(path, sizeof path, dir, sub), 0);
+    assert_int_equal(mm_spool_open(path, &s), 0);
+    return s;
+}
+
+/* The segment files of dir/sub, names and contents, as one text. */
+static char *sub_text(const char *sub, size_t *len)
+{
+    char path[512], file[1024];
+    struct dirent **list;
+    assert_int_equal(test_tmpdir_join(path, sizeof path, dir, sub), 0);
+    int n = scandir(path, &list, NULL, alphasort);
+    assert_true(n > 0);
+    char *all = NULL;
+    *len = 0;
+    for (int i = 0; i < n; i++) {
+        if (strstr(list[i]->d_name, ".seg")) {
+            snprintf(file, sizeof file, "%s/%s", path, list[i]->d_name);
+            FILE *f = fopen(file, "rb");
+            assert_non_null(f);
+            size_t name = strlen(list[i]->d_name);
+            all = realloc(all, *len + name + MM_SPOOL_SEGMENT_MAX);
+            assert_non_null(all);
+            memcpy(all + *len, list[i]->d_name, name);
+            *len += name;
+            *len += fread(all + *len, 1, MM_SPOOL_SEGMENT_MAX, f);
+            fclose(f);
+        }
+        free(list[i]);
+    }
+    free(list);
+    return all;
+}
+
+/* An event's compact text with ,"seq":N put last (the line the sensor
+ * forms); owned. */
+static char *text_with_seq(const json_t *ev, uint64_t seq, size_t *len)
+{
+    char *text = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(text);
+    size_t n = strlen(text);
+    char *out = malloc(n + 40);
+    assert_non_null(out);
+    memcpy(out, text, n - 1);
+    *len = n - 1 + (size_t)sprintf(out + n - 1, ",\"seq\":%llu}", (unsigned long long)seq);
+    free(text);
+    return out;
+}
+
+/* A random event: Japanese, escapes, nested members, sizes up to ~3 KB. */
+static json_t *random_event(uint64_t *rng)
+{
+    static const char *const texts[] = {"plain", "\xe6\x96\xb0\xe3\x81\x97\xe3\x81\x84",
+                                        "q\"b\\c\n\x01", "\xf0\x9f\x98\x80", ""};
+    json_t *ev = json_pack("{s:s, s:I}", "event_type", test_xorshift(rng) % 2 ? "alert" : "device",
+                           "flow_id", (json_int_t)(test_xorshift(rng) >> 1));
+    char key[16];
+    for (uint64_t i = test_xorshift(rng) % 40; i > 0; i--) {
+        snprintf(key, sizeof key, "k%llu", (unsigned long long)(test_xorshift(rng) % 60));
+        const char *t = texts[test_xorshift(rng) % 5];
+        json_object_set_new(ev, key,
+                            test_xorshift(rng) % 3 ? json_string(t)
+                                                   : json_pack("{s:[s,i,b,n]}", "x", t, 7, 1));
+    }
+    return ev;
+}
+
+/* The same events appended as JSON and as text: the same segment files
+ * (small segments, so several), the same seqs; then a restart of each
+ * continues alike. */
+static void test_append_text_same_records(void **state)
+{
+    (void)state;
+    struct mm_spool *js = open_sub("json"), *tx = open_sub("text");
+    mm_spool_set_max_bytes(js, 1 << 20);
+    mm_spool_set_max_bytes(tx, 1 << 20);
+    uint64_t rng = 11;
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 600; i++) {
+            json_t *ev = random_event(&rng);
+            uint64_t seq = mm_spool_next_seq(tx);
+            size_t len;
+            char *text = text_with_seq(ev, seq, &len);
+            assert_int_equal(mm_spool_append_text(tx, seq, text, len), 0);
+            assert_int_equal(mm_spool_append(js, ev), 0);
+            assert_int_equal(json_integer_value(json_object_get(ev, "seq")), seq);
+            assert_int_equal(mm_spool_last_seq(tx), seq);
+            free(text);
+            json_decref(ev);
+        }
+        mm_spool_close(js);
+        mm_spool_close(tx);
+        js = open_sub("json");
+        tx = open_sub("text");
+    }
+    mm_spool_close(js);
+    mm_spool_close(tx);
+    size_t na, nb;
+    char *a = sub_text("json", &na), *b = sub_text("text", &nb);
+    assert_true(na > 2 * 200000); /* several segments of 128 KiB */
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, na);
+    free(a);
+    free(b);
+}
+
+/* Refused texts leave the number unused: another seq, an empty text, a
+ * text past MM_EVE_LINE_MAX, a write cut short. */
+static void test_append_text_refused(void **state)
+{
+    (void)state;
+    struct mm_spool *s;
+    assert_int_equal(mm_spool_open(dir, &s), 0);
+    assert_int_equal(mm_spool_next_seq(s), 1);
+    assert_int_equal(mm_spool_append_text(s, 2, "{\"seq\":2}", 9), MM_EINVAL);
+    assert_int_equal(mm_spool_append_text(s, 1, "", 0), MM_EINVAL);
+    char *big = malloc(MM_EVE_LINE_MAX + 2);
+    assert_non_null(big);
+    memset(big, ' ', MM_EVE_LINE_MAX + 1);
+    assert_int_equal(mm_spool_append_text(s, 1, big, MM_EVE_LINE_MAX + 1), MM_ETOOBIG);
+    free(big);
+    assert_int_equal(mm_spool_append_text(s, 1, "{\"seq\":1}", 9), 0);
+    char seg[512];
+    segment(seg, sizeof(seg));
+    struct stat st;
+    assert_int_equal(stat(seg, &st), 0);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)st.st_size + 10;
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    assert_int_equal(mm_spool_append_text(s, 2, "{\"a\":\"0123456789\",\"seq\":2}", 27), MM_EIO);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    assert_int_equal(mm_spool_next_seq(s), 2);
+    assert_int_equal(mm_spool_append_text(s, 2, "{\"seq\":2}", 9), 0);
+    mm_spool_close(s);
+    uint64_t seqs[4];
+    size_t n;
+    read_all(seqs, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(seqs[1], 2);
+}
+
+/* ---- the EVE writer's tap ---------------------------------------------------------- */
+
+static int tap_to_spool(void *arg, const char *text, size_t len)
+{
+    struct mm_spool *s = arg;
+    return mm_spool_append_text(s, mm_spool_next_seq(s), text, len);
+}
+
+static int tap_fails(void *arg, const char *text, size_t len)
+{
+    (void)arg;
+    (void)text;
+    (void)len;
+    return MM_EIO;
+}
+
+/* One line of raw pieces with a tap of ,"seq":N (N the spool's next). */
+static int tapped(struct mm_eve_out *o, struct mm_eve_out_tap *t, struct mm_spool *s,
+                  const char *piece, const char *bad_string)
+{
+    static char tail[32];
+    t->tail_len = (size_t)snprintf(tail, sizeof tail, ",\"seq\":%llu",
+                                   (unsigned long long)mm_spool_next_seq(s));
+    t->tail = tail;
+    mm_eve_out_set_tap(o, t);
+    mm_eve_out_line_begin(o);
+    mm_eve_out_raw(o, piece, strlen(piece));
+    if (bad_string)
+        mm_eve_out_string(o, bad_string, strlen(bad_string));
+    return mm_eve_out_line_end(o);
+}
+
+static void test_eve_tap(void **state)
+{
+    (void)state;
+    char eve[512], sp[512];
+    struct mm_eve_out *o;
+    struct mm_spool *s;
+    assert_int_equal(test_tmpdir_join(eve, sizeof eve, dir, "eve.json"), 0);
+    assert_int_equal(test_tmpdir_join(sp, sizeof sp, dir, "sp"), 0);
+    assert_int_equal(mm_eve_out_open(eve, 0, 1, &o), 0);
+    assert_int_equal(mm_spool_open(sp, &s), 0);
+    struct mm_eve_out_tap t = {.fn = tap_to_spool, .arg = s, .write = true};
+    /* kept by both, with the seq */
+    assert_int_equal(tapped(o, &t, s, "{\"a\":1}", NULL), 0);
+    assert_true(t.tapped && t.result == 0);
+    /* the spool only */
+    t.write = false;
+    assert_int_equal(tapped(o, &t, s, "{\"b\":2}", NULL), 0);
+    assert_true(t.tapped && t.result == 0);
+    /* the spool refuses: the EVE line without the seq */
+    struct mm_eve_out_tap f = {.fn = tap_fails, .write = true};
+    assert_int_equal(tapped(o, &f, s, "{\"c\":3}", NULL), 0);
+    assert_true(f.tapped && f.result == MM_EIO);
+    /* lines that cannot be formed reach neither */
+    t.write = true;
+    assert_int_equal(tapped(o, &t, s, "[4]", NULL), MM_EINVAL);
+    assert_false(t.tapped);
+    assert_int_equal(tapped(o, &t, s, "{\"d\":", "\xff}"), MM_EINVAL);
+    assert_false(t.tapped);
+    /* another call ends the tap unused; the next line is plain */
+    mm_eve_out_set_tap(o, &t);
+    json_t *ev = json_pack("{s:i}", "e", 5);
+    assert_int_equal(mm_eve_out_write(o, ev), 0);
+    json_decref(ev);
+    mm_eve_out_line_begin(o);
+    mm_eve_out_raw(o, "{\"f\":6}", 7);
+    assert_int_equal(mm_eve_out_line_end(o), 0);
+    assert_false(t.tapped);
+    /* the spool's limit: the EVE line without the seq */
+    char *big = malloc(MM_EVE_LINE_MAX + 16);
+    assert_non_null(big);
+    memset(big, 'x', MM_EVE_LINE_MAX + 8);
+    memcpy(big, "{\"g\":\"", 6);
+    strcpy(big + MM_EVE_LINE_MAX, "\"}");
+    assert_int_equal(tapped(o, &t, s, big, NULL), 0);
+    assert_true(t.tapped && t.result == MM_ETOOBIG);
+    free(big);
+    assert_int_equal(tapped(o, &t, s, "{\"h\":8}", NULL), 0);
+    assert_int_equal(mm_eve_out_close(o), 0);
+    mm_spool_close(s);
+    /* the EVE file */
+    FILE *fp = fopen(eve, "r");
+    assert_non_null(fp);
+    char *line = NULL;
+    size_t cap = 0;
+    static const char *const want[] = {
+        "{\"a\":1,\"seq\":1}\n", "{\"c\":3}\n", "{\"e\":5}\n",
+        "{\"f\":6}\n",           NULL,          "{\"h\":8,\"seq\":3}\n"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_true(getline(&line, &cap, fp) > 0);
+        if (want[i])
+            assert_string_equal(line, want[i]);
+        else
+            assert_int_equal(strlen(line), MM_EVE_LINE_MAX + 3);
+    }
+    assert_int_equal(getline(&line, &cap, fp), -1);
+    free(line);
+    fclose(fp);
+    /* the spool */
+    struct mm_spool_reader *r;
+    struct mm_spool_batch b;
+    assert_int_equal(mm_spool_reader_open(sp, &r), 0);
+    assert_int_equal(mm_spool_reader_next(r, 100, 1 << 20, &b), 0);
+    assert_int_equal(b.count, 3);
+    assert_string_equal(b.records[0].json, "{\"a\":1,\"seq\":1}");
+    assert_string_equal(b.records[1].json, "{\"b\":2,\"seq\":2}");
+    assert_string_equal(b.records[2].json, "{\"h\":8,\"seq\":3}");
+    mm_spool_batch_free(&b);
+    mm_spool_reader_close(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +650,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reader_waits_for_sync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_older_segment_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_bytes_drops_oldest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_text_same_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_text_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_eve_tap, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
