@@ -2,11 +2,14 @@
  * Community ID v1 (https://github.com/corelight/community-id-spec): a flow
  * hash that other tools (Suricata, Zeek) compute identically, so an event can
  * be joined with theirs. SHA-1 over seed, ordered endpoints, protocol and
- * ports (ICMP type/code mapped to "port equivalents"), Base64, "1:" prefix. */
+ * ports (ICMP type/code mapped to "port equivalents"), Base64, "1:" prefix.
+ * The message is at most 40 bytes, so it is built in its one SHA-1 block
+ * and hashed by hash.c's block functions directly (hash-int.h). */
 #include <string.h>
 
 #include "core/eve.h"
 #include "core/hash.h"
+#include "core/hash-int.h"
 
 enum { PROTO_ICMP = 1, PROTO_TCP = 6, PROTO_UDP = 17, PROTO_ICMPV6 = 58, PROTO_SCTP = 132 };
 
@@ -73,33 +76,76 @@ static int endpoint_ordered(const struct mm_addr *a, uint16_t ap, const struct m
     return c < 0 || (c == 0 && ap <= bp);
 }
 
-/* Base64 of a SHA-1 digest: six whole groups of three bytes, then two
- * bytes as three characters and one '=' (28 characters and a NUL), with no
- * branch per group: the Community ID is computed for every flow. */
+/* The SHA-1 of the message in block[0..len) (at most 55 bytes: one block),
+ * padded in place: block is zero past len. Straight into the block
+ * function, the CPU's SHA instructions where present (sha1-shani.c), with
+ * no streaming context, buffer copy or digest bytes in between. */
+static void sha1_short(uint8_t block[64], size_t len, uint32_t h[5])
+{
+    static const uint32_t iv[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
+    memcpy(h, iv, sizeof iv);
+    block[len] = 0x80;
+    block[62] = (uint8_t)(len * 8 >> 8);
+    block[63] = (uint8_t)(len * 8);
+    if (mm__sha1_hw_available())
+        mm__sha1_block_hw(h, block);
+    else
+        mm__sha1_block_portable(h, block);
+}
+
+/* Base64 of a SHA-1 digest (h[0..4], big-endian bytes): three groups of
+ * six bytes as eight characters each, then two bytes as three characters
+ * and one '=' (28 characters and a NUL), six bits at a time from the
+ * digest words with no byte loads: the Community ID is computed for every
+ * flow. */
 #define DIGEST_B64_LEN 28
 
-static void digest_base64(const uint8_t d[MM_SHA1_LEN], char out[DIGEST_B64_LEN + 1])
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* The character of bits at..at+5 of v */
+static inline char b64_at(uint64_t v, unsigned at)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 6; i++) {
-        uint32_t v = (uint32_t)d[3 * i] << 16 | (uint32_t)d[3 * i + 1] << 8 | d[3 * i + 2];
-        out[4 * i] = alphabet[v >> 18];
-        out[4 * i + 1] = alphabet[(v >> 12) & 63];
-        out[4 * i + 2] = alphabet[(v >> 6) & 63];
-        out[4 * i + 3] = alphabet[v & 63];
-    }
-    uint32_t v = (uint32_t)d[18] << 16 | (uint32_t)d[19] << 8;
-    out[24] = alphabet[v >> 18];
-    out[25] = alphabet[(v >> 12) & 63];
-    out[26] = alphabet[(v >> 6) & 63];
-    out[27] = '=';
-    out[28] = '\0';
+    return b64_alphabet[(v >> at) & 63];
+}
+
+/* Six bytes (the low 48 bits of v) as eight characters, written out
+ * (a loop with its variable shifts cost more than the lookups) */
+static inline char *put_b64_48(char *o, uint64_t v)
+{
+    o[0] = b64_at(v, 42);
+    o[1] = b64_at(v, 36);
+    o[2] = b64_at(v, 30);
+    o[3] = b64_at(v, 24);
+    o[4] = b64_at(v, 18);
+    o[5] = b64_at(v, 12);
+    o[6] = b64_at(v, 6);
+    o[7] = b64_at(v, 0);
+    return o + 8;
+}
+
+static void digest_base64(const uint32_t h[5], char out[DIGEST_B64_LEN + 1])
+{
+    char *o = put_b64_48(out, (uint64_t)h[0] << 16 | h[1] >> 16);
+    o = put_b64_48(o, (uint64_t)(h[1] & 0xffff) << 32 | h[2]);
+    o = put_b64_48(o, (uint64_t)h[3] << 16 | h[4] >> 16);
+    /* the last two bytes as 18 bits (two zero bits appended), then padding */
+    uint32_t last = (h[4] & 0xffff) << 2;
+    o[0] = b64_alphabet[last >> 12];
+    o[1] = b64_alphabet[(last >> 6) & 63];
+    o[2] = b64_alphabet[last & 63];
+    o[3] = '=';
+    o[4] = '\0';
 }
 
 void mm_community_id(uint16_t seed, const struct mm_addr *src, const struct mm_addr *dst,
                      uint8_t proto, uint16_t sport, uint16_t dport, char *out, size_t outlen)
 {
+    if (outlen < 2 + DIGEST_B64_LEN + 1) { /* no room for the whole text: the empty one */
+        if (outlen > 0)
+            out[0] = '\0';
+        return;
+    }
     int has_ports = proto == PROTO_TCP || proto == PROTO_UDP || proto == PROTO_SCTP ||
                     proto == PROTO_ICMP || proto == PROTO_ICMPV6;
     int one_way = 0;
@@ -118,31 +164,24 @@ void mm_community_id(uint16_t seed, const struct mm_addr *src, const struct mm_a
         sport = dport;
         dport = tp;
     }
-    uint8_t buf[2 + 16 + 16 + 2 + 4];
+    /* The message (at most 2 + 16 + 16 + 2 + 4 bytes) in its SHA-1 block */
+    uint8_t block[64] = {0};
     size_t n = 0;
-    buf[n++] = (uint8_t)(seed >> 8);
-    buf[n++] = (uint8_t)seed;
-    n += put_addr(buf + n, src);
-    n += put_addr(buf + n, dst);
-    buf[n++] = proto;
-    buf[n++] = 0;
+    block[n++] = (uint8_t)(seed >> 8);
+    block[n++] = (uint8_t)seed;
+    n += put_addr(block + n, src);
+    n += put_addr(block + n, dst);
+    block[n++] = proto;
+    block[n++] = 0;
     if (has_ports) {
-        buf[n++] = (uint8_t)(sport >> 8);
-        buf[n++] = (uint8_t)sport;
-        buf[n++] = (uint8_t)(dport >> 8);
-        buf[n++] = (uint8_t)dport;
+        block[n++] = (uint8_t)(sport >> 8);
+        block[n++] = (uint8_t)sport;
+        block[n++] = (uint8_t)(dport >> 8);
+        block[n++] = (uint8_t)dport;
     }
-    uint8_t digest[MM_SHA1_LEN];
-    mm_sha1(buf, n, digest);
-    if (outlen < 3) {
-        if (outlen > 0)
-            out[0] = '\0';
-        return;
-    }
+    uint32_t h[5];
+    sha1_short(block, n, h);
     out[0] = '1';
     out[1] = ':';
-    if (outlen >= 2 + DIGEST_B64_LEN + 1)
-        digest_base64(digest, out + 2);
-    else if (mm_base64(digest, sizeof(digest), out + 2, outlen - 2) == 0)
-        out[0] = '\0';
+    digest_base64(h, out + 2);
 }

@@ -12,7 +12,11 @@
  * that much room the line is written with no check per field through a
  * local pointer, else into a scratch buffer and copied when it fits. Time
  * stamps come with their lengths (eve-fast.c mm__time_text), as do the
- * fixed names, so nothing written is measured again. */
+ * fixed names, so nothing written is measured again. The last packet's
+ * stamp is formed once and copied for "end" (and, with other
+ * micro-seconds, for a "start" in the same second); names and the
+ * Community ID are copied in fixed-size moves, not library calls. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,10 +66,30 @@ static inline char *put_bytes(char *o, const char *s, size_t n)
     return o + n;
 }
 
+/* n bytes of s at o. The names a line holds (protocol, state, reason,
+ * application) are 2-16 bytes: two overlapping fixed-size moves each,
+ * instead of a library call per name. */
+static inline void copy_short(char *o, const char *s, size_t n)
+{
+    if (n > 16) {
+        memcpy(o, s, n);
+    } else if (n >= 8) {
+        memcpy(o, s, 8);
+        memcpy(o + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(o, s, 4);
+        memcpy(o + n - 4, s + n - 4, 4);
+    } else if (n > 0) {
+        o[0] = s[0];
+        o[n / 2] = s[n / 2];
+        o[n - 1] = s[n - 1];
+    }
+}
+
 static inline char *put_quoted(char *o, const char *s, size_t n)
 {
     o[0] = '"';
-    memcpy(o + 1, s, n);
+    copy_short(o + 1, s, n);
     o[n + 1] = '"';
     return o + n + 2;
 }
@@ -102,9 +126,7 @@ static inline char *put_flags(char *o, uint8_t flags)
 
 /* "time stamp". The text comes with its length from the last seconds'
  * texts eve-fast.c remembers, so it is not measured: a strlen right after
- * the text was stored (in pieces) stalled the CPU waiting for those stores.
- * A flow of a few packets starts in the second it ends, and a flow's last
- * packet time is written twice: mostly copies of one remembered second. */
+ * the text was stored (in pieces) stalled the CPU waiting for those stores. */
 static char *put_time(char *o, const struct timeval *tv)
 {
     size_t n = mm__time_text(tv, o + 1);
@@ -113,12 +135,71 @@ static char *put_time(char *o, const struct timeval *tv)
     return o + n + 2;
 }
 
+/* The quoted text of the flow's last packet time, written once in the
+ * header ("timestamp") and copied where the flow object repeats it ("end")
+ * and, patched, where it gives a start in the same second. */
+struct stamp {
+    const char *at; /* the opening quote */
+    size_t len;     /* with both quotes */
+};
+
+/* A copy of the quoted stamp: TIME_ROOM bytes in one fixed-size move (no
+ * library call; the room each stamp is given), of which len are kept. */
+static inline char *put_stamp(char *o, struct stamp st)
+{
+    memcpy(o, st.at, TIME_ROOM);
+    return o + st.len;
+}
+
+/* Characters from a quoted stamp's end back to its six micro-second
+ * digits: six digits, the zone (+hhmm) and the closing quote; a '.' comes
+ * just before them */
+#define USEC_FROM_END (6 + 5 + 1)
+
+/* "start": most flows start in the second they end (a scan's probe, a DNS
+ * query and its answer), and then the start is the end's text with other
+ * micro-seconds: a copy and six digits instead of a look-up in the time
+ * texts (whose minute slots are mostly out of the CPU cache by the time a
+ * flow ends). Micro-seconds out of range are carried into the seconds by
+ * the time writer, so those and other seconds take the full path. */
+static char *put_start(char *o, const struct mm_flow *f, struct stamp last)
+{
+    long us = (long)f->start.tv_usec, last_us = (long)f->last.tv_usec;
+    bool same_second = f->start.tv_sec == f->last.tv_sec && us >= 0 && us <= 999999 &&
+                       last_us >= 0 && last_us <= 999999 && last.len > USEC_FROM_END &&
+                       last.at[last.len - USEC_FROM_END - 1] == '.';
+    if (!same_second)
+        return put_time(o, &f->start);
+    char *end = put_stamp(o, last);
+    mm__six_digits(end - USEC_FROM_END, (uint32_t)us);
+    return end;
+}
+
+/* "community_id": "1:" and 28 Base64 characters as mm_community_id writes
+ * it into the flow (30 characters and a NUL), copied whole in one
+ * fixed-size move; another text (none the flow table makes) is measured. */
+#define COMMUNITY_ID_LEN 30
+
+static inline char *put_community_id(char *o, const char id[32])
+{
+    static_assert(sizeof((struct mm_flow *)0)->community_id == 32,
+                  "the room put_community_id copies");
+    size_t n =
+        id[COMMUNITY_ID_LEN - 1] && !id[COMMUNITY_ID_LEN] ? COMMUNITY_ID_LEN : strnlen(id, 32);
+    o[0] = '"';
+    memcpy(o + 1, id, 32);
+    o[n + 1] = '"';
+    return o + n + 2;
+}
+
 /* The header */
-static char *put_header(char *o, const struct mm_flow *f)
+static char *put_header(char *o, const struct mm_flow *f, struct stamp *last)
 {
     bool ports = f->proto == 6 || f->proto == 17 || f->proto == 132;
     o = PUT_LIT(o, "{\"timestamp\":");
+    last->at = o;
     o = put_time(o, &f->last);
+    last->len = (size_t)(o - last->at);
     if (f->id) {
         o = PUT_KEY(o, "flow_id");
         o = put_u64(o, f->id & INT64_MAX);
@@ -148,7 +229,7 @@ static char *put_header(char *o, const struct mm_flow *f)
     o = PUT_KEY(o, "proto");
     o = put_text(o, mm__flow_proto_text(f->proto));
     o = PUT_KEY(o, "community_id");
-    o = put_quoted(o, f->community_id, strnlen(f->community_id, sizeof f->community_id));
+    o = put_community_id(o, f->community_id);
     if (f->app) {
         o = PUT_KEY(o, "app_proto");
         o = put_quoted(o, f->app->name, strlen(f->app->name));
@@ -156,7 +237,8 @@ static char *put_header(char *o, const struct mm_flow *f)
     return o;
 }
 
-static char *put_flow(char *o, const struct mm_flow *f, struct mm_flow_text reason)
+static char *put_flow(char *o, const struct mm_flow *f, struct mm_flow_text reason,
+                      struct stamp last)
 {
     o = PUT_LIT(o, ",\"flow\":{\"pkts_toserver\":");
     o = put_u64(o, f->dir[0].pkts & INT64_MAX);
@@ -167,9 +249,9 @@ static char *put_flow(char *o, const struct mm_flow *f, struct mm_flow_text reas
     o = PUT_KEY(o, "bytes_toclient");
     o = put_u64(o, f->dir[1].bytes & INT64_MAX);
     o = PUT_KEY(o, "start");
-    o = put_time(o, &f->start);
+    o = put_start(o, f, last);
     o = PUT_KEY(o, "end");
-    o = put_time(o, &f->last);
+    o = put_stamp(o, last);
     o = PUT_KEY(o, "age");
     o = put_u64(o, mm_flow_age_seconds(f));
     o = PUT_KEY(o, "state");
@@ -213,7 +295,8 @@ static char *put_tcp(char *o, const struct mm_flow *f)
     }
     o = PUT_KEY(o, "state");
     struct mm_flow_text state = tcp_state_quoted[f->tcp_state % 5];
-    o = put_bytes(o, state.s, state.n);
+    copy_short(o, state.s, state.n);
+    o += state.n;
     *o++ = '}';
     return o;
 }
@@ -221,8 +304,9 @@ static char *put_tcp(char *o, const struct mm_flow *f)
 /* The line into out, which has line_bound() bytes of room; its length. */
 static size_t write_line(const struct mm_flow *f, struct mm_flow_text reason, char *out)
 {
-    char *o = put_header(out, f);
-    o = put_flow(o, f, reason);
+    struct stamp last;
+    char *o = put_header(out, f, &last);
+    o = put_flow(o, f, reason, last);
     if (f->proto == 6)
         o = put_tcp(o, f);
     o = PUT_LIT(o, "}\n");

@@ -5,8 +5,8 @@
  * memcmp ordering and message layout), on random endpoints: IPv4 and IPv6,
  * equal addresses (the ports decide), addresses that differ only in their
  * last byte or only in the second half of an IPv6 address, junk after an
- * IPv4 address, every ICMP type, other protocols. test-hash.c holds the
- * spec's published vectors. */
+ * IPv4 address, every ICMP type, other protocols; and outputs of every
+ * size up to the text's. test-hash.c holds the spec's published vectors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,10 +134,36 @@ static void test_random_endpoints(void **state)
     }
 }
 
+/* An output too small for the whole text gets the empty text (the hash is
+ * written straight into the text, not cut); one of 31 bytes or more the
+ * whole text; none of 0 bytes is touched. */
+static void test_small_outputs(void **state)
+{
+    (void)state;
+    struct mm_addr a = {.family = 4, .bytes = {10, 0, 0, 1}};
+    struct mm_addr b = {.family = 4, .bytes = {10, 0, 0, 2}};
+    char want[64];
+    ref_community_id(0, &a, &b, 6, 40000, 80, want);
+    assert_int_equal(strlen(want), 30);
+    for (size_t cap = 0; cap <= 40; cap++) {
+        char got[64];
+        memset(got, 'x', sizeof got);
+        mm_community_id(0, &a, &b, 6, 40000, 80, got, cap);
+        if (cap == 0)
+            assert_int_equal(got[0], 'x');
+        else if (cap < 31)
+            assert_int_equal(got[0], '\0');
+        else
+            assert_string_equal(got, want);
+        assert_int_equal(got[cap < 31 ? 31 : cap], 'x'); /* nothing past the output */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_endpoints),
+        cmocka_unit_test(test_small_outputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
