@@ -7,9 +7,12 @@
  *                            KEYS is one sensor key, or one per connection
  *                            separated by commas (connection i sends as
  *                            sensor i)
- *   raw DIR BATCHES          the limit: the same rows inserted straight into
+ *   raw DIR BATCHES [walbuf] the limit: the same rows inserted straight into
  *                            a store created by mm_store_open_sqlite (same
- *                            schema, pragmas), one transaction per batch
+ *                            schema, pragmas), one transaction per batch;
+ *                            walbuf: through the centre's WAL-gathering VFS
+ *                            (center/sqlite-walbuf.h) instead of SQLite's
+ *                            default one, for comparison
  *   fill DIR TENANTS ALERTS EVENTS
  *                            writes EVENTS events aggregated into ALERTS
  *                            alerts over TENANTS tenants directly with SQL
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "center/sqlite-walbuf.h"
 #include "center/store.h"
 #include "core/buf.h"
 
@@ -171,12 +175,12 @@ static int bench_http(const char *url, const char *keys, long batches, long conn
     return failures ? 1 : 0;
 }
 
-static sqlite3 *open_db(const char *dir, bool full)
+static sqlite3 *open_db(const char *dir, bool full, const char *vfs)
 {
     char path[1024], sql[200];
     sqlite3 *db = NULL;
     snprintf(path, sizeof path, "%s/center.db", dir);
-    if (sqlite3_open(path, &db) != SQLITE_OK)
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs) != SQLITE_OK)
         return NULL;
     snprintf(sql, sizeof sql,
              "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; PRAGMA foreign_keys = ON; "
@@ -200,11 +204,11 @@ static int create_store(const char *dir)
     return 0;
 }
 
-static int bench_raw(const char *dir, long batches)
+static int bench_raw(const char *dir, long batches, const char *vfs)
 {
     if (create_store(dir) != 0)
         return 1;
-    sqlite3 *db = open_db(dir, true);
+    sqlite3 *db = open_db(dir, true, vfs);
     sqlite3_stmt *ins = NULL;
     struct mm_buf *lines = calloc(BATCH, sizeof *lines);
     if (!lines)
@@ -256,7 +260,7 @@ static int bench_fill(const char *dir, long tenants, long alerts, long events)
 {
     if (create_store(dir) != 0)
         return 1;
-    sqlite3 *db = open_db(dir, false);
+    sqlite3 *db = open_db(dir, false, NULL);
     sqlite3_stmt *t = NULL, *a = NULL, *e = NULL;
     struct mm_buf line = MM_BUF_INIT;
     double t0 = now_s();
@@ -402,15 +406,18 @@ int main(int argc, char **argv)
     int rc = 2;
     if ((argc == 5 || argc == 6) && strcmp(argv[1], "http") == 0)
         rc = bench_http(argv[2], argv[3], atol(argv[4]), argc == 6 ? atol(argv[5]) : 1);
-    else if (argc == 4 && strcmp(argv[1], "raw") == 0)
-        rc = bench_raw(argv[2], atol(argv[3]));
+    else if ((argc == 4 || argc == 5) && strcmp(argv[1], "raw") == 0)
+        rc = bench_raw(argv[2], atol(argv[3]),
+                       argc == 5 && strcmp(argv[4], "walbuf") == 0 ? mm__sqlite_walbuf_name()
+                                                                   : NULL);
     else if (argc == 6 && strcmp(argv[1], "fill") == 0)
         rc = bench_fill(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]));
     else if (argc == 6 && strcmp(argv[1], "query") == 0 && atol(argv[4]) > 0)
         rc = bench_query(argv[2], argv[3], atol(argv[4]), argv[5]);
     else
-        fprintf(stderr, "usage: mm-bench-center http URL KEYS BATCHES [CONNS] | raw DIR BATCHES | "
-                        "fill DIR TENANTS ALERTS EVENTS | query URL TOKEN N PATH\n");
+        fprintf(stderr,
+                "usage: mm-bench-center http URL KEYS BATCHES [CONNS] | raw DIR BATCHES [walbuf] | "
+                "fill DIR TENANTS ALERTS EVENTS | query URL TOKEN N PATH\n");
     curl_global_cleanup();
     return rc;
 }
