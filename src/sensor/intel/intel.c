@@ -219,9 +219,13 @@ struct mm_intel {
     struct name_memo *name_memo;
 };
 
+/* A slot is found by the address alone. An address no entry with a port
+ * may cover (port_listed false) has one answer for every port, which the
+ * slot gives for any port; else the slot answers for its port only. */
 struct ip_memo {
     uint8_t family; /* 0: empty slot */
-    uint16_t port;
+    bool listed;    /* port_listed(addr): the answer is port's only */
+    uint16_t port;  /* the port looked up (0 when not listed) */
     uint32_t entry; /* index + 1 into ips; 0: no indicator matches */
     uint8_t addr[16];
 };
@@ -1731,23 +1735,6 @@ static const struct ip_entry *ip_lookup(const struct mm_intel *in, const struct 
     return NULL;
 }
 
-/* ip_lookup through the memo of recent answers. */
-static const struct ip_entry *ip_lookup_memo(const struct mm_intel *in, const struct mm_addr *a,
-                                             uint16_t port)
-{
-    /* the table's key hash of the whole address (top bits: the table uses the low ones) */
-    uint32_t h = ip_hash(a->bytes, a->family, a->family == 4 ? 32 : 128, port);
-    struct ip_memo *m = &in->ip_memo[h >> (32 - IP_MEMO_LOG)];
-    if (m->family == a->family && m->port == port && memcmp(m->addr, a->bytes, 16) == 0)
-        return m->entry ? &in->ips[m->entry - 1] : NULL;
-    const struct ip_entry *e = ip_lookup(in, a, port);
-    m->family = a->family;
-    m->port = port;
-    memcpy(m->addr, a->bytes, 16);
-    m->entry = e ? (uint32_t)(e - in->ips) + 1 : 0;
-    return e;
-}
-
 /* Whether an entry with a port may cover a (false: none does). */
 static bool port_listed(const struct mm_intel *in, const struct mm_addr *a)
 {
@@ -1761,6 +1748,32 @@ static bool port_listed(const struct mm_intel *in, const struct mm_addr *a)
             return true;
     }
     return false;
+}
+
+/* ip_lookup through the memo of recent answers; port is the packet's (0
+ * for none). The memo is asked before the port filter: a remembered
+ * address's answer needs neither the filter's probe (a cache miss) nor,
+ * when some port entry may cover it, a second one for its next port. */
+static const struct ip_entry *ip_lookup_memo(const struct mm_intel *in, const struct mm_addr *a,
+                                             uint16_t port)
+{
+    /* the table's key hash of the whole address (top bits: the table uses the low ones) */
+    uint32_t h = ip_hash(a->bytes, a->family, a->family == 4 ? 32 : 128, 0);
+    struct ip_memo *m = &in->ip_memo[h >> (32 - IP_MEMO_LOG)];
+    bool known = m->family == a->family && memcmp(m->addr, a->bytes, 16) == 0;
+    if (known && (!m->listed || m->port == port))
+        return m->entry ? &in->ips[m->entry - 1] : NULL;
+    /* no entry has a port, or none covers a: every port has port 0's
+     * answer; without a port filter (no memory) every port is looked up */
+    bool listed = known ? m->listed : in->ip_any_port && (!in->port_filter || port_listed(in, a));
+    uint16_t asked = listed ? port : 0;
+    const struct ip_entry *e = ip_lookup(in, a, asked);
+    m->family = a->family;
+    m->listed = listed;
+    m->port = asked;
+    memcpy(m->addr, a->bytes, 16);
+    m->entry = e ? (uint32_t)(e - in->ips) + 1 : 0;
+    return e;
 }
 
 static inline bool ip_hit(const struct mm_intel *in, const struct ip_entry *e,
@@ -1789,8 +1802,6 @@ bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint1
 {
     if (!in || !in->sealed || (a->family != 4 && a->family != 6))
         return false;
-    if (!in->ip_any_port || (in->port_filter && !port_listed(in, a)))
-        port = 0; /* no entry with a port covers a: every port has port 0's answer */
     return ip_hit(in, ip_lookup_memo(in, a, port), hit);
 }
 
