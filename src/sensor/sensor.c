@@ -175,12 +175,19 @@ static void spool_counted(struct mm_sensor *s, int r)
 }
 
 /* A JSON event's way out: to the spool when its type is spooled (the
- * spool sets its "seq"), then to the EVE output. */
+ * spool sets its "seq"), then to the EVE output: the spooled record's
+ * line when there is one (the bytes mm_eve_out_write writes of the event
+ * with its seq, formed once), else the event. */
 static void output_event(struct mm_sensor *s, json_t *ev, const char *type)
 {
-    if (s->spool && spool_wants(s, type))
+    bool eve = s->eve && mm__eve_wants(s, type);
+    const char *line = NULL;
+    size_t n = 0;
+    if (s->spool && spool_wants(s, type)) {
         spool_counted(s, mm_spool_append(s->spool, ev));
-    if (s->eve && mm__eve_wants(s, type) && mm_eve_out_write(s->eve, ev) != 0)
+        line = mm_spool_last_line(s->spool, &n);
+    }
+    if (eve && (line ? mm_eve_out_write_line(s->eve, line, n) : mm_eve_out_write(s->eve, ev)) != 0)
         s->st.eve_errors++;
 }
 

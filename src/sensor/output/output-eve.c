@@ -554,6 +554,16 @@ static int eve_line(const json_t *ev, struct jbuf *b)
     return r ? r : b->err;
 }
 
+int mm_eve_line_format(const json_t *ev, char **buf, size_t *len, size_t *cap)
+{
+    struct jbuf b = {.p = *buf, .len = *len, .cap = *cap};
+    int r = eve_line(ev, &b);
+    *buf = b.p;
+    *len = b.len;
+    *cap = b.cap;
+    return r;
+}
+
 /* Hands the batch's first n bytes (whole lines) to stdio and keeps the
  * rest at the batch's start. */
 static int batch_hand_over(struct mm_eve_out *o, size_t n)

@@ -16,6 +16,11 @@ struct mm_eve_out;
 int mm_eve_out_open(const char *path, uint64_t max_bytes, unsigned keep, struct mm_eve_out **out);
 /* Writes ev as one line, rotating first when the line would pass max_bytes. */
 int mm_eve_out_write(struct mm_eve_out *o, const json_t *ev);
+/* Appends ev's line as mm_eve_out_write writes it (compact JSON, then
+ * '\n') to the caller's buffer (*buf holds *len bytes in *cap, grown with
+ * realloc; free it with free()): the spool's text of a JSON event. 0, or
+ * mm_eve_out_write's error for ev (the buffer's bytes as before). */
+int mm_eve_line_format(const json_t *ev, char **buf, size_t *len, size_t *cap);
 /* Writes an already serialised line (ending in '\n'), with rotation. */
 int mm_eve_out_write_line(struct mm_eve_out *o, const char *line, size_t len);
 /* The largest reservation (a line longer than this goes through

@@ -22,17 +22,18 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "core/json-pool.h"
 #include "core/error.h"
 #include "core/msg.h"
 #include "core/eve.h"
 #include "core/fs.h"
+#include "sensor/output/output.h"
 #include "sensor/output/spool.h"
 
-#define MAGIC     "MMSPOOL1"
-#define MAGIC_LEN 8
-#define HDR_LEN   16
-#define DIR_MAX   4000
+#define MAGIC         "MMSPOOL1"
+#define MAGIC_LEN     8
+#define HDR_LEN       16
+#define DIR_MAX       4000
+#define TEXT_KEEP_MAX (64 * 1024) /* a larger text buffer is not kept */
 
 /* What a writer shares with readers of the same directory in this process. */
 struct spool_shared {
@@ -49,6 +50,8 @@ struct mm_spool {
     uint64_t seg_size, last_seq, recovered;
     uint64_t max_bytes, seg_max, total_bytes, dropped;
     int pending;
+    char *text;                /* mm_spool_append's line of an event, reused */
+    size_t text_cap, text_len; /* text_len 0: no line of the last append */
     struct spool_shared shared;
     bool registered;
 };
@@ -477,24 +480,36 @@ static int write_record(struct mm_spool *s, const char *text, size_t len)
     return 0;
 }
 
+/* Forgets the last append's line (a large buffer is not kept). */
+static void text_reset(struct mm_spool *s)
+{
+    s->text_len = 0;
+    if (s->text_cap > TEXT_KEEP_MAX) {
+        free(s->text);
+        s->text = NULL;
+        s->text_cap = 0;
+    }
+}
+
 int mm_spool_append(struct mm_spool *s, json_t *ev)
 {
     uint64_t seq = s->last_seq + 1;
+    text_reset(s);
     int r = segment_ready(s);
     if (r != 0)
         return r;
     if (json_object_set_new(ev, "seq", json_integer((json_int_t)seq)) != 0)
         return MM_ENOMEM;
-    char *text = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!text) {
+    size_t len = 0;
+    r = mm_eve_line_format(ev, &s->text, &len, &s->text_cap);
+    if (r == 0)
+        r = write_record(s, s->text, len - 1); /* without the '\n' */
+    if (r != 0) {
         json_object_del(ev, "seq");
-        return MM_ENOMEM;
+        return r;
     }
-    r = write_record(s, text, strlen(text));
-    mm_json_free(text);
-    if (r != 0)
-        json_object_del(ev, "seq");
-    return r;
+    s->text_len = len;
+    return 0;
 }
 
 uint64_t mm_spool_next_seq(const struct mm_spool *s)
@@ -502,8 +517,15 @@ uint64_t mm_spool_next_seq(const struct mm_spool *s)
     return s->last_seq + 1;
 }
 
+const char *mm_spool_last_line(const struct mm_spool *s, size_t *len)
+{
+    *len = s->text_len;
+    return s->text_len ? s->text : NULL;
+}
+
 int mm_spool_append_text(struct mm_spool *s, uint64_t seq, const char *text, size_t len)
 {
+    text_reset(s);
     if (seq != s->last_seq + 1 || len == 0)
         return MM_EINVAL;
     int r = segment_ready(s);
@@ -557,6 +579,7 @@ void mm_spool_close(struct mm_spool *s)
         close(s->seg_fd);
     if (s->lock_fd >= 0)
         close(s->lock_fd);
+    free(s->text);
     free(s);
 }
 

@@ -37,9 +37,15 @@ struct mm_spool;
 /* Opens (creating) the spool in dir, recovers a torn tail. MM_EEXIST when
  * another process holds the spool. */
 int mm_spool_open(const char *dir, struct mm_spool **out);
-/* Sets ev's "seq" to the next number and appends it. On failure ev keeps no
- * seq and the number is not used. */
+/* Sets ev's "seq" to the next number and appends it: its compact JSON
+ * text, as the EVE writer writes it (mm_eve_line_format; the bytes of
+ * jansson's JSON_COMPACT dump). On failure (memory, text that is not
+ * UTF-8, too long) ev keeps no seq and the number is not used. */
 int mm_spool_append(struct mm_spool *s, json_t *ev);
+/* The line (the record's text and '\n', as mm_eve_out_write writes the
+ * event) of the last mm_spool_append when it succeeded, valid until the
+ * next call on s; else NULL. */
+const char *mm_spool_last_line(const struct mm_spool *s, size_t *len);
 /* The seq the next appended record gets. */
 uint64_t mm_spool_next_seq(const struct mm_spool *s);
 /* Appends an event already formatted (its JSON text, len bytes, no

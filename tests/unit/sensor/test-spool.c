@@ -5,7 +5,9 @@
  * seq until acked, acks persist, and a second writer is refused.
  * Records appended as formatted text (mm_spool_append_text, the sensor's
  * way for events without a JSON object) are byte for byte those
- * mm_spool_append makes of the same events, across segments; and the EVE
+ * mm_spool_append makes of the same events (jansson's compact dump, with
+ * "seq" last), across segments, and mm_spool_last_line is the JSON one's
+ * line; an event jansson would dump broken is refused; and the EVE
  * writer's tap (output.h) hands the spool a line with its seq, writes it
  * to the EVE file with or without it, or not at all. */
 #include <setjmp.h>
@@ -225,6 +227,25 @@ static uint64_t spool_bytes(int *nsegs)
     return total;
 }
 
+/* Files may grow only `extra` bytes past path's size (a writev is cut
+ * short there); *old for file_limit_restore. */
+static void file_limit_past(const char *path, off_t extra, struct rlimit *old)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, old), 0);
+    struct rlimit lim = *old;
+    lim.rlim_cur = (rlim_t)(st.st_size + extra);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
+static void file_limit_restore(const struct rlimit *old)
+{
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+}
+
 /* A writev cut short (file size limit) on a reopened segment: the partial
  * record is cut and the next one follows it directly, with no hole. */
 static void test_short_write_leaves_no_hole(void **state)
@@ -238,20 +259,13 @@ static void test_short_write_leaves_no_hole(void **state)
     mm_spool_close(s);
     assert_int_equal(mm_spool_open(dir, &s), 0); /* the recovered segment's fd */
     segment(seg, sizeof(seg));
-    struct stat st;
-    assert_int_equal(stat(seg, &st), 0);
-    struct rlimit old, lim;
-    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    lim = old;
-    lim.rlim_cur = (rlim_t)st.st_size + 10;
-    signal(SIGXFSZ, SIG_IGN);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct rlimit old;
+    file_limit_past(seg, 10, &old);
     json_t *ev = json_pack("{s:s}", "event_type", "alert");
     assert_int_equal(mm_spool_append(s, ev), MM_EIO);
     assert_null(json_object_get(ev, "seq"));
     json_decref(ev);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-    signal(SIGXFSZ, SIG_DFL);
+    file_limit_restore(&old);
     append(s, 3, 3);
     append(s, 4, 4);
     mm_spool_close(s);
@@ -443,9 +457,11 @@ static json_t *random_event(uint64_t *rng)
     for (uint64_t i = test_xorshift(rng) % 40; i > 0; i--) {
         snprintf(key, sizeof key, "k%llu", (unsigned long long)(test_xorshift(rng) % 60));
         const char *t = texts[test_xorshift(rng) % 5];
+        uint64_t kind = test_xorshift(rng) % 4;
         json_object_set_new(ev, key,
-                            test_xorshift(rng) % 3 ? json_string(t)
-                                                   : json_pack("{s:[s,i,b,n]}", "x", t, 7, 1));
+                            kind == 0   ? json_pack("{s:[s,i,b,n]}", "x", t, 7, 1)
+                            : kind == 1 ? json_real((double)test_xorshift(rng) / 7.0)
+                                        : json_string(t));
     }
     return ev;
 }
@@ -469,6 +485,14 @@ static void test_append_text_same_records(void **state)
             assert_int_equal(mm_spool_append_text(tx, seq, text, len), 0);
             assert_int_equal(mm_spool_append(js, ev), 0);
             assert_int_equal(json_integer_value(json_object_get(ev, "seq")), seq);
+            /* the JSON one's line: its text and '\n'; none for the text */
+            size_t line_len;
+            const char *line = mm_spool_last_line(js, &line_len);
+            assert_non_null(line);
+            assert_int_equal(line_len, len + 1);
+            assert_memory_equal(line, text, len);
+            assert_int_equal(line[len], '\n');
+            assert_null(mm_spool_last_line(tx, &line_len));
             assert_int_equal(mm_spool_last_seq(tx), seq);
             free(text);
             json_decref(ev);
@@ -507,19 +531,21 @@ static void test_append_text_refused(void **state)
     assert_int_equal(mm_spool_append_text(s, 1, "{\"seq\":1}", 9), 0);
     char seg[512];
     segment(seg, sizeof(seg));
-    struct stat st;
-    assert_int_equal(stat(seg, &st), 0);
-    struct rlimit old, lim;
-    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    lim = old;
-    lim.rlim_cur = (rlim_t)st.st_size + 10;
-    signal(SIGXFSZ, SIG_IGN);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct rlimit old;
+    file_limit_past(seg, 10, &old);
     assert_int_equal(mm_spool_append_text(s, 2, "{\"a\":\"0123456789\",\"seq\":2}", 27), MM_EIO);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-    signal(SIGXFSZ, SIG_DFL);
+    file_limit_restore(&old);
     assert_int_equal(mm_spool_next_seq(s), 2);
     assert_int_equal(mm_spool_append_text(s, 2, "{\"seq\":2}", 9), 0);
+    /* an event whose key is not UTF-8 (jansson's dump would write a broken
+     * text) is refused, no seq set, no line */
+    json_t *ev = json_object();
+    assert_int_equal(json_object_set_new_nocheck(ev, "k\xff", json_true()), 0);
+    assert_int_equal(mm_spool_append(s, ev), MM_EINVAL);
+    assert_null(json_object_get(ev, "seq"));
+    size_t line_len;
+    assert_null(mm_spool_last_line(s, &line_len));
+    json_decref(ev);
     mm_spool_close(s);
     uint64_t seqs[4];
     size_t n;
