@@ -13,6 +13,10 @@
  *                            walbuf: through the centre's WAL-gathering VFS
  *                            (center/sqlite-walbuf.h) instead of SQLite's
  *                            default one, for comparison
+ *   store DIR BATCHES THREADS
+ *                            the centre's store alone: THREADS sensors (one
+ *                            per tenant) write parsed batches through
+ *                            events_ingest at once; CPU inside it only
  *   fill DIR TENANTS ALERTS EVENTS
  *                            writes EVENTS events aggregated into ALERTS
  *                            alerts over TENANTS tenants directly with SQL
@@ -29,6 +33,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "center/alerts.h"
+#include "center/arena.h"
 #include "center/sqlite-walbuf.h"
 #include "center/store.h"
 #include "core/buf.h"
@@ -254,6 +260,117 @@ static int bench_raw(const char *dir, long batches, const char *vfs)
     return 0;
 }
 
+/* ---- store: the centre's store alone, several writers ---- */
+
+struct writer {
+    struct mm_store *st;
+    struct mm_sensor sensor;
+    long first_batch, batches, failures;
+    double cpu; /* this thread's CPU time inside events_ingest */
+    pthread_t thread;
+};
+
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Writes batches as the centre's POST handler would after parsing them:
+ * lines scanned by mm_ingest_event_scan, then events_ingest; only the
+ * latter is timed. */
+static void *write_batches(void *arg)
+{
+    struct writer *w = arg;
+    struct mm_buf body = MM_BUF_INIT;
+    struct mm_ingest_event *evs = calloc(BATCH, sizeof *evs);
+    size_t *off = calloc(BATCH + 1, sizeof *off);
+    long seq = 1 + w->first_batch * BATCH;
+    for (long b = 0; evs && off && b < w->batches; b++) {
+        struct mm_arena arena = {0};
+        struct mm_ingest_result res;
+        size_t n = 0;
+        mm_buf_reset(&body);
+        for (int i = 0; i < BATCH; i++, seq++) {
+            off[i] = body.len;
+            event_line(seq, &body);
+        }
+        off[BATCH] = body.len;
+        for (int i = 0; i < BATCH; i++)
+            if (mm_ingest_event_scan(body.data + off[i], off[i + 1] - off[i], &arena, &evs[n]) == 0)
+                n++;
+        struct mm_ingest_opts o = {.now = (1775001600 + seq / 10) * 1000000LL,
+                                   .alert_window = 3600LL * 1000000,
+                                   .header_backlog = -1,
+                                   .header_drops = -1};
+        double c0 = thread_cpu_s();
+        if (n != BATCH || w->st->ops->events_ingest(w->st, &w->sensor, evs, n, &o, &res) != 0 ||
+            res.accepted != BATCH)
+            w->failures++;
+        w->cpu += thread_cpu_s() - c0;
+        mm_arena_free(&arena);
+    }
+    free(evs);
+    free(off);
+    mm_buf_free(&body);
+    return NULL;
+}
+
+/* BATCHES batches written by THREADS threads, each a sensor of its own
+ * tenant, straight into a store opened by mm_store_open_sqlite (sync =
+ * full): the centre's ingest without HTTP and parsing, with truly
+ * concurrent writers (the HTTP server may serve several connections on one
+ * thread). */
+static int bench_store(const char *dir, long batches, long threads)
+{
+    struct writer w[16];
+    char path[1024], err[256];
+    sqlite3 *db = NULL;
+    struct mm_store *st = NULL;
+    long failures = 0, given = 0;
+    double cpu = 0;
+    if (threads < 1 || threads > 16 || create_store(dir) != 0)
+        return 2;
+    snprintf(path, sizeof path, "%s/center.db", dir);
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return 1;
+    for (long i = 1; i <= threads; i++) {
+        char sql[300];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO tenants (id, name, created_at) VALUES (%ld, 'bench %ld', 0); "
+                 "INSERT INTO sensors (id, tenant_id, name, key_hash, enrolled_at) VALUES "
+                 "(%ld, %ld, 'bench', randomblob(32), 0)",
+                 i, i, i, i);
+        sqlite3_exec(db, sql, NULL, NULL, NULL);
+    }
+    sqlite3_close(db);
+    struct mm_store_config sc = {.dir = dir, .connections = (int)threads, .sync_full = true};
+    if (mm_store_open_sqlite(&sc, &st, err, sizeof err) != 0) {
+        fprintf(stderr, "mm-bench-center: %s\n", err);
+        return 1;
+    }
+    double t0 = now_s();
+    for (long i = 0; i < threads; i++) {
+        long n = batches / threads + (i < batches % threads);
+        w[i] = (struct writer){.st = st, .first_batch = given, .batches = n};
+        w[i].sensor.id = w[i].sensor.tenant_id = i + 1;
+        given += n;
+        pthread_create(&w[i].thread, NULL, write_batches, &w[i]);
+    }
+    for (long i = 0; i < threads; i++) {
+        pthread_join(w[i].thread, NULL);
+        failures += w[i].failures;
+        cpu += w[i].cpu;
+    }
+    double total = now_s() - t0;
+    mm_store_close(st);
+    printf("store_threads %ld\nstore_events %ld\nstore_seconds %.3f\nstore_cpu_seconds %.3f\n"
+           "store_events_per_cpu_s %.0f\nstore_failures %ld\n",
+           threads, batches * BATCH, total, cpu, (double)(batches * BATCH) / cpu, failures);
+    return failures ? 1 : 0;
+}
+
 /* Direct SQL fill: tenants 1..T (sensor i = tenant i), alerts spread over
  * tenants and time, events linked to their alerts. */
 static int bench_fill(const char *dir, long tenants, long alerts, long events)
@@ -410,14 +527,16 @@ int main(int argc, char **argv)
         rc = bench_raw(argv[2], atol(argv[3]),
                        argc == 5 && strcmp(argv[4], "walbuf") == 0 ? mm__sqlite_walbuf_name()
                                                                    : NULL);
+    else if (argc == 5 && strcmp(argv[1], "store") == 0)
+        rc = bench_store(argv[2], atol(argv[3]), atol(argv[4]));
     else if (argc == 6 && strcmp(argv[1], "fill") == 0)
         rc = bench_fill(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]));
     else if (argc == 6 && strcmp(argv[1], "query") == 0 && atol(argv[4]) > 0)
         rc = bench_query(argv[2], argv[3], atol(argv[4]), argv[5]);
     else
-        fprintf(stderr,
-                "usage: mm-bench-center http URL KEYS BATCHES [CONNS] | raw DIR BATCHES [walbuf] | "
-                "fill DIR TENANTS ALERTS EVENTS | query URL TOKEN N PATH\n");
+        fprintf(stderr, "usage: mm-bench-center http URL KEYS BATCHES [CONNS] | raw DIR BATCHES "
+                        "[walbuf] | store DIR BATCHES THREADS | "
+                        "fill DIR TENANTS ALERTS EVENTS | query URL TOKEN N PATH\n");
     curl_global_cleanup();
     return rc;
 }
