@@ -8,7 +8,10 @@
  * default VFS reads, and what an in-memory model says. Then a child
  * process commits transactions through it and dies with _exit (as after
  * kill -9, nothing closed or flushed by hand) right after a commit: every
- * committed transaction is in the file, read through the default VFS. */
+ * committed transaction is in the file, read through the default VFS.
+ * Last, the store uses the VFS with synchronous = FULL only: with NORMAL a
+ * commit does not sync, so other connections could be shown frames that
+ * are still gathered. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +27,8 @@
 #include <unistd.h>
 
 #include "center/sqlite-walbuf.h"
+#include "center/store-sqlite.h"
+#include "center/store.h"
 #include "../test-tmpdir.h"
 
 #define ROWS_MAX 1000
@@ -232,11 +237,40 @@ static void test_walbuf_killed_after_commit(void **state)
     test_tmpdir_remove(dir);
 }
 
+/* The VFS name of a pool connection of a store opened with sync_full. */
+static void store_vfs(bool sync_full, char *out, size_t n)
+{
+    char dir[TEST_TMPDIR_MAX], err[256];
+    struct mm_store *st = NULL;
+    sqlite3_vfs *vfs = NULL;
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "walbuf-store"), 0);
+    struct mm_store_config cfg = {.dir = dir, .connections = 1, .sync_full = sync_full};
+    assert_int_equal(mm_store_open_sqlite(&cfg, &st, err, sizeof err), 0);
+    sqlite3 *db = mm__sqlite_acquire(st);
+    assert_int_equal(sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs), SQLITE_OK);
+    assert_non_null(vfs);
+    snprintf(out, n, "%s", vfs->zName);
+    mm__sqlite_release(st, db);
+    mm_store_close(st);
+    test_tmpdir_remove(dir);
+}
+
+static void test_store_walbuf_only_with_full_sync(void **state)
+{
+    (void)state;
+    char name[64];
+    store_vfs(true, name, sizeof name);
+    assert_string_equal(name, MM_SQLITE_WALBUF_VFS);
+    store_vfs(false, name, sizeof name);
+    assert_string_not_equal(name, MM_SQLITE_WALBUF_VFS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_walbuf_same_data),
         cmocka_unit_test(test_walbuf_killed_after_commit),
+        cmocka_unit_test(test_store_walbuf_only_with_full_sync),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
