@@ -762,6 +762,7 @@ static int read_feed(struct mm_intel *in, const char *path, size_t max, char **o
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
         (uint64_t)st.st_size > max || mm__intel_block_resize(b, (size_t)st.st_size + 1) != 0)
         goto fallback;
+    mm__intel_block_populate(b, 0, (size_t)st.st_size + 1); /* read() writes it all */
     char *text = b->p;
     if (!read_exactly(fd, text, (size_t)st.st_size))
         goto fallback;

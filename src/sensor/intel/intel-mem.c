@@ -8,7 +8,11 @@
  *  - it is asked for as transparent huge pages as a whole (advice on a
  *    part of a mapping splits it in two, and a mapping in two parts cannot
  *    be grown by mremap: glibc's realloc then fell back to a copy, 16 MB of
- *    the string pool for the bench feeds).
+ *    the string pool for the bench feeds);
+ *  - the parts about to be written are made resident in one call each
+ *    (MADV_POPULATE_WRITE: a table's new slots, a feed's text, the next
+ *    256 KB of the pool and the arrays as they fill) instead of a page
+ *    fault per page: 6 950 faults to 2 160 for the bench feeds' start-up.
  * Under AddressSanitizer the blocks come from realloc instead, so that
  * overflows out of them are still caught. See docs/design/intel.md. */
 #include "sensor/intel/intel-int.h"
@@ -129,7 +133,35 @@ int mm__intel_block_resize(struct mm__intel_block *b, size_t want)
         return MM_ENOMEM; /* b is unchanged */
     b->p = p;
     b->cap = bytes;
+    if (b->ready > bytes) /* what lay beyond the end is gone */
+        b->ready = bytes;
     return 0;
+}
+
+void mm__intel_block_populate(struct mm__intel_block *b, size_t from, size_t to)
+{
+#if BLOCKS_MAPPED && defined(MADV_POPULATE_WRITE)
+    size_t unit = block_bytes(1);
+    from = from / unit * unit;
+    if (to > b->cap)
+        to = b->cap;
+    if (b->p && unit && from < to) /* advice only: a refusal leaves the faults to come */
+        (void)madvise((char *)b->p + from, to - from, MADV_POPULATE_WRITE);
+#else
+    (void)b;
+    (void)from;
+    (void)to;
+#endif
+}
+
+void mm__intel_block_ready(struct mm__intel_block *b, size_t end)
+{
+    size_t to =
+        end > b->cap - MM__INTEL_AHEAD || b->cap < MM__INTEL_AHEAD ? b->cap : end + MM__INTEL_AHEAD;
+    if (to <= b->ready)
+        return;
+    mm__intel_block_populate(b, b->ready, to);
+    b->ready = to;
 }
 
 void mm__intel_block_free(struct mm__intel_block *b)
@@ -143,4 +175,5 @@ void mm__intel_block_free(struct mm__intel_block *b)
 #endif
     b->p = NULL;
     b->cap = 0;
+    b->ready = 0;
 }

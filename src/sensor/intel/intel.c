@@ -312,6 +312,7 @@ static inline int pool_add(struct mm_intel *in, const char *s, size_t n, uint32_
     int r;
     if (p->len + n + 1 > p->cap && (r = pool_grow(in, p->len + n + 1)) != 0)
         return r;
+    mm__intel_block_ahead(&p->mem, p->len + n + 1);
     memcpy(p->data + p->len, s, n);
     p->data[p->len + n] = '\0';
     *off = (uint32_t)p->len;
@@ -560,6 +561,7 @@ static int table_grow(struct table *t)
     if (cap > SIZE_MAX / sizeof *t->slots ||
         mm__intel_block_resize(&t->mem, cap * sizeof *t->slots))
         return MM_ENOMEM;
+    mm__intel_block_populate(&t->mem, old * sizeof *t->slots, cap * sizeof *t->slots);
     struct slot *slots = t->slots = t->mem.p;
     t->cap = cap;
     while (slots[start].idx) /* the table was not full */
@@ -595,6 +597,7 @@ static int table_move(struct table *t, size_t cap)
     int r = table_init(&fresh, cap);
     if (r != 0)
         return r;
+    mm__intel_block_populate(&fresh.mem, 0, cap * sizeof *fresh.slots);
     for (size_t i = 0; i < t->cap; i++)
         if (t->slots[i].idx)
             table_put(&fresh, t->slots[i].hash, t->slots[i].idx);
@@ -690,6 +693,7 @@ static int str_insert(struct mm_intel *in, const char *key, size_t n, uint32_t h
     struct str_entry e = {.ctx = ctx, .allow = allow};
     if ((r = pool_add(in, key, n, &e.key)) != 0)
         return r;
+    mm__intel_block_ahead(&in->strs_mem, (in->nstrs + 1) * sizeof e);
     in->strs[in->nstrs] = e;
     table_put(&in->str_table, h, (uint32_t)++in->nstrs);
     return 0;
@@ -833,6 +837,7 @@ static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *
     memcpy(e.addr, c->addr.bytes, 16);
     if ((r = pool_add(in, listed, len, &e.text)) != 0)
         return r;
+    mm__intel_block_ahead(&in->ips_mem, (in->nips + 1) * sizeof e);
     in->ips[in->nips] = e;
     table_put(&in->ip_table, h, (uint32_t)++in->nips);
     if (c->addr.family == 4)

@@ -323,6 +323,37 @@ static void test_blocks(void **state)
     mm__intel_block_free(&b);
 }
 
+/* Making a block's pages resident ahead (the pool and the arrays as they
+ * fill, a table's new slots, a feed's text) changes none of its bytes,
+ * never reaches past its end, and what it counts as ready follows the
+ * block when it shrinks, grows or is freed. */
+static void test_block_ahead(void **state)
+{
+    (void)state;
+    struct mm__intel_block b = {0};
+    assert_int_equal(mm__intel_block_resize(&b, (3u << 20) + 5), 0);
+    fill_block(&b, 1000);
+    mm__intel_block_ahead(&b, 1000);
+    assert_true(b.ready >= 1000 && b.ready <= b.cap);
+    check_block(&b, 1000, 0, b.cap);
+    mm__intel_block_ahead(&b, b.cap); /* up to the end, not past it */
+    assert_int_equal(b.ready, b.cap);
+    mm__intel_block_populate(&b, 4095, b.cap + 12345);
+    check_block(&b, 1000, 0, b.cap);
+    assert_int_equal(mm__intel_block_resize(&b, 5000), 0);
+    assert_true(b.ready <= b.cap);
+    check_block(&b, 1000, 0, 5000);
+    size_t old_cap = b.cap;
+    assert_int_equal(mm__intel_block_resize(&b, 9u << 20), 0);
+    mm__intel_block_ahead(&b, 7u << 20);
+    assert_true(b.ready >= 7u << 20 && b.ready <= b.cap);
+    check_block(&b, 1000, old_cap, 9u << 20);
+    mm__intel_block_free(&b);
+    assert_int_equal(b.ready, 0);
+    mm__intel_block_ahead(&b, 0); /* an empty block: nothing to do */
+    assert_null(b.p);
+}
+
 /* Every indicator stays findable while the tables double in place many
  * times over (1024 slots to 32K), and names not listed are not found. */
 static void test_many_indicators(void **state)
@@ -1173,6 +1204,7 @@ int main(void)
         cmocka_unit_test(test_list_lines),
         cmocka_unit_test(test_quads),
         cmocka_unit_test(test_blocks),
+        cmocka_unit_test(test_block_ahead),
         cmocka_unit_test(test_fifo_feed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
