@@ -5,7 +5,10 @@
  * the gathering buffer, one that spills its cache into the WAL and reads
  * it back before it commits, rolled-back ones, checkpoints in between)
  * holds after every commit exactly what a second connection through the
- * default VFS reads, and what an in-memory model says. Then a child
+ * default VFS reads, and what an in-memory model says. Two connections
+ * through it: one rolls back pages it spilled into the WAL, the other
+ * commits frames at the same offsets, and the first one's later reads,
+ * writes and close leave them alone. Then a child
  * process commits transactions through it and dies with _exit (as after
  * kill -9, nothing closed or flushed by hand) right after a commit: every
  * committed transaction is in the file, read through the default VFS.
@@ -182,6 +185,68 @@ static void test_walbuf_same_data(void **state)
     free(m);
 }
 
+/* Two connections through the VFS, as the store's pool and ingest
+ * connection: A's transaction spills pages into the WAL and is rolled
+ * back (its frames still gathered), B then commits frames at the same
+ * offsets. A's next read of such a frame, its next write transaction or
+ * its close must not put A's rolled-back bytes over B's committed ones. */
+static void test_walbuf_rollback_then_other_writer(void **state)
+{
+    (void)state;
+    char dir[TEST_TMPDIR_MAX], path[TEST_TMPDIR_MAX];
+    struct model *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "walbuf-two"), 0);
+    assert_int_equal(test_tmpdir_join(path, sizeof path, dir, "t.db"), 0);
+    const char *vfs = mm__sqlite_walbuf_name();
+    sqlite3 *a = open_db(path, vfs), *b = open_db(path, vfs);
+    assert_int_equal(sqlite3_exec(a, "PRAGMA cache_size = 10", NULL, NULL, NULL), SQLITE_OK);
+    for (int round = 0; round < 3; round++) {
+        /* A: about 150 KB of new pages, more than its cache: spilled */
+        assert_int_equal(sqlite3_exec(a, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        for (int i = 0; i < 30; i++)
+            put(a, i, 5000, 1000u + (unsigned)round);
+        assert_int_equal(sqlite3_exec(a, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+        /* B: the same rows with other bytes, committed */
+        assert_int_equal(sqlite3_exec(b, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        for (int i = 0; i < 30; i++) {
+            put(b, i, 5000, 2000u + (unsigned)round);
+            m->size[i] = 5000;
+            m->seed[i] = 2000u + (unsigned)round;
+        }
+        assert_int_equal(sqlite3_exec(b, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        check(a, m); /* reads B's frames, where A's gathered bytes would go */
+        check(b, m);
+        /* A writes again: a write elsewhere in the WAL */
+        assert_int_equal(sqlite3_exec(a, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        put(a, 500 + round, 100, 7u);
+        m->size[500 + round] = 100;
+        m->seed[500 + round] = 7u;
+        assert_int_equal(sqlite3_exec(a, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        check(b, m);
+        check(a, m);
+    }
+    /* A spills and rolls back once more, B commits, A closes first */
+    assert_int_equal(sqlite3_exec(a, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    for (int i = 0; i < 30; i++)
+        put(a, i, 5000, 3000u);
+    assert_int_equal(sqlite3_exec(a, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(b, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    for (int i = 0; i < 30; i++) {
+        put(b, i, 5000, 4000u);
+        m->seed[i] = 4000u;
+    }
+    assert_int_equal(sqlite3_exec(b, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(a), SQLITE_OK);
+    sqlite3 *r = open_db(path, NULL);
+    check(r, m);
+    assert_int_equal(sqlite3_close(b), SQLITE_OK);
+    check(r, m);
+    sqlite3_close(r);
+    test_tmpdir_remove(dir);
+    free(m);
+}
+
 /* The child commits transactions and reports each commit on the pipe
  * (after COMMIT returned, as the centre acknowledges a batch), then dies
  * without closing anything. */
@@ -269,6 +334,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_walbuf_same_data),
+        cmocka_unit_test(test_walbuf_rollback_then_other_writer),
         cmocka_unit_test(test_walbuf_killed_after_commit),
         cmocka_unit_test(test_store_walbuf_only_with_full_sync),
     };
