@@ -21,6 +21,8 @@
  * committed at the same offsets since. So the database file is wrapped
  * too: its xShmLock tells the WAL file of the same connection (found
  * through the file name SQLite hands both) when the write lock goes.
+ * A PRAGMA synchronous below FULL, which SQLite announces to the database
+ * file, stops the gathering until FULL is set again.
  * Other files pass through. */
 #include "center/sqlite-walbuf.h"
 
@@ -51,6 +53,7 @@ struct walbuf_db {
     sqlite3_file *real;      /* the default VFS's file */
     const char *name;        /* the name SQLite opened it with (its pointer) */
     struct walbuf_file *wal; /* this connection's WAL file while it is open */
+    bool not_full;           /* PRAGMA synchronous was set below FULL */
     struct walbuf_db *next;  /* the open database files */
 };
 
@@ -105,16 +108,17 @@ static int walbuf_read(sqlite3_file *file, void *out, int amt, sqlite3_int64 off
 
 /* Appends to the gathered run when the write continues it and fits;
  * otherwise writes the run and starts a new one (or writes a large block
- * straight through). */
+ * straight through, and every write once synchronous is below FULL). */
 static int walbuf_write(sqlite3_file *file, const void *data, int amt, sqlite3_int64 off)
 {
     struct walbuf_file *f = (struct walbuf_file *)file;
-    bool continues = f->len > 0 && off == f->start + f->len && f->len + amt <= WALBUF_CAP;
+    bool gather = f->db && !f->db->not_full;
+    bool continues = gather && f->len > 0 && off == f->start + f->len && f->len + amt <= WALBUF_CAP;
     if (!continues) {
         int rc = walbuf_flush(f);
         if (rc != SQLITE_OK)
             return rc;
-        if (amt > WALBUF_PIECE || (!f->buf && !(f->buf = malloc(WALBUF_CAP))))
+        if (!gather || amt > WALBUF_PIECE || (!f->buf && !(f->buf = malloc(WALBUF_CAP))))
             return f->real->pMethods->xWrite(f->real, data, amt, off);
         f->start = off;
     }
@@ -257,9 +261,26 @@ static int db_check_reserved(sqlite3_file *file, int *out)
     return DB_REAL(file)->pMethods->xCheckReservedLock(DB_REAL(file), out);
 }
 
+/* Whether a PRAGMA synchronous value keeps a sync at every commit (FULL,
+ * EXTRA); anything else, or a value not recognised, does not. */
+static bool sync_value_full(const char *v)
+{
+    return sqlite3_stricmp(v, "full") == 0 || sqlite3_stricmp(v, "extra") == 0 ||
+           strcmp(v, "2") == 0 || strcmp(v, "3") == 0;
+}
+
+/* SQLite tells the database file of every PRAGMA before it runs it: once
+ * synchronous is set below FULL, commits publish frames without a sync,
+ * so the WAL file stops gathering (walbuf_write). */
 static int db_file_control(sqlite3_file *file, int op, void *arg)
 {
-    return DB_REAL(file)->pMethods->xFileControl(DB_REAL(file), op, arg);
+    struct walbuf_db *d = (struct walbuf_db *)file;
+    if (op == SQLITE_FCNTL_PRAGMA) {
+        char **a = arg;
+        if (a[1] && a[2] && sqlite3_stricmp(a[1], "synchronous") == 0)
+            d->not_full = !sync_value_full(a[2]);
+    }
+    return d->real->pMethods->xFileControl(d->real, op, arg);
 }
 
 static int db_sector_size(sqlite3_file *file)

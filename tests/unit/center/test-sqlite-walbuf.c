@@ -8,7 +8,8 @@
  * default VFS reads, and what an in-memory model says. Two connections
  * through it: one rolls back pages it spilled into the WAL, the other
  * commits frames at the same offsets, and the first one's later reads,
- * writes and close leave them alone. Then a child
+ * writes and close leave them alone. A connection set to synchronous =
+ * NORMAL at run time publishes nothing a reader cannot find. Then a child
  * process commits transactions through it and dies with _exit (as after
  * kill -9, nothing closed or flushed by hand) right after a commit: every
  * committed transaction is in the file, read through the default VFS.
@@ -247,6 +248,40 @@ static void test_walbuf_rollback_then_other_writer(void **state)
     free(m);
 }
 
+/* A connection through the VFS whose synchronous is set to NORMAL at run
+ * time commits without a sync; a reader through the default VFS must
+ * still find every committed row in the file (the VFS stops gathering),
+ * and again after the setting goes back to FULL. */
+static void test_walbuf_synchronous_normal(void **state)
+{
+    (void)state;
+    char dir[TEST_TMPDIR_MAX], path[TEST_TMPDIR_MAX];
+    struct model *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "walbuf-normal"), 0);
+    assert_int_equal(test_tmpdir_join(path, sizeof path, dir, "n.db"), 0);
+    sqlite3 *w = open_db(path, mm__sqlite_walbuf_name()), *r = open_db(path, NULL);
+    const char *modes[] = {"NORMAL", "1", "OFF", "FULL", "normal", "extra"};
+    for (int k = 0; k < 6; k++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA synchronous = %s", modes[k]);
+        assert_int_equal(sqlite3_exec(w, sql, NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        for (int i = 0; i < 20; i++) {
+            int id = k * 20 + i;
+            put(w, id, 3000, 500u + (unsigned)id);
+            m->size[id] = 3000;
+            m->seed[id] = 500u + (unsigned)id;
+        }
+        assert_int_equal(sqlite3_exec(w, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        check(r, m);
+    }
+    sqlite3_close(r);
+    sqlite3_close(w);
+    test_tmpdir_remove(dir);
+    free(m);
+}
+
 /* The child commits transactions and reports each commit on the pipe
  * (after COMMIT returned, as the centre acknowledges a batch), then dies
  * without closing anything. */
@@ -335,6 +370,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_walbuf_same_data),
         cmocka_unit_test(test_walbuf_rollback_then_other_writer),
+        cmocka_unit_test(test_walbuf_synchronous_normal),
         cmocka_unit_test(test_walbuf_killed_after_commit),
         cmocka_unit_test(test_store_walbuf_only_with_full_sync),
     };
