@@ -90,12 +90,14 @@ static bool plain_list_line(const char *line, size_t n)
 }
 
 #if defined(__SSE2__)
-/* Each byte of x that lies in [lo, hi] as all ones (0 < lo <= hi < 0x80:
- * a byte above 0x7f is negative to the signed compares, never inside). */
+/* Each byte of x that lies in [lo, hi] as all ones (0 <= lo <= hi < 0x80;
+ * exact for every byte of x, those above 0x7f too). */
 static inline __m128i bytes_in(__m128i x, char lo, char hi)
 {
-    return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8((char)(lo - 1))),
-                         _mm_cmplt_epi8(x, _mm_set1_epi8((char)(hi + 1))));
+    /* x - lo moved to the bottom of the signed range: [lo, hi] becomes
+     * [-128, -128 + hi - lo], one compare instead of two and an AND */
+    __m128i moved = _mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - lo)));
+    return _mm_cmplt_epi8(moved, _mm_set1_epi8((char)(0x80 + hi - lo + 1)));
 }
 
 /* A bit for each of the 16 bytes at p that is one of PLAIN_STOPS or '\n'
@@ -109,13 +111,30 @@ static inline unsigned plain_stops(const char *p)
     return (unsigned)_mm_movemask_epi8(m);
 }
 
+/* A bit for each of the 16 bytes in x that may be one of plain_stops'
+ * bytes, in fewer steps: every byte below ',' (the stops from '\t' to '+'
+ * and '\n', but also other control bytes, '!', '"', '%', '&', '\'' and,
+ * negative to the signed compare, every byte above 0x7f), '[' to '^' (one
+ * compare: moved to the bottom of the signed range) and '|'. A host name,
+ * an address or a URL has none of them but its newline. */
+static inline unsigned plain_stops_maybe(__m128i x)
+{
+    __m128i m = _mm_cmplt_epi8(x, _mm_set1_epi8(','));
+    __m128i brackets = _mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - '[')));
+    m = _mm_or_si128(m, _mm_cmplt_epi8(brackets, _mm_set1_epi8((char)(0x80 + '^' - '[' + 1))));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('|')));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+
 /* next_line for read_list, and in *plain plain_list_line's answer for it,
  * from one pass over the line's bytes, sixteen at a time (memchr and then
  * strcspn over every line of a large list were a sixth of loading it):
  * where the newline and the first stop byte lie ('\n' is one too, and no
  * stop byte before the newline means no stop in the line; a trailing
- * '\r' is the line's end). The last bytes of the text, fewer than
- * sixteen, are left to next_line and plain_list_line. */
+ * '\r' is the line's end). The exact stops of sixteen bytes are only
+ * worked out when plain_stops_maybe finds a byte before the newline that
+ * may be one (rarely: the newline itself always is). The last bytes of
+ * the text, fewer than sixteen, are left to next_line and plain_list_line. */
 char *mm__intel_next_list_line(struct mm__intel_lines *it, bool *plain)
 {
     if (it->p >= it->end)
@@ -124,11 +143,14 @@ char *mm__intel_next_list_line(struct mm__intel_lines *it, bool *plain)
     size_t avail = (size_t)(it->end - line), stop = SIZE_MAX;
     const __m128i newline = _mm_set1_epi8('\n');
     for (size_t i = 0; i + 16 <= avail; i += 16) {
-        unsigned stops = plain_stops(line + i);
-        unsigned nls = (unsigned)_mm_movemask_epi8(
-            _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(line + i)), newline));
-        if (stops && stop == SIZE_MAX)
-            stop = i + (size_t)__builtin_ctz(stops);
+        __m128i x = _mm_loadu_si128((const void *)(line + i));
+        unsigned nls = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, newline));
+        unsigned before_nl = nls ? (nls & (0u - nls)) - 1 : 0xffffu;
+        if (stop == SIZE_MAX && (plain_stops_maybe(x) & before_nl)) {
+            unsigned stops = plain_stops(line + i);
+            if (stops)
+                stop = i + (size_t)__builtin_ctz(stops);
+        }
         if (nls) {
             line = take_line(it, line + i + (size_t)__builtin_ctz(nls));
             *plain = it->len > 0 && stop >= it->len;

@@ -113,6 +113,10 @@ void mm__intel_block_free(struct mm__intel_block *b);
  * depends on it (no-op where unsupported and for heap blocks). */
 void mm__intel_block_populate(struct mm__intel_block *b, size_t from, size_t to);
 
+/* The same for the whole pages inside p[0..len) of memory from the heap
+ * that is about to be written all over (a large presence bitmap). */
+void mm__intel_populate(void *p, size_t len);
+
 /* For a block written from its start onwards (the string pool, the entry
  * arrays): makes its bytes up to end resident, and MM__INTEL_AHEAD more,
  * unless b->ready covers them already. Its pages are then faulted in a

@@ -154,6 +154,20 @@ void mm__intel_block_populate(struct mm__intel_block *b, size_t from, size_t to)
 #endif
 }
 
+void mm__intel_populate(void *p, size_t len)
+{
+#if BLOCKS_MAPPED && defined(MADV_POPULATE_WRITE)
+    size_t unit = block_bytes(1);
+    uintptr_t from = ((uintptr_t)p + unit - 1) / unit * unit,
+              to = ((uintptr_t)p + len) / unit * unit;
+    if (p && unit && from < to) /* advice only, as above */
+        (void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)len;
+#endif
+}
+
 void mm__intel_block_ready(struct mm__intel_block *b, size_t end)
 {
     size_t to =
