@@ -80,8 +80,9 @@ int mm_eve_write_line(const json_t *ev, struct mm_buf *out);
 int mm_eve_parse_line(const char *line, size_t len, json_t **out, char *why, size_t whylen);
 
 /* Community ID v1 (https://github.com/corelight/community-id-spec) of a flow,
- * written as "1:<base64>" into out (at least 64 bytes). proto is the IP
- * protocol number; ports are ICMP type/code for ICMP. */
+ * written as "1:<base64>" (30 characters) into out, which needs room for
+ * 31 bytes; a smaller out gets the empty text. proto is the IP protocol
+ * number; ports are ICMP type/code for ICMP. */
 void mm_community_id(uint16_t seed, const struct mm_addr *src, const struct mm_addr *dst,
                      uint8_t proto, uint16_t sport, uint16_t dport, char *out, size_t outlen);
 

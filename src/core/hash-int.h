@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Internal to hash.c: the hardware SHA-1 block function (sha1-shani.c). */
+ * Internal to core: the SHA-1 block functions (the hardware one in
+ * sha1-shani.c), for hash.c and community-id.c (one block, no buffering). */
 #ifndef MM_CORE_HASH_INT_H
 #define MM_CORE_HASH_INT_H
 
