@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Capture files read in place (capture-file.h): the pcap and pcapng record
- * parser and the mmap window source.
+ * parser and the file source that reads into one buffer.
  *
  * The parser mirrors libpcap 1.10's sf-pcap.c and sf-pcapng.c wherever the
  * outcome is visible: link type mapping (LINKTYPE_RAW 101 is DLT_RAW 12),

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Packet sources. Files: a regular file in pcap or pcapng with a link type
- * the sensor decodes is read in place from a memory mapping by our own
- * reader (capture-file.c: no copy of the 1 GB a capture may hold, same
- * packets as libpcap); every other file (standard input "-", pipes, other
+ * the sensor decodes is read by our own reader (capture-file.c: read()
+ * into one reused buffer, records parsed where they lie, same packets as
+ * libpcap); every other file (standard input "-", pipes, other
  * link types or odd formats) through pcap_open_offline (any link type
  * libpcap knows). Either way a truncated or corrupt file ends with an error
  * that names what could not be read, after the packets before it. Live: pcap_create/activate with a
