@@ -95,7 +95,100 @@ static void put_endpoints(struct mm_eve_out *o, const struct mm_eve_header *h)
     }
 }
 
-void mm__app_line_header(struct mm_eve_out *o, const struct mm_eve_header *h, int64_t tx_id)
+/* ---- the same header formed in place (eve-line.h) ------------------------------------ */
+
+/* The longest name (event type, protocol, Community ID, application
+ * protocol) formed in place; a longer one takes the writer's way. */
+#define HEADER_NAME_MAX 64
+
+/* A name member ,"key":"s", noted as not plain when too long. */
+static void line_name(struct mm__line *l, const char *key, size_t key_len, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > HEADER_NAME_MAX) {
+        l->bad = 1;
+        return;
+    }
+    mm__line_raw(l, key, key_len);
+    mm__line_text(l, s, n);
+    *l->p++ = '"';
+}
+
+#define LINE_NAME(l, key, s) line_name(l, key, sizeof(key) - 1, s)
+
+static void line_addr(struct mm__line *l, const struct mm_addr *a)
+{
+    *l->p++ = '"';
+    l->p += mm_addr_text(a, l->p); /* digits, dots, colons, hex letters */
+    *l->p++ = '"';
+}
+
+static void line_vlan(struct mm__line *l, const struct mm_eve_header *h)
+{
+    MM__LINE_LIT(l, ",\"vlan\":[");
+    for (unsigned i = 0; i < h->vlan_count && i < 2; i++) {
+        if (i)
+            *l->p++ = ',';
+        mm__line_u64(l, h->vlan[i]);
+    }
+    *l->p++ = ']';
+}
+
+static void line_endpoints(struct mm__line *l, const struct mm_eve_header *h)
+{
+    bool ports = has_ports(h->proto);
+    if (h->src) {
+        MM__LINE_LIT(l, ",\"src_ip\":");
+        line_addr(l, h->src);
+        if (ports) {
+            MM__LINE_LIT(l, ",\"src_port\":");
+            mm__line_u64(l, h->src_port);
+        }
+    }
+    if (h->dst) {
+        MM__LINE_LIT(l, ",\"dest_ip\":");
+        line_addr(l, h->dst);
+        if (ports) {
+            MM__LINE_LIT(l, ",\"dest_port\":");
+            mm__line_u64(l, h->dest_port);
+        }
+    }
+}
+
+void mm__app_header_text(struct mm__line *l, const struct mm_eve_header *h, int64_t tx_id)
+{
+    char *ts;
+    MM__LINE_LIT(l, "{\"timestamp\":\"");
+    ts = l->p;
+    size_t ts_len = mm__time_text(&h->ts, ts); /* writes MM_TIMESTAMP_MAX bytes */
+    mm__line_text(l, ts, ts_len);
+    *l->p++ = '"';
+    if (h->flow_id) {
+        MM__LINE_LIT(l, ",\"flow_id\":");
+        mm__line_u64(l, h->flow_id & INT64_MAX);
+    }
+    if (h->pcap_cnt) {
+        MM__LINE_LIT(l, ",\"pcap_cnt\":");
+        mm__line_u64(l, h->pcap_cnt);
+    }
+    LINE_NAME(l, ",\"event_type\":\"", h->event_type ? h->event_type : "unknown");
+    if (h->vlan_count)
+        line_vlan(l, h);
+    line_endpoints(l, h);
+    if (h->proto)
+        LINE_NAME(l, ",\"proto\":\"", h->proto);
+    if (h->community_id)
+        LINE_NAME(l, ",\"community_id\":\"", h->community_id);
+    if (h->app_proto)
+        LINE_NAME(l, ",\"app_proto\":\"", h->app_proto);
+    if (tx_id >= 0) {
+        MM__LINE_LIT(l, ",\"tx_id\":");
+        mm__line_u64(l, (uint64_t)tx_id);
+    }
+}
+
+/* The writer's way, piece by piece (any text, escaped as needed). */
+static void header_pieces(struct mm_eve_out *o, const struct mm_eve_header *h, int64_t tx_id)
 {
     char ts[MM_TIMESTAMP_MAX];
     size_t ts_len = mm__time_text(&h->ts, ts);
@@ -124,6 +217,17 @@ void mm__app_line_header(struct mm_eve_out *o, const struct mm_eve_header *h, in
     }
 }
 
+void mm__app_line_header(struct mm_eve_out *o, const struct mm_eve_header *h, int64_t tx_id)
+{
+    char room[MM__APP_HEADER_ROOM];
+    struct mm__line l = {room, 0};
+    mm__app_header_text(&l, h, tx_id);
+    if (l.bad)
+        header_pieces(o, h, tx_id);
+    else
+        mm_eve_out_raw(o, room, (size_t)(l.p - room));
+}
+
 int mm__app_line_write(struct mm_eve_out *o, const struct mm_eve_header *h, int64_t tx_id,
                        const char *type, const json_t *obj)
 {
@@ -137,6 +241,12 @@ int mm__app_line_write(struct mm_eve_out *o, const struct mm_eve_header *h, int6
 
 /* ---- the stand-ins ------------------------------------------------------------------- */
 
+/* The stand-in's address values are unknown (a new or dropped stand-in). */
+static void forget_addrs(struct mm__direct_type *t)
+{
+    t->addr_value[0] = t->addr_value[1] = NULL;
+}
+
 static json_t *standin_new(struct mm__direct_type *t)
 {
     json_t *ev = json_object();
@@ -145,24 +255,36 @@ static json_t *standin_new(struct mm__direct_type *t)
         return NULL;
     }
     t->standin = ev;
+    forget_addrs(t);
     return ev;
 }
 
-/* Sets key to the text of a (as the event's header writes it), or removes
- * it when a is NULL; the text already there is kept when it is the same
- * (one client's requests follow each other). */
-static int set_addr(json_t *ev, const char *key, const struct mm_addr *a)
+/* Sets key (which 0: "src_ip", 1: "dest_ip") to the text of a (as the
+ * event's header writes it), or removes it when a is NULL. The value is
+ * left as it is when it holds a's text already (one client's requests
+ * follow each other), and else its text is replaced in place. */
+static int set_addr(struct mm__direct_type *t, json_t *ev, int which, const char *key,
+                    const struct mm_addr *a)
 {
     char ip[MM_ADDR_STRLEN];
-    if (!a)
+    json_t *v = t->addr_value[which];
+    if (!a) {
+        t->addr_value[which] = NULL;
         return json_object_del(ev, key), 0;
-    size_t n = mm_addr_text(a, ip);
-    json_t *v = json_object_get(ev, key);
-    if (v && json_string_length(v) == n && memcmp(json_string_value(v), ip, n) == 0)
+    }
+    if (v && mm_addr_equal(&t->addr_of[which], a))
         return 0;
-    if (v)
-        return json_string_setn_nocheck(v, ip, n);
-    return json_object_set_new_nocheck(ev, key, json_stringn_nocheck(ip, n));
+    size_t n = mm_addr_text(a, ip);
+    t->addr_value[which] = NULL;
+    if (!v && !(v = json_object_get(ev, key))) {
+        if (json_object_set_new_nocheck(ev, key, v = json_stringn_nocheck(ip, n)) != 0)
+            return -1;
+    } else if (json_string_setn_nocheck(v, ip, n) != 0) {
+        return -1;
+    }
+    t->addr_value[which] = v;
+    t->addr_of[which] = *a;
+    return 0;
 }
 
 /* The type's own member (HTTP: an empty object kept with the stand-in). */
@@ -182,6 +304,7 @@ static void drop_standin(struct mm__direct_type *t)
     json_decref(t->standin);
     t->standin = t->member = NULL;
     t->member_lent = false;
+    forget_addrs(t);
 }
 
 json_t *mm__direct_standin(struct mm__direct_type *t, const struct mm_eve_header *h, json_t *member)
@@ -189,7 +312,7 @@ json_t *mm__direct_standin(struct mm__direct_type *t, const struct mm_eve_header
     json_t *ev = t->standin ? t->standin : standin_new(t);
     if (!ev)
         return NULL;
-    int r = set_addr(ev, "src_ip", h->src) | set_addr(ev, "dest_ip", h->dst);
+    int r = set_addr(t, ev, 0, "src_ip", h->src) | set_addr(t, ev, 1, "dest_ip", h->dst);
     if (member) {
         r |= json_object_set_nocheck(ev, t->name, member);
         t->member = member;
@@ -216,5 +339,6 @@ void mm__direct_standin_done(struct mm__direct_type *t)
     if (t->standin->refcount > 1 || (t->member && t->member->refcount > 1)) {
         json_decref(t->standin); /* a reader holds it: theirs, unchanged from now on */
         t->standin = t->member = NULL;
+        forget_addrs(t);
     }
 }

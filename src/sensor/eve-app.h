@@ -17,6 +17,7 @@
 
 #include "core/eve.h"
 #include "sensor/decode/decode.h"
+#include "sensor/eve-line.h"
 #include "sensor/output/output.h"
 
 /* The event types that may take the direct path: HTTP first. */
@@ -38,6 +39,11 @@ struct mm__direct_type {
     bool spooled; /* the spool keeps them too (sensor.c) */
     json_t *standin, *member;
     bool member_lent; /* member is the decoder's object, removed after */
+    /* The stand-in's "src_ip" and "dest_ip" values (NULL: none known) and
+     * the addresses whose texts they hold: an event with the same address
+     * leaves its value as it is, without forming the text. */
+    json_t *addr_value[2];
+    struct mm_addr addr_of[2];
 };
 
 /* The sensor's state for direct events. */
@@ -66,6 +72,14 @@ void mm__direct_standin_done(struct mm__direct_type *t);
  * open '{', the members, then "tx_id" when tx_id >= 0), into a line begun
  * with mm_eve_out_line_begin. */
 void mm__app_line_header(struct mm_eve_out *o, const struct mm_eve_header *h, int64_t tx_id);
+/* Room mm__app_header_text may use (more than the header itself: the
+ * time stamp is formed in 40 bytes). */
+#define MM__APP_HEADER_ROOM 768
+/* The same header formed in place at l (room MM__APP_HEADER_ROOM), for
+ * lines formed in place (eve-line.h): a text that is not plain, or a name
+ * longer than 64 bytes, is noted in l->bad (the line is then written by
+ * the writer's pieces instead). */
+void mm__app_header_text(struct mm__line *l, const struct mm_eve_header *h, int64_t tx_id);
 /* The whole line of an event with header h, tx_id and the protocol's
  * object obj under key type; 0 or the writer's error (nothing written). */
 int mm__app_line_write(struct mm_eve_out *o, const struct mm_eve_header *h, int64_t tx_id,

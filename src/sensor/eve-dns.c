@@ -251,6 +251,7 @@ static int parse_records(struct mm__dns_rr *rrs, unsigned *nrr, const uint8_t *m
             continue;
         struct mm__dns_rr *rr = &rrs[*nrr];
         rr->name = keep(namelen);
+        rr->rdata = rr->rname = (struct mm__dns_text){0, 0};
         rr->type = type;
         rr->ttl = mm__rd32(msg + next + 4);
         if ((r = parse_rdata(rr, msg, rd, rdlen)) != 0)
@@ -534,8 +535,254 @@ static void put_sections(struct mm_eve_out *o, const struct mm__dns_event *e, bo
         put_records(o, "additionals", 11, e->ar, e->nar);
 }
 
+/* ---- the lines formed in place (eve-line.h) ---------------------------------------- */
+
+/* The same bytes as the pieces above, each function as its piece twin. */
+
+static void line_text(struct mm__line *l, struct mm__dns_text t)
+{
+    mm__line_text(l, arena.p + t.at, t.n);
+}
+
+/* ,"key":"text" */
+#define LINE_MEMBER(l, key, t)                                                                     \
+    do {                                                                                           \
+        MM__LINE_LIT(l, key);                                                                      \
+        line_text(l, t);                                                                           \
+        *(l)->p++ = '"';                                                                           \
+    } while (0)
+
+/* The names of RR types below TYPE_NAMES with their lengths, as
+ * mm__dns_rrtype_name gives them, noted at first use (per thread). */
+#define TYPE_NAMES 256
+
+static _Thread_local struct {
+    const char *s; /* NULL: not noted yet */
+    uint8_t n;
+} type_names[TYPE_NAMES];
+
+static void line_type_name(struct mm__line *l, uint16_t type)
+{
+    char buf[8];
+    if (type < TYPE_NAMES && type_names[type].s) {
+        mm__line_raw(l, type_names[type].s, type_names[type].n);
+        return;
+    }
+    const char *name = mm__dns_rrtype_name(type, buf, sizeof buf);
+    size_t n = strlen(name);
+    if (type < TYPE_NAMES && name != buf) { /* a table's name: capitals and digits */
+        type_names[type].s = name;
+        type_names[type].n = (uint8_t)n;
+    }
+    mm__line_text(l, name, n);
+}
+
+static void line_header(struct mm__line *l, uint16_t id, uint16_t flags, bool version)
+{
+    static const char digits[] = "0123456789abcdef";
+    static const struct {
+        uint16_t bit;
+        const char *member;
+        size_t n;
+    } bits[] = {{0x8000, ",\"qr\":true", 10}, {0x0400, ",\"aa\":true", 10},
+                {0x0200, ",\"tc\":true", 10}, {0x0100, ",\"rd\":true", 10},
+                {0x0080, ",\"ra\":true", 10}, {0x0040, ",\"z\":true", 9},
+                {0x0020, ",\"ad\":true", 10}, {0x0010, ",\"cd\":true", 10}};
+    bool response = flags & 0x8000;
+    if (version)
+        MM__LINE_LIT(l, "{\"version\":3,");
+    else
+        *l->p++ = '{';
+    if (response)
+        MM__LINE_LIT(l, "\"type\":\"response\",\"id\":");
+    else
+        MM__LINE_LIT(l, "\"type\":\"request\",\"id\":");
+    mm__line_u64(l, id);
+    MM__LINE_LIT(l, ",\"flags\":\"");
+    for (int shift = 12, any = 0; shift >= 0; shift -= 4)
+        if (any || (flags >> shift) & 0xF || shift == 0) {
+            *l->p++ = digits[(flags >> shift) & 0xF];
+            any = 1;
+        }
+    *l->p++ = '"';
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (flags & bits[i].bit)
+            mm__line_raw(l, bits[i].member, bits[i].n);
+    MM__LINE_LIT(l, ",\"opcode\":");
+    mm__line_u64(l, (flags >> 11) & 0xF);
+    if (response) {
+        const char *rcode = mm__dns_rcode_name(flags & 0xF);
+        MM__LINE_LIT(l, ",\"rcode\":\"");
+        mm__line_text(l, rcode, strlen(rcode));
+        *l->p++ = '"';
+    }
+}
+
+static void line_queries(struct mm__line *l, const struct mm__dns_event *e)
+{
+    MM__LINE_LIT(l, ",\"queries\":[");
+    for (unsigned i = 0; i < e->nq; i++) {
+        if (i)
+            *l->p++ = ',';
+        MM__LINE_LIT(l, "{\"rrname\":\"");
+        line_text(l, e->q[i].name);
+        MM__LINE_LIT(l, "\",\"rrtype\":\"");
+        line_type_name(l, e->q[i].type);
+        MM__LINE_LIT(l, "\"}");
+    }
+    *l->p++ = ']';
+}
+
+static void line_numbers(struct mm__line *l, const struct mm__dns_rr *rr)
+{
+    static const char *const soa_keys[] = {
+        ",\"serial\":", ",\"refresh\":", ",\"retry\":", ",\"expire\":", ",\"minimum\":"};
+    static const char *const srv_keys[] = {"{\"priority\":", ",\"weight\":", ",\"port\":"};
+    if (rr->form == MM__DNS_RDATA_SOA) {
+        MM__LINE_LIT(l, ",\"soa\":{\"mname\":\"");
+        line_text(l, rr->rdata);
+        LINE_MEMBER(l, "\",\"rname\":\"", rr->rname);
+        for (int i = 0; i < 5; i++) {
+            mm__line_raw(l, soa_keys[i], strlen(soa_keys[i]));
+            mm__line_u64(l, rr->num[i]);
+        }
+    } else {
+        MM__LINE_LIT(l, ",\"srv\":");
+        for (int i = 0; i < 3; i++) {
+            mm__line_raw(l, srv_keys[i], strlen(srv_keys[i]));
+            mm__line_u64(l, rr->num[i]);
+        }
+        LINE_MEMBER(l, ",\"name\":\"", rr->rdata);
+    }
+    *l->p++ = '}';
+}
+
+/* ,"key":[records] with key (a literal) as ,"key":[ */
+static void line_records(struct mm__line *l, const char *open, size_t open_len,
+                         const struct mm__dns_rr *rrs, unsigned n)
+{
+    mm__line_raw(l, open, open_len);
+    for (unsigned i = 0; i < n; i++) {
+        const struct mm__dns_rr *rr = &rrs[i];
+        if (i)
+            *l->p++ = ',';
+        MM__LINE_LIT(l, "{\"rrname\":\"");
+        line_text(l, rr->name);
+        MM__LINE_LIT(l, "\",\"rrtype\":\"");
+        line_type_name(l, rr->type);
+        MM__LINE_LIT(l, "\",\"ttl\":");
+        mm__line_u64(l, rr->ttl);
+        if (has_rdata(rr))
+            LINE_MEMBER(l, ",\"rdata\":\"", rr->rdata);
+        if (rr->form == MM__DNS_RDATA_SOA || rr->form == MM__DNS_RDATA_SRV)
+            line_numbers(l, rr);
+        *l->p++ = '}';
+    }
+    *l->p++ = ']';
+}
+
+#define LINE_RECORDS(l, open, rrs, n) line_records(l, open, sizeof(open) - 1, rrs, n)
+
+static void line_grouped(struct mm__line *l, const struct mm__dns_event *e)
+{
+    char sep = '{';
+    for (unsigned i = 0; i < e->nan; i++) {
+        const struct mm__dns_rr *rr = &e->an[i];
+        if (!has_rdata(rr) || type_seen(e, i))
+            continue;
+        if (sep == '{')
+            MM__LINE_LIT(l, ",\"grouped\":");
+        *l->p++ = sep;
+        *l->p++ = '"';
+        line_type_name(l, rr->type);
+        MM__LINE_LIT(l, "\":[");
+        for (unsigned k = i, first = 1; k < e->nan; k++) {
+            if (e->an[k].type != rr->type || !has_rdata(&e->an[k]))
+                continue;
+            if (!first)
+                *l->p++ = ',';
+            first = 0;
+            *l->p++ = '"';
+            line_text(l, e->an[k].rdata);
+            *l->p++ = '"';
+        }
+        *l->p++ = ']';
+        sep = ',';
+    }
+    if (sep == ',')
+        *l->p++ = '}';
+}
+
+static void line_sections(struct mm__line *l, const struct mm__dns_event *e, bool additionals)
+{
+    if (e->nq)
+        line_queries(l, e);
+    if (e->nan)
+        LINE_RECORDS(l, ",\"answers\":[", e->an, e->nan);
+    if (e->nns)
+        LINE_RECORDS(l, ",\"authorities\":[", e->ns, e->nns);
+    if (additionals && e->nar)
+        LINE_RECORDS(l, ",\"additionals\":[", e->ar, e->nar);
+}
+
+static void line_hostnames(struct mm__line *l, const struct mm__dns_event *e);
+
+/* Room a line formed in place may use: the header; each text as often as
+ * it can appear (a record's name also among "hostnames", its rdata also
+ * in "grouped" and "hostnames"), and the fixed parts of each entry (an
+ * SOA record's keys and numbers are the most, about 220 bytes). */
+static size_t rr_room(const struct mm__dns_rr *rrs, unsigned n)
+{
+    size_t room = 0;
+    for (unsigned i = 0; i < n; i++)
+        room += 384 + 2 * (size_t)rrs[i].name.n + 3 * (size_t)rrs[i].rdata.n + rrs[i].rname.n;
+    return room;
+}
+
+static size_t line_room(const struct mm__dns_event *e)
+{
+    size_t room = MM__APP_HEADER_ROOM + 1024;
+    for (unsigned i = 0; i < e->nq; i++)
+        room += 64 + (size_t)e->q[i].name.n;
+    return room + rr_room(e->an, e->nan) + rr_room(e->ns, e->nns) + rr_room(e->ar, e->nar);
+}
+
+/* The DNS (mdns false) or mDNS line formed in place in the writer's batch;
+ * false (nothing added) when a text is not plain, there is no room or the
+ * line is tapped for the spool: the pieces write it. */
+static bool line_in_place(struct mm_eve_out *o, const struct mm__dns_event *e, bool mdns,
+                          int *result)
+{
+    if (mm_eve_out_tapped(o)) /* the spool's tap ends at a line's pieces only */
+        return false;
+    char *start = mm_eve_out_reserve(o, line_room(e));
+    if (!start)
+        return false;
+    struct mm__line l = {start, 0};
+    mm__app_header_text(&l, &e->h, -1);
+    if (mdns) {
+        MM__LINE_LIT(&l, ",\"mdns\":");
+        line_header(&l, e->id, e->flags, false);
+        line_sections(&l, e, true);
+        line_hostnames(&l, e);
+    } else {
+        MM__LINE_LIT(&l, ",\"dns\":");
+        line_header(&l, e->id, e->flags, true);
+        line_sections(&l, e, false);
+        line_grouped(&l, e);
+    }
+    MM__LINE_LIT(&l, "}}\n");
+    if (l.bad)
+        return false;
+    *result = mm_eve_out_commit(o, (size_t)(l.p - start));
+    return true;
+}
+
 int mm__dns_line_write(struct mm_eve_out *o, const struct mm__dns_event *e)
 {
+    int r;
+    if (line_in_place(o, e, false, &r))
+        return r;
     mm_eve_out_line_begin(o);
     mm__app_line_header(o, &e->h, -1);
     LIT(o, ",\"dns\":");
@@ -602,8 +849,28 @@ static void put_hostnames(struct mm_eve_out *o, const struct mm__dns_event *e)
     LIT(o, "]");
 }
 
+static void line_hostnames(struct mm__line *l, const struct mm__dns_event *e)
+{
+    struct hosts h = {.count = 0};
+    collect(&h, e->an, e->nan);
+    collect(&h, e->ns, e->nns);
+    collect(&h, e->ar, e->nar);
+    if (!h.count)
+        return;
+    MM__LINE_LIT(l, ",\"hostnames\":[");
+    for (unsigned i = 0; i < h.count; i++) {
+        if (i)
+            *l->p++ = ',';
+        mm__line_string(l, h.s[i], h.n[i]);
+    }
+    *l->p++ = ']';
+}
+
 int mm__mdns_line_write(struct mm_eve_out *o, const struct mm__dns_event *e)
 {
+    int r;
+    if (line_in_place(o, e, true, &r))
+        return r;
     mm_eve_out_line_begin(o);
     mm__app_line_header(o, &e->h, -1);
     LIT(o, ",\"mdns\":");

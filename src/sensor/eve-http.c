@@ -103,8 +103,97 @@ static void put_response(struct mm_eve_out *o, const struct mm__http_event *e)
     LIT(o, "}");
 }
 
+/* ---- the line formed in place (eve-line.h) ----------------------------------------- */
+
+#define LINE_MEMBER(l, key, t)                                                                     \
+    do {                                                                                           \
+        MM__LINE_LIT(l, key);                                                                      \
+        mm__line_text(l, (t).s, (t).n);                                                            \
+        *(l)->p++ = '"';                                                                           \
+    } while (0)
+
+static void line_request(struct mm__line *l, const struct mm__http_event *e)
+{
+    const struct mm__http_message *m = e->m;
+    if (m->hostname) {
+        MM__LINE_LIT(l, "{\"hostname\":\"");
+        mm__line_text(l, m->hostname, m->hostname_len);
+        MM__LINE_LIT(l, "\",\"url\":\"");
+    } else {
+        MM__LINE_LIT(l, "{\"url\":\"");
+    }
+    mm__line_text(l, e->url.s, e->url.n);
+    *l->p++ = '"';
+    if (e->user_agent.s)
+        LINE_MEMBER(l, ",\"http_user_agent\":\"", e->user_agent);
+    if (e->referer.s)
+        LINE_MEMBER(l, ",\"http_refer\":\"", e->referer);
+    LINE_MEMBER(l, ",\"http_method\":\"", e->method);
+    if (e->protocol.s)
+        LINE_MEMBER(l, ",\"protocol\":\"", e->protocol);
+    *l->p++ = '}';
+}
+
+static void line_response(struct mm__line *l, const struct mm__http_event *e)
+{
+    const struct mm__http_message *m = e->m;
+    MM__LINE_LIT(l, "{\"status\":");
+    if (m->status < 0) { /* the writer's sign; never from the decoder */
+        *l->p++ = '-';
+        mm__line_u64(l, 0ULL - (uint64_t)m->status);
+    } else {
+        mm__line_u64(l, (uint64_t)m->status);
+    }
+    LINE_MEMBER(l, ",\"protocol\":\"", e->protocol);
+    if (e->content_type.s)
+        LINE_MEMBER(l, ",\"http_content_type\":\"", e->content_type);
+    MM__LINE_LIT(l, ",\"length\":");
+    if ((json_int_t)m->length < 0) { /* as the writer prints the cast */
+        *l->p++ = '-';
+        mm__line_u64(l, 0ULL - m->length);
+    } else {
+        mm__line_u64(l, m->length);
+    }
+    *l->p++ = '}';
+}
+
+/* Room the line formed in place may use: the header, every text, and the
+ * keys, quotes and numbers around them. */
+static size_t line_room(const struct mm__http_event *e)
+{
+    return MM__APP_HEADER_ROOM + 256 + e->m->hostname_len + e->url.n + e->user_agent.n +
+           e->referer.n + e->method.n + e->protocol.n + e->content_type.n;
+}
+
+/* The line formed in place in the writer's batch; false (nothing added)
+ * when a text is not plain, there is no room or the line is tapped for
+ * the spool: the pieces write it. */
+static bool line_in_place(struct mm_eve_out *o, const struct mm__http_event *e, int *result)
+{
+    if (mm_eve_out_tapped(o)) /* the spool's tap ends at a line's pieces only */
+        return false;
+    char *start = mm_eve_out_reserve(o, line_room(e));
+    if (!start)
+        return false;
+    struct mm__line l = {start, 0};
+    mm__app_header_text(&l, &e->h, e->m->tx_id);
+    MM__LINE_LIT(&l, ",\"http\":");
+    if (e->m->response)
+        line_response(&l, e);
+    else
+        line_request(&l, e);
+    MM__LINE_LIT(&l, "}\n");
+    if (l.bad)
+        return false;
+    *result = mm_eve_out_commit(o, (size_t)(l.p - start));
+    return true;
+}
+
 int mm__http_line_write(struct mm_eve_out *o, const struct mm__http_event *e)
 {
+    int r;
+    if (line_in_place(o, e, &r))
+        return r;
     mm_eve_out_line_begin(o);
     mm__app_line_header(o, &e->h, e->m->tx_id);
     LIT(o, ",\"http\":");

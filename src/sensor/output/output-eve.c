@@ -825,6 +825,11 @@ void mm_eve_out_set_tap(struct mm_eve_out *o, struct mm_eve_out_tap *tap)
     }
 }
 
+bool mm_eve_out_tapped(const struct mm_eve_out *o)
+{
+    return o->tap != NULL;
+}
+
 int mm_eve_out_line_end(struct mm_eve_out *o)
 {
     if (o->tap) {

@@ -85,6 +85,9 @@ struct mm_eve_out_tap {
     int result;  /* out: fn's result */
 };
 void mm_eve_out_set_tap(struct mm_eve_out *o, struct mm_eve_out_tap *tap);
+/* True while a tap waits for the next line's end (a line formed in a
+ * reservation would end it unused: such a line is built piece by piece). */
+bool mm_eve_out_tapped(const struct mm_eve_out *o);
 int mm_eve_out_flush(struct mm_eve_out *o);
 uint64_t mm_eve_out_rotations(const struct mm_eve_out *o);
 /* Flushes and closes; MM_EIO when buffered lines could not be written.
