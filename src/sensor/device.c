@@ -53,6 +53,7 @@
 #include "core/ini.h"
 #include "core/str.h"
 #include "core/timefmt.h"
+#include "sensor/output/output.h"
 #include "sensor/decode/dhcp-facts.h"
 #include "sensor/decode/http-facts.h"
 #include "sensor/decode/mdns-facts.h"
@@ -2014,22 +2015,216 @@ static bool take_file_members(struct device *dev)
     return held;
 }
 
-int mm_devices_save(struct mm_devices *d)
+/* devices.json's text is jansson's dump with JSON_INDENT(1) |
+ * JSON_PRESERVE_ORDER. It is formed here without jansson's dump (which
+ * costs ~70 instructions a byte): the file's compact text from the EVE
+ * writer's serialiser (mm_eve_line_format: jansson's compact dump byte for
+ * byte), then indented as jansson indents (indent_compact). On any failure
+ * the file is formed the old way (save_text_jansson). */
+struct save_buf {
+    char *p;
+    size_t len, cap;
+    bool err;
+};
+
+/* Room for n more bytes at b->p + b->len (NULL: out of memory, b->err). */
+static char *save_room(struct save_buf *b, size_t n)
 {
-    char *text = NULL;
-    int r = 0;
-    if (!d)
-        return MM_EINVAL;
-    flush_pending(d);
-    report_silent_changes(d); /* what is overdue is announced, not saved as held back */
-    if (!d->state_path)
+    if (__builtin_expect(b->cap - b->len >= n, 1))
+        return b->p + b->len;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap - b->len < n)
+        cap *= 2;
+    char *np = b->err ? NULL : realloc(b->p, cap);
+    if (!np) {
+        b->err = true;
+        return NULL;
+    }
+    b->p = np;
+    b->cap = cap;
+    return b->p + b->len;
+}
+
+static void save_put(struct save_buf *b, const char *s, size_t n)
+{
+    char *o = save_room(b, n);
+    if (o) {
+        memcpy(o, s, n);
+        b->len += n;
+    }
+}
+
+/* Appends a string literal (its bytes without the NUL). */
+#define save_literal(b, lit) save_put((b), (lit), sizeof(lit) - 1)
+
+/* A byte of compact JSON text outside strings that is not part of a
+ * number or literal. */
+static bool structural(char c)
+{
+    return c == '"' || c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':';
+}
+
+/* The length of the JSON string text at s (s[0] is its opening '"'; the
+ * text is a serialiser's, so it ends), quotes included. */
+static size_t string_span(const char *s, size_t n)
+{
+    size_t j = 1;
+    for (;;) {
+        while (j < n && s[j] != '"' && s[j] != '\\')
+            j++;
+        if (j >= n || s[j] == '"')
+            return j + 1 < n ? j + 1 : n;
+        j += 2; /* an escape: its next byte is never the end */
+    }
+}
+
+/* Appends the token of compact JSON text at in (at most n bytes) to out as
+ * jansson's JSON_INDENT(1) dump has it, with *depth the nesting level;
+ * returns the bytes of in taken. */
+static size_t indent_token(const char *in, size_t n, size_t *depth, struct save_buf *out)
+{
+    char c = in[0];
+    size_t take = 1, put;
+    if (!structural(c)) {
+        while (take < n && !structural(in[take]))
+            take++; /* a number or literal */
+        save_put(out, in, take);
+        return take;
+    }
+    if (c == '"') {
+        take = string_span(in, n);
+        save_put(out, in, take);
+        return take;
+    }
+    bool opens = c == '{' || c == '[';
+    if (opens && n > 1 && in[1] == (c == '{' ? '}' : ']')) {
+        save_put(out, in, 2); /* an empty container */
+        return 2;
+    }
+    if (c == ':') {
+        save_put(out, ": ", 2);
+        return 1;
+    }
+    if (opens)
+        ++*depth;
+    else if (c != ',' && *depth > 0)
+        --*depth;
+    char *o = save_room(out, *depth + 3);
+    if (!o)
+        return n;
+    put = 0;
+    if (c != '}' && c != ']')
+        o[put++] = c;
+    o[put++] = '\n';
+    memset(o + put, ' ', *depth);
+    put += *depth;
+    if (c == '}' || c == ']')
+        o[put++] = c;
+    out->len += put;
+    return take;
+}
+
+/* Appends compact JSON text (jansson's JSON_COMPACT dump) to out as
+ * jansson dumps it with JSON_INDENT(1): an element or member on a line
+ * of its own, indented one space a level, ": " after a key, empty
+ * containers as "[]" and "{}". */
+static void indent_compact(const char *in, size_t n, struct save_buf *out)
+{
+    size_t depth = 0;
+    for (size_t i = 0; i < n && !out->err;)
+        i += indent_token(in + i, n - i, &depth, out);
+}
+
+/* Appends dev's saved record (saved_record's members, in its order) as
+ * compact text. */
+static int put_saved_record(struct save_buf *b, struct device *dev)
+{
+    if (b->err || !sync_record(dev))
+        return MM_ENOMEM;
+    int r = mm_eve_line_format(dev->rec, &b->p, &b->len, &b->cap);
+    if (r != 0)
+        return r;
+    b->len--; /* the line's '\n' */
+    if (!dev->address_news && dev->announced_at == TIME_UNKNOWN)
         return 0;
+    if (b->len < 2 || b->p[b->len - 1] != '}')
+        return MM_EINVAL; /* not an object: the old way */
+    b->len--;
+    bool empty = b->p[b->len - 1] == '{';
+    if (dev->announced_at != TIME_UNKNOWN) {
+        char text[MM_TIMESTAMP_MAX];
+        time_string(dev->announced_at, text);
+        save_put(b, empty ? "\"" : ",\"", empty ? 1 : 2);
+        save_literal(b, ANNOUNCED_MEMBER "\":\"");
+        save_put(b, text, strlen(text));
+        save_put(b, "\"", 1);
+        empty = false;
+    }
+    if (dev->address_news) {
+        save_put(b, empty ? "\"" : ",\"", empty ? 1 : 2);
+        save_literal(b, PENDING_MEMBER "\":true");
+    }
+    save_put(b, "}", 1);
+    return b->err ? MM_ENOMEM : 0;
+}
+
+/* Appends recent_addresses(dev) as compact text (IPv4 texts: no escapes). */
+static void put_recent(struct save_buf *b, const struct device *dev)
+{
+    bool first = true;
+    save_put(b, "[", 1);
+    for (unsigned k = 0; k < ADDR_RECENT_MAX; k++) {
+        uint32_t v = dev->recent_addrs[(dev->recent_addr_next + k) % ADDR_RECENT_MAX];
+        struct mm_addr a = {.family = 4};
+        char text[MM_ADDR_STRLEN];
+        if (v == 0)
+            continue;
+        memcpy(a.bytes, &v, 4);
+        mm_addr_format(&a, text, sizeof text);
+        save_put(b, first ? "\"" : ",\"", first ? 1 : 2);
+        save_put(b, text, strlen(text));
+        save_put(b, "\"", 1);
+        first = false;
+    }
+    save_put(b, "]", 1);
+}
+
+/* The file's text in out (save_text_jansson's bytes); 0 or an MM_E* code. */
+static int save_text_fast(struct mm_devices *d, struct save_buf *out)
+{
+    struct save_buf b = {0};
+    int r = 0;
+    save_literal(&b, "{\"version\":1,\"devices\":[");
+    for (size_t i = 0; r == 0 && i < d->n; i++) {
+        if (i)
+            save_put(&b, ",", 1);
+        r = put_saved_record(&b, d->devs[i]);
+    }
+    save_literal(&b, "],\"" RECENT_MEMBER "\":[");
+    for (size_t i = 0; r == 0 && i < d->n; i++) {
+        if (i)
+            save_put(&b, ",", 1);
+        put_recent(&b, d->devs[i]);
+    }
+    save_put(&b, "]}", 2);
+    if (r == 0 && b.err)
+        r = MM_ENOMEM;
+    if (r == 0)
+        indent_compact(b.p, b.len, out);
+    if (r == 0 && out->err)
+        r = MM_ENOMEM;
+    free(b.p);
+    return r;
+}
+
+/* The file's text the old way: the saved records in a jansson tree, dumped. */
+static char *save_text_jansson(struct mm_devices *d)
+{
     /* The recent addresses go in a list of their own, element i for device
      * i, not into the records: an older mamori loading this file ignores
      * them (it keeps unknown record members, and would show them). */
     json_t *arr = json_array(), *recent = json_array();
     for (size_t i = 0; arr && recent && i < d->n; i++) {
-        set_last_seen(d->devs[i], d->devs[i]->last_seen, true);
         json_t *rec = sync_record(d->devs[i]) ? saved_record(d->devs[i]) : NULL;
         if (!rec || json_array_append_new(arr, rec) != 0 ||
             json_array_append_new(recent, recent_addresses(d->devs[i])) != 0) {
@@ -2043,15 +2238,35 @@ int mm_devices_save(struct mm_devices *d)
     else
         json_decref(arr);
     json_decref(recent);
-    text = root ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
-    if (!text) {
-        r = MM_ENOMEM;
-        goto out;
-    }
-    r = mm_file_write_atomic(d->state_path, text, strlen(text));
-out:
-    mm_json_free(text);
+    char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(root);
+    return text;
+}
+
+/* Test hook: true makes every save form its text the old way. */
+bool mm__devices_save_jansson;
+
+int mm_devices_save(struct mm_devices *d)
+{
+    int r = 0;
+    if (!d)
+        return MM_EINVAL;
+    flush_pending(d);
+    report_silent_changes(d); /* what is overdue is announced, not saved as held back */
+    if (!d->state_path)
+        return 0;
+    for (size_t i = 0; i < d->n; i++)
+        set_last_seen(d->devs[i], d->devs[i]->last_seen, true);
+    struct save_buf fast = {0};
+    if (!mm__devices_save_jansson && save_text_fast(d, &fast) == 0) {
+        r = mm_file_write_atomic(d->state_path, fast.p, fast.len);
+        free(fast.p);
+        return r;
+    }
+    free(fast.p);
+    char *text = save_text_jansson(d);
+    r = text ? mm_file_write_atomic(d->state_path, text, strlen(text)) : MM_ENOMEM;
+    mm_json_free(text);
     return r;
 }
 

@@ -31,6 +31,9 @@ extern bool (*mm__device_direct)(struct mm_sensor *s, const struct mm_eve_header
 int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices **out);
 /* Writes the inventory to state_dir (atomic); called at exit and periodically. */
 int mm_devices_save(struct mm_devices *d);
+/* Test hook: true makes mm_devices_save form devices.json's text with
+ * jansson's dump, as before the file's own serialiser (the same bytes). */
+extern bool mm__devices_save_jansson;
 void mm_devices_free(struct mm_devices *d);
 
 /* Learns from a decoded packet (MACs, IPs, SYN traits, ARP). */

@@ -862,6 +862,87 @@ static void test_announcements_lend_record(void **state)
     }
 }
 
+/* The text mm_devices_save writes (devices.json, read into *text). */
+static void saved_text(struct mm_sensor *s, char **text, size_t *len)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/devices.json", state_dir);
+    assert_int_equal(mm_devices_save(mm_sensor_devices(s)), 0);
+    assert_int_equal(mm_file_read(path, 1 << 20, text, len), 0);
+}
+
+/* devices.json's bytes are jansson's dump with JSON_INDENT(1) |
+ * JSON_PRESERVE_ORDER: the file's own serialiser writes the same as the
+ * old jansson path (mm__devices_save_jansson), and jansson re-dumping the
+ * file gives the file back; with unknown members of every kind (strings
+ * with escapes and UTF-8, reals, nesting, empty containers), a held-back
+ * address change and a last announcement, and a learnt device. */
+static void assert_save_is_jansson_dump(struct mm_sensor *s)
+{
+    char *fast = NULL, *old = NULL;
+    size_t fast_len = 0, old_len = 0;
+    saved_text(s, &fast, &fast_len);
+    mm__devices_save_jansson = true;
+    saved_text(s, &old, &old_len);
+    mm__devices_save_jansson = false;
+    assert_int_equal(fast_len, old_len);
+    assert_memory_equal(fast, old, fast_len);
+    json_error_t err;
+    json_t *root = json_loadb(fast, fast_len, 0, &err);
+    assert_non_null(root);
+    char *again = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    assert_non_null(again);
+    assert_int_equal(strlen(again), fast_len);
+    assert_memory_equal(again, fast, fast_len);
+    free(again);
+    json_decref(root);
+    free(fast);
+    free(old);
+}
+
+static void test_save_bytes(void **state)
+{
+    (void)state;
+    char path[300];
+    const uint8_t xp[6] = {0x00, 0x03, 0x47, 0xb7, 0xf2, 0xf5};
+    struct mm_packet p;
+    snprintf(path, sizeof path, "%s/devices.json", state_dir);
+    static const char text[] =
+        "{\"version\":1,\"devices\":["
+        "{\"mac\":\"02:00:00:00:00:31\",\"ips\":[\"192.168.1.31\",\"192.168.1.32\"],"
+        "\"hostnames\":[\"a\\\"b\\\\c/d\\u0001\\u001f\\t\\n\\r\\b\\f\\u007f\",\"\\u65e5\\u672c\"],"
+        "\"user_agents\":[],\"evidence\":[{\"source\":\"dhcp\",\"os\":\"x\",\"score\":-3}],"
+        "\"extra\":{\"r\":1.5,\"big\":1e300,\"neg\":-0.25,\"n\":null,\"t\":true,\"f\":false,"
+        "\"e\":{},\"a\":[],\"deep\":[[[],{}],[{\"k:,{}[]\":\"v:,{}[]\\\"\"}]],"
+        "\"i\":-9223372036854775807,\"s\":\"\"},\"last_announced\":"
+        "\"2026-04-01T00:00:00.000000+0000\",\"address_change_pending\":true},"
+        "{\"mac\":\"02:00:00:00:00:33\",\"ips\":[],\"hostnames\":[],\"user_agents\":[],"
+        "\"evidence\":[]}],"
+        "\"recent_addresses\":[[\"192.168.1.30\",\"192.168.1.31\"],[]]}";
+    assert_int_equal(mm_file_write_atomic(path, text, strlen(text)), 0);
+    struct mm_sensor *s = th_new(NULL, NULL, state_dir, NULL);
+    const uint8_t known[6] = {0x02, 0, 0, 0, 0, 0x31};
+    assert_non_null(mm_devices_find_mac(mm_sensor_devices(s), known));
+    assert_save_is_jansson_dump(s);
+    char *saved = NULL;
+    size_t saved_len = 0;
+    saved_text(s, &saved, &saved_len); /* the unknown members were kept */
+    assert_non_null(strstr(saved, "\"big\": 1.0000000000000001e300,"));
+    assert_non_null(strstr(saved, "\"address_change_pending\": true\n  }"));
+    free(saved);
+    th_event(s, XP_DHCP);
+    mac_packet(&p, "192.168.1.23", "203.0.113.80", xp, 2);
+    th_packet(s, &p);
+    assert_int_equal(th_count_events(s, "device", "new"), 1);
+    assert_save_is_jansson_dump(s);
+    th_free(s);
+    /* an empty inventory */
+    assert_int_equal(mm_file_write_atomic(path, "{}", 2), 0);
+    s = th_new(NULL, NULL, state_dir, NULL);
+    assert_save_is_jansson_dump(s);
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -879,6 +960,7 @@ int main(void)
         cmocka_unit_test(test_dhcp_and_agents),
         cmocka_unit_test(test_user_agents_rotate),
         cmocka_unit_test(test_announcements_lend_record),
+        cmocka_unit_test(test_save_bytes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
