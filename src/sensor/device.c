@@ -2028,7 +2028,7 @@ struct save_buf {
 };
 
 /* Room for n more bytes at b->p + b->len (NULL: out of memory, b->err). */
-static char *save_room(struct save_buf *b, size_t n)
+static inline char *save_room(struct save_buf *b, size_t n)
 {
     if (__builtin_expect(b->cap - b->len >= n, 1))
         return b->p + b->len;
@@ -2045,7 +2045,8 @@ static char *save_room(struct save_buf *b, size_t n)
     return b->p + b->len;
 }
 
-static void save_put(struct save_buf *b, const char *s, size_t n)
+static inline __attribute__((always_inline)) void save_put(struct save_buf *b, const char *s,
+                                                           size_t n)
 {
     char *o = save_room(b, n);
     if (o) {
@@ -2057,82 +2058,84 @@ static void save_put(struct save_buf *b, const char *s, size_t n)
 /* Appends a string literal (its bytes without the NUL). */
 #define save_literal(b, lit) save_put((b), (lit), sizeof(lit) - 1)
 
-/* A byte of compact JSON text outside strings that is not part of a
- * number or literal. */
-static bool structural(char c)
+/* The end of the JSON string text whose opening '"' is just before p (the
+ * text is a serialiser's: a quote ends it unless an odd run of
+ * backslashes comes before it); end when it does not end. */
+static const char *string_end(const char *p, const char *end)
 {
-    return c == '"' || c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':';
-}
-
-/* The length of the JSON string text at s (s[0] is its opening '"'; the
- * text is a serialiser's, so it ends), quotes included. */
-static size_t string_span(const char *s, size_t n)
-{
-    size_t j = 1;
     for (;;) {
-        while (j < n && s[j] != '"' && s[j] != '\\')
-            j++;
-        if (j >= n || s[j] == '"')
-            return j + 1 < n ? j + 1 : n;
-        j += 2; /* an escape: its next byte is never the end */
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (!q)
+            return end;
+        const char *b = q;
+        while (b > p && b[-1] == '\\')
+            b--;
+        if (((q - b) & 1) == 0)
+            return q + 1;
+        p = q + 1;
     }
 }
 
-/* Appends the token of compact JSON text at in (at most n bytes) to out as
- * jansson's JSON_INDENT(1) dump has it, with *depth the nesting level;
- * returns the bytes of in taken. */
-static size_t indent_token(const char *in, size_t n, size_t *depth, struct save_buf *out)
+/* The first byte at or after p, outside strings, where jansson's indented
+ * dump differs from its compact one ('{', '}', '[', ']', ',' or ':'); end
+ * when there is none. */
+static const char *next_layout_byte(const char *p, const char *end)
 {
-    char c = in[0];
-    size_t take = 1, put;
-    if (!structural(c)) {
-        while (take < n && !structural(in[take]))
-            take++; /* a number or literal */
-        save_put(out, in, take);
-        return take;
+    while (p < end) {
+        char c = *p;
+        if (c == '"')
+            p = string_end(p + 1, end);
+        else if (c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':')
+            return p;
+        else
+            p++;
     }
-    if (c == '"') {
-        take = string_span(in, n);
-        save_put(out, in, take);
-        return take;
+    return end;
+}
+
+/* Appends a line break and the indentation of level depth. */
+static void save_newline(struct save_buf *out, size_t depth)
+{
+    char *o = save_room(out, depth + 1);
+    if (o) {
+        o[0] = '\n';
+        memset(o + 1, ' ', depth);
+        out->len += depth + 1;
     }
-    bool opens = c == '{' || c == '[';
-    if (opens && n > 1 && in[1] == (c == '{' ? '}' : ']')) {
-        save_put(out, in, 2); /* an empty container */
-        return 2;
-    }
-    if (c == ':') {
-        save_put(out, ": ", 2);
-        return 1;
-    }
-    if (opens)
-        ++*depth;
-    else if (c != ',' && *depth > 0)
-        --*depth;
-    char *o = save_room(out, *depth + 3);
-    if (!o)
-        return n;
-    put = 0;
-    if (c != '}' && c != ']')
-        o[put++] = c;
-    o[put++] = '\n';
-    memset(o + put, ' ', *depth);
-    put += *depth;
-    if (c == '}' || c == ']')
-        o[put++] = c;
-    out->len += put;
-    return take;
 }
 
 /* Appends compact JSON text (jansson's JSON_COMPACT dump) to out as
  * jansson dumps it with JSON_INDENT(1): an element or member on a line
  * of its own, indented one space a level, ": " after a key, empty
- * containers as "[]" and "{}". */
+ * containers as "[]" and "{}". The text between layout bytes (strings,
+ * numbers, literals) is copied as it is. */
 static void indent_compact(const char *in, size_t n, struct save_buf *out)
 {
+    const char *p = in, *end = in + n;
     size_t depth = 0;
-    for (size_t i = 0; i < n && !out->err;)
-        i += indent_token(in + i, n - i, &depth, out);
+    while (p < end && !out->err) {
+        const char *f = next_layout_byte(p, end);
+        save_put(out, p, (size_t)(f - p));
+        if (f == end)
+            break;
+        char c = *f;
+        p = f + 1;
+        if ((c == '{' || c == '[') && p < end && *p == (c == '{' ? '}' : ']')) {
+            save_put(out, f, 2); /* an empty container */
+            p++;
+        } else if (c == '{' || c == '[') {
+            save_put(out, f, 1);
+            save_newline(out, ++depth);
+        } else if (c == '}' || c == ']') {
+            save_newline(out, depth ? --depth : 0);
+            save_put(out, f, 1);
+        } else if (c == ',') {
+            save_put(out, f, 1);
+            save_newline(out, depth);
+        } else {
+            save_literal(out, ": ");
+        }
+    }
 }
 
 /* Appends dev's saved record (saved_record's members, in its order) as
