@@ -116,11 +116,26 @@ static uint64_t mix64(uint64_t h)
     return h;
 }
 
+static uint64_t rot32(uint64_t x)
+{
+    return x >> 32 | x << 32;
+}
+
+/* One side's part of the key hash: the address's two words and the port,
+ * each combined with the key and multiplied on its own (three products the
+ * CPU forms side by side); only the sum of both sides is mixed in full
+ * (tuple_hash). Before, each side was mixed in full as well, a chain of
+ * three dependent multiplications per side; and the low address word and
+ * the port were XORed together unkeyed, so IPv6 endpoints whose low word
+ * differed by the same bits as their ports hashed alike whatever the key. */
 static uint64_t endpoint_hash(uint64_t key, const struct mm_addr *a, uint16_t port)
 {
     uint64_t w[2];
     memcpy(w, a->bytes, sizeof(w));
-    return mix64((w[0] ^ key) * 0x9e3779b97f4a7c15ULL ^ w[1] ^ ((uint64_t)port << 48));
+    uint64_t x = (w[0] ^ key) * 0x9e3779b97f4a7c15ULL;
+    uint64_t y = (w[1] ^ rot32(key)) * 0xc2b2ae3d27d4eb4fULL;
+    uint64_t z = ((uint64_t)port + key) * 0x165667b19e3779f9ULL;
+    return x ^ rot32(y) ^ z;
 }
 
 /* Symmetric: both directions of a flow give the same value. Keyed with a
