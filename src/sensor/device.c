@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/json-pool.h"
 #include "core/error.h"
@@ -187,6 +188,10 @@ struct key_map {
 struct mm_devices {
     struct mm_sensor *s;
     char *state_path; /* NULL: not persisted */
+    /* The text the last save wrote to state_path (NULL: none kept): a save
+     * with the same bytes, the file still there at that size, writes nothing. */
+    char *saved_text;
+    size_t saved_len;
     struct device **devs;
     size_t n, cap, max, dropped;
     struct key_map by_mac, by_ip;
@@ -2246,6 +2251,15 @@ static char *save_text_jansson(struct mm_devices *d)
     return text;
 }
 
+/* Whether text is what the last save wrote and the file is still there at
+ * its size (not removed or replaced by a shorter or longer one meanwhile). */
+static bool same_as_saved(const struct mm_devices *d, const char *text, size_t len)
+{
+    struct stat st;
+    return d->saved_text && d->saved_len == len && memcmp(d->saved_text, text, len) == 0 &&
+           stat(d->state_path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
+}
+
 /* Test hook: true makes every save form its text the old way. */
 bool mm__devices_save_jansson;
 
@@ -2262,11 +2276,21 @@ int mm_devices_save(struct mm_devices *d)
         set_last_seen(d->devs[i], d->devs[i]->last_seen, true);
     struct save_buf fast = {0};
     if (!mm__devices_save_jansson && save_text_fast(d, &fast) == 0) {
+        if (same_as_saved(d, fast.p, fast.len)) {
+            free(fast.p);
+            return 0;
+        }
         r = mm_file_write_atomic(d->state_path, fast.p, fast.len);
-        free(fast.p);
+        free(d->saved_text);
+        d->saved_text = r == 0 ? fast.p : NULL; /* kept for the next save's comparison */
+        d->saved_len = r == 0 ? fast.len : 0;
+        if (r != 0)
+            free(fast.p);
         return r;
     }
     free(fast.p);
+    free(d->saved_text); /* the old way: nothing kept, the next save writes */
+    d->saved_text = NULL;
     char *text = save_text_jansson(d);
     r = text ? mm_file_write_atomic(d->state_path, text, strlen(text)) : MM_ENOMEM;
     mm_json_free(text);
@@ -2454,5 +2478,6 @@ void mm_devices_free(struct mm_devices *d)
     free(d->allow_nets);
     free(d->allow_macs);
     free(d->state_path);
+    free(d->saved_text);
     free(d);
 }

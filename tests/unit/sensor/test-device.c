@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/fs.h"
 #include "core/ini.h"
@@ -943,6 +945,49 @@ static void test_save_bytes(void **state)
     th_free(s);
 }
 
+/* The inode of devices.json (0: none): an atomic write makes a new file. */
+static unsigned long state_inode(void)
+{
+    char path[300];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/devices.json", state_dir);
+    return stat(path, &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+/* A save with nothing changed since the last one writes nothing (a
+ * quiet network does not rewrite the file every period); a change, or a
+ * removed file, is written. */
+static void test_save_unchanged(void **state)
+{
+    (void)state;
+    char path[300];
+    const uint8_t a[6] = {0x02, 0, 0, 0, 0, 0x41}, b[6] = {0x02, 0, 0, 0, 0, 0x42};
+    struct mm_packet p;
+    snprintf(path, sizeof path, "%s/devices.json", state_dir);
+    assert_int_equal(mm_file_write_atomic(path, "{}", 2), 0);
+    struct mm_sensor *s = th_new(NULL, NULL, state_dir, NULL);
+    struct mm_devices *d = mm_sensor_devices(s);
+    mac_packet(&p, "192.168.1.41", "203.0.113.80", a, 1);
+    th_packet(s, &p);
+    assert_int_equal(mm_devices_save(d), 0);
+    unsigned long ino = state_inode();
+    assert_int_not_equal(ino, 0);
+    assert_int_equal(mm_devices_save(d), 0);
+    assert_int_equal(state_inode(), ino); /* the same bytes: not written again */
+    mac_packet(&p, "192.168.1.42", "203.0.113.80", b, 2);
+    th_packet(s, &p);
+    assert_int_equal(mm_devices_save(d), 0);
+    assert_int_not_equal(state_inode(), ino); /* a new device: written */
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(mm_devices_save(d), 0);
+    assert_int_not_equal(state_inode(), 0); /* removed meanwhile: written again */
+    th_free(s);
+    s = th_new(NULL, NULL, state_dir, NULL); /* both devices were saved */
+    assert_non_null(mm_devices_find_mac(mm_sensor_devices(s), a));
+    assert_non_null(mm_devices_find_mac(mm_sensor_devices(s), b));
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -961,6 +1006,7 @@ int main(void)
         cmocka_unit_test(test_user_agents_rotate),
         cmocka_unit_test(test_announcements_lend_record),
         cmocka_unit_test(test_save_bytes),
+        cmocka_unit_test(test_save_unchanged),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
