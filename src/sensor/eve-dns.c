@@ -385,18 +385,21 @@ static void put_flags(struct mm_eve_out *o, uint16_t flags)
     mm_eve_out_member(o, ',', "flags", 5, hex, n);
 }
 
+/* The flag bits a DNS header's member lists, in add_header's order, as
+ * the member text each adds (both line writers below). */
+static const struct {
+    uint16_t bit;
+    const char *member;
+    size_t n;
+} flag_bits[] = {{0x8000, ",\"qr\":true", 10}, {0x0400, ",\"aa\":true", 10},
+                 {0x0200, ",\"tc\":true", 10}, {0x0100, ",\"rd\":true", 10},
+                 {0x0080, ",\"ra\":true", 10}, {0x0040, ",\"z\":true", 9},
+                 {0x0020, ",\"ad\":true", 10}, {0x0010, ",\"cd\":true", 10}};
+
 /* version (not for mDNS), type, id, flags, the set flag bits, opcode,
  * rcode: add_header's order. */
 static void put_header(struct mm_eve_out *o, uint16_t id, uint16_t flags, bool version)
 {
-    static const struct {
-        uint16_t bit;
-        const char *member;
-        size_t n;
-    } bits[] = {{0x8000, ",\"qr\":true", 10}, {0x0400, ",\"aa\":true", 10},
-                {0x0200, ",\"tc\":true", 10}, {0x0100, ",\"rd\":true", 10},
-                {0x0080, ",\"ra\":true", 10}, {0x0040, ",\"z\":true", 9},
-                {0x0020, ",\"ad\":true", 10}, {0x0010, ",\"cd\":true", 10}};
     bool response = flags & 0x8000;
     if (version)
         LIT(o, "{\"version\":3,");
@@ -408,9 +411,9 @@ static void put_header(struct mm_eve_out *o, uint16_t id, uint16_t flags, bool v
         LIT(o, "\"type\":\"request\"");
     put_int(o, "id", 2, id);
     put_flags(o, flags);
-    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
-        if (flags & bits[i].bit)
-            mm_eve_out_raw(o, bits[i].member, bits[i].n);
+    for (size_t i = 0; i < sizeof flag_bits / sizeof flag_bits[0]; i++)
+        if (flags & flag_bits[i].bit)
+            mm_eve_out_raw(o, flag_bits[i].member, flag_bits[i].n);
     put_int(o, "opcode", 6, (flags >> 11) & 0xF);
     if (response) {
         const char *rcode = mm__dns_rcode_name(flags & 0xF);
@@ -580,14 +583,6 @@ static void line_type_name(struct mm__line *l, uint16_t type)
 static void line_header(struct mm__line *l, uint16_t id, uint16_t flags, bool version)
 {
     static const char digits[] = "0123456789abcdef";
-    static const struct {
-        uint16_t bit;
-        const char *member;
-        size_t n;
-    } bits[] = {{0x8000, ",\"qr\":true", 10}, {0x0400, ",\"aa\":true", 10},
-                {0x0200, ",\"tc\":true", 10}, {0x0100, ",\"rd\":true", 10},
-                {0x0080, ",\"ra\":true", 10}, {0x0040, ",\"z\":true", 9},
-                {0x0020, ",\"ad\":true", 10}, {0x0010, ",\"cd\":true", 10}};
     bool response = flags & 0x8000;
     if (version)
         MM__LINE_LIT(l, "{\"version\":3,");
@@ -605,9 +600,9 @@ static void line_header(struct mm__line *l, uint16_t id, uint16_t flags, bool ve
             any = 1;
         }
     *l->p++ = '"';
-    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
-        if (flags & bits[i].bit)
-            mm__line_raw(l, bits[i].member, bits[i].n);
+    for (size_t i = 0; i < sizeof flag_bits / sizeof flag_bits[0]; i++)
+        if (flags & flag_bits[i].bit)
+            mm__line_raw(l, flag_bits[i].member, flag_bits[i].n);
     MM__LINE_LIT(l, ",\"opcode\":");
     mm__line_u64(l, (flags >> 11) & 0xF);
     if (response) {
