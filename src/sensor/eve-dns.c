@@ -827,13 +827,21 @@ static void collect(struct hosts *h, const struct mm__dns_rr *rrs, unsigned n)
     }
 }
 
+/* The host names of every answer, authority and additional record; false
+ * when there are none. */
+static bool collect_all(struct hosts *h, const struct mm__dns_event *e)
+{
+    h->count = 0;
+    collect(h, e->an, e->nan);
+    collect(h, e->ns, e->nns);
+    collect(h, e->ar, e->nar);
+    return h->count > 0;
+}
+
 static void put_hostnames(struct mm_eve_out *o, const struct mm__dns_event *e)
 {
-    struct hosts h = {.count = 0};
-    collect(&h, e->an, e->nan);
-    collect(&h, e->ns, e->nns);
-    collect(&h, e->ar, e->nar);
-    if (!h.count)
+    struct hosts h;
+    if (!collect_all(&h, e))
         return;
     LIT(o, ",\"hostnames\":[");
     for (unsigned i = 0; i < h.count; i++) {
@@ -846,11 +854,8 @@ static void put_hostnames(struct mm_eve_out *o, const struct mm__dns_event *e)
 
 static void line_hostnames(struct mm__line *l, const struct mm__dns_event *e)
 {
-    struct hosts h = {.count = 0};
-    collect(&h, e->an, e->nan);
-    collect(&h, e->ns, e->nns);
-    collect(&h, e->ar, e->nar);
-    if (!h.count)
+    struct hosts h;
+    if (!collect_all(&h, e))
         return;
     MM__LINE_LIT(l, ",\"hostnames\":[");
     for (unsigned i = 0; i < h.count; i++) {
