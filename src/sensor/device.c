@@ -189,9 +189,10 @@ struct mm_devices {
     struct mm_sensor *s;
     char *state_path; /* NULL: not persisted */
     /* The text the last save wrote to state_path (NULL: none kept): a save
-     * with the same bytes, the file still there at that size, writes nothing. */
+     * with the same bytes, the file still the one it wrote, writes nothing. */
     char *saved_text;
     size_t saved_len;
+    struct stat saved_stat; /* the file as that save left it */
     struct device **devs;
     size_t n, cap, max, dropped;
     struct key_map by_mac, by_ip;
@@ -2251,13 +2252,18 @@ static char *save_text_jansson(struct mm_devices *d)
     return text;
 }
 
-/* Whether text is what the last save wrote and the file is still there at
- * its size (not removed or replaced by a shorter or longer one meanwhile). */
+/* Whether text is what the last save wrote and the file is still the one
+ * it wrote: the same file (device and inode), size and modification time,
+ * so one removed, replaced or rewritten by someone else meanwhile is
+ * written again. */
 static bool same_as_saved(const struct mm_devices *d, const char *text, size_t len)
 {
     struct stat st;
+    const struct stat *was = &d->saved_stat;
     return d->saved_text && d->saved_len == len && memcmp(d->saved_text, text, len) == 0 &&
-           stat(d->state_path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
+           stat(d->state_path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len &&
+           st.st_dev == was->st_dev && st.st_ino == was->st_ino &&
+           st.st_mtim.tv_sec == was->st_mtim.tv_sec && st.st_mtim.tv_nsec == was->st_mtim.tv_nsec;
 }
 
 /* Test hook: true makes every save form its text the old way. */
@@ -2281,6 +2287,8 @@ int mm_devices_save(struct mm_devices *d)
             return 0;
         }
         r = mm_file_write_atomic(d->state_path, fast.p, fast.len);
+        if (r == 0 && stat(d->state_path, &d->saved_stat) != 0)
+            memset(&d->saved_stat, 0, sizeof d->saved_stat); /* cannot match: next save writes */
         free(d->saved_text);
         d->saved_text = r == 0 ? fast.p : NULL; /* kept for the next save's comparison */
         d->saved_len = r == 0 ? fast.len : 0;

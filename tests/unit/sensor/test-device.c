@@ -981,6 +981,18 @@ static void test_save_unchanged(void **state)
     assert_int_equal(unlink(path), 0);
     assert_int_equal(mm_devices_save(d), 0);
     assert_int_not_equal(state_inode(), 0); /* removed meanwhile: written again */
+    /* replaced meanwhile by other bytes of the same size: written again */
+    ino = state_inode();
+    FILE *f = fopen(path, "r+");
+    assert_non_null(f);
+    assert_int_equal(fputc('x', f), 'x'); /* the first byte, in place: same inode and size */
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(mm_devices_save(d), 0);
+    assert_int_not_equal(state_inode(), ino);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(fgetc(f), '{');
+    fclose(f);
     th_free(s);
     s = th_new(NULL, NULL, state_dir, NULL); /* both devices were saved */
     assert_non_null(mm_devices_find_mac(mm_sensor_devices(s), a));
