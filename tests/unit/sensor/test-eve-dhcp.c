@@ -411,8 +411,9 @@ static void gen_client_message(struct gen *g, const uint8_t mac[6], unsigned typ
 
 /* One exchange: a home client's discover, request and the server's ack,
  * or a random message from a random client. */
-static void exchange(struct ed_sensor_run *runs, double t, struct gen *g)
+static void exchange(struct ed_sensor_run *runs, double t, void *arg)
 {
+    struct gen *g = arg;
     static const uint8_t server_mac[6] = {2, 0, 0, 0, 0, 0xfe};
     uint8_t mac[6] = {rnd(8) == 0 ? 1 : 2, 0, 0, 0, 0, (uint8_t)(1 + rnd(40))};
     uint8_t ip = (uint8_t)(10 + mac[5]);
@@ -443,26 +444,27 @@ static void exchange(struct ed_sensor_run *runs, double t, struct gen *g)
 static void test_sensor_direct_equals_json(void **state)
 {
     (void)state;
-    char dir[TEST_TMPDIR_MAX];
-    struct ed_sensor_run runs[2];
     struct gen *g = malloc(sizeof *g);
     assert_non_null(g);
-    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-dhcp"), 0);
-    ed_open_pair(runs, dir, INI, FEED);
-    rng = 57;
-    for (unsigned i = 0; i < 1500; i++)
-        exchange(runs, 1775001600.0 + i * 3.1, g);
-    free(g);
-    char *a = ed_close_pair_checked(runs, 3000);
     /* the test means something: DHCP events, devices learnt from them */
     static const struct ed_least least[] = {{"\"event_type\":\"dhcp\"", 3000},
                                             {"\"event_type\":\"device\"", 100},
                                             {"\"hostnames\":[\"", 50},
                                             {"\"vendor_class\":\"MSFT 5.0\"", 10},
                                             {"\"params\":\"1,3,6,15,31", 50}};
-    ed_expect_counts(a, least, sizeof least / sizeof least[0]);
-    free(a);
-    assert_int_equal(test_tmpdir_remove(dir), 0);
+    const struct ed_pair_test t = {.tag = "eve-dhcp",
+                                   .ini = INI,
+                                   .feed = FEED,
+                                   .count = 1500,
+                                   .step = 3.1,
+                                   .exchange = exchange,
+                                   .arg = g,
+                                   .min_direct = 3000,
+                                   .least = least,
+                                   .nleast = sizeof least / sizeof least[0]};
+    rng = 57;
+    ed_pair_test(&t);
+    free(g);
 }
 
 /* The real captures beside the project, each through both sensors. */

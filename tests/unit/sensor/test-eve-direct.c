@@ -303,6 +303,20 @@ void ed_expect_counts(const char *text, const struct ed_least *least, size_t n)
                      ed_count_of(text, least[i].needle), least[i].more_than);
 }
 
+void ed_pair_test(const struct ed_pair_test *t)
+{
+    char dir[TEST_TMPDIR_MAX];
+    struct ed_sensor_run runs[2];
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, t->tag), 0);
+    ed_open_pair(runs, dir, t->ini, t->feed);
+    for (unsigned i = 0; i < t->count; i++)
+        t->exchange(runs, ED_PAIR_T0 + i * t->step, t->arg);
+    char *a = ed_close_pair_checked(runs, t->min_direct);
+    ed_expect_counts(a, t->least, t->nleast);
+    free(a);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
 /* ---- the shared captures ------------------------------------------------------------ */
 
 /* Every packet of a capture file to both sensors. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
- * What the direct-EVE tests (test-eve-http.c, test-eve-dns.c) share: two
- * whole sensors writing into one temporary directory, the first taking the
- * direct path and the second forced onto the JSON path, given the same
+ * What the direct-EVE tests (test-eve-{http,dns,mdns,nbns,dhcp,tls,record}.c)
+ * share: two whole sensors writing into one temporary directory, the first
+ * taking the direct path and the second forced onto the JSON path, given the same
  * packets (built here, or read from a capture), and their EVE files
  * compared line by line (stats records aside); the same over every capture
  * in $MAMORI_SHARED_DIR/pcaps (skipped without it); for the line
@@ -114,6 +114,25 @@ struct ed_least {
 
 /* Fails at the first entry of least[0..n) that text does not meet. */
 void ed_expect_counts(const char *text, const struct ed_least *least, size_t n);
+
+/* A pair test: a fresh pair (tag names its temporary directory; ini and
+ * feed as for ed_open_pair) given count exchanges, the i-th at time
+ * ED_PAIR_T0 + i * step (exchange(runs, t, arg)); then checked as
+ * ed_close_pair_checked(min_direct) and, on the direct one's text, as
+ * ed_expect_counts(least, nleast). The test seeds its own random state
+ * before. */
+#define ED_PAIR_T0 1775001600.0 /* 2026-04-01T00:00:00Z */
+struct ed_pair_test {
+    const char *tag, *ini, *feed;
+    unsigned count;
+    double step;
+    void (*exchange)(struct ed_sensor_run runs[2], double t, void *arg);
+    void *arg;
+    uint64_t min_direct;
+    const struct ed_least *least;
+    size_t nleast;
+};
+void ed_pair_test(const struct ed_pair_test *t);
 
 /* Every capture in $MAMORI_SHARED_DIR/pcaps through a fresh pair (ini,
  * feed as for ed_open_pair, temporary directory named after tag); skips

@@ -456,8 +456,9 @@ static const struct ed_server server = {"2001:db8:ffff::53", "192.168.1.1", "192
 
 /* One exchange between a client and a DNS server: a query and its answer
  * over UDP, a random message, or a few length-prefixed messages over TCP. */
-static void exchange(struct ed_sensor_run *runs, double t, struct gen *g)
+static void exchange(struct ed_sensor_run *runs, double t, void *arg)
 {
+    struct gen *g = arg;
     struct ed_endpoint c, srv;
     bool v6 = rnd(4) == 0;
     char name[128];
@@ -493,26 +494,27 @@ static void exchange(struct ed_sensor_run *runs, double t, struct gen *g)
 static void test_sensor_direct_equals_json(void **state)
 {
     (void)state;
-    char dir[TEST_TMPDIR_MAX];
-    struct ed_sensor_run runs[2];
     struct gen *g = malloc(sizeof *g);
     assert_non_null(g);
-    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-dns"), 0);
-    ed_open_pair(runs, dir, INI, FEED);
-    rng = 91;
-    for (unsigned i = 0; i < 2000; i++)
-        exchange(runs, 1775001600.0 + i * 0.7, g);
-    free(g);
-    char *a = ed_close_pair_checked(runs, 3000);
     /* the test means something: DNS events over UDP and TCP, alerts */
     static const struct ed_least least[] = {{"\"event_type\":\"dns\"", 3000},
                                             {"\"proto\":\"TCP\",\"community_id\"", 0},
                                             {"\"grouped\":", 500},
                                             {"\"detector\":\"suspicious-dns\"", 20},
                                             {"\"detector\":\"intel\"", 50}};
-    ed_expect_counts(a, least, sizeof least / sizeof least[0]);
-    free(a);
-    assert_int_equal(test_tmpdir_remove(dir), 0);
+    const struct ed_pair_test t = {.tag = "eve-dns",
+                                   .ini = INI,
+                                   .feed = FEED,
+                                   .count = 2000,
+                                   .step = 0.7,
+                                   .exchange = exchange,
+                                   .arg = g,
+                                   .min_direct = 3000,
+                                   .least = least,
+                                   .nleast = sizeof least / sizeof least[0]};
+    rng = 91;
+    ed_pair_test(&t);
+    free(g);
 }
 
 /* The real captures beside the project, each through both sensors. */

@@ -398,8 +398,9 @@ static const struct ed_server server = {"2001:db8:ffff::80", "203.0.113.66", "19
 /* The same exchange to both sensors: an HTTP conversation (a request,
  * sometimes a second one on the same flow, a response), a DNS query and
  * its answer, or a TLS ClientHello. */
-static void conversation(struct ed_sensor_run *runs, double t)
+static void conversation(struct ed_sensor_run *runs, double t, void *unused)
 {
+    (void)unused;
     struct ed_endpoint c, srv;
     bool v6 = rnd(4) == 0;
     uint16_t vlan = rnd(5) == 0 ? (uint16_t)(1 + rnd(4000)) : 0;
@@ -448,14 +449,6 @@ static void conversation(struct ed_sensor_run *runs, double t)
 static void test_sensor_direct_equals_json(void **state)
 {
     (void)state;
-    char dir[TEST_TMPDIR_MAX];
-    struct ed_sensor_run runs[2];
-    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-http"), 0);
-    ed_open_pair(runs, dir, INI, FEED);
-    rng = 77;
-    for (unsigned i = 0; i < 1500; i++)
-        conversation(runs, 1775001600.0 + i * 0.7);
-    char *a = ed_close_pair_checked(runs, 2000);
     /* the test means something: HTTP events, alerts from both detectors */
     static const struct ed_least least[] = {{"\"event_type\":\"http\"", 1200},
                                             {"\"event_type\":\"dns\"", 500},
@@ -464,9 +457,17 @@ static void test_sensor_direct_equals_json(void **state)
                                             {"\"detector\":\"web-attack\"", 50},
                                             {"\"detector\":\"intel\"", 50},
                                             {"\"vlan\":[", 100}};
-    ed_expect_counts(a, least, sizeof least / sizeof least[0]);
-    free(a);
-    assert_int_equal(test_tmpdir_remove(dir), 0);
+    const struct ed_pair_test t = {.tag = "eve-http",
+                                   .ini = INI,
+                                   .feed = FEED,
+                                   .count = 1500,
+                                   .step = 0.7,
+                                   .exchange = conversation,
+                                   .min_direct = 2000,
+                                   .least = least,
+                                   .nleast = sizeof least / sizeof least[0]};
+    rng = 77;
+    ed_pair_test(&t);
 }
 
 /* The real captures beside the project, each through both sensors. */

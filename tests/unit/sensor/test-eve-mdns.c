@@ -425,8 +425,9 @@ static size_t gen_announcement(struct gen *g, uint8_t self)
     return g->n;
 }
 
-static void exchange(struct ed_sensor_run *runs, double t, struct gen *g)
+static void exchange(struct ed_sensor_run *runs, double t, void *arg)
 {
+    struct gen *g = arg;
     uint8_t self = (uint8_t)(10 + rnd(30));
     uint8_t mac[6] = {2, 0, 0, 0, 1, self};
     struct ed_endpoint device, group;
@@ -451,26 +452,27 @@ static void exchange(struct ed_sensor_run *runs, double t, struct gen *g)
 static void test_sensor_direct_equals_json(void **state)
 {
     (void)state;
-    char dir[TEST_TMPDIR_MAX];
-    struct ed_sensor_run runs[2];
     struct gen *g = malloc(sizeof *g);
     assert_non_null(g);
-    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-mdns"), 0);
-    ed_open_pair(runs, dir, INI, FEED);
-    rng = 31;
-    for (unsigned i = 0; i < 3000; i++)
-        exchange(runs, 1775001600.0 + i * 1.3, g);
-    free(g);
-    char *a = ed_close_pair_checked(runs, 2500);
     /* the test means something: mDNS events, host names learnt from them */
     static const struct ed_least least[] = {{"\"event_type\":\"mdns\"", 2500},
                                             {"\"event_type\":\"device\"", 100},
                                             {"\"hostnames\":[\"", 500},
                                             {"\"hostnames\":[\"MacBook-Pro", 10},
                                             {"\"\xe3\x81\x82-pc\"", 10}};
-    ed_expect_counts(a, least, sizeof least / sizeof least[0]);
-    free(a);
-    assert_int_equal(test_tmpdir_remove(dir), 0);
+    const struct ed_pair_test t = {.tag = "eve-mdns",
+                                   .ini = INI,
+                                   .feed = FEED,
+                                   .count = 3000,
+                                   .step = 1.3,
+                                   .exchange = exchange,
+                                   .arg = g,
+                                   .min_direct = 2500,
+                                   .least = least,
+                                   .nleast = sizeof least / sizeof least[0]};
+    rng = 31;
+    ed_pair_test(&t);
+    free(g);
 }
 
 /* The real captures beside the project, each through both sensors. */

@@ -251,8 +251,9 @@ static void test_line_equals_json(void **state)
 
 #define FEED "203.0.113.66\n"
 
-static void exchange(struct ed_sensor_run *runs, double t, struct gen *g)
+static void exchange(struct ed_sensor_run *runs, double t, void *arg)
 {
+    struct gen *g = arg;
     uint8_t self = (uint8_t)(10 + rnd(30));
     struct ed_endpoint device, bcast;
     char addr[32];
@@ -272,25 +273,26 @@ static void exchange(struct ed_sensor_run *runs, double t, struct gen *g)
 static void test_sensor_direct_equals_json(void **state)
 {
     (void)state;
-    char dir[TEST_TMPDIR_MAX];
-    struct ed_sensor_run runs[2];
     struct gen *g = malloc(sizeof *g);
     assert_non_null(g);
-    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "eve-nbns"), 0);
-    ed_open_pair(runs, dir, INI, FEED);
-    rng = 137;
-    for (unsigned i = 0; i < 3000; i++)
-        exchange(runs, 1775001600.0 + i * 1.7, g);
-    free(g);
-    char *a = ed_close_pair_checked(runs, 2500);
     /* the test means something: NetBIOS events, names learnt from them */
     static const struct ed_least least[] = {{"\"event_type\":\"netbios\"", 2500},
                                             {"\"event_type\":\"device\"", 100},
                                             {"\"hostnames\":[\"", 100},
                                             {"DESKTOP-7Q2\"", 100}};
-    ed_expect_counts(a, least, sizeof least / sizeof least[0]);
-    free(a);
-    assert_int_equal(test_tmpdir_remove(dir), 0);
+    const struct ed_pair_test t = {.tag = "eve-nbns",
+                                   .ini = INI,
+                                   .feed = FEED,
+                                   .count = 3000,
+                                   .step = 1.7,
+                                   .exchange = exchange,
+                                   .arg = g,
+                                   .min_direct = 2500,
+                                   .least = least,
+                                   .nleast = sizeof least / sizeof least[0]};
+    rng = 137;
+    ed_pair_test(&t);
+    free(g);
 }
 
 /* The real captures beside the project, each through both sensors. */
