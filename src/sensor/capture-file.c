@@ -24,10 +24,11 @@
  * The file source reads the file into one buffer (256 KiB by default) and
  * parses the records where they lie in it; a record never straddles a
  * refill: the unread tail moves to the buffer's front before the next
- * read, and the buffer grows for a record larger than it. The kernel's
- * copy costs about what a memory mapping's page faults, page-table work
- * and first touches of each page did, and the packets are then still in
- * the second-level cache when they are decoded (hence the small buffer).
+ * read, and the buffer grows for a record larger than it (and shrinks back
+ * once such a record is behind). The kernel's copy costs about what a
+ * memory mapping's page faults, page-table work and first touches of each
+ * page did, and the packets are then still in the second-level cache when
+ * they are decoded (hence the small buffer).
  * A read never returns bytes past the file's end, so a packet handed out
  * was read whole. A file that grows is read to its new end (like
  * libpcap's reads); one that another program cuts ends where the reads
@@ -569,6 +570,7 @@ struct mm__capsrc {
     int fd;              /* -1: memory source */
     uint8_t *buf;        /* file source: the read buffer */
     size_t cap;          /* its size */
+    size_t home_cap;     /* its size at open, which it returns to */
     const uint8_t *base; /* the bytes read (buf, or the memory source's bytes) */
     size_t head;         /* the next record starts at base + head */
     size_t tail;         /* the bytes read end at base + tail */
@@ -581,6 +583,21 @@ struct mm__capsrc {
     char reason[384];
 };
 
+/* A buffer grown for one large record goes back to its size at open once
+ * the bytes kept and the bytes needed fit that again, so one record of
+ * megabytes does not hold megabytes until the file is closed. Kept as it is
+ * if the smaller block cannot be had. */
+static void shrink_home(struct mm__capsrc *s, size_t need)
+{
+    if (s->cap <= s->home_cap || need > s->home_cap || s->tail > s->home_cap)
+        return;
+    uint8_t *b = realloc(s->buf, s->home_cap);
+    if (b) {
+        s->buf = b;
+        s->cap = s->home_cap;
+    }
+}
+
 /* Makes the buffer hold at least need bytes from the next record on: the
  * unread tail moves to the buffer's front (a record never straddles a
  * refill), the buffer grows for a record larger than it (the parser's
@@ -592,6 +609,7 @@ static int refill(struct mm__capsrc *s, size_t need)
     memmove(s->buf, s->buf + s->head, left);
     s->head = 0;
     s->tail = left;
+    shrink_home(s, need);
     if (need > s->cap) {
         uint8_t *b = realloc(s->buf, need);
         if (!b) {
@@ -668,6 +686,7 @@ int mm__capsrc_open_file(const char *path, size_t bufsize, struct mm__capsrc **o
     posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     s->seen_size = (uint64_t)st.st_size;
     s->cap = bufsize ? bufsize : MM__CAPSRC_BUFFER;
+    s->home_cap = s->cap;
     s->buf = malloc(s->cap);
     if (!s->buf || refill(s, s->cap) != 0)
         goto out;
@@ -706,6 +725,11 @@ int mm__capsrc_open_memory(const uint8_t *buf, size_t n, struct mm__capsrc **out
     }
     *out = s;
     return 0;
+}
+
+size_t mm__capsrc_buffer_size(const struct mm__capsrc *s)
+{
+    return s->cap;
 }
 
 int mm__capsrc_linktype(const struct mm__capsrc *s)

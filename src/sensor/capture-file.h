@@ -76,6 +76,8 @@ struct mm__capsrc;
 int mm__capsrc_open_file(const char *path, size_t bufsize, struct mm__capsrc **out);
 /* The same over a buffer that must outlive the source (tests, fuzzing). */
 int mm__capsrc_open_memory(const uint8_t *buf, size_t n, struct mm__capsrc **out);
+/* The read buffer's size now (file sources; 0 for memory ones). */
+size_t mm__capsrc_buffer_size(const struct mm__capsrc *s);
 int mm__capsrc_linktype(const struct mm__capsrc *s);
 /* MM_CAPTURE_PACKET (data valid until the next call), MM_CAPTURE_EOF or
  * MM_CAPTURE_ERROR with a reason naming the record and its offset (and

@@ -728,6 +728,8 @@ static void test_file_grows(void **state)
     assert_int_equal(k.ts.tv_sec, 3);
     assert_int_equal(mm__capsrc_next(s, &k, err, sizeof(err)), MM_CAPTURE_EOF);
     assert_int_equal(mm__capsrc_offset(s), 24 + 3016 + 5016 + 26);
+    /* the buffer grew for the large record and is back to its size */
+    assert_int_equal(mm__capsrc_buffer_size(s), 4096);
     mm__capsrc_close(s);
     unlink(path);
     cb_free(&c);
