@@ -291,15 +291,57 @@ static bool flow_line_direct(struct mm_sensor *s, const struct mm_flow *f, const
     return true;
 }
 
+struct flow_line {
+    const struct mm_flow *f;
+    const char *reason;
+};
+
+/* A spooled flow record's line, piece by piece for the spool's tap (a
+ * line formed in a reservation would end the tap unused). */
+static int write_spooled_flow(struct mm_eve_out *o, const void *arg)
+{
+    const struct flow_line *l = arg;
+    char line[FLOW_LINE_MAX];
+    size_t n = mm__flow_line(l->f, l->reason, line, sizeof line);
+    if (n < 2)
+        return MM_EINVAL; /* not formed: the tap stays unused */
+    mm_eve_out_line_begin(o);
+    mm_eve_out_raw(o, line, n - 1); /* without its '\n' */
+    return mm_eve_out_line_end(o);
+}
+
+/* A spooled flow record without its JSON object: its line goes to the
+ * spool (with its seq) and, when the EVE output takes flows, there too. */
+static bool flow_spooled_direct(struct mm_sensor *s, const struct mm_flow *f, const char *reason)
+{
+    struct flow_line l = {f, reason};
+    if (!mm__sensor_write_spooled(s, s->eve_flow, write_spooled_flow, &l))
+        return false;
+    s->st.events++;
+    return true;
+}
+
+/* The flow record's line straight to the EVE writer (or the spool's tap)
+ * when that keeps emission order; false when it must go the JSON way. */
+static bool flow_end_direct(struct mm_sensor *s, const struct mm_flow *f, const char *reason)
+{
+    /* The direct line keeps emission order only when nothing is queued. */
+    if (!s->eve || s->draining || s->qlen != 0)
+        return false;
+    if (s->flow_direct) {
+        if (s->eve_flow)
+            return flow_line_direct(s, f, reason);
+        s->st.events++; /* [output] event_types leaves flow records out */
+        return true;
+    }
+    return s->flow_spool_direct && flow_spooled_direct(s, f, reason);
+}
+
 void mm__pipeline_flow_end(void *arg, struct mm_flow *f, const char *reason)
 {
     struct mm_sensor *s = arg;
     s->st.flows_logged++;
-    /* The direct line keeps emission order only when nothing is queued. */
-    bool direct = s->flow_direct && s->eve && !s->draining && s->qlen == 0;
-    if (direct && !s->eve_flow)
-        s->st.events++; /* [output] event_types leaves flow records out */
-    else if (!direct || !flow_line_direct(s, f, reason))
+    if (!flow_end_direct(s, f, reason))
         mm_sensor_emit(s, mm__flow_event(f, reason));
     mm__detect_flow_end(s, f);
     if (f->app && f->app->state_free && f->app_state)

@@ -94,8 +94,9 @@ struct mm_sensor {
     json_t **q;
     size_t qhead, qlen, qcap;
     bool draining;
-    bool flow_direct; /* flow records go straight to the EVE writer (not spooled) */
-    bool eve_flow;    /* flow records are among the EVE file's event types */
+    bool flow_direct;       /* flow records go straight to the EVE writer (not spooled) */
+    bool flow_spool_direct; /* spooled ones through its tap (mm__sensor_write_spooled) */
+    bool eve_flow;          /* flow records are among the EVE file's event types */
     /* outputs */
     struct mm_eve_out *eve;
     struct mm_spool *spool;
@@ -122,6 +123,13 @@ struct mm_intel *mm__sensor_swap_intel(struct mm_sensor *s, struct mm_intel *in)
 /* Flushes the EVE output and syncs the spool. */
 void mm__sensor_flush(struct mm_sensor *s);
 void mm__sensor_spool_tick(struct mm_sensor *s);
+/* Writes a spooled event's line by write_line through the EVE writer's
+ * tap, which hands it to the spool with its seq (eve: the EVE output keeps
+ * it too). False, with nothing written anywhere, when the line could not
+ * be formed: the caller then takes the JSON path. */
+bool mm__sensor_write_spooled(struct mm_sensor *s, bool eve,
+                              int (*write_line)(struct mm_eve_out *o, const void *arg),
+                              const void *arg);
 
 /* pipeline.c */
 void mm__pipeline_packet(struct mm_sensor *s, const struct timeval *ts, const uint8_t *data,

@@ -282,6 +282,13 @@ static bool write_spooled(struct mm_sensor *s, bool eve,
     return true;
 }
 
+bool mm__sensor_write_spooled(struct mm_sensor *s, bool eve,
+                              int (*write_line)(struct mm_eve_out *o, const void *arg),
+                              const void *arg)
+{
+    return s->eve && write_spooled(s, eve, write_line, arg);
+}
+
 /* ---- application events without a json_t (eve-app.h, eve-http.h) ------------ */
 
 /* True when every detector given events of type reads them through facts
@@ -907,6 +914,7 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
     /* Flow records reach no detector or the inventory (none reads them), so
      * unless they are spooled they can be written as lines directly. */
     s->flow_direct = !(s->spool && spool_wants(s, "flow"));
+    s->flow_spool_direct = !s->flow_direct;
     s->eve_flow = mm__eve_wants(s, "flow");
     return 0;
 }

@@ -17,12 +17,13 @@
  *     lines), also when [output] event_types leaves out device events or
  *     alerts; and so for every capture in $MAMORI_SHARED_DIR/pcaps
  *     (skipped without it);
- *   - the spool: with a state directory where alerts, device events and
- *     HTTP events are spooled (written the direct way, the spool fed by
- *     the EVE writer's tap), the EVE file and the spool's segment files
- *     match those of a sensor taking none of them the direct way, also
- *     when [output] event_types leaves alerts and device events out (the
- *     spool still gets them) or leaves HTTP events out. */
+ *   - the spool: with a state directory where alerts, device events,
+ *     HTTP events and flow records are spooled (written the direct way,
+ *     the spool fed by the EVE writer's tap), the EVE file and the spool's
+ *     segment files match those of a sensor taking none of them the direct
+ *     way, also when [output] event_types leaves alerts and device events
+ *     out (the spool still gets them) or leaves HTTP events or flow
+ *     records out. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -406,8 +407,8 @@ static void spool_sensor_open(struct ed_sensor_run *r, const char *dir, const ch
     assert_int_equal(test_tmpdir_join(ini, sizeof ini, dir, sub), 0);
     FILE *f = fopen(ini, "w");
     assert_non_null(f);
-    fprintf(f, "%s[sensor]\nstate = %s\n[uplink]\nevent_types = alert,device,dns,http\n%s", INI,
-            state_dir, extra);
+    fprintf(f, "%s[sensor]\nstate = %s\n[uplink]\nevent_types = alert,device,dns,http,flow\n%s",
+            INI, state_dir, extra);
     fclose(f);
     snprintf(sub, sizeof sub, "%s.json", name);
     assert_int_equal(test_tmpdir_join(r->eve, sizeof r->eve, dir, sub), 0);
@@ -465,15 +466,18 @@ static size_t count_bytes(const char *text, size_t n, const char *needle)
     return count;
 }
 
-/* The direct sensor of a spool pair takes alerts, device events and
- * HTTP events the direct way, though spooled; the other takes none. */
+/* The direct sensor of a spool pair takes alerts, device events, HTTP
+ * events and flow records the direct way, though spooled; the other takes
+ * none. */
 static void spool_pair_check(struct ed_sensor_run runs[2])
 {
     const struct mm__records *d = &runs[0].s->records;
     const struct mm__direct_type *http = &runs[0].s->direct->types[MM__DIRECT_HTTP];
     assert_true(d->alerts && d->devices && d->alerts_spooled && d->devices_spooled);
     assert_true(http->allowed && http->spooled);
+    assert_true(runs[0].s->flow_spool_direct && !runs[0].s->flow_direct);
     runs[1].s->records.alerts = runs[1].s->records.devices = false;
+    runs[1].s->flow_spool_direct = false;
     for (size_t i = 0; i < MM__DIRECT_TYPES; i++)
         runs[1].s->direct->types[i].allowed = false;
 }
@@ -482,7 +486,8 @@ static void test_spool_direct_equals_json(void **state)
 {
     (void)state;
     static const char *const extras[] = {"", "[output]\nevent_types = http,dns,flow\n",
-                                         "[output]\nevent_types = alert,device,flow\n"};
+                                         "[output]\nevent_types = alert,device,flow\n",
+                                         "[output]\nevent_types = alert,dns\n"};
     for (size_t k = 0; k < sizeof extras / sizeof extras[0]; k++) {
         char dir[TEST_TMPDIR_MAX];
         struct ed_sensor_run runs[2];
@@ -506,10 +511,11 @@ static void test_spool_direct_equals_json(void **state)
         assert_true(na > 100000);
         assert_int_equal(na, nb);
         assert_memory_equal(sa, sb, na);
-        /* the spool holds the three types whatever the EVE output takes */
+        /* the spool holds the four types whatever the EVE output takes */
         assert_true(count_bytes(sa, na, "\"event_type\":\"alert\"") > 500);
         assert_true(count_bytes(sa, na, "\"event_type\":\"device\"") > 300);
         assert_true(count_bytes(sa, na, "\"event_type\":\"http\"") > 1000);
+        assert_true(count_bytes(sa, na, "\"event_type\":\"flow\"") > 100);
         /* and the EVE lines of spooled types carry their seq */
         assert_true(ed_count_of(a, ",\"seq\":") > (k == 0 ? 1800 : 500));
         free(sa);
