@@ -48,6 +48,10 @@ TARGET void mm__sha1_block_hw(uint32_t *h, const uint8_t *block)
     __m128i e0 = _mm_set_epi32((int)h[4], 0, 0, 0);
     const __m128i abcd_saved = abcd, e_saved = e0;
     __m128i w[4], e = e0;
+    /* Unrolled whole: left as a loop, GCC kept w[] on the stack and chose
+     * each group's round function by branches, 157 instead of 112 cycles a
+     * block (rdtsc, AMD EPYC; the Community ID hashes one per flow). */
+#pragma GCC unroll 20
     for (int g = 0; g < 20; g++) {
         __m128i m;
         if (g < 4)
