@@ -21,7 +21,7 @@ struct mm_center_config {
     const char *listen;   /* "127.0.0.1:8080", "[::1]:8080" */
     const char *tls_cert; /* PEM paths; both set: HTTPS */
     const char *tls_key;
-    int threads;           /* HTTP worker threads (thread pool size) */
+    int threads;           /* requests using the database at once (SQLite connections - 2) */
     bool sync_full;        /* SQLite synchronous=FULL (default) */
     enum mm_pwcost pwcost; /* password hashing cost */
     int session_hours;
@@ -32,6 +32,7 @@ struct mm_center_config {
     int sensor_silent_after;     /* seconds without events before "sensor silent" */
     int health_interval;         /* seconds between silent-sensor checks */
     int shutdown_grace;          /* seconds to let in-flight requests finish */
+    int max_connections;         /* open connections, each with its thread */
     int per_ip_connections;      /* open connections per client address */
     int body_budget_mb;          /* request bodies buffered at once, all clients (MiB) */
     const char *report_timezone; /* [reports] timezone, tz database name (Asia/Tokyo) */
@@ -48,7 +49,8 @@ struct mm_center {
 /* Fills cfg with the defaults. */
 void mm_center_config_defaults(struct mm_center_config *cfg);
 
-/* Applies an INI file ([server] listen, threads, tls_cert, tls_key, sync;
+/* Applies an INI file ([server] listen, threads, tls_cert, tls_key, sync,
+ * shutdown_grace, max_connections, per_ip_connections, body_budget_mb;
  * [auth] password_cost, session_hours, login_max_failures,
  * login_max_failures_addr, login_window; [alerts] window, sensor_silent_after,
  * health_interval; [reports] timezone). Strings are kept in *ini_out, which

@@ -30,6 +30,8 @@ void mm_center_config_defaults(struct mm_center_config *cfg)
     /* an SME office behind one NAT address: several staff browsers (Chromium
      * opens up to 6 connections per host) and the sensor's uplink */
     cfg->per_ip_connections = 64;
+    /* every open connection has a thread of its own (http.c) */
+    cfg->max_connections = 1000;
     cfg->body_budget_mb = 256;
     cfg->report_timezone = "Asia/Tokyo";
 }
@@ -48,6 +50,7 @@ struct int_key {
 static const struct int_key int_keys[] = {
     INT_KEY("server", "threads", 1, 64, threads),
     INT_KEY("server", "shutdown_grace", 0, 600, shutdown_grace),
+    INT_KEY("server", "max_connections", 1, 10000, max_connections),
     INT_KEY("server", "per_ip_connections", 1, 10000, per_ip_connections),
     INT_KEY("server", "body_budget_mb", 1, 65536, body_budget_mb),
     INT_KEY("auth", "session_hours", 1, 24 * 30, session_hours),

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns the libmicrohttpd server: listening (IPv4/IPv6, optional TLS), a
- * thread pool, per-request state with its arena and bounded body, replies
- * with security headers, and the graceful stop (quiesce, wait for requests
- * in flight, stop). Routing and authentication are router.c's. */
+ * Owns the libmicrohttpd server: listening (IPv4/IPv6, optional TLS), one
+ * thread per open connection (bounded by the connection limits), per-request
+ * state with its arena and bounded body, replies with security headers, and
+ * the graceful stop (quiesce, wait for requests in flight, stop). Routing
+ * and authentication are router.c's. */
 #include "center/http.h"
 
 #include <arpa/inet.h>
@@ -473,8 +474,14 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
         return MM_ENOMEM;
     srv->center = c;
     srv->budget = (size_t)cfg->body_budget_mb * 1024 * 1024;
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* One thread per connection, not a pool: a pool worker accepts up to
+     * ten waiting connections in a row and serves them one after another,
+     * so one slow request (a 5 ms ingest batch, an argon2id login, a PDF)
+     * held up every other connection of its worker. Handlers block (SQLite,
+     * password hashing); only a thread of their own keeps the other
+     * connections moving. The connection limit bounds the threads. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (v6)
         flags |= MHD_USE_IPv6;
     if (cfg->tls_cert) {
@@ -488,18 +495,17 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
     }
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &ss},
-        {MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed_cb, srv},
         {MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, 1000, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections, NULL},
         {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key},
         {MHD_OPTION_END, 0, NULL},
     };
     if (!cfg->tls_cert)
-        opts[7].option = MHD_OPTION_END;
+        opts[6].option = MHD_OPTION_END;
     srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv, MHD_OPTION_ARRAY, opts,
                                    MHD_OPTION_END);
     if (!srv->daemon) {

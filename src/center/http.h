@@ -95,8 +95,9 @@ void mm_reply_cookie(struct mm_request *req, const char *cookie);
 
 struct mm_http_server;
 
-/* Starts the server on cfg->listen with a thread pool; HTTPS when the
- * configuration names a certificate and a key. */
+/* Starts the server on cfg->listen, one thread per open connection (at most
+ * cfg->max_connections); HTTPS when the configuration names a certificate
+ * and a key. */
 int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, size_t errlen);
 /* Stops accepting, lets in-flight requests finish (up to grace seconds) and
  * stops the server. Accepts NULL. */

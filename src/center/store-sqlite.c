@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The SQLite storage backend (store.h): one database file center.db in the
- * data directory, WAL mode, a small pool of connections (one per worker
- * thread), the numbered migrations embedded from data/center/migrations/
+ * data directory, WAL mode, a small pool of connections (HTTP request
+ * threads queue for one; a thread that holds one already gets a spare
+ * connection instead of queueing), the numbered migrations embedded from data/center/migrations/
  * applied at open in one transaction, and every slot of mm_store_ops.
  * Tenant scoping is done in SQL: each scoped query carries
  * "(?all OR tenant_id = ?tenant)" so a row outside the scope is never read. */
@@ -22,6 +23,7 @@
 #include "core/data.h"
 #include "core/error.h"
 #include "core/i18n.h"
+#include "core/log.h"
 #include "core/msg.h"
 #include "core/timefmt.h"
 
@@ -31,6 +33,7 @@ struct conn {
     sqlite3 *db;
     bool busy;
     sqlite3_stmt *cached[MM_SQL_SLOTS]; /* see mm__sqlite_cached */
+    struct conn *next;                  /* spares only: the thread's next spare */
 };
 
 struct sqlite_store {
@@ -50,28 +53,95 @@ struct sqlite_store {
 };
 
 static const struct mm_store_ops sqlite_ops;
+static int open_conn(bool sync_full, const char *path, sqlite3 **out, char *err, size_t errlen);
+static void close_conn(struct conn *c);
 
-/* ---- connections ---- */
+/* ---- connections ----
+ * Every HTTP connection has a thread of its own (http.c), so more threads
+ * than the pool has connections may want one; they queue. A thread that
+ * already holds a connection (pool or ingest) never queues: a list whose
+ * rows look up more (incidents and their SLA), or a writer, would then
+ * wait for threads that wait for it (for a connection or for the write
+ * lock) once the pool ran out. It opens a spare connection instead, closed
+ * again at its release. Only threads that hold nothing ever wait. */
+
+static __thread int held_here;            /* connections this thread holds */
+static __thread struct conn *spares_here; /* its spare connections, newest first */
+
+static sqlite3 *spare_open(struct sqlite_store *s)
+{
+    char err[256];
+    struct conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (open_conn(s->sync_full, s->path, &c->db, err, sizeof err) != 0) {
+        mm_log(MM_LOG_WARN, "%s", err);
+        free(c);
+        return NULL;
+    }
+    c->next = spares_here;
+    spares_here = c;
+    return c->db;
+}
+
+static struct conn *spare_of(sqlite3 *db)
+{
+    for (struct conn *c = spares_here; c; c = c->next)
+        if (c->db == db)
+            return c;
+    return NULL;
+}
+
+/* Closes db if it is one of this thread's spares; false if it is not. */
+static bool spare_close(sqlite3 *db)
+{
+    for (struct conn **p = &spares_here; *p; p = &(*p)->next) {
+        if ((*p)->db == db) {
+            struct conn *c = *p;
+            *p = c->next;
+            close_conn(c);
+            free(c);
+            return true;
+        }
+    }
+    return false;
+}
 
 sqlite3 *mm__sqlite_acquire(struct mm_store *st)
 {
     struct sqlite_store *s = (struct sqlite_store *)st;
+    sqlite3 *db = NULL;
     pthread_mutex_lock(&s->mu);
-    for (;;) {
-        for (int i = 0; i < s->nconns; i++) {
+    while (!db) {
+        for (int i = 0; i < s->nconns && !db; i++) {
             if (!s->conns[i].busy) {
                 s->conns[i].busy = true;
-                pthread_mutex_unlock(&s->mu);
-                return s->conns[i].db;
+                db = s->conns[i].db;
             }
         }
+        if (db)
+            break;
+        if (held_here > 0) {
+            pthread_mutex_unlock(&s->mu);
+            db = spare_open(s);
+            pthread_mutex_lock(&s->mu);
+            if (db)
+                break;
+        }
+        /* a spare that cannot be opened (out of memory or files): queue */
         pthread_cond_wait(&s->cv, &s->mu);
     }
+    pthread_mutex_unlock(&s->mu);
+    held_here++;
+    return db;
 }
 
 void mm__sqlite_release(struct mm_store *st, sqlite3 *db)
 {
     struct sqlite_store *s = (struct sqlite_store *)st;
+    held_here--;
+    if (spare_close(db))
+        return;
     pthread_mutex_lock(&s->mu);
     for (int i = 0; i < s->nconns; i++)
         if (s->conns[i].db == db)
@@ -99,11 +169,12 @@ static struct conn *conn_of(struct mm_store *st, sqlite3 *db)
             return &s->conns[i];
     if (db && s->ingest_conn.db == db)
         return &s->ingest_conn;
-    return NULL;
+    return db ? spare_of(db) : NULL;
 }
 
 /* Only the thread holding the connection touches its cached statements,
- * so no lock is needed; the pool array does not change while open. */
+ * so no lock is needed; the pool array does not change while open, and
+ * spares belong to the thread that holds them. */
 int mm__sqlite_cached(struct mm_store *st, sqlite3 *db, enum mm_sqlite_slot slot, const char *sql,
                       sqlite3_stmt **out)
 {
@@ -431,6 +502,7 @@ int mm__sqlite_ingest_acquire(struct mm_store *st, struct mm__sqlite_ingest **ou
         return r;
     }
     s->ingest.db = s->ingest_conn.db;
+    held_here++;
     *out = &s->ingest;
     return 0;
 }
@@ -438,6 +510,7 @@ int mm__sqlite_ingest_acquire(struct mm_store *st, struct mm__sqlite_ingest **ou
 void mm__sqlite_ingest_release(struct mm_store *st)
 {
     struct sqlite_store *s = (struct sqlite_store *)st;
+    held_here--;
     pthread_mutex_unlock(&s->ingest_mu);
 }
 

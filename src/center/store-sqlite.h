@@ -11,7 +11,9 @@
 
 #include "center/store.h"
 
-/* Takes a free connection of the pool (waits when all are busy). */
+/* Takes a free connection of the pool (waits when all are busy, unless this
+ * thread holds a connection already: then it opens a spare one, which the
+ * release closes). */
 sqlite3 *mm__sqlite_acquire(struct mm_store *st);
 void mm__sqlite_release(struct mm_store *st, sqlite3 *db);
 int mm__sqlite_exec(sqlite3 *db, const char *sql);

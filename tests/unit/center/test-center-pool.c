@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Tests of the SQLite store's connection pool (store-sqlite.c) now that
+ * every HTTP connection has a thread of its own, so more threads than the
+ * pool has connections may want one: a thread that holds a connection
+ * already never waits for another. Each test first uses up the pool with
+ * threads that hold one connection each, then:
+ * - every holder asks for a second one (a list whose rows look up more);
+ * - a writer in its transaction asks for a second one while another holder
+ *   waits for the write lock;
+ * - the holder of the ingest connection asks for a pool connection;
+ * and each gets a working connection (a spare: cached statements too),
+ * where the pool alone deadlocked. A watchdog (alarm) turns such a
+ * deadlock into a failure instead of a hang. Afterwards the pool serves
+ * as before; the spares are closed at their release (the ASan build's
+ * leak check covers that nothing stays open). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "center/store-sqlite.h"
+#include "center/store.h"
+#include "../test-tmpdir.h"
+
+#define POOL      2
+#define WATCHDOG  120 /* seconds; only a deadlock gets near it */
+#define COUNT_SQL "SELECT count(*) FROM tenants"
+
+struct pool_test {
+    char dir[TEST_TMPDIR_MAX];
+    struct mm_store *st;
+    pthread_barrier_t all_hold; /* every holder has its first connection */
+};
+
+/* Threads other than the test's own report through failures (cmocka's
+ * assertions work only on the thread that runs the test). */
+static atomic_int failures;
+
+static void on_watchdog(int sig)
+{
+    (void)sig;
+    static const char msg[] = "test-center-pool: deadlock (watchdog)\n";
+    (void)!write(2, msg, sizeof msg - 1);
+    _exit(1);
+}
+
+static int setup(void **state)
+{
+    static struct pool_test t;
+    char err[256];
+    memset(&t, 0, sizeof t);
+    signal(SIGALRM, on_watchdog);
+    alarm(WATCHDOG);
+    assert_int_equal(test_tmpdir_make(t.dir, sizeof t.dir, "pool"), 0);
+    struct mm_store_config cfg = {.dir = t.dir, .connections = POOL, .sync_full = true};
+    assert_int_equal(mm_store_open_sqlite(&cfg, &t.st, err, sizeof err), 0);
+    *state = &t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct pool_test *t = *state;
+    mm_store_close(t->st);
+    test_tmpdir_remove(t->dir);
+    atomic_store(&failures, 0);
+    alarm(0);
+    return 0;
+}
+
+/* A query on db answers (the connection works). */
+static bool usable(sqlite3 *db)
+{
+    sqlite3_stmt *stmt = NULL;
+    bool ok = mm__sqlite_prepare(db, COUNT_SQL, &stmt) == 0 && sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_finalize(stmt);
+    return ok;
+}
+
+/* A cached statement on db works too (spares keep their own). */
+static bool cached_usable(struct mm_store *st, sqlite3 *db)
+{
+    sqlite3_stmt *stmt = NULL;
+    bool ok = mm__sqlite_cached(st, db, MM_SQL_EVENT_MAX_SEQ, COUNT_SQL, &stmt) == 0 &&
+              sqlite3_step(stmt) == SQLITE_ROW;
+    mm__sqlite_cached_done(stmt);
+    return ok;
+}
+
+static void *nesting_holder(void *arg)
+{
+    struct pool_test *t = arg;
+    sqlite3 *first = mm__sqlite_acquire(t->st);
+    pthread_barrier_wait(&t->all_hold);
+    sqlite3 *second = mm__sqlite_acquire(t->st);
+    if (second == first || !usable(first) || !usable(second) || !cached_usable(t->st, second))
+        atomic_fetch_add(&failures, 1);
+    mm__sqlite_release(t->st, second);
+    mm__sqlite_release(t->st, first);
+    return NULL;
+}
+
+/* The pool serves again: every connection can be taken at once. */
+static void assert_pool_whole(struct mm_store *st)
+{
+    sqlite3 *dbs[POOL];
+    for (int i = 0; i < POOL; i++) {
+        dbs[i] = mm__sqlite_acquire(st);
+        assert_true(usable(dbs[i]));
+    }
+    for (int i = POOL - 1; i >= 0; i--)
+        mm__sqlite_release(st, dbs[i]);
+}
+
+static void test_every_holder_nests(void **state)
+{
+    struct pool_test *t = *state;
+    pthread_t th[POOL];
+    pthread_barrier_init(&t->all_hold, NULL, POOL);
+    for (int i = 0; i < POOL; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, nesting_holder, t), 0);
+    for (int i = 0; i < POOL; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&t->all_hold);
+    assert_int_equal(atomic_load(&failures), 0);
+    assert_pool_whole(t->st);
+}
+
+/* Holds a pool connection, then waits for the write lock. */
+static void *waiting_writer(void *arg)
+{
+    struct pool_test *t = arg;
+    sqlite3 *db = mm__sqlite_acquire(t->st);
+    pthread_barrier_wait(&t->all_hold);
+    if (mm__sqlite_begin(db) != 0 || mm__sqlite_end(db, 0) != 0)
+        atomic_fetch_add(&failures, 1);
+    mm__sqlite_release(t->st, db);
+    return NULL;
+}
+
+static void test_writer_nests(void **state)
+{
+    struct pool_test *t = *state;
+    pthread_t th[POOL - 1];
+    pthread_barrier_init(&t->all_hold, NULL, POOL);
+    sqlite3 *db = mm__sqlite_acquire(t->st);
+    assert_int_equal(mm__sqlite_begin(db), 0);
+    for (int i = 0; i < POOL - 1; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, waiting_writer, t), 0);
+    pthread_barrier_wait(&t->all_hold);
+    /* The pool is used up and the others wait for this transaction. */
+    sqlite3 *second = mm__sqlite_acquire(t->st);
+    assert_true(usable(second));
+    mm__sqlite_release(t->st, second);
+    assert_int_equal(mm__sqlite_end(db, 0), 0);
+    mm__sqlite_release(t->st, db);
+    for (int i = 0; i < POOL - 1; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&t->all_hold);
+    assert_int_equal(atomic_load(&failures), 0);
+    assert_pool_whole(t->st);
+}
+
+/* Holds a pool connection until the main thread is done. */
+static pthread_mutex_t done_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
+static bool done;
+
+static void *plain_holder(void *arg)
+{
+    struct pool_test *t = arg;
+    sqlite3 *db = mm__sqlite_acquire(t->st);
+    pthread_barrier_wait(&t->all_hold);
+    pthread_mutex_lock(&done_mu);
+    while (!done)
+        pthread_cond_wait(&done_cv, &done_mu);
+    pthread_mutex_unlock(&done_mu);
+    mm__sqlite_release(t->st, db);
+    return NULL;
+}
+
+static void test_ingest_holder_nests(void **state)
+{
+    struct pool_test *t = *state;
+    pthread_t th[POOL];
+    struct mm__sqlite_ingest *in = NULL;
+    done = false;
+    pthread_barrier_init(&t->all_hold, NULL, POOL + 1);
+    assert_int_equal(mm__sqlite_ingest_acquire(t->st, &in), 0);
+    for (int i = 0; i < POOL; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, plain_holder, t), 0);
+    pthread_barrier_wait(&t->all_hold);
+    sqlite3 *db = mm__sqlite_acquire(t->st);
+    bool ok = usable(db) && cached_usable(t->st, db);
+    mm__sqlite_release(t->st, db);
+    mm__sqlite_ingest_release(t->st);
+    pthread_mutex_lock(&done_mu);
+    done = true;
+    pthread_cond_broadcast(&done_cv);
+    pthread_mutex_unlock(&done_mu);
+    for (int i = 0; i < POOL; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&t->all_hold);
+    assert_true(ok);
+    assert_int_equal(atomic_load(&failures), 0);
+    assert_pool_whole(t->st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_every_holder_nests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_nests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_holder_nests, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
