@@ -44,6 +44,109 @@
 #define CSV_FIELDS_MAX 32
 #define SNIFF_LINES    64
 
+/* ---- feeds read in pieces ----------------------------------------------- */
+
+/* A feed file larger than a piece is read a piece at a time into the set's
+ * text block (mm__intel_text_block), which is used again for every piece
+ * and every file: the 15 MB of the bench's largest feed were 15 MB of fresh
+ * memory, and fresh memory is zeroed by the kernel first (most of what
+ * loading cost the kernel). A piece of 256 KB also stays in the cache
+ * between read() writing it and the lines being parsed. */
+#define FEED_PIECE ((size_t)256 << 10)
+static size_t feed_piece = FEED_PIECE;
+
+void mm__intel_feed_piece(size_t bytes)
+{
+    feed_piece = bytes == 0 ? FEED_PIECE : bytes < 16 ? 16 : bytes;
+}
+
+/* The file a feed is read from in pieces. */
+struct mm__intel_piece_file {
+    int fd;
+    struct mm__intel_block *block; /* the pieces' buffer */
+    uint64_t offset;               /* where the next piece starts in the file */
+    int err;                       /* MM_EIO / MM_ENOMEM: the feed ends here */
+    bool changed;                  /* a NUL byte or an early end: not the file checked before */
+};
+
+/* Reads up to n bytes at offset (n > 0); the count, 0 at the end of the
+ * file, -1 on an error. */
+static ssize_t read_at(int fd, char *to, size_t n, uint64_t offset)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, to + got, n - got, (off_t)(offset + got));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            break;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
+}
+
+/* Makes room in it's block for a piece after the keep unread bytes at
+ * it->p: at least half a piece (else the block grows to keep plus a piece,
+ * or twice keep: a line many pieces long costs a few moves, not one per
+ * piece). it's pointers follow the block. False on ENOMEM. */
+static bool piece_room(struct mm__intel_lines *it, size_t keep)
+{
+    struct mm__intel_block *b = it->file->block;
+    if (b->cap > keep + 1 && b->cap - keep - 1 >= feed_piece / 2)
+        return true;
+    size_t p = (size_t)(it->p - (char *)b->p), want = keep + feed_piece;
+    if (want < 2 * keep)
+        want = 2 * keep;
+    if (mm__intel_block_resize(b, want + 1) != 0)
+        return false;
+    it->start = it->p = (char *)b->p + p; /* moved with the block, or not */
+    it->end = it->p + keep;
+    return true;
+}
+
+/* Reads the next piece of a feed read in pieces: the unread bytes
+ * [p, end) move to the block's start and the file's next bytes follow
+ * them, NUL-terminated. False when nothing more came: the end of the
+ * feed, or a failure it->file keeps (a NUL byte or an early end: the file
+ * changed after it was checked; a read error; no memory). */
+static bool read_piece(struct mm__intel_lines *it)
+{
+    struct mm__intel_piece_file *f = it->file;
+    size_t keep = (size_t)(it->end - it->p);
+    if (!f || it->after == 0)
+        return false;
+    it->before += (uint64_t)(it->p - it->start);
+    if (!piece_room(it, keep)) {
+        f->err = MM_ENOMEM;
+        it->after = 0;
+        return false;
+    }
+    char *base = f->block->p;
+    size_t room = f->block->cap - keep - 1;
+    if (room > feed_piece) /* (the block may hold more: its size is whole pages) */
+        room = feed_piece;
+    if (room > it->after)
+        room = (size_t)it->after;
+    memmove(base, it->p, keep);
+    ssize_t got = read_at(f->fd, base + keep, room, f->offset);
+    const char *nul = got > 0 ? memchr(base + keep, '\0', (size_t)got) : NULL;
+    if (got < 0)
+        f->err = MM_EIO;
+    else if (got == 0 || nul)
+        f->changed = true;
+    if (got < 0 || nul)
+        got = nul ? nul - (base + keep) : 0;
+    f->offset += (uint64_t)got;
+    it->after = f->err || f->changed ? 0 : it->after - (uint64_t)got;
+    it->start = it->p = base;
+    it->end = base + keep + got;
+    *it->end = '\0';
+    it->pieces++;
+    return got > 0;
+}
+
 /* ---- line iteration ----------------------------------------------------- */
 
 /* Takes the line at it->p whose newline is nl (NULL: it ends the text):
@@ -67,12 +170,17 @@ static char *take_line(struct mm__intel_lines *it, char *nl)
 
 /* Returns the next line, NUL-terminated in place without its "\r\n", or NULL.
  * The text holds no NUL byte (mm__intel_load_text skips binary files), so a
- * line ends at its newline and its length needs no strlen. */
+ * line ends at its newline and its length needs no strlen. A line that runs
+ * past the end of a piece makes the next piece be read. */
 static char *next_line(struct mm__intel_lines *it)
 {
-    if (it->p >= it->end)
+    if (it->p >= it->end && !read_piece(it))
         return NULL;
-    return take_line(it, memchr(it->p, '\n', (size_t)(it->end - it->p)));
+    for (;;) {
+        char *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+        if (nl || !read_piece(it))
+            return take_line(it, nl);
+    }
 }
 
 /* The bytes that keep a list line from being one bare indicator (see
@@ -137,7 +245,7 @@ static inline unsigned plain_stops_maybe(__m128i x)
  * the text, fewer than sixteen, are left to next_line and plain_list_line. */
 char *mm__intel_next_list_line(struct mm__intel_lines *it, bool *plain)
 {
-    if (it->p >= it->end)
+    if (it->p >= it->end && !read_piece(it))
         return NULL;
     char *line = it->p;
     size_t avail = (size_t)(it->end - line), stop = SIZE_MAX;
@@ -157,7 +265,7 @@ char *mm__intel_next_list_line(struct mm__intel_lines *it, bool *plain)
             return line;
         }
     }
-    line = next_line(it);
+    line = next_line(it); /* (reads the next piece when the line runs past this one) */
     *plain = plain_list_line(line, it->len);
     return line;
 }
@@ -363,8 +471,13 @@ static int read_csv(struct mm_intel *in, struct mm__intel_lines *it, const struc
                     struct mm__intel_ctx ctx, struct mm_intel_file_report *rep)
 {
     char *line, *f[CSV_FIELDS_MAX], value[MM__INTEL_VALUE_MAX + 16];
+    unsigned pieces = it->pieces;
     int r = 0;
     while ((line = next_line(it)) != NULL) {
+        if (it->pieces != pieces) { /* a line may now lie where another lay */
+            pieces = it->pieces;
+            mm__intel_ctx_changed(&ctx);
+        }
         if (it->lineno <= lay->header_line || line[0] == '#' || mm_str_trim(line)[0] == '\0')
             continue;
         size_t n = csv_split(line, lay->sep, f, CSV_FIELDS_MAX);
@@ -529,8 +642,13 @@ static int read_maltrail_csv(struct mm_intel *in, struct mm__intel_lines *it,
                              struct mm__intel_ctx ctx, struct mm_intel_file_report *rep)
 {
     char *line, *f[CSV_FIELDS_MAX];
+    unsigned pieces = it->pieces;
     int r = 0;
     while ((line = next_line(it)) != NULL) {
+        if (it->pieces != pieces) { /* as in read_csv */
+            pieces = it->pieces;
+            mm__intel_ctx_changed(&ctx);
+        }
         if (line[0] == '#' || mm_str_trim(line)[0] == '\0')
             continue;
         size_t n = csv_split(line, ',', f, CSV_FIELDS_MAX);
@@ -760,54 +878,135 @@ static bool read_exactly(int fd, char *text, size_t size)
     }
 }
 
-/* mm_file_read for a regular file, read straight into the set's text block
- * (mm__intel_text_block) resized to the file: no chunks copied onto a
- * growing buffer (a copy of every feed byte, and the growth's page faults),
- * and the pages the last file was read into are used again instead of
- * fresh ones (the block is no larger than each file: what is held while a
- * feed loads stays what it was). *owned is false then: the text stays in
- * the block. Everything else (stdin's "-", not a regular file, over max, a
- * size that changes while read, any error) is left to mm_file_read, which
- * answers as it always did (*owned: the caller frees the text). Only a
- * path that names a regular file is opened here (without blocking, should
- * it have become something else): a named pipe opened and closed again
- * before mm_file_read opens it would lose what a producer wrote into it. */
-static int read_feed(struct mm_intel *in, const char *path, size_t max, char **out, size_t *len,
-                     bool *owned)
+static int load_feed(struct mm_intel *in, const char *path, struct mm__intel_lines *it,
+                     struct mm_intel_file_report *rep);
+
+/* Reads the size bytes of fd into b resized to hold them and a NUL: no
+ * chunks copied onto a growing buffer, and the pages the last file was
+ * read into are used again instead of fresh ones. False on ENOMEM or when
+ * fd held more or fewer bytes. */
+static bool read_whole(int fd, struct mm__intel_block *b, size_t size)
 {
-    struct mm__intel_block *b = mm__intel_text_block(in);
-    struct stat st;
-    *owned = true;
-    if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-        return mm_file_read(path, max, out, len);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
-        (uint64_t)st.st_size > max || mm__intel_block_resize(b, (size_t)st.st_size + 1) != 0)
-        goto fallback;
-    mm__intel_block_populate(b, 0, (size_t)st.st_size + 1); /* read() writes it all */
+    if (mm__intel_block_resize(b, size + 1) != 0)
+        return false;
+    mm__intel_block_populate(b, 0, size + 1); /* read() writes it all */
     char *text = b->p;
-    if (!read_exactly(fd, text, (size_t)st.st_size))
-        goto fallback;
-    close(fd);
-    text[st.st_size] = '\0';
-    *out = text;
-    *len = (size_t)st.st_size;
-    *owned = false;
-    return 0;
-fallback:
-    if (fd >= 0)
-        close(fd);
-    return mm_file_read(path, max, out, len);
+    if (lseek(fd, 0, SEEK_SET) != 0 || !read_exactly(fd, text, size))
+        return false;
+    text[size] = '\0';
+    return true;
 }
 
+/* The first pass over a feed file of size bytes, larger than a piece, a
+ * piece at a time through b: true when all of it is plain text for the
+ * line readers, false when it must be read whole for mm__intel_load_text
+ * (a NUL byte: skipped as binary; '{' or '[' first after white space: maybe
+ * JSON) or a read failed (the whole read then fails too). */
+static bool feed_in_pieces(int fd, struct mm__intel_block *b, uint64_t size)
+{
+    bool started = false; /* a byte that is not white space was met */
+    for (uint64_t off = 0; off < size;) {
+        size_t n = size - off < feed_piece ? (size_t)(size - off) : feed_piece;
+        ssize_t got = read_at(fd, b->p, n, off);
+        if (got <= 0)
+            return false;
+        const char *t = b->p;
+        for (size_t i = 0; !started && i < (size_t)got; i++) {
+            if (isspace((unsigned char)t[i]))
+                continue;
+            if (t[i] == '{' || t[i] == '[')
+                return false;
+            started = true;
+        }
+        if (memchr(t, '\0', (size_t)got))
+            return false;
+        off += (uint64_t)got;
+    }
+    return true;
+}
+
+/* Sets it up to read the feed of size bytes in fd in pieces through b,
+ * with the first SNIFF_LINES lines (or all) in the first piece: sniffing
+ * looks at them without taking them. False on ENOMEM or a read error. */
+static bool first_piece(struct mm__intel_lines *it, struct mm__intel_piece_file *f, uint64_t size)
+{
+    *it = (struct mm__intel_lines){.start = f->block->p, .file = f, .after = size};
+    it->p = it->end = it->start;
+    for (;;) {
+        size_t lines = 0;
+        for (const char *q = it->p; lines < SNIFF_LINES && q < it->end; lines++) {
+            q = memchr(q, '\n', (size_t)(it->end - q));
+            if (!q)
+                break;
+            q++;
+        }
+        if (lines >= SNIFF_LINES || it->after == 0)
+            return !f->err;
+        if (!read_piece(it))
+            return !f->err;
+    }
+}
+
+/* mm__intel_load_text of a feed file too large to be one piece and in
+ * pieces (see feed_in_pieces), a piece at a time: the same report as for
+ * the whole text; a file that changed after its first pass ends where it
+ * did (a malformed line says so). */
+static int load_pieces(struct mm_intel *in, const char *path, int fd, uint64_t size,
+                       struct mm_intel_file_report *rep)
+{
+    struct mm__intel_piece_file f = {.fd = fd, .block = mm__intel_text_block(in)};
+    struct mm__intel_lines it;
+    int r;
+    if (!first_piece(&it, &f, size))
+        return f.err ? f.err : MM_EIO;
+    r = load_feed(in, path, &it, rep);
+    if (r == 0 && f.err)
+        r = f.err;
+    if (r == 0 && f.changed)
+        report_bad(rep, it.lineno > 0 ? it.lineno : 1, "file changed while it was read");
+    return r;
+}
+
+/* Reads a feed file into in: a regular file up to a piece, or one that
+ * must be read whole, is read straight into the set's text block; a larger
+ * one in pieces (load_pieces). Everything else (stdin's "-", not a regular
+ * file, over the limit, a size that changes while read, any error) is left
+ * to mm_file_read, which answers as it always did. Only a path that names
+ * a regular file is opened here (without blocking, should it have become
+ * something else): a named pipe opened and closed again before
+ * mm_file_read opens it would lose what a producer wrote into it. */
 int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep)
 {
+    struct mm__intel_block *b = mm__intel_text_block(in);
     char *text = NULL;
     size_t len = 0;
-    bool owned;
-    int r = read_feed(in, path, FEED_FILE_MAX, &text, &len, &owned);
+    struct stat st;
+    int fd = -1, r;
     memset(rep, 0, sizeof *rep);
     snprintf(rep->path, sizeof rep->path, "%s", path);
+    if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        goto whole;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+        (uint64_t)st.st_size > FEED_FILE_MAX)
+        goto whole;
+    size_t size = (size_t)st.st_size;
+    if (size > feed_piece && mm__intel_block_resize(b, feed_piece + 1) == 0) {
+        mm__intel_block_populate(b, 0, feed_piece + 1);
+        if (feed_in_pieces(fd, b, size)) {
+            r = load_pieces(in, path, fd, size, rep);
+            close(fd);
+            return r;
+        }
+    }
+    if (!read_whole(fd, b, size))
+        goto whole;
+    close(fd);
+    return mm__intel_load_text(in, path, b->p, size, rep);
+whole:
+    if (fd >= 0)
+        close(fd);
+    r = mm_file_read(path, FEED_FILE_MAX, &text, &len);
     if (r == MM_ETOOBIG) {
         snprintf(rep->format, sizeof rep->format, "skipped");
         report_bad(rep, 0, "file larger than the feed limit");
@@ -816,15 +1015,26 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
     if (r != 0)
         return r;
     r = mm__intel_load_text(in, path, text, len, rep);
-    if (owned)
-        free(text);
+    free(text);
     return r;
 }
 
 int mm__intel_load_text(struct mm_intel *in, const char *path, char *text, size_t len,
                         struct mm_intel_file_report *rep)
 {
-    char family[128] = "";
+    struct mm__intel_lines it = {.start = text, .p = text, .end = text + len};
+    return load_feed(in, path, &it, rep);
+}
+
+/* mm__intel_load_text of the feed it reads: a whole text, or a file read
+ * in pieces whose first piece holds its first SNIFF_LINES lines (the checks
+ * for NUL bytes and JSON below then pass: feed_in_pieces made them on the
+ * whole file). */
+static int load_feed(struct mm_intel *in, const char *path, struct mm__intel_lines *it,
+                     struct mm_intel_file_report *rep)
+{
+    char *text = it->p, family[128] = "";
+    size_t len = (size_t)(it->end - it->p);
     struct csv_layout lay = {0};
     struct mm__intel_ctx ctx = {.family = "", .reference = "", .source = path};
     int r = 0;
@@ -843,7 +1053,6 @@ int mm__intel_load_text(struct mm_intel *in, const char *path, char *text, size_
                  "user-agent regular expressions are not indicators");
         return 0;
     }
-    struct mm__intel_lines it = {.start = text, .p = text, .end = text + len};
     size_t skip = 0;
     while (skip < len && isspace((unsigned char)text[skip]))
         skip++;
@@ -860,33 +1069,33 @@ int mm__intel_load_text(struct mm_intel *in, const char *path, char *text, size_
                      "JSON but not a STIX bundle");
         }
     } else {
-        mm__intel_feed_text(in, &it);
+        mm__intel_feed_text(in, it);
         switch (sniff(text, len, &lay)) {
         case F_CSV:
             snprintf(rep->format, sizeof rep->format, "%s", lay.format);
-            r = read_csv(in, &it, &lay, ctx, rep);
+            r = read_csv(in, it, &lay, ctx, rep);
             break;
         case F_UBLOCK:
             snprintf(rep->format, sizeof rep->format, "ublock");
-            r = read_ublock(in, &it, ctx, rep);
+            r = read_ublock(in, it, ctx, rep);
             break;
         case F_HOSTS:
             snprintf(rep->format, sizeof rep->format, "hosts");
-            r = read_hosts(in, &it, ctx, rep);
+            r = read_hosts(in, it, ctx, rep);
             break;
         case F_MALTRAIL_CSV:
             snprintf(rep->format, sizeof rep->format, "maltrail-csv");
-            r = read_maltrail_csv(in, &it, ctx, rep);
+            r = read_maltrail_csv(in, it, ctx, rep);
             break;
         case F_MALTRAIL:
             stem(path, family, sizeof family);
             ctx.family = family;
             snprintf(rep->format, sizeof rep->format, "maltrail");
-            r = read_list(in, &it, ctx, rep);
+            r = read_list(in, it, ctx, rep);
             break;
         case F_LIST:
             snprintf(rep->format, sizeof rep->format, "list");
-            r = read_list(in, &it, ctx, rep);
+            r = read_list(in, it, ctx, rep);
             break;
         case F_TABULAR:
             snprintf(rep->format, sizeof rep->format, "skipped");

@@ -73,12 +73,32 @@ int mm__intel_flush(struct mm_intel *in);
  * for unknown words. */
 enum mm__intel_kind mm__intel_kind_from_word(const char *word);
 
-/* A feed text read line by line (the iterator of intel-feeds.c). */
+struct mm__intel_piece_file;
+
+/* A feed text read line by line (the iterator of intel-feeds.c). The text
+ * is either a whole feed in memory (file NULL) or the part of a large feed
+ * file that is in its piece buffer (see mm__intel_load_file): then a line
+ * running past end makes the iterator read the next piece, and lines
+ * returned before are gone. */
 struct mm__intel_lines {
-    char *start, *p, *end; /* the text, its next unread byte, its end */
-    int lineno;            /* lines read */
-    size_t len;            /* length of the line last returned */
+    char *start, *p, *end;             /* the text, its next unread byte, its end */
+    int lineno;                        /* lines read */
+    size_t len;                        /* length of the line last returned */
+    struct mm__intel_piece_file *file; /* NULL: the whole text is in memory */
+    uint64_t before;                   /* bytes of the feed before start (pieces read earlier) */
+    uint64_t after;                    /* bytes of the feed after end (not read yet) */
+    unsigned pieces;                   /* pieces read after the first: changes when lines move */
 };
+
+/* The feed bytes not read yet (after p) and read already (before p). */
+static inline uint64_t mm__intel_lines_unread(const struct mm__intel_lines *it)
+{
+    return (uint64_t)(it->end - it->p) + it->after;
+}
+static inline uint64_t mm__intel_lines_read(const struct mm__intel_lines *it)
+{
+    return it->before + (uint64_t)(it->p - it->start);
+}
 
 /* The next line of a list feed (NULL at the end), NUL-terminated in place
  * without its "\r\n" (it->len: its length), and in *plain whether it is
@@ -136,6 +156,11 @@ static inline void mm__intel_block_ahead(struct mm__intel_block *b, size_t end)
  * next (its pages are used again instead of fresh ones being faulted in),
  * resized to each file, freed when the set is sealed or freed. */
 struct mm__intel_block *mm__intel_text_block(struct mm_intel *in);
+
+/* Feed files larger than a piece (256 KB) are read a piece at a time
+ * (see intel-feeds.c); the tests set a smaller size (at least 16 bytes;
+ * 0: the default) to make pieces of small files. */
+void mm__intel_feed_piece(size_t bytes);
 
 /* Reads one feed file into in; fills rep. Never fails on content. */
 int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep);

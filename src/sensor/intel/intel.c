@@ -282,7 +282,8 @@ static int pool_grow(struct mm_intel *in, size_t want)
 {
     struct pool *p = &in->pool;
     const struct mm__intel_lines *f = in->feed;
-    size_t ahead = f && f->p < f->end ? (size_t)(f->end - f->p) : 0;
+    uint64_t unread = f ? mm__intel_lines_unread(f) : 0;
+    size_t ahead = unread < POOL_AHEAD_MAX ? (size_t)unread : POOL_AHEAD_MAX;
     if (want > UINT32_MAX)
         return MM_ELIMIT;
     ahead += ahead / 8;
@@ -646,9 +647,10 @@ void mm__intel_feed_text(struct mm_intel *in, const struct mm__intel_lines *feed
 static size_t lines_to_come(const struct mm_intel *in)
 {
     const struct mm__intel_lines *f = in->feed;
-    if (!f || f->p >= f->end || f->p <= f->start || f->lineno <= 0)
+    uint64_t unread = f ? mm__intel_lines_unread(f) : 0, read = f ? mm__intel_lines_read(f) : 0;
+    if (!f || unread == 0 || read == 0 || f->lineno <= 0)
         return 0;
-    uint64_t est = (uint64_t)(f->end - f->p) * (uint64_t)f->lineno / (uint64_t)(f->p - f->start);
+    uint64_t est = unread * (uint64_t)f->lineno / read; /* < 2^29 * 2^31: feeds <= 512 MB */
     return est < PRESIZE_MAX ? (size_t)est + 1 : PRESIZE_MAX;
 }
 
