@@ -3,8 +3,9 @@
  *
  * All strings live in one arena addressed by 32-bit offsets (family, reference
  * and source names are interned, and an indicator names its three by one
- * context index, so a million indicators from a few feeds share them). Two
- * open-addressing hash tables hold the indicators:
+ * context index, so a million indicators from a few feeds share them); an
+ * IP entry's text is formatted at its first hit only. Two open-addressing
+ * hash tables hold the indicators:
  *
  *  - strings: kind byte + normalised value (domain, URL "host/path", JA3,
  *    JA4, SHA-1) -> entry. Domains match exactly and then by parent domain,
@@ -93,13 +94,28 @@ struct str_entry {
     uint32_t allow : 1;
 };
 
+/* An IP indicator in 16 bytes (with its address's 16 bytes and the pool
+ * offset of its text, half a million IPv4 entries took 28 MB and their
+ * texts 7 MB more). An IPv6 address lives in the ip6 array. The text a hit
+ * shows is formatted at the entry's first hit (see ip_entry_text): it is
+ * what the entry says, and only a few of a million entries ever match. */
 struct ip_entry {
-    uint8_t addr[16]; /* host bits cleared */
-    uint8_t family, prefix;
-    uint16_t port;
-    uint32_t text;     /* the indicator as listed, normalised */
+    uint32_t addr;     /* IPv4: the address's bytes as in memory; IPv6: index into ip6 */
+    uint32_t text;     /* index + 1 into the hit texts (ip_texts); 0: not formatted yet */
     uint32_t ctx : 31; /* index into ctxs */
     uint32_t allow : 1;
+    uint8_t family, prefix;
+    uint16_t port;
+};
+
+/* The texts of the IP entries that were hit: fixed places in chunks that
+ * never move (a hit's strings stay valid while the set lives). */
+#define IP_TEXT_MAX   (MM_ADDR_STRLEN + 16)
+#define IP_TEXT_CHUNK 64
+
+struct ip_texts {
+    char (**chunks)[IP_TEXT_MAX]; /* each IP_TEXT_CHUNK texts */
+    size_t nchunks, used;
 };
 
 /* A slot keeps the entry's hash next to its index, so a probe that meets
@@ -135,13 +151,12 @@ struct intern_table {
     uint32_t last[IF_COUNT];
 };
 
-/* An IP indicator as parsed: the prefix (host bits cleared), the port (0:
- * any), and whether the value as written is already the text ip_insert would
- * make of it. parsed: set by guess_kind when it parsed the value already. */
+/* An IP indicator as parsed: the prefix (host bits cleared) and the port
+ * (0: any). parsed: set by guess_kind when it parsed the value already. */
 struct ip_value {
     struct mm_cidr cidr;
     uint16_t port;
-    bool canonical, parsed;
+    bool parsed;
 };
 
 /* An add whose insert waits (see "deferred inserts"). */
@@ -153,7 +168,7 @@ struct pending {
     bool allow, is_ip;
     uint8_t len;                     /* of text */
     struct ip_value ip;              /* is_ip */
-    char text[PENDING_TEXT_MAX + 1]; /* the key; an IP's value when canonical */
+    char text[PENDING_TEXT_MAX + 1]; /* the key (not for an IP) */
 };
 
 struct mm_intel {
@@ -169,6 +184,9 @@ struct mm_intel {
     struct ip_entry *ips; /* ips_mem.p */
     size_t nips, cap_ips;
     struct mm__intel_block ips_mem;
+    uint8_t (*ip6)[16]; /* the IPv6 entries' addresses */
+    size_t nip6, cap_ip6;
+    struct ip_texts *ip_texts; /* allocated at seal */
     struct table ip_table;
     /* The feed text block (mm__intel_text_block), until seal. */
     struct mm__intel_block text;
@@ -390,6 +408,13 @@ void mm_intel_free(struct mm_intel *in)
     mm__intel_block_free(&in->strs_mem);
     table_free(&in->str_table);
     mm__intel_block_free(&in->ips_mem);
+    free(in->ip6);
+    if (in->ip_texts) {
+        for (size_t i = 0; i < in->ip_texts->nchunks; i++)
+            free(in->ip_texts->chunks[i]);
+        free(in->ip_texts->chunks);
+        free(in->ip_texts);
+    }
     free(in->ip_memo);
     free(in->name_memo);
     free(in->v4_lens_by16);
@@ -746,6 +771,32 @@ static uint32_t ip_hash(const uint8_t addr[16], uint8_t family, uint8_t prefix, 
     return (uint32_t)x;
 }
 
+/* The 16 address bytes of entry e. */
+static inline void entry_addr(const struct mm_intel *in, const struct ip_entry *e, uint8_t out[16])
+{
+    if (e->family == 4) {
+        memset(out, 0, 16);
+        memcpy(out, &e->addr, 4);
+    } else {
+        memcpy(out, in->ip6[e->addr], 16);
+    }
+}
+
+/* Whether entry e's address is addr (16 bytes; an IPv4 one's last 12 are
+ * zero in every struct mm_addr, and in every key made of one). */
+static inline bool entry_addr_is(const struct mm_intel *in, const struct ip_entry *e,
+                                 const uint8_t addr[16])
+{
+    if (e->family != 4)
+        return memcmp(in->ip6[e->addr], addr, 16) == 0;
+    uint32_t lo, mid;
+    uint64_t hi;
+    memcpy(&lo, addr, 4);
+    memcpy(&mid, addr + 4, 4);
+    memcpy(&hi, addr + 8, 8);
+    return lo == e->addr && (mid | hi) == 0;
+}
+
 /* The entry of this key (h: its ip_hash), or NULL. */
 static const struct ip_entry *ip_find(const struct mm_intel *in, uint32_t h, const uint8_t addr[16],
                                       uint8_t family, uint8_t prefix, uint16_t port)
@@ -762,7 +813,7 @@ static const struct ip_entry *ip_find(const struct mm_intel *in, uint32_t h, con
         if (sl->hash == h) {
             const struct ip_entry *e = &in->ips[sl->idx - 1];
             if (e->family == family && e->prefix == prefix && e->port == port &&
-                memcmp(e->addr, addr, 16) == 0)
+                entry_addr_is(in, e, addr))
                 return e;
         }
         j = (j + 1) & (in->ip_table.cap - 1);
@@ -810,19 +861,32 @@ static size_t ip_text(const struct mm_cidr *c, uint16_t port, char *text)
     return len;
 }
 
-/* Adds v (parsed from value[0..n)) unless present. The listed text is value
- * itself when the parser found it already in ip_text's form, which saves
- * formatting half a million addresses. */
-static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *value, size_t n,
-                     uint32_t h, uint32_t ctx, bool allow)
+/* The address of a new IPv6 entry: its index in ip6. */
+static int ip6_add(struct mm_intel *in, const uint8_t addr[16], uint32_t *index)
+{
+    if (in->nip6 >= UINT32_MAX)
+        return MM_ELIMIT;
+    if (in->nip6 == in->cap_ip6) {
+        size_t cap = in->cap_ip6 ? in->cap_ip6 * 2 : 256;
+        uint8_t(*a)[16] = realloc(in->ip6, cap * sizeof *a);
+        if (!a)
+            return MM_ENOMEM;
+        in->ip6 = a;
+        in->cap_ip6 = cap;
+    }
+    memcpy(in->ip6[in->nip6], addr, 16);
+    *index = (uint32_t)in->nip6++;
+    return 0;
+}
+
+/* Adds v unless present (h: its ip_hash). */
+static int ip_insert(struct mm_intel *in, const struct ip_value *v, uint32_t h, uint32_t ctx,
+                     bool allow)
 {
     const struct mm_cidr *c = &v->cidr;
     uint16_t port = v->port;
     struct ip_entry *old =
         (struct ip_entry *)ip_find(in, h, c->addr.bytes, c->addr.family, c->prefix, port);
-    char text[MM_ADDR_STRLEN + 16];
-    const char *listed = value;
-    size_t len = n;
     int r;
     if (old) {
         old->allow = old->allow || allow;
@@ -830,14 +894,11 @@ static int ip_insert(struct mm_intel *in, const struct ip_value *v, const char *
     }
     if ((r = entries_grow(in, &in->ip_table, in->nips, in->cap_ips, ip_room)) != 0)
         return r;
-    if (!v->canonical) {
-        len = ip_text(c, port, text);
-        listed = text;
-    }
     struct ip_entry e = {
         .family = c->addr.family, .prefix = c->prefix, .port = port, .ctx = ctx, .allow = allow};
-    memcpy(e.addr, c->addr.bytes, 16);
-    if ((r = pool_add(in, listed, len, &e.text)) != 0)
+    if (c->addr.family == 4)
+        memcpy(&e.addr, c->addr.bytes, 4);
+    else if ((r = ip6_add(in, c->addr.bytes, &e.addr)) != 0)
         return r;
     mm__intel_block_ahead(&in->ips_mem, (in->nips + 1) * sizeof e);
     in->ips[in->nips] = e;
@@ -869,13 +930,12 @@ static void prefetch(const void *p)
 #endif
 }
 
-/* A key of up to PENDING_TEXT_MAX bytes (kind byte first), or an IP value
- * (with its text when it is canonical, which is short); longer keys are
- * inserted at once. */
+/* A key of up to PENDING_TEXT_MAX bytes (kind byte first), or an IP
+ * value; longer keys are inserted at once. */
 static int pending_insert(struct mm_intel *in, const struct pending *p)
 {
     if (p->is_ip)
-        return ip_insert(in, &p->ip, p->text, p->len, p->hash, p->ctx, p->allow);
+        return ip_insert(in, &p->ip, p->hash, p->ctx, p->allow);
     return str_insert(in, p->text, p->len, p->hash, p->ctx, p->allow);
 }
 
@@ -932,9 +992,8 @@ static int add_str(struct mm_intel *in, const char *key, size_t n, struct mm__in
     return 0;
 }
 
-/* Adds the IP value v, parsed from value[0..n), from ctx. */
-static int add_ip(struct mm_intel *in, const struct ip_value *v, const char *value, size_t n,
-                  struct mm__intel_ctx *ctx)
+/* Adds the IP value v from ctx. */
+static int add_ip(struct mm_intel *in, const struct ip_value *v, struct mm__intel_ctx *ctx)
 {
     const struct mm_cidr *c = &v->cidr;
     uint32_t h = ip_hash(c->addr.bytes, c->addr.family, c->prefix, v->port), id;
@@ -942,11 +1001,6 @@ static int add_ip(struct mm_intel *in, const struct ip_value *v, const char *val
     int r;
     if ((r = ctx_index(in, ctx, &id)) != 0)
         return r;
-    if (v->canonical && n > PENDING_TEXT_MAX) {
-        if ((r = mm__intel_flush(in)) != 0)
-            return r;
-        return ip_insert(in, v, value, n, h, id, ctx->allow);
-    }
     prefetch(&in->ip_table.slots[h & (in->ip_table.cap - 1)]);
     if ((r = pending_next(in, &p)) != 0)
         return r;
@@ -956,10 +1010,6 @@ static int add_ip(struct mm_intel *in, const struct ip_value *v, const char *val
     p->is_ip = true;
     p->ip = *v;
     p->len = 0;
-    if (v->canonical) { /* ip_insert lists the value as written */
-        p->len = (uint8_t)n;
-        memcpy(p->text, value, n);
-    }
     return 0;
 }
 
@@ -1298,12 +1348,6 @@ static size_t v4_quad(const char *s, size_t n, uint8_t out[4])
     return i;
 }
 
-/* True when the digit string s[0..n) is written as mm_str_u64 writes it. */
-static bool digits_canonical(const char *s, size_t n)
-{
-    return s[0] != '0' || n == 1;
-}
-
 /* The IPv4 forms nearly every feed line has: "a.b.c.d", "a.b.c.d/n" and
  * "a.b.c.d:port" with plain digits, read without copies. False means "not
  * exactly one of these" (the general parser then decides); when true, the
@@ -1318,17 +1362,14 @@ static bool parse_ipv4_fast(const char *s, size_t n, struct ip_value *v)
     const char *rest = s + q + 1;
     size_t rn = n - q - 1;
     v->port = 0;
-    v->canonical = true; /* ip_insert's text of "a.b.c.d" is itself */
     if (q < n && s[q] == '/') {
         if (!digits_value(rest, rn, 32, &num))
             return false;
-        v->canonical = num != 32 && digits_canonical(rest, rn);
     } else if (q < n && s[q] == ':') {
         unsigned port;
         if (!digits_value(rest, rn, 65535, &port) || port == 0)
             return false;
         v->port = (uint16_t)port;
-        v->canonical = digits_canonical(rest, rn);
     } else if (q != n) {
         return false;
     }
@@ -1338,8 +1379,6 @@ static bool parse_ipv4_fast(const char *s, size_t n, struct ip_value *v)
     v->cidr.prefix = (uint8_t)num;
     if (num < 32) /* the bytes after the first four are zero already */
         ip_clear_host_bits(v->cidr.addr.bytes, num);
-    if (memcmp(v->cidr.addr.bytes, b, 4) != 0)
-        v->canonical = false; /* host bits were set: the text shows them cleared */
     return true;
 }
 
@@ -1350,13 +1389,11 @@ static bool parse_ip_value(const char *s, size_t n, struct ip_value *v)
     char tmp[IP_VALUE_MAX];
     struct mm_cidr *c = &v->cidr;
     v->port = 0;
-    v->canonical = false;
     if (n == 0 || n >= sizeof tmp)
         return false;
     if (parse_ipv4_fast(s, n, v))
         return true;
     v->port = 0;
-    v->canonical = false;
     if (mm_cidr_parse(s, c) == 0)
         return true;
     memcpy(tmp, s, n + 1);
@@ -1489,7 +1526,7 @@ int mm__intel_add_n(struct mm_intel *in, enum mm__intel_kind kind, const char *v
             *why = "not an IP address, CIDR or ip:port";
             return MM_EPARSE;
         }
-        return add_ip(in, &ip, value, n, ctx);
+        return add_ip(in, &ip, ctx);
     case MM__IK_DOMAIN:
         if (kn == 0 && (kn = norm_domain_n(value, n, key + 1, sizeof key - 1)) == 0) {
             *why = "not a valid domain name";
@@ -1618,9 +1655,11 @@ static struct filter_bit entry_filter_bit(const struct mm_intel *in, const struc
 {
     int f = e->family == 6;
     uint64_t *filter = in->ip_filter[f][e->prefix];
+    uint8_t addr[16];
     if (!filter)
         return (struct filter_bit){NULL, 0};
-    uint32_t bit = ip_filter_bit(ip_hash(e->addr, e->family, e->prefix, e->port),
+    entry_addr(in, e, addr);
+    uint32_t bit = ip_filter_bit(ip_hash(addr, e->family, e->prefix, e->port),
                                  in->ip_filter_log[f][e->prefix]);
     return (struct filter_bit){&filter[bit / 64], 1ull << (bit % 64)};
 }
@@ -1629,12 +1668,14 @@ static struct filter_bit entry_filter_bit(const struct mm_intel *in, const struc
 static void ip_filters_add(struct mm_intel *in, const struct ip_entry *e,
                            const struct filter_bit *b)
 {
+    uint8_t addr[16];
     if (b->word)
         *b->word |= b->mask;
+    entry_addr(in, e, addr);
     if (e->port && in->port_filter)
-        filter_set(in->port_filter, port_filter_bit(in, e->addr, e->family, e->prefix));
+        filter_set(in->port_filter, port_filter_bit(in, addr, e->family, e->prefix));
     if (e->family == 4 && e->prefix >= 16 && in->v4_lens_by16)
-        in->v4_lens_by16[v4_slash16(e->addr)] |= 1u << (e->prefix - 16);
+        in->v4_lens_by16[v4_slash16(addr)] |= 1u << (e->prefix - 16);
 }
 
 /* Builds what ip_filters_alloc allocated, in one pass over the entries (a
@@ -1695,6 +1736,8 @@ int mm_intel_seal(struct mm_intel *in)
     if (!in->ip_memo && !(in->ip_memo = calloc(1u << IP_MEMO_LOG, sizeof *in->ip_memo)))
         return MM_ENOMEM;
     if (!in->name_memo && !(in->name_memo = name_memo_new()))
+        return MM_ENOMEM;
+    if (!in->ip_texts && !(in->ip_texts = calloc(1, sizeof *in->ip_texts)))
         return MM_ENOMEM;
     in->sealed = true;
     return 0;
@@ -1795,6 +1838,47 @@ static const struct ip_entry *ip_lookup_memo(const struct mm_intel *in, const st
     return e;
 }
 
+/* A place for one more hit text in t, or NULL (no memory). */
+static char *ip_text_place(struct ip_texts *t, uint32_t *index)
+{
+    if (t->used >= UINT32_MAX - 1)
+        return NULL;
+    if (t->used == t->nchunks * IP_TEXT_CHUNK) {
+        char(**chunks)[IP_TEXT_MAX] = realloc(t->chunks, (t->nchunks + 1) * sizeof *chunks);
+        if (!chunks)
+            return NULL;
+        t->chunks = chunks;
+        if (!(chunks[t->nchunks] = malloc(IP_TEXT_CHUNK * IP_TEXT_MAX)))
+            return NULL;
+        t->nchunks++;
+    }
+    size_t i = t->used++;
+    *index = (uint32_t)i;
+    return t->chunks[i / IP_TEXT_CHUNK][i % IP_TEXT_CHUNK];
+}
+
+/* The listed text of entry e ("a.b.c.d", "x::/n", "a.b.c.d:port",
+ * "[x::y]:port"), formatted at its first hit and kept in the set's hit
+ * texts (matching is for one thread at a time: the set's answers may
+ * change the set's memos and these texts only). Without memory for it,
+ * "?" (the hit itself still stands). */
+static const char *ip_entry_text(const struct mm_intel *in, const struct ip_entry *e)
+{
+    struct ip_texts *t = in->ip_texts;
+    struct ip_entry *w = &in->ips[e - in->ips];
+    if (!w->text) {
+        struct mm_cidr c = {.addr.family = e->family, .prefix = e->prefix};
+        uint32_t index;
+        char *place = t ? ip_text_place(t, &index) : NULL;
+        if (!place)
+            return "?";
+        entry_addr(in, e, c.addr.bytes);
+        ip_text(&c, e->port, place);
+        w->text = index + 1;
+    }
+    return t->chunks[(w->text - 1) / IP_TEXT_CHUNK][(w->text - 1) % IP_TEXT_CHUNK];
+}
+
 static inline bool ip_hit(const struct mm_intel *in, const struct ip_entry *e,
                           struct mm_intel_hit *hit)
 {
@@ -1802,7 +1886,7 @@ static inline bool ip_hit(const struct mm_intel *in, const struct ip_entry *e,
         return false;
     if (hit) {
         hit->type = "ip";
-        hit->indicator = S(in, e->text);
+        hit->indicator = ip_entry_text(in, e);
         fill_ctx(in, e->ctx, hit);
     }
     return true;

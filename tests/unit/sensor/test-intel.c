@@ -388,6 +388,62 @@ static void test_many_indicators(void **state)
     mm_intel_free(in);
 }
 
+/* An IP hit's text is formatted at the entry's first hit and kept: a later
+ * hit on the same entry gives the same string at the same place, and the
+ * strings of earlier hits stay as they were while hundreds more are made
+ * (IPv4, IPv6, prefixes and ports; through the memo and without it). */
+static void test_ip_hit_texts(void **state)
+{
+    (void)state;
+    struct mm__intel_ctx ctx = {.family = "f", .reference = "r", .source = "t"};
+    struct mm_intel *in = NULL;
+    struct mm_intel_hit hit;
+    const char *why;
+    enum { N = 600 };
+    static const char *kept[N];
+    static char listed[N][64], probe[N][64];
+    static uint16_t port[N];
+    assert_int_equal(mm_intel_new(&in), 0);
+    for (int i = 0; i < N; i++) {
+        switch (i % 4) {
+        case 0:
+            snprintf(listed[i], 64, "192.0.%d.%d", i / 256, i % 256);
+            snprintf(probe[i], 64, "%s", listed[i]);
+            break;
+        case 1:
+            snprintf(listed[i], 64, "10.%d.%d.0/24", i / 256, i % 256);
+            snprintf(probe[i], 64, "10.%d.%d.77", i / 256, i % 256);
+            break;
+        case 2:
+            snprintf(listed[i], 64, "[2001:db8::%x]:%d", i, 1000 + i);
+            snprintf(probe[i], 64, "2001:db8::%x", i);
+            port[i] = (uint16_t)(1000 + i);
+            break;
+        default:
+            snprintf(listed[i], 64, "2001:db8:%x::/48", i);
+            snprintf(probe[i], 64, "2001:db8:%x::5", i);
+            break;
+        }
+        assert_int_equal(mm__intel_add(in, MM__IK_NONE, listed[i], &ctx, &why), 0);
+    }
+    assert_int_equal(mm_intel_seal(in), 0);
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < N; i++) {
+            struct mm_addr a;
+            assert_int_equal(mm_addr_parse(probe[i], &a), 0);
+            bool found = round ? mm__intel_match_ip_direct(in, &a, port[i], &hit)
+                               : mm_intel_match_ip(in, &a, port[i], &hit);
+            assert_true(found);
+            assert_string_equal(hit.indicator, listed[i]);
+            if (round)
+                assert_ptr_equal(hit.indicator, kept[i]);
+            kept[i] = hit.indicator;
+        }
+    for (int i = 0; i < N; i++)
+        assert_string_equal(kept[i], listed[i]);
+    mm_intel_free(in);
+}
+
 /* Appends printf-style text to b (set-up: it must not fail). */
 __attribute__((format(printf, 2, 3))) static void append(struct mm_buf *b, const char *fmt, ...)
 {
@@ -1197,6 +1253,7 @@ int main(void)
         cmocka_unit_test(test_allowlist_and_dir),
         cmocka_unit_test(test_fast_paths),
         cmocka_unit_test(test_many_indicators),
+        cmocka_unit_test(test_ip_hit_texts),
         cmocka_unit_test(test_large_feeds),
         cmocka_unit_test(test_domain_norm),
         cmocka_unit_test(test_domain_norm_fast),
