@@ -1323,29 +1323,34 @@ static bool digits_value(const char *s, size_t n, unsigned limit, unsigned *v)
 
 /* The length of the dotted quad at the start of s[0..n) by mm_addr_parse's
  * rules (four decimal parts 0-255 without leading zeros), its bytes in out;
- * 0 when there is none. The caller checks what follows it. */
+ * 0 when there is none. The caller checks what follows it. s[n] is a NUL
+ * byte (mm__intel_add_n's values are strings of length n), which is
+ * neither a digit nor a dot: the quad ends there at the latest, so no byte
+ * needs a check against n first (half of this function's instructions,
+ * run for every IPv4 indicator). */
 static size_t v4_quad(const char *s, size_t n, uint8_t out[4])
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     for (int part = 0; part < 4; part++) {
-        unsigned v, d;
-        if (i >= n || (v = (unsigned char)s[i++] - '0') > 9)
+        unsigned v = (unsigned)u[i] - '0', d;
+        if (v > 9)
             return 0; /* no digit */
-        if (i < n && (d = (unsigned char)s[i] - '0') <= 9) {
+        if ((d = (unsigned)u[++i] - '0') <= 9) {
             if (v == 0)
                 return 0; /* leading zero */
             v = v * 10 + d;
-            if (++i < n && (d = (unsigned char)s[i] - '0') <= 9) {
+            if ((d = (unsigned)u[++i] - '0') <= 9) {
                 v = v * 10 + d;
-                if (v > 255 || (++i < n && (unsigned)((unsigned char)s[i] - '0') <= 9))
+                if (v > 255 || (unsigned)u[++i] - '0' <= 9)
                     return 0; /* too large, or a fourth digit */
             }
         }
         out[part] = (uint8_t)v;
-        if (part < 3 && (i >= n || s[i++] != '.'))
+        if (part < 3 && u[i++] != '.')
             return 0;
     }
-    return i;
+    return i <= n ? i : 0;
 }
 
 /* The IPv4 forms nearly every feed line has: "a.b.c.d", "a.b.c.d/n" and
