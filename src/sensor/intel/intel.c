@@ -758,17 +758,23 @@ static inline void ip_clear_host_bits(uint8_t addr[16], unsigned prefix)
 
 /* A word-at-a-time hash of an IP key (every lookup probes one per listed
  * prefix length, so a byte loop here was the lookup's main cost). */
-static uint32_t ip_hash(const uint8_t addr[16], uint8_t family, uint8_t prefix, uint16_t port)
+static inline uint32_t ip_hash_words(uint64_t lo, uint64_t hi, uint8_t family, uint8_t prefix,
+                                     uint16_t port)
 {
-    uint64_t lo, hi;
-    memcpy(&lo, addr, 8);
-    memcpy(&hi, addr + 8, 8);
     uint64_t x = lo * 0x9e3779b97f4a7c15ULL ^ hi * 0xc2b2ae3d27d4eb4fULL ^
                  ((uint64_t)family << 48 | (uint64_t)prefix << 32 | port) * 0x165667b19e3779f9ULL;
     x ^= x >> 32;
     x *= 0xd6e8feb86659fd93ULL;
     x ^= x >> 32;
     return (uint32_t)x;
+}
+
+static uint32_t ip_hash(const uint8_t addr[16], uint8_t family, uint8_t prefix, uint16_t port)
+{
+    uint64_t lo, hi;
+    memcpy(&lo, addr, 8);
+    memcpy(&hi, addr + 8, 8);
+    return ip_hash_words(lo, hi, family, prefix, port);
 }
 
 /* The 16 address bytes of entry e. */
@@ -780,6 +786,26 @@ static inline void entry_addr(const struct mm_intel *in, const struct ip_entry *
     } else {
         memcpy(out, in->ip6[e->addr], 16);
     }
+}
+
+/* ip_hash of entry e's address with port: from the entry's words, not
+ * from its 16 bytes written out first (entry_addr): 4 bytes stored and read
+ * back as 8 stalled each entry of seal's pass (no store forwarding). */
+static inline uint32_t entry_hash(const struct mm_intel *in, const struct ip_entry *e,
+                                  uint16_t port)
+{
+    uint64_t lo, hi = 0;
+    if (e->family != 4) {
+        memcpy(&lo, in->ip6[e->addr], 8);
+        memcpy(&hi, in->ip6[e->addr] + 8, 8);
+    } else {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        lo = e->addr; /* the 4 bytes then 4 zero bytes, read as one word */
+#else
+        lo = (uint64_t)e->addr << 32;
+#endif
+    }
+    return ip_hash_words(lo, hi, e->family, e->prefix, port);
 }
 
 /* Whether entry e's address is addr (16 bytes; an IPv4 one's last 12 are
@@ -1660,12 +1686,9 @@ static struct filter_bit entry_filter_bit(const struct mm_intel *in, const struc
 {
     int f = e->family == 6;
     uint64_t *filter = in->ip_filter[f][e->prefix];
-    uint8_t addr[16];
     if (!filter)
         return (struct filter_bit){NULL, 0};
-    entry_addr(in, e, addr);
-    uint32_t bit = ip_filter_bit(ip_hash(addr, e->family, e->prefix, e->port),
-                                 in->ip_filter_log[f][e->prefix]);
+    uint32_t bit = ip_filter_bit(entry_hash(in, e, e->port), in->ip_filter_log[f][e->prefix]);
     return (struct filter_bit){&filter[bit / 64], 1ull << (bit % 64)};
 }
 
@@ -1673,14 +1696,12 @@ static struct filter_bit entry_filter_bit(const struct mm_intel *in, const struc
 static void ip_filters_add(struct mm_intel *in, const struct ip_entry *e,
                            const struct filter_bit *b)
 {
-    uint8_t addr[16];
     if (b->word)
         *b->word |= b->mask;
-    entry_addr(in, e, addr);
-    if (e->port && in->port_filter)
-        filter_set(in->port_filter, port_filter_bit(in, addr, e->family, e->prefix));
+    if (e->port && in->port_filter) /* port_filter_bit's */
+        filter_set(in->port_filter, ip_filter_bit(entry_hash(in, e, 0), in->port_filter_log));
     if (e->family == 4 && e->prefix >= 16 && in->v4_lens_by16)
-        in->v4_lens_by16[v4_slash16(addr)] |= 1u << (e->prefix - 16);
+        in->v4_lens_by16[v4_slash16((const uint8_t *)&e->addr)] |= 1u << (e->prefix - 16);
 }
 
 /* Builds what ip_filters_alloc allocated, in one pass over the entries (a
