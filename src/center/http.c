@@ -307,12 +307,33 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct mm_request
     return ret;
 }
 
+/* True when the request announces no body (no Content-Length above 0, no
+ * Transfer-Encoding). */
+static bool without_body(struct MHD_Connection *conn, const struct mm_request *req)
+{
+    return req->declared == 0 &&
+           !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+}
+
+/* Sends a reply decided from the headers: at once when a body may follow
+ * (a reply queued before the upload is read makes MHD close the connection
+ * after it instead of reading the body); at the second call, which comes
+ * right away, when none can (the connection then stays open for the next
+ * request: a browser fetching the web UI's files, a 401 on a keep-alive
+ * connection). */
+static enum MHD_Result answer_early(struct MHD_Connection *conn, struct mm_request *req)
+{
+    if (without_body(conn, req)) {
+        req->answered = true;
+        return MHD_YES;
+    }
+    return send_reply(conn, req);
+}
+
 /* The first call for a request has its headers but no body yet. A caller
- * that may not use the route is answered now, from the headers alone, so an
+ * that may not use the route is answered from the headers alone, so an
  * anonymous client can never make the centre buffer a body; so is a body
- * announced larger than what the server-wide budget has left (503). A
- * reply queued before the upload is read makes MHD close the connection
- * after it instead of reading the body. */
+ * announced larger than what the server-wide budget has left (503). */
 static enum MHD_Result request_first_call(struct mm_http_server *srv, struct MHD_Connection *conn,
                                           struct mm_request *req)
 {
@@ -323,7 +344,7 @@ static enum MHD_Result request_first_call(struct mm_http_server *srv, struct MHD
     if (!req->route || !mm_route_admit(req)) {
         if (!req->route)
             mm_route_dispatch(req);
-        return send_reply(conn, req);
+        return answer_early(conn, req);
     }
     if (!req->too_large && req->declared > 0 &&
         atomic_load(&srv->buffered) + req->declared > srv->budget) {
@@ -358,7 +379,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
             return MHD_NO;
         return MHD_YES;
     }
-    if (req->too_large) {
+    if (req->answered) {
+        /* decided from the headers (request_first_call) */
+    } else if (req->too_large) {
         mm_reply_error(req, 413, "too_large", NULL);
     } else if (req->over_budget) {
         mm_reply_error(req, 503, "unavailable", NULL);

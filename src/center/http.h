@@ -52,6 +52,7 @@ struct mm_request {
     bool too_large;
     bool over_budget; /* the server-wide body budget was spent: 503 */
     bool admitted;    /* authenticated and authorised from the headers already */
+    bool answered;    /* reply decided from the headers; sent at the second call */
     char address[MM_ADDR_STRLEN];
     struct mm_principal who;
     enum mm_lang lang;

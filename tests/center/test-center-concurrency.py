@@ -17,6 +17,8 @@ server on 127.0.0.1 (plain HTTP and HTTPS):
 - [server] max_connections bounds the connections served (and the threads
   serving them): past it a new connection is closed unanswered, and served
   again once others have closed;
+- replies decided from a body-less request's headers (static files, 401,
+  404) keep the connection open for the next request;
 - SIGTERM with idle keep-alive connections and a half-sent upload open
   stops the server cleanly (exit 0) after shutdown_grace.
 No timing assertions: where the test waits for something not to happen,
@@ -285,6 +287,33 @@ def threads_of(c):
     return 0
 
 
+def test_keep_alive(c, vendor):
+    """Replies decided from the headers alone (a static page, 401, 404) keep
+    a body-less request's connection open for the next request, as a full
+    reply does; with a body announced, a refusal still closes it unread."""
+    s = open_socket(c)
+    try:
+        reader = Reader(s)
+        statuses = []
+        for method, path, headers in (("GET", "/", {}), ("GET", "/api/v1/me", {}),
+                                      ("GET", "/no/such/page", {}),
+                                      ("GET", "/api/v1/me", {"Authorization": "Bearer " + vendor}),
+                                      ("GET", "/", {})):
+            send(s, method, path, headers)
+            statuses.append(reader.reply()[0])
+        check(statuses == [200, 401, 404, 200, 200], "one keep-alive connection: %r" % statuses)
+        send(s, "POST", "/api/v1/events", {"Content-Type": "application/x-ndjson"}, b"{}\n" * 1000)
+        check(reader.reply()[0] == 401, "events without a key")
+        try:
+            send(s, "GET", "/")
+            after = reader.reply()[0]
+        except (ConnectionError, OSError):
+            after = None
+        check(after is None, "connection kept after refusing an announced body: %r" % after)
+    finally:
+        s.close()
+
+
 def test_stop_with_connections_open(c, w):
     """SIGTERM with idle keep-alive connections and a half upload open."""
     idle = [open_socket(c) for _ in range(5)]
@@ -310,6 +339,7 @@ def run(c, label):
     test_blocked_handler(c, w, vendor)
     test_half_upload(c, w, vendor)
     test_simultaneous(c, w, vendor)
+    test_keep_alive(c, vendor)
     test_stop_with_connections_open(c, w)
     print("ok: %s" % label)
 
