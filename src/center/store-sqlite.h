@@ -13,7 +13,8 @@
 
 /* Takes a free connection of the pool (waits when all are busy, unless this
  * thread holds a connection already: then it opens a spare one, which the
- * release closes). */
+ * release closes). Release on the thread that acquired: what a thread
+ * holds is counted per thread. */
 sqlite3 *mm__sqlite_acquire(struct mm_store *st);
 void mm__sqlite_release(struct mm_store *st, sqlite3 *db);
 int mm__sqlite_exec(sqlite3 *db, const char *sql);
