@@ -147,6 +147,11 @@ void mm__detect_free(struct mm_sensor *s);
 void mm__detect_packet(struct mm_sensor *s, const struct mm_packet *p);
 /* ev's event_type is type ("" when it has none). */
 void mm__detect_event(struct mm_sensor *s, const json_t *ev, const char *type);
+/* mm__detect_event for an event whose member named type is member (a
+ * direct event's stand-in): the detectors' look-up of it is answered
+ * without reading ev. */
+void mm__detect_event_member(struct mm_sensor *s, const json_t *ev, const char *type,
+                             json_t *member);
 void mm__detect_flow_end(struct mm_sensor *s, const struct mm_flow *f);
 void mm__detect_tick(struct mm_sensor *s, const struct timeval *now);
 

@@ -367,7 +367,7 @@ static void handle_direct(struct mm_sensor *s, struct mm__direct_type *t, json_t
     } else if (s->eve && t->eve && write_line(s->eve, arg) != 0) {
         s->st.eve_errors++;
     }
-    mm__detect_event(s, standin, t->name);
+    mm__detect_event_member(s, standin, t->name, t->member);
     mm__devices_event(s, standin);
     d->current = NULL;
     d->current_standin = NULL;
@@ -633,7 +633,7 @@ static bool device_direct(struct mm_sensor *s, const struct mm_eve_header *h, js
     device_output(s, h, rec);
     d->current = h;
     d->current_standin = standin;
-    mm__detect_event(s, standin, "device");
+    mm__detect_event_member(s, standin, "device", rec);
     /* the inventory reads nothing from device events (mm_devices_on_event) */
     d->current = NULL;
     d->current_standin = NULL;

@@ -46,7 +46,9 @@ static void on_device(struct mm__detect_basic *st, struct mm_sensor *s, const js
                               json_object_get(dev, "hostnames"), (json_t *)os,
                               json_object_get(dev, "evidence")};
     json_t *evidence = mm__object_of(keys, values, 5);
-    mm__detect_raise(s, NAME, variant, &at, mm__device_vars(dev), evidence, NULL);
+    struct mm__var vars[MM__DEVICE_VARS];
+    size_t n = mm__device_var_list(dev, vars);
+    mm__detect_raise_texts(s, NAME, variant, &at, vars, n, evidence, NULL);
 }
 
 static void on_smb(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)

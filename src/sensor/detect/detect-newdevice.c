@@ -77,7 +77,9 @@ static void newdevice_event(void *state, struct mm_sensor *s, const json_t *ev)
         return; /* still learning the office's devices */
     const struct mm__alert_at at = {.ev = ev};
     json_t *evidence = record_without_action(dev);
-    mm__detect_raise(s, NAME, 1, &at, mm__device_vars(dev), evidence, NULL);
+    struct mm__var vars[MM__DEVICE_VARS];
+    size_t n = mm__device_var_list(dev, vars);
+    mm__detect_raise_texts(s, NAME, 1, &at, vars, n, evidence, NULL);
 }
 
 const struct mm_detector mm_detector_new_device = {

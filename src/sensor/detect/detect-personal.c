@@ -86,6 +86,14 @@ static const char *phone_vendor(const json_t *dev, const json_t *os)
                : NULL;
 }
 
+/* Sets the text of the entry key (one of mm__device_var_list's) in vars. */
+static void set_var(struct mm__var *vars, size_t n, const char *key, const char *text)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(vars[i].key, key) == 0)
+            vars[i].text = text;
+}
+
 static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct mm__detect_basic *st = state;
@@ -119,21 +127,21 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
                               reasons};
     json_t *evidence = mm__object_of(keys, values, 5); /* NULL without reasons, as before */
     json_decref(reasons);                              /* evidence holds its own reference */
-    json_t *vars = mm__device_vars(dev);
+    struct mm__var vars[MM__DEVICE_VARS];
+    size_t n = mm__device_var_list(dev, vars);
     if (by_name) {
-        json_object_set_new(vars, "name", json_string(by_name));
-        json_object_set_new(vars, "name@ja", json_string(by_name));
+        set_var(vars, n, "name", by_name);
+        set_var(vars, n, "name@ja", by_name);
     }
     if (!by_os) { /* known by name or maker only: say so instead of "unknown" */
-        json_object_set_new(vars, "os",
-                            json_string(by_name ? "phone or tablet (by its name)"
-                                                : "phone or tablet (by its maker)"));
-        json_object_set_new(vars, "os@ja",
-                            json_string(by_name ? "名前からスマートフォン・タブレット"
-                                                : "メーカーからスマートフォン・タブレット"));
+        set_var(vars, n, "os",
+                by_name ? "phone or tablet (by its name)" : "phone or tablet (by its maker)");
+        set_var(vars, n, "os@ja",
+                by_name ? "名前からスマートフォン・タブレット"
+                        : "メーカーからスマートフォン・タブレット");
     }
     const struct mm__alert_at at = {.ev = ev};
-    mm__detect_raise(s, NAME, 1, &at, vars, evidence, NULL);
+    mm__detect_raise_texts(s, NAME, 1, &at, vars, n, evidence, NULL);
 }
 
 const struct mm_detector mm_detector_personal_device = {

@@ -3,6 +3,7 @@
  * data/sensor/detectors.json, alert raising, suppression, hashing. */
 #include "sensor/detect/detect-util.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,34 +22,157 @@
 static json_t *texts; /* loaded once; lives as long as the program */
 static pthread_once_t texts_once = PTHREAD_ONCE_INIT;
 
+/* A variant's texts as detectors.json holds them, read once: an alert
+ * finds them by a scan of this list instead of four JSON look-ups by name
+ * (and the variant number's text). The pointers are the texts' own strings. */
+struct variant_texts {
+    const char *detector; /* the detector's key in detectors.json */
+    unsigned variant, number;
+    const char *signature, *ja, *en, *category;
+    json_int_t severity;
+};
+
+static struct variant_texts *variants; /* NULL: not read (then the JSON is asked) */
+static size_t variant_count;
+
+/* The variant number a key of "variants" names: its decimal text without
+ * leading zeros (what the look-up by mm_str_u64's text would find); false
+ * for any other key. */
+static bool variant_key(const char *key, unsigned *variant)
+{
+    char text[MM_U64_STRLEN];
+    unsigned long long v = 0;
+    for (const char *k = key; *k; k++) {
+        if (*k < '0' || *k > '9' || v > UINT_MAX / 10)
+            return false;
+        v = v * 10 + (unsigned)(*k - '0');
+    }
+    if (v > UINT_MAX)
+        return false;
+    mm_str_u64(v, text);
+    *variant = (unsigned)v;
+    return strcmp(text, key) == 0;
+}
+
+/* Reads the variants of every detector into the list (left NULL when
+ * memory runs out: alerts then read the JSON). */
+static void read_variants(void)
+{
+    const char *name, *key;
+    json_t *d, *v;
+    size_t n = 0, i = 0;
+    json_object_foreach(texts, name, d) n += json_object_size(json_object_get(d, "variants"));
+    struct variant_texts *list = calloc(n ? n : 1, sizeof *list);
+    if (!list)
+        return;
+    json_object_foreach(texts, name, d)
+    {
+        unsigned number = (unsigned)json_integer_value(json_object_get(d, "number"));
+        json_object_foreach(json_object_get(d, "variants"), key, v)
+        {
+            struct variant_texts *t = &list[i];
+            const json_t *msg = json_object_get(v, "message");
+            if (i >= n || !variant_key(key, &t->variant))
+                continue;
+            t->detector = name;
+            t->number = number;
+            t->signature = json_string_value(json_object_get(v, "signature"));
+            t->ja = json_string_value(json_object_get(msg, "ja"));
+            t->en = json_string_value(json_object_get(msg, "en"));
+            t->category = json_string_value(json_object_get(v, "category"));
+            t->severity = json_integer_value(json_object_get(v, "severity"));
+            i++;
+        }
+    }
+    variants = list;
+    variant_count = i;
+}
+
 static void load_texts(void)
 {
     if (mm_data_json(TEXTS_PATH, &texts) != 0)
         texts = NULL;
+    read_variants();
 }
 
-static const json_t *variant_of(const char *detector, unsigned variant, unsigned *number)
+/* The texts of (detector, variant) from the JSON (when the list could not
+ * be made), into *out; false when detectors.json has no such variant. */
+static bool variant_from_json(const char *detector, unsigned variant, struct variant_texts *out)
 {
     char key[MM_U64_STRLEN];
-    pthread_once(&texts_once, load_texts);
     const json_t *d = json_object_get(texts, detector);
     mm_str_u64(variant, key);
-    *number = (unsigned)json_integer_value(json_object_get(d, "number"));
-    return json_object_get(json_object_get(d, "variants"), key);
+    const json_t *v = json_object_get(json_object_get(d, "variants"), key);
+    const json_t *msg = json_object_get(v, "message");
+    if (!v)
+        return false;
+    *out = (struct variant_texts){
+        .detector = detector,
+        .variant = variant,
+        .number = (unsigned)json_integer_value(json_object_get(d, "number")),
+        .signature = json_string_value(json_object_get(v, "signature")),
+        .ja = json_string_value(json_object_get(msg, "ja")),
+        .en = json_string_value(json_object_get(msg, "en")),
+        .category = json_string_value(json_object_get(v, "category")),
+        .severity = json_integer_value(json_object_get(v, "severity")),
+    };
+    return true;
+}
+
+/* The texts of (detector, variant), NULL when detectors.json has none;
+ * spare holds them when they come from the JSON. */
+static const struct variant_texts *variant_of(const char *detector, unsigned variant,
+                                              struct variant_texts *spare)
+{
+    pthread_once(&texts_once, load_texts);
+    if (!variants)
+        return variant_from_json(detector, variant, spare) ? spare : NULL;
+    for (size_t i = 0; i < variant_count; i++) {
+        const struct variant_texts *t = &variants[i];
+        if (t->variant == variant && t->detector[0] == detector[0] &&
+            strcmp(t->detector, detector) == 0)
+            return t;
+    }
+    return NULL;
 }
 
 uint32_t mm__detect_sid(const char *detector, unsigned variant)
 {
-    unsigned number;
-    const json_t *v = variant_of(detector, variant, &number);
-    return v && number ? MM_SID_BASE + 100u * number + variant : 0;
+    struct variant_texts spare;
+    const struct variant_texts *t = variant_of(detector, variant, &spare);
+    return t && t->number ? MM_SID_BASE + 100u * t->number + variant : 0;
 }
 
-/* The value of placeholder name[0..n) for lang (NULL: none): the "name@lang"
- * entry when vars has one, else the "name" entry, as text (integers
- * printed into num); NULL when vars has neither as a string or integer. */
-static const char *placeholder_value(const json_t *vars, const char *name, size_t n,
-                                     const char *lang, char num[32])
+/* ---- placeholders ------------------------------------------------------------ */
+
+/* The placeholder values of one alert as a list: a key's text, or NULL
+ * for a value that is neither a string nor an integer (it still hides a
+ * plain name behind a "name@lang" entry, as the look-up in the object did). */
+#define VARS_MAX 32
+
+struct var_list {
+    const struct mm__var *vars;
+    size_t n;
+    const json_t *json; /* more than VARS_MAX members: asked by name instead */
+};
+
+/* The entry of vars named name[0..n), followed by suffix[0..k) when k > 0. */
+static const struct mm__var *find_var(const struct var_list *l, const char *name, size_t n,
+                                      const char *suffix, size_t k)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const struct mm__var *v = &l->vars[i];
+        if (v->key_len == n + k && memcmp(v->key, name, n) == 0 &&
+            (k == 0 || memcmp(v->key + n, suffix, k) == 0))
+            return v;
+    }
+    return NULL;
+}
+
+/* The value of placeholder name[0..n) for lang from a JSON object (the
+ * list's fallback), integers printed into num. */
+static const char *json_value(const json_t *vars, const char *name, size_t n, const char *lang,
+                              char num[32])
 {
     char key[48]; /* "name@lang", cut to 47 bytes */
     const json_t *v = NULL;
@@ -74,14 +198,37 @@ static const char *placeholder_value(const json_t *vars, const char *name, size_
     return json_string_value(v);
 }
 
-bool mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, char *out,
-                       size_t outlen)
+/* The value of placeholder name[0..n) (n <= 30) for lang (NULL: none): the
+ * "name@lang" entry when there is one, else the "name" entry; NULL when
+ * neither holds a string or an integer. */
+static const char *placeholder_value(const struct var_list *l, const char *name, size_t n,
+                                     const char *lang, char num[32])
+{
+    if (l->json)
+        return json_value(l->json, name, n, lang, num);
+    const struct mm__var *v = NULL;
+    if (lang) {
+        char suffix[48]; /* "@lang", cut as "name@lang" is cut to 47 bytes */
+        size_t k = strlen(lang);
+        if (k > 46 - n)
+            k = 46 - n;
+        suffix[0] = '@';
+        memcpy(suffix + 1, lang, k);
+        v = find_var(l, name, n, suffix, k + 1);
+    }
+    if (!v)
+        v = find_var(l, name, n, NULL, 0);
+    return v ? v->text : NULL;
+}
+
+static bool format_list(const char *tmpl, const struct var_list *l, const char *lang, char *out,
+                        size_t outlen)
 {
     size_t o = 0;
     bool whole = true;
     if (outlen == 0)
         return false;
-    const char *p = tmpl;
+    const char *p = tmpl ? tmpl : "";
     while (*p && o + 1 < outlen) {
         if (*p != '{') { /* a run of plain text, copied whole */
             size_t n = strcspn(p, "{");
@@ -97,7 +244,7 @@ bool mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, c
         const char *close = strchr(p, '}');
         char num[32];
         const char *s = close && close - p < 32
-                            ? placeholder_value(vars, p + 1, (size_t)(close - p - 1), lang, num)
+                            ? placeholder_value(l, p + 1, (size_t)(close - p - 1), lang, num)
                             : NULL;
         if (s) {
             size_t n = strlen(s);
@@ -114,6 +261,55 @@ bool mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, c
     }
     out[o] = '\0';
     return whole && *p == '\0';
+}
+
+/* An integer as "%lld" prints it. */
+static void integer_text(json_int_t v, char num[32])
+{
+    if (v >= 0) {
+        mm_str_u64((uint64_t)v, num);
+        return;
+    }
+    snprintf(num, 32, "%lld", (long long)v);
+}
+
+/* The members of vars (an object, or NULL: none) as a list in vars_out,
+ * integers printed into nums; an object of more than VARS_MAX members is
+ * left to be asked by name. */
+static struct var_list list_of(const json_t *vars, struct mm__var vars_out[VARS_MAX],
+                               char nums[VARS_MAX][32])
+{
+    struct var_list l = {vars_out, 0, NULL};
+    const char *key;
+    json_t *value;
+    if (json_object_size(vars) > VARS_MAX) {
+        l.json = vars;
+        return l;
+    }
+    void *it;
+    for (it = json_object_iter((json_t *)vars); it && l.n < VARS_MAX;
+         it = json_object_iter_next((json_t *)vars, it)) {
+        struct mm__var *v = &vars_out[l.n++];
+        key = json_object_iter_key(it);
+        value = json_object_iter_value(it);
+        v->key = key;
+        v->key_len = json_object_iter_key_len(it);
+        v->text = json_string_value(value);
+        if (json_is_integer(value)) {
+            integer_text(json_integer_value(value), nums[l.n - 1]);
+            v->text = nums[l.n - 1];
+        }
+    }
+    return l;
+}
+
+bool mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, char *out,
+                       size_t outlen)
+{
+    struct mm__var list[VARS_MAX];
+    char nums[VARS_MAX][32];
+    struct var_list l = list_of(vars, list, nums);
+    return format_list(tmpl, &l, lang, out, outlen);
 }
 
 /* A one-element array of the text s (json_string: NULL for invalid UTF-8). */
@@ -143,32 +339,31 @@ static json_t *alert_metadata(const char *detector, const char *family)
     return meta;
 }
 
-uint32_t mm__detect_raise(struct mm_sensor *s, const char *detector, unsigned variant,
-                          const struct mm__alert_at *at, json_t *vars, json_t *evidence,
-                          const char *family)
+bool mm__detect_format_texts(const char *tmpl, const struct mm__var *vars, size_t nvars,
+                             const char *lang, char *out, size_t outlen)
 {
-    unsigned number;
-    const json_t *v = variant_of(detector, variant, &number);
+    const struct var_list l = {vars, nvars, NULL};
+    return format_list(tmpl, &l, lang, out, outlen);
+}
+
+/* Raises the alert of texts t with the placeholders of l (the common part
+ * of mm__detect_raise and mm__detect_raise_texts); evidence is stolen. */
+static void raise_with(struct mm_sensor *s, const char *detector, const struct variant_texts *t,
+                       uint32_t sid, const struct mm__alert_at *at, const struct var_list *l,
+                       json_t *evidence, const char *family)
+{
     char sig[512], ja[2048], en[2048];
-    uint32_t sid = 0;
-    if (!v || !number)
-        goto out;
-    sid = MM_SID_BASE + 100u * number + variant;
-    const json_t *msg = json_object_get(v, "message");
-    /* texts from detectors.json and vars' JSON strings are valid UTF-8; a
+    /* texts from detectors.json and the values' strings are valid UTF-8; a
      * text cut to its buffer may end inside a character, and is checked */
-    bool whole = mm__detect_format(json_string_value(json_object_get(v, "signature")), vars, NULL,
-                                   sig, sizeof sig);
-    whole &=
-        mm__detect_format(json_string_value(json_object_get(msg, "ja")), vars, "ja", ja, sizeof ja);
-    whole &=
-        mm__detect_format(json_string_value(json_object_get(msg, "en")), vars, "en", en, sizeof en);
+    bool whole = format_list(t->signature, l, NULL, sig, sizeof sig);
+    whole &= format_list(t->ja, l, "ja", ja, sizeof ja);
+    whole &= format_list(t->en, l, "en", en, sizeof en);
     json_t *meta = alert_metadata(detector, family);
     struct mm_eve_alert a = {
         .signature_id = sid,
         .signature = sig,
-        .category = json_string_value(json_object_get(v, "category")),
-        .severity = (enum mm_severity)json_integer_value(json_object_get(v, "severity")),
+        .category = t->category,
+        .severity = (enum mm_severity)t->severity,
         .detector = detector,
         .message_ja = ja,
         .message_en = en,
@@ -176,16 +371,47 @@ uint32_t mm__detect_raise(struct mm_sensor *s, const char *detector, unsigned va
         .evidence = evidence,
         .texts_valid = whole,
     };
-    evidence = NULL; /* stolen by the alert */
     if (at->ev)
         mm_sensor_alert_event(s, at->ev, &a);
     else if (at->pkt)
         mm_sensor_alert_packet(s, at->pkt, &a);
     else
         mm_sensor_alert_at(s, mm_sensor_now(s), at->src, at->dst, &a);
-out:
+}
+
+uint32_t mm__detect_raise(struct mm_sensor *s, const char *detector, unsigned variant,
+                          const struct mm__alert_at *at, json_t *vars, json_t *evidence,
+                          const char *family)
+{
+    struct variant_texts spare;
+    const struct variant_texts *t = variant_of(detector, variant, &spare);
+    uint32_t sid = 0;
+    if (t && t->number) {
+        struct mm__var list[VARS_MAX];
+        char nums[VARS_MAX][32];
+        struct var_list l = list_of(vars, list, nums);
+        sid = MM_SID_BASE + 100u * t->number + variant;
+        raise_with(s, detector, t, sid, at, &l, evidence, family);
+        evidence = NULL; /* stolen by the alert */
+    }
     json_decref(vars);
     json_decref(evidence);
+    return sid;
+}
+
+uint32_t mm__detect_raise_texts(struct mm_sensor *s, const char *detector, unsigned variant,
+                                const struct mm__alert_at *at, const struct mm__var *vars,
+                                size_t nvars, json_t *evidence, const char *family)
+{
+    struct variant_texts spare;
+    const struct variant_texts *t = variant_of(detector, variant, &spare);
+    if (!t || !t->number) {
+        json_decref(evidence);
+        return 0;
+    }
+    uint32_t sid = MM_SID_BASE + 100u * t->number + variant;
+    const struct var_list l = {vars, nvars, NULL};
+    raise_with(s, detector, t, sid, at, &l, evidence, family);
     return sid;
 }
 
@@ -444,15 +670,7 @@ json_t *mm__object_of(const char *const keys[], json_t *const values[], size_t n
     return o;
 }
 
-/* Sets key (a literal) to the text v (from a JSON string or a literal:
- * valid UTF-8) in o; false when memory runs out. */
-static bool set_valid_text(json_t *o, const char *key, const char *v)
-{
-    json_t *j = json_string_nocheck(v);
-    return j && json_object_set_new_nocheck(o, key, j) == 0;
-}
-
-json_t *mm__device_vars(const json_t *dev)
+size_t mm__device_var_list(const json_t *dev, struct mm__var out[MM__DEVICE_VARS])
 {
     const json_t *os = json_object_get(dev, "os");
     const char *mac = json_string_value(json_object_get(dev, "mac"));
@@ -462,23 +680,34 @@ json_t *mm__device_vars(const json_t *dev)
     const char *os_en = json_string_value(json_object_get(os, "name"));
     const char *os_ja = json_string_value(json_object_get(os, "name_ja"));
     bool has_vendor = vendor && vendor[0];
-    const char *const pairs[][2] = {{"name", name ? name : "unnamed device"},
-                                    {"name@ja", name ? name : "名前不明の機器"},
-                                    {"mac", mac ? mac : "-"},
-                                    {"ip", ip ? ip : "-"},
-                                    {"vendor", has_vendor ? vendor : "unknown"},
-                                    {"vendor@ja", has_vendor ? vendor : "不明"},
-                                    {"os", os_en ? os_en : "unknown"},
-                                    {"os@ja", os_ja ? os_ja : "不明"},
-                                    {"ip@ja", ip ? ip : "不明"},
-                                    {"mac@ja", mac ? mac : "不明"}};
+    const char *const pairs[MM__DEVICE_VARS][2] = {{"name", name ? name : "unnamed device"},
+                                                   {"name@ja", name ? name : "名前不明の機器"},
+                                                   {"mac", mac ? mac : "-"},
+                                                   {"ip", ip ? ip : "-"},
+                                                   {"vendor", has_vendor ? vendor : "unknown"},
+                                                   {"vendor@ja", has_vendor ? vendor : "不明"},
+                                                   {"os", os_en ? os_en : "unknown"},
+                                                   {"os@ja", os_ja ? os_ja : "不明"},
+                                                   {"ip@ja", ip ? ip : "不明"},
+                                                   {"mac@ja", mac ? mac : "不明"}};
+    for (size_t i = 0; i < MM__DEVICE_VARS; i++)
+        out[i] = (struct mm__var){pairs[i][0], strlen(pairs[i][0]), pairs[i][1]};
+    return MM__DEVICE_VARS;
+}
+
+json_t *mm__device_vars(const json_t *dev)
+{
+    struct mm__var list[MM__DEVICE_VARS];
+    size_t n = mm__device_var_list(dev, list);
     /* the texts are the record's (JSON strings) or literals: no UTF-8 check */
     json_t *vars = json_object();
-    for (size_t i = 0; vars && i < sizeof pairs / sizeof pairs[0]; i++)
-        if (!set_valid_text(vars, pairs[i][0], pairs[i][1])) {
+    for (size_t i = 0; vars && i < n; i++) {
+        json_t *j = json_string_nocheck(list[i].text);
+        if (!j || json_object_set_new_nocheck(vars, list[i].key, j) != 0) {
             json_decref(vars);
             vars = NULL;
         }
+    }
     return vars;
 }
 
@@ -545,12 +774,15 @@ json_t *mm__event_get(const json_t *obj, const char *key)
     if (!v->ev || !obj)
         return json_object_get(obj, key);
     for (unsigned i = 0; i < v->n; i++)
-        if (v->memo[i].obj == obj && v->memo[i].key == key)
+        if (v->memo[i].obj == obj &&
+            (v->memo[i].key == key || (v->memo[i].by_text && v->memo[i].key[0] == key[0] &&
+                                       strcmp(v->memo[i].key, key) == 0)))
             return v->memo[i].value;
     json_t *value = json_object_get(obj, key);
     if (v->n < MM__EVENT_MEMO) {
         v->memo[v->n].obj = obj;
         v->memo[v->n].key = key;
+        v->memo[v->n].by_text = false;
         v->memo[v->n++].value = value;
     }
     return value;

@@ -31,6 +31,26 @@ uint32_t mm__detect_raise(struct mm_sensor *s, const char *detector, unsigned va
                           const struct mm__alert_at *at, json_t *vars, json_t *evidence,
                           const char *family);
 
+/* A placeholder's value for mm__detect_raise_texts: key ("name",
+ * "name@ja") of key_len bytes and its text (valid UTF-8; NULL: none, which
+ * still hides "name" behind "name@ja"). Keys are unique in a list. */
+struct mm__var {
+    const char *key;
+    size_t key_len;
+    const char *text;
+};
+
+/* mm__detect_raise with the placeholders as a list of texts instead of a
+ * JSON object: the same alert without building one. vars is borrowed. */
+uint32_t mm__detect_raise_texts(struct mm_sensor *s, const char *detector, unsigned variant,
+                                const struct mm__alert_at *at, const struct mm__var *vars,
+                                size_t nvars, json_t *evidence, const char *family);
+
+/* mm__detect_format with the values as a list (as mm__detect_raise_texts
+ * fills the texts). */
+bool mm__detect_format_texts(const char *tmpl, const struct mm__var *vars, size_t nvars,
+                             const char *lang, char *out, size_t outlen);
+
 /* The signature id of (detector, variant), 0 when unknown. */
 uint32_t mm__detect_sid(const char *detector, unsigned variant);
 
@@ -124,7 +144,9 @@ static inline uint64_t mm__mix64(uint64_t x)
  * and each look-up hashes the key. The dispatch changes nothing in the
  * event meanwhile, so a remembered member stays what the event holds. For
  * any other event (a test's harness, a detector's own objects) both read
- * the JSON. */
+ * the JSON. A direct event's dispatch (mm__detect_event_member) starts the
+ * memo with the stand-in's protocol member, which the sensor already holds:
+ * that entry's key is the type's name, compared by its text. */
 #define MM__EVENT_MEMO 8
 
 struct mm__event_view {
@@ -135,6 +157,7 @@ struct mm__event_view {
         const json_t *obj;
         const char *key; /* compared by address: callers pass literals */
         json_t *value;
+        bool by_text; /* key compared by its text too (the dispatch's entry) */
     } memo[MM__EVENT_MEMO];
 };
 
@@ -209,6 +232,10 @@ void mm__detect_basic_free(void *state);
 /* Placeholder values describing a device record ("device" event object):
  * name, mac, ip, vendor, os (each with an "@ja" twin where the words differ). */
 json_t *mm__device_vars(const json_t *device);
+/* The same values as a list for mm__detect_raise_texts (the record's own
+ * strings and literals): MM__DEVICE_VARS entries, keys in the order above. */
+#define MM__DEVICE_VARS 10
+size_t mm__device_var_list(const json_t *device, struct mm__var out[MM__DEVICE_VARS]);
 
 /* An object of the n members keys[i] (literals): values[i], each taking a
  * reference (json_pack's "O" without its format parsing); NULL when a

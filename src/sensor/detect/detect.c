@@ -252,13 +252,21 @@ void mm__detect_packet(struct mm_sensor *s, const struct mm_packet *p)
 }
 
 /* Hands ev to the detectors of its type, with the thread's view of it
- * (detect-util.h) set for them. */
-static void run_event(struct mm_sensor *s, const json_t *ev, const char *type)
+ * (detect-util.h) set for them; member, when not NULL, is ev's member
+ * named type. */
+static void run_event(struct mm_sensor *s, const json_t *ev, const char *type, json_t *member)
 {
     uint32_t bit = type_bit(type);
     mm__event_view.ev = ev;
     mm__event_view.type = type;
     mm__event_view.n = 0;
+    if (member && type[0]) {
+        mm__event_view.memo[0].obj = ev;
+        mm__event_view.memo[0].key = type;
+        mm__event_view.memo[0].value = member;
+        mm__event_view.memo[0].by_text = true;
+        mm__event_view.n = 1;
+    }
     for (size_t k = 0; k < event_count; k++)
         if (event_runs[k].mask & bit)
             event_runs[k].on_event(s->det_state[event_runs[k].index], s, ev);
@@ -268,15 +276,21 @@ static void run_event(struct mm_sensor *s, const json_t *ev, const char *type)
     mm__event_view.ev = NULL;
 }
 
-void mm__detect_event(struct mm_sensor *s, const json_t *ev, const char *type)
+void mm__detect_event_member(struct mm_sensor *s, const json_t *ev, const char *type,
+                             json_t *member)
 {
     if (!mm__event_view.ev) {
-        run_event(s, ev, type);
+        run_event(s, ev, type, member);
         return;
     }
     struct mm__event_view outer = mm__event_view; /* an event handed out inside another */
-    run_event(s, ev, type);
+    run_event(s, ev, type, member);
     mm__event_view = outer;
+}
+
+void mm__detect_event(struct mm_sensor *s, const json_t *ev, const char *type)
+{
+    mm__detect_event_member(s, ev, type, NULL);
 }
 
 void mm__detect_flow_end(struct mm_sensor *s, const struct mm_flow *f)

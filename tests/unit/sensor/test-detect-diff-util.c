@@ -5,8 +5,11 @@
  * old_detect_format: a byte at a time, snprintf for "name@lang"), on random
  * templates — long Japanese text, placeholders of every length around the
  * 32-byte limit, unclosed and nested braces, values that are strings,
- * integers, objects or missing, "@ja" twins, any output size down to 0 —
- * and mm__hash_fast, which must give equal keys equal hashes; and the
+ * integers, objects or missing, "@ja" twins, any output size down to 0,
+ * objects small enough to be read as a list and large ones asked by name;
+ * the device values as a list (mm__device_var_list) against the object
+ * (mm__device_vars); signature ids from the texts read once against
+ * detectors.json; mm__hash_fast, which must give equal keys equal hashes; and the
  * keyed hashes of suppression keys (mm__keyed_*), which are SipHash under
  * the process key and follow that key. */
 #include <setjmp.h>
@@ -16,8 +19,10 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/data.h"
 #include "core/hash.h"
 #include "sensor/detect/detect-util.h"
 
@@ -91,7 +96,10 @@ static const char *const names[] = {"src",
                                     "abcdefghijklmnopqrstuvwxyz0123", /* 30 bytes: the longest */
                                     "abcdefghijklmnopqrstuvwxyz01234"};
 
-static json_t *random_vars(void)
+/* Values for every name, its "@ja" twin and a long-tagged twin, each
+ * absent with probability absent / (absent + 4): 1 gives objects of more
+ * than 32 members mostly (asked by name), 12 small ones (read as a list). */
+static json_t *random_vars_sparse(uint32_t absent)
 {
     json_t *vars = json_object();
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -101,7 +109,8 @@ static json_t *random_vars(void)
                      twin == 0   ? ""
                      : twin == 1 ? "@ja"
                                  : "@a-very-long-language-tag-indeed");
-            switch (rnd(5)) {
+            uint32_t pick = rnd(absent + 4);
+            switch (pick < absent ? 0 : pick - absent + 1) {
             case 0:
                 break; /* absent */
             case 1:
@@ -117,6 +126,11 @@ static json_t *random_vars(void)
         }
     }
     return vars;
+}
+
+static json_t *random_vars(void)
+{
+    return random_vars_sparse(1);
 }
 
 static void random_template(char *out, size_t max)
@@ -159,6 +173,113 @@ static void test_format_equal_old(void **state)
         assert_int_equal(whole, outlen > 0 && strcmp(a, full) == 0);
         json_decref(vars);
     }
+}
+
+/* Small objects (at most 32 members: read as a list of texts) against the
+ * code before, as test_format_equal_old does for large ones. */
+static void test_format_small_equal_old(void **state)
+{
+    (void)state;
+    static const char *const langs[] = {NULL, "ja", "en", "a-very-long-language-tag-indeed"};
+    char tmpl[1024], a[600], b[600];
+    for (int i = 0; i < 20000; i++) {
+        json_t *vars = random_vars_sparse(12);
+        random_template(tmpl, sizeof tmpl);
+        const char *lang = langs[rnd(4)];
+        size_t outlen = rnd(3) == 0 ? rnd(40) : sizeof a;
+        memset(a, 'A', sizeof a);
+        memset(b, 'A', sizeof b);
+        mm__detect_format(tmpl, vars, lang, a, outlen);
+        old_detect_format(tmpl, vars, lang, b, outlen);
+        assert_memory_equal(a, b, sizeof a);
+        json_decref(vars);
+    }
+}
+
+/* A random device record: each member present or not, hostnames and ips
+ * empty or not, vendor empty or not. */
+static json_t *random_device(void)
+{
+    json_t *dev = json_object(), *os = json_object();
+    if (rnd(2))
+        json_object_set_new(dev, "mac", json_string("00:11:22:33:44:55"));
+    if (rnd(2))
+        json_object_set_new(dev, "ips", json_pack("[s]", "192.168.1.20"));
+    else if (rnd(2))
+        json_object_set_new(dev, "ips", json_array());
+    if (rnd(2))
+        json_object_set_new(dev, "hostnames", json_pack("[ss]", "office-pc {src}", "b"));
+    if (rnd(3))
+        json_object_set_new(dev, "vendor", json_string(rnd(2) ? "" : "Example Corp"));
+    if (rnd(2))
+        json_object_set_new(os, "name", json_string("Windows XP"));
+    if (rnd(2))
+        json_object_set_new(os, "name_ja", json_string("ウィンドウズ XP"));
+    json_object_set_new(dev, "os", os);
+    return dev;
+}
+
+/* The device's values as a list (mm__device_var_list, what the device
+ * detectors raise with) fill every detector's texts as the object
+ * (mm__device_vars) does. */
+static void test_device_var_list(void **state)
+{
+    (void)state;
+    static const char *const langs[] = {NULL, "ja", "en"};
+    static const char *const fixed[] = {
+        "{name} ({mac}, {ip}) {vendor} {os}",
+        "{name@ja}{mac@ja}{ip@ja}{vendor@ja}{os@ja}{missing}{name",
+    };
+    char tmpl[1024], a[600], b[600];
+    for (int i = 0; i < 5000; i++) {
+        json_t *dev = random_device(), *vars = mm__device_vars(dev);
+        struct mm__var list[MM__DEVICE_VARS];
+        size_t n = mm__device_var_list(dev, list);
+        if (i < 2)
+            snprintf(tmpl, sizeof tmpl, "%s", fixed[i]);
+        else
+            random_template(tmpl, sizeof tmpl);
+        for (int l = 0; l < 3; l++) {
+            size_t outlen = rnd(3) == 0 ? rnd(40) : sizeof a;
+            memset(a, 'A', sizeof a);
+            memset(b, 'A', sizeof b);
+            bool wa = mm__detect_format(tmpl, vars, langs[l], a, outlen);
+            bool wb = mm__detect_format_texts(tmpl, list, n, langs[l], b, outlen);
+            assert_memory_equal(a, b, sizeof a);
+            assert_int_equal(wa, wb);
+        }
+        json_decref(vars);
+        json_decref(dev);
+    }
+}
+
+/* Signature ids from the texts read once equal those of detectors.json
+ * asked by name: every variant it has, none it lacks. */
+static void test_sids(void **state)
+{
+    (void)state;
+    json_t *texts = NULL;
+    const char *name, *key;
+    json_t *d, *v;
+    assert_int_equal(mm_data_json("sensor/detectors.json", &texts), 0);
+    size_t seen = 0;
+    json_object_foreach(texts, name, d)
+    {
+        json_int_t number = json_integer_value(json_object_get(d, "number"));
+        json_object_foreach(json_object_get(d, "variants"), key, v)
+        {
+            unsigned variant = (unsigned)strtoul(key, NULL, 10);
+            assert_int_equal(mm__detect_sid(name, variant),
+                             number ? MM_SID_BASE + 100u * (unsigned)number + variant : 0);
+            seen++;
+        }
+        assert_int_equal(mm__detect_sid(name, 99), 0);
+        assert_int_equal(mm__detect_sid(name, 0), 0);
+    }
+    assert_true(seen >= 11);
+    assert_int_equal(mm__detect_sid("no-such-detector", 1), 0);
+    assert_int_equal(mm__detect_sid("", 1), 0);
+    json_decref(texts);
 }
 
 static void test_hash_fast(void **state)
@@ -217,9 +338,9 @@ static void test_keyed_hashes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_format_equal_old),
-        cmocka_unit_test(test_hash_fast),
-        cmocka_unit_test(test_keyed_hashes),
+        cmocka_unit_test(test_format_equal_old), cmocka_unit_test(test_format_small_equal_old),
+        cmocka_unit_test(test_device_var_list),  cmocka_unit_test(test_sids),
+        cmocka_unit_test(test_hash_fast),        cmocka_unit_test(test_keyed_hashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
