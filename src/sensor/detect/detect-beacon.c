@@ -135,19 +135,29 @@ static struct pair *pair_at(const struct beacon_state *st, size_t i)
     return (struct pair *)(void *)(st->pairs + i * st->stride);
 }
 
-/* The table's hash of the packet's (src, dst, port): a few multiplications
- * over the address words, keyed. Where a pair sits in the table is never
- * seen outside it, so this need not be the suppression key (which
- * mm__keyed_addr makes only when a pair alerts). */
+/* The table's hash of the packet's (src, dst, port): each keyed address
+ * word times its own odd constant (a bijection per word), summed, then
+ * one mix. Where a pair sits in the table is never seen outside it (a full
+ * table makes new pairs wait, idle pairs leave by their age), so this need
+ * not be the suppression key (which mm__keyed_addr makes only when a pair
+ * alerts); five mixes, one per word, cost twice as much. */
 static uint64_t pair_hash(const struct beacon_state *st, const struct mm_packet *p)
 {
     uint64_t w[4];
     memcpy(w, p->src.bytes, 16);
     memcpy(w + 2, p->dst.bytes, 16);
     uint64_t k = st->hash_key;
-    uint64_t h = mm__mix64(w[0] ^ k) + mm__mix64(w[1] ^ (k + p->src.family));
-    h = mm__mix64(h ^ w[2]) + mm__mix64(w[3] ^ (k + ((uint64_t)p->dst.family << 16 | p->dport)));
+    uint64_t h = (w[0] ^ k) * 0x9e3779b97f4a7c15ULL +
+                 (w[1] ^ (k + p->src.family)) * 0xc2b2ae3d27d4eb4fULL +
+                 (w[2] ^ (k >> 7)) * 0x165667b19e3779f9ULL +
+                 (w[3] ^ (k + ((uint64_t)p->dst.family << 16 | p->dport))) * 0xd6e8feb86659fd93ULL;
     return mm__mix64(h);
+}
+
+/* Whether a and b are the same address (mm_addr_equal, without the call). */
+static inline bool same_addr(const struct mm_addr *a, const struct mm_addr *b)
+{
+    return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;
 }
 
 /* Never 0, and with the hash's low bits, so a slot's home (hash % PAIRS)
@@ -218,7 +228,7 @@ static size_t pair_slot(struct beacon_state *st, const struct mm_packet *p, uint
     for (size_t k = 0; k < PAIRS && st->tags[j]; k++, j = (j + 1) % PAIRS) {
         struct pair *e = pair_at(st, j);
         if (st->tags[j] == tag && e->hash == h && e->port == p->dport &&
-            mm_addr_equal(&e->src, &p->src) && mm_addr_equal(&e->dst, &p->dst))
+            same_addr(&e->src, &p->src) && same_addr(&e->dst, &p->dst))
             return j;
     }
     if (st->used * 4 >= PAIRS * 3) {
