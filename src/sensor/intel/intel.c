@@ -54,7 +54,7 @@ struct pool {
  * by, is hashed; a byte loop was a visible share of loading). Only slot
  * positions depend on it. From 8 bytes on, the last word is the last eight
  * bytes (overlapping the word before): no byte loop for the rest. */
-static uint32_t hash_bytes(const void *data, size_t n, uint32_t seed)
+static inline uint32_t hash_words(const void *data, size_t n, uint32_t seed, uint64_t set)
 {
     const uint8_t *b = data;
     uint64_t h = (0x9e3779b97f4a7c15ULL ^ seed) + n, w = 0;
@@ -62,7 +62,7 @@ static uint32_t hash_bytes(const void *data, size_t n, uint32_t seed)
         const uint8_t *last = b + n - 8;
         for (; b < last; b += 8) {
             memcpy(&w, b, 8);
-            h = (h ^ w) * 0xff51afd7ed558ccdULL;
+            h = (h ^ (w | set)) * 0xff51afd7ed558ccdULL;
             h ^= h >> 32;
         }
         memcpy(&w, last, 8);
@@ -70,11 +70,32 @@ static uint32_t hash_bytes(const void *data, size_t n, uint32_t seed)
         for (size_t i = 0; i < n; i++)
             w |= (uint64_t)b[i] << (8 * i);
     }
-    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h = (h ^ (w | set)) * 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 33;
     return (uint32_t)h;
+}
+
+static uint32_t hash_bytes(const void *data, size_t n, uint32_t seed)
+{
+    return hash_words(data, n, seed, 0);
+}
+
+/* The hash of a string table key, from its kind (the key's first byte)
+ * and value[0..n): hash_words with every byte's 0x20 bit set, which is
+ * what lower-casing a letter sets, so a name's hash can be taken from the
+ * name as listed (see add_name_at: the lower-cased key it has just stored
+ * is not read back). Only slot positions depend on it; keys are compared
+ * whole. */
+static inline uint32_t key_hash_value(unsigned kind, const char *value, size_t n)
+{
+    return hash_words(value, n, kind, 0x2020202020202020ULL);
+}
+
+static inline uint32_t key_hash(const char *key, size_t n)
+{
+    return key_hash_value((unsigned char)key[0], key + 1, n - 1);
 }
 
 /* ---- tables ------------------------------------------------------------- */
@@ -993,10 +1014,21 @@ static int pending_next(struct mm_intel *in, struct pending **p)
     return r;
 }
 
+/* The place pending_next gives next, not taken yet (an add parses or
+ * lower-cases its value straight into it: see mm__intel_add_n). */
+static int pending_room(struct mm_intel *in, struct pending **p)
+{
+    int r = 0;
+    if (in->npending == PENDING_MAX)
+        r = pending_insert_oldest(in);
+    *p = &in->pending[(in->pending_first + in->npending) % PENDING_MAX];
+    return r;
+}
+
 /* Adds the key key[0..n) (kind byte first) from ctx. */
 static int add_str(struct mm_intel *in, const char *key, size_t n, struct mm__intel_ctx *ctx)
 {
-    uint32_t h = hash_bytes(key, n, 0), id;
+    uint32_t h = key_hash(key, n), id;
     struct pending *p;
     int r;
     if ((r = ctx_index(in, ctx, &id)) != 0)
@@ -1018,24 +1050,44 @@ static int add_str(struct mm_intel *in, const char *key, size_t n, struct mm__in
     return 0;
 }
 
-/* Adds the IP value v from ctx. */
-static int add_ip(struct mm_intel *in, const struct ip_value *v, struct mm__intel_ctx *ctx)
+/* Adds the IP value parsed into the pending place p (pending_room's) from
+ * ctx: the place is taken. */
+static int add_ip_at(struct mm_intel *in, struct pending *p, struct mm__intel_ctx *ctx)
 {
-    const struct mm_cidr *c = &v->cidr;
-    uint32_t h = ip_hash(c->addr.bytes, c->addr.family, c->prefix, v->port), id;
-    struct pending *p;
+    const struct mm_cidr *c = &p->ip.cidr;
+    uint32_t h = ip_hash(c->addr.bytes, c->addr.family, c->prefix, p->ip.port), id;
     int r;
     if ((r = ctx_index(in, ctx, &id)) != 0)
         return r;
     prefetch(&in->ip_table.slots[h & (in->ip_table.cap - 1)]);
-    if ((r = pending_next(in, &p)) != 0)
-        return r;
     p->hash = h;
     p->ctx = id;
     p->allow = ctx->allow;
     p->is_ip = true;
-    p->ip = *v;
     p->len = 0;
+    in->npending++;
+    return 0;
+}
+
+/* Adds the domain name value[0..n) that norm_domain_fast took whole and
+ * lower-cased into the pending place p (pending_room's) from ctx: the
+ * place is taken. Its hash is taken from value as listed (key_hash_value),
+ * not from the key just stored. */
+static int add_name_at(struct mm_intel *in, struct pending *p, const char *value, size_t n,
+                       struct mm__intel_ctx *ctx)
+{
+    uint32_t h = key_hash_value(MM__IK_DOMAIN, value, n), id;
+    int r;
+    if ((r = ctx_index(in, ctx, &id)) != 0)
+        return r;
+    prefetch(&in->str_table.slots[h & (in->str_table.cap - 1)]);
+    p->text[0] = (char)MM__IK_DOMAIN;
+    p->hash = h;
+    p->ctx = id;
+    p->allow = ctx->allow;
+    p->is_ip = false;
+    p->len = (uint8_t)(n + 1);
+    in->npending++;
     return 0;
 }
 
@@ -1348,16 +1400,18 @@ static bool digits_value(const char *s, size_t n, unsigned limit, unsigned *v)
 }
 
 /* The length of the dotted quad at the start of s[0..n) by mm_addr_parse's
- * rules (four decimal parts 0-255 without leading zeros), its bytes in out;
- * 0 when there is none. The caller checks what follows it. s[n] is a NUL
+ * rules (four decimal parts 0-255 without leading zeros), its four bytes in
+ * *word as memory holds them (the first part lowest on a little-endian
+ * host); 0 when there is none. The caller checks what follows it. s[n] is a NUL
  * byte (mm__intel_add_n's values are strings of length n), which is
  * neither a digit nor a dot: the quad ends there at the latest, so no byte
  * needs a check against n first (half of this function's instructions,
  * run for every IPv4 indicator). */
-static size_t v4_quad(const char *s, size_t n, uint8_t out[4])
+static size_t v4_quad(const char *s, size_t n, uint32_t *word)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
+    uint32_t w = 0;
     for (int part = 0; part < 4; part++) {
         unsigned v = (unsigned)u[i] - '0', d;
         if (v > 9)
@@ -1372,10 +1426,14 @@ static size_t v4_quad(const char *s, size_t n, uint8_t out[4])
                     return 0; /* too large, or a fourth digit */
             }
         }
-        out[part] = (uint8_t)v;
+        w |= v << (8 * part);
         if (part < 3 && u[i++] != '.')
             return 0;
     }
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap32(w);
+#endif
+    *word = w;
     return i <= n ? i : 0;
 }
 
@@ -1385,9 +1443,9 @@ static size_t v4_quad(const char *s, size_t n, uint8_t out[4])
  * result is the general parser's. */
 static bool parse_ipv4_fast(const char *s, size_t n, struct ip_value *v)
 {
-    uint8_t b[4];
+    uint32_t word;
     unsigned num = 32;
-    size_t q = v4_quad(s, n, b);
+    size_t q = v4_quad(s, n, &word);
     if (q == 0)
         return false;
     const char *rest = s + q + 1;
@@ -1404,9 +1462,16 @@ static bool parse_ipv4_fast(const char *s, size_t n, struct ip_value *v)
     } else if (q != n) {
         return false;
     }
-    memset(&v->cidr.addr, 0, sizeof v->cidr.addr);
+    /* the address bytes as two words, stored as the words ip_hash and
+     * ip_clear_host_bits read back (a word read over smaller stores waits
+     * for them: no store forwarding; that was a fifth of adding an IP) */
+    uint64_t lo = word, hi = 0; /* the four bytes, then four zero bytes */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    lo <<= 32;
+#endif
     v->cidr.addr.family = 4;
-    memcpy(v->cidr.addr.bytes, b, 4);
+    memcpy(v->cidr.addr.bytes, &lo, 8);
+    memcpy(v->cidr.addr.bytes + 8, &hi, 8);
     v->cidr.prefix = (uint8_t)num;
     if (num < 32) /* the bytes after the first four are zero already */
         ip_clear_host_bits(v->cidr.addr.bytes, num);
@@ -1537,8 +1602,9 @@ int mm__intel_add_n(struct mm_intel *in, enum mm__intel_kind kind, const char *v
                     struct mm__intel_ctx *ctx, const char **why)
 {
     char key[MM__INTEL_VALUE_MAX + 2];
-    struct ip_value ip = {.parsed = false};
-    size_t kn = 0; /* the key's length, kind byte included */
+    struct pending *p;
+    size_t kn = 0; /* a name's length when the fast path made it in p */
+    int r;
     *why = "";
     if (in->sealed) {
         *why = "set already sealed";
@@ -1548,18 +1614,29 @@ int mm__intel_add_n(struct mm_intel *in, enum mm__intel_kind kind, const char *v
         *why = "value too long";
         return MM_EPARSE;
     }
+    /* An IP, or a name the fast path takes whole (at most 63 bytes), is
+     * parsed or lower-cased straight into the next pending place: no copy,
+     * and no words read back over the smaller stores just made (a load
+     * spanning them waits for them: no store forwarding). */
+    if ((r = pending_room(in, &p)) != 0)
+        return r;
+    p->ip.parsed = false;
     if (kind == MM__IK_NONE)
-        kind = guess_kind(value, n, &ip, key + 1, &kn); /* kn: a name's, made already */
+        kind = guess_kind(value, n, &p->ip, p->text + 1, &kn);
+    else if (kind == MM__IK_DOMAIN && norm_domain_fast(value, n, p->text + 1))
+        kn = n; /* what norm_domain_n makes of it: nothing to strip */
     key[0] = (char)kind;
     switch (kind) {
     case MM__IK_IP:
-        if (!ip.parsed && !parse_ip_value(value, n, &ip)) {
+        if (!p->ip.parsed && !parse_ip_value(value, n, &p->ip)) {
             *why = "not an IP address, CIDR or ip:port";
             return MM_EPARSE;
         }
-        return add_ip(in, &ip, ctx);
+        return add_ip_at(in, p, ctx);
     case MM__IK_DOMAIN:
-        if (kn == 0 && (kn = norm_domain_n(value, n, key + 1, sizeof key - 1)) == 0) {
+        if (kn)
+            return add_name_at(in, p, value, kn, ctx);
+        if ((kn = norm_domain_n(value, n, key + 1, sizeof key - 1)) == 0) {
             *why = "not a valid domain name";
             return MM_EPARSE;
         }
@@ -2001,7 +2078,7 @@ static const struct str_entry *domain_lookup(const struct mm_intel *in, const ch
     for (char *p = key + 1; p;) {
         size_t n = strlen(p);
         p[-1] = MM__IK_DOMAIN; /* the byte before the label becomes the kind */
-        const struct str_entry *e = str_find(in, p - 1, n + 1, hash_bytes(p - 1, n + 1, 0));
+        const struct str_entry *e = str_find(in, p - 1, n + 1, key_hash(p - 1, n + 1));
         if (e) {
             if (e->allow)
                 return NULL;
@@ -2047,7 +2124,7 @@ bool mm_intel_match_domain_n(const struct mm_intel *in, const char *name, size_t
 
 static const struct str_entry *key_find(const struct mm_intel *in, const char *key, size_t n)
 {
-    return str_find(in, key, n, hash_bytes(key, n, 0));
+    return str_find(in, key, n, key_hash(key, n));
 }
 
 /* Appends s to buf[0..o) (cap bytes, the last kept for a NUL); returns the
