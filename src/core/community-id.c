@@ -4,7 +4,9 @@
  * be joined with theirs. SHA-1 over seed, ordered endpoints, protocol and
  * ports (ICMP type/code mapped to "port equivalents"), Base64, "1:" prefix.
  * The message is at most 40 bytes, so it is built in its one SHA-1 block
- * and hashed by hash.c's block functions directly (hash-int.h). */
+ * and hashed by hash.c's block functions directly (hash-int.h); two flows'
+ * IDs can be formed at once (mm_community_id_two: the sensor's flow table
+ * ends flows in runs), their blocks hashed side by side. */
 #include <string.h>
 
 #include "core/eve.h"
@@ -76,17 +78,24 @@ static int endpoint_ordered(const struct mm_addr *a, uint16_t ap, const struct m
     return c < 0 || (c == 0 && ap <= bp);
 }
 
-/* The SHA-1 of the message in block[0..len) (at most 55 bytes: one block),
- * padded in place: block is zero past len. Straight into the block
- * function, the CPU's SHA instructions where present (sha1-shani.c), with
- * no streaming context, buffer copy or digest bytes in between. */
-static void sha1_short(uint8_t block[64], size_t len, uint32_t h[5])
+/* Pads the message in block[0..len) (at most 55 bytes: one block) in
+ * place (block is zero past len) and sets h to SHA-1's initial state. */
+static void sha1_pad(uint8_t block[64], size_t len, uint32_t h[5])
 {
     static const uint32_t iv[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
     memcpy(h, iv, sizeof iv);
     block[len] = 0x80;
     block[62] = (uint8_t)(len * 8 >> 8);
     block[63] = (uint8_t)(len * 8);
+}
+
+/* The SHA-1 of the message in block[0..len), padded in place. Straight
+ * into the block function, the CPU's SHA instructions where present
+ * (sha1-shani.c), with no streaming context, buffer copy or digest bytes in
+ * between. */
+static void sha1_short(uint8_t block[64], size_t len, uint32_t h[5])
+{
+    sha1_pad(block, len, h);
     if (mm__sha1_hw_available())
         mm__sha1_block_hw(h, block);
     else
@@ -138,14 +147,13 @@ static void digest_base64(const uint32_t h[5], char out[DIGEST_B64_LEN + 1])
     o[4] = '\0';
 }
 
-void mm_community_id(uint16_t seed, const struct mm_addr *src, const struct mm_addr *dst,
-                     uint8_t proto, uint16_t sport, uint16_t dport, char *out, size_t outlen)
+/* The Community ID's message for one flow, built in block (zeroed, 64
+ * bytes); its length (at most 2 + 16 + 16 + 2 + 4 bytes). */
+static size_t flow_message(const struct mm_community_id_flow *in, uint8_t block[64])
 {
-    if (outlen < 2 + DIGEST_B64_LEN + 1) { /* no room for the whole text: the empty one */
-        if (outlen > 0)
-            out[0] = '\0';
-        return;
-    }
+    const struct mm_addr *src = in->src, *dst = in->dst;
+    uint16_t sport = in->sport, dport = in->dport;
+    uint8_t proto = in->proto;
     int has_ports = proto == PROTO_TCP || proto == PROTO_UDP || proto == PROTO_SCTP ||
                     proto == PROTO_ICMP || proto == PROTO_ICMPV6;
     int one_way = 0;
@@ -164,11 +172,9 @@ void mm_community_id(uint16_t seed, const struct mm_addr *src, const struct mm_a
         sport = dport;
         dport = tp;
     }
-    /* The message (at most 2 + 16 + 16 + 2 + 4 bytes) in its SHA-1 block */
-    uint8_t block[64] = {0};
     size_t n = 0;
-    block[n++] = (uint8_t)(seed >> 8);
-    block[n++] = (uint8_t)seed;
+    block[n++] = (uint8_t)(in->seed >> 8);
+    block[n++] = (uint8_t)in->seed;
     n += put_addr(block + n, src);
     n += put_addr(block + n, dst);
     block[n++] = proto;
@@ -179,9 +185,46 @@ void mm_community_id(uint16_t seed, const struct mm_addr *src, const struct mm_a
         block[n++] = (uint8_t)(dport >> 8);
         block[n++] = (uint8_t)dport;
     }
-    uint32_t h[5];
-    sha1_short(block, n, h);
+    return n;
+}
+
+/* "1:" and the digest's Base64 at out (31 bytes) */
+static void id_text(const uint32_t h[5], char *out)
+{
     out[0] = '1';
     out[1] = ':';
     digest_base64(h, out + 2);
+}
+
+void mm_community_id(uint16_t seed, const struct mm_addr *src, const struct mm_addr *dst,
+                     uint8_t proto, uint16_t sport, uint16_t dport, char *out, size_t outlen)
+{
+    if (outlen < 2 + DIGEST_B64_LEN + 1) { /* no room for the whole text: the empty one */
+        if (outlen > 0)
+            out[0] = '\0';
+        return;
+    }
+    struct mm_community_id_flow in = {seed, src, dst, proto, sport, dport};
+    uint8_t block[64] = {0};
+    uint32_t h[5];
+    sha1_short(block, flow_message(&in, block), h);
+    id_text(h, out);
+}
+
+void mm_community_id_two(const struct mm_community_id_flow in[2], char *const out[2])
+{
+    uint8_t block[2][64] = {{0}};
+    uint32_t h[2][5];
+    for (int i = 0; i < 2; i++) {
+        size_t n = flow_message(&in[i], block[i]);
+        sha1_pad(block[i], n, h[i]);
+    }
+    if (mm__sha1_hw_available()) {
+        mm__sha1_blocks2_hw(h[0], block[0], h[1], block[1]);
+    } else {
+        mm__sha1_block_portable(h[0], block[0]);
+        mm__sha1_block_portable(h[1], block[1]);
+    }
+    id_text(h[0], out[0]);
+    id_text(h[1], out[1]);
 }

@@ -11,6 +11,9 @@
 bool mm__sha1_hw_available(void);
 /* One 64-byte block into h[5] with the SHA instructions. */
 void mm__sha1_block_hw(uint32_t *h, const uint8_t *block);
+/* Two independent blocks, each into its own state, with their rounds
+ * interleaved: the same results as two mm__sha1_block_hw calls. */
+void mm__sha1_blocks2_hw(uint32_t *h0, const uint8_t *block0, uint32_t *h1, const uint8_t *block1);
 /* The portable block function, for tests comparing both. */
 void mm__sha1_block_portable(uint32_t *h, const uint8_t *block);
 

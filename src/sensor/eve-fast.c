@@ -279,7 +279,7 @@ void mm__eve_header_packet(struct mm_eve_header *h, const char *event_type,
     }
     if (f) {
         h->flow_id = f->id;
-        h->community_id = f->community_id;
+        h->community_id = mm_flow_community_id(f);
     }
     mm__eve_header_vlan(h, p->vlan, p->vlan_count);
 }

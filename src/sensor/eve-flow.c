@@ -229,7 +229,7 @@ static char *put_header(char *o, const struct mm_flow *f, struct stamp *last)
     o = PUT_KEY(o, "proto");
     o = put_text(o, mm__flow_proto_text(f->proto));
     o = PUT_KEY(o, "community_id");
-    o = put_community_id(o, f->community_id);
+    o = put_community_id(o, mm_flow_community_id(f));
     if (f->app) {
         o = PUT_KEY(o, "app_proto");
         o = put_quoted(o, f->app->name, strlen(f->app->name));

@@ -39,7 +39,7 @@ static_assert(offsetof(struct mm_flow, clock_start) == LINE, "key and chain in l
 static_assert(offsetof(struct mm_flow, dir) == 2 * LINE, "per-packet fields in line 1");
 static_assert(sizeof(struct mm_flow_dir) == LINE, "one line per direction");
 static_assert(offsetof(struct mm_flow, community_id) == 4 * LINE &&
-                  offsetof(struct mm_flow, detector_flags) < 5 * LINE,
+                  offsetof(struct mm_flow, cid_code) < 5 * LINE,
               "the flow record's other fields in line 4");
 
 void mm_flow_config_defaults(struct mm_flow_config *c)
@@ -160,6 +160,74 @@ static uint64_t vlan_key(const uint16_t vlan[2], uint8_t count)
 static bool addr_eq(const struct mm_addr *a, const struct mm_addr *b)
 {
     return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* ---- Community ID ---------------------------------------------------------- */
+
+static bool is_icmp(uint8_t proto)
+{
+    return proto == 1 || proto == 58;
+}
+
+/* Keeps what the Community ID needs besides the flow key: the seed, and an
+ * ICMP flow's first type and code (bytes, decode-icmp.c). Its SHA-1 waits
+ * for the first ask (mm_flow_community_id): on a scan most flows are one
+ * SYN whose only ask is its record, written when expiry ends flows in runs,
+ * where the hash overlaps with loading the next flow to end instead of
+ * holding up the packet path. */
+static void community_id_inputs(const struct mm_flow_table *t, struct mm_flow *f,
+                                const struct mm_packet *p)
+{
+    f->cid_seed = t->cfg.community_id_seed;
+    if (is_icmp(p->ip_proto)) {
+        f->cid_type = (uint8_t)p->sport;
+        f->cid_code = (uint8_t)p->dport;
+    }
+    f->cid_pending = true;
+}
+
+/* The ID's inputs as the first packet gave them: the flow holds its
+ * (source, destination, ports) as initiator and responder, which differ
+ * from the packet's order only for a TCP flow first seen at its SYN-ACK,
+ * and the ID orders a TCP flow's endpoints itself (only ICMP's one-way
+ * messages keep the order, and ICMP flows are never reversed). Ports are
+ * the key's (0 for protocols without them, whose ID leaves ports out), an
+ * ICMP flow's type and code kept at creation. */
+static struct mm_community_id_flow community_id_of(const struct mm_flow *f)
+{
+    bool icmp = is_icmp(f->proto);
+    return (struct mm_community_id_flow){.seed = f->cid_seed,
+                                         .src = &f->src,
+                                         .dst = &f->dst,
+                                         .proto = f->proto,
+                                         .sport = icmp ? f->cid_type : f->sport,
+                                         .dport = icmp ? f->cid_code : f->dport};
+}
+
+/* The text is formed into the flow on first use: a cache, so the const
+ * flow is written here (and in community_ids_two) only. */
+const char *mm_flow_community_id(const struct mm_flow *f)
+{
+    if (f->cid_pending) {
+        struct mm_flow *w = (struct mm_flow *)(uintptr_t)f;
+        struct mm_community_id_flow in = community_id_of(f);
+        mm_community_id(in.seed, in.src, in.dst, in.proto, in.sport, in.dport, w->community_id,
+                        sizeof w->community_id);
+        w->cid_pending = false;
+    }
+    return f->community_id;
+}
+
+/* Forms the IDs of a and b (both waiting for theirs) together: their two
+ * SHA-1 blocks run side by side in about the time of one. */
+static void community_ids_two(struct mm_flow *a, struct mm_flow *b)
+{
+    if (!a->cid_pending || !b->cid_pending)
+        return;
+    const struct mm_community_id_flow in[2] = {community_id_of(a), community_id_of(b)};
+    char *const out[2] = {a->community_id, b->community_id};
+    mm_community_id_two(in, out);
+    a->cid_pending = b->cid_pending = false;
 }
 
 /* ---- LRU lists ----------------------------------------------------------- */
@@ -377,12 +445,27 @@ static void flow_end(struct mm_flow_table *t, struct mm_flow *f, const char *rea
     flow_release(t, f);
 }
 
-/* Ends the least recently active flow of class c; the next one's lines load
- * while this one's record is written (expiry ends flows in runs). */
-static void end_oldest(struct mm_flow_table *t, int c, const char *reason)
+/* Whether f has been idle longer than limit (usec) at the table's clock */
+static bool idle_over(const struct mm_flow_table *t, const struct mm_flow *f, int64_t limit)
+{
+    return t->clock - f->clock_last > limit;
+}
+
+/* Ends the least recently active flow of class c (expiry and the end of
+ * all flows end them in runs): the lines of the flow two places on start
+ * loading while this one's record is written, and when the next one ends
+ * in this run too (idle over limit), both Community IDs are hashed
+ * together, so a run hashes pairs. The next flow's lines were asked for
+ * one step before, as this flow's were two steps before. */
+static void end_oldest(struct mm_flow_table *t, int c, const char *reason, int64_t limit)
 {
     struct mm_flow *f = t->lru[c].head;
-    prefetch_flow(f->lru_next);
+    struct mm_flow *next = f->lru_next;
+    if (next) {
+        prefetch_flow(next->lru_next);
+        if (idle_over(t, next, limit))
+            community_ids_two(f, next);
+    }
     flow_end(t, f, reason);
 }
 
@@ -390,7 +473,7 @@ void mm_flow_end_all(struct mm_flow_table *t, const char *reason)
 {
     for (int c = 0; c < MM_FLOW_CLASSES; c++)
         while (t->lru[c].head)
-            end_oldest(t, c, reason);
+            end_oldest(t, c, reason, INT64_MIN);
 }
 
 void mm_flow_table_free(struct mm_flow_table *t)
@@ -422,9 +505,9 @@ void mm_flow_expire(struct mm_flow_table *t)
 {
     for (int c = 0; c < MM_FLOW_CLASSES; c++) {
         int64_t limit = (int64_t)t->cfg.timeout[c] * USEC;
-        while (t->lru[c].head && t->clock - t->lru[c].head->clock_last > limit) {
+        while (t->lru[c].head && idle_over(t, t->lru[c].head, limit)) {
             t->st.timeout++;
-            end_oldest(t, c, "timeout");
+            end_oldest(t, c, "timeout", limit);
         }
     }
 }
@@ -529,9 +612,7 @@ static struct mm_flow *flow_create(struct mm_flow_table *t, const struct mm_pack
     f->clock_start = f->clock_last = t->clock;
     f->hash = hash;
     f->tclass = (uint8_t)proto_class(p->ip_proto);
-    /* ICMP: type/code of the first packet feed the Community ID. */
-    mm_community_id(t->cfg.community_id_seed, &p->src, &p->dst, p->ip_proto, p->sport, p->dport,
-                    f->community_id, sizeof(f->community_id));
+    community_id_inputs(t, f, p);
     chain_insert(&t->buckets[hash & t->mask], f);
     lru_append(t, f);
     t->count++;

@@ -37,8 +37,7 @@ struct mm_flow_dir {
  * (flow.c allocates flows 64-byte aligned): the look-up key and hash chain
  * (every packet's look-up walks only these), the per-packet bookkeeping,
  * the two directions, then what the decoders, detectors and the flow
- * record read. A new field goes at the end (line 4 has 4 bytes left, for
- * something the flow record or a detector reads when the flow ends);
+ * record read. A new field goes at the end (line 4 is full);
  * static_asserts in flow.c check the grouping. */
 struct mm_flow {
     /* bytes 0-63: hash chain and flow key (flow.c) */
@@ -61,19 +60,29 @@ struct mm_flow {
     bool alerted;          /* an alert was raised on this flow (EVE flow.alerted) */
     uint8_t app_anomalies; /* malformed UDP datagrams reported (capped) */
     bool has_mac;
+    bool cid_pending;                 /* community_id not formed yet (mm_flow_community_id) */
     const struct mm_app_decoder *app; /* NULL until probed */
     /* bytes 128-255: one line per direction */
     struct mm_flow_dir dir[2]; /* 0: initiator->responder, 1: reverse */
     /* bytes 256-319: what the flow record reads besides the above */
-    char community_id[32]; /* "1:" and 28 Base64 characters */
+    char community_id[32]; /* "1:" and 28 Base64 characters; read it through
+                              mm_flow_community_id, which forms it on first use */
     uint64_t id;           /* EVE flow_id */
     struct timeval start;
-    uint32_t detector_flags; /* bits a detector may set (e.g. "already alerted") */
+    uint32_t detector_flags;    /* bits a detector may set (e.g. "already alerted") */
+    uint16_t cid_seed;          /* the Community ID's inputs besides the key: the seed, */
+    uint8_t cid_type, cid_code; /* and an ICMP flow's first type and code */
     /* from byte 320 */
     void *app_state;
     uint8_t src_mac[6], dst_mac[6];
 };
 
 const char *mm_flow_proto_name(uint8_t proto); /* "TCP", "UDP", "ICMP", "IPv6-ICMP", ... */
+
+/* The flow's Community ID text (flow.c). The flow table does not hash it
+ * when the flow is created but on the first ask (an event of the flow, its
+ * record), from the inputs kept in the flow, and keeps it: the same text
+ * the first packet gave. Empty for a flow the table did not create. */
+const char *mm_flow_community_id(const struct mm_flow *f);
 
 #endif

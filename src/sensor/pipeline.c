@@ -246,7 +246,7 @@ json_t *mm__flow_event(const struct mm_flow *f, const char *reason)
                               .src_port = f->sport,
                               .dest_port = f->dport,
                               .proto = mm_flow_proto_name(f->proto),
-                              .community_id = f->community_id,
+                              .community_id = mm_flow_community_id(f),
                               .app_proto = f->app ? f->app->name : NULL};
     mm__eve_header_vlan(&h, f->vlan, f->vlan_count);
     json_t *ev = mm__eve_new(&h);

@@ -91,7 +91,7 @@ void mm_app_header(const struct mm_app_ctx *ctx, const char *event_type, struct 
     }
     if (f) {
         h->flow_id = f->id;
-        h->community_id = f->community_id[0] ? f->community_id : NULL;
+        h->community_id = mm_flow_community_id(f)[0] ? f->community_id : NULL;
         if (!p) {
             mm__eve_header_vlan(h, f->vlan, f->vlan_count);
             h->ts = f->last;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mm_flow_proto_name for the unit tests that build the device inventory
+ * mm_flow_proto_name and mm_flow_community_id for the unit tests that build the device inventory
  * from source (mm-test-devices): the inventory's events start with the
  * sensor's fast header (eve-fast.c), which names a packet's protocol
  * through the flow table (flow.c). These tests have no flow table and no
- * packets in their headers; the names below are flow.c's. */
+ * packets in their headers; the names below are flow.c's, and a flow's
+ * Community ID is its text as it stands (no flow here was made by a table,
+ * so none waits for its hash). */
 #include <stdint.h>
 
 #include "sensor/flow.h"
@@ -28,4 +30,9 @@ const char *mm_flow_proto_name(uint8_t proto)
     default:
         return "IP";
     }
+}
+
+const char *mm_flow_community_id(const struct mm_flow *f)
+{
+    return f->community_id;
 }

@@ -6,7 +6,9 @@
  * equal addresses (the ports decide), addresses that differ only in their
  * last byte or only in the second half of an IPv6 address, junk after an
  * IPv4 address, every ICMP type, other protocols; and outputs of every
- * size up to the text's. test-hash.c holds the spec's published vectors. */
+ * size up to the text's; mm_community_id_two (two blocks hashed side by
+ * side) on each case and the one before it. test-hash.c holds the spec's
+ * published vectors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,6 +133,22 @@ static void test_random_endpoints(void **state)
                     want);
             fail();
         }
+        /* two at once: this case with the one before */
+        static struct mm_addr prev_a, prev_b;
+        static struct mm_community_id_flow prev;
+        static char prev_want[64];
+        if (i > 0) {
+            const struct mm_community_id_flow in[2] = {prev, {seed, &a, &b, proto, sp, dp}};
+            char got0[32], got1[32];
+            char *const out[2] = {got0, got1};
+            mm_community_id_two(in, out);
+            assert_string_equal(got0, prev_want);
+            assert_string_equal(got1, want);
+        }
+        prev_a = a;
+        prev_b = b;
+        prev = (struct mm_community_id_flow){seed, &prev_a, &prev_b, proto, sp, dp};
+        memcpy(prev_want, want, sizeof prev_want);
     }
 }
 

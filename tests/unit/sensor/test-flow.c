@@ -4,7 +4,9 @@
  * ICMPv6), idle and active timeouts, the shorter timeout of closed TCP
  * flows, time stamps that jump backwards (nothing expires), eviction of the
  * least recently active flow at max_flows, flow memory carved from chunks
- * and reused past the pool of freed flows. */
+ * and reused past the pool of freed flows, and the Community ID formed on
+ * first ask (alone or two at once in an expiry run) against the one the
+ * first packet gives. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/eve.h"
 #include "sensor/flowtable.h"
+#include "../test-rand.h"
 
 struct ended {
     int count;
@@ -86,7 +90,7 @@ static void test_bidirectional_counters(void **state)
     assert_int_equal(f->dir[1].pkts, 1);
     assert_int_equal(f->dir[0].tcp_flags, 0x12);
     assert_int_equal(f->dir[1].tcp_flags, 0x12);
-    assert_string_equal(f->community_id, "1:wCb3OG7yAFWelaUydu0D+125CLM=");
+    assert_string_equal(mm_flow_community_id(f), "1:wCb3OG7yAFWelaUydu0D+125CLM=");
     assert_string_equal(mm_flow_state_name(f), "established");
     assert_int_equal(mm_flow_count(t), 1);
     mm_flow_table_free(t);
@@ -133,7 +137,7 @@ static void test_synack_first_sets_initiator(void **state)
     struct mm_flow *f = feed(t, &b);
     assert_int_equal(b.dir, 1);
     assert_int_equal(f->sport, 1122);
-    assert_string_equal(f->community_id, "1:wCb3OG7yAFWelaUydu0D+125CLM=");
+    assert_string_equal(mm_flow_community_id(f), "1:wCb3OG7yAFWelaUydu0D+125CLM=");
     mm_flow_table_free(t);
 }
 
@@ -144,13 +148,13 @@ static void test_icmp_community_id(void **state)
     struct mm_flow_table *t = table(16, &e);
     struct mm_packet a = pkt("1.2.3.4", 8, "5.6.7.8", 0, 1, 0, 1000, 60);
     struct mm_flow *f = feed(t, &a);
-    assert_string_equal(f->community_id, "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=");
+    assert_string_equal(mm_flow_community_id(f), "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=");
     struct mm_packet r = pkt("5.6.7.8", 0, "1.2.3.4", 0, 1, 0, 1000, 60);
     assert_ptr_equal(feed(t, &r), f); /* the echo reply joins the flow */
     struct mm_packet v6 = pkt("fe80:0001:0203:0405:0607:0809:0A0B:0C0D", 128,
                               "fe80:1011:1213:1415:1617:1819:1A1B:1C1D", 0, 58, 0, 1000, 60);
     f = feed(t, &v6);
-    assert_string_equal(f->community_id, "1:0bf7hyMJUwt3fMED7z8LIfRpBeo=");
+    assert_string_equal(mm_flow_community_id(f), "1:0bf7hyMJUwt3fMED7z8LIfRpBeo=");
     mm_flow_table_free(t);
 }
 
@@ -297,6 +301,95 @@ static void test_flow_memory_reuse(void **state)
     mm_flow_table_free(t);
 }
 
+/* ---- the Community ID formed on first ask --------------------------------- */
+
+#define CID_FLOWS 1000
+
+/* What each flow's first packet gives (mm_community_id at creation, as the
+ * table did before), by flow id, and how many records matched it. */
+struct cid_check {
+    uint64_t id[CID_FLOWS];
+    char want[CID_FLOWS][32];
+    int flows, ended;
+};
+
+static void cid_on_end(void *arg, struct mm_flow *f, const char *reason)
+{
+    (void)reason;
+    struct cid_check *c = arg;
+    int i = 0;
+    while (i < c->flows && c->id[i] != f->id)
+        i++;
+    assert_true(i < c->flows);
+    assert_string_equal(mm_flow_community_id(f), c->want[i]);
+    c->ended++;
+}
+
+/* A random address from a small space (flows meet again) of family fam */
+static struct mm_addr cid_addr(uint64_t r, uint8_t fam)
+{
+    struct mm_addr a = {.family = fam};
+    for (int i = 0; i < (fam == 6 ? 16 : 4); i++)
+        a.bytes[i] = (uint8_t)(r >> (i % 4 * 2) & 3);
+    return a;
+}
+
+/* The ID a flow's record carries is the one its first packet gives, whether
+ * the flow is asked early (an event of the flow), hashed with its neighbour
+ * in an expiry run, in the last run at the end, or alone: random first
+ * packets of TCP (some a SYN-ACK first, so the flow is reversed), UDP,
+ * SCTP, ICMP and ICMPv6 (types with and without a counterpart), GRE; IPv4
+ * and IPv6; seeds; idle times that end flows in runs. */
+static void test_community_id_on_first_ask(void **state)
+{
+    (void)state;
+    static const uint8_t protos[] = {6, 6, 17, 132, 1, 58, 47};
+    static struct cid_check c;
+    uint64_t rs = 0x2545f4914f6cdd1dULL;
+    for (int round = 0; round < 3; round++) { /* each table numbers its flows from 1 */
+        memset(&c, 0, sizeof c);
+        struct mm_flow_config cfg;
+        mm_flow_config_defaults(&cfg);
+        cfg.community_id_seed = (uint16_t)(round * 0x1234);
+        struct mm_flow_table *t = NULL;
+        assert_int_equal(mm_flow_table_new(&cfg, cid_on_end, &c, &t), 0);
+        for (int i = 0; i < CID_FLOWS; i++) {
+            uint64_t r = test_xorshift(&rs);
+            uint8_t fam = r & 1 ? 6 : 4, proto = protos[(r >> 1) % sizeof protos];
+            struct mm_packet p;
+            memset(&p, 0, sizeof p);
+            p.src = cid_addr(r >> 8, fam);
+            p.dst = cid_addr(r >> 24, fam);
+            p.ip_version = fam;
+            p.ip_proto = proto;
+            p.sport = (uint16_t)(r >> 40) % 8;
+            p.dport = (uint16_t)(r >> 44) % 8;
+            if (proto == 1 || proto == 58)
+                p.sport = (uint16_t)((r >> 40) % 20 + (proto == 58 && r % 3 ? 128 : 0));
+            p.tcp_flags = proto == 6 ? (r >> 50) % 4 ? 0x02 : 0x12 : 0;
+            p.ts.tv_sec = 1000 + i * (long)((r >> 52) % 4) + (long)(i / 50) * 700;
+            p.len = p.caplen = 60;
+            char want[32];
+            mm_community_id(cfg.community_id_seed, &p.src, &p.dst, proto, p.sport, p.dport, want,
+                            sizeof want);
+            size_t before = mm_flow_stats(t)->created;
+            struct mm_flow *f = feed(t, &p);
+            assert_non_null(f);
+            if (mm_flow_stats(t)->created == before) /* an existing flow */
+                continue;
+            assert_true(c.flows < CID_FLOWS);
+            c.id[c.flows] = f->id;
+            memcpy(c.want[c.flows], want, sizeof want);
+            c.flows++;
+            if (r % 5 == 0) /* asked while the flow lives */
+                assert_string_equal(mm_flow_community_id(f), want);
+        }
+        mm_flow_table_free(t);
+        assert_int_equal(c.ended, c.flows);
+        assert_true(c.flows > 300);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_eviction_of_oldest),
         cmocka_unit_test(test_later_fragment_has_no_flow),
         cmocka_unit_test(test_flow_memory_reuse),
+        cmocka_unit_test(test_community_id_on_first_ask),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
