@@ -100,19 +100,25 @@ static size_t piece_lead(size_t keep)
 }
 
 /* Makes room in it's block for a piece after the keep unread bytes at
- * it->p (at piece_lead(keep)): at least half a piece (else the block grows
- * to the lead plus a piece, or twice the lead: a line many pieces long
- * costs a few moves, not one per piece). it's pointers follow the block.
- * False on ENOMEM. */
+ * it->p (at piece_lead(keep)): at least half a piece, or the rest of the
+ * file if that is less (else the block grows to the lead plus a piece, or
+ * twice the lead: a line many pieces long costs a few moves, not one per
+ * piece; never beyond the rest of the file: a file of one long line takes
+ * no more than it took whole). it's pointers follow the block. False on
+ * ENOMEM. */
 static bool piece_room(struct mm__intel_lines *it, size_t keep)
 {
     struct mm__intel_block *b = it->file->block;
-    size_t lead = piece_lead(keep);
-    if (b->cap > lead + 1 && b->cap - lead - 1 >= feed_piece / 2)
+    size_t lead = piece_lead(keep), need = feed_piece / 2;
+    if (need > it->after)
+        need = (size_t)it->after; /* > 0: read_piece asks with bytes to read */
+    if (b->cap > lead + 1 && b->cap - lead - 1 >= need)
         return true;
     size_t p = (size_t)(it->p - (char *)b->p), want = lead + feed_piece;
     if (want < 2 * lead)
         want = 2 * lead;
+    if (want - lead > it->after)
+        want = lead + (size_t)it->after;
     if (mm__intel_block_resize(b, want + 1) != 0)
         return false;
     it->start = it->p = (char *)b->p + p; /* moved with the block, or not */

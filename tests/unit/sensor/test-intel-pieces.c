@@ -357,6 +357,36 @@ static void test_long_line_and_blank(void **state)
     mm_buf_free(&text);
 }
 
+/* A file of one line 100 KB long read in pieces of 64 bytes: the pieces'
+ * block grows for the line but never beyond what the file needs (about
+ * its size, as when it was read whole). */
+static void test_long_line_block(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    char path[512];
+    struct mm_intel *in = NULL;
+    struct mm_intel_file_report *reps = NULL;
+    size_t n = 0;
+    snprintf(path, sizeof path, "%s/one-line.txt", tmpdir);
+    for (int i = 0; i < 100000; i++)
+        add(&text, "a");
+    add(&text, "\n192.0.2.7");
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    mm__intel_feed_piece(64);
+    assert_int_equal(mm_intel_new(&in), 0);
+    assert_int_equal(mm_intel_load(in, path, &reps, &n), 0);
+    mm__intel_feed_piece(0);
+    assert_int_equal(n, 1);
+    assert_int_equal(reps[0].loaded, 1);
+    assert_int_equal(reps[0].first_bad_line, 1);
+    assert_string_equal(reps[0].first_bad_reason, "value too long");
+    assert_true(mm__intel_text_block(in)->cap <= text.len + 64 + 4096);
+    free(reps);
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
 /* CSV lines of one width, each with its own family and reference: read in
  * pieces, a line's fields lie where the line before's lay, and the set
  * must not take them for the strings it kept from that line. */
@@ -394,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_pieces_same_as_whole),
         cmocka_unit_test(test_long_line_and_blank),
         cmocka_unit_test(test_csv_same_width),
+        cmocka_unit_test(test_long_line_block),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
