@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #if defined(__SSE2__)
@@ -917,26 +916,34 @@ static bool read_whole(int fd, struct mm__intel_block *b, size_t size)
     return true;
 }
 
-/* The first pass over a feed file of size bytes, larger than a piece:
- * true when all of it is plain text for the line readers, false when it
- * must be read whole for mm__intel_load_text (a NUL byte: skipped as
- * binary; '{' or '[' first after white space: maybe JSON) or could not be
- * looked at. The file's pages in the page cache are mapped read-only and
- * looked at in place: no copy of the file (read() into a piece for this
- * pass was as costly as the second pass's), and no fresh memory. */
-static bool feed_in_pieces(int fd, uint64_t size)
+/* The first pass over a feed file of size bytes, larger than a piece, a
+ * piece at a time through b: true when all of it is plain text for the
+ * line readers, false when it must be read whole for mm__intel_load_text
+ * (a NUL byte: skipped as binary; '{' or '[' first after white space: maybe
+ * JSON) or a read failed (the whole read then fails too). Read, not
+ * mapped: a mapped file cut short by a writer meanwhile would kill the
+ * sensor (SIGBUS) at the first page past its new end. */
+static bool feed_in_pieces(int fd, struct mm__intel_block *b, uint64_t size)
 {
-    if (size > SIZE_MAX)
-        return false;
-    const char *t = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    if (t == MAP_FAILED)
-        return false;
-    size_t i = 0;
-    while (i < size && isspace((unsigned char)t[i]))
-        i++;
-    bool plain = i < size && t[i] != '{' && t[i] != '[' && !memchr(t + i, '\0', (size_t)size - i);
-    (void)munmap((void *)t, (size_t)size);
-    return plain;
+    bool started = false; /* a byte that is not white space was met */
+    for (uint64_t off = 0; off < size;) {
+        size_t n = size - off < feed_piece ? (size_t)(size - off) : feed_piece;
+        ssize_t got = read_at(fd, b->p, n, off);
+        if (got <= 0)
+            return false;
+        const char *t = b->p;
+        for (size_t i = 0; !started && i < (size_t)got; i++) {
+            if (isspace((unsigned char)t[i]))
+                continue;
+            if (t[i] == '{' || t[i] == '[')
+                return false;
+            started = true;
+        }
+        if (memchr(t, '\0', (size_t)got))
+            return false;
+        off += (uint64_t)got;
+    }
+    return true;
 }
 
 /* Sets it up to read the feed of size bytes in fd in pieces through b,
@@ -1005,12 +1012,13 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
         (uint64_t)st.st_size > FEED_FILE_MAX)
         goto whole;
     size_t size = (size_t)st.st_size;
-    if (size > feed_piece && feed_in_pieces(fd, size) &&
-        mm__intel_block_resize(b, feed_piece + 1) == 0) {
+    if (size > feed_piece && mm__intel_block_resize(b, feed_piece + 1) == 0) {
         mm__intel_block_populate(b, 0, feed_piece + 1);
-        r = load_pieces(in, path, fd, size, rep);
-        close(fd);
-        return r;
+        if (feed_in_pieces(fd, b, size)) {
+            r = load_pieces(in, path, fd, size, rep);
+            close(fd);
+            return r;
+        }
     }
     if (!read_whole(fd, b, size))
         goto whole;
