@@ -170,7 +170,7 @@ static bool read_piece(struct mm__intel_lines *it)
 
 /* Takes the line at it->p whose newline is nl (NULL: it ends the text):
  * returns it NUL-terminated in place without its "\r\n". */
-static char *take_line(struct mm__intel_lines *it, char *nl)
+static inline char *take_line(struct mm__intel_lines *it, char *nl)
 {
     char *line = it->p;
     size_t n = nl ? (size_t)(nl - line) : (size_t)(it->end - line);
