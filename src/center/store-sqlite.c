@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/data.h"
@@ -63,19 +64,28 @@ static void close_conn(struct conn *c);
  * rows look up more (incidents and their SLA), or a writer, would then
  * wait for threads that wait for it (for a connection or for the write
  * lock) once the pool ran out. It opens a spare connection instead, closed
- * again at its release. Only threads that hold nothing ever wait. */
+ * again at its release. Only threads that hold nothing wait until a
+ * connection comes back; one whose spare cannot be opened waits at most
+ * SPARE_RETRY_MS before it tries the spare again. */
 
 static __thread int held_here;            /* connections this thread holds */
 static __thread struct conn *spares_here; /* its spare connections, newest first */
 
-static sqlite3 *spare_open(struct sqlite_store *s)
+/* A thread that holds a connection and cannot open a spare (out of memory
+ * or files) must not wait for ever: the pool's holders may be waiting for
+ * it. It tries the spare again after this long, or sooner when a pool
+ * connection comes back. */
+#define SPARE_RETRY_MS 200
+
+/* Opens a spare connection for this thread; NULL (err set) if it cannot. */
+static sqlite3 *spare_open(struct sqlite_store *s, char *err, size_t errlen)
 {
-    char err[256];
     struct conn *c = calloc(1, sizeof *c);
-    if (!c)
+    if (!c) {
+        snprintf(err, errlen, "%s", mm_msg_strerror(MM_ENOMEM));
         return NULL;
-    if (open_conn(s->sync_full, s->path, &c->db, err, sizeof err) != 0) {
-        mm_log(MM_LOG_WARN, "%s", err);
+    }
+    if (open_conn(s->sync_full, s->path, &c->db, err, errlen) != 0) {
         free(c);
         return NULL;
     }
@@ -107,29 +117,61 @@ static bool spare_close(sqlite3 *db)
     return false;
 }
 
+/* Marks a free pool connection busy and returns it; NULL if none is free.
+ * Called with s->mu held. */
+static sqlite3 *pool_take(struct sqlite_store *s)
+{
+    for (int i = 0; i < s->nconns; i++) {
+        if (!s->conns[i].busy) {
+            s->conns[i].busy = true;
+            return s->conns[i].db;
+        }
+    }
+    return NULL;
+}
+
+/* Waits on s->cv (s->mu held) for at most SPARE_RETRY_MS. */
+static void wait_retry(struct sqlite_store *s)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += (long)SPARE_RETRY_MS * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(&s->cv, &s->mu, &until);
+}
+
 sqlite3 *mm__sqlite_acquire(struct mm_store *st)
 {
     struct sqlite_store *s = (struct sqlite_store *)st;
     sqlite3 *db = NULL;
+    bool spare_failed = false, logged = false;
     pthread_mutex_lock(&s->mu);
-    while (!db) {
-        for (int i = 0; i < s->nconns && !db; i++) {
-            if (!s->conns[i].busy) {
-                s->conns[i].busy = true;
-                db = s->conns[i].db;
-            }
+    while (!(db = pool_take(s))) {
+        if (held_here == 0) {
+            pthread_cond_wait(&s->cv, &s->mu);
+            continue;
         }
+        if (spare_failed) {
+            wait_retry(s);
+            spare_failed = false;
+            continue;
+        }
+        char err[256];
+        pthread_mutex_unlock(&s->mu);
+        db = spare_open(s, err, sizeof err);
+        if (!db && !logged) {
+            mm_log(MM_LOG_WARN, "%s", err);
+            logged = true;
+        }
+        pthread_mutex_lock(&s->mu);
         if (db)
             break;
-        if (held_here > 0) {
-            pthread_mutex_unlock(&s->mu);
-            db = spare_open(s);
-            pthread_mutex_lock(&s->mu);
-            if (db)
-                break;
-        }
-        /* a spare that cannot be opened (out of memory or files): queue */
-        pthread_cond_wait(&s->cv, &s->mu);
+        /* A pool connection given back while s->mu was open signalled
+         * before this thread waited: look again before waiting. */
+        spare_failed = true;
     }
     pthread_mutex_unlock(&s->mu);
     held_here++;
@@ -556,7 +598,11 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
     pthread_once(&once, sqlite_setup_once);
     s->base.ops = &sqlite_ops;
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
+    pthread_condattr_t ca; /* wait_retry's clock */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cv, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_mutex_init(&s->ingest_mu, NULL);
     s->sync_full = cfg->sync_full;
     s->ingest.data_version = -1;

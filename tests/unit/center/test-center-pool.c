@@ -9,7 +9,13 @@
  *   waits for the write lock;
  * - the holder of the ingest connection asks for a pool connection;
  * and each gets a working connection (a spare: cached statements too),
- * where the pool alone deadlocked. A watchdog (alarm) turns such a
+ * where the pool alone deadlocked. A spare that cannot be opened (out of
+ * files: a wrapped default VFS makes opening the database fail on cue):
+ * - a pool connection given back while the spare was being opened is taken
+ *   (its wake-up came before the asking thread waited, and was lost);
+ * - with none given back, the spare is tried again after a while instead
+ *   of waiting for ever (the holders may be waiting for this thread).
+ * A watchdog (alarm) turns such a
  * deadlock into a failure instead of a hang. Afterwards the pool serves
  * as before; the spares are closed at their release (the ASan build's
  * leak check covers that nothing stays open). */
@@ -42,6 +48,39 @@ struct pool_test {
     pthread_barrier_t all_hold; /* every holder has its first connection */
 };
 
+/* ---- a default VFS whose opening of a database file fails on cue ----
+ * The store's VFS (sqlite-walbuf.c) wraps whatever is the default when it
+ * is first used, so installing this one first puts it under every
+ * connection, spares included. */
+static sqlite3_vfs failing_vfs;
+static sqlite3_vfs *base_vfs;
+static atomic_int opens_to_fail;     /* database files whose opening fails */
+static void (*on_failed_open)(void); /* runs on the opening thread first */
+
+static int failing_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int flags,
+                        int *out_flags)
+{
+    (void)vfs;
+    if ((flags & SQLITE_OPEN_MAIN_DB) && atomic_load(&opens_to_fail) > 0) {
+        atomic_fetch_sub(&opens_to_fail, 1);
+        if (on_failed_open)
+            on_failed_open();
+        file->pMethods = NULL;
+        return SQLITE_CANTOPEN;
+    }
+    return base_vfs->xOpen(base_vfs, name, file, flags, out_flags);
+}
+
+static void install_failing_vfs(void)
+{
+    base_vfs = sqlite3_vfs_find(NULL);
+    failing_vfs = *base_vfs;
+    failing_vfs.zName = "test-failing-open";
+    failing_vfs.pNext = NULL;
+    failing_vfs.xOpen = failing_open;
+    sqlite3_vfs_register(&failing_vfs, 1);
+}
+
 /* Threads other than the test's own report through failures (cmocka's
  * assertions work only on the thread that runs the test). */
 static atomic_int failures;
@@ -64,6 +103,8 @@ static int setup(void **state)
     assert_int_equal(test_tmpdir_make(t.dir, sizeof t.dir, "pool"), 0);
     struct mm_store_config cfg = {.dir = t.dir, .connections = POOL, .sync_full = true};
     assert_int_equal(mm_store_open_sqlite(&cfg, &t.st, err, sizeof err), 0);
+    atomic_store(&opens_to_fail, 0);
+    on_failed_open = NULL;
     *state = &t;
     return 0;
 }
@@ -216,12 +257,104 @@ static void test_ingest_holder_nests(void **state)
     assert_pool_whole(t->st);
 }
 
+/* A holder that gives its connection back when told, and says when it has. */
+static pthread_mutex_t cue_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cue_cv = PTHREAD_COND_INITIALIZER;
+static int cue; /* 0 holding, 1 release now, 2 released */
+static sqlite3 *cued_db;
+
+static void *cued_holder(void *arg)
+{
+    struct pool_test *t = arg;
+    cued_db = mm__sqlite_acquire(t->st);
+    pthread_barrier_wait(&t->all_hold);
+    pthread_mutex_lock(&cue_mu);
+    while (cue < 1)
+        pthread_cond_wait(&cue_cv, &cue_mu);
+    pthread_mutex_unlock(&cue_mu);
+    mm__sqlite_release(t->st, cued_db);
+    pthread_mutex_lock(&cue_mu);
+    cue = 2;
+    pthread_cond_broadcast(&cue_cv);
+    pthread_mutex_unlock(&cue_mu);
+    return NULL;
+}
+
+/* Runs inside the failing open of a spare: the cued holder gives its pool
+ * connection back before the asking thread gets to wait. */
+static void release_meanwhile(void)
+{
+    pthread_mutex_lock(&cue_mu);
+    cue = 1;
+    pthread_cond_broadcast(&cue_cv);
+    while (cue < 2)
+        pthread_cond_wait(&cue_cv, &cue_mu);
+    pthread_mutex_unlock(&cue_mu);
+}
+
+static void test_spare_fails_while_one_comes_back(void **state)
+{
+    struct pool_test *t = *state;
+    pthread_t th[POOL - 1];
+    cue = 0;
+    pthread_barrier_init(&t->all_hold, NULL, POOL);
+    sqlite3 *first = mm__sqlite_acquire(t->st);
+    for (int i = 0; i < POOL - 1; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, cued_holder, t), 0);
+    pthread_barrier_wait(&t->all_hold);
+    on_failed_open = release_meanwhile;
+    atomic_store(&opens_to_fail, 1);
+    /* The pool is used up, the spare cannot be opened, and meanwhile the
+     * holder's connection came back: that one is taken, no waiting. */
+    sqlite3 *second = mm__sqlite_acquire(t->st);
+    assert_ptr_equal(second, cued_db);
+    assert_true(usable(second));
+    mm__sqlite_release(t->st, second);
+    mm__sqlite_release(t->st, first);
+    for (int i = 0; i < POOL - 1; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&t->all_hold);
+    assert_pool_whole(t->st);
+}
+
+static void test_spare_fails_then_opens(void **state)
+{
+    struct pool_test *t = *state;
+    pthread_t th[POOL - 1];
+    done = false;
+    pthread_barrier_init(&t->all_hold, NULL, POOL);
+    sqlite3 *first = mm__sqlite_acquire(t->st);
+    for (int i = 0; i < POOL - 1; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, plain_holder, t), 0);
+    pthread_barrier_wait(&t->all_hold);
+    atomic_store(&opens_to_fail, 1);
+    /* Nobody gives a connection back until this thread is done: the spare
+     * is tried again (files may be free again) rather than waited for. */
+    sqlite3 *second = mm__sqlite_acquire(t->st);
+    bool ok = second != first && usable(second) && cached_usable(t->st, second);
+    mm__sqlite_release(t->st, second);
+    mm__sqlite_release(t->st, first);
+    pthread_mutex_lock(&done_mu);
+    done = true;
+    pthread_cond_broadcast(&done_cv);
+    pthread_mutex_unlock(&done_mu);
+    for (int i = 0; i < POOL - 1; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&t->all_hold);
+    assert_true(ok);
+    assert_int_equal(atomic_load(&opens_to_fail), 0);
+    assert_pool_whole(t->st);
+}
+
 int main(void)
 {
+    install_failing_vfs();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_every_holder_nests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_nests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_holder_nests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spare_fails_while_one_comes_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spare_fails_then_opens, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
