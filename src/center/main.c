@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * `mamori-center` entry point: options and configuration file, the admin
  * subcommands, and the server's life: open the store (migrating it), start
- * the HTTP thread pool and the health checker, wait for SIGTERM/SIGINT,
- * then finish in-flight requests and close everything. */
+ * the HTTP server (a thread per connection), the health checker and the
+ * mail sender, wait for SIGTERM/SIGINT, then finish in-flight requests and
+ * close everything. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
