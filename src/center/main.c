@@ -6,6 +6,7 @@
  * close everything. */
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,28 @@ static int wait_for_signal(const sigset_t *set)
     return sig;
 }
 
+/* Every open connection is a socket, and a request that already holds a
+ * database connection may open a spare one (the database and its WAL):
+ * the soft open-file limit is raised toward what max_connections can use,
+ * as far as the hard limit allows; short of it, a warning says that
+ * connections near the top may be refused. */
+static void raise_open_file_limit(const struct mm_center_config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t)cfg->max_connections * 3 + 64;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        struct rlimit up = rl;
+        up.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+        if (up.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &up) == 0)
+            rl = up;
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+        mm_log_tr(MM_LOG_WARN, "center-log", "main.nofile", (unsigned long)rl.rlim_cur,
+                  cfg->max_connections, (unsigned long)want);
+}
+
 static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const char *port_file,
                  enum mm_lang lang)
 {
@@ -153,6 +176,7 @@ static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const c
         mm_log_tr(MM_LOG_ERROR, "center-log", "main.pwhash");
         goto out;
     }
+    raise_open_file_limit(cfg);
     if (mm_http_start(&c, &srv, err, sizeof err) != 0) {
         mm_log_error("%s", err);
         goto out;

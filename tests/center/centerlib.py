@@ -70,12 +70,12 @@ class Center:
         return p.stdout.strip() if expect == 0 else p
 
     # --- server ---
-    def start(self, extra=()):
+    def start(self, extra=(), preexec=None):
         if os.path.exists(self.port_file):
             os.unlink(self.port_file)
         args = [BIN, "--data", self.data, "--config", self.config, "--listen", self.listen,
                 "--port-file", self.port_file, "--threads", "4"] + list(extra)
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, preexec_fn=preexec)
         deadline = time.time() + 60
         while not os.path.exists(self.port_file):
             if self.proc.poll() is not None:

@@ -8,6 +8,7 @@ with openssl (skipped with a message without openssl); listening on [::1]
 refused with a clear error; a bad configuration file is refused."""
 
 import json
+import resource
 import os
 import shutil
 import signal
@@ -166,6 +167,37 @@ def test_ipv6():
         c.close()
 
 
+def soft_open_file_limit(pid):
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return int(line.split()[3])
+    fail("no open-file limit in /proc/%d/limits" % pid)
+
+
+def test_open_file_limit():
+    """A low soft open-file limit is raised toward what max_connections can
+    use (3 files each + 64); a hard limit below that leaves a warning."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 3 * 300 + 64:
+        print("skip: hard open-file limit %d is too low for this test" % hard)
+        return
+    c = Center("[server]\nmax_connections = 300\n")
+    try:
+        c.start(preexec=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (128, hard)))
+        check(soft_open_file_limit(c.proc.pid) == 3 * 300 + 64,
+              "soft limit raised to 964: %d" % soft_open_file_limit(c.proc.pid))
+        check("open-file limit" not in c.server_log(), "no warning: " + c.server_log())
+        check(c.stop() == 0, "clean stop")
+        c.start(preexec=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (128, 200)))
+        check(soft_open_file_limit(c.proc.pid) == 200, "soft limit raised to the hard one")
+        check("the open-file limit is 200; max_connections = 300 needs about 964" in
+              c.server_log(), "warning: " + c.server_log())
+        check(c.request("GET", "/api/v1/me").status == 401, "still serves")
+    finally:
+        c.close()
+
+
 def main():
     c = Center()
     try:
@@ -176,6 +208,7 @@ def main():
     finally:
         c.close()
     test_bad_config()
+    test_open_file_limit()
     test_https()
     test_ipv6()
     print("ok")
