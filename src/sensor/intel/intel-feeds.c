@@ -125,6 +125,15 @@ static bool piece_room(struct mm__intel_lines *it, size_t keep)
     return true;
 }
 
+/* True when the file holds a byte after the size its first pass saw (it
+ * was rewritten longer or appended to since): its last line as read may
+ * be cut. One more read of one byte at the end of a file read in pieces. */
+static bool grew(const struct mm__intel_piece_file *f)
+{
+    char byte;
+    return read_at(f->fd, &byte, 1, f->offset) > 0;
+}
+
 /* Reads the next piece of a feed read in pieces: the unread bytes
  * [p, end) move to the block's start (up to piece_lead) and the file's
  * next bytes follow them, NUL-terminated. False when nothing more came:
@@ -159,6 +168,8 @@ static bool read_piece(struct mm__intel_lines *it)
         got = nul ? nul - to : 0;
     f->offset += (uint64_t)got;
     it->after = f->err || f->changed ? 0 : it->after - (uint64_t)got;
+    if (it->after == 0 && !f->err && !f->changed && grew(f))
+        f->changed = true;
     it->start = it->p = kept;
     it->end = to + got;
     *it->end = '\0';
@@ -190,16 +201,26 @@ static inline char *take_line(struct mm__intel_lines *it, char *nl)
 /* Returns the next line, NUL-terminated in place without its "\r\n", or NULL.
  * The text holds no NUL byte (mm__intel_load_text skips binary files), so a
  * line ends at its newline and its length needs no strlen. A line that runs
- * past the end of a piece makes the next piece be read. */
+ * past the end of a piece makes the next piece be read. The last line of a
+ * file that changed while it was read in pieces is not taken when no
+ * newline ends it: it was cut where the file ended (a cut address or name
+ * is another one that was never listed); load_pieces reports it. */
 static char *next_line(struct mm__intel_lines *it)
 {
     if (it->p >= it->end && !read_piece(it))
         return NULL;
     for (;;) {
         char *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
-        if (nl || !read_piece(it))
+        if (nl)
             return take_line(it, nl);
+        if (!read_piece(it))
+            break;
     }
+    if (it->file && it->file->changed) {
+        it->p = it->end; /* the cut line */
+        return NULL;
+    }
+    return take_line(it, NULL);
 }
 
 /* The bytes that keep a list line from being one bare indicator (see
@@ -285,7 +306,7 @@ char *mm__intel_next_list_line(struct mm__intel_lines *it, bool *plain)
         }
     }
     line = next_line(it); /* (reads the next piece when the line runs past this one) */
-    *plain = plain_list_line(line, it->len);
+    *plain = line && plain_list_line(line, it->len); /* (NULL: a changed file's cut line) */
     return line;
 }
 #else
@@ -983,8 +1004,8 @@ static int load_pieces(struct mm_intel *in, const char *path, int fd, uint64_t s
     r = load_feed(in, path, &it, rep);
     if (r == 0 && f.err)
         r = f.err;
-    if (r == 0 && f.changed)
-        report_bad(rep, it.lineno > 0 ? it.lineno : 1, "file changed while it was read");
+    if (r == 0 && f.changed) /* at the line not read whole (see next_line) */
+        report_bad(rep, it.lineno + 1, "file changed while it was read");
     return r;
 }
 
