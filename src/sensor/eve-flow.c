@@ -99,9 +99,15 @@ static inline char *put_text(char *o, struct mm_flow_text t)
     return put_quoted(o, t.s, t.n);
 }
 
-/* A number (decimal.h: 32-bit steps below 10^8) */
+/* A number (decimal.h: 32-bit steps below 10^8). A single digit (a
+ * scan's packet counts and ages, 0 or 1) is stored here, without the call
+ * mm__u64_text stays out of line as. */
 static inline char *put_u64(char *o, uint64_t v)
 {
+    if (v < 10) {
+        *o = (char)('0' + v);
+        return o + 1;
+    }
     return o + mm__u64_text(o, v);
 }
 
