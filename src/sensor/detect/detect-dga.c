@@ -27,9 +27,11 @@
 #include "sensor/detect/detect-util.h"
 #include "sensor/sensor.h"
 
-#define NAME    "suspicious-dns"
-#define CLIENTS 4096
-#define MEMOS   1024 /* names whose facts are remembered, in sets of two */
+#define NAME       "suspicious-dns"
+#define CLIENTS    4096
+#define MEMOS      1024 /* names whose facts are remembered, in sets of two */
+#define SUFFIXES   1024 /* public suffix list answers remembered, by suffix */
+#define SUFFIX_MAX 62   /* longer suffixes are asked every time */
 
 struct client {
     struct mm_addr addr;
@@ -75,11 +77,22 @@ struct name_memo {
     char name[255]; /* lower case, without a final dot; len bytes, not terminated */
 };
 
+/* The public suffix list's answer for one suffix ("example.co.jp",
+ * "co.jp", "jp"): a name the name memo does not hold asks it for each of
+ * its suffixes, and names of one site share all but their first ones
+ * ("a1.cdn.example.com", "b2.cdn.example.com"). Direct-mapped by suffix. */
+struct suffix_memo {
+    uint8_t len; /* 0: unused */
+    bool is_public;
+    char text[SUFFIX_MAX]; /* len bytes, not terminated */
+};
+
 struct dga_state {
     struct mm__suppress *sup;
     struct client *clients;
-    struct tunnel *tunnels;  /* CLIENTS slots, direct-mapped by key */
-    struct name_memo *memos; /* MEMOS slots in sets of two, by name */
+    struct tunnel *tunnels;       /* CLIENTS slots, direct-mapped by key */
+    struct name_memo *memos;      /* MEMOS slots in sets of two, by name */
+    struct suffix_memo *suffixes; /* SUFFIXES slots */
     size_t nclients;
     psl_ctx_t *psl_owned;
     const psl_ctx_t *psl;
@@ -114,7 +127,8 @@ static int dga_init(struct mm_sensor *s, void **state)
     st->clients = calloc(CLIENTS, sizeof *st->clients);
     st->tunnels = calloc(CLIENTS, sizeof *st->tunnels);
     st->memos = calloc(MEMOS, sizeof *st->memos);
-    if (!st->clients || !st->tunnels || !st->memos) {
+    st->suffixes = calloc(SUFFIXES, sizeof *st->suffixes);
+    if (!st->clients || !st->tunnels || !st->memos || !st->suffixes) {
         dga_free(st);
         return MM_ENOMEM;
     }
@@ -140,18 +154,37 @@ static void dga_free(void *state)
     free(st->clients);
     free(st->tunnels);
     free(st->memos);
+    free(st->suffixes);
     if (st->psl_owned)
         psl_free(st->psl_owned);
     free(st);
 }
 
-/* Splits sp->lower by asking the public suffix list for each suffix from
- * the longest down (the first public one ends the registrable label). */
-static bool split_lower(const struct dga_state *st, struct split *sp)
+/* Whether the lower-case suffix p[0..n) (NUL-terminated) is an ICANN
+ * public suffix: psl_is_public_suffix2's answer, which depends on the
+ * text alone, remembered for suffixes of up to SUFFIX_MAX bytes. */
+static bool is_public_suffix(struct dga_state *st, const char *p, size_t n)
+{
+    if (n == 0 || n > SUFFIX_MAX)
+        return psl_is_public_suffix2(st->psl, p, PSL_TYPE_ICANN);
+    struct suffix_memo *m =
+        &st->suffixes[mm__hash_fast(p, n, mm_process_key.k1) % SUFFIXES]; /* keyed: not aimable */
+    if (m->len == n && memcmp(m->text, p, n) == 0)
+        return m->is_public;
+    m->is_public = psl_is_public_suffix2(st->psl, p, PSL_TYPE_ICANN);
+    m->len = (uint8_t)n;
+    memcpy(m->text, p, n);
+    return m->is_public;
+}
+
+/* Splits sp->lower (n bytes) by asking the public suffix list for each
+ * suffix from the longest down (the first public one ends the registrable
+ * label). */
+static bool split_lower(struct dga_state *st, struct split *sp, size_t n)
 {
     const char *prev = NULL;
     for (const char *p = sp->lower; p;) {
-        if (st->psl && psl_is_public_suffix2(st->psl, p, PSL_TYPE_ICANN)) {
+        if (st->psl && is_public_suffix(st, p, n - (size_t)(p - sp->lower))) {
             if (!prev || p - 1 <= prev)
                 return false;
             sp->reg = (size_t)(prev - sp->lower);
@@ -243,9 +276,9 @@ static bool looks_generated(const char *label, long min_length)
 }
 
 /* Decides the facts of sp->lower (split_lower then the two verdicts). */
-static struct name_facts decide(const struct dga_state *st, struct split *sp)
+static struct name_facts decide(struct dga_state *st, struct split *sp, size_t n)
 {
-    struct name_facts f = {.ok = split_lower(st, sp)};
+    struct name_facts f = {.ok = split_lower(st, sp, n)};
     char label[64];
     if (!f.ok)
         return f;
@@ -286,7 +319,7 @@ static struct name_facts name_facts(struct dga_state *st, const char *name, stru
     m->used = true;
     m->len = (uint8_t)n;
     memcpy(m->name, sp->lower, n);
-    m->facts = decide(st, sp);
+    m->facts = decide(st, sp, n);
     sp->reg = m->facts.reg;
     return m->facts;
 }
