@@ -1741,12 +1741,12 @@ static void dhcp_view_params(const struct dhcp_view *v, char *out, size_t outlen
         dhcp_params(v->dhcp, out, outlen);
 }
 
-static void on_dhcp(struct mm_devices *d, const json_t *ev)
+static void on_dhcp(struct mm_devices *d, const json_t *dhcp)
 {
     struct dhcp_view dv;
     uint8_t mac[6];
     struct mm_addr a;
-    dhcp_view_read(json_object_get(ev, "dhcp"), &dv);
+    dhcp_view_read(dhcp, &dv);
     if (!parse_mac(dv.client_mac, mac) || !usable_mac(mac))
         return;
     struct device *dev = device_get(d, mac, NULL);
@@ -1781,9 +1781,8 @@ static void on_dhcp(struct mm_devices *d, const json_t *ev)
     maybe_changed(d, dev);
 }
 
-static void on_user_agent(struct mm_devices *d, const json_t *ev)
+static void on_user_agent(struct mm_devices *d, const json_t *ev, const json_t *http)
 {
-    const json_t *http = json_object_get(ev, "http");
     const struct mm__http_facts *hf = mm__http_facts_of(http); /* the decoder's, or NULL */
     const char *ua = hf ? hf->user_agent : jstr(http, "http_user_agent");
     char clean[DEVICE_TEXT_MAX];
@@ -1825,9 +1824,8 @@ static void smb_native_os(struct mm_devices *d, const json_t *ev, const char *os
 /* SMB: Suricata puts the client's strings under "request" and the server's
  * under "response"; a flat native_os belongs to the sender named by
  * "direction" (to_server: the client, src_ip). */
-static void on_smb(struct mm_devices *d, const json_t *ev)
+static void on_smb(struct mm_devices *d, const json_t *ev, const json_t *smb)
 {
-    const json_t *smb = json_object_get(ev, "smb");
     smb_native_os(d, ev, jstr(json_object_get(smb, "request"), "native_os"), "src_ip");
     smb_native_os(d, ev, jstr(json_object_get(smb, "response"), "native_os"), "dest_ip");
     const char *dir = jstr(smb, "direction") ? jstr(smb, "direction") : jstr(ev, "direction");
@@ -1888,36 +1886,42 @@ static void on_mdns(struct mm_devices *d, const json_t *obj)
     }
 }
 
-void mm_devices_on_event(struct mm_devices *d, const json_t *ev)
+void mm_devices_on_typed_event(struct mm_devices *d, const json_t *ev, const char *type,
+                               const json_t *member)
 {
-    const char *type = jstr(ev, "event_type");
     if (!d || !type)
         return;
     switch (type[0]) { /* most events (dns, tls, flow, ...) are none of these */
     case 'd':
         if (strcmp(type, "dhcp") == 0)
-            on_dhcp(d, ev);
+            on_dhcp(d, member ? member : json_object_get(ev, "dhcp"));
         break;
     case 'h':
         if (strcmp(type, "http") == 0)
-            on_user_agent(d, ev);
+            on_user_agent(d, ev, member ? member : json_object_get(ev, "http"));
         break;
     case 's':
         if (strcmp(type, "smb") == 0)
-            on_smb(d, ev);
+            on_smb(d, ev, member ? member : json_object_get(ev, "smb"));
         break;
     case 'm':
         if (strcmp(type, "mdns") == 0)
-            on_mdns(d, json_object_get(ev, "mdns"));
+            on_mdns(d, member ? member : json_object_get(ev, "mdns"));
         break;
     case 'n':
     case 'l':
         if (strcmp(type, "netbios") == 0 || strcmp(type, "llmnr") == 0)
-            on_netbios(d, ev, json_object_get(ev, type));
+            on_netbios(d, ev, member ? member : json_object_get(ev, type));
         break;
     default:
         break;
     }
+}
+
+void mm_devices_on_event(struct mm_devices *d, const json_t *ev)
+{
+    if (d)
+        mm_devices_on_typed_event(d, ev, jstr(ev, "event_type"), NULL);
 }
 
 void mm_devices_tick(struct mm_devices *d)

@@ -40,6 +40,11 @@ void mm_devices_free(struct mm_devices *d);
 void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p);
 /* Learns from an event (dhcp, http user agent, smb native os, mdns/netbios names). */
 void mm_devices_on_event(struct mm_devices *d, const json_t *ev);
+/* The same for an event whose event_type the caller knows (type) and,
+ * when member is not NULL, whose member named type is member (a direct
+ * event's stand-in): neither is looked up in ev. */
+void mm_devices_on_typed_event(struct mm_devices *d, const json_t *ev, const char *type,
+                               const json_t *member);
 
 /* Housekeeping on the capture clock (mm_sensor_now): announces the held-back
  * address changes of devices that went silent once they are overdue. Every

@@ -368,7 +368,8 @@ static void handle_direct(struct mm_sensor *s, struct mm__direct_type *t, json_t
         s->st.eve_errors++;
     }
     mm__detect_event_member(s, standin, t->name, t->member);
-    mm__devices_event(s, standin);
+    if (s->devices)
+        mm_devices_on_typed_event(s->devices, standin, t->name, t->member);
     d->current = NULL;
     d->current_standin = NULL;
     mm__direct_standin_done(t);
