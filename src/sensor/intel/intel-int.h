@@ -185,6 +185,10 @@ bool mm__intel_norm_url(const char *in, char *out, size_t outlen);
  * questions with the same hash never share an answer. */
 uint32_t mm__intel_memo_hash(unsigned kind, const char *text, size_t n);
 
+/* The hash the string table files the key (kind, value[0..n)) under. For
+ * the test that keys differing only in a URL's case do not share it. */
+uint32_t mm__intel_key_hash(unsigned kind, const char *value, size_t n);
+
 /* mm_intel_match_ip, mm_intel_match_domain, mm_intel_match_url and
  * mm_intel_match_hash without the memos of recent answers (see intel.c):
  * the same answers, always found afresh (an address on its own port even

@@ -1237,6 +1237,48 @@ static void test_fifo_feed(void **state)
     assert_int_equal(reader_closes, 1);
 }
 
+/* A URL keeps its path's case, so URLs differing only in case are different
+ * keys and must not share one hash (with every byte's 0x20 bit set they
+ * did: a feed of the 4,096 spellings of a 12-letter path went into one run
+ * of slots, each insert comparing against all before it). A domain name's
+ * hash stays the same whatever its case (taken from the name as listed). */
+static void test_key_hash_case(void **state)
+{
+    (void)state;
+    static const char word[] = "abcdefghijkl";
+    uint32_t *hashes = calloc(4096, sizeof *hashes);
+    assert_non_null(hashes);
+    for (unsigned v = 0; v < 4096; v++) {
+        char url[64];
+        size_t n = (size_t)snprintf(url, sizeof url, "dl.example.net/");
+        for (unsigned k = 0; k < 12; k++)
+            url[n++] = (char)((v >> k & 1) ? word[k] - 'a' + 'A' : word[k]);
+        url[n] = '\0';
+        hashes[v] = mm__intel_key_hash(MM__IK_URL, url, n);
+    }
+    unsigned same = 0;
+    for (unsigned v = 1; v < 4096; v++)
+        same += hashes[v] == hashes[0];
+    assert_int_equal(same, 0);
+    free(hashes);
+    assert_int_equal(mm__intel_key_hash(MM__IK_DOMAIN, "Evil-Host.EXAMPLE", 17),
+                     mm__intel_key_hash(MM__IK_DOMAIN, "evil-host.example", 17));
+    /* and the set still tells the spellings apart, and a name by any case */
+    struct mm_intel *in = NULL;
+    struct mm__intel_ctx ctx = {.family = "f", .reference = "", .source = "t"};
+    const char *why;
+    struct mm_intel_hit hit;
+    assert_int_equal(mm_intel_new(&in), 0);
+    assert_int_equal(mm__intel_add(in, MM__IK_URL, "http://dl.example.net/AbC.exe", &ctx, &why), 0);
+    assert_int_equal(mm__intel_add(in, MM__IK_NONE, "Case-Name.Example.ORG", &ctx, &why), 0);
+    assert_int_equal(mm_intel_seal(in), 0);
+    assert_true(mm_intel_match_url(in, "dl.example.net", "/AbC.exe", &hit));
+    assert_false(mm_intel_match_url(in, "dl.example.net", "/abc.exe", &hit));
+    assert_true(mm_intel_match_domain(in, "case-name.example.org", &hit));
+    assert_true(mm_intel_match_domain(in, "www.CASE-NAME.example.org", &hit));
+    mm_intel_free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1263,6 +1305,7 @@ int main(void)
         cmocka_unit_test(test_blocks),
         cmocka_unit_test(test_block_ahead),
         cmocka_unit_test(test_fifo_feed),
+        cmocka_unit_test(test_key_hash_case),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
