@@ -418,13 +418,49 @@ static void test_csv_same_width(void **state)
     mm_buf_free(&text);
 }
 
+/* Lines of one width ending in "\r\n", read with every piece size from 16
+ * to 160 bytes: pieces end before, between and after a line's "\r" and
+ * "\n" and exactly at a line's end. The last line ends in a lone "\r"
+ * without a newline. Every piece size gives the whole file's report and
+ * answers. */
+static void test_piece_edges(void **state)
+{
+    (void)state;
+    struct feed f = {0};
+    char path[512];
+    snprintf(path, sizeof path, "%s/edges.txt", tmpdir);
+    for (unsigned i = 0; i < 120; i++) {
+        char v[64];
+        snprintf(v, sizeof v, i % 7 == 3 ? "bad%03u..example" : "198.51.100.%03u", 100 + i);
+        addf(&f.text, "%s\r\n", v);
+        addf(&f.values, "%s\n", v);
+    }
+    add(&f.text, "last.example\r");
+    add(&f.values, "last.example\n");
+    assert_int_equal(mm_file_write_atomic(path, f.text.data, f.text.len), 0);
+    struct mm_intel_file_report rb;
+    struct mm_intel *b = load(path, 0, &rb);
+    assert_int_equal(rb.loaded, 120 - 17 + 1);
+    assert_int_equal(rb.first_bad_line, 4);
+    for (size_t piece = 16; piece <= 160; piece++) {
+        struct mm_intel_file_report ra;
+        struct mm_intel *a = load(path, piece, &ra);
+        same_report(&ra, &rb);
+        same_answers(a, b, &f);
+        mm_intel_free(a);
+    }
+    assert_true(mm_intel_match_domain(b, "last.example", NULL));
+    mm_intel_free(b);
+    mm_buf_free(&f.text);
+    mm_buf_free(&f.values);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pieces_same_as_whole),
-        cmocka_unit_test(test_long_line_and_blank),
-        cmocka_unit_test(test_csv_same_width),
-        cmocka_unit_test(test_long_line_block),
+        cmocka_unit_test(test_pieces_same_as_whole), cmocka_unit_test(test_long_line_and_blank),
+        cmocka_unit_test(test_csv_same_width),       cmocka_unit_test(test_long_line_block),
+        cmocka_unit_test(test_piece_edges),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
