@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/net.h"
+#include "core/str.h"
 #include "sensor/decode/app-util.h"
 #include "sensor/eve-app.h"
 #include "sensor/eve-dns.h"
@@ -542,9 +543,23 @@ static void put_sections(struct mm_eve_out *o, const struct mm__dns_event *e, bo
 
 /* The same bytes as the pieces above, each function as its piece twin. */
 
+/* True while an mDNS line whose arena texts are valid UTF-8 with bytes
+ * 0x80 and above (arena_utf8) is formed: its texts are let through with
+ * those bytes, as the writer's pieces copy valid UTF-8 as it is. */
+static _Thread_local bool line_utf8;
+
+/* A text of the arena (or a part of one, cut before an ASCII byte). */
+static void line_chars(struct mm__line *l, const char *s, size_t n)
+{
+    if (line_utf8)
+        mm__line_utf8_text(l, s, n);
+    else
+        mm__line_text(l, s, n);
+}
+
 static void line_text(struct mm__line *l, struct mm__dns_text t)
 {
-    mm__line_text(l, arena.p + t.at, t.n);
+    line_chars(l, arena.p + t.at, t.n);
 }
 
 /* ,"key":"text" */
@@ -742,6 +757,37 @@ static size_t line_room(const struct mm__dns_event *e)
     return room + rr_room(e->an, e->nan) + rr_room(e->ns, e->nns) + rr_room(e->ar, e->nar);
 }
 
+/* True when the arena's texts hold bytes 0x80 and above, each run of them
+ * valid UTF-8, as mm__app_text makes of names such as "Luca<U+2019>s iMac"
+ * (common in mDNS). A run of such bytes between ASCII bytes holds whole
+ * sequences exactly when the text is valid there; the writer's pieces
+ * check the same runs. False when all is ASCII or a run is not valid. */
+static bool arena_utf8(void)
+{
+    const char *p = arena.p;
+    size_t n = arena.len, i = 0;
+    bool any = false;
+    while (i < n) {
+        uint64_t w;
+        if (i + 8 <= n && (memcpy(&w, p + i, 8), (w & 0x8080808080808080ULL) == 0)) {
+            i += 8;
+            continue;
+        }
+        if ((unsigned char)p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = i + 1;
+        while (k < n && (unsigned char)p[k] >= 0x80)
+            k++;
+        if (!mm_utf8_valid(p + i, k - i, NULL))
+            return false;
+        any = true;
+        i = k;
+    }
+    return any;
+}
+
 /* The DNS (mdns false) or mDNS line formed in place in the writer's batch;
  * false (nothing added) when a text is not plain, there is no room or the
  * line is tapped for the spool: the pieces write it. */
@@ -756,10 +802,12 @@ static bool line_in_place(struct mm_eve_out *o, const struct mm__dns_event *e, b
     struct mm__line l = {start, 0};
     mm__app_header_text(&l, &e->h, -1);
     if (mdns) {
+        line_utf8 = arena_utf8();
         MM__LINE_LIT(&l, ",\"mdns\":");
         line_header(&l, e->id, e->flags, false);
         line_sections(&l, e, true);
         line_hostnames(&l, e);
+        line_utf8 = false;
     } else {
         MM__LINE_LIT(&l, ",\"dns\":");
         line_header(&l, e->id, e->flags, true);
@@ -861,7 +909,9 @@ static void line_hostnames(struct mm__line *l, const struct mm__dns_event *e)
     for (unsigned i = 0; i < h.count; i++) {
         if (i)
             *l->p++ = ',';
-        mm__line_string(l, h.s[i], h.n[i]);
+        *l->p++ = '"';
+        line_chars(l, h.s[i], h.n[i]); /* a name cut before ".local" */
+        *l->p++ = '"';
     }
     *l->p++ = ']';
 }

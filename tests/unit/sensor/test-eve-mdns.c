@@ -55,9 +55,23 @@ static uint64_t rnd(uint64_t n)
 /* One label: a host or service name, now and then with odd bytes. */
 static void gen_label(struct gen *g)
 {
-    static const char *const labels[] = {"MacBook-Pro", "iPhone",  "_http",          "_tcp",
-                                         "NAS",         "printer", "Living Room TV", "_airplay",
-                                         "host-01",     "a.b"};
+    /* with UTF-8 names, as devices announce them (valid, and cut short),
+     * which the line formed in place lets through */
+    static const char *const labels[] = {"MacBook-Pro",
+                                         "iPhone",
+                                         "_http",
+                                         "_tcp",
+                                         "NAS",
+                                         "printer",
+                                         "Living Room TV",
+                                         "_airplay",
+                                         "host-01",
+                                         "a.b",
+                                         "Luca\xe2\x80\x99s iMac",
+                                         "\xe3\x83\xaa\xe3\x83\x93\xe3\x83\xb3\xe3\x82\xb0",
+                                         "caf\xc3\xa9-\xf0\x9f\x93\xba",
+                                         "cut\xe2\x80",
+                                         "\xc3\xa9t\xc3\xa9\"q\""};
     if (rnd(8) == 0) {
         unsigned n = 1 + (unsigned)rnd(20);
         put8(g, n);
