@@ -20,6 +20,11 @@
 static const char *const direct_names[MM__DIRECT_TYPES] = {"http", "dns",  "tls",     "quic", "rdp",
                                                            "dhcp", "mdns", "netbios", "smb"};
 
+/* The type whose stand-in was made for the event being handled, NULL
+ * between events: the header written for that event copies the address
+ * texts the stand-in holds (line_addr). */
+static _Thread_local const struct mm__direct_type *texts_of;
+
 struct mm__direct *mm__direct_new(void)
 {
     struct mm__direct *d = calloc(1, sizeof *d);
@@ -30,6 +35,7 @@ struct mm__direct *mm__direct_new(void)
 
 void mm__direct_free(struct mm__direct *d)
 {
+    texts_of = NULL;
     for (size_t i = 0; d && i < MM__DIRECT_TYPES; i++)
         json_decref(d->types[i].standin);
     free(d);
@@ -47,10 +53,22 @@ struct mm__direct_type *mm__direct_type(struct mm__direct *d, const char *name)
 
 #define LIT(o, s) mm_eve_out_raw(o, s, sizeof(s) - 1)
 
-static bool has_ports(const char *proto)
+/* True for "TCP", "UDP" and "SCTP", compared byte by byte (each event
+ * asks). */
+static bool has_ports(const char *p)
 {
-    return proto &&
-           (strcmp(proto, "TCP") == 0 || strcmp(proto, "UDP") == 0 || strcmp(proto, "SCTP") == 0);
+    if (!p)
+        return false;
+    switch (p[0]) {
+    case 'T':
+        return p[1] == 'C' && p[2] == 'P' && !p[3];
+    case 'U':
+        return p[1] == 'D' && p[2] == 'P' && !p[3];
+    case 'S':
+        return p[1] == 'C' && p[2] == 'T' && p[3] == 'P' && !p[4];
+    default:
+        return false;
+    }
 }
 
 static void put_text_member(struct mm_eve_out *o, const char *key, size_t key_len, const char *s)
@@ -116,10 +134,20 @@ static void line_name(struct mm__line *l, const char *key, size_t key_len, const
 
 #define LINE_NAME(l, key, s) line_name(l, key, sizeof(key) - 1, s)
 
-static void line_addr(struct mm__line *l, const struct mm_addr *a)
+/* An address (which 0: the source, 1: the destination) as a string:
+ * digits, dots, colons, hex letters. The text the stand-in of the event
+ * being handled holds for it is copied (MM_ADDR_STRLEN bytes, the room
+ * mm_addr_text may use), else it is formed. */
+static void line_addr(struct mm__line *l, const struct mm_addr *a, int which)
 {
+    const struct mm__direct_type *t = texts_of;
     *l->p++ = '"';
-    l->p += mm_addr_text(a, l->p); /* digits, dots, colons, hex letters */
+    if (t && t->addr_value[which] && mm_addr_equal(&t->addr_of[which], a)) {
+        memcpy(l->p, t->addr_text[which], MM_ADDR_STRLEN);
+        l->p += t->addr_len[which];
+    } else {
+        l->p += mm_addr_text(a, l->p);
+    }
     *l->p++ = '"';
 }
 
@@ -139,7 +167,7 @@ static void line_endpoints(struct mm__line *l, const struct mm_eve_header *h)
     bool ports = has_ports(h->proto);
     if (h->src) {
         MM__LINE_LIT(l, ",\"src_ip\":");
-        line_addr(l, h->src);
+        line_addr(l, h->src, 0);
         if (ports) {
             MM__LINE_LIT(l, ",\"src_port\":");
             mm__line_u64(l, h->src_port);
@@ -147,7 +175,7 @@ static void line_endpoints(struct mm__line *l, const struct mm_eve_header *h)
     }
     if (h->dst) {
         MM__LINE_LIT(l, ",\"dest_ip\":");
-        line_addr(l, h->dst);
+        line_addr(l, h->dst, 1);
         if (ports) {
             MM__LINE_LIT(l, ",\"dest_port\":");
             mm__line_u64(l, h->dest_port);
@@ -157,11 +185,10 @@ static void line_endpoints(struct mm__line *l, const struct mm_eve_header *h)
 
 void mm__app_header_text(struct mm__line *l, const struct mm_eve_header *h, int64_t tx_id)
 {
-    char *ts;
     MM__LINE_LIT(l, "{\"timestamp\":\"");
-    ts = l->p;
-    size_t ts_len = mm__time_text(&h->ts, ts); /* writes MM_TIMESTAMP_MAX bytes */
-    mm__line_text(l, ts, ts_len);
+    /* digits, '-', 'T', ':', '.' and the zone's sign: plain, not checked;
+     * writes MM_TIMESTAMP_MAX bytes */
+    l->p += mm__time_text(&h->ts, l->p);
     *l->p++ = '"';
     if (h->flow_id) {
         MM__LINE_LIT(l, ",\"flow_id\":");
@@ -266,7 +293,7 @@ static json_t *standin_new(struct mm__direct_type *t)
 static int set_addr(struct mm__direct_type *t, json_t *ev, int which, const char *key,
                     const struct mm_addr *a)
 {
-    char ip[MM_ADDR_STRLEN];
+    char *ip = t->addr_text[which];
     json_t *v = t->addr_value[which];
     if (!a) {
         t->addr_value[which] = NULL;
@@ -275,6 +302,7 @@ static int set_addr(struct mm__direct_type *t, json_t *ev, int which, const char
     if (v && mm_addr_equal(&t->addr_of[which], a))
         return 0;
     size_t n = mm_addr_text(a, ip);
+    t->addr_len[which] = (uint8_t)n;
     t->addr_value[which] = NULL;
     if (!v && !(v = json_object_get(ev, key))) {
         if (json_object_set_new_nocheck(ev, key, v = json_stringn_nocheck(ip, n)) != 0)
@@ -301,6 +329,7 @@ static int own_member(struct mm__direct_type *t, json_t *ev)
 
 static void drop_standin(struct mm__direct_type *t)
 {
+    texts_of = NULL;
     json_decref(t->standin);
     t->standin = t->member = NULL;
     t->member_lent = false;
@@ -324,11 +353,13 @@ json_t *mm__direct_standin(struct mm__direct_type *t, const struct mm_eve_header
         drop_standin(t);
         return NULL;
     }
+    texts_of = t;
     return ev;
 }
 
 void mm__direct_standin_done(struct mm__direct_type *t)
 {
+    texts_of = NULL;
     if (!t->standin)
         return;
     if (t->member_lent) {

@@ -22,6 +22,8 @@
 
 /* The event types that may take the direct path: HTTP first. */
 #define MM__DIRECT_HTTP  0
+#define MM__DIRECT_DNS   1
+#define MM__DIRECT_TLS   2
 #define MM__DIRECT_DHCP  5
 #define MM__DIRECT_MDNS  6
 #define MM__DIRECT_NBNS  7
@@ -44,6 +46,10 @@ struct mm__direct_type {
      * leaves its value as it is, without forming the text. */
     json_t *addr_value[2];
     struct mm_addr addr_of[2];
+    /* Their texts, which the header of the event being handled copies
+     * (mm__app_header_text) instead of forming them again. */
+    char addr_text[2][MM_ADDR_STRLEN];
+    uint8_t addr_len[2];
 };
 
 /* The sensor's state for direct events. */

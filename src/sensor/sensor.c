@@ -343,6 +343,15 @@ static struct mm__direct_type *direct_for(struct mm_app_ctx *ctx, const char *ty
     return t && t->allowed && !s->draining ? t : NULL;
 }
 
+/* The same for the type at index i (MM__DIRECT_HTTP ...), without looking
+ * its name up. */
+static struct mm__direct_type *direct_at(struct mm_app_ctx *ctx, size_t i)
+{
+    struct mm_sensor *s = ctx->sensor;
+    struct mm__direct_type *t = s->direct ? &s->direct->types[i] : NULL;
+    return t && t->allowed && !s->draining ? t : NULL;
+}
+
 /* Handles a direct event as handle_event handles a JSON one: the line is
  * written by write_line, the detectors and the inventory are given the
  * stand-in (alerts about it take header h), then the events queued
@@ -403,7 +412,7 @@ static int write_http(struct mm_eve_out *o, const void *e)
  * published for the stand-in's "http" member. */
 static bool http_direct(struct mm_app_ctx *ctx, const struct mm__http_message *m)
 {
-    struct mm__direct_type *t = direct_for(ctx, "http");
+    struct mm__direct_type *t = direct_at(ctx, MM__DIRECT_HTTP);
     struct mm__http_event e;
     if (!t)
         return false;
@@ -423,7 +432,7 @@ static int write_dns(struct mm_eve_out *o, const void *e)
  * decoder's JSON path. */
 static bool dns_direct(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, int *result)
 {
-    struct mm__direct_type *t = direct_for(ctx, "dns");
+    struct mm__direct_type *t = direct_at(ctx, MM__DIRECT_DNS);
     struct mm__dns_event *e = mm__dns_event_get();
     if (!t || len < 12)
         return false;
@@ -447,7 +456,7 @@ static int write_mdns(struct mm_eve_out *o, const void *e)
  * own empty "mdns" member (the device inventory reads them). */
 static bool mdns_direct(struct mm_app_ctx *ctx, const uint8_t *msg, size_t len, int *result)
 {
-    struct mm__direct_type *t = direct_for(ctx, "mdns");
+    struct mm__direct_type *t = direct_at(ctx, MM__DIRECT_MDNS);
     struct mm__dns_event *e = mm__dns_event_get();
     if (!t || len < 12)
         return false;
@@ -471,7 +480,7 @@ static int write_nbns(struct mm_eve_out *o, const void *e)
  * for the stand-in's own empty "netbios" member. */
 static bool nbns_direct(struct mm_app_ctx *ctx, const struct mm__nbns_message *m)
 {
-    struct mm__direct_type *t = direct_for(ctx, "netbios");
+    struct mm__direct_type *t = direct_at(ctx, MM__DIRECT_NBNS);
     struct mm__nbns_event e;
     if (!t)
         return false;
@@ -496,7 +505,7 @@ static int write_tls(struct mm_eve_out *o, const void *arg)
  * "tls" member. */
 static bool tls_direct(struct mm_app_ctx *ctx, const struct mm__tls_part *p)
 {
-    struct mm__direct_type *t = direct_for(ctx, "tls");
+    struct mm__direct_type *t = direct_at(ctx, MM__DIRECT_TLS);
     struct mm_eve_header h;
     if (!t)
         return false;
@@ -516,7 +525,7 @@ static int write_dhcp(struct mm_eve_out *o, const void *e)
  * "dhcp" member (the device inventory reads them). */
 static bool dhcp_direct(struct mm_app_ctx *ctx, const struct mm__dhcp_message *m)
 {
-    struct mm__direct_type *t = direct_for(ctx, "dhcp");
+    struct mm__direct_type *t = direct_at(ctx, MM__DIRECT_DHCP);
     struct mm__dhcp_event e;
     if (!t)
         return false;
