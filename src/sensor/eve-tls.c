@@ -3,8 +3,10 @@
  * then the "tls" member with the members decode-tls.c's part_json would
  * set, in its order and with its texts (client part: sni, ja3, ja4,
  * client_alpns; server part: version, ja3s, server_alpns and the
- * certificate's non-empty texts and subjectAltNames), through the writer's
- * piece calls. */
+ * certificate's non-empty texts and subjectAltNames). The line is formed
+ * in place in the writer's batch (eve-line.h) when every text is plain;
+ * else, and when the spool's tap waits for it, through the writer's piece
+ * calls, which give the same bytes. */
 #include "sensor/eve-tls.h"
 
 #include <string.h>
@@ -95,9 +97,187 @@ static void put_server(struct mm_eve_out *o, const struct mm__tls_part *p)
         put_cert(o, &p->cert);
 }
 
+/* ---- the line formed in place (eve-line.h) ------------------------------------------- */
+
+/* The same bytes as the pieces above, each function as its piece twin. */
+
+/* sep"key":"text" with key (a literal) as "key":" */
+static void line_member(struct mm__line *l, char sep, const char *key, size_t key_len,
+                        const char *s, size_t n)
+{
+    *l->p++ = sep;
+    mm__line_raw(l, key, key_len);
+    mm__line_text(l, s, n);
+    *l->p++ = '"';
+}
+
+#define LINE_MEMBER(l, sep, key, s, n) line_member(l, sep, key, sizeof(key) - 1, s, n)
+
+/* sep"key":{"hash":"...","string":"..."} with key as "key":{"hash":" */
+static void line_ja3(struct mm__line *l, char sep, const char *key, size_t key_len,
+                     const struct mm__tls_part *p)
+{
+    *l->p++ = sep;
+    mm__line_raw(l, key, key_len);
+    mm__line_text(l, p->ja3_hash, 32);
+    MM__LINE_LIT(l, "\",\"string\":\"");
+    mm__line_text(l, p->ja3, p->ja3_len);
+    MM__LINE_LIT(l, "\"}");
+}
+
+#define LINE_JA3(l, sep, key, p) line_ja3(l, sep, key, sizeof(key) - 1, p)
+
+/* ,"key":[texts] with key (a literal) as ,"key":[ */
+static void line_list(struct mm__line *l, const char *key, size_t key_len,
+                      const char (*v)[MM_TLS_ALPN_TEXT], const size_t *len, size_t n)
+{
+    mm__line_raw(l, key, key_len);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *l->p++ = ',';
+        *l->p++ = '"';
+        mm__line_text(l, v[i], len[i]);
+        *l->p++ = '"';
+    }
+    *l->p++ = ']';
+}
+
+#define LINE_LIST(l, key, v, len, n) line_list(l, key, sizeof(key) - 1, v, len, n)
+
+static void line_client(struct mm__line *l, const struct mm__tls_part *p)
+{
+    char sep = '{';
+    if (p->sni_len) {
+        LINE_MEMBER(l, sep, "\"sni\":\"", p->sni, p->sni_len);
+        sep = ',';
+    }
+    LINE_JA3(l, sep, "\"ja3\":{\"hash\":\"", p);
+    LINE_MEMBER(l, ',', "\"ja4\":\"", p->ja4, MM_TLS_JA4_LEN);
+    if (p->nalpn)
+        LINE_LIST(l, ",\"client_alpns\":[", p->alpn, p->alpn_len, p->nalpn);
+}
+
+/* The certificate's texts in put_cert's order, with their lengths (one
+ * strlen each, for the room and the copy). */
+#define CERT_TEXTS 6
+
+struct cert_texts {
+    const char *s[CERT_TEXTS];
+    size_t n[CERT_TEXTS];
+    size_t san_n[MM_X509_SAN_MAX];
+};
+
+#define CERT_KEY(k)                                                                                \
+    {                                                                                              \
+        ",\"" k "\":\"", sizeof(",\"" k "\":\"") - 1                                               \
+    }
+
+static const struct {
+    const char *s;
+    size_t n;
+} cert_keys[CERT_TEXTS] = {CERT_KEY("subject"),     CERT_KEY("issuerdn"),  CERT_KEY("serial"),
+                           CERT_KEY("fingerprint"), CERT_KEY("notbefore"), CERT_KEY("notafter")};
+
+/* Fills c from x; returns the bytes its texts take in the line at most. */
+static size_t cert_measure(const struct mm__x509 *x, struct cert_texts *c)
+{
+    const char *s[CERT_TEXTS] = {x->subject,     x->issuer,    x->serial,
+                                 x->fingerprint, x->notbefore, x->notafter};
+    size_t room = 64;
+    for (size_t i = 0; i < CERT_TEXTS; i++) {
+        c->s[i] = s[i];
+        c->n[i] = strlen(s[i]);
+        room += 24 + c->n[i];
+    }
+    for (size_t i = 0; i < x->nsan && i < MM_X509_SAN_MAX; i++) {
+        c->san_n[i] = strlen(x->san[i]);
+        room += 4 + c->san_n[i];
+    }
+    return room;
+}
+
+static void line_cert(struct mm__line *l, const struct mm__x509 *x, const struct cert_texts *c)
+{
+    for (size_t i = 0; i < CERT_TEXTS; i++) {
+        if (c->n[i]) {
+            mm__line_raw(l, cert_keys[i].s, cert_keys[i].n);
+            mm__line_text(l, c->s[i], c->n[i]);
+            *l->p++ = '"';
+        }
+    }
+    if (!x->nsan)
+        return;
+    MM__LINE_LIT(l, ",\"subjectaltname\":[");
+    for (size_t i = 0; i < x->nsan; i++) {
+        if (i)
+            *l->p++ = ',';
+        *l->p++ = '"';
+        mm__line_text(l, x->san[i], c->san_n[i]);
+        *l->p++ = '"';
+    }
+    *l->p++ = ']';
+}
+
+static void line_server(struct mm__line *l, const struct mm__tls_part *p,
+                        const struct cert_texts *c)
+{
+    LINE_MEMBER(l, '{', "\"version\":\"", p->version, strlen(p->version));
+    LINE_JA3(l, ',', "\"ja3s\":{\"hash\":\"", p);
+    if (p->nalpn)
+        LINE_LIST(l, ",\"server_alpns\":[", p->alpn, p->alpn_len, p->nalpn);
+    if (p->has_cert)
+        line_cert(l, &p->cert, c);
+}
+
+/* Room the line formed in place may use: the header, every text, and the
+ * keys, quotes and separators around them. */
+static size_t line_room(const struct mm__tls_part *p, struct cert_texts *c)
+{
+    size_t room = MM__APP_HEADER_ROOM + 256 + p->ja3_len;
+    if (p->server) {
+        room += strlen(p->version);
+        if (p->has_cert)
+            room += cert_measure(&p->cert, c);
+    } else {
+        room += p->sni_len + MM_TLS_JA4_LEN;
+    }
+    for (size_t i = 0; i < p->nalpn; i++)
+        room += 4 + p->alpn_len[i];
+    return room;
+}
+
+/* The line formed in place in the writer's batch; false (nothing added)
+ * when a text is not plain, there is no room or the line is tapped for
+ * the spool: the pieces write it. */
+static bool line_in_place(struct mm_eve_out *o, const struct mm_eve_header *h,
+                          const struct mm__tls_part *p, int *result)
+{
+    struct cert_texts c;
+    if (mm_eve_out_tapped(o)) /* the spool's tap ends at a line's pieces only */
+        return false;
+    char *start = mm_eve_out_reserve(o, line_room(p, &c));
+    if (!start)
+        return false;
+    struct mm__line l = {start, 0};
+    mm__app_header_text(&l, h, -1);
+    MM__LINE_LIT(&l, ",\"tls\":");
+    if (p->server)
+        line_server(&l, p, &c);
+    else
+        line_client(&l, p);
+    MM__LINE_LIT(&l, "}}\n");
+    if (l.bad)
+        return false;
+    *result = mm_eve_out_commit(o, (size_t)(l.p - start));
+    return true;
+}
+
 int mm__tls_line_write(struct mm_eve_out *o, const struct mm_eve_header *h,
                        const struct mm__tls_part *p)
 {
+    int r;
+    if (line_in_place(o, h, p, &r))
+        return r;
     mm_eve_out_line_begin(o);
     mm__app_line_header(o, h, -1);
     LIT(o, ",\"tls\":");
