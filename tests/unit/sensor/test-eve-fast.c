@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../test-rand.h"
 #include "core/eve.h"
 #include "core/net.h"
 #include "core/timefmt.h"
@@ -134,6 +135,47 @@ static void test_hours(void **state)
     tzset();
 }
 
+/* Seconds drawn across years 0-10200 in zones of every kind (eve-fast.c
+ * forms a new minute's or hour's text from localtime_r's fields, not by
+ * strftime, in years 1000-9999 and offsets of whole minutes): UTC, fixed
+ * offsets, summer time, offsets of 45 and 30 minutes, local mean times
+ * with seconds (Amsterdam before 1937), +14 hours, a zero offset named
+ * "-00" (some C libraries write "-0000"), leap seconds (right/UTC: second 60).
+ * Zone k asks only for hours k modulo 16, so no zone reads a slot another
+ * one filled. */
+static void test_random_seconds(void **state)
+{
+    (void)state;
+    static const char *const zones[] = {"UTC",
+                                        "JST-9",
+                                        "Asia/Tokyo",
+                                        "Europe/Amsterdam",
+                                        "Asia/Kathmandu",
+                                        "America/St_Johns",
+                                        "Australia/Lord_Howe",
+                                        "Pacific/Kiritimati",
+                                        "<-00>0",
+                                        "right/UTC",
+                                        "America/Sao_Paulo",
+                                        "Europe/Dublin"};
+    uint64_t rng = 0x5eed7135ULL;
+    for (size_t k = 0; k < sizeof zones / sizeof *zones; k++) {
+        setenv("TZ", zones[k], 1);
+        tzset();
+        for (int i = 0; i < 3000; i++) {
+            int64_t span = i % 4 == 0 ? 325000000000LL : 6000000000LL; /* all years, or 1850-2040 */
+            int64_t from = i % 4 == 0 ? -63000000000LL : -3800000000LL;
+            int64_t sec = from + (int64_t)(test_xorshift(&rng) % (uint64_t)span);
+            int64_t hour = sec / 3600 - (sec % 3600 < 0);
+            hour = hour - (((hour % 16) + 16) % 16) + (int64_t)k;
+            sec = hour * 3600 + (int64_t)(test_xorshift(&rng) % 3600);
+            expect_same((time_t)sec, (long)(test_xorshift(&rng) % 1000000));
+        }
+    }
+    setenv("TZ", "JST-9", 1);
+    tzset();
+}
+
 /* Micro-seconds of every digit count and across the range (written two
  * digits at a time). */
 static void test_micro_seconds(void **state)
@@ -228,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_slot_sharers),    cmocka_unit_test(test_usec_out_of_range),
         cmocka_unit_test(test_zone_changes),    cmocka_unit_test(test_hours),
         cmocka_unit_test(test_micro_seconds),   cmocka_unit_test(test_header),
+        cmocka_unit_test(test_random_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
