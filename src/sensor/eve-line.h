@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Typed events' lines formatted in place (eve-app.c, eve-http.c,
- * eve-dns.c): a writer that stores straight through a cursor into room
+ * eve-dns.c, eve-tls.c): a writer that stores straight through a cursor into room
  * reserved beforehand (mm_eve_out_reserve, or a buffer on the stack), with
  * no call and no room check per piece. It knows only plain text: ASCII
  * bytes from 0x20 other than '"' and '\\', which a JSON string holds as
