@@ -130,6 +130,10 @@ struct device {
     bool dirty;    /* modified since the last announcement check */
     uint64_t syn_seen[SYN_SEEN_MAX]; /* hashes of recent SYN traits looked at (0: none) */
     unsigned syn_seen_next;          /* the slot the next new hash replaces */
+    /* syn_seen is to hold only the hash of syn's traits (syn_seen_settle):
+     * a scanner varying the TTL of every probe moves them on every SYN, and
+     * the hash is wanted only when a SYN of another kind comes. */
+    bool syn_seen_lazy;
     struct source_view evidence[SRC_COUNT];
     struct syn_view syn;
     struct syn_guess syn_guesses[2]; /* a scanner alternates two probe kinds */
@@ -1015,7 +1019,10 @@ static bool device_add_ip(struct mm_devices *d, struct device *dev, const struct
         if (!own_record(dev))
             return false; /* out of memory while an event holds the record: learnt at a later packet
                            */
-        if (ips_add(d, dev, a))
+        /* A new address changes what the device is (identity_signature)
+         * only through the allowlist's ranges: without any, maybe_changed
+         * need not compute the signature (the address is news by interval). */
+        if (ips_add(d, dev, a) && d->nallow_nets > 0)
             dev->dirty = true;
         if (address_is_news(dev, a))
             dev->address_news = true;
@@ -1049,6 +1056,8 @@ static json_t *syn_record(const struct syn_view *v, const json_t *like)
     return o;
 }
 
+static void syn_seen_settle(struct device *dev);
+
 /* Reads the record's "tcp" into dev->syn and notes whether the object has
  * the shape this file writes (members in any order). */
 static void view_syn(struct device *dev)
@@ -1057,6 +1066,7 @@ static void view_syn(struct device *dev)
     const json_t *ttl = json_object_get(tcp, "ttl"), *window = json_object_get(tcp, "window"),
                  *options = json_object_get(tcp, "options");
     const char *o = json_string_value(options);
+    syn_seen_settle(dev); /* (its hash is of the traits read over now) */
     memset(&dev->syn, 0, sizeof dev->syn);
     dev->syn_kind_held = false;
     dev->syn.ttl = json_integer_value(ttl);
@@ -1490,10 +1500,15 @@ void mm_devices_on_packet(struct mm_devices *d, const struct mm_packet *p)
  * whoever can send those can already set its TCP evidence outright, so
  * options made to match remembered ones would gain nothing; a keyed hash
  * would cost about 180 instructions per SYN. */
+static uint64_t syn_hash(unsigned ttl, const char *options)
+{
+    uint64_t h = mm_fnv1a64_str(MM_FNV64_MAMORI_BASIS ^ ttl, options);
+    return h ? h : 1;
+}
+
 static uint64_t syn_traits_hash(const struct mm_packet *p)
 {
-    uint64_t h = mm_fnv1a64_str(MM_FNV64_MAMORI_BASIS ^ p->ttl, p->tcp_traits.options);
-    return h ? h : 1;
+    return syn_hash(p->ttl, p->tcp_traits.options);
 }
 
 /* True when traits is among the device's recent SYN traits; else
@@ -1512,6 +1527,16 @@ static void syn_seen_only(struct device *dev, uint64_t traits)
     memset(dev->syn_seen, 0, sizeof dev->syn_seen);
     dev->syn_seen[0] = traits;
     dev->syn_seen_next = 1;
+    dev->syn_seen_lazy = false;
+}
+
+/* Does the syn_seen_only that syn_seen_lazy put off, with the hash of the
+ * traits syn holds (those of the SYN that set them: its TTL, and options
+ * equal to the packet's, which fit). */
+static void syn_seen_settle(struct device *dev)
+{
+    if (dev->syn_seen_lazy)
+        syn_seen_only(dev, syn_hash((unsigned)dev->syn.ttl, dev->syn.options));
 }
 
 /* True when the record (with its pending traits) holds p's TTL and options. */
@@ -1580,12 +1605,13 @@ static void note_syn_kind(struct device *dev, const struct mm_packet *p,
 static __attribute__((noinline)) void learn_syn_traits(struct mm_devices *d, struct device *dev,
                                                        const struct mm_packet *p)
 {
-    uint64_t traits = syn_traits_hash(p);
     if (syn_kind_moves(dev, p)) { /* what the full look below would do */
         set_syn(dev, p);
-        syn_seen_only(dev, traits);
+        dev->syn_seen_lazy = true; /* syn_seen_only(dev, syn_traits_hash(p)) when needed */
         return;
     }
+    uint64_t traits = syn_traits_hash(p);
+    syn_seen_settle(dev);
     if (syn_seen_recently(dev, traits))
         return;
     struct mm_os_guess g;
