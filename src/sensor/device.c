@@ -218,15 +218,17 @@ struct mm_devices {
     const struct timeval *now; /* the sensor's capture clock (mm_sensor_now: fixed), or NULL */
     /* The sources of the last IP packets (see source_remembered): a
      * device's packets come in bursts, and whatever it is talking to sends
-     * back in between. */
+     * back in between. Two of each, the latest first: two home devices
+     * talking to each other, or one talking to two outside hosts, take
+     * turns. */
     struct home_source {
         struct device *dev; /* the device it was attributed to (NULL: none remembered) */
         uint8_t src[17];    /* the source address, as struct mm_addr */
         uint8_t mac[6];     /* the source MAC, when has_eth */
         bool has_eth;
         uint64_t ip_gen; /* by_ip.gen when the IP map gave dev the address */
-    } home_source;
-    uint8_t away_source[17]; /* the last source outside the home network (family 0: none) */
+    } home_source[2];
+    uint8_t away_source[2][17]; /* the last sources outside the home network (family 0: none) */
 };
 
 /* A struct mm_addr is compared and copied as a 17-byte key. */
@@ -1409,28 +1411,37 @@ static bool mac_equal(const uint8_t x[6], const uint8_t y[6])
  * is unchanged (by_ip.gen), so the look-ups would find what they found
  * before and device_add_ip would learn nothing: only last_seen, the SYN
  * traits and the announcement checks are left to do. */
+static bool home_source_holds(const struct mm_devices *d, const struct home_source *h,
+                              const struct mm_packet *p)
+{
+    return h->dev && key_equal(h->src, (const uint8_t *)&p->src) && h->has_eth == p->has_eth &&
+           (!p->has_eth || mac_equal(h->mac, p->src_mac)) && h->ip_gen == d->by_ip.gen;
+}
+
 static bool source_remembered(const struct mm_devices *d, const struct mm_packet *p,
                               struct device **dev)
 {
     const uint8_t *src = (const uint8_t *)&p->src;
-    const struct home_source *h = &d->home_source;
-    if (h->dev && key_equal(h->src, src) && h->has_eth == p->has_eth &&
-        (!p->has_eth || mac_equal(h->mac, p->src_mac)) && h->ip_gen == d->by_ip.gen) {
-        *dev = h->dev;
-        return true;
-    }
-    if (d->away_source[0] && key_equal(d->away_source, src)) {
-        *dev = NULL;
-        return true;
-    }
+    for (unsigned i = 0; i < 2; i++)
+        if (home_source_holds(d, &d->home_source[i], p)) {
+            *dev = d->home_source[i].dev;
+            return true;
+        }
+    for (unsigned i = 0; i < 2; i++)
+        if (d->away_source[i][0] && key_equal(d->away_source[i], src)) {
+            *dev = NULL;
+            return true;
+        }
     return false;
 }
 
-/* Remembers that p's source is dev's, with the IP map as it is now. */
+/* Remembers that p's source is dev's, with the IP map as it is now (the
+ * latest of the two; the other is the one remembered before). */
 static void remember_home_source(struct mm_devices *d, const struct mm_packet *p,
                                  struct device *dev)
 {
-    struct home_source *h = &d->home_source;
+    struct home_source *h = &d->home_source[0];
+    d->home_source[1] = *h;
     h->dev = dev;
     memcpy(h->src, &p->src, sizeof h->src);
     h->has_eth = p->has_eth;
@@ -1447,7 +1458,8 @@ static __attribute__((noinline)) struct device *learn_source(struct mm_devices *
 {
     struct device *dev = NULL;
     if (d->s && !mm_sensor_src_home(d->s, p)) {
-        memcpy(d->away_source, &p->src, sizeof d->away_source);
+        memcpy(d->away_source[1], d->away_source[0], sizeof d->away_source[1]);
+        memcpy(d->away_source[0], &p->src, sizeof d->away_source[0]);
         return NULL;
     }
     if (p->has_eth && usable_mac(p->src_mac))

@@ -616,6 +616,53 @@ static void test_repeated_sources(void **state)
     th_free(s);
 }
 
+/* Two home devices taking turns, and two outside hosts (the inventory
+ * remembers two of each): what changed in between is still seen, whichever
+ * of the two remembered sources comes next. */
+static void test_alternating_sources(void **state)
+{
+    (void)state;
+    const uint8_t a[6] = {0x02, 0, 0, 0, 0, 0x81}, b[6] = {0x02, 0, 0, 0, 0, 0x82},
+                  c[6] = {0x02, 0, 0, 0, 0, 0x83};
+    struct mm_packet pa, pb, pab, out1, out2, arp;
+    struct mm_addr x;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    assert_int_equal(mm_addr_parse("192.168.1.81", &x), 0);
+    mac_packet(&pa, "192.168.1.81", "192.168.1.82", a, 600);
+    mac_packet(&pb, "192.168.1.82", "192.168.1.81", b, 600);
+    mac_packet(&pab, "192.168.1.82", "203.0.113.80", a, 601); /* b's address, a's MAC */
+    mac_packet(&out1, "203.0.113.9", "192.168.1.81", a, 600);
+    mac_packet(&out2, "203.0.113.10", "192.168.1.82", b, 600);
+    pa.tcp_flags = pb.tcp_flags = pab.tcp_flags = out1.tcp_flags = out2.tcp_flags = 0x10;
+    for (int i = 0; i < 3; i++) {
+        th_packet(s, &pa);
+        th_packet(s, &out1);
+        th_packet(s, &pb);
+        th_packet(s, &out2);
+    }
+    assert_address_of(s, "192.168.1.81", a);
+    assert_address_of(s, "192.168.1.82", b);
+    arp_packet(&arp, &x, c, 602); /* c takes a's address between their packets */
+    th_packet(s, &arp);
+    assert_address_of(s, "192.168.1.81", c);
+    th_packet(s, &pb);
+    assert_address_of(s, "192.168.1.81", c);
+    th_packet(s, &pa);
+    assert_address_of(s, "192.168.1.81", a);
+    th_packet(s, &pab); /* a sends from b's address: it is a's now */
+    th_packet(s, &pa);
+    assert_address_of(s, "192.168.1.82", a);
+    th_packet(s, &pb); /* and b's again at b's next packet */
+    assert_address_of(s, "192.168.1.82", b);
+    th_packet(s, &pa);
+    th_packet(s, &out2);
+    assert_address_of(s, "192.168.1.81", a);
+    assert_address_of(s, "192.168.1.82", b);
+    assert_int_equal(th_count_events(s, "device", "new"), 3);
+    assert_null(mm_devices_find_ip(mm_sensor_devices(s), &out1.src));
+    th_free(s);
+}
+
 /* DHCP option 55 as the inventory wrote it with snprintf: numbers joined
  * by commas, cut (mid-number) at the 511th byte. */
 static void expected_params(const long long *v, size_t n, char *out, size_t outlen)
@@ -1014,6 +1061,7 @@ int main(void)
         cmocka_unit_test(test_last_seen_and_events),
         cmocka_unit_test(test_address_moves),
         cmocka_unit_test(test_repeated_sources),
+        cmocka_unit_test(test_alternating_sources),
         cmocka_unit_test(test_dhcp_and_agents),
         cmocka_unit_test(test_user_agents_rotate),
         cmocka_unit_test(test_announcements_lend_record),
