@@ -8,14 +8,42 @@
 #include "core/str.h"
 #include "sensor/decode/app-util.h"
 
-/* How many bytes from p are printable ASCII (0x20-0x7e): eight at a time
- * (the last word overlapping the one before; 4-7 bytes as two halves that
- * may overlap), then byte by byte from the first word that holds another
- * byte. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* The bytes of the sixteen at p that are not printable ASCII, as a bit
+ * mask (bit k: p[k]): below 0x20 (bytes from 0x80 too, as signed bytes)
+ * or 0x7f. */
+static inline unsigned unprintable16(const uint8_t *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* How many bytes from p are printable ASCII (0x20-0x7e): sixteen at a
+ * time where SSE2 is there (the last block overlapping the one before; the
+ * first other byte is where its mask's lowest bit says), else and below 16
+ * bytes eight at a time (the last word overlapping the one before; 4-7
+ * bytes as two halves that may overlap), then byte by byte from the first
+ * word that holds another byte. */
 static size_t printable_run(const uint8_t *p, size_t n)
 {
     size_t i = 0;
     uint64_t w;
+#if defined(__SSE2__)
+    if (n >= 16) {
+        unsigned m;
+        for (; i + 16 <= n; i += 16)
+            if ((m = unprintable16(p + i)) != 0)
+                return i + (size_t)__builtin_ctz(m);
+        if (i == n || (m = unprintable16(p + n - 16)) == 0)
+            return n;
+        return n - 16 + (size_t)__builtin_ctz(m); /* at or past i: the bytes before were clean */
+    }
+#endif
     if (n >= 8) {
         for (; i + 8 <= n; i += 8) {
             memcpy(&w, p + i, 8);
@@ -89,13 +117,25 @@ const char *mm__app_text_view(const uint8_t *p, size_t n, char scratch[MM_APP_TE
     return scratch;
 }
 
-/* Copies p[0..n) to out while checking the bytes, eight at a time (the
- * last word overlapping the one before), four at a time for 4-7 bytes, 1-3
- * bytes as one word; reads p[0..n) and writes out[0..n) only. True when
- * all are printable ASCII. */
+/* Copies p[0..n) to out while checking the bytes, sixteen at a time where
+ * SSE2 is there and eight at a time else and for 8-15 bytes (the last
+ * block or word overlapping the one before), four at a time for 4-7 bytes,
+ * 1-3 bytes as one word; reads p[0..n) and writes out[0..n) only. True
+ * when all are printable ASCII. */
 static bool copy_plain(char *out, const uint8_t *p, size_t n)
 {
     uint64_t bad = 0, w;
+#if defined(__SSE2__)
+    if (n >= 16) { /* sixteen at a time, the last block overlapping */
+        for (size_t i = 0; i + 16 <= n; i += 16) {
+            bad |= unprintable16(p + i);
+            memcpy(out + i, p + i, 16);
+        }
+        bad |= unprintable16(p + n - 16);
+        memcpy(out + n - 16, p + n - 16, 16);
+        return bad == 0;
+    }
+#endif
     if (n >= 8) {
         for (size_t i = 0; i + 8 <= n; i += 8) {
             memcpy(&w, p + i, 8);

@@ -10,11 +10,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app-test.h"
 #include "core/error.h"
+#include "core/str.h"
 #include "sensor/decode/app-util.h"
 
 static void test_request(void **state)
@@ -261,6 +263,27 @@ static void test_app_text_always_utf8(void **state)
     }
 }
 
+/* mm__app_text's text of p[0..n) (no cut: out has room for four bytes a
+ * byte) worked out a byte at a time, for the fast paths to be held to. */
+static size_t text_bytewise(const uint8_t *p, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t seq = p[i] >= 0x80 ? mm_utf8_seq_len(p + i, n - i) : 0;
+        if (p[i] >= 0x20 && p[i] < 0x7f) {
+            out[o++] = (char)p[i++];
+        } else if (seq) {
+            memcpy(out + o, p + i, seq);
+            o += seq;
+            i += seq;
+        } else {
+            o += (size_t)snprintf(out + o, 5, "\\x%02x", p[i++]);
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
 /* mm__app_json_text hands printable ASCII to jansson as it is (the bytes
  * are read eight at a time) and everything else through mm__app_text: the
  * result is mm__app_text's text of the first 4096 bytes either way.
@@ -296,6 +319,9 @@ static void test_app_text_fast_path(void **state)
                 if (at < n && k < sizeof odd)
                     wire[at] = odd[k];
                 size_t len = mm__app_text(wire, n < 4096 ? n : 4096, want, sizeof want);
+                static char bytewise[4096 * 4 + 1];
+                assert_int_equal(text_bytewise(wire, n < 4096 ? n : 4096, bytewise), len);
+                assert_memory_equal(bytewise, want, len + 1);
                 json_t *j = mm__app_json_text(wire, n);
                 assert_non_null(j);
                 assert_int_equal(json_string_length(j), len);
