@@ -1205,6 +1205,43 @@ static bool own_record(struct device *dev)
     return true;
 }
 
+/* The record's first address (family 0: none, or a text that is none),
+ * from the keys of its "ips" when they are at hand (a key is the address
+ * mm_addr_parse gives for the element's text, see text_key). */
+static void first_address(const struct device *dev, struct mm_addr *first)
+{
+    memset(first, 0, sizeof *first);
+    if (dev->ips_keys_valid && dev->nips_keys > 0 && dev->ips_keys[0][0] != NO_ADDRESS_KEY) {
+        memcpy(first, dev->ips_keys[0], sizeof *first);
+        return;
+    }
+    const json_t *ips = json_object_get(dev->rec, "ips");
+    if (json_array_size(ips) > 0)
+        mm_addr_parse(json_string_value(json_array_get(ips, 0)), first);
+}
+
+/* has_ipv4 of the record, from the keys of its "ips" when they are at
+ * hand and all are addresses (a formatted IPv4 text has no ':', an IPv6
+ * one has). */
+static bool device_has_ipv4(const struct device *dev)
+{
+    if (!dev->ips_keys_valid || dev->nips_odd)
+        return has_ipv4(dev->rec);
+    for (unsigned i = 0; i < dev->nips_keys; i++)
+        if (dev->ips_keys[i][0] == 4)
+            return true;
+    return false;
+}
+
+/* Sets the record's "allowlisted" (left alone when it says so already:
+ * jansson's booleans are shared, so setting the same is no change). */
+static void set_allowlisted(struct device *dev, bool allow)
+{
+    const json_t *cur = json_object_get(dev->rec, "allowlisted");
+    if (!json_is_boolean(cur) || json_is_true(cur) != allow)
+        json_object_set_new(dev->rec, "allowlisted", json_boolean(allow));
+}
+
 /* Emits a "device" event for dev (action "new" or "changed"); sig is
  * identity_signature of its record. The record, with its "action", goes
  * to the sensor as it is when the sensor takes the event without an event
@@ -1219,16 +1256,15 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
         d->have_pending |= dev->pending_new;
         return;
     }
-    json_t *ips = json_object_get(dev->rec, "ips"), *ev;
+    json_t *ev;
     int64_t t = now_usec(d);
     struct mm_eve_header h = {.ts = mm_time_from_usec(t), .event_type = "device"};
-    if (d->s && json_array_size(ips) > 0) {
-        mm_addr_parse(json_string_value(json_array_get(ips, 0)), &first);
+    if (d->s) {
+        first_address(dev, &first);
         h.src = first.family ? &first : NULL;
     }
     mm__time_format(&h.ts, ts); /* the event's time stamp */
-    bool allow = is_allowlisted(d, dev);
-    json_object_set_new(dev->rec, "allowlisted", json_boolean(allow));
+    set_allowlisted(dev, is_allowlisted(d, dev));
     /* last_seen moves now (forced); a device announced while handling its
      * own packet was last seen at the event's time: its text is at hand */
     dev->last_seen_written = dev->last_seen;
@@ -1237,7 +1273,7 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
     dev->announced_sig = sig;
     dev->pending_new = dev->identity_news = dev->address_news = false;
     dev->announced_at = t;
-    dev->announced_ipv4 = has_ipv4(dev->rec);
+    dev->announced_ipv4 = device_has_ipv4(dev);
     if (!d->s || !lend_record(dev, action)) /* out of memory: the event is not sent */
         return;
     if (mm__device_direct && mm__device_direct(d->s, &h, dev->rec))
