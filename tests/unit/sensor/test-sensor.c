@@ -327,7 +327,8 @@ static void test_alert_packet_marks_flow(void **state)
     assert_int_equal(json_array_size(alerts), 1);
     json_t *ev = json_array_get(alerts, 0);
     assert_int_equal(json_integer_value(json_object_get(ev, "flow_id")), (json_int_t)f->id);
-    assert_string_equal(json_string_value(json_object_get(ev, "community_id")), mm_flow_community_id(f));
+    assert_string_equal(json_string_value(json_object_get(ev, "community_id")),
+                        mm_flow_community_id(f));
     assert_int_equal(json_integer_value(json_object_get(ev, "pcap_cnt")), 9);
     assert_int_equal(json_integer_value(json_object_get(ev, "dest_port")), 443);
     assert_non_null(json_object_get(ev, "seq")); /* alerts are spooled */
