@@ -125,8 +125,15 @@ def main():
 
     ndpi = shutil.which("ndpiReader")
     if ndpi:
+        # ndpiReader writes these two files (fixed names) whatever its options;
+        # the ones this run created are removed again.
+        leftovers = [p for p in ("/tmp/ses_result.csv", "/tmp/des_result.csv")
+                     if not os.path.exists(p)]
         cpu, wall, rss, rc, _ = run_measured([ndpi, "-i", cap, "-q"])
         rows.append(("ndpiReader -i", cpu, wall, rss, rc))
+        for p in leftovers:
+            if os.path.exists(p):
+                os.unlink(p)
     else:
         rows.append(("ndpiReader -i (not installed: libndpi-bin)", 0, 0, 0, -1))
 
