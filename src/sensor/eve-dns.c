@@ -794,12 +794,10 @@ static bool arena_utf8(void)
 static bool line_in_place(struct mm_eve_out *o, const struct mm__dns_event *e, bool mdns,
                           int *result)
 {
-    if (mm_eve_out_tapped(o)) /* the spool's tap ends at a line's pieces only */
-        return false;
-    char *start = mm_eve_out_reserve(o, line_room(e));
+    struct mm__line l;
+    char *start = mm__line_reserve(o, line_room(e), &l);
     if (!start)
         return false;
-    struct mm__line l = {start, 0};
     mm__app_header_text(&l, &e->h, -1);
     if (mdns) {
         line_utf8 = arena_utf8();
@@ -815,10 +813,7 @@ static bool line_in_place(struct mm_eve_out *o, const struct mm__dns_event *e, b
         line_grouped(&l, e);
     }
     MM__LINE_LIT(&l, "}}\n");
-    if (l.bad)
-        return false;
-    *result = mm_eve_out_commit(o, (size_t)(l.p - start));
-    return true;
+    return mm__line_commit(o, &l, start, result);
 }
 
 int mm__dns_line_write(struct mm_eve_out *o, const struct mm__dns_event *e)

@@ -170,12 +170,10 @@ static size_t line_room(const struct mm__http_event *e)
  * the spool: the pieces write it. */
 static bool line_in_place(struct mm_eve_out *o, const struct mm__http_event *e, int *result)
 {
-    if (mm_eve_out_tapped(o)) /* the spool's tap ends at a line's pieces only */
-        return false;
-    char *start = mm_eve_out_reserve(o, line_room(e));
+    struct mm__line l;
+    char *start = mm__line_reserve(o, line_room(e), &l);
     if (!start)
         return false;
-    struct mm__line l = {start, 0};
     mm__app_header_text(&l, &e->h, e->m->tx_id);
     MM__LINE_LIT(&l, ",\"http\":");
     if (e->m->response)
@@ -183,10 +181,7 @@ static bool line_in_place(struct mm_eve_out *o, const struct mm__http_event *e, 
     else
         line_request(&l, e);
     MM__LINE_LIT(&l, "}\n");
-    if (l.bad)
-        return false;
-    *result = mm_eve_out_commit(o, (size_t)(l.p - start));
-    return true;
+    return mm__line_commit(o, &l, start, result);
 }
 
 int mm__http_line_write(struct mm_eve_out *o, const struct mm__http_event *e)

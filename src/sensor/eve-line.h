@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "sensor/output/decimal.h"
+#include "sensor/output/output.h"
 
 /* A line being formed: the cursor and whether a text was not plain
  * (nonzero: the line is written by the pieces instead). */
@@ -193,5 +194,30 @@ static inline void mm__line_u64(struct mm__line *l, uint64_t v)
 #define MM__LINE_MEMBER_SLACK 6
 /* Room an integer needs at most. */
 #define MM__LINE_INT_ROOM 21
+
+/* Begins a line formed in place in o's batch with room bytes reserved:
+ * its start, or NULL (nothing reserved) when the line is tapped for the
+ * spool (the tap ends at a line's pieces only) or there is no room; the
+ * writer's pieces then write it. */
+static inline char *mm__line_reserve(struct mm_eve_out *o, size_t room, struct mm__line *l)
+{
+    if (mm_eve_out_tapped(o))
+        return NULL;
+    char *start = mm_eve_out_reserve(o, room);
+    *l = (struct mm__line){start, 0};
+    return start;
+}
+
+/* Ends a line begun at start by mm__line_reserve: false (nothing added)
+ * when a text was not plain, so the pieces write it; else the line is
+ * committed and *result is the commit's. */
+static inline bool mm__line_commit(struct mm_eve_out *o, const struct mm__line *l,
+                                   const char *start, int *result)
+{
+    if (l->bad)
+        return false;
+    *result = mm_eve_out_commit(o, (size_t)(l->p - start));
+    return true;
+}
 
 #endif

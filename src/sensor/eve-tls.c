@@ -253,12 +253,10 @@ static bool line_in_place(struct mm_eve_out *o, const struct mm_eve_header *h,
                           const struct mm__tls_part *p, int *result)
 {
     struct cert_texts c;
-    if (mm_eve_out_tapped(o)) /* the spool's tap ends at a line's pieces only */
-        return false;
-    char *start = mm_eve_out_reserve(o, line_room(p, &c));
+    struct mm__line l;
+    char *start = mm__line_reserve(o, line_room(p, &c), &l);
     if (!start)
         return false;
-    struct mm__line l = {start, 0};
     mm__app_header_text(&l, h, -1);
     MM__LINE_LIT(&l, ",\"tls\":");
     if (p->server)
@@ -266,10 +264,7 @@ static bool line_in_place(struct mm_eve_out *o, const struct mm_eve_header *h,
     else
         line_client(&l, p);
     MM__LINE_LIT(&l, "}}\n");
-    if (l.bad)
-        return false;
-    *result = mm_eve_out_commit(o, (size_t)(l.p - start));
-    return true;
+    return mm__line_commit(o, &l, start, result);
 }
 
 int mm__tls_line_write(struct mm_eve_out *o, const struct mm_eve_header *h,
