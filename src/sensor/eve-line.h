@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "sensor/output/decimal.h"
+#include "sensor/output/json-plain.h"
 #include "sensor/output/output.h"
 
 /* A line being formed: the cursor and whether a text was not plain
@@ -39,11 +40,7 @@ struct mm__line {
  * plain, as the writer copies it. */
 static inline uint64_t mm__line_special(__m128i v)
 {
-    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
-                  backslash = _mm_set1_epi8('\\');
-    __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, space),
-                             _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-    return (uint64_t)_mm_movemask_epi8(m);
+    return mm__json_special16(v);
 }
 
 /* The same for the eight bytes of a word (the vector's upper half, zeros,

@@ -27,6 +27,7 @@
 #include "core/eve.h"
 #include "core/str.h"
 #include "sensor/output/decimal.h"
+#include "sensor/output/json-plain.h"
 #include "sensor/output/output.h"
 
 #define PATH_MAX_LEN 4096
@@ -115,17 +116,6 @@ static inline void jb_putc(struct jbuf *b, char c)
  * run (the caller overwrites them), never more than n in all. */
 #if defined(EVE_SSE2)
 
-/* Bit i set: byte i of v ends a plain run. The signed compare takes the
- * bytes 0x80-0xff (negative) together with those below 0x20. */
-static inline unsigned special_mask(__m128i v)
-{
-    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
-                  backslash = _mm_set1_epi8('\\');
-    __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, space),
-                             _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-    return (unsigned)_mm_movemask_epi8(m);
-}
-
 /* Fewer than 16 bytes: read as two overlapping halves (never past s + n),
  * checked as one vector. */
 static inline __attribute__((always_inline)) size_t copy_plain_short(char *o, const char *s,
@@ -137,7 +127,7 @@ static inline __attribute__((always_inline)) size_t copy_plain_short(char *o, co
         memcpy(&last, s + n - 8, 8);
         memcpy(o, &head, 8);
         memcpy(o + n - 8, &last, 8);
-        unsigned m = special_mask(_mm_set_epi64x((long long)last, (long long)head));
+        unsigned m = mm__json_special16(_mm_set_epi64x((long long)last, (long long)head));
         if (!m)
             return n;
         return (m & 0xff) ? (size_t)__builtin_ctz(m) : n - 8 + (size_t)__builtin_ctz(m >> 8);
@@ -148,9 +138,9 @@ static inline __attribute__((always_inline)) size_t copy_plain_short(char *o, co
         memcpy(&last, s + n - 4, 4);
         memcpy(o, &head, 4);
         memcpy(o + n - 4, &last, 4);
-        unsigned m =
-            special_mask(_mm_cvtsi64_si128((long long)((uint64_t)head | (uint64_t)last << 32))) &
-            0xff;
+        unsigned m = mm__json_special16(
+                         _mm_cvtsi64_si128((long long)((uint64_t)head | (uint64_t)last << 32))) &
+                     0xff;
         if (!m)
             return n;
         return (m & 0xf) ? (size_t)__builtin_ctz(m) : n - 4 + (size_t)__builtin_ctz(m >> 4);
@@ -173,7 +163,7 @@ static inline __attribute__((always_inline)) size_t copy_plain(char *o, const ch
     for (; i + 16 <= n; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
         _mm_storeu_si128((__m128i *)(void *)(o + i), v);
-        unsigned m = special_mask(v);
+        unsigned m = mm__json_special16(v);
         if (m)
             return i + (size_t)__builtin_ctz(m);
     }
@@ -182,7 +172,7 @@ static inline __attribute__((always_inline)) size_t copy_plain(char *o, const ch
     size_t at = n - 16;
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + at));
     _mm_storeu_si128((__m128i *)(void *)(o + at), v);
-    unsigned m = special_mask(v) >> (i - at);
+    unsigned m = mm__json_special16(v) >> (i - at);
     return m ? i + (size_t)__builtin_ctz(m) : n;
 }
 
@@ -380,7 +370,7 @@ static inline size_t copy_valid(char *o, const char *s, size_t n)
     for (; i + 16 <= n; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
         _mm_storeu_si128((__m128i *)(void *)(o + i), v);
-        unsigned m = special_mask(v) & ~(unsigned)_mm_movemask_epi8(v);
+        unsigned m = mm__json_special16(v) & ~(unsigned)_mm_movemask_epi8(v);
         if (m)
             return i + (size_t)__builtin_ctz(m);
     }
