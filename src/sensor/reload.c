@@ -23,9 +23,23 @@ static const char *reason_text(const char *why)
     return strcmp(text, key) == 0 ? why : text;
 }
 
+/* The remark on a file that changed while it was read without costing a
+ * line (see enum mm_intel_note); "" for none. */
+static void note_text(char *out, size_t n, const struct mm_intel_file_report *rep)
+{
+    static const char *const keys[] = {
+        [MM_INTEL_NOTE_GREW] = "intel.note_grew",
+        [MM_INTEL_NOTE_CHANGED] = "intel.note_changed",
+        [MM_INTEL_NOTE_REPLACED] = "intel.note_replaced",
+    };
+    out[0] = '\0';
+    if (rep->note > MM_INTEL_NOTE_NONE && rep->note <= MM_INTEL_NOTE_REPLACED)
+        mm_msg_format(out, n, "sensor-log", keys[rep->note], rep->note_line);
+}
+
 static void print_report(FILE *log, const struct mm_intel_file_report *rep)
 {
-    char line[1024], first[512] = "";
+    char line[1024], first[512] = "", note[512];
     const char *format =
         rep->format[0] ? rep->format : mm_msg("sensor-log", "intel.unknown_format");
     mm_msg_format(line, sizeof line, "sensor-log", "intel.report", rep->path, format, rep->loaded,
@@ -36,7 +50,8 @@ static void print_report(FILE *log, const struct mm_intel_file_report *rep)
     else if (rep->first_bad_reason[0]) /* a file skipped as a whole says why */
         mm_msg_format(first, sizeof first, "sensor-log", "intel.report_why",
                       reason_text(rep->first_bad_reason));
-    fprintf(log, "mamori-sensor: %s%s\n", line, first);
+    note_text(note, sizeof note, rep);
+    fprintf(log, "mamori-sensor: %s%s%s\n", line, first, note);
 }
 
 int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_intel **out)

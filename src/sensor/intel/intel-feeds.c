@@ -60,13 +60,20 @@ void mm__intel_feed_piece(size_t bytes)
     feed_piece = bytes == 0 ? FEED_PIECE : bytes < 16 ? 16 : bytes;
 }
 
-/* The file a feed is read from in pieces. */
+/* The file a feed is read from in pieces. Each piece is checked against
+ * the file's state (fstat) right after it is read, before any of its lines
+ * is taken; see read_piece and settle. */
 struct mm__intel_piece_file {
     int fd;
     struct mm__intel_block *block; /* the pieces' buffer */
     uint64_t offset;               /* where the next piece starts in the file */
+    uint64_t size;                 /* the file's size when it was opened: what is read */
+    struct stat st;                /* the file as the bytes read so far were read from */
     int err;                       /* MM_EIO / MM_ENOMEM: the feed ends here */
-    bool changed;                  /* a NUL byte or an early end: not the file checked before */
+    bool changed;                  /* it changed and the bytes not taken yet are not sure */
+    bool nul;                      /* a NUL byte: the text ends before it */
+    bool grew;                     /* it holds more than size bytes (its end was read) */
+    int changed_line;              /* first line read again after a change (0: none) */
 };
 
 /* Reads up to n bytes at offset (n > 0); the count, 0 at the end of the
@@ -125,20 +132,74 @@ static bool piece_room(struct mm__intel_lines *it, size_t keep)
     return true;
 }
 
-/* True when the file holds a byte after the size its first pass saw (it
- * was rewritten longer or appended to since): its last line as read may
- * be cut. One more read of one byte at the end of a file read in pieces. */
-static bool grew(const struct mm__intel_piece_file *f)
+/* True when fd is still the file f->st describes: the same inode, size,
+ * modification and change times. Writing to a file changes its times
+ * (from Linux 6.13 the change after an fstat always gives a new time; on
+ * older kernels a second change within the same clock tick, 1-4 ms, may
+ * not, unless it changes the size); renaming another file over its name
+ * does not change it (fd still reads the file as it was). */
+static bool unchanged(const struct mm__intel_piece_file *f)
 {
-    char byte;
-    return read_at(f->fd, &byte, 1, f->offset) > 0;
+    struct stat now;
+    return fstat(f->fd, &now) == 0 && now.st_dev == f->st.st_dev && now.st_ino == f->st.st_ino &&
+           now.st_size == f->st.st_size && now.st_mtim.tv_sec == f->st.st_mtim.tv_sec &&
+           now.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec &&
+           now.st_ctim.tv_sec == f->st.st_ctim.tv_sec &&
+           now.st_ctim.tv_nsec == f->st.st_ctim.tv_nsec;
+}
+
+/* How many times settle reads the bytes again before it gives up. */
+#define SETTLE_READS 4
+
+/* The file changed while text[0..n), its bytes from offset from on (not
+ * taken as lines yet; from is 0 or just after a newline), was read: reads
+ * them again (with the newline before them) until two reads agree, the
+ * first one being text itself. Agreed, text holds them (it is replaced
+ * by the later read when that one differed: *again is set) and f->st is
+ * the file as it was before the read that agreed, the start of the check
+ * of what is read next. False when no two reads agreed (the file is still
+ * being rewritten, or now ends before from + n, or a newline no longer
+ * ends the line before from): text is left as it was. A file that grew
+ * at its end, or whose times alone changed, agrees at once. */
+static bool settle(struct mm__intel_piece_file *f, char *text, size_t n, uint64_t from, bool *again)
+{
+    size_t edge = from > 0 ? 1 : 0, want = n + edge;
+    char *a = malloc(want + 1), *b = malloc(want + 1);
+    const char *ref = text; /* what the next read must agree with */
+    bool ok = false;
+    for (int i = 0; i < SETTLE_READS && a && b && !ok; i++) {
+        struct stat st;
+        if (fstat(f->fd, &st) != 0 || read_at(f->fd, a, want, from - edge) != (ssize_t)want)
+            break;
+        bool whole = edge == 0 || a[0] == '\n';
+        if (whole && ref && memcmp(a + edge, ref, n) == 0) {
+            *again = ref != text;
+            if (*again)
+                memcpy(text, ref, n);
+            f->st = st;
+            ok = true;
+        }
+        ref = whole ? a + edge : NULL;
+        char *t = a; /* the next read goes to the other buffer */
+        a = b;
+        b = t;
+    }
+    if (!a || !b)
+        f->err = MM_ENOMEM;
+    free(a);
+    free(b);
+    return ok;
 }
 
 /* Reads the next piece of a feed read in pieces: the unread bytes
  * [p, end) move to the block's start (up to piece_lead) and the file's
  * next bytes follow them, NUL-terminated. False when nothing more came:
- * the end of the feed, or a failure it->file keeps (a NUL byte or an early
- * end: the file changed after it was checked; a read error; no memory). */
+ * the end of the feed, or a failure it->file keeps (a change that did not
+ * settle, or an early end: the file changed while it was read; a NUL
+ * byte; a read error; no memory). The file is checked (unchanged) after
+ * the read; when it changed, the bytes not taken yet are read again
+ * (settle): agreed, the load goes on from the file as it is now (a file
+ * that merely grew at its end agrees at once); else they are not used. */
 static bool read_piece(struct mm__intel_lines *it)
 {
     struct mm__intel_piece_file *f = it->file;
@@ -159,22 +220,36 @@ static bool read_piece(struct mm__intel_lines *it)
         room = (size_t)it->after;
     memmove(kept, it->p, keep);
     ssize_t got = read_at(f->fd, to, room, f->offset);
-    const char *nul = got > 0 ? memchr(to, '\0', (size_t)got) : NULL;
-    if (got < 0)
+    bool again = false;
+    if (got < 0) {
         f->err = MM_EIO;
-    else if (got == 0 || nul)
-        f->changed = true;
-    if (got < 0 || nul)
-        got = nul ? nul - to : 0;
+        got = 0;
+    } else if (!unchanged(f) && !settle(f, kept, keep + (size_t)got, it->before, &again)) {
+        f->changed = true; /* the piece is not used; the bytes kept were read before */
+        got = 0;
+    } else if (got == 0) {
+        f->changed = true; /* it ended early */
+    }
+    if (again && it->lineno > 0 && f->changed_line == 0)
+        f->changed_line = it->lineno + 1;
+    char *end = to + got;
+    /* (kept too: read again, they may have changed) */
+    char *nul = again || got > 0
+                    ? memchr(again ? kept : to, '\0', (size_t)(end - (again ? kept : to)))
+                    : NULL;
+    if (nul) {
+        f->nul = true;
+        end = nul;
+    }
     f->offset += (uint64_t)got;
-    it->after = f->err || f->changed ? 0 : it->after - (uint64_t)got;
-    if (it->after == 0 && !f->err && !f->changed && grew(f))
-        f->changed = true;
+    it->after = f->err || f->changed || f->nul ? 0 : it->after - (uint64_t)got;
+    if (it->after == 0 && !f->err && !f->changed && !f->nul && (uint64_t)f->st.st_size > f->size)
+        f->grew = true;
     it->start = it->p = kept;
-    it->end = to + got;
+    it->end = end;
     *it->end = '\0';
     it->pieces++;
-    return got > 0;
+    return end > to;
 }
 
 /* ---- line iteration ----------------------------------------------------- */
@@ -202,9 +277,10 @@ static inline char *take_line(struct mm__intel_lines *it, char *nl)
  * The text holds no NUL byte (mm__intel_load_text skips binary files), so a
  * line ends at its newline and its length needs no strlen. A line that runs
  * past the end of a piece makes the next piece be read. The last line of a
- * file that changed while it was read in pieces is not taken when no
- * newline ends it: it was cut where the file ended (a cut address or name
- * is another one that was never listed); load_pieces reports it. */
+ * file read in pieces that changed or grew while it was read, or in which a
+ * NUL byte ended the text, is not taken when no newline ends it: it may be
+ * cut (a cut address or name is another one that was never listed);
+ * load_pieces reports it. */
 static char *next_line(struct mm__intel_lines *it)
 {
     if (it->p >= it->end && !read_piece(it))
@@ -216,7 +292,7 @@ static char *next_line(struct mm__intel_lines *it)
         if (!read_piece(it))
             break;
     }
-    if (it->file && it->file->changed) {
+    if (it->file && (it->file->changed || it->file->nul || it->file->grew)) {
         it->p = it->end; /* the cut line */
         return NULL;
     }
@@ -937,36 +1013,6 @@ static bool read_whole(int fd, struct mm__intel_block *b, size_t size)
     return true;
 }
 
-/* The first pass over a feed file of size bytes, larger than a piece, a
- * piece at a time through b: true when all of it is plain text for the
- * line readers, false when it must be read whole for mm__intel_load_text
- * (a NUL byte: skipped as binary; '{' or '[' first after white space: maybe
- * JSON) or a read failed (the whole read then fails too). Read, not
- * mapped: a mapped file cut short by a writer meanwhile would kill the
- * sensor (SIGBUS) at the first page past its new end. */
-static bool feed_in_pieces(int fd, struct mm__intel_block *b, uint64_t size)
-{
-    bool started = false; /* a byte that is not white space was met */
-    for (uint64_t off = 0; off < size;) {
-        size_t n = size - off < feed_piece ? (size_t)(size - off) : feed_piece;
-        ssize_t got = read_at(fd, b->p, n, off);
-        if (got <= 0)
-            return false;
-        const char *t = b->p;
-        for (size_t i = 0; !started && i < (size_t)got; i++) {
-            if (isspace((unsigned char)t[i]))
-                continue;
-            if (t[i] == '{' || t[i] == '[')
-                return false;
-            started = true;
-        }
-        if (memchr(t, '\0', (size_t)got))
-            return false;
-        off += (uint64_t)got;
-    }
-    return true;
-}
-
 /* Sets it up to read the feed of size bytes in fd in pieces through b,
  * with the first SNIFF_LINES lines (or all) in the first piece: sniffing
  * looks at them without taking them. False on ENOMEM or a read error. */
@@ -989,34 +1035,61 @@ static bool first_piece(struct mm__intel_lines *it, struct mm__intel_piece_file 
     }
 }
 
-/* mm__intel_load_text of a feed file too large to be one piece and in
- * pieces (see feed_in_pieces), a piece at a time: the same report as for
- * the whole text; a file that changed after its first pass ends where it
- * did (a malformed line says so). */
-static int load_pieces(struct mm_intel *in, const char *path, int fd, uint64_t size,
-                       struct mm_intel_file_report *rep)
+/* True when the text of a feed read in pieces starts like one for the line
+ * readers: its first byte that is not white space (in the first piece)
+ * is not '{' or '[' (maybe JSON, read whole for the parser). */
+static bool lines_start(const struct mm__intel_lines *it)
 {
-    struct mm__intel_piece_file f = {.fd = fd, .block = mm__intel_text_block(in)};
-    struct mm__intel_lines it;
-    int r;
-    if (!first_piece(&it, &f, size))
-        return f.err ? f.err : MM_EIO;
-    r = load_feed(in, path, &it, rep);
-    if (r == 0 && f.err)
-        r = f.err;
-    if (r == 0 && f.changed) /* at the line not read whole (see next_line) */
-        report_bad(rep, it.lineno + 1, "file changed while it was read");
-    return r;
+    for (const char *q = it->p; q < it->end; q++)
+        if (!isspace((unsigned char)*q))
+            return *q != '{' && *q != '[';
+    return false; /* white space only (or nothing) so far: read whole */
 }
 
-/* Reads a feed file into in: a regular file up to a piece, or one that
- * must be read whole, is read straight into the set's text block; a larger
- * one in pieces (load_pieces). Everything else (stdin's "-", not a regular
- * file, over the limit, a size that changes while read, any error) is left
- * to mm_file_read, which answers as it always did. Only a path that names
- * a regular file is opened here (without blocking, should it have become
- * something else): a named pipe opened and closed again before
- * mm_file_read opens it would lose what a producer wrote into it. */
+/* mm__intel_load_text of a feed file read in pieces, a piece at a time,
+ * from the first piece it holds (first_piece): the same report as for the
+ * whole text. The file is read once: each piece is checked against the
+ * file's state after it is read (see read_piece). A file that changed and
+ * did not settle, or in which a NUL byte follows the first piece, ends
+ * there (a malformed line says so); one that grew at its end, that changed
+ * and was read again, or that was replaced, is noted (not malformed). */
+static int load_pieces(struct mm_intel *in, const char *path, struct mm__intel_lines *it,
+                       struct mm_intel_file_report *rep)
+{
+    struct mm__intel_piece_file *f = it->file;
+    int r = load_feed(in, path, it, rep);
+    struct stat now;
+    if (r == 0 && f->err)
+        r = f->err;
+    if (r != 0)
+        return r;
+    if (f->changed) { /* at the line not read whole (see next_line) */
+        report_bad(rep, it->lineno + 1, "file changed while it was read");
+    } else if (f->nul) {
+        report_bad(rep, it->lineno + 1, "NUL byte: not text from here on");
+    } else if (f->changed_line > 0) {
+        rep->note = MM_INTEL_NOTE_CHANGED;
+        rep->note_line = f->changed_line;
+    } else if (f->grew) {
+        rep->note = MM_INTEL_NOTE_GREW;
+        rep->note_line = it->lineno + 1;
+    }
+    if (rep->note == MM_INTEL_NOTE_NONE && stat(path, &now) == 0 &&
+        (now.st_ino != f->st.st_ino || now.st_dev != f->st.st_dev))
+        rep->note = MM_INTEL_NOTE_REPLACED;
+    return 0;
+}
+
+/* Reads a feed file into in: a regular file is read a piece at a time
+ * (load_pieces; a file of up to a piece in one), unless its first piece
+ * shows that it must be read whole for mm__intel_load_text (a NUL byte:
+ * skipped as binary; '{' or '[' first: maybe JSON). Everything else
+ * (stdin's "-", not a regular file, over the limit, a size that changes
+ * while read whole, any error) is left to mm_file_read, which answers as
+ * it always did. Only a path that names a regular file is opened here
+ * (without blocking, should it have become something else): a named pipe
+ * opened and closed again before mm_file_read opens it would lose what a
+ * producer wrote into it. */
 int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep)
 {
     struct mm__intel_block *b = mm__intel_text_block(in);
@@ -1032,11 +1105,15 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
         (uint64_t)st.st_size > FEED_FILE_MAX)
         goto whole;
-    size_t size = (size_t)st.st_size;
-    if (size > feed_piece && mm__intel_block_resize(b, feed_piece + 1) == 0) {
-        mm__intel_block_populate(b, 0, feed_piece + 1);
-        if (feed_in_pieces(fd, b, size)) {
-            r = load_pieces(in, path, fd, size, rep);
+    size_t size = (size_t)st.st_size, first = size < feed_piece ? size : feed_piece;
+    if (mm__intel_block_resize(b, first + 1) == 0) {
+        struct mm__intel_piece_file f = {.fd = fd, .block = b, .size = size, .st = st};
+        struct mm__intel_lines it;
+        mm__intel_block_populate(b, 0, first + 1);
+        /* (a file that changed before its first lines settled is not read
+         * whole either: it would be read as it is, a cut line and all) */
+        if (first_piece(&it, &f, size) && !f.nul && (f.changed || lines_start(&it))) {
+            r = load_pieces(in, path, &it, rep);
             close(fd);
             return r;
         }
@@ -1070,8 +1147,8 @@ int mm__intel_load_text(struct mm_intel *in, const char *path, char *text, size_
 
 /* mm__intel_load_text of the feed it reads: a whole text, or a file read
  * in pieces whose first piece holds its first SNIFF_LINES lines (the checks
- * for NUL bytes and JSON below then pass: feed_in_pieces made them on the
- * whole file). */
+ * for NUL bytes and JSON below then pass: mm__intel_load_file made them on
+ * the first piece; a NUL byte after it ends the text, see read_piece). */
 static int load_feed(struct mm_intel *in, const char *path, struct mm__intel_lines *it,
                      struct mm_intel_file_report *rep)
 {

@@ -26,6 +26,15 @@ struct mm_intel_hit {
     const char *source;    /* file the indicator came from */
 };
 
+/* A change of a feed file while it was read that cost no valid line (not
+ * counted as malformed; see docs/design/intel.md, "Feed files"). */
+enum mm_intel_note {
+    MM_INTEL_NOTE_NONE = 0,
+    MM_INTEL_NOTE_GREW,     /* grew at its end: lines from note_line on are for the next load */
+    MM_INTEL_NOTE_CHANGED,  /* rewritten: lines from note_line on were read again, as it is now */
+    MM_INTEL_NOTE_REPLACED, /* another file was renamed over it: the one opened was loaded */
+};
+
 /* Per-file load summary; malformed lines are counted and reported, never fatal. */
 struct mm_intel_file_report {
     char path[512];
@@ -33,6 +42,8 @@ struct mm_intel_file_report {
     size_t loaded, malformed;
     int first_bad_line; /* 0: none */
     char first_bad_reason[128];
+    int note;      /* enum mm_intel_note */
+    int note_line; /* the line the note names (GREW, CHANGED) */
 };
 
 int mm_intel_new(struct mm_intel **out);

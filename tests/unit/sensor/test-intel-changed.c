@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0
- * A feed file read in pieces (intel-feeds.c) that its writer changes after
- * the first pass over it: cut short (curl -o truncates in place) or
- * rewritten longer. pread is wrapped (-Wl,--wrap=pread) so that the change
- * happens at a known moment: when the load's second pass asks for the
- * file's first bytes again. The line cut at the file's new (or old) end
- * must not be taken as an indicator (a cut address or name is another,
- * valid one: a false match), and the report must say the file changed. */
+ * A feed file read in pieces (intel-feeds.c) that its writer changes while
+ * it is read: cut short (curl -o truncates in place), rewritten longer or
+ * in place with the same size, appended to (a feed that keeps growing, or
+ * whose writer is still writing its last line), rewritten again and again,
+ * or replaced by a rename. pread is wrapped (-Wl,--wrap=pread) so that the
+ * change happens at a known moment: just before or after the read of a
+ * given byte. A line cut or mixed from two contents must never be taken
+ * as an indicator (a cut address or name is another, valid one: a false
+ * match); the report says what happened (a malformed line where the load
+ * stopped, or a note when no line was lost). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,47 +19,109 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/net.h"
 #include "core/buf.h"
 #include "core/fs.h"
+#include "core/msg.h"
+#include "sensor/reload.h"
 #include "sensor/intel/intel-int.h"
 #include "sensor/intel/intel.h"
 #include "../test-tmpdir.h"
 
-static char tmpdir[256], path[512];
+static char tmpdir[256], path[512], other[512];
 
-/* What the wrapped pread does to the file at the second read of its
- * first bytes: nothing, cut it to cut_at bytes, or write grown over it. */
-static enum { CHANGE_NONE, CHANGE_CUT, CHANGE_GROW } change;
-static size_t cut_at;
+/* What the wrapped pread does to the file when it is asked for the byte at
+ * change_at (before that read, or after it when after is set): nothing,
+ * cut it to cut_at bytes, write grown over it (truncated first), write
+ * grown over its start in place (same size), append grown, rename a file
+ * holding grown over it, or (again) write a new line 151 in place before
+ * every read from then on. Each change in place sets a new modification
+ * time, so that it is seen on any kernel (from Linux 6.13 a write after
+ * an fstat always gets a new time; before, two within one clock tick
+ * could share one). */
+static enum {
+    CHANGE_NONE,
+    CHANGE_CUT,
+    CHANGE_GROW,
+    CHANGE_REWRITE,
+    CHANGE_APPEND,
+    CHANGE_RENAME,
+    CHANGE_AGAIN
+} change;
+static bool after, starts_in; /* starts_in: a read that starts in (line151, change_at] */
+static size_t change_at, cut_at, line151;
 static struct mm_buf grown;
-static int first_reads;
+static bool changed;
+static unsigned rewrites;
+static uint64_t bytes_read;
 
 ssize_t __real_pread(int fd, void *buf, size_t n, off_t offset);
 ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t offset);
 
+static void new_time(int w)
+{
+    struct timespec ts[2] = {{.tv_sec = 1000000000 + (time_t)++rewrites}, {0}};
+    ts[1] = ts[0];
+    if (futimens(w, ts) != 0)
+        abort();
+}
+
+static void change_file(void)
+{
+    if (change == CHANGE_RENAME) {
+        if (mm_file_write_atomic(other, grown.data, grown.len) != 0 || rename(other, path) != 0)
+            abort();
+        return;
+    }
+    int w = open(path, O_WRONLY | O_CLOEXEC | (change == CHANGE_APPEND ? O_APPEND : 0));
+    if (w < 0)
+        abort();
+    if (change == CHANGE_CUT && ftruncate(w, (off_t)cut_at) != 0)
+        abort();
+    if (change == CHANGE_GROW && ftruncate(w, 0) != 0)
+        abort();
+    if ((change == CHANGE_GROW || change == CHANGE_REWRITE || change == CHANGE_APPEND) &&
+        write(w, grown.data, grown.len) != (ssize_t)grown.len)
+        abort();
+    if (change == CHANGE_AGAIN) { /* "10.2.3.1NN", NN new each time */
+        char v[8];
+        snprintf(v, sizeof v, "%02u", 10 + rewrites % 90);
+        if (pwrite(w, v, 2, (off_t)line151 + 8) != 2)
+            abort();
+    }
+    if (change != CHANGE_APPEND)
+        new_time(w);
+    close(w);
+}
+
 ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t offset)
 {
-    if (offset == 0 && ++first_reads == 2 && change != CHANGE_NONE) {
-        int w = open(path, O_WRONLY | O_CLOEXEC);
-        if (w < 0)
-            return -1;
-        if (change == CHANGE_CUT && ftruncate(w, (off_t)cut_at) != 0)
-            abort();
-        if (change == CHANGE_GROW &&
-            (ftruncate(w, 0) != 0 || write(w, grown.data, grown.len) != (ssize_t)grown.len))
-            abort();
-        close(w);
+    bool covers = starts_in ? (size_t)offset > line151 && (size_t)offset <= change_at
+                            : (size_t)offset <= change_at && change_at < (size_t)offset + n;
+    if (change != CHANGE_NONE &&
+        ((covers && !after && !changed) || (change == CHANGE_AGAIN && changed))) {
+        change_file();
+        changed = true;
     }
-    return __real_pread(fd, buf, n, offset);
+    ssize_t got = __real_pread(fd, buf, n, offset);
+    if (got > 0)
+        bytes_read += (uint64_t)got;
+    if (change != CHANGE_NONE && covers && after && !changed) {
+        change_file();
+        changed = true;
+    }
+    return got;
 }
 
 static int setup(void **state)
 {
     (void)state;
-    if (test_tmpdir_make(tmpdir, sizeof tmpdir, "intel-changed") != 0)
+    if (test_tmpdir_make(tmpdir, sizeof tmpdir, "intel-changed") != 0 ||
+        test_tmpdir_join(other, sizeof other, tmpdir, "new.txt") != 0)
         return -1;
     return test_tmpdir_join(path, sizeof path, tmpdir, "feed.txt");
 }
@@ -84,24 +149,36 @@ static void addresses(struct mm_buf *b, unsigned lines)
     }
 }
 
-/* Loads path read in 64-byte pieces with change done to it after the
- * first pass; returns the sealed set. */
-static struct mm_intel *load_changed(struct mm_intel_file_report *rep)
+/* Loads path read in pieces of piece bytes (0: the default, larger than
+ * the test's files) with change done to it while it is read; returns the
+ * sealed set. */
+static struct mm_intel *load_piece(struct mm_intel_file_report *rep, size_t piece)
 {
     struct mm_intel *in = NULL;
     struct mm_intel_file_report *reps = NULL;
     size_t n = 0;
-    first_reads = 0;
-    mm__intel_feed_piece(64);
+    changed = false;
+    rewrites = 0;
+    bytes_read = 0;
+    mm__intel_feed_piece(piece);
     assert_int_equal(mm_intel_new(&in), 0);
     assert_int_equal(mm_intel_load(in, path, &reps, &n), 0);
     mm__intel_feed_piece(0);
+    if (!starts_in)
+        assert_true(change == CHANGE_NONE || changed);
     change = CHANGE_NONE;
+    after = starts_in = false;
     assert_int_equal(n, 1);
     *rep = reps[0];
     free(reps);
     assert_int_equal(mm_intel_seal(in), 0);
     return in;
+}
+
+/* The same in 64-byte pieces. */
+static struct mm_intel *load_changed(struct mm_intel_file_report *rep)
+{
+    return load_piece(rep, 64);
 }
 
 static bool listed_ip(const struct mm_intel *in, const char *text)
@@ -119,26 +196,66 @@ static void expect_changed_at_151(const struct mm_intel_file_report *rep)
     assert_int_equal(rep->malformed, 1);
     assert_int_equal(rep->first_bad_line, 151);
     assert_string_equal(rep->first_bad_reason, "file changed while it was read");
+    assert_int_equal(rep->note, MM_INTEL_NOTE_NONE);
 }
 
-/* Cut in the middle of "10.2.3.123" (line 151): "10.2.3.12" is an address
- * too, never listed. */
+/* The report of a load of lines 1-150 whose file grew meanwhile: the rest
+ * is for the next load, and nothing is malformed. */
+static void expect_grew_at_151(const struct mm_intel_file_report *rep)
+{
+    assert_int_equal(rep->loaded, 150);
+    assert_int_equal(rep->malformed, 0);
+    assert_int_equal(rep->first_bad_line, 0);
+    assert_int_equal(rep->note, MM_INTEL_NOTE_GREW);
+    assert_int_equal(rep->note_line, 151);
+}
+
+/* Cut in the middle of "10.2.3.123" (line 151) before its bytes are read:
+ * "10.2.3.12" is an address too, never listed. */
 static void test_cut_short(void **state)
 {
     (void)state;
     struct mm_buf text = {0};
     struct mm_intel_file_report rep;
     addresses(&text, 150);
-    size_t line151 = text.len;
+    line151 = text.len;
     add(&text, "10.2.3.123\n");
     addresses(&text, 100);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     change = CHANGE_CUT;
     cut_at = line151 + strlen("10.2.3.12");
+    change_at = line151 + 4;
     struct mm_intel *in = load_changed(&rep);
     assert_false(listed_ip(in, "10.2.3.12"));
     assert_true(listed_ip(in, "10.1.0.159")); /* line 150, whole */
     expect_changed_at_151(&rep);
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
+/* The same, cut after the read of line 151's first bytes: the bytes read
+ * are no longer in the file, so they are not used. */
+static void test_cut_after_read(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    addresses(&text, 150);
+    line151 = text.len;
+    add(&text, "10.2.3.123\n");
+    addresses(&text, 100);
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    change = CHANGE_CUT;
+    after = true;
+    cut_at = line151 + strlen("10.2.3.12");
+    change_at = line151 + 4;
+    struct mm_intel *in = load_changed(&rep);
+    assert_false(listed_ip(in, "10.2.3.12"));
+    assert_false(listed_ip(in, "10.2.3.123"));
+    assert_int_equal(rep.malformed, 1);
+    assert_string_equal(rep.first_bad_reason, "file changed while it was read");
+    assert_int_equal((size_t)rep.first_bad_line, rep.loaded + 1);
+    assert_true(rep.loaded > 64 && rep.loaded <= 150);
     mm_intel_free(in);
     mm_buf_free(&text);
 }
@@ -152,7 +269,7 @@ static void test_cut_at_line_end(void **state)
     struct mm_intel_file_report rep;
     addresses(&text, 150);
     change = CHANGE_CUT;
-    cut_at = text.len;
+    change_at = cut_at = text.len;
     addresses(&text, 100);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     struct mm_intel *in = load_changed(&rep);
@@ -161,9 +278,10 @@ static void test_cut_at_line_end(void **state)
     mm_buf_free(&text);
 }
 
-/* Rewritten longer after the first pass: the load reads as many bytes as
- * the pass saw, which end in the middle of the new line 151
- * ("10.2.3.123" where the old file ended after "10.2.3.12"). */
+/* Rewritten longer (truncated, then written) while its last line was
+ * read: the load reads as many bytes as the file had when it was opened,
+ * which end in the middle of the new line 151 ("10.2.3.123" where the old
+ * file ended in "10.9.9.9"): a line not whole, not loaded. */
 static void test_grown(void **state)
 {
     (void)state;
@@ -177,15 +295,277 @@ static void test_grown(void **state)
     addresses(&grown, 100);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     change = CHANGE_GROW;
+    change_at = text.len - 2;
     struct mm_intel *in = load_changed(&rep);
     assert_false(listed_ip(in, "10.2.3.1"));
     assert_false(listed_ip(in, "10.9.9.9"));
-    expect_changed_at_151(&rep);
+    assert_int_equal(rep.loaded, 150);
+    assert_int_equal(rep.malformed, 0);
+    /* line 151's first bytes were read before the change ("10.9.9.9") or
+     * after it ("10.2.3.123"): read again when they differ */
+    assert_true(rep.note == MM_INTEL_NOTE_GREW || rep.note == MM_INTEL_NOTE_CHANGED);
+    assert_int_equal(rep.note_line, 151);
     mm_intel_free(in);
     mm_buf_free(&text);
 }
 
-/* Unchanged, with a last line without a newline: it is read as always. */
+/* Its writer still writing line 151 ("10.2.3.12" of "10.2.3.123") when
+ * the load opened it, and appending the rest while it is read: lines
+ * 1-150 are loaded, the unfinished line is not (it is another address),
+ * and the report notes the growth without a malformed line. */
+static void test_appended_mid_line(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    addresses(&text, 150);
+    line151 = text.len;
+    add(&text, "10.2.3.12");
+    mm_buf_reset(&grown);
+    add(&grown, "3\n");
+    addresses(&grown, 100);
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    change = CHANGE_APPEND;
+    change_at = line151 + 2;
+    struct mm_intel *in = load_changed(&rep);
+    assert_false(listed_ip(in, "10.2.3.12"));
+    assert_true(listed_ip(in, "10.1.0.159"));
+    expect_grew_at_151(&rep);
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
+/* A feed that keeps growing (lines appended while it is read, after its
+ * first bytes were read): every line it had when opened is loaded, and
+ * the report says that the lines added are for the next load. */
+static void test_appended_lines(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    addresses(&text, 150);
+    mm_buf_reset(&grown);
+    add(&grown, "10.2.3.123\n");
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    change = CHANGE_APPEND;
+    after = true;
+    change_at = 0;
+    struct mm_intel *in = load_changed(&rep);
+    assert_true(listed_ip(in, "10.1.0.159"));
+    assert_false(listed_ip(in, "10.2.3.123")); /* (next time) */
+    expect_grew_at_151(&rep);
+    /* each piece read twice at most: once, and once again after the change */
+    assert_true(bytes_read <= 2 * (text.len + grown.len));
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
+/* The same for a file read in one piece (a small file): its writer
+ * appends the rest of its last line right after the load read it. */
+static void test_small_appended(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    addresses(&text, 150);
+    line151 = text.len;
+    add(&text, "10.2.3.12");
+    mm_buf_reset(&grown);
+    add(&grown, "3\n");
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    change = CHANGE_APPEND;
+    after = true;
+    change_at = 0;
+    struct mm_intel *in = load_piece(&rep, 0);
+    assert_false(listed_ip(in, "10.2.3.12"));
+    expect_grew_at_151(&rep);
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
+/* Rewritten in place with the same size (line 151 "10.2.3.145" becomes
+ * "10.2.5.167") right after the load read the piece holding line 151's
+ * first bytes: the lines not taken yet are read again and agree with the
+ * new content; no line mixes the two ("10.2.3.167": listed in neither). */
+static void test_rewritten_same_size(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    addresses(&text, 150);
+    line151 = text.len;
+    add(&text, "10.2.3.145\n");
+    addresses(&text, 100);
+    mm_buf_reset(&grown);
+    addresses(&grown, 150);
+    add(&grown, "10.2.5.167\n");
+    addresses(&grown, 100);
+    assert_int_equal(grown.len, text.len);
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    change = CHANGE_REWRITE;
+    after = true;
+    change_at = line151 + 1;
+    struct mm_intel *in = load_changed(&rep);
+    assert_true(listed_ip(in, "10.2.5.167"));
+    assert_false(listed_ip(in, "10.2.3.145"));
+    assert_false(listed_ip(in, "10.2.3.167"));
+    assert_int_equal(rep.loaded, 251);
+    assert_int_equal(rep.malformed, 0);
+    assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
+    assert_true(rep.note_line > 64 && rep.note_line <= 151);
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
+/* The same just before a read that starts inside line 151, after
+ * "10.2.3." or a part of it: those bytes, kept from the piece before, and
+ * the new ones would make "10.2.3.167". A comment line of 0-63 bytes first
+ * moves the pieces until such a read comes. */
+static void test_rewritten_before_read(void **state)
+{
+    (void)state;
+    struct mm_intel_file_report rep;
+    bool tried = false;
+    for (unsigned k = 0; k < 64 && !tried; k++) {
+        struct mm_buf text = {0}, head = {0};
+        add(&head, "#");
+        for (unsigned i = 0; i < k; i++)
+            add(&head, "x");
+        add(&head, "\n");
+        assert_int_equal(mm_buf_append(&text, head.data, head.len), 0);
+        addresses(&text, 150);
+        line151 = text.len;
+        add(&text, "10.2.3.145\n");
+        addresses(&text, 100);
+        mm_buf_reset(&grown);
+        assert_int_equal(mm_buf_append(&grown, head.data, head.len), 0);
+        addresses(&grown, 150);
+        add(&grown, "10.2.5.167\n");
+        addresses(&grown, 100);
+        assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+        change = CHANGE_REWRITE;
+        starts_in = true;
+        change_at = line151 + 7;
+        struct mm_intel *in = load_changed(&rep);
+        tried = changed;
+        assert_false(listed_ip(in, "10.2.3.167"));
+        assert_int_equal(rep.loaded, 251);
+        assert_int_equal(rep.malformed, 0);
+        assert_true(listed_ip(in, tried ? "10.2.5.167" : "10.2.3.145"));
+        if (tried)
+            assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
+        mm_intel_free(in);
+        mm_buf_free(&text);
+        mm_buf_free(&head);
+    }
+    assert_true(tried);
+}
+
+/* A writer that rewrites line 151 again before every read: the bytes
+ * never settle, so the load ends before them, reported as changed. */
+static void test_rewritten_again(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    addresses(&text, 150);
+    line151 = text.len;
+    add(&text, "10.2.3.145\n");
+    addresses(&text, 100);
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    change = CHANGE_AGAIN;
+    change_at = line151;
+    struct mm_intel *in = load_changed(&rep);
+    for (unsigned i = 10; i < 100; i++) {
+        char a[32];
+        snprintf(a, sizeof a, "10.2.3.1%02u", i);
+        assert_false(listed_ip(in, a));
+    }
+    assert_int_equal(rep.malformed, 1);
+    assert_string_equal(rep.first_bad_reason, "file changed while it was read");
+    assert_int_equal((size_t)rep.first_bad_line, rep.loaded + 1);
+    assert_true(rep.loaded > 64 && rep.loaded <= 150);
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
+/* The same for a file read in one piece: nothing settles, nothing is
+ * loaded (it is not read whole instead: that read would take it as it is). */
+static void test_small_rewritten_again(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    addresses(&text, 150);
+    line151 = text.len;
+    add(&text, "10.2.3.145\n");
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    change = CHANGE_AGAIN;
+    change_at = line151;
+    struct mm_intel *in = load_piece(&rep, 0);
+    assert_false(listed_ip(in, "10.1.0.10"));
+    assert_int_equal(rep.loaded, 0);
+    assert_int_equal(rep.malformed, 1);
+    assert_int_equal(rep.first_bad_line, 1);
+    assert_string_equal(rep.first_bad_reason, "file changed while it was read");
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
+/* Not a change, but found the same way: a NUL byte after the first piece
+ * (the file is read once) ends the text at its line; one in the first
+ * piece (here: the whole file) makes it skipped as binary. */
+static void test_nul_byte(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    addresses(&text, 150);
+    assert_int_equal(mm_buf_append(&text, "10.2.3.123\0\n", 12), 0);
+    addresses(&text, 10);
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    struct mm_intel *in = load_changed(&rep);
+    assert_false(listed_ip(in, "10.2.3.123"));
+    assert_int_equal(rep.loaded, 150);
+    assert_int_equal(rep.malformed, 1);
+    assert_int_equal(rep.first_bad_line, 151);
+    assert_string_equal(rep.first_bad_reason, "NUL byte: not text from here on");
+    mm_intel_free(in);
+    in = load_piece(&rep, 0);
+    assert_int_equal(rep.loaded, 0);
+    assert_string_equal(rep.format, "skipped");
+    assert_string_equal(rep.first_bad_reason, "binary file");
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
+/* Another file renamed over the feed while it is read: the file opened
+ * is read to its end (it does not change), and the report says so. */
+static void test_replaced(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    addresses(&text, 150);
+    add(&text, "10.2.3.123\n");
+    mm_buf_reset(&grown);
+    add(&grown, "10.7.7.7\n");
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    change = CHANGE_RENAME;
+    after = true;
+    change_at = 100;
+    struct mm_intel *in = load_changed(&rep);
+    assert_true(listed_ip(in, "10.2.3.123"));
+    assert_false(listed_ip(in, "10.7.7.7"));
+    assert_int_equal(rep.loaded, 151);
+    assert_int_equal(rep.malformed, 0);
+    assert_int_equal(rep.note, MM_INTEL_NOTE_REPLACED);
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
+/* Unchanged, with a last line without a newline: it is read as always,
+ * and every byte once (no second pass over the file). */
 static void test_unchanged_last_line(void **state)
 {
     (void)state;
@@ -194,11 +574,61 @@ static void test_unchanged_last_line(void **state)
     addresses(&text, 150);
     add(&text, "10.9.9.9");
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
-    struct mm_intel *in = load_changed(&rep);
-    assert_true(listed_ip(in, "10.9.9.9"));
-    assert_int_equal(rep.loaded, 151);
-    assert_int_equal(rep.malformed, 0);
-    mm_intel_free(in);
+    for (int piece = 0; piece < 2; piece++) {
+        struct mm_intel *in = load_piece(&rep, piece ? 64 : 0);
+        assert_true(listed_ip(in, "10.9.9.9"));
+        assert_int_equal(rep.loaded, 151);
+        assert_int_equal(rep.malformed, 0);
+        assert_int_equal(rep.note, MM_INTEL_NOTE_NONE);
+        assert_int_equal(bytes_read, text.len);
+        mm_intel_free(in);
+    }
+    mm_buf_free(&text);
+}
+
+/* The line the sensor prints for a feed that grew while it was read, in
+ * both languages: a note, no malformed line. */
+static void test_report_line(void **state)
+{
+    (void)state;
+    static const char *const want[] = {
+        "mamori-sensor: intel %s: list, 150 loaded, 0 malformed (it grew while it was read: lines "
+        "from 151 on "
+        "are read at the next reload, SIGHUP)\n",
+        "mamori-sensor: 脅威情報 %s: 形式 list、150 件を読み込み、0 行は読み取れませんでした"
+        "（読み込んでいる間にファイルの後ろに書き足されました。151 行目から先は、次に読み直すとき"
+        "（SIGHUP）に読み込みます）\n",
+    };
+    struct mm_buf text = {0};
+    addresses(&text, 150);
+    mm_buf_reset(&grown);
+    add(&grown, "10.2.3.123\n");
+    for (int ja = 0; ja < 2; ja++) {
+        char *out = NULL, line[1024];
+        size_t len = 0;
+        struct mm_intel *in = NULL;
+        const char *paths[] = {path};
+        assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+        change = CHANGE_APPEND;
+        after = true;
+        change_at = 0;
+        changed = false;
+        mm_msg_set_lang(ja ? MM_LANG_JA : MM_LANG_EN);
+        FILE *log = open_memstream(&out, &len);
+        assert_non_null(log);
+        mm__intel_feed_piece(64);
+        assert_int_equal(mm_intel_build(paths, 1, log, &in), 0);
+        mm__intel_feed_piece(0);
+        fclose(log);
+        assert_true(changed);
+        change = CHANGE_NONE;
+        after = false;
+        snprintf(line, sizeof line, want[ja], path);
+        assert_string_equal(out, line);
+        free(out);
+        mm_intel_free(in);
+    }
+    mm_msg_set_lang(MM_LANG_EN);
     mm_buf_free(&text);
 }
 
@@ -206,9 +636,20 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cut_short),
+        cmocka_unit_test(test_cut_after_read),
         cmocka_unit_test(test_cut_at_line_end),
         cmocka_unit_test(test_grown),
+        cmocka_unit_test(test_appended_mid_line),
+        cmocka_unit_test(test_appended_lines),
+        cmocka_unit_test(test_small_appended),
+        cmocka_unit_test(test_rewritten_same_size),
+        cmocka_unit_test(test_rewritten_before_read),
+        cmocka_unit_test(test_rewritten_again),
+        cmocka_unit_test(test_small_rewritten_again),
+        cmocka_unit_test(test_nul_byte),
+        cmocka_unit_test(test_replaced),
         cmocka_unit_test(test_unchanged_last_line),
+        cmocka_unit_test(test_report_line),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
