@@ -40,24 +40,30 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* Alerts on hit unless the same host already alerted on it recently. */
+/* Alerts on hit unless the same host already alerted on it recently. The
+ * placeholders and the evidence are the texts json_pack took before,
+ * without its format parsing. */
 static void raise_hit(struct mm__detect_basic *st, struct mm_sensor *s, unsigned variant,
                       const struct mm__alert_at *at, const char *host, const char *value,
                       const char *matched_on, const struct mm_intel_hit *hit)
 {
+    static const char *const var_keys[] = {"src", "indicator", "family", "value", "family@ja"};
+    static const char *const evidence_keys[] = {"matched_on", "type",      "indicator", "value",
+                                                "family",     "reference", "source",    "host"};
     uint64_t key = mm__keyed_str(host, variant);
     key = mm__keyed_str(hit->indicator, key);
     if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
         return;
     const char *family = hit->family[0] ? hit->family : "unknown";
-    json_t *vars =
-        json_pack("{s:s, s:s, s:s, s:s, s:s}", "src", host, "indicator", hit->indicator, "family",
-                  family, "value", value, "family@ja", hit->family[0] ? hit->family : "種類不明");
-    json_t *evidence =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "matched_on", matched_on, "type",
-                  hit->type, "indicator", hit->indicator, "value", value, "family", hit->family,
-                  "reference", hit->reference, "source", base_name(hit->source), "host", host);
-    mm__detect_raise(s, NAME, variant, at, vars, evidence, hit->family);
+    const char *const var_texts[] = {host, hit->indicator, family, value,
+                                     hit->family[0] ? hit->family : "種類不明"};
+    const char *const evidence_texts[] = {
+        matched_on,  hit->type,      hit->indicator,         value,
+        hit->family, hit->reference, base_name(hit->source), host};
+    struct mm__var vars[5];
+    size_t n = mm__texts_var_list(var_keys, var_texts, 5, vars);
+    json_t *evidence = mm__strings_object(evidence_keys, evidence_texts, 8);
+    mm__detect_raise_texts(s, NAME, variant, at, vars, n, evidence, hit->family);
 }
 
 /* Multicast, broadcast, loopback and unspecified addresses are never remote

@@ -670,6 +670,30 @@ json_t *mm__object_of(const char *const keys[], json_t *const values[], size_t n
     return o;
 }
 
+json_t *mm__strings_object(const char *const keys[], const char *const texts[], size_t n)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < n; i++) {
+        json_t *v = texts[i] ? json_string(texts[i]) : NULL; /* NULL: not valid UTF-8 */
+        if (!v || json_object_set_new_nocheck(o, keys[i], v) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    return o;
+}
+
+size_t mm__texts_var_list(const char *const keys[], const char *const texts[], size_t n,
+                          struct mm__var out[])
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!texts[i] || !mm_utf8_valid(texts[i], strlen(texts[i]), NULL))
+            return 0;
+        out[i] = (struct mm__var){keys[i], strlen(keys[i]), texts[i]};
+    }
+    return n;
+}
+
 size_t mm__device_var_list(const json_t *dev, struct mm__var out[MM__DEVICE_VARS])
 {
     const json_t *os = json_object_get(dev, "os");

@@ -242,6 +242,18 @@ size_t mm__device_var_list(const json_t *device, struct mm__var out[MM__DEVICE_V
  * value is NULL (as json_pack fails then) or memory runs out. */
 json_t *mm__object_of(const char *const keys[], json_t *const values[], size_t n);
 
+/* An object of the n string members keys[i] (literals): texts[i], as
+ * json_pack's "{s:s, ...}" makes it without parsing its format; NULL when
+ * a text is NULL or not valid UTF-8 (json_pack fails then) or memory runs
+ * out. */
+json_t *mm__strings_object(const char *const keys[], const char *const texts[], size_t n);
+
+/* The list of the n placeholders keys[i]: texts[i] into out, for
+ * mm__detect_raise_texts: n when every text is valid UTF-8, else 0 (none,
+ * as json_pack's "{s:s, ...}" of them fails and leaves no placeholders). */
+size_t mm__texts_var_list(const char *const keys[], const char *const texts[], size_t n,
+                          struct mm__var out[]);
+
 /* The string value of o[key], or NULL. */
 const char *mm__jstr(const json_t *o, const char *key);
 

@@ -223,13 +223,54 @@ static void test_reload(void **state)
     th_free(s);
 }
 
+/* The alert's placeholders and evidence are the feed's and the event's
+ * texts (src, indicator, family, value; the evidence's eight members in
+ * their order); a family that is not valid UTF-8 leaves the placeholders
+ * as they are and the alert without evidence, as json_pack's failure did. */
+static void test_alert_texts(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL,
+                                 "type,value,family,reference\n"
+                                 "domain,c2.example,Somebot,https://example.org/somebot\n"
+                                 "domain,bad.example,Bad\xc3\x28"
+                                 "bot,https://example.org/bad\n",
+                                 NULL, &mm_detector_intel);
+    dns_query(s, "www.c2.example");
+    dns_query(s, "www.bad.example");
+    assert_int_equal(th_count_alerts(s, 9100102), 2);
+    const json_t *good = th_alert(s, 9100102, 0), *bad = th_alert(s, 9100102, 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(good, "alert"), "signature")),
+        "MAMORI intel: DNS lookup of a listed domain c2.example (Somebot)");
+    const json_t *ev = json_object_get(json_object_get(good, "mamori"), "evidence");
+    static const char *const keys[] = {"matched_on", "type",      "indicator", "value",
+                                       "family",     "reference", "source",    "host"};
+    const char *key;
+    json_t *v;
+    size_t i = 0;
+    json_object_foreach((json_t *)ev, key, v) assert_string_equal(key, keys[i++]);
+    assert_int_equal(i, 8);
+    assert_string_equal(json_string_value(json_object_get(ev, "value")), "www.c2.example");
+    assert_string_equal(json_string_value(json_object_get(ev, "family")), "Somebot");
+    assert_string_equal(json_string_value(json_object_get(ev, "host")), "192.168.1.5");
+    const json_t *message = json_object_get(json_object_get(good, "mamori"), "message");
+    assert_non_null(strstr(json_string_value(json_object_get(message, "en")),
+                           "192.168.1.5 looked up www.c2.example, a domain listed as dangerous "
+                           "(c2.example, Somebot)"));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(bad, "alert"), "signature")),
+        "MAMORI intel: DNS lookup of a listed domain {indicator} ({family})");
+    assert_null(json_object_get(json_object_get(bad, "mamori"), "evidence"));
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_events),
-        cmocka_unit_test(test_hashes),
-        cmocka_unit_test(test_packets),
-        cmocka_unit_test(test_reload),
+        cmocka_unit_test(test_events),      cmocka_unit_test(test_hashes),
+        cmocka_unit_test(test_packets),     cmocka_unit_test(test_reload),
+        cmocka_unit_test(test_alert_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
