@@ -152,6 +152,9 @@ void mm__detect_event(struct mm_sensor *s, const json_t *ev, const char *type);
  * without reading ev. */
 void mm__detect_event_member(struct mm_sensor *s, const json_t *ev, const char *type,
                              json_t *member);
+/* Before a direct event is written: the detectors that read member's
+ * facts first ask for the memory they will read (a hint). */
+void mm__detect_event_ahead(struct mm_sensor *s, const json_t *member);
 void mm__detect_flow_end(struct mm_sensor *s, const struct mm_flow *f);
 void mm__detect_tick(struct mm_sensor *s, const struct timeval *now);
 

@@ -366,6 +366,8 @@ static void handle_direct(struct mm_sensor *s, struct mm__direct_type *t, json_t
     s->draining = true;
     s->st.events++;
     d->events++;
+    if (t->member)
+        mm__detect_event_ahead(s, t->member); /* the detectors' misses overlap the line */
     if (t->spooled) {
         /* a line that cannot be formed is lost to both, as on the JSON
          * path (there, running out of memory might hit only one) */

@@ -290,6 +290,15 @@ static struct name_facts decide(struct dga_state *st, struct split *sp, size_t n
     return f;
 }
 
+/* The memo set of name[0..n) as asked, before it is lower-cased (so
+ * mm__dga_event_prefetch finds it without lowering the name): a name's
+ * spellings may sit in two sets, each slot compared by the lowered text,
+ * whose facts are the same. */
+static struct name_memo *memo_set(const struct dga_state *st, const char *name, size_t n)
+{
+    return &st->memos[2 * (mm__hash_fast(name, n, mm_process_key.k0) % (MEMOS / 2))];
+}
+
 /* Lower-cases name into sp->lower (without a final dot), sets sp->reg and
  * returns its facts, from the memo when the same name was seen lately
  * (sp->label_len is then not set: only decide reads it). */
@@ -299,12 +308,10 @@ static struct name_facts name_facts(struct dga_state *st, const char *name, stru
     size_t n = strlen(name);
     if (n == 0 || n >= sizeof sp->lower)
         return none;
+    struct name_memo *set = memo_set(st, name, n), *m;
     mm_ascii_lower_n(sp->lower, name, n + 1);
     if (sp->lower[n - 1] == '.')
         sp->lower[--n] = '\0';
-    struct name_memo
-        *set = &st->memos[2 * (mm__hash_fast(sp->lower, n, mm_process_key.k0) % (MEMOS / 2))],
-        *m;
     for (unsigned way = 0; way < 2; way++) {
         m = &set[way];
         if (m->used && m->len == n && memcmp(m->name, sp->lower, n) == 0) {
@@ -459,6 +466,21 @@ static bool parse_client(struct dga_state *st, const struct mm_sensor *s, const 
         st->client_home = *home;
     }
     return true;
+}
+
+void mm__dga_event_prefetch(void *state, struct mm_sensor *s, const json_t *member)
+{
+    const struct dga_state *st = state;
+    const struct mm__dns_facts *df = mm__dns_facts_of(member);
+    (void)s;
+    if (!df || (df->response && df->rcode != 3) || !df->nqueries)
+        return; /* dga_event reads requests and NXDOMAIN answers only */
+    size_t n = df->qlen[0];
+    if (n == 0 || n >= sizeof((struct split *)NULL)->lower)
+        return;
+    const struct name_memo *set = memo_set(st, df->qname[0], n);
+    __builtin_prefetch(&set[0]);
+    __builtin_prefetch(&set[1]);
 }
 
 static void dga_event(void *state, struct mm_sensor *s, const json_t *ev)

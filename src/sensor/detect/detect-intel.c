@@ -329,6 +329,47 @@ static void on_http(struct mm__detect_basic *st, struct mm_sensor *s, const json
     check_request(st, s, ev, client, mm__jstr(http, "hostname"), url);
 }
 
+/* The host name check_request asks about after the URL, when it needs no
+ * cutting (no port, not bracketed, below 256 bytes): its length, else 0. */
+static size_t plain_host_len(const char *host)
+{
+    size_t n = host ? strnlen(host, 256) : 256;
+    return n < 256 && host[0] != '[' && !memchr(host, ':', n) ? n : 0;
+}
+
+void mm__intel_event_prefetch(void *state, struct mm_sensor *s, const json_t *member)
+{
+    const struct mm_intel *in = mm_sensor_intel(s);
+    const struct mm__dns_facts *df;
+    const struct mm__http_facts *hf;
+    const struct mm__tls_facts *tf;
+    (void)state;
+    if (!in)
+        return;
+    if ((df = mm__dns_facts_of(member)) != NULL) {
+        for (unsigned i = 0; !df->response && i < df->nqueries; i++)
+            mm_intel_prefetch_domain(in, df->qname[i], df->qlen[i]);
+    } else if ((hf = mm__http_facts_of(member)) != NULL) {
+        if (hf->response || !hf->url || !hf->has_src)
+            return;
+        mm_intel_prefetch_url(in, hf->hostname, hf->url);
+        size_t n = plain_host_len(hf->hostname);
+        if (n)
+            mm_intel_prefetch_domain(in, hf->hostname, n);
+    } else if ((tf = mm__tls_facts_of(member)) != NULL) {
+        if (tf->fingerprint) {
+            mm_intel_prefetch_hash(in, "sha1", tf->fingerprint);
+            return;
+        }
+        if (tf->sni)
+            mm_intel_prefetch_domain(in, tf->sni, tf->sni_len);
+        if (tf->ja3_hash)
+            mm_intel_prefetch_hash(in, "ja3", tf->ja3_hash);
+        if (tf->ja4)
+            mm_intel_prefetch_hash(in, "ja4", tf->ja4);
+    }
+}
+
 static void intel_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct mm__detect_basic *st = state;

@@ -95,6 +95,23 @@ static const struct {
 
 #define PREFETCHERS (sizeof prefetchers / sizeof prefetchers[0])
 
+/* Likewise for events: detectors whose on_event starts with a cache miss
+ * in a memo ask for it before a direct event's line is written
+ * (mm__detect_event_ahead), from the decoders' facts. */
+typedef void event_fn(void *state, struct mm_sensor *s, const json_t *member);
+
+static const struct {
+    const struct mm_detector *detector;
+    event_fn *prefetch;
+} event_prefetchers[] = {{&mm_detector_intel, mm__intel_event_prefetch},
+                         {&mm_detector_suspicious_dns, mm__dga_event_prefetch}};
+
+#define EVENT_PREFETCHERS (sizeof event_prefetchers / sizeof event_prefetchers[0])
+
+/* Each event prefetcher's detector's index in mm_detectors (for
+ * det_state); mm_detector_count when it is not built in. */
+static size_t event_prefetch_index[EVENT_PREFETCHERS];
+
 /* The detectors that have an on_packet, in table order, with their index
  * in mm_detectors (for det_state). packet_first is how many of them come
  * before the prefetches (the table's first detector, when it has an
@@ -180,8 +197,19 @@ static struct {
 } flow_end_runs[64];
 static size_t flow_end_count;
 
+static void find_event_prefetchers(void)
+{
+    for (size_t j = 0; j < EVENT_PREFETCHERS; j++) {
+        event_prefetch_index[j] = mm_detector_count;
+        for (size_t i = 0; i < mm_detector_count; i++)
+            if (mm_detectors[i] == event_prefetchers[j].detector)
+                event_prefetch_index[j] = i;
+    }
+}
+
 static void find_runs(void)
 {
+    find_event_prefetchers();
     packet_count = packet_first = flow_end_count = event_count = 0;
     for (size_t i = 0; i < mm_detector_count && i < 64; i++) {
         const struct mm_detector *d = mm_detectors[i];
@@ -249,6 +277,15 @@ void mm__detect_packet(struct mm_sensor *s, const struct mm_packet *p)
 {
     for (const struct packet_call *c = calls_of(s, mm__packet_kind_index(p)); c->fn; c++)
         c->fn(c->state, s, p);
+}
+
+void mm__detect_event_ahead(struct mm_sensor *s, const json_t *member)
+{
+    for (size_t j = 0; j < EVENT_PREFETCHERS; j++) {
+        size_t i = event_prefetch_index[j];
+        if (i < mm_detector_count && s->det_state[i])
+            event_prefetchers[j].prefetch(s->det_state[i], s, member);
+    }
 }
 
 /* Hands ev to the detectors of its type, with the thread's view of it

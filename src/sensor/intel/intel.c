@@ -2060,6 +2060,21 @@ static struct name_memo *memo_ask(const struct mm_intel *in, enum mm__intel_kind
     return m;
 }
 
+/* Fetches the memo set memo_ask will read for (kind, text[0..n)): the
+ * first line of both slots (hash, kind, length and the text's start).
+ * Always inline: as a call of its own, GCC took it for a function without
+ * effects (a prefetch has none it models) and dropped the calls. */
+static inline __attribute__((always_inline)) void
+memo_prefetch(const struct mm_intel *in, enum mm__intel_kind kind, const char *text, size_t n)
+{
+    if (!in || !in->sealed || n > NAME_MEMO_TEXT_MAX || !in->name_memo)
+        return;
+    uint32_t h = mm__intel_memo_hash(kind, text, n);
+    const struct name_memo *set = &in->name_memo[2 * (h & ((1u << NAME_MEMO_SETS_LOG) - 1))];
+    prefetch(&set[0]);
+    prefetch(&set[1]);
+}
+
 static const struct str_entry *memo_entry(const struct mm_intel *in, const struct name_memo *m)
 {
     return m->entry ? &in->strs[m->entry - 1] : NULL;
@@ -2100,6 +2115,12 @@ static const struct str_entry *domain_lookup(const struct mm_intel *in, const ch
         p = dot ? dot + 1 : NULL;
     }
     return NULL;
+}
+
+void mm_intel_prefetch_domain(const struct mm_intel *in, const char *name, size_t n)
+{
+    if (name)
+        memo_prefetch(in, MM__IK_DOMAIN, name, n);
 }
 
 bool mm__intel_match_domain_direct(const struct mm_intel *in, const char *name,
@@ -2204,20 +2225,36 @@ bool mm__intel_match_url_direct(const struct mm_intel *in, const char *host, con
     return e != NULL;
 }
 
-/* The memo slot of (host, uri): the question's text is host, a NUL, uri
- * (a host holds no NUL, so two questions never share a text). */
+/* The memo question of (host, uri) in q: host, a NUL, uri (a host holds
+ * no NUL, so two questions never share a text); its length, or 0 when it
+ * is too long to be remembered. */
+static size_t url_question(const char *host, const char *uri, char q[NAME_MEMO_TEXT_MAX])
+{
+    size_t hn = host ? strnlen(host, NAME_MEMO_TEXT_MAX) : 0, un = strnlen(uri, NAME_MEMO_TEXT_MAX);
+    if (hn + 1 + un > NAME_MEMO_TEXT_MAX)
+        return 0;
+    memcpy(q, host ? host : "", hn);
+    q[hn] = '\0';
+    memcpy(q + hn + 1, uri, un);
+    return hn + 1 + un;
+}
+
+/* The memo slot of (host, uri) (url_question). */
 static struct name_memo *url_memo_ask(const struct mm_intel *in, const char *host, const char *uri,
                                       bool *known)
 {
     char q[NAME_MEMO_TEXT_MAX];
-    size_t hn = host ? strnlen(host, sizeof q) : 0, un = strnlen(uri, sizeof q);
+    size_t n = url_question(host, uri, q);
     *known = false;
-    if (hn + 1 + un > sizeof q)
-        return NULL;
-    memcpy(q, host ? host : "", hn);
-    q[hn] = '\0';
-    memcpy(q + hn + 1, uri, un);
-    return memo_ask(in, MM__IK_URL, q, hn + 1 + un, known);
+    return n ? memo_ask(in, MM__IK_URL, q, n, known) : NULL;
+}
+
+void mm_intel_prefetch_url(const struct mm_intel *in, const char *host, const char *uri)
+{
+    char q[NAME_MEMO_TEXT_MAX];
+    size_t n = uri && in && in->nstrs ? url_question(host, uri, q) : 0;
+    if (n)
+        memo_prefetch(in, MM__IK_URL, q, n);
 }
 
 bool mm_intel_match_url(const struct mm_intel *in, const char *host, const char *uri,
@@ -2263,6 +2300,13 @@ static const struct str_entry *hash_lookup(const struct mm_intel *in, enum mm__i
 static const char *hash_type(enum mm__intel_kind k)
 {
     return k == MM__IK_JA3 ? "ja3" : k == MM__IK_JA4 ? "ja4" : "sha1";
+}
+
+void mm_intel_prefetch_hash(const struct mm_intel *in, const char *kind, const char *hex)
+{
+    enum mm__intel_kind k = hash_kind(kind ? kind : "");
+    if (hex && (k == MM__IK_JA3 || k == MM__IK_JA4 || k == MM__IK_SHA1))
+        memo_prefetch(in, k, hex, strlen(hex));
 }
 
 bool mm__intel_match_hash_direct(const struct mm_intel *in, const char *kind, const char *hex,

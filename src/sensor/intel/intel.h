@@ -73,6 +73,12 @@ bool mm_intel_match_domain_n(const struct mm_intel *in, const char *name, size_t
 /* host and path as seen in HTTP ("Host" and request URI). */
 bool mm_intel_match_url(const struct mm_intel *in, const char *host, const char *uri,
                         struct mm_intel_hit *hit);
+/* Hints that the question is about to be asked (the same arguments as the
+ * match): its memo slots are fetched into the cache, so the miss overlaps
+ * with the caller's work until then. The answers are the same without. */
+void mm_intel_prefetch_domain(const struct mm_intel *in, const char *name, size_t n);
+void mm_intel_prefetch_url(const struct mm_intel *in, const char *host, const char *uri);
+void mm_intel_prefetch_hash(const struct mm_intel *in, const char *kind, const char *hex);
 /* kind: "ja3", "ja4" or "sha1"; hex in any case. */
 bool mm_intel_match_hash(const struct mm_intel *in, const char *kind, const char *hex,
                          struct mm_intel_hit *hit);
