@@ -157,6 +157,16 @@ static uint64_t vlan_key(const uint16_t vlan[2], uint8_t count)
     return k;
 }
 
+/* Whether f's VLAN ids are p's, as vlan_key would tell (the same count,
+ * the same ids up to it; a flow keeps at most two and a packet has at
+ * most two, decode-vlan.c), without forming both keys per candidate. */
+static bool same_vlans(const struct mm_flow *f, const struct mm_packet *p)
+{
+    uint8_t n = p->vlan_count;
+    return f->vlan_count == n && (n < 1 || f->vlan[0] == p->vlan[0]) &&
+           (n < 2 || f->vlan[1] == p->vlan[1]);
+}
+
 static bool addr_eq(const struct mm_addr *a, const struct mm_addr *b)
 {
     return memcmp(a, b, sizeof(*a)) == 0;
@@ -714,7 +724,6 @@ struct mm_flow *mm_flow_packet(struct mm_flow_table *t, struct mm_packet *p)
         return NULL;
     uint16_t sp, dp;
     key_ports(p, &sp, &dp);
-    uint64_t vlans = vlan_key(p->vlan, p->vlan_count);
     /* mm_flow_prefetch's hash is taken once: a packet changed and looked
      * up again is hashed anew */
     uint32_t h = p->flow_hashed ? p->flow_hash : packet_hash(t, p);
@@ -722,7 +731,7 @@ struct mm_flow *mm_flow_packet(struct mm_flow_table *t, struct mm_packet *p)
     struct mm_flow *f = t->buckets[h & t->mask];
     int dir = 0;
     for (; f; f = f->hnext) {
-        if (f->hash != h || f->proto != p->ip_proto || vlan_key(f->vlan, f->vlan_count) != vlans)
+        if (f->hash != h || f->proto != p->ip_proto || !same_vlans(f, p))
             continue;
         if (f->sport == sp && f->dport == dp && addr_eq(&f->src, &p->src) &&
             addr_eq(&f->dst, &p->dst)) {

@@ -410,6 +410,16 @@ static struct timeval sane_time(const struct timeval *ts)
     return (struct timeval){.tv_sec = (time_t)sec, .tv_usec = (suseconds_t)usec};
 }
 
+/* sane_time's result without its call for the usual packet, whose time
+ * needs no carry and no clamp. */
+static inline struct timeval packet_time(const struct timeval *ts)
+{
+    if (ts->tv_usec >= 0 && ts->tv_usec < USEC && ts->tv_sec >= TIME_MIN_SEC &&
+        ts->tv_sec <= TIME_MAX_SEC)
+        return *ts;
+    return sane_time(ts);
+}
+
 void mm__pipeline_idle(struct mm_sensor *s, const struct timeval *given)
 {
     struct timeval t = sane_time(given);
@@ -526,7 +536,7 @@ static void packet_clear(struct mm_packet *p)
 void mm__pipeline_packet(struct mm_sensor *s, const struct timeval *given, const uint8_t *data,
                          uint32_t caplen, uint32_t len, int linktype)
 {
-    struct timeval t = sane_time(given);
+    struct timeval t = packet_time(given);
     const struct timeval *ts = &t;
     struct mm_packet p;
     packet_clear(&p);
