@@ -104,14 +104,53 @@ static void sha1_short(uint8_t block[64], size_t len, uint32_t h[5])
 
 /* Base64 of a SHA-1 digest (h[0..4], big-endian bytes): three groups of
  * six bytes as eight characters each, then two bytes as three characters
- * and one '=' (28 characters and a NUL), six bits at a time from the
- * digest words with no byte loads: the Community ID is computed for every
- * flow. */
+ * and one '=' (28 characters and a NUL), from the digest words with no
+ * byte loads: the Community ID is computed for every flow. */
 #define DIGEST_B64_LEN 28
 
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The two characters of every 12-bit value (8 KiB, built at compile
+ * time), the first in the low byte (writing order on little-endian
+ * machines): a group of six bytes is four look-ups and four 2-byte stores
+ * instead of eight of each (digest_base64 156 -> about 70 instructions). */
+#define B64_CHAR(x)                                                                                \
+    ((x) < 26    ? 'A' + (x)                                                                       \
+     : (x) < 52  ? 'a' + (x)-26                                                                    \
+     : (x) < 62  ? '0' + (x)-52                                                                    \
+     : (x) == 62 ? '+'                                                                             \
+                 : '/')
+#define B64_PAIR(v)    (uint16_t)(B64_CHAR((v) >> 6) | B64_CHAR((v)&63) << 8),
+#define B64_PAIRS4(v)  B64_PAIR(v) B64_PAIR((v) + 1) B64_PAIR((v) + 2) B64_PAIR((v) + 3)
+#define B64_PAIRS16(v) B64_PAIRS4(v) B64_PAIRS4((v) + 4) B64_PAIRS4((v) + 8) B64_PAIRS4((v) + 12)
+#define B64_PAIRS64(v)                                                                             \
+    B64_PAIRS16(v) B64_PAIRS16((v) + 16) B64_PAIRS16((v) + 32) B64_PAIRS16((v) + 48)
+#define B64_PAIRS256(v)                                                                            \
+    B64_PAIRS64(v) B64_PAIRS64((v) + 64) B64_PAIRS64((v) + 128) B64_PAIRS64((v) + 192)
+#define B64_PAIRS1024(v)                                                                           \
+    B64_PAIRS256(v) B64_PAIRS256((v) + 256) B64_PAIRS256((v) + 512) B64_PAIRS256((v) + 768)
+
+static const uint16_t b64_pairs[4096] = {B64_PAIRS1024(0) B64_PAIRS1024(1024) B64_PAIRS1024(2048)
+                                             B64_PAIRS1024(3072)};
+
+/* The characters of bits at..at+11 of v */
+static inline void put_b64_pair(char *o, uint64_t v, unsigned at)
+{
+    memcpy(o, &b64_pairs[(v >> at) & 4095], 2);
+}
+
+/* Six bytes (the low 48 bits of v) as eight characters */
+static inline char *put_b64_48(char *o, uint64_t v)
+{
+    put_b64_pair(o, v, 36);
+    put_b64_pair(o + 2, v, 24);
+    put_b64_pair(o + 4, v, 12);
+    put_b64_pair(o + 6, v, 0);
+    return o + 8;
+}
+#else
 /* The character of bits at..at+5 of v */
 static inline char b64_at(uint64_t v, unsigned at)
 {
@@ -132,6 +171,7 @@ static inline char *put_b64_48(char *o, uint64_t v)
     o[7] = b64_at(v, 0);
     return o + 8;
 }
+#endif
 
 static void digest_base64(const uint32_t h[5], char out[DIGEST_B64_LEN + 1])
 {
