@@ -16,6 +16,10 @@
 #define MM_EVENTS_BODY_MAX  (16 * 1024 * 1024)
 #define MM_EVENTS_LINES_MAX 250000
 
+/* The least [server] thread_stack_kb: above the deepest request measured
+ * (~180 KiB, config.c), so no setting lets a client's request overrun it. */
+#define MM_THREAD_STACK_KB_MIN 256
+
 struct mm_center_config {
     const char *data_dir; /* --data DIR (required) */
     const char *listen;   /* "127.0.0.1:8080", "[::1]:8080" */
@@ -35,6 +39,7 @@ struct mm_center_config {
     int max_connections;         /* open connections, each with its thread */
     int per_ip_connections;      /* open connections per client address */
     int body_budget_mb;          /* request bodies buffered at once, all clients (MiB) */
+    int thread_stack_kb;         /* stack reserved by each connection's thread (KiB) */
     const char *report_timezone; /* [reports] timezone, tz database name (Asia/Tokyo) */
 };
 
@@ -50,7 +55,8 @@ struct mm_center {
 void mm_center_config_defaults(struct mm_center_config *cfg);
 
 /* Applies an INI file ([server] listen, threads, tls_cert, tls_key, sync,
- * shutdown_grace, max_connections, per_ip_connections, body_budget_mb;
+ * shutdown_grace, max_connections, per_ip_connections, body_budget_mb,
+ * thread_stack_kb;
  * [auth] password_cost, session_hours, login_max_failures,
  * login_max_failures_addr, login_window; [alerts] window, sensor_silent_after,
  * health_interval; [reports] timezone). Strings are kept in *ini_out, which

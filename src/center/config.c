@@ -33,6 +33,11 @@ void mm_center_config_defaults(struct mm_center_config *cfg)
     /* every open connection has a thread of its own (http.c) */
     cfg->max_connections = 1000;
     cfg->body_budget_mb = 256;
+    /* The deepest request measured uses ~180 KiB of stack (a JSON body
+     * nested to jansson's limit of 2048 levels; a PDF report ~55 KiB, other
+     * requests below 35 KiB): glibc's default 8 MiB reserved ~8 GB of
+     * address space at 1000 connections. See center-bench.md. */
+    cfg->thread_stack_kb = 512;
     cfg->report_timezone = "Asia/Tokyo";
 }
 
@@ -53,6 +58,7 @@ static const struct int_key int_keys[] = {
     INT_KEY("server", "max_connections", 1, 10000, max_connections),
     INT_KEY("server", "per_ip_connections", 1, 10000, per_ip_connections),
     INT_KEY("server", "body_budget_mb", 1, 65536, body_budget_mb),
+    INT_KEY("server", "thread_stack_kb", MM_THREAD_STACK_KB_MIN, 65536, thread_stack_kb),
     INT_KEY("auth", "session_hours", 1, 24 * 30, session_hours),
     INT_KEY("auth", "login_max_failures", 1, 1000, login_max_failures),
     INT_KEY("auth", "login_max_failures_addr", 1, 100000, login_max_failures_addr),

@@ -502,7 +502,8 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
      * so one slow request (a 5 ms ingest batch, an argon2id login, a PDF)
      * held up every other connection of its worker. Handlers block (SQLite,
      * password hashing); only a thread of their own keeps the other
-     * connections moving. The connection limit bounds the threads. */
+     * connections moving. The connection limit bounds the threads, and
+     * thread_stack_kb their stacks (glibc's default is 8 MiB each). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (v6)
@@ -523,12 +524,13 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections, NULL},
+        {MHD_OPTION_THREAD_STACK_SIZE, (intptr_t)cfg->thread_stack_kb * 1024, NULL},
         {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key},
         {MHD_OPTION_END, 0, NULL},
     };
     if (!cfg->tls_cert)
-        opts[6].option = MHD_OPTION_END;
+        opts[7].option = MHD_OPTION_END;
     srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv, MHD_OPTION_ARRAY, opts,
                                    MHD_OPTION_END);
     if (!srv->daemon) {
