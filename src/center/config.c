@@ -146,8 +146,10 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, char
 {
     memset(c, 0, sizeof *c);
     c->cfg = *cfg;
-    struct mm_store_config sc = {
-        .dir = cfg->data_dir, .connections = cfg->threads + 2, .sync_full = cfg->sync_full};
+    struct mm_store_config sc = {.dir = cfg->data_dir,
+                                 .connections = cfg->threads + 2,
+                                 .spares = cfg->threads,
+                                 .sync_full = cfg->sync_full};
     int r = mm_auth_init();
     if (r != 0) {
         mm_msg_format(err, errlen, "center-log", "config.sodium");

@@ -12,11 +12,15 @@
 #include "center/store.h"
 
 /* Takes a free connection of the pool (waits when all are busy, unless this
- * thread holds a connection already: then it opens a spare one, which the
- * release closes). Release on the thread that acquired: what a thread
- * holds is counted per thread. */
+ * thread holds a connection already: then it reuses or opens a spare one,
+ * closed at the thread's outermost release; at most mm_store_config's
+ * spares are open at once, see store-sqlite.c). Release on the thread that
+ * acquired: what a thread holds is counted per thread. */
 sqlite3 *mm__sqlite_acquire(struct mm_store *st);
 void mm__sqlite_release(struct mm_store *st, sqlite3 *db);
+/* For the tests: spare connections open now, the most open at once so far,
+ * and how many were opened past the bound after waiting for it. */
+void mm__sqlite_spares_stats(struct mm_store *st, int *open, int *peak, int *past_bound);
 int mm__sqlite_exec(sqlite3 *db, const char *sql);
 int mm__sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
 /* Statements kept prepared per connection for the hot paths (each

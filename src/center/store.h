@@ -396,6 +396,7 @@ struct mm_store {
 struct mm_store_config {
     const char *dir; /* data directory; SQLite puts center.db here */
     int connections; /* pool size (>= 1) */
+    int spares;      /* most spare connections open at once (0: as many as connections) */
     bool sync_full;  /* synchronous=FULL (default) rather than NORMAL */
 };
 

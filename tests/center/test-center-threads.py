@@ -12,12 +12,21 @@
   on (a PDF report and logins are covered by the other centre tests, which
   run with the default);
 - a thread_stack_kb below 256 (the least that holds the deepest request)
-  is refused at start (exit 2)."""
+  is refused at start (exit 2);
+- spare SQLite connections (store-sqlite.c) under a burst of incident lists
+  whose rows look up their tenant's SLA while the list holds its
+  connection (the known re-entrant use), with --threads 1 (a pool of three
+  connections, at most one spare): every list is answered (no deadlock),
+  the debug log never shows more than one spare open nor one opened past
+  the bound, and a list opens at most one spare however many tenants its
+  rows look up (each look-up opened and closed one before)."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from centerlib import BIN, Center, World, check  # noqa: E402
@@ -112,6 +121,56 @@ def test_configured():
         c.close()
 
 
+TENANTS = 12
+CLIENTS = 16
+LISTS = 8
+
+
+def test_spares_burst():
+    c = Center()
+    try:
+        w = World(c)
+        token = c.admin("token", "create", "--user", "admin@vendor.example")
+        ids = [t["id"] for t in w.tenants.values()]
+        for i in range(TENANTS - len(ids)):
+            ids.append(int(c.admin("tenant", "add", "--name", "SME %d" % i, "--lang", "en")))
+        os.environ["MAMORI_LOG"] = "debug"
+        try:
+            c.start(extra=["--threads", "1"])
+        finally:
+            del os.environ["MAMORI_LOG"]
+        for tid in ids:
+            r = c.request("POST", "/api/v1/incidents", {"tenant_id": tid, "title": "burst"},
+                          token=token)
+            check(r.status == 201, "incident for tenant %d: %r" % (tid, r))
+        results = []
+
+        def client():
+            for _ in range(LISTS):
+                r = c.request("GET", "/api/v1/incidents?limit=200", token=token)
+                results.append((r.status, len(r.json["items"]) if r.json else None))
+
+        threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+            check(not t.is_alive(), "incident lists still waiting after 120 s (deadlock?)")
+        check(results == [(200, TENANTS)] * (CLIENTS * LISTS),
+              "incident lists: %r" % sorted(set(results)))
+        log = c.server_log()
+        opened = [int(n) for n in re.findall(r"spare connection opened, (\d+) open", log)]
+        check("opening one more" not in log, "a spare opened past the bound:\n%s" % log)
+        check(opened and max(opened) <= 1, "spares open at once: %r" % opened)
+        check(len(opened) <= CLIENTS * LISTS,
+              "%d spares opened for %d lists of %d tenants" % (len(opened), CLIENTS * LISTS,
+                                                               TENANTS))
+        print("ok: %d lists of %d tenants, %d spares opened, at most %d open" %
+              (CLIENTS * LISTS, TENANTS, len(opened), max(opened)))
+    finally:
+        c.close()
+
+
 def main():
     c = Center()
     try:
@@ -123,6 +182,7 @@ def main():
     finally:
         c.close()
     test_configured()
+    test_spares_burst()
     print("ok")
 
 

@@ -15,10 +15,15 @@
  *   (its wake-up came before the asking thread waited, and was lost);
  * - with none given back, the spare is tried again after a while instead
  *   of waiting for ever (the holders may be waiting for this thread).
+ * A thread keeps its spare until its outermost release (ten nested
+ * look-ups open one spare), and at most the configured number of spares
+ * are open at once: holders past it wait for a spare or a pool connection,
+ * except the writer in its transaction (others wait for it; it gets one
+ * past the bound at once, not after the time-out).
  * A watchdog (alarm) turns such a
  * deadlock into a failure instead of a hang. Afterwards the pool serves
- * as before; the spares are closed at their release (the ASan build's
- * leak check covers that nothing stays open). */
+ * as before; the spares are closed at the outermost release (the ASan
+ * build's leak check covers that nothing stays open). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +37,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "center/store-sqlite.h"
@@ -55,12 +61,15 @@ struct pool_test {
 static sqlite3_vfs failing_vfs;
 static sqlite3_vfs *base_vfs;
 static atomic_int opens_to_fail;     /* database files whose opening fails */
+static atomic_int opens_seen;        /* database files opened (or tried) */
 static void (*on_failed_open)(void); /* runs on the opening thread first */
 
 static int failing_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int flags,
                         int *out_flags)
 {
     (void)vfs;
+    if (flags & SQLITE_OPEN_MAIN_DB)
+        atomic_fetch_add(&opens_seen, 1);
     if ((flags & SQLITE_OPEN_MAIN_DB) && atomic_load(&opens_to_fail) > 0) {
         atomic_fetch_sub(&opens_to_fail, 1);
         if (on_failed_open)
@@ -93,7 +102,7 @@ static void on_watchdog(int sig)
     _exit(1);
 }
 
-static int setup(void **state)
+static int setup_spares(void **state, int spares)
 {
     static struct pool_test t;
     char err[256];
@@ -101,12 +110,24 @@ static int setup(void **state)
     signal(SIGALRM, on_watchdog);
     alarm(WATCHDOG);
     assert_int_equal(test_tmpdir_make(t.dir, sizeof t.dir, "pool"), 0);
-    struct mm_store_config cfg = {.dir = t.dir, .connections = POOL, .sync_full = true};
+    struct mm_store_config cfg = {
+        .dir = t.dir, .connections = POOL, .spares = spares, .sync_full = true};
     assert_int_equal(mm_store_open_sqlite(&cfg, &t.st, err, sizeof err), 0);
     atomic_store(&opens_to_fail, 0);
     on_failed_open = NULL;
     *state = &t;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_spares(state, 0);
+}
+
+/* At most one spare open at once. */
+static int setup_one_spare(void **state)
+{
+    return setup_spares(state, 1);
 }
 
 static int teardown(void **state)
@@ -346,6 +367,118 @@ static void test_spare_fails_then_opens(void **state)
     assert_pool_whole(t->st);
 }
 
+/* A thread that holds the whole pool asks again and again (the rows of a
+ * list looking up more): one spare is opened, reused, and closed at the
+ * outermost release. */
+static void test_spare_kept_until_outermost(void **state)
+{
+    struct pool_test *t = *state;
+    sqlite3 *pool[POOL];
+    int open, peak, past;
+    for (int i = 0; i < POOL; i++)
+        pool[i] = mm__sqlite_acquire(t->st);
+    int opens_before = atomic_load(&opens_seen);
+    sqlite3 *first = NULL;
+    for (int k = 0; k < 10; k++) {
+        sqlite3 *db = mm__sqlite_acquire(t->st);
+        assert_true(usable(db) && cached_usable(t->st, db));
+        if (!first)
+            first = db;
+        assert_ptr_equal(db, first);
+        mm__sqlite_release(t->st, db);
+    }
+    assert_int_equal(atomic_load(&opens_seen) - opens_before, 1);
+    mm__sqlite_spares_stats(t->st, &open, &peak, &past);
+    assert_int_equal(open, 1);
+    for (int i = POOL - 1; i >= 0; i--)
+        mm__sqlite_release(t->st, pool[i]);
+    mm__sqlite_spares_stats(t->st, &open, &peak, &past);
+    assert_int_equal(open, 0);
+    assert_int_equal(peak, 1);
+    assert_pool_whole(t->st);
+}
+
+/* Holds a pool connection, then a second one for a while. */
+static void *slow_nesting_holder(void *arg)
+{
+    struct pool_test *t = arg;
+    sqlite3 *first = mm__sqlite_acquire(t->st);
+    pthread_barrier_wait(&t->all_hold);
+    sqlite3 *second = mm__sqlite_acquire(t->st);
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    if (second == first || !usable(first) || !usable(second))
+        atomic_fetch_add(&failures, 1);
+    mm__sqlite_release(t->st, second);
+    mm__sqlite_release(t->st, first);
+    return NULL;
+}
+
+/* With one spare allowed, every holder of the pool nests at once: one gets
+ * the spare, the others wait for it or for a pool connection, and all
+ * finish; never more than one spare is open. */
+static void test_spares_bounded(void **state)
+{
+    struct pool_test *t = *state;
+    pthread_t th[POOL];
+    int open, peak, past;
+    pthread_barrier_init(&t->all_hold, NULL, POOL);
+    for (int i = 0; i < POOL; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, slow_nesting_holder, t), 0);
+    for (int i = 0; i < POOL; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&t->all_hold);
+    assert_int_equal(atomic_load(&failures), 0);
+    mm__sqlite_spares_stats(t->st, &open, &peak, &past);
+    assert_int_equal(open, 0);
+    assert_int_equal(peak, 1);
+    assert_int_equal(past, 0);
+    assert_pool_whole(t->st);
+}
+
+/* Holds a pool connection and the one spare allowed, then waits for the
+ * write lock. */
+static void *spare_then_writer(void *arg)
+{
+    struct pool_test *t = arg;
+    sqlite3 *first = mm__sqlite_acquire(t->st);
+    sqlite3 *second = mm__sqlite_acquire(t->st);
+    pthread_barrier_wait(&t->all_hold);
+    if (mm__sqlite_begin(second) != 0 || mm__sqlite_end(second, 0) != 0)
+        atomic_fetch_add(&failures, 1);
+    mm__sqlite_release(t->st, second);
+    mm__sqlite_release(t->st, first);
+    return NULL;
+}
+
+/* The writer in its transaction nests while the other holder has the one
+ * spare allowed and waits for the write lock: the writer gets a spare past
+ * the bound at once (waiting would deadlock until the time-out). */
+static void test_bound_writer_never_waits(void **state)
+{
+    struct pool_test *t = *state;
+    pthread_t th;
+    int open, peak, past;
+    pthread_barrier_init(&t->all_hold, NULL, 2);
+    sqlite3 *db = mm__sqlite_acquire(t->st);
+    assert_int_equal(mm__sqlite_begin(db), 0);
+    assert_int_equal(pthread_create(&th, NULL, spare_then_writer, t), 0);
+    pthread_barrier_wait(&t->all_hold);
+    sqlite3 *second = mm__sqlite_acquire(t->st);
+    assert_true(usable(second));
+    mm__sqlite_release(t->st, second);
+    assert_int_equal(mm__sqlite_end(db, 0), 0);
+    mm__sqlite_release(t->st, db);
+    pthread_join(th, NULL);
+    pthread_barrier_destroy(&t->all_hold);
+    assert_int_equal(atomic_load(&failures), 0);
+    mm__sqlite_spares_stats(t->st, &open, &peak, &past);
+    assert_int_equal(open, 0);
+    assert_int_equal(peak, 2);
+    assert_int_equal(past, 0);
+    assert_pool_whole(t->st);
+}
+
 int main(void)
 {
     install_failing_vfs();
@@ -355,6 +488,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ingest_holder_nests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spare_fails_while_one_comes_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spare_fails_then_opens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spare_kept_until_outermost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spares_bounded, setup_one_spare, teardown),
+        cmocka_unit_test_setup_teardown(test_bound_writer_never_waits, setup_one_spare, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
