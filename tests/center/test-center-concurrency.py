@@ -19,6 +19,8 @@ server on 127.0.0.1 (plain HTTP and HTTPS):
   again once others have closed;
 - replies decided from a body-less request's headers (static files, 401,
   404) keep the connection open for the next request;
+- requests pipelined in one write are all answered in order, except what
+  follows a body refused from its headers (the connection is closed);
 - SIGTERM with idle keep-alive connections and a half-sent upload open
   stops the server cleanly (exit 0) after shutdown_grace.
 No timing assertions: where the test waits for something not to happen,
@@ -314,6 +316,55 @@ def test_keep_alive(c, vendor):
         s.close()
 
 
+def test_pipelined(c, w, vendor):
+    """Requests sent back to back in one write (HTTP/1.1 pipelining) are all
+    answered, in order, on the one connection: static files, 401, 404, an
+    API request, a JSON body, a sensor's batch. Only a refusal of an
+    announced body decided from the headers (here 401 for a batch without a
+    key) closes the connection unread, so what follows it in the same write
+    gets no reply (center-api.md)."""
+    auth = {"Authorization": "Bearer " + vendor}
+    t = w.tenants["A"]
+    rounds = [
+        ([("GET", "/", {}, b""), ("GET", "/", {}, b"")], [200, 200]),
+        ([("GET", "/api/v1/me", {}, b""), ("GET", "/api/v1/me", {}, b"")], [401, 401]),
+        ([("GET", "/no/such/page", {}, b""), ("GET", "/", {}, b""),
+          ("GET", "/api/v1/me", {}, b"")], [404, 200, 401]),
+        ([("GET", "/api/v1/me", auth, b""), ("GET", "/api/v1/alerts?limit=5", auth, b""),
+          ("GET", "/", {}, b"")], [200, 200, 200]),
+        ([("POST", "/api/v1/login", {"Content-Type": "application/json"}, b"{}"),
+          ("GET", "/api/v1/me", auth, b"")], [400, 200]),
+        ([("POST", "/api/v1/events", ingest_headers(t["key"]), batch(70000, 3)),
+          ("POST", "/api/v1/events", ingest_headers(t["key"]), batch(70003, 3)),
+          ("GET", "/", {}, b"")], [200, 200, 200]),
+    ]
+    for reqs, want in rounds:
+        s = open_socket(c)
+        try:
+            s.sendall(b"".join(b"".join(request_bytes(m, p, h, b)) for m, p, h, b in reqs))
+            reader = Reader(s)
+            got = [reader.reply()[0] for _ in reqs]
+            check(got == want, "pipelined %r: %r" % ([r[1] for r in reqs], got))
+            send(s, "GET", "/")
+            check(reader.reply()[0] == 200, "connection after pipelined requests")
+        finally:
+            s.close()
+    s = open_socket(c)
+    try:
+        s.sendall(b"".join(request_bytes("POST", "/api/v1/events",
+                                         {"Content-Type": "application/x-ndjson"}, b"{}\n" * 10)) +
+                  b"".join(request_bytes("GET", "/")))
+        reader = Reader(s)
+        check(reader.reply()[0] == 401, "batch without a key")
+        try:
+            after = reader.reply()[0]
+        except (ConnectionError, OSError):
+            after = None
+        check(after is None, "reply after a refused body: %r" % after)
+    finally:
+        s.close()
+
+
 def test_stop_with_connections_open(c, w):
     """SIGTERM with idle keep-alive connections and a half upload open."""
     idle = [open_socket(c) for _ in range(5)]
@@ -340,6 +391,7 @@ def run(c, label):
     test_half_upload(c, w, vendor)
     test_simultaneous(c, w, vendor)
     test_keep_alive(c, vendor)
+    test_pipelined(c, w, vendor)
     test_stop_with_connections_open(c, w)
     print("ok: %s" % label)
 
