@@ -74,6 +74,7 @@ void mm__beacon_prefetch(void *state, struct mm_sensor *s, const struct mm_packe
  * writing the event's line (see mm__detect_event_ahead). Hints only. */
 void mm__intel_event_prefetch(void *state, struct mm_sensor *s, const json_t *member);
 void mm__dga_event_prefetch(void *state, struct mm_sensor *s, const json_t *member);
+void mm__web_event_prefetch(void *state, struct mm_sensor *s, const json_t *member);
 
 /* Flags in mm_flow.detector_flags used by mamori's detectors. */
 #define MM__DF_INTEL_CHECKED  (1u << 0)

@@ -173,6 +173,15 @@ struct web_state {
     struct matcher url_m, ua_m, secret_m;
     struct url_memo *url_memos; /* URL_MEMOS */
     struct ua_memo ua_memos[UA_MEMOS];
+    /* The URL memo set and user agent memo slot mm__web_event_prefetch
+     * found for the texts at url and ua (NULL: none), taken by the next
+     * read_url and read_ua of those texts instead of hashing them again.
+     * Only where a text is remembered depends on them (a slot is compared
+     * with the whole text), so an old pointer that names another text
+     * later costs a memo miss, never a wrong answer. */
+    const char *ahead_url, *ahead_ua;
+    struct url_memo *ahead_set;
+    struct ua_memo *ahead_slot;
     char lower_of[256]; /* ASCII lower case */
     char plain_of[256]; /* lower case, or 0 for what normalise must look at: blanks, '/', NUL */
 };
@@ -954,13 +963,47 @@ static void remember_url(struct url_memo *m, const struct request *r, size_t n)
     m->slashed_traversal = r->slashed_traversal;
 }
 
+/* The URL memo set of url[0..n) (n below URL_MEMO_MAX). */
+static inline struct url_memo *url_set(const struct web_state *st, const char *url, size_t n)
+{
+    return &st->url_memos[2 * (mm__hash_fast(url, n, mm_process_key.k0) % (URL_MEMOS / 2))];
+}
+
+/* The user agent memo slot of ua[0..n). */
+static inline struct ua_memo *ua_slot(struct web_state *st, const char *ua, size_t n)
+{
+    return &st->ua_memos[mm__hash_fast(ua, n, mm_process_key.k0) % UA_MEMOS];
+}
+
+void mm__web_event_prefetch(void *state, struct mm_sensor *s, const json_t *member)
+{
+    struct web_state *st = state;
+    const struct mm__http_facts *hf = mm__http_facts_of(member);
+    (void)s;
+    if (!hf || hf->response || !hf->url)
+        return; /* web_event reads requests only */
+    size_t n = strnlen(hf->url, URL_MEMO_MAX);
+    if (n < URL_MEMO_MAX) {
+        st->ahead_url = hf->url;
+        st->ahead_set = url_set(st, hf->url, n);
+        __builtin_prefetch(&st->ahead_set[0]);
+        __builtin_prefetch(&st->ahead_set[1]);
+    }
+    if (hf->user_agent) {
+        st->ahead_ua = hf->user_agent;
+        st->ahead_slot = ua_slot(st, hf->user_agent, strnlen(hf->user_agent, TEXT_MAX - 1));
+        __builtin_prefetch(st->ahead_slot);
+    }
+}
+
 /* The patterns in r->url's two forms (decoded into r unless remembered). */
 static void read_url(struct web_state *st, struct request *r)
 {
     size_t n = strnlen(r->url, URL_MEMO_MAX);
     struct url_memo *set = NULL, *m;
     if (n < URL_MEMO_MAX) {
-        set = &st->url_memos[2 * (mm__hash_fast(r->url, n, mm_process_key.k0) % (URL_MEMOS / 2))];
+        set = r->url == st->ahead_url ? st->ahead_set : url_set(st, r->url, n);
+        st->ahead_url = NULL;
         for (unsigned way = 0; way < 2; way++) {
             m = &set[way];
             if (m->used && m->len == n && memcmp(m->url, r->url, n) == 0) {
@@ -992,7 +1035,8 @@ static void read_ua(struct web_state *st, struct request *r)
     char lowered[TEXT_MAX];
     const char *ua = r->ua ? r->ua : "";
     size_t n = strnlen(ua, sizeof lowered - 1);
-    struct ua_memo *m = &st->ua_memos[mm__hash_fast(ua, n, mm_process_key.k0) % UA_MEMOS];
+    struct ua_memo *m = ua == st->ahead_ua ? st->ahead_slot : ua_slot(st, ua, n);
+    st->ahead_ua = NULL;
     if (m->used && m->len == n && memcmp(m->ua, ua, n) == 0) {
         r->in_ua = m->in_ua;
         return;

@@ -104,7 +104,8 @@ static const struct {
     const struct mm_detector *detector;
     event_fn *prefetch;
 } event_prefetchers[] = {{&mm_detector_intel, mm__intel_event_prefetch},
-                         {&mm_detector_suspicious_dns, mm__dga_event_prefetch}};
+                         {&mm_detector_suspicious_dns, mm__dga_event_prefetch},
+                         {&mm_detector_web_attack, mm__web_event_prefetch}};
 
 #define EVENT_PREFETCHERS (sizeof event_prefetchers / sizeof event_prefetchers[0])
 
