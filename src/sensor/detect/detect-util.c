@@ -230,8 +230,8 @@ static bool format_list(const char *tmpl, const struct var_list *l, const char *
         return false;
     const char *p = tmpl ? tmpl : "";
     while (*p && o + 1 < outlen) {
-        if (*p != '{') { /* a run of plain text, copied whole */
-            size_t n = strcspn(p, "{");
+        if (*p != '{') {                                /* a run of plain text, copied whole */
+            size_t n = (size_t)(strchrnul(p, '{') - p); /* strcspn of one byte cost 4x */
             if (n > outlen - 1 - o) {
                 n = outlen - 1 - o;
                 whole = false;
