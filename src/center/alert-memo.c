@@ -114,6 +114,33 @@ const struct mm_alert_memo_val *mm_alert_memo_get(const struct mm_alert_memo *m,
 }
 
 /* Doubles the table (at most to twice max_keys slots), keeping its keys. */
+struct mm_alert_memo_val *mm_alert_memo_get_mut(struct mm_alert_memo *m,
+                                                const struct mm_alert_memo_key *k)
+{
+    if (k->device_len > MM_ALERT_MEMO_DEVICE_MAX)
+        return NULL;
+    struct slot *s = probe(m, key_hash(k), k);
+    return s->hash ? &s->val : NULL;
+}
+
+int mm_alert_memo_full(const struct mm_alert_memo *m)
+{
+    return m->count >= m->max_keys;
+}
+
+int mm_alert_memo_each(struct mm_alert_memo *m, int (*fn)(struct mm_alert_memo_val *v, void *arg),
+                       void *arg)
+{
+    for (size_t i = 0; i <= m->mask; i++) {
+        if (m->slots[i].hash == 0)
+            continue;
+        int r = fn(&m->slots[i].val, arg);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
 static int grow(struct mm_alert_memo *m)
 {
     struct mm_alert_memo old = *m;
@@ -144,7 +171,6 @@ int mm_alert_memo_put(struct mm_alert_memo *m, const struct mm_alert_memo_key *k
         if (m->count >= m->max_keys) {
             mm_alert_memo_clear(m);
         } else if (2 * (m->count + 1) > m->mask + 1 && grow(m) != 0) {
-            mm_alert_memo_clear(m);
             return MM_ENOMEM;
         }
         s = probe(m, h, k);

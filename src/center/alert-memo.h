@@ -16,12 +16,20 @@
 
 #define MM_ALERT_MEMO_DEVICE_MAX 63 /* bytes of a device name (mm_alert's device - 1) */
 
-/* What the memo holds for a key: id 0 when the key has no open alert. */
+/* What the memo holds for a key: id 0 when the key has no open alert.
+ * first, last, last_event and severity are the alert's values with every
+ * batch folded; when pending > 0 its row in the database lacks the last
+ * pending events (written once per interval, store-sqlite-ingest.c, "alert
+ * rows written per interval"): row_event is the row's last_event_id then,
+ * updated the updated_at to write. */
 struct mm_alert_memo_val {
     int64_t id;
     int64_t first, last; /* first_seen, last_seen */
     int64_t last_event;  /* last_event_id, 0 for none */
     int severity;
+    int64_t pending;   /* events folded since the row was written */
+    int64_t row_event; /* the row's last_event_id (when pending > 0) */
+    int64_t updated;   /* updated_at to write (when pending > 0) */
 };
 
 struct mm_alert_memo_key {
@@ -44,10 +52,20 @@ size_t mm_alert_memo_count(const struct mm_alert_memo *m);
  * until the next put or clear. */
 const struct mm_alert_memo_val *mm_alert_memo_get(const struct mm_alert_memo *m,
                                                   const struct mm_alert_memo_key *k);
+/* The same, for changing the value in place. */
+struct mm_alert_memo_val *mm_alert_memo_get_mut(struct mm_alert_memo *m,
+                                                const struct mm_alert_memo_key *k);
+/* Whether putting a key not held would clear the memo (it is full). */
+int mm_alert_memo_full(const struct mm_alert_memo *m);
 /* Holds v for k (replacing what k had). When the memo is full it is
  * cleared first. MM_EINVAL for a device past MM_ALERT_MEMO_DEVICE_MAX,
- * MM_ENOMEM when growing fails (the memo is then empty). */
+ * MM_ENOMEM when growing fails (the memo then holds what it held, without
+ * k). */
 int mm_alert_memo_put(struct mm_alert_memo *m, const struct mm_alert_memo_key *k,
                       const struct mm_alert_memo_val *v);
+/* Calls fn for every value held, in no order, until fn returns non-zero
+ * (which is returned). fn may change the value, not the memo. */
+int mm_alert_memo_each(struct mm_alert_memo *m, int (*fn)(struct mm_alert_memo_val *v, void *arg),
+                       void *arg);
 
 #endif

@@ -25,9 +25,10 @@ struct mm_center_config {
     const char *listen;   /* "127.0.0.1:8080", "[::1]:8080" */
     const char *tls_cert; /* PEM paths; both set: HTTPS */
     const char *tls_key;
-    int threads;           /* requests using the database at once (SQLite connections - 2) */
-    bool sync_full;        /* SQLite synchronous=FULL (default) */
-    enum mm_pwcost pwcost; /* password hashing cost */
+    int threads;              /* requests using the database at once (SQLite connections - 2) */
+    bool sync_full;           /* SQLite synchronous=FULL (default) */
+    int64_t alert_flush_usec; /* mm_store_config's; the server sets it, admin not */
+    enum mm_pwcost pwcost;    /* password hashing cost */
     int session_hours;
     int login_max_failures;      /* per account per window */
     int login_max_failures_addr; /* per source address per window */

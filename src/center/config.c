@@ -149,7 +149,8 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, char
     struct mm_store_config sc = {.dir = cfg->data_dir,
                                  .connections = cfg->threads + 2,
                                  .spares = cfg->threads,
-                                 .sync_full = cfg->sync_full};
+                                 .sync_full = cfg->sync_full,
+                                 .alert_flush_usec = cfg->alert_flush_usec};
     int r = mm_auth_init();
     if (r != 0) {
         mm_msg_format(err, errlen, "center-log", "config.sodium");

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/eve.h"
 #include "core/i18n.h"
+#include "core/log.h"
 #include "core/timefmt.h"
 
 #define SCOPED      "(?1 OR tenant_id = ?2)"
@@ -170,7 +171,7 @@ static void read_sensor(sqlite3_stmt *stmt, struct mm_sensor *s)
 int mm__sqlite_sensor_find_key(struct mm_store *st, const uint8_t key_hash[MM_HASH_BYTES],
                                struct mm_sensor *out)
 {
-    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3 *db = mm__sqlite_acquire_plain(st); /* every POST: no alert rows read */
     sqlite3_stmt *stmt;
     int r = mm__sqlite_cached(
         st, db, MM_SQL_SENSOR_KEY,
@@ -372,6 +373,10 @@ static int insert_alert(sqlite3_stmt *stmt, int64_t tenant_id, int64_t sensor_id
 struct ingest_stmts {
     sqlite3_stmt *event, *find, *top, *bump, *bump_hour, *insert, *exists;
     struct mm_alert_memo *memo; /* NULL: every look-up asks the database */
+    struct mm_store *st;
+    struct mm__sqlite_ingest *in;
+    bool defer;  /* alert rows of the memo's alerts written per interval */
+    int64_t now; /* the batch's time (updated_at) */
 };
 
 /* A new alert event of the batch and its place in the batch. */
@@ -454,9 +459,9 @@ static int ingest_stmts_prepare(struct mm_store *st, sqlite3 *db, struct ingest_
 {
     int r = mm__sqlite_cached(st, db, MM_SQL_EVENT_INSERT,
                               "INSERT INTO events (tenant_id, sensor_id, seq, ts, event_type, "
-                              "body, alert_id, id, alert_prev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                              "NULLIF(?7, 0), ?8, NULLIF(?9, 0)) ON CONFLICT (sensor_id, seq) DO "
-                              "NOTHING",
+                              "body, alert_id, id, alert_prev, alert_severity, alert_updated) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULLIF(?7, 0), ?8, NULLIF(?9, 0), "
+                              "?10, ?11) ON CONFLICT (sensor_id, seq) DO NOTHING",
                               &s->event);
     if (r == 0)
         r = mm__sqlite_cached(st, db, MM_SQL_ALERT_FIND,
@@ -509,6 +514,13 @@ static int insert_event(sqlite3 *db, struct ingest_stmts *s, const struct mm_sen
     sqlite3_bind_int64(s->event, 7, c->alert[i]);
     sqlite3_bind_int64(s->event, 8, c->base + (int64_t)i);
     sqlite3_bind_int64(s->event, 9, c->prev[i]);
+    if (c->alert[i]) { /* what the chain counts (alert rows written per interval) */
+        sqlite3_bind_int(s->event, 10, e->alert.severity);
+        sqlite3_bind_int64(s->event, 11, s->now);
+    } else {
+        sqlite3_bind_null(s->event, 10);
+        sqlite3_bind_null(s->event, 11);
+    }
     int r = mm__sqlite_step_done(s->event);
     *inserted = r == 0 && sqlite3_changes(db) > 0;
     return r;
@@ -570,6 +582,252 @@ static int find_alert(struct ingest_stmts *s, const struct mm_sensor *sensor,
     return read_found(s->find, v);
 }
 
+/* ---- alert rows written per interval ----
+ * With in->flush_usec > 0 (the server: one second) a batch that folds
+ * events into the alert the memo holds as its key's top does not UPDATE
+ * the alert's row: the memo's value already holds the alert as it is with
+ * every batch folded (first/last seen, severity, newest event), and it
+ * counts the events not yet written (pending). Those rows are written with
+ * what accumulated (flush_dirty): by the first batch after the interval, by
+ * any thread of the process before it reads the store (mm__sqlite_acquire
+ * calls mm__sqlite_alerts_flush while *in->pending is set, which is from a
+ * batch's commit that left rows waiting until the commit that wrote them),
+ * when the memo forgets (another connection committed, or it is full), when
+ * another alert becomes its key's top, and when the store closes. An alert
+ * is only ever pending while it is its key's top, so the database look-up
+ * (find_alert, for events older than the top's window) never meets a stale
+ * row: the top is outside that window with its true span, and its row's span
+ * lies within the true one.
+ * The rows are written relative to what they hold (count + pending,
+ * min/max), and only where the row's last_event_id is still the one the
+ * memo saw (row_event): a row another process has counted meanwhile (see
+ * recovery) is left alone and counted from the chain.
+ * Recovery: an alert's row counts exactly its events up to its
+ * last_event_id (its chain, migration 008; each alert event carries its
+ * time and, since 011, its severity). alert_flush.event_id is a watermark
+ * below which every event is counted; so when what the memo held is lost (a
+ * crash, a batch that failed, a memo that was switched off) or another
+ * process may hold rows unwritten (alert_flush.owner is not 0 nor this
+ * store's), recover_chain counts every event above the watermark and above
+ * its alert's last_event_id into its row. That runs at the first batch of
+ * every store and before the next batch or read after such a loss. */
+
+#define FLUSH_SQL                                                                                  \
+    "UPDATE alerts SET count = count + ?2, first_seen = min(first_seen, ?3), last_seen = "         \
+    "max(last_seen, ?4), severity = min(severity, ?5), updated_at = max(updated_at, ?6), "         \
+    "last_event_id = ?7, "                                                                         \
+    "seen_hour = max(last_seen, ?4) / " HOUR_USEC_SQL " WHERE id = ?1 AND "                        \
+    "coalesce(last_event_id, 0) = ?8"
+
+/* Adds count events spanning [first, last] of severity at most severity,
+ * the newest last_event, to alert id's row if its last_event_id is still
+ * row_event; *written false when it is not. */
+static int write_row(sqlite3 *db, sqlite3_stmt *stmt, int64_t id, int64_t count, int64_t first,
+                     int64_t last, int severity, int64_t updated, int64_t last_event,
+                     int64_t row_event, bool *written)
+{
+    sqlite3_reset(stmt);
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_int64(stmt, 2, count);
+    sqlite3_bind_int64(stmt, 3, first);
+    sqlite3_bind_int64(stmt, 4, last);
+    sqlite3_bind_int(stmt, 5, severity);
+    sqlite3_bind_int64(stmt, 6, updated);
+    sqlite3_bind_int64(stmt, 7, last_event);
+    sqlite3_bind_int64(stmt, 8, row_event);
+    int r = mm__sqlite_step_done(stmt);
+    *written = r == 0 && sqlite3_changes(db) > 0;
+    return r;
+}
+
+struct flush_run {
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    size_t missed; /* rows counted meanwhile by another process */
+};
+
+static int flush_val(struct mm_alert_memo_val *v, void *arg)
+{
+    struct flush_run *f = arg;
+    if (v->pending <= 0 || v->id == 0)
+        return 0;
+    bool written;
+    int r = write_row(f->db, f->stmt, v->id, v->pending, v->first, v->last, v->severity, v->updated,
+                      v->last_event, v->row_event, &written);
+    if (r == 0 && !written)
+        f->missed++;
+    v->pending = 0;
+    return r;
+}
+
+/* Writes the row of one memo value (pending > 0). */
+static int flush_one(struct mm_store *st, struct mm__sqlite_ingest *in, struct mm_alert_memo_val *v)
+{
+    struct flush_run f = {.db = in->db};
+    int r = mm__sqlite_cached(st, in->db, MM_SQL_ALERT_FLUSH, FLUSH_SQL, &f.stmt);
+    if (r == 0)
+        r = flush_val(v, &f);
+    mm__sqlite_cached_done(f.stmt);
+    if (in->dirty > 0)
+        in->dirty--;
+    if (f.missed)
+        in->recover = true;
+    return r;
+}
+
+/* Writes every row the memo holds pending, inside the caller's write
+ * transaction. A row counted meanwhile by another process sets recover. */
+static int flush_dirty(struct mm_store *st, struct mm__sqlite_ingest *in)
+{
+    if (in->dirty == 0 || !in->memo)
+        return 0;
+    struct flush_run f = {.db = in->db};
+    int r = mm__sqlite_cached(st, in->db, MM_SQL_ALERT_FLUSH, FLUSH_SQL, &f.stmt);
+    if (r == 0)
+        r = mm_alert_memo_each(in->memo, flush_val, &f);
+    mm__sqlite_cached_done(f.stmt);
+    if (r == 0)
+        in->dirty = 0;
+    if (f.missed)
+        in->recover = true;
+    return r;
+}
+
+struct chain_sum {
+    int64_t id, count, first, last, newest, row_event;
+    int severity;
+};
+
+/* Counts into their rows the events above the watermark that their
+ * alert's row does not count yet (see above). */
+static int recover_chain(struct mm__sqlite_ingest *in, int64_t now)
+{
+    sqlite3 *db = in->db;
+    sqlite3_stmt *sel = NULL, *upd = NULL;
+    struct chain_sum *sums = NULL;
+    size_t n = 0, cap = 0;
+    int r = mm__sqlite_prepare(
+        db,
+        "SELECT e.alert_id, count(*), min(e.ts), max(e.ts), max(e.id), min(coalesce("
+        "e.alert_severity, 4)), coalesce(a.last_event_id, 0) FROM events e JOIN alerts a ON a.id "
+        "= e.alert_id WHERE e.id > (SELECT event_id FROM alert_flush WHERE id = 1) AND "
+        "e.alert_id IS NOT NULL AND e.id > coalesce(a.last_event_id, 0) GROUP BY e.alert_id",
+        &sel);
+    while (r == 0 && mm__sqlite_next(sel, &r)) {
+        if (n == cap) {
+            size_t ncap = cap ? 2 * cap : 64;
+            struct chain_sum *m = realloc(sums, ncap * sizeof *m);
+            if (!m) {
+                r = MM_ENOMEM;
+                break;
+            }
+            sums = m;
+            cap = ncap;
+        }
+        sums[n++] = (struct chain_sum){.id = sqlite3_column_int64(sel, 0),
+                                       .count = sqlite3_column_int64(sel, 1),
+                                       .first = sqlite3_column_int64(sel, 2),
+                                       .last = sqlite3_column_int64(sel, 3),
+                                       .newest = sqlite3_column_int64(sel, 4),
+                                       .severity = sqlite3_column_int(sel, 5),
+                                       .row_event = sqlite3_column_int64(sel, 6)};
+    }
+    sqlite3_finalize(sel);
+    sel = NULL;
+    if (r == 0 && n > 0)
+        r = mm__sqlite_prepare(db, FLUSH_SQL, &upd);
+    /* updated_at: the time of the batch of the alert's newest event */
+    if (r == 0 && n > 0)
+        r = mm__sqlite_prepare(db, "SELECT coalesce(alert_updated, ?2) FROM events WHERE id = ?1",
+                               &sel);
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        bool written;
+        int64_t updated = now;
+        sqlite3_reset(sel);
+        sqlite3_bind_int64(sel, 1, sums[i].newest);
+        sqlite3_bind_int64(sel, 2, now);
+        if (sqlite3_step(sel) == SQLITE_ROW)
+            updated = sqlite3_column_int64(sel, 0);
+        r = write_row(db, upd, sums[i].id, sums[i].count, sums[i].first, sums[i].last,
+                      sums[i].severity, updated, sums[i].newest, sums[i].row_event, &written);
+    }
+    sqlite3_finalize(sel);
+    sqlite3_finalize(upd);
+    free(sums);
+    if (r == 0 && n > 0)
+        mm_log(MM_LOG_INFO, "alert rows: %zu counted again from the event chain", n);
+    return r;
+}
+
+/* Moves the watermark to the newest event and gives up ownership: every
+ * row counts its events now. */
+static int mark_flushed(struct mm_store *st, struct mm__sqlite_ingest *in, int64_t now)
+{
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_cached(st, in->db, MM_SQL_FLUSH_MARK,
+                              "UPDATE alert_flush SET event_id = (SELECT coalesce(max(id), 0) "
+                              "FROM events), owner = 0 WHERE id = 1",
+                              &stmt);
+    if (r == 0)
+        r = mm__sqlite_step_done(stmt);
+    mm__sqlite_cached_done(stmt);
+    if (r == 0) {
+        in->owning = false;
+        in->flushed_at = now;
+    }
+    return r;
+}
+
+/* Writes every row that waits: the memo's pending ones, and the chain's
+ * when recover is set; inside the caller's write transaction. */
+static int flush_all(struct mm_store *st, struct mm__sqlite_ingest *in, int64_t now)
+{
+    int r = flush_dirty(st, in);
+    if (r == 0 && in->recover) {
+        if (in->memo) /* rows change under it */
+            mm_alert_memo_clear(in->memo);
+        in->dirty = 0;
+        r = recover_chain(in, now);
+    }
+    if (r == 0)
+        r = mark_flushed(st, in, now);
+    if (r == 0)
+        in->recover = false;
+    return r;
+}
+
+/* Notes in alert_flush that this store holds rows unwritten. */
+static int claim_owner(struct mm_store *st, struct mm__sqlite_ingest *in)
+{
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_cached(st, in->db, MM_SQL_FLUSH_STATE,
+                              "UPDATE alert_flush SET owner = ?1 WHERE id = 1", &stmt);
+    if (r == 0) {
+        sqlite3_bind_int64(stmt, 1, in->owner);
+        r = mm__sqlite_step_done(stmt);
+    }
+    mm__sqlite_cached_done(stmt);
+    if (r == 0)
+        in->owning = true;
+    return r;
+}
+
+/* Whether another process may hold rows unwritten (recover then). */
+static int check_owner(struct mm__sqlite_ingest *in)
+{
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(in->db, "SELECT owner FROM alert_flush WHERE id = 1", &stmt);
+    if (r == 0)
+        r = mm__sqlite_step_row(stmt);
+    if (r == 0) {
+        int64_t owner = sqlite3_column_int64(stmt, 0);
+        if (owner != 0 && owner != in->owner)
+            in->recover = true;
+    }
+    sqlite3_finalize(stmt);
+    return r;
+}
+
 /* ---- open-alert memo ----
  * find_alert's answer is, of the key's open alerts within the window of
  * ts, the one ranked first by (last_seen, id). The memo (alert-memo.h)
@@ -597,10 +855,16 @@ static struct mm_alert_memo_key memo_key(const struct mm_sensor *sensor,
 /* Puts v in the memo. A memo that cannot grow for want of memory has
  * emptied itself, which is always true (what it does not hold is asked of
  * the database), so that is no reason to fail the batch. */
-static int memo_remember(struct mm_alert_memo *memo, const struct mm_alert_memo_key *k,
+static int memo_remember(struct ingest_stmts *s, const struct mm_alert_memo_key *k,
                          const struct mm_alert_memo_val *v)
 {
-    int r = mm_alert_memo_put(memo, k, v);
+    /* A full memo starts again empty: the rows it holds pending first. */
+    if (s->in->dirty > 0 && mm_alert_memo_full(s->memo) && !mm_alert_memo_get(s->memo, k)) {
+        int r = flush_dirty(s->st, s->in);
+        if (r != 0)
+            return r;
+    }
+    int r = mm_alert_memo_put(s->memo, k, v);
     return r == MM_ENOMEM ? 0 : r;
 }
 
@@ -618,7 +882,7 @@ static int memo_find(struct ingest_stmts *s, const struct mm_sensor *sensor,
         bind_key(s->top, sensor, a);
         int r = read_found(s->top, &got);
         if (r == 0)
-            r = memo_remember(s->memo, &k, &got);
+            r = memo_remember(s, &k, &got);
         if (r != 0)
             return r;
         top = &got;
@@ -634,19 +898,55 @@ static int memo_find(struct ingest_stmts *s, const struct mm_sensor *sensor,
     return find_alert(s, sensor, a, ts, window, v);
 }
 
-/* Notes in the memo that alert v (just folded) is open with these values. */
+/* Whether a run of this key that joins alert id may leave the alert's row
+ * to be written later: the alert is its key's top in the memo. */
+static bool may_defer(struct ingest_stmts *s, const struct mm_sensor *sensor,
+                      const struct mm_ingest_alert *a, int64_t id)
+{
+    if (!s->defer || !s->memo || id == 0)
+        return false;
+    struct mm_alert_memo_key k = memo_key(sensor, a);
+    const struct mm_alert_memo_val *top = mm_alert_memo_get(s->memo, &k);
+    return top && top->id == id;
+}
+
+/* Notes in the memo that alert v (just folded, n events) is open with
+ * these values. deferred: its row was not written (may_defer), the memo's
+ * value is its key's top and counts the n events as pending; row_event is
+ * the row's last_event_id before. */
 static int memo_note(struct ingest_stmts *s, const struct mm_sensor *sensor,
-                     const struct mm_ingest_alert *a, const struct mm_alert_memo_val *v)
+                     const struct mm_ingest_alert *a, const struct mm_alert_memo_val *v,
+                     bool deferred, int64_t n, int64_t row_event)
 {
     if (!s->memo)
         return 0;
     struct mm_alert_memo_key k = memo_key(sensor, a);
-    const struct mm_alert_memo_val *top = mm_alert_memo_get(s->memo, &k);
+    struct mm_alert_memo_val *top = mm_alert_memo_get_mut(s->memo, &k);
+    if (deferred) { /* top->id == v->id: may_defer, and nothing put since */
+        if (top->pending == 0) {
+            top->row_event = row_event;
+            s->in->dirty++;
+        }
+        top->pending += n;
+        top->first = v->first;
+        top->last = v->last;
+        top->last_event = v->last_event;
+        top->severity = v->severity;
+        top->updated = s->now;
+        return 0;
+    }
     if (!top) /* forgotten meanwhile (a full memo starts again) */
         return 0;
     bool above = v->last > top->last || (v->last == top->last && v->id >= top->id);
-    if (top->id == 0 || top->id == v->id || above)
-        return memo_remember(s->memo, &k, v);
+    if (top->id == 0 || top->id == v->id || above) {
+        /* Only a top waits to be written: the one replaced is written now. */
+        if (top->pending > 0) {
+            int r = flush_one(s->st, s->in, top);
+            if (r != 0)
+                return r;
+        }
+        return memo_remember(s, &k, v);
+    }
     return 0;
 }
 
@@ -667,7 +967,7 @@ static int64_t newest_event(const struct chain *c, const struct pending *p, size
  * (store-sqlite-mail.c). */
 static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor *sensor,
                     const struct pending *p, size_t n, int64_t now, struct chain *c,
-                    struct mm_alert_memo_val *v)
+                    struct mm_alert_memo_val *v, bool deferred)
 {
     int severity = 4;
     for (size_t i = 0; i < n; i++)
@@ -680,8 +980,18 @@ static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor 
     bool seen = id && prior_event >= c->base;
     if (seen && prior_event > newest)
         newest = prior_event;
-    int r;
-    if (id) {
+    int r = 0;
+    if (id && deferred) {
+        /* The row is written later (alert rows written per interval). */
+        if (severity < v->severity)
+            r = mm__sqlite_mail_note_rise(db, id, v->severity, severity, now);
+        if (v->first < first)
+            first = v->first;
+        if (v->last > last)
+            last = v->last;
+        if (v->severity < severity)
+            severity = v->severity;
+    } else if (id) {
         /* The alert indexes hold seen_hour, not last_seen: an UPDATE that
          * sets seen_hour moves the alert's entries in them, so it is set
          * only when the hour changes (v->last is the stored last_seen). */
@@ -746,9 +1056,11 @@ static int aggregate_all(sqlite3 *db, struct ingest_stmts *s, const struct mm_se
                 last = p[end].e->ts;
             end++;
         }
-        r = fold_run(db, s, sensor, p + start, end - start, o->now, c, &v);
+        bool deferred = may_defer(s, sensor, a, v.id);
+        int64_t row_event = v.last_event;
+        r = fold_run(db, s, sensor, p + start, end - start, o->now, c, &v, deferred);
         if (r == 0)
-            r = memo_note(s, sensor, a, &v);
+            r = memo_note(s, sensor, a, &v, deferred, (int64_t)(end - start), row_event);
         start = end;
     }
     return r;
@@ -885,24 +1197,75 @@ static int find_new_alerts(struct mm_store *st, sqlite3 *db, struct ingest_stmts
 }
 
 /* Forgets the memo when another connection has committed since it was
- * last known true (see "open-alert memo"); called inside the batch's
- * transaction, whose snapshot the version describes. */
-static int memo_check(struct mm_store *st, struct mm__sqlite_ingest *in)
+ * last known true (see "open-alert memo"), after writing the rows it holds
+ * pending; another process that may hold rows unwritten, or rows lost
+ * (recover), has the chain counted. Called inside the write transaction,
+ * whose snapshot the version describes. */
+static int memo_check(struct mm_store *st, struct mm__sqlite_ingest *in, int64_t now)
 {
     sqlite3_stmt *stmt;
-    if (!in->memo)
-        return 0;
     int r = mm__sqlite_cached(st, in->db, MM_SQL_DATA_VERSION, "PRAGMA data_version", &stmt);
     if (r != 0)
         return r;
     r = mm__sqlite_step_row(stmt);
-    if (r == 0) {
-        int64_t v = sqlite3_column_int64(stmt, 0);
-        if (v != in->data_version)
-            mm_alert_memo_clear(in->memo);
-        in->data_version = v;
-    }
+    int64_t v = r == 0 ? sqlite3_column_int64(stmt, 0) : 0;
     mm__sqlite_cached_done(stmt);
+    if (r == 0 && v != in->data_version) {
+        r = flush_dirty(st, in);
+        if (in->memo)
+            mm_alert_memo_clear(in->memo);
+        in->dirty = 0;
+        in->owning = false;
+        if (r == 0)
+            r = check_owner(in);
+        if (r == 0)
+            in->data_version = v;
+    }
+    if (r == 0 && in->recover)
+        r = flush_all(st, in, now);
+    return r;
+}
+
+/* After the transaction: whether rows wait (for mm__sqlite_acquire). */
+static void set_pending(struct mm__sqlite_ingest *in)
+{
+    __atomic_store_n(in->pending, in->flush_usec > 0 && (in->dirty > 0 || in->recover),
+                     __ATOMIC_RELEASE);
+}
+
+/* What a failed transaction leaves: the memo may hold what was rolled
+ * back, its rows pending are lost, and rows it wrote (a flush, a recovery)
+ * are rolled back: the chain holds them all. */
+static void ingest_failed(struct mm__sqlite_ingest *in)
+{
+    if (in->memo)
+        mm_alert_memo_clear(in->memo);
+    in->recover = true;
+    in->dirty = 0;
+    in->owning = false;
+    in->data_version = -1;
+}
+
+int mm__sqlite_alerts_flush(struct mm_store *st)
+{
+    struct mm__sqlite_ingest *in;
+    int r = mm__sqlite_ingest_acquire(st, &in);
+    if (r != 0)
+        return r;
+    if (in->dirty > 0 || in->recover) {
+        r = mm__sqlite_begin(in->db);
+        if (r == 0) {
+            int64_t now = mm_time_now_usec();
+            r = memo_check(st, in, now);
+            if (r == 0)
+                r = flush_all(st, in, now);
+            r = mm__sqlite_end(in->db, r);
+        }
+        if (r != 0)
+            ingest_failed(in);
+    }
+    set_pending(in);
+    mm__sqlite_ingest_release(st);
     return r;
 }
 
@@ -916,7 +1279,11 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     if (r != 0)
         return r;
     sqlite3 *db = in->db;
-    struct ingest_stmts s = {.memo = in->memo};
+    struct ingest_stmts s = {.memo = in->memo,
+                             .st = st,
+                             .in = in,
+                             .defer = in->flush_usec > 0 && in->memo,
+                             .now = o->now};
     struct pending *p = NULL;
     struct chain c = {0};
     size_t np = 0;
@@ -924,7 +1291,7 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     r = mm__sqlite_begin(db);
     if (r != 0)
         goto out;
-    r = memo_check(st, in);
+    r = memo_check(st, in, o->now);
     if (r == 0)
         r = ingest_stmts_prepare(st, db, &s);
     if (r == 0)
@@ -958,15 +1325,22 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     }
     if (r == 0)
         r = update_sensor_health(st, db, sensor, res->accepted, backlog, drops, o->now);
+    /* Alert rows written per interval: all of them once it has passed
+     * (a clock set back starts the interval again). */
+    if (r == 0 && in->dirty > 0 && o->now < in->flushed_at)
+        in->flushed_at = o->now;
+    if (r == 0 && in->dirty > 0 && o->now - in->flushed_at >= in->flush_usec)
+        r = flush_all(st, in, o->now);
+    if (r == 0 && in->dirty > 0 && !in->owning)
+        r = claim_owner(st, in);
     ingest_stmts_done(&s);
     r = mm__sqlite_end(db, r);
 out:
     if (r != 0) {
         memset(res, 0, sizeof *res);
-        if (in->memo) /* it may hold what was rolled back */
-            mm_alert_memo_clear(in->memo);
-        in->data_version = -1;
+        ingest_failed(in);
     }
+    set_pending(in);
     free(p);
     chain_free(&c);
     mm__sqlite_ingest_release(st);

@@ -15,10 +15,13 @@
 #include "center/alert-memo.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/data.h"
@@ -54,6 +57,7 @@ struct sqlite_store {
     struct conn ingest_conn;
     struct mm__sqlite_ingest ingest;
     bool memo_off;
+    int alerts_pending; /* ingest.pending: alert rows wait (atomic) */
     char *path;
     bool sync_full;
 };
@@ -208,7 +212,22 @@ static bool spare_allowed(struct sqlite_store *s, int64_t *cap_since)
     return true;
 }
 
+/* A thread that holds nothing first has the alert rows that wait written
+ * (alert rows written per interval, store-sqlite-ingest.c), so that what it
+ * reads counts every batch acknowledged before. A failure is logged and the
+ * read goes on (it then shows the rows as last written). */
 sqlite3 *mm__sqlite_acquire(struct mm_store *st)
+{
+    struct sqlite_store *s = (struct sqlite_store *)st;
+    if (held_here == 0 && __atomic_load_n(&s->alerts_pending, __ATOMIC_ACQUIRE)) {
+        int r = mm__sqlite_alerts_flush(st);
+        if (r != 0)
+            mm_log(MM_LOG_WARN, "alert rows not written before a read: %s", mm_msg_strerror(r));
+    }
+    return mm__sqlite_acquire_plain(st);
+}
+
+sqlite3 *mm__sqlite_acquire_plain(struct mm_store *st)
 {
     struct sqlite_store *s = (struct sqlite_store *)st;
     sqlite3 *db = held_here > 0 ? spare_reuse() : NULL;
@@ -611,6 +630,8 @@ static void sqlite_close(struct mm_store *st)
     struct sqlite_store *s = (struct sqlite_store *)st;
     if (!s)
         return;
+    if (s->ingest_conn.db && s->ingest.dirty > 0 && mm__sqlite_alerts_flush(st) != 0)
+        mm_log(MM_LOG_WARN, "alert rows not written at close: the next start counts them");
     for (int i = 0; i < s->nconns; i++)
         close_conn(&s->conns[i]);
     close_conn(&s->ingest_conn);
@@ -662,6 +683,16 @@ void mm__sqlite_ingest_release(struct mm_store *st)
     pthread_mutex_unlock(&s->ingest_mu);
 }
 
+void mm__sqlite_ingest_flush_every(struct mm_store *st, int64_t usec)
+{
+    struct sqlite_store *s = (struct sqlite_store *)st;
+    pthread_mutex_lock(&s->ingest_mu);
+    s->ingest.flush_usec = usec > 0 ? usec : 0;
+    if (usec > 0)
+        __atomic_store_n(&s->alerts_pending, 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&s->ingest_mu);
+}
+
 void mm__sqlite_ingest_memo_off(struct mm_store *st)
 {
     struct sqlite_store *s = (struct sqlite_store *)st;
@@ -669,6 +700,9 @@ void mm__sqlite_ingest_memo_off(struct mm_store *st)
     s->memo_off = true;
     mm_alert_memo_free(s->ingest.memo);
     s->ingest.memo = NULL;
+    if (s->ingest.dirty > 0) /* what it held is in the event chain */
+        s->ingest.recover = true;
+    s->ingest.dirty = 0;
     pthread_mutex_unlock(&s->ingest_mu);
 }
 
@@ -713,6 +747,14 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
     s->sync_full = cfg->sync_full;
     s->spare_max = cfg->spares > 0 ? cfg->spares : n;
     s->ingest.data_version = -1;
+    s->ingest.recover = true; /* a process before may have died with rows unwritten */
+    s->ingest.pending = &s->alerts_pending;
+    s->ingest.flush_usec = cfg->alert_flush_usec > 0 ? cfg->alert_flush_usec : 0;
+    s->alerts_pending = s->ingest.flush_usec > 0;
+    uint64_t owner = 0;
+    if (getrandom(&owner, sizeof owner, 0) != (ssize_t)sizeof owner)
+        owner = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)s;
+    s->ingest.owner = (int64_t)(owner >> 1 | 1); /* > 0 */
     if (!(s->path = strdup(path))) {
         r = MM_ENOMEM;
         goto out;

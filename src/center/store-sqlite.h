@@ -17,6 +17,10 @@
  * spares are open at once, see store-sqlite.c). Release on the thread that
  * acquired: what a thread holds is counted per thread. */
 sqlite3 *mm__sqlite_acquire(struct mm_store *st);
+/* The same without first writing the alert rows that wait
+ * (mm__sqlite_alerts_flush): for look-ups that read no alert and run with
+ * every batch (the sensor's key). */
+sqlite3 *mm__sqlite_acquire_plain(struct mm_store *st);
 void mm__sqlite_release(struct mm_store *st, sqlite3 *db);
 /* For the tests: spare connections open now, the most open at once so far,
  * and how many were opened past the bound after waiting for it. */
@@ -40,6 +44,9 @@ enum mm_sqlite_slot {
     MM_SQL_SENSOR_KEY,
     MM_SQL_ALERT_TOP,
     MM_SQL_DATA_VERSION,
+    MM_SQL_ALERT_FLUSH,
+    MM_SQL_FLUSH_MARK,
+    MM_SQL_FLUSH_STATE,
     MM_SQL_SLOTS
 };
 /* The connection db's statement for slot (prepared from sql on first use),
@@ -58,6 +65,15 @@ struct mm__sqlite_ingest {
     sqlite3 *db;
     struct mm_alert_memo *memo;
     int64_t data_version;
+    /* Alert rows written per interval (store-sqlite-ingest.c): 0 writes
+     * them at every batch. */
+    int64_t flush_usec;
+    int64_t flushed_at; /* the time of the last flush of every row */
+    size_t dirty;       /* memo values with pending > 0 */
+    bool recover;       /* rows may lack events nobody holds: read the chain */
+    bool owning;        /* alert_flush.owner is this store's */
+    int64_t owner;      /* this store's number for alert_flush.owner */
+    int *pending;       /* the store's flag: alert rows wait to be written */
 };
 #define MM_INGEST_MEMO_KEYS 32768
 /* Takes the ingest connection (opened on first use; waits while another
@@ -67,6 +83,13 @@ int mm__sqlite_ingest_acquire(struct mm_store *st, struct mm__sqlite_ingest **ou
 void mm__sqlite_ingest_release(struct mm_store *st);
 /* Ingest without the memo from now on (tests compare both ways). */
 void mm__sqlite_ingest_memo_off(struct mm_store *st);
+/* Alert rows written once per usec microseconds (and before every read of
+ * the store) instead of at every batch; 0 (the default) writes them at every
+ * batch. Set before the first batch (mm_store_config.alert_flush_usec). */
+void mm__sqlite_ingest_flush_every(struct mm_store *st, int64_t usec);
+/* Writes every alert row that waits (store-sqlite-ingest.c); what
+ * mm__sqlite_acquire does first on a thread that holds no connection. */
+int mm__sqlite_alerts_flush(struct mm_store *st);
 /* BEGIN IMMEDIATE. Writers of this process take turns on a mutex (held
  * until mm__sqlite_end), other processes wait on the busy timeout; never
  * nest write transactions on one thread. */

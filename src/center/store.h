@@ -398,6 +398,11 @@ struct mm_store_config {
     int connections; /* pool size (>= 1) */
     int spares;      /* most spare connections open at once (0: as many as connections) */
     bool sync_full;  /* synchronous=FULL (default) rather than NORMAL */
+    /* Alert rows written with what accumulated once per this many
+     * microseconds and before every read instead of at every batch of
+     * events (center-storage.md); 0 writes them at every batch. The server
+     * sets it; other programs on the same file leave it 0. */
+    int64_t alert_flush_usec;
 };
 
 /* Opens the SQLite backend and applies pending migrations. On failure writes
