@@ -36,6 +36,7 @@ struct mm_center_config {
     int alert_window;            /* aggregation window, seconds */
     int sensor_silent_after;     /* seconds without events before "sensor silent" */
     int health_interval;         /* seconds between silent-sensor checks */
+    int alert_flush_ms;          /* alert rows written per this interval (0: every batch) */
     int shutdown_grace;          /* seconds to let in-flight requests finish */
     int max_connections;         /* open connections, each with its thread */
     int per_ip_connections;      /* open connections per client address */

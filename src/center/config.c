@@ -26,6 +26,7 @@ void mm_center_config_defaults(struct mm_center_config *cfg)
     cfg->alert_window = 3600;
     cfg->sensor_silent_after = 900;
     cfg->health_interval = 60;
+    cfg->alert_flush_ms = 1000;
     cfg->shutdown_grace = 10;
     /* an SME office behind one NAT address: several staff browsers (Chromium
      * opens up to 6 connections per host) and the sensor's uplink */
@@ -66,6 +67,7 @@ static const struct int_key int_keys[] = {
     INT_KEY("alerts", "window", 1, 7 * 86400, alert_window),
     INT_KEY("alerts", "sensor_silent_after", 1, 30 * 86400, sensor_silent_after),
     INT_KEY("alerts", "health_interval", 1, 86400, health_interval),
+    INT_KEY("alerts", "flush_ms", 0, 60000, alert_flush_ms),
 };
 
 static int load_strings(struct mm_center_config *cfg, const struct mm_ini *ini, char *err,

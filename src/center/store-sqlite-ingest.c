@@ -4,9 +4,11 @@
  * and the alert state machine. Scoped queries use the SCOPED clause. */
 #include "center/store-sqlite.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "center/alert-memo.h"
 #include "center/alerts.h"
@@ -1246,12 +1248,25 @@ static void ingest_failed(struct mm__sqlite_ingest *in)
     in->data_version = -1;
 }
 
-int mm__sqlite_alerts_flush(struct mm_store *st)
+/* After a commit that left no row waiting: every reader that asked up to
+ * req has its rows. */
+static void answer_readers(struct mm__sqlite_ingest *in, uint64_t req)
 {
-    struct mm__sqlite_ingest *in;
-    int r = mm__sqlite_ingest_acquire(st, &in);
-    if (r != 0)
-        return r;
+    if (in->dirty > 0 || in->recover || req <= in->flush_seen)
+        return;
+    in->flush_seen = req;
+    pthread_mutex_lock(&in->flush_mu);
+    if (req > in->flush_done)
+        in->flush_done = req;
+    pthread_cond_broadcast(&in->flush_cv);
+    pthread_mutex_unlock(&in->flush_mu);
+}
+
+/* Writes the waiting rows in a transaction of its own (in held). */
+static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in)
+{
+    uint64_t req = __atomic_load_n(&in->flush_req, __ATOMIC_ACQUIRE);
+    int r = 0;
     if (in->dirty > 0 || in->recover) {
         r = mm__sqlite_begin(in->db);
         if (r == 0) {
@@ -1264,9 +1279,45 @@ int mm__sqlite_alerts_flush(struct mm_store *st)
         if (r != 0)
             ingest_failed(in);
     }
+    if (r == 0)
+        answer_readers(in, req);
     set_pending(in);
-    mm__sqlite_ingest_release(st);
     return r;
+}
+
+/* A reader's turn: it asks, and a batch in progress writes the rows in its
+ * own transaction (so the reader waits for at most that batch, not for
+ * every batch queued for the ingest connection, nor for a commit of its
+ * own); when no batch holds the ingest connection the reader writes them. */
+int mm__sqlite_alerts_flush(struct mm_store *st)
+{
+    struct mm__sqlite_ingest *shared = mm__sqlite_ingest_shared(st);
+    uint64_t want = __atomic_add_fetch(&shared->flush_req, 1, __ATOMIC_ACQ_REL);
+    for (;;) {
+        struct mm__sqlite_ingest *in;
+        int r = mm__sqlite_ingest_try(st, &in);
+        if (r == 0) {
+            r = flush_now(st, in);
+            mm__sqlite_ingest_release(st);
+            return r;
+        }
+        if (r != MM_EAGAIN)
+            return r;
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += 2000000; /* then try the connection again */
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_mutex_lock(&shared->flush_mu);
+        if (shared->flush_done < want)
+            pthread_cond_timedwait(&shared->flush_cv, &shared->flush_mu, &until);
+        bool done = shared->flush_done >= want;
+        pthread_mutex_unlock(&shared->flush_mu);
+        if (done)
+            return 0;
+    }
 }
 
 int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor,
@@ -1287,6 +1338,7 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     struct pending *p = NULL;
     struct chain c = {0};
     size_t np = 0;
+    uint64_t req = 0;
     int64_t backlog = o->header_backlog, drops = o->header_drops;
     r = mm__sqlite_begin(db);
     if (r != 0)
@@ -1326,10 +1378,13 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     if (r == 0)
         r = update_sensor_health(st, db, sensor, res->accepted, backlog, drops, o->now);
     /* Alert rows written per interval: all of them once it has passed
-     * (a clock set back starts the interval again). */
+     * (a clock set back starts the interval again), or when a reader asked
+     * (mm__sqlite_alerts_flush). */
+    req = __atomic_load_n(&in->flush_req, __ATOMIC_ACQUIRE);
     if (r == 0 && in->dirty > 0 && o->now < in->flushed_at)
         in->flushed_at = o->now;
-    if (r == 0 && in->dirty > 0 && o->now - in->flushed_at >= in->flush_usec)
+    if (r == 0 && in->dirty > 0 &&
+        (o->now - in->flushed_at >= in->flush_usec || req > in->flush_seen))
         r = flush_all(st, in, o->now);
     if (r == 0 && in->dirty > 0 && !in->owning)
         r = claim_owner(st, in);
@@ -1339,7 +1394,15 @@ out:
     if (r != 0) {
         memset(res, 0, sizeof *res);
         ingest_failed(in);
+    } else {
+        answer_readers(in, req);
     }
+    /* A reader that asked after this batch looked waits for it: write the
+     * rows now, before the next batch queued for the connection. */
+    if (r == 0 && in->flush_usec > 0 &&
+        __atomic_load_n(&in->flush_req, __ATOMIC_ACQUIRE) > in->flush_seen &&
+        flush_now(st, in) != 0)
+        mm_log(MM_LOG_WARN, "alert rows not written for a reader: it writes them");
     set_pending(in);
     free(p);
     chain_free(&c);

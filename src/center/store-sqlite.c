@@ -641,6 +641,8 @@ static void sqlite_close(struct mm_store *st)
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->ingest_mu);
+    pthread_mutex_destroy(&s->ingest.flush_mu);
+    pthread_cond_destroy(&s->ingest.flush_cv);
     free(s);
 }
 
@@ -651,13 +653,11 @@ static void sqlite_close(struct mm_store *st)
  * since: store-sqlite-ingest.c then forgets its open-alert memo. Batches
  * are written one at a time anyway (one writer at a time in SQLite). */
 
-int mm__sqlite_ingest_acquire(struct mm_store *st, struct mm__sqlite_ingest **out)
+/* The rest of mm__sqlite_ingest_acquire, with ingest_mu held. */
+static int ingest_ready(struct sqlite_store *s, struct mm__sqlite_ingest **out)
 {
-    struct sqlite_store *s = (struct sqlite_store *)st;
     char err[256];
     int r = 0;
-    *out = NULL;
-    pthread_mutex_lock(&s->ingest_mu);
     if (!s->ingest_conn.db)
         r = open_conn(s->sync_full, s->path, &s->ingest_conn.db, err, sizeof err);
     if (r == 0 && !s->ingest.memo && !s->memo_off)
@@ -671,6 +671,28 @@ int mm__sqlite_ingest_acquire(struct mm_store *st, struct mm__sqlite_ingest **ou
     ingest_here = true;
     *out = &s->ingest;
     return 0;
+}
+
+int mm__sqlite_ingest_acquire(struct mm_store *st, struct mm__sqlite_ingest **out)
+{
+    struct sqlite_store *s = (struct sqlite_store *)st;
+    *out = NULL;
+    pthread_mutex_lock(&s->ingest_mu);
+    return ingest_ready(s, out);
+}
+
+int mm__sqlite_ingest_try(struct mm_store *st, struct mm__sqlite_ingest **out)
+{
+    struct sqlite_store *s = (struct sqlite_store *)st;
+    *out = NULL;
+    if (pthread_mutex_trylock(&s->ingest_mu) != 0)
+        return MM_EAGAIN;
+    return ingest_ready(s, out);
+}
+
+struct mm__sqlite_ingest *mm__sqlite_ingest_shared(struct mm_store *st)
+{
+    return &((struct sqlite_store *)st)->ingest;
 }
 
 void mm__sqlite_ingest_release(struct mm_store *st)
@@ -744,6 +766,11 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
     pthread_cond_init(&s->cv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&s->ingest_mu, NULL);
+    pthread_mutex_init(&s->ingest.flush_mu, NULL);
+    pthread_condattr_init(&ca); /* mm__sqlite_alerts_flush's waits */
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->ingest.flush_cv, &ca);
+    pthread_condattr_destroy(&ca);
     s->sync_full = cfg->sync_full;
     s->spare_max = cfg->spares > 0 ? cfg->spares : n;
     s->ingest.data_version = -1;
@@ -1138,7 +1165,7 @@ out:
 static int sqlite_session_find(struct mm_store *st, const uint8_t hash[MM_HASH_BYTES], int64_t now,
                                struct mm_session *out)
 {
-    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3 *db = mm__sqlite_acquire_plain(st); /* every request: no alert read */
     sqlite3_stmt *stmt;
     int r = mm__sqlite_prepare(db,
                                "SELECT id, tenant_id, user_id, csrf, created_at, expires_at FROM "
@@ -1257,7 +1284,7 @@ out:
 static int sqlite_token_find(struct mm_store *st, const uint8_t hash[MM_HASH_BYTES],
                              struct mm_user *out, int64_t *token_id_out)
 {
-    sqlite3 *db = mm__sqlite_acquire(st);
+    sqlite3 *db = mm__sqlite_acquire_plain(st); /* every request: no alert read */
     sqlite3_stmt *stmt;
     int r = mm__sqlite_prepare(db,
                                "SELECT u.id, u.tenant_id, u.email, u.role, u.lang, '', "

@@ -6,8 +6,10 @@
 #ifndef MM_CENTER_STORE_SQLITE_H
 #define MM_CENTER_STORE_SQLITE_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "center/store.h"
 
@@ -74,6 +76,13 @@ struct mm__sqlite_ingest {
     bool owning;        /* alert_flush.owner is this store's */
     int64_t owner;      /* this store's number for alert_flush.owner */
     int *pending;       /* the store's flag: alert rows wait to be written */
+    /* Readers ask for the rows to be written (flush_req, atomic) and wait
+     * until a commit that wrote every row they need (flush_done, under
+     * flush_mu, with flush_cv); a batch in progress does it in its own
+     * transaction. flush_seen: the last request answered (ingest_mu). */
+    uint64_t flush_req, flush_done, flush_seen;
+    pthread_mutex_t flush_mu;
+    pthread_cond_t flush_cv;
 };
 #define MM_INGEST_MEMO_KEYS 32768
 /* Takes the ingest connection (opened on first use; waits while another
@@ -81,6 +90,10 @@ struct mm__sqlite_ingest {
  * (mm__sqlite_cached). MM_EDB when it cannot be opened. */
 int mm__sqlite_ingest_acquire(struct mm_store *st, struct mm__sqlite_ingest **out);
 void mm__sqlite_ingest_release(struct mm_store *st);
+/* The same without waiting: MM_EAGAIN while another thread holds it. */
+int mm__sqlite_ingest_try(struct mm_store *st, struct mm__sqlite_ingest **out);
+/* The ingest state for its atomics and flush_mu only (no connection). */
+struct mm__sqlite_ingest *mm__sqlite_ingest_shared(struct mm_store *st);
 /* Ingest without the memo from now on (tests compare both ways). */
 void mm__sqlite_ingest_memo_off(struct mm_store *st);
 /* Alert rows written once per usec microseconds (and before every read of

@@ -5,7 +5,8 @@
 - kill -9 while a sensor posts batches, restart, the sensor sends again what
   was not acknowledged: nothing acknowledged is lost, and every alert (ids,
   counts, first/last seen, severity, newest events) is what a centre that was
-  never killed gives for the same batches; in the database every alert row
+  never killed and writes alert rows with every batch (flush_ms = 0) gives for
+  the same batches; in the database every alert row
   counts exactly the events of its chain;
 - readers while a sensor posts: every alert list counts at least every event
   acknowledged before the list was asked for (and at most those posted), and
@@ -104,7 +105,7 @@ def chain_consistent(c):
 
 def test_kill_mid_ingest():
     batches = make_batches(11, 120, 60)
-    ref, ref_key, ref_token = start()
+    ref, ref_key, ref_token = start("flush_ms = 0\n")  # rows written with every batch
     for b in batches:
         r = ref.ingest(ref_key, b)
         check(r.status == 200 and r.json["accepted"] == len(b), "reference: %r" % r)
