@@ -443,6 +443,11 @@ static int bench_fill(const char *dir, long tenants, long alerts, long events)
         sqlite3_step(e);
         sqlite3_reset(e);
     }
+    /* The rows written here count their events: the centre's watermark of
+     * alert rows written (migration 011) goes past them, or its first read
+     * would count the events into their alerts once more. */
+    sqlite3_exec(db, "UPDATE alert_flush SET event_id = (SELECT max(id) FROM events)", NULL, NULL,
+                 NULL);
     int rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     printf("fill_tenants %ld\nfill_alerts %ld\nfill_events %ld\nfill_seconds %.1f\n", tenants,
            alerts, events, now_s() - t0);
