@@ -612,11 +612,6 @@ static struct mm_flow *flow_create(struct mm_flow_table *t, const struct mm_pack
     f->proto = p->ip_proto;
     f->vlan_count = p->vlan_count < 2 ? p->vlan_count : 2;
     memcpy(f->vlan, p->vlan, sizeof f->vlan);
-    if (p->has_eth) {
-        f->has_mac = true;
-        memcpy(f->src_mac, reverse ? p->dst_mac : p->src_mac, 6);
-        memcpy(f->dst_mac, reverse ? p->src_mac : p->dst_mac, 6);
-    }
     f->id = flow_id_of(t->id_base + ++t->seq);
     f->start = f->last = p->ts;
     f->clock_start = f->clock_last = t->clock;

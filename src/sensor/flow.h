@@ -59,7 +59,6 @@ struct mm_flow {
     bool app_failed;       /* the app decoder returned an error: no more parsing */
     bool alerted;          /* an alert was raised on this flow (EVE flow.alerted) */
     uint8_t app_anomalies; /* malformed UDP datagrams reported (capped) */
-    bool has_mac;
     bool cid_pending;                 /* community_id not formed yet (mm_flow_community_id) */
     const struct mm_app_decoder *app; /* NULL until probed */
     /* bytes 128-255: one line per direction */
@@ -74,7 +73,6 @@ struct mm_flow {
     uint8_t cid_type, cid_code; /* and an ICMP flow's first type and code */
     /* from byte 320 */
     void *app_state;
-    uint8_t src_mac[6], dst_mac[6];
 };
 
 const char *mm_flow_proto_name(uint8_t proto); /* "TCP", "UDP", "ICMP", "IPv6-ICMP", ... */
