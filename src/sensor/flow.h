@@ -56,9 +56,9 @@ struct mm_flow {
     uint8_t tcp_state; /* MM_TCP_* (flow.c) */
     uint8_t tclass;    /* timeout class (flow.c) */
     bool app_probed;
-    bool app_failed;       /* the app decoder returned an error: no more parsing */
-    bool alerted;          /* an alert was raised on this flow (EVE flow.alerted) */
-    uint8_t app_anomalies; /* malformed UDP datagrams reported (capped) */
+    bool app_failed;                  /* the app decoder returned an error: no more parsing */
+    bool alerted;                     /* an alert was raised on this flow (EVE flow.alerted) */
+    uint8_t app_anomalies;            /* malformed UDP datagrams reported (capped) */
     bool cid_pending;                 /* community_id not formed yet (mm_flow_community_id) */
     const struct mm_app_decoder *app; /* NULL until probed */
     /* bytes 128-255: one line per direction */
