@@ -925,6 +925,7 @@ static int memo_note(struct ingest_stmts *s, const struct mm_sensor *sensor,
     struct mm_alert_memo_key k = memo_key(sensor, a);
     struct mm_alert_memo_val *top = mm_alert_memo_get_mut(s->memo, &k);
     if (deferred) { /* top->id == v->id: may_defer, and nothing put since */
+        bool rose = v->severity < top->severity;
         if (top->pending == 0) {
             top->row_event = row_event;
             s->in->dirty++;
@@ -935,6 +936,13 @@ static int memo_note(struct ingest_stmts *s, const struct mm_sensor *sensor,
         top->last_event = v->last_event;
         top->severity = v->severity;
         top->updated = s->now;
+        /* A severity rise is written with its batch: the mail scan decides
+         * on the row's severity in its own transaction, which may follow
+         * this commit after the scan's write-before-read, and passes the
+         * alert for good (mm__sqlite_mail_note_rise notes no rise for an
+         * alert not scanned yet). Rises are rare (three levels at most). */
+        if (rose)
+            return flush_one(s->st, s->in, top);
         return 0;
     }
     if (!top) /* forgotten meanwhile (a full memo starts again) */

@@ -8,13 +8,16 @@
  * nobody in its headers while the row keeps every recipient, and a contact
  * containing the duty address does not hide it. Severity rises through
  * aggregation: one 'rise' row per alert and level at or above the tenant's
- * mail severity, none for an alert the scan has not passed yet. */
+ * mail severity, none for an alert the scan has not passed yet; with alert
+ * rows written per interval, a rise that commits after the scan's
+ * write-before-read and before its transaction is still mailed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,7 @@
 
 #include "center/auth.h"
 #include "center/mail.h"
+#include "center/store-sqlite.h"
 #include "center/store.h"
 #include "core/buf.h"
 #include "core/error.h"
@@ -72,9 +76,8 @@ static int64_t add_user(struct mm_store *st, int64_t tenant, const char *email, 
     return id;
 }
 
-/* One alert event of this severity for tenant through a freshly enrolled
- * sensor; events of one tenant fold into one alert (same key and window). */
-static void add_alert_at(struct mm_store *st, int64_t tenant, int64_t seq, int severity)
+/* A freshly enrolled sensor of tenant. */
+static struct mm_sensor enrol(struct mm_store *st, int64_t tenant, int64_t seq)
 {
     char code[MM_ENROL_CODE_MAX], key[32];
     uint8_t ch[MM_HASH_BYTES], kh[MM_HASH_BYTES];
@@ -85,6 +88,13 @@ static void add_alert_at(struct mm_store *st, int64_t tenant, int64_t seq, int s
     snprintf(key, sizeof key, "mms_%lld_%lld", (long long)tenant, (long long)seq);
     mm_secret_hash(key, kh);
     assert_int_equal(st->ops->enrol_redeem(st, "", ch, "s", kh, 150, &s), 0);
+    return s;
+}
+
+/* One alert event of this severity through sensor s. */
+static void ingest_alert(struct mm_store *st, const struct mm_sensor *sp, int64_t seq, int severity)
+{
+    struct mm_sensor s = *sp;
     struct mm_ingest_event e = {.seq = seq, .ts = 10 * S, .event_type = "alert", .is_alert = true};
     e.body = "{}";
     e.body_len = 2;
@@ -97,6 +107,14 @@ static void add_alert_at(struct mm_store *st, int64_t tenant, int64_t seq, int s
         .now = 1000, .alert_window = 3600 * S, .header_backlog = -1, .header_drops = -1};
     struct mm_ingest_result res;
     assert_int_equal(st->ops->events_ingest(st, &s, &e, 1, &o, &res), 0);
+}
+
+/* One alert event of this severity for tenant through a freshly enrolled
+ * sensor; events of one tenant fold into one alert (same key and window). */
+static void add_alert_at(struct mm_store *st, int64_t tenant, int64_t seq, int severity)
+{
+    struct mm_sensor s = enrol(st, tenant, seq);
+    ingest_alert(st, &s, seq, severity);
 }
 
 static void add_alert(struct mm_store *st, int64_t tenant, int64_t seq)
@@ -281,12 +299,66 @@ static void test_severity_rises(void **state)
     mm_store_close(st);
 }
 
+struct scan_arg {
+    struct mm_store *st;
+    const struct mm_mail_config *cfg;
+    int queued;
+};
+
+static void *scan_thread(void *p)
+{
+    struct scan_arg *a = p;
+    a->queued = -1;
+    if (a->st->ops->mail_scan(a->st, a->cfg, 20 * S, &a->queued) != 0)
+        a->queued = -2;
+    return NULL;
+}
+
+/* Alert rows written per interval (the server's setting): the scan writes
+ * the waiting rows before it reads (mm__sqlite_acquire), then waits for a
+ * pool connection (here: the only one, held by this thread) and its
+ * transaction. A batch that raises a not yet scanned alert's severity and
+ * commits in between must still be mailed at the risen level: its row holds
+ * the risen severity when the scan reads it, or the rise is noted. */
+static void test_rise_between_flush_and_scan(void **state)
+{
+    (void)state;
+    struct mm_store_config sc = {
+        .dir = dir, .connections = 1, .sync_full = false, .alert_flush_usec = 3600 * S};
+    struct mm_store *st = NULL;
+    char err[256];
+    assert_int_equal(mm_store_open_sqlite(&sc, &st, err, sizeof err), 0);
+    struct mm_scope vendor = mm_scope_for(MM_ROLE_ADMIN, 0);
+    struct mm_contact c[1] = {{.email = "owner@race.jp"}};
+    struct mm_mail_config cfg;
+    assert_int_equal(mm_mail_config_load(NULL, &cfg, err, sizeof err), 0);
+    cfg.immediate_max = 100;
+    int64_t t = add_tenant(st, "Race"); /* mail_severity 2 */
+    assert_int_equal(st->ops->contact_replace(st, &vendor, &actor, t, c, 1, 5), 0);
+    struct mm_sensor s1 = enrol(st, t, 1), s2 = enrol(st, t, 2);
+    scan(st, &cfg);                       /* rows of the tests before */
+    ingest_alert(st, &s1, 1, 3);          /* below the threshold: no mail yet */
+    sqlite3 *db = mm__sqlite_acquire(st); /* the pool's only connection */
+    struct scan_arg a = {.st = st, .cfg = &cfg};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, scan_thread, &a), 0);
+    usleep(300 * 1000);          /* the scan has written the rows and waits for db */
+    ingest_alert(st, &s2, 2, 1); /* 3 -> 1: at the threshold */
+    mm__sqlite_release(st, db);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_true(a.queued >= 0);
+    scan(st, &cfg);
+    expect_kinds(st, t, "alert");
+    mm_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_contacts_scoped),
         cmocka_unit_test(test_outbox_through_the_interface),
         cmocka_unit_test(test_severity_rises),
+        cmocka_unit_test(test_rise_between_flush_and_scan),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
