@@ -1270,6 +1270,20 @@ static void answer_readers(struct mm__sqlite_ingest *in, uint64_t req)
     pthread_mutex_unlock(&in->flush_mu);
 }
 
+/* After a flush that failed (another process holding the write lock past
+ * the busy timeout, say): every reader that asked until now reads the rows
+ * as they are, as the one whose flush failed does, instead of each taking
+ * the ingest connection in turn for a flush that waits as long again. */
+static void release_readers(struct mm__sqlite_ingest *in)
+{
+    uint64_t req = __atomic_load_n(&in->flush_req, __ATOMIC_ACQUIRE);
+    pthread_mutex_lock(&in->flush_mu);
+    if (req > in->flush_done)
+        in->flush_done = req;
+    pthread_cond_broadcast(&in->flush_cv);
+    pthread_mutex_unlock(&in->flush_mu);
+}
+
 /* Writes the waiting rows in a transaction of its own (in held). */
 static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in)
 {
@@ -1284,8 +1298,10 @@ static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in)
                 r = flush_all(st, in, now);
             r = mm__sqlite_end(in->db, r);
         }
-        if (r != 0)
+        if (r != 0) {
             ingest_failed(in);
+            release_readers(in);
+        }
     }
     if (r == 0)
         answer_readers(in, req);

@@ -11,7 +11,11 @@
 - readers while a sensor posts: every alert list counts at least every event
   acknowledged before the list was asked for (and at most those posted), and
   a read right after a batch's reply counts exactly what was acknowledged;
-- a clean stop writes every row (no recovery at the next start)."""
+- a clean stop writes every row (no recovery at the next start);
+- another process holding the write lock while rows wait: readers that ask
+  together wait for one flush to fail at the busy timeout, not one after the
+  other, and read the rows as they are; once the lock is free a read counts
+  everything."""
 
 import datetime
 import os
@@ -223,9 +227,45 @@ def test_readers_while_posting():
     c.close()
 
 
+def test_readers_while_locked():
+    c, key, token = start("flush_ms = 60000\n")
+    r = c.ingest(key, [alert_event(1, sid=8000, ts=ts(0))])
+    check(r.status == 200, "first batch: %r" % r)
+    c.request("GET", "/api/v1/alerts", token=token)  # the row written
+    r = c.ingest(key, [alert_event(2, sid=8000, ts=ts(1))])  # its row waits
+    check(r.status == 200, "second batch: %r" % r)
+    db = sqlite3.connect(os.path.join(c.data, "center.db"), isolation_level=None, timeout=60)
+    db.execute("BEGIN IMMEDIATE")  # another process writing for 15 s
+    took = [None] * 3
+
+    def read(i):
+        t = time.time()
+        r = c.request("GET", "/api/v1/alerts", token=token)
+        took[i] = (time.time() - t, r.status)
+
+    readers = [threading.Thread(target=read, args=(i,)) for i in range(3)]
+    for th in readers:
+        th.start()
+    time.sleep(15)
+    db.execute("COMMIT")
+    db.close()
+    for th in readers:
+        th.join(timeout=60)
+    # The busy timeout is 10 s; before, the second reader tried again after
+    # the first one's flush failed and waited until the lock was free (15 s).
+    check(all(t is not None and t[1] == 200 and t[0] < 13 for t in took),
+          "readers during another process's write (seconds, status): %r" % took)
+    r = c.request("GET", "/api/v1/alerts", token=token)
+    check(r.status == 200 and r.json["items"][0]["count"] == 2, "counted once free: %r" % r)
+    bad, _ = chain_consistent(c)
+    check(bad == [], "rows after the wait: %r" % bad[:5])
+    c.close()
+
+
 def main():
     test_kill_mid_ingest()
     test_readers_while_posting()
+    test_readers_while_locked()
     print("ok")
 
 
