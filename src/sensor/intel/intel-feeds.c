@@ -74,6 +74,7 @@ struct mm__intel_piece_file {
     bool nul;                      /* a NUL byte: the text ends before it */
     bool grew;                     /* it holds more than size bytes (its end was read) */
     int changed_line;              /* first line read again after a change (0: none) */
+    uint64_t reread;               /* bytes settle read again (see settle) */
 };
 
 /* Reads up to n bytes at offset (n > 0); the count, 0 at the end of the
@@ -151,6 +152,19 @@ static bool unchanged(const struct mm__intel_piece_file *f)
 /* How many times settle reads the bytes again before it gives up. */
 #define SETTLE_READS 4
 
+/* What settle may read again of one file in all: SETTLE_READS times its
+ * size and a piece. It reads the line not taken yet too, so a file
+ * appended to at every read while a line many pieces long is read would
+ * cost that line again at every piece (a 64 MB line: 11 s instead of
+ * 0.4 s); past this the bytes are taken as not settled. */
+static bool reread_allowed(struct mm__intel_piece_file *f, size_t want)
+{
+    if (f->reread + want > SETTLE_READS * (f->size + feed_piece))
+        return false;
+    f->reread += want;
+    return true;
+}
+
 /* The file changed while text[0..n), its bytes from offset from on (not
  * taken as lines yet; from is 0 or just after a newline), was read: reads
  * them again (with the newline before them) until two reads agree, the
@@ -169,7 +183,8 @@ static bool settle(struct mm__intel_piece_file *f, char *text, size_t n, uint64_
     bool ok = false;
     for (int i = 0; i < SETTLE_READS && a && b && !ok; i++) {
         struct stat st;
-        if (fstat(f->fd, &st) != 0 || read_at(f->fd, a, want, from - edge) != (ssize_t)want)
+        if (!reread_allowed(f, want) || fstat(f->fd, &st) != 0 ||
+            read_at(f->fd, a, want, from - edge) != (ssize_t)want)
             break;
         bool whole = edge == 0 || a[0] == '\n';
         if (whole && ref && memcmp(a + edge, ref, n) == 0) {
@@ -1013,9 +1028,20 @@ static bool read_whole(int fd, struct mm__intel_block *b, size_t size)
     return true;
 }
 
+/* The first byte of it's text that is not white space, '\0' for none. */
+static char first_byte(const struct mm__intel_lines *it)
+{
+    for (const char *q = it->p; q < it->end; q++)
+        if (!isspace((unsigned char)*q))
+            return *q;
+    return '\0';
+}
+
 /* Sets it up to read the feed of size bytes in fd in pieces through b,
  * with the first SNIFF_LINES lines (or all) in the first piece: sniffing
- * looks at them without taking them. False on ENOMEM or a read error. */
+ * looks at them without taking them. A text that starts with '{' or '['
+ * stops at the piece that shows it (it is read whole: a JSON file on one
+ * line was read all in pieces first). False on ENOMEM or a read error. */
 static bool first_piece(struct mm__intel_lines *it, struct mm__intel_piece_file *f, uint64_t size)
 {
     *it = (struct mm__intel_lines){.start = f->block->p, .file = f, .after = size};
@@ -1028,7 +1054,8 @@ static bool first_piece(struct mm__intel_lines *it, struct mm__intel_piece_file 
                 break;
             q++;
         }
-        if (lines >= SNIFF_LINES || it->after == 0)
+        char c = first_byte(it);
+        if (lines >= SNIFF_LINES || it->after == 0 || c == '{' || c == '[')
             return !f->err;
         if (!read_piece(it))
             return !f->err;
@@ -1040,10 +1067,8 @@ static bool first_piece(struct mm__intel_lines *it, struct mm__intel_piece_file 
  * is not '{' or '[' (maybe JSON, read whole for the parser). */
 static bool lines_start(const struct mm__intel_lines *it)
 {
-    for (const char *q = it->p; q < it->end; q++)
-        if (!isspace((unsigned char)*q))
-            return *q != '{' && *q != '[';
-    return false; /* white space only (or nothing) so far: read whole */
+    char c = first_byte(it);
+    return c != '\0' && c != '{' && c != '['; /* (white space only so far: read whole) */
 }
 
 /* mm__intel_load_text of a feed file read in pieces, a piece at a time,
