@@ -970,6 +970,18 @@ static int64_t newest_event(const struct chain *c, const struct pending *p, size
     return c->base + (int64_t)last;
 }
 
+/* Widens a run's first/last time and severity by the alert v as stored. */
+static void stored_span(const struct mm_alert_memo_val *v, int64_t *first, int64_t *last,
+                        int *severity)
+{
+    if (v->first < *first)
+        *first = v->first;
+    if (v->last > *last)
+        *last = v->last;
+    if (v->severity < *severity)
+        *severity = v->severity;
+}
+
 /* Folds the run p[0..n) (one key, ascending time, within one window) into
  * the alert *v found for it (v->id 0: a new alert) and notes that alert and
  * the run for its events in c; *v becomes the alert as stored now. A rise
@@ -995,12 +1007,7 @@ static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor 
         /* The row is written later (alert rows written per interval). */
         if (severity < v->severity)
             r = mm__sqlite_mail_note_rise(db, id, v->severity, severity, now);
-        if (v->first < first)
-            first = v->first;
-        if (v->last > last)
-            last = v->last;
-        if (v->severity < severity)
-            severity = v->severity;
+        stored_span(v, &first, &last, &severity);
     } else if (id) {
         /* The alert indexes hold seen_hour, not last_seen: an UPDATE that
          * sets seen_hour moves the alert's entries in them, so it is set
@@ -1018,12 +1025,7 @@ static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor 
         r = mm__sqlite_step_done(bump);
         if (r == 0 && severity < v->severity)
             r = mm__sqlite_mail_note_rise(db, id, v->severity, severity, now);
-        if (v->first < first)
-            first = v->first;
-        if (v->last > last)
-            last = v->last;
-        if (v->severity < severity)
-            severity = v->severity;
+        stored_span(v, &first, &last, &severity);
     } else {
         /* The newest event's addresses and texts describe the alert. */
         r = insert_alert(s->insert, sensor->tenant_id, sensor->id, &p[n - 1].e->alert, first, last,
