@@ -18,6 +18,7 @@
 #include "core/eve.h"
 #include "core/i18n.h"
 #include "core/log.h"
+#include "core/msg.h"
 #include "core/timefmt.h"
 
 #define SCOPED      "(?1 OR tenant_id = ?2)"
@@ -757,7 +758,7 @@ static int recover_chain(struct mm__sqlite_ingest *in, int64_t now)
     sqlite3_finalize(upd);
     free(sums);
     if (r == 0 && n > 0)
-        mm_log(MM_LOG_INFO, "alert rows: %zu counted again from the event chain", n);
+        mm_log_tr(MM_LOG_INFO, "center-log", "store.rows_recounted", n);
     return r;
 }
 
@@ -1428,7 +1429,7 @@ out:
     if (r == 0 && in->flush_usec > 0 &&
         __atomic_load_n(&in->flush_req, __ATOMIC_ACQUIRE) > in->flush_seen &&
         flush_now(st, in) != 0)
-        mm_log(MM_LOG_WARN, "alert rows not written for a reader: it writes them");
+        mm_log_tr(MM_LOG_WARN, "center-log", "store.rows_reader");
     set_pending(in);
     free(p);
     chain_free(&c);

@@ -206,8 +206,7 @@ static bool spare_allowed(struct sqlite_store *s, int64_t *cap_since)
     }
     if (now_ms() - *cap_since < SPARE_CAP_WAIT_MS)
         return false;
-    mm_log(MM_LOG_WARN, "store: waited %d ms for a spare connection (%d open), opening one more",
-           SPARE_CAP_WAIT_MS, s->spares_open);
+    mm_log_tr(MM_LOG_WARN, "center-log", "store.spare_wait", SPARE_CAP_WAIT_MS, s->spares_open);
     s->spares_past_bound++;
     return true;
 }
@@ -222,7 +221,7 @@ sqlite3 *mm__sqlite_acquire(struct mm_store *st)
     if (held_here == 0 && __atomic_load_n(&s->alerts_pending, __ATOMIC_ACQUIRE)) {
         int r = mm__sqlite_alerts_flush(st);
         if (r != 0)
-            mm_log(MM_LOG_WARN, "alert rows not written before a read: %s", mm_msg_strerror(r));
+            mm_log_tr(MM_LOG_WARN, "center-log", "store.rows_read", mm_msg_strerror(r));
     }
     return mm__sqlite_acquire_plain(st);
 }
@@ -631,7 +630,7 @@ static void sqlite_close(struct mm_store *st)
     if (!s)
         return;
     if (s->ingest_conn.db && s->ingest.dirty > 0 && mm__sqlite_alerts_flush(st) != 0)
-        mm_log(MM_LOG_WARN, "alert rows not written at close: the next start counts them");
+        mm_log_tr(MM_LOG_WARN, "center-log", "store.rows_close");
     for (int i = 0; i < s->nconns; i++)
         close_conn(&s->conns[i]);
     close_conn(&s->ingest_conn);
