@@ -2032,6 +2032,12 @@ static bool memo_holds(const struct name_memo *m, uint32_t h, enum mm__intel_kin
     return m->hash == h && m->kind == (uint8_t)kind && m->len == n && memcmp(m->text, text, n) == 0;
 }
 
+/* The two-way memo set a question of hash h lives in. */
+static inline struct name_memo *memo_set(const struct mm_intel *in, uint32_t h)
+{
+    return &in->name_memo[2 * (h & ((1u << NAME_MEMO_SETS_LOG) - 1))];
+}
+
 /* The memo slot for the question (kind, text[0..n)), and in *known whether
  * it holds that question's answer; when not, the slot is taken for it (its
  * answer is set by memo_answer). NULL when the question is too long. */
@@ -2042,7 +2048,7 @@ static struct name_memo *memo_ask(const struct mm_intel *in, enum mm__intel_kind
     if (n > NAME_MEMO_TEXT_MAX || !in->name_memo)
         return NULL;
     uint32_t h = mm__intel_memo_hash(kind, text, n); /* the tests' hash too */
-    struct name_memo *set = &in->name_memo[2 * (h & ((1u << NAME_MEMO_SETS_LOG) - 1))];
+    struct name_memo *set = memo_set(in, h);
     for (uint8_t way = 0; way < 2; way++)
         if (memo_holds(&set[way], h, kind, text, n)) {
             set->recent = way;
@@ -2070,7 +2076,7 @@ memo_prefetch(const struct mm_intel *in, enum mm__intel_kind kind, const char *t
     if (!in || !in->sealed || n > NAME_MEMO_TEXT_MAX || !in->name_memo)
         return;
     uint32_t h = mm__intel_memo_hash(kind, text, n);
-    const struct name_memo *set = &in->name_memo[2 * (h & ((1u << NAME_MEMO_SETS_LOG) - 1))];
+    const struct name_memo *set = memo_set(in, h);
     prefetch(&set[0]);
     prefetch(&set[1]);
 }
