@@ -184,14 +184,7 @@ static void *mail_main(void *arg)
         pthread_mutex_lock(&m->lock);
         if (m->stop)
             break;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += m->cfg.poll_ms / 1000;
-        ts.tv_nsec += (long)(m->cfg.poll_ms % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        struct timespec ts = mm_time_mono_deadline(m->cfg.poll_ms);
         pthread_cond_timedwait(&m->wake, &m->lock, &ts);
     }
     pthread_mutex_unlock(&m->lock);

@@ -1330,13 +1330,7 @@ int mm__sqlite_alerts_flush(struct mm_store *st)
         }
         if (r != MM_EAGAIN)
             return r;
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += 2000000; /* then try the connection again */
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
+        struct timespec until = mm_time_mono_deadline(2); /* then try the connection again */
         pthread_mutex_lock(&shared->flush_mu);
         if (shared->flush_done < want)
             pthread_cond_timedwait(&shared->flush_cv, &shared->flush_mu, &until);

@@ -176,21 +176,13 @@ static sqlite3 *pool_take(struct sqlite_store *s)
 /* Waits on s->cv (s->mu held) for at most ms milliseconds. */
 static void wait_ms(struct sqlite_store *s, int ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += (long)ms * 1000000;
-    while (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
+    struct timespec until = mm_time_mono_deadline(ms);
     pthread_cond_timedwait(&s->cv, &s->mu, &until);
 }
 
 static int64_t now_ms(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+    return mm_time_mono_usec() / 1000;
 }
 
 /* May this thread open a spare now (s->mu held)? Within the bound, or one

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <sys/time.h>
 
 #define MM_TIMESTAMP_MAX 40
@@ -32,5 +33,13 @@ struct timeval mm_time_from_usec(int64_t usec);
 
 /* Microseconds since the epoch, wall clock. */
 int64_t mm_time_now_usec(void);
+
+/* Microseconds on the monotonic clock (for intervals and waits). */
+int64_t mm_time_mono_usec(void);
+
+/* The monotonic clock ms milliseconds from now, normalised: the deadline
+ * of a pthread_cond_timedwait on a condition whose clock is
+ * CLOCK_MONOTONIC. */
+struct timespec mm_time_mono_deadline(int64_t ms);
 
 #endif

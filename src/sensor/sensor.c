@@ -132,13 +132,6 @@ static json_t *queue_pop(struct mm_sensor *s)
     return ev;
 }
 
-static int64_t mono_usec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* True when type is in the comma-separated list (spaces around names allowed). */
 static bool type_listed(const char *list, const char *type)
 {
@@ -171,7 +164,7 @@ static void spool_counted(struct mm_sensor *s, int r)
     }
     s->st.spooled++;
     if (!s->spool_sync_due)
-        s->spool_sync_due = mono_usec() + SPOOL_SYNC_USEC;
+        s->spool_sync_due = mm_time_mono_usec() + SPOOL_SYNC_USEC;
 }
 
 /* A JSON event's way out: to the spool when its type is spooled (the
@@ -656,7 +649,7 @@ static bool device_direct(struct mm_sensor *s, const struct mm_eve_header *h, js
 
 void mm__sensor_spool_tick(struct mm_sensor *s)
 {
-    if (s->spool_sync_due && mono_usec() >= s->spool_sync_due) {
+    if (s->spool_sync_due && mm_time_mono_usec() >= s->spool_sync_due) {
         mm_spool_sync(s->spool);
         s->spool_sync_due = 0;
     }

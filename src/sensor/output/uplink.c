@@ -26,6 +26,7 @@
 #include "core/json-pool.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/timefmt.h"
 #include "core/msg.h"
 #include "core/fs.h"
 #include "core/ini.h"
@@ -55,13 +56,6 @@ struct mm_uplink {
         st_acked;
     unsigned rng;
 };
-
-static int64_t mono_usec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 bool mm_uplink_type_selected(const char *list, const char *type)
 {
@@ -341,7 +335,7 @@ static void curl_init_once(void)
 static bool give_up(struct mm_uplink *u)
 {
     pthread_mutex_lock(&u->lock);
-    bool r = u->stopping && mono_usec() >= u->deadline_usec;
+    bool r = u->stopping && mm_time_mono_usec() >= u->deadline_usec;
     pthread_mutex_unlock(&u->lock);
     return r;
 }
@@ -356,14 +350,14 @@ static int progress_cb(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
 /* Sleeps ms, less when a stop is asked meanwhile or the deadline comes first. */
 static void nap(struct mm_uplink *u, long ms)
 {
-    int64_t until = mono_usec() + (int64_t)ms * 1000;
+    int64_t until = mm_time_mono_usec() + (int64_t)ms * 1000;
     pthread_mutex_lock(&u->lock);
     bool was = u->stopping;
     for (;;) {
         int64_t t = until;
         if (u->stopping && u->deadline_usec < t)
             t = u->deadline_usec;
-        if (mono_usec() >= t || u->stopping != was)
+        if (mm_time_mono_usec() >= t || u->stopping != was)
             break;
         struct timespec ts = {.tv_sec = t / 1000000, .tv_nsec = (t % 1000000) * 1000};
         pthread_cond_timedwait(&u->wake, &u->lock, &ts);
@@ -651,7 +645,7 @@ int mm_uplink_start(const struct mm_uplink_config *cfg, struct mm_uplink **out)
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&u->lock, NULL);
     u->cfg = *cfg;
-    u->rng = (unsigned)getpid() ^ (unsigned)mono_usec();
+    u->rng = (unsigned)getpid() ^ (unsigned)mm_time_mono_usec();
     bool fail = false;
     u->center = dup_or_null(cfg->center, &fail);
     u->key = dup_or_null(cfg->key, &fail);
@@ -711,7 +705,7 @@ bool mm_uplink_stop(struct mm_uplink *u, long flush_ms)
         return true;
     pthread_mutex_lock(&u->lock);
     u->stopping = true;
-    u->deadline_usec = mono_usec() + (int64_t)(flush_ms > 0 ? flush_ms : 0) * 1000;
+    u->deadline_usec = mm_time_mono_usec() + (int64_t)(flush_ms > 0 ? flush_ms : 0) * 1000;
     pthread_cond_broadcast(&u->wake);
     pthread_mutex_unlock(&u->lock);
     pthread_join(u->thread, NULL);

@@ -268,6 +268,16 @@ static void test_time(void **state)
     t = mm_time_from_usec(-2000000);
     assert_int_equal(t.tv_sec, -2);
     assert_int_equal(t.tv_usec, 0);
+    /* monotonic deadlines: normalised, and at least ms past the clock */
+    const int64_t waits[] = {0, 2, 999, 1000, 1999, 65000};
+    for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
+        int64_t before = mm_time_mono_usec();
+        struct timespec dl = mm_time_mono_deadline(waits[i]);
+        int64_t dl_usec = (int64_t)dl.tv_sec * 1000000 + dl.tv_nsec / 1000;
+        assert_true(dl.tv_nsec >= 0 && dl.tv_nsec < 1000000000);
+        assert_true(dl_usec >= before + waits[i] * 1000);
+        assert_true(dl_usec <= mm_time_mono_usec() + waits[i] * 1000);
+    }
     /* a second past what struct tm holds (a crafted capture's time) prints
      * the epoch, not whatever the stack held */
     char text[MM_TIMESTAMP_MAX];
