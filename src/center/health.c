@@ -31,9 +31,8 @@ static void *health_main(void *arg)
     struct mm_health *h = arg;
     pthread_mutex_lock(&h->mu);
     while (!h->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += h->center->cfg.health_interval;
+        struct timespec until =
+            mm_time_mono_deadline((int64_t)h->center->cfg.health_interval * 1000);
         while (!h->stop && pthread_cond_timedwait(&h->cv, &h->mu, &until) != ETIMEDOUT)
             ;
         if (h->stop)

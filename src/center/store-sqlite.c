@@ -15,11 +15,11 @@
 #include "center/alert-memo.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -727,6 +727,11 @@ void mm__sqlite_ingest_memo_off(struct mm_store *st)
 static void sqlite_setup_once(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    /* libsodium for randombytes_buf (the alert-row owner number); safe to
+     * call again elsewhere (auth.c). Even when it fails randombytes_buf
+     * works: it opens its source itself and aborts when there is none. */
+    if (sodium_init() < 0)
+        mm_log(MM_LOG_DEBUG, "store: sodium_init failed");
 }
 
 int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **out, char *err,
@@ -769,9 +774,8 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
     s->ingest.pending = &s->alerts_pending;
     s->ingest.flush_usec = cfg->alert_flush_usec > 0 ? cfg->alert_flush_usec : 0;
     s->alerts_pending = s->ingest.flush_usec > 0;
-    uint64_t owner = 0;
-    if (getrandom(&owner, sizeof owner, 0) != (ssize_t)sizeof owner)
-        owner = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)s;
+    uint64_t owner;
+    randombytes_buf(&owner, sizeof owner);
     s->ingest.owner = (int64_t)(owner >> 1 | 1); /* > 0 */
     if (!(s->path = strdup(path))) {
         r = MM_ENOMEM;
