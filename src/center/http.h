@@ -15,7 +15,9 @@
 #include "core/i18n.h"
 #include "core/net.h"
 
-enum mm_method { MM_GET = 0, MM_POST, MM_PUT, MM_PATCH, MM_DELETE, MM_METHOD_OTHER };
+/* HEAD is routed as GET (router.c) and answered like it without the body
+ * (libmicrohttpd drops it, keeping its Content-Length). */
+enum mm_method { MM_GET = 0, MM_POST, MM_PUT, MM_PATCH, MM_DELETE, MM_HEAD, MM_METHOD_OTHER };
 
 /* How the caller was authenticated. */
 enum mm_auth_kind { MM_AUTH_NONE = 0, MM_AUTH_SESSION, MM_AUTH_TOKEN, MM_AUTH_SENSOR };

@@ -23,7 +23,8 @@ static const struct mm_route routes[] = {
 
 #define NROUTES (sizeof routes / sizeof routes[0])
 
-static const char *const method_names[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "OTHER"};
+static const char *const method_names[] = {"GET",    "POST", "PUT",  "PATCH",
+                                           "DELETE", "HEAD", "OTHER"};
 static const char *const allow_names[] = {"public", "sensor",  "user",  "vendor",
                                           "admin",  "manager", "triage"};
 
@@ -121,6 +122,8 @@ const struct mm_route *mm_route_match(struct mm_request *req, enum mm_method met
                                       const char *path, bool *path_known)
 {
     *path_known = false;
+    if (method == MM_HEAD) /* a GET without the body (http.h) */
+        method = MM_GET;
     for (size_t i = 0; i < NROUTES; i++) {
         if (!match_pattern(routes[i].pattern, path, NULL))
             continue;
@@ -133,6 +136,24 @@ const struct mm_route *mm_route_match(struct mm_request *req, enum mm_method met
         return &routes[i];
     }
     return NULL;
+}
+
+/* Sets the Allow header of a 405: the methods of the routes of path, HEAD
+ * wherever GET is ("GET, HEAD, PATCH"). */
+static void reply_allow(struct mm_request *req, const char *path)
+{
+    static const enum mm_method order[] = {MM_GET, MM_HEAD, MM_POST, MM_PUT, MM_PATCH, MM_DELETE};
+    bool has[MM_METHOD_OTHER] = {false};
+    for (size_t i = 0; i < NROUTES; i++)
+        if (match_pattern(routes[i].pattern, path, NULL))
+            has[routes[i].method] = true;
+    has[MM_HEAD] = has[MM_GET];
+    char allow[64] = "";
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (has[order[i]])
+            snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
+                     *allow ? ", " : "", method_names[order[i]]);
+    mm_reply_header(req, "Allow", allow);
 }
 
 /* ---- authentication ---- */
@@ -240,7 +261,7 @@ static bool role_allows(enum mm_allow allow, enum mm_role role)
  * session's CSRF token; API tokens and sensor keys are exempt. */
 static bool csrf_ok(struct mm_request *req)
 {
-    if (req->who.kind != MM_AUTH_SESSION || req->method == MM_GET)
+    if (req->who.kind != MM_AUTH_SESSION || req->method == MM_GET || req->method == MM_HEAD)
         return true;
     /* Only the header: a query parameter would leak the token into logs,
      * history and Referer headers, and the web UI never needs it. */
@@ -333,10 +354,12 @@ void mm_route_dispatch(struct mm_request *req)
         bool known = false;
         const struct mm_route *r = mm_route_match(req, req->method, req->path, &known);
         if (!r) {
-            if (!known && mm_static_serve(req)) /* web UI files (static.c) */
+            if (!known && mm_static_serve(req)) /* web UI files (static.c), or their 405 */
                 return;
             mm_reply_error(req, known ? 405 : 404, known ? "method_not_allowed" : "not_found",
                            NULL);
+            if (known)
+                reply_allow(req, req->path);
             return;
         }
         req->route = r;

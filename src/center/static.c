@@ -8,8 +8,10 @@
  * extension, plus a Content-Security-Policy header (MM_CSP); http.c adds
  * the other security headers (nosniff, no framing, Cache-Control no-store,
  * which also keeps a browser from mixing modules of two centre versions
- * after an upgrade). Wired in by one line in router.c's dispatch: a GET that
- * matches no route comes here before the 404. */
+ * after an upgrade). Wired in by one line in router.c's dispatch: a request
+ * whose path matches no route comes here before the 404. GET and HEAD are
+ * answered (HEAD without the body, http.h); another method on an embedded
+ * file gets 405 with "Allow: GET, HEAD". */
 #include "center/static.h"
 
 #include <stdio.h>
@@ -72,8 +74,7 @@ static bool safe_path(const char *p)
 bool mm_static_serve(struct mm_request *req)
 {
     const char *path = req->path;
-    if (req->method != MM_GET || !path || strncmp(path, "/api/", 5) == 0 ||
-        strcmp(path, "/api") == 0)
+    if (!path || strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0)
         return false;
     if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0)
         path = "/index.html";
@@ -88,6 +89,11 @@ bool mm_static_serve(struct mm_request *req)
     size_t len;
     if (mm_data_find(name, &bytes, &len) != 0)
         return false;
+    if (req->method != MM_GET && req->method != MM_HEAD) {
+        mm_reply_error(req, 405, "method_not_allowed", NULL);
+        mm_reply_header(req, "Allow", "GET, HEAD");
+        return true;
+    }
     if (mm_reply_bytes(req, 200, type, bytes, len) != 0)
         return false;
     /* The page shell carries the policy; every asset gets it too (cheap,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
- * The web UI's static files: GET requests outside /api/ are answered from
- * the assets embedded at build time under data/web/ ("/" is index.html). */
+ * The web UI's static files: GET and HEAD requests outside /api/ are
+ * answered from the assets embedded at build time under data/web/ ("/" is
+ * index.html). */
 #ifndef MM_CENTER_STATIC_H
 #define MM_CENTER_STATIC_H
 
@@ -15,9 +16,10 @@
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "                 \
     "frame-ancestors 'none'"
 
-/* If req is a GET for an embedded web asset, sets the reply (200, content
- * type by extension) and returns true. Returns false, leaving req untouched,
- * for /api/ paths, other methods and unknown files. */
+/* If req names an embedded web asset, sets the reply and returns true:
+ * for GET and HEAD 200 with the content type by extension, for any other
+ * method 405 with "Allow: GET, HEAD". Returns false, leaving req untouched,
+ * for /api/ paths and unknown files. */
 bool mm_static_serve(struct mm_request *req);
 
 #endif

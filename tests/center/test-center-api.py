@@ -3,11 +3,13 @@
 """Integration test of the centre's API basics against the real server:
 login and session cookie, /me, CSRF, API tokens, logout, roles, strict
 request validation (malformed JSON, bad UTF-8, unknown fields, oversized
-bodies), 404/405, the audit log, the vendor users' on-duty flag, and
-login rate limiting under 12
-concurrent wrong attempts."""
+bodies), 404/405 with its Allow header, HEAD answered like GET without the
+body (pages, files and API, same access rules), the audit log, the vendor
+users' on-duty flag, and login rate limiting under 12 concurrent wrong
+attempts."""
 
 import os
+import socket
 import sys
 import threading
 
@@ -108,6 +110,75 @@ def test_validation(c, s):
     # The server is still fine after all of that.
     r = c.request("GET", "/api/v1/me", session=s)
     check(r.status == 200, "alive: %r" % r)
+
+
+def head_raw(c, path, headers=""):
+    """A HEAD request on a socket of its own: the status line, the headers
+    and whatever bytes follow them until the server closes."""
+    with socket.create_connection((c.host, c.port), timeout=30) as sock:
+        sock.sendall(("HEAD %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n" %
+                      (path, headers)).encode())
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    hdrs = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        hdrs[k.strip().lower()] = v.strip()
+    return int(lines[0].split()[1]), hdrs, rest
+
+
+def test_head(c, s):
+    """HEAD answers every GET route and page like GET: same status and
+    headers (Content-Length that of GET's body), no body, same access rules."""
+    token = c.admin("token", "create", "--user", "admin@vendor.example")
+    cases = [("/", {}), ("/index.html", {}), ("/app.css", {}), ("/js/app.js", {}),
+             ("/api/v1/report.css", {}), ("/api/v1/me", {}), ("/api/v1/nothing-here", {}),
+             ("/nope.js", {}), ("/api/v1/me", {"session": s}), ("/api/v1/alerts", {"token": token}),
+             ("/api/v1/tenants", {"session": s}), ("/api/v1/users/1", {"token": token}),
+             ("/api/v1/tenants", {"session": c.login("staff@a.example")})]
+    for path, who in cases:
+        g = c.request("GET", path, **who)
+        h = c.request("HEAD", path, **who)
+        check(h.status == g.status, "HEAD %s: %r, GET %r" % (path, h, g))
+        check(h.raw == b"", "HEAD %s has no body: %r" % (path, h))
+        check(int(h.headers.get("content-length", -1)) == len(g.raw),
+              "HEAD %s Content-Length %r, GET body %d" % (path, h.headers, len(g.raw)))
+        for k in set(g.headers) | set(h.headers):
+            if k in ("date", "set-cookie"):
+                continue
+            check(g.headers.get(k) == h.headers.get(k),
+                  "HEAD %s header %s: %r, GET %r" % (path, k, h.headers.get(k), g.headers.get(k)))
+        extra = "Cookie: mm_session=%s\r\n" % who["session"].cookie if "session" in who else ""
+        if "token" in who:
+            extra = "Authorization: Bearer %s\r\n" % who["token"]
+        status, hdrs, rest = head_raw(c, path, extra)
+        check(status == g.status and rest == b"" and
+              int(hdrs.get("content-length", -1)) == len(g.raw),
+              "HEAD %s on the wire: %d %r, body %r" % (path, status, hdrs, rest[:100]))
+    # A HEAD needs no CSRF token, as a GET does not.
+    h = c.request("HEAD", "/api/v1/me", headers={"Cookie": "mm_session=" + s.cookie})
+    check(h.status == 200, "HEAD without CSRF token: %r" % h)
+    # 405 names the methods the path takes.
+    for method, path, allow in (("DELETE", "/api/v1/alerts", "GET, HEAD"),
+                                ("PUT", "/api/v1/me", "GET, HEAD, PATCH"),
+                                ("GET", "/api/v1/login", "POST"),
+                                ("HEAD", "/api/v1/events", "POST"),
+                                ("PATCH", "/api/v1/tenants", "GET, HEAD, POST"),
+                                ("POST", "/", "GET, HEAD"),
+                                ("DELETE", "/js/app.js", "GET, HEAD")):
+        r = c.request(method, path, session=s)
+        check(r.status == 405 and r.headers.get("allow") == allow,
+              "%s %s: %r %r" % (method, path, r, r.headers.get("allow")))
+        if method != "HEAD":
+            check(r.json["error"] == "method_not_allowed", "%s %s: %r" % (method, path, r))
+    r = c.request("POST", "/nope.js", session=s)
+    check(r.status == 404 and "allow" not in r.headers, "POST to no file: %r" % r)
 
 
 def test_roles(c, w):
@@ -256,6 +327,7 @@ def main():
         s = test_login_and_session(c)
         test_csrf_and_tokens(c, s)
         test_validation(c, s)
+        test_head(c, s)
         test_roles(c, w)
         test_duty(c, w)
         test_own_language(c)
