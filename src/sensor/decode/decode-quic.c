@@ -17,15 +17,14 @@
  * Handshake and 1-RTT packets are not decrypted (their keys are secret). See
  * docs/design/decoders.md. */
 #include <netinet/in.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "sensor/decode/app-util.h"
 #include "sensor/decode/decode-quic.h"
 #include "sensor/decode/tls-hello.h"
@@ -98,41 +97,50 @@ struct quic_state {
     size_t prefix;     /* stream bytes [0, prefix) are all present */
 };
 
-/* ---- key schedule and packet protection (libcrypto) ---------------------- */
+/* ---- key schedule and packet protection ---------------------------------- */
 
-/* One HKDF-SHA256 step (mode EVP_KDF_HKDF_MODE_EXTRACT_ONLY or
- * EXPAND_ONLY) through OpenSSL's KDF interface (kdf: the fetched HKDF). */
-static int hkdf(EVP_KDF *kdf, int mode, const uint8_t *key, size_t keylen, const uint8_t *salt,
-                size_t saltlen, const uint8_t *info, size_t infolen, uint8_t *out, size_t outlen)
+/* HMAC-SHA256 (RFC 2104) with the key's two padded blocks hashed once, so
+ * the three Expand steps under one secret hash them once. The key schedule
+ * is HKDF over this (RFC 5869) with the core's SHA-256: OpenSSL's KDF
+ * interface fetched its HKDF and digest and parsed parameters at every
+ * step, about 200 k instructions for one connection's keys. */
+struct hmac256 {
+    struct mm_sha256 in, out;
+};
+
+static void hmac256_key(struct hmac256 *h, const uint8_t *key, size_t keylen)
 {
-    OSSL_PARAM params[6], *p = params;
-    EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
-    int r = MM_EINVAL;
-    if (!kctx)
-        goto out;
-    *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, keylen);
-    if (salt)
-        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, saltlen);
-    if (info)
-        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, infolen);
-    *p = OSSL_PARAM_construct_end();
-    if (EVP_KDF_derive(kctx, out, outlen, params) == 1)
-        r = 0;
-out:
-    EVP_KDF_CTX_free(kctx);
-    return r;
+    uint8_t pad[64] = {0};
+    memcpy(pad, key, keylen); /* keylen <= 32: no key is hashed first */
+    for (size_t i = 0; i < sizeof pad; i++)
+        pad[i] ^= 0x36;
+    mm_sha256_init(&h->in);
+    mm_sha256_update(&h->in, pad, sizeof pad);
+    for (size_t i = 0; i < sizeof pad; i++)
+        pad[i] ^= 0x36 ^ 0x5c;
+    mm_sha256_init(&h->out);
+    mm_sha256_update(&h->out, pad, sizeof pad);
 }
 
-/* TLS 1.3 HKDF-Expand-Label(secret, label, "", outlen) (RFC 8446 §7.1). */
-static int expand_label(EVP_KDF *kdf, const uint8_t secret[32], const char *label, uint8_t *out,
-                        size_t outlen)
+static void hmac256(const struct hmac256 *h, const uint8_t *msg, size_t n,
+                    uint8_t out[MM_SHA256_LEN])
 {
-    uint8_t info[2 + 1 + 6 + 32 + 1];
-    size_t ll = strlen(label), n = 0;
-    if (ll > 32)
-        return MM_EINVAL;
+    struct mm_sha256 c = h->in;
+    uint8_t inner[MM_SHA256_LEN];
+    mm_sha256_update(&c, msg, n);
+    mm_sha256_final(&c, inner);
+    c = h->out;
+    mm_sha256_update(&c, inner, sizeof inner);
+    mm_sha256_final(&c, out);
+}
+
+/* TLS 1.3 HKDF-Expand-Label(secret, label, "", outlen) (RFC 8446 §7.1),
+ * outlen <= 32: one HMAC block, T(1) = HMAC(secret, info | 0x01). */
+static void expand_label(const struct hmac256 *secret, const char *label, uint8_t *out,
+                         size_t outlen)
+{
+    uint8_t info[2 + 1 + 6 + 32 + 1 + 1], t[MM_SHA256_LEN];
+    size_t ll = strlen(label), n = 0; /* labels are ours, at most 10 bytes */
     info[n++] = (uint8_t)(outlen >> 8);
     info[n++] = (uint8_t)outlen;
     info[n++] = (uint8_t)(6 + ll);
@@ -141,31 +149,52 @@ static int expand_label(EVP_KDF *kdf, const uint8_t secret[32], const char *labe
     memcpy(info + n, label, ll);
     n += ll;
     info[n++] = 0; /* empty context */
-    return hkdf(kdf, EVP_KDF_HKDF_MODE_EXPAND_ONLY, secret, 32, NULL, 0, info, n, out, outlen);
+    info[n++] = 1; /* HKDF-Expand's block counter */
+    hmac256(secret, info, n, t);
+    memcpy(out, t, outlen);
 }
 
 int mm__quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
                          struct mm__quic_keys *out)
 {
     const struct quic_version *v = version_find(version);
-    uint8_t initial[32], client[32];
-    EVP_KDF *kdf = NULL;
-    int r = MM_EINVAL;
+    uint8_t initial[MM_SHA256_LEN], client[MM_SHA256_LEN];
+    struct hmac256 h;
     memset(out, 0, sizeof *out);
     if (!v)
         return MM_EUNSUPPORTED;
-    if (!(kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)))
-        goto out;
-    if ((r = hkdf(kdf, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, dcid, dcid_len, v->salt, sizeof v->salt,
-                  NULL, 0, initial, sizeof initial)) != 0 ||
-        (r = expand_label(kdf, initial, "client in", client, sizeof client)) != 0 ||
-        (r = expand_label(kdf, client, v->key_label, out->key, sizeof out->key)) != 0 ||
-        (r = expand_label(kdf, client, v->iv_label, out->iv, sizeof out->iv)) != 0 ||
-        (r = expand_label(kdf, client, v->hp_label, out->hp, sizeof out->hp)) != 0)
-        memset(out, 0, sizeof *out);
-out:
-    EVP_KDF_free(kdf);
-    return r;
+    hmac256_key(&h, v->salt, sizeof v->salt); /* HKDF-Extract(salt, dcid) */
+    hmac256(&h, dcid, dcid_len, initial);
+    hmac256_key(&h, initial, sizeof initial);
+    expand_label(&h, "client in", client, sizeof client);
+    hmac256_key(&h, client, sizeof client);
+    expand_label(&h, v->key_label, out->key, sizeof out->key);
+    expand_label(&h, v->iv_label, out->iv, sizeof out->iv);
+    expand_label(&h, v->hp_label, out->hp, sizeof out->hp);
+    return 0;
+}
+
+/* The two ciphers, fetched once: EVP_aes_128_gcm() and _ecb() are fetched
+ * from the provider again at every EVP_CipherInit_ex. */
+static EVP_CIPHER *cipher_gcm, *cipher_ecb;
+static pthread_once_t ciphers_once = PTHREAD_ONCE_INIT;
+
+static void ciphers_fetch(void)
+{
+    cipher_gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+    cipher_ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+}
+
+static const EVP_CIPHER *aes_gcm(void)
+{
+    pthread_once(&ciphers_once, ciphers_fetch);
+    return cipher_gcm;
+}
+
+static const EVP_CIPHER *aes_ecb(void)
+{
+    pthread_once(&ciphers_once, ciphers_fetch);
+    return cipher_ecb;
 }
 
 /* mask = AES-128-ECB(hp, sample) (RFC 9001 §5.4.3). */
@@ -173,7 +202,7 @@ static int hp_mask(const uint8_t hp[16], const uint8_t sample[QUIC_SAMPLE_LEN], 
 {
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     int n = 0, r = MM_EINVAL;
-    if (c && EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, hp, NULL) == 1 &&
+    if (c && EVP_EncryptInit_ex(c, aes_ecb(), NULL, hp, NULL) == 1 &&
         EVP_CIPHER_CTX_set_padding(c, 0) == 1 &&
         EVP_EncryptUpdate(c, mask, &n, sample, QUIC_SAMPLE_LEN) == 1 && n == 16)
         r = 0;
@@ -200,7 +229,7 @@ static int aead(bool enc, const struct mm__quic_keys *k, uint64_t pn, const uint
     if (!c || n > INT32_MAX || aadlen > INT32_MAX)
         goto out;
     make_nonce(k->iv, pn, nonce);
-    if (EVP_CipherInit_ex(c, EVP_aes_128_gcm(), NULL, k->key, nonce, enc ? 1 : 0) != 1 ||
+    if (EVP_CipherInit_ex(c, aes_gcm(), NULL, k->key, nonce, enc ? 1 : 0) != 1 ||
         EVP_CipherUpdate(c, NULL, &len, aad, (int)aadlen) != 1 ||
         (n && EVP_CipherUpdate(c, out, &len, in, (int)n) != 1))
         goto out;

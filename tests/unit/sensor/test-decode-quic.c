@@ -8,13 +8,18 @@
  * string; SHA-256 of the sorted JA4 lists). Plus a ClientHello split into
  * out-of-order CRYPTO frames over two Initials (v1 and v2), server
  * datagrams ignored, tampered packets, truncation at every length and
- * hostile frame values. */
+ * hostile frame values. The key schedule (HKDF over the core's SHA-256
+ * since 2026-11) is also held to RFC 9369's v2 vector and to OpenSSL's
+ * HKDF, the code before, on random connection IDs of every length. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +73,83 @@ static void test_rfc9001_a1_keys(void **state)
     assert_hex(k.iv, sizeof k.iv, "fa044b2f42a3fd3b46fb255c");
     assert_hex(k.hp, sizeof k.hp, "9f50449e04a0e810283a1e9933adedd2");
     assert_int_equal(mm__quic_client_keys(0xff00001du, rfc_dcid, 8, &k), MM_EUNSUPPORTED);
+}
+
+/* RFC 9369 Appendix A.1: QUIC v2's client Initial keys of the same DCID. */
+static void test_rfc9369_a1_keys(void **state)
+{
+    (void)state;
+    struct mm__quic_keys k;
+    assert_int_equal(mm__quic_client_keys(MM_QUIC_V2, rfc_dcid, sizeof rfc_dcid, &k), 0);
+    assert_hex(k.key, sizeof k.key, "8b1a0bc121284290a29e0971b5cd045d");
+    assert_hex(k.iv, sizeof k.iv, "91f73e2351d8fa91660e909f");
+    assert_hex(k.hp, sizeof k.hp, "45b95e15235d6f45a6b19cbcb0294ba9");
+}
+
+/* The key schedule as decode-quic.c made it until 2026-11: OpenSSL's HKDF. */
+static void ref_hkdf(int mode, const uint8_t *key, size_t keylen, const uint8_t *salt,
+                     size_t saltlen, const uint8_t *info, size_t infolen, uint8_t *out,
+                     size_t outlen)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
+    OSSL_PARAM params[6], *p = params;
+    assert_non_null(kctx);
+    *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, keylen);
+    if (salt)
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, saltlen);
+    if (info)
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, infolen);
+    *p = OSSL_PARAM_construct_end();
+    assert_int_equal(EVP_KDF_derive(kctx, out, outlen, params), 1);
+    EVP_KDF_CTX_free(kctx);
+    EVP_KDF_free(kdf);
+}
+
+static void ref_expand_label(const uint8_t secret[32], const char *label, uint8_t *out,
+                             size_t outlen)
+{
+    uint8_t info[64];
+    size_t ll = strlen(label), n = 0;
+    info[n++] = (uint8_t)(outlen >> 8);
+    info[n++] = (uint8_t)outlen;
+    info[n++] = (uint8_t)(6 + ll);
+    memcpy(info + n, "tls13 ", 6);
+    n += 6;
+    memcpy(info + n, label, ll);
+    n += ll;
+    info[n++] = 0;
+    ref_hkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY, secret, 32, NULL, 0, info, n, out, outlen);
+}
+
+static void test_keys_against_openssl_hkdf(void **state)
+{
+    (void)state;
+    static const uint8_t salt_v1[20] = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
+                                        0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a};
+    static const uint8_t salt_v2[20] = {0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
+                                        0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9};
+    srand(9001);
+    for (int i = 0; i < 400; i++) {
+        bool v2 = i & 1;
+        uint8_t dcid[20], initial[32], client[32];
+        size_t len = (size_t)(i / 2) % 21;
+        for (size_t j = 0; j < len; j++)
+            dcid[j] = (uint8_t)rand();
+        struct mm__quic_keys k, want;
+        assert_int_equal(mm__quic_client_keys(v2 ? MM_QUIC_V2 : MM_QUIC_V1, dcid, len, &k), 0);
+        ref_hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, dcid, len, v2 ? salt_v2 : salt_v1, 20, NULL, 0,
+                 initial, sizeof initial);
+        ref_expand_label(initial, "client in", client, sizeof client);
+        ref_expand_label(client, v2 ? "quicv2 key" : "quic key", want.key, sizeof want.key);
+        ref_expand_label(client, v2 ? "quicv2 iv" : "quic iv", want.iv, sizeof want.iv);
+        ref_expand_label(client, v2 ? "quicv2 hp" : "quic hp", want.hp, sizeof want.hp);
+        assert_memory_equal(k.key, want.key, sizeof k.key);
+        assert_memory_equal(k.iv, want.iv, sizeof k.iv);
+        assert_memory_equal(k.hp, want.hp, sizeof k.hp);
+    }
 }
 
 static void assert_rfc_event(const struct app_run *r, size_t i, const char *version)
@@ -321,6 +403,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc9001_a1_keys),
+        cmocka_unit_test(test_rfc9369_a1_keys),
+        cmocka_unit_test(test_keys_against_openssl_hkdf),
         cmocka_unit_test(test_rfc9001_a2_client_initial),
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_tampered),
