@@ -530,15 +530,23 @@ static void skip_oversized(struct mm_uplink *u, const struct mm_spool_batch *b)
         atomic_store(&u->st_acked, seq);
 }
 
-/* True (and marks drained) when a stop was asked and the spool is empty. */
-static bool stop_when_empty(struct mm_uplink *u)
+/* True when the program has asked the thread to stop. */
+static bool stop_asked(struct mm_uplink *u)
 {
     pthread_mutex_lock(&u->lock);
     bool stop = u->stopping;
-    if (stop)
-        u->drained = true;
     pthread_mutex_unlock(&u->lock);
     return stop;
+}
+
+/* Marks the spool drained. Only a read that began after the stop was asked
+ * proves it: the program syncs its last records before it asks, so an
+ * empty read from before the ask may have missed them. */
+static void mark_drained(struct mm_uplink *u)
+{
+    pthread_mutex_lock(&u->lock);
+    u->drained = true;
+    pthread_mutex_unlock(&u->lock);
 }
 
 static void *uplink_main(void *arg)
@@ -548,13 +556,17 @@ static void *uplink_main(void *arg)
     unsigned failures = 0;
     while (!give_up(u)) {
         struct mm_spool_batch b = {0};
+        bool asked_before_read = stop_asked(u);
         int r = mm_spool_reader_next(u->reader, batch_max, BATCH_BYTES_MAX, &b);
         if (r == 0 && b.count == 0) {
             mm_spool_batch_free(&b);
-            if (stop_when_empty(u))
+            if (asked_before_read) {
+                mark_drained(u);
                 break;
-            nap(u, IDLE_POLL_MS);
-            continue;
+            }
+            if (!stop_asked(u))
+                nap(u, IDLE_POLL_MS);
+            continue; /* asked meanwhile: read once more at once */
         }
         if (r == 0)
             r = deliver(u, &b);
