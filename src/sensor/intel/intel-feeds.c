@@ -73,8 +73,10 @@ struct mm__intel_piece_file {
     bool changed;                  /* it changed and the bytes not taken yet are not sure */
     bool nul;                      /* a NUL byte: the text ends before it */
     bool grew;                     /* it holds more than size bytes (its end was read) */
-    int changed_line;              /* first line read again after a change (0: none) */
-    uint64_t reread;               /* bytes settle read again (see settle) */
+    bool restart;                  /* rewritten after lines were taken: read it from its start */
+    unsigned restarts;             /* times it was read again from its start */
+    int restart_line;              /* lines taken before the first restart */
+    uint64_t reread;               /* bytes settle (and restarts) read again */
 };
 
 /* Reads up to n bytes at offset (n > 0); the count, 0 at the end of the
@@ -214,7 +216,10 @@ static bool settle(struct mm__intel_piece_file *f, char *text, size_t n, uint64_
  * byte; a read error; no memory). The file is checked (unchanged) after
  * the read; when it changed, the bytes not taken yet are read again
  * (settle): agreed, the load goes on from the file as it is now (a file
- * that merely grew at its end agrees at once); else they are not used. */
+ * that merely grew at its end agrees at once), unless lines were taken
+ * already and the bytes differ: then nothing more is taken and f->restart
+ * asks for the file to be read again from its start; else they are not
+ * used. */
 static bool read_piece(struct mm__intel_lines *it)
 {
     struct mm__intel_piece_file *f = it->file;
@@ -245,8 +250,22 @@ static bool read_piece(struct mm__intel_lines *it)
     } else if (got == 0) {
         f->changed = true; /* it ended early */
     }
-    if (again && it->lineno > 0 && f->changed_line == 0)
-        f->changed_line = it->lineno + 1;
+    if (again && it->lineno > 0) {
+        /* Rewritten after lines were taken: the bytes read again are the
+         * new content at the old one's offsets, which may lie under
+         * another header, reference or line number in the new content.
+         * It is read again from its start (load_pieces), when allowed. */
+        if (f->restarts < SETTLE_READS && reread_allowed(f, f->offset + (uint64_t)got))
+            f->restart = true;
+        else
+            f->changed = true; /* taken as not settled */
+        got = 0;
+        it->after = 0;
+        it->start = it->p = it->end = kept;
+        *kept = '\0';
+        it->pieces++;
+        return false;
+    }
     char *end = to + got;
     /* (kept too: read again, they may have changed) */
     char *nul = again || got > 0
@@ -307,7 +326,7 @@ static char *next_line(struct mm__intel_lines *it)
         if (!read_piece(it))
             break;
     }
-    if (it->file && (it->file->changed || it->file->nul || it->file->grew)) {
+    if (it->file && (it->file->changed || it->file->nul || it->file->grew || it->file->restart)) {
         it->p = it->end; /* the cut line */
         return NULL;
     }
@@ -1076,8 +1095,10 @@ static bool lines_start(const struct mm__intel_lines *it)
  * whole text. The file is read once: each piece is checked against the
  * file's state after it is read (see read_piece). A file that changed and
  * did not settle, or in which a NUL byte follows the first piece, ends
- * there (a malformed line says so); one that grew at its end, that changed
- * and was read again, or that was replaced, is noted (not malformed). */
+ * there (a malformed line says so); one that grew at its end, or that was
+ * replaced, is noted (not malformed). One rewritten after lines were taken
+ * stops with f->restart set: mm__intel_load_file reads it again from its
+ * start. */
 static int load_pieces(struct mm_intel *in, const char *path, struct mm__intel_lines *it,
                        struct mm_intel_file_report *rep)
 {
@@ -1086,23 +1107,46 @@ static int load_pieces(struct mm_intel *in, const char *path, struct mm__intel_l
     struct stat now;
     if (r == 0 && f->err)
         r = f->err;
-    if (r != 0)
+    if (r != 0 || f->restart)
         return r;
     if (f->changed) { /* at the line not read whole (see next_line) */
         report_bad(rep, it->lineno + 1, "file changed while it was read");
     } else if (f->nul) {
         report_bad(rep, it->lineno + 1, "NUL byte: not text from here on");
-    } else if (f->changed_line > 0) {
-        rep->note = MM_INTEL_NOTE_CHANGED;
-        rep->note_line = f->changed_line;
     } else if (f->grew) {
         rep->note = MM_INTEL_NOTE_GREW;
         rep->note_line = it->lineno + 1;
+    } else if (f->restarts > 0) {
+        rep->note = MM_INTEL_NOTE_CHANGED;
+        rep->note_line = f->restart_line;
     }
     if (rep->note == MM_INTEL_NOTE_NONE && stat(path, &now) == 0 &&
         (now.st_ino != f->st.st_ino || now.st_dev != f->st.st_dev))
         rep->note = MM_INTEL_NOTE_REPLACED;
     return 0;
+}
+
+/* Sets f up to read fd (in the state st) from its start into b; what an
+ * earlier read of it counted (restarts, restart_line, reread) carries
+ * over. False when it is not a regular file within the size limit, or on
+ * ENOMEM. */
+static bool piece_file_open(struct mm__intel_piece_file *f, int fd, struct mm__intel_block *b,
+                            const struct stat *st)
+{
+    if (!S_ISREG(st->st_mode) || st->st_size < 0 || (uint64_t)st->st_size > FEED_FILE_MAX)
+        return false;
+    size_t size = (size_t)st->st_size, first = size < feed_piece ? size : feed_piece;
+    if (mm__intel_block_resize(b, first + 1) != 0)
+        return false;
+    mm__intel_block_populate(b, 0, first + 1);
+    *f = (struct mm__intel_piece_file){.fd = fd,
+                                       .block = b,
+                                       .size = size,
+                                       .st = *st,
+                                       .restarts = f->restarts,
+                                       .restart_line = f->restart_line,
+                                       .reread = f->reread};
+    return true;
 }
 
 /* Reads a feed file into in: a regular file is read a piece at a time
@@ -1114,10 +1158,14 @@ static int load_pieces(struct mm_intel *in, const char *path, struct mm__intel_l
  * it always did. Only a path that names a regular file is opened here
  * (without blocking, should it have become something else): a named pipe
  * opened and closed again before mm_file_read opens it would lose what a
- * producer wrote into it. */
+ * producer wrote into it. A file rewritten after some of its lines were
+ * taken is read again from its start, as if its new content had been
+ * read from the start (its header, reference and line numbers; the report
+ * is the new content's, noted); the lines taken before stay in the set. */
 int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep)
 {
     struct mm__intel_block *b = mm__intel_text_block(in);
+    struct mm__intel_piece_file f = {0};
     char *text = NULL;
     size_t len = 0;
     struct stat st;
@@ -1127,26 +1175,28 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
     if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         goto whole;
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
-        (uint64_t)st.st_size > FEED_FILE_MAX)
+    if (fd < 0 || fstat(fd, &st) != 0)
         goto whole;
-    size_t size = (size_t)st.st_size, first = size < feed_piece ? size : feed_piece;
-    if (mm__intel_block_resize(b, first + 1) == 0) {
-        struct mm__intel_piece_file f = {.fd = fd, .block = b, .size = size, .st = st};
+    for (;;) {
         struct mm__intel_lines it;
-        mm__intel_block_populate(b, 0, first + 1);
+        if (!piece_file_open(&f, fd, b, &st))
+            goto whole; /* (too large, or no memory: as mm_file_read answers) */
         /* (a file that changed before its first lines settled is not read
          * whole either: it would be read as it is, a cut line and all) */
-        if (first_piece(&it, &f, size) && !f.nul && (f.changed || lines_start(&it))) {
-            r = load_pieces(in, path, &it, rep);
+        if (!first_piece(&it, &f, f.size) || f.nul || !(f.changed || lines_start(&it)))
+            break;
+        r = load_pieces(in, path, &it, rep);
+        if (r != 0 || !f.restart || fstat(fd, &st) != 0) {
             close(fd);
             return r;
         }
+        if (f.restarts++ == 0)
+            f.restart_line = it.lineno;
     }
-    if (!read_whole(fd, b, size))
-        goto whole;
+    if (f.restarts > 0 || !read_whole(fd, b, (size_t)st.st_size))
+        goto whole; /* (read again from its start: as it is now) */
     close(fd);
-    return mm__intel_load_text(in, path, b->p, size, rep);
+    return mm__intel_load_text(in, path, b->p, (size_t)st.st_size, rep);
 whole:
     if (fd >= 0)
         close(fd);
@@ -1160,6 +1210,10 @@ whole:
         return r;
     r = mm__intel_load_text(in, path, text, len, rep);
     free(text);
+    if (f.restarts > 0 && rep->note == MM_INTEL_NOTE_NONE) {
+        rep->note = MM_INTEL_NOTE_CHANGED;
+        rep->note_line = f.restart_line;
+    }
     return r;
 }
 

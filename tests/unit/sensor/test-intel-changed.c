@@ -150,6 +150,19 @@ static void addresses(struct mm_buf *b, unsigned lines)
     }
 }
 
+/* The crafted feed most tests use, into b (reset first): head, 150
+ * addresses 10.1.x.y, line (where it starts: in line151), then tail
+ * addresses more. */
+static void craft(struct mm_buf *b, const char *head, const char *line, unsigned tail)
+{
+    mm_buf_reset(b);
+    add(b, head);
+    addresses(b, 150);
+    line151 = b->len;
+    add(b, line);
+    addresses(b, tail);
+}
+
 /* Loads path read in pieces of piece bytes (0: the default, larger than
  * the test's files) with change done to it while it is read; returns the
  * sealed set. */
@@ -685,6 +698,126 @@ static void test_json_one_line(void **state)
     mm_buf_free(&text);
 }
 
+/* Rewritten in place (same size, after the piece holding line 151's first
+ * bytes was read) into a version with two lines where the old one had one
+ * at its start, and a malformed line where the old one had 10.2.3.145:
+ * the new version is read from its start, so the malformed line is
+ * reported with its own number (153), not the old version's (152). */
+static void test_reread_line_numbers(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    craft(&grown, "#aaa\n#bbbb\n", "bad line 1\n", 100);
+    craft(&text, "#aaaaaaaaa\n", "10.2.3.145\n", 100);
+    assert_int_equal(grown.len, text.len);
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    change = CHANGE_REWRITE;
+    after = true;
+    change_at = line151 + 1;
+    struct mm_intel *in = load_changed(&rep);
+    assert_false(listed_ip(in, "10.2.3.145"));
+    assert_int_equal(rep.loaded, 250);
+    assert_int_equal(rep.malformed, 1);
+    assert_int_equal(rep.first_bad_line, 153);
+    assert_string_equal(rep.first_bad_reason, "more than one field on a list line");
+    assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
+    assert_true(rep.note_line > 64 && rep.note_line <= 151);
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
+/* Rewritten in place longer (without truncation) after line 151's piece
+ * was read: the new version is read whole, its last line too (the read
+ * stopped at the old size), and the note says it was rewritten. */
+static void test_reread_longer(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    craft(&grown, "", "10.2.5.167\n", 200);
+    add(&grown, "10.4.4.4\n");
+    craft(&text, "", "10.2.3.145\n", 100);
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    change = CHANGE_REWRITE;
+    after = true;
+    change_at = line151 + 1;
+    struct mm_intel *in = load_changed(&rep);
+    assert_true(listed_ip(in, "10.2.5.167"));
+    assert_true(listed_ip(in, "10.4.4.4"));
+    assert_false(listed_ip(in, "10.2.3.145"));
+    assert_int_equal(rep.loaded, 352);
+    assert_int_equal(rep.malformed, 0);
+    assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
+/* A Feodo-style CSV whose columns are swapped by a rewrite in place (same
+ * size) in the middle of the load: the lines read again are read under the
+ * new header, not the old one (which made "443" the address). */
+static void test_reread_csv_header(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    mm_buf_reset(&grown);
+    add(&text, "dst_ip,dst_port,malware\n");
+    add(&grown, "dst_port,dst_ip,malware\n");
+    for (unsigned i = 0; i < 200; i++) {
+        char line[64];
+        if (i == 100)
+            change_at = text.len + 1;
+        snprintf(line, sizeof line, "10.1.%u.%u,443,emotet\n", i / 200, 10 + i % 200);
+        add(&text, line);
+        snprintf(line, sizeof line, "443,10.1.%u.%u,emotet\n", i / 200, 10 + i % 200);
+        add(&grown, line);
+    }
+    assert_int_equal(grown.len, text.len);
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    change = CHANGE_REWRITE;
+    after = true;
+    struct mm_intel *in = load_changed(&rep);
+    struct mm_addr a;
+    assert_int_equal(mm_addr_parse("10.1.0.209", &a), 0);
+    assert_true(mm_intel_match_ip(in, &a, 443, NULL));
+    assert_false(mm_intel_match_ip(in, &a, 80, NULL));
+    assert_string_equal(rep.format, "feodo");
+    assert_int_equal(rep.loaded, 200);
+    assert_int_equal(rep.malformed, 0);
+    assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
+/* A Maltrail trail whose reference is rewritten (same size, in place) in
+ * the middle of the load: the lines read again carry the new version's
+ * reference, not the one the old version gave above them. */
+static void test_reread_reference(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    struct mm_intel_hit hit;
+    struct mm_addr a;
+    craft(&grown, "# Maltrail\n# Reference: https://b.example/new\n", "10.2.5.167\n", 100);
+    craft(&text, "# Maltrail\n# Reference: https://a.example/old\n", "10.2.3.145\n", 100);
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    change = CHANGE_REWRITE;
+    after = true;
+    change_at = line151 + 1;
+    struct mm_intel *in = load_changed(&rep);
+    assert_int_equal(mm_addr_parse("10.2.5.167", &a), 0);
+    assert_true(mm_intel_match_ip(in, &a, 0, &hit));
+    assert_string_equal(hit.reference, "https://b.example/new");
+    assert_string_equal(hit.family, "feed");
+    assert_string_equal(rep.format, "maltrail");
+    assert_int_equal(rep.loaded, 251);
+    assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -705,6 +838,10 @@ int main(void)
         cmocka_unit_test(test_report_line),
         cmocka_unit_test(test_long_line_appended),
         cmocka_unit_test(test_json_one_line),
+        cmocka_unit_test(test_reread_line_numbers),
+        cmocka_unit_test(test_reread_longer),
+        cmocka_unit_test(test_reread_csv_header),
+        cmocka_unit_test(test_reread_reference),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
