@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -38,6 +39,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/str.h"
+#include "core/timefmt.h"
 
 #define FEED_FILE_MAX  ((size_t)512 * 1024 * 1024)
 #define DIR_DEPTH_MAX  8
@@ -74,6 +76,8 @@ struct mm__intel_piece_file {
     bool nul;                      /* a NUL byte: the text ends before it */
     bool grew;                     /* it holds more than size bytes (its end was read) */
     bool restart;                  /* rewritten after lines were taken: read it from its start */
+    bool strict;                   /* the settle rule is on: a change is not settled by reads */
+    bool unsettled;                /* it changed under the settle rule (restart is set too) */
     unsigned restarts;             /* times it was read again from its start */
     int restart_line;              /* lines taken before the first restart */
     uint64_t reread;               /* bytes settle (and restarts) read again */
@@ -244,18 +248,22 @@ static bool read_piece(struct mm__intel_lines *it)
     if (got < 0) {
         f->err = MM_EIO;
         got = 0;
-    } else if (!unchanged(f) && !settle(f, kept, keep + (size_t)got, it->before, &again)) {
+    } else if (!unchanged(f) && f->strict) {
+        f->unsettled = f->restart = true; /* being written: it may be half-written */
+    } else if (!f->strict && !unchanged(f) &&
+               !settle(f, kept, keep + (size_t)got, it->before, &again)) {
         f->changed = true; /* the piece is not used; the bytes kept were read before */
         got = 0;
     } else if (got == 0) {
         f->changed = true; /* it ended early */
     }
-    if (again && it->lineno > 0) {
+    if ((again && it->lineno > 0) || f->unsettled) {
         /* Rewritten after lines were taken: the bytes read again are the
          * new content at the old one's offsets, which may lie under
          * another header, reference or line number in the new content.
          * It is read again from its start (load_pieces), when allowed. */
-        if (f->restarts < SETTLE_READS && reread_allowed(f, f->offset + (uint64_t)got))
+        if (f->unsettled ||
+            (f->restarts < SETTLE_READS && reread_allowed(f, f->offset + (uint64_t)got)))
             f->restart = true;
         else
             f->changed = true; /* taken as not settled */
@@ -1149,6 +1157,59 @@ static bool piece_file_open(struct mm__intel_piece_file *f, int fd, struct mm__i
     return true;
 }
 
+/* ---- the settle rule ------------------------------------------------------- */
+
+/* How many ms the file of state st is still too young for the settle rule
+ * of ms: 0 when its modification and change times are both at least ms
+ * old (or more than ms ahead of the clock: a time that is not the
+ * writer's now). */
+static int64_t young_ms(const struct stat *st, unsigned ms)
+{
+    struct timespec now;
+    const struct timespec *t =
+        st->st_mtim.tv_sec > st->st_ctim.tv_sec || (st->st_mtim.tv_sec == st->st_ctim.tv_sec &&
+                                                    st->st_mtim.tv_nsec > st->st_ctim.tv_nsec)
+            ? &st->st_mtim
+            : &st->st_ctim;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t age = (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+    return age >= (int64_t)ms || age <= -(int64_t)ms ? 0 : (int64_t)ms - age;
+}
+
+/* Waits until fd (its state in *st, kept current) has settled under s, up
+ * to s->wait_until: true when it has (or fstat fails: the read says so). */
+static bool wait_settled(int fd, const struct mm_intel_settle *s, struct stat *st)
+{
+    for (;;) {
+        if (fstat(fd, st) != 0)
+            return true;
+        int64_t young = young_ms(st, s->ms), now = mm_time_mono_usec();
+        if (young == 0)
+            return true;
+        if (s->wait_until == 0 || now >= s->wait_until)
+            return false;
+        int64_t us = young * 1000 + 1000;
+        if (us > s->wait_until - now)
+            us = s->wait_until - now;
+        struct timespec d = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000};
+        while (nanosleep(&d, &d) != 0 && errno == EINTR)
+            ;
+    }
+}
+
+/* A feed not settled at a reload: what the set before held from it. */
+static int keep_feed(struct mm_intel *in, const char *path, const struct mm_intel *previous,
+                     struct mm_intel_file_report *rep)
+{
+    size_t kept = 0;
+    int r = mm__intel_keep(in, previous, path,
+                           name_has(path, "whitelist") || name_has(path, "allowlist"), &kept);
+    snprintf(rep->format, sizeof rep->format, "kept");
+    rep->loaded = kept;
+    rep->note = MM_INTEL_NOTE_KEPT;
+    return r;
+}
+
 /* Reads a feed file into in: a regular file is read a piece at a time
  * (load_pieces; a file of up to a piece in one), unless its first piece
  * shows that it must be read whole for mm__intel_load_text (a NUL byte:
@@ -1161,11 +1222,17 @@ static bool piece_file_open(struct mm__intel_piece_file *f, int fd, struct mm__i
  * producer wrote into it. A file rewritten after some of its lines were
  * taken is read again from its start, as if its new content had been
  * read from the start (its header, reference and line numbers; the report
- * is the new content's, noted); the lines taken before stay in the set. */
+ * is the new content's, noted); the lines taken before stay in the set.
+ * Under the settle rule (mm_intel_settle) a file is read only once it has
+ * settled, and again from its start once it has settled again after any
+ * change while it was read; not settled in time, it is kept from the set
+ * before or loaded as read, noted. */
 int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep)
 {
     struct mm__intel_block *b = mm__intel_text_block(in);
+    const struct mm_intel_settle *rule = mm__intel_settle_of(in);
     struct mm__intel_piece_file f = {0};
+    bool strict = rule->ms > 0, unsettled = false;
     char *text = NULL;
     size_t len = 0;
     struct stat st;
@@ -1179,24 +1246,50 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
         goto whole;
     for (;;) {
         struct mm__intel_lines it;
+        if (strict && (f.restarts >= SETTLE_READS || !wait_settled(fd, rule, &st))) {
+            if (rule->previous) {
+                close(fd);
+                return keep_feed(in, path, rule->previous, rep);
+            }
+            strict = false; /* (no set before: as it is now) */
+            unsettled = true;
+        }
         if (!piece_file_open(&f, fd, b, &st))
             goto whole; /* (too large, or no memory: as mm_file_read answers) */
+        f.strict = strict;
         /* (a file that changed before its first lines settled is not read
          * whole either: it would be read as it is, a cut line and all) */
-        if (!first_piece(&it, &f, f.size) || f.nul || !(f.changed || lines_start(&it)))
-            break;
-        r = load_pieces(in, path, &it, rep);
-        if (r != 0 || !f.restart || fstat(fd, &st) != 0) {
+        if (!first_piece(&it, &f, f.size) || f.nul || !(f.changed || lines_start(&it))) {
+            if (f.restart && f.unsettled)
+                goto again; /* (in its first piece) */
+            if (f.restarts > 0 || !read_whole(fd, b, f.size))
+                goto whole; /* (read again from its start: as it is now) */
+            if (strict && !unchanged(&f)) {
+                f.restarts++;
+                continue;
+            }
             close(fd);
-            return r;
+            r = mm__intel_load_text(in, path, b->p, f.size, rep);
+            break;
         }
+        r = load_pieces(in, path, &it, rep);
+        if (r != 0 || !f.restart) {
+            close(fd);
+            break;
+        }
+    again:
         if (f.restarts++ == 0)
             f.restart_line = it.lineno;
+        if (fstat(fd, &st) != 0) {
+            close(fd);
+            return MM_EIO;
+        }
     }
-    if (f.restarts > 0 || !read_whole(fd, b, (size_t)st.st_size))
-        goto whole; /* (read again from its start: as it is now) */
-    close(fd);
-    return mm__intel_load_text(in, path, b->p, (size_t)st.st_size, rep);
+    if (unsettled && r == 0) {
+        rep->note = MM_INTEL_NOTE_UNSETTLED;
+        rep->note_line = 0;
+    }
+    return r;
 whole:
     if (fd >= 0)
         close(fd);
@@ -1214,6 +1307,8 @@ whole:
         rep->note = MM_INTEL_NOTE_CHANGED;
         rep->note_line = f.restart_line;
     }
+    if (unsettled && r == 0)
+        rep->note = MM_INTEL_NOTE_UNSETTLED;
     return r;
 }
 

@@ -30,9 +30,11 @@ struct mm_intel_hit {
  * counted as malformed; see docs/design/intel.md, "Feed files"). */
 enum mm_intel_note {
     MM_INTEL_NOTE_NONE = 0,
-    MM_INTEL_NOTE_GREW,     /* grew at its end: lines from note_line on are for the next load */
-    MM_INTEL_NOTE_CHANGED,  /* rewritten: lines from note_line on were read again, as it is now */
-    MM_INTEL_NOTE_REPLACED, /* another file was renamed over it: the one opened was loaded */
+    MM_INTEL_NOTE_GREW,      /* grew at its end: lines from note_line on are for the next load */
+    MM_INTEL_NOTE_CHANGED,   /* rewritten: lines from note_line on were read again, as it is now */
+    MM_INTEL_NOTE_REPLACED,  /* another file was renamed over it: the one opened was loaded */
+    MM_INTEL_NOTE_KEPT,      /* still being written: not read; its previous indicators were kept */
+    MM_INTEL_NOTE_UNSETTLED, /* still being written after the wait: loaded as it was read */
 };
 
 /* Per-file load summary; malformed lines are counted and reported, never fatal. */
@@ -47,6 +49,25 @@ struct mm_intel_file_report {
 };
 
 int mm_intel_new(struct mm_intel **out);
+
+/* The settle rule (docs/design/intel.md, "Feeds still being written"): a
+ * feed file modified (mtime or ctime) less than ms ago may be half-written
+ * (a write() sets the times before it copies its bytes), so it is not
+ * taken as read. Before its read, and again when it changes while it is
+ * read, such a feed is waited for until it is ms old, up to wait_until (a
+ * CLOCK_MONOTONIC time in microseconds; 0: no wait), and then read again
+ * from its start; still not settled, a load with a previous set (a
+ * reload) keeps that set's indicators of the feed instead (the report's
+ * note MM_INTEL_NOTE_KEPT: load it again later), one without loads it as
+ * it was read (MM_INTEL_NOTE_UNSETTLED). ms 0: off (the default). The
+ * previous set must outlive the loads; it is only read (a sealed set's
+ * entries do not change while another thread matches with it). */
+struct mm_intel_settle {
+    unsigned ms;
+    int64_t wait_until;
+    const struct mm_intel *previous;
+};
+void mm_intel_settle(struct mm_intel *in, const struct mm_intel_settle *s);
 /* Loads a file, or every regular file in a directory (sorted, recursive).
  * Appends a report per file to *reports (realloc'd array, count in *nreports;
  * pass NULL to skip). Fails only on I/O errors or ENOMEM. */
