@@ -260,6 +260,10 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
     if ((r = setting_long(o, c->stats, "sensor", "stats_interval", 0, 0, 86400, &v)) != 0)
         return r;
     o->stats_interval = v;
+    if ((r = setting_long(o, NULL, "intel", "settle_ms", MM_INTEL_SETTLE_MS_DEFAULT, 0, 600000,
+                          &v)) != 0)
+        return r;
+    o->intel_settle_ms = (unsigned)v;
     if ((r = setting_long(o, NULL, "output", "eve_max_bytes", 0, 0, 1L << 40, &v)) != 0)
         return r;
     o->eve_max_bytes = (uint64_t)v;

@@ -19,6 +19,7 @@
 #include "core/json-pool.h"
 #include "core/log.h"
 #include "core/msg.h"
+#include "core/timefmt.h"
 #include "sensor/capture.h"
 #include "sensor/enrol.h"
 #include "sensor/intel/intel.h"
@@ -69,8 +70,13 @@ struct run {
     struct mm_intel *intel;
     struct mm_reload reload;
     struct mm_uplink *uplink; /* enrol.c; NULL without a centre */
+    int64_t retry_at;         /* monotonic usec of a reload for feeds not settled; 0: none */
+    int64_t retry_delay;      /* usec until the next one, doubled while feeds stay unsettled */
     int exit_code;
 };
+
+/* The longest wait between reloads for feeds still being written. */
+#define RETRY_DELAY_MAX ((int64_t)60 * 1000000)
 
 /* Puts a freshly built intel set in place (between packets). */
 static void reload_apply(struct run *run, struct mm_intel *fresh, int rc)
@@ -81,6 +87,17 @@ static void reload_apply(struct run *run, struct mm_intel *fresh, int rc)
     }
     mm_intel_free(mm__sensor_swap_intel(run->sensor, fresh));
     run->intel = fresh;
+    /* feeds still being written kept their indicators: read them again once
+     * they have settled (the settle time, doubled while they stay unsettled) */
+    if (run->reload.kept > 0) {
+        int64_t first = (int64_t)run->opt.intel_settle_ms * 1000;
+        run->retry_delay = run->retry_delay == 0 ? first : run->retry_delay * 2;
+        if (run->retry_delay > RETRY_DELAY_MAX)
+            run->retry_delay = first > RETRY_DELAY_MAX ? first : RETRY_DELAY_MAX;
+        run->retry_at = mm_time_mono_usec() + run->retry_delay;
+    } else {
+        run->retry_at = run->retry_delay = 0;
+    }
     run->sensor->st.intel_reloads++;
     run->sensor->st.intel_indicators = mm_intel_count(fresh);
     if (!run->opt.quiet)
@@ -90,9 +107,14 @@ static void reload_apply(struct run *run, struct mm_intel *fresh, int rc)
 /* Between packets: start a requested reload, swap in a finished one. */
 static void reload_step(struct run *run)
 {
+    if (run->retry_at != 0 && mm_time_mono_usec() >= run->retry_at) {
+        run->retry_at = 0;
+        reload_requested = 1;
+    }
     if (reload_requested) {
         reload_requested = 0;
-        if (mm_reload_start(&run->reload, run->opt.intel_paths, run->opt.nintel) == 0 &&
+        if (mm_reload_start(&run->reload, run->opt.intel_paths, run->opt.nintel,
+                            run->opt.intel_settle_ms, run->intel) == 0 &&
             !run->opt.quiet)
             mm_msg_print(stderr, PROG, "sensor-log", "intel.reload_start");
     }
@@ -200,7 +222,13 @@ static int start(struct run *run, struct mm_capture **live)
     if (run->opt.iface && (r = open_live(run, live)) != 0)
         return r;
     live_capture = *live;
-    if (mm_intel_build(run->opt.intel_paths, run->opt.nintel, stderr, &run->intel) != 0) {
+    /* a feed still being written is waited for, a few settle times at most */
+    struct mm_intel_settle rule = {.ms = run->opt.intel_settle_ms,
+                                   .wait_until =
+                                       mm_time_mono_usec() + (int64_t)run->opt.intel_settle_ms *
+                                                                 1000 * MM_INTEL_SETTLE_WAIT};
+    if (mm_intel_build_settled(run->opt.intel_paths, run->opt.nintel, &rule, stderr, &run->intel,
+                               NULL) != 0) {
         mm_msg_print(stderr, PROG, "sensor-log", "intel.cannot_load");
         return EXIT_INPUT;
     }

@@ -31,9 +31,11 @@ static void note_text(char *out, size_t n, const struct mm_intel_file_report *re
         [MM_INTEL_NOTE_GREW] = "intel.note_grew",
         [MM_INTEL_NOTE_CHANGED] = "intel.note_changed",
         [MM_INTEL_NOTE_REPLACED] = "intel.note_replaced",
+        [MM_INTEL_NOTE_KEPT] = "intel.note_kept",
+        [MM_INTEL_NOTE_UNSETTLED] = "intel.note_unsettled",
     };
     out[0] = '\0';
-    if (rep->note > MM_INTEL_NOTE_NONE && rep->note <= MM_INTEL_NOTE_REPLACED)
+    if (rep->note > MM_INTEL_NOTE_NONE && rep->note <= MM_INTEL_NOTE_UNSETTLED)
         mm_msg_format(out, n, "sensor-log", keys[rep->note], rep->note_line);
 }
 
@@ -56,17 +58,30 @@ static void print_report(FILE *log, const struct mm_intel_file_report *rep)
 
 int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_intel **out)
 {
+    return mm_intel_build_settled(paths, n, NULL, log, out, NULL);
+}
+
+int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_intel_settle *rule,
+                           FILE *log, struct mm_intel **out, size_t *kept)
+{
     *out = NULL;
+    if (kept)
+        *kept = 0;
     struct mm_intel *in = NULL;
     int r = mm_intel_new(&in);
     if (r != 0)
         return r;
+    mm_intel_settle(in, rule);
     for (size_t i = 0; i < n; i++) {
         struct mm_intel_file_report *reps = NULL;
         size_t nreps = 0;
         r = mm_intel_load(in, paths[i], &reps, &nreps);
-        for (size_t k = 0; log && k < nreps; k++)
-            print_report(log, &reps[k]);
+        for (size_t k = 0; k < nreps; k++) {
+            if (log)
+                print_report(log, &reps[k]);
+            if (kept && reps[k].note == MM_INTEL_NOTE_KEPT)
+                (*kept)++;
+        }
         free(reps);
         if (r != 0) {
             if (log)
@@ -88,19 +103,24 @@ static void *reload_main(void *arg)
 {
     struct mm_reload *r = arg;
     FILE *log = open_memstream(&r->log_text, &r->log_len);
-    r->rc = mm_intel_build(r->paths, r->npaths, log, &r->result);
+    struct mm_intel_settle rule = {.ms = r->settle_ms, .previous = r->previous};
+    r->rc = mm_intel_build_settled(r->paths, r->npaths, &rule, log, &r->result, &r->kept);
     if (log)
         fclose(log);
     atomic_store(&r->state, 2);
     return NULL;
 }
 
-int mm_reload_start(struct mm_reload *r, const char *const *paths, size_t n)
+int mm_reload_start(struct mm_reload *r, const char *const *paths, size_t n, unsigned settle_ms,
+                    const struct mm_intel *previous)
 {
     if (atomic_load(&r->state) != 0)
         return MM_EAGAIN;
     r->paths = paths;
     r->npaths = n;
+    r->settle_ms = settle_ms;
+    r->previous = previous;
+    r->kept = 0;
     r->result = NULL;
     r->rc = 0;
     r->log_text = NULL;

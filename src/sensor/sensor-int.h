@@ -21,13 +21,20 @@
 #include "sensor/sensor.h"
 
 /* Everything the command line and the config file decide (config.c). */
+/* [intel] settle_ms by default: a feed changed less than a second ago is
+ * not taken as read (see mm_intel_settle). */
+#define MM_INTEL_SETTLE_MS_DEFAULT 1000
+/* How many settle times the sensor's start waits for feeds to settle. */
+#define MM_INTEL_SETTLE_WAIT 3
+
 struct mm_sensor_options {
     const char **read_files; /* -r, in order */
     size_t nread;
     const char *iface, *bpf, *user; /* -i, --bpf, --user */
     const char **intel_paths;       /* --intel, in order */
     size_t nintel;
-    const char *eve_path; /* --eve / [output] eve; "-" stdout (default) */
+    unsigned intel_settle_ms; /* [intel] settle_ms (0: off) */
+    const char *eve_path;     /* --eve / [output] eve; "-" stdout (default) */
     const char *config_path;
     const char *state_dir;
     long stats_interval; /* seconds; 0: only at exit */

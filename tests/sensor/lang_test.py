@@ -114,7 +114,10 @@ def test_intel(tmp):
     with open(os.path.join(feeds, "hosts"), "w") as f:
         f.write("0.0.0.0 bad.example\nnot-an-address bad2.example\n")
     eve = os.path.join(tmp, "eve.json")
-    r = run(["--lang", "ja", "-r", pcap, "--eve", eve, "--intel", feeds], EN)
+    cfg = os.path.join(tmp, "settle.ini")  # (feeds written just before; not about settling)
+    with open(cfg, "w") as f:
+        f.write("[intel]\nsettle_ms = 0\n")
+    r = run(["--lang", "ja", "-r", pcap, "--eve", eve, "--intel", feeds, "--config", cfg], EN)
     check(r.returncode == 0, "exit %d: %s" % (r.returncode, r.stderr))
     check("bogons.txt: 形式 skipped" in r.stderr and "危険な宛先のリストではありません" in r.stderr,
           "skipped file: " + r.stderr)

@@ -498,7 +498,7 @@ def test_spool_crash(tmp):
     check(len(recs) >= len(kept) + 40000, "final run spooled %d" % (len(recs) - len(kept)))
 
 
-def test_sighup(tmp):
+def test_sighup(tmp, settle_ms=0):
     """SIGHUP while reading: intel is rebuilt in the background and swapped
     between packets; every packet is still processed."""
     fifo = os.path.join(tmp, "in.pcap")
@@ -507,8 +507,11 @@ def test_sighup(tmp):
     with open(intel, "w") as f:
         f.write("bad.example\n")
     eve = os.path.join(tmp, "eve.json")
+    cfg = os.path.join(tmp, "sensor.ini")
+    with open(cfg, "w") as f:  # settle_ms: test_sighup_settle; here written just before
+        f.write("[intel]\nsettle_ms = %d\n" % settle_ms)
     errf = open(os.path.join(tmp, "stderr"), "w+")
-    p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", eve, "--intel", intel],
+    p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", eve, "--intel", intel, "--config", cfg],
                          stdout=subprocess.DEVNULL, stderr=errf)
     staging = os.path.join(tmp, "all.pcap")
     many_udp_flows(staging, 2000, spacing=0.001)
@@ -519,7 +522,8 @@ def test_sighup(tmp):
         f.flush()
         with open(intel, "a") as i:
             i.write("worse.example\n")
-        time.sleep(0.3)
+        if settle_ms == 0:
+            time.sleep(0.3)
         p.send_signal(signal.SIGHUP)
         # Keep feeding packets while the new set is built: the swap happens
         # between packets, and nothing may be lost.
@@ -529,7 +533,7 @@ def test_sighup(tmp):
             f.write(data[off:off + 50 * rec])
             f.flush()
             off += 50 * rec
-            time.sleep(0.02)
+            time.sleep(0.02 if settle_ms == 0 else 0.1)
     p.wait(timeout=60)
     errf.seek(0)
     text = errf.read()
@@ -540,7 +544,22 @@ def test_sighup(tmp):
     check("intel reloaded" in text, text)
     st = [e for e in events(eve) if e["event_type"] == "stats"][-1]["stats"]
     check(st["decoder"]["pkts"] == 2000, json.dumps(st["decoder"]))
-    check(st["intel"]["reloads"] == 1, json.dumps(st["intel"]))
+    if settle_ms == 0:
+        check(st["intel"]["reloads"] == 1, json.dumps(st["intel"]))
+        check(st["intel"]["indicators"] == 2, json.dumps(st["intel"]))
+        return None
+    # SIGHUP right after the append: the feed is still being written, so the
+    # reload keeps its one indicator from before; the reload started once it
+    # has settled (without a signal) reads both
+    check("it is still being written" in text and "intel.txt: kept, 1 loaded" in text, text)
+    check(st["intel"]["reloads"] == 2, json.dumps(st["intel"]))
+    check(st["intel"]["indicators"] == 2, json.dumps(st["intel"]))
+    return None
+
+
+def test_sighup_settle(tmp):
+    """SIGHUP while a feed is still being written (the settle rule)."""
+    return test_sighup(tmp, settle_ms=300)
 
 
 def test_privdrop(tmp):
