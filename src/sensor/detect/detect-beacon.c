@@ -44,8 +44,8 @@ struct pair {
 /* The pairs are an open-addressed table (linear probing); whether a slot
  * is used, a tag of its hash and its pair's last start live in separate
  * small arrays (64 KiB each), so a look-up and the search for idle pairs
- * read those, not the pairs. Idle pairs are removed in place
- * (backward-shift deletion keeps every probe chain whole). */
+ * read those, not the pairs. Idle pairs are removed in place, and the
+ * pairs left put back so every probe chain stays whole (drop_idle). */
 struct beacon_state {
     unsigned char *pairs; /* PAIRS slots of stride bytes, cache-line aligned */
     size_t stride;
@@ -167,34 +167,43 @@ static uint64_t tag_of(uint64_t hash)
     return hash | 1ULL << 63;
 }
 
-/* Empties slot i and moves later pairs of its probe chain back so every
- * pair stays reachable from its home slot (Knuth's algorithm R). */
-static void remove_slot(struct beacon_state *st, size_t i)
+/* Removes the pairs idle for more than max_interval in one pass that also
+ * puts each pair left in the first free slot from its home on, so every
+ * probe chain is whole again. Until 2026-11 each idle pair was removed by
+ * backward-shift deletion (Knuth's algorithm R), which moved the rest of
+ * its cluster back by one slot per removal, through a libc memmove per
+ * pair: on the bench capture 161 drops removed 319 k pairs, and perf put
+ * 1.4 % of the run there. The same pairs stay; only their slots may
+ * differ, which no look-up sees.
+ *
+ * The pass starts after a free slot (the table is never more than three
+ * quarters full): no probe chain runs across it, so each pair's home lies
+ * between that slot and the pair, every slot from its home to it is
+ * settled (emptied if idle, or holding its pair for good) when the pair is
+ * reached, and the slot a pair leaves is free only for pairs after it. */
+static void drop_idle(struct beacon_state *st, int64_t now)
 {
-    for (size_t j = (i + 1) % PAIRS; st->tags[j]; j = (j + 1) % PAIRS) {
-        size_t home = st->tags[j] % PAIRS;
-        bool reachable = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-        if (reachable)
-            continue; /* its home lies after the hole: it may stay */
+    size_t start = 0;
+    while (st->tags[start])
+        start++; /* there is a free slot: used stays below PAIRS */
+    for (size_t k = 1; k < PAIRS; k++) {
+        size_t j = (start + k) % PAIRS;
+        if (!st->tags[j])
+            continue;
+        if (now - st->starts[j] > st->max_interval) {
+            st->tags[j] = 0;
+            st->used--;
+            continue;
+        }
+        size_t i = st->tags[j] % PAIRS;
+        while (i != j && st->tags[i])
+            i = (i + 1) % PAIRS;
+        if (i == j)
+            continue;
         memcpy(pair_at(st, i), pair_at(st, j), st->stride);
         st->tags[i] = st->tags[j];
         st->starts[i] = st->starts[j];
-        i = j;
-    }
-    st->tags[i] = 0;
-    st->used--;
-}
-
-/* Removes the pairs idle for more than max_interval. A slot a removal
- * filled is looked at again; pairs moved into slots already passed were
- * already found not idle. */
-static void drop_idle(struct beacon_state *st, int64_t now)
-{
-    for (size_t i = 0; i < PAIRS;) {
-        if (st->tags[i] && now - st->starts[i] > st->max_interval)
-            remove_slot(st, i);
-        else
-            i++;
+        st->tags[j] = 0;
     }
 }
 
