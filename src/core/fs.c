@@ -70,6 +70,19 @@ int mm_file_read(const char *path, size_t max, char **out, size_t *len)
     return *out ? 0 : MM_ENOMEM;
 }
 
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+bool mm_stat_same(const struct stat *a, const struct stat *b, unsigned fields)
+{
+    return (!(fields & MM_STAT_FILE) || (a->st_dev == b->st_dev && a->st_ino == b->st_ino)) &&
+           (!(fields & MM_STAT_SIZE) || a->st_size == b->st_size) &&
+           (!(fields & MM_STAT_MTIME) || same_time(&a->st_mtim, &b->st_mtim)) &&
+           (!(fields & MM_STAT_CTIME) || same_time(&a->st_ctim, &b->st_ctim));
+}
+
 int mm_fsync_parent(const char *path)
 {
     char *copy = strdup(path);

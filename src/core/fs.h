@@ -4,8 +4,11 @@
 #ifndef MM_CORE_FS_H
 #define MM_CORE_FS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+struct stat;
 
 /* Reads a whole file of at most max bytes into a new NUL-terminated buffer.
  * On success *out (free() it) and *len are set; MM_ETOOBIG past max,
@@ -29,5 +32,17 @@ int mm_mkdir_p(const char *dir, mode_t mode);
 
 /* fsyncs the directory holding path (after a rename or create). */
 int mm_fsync_parent(const char *path);
+
+/* The parts of a file's state (struct stat) mm_stat_same compares. */
+enum {
+    MM_STAT_FILE = 1u << 0,  /* device and inode: the same file */
+    MM_STAT_SIZE = 1u << 1,  /* its size */
+    MM_STAT_MTIME = 1u << 2, /* its modification time, to the nanosecond */
+    MM_STAT_CTIME = 1u << 3, /* its change time, to the nanosecond */
+};
+
+/* True when a and b agree in every part fields (MM_STAT_* ORed) names:
+ * whether a file is still the one, and as it was, when it was last seen. */
+bool mm_stat_same(const struct stat *a, const struct stat *b, unsigned fields);
 
 #endif

@@ -2340,8 +2340,7 @@ static bool same_as_saved(const struct mm_devices *d, const char *text, size_t l
     const struct stat *was = &d->saved_stat;
     return d->saved_text && d->saved_len == len && memcmp(d->saved_text, text, len) == 0 &&
            stat(d->state_path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len &&
-           st.st_dev == was->st_dev && st.st_ino == was->st_ino &&
-           st.st_mtim.tv_sec == was->st_mtim.tv_sec && st.st_mtim.tv_nsec == was->st_mtim.tv_nsec;
+           mm_stat_same(&st, was, MM_STAT_FILE | MM_STAT_MTIME);
 }
 
 /* Test hook: true makes every save form its text the old way. */

@@ -148,11 +148,8 @@ static bool piece_room(struct mm__intel_lines *it, size_t keep)
 static bool unchanged(const struct mm__intel_piece_file *f)
 {
     struct stat now;
-    return fstat(f->fd, &now) == 0 && now.st_dev == f->st.st_dev && now.st_ino == f->st.st_ino &&
-           now.st_size == f->st.st_size && now.st_mtim.tv_sec == f->st.st_mtim.tv_sec &&
-           now.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec &&
-           now.st_ctim.tv_sec == f->st.st_ctim.tv_sec &&
-           now.st_ctim.tv_nsec == f->st.st_ctim.tv_nsec;
+    return fstat(f->fd, &now) == 0 &&
+           mm_stat_same(&now, &f->st, MM_STAT_FILE | MM_STAT_SIZE | MM_STAT_MTIME | MM_STAT_CTIME);
 }
 
 /* How many times settle reads the bytes again before it gives up. */
@@ -1129,7 +1126,7 @@ static int load_pieces(struct mm_intel *in, const char *path, struct mm__intel_l
         rep->note_line = f->restart_line;
     }
     if (rep->note == MM_INTEL_NOTE_NONE && stat(path, &now) == 0 &&
-        (now.st_ino != f->st.st_ino || now.st_dev != f->st.st_dev))
+        !mm_stat_same(&now, &f->st, MM_STAT_FILE))
         rep->note = MM_INTEL_NOTE_REPLACED;
     return 0;
 }

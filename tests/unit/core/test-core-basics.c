@@ -310,6 +310,54 @@ static void test_time(void **state)
     }
 }
 
+/* mm_stat_same compares exactly the parts asked for: each part, changed
+ * alone, is seen by the masks that name it and by no other. */
+static void test_stat_same(void **state)
+{
+    (void)state;
+    static const unsigned parts[] = {MM_STAT_FILE,  MM_STAT_FILE,  MM_STAT_SIZE, MM_STAT_MTIME,
+                                     MM_STAT_MTIME, MM_STAT_CTIME, MM_STAT_CTIME};
+    const unsigned all = MM_STAT_FILE | MM_STAT_SIZE | MM_STAT_MTIME | MM_STAT_CTIME;
+    struct stat a;
+    memset(&a, 0, sizeof a);
+    a.st_dev = 8;
+    a.st_ino = 1234;
+    a.st_size = 4096;
+    a.st_mtim = (struct timespec){.tv_sec = 1700000000, .tv_nsec = 5};
+    a.st_ctim = (struct timespec){.tv_sec = 1700000001, .tv_nsec = 6};
+    a.st_mode = 0100644;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        struct stat b = a;
+        switch (i) {
+        case 0:
+            b.st_dev++;
+            break;
+        case 1:
+            b.st_ino++;
+            break;
+        case 2:
+            b.st_size++;
+            break;
+        case 3:
+            b.st_mtim.tv_sec++;
+            break;
+        case 4:
+            b.st_mtim.tv_nsec++;
+            break;
+        case 5:
+            b.st_ctim.tv_sec++;
+            break;
+        default:
+            b.st_ctim.tv_nsec++;
+            break;
+        }
+        b.st_mode = 0100600; /* (never compared) */
+        for (unsigned mask = 0; mask <= all; mask++)
+            assert_int_equal(mm_stat_same(&a, &b, mask), (mask & parts[i]) == 0);
+    }
+    assert_true(mm_stat_same(&a, &a, all));
+}
+
 static void test_fs(void **state)
 {
     (void)state;
@@ -364,7 +412,7 @@ int main(void)
         cmocka_unit_test(test_utf8),   cmocka_unit_test(test_lang),
         cmocka_unit_test(test_addr),   cmocka_unit_test(test_addr_v4_like_libc),
         cmocka_unit_test(test_ini),    cmocka_unit_test(test_time),
-        cmocka_unit_test(test_fs),
+        cmocka_unit_test(test_fs),     cmocka_unit_test(test_stat_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
