@@ -233,10 +233,7 @@ static void test_cut_short(void **state)
     (void)state;
     struct mm_buf text = {0};
     struct mm_intel_file_report rep;
-    addresses(&text, 150);
-    line151 = text.len;
-    add(&text, "10.2.3.123\n");
-    addresses(&text, 100);
+    craft(&text, "", "10.2.3.123\n", 100);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     change = CHANGE_CUT;
     cut_at = line151 + strlen("10.2.3.12");
@@ -256,10 +253,7 @@ static void test_cut_after_read(void **state)
     (void)state;
     struct mm_buf text = {0};
     struct mm_intel_file_report rep;
-    addresses(&text, 150);
-    line151 = text.len;
-    add(&text, "10.2.3.123\n");
-    addresses(&text, 100);
+    craft(&text, "", "10.2.3.123\n", 100);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     change = CHANGE_CUT;
     after = true;
@@ -303,12 +297,8 @@ static void test_grown(void **state)
     (void)state;
     struct mm_buf text = {0};
     struct mm_intel_file_report rep;
-    addresses(&text, 150);
-    add(&text, "10.9.9.9");
-    mm_buf_reset(&grown);
-    addresses(&grown, 150);
-    add(&grown, "10.2.3.123\n");
-    addresses(&grown, 100);
+    craft(&text, "", "10.9.9.9", 0);
+    craft(&grown, "", "10.2.3.123\n", 100);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     change = CHANGE_GROW;
     change_at = text.len - 2;
@@ -334,9 +324,7 @@ static void test_appended_mid_line(void **state)
     (void)state;
     struct mm_buf text = {0};
     struct mm_intel_file_report rep;
-    addresses(&text, 150);
-    line151 = text.len;
-    add(&text, "10.2.3.12");
+    craft(&text, "", "10.2.3.12", 0);
     mm_buf_reset(&grown);
     add(&grown, "3\n");
     addresses(&grown, 100);
@@ -383,9 +371,7 @@ static void test_small_appended(void **state)
     (void)state;
     struct mm_buf text = {0};
     struct mm_intel_file_report rep;
-    addresses(&text, 150);
-    line151 = text.len;
-    add(&text, "10.2.3.12");
+    craft(&text, "", "10.2.3.12", 0);
     mm_buf_reset(&grown);
     add(&grown, "3\n");
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
@@ -408,14 +394,8 @@ static void test_rewritten_same_size(void **state)
     (void)state;
     struct mm_buf text = {0};
     struct mm_intel_file_report rep;
-    addresses(&text, 150);
-    line151 = text.len;
-    add(&text, "10.2.3.145\n");
-    addresses(&text, 100);
-    mm_buf_reset(&grown);
-    addresses(&grown, 150);
-    add(&grown, "10.2.5.167\n");
-    addresses(&grown, 100);
+    craft(&text, "", "10.2.3.145\n", 100);
+    craft(&grown, "", "10.2.5.167\n", 100);
     assert_int_equal(grown.len, text.len);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     change = CHANGE_REWRITE;
@@ -443,21 +423,12 @@ static void test_rewritten_before_read(void **state)
     struct mm_intel_file_report rep;
     bool tried = false;
     for (unsigned k = 0; k < 64 && !tried; k++) {
-        struct mm_buf text = {0}, head = {0};
-        add(&head, "#");
-        for (unsigned i = 0; i < k; i++)
-            add(&head, "x");
-        add(&head, "\n");
-        assert_int_equal(mm_buf_append(&text, head.data, head.len), 0);
-        addresses(&text, 150);
-        line151 = text.len;
-        add(&text, "10.2.3.145\n");
-        addresses(&text, 100);
-        mm_buf_reset(&grown);
-        assert_int_equal(mm_buf_append(&grown, head.data, head.len), 0);
-        addresses(&grown, 150);
-        add(&grown, "10.2.5.167\n");
-        addresses(&grown, 100);
+        struct mm_buf text = {0};
+        char head[80] = "#";
+        memset(head + 1, 'x', k);
+        head[k + 1] = '\n';
+        craft(&grown, head, "10.2.5.167\n", 100);
+        craft(&text, head, "10.2.3.145\n", 100);
         assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
         change = CHANGE_REWRITE;
         starts_in = true;
@@ -472,7 +443,6 @@ static void test_rewritten_before_read(void **state)
             assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
         mm_intel_free(in);
         mm_buf_free(&text);
-        mm_buf_free(&head);
     }
     assert_true(tried);
 }
@@ -484,10 +454,7 @@ static void test_rewritten_again(void **state)
     (void)state;
     struct mm_buf text = {0};
     struct mm_intel_file_report rep;
-    addresses(&text, 150);
-    line151 = text.len;
-    add(&text, "10.2.3.145\n");
-    addresses(&text, 100);
+    craft(&text, "", "10.2.3.145\n", 100);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     change = CHANGE_AGAIN;
     change_at = line151;
@@ -512,9 +479,7 @@ static void test_small_rewritten_again(void **state)
     (void)state;
     struct mm_buf text = {0};
     struct mm_intel_file_report rep;
-    addresses(&text, 150);
-    line151 = text.len;
-    add(&text, "10.2.3.145\n");
+    craft(&text, "", "10.2.3.145\n", 0);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     change = CHANGE_AGAIN;
     change_at = line151;
@@ -562,8 +527,7 @@ static void test_replaced(void **state)
     (void)state;
     struct mm_buf text = {0};
     struct mm_intel_file_report rep;
-    addresses(&text, 150);
-    add(&text, "10.2.3.123\n");
+    craft(&text, "", "10.2.3.123\n", 0);
     mm_buf_reset(&grown);
     add(&grown, "10.7.7.7\n");
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
@@ -587,8 +551,7 @@ static void test_unchanged_last_line(void **state)
     (void)state;
     struct mm_buf text = {0};
     struct mm_intel_file_report rep;
-    addresses(&text, 150);
-    add(&text, "10.9.9.9");
+    craft(&text, "", "10.9.9.9", 0);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     for (int piece = 0; piece < 2; piece++) {
         struct mm_intel *in = load_piece(&rep, piece ? 64 : 0);
