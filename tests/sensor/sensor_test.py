@@ -18,6 +18,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -560,6 +561,56 @@ def test_sighup(tmp, settle_ms=0):
 def test_sighup_settle(tmp):
     """SIGHUP while a feed is still being written (the settle rule)."""
     return test_sighup(tmp, settle_ms=300)
+
+
+def test_settle_start(tmp):
+    """A feed rewritten again and again while the sensor starts (the settle
+    rule): the start waits three settle times for it, then loads it as it
+    was read and says so for that file; a feed left alone is read as always."""
+    feeds = os.path.join(tmp, "feeds")
+    os.mkdir(feeds)
+    busy, calm = os.path.join(feeds, "busy.txt"), os.path.join(feeds, "calm.txt")
+    with open(calm, "w") as f:
+        f.write("calm.example\n")
+    old = time.time() - 60
+    os.utime(calm, (old, old))  # (its ctime is new: the wait below covers it)
+    pcap = os.path.join(tmp, "empty.pcap")
+    g.PcapWriter(pcap).close()
+    cfg = os.path.join(tmp, "sensor.ini")
+    with open(cfg, "w") as f:
+        f.write("[intel]\nsettle_ms = 200\n")
+    stop = threading.Event()
+
+    def writer():
+        i = 0
+        while not stop.is_set():
+            with open(busy, "r+" if os.path.exists(busy) else "w") as f:
+                f.write("bad%04d.example\n" % (i % 10000))
+            i += 1
+            time.sleep(0.02)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        time.sleep(0.1)
+        t0 = time.monotonic()
+        r = run(["-r", pcap, "--eve", os.path.join(tmp, "eve.json"), "--intel", feeds,
+                 "--config", cfg])
+        took = time.monotonic() - t0
+    finally:
+        stop.set()
+        t.join()
+    check(r.returncode == 0, r.stderr)
+    check(sanitizer_clean(r.stderr), r.stderr)
+    lines = r.stderr.splitlines()
+    busy_line = [x for x in lines if "busy.txt" in x]
+    calm_line = [x for x in lines if "calm.txt" in x]
+    check(len(busy_line) == 1 and "still being written after the wait at start" in busy_line[0],
+          r.stderr)
+    check(len(calm_line) == 1 and "list, 1 loaded, 0 malformed" in calm_line[0] and
+          "written" not in calm_line[0], r.stderr)
+    check(0.55 <= took < 10, "start took %.2f s" % took)
+    return None
 
 
 def test_privdrop(tmp):
