@@ -1259,9 +1259,9 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
         if (!first_piece(&it, &f, f.size) || f.nul || !(f.changed || lines_start(&it))) {
             if (f.restart && f.unsettled)
                 goto again; /* (in its first piece) */
-            if (f.restarts > 0 || !read_whole(fd, b, f.size))
-                goto whole; /* (read again from its start: as it is now) */
-            if (strict && !unchanged(&f)) {
+            if (!read_whole(fd, b, f.size))
+                goto whole;
+            if (strict && !unchanged(&f)) { /* (changed while read whole) */
                 f.restarts++;
                 continue;
             }
