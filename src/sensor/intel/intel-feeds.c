@@ -241,6 +241,7 @@ static bool read_piece(struct mm__intel_lines *it)
         room = (size_t)it->after;
     memmove(kept, it->p, keep);
     ssize_t got = read_at(f->fd, to, room, f->offset);
+    struct stat was = f->st; /* (settle moves it on) */
     bool again = false;
     if (got < 0) {
         f->err = MM_EIO;
@@ -254,6 +255,13 @@ static bool read_piece(struct mm__intel_lines *it)
     } else if (got == 0) {
         f->changed = true; /* it ended early */
     }
+    /* Changed, but the bytes not taken yet read the same twice: grown at
+     * its end (appended to), cut short (it ends early: see below), or,
+     * with its size kept, rewritten before this read (what was taken may
+     * differ: read it again from its start too). */
+    if (!again && f->st.st_size == (off_t)f->size &&
+        !mm_stat_same(&f->st, &was, MM_STAT_FILE | MM_STAT_SIZE | MM_STAT_MTIME | MM_STAT_CTIME))
+        again = true;
     if ((again && it->lineno > 0) || f->unsettled) {
         /* Rewritten after lines were taken: the bytes read again are the
          * new content at the old one's offsets, which may lie under

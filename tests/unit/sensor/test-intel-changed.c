@@ -692,6 +692,30 @@ static void test_reread_line_numbers(void **state)
     mm_buf_free(&text);
 }
 
+/* The same, rewritten before the read of the piece holding line 100's
+ * first bytes (far from both changes): the bytes not taken yet read the
+ * same twice (new both times), but the file did not grow, so it was
+ * rewritten and is read again from its start too. */
+static void test_reread_between_pieces(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    craft(&grown, "#aaa\n#bbbb\n", "bad line 1\n", 100);
+    craft(&text, "#aaaaaaaaa\n", "10.2.3.145\n", 100);
+    change = CHANGE_REWRITE;
+    change_at = line151 / 2;
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    struct mm_intel *in = load_changed(&rep);
+    assert_false(listed_ip(in, "10.2.3.145"));
+    assert_int_equal(rep.loaded, 250);
+    assert_int_equal(rep.malformed, 1);
+    assert_int_equal(rep.first_bad_line, 153);
+    assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
 /* Rewritten in place longer (without truncation) after line 151's piece
  * was read: the new version is read whole, its last line too (the read
  * stopped at the old size), and the note says it was rewritten. */
@@ -1010,6 +1034,7 @@ int main(void)
         cmocka_unit_test(test_long_line_appended),
         cmocka_unit_test(test_json_one_line),
         cmocka_unit_test(test_reread_line_numbers),
+        cmocka_unit_test(test_reread_between_pieces),
         cmocka_unit_test(test_reread_longer),
         cmocka_unit_test(test_reread_csv_header),
         cmocka_unit_test(test_reread_reference),
