@@ -163,10 +163,12 @@ int mm_capture_linktype(const struct mm_capture *c)
     return c->linktype;
 }
 
-int mm_capture_next(struct mm_capture *c, struct mm_capture_packet *pkt, char *err, size_t errlen)
+/* mm_capture_next through libpcap (live capture, other files), out of line
+ * so that a file read in place reaches its reader by a plain tail call: with
+ * this path inline, every packet paid its frame (20 instructions a packet). */
+static __attribute__((noinline)) int next_pcap(struct mm_capture *c, struct mm_capture_packet *pkt,
+                                               char *err, size_t errlen)
 {
-    if (c->src)
-        return mm__capsrc_next(c->src, pkt, err, errlen);
     struct pcap_pkthdr *h;
     const u_char *data;
     int r = pcap_next_ex(c->pcap, &h, &data);
@@ -195,6 +197,13 @@ int mm_capture_next(struct mm_capture *c, struct mm_capture_packet *pkt, char *e
         snprintf(err, errlen, "%s", pcap_geterr(c->pcap));
         return MM_CAPTURE_ERROR;
     }
+}
+
+int mm_capture_next(struct mm_capture *c, struct mm_capture_packet *pkt, char *err, size_t errlen)
+{
+    if (c->src)
+        return mm__capsrc_next(c->src, pkt, err, errlen);
+    return next_pcap(c, pkt, err, errlen);
 }
 
 uint64_t mm_capture_offset(const struct mm_capture *c)
