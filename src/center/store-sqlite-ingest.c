@@ -1242,18 +1242,24 @@ static int memo_check(struct mm_store *st, struct mm__sqlite_ingest *in, int64_t
 /* After the transaction: whether rows wait (for mm__sqlite_acquire). */
 static void set_pending(struct mm__sqlite_ingest *in)
 {
-    __atomic_store_n(in->pending, in->flush_usec > 0 && (in->dirty > 0 || in->recover),
+    /* Rows to count from the chain wait whatever flush_usec is (a store
+     * with flush_ms = 0 opened after a centre with rows unwritten died). */
+    __atomic_store_n(in->pending, (in->flush_usec > 0 && in->dirty > 0) || in->recover,
                      __ATOMIC_RELEASE);
 }
 
 /* What a failed transaction leaves: the memo may hold what was rolled
  * back, its rows pending are lost, and rows it wrote (a flush, a recovery)
- * are rolled back: the chain holds them all. */
+ * are rolled back: the chain holds them all. With rows written at every
+ * batch (flush_usec 0) nothing is pending and a batch's rows roll back
+ * with its events: nothing to count again (a scan from a watermark that
+ * such a store leaves where its first batch found it). */
 static void ingest_failed(struct mm__sqlite_ingest *in)
 {
     if (in->memo)
         mm_alert_memo_clear(in->memo);
-    in->recover = true;
+    if (in->flush_usec > 0 || in->dirty > 0)
+        in->recover = true;
     in->dirty = 0;
     in->owning = false;
     in->data_version = -1;
@@ -1263,7 +1269,10 @@ static void ingest_failed(struct mm__sqlite_ingest *in)
  * req has its rows. */
 static void answer_readers(struct mm__sqlite_ingest *in, uint64_t req)
 {
-    if (in->dirty > 0 || in->recover || req <= in->flush_seen)
+    if (in->dirty > 0 || in->recover)
+        return;
+    __atomic_store_n(&in->behind_said, 0, __ATOMIC_RELEASE);
+    if (req <= in->flush_seen)
         return;
     in->flush_seen = req;
     pthread_mutex_lock(&in->flush_mu);
@@ -1287,13 +1296,22 @@ static void release_readers(struct mm__sqlite_ingest *in)
     pthread_mutex_unlock(&in->flush_mu);
 }
 
-/* Writes the waiting rows in a transaction of its own (in held). */
-static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in)
+/* Writes the waiting rows in a transaction of its own (in held), waiting
+ * for the write lock until *until (NULL: the busy timeout). MM_EAGAIN when
+ * the lock was not had by then: nothing changed, the rows still wait, and
+ * every reader that asked reads them as they are. */
+static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in,
+                     const struct timespec *until)
 {
     uint64_t req = __atomic_load_n(&in->flush_req, __ATOMIC_ACQUIRE);
     int r = 0;
     if (in->dirty > 0 || in->recover) {
-        r = mm__sqlite_begin(in->db);
+        r = until ? mm__sqlite_begin_until(in->db, until) : mm__sqlite_begin(in->db);
+        if (r == MM_EAGAIN) {
+            release_readers(in);
+            set_pending(in);
+            return r;
+        }
         if (r == 0) {
             int64_t now = mm_time_now_usec();
             r = memo_check(st, in, now);
@@ -1315,16 +1333,19 @@ static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in)
 /* A reader's turn: it asks, and a batch in progress writes the rows in its
  * own transaction (so the reader waits for at most that batch, not for
  * every batch queued for the ingest connection, nor for a commit of its
- * own); when no batch holds the ingest connection the reader writes them. */
-int mm__sqlite_alerts_flush(struct mm_store *st)
+ * own); when no batch holds the ingest connection the reader writes them.
+ * All of it within wait_ms when wait_ms >= 0 (MM_EAGAIN past it). */
+int mm__sqlite_alerts_flush(struct mm_store *st, int wait_ms)
 {
     struct mm__sqlite_ingest *shared = mm__sqlite_ingest_shared(st);
     uint64_t want = __atomic_add_fetch(&shared->flush_req, 1, __ATOMIC_ACQ_REL);
+    int64_t give_up = wait_ms >= 0 ? mm_time_mono_usec() + (int64_t)wait_ms * 1000 : INT64_MAX;
+    struct timespec deadline = mm_time_mono_deadline(wait_ms >= 0 ? wait_ms : 0);
     for (;;) {
         struct mm__sqlite_ingest *in;
         int r = mm__sqlite_ingest_try(st, &in);
         if (r == 0) {
-            r = flush_now(st, in);
+            r = flush_now(st, in, wait_ms >= 0 ? &deadline : NULL);
             mm__sqlite_ingest_release(st);
             return r;
         }
@@ -1338,6 +1359,8 @@ int mm__sqlite_alerts_flush(struct mm_store *st)
         pthread_mutex_unlock(&shared->flush_mu);
         if (done)
             return 0;
+        if (mm_time_mono_usec() >= give_up)
+            return MM_EAGAIN; /* the batch in progress writes them, or the next */
     }
 }
 
@@ -1422,7 +1445,7 @@ out:
      * rows now, before the next batch queued for the connection. */
     if (r == 0 && in->flush_usec > 0 &&
         __atomic_load_n(&in->flush_req, __ATOMIC_ACQUIRE) > in->flush_seen &&
-        flush_now(st, in) != 0)
+        flush_now(st, in, NULL) != 0)
         mm_log_tr(MM_LOG_WARN, "center-log", "store.rows_reader");
     set_pending(in);
     free(p);

@@ -32,6 +32,7 @@
 #include "core/timefmt.h"
 
 #define MIGRATIONS_PREFIX "center/migrations/"
+#define BUSY_TIMEOUT_MS   10000 /* how long a writer waits for another process's lock */
 
 struct conn {
     sqlite3 *db;
@@ -211,9 +212,16 @@ sqlite3 *mm__sqlite_acquire(struct mm_store *st)
 {
     struct sqlite_store *s = (struct sqlite_store *)st;
     if (held_here == 0 && __atomic_load_n(&s->alerts_pending, __ATOMIC_ACQUIRE)) {
-        int r = mm__sqlite_alerts_flush(st);
-        if (r != 0)
+        int r = mm__sqlite_alerts_flush(st, MM_READER_FLUSH_WAIT_MS);
+        /* Past the wait (another process's write lock, a batch stuck on
+         * it) the read goes on with the rows as they are; said once until
+         * a flush succeeds again. */
+        if (r == MM_EAGAIN) {
+            if (!__atomic_exchange_n(&s->ingest.behind_said, 1, __ATOMIC_ACQ_REL))
+                mm_log_tr(MM_LOG_WARN, "center-log", "store.rows_behind", MM_READER_FLUSH_WAIT_MS);
+        } else if (r != 0) {
             mm_log_tr(MM_LOG_WARN, "center-log", "store.rows_read", mm_msg_strerror(r));
+        }
     }
     return mm__sqlite_acquire_plain(st);
 }
@@ -368,6 +376,24 @@ int mm__sqlite_begin(sqlite3 *db)
         pthread_mutex_unlock(&write_mu);
     }
     return r;
+}
+
+int mm__sqlite_begin_until(sqlite3 *db, const struct timespec *until)
+{
+    if (pthread_mutex_clocklock(&write_mu, CLOCK_MONOTONIC, until) != 0)
+        return MM_EAGAIN;
+    holding_write = true;
+    int64_t left =
+        ((int64_t)until->tv_sec * 1000000 + until->tv_nsec / 1000 - mm_time_mono_usec()) / 1000;
+    sqlite3_busy_timeout(db, left > 0 ? (int)left : 1);
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    if (rc != SQLITE_OK) {
+        holding_write = false;
+        pthread_mutex_unlock(&write_mu);
+        return (rc & 0xff) == SQLITE_BUSY ? MM_EAGAIN : MM_EDB;
+    }
+    return 0;
 }
 
 static void write_done(void)
@@ -593,7 +619,7 @@ static int open_conn(bool sync_full, const char *path, sqlite3 **out, char *err,
         sqlite3_close(db);
         return MM_EDB;
     }
-    sqlite3_busy_timeout(db, 10000);
+    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(db, 1);
     char sql[200];
     snprintf(sql, sizeof sql,
@@ -621,7 +647,7 @@ static void sqlite_close(struct mm_store *st)
     struct sqlite_store *s = (struct sqlite_store *)st;
     if (!s)
         return;
-    if (s->ingest_conn.db && s->ingest.dirty > 0 && mm__sqlite_alerts_flush(st) != 0)
+    if (s->ingest_conn.db && s->ingest.dirty > 0 && mm__sqlite_alerts_flush(st, -1) != 0)
         mm_log_tr(MM_LOG_WARN, "center-log", "store.rows_close");
     for (int i = 0; i < s->nconns; i++)
         close_conn(&s->conns[i]);
@@ -734,6 +760,19 @@ static void sqlite_setup_once(void)
         mm_log(MM_LOG_DEBUG, "store: sodium_init failed");
 }
 
+/* Whether alert_flush names a process that may hold alert rows unwritten
+ * (true, too, when it cannot be read). */
+static bool rows_owned(sqlite3 *db)
+{
+    sqlite3_stmt *stmt;
+    bool owned = true;
+    if (mm__sqlite_prepare(db, "SELECT owner FROM alert_flush WHERE id = 1", &stmt) == 0 &&
+        mm__sqlite_step_row(stmt) == 0)
+        owned = sqlite3_column_int64(stmt, 0) != 0;
+    sqlite3_finalize(stmt);
+    return owned;
+}
+
 int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **out, char *err,
                          size_t errlen)
 {
@@ -770,10 +809,9 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
     s->sync_full = cfg->sync_full;
     s->spare_max = cfg->spares > 0 ? cfg->spares : n;
     s->ingest.data_version = -1;
-    s->ingest.recover = true; /* a process before may have died with rows unwritten */
     s->ingest.pending = &s->alerts_pending;
     s->ingest.flush_usec = cfg->alert_flush_usec > 0 ? cfg->alert_flush_usec : 0;
-    s->alerts_pending = s->ingest.flush_usec > 0;
+    s->ingest.flushed_at = mm_time_now_usec(); /* the first interval starts at open */
     uint64_t owner;
     randombytes_buf(&owner, sizeof owner);
     s->ingest.owner = (int64_t)(owner >> 1 | 1); /* > 0 */
@@ -788,6 +826,12 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
         if (i == 0 && (r = migrate(s->conns[0].db, err, errlen)) != 0)
             goto out;
     }
+    /* A process before may have died with alert rows unwritten: then the
+     * first read or batch, whatever this store's flush_ms, counts them from
+     * the event chain (store-sqlite-ingest.c). alert_flush.owner is 0 when
+     * no process holds any: nothing to count, no scan. */
+    s->ingest.recover = rows_owned(s->conns[0].db);
+    s->alerts_pending = s->ingest.recover;
     *out = &s->base;
     s = NULL;
 out:

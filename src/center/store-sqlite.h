@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "center/store.h"
 
@@ -81,6 +82,7 @@ struct mm__sqlite_ingest {
      * flush_mu, with flush_cv); a batch in progress does it in its own
      * transaction. flush_seen: the last request answered (ingest_mu). */
     uint64_t flush_req, flush_done, flush_seen;
+    int behind_said; /* store.rows_behind said since the last commit with every row (atomic) */
     pthread_mutex_t flush_mu;
     pthread_cond_t flush_cv;
 };
@@ -101,12 +103,23 @@ void mm__sqlite_ingest_memo_off(struct mm_store *st);
  * batch. Set before the first batch (mm_store_config.alert_flush_usec). */
 void mm__sqlite_ingest_flush_every(struct mm_store *st, int64_t usec);
 /* Writes every alert row that waits (store-sqlite-ingest.c); what
- * mm__sqlite_acquire does first on a thread that holds no connection. */
-int mm__sqlite_alerts_flush(struct mm_store *st);
+ * mm__sqlite_acquire does first on a thread that holds no connection,
+ * waiting at most wait_ms (MM_READER_FLUSH_WAIT_MS) for the batch in
+ * progress or the write lock: past it MM_EAGAIN, the rows stay waiting and
+ * are written later. wait_ms < 0: up to the busy timeout (at close). */
+int mm__sqlite_alerts_flush(struct mm_store *st, int wait_ms);
+/* How long a read waits for the alert rows to be written before it reads
+ * them as they are (at most one flush behind): a batch in progress takes a
+ * few ms to a few tens, another process's write lock up to the 10 s busy
+ * timeout. */
+#define MM_READER_FLUSH_WAIT_MS 300
 /* BEGIN IMMEDIATE. Writers of this process take turns on a mutex (held
  * until mm__sqlite_end), other processes wait on the busy timeout; never
  * nest write transactions on one thread. */
 int mm__sqlite_begin(sqlite3 *db);
+/* The same, waiting for the mutex and the write lock only until the
+ * monotonic clock reaches until: MM_EAGAIN past it. */
+int mm__sqlite_begin_until(sqlite3 *db, const struct timespec *until);
 /* COMMIT when r == 0, else ROLLBACK, and releases the write turn; returns
  * the final code. Harmless after a failed begin. */
 int mm__sqlite_end(sqlite3 *db, int r);

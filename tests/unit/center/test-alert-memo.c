@@ -164,8 +164,8 @@ static struct mm_store *open_store(const char *dir, bool memo)
 /* What another program reads: every alert row written. */
 static void flush_world(struct world *w)
 {
-    assert_int_equal(mm__sqlite_alerts_flush(w->st[0]), 0);
-    assert_int_equal(mm__sqlite_alerts_flush(w->st[1]), 0);
+    assert_int_equal(mm__sqlite_alerts_flush(w->st[0], -1), 0);
+    assert_int_equal(mm__sqlite_alerts_flush(w->st[1], -1), 0);
 }
 
 static struct mm_sensor enrol(struct mm_store *st, int64_t tenant, int n)
