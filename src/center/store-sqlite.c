@@ -832,6 +832,16 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
      * no process holds any: nothing to count, no scan. */
     s->ingest.recover = rows_owned(s->conns[0].db);
     s->alerts_pending = s->ingest.recover;
+    /* Counted now, before the server listens, rather than by its first
+     * request or batch, which would wait for the scan (a second of events
+     * after a crash; seconds for a million events above the watermark).
+     * Another process holding the write lock past the readers' wait leaves
+     * it to the first read or batch. */
+    if (s->ingest.recover) {
+        int rr = mm__sqlite_alerts_flush(&s->base, MM_READER_FLUSH_WAIT_MS);
+        if (rr != 0 && rr != MM_EAGAIN)
+            mm_log_tr(MM_LOG_WARN, "center-log", "store.rows_read", mm_msg_strerror(rr));
+    }
     *out = &s->base;
     s = NULL;
 out:
