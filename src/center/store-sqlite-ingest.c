@@ -1253,12 +1253,13 @@ static void set_pending(struct mm__sqlite_ingest *in)
  * are rolled back: the chain holds them all. With rows written at every
  * batch (flush_usec 0) nothing is pending and a batch's rows roll back
  * with its events: nothing to count again (a scan from a watermark that
- * such a store leaves where its first batch found it). */
-static void ingest_failed(struct mm__sqlite_ingest *in)
+ * such a store leaves where its first batch found it), unless a recovery
+ * was due when the transaction began (had_recover): it was rolled back. */
+static void ingest_failed(struct mm__sqlite_ingest *in, bool had_recover)
 {
     if (in->memo)
         mm_alert_memo_clear(in->memo);
-    if (in->flush_usec > 0 || in->dirty > 0)
+    if (in->flush_usec > 0 || in->dirty > 0 || had_recover)
         in->recover = true;
     in->dirty = 0;
     in->owning = false;
@@ -1304,6 +1305,7 @@ static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in,
                      const struct timespec *until)
 {
     uint64_t req = __atomic_load_n(&in->flush_req, __ATOMIC_ACQUIRE);
+    bool had_recover = in->recover;
     int r = 0;
     if (in->dirty > 0 || in->recover) {
         r = until ? mm__sqlite_begin_until(in->db, until) : mm__sqlite_begin(in->db);
@@ -1320,7 +1322,7 @@ static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in,
             r = mm__sqlite_end(in->db, r);
         }
         if (r != 0) {
-            ingest_failed(in);
+            ingest_failed(in, had_recover);
             release_readers(in);
         }
     }
@@ -1384,6 +1386,7 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     size_t np = 0;
     uint64_t req = 0;
     int64_t backlog = o->header_backlog, drops = o->header_drops;
+    bool had_recover = in->recover;
     r = mm__sqlite_begin(db);
     if (r != 0)
         goto out;
@@ -1437,7 +1440,7 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
 out:
     if (r != 0) {
         memset(res, 0, sizeof *res);
-        ingest_failed(in);
+        ingest_failed(in, had_recover);
     } else {
         answer_readers(in, req);
     }
