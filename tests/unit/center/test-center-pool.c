@@ -184,16 +184,33 @@ static void assert_pool_whole(struct mm_store *st)
         mm__sqlite_release(st, dbs[i]);
 }
 
+/* Starts n threads running fn(t) behind the barrier t->all_hold; with
+ * with_main the test thread takes part in it and returns once every thread
+ * has reached it (they hold what they took before it). */
+static void holders_start(struct pool_test *t, pthread_t *th, int n, void *(*fn)(void *),
+                          bool with_main)
+{
+    pthread_barrier_init(&t->all_hold, NULL, (unsigned)(n + (with_main ? 1 : 0)));
+    for (int i = 0; i < n; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, fn, t), 0);
+    if (with_main)
+        pthread_barrier_wait(&t->all_hold);
+}
+
+/* Joins the n threads of holders_start and ends the barrier. */
+static void holders_join(struct pool_test *t, pthread_t *th, int n)
+{
+    for (int i = 0; i < n; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&t->all_hold);
+}
+
 static void test_every_holder_nests(void **state)
 {
     struct pool_test *t = *state;
     pthread_t th[POOL];
-    pthread_barrier_init(&t->all_hold, NULL, POOL);
-    for (int i = 0; i < POOL; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, nesting_holder, t), 0);
-    for (int i = 0; i < POOL; i++)
-        pthread_join(th[i], NULL);
-    pthread_barrier_destroy(&t->all_hold);
+    holders_start(t, th, POOL, nesting_holder, false);
+    holders_join(t, th, POOL);
     assert_int_equal(atomic_load(&failures), 0);
     assert_pool_whole(t->st);
 }
@@ -214,21 +231,16 @@ static void test_writer_nests(void **state)
 {
     struct pool_test *t = *state;
     pthread_t th[POOL - 1];
-    pthread_barrier_init(&t->all_hold, NULL, POOL);
     sqlite3 *db = mm__sqlite_acquire(t->st);
     assert_int_equal(mm__sqlite_begin(db), 0);
-    for (int i = 0; i < POOL - 1; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, waiting_writer, t), 0);
-    pthread_barrier_wait(&t->all_hold);
+    holders_start(t, th, POOL - 1, waiting_writer, true);
     /* The pool is used up and the others wait for this transaction. */
     sqlite3 *second = mm__sqlite_acquire(t->st);
     assert_true(usable(second));
     mm__sqlite_release(t->st, second);
     assert_int_equal(mm__sqlite_end(db, 0), 0);
     mm__sqlite_release(t->st, db);
-    for (int i = 0; i < POOL - 1; i++)
-        pthread_join(th[i], NULL);
-    pthread_barrier_destroy(&t->all_hold);
+    holders_join(t, th, POOL - 1);
     assert_int_equal(atomic_load(&failures), 0);
     assert_pool_whole(t->st);
 }
@@ -251,28 +263,29 @@ static void *plain_holder(void *arg)
     return NULL;
 }
 
+/* Lets the plain holders go. */
+static void holders_done(void)
+{
+    pthread_mutex_lock(&done_mu);
+    done = true;
+    pthread_cond_broadcast(&done_cv);
+    pthread_mutex_unlock(&done_mu);
+}
+
 static void test_ingest_holder_nests(void **state)
 {
     struct pool_test *t = *state;
     pthread_t th[POOL];
     struct mm__sqlite_ingest *in = NULL;
     done = false;
-    pthread_barrier_init(&t->all_hold, NULL, POOL + 1);
     assert_int_equal(mm__sqlite_ingest_acquire(t->st, &in), 0);
-    for (int i = 0; i < POOL; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, plain_holder, t), 0);
-    pthread_barrier_wait(&t->all_hold);
+    holders_start(t, th, POOL, plain_holder, true);
     sqlite3 *db = mm__sqlite_acquire(t->st);
     bool ok = usable(db) && cached_usable(t->st, db);
     mm__sqlite_release(t->st, db);
     mm__sqlite_ingest_release(t->st);
-    pthread_mutex_lock(&done_mu);
-    done = true;
-    pthread_cond_broadcast(&done_cv);
-    pthread_mutex_unlock(&done_mu);
-    for (int i = 0; i < POOL; i++)
-        pthread_join(th[i], NULL);
-    pthread_barrier_destroy(&t->all_hold);
+    holders_done();
+    holders_join(t, th, POOL);
     assert_true(ok);
     assert_int_equal(atomic_load(&failures), 0);
     assert_pool_whole(t->st);
@@ -318,11 +331,8 @@ static void test_spare_fails_while_one_comes_back(void **state)
     struct pool_test *t = *state;
     pthread_t th[POOL - 1];
     cue = 0;
-    pthread_barrier_init(&t->all_hold, NULL, POOL);
     sqlite3 *first = mm__sqlite_acquire(t->st);
-    for (int i = 0; i < POOL - 1; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, cued_holder, t), 0);
-    pthread_barrier_wait(&t->all_hold);
+    holders_start(t, th, POOL - 1, cued_holder, true);
     on_failed_open = release_meanwhile;
     atomic_store(&opens_to_fail, 1);
     /* The pool is used up, the spare cannot be opened, and meanwhile the
@@ -332,9 +342,7 @@ static void test_spare_fails_while_one_comes_back(void **state)
     assert_true(usable(second));
     mm__sqlite_release(t->st, second);
     mm__sqlite_release(t->st, first);
-    for (int i = 0; i < POOL - 1; i++)
-        pthread_join(th[i], NULL);
-    pthread_barrier_destroy(&t->all_hold);
+    holders_join(t, th, POOL - 1);
     assert_pool_whole(t->st);
 }
 
@@ -343,11 +351,8 @@ static void test_spare_fails_then_opens(void **state)
     struct pool_test *t = *state;
     pthread_t th[POOL - 1];
     done = false;
-    pthread_barrier_init(&t->all_hold, NULL, POOL);
     sqlite3 *first = mm__sqlite_acquire(t->st);
-    for (int i = 0; i < POOL - 1; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, plain_holder, t), 0);
-    pthread_barrier_wait(&t->all_hold);
+    holders_start(t, th, POOL - 1, plain_holder, true);
     atomic_store(&opens_to_fail, 1);
     /* Nobody gives a connection back until this thread is done: the spare
      * is tried again (files may be free again) rather than waited for. */
@@ -355,13 +360,8 @@ static void test_spare_fails_then_opens(void **state)
     bool ok = second != first && usable(second) && cached_usable(t->st, second);
     mm__sqlite_release(t->st, second);
     mm__sqlite_release(t->st, first);
-    pthread_mutex_lock(&done_mu);
-    done = true;
-    pthread_cond_broadcast(&done_cv);
-    pthread_mutex_unlock(&done_mu);
-    for (int i = 0; i < POOL - 1; i++)
-        pthread_join(th[i], NULL);
-    pthread_barrier_destroy(&t->all_hold);
+    holders_done();
+    holders_join(t, th, POOL - 1);
     assert_true(ok);
     assert_int_equal(atomic_load(&opens_to_fail), 0);
     assert_pool_whole(t->st);
@@ -422,12 +422,8 @@ static void test_spares_bounded(void **state)
     struct pool_test *t = *state;
     pthread_t th[POOL];
     int open, peak, past;
-    pthread_barrier_init(&t->all_hold, NULL, POOL);
-    for (int i = 0; i < POOL; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, slow_nesting_holder, t), 0);
-    for (int i = 0; i < POOL; i++)
-        pthread_join(th[i], NULL);
-    pthread_barrier_destroy(&t->all_hold);
+    holders_start(t, th, POOL, slow_nesting_holder, false);
+    holders_join(t, th, POOL);
     assert_int_equal(atomic_load(&failures), 0);
     mm__sqlite_spares_stats(t->st, &open, &peak, &past);
     assert_int_equal(open, 0);
@@ -459,18 +455,15 @@ static void test_bound_writer_never_waits(void **state)
     struct pool_test *t = *state;
     pthread_t th;
     int open, peak, past;
-    pthread_barrier_init(&t->all_hold, NULL, 2);
     sqlite3 *db = mm__sqlite_acquire(t->st);
     assert_int_equal(mm__sqlite_begin(db), 0);
-    assert_int_equal(pthread_create(&th, NULL, spare_then_writer, t), 0);
-    pthread_barrier_wait(&t->all_hold);
+    holders_start(t, &th, 1, spare_then_writer, true);
     sqlite3 *second = mm__sqlite_acquire(t->st);
     assert_true(usable(second));
     mm__sqlite_release(t->st, second);
     assert_int_equal(mm__sqlite_end(db, 0), 0);
     mm__sqlite_release(t->st, db);
-    pthread_join(th, NULL);
-    pthread_barrier_destroy(&t->all_hold);
+    holders_join(t, &th, 1);
     assert_int_equal(atomic_load(&failures), 0);
     mm__sqlite_spares_stats(t->st, &open, &peak, &past);
     assert_int_equal(open, 0);
