@@ -57,7 +57,7 @@ struct beacon_state {
     int64_t min_interval, max_interval, suppress;
     int64_t next_drop; /* a full table is rebuilt at most once a second */
     uint64_t hash_key; /* random: a sender cannot aim its pairs at one probe chain */
-    /* pair_hash of the packet mm__beacon_prefetch last saw, so beacon_packet,
+    /* pair_hash of the packet beacon_prefetch last saw, so beacon_packet,
      * which the dispatch calls next for the same packet, need not hash again */
     const struct mm_packet *hashed;
     uint64_t hashed_num, hashed_value;
@@ -270,7 +270,9 @@ static inline __attribute__((always_inline)) bool is_start(const struct mm_packe
     return false;
 }
 
-void mm__beacon_prefetch(void *state, struct mm_sensor *s, const struct mm_packet *p)
+/* Asks for the table slot beacon_packet will read first for a connection
+ * start (struct mm_detector.prefetch_packet), and notes p's pair hash for it. */
+static void beacon_prefetch(void *state, struct mm_sensor *s, const struct mm_packet *p)
 {
     struct beacon_state *st = state;
     (void)s; /* the home checks cost more than a prefetch of a start that is not outbound */
@@ -370,5 +372,6 @@ const struct mm_detector mm_detector_beacon = {
     .init = beacon_init,
     .on_packet = beacon_packet,
     .packets = MM_PKT_TCP_SYN | MM_PKT_UDP,
+    .prefetch_packet = beacon_prefetch,
     .free = beacon_free,
 };

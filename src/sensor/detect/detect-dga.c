@@ -291,7 +291,7 @@ static struct name_facts decide(struct dga_state *st, struct split *sp, size_t n
 }
 
 /* The memo set of name[0..n) as asked, before it is lower-cased (so
- * mm__dga_event_prefetch finds it without lowering the name): a name's
+ * dga_event_prefetch finds it without lowering the name): a name's
  * spellings may sit in two sets, each slot compared by the lowered text,
  * whose facts are the same. */
 static struct name_memo *memo_set(const struct dga_state *st, const char *name, size_t n)
@@ -468,7 +468,9 @@ static bool parse_client(struct dga_state *st, const struct mm_sensor *s, const 
     return true;
 }
 
-void mm__dga_event_prefetch(void *state, struct mm_sensor *s, const json_t *member)
+/* Asks for the name memo set dga_event will read first for a direct DNS
+ * event (struct mm_detector.prefetch_event). */
+static void dga_event_prefetch(void *state, struct mm_sensor *s, const json_t *member)
 {
     const struct dga_state *st = state;
     const struct mm__dns_facts *df = mm__dns_facts_of(member);
@@ -527,5 +529,6 @@ const struct mm_detector mm_detector_suspicious_dns = {
     .on_event = dga_event,
     .events = "dns",
     .reads_standin = true,
+    .prefetch_event = dga_event_prefetch,
     .free = dga_free,
 };

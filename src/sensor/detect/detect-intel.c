@@ -337,7 +337,10 @@ static size_t plain_host_len(const char *host)
     return n < 256 && host[0] != '[' && !memchr(host, ':', n) ? n : 0;
 }
 
-void mm__intel_event_prefetch(void *state, struct mm_sensor *s, const json_t *member)
+/* Asks for the memo slots intel_event will read first for a direct event
+ * (struct mm_detector.prefetch_event): DNS query names, an HTTP request's
+ * URL and host, a TLS server name and fingerprints, from the facts. */
+static void intel_event_prefetch(void *state, struct mm_sensor *s, const json_t *member)
 {
     const struct mm_intel *in = mm_sensor_intel(s);
     const struct mm__dns_facts *df;
@@ -394,5 +397,6 @@ const struct mm_detector mm_detector_intel = {
     .on_event = intel_event,
     .events = "dns,tls,http,quic",
     .reads_standin = true,
+    .prefetch_event = intel_event_prefetch,
     .free = mm__detect_basic_free,
 };

@@ -61,21 +61,6 @@ uint32_t mm__detect_sid(const char *detector, unsigned variant);
 bool mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, char *out,
                        size_t outlen);
 
-/* Asks for the memory the beacon detector's on_packet will read first for
- * p (its table slot for a connection start), so that the cache misses
- * overlap with the work of the detectors that run before it (see
- * mm__detect_packet). A hint only: the detector answers the same without. */
-void mm__beacon_prefetch(void *state, struct mm_sensor *s, const struct mm_packet *p);
-
-/* Ask for the memo slots the intel and suspicious-dns detectors' on_event
- * will read first for the direct event whose member is member (from the
- * decoders' facts: DNS query names, an HTTP request's URL and host, a TLS
- * server name and fingerprints), so that the cache misses overlap with
- * writing the event's line (see mm__detect_event_ahead). Hints only. */
-void mm__intel_event_prefetch(void *state, struct mm_sensor *s, const json_t *member);
-void mm__dga_event_prefetch(void *state, struct mm_sensor *s, const json_t *member);
-void mm__web_event_prefetch(void *state, struct mm_sensor *s, const json_t *member);
-
 /* Flags in mm_flow.detector_flags used by mamori's detectors. */
 #define MM__DF_INTEL_CHECKED  (1u << 0)
 #define MM__DF_OUTBOUND_SEEN  (1u << 1)

@@ -173,7 +173,7 @@ struct web_state {
     struct matcher url_m, ua_m, secret_m;
     struct url_memo *url_memos; /* URL_MEMOS */
     struct ua_memo ua_memos[UA_MEMOS];
-    /* The URL memo set and user agent memo slot mm__web_event_prefetch
+    /* The URL memo set and user agent memo slot web_event_prefetch
      * found for the texts at url and ua (NULL: none), taken by the next
      * read_url and read_ua of those texts instead of hashing them again.
      * Only where a text is remembered depends on them (a slot is compared
@@ -975,7 +975,10 @@ static inline struct ua_memo *ua_slot(struct web_state *st, const char *ua, size
     return &st->ua_memos[mm__hash_fast(ua, n, mm_process_key.k0) % UA_MEMOS];
 }
 
-void mm__web_event_prefetch(void *state, struct mm_sensor *s, const json_t *member)
+/* Asks for the URL memo set and user agent memo slot web_event will read
+ * first for a direct HTTP request (struct mm_detector.prefetch_event), and
+ * keeps them for it. */
+static void web_event_prefetch(void *state, struct mm_sensor *s, const json_t *member)
 {
     struct web_state *st = state;
     const struct mm__http_facts *hf = mm__http_facts_of(member);
@@ -1150,5 +1153,6 @@ const struct mm_detector mm_detector_web_attack = {
     .on_event = web_event,
     .events = "http",
     .reads_standin = true,
+    .prefetch_event = web_event_prefetch,
     .free = web_free,
 };

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The detector registry (built from detectors.def) and the dispatch the
- * pipeline calls: init in table order, then on_packet, on_event (only the
- * event types a detector lists in .events), on_flow_end and on_tick for
- * every detector that fills the slot. */
+ * pipeline calls: init in table order, then on_packet (with the
+ * prefetch_packet hints), prefetch_event, on_event (only the event types a
+ * detector lists in .events), on_flow_end and on_tick for every detector
+ * that fills the slot. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,36 +83,7 @@ static int events_mask(const char *list, uint32_t *mask)
     return 0;
 }
 
-/* Detectors whose on_packet starts with cache misses in a large table ask
- * for that memory early, so the misses overlap with the detectors that run
- * before them. They ask after the first detector (intel), not before it:
- * intel's own look-ups, queued behind the prefetches, measured slower. */
 typedef void packet_fn(void *state, struct mm_sensor *s, const struct mm_packet *p);
-
-static const struct {
-    const struct mm_detector *detector;
-    packet_fn *prefetch;
-} prefetchers[] = {{&mm_detector_beacon, mm__beacon_prefetch}}; /* for the detector's kinds */
-
-#define PREFETCHERS (sizeof prefetchers / sizeof prefetchers[0])
-
-/* Likewise for events: detectors whose on_event starts with a cache miss
- * in a memo ask for it before a direct event's line is written
- * (mm__detect_event_ahead), from the decoders' facts. */
-typedef void event_fn(void *state, struct mm_sensor *s, const json_t *member);
-
-static const struct {
-    const struct mm_detector *detector;
-    event_fn *prefetch;
-} event_prefetchers[] = {{&mm_detector_intel, mm__intel_event_prefetch},
-                         {&mm_detector_suspicious_dns, mm__dga_event_prefetch},
-                         {&mm_detector_web_attack, mm__web_event_prefetch}};
-
-#define EVENT_PREFETCHERS (sizeof event_prefetchers / sizeof event_prefetchers[0])
-
-/* Each event prefetcher's detector's index in mm_detectors (for
- * det_state); mm_detector_count when it is not built in. */
-static size_t event_prefetch_index[EVENT_PREFETCHERS];
 
 /* The detectors that have an on_packet, in table order, with their index
  * in mm_detectors (for det_state). packet_first is how many of them come
@@ -135,7 +107,7 @@ struct packet_call {
 };
 
 #define KINDS     MM__PKT_KINDS
-#define CALLS_MAX (64 + PREFETCHERS + 1) /* per kind, with the end */
+#define CALLS_MAX (64 + 64 + 1) /* per kind: on_packets, prefetches, the end */
 
 static struct packet_call *calls_of(const struct mm_sensor *s, unsigned kind)
 {
@@ -148,15 +120,16 @@ static bool wants(const struct mm_detector *d, unsigned k)
     return !d->packets || (d->packets & mm__packet_kind_bits(k));
 }
 
-/* Adds the prefetches made for kind k (of the detectors that are built in
- * and have a state) to c[*n]. */
+/* Adds the prefetch_packets made for kind k (of the detectors that have a
+ * state), in table order, to c[*n]. They come after the table's first
+ * detector (struct mm_detector.prefetch_packet). */
 static void add_prefetches(const struct mm_sensor *s, unsigned k, struct packet_call *c, size_t *n)
 {
-    for (size_t j = 0; j < PREFETCHERS; j++)
-        for (size_t i = 0; i < mm_detector_count; i++)
-            if (mm_detectors[i] == prefetchers[j].detector && s->det_state[i] &&
-                wants(mm_detectors[i], k))
-                c[(*n)++] = (struct packet_call){prefetchers[j].prefetch, s->det_state[i]};
+    for (size_t i = 0; i < mm_detector_count && i < 64; i++) {
+        const struct mm_detector *d = mm_detectors[i];
+        if (d->prefetch_packet && s->det_state[i] && wants(d, k))
+            c[(*n)++] = (struct packet_call){d->prefetch_packet, s->det_state[i]};
+    }
 }
 
 /* Adds the on_packets of runs [from, to) made for kind k to c[*n]. */
@@ -198,20 +171,17 @@ static struct {
 } flow_end_runs[64];
 static size_t flow_end_count;
 
-static void find_event_prefetchers(void)
-{
-    for (size_t j = 0; j < EVENT_PREFETCHERS; j++) {
-        event_prefetch_index[j] = mm_detector_count;
-        for (size_t i = 0; i < mm_detector_count; i++)
-            if (mm_detectors[i] == event_prefetchers[j].detector)
-                event_prefetch_index[j] = i;
-    }
-}
+/* Likewise the detectors with a prefetch_event, called for every direct
+ * event before its line is written (mm__detect_event_ahead). */
+static struct {
+    void (*prefetch_event)(void *state, struct mm_sensor *s, const json_t *member);
+    size_t index;
+} ahead_runs[64];
+static size_t ahead_count;
 
 static void find_runs(void)
 {
-    find_event_prefetchers();
-    packet_count = packet_first = flow_end_count = event_count = 0;
+    packet_count = packet_first = flow_end_count = event_count = ahead_count = 0;
     for (size_t i = 0; i < mm_detector_count && i < 64; i++) {
         const struct mm_detector *d = mm_detectors[i];
         if (d->on_packet) {
@@ -223,6 +193,10 @@ static void find_runs(void)
             event_runs[event_count].on_event = d->on_event;
             event_runs[event_count].mask = event_masks[i];
             event_runs[event_count++].index = i;
+        }
+        if (d->prefetch_event) {
+            ahead_runs[ahead_count].prefetch_event = d->prefetch_event;
+            ahead_runs[ahead_count++].index = i;
         }
         if (d->on_flow_end) {
             flow_end_runs[flow_end_count].on_flow_end = d->on_flow_end;
@@ -282,10 +256,10 @@ void mm__detect_packet(struct mm_sensor *s, const struct mm_packet *p)
 
 void mm__detect_event_ahead(struct mm_sensor *s, const json_t *member)
 {
-    for (size_t j = 0; j < EVENT_PREFETCHERS; j++) {
-        size_t i = event_prefetch_index[j];
-        if (i < mm_detector_count && s->det_state[i])
-            event_prefetchers[j].prefetch(s->det_state[i], s, member);
+    for (size_t k = 0; k < ahead_count; k++) {
+        void *state = s->det_state[ahead_runs[k].index];
+        if (state)
+            ahead_runs[k].prefetch_event(state, s, member);
     }
 }
 

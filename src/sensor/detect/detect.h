@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Detector interface. A detector is one detect-NAME.c file defining a
  * `const struct mm_detector mm_detector_NAME` plus one line in detectors.def.
- * Every slot but name may be NULL. Detectors raise alerts only through
- * mm_sensor_alert_*(), with their own signature ids, a severity, a Suricata
- * style category, ja/en messages for the SME and the evidence. */
+ * Every slot but name may be NULL, the prefetch hints too. Detectors raise
+ * alerts only through mm_sensor_alert_*(), with their own signature ids, a
+ * severity, a Suricata style category, ja/en messages for the SME and the
+ * evidence. */
 #ifndef MM_SENSOR_DETECT_H
 #define MM_SENSOR_DETECT_H
 
@@ -65,6 +66,14 @@ struct mm_detector {
      * The dispatch skips the others; on_packet must turn away any packet
      * of another kind itself, as the tests' harness calls it for all. */
     unsigned packets;
+    /* Optional hint: asks for the memory on_packet will read first for p
+     * (a slot of a large table), for the same kinds of packets, so that the
+     * cache misses overlap with the detectors that run before it. The
+     * dispatch calls it after the table's first detector (intel), not
+     * before: intel's own look-ups, queued behind the prefetches, measured
+     * slower. It may leave notes in the state for on_packet, which must
+     * answer the same without it. Only called when the state is not NULL. */
+    void (*prefetch_packet)(void *state, struct mm_sensor *s, const struct mm_packet *p);
     /* Every non-alert event: dns, tls, http, dhcp, smb, rdp, device, flow, ...,
      * or only the event types listed in events ("dns,tls"; NULL: all). */
     void (*on_event)(void *state, struct mm_sensor *s, const json_t *ev);
@@ -77,6 +86,13 @@ struct mm_detector {
      * their jansson object (sensor.c's direct path). False (the default)
      * keeps them whole for this detector. */
     bool reads_standin;
+    /* Optional hint: for a direct event (whose protocol member is member,
+     * with the decoders' facts), asks for the memory on_event will read
+     * first, before the event's line is written, so that the cache misses
+     * overlap with the writing. Called for every direct event, of any type,
+     * in table order; on_event must answer the same without it. Only called
+     * when the state is not NULL. */
+    void (*prefetch_event)(void *state, struct mm_sensor *s, const json_t *member);
     /* A flow expired or the capture ended (its "flow" event is emitted too). */
     void (*on_flow_end)(void *state, struct mm_sensor *s, const struct mm_flow *f);
     /* About once per second of capture time, for windows and periodicity. */

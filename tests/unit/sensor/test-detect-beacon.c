@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Differential test of the "beacon" detector (detect-beacon.c) against
  * the version before its table hash changed (kept here word for word as a
- * reference detector): both are fed the same random connection starts
+ * reference detector): both, and the detector without its prefetch_packet
+ * hint, are fed the same random connection starts
  * (steady beacons with jitter, retransmissions, noise pairs, clock steps
  * backwards, and enough pairs to fill the table so idle pairs are dropped
  * and new pairs wait), with rings of 4, 6, 8 (the default) and 32 starts
@@ -305,11 +306,18 @@ static void noise_packet_of(unsigned i, struct mm_packet *p)
     p->ip_version = p->src.family;
 }
 
-/* Feeds both detectors the same packets; after every packet they must
- * have raised the same alerts. Returns how many alerts they raised. */
+/* Feeds the detector (its prefetch_packet hint, then on_packet, as the
+ * sensor calls them), the detector without the hint (its on_packet alone,
+ * as a detector with no hooks) and the reference the same packets; after
+ * every packet they must have raised the same alerts. Returns how many
+ * alerts they raised. */
 static size_t run_scenario(const struct scenario *sc, uint64_t seed)
 {
+    struct mm_detector unhinted = mm_detector_beacon;
+    unhinted.prefetch_packet = NULL;
+    assert_non_null(mm_detector_beacon.prefetch_packet);
     struct mm_sensor *fast = th_new(sc->ini, NULL, NULL, &mm_detector_beacon);
+    struct mm_sensor *bare = th_new(sc->ini, NULL, NULL, &unhinted);
     struct mm_sensor *ref = th_new(sc->ini, NULL, NULL, &reference);
     double t = 1775001600.0, due[64];
     rng_state = seed;
@@ -339,16 +347,20 @@ static size_t run_scenario(const struct scenario *sc, uint64_t seed)
             noise_packet_of(rnd(sc->noise_pairs), &p);
         }
         th_set_time(fast, t);
+        th_set_time(bare, t);
         th_set_time(ref, t);
         p.num = i + 1;
         th_packet(fast, &p);
+        th_packet(bare, &p);
         th_packet(ref, &p);
         th_expect_same_alerts(fast, ref, seed, i);
+        th_expect_same_alerts(bare, ref, seed, i);
     }
     print_message("seed %llu: %u packets, %zu alerts\n", (unsigned long long)seed, sc->packets,
                   json_array_size(ref->alerts));
     size_t alerts = json_array_size(ref->alerts);
     th_free(fast);
+    th_free(bare);
     th_free(ref);
     return alerts;
 }

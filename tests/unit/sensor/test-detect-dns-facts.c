@@ -241,7 +241,7 @@ static void on_emit(struct mm_app_ctx *ctx, json_t *ev)
     assert_non_null(text);
     for (int d = 0; d < 2; d++) {
         struct mm_sensor *fast = run->fast[d];
-        fast->det->on_event(fast->det_state, fast, ev);
+        th_direct_event(fast, ev, dns); /* prefetch_event, then on_event */
         th_event(run->ref[d], text);
     }
     free(text);

@@ -198,9 +198,21 @@ void th_packet(struct mm_sensor *s, const struct mm_packet *p)
     if (!copy.num)
         copy.num = ++packet_counter;
     mm_devices_on_packet(s->devices, &copy);
+    if (s->det && s->det->prefetch_packet && s->det_state &&
+        (!s->det->packets ||
+         (s->det->packets & mm__packet_kind_bits(mm__packet_kind_index(&copy)))))
+        s->det->prefetch_packet(s->det_state, s, &copy); /* as the dispatch: its kinds only */
     if (s->det && s->det->on_packet)
         s->det->on_packet(s->det_state, s, &copy);
     dispatch(s);
+}
+
+void th_direct_event(struct mm_sensor *s, const json_t *ev, const json_t *member)
+{
+    if (s->det && s->det->prefetch_event && s->det_state)
+        s->det->prefetch_event(s->det_state, s, member);
+    if (s->det && s->det->on_event)
+        s->det->on_event(s->det_state, s, ev);
 }
 
 void th_tick(struct mm_sensor *s)

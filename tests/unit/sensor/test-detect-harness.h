@@ -47,8 +47,15 @@ void th_set_time(struct mm_sensor *s, double t);
  * decoder would: detector on_event and device inventory, queued. */
 void th_event(struct mm_sensor *s, const char *json_text);
 
-/* Hands a packet to the device inventory and the detector. */
+/* Hands a packet to the device inventory and the detector: its
+ * prefetch_packet, when it has one and p is of its kinds (as the sensor's
+ * dispatch), then its on_packet. */
 void th_packet(struct mm_sensor *s, const struct mm_packet *p);
+
+/* Hands the decoder's event ev, whose protocol member (with the decoders'
+ * facts) is member, to the detector as the sensor does a direct event: its
+ * prefetch_event, when it has one, then its on_event (not queued). */
+void th_direct_event(struct mm_sensor *s, const json_t *ev, const json_t *member);
 
 /* Calls the detector's on_tick. */
 void th_tick(struct mm_sensor *s);

@@ -165,9 +165,9 @@ static void on_emit(struct mm_app_ctx *ctx, json_t *ev)
     char *text = json_dumps(ev, JSON_COMPACT);
     assert_non_null(text);
     struct mm_sensor *fast = run->fast;
-    fast->det->on_event(fast->det_state, fast, ev);
+    th_direct_event(fast, ev, http); /* prefetch_event, then on_event */
     mm_devices_on_event(fast->devices, ev);
-    run->intel_fast->det->on_event(run->intel_fast->det_state, run->intel_fast, ev);
+    th_direct_event(run->intel_fast, ev, http);
     th_event(run->ref, text);
     th_event(run->intel_ref, text);
     free(text);

@@ -239,7 +239,7 @@ static void on_emit(struct mm_app_ctx *ctx, json_t *ev)
     }
     char *text = json_dumps(ev, JSON_COMPACT);
     assert_non_null(text);
-    run->fast->det->on_event(run->fast->det_state, run->fast, ev);
+    th_direct_event(run->fast, ev, tls); /* prefetch_event, then on_event */
     th_event(run->ref, text);
     free(text);
     json_decref(run->handed);

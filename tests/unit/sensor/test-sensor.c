@@ -4,7 +4,8 @@
  * order, the alert builders (header fields from the packet, the flow or the
  * event; the flow marked alerted), the intel swap between packets (live
  * flows checked again against the new set), and the
- * spool receiving only the configured event types with their seq. */
+ * spool receiving only the configured event types with their seq; the
+ * built-in detectors' optional hints. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include "core/error.h"
 #include "core/timefmt.h"
 #include "pktbuild.h"
+#include "sensor/detect/detect.h"
 #include "sensor/intel/intel.h"
 #include "sensor/sensor-int.h"
 #include "../test-rand.h"
@@ -518,9 +520,43 @@ static void test_alert_event_time_matches_parse(void **state)
     json_decref(alerts);
 }
 
+/* The built-in detectors' optional hints (struct mm_detector): a
+ * prefetch_packet goes with an on_packet (it is called for the same kinds),
+ * a prefetch_event with an on_event, and the four detectors that ask for
+ * memory early still do (a lost hint changes no output, only the speed). */
+static void test_detector_hooks(void **state)
+{
+    (void)state;
+    static const char *const packet_hints[] = {"beacon"};
+    static const char *const event_hints[] = {"intel", "suspicious-dns", "web-attack"};
+    size_t packet_hinted = 0, event_hinted = 0;
+    assert_null(mm_detectors[mm_detector_count]);
+    for (size_t i = 0; i < mm_detector_count; i++) {
+        const struct mm_detector *d = mm_detectors[i];
+        assert_non_null(d->name);
+        if (d->prefetch_packet) {
+            assert_non_null(d->on_packet);
+            packet_hinted++;
+        }
+        if (d->prefetch_event) {
+            assert_non_null(d->on_event);
+            event_hinted++;
+        }
+        for (size_t j = 0; j < sizeof packet_hints / sizeof packet_hints[0]; j++)
+            if (strcmp(d->name, packet_hints[j]) == 0)
+                assert_non_null(d->prefetch_packet);
+        for (size_t j = 0; j < sizeof event_hints / sizeof event_hints[0]; j++)
+            if (strcmp(d->name, event_hints[j]) == 0)
+                assert_non_null(d->prefetch_event);
+    }
+    assert_int_equal(packet_hinted, sizeof packet_hints / sizeof packet_hints[0]);
+    assert_int_equal(event_hinted, sizeof event_hints / sizeof event_hints[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_detector_hooks),
         cmocka_unit_test_setup_teardown(test_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_home_net, setup, teardown),
         cmocka_unit_test(test_home_net_masks),
