@@ -335,7 +335,7 @@ static json_t *shared_name(const char *s)
 }
 
 void mm__eve_header_packet(struct mm_eve_header *h, const char *event_type,
-                           const struct mm_packet *p, const struct mm_flow *f)
+                           const struct mm_packet *p, struct mm_flow *f)
 {
     memset(h, 0, sizeof(*h));
     h->ts = p->ts;

@@ -199,7 +199,7 @@ static inline char *put_community_id(char *o, const char id[32])
 }
 
 /* The header */
-static char *put_header(char *o, const struct mm_flow *f, struct stamp *last)
+static char *put_header(char *o, struct mm_flow *f, struct stamp *last)
 {
     bool ports = f->proto == 6 || f->proto == 17 || f->proto == 132;
     o = PUT_LIT(o, "{\"timestamp\":");
@@ -308,7 +308,7 @@ static char *put_tcp(char *o, const struct mm_flow *f)
 }
 
 /* The line into out, which has line_bound() bytes of room; its length. */
-static size_t write_line(const struct mm_flow *f, struct mm_flow_text reason, char *out)
+static size_t write_line(struct mm_flow *f, struct mm_flow_text reason, char *out)
 {
     struct stamp last;
     char *o = put_header(out, f, &last);
@@ -321,7 +321,7 @@ static size_t write_line(const struct mm_flow *f, struct mm_flow_text reason, ch
 
 /* A line for a buffer with less room than its bound: formed apart, copied
  * when it fits. */
-static size_t line_via_scratch(const struct mm_flow *f, struct mm_flow_text reason, size_t bound,
+static size_t line_via_scratch(struct mm_flow *f, struct mm_flow_text reason, size_t bound,
                                char *out, size_t cap)
 {
     char stack[SCRATCH_BYTES];
@@ -338,7 +338,7 @@ static size_t line_via_scratch(const struct mm_flow *f, struct mm_flow_text reas
     return n;
 }
 
-size_t mm__flow_line(const struct mm_flow *f, const char *reason, char *out, size_t cap)
+size_t mm__flow_line(struct mm_flow *f, const char *reason, char *out, size_t cap)
 {
     struct mm_flow_text why = {reason, strlen(reason)};
     size_t bound = line_bound(f, why);

@@ -214,16 +214,14 @@ static struct mm_community_id_flow community_id_of(const struct mm_flow *f)
                                          .dport = icmp ? f->cid_code : f->dport};
 }
 
-/* The text is formed into the flow on first use: a cache, so the const
- * flow is written here (and in community_ids_two) only. */
-const char *mm_flow_community_id(const struct mm_flow *f)
+/* The text is formed into the flow on first use (and in community_ids_two). */
+const char *mm_flow_community_id(struct mm_flow *f)
 {
     if (f->cid_pending) {
-        struct mm_flow *w = (struct mm_flow *)(uintptr_t)f;
         struct mm_community_id_flow in = community_id_of(f);
-        mm_community_id(in.seed, in.src, in.dst, in.proto, in.sport, in.dport, w->community_id,
-                        sizeof w->community_id);
-        w->cid_pending = false;
+        mm_community_id(in.seed, in.src, in.dst, in.proto, in.sport, in.dport, f->community_id,
+                        sizeof f->community_id);
+        f->cid_pending = false;
     }
     return f->community_id;
 }

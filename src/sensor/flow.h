@@ -79,8 +79,9 @@ const char *mm_flow_proto_name(uint8_t proto); /* "TCP", "UDP", "ICMP", "IPv6-IC
 
 /* The flow's Community ID text (flow.c). The flow table does not hash it
  * when the flow is created but on the first ask (an event of the flow, its
- * record), from the inputs kept in the flow, and keeps it: the same text
- * the first packet gave. Empty for a flow the table did not create. */
-const char *mm_flow_community_id(const struct mm_flow *f);
+ * record), from the inputs kept in the flow, and keeps it in the flow
+ * (hence f is not const): the same text the first packet gave. Empty for a
+ * flow the table did not create. */
+const char *mm_flow_community_id(struct mm_flow *f);
 
 #endif

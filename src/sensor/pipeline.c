@@ -236,7 +236,7 @@ static json_t *flow_object(const struct mm_flow *f, const char *reason)
     return o;
 }
 
-json_t *mm__flow_event(const struct mm_flow *f, const char *reason)
+json_t *mm__flow_event(struct mm_flow *f, const char *reason)
 {
     struct mm_eve_header h = {.ts = f->last,
                               .event_type = "flow",
@@ -274,7 +274,7 @@ json_t *mm__flow_event(const struct mm_flow *f, const char *reason)
 /* The flow record written by eve-flow.c straight into the EVE writer's
  * batch (no copy); in a buffer of its own only when the writer has no room
  * to lend. False when the record is too long for this path. */
-static bool flow_line_direct(struct mm_sensor *s, const struct mm_flow *f, const char *reason)
+static bool flow_line_direct(struct mm_sensor *s, struct mm_flow *f, const char *reason)
 {
     char *room = mm_eve_out_reserve(s->eve, FLOW_LINE_MAX);
     char line[FLOW_LINE_MAX];
@@ -292,7 +292,7 @@ static bool flow_line_direct(struct mm_sensor *s, const struct mm_flow *f, const
 }
 
 struct flow_line {
-    const struct mm_flow *f;
+    struct mm_flow *f;
     const char *reason;
 };
 
@@ -312,7 +312,7 @@ static int write_spooled_flow(struct mm_eve_out *o, const void *arg)
 
 /* A spooled flow record without its JSON object: its line goes to the
  * spool (with its seq) and, when the EVE output takes flows, there too. */
-static bool flow_spooled_direct(struct mm_sensor *s, const struct mm_flow *f, const char *reason)
+static bool flow_spooled_direct(struct mm_sensor *s, struct mm_flow *f, const char *reason)
 {
     struct flow_line l = {f, reason};
     if (!mm__sensor_write_spooled(s, s->eve_flow, write_spooled_flow, &l))
@@ -323,7 +323,7 @@ static bool flow_spooled_direct(struct mm_sensor *s, const struct mm_flow *f, co
 
 /* The flow record's line straight to the EVE writer (or the spool's tap)
  * when that keeps emission order; false when it must go the JSON way. */
-static bool flow_end_direct(struct mm_sensor *s, const struct mm_flow *f, const char *reason)
+static bool flow_end_direct(struct mm_sensor *s, struct mm_flow *f, const char *reason)
 {
     /* The direct line keeps emission order only when nothing is queued. */
     if (!s->eve || s->draining || s->qlen != 0)

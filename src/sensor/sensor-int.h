@@ -172,8 +172,10 @@ json_t *mm__eve_new(const struct mm_eve_header *h);
 /* Copies up to two VLAN ids into h. */
 void mm__eve_header_vlan(struct mm_eve_header *h, const uint16_t vlan[2], uint8_t count);
 /* eve-flow.c: the flow record of f as one EVE line ending in '\n', the
- * same bytes as the JSON path; 0 when it does not fit in cap. */
-size_t mm__flow_line(const struct mm_flow *f, const char *reason, char *out, size_t cap);
+ * same bytes as the JSON path; 0 when it does not fit in cap. f is written
+ * only to keep its Community ID (mm_flow_community_id), as in
+ * mm__flow_event and mm__eve_header_packet. */
+size_t mm__flow_line(struct mm_flow *f, const char *reason, char *out, size_t cap);
 /* The "tcp" object's flag keys, in output order, and state names. */
 struct mm__tcp_flag_name {
     uint8_t bit;
@@ -182,12 +184,12 @@ struct mm__tcp_flag_name {
 extern const struct mm__tcp_flag_name mm__tcp_flag_names[8];
 extern const char *const mm__tcp_state_names[5];
 /* pipeline.c: the flow record as a JSON event (the general path). */
-json_t *mm__flow_event(const struct mm_flow *f, const char *reason);
+json_t *mm__flow_event(struct mm_flow *f, const char *reason);
 
 /* Fills h for an event about packet p (addresses, ports, proto, pcap_cnt)
  * and its flow f (flow_id, community_id; f may be NULL). */
 void mm__eve_header_packet(struct mm_eve_header *h, const char *event_type,
-                           const struct mm_packet *p, const struct mm_flow *f);
+                           const struct mm_packet *p, struct mm_flow *f);
 void mm__time_format(const struct timeval *ts, char out[40]);
 /* The same text (NUL-terminated, 40 bytes of room) with its length: the
  * last seconds' texts are remembered with their lengths (eve-fast.c), so

@@ -74,7 +74,7 @@ const struct mm_app_decoder *mm_app_decoder_find(const char *name, uint8_t trans
 void mm_app_header(const struct mm_app_ctx *ctx, const char *event_type, struct mm_eve_header *h)
 {
     const struct mm_packet *p = ctx->pkt;
-    const struct mm_flow *f = ctx->flow;
+    struct mm_flow *f = ctx->flow;
     memset(h, 0, sizeof *h);
     h->event_type = event_type;
     if (p) {

@@ -32,7 +32,7 @@ const char *mm_flow_proto_name(uint8_t proto)
     }
 }
 
-const char *mm_flow_community_id(const struct mm_flow *f)
+const char *mm_flow_community_id(struct mm_flow *f)
 {
     return f->community_id;
 }

@@ -82,7 +82,7 @@ static void longest_flow(struct mm_flow *f, int family, uint8_t proto)
 }
 
 /* The generic writer's line for f, in a string the caller frees. */
-static char *generic_line(const struct mm_flow *f, const char *reason)
+static char *generic_line(struct mm_flow *f, const char *reason)
 {
     json_t *ev = mm__flow_event(f, reason);
     assert_non_null(ev);
@@ -96,7 +96,7 @@ static char *generic_line(const struct mm_flow *f, const char *reason)
 }
 
 /* The line of f is the generic writer's; returns its length. */
-static size_t expect_generic(const struct mm_flow *f, const char *reason)
+static size_t expect_generic(struct mm_flow *f, const char *reason)
 {
     static char line[8192];
     size_t n = mm__flow_line(f, reason, line, sizeof line);
@@ -111,7 +111,7 @@ static size_t expect_generic(const struct mm_flow *f, const char *reason)
 
 /* One buffer size: the whole line (n bytes) or nothing, and no byte
  * written past cap. */
-static void expect_within(const struct mm_flow *f, const char *reason, const char *line, size_t n,
+static void expect_within(struct mm_flow *f, const char *reason, const char *line, size_t n,
                           size_t cap)
 {
     size_t want = cap > n ? n : 0;
@@ -135,7 +135,7 @@ static void expect_within(const struct mm_flow *f, const char *reason, const cha
 }
 
 /* Every buffer size from 0 to the line's length plus SLACK. */
-static void expect_every_size(const struct mm_flow *f, const char *reason)
+static void expect_every_size(struct mm_flow *f, const char *reason)
 {
     size_t n = expect_generic(f, reason);
     char *line = malloc(n);
