@@ -1297,6 +1297,18 @@ static void release_readers(struct mm__sqlite_ingest *in)
     pthread_mutex_unlock(&in->flush_mu);
 }
 
+/* Around the write lock's wait of the batch or flush holding the ingest
+ * connection (lock_since, for mm__sqlite_alerts_flush's readers). */
+static void lock_wait_begin(struct mm__sqlite_ingest *in)
+{
+    __atomic_store_n(&in->lock_since, mm_time_mono_usec(), __ATOMIC_RELEASE);
+}
+
+static void lock_wait_end(struct mm__sqlite_ingest *in)
+{
+    __atomic_store_n(&in->lock_since, 0, __ATOMIC_RELEASE);
+}
+
 /* Writes the waiting rows in a transaction of its own (in held), waiting
  * for the write lock until *until (NULL: the busy timeout). MM_EAGAIN when
  * the lock was not had by then: nothing changed, the rows still wait, and
@@ -1308,7 +1320,9 @@ static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in,
     bool had_recover = in->recover;
     int r = 0;
     if (in->dirty > 0 || in->recover) {
+        lock_wait_begin(in);
         r = until ? mm__sqlite_begin_until(in->db, until) : mm__sqlite_begin(in->db);
+        lock_wait_end(in);
         if (r == MM_EAGAIN) {
             release_readers(in);
             set_pending(in);
@@ -1332,11 +1346,16 @@ static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in,
     return r;
 }
 
+#define LOCK_WAIT_MIN_USEC 10000
+
 /* A reader's turn: it asks, and a batch in progress writes the rows in its
  * own transaction (so the reader waits for at most that batch, not for
  * every batch queued for the ingest connection, nor for a commit of its
  * own); when no batch holds the ingest connection the reader writes them.
- * All of it within wait_ms when wait_ms >= 0 (MM_EAGAIN past it). */
+ * When wait_ms >= 0, waits for the write lock (its own, or a batch's that
+ * it waits for) end past wait_ms with MM_EAGAIN; a batch at work is waited
+ * for to its end. */
+
 int mm__sqlite_alerts_flush(struct mm_store *st, int wait_ms)
 {
     struct mm__sqlite_ingest *shared = mm__sqlite_ingest_shared(st);
@@ -1361,7 +1380,15 @@ int mm__sqlite_alerts_flush(struct mm_store *st, int wait_ms)
         pthread_mutex_unlock(&shared->flush_mu);
         if (done)
             return 0;
-        if (mm_time_mono_usec() >= give_up)
+        /* A batch that works holds the connection for its own work (bounded
+         * by its size) and answers: the reader waits for it whatever wait_ms.
+         * Only one waiting for the write lock (another process's, or this
+         * process's writer behind one) is given up on, once it has waited
+         * LOCK_WAIT_MIN_USEC: an uncontended BEGIN between two batches
+         * takes microseconds. */
+        int64_t now = mm_time_mono_usec();
+        int64_t since = __atomic_load_n(&shared->lock_since, __ATOMIC_ACQUIRE);
+        if (now >= give_up && since != 0 && now - since >= LOCK_WAIT_MIN_USEC)
             return MM_EAGAIN; /* the batch in progress writes them, or the next */
     }
 }
@@ -1387,7 +1414,9 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
     uint64_t req = 0;
     int64_t backlog = o->header_backlog, drops = o->header_drops;
     bool had_recover = in->recover;
+    lock_wait_begin(in);
     r = mm__sqlite_begin(db);
+    lock_wait_end(in);
     if (r != 0)
         goto out;
     r = memo_check(st, in, o->now);

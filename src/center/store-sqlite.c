@@ -212,7 +212,13 @@ sqlite3 *mm__sqlite_acquire(struct mm_store *st)
 {
     struct sqlite_store *s = (struct sqlite_store *)st;
     if (held_here == 0 && __atomic_load_n(&s->alerts_pending, __ATOMIC_ACQUIRE)) {
-        int r = mm__sqlite_alerts_flush(st, MM_READER_FLUSH_WAIT_MS);
+        /* Once a read gave up (store.rows_behind said), the next ones only
+         * try, until a commit leaves no row waiting: a request that reads
+         * the store several times (an alert's page), or requests one after
+         * the other, do not each wait the bound again. */
+        int wait =
+            __atomic_load_n(&s->ingest.behind_said, __ATOMIC_ACQUIRE) ? 0 : MM_READER_FLUSH_WAIT_MS;
+        int r = mm__sqlite_alerts_flush(st, wait);
         /* Past the wait (another process's write lock, a batch stuck on
          * it) the read goes on with the rows as they are; said once until
          * a flush succeeds again. */

@@ -83,6 +83,9 @@ struct mm__sqlite_ingest {
      * transaction. flush_seen: the last request answered (ingest_mu). */
     uint64_t flush_req, flush_done, flush_seen;
     int behind_said; /* store.rows_behind said since the last commit with every row (atomic) */
+    /* Since when (mm_time_mono_usec) the batch or flush holding the
+     * connection waits for the write lock; 0 while it does not (atomic). */
+    int64_t lock_since;
     pthread_mutex_t flush_mu;
     pthread_cond_t flush_cv;
 };
@@ -104,9 +107,12 @@ void mm__sqlite_ingest_memo_off(struct mm_store *st);
 void mm__sqlite_ingest_flush_every(struct mm_store *st, int64_t usec);
 /* Writes every alert row that waits (store-sqlite-ingest.c); what
  * mm__sqlite_acquire does first on a thread that holds no connection,
- * waiting at most wait_ms (MM_READER_FLUSH_WAIT_MS) for the batch in
- * progress or the write lock: past it MM_EAGAIN, the rows stay waiting and
- * are written later. wait_ms < 0: up to the busy timeout (at close). */
+ * waiting for the write lock (its own, or that of the batch in progress it
+ * waits for) at most wait_ms (MM_READER_FLUSH_WAIT_MS; 0 once a read gave
+ * up, until a commit leaves no row waiting): past it MM_EAGAIN, the rows
+ * stay waiting and are written later. A batch in progress that is not
+ * waiting for the lock is waited for to its end. wait_ms < 0: up to the
+ * busy timeout (at close, the mail scan). */
 int mm__sqlite_alerts_flush(struct mm_store *st, int wait_ms);
 /* How long a read waits for the alert rows to be written before it reads
  * them as they are (at most one flush behind): a batch in progress takes a
