@@ -313,6 +313,11 @@ int mm_center_admin(const struct mm_center_config *cfg, int argc, char **argv)
     }
     struct mm_center_config c = *cfg;
     c.threads = 1;
+    /* The server running on the same file owns the alert rows that wait
+     * (alert_flush.owner): counting them again here would write them
+     * behind its back (and have it recount). A dead server's are counted
+     * at the next server start. */
+    c.alert_rows_off = true;
     if (mm_mkdir_p(cfg->data_dir, 0700) != 0) {
         fprintf(stderr, "mamori-center admin: %s: %s\n", mm_tr("center", "main.bad_data", a.lang),
                 cfg->data_dir);

@@ -28,6 +28,7 @@ struct mm_center_config {
     int threads;              /* requests using the database at once (SQLite connections - 2) */
     bool sync_full;           /* SQLite synchronous=FULL (default) */
     int64_t alert_flush_usec; /* mm_store_config's; the server sets it, admin not */
+    bool alert_rows_off;      /* mm_store_config's; the admin command sets it */
     enum mm_pwcost pwcost;    /* password hashing cost */
     int session_hours;
     int login_max_failures;      /* per account per window */

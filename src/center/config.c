@@ -152,7 +152,8 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, char
                                  .connections = cfg->threads + 2,
                                  .spares = cfg->threads,
                                  .sync_full = cfg->sync_full,
-                                 .alert_flush_usec = cfg->alert_flush_usec};
+                                 .alert_flush_usec = cfg->alert_flush_usec,
+                                 .alert_rows_off = cfg->alert_rows_off};
     int r = mm_auth_init();
     if (r != 0) {
         mm_msg_format(err, errlen, "center-log", "config.sodium");

@@ -168,8 +168,8 @@ static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const c
         return 1;
     }
     /* Alert rows written once per [alerts] flush_ms and before every read,
-     * not at every batch (center-storage.md); the admin command writes them
-     * at once. */
+     * not at every batch (center-storage.md); the admin command leaves them
+     * alone (alert_rows_off). */
     cfg->alert_flush_usec = (int64_t)cfg->alert_flush_ms * 1000;
     if (mm_center_open(&c, cfg, err, sizeof err) != 0) {
         mm_log_error("%s", err);

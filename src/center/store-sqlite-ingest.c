@@ -1359,6 +1359,8 @@ static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in,
 int mm__sqlite_alerts_flush(struct mm_store *st, int wait_ms)
 {
     struct mm__sqlite_ingest *shared = mm__sqlite_ingest_shared(st);
+    if (shared->rows_off)
+        return 0; /* rows read as stored (mm_store_config.alert_rows_off) */
     uint64_t want = __atomic_add_fetch(&shared->flush_req, 1, __ATOMIC_ACQ_REL);
     int64_t give_up = wait_ms >= 0 ? mm_time_mono_usec() + (int64_t)wait_ms * 1000 : INT64_MAX;
     struct timespec deadline = mm_time_mono_deadline(wait_ms >= 0 ? wait_ms : 0);
@@ -1399,6 +1401,8 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
 {
     struct mm__sqlite_ingest *in;
     memset(res, 0, sizeof *res);
+    if (mm__sqlite_ingest_shared(st)->rows_off)
+        return MM_EINVAL; /* mm_store_config.alert_rows_off */
     int r = mm__sqlite_ingest_acquire(st, &in);
     if (r != 0)
         return r;

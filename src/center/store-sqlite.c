@@ -836,7 +836,8 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
      * first read or batch, whatever this store's flush_ms, counts them from
      * the event chain (store-sqlite-ingest.c). alert_flush.owner is 0 when
      * no process holds any: nothing to count, no scan. */
-    s->ingest.recover = rows_owned(s->conns[0].db);
+    s->ingest.rows_off = cfg->alert_rows_off;
+    s->ingest.recover = !cfg->alert_rows_off && rows_owned(s->conns[0].db);
     s->alerts_pending = s->ingest.recover;
     /* Counted now, before the server listens, rather than by its first
      * request or batch, which would wait for the scan (a second of events

@@ -86,6 +86,7 @@ struct mm__sqlite_ingest {
     /* Since when (mm_time_mono_usec) the batch or flush holding the
      * connection waits for the write lock; 0 while it does not (atomic). */
     int64_t lock_since;
+    bool rows_off; /* mm_store_config.alert_rows_off: no rows written, no batch */
     pthread_mutex_t flush_mu;
     pthread_cond_t flush_cv;
 };

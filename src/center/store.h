@@ -403,6 +403,12 @@ struct mm_store_config {
      * events (center-storage.md); 0 writes them at every batch. The server
      * sets it; other programs on the same file leave it 0. */
     int64_t alert_flush_usec;
+    /* Leaves the alert rows alone (the admin command): no recovery at open
+     * and nothing marked pending, whatever alert_flush.owner says (a running
+     * centre owns its rows; a dead one's are counted at the next server
+     * start), no write of rows before reads (they are read as stored), and
+     * no event batch (events_ingest fails with MM_EINVAL). */
+    bool alert_rows_off;
 };
 
 /* Opens the SQLite backend and applies pending migrations. On failure writes

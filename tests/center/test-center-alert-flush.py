@@ -19,6 +19,7 @@
   the lock is free a read counts everything;
 - a read while another sensor's large batch works (not waiting for a lock)
   waits for it past the bound and counts what was acknowledged before;
+- the admin command while rows wait counts nothing again and writes no row;
 - kill -9 of a centre whose rows wait, restarted with flush_ms = 0: the first
   read, before any batch, counts them from the chain; a clean restart finds
   nothing to count."""
@@ -359,6 +360,44 @@ def test_read_during_big_batch():
     c.close()
 
 
+def flush_state(c):
+    db = sqlite3.connect(os.path.join(c.data, "center.db"))
+    try:
+        return (db.execute("SELECT owner, event_id FROM alert_flush WHERE id = 1").fetchone(),
+                db.execute("SELECT id, count FROM alerts ORDER BY id").fetchall())
+    finally:
+        db.close()
+
+
+def test_admin_leaves_rows():
+    """The admin command while a centre runs with rows waiting: it counts
+    nothing again (before, it recounted them at open, printed "counted
+    again" and had the centre count its chain again), leaves the rows and
+    alert_flush as they are, and the centre's counts stay right."""
+    c, key, token = start("flush_ms = 60000\n")
+    r = c.ingest(key, [alert_event(1, sid=8000, ts=ts(0))])
+    check(r.status == 200, "first batch: %r" % r)
+    c.request("GET", "/api/v1/alerts", token=token)  # the row written
+    for i in range(3):  # their rows wait
+        r = c.ingest(key, [alert_event(2 + i, sid=8000, ts=ts(1 + i))])
+        check(r.status == 200, "batch %d: %r" % (i, r))
+    before = flush_state(c)
+    check(before[0][0] != 0 and before[1][0][1] == 1, "rows wait: %r" % (before,))
+    p = c.admin("tenant", "list", expect=None)
+    check(p.returncode == 0 and "counted again" not in p.stdout + p.stderr and
+          "数え直し" not in p.stdout + p.stderr, "admin: %r %r" % (p.stdout, p.stderr))
+    check(flush_state(c) == before, "admin left the rows: %r, before %r" % (flush_state(c), before))
+    r = c.ingest(key, [alert_event(5, sid=8000, ts=ts(4))])
+    check(r.status == 200, "batch after admin: %r" % r)
+    r = c.request("GET", "/api/v1/alerts", token=token)
+    check(r.status == 200 and r.json["items"][0]["count"] == 5, "counts after admin: %r" % r)
+    check("counted again" not in c.server_log(), "the centre counted nothing again:\n%s"
+          % c.server_log()[-2000:])
+    bad, _ = chain_consistent(c)
+    check(bad == [], "rows: %r" % bad[:5])
+    c.close()
+
+
 def test_read_recovers_at_flush_0():
     c, key, token = start("flush_ms = 60000\n")
     for i in range(4):  # the first fold is written at once, the later ones wait
@@ -396,6 +435,7 @@ def main():
     test_readers_while_posting()
     test_readers_while_locked()
     test_read_during_big_batch()
+    test_admin_leaves_rows()
     test_read_recovers_at_flush_0()
     print("ok")
 
