@@ -1361,6 +1361,17 @@ int mm__sqlite_alerts_flush(struct mm_store *st, int wait_ms)
     struct mm__sqlite_ingest *shared = mm__sqlite_ingest_shared(st);
     if (shared->rows_off)
         return 0; /* rows read as stored (mm_store_config.alert_rows_off) */
+    if (wait_ms < 0) {
+        /* No limit: after the batches queued, whatever another reader's
+         * give-up (release_readers) answered. */
+        struct mm__sqlite_ingest *in;
+        int r = mm__sqlite_ingest_acquire(st, &in);
+        if (r == 0) {
+            r = flush_now(st, in, NULL);
+            mm__sqlite_ingest_release(st);
+        }
+        return r;
+    }
     uint64_t want = __atomic_add_fetch(&shared->flush_req, 1, __ATOMIC_ACQ_REL);
     int64_t give_up = wait_ms >= 0 ? mm_time_mono_usec() + (int64_t)wait_ms * 1000 : INT64_MAX;
     struct timespec deadline = mm_time_mono_deadline(wait_ms >= 0 ? wait_ms : 0);

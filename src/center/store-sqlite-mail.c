@@ -364,7 +364,9 @@ int mm__sqlite_mail_scan(struct mm_store *st, const struct mm_mail_config *cfg, 
                          int *queued)
 {
     *queued = 0;
-    sqlite3 *db = mm__sqlite_acquire(st);
+    /* Rows written with no limit on the wait: the mails tell an alert's
+     * count and times as of every batch acknowledged before. */
+    sqlite3 *db = mm__sqlite_acquire_current(st);
     int r = mm__sqlite_begin(db);
     if (r == 0) {
         int s = scan_rows(db, cfg, now, queued);

@@ -232,6 +232,22 @@ sqlite3 *mm__sqlite_acquire(struct mm_store *st)
     return mm__sqlite_acquire_plain(st);
 }
 
+/* The same with no limit on the wait (the mail scan: not a request; its
+ * mails tell an alert's count and times): it takes the ingest connection
+ * after the batches queued for it and writes the rows, waiting for the
+ * write lock up to the busy timeout. A failure is logged and the read goes
+ * on with the rows as stored. */
+sqlite3 *mm__sqlite_acquire_current(struct mm_store *st)
+{
+    struct sqlite_store *s = (struct sqlite_store *)st;
+    if (held_here == 0 && __atomic_load_n(&s->alerts_pending, __ATOMIC_ACQUIRE)) {
+        int r = mm__sqlite_alerts_flush(st, -1);
+        if (r != 0)
+            mm_log_tr(MM_LOG_WARN, "center-log", "store.rows_read", mm_msg_strerror(r));
+    }
+    return mm__sqlite_acquire_plain(st);
+}
+
 sqlite3 *mm__sqlite_acquire_plain(struct mm_store *st)
 {
     struct sqlite_store *s = (struct sqlite_store *)st;

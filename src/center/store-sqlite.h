@@ -24,6 +24,10 @@ sqlite3 *mm__sqlite_acquire(struct mm_store *st);
  * (mm__sqlite_alerts_flush): for look-ups that read no alert and run with
  * every batch (the sensor's key). */
 sqlite3 *mm__sqlite_acquire_plain(struct mm_store *st);
+/* The same as mm__sqlite_acquire, with the rows written whatever the wait
+ * (no MM_READER_FLUSH_WAIT_MS): for the mail scan, which serves no request
+ * and mails an alert's count and times. */
+sqlite3 *mm__sqlite_acquire_current(struct mm_store *st);
 void mm__sqlite_release(struct mm_store *st, sqlite3 *db);
 /* For the tests: spare connections open now, the most open at once so far,
  * and how many were opened past the bound after waiting for it. */

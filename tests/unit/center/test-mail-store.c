@@ -10,7 +10,9 @@
  * aggregation: one 'rise' row per alert and level at or above the tenant's
  * mail severity, none for an alert the scan has not passed yet; with alert
  * rows written per interval, a rise that commits after the scan's
- * write-before-read and before its transaction is still mailed. */
+ * write-before-read and before its transaction is still mailed, and the
+ * scan waits for the rows past the readers' bound (another process's write
+ * lock): its mail counts every event. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,6 +355,96 @@ static void test_rise_between_flush_and_scan(void **state)
     mm_store_close(st);
 }
 
+struct lock_arg {
+    sqlite3 *db;
+    int hold_ms;
+};
+
+static void *lock_thread(void *p)
+{
+    struct lock_arg *a = p;
+    usleep((useconds_t)a->hold_ms * 1000);
+    assert_int_equal(sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    return NULL;
+}
+
+/* The newest outbox message of tenant (its text), from the file. */
+static char *newest_message(int64_t tenant)
+{
+    char path[512];
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    snprintf(path, sizeof path, "%s/center.db", dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT message FROM mail_outbox WHERE tenant_id = ?1 "
+                                        "ORDER BY id DESC LIMIT 1",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(q, 1, tenant);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    char *m = strdup((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return m;
+}
+
+/* Alert rows written per interval and another process holding the write
+ * lock past the readers' 300 ms: the scan (no request) waits for it and
+ * writes the rows first, so the rise mail counts every event acknowledged
+ * (before, it gave up after 300 ms and mailed the row as last written:
+ * "detected 2 times" for 3). */
+static void test_scan_waits_for_rows(void **state)
+{
+    (void)state;
+    struct mm_store_config sc = {
+        .dir = dir, .connections = 2, .sync_full = false, .alert_flush_usec = 3600 * S};
+    struct mm_store *st = NULL;
+    char err[256];
+    assert_int_equal(mm_store_open_sqlite(&sc, &st, err, sizeof err), 0);
+    struct mm_scope vendor = mm_scope_for(MM_ROLE_ADMIN, 0);
+    struct mm_contact c[1] = {{.email = "owner@wait.jp"}};
+    struct mm_mail_config cfg;
+    assert_int_equal(mm_mail_config_load(NULL, &cfg, err, sizeof err), 0);
+    cfg.immediate_max = 100;
+    int64_t t = add_tenant(st, "Wait"); /* mail_severity 2 */
+    assert_int_equal(st->ops->contact_replace(st, &vendor, &actor, t, c, 1, 5), 0);
+    struct mm_sensor s = enrol(st, t, 1);
+    scan(st, &cfg);             /* rows of the tests before */
+    ingest_alert(st, &s, 1, 3); /* a new row, below the threshold */
+    assert_int_equal(scan(st, &cfg), 0);
+    ingest_alert(st, &s, 2, 2); /* a rise: its row written (count 2), noted */
+    ingest_alert(st, &s, 3, 2); /* count 3 waits in the memo */
+    char path[512];
+    snprintf(path, sizeof path, "%s/center.db", dir);
+    struct lock_arg a = {.hold_ms = 900};
+    assert_int_equal(sqlite3_open(path, &a.db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(a.db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, lock_thread, &a), 0);
+    assert_int_equal(scan(st, &cfg), 1);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    sqlite3_close(a.db);
+    expect_kinds(st, t, "rise");
+    char *m = newest_message(t);
+    /* Its text part (base64, the first part) decoded. */
+    char *b = strstr(m, "base64\r\n\r\n");
+    assert_non_null(b);
+    b += 10;
+    char *end = strstr(b, "\r\n--");
+    assert_non_null(end);
+    char text[8192];
+    size_t n = 0;
+    assert_int_equal(sodium_base642bin((unsigned char *)text, sizeof text - 1, b, (size_t)(end - b),
+                                       "\r\n", &n, NULL, sodium_base64_VARIANT_ORIGINAL),
+                     0);
+    text[n] = '\0';
+    if (!strstr(text, "detected 3 times"))
+        fail_msg("the rise mail: %s", text);
+    free(m);
+    mm_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_outbox_through_the_interface),
         cmocka_unit_test(test_severity_rises),
         cmocka_unit_test(test_rise_between_flush_and_scan),
+        cmocka_unit_test(test_scan_waits_for_rows),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
