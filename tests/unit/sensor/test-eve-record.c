@@ -9,6 +9,12 @@
  *     EVE writer and as mm__eve_new + mm_eve_set_alert into another;
  *   - the device line: random headers and random device records (any
  *     member values) by mm__device_line_write and as the JSON event;
+ *     crafted records as the inventory makes them (texts with quotes,
+ *     backslashes, control bytes, Japanese, not UTF-8 or holding a NUL;
+ *     empty lists, every OS guess of the table, allowlisted, the address
+ *     change members, reals, deep nesting, a record over 16 KiB), also
+ *     through the spool's tap (",\"seq\":N" last) against the event with
+ *     "seq" set and the spool's text against mm_eve_line_format's;
  *   - the sensor: two sensors given the same traffic of many home devices
  *     (new MACs, address changes, user agents of old, mobile and odd
  *     systems, some with VLAN tags), one taking alerts and device events
@@ -38,10 +44,12 @@
 
 #include "../test-rand.h"
 #include "../test-tmpdir.h"
+#include "core/data.h"
 #include "core/eve.h"
 #include "sensor/eve-app.h"
 #include "sensor/eve-record.h"
 #include "sensor/flow.h"
+#include "sensor/osguess.h"
 #include "sensor/sensor-int.h"
 #include "test-eve-direct.h"
 
@@ -254,6 +262,277 @@ static void test_device_line_equals_json(void **state)
     }
     assert_int_equal(ed_line_files_close_expect_same(&f), 2000);
     ed_line_files_remove(&f);
+}
+
+/* ---- crafted device records ---------------------------------------------------------- */
+
+/* Texts for the records' strings: most plain, some with what the writer
+ * escapes or checks, some not UTF-8 or holding a NUL (made without
+ * jansson's check: neither way writes them). */
+static const struct {
+    const char *s;
+    size_t n; /* 0: strlen */
+} crafted_texts[] = {
+    {"", 0},
+    {"GHIA", 0},
+    {"Intel Corporate", 0},
+    {"Apple, Inc.", 0},
+    {"android-5f2c9a1b3e4d6f70", 0},
+    {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36", 0},
+    {"1,15,3,6,44,46,47,31,33,43", 0},
+    {"MSFT 5.0", 0},
+    {"Windows 5.1", 0},
+    {"M,N,W,N,N,S", 0},
+    {"~!#$%&'()*+,-./:;<=>?@[]^_`{|}", 0},
+    {"del\x7f", 0},
+    {"a\"b", 0},
+    {"\"", 0},
+    {"back\\slash", 0},
+    {"\\", 0},
+    {"ctl\x01x", 0},
+    {"tab\there", 0},
+    {"line\n", 0},
+    {"\x1f", 0},
+    {"\xe6\xa9\x9f\xe5\x99\xa8", 0},
+    {"iPhone (\xe5\xa4\xaa\xe9\x83\x8e)", 0},
+    {"caf\xc3\xa9", 0},
+    {"\xf0\x9f\x98\x80 smile", 0},
+    {"\xe6\xa9\x9f\"\xe5\x99\xa8", 0},
+    {"\xe6\xa9\x9f\\n", 0},
+    {"\xe6\xa9\x9f\x01", 0},
+    {"\xff", 0},
+    {"ab\xc3", 0},
+    {"\xed\xa0\x80", 0},
+    {"\xc0\xaf", 0},
+    {"nul\0inside", 10},
+    {"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef01", 0},
+};
+
+#define CRAFTED_PLAIN 12 /* the first texts, all plain ASCII */
+
+static json_t *crafted_text(bool plain)
+{
+    size_t i = plain ? rnd(CRAFTED_PLAIN) : rnd(sizeof crafted_texts / sizeof crafted_texts[0]);
+    const char *s = crafted_texts[i].s;
+    size_t n = crafted_texts[i].n ? crafted_texts[i].n : strlen(s);
+    return json_stringn_nocheck(s, n);
+}
+
+static json_t *crafted_list(uint64_t max, bool plain)
+{
+    json_t *a = json_array();
+    for (uint64_t i = rnd(max + 1); i > 0; i--)
+        json_array_append_new(a, crafted_text(plain));
+    return a;
+}
+
+/* The record's "os" as device.c sets it, for the table's ids. */
+static json_t *crafted_os(const struct mm_osguess *t, const char *id, const char *source)
+{
+    struct mm_os_guess g;
+    if (!mm_osguess_by_id(t, id, &g))
+        return json_null();
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:I, s:s}", "id", g.id, "name", g.name_en,
+                     "name_ja", g.name_ja, "family", g.family, "legacy", g.legacy, "eol", g.eol,
+                     "mobile", g.mobile, "confidence", (json_int_t)rnd(101), "source", source);
+}
+
+/* A record as the inventory makes it (members in its order, some absent
+ * or added later), its texts plain or not (one in four records), now and
+ * then something no record holds today: a real, deep nesting, a key to
+ * escape, a text of 20 kB. */
+static json_t *crafted_record(const struct mm_osguess *t, const char *const *os_ids, size_t n_os)
+{
+    static const char *const sources[] = {"dhcp", "user_agent", "smb", "tcp", "vendor"};
+    static const char *const ips[] = {"192.168.1.5", "10.0.0.17", "2001:db8::5",
+                                      "fe80::edf5:240a:c8c0:8312", "255.255.255.255"};
+    static const char *const actions[] = {"new", "changed", "allowed"};
+    bool plain = rnd(4) != 0;
+    json_t *rec = json_object();
+    if (rnd(6))
+        json_object_set_new(rec, "mac",
+                            json_string(rnd(2) ? "cc:3d:82:1e:ee:e3" : "02:00:5e:10:00:01"));
+    json_t *list = json_array();
+    for (uint64_t i = rnd(9); i > 0; i--)
+        json_array_append_new(list, json_string(PICK(ips)));
+    json_object_set_new(rec, "ips", list);
+    json_object_set_new(rec, "vendor", rnd(5) ? crafted_text(plain) : json_null());
+    json_object_set_new(rec, "mac_random", json_boolean(rnd(2)));
+    json_object_set_new(rec, "hostnames", crafted_list(rnd(3) ? 0 : 4, plain));
+    json_object_set_new(rec, "user_agents", crafted_list(rnd(2) ? 0 : 3, plain));
+    if (rnd(3) == 0) {
+        json_t *dhcp = json_object();
+        json_object_set_new(dhcp, "params", crafted_text(plain));
+        if (rnd(2))
+            json_object_set_new(dhcp, "vendor_class", crafted_text(plain));
+        json_object_set_new(rec, "dhcp", dhcp);
+    }
+    if (rnd(5) == 0)
+        json_object_set_new(rec, "smb_native_os", crafted_text(plain));
+    if (rnd(2))
+        json_object_set_new(rec, "tcp",
+                            json_pack("{s:i, s:i, s:o}", "ttl", (int)rnd(256), "window",
+                                      (int)rnd(65536), "options", crafted_text(plain)));
+    json_t *evidence = json_array();
+    for (uint64_t i = rnd(4); i > 0; i--)
+        json_array_append_new(evidence, json_pack("{s:s, s:o, s:s, s:i}", "source", PICK(sources),
+                                                  "value", crafted_text(plain), "os",
+                                                  os_ids[rnd(n_os)], "score", (int)rnd(101)));
+    json_object_set_new(rec, "evidence", evidence);
+    json_object_set_new(rec, "os",
+                        rnd(4) ? crafted_os(t, os_ids[rnd(n_os)], PICK(sources)) : json_null());
+    json_object_set_new(rec, "allowlisted", json_boolean(rnd(2)));
+    json_object_set_new(rec, "first_seen", json_string("2016-08-02T02:19:37.634231+0000"));
+    json_object_set_new(rec, "last_seen", json_string("2016-08-02T02:19:37.634537+0000"));
+    switch (rnd(24)) { /* the rare ones */
+    case 0:
+        json_object_set_new(rec, "address_change_pending", json_true());
+        json_object_set_new(rec, "last_announced", json_string("2016-08-02T02:00:00.000000+0000"));
+        break;
+    case 1:
+        json_object_set_new(rec, "score", json_real(0.5));
+        break;
+    case 2: {
+        json_t *deep = json_array();
+        for (int i = 0; i < 12; i++)
+            deep = json_pack("[o]", deep);
+        json_object_set_new(rec, "deep", deep);
+        break;
+    }
+    case 3:
+        json_object_set_new(rec, "a\"b", json_integer(-(json_int_t)rnd(1000)));
+        break;
+    case 4:
+        json_object_set_new(rec, "\xe3\x82\xad\xe3\x83\xbc", json_object());
+        break;
+    case 5: {
+        char *big = malloc(20000);
+        assert_non_null(big);
+        memset(big, 'x', 19999);
+        big[19999] = '\0';
+        json_object_set_new(rec, "big", json_string(big));
+        free(big);
+        break;
+    }
+    case 6:
+        json_object_set_new(rec, "recent_addresses", json_pack("[s,s]", "10.0.0.1", "10.0.0.2"));
+        json_object_set_new(rec, "n", json_integer(INT64_MIN));
+        break;
+    default:
+        break;
+    }
+    json_object_set_new(rec, "action", json_string(PICK(actions)));
+    return rec;
+}
+
+/* The ids of the OS table (all the guesses a record may carry). */
+static size_t os_table_ids(const char **ids, size_t max, json_t **root)
+{
+    assert_int_equal(mm_data_json("sensor/os-fingerprints.json", root), 0);
+    const char *id;
+    json_t *v;
+    size_t n = 0;
+    json_object_foreach(json_object_get(*root, "os"), id, v)
+    {
+        if (n < max)
+            ids[n++] = id;
+    }
+    (void)v;
+    assert_true(n > 5 && n < max);
+    return n;
+}
+
+/* What the tap got: the spool's text. */
+struct seq_tap {
+    char text[32768];
+    size_t len;
+};
+
+static int seq_tap_fn(void *arg, const char *text, size_t len)
+{
+    struct seq_tap *t = arg;
+    assert_true(len < sizeof t->text);
+    memcpy(t->text, text, len);
+    t->len = len;
+    return 0;
+}
+
+/* Crafted records through mm__device_line_write against the JSON event
+ * through mm_eve_out_write: without the tap, and with the spool's tap
+ * (",\"seq\":N" last, the EVE line written or not) against the event with
+ * "seq" set last, the spool's text against mm_eve_line_format's. */
+static void test_device_line_crafted(void **state)
+{
+    (void)state;
+    struct mm_osguess *table;
+    assert_int_equal(mm_osguess_new(&table), 0);
+    const char *ids[256];
+    json_t *root;
+    size_t n_os = os_table_ids(ids, 256, &root);
+    struct ed_line_files plain, seq;
+    ed_line_files_open(&plain, "eve-record-crafted");
+    ed_line_files_open(&seq, "eve-record-crafted-seq");
+    rng = 777;
+    size_t written = 0, seq_written = 0, spooled = 0;
+    for (int i = 0; i < 4000; i++) {
+        struct mm_packet p;
+        struct mm_flow fl;
+        struct mm_eve_header h = {.event_type = "device"};
+        gen_header(&h, "device", &p, &fl);
+        if (rnd(4)) { /* as the inventory makes it */
+            struct mm_eve_header d = {.ts = p.ts, .event_type = "device", .src = h.src};
+            h = d;
+        }
+        json_t *rec = crafted_record(table, ids, n_os);
+        if (i < (int)n_os) { /* every OS guess at least once, plain */
+            json_object_set_new(rec, "os", crafted_os(table, ids[i], "dhcp"));
+        }
+        json_t *ev = mm__eve_new(&h);
+        assert_non_null(ev);
+        assert_int_equal(json_object_set(ev, "device", rec), 0);
+        /* without the tap */
+        int rd = mm__device_line_write(plain.direct_out, &h, rec);
+        int rj = mm_eve_out_write(plain.json_out, ev);
+        assert_int_equal(rd == 0, rj == 0);
+        written += rd == 0;
+        /* with the tap */
+        uint64_t n = 1 + rnd(1000000);
+        char tail[40];
+        struct seq_tap got = {.len = 0};
+        struct mm_eve_out_tap tap = {
+            .tail = tail, .fn = seq_tap_fn, .arg = &got, .write = rnd(4) != 0};
+        tap.tail_len = (size_t)snprintf(tail, sizeof tail, ",\"seq\":%llu", (unsigned long long)n);
+        mm_eve_out_set_tap(seq.direct_out, &tap);
+        rd = mm__device_line_write(seq.direct_out, &h, rec);
+        mm_eve_out_set_tap(seq.direct_out, NULL);
+        assert_int_equal(json_object_set_new(ev, "seq", json_integer((json_int_t)n)), 0);
+        char *buf = NULL;
+        size_t len = 0, cap = 0;
+        int rf = mm_eve_line_format(ev, &buf, &len, &cap);
+        assert_int_equal(rd == 0, rf == 0);
+        assert_int_equal(tap.tapped, rf == 0);
+        if (rf == 0) {
+            assert_int_equal(got.len + 1, len);
+            assert_memory_equal(got.text, buf, got.len);
+            spooled++;
+            if (tap.write) {
+                assert_int_equal(mm_eve_out_write(seq.json_out, ev), 0);
+                seq_written++;
+            }
+        }
+        free(buf);
+        json_decref(ev);
+        json_decref(rec);
+    }
+    print_message("%zu of 4000 lines written (the rest refused both ways), %zu spooled\n", written,
+                  spooled);
+    assert_true(written > 3000 && spooled == written);
+    assert_int_equal(ed_line_files_close_expect_same(&plain), written);
+    assert_int_equal(ed_line_files_close_expect_same(&seq), seq_written);
+    ed_line_files_remove(&plain);
+    ed_line_files_remove(&seq);
+    json_decref(root);
+    mm_osguess_free(table);
 }
 
 /* ---- the sensor -------------------------------------------------------------------- */
@@ -530,6 +809,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alert_line_equals_json),
         cmocka_unit_test(test_device_line_equals_json),
+        cmocka_unit_test(test_device_line_crafted),
         cmocka_unit_test(test_sensor_direct_equals_json),
         cmocka_unit_test(test_sensor_some_types),
         cmocka_unit_test(test_shared_captures),
