@@ -31,11 +31,11 @@ static void note_text(char *out, size_t n, const struct mm_intel_file_report *re
         [MM_INTEL_NOTE_GREW] = "intel.note_grew",
         [MM_INTEL_NOTE_CHANGED] = "intel.note_changed",
         [MM_INTEL_NOTE_REPLACED] = "intel.note_replaced",
-        [MM_INTEL_NOTE_KEPT] = "intel.note_kept",
+        [MM_INTEL_NOTE_POSTPONED] = NULL, /* (a postponed build's reports are not printed) */
         [MM_INTEL_NOTE_UNSETTLED] = "intel.note_unsettled",
     };
     out[0] = '\0';
-    if (rep->note > MM_INTEL_NOTE_NONE && rep->note <= MM_INTEL_NOTE_UNSETTLED)
+    if (rep->note > MM_INTEL_NOTE_NONE && rep->note <= MM_INTEL_NOTE_UNSETTLED && keys[rep->note])
         mm_msg_format(out, n, "sensor-log", keys[rep->note], rep->note_line);
 }
 
@@ -62,11 +62,9 @@ int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_inte
 }
 
 int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_intel_settle *rule,
-                           FILE *log, struct mm_intel **out, size_t *kept)
+                           FILE *log, struct mm_intel **out, struct mm_intel_file_report *postponed)
 {
     *out = NULL;
-    if (kept)
-        *kept = 0;
     struct mm_intel *in = NULL;
     int r = mm_intel_new(&in);
     if (r != 0)
@@ -76,13 +74,15 @@ int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_i
         struct mm_intel_file_report *reps = NULL;
         size_t nreps = 0;
         r = mm_intel_load(in, paths[i], &reps, &nreps);
-        for (size_t k = 0; k < nreps; k++) {
-            if (log)
-                print_report(log, &reps[k]);
-            if (kept && reps[k].note == MM_INTEL_NOTE_KEPT)
-                (*kept)++;
-        }
+        for (size_t k = 0; k < nreps && log; k++)
+            print_report(log, &reps[k]);
+        if (r == MM_EAGAIN && nreps > 0 && postponed)
+            *postponed = reps[nreps - 1];
         free(reps);
+        if (r == MM_EAGAIN) { /* (a feed not settled: no message, the caller says why) */
+            mm_intel_free(in);
+            return r;
+        }
         if (r != 0) {
             if (log)
                 mm_msg_print(log, "mamori-sensor", "sensor-log", "intel.file_error", paths[i],
@@ -103,24 +103,22 @@ static void *reload_main(void *arg)
 {
     struct mm_reload *r = arg;
     FILE *log = open_memstream(&r->log_text, &r->log_len);
-    struct mm_intel_settle rule = {.ms = r->settle_ms, .previous = r->previous};
-    r->rc = mm_intel_build_settled(r->paths, r->npaths, &rule, log, &r->result, &r->kept);
+    r->rc = mm_intel_build_settled(r->paths, r->npaths, &r->rule, log, &r->result, &r->postponed);
     if (log)
         fclose(log);
     atomic_store(&r->state, 2);
     return NULL;
 }
 
-int mm_reload_start(struct mm_reload *r, const char *const *paths, size_t n, unsigned settle_ms,
-                    const struct mm_intel *previous)
+int mm_reload_start(struct mm_reload *r, const char *const *paths, size_t n,
+                    const struct mm_intel_settle *rule)
 {
     if (atomic_load(&r->state) != 0)
         return MM_EAGAIN;
     r->paths = paths;
     r->npaths = n;
-    r->settle_ms = settle_ms;
-    r->previous = previous;
-    r->kept = 0;
+    r->rule = rule ? *rule : (struct mm_intel_settle){0};
+    memset(&r->postponed, 0, sizeof r->postponed);
     r->result = NULL;
     r->rc = 0;
     r->log_text = NULL;
@@ -141,7 +139,7 @@ bool mm_reload_poll(struct mm_reload *r, struct mm_intel **out, int *rc)
     if (!r->thread_joined)
         pthread_join(r->thread, NULL);
     r->thread_joined = false;
-    if (r->log_text)
+    if (r->log_text && r->rc != MM_EAGAIN) /* (a postponed build's reports are of nothing) */
         fputs(r->log_text, stderr);
     free(r->log_text);
     r->log_text = NULL;

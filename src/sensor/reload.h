@@ -12,17 +12,17 @@
 #include <stddef.h>
 #include <stdio.h>
 
-struct mm_intel;
-struct mm_intel_settle;
+#include "sensor/intel/intel.h"
 
 /* Builds and seals a set from paths; reports per file go to log (may be
  * NULL). Returns 0 or an MM_E* code. Free the set with mm_intel_free. */
 int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_intel **out);
-/* The same under the settle rule (NULL: off; see mm_intel_settle); *kept
- * (may be NULL) gets how many files were not settled and kept from
- * rule->previous: to be loaded again later. */
+/* The same under the settle rule (NULL: off; see mm_intel_settle). With
+ * rule->postpone, a feed not settled ends the build: MM_EAGAIN, nothing
+ * built, *postponed (may be NULL) that feed's report (its path). */
 int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_intel_settle *rule,
-                           FILE *log, struct mm_intel **out, size_t *kept);
+                           FILE *log, struct mm_intel **out,
+                           struct mm_intel_file_report *postponed);
 
 struct mm_reload {
     pthread_t thread;
@@ -32,20 +32,19 @@ struct mm_reload {
     size_t npaths;
     struct mm_intel *result;
     int rc;
-    unsigned settle_ms;              /* the settle rule's time (0: off) */
-    const struct mm_intel *previous; /* the set in use: a feed not settled keeps its part */
-    size_t kept;                     /* feeds the last build kept from previous */
-    char *log_text;                  /* reports, printed by the main thread */
+    struct mm_intel_settle rule;           /* the settle rule of the build */
+    struct mm_intel_file_report postponed; /* rc MM_EAGAIN: the feed not settled */
+    char *log_text;                        /* reports, printed by the main thread */
     size_t log_len;
 };
 
-/* Starts a background build unless one is running, under the settle rule
- * of settle_ms (0: off) with previous (the set in use, which must live
- * until the build is polled) as the set before. */
-int mm_reload_start(struct mm_reload *r, const char *const *paths, size_t n, unsigned settle_ms,
-                    const struct mm_intel *previous);
+/* Starts a background build unless one is running (MM_EAGAIN), under the
+ * settle rule (NULL: off; copied; its stop flag must outlive the build). */
+int mm_reload_start(struct mm_reload *r, const char *const *paths, size_t n,
+                    const struct mm_intel_settle *rule);
 /* When a build finished: joins it, hands over the new set (NULL on failure)
- * and returns true; *rc is its result. */
+ * and returns true; *rc is its result: MM_EAGAIN for a build postponed
+ * (r->postponed names the feed; its reports are not printed). */
 bool mm_reload_poll(struct mm_reload *r, struct mm_intel **out, int *rc);
 /* Waits for a running build to finish; then like mm_reload_poll (false when
  * none was running). */

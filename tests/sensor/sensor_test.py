@@ -550,10 +550,14 @@ def test_sighup(tmp, settle_ms=0):
         check(st["intel"]["indicators"] == 2, json.dumps(st["intel"]))
         return None
     # SIGHUP right after the append: the feed is still being written, so the
-    # reload keeps its one indicator from before; the reload started once it
-    # has settled (without a signal) reads both
-    check("it is still being written" in text and "intel.txt: kept, 1 loaded" in text, text)
-    check(st["intel"]["reloads"] == 2, json.dumps(st["intel"]))
+    # reload is postponed (the set in use stays, its reports not printed);
+    # tried again a settle time later (without a signal), it reads both
+    check("intel reload postponed: %s is still being written" % intel in text, text)
+    check("the reload is tried again in 0.3 s" in text, text)
+    check(text.count("SIGHUP: reloading intel") == 1, text)
+    check("a postponed reload, tried again" in text, text)
+    check(text.count("intel.txt: list, 2 loaded") == 1 and text.count("1 loaded") == 1, text)
+    check(st["intel"]["reloads"] == 1, json.dumps(st["intel"]))
     check(st["intel"]["indicators"] == 2, json.dumps(st["intel"]))
     return None
 
@@ -605,11 +609,53 @@ def test_settle_start(tmp):
     lines = r.stderr.splitlines()
     busy_line = [x for x in lines if "busy.txt" in x]
     calm_line = [x for x in lines if "calm.txt" in x]
-    check(len(busy_line) == 1 and "still being written after the wait at start" in busy_line[0],
+    check(len(busy_line) == 1 and "still being written after the wait, at start" in busy_line[0],
           r.stderr)
     check(len(calm_line) == 1 and "list, 1 loaded, 0 malformed" in calm_line[0] and
           "written" not in calm_line[0], r.stderr)
     check(0.55 <= took < 10, "start took %.2f s" % took)
+    return None
+
+
+def test_settle_stop(tmp):
+    """SIGTERM while the start waits for a feed rewritten in place by a
+    background writer (settle_ms 3000: a wait of up to 9 s): the wait ends
+    and the sensor exits at once (before: 9.1 s)."""
+    feed = os.path.join(tmp, "busy.txt")
+    pcap = os.path.join(tmp, "empty.pcap")
+    g.PcapWriter(pcap).close()
+    cfg = os.path.join(tmp, "sensor.ini")
+    with open(cfg, "w") as f:
+        f.write("[intel]\nsettle_ms = 3000\n")
+    stop = threading.Event()
+
+    def writer():
+        i = 0
+        while not stop.is_set():
+            with open(feed, "r+" if os.path.exists(feed) else "w") as f:
+                f.write("bad%04d.example\n" % (i % 10000))
+            i += 1
+            time.sleep(0.05)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        time.sleep(0.1)
+        p = subprocess.Popen([SENSOR, "-r", pcap, "--eve", os.path.join(tmp, "eve.json"),
+                              "--intel", feed, "--config", cfg],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        check(p.poll() is None, "the sensor did not wait")
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=30)
+        took = time.monotonic() - t0
+    finally:
+        stop.set()
+        t.join()
+    check(sanitizer_clean(err), err)
+    check(p.returncode == 0, err)
+    check(took < 1.5, "exit took %.2f s after SIGTERM" % took)
     return None
 
 

@@ -1182,7 +1182,10 @@ static int64_t young_ms(const struct stat *st, unsigned ms)
 }
 
 /* Waits until fd (its state in *st, kept current) has settled under s, up
- * to s->wait_until: true when it has (or fstat fails: the read says so). */
+ * to s->wait_until or until *s->stop is set: true when it has (or fstat
+ * fails: the read says so). Sleeps at most STOP_POLL_US at a time, so that
+ * a stop signal caught by another thread ends the wait too. */
+#define STOP_POLL_US 100000
 static bool wait_settled(int fd, const struct mm_intel_settle *s, struct stat *st)
 {
     for (;;) {
@@ -1191,28 +1194,17 @@ static bool wait_settled(int fd, const struct mm_intel_settle *s, struct stat *s
         int64_t young = young_ms(st, s->ms), now = mm_time_mono_usec();
         if (young == 0)
             return true;
-        if (s->wait_until == 0 || now >= s->wait_until)
+        if (s->wait_until == 0 || now >= s->wait_until || (s->stop && *s->stop))
             return false;
         int64_t us = young * 1000 + 1000;
         if (us > s->wait_until - now)
             us = s->wait_until - now;
+        if (us > STOP_POLL_US)
+            us = STOP_POLL_US;
         struct timespec d = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000};
-        while (nanosleep(&d, &d) != 0 && errno == EINTR)
+        while (nanosleep(&d, &d) != 0 && errno == EINTR && !(s->stop && *s->stop))
             ;
     }
-}
-
-/* A feed not settled at a reload: what the set before held from it. */
-static int keep_feed(struct mm_intel *in, const char *path, const struct mm_intel *previous,
-                     struct mm_intel_file_report *rep)
-{
-    size_t kept = 0;
-    int r = mm__intel_keep(in, previous, path,
-                           name_has(path, "whitelist") || name_has(path, "allowlist"), &kept);
-    snprintf(rep->format, sizeof rep->format, "kept");
-    rep->loaded = kept;
-    rep->note = MM_INTEL_NOTE_KEPT;
-    return r;
 }
 
 /* Reads a feed file into in: a regular file is read a piece at a time
@@ -1230,8 +1222,9 @@ static int keep_feed(struct mm_intel *in, const char *path, const struct mm_inte
  * is the new content's, noted); the lines taken before stay in the set.
  * Under the settle rule (mm_intel_settle) a file is read only once it has
  * settled, and again from its start once it has settled again after any
- * change while it was read; not settled in time, it is kept from the set
- * before or loaded as read, noted. */
+ * change while it was read (its size too while it is read whole); not
+ * settled in time, the load is postponed (MM_EAGAIN, rep noted) or the
+ * file loaded as read, noted. */
 int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep)
 {
     struct mm__intel_block *b = mm__intel_text_block(in);
@@ -1252,9 +1245,10 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
     for (;;) {
         struct mm__intel_lines it;
         if (strict && (f.restarts >= SETTLE_READS || !wait_settled(fd, rule, &st))) {
-            if (rule->previous) {
+            if (rule->postpone) {
                 close(fd);
-                return keep_feed(in, path, rule->previous, rep);
+                rep->note = MM_INTEL_NOTE_POSTPONED;
+                return MM_EAGAIN;
             }
             strict = false; /* (no set before: as it is now) */
             unsettled = true;
@@ -1267,9 +1261,11 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
         if (!first_piece(&it, &f, f.size) || f.nul || !(f.changed || lines_start(&it))) {
             if (f.restart && f.unsettled)
                 goto again; /* (in its first piece) */
-            if (!read_whole(fd, b, f.size))
+            /* (its size changed while read whole, or changed otherwise:
+             * under the rule, read again once settled) */
+            if (!read_whole(fd, b, f.size) && !(strict && !unchanged(&f)))
                 goto whole;
-            if (strict && !unchanged(&f)) { /* (changed while read whole) */
+            if (strict && !unchanged(&f)) {
                 f.restarts++;
                 continue;
             }
@@ -1447,8 +1443,11 @@ static int load_path(struct mm_intel *in, const char *path, int depth,
         return MM_ENOENT;
     if (!S_ISDIR(st.st_mode)) {
         struct mm_intel_file_report rep;
-        if ((r = mm__intel_load_file(in, path, &rep)) == 0)
-            r = push_report(reports, nreports, &rep);
+        int p;
+        /* (a postponed load's report names the file that postponed it) */
+        if (((r = mm__intel_load_file(in, path, &rep)) == 0 || r == MM_EAGAIN) &&
+            (p = push_report(reports, nreports, &rep)) != 0)
+            r = p;
         return r;
     }
     if (depth >= DIR_DEPTH_MAX)

@@ -165,13 +165,6 @@ void mm__intel_feed_piece(size_t bytes);
 /* The settle rule in's loads follow (mm_intel_settle). */
 const struct mm_intel_settle *mm__intel_settle_of(const struct mm_intel *in);
 
-/* Adds to in every indicator of from whose source is source (with its
- * family and reference; as an allowlist entry when allow): a feed not
- * settled at a reload keeps what the set before had from it. *kept: how
- * many. 0, or MM_ENOMEM / MM_ELIMIT. */
-int mm__intel_keep(struct mm_intel *in, const struct mm_intel *from, const char *source, bool allow,
-                   size_t *kept);
-
 /* Reads one feed file into in; fills rep. Never fails on content. */
 int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_file_report *rep);
 

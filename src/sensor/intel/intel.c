@@ -1878,59 +1878,6 @@ const struct mm_intel_settle *mm__intel_settle_of(const struct mm_intel *in)
     return &in->settle;
 }
 
-/* Adds one entry of from (its context ctx, its allow flag as given) as
- * the value text (kind: its kind) to in. */
-static int keep_one(struct mm_intel *in, const struct mm_intel *from, uint32_t ctx_id,
-                    enum mm__intel_kind kind, const char *text, bool allow)
-{
-    const struct ctx_entry *c = &from->ctxs[ctx_id];
-    struct mm__intel_ctx ctx = {.family = S(from, c->family),
-                                .reference = S(from, c->reference),
-                                .source = S(from, c->source),
-                                .allow = allow};
-    const char *why;
-    int r = mm__intel_add(in, kind, text, &ctx, &why);
-    return r == MM_EPARSE ? 0 : r; /* (a value from a set parses again) */
-}
-
-int mm__intel_keep(struct mm_intel *in, const struct mm_intel *from, const char *source, bool allow,
-                   size_t *kept)
-{
-    *kept = 0;
-    if (!from || from->nctxs == 0)
-        return 0;
-    bool *mine = calloc(from->nctxs, sizeof *mine), any = false;
-    int r = 0;
-    if (!mine)
-        return MM_ENOMEM;
-    for (size_t i = 0; i < from->nctxs; i++)
-        any |= mine[i] = strcmp(S(from, from->ctxs[i].source), source) == 0;
-    for (size_t i = 0; any && r == 0 && i < from->nstrs; i++) {
-        const struct str_entry *e = &from->strs[i];
-        const char *key = S(from, e->key);
-        if (!mine[e->ctx])
-            continue;
-        r = keep_one(in, from, e->ctx, (enum mm__intel_kind)(unsigned char)key[0], key + 1, allow);
-        *kept += r == 0;
-    }
-    for (size_t i = 0; any && r == 0 && i < from->nips; i++) {
-        const struct ip_entry *e = &from->ips[i];
-        char text[IP_TEXT_MAX];
-        struct mm_cidr c = {.prefix = e->prefix};
-        if (!mine[e->ctx])
-            continue;
-        c.addr.family = e->family;
-        entry_addr(from, e, c.addr.bytes);
-        ip_text(&c, e->port, text);
-        r = keep_one(in, from, e->ctx, MM__IK_IP, text, allow);
-        *kept += r == 0;
-    }
-    free(mine);
-    if (r == 0)
-        r = mm__intel_flush(in);
-    return r;
-}
-
 /* The family, reference and source of context id. */
 static void fill_ctx(const struct mm_intel *in, uint32_t id, struct mm_intel_hit *hit)
 {

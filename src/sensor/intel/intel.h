@@ -9,6 +9,7 @@
 #ifndef MM_SENSOR_INTEL_H
 #define MM_SENSOR_INTEL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +34,7 @@ enum mm_intel_note {
     MM_INTEL_NOTE_GREW,      /* grew at its end: lines from note_line on are for the next load */
     MM_INTEL_NOTE_CHANGED,   /* rewritten: lines from note_line on were read again, as it is now */
     MM_INTEL_NOTE_REPLACED,  /* another file was renamed over it: the one opened was loaded */
-    MM_INTEL_NOTE_KEPT,      /* still being written: not read; its previous indicators were kept */
+    MM_INTEL_NOTE_POSTPONED, /* still being written at a reload: not read, the reload postponed */
     MM_INTEL_NOTE_UNSETTLED, /* still being written after the wait: loaded as it was read */
 };
 
@@ -55,17 +56,18 @@ int mm_intel_new(struct mm_intel **out);
  * (a write() sets the times before it copies its bytes), so it is not
  * taken as read. Before its read, and again when it changes while it is
  * read, such a feed is waited for until it is ms old, up to wait_until (a
- * CLOCK_MONOTONIC time in microseconds; 0: no wait), and then read again
- * from its start; still not settled, a load with a previous set (a
- * reload) keeps that set's indicators of the feed instead (the report's
- * note MM_INTEL_NOTE_KEPT: load it again later), one without loads it as
- * it was read (MM_INTEL_NOTE_UNSETTLED). ms 0: off (the default). The
- * previous set must outlive the loads; it is only read (a sealed set's
- * entries do not change while another thread matches with it). */
+ * CLOCK_MONOTONIC time in microseconds; 0: no wait; the wait ends early
+ * once *stop, when stop is not NULL, is set), and then read again from its
+ * start. Still not settled, a load with postpone set (a reload) fails
+ * with MM_EAGAIN, the file's report (note MM_INTEL_NOTE_POSTPONED) added
+ * to the reports: the caller discards the set and loads again later; one
+ * without loads it as it was read (MM_INTEL_NOTE_UNSETTLED). ms 0: off
+ * (the default). */
 struct mm_intel_settle {
     unsigned ms;
     int64_t wait_until;
-    const struct mm_intel *previous;
+    bool postpone;
+    const volatile sig_atomic_t *stop;
 };
 void mm_intel_settle(struct mm_intel *in, const struct mm_intel_settle *s);
 /* Loads a file, or every regular file in a directory (sorted, recursive).

@@ -5,10 +5,10 @@
  * whose writer is still writing its last line), rewritten again and again,
  * or replaced by a rename. pread is wrapped (-Wl,--wrap=pread) so that the
  * change happens at a known moment: just before or after the read of a
- * given byte. A line cut or mixed from two contents must never be taken
- * as an indicator (a cut address or name is another, valid one: a false
- * match); the report says what happened (a malformed line where the load
- * stopped, or a note when no line was lost). */
+ * given byte; read too (-Wl,--wrap=read), for a file read whole. A line cut or mixed from two
+ * contents must never be taken as an indicator (a cut address or name is another, valid one: a
+ * false match); the report says what happened (a malformed line where the load stopped, or a note
+ * when no line was lost). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +26,7 @@
 
 #include "core/net.h"
 #include "core/buf.h"
+#include "core/error.h"
 #include "core/fs.h"
 #include "core/msg.h"
 #include "core/timefmt.h"
@@ -61,6 +62,26 @@ static struct mm_buf grown;
 static bool changed;
 static unsigned rewrites;
 static uint64_t bytes_read;
+
+/* The wrapped read: when read_path is set, the first read() of at least
+ * read_min bytes first writes read_text over that file (in place,
+ * truncated: its size changes), as a writer starting while it is read. */
+static const char *read_path, *read_text;
+static size_t read_min;
+
+ssize_t __real_read(int fd, void *buf, size_t n);
+ssize_t __wrap_read(int fd, void *buf, size_t n);
+ssize_t __wrap_read(int fd, void *buf, size_t n)
+{
+    if (read_path && n >= read_min) {
+        int w = open(read_path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (w < 0 || write(w, read_text, strlen(read_text)) != (ssize_t)strlen(read_text))
+            abort();
+        close(w);
+        read_path = NULL;
+    }
+    return __real_read(fd, buf, n);
+}
 
 ssize_t __real_pread(int fd, void *buf, size_t n, off_t offset);
 ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t offset);
@@ -872,25 +893,39 @@ static pid_t start_writer(const struct mm_buf *a, const struct mm_buf *b, unsign
     _exit(1);
 }
 
+static volatile sig_atomic_t stop_flag;
+
+/* Loads path under the settle rule of ms, waiting up to wait_ms (0: not at
+ * all), postponed (a reload) when postpone: NULL when the load was (its
+ * report in *rep, noted). */
 static struct mm_intel *load_settled(struct mm_intel_file_report *rep, unsigned ms, int64_t wait_ms,
-                                     const struct mm_intel *previous)
+                                     bool postpone)
 {
     struct mm_intel *in = NULL;
     struct mm_intel_file_report *reps = NULL;
     size_t n = 0;
     struct mm_intel_settle rule = {.ms = ms,
                                    .wait_until = wait_ms ? mm_time_mono_usec() + wait_ms * 1000 : 0,
-                                   .previous = previous};
+                                   .postpone = postpone,
+                                   .stop = &stop_flag};
     changed = false;
     rewrites = 0;
     assert_int_equal(mm_intel_new(&in), 0);
     mm_intel_settle(in, &rule);
-    assert_int_equal(mm_intel_load(in, path, &reps, &n), 0);
+    int r = mm_intel_load(in, path, &reps, &n);
     change = CHANGE_NONE;
     after = starts_in = each = false;
     assert_int_equal(n, 1);
     *rep = reps[0];
     free(reps);
+    if (r == MM_EAGAIN) {
+        assert_true(postpone);
+        assert_int_equal(rep->note, MM_INTEL_NOTE_POSTPONED);
+        assert_string_equal(rep->path, path);
+        mm_intel_free(in);
+        return NULL;
+    }
+    assert_int_equal(r, 0);
     assert_int_equal(mm_intel_seal(in), 0);
     return in;
 }
@@ -913,7 +948,7 @@ static void test_settle_writer(void **state)
         if (round > 0)
             usleep(20000 * (useconds_t)round);
         int64_t t0 = mm_time_mono_usec();
-        struct mm_intel *in = load_settled(&rep, 100, 5000, NULL);
+        struct mm_intel *in = load_settled(&rep, 100, 5000, false);
         int status;
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -929,46 +964,35 @@ static void test_settle_writer(void **state)
     mm_buf_free(&b);
 }
 
-/* A reload (a set before) finds the feed still being written: it keeps
- * the set before's indicators of it instead of reading it, and reads it
- * once it has settled. */
-static void test_settle_keeps(void **state)
+/* A reload finds the feed still being written: the load is postponed
+ * (MM_EAGAIN, nothing built; the caller keeps the set in use whole), and
+ * once the feed has settled the load reads it. */
+static void test_settle_postpones(void **state)
 {
     (void)state;
     struct mm_buf text = {0};
     struct mm_intel_file_report rep;
     craft(&text, "", "10.2.3.145\n", 10);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
-    struct mm_intel *before = load_settled(&rep, 50, 2000, NULL);
+    struct mm_intel *before = load_settled(&rep, 50, 2000, false);
     assert_int_equal(rep.note, MM_INTEL_NOTE_NONE);
     assert_true(listed_ip(before, "10.2.3.145"));
     craft(&text, "", "10.2.5.167\n", 10);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
-    struct mm_intel *kept = load_settled(&rep, 50, 0, before);
-    assert_int_equal(rep.note, MM_INTEL_NOTE_KEPT);
-    assert_string_equal(rep.format, "kept");
-    assert_int_equal(rep.loaded, mm_intel_count(before));
-    assert_int_equal(mm_intel_count(kept), mm_intel_count(before));
-    assert_true(listed_ip(kept, "10.2.3.145"));
-    assert_false(listed_ip(kept, "10.2.5.167"));
-    struct mm_intel_hit hit;
-    struct mm_addr addr;
-    assert_int_equal(mm_addr_parse("10.1.0.10", &addr), 0);
-    assert_true(mm_intel_match_ip(kept, &addr, 0, &hit));
-    assert_string_equal(hit.source, path);
-    mm_intel_free(before);
+    assert_null(load_settled(&rep, 50, 0, true));
     usleep(60000);
-    struct mm_intel *later = load_settled(&rep, 50, 0, kept);
+    struct mm_intel *later = load_settled(&rep, 50, 0, true);
+    assert_non_null(later);
     assert_int_equal(rep.note, MM_INTEL_NOTE_NONE);
     assert_true(listed_ip(later, "10.2.5.167"));
     assert_false(listed_ip(later, "10.2.3.145"));
-    mm_intel_free(kept);
+    mm_intel_free(before);
     mm_intel_free(later);
     mm_buf_free(&text);
 }
 
-/* Rewritten while a reload reads it (the pread wrapper): nothing after
- * the change is taken, and the set before's indicators are kept. */
+/* Rewritten while a reload reads it (the pread wrapper): the load is
+ * postponed. */
 static void test_settle_changed_in_reload(void **state)
 {
     (void)state;
@@ -977,20 +1001,54 @@ static void test_settle_changed_in_reload(void **state)
     craft(&text, "", "10.2.3.145\n", 100);
     craft(&grown, "", "10.2.5.167\n", 100);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
-    struct mm_intel *before = load_settled(&rep, 50, 2000, NULL);
+    usleep(60000); /* settled */
     mm__intel_feed_piece(64);
     change = CHANGE_REWRITE;
     after = true;
     change_at = line151 + 1;
-    struct mm_intel *in = load_settled(&rep, 50, 0, before);
+    struct mm_intel *in = load_settled(&rep, 50, 0, true);
     mm__intel_feed_piece(0);
     assert_true(changed);
-    assert_int_equal(rep.note, MM_INTEL_NOTE_KEPT);
-    assert_true(listed_ip(in, "10.2.3.145"));
-    assert_false(listed_ip(in, "10.2.5.167"));
-    mm_intel_free(before);
-    mm_intel_free(in);
+    assert_null(in);
     mm_buf_free(&text);
+}
+
+#define BUNDLE(ip)                                                                                 \
+    "{\"type\": \"bundle\", \"id\": \"bundle--1\", \"objects\": ["                                 \
+    "{\"type\": \"indicator\", \"id\": \"indicator--1\", \"pattern_type\": \"stix\","              \
+    " \"pattern\": \"[ipv4-addr:value = '" ip "']\"}]}\n"
+
+/* A JSON feed (read whole) rewritten while it is read, its size changed
+ * (the read wrapper: read_whole fails): under the settle rule it is not
+ * left to mm_file_read, which took the half-written bundle (nothing
+ * loaded, the indicator dropped); a reload is postponed, the start waits
+ * and reads the content once it has settled. */
+static void test_settle_json_read_whole(void **state)
+{
+    (void)state;
+    struct mm_intel_file_report rep;
+    const char *half = "{\"type\": \"bundle\", \"id\": \"bundle--1\", \"objects\": [{\"type\"";
+    assert_int_equal(
+        mm_file_write_atomic(path, BUNDLE("198.51.100.3"), strlen(BUNDLE("198.51.100.3"))), 0);
+    usleep(60000); /* settled */
+    read_path = path;
+    read_text = half;
+    read_min = strlen(BUNDLE("198.51.100.3")) + 1;
+    struct mm_intel *in = load_settled(&rep, 50, 0, true);
+    assert_null(read_path); /* the change happened */
+    assert_null(in);
+    /* the start: waits for the half bundle to settle, then reads it (a
+     * JSON feed cut short: nothing loaded, and said so) */
+    assert_int_equal(
+        mm_file_write_atomic(path, BUNDLE("198.51.100.3"), strlen(BUNDLE("198.51.100.3"))), 0);
+    usleep(60000);
+    read_path = path;
+    int64_t t0 = mm_time_mono_usec();
+    in = load_settled(&rep, 50, 2000, false);
+    assert_null(read_path);
+    assert_true(mm_time_mono_usec() - t0 >= 50000); /* it waited */
+    assert_int_equal(rep.loaded, 0);
+    mm_intel_free(in);
 }
 
 /* At start-up, a feed that never settles within the wait is loaded as it
@@ -1003,12 +1061,32 @@ static void test_settle_gives_up(void **state)
     craft(&text, "", "10.2.3.145\n", 10);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     int64_t t0 = mm_time_mono_usec();
-    struct mm_intel *in = load_settled(&rep, 10000, 100, NULL);
+    struct mm_intel *in = load_settled(&rep, 10000, 100, false);
     int64_t took = mm_time_mono_usec() - t0;
     assert_true(took >= 100000 && took < 2000000);
     assert_int_equal(rep.note, MM_INTEL_NOTE_UNSETTLED);
     assert_int_equal(rep.loaded, 161);
     assert_true(listed_ip(in, "10.2.3.145"));
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
+/* The wait ends once the stop flag is set (a SIGTERM at start): the feed
+ * is loaded as read at once, not after the whole wait. */
+static void test_settle_stop(void **state)
+{
+    (void)state;
+    struct mm_buf text = {0};
+    struct mm_intel_file_report rep;
+    craft(&text, "", "10.2.3.145\n", 10);
+    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    stop_flag = 1;
+    int64_t t0 = mm_time_mono_usec();
+    struct mm_intel *in = load_settled(&rep, 10000, 5000, false);
+    int64_t took = mm_time_mono_usec() - t0;
+    stop_flag = 0;
+    assert_true(took < 1000000);
+    assert_int_equal(rep.note, MM_INTEL_NOTE_UNSETTLED);
     mm_intel_free(in);
     mm_buf_free(&text);
 }
@@ -1039,9 +1117,11 @@ int main(void)
         cmocka_unit_test(test_reread_csv_header),
         cmocka_unit_test(test_reread_reference),
         cmocka_unit_test(test_settle_writer),
-        cmocka_unit_test(test_settle_keeps),
+        cmocka_unit_test(test_settle_postpones),
         cmocka_unit_test(test_settle_changed_in_reload),
+        cmocka_unit_test(test_settle_json_read_whole),
         cmocka_unit_test(test_settle_gives_up),
+        cmocka_unit_test(test_settle_stop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
