@@ -655,6 +655,7 @@ def test_settle_stop(tmp):
         t.join()
     check(sanitizer_clean(err), err)
     check(p.returncode == 0, err)
+    print("settle-stop: exited %.2f s after SIGTERM" % took)
     check(took < 1.5, "exit took %.2f s after SIGTERM" % took)
     return None
 
