@@ -1046,7 +1046,8 @@ static void test_settle_json_read_whole(void **state)
     int64_t t0 = mm_time_mono_usec();
     in = load_settled(&rep, 50, 2000, false);
     assert_null(read_path);
-    assert_true(mm_time_mono_usec() - t0 >= 50000); /* it waited */
+    assert_true(mm_time_mono_usec() - t0 >=
+                40000); /* it waited (file times are coarse: a few ms) */
     assert_int_equal(rep.loaded, 0);
     mm_intel_free(in);
 }
