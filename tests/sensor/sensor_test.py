@@ -617,6 +617,62 @@ def test_settle_start(tmp):
     return None
 
 
+def test_sighup_during_build(tmp):
+    """A SIGHUP while a reload is being built is kept until the build is
+    done, then starts another (it was dropped: the change it was sent for
+    waited for the next signal)."""
+    fifo = os.path.join(tmp, "in.pcap")
+    os.mkfifo(fifo)
+    feeds = os.path.join(tmp, "feeds")
+    os.mkdir(feeds)
+    small, big = os.path.join(feeds, "a.txt"), os.path.join(feeds, "z.txt")
+    with open(small, "w") as f:
+        f.write("bad.example\n")
+    with open(big, "w") as f:
+        f.write("".join("n%07d.example\n" % i for i in range(600000)))
+    cfg = os.path.join(tmp, "sensor.ini")
+    with open(cfg, "w") as f:
+        f.write("[intel]\nsettle_ms = 0\n")
+    eve = os.path.join(tmp, "eve.json")
+    errf = open(os.path.join(tmp, "stderr"), "w+")
+    p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", eve, "--intel", feeds, "--config", cfg],
+                         stdout=subprocess.DEVNULL, stderr=errf)
+    staging = os.path.join(tmp, "all.pcap")
+    many_udp_flows(staging, 400, spacing=0.001)
+    data = open(staging, "rb").read()
+    rec = 16 + 14 + 20 + 8 + 20
+    with open(fifo, "wb") as f:
+        f.write(data[:24 + 10 * rec])
+        f.flush()
+        for _ in range(400):  # the start's build (slower under ASan)
+            errf.seek(0)
+            if "z.txt: list, 600000 loaded" in errf.read():
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+        p.send_signal(signal.SIGHUP)
+        f.write(data[24 + 10 * rec:24 + 20 * rec])  # (the build starts between packets)
+        f.flush()
+        time.sleep(0.05)  # a.txt read by the build, z.txt not yet
+        with open(small, "a") as i:
+            i.write("worse.example\n")
+        p.send_signal(signal.SIGHUP)
+        off = 24 + 20 * rec
+        while off < len(data):
+            f.write(data[off:off + 10 * rec])
+            f.flush()
+            off += 10 * rec
+            time.sleep(0.05)
+    p.wait(timeout=60)
+    errf.seek(0)
+    text = errf.read()
+    check(p.returncode == 0, text)
+    st = [e for e in events(eve) if e["event_type"] == "stats"][-1]["stats"]
+    check(st["intel"]["reloads"] == 2, text + json.dumps(st["intel"]))
+    check(st["intel"]["indicators"] == 600002, json.dumps(st["intel"]))
+    return None
+
+
 def test_settle_stop(tmp):
     """SIGTERM while the start waits for a feed rewritten in place by a
     background writer (settle_ms 3000: a wait of up to 9 s): the wait ends
