@@ -185,10 +185,6 @@ static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const c
         mm_log_error("%s", err);
         goto out;
     }
-    if (port_file && write_port_file(port_file, mm_http_port(srv)) != 0) {
-        mm_log_tr(MM_LOG_ERROR, "center-log", "main.port_file", port_file);
-        goto out;
-    }
     if (mm_health_start(&c, &health) != 0)
         goto out;
     err[0] = '\0';
@@ -196,6 +192,13 @@ static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const c
         mm_mail_start(&c, &mail_cfg, &mail) != 0) {
         mm_log_tr(MM_LOG_ERROR, "center-log", "main.mail",
                   err[0] ? err : mm_msg("center-log", "main.mail_start"));
+        goto out;
+    }
+    /* The port file says the server is up: written last, once every thread
+     * it starts runs (a test counting the threads or their stacks from then
+     * on saw the health and mail threads appear after it, under load). */
+    if (port_file && write_port_file(port_file, mm_http_port(srv)) != 0) {
+        mm_log_tr(MM_LOG_ERROR, "center-log", "main.port_file", port_file);
         goto out;
     }
     mm_log_tr(MM_LOG_INFO, "center-log", "main.listening", c.https ? "https" : "http", cfg->listen,

@@ -5,7 +5,9 @@ SIGTERM arrives is finished and its events are durable after a restart;
 SIGINT stops cleanly too; HTTPS with a self-signed certificate made here
 with openssl (skipped with a message without openssl); listening on [::1]
 (skipped without IPv6 loopback); a database newer than the binary is
-refused with a clear error; a bad configuration file is refused."""
+refused with a clear error; a bad configuration file is refused; the port
+file is written only once the server is up (its health and mail threads
+started), so none is left by a start that fails at the mail settings."""
 
 import json
 import resource
@@ -118,6 +120,22 @@ def test_bad_config():
         tmp.close()
 
 
+def test_port_file_when_up():
+    """The port file is written last (a test counting threads or stacks from
+    it on saw the health and mail threads appear after it under load): a
+    start that fails at the mail settings exits without one."""
+    tmp = Center(config="[mail]\nhost = 127.0.0.1\nport = 99999\nfrom = a@vendor.example\n")
+    try:
+        p = subprocess.run([BIN, "--data", tmp.data, "--config", tmp.config, "--listen",
+                            "127.0.0.1:0", "--port-file", tmp.port_file], capture_output=True,
+                           text=True, timeout=60)
+        check(p.returncode == 1 and "port" in p.stderr, "bad mail port: %d %s" %
+              (p.returncode, p.stderr))
+        check(not os.path.exists(tmp.port_file), "port file written by a start that failed")
+    finally:
+        tmp.close()
+
+
 def test_https():
     if not shutil.which("openssl"):
         print("SKIP part: openssl not installed, HTTPS not tested")
@@ -208,6 +226,7 @@ def main():
     finally:
         c.close()
     test_bad_config()
+    test_port_file_when_up()
     test_open_file_limit()
     test_https()
     test_ipv6()
