@@ -1239,6 +1239,16 @@ static int memo_check(struct mm_store *st, struct mm__sqlite_ingest *in, int64_t
     return r;
 }
 
+/* Answers every reader that asked up to req (they wait on flush_cv). */
+static void mark_flush_done(struct mm__sqlite_ingest *in, uint64_t req)
+{
+    pthread_mutex_lock(&in->flush_mu);
+    if (req > in->flush_done)
+        in->flush_done = req;
+    pthread_cond_broadcast(&in->flush_cv);
+    pthread_mutex_unlock(&in->flush_mu);
+}
+
 /* After the transaction: whether rows wait (for mm__sqlite_acquire). */
 static void set_pending(struct mm__sqlite_ingest *in)
 {
@@ -1276,11 +1286,7 @@ static void answer_readers(struct mm__sqlite_ingest *in, uint64_t req)
     if (req <= in->flush_seen)
         return;
     in->flush_seen = req;
-    pthread_mutex_lock(&in->flush_mu);
-    if (req > in->flush_done)
-        in->flush_done = req;
-    pthread_cond_broadcast(&in->flush_cv);
-    pthread_mutex_unlock(&in->flush_mu);
+    mark_flush_done(in, req);
 }
 
 /* After a flush that failed (another process holding the write lock past
@@ -1289,12 +1295,7 @@ static void answer_readers(struct mm__sqlite_ingest *in, uint64_t req)
  * the ingest connection in turn for a flush that waits as long again. */
 static void release_readers(struct mm__sqlite_ingest *in)
 {
-    uint64_t req = __atomic_load_n(&in->flush_req, __ATOMIC_ACQUIRE);
-    pthread_mutex_lock(&in->flush_mu);
-    if (req > in->flush_done)
-        in->flush_done = req;
-    pthread_cond_broadcast(&in->flush_cv);
-    pthread_mutex_unlock(&in->flush_mu);
+    mark_flush_done(in, __atomic_load_n(&in->flush_req, __ATOMIC_ACQUIRE));
 }
 
 /* Around the write lock's wait of the batch or flush holding the ingest
