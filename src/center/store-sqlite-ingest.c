@@ -1355,8 +1355,7 @@ static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in,
  * own); when no batch holds the ingest connection the reader writes them.
  * When wait_ms >= 0, waits for the write lock (its own, or a batch's that
  * it waits for) end past wait_ms with MM_EAGAIN; a batch at work is waited
- * for to its end. */
-
+ * for to its end (wait_ms < 0: no limit, after the batches queued). */
 int mm__sqlite_alerts_flush(struct mm_store *st, int wait_ms)
 {
     struct mm__sqlite_ingest *shared = mm__sqlite_ingest_shared(st);
@@ -1374,13 +1373,13 @@ int mm__sqlite_alerts_flush(struct mm_store *st, int wait_ms)
         return r;
     }
     uint64_t want = __atomic_add_fetch(&shared->flush_req, 1, __ATOMIC_ACQ_REL);
-    int64_t give_up = wait_ms >= 0 ? mm_time_mono_usec() + (int64_t)wait_ms * 1000 : INT64_MAX;
-    struct timespec deadline = mm_time_mono_deadline(wait_ms >= 0 ? wait_ms : 0);
+    int64_t give_up = mm_time_mono_usec() + (int64_t)wait_ms * 1000;
+    struct timespec deadline = mm_time_mono_deadline(wait_ms);
     for (;;) {
         struct mm__sqlite_ingest *in;
         int r = mm__sqlite_ingest_try(st, &in);
         if (r == 0) {
-            r = flush_now(st, in, wait_ms >= 0 ? &deadline : NULL);
+            r = flush_now(st, in, &deadline);
             mm__sqlite_ingest_release(st);
             return r;
         }
