@@ -140,16 +140,17 @@ static bool piece_room(struct mm__intel_lines *it, size_t keep)
 }
 
 /* True when fd is still the file f->st describes: the same inode, size,
- * modification and change times. Writing to a file changes its times
+ * modification and change times (STAT_STATE). Writing to a file changes its times
  * (from Linux 6.13 the change after an fstat always gives a new time; on
  * older kernels a second change within the same clock tick, 1-4 ms, may
  * not, unless it changes the size); renaming another file over its name
  * does not change it (fd still reads the file as it was). */
+#define STAT_STATE (MM_STAT_FILE | MM_STAT_SIZE | MM_STAT_MTIME | MM_STAT_CTIME)
+
 static bool unchanged(const struct mm__intel_piece_file *f)
 {
     struct stat now;
-    return fstat(f->fd, &now) == 0 &&
-           mm_stat_same(&now, &f->st, MM_STAT_FILE | MM_STAT_SIZE | MM_STAT_MTIME | MM_STAT_CTIME);
+    return fstat(f->fd, &now) == 0 && mm_stat_same(&now, &f->st, STAT_STATE);
 }
 
 /* How many times settle reads the bytes again before it gives up. */
@@ -242,14 +243,13 @@ static bool read_piece(struct mm__intel_lines *it)
     memmove(kept, it->p, keep);
     ssize_t got = read_at(f->fd, to, room, f->offset);
     struct stat was = f->st; /* (settle moves it on) */
-    bool again = false;
+    bool again = false, moved = false;
     if (got < 0) {
         f->err = MM_EIO;
         got = 0;
-    } else if (!unchanged(f) && f->strict) {
+    } else if ((moved = !unchanged(f)) && f->strict) {
         f->unsettled = f->restart = true; /* being written: it may be half-written */
-    } else if (!f->strict && !unchanged(f) &&
-               !settle(f, kept, keep + (size_t)got, it->before, &again)) {
+    } else if (moved && !settle(f, kept, keep + (size_t)got, it->before, &again)) {
         f->changed = true; /* the piece is not used; the bytes kept were read before */
         got = 0;
     } else if (got == 0) {
@@ -259,8 +259,7 @@ static bool read_piece(struct mm__intel_lines *it)
      * its end (appended to), cut short (it ends early: see below), or,
      * with its size kept, rewritten before this read (what was taken may
      * differ: read it again from its start too). */
-    if (!again && f->st.st_size == (off_t)f->size &&
-        !mm_stat_same(&f->st, &was, MM_STAT_FILE | MM_STAT_SIZE | MM_STAT_MTIME | MM_STAT_CTIME))
+    if (!again && f->st.st_size == (off_t)f->size && !mm_stat_same(&f->st, &was, STAT_STATE))
         again = true;
     if ((again && it->lineno > 0) || f->unsettled) {
         /* Rewritten after lines were taken: the bytes read again are the
@@ -1263,9 +1262,10 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
                 goto again; /* (in its first piece) */
             /* (its size changed while read whole, or changed otherwise:
              * under the rule, read again once settled) */
-            if (!read_whole(fd, b, f.size) && !(strict && !unchanged(&f)))
+            bool read = read_whole(fd, b, f.size), moved = strict && !unchanged(&f);
+            if (!read && !moved)
                 goto whole;
-            if (strict && !unchanged(&f)) {
+            if (moved) {
                 f.restarts++;
                 continue;
             }
@@ -1286,11 +1286,7 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
             return MM_EIO;
         }
     }
-    if (unsettled && r == 0) {
-        rep->note = MM_INTEL_NOTE_UNSETTLED;
-        rep->note_line = 0;
-    }
-    return r;
+    goto noted;
 whole:
     if (fd >= 0)
         close(fd);
@@ -1298,7 +1294,7 @@ whole:
     if (r == MM_ETOOBIG) {
         snprintf(rep->format, sizeof rep->format, "skipped");
         report_bad(rep, 0, "file larger than the feed limit");
-        return 0;
+        return 0; /* (not read: nothing to note) */
     }
     if (r != 0)
         return r;
@@ -1308,8 +1304,11 @@ whole:
         rep->note = MM_INTEL_NOTE_CHANGED;
         rep->note_line = f.restart_line;
     }
-    if (unsettled && r == 0)
+noted:
+    if (unsettled && r == 0) {
         rep->note = MM_INTEL_NOTE_UNSETTLED;
+        rep->note_line = 0;
+    }
     return r;
 }
 
