@@ -342,9 +342,11 @@ void mm_policy_output_free(struct mm_policy_output *out)
     memset(out, 0, sizeof *out);
 }
 
-/* Writes the documents and the manifest into dir. */
-static int write_files(const struct mm_policy_output *out, const char *dir, char *err,
-                       size_t errlen)
+/* Writes the documents and the manifest into tmp; on failure err names the
+ * file as it would be in dir (the partial directory is no concern of the
+ * reader). */
+static int write_files(const struct mm_policy_output *out, const char *tmp, const char *dir,
+                       char *err, size_t errlen)
 {
     char path[PATH_MAX_LEN + 128];
     char *manifest = json_dumps(out->manifest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -352,17 +354,19 @@ static int write_files(const struct mm_policy_output *out, const char *dir, char
     for (int i = 0; r == 0 && i < MM_POLICY_DOCS * 2 + 1; i++) {
         const struct mm_policy_doc *d = &out->docs[i / 2];
         const char *data = i == MM_POLICY_DOCS * 2 ? manifest : i % 2 ? d->html : d->markdown;
+        char name[64];
         if (i == MM_POLICY_DOCS * 2)
-            snprintf(path, sizeof path, "%s/policy.json", dir);
+            snprintf(name, sizeof name, "policy.json");
         else
-            snprintf(path, sizeof path, "%s/%s.%s", dir, d->name, i % 2 ? "html" : "md");
+            snprintf(name, sizeof name, "%s.%s", d->name, i % 2 ? "html" : "md");
+        snprintf(path, sizeof path, "%s/%s", tmp, name);
         struct mm_buf text = MM_BUF_INIT;
         r = mm_buf_printf(&text, "%s%s", data, i == MM_POLICY_DOCS * 2 ? "\n" : "");
         if (r == 0)
             r = mm_file_write_atomic(path, text.data, text.len);
         mm_buf_free(&text);
         if (r != 0)
-            snprintf(err, errlen, "%s: %s", path, mm_strerror(r));
+            snprintf(err, errlen, "%s/%s", dir, name);
     }
     free(manifest);
     return r;
@@ -397,6 +401,25 @@ static void remove_tree_files(const char *dir)
     rmdir(dir);
 }
 
+/* The MM_E* code for a failed system call: a missing directory, a refused
+ * permission, or any other failure. */
+static int errno_code(int e)
+{
+    switch (e) {
+    case ENOENT:
+    case ENOTDIR:
+        return MM_ENOENT;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return MM_EPERM;
+    case ENOMEM:
+        return MM_ENOMEM;
+    default:
+        return MM_EIO;
+    }
+}
+
 /* An existing output directory may hold only documents mamori wrote: it is
  * replaced whole, and other files must not vanish with it. */
 static int check_only_policy_files(const char *dir, char *err, size_t errlen)
@@ -404,18 +427,13 @@ static int check_only_policy_files(const char *dir, char *err, size_t errlen)
     DIR *d = opendir(dir);
     struct dirent *e;
     int r = 0;
-    if (!d) {
-        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-        return MM_EIO;
-    }
+    if (!d)
+        return errno_code(errno);
     while (r == 0 && (e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
             is_policy_file(e->d_name))
             continue;
-        snprintf(err, errlen,
-                 "%s: holds %s, which mamori did not write; move it or choose another "
-                 "directory",
-                 dir, e->d_name);
+        snprintf(err, errlen, "%s/%s", dir, e->d_name);
         r = MM_ECONFLICT;
     }
     closedir(d);
@@ -423,21 +441,17 @@ static int check_only_policy_files(const char *dir, char *err, size_t errlen)
 }
 
 /* Makes DIR.partial-XXXXXX beside dir with the mode dir has (or would get). */
-static int make_partial_dir(const char *dir, const struct stat *existing, char *tmp, size_t tmplen,
-                            char *err, size_t errlen)
+static int make_partial_dir(const char *dir, const struct stat *existing, char *tmp, size_t tmplen)
 {
     mode_t mask = umask(0);
     umask(mask);
     snprintf(tmp, tmplen, "%s.partial-XXXXXX", dir);
-    if (!mkdtemp(tmp)) {
-        int e = errno;
-        snprintf(err, errlen, "%s: %s", tmp, strerror(e));
-        return e == ENOENT ? MM_ENOENT : MM_EIO;
-    }
+    if (!mkdtemp(tmp))
+        return errno_code(errno);
     if (chmod(tmp, existing ? existing->st_mode & 07777 : 0755 & ~mask) != 0) {
-        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        int e = errno;
         rmdir(tmp);
-        return MM_EIO;
+        return errno_code(e);
     }
     return 0;
 }
@@ -446,27 +460,25 @@ static int make_partial_dir(const char *dir, const struct stat *existing, char *
  * renameat2(RENAME_EXCHANGE) where the file system has it, else
  * dir -> DIR.old-XXXXXX, tmp -> dir (moved back if that fails). The old
  * documents are removed afterwards; on error tmp is still the new one. */
-static int swap_in(const char *tmp, const char *dir, char *err, size_t errlen)
+static int swap_in(const char *tmp, const char *dir)
 {
     char old[PATH_MAX_LEN + 32];
     if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) == 0) {
         remove_tree_files(tmp); /* tmp now names the old documents */
         return mm_fsync_parent(dir);
     }
-    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) {
-        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-        return MM_EIO;
-    }
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+        return errno_code(errno);
     snprintf(old, sizeof old, "%s.old-XXXXXX", dir);
     if (!mkdtemp(old) || rename(dir, old) != 0) {
-        snprintf(err, errlen, "%s: %s", old, strerror(errno));
+        int e = errno;
         rmdir(old);
-        return MM_EIO;
+        return errno_code(e);
     }
     if (rename(tmp, dir) != 0) {
-        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        int e = errno;
         rename(old, dir);
-        return MM_EIO;
+        return errno_code(e);
     }
     remove_tree_files(old);
     return mm_fsync_parent(dir);
@@ -479,32 +491,28 @@ int mm_policy_write(const struct mm_policy_output *out, const char *dir_arg, cha
     char tmp[PATH_MAX_LEN + 32], dir[PATH_MAX_LEN];
     bool existing;
     int r;
-    if (strlen(dir_arg) + 64 > PATH_MAX_LEN) {
-        snprintf(err, errlen, "%s: path too long", dir_arg);
-        return MM_EINVAL;
-    }
+    snprintf(err, errlen, "%s", dir_arg);
+    if (strlen(dir_arg) + 64 > PATH_MAX_LEN)
+        return MM_ETOOBIG;
     /* "out/" names the directory "out": the temporary one goes beside it. */
     mm_strlcpy(dir, dir_arg, sizeof dir);
     for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
         dir[n - 1] = '\0';
     existing = stat(dir, &st) == 0;
-    if (existing && !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s: exists and is not a directory", dir);
+    snprintf(err, errlen, "%s", dir);
+    if (existing && !S_ISDIR(st.st_mode))
         return MM_EEXIST;
-    }
     if (existing && (r = check_only_policy_files(dir, err, errlen)) != 0)
         return r;
-    if ((r = make_partial_dir(dir, existing ? &st : NULL, tmp, sizeof tmp, err, errlen)) != 0)
+    if ((r = make_partial_dir(dir, existing ? &st : NULL, tmp, sizeof tmp)) != 0)
         return r;
-    r = write_files(out, tmp, err, errlen);
-    if (r == 0 && !existing && rename(tmp, dir) != 0) {
-        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-        r = MM_EIO;
-    } else if (r == 0 && !existing) {
+    r = write_files(out, tmp, dir, err, errlen);
+    if (r == 0 && !existing && rename(tmp, dir) != 0)
+        r = errno_code(errno);
+    else if (r == 0 && !existing)
         r = mm_fsync_parent(dir);
-    } else if (r == 0) {
-        r = swap_in(tmp, dir, err, errlen);
-    }
+    else if (r == 0)
+        r = swap_in(tmp, dir);
     if (r != 0)
         remove_tree_files(tmp); /* a no-op once renamed into place */
     return r;

@@ -55,7 +55,11 @@ int mm_policy_generate(const struct mm_policy_request *req, struct mm_policy_out
  * (an existing dir is swapped out whole and its documents removed), so a
  * failure leaves dir as it was and no partial directory behind. An existing
  * dir holding other files is refused with MM_ECONFLICT. Returns 0 or MM_E*
- * with err naming the path. */
+ * with err set to the path concerned, for the caller's message: dir itself
+ * (MM_EEXIST: not a directory; MM_ETOOBIG: name too long; MM_ENOENT: its
+ * parent is missing; MM_EPERM: not permitted; MM_EIO and others), or for
+ * MM_ECONFLICT dir/NAME, the first file there that mamori did not write, or
+ * dir/NAME of the document that could not be written. */
 int mm_policy_write(const struct mm_policy_output *out, const char *dir, char *err, size_t errlen);
 
 void mm_policy_output_free(struct mm_policy_output *out);

@@ -124,8 +124,8 @@ static int emit(const struct mm_cli *cli, const struct audit_args *a, const stru
 {
     int r = mm_cmd_write_output(a->output, out);
     if (r != 0) {
-        mm_cli_error(cli, "audit", "%s: %s (%s)", a->output ? a->output : "stdout",
-                     TR("cli.error.write"), mm_strerror(r));
+        mm_cli_error(cli, "audit", "%s: %s%s%s%s", a->output ? a->output : "stdout",
+                     TR("cli.error.write"), MM_CMD_LPAREN, mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
         return MM_EXIT_IO;
     }
     return MM_EXIT_OK;
@@ -139,8 +139,13 @@ static int compare(const struct mm_cli *cli, const struct audit_args *a,
     if (r == 0)
         return -1;
     bool input = r == MM_EPARSE || r == MM_ETOOBIG;
-    mm_cli_error(cli, "audit", "%s: %s (%s)", a->diagnosis,
-                 TR(input ? "cli.error.diagnosis_format" : "cli.error.diagnosis"), why);
+    /* A file that cannot be read gets the reason in the chosen language;
+     * a format problem keeps the parser's detail. */
+    mm_cli_error(cli, "audit", "%s: %s%s%s%s", a->diagnosis,
+                 TR(input ? "cli.error.diagnosis_format" : "cli.error.diagnosis"),
+                 r == MM_EPARSE ? " (" : MM_CMD_LPAREN,
+                 r == MM_EPARSE ? why : mm_cmd_strerror(cli, r),
+                 r == MM_EPARSE ? ")" : MM_CMD_RPAREN);
     return input ? MM_EXIT_INPUT : MM_EXIT_IO;
 }
 
@@ -162,7 +167,7 @@ int cmd_audit(const struct mm_cli *cli, int argc, char **argv)
         r = a.json ? mm_audit_write_json(&rep, cli->lang, &out)
                    : mm_audit_write_text(&rep, cli->lang, &out);
     if (r != 0) {
-        mm_cli_error(cli, "audit", "%s", mm_strerror(r));
+        mm_cli_error(cli, "audit", "%s", mm_cmd_strerror(cli, r));
         rc = MM_EXIT_IO;
         goto out;
     }

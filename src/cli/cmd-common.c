@@ -11,6 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *mm_cmd_strerror(const struct mm_cli *cli, int code)
+{
+    const char *name = mm_errname(code);
+    const char *text = mm_tr("errors", name, cli->lang);
+    return text == name ? mm_strerror(code) : text;
+}
+
 int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *what,
                        const char *message)
 {
@@ -58,7 +65,7 @@ int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path
         r = mm_file_write_atomic(path, b.data, b.len);
     mm_buf_free(&b);
     if (r != 0)
-        mm_cli_error(cli, cmd, "%s: %s", path, mm_strerror(r));
+        mm_cli_error(cli, cmd, "%s: %s", path, mm_cmd_strerror(cli, r));
     return r == 0 ? 0 : MM_EXIT_IO;
 }
 
@@ -70,7 +77,7 @@ int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path
     json_error_t jerr;
     int r = mm_file_read(path, max, &text, &len);
     if (r != 0) {
-        mm_cli_error(cli, cmd, "%s: %s", path, mm_strerror(r));
+        mm_cli_error(cli, cmd, "%s: %s", path, mm_cmd_strerror(cli, r));
         return r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO;
     }
     *out = json_loadb(text, len, 0, &jerr);

@@ -13,6 +13,15 @@
 #include "cli/cli.h"
 #include "core/buf.h"
 
+/* The message for an MM_E* code in cli's language (data/i18n/errors.json;
+ * the core's English text when there is no translation). */
+const char *mm_cmd_strerror(const struct mm_cli *cli, int code);
+
+/* Brackets around a reason after a message: full-width in Japanese. Used
+ * inside a function with `cli` in scope. */
+#define MM_CMD_LPAREN (cli->lang == MM_LANG_JA ? "（" : " (")
+#define MM_CMD_RPAREN (cli->lang == MM_LANG_JA ? "）" : ")")
+
 /* Prints "mamori CMD: WHAT: MESSAGE" (or "mamori CMD: MESSAGE" when what is
  * NULL) and returns MM_EXIT_USAGE. */
 int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *what,

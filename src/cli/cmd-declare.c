@@ -205,7 +205,7 @@ static int organisation_name(const struct mm_cli *cli, const struct opts *o, str
     if (o->profile) {
         int r = mm_profile_load_ini(p, o->profile, &e);
         if (r == MM_ENOENT || r == MM_EIO) {
-            mm_cli_error(cli, "declare", "%s: %s", o->profile, mm_strerror(r));
+            mm_cli_error(cli, "declare", "%s: %s", o->profile, mm_cmd_strerror(cli, r));
             return MM_EXIT_IO;
         }
         if (r != 0) {
@@ -233,7 +233,7 @@ static int load_inputs(const struct mm_cli *cli, const struct opts *o,
     int r;
     if (o->rules && (r = mm_rules_read_file(o->rules, answers, &e)) != 0) {
         if (r != MM_EPARSE) {
-            mm_cli_error(cli, "declare", "%s: %s", o->rules, mm_strerror(r));
+            mm_cli_error(cli, "declare", "%s: %s", o->rules, mm_cmd_strerror(cli, r));
             return MM_EXIT_IO;
         }
         struct mm_buf b = MM_BUF_INIT;

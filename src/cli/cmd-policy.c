@@ -93,6 +93,8 @@ static int build_profile(const struct mm_cli *cli, const struct opts *o, struct 
     int r;
     mm_profile_init(p);
     if (o->profile && (r = mm_profile_load_ini(p, o->profile, &e)) != 0) {
+        if (e.problem == MM_PROFILE_NOFILE) /* the library's reason is in English */
+            snprintf(e.detail, sizeof e.detail, "%s", mm_cmd_strerror(cli, r));
         report_profile_error(cli, o->profile, &e);
         return r == MM_ENOENT || r == MM_EIO ? MM_EXIT_IO : MM_EXIT_INPUT;
     }
@@ -142,6 +144,24 @@ static void print_summary(const struct mm_cli *cli, const struct mm_policy_outpu
         printf("%s %zu\n", TR("policy.summary.diagnosis_rules"), n);
 }
 
+/* "PATH: what went wrong" in the chosen language; path is the output
+ * directory, or the foreign file found in it (MM_ECONFLICT). */
+static void report_write_error(const struct mm_cli *cli, const char *path, int r)
+{
+    char key[64];
+    snprintf(key, sizeof key, "policy.error.out.%s", mm_errname(r));
+    const char *text = TR(key);
+    if (strcmp(text, key) != 0) {
+        mm_cli_error(cli, "policy", "%s: %s", path, text);
+    } else {
+        bool ja = cli->lang == MM_LANG_JA;
+        mm_cli_error(cli, "policy", "%s: %s%s%s%s", path, TR("policy.error.out"), ja ? "（" : " (",
+                     mm_cmd_strerror(cli, r), ja ? "）" : ")");
+    }
+    if (r == MM_ECONFLICT)
+        mm_cli_error(cli, "policy", "%s", TR("policy.error.out_not_ours"));
+}
+
 int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
 {
     struct opts o = {0};
@@ -165,9 +185,7 @@ int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
         goto out;
     }
     if ((r = mm_policy_write(&out, o.out, err, sizeof err)) != 0) {
-        mm_cli_error(cli, "policy", "%s", err);
-        if (r == MM_ECONFLICT)
-            mm_cli_error(cli, "policy", "%s", TR("policy.error.out_not_ours"));
+        report_write_error(cli, err, r);
         rc = MM_EXIT_IO;
         goto out;
     }

@@ -113,7 +113,8 @@ static int emit(const struct mm_cli *cli, const struct risk_args *a, const struc
     if (r == 0)
         return MM_EXIT_OK;
     if (a->output)
-        mm_cli_error(cli, "risk", "%s: %s (%s)", a->output, TR("cli.error.write"), mm_strerror(r));
+        mm_cli_error(cli, "risk", "%s: %s%s%s%s", a->output, TR("cli.error.write"), MM_CMD_LPAREN,
+                     mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
     else
         mm_cli_error(cli, "risk", "%s", TR("cli.error.write"));
     return MM_EXIT_IO;
@@ -126,9 +127,10 @@ static int report_load_error(const struct mm_cli *cli, const char *path, int r,
     bool io = e->kind == MM_RISK_ERR_CSV &&
               (e->csv.kind == MM_CSV_ERR_IO || e->csv.kind == MM_CSV_ERR_NOMEM);
     if (mm_risk_error_message(e, cli->lang, &msg) != 0)
-        mm_buf_puts(&msg, mm_strerror(r));
+        mm_buf_puts(&msg, mm_cmd_strerror(cli, r));
     if (io)
-        mm_cli_error(cli, "risk", "%s: %s (%s)", path, mm_buf_str(&msg), mm_strerror(r));
+        mm_cli_error(cli, "risk", "%s: %s%s%s%s", path, mm_buf_str(&msg), MM_CMD_LPAREN,
+                     mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
     else
         mm_cli_error(cli, "risk", "%s: %s", path, mm_buf_str(&msg));
     mm_buf_free(&msg);
@@ -171,7 +173,7 @@ int cmd_risk(const struct mm_cli *cli, int argc, char **argv)
         r = render(&a, sheet, cli->lang, &out);
     }
     if (r != 0) {
-        mm_cli_error(cli, "risk", "%s", mm_strerror(r));
+        mm_cli_error(cli, "risk", "%s", mm_cmd_strerror(cli, r));
         rc = MM_EXIT_IO;
         goto out;
     }

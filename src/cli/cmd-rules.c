@@ -221,14 +221,14 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
     }
     int r = mm_rules_load(&rules);
     if (r != 0) {
-        mm_cli_error(cli, "rules", "%s: %s", TR("error.content"), mm_strerror(r));
+        mm_cli_error(cli, "rules", "%s: %s", TR("error.content"), mm_cmd_strerror(cli, r));
         return MM_EXIT_IO;
     }
     if (mode == MODE_ANSWERS && (r = mm_rules_read_file(o.answers, &answers, &e)) != 0) {
         if (r == MM_EPARSE)
             report_answers_error(cli, o.answers, &e);
         else
-            mm_cli_error(cli, "rules", "%s: %s", o.answers, mm_strerror(r));
+            mm_cli_error(cli, "rules", "%s: %s", o.answers, mm_cmd_strerror(cli, r));
         rc = r == MM_EPARSE ? MM_EXIT_INPUT : MM_EXIT_IO;
         goto out;
     }

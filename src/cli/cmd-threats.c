@@ -50,7 +50,7 @@ int cmd_threats(const struct mm_cli *cli, int argc, char **argv)
     const char *id = optind < argc ? argv[optind] : NULL;
     int r = mm_threats_load(&threats);
     if (r != 0) {
-        mm_cli_error(cli, "threats", "%s: %s", TR("error.content"), mm_strerror(r));
+        mm_cli_error(cli, "threats", "%s: %s", TR("error.content"), mm_cmd_strerror(cli, r));
         return MM_EXIT_IO;
     }
     mm__assess_items_load(&items); /* optional: adds the item texts */
@@ -59,7 +59,7 @@ int cmd_threats(const struct mm_cli *cli, int argc, char **argv)
         mm_cli_error(cli, "threats", "%s: %s", TR("threats.unknown"), id);
         rc = MM_EXIT_USAGE;
     } else if (r != 0) {
-        mm_cli_error(cli, "threats", "%s", mm_strerror(r));
+        mm_cli_error(cli, "threats", "%s", mm_cmd_strerror(cli, r));
         rc = MM_EXIT_IO;
     } else {
         fputs(mm_buf_str(&out), stdout);

@@ -180,6 +180,10 @@ def test_options():
          "mamori audit: bad.json: the diagnosis file is not valid (line 1: *"),
         (["audit", "--root", "laptop", "--diagnosis", "none.json"], 4,
          "mamori audit: none.json: the diagnosis file could not be read (no such file or entry)\n"),
+        (["--lang", "ja", "audit", "--root", "laptop", "--diagnosis", "none.json"], 4,
+         "mamori audit: none.json: 自己診断のファイルを読めませんでした（ファイルまたは項目が見つかりません）\n"),
+        (["--lang", "ja", "audit", "--root", "laptop", "--output", "no-dir/out.txt"], 4,
+         "mamori audit: no-dir/out.txt: 書き込めませんでした（ファイルまたは項目が見つかりません）\n"),
     ]
     for args, code, want in cases:
         rc, out, err = run(args)

@@ -237,6 +237,10 @@ def test_usage():
          "mamori risk: --output: this option needs a value\n"),
         (["risk", "missing.csv"], 4, "mamori risk: missing.csv: the file could not be read; "
          "check its name and that you may read it. (no such file or entry)\n"),
+        (["--lang", "ja", "risk", "missing.csv"], 4, "mamori risk: missing.csv: ファイルを読み込め"
+         "ませんでした。ファイル名と読み取りの権限を確かめてください。（ファイルまたは項目が見つかりません）\n"),
+        (["--lang", "ja", "risk", "--output", "no-dir/x.csv", "inventory-en.csv"], 4,
+         "mamori risk: no-dir/x.csv: 書き込めませんでした（ファイルまたは項目が見つかりません）\n"),
     ]
     for args, code, want in cases:
         rc, out, err = run(args)
