@@ -85,6 +85,23 @@ static bool has_control_chars(const char *s)
     return false;
 }
 
+/* Trims spaces at both ends, the ideographic space U+3000 (typed with a
+ * Japanese input method) as well as ASCII white space. */
+static char *trim_text(char *s)
+{
+    static const char wide[] = "\xe3\x80\x80";
+    for (;;) {
+        mm_str_trim(s);
+        size_t n = strlen(s);
+        if (strncmp(s, wide, 3) == 0)
+            memmove(s, s + 3, n - 2);
+        else if (n >= 3 && strcmp(s + n - 3, wide) == 0)
+            s[n - 3] = '\0';
+        else
+            return s;
+    }
+}
+
 static int set_text(char *dst, const struct field *f, const char *value, struct mm_profile_error *e)
 {
     char copy[MM_PROFILE_TEXT_MAX + 2];
@@ -93,7 +110,7 @@ static int set_text(char *dst, const struct field *f, const char *value, struct 
     if (!mm_utf8_valid(value, strlen(value), NULL) || has_control_chars(value))
         return set_error(e, MM_PROFILE_BAD_TEXT, f->name, NULL);
     mm_strlcpy(copy, value, sizeof copy);
-    mm_strlcpy(dst, mm_str_trim(copy), MM_PROFILE_TEXT_MAX + 1);
+    mm_strlcpy(dst, trim_text(copy), MM_PROFILE_TEXT_MAX + 1);
     return 0;
 }
 

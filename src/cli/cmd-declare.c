@@ -217,7 +217,16 @@ static int organisation_name(const struct mm_cli *cli, const struct opts *o, str
             return MM_EXIT_INPUT;
         }
     }
-    *name = o->org ? o->org : p->name[0] ? p->name : NULL;
+    /* --org is cleaned as the profile's name is (spaces around it trimmed,
+     * control characters refused), so it compares equal to the name the
+     * policy was generated for; a name of spaces only is no name. */
+    if (o->org && mm_profile_set(p, "name", o->org, &e) != 0) {
+        char key[64];
+        snprintf(key, sizeof key, "profile.problem.%d", (int)e.problem);
+        mm_cli_error(cli, "declare", "--org: %s", TR(key));
+        return MM_EXIT_USAGE;
+    }
+    *name = p->name[0] ? p->name : NULL;
     if (!*name) {
         mm_cli_error(cli, "declare", "%s", TR("declare.error.no_org"));
         return MM_EXIT_USAGE;

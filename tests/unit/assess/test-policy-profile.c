@@ -142,6 +142,25 @@ static void test_text_limits(void **state)
     assert_string_equal(e.field, "colour");
 }
 
+/* Spaces around a text are trimmed, the ideographic space (U+3000) of a
+ * Japanese input method too, so a name of spaces only is no name. */
+static void test_text_trimmed(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    struct mm_profile_error e;
+    mm_profile_init(&p);
+    assert_int_equal(mm_profile_set(&p, "name", " \xe3\x80\x80守り商店\xe3\x80\x80 ", &e), 0);
+    assert_string_equal(p.name, "守り商店");
+    assert_int_equal(mm_profile_set(&p, "representative", "山田\xe3\x80\x80花子", &e), 0);
+    assert_string_equal(p.representative, "山田\xe3\x80\x80花子"); /* inside: kept */
+    assert_int_equal(mm_profile_set(&p, "name", "\xe3\x80\x80 \xe3\x80\x80", &e), 0);
+    assert_string_equal(p.name, "");
+    assert_int_equal(mm_profile_validate(&p, &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_MISSING);
+    assert_int_equal(mm_profile_set(&p, "name", "\xe3\x80", &e), MM_EINVAL); /* cut short */
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -157,7 +176,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_profile),          cmocka_unit_test(test_flags_override),
         cmocka_unit_test(test_errors_name_the_field), cmocka_unit_test(test_text_limits),
-        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_text_trimmed),          cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
