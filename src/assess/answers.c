@@ -5,6 +5,7 @@
 #include "assess/answers.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,7 @@ int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_
                      unsigned flags, enum mm_answer *answers, struct mm_answers_issues *issues)
 {
     json_error_t err;
+    text = mm_utf8_skip_bom(text, &len);
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
     json_t *obj = json_object_get(doc, "answers");
     int r;
@@ -128,6 +130,7 @@ int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_
         memset(issues, 0, sizeof *issues);
         issues->bad_json = true;
         issues->json_line = doc ? 0 : err.line;
+        issues->duplicate_key = !doc && json_error_code(&err) == json_error_duplicate_key;
         r = MM_EPARSE;
         goto out;
     }
@@ -218,9 +221,11 @@ int mm_answers_issues_format(const struct mm_answers_issues *issues, const char 
         char line[32] = "";
         if (issues->json_line > 0)
             snprintf(line, sizeof line, "%d", issues->json_line);
-        return format_line(
-            out, prefix, issues->json_line > 0 ? "error.bad_json_line" : "error.no_answers_object",
-            lang, line);
+        return format_line(out, prefix,
+                           issues->duplicate_key   ? "error.duplicate_key"
+                           : issues->json_line > 0 ? "error.bad_json_line"
+                                                   : "error.no_answers_object",
+                           lang, line);
     }
     if (issues->too_many_keys)
         return format_line(out, prefix, "error.too_many_keys", lang, "");

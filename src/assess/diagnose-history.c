@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/timefmt.h"
+#include "core/str.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -87,7 +88,8 @@ static int read_previous(const struct mm_diag_catalogue *cat, const char *path,
     int r = obj ? mm_file_read(path, MM_DIAG_HISTORY_FILE_MAX, &text, &len) : MM_ENOMEM;
     if (r != 0)
         goto out;
-    doc = json_loadb(text, len, 0, NULL);
+    const char *body = mm_utf8_skip_bom(text, &len);
+    doc = json_loadb(body, len, 0, NULL);
     const json_t *items = json_object_get(doc, "items");
     if (!json_is_array(items) || json_array_size(items) != MM_DIAG_ITEMS) {
         r = MM_EPARSE;

@@ -87,7 +87,8 @@ int mm_rules_read_file(const char *path, struct mm_rules_answers *out, struct mm
     if (r != 0)
         return r;
     json_error_t jerr;
-    json_t *root = json_loadb(text, len, 0, &jerr);
+    const char *body = mm_utf8_skip_bom(text, &len);
+    json_t *root = json_loadb(body, len, 0, &jerr);
     free(text);
     if (!root) {
         e->not_json = true;

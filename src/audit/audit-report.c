@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/timefmt.h"
+#include "core/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,7 +144,8 @@ int mm_audit_compare(struct mm_audit_report *r, const char *path, char *why, siz
         return rc;
     }
     json_error_t jerr;
-    doc = json_loadb(text, len, 0, &jerr);
+    const char *body = mm_utf8_skip_bom(text, &len);
+    doc = json_loadb(body, len, 0, &jerr);
     if (!json_is_object(doc)) {
         if (doc)
             snprintf(why, whylen, "not a JSON object");

@@ -5,6 +5,7 @@
 #include "cli/cmd-common.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/str.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -80,7 +81,8 @@ int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path
         mm_cli_error(cli, cmd, "%s: %s", path, mm_cmd_strerror(cli, r));
         return r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO;
     }
-    *out = json_loadb(text, len, 0, &jerr);
+    const char *body = mm_utf8_skip_bom(text, &len);
+    *out = json_loadb(body, len, 0, &jerr);
     free(text);
     if (!*out) {
         mm_cli_error(cli, cmd, "%s:%d: %s (%s)", path, jerr.line, not_json, jerr.text);

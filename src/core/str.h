@@ -20,6 +20,19 @@ size_t mm_utf8_seq_len(const unsigned char *p, size_t left);
 /* Counts code points of valid UTF-8 (display width is not attempted). */
 size_t mm_utf8_len(const char *s);
 
+/* The text after a UTF-8 byte-order mark (EF BB BF) at p, with *len
+ * shortened by it; p itself when there is none. Windows Notepad and Excel
+ * start UTF-8 files with one; JSON and INI readers skip it. */
+static inline const char *mm_utf8_skip_bom(const char *p, size_t *len)
+{
+    if (*len >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
+        (unsigned char)p[2] == 0xBF) {
+        *len -= 3;
+        return p + 3;
+    }
+    return p;
+}
+
 /* Trims ASCII white space at both ends, in place; returns s. */
 char *mm_str_trim(char *s);
 

@@ -225,7 +225,6 @@ static void test_answers_file_errors(void **state)
     mm_buf_reset(&msg);
     assert_int_equal(mm_answers_issues_format(&issues, "", MM_LANG_JA, &msg), 0);
     assert_non_null(strstr(mm_buf_str(&msg), "項目 3, 7, 10,"));
-    mm_buf_free(&msg);
 
     /* The same file is fine as saved progress, except for the bad values. */
     assert_int_equal(mm_answers_parse(&spec, doc, strlen(doc), MM_ANSWERS_PARTIAL, got, &issues),
@@ -244,10 +243,26 @@ static void test_answers_file_errors(void **state)
     const char *empty = "{\"answers\": {}}";
     assert_int_equal(mm_answers_parse(&spec, empty, strlen(empty), 0, got, &issues), MM_EINVAL);
     assert_true(issues.missing == (UINT64_C(1) << 25) - 1);
-    /* Duplicate keys are rejected as malformed JSON. */
-    const char *dup = "{\"answers\": {\"1\": \"done\", \"1\": \"not\"}}";
+    /* Duplicate keys are rejected, and the message says so (not just "not
+     * valid JSON"). */
+    const char *dup = "{\"answers\": {\"1\": \"done\",\n\"1\": \"not\"}}";
     assert_int_equal(mm_answers_parse(&spec, dup, strlen(dup), MM_ANSWERS_PARTIAL, got, &issues),
                      MM_EPARSE);
+    assert_true(issues.duplicate_key);
+    assert_int_equal(issues.json_line, 2);
+    mm_buf_reset(&msg);
+    assert_int_equal(mm_answers_issues_format(&issues, "a.json: ", MM_LANG_EN, &msg), 0);
+    assert_string_equal(mm_buf_str(&msg),
+                        "a.json: an item is written twice (line 2); keep only one of them\n");
+    mm_buf_reset(&msg);
+    assert_int_equal(mm_answers_issues_format(&issues, "", MM_LANG_JA, &msg), 0);
+    assert_non_null(strstr(mm_buf_str(&msg), "同じ項目が 2 回書かれています（2 行目）"));
+    /* A file saved by Windows Notepad starts with a UTF-8 byte-order mark. */
+    const char *bom = "\xef\xbb\xbf{\"answers\": {\"1\": \"done\"}}";
+    assert_int_equal(mm_answers_parse(&spec, bom, strlen(bom), MM_ANSWERS_PARTIAL, got, &issues),
+                     0);
+    assert_int_equal(got[0], MM_ANSWER_DONE);
+    mm_buf_free(&msg);
 }
 
 static void test_answers_names(void **state)

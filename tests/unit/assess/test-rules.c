@@ -105,6 +105,13 @@ static void test_file_and_record(void **state)
     json_decref(rec);
     assert_int_equal(mm_rules_read_file(path, &back, &e), 0);
     assert_memory_equal(&a, &back, sizeof a);
+    /* Saved again by Windows Notepad: a UTF-8 byte-order mark in front. */
+    static const char bom[] = "\xef\xbb\xbf{\"rules\": {\"1\": true, \"2\": false, \"3\": true, "
+                              "\"4\": true, \"5\": true}}";
+    assert_int_equal(mm_file_write_atomic(path, bom, sizeof bom - 1), 0);
+    memset(&back, 0, sizeof back);
+    assert_int_equal(mm_rules_read_file(path, &back, &e), 0);
+    assert_memory_equal(&a, &back, sizeof a);
     assert_int_equal(mm_file_write_atomic(path, "{not json", 9), 0);
     assert_int_equal(mm_rules_read_file(path, &back, &e), MM_EPARSE);
     assert_true(e.not_json);
