@@ -167,6 +167,11 @@ static void test_diagnosis_rules(void **state)
     assert_non_null(strstr(md, "### D-03 ")); /* not */
     assert_non_null(strstr(md, "### D-04 ")); /* unknown */
     assert_null(strstr(md, "### D-05 "));     /* not applicable */
+    /* The answers are named as mamori diagnose names them. */
+    assert_non_null(strstr(md, "自己診断で「できている」と答えられなかった項目"));
+    assert_non_null(strstr(md, "現在の状況: 一部できている"));
+    assert_non_null(strstr(md, "現在の状況: できていない"));
+    assert_null(strstr(md, "「実施"));
     assert_non_null(strstr(md, "担当者: ＿"));
     assert_non_null(strstr(md, "期限: ＿"));
     assert_int_equal(json_array_size(json_object_get(out.manifest, "diagnosis_rules")), 15);
