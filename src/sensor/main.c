@@ -68,66 +68,21 @@ struct run {
     struct mm_sensor_options opt;
     struct mm_sensor *sensor;
     struct mm_intel *intel;
-    struct mm_reload reload;
+    struct mm_reload reload;  /* and the retries of a postponed reload */
     struct mm_uplink *uplink; /* enrol.c; NULL without a centre */
-    int64_t retry_at;         /* monotonic usec of a postponed reload's retry; 0: none */
-    int64_t retry_delay;      /* usec until it, doubled while it stays postponed */
-    int64_t postponed_since;  /* monotonic usec of the reload's first postponement; 0: none */
-    bool retry_due;           /* retry_at has come: start the reload */
     int exit_code;
 };
 
-/* The longest wait between the retries of a postponed reload (or the
- * settle time, if longer). */
-#define RETRY_DELAY_MAX ((int64_t)60 * 1000000)
-/* A reload postponed for this long (since its first postponement) is not
- * postponed again: its build waits for the feeds still being written as
- * the start does (MM_INTEL_SETTLE_WAIT settle times), then loads them as
- * read (noted), so a feed appended to all the time is still loaded. */
-#define POSTPONE_MAX ((int64_t)60 * 1000000)
-
-/* The settle rule of a build at now: a reload (postpone, unless postponed
- * for POSTPONE_MAX already) or the start (neither). */
-static struct mm_intel_settle settle_rule(const struct run *run, int64_t now, bool reload)
-{
-    bool postpone =
-        reload && !(run->postponed_since != 0 && now - run->postponed_since >= POSTPONE_MAX);
-    struct mm_intel_settle rule = {
-        .ms = run->opt.intel_settle_ms, .postpone = postpone, .stop = &stop_requested};
-    if (!postpone)
-        rule.wait_until = now + (int64_t)run->opt.intel_settle_ms * 1000 * MM_INTEL_SETTLE_WAIT;
-    return rule;
-}
-
-/* A reload postponed (a feed not settled): the set in use stays; it is
- * tried again a settle time later, doubled at each postponement (at most
- * RETRY_DELAY_MAX, or the settle time if longer). */
-static void reload_postponed(struct run *run)
-{
-    int64_t now = mm_time_mono_usec(), first = (int64_t)run->opt.intel_settle_ms * 1000;
-    if (run->postponed_since == 0) {
-        run->postponed_since = now;
-        run->retry_delay = first;
-    } else {
-        run->retry_delay *= 2;
-    }
-    if (run->retry_delay > RETRY_DELAY_MAX)
-        run->retry_delay = first > RETRY_DELAY_MAX ? first : RETRY_DELAY_MAX;
-    run->retry_at = now + run->retry_delay;
-    char secs[32]; /* (the catalogue's formats take no %f) */
-    snprintf(secs, sizeof secs, "%.1f", (double)run->retry_delay / 1e6);
-    mm_msg_print(stderr, PROG, "sensor-log", "intel.reload_postponed", run->reload.postponed.path,
-                 (unsigned long)run->opt.intel_settle_ms, secs);
-}
-
-/* Puts a freshly built intel set in place (between packets). */
+/* Puts a freshly built intel set in place (between packets); a build
+ * postponed (a feed not settled) leaves the set in use as it is and is
+ * tried again later. */
 static void reload_apply(struct run *run, struct mm_intel *fresh, int rc)
 {
     if (rc == MM_EAGAIN) {
-        reload_postponed(run);
+        mm_reload_postponed(&run->reload, mm_time_mono_usec(), run->reload.notes.postponed.path,
+                            false);
         return;
     }
-    run->retry_at = run->retry_delay = run->postponed_since = 0;
     if (rc != 0) {
         mm_msg_print(stderr, PROG, "sensor-log", "intel.reload_failed", mm_msg_strerror(rc));
         return;
@@ -143,17 +98,14 @@ static void reload_apply(struct run *run, struct mm_intel *fresh, int rc)
 /* Between packets: start a requested reload, swap in a finished one. */
 static void reload_step(struct run *run)
 {
-    if (run->retry_at != 0 && mm_time_mono_usec() >= run->retry_at) {
-        run->retry_at = 0;
-        run->retry_due = true;
-    }
     /* (a request while a build runs waits for it: the build may have read
      * the feeds before the change the request is for) */
-    if ((reload_requested || run->retry_due) && atomic_load(&run->reload.state) == 0) {
+    if (run->reload.retry_at != 0)
+        mm_reload_retry_due(&run->reload, mm_time_mono_usec());
+    if ((reload_requested || run->reload.retry_due) && atomic_load(&run->reload.state) == 0) {
         bool hup = reload_requested;
         reload_requested = 0;
-        run->retry_due = false;
-        struct mm_intel_settle rule = settle_rule(run, mm_time_mono_usec(), true);
+        struct mm_intel_settle rule = mm_reload_rule(&run->reload, mm_time_mono_usec(), true);
         if (mm_reload_start(&run->reload, run->opt.intel_paths, run->opt.nintel, &rule) == 0 &&
             !run->opt.quiet)
             mm_msg_print(stderr, PROG, "sensor-log",
@@ -267,9 +219,12 @@ static int start(struct run *run, struct mm_capture **live)
     live_capture = *live;
     /* a feed still being written is waited for, a few settle times at most
      * (a stop signal ends the wait: the sensor then stops at once) */
-    struct mm_intel_settle rule = settle_rule(run, mm_time_mono_usec(), false);
+    struct mm_intel_build_notes notes;
+    run->reload.settle_ms = run->opt.intel_settle_ms;
+    run->reload.stop = &stop_requested;
+    struct mm_intel_settle rule = mm_reload_rule(&run->reload, mm_time_mono_usec(), false);
     if (mm_intel_build_settled(run->opt.intel_paths, run->opt.nintel, &rule, stderr, &run->intel,
-                               NULL) != 0) {
+                               &notes) != 0) {
         mm_msg_print(stderr, PROG, "sensor-log", "intel.cannot_load");
         return EXIT_INPUT;
     }
@@ -279,6 +234,10 @@ static int start(struct run *run, struct mm_capture **live)
         return r == MM_ENOMEM ? EXIT_RUNTIME : EXIT_OUTPUT;
     }
     run->sensor->st.intel_indicators = mm_intel_count(run->intel);
+    /* a feed loaded as read, still being written: read again once settled
+     * (the retry of a postponed reload; not when the wait was stopped) */
+    if (notes.unsettled > 0 && !stop_requested)
+        mm_reload_postponed(&run->reload, mm_time_mono_usec(), notes.unsettled_path, true);
     if (run->sensor->spool && mm_spool_recovered_bytes(run->sensor->spool) > 0)
         mm_msg_print(stderr, PROG, "sensor-log", "spool.cut",
                      (unsigned long long)mm_spool_recovered_bytes(run->sensor->spool));
@@ -320,11 +279,14 @@ int main(int argc, char **argv)
             run_files(&run);
     }
     if (run.sensor) {
-        /* A reload asked for during the run still completes. */
+        /* A reload asked for during the run still completes; a postponed
+         * one is not tried again, and that is said. */
         struct mm_intel *fresh;
         int rc;
-        if (mm_reload_wait(&run.reload, &fresh, &rc) && rc != MM_EAGAIN)
-            reload_apply(&run, fresh, rc); /* (a postponed one is not tried again) */
+        bool done = mm_reload_wait(&run.reload, &fresh, &rc);
+        if (done && rc != MM_EAGAIN)
+            reload_apply(&run, fresh, rc);
+        mm_reload_dropped(&run.reload, done && rc == MM_EAGAIN);
     }
     mm_reload_cancel(&run.reload);
     if (run.sensor) {

@@ -9,8 +9,11 @@
 
 #include "core/error.h"
 #include "core/msg.h"
+#include "core/timefmt.h"
 #include "sensor/intel/intel.h"
 #include "sensor/reload.h"
+
+#define PROG "mamori-sensor"
 
 /* A reason from the intel readers (English, fixed texts) in the message
  * language: data/i18n/sensor-log.json has "intel.why.<English text>"; a
@@ -53,7 +56,7 @@ static void print_report(FILE *log, const struct mm_intel_file_report *rep)
         mm_msg_format(first, sizeof first, "sensor-log", "intel.report_why",
                       reason_text(rep->first_bad_reason));
     note_text(note, sizeof note, rep);
-    fprintf(log, "mamori-sensor: %s%s%s\n", line, first, note);
+    fprintf(log, PROG ": %s%s%s\n", line, first, note);
 }
 
 int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_intel **out)
@@ -62,9 +65,11 @@ int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_inte
 }
 
 int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_intel_settle *rule,
-                           FILE *log, struct mm_intel **out, struct mm_intel_file_report *postponed)
+                           FILE *log, struct mm_intel **out, struct mm_intel_build_notes *notes)
 {
     *out = NULL;
+    if (notes)
+        memset(notes, 0, sizeof *notes);
     struct mm_intel *in = NULL;
     int r = mm_intel_new(&in);
     if (r != 0)
@@ -74,10 +79,14 @@ int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_i
         struct mm_intel_file_report *reps = NULL;
         size_t nreps = 0;
         r = mm_intel_load(in, paths[i], &reps, &nreps);
-        for (size_t k = 0; k < nreps && log; k++)
-            print_report(log, &reps[k]);
-        if (r == MM_EAGAIN && nreps > 0 && postponed)
-            *postponed = reps[nreps - 1];
+        for (size_t k = 0; k < nreps; k++) {
+            if (log)
+                print_report(log, &reps[k]);
+            if (reps[k].note == MM_INTEL_NOTE_UNSETTLED && notes && notes->unsettled++ == 0)
+                snprintf(notes->unsettled_path, sizeof notes->unsettled_path, "%s", reps[k].path);
+        }
+        if (r == MM_EAGAIN && nreps > 0 && notes)
+            notes->postponed = reps[nreps - 1];
         free(reps);
         if (r == MM_EAGAIN) { /* (a feed not settled: no message, the caller says why) */
             mm_intel_free(in);
@@ -85,7 +94,7 @@ int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_i
         }
         if (r != 0) {
             if (log)
-                mm_msg_print(log, "mamori-sensor", "sensor-log", "intel.file_error", paths[i],
+                mm_msg_print(log, PROG, "sensor-log", "intel.file_error", paths[i],
                              mm_msg_strerror(r));
             mm_intel_free(in);
             return r;
@@ -99,11 +108,83 @@ int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_i
     return 0;
 }
 
+static FILE *log_of(const struct mm_reload *r)
+{
+    return r->log ? r->log : stderr;
+}
+
+/* Seconds of usec for a message (the catalogue's formats take no %f). */
+static void seconds(char *out, size_t n, int64_t usec)
+{
+    snprintf(out, n, "%.1f", (double)usec / 1e6);
+}
+
+/* A reload postponed for postpone_max that loaded feeds still being
+ * written as read (their reports say so each): one line says why. */
+static void say_forced(const struct mm_reload *r, int64_t now)
+{
+    char secs[32];
+    seconds(secs, sizeof secs, r->postponed_since ? now - r->postponed_since : 0);
+    mm_msg_print(log_of(r), PROG, "sensor-log", "intel.reload_forced", secs, r->notes.unsettled,
+                 r->notes.unsettled_path);
+}
+
+struct mm_intel_settle mm_reload_rule(const struct mm_reload *r, int64_t now, bool reload)
+{
+    int64_t max = r->postpone_max > 0 ? r->postpone_max : MM_RELOAD_POSTPONE_MAX;
+    bool postpone = reload && !(r->postponed_since != 0 && now - r->postponed_since >= max);
+    struct mm_intel_settle rule = {.ms = r->settle_ms, .postpone = postpone, .stop = r->stop};
+    if (!postpone)
+        rule.wait_until = now + (int64_t)r->settle_ms * 1000 * MM_INTEL_SETTLE_WAIT;
+    return rule;
+}
+
+void mm_reload_postponed(struct mm_reload *r, int64_t now, const char *feed, bool start)
+{
+    int64_t first = (int64_t)r->settle_ms * 1000;
+    if (r->postponed_since == 0) {
+        r->postponed_since = now;
+        r->retry_delay = first;
+    } else {
+        r->retry_delay *= 2;
+    }
+    if (r->retry_delay > MM_RELOAD_RETRY_MAX)
+        r->retry_delay = first > MM_RELOAD_RETRY_MAX ? first : MM_RELOAD_RETRY_MAX;
+    r->retry_at = now + r->retry_delay;
+    snprintf(r->waits_for, sizeof r->waits_for, "%s", feed);
+    char secs[32];
+    seconds(secs, sizeof secs, r->retry_delay);
+    if (start)
+        mm_msg_print(log_of(r), PROG, "sensor-log", "intel.start_retry", feed, secs);
+    else
+        mm_msg_print(log_of(r), PROG, "sensor-log", "intel.reload_postponed", feed,
+                     (unsigned long)r->settle_ms, secs);
+}
+
+bool mm_reload_retry_due(struct mm_reload *r, int64_t now)
+{
+    if (r->retry_at != 0 && now >= r->retry_at) {
+        r->retry_at = 0;
+        r->retry_due = true;
+    }
+    return r->retry_due;
+}
+
+void mm_reload_dropped(struct mm_reload *r, bool postponed)
+{
+    if (postponed)
+        snprintf(r->waits_for, sizeof r->waits_for, "%s", r->notes.postponed.path);
+    if (postponed || r->retry_at != 0 || r->retry_due)
+        mm_msg_print(log_of(r), PROG, "sensor-log", "intel.reload_dropped", r->waits_for);
+    r->retry_at = r->retry_delay = r->postponed_since = 0;
+    r->retry_due = false;
+}
+
 static void *reload_main(void *arg)
 {
     struct mm_reload *r = arg;
     FILE *log = open_memstream(&r->log_text, &r->log_len);
-    r->rc = mm_intel_build_settled(r->paths, r->npaths, &r->rule, log, &r->result, &r->postponed);
+    r->rc = mm_intel_build_settled(r->paths, r->npaths, &r->rule, log, &r->result, &r->notes);
     if (log)
         fclose(log);
     atomic_store(&r->state, 2);
@@ -118,12 +199,14 @@ int mm_reload_start(struct mm_reload *r, const char *const *paths, size_t n,
     r->paths = paths;
     r->npaths = n;
     r->rule = rule ? *rule : (struct mm_intel_settle){0};
-    memset(&r->postponed, 0, sizeof r->postponed);
+    memset(&r->notes, 0, sizeof r->notes);
     r->result = NULL;
     r->rc = 0;
     r->log_text = NULL;
     r->log_len = 0;
     r->thread_joined = false;
+    r->retry_at = 0; /* (this build is the retry) */
+    r->retry_due = false;
     atomic_store(&r->state, 1);
     if (pthread_create(&r->thread, NULL, reload_main, r) != 0) {
         atomic_store(&r->state, 0);
@@ -140,13 +223,19 @@ bool mm_reload_poll(struct mm_reload *r, struct mm_intel **out, int *rc)
         pthread_join(r->thread, NULL);
     r->thread_joined = false;
     if (r->log_text && r->rc != MM_EAGAIN) /* (a postponed build's reports are of nothing) */
-        fputs(r->log_text, stderr);
+        fputs(r->log_text, log_of(r));
     free(r->log_text);
     r->log_text = NULL;
     *out = r->result;
     *rc = r->rc;
     r->result = NULL;
     atomic_store(&r->state, 0);
+    if (r->rc != MM_EAGAIN) {
+        if (r->rc == 0 && r->notes.unsettled > 0 && r->rule.ms > 0 && !r->rule.postpone)
+            say_forced(r, mm_time_mono_usec());
+        r->retry_at = r->retry_delay = r->postponed_since = 0;
+        r->retry_due = false;
+    }
     return true;
 }
 

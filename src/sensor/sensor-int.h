@@ -24,8 +24,6 @@
 /* [intel] settle_ms by default: a feed changed less than a second ago is
  * not taken as read (see mm_intel_settle). */
 #define MM_INTEL_SETTLE_MS_DEFAULT 1000
-/* How many settle times the sensor's start waits for feeds to settle. */
-#define MM_INTEL_SETTLE_WAIT 3
 
 struct mm_sensor_options {
     const char **read_files; /* -r, in order */

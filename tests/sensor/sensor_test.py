@@ -567,53 +567,172 @@ def test_sighup_settle(tmp):
     return test_sighup(tmp, settle_ms=300)
 
 
-def test_settle_start(tmp):
-    """A feed rewritten again and again while the sensor starts (the settle
-    rule): the start waits three settle times for it, then loads it as it
-    was read and says so for that file; a feed left alone is read as always."""
+class InPlaceWriter:
+    """A background writer that rewrites path in place (its first line, a
+    new name each time) every `every` seconds until the block ends: a feed
+    still being written, for the settle rule."""
+
+    def __init__(self, path, every):
+        self.path, self.every = path, every
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self):
+        i = 0
+        while not self.stop.is_set():
+            with open(self.path, "r+" if os.path.exists(self.path) else "w") as f:
+                f.write("bad%04d.example\n" % (i % 10000))
+            i += 1
+            time.sleep(self.every)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+def settle_feeds(tmp, settle_ms):
+    """feeds/ with calm.txt (left alone) and the path of busy.txt (for an
+    InPlaceWriter), a config file of settle_ms, an empty capture."""
     feeds = os.path.join(tmp, "feeds")
     os.mkdir(feeds)
     busy, calm = os.path.join(feeds, "busy.txt"), os.path.join(feeds, "calm.txt")
     with open(calm, "w") as f:
         f.write("calm.example\n")
     old = time.time() - 60
-    os.utime(calm, (old, old))  # (its ctime is new: the wait below covers it)
-    pcap = os.path.join(tmp, "empty.pcap")
-    g.PcapWriter(pcap).close()
+    os.utime(calm, (old, old))  # (its ctime is new: the start's wait covers it)
     cfg = os.path.join(tmp, "sensor.ini")
     with open(cfg, "w") as f:
-        f.write("[intel]\nsettle_ms = 200\n")
-    stop = threading.Event()
+        f.write("[intel]\nsettle_ms = %d\n" % settle_ms)
+    pcap = os.path.join(tmp, "empty.pcap")
+    g.PcapWriter(pcap).close()
+    return feeds, busy, cfg, pcap
 
-    def writer():
-        i = 0
-        while not stop.is_set():
-            with open(busy, "r+" if os.path.exists(busy) else "w") as f:
-                f.write("bad%04d.example\n" % (i % 10000))
-            i += 1
-            time.sleep(0.02)
 
-    t = threading.Thread(target=writer)
-    t.start()
-    try:
+def test_settle_start(tmp):
+    """A feed rewritten again and again while the sensor starts (the settle
+    rule): the start waits three settle times for it, then loads it as it
+    was read and says so for that file; a feed left alone is read as always.
+    The start schedules a retry for the feed (as a postponed reload); the
+    sensor stops before it, and says that the reload was not done."""
+    feeds, busy, cfg, pcap = settle_feeds(tmp, 200)
+    with InPlaceWriter(busy, 0.02):
         time.sleep(0.1)
         t0 = time.monotonic()
         r = run(["-r", pcap, "--eve", os.path.join(tmp, "eve.json"), "--intel", feeds,
                  "--config", cfg])
         took = time.monotonic() - t0
-    finally:
-        stop.set()
-        t.join()
     check(r.returncode == 0, r.stderr)
     check(sanitizer_clean(r.stderr), r.stderr)
     lines = r.stderr.splitlines()
-    busy_line = [x for x in lines if "busy.txt" in x]
+    busy_line = [x for x in lines if "busy.txt: list" in x]
     calm_line = [x for x in lines if "calm.txt" in x]
     check(len(busy_line) == 1 and "still being written after the wait, at start" in busy_line[0],
           r.stderr)
     check(len(calm_line) == 1 and "list, 1 loaded, 0 malformed" in calm_line[0] and
           "written" not in calm_line[0], r.stderr)
+    check("busy.txt was loaded while still being written: the intel is read again in 0.2 s"
+          in r.stderr, r.stderr)
+    check("the intel reload postponed while %s was still being written was not done: the "
+          "sensor stops" % busy in r.stderr, r.stderr)
     check(0.55 <= took < 10, "start took %.2f s" % took)
+    return None
+
+
+def feed_until(f, p, errf, want, data, off, rec, timeout=30):
+    """Writes the capture data from off to the fifo f in small batches until
+    the sensor p's stderr (errf) holds want or the data ends; returns the
+    offset reached."""
+    end = time.monotonic() + timeout
+    while off < len(data) and time.monotonic() < end:
+        errf.seek(0)
+        if want in errf.read():
+            break
+        f.write(data[off:off + 5 * rec])
+        f.flush()
+        off += 5 * rec
+        time.sleep(0.05)
+    return off
+
+
+def test_settle_start_retry(tmp):
+    """A feed loaded as read at start (still being written after the wait)
+    is read again once its writer has stopped: the start schedules the
+    retry a postponed reload gets, which loads the settled feed (before, it
+    stayed as read until a SIGHUP)."""
+    feeds, busy, cfg, _ = settle_feeds(tmp, 200)
+    fifo = os.path.join(tmp, "in.pcap")
+    os.mkfifo(fifo)
+    eve = os.path.join(tmp, "eve.json")
+    staging = os.path.join(tmp, "all.pcap")
+    many_udp_flows(staging, 2000, spacing=0.001)
+    data = open(staging, "rb").read()
+    rec = 16 + 14 + 20 + 8 + 20
+    errf = open(os.path.join(tmp, "stderr"), "w+")
+    with InPlaceWriter(busy, 0.02):
+        time.sleep(0.1)
+        p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", eve, "--intel", feeds,
+                              "--config", cfg], stdout=subprocess.DEVNULL, stderr=errf)
+        f = open(fifo, "wb")  # (the sensor opens it after its start's load)
+        f.write(data[:24])
+        f.flush()
+    off = feed_until(f, p, errf, "intel reloaded", data, 24, rec)
+    f.write(data[off:])
+    f.close()
+    p.wait(timeout=60)
+    errf.seek(0)
+    text = errf.read()
+    check(p.returncode == 0, text)
+    check(sanitizer_clean(text), text)
+    check("busy.txt was loaded while still being written: the intel is read again in 0.2 s"
+          in text, text)
+    check("a postponed reload, tried again" in text, text)
+    busy_lines = [x for x in text.splitlines() if "busy.txt: list" in x]
+    check(len(busy_lines) == 2 and "still being written" in busy_lines[0] and
+          busy_lines[1].endswith("busy.txt: list, 1 loaded, 0 malformed"), text)
+    check("was not done" not in text, text)
+    st = [e for e in events(eve) if e["event_type"] == "stats"][-1]["stats"]
+    check(st["intel"]["reloads"] == 1, json.dumps(st["intel"]))
+    check(st["decoder"]["pkts"] == 2000, json.dumps(st["decoder"]))
+    return None
+
+
+def test_settle_exit(tmp):
+    """A reload postponed (a feed still being written) when the sensor
+    stops is not done, and the sensor says so (it was dropped silently)."""
+    fifo = os.path.join(tmp, "in.pcap")
+    os.mkfifo(fifo)
+    intel = os.path.join(tmp, "intel.txt")
+    with open(intel, "w") as f:
+        f.write("bad.example\n")
+    cfg = os.path.join(tmp, "sensor.ini")
+    with open(cfg, "w") as f:
+        f.write("[intel]\nsettle_ms = 1000\n")
+    staging = os.path.join(tmp, "all.pcap")
+    many_udp_flows(staging, 20, spacing=0.001)
+    data = open(staging, "rb").read()
+    rec = 16 + 14 + 20 + 8 + 20
+    errf = open(os.path.join(tmp, "stderr"), "w+")
+    p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", os.path.join(tmp, "eve.json"), "--intel",
+                          intel, "--config", cfg], stdout=subprocess.DEVNULL, stderr=errf)
+    with open(fifo, "wb") as f:  # (opened once the start has waited for intel.txt)
+        f.write(data[:24 + 10 * rec])
+        f.flush()
+        with open(intel, "a") as i:
+            i.write("worse.example\n")
+        p.send_signal(signal.SIGHUP)  # (handled before the sensor reads on)
+        f.write(data[24 + 10 * rec:])
+    p.wait(timeout=60)
+    errf.seek(0)
+    text = errf.read()
+    check(p.returncode == 0, text)
+    check(sanitizer_clean(text), text)
+    check(text.count("the intel reload postponed while %s was still being written was not "
+                     "done: the sensor stops" % intel) == 1, text)
+    check("intel reloaded" not in text, text)
     return None
 
 
@@ -677,28 +796,11 @@ def test_settle_stop(tmp):
     """SIGTERM while the start waits for a feed rewritten in place by a
     background writer (settle_ms 3000: a wait of up to 9 s): the wait ends
     and the sensor exits at once (before: 9.1 s)."""
-    feed = os.path.join(tmp, "busy.txt")
-    pcap = os.path.join(tmp, "empty.pcap")
-    g.PcapWriter(pcap).close()
-    cfg = os.path.join(tmp, "sensor.ini")
-    with open(cfg, "w") as f:
-        f.write("[intel]\nsettle_ms = 3000\n")
-    stop = threading.Event()
-
-    def writer():
-        i = 0
-        while not stop.is_set():
-            with open(feed, "r+" if os.path.exists(feed) else "w") as f:
-                f.write("bad%04d.example\n" % (i % 10000))
-            i += 1
-            time.sleep(0.05)
-
-    t = threading.Thread(target=writer)
-    t.start()
-    try:
+    feeds, busy, cfg, pcap = settle_feeds(tmp, 3000)
+    with InPlaceWriter(busy, 0.05):
         time.sleep(0.1)
         p = subprocess.Popen([SENSOR, "-r", pcap, "--eve", os.path.join(tmp, "eve.json"),
-                              "--intel", feed, "--config", cfg],
+                              "--intel", busy, "--config", cfg],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         time.sleep(1.0)
         check(p.poll() is None, "the sensor did not wait")
@@ -706,9 +808,6 @@ def test_settle_stop(tmp):
         p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=30)
         took = time.monotonic() - t0
-    finally:
-        stop.set()
-        t.join()
     check(sanitizer_clean(err), err)
     check(p.returncode == 0, err)
     print("settle-stop: exited %.2f s after SIGTERM" % took)

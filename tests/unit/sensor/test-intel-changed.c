@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1092,6 +1093,66 @@ static void test_settle_stop(void **state)
     mm_buf_free(&text);
 }
 
+/* A reload postponed for postpone_max (a minute in the sensor, 1 ms
+ * here) is not postponed again: it waits for the feed like the start
+ * (three settle times: 1.2 s), then loads it as read (its report says so),
+ * one line saying that the limit forced the load and how long the reload
+ * had been postponed; that ends the postponement. (A settle time of 400 ms:
+ * the writer keeps the feed younger than that even on a busy machine.) */
+static void test_settle_postpone_max(void **state)
+{
+    (void)state;
+    struct mm_buf a = {0}, b = {0};
+    char *out = NULL, want[1024];
+    size_t len = 0;
+    FILE *log = open_memstream(&out, &len);
+    assert_non_null(log);
+    struct mm_reload r = {.settle_ms = 400, .postpone_max = 1000, .stop = &stop_flag, .log = log};
+    const char *paths[] = {path};
+    struct mm_intel *fresh = NULL;
+    int rc;
+    two_contents(&a, &b, 1000);
+    assert_int_equal(mm_file_write_atomic(path, a.data, a.len), 0);
+    pid_t pid = start_writer(&a, &b, 10000);
+    struct mm_intel_settle rule = mm_reload_rule(&r, mm_time_mono_usec(), true);
+    assert_true(rule.postpone);
+    assert_int_equal(mm_reload_start(&r, paths, 1, &rule), 0);
+    assert_true(mm_reload_wait(&r, &fresh, &rc));
+    assert_int_equal(rc, MM_EAGAIN);
+    assert_null(fresh);
+    mm_reload_postponed(&r, mm_time_mono_usec(), r.notes.postponed.path, false);
+    assert_true(r.retry_at != 0);
+    assert_false(mm_reload_retry_due(&r, mm_time_mono_usec())); /* (in 0.4 s) */
+    usleep(2000);
+    rule = mm_reload_rule(&r, mm_time_mono_usec(), true);
+    assert_false(rule.postpone);
+    assert_int_equal(mm_reload_start(&r, paths, 1, &rule), 0);
+    assert_true(mm_reload_wait(&r, &fresh, &rc));
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    assert_int_equal(rc, 0);
+    assert_non_null(fresh);
+    assert_int_equal(r.notes.unsettled, 1);
+    assert_int_equal(r.postponed_since, 0); /* (the postponement ended) */
+    assert_false(r.retry_due);
+    fclose(log);
+    const char *head = "mamori-sensor: intel reload postponed for ", *line = strstr(out, head);
+    assert_non_null(line);
+    char *rest;
+    double secs = strtod(line + strlen(head), &rest);
+    assert_true(secs >= 1.1); /* the wait of three settle times */
+    snprintf(want, sizeof want,
+             " s is not postponed again (a minute at most): feeds still being written were "
+             "loaded as they were read (1; the first: %s)\n",
+             path);
+    assert_string_equal(rest, want);
+    assert_non_null(strstr(out, "(it was still being written after the wait"));
+    free(out);
+    mm_intel_free(fresh);
+    mm_buf_free(&a);
+    mm_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1123,6 +1184,7 @@ int main(void)
         cmocka_unit_test(test_settle_json_read_whole),
         cmocka_unit_test(test_settle_gives_up),
         cmocka_unit_test(test_settle_stop),
+        cmocka_unit_test(test_settle_postpone_max),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
