@@ -499,18 +499,26 @@ def test_spool_crash(tmp):
     check(len(recs) >= len(kept) + 40000, "final run spooled %d" % (len(recs) - len(kept)))
 
 
-def test_sighup(tmp, settle_ms=0):
-    """SIGHUP while reading: intel is rebuilt in the background and swapped
-    between packets; every packet is still processed."""
+def reload_setup(tmp, settle_ms):
+    """A fifo for the capture, intel.txt listing bad.example and a config
+    file of settle_ms (the feed is written just before the start: with
+    settle_ms, the start waits for it)."""
     fifo = os.path.join(tmp, "in.pcap")
     os.mkfifo(fifo)
     intel = os.path.join(tmp, "intel.txt")
     with open(intel, "w") as f:
         f.write("bad.example\n")
-    eve = os.path.join(tmp, "eve.json")
     cfg = os.path.join(tmp, "sensor.ini")
-    with open(cfg, "w") as f:  # settle_ms: test_sighup_settle; here written just before
+    with open(cfg, "w") as f:
         f.write("[intel]\nsettle_ms = %d\n" % settle_ms)
+    return fifo, intel, cfg
+
+
+def test_sighup(tmp, settle_ms=0):
+    """SIGHUP while reading: intel is rebuilt in the background and swapped
+    between packets; every packet is still processed."""
+    fifo, intel, cfg = reload_setup(tmp, settle_ms)  # settle_ms: test_sighup_settle
+    eve = os.path.join(tmp, "eve.json")
     errf = open(os.path.join(tmp, "stderr"), "w+")
     p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", eve, "--intel", intel, "--config", cfg],
                          stdout=subprocess.DEVNULL, stderr=errf)
@@ -703,14 +711,7 @@ def test_settle_start_retry(tmp):
 def test_settle_exit(tmp):
     """A reload postponed (a feed still being written) when the sensor
     stops is not done, and the sensor says so (it was dropped silently)."""
-    fifo = os.path.join(tmp, "in.pcap")
-    os.mkfifo(fifo)
-    intel = os.path.join(tmp, "intel.txt")
-    with open(intel, "w") as f:
-        f.write("bad.example\n")
-    cfg = os.path.join(tmp, "sensor.ini")
-    with open(cfg, "w") as f:
-        f.write("[intel]\nsettle_ms = 1000\n")
+    fifo, intel, cfg = reload_setup(tmp, 1000)
     staging = os.path.join(tmp, "all.pcap")
     many_udp_flows(staging, 20, spacing=0.001)
     data = open(staging, "rb").read()

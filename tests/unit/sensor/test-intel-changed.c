@@ -60,6 +60,9 @@ static bool after, starts_in; /* starts_in: a read that starts in (line151, chan
 static bool each;             /* once changed, the change again before every read */
 static size_t change_at, cut_at, line151;
 static struct mm_buf grown;
+/* The feed a test loads: its set-up writes it (craft, addresses, add), the
+ * load (load_checked) empties it. */
+static struct mm_buf feed;
 static bool changed;
 static unsigned rewrites;
 static uint64_t bytes_read;
@@ -156,6 +159,7 @@ static int teardown(void **state)
     (void)state;
     mm__intel_feed_piece(0);
     mm_buf_free(&grown);
+    mm_buf_free(&feed);
     return test_tmpdir_remove(tmpdir);
 }
 
@@ -213,12 +217,6 @@ static struct mm_intel *load_piece(struct mm_intel_file_report *rep, size_t piec
     return in;
 }
 
-/* The same in 64-byte pieces. */
-static struct mm_intel *load_changed(struct mm_intel_file_report *rep)
-{
-    return load_piece(rep, 64);
-}
-
 static bool listed_ip(const struct mm_intel *in, const char *text)
 {
     struct mm_addr a;
@@ -226,46 +224,95 @@ static bool listed_ip(const struct mm_intel *in, const char *text)
     return mm_intel_match_ip(in, &a, 0, NULL);
 }
 
-/* The report of a load that stopped at a change: lines 1-150 loaded, line
- * 151 not read whole. */
-static void expect_changed_at_151(const struct mm_intel_file_report *rep)
+#define ANY         (-1) /* a field of struct want that is not checked */
+#define NEXT        (-2) /* want.bad_line: the line after the lines loaded */
+#define CHANGED_WHY "file changed while it was read"
+
+/* What a load of feed (read in pieces of 64 bytes, or in one) must give:
+ * the addresses listed and not; the report's counts (loaded within
+ * (loaded, loaded_max] when loaded_max is set), first malformed line and
+ * its reason (none: 0 and ""), format (NULL: not checked), note (or
+ * note_or) and its line (0: not checked; within (note_line,
+ * note_line_max] when that is set); the bytes read. */
+struct want {
+    bool one_piece;
+    const char *listed[3], *unlisted[3];
+    long loaded, loaded_max, malformed;
+    int bad_line;
+    const char *reason, *format;
+    int note, note_or, note_line, note_line_max;
+    uint64_t max_read;                   /* at most (0: not checked) */
+    bool read_once;                      /* every byte of the feed, once */
+    struct mm_intel_file_report *report; /* (not NULL) gets the report */
+};
+
+/* A load that stopped at a change: lines 1-150 loaded, line 151 not read
+ * whole. */
+#define CHANGED_AT_151 .loaded = 150, .malformed = 1, .bad_line = 151, .reason = CHANGED_WHY
+/* A load of lines 1-150 whose file grew meanwhile: the rest is for the
+ * next load, and nothing is malformed. */
+#define GREW_AT_151 .loaded = 150, .note = MM_INTEL_NOTE_GREW, .note_line = 151
+
+/* Writes feed to path and loads it with the change set up (feed is
+ * emptied); checks what w says and returns the sealed set. */
+static struct mm_intel *load_checked(const struct want *w)
 {
-    assert_int_equal(rep->loaded, 150);
-    assert_int_equal(rep->malformed, 1);
-    assert_int_equal(rep->first_bad_line, 151);
-    assert_string_equal(rep->first_bad_reason, "file changed while it was read");
-    assert_int_equal(rep->note, MM_INTEL_NOTE_NONE);
+    struct mm_intel_file_report rep;
+    assert_int_equal(mm_file_write_atomic(path, feed.data, feed.len), 0);
+    size_t len = feed.len;
+    mm_buf_reset(&feed);
+    struct mm_intel *in = load_piece(&rep, w->one_piece ? 0 : 64);
+    for (int i = 0; i < 3; i++) {
+        if (w->listed[i])
+            assert_true(listed_ip(in, w->listed[i]));
+        if (w->unlisted[i])
+            assert_false(listed_ip(in, w->unlisted[i]));
+    }
+    if (w->loaded_max)
+        assert_true(rep.loaded > (size_t)w->loaded && rep.loaded <= (size_t)w->loaded_max);
+    else if (w->loaded != ANY)
+        assert_int_equal(rep.loaded, w->loaded);
+    if (w->malformed != ANY)
+        assert_int_equal(rep.malformed, w->malformed);
+    if (w->bad_line != ANY) {
+        assert_int_equal(rep.first_bad_line,
+                         w->bad_line == NEXT ? (int)rep.loaded + 1 : w->bad_line);
+        assert_string_equal(rep.first_bad_reason, w->reason ? w->reason : "");
+    }
+    if (w->format)
+        assert_string_equal(rep.format, w->format);
+    if (w->note != ANY)
+        assert_true(rep.note == w->note || (w->note_or && rep.note == w->note_or));
+    if (w->note_line_max)
+        assert_true(rep.note_line > w->note_line && rep.note_line <= w->note_line_max);
+    else if (w->note_line)
+        assert_int_equal(rep.note_line, w->note_line);
+    if (w->max_read)
+        assert_true(bytes_read <= w->max_read);
+    if (w->read_once)
+        assert_int_equal(bytes_read, len);
+    if (w->report)
+        *w->report = rep;
+    return in;
 }
 
-/* The report of a load of lines 1-150 whose file grew meanwhile: the rest
- * is for the next load, and nothing is malformed. */
-static void expect_grew_at_151(const struct mm_intel_file_report *rep)
+/* load_checked, the set freed. */
+static void expect_load(const struct want *w)
 {
-    assert_int_equal(rep->loaded, 150);
-    assert_int_equal(rep->malformed, 0);
-    assert_int_equal(rep->first_bad_line, 0);
-    assert_int_equal(rep->note, MM_INTEL_NOTE_GREW);
-    assert_int_equal(rep->note_line, 151);
+    mm_intel_free(load_checked(w));
 }
 
 /* Cut in the middle of "10.2.3.123" (line 151) before its bytes are read:
- * "10.2.3.12" is an address too, never listed. */
+ * "10.2.3.12" is an address too, never listed; line 150 is whole. */
 static void test_cut_short(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    craft(&text, "", "10.2.3.123\n", 100);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    craft(&feed, "", "10.2.3.123\n", 100);
     change = CHANGE_CUT;
     cut_at = line151 + strlen("10.2.3.12");
     change_at = line151 + 4;
-    struct mm_intel *in = load_changed(&rep);
-    assert_false(listed_ip(in, "10.2.3.12"));
-    assert_true(listed_ip(in, "10.1.0.159")); /* line 150, whole */
-    expect_changed_at_151(&rep);
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    expect_load(
+        &(struct want){CHANGED_AT_151, .unlisted = {"10.2.3.12"}, .listed = {"10.1.0.159"}});
 }
 
 /* The same, cut after the read of line 151's first bytes: the bytes read
@@ -273,23 +320,17 @@ static void test_cut_short(void **state)
 static void test_cut_after_read(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    craft(&text, "", "10.2.3.123\n", 100);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    craft(&feed, "", "10.2.3.123\n", 100);
     change = CHANGE_CUT;
     after = true;
     cut_at = line151 + strlen("10.2.3.12");
     change_at = line151 + 4;
-    struct mm_intel *in = load_changed(&rep);
-    assert_false(listed_ip(in, "10.2.3.12"));
-    assert_false(listed_ip(in, "10.2.3.123"));
-    assert_int_equal(rep.malformed, 1);
-    assert_string_equal(rep.first_bad_reason, "file changed while it was read");
-    assert_int_equal((size_t)rep.first_bad_line, rep.loaded + 1);
-    assert_true(rep.loaded > 64 && rep.loaded <= 150);
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    expect_load(&(struct want){.unlisted = {"10.2.3.12", "10.2.3.123"},
+                               .loaded = 64,
+                               .loaded_max = 150,
+                               .malformed = 1,
+                               .bad_line = NEXT,
+                               .reason = CHANGED_WHY});
 }
 
 /* Cut right after line 150's newline: every line read is whole; the
@@ -297,44 +338,31 @@ static void test_cut_after_read(void **state)
 static void test_cut_at_line_end(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    addresses(&text, 150);
+    addresses(&feed, 150);
     change = CHANGE_CUT;
-    change_at = cut_at = text.len;
-    addresses(&text, 100);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
-    struct mm_intel *in = load_changed(&rep);
-    expect_changed_at_151(&rep);
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    change_at = cut_at = feed.len;
+    addresses(&feed, 100);
+    expect_load(&(struct want){CHANGED_AT_151});
 }
 
 /* Rewritten longer (truncated, then written) while its last line was
  * read: the load reads as many bytes as the file had when it was opened,
  * which end in the middle of the new line 151 ("10.2.3.123" where the old
- * file ended in "10.9.9.9"): a line not whole, not loaded. */
+ * file ended in "10.9.9.9"): a line not whole, not loaded. Line 151's
+ * first bytes were read before the change ("10.9.9.9") or after it
+ * ("10.2.3.123"): read again when they differ. */
 static void test_grown(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    craft(&text, "", "10.9.9.9", 0);
+    craft(&feed, "", "10.9.9.9", 0);
     craft(&grown, "", "10.2.3.123\n", 100);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     change = CHANGE_GROW;
-    change_at = text.len - 2;
-    struct mm_intel *in = load_changed(&rep);
-    assert_false(listed_ip(in, "10.2.3.1"));
-    assert_false(listed_ip(in, "10.9.9.9"));
-    assert_int_equal(rep.loaded, 150);
-    assert_int_equal(rep.malformed, 0);
-    /* line 151's first bytes were read before the change ("10.9.9.9") or
-     * after it ("10.2.3.123"): read again when they differ */
-    assert_true(rep.note == MM_INTEL_NOTE_GREW || rep.note == MM_INTEL_NOTE_CHANGED);
-    assert_int_equal(rep.note_line, 151);
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    change_at = feed.len - 2;
+    expect_load(&(struct want){.unlisted = {"10.2.3.1", "10.9.9.9"},
+                               .loaded = 150,
+                               .note = MM_INTEL_NOTE_GREW,
+                               .note_or = MM_INTEL_NOTE_CHANGED,
+                               .note_line = 151});
 }
 
 /* Its writer still writing line 151 ("10.2.3.12" of "10.2.3.123") when
@@ -344,46 +372,31 @@ static void test_grown(void **state)
 static void test_appended_mid_line(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    craft(&text, "", "10.2.3.12", 0);
+    craft(&feed, "", "10.2.3.12", 0);
     mm_buf_reset(&grown);
     add(&grown, "3\n");
     addresses(&grown, 100);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     change = CHANGE_APPEND;
     change_at = line151 + 2;
-    struct mm_intel *in = load_changed(&rep);
-    assert_false(listed_ip(in, "10.2.3.12"));
-    assert_true(listed_ip(in, "10.1.0.159"));
-    expect_grew_at_151(&rep);
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    expect_load(&(struct want){GREW_AT_151, .unlisted = {"10.2.3.12"}, .listed = {"10.1.0.159"}});
 }
 
 /* A feed that keeps growing (lines appended while it is read, after its
  * first bytes were read): every line it had when opened is loaded, and
- * the report says that the lines added are for the next load. */
+ * the report says that the lines added are for the next load; each piece
+ * is read twice at most (once, and once again after the change). */
 static void test_appended_lines(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    addresses(&text, 150);
+    addresses(&feed, 150);
     mm_buf_reset(&grown);
     add(&grown, "10.2.3.123\n");
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     change = CHANGE_APPEND;
     after = true;
     change_at = 0;
-    struct mm_intel *in = load_changed(&rep);
-    assert_true(listed_ip(in, "10.1.0.159"));
-    assert_false(listed_ip(in, "10.2.3.123")); /* (next time) */
-    expect_grew_at_151(&rep);
-    /* each piece read twice at most: once, and once again after the change */
-    assert_true(bytes_read <= 2 * (text.len + grown.len));
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    expect_load(&(struct want){GREW_AT_151, .listed = {"10.1.0.159"},
+                               .unlisted = {"10.2.3.123"}, /* (next time) */
+                               .max_read = 2 * (feed.len + grown.len)});
 }
 
 /* The same for a file read in one piece (a small file): its writer
@@ -391,20 +404,13 @@ static void test_appended_lines(void **state)
 static void test_small_appended(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    craft(&text, "", "10.2.3.12", 0);
+    craft(&feed, "", "10.2.3.12", 0);
     mm_buf_reset(&grown);
     add(&grown, "3\n");
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     change = CHANGE_APPEND;
     after = true;
     change_at = 0;
-    struct mm_intel *in = load_piece(&rep, 0);
-    assert_false(listed_ip(in, "10.2.3.12"));
-    expect_grew_at_151(&rep);
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    expect_load(&(struct want){GREW_AT_151, .one_piece = true, .unlisted = {"10.2.3.12"}});
 }
 
 /* Rewritten in place with the same size (line 151 "10.2.3.145" becomes
@@ -414,25 +420,18 @@ static void test_small_appended(void **state)
 static void test_rewritten_same_size(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    craft(&text, "", "10.2.3.145\n", 100);
+    craft(&feed, "", "10.2.3.145\n", 100);
     craft(&grown, "", "10.2.5.167\n", 100);
-    assert_int_equal(grown.len, text.len);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    assert_int_equal(grown.len, feed.len);
     change = CHANGE_REWRITE;
     after = true;
     change_at = line151 + 1;
-    struct mm_intel *in = load_changed(&rep);
-    assert_true(listed_ip(in, "10.2.5.167"));
-    assert_false(listed_ip(in, "10.2.3.145"));
-    assert_false(listed_ip(in, "10.2.3.167"));
-    assert_int_equal(rep.loaded, 251);
-    assert_int_equal(rep.malformed, 0);
-    assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
-    assert_true(rep.note_line > 64 && rep.note_line <= 151);
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    expect_load(&(struct want){.listed = {"10.2.5.167"},
+                               .unlisted = {"10.2.3.145", "10.2.3.167"},
+                               .loaded = 251,
+                               .note = MM_INTEL_NOTE_CHANGED,
+                               .note_line = 64,
+                               .note_line_max = 151});
 }
 
 /* The same just before a read that starts inside line 151, after
@@ -445,26 +444,21 @@ static void test_rewritten_before_read(void **state)
     struct mm_intel_file_report rep;
     bool tried = false;
     for (unsigned k = 0; k < 64 && !tried; k++) {
-        struct mm_buf text = {0};
         char head[80] = "#";
         memset(head + 1, 'x', k);
         head[k + 1] = '\n';
         craft(&grown, head, "10.2.5.167\n", 100);
-        craft(&text, head, "10.2.3.145\n", 100);
-        assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+        craft(&feed, head, "10.2.3.145\n", 100);
         change = CHANGE_REWRITE;
         starts_in = true;
         change_at = line151 + 7;
-        struct mm_intel *in = load_changed(&rep);
+        struct mm_intel *in = load_checked(
+            &(struct want){.unlisted = {"10.2.3.167"}, .loaded = 251, .note = ANY, .report = &rep});
         tried = changed;
-        assert_false(listed_ip(in, "10.2.3.167"));
-        assert_int_equal(rep.loaded, 251);
-        assert_int_equal(rep.malformed, 0);
         assert_true(listed_ip(in, tried ? "10.2.5.167" : "10.2.3.145"));
         if (tried)
             assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
         mm_intel_free(in);
-        mm_buf_free(&text);
     }
     assert_true(tried);
 }
@@ -474,24 +468,17 @@ static void test_rewritten_before_read(void **state)
 static void test_rewritten_again(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    craft(&text, "", "10.2.3.145\n", 100);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    craft(&feed, "", "10.2.3.145\n", 100);
     change = CHANGE_AGAIN;
     change_at = line151;
-    struct mm_intel *in = load_changed(&rep);
+    struct mm_intel *in = load_checked(&(struct want){
+        .loaded = 64, .loaded_max = 150, .malformed = 1, .bad_line = NEXT, .reason = CHANGED_WHY});
     for (unsigned i = 10; i < 100; i++) {
         char a[32];
         snprintf(a, sizeof a, "10.2.3.1%02u", i);
         assert_false(listed_ip(in, a));
     }
-    assert_int_equal(rep.malformed, 1);
-    assert_string_equal(rep.first_bad_reason, "file changed while it was read");
-    assert_int_equal((size_t)rep.first_bad_line, rep.loaded + 1);
-    assert_true(rep.loaded > 64 && rep.loaded <= 150);
     mm_intel_free(in);
-    mm_buf_free(&text);
 }
 
 /* The same for a file read in one piece: nothing settles, nothing is
@@ -499,20 +486,14 @@ static void test_rewritten_again(void **state)
 static void test_small_rewritten_again(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    craft(&text, "", "10.2.3.145\n", 0);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    craft(&feed, "", "10.2.3.145\n", 0);
     change = CHANGE_AGAIN;
     change_at = line151;
-    struct mm_intel *in = load_piece(&rep, 0);
-    assert_false(listed_ip(in, "10.1.0.10"));
-    assert_int_equal(rep.loaded, 0);
-    assert_int_equal(rep.malformed, 1);
-    assert_int_equal(rep.first_bad_line, 1);
-    assert_string_equal(rep.first_bad_reason, "file changed while it was read");
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    expect_load(&(struct want){.one_piece = true,
+                               .unlisted = {"10.1.0.10"},
+                               .malformed = 1,
+                               .bad_line = 1,
+                               .reason = CHANGED_WHY});
 }
 
 /* Not a change, but found the same way: a NUL byte after the first piece
@@ -521,25 +502,21 @@ static void test_small_rewritten_again(void **state)
 static void test_nul_byte(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    addresses(&text, 150);
-    assert_int_equal(mm_buf_append(&text, "10.2.3.123\0\n", 12), 0);
-    addresses(&text, 10);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
-    struct mm_intel *in = load_changed(&rep);
-    assert_false(listed_ip(in, "10.2.3.123"));
-    assert_int_equal(rep.loaded, 150);
-    assert_int_equal(rep.malformed, 1);
-    assert_int_equal(rep.first_bad_line, 151);
-    assert_string_equal(rep.first_bad_reason, "NUL byte: not text from here on");
-    mm_intel_free(in);
-    in = load_piece(&rep, 0);
-    assert_int_equal(rep.loaded, 0);
-    assert_string_equal(rep.format, "skipped");
-    assert_string_equal(rep.first_bad_reason, "binary file");
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    for (int one = 0; one < 2; one++) {
+        addresses(&feed, 150);
+        assert_int_equal(mm_buf_append(&feed, "10.2.3.123\0\n", 12), 0);
+        addresses(&feed, 10);
+        expect_load(one ? &(struct want){.one_piece = true,
+                                         .format = "skipped",
+                                         .bad_line = ANY,
+                                         .malformed = ANY,
+                                         .reason = "binary file"}
+                        : &(struct want){.unlisted = {"10.2.3.123"},
+                                         .loaded = 150,
+                                         .malformed = 1,
+                                         .bad_line = 151,
+                                         .reason = "NUL byte: not text from here on"});
+    }
 }
 
 /* Another file renamed over the feed while it is read: the file opened
@@ -547,23 +524,16 @@ static void test_nul_byte(void **state)
 static void test_replaced(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    craft(&text, "", "10.2.3.123\n", 0);
+    craft(&feed, "", "10.2.3.123\n", 0);
     mm_buf_reset(&grown);
     add(&grown, "10.7.7.7\n");
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     change = CHANGE_RENAME;
     after = true;
     change_at = 100;
-    struct mm_intel *in = load_changed(&rep);
-    assert_true(listed_ip(in, "10.2.3.123"));
-    assert_false(listed_ip(in, "10.7.7.7"));
-    assert_int_equal(rep.loaded, 151);
-    assert_int_equal(rep.malformed, 0);
-    assert_int_equal(rep.note, MM_INTEL_NOTE_REPLACED);
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    expect_load(&(struct want){.listed = {"10.2.3.123"},
+                               .unlisted = {"10.7.7.7"},
+                               .loaded = 151,
+                               .note = MM_INTEL_NOTE_REPLACED});
 }
 
 /* Unchanged, with a last line without a newline: it is read as always,
@@ -571,20 +541,11 @@ static void test_replaced(void **state)
 static void test_unchanged_last_line(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    craft(&text, "", "10.9.9.9", 0);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
     for (int piece = 0; piece < 2; piece++) {
-        struct mm_intel *in = load_piece(&rep, piece ? 64 : 0);
-        assert_true(listed_ip(in, "10.9.9.9"));
-        assert_int_equal(rep.loaded, 151);
-        assert_int_equal(rep.malformed, 0);
-        assert_int_equal(rep.note, MM_INTEL_NOTE_NONE);
-        assert_int_equal(bytes_read, text.len);
-        mm_intel_free(in);
+        craft(&feed, "", "10.9.9.9", 0);
+        expect_load(&(struct want){
+            .one_piece = !piece, .listed = {"10.9.9.9"}, .loaded = 151, .read_once = true});
     }
-    mm_buf_free(&text);
 }
 
 /* The line the sensor prints for a feed that grew while it was read, in
@@ -641,27 +602,25 @@ static void test_report_line(void **state)
 static void test_long_line_appended(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    addresses(&text, 100);
-    add(&text, "# ");
+    addresses(&feed, 100);
+    add(&feed, "# ");
     for (int i = 0; i < 16384; i++)
-        add(&text, "x");
-    add(&text, "\n");
-    addresses(&text, 100);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+        add(&feed, "x");
+    add(&feed, "\n");
+    addresses(&feed, 100);
     mm_buf_reset(&grown);
     add(&grown, "1");
     change = CHANGE_APPEND;
     each = true;
     change_at = 0;
-    struct mm_intel *in = load_changed(&rep);
-    assert_true(bytes_read <= 6 * text.len);
-    assert_true(rep.loaded >= 100);
-    assert_true(listed_ip(in, "10.1.0.10"));
-    assert_false(listed_ip(in, "10.1.0.1")); /* a cut last line */
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    expect_load(&(struct want){.listed = {"10.1.0.10"},
+                               .unlisted = {"10.1.0.1"}, /* a cut last line */
+                               .loaded = 99,
+                               .loaded_max = 200,
+                               .malformed = ANY,
+                               .bad_line = ANY,
+                               .note = ANY,
+                               .max_read = 6 * feed.len});
 }
 
 /* A JSON text on one line (maybe STIX) is read whole: only its first
@@ -670,19 +629,15 @@ static void test_long_line_appended(void **state)
 static void test_json_one_line(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
-    add(&text, " [");
+    add(&feed, " [");
     for (int i = 0; i < 2000; i++)
-        add(&text, "1,");
-    add(&text, "1]");
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
-    struct mm_intel *in = load_changed(&rep);
-    assert_true(bytes_read <= 64);
-    assert_string_equal(rep.format, "skipped");
-    assert_string_equal(rep.first_bad_reason, "JSON but not a STIX bundle");
-    mm_intel_free(in);
-    mm_buf_free(&text);
+        add(&feed, "1,");
+    add(&feed, "1]");
+    expect_load(&(struct want){.format = "skipped",
+                               .malformed = ANY,
+                               .bad_line = ANY,
+                               .reason = "JSON but not a STIX bundle",
+                               .max_read = 64});
 }
 
 /* Rewritten in place (same size, after the piece holding line 151's first
@@ -693,25 +648,20 @@ static void test_json_one_line(void **state)
 static void test_reread_line_numbers(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
     craft(&grown, "#aaa\n#bbbb\n", "bad line 1\n", 100);
-    craft(&text, "#aaaaaaaaa\n", "10.2.3.145\n", 100);
-    assert_int_equal(grown.len, text.len);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    craft(&feed, "#aaaaaaaaa\n", "10.2.3.145\n", 100);
+    assert_int_equal(grown.len, feed.len);
     change = CHANGE_REWRITE;
     after = true;
     change_at = line151 + 1;
-    struct mm_intel *in = load_changed(&rep);
-    assert_false(listed_ip(in, "10.2.3.145"));
-    assert_int_equal(rep.loaded, 250);
-    assert_int_equal(rep.malformed, 1);
-    assert_int_equal(rep.first_bad_line, 153);
-    assert_string_equal(rep.first_bad_reason, "more than one field on a list line");
-    assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
-    assert_true(rep.note_line > 64 && rep.note_line <= 151);
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    expect_load(&(struct want){.unlisted = {"10.2.3.145"},
+                               .loaded = 250,
+                               .malformed = 1,
+                               .bad_line = 153,
+                               .reason = "more than one field on a list line",
+                               .note = MM_INTEL_NOTE_CHANGED,
+                               .note_line = 64,
+                               .note_line_max = 151});
 }
 
 /* The same, rewritten before the read of the piece holding line 100's
@@ -721,21 +671,16 @@ static void test_reread_line_numbers(void **state)
 static void test_reread_between_pieces(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
     craft(&grown, "#aaa\n#bbbb\n", "bad line 1\n", 100);
-    craft(&text, "#aaaaaaaaa\n", "10.2.3.145\n", 100);
+    craft(&feed, "#aaaaaaaaa\n", "10.2.3.145\n", 100);
     change = CHANGE_REWRITE;
     change_at = line151 / 2;
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
-    struct mm_intel *in = load_changed(&rep);
-    assert_false(listed_ip(in, "10.2.3.145"));
-    assert_int_equal(rep.loaded, 250);
-    assert_int_equal(rep.malformed, 1);
-    assert_int_equal(rep.first_bad_line, 153);
-    assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    expect_load(&(struct want){.unlisted = {"10.2.3.145"},
+                               .loaded = 250,
+                               .malformed = 1,
+                               .bad_line = 153,
+                               .reason = "more than one field on a list line",
+                               .note = MM_INTEL_NOTE_CHANGED});
 }
 
 /* Rewritten in place longer (without truncation) after line 151's piece
@@ -744,24 +689,16 @@ static void test_reread_between_pieces(void **state)
 static void test_reread_longer(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
     craft(&grown, "", "10.2.5.167\n", 200);
     add(&grown, "10.4.4.4\n");
-    craft(&text, "", "10.2.3.145\n", 100);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    craft(&feed, "", "10.2.3.145\n", 100);
     change = CHANGE_REWRITE;
     after = true;
     change_at = line151 + 1;
-    struct mm_intel *in = load_changed(&rep);
-    assert_true(listed_ip(in, "10.2.5.167"));
-    assert_true(listed_ip(in, "10.4.4.4"));
-    assert_false(listed_ip(in, "10.2.3.145"));
-    assert_int_equal(rep.loaded, 352);
-    assert_int_equal(rep.malformed, 0);
-    assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
-    mm_intel_free(in);
-    mm_buf_free(&text);
+    expect_load(&(struct want){.listed = {"10.2.5.167", "10.4.4.4"},
+                               .unlisted = {"10.2.3.145"},
+                               .loaded = 352,
+                               .note = MM_INTEL_NOTE_CHANGED});
 }
 
 /* A Feodo-style CSV whose columns are swapped by a rewrite in place (same
@@ -770,35 +707,28 @@ static void test_reread_longer(void **state)
 static void test_reread_csv_header(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
     mm_buf_reset(&grown);
-    add(&text, "dst_ip,dst_port,malware\n");
+    add(&feed, "dst_ip,dst_port,malware\n");
     add(&grown, "dst_port,dst_ip,malware\n");
     for (unsigned i = 0; i < 200; i++) {
         char line[64];
         if (i == 100)
-            change_at = text.len + 1;
+            change_at = feed.len + 1;
         snprintf(line, sizeof line, "10.1.%u.%u,443,emotet\n", i / 200, 10 + i % 200);
-        add(&text, line);
+        add(&feed, line);
         snprintf(line, sizeof line, "443,10.1.%u.%u,emotet\n", i / 200, 10 + i % 200);
         add(&grown, line);
     }
-    assert_int_equal(grown.len, text.len);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    assert_int_equal(grown.len, feed.len);
     change = CHANGE_REWRITE;
     after = true;
-    struct mm_intel *in = load_changed(&rep);
+    struct mm_intel *in = load_checked(
+        &(struct want){.format = "feodo", .loaded = 200, .note = MM_INTEL_NOTE_CHANGED});
     struct mm_addr a;
     assert_int_equal(mm_addr_parse("10.1.0.209", &a), 0);
     assert_true(mm_intel_match_ip(in, &a, 443, NULL));
     assert_false(mm_intel_match_ip(in, &a, 80, NULL));
-    assert_string_equal(rep.format, "feodo");
-    assert_int_equal(rep.loaded, 200);
-    assert_int_equal(rep.malformed, 0);
-    assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
     mm_intel_free(in);
-    mm_buf_free(&text);
 }
 
 /* A Maltrail trail whose reference is rewritten (same size, in place) in
@@ -807,26 +737,20 @@ static void test_reread_csv_header(void **state)
 static void test_reread_reference(void **state)
 {
     (void)state;
-    struct mm_buf text = {0};
-    struct mm_intel_file_report rep;
     struct mm_intel_hit hit;
     struct mm_addr a;
     craft(&grown, "# Maltrail\n# Reference: https://b.example/new\n", "10.2.5.167\n", 100);
-    craft(&text, "# Maltrail\n# Reference: https://a.example/old\n", "10.2.3.145\n", 100);
-    assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
+    craft(&feed, "# Maltrail\n# Reference: https://a.example/old\n", "10.2.3.145\n", 100);
     change = CHANGE_REWRITE;
     after = true;
     change_at = line151 + 1;
-    struct mm_intel *in = load_changed(&rep);
+    struct mm_intel *in = load_checked(&(struct want){
+        .format = "maltrail", .loaded = 251, .malformed = ANY, .note = MM_INTEL_NOTE_CHANGED});
     assert_int_equal(mm_addr_parse("10.2.5.167", &a), 0);
     assert_true(mm_intel_match_ip(in, &a, 0, &hit));
     assert_string_equal(hit.reference, "https://b.example/new");
     assert_string_equal(hit.family, "feed");
-    assert_string_equal(rep.format, "maltrail");
-    assert_int_equal(rep.loaded, 251);
-    assert_int_equal(rep.note, MM_INTEL_NOTE_CHANGED);
     mm_intel_free(in);
-    mm_buf_free(&text);
 }
 
 /* ---- the settle rule ---------------------------------------------------- */
