@@ -860,7 +860,9 @@ static struct mm_intel *load_settled(struct mm_intel_file_report *rep, unsigned 
  * not changed for the settle time and then reads it, so it holds the last
  * content exactly and no name listed in neither (without the rule, loads
  * under such a writer held such names: see docs/design/intel.md). Three
- * rounds, with the writer starting before the load and while it reads. */
+ * rounds, with the writer starting before the load and while it reads.
+ * (A settle time of 300 ms: with 100 ms, a busy machine that kept the
+ * writer from running for that long let the load take a torn state.) */
 static void test_settle_writer(void **state)
 {
     (void)state;
@@ -873,7 +875,7 @@ static void test_settle_writer(void **state)
         if (round > 0)
             usleep(20000 * (useconds_t)round);
         int64_t t0 = mm_time_mono_usec();
-        struct mm_intel *in = load_settled(&rep, 100, 5000, false);
+        struct mm_intel *in = load_settled(&rep, 300, 5000, false);
         int status;
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -882,7 +884,7 @@ static void test_settle_writer(void **state)
         assert_int_equal(mm_intel_count(in), from_a + from_b); /* nothing spliced */
         assert_int_equal(rep.malformed, 0);
         assert_true(rep.note == MM_INTEL_NOTE_NONE || rep.note == MM_INTEL_NOTE_CHANGED);
-        assert_true(mm_time_mono_usec() - t0 >= 100000);
+        assert_true(mm_time_mono_usec() - t0 >= 300000);
         mm_intel_free(in);
     }
     mm_buf_free(&a);
@@ -891,7 +893,9 @@ static void test_settle_writer(void **state)
 
 /* A reload finds the feed still being written: the load is postponed
  * (MM_EAGAIN, nothing built; the caller keeps the set in use whole), and
- * once the feed has settled the load reads it. */
+ * once the feed has settled the load reads it. (A settle time of 300 ms:
+ * with 50 ms, a busy machine that kept the test from running for that
+ * long after the write let the feed settle before the reload.) */
 static void test_settle_postpones(void **state)
 {
     (void)state;
@@ -899,14 +903,14 @@ static void test_settle_postpones(void **state)
     struct mm_intel_file_report rep;
     craft(&text, "", "10.2.3.145\n", 10);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
-    struct mm_intel *before = load_settled(&rep, 50, 2000, false);
+    struct mm_intel *before = load_settled(&rep, 300, 2000, false);
     assert_int_equal(rep.note, MM_INTEL_NOTE_NONE);
     assert_true(listed_ip(before, "10.2.3.145"));
     craft(&text, "", "10.2.5.167\n", 10);
     assert_int_equal(mm_file_write_atomic(path, text.data, text.len), 0);
-    assert_null(load_settled(&rep, 50, 0, true));
-    usleep(60000);
-    struct mm_intel *later = load_settled(&rep, 50, 0, true);
+    assert_null(load_settled(&rep, 300, 0, true));
+    usleep(350000);
+    struct mm_intel *later = load_settled(&rep, 300, 0, true);
     assert_non_null(later);
     assert_int_equal(rep.note, MM_INTEL_NOTE_NONE);
     assert_true(listed_ip(later, "10.2.5.167"));
