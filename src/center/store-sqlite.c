@@ -41,17 +41,28 @@ struct conn {
     struct conn *next;                  /* spares only: the thread's next spare */
 };
 
+/* A thread waiting at the spares' bound, in the queue of them (on its
+ * stack while it waits). */
+struct turn {
+    struct turn *next;
+};
+
 struct sqlite_store {
     struct mm_store base;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct conn *conns;
     int nconns;
-    int spare_max;         /* most spares open at once (but see spare_allowed) */
+    int spare_max;         /* most spares open at once (but see turn_spare) */
     int spares_open;       /* spares open now, in all threads */
     int spares_peak;       /* the most open at once so far */
-    int cap_waiters;       /* threads waiting at the bound */
-    int spares_past_bound; /* spares opened after SPARE_CAP_WAIT_MS at the bound */
+    int spares_past_bound; /* spares opened when the queue stood SPARE_CAP_WAIT_MS */
+    /* The threads waiting at the bound, first come first; the head is
+     * served next. turns_moved: when the queue last moved (a thread came
+     * to it empty or left it, or a spare was closed), in ms. */
+    struct turn *turns, **turns_tail;
+    int turns_waiting;
+    int64_t turns_moved;
     /* The ingest connection (mm__sqlite_ingest_acquire), opened on first
      * use, and what goes with it; ingest_mu is held while it is in use. */
     pthread_mutex_t ingest_mu;
@@ -81,11 +92,15 @@ static void close_conn(struct conn *c);
  *
  * At most spare_max spares are open at once: past that, a thread that
  * holds only pool connections waits until a pool connection or a spare
- * comes back. A thread that may be what the others wait for never waits:
- * the writer in its transaction, the holder of the ingest connection, and
- * a thread that holds a spare already (those wait only for the first two).
- * Nor does any wait longer than SPARE_CAP_WAIT_MS (a hold-up not foreseen
- * here): it then opens a spare past the bound, with a warning. */
+ * comes back. They wait in a queue and are served in the order they came
+ * (the head takes the next pool connection or place for a spare; a thread
+ * that comes while others wait queues behind them even if one is free).
+ * A thread that may be what the others wait for never waits: the writer
+ * in its transaction, the holder of the ingest connection, and a thread
+ * that holds a spare already (those wait only for the first two). When
+ * the queue has not moved for SPARE_CAP_WAIT_MS (nothing came back: a
+ * hold-up not foreseen here), its head opens a spare past the bound, with
+ * a warning; a long queue that moves never gets there. */
 
 static __thread int held_here;            /* connections this thread holds */
 static __thread struct conn *spares_here; /* its spare connections, newest first */
@@ -97,9 +112,14 @@ static __thread bool holding_write;       /* it holds write_mu (mm__sqlite_begin
  * it. It tries the spare again after this long, or sooner when a pool
  * connection comes back. */
 #define SPARE_RETRY_MS 200
-/* The longest a thread waits at the spares' bound before it opens one past
- * it (only a hold-up not foreseen above gets there). */
+/* The longest the queue at the spares' bound stands still before its head
+ * opens one past it (only a hold-up not foreseen above gets there). */
 #define SPARE_CAP_WAIT_MS 1000
+
+static int64_t now_ms(void)
+{
+    return mm_time_mono_usec() / 1000;
+}
 
 /* Opens a spare connection for this thread; NULL (err set) if it cannot. */
 static sqlite3 *spare_open(struct sqlite_store *s, char *err, size_t errlen)
@@ -155,6 +175,7 @@ static void spares_close(struct sqlite_store *s)
         return;
     pthread_mutex_lock(&s->mu);
     s->spares_open -= n;
+    s->turns_moved = now_ms();
     int open_now = s->spares_open;
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
@@ -181,23 +202,44 @@ static void wait_ms(struct sqlite_store *s, int ms)
     pthread_cond_timedwait(&s->cv, &s->mu, &until);
 }
 
-static int64_t now_ms(void)
+/* Does this thread wait at the spares' bound when it has to (it holds
+ * only pool connections)? */
+static bool bounded_here(void)
 {
-    return mm_time_mono_usec() / 1000;
+    return held_here > 0 && !holding_write && !ingest_here && !spares_here;
 }
 
-/* May this thread open a spare now (s->mu held)? Within the bound, or one
- * that never waits for it, or one that has waited SPARE_CAP_WAIT_MS since
- * cap_since (set at its first wait). */
-static bool spare_allowed(struct sqlite_store *s, int64_t *cap_since)
+/* Puts t at the end of the queue at the bound (s->mu held). */
+static void turn_queue(struct sqlite_store *s, struct turn *t)
 {
-    if (s->spares_open < s->spare_max || holding_write || ingest_here || spares_here)
-        return true;
-    if (*cap_since == 0) {
-        *cap_since = now_ms();
-        return false;
+    t->next = NULL;
+    if (!s->turns) {
+        s->turns_tail = &s->turns;
+        s->turns_moved = now_ms();
     }
-    if (now_ms() - *cap_since < SPARE_CAP_WAIT_MS)
+    *s->turns_tail = t;
+    s->turns_tail = &t->next;
+    s->turns_waiting++;
+}
+
+/* Takes t, the head, out of the queue (s->mu held); the next one looks. */
+static void turn_done(struct sqlite_store *s, struct turn *t)
+{
+    s->turns = t->next; /* turn_queue sets the tail when it is empty */
+    s->turns_waiting--;
+    s->turns_moved = now_ms();
+    if (s->turns)
+        pthread_cond_broadcast(&s->cv);
+}
+
+/* May the head of the queue open a spare now (s->mu held)? Within the
+ * bound, or when the queue has stood still for SPARE_CAP_WAIT_MS: then
+ * past it, with a warning. */
+static bool turn_spare(struct sqlite_store *s)
+{
+    if (s->spares_open < s->spare_max)
+        return true;
+    if (now_ms() - s->turns_moved < SPARE_CAP_WAIT_MS)
         return false;
     mm_log_tr(MM_LOG_WARN, "center-log", "store.spare_wait", SPARE_CAP_WAIT_MS, s->spares_open);
     s->spares_past_bound++;
@@ -253,13 +295,27 @@ sqlite3 *mm__sqlite_acquire_plain(struct mm_store *st)
     struct sqlite_store *s = (struct sqlite_store *)st;
     sqlite3 *db = held_here > 0 ? spare_reuse() : NULL;
     bool spare_failed = false, logged = false;
-    int64_t cap_since = 0;
+    /* In the queue at the bound: a thread that holds only pool
+     * connections when others wait there, or when it finds no pool
+     * connection and the spares at the bound. */
+    bool bounded = bounded_here(), queued = false;
+    struct turn turn;
     if (db) {
         held_here++;
         return db;
     }
     pthread_mutex_lock(&s->mu);
-    while (!(db = pool_take(s))) {
+    for (;;) {
+        if (bounded && !queued && s->turns) {
+            turn_queue(s, &turn);
+            queued = true;
+        }
+        if (queued && s->turns != &turn) {
+            wait_ms(s, SPARE_RETRY_MS);
+            continue;
+        }
+        if ((db = pool_take(s)))
+            break;
         if (held_here == 0) {
             pthread_cond_wait(&s->cv, &s->mu);
             continue;
@@ -269,10 +325,12 @@ sqlite3 *mm__sqlite_acquire_plain(struct mm_store *st)
             spare_failed = false;
             continue;
         }
-        if (!spare_allowed(s, &cap_since)) {
-            s->cap_waiters++;
+        if (bounded && !queued && s->spares_open >= s->spare_max) {
+            turn_queue(s, &turn);
+            queued = true;
+        }
+        if (queued && !turn_spare(s)) {
             wait_ms(s, SPARE_RETRY_MS);
-            s->cap_waiters--;
             continue;
         }
         s->spares_open++;
@@ -294,9 +352,12 @@ sqlite3 *mm__sqlite_acquire_plain(struct mm_store *st)
         s->spares_open--;
         pthread_cond_broadcast(&s->cv);
         /* A pool connection given back while s->mu was open signalled
-         * before this thread waited: look again before waiting. */
+         * before this thread waited: look again before waiting (at the
+         * head of the queue still, if it was there). */
         spare_failed = true;
     }
+    if (queued)
+        turn_done(s, &turn);
     pthread_mutex_unlock(&s->mu);
     held_here++;
     return db;
@@ -314,8 +375,8 @@ void mm__sqlite_release(struct mm_store *st, sqlite3 *db)
         for (int i = 0; i < s->nconns; i++)
             if (s->conns[i].db == db)
                 s->conns[i].busy = false;
-        /* Threads at the spares' bound wait for this too. */
-        if (s->cap_waiters > 0)
+        /* The queue at the spares' bound waits for this too. */
+        if (s->turns)
             pthread_cond_broadcast(&s->cv);
         else
             pthread_cond_signal(&s->cv);
@@ -333,6 +394,15 @@ void mm__sqlite_spares_stats(struct mm_store *st, int *open, int *peak, int *pas
     *peak = s->spares_peak;
     *past_bound = s->spares_past_bound;
     pthread_mutex_unlock(&s->mu);
+}
+
+int mm__sqlite_spare_waiters(struct mm_store *st)
+{
+    struct sqlite_store *s = (struct sqlite_store *)st;
+    pthread_mutex_lock(&s->mu);
+    int n = s->turns_waiting;
+    pthread_mutex_unlock(&s->mu);
+    return n;
 }
 
 int mm__sqlite_exec(sqlite3 *db, const char *sql)

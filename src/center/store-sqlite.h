@@ -32,6 +32,8 @@ void mm__sqlite_release(struct mm_store *st, sqlite3 *db);
 /* For the tests: spare connections open now, the most open at once so far,
  * and how many were opened past the bound after waiting for it. */
 void mm__sqlite_spares_stats(struct mm_store *st, int *open, int *peak, int *past_bound);
+/* For the tests: threads waiting at the spares' bound now. */
+int mm__sqlite_spare_waiters(struct mm_store *st);
 int mm__sqlite_exec(sqlite3 *db, const char *sql);
 int mm__sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
 /* Statements kept prepared per connection for the hot paths (each

@@ -19,7 +19,10 @@
  * look-ups open one spare), and at most the configured number of spares
  * are open at once: holders past it wait for a spare or a pool connection,
  * except the writer in its transaction (others wait for it; it gets one
- * past the bound at once, not after the time-out).
+ * past the bound at once, not after the time-out). Holders waiting at the
+ * bound are served in the order they came, and one opens past the bound
+ * only when nothing came back to them for 1 s, however long the queue;
+ * many threads nesting at once never open more than the bound.
  * A watchdog (alarm) turns such a
  * deadlock into a failure instead of a hang. Afterwards the pool serves
  * as before; the spares are closed at the outermost release (the ASan
@@ -47,6 +50,13 @@
 #define POOL      2
 #define WATCHDOG  120 /* seconds; only a deadlock gets near it */
 #define COUNT_SQL "SELECT count(*) FROM tenants"
+/* Holders contending for the one spare allowed; in the arrival-order test
+ * a connection comes back every HOLD_MS, so the last holder served waits
+ * CONTENDERS * HOLD_MS, longer than the store's 1 s (SPARE_CAP_WAIT_MS),
+ * while no single wait for a connection comes near it. */
+#define CONTENDERS 10
+#define HOLD_MS    150
+#define ROUNDS     20 /* nestings of each holder in the contention test */
 
 struct pool_test {
     char dir[TEST_TMPDIR_MAX];
@@ -102,7 +112,7 @@ static void on_watchdog(int sig)
     _exit(1);
 }
 
-static int setup_spares(void **state, int spares)
+static int setup_pool(void **state, int connections, int spares)
 {
     static struct pool_test t;
     char err[256];
@@ -111,7 +121,7 @@ static int setup_spares(void **state, int spares)
     alarm(WATCHDOG);
     assert_int_equal(test_tmpdir_make(t.dir, sizeof t.dir, "pool"), 0);
     struct mm_store_config cfg = {
-        .dir = t.dir, .connections = POOL, .spares = spares, .sync_full = true};
+        .dir = t.dir, .connections = connections, .spares = spares, .sync_full = true};
     assert_int_equal(mm_store_open_sqlite(&cfg, &t.st, err, sizeof err), 0);
     atomic_store(&opens_to_fail, 0);
     on_failed_open = NULL;
@@ -121,13 +131,20 @@ static int setup_spares(void **state, int spares)
 
 static int setup(void **state)
 {
-    return setup_spares(state, 0);
+    return setup_pool(state, POOL, 0);
 }
 
 /* At most one spare open at once. */
 static int setup_one_spare(void **state)
 {
-    return setup_spares(state, 1);
+    return setup_pool(state, POOL, 1);
+}
+
+/* A larger pool (CONTENDERS connections) with one spare allowed: many
+ * holders contend for it. */
+static int setup_contended(void **state)
+{
+    return setup_pool(state, CONTENDERS, 1);
 }
 
 static int teardown(void **state)
@@ -472,6 +489,200 @@ static void test_bound_writer_never_waits(void **state)
     assert_pool_whole(t->st);
 }
 
+static void pause_ms(int ms)
+{
+    struct timespec pause = {ms / 1000, (long)(ms % 1000) * 1000 * 1000};
+    while (nanosleep(&pause, &pause) != 0)
+        ;
+}
+
+/* Nests ROUNDS times: holds a pool connection, then a second one for a
+ * moment. */
+static void *contending_holder(void *arg)
+{
+    struct pool_test *t = arg;
+    pthread_barrier_wait(&t->all_hold);
+    for (int k = 0; k < ROUNDS; k++) {
+        sqlite3 *first = mm__sqlite_acquire(t->st);
+        sqlite3 *second = mm__sqlite_acquire(t->st);
+        pause_ms(2);
+        if (second == first || !usable(second))
+            atomic_fetch_add(&failures, 1);
+        mm__sqlite_release(t->st, second);
+        mm__sqlite_release(t->st, first);
+    }
+    return NULL;
+}
+
+/* CONTENDERS threads nest again and again with one spare allowed, queueing
+ * at the bound while others arrive, take the pool's connections and give
+ * them back: all finish, and never more than one spare is open. */
+static void test_bound_holds_under_contention(void **state)
+{
+    struct pool_test *t = *state;
+    pthread_t th[CONTENDERS];
+    int open, peak, past;
+    holders_start(t, th, CONTENDERS, contending_holder, false);
+    holders_join(t, th, CONTENDERS);
+    assert_int_equal(atomic_load(&failures), 0);
+    mm__sqlite_spares_stats(t->st, &open, &peak, &past);
+    assert_int_equal(open, 0);
+    assert_true(peak <= 1);
+    assert_int_equal(past, 0);
+    assert_int_equal(mm__sqlite_spare_waiters(t->st), 0);
+}
+
+/* Waits (polling the pool's counter) until n threads wait at the bound. */
+static void await_waiters(struct mm_store *st, int n)
+{
+    while (mm__sqlite_spare_waiters(st) < n)
+        pause_ms(1);
+}
+
+/* The arrival-order test: each holder's step (1 ask for a second
+ * connection, 2 give back the first, 3 the second), the order served. */
+static pthread_mutex_t turn_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t turn_cv = PTHREAD_COND_INITIALIZER;
+static int step[CONTENDERS];
+static int served;                /* holders served their second so far */
+static int served_as[CONTENDERS]; /* the turn each holder was served in */
+static int by_turn[CONTENDERS];   /* the holder served in each turn */
+
+static void turn_await(int *what, int at_least)
+{
+    pthread_mutex_lock(&turn_mu);
+    while (*what < at_least)
+        pthread_cond_wait(&turn_cv, &turn_mu);
+    pthread_mutex_unlock(&turn_mu);
+}
+
+static void turn_set(int *what, int value)
+{
+    pthread_mutex_lock(&turn_mu);
+    *what = value;
+    pthread_cond_broadcast(&turn_cv);
+    pthread_mutex_unlock(&turn_mu);
+}
+
+static struct pool_test *turn_test;
+
+static void *queued_holder(void *arg)
+{
+    int me = (int)(intptr_t)arg;
+    struct mm_store *st = turn_test->st;
+    sqlite3 *first = mm__sqlite_acquire(st);
+    pthread_barrier_wait(&turn_test->all_hold);
+    turn_await(&step[me], 1);
+    sqlite3 *second = mm__sqlite_acquire(st);
+    pthread_mutex_lock(&turn_mu);
+    served_as[me] = served;
+    by_turn[served++] = me;
+    pthread_cond_broadcast(&turn_cv);
+    pthread_mutex_unlock(&turn_mu);
+    if (second == first || !usable(second))
+        atomic_fetch_add(&failures, 1);
+    turn_await(&step[me], 2);
+    mm__sqlite_release(st, first);
+    turn_await(&step[me], 3);
+    mm__sqlite_release(st, second);
+    return NULL;
+}
+
+/* Every holder of the pool is queued at the bound, one after the other,
+ * while the test's thread holds the one spare (with the ingest connection,
+ * so giving it back frees no pool connection). Then connections come back
+ * one at a time, every HOLD_MS (the spare, then each served holder's two,
+ * in the order served), and each goes to the holder that has waited
+ * longest: they are served in the order they arrived (before, whichever
+ * woke first). The last one waits longer than 1 s, but a connection came
+ * back every HOLD_MS, so none is opened past the bound (before, the 1 s
+ * was counted from each waiter's arrival, and the last ones opened one
+ * past it). */
+static void test_bound_served_in_arrival_order(void **state)
+{
+    struct pool_test *t = *state;
+    pthread_t th[CONTENDERS];
+    struct mm__sqlite_ingest *in = NULL;
+    int open, peak, past;
+    turn_test = t;
+    served = 0;
+    memset(step, 0, sizeof step);
+    pthread_barrier_init(&t->all_hold, NULL, CONTENDERS + 1);
+    for (int i = 0; i < CONTENDERS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, queued_holder, (void *)(intptr_t)i), 0);
+    pthread_barrier_wait(&t->all_hold);
+    assert_int_equal(mm__sqlite_ingest_acquire(t->st, &in), 0);
+    sqlite3 *spare = mm__sqlite_acquire(t->st);
+    for (int i = 0; i < CONTENDERS; i++) {
+        turn_set(&step[i], 1);
+        await_waiters(t->st, i + 1);
+    }
+    pause_ms(HOLD_MS);
+    mm__sqlite_release(t->st, spare);
+    mm__sqlite_ingest_release(t->st);
+    int want = 1;
+    turn_await(&served, want);
+    for (int k = 0; k < CONTENDERS; k++) {
+        for (int s = 2; s <= 3; s++) {
+            if (want < CONTENDERS)
+                pause_ms(HOLD_MS);
+            turn_set(&step[by_turn[k]], s);
+            want = want < CONTENDERS ? want + 1 : want;
+            turn_await(&served, want);
+        }
+    }
+    for (int i = 0; i < CONTENDERS; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&t->all_hold);
+    assert_int_equal(atomic_load(&failures), 0);
+    for (int i = 0; i < CONTENDERS; i++)
+        assert_int_equal(served_as[i], i);
+    mm__sqlite_spares_stats(t->st, &open, &peak, &past);
+    assert_int_equal(open, 0);
+    assert_int_equal(peak, 1);
+    assert_int_equal(past, 0);
+}
+
+/* Holds a pool connection and the one spare allowed until the test's
+ * thread is done (a hold-up the store does not foresee). */
+static void *stuck_spare_holder(void *arg)
+{
+    struct pool_test *t = arg;
+    sqlite3 *first = mm__sqlite_acquire(t->st);
+    sqlite3 *second = mm__sqlite_acquire(t->st);
+    pthread_barrier_wait(&t->all_hold);
+    pthread_mutex_lock(&done_mu);
+    while (!done)
+        pthread_cond_wait(&done_cv, &done_mu);
+    pthread_mutex_unlock(&done_mu);
+    mm__sqlite_release(t->st, second);
+    mm__sqlite_release(t->st, first);
+    return NULL;
+}
+
+/* The fallback: when no spare comes back for 1 s, the first waiter opens
+ * one past the bound (counted, and logged) rather than waiting for ever. */
+static void test_bound_stuck_opens_one_past(void **state)
+{
+    struct pool_test *t = *state;
+    pthread_t th;
+    int open, peak, past;
+    done = false;
+    sqlite3 *first = mm__sqlite_acquire(t->st);
+    holders_start(t, &th, 1, stuck_spare_holder, true);
+    sqlite3 *second = mm__sqlite_acquire(t->st);
+    bool ok = second != first && usable(second);
+    mm__sqlite_spares_stats(t->st, &open, &peak, &past);
+    mm__sqlite_release(t->st, second);
+    mm__sqlite_release(t->st, first);
+    holders_done();
+    holders_join(t, &th, 1);
+    assert_true(ok);
+    assert_int_equal(open, 2);
+    assert_int_equal(peak, 2);
+    assert_int_equal(past, 1);
+}
+
 int main(void)
 {
     install_failing_vfs();
@@ -484,6 +695,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_spare_kept_until_outermost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spares_bounded, setup_one_spare, teardown),
         cmocka_unit_test_setup_teardown(test_bound_writer_never_waits, setup_one_spare, teardown),
+        cmocka_unit_test_setup_teardown(test_bound_holds_under_contention, setup_contended,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_bound_served_in_arrival_order, setup_contended,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_bound_stuck_opens_one_past, setup_one_spare, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
