@@ -92,11 +92,11 @@ static int put_meta(const struct page *p, const struct mm_risk_sheet *s)
     if (r == 0)
         r = mm_buf_html_escape(o, txt(p, "meta.date"));
     if (r == 0)
-        r = mm_buf_printf(o, ": %s ・ ", today);
+        r = mm_buf_printf(o, ": %s%s", today, txt(p, "meta.sep"));
     if (r == 0)
         r = mm_buf_html_escape(o, txt(p, "meta.assets"));
     if (r == 0)
-        r = mm_buf_printf(o, ": %zu ・ ", s->nrows);
+        r = mm_buf_printf(o, ": %zu%s", s->nrows, txt(p, "meta.sep"));
     if (r == 0)
         r = mm_buf_html_escape(o, txt(p, "meta.threshold"));
     if (r == 0)

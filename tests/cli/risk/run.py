@@ -65,6 +65,9 @@ def test_outputs():
         }[lang]
         for m in markers:
             check(m in html, "%s html lacks %r" % (lang, m))
+        if lang == "en":  # an English inventory gives a page without Japanese text
+            kana = [c for c in html if "\u3000" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff"]
+            check(not kana, "en html has Japanese characters %r" % "".join(kana[:10]))
         # rows come highest risk first: the drawings (9) before the website (2)
         first, last = {"ja": ("設計図面", "会社のウェブサイト"),
                        "en": ("Design drawings", "Company website")}[lang]
