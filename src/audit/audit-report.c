@@ -295,9 +295,13 @@ static int text_contradiction(const struct texts *t, const json_t *c, struct mm_
     json_t *check;
     json_array_foreach(json_object_get(c, "checks"), k, check)
     {
+        /* The check's title, which a person can read, with its id. */
+        const char *cid = json_string_value(check);
+        const struct var ref[] = {{"title", check_text(t, cid, "title")}, {"id", cid}};
+        if (r == 0 && k)
+            r = mm_buf_puts(&checks, TR("text.list_separator"));
         if (r == 0)
-            r = mm_buf_printf(&checks, "%s%s", k ? TR("text.list_separator") : "",
-                              json_string_value(check));
+            r = expand(&checks, TR("text.check_ref"), ref, 2);
     }
     const struct var vars[] = {
         {"item", item}, {"title", item_title(t, id)}, {"checks", mm_buf_str(&checks)}};

@@ -145,7 +145,8 @@ def test_diagnosis():
                         "answers.json", "--check", "antivirus"])
     check(rc == 1 and out.decode().endswith(
         "自己診断の回答との食い違い（answers.json）\n  項目 2「ウイルス対策ソフトの導入」: 「できて"
-        "いる」と回答されていますが、次のチェックが不合格です: antivirus\n"),
+        "いる」と回答されていますが、次のチェックが不合格です: 「ウイルス対策ソフトと定義ファイル」"
+        "（antivirus）\n"),
         "ja contradiction text: %r" % out.decode()[-300:])
     # the laptop has nothing to contradict; the diagnose JSON shape works too
     with open(os.path.join(WORK, "diagnosis.json"), "w") as f:

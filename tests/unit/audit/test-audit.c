@@ -603,7 +603,8 @@ static void test_report_and_diagnosis(void **state)
     assert_contains(mm_buf_str(&out), "根拠: /etc/ssh/sshd_config: PermitRootLogin yes");
     assert_contains(mm_buf_str(&out),
                     "項目 4「重要な情報を見られる人の制限」: 「できている」と回答され"
-                    "ていますが、次のチェックが不合格です: ssh-root-login、firewall");
+                    "ていますが、次のチェックが不合格です: 「SSH での root ログイン」"
+                    "（ssh-root-login）、「ファイアウォール」（firewall）");
     mm_buf_reset(&out);
     assert_int_equal(mm_audit_write_json(&rep, MM_LANG_EN, &out), 0);
     json_t *doc = json_loads(mm_buf_str(&out), 0, NULL);
