@@ -10,6 +10,7 @@
 #include "cli/cmd-common.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/str.h"
 #include "core/fs.h"
 #include "core/timefmt.h"
 
@@ -108,6 +109,32 @@ static int print_json(const struct mm_cli *cli, const json_t *rules,
     return 0;
 }
 
+/* The typed reply as plain ASCII where it can be: full-width letters and
+ * digits (U+FF01..U+FF5E, what a Japanese input method types while it is
+ * on) become their ASCII forms, the ideographic space a space; then spaces
+ * around it are trimmed. In place; returns line. */
+static char *plain_reply(char *line)
+{
+    unsigned char *in = (unsigned char *)line;
+    char *out = line;
+    while (*in) {
+        unsigned cp = 0;
+        if (in[0] == 0xEF && (in[1] == 0xBC || in[1] == 0xBD) && in[2] >= 0x80 && in[2] <= 0xBF)
+            cp = 0xFF00u + ((in[1] == 0xBD) ? 0x40u : 0u) + (in[2] - 0x80u);
+        if (cp >= 0xFF01 && cp <= 0xFF5E) {
+            *out++ = (char)(cp - 0xFF01 + 0x21);
+            in += 3;
+        } else if (in[0] == 0xE3 && in[1] == 0x80 && in[2] == 0x80) {
+            *out++ = ' ';
+            in += 3;
+        } else {
+            *out++ = (char)*in++;
+        }
+    }
+    *out = '\0';
+    return mm_str_trim(line);
+}
+
 /* Asks on standard error (standard output carries only the result, so
  * --format json stays parseable). Reads one yes/no answer; returns 1 yes, 0 no, -1 quit or end of
  * input. */
@@ -119,13 +146,20 @@ static int ask(const struct mm_cli *cli)
         fflush(stderr);
         if (!fgets(line, sizeof line, stdin))
             return -1;
+        if (!strchr(line, '\n')) { /* a long line: the rest is the same reply */
+            int c;
+            while ((c = getchar()) != EOF && c != '\n')
+                line[0] = '\0';
+        }
         line[strcspn(line, "\r\n")] = '\0';
-        if (strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0 || strcmp(line, "はい") == 0)
+        const char *reply = plain_reply(line);
+        if (strcasecmp(reply, "y") == 0 || strcasecmp(reply, "yes") == 0 ||
+            strcmp(reply, "はい") == 0)
             return 1;
-        if (strcasecmp(line, "n") == 0 || strcasecmp(line, "no") == 0 ||
-            strcmp(line, "いいえ") == 0)
+        if (strcasecmp(reply, "n") == 0 || strcasecmp(reply, "no") == 0 ||
+            strcmp(reply, "いいえ") == 0)
             return 0;
-        if (strcasecmp(line, "q") == 0 || strcasecmp(line, "quit") == 0)
+        if (strcasecmp(reply, "q") == 0 || strcasecmp(reply, "quit") == 0)
             return -1;
         fprintf(stderr, "%s\n", TR("rules.prompt_again"));
     }

@@ -100,6 +100,21 @@ def quit_early(binary, tmp):
     assert not os.path.exists(record), "a record was written after quitting"
 
 
+def full_width_replies(binary, tmp):
+    """A Japanese input method left on types full-width letters (ｙ, Ｙｅｓ,
+    ｎ) and may leave spaces around them; they are the same replies."""
+    record = os.path.join(tmp, "wide.json")
+    s = Session([binary, "--lang", "ja", "rules", "--output", record], env_for(tmp))
+    for reply in ("ｙ", "Ｙｅｓ", " y ", "\u3000はい\u3000", "ｎ"):
+        s.expect("[y/n/q]")
+        s.send(reply + "\n")
+    s.expect("一つ星の自己宣言には、まだ次の条への取り組みが足りません:")
+    code, _ = s.finish()
+    assert code == 1, "exit %d, expected 1" % code
+    got = json.load(open(record))["rules"]
+    assert got == {"1": True, "2": True, "3": True, "4": True, "5": False}, got
+
+
 def suspend_and_continue(binary, tmp):
     """Ctrl-Z under job control stops at a prompt with the terminal cooked
     (echo on); after continuing, the answers typed are taken as usual."""
@@ -127,7 +142,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="mm-rules-pty-")
     failed = 0
     try:
-        for test in (answer_with_one_no, all_yes_json, quit_early, suspend_and_continue):
+        for test in (answer_with_one_no, all_yes_json, quit_early, full_width_replies,
+                     suspend_and_continue):
             try:
                 test(binary, tmp)
                 print("ok   " + test.__name__)
