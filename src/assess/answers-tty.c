@@ -180,6 +180,15 @@ void mm_tty_read_key(int fd, struct mm_tty_event *ev)
         ev->key = MM_KEY_ENTER;
         return;
     }
+    if (c == 0xEF) {
+        /* A full-width character (U+FF01..U+FF5E: EF BC 81 .. EF BD 9E), as
+         * a Japanese input method types "１" or "ｑ": the ASCII key. */
+        int c1 = read_byte(fd, 50), c2 = c1 == 0xBC || c1 == 0xBD ? read_byte(fd, 50) : -1;
+        int cp = c2 >= 0x80 && c2 <= 0xBF ? 0xFF00 + (c1 == 0xBD ? 0x40 : 0) + (c2 - 0x80) : 0;
+        ev->key = cp >= 0xFF01 && cp <= 0xFF5E ? MM_KEY_CHAR : MM_KEY_OTHER;
+        ev->ch = ev->key == MM_KEY_CHAR ? cp - 0xFF01 + 0x21 : 0;
+        return;
+    }
     if (c != 27) {
         ev->key = c >= 0x20 && c < 0x7f ? MM_KEY_CHAR : MM_KEY_OTHER;
         ev->ch = c;

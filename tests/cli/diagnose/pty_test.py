@@ -153,11 +153,16 @@ def run(binary, tmp):
     s.expect("> 1) できている")
     s.send(b"3")
     s.expect("[2/25]")
-    s.send(b"q")
+    # A Japanese input method left on sends full-width keys: "２" answers
+    # partly, "ｑ" stops, as "2" and "q" do.
+    s.send("２".encode())
+    s.expect("[3/25]")
+    s.send("ｑ".encode())
     status, tail = s.wait()
     check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "ja quit: %r" % status)
     check("途中までの回答を保存しました" in tail, "ja quit message:\n" + tail)
-    check(json.load(open(os.path.join(tmp, "ja.json")))["answers"] == {"1": "not"}, "ja progress")
+    check(json.load(open(os.path.join(tmp, "ja.json")))["answers"] == {"1": "not", "2": "partly"},
+          "ja progress")
 
     # When the report cannot be written, the answers are not thrown away.
     keep = os.path.join(tmp, "keep.json")
