@@ -71,6 +71,7 @@ int mm_reply_json(struct mm_request *req, int status, json_t *body)
     free(req->reply);
     req->reply = NULL;
     req->reply_len = 0;
+    req->unsized = false;
     req->status = status;
     req->content_type = "application/json; charset=utf-8";
     if (body && status != 204) {
@@ -140,9 +141,18 @@ int mm_reply_bytes(struct mm_request *req, int status, const char *content_type,
     free(req->reply);
     req->reply = copy;
     req->reply_len = len;
+    req->unsized = false;
     req->status = status;
     req->content_type = mm_arena_strdup(&req->arena, content_type);
     return 0;
+}
+
+int mm_reply_head(struct mm_request *req, int status, const char *content_type)
+{
+    int r = mm_reply_bytes(req, status, content_type, "", 0);
+    if (r == 0)
+        req->unsized = req->method == MM_HEAD;
+    return r;
 }
 
 int mm_reply_header(struct mm_request *req, const char *name, const char *value)
@@ -291,15 +301,40 @@ static void add_security_headers(struct MHD_Response *resp, const struct mm_requ
         MHD_add_response_header(resp, req->extra_headers[2 * i], req->extra_headers[2 * i + 1]);
 }
 
+/* The body of an unsized HEAD reply, which libmicrohttpd never reads. */
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)cls, (void)pos, (void)buf, (void)max;
+    return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+/* A reply of unknown length without chunked encoding: no Content-Length,
+ * and the connection closes after it (mm_reply_head). */
+static struct MHD_Response *unsized_response(void)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, no_body, NULL, NULL);
+    if (resp &&
+        MHD_set_response_options(resp, MHD_RF_HTTP_VERSION_1_0_ONLY, MHD_RO_END) != MHD_YES) {
+        MHD_destroy_response(resp);
+        resp = NULL;
+    }
+    return resp;
+}
+
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct mm_request *req)
 {
     if (req->status == 0)
         mm_reply_error(req, 500, "internal", NULL);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        req->reply_len, req->reply ? req->reply : (void *)"",
-        req->reply ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp =
+        req->unsized ? unsized_response()
+                     : MHD_create_response_from_buffer(
+                           req->reply_len, req->reply ? req->reply : (void *)"",
+                           req->reply ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
+    if (req->unsized)
+        free(req->reply);
     req->reply = NULL; /* owned by the response now */
     add_security_headers(resp, req);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)req->status, resp);

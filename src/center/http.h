@@ -67,6 +67,7 @@ struct mm_request {
     char *set_cookie;                                    /* arena */
     const char *extra_headers[2 * MM_REPLY_HEADERS_MAX]; /* name, value (arena) */
     int nextra;
+    bool unsized;     /* a HEAD reply whose body was never made (mm_reply_head) */
     const char *rest; /* the part of the path matched by a trailing "*" (routes.def) */
     int64_t now;      /* request time, microseconds */
 };
@@ -89,6 +90,13 @@ int mm_reply_code(struct mm_request *req, int rc, const char *detail);
  * static file, HTML or a CSV report. */
 int mm_reply_bytes(struct mm_request *req, int status, const char *content_type, const void *data,
                    size_t len);
+/* For a HEAD request whose GET body is costly to make (a PDF): sets the
+ * status and Content-Type the GET would send, and no body. The reply has no
+ * Content-Length (RFC 9110 9.3.2: a HEAD reply may leave out the header
+ * fields known only once the body is made) and the connection is closed
+ * after it (libmicrohttpd 0.9.75 writes the end of a chunked body after a
+ * HEAD reply of unknown length on a keep-alive connection). */
+int mm_reply_head(struct mm_request *req, int status, const char *content_type);
 /* Adds a response header (copied into the arena; at most MM_REPLY_HEADERS_MAX),
  * e.g. Content-Disposition, Location, Content-Security-Policy. */
 int mm_reply_header(struct mm_request *req, const char *name, const char *value);

@@ -11,6 +11,11 @@
 
 #ifndef MM_HAVE_PDF
 
+bool mm_report_pdf_available(void)
+{
+    return false;
+}
+
 int mm_report_pdf(const char *md, enum mm_lang lang, const char *title, struct mm_buf *out)
 {
     (void)md, (void)lang, (void)title, (void)out;
@@ -30,6 +35,11 @@ int mm_report_pdf(const char *md, enum mm_lang lang, const char *title, struct m
 #define MARGIN      (20.0 * PT_PER_MM)
 #define PDF_MAX     (16u * 1024 * 1024) /* a report never needs more */
 #define FONT_FAMILY "Noto Sans CJK JP"
+
+bool mm_report_pdf_available(void)
+{
+    return true;
+}
 
 /* Pango and fontconfig set-up is shared state (and the font map is kept):
  * one render at a time. */

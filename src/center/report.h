@@ -25,6 +25,9 @@ int mm_report_html(const char *md, enum mm_lang lang, const char *title, struct 
 /* An A4 PDF of the report's Markdown (report-pdf.c); MM_EUNSUPPORTED when
  * built without pangocairo. */
 int mm_report_pdf(const char *md, enum mm_lang lang, const char *title, struct mm_buf *out);
+/* Whether this build makes PDFs (mm_report_pdf answers MM_EUNSUPPORTED
+ * otherwise); a HEAD of a PDF report asks this instead of rendering. */
+bool mm_report_pdf_available(void);
 /* The zone of printed report times: mm_center_open sets the configured one
  * ([reports] timezone) while the process has one thread; NULL (the default)
  * means Asia/Tokyo. Not for changing while requests run. */

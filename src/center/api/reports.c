@@ -62,7 +62,13 @@ static int reply_report(struct mm_request *req, enum report_format fmt, json_t *
                                        "application/json", "application/pdf"};
     if (r == 0 && fmt == FORMAT_HTML)
         r = mm_report_html(md.data, lang, title, &html);
-    if (r == 0 && fmt == FORMAT_PDF)
+    /* A HEAD of a PDF gets GET's status and headers without the rendering
+     * (seconds of cairo and Pango for a body that is dropped): no
+     * Content-Length then (mm_reply_head). */
+    bool head_only = fmt == FORMAT_PDF && req->method == MM_HEAD;
+    if (r == 0 && head_only && !mm_report_pdf_available())
+        r = MM_EUNSUPPORTED;
+    else if (r == 0 && fmt == FORMAT_PDF && !head_only)
         r = mm_report_pdf(md.data, lang, title, &html);
     const struct mm_buf *b = fmt == FORMAT_MD ? &md : &html;
     if (r == 0) {
@@ -70,7 +76,8 @@ static int reply_report(struct mm_request *req, enum report_format fmt, json_t *
         r = mm_reply_header(req, "Content-Disposition", disp);
     }
     if (r == 0)
-        r = mm_reply_bytes(req, 200, type[fmt], b->data, b->len);
+        r = head_only ? mm_reply_head(req, 200, type[fmt])
+                      : mm_reply_bytes(req, 200, type[fmt], b->data, b->len);
     if (r == MM_EUNSUPPORTED)
         r = mm_desk_fail(req, 400, "bad_request", "PDF is not available in this build");
     mm_buf_free(&md);

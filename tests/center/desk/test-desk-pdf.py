@@ -3,11 +3,14 @@
 """The incident and monthly reports as PDF from the real mamori-center:
 A4 pages that poppler (pdftoppm) turns into PNG, with the Japanese text
 extractable (pdftotext) and a CJK font embedded (pdffonts), in ja and en.
-Skips (77) when poppler-utils is missing or the centre was built without
-pangocairo."""
+A HEAD of a PDF report answers with GET's status and headers (no
+Content-Length, no body, the connection closed) without rendering: no
+font is opened until the first GET. Skips (77) when poppler-utils is
+missing or the centre was built without pangocairo."""
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -75,6 +78,77 @@ def check_pdf(data, tmp, name, want_texts):
     return len(pngs)
 
 
+def fonts_open(c):
+    """Font and fontconfig cache files the centre has mapped: none until its
+    first rendering (Pango's font map is made then, and kept)."""
+    with open("/proc/%d/maps" % c.proc.pid) as f:
+        files = {line.split()[-1] for line in f if "/" in line}
+    return sorted(p for p in files if "/fonts/" in p or ".cache-" in p)
+
+
+def head_raw(c, path, cookie):
+    """HEAD on a keep-alive HTTP/1.1 connection of its own: the status, the
+    headers and every byte that follows them until the server closes."""
+    with socket.create_connection((c.host, c.port), timeout=30) as sock:
+        sock.sendall(("HEAD %s HTTP/1.1\r\nHost: x\r\nCookie: mm_session=%s\r\n\r\n" %
+                      (path, cookie)).encode())
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    hdrs = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+    return int(lines[0].split()[1]), hdrs, rest
+
+
+def test_head(c, w, iid):
+    """HEAD of the PDF reports: GET's status and headers, for the right
+    user and the wrong one, with nothing rendered. Returns the paths and
+    HEAD replies, compared with GET's once the PDFs are made."""
+    a, b = w.tenants["A"], w.tenants["B"]
+    monthly = "/api/v1/tenants/%d/reports/monthly?month=2026-04&format=pdf&lang=ja" % a["id"]
+    incident = "/api/v1/incidents/%d/report?format=pdf" % iid
+    vendor = "/api/v1/reports/monthly?tenant=%d&format=pdf" % a["id"]
+    heads = []
+    for path, s in ((monthly, a["session"]), (incident, a["session"]), (monthly, b["session"]),
+                    (incident, b["session"]), (vendor, a["session"])):
+        h = c.request("HEAD", path, session=s)
+        if h.status == 400 and "pdf" in path and s is a["session"] and not heads:
+            skip("this mamori-center was built without pangocairo (no PDF reports)")
+        check(h.raw == b"", "HEAD %s has a body: %r" % (path, h))
+        heads.append((path, s, h))
+    check(fonts_open(c) == [], "a HEAD rendered a PDF (fonts open): %r" % fonts_open(c))
+    check(heads[0][2].status == 200 and heads[0][2].headers["content-type"] == "application/pdf",
+          "HEAD monthly pdf: %r %r" % (heads[0][2], heads[0][2].headers))
+    check(heads[1][2].status == 200 and heads[1][2].headers["content-type"] == "application/pdf",
+          "HEAD incident pdf: %r %r" % (heads[1][2], heads[1][2].headers))
+    check(all(h.status in (403, 404) for _, _, h in heads[2:]),
+          "HEAD of another tenant's or the vendor's report: %r" % [h for _, _, h in heads[2:]])
+    check("content-length" not in heads[0][2].headers,
+          "HEAD without rendering has no Content-Length: %r" % heads[0][2].headers)
+    # On the wire: no Content-Length, no chunked body, no byte after the
+    # headers; the server closes the keep-alive connection.
+    status, hdrs, rest = head_raw(c, monthly, a["session"].cookie)
+    check(status == 200 and rest == b"" and "content-length" not in hdrs and
+          "transfer-encoding" not in hdrs and hdrs.get("connection") == "close",
+          "HEAD on the wire: %d %r, body %r" % (status, hdrs, rest[:100]))
+    return heads
+
+
+def check_head_like_get(c, heads):
+    for path, s, h in heads:
+        g = c.request("GET", path, session=s)
+        check(h.status == g.status, "HEAD %s: %d, GET %d" % (path, h.status, g.status))
+        for k in set(g.headers) | set(h.headers):
+            if k in ("date", "content-length", "connection"):
+                continue
+            check(g.headers.get(k) == h.headers.get(k), "HEAD %s header %s: %r, GET %r" %
+                  (path, k, h.headers.get(k), g.headers.get(k)))
+
+
 def main():
     for tool in ("pdftoppm", "pdftotext", "pdffonts", "pdfinfo"):
         if not shutil.which(tool):
@@ -96,6 +170,7 @@ def main():
                      {"to": "recovery"}, {"to": "closed", "outcome": "復旧し、情報の流出はありませんでした。"}):
             r = c.request("POST", "/api/v1/incidents/%d/transition" % iid, step, session=analyst)
             check(r.status == 200, "transition %r: %r" % (step, r))
+        heads = test_head(c, w, iid)
         r = c.request("GET", "/api/v1/incidents/%d/report?format=pdf&lang=ja" % iid,
                       session=a["session"])
         if r.status == 400 and b"PDF" in r.raw:
@@ -117,6 +192,9 @@ def main():
         r = c.request("GET", "/api/v1/incidents/%d/report?format=pdf" % iid,
                       session=w.tenants["B"]["session"])
         check(r.status == 404, "foreign pdf: %r" % r)
+        # The observable of test_head: GET's rendering opened the fonts.
+        check(fonts_open(c) != [], "no font open after rendering PDFs")
+        check_head_like_get(c, heads)
         rc = c.stop()
         check(rc == 0, "server exit status %d:\n%s" % (rc, c.server_log()[-3000:]))
     finally:
