@@ -5,6 +5,7 @@ picks (--listen 127.0.0.1:0 --port-file), HTTP(S) requests with the Python
 standard library, sessions with cookie and CSRF token, and a small "world"
 of two SME tenants with users, sensors and alerts. Python stdlib only."""
 
+import atexit
 import gzip
 import http.client
 import json
@@ -22,9 +23,44 @@ BIN = os.path.join(BUILD, "src", "center", "mamori-center")
 PASSWORD = "correct-horse-battery"
 
 
+# Centres not closed yet, and whether the test failed (fail() or an uncaught
+# exception): at exit those a passing test left open are stopped and their
+# directories removed (a failing test keeps them for their server.log).
+_open = []
+_failed = False
+_excepthook = sys.excepthook
+
+
+def _note_exception(*args):
+    global _failed
+    _failed = True
+    _excepthook(*args)
+
+
+sys.excepthook = _note_exception
+
+
 def fail(msg):
+    global _failed
+    _failed = True
     print("FAIL: " + msg, file=sys.stderr)
     sys.exit(1)
+
+
+@atexit.register
+def _close_left_open():
+    for c in list(_open):
+        if c.proc and c.proc.poll() is None:
+            c.proc.kill()
+            c.proc.wait()
+        c.proc = None
+        if _failed:
+            print("centerlib: kept %s for its server.log" % c.tmp, file=sys.stderr)
+            continue
+        print("centerlib: a centre fixture was left open; removed %s" % c.tmp, file=sys.stderr)
+        c.log.close()
+        shutil.rmtree(c.tmp, ignore_errors=True)
+        _open.remove(c)
 
 
 def check(cond, msg):
@@ -60,6 +96,7 @@ class Center:
         self.log = open(os.path.join(self.tmp, "server.log"), "w+")
         with open(self.config, "w") as f:
             f.write("[auth]\npassword_cost = min\n" + config)
+        _open.append(self)
 
     # --- admin CLI ---
     def admin(self, *args, stdin=None, expect=0):
@@ -112,6 +149,8 @@ class Center:
                 fail("server exited with %d" % rc)
         self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if self in _open:
+            _open.remove(self)
 
     # --- HTTP ---
     def connection(self, timeout=60):
