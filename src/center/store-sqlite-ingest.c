@@ -844,8 +844,13 @@ static int check_owner(struct mm__sqlite_ingest *in)
  * folded is the top when it now ranks above the old top), and any commit
  * by another connection (a status change or close, an escalation, a
  * silent-sensor alert, the admin command, another process) changes the
- * ingest connection's PRAGMA data_version, upon which the memo is
- * forgotten (memo_check). A batch that fails forgets it too. */
+ * ingest connection's PRAGMA data_version; when it also changed the alert
+ * rows or alert_flush (their generation alert_gen.n, bumped by triggers in
+ * every writer's transaction, is not the one this connection noted at the
+ * end of its own last transaction), the memo is forgotten (memo_check). A
+ * commit that touched neither (a tenant added by the admin command, a
+ * login, the mail scan) leaves it, and its rows waiting. A batch that fails
+ * forgets it too. */
 
 static struct mm_alert_memo_key memo_key(const struct mm_sensor *sensor,
                                          const struct mm_ingest_alert *a)
@@ -1209,11 +1214,33 @@ static int find_new_alerts(struct mm_store *st, sqlite3 *db, struct ingest_stmts
     return r;
 }
 
+/* The alert rows' generation (alert_gen.n, migration 012) as this
+ * transaction sees it. */
+static int read_alert_gen(struct mm_store *st, struct mm__sqlite_ingest *in, int64_t *out)
+{
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_cached(st, in->db, MM_SQL_ALERT_GEN, "SELECT n FROM alert_gen WHERE id = 1",
+                              &stmt);
+    if (r == 0)
+        r = mm__sqlite_step_row(stmt);
+    *out = r == 0 ? sqlite3_column_int64(stmt, 0) : -1;
+    mm__sqlite_cached_done(stmt);
+    return r;
+}
+
+/* Notes the generation this transaction leaves, its own writes included,
+ * just before its COMMIT (a failed commit forgets it: ingest_failed). */
+static int note_alert_gen(struct mm_store *st, struct mm__sqlite_ingest *in)
+{
+    return read_alert_gen(st, in, &in->alert_gen);
+}
+
 /* Forgets the memo when another connection has committed since it was
- * last known true (see "open-alert memo"), after writing the rows it holds
- * pending; another process that may hold rows unwritten, or rows lost
- * (recover), has the chain counted. Called inside the write transaction,
- * whose snapshot the version describes. */
+ * last known true and changed the alert rows or alert_flush (see
+ * "open-alert memo"), after writing the rows it holds pending; another
+ * process that may hold rows unwritten, or rows lost (recover), has the
+ * chain counted. Called inside the write transaction, whose snapshot the
+ * version and the generation describe. */
 static int memo_check(struct mm_store *st, struct mm__sqlite_ingest *in, int64_t now)
 {
     sqlite3_stmt *stmt;
@@ -1223,6 +1250,12 @@ static int memo_check(struct mm_store *st, struct mm__sqlite_ingest *in, int64_t
     r = mm__sqlite_step_row(stmt);
     int64_t v = r == 0 ? sqlite3_column_int64(stmt, 0) : 0;
     mm__sqlite_cached_done(stmt);
+    if (r == 0 && v != in->data_version && in->data_version >= 0 && in->alert_gen >= 0) {
+        int64_t gen;
+        r = read_alert_gen(st, in, &gen);
+        if (r == 0 && gen == in->alert_gen)
+            in->data_version = v; /* nothing the memo holds changed */
+    }
     if (r == 0 && v != in->data_version) {
         r = flush_dirty(st, in);
         if (in->memo)
@@ -1274,6 +1307,7 @@ static void ingest_failed(struct mm__sqlite_ingest *in, bool had_recover)
     in->dirty = 0;
     in->owning = false;
     in->data_version = -1;
+    in->alert_gen = -1;
 }
 
 /* After a commit that left no row waiting: every reader that asked up to
@@ -1334,6 +1368,8 @@ static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in,
             r = memo_check(st, in, now);
             if (r == 0)
                 r = flush_all(st, in, now);
+            if (r == 0)
+                r = note_alert_gen(st, in);
             r = mm__sqlite_end(in->db, r);
         }
         if (r != 0) {
@@ -1479,6 +1515,8 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
         r = flush_all(st, in, o->now);
     if (r == 0 && in->dirty > 0 && !in->owning)
         r = claim_owner(st, in);
+    if (r == 0)
+        r = note_alert_gen(st, in);
     ingest_stmts_done(&s);
     r = mm__sqlite_end(db, r);
 out:

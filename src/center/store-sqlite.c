@@ -901,6 +901,7 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
     s->sync_full = cfg->sync_full;
     s->spare_max = cfg->spares > 0 ? cfg->spares : n;
     s->ingest.data_version = -1;
+    s->ingest.alert_gen = -1;
     s->ingest.pending = &s->alerts_pending;
     s->ingest.flush_usec = cfg->alert_flush_usec > 0 ? cfg->alert_flush_usec : 0;
     s->ingest.flushed_at = mm_time_now_usec(); /* the first interval starts at open */

@@ -56,6 +56,7 @@ enum mm_sqlite_slot {
     MM_SQL_ALERT_FLUSH,
     MM_SQL_FLUSH_MARK,
     MM_SQL_FLUSH_STATE,
+    MM_SQL_ALERT_GEN,
     MM_SQL_SLOTS
 };
 /* The connection db's statement for slot (prepared from sql on first use),
@@ -68,12 +69,15 @@ int mm__sqlite_cached(struct mm_store *st, sqlite3 *db, enum mm_sqlite_slot slot
 void mm__sqlite_cached_done(sqlite3_stmt *stmt);
 /* The ingest connection and its open-alert memo (alert-memo.h; NULL when
  * switched off). data_version is the connection's "PRAGMA data_version"
- * when the memo was last known true, -1 for never. */
+ * when the memo was last known true, -1 for never; alert_gen the alert rows'
+ * generation (alert_gen.n, migration 012) at the end of this connection's
+ * last transaction, -1 for unknown. */
 struct mm_alert_memo;
 struct mm__sqlite_ingest {
     sqlite3 *db;
     struct mm_alert_memo *memo;
     int64_t data_version;
+    int64_t alert_gen;
     /* Alert rows written per interval (store-sqlite-ingest.c): 0 writes
      * them at every batch. */
     int64_t flush_usec;

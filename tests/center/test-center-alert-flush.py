@@ -20,6 +20,10 @@
 - a read while another sensor's large batch works (not waiting for a lock)
   waits for it past the bound and counts what was acknowledged before;
 - the admin command while rows wait counts nothing again and writes no row;
+- a write by another process that touches no alert (the admin command adding
+  a tenant and a user) leaves the rows waiting and the memo kept through the
+  next batch; one that changes an alert row (sqlite3 on the file) has the
+  next batch write them first (migration 012, alert_gen);
 - kill -9 of a centre whose rows wait, restarted with flush_ms = 0: the first
   read, before any batch, counts them from the chain; a clean restart finds
   nothing to count."""
@@ -398,6 +402,47 @@ def test_admin_leaves_rows():
     c.close()
 
 
+def test_foreign_writes():
+    """Other processes' commits while rows wait: only those that change the
+    alert rows (or alert_flush) have the centre write its waiting rows and
+    forget its open-alert memo before its next batch. Before migration 012
+    any commit did (an admin "tenant add" made the next batch write every
+    waiting row and ask the database for every key again)."""
+    c, key, token = start("flush_ms = 60000\n")
+    r = c.ingest(key, [alert_event(1, sid=8000, ts=ts(0))])
+    check(r.status == 200, "first batch: %r" % r)
+    c.request("GET", "/api/v1/alerts", token=token)  # the row written
+    for i in range(3):  # their rows wait
+        r = c.ingest(key, [alert_event(2 + i, sid=8000, ts=ts(1 + i))])
+        check(r.status == 200, "batch %d: %r" % (i, r))
+    before = flush_state(c)
+    check(before[0][0] != 0 and before[1][0][1] == 1, "rows wait: %r" % (before,))
+    tid = int(c.admin("tenant", "add", "--name", "Other KK", "--lang", "en"))
+    c.admin("user", "add", "--tenant", str(tid), "--role", "owner", "--email",
+            "owner@other.example", "--password-stdin", stdin=PASSWORD + "\n")
+    r = c.ingest(key, [alert_event(5, sid=8000, ts=ts(4)), dns_event(6, ts=ts(4))])
+    check(r.status == 200, "batch after admin: %r" % r)
+    after = flush_state(c)
+    check(after[0][0] == before[0][0] and after[1] == before[1],
+          "the admin's writes touched no alert, the rows still wait: %r, before %r" %
+          (after, before))
+    # Another process changes an alert row: the next batch writes the rows
+    # that wait first (1 + 4 events) and folds its own event after them.
+    db = sqlite3.connect(os.path.join(c.data, "center.db"), timeout=30)
+    with db:
+        db.execute("UPDATE alerts SET updated_at = updated_at WHERE id = ?", (before[1][0][0],))
+    db.close()
+    r = c.ingest(key, [alert_event(7, sid=8000, ts=ts(5))])
+    check(r.status == 200, "batch after the alert write: %r" % r)
+    check(flush_state(c)[1][0][1] == 5, "rows written after another process's alert write: %r"
+          % (flush_state(c),))
+    r = c.request("GET", "/api/v1/alerts?tenant=%d" % 1, token=token)
+    check(r.status == 200 and r.json["items"][0]["count"] == 6, "counts: %r" % r)
+    bad, _ = chain_consistent(c)
+    check(bad == [], "rows: %r" % bad[:5])
+    c.close()
+
+
 def test_read_recovers_at_flush_0():
     c, key, token = start("flush_ms = 60000\n")
     for i in range(4):  # the first fold is written at once, the later ones wait
@@ -436,6 +481,7 @@ def main():
     test_readers_while_locked()
     test_read_during_big_batch()
     test_admin_leaves_rows()
+    test_foreign_writes()
     test_read_recovers_at_flush_0()
     print("ok")
 
