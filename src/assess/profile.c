@@ -114,15 +114,24 @@ static int set_text(char *dst, const struct field *f, const char *value, struct 
     return 0;
 }
 
+/* value with full-width letters, digits and spaces folded to ASCII (a
+ * Japanese input method left on types "１２" or "ｙｅｓ") and trimmed. */
+static const char *plain_value(const char *value, char *buf, size_t len)
+{
+    mm_strlcpy(buf, value, len);
+    return mm_str_trim(mm_str_fold_fullwidth(buf));
+}
+
 static int set_count(long *dst, const struct field *f, const char *value,
                      struct mm_profile_error *e)
 {
-    char *end;
+    char *end, buf[64];
+    const char *digits = plain_value(value, buf, sizeof buf);
     errno = 0;
-    long n = strtol(value, &end, 10);
+    long n = strtol(digits, &end, 10);
     while (*end == ' ' || *end == '\t')
         end++;
-    if (end == value || *end != '\0' || errno != 0 || n < 0 || n > MM_PROFILE_EMPLOYEES_MAX)
+    if (end == digits || *end != '\0' || errno != 0 || n < 0 || n > MM_PROFILE_EMPLOYEES_MAX)
         return set_error(e, MM_PROFILE_BAD_NUMBER, f->name, value);
     *dst = n;
     return 0;
@@ -140,10 +149,18 @@ int mm_profile_set(struct mm_profile *p, const char *field, const char *value,
         return set_text(at, f, value, e);
     case FIELD_COUNT:
         return set_count((long *)(void *)at, f, value, e);
-    case FIELD_BOOL:
-        if (mm_parse_bool(value, (bool *)(void *)at) != 0)
+    case FIELD_BOOL: {
+        char buf[64];
+        const char *v = plain_value(value, buf, sizeof buf);
+        bool *flag = (bool *)(void *)at;
+        if (strcmp(v, "はい") == 0)
+            *flag = true;
+        else if (strcmp(v, "いいえ") == 0)
+            *flag = false;
+        else if (mm_parse_bool(v, flag) != 0)
             return set_error(e, MM_PROFILE_BAD_BOOL, f->name, value);
         return 0;
+    }
     }
     return MM_EINVAL;
 }

@@ -109,32 +109,6 @@ static int print_json(const struct mm_cli *cli, const json_t *rules,
     return 0;
 }
 
-/* The typed reply as plain ASCII where it can be: full-width letters and
- * digits (U+FF01..U+FF5E, what a Japanese input method types while it is
- * on) become their ASCII forms, the ideographic space a space; then spaces
- * around it are trimmed. In place; returns line. */
-static char *plain_reply(char *line)
-{
-    unsigned char *in = (unsigned char *)line;
-    char *out = line;
-    while (*in) {
-        unsigned cp = 0;
-        if (in[0] == 0xEF && (in[1] == 0xBC || in[1] == 0xBD) && in[2] >= 0x80 && in[2] <= 0xBF)
-            cp = 0xFF00u + ((in[1] == 0xBD) ? 0x40u : 0u) + (in[2] - 0x80u);
-        if (cp >= 0xFF01 && cp <= 0xFF5E) {
-            *out++ = (char)(cp - 0xFF01 + 0x21);
-            in += 3;
-        } else if (in[0] == 0xE3 && in[1] == 0x80 && in[2] == 0x80) {
-            *out++ = ' ';
-            in += 3;
-        } else {
-            *out++ = (char)*in++;
-        }
-    }
-    *out = '\0';
-    return mm_str_trim(line);
-}
-
 /* Asks on standard error (standard output carries only the result, so
  * --format json stays parseable). Reads one yes/no answer; returns 1 yes, 0 no, -1 quit or end of
  * input. */
@@ -152,7 +126,8 @@ static int ask(const struct mm_cli *cli)
                 line[0] = '\0';
         }
         line[strcspn(line, "\r\n")] = '\0';
-        const char *reply = plain_reply(line);
+        /* full-width ｙ (input method on) and spaces around it are fine */
+        const char *reply = mm_str_trim(mm_str_fold_fullwidth(line));
         if (strcasecmp(reply, "y") == 0 || strcasecmp(reply, "yes") == 0 ||
             strcmp(reply, "はい") == 0)
             return 1;

@@ -62,6 +62,29 @@ size_t mm_utf8_len(const char *s)
     return n;
 }
 
+char *mm_str_fold_fullwidth(char *s)
+{
+    const unsigned char *in = (const unsigned char *)s;
+    char *out = s;
+    while (*in) {
+        if (in[0] == 0xEF && (in[1] == 0xBC || in[1] == 0xBD) && in[2] >= 0x80 && in[2] <= 0xBF) {
+            unsigned cp = 0xFF00u + (in[1] == 0xBD ? 0x40u : 0u) + (in[2] - 0x80u);
+            if (cp >= 0xFF01 && cp <= 0xFF5E) {
+                *out++ = (char)(cp - 0xFF01 + 0x21);
+                in += 3;
+                continue;
+            }
+        } else if (in[0] == 0xE3 && in[1] == 0x80 && in[2] == 0x80) {
+            *out++ = ' ';
+            in += 3;
+            continue;
+        }
+        *out++ = (char)*in++;
+    }
+    *out = '\0';
+    return s;
+}
+
 char *mm_str_trim(char *s)
 {
     size_t n = strlen(s);

@@ -33,6 +33,12 @@ static inline const char *mm_utf8_skip_bom(const char *p, size_t *len)
     return p;
 }
 
+/* Folds full-width ASCII (U+FF01..U+FF5E, what a Japanese input method
+ * types while it is on: "１２", "Ｙｅｓ") to the ASCII characters and the
+ * ideographic space U+3000 to a space, in place (the text only shrinks);
+ * returns s. Other text is left as it is. */
+char *mm_str_fold_fullwidth(char *s);
+
 /* Trims ASCII white space at both ends, in place; returns s. */
 char *mm_str_trim(char *s);
 

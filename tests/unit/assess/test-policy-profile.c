@@ -84,6 +84,19 @@ static void test_flags_override(void **state)
     assert_false(p.website);
     assert_true(p.my_number);
     assert_string_equal(p.name, "B社");
+    /* As typed with a Japanese input method on: full-width, はい/いいえ. */
+    assert_int_equal(mm_profile_set(&p, "employees", "\xe3\x80\x80１２", &e), 0);
+    assert_int_equal(p.employees, 12);
+    assert_int_equal(mm_profile_set(&p, "website", "はい", &e), 0);
+    assert_true(p.website);
+    assert_int_equal(mm_profile_set(&p, "my_number", "ｎｏ", &e), 0);
+    assert_false(p.my_number);
+    assert_int_equal(mm_profile_set(&p, "wifi", "いいえ", &e), 0);
+    assert_false(p.wifi);
+    assert_int_equal(mm_profile_set(&p, "wifi", "あり", &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_BAD_BOOL);
+    assert_int_equal(mm_profile_set(&p, "employees", "12名", &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_BAD_NUMBER);
 }
 
 static void expect_problem(const char *text, int code, enum mm_profile_problem problem,

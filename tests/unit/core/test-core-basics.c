@@ -127,6 +127,11 @@ static void test_utf8(void **state)
     assert_int_equal(mm_utf8_len("守りx"), 3);
     char t[] = "  hi \r\n";
     assert_string_equal(mm_str_trim(t), "hi");
+    /* Full-width ASCII and the ideographic space fold; other text stays. */
+    char w[] = "\xe3\x80\x80１２ Ｙｅｓ！～ｚ守り\xef\xbd\xa1";
+    assert_string_equal(mm_str_fold_fullwidth(w), " 12 Yes!~z守り\xef\xbd\xa1");
+    char cut[] = "\xef\xbc";
+    assert_string_equal(mm_str_fold_fullwidth(cut), "\xef\xbc");
 }
 
 static void test_lang(void **state)
