@@ -29,6 +29,11 @@ int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *wh
     return MM_EXIT_USAGE;
 }
 
+const char *mm_cmd_refused_arg(int argc, char **argv)
+{
+    return optind >= 2 && optind - 1 < argc ? argv[optind - 1] : NULL;
+}
+
 void mm_cmd_getopt_begin(void)
 {
     optind = 1;

@@ -27,6 +27,10 @@ const char *mm_cmd_strerror(const struct mm_cli *cli, int code);
 int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *what,
                        const char *message);
 
+/* The argument getopt_long has just refused (an unknown option, or one
+ * missing its value): argv[optind - 1], or NULL. For the error message. */
+const char *mm_cmd_refused_arg(int argc, char **argv);
+
 /* Makes getopt_long start at argv[1] again and leave the error messages to
  * the subcommand (each reports unknown options in its own words). */
 void mm_cmd_getopt_begin(void);

@@ -186,13 +186,13 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
             mm_cli_error(cli, "declare", "%s", TR("error.format"));
             return MM_EXIT_USAGE;
         }
-        mm_cli_error(cli, "declare", "%s", TR(c == 'l' ? "declare.error.level" : "error.usage"));
-        return MM_EXIT_USAGE;
+        if (c == 'l')
+            return mm_cmd_usage_error(cli, "declare", NULL, TR("declare.error.level"));
+        return mm_cmd_usage_error(cli, "declare", mm_cmd_refused_arg(argc, argv),
+                                  TR("error.usage"));
     }
-    if (optind != argc) {
-        mm_cli_error(cli, "declare", "%s", TR("error.usage"));
-        return MM_EXIT_USAGE;
-    }
+    if (optind != argc)
+        return mm_cmd_usage_error(cli, "declare", argv[optind], TR("error.usage"));
     return 0;
 }
 

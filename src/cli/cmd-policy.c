@@ -76,14 +76,14 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
                    o->nflags < sizeof o->flags / sizeof o->flags[0]) {
             o->flags[o->nflags++] = (struct flag_value){profile_flags[c - 1000], optarg};
         } else {
-            mm_cli_error(cli, "policy", "%s", TR("error.usage"));
-            return MM_EXIT_USAGE;
+            return mm_cmd_usage_error(cli, "policy", mm_cmd_refused_arg(argc, argv),
+                                      TR("error.usage"));
         }
     }
-    if (optind != argc || !o->out) {
-        mm_cli_error(cli, "policy", "%s", TR(o->out ? "error.usage" : "policy.error.no_out"));
-        return MM_EXIT_USAGE;
-    }
+    if (optind != argc)
+        return mm_cmd_usage_error(cli, "policy", argv[optind], TR("error.usage"));
+    if (!o->out)
+        return mm_cmd_usage_error(cli, "policy", NULL, TR("policy.error.no_out"));
     return 0;
 }
 

@@ -202,15 +202,15 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
             o->output = optarg;
         } else if (c == 'f' && (fmt = mm_cmd_text_or_json(optarg)) >= 0) {
             o->json = fmt == 1;
+        } else if (c == 'f') {
+            return mm_cmd_usage_error(cli, "rules", NULL, TR("error.format"));
         } else {
-            mm_cli_error(cli, "rules", "%s", TR(c == 'f' ? "error.format" : "error.usage"));
-            return MM_EXIT_USAGE;
+            return mm_cmd_usage_error(cli, "rules", mm_cmd_refused_arg(argc, argv),
+                                      TR("error.usage"));
         }
     }
-    if (optind != argc) {
-        mm_cli_error(cli, "rules", "%s", TR("error.usage"));
-        return MM_EXIT_USAGE;
-    }
+    if (optind != argc)
+        return mm_cmd_usage_error(cli, "rules", argv[optind], TR("error.usage"));
     return 0;
 }
 

@@ -40,13 +40,13 @@ int cmd_threats(const struct mm_cli *cli, int argc, char **argv)
         }
         if (c == 'f' && parse_format(optarg, &format) == 0)
             continue;
-        mm_cli_error(cli, "threats", "%s", TR(c == 'f' ? "error.format" : "error.usage"));
-        return MM_EXIT_USAGE;
+        if (c == 'f')
+            return mm_cmd_usage_error(cli, "threats", NULL, TR("error.format"));
+        return mm_cmd_usage_error(cli, "threats", mm_cmd_refused_arg(argc, argv),
+                                  TR("error.usage"));
     }
-    if (argc - optind > 1) {
-        mm_cli_error(cli, "threats", "%s", TR("error.usage"));
-        return MM_EXIT_USAGE;
-    }
+    if (argc - optind > 1)
+        return mm_cmd_usage_error(cli, "threats", argv[optind + 1], TR("error.usage"));
     const char *id = optind < argc ? argv[optind] : NULL;
     int r = mm_threats_load(&threats);
     if (r != 0) {
