@@ -27,7 +27,9 @@ struct key {
     struct mm_addr src, dst;
     uint32_t id;
     uint16_t vlan[2];
+    uint16_t pppoe_session; /* with pppoe: the link layer as in the flow key (flow.c) */
     uint8_t version, proto, vlan_count;
+    bool pppoe;
 };
 
 struct frag {
@@ -241,6 +243,8 @@ static void key_of(const struct mm_packet *p, struct key *k)
     k->vlan_count = p->vlan_count > 2 ? 2 : p->vlan_count;
     for (unsigned i = 0; i < k->vlan_count; i++)
         k->vlan[i] = p->vlan[i];
+    k->pppoe = p->pppoe;
+    k->pppoe_session = p->pppoe ? p->pppoe_session : 0;
 }
 
 static struct dgram *dgram_find(struct mm_defrag *d, const struct key *k, uint32_t bucket)

@@ -141,30 +141,46 @@ static uint64_t endpoint_hash(uint64_t key, const struct mm_addr *a, uint16_t po
 /* Symmetric: both directions of a flow give the same value. Keyed with a
  * random per-table value so bucket chains cannot be aimed at. */
 static uint32_t tuple_hash(uint64_t key, const struct mm_addr *s, uint16_t sp,
-                           const struct mm_addr *d, uint16_t dp, uint8_t proto, uint64_t vlans)
+                           const struct mm_addr *d, uint16_t dp, uint8_t proto, uint64_t link)
 {
     return (uint32_t)mix64(endpoint_hash(key, s, sp) + endpoint_hash(key, d, dp) + proto + key +
-                           vlans * 0xc2b2ae3d27d4eb4fULL);
+                           link * 0xc2b2ae3d27d4eb4fULL);
 }
 
-/* The packet's VLAN ids as one number (0 without tags): part of the flow key,
- * so the same addresses on two VLANs are two flows, as in Suricata. */
-static uint64_t vlan_key(const uint16_t vlan[2], uint8_t count)
+/* The packet's link-layer key as one number (0 without VLAN tags or
+ * PPPoE): its VLAN ids, so the same addresses on two VLANs are two flows,
+ * as in Suricata, and, for a packet inside a PPPoE session, that session's
+ * id (plus one, so session 0 differs from no PPPoE): two sessions are two
+ * point-to-point links and may carry the same addresses (two access lines
+ * or providers handing out the same private or shared range), so they are
+ * kept apart the same way. Both directions of a session carry its id. */
+static uint64_t link_key(const struct mm_packet *p)
 {
-    uint64_t k = count;
-    for (unsigned i = 0; i < count && i < 2; i++)
-        k = k << 16 | vlan[i];
+    uint64_t k = p->vlan_count;
+    for (unsigned i = 0; i < p->vlan_count && i < 2; i++)
+        k = k << 16 | p->vlan[i];
+    if (p->pppoe)
+        k |= ((uint64_t)p->pppoe_session + 1) << 40;
     return k;
 }
 
-/* Whether f's VLAN ids are p's, as vlan_key would tell (the same count,
+/* Whether f's VLAN ids are p's, as link_key would tell (the same count,
  * the same ids up to it; a flow keeps at most two and a packet has at
- * most two, decode-vlan.c), without forming both keys per candidate. */
+ * most two, decode-vlan.c), without forming both keys per candidate; the
+ * PPPoE flag is compared here too (the session id, in a later line of the
+ * flow, only once the rest of the key matched: same_session). */
 static bool same_vlans(const struct mm_flow *f, const struct mm_packet *p)
 {
     uint8_t n = p->vlan_count;
-    return f->vlan_count == n && (n < 1 || f->vlan[0] == p->vlan[0]) &&
+    return f->vlan_count == n && f->pppoe == p->pppoe && (n < 1 || f->vlan[0] == p->vlan[0]) &&
            (n < 2 || f->vlan[1] == p->vlan[1]);
+}
+
+/* The rest of link_key for a candidate same_vlans accepted: a PPPoE flow's
+ * session id. */
+static bool same_session(const struct mm_flow *f, const struct mm_packet *p)
+{
+    return !f->pppoe || f->pppoe_session == p->pppoe_session;
 }
 
 static bool addr_eq(const struct mm_addr *a, const struct mm_addr *b)
@@ -610,6 +626,10 @@ static struct mm_flow *flow_create(struct mm_flow_table *t, const struct mm_pack
     f->proto = p->ip_proto;
     f->vlan_count = p->vlan_count < 2 ? p->vlan_count : 2;
     memcpy(f->vlan, p->vlan, sizeof f->vlan);
+    if (p->pppoe) {
+        f->pppoe = true;
+        f->pppoe_session = p->pppoe_session;
+    }
     f->id = flow_id_of(t->id_base + ++t->seq);
     f->start = f->last = p->ts;
     f->clock_start = f->clock_last = t->clock;
@@ -698,8 +718,7 @@ static uint32_t packet_hash(const struct mm_flow_table *t, const struct mm_packe
 {
     uint16_t sp, dp;
     key_ports(p, &sp, &dp);
-    return tuple_hash(t->hash_key, &p->src, sp, &p->dst, dp, p->ip_proto,
-                      vlan_key(p->vlan, p->vlan_count));
+    return tuple_hash(t->hash_key, &p->src, sp, &p->dst, dp, p->ip_proto, link_key(p));
 }
 
 void mm_flow_prefetch(const struct mm_flow_table *t, struct mm_packet *p)
@@ -727,12 +746,12 @@ struct mm_flow *mm_flow_packet(struct mm_flow_table *t, struct mm_packet *p)
         if (f->hash != h || f->proto != p->ip_proto || !same_vlans(f, p))
             continue;
         if (f->sport == sp && f->dport == dp && addr_eq(&f->src, &p->src) &&
-            addr_eq(&f->dst, &p->dst)) {
+            addr_eq(&f->dst, &p->dst) && same_session(f, p)) {
             dir = 0;
             break;
         }
         if (f->sport == dp && f->dport == sp && addr_eq(&f->src, &p->dst) &&
-            addr_eq(&f->dst, &p->src)) {
+            addr_eq(&f->dst, &p->src) && same_session(f, p)) {
             dir = 1;
             break;
         }

@@ -47,7 +47,8 @@ struct mm_flow {
     uint16_t sport, dport;
     struct mm_addr src, dst; /* initiator and responder */
     uint8_t proto;           /* IPPROTO_* */
-    uint8_t vlan_count;      /* 0-2 */
+    uint8_t vlan_count : 2;  /* 0-2 */
+    uint8_t pppoe : 1;       /* inside a PPPoE session: pppoe_session is part of the key */
     uint16_t vlan[2];        /* VLAN ids of the first packet (part of the flow key) */
     /* bytes 64-127: touched by every packet (flow.c, pipeline.c) */
     int64_t clock_start, clock_last; /* flow clock (usec) at creation / last packet */
@@ -73,6 +74,8 @@ struct mm_flow {
     uint8_t cid_type, cid_code; /* and an ICMP flow's first type and code */
     /* from byte 320 */
     void *app_state;
+    uint16_t pppoe_session; /* the PPPoE session id when pppoe (part of the key; read only
+                               for PPPoE flows whose hash and 5-tuple matched) */
 };
 
 const char *mm_flow_proto_name(uint8_t proto); /* "TCP", "UDP", "ICMP", "IPv6-ICMP", ... */

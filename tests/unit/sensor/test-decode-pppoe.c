@@ -4,7 +4,9 @@
  * compressed PPP protocol field), link control (LCP) and discovery frames
  * skipped without an anomaly, the anomalies (version/type, code, length
  * beyond the capture, zero length, broken discovery tags), snapped captures,
- * and truncation of every test frame at every byte offset. */
+ * truncation of every test frame at every byte offset, and the session id
+ * in the flow key (two sessions carrying the same addresses and ports are
+ * two flows, with the same Community ID). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,8 @@
 #include "pktbuild.h"
 #include "pktdecode.h"
 #include "sensor/decode/decode.h"
+#include "sensor/flow.h"
+#include "sensor/flowtable.h"
 
 #define DLT_EN10MB 1
 #define SESSION_ID 0x1a2b
@@ -337,6 +341,86 @@ static void test_truncation_at_every_offset(void **state)
     truncate_everywhere(&k);
 }
 
+/* Ethernet + PPPoE session + PPP IPv4 + UDP 40000 -> 53 (or the reply),
+ * in the given session. */
+static void build_session_udp(struct pkt *k, uint16_t session, bool reply)
+{
+    memset(k, 0, sizeof(*k));
+    pk_eth(k, reply ? PK_MAC_B : PK_MAC_A, reply ? PK_MAC_A : PK_MAC_B, 0x8864);
+    size_t pppoe = pppoe_hdr(k, 0, session);
+    pk_u16(k, 0x0021);
+    size_t ip = pk_ipv4(k, reply ? IP_B : IP_A, reply ? IP_A : IP_B, 17, 0);
+    pk_udp(k, reply ? 53 : 40000, reply ? 40000 : 53, "hello", 5);
+    pk_ipv4_done(k, ip);
+    pppoe_done(k, pppoe);
+}
+
+/* The same, not in PPPoE. */
+static void build_plain_udp(struct pkt *k)
+{
+    memset(k, 0, sizeof(*k));
+    pk_eth(k, PK_MAC_A, PK_MAC_B, 0x0800);
+    size_t ip = pk_ipv4(k, IP_A, IP_B, 17, 0);
+    pk_udp(k, 40000, 53, "hello", 5);
+    pk_ipv4_done(k, ip);
+}
+
+static struct mm_flow *flow_of(struct mm_flow_table *t, const struct pkt *k, int *dir)
+{
+    struct mm_packet p;
+    assert_int_equal(decode_all(&p, k), 0);
+    p.ts.tv_sec = 1700000000;
+    mm_flow_clock_update(t, &p.ts);
+    struct mm_flow *f = mm_flow_packet(t, &p);
+    assert_non_null(f);
+    *dir = p.dir;
+    return f;
+}
+
+/* Two PPPoE sessions are two links, as two VLANs are: the same inner
+ * 5-tuple in each is two flows (a reply in a session joins its own), and
+ * the same 5-tuple outside PPPoE a third. Session 0 is a session too. The
+ * Community ID stays the standard one over the 5-tuple alone. */
+static void test_session_in_flow_key(void **state)
+{
+    (void)state;
+    struct mm_flow_config c;
+    mm_flow_config_defaults(&c);
+    struct mm_flow_table *t;
+    assert_int_equal(mm_flow_table_new(&c, NULL, NULL, &t), 0);
+    struct pkt k;
+    int dir;
+    build_session_udp(&k, 0x0101, false);
+    struct mm_flow *a = flow_of(t, &k, &dir);
+    assert_int_equal(dir, 0);
+    build_session_udp(&k, 0x0202, false);
+    struct mm_flow *b = flow_of(t, &k, &dir);
+    assert_ptr_not_equal(a, b);
+    build_session_udp(&k, 0x0202, true);
+    assert_ptr_equal(flow_of(t, &k, &dir), b);
+    assert_int_equal(dir, 1);
+    build_session_udp(&k, 0x0101, true);
+    assert_ptr_equal(flow_of(t, &k, &dir), a);
+    assert_int_equal(dir, 1);
+    build_plain_udp(&k);
+    struct mm_flow *plain = flow_of(t, &k, &dir);
+    assert_ptr_not_equal(plain, a);
+    assert_ptr_not_equal(plain, b);
+    build_session_udp(&k, 0, false);
+    struct mm_flow *zero = flow_of(t, &k, &dir);
+    assert_ptr_not_equal(zero, plain);
+    assert_ptr_not_equal(zero, a);
+    assert_int_equal(mm_flow_count(t), 4);
+    assert_int_equal(a->dir[0].pkts, 1);
+    assert_int_equal(a->dir[1].pkts, 1);
+    assert_int_equal(b->dir[0].pkts, 1);
+    assert_int_equal(b->dir[1].pkts, 1);
+    assert_string_equal(mm_flow_community_id(a), mm_flow_community_id(plain));
+    assert_string_equal(mm_flow_community_id(b), mm_flow_community_id(plain));
+    assert_string_equal(mm_flow_community_id(zero), mm_flow_community_id(plain));
+    mm_flow_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_length_beyond_capture),
         cmocka_unit_test(test_zero_length),
         cmocka_unit_test(test_truncation_at_every_offset),
+        cmocka_unit_test(test_session_in_flow_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -407,6 +407,45 @@ static void test_vlan_in_key(void **state)
     mm_defrag_free(f.d);
 }
 
+/* Ethernet + PPPoE session (PPP protocol 0x0021) + IPv4 fragment. */
+static void frag4_pppoe(struct pkt *k, uint16_t session, uint32_t off, bool more,
+                        const uint8_t *data, size_t n)
+{
+    struct pkt ip;
+    frag4(&ip, 11, off, more, data, n);
+    memset(k, 0, sizeof(*k));
+    pk_eth(k, PK_MAC_A, PK_MAC_B, 0x8864);
+    pk_u8(k, 0x11);
+    pk_u8(k, 0);
+    pk_u16(k, session);
+    pk_u16(k, (uint16_t)(ip.len + 2));
+    pk_u16(k, 0x0021);
+    pk_put(k, ip.b, ip.len);
+}
+
+/* The PPPoE session is part of the key, as in the flow key: the same
+ * addresses and id in two sessions are two datagrams. */
+static void test_pppoe_session_in_key(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_start(&f, 0, 0);
+    frag4_pppoe(&f.k, 0x0101, 0, true, f.dg, 16);
+    assert_int_equal(fx_feed_link(&f, LINK_ETH, 0), 0);
+    frag4_pppoe(&f.k, 0x0202, 16, false, f.dg + 16, 24); /* other session */
+    assert_int_equal(fx_feed_link(&f, LINK_ETH, 0), 0);
+    assert_int_equal(mm_defrag_pending(f.d), 2);
+    frag4(&f.k, 11, 16, false, f.dg + 16, 24); /* the same, not in PPPoE */
+    assert_int_equal(fx_feed(&f, 0), 0);
+    assert_int_equal(mm_defrag_pending(f.d), 3);
+    frag4_pppoe(&f.k, 0x0101, 16, false, f.dg + 16, 24);
+    assert_int_equal(fx_feed_link(&f, LINK_ETH, 0), 1);
+    check_whole_v4(&f.out, f.dg);
+    assert_true(f.out.pppoe);
+    assert_int_equal(f.out.pppoe_session, 0x0101);
+    mm_defrag_free(f.d);
+}
+
 static void test_ipv6_fragment_header(void **state)
 {
     (void)state;
@@ -880,6 +919,7 @@ int main(void)
         cmocka_unit_test(test_memcap_evicts_oldest),
         cmocka_unit_test(test_max_datagrams),
         cmocka_unit_test(test_vlan_in_key),
+        cmocka_unit_test(test_pppoe_session_in_key),
         cmocka_unit_test(test_ipv6_fragment_header),
         cmocka_unit_test(test_snapped_fragment_not_held),
         cmocka_unit_test(test_ipv6_atomic_fragment),

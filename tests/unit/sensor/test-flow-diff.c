@@ -4,7 +4,7 @@
  * recently active" as the smallest touch number, expiry and eviction by
  * scanning. Random packet sequences (few addresses and ports, so both
  * directions and reuse happen; TCP with SYN, SYN-ACK, FIN and RST; UDP,
- * ICMP, GRE; VLAN tags; time that jumps forwards and backwards) are fed to
+ * ICMP, GRE; VLAN tags; PPPoE sessions; time that jumps forwards and backwards) are fed to
  * both; after every packet the flow found, its direction, its counters and
  * the flows ended so far (order, reason, flow id) must agree. One run keeps
  * max_flows small (eviction on almost every new flow), one holds thousands
@@ -29,8 +29,9 @@
 
 struct ref_flow {
     struct mm_addr src, dst;
-    uint16_t sport, dport, vlan[2];
+    uint16_t sport, dport, vlan[2], pppoe_session;
     uint8_t proto, vlan_count, tcp_state, cls;
+    bool pppoe;
     uint8_t flags[2];
     uint64_t id, pkts[2], bytes[2], touch;
     int64_t clock_start, clock_last;
@@ -135,13 +136,21 @@ static bool same_vlans(const struct ref_flow *f, const struct mm_packet *p)
     return f->vlan_count == n && memcmp(f->vlan, p->vlan, n * sizeof(uint16_t)) == 0;
 }
 
+/* PPPoE: the session is part of the key, as the VLAN ids are (session 0
+ * is a session, not the absence of PPPoE). */
+static bool same_link(const struct ref_flow *f, const struct mm_packet *p)
+{
+    return same_vlans(f, p) && f->pppoe == p->pppoe &&
+           (!p->pppoe || f->pppoe_session == p->pppoe_session);
+}
+
 /* Finds the packet's flow; *dir is 0 for initiator to responder. */
 static long ref_find(const struct ref *r, const struct mm_packet *p, uint16_t sp, uint16_t dp,
                      int *dir)
 {
     for (size_t i = 0; i < r->n; i++) {
         const struct ref_flow *f = &r->f[i];
-        if (f->proto != p->ip_proto || !same_vlans(f, p))
+        if (f->proto != p->ip_proto || !same_link(f, p))
             continue;
         if (mm_addr_equal(&f->src, &p->src) && mm_addr_equal(&f->dst, &p->dst) && f->sport == sp &&
             f->dport == dp) {
@@ -172,6 +181,8 @@ static long ref_create(struct ref *r, struct ends *e, const struct mm_packet *p,
     f->proto = p->ip_proto;
     f->vlan_count = p->vlan_count < 2 ? p->vlan_count : 2;
     memcpy(f->vlan, p->vlan, f->vlan_count * sizeof(uint16_t));
+    f->pppoe = p->pppoe;
+    f->pppoe_session = p->pppoe ? p->pppoe_session : 0;
     f->id = ref_id(++r->seq);
     f->clock_start = r->clock;
     f->cls = (uint8_t)ref_class(p->ip_proto);
@@ -297,6 +308,8 @@ static void random_packet(struct mm_packet *p, const struct shape *s, long *sec)
     p->vlan_count = (uint8_t)(rnd(8) == 0 ? 1 + rnd(2) : 0);
     p->vlan[0] = (uint16_t)rnd(3);
     p->vlan[1] = (uint16_t)rnd(3);
+    p->pppoe = rnd(6) == 0;
+    p->pppoe_session = (uint16_t)(p->pppoe || rnd(2) ? rnd(3) : 0xffff); /* read only in PPPoE */
     p->len = p->caplen = 40 + rnd(1400);
     random_time(p, s, sec);
 }
