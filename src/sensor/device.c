@@ -2004,6 +2004,21 @@ void mm_devices_tick(struct mm_devices *d)
         report_silent_changes(d);
 }
 
+void mm_devices_finish(struct mm_devices *d)
+{
+    if (!d)
+        return;
+    flush_pending(d);
+    d->any_held = false;
+    for (size_t i = 0; i < d->n; i++) {
+        struct device *dev = d->devs[i];
+        if (!dev->address_news || dev->pending_new)
+            continue;
+        dev->dirty = false; /* the event carries the whole current record */
+        announce(d, dev, "changed", device_signature(d, dev));
+    }
+}
+
 /* ---- lookups -------------------------------------------------------------------- */
 
 const json_t *mm_devices_find_mac(const struct mm_devices *d, const uint8_t mac[6])

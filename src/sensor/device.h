@@ -53,6 +53,13 @@ void mm_devices_on_typed_event(struct mm_devices *d, const json_t *ev, const cha
  * once a second. Costs a few instructions when nothing is overdue. */
 void mm_devices_tick(struct mm_devices *d);
 
+/* The end of a run whose inventory is not saved (no state directory): the
+ * devices still to be announced are announced "new", and every held-back
+ * address change "changed", now, overdue or not (with a state directory,
+ * mm_devices_save keeps a held-back change for the next run instead). The
+ * events carry the records as they are, at the capture clock. */
+void mm_devices_finish(struct mm_devices *d);
+
 /* Read access for detectors: the device's current record as JSON (what the
  * "device" event carries, without "action"), or NULL. Borrowed reference,
  * valid until the inventory next learns something (a change may give the

@@ -1019,7 +1019,10 @@ int mm__sensor_free(struct mm_sensor *s)
     s->flows = NULL;
     mm_defrag_free(s->defrag);
     s->defrag = NULL;
-    mm__devices_save(s);
+    if (s->devices && s->opt->state_dir)
+        mm__devices_save(s); /* a held-back change is saved as such */
+    else
+        mm_devices_finish(s->devices); /* else it would end with the run */
     mm__detect_free(s);
     mm__devices_close(s);
     mm__sensor_flush(s);

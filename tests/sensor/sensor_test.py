@@ -410,6 +410,66 @@ def test_pppoe(tmp):
           "plain %s, pppoe %s" % (plain_dec, dec))
 
 
+def test_pppoe_sessions(tmp):
+    """The same DNS exchange (same addresses and ports) in two PPPoE
+    sessions and outside PPPoE: three flows, each reply in its own (the
+    session id is part of the flow key, as VLAN ids are), all with the same
+    Community ID (v1 over the 5-tuple alone)."""
+    pcap = os.path.join(tmp, "sessions.pcap")
+    w = g.PcapWriter(pcap)
+    client, server = ("100.64.1.10", 40000), ("192.0.2.53", 53)
+    for i, sid in enumerate((0x0101, 0x0202, None)):
+        t = 1775001600.0 + i
+        w.udp(client, server, g.dns_query("host%d.example" % i), ts=t, pppoe_session=sid)
+        w.udp(server, client, g.dns_response("host%d.example" % i, ["192.0.2.%d" % (i + 1)]),
+              ts=t + 0.01, pppoe_session=sid, src_mac=g.MAC_B, dst_mac=g.MAC_A)
+    w.close()
+    eve = os.path.join(tmp, "eve.json")
+    r = run(["-r", pcap, "--eve", eve])
+    check(r.returncode == 0 and sanitizer_clean(r.stderr), r.stderr)
+    evs = events(eve)
+    flows = [e for e in evs if e["event_type"] == "flow"]
+    check(len(flows) == 3, "flows: %s" % [f["flow"] for f in flows])
+    check(all(f["flow"]["pkts_toserver"] == 1 and f["flow"]["pkts_toclient"] == 1 for f in flows),
+          "each session's reply joins its own flow: %s" % [f["flow"] for f in flows])
+    check(len({f["flow_id"] for f in flows}) == 3, "flow ids: %s" % flows)
+    check(len({f["community_id"] for f in flows}) == 1, "community ids: %s" % flows)
+    dns = [e for e in evs if e["event_type"] == "dns"]
+    check(len(dns) == 6 and len({e["flow_id"] for e in dns}) == 3, "dns: %s" % dns)
+
+
+def test_devices_exit(tmp):
+    """A device's address change held back by address_change_interval (a
+    new address within the hour of its announcement) is announced at the
+    end of a run without --state, not lost; with --state it is saved as
+    held back (announced after a restart) and not announced at exit."""
+    pcap = os.path.join(tmp, "devices.pcap")
+    w = g.PcapWriter(pcap)
+    server = ("192.0.2.53", 53)
+    t0 = 1775001600.0
+    w.udp(("192.168.1.10", 40000), server, g.dns_query("a.example"), ts=t0)
+    w.udp(("192.168.1.11", 40001), server, g.dns_query("b.example"), ts=t0 + 60)
+    w.close()
+    for state in (False, True):
+        eve = os.path.join(tmp, "eve-%s.json" % state)
+        sdir = os.path.join(tmp, "state")
+        args = ["-r", pcap, "--eve", eve] + (["--state", sdir] if state else [])
+        r = run(args)
+        check(r.returncode == 0 and sanitizer_clean(r.stderr), r.stderr)
+        devs = [e for e in events(eve) if e["event_type"] == "device"]
+        actions = [e["device"]["action"] for e in devs]
+        if not state:
+            check(actions == ["new", "changed"], "without --state: %s" % devs)
+            check(devs[1]["device"]["ips"] == ["192.168.1.10", "192.168.1.11"] and
+                  devs[1]["timestamp"].startswith("2026-04-01T00:01:00"), "changed: %s" % devs[1])
+        else:
+            check(actions == ["new"], "with --state: %s" % devs)
+            with open(os.path.join(sdir, "devices.json"), encoding="utf-8") as f:
+                saved = json.load(f)["devices"]
+            check(len(saved) == 1 and saved[0].get("address_change_pending") is True,
+                  "devices.json: %s" % saved)
+
+
 def test_linktypes(tmp):
     """The same ICMP echo over SLL, SLL2, raw IP and BSD loopback."""
     ip = g.ipv4("192.168.1.10", "192.168.1.1", 1, g.icmp_echo())

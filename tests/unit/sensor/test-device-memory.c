@@ -7,8 +7,9 @@
  * by address_change_interval is announced once it is overdue even when the
  * device stays silent (from the capture clock of other packets, at a save,
  * after a restart, from the housekeeping tick), while a device that keeps
- * talking announces it at its own update as before. Packets are crafted
- * here. */
+ * talking announces it at its own update as before; at the end of a run
+ * without a state directory (mm_devices_finish) what is still held back is
+ * announced, not lost. Packets are crafted here. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -333,6 +334,35 @@ static void test_silent_change_tick(void **state)
     th_free(s);
 }
 
+/* The end of a run without a state directory: a held-back change is
+ * announced then (its interval not passed; nothing would keep it), with the
+ * record as it is and the capture clock's time, once; a device without one
+ * announces nothing. */
+static void test_held_change_at_finish(void **state)
+{
+    (void)state;
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0x0b, 0x0e}, quiet[6] = {0x02, 0, 0, 0, 0x0b, 0x0f};
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, NULL);
+    struct mm_devices *d = mm_sensor_devices(s);
+    th_send_from(s, quiet, "192.168.26.9", T0);
+    th_send_from(s, mac, "192.168.26.1", T0 + 10);
+    th_send_from(s, mac, "192.168.26.2", T0 + 60); /* held back */
+    th_send_from(s, quiet, "192.168.26.9", T0 + 120);
+    size_t news = th_count_events(s, "device", NULL);
+    assert_int_equal(th_device_changes(s), 0);
+    mm_devices_finish(d);
+    assert_int_equal(th_device_changes(s), 1);
+    assert_int_equal(th_count_events(s, "device", NULL), news + 1);
+    const json_t *rec = th_last_device(s);
+    assert_string_equal(json_string_value(json_object_get(rec, "mac")), "02:00:00:00:0b:0e");
+    assert_string_equal(json_string_value(json_object_get(rec, "action")), "changed");
+    assert_int_equal(json_array_size(json_object_get(rec, "ips")), 2);
+    assert_string_equal(last_timestamp(s), "2026-04-01T00:02:00.000000+0000");
+    mm_devices_finish(d); /* nothing is held any more */
+    assert_int_equal(th_device_changes(s), 1);
+    th_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +374,7 @@ int main(void)
         cmocka_unit_test_setup(test_silent_change_save_and_restart, no_state_file),
         cmocka_unit_test_setup(test_silent_change_clock_back, no_state_file),
         cmocka_unit_test_setup(test_silent_change_tick, no_state_file),
+        cmocka_unit_test_setup(test_held_change_at_finish, no_state_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
