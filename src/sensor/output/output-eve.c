@@ -10,7 +10,13 @@
  * is opened, so no line is ever split across files. A caller that formats
  * its own line (the flow record) may write it straight into the batch:
  * mm_eve_out_reserve gives room at the batch's end, mm_eve_out_commit adds
- * the bytes written there as a line under the same rules. */
+ * the bytes written there as a line under the same rules. When the batch
+ * cannot grow (out of memory), the whole lines before the one being
+ * written go to the file first and that line moves to the batch's front
+ * (batch_make_room), so a line that fits in the room the batch already has
+ * is written, never dropped; a line that cannot be written for memory even
+ * so is dropped whole, counted by the caller (stats eve_errors), and the
+ * first such drop of a writer is logged. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +31,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/eve.h"
+#include "core/msg.h"
 #include "core/str.h"
 #include "sensor/output/decimal.h"
 #include "sensor/output/json-plain.h"
@@ -43,11 +50,14 @@
  * time (one fwrite per batch instead of one per line). */
 #define BATCH_BYTES (128 * 1024)
 
+struct mm_eve_out;
+
 /* A plain growable byte buffer: the writer checks room once per token. */
 struct jbuf {
     char *p;
     size_t len, cap;
     int err;
+    struct mm_eve_out *out; /* the writer whose batch this is (NULL: a buffer of its own) */
 };
 
 struct mm_eve_out {
@@ -56,13 +66,20 @@ struct mm_eve_out {
     char path[PATH_MAX_LEN];
     uint64_t max_bytes, size, rotations;
     unsigned keep;
-    struct jbuf batch;          /* whole lines not yet handed to stdio */
-    size_t reserved;            /* bytes of the open reservation (0: none) */
-    size_t line_start;          /* where the line being built piece by piece starts */
+    struct jbuf batch; /* whole lines not yet handed to stdio */
+    size_t reserved;   /* bytes of the open reservation (0: none) */
+    /* where the line being written starts (the batch's bytes before it are
+     * whole lines): batch_make_room moves it to the front */
+    size_t line_start;
     struct mm_eve_out_tap *tap; /* for the next line_end (output.h) */
+    bool oom_logged;            /* a line was dropped for memory and that was logged */
+    bool lost;                  /* batch_make_room's hand-over failed: the next line says so */
 };
 
-/* Makes room for n more bytes; false (b->err set) when memory runs out. */
+static bool batch_make_room(struct mm_eve_out *o, size_t n);
+
+/* Makes room for n more bytes; false (b->err set) when memory runs out
+ * (the writer's batch first hands its whole lines over: batch_make_room). */
 static bool jb_grow(struct jbuf *b, size_t n)
 {
     size_t cap = b->cap ? b->cap : 4096;
@@ -74,7 +91,10 @@ static bool jb_grow(struct jbuf *b, size_t n)
         cap *= 2;
     char *np = realloc(b->p, cap);
     if (!np) {
-        b->err = MM_ENOMEM;
+        if (b->out && batch_make_room(b->out, n))
+            return true;
+        if (!b->err)
+            b->err = MM_ENOMEM;
         return false;
     }
     b->p = np;
@@ -522,15 +542,15 @@ static void put_value(struct jbuf *b, const json_t *v, int depth)
  * UTF-8: jansson 2.14 fails on such a string but writes a key as a lone '"'
  * and goes on (a broken line), so that error is returned. On any error b
  * is as before. */
-static int eve_line(const json_t *ev, struct jbuf *b)
+static int eve_line(const json_t *ev, struct jbuf *b, size_t *start)
 {
-    size_t start = b->len;
+    *start = b->len; /* (the writer's line_start: batch_make_room may move it) */
     b->err = 0;
     put_value(b, ev, 0);
     jb_putc(b, '\n');
     if (!b->err)
         return 0;
-    b->len = start;
+    b->len = *start;
     if (b->err == MM_EINVAL)
         return MM_EINVAL;
     struct mm_buf m = MM_BUF_INIT;
@@ -540,14 +560,15 @@ static int eve_line(const json_t *ev, struct jbuf *b)
         jb_put(b, m.data, m.len);
     mm_buf_free(&m);
     if (r == 0 && b->err)
-        b->len = start;
+        b->len = *start;
     return r ? r : b->err;
 }
 
 int mm_eve_line_format(const json_t *ev, char **buf, size_t *len, size_t *cap)
 {
     struct jbuf b = {.p = *buf, .len = *len, .cap = *cap};
-    int r = eve_line(ev, &b);
+    size_t start;
+    int r = eve_line(ev, &b, &start);
     *buf = b.p;
     *len = b.len;
     *cap = b.cap;
@@ -565,6 +586,37 @@ static int batch_hand_over(struct mm_eve_out *o, size_t n)
     if (b->len > n)
         memmove(b->p, b->p + n, b->len - n);
     b->len -= n;
+    return r;
+}
+
+/* The batch could not grow by n bytes (out of memory): the whole lines
+ * before the line being written go to stdio now, as when the batch is
+ * full, and the line's bytes so far move to the front (as realloc may move
+ * them: the pieces re-read the batch's end after each reservation). True
+ * when n bytes then fit in the batch's room. Lines that could not be
+ * written are gone, as at any hand-over; the next line added returns
+ * MM_EIO for them (line_added), as the line whose hand-over failed does
+ * (b->err stays as it is: MM_EIO there means a closed file). */
+static __attribute__((noinline, cold)) bool batch_make_room(struct mm_eve_out *o, size_t n)
+{
+    struct jbuf *b = &o->batch;
+    size_t whole = o->line_start;
+    if (whole == 0 || whole > b->len || !o->fp)
+        return false;
+    o->line_start = 0;
+    if (batch_hand_over(o, whole) != 0)
+        o->lost = true;
+    return b->cap - b->len >= n;
+}
+
+/* A line's result: the first line a writer drops for memory (even after
+ * batch_make_room) is logged; the caller counts every lost line. */
+static int line_result(struct mm_eve_out *o, int r)
+{
+    if (r == MM_ENOMEM && !o->oom_logged) {
+        o->oom_logged = true;
+        mm_msg_print(stderr, "mamori-sensor", "sensor-log", "output.out_of_memory");
+    }
     return r;
 }
 
@@ -588,6 +640,7 @@ int mm_eve_out_open(const char *path, uint64_t max_bytes, unsigned keep, struct 
     if (!o)
         return MM_ENOMEM;
     snprintf(o->path, sizeof(o->path), "%s", path);
+    o->batch.out = o;
     o->max_bytes = max_bytes;
     o->keep = keep ? keep : 1;
     int r;
@@ -632,7 +685,7 @@ static int rotate(struct mm_eve_out *o)
  * the line would make the file pass max_bytes (the lines before it go to
  * the old file), then hands the batch over once it is full. A line that
  * cannot be written is dropped. */
-static int line_added(struct mm_eve_out *o, size_t start)
+static int line_added_io(struct mm_eve_out *o, size_t start)
 {
     size_t len = o->batch.len - start;
     int r;
@@ -648,18 +701,31 @@ static int line_added(struct mm_eve_out *o, size_t start)
     return 0;
 }
 
+/* line_added_io, and MM_EIO when lines were lost in a hand-over to make
+ * room (batch_make_room) since the last line added. */
+static int line_added(struct mm_eve_out *o, size_t start)
+{
+    int r = line_added_io(o, start);
+    if (__builtin_expect(o->lost, 0)) {
+        o->lost = false;
+        if (r == 0)
+            r = MM_EIO;
+    }
+    return r;
+}
+
 int mm_eve_out_write_line(struct mm_eve_out *o, const char *line, size_t len)
 {
     o->reserved = 0; /* a reservation ends at the next call */
     o->tap = NULL;
     if (!o->fp)
         return MM_EIO;
-    size_t start = o->batch.len;
+    o->line_start = o->batch.len;
     o->batch.err = 0;
     jb_put(&o->batch, line, len);
     if (o->batch.err)
-        return o->batch.err;
-    return line_added(o, start);
+        return line_result(o, o->batch.err);
+    return line_added(o, o->line_start);
 }
 
 char *mm_eve_out_reserve(struct mm_eve_out *o, size_t n)
@@ -668,6 +734,7 @@ char *mm_eve_out_reserve(struct mm_eve_out *o, size_t n)
     o->tap = NULL;
     if (!o->fp || n == 0 || n > MM_EVE_RESERVE_MAX)
         return NULL;
+    o->line_start = o->batch.len;
     o->batch.err = 0;
     char *p = jb_reserve(&o->batch, n);
     if (p)
@@ -696,11 +763,10 @@ int mm_eve_out_write(struct mm_eve_out *o, const json_t *ev)
     o->tap = NULL;
     if (!o->fp)
         return MM_EIO;
-    size_t start = o->batch.len;
-    int r = eve_line(ev, &o->batch);
+    int r = eve_line(ev, &o->batch, &o->line_start);
     if (r != 0)
-        return r;
-    return line_added(o, start);
+        return line_result(o, r);
+    return line_added(o, o->line_start);
 }
 
 /* ---- lines built piece by piece (output.h) ---------------------------------- */
@@ -755,8 +821,7 @@ void mm_eve_out_value(struct mm_eve_out *o, const json_t *v)
 static bool tap_line(struct mm_eve_out *o, struct mm_eve_out_tap *t, int *err)
 {
     struct jbuf *b = &o->batch;
-    size_t start = o->line_start;
-    if (b->len == start || b->p[b->len - 1] != '}') {
+    if (b->len == o->line_start || b->p[b->len - 1] != '}') {
         *err = MM_EINVAL;
         return false;
     }
@@ -767,6 +832,7 @@ static bool tap_line(struct mm_eve_out *o, struct mm_eve_out_tap *t, int *err)
         *err = b->err;
         return false;
     }
+    size_t start = o->line_start; /* (batch_make_room may have moved the line) */
     t->tapped = true;
     t->result = t->fn(t->arg, b->p + start, b->len - start);
     if (t->result != 0) {
@@ -832,7 +898,7 @@ int mm_eve_out_line_end(struct mm_eve_out *o)
     if (r != 0) { /* dropped whole, as a line the writer could not form */
         o->batch.len = o->line_start;
         o->batch.err = 0;
-        return r;
+        return line_result(o, r);
     }
     return line_added(o, o->line_start);
 }
