@@ -73,7 +73,7 @@ struct mm_eve_out {
     size_t line_start;
     struct mm_eve_out_tap *tap; /* for the next line_end (output.h) */
     bool oom_logged;            /* a line was dropped for memory and that was logged */
-    bool lost;                  /* batch_make_room's hand-over failed: the next line says so */
+    bool lost; /* batch_make_room's hand-over failed: the next flush or close says so */
 };
 
 static bool batch_make_room(struct mm_eve_out *o, size_t n);
@@ -594,9 +594,9 @@ static int batch_hand_over(struct mm_eve_out *o, size_t n)
  * full, and the line's bytes so far move to the front (as realloc may move
  * them: the pieces re-read the batch's end after each reservation). True
  * when n bytes then fit in the batch's room. Lines that could not be
- * written are gone, as at any hand-over; the next line added returns
- * MM_EIO for them (line_added), as the line whose hand-over failed does
- * (b->err stays as it is: MM_EIO there means a closed file). */
+ * written are gone, as at any hand-over; the next mm_eve_out_flush or
+ * mm_eve_out_close returns MM_EIO for them (the line being written goes
+ * on: b->err stays as it is, MM_EIO there means a closed file). */
 static __attribute__((noinline, cold)) bool batch_make_room(struct mm_eve_out *o, size_t n)
 {
     struct jbuf *b = &o->batch;
@@ -685,7 +685,7 @@ static int rotate(struct mm_eve_out *o)
  * the line would make the file pass max_bytes (the lines before it go to
  * the old file), then hands the batch over once it is full. A line that
  * cannot be written is dropped. */
-static int line_added_io(struct mm_eve_out *o, size_t start)
+static int line_added(struct mm_eve_out *o, size_t start)
 {
     size_t len = o->batch.len - start;
     int r;
@@ -699,19 +699,6 @@ static int line_added_io(struct mm_eve_out *o, size_t start)
     if (o->batch.len >= BATCH_BYTES)
         return batch_hand_over(o, o->batch.len);
     return 0;
-}
-
-/* line_added_io, and MM_EIO when lines were lost in a hand-over to make
- * room (batch_make_room) since the last line added. */
-static int line_added(struct mm_eve_out *o, size_t start)
-{
-    int r = line_added_io(o, start);
-    if (__builtin_expect(o->lost, 0)) {
-        o->lost = false;
-        if (r == 0)
-            r = MM_EIO;
-    }
-    return r;
 }
 
 int mm_eve_out_write_line(struct mm_eve_out *o, const char *line, size_t len)
@@ -910,6 +897,10 @@ int mm_eve_out_flush(struct mm_eve_out *o)
     o->reserved = 0;
     o->tap = NULL;
     int r = batch_hand_over(o, o->batch.len);
+    if (o->lost) { /* lines lost making room (batch_make_room) */
+        o->lost = false;
+        r = MM_EIO;
+    }
     return fflush(o->fp) == 0 ? r : MM_EIO;
 }
 
@@ -924,7 +915,7 @@ int mm_eve_out_close(struct mm_eve_out *o)
         return 0;
     int r = 0;
     if (o->fp) {
-        if (batch_hand_over(o, o->batch.len) != 0 || fflush(o->fp) != 0)
+        if (batch_hand_over(o, o->batch.len) != 0 || fflush(o->fp) != 0 || o->lost)
             r = MM_EIO;
         if (!o->is_stdout && fclose(o->fp) != 0)
             r = MM_EIO;
