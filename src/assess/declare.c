@@ -191,17 +191,21 @@ int mm_declare_decide(const struct mm_declare_input *in, json_t **out)
                                                          : MM_DECLARE_TWO_STAR;
     enum mm_declare_level wanted = in->requested ? in->requested : MM_DECLARE_ONE_STAR;
     bool declarable = level >= wanted;
+    /* A level asked for is the one declared, even when a higher one is
+     * within reach ("reachable" says so). */
+    enum mm_declare_level declared = in->requested && declarable ? in->requested : level;
     /* Refusals: what stops the requested level (two stars also needs one star). */
     json_t *refusals = json_deep_copy(one);
     if (refusals && wanted == MM_DECLARE_TWO_STAR)
         json_array_extend(refusals, two);
     json_t *ref = json_object_get(in->policy, "reference");
-    dec = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "organisation",
-                    in->organisation, "date", in->date, "level", mm_declare_level_name(level),
-                    "requested", in->requested ? mm_declare_level_name(in->requested) : "best",
-                    "declarable", declarable, "diagnosis", diagnosis_summary(in->diagnosis),
-                    "policy", ref ? json_pack("{s:O}", "reference", ref) : json_null(), "refusals",
-                    refusals, "missing_for_two_star", two);
+    dec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "organisation",
+                    in->organisation, "date", in->date, "level", mm_declare_level_name(declared),
+                    "reachable", mm_declare_level_name(level), "requested",
+                    in->requested ? mm_declare_level_name(in->requested) : "best", "declarable",
+                    declarable, "diagnosis", diagnosis_summary(in->diagnosis), "policy",
+                    ref ? json_pack("{s:O}", "reference", ref) : json_null(), "refusals", refusals,
+                    "missing_for_two_star", two);
     two = NULL;
     r = dec ? 0 : MM_ENOMEM;
 out:

@@ -115,6 +115,28 @@ static void test_two_stars(void **state)
     json_decref(pol);
 }
 
+/* Asking for one star when two are within reach declares one star: the
+ * record shows what was asked for, "reachable" the higher level. */
+static void test_requested_lower_level(void **state)
+{
+    (void)state;
+    json_t *diag = diagnosis(25), *pol = policy("守り商店");
+    struct mm_declare_input in = {"守り商店", "2026-04-01", &all_rules,
+                                  diag,       pol,          MM_DECLARE_ONE_STAR};
+    json_t *d = decide(&in);
+    assert_string_equal(level_of(d), "one-star");
+    assert_string_equal(json_string_value(json_object_get(d, "reachable")), "two-star");
+    assert_true(json_is_true(json_object_get(d, "declarable")));
+    json_decref(d);
+    in.requested = MM_DECLARE_NONE;
+    d = decide(&in);
+    assert_string_equal(level_of(d), "two-star");
+    assert_string_equal(json_string_value(json_object_get(d, "reachable")), "two-star");
+    json_decref(d);
+    json_decref(diag);
+    json_decref(pol);
+}
+
 static void test_diagnosis_incomplete(void **state)
 {
     (void)state;
@@ -223,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_diagnosis_incomplete),
         cmocka_unit_test(test_policy_missing_and_mismatch),
         cmocka_unit_test(test_requested_two_star_without_rules),
+        cmocka_unit_test(test_requested_lower_level),
         cmocka_unit_test(test_shape_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
