@@ -433,7 +433,7 @@ static int check_only_policy_files(const char *dir, char *err, size_t errlen)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
             is_policy_file(e->d_name))
             continue;
-        snprintf(err, errlen, "%s/%s", dir, e->d_name);
+        snprintf(err, errlen, "%s%s%s", dir, mm_str_suffix(dir, "/") ? "" : "/", e->d_name);
         r = MM_ECONFLICT;
     }
     closedir(d);
