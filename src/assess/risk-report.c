@@ -248,12 +248,16 @@ static int put_padded(struct mm_buf *out, const char *s, size_t width)
     return r;
 }
 
-/* Appends s with line breaks turned into spaces. */
+/* Appends s with line breaks, tabs and every other control character
+ * turned into spaces: a cell holding ESC must not drive the terminal the
+ * text report is shown on. */
 static int put_one_line(struct mm_buf *out, const char *s)
 {
     int r = 0;
-    for (; r == 0 && *s; s++)
-        r = mm_buf_putc(out, *s == '\n' || *s == '\r' ? ' ' : *s);
+    for (; r == 0 && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        r = mm_buf_putc(out, c < 0x20 || c == 0x7f ? ' ' : *s);
+    }
     return r;
 }
 

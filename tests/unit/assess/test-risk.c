@@ -483,6 +483,15 @@ static void test_html_and_text_output(void **state)
                         "Assets with a risk value below 4 are accepted.\n\n"
                         "risk  level  decision  asset\n"
                         "9     high   treat     <b>&amp;\n");
+    mm_risk_sheet_free(s);
+    /* Control characters in a cell (an ANSI colour sequence, a bell) do not
+     * reach the terminal: spaces in the text report. */
+    s = parse_ok(EN_HEADER "\n\x1b[31mred\x07,x,y,z,1,1,1,1,1\n", NULL);
+    mm_buf_reset(&b);
+    assert_int_equal(mm_risk_write_text(s, MM_LANG_EN, &b), 0);
+    assert_non_null(strstr(mm_buf_str(&b), "accept    "
+                                           " [31mred \n"));
+    assert_null(strchr(mm_buf_str(&b), '\x1b'));
     mm_buf_free(&b);
     mm_risk_sheet_free(s);
 }
