@@ -131,6 +131,7 @@ int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_
         issues->bad_json = true;
         issues->json_line = doc ? 0 : err.line;
         issues->duplicate_key = !doc && json_error_code(&err) == json_error_duplicate_key;
+        issues->empty = !doc && strspn(text, " \t\r\n") >= len;
         r = MM_EPARSE;
         goto out;
     }
@@ -219,10 +220,11 @@ int mm_answers_issues_format(const struct mm_answers_issues *issues, const char 
     int r = 0;
     if (issues->bad_json) {
         char line[32] = "";
-        if (issues->json_line > 0)
+        if (issues->json_line > 0 && !issues->empty)
             snprintf(line, sizeof line, "%d", issues->json_line);
         return format_line(out, prefix,
-                           issues->duplicate_key   ? "error.duplicate_key"
+                           issues->empty           ? "error.empty"
+                           : issues->duplicate_key ? "error.duplicate_key"
                            : issues->json_line > 0 ? "error.bad_json_line"
                                                    : "error.no_answers_object",
                            lang, line);

@@ -47,6 +47,7 @@ struct mm_answers_issues {
     bool bad_json;       /* not JSON, or no "answers" object */
     int json_line;       /* line of the JSON error, 0 if none */
     bool duplicate_key;  /* the JSON error is a key written twice (bad_json too) */
+    bool empty;          /* nothing but white space (bad_json too) */
     uint64_t missing;    /* no answer (only when the file must be complete) */
     uint64_t invalid;    /* not a string, or not an accepted value */
     uint64_t na_refused; /* "na" where the item always applies */

@@ -257,6 +257,16 @@ static void test_answers_file_errors(void **state)
     mm_buf_reset(&msg);
     assert_int_equal(mm_answers_issues_format(&issues, "", MM_LANG_JA, &msg), 0);
     assert_non_null(strstr(mm_buf_str(&msg), "同じ項目が 2 回書かれています（2 行目）"));
+    /* An empty file (or only spaces, or only a byte-order mark) says so. */
+    static const char *const empties[] = {"", " \r\n\t", "\xef\xbb\xbf"};
+    for (size_t i = 0; i < sizeof empties / sizeof empties[0]; i++) {
+        assert_int_equal(mm_answers_parse(&spec, empties[i], strlen(empties[i]), 0, got, &issues),
+                         MM_EPARSE);
+        assert_true(issues.empty);
+        mm_buf_reset(&msg);
+        assert_int_equal(mm_answers_issues_format(&issues, "a.json: ", MM_LANG_EN, &msg), 0);
+        assert_non_null(strstr(mm_buf_str(&msg), "a.json: the file is empty; write it as"));
+    }
     /* A file saved by Windows Notepad starts with a UTF-8 byte-order mark. */
     const char *bom = "\xef\xbb\xbf{\"answers\": {\"1\": \"done\"}}";
     assert_int_equal(mm_answers_parse(&spec, bom, strlen(bom), MM_ANSWERS_PARTIAL, got, &issues),
