@@ -399,6 +399,14 @@ static int interactive(const struct mm_cli *cli, const struct mm_diag_catalogue 
     fputs("\033[H\033[2J", s.out);
     if (outcome == ASK_ERROR) {
         rc = io_error(cli, "error.write", s.progress, MM_EIO);
+    } else if (outcome == ASK_QUIT && count_answered(s.answers) == 0) {
+        /* Nothing answered (or "start over" and nothing yet): nothing to
+         * continue from, so no progress file is left behind. */
+        if (unlink(s.progress) != 0 && errno != ENOENT) {
+            rc = io_error(cli, "error.write", s.progress, MM_EIO);
+            goto out;
+        }
+        mm_cli_error(cli, CMD, "%s", tr(cli, "note.quit_empty"));
     } else if (outcome == ASK_QUIT) {
         int r = save_progress(s.progress, s.answers, s.pos);
         if (r != 0) {

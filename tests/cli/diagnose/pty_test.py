@@ -147,6 +147,17 @@ def run(binary, tmp):
     check(json.load(open(os.path.join(tmp, "tstp.json")))["answers"] == {"1": "done", "2": "partly"},
           "answers around Ctrl-Z were not kept")
 
+    # Quitting before the first answer saves nothing and says so (it claimed
+    # to have saved the answers so far and left an empty progress file).
+    empty = os.path.join(tmp, "empty.json")
+    s = Session([binary, "--lang", "en", "diagnose", "--progress", empty], env)
+    s.expect("[1/25]")
+    s.send(b"q")
+    status, tail = s.wait()
+    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "quit at once: %r" % status)
+    check("no question was answered yet, so nothing is saved" in tail, "quit at once:\n" + tail)
+    check(not os.path.exists(empty), "quit at once left a progress file")
+
     # The screen in Japanese, with its own progress file.
     ja = [binary, "--lang", "ja", "diagnose", "--progress", os.path.join(tmp, "ja.json")]
     s = Session(ja, env)
