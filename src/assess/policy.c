@@ -500,6 +500,11 @@ int mm_policy_write(const struct mm_policy_output *out, const char *dir_arg, cha
         dir[n - 1] = '\0';
     existing = stat(dir, &st) == 0;
     snprintf(err, errlen, "%s", dir);
+    /* ".", ".." and "/" cannot be swapped out whole (and the shell's own
+     * current directory must not vanish): a new directory is needed. */
+    const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+    if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || strcmp(dir, "/") == 0)
+        return MM_EINVAL;
     if (existing && !S_ISDIR(st.st_mode))
         return MM_EEXIST;
     if (existing && (r = check_only_policy_files(dir, err, errlen)) != 0)

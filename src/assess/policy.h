@@ -56,7 +56,8 @@ int mm_policy_generate(const struct mm_policy_request *req, struct mm_policy_out
  * failure leaves dir as it was and no partial directory behind. An existing
  * dir holding other files is refused with MM_ECONFLICT. Returns 0 or MM_E*
  * with err set to the path concerned, for the caller's message: dir itself
- * (MM_EEXIST: not a directory; MM_ETOOBIG: name too long; MM_ENOENT: its
+ * (MM_EEXIST: not a directory; MM_ETOOBIG: name too long; MM_EINVAL: ".",
+ * ".." or "/", which cannot be replaced whole; MM_ENOENT: its
  * parent is missing; MM_EPERM: not permitted; MM_EIO and others), or for
  * MM_ECONFLICT dir/NAME, the first file there that mamori did not write, or
  * dir/NAME of the document that could not be written. */
