@@ -39,6 +39,7 @@
  * when it is announced (record_copy). */
 #include "sensor/device.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,7 @@
 #include "sensor/decode/http-facts.h"
 #include "sensor/decode/mdns-facts.h"
 #include "sensor/decode/nbns-facts.h"
+#include "sensor/device-facts.h"
 #include "sensor/oui.h"
 #include "sensor/osguess.h"
 #include "sensor/sensor-int.h"
@@ -172,6 +174,16 @@ struct device {
     uint8_t ips_keys[DEVICE_IPS_MAX][17];
     unsigned nips_keys, nips_odd;
     bool ips_keys_valid;
+    /* What the record's "os" member is and says, for the device facts
+     * (device-facts.h): the member is replaced whole, by recompute_os
+     * only (and read anew when the record is), and copies of the record
+     * share it. */
+    struct os_view {
+        const json_t *obj;
+        bool legacy, eol, mobile;
+        const char *id, *family, *name, *name_ja;
+    } os_view;
+    const char *vendor; /* the record's "vendor" text (set with the record, never changed) */
 };
 
 /* Open-addressing map from a 17-byte key (MAC or address) to a device index. */
@@ -720,6 +732,23 @@ static void set_last_seen(struct device *dev, int64_t t, bool force)
         dev->last_seen_due = true;
 }
 
+/* Reads dev->os_view and dev->vendor from the record (a record read from
+ * the state file; and "os" when it could not be set). */
+static void view_os(struct device *dev)
+{
+    struct mm__device_facts f;
+    mm__device_facts_read(dev->rec, &f);
+    dev->os_view = (struct os_view){.obj = f.os,
+                                    .legacy = f.os_legacy,
+                                    .eol = f.os_eol,
+                                    .mobile = f.os_mobile,
+                                    .id = f.os_id,
+                                    .family = f.os_family,
+                                    .name = f.os_name,
+                                    .name_ja = f.os_name_ja};
+    dev->vendor = f.vendor;
+}
+
 /* Recomputes "os" from the evidence: the highest score wins (earliest on ties). */
 static void recompute_os(struct mm_devices *d, struct device *dev)
 {
@@ -739,15 +768,27 @@ static void recompute_os(struct mm_devices *d, struct device *dev)
     }
     struct mm_os_guess g;
     if (!best || !mm_osguess_by_id(d->os, json_string_value(json_object_get(best, "os")), &g)) {
-        json_object_set_new(dev->rec, "os", json_null());
+        if (json_object_set_new(dev->rec, "os", json_null()) == 0)
+            dev->os_view = (struct os_view){.obj = json_null()};
+        else
+            view_os(dev);
         return;
     }
-    json_object_set_new(dev->rec, "os",
-                        json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:I, s:O}", "id", g.id,
-                                  "name", g.name_en, "name_ja", g.name_ja, "family", g.family,
-                                  "legacy", g.legacy, "eol", g.eol, "mobile", g.mobile,
-                                  "confidence", best_score, "source",
-                                  json_object_get(best, "source")));
+    json_t *os = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:I, s:O}", "id", g.id, "name",
+                           g.name_en, "name_ja", g.name_ja, "family", g.family, "legacy", g.legacy,
+                           "eol", g.eol, "mobile", g.mobile, "confidence", best_score, "source",
+                           json_object_get(best, "source"));
+    if (json_object_set_new(dev->rec, "os", os) == 0) /* (it takes os, NULL too, on failure) */
+        dev->os_view = (struct os_view){.obj = os,
+                                        .legacy = g.legacy,
+                                        .eol = g.eol,
+                                        .mobile = g.mobile,
+                                        .id = g.id,
+                                        .family = g.family,
+                                        .name = g.name_en,
+                                        .name_ja = g.name_ja};
+    else
+        view_os(dev); /* the member stays as it was */
 }
 
 /* Reads the record's evidence into dev->evidence: after every change of the
@@ -839,6 +880,8 @@ static int device_create(struct mm_devices *d, const uint8_t *mac, const struct 
         free(dev);
         return MM_ENOMEM;
     }
+    dev->os_view = (struct os_view){.obj = json_null()}; /* (the texts: the same as the record's) */
+    dev->vendor = vendor ? vendor : "";
     dev->last_seen = dev->last_seen_written = dev->last_seen_text = t;
     dev->has_last_seen_member = true;
     dev->announced_at = TIME_UNKNOWN;
@@ -1234,12 +1277,15 @@ static bool device_has_ipv4(const struct device *dev)
 }
 
 /* Sets the record's "allowlisted" (left alone when it says so already:
- * jansson's booleans are shared, so setting the same is no change). */
-static void set_allowlisted(struct device *dev, bool allow)
+ * jansson's booleans are shared, so setting the same is no change); returns
+ * whether it is true now. */
+static bool set_allowlisted(struct device *dev, bool allow)
 {
     const json_t *cur = json_object_get(dev->rec, "allowlisted");
-    if (!json_is_boolean(cur) || json_is_true(cur) != allow)
-        json_object_set_new(dev->rec, "allowlisted", json_boolean(allow));
+    if ((!json_is_boolean(cur) || json_is_true(cur) != allow) &&
+        json_object_set_new(dev->rec, "allowlisted", json_boolean(allow)) != 0)
+        return json_is_true(cur); /* out of memory: it says what it said */
+    return allow;
 }
 
 /* Emits a "device" event for dev (action "new" or "changed"); sig is
@@ -1264,7 +1310,7 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
         h.src = first.family ? &first : NULL;
     }
     mm__time_format(&h.ts, ts); /* the event's time stamp */
-    set_allowlisted(dev, is_allowlisted(d, dev));
+    bool allowlisted = set_allowlisted(dev, is_allowlisted(d, dev));
     /* last_seen moves now (forced); a device announced while handling its
      * own packet was last seen at the event's time: its text is at hand */
     dev->last_seen_written = dev->last_seen;
@@ -1276,14 +1322,31 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
     dev->announced_ipv4 = device_has_ipv4(dev);
     if (!d->s || !lend_record(dev, action)) /* out of memory: the event is not sent */
         return;
-    if (mm__device_direct && mm__device_direct(d->s, &h, dev->rec))
-        return;
-    ev = mm__eve_new(&h); /* mm_eve_new's object, built faster */
-    if (!ev || json_object_set_nocheck(ev, "device", dev->rec) != 0) {
-        json_decref(ev); /* out of memory, as when the record could not be lent */
-        return;
+    /* the detectors' facts for the record while the event is handled */
+    const struct os_view *os = &dev->os_view;
+    struct mm__device_facts outer, f = {.device = dev->rec,
+                                        .is_new = strcmp(action, "new") == 0,
+                                        .allowlisted = allowlisted,
+                                        .os = os->obj,
+                                        .os_legacy = os->legacy,
+                                        .os_eol = os->eol,
+                                        .os_mobile = os->mobile,
+                                        .os_id = os->id,
+                                        .os_family = os->family,
+                                        .os_name = os->name,
+                                        .os_name_ja = os->name_ja,
+                                        .hostnames = json_object_get(dev->rec, "hostnames"),
+                                        .vendor = dev->vendor};
+    assert(mm__device_facts_agree(&f)); /* builds without NDEBUG (tests) check each */
+    mm__device_facts_publish(&f, &outer);
+    if (!mm__device_direct || !mm__device_direct(d->s, &h, dev->rec)) {
+        ev = mm__eve_new(&h); /* mm_eve_new's object, built faster */
+        if (ev && json_object_set_nocheck(ev, "device", dev->rec) == 0)
+            mm_sensor_emit(d->s, ev); /* handled now unless another event is */
+        else
+            json_decref(ev); /* out of memory, as when the record could not be lent */
     }
-    mm_sensor_emit(d->s, ev);
+    mm__device_facts_end(&outer);
 }
 
 /* identity_signature of the device with its allowlist status as of now
@@ -2483,6 +2546,7 @@ static int load_state(struct mm_devices *d)
             dev->rec = json_object();
         view_evidence(dev); /* the views of the record created above are gone */
         view_syn(dev);
+        view_os(dev);
         if (!copied) {
             r = MM_ENOMEM;
             break;

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "sensor/detect/detect-util.h"
+#include "sensor/device-facts.h"
 #include "sensor/sensor.h"
 
 #define NAME "legacy-os"
@@ -26,24 +27,25 @@ static int legacy_init(struct mm_sensor *s, void **state)
 
 static void on_device(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
-    const json_t *dev = mm__event_get(ev, "device"), *os = mm__event_get(dev, "os");
-    unsigned variant = json_is_true(json_object_get(os, "legacy")) ? 1
-                       : json_is_true(json_object_get(os, "eol"))  ? 3
-                                                                   : 0;
+    const json_t *dev = mm__event_get(ev, "device");
+    struct mm__device_facts spare;
+    const struct mm__device_facts *f = mm__device_facts_get(dev, &spare);
+    unsigned variant = f->os_legacy ? 1 : f->os_eol ? 3 : 0;
     if (!variant)
         return;
+    const json_t *os = f->os;
     const char *id = json_string_value(json_object_get(dev, "mac"));
     if (!id)
         id = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
     uint64_t key = mm__keyed_str(id, variant);
-    key = mm__keyed_str(json_string_value(json_object_get(os, "id")), key);
+    key = mm__keyed_str(f->os_id, key);
     if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
         return;
     const struct mm__alert_at at = {.ev = ev};
     static const char *const keys[] = {"mac", "ips", "hostnames", "os", "evidence"};
     json_t *mac = json_object_get(dev, "mac");
     json_t *const values[] = {mac ? mac : json_null(), json_object_get(dev, "ips"),
-                              json_object_get(dev, "hostnames"), (json_t *)os,
+                              (json_t *)f->hostnames, (json_t *)os,
                               json_object_get(dev, "evidence")};
     json_t *evidence = mm__object_of(keys, values, 5);
     struct mm__var vars[MM__DEVICE_VARS];

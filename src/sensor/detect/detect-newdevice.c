@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "sensor/detect/detect-util.h"
+#include "sensor/device-facts.h"
 #include "sensor/sensor.h"
 
 #define NAME "new-device"
@@ -65,10 +66,12 @@ static void newdevice_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct newdevice_state *st = state;
     const char *type = mm__event_type(ev);
+    if (!type || strcmp(type, "device") != 0)
+        return;
     const json_t *dev = mm__event_get(ev, "device");
-    const char *action = mm__event_str(dev, "action");
-    if (!type || strcmp(type, "device") != 0 || !action || strcmp(action, "new") != 0 ||
-        json_is_true(mm__event_get(dev, "allowlisted")))
+    struct mm__device_facts spare;
+    const struct mm__device_facts *f = mm__device_facts_get(dev, &spare);
+    if (!f->is_new || f->allowlisted)
         return;
     int64_t now = mm__detect_now(s);
     if (st->start < 0)

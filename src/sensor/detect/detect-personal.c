@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/str.h"
 #include "sensor/detect/detect-util.h"
+#include "sensor/device-facts.h"
 #include "sensor/sensor.h"
 
 #define NAME "personal-device"
@@ -61,11 +62,11 @@ static int personal_init(struct mm_sensor *s, void **state)
     return mm__detect_basic_init(s, NAME, settings, 8192, 86400, 30 * 86400, state);
 }
 
-static const char *mobile_hostname(const json_t *dev)
+static const char *mobile_hostname(const struct mm__device_facts *f)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(dev, "hostnames"), i, v)
+    json_array_foreach(f->hostnames, i, v)
     {
         const char *name = json_string_value(v);
         if (name && holds_word(name, mobile_words, sizeof mobile_words / sizeof mobile_words[0]))
@@ -75,10 +76,9 @@ static const char *mobile_hostname(const json_t *dev)
 }
 
 /* The vendor counts only when no desktop OS was guessed. */
-static const char *phone_vendor(const json_t *dev, const json_t *os)
+static const char *phone_vendor(const struct mm__device_facts *f)
 {
-    const char *vendor = json_string_value(json_object_get(dev, "vendor"));
-    const char *family = json_string_value(json_object_get(os, "family"));
+    const char *vendor = f->vendor, *family = f->os_family;
     if (!vendor || (family && strcmp(family, "android") != 0 && strcmp(family, "apple") != 0))
         return NULL;
     return holds_word(vendor, phone_vendors, sizeof phone_vendors / sizeof phone_vendors[0])
@@ -98,12 +98,16 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct mm__detect_basic *st = state;
     const char *type = mm__event_type(ev);
-    const json_t *dev = mm__event_get(ev, "device"), *os = mm__event_get(dev, "os");
-    if (!type || strcmp(type, "device") != 0 || mm_sensor_config(s)->personal_devices_allowed ||
-        json_is_true(mm__event_get(dev, "allowlisted")))
+    if (!type || strcmp(type, "device") != 0 || mm_sensor_config(s)->personal_devices_allowed)
         return;
-    bool by_os = json_is_true(json_object_get(os, "mobile"));
-    const char *by_name = mobile_hostname(dev), *by_vendor = phone_vendor(dev, os);
+    const json_t *dev = mm__event_get(ev, "device");
+    struct mm__device_facts spare;
+    const struct mm__device_facts *f = mm__device_facts_get(dev, &spare);
+    if (f->allowlisted)
+        return;
+    const json_t *os = f->os;
+    bool by_os = f->os_mobile;
+    const char *by_name = mobile_hostname(f), *by_vendor = phone_vendor(f);
     if (!by_os && !by_name && !by_vendor)
         return;
     const char *id = json_string_value(json_object_get(dev, "mac"));
@@ -123,8 +127,7 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
     static const char *const keys[] = {"mac", "ips", "hostnames", "vendor", "reasons"};
     json_t *mac = json_object_get(dev, "mac");
     json_t *const values[] = {mac ? mac : json_null(), json_object_get(dev, "ips"),
-                              json_object_get(dev, "hostnames"), json_object_get(dev, "vendor"),
-                              reasons};
+                              (json_t *)f->hostnames, json_object_get(dev, "vendor"), reasons};
     json_t *evidence = mm__object_of(keys, values, 5); /* NULL without reasons, as before */
     json_decref(reasons);                              /* evidence holds its own reference */
     struct mm__var vars[MM__DEVICE_VARS];

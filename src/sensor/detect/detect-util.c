@@ -15,6 +15,7 @@
 #include "core/hash.h"
 #include "core/ini.h"
 #include "core/str.h"
+#include "sensor/device-facts.h"
 #include "sensor/sensor.h"
 
 #define TEXTS_PATH "sensor/detectors.json"
@@ -696,13 +697,12 @@ size_t mm__texts_var_list(const char *const keys[], const char *const texts[], s
 
 size_t mm__device_var_list(const json_t *dev, struct mm__var out[MM__DEVICE_VARS])
 {
-    const json_t *os = json_object_get(dev, "os");
+    struct mm__device_facts spare;
+    const struct mm__device_facts *f = mm__device_facts_get(dev, &spare);
     const char *mac = json_string_value(json_object_get(dev, "mac"));
     const char *ip = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
-    const char *name = json_string_value(json_array_get(json_object_get(dev, "hostnames"), 0));
-    const char *vendor = json_string_value(json_object_get(dev, "vendor"));
-    const char *os_en = json_string_value(json_object_get(os, "name"));
-    const char *os_ja = json_string_value(json_object_get(os, "name_ja"));
+    const char *name = json_string_value(json_array_get(f->hostnames, 0));
+    const char *vendor = f->vendor, *os_en = f->os_name, *os_ja = f->os_name_ja;
     bool has_vendor = vendor && vendor[0];
     const char *const pairs[MM__DEVICE_VARS][2] = {{"name", name ? name : "unnamed device"},
                                                    {"name@ja", name ? name : "名前不明の機器"},

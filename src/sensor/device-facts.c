@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The device inventory's facts about the device being announced
+ * (device-facts.h): one set per thread, published by device.c while the
+ * sensor hands the device's event to its readers. */
+#include "sensor/device-facts.h"
+
+#include <string.h>
+
+static _Thread_local struct mm__device_facts facts;
+
+const struct mm__device_facts *mm__device_facts_of(const json_t *device)
+{
+    return device && device == facts.device ? &facts : NULL; /* NULL: none published */
+}
+
+void mm__device_facts_read(const json_t *device, struct mm__device_facts *out)
+{
+    const json_t *os = json_object_get(device, "os");
+    const char *action = json_string_value(json_object_get(device, "action"));
+    *out = (struct mm__device_facts){
+        .device = device,
+        .is_new = action && strcmp(action, "new") == 0,
+        .allowlisted = json_is_true(json_object_get(device, "allowlisted")),
+        .os = os,
+        .os_legacy = json_is_true(json_object_get(os, "legacy")),
+        .os_eol = json_is_true(json_object_get(os, "eol")),
+        .os_mobile = json_is_true(json_object_get(os, "mobile")),
+        .os_id = json_string_value(json_object_get(os, "id")),
+        .os_family = json_string_value(json_object_get(os, "family")),
+        .os_name = json_string_value(json_object_get(os, "name")),
+        .os_name_ja = json_string_value(json_object_get(os, "name_ja")),
+        .hostnames = json_object_get(device, "hostnames"),
+        .vendor = json_string_value(json_object_get(device, "vendor")),
+    };
+}
+
+void mm__device_facts_publish(const struct mm__device_facts *f, struct mm__device_facts *outer)
+{
+    *outer = facts;
+    facts = *f;
+}
+
+void mm__device_facts_end(const struct mm__device_facts *outer)
+{
+    facts = *outer;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+bool mm__device_facts_agree(const struct mm__device_facts *f)
+{
+    struct mm__device_facts j;
+    mm__device_facts_read(f->device, &j);
+    return f->is_new == j.is_new && f->allowlisted == j.allowlisted && f->os == j.os &&
+           f->os_legacy == j.os_legacy && f->os_eol == j.os_eol && f->os_mobile == j.os_mobile &&
+           same_text(f->os_id, j.os_id) && same_text(f->os_family, j.os_family) &&
+           same_text(f->os_name, j.os_name) && same_text(f->os_name_ja, j.os_name_ja) &&
+           f->hostnames == j.hostnames && same_text(f->vendor, j.vendor);
+}
