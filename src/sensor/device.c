@@ -382,8 +382,12 @@ static bool ip_keyed(const struct mm_devices *d, const struct mm_addr *a)
 
 static void format_mac(const uint8_t mac[6], char out[18])
 {
-    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-             mac[5]);
+    static const char hex[] = "0123456789abcdef"; /* as printf's "%02x:...", lower case */
+    for (int i = 0; i < 6; i++) {
+        out[3 * i] = hex[mac[i] >> 4];
+        out[3 * i + 1] = hex[mac[i] & 15];
+        out[3 * i + 2] = i < 5 ? ':' : '\0';
+    }
 }
 
 static int hex_digit(char c)
@@ -438,7 +442,30 @@ static bool usable_mac(const uint8_t mac[6])
 static void time_string(int64_t usec, char out[MM_TIMESTAMP_MAX])
 {
     struct timeval tv = mm_time_from_usec(usec);
-    mm_time_format(&tv, out, MM_TIMESTAMP_MAX);
+    mm__time_format(&tv, out); /* mm_time_format's text, the last seconds' remembered */
+}
+
+/* An object of the n members keys[i] (literals): values[i], each stolen (also
+ * on failure), as json_pack's "{s:o, ...}" makes it without parsing a
+ * format; NULL when a value is NULL (json_pack fails then too) or memory
+ * runs out. */
+static json_t *object_of(const char *const keys[], json_t *const values[], size_t n)
+{
+    json_t *o = json_object();
+    bool ok = o != NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (ok && values[i])
+            ok = json_object_set_new_nocheck(o, keys[i], values[i]) == 0;
+        else {
+            ok = false;
+            json_decref(values[i]);
+        }
+    }
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 static int64_t now_usec(const struct mm_devices *d)
@@ -774,10 +801,18 @@ static void recompute_os(struct mm_devices *d, struct device *dev)
             view_os(dev);
         return;
     }
-    json_t *os = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:I, s:O}", "id", g.id, "name",
-                           g.name_en, "name_ja", g.name_ja, "family", g.family, "legacy", g.legacy,
-                           "eol", g.eol, "mobile", g.mobile, "confidence", best_score, "source",
-                           json_object_get(best, "source"));
+    static const char *const keys[] = {"id",  "name",   "name_ja",    "family", "legacy",
+                                       "eol", "mobile", "confidence", "source"};
+    json_t *const values[] = {json_string(g.id),
+                              json_string(g.name_en),
+                              json_string(g.name_ja),
+                              json_string(g.family),
+                              json_boolean(g.legacy),
+                              json_boolean(g.eol),
+                              json_boolean(g.mobile),
+                              json_integer(best_score),
+                              json_incref(json_object_get(best, "source"))};
+    json_t *os = object_of(keys, values, sizeof keys / sizeof keys[0]); /* json_pack's object */
     if (json_object_set_new(dev->rec, "os", os) == 0) /* (it takes os, NULL too, on failure) */
         dev->os_view = (struct os_view){.obj = os,
                                         .legacy = g.legacy,
@@ -837,8 +872,10 @@ static void add_evidence(struct mm_devices *d, struct device *dev, enum source s
             break;
         }
     }
-    json_array_append_new(ev, json_pack("{s:s, s:s, s:s, s:i}", "source", source_names[source],
-                                        "value", value, "os", g->id, "score", g->score));
+    static const char *const keys[] = {"source", "value", "os", "score"};
+    json_t *const values[] = {json_string(source_names[source]), json_string(value),
+                              json_string(g->id), json_integer(g->score)};
+    json_array_append_new(ev, object_of(keys, values, 4));
     view_evidence(dev);
     recompute_os(d, dev);
     dev->dirty = true;
@@ -872,10 +909,21 @@ static int device_create(struct mm_devices *d, const uint8_t *mac, const struct 
         format_mac(mac, m);
     }
     const char *vendor = mac ? mm_oui_vendor(mac) : NULL;
-    dev->rec = json_pack("{s:s?, s:[], s:s, s:b, s:[], s:[], s:[], s:n, s:b, s:s, s:s}", "mac",
-                         mac ? m : NULL, "ips", "vendor", vendor ? vendor : "", "mac_random",
-                         mac && mm_mac_is_local(mac), "hostnames", "user_agents", "evidence", "os",
-                         "allowlisted", false, "first_seen", ts, "last_seen", ts);
+    static const char *const keys[] = {"mac",         "ips",         "vendor",   "mac_random",
+                                       "hostnames",   "user_agents", "evidence", "os",
+                                       "allowlisted", "first_seen",  "last_seen"};
+    json_t *const values[] = {mac ? json_string_nocheck(m) : json_null(), /* ASCII */
+                              json_array(),
+                              json_string(vendor ? vendor : ""),
+                              json_boolean(mac && mm_mac_is_local(mac)),
+                              json_array(),
+                              json_array(),
+                              json_array(),
+                              json_null(),
+                              json_false(),
+                              json_string_nocheck(ts),
+                              json_string_nocheck(ts)};
+    dev->rec = object_of(keys, values, sizeof keys / sizeof keys[0]); /* json_pack's record */
     if (!dev->rec) {
         free(dev);
         return MM_ENOMEM;
@@ -1905,8 +1953,9 @@ static void on_dhcp(struct mm_devices *d, const json_t *dhcp)
     clean_text(dv.vendor, vendor);
     if ((params[0] || vendor[0]) && own_record(dev)) {
         struct mm_os_guess g;
-        json_object_set_new(dev->rec, "dhcp",
-                            json_pack("{s:s, s:s}", "params", params, "vendor_class", vendor));
+        static const char *const keys[] = {"params", "vendor_class"};
+        json_t *const values[] = {json_string(params), json_string(vendor)};
+        json_object_set_new(dev->rec, "dhcp", object_of(keys, values, 2));
         if (value_is_news(dev, 'd', params, vendor))
             dev->identity_news = dev->dirty = true;
         if (mm_osguess_dhcp(d->os, params[0] ? params : NULL, vendor[0] ? vendor : NULL, &g)) {
