@@ -42,7 +42,11 @@ void mm__device_facts_publish(const struct mm__device_facts *f, struct mm__devic
 
 void mm__device_facts_end(const struct mm__device_facts *outer)
 {
-    facts = *outer;
+    /* the outer set, unless it names the same record: that one has changed since */
+    if (outer->device == facts.device)
+        memset(&facts, 0, sizeof facts);
+    else
+        facts = *outer;
 }
 
 static bool same_text(const char *a, const char *b)

@@ -52,7 +52,8 @@ static inline const struct mm__device_facts *mm__device_facts_get(const json_t *
 
 /* For device.c: publishes f (copied; f->device names the record) until
  * mm__device_facts_end, which puts back what was published before (an
- * event announced while another is handled). *outer receives that. */
+ * event announced while another is handled), unless that was for the same
+ * record (then none). *outer receives that. */
 void mm__device_facts_publish(const struct mm__device_facts *f, struct mm__device_facts *outer);
 void mm__device_facts_end(const struct mm__device_facts *outer);
 

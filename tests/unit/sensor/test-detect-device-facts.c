@@ -274,11 +274,39 @@ static void test_facts_only_during_event(void **state)
     th_free(s);
 }
 
+/* An event announced while another is handled: its facts go, the outer
+ * event's come back, unless both name the same record (changed since). */
+static void test_facts_nested(void **state)
+{
+    (void)state;
+    json_t *x = json_object(), *y = json_object();
+    struct mm__device_facts fx = {.device = x, .is_new = true}, fy = {.device = y}, outer, inner;
+    mm__device_facts_publish(&fx, &outer);
+    assert_null(outer.device);
+    mm__device_facts_publish(&fy, &inner);
+    assert_ptr_equal(inner.device, x);
+    assert_null(mm__device_facts_of(x));
+    assert_non_null(mm__device_facts_of(y));
+    mm__device_facts_end(&inner);
+    assert_null(mm__device_facts_of(y));
+    assert_true(mm__device_facts_of(x) && mm__device_facts_of(x)->is_new);
+    struct mm__device_facts again = {.device = x}; /* x announced again meanwhile */
+    mm__device_facts_publish(&again, &inner);
+    assert_false(mm__device_facts_of(x)->is_new);
+    mm__device_facts_end(&inner);
+    assert_null(mm__device_facts_of(x));
+    mm__device_facts_end(&outer);
+    assert_null(mm__device_facts_of(x));
+    json_decref(x);
+    json_decref(y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_facts_against_json),
         cmocka_unit_test(test_facts_only_during_event),
+        cmocka_unit_test(test_facts_nested),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
