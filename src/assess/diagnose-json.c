@@ -152,7 +152,6 @@ int mm_diag_result_json(const struct mm_diag_catalogue *cat, const struct mm_dia
     put(o, "band_title", text_of(band, "title", lang), &failed);
     put(o, "band_message", text_of(band, "message", lang), &failed);
     put(o, "complete", json_boolean(res->complete), &failed);
-    put(o, "eligible_level", json_string(mm_diag_level_name(res->level)), &failed);
     put(o, "parts", parts_json(cat, res, lang, &failed), &failed);
     put(o, "items", items_json(cat, res, lang, &failed), &failed);
     put(o, "unknown", id_list(res->unknown, res->n_unknown, &failed), &failed);

@@ -136,32 +136,20 @@ static void threats_text(struct writer *w, const struct mm_diag_catalogue *cat, 
     }
 }
 
-/* Items 1-5 not yet done, for the "not yet" declaration message. */
-static void basic_missing(const struct mm_diag_result *res, int *ids, size_t *n)
+/* The self-declaration conditions, one line each for one and two stars:
+ * one star is the five-rules commitment (mamori rules), two stars need
+ * this diagnosis complete and a basic policy; mamori declare decides. */
+static void level_one(struct writer *w, bool html)
 {
-    *n = 0;
-    for (int id = 1; id <= 5; id++)
-        if (res->answers[id - 1] != MM_ANSWER_DONE)
-            ids[(*n)++] = id;
+    wsub(w, tr(w, "level.one"), "", html);
 }
 
-static const char *level_label(const struct writer *w, enum mm_diag_level level)
+static void level_two(struct writer *w, const struct mm_diag_result *res, bool html)
 {
-    char key[32];
-    snprintf(key, sizeof key, "level.label.%s", mm_diag_level_name(level));
-    return tr(w, key);
-}
-
-static void level_text(struct writer *w, const struct mm_diag_result *res, bool html)
-{
-    char key[32];
-    int ids[5];
-    size_t n;
     struct mm_buf tmp = MM_BUF_INIT;
-    snprintf(key, sizeof key, "level.%s", mm_diag_level_name(res->level));
-    basic_missing(res, ids, &n);
-    ids_text(w, ids, n, &tmp);
-    wsub(w, tr(w, key), mm_buf_str(&tmp), html);
+    ids_text(w, res->unknown, res->n_unknown, &tmp);
+    wsub(w, tr(w, res->complete ? "level.two.complete" : "level.two.incomplete"), mm_buf_str(&tmp),
+         html);
     mm_buf_free(&tmp);
 }
 
@@ -303,8 +291,10 @@ static void text_items(struct writer *w, const struct mm_diag_catalogue *cat,
 
 static void text_level(struct writer *w, const struct mm_diag_result *res)
 {
-    wf(w, "\n%s: %s\n  ", tr(w, "level.title"), level_label(w, res->level));
-    level_text(w, res, false);
+    wf(w, "\n%s\n  ", tr(w, "level.title"));
+    level_one(w, false);
+    ws(w, "\n  ");
+    level_two(w, res, false);
     wf(w, "\n  %s\n", tr(w, "level.note"));
 }
 
@@ -373,8 +363,10 @@ static void md_items(struct writer *w, const struct mm_diag_catalogue *cat,
 static void md_level_changes(struct writer *w, const struct mm_diag_catalogue *cat,
                              const struct mm_diag_result *res, const struct mm_diag_changes *ch)
 {
-    wf(w, "\n## %s: %s\n\n", tr(w, "level.title"), level_label(w, res->level));
-    level_text(w, res, false);
+    wf(w, "\n## %s\n\n- ", tr(w, "level.title"));
+    level_one(w, false);
+    ws(w, "\n- ");
+    level_two(w, res, false);
     wf(w, "\n\n%s\n", tr(w, "level.note"));
     if (!ch)
         return;
@@ -551,10 +543,12 @@ static void html_advice(struct writer *w, const struct mm_diag_catalogue *cat,
 static void html_level_changes(struct writer *w, const struct mm_diag_catalogue *cat,
                                const struct mm_diag_result *res, const struct mm_diag_changes *ch)
 {
-    wf(w, "<h2>%s: %s</h2>\n<p data-level=\"%s\">", tr(w, "level.title"),
-       level_label(w, res->level), mm_diag_level_name(res->level));
-    level_text(w, res, true);
-    ws(w, "</p>\n<p class=\"muted\">");
+    wf(w, "<h2>%s</h2>\n<ul data-complete=\"%s\">\n<li>", tr(w, "level.title"),
+       res->complete ? "true" : "false");
+    level_one(w, true);
+    ws(w, "</li>\n<li>");
+    level_two(w, res, true);
+    ws(w, "</li>\n</ul>\n<p class=\"muted\">");
     wh(w, tr(w, "level.note"));
     ws(w, "</p>\n");
     if (!ch)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the self-diagnosis model: loading and checking the item catalogue,
- * scoring, bands, advice order, the declaration level, the JSON result and
+ * scoring, bands, advice order, the JSON result and
  * the comparison with an earlier result. Reports are in diagnose-report.c,
  * the history directory in diagnose-history.c. */
 #include "assess/diagnose.h"
@@ -217,16 +217,6 @@ size_t mm_diag_band_for(const struct mm_diag_catalogue *cat, int score)
     return cat->n_bands - 1;
 }
 
-static enum mm_diag_level level_for(const struct mm_diag_result *res)
-{
-    for (int id = 1; id <= 5; id++)
-        if (res->answers[id - 1] != MM_ANSWER_DONE)
-            return MM_DIAG_LEVEL_NONE;
-    if (res->complete && res->answers[25 - 1] == MM_ANSWER_DONE)
-        return MM_DIAG_LEVEL_TWO_STAR;
-    return MM_DIAG_LEVEL_ONE_STAR;
-}
-
 int mm_diag_evaluate(const struct mm_diag_catalogue *cat, const enum mm_answer *answers,
                      struct mm_diag_result *out)
 {
@@ -250,22 +240,9 @@ int mm_diag_evaluate(const struct mm_diag_catalogue *cat, const enum mm_answer *
     memcpy(out->part_max, cat->part_max, sizeof out->part_max);
     out->complete = out->n_unknown == 0;
     out->band = mm_diag_band_for(cat, out->score);
-    out->level = level_for(out);
     order_advice(cat, out);
     mm_time_today(out->date);
     return 0;
-}
-
-const char *mm_diag_level_name(enum mm_diag_level level)
-{
-    switch (level) {
-    case MM_DIAG_LEVEL_ONE_STAR:
-        return "one-star";
-    case MM_DIAG_LEVEL_TWO_STAR:
-        return "two-star";
-    default:
-        return "none";
-    }
 }
 
 const char *mm_diag_band_id(const struct mm_diag_catalogue *cat, size_t band)

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The 25-item security self-diagnosis: the item catalogue (data/diagnose/),
- * scoring, bands, advice order, the declaration level a result allows, the
- * JSON result, dated history and the comparison with the previous run, and
- * the text/Markdown/HTML reports. The scoring rules are in
- * docs/design/diagnose.md. */
+ * scoring, bands, advice order, the JSON result, dated history and the comparison with the previous
+ * run, and the text/Markdown/HTML reports. The scoring rules are in docs/design/diagnose.md. */
 #ifndef MM_ASSESS_DIAGNOSE_H
 #define MM_ASSESS_DIAGNOSE_H
 
@@ -23,8 +21,6 @@
 #define MM_DIAG_HISTORY_FILE_MAX (1024 * 1024) /* bytes read from one history file */
 #define MM_DIAG_HISTORY_SCAN_MAX 100000        /* directory entries looked at */
 #define MM_DIAG_HISTORY_PER_DAY  999           /* results kept per day */
-
-enum mm_diag_level { MM_DIAG_LEVEL_NONE = 0, MM_DIAG_LEVEL_ONE_STAR, MM_DIAG_LEVEL_TWO_STAR };
 
 enum mm_diag_format { MM_DIAG_TEXT = 0, MM_DIAG_JSON, MM_DIAG_MD, MM_DIAG_HTML };
 
@@ -56,9 +52,8 @@ struct mm_diag_result {
     int points[MM_DIAG_ITEMS];
     int score;
     int part_score[MM_DIAG_PARTS], part_max[MM_DIAG_PARTS];
-    size_t band;   /* index into catalogue bands */
-    bool complete; /* every item answered and none is "unknown" */
-    enum mm_diag_level level;
+    size_t band;               /* index into catalogue bands */
+    bool complete;             /* every item answered and none is "unknown" */
     int advice[MM_DIAG_ITEMS]; /* item ids, most important first */
     size_t n_advice;
     int unknown[MM_DIAG_ITEMS], na[MM_DIAG_ITEMS]; /* item ids, ascending */
@@ -99,7 +94,6 @@ int mm_diag_evaluate(const struct mm_diag_catalogue *cat, const enum mm_answer *
 /* The band index for a score (bands are checked from the top). */
 size_t mm_diag_band_for(const struct mm_diag_catalogue *cat, int score);
 
-const char *mm_diag_level_name(enum mm_diag_level level); /* "none", "one-star", "two-star" */
 const char *mm_diag_band_id(const struct mm_diag_catalogue *cat, size_t band);
 int mm_diag_format_parse(const char *s, enum mm_diag_format *out);
 

@@ -8,7 +8,10 @@ manifest, and `mamori declare` reads all three:
    record carries the diagnosis score and the policy reference;
 2. the demo diagnosis (it has "don't know" answers): one star, with the
    unknown items named as what two stars still need;
-3. --level two-star with that diagnosis: refused, exit 1.
+3. --level two-star with that diagnosis: refused, exit 1;
+4. the demo diagnosis report agrees with declare: it claims no level of its
+   own (no "eligible_level"; it said "none" while declare gave one star),
+   sends one star to `mamori rules` and names the same items for two stars.
 
 Usage: chain_test.py --bin PROGRAM
 """
@@ -76,6 +79,12 @@ def main():
         run(binary, ["declare", "--org", "守り商店", "--level", "two-star", "--rules",
                      p("rules.json"), "--diagnosis", p("demo.json"), "--policy",
                      p("policy/policy.json")], tmp, 1)
+
+        assert "eligible_level" not in demo, demo.get("eligible_level")
+        text = run(binary, ["--lang", "en", "diagnose", "--answers",
+                            os.path.join(SRC, "data", "demo", "diagnose-answers.json")], tmp, 0)
+        assert "One star: commit to all five rules" in text, text
+        assert "(items: %s)" % ", ".join(str(i) for i in missing[0]["items"]) in text, text
     except AssertionError as e:
         print("FAIL: %s" % e)
         return 1

@@ -78,7 +78,6 @@ static void test_all_done(void **state)
     assert_int_equal(res.n_advice, 0);
     assert_int_equal(res.n_unknown, 0);
     assert_true(res.complete);
-    assert_int_equal(res.level, MM_DIAG_LEVEL_TWO_STAR);
     assert_string_equal(res.date, "2026-04-01");
 }
 
@@ -99,7 +98,6 @@ static void test_all_unknown(void **state)
     assert_int_equal(res.unknown[24], 25);
     assert_int_equal(res.n_advice, 25); /* every "don't know" gets advice too */
     assert_false(res.complete);
-    assert_int_equal(res.level, MM_DIAG_LEVEL_NONE);
 }
 
 static void test_points(void **state)
@@ -320,37 +318,38 @@ static void test_advice_order(void **state)
     assert_int_equal(res.unknown[0], 4);
 }
 
+/* The declaration section says what mamori declare decides: one star is
+ * the five-rules commitment whatever the answers (items 1-5 not done do
+ * not stop it), two stars need a complete diagnosis and a basic policy. */
 static void test_levels(void **state)
 {
     (void)state;
     enum mm_answer a[MM_DIAG_ITEMS];
     struct mm_diag_result res;
+    struct mm_buf out = MM_BUF_INIT;
     fill(a, MM_ANSWER_NOT);
-    for (int i = 0; i < 5; i++)
-        a[i] = MM_ANSWER_DONE;
+    a[12 - 1] = MM_ANSWER_UNKNOWN;
     evaluate(a, &res);
-    assert_int_equal(res.level, MM_DIAG_LEVEL_ONE_STAR);
-    a[25 - 1] = MM_ANSWER_DONE;
-    evaluate(a, &res);
-    assert_int_equal(res.level, MM_DIAG_LEVEL_TWO_STAR);
-    assert_string_equal(mm_diag_level_name(res.level), "two-star");
-    a[12 - 1] = MM_ANSWER_UNKNOWN; /* an incomplete diagnosis stops at one star */
-    evaluate(a, &res);
-    assert_false(res.complete);
-    assert_int_equal(res.level, MM_DIAG_LEVEL_ONE_STAR);
+    for (int f = MM_DIAG_TEXT; f <= MM_DIAG_HTML; f++) {
+        if (f == MM_DIAG_JSON)
+            continue;
+        mm_buf_reset(&out);
+        assert_int_equal(mm_diag_render(cat, &res, NULL, f, MM_LANG_JA, &out), 0);
+        const char *s = mm_buf_str(&out);
+        assert_non_null(strstr(s, "mamori rules"));
+        assert_non_null(strstr(s, "mamori policy"));
+        assert_non_null(strstr(s, "mamori declare"));
+        assert_non_null(strstr(s, "（項目: 12）"));
+        assert_null(strstr(s, "まだ宣言できません"));
+        assert_null(strstr(s, "項目 1〜5"));
+    }
     a[12 - 1] = MM_ANSWER_NOT;
-    a[25 - 1] = MM_ANSWER_PARTLY; /* item 25 must be fully done */
     evaluate(a, &res);
-    assert_int_equal(res.level, MM_DIAG_LEVEL_ONE_STAR);
-    a[25 - 1] = MM_ANSWER_DONE;
-    a[3 - 1] = MM_ANSWER_PARTLY; /* any basic item short of done: none */
-    evaluate(a, &res);
-    assert_int_equal(res.level, MM_DIAG_LEVEL_NONE);
-    assert_string_equal(mm_diag_level_name(res.level), "none");
-    fill(a, MM_ANSWER_DONE);
-    a[5 - 1] = MM_ANSWER_UNKNOWN;
-    evaluate(a, &res);
-    assert_int_equal(res.level, MM_DIAG_LEVEL_NONE);
+    assert_true(res.complete);
+    mm_buf_reset(&out);
+    assert_int_equal(mm_diag_render(cat, &res, NULL, MM_DIAG_TEXT, MM_LANG_EN, &out), 0);
+    assert_non_null(strstr(mm_buf_str(&out), "this one qualifies"));
+    mm_buf_free(&out);
 }
 
 static void test_json(void **state)
@@ -368,7 +367,8 @@ static void test_json(void **state)
     assert_int_equal(json_integer_value(json_object_get(j, "score")), 100 - 4 - 5 + 2);
     assert_int_equal(json_integer_value(json_object_get(j, "max")), 100);
     assert_string_equal(json_string_value(json_object_get(j, "band")), "good");
-    assert_string_equal(json_string_value(json_object_get(j, "eligible_level")), "none");
+    /* No level: the diagnosis alone cannot decide one (mamori declare does). */
+    assert_null(json_object_get(j, "eligible_level"));
     assert_string_equal(json_string_value(json_object_get(j, "lang")), "ja");
     assert_string_equal(json_string_value(json_object_get(j, "date")), "2026-04-01");
     assert_true(json_is_false(json_object_get(j, "complete")));
