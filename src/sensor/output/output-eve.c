@@ -93,8 +93,8 @@ static bool jb_grow(struct jbuf *b, size_t n)
     if (!np) {
         if (b->out && batch_make_room(b->out, n))
             return true;
-        if (!b->err)
-            b->err = MM_ENOMEM;
+        /* (over an MM_EIO of a closed file too: the line is not whole) */
+        b->err = MM_ENOMEM;
         return false;
     }
     b->p = np;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -299,6 +300,41 @@ static void test_hand_over_fails(void **state)
     free(c);
 }
 
+/* A tapped line while the file is closed (a rotation that could not open
+ * the new file) whose middle piece cannot grow the batch: the line is not
+ * whole, so the tap never gets it (MM_EIO alone would mean a whole line,
+ * handed to the spool) and the result is MM_ENOMEM. */
+static void test_tapped_closed_file_oom(void **state)
+{
+    (void)state;
+    char sub[200], file[240];
+    assert_int_equal(test_tmpdir_join(sub, sizeof sub, dir, "closed"), 0);
+    assert_int_equal(test_tmpdir_join(file, sizeof file, sub, "eve.json"), 0);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    struct mm_eve_out *o;
+    assert_int_equal(mm_eve_out_open(file, 100, 1, &o), 0);
+    char *a = line_of(60, 'a'), *b = line_of(60, 'b');
+    assert_int_equal(mm_eve_out_write_line(o, a, 60), 0);
+    assert_int_equal(unlink(file), 0);
+    assert_int_equal(rmdir(sub), 0);                           /* the new file cannot open */
+    assert_int_equal(mm_eve_out_write_line(o, b, 60), MM_EIO); /* rotation: closed now */
+    char body[5000];
+    memset(body, 'y', sizeof body);
+    struct mm_eve_out_tap t = {.tail = ",\"seq\":7", .tail_len = 8, .fn = tap_fn, .write = true};
+    mm_eve_out_set_tap(o, &t);
+    mm_eve_out_line_begin(o);
+    mm_eve_out_raw(o, "{\"b\":1,\"c\":\"", 13);
+    failing = true;
+    mm_eve_out_raw(o, body, sizeof body); /* past the batch's 4 KiB: lost */
+    failing = false;
+    mm_eve_out_raw(o, "\"}", 2);
+    assert_int_equal(mm_eve_out_line_end(o), MM_ENOMEM);
+    assert_false(t.tapped);
+    mm_eve_out_close(o);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +345,7 @@ int main(void)
         cmocka_unit_test_setup(test_json_event, fresh),
         cmocka_unit_test_setup(test_too_long_dropped_logged_once, fresh),
         cmocka_unit_test_setup(test_hand_over_fails, fresh),
+        cmocka_unit_test_setup(test_tapped_closed_file_oom, fresh),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
