@@ -115,10 +115,12 @@ static int set_text(char *dst, const struct field *f, const char *value, struct 
 }
 
 /* value with full-width letters, digits and spaces folded to ASCII (a
- * Japanese input method left on types "１２" or "ｙｅｓ") and trimmed. */
+ * Japanese input method left on types "１２" or "ｙｅｓ") and trimmed; a
+ * value that does not fit in buf is "" (refused whole, not read cut). */
 static const char *plain_value(const char *value, char *buf, size_t len)
 {
-    mm_strlcpy(buf, value, len);
+    if (mm_strlcpy(buf, value, len) >= len)
+        return "";
     return mm_str_trim(mm_str_fold_fullwidth(buf));
 }
 

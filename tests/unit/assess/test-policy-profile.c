@@ -97,6 +97,15 @@ static void test_flags_override(void **state)
     assert_int_equal(e.problem, MM_PROFILE_BAD_BOOL);
     assert_int_equal(mm_profile_set(&p, "employees", "12名", &e), MM_EINVAL);
     assert_int_equal(e.problem, MM_PROFILE_BAD_NUMBER);
+    /* A value longer than the folding buffer is refused whole, not cut to
+     * its first 63 bytes (which read "12" or "yes" and spaces). */
+    char longer[100];
+    snprintf(longer, sizeof longer, "12%80sx", "");
+    assert_int_equal(mm_profile_set(&p, "employees", longer, &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_BAD_NUMBER);
+    snprintf(longer, sizeof longer, "yes%80sx", "");
+    assert_int_equal(mm_profile_set(&p, "wifi", longer, &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_BAD_BOOL);
 }
 
 static void expect_problem(const char *text, int code, enum mm_profile_problem problem,
