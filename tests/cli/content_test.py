@@ -3,7 +3,10 @@
 """Consistency of the advice across the content in data/: what one document
 tells a person must not contradict another. Checked: the minimum password
 length (the diagnosis advice, the five rules, the threats, the audit
-messages, the handbook and the rule set, ja and en) is one number.
+messages, the handbook and the rule set, ja and en) is one number; the
+25-item check is called 自社診断 (the national programme's name, 情報セキュリティ
+自社診断), never 自己診断, in data/, the source and the Japanese man pages and
+README.
 
 Usage: content_test.py SOURCE_DIR
 """
@@ -33,8 +36,29 @@ def password_lengths(src):
     return found
 
 
+def wrong_terms(src):
+    """Places a person reads that call the 25-item check 自己診断."""
+    files = [os.path.join(src, "README.md")]
+    for top in ("data", "src", os.path.join("docs", "man", "ja")):
+        for root, _, names in os.walk(os.path.join(src, top)):
+            files += [os.path.join(root, n) for n in names
+                      if n.endswith((".json", ".md", ".c", ".h", ".html", ".js", ".css"))]
+    bad = []
+    for path in sorted(files):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for lineno, line in enumerate(f, 1):
+                if "自己診断" in line:
+                    bad.append("%s:%d" % (os.path.relpath(path, src), lineno))
+    return bad
+
+
 def main():
     src = sys.argv[1]
+    bad = wrong_terms(src)
+    if bad:
+        print("\n".join(bad))
+        print("FAIL: 自己診断 in %d places; the 25-item check is 自社診断" % len(bad))
+        return 1
     found = password_lengths(src)
     lengths = sorted({n for n, _, _ in found})
     if len(found) < 4 or len(lengths) != 1:

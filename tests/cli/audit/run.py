@@ -144,7 +144,7 @@ def test_diagnosis():
     rc, out, err = run(["--lang", "ja", "audit", "--root", "server", "--diagnosis",
                         "answers.json", "--check", "antivirus"])
     check(rc == 1 and out.decode().endswith(
-        "自己診断の回答との食い違い（answers.json）\n  項目 2「ウイルス対策ソフトの導入」: 「できて"
+        "自社診断の回答との食い違い（answers.json）\n  項目 2「ウイルス対策ソフトの導入」: 「できて"
         "いる」と回答されていますが、次のチェックが不合格です: 「ウイルス対策ソフトと定義ファイル」"
         "（antivirus）\n"),
         "ja contradiction text: %r" % out.decode()[-300:])
@@ -182,7 +182,7 @@ def test_options():
         (["audit", "--root", "laptop", "--diagnosis", "none.json"], 4,
          "mamori audit: none.json: the diagnosis file could not be read (no such file or entry)\n"),
         (["--lang", "ja", "audit", "--root", "laptop", "--diagnosis", "none.json"], 4,
-         "mamori audit: none.json: 自己診断のファイルを読めませんでした（ファイルまたは項目が見つかりません）\n"),
+         "mamori audit: none.json: 自社診断のファイルを読めませんでした（ファイルまたは項目が見つかりません）\n"),
         (["--lang", "ja", "audit", "--root", "laptop", "--output", "no-dir/out.txt"], 4,
          "mamori audit: no-dir/out.txt: 書き込めませんでした（ファイルまたは項目が見つかりません）\n"),
     ]

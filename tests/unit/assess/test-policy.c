@@ -161,14 +161,14 @@ static void test_diagnosis_rules(void **state)
     base_profile(&p);
     generate(&p, MM_LANG_JA, diag, &out);
     const char *md = rules_md(&out);
-    assert_non_null(strstr(md, "付録 自己診断から定める改善の規則"));
+    assert_non_null(strstr(md, "付録 自社診断から定める改善の規則"));
     assert_null(strstr(md, "### D-01 "));     /* done */
     assert_non_null(strstr(md, "### D-02 ")); /* partly */
     assert_non_null(strstr(md, "### D-03 ")); /* not */
     assert_non_null(strstr(md, "### D-04 ")); /* unknown */
     assert_null(strstr(md, "### D-05 "));     /* not applicable */
     /* The answers are named as mamori diagnose names them. */
-    assert_non_null(strstr(md, "自己診断で「できている」と答えられなかった項目"));
+    assert_non_null(strstr(md, "自社診断で「できている」と答えられなかった項目"));
     assert_non_null(strstr(md, "現在の状況: 一部できている"));
     assert_non_null(strstr(md, "現在の状況: できていない"));
     assert_null(strstr(md, "「実施"));
