@@ -8,6 +8,7 @@
 #include "core/str.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,17 @@ int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *wh
 
 const char *mm_cmd_refused_arg(int argc, char **argv)
 {
-    return optind >= 2 && optind - 1 < argc ? argv[optind - 1] : NULL;
+    /* A short option refused in the middle of a group ("-Zq": Z unknown)
+     * leaves optind on that group; at its end, or a long option, after it. */
+    bool is_short = optopt > 0 && optopt < 256;
+    const char *at = optind < argc ? argv[optind] : NULL;
+    const char *before = optind >= 2 && optind - 1 < argc ? argv[optind - 1] : NULL;
+    if (is_short && before && before[0] == '-' && before[1] != '-' && before[1] &&
+        (unsigned char)before[strlen(before) - 1] == optopt)
+        return before;
+    if (is_short && at && at[0] == '-' && at[1] && at[1] != '-' && strchr(at + 1, optopt))
+        return at;
+    return before;
 }
 
 void mm_cmd_getopt_begin(void)
