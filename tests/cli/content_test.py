@@ -4,6 +4,8 @@
 tells a person must not contradict another. Checked: the minimum password
 length (the diagnosis advice, the five rules, the threats, the audit
 messages, the handbook and the rule set, ja and en) is one number; the
+backup advice (how often to back up, how often to test a restore) is the
+same in the diagnosis advice and the rule set, ja and en; the
 25-item check is called 自社診断 (the national programme's name, 情報セキュリティ
 自社診断), never 自己診断, in data/, the source and the Japanese man pages and
 README.
@@ -33,6 +35,43 @@ def password_lengths(src):
                 for pattern in PATTERNS:
                     for m in pattern.finditer(line):
                         found.append((int(m.group(1)), os.path.relpath(path, src), lineno))
+    return found
+
+
+# How often to back up, and to test a restore, as each document words it.
+BACKUP_TERMS = {
+    "backup": {"毎日": "daily", "every day": "daily", "週に一度": "weekly",
+               "weekly": "weekly", "毎月": "monthly", "monthly": "monthly"},
+    "restore": {"年に数回": "few-per-year", "a few times a year": "few-per-year",
+                "半年に一度": "6-months", "every six months": "6-months",
+                "年に一度": "yearly", "once a year": "yearly", "every year": "yearly"},
+}
+
+
+def backup_advice(src):
+    """{kind: {term: [places]}} for the lines about backups."""
+    files = [os.path.join(src, "data", "diagnose", "items.json")]
+    files += sorted(glob.glob(os.path.join(src, "data", "policy", "rules-*.md")))
+    found = {kind: {} for kind in BACKUP_TERMS}
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                low = line.lower()
+                if "バックアップ" not in line and "back up" not in low and "backed up" not in low \
+                        and "backup" not in low:
+                    continue
+                for kind, terms in BACKUP_TERMS.items():
+                    if kind == "restore" and "戻" not in line and "restore" not in low:
+                        continue
+                    if kind == "backup" and ("戻" in line or "restore" in low) and \
+                            "毎日" not in line and "every day" not in low:
+                        continue
+                    rest = low  # longest terms first: 半年に一度 holds 年に一度
+                    for term in sorted(terms, key=len, reverse=True):
+                        if term in rest:
+                            rest = rest.replace(term, " ")
+                            found[kind].setdefault(terms[term], []).append(
+                                "%s:%d" % (os.path.relpath(path, src), lineno))
     return found
 
 
@@ -66,6 +105,12 @@ def main():
             print("%s:%d: %d characters" % (path, lineno, n))
         print("FAIL: minimum password lengths %r (want one number, at least 4 mentions)" % lengths)
         return 1
+    for kind, values in backup_advice(src).items():
+        if len(values) != 1:
+            for value, places in sorted(values.items()):
+                print("%s %s: %s" % (kind, value, ", ".join(places)))
+            print("FAIL: the %s advice differs between documents %r" % (kind, sorted(values)))
+            return 1
     print("content: %d mentions of the password length, all %d" % (len(found), lengths[0]))
     return 0
 
