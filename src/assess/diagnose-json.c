@@ -132,6 +132,7 @@ static json_t *changes_json(const struct mm_diag_changes *ch, int *failed)
     put(o, "score_delta", json_integer(ch->score_delta), failed);
     put(o, "improved", change_list(ch->improved, ch->n_improved, failed), failed);
     put(o, "regressed", change_list(ch->regressed, ch->n_regressed, failed), failed);
+    put(o, "clarified", change_list(ch->clarified, ch->n_clarified, failed), failed);
     return o;
 }
 

@@ -315,7 +315,8 @@ static void text_changes(struct writer *w, const struct mm_diag_catalogue *cat,
     wf(w, ": %s\n", delta);
     change_lines(w, &text_style, cat, "changes.improved", ch->improved, ch->n_improved);
     change_lines(w, &text_style, cat, "changes.regressed", ch->regressed, ch->n_regressed);
-    if (ch->n_improved + ch->n_regressed == 0)
+    change_lines(w, &text_style, cat, "changes.clarified", ch->clarified, ch->n_clarified);
+    if (ch->n_improved + ch->n_regressed + ch->n_clarified == 0)
         wf(w, "  %s\n", tr(w, "changes.none"));
 }
 
@@ -382,7 +383,8 @@ static void md_level_changes(struct writer *w, const struct mm_diag_catalogue *c
     wf(w, ": %s\n", delta);
     change_lines(w, &md_style, cat, "changes.improved", ch->improved, ch->n_improved);
     change_lines(w, &md_style, cat, "changes.regressed", ch->regressed, ch->n_regressed);
-    if (ch->n_improved + ch->n_regressed == 0)
+    change_lines(w, &md_style, cat, "changes.clarified", ch->clarified, ch->n_clarified);
+    if (ch->n_improved + ch->n_regressed + ch->n_clarified == 0)
         wf(w, "- %s\n", tr(w, "changes.none"));
 }
 
@@ -567,11 +569,15 @@ static void html_level_changes(struct writer *w, const struct mm_diag_catalogue 
     ws(w, ": ");
     wh(w, delta);
     ws(w, "</li>\n");
-    for (int pass = 0; pass < 2; pass++) {
-        const struct mm_diag_change *c = pass ? ch->regressed : ch->improved;
-        size_t n = pass ? ch->n_regressed : ch->n_improved;
+    const struct mm_diag_change *lists[] = {ch->improved, ch->regressed, ch->clarified};
+    const size_t counts[] = {ch->n_improved, ch->n_regressed, ch->n_clarified};
+    static const char *const labels[] = {"changes.improved", "changes.regressed",
+                                         "changes.clarified"};
+    for (int pass = 0; pass < 3; pass++) {
+        const struct mm_diag_change *c = lists[pass];
+        size_t n = counts[pass];
         for (size_t i = 0; i < n; i++) {
-            wf(w, "<li>%s: %d. ", tr(w, pass ? "changes.regressed" : "changes.improved"), c[i].id);
+            wf(w, "<li>%s: %d. ", tr(w, labels[pass]), c[i].id);
             wh(w, item_text(cat, c[i].id, "title", w->lang));
             ws(w, po(w));
             wh(w, answer_label(w, c[i].from));
@@ -580,7 +586,7 @@ static void html_level_changes(struct writer *w, const struct mm_diag_catalogue 
             wf(w, "%s</li>\n", pc(w));
         }
     }
-    if (ch->n_improved + ch->n_regressed == 0)
+    if (ch->n_improved + ch->n_regressed + ch->n_clarified == 0)
         wf(w, "<li>%s</li>\n", tr(w, "changes.none"));
     ws(w, "</ul>\n");
 }

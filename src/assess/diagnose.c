@@ -274,7 +274,9 @@ void mm_diag_compare(const enum mm_answer *prev, int prev_score, const char *pre
     for (int i = 0; i < MM_DIAG_ITEMS; i++) {
         int before = mm_diag_points(prev[i]), after = now->points[i];
         struct mm_diag_change c = {i + 1, prev[i], now->answers[i]};
-        if (after > before)
+        if (prev[i] == MM_ANSWER_UNKNOWN && now->answers[i] != MM_ANSWER_UNKNOWN)
+            out->clarified[out->n_clarified++] = c;
+        else if (after > before)
             out->improved[out->n_improved++] = c;
         else if (after < before)
             out->regressed[out->n_regressed++] = c;

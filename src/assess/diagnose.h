@@ -72,7 +72,10 @@ struct mm_diag_changes {
     char previous_date[11];
     int previous_score, score_delta;
     struct mm_diag_change improved[MM_DIAG_ITEMS], regressed[MM_DIAG_ITEMS];
-    size_t n_improved, n_regressed;
+    /* Answered "don't know" before and something else now: found out, not
+     * better or worse (knowing a measure is missing is no improvement). */
+    struct mm_diag_change clarified[MM_DIAG_ITEMS];
+    size_t n_improved, n_regressed, n_clarified;
 };
 
 /* Loads and checks the embedded catalogue. *out is freed with

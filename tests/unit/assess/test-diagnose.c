@@ -415,6 +415,43 @@ static void test_compare(void **state)
     assert_int_equal(ch.improved[0].to, MM_ANSWER_DONE);
     assert_int_equal(ch.n_regressed, 1);
     assert_int_equal(ch.regressed[0].id, 11);
+    assert_int_equal(ch.n_clarified, 0);
+}
+
+/* "Don't know" then "not done" (points -1 -> 0) is not an improvement in
+ * security: the item is found out, listed on its own, and so is any other
+ * answer after "don't know". */
+static void test_compare_unknown(void **state)
+{
+    (void)state;
+    enum mm_answer prev[MM_DIAG_ITEMS], now[MM_DIAG_ITEMS];
+    struct mm_diag_result res;
+    struct mm_diag_changes ch;
+    struct mm_buf out = MM_BUF_INIT;
+    fill(prev, MM_ANSWER_PARTLY);
+    fill(now, MM_ANSWER_PARTLY);
+    prev[4 - 1] = MM_ANSWER_UNKNOWN;
+    now[4 - 1] = MM_ANSWER_NOT;
+    prev[7 - 1] = MM_ANSWER_UNKNOWN;
+    now[7 - 1] = MM_ANSWER_DONE;
+    prev[8 - 1] = MM_ANSWER_UNKNOWN;
+    now[8 - 1] = MM_ANSWER_UNKNOWN; /* still unknown: no change */
+    evaluate(now, &res);
+    mm_diag_compare(prev, 45, "2026-03-01", &res, &ch);
+    assert_int_equal(ch.n_improved, 0);
+    assert_int_equal(ch.n_regressed, 0);
+    assert_int_equal(ch.n_clarified, 2);
+    assert_int_equal(ch.clarified[0].id, 4);
+    assert_int_equal(ch.clarified[0].from, MM_ANSWER_UNKNOWN);
+    assert_int_equal(ch.clarified[0].to, MM_ANSWER_NOT);
+    assert_int_equal(ch.clarified[1].id, 7);
+    assert_int_equal(mm_diag_render(cat, &res, &ch, MM_DIAG_TEXT, MM_LANG_JA, &out), 0);
+    assert_non_null(strstr(mm_buf_str(&out), "状況がわかった項目: 4."));
+    assert_null(strstr(mm_buf_str(&out), "よくなった項目"));
+    mm_buf_reset(&out);
+    assert_int_equal(mm_diag_render(cat, &res, &ch, MM_DIAG_JSON, MM_LANG_EN, &out), 0);
+    assert_non_null(strstr(mm_buf_str(&out), "\"clarified\""));
+    mm_buf_free(&out);
 }
 
 static void test_history_names(void **state)
@@ -551,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_levels),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_compare_unknown),
         cmocka_unit_test(test_history_names),
         cmocka_unit_test(test_history_roundtrip),
         cmocka_unit_test(test_reports),
