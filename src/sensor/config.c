@@ -56,10 +56,14 @@ struct cli_values {
     const char *eve, *home_net, *state, *stats, *seed, *max_flows, *lang;
 };
 
+/* lang_opt: a --lang seen before --help; without it the language main
+ * chose from every --lang of the command line (mm_msg_lang_from_args), so
+ * that "--help --lang ja" is in Japanese too. */
 static void usage(FILE *out, const char *lang_opt)
 {
     enum mm_lang lang = MM_LANG_EN;
-    (void)mm_lang_select(lang_opt, &lang);
+    if (!lang_opt || mm_lang_select(lang_opt, &lang) != 0)
+        lang = mm_msg_lang();
     fputs(mm_tr("sensor", "usage", lang), out);
     fputc('\n', out);
 }
@@ -147,13 +151,20 @@ static int eve_types_setting(struct mm_sensor_options *o)
     return 0;
 }
 
-/* An integer setting: command line value, else [section] key, else def. */
-static int setting_long(const struct mm_sensor_options *o, const char *cli, const char *section,
-                        const char *key, long def, long min, long max, long *out)
+/* An integer setting: command line value (of option cli_name), else
+ * [section] key, else def. A bad command-line value is named with its
+ * option and range. */
+static int setting_long(const struct mm_sensor_options *o, const char *cli, const char *cli_name,
+                        const char *section, const char *key, long def, long min, long max,
+                        long *out)
 {
     if (cli) {
-        if (parse_long(cli, min, max, out) != 0)
-            return bad_usage("usage.bad_number", cli);
+        if (parse_long(cli, min, max, out) != 0) {
+            mm_msg_print(stderr, PROG, "sensor-log", "usage.bad_option_number", cli_name, min, max,
+                         cli);
+            mm_msg_print(stderr, PROG, "sensor-log", "try_help");
+            return 2;
+        }
         return 0;
     }
     if (mm_ini_get_int(o->ini, section, key, def, min, max, out) != 0) {
@@ -195,30 +206,33 @@ static int apply_flow_settings(struct mm_sensor_options *o, const struct cli_val
     int r;
     mm_flow_config_defaults(f);
     for (size_t i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++) {
-        if ((r = setting_long(o, NULL, "flow", timeouts[i].key, f->timeout[timeouts[i].cls], 1,
-                              86400 * 7, &v)) != 0)
+        if ((r = setting_long(o, NULL, NULL, "flow", timeouts[i].key, f->timeout[timeouts[i].cls],
+                              1, 86400 * 7, &v)) != 0)
             return r;
         f->timeout[timeouts[i].cls] = (uint32_t)v;
     }
-    if ((r = setting_long(o, NULL, "flow", "active_timeout", f->active_timeout, 0, 86400 * 30,
+    if ((r = setting_long(o, NULL, NULL, "flow", "active_timeout", f->active_timeout, 0, 86400 * 30,
                           &v)) != 0)
         return r;
     f->active_timeout = (uint32_t)v;
-    if ((r = setting_long(o, c->max_flows, "sensor", "max_flows", (long)f->max_flows, 1, 1L << 26,
-                          &v)) != 0)
+    if ((r = setting_long(o, c->max_flows, "--max-flows", "sensor", "max_flows", (long)f->max_flows,
+                          1, 1L << 26, &v)) != 0)
         return r;
     f->max_flows = (size_t)v;
-    if ((r = setting_long(o, c->seed, "sensor", "community_id_seed", 0, 0, 65535, &v)) != 0)
+    if ((r = setting_long(o, c->seed, "--community-id-seed", "sensor", "community_id_seed", 0, 0,
+                          65535, &v)) != 0)
         return r;
     f->community_id_seed = (uint16_t)v;
-    if ((r = setting_long(o, NULL, "stream", "depth", f->stream_depth, 1024, 16L << 20, &v)) != 0)
+    if ((r = setting_long(o, NULL, NULL, "stream", "depth", f->stream_depth, 1024, 16L << 20,
+                          &v)) != 0)
         return r;
     f->stream_depth = (uint32_t)v;
-    if ((r = setting_long(o, NULL, "stream", "ooo_max", f->stream_ooo, 0, 16L << 20, &v)) != 0)
+    if ((r = setting_long(o, NULL, NULL, "stream", "ooo_max", f->stream_ooo, 0, 16L << 20, &v)) !=
+        0)
         return r;
     f->stream_ooo = (uint32_t)v;
-    if ((r = setting_long(o, NULL, "stream", "memcap", (long)f->stream_memcap, 1L << 16, 1L << 34,
-                          &v)) != 0)
+    if ((r = setting_long(o, NULL, NULL, "stream", "memcap", (long)f->stream_memcap, 1L << 16,
+                          1L << 34, &v)) != 0)
         return r;
     f->stream_memcap = (size_t)v;
     return 0;
@@ -235,15 +249,16 @@ static int apply_defrag_settings(struct mm_sensor_options *o)
         mm_msg_print(stderr, PROG, "sensor-log", "config.defrag_enabled");
         return 2;
     }
-    if ((r = setting_long(o, NULL, "defrag", "memcap", (long)d->memcap, 1L << 20, 1L << 32, &v)) !=
-        0)
+    if ((r = setting_long(o, NULL, NULL, "defrag", "memcap", (long)d->memcap, 1L << 20, 1L << 32,
+                          &v)) != 0)
         return r;
     d->memcap = (size_t)v;
-    if ((r = setting_long(o, NULL, "defrag", "timeout_seconds", d->timeout, 1, 3600, &v)) != 0)
+    if ((r = setting_long(o, NULL, NULL, "defrag", "timeout_seconds", d->timeout, 1, 3600, &v)) !=
+        0)
         return r;
     d->timeout = (uint32_t)v;
-    if ((r = setting_long(o, NULL, "defrag", "max_datagrams", d->max_datagrams, 1, 1L << 20, &v)) !=
-        0)
+    if ((r = setting_long(o, NULL, NULL, "defrag", "max_datagrams", d->max_datagrams, 1, 1L << 20,
+                          &v)) != 0)
         return r;
     d->max_datagrams = (uint32_t)v;
     return 0;
@@ -257,28 +272,29 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
         return r;
     if ((r = apply_defrag_settings(o)) != 0)
         return r;
-    if ((r = setting_long(o, c->stats, "sensor", "stats_interval", 0, 0, 86400, &v)) != 0)
+    if ((r = setting_long(o, c->stats, "--stats", "sensor", "stats_interval", 0, 0, 86400, &v)) !=
+        0)
         return r;
     o->stats_interval = v;
-    if ((r = setting_long(o, NULL, "intel", "settle_ms", MM_INTEL_SETTLE_MS_DEFAULT, 0, 600000,
-                          &v)) != 0)
+    if ((r = setting_long(o, NULL, NULL, "intel", "settle_ms", MM_INTEL_SETTLE_MS_DEFAULT, 0,
+                          600000, &v)) != 0)
         return r;
     o->intel_settle_ms = (unsigned)v;
-    if ((r = setting_long(o, NULL, "output", "eve_max_bytes", 0, 0, 1L << 40, &v)) != 0)
+    if ((r = setting_long(o, NULL, NULL, "output", "eve_max_bytes", 0, 0, 1L << 40, &v)) != 0)
         return r;
     o->eve_max_bytes = (uint64_t)v;
-    if ((r = setting_long(o, NULL, "output", "eve_rotate_count", 5, 1, 1000, &v)) != 0)
+    if ((r = setting_long(o, NULL, NULL, "output", "eve_rotate_count", 5, 1, 1000, &v)) != 0)
         return r;
     o->eve_keep = (unsigned)v;
-    if ((r = setting_long(o, NULL, "spool", "max_bytes", (long)MM_SPOOL_MAX_BYTES_DEFAULT, 1L << 16,
-                          1L << 44, &v)) != 0)
+    if ((r = setting_long(o, NULL, NULL, "spool", "max_bytes", (long)MM_SPOOL_MAX_BYTES_DEFAULT,
+                          1L << 16, 1L << 44, &v)) != 0)
         return r;
     o->spool_max_bytes = (uint64_t)v;
-    if ((r = setting_long(o, NULL, "anomaly", "rate", 20, 0, 100000, &v)) != 0)
+    if ((r = setting_long(o, NULL, NULL, "anomaly", "rate", 20, 0, 100000, &v)) != 0)
         return r;
     o->anomaly_rate = (unsigned)v;
-    if ((r = setting_long(o, NULL, "tls", "memcap", (long)MM_TLS_MEMCAP_DEFAULT, 1L << 16, 1L << 34,
-                          &v)) != 0)
+    if ((r = setting_long(o, NULL, NULL, "tls", "memcap", (long)MM_TLS_MEMCAP_DEFAULT, 1L << 16,
+                          1L << 34, &v)) != 0)
         return r;
     o->tls_memcap = (size_t)v;
     o->eve_path = c->eve ? c->eve : mm_ini_get(o->ini, "output", "eve");

@@ -231,7 +231,9 @@ static int start(struct run *run, struct mm_capture **live)
     r = mm__sensor_new(&run->opt, run->intel, &run->sensor, err, sizeof(err));
     if (r != 0) {
         fprintf(stderr, PROG ": %s\n", err);
-        return r == MM_ENOMEM ? EXIT_RUNTIME : EXIT_OUTPUT;
+        return r == MM_ENOMEM                 ? EXIT_RUNTIME
+               : r == MM__SENSOR_BAD_SETTINGS ? EXIT_USAGE
+                                              : EXIT_OUTPUT;
     }
     run->sensor->st.intel_indicators = mm_intel_count(run->intel);
     /* a feed loaded as read, still being written: read again once settled

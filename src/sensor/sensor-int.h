@@ -118,6 +118,9 @@ struct mm_sensor {
 };
 
 /* sensor.c */
+/* Returns 0, a negative MM_E* code, or MM__SENSOR_BAD_SETTINGS when a
+ * [devices] or [detect.*] setting is wrong (a settings error: exit 2). */
+#define MM__SENSOR_BAD_SETTINGS 2
 int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
                    struct mm_sensor **out, char *err, size_t errlen);
 /* Ends all flows (reason "shutdown"), writes final stats, flushes, frees.

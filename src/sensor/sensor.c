@@ -960,11 +960,20 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
         goto out;
     s->intel = intel;
     if ((r = mm__devices_open(s)) != 0) {
-        mm_msg_format(err, errlen, LOG, "sensor.devices", mm_msg_strerror(r));
+        /* the inventory's own file (--state) is read forgivingly: a value
+         * it cannot take comes from the [devices] settings */
+        bool settings = r == MM_EPARSE || r == MM_ERANGE || r == MM_EINVAL;
+        mm_msg_format(err, errlen, LOG, settings ? "sensor.devices_settings" : "sensor.devices",
+                      mm_msg_strerror(r));
+        if (settings)
+            r = MM__SENSOR_BAD_SETTINGS;
         goto out;
     }
-    if ((r = mm__detect_init(s, err, errlen)) != 0)
+    if ((r = mm__detect_init(s, err, errlen)) != 0) {
+        if (r == MM_EPARSE || r == MM_ERANGE || r == MM_EINVAL)
+            r = MM__SENSOR_BAD_SETTINGS;
         goto out;
+    }
     if ((r = direct_open(s)) != 0)
         goto out;
     mm__http_direct = http_direct;

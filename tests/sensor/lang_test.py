@@ -80,13 +80,48 @@ def test_bad_config(tmp):
     check(r.returncode == 2 and '知らないイベント種別 "flows"' in r.stderr and
           "alert anomaly" in r.stderr, "event type: " + r.stderr)
     r = run(["-r", "x", "--stats", "abc"], JA)
-    check(r.returncode == 2 and "数値の書き方が正しくありません: abc" in r.stderr and
-          "'mamori-sensor --help'" in r.stderr, "bad number: " + r.stderr)
+    check(r.returncode == 2 and "--stats には 0 から 86400 までの整数を指定してください: abc" in
+          r.stderr and "'mamori-sensor --help'" in r.stderr, "bad number: " + r.stderr)
+    # the option and its range are named (before: "invalid number: 0" alone)
+    r = run(["-r", "x", "--max-flows", "0"], EN)
+    check(r.returncode == 2 and "--max-flows must be a whole number from 1 to 67108864: 0" in
+          r.stderr, "bad --max-flows: " + r.stderr)
+    r = run(["-r", "x", "--community-id-seed", "70000"], JA)
+    check(r.returncode == 2 and "--community-id-seed には 0 から 65535 までの整数" in r.stderr,
+          "bad seed: " + r.stderr)
+    # [devices] and [detect.*] mistakes are settings errors (exit 2, not 4 as
+    # for an output), and the message points to the settings file, not --state
+    pcap = os.path.join(tmp, "empty.pcap")
+    with open(pcap, "wb") as f:
+        f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+    for text in ("[devices]\nallow = zz:zz\n", "[devices]\nmax = -1\n"):
+        with open(cfg, "w") as f:
+            f.write(text)
+        r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg], JA)
+        check(r.returncode == 2 and "[devices]" in r.stderr and "--state" not in r.stderr,
+              "devices settings %r: %r" % (text, r))
+        r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg], EN)
+        check(r.returncode == 2 and "[devices]" in r.stderr and "MAC" in r.stderr,
+              "devices settings %r, English: %r" % (text, r))
+    with open(cfg, "w") as f:
+        f.write("[detect.scan]\nsuppress_seconds = soon\n")
+    r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg], EN)
+    check(r.returncode == 2 and "[detect.scan]" in r.stderr, "detector settings: %r" % (r,))
     r = run(["-r", "x", "--lang", "fr"], JA)
     check(r.returncode == 2 and "--lang には ja か en を指定してください: fr" in r.stderr,
           "bad --lang: " + r.stderr)
     r = run(["-r", "x", "--lang", "fr"], EN)
     check(r.returncode == 2 and "--lang must be ja or en: fr" in r.stderr, "bad --lang: " + r.stderr)
+
+
+def test_help(tmp):
+    """--lang chooses the language of --help wherever it stands (before:
+    --help --lang ja printed the English help)."""
+    for args in (["--lang", "ja", "--help"], ["--help", "--lang", "ja"], ["-h", "--lang=ja"]):
+        r = run(args, EN)
+        check(r.returncode == 0 and r.stdout.startswith("使い方:"), "%s: %r" % (args, r))
+    r = run(["--help", "--lang", "en"], JA)
+    check(r.returncode == 0 and r.stdout.startswith("Usage:"), "--help --lang en: %r" % (r,))
 
 
 def test_outputs(tmp):
@@ -100,6 +135,8 @@ def test_outputs(tmp):
           "eve open, ja: " + r.stderr)
     r = run(["-r", pcap, "--eve", eve], EN)
     check(r.returncode == 4 and "cannot open EVE output " + eve in r.stderr, "eve open: " + r.stderr)
+    # the reason is the system's, not a bare "input/output error"
+    check("no such file" in r.stderr, "eve open reason: " + r.stderr)
 
 
 def test_intel(tmp):

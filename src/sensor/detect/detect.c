@@ -212,7 +212,7 @@ int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
         int r = events_mask(mm_detectors[i]->events, &event_masks[i]);
         if (r != 0) {
             mm_msg_format(err, errlen, "sensor-log", "sensor.detector", mm_detectors[i]->name,
-                          mm_msg_strerror(r));
+                          mm_msg_strerror(r), mm_detectors[i]->name);
             return r;
         }
     }
@@ -228,8 +228,8 @@ int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
             continue;
         int r = d->init(s, &s->det_state[i]);
         if (r != 0) {
-            mm_msg_format(err, errlen, "sensor-log", "sensor.detector", d->name,
-                          mm_msg_strerror(r));
+            mm_msg_format(err, errlen, "sensor-log", "sensor.detector", d->name, mm_msg_strerror(r),
+                          d->name);
             return r;
         }
     }

@@ -649,8 +649,12 @@ int mm_eve_out_open(const char *path, uint64_t max_bytes, unsigned keep, struct 
         o->fp = stdout;
         setvbuf(stdout, NULL, _IONBF, 0); /* as for a file: the batch is the buffer */
         r = 0;
-    } else {
-        r = open_file(o);
+    } else if ((r = open_file(o)) != 0) {
+        /* the first open names the system's reason (a missing directory,
+         * no permission) rather than a bare I/O error */
+        r = errno == ENOENT                                       ? MM_ENOENT
+            : errno == EACCES || errno == EPERM || errno == EROFS ? MM_EPERM
+                                                                  : r;
     }
     if (r != 0) {
         mm_eve_out_close(o);
