@@ -62,9 +62,55 @@ void mm_audit_count(const struct mm_audit_report *r, size_t counts[3])
 
 /* ---- comparing with a diagnosis ---- */
 
+/* A printable copy of a refused answer for the message: JSON text for a
+ * non-string, control characters and quotes as '?', cut at 40 bytes on a
+ * character boundary (invalid UTF-8 cannot come out of jansson). */
+static void show_value(const json_t *v, char *why, size_t whylen)
+{
+    char *dumped = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    const char *s = json_is_string(v) ? json_string_value(v) : dumped ? dumped : "?";
+    size_t cap = whylen < 41 ? whylen : 41, j = 0, left = strlen(s);
+    while (*s && j + 1 < cap) {
+        size_t n = mm_utf8_seq_len((const unsigned char *)s, left);
+        if (n == 0)
+            n = 1;
+        if (j + n + 1 > cap)
+            break;
+        for (size_t k = 0; k < n; k++) {
+            unsigned char c = (unsigned char)s[k];
+            why[j++] = (c < 0x20 || c == 0x7f || c == '"') ? '?' : (char)c;
+        }
+        s += n;
+        left -= n;
+    }
+    why[j] = '\0';
+    free(dumped);
+}
+
+/* A value an answers file or diagnose JSON may hold for an item. */
+static bool answer_known(const json_t *v)
+{
+    static const char *const names[] = {"done", "partly", "not", "unknown", "na"};
+    const char *s = json_string_value(v);
+    for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i]) == 0)
+            return true;
+    return false;
+}
+
+static int refuse_answer(long id, const json_t *v, int *bad_item, char *why, size_t whylen)
+{
+    *bad_item = (int)id;
+    show_value(v, why, whylen);
+    return MM_EINVAL;
+}
+
 /* Collects the answer of each item 1..ITEM_MAX-1 ("done", ...) from either
- * shape of diagnosis file; answers[i] NULL when absent. */
-static int collect_answers(json_t *doc, const char *answers[ITEM_MAX], char *why, size_t whylen)
+ * shape of diagnosis file; answers[i] NULL when absent. A value other than
+ * done/partly/not/unknown/na is refused (MM_EINVAL, *bad_item and the value
+ * in why), as `mamori diagnose --answers` refuses it. */
+static int collect_answers(json_t *doc, const char *answers[ITEM_MAX], int *bad_item, char *why,
+                           size_t whylen)
 {
     json_t *obj = json_object_get(doc, "answers"), *items = json_object_get(doc, "items");
     if (json_is_object(obj)) {
@@ -74,8 +120,10 @@ static int collect_answers(json_t *doc, const char *answers[ITEM_MAX], char *why
         {
             char *end;
             long id = strtol(key, &end, 10);
-            if (*end || id < 1 || id >= ITEM_MAX || !json_is_string(v))
+            if (*end || id < 1 || id >= ITEM_MAX)
                 continue;
+            if (!answer_known(v))
+                return refuse_answer(id, v, bad_item, why, whylen);
             answers[id] = json_string_value(v);
         }
         return 0;
@@ -86,9 +134,12 @@ static int collect_answers(json_t *doc, const char *answers[ITEM_MAX], char *why
         json_array_foreach(items, i, it)
         {
             json_int_t id = json_integer_value(json_object_get(it, "id"));
-            const char *a = json_string_value(json_object_get(it, "answer"));
-            if (id >= 1 && id < ITEM_MAX && a)
-                answers[id] = a;
+            json_t *a = json_object_get(it, "answer");
+            if (id < 1 || id >= ITEM_MAX || !a)
+                continue;
+            if (!answer_known(a))
+                return refuse_answer((long)id, a, bad_item, why, whylen);
+            answers[id] = json_string_value(a);
         }
         return 0;
     }
@@ -131,7 +182,8 @@ static json_t *contradictions_of(const struct mm_audit_report *r, const char *an
     return list;
 }
 
-int mm_audit_compare(struct mm_audit_report *r, const char *path, char *why, size_t whylen)
+int mm_audit_compare(struct mm_audit_report *r, const char *path, int *bad_item, char *why,
+                     size_t whylen)
 {
     char *text = NULL;
     size_t len;
@@ -154,7 +206,8 @@ int mm_audit_compare(struct mm_audit_report *r, const char *path, char *why, siz
         rc = MM_EPARSE;
         goto out;
     }
-    if ((rc = collect_answers(doc, answers, why, whylen)) != 0)
+    *bad_item = 0;
+    if ((rc = collect_answers(doc, answers, bad_item, why, whylen)) != 0)
         goto out;
     json_decref(r->contradictions);
     r->contradictions = contradictions_of(r, answers);

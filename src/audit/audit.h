@@ -143,8 +143,11 @@ void mm_audit_report_free(struct mm_audit_report *r);
  * file) or {"items": [{"id": 1, "answer": "done"}, ...]} (`mamori diagnose
  * --format json`). Every item answered "done" whose related checks failed
  * becomes a contradiction. MM_EPARSE when the JSON has neither shape (why
- * gets a short English reason), MM_ENOENT/MM_EPERM/MM_EIO when unreadable. */
-int mm_audit_compare(struct mm_audit_report *r, const char *path, char *why, size_t whylen);
+ * gets a short English reason), MM_EINVAL when an item's answer is not one
+ * of done/partly/not/unknown/na (*bad_item is the item, why a printable copy
+ * of the value), MM_ENOENT/MM_EPERM/MM_EIO when unreadable. */
+int mm_audit_compare(struct mm_audit_report *r, const char *path, int *bad_item, char *why,
+                     size_t whylen);
 
 /* Counts of pass, fail and unknown (indexed by enum mm_audit_status). */
 void mm_audit_count(const struct mm_audit_report *r, size_t counts[3]);

@@ -135,9 +135,22 @@ static int compare(const struct mm_cli *cli, const struct audit_args *a,
                    struct mm_audit_report *rep)
 {
     char why[256];
-    int r = mm_audit_compare(rep, a->diagnosis, why, sizeof why);
+    int item = 0;
+    int r = mm_audit_compare(rep, a->diagnosis, &item, why, sizeof why);
     if (r == 0)
         return -1;
+    if (r == MM_EINVAL) {
+        /* "item {item}: ... "{value}" ..." (the template is not a printf format). */
+        const char *t = TR("cli.error.diagnosis_answer"), *at_item = strstr(t, "{item}"),
+                   *at_value = strstr(t, "{value}");
+        if (!at_item || !at_value || at_value < at_item) {
+            mm_cli_error(cli, "audit", "%s: %s", a->diagnosis, TR("cli.error.diagnosis_format"));
+            return MM_EXIT_INPUT;
+        }
+        mm_cli_error(cli, "audit", "%s: %.*s%d%.*s%s%s", a->diagnosis, (int)(at_item - t), t, item,
+                     (int)(at_value - at_item - 6), at_item + 6, why, at_value + 7);
+        return MM_EXIT_INPUT;
+    }
     bool input = r == MM_EPARSE || r == MM_ETOOBIG;
     /* A file that cannot be read gets the reason in the chosen language;
      * a format problem keeps the parser's detail. */

@@ -170,7 +170,15 @@ def test_options():
     os.unlink(os.path.join(WORK, "out.json"))
     with open(os.path.join(WORK, "bad.json"), "w") as f:
         f.write("{\"answers\": [")
+    with open(os.path.join(WORK, "bad-answer.json"), "w") as f:
+        f.write("{\"answers\": {\"1\": \"done\", \"5\": \"Done\"}}")
     cases = [
+        (["audit", "--root", "laptop", "--diagnosis", "bad-answer.json"], 3,
+         "mamori audit: bad-answer.json: item 5: invalid answer \"Done\" "
+         "(use done, partly, not, unknown or na)\n"),
+        (["--lang", "ja", "audit", "--root", "laptop", "--diagnosis", "bad-answer.json"], 3,
+         "mamori audit: bad-answer.json: 項目 5 の回答「Done」は使えません"
+         "（done、partly、not、unknown、na のいずれかを書いてください）\n"),
         (["audit", "--format", "xml"], 2, "mamori audit: --format takes text or json\n"),
         (["audit", "--root", "missing-dir"], 2, "mamori audit: missing-dir: --root takes a directory\n"),
         (["audit", "--check", "nope"], 2, "mamori audit: nope: no such check (--list shows them)\n"),
@@ -191,8 +199,8 @@ def test_options():
         same = err.startswith(want[:-1]) if want.endswith("*") else err == want  # * : jansson's words
         check(rc == code and same and out == b"",
               "%r: exit %d (want %d), stderr %r (want %r)" % (args, rc, code, err, want))
-    check(sorted(os.listdir(WORK)) == ["answers.json", "bad.json", "diagnosis.json", "laptop",
-                                       "server"], "stray files: %r" % os.listdir(WORK))
+    check(sorted(os.listdir(WORK)) == ["answers.json", "bad-answer.json", "bad.json",
+                                       "diagnosis.json", "laptop", "server"], "stray files: %r" % os.listdir(WORK))
     for lang, first in (("en", "Usage: mamori audit"), ("ja", "使い方: mamori audit")):
         rc, out, _ = run(["--lang", lang, "audit", "--help"])
         check(rc == 0 and out.decode().startswith(first), "--help %s" % lang)

@@ -583,7 +583,8 @@ static void test_report_and_diagnosis(void **state)
     write_file(answers, "{\"answers\": {\"1\": \"done\", \"3\": \"done\", \"4\": \"done\", "
                         "\"9\": \"partly\"}}");
     char why[256];
-    assert_int_equal(mm_audit_compare(&rep, answers, why, sizeof why), 0);
+    int item = 0;
+    assert_int_equal(mm_audit_compare(&rep, answers, &item, why, sizeof why), 0);
     char *s = json_dumps(rep.contradictions, JSON_COMPACT);
     assert_string_equal(s, "[{\"item\":3,\"answer\":\"done\",\"checks\":[\"ssh-password-auth\","
                            "\"ssh-root-login\"]},{\"item\":4,\"answer\":\"done\",\"checks\":["
@@ -592,7 +593,7 @@ static void test_report_and_diagnosis(void **state)
     /* the JSON of `mamori diagnose` works the same */
     write_file(items, "{\"score\": 40, \"items\": [{\"id\": 3, \"answer\": \"partly\"}, "
                       "{\"id\": 4, \"answer\": \"done\"}]}");
-    assert_int_equal(mm_audit_compare(&rep, items, why, sizeof why), 0);
+    assert_int_equal(mm_audit_compare(&rep, items, &item, why, sizeof why), 0);
     assert_int_equal(json_array_size(rep.contradictions), 1);
 
     struct mm_buf out = MM_BUF_INIT;
@@ -622,13 +623,28 @@ static void test_report_and_diagnosis(void **state)
     mm_buf_free(&out);
 
     write_file(bad, "[1, 2]");
-    assert_int_equal(mm_audit_compare(&rep, bad, why, sizeof why), MM_EPARSE);
+    assert_int_equal(mm_audit_compare(&rep, bad, &item, why, sizeof why), MM_EPARSE);
     write_file(bad, "{\"answers\": ");
-    assert_int_equal(mm_audit_compare(&rep, bad, why, sizeof why), MM_EPARSE);
+    assert_int_equal(mm_audit_compare(&rep, bad, &item, why, sizeof why), MM_EPARSE);
     assert_contains(why, "line 1");
     write_file(bad, "{\"other\": 1}");
-    assert_int_equal(mm_audit_compare(&rep, bad, why, sizeof why), MM_EPARSE);
-    assert_int_equal(mm_audit_compare(&rep, "/nonexistent/x.json", why, sizeof why), MM_ENOENT);
+    assert_int_equal(mm_audit_compare(&rep, bad, &item, why, sizeof why), MM_EPARSE);
+    /* Answers other than done/partly/not/unknown/na are refused, naming the
+     * item and the value, in both shapes (they were ignored). */
+    write_file(bad, "{\"answers\": {\"1\": \"done\", \"4\": \"Done\"}}");
+    assert_int_equal(mm_audit_compare(&rep, bad, &item, why, sizeof why), MM_EINVAL);
+    assert_int_equal(item, 4);
+    assert_string_equal(why, "Done");
+    write_file(bad, "{\"answers\": {\"7\": true}}");
+    assert_int_equal(mm_audit_compare(&rep, bad, &item, why, sizeof why), MM_EINVAL);
+    assert_int_equal(item, 7);
+    assert_string_equal(why, "true");
+    write_file(bad, "{\"items\": [{\"id\": 3, \"answer\": \"はい\\n\"}]}");
+    assert_int_equal(mm_audit_compare(&rep, bad, &item, why, sizeof why), MM_EINVAL);
+    assert_int_equal(item, 3);
+    assert_string_equal(why, "はい?");
+    assert_int_equal(mm_audit_compare(&rep, "/nonexistent/x.json", &item, why, sizeof why),
+                     MM_ENOENT);
     mm_audit_report_free(&rep);
 
     const char *unknown[] = {"nope"};
