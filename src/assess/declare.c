@@ -65,6 +65,19 @@ int mm_declare_check_diagnosis(const json_t *d, char *why, size_t whylen)
     return 0;
 }
 
+const char *mm_declare_policy_document(const json_t *p)
+{
+    size_t i;
+    json_t *doc;
+    json_array_foreach(json_object_get(p, "documents"), i, doc)
+    {
+        const char *s = json_string_value(doc);
+        if (s && mm_str_suffix(s, "basic-policy.md"))
+            return s;
+    }
+    return NULL;
+}
+
 int mm_declare_check_policy(const json_t *p, char *why, size_t whylen)
 {
     const char *ref = json_string_value(json_object_get(p, "reference"));
@@ -76,15 +89,8 @@ int mm_declare_check_policy(const json_t *p, char *why, size_t whylen)
         snprintf(why, whylen, "no \"organisation\"");
         return MM_EPARSE;
     }
-    json_t *docs = json_object_get(p, "documents");
-    size_t i;
-    json_t *doc;
-    json_array_foreach(docs, i, doc)
-    {
-        const char *s = json_string_value(doc);
-        if (s && mm_str_suffix(s, "basic-policy.md"))
-            return 0;
-    }
+    if (mm_declare_policy_document(p))
+        return 0;
     snprintf(why, whylen, "\"documents\" does not list basic-policy.md");
     return MM_EPARSE;
 }
@@ -148,10 +154,13 @@ static int diagnosis_reasons(const json_t *d, json_t *list)
     return add_reason(list, "diagnosis-incomplete", json_pack("{s:o}", "items", missing));
 }
 
-static int policy_reasons(const json_t *p, const char *org, json_t *list)
+static int policy_reasons(const json_t *p, const char *org, const char *doc_missing, json_t *list)
 {
     if (!p)
         return add_reason(list, "policy-missing", NULL);
+    if (doc_missing)
+        return add_reason(list, "policy-document-missing",
+                          json_pack("{s:s}", "document", doc_missing));
     const char *porg = json_string_value(json_object_get(p, "organisation"));
     if (porg && strcmp(porg, org) != 0)
         return add_reason(list, "policy-organisation-mismatch",
@@ -184,7 +193,7 @@ int mm_declare_decide(const struct mm_declare_input *in, json_t **out)
         goto out;
     if ((r = rule_reasons(in->rules, one)) != 0 ||
         (r = diagnosis_reasons(in->diagnosis, two)) != 0 ||
-        (r = policy_reasons(in->policy, in->organisation, two)) != 0)
+        (r = policy_reasons(in->policy, in->organisation, in->policy_document_missing, two)) != 0)
         goto out;
     enum mm_declare_level level = json_array_size(one)   ? MM_DECLARE_NONE
                                   : json_array_size(two) ? MM_DECLARE_ONE_STAR

@@ -39,7 +39,14 @@ struct mm_declare_input {
     const json_t *diagnosis;         /* NULL: none given; checked by mm_declare_check_diagnosis */
     const json_t *policy;            /* NULL: none given; checked by mm_declare_check_policy */
     enum mm_declare_level requested; /* NONE: the best level reachable */
+    /* The basic policy document the manifest lists, as looked for, when it
+     * is not there (a reason for two stars); NULL when found or no policy. */
+    const char *policy_document_missing;
 };
+
+/* The documents entry of a policy manifest naming the basic policy
+ * (ends in basic-policy.md), or NULL. */
+const char *mm_declare_policy_document(const json_t *p);
 
 /* Checks the shape of a diagnosis result (score and max integers, items an
  * array of objects with an integer id). Returns 0 or MM_EPARSE with why. */

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define TR(key) mm_tr("assess-docs", key, cli->lang)
 
@@ -64,6 +65,8 @@ static char *reason_message(const struct mm_cli *cli, const json_t *reason, cons
             (size_t)snprintf(value + used, used < sizeof value ? sizeof value - used : 0, "%s%lld",
                              i ? ", " : "", (long long)json_integer_value(x));
         replace_into(&b, tpl, "items", value);
+    } else if (json_object_get(reason, "document")) {
+        replace_into(&b, tpl, "file", json_string_value(json_object_get(reason, "document")));
     } else if (json_object_get(reason, "policy_organisation")) {
         replace_into(&b, tpl, "org",
                      json_string_value(json_object_get(reason, "policy_organisation")));
@@ -272,6 +275,27 @@ static int load_inputs(const struct mm_cli *cli, const struct opts *o,
     return 0;
 }
 
+/* Where the basic policy document a manifest lists should be: next to the
+ * manifest (the current directory for standard input), as mamori policy
+ * writes them. Sets *missing (malloc'd) when it is not a file there. */
+static int policy_document(const char *manifest, const json_t *pol, char **missing)
+{
+    *missing = NULL;
+    const char *doc = pol ? mm_declare_policy_document(pol) : NULL;
+    if (!doc)
+        return 0;
+    const char *slash = strcmp(manifest, "-") == 0 ? NULL : strrchr(manifest, '/');
+    struct mm_buf path = MM_BUF_INIT;
+    int r = doc[0] == '/' || !slash
+                ? mm_buf_puts(&path, doc)
+                : mm_buf_printf(&path, "%.*s/%s", (int)(slash - manifest), manifest, doc);
+    struct stat st;
+    if (r == 0 && (stat(mm_buf_str(&path), &st) != 0 || !S_ISREG(st.st_mode)))
+        *missing = mm_buf_take(&path);
+    mm_buf_free(&path);
+    return r;
+}
+
 int cmd_declare(const struct mm_cli *cli, int argc, char **argv)
 {
     struct opts o = {0};
@@ -279,7 +303,7 @@ int cmd_declare(const struct mm_cli *cli, int argc, char **argv)
     struct mm_rules_answers answers;
     json_t *diag = NULL, *pol = NULL, *dec = NULL, *rules = NULL;
     const char *org = NULL;
-    char today[11], *json = NULL;
+    char today[11], *json = NULL, *doc_missing = NULL;
     int rc = parse_options(cli, argc, argv, &o);
     if (rc != 0)
         return rc < 0 ? MM_EXIT_OK : rc;
@@ -288,7 +312,12 @@ int cmd_declare(const struct mm_cli *cli, int argc, char **argv)
         goto out;
     mm_time_today(today);
     mm_rules_load(&rules);
-    struct mm_declare_input in = {org, today, o.rules ? &answers : NULL, diag, pol, o.level};
+    if (o.policy && policy_document(o.policy, pol, &doc_missing) != 0) {
+        rc = MM_EXIT_IO;
+        goto out;
+    }
+    struct mm_declare_input in = {org,     today,      o.rules ? &answers : NULL, diag, pol,
+                                  o.level, doc_missing};
     if (mm_declare_decide(&in, &dec) != 0) {
         rc = MM_EXIT_IO;
         goto out;
@@ -312,6 +341,7 @@ int cmd_declare(const struct mm_cli *cli, int argc, char **argv)
     rc = ok ? MM_EXIT_OK : MM_EXIT_NOTMET;
 out:
     free(json);
+    free(doc_missing);
     json_decref(diag);
     json_decref(pol);
     json_decref(dec);

@@ -58,8 +58,13 @@ static void decide(const json_t *diagnosis, const json_t *policy)
     static const struct mm_rules_answers all = {{true, true, true, true, true}};
     json_t *dec = NULL;
     for (int level = MM_DECLARE_NONE; level <= MM_DECLARE_TWO_STAR; level++) {
-        struct mm_declare_input in = {"守り商店", "2026-04-01", &all,
-                                      diagnosis,  policy,       (enum mm_declare_level)level};
+        struct mm_declare_input in = {"守り商店",
+                                      "2026-04-01",
+                                      &all,
+                                      diagnosis,
+                                      policy,
+                                      (enum mm_declare_level)level,
+                                      level == MM_DECLARE_TWO_STAR ? "basic-policy.md" : NULL};
         if (mm_declare_decide(&in, &dec) == 0)
             json_decref(dec);
     }

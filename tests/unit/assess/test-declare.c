@@ -58,7 +58,8 @@ static const char *code_at(const json_t *d, const char *list, size_t i)
 static void test_no_rules_record(void **state)
 {
     (void)state;
-    struct mm_declare_input in = {"守り商店", "2026-04-01", NULL, NULL, NULL, MM_DECLARE_NONE};
+    struct mm_declare_input in = {"守り商店", "2026-04-01",    NULL, NULL,
+                                  NULL,       MM_DECLARE_NONE, NULL};
     json_t *d = decide(&in);
     assert_string_equal(level_of(d), "none");
     assert_true(json_is_false(json_object_get(d, "declarable")));
@@ -70,7 +71,7 @@ static void test_rule_not_committed(void **state)
 {
     (void)state;
     struct mm_rules_answers a = {{true, true, false, true, false}};
-    struct mm_declare_input in = {"守り商店", "2026-04-01", &a, NULL, NULL, MM_DECLARE_NONE};
+    struct mm_declare_input in = {"守り商店", "2026-04-01", &a, NULL, NULL, MM_DECLARE_NONE, NULL};
     json_t *d = decide(&in);
     assert_string_equal(level_of(d), "none");
     json_t *refusals = json_object_get(d, "refusals");
@@ -84,8 +85,8 @@ static void test_rule_not_committed(void **state)
 static void test_one_star(void **state)
 {
     (void)state;
-    struct mm_declare_input in = {"守り商店", "2026-04-01", &all_rules,
-                                  NULL,       NULL,         MM_DECLARE_NONE};
+    struct mm_declare_input in = {"守り商店", "2026-04-01",    &all_rules, NULL,
+                                  NULL,       MM_DECLARE_NONE, NULL};
     json_t *d = decide(&in);
     assert_string_equal(level_of(d), "one-star");
     assert_true(json_is_true(json_object_get(d, "declarable")));
@@ -100,7 +101,8 @@ static void test_two_stars(void **state)
 {
     (void)state;
     json_t *diag = diagnosis(25), *pol = policy("守り商店");
-    struct mm_declare_input in = {"守り商店", "2026-04-01", &all_rules, diag, pol, MM_DECLARE_NONE};
+    struct mm_declare_input in = {"守り商店", "2026-04-01",    &all_rules, diag,
+                                  pol,        MM_DECLARE_NONE, NULL};
     json_t *d = decide(&in);
     assert_string_equal(level_of(d), "two-star");
     assert_true(json_is_true(json_object_get(d, "declarable")));
@@ -115,14 +117,37 @@ static void test_two_stars(void **state)
     json_decref(pol);
 }
 
+/* A manifest whose basic policy document is not there (deleted, or the
+ * manifest copied alone) is no basic policy: two stars are out of reach
+ * with a reason naming the file; one star is not affected. */
+static void test_policy_document_missing(void **state)
+{
+    (void)state;
+    json_t *diag = diagnosis(25), *pol = policy("守り商店");
+    struct mm_declare_input in = {
+        "守り商店", "2026-04-01", &all_rules, diag, pol, MM_DECLARE_NONE, "policy/basic-policy.md"};
+    json_t *d = decide(&in);
+    assert_string_equal(level_of(d), "one-star");
+    json_t *two = json_object_get(d, "missing_for_two_star");
+    assert_int_equal(json_array_size(two), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(two, 0), "code")),
+                        "policy-document-missing");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(two, 0), "document")),
+                        "policy/basic-policy.md");
+    assert_string_equal(mm_declare_policy_document(pol), "basic-policy.md");
+    json_decref(d);
+    json_decref(diag);
+    json_decref(pol);
+}
+
 /* Asking for one star when two are within reach declares one star: the
  * record shows what was asked for, "reachable" the higher level. */
 static void test_requested_lower_level(void **state)
 {
     (void)state;
     json_t *diag = diagnosis(25), *pol = policy("守り商店");
-    struct mm_declare_input in = {"守り商店", "2026-04-01", &all_rules,
-                                  diag,       pol,          MM_DECLARE_ONE_STAR};
+    struct mm_declare_input in = {"守り商店", "2026-04-01",        &all_rules, diag,
+                                  pol,        MM_DECLARE_ONE_STAR, NULL};
     json_t *d = decide(&in);
     assert_string_equal(level_of(d), "one-star");
     assert_string_equal(json_string_value(json_object_get(d, "reachable")), "two-star");
@@ -148,8 +173,8 @@ static void test_diagnosis_incomplete(void **state)
     /* A "don't know" leaves the diagnosis incomplete too. */
     json_object_set_new(json_array_get(json_object_get(diag, "items"), 9), "answer",
                         json_string("unknown"));
-    struct mm_declare_input in = {"守り商店", "2026-04-01", &all_rules,
-                                  diag,       pol,          MM_DECLARE_TWO_STAR};
+    struct mm_declare_input in = {"守り商店", "2026-04-01",        &all_rules, diag,
+                                  pol,        MM_DECLARE_TWO_STAR, NULL};
     json_t *d = decide(&in);
     assert_string_equal(level_of(d), "one-star");
     assert_true(json_is_false(json_object_get(d, "declarable")));
@@ -179,8 +204,8 @@ static void test_policy_missing_and_mismatch(void **state)
 {
     (void)state;
     json_t *diag = diagnosis(25), *pol = policy("別の会社");
-    struct mm_declare_input in = {"守り商店", "2026-04-01", &all_rules,
-                                  diag,       NULL,         MM_DECLARE_TWO_STAR};
+    struct mm_declare_input in = {"守り商店", "2026-04-01",        &all_rules, diag,
+                                  NULL,       MM_DECLARE_TWO_STAR, NULL};
     json_t *d = decide(&in);
     assert_true(json_is_false(json_object_get(d, "declarable")));
     assert_string_equal(code_at(d, "refusals", 0), "policy-missing");
@@ -197,7 +222,8 @@ static void test_requested_two_star_without_rules(void **state)
 {
     (void)state;
     struct mm_rules_answers a = {{true, false, true, true, true}};
-    struct mm_declare_input in = {"守り商店", "2026-04-01", &a, NULL, NULL, MM_DECLARE_TWO_STAR};
+    struct mm_declare_input in = {"守り商店", "2026-04-01",        &a,  NULL,
+                                  NULL,       MM_DECLARE_TWO_STAR, NULL};
     json_t *d = decide(&in);
     /* Both the missing rule and the two-star needs are reasons. */
     assert_int_equal(json_array_size(json_object_get(d, "refusals")), 3);
@@ -246,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_policy_missing_and_mismatch),
         cmocka_unit_test(test_requested_two_star_without_rules),
         cmocka_unit_test(test_requested_lower_level),
+        cmocka_unit_test(test_policy_document_missing),
         cmocka_unit_test(test_shape_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
