@@ -7,10 +7,12 @@
  * events, alerts and device events: eve-app.h, eve-record.h; spooled ones
  * reach the spool through the EVE writer's tap), the mm_sensor_alert_*
  * builders, and the outputs' lifetime. */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/msg.h"
@@ -895,6 +897,17 @@ void mm_sensor_alert_at(struct mm_sensor *s, const struct timeval *ts, const str
 
 /* ---- lifetime ------------------------------------------------------------ */
 
+/* A live sensor opens its outputs after switching user (--user): a refused
+ * one says which user it runs as, which the installer (root) cannot guess
+ * from "not permitted" alone. */
+static void as_user_hint(const struct mm_sensor *s, int r, char *err, size_t errlen)
+{
+    size_t n = strlen(err);
+    const struct passwd *pw = r == MM_EPERM && s->live ? getpwuid(geteuid()) : NULL;
+    if (pw && n < errlen)
+        mm_msg_format(err + n, errlen - n, LOG, "sensor.as_user", pw->pw_name);
+}
+
 static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
 {
     const struct mm_sensor_options *o = s->opt;
@@ -902,6 +915,7 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
         mm_eve_out_open(o->eve_path ? o->eve_path : "-", o->eve_max_bytes, o->eve_keep, &s->eve);
     if (r != 0) {
         mm_msg_format(err, errlen, LOG, "sensor.eve_open", o->eve_path, mm_msg_strerror(r));
+        as_user_hint(s, r, err, errlen);
         return r;
     }
     if (o->state_dir) {
@@ -912,6 +926,7 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
             mm_msg_format(err, errlen, LOG,
                           r == MM_EEXIST ? "sensor.spool_in_use" : "sensor.spool_open", dir,
                           mm_msg_strerror(r));
+            as_user_hint(s, r, err, errlen);
             return r;
         }
         mm_spool_set_max_bytes(s->spool, o->spool_max_bytes);

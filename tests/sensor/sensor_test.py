@@ -907,6 +907,16 @@ def test_privdrop(tmp):
     import pwd
     check(uid == pwd.getpwnam("nobody").pw_uid, "uid after drop: %r (%s)" % (uid, err))
     check(p.returncode == 0, "exit after SIGTERM: %d %s" % (p.returncode, err))
+    # an EVE file or --state the switched-to user cannot write: the message
+    # says who the sensor runs as (before: "not permitted" alone, which an
+    # installer running as root cannot explain)
+    root_only = os.path.join(tmp, "root-only")
+    os.mkdir(root_only, 0o755)
+    for extra in (["--eve", os.path.join(root_only, "eve.json")],
+                  ["--eve", os.devnull, "--state", os.path.join(root_only, "state")]):
+        r = run(["-i", "lo", "--bpf", "udp port 9", "--user", "nobody"] + extra, timeout=30)
+        check(r.returncode == 4 and "runs as user nobody" in r.stderr and "--user" in r.stderr,
+              "%s as nobody: %r" % (extra, r))
 
 
 def test_shared_captures(tmp):
