@@ -177,9 +177,11 @@ int mm_desk_incident_create(struct mm_request *req, int64_t tenant_id, const cha
     return incident_reply(req, 201, id);
 }
 
-/* Finds the tenant and default title from alert_id / ticket_id / tenant_id. */
+/* Finds the tenant, default title and default severity from alert_id /
+ * ticket_id / tenant_id: an incident opened for an alert takes the alert's
+ * severity unless the body names one. */
 static int incident_origin(struct mm_request *req, const json_t *body, int64_t *tenant,
-                           const char **title, int64_t *ticket, int64_t *alert)
+                           const char **title, int64_t *ticket, int64_t *alert, int *severity)
 {
     struct mm_store *st = req->center->store;
     const json_t *tj = json_object_get(body, "tenant_id");
@@ -196,6 +198,8 @@ static int incident_origin(struct mm_request *req, const json_t *body, int64_t *
             return mm_reply_error(req, 400, "bad_field", "tenant_id"), MM_EPARSE;
         *tenant = a->tenant_id;
         *title = mm_arena_strdup(&req->arena, a->signature);
+        if (a->severity >= 1 && a->severity <= 4)
+            *severity = a->severity;
     }
     if (*ticket) {
         struct mm_ticket t;
@@ -230,10 +234,11 @@ int mm_api_incident_add(struct mm_request *req)
     json_t *body;
     int64_t tenant, ticket, alert;
     const char *title = NULL;
+    int severity = 2;
     int r = mm_api_body(req, fields, &body);
     if (r != 0)
         return r;
-    r = incident_origin(req, body, &tenant, &title, &ticket, &alert);
+    r = incident_origin(req, body, &tenant, &title, &ticket, &alert, &severity);
     const char *given = mm_api_str(body, "title");
     if (given && *given)
         title = given;
@@ -241,8 +246,8 @@ int mm_api_incident_add(struct mm_request *req)
     if (r == 0 && (!title || !*title))
         r = mm_desk_fail(req, 400, "missing_field", "title");
     if (r == 0)
-        r = mm_desk_incident_create(req, tenant, title, sev ? (int)json_integer_value(sev) : 2,
-                                    ticket, alert, body);
+        r = mm_desk_incident_create(
+            req, tenant, title, sev ? (int)json_integer_value(sev) : severity, ticket, alert, body);
     json_decref(body);
     return r == MM_EPARSE ? 0 : r;
 }

@@ -228,6 +228,8 @@ def remote_only_and_sla(c, w, owner, analyst, admin):
     inc = expect(c.request("POST", "/api/v1/incidents", {"alert_id": second}, session=analyst),
                  201, "incident from alert")
     check(inc["source"] == "alert" and inc["alert_ids"] == [second], "from alert: %r" % inc)
+    # The incident takes the alert's severity (a high alert is not a medium incident).
+    check(inc["severity"] == alerts["items"][0]["severity"] == 1, "severity: %r" % inc)
     expect(c.request("POST", "/api/v1/incidents", {"alert_id": second}, session=analyst), 409,
            "alert escalated twice", "invalid_transition")
     iid = inc["id"]
