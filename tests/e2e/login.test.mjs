@@ -46,7 +46,7 @@ test('an SME owner signs in and sees the page in the account language (ja)', { s
   try {
     await signIn(b.page, center.base, center.users.yamada);
     assert.equal(await b.page.getAttribute('html', 'lang'), 'ja');
-    assert.match(await b.page.locator('main h1').textContent(), /山田製作所 の見守り状況/);
+    assert.match(await b.page.locator('main h1').textContent(), /山田製作所の見守り状況/);
     assert.match(await b.page.locator('#nav').textContent(), /警告/);
     assert.deepEqual(b.errors, []);
   } finally {

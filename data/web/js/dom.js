@@ -56,6 +56,24 @@ export function fmtTime(s) {
   });
 }
 
+// A duration given in minutes, in the largest whole unit: 1440 -> "1 day",
+// 120 -> "2 hours", 90 -> "90 minutes" (an SLA of "1440 minutes" means
+// little to an SME owner).
+export function fmtMinutes(min) {
+  const n = Number(min);
+  if (!Number.isFinite(n) || n <= 0) return t('time.minutes', { n: String(min ?? '—') });
+  if (n % 1440 === 0) return n === 1440 ? t('time.one_day') : t('time.days', { n: n / 1440 });
+  if (n % 60 === 0) return t('time.hours', { n: n / 60 });
+  return t('time.minutes', { n });
+}
+
+// "Seen once (date)" or "N times (first ..., last ...)".
+export function seenSummary(a) {
+  const n = Number(a.count ?? 1);
+  if (n <= 1) return t('alert.seen_once', { last: fmtTime(a.last_seen || a.first_seen) });
+  return t('alert.seen_summary', { n, first: fmtTime(a.first_seen), last: fmtTime(a.last_seen) });
+}
+
 export function severityBadge(sev) {
   const n = Number(sev) >= 1 && Number(sev) <= 4 ? Number(sev) : 4;
   return h('span', { class: 'badge sev-' + n }, t('severity.' + n));

@@ -19,14 +19,21 @@ function facts(a, tenantName) {
     [t('alert.device'), a.device || '—'],
     [t('alert.src'), a.src_ip || '—'],
     [t('alert.dest'), a.dest_ip || '—'],
-    [t('alert.signature'), a.signature || '—'],
-    [t('alert.signature_id'), String(a.signature_id ?? '—')],
-    [t('alert.category'), a.category || '—'],
-    a.detector ? [t('alert.detector'), a.detector] : null,
     a.close_reason ? [t('alert.close_reason'), a.close_reason] : null,
     a.incident_id ? [t('alert.incident'), h('a', { href: '#/incidents/' + a.incident_id }, t('incident.number', { id: a.incident_id }))] : null,
   ].filter(Boolean);
-  return h('dl', { class: 'facts', id: 'alert-facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  // The rule's name, number, class and detector are English and technical:
+  // analysts see them with the facts, an SME user behind a closed disclosure.
+  const tech = [
+    [t('alert.signature'), h('span', { lang: 'en' }, a.signature || '—')],
+    [t('alert.signature_id'), String(a.signature_id ?? '—')],
+    [t('alert.category'), h('span', { lang: 'en' }, a.category || '—')],
+    a.detector ? [t('alert.detector'), h('span', { lang: 'en' }, a.detector)] : null,
+  ].filter(Boolean);
+  const dl = (list, attrs) => h('dl', { class: 'facts', ...attrs }, list.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  if (api.isVendor()) return dl([...rows, ...tech], { id: 'alert-facts' });
+  return [dl(rows, { id: 'alert-facts' }),
+    h('details', { class: 'technical', id: 'alert-technical' }, h('summary', {}, t('alert.technical')), dl(tech))];
 }
 
 function evidence(events) {

@@ -45,7 +45,9 @@ function row(a, names, selectable) {
   return h('tr', { dataset: { id: a.id, status: a.status } },
     selectable ? h('td', {}, check) : null,
     h('td', {}, severityBadge(a.severity)),
-    h('th', { scope: 'row' }, h('a', { href: '#/alerts/' + a.id }, alertTitle(a)), h('div', { class: 'muted small' }, a.signature || '')),
+    h('th', { scope: 'row' }, h('a', { href: '#/alerts/' + a.id }, alertTitle(a)),
+      // The rule name is English-only: for the centre's analysts, not the SME.
+      api.isVendor() ? h('div', { class: 'muted small' }, a.signature || '') : null),
     names ? h('td', {}, names.get(a.tenant_id) || '#' + a.tenant_id) : null,
     h('td', {}, a.device || a.src_ip || ''),
     h('td', { class: 'num' }, String(a.count ?? 1)),
@@ -131,7 +133,7 @@ function bulkBar(tbody, ctx) {
       const r = await api.post('/alerts/bulk', body);
       const failed = (r && r.failed) || [];
       await ctx.route();
-      ctx.flash(t('alerts.bulk_done', { n: r ? r.updated : ids.length }) + (failed.length ? ' ' + t('alerts.bulk_failed', { n: failed.length }) : ''), failed.length ? 'error' : 'ok');
+      ctx.flash(((r ? r.updated : ids.length) === 1 ? t('alerts.bulk_done_one') : t('alerts.bulk_done', { n: r ? r.updated : ids.length })) + (failed.length ? ' ' + t('alerts.bulk_failed', { n: failed.length }) : ''), failed.length ? 'error' : 'ok');
     } catch (e) {
       ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
     }

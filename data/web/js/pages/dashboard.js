@@ -5,7 +5,7 @@
 // plain words (what happened, what to do now, which threat), their
 // consultation tickets and incidents.
 import * as api from '../api.js';
-import { h, fmtTime, severityBadge, alertTitle, alertMore, monthlyReport } from '../dom.js';
+import { h, fmtTime, severityBadge, alertTitle, alertMore, monthlyReport, seenSummary } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
 
 const OPEN_ALERT = ['new', 'acknowledged'];
@@ -133,7 +133,7 @@ async function smeDashboard(main) {
   main.append(
     h('h1', {}, t('dash.sme_title', { name: me.tenant ? me.tenant.name : '' })),
     h('section', { class: 'summary ' + (alerts.items.length ? 'summary-warn' : 'summary-ok'), 'aria-label': t('dash.summary') },
-      h('p', { class: 'summary-text' }, alerts.items.length ? t('dash.sme_attention', { n: alerts.items.length }) : t('dash.sme_all_clear')),
+      h('p', { class: 'summary-text' }, alerts.items.length ? (alerts.items.length === 1 ? t('dash.sme_attention_one') : t('dash.sme_attention', { n: alerts.items.length })) : t('dash.sme_all_clear')),
       silent.length ? h('p', { class: 'danger-text' }, t('dash.sme_silent')) : null,
       h('p', {}, h('a', { class: 'button', href: '#/tickets/new' }, t('dash.consult')))),
     h('section', { 'aria-labelledby': 'sme-alerts-h' },
@@ -142,7 +142,7 @@ async function smeDashboard(main) {
         h('ul', { class: 'cards' }, details.map((a) => h('li', { class: 'card alert-card sev-border-' + a.severity },
           h('h3', {}, severityBadge(a.severity), ' ', h('a', { href: '#/alerts/' + a.id }, alertTitle(a))),
           alertMore(a) ? h('p', {}, alertMore(a)) : null,
-          h('p', { class: 'muted' }, t('alert.seen_summary', { n: a.count ?? 1, first: fmtTime(a.first_seen), last: fmtTime(a.last_seen) })),
+          h('p', { class: 'muted' }, seenSummary(a)),
           explanationBlock(a.explanation)))),
       alerts.items.length > top.length ? h('p', {}, h('a', { href: '#/alerts' }, t('dash.more_alerts', { n: alerts.items.length - top.length }))) : h('p', {}, h('a', { href: '#/alerts' }, t('dash.all_alerts')))),
     h('section', { 'aria-labelledby': 'sme-tickets-h' },

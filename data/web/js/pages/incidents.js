@@ -4,7 +4,7 @@
 // timeline, and the on-site dispatch (who, when, where). Shows a plain "not
 // available yet" note when the centre has no incident API.
 import * as api from '../api.js';
-import { h, field, fmtTime, severityBadge } from '../dom.js';
+import { h, field, fmtTime, fmtMinutes, severityBadge } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
 
 export const STEPS = ['triage', 'remote', 'onsite', 'recovery', 'closed'];
@@ -54,7 +54,7 @@ function minutes(sec) {
 function slaBlock(sla) {
   if (!sla) return null;
   const row = (label, took, target, breached) => [h('dt', {}, label), h('dd', { class: breached ? 'danger-text' : '' },
-    t('incident.sla_value', { took: minutes(took), target: t('incident.minutes', { n: target }) }), breached ? ' ' + t('incident.sla_breached') : '')];
+    t('incident.sla_value', { took: minutes(took), target: fmtMinutes(target) }), breached ? ' ' + t('incident.sla_breached') : '')];
   return h('div', { class: 'sla' }, h('h3', {}, t('incident.sla')), h('dl', { class: 'facts' },
     row(t('incident.time_to_ack'), sla.time_to_acknowledge_s, sla.acknowledge_minutes, sla.acknowledge_breached),
     row(t('incident.time_to_resolve'), sla.time_to_resolve_s, sla.resolve_minutes, sla.resolve_breached)));

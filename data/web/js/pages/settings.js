@@ -6,7 +6,7 @@
 // which of the vendor's people are on duty (they get every SME's emergency
 // mails); an analyst sees whether they are on duty.
 import * as api from '../api.js';
-import { h, field, fmtTime, clear } from '../dom.js';
+import { h, field, fmtTime, fmtMinutes, clear } from '../dom.js';
 import { t, lang } from '../i18n.js';
 
 const ROLES_SME = ['owner', 'staff'];
@@ -163,7 +163,7 @@ async function slaSection(tenant, ctx) {
   const box = h('section', { class: 'card', 'aria-labelledby': 'sla-h' }, h('h2', { id: 'sla-h' }, t('incident.sla')));
   const admin = api.isVendor() && api.canManage();
   if (!admin) {
-    box.append(h('p', {}, t('settings.sla_text', { ack: r.data.acknowledge_minutes, resolve: r.data.resolve_minutes })));
+    box.append(h('p', {}, t('settings.sla_text', { ack: fmtMinutes(r.data.acknowledge_minutes), resolve: fmtMinutes(r.data.resolve_minutes) })));
     return box;
   }
   const ack = field(t('settings.sla_ack'), 'input', { name: 'acknowledge_minutes', type: 'number', min: 1, max: 100000, value: r.data.acknowledge_minutes });
