@@ -3,10 +3,12 @@
  * validation and conversion to template variables / JSON (see profile.h). */
 #include "assess/profile.h"
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/ini.h"
 #include "core/str.h"
 
 #include <errno.h>
+#include <iconv.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,11 +205,47 @@ static int apply_loaded(struct mm_profile *p, int r, struct mm_ini *ini, const c
     return r;
 }
 
+/* The file as UTF-8 when it is not UTF-8 but decodes as CP932 (Shift_JIS
+ * as Windows saves it, e.g. Notepad's "ANSI" on a Japanese Windows), like
+ * the risk CSV reader; NULL otherwise (read it as it is). */
+static char *cp932_text(const char *path)
+{
+    char *raw = NULL, *utf8 = NULL;
+    size_t len;
+    if (strcmp(path, "-") == 0 || mm_file_read(path, MM_PROFILE_FILE_MAX, &raw, &len) != 0)
+        return NULL;
+    if (mm_utf8_valid(raw, len, NULL) || memchr(raw, '\0', len)) {
+        free(raw);
+        return NULL;
+    }
+    iconv_t cd = iconv_open("UTF-8", "CP932");
+    size_t cap = len * 3 + 1; /* one CP932 byte never needs more than 3 UTF-8 bytes */
+    utf8 = cd == (iconv_t)-1 ? NULL : malloc(cap);
+    if (utf8) {
+        char *in = raw, *o = utf8;
+        size_t inleft = len, outleft = cap - 1;
+        if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1 ||
+            iconv(cd, NULL, NULL, &o, &outleft) == (size_t)-1) {
+            free(utf8);
+            utf8 = NULL;
+        } else {
+            *o = '\0';
+        }
+    }
+    if (cd != (iconv_t)-1)
+        iconv_close(cd);
+    free(raw);
+    return utf8;
+}
+
 int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profile_error *e)
 {
     struct mm_ini *ini = NULL;
     char why[256];
-    int r = mm_ini_load_file(path, &ini, why, sizeof why);
+    char *converted = cp932_text(path);
+    int r = converted ? mm_ini_load_text(converted, path, &ini, why, sizeof why)
+                      : mm_ini_load_file(path, &ini, why, sizeof why);
+    free(converted);
     return apply_loaded(p, r, ini, why, true, e);
 }
 

@@ -23,6 +23,7 @@
 
 /* Longest text field accepted, in bytes (UTF-8). */
 #define MM_PROFILE_TEXT_MAX 300
+#define MM_PROFILE_FILE_MAX (1024 * 1024) /* bytes looked at for a CP932 profile */
 /* Largest employee count accepted. */
 #define MM_PROFILE_EMPLOYEES_MAX 1000000L
 
@@ -61,7 +62,9 @@ void mm_profile_init(struct mm_profile *p);
 int mm_profile_set(struct mm_profile *p, const char *field, const char *value,
                    struct mm_profile_error *e);
 
-/* Applies an INI file on top of p. MM_ENOENT/MM_EIO when it cannot be read,
+/* Applies an INI file on top of p; a file that is not UTF-8 but decodes as
+ * CP932 (Shift_JIS from Windows) is converted first, as the risk CSV reader
+ * does. MM_ENOENT/MM_EIO when it cannot be read,
  * MM_EPARSE on syntax errors, MM_EINVAL on bad fields (e filled). */
 int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profile_error *e);
 

@@ -81,13 +81,19 @@ int mm_ini_load_file(const char *path, struct mm_ini **out, char *err, size_t er
     return finish(ini, ini_parse(path, on_entry, ini), path, out, err, errlen);
 }
 
-int mm_ini_load_string(const char *text, struct mm_ini **out, char *err, size_t errlen)
+int mm_ini_load_text(const char *text, const char *name, struct mm_ini **out, char *err,
+                     size_t errlen)
 {
     *out = NULL;
     struct mm_ini *ini = calloc(1, sizeof *ini);
     if (!ini)
         return MM_ENOMEM;
-    return finish(ini, ini_parse_string(text, on_entry, ini), "<string>", out, err, errlen);
+    return finish(ini, ini_parse_string(text, on_entry, ini), name, out, err, errlen);
+}
+
+int mm_ini_load_string(const char *text, struct mm_ini **out, char *err, size_t errlen)
+{
+    return mm_ini_load_text(text, "<string>", out, err, errlen);
 }
 
 void mm_ini_free(struct mm_ini *ini)

@@ -13,6 +13,9 @@ struct mm_ini;
  * reason" into err; MM_ENOENT when the file is missing. */
 int mm_ini_load_file(const char *path, struct mm_ini **out, char *err, size_t errlen);
 int mm_ini_load_string(const char *text, struct mm_ini **out, char *err, size_t errlen);
+/* Loads text read from the file name (errors name it, as mm_ini_load_file). */
+int mm_ini_load_text(const char *text, const char *name, struct mm_ini **out, char *err,
+                     size_t errlen);
 void mm_ini_free(struct mm_ini *ini);
 
 /* The last value of section.key, or NULL. Section "" is the part before any

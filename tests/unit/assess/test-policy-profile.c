@@ -183,6 +183,26 @@ static void test_text_trimmed(void **state)
     assert_int_equal(mm_profile_set(&p, "name", "\xe3\x80", &e), MM_EINVAL); /* cut short */
 }
 
+/* A profile saved as CP932 (Windows Notepad's "ANSI" on a Japanese
+ * Windows) is converted, as the risk CSV reader does; "表" ends in the
+ * byte 0x5C, the backslash. Bytes that are neither UTF-8 nor CP932 are
+ * still invalid text. */
+static void test_cp932_profile(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    struct mm_profile_error e;
+    /* [organisation] name = 守り商店 / industry = 表具店 in CP932 */
+    assert_int_equal(load("[organisation]\nname = \x8e\xe7\x82\xe8\x8f\xa4\x93\x58\n"
+                          "industry = \x95\x5c\x8b\xef\x93\x58\n",
+                          &p, &e),
+                     0);
+    assert_string_equal(p.name, "守り商店");
+    assert_string_equal(p.industry, "表具店");
+    assert_int_equal(load("[organisation]\nname = \x80\xff\n", &p, &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_BAD_TEXT);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -198,7 +218,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_profile),          cmocka_unit_test(test_flags_override),
         cmocka_unit_test(test_errors_name_the_field), cmocka_unit_test(test_text_limits),
-        cmocka_unit_test(test_text_trimmed),          cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_cp932_profile),         cmocka_unit_test(test_text_trimmed),
+        cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
