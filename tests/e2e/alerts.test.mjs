@@ -225,6 +225,11 @@ test('an SME owner reads alerts without the English rule names; the vendor sees 
     assert.equal(await tech.getAttribute('open'), null);
     assert.match(await tech.textContent(), /IT 会社向けの技術情報.*MAMORI new device on the network/s);
     assert.equal(await tech.locator('dd span[lang=en]').first().textContent(), 'MAMORI new device on the network');
+    // The owner's sensor table: which sensor, last report, state; no rate/backlog/drops.
+    await p.goto(center.base + '/#/');
+    await p.locator('#sme-sensors').waitFor();
+    const heads = await p.locator('#sme-sensors th[scope=col]').allTextContents();
+    assert.deepEqual(heads, ['センサー', '最後の連絡', '状態']);
     await p.click('#logout');
     await p.waitForSelector('#login-title');
     await signIn(p, center.base, center.users.admin);
@@ -235,6 +240,9 @@ test('an SME owner reads alerts without the English rule names; the vendor sees 
     await p.goto(center.base + `/#/alerts/${ids.newdev}`);
     await p.locator('#alert-facts').waitFor();
     assert.match(await p.locator('#alert-facts').textContent(), /MAMORI new device on the network/);
+    await p.goto(center.base + '/#/');
+    await p.locator('#sme-table').waitFor();
+    assert.match(await p.locator('main').textContent(), /件数\/分.*未送信.*取りこぼし/s);
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();

@@ -37,8 +37,12 @@ export function sensorState(s) {
   return h('span', { class: 'badge ok' }, t('sensor.ok'));
 }
 
-export function sensorTable(sensors, tenantNames) {
-  const head = [t('sensor.name'), tenantNames ? t('common.tenant') : null, t('sensor.last_seen'), t('sensor.rate'), t('sensor.backlog'), t('sensor.drops'), t('sensor.state')].filter(Boolean);
+// The vendor's table has the technical figures (rate, backlog, drops); an SME
+// user's (brief) only what they can act on: which sensor, when it last
+// reported, and whether it is working.
+export function sensorTable(sensors, tenantNames, brief) {
+  const tech = !brief;
+  const head = [t('sensor.name'), tenantNames ? t('common.tenant') : null, t('sensor.last_seen'), tech ? t('sensor.rate') : null, tech ? t('sensor.backlog') : null, tech ? t('sensor.drops') : null, t('sensor.state')].filter(Boolean);
   return h('table', { class: 'grid' },
     h('caption', { class: 'visually-hidden' }, t('sensor.caption')),
     h('thead', {}, h('tr', {}, head.map((x) => h('th', { scope: 'col' }, x)))),
@@ -46,9 +50,9 @@ export function sensorTable(sensors, tenantNames) {
       h('th', { scope: 'row' }, s.name || '#' + s.id),
       tenantNames ? h('td', {}, tenantNames.get(s.tenant_id) || '#' + s.tenant_id) : null,
       h('td', {}, fmtTime(s.last_seen)),
-      h('td', { class: 'num' }, fmtNumber(s.event_rate_per_min)),
-      h('td', { class: 'num' }, String(s.spool_backlog ?? 0)),
-      h('td', { class: 'num' }, String(s.drops ?? 0)),
+      tech ? h('td', { class: 'num' }, fmtNumber(s.event_rate_per_min)) : null,
+      tech ? h('td', { class: 'num' }, String(s.spool_backlog ?? 0)) : null,
+      tech ? h('td', { class: 'num' }, String(s.drops ?? 0)) : null,
       h('td', {}, sensorState(s))))));
 }
 
@@ -160,7 +164,7 @@ async function smeDashboard(main) {
     h('section', { 'aria-labelledby': 'sme-sensors-h' },
       h('h2', { id: 'sme-sensors-h' }, t('dash.sensor_health')),
       h('p', { class: 'hint' }, t('dash.sensor_explain')),
-      sensors.items.length ? h('div', { class: 'table-wrap' }, sensorTable(sensors.items, null)) : h('p', { class: 'empty' }, t('dash.no_sensors'))),
+      sensors.items.length ? h('div', { class: 'table-wrap', id: 'sme-sensors' }, sensorTable(sensors.items, null, true)) : h('p', { class: 'empty' }, t('dash.no_sensors'))),
   );
 }
 
