@@ -25,6 +25,7 @@ Python 3 standard library only.
 import http.cookiejar
 import json
 import os
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -199,6 +200,14 @@ def clip(text, limit):
     return text if len(data) <= limit else data[:limit - 3].decode("utf-8", "ignore") + "…"
 
 
+def headline(text):
+    """The first sentence of an alert message, as the web UI titles an
+    incident it opens for an alert (the whole paragraph made a 200-byte title
+    cut mid-word)."""
+    m = re.match(r"^(.+?。)", text, re.S) or re.match(r"^(.+?[.!?])\s+(?=[A-Z])", text, re.S)
+    return m.group(1).strip() if m else text
+
+
 def desk(base):
     owner = Api(base)
     owner.login(USERS[1][0], USERS[1][1])
@@ -223,7 +232,7 @@ def desk(base):
         return
     worst = sorted(sakura, key=lambda a: (a["severity"], a["id"]))[0]
     inc = analyst.call("POST", "/api/v1/incidents", {
-        "alert_id": worst["id"], "title": clip(worst["message"]["en"] or worst["signature"], 200)})
+        "alert_id": worst["id"], "title": clip(headline(worst["message"]["en"]) or worst["signature"], 200)})
     analyst.call("POST", "/api/v1/incidents/%d/transition" % inc["id"], {
         "to": "remote", "note": "Called the owner; the PC was taken off the network."})
     analyst.call("POST", "/api/v1/incidents/%d/transition" % inc["id"], {
