@@ -4,16 +4,19 @@
  * line wins over the file. Every number is range-checked. Usage errors are
  * printed here (the program's own words; the help text comes from the ja/en
  * catalogue data/i18n/sensor.json). */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/error.h"
 #include "core/i18n.h"
 #include "core/msg.h"
 #include "sensor/decode/tls-hello.h"
+#include "sensor/detect/detect.h"
 #include "sensor/sensor-int.h"
 
 #define PROG "mamori-sensor"
@@ -175,6 +178,70 @@ static int setting_long(const struct mm_sensor_options *o, const char *cli, cons
     return 0;
 }
 
+/* The settings mamori-sensor reads, by section ([detect.NAME] sections are
+ * checked by their detector, which refuses a key it does not know). */
+static const struct {
+    const char *section, *keys;
+} known_settings[] = {
+    {"sensor", "home_net state stats_interval max_flows community_id_seed"},
+    {"output", "eve eve_max_bytes eve_rotate_count event_types"},
+    {"flow", "timeout_tcp timeout_tcp_closed timeout_udp timeout_icmp timeout_other "
+             "active_timeout"},
+    {"stream", "depth ooo_max memcap"},
+    {"tls", "memcap"},
+    {"defrag", "enabled memcap timeout_seconds max_datagrams"},
+    {"spool", "max_bytes"},
+    {"uplink", "event_types enabled center batch retry_max_ms flush_timeout ca_file "
+               "allow_insecure"},
+    {"anomaly", "rate"},
+    {"intel", "settle_ms"},
+    {"devices", "allow max address_change_interval"},
+    {"policy", "personal_devices"},
+};
+
+static bool word_listed(const char *words, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = words; (p = strstr(p, w)) != NULL; p += n)
+        if ((p == words || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+/* A key or section the sensor does not read is most often a typo that
+ * would otherwise leave a setting at its default without a word: warned
+ * about (once per section for an unknown one), not refused. */
+static void warn_unknown_settings(const struct mm_sensor_options *o)
+{
+    const char *path = o->config_path ? o->config_path : "config", *warned = NULL;
+    for (size_t i = 0; i < mm_ini_count(o->ini); i++) {
+        const char *sec, *key, *val;
+        int line;
+        mm_ini_entry(o->ini, i, &sec, &key, &val, &line);
+        size_t k = 0, nk = sizeof known_settings / sizeof known_settings[0];
+        while (k < nk && strcasecmp(known_settings[k].section, sec) != 0)
+            k++;
+        if (k < nk) {
+            char lower[64];
+            size_t n = 0;
+            for (; key[n] && n < sizeof lower - 1; n++)
+                lower[n] = (char)tolower((unsigned char)key[n]);
+            lower[n] = '\0';
+            if (!word_listed(known_settings[k].keys, lower))
+                mm_msg_print(stderr, PROG, "sensor-log", "config.unknown_key", path, sec, key);
+            continue;
+        }
+        bool detector = false;
+        if (strncasecmp(sec, "detect.", 7) == 0)
+            for (size_t d = 0; d < mm_detector_count && !detector; d++)
+                detector = strcasecmp(mm_detectors[d]->name, sec + 7) == 0;
+        if (!detector && !(warned && strcasecmp(warned, sec) == 0)) {
+            mm_msg_print(stderr, PROG, "sensor-log", "config.unknown_section", path, sec);
+            warned = sec;
+        }
+    }
+}
+
 static int load_config(struct mm_sensor_options *o)
 {
     char err[512] = "";
@@ -188,6 +255,7 @@ static int load_config(struct mm_sensor_options *o)
                      err[0] ? err : mm_msg_strerror(r));
         return 2;
     }
+    warn_unknown_settings(o);
     return 0;
 }
 

@@ -103,6 +103,19 @@ def test_bad_config(tmp):
         r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg], EN)
         check(r.returncode == 2 and "[devices]" in r.stderr and "MAC" in r.stderr,
               "devices settings %r, English: %r" % (text, r))
+    # a key or section the sensor does not read is warned about, not
+    # silently left at its default (before: no word); known ones are not
+    with open(cfg, "w") as f:
+        f.write("[sensor]\nstats_intreval = 5\nHome_Net = 10.0.0.0/8\n[detect.scann]\nx = 1\n"
+                "[detect.scan]\nsuppress_seconds = 60\n[devices]\nallow = 10.0.0.1\n")
+    r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg], EN)
+    check(r.returncode == 0 and "[sensor] stats_intreval is not a setting" in r.stderr and
+          "section [detect.scann] is not one" in r.stderr and "Home_Net" not in r.stderr and
+          "[devices]" not in r.stderr and len(r.stderr.splitlines()) == 2,
+          "unknown settings: %r" % (r,))
+    r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg], JA)
+    check(r.returncode == 0 and "[sensor] stats_intreval という設定はないため" in r.stderr,
+          "unknown settings, ja: %r" % (r,))
     with open(cfg, "w") as f:
         f.write("[detect.scan]\nsuppress_seconds = soon\n")
     r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg], EN)
