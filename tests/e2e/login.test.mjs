@@ -54,6 +54,29 @@ test('an SME owner signs in and sees the page in the account language (ja)', { s
   }
 });
 
+test('an SME with no sensor yet is told watching has not started, not "all clear"', { skip: missing }, async () => {
+  const api = center.api;
+  const shop = await api.ok('POST', '/api/v1/tenants', { name: '空っぽ商店', lang: 'ja' });
+  const owner = { email: 'owner@empty.example', password: 'empty-password-123' };
+  await api.ok('POST', '/api/v1/users', { ...owner, role: 'owner', tenant_id: shop.id, lang: 'ja' });
+  const b = await openBrowser({ locale: 'ja-JP' });
+  try {
+    await signIn(b.page, center.base, owner);
+    const text = await b.page.locator('#sme-summary').textContent();
+    assert.match(text, /見守りは始まっていません/);
+    assert.doesNotMatch(text, /引き続き見守ります/);
+    // Once its sensor reports, the same page says all is clear.
+    const sensor = await center.enrol(shop.id, 'empty-office');
+    await center.ingest(sensor, []);
+    await b.page.reload();
+    await b.page.locator('#sme-summary').waitFor();
+    assert.match(await b.page.locator('#sme-summary').textContent(), /引き続き見守ります/);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
 test('an English-speaking owner signs in and sees English (en)', { skip: missing }, async () => {
   const b = await openBrowser({ locale: 'ja-JP' });
   try {

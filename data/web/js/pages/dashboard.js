@@ -133,11 +133,16 @@ async function smeDashboard(main) {
   const top = sorted.slice(0, 5);
   const details = await Promise.all(top.map((a) => api.get('/alerts/' + a.id).catch(() => a)));
   const silent = sensors.items.filter((s) => s.silent);
+  // No sensor has ever reported: nothing is being watched yet, so "all clear"
+  // would be a false comfort.
+  const watching = sensors.items.some((s) => s.last_seen);
+  let summary = watching ? t('dash.sme_all_clear') : t('dash.sme_not_watching');
+  if (alerts.items.length) summary = alerts.items.length === 1 ? t('dash.sme_attention_one') : t('dash.sme_attention', { n: alerts.items.length });
 
   main.append(
     h('h1', {}, t('dash.sme_title', { name: me.tenant ? me.tenant.name : '' })),
-    h('section', { class: 'summary ' + (alerts.items.length ? 'summary-warn' : 'summary-ok'), 'aria-label': t('dash.summary') },
-      h('p', { class: 'summary-text' }, alerts.items.length ? (alerts.items.length === 1 ? t('dash.sme_attention_one') : t('dash.sme_attention', { n: alerts.items.length })) : t('dash.sme_all_clear')),
+    h('section', { class: 'summary ' + (alerts.items.length || !watching ? 'summary-warn' : 'summary-ok'), 'aria-label': t('dash.summary') },
+      h('p', { class: 'summary-text', id: 'sme-summary' }, summary),
       silent.length ? h('p', { class: 'danger-text' }, t('dash.sme_silent')) : null,
       h('p', {}, h('a', { class: 'button', href: '#/tickets/new' }, t('dash.consult')))),
     h('section', { 'aria-labelledby': 'sme-alerts-h' },
