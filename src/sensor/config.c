@@ -332,6 +332,29 @@ static int apply_defrag_settings(struct mm_sensor_options *o)
     return 0;
 }
 
+/* A home network list that does not parse: names its first item that is
+ * not an address or CIDR range (or says it is empty), and where the list
+ * came from (--home-net or [sensor] home_net). */
+static int bad_home_net(const struct mm_sensor_options *o, const char *list, bool from_cli)
+{
+    char item[128] = "\"\"";
+    char *copy = strdup(list ? list : ""), *save = NULL;
+    struct mm_cidr one;
+    for (char *tok = copy ? strtok_r(copy, ", \t", &save) : NULL; tok;
+         tok = strtok_r(NULL, ", \t", &save))
+        if (mm_cidr_parse(tok, &one) != 0) {
+            snprintf(item, sizeof item, "%s", tok);
+            break;
+        }
+    free(copy);
+    if (!from_cli) {
+        mm_msg_print(stderr, PROG, "sensor-log", "config.home_net",
+                     o->config_path ? o->config_path : "config", item);
+        return 2;
+    }
+    return bad_usage("usage.bad_home_net", item);
+}
+
 static int apply_settings(struct mm_sensor_options *o, const struct cli_values *c)
 {
     long v;
@@ -384,7 +407,7 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
     if (mm_cidr_list_parse(home ? home : MM_DEFAULT_HOME_NET, &o->home_net, &o->home_net_count) !=
             0 ||
         o->home_net_count == 0)
-        return bad_usage("usage.bad_home_net", home);
+        return bad_home_net(o, home, c->home_net != NULL);
     return 0;
 }
 

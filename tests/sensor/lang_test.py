@@ -103,6 +103,16 @@ def test_bad_config(tmp):
         r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg], EN)
         check(r.returncode == 2 and "[devices]" in r.stderr and "MAC" in r.stderr,
               "devices settings %r, English: %r" % (text, r))
+    # a bad home network names the item and where the list came from
+    # (before: the whole list, and "try --help" for a settings-file value)
+    r = run(["-r", pcap, "--home-net", "192.168.1.0/24,10.0.0.0/33"], EN)
+    check(r.returncode == 2 and "--home-net: 10.0.0.0/33 is not an IP address" in r.stderr,
+          "bad --home-net: %r" % (r,))
+    with open(cfg, "w") as f:
+        f.write("[sensor]\nhome_net = 192.168.1.0/24, office\n")
+    r = run(["-r", pcap, "--config", cfg], JA)
+    check(r.returncode == 2 and "[sensor] home_net の office は" in r.stderr and
+          "--help" not in r.stderr, "bad home_net: %r" % (r,))
     # a key or section the sensor does not read is warned about, not
     # silently left at its default (before: no word); known ones are not
     with open(cfg, "w") as f:
