@@ -160,9 +160,15 @@ static int run_capture(struct run *run, struct mm_capture *cap, const char *name
             mm_msg_print(stderr, PROG, "sensor-log", "capture.error", name, err);
             run->exit_code = EXIT_RUNTIME;
         } else {
-            mm_msg_print(stderr, PROG, "sensor-log", "capture.truncated", name,
-                         (unsigned long long)count, (unsigned long long)mm_capture_offset(cap),
-                         err);
+            /* (a pipe has no offset to tell: 0, which no damage past the
+             * header the open read can have) */
+            uint64_t at = mm_capture_offset(cap);
+            if (at > 0)
+                mm_msg_print(stderr, PROG, "sensor-log", "capture.truncated", name,
+                             (unsigned long long)count, (unsigned long long)at, err);
+            else
+                mm_msg_print(stderr, PROG, "sensor-log", "capture.truncated_stream", name,
+                             (unsigned long long)count, err);
             run->exit_code = EXIT_INPUT;
         }
         break;

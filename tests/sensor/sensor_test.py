@@ -158,6 +158,20 @@ def test_truncated(tmp):
     flows = [e for e in evs if e["event_type"] == "flow"]
     check(len(flows) == 4, "flows before the cut: %d" % len(flows))
     check(any(e["event_type"] == "stats" for e in evs), "no final stats")
+    # the same from a pipe: no byte offset to tell (before: "0 bytes read")
+    fifo = os.path.join(tmp, "cut.fifo")
+    os.mkfifo(fifo)
+    data = open(pcap, "rb").read()
+
+    def feed():
+        with open(fifo, "wb") as f:
+            f.write(data)
+    t = threading.Thread(target=feed)
+    t.start()
+    r = run(["-r", fifo, "--eve", eve])
+    t.join()
+    check(r.returncode == 3 and "cut.fifo" in r.stderr and "after 4 packets" in r.stderr and
+          "bytes read" not in r.stderr, "pipe message: " + r.stderr)
     # a file with a broken header
     bad = os.path.join(tmp, "bad.pcap")
     with open(bad, "wb") as f:
