@@ -372,6 +372,10 @@ def monthly_checks(c, w, owner, analyst):
                      session=analyst)
     check(page.status == 200 and "月次セキュリティ報告（2026-04）" in page.raw.decode() and
           "<html lang=\"ja\"" in page.raw.decode(), "monthly html: %r" % page)
+    # Severity words as the web UI and the mails say them (緊急/要注意/注意/お知らせ).
+    check(all(w in page.raw.decode() for w in ("緊急（すぐに対応が必要）：2 件", "要注意：0 件",
+                                               "注意：0 件")) and "中：" not in page.raw.decode(),
+          "monthly severity words: %r" % page.raw.decode())
     expect(c.request("GET", "/api/v1/reports/monthly?month=2026-04", session=analyst), 400,
            "no tenant", "missing_field")
     expect(c.request("GET", "/api/v1/tenants/%d/reports/monthly?month=2026-13" % a["id"],
