@@ -1059,10 +1059,19 @@ static bool read_whole(int fd, struct mm__intel_block *b, size_t size)
     return true;
 }
 
-/* The first byte of it's text that is not white space, '\0' for none. */
+/* 3 when p starts with a UTF-8 byte order mark, else 0. Notepad and Excel
+ * ("CSV UTF-8") put one before a feed's first line, which then read as
+ * malformed, and a CSV header after it was not recognised at all. */
+static size_t bom_len(const char *p, const char *end)
+{
+    return end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
+/* The first byte of it's text that is not white space (after a byte order
+ * mark), '\0' for none. */
 static char first_byte(const struct mm__intel_lines *it)
 {
-    for (const char *q = it->p; q < it->end; q++)
+    for (const char *q = it->p + bom_len(it->p, it->end); q < it->end; q++)
         if (!isspace((unsigned char)*q))
             return *q;
     return '\0';
@@ -1326,6 +1335,7 @@ int mm__intel_load_text(struct mm_intel *in, const char *path, char *text, size_
 static int load_feed(struct mm_intel *in, const char *path, struct mm__intel_lines *it,
                      struct mm_intel_file_report *rep)
 {
+    it->p += bom_len(it->p, it->end); /* (the start of the file: its first piece) */
     char *text = it->p, family[128] = "";
     size_t len = (size_t)(it->end - it->p);
     struct csv_layout lay = {0};

@@ -1182,6 +1182,41 @@ static void test_allowlist_and_dir(void **state)
     assert_int_equal(mm_intel_new(&in), 0);
     assert_int_equal(mm_intel_load(in, "/nonexistent/feed", NULL, NULL), MM_ENOENT);
     mm_intel_free(in);
+
+    /* a UTF-8 byte order mark (Notepad, Excel "CSV UTF-8") before the first
+     * line: before, that line was malformed and a CSV header after it was
+     * not seen (0 loaded, the file read as a list) */
+    snprintf(dir, sizeof dir, "%s/bom", tmpdir);
+    assert_int_equal(mm_mkdir_p(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/a-list.txt", dir);
+    write_file(path, "\xEF\xBB\xBF"
+                     "bom-first.example\r\nbom-second.example\r\n");
+    snprintf(path, sizeof path, "%s/b-table.csv", dir);
+    write_file(path, "\xEF\xBB\xBF"
+                     "indicator,type\n198.51.100.77,ip\n");
+    reps = NULL;
+    n = 0;
+    assert_int_equal(mm_intel_new(&in), 0);
+    assert_int_equal(mm_intel_load(in, dir, &reps, &n), 0);
+    assert_int_equal(mm_intel_seal(in), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(reps[0].loaded, 2);
+    assert_int_equal(reps[0].malformed, 0);
+    assert_string_not_equal(reps[1].format, "list");
+    assert_int_equal(reps[1].loaded, 1);
+    assert_int_equal(reps[1].malformed, 0);
+    free(reps);
+    assert_true(mm_intel_match_domain(in, "bom-first.example", NULL));
+    assert_true(ip_hit(in, "198.51.100.77", 0, NULL));
+    mm_intel_free(in);
+    struct mm_intel_file_report rep;
+    in = load_text("bom.txt",
+                   "\xEF\xBB\xBF"
+                   "# list\n192.0.2.77\n",
+                   &rep);
+    assert_int_equal(rep.loaded, 1);
+    assert_int_equal(rep.malformed, 0);
+    mm_intel_free(in);
 }
 
 /* A named pipe given as a feed (as "mkfifo f; producer > f" does) is
