@@ -126,14 +126,16 @@ async function usersSection(tenantId, ctx) {
   const role = field(t('settings.user_role'), 'select', { name: 'role' }, roles.map((r) => [r, t('role.' + r)]));
   const ulang = field(t('settings.user_lang'), 'select', { name: 'lang' }, [['ja', t('lang.name.ja')], ['en', t('lang.name.en')]]);
   const sfx = '-' + tenantId;
-  const pw = field(t('settings.user_password'), 'input', { name: 'password', type: 'password', minlength: 12, maxlength: 200, autocomplete: 'new-password', 'aria-describedby': 'pw-help' + sfx });
+  // Required: an account made without a password cannot sign in, and nothing
+  // on this page could give it one later.
+  const pw = field(t('settings.user_password'), 'input', { name: 'password', type: 'password', minlength: 12, maxlength: 200, required: true, autocomplete: 'new-password', 'aria-describedby': 'pw-help' + sfx });
   const form = h('form', { class: 'inline-form', id: 'user-form' + sfx }, email.wrap, role.wrap, ulang.wrap, pw.wrap,
     h('p', { class: 'hint', id: 'pw-help' + sfx }, t('settings.password_help')),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('settings.user_add'))));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { email: email.input.value.trim(), role: role.input.value, lang: ulang.input.value };
-    if (pw.input.value) body.password = pw.input.value;
+    body.password = pw.input.value;
     if (api.isVendor()) body.tenant_id = tenantId;
     try {
       await api.post('/users', body);
