@@ -116,6 +116,15 @@ int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, 
     return issues_any(issues) ? MM_EINVAL : 0;
 }
 
+/* Is text (len bytes, not NUL-terminated) only JSON white space? */
+static bool only_spaces(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
+            return false;
+    return true;
+}
+
 int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_t len,
                      unsigned flags, enum mm_answer *answers, struct mm_answers_issues *issues)
 {
@@ -131,7 +140,7 @@ int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_
         issues->bad_json = true;
         issues->json_line = doc ? 0 : err.line;
         issues->duplicate_key = !doc && json_error_code(&err) == json_error_duplicate_key;
-        issues->empty = !doc && strspn(text, " \t\r\n") >= len;
+        issues->empty = !doc && only_spaces(text, len);
         r = MM_EPARSE;
         goto out;
     }

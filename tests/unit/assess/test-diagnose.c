@@ -265,6 +265,18 @@ static void test_answers_file_errors(void **state)
         assert_int_equal(mm_answers_issues_format(&issues, "a.json: ", MM_LANG_EN, &msg), 0);
         assert_non_null(strstr(mm_buf_str(&msg), "a.json: the file is empty; write it as"));
     }
+    /* The text is (text, len), not a C string: only spaces, with no NUL
+     * after them (a file read whole), is read no further than len (the
+     * ASan build catches a read past it). */
+    char *spaces = malloc(3);
+    assert_non_null(spaces);
+    memcpy(spaces, " \n ", 3);
+    assert_int_equal(mm_answers_parse(&spec, spaces, 3, 0, got, &issues), MM_EPARSE);
+    assert_true(issues.empty);
+    memcpy(spaces, " x ", 3);
+    assert_int_equal(mm_answers_parse(&spec, spaces, 3, 0, got, &issues), MM_EPARSE);
+    assert_false(issues.empty);
+    free(spaces);
     /* A file saved by Windows Notepad starts with a UTF-8 byte-order mark. */
     const char *bom = "\xef\xbb\xbf{\"answers\": {\"1\": \"done\"}}";
     assert_int_equal(mm_answers_parse(&spec, bom, strlen(bom), MM_ANSWERS_PARTIAL, got, &issues),
