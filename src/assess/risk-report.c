@@ -250,12 +250,19 @@ static int put_padded(struct mm_buf *out, const char *s, size_t width)
 
 /* Appends s with line breaks, tabs and every other control character
  * turned into spaces: a cell holding ESC must not drive the terminal the
- * text report is shown on. */
+ * text report is shown on. C1 controls too (U+0080-U+009F, UTF-8 C2 80 to
+ * C2 9F: U+009B is CSI on some terminals), one space for the two bytes. */
 static int put_one_line(struct mm_buf *out, const char *s)
 {
     int r = 0;
     for (; r == 0 && *s; s++) {
         unsigned char c = (unsigned char)*s;
+        unsigned char next = (unsigned char)s[1];
+        if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {
+            r = mm_buf_putc(out, ' ');
+            s++;
+            continue;
+        }
         r = mm_buf_putc(out, c < 0x20 || c == 0x7f ? ' ' : *s);
     }
     return r;

@@ -492,6 +492,17 @@ static void test_html_and_text_output(void **state)
     assert_non_null(strstr(mm_buf_str(&b), "accept    "
                                            " [31mred \n"));
     assert_null(strchr(mm_buf_str(&b), '\x1b'));
+    mm_risk_sheet_free(s);
+    /* Nor do C1 controls (U+0080-U+009F, UTF-8 C2 80-C2 9F; U+009B is CSI
+     * on some terminals): one space each. U+00A0 and other letters stay. */
+    s = parse_ok(EN_HEADER "\n\xc2\x9b"
+                           "31mr\xc2\x80\xc2\x9f\xc2\xa0\xc3\xa9,x,y,z,1,1,1,1,1\n",
+                 NULL);
+    mm_buf_reset(&b);
+    assert_int_equal(mm_risk_write_text(s, MM_LANG_EN, &b), 0);
+    assert_non_null(strstr(mm_buf_str(&b), "accept    "
+                                           " 31mr  \xc2\xa0\xc3\xa9\n"));
+    assert_null(strstr(mm_buf_str(&b), "\xc2\x9b"));
     mm_buf_free(&b);
     mm_risk_sheet_free(s);
 }
