@@ -6,6 +6,7 @@ standard library, sessions with cookie and CSRF token, and a small "world"
 of two SME tenants with users, sensors and alerts. Python stdlib only."""
 
 import atexit
+import builtins
 import gzip
 import http.client
 import json
@@ -23,12 +24,16 @@ BIN = os.path.join(BUILD, "src", "center", "mamori-center")
 PASSWORD = "correct-horse-battery"
 
 
-# Centres not closed yet, and whether the test failed (fail() or an uncaught
-# exception): at exit those a passing test left open are stopped and their
-# directories removed (a failing test keeps them for their server.log).
+# Centres not closed yet, and whether the test failed (fail(), an uncaught
+# exception, or sys.exit/exit with a code other than 0 or 77, the skip): at
+# exit those a passing test left open are stopped and their directories
+# removed; a failing test keeps them for their server.log, and so does
+# close() after the failure (a "finally: c.close()"). Only a bare "raise
+# SystemExit(1)" is not seen: use fail() or sys.exit.
 _open = []
 _failed = False
 _excepthook = sys.excepthook
+_sys_exit = sys.exit
 
 
 def _note_exception(*args):
@@ -38,6 +43,16 @@ def _note_exception(*args):
 
 
 sys.excepthook = _note_exception
+
+
+def _note_exit(code=None):
+    global _failed
+    if code not in (None, 0, 77):
+        _failed = True
+    _sys_exit(code)
+
+
+sys.exit = builtins.exit = builtins.quit = _note_exit
 
 
 def fail(msg):
@@ -147,6 +162,8 @@ class Center:
             if rc != 0:
                 print(self.server_log(), file=sys.stderr)
                 fail("server exited with %d" % rc)
+        if _failed:
+            return  # kept: the exit says so (_close_left_open)
         self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
         if self in _open:
