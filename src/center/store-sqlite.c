@@ -59,7 +59,8 @@ struct sqlite_store {
     int spares_past_bound; /* spares opened when the queue stood SPARE_CAP_WAIT_MS */
     /* The threads waiting at the bound, first come first; the head is
      * served next. turns_moved: when the queue last moved (a thread came
-     * to it empty or left it, or a spare was closed), in ms. */
+     * to it empty or left it, a pool connection was given back, or a spare
+     * was closed), in ms. */
     struct turn *turns, **turns_tail;
     int turns_waiting;
     int64_t turns_moved;
@@ -94,13 +95,16 @@ static void close_conn(struct conn *c);
  * holds only pool connections waits until a pool connection or a spare
  * comes back. They wait in a queue and are served in the order they came
  * (the head takes the next pool connection or place for a spare; a thread
- * that comes while others wait queues behind them even if one is free).
+ * that comes while others wait queues behind them even if one is free, and
+ * a thread that holds nothing waits until the queue is empty).
  * A thread that may be what the others wait for never waits: the writer
  * in its transaction, the holder of the ingest connection, and a thread
  * that holds a spare already (those wait only for the first two). When
  * the queue has not moved for SPARE_CAP_WAIT_MS (nothing came back: a
  * hold-up not foreseen here), its head opens a spare past the bound, with
- * a warning; a long queue that moves never gets there. */
+ * a warning; a long queue that moves never gets there. In a real hold-up
+ * N waiters past the bound are served one a second (each head waits
+ * SPARE_CAP_WAIT_MS after the previous one left). */
 
 static __thread int held_here;            /* connections this thread holds */
 static __thread struct conn *spares_here; /* its spare connections, newest first */
@@ -222,14 +226,15 @@ static void turn_queue(struct sqlite_store *s, struct turn *t)
     s->turns_waiting++;
 }
 
-/* Takes t, the head, out of the queue (s->mu held); the next one looks. */
+/* Takes t, the head, out of the queue (s->mu held). */
 static void turn_done(struct sqlite_store *s, struct turn *t)
 {
     s->turns = t->next; /* turn_queue sets the tail when it is empty */
     s->turns_waiting--;
     s->turns_moved = now_ms();
-    if (s->turns)
-        pthread_cond_broadcast(&s->cv);
+    /* The next one looks, or (the queue empty) the threads holding
+     * nothing that wait behind it. */
+    pthread_cond_broadcast(&s->cv);
 }
 
 /* May the head of the queue open a spare now (s->mu held)? Within the
@@ -314,6 +319,13 @@ sqlite3 *mm__sqlite_acquire_plain(struct mm_store *st)
             wait_ms(s, SPARE_RETRY_MS);
             continue;
         }
+        /* A thread that holds nothing waits behind the queue (nobody
+         * waits for it): it would take the pool connections given back
+         * before the head could. */
+        if (held_here == 0 && s->turns) {
+            pthread_cond_wait(&s->cv, &s->mu);
+            continue;
+        }
         if ((db = pool_take(s)))
             break;
         if (held_here == 0) {
@@ -375,10 +387,13 @@ void mm__sqlite_release(struct mm_store *st, sqlite3 *db)
         for (int i = 0; i < s->nconns; i++)
             if (s->conns[i].db == db)
                 s->conns[i].busy = false;
-        /* The queue at the spares' bound waits for this too. */
-        if (s->turns)
+        /* The queue at the spares' bound waits for this too; a pool
+         * connection given back counts as the queue moving (one that a
+         * thread not in it takes is no hold-up either). */
+        if (s->turns) {
+            s->turns_moved = now_ms();
             pthread_cond_broadcast(&s->cv);
-        else
+        } else
             pthread_cond_signal(&s->cv);
         pthread_mutex_unlock(&s->mu);
     }

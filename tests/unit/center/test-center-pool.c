@@ -22,7 +22,8 @@
  * past the bound at once, not after the time-out). Holders waiting at the
  * bound are served in the order they came, and one opens past the bound
  * only when nothing came back to them for 1 s, however long the queue;
- * many threads nesting at once never open more than the bound.
+ * many threads nesting at once never open more than the bound; a thread
+ * holding nothing that asks again and again does not go ahead of them.
  * A watchdog (alarm) turns such a
  * deadlock into a failure instead of a hang. Afterwards the pool serves
  * as before; the spares are closed at the outermost release (the ASan
@@ -34,6 +35,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -683,6 +685,133 @@ static void test_bound_stuck_opens_one_past(void **state)
     assert_int_equal(past, 1);
 }
 
+/* The stream test: a holder queued at the bound, and a thread holding
+ * nothing that takes the other pool connection again and again. */
+static atomic_bool stream_holding, stream_go, stream_stop, nester_holding, nester_go;
+static atomic_bool queued_served;
+static atomic_int past_when_served;
+
+static cpu_set_t one_cpu; /* the stream test's threads all run there */
+
+/* Runs this thread on one_cpu; with low_priority, only when no other
+ * thread there wants to run (SCHED_IDLE): the queued holder, woken by a
+ * connection given back, runs after the thread that gave it back has
+ * asked again (as a busy centre's new requests would), not before. */
+static void stream_place(bool low_priority)
+{
+    (void)pthread_setaffinity_np(pthread_self(), sizeof one_cpu, &one_cpu);
+    if (low_priority) {
+        struct sched_param p = {0};
+        (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &p);
+    }
+}
+
+static void *queued_nester(void *arg)
+{
+    struct pool_test *t = arg;
+    stream_place(true);
+    sqlite3 *first = mm__sqlite_acquire(t->st);
+    atomic_store(&nester_holding, true);
+    while (!atomic_load(&nester_go))
+        pause_ms(1);
+    sqlite3 *second = mm__sqlite_acquire(t->st);
+    int open, peak, past;
+    mm__sqlite_spares_stats(t->st, &open, &peak, &past);
+    atomic_store(&past_when_served, past);
+    atomic_store(&queued_served, true);
+    if (second == first || !usable(second))
+        atomic_fetch_add(&failures, 1);
+    mm__sqlite_release(t->st, second);
+    mm__sqlite_release(t->st, first);
+    return NULL;
+}
+
+/* Takes a pool connection (stream_holding), waits for stream_go, then
+ * gives it back and takes one again at once, every 20 ms, until
+ * stream_stop. */
+static void *stream_taker(void *arg)
+{
+    struct pool_test *t = arg;
+    stream_place(false);
+    sqlite3 *db = mm__sqlite_acquire(t->st);
+    atomic_store(&stream_holding, true);
+    while (!atomic_load(&stream_go))
+        pause_ms(1);
+    for (;;) {
+        if (!usable(db))
+            atomic_fetch_add(&failures, 1);
+        pause_ms(20);
+        mm__sqlite_release(t->st, db);
+        if (atomic_load(&stream_stop))
+            break;
+        db = mm__sqlite_acquire(t->st);
+    }
+    return NULL;
+}
+
+/* A holder waits at the bound (the test's thread holds the one spare, with
+ * the ingest connection) while a thread that holds nothing takes the other
+ * pool connection again and again (a steady stream of new requests): the
+ * holder is served the first pool connection given back, and none is
+ * opened past the bound. Before, the thread holding nothing took it back
+ * ahead of the queue every time, the queue did not "move", and after 1 s
+ * its head opened one past the bound while connections were coming back. */
+static void test_bound_head_before_new_requests(void **state)
+{
+    struct pool_test *t = *state;
+    pthread_t holder, stream;
+    struct mm__sqlite_ingest *in = NULL;
+    int open, peak, past;
+    atomic_store(&stream_holding, false);
+    atomic_store(&stream_go, false);
+    atomic_store(&stream_stop, false);
+    atomic_store(&nester_holding, false);
+    atomic_store(&nester_go, false);
+    atomic_store(&queued_served, false);
+    atomic_store(&past_when_served, -1);
+    cpu_set_t allowed;
+    CPU_ZERO(&one_cpu);
+    assert_int_equal(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+        if (CPU_ISSET(c, &allowed)) {
+            CPU_SET(c, &one_cpu);
+            break;
+        }
+    }
+    /* The two pool connections taken, then the one spare. */
+    assert_int_equal(pthread_create(&stream, NULL, stream_taker, t), 0);
+    while (!atomic_load(&stream_holding))
+        pause_ms(1);
+    assert_int_equal(pthread_create(&holder, NULL, queued_nester, t), 0);
+    while (!atomic_load(&nester_holding))
+        pause_ms(1);
+    assert_int_equal(mm__sqlite_ingest_acquire(t->st, &in), 0);
+    sqlite3 *spare = mm__sqlite_acquire(t->st);
+    mm__sqlite_spares_stats(t->st, &open, &peak, &past);
+    assert_int_equal(open, 1);
+    atomic_store(&nester_go, true);
+    await_waiters(t->st, 1);
+    atomic_store(&stream_go, true);
+    /* Well past the 1 s the queue may stand still. */
+    for (int ms = 0; ms < 2500 && !atomic_load(&queued_served); ms += 10)
+        pause_ms(10);
+    bool served_first = atomic_load(&queued_served);
+    mm__sqlite_release(t->st, spare);
+    mm__sqlite_ingest_release(t->st);
+    pthread_join(holder, NULL);
+    atomic_store(&stream_stop, true);
+    pthread_join(stream, NULL);
+    assert_int_equal(atomic_load(&failures), 0);
+    assert_true(served_first);
+    assert_int_equal(atomic_load(&past_when_served), 0);
+    mm__sqlite_spares_stats(t->st, &open, &peak, &past);
+    assert_int_equal(open, 0);
+    assert_int_equal(peak, 1);
+    assert_int_equal(past, 0);
+    assert_int_equal(mm__sqlite_spare_waiters(t->st), 0);
+    assert_pool_whole(t->st);
+}
+
 int main(void)
 {
     install_failing_vfs();
@@ -700,6 +829,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bound_served_in_arrival_order, setup_contended,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bound_stuck_opens_one_past, setup_one_spare, teardown),
+        cmocka_unit_test_setup_teardown(test_bound_head_before_new_requests, setup_one_spare,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
