@@ -79,7 +79,15 @@ int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_i
         struct mm_intel_file_report *reps = NULL;
         size_t nreps = 0;
         r = mm_intel_load(in, paths[i], &reps, &nreps);
+        bool named = false; /* the failed file's report names it */
         for (size_t k = 0; k < nreps; k++) {
+            if (reps[k].error != 0) {
+                if (log)
+                    mm_msg_print(log, PROG, "sensor-log", "intel.file_error", reps[k].path,
+                                 mm_msg_strerror(reps[k].error));
+                named = true;
+                continue;
+            }
             if (log)
                 print_report(log, &reps[k]);
             if (reps[k].note == MM_INTEL_NOTE_UNSETTLED && notes && notes->unsettled++ == 0)
@@ -93,7 +101,7 @@ int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_i
             return r;
         }
         if (r != 0) {
-            if (log)
+            if (log && !named)
                 mm_msg_print(log, PROG, "sensor-log", "intel.file_error", paths[i],
                              mm_msg_strerror(r));
             mm_intel_free(in);

@@ -137,6 +137,39 @@ def test_bad_config(tmp):
     check(r.returncode == 2 and "--lang must be ja or en: fr" in r.stderr, "bad --lang: " + r.stderr)
 
 
+def test_intel_dir_file(tmp):
+    """A file of an --intel directory that cannot be read is named, not the
+    directory (before: 'intel feeds: not permitted', which file unsaid).
+    As root the sensor runs as nobody, whom a 0600 file refuses."""
+    import pwd
+    pcap = os.path.join(tmp, "empty.pcap")
+    with open(pcap, "wb") as f:
+        f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+    feeds = os.path.join(tmp, "feeds")
+    os.mkdir(feeds)
+    with open(os.path.join(feeds, "a.txt"), "w") as f:
+        f.write("a.example\n")
+    with open(os.path.join(feeds, "b.txt"), "w") as f:
+        f.write("b.example\n")
+    os.chmod(os.path.join(feeds, "b.txt"), 0)
+    pre = None
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody").pw_uid
+        d = tmp
+        while d not in ("/", ""):  # nobody must reach the files
+            os.chmod(d, os.stat(d).st_mode | 0o755)
+            d = os.path.dirname(d)
+        os.chmod(pcap, 0o644)
+        os.chmod(os.path.join(feeds, "a.txt"), 0o644)
+        pre = lambda: os.setuid(nobody)  # noqa: E731
+    for env, want in ((EN, "intel %s: not permitted"), (JA, "脅威情報 %s: ")):
+        r = subprocess.run([SENSOR, "-r", pcap, "--eve", os.devnull, "--intel", feeds],
+                           capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, **env), preexec_fn=pre)
+        check(r.returncode == 3 and want % os.path.join(feeds, "b.txt") in r.stderr and
+              (want % feeds) + "\n" not in r.stderr, "unreadable feed file: %r" % (r,))
+
+
 def test_help(tmp):
     """--lang chooses the language of --help wherever it stands (before:
     --help --lang ja printed the English help)."""

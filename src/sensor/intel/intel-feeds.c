@@ -1454,8 +1454,13 @@ static int load_path(struct mm_intel *in, const char *path, int depth,
         struct mm_intel_file_report rep;
         int p;
         /* (a postponed load's report names the file that postponed it) */
-        if (((r = mm__intel_load_file(in, path, &rep)) == 0 || r == MM_EAGAIN) &&
-            (p = push_report(reports, nreports, &rep)) != 0)
+        r = mm__intel_load_file(in, path, &rep);
+        if (r != 0 && r != MM_EAGAIN) { /* names the file, not the directory given */
+            memset(&rep, 0, sizeof rep);
+            snprintf(rep.path, sizeof rep.path, "%s", path);
+            rep.error = r;
+        }
+        if ((p = push_report(reports, nreports, &rep)) != 0)
             r = p;
         return r;
     }

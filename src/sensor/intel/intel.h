@@ -47,6 +47,8 @@ struct mm_intel_file_report {
     char first_bad_reason[128];
     int note;      /* enum mm_intel_note */
     int note_line; /* the line the note names (GREW, CHANGED) */
+    int error;     /* 0, or the MM_E* code that ended the load at this file
+                    * (the last report: a file of a directory named) */
 };
 
 int mm_intel_new(struct mm_intel **out);
