@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 enum field_type { FIELD_TEXT, FIELD_COUNT, FIELD_BOOL };
 
@@ -242,6 +243,12 @@ int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profil
 {
     struct mm_ini *ini = NULL;
     char why[256];
+    struct stat st;
+    /* The INI reader sees a folder as an empty file ("name" missing). */
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        set_error(e, MM_PROFILE_NOFILE, "", mm_strerror(MM_EISDIR));
+        return MM_EISDIR;
+    }
     char *converted = cp932_text(path);
     int r = converted ? mm_ini_load_text(converted, path, &ini, why, sizeof why)
                       : mm_ini_load_file(path, &ini, why, sizeof why);

@@ -64,7 +64,7 @@ int mm_profile_set(struct mm_profile *p, const char *field, const char *value,
 
 /* Applies an INI file on top of p; a file that is not UTF-8 but decodes as
  * CP932 (Shift_JIS from Windows) is converted first, as the risk CSV reader
- * does. MM_ENOENT/MM_EIO when it cannot be read,
+ * does. MM_ENOENT/MM_EIO when it cannot be read, MM_EISDIR for a folder,
  * MM_EPARSE on syntax errors, MM_EINVAL on bad fields (e filled). */
 int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profile_error *e);
 

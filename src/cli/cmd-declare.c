@@ -207,7 +207,7 @@ static int organisation_name(const struct mm_cli *cli, const struct opts *o, str
     mm_profile_init(p);
     if (o->profile) {
         int r = mm_profile_load_ini(p, o->profile, &e);
-        if (r == MM_ENOENT || r == MM_EIO) {
+        if (r == MM_ENOENT || r == MM_EIO || r == MM_EISDIR) {
             mm_cli_error(cli, "declare", "%s: %s", o->profile, mm_cmd_strerror(cli, r));
             return MM_EXIT_IO;
         }

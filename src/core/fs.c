@@ -27,6 +27,8 @@ static int errno_to_mm(int e)
         return MM_ENOMEM;
     case EEXIST:
         return MM_EEXIST;
+    case EISDIR: /* a folder given where a file is wanted */
+        return MM_EISDIR;
     default:
         return MM_EIO;
     }

@@ -383,6 +383,9 @@ static void test_fs(void **state)
     assert_int_equal(mm_file_read(path, 3, &data, &len), MM_ETOOBIG);
     assert_null(data);
     assert_int_equal(mm_file_read("/nonexistent/x", 3, &data, &len), MM_ENOENT);
+    /* A folder has its own error ("is a directory"), not an I/O error. */
+    assert_int_equal(mm_file_read("/", 3, &data, &len), MM_EISDIR);
+    assert_string_equal(mm_errname(MM_EISDIR), "EISDIR");
 
     /* write_new never replaces; write_atomic_mode honours the mode. */
     assert_int_equal(mm_file_write_new(path, "other", 5, 0644), MM_EEXIST);
