@@ -142,7 +142,8 @@ ERRORS = [
     (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1\nNAS,IT,Office,Device,4,1,1,1,1\n", "en", 3,
      "line 3, column 5 (confidentiality): \"4\" is out of range; a rating is 1, 2 or 3."),
     (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1\n\"multi\nline\",IT,Office,Device,1,x,1,1,1\n",
-     "en", 3, "line 3, column 6 (integrity): \"x\" is not a number; enter 1, 2 or 3."),
+     "en", 3, "line 3, column 6 (integrity): \"x\" is not a rating; enter the whole number 1, 2 "
+     "or 3 (no decimals or words)."),
     ("asset,owner,location,medium,confidentiality,integrity,availability,threat\nPC,a,b,c,1,1,1,1\n",
      "en", 3, "line 1: the required column \"vulnerability\" is missing; head it with one of: "
      "vulnerability, vulnerabilities, vulnerability level, 脆弱性, 脆弱性の大きさ, 脆弱性レベル"),

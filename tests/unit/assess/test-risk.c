@@ -305,13 +305,20 @@ static void test_errors(void **state)
          "line 2, column 9 (vulnerability): \"-2\" is out of range; a rating is 1, 2 or 3.",
          "2 行目 9 列目（「vulnerability」）: 「-2」は範囲外です。評価は 1・2・3 のどれかです。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,high,1,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_NAN, 2, 6,
-         "line 2, column 6 (integrity): \"high\" is not a number; enter 1, 2 or 3.",
-         "2 行目 6 列目（「integrity」）: 「high」は数字ではありません。1・2・3 のどれかを入れて"
-         "ください。"},
+         "line 2, column 6 (integrity): \"high\" is not a rating; enter the whole number 1, 2 or 3 "
+         "(no decimals or words).",
+         "2 行目 6 列目（「integrity」）: 「high」は評価として使えません。評価は 1・2・3 のどれかの"
+         "整数です（小数や文字は使えません）。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,2.5,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_NAN, 2, 7,
-         "line 2, column 7 (availability): \"2.5\" is not a number; enter 1, 2 or 3.",
-         "2 行目 7 列目（「availability」）: 「2.5」は数字ではありません。1・2・3 のどれかを入れ"
-         "てください。"},
+         "line 2, column 7 (availability): \"2.5\" is not a rating; enter the whole number 1, 2 or "
+         "3 (no decimals or words).",
+         "2 行目 7 列目（「availability」）: 「2.5」は評価として使えません。評価は 1・2・3 のどれか"
+         "の整数です（小数や文字は使えません）。"},
+        {EN_HEADER "\nPC,Me,Desk,Device,1,1,1.0,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_NAN, 2, 7,
+         "line 2, column 7 (availability): \"1.0\" is not a rating; enter the whole number 1, 2 or "
+         "3 (no decimals or words).",
+         "2 行目 7 列目（「availability」）: 「1.0」は評価として使えません。評価は 1・2・3 のどれか"
+         "の整数です（小数や文字は使えません）。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1, ,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_EMPTY, 2, 7,
          "line 2, column 7 (availability): the rating is empty; enter 1, 2 or 3.",
          "2 行目 7 列目（「availability」）: 評価が空です。1・2・3 のどれかを入れてください。"},
