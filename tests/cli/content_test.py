@@ -8,7 +8,8 @@ backup advice (how often to back up, how often to test a restore) is the
 same in the diagnosis advice and the rule set, ja and en; the
 25-item check is called 自社診断 (the national programme's name, 情報セキュリティ
 自社診断), never 自己診断, in data/, the source and the Japanese man pages and
-README.
+README; the assess texts put no bracket inside a bracket (「弱点（脆弱性（ぜい
+じゃくせい）といいます）」 reads badly).
 
 Usage: content_test.py SOURCE_DIR
 """
@@ -75,6 +76,27 @@ def backup_advice(src):
     return found
 
 
+NESTED = re.compile(r"（[^）]*（")
+
+
+def nested_brackets(src):
+    """Places in the self-help texts with a full-width bracket inside another."""
+    files = sorted(glob.glob(os.path.join(src, "data", "diagnose", "*.json")))
+    files += [os.path.join(src, "data", "rules", "rules.json"),
+              os.path.join(src, "data", "threats", "threats.json")]
+    files += sorted(glob.glob(os.path.join(src, "data", "policy", "*.ja.md")))
+    files += [os.path.join(src, "data", "i18n", n + ".json")
+              for n in ("diagnose", "assess-docs", "risk", "audit", "cli")]
+    bad = []
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                for m in NESTED.finditer(line):
+                    bad.append("%s:%d: %s" % (os.path.relpath(path, src), lineno,
+                                              line[m.start():m.end() + 20]))
+    return bad
+
+
 def wrong_terms(src):
     """Places a person reads that call the 25-item check 自己診断."""
     files = [os.path.join(src, "README.md")]
@@ -93,6 +115,11 @@ def wrong_terms(src):
 
 def main():
     src = sys.argv[1]
+    bad = nested_brackets(src)
+    if bad:
+        print("\n".join(bad))
+        print("FAIL: a bracket inside a bracket in %d places" % len(bad))
+        return 1
     bad = wrong_terms(src)
     if bad:
         print("\n".join(bad))
