@@ -68,7 +68,9 @@ int main(int argc, char **argv)
     int bad = 0;
     const char *lang = take_lang_option(&argc, argv, &bad);
     if (bad || mm_lang_select(lang, &cli.lang) != 0) {
-        fprintf(stderr, "mamori: --lang takes ja or en\n");
+        /* The language is what is wrong, so say it in both. */
+        fprintf(stderr, "mamori: %s\nmamori: %s\n", mm_tr("cli", "error.lang", MM_LANG_JA),
+                mm_tr("cli", "error.lang", MM_LANG_EN));
         return MM_EXIT_USAGE;
     }
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
