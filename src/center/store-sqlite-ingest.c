@@ -1497,7 +1497,9 @@ int mm__sqlite_events_ingest(struct mm_store *st, const struct mm_sensor *sensor
             continue;
         }
         res->accepted++;
-        if (evs[i].has_stats && evs[i].stats_backlog >= 0)
+        /* (the header is counted when the request is sent, after every
+         * stats event in it was written: it wins) */
+        if (evs[i].has_stats && evs[i].stats_backlog >= 0 && o->header_backlog < 0)
             backlog = evs[i].stats_backlog;
         if (evs[i].has_stats && evs[i].stats_drops >= 0)
             drops = evs[i].stats_drops;

@@ -357,6 +357,11 @@ def test_health(c, w):
     r = c.request("GET", "/api/v1/sensors", session=t["session"])
     mine = [x for x in r.json["items"] if x["id"] == t["sensor"]][0]
     check(mine["spool_backlog"] == 0 and mine["drops"] == 5, "stats event: %r" % mine)
+    # a stats event is older than its request's header (counted at sending): the header wins
+    stats = dict(stats, seq=902, stats={"spool": {"backlog": 9}})
+    c.ingest(t["key"], [stats], headers={"Mamori-Spool-Backlog": "0"})
+    r = c.request("GET", "/api/v1/sensors/%d" % t["sensor"], session=t["session"])
+    check(r.json["spool_backlog"] == 0, "header over stats event: %r" % r.json)
 
 
 def test_concurrent_sensors(c, w):

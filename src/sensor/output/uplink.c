@@ -452,17 +452,18 @@ static int account_reply(struct mm_uplink *u, const struct mm_buf *reply, const 
     return 0;
 }
 
-/* Sends one batch. 0: the centre stored it (2xx with an ingest reply that
- * accounts for every line); MM_ETOOBIG: 413; MM_EPARSE: a 2xx that is not
- * such a reply; MM_ENET: any other failure (all but 413 retried later). */
+/* Sends one batch, the spool's records up to seq top. 0: the centre stored
+ * it (2xx with an ingest reply that accounts for every line); MM_ETOOBIG:
+ * 413; MM_EPARSE: a 2xx that is not such a reply; MM_ENET: any other
+ * failure (all but 413 retried later). */
 static int send_lines(struct mm_uplink *u, const struct mm_buf *raw, const uint64_t *seqs,
-                      size_t nlines)
+                      size_t nlines, uint64_t top)
 {
     struct mm_buf gz = MM_BUF_INIT, reply = MM_BUF_INIT;
     struct curl_slist *h = NULL;
     char url[MM_UPLINK_URL_MAX + 32], line[256];
     long status = 0;
-    uint64_t last = atomic_load(&u->last_seq), acked = atomic_load(&u->st_acked);
+    uint64_t last = atomic_load(&u->last_seq);
     int r = gzip_buf(raw, &gz);
     if (r != 0)
         goto out;
@@ -472,8 +473,10 @@ static int send_lines(struct mm_uplink *u, const struct mm_buf *raw, const uint6
     h = curl_slist_append(h, "Expect:");
     snprintf(line, sizeof line, "Authorization: Bearer %s", u->key);
     h = curl_slist_append(h, line);
+    /* what still waits once this batch is stored: the centre keeps the value
+     * it was sent last, and after a sensor's last batch that must be 0 */
     snprintf(line, sizeof line, "Mamori-Spool-Backlog: %llu",
-             (unsigned long long)(last > acked ? last - acked : 0));
+             (unsigned long long)(last > top ? last - top : 0));
     h = curl_slist_append(h, line);
     snprintf(line, sizeof line, "Mamori-Drops: %llu", (unsigned long long)atomic_load(&u->drops));
     if (!(h = curl_slist_append(h, line))) {
@@ -505,12 +508,12 @@ static int deliver(struct mm_uplink *u, const struct mm_spool_batch *b)
     uint64_t *seqs = calloc(b->count, sizeof *seqs);
     size_t nlines = 0, skipped = 0;
     int r = seqs ? build_body(u, b, &raw, seqs, &nlines, &skipped) : MM_ENOMEM;
+    uint64_t top = b->records[b->count - 1].seq;
     if (r == 0 && nlines > 0) {
-        r = send_lines(u, &raw, seqs, nlines);
+        r = send_lines(u, &raw, seqs, nlines, top);
         if (r == 0)
             u->st_batches++;
     }
-    uint64_t top = b->records[b->count - 1].seq;
     if (r == 0 && (r = mm_spool_reader_ack(u->reader, top)) == 0) {
         atomic_store(&u->st_acked, top);
         u->st_skipped += skipped;
