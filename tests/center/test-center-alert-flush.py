@@ -373,11 +373,10 @@ def flush_state(c):
         db.close()
 
 
-def test_admin_leaves_rows():
-    """The admin command while a centre runs with rows waiting: it counts
-    nothing again (before, it recounted them at open, printed "counted
-    again" and had the centre count its chain again), leaves the rows and
-    alert_flush as they are, and the centre's counts stay right."""
+def start_rows_waiting():
+    """A centre with flush_ms = 60000 whose one alert (sid 8000) has its row
+    written at the first batch's read and then 3 events whose row waits.
+    Returns the centre, the sensor key, the token and flush_state()."""
     c, key, token = start("flush_ms = 60000\n")
     r = c.ingest(key, [alert_event(1, sid=8000, ts=ts(0))])
     check(r.status == 200, "first batch: %r" % r)
@@ -387,6 +386,15 @@ def test_admin_leaves_rows():
         check(r.status == 200, "batch %d: %r" % (i, r))
     before = flush_state(c)
     check(before[0][0] != 0 and before[1][0][1] == 1, "rows wait: %r" % (before,))
+    return c, key, token, before
+
+
+def test_admin_leaves_rows():
+    """The admin command while a centre runs with rows waiting: it counts
+    nothing again (before, it recounted them at open, printed "counted
+    again" and had the centre count its chain again), leaves the rows and
+    alert_flush as they are, and the centre's counts stay right."""
+    c, key, token, before = start_rows_waiting()
     p = c.admin("tenant", "list", expect=None)
     check(p.returncode == 0 and "counted again" not in p.stdout + p.stderr and
           "数え直し" not in p.stdout + p.stderr, "admin: %r %r" % (p.stdout, p.stderr))
@@ -408,15 +416,7 @@ def test_foreign_writes():
     forget its open-alert memo before its next batch. Before migration 012
     any commit did (an admin "tenant add" made the next batch write every
     waiting row and ask the database for every key again)."""
-    c, key, token = start("flush_ms = 60000\n")
-    r = c.ingest(key, [alert_event(1, sid=8000, ts=ts(0))])
-    check(r.status == 200, "first batch: %r" % r)
-    c.request("GET", "/api/v1/alerts", token=token)  # the row written
-    for i in range(3):  # their rows wait
-        r = c.ingest(key, [alert_event(2 + i, sid=8000, ts=ts(1 + i))])
-        check(r.status == 200, "batch %d: %r" % (i, r))
-    before = flush_state(c)
-    check(before[0][0] != 0 and before[1][0][1] == 1, "rows wait: %r" % (before,))
+    c, key, token, before = start_rows_waiting()
     tid = int(c.admin("tenant", "add", "--name", "Other KK", "--lang", "en"))
     c.admin("user", "add", "--tenant", str(tid), "--role", "owner", "--email",
             "owner@other.example", "--password-stdin", stdin=PASSWORD + "\n")
