@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -225,6 +226,28 @@ class Session:
         self.csrf = csrf
         self.me = me
         self.set_cookie = set_cookie
+
+
+def head_raw(c, path, headers="", keep_alive=False):
+    """A HEAD request on a socket of its own, as the bytes go on the wire:
+    HTTP/1.1 with "Connection: close" (none when keep_alive) and the extra
+    header lines given (each ending in CRLF). Returns the status, the
+    headers (lower-case names) and every byte that follows them until the
+    server closes."""
+    with socket.create_connection((c.host, c.port), timeout=30) as sock:
+        sock.sendall(("HEAD %s HTTP/1.1\r\nHost: x\r\n%s%s\r\n" %
+                      (path, "" if keep_alive else "Connection: close\r\n",
+                       headers)).encode())
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    hdrs = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+    return int(lines[0].split()[1]), hdrs, rest
 
 
 def alert_event(seq, sid=1001, src="10.0.0.5", mac=None, detector="intel", sev=1,

@@ -9,12 +9,11 @@ users' on-duty flag, and login rate limiting under 12 concurrent wrong
 attempts."""
 
 import os
-import socket
 import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import Center, World, check, PASSWORD  # noqa: E402
+from centerlib import Center, World, check, head_raw, PASSWORD  # noqa: E402
 
 
 def test_login_and_session(c):
@@ -110,27 +109,6 @@ def test_validation(c, s):
     # The server is still fine after all of that.
     r = c.request("GET", "/api/v1/me", session=s)
     check(r.status == 200, "alive: %r" % r)
-
-
-def head_raw(c, path, headers=""):
-    """A HEAD request on a socket of its own: the status line, the headers
-    and whatever bytes follow them until the server closes."""
-    with socket.create_connection((c.host, c.port), timeout=30) as sock:
-        sock.sendall(("HEAD %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n" %
-                      (path, headers)).encode())
-        data = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    hdrs = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(":")
-        hdrs[k.strip().lower()] = v.strip()
-    return int(lines[0].split()[1]), hdrs, rest
 
 
 def test_head(c, s):

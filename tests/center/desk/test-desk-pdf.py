@@ -10,7 +10,6 @@ missing or the centre was built without pangocairo."""
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ def lsan_with_fonts():
     return merged.name
 
 
-from centerlib import Center, check, start_world  # noqa: E402
+from centerlib import Center, check, head_raw, start_world  # noqa: E402
 
 SUMMARY_JA = "社員が偽の請求書メールの添付ファイルを開き、パソコンが不審なサーバーと通信しました。"
 
@@ -86,24 +85,6 @@ def fonts_open(c):
     return sorted(p for p in files if "/fonts/" in p or ".cache-" in p)
 
 
-def head_raw(c, path, cookie):
-    """HEAD on a keep-alive HTTP/1.1 connection of its own: the status, the
-    headers and every byte that follows them until the server closes."""
-    with socket.create_connection((c.host, c.port), timeout=30) as sock:
-        sock.sendall(("HEAD %s HTTP/1.1\r\nHost: x\r\nCookie: mm_session=%s\r\n\r\n" %
-                      (path, cookie)).encode())
-        data = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    hdrs = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
-    return int(lines[0].split()[1]), hdrs, rest
-
-
 def test_head(c, w, iid):
     """HEAD of the PDF reports: GET's status and headers, for the right
     user and the wrong one, with nothing rendered. Returns the paths and
@@ -131,7 +112,8 @@ def test_head(c, w, iid):
           "HEAD without rendering has no Content-Length: %r" % heads[0][2].headers)
     # On the wire: no Content-Length, no chunked body, no byte after the
     # headers; the server closes the keep-alive connection.
-    status, hdrs, rest = head_raw(c, monthly, a["session"].cookie)
+    status, hdrs, rest = head_raw(c, monthly, "Cookie: mm_session=%s\r\n" % a["session"].cookie,
+                                  keep_alive=True)
     check(status == 200 and rest == b"" and "content-length" not in hdrs and
           "transfer-encoding" not in hdrs and hdrs.get("connection") == "close",
           "HEAD on the wire: %d %r, body %r" % (status, hdrs, rest[:100]))
