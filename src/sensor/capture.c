@@ -15,13 +15,16 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/error.h"
 #include "core/msg.h"
+#include "core/timefmt.h"
 #include "sensor/capture-file.h"
 #include "sensor/capture.h"
 
@@ -29,6 +32,7 @@
 #define LIVE_BUFFER     (32 * 1024 * 1024)
 #define LIVE_TIMEOUT_MS 500
 #define FILE_BUFFER     (1u << 20) /* stdio buffer for capture files */
+#define PIPE_WAIT_MS    500        /* longest wait for a pipe's next bytes */
 
 struct mm_capture {
     struct mm__capsrc *src; /* file read in place; pcap is NULL then */
@@ -37,6 +41,11 @@ struct mm_capture {
     int live;
     int fd;      /* live: selectable descriptor, polled with a timeout */
     char *iobuf; /* file: the stdio buffer of libpcap's FILE, freed after pcap_close */
+    /* A pipe (not a regular file) read through libpcap: its descriptor,
+     * polled before a read that would block (else -1), and the time to
+     * wake at (mm_capture_wake_at). */
+    int pipe_fd;
+    const int64_t *wake_at;
 };
 
 /* pcap_open_offline with a large stdio buffer: libpcap reads record by
@@ -65,6 +74,63 @@ static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf)
     return p;
 }
 
+/* The descriptor of an offline capture that can keep the sensor waiting
+ * for its next bytes (a pipe, standard input, a FIFO: anything but a
+ * regular file), or -1. Only with glibc, whose stdio stream tells how many
+ * bytes it holds unread (pipe_buffered). */
+static int pipe_of(pcap_t *p)
+{
+#ifdef __GLIBC__
+    struct stat st;
+    FILE *f = pcap_file(p);
+    int fd = f ? fileno(f) : -1;
+    if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+        return fd;
+#else
+    (void)p;
+#endif
+    return -1;
+}
+
+#ifdef __GLIBC__
+/* True when libpcap's stream holds unread bytes (its next read takes them,
+ * without a read(2) that could block): glibc's FILE fields, as gnulib's
+ * freadahead reads them (libpcap pushes nothing back with ungetc, so the
+ * stream is never in its backup area). libpcap buffers nothing ahead of
+ * the stream. */
+static bool pipe_buffered(FILE *f)
+{
+    return f->_IO_read_ptr < f->_IO_read_end;
+}
+#else
+static bool pipe_buffered(FILE *f)
+{
+    (void)f;
+    return true;
+}
+#endif
+
+/* Before a read of a pipe that would block: waits for its next bytes at
+ * most PIPE_WAIT_MS, and at most until *wake_at. False when none came in
+ * time or a signal came meanwhile (poll is never restarted): the caller
+ * returns MM_CAPTURE_TIMEOUT, so that the sensor's loop can do what is due
+ * (a reload asked for, the retry of a postponed one, a stop). */
+static bool pipe_ready(const struct mm_capture *c)
+{
+    if (pipe_buffered(pcap_file(c->pcap)))
+        return true;
+    int ms = PIPE_WAIT_MS;
+    if (c->wake_at && *c->wake_at != 0) {
+        int64_t left = *c->wake_at - mm_time_mono_usec();
+        if (left <= 0)
+            return false;
+        if (left < (int64_t)ms * 1000)
+            ms = (int)((left + 999) / 1000);
+    }
+    struct pollfd pfd = {.fd = c->pipe_fd, .events = POLLIN};
+    return poll(&pfd, 1, ms) > 0;
+}
+
 /* Our reader for a regular file it knows (see capture-file.h); 0, or
  * MM_EUNSUPPORTED for libpcap to read it. */
 static int open_in_place(const char *path, struct mm_capture **out)
@@ -79,6 +145,7 @@ static int open_in_place(const char *path, struct mm_capture **out)
     }
     c->src = src;
     c->linktype = mm__capsrc_linktype(src);
+    c->pipe_fd = -1;
     *out = c;
     return 0;
 }
@@ -104,6 +171,7 @@ int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, s
     c->pcap = p;
     c->iobuf = iobuf;
     c->linktype = pcap_datalink(p);
+    c->pipe_fd = pipe_of(p);
     *out = c;
     return 0;
 }
@@ -151,6 +219,7 @@ int mm_capture_open_live(const char *iface, const char *bpf, struct mm_capture *
     c->pcap = p;
     c->linktype = pcap_datalink(p);
     c->live = 1;
+    c->pipe_fd = -1;
     c->fd = pcap_get_selectable_fd(p);
     if (c->fd >= 0 && pcap_setnonblock(p, 1, ebuf) != 0)
         c->fd = -1;
@@ -171,6 +240,8 @@ static __attribute__((noinline)) int next_pcap(struct mm_capture *c, struct mm_c
 {
     struct pcap_pkthdr *h;
     const u_char *data;
+    if (c->pipe_fd >= 0 && !pipe_ready(c))
+        return MM_CAPTURE_TIMEOUT;
     int r = pcap_next_ex(c->pcap, &h, &data);
     if (r == 0 && c->live && c->fd >= 0) {
         /* Nothing buffered: wait up to the timeout (a signal ends the wait
@@ -225,6 +296,11 @@ void mm_capture_counters(struct mm_capture *c, uint64_t *received, uint64_t *dro
         *dropped = st.ps_drop;
         *ifdropped = st.ps_ifdrop;
     }
+}
+
+void mm_capture_wake_at(struct mm_capture *c, const int64_t *at)
+{
+    c->wake_at = at;
 }
 
 void mm_capture_breakloop(struct mm_capture *c)

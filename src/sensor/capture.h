@@ -28,9 +28,18 @@ int mm_capture_linktype(const struct mm_capture *c);
 enum { MM_CAPTURE_PACKET = 1, MM_CAPTURE_TIMEOUT = 0, MM_CAPTURE_EOF = -2, MM_CAPTURE_ERROR = -1 };
 
 /* Next packet: MM_CAPTURE_PACKET (pkt valid until the next call),
- * MM_CAPTURE_TIMEOUT (live: nothing within the read timeout),
- * MM_CAPTURE_EOF, or MM_CAPTURE_ERROR with the reason in err. */
+ * MM_CAPTURE_TIMEOUT (live: nothing within the read timeout; a pipe: see
+ * mm_capture_wake_at), MM_CAPTURE_EOF, or MM_CAPTURE_ERROR with the reason
+ * in err. */
 int mm_capture_next(struct mm_capture *c, struct mm_capture_packet *pkt, char *err, size_t errlen);
+/* A capture file that is a pipe (standard input "-", a FIFO) waits for its
+ * next bytes at most half a second, and at most until *at when *at is not
+ * 0 (a CLOCK_MONOTONIC time in microseconds, read at each wait; at must
+ * outlive the capture): mm_capture_next then returns MM_CAPTURE_TIMEOUT, as
+ * it does when a signal arrives meanwhile, so that an idle pipe does not
+ * keep the caller from what is due. A regular file never waits (and costs
+ * nothing per packet for it). at may be NULL: half a second. */
+void mm_capture_wake_at(struct mm_capture *c, const int64_t *at);
 /* Bytes of the file consumed so far (files only; 0 when unknown). */
 uint64_t mm_capture_offset(const struct mm_capture *c);
 /* Kernel counters of a live capture (0 for files). */

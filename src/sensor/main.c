@@ -148,6 +148,10 @@ static int run_capture(struct run *run, struct mm_capture *cap, const char *name
             continue;
         }
         if (r == MM_CAPTURE_TIMEOUT) {
+            /* (a pipe read by -r: nothing came in time; its flows live in
+             * the capture's time, not the clock's) */
+            if (!run->opt.iface)
+                continue;
             struct timeval now;
             gettimeofday(&now, NULL);
             update_counters(run, cap);
@@ -193,6 +197,8 @@ static int run_files(struct run *run)
             run->exit_code = EXIT_INPUT;
             continue;
         }
+        /* a pipe left idle still lets a reload's retry start on time */
+        mm_capture_wake_at(cap, &run->reload.retry_at);
         run_capture(run, cap, path);
         mm_capture_close(cap);
     }

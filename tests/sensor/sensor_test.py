@@ -740,11 +740,24 @@ def feed_until(f, p, errf, want, data, off, rec, timeout=30):
     return off
 
 
-def test_settle_start_retry(tmp):
+def wait_stderr(errf, want, count=1, timeout=10):
+    """True once the sensor's stderr (errf) holds want count times (within
+    timeout seconds)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        errf.seek(0)
+        if errf.read().count(want) >= count:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_settle_start_retry(tmp, idle=False):
     """A feed loaded as read at start (still being written after the wait)
     is read again once its writer has stopped: the start schedules the
     retry a postponed reload gets, which loads the settled feed (before, it
-    stayed as read until a SIGHUP)."""
+    stayed as read until a SIGHUP). idle: the capture (a fifo) stays idle
+    meanwhile (test_settle_retry_idle)."""
     feeds, busy, cfg, _ = settle_feeds(tmp, 200)
     fifo = os.path.join(tmp, "in.pcap")
     os.mkfifo(fifo)
@@ -754,14 +767,23 @@ def test_settle_start_retry(tmp):
     data = open(staging, "rb").read()
     rec = 16 + 14 + 20 + 8 + 20
     errf = open(os.path.join(tmp, "stderr"), "w+")
+    off = 24 + 10 * rec if idle else 24
     with InPlaceWriter(busy, 0.02):
         time.sleep(0.1)
         p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", eve, "--intel", feeds,
                               "--config", cfg], stdout=subprocess.DEVNULL, stderr=errf)
         f = open(fifo, "wb")  # (the sensor opens it after its start's load)
-        f.write(data[:24])
+        f.write(data[:off])
         f.flush()
-    off = feed_until(f, p, errf, "intel reloaded", data, 24, rec)
+    if idle:
+        # No packet comes while the feed settles: the retries still run on
+        # time (they ran only when a packet came), and so does a SIGHUP.
+        reloaded = wait_stderr(errf, "intel reloaded")
+        if reloaded:
+            p.send_signal(signal.SIGHUP)
+            reloaded = wait_stderr(errf, "intel reloaded", 2)
+    else:
+        off = feed_until(f, p, errf, "intel reloaded", data, off, rec)
     f.write(data[off:])
     f.close()
     p.wait(timeout=60)
@@ -769,17 +791,25 @@ def test_settle_start_retry(tmp):
     text = errf.read()
     check(p.returncode == 0, text)
     check(sanitizer_clean(text), text)
+    if idle:
+        check(reloaded, "no reload while the capture was idle: " + text)
     check("busy.txt was loaded while still being written: the intel is read again in 0.2 s"
           in text, text)
     check("a postponed reload, tried again" in text, text)
     busy_lines = [x for x in text.splitlines() if "busy.txt: list" in x]
-    check(len(busy_lines) == 2 and "still being written" in busy_lines[0] and
-          busy_lines[1].endswith("busy.txt: list, 1 loaded, 0 malformed"), text)
+    check(len(busy_lines) == 2 + idle and "still being written" in busy_lines[0] and
+          all(x.endswith("busy.txt: list, 1 loaded, 0 malformed") for x in busy_lines[1:]), text)
     check("was not done" not in text, text)
     st = [e for e in events(eve) if e["event_type"] == "stats"][-1]["stats"]
-    check(st["intel"]["reloads"] == 1, json.dumps(st["intel"]))
+    check(st["intel"]["reloads"] == 1 + idle, json.dumps(st["intel"]))
     check(st["decoder"]["pkts"] == 2000, json.dumps(st["decoder"]))
     return None
+
+
+def test_settle_retry_idle(tmp):
+    """test_settle_start_retry with the capture, a fifo, idle while the
+    feed settles."""
+    return test_settle_start_retry(tmp, idle=True)
 
 
 def test_settle_exit(tmp):
