@@ -310,6 +310,15 @@ int main(int argc, char **argv)
         }
     }
     mm__link_finish(run.uplink, &run.opt);
+    /* A SIGHUP not started: it came after the last packet (while the
+     * sensor was finishing), or while a build ran that the end of the
+     * input or a stop left no turn after. Nothing is left to check against
+     * a new set (the flows are ended), so it is not built; that is said
+     * (it was dropped silently). */
+    if (reload_requested && run.sensor)
+        mm_msg_print(stderr, PROG, "sensor-log",
+                     stop_requested || run.opt.iface ? "intel.reload_not_done_stop"
+                                                     : "intel.reload_not_done_ended");
     live_capture = NULL;
     mm_capture_close(live);
     mm_intel_free(run.intel);

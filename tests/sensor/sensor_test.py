@@ -887,6 +887,10 @@ def test_sighup_during_build(tmp):
             f.flush()
             off += 10 * rec
             time.sleep(0.05)
+        # (the input stays open until the kept SIGHUP's build is done: one
+        # still kept when the input ends is not done, test_sighup_after_input;
+        # under ASan on a busy machine the first build outlasts the packets)
+        wait_stderr(errf, "intel reloaded", 2, timeout=60)
     p.wait(timeout=60)
     errf.seek(0)
     text = errf.read()
@@ -894,6 +898,51 @@ def test_sighup_during_build(tmp):
     st = [e for e in events(eve) if e["event_type"] == "stats"][-1]["stats"]
     check(st["intel"]["reloads"] == 2, text + json.dumps(st["intel"]))
     check(st["intel"]["indicators"] == 600002, json.dumps(st["intel"]))
+    return None
+
+
+def test_sighup_after_input(tmp):
+    """A SIGHUP that comes once the -r input has ended (the sensor is
+    finishing: here waiting for a reload's build) is not started, and the
+    sensor says so (it was dropped silently); so is one kept while that
+    build ran. The feed is a fifo, so the test holds the build until both
+    signals are in."""
+    fifo, _, cfg = reload_setup(tmp, 0)
+    feed = os.path.join(tmp, "feed.fifo")
+    os.mkfifo(feed)
+    eve = os.path.join(tmp, "eve.json")
+    errf = open(os.path.join(tmp, "stderr"), "w+")
+    p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", eve, "--intel", feed, "--config", cfg],
+                         stdout=subprocess.DEVNULL, stderr=errf)
+    with open(feed, "w") as i:  # the start's load
+        i.write("bad.example\n")
+    staging = os.path.join(tmp, "all.pcap")
+    many_udp_flows(staging, 20, spacing=0.001)
+    data = open(staging, "rb").read()
+    with open(fifo, "wb") as f:
+        f.write(data)
+        f.flush()
+        time.sleep(0.3)
+        p.send_signal(signal.SIGHUP)  # its build waits for the feed's writer
+        check(wait_stderr(errf, "SIGHUP: reloading intel"), "no reload started")
+        p.send_signal(signal.SIGHUP)  # kept for after the build
+        time.sleep(0.2)
+    time.sleep(0.5)  # the input has ended: the sensor waits for the build
+    p.send_signal(signal.SIGHUP)
+    time.sleep(0.2)
+    with open(feed, "w") as i:
+        i.write("bad.example\nworse.example\n")
+    p.wait(timeout=60)
+    errf.seek(0)
+    text = errf.read()
+    check(p.returncode == 0, text)
+    check(sanitizer_clean(text), text)
+    check(text.count("SIGHUP: reloading intel") == 1, text)
+    check(text.count("intel reloaded: 2 indicators") == 1, text)
+    check(text.count("SIGHUP: intel not reloaded: the input has ended") == 1, text)
+    st = [e for e in events(eve) if e["event_type"] == "stats"][-1]["stats"]
+    check(st["intel"]["reloads"] == 1, json.dumps(st["intel"]))
+    check(st["decoder"]["pkts"] == 20, json.dumps(st["decoder"]))
     return None
 
 
