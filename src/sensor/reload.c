@@ -27,8 +27,10 @@ static const char *reason_text(const char *why)
 }
 
 /* The remark on a file that changed while it was read without costing a
- * line (see enum mm_intel_note); "" for none. */
-static void note_text(char *out, size_t n, const struct mm_intel_file_report *rep)
+ * line (see enum mm_intel_note); "" for none. A feed loaded as read at
+ * start is read again by itself (the start schedules a retry); one loaded
+ * so at a reload (postponed for a minute) waits for a SIGHUP. */
+static void note_text(char *out, size_t n, const struct mm_intel_file_report *rep, bool reload)
 {
     static const char *const keys[] = {
         [MM_INTEL_NOTE_GREW] = "intel.note_grew",
@@ -38,11 +40,14 @@ static void note_text(char *out, size_t n, const struct mm_intel_file_report *re
         [MM_INTEL_NOTE_UNSETTLED] = "intel.note_unsettled",
     };
     out[0] = '\0';
-    if (rep->note > MM_INTEL_NOTE_NONE && rep->note <= MM_INTEL_NOTE_UNSETTLED && keys[rep->note])
+    if (rep->note == MM_INTEL_NOTE_UNSETTLED && reload)
+        mm_msg_format(out, n, "sensor-log", "intel.note_unsettled_reload");
+    else if (rep->note > MM_INTEL_NOTE_NONE && rep->note <= MM_INTEL_NOTE_UNSETTLED &&
+             keys[rep->note])
         mm_msg_format(out, n, "sensor-log", keys[rep->note], rep->note_line);
 }
 
-static void print_report(FILE *log, const struct mm_intel_file_report *rep)
+static void print_report(FILE *log, const struct mm_intel_file_report *rep, bool reload)
 {
     char line[1024], first[512] = "", note[512];
     const char *format =
@@ -55,7 +60,7 @@ static void print_report(FILE *log, const struct mm_intel_file_report *rep)
     else if (rep->first_bad_reason[0]) /* a file skipped as a whole says why */
         mm_msg_format(first, sizeof first, "sensor-log", "intel.report_why",
                       reason_text(rep->first_bad_reason));
-    note_text(note, sizeof note, rep);
+    note_text(note, sizeof note, rep, reload);
     fprintf(log, PROG ": %s%s%s\n", line, first, note);
 }
 
@@ -64,8 +69,10 @@ int mm_intel_build(const char *const *paths, size_t n, FILE *log, struct mm_inte
     return mm_intel_build_settled(paths, n, NULL, log, out, NULL);
 }
 
-int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_intel_settle *rule,
-                           FILE *log, struct mm_intel **out, struct mm_intel_build_notes *notes)
+/* mm_intel_build_settled; reload: a reload's build (its notes say so). */
+static int build_settled(const char *const *paths, size_t n, const struct mm_intel_settle *rule,
+                         FILE *log, struct mm_intel **out, struct mm_intel_build_notes *notes,
+                         bool reload)
 {
     *out = NULL;
     if (notes)
@@ -89,7 +96,7 @@ int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_i
                 continue;
             }
             if (log)
-                print_report(log, &reps[k]);
+                print_report(log, &reps[k], reload);
             if (reps[k].note == MM_INTEL_NOTE_UNSETTLED && notes && notes->unsettled++ == 0)
                 snprintf(notes->unsettled_path, sizeof notes->unsettled_path, "%s", reps[k].path);
         }
@@ -114,6 +121,12 @@ int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_i
     }
     *out = in;
     return 0;
+}
+
+int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_intel_settle *rule,
+                           FILE *log, struct mm_intel **out, struct mm_intel_build_notes *notes)
+{
+    return build_settled(paths, n, rule, log, out, notes, false);
 }
 
 static FILE *log_of(const struct mm_reload *r)
@@ -192,7 +205,7 @@ static void *reload_main(void *arg)
 {
     struct mm_reload *r = arg;
     FILE *log = open_memstream(&r->log_text, &r->log_len);
-    r->rc = mm_intel_build_settled(r->paths, r->npaths, &r->rule, log, &r->result, &r->notes);
+    r->rc = build_settled(r->paths, r->npaths, &r->rule, log, &r->result, &r->notes, true);
     if (log)
         fclose(log);
     atomic_store(&r->state, 2);

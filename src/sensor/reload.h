@@ -27,7 +27,10 @@ struct mm_intel_build_notes {
 };
 /* The same under the settle rule (NULL: off; see mm_intel_settle). With
  * rule->postpone, a feed not settled ends the build: MM_EAGAIN, nothing
- * built, notes->postponed that feed's report. notes may be NULL. */
+ * built, notes->postponed that feed's report. notes may be NULL. The
+ * start's build: the report of a feed loaded as read (notes->unsettled)
+ * says that it is read again by itself (the caller schedules that,
+ * mm_reload_postponed); a reload's (mm_reload_start) says to send SIGHUP. */
 int mm_intel_build_settled(const char *const *paths, size_t n, const struct mm_intel_settle *rule,
                            FILE *log, struct mm_intel **out, struct mm_intel_build_notes *notes);
 
