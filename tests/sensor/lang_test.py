@@ -45,6 +45,13 @@ def run(args, env):
     return r
 
 
+def empty_pcap(tmp):
+    """tmp/empty.pcap: a pcap header (snaplen 65535, Ethernet) and no packets."""
+    pcap = os.path.join(tmp, "empty.pcap")
+    g.PcapWriter(pcap, snaplen=0xFFFF).close()
+    return pcap
+
+
 def japanese(text):
     return re.search(r"[\u3040-\u30ff]", text) is not None
 
@@ -91,9 +98,7 @@ def test_bad_config(tmp):
           "bad seed: " + r.stderr)
     # [devices] and [detect.*] mistakes are settings errors (exit 2, not 4 as
     # for an output), and the message points to the settings file, not --state
-    pcap = os.path.join(tmp, "empty.pcap")
-    with open(pcap, "wb") as f:
-        f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+    pcap = empty_pcap(tmp)
     for text in ("[devices]\nallow = zz:zz\n", "[devices]\nmax = -1\n"):
         with open(cfg, "w") as f:
             f.write(text)
@@ -144,9 +149,7 @@ def test_intel_dir_file(tmp):
     two capabilities that let root read it (dropped from the bounding set
     before exec: no file or directory has to change for another user)."""
     import ctypes
-    pcap = os.path.join(tmp, "empty.pcap")
-    with open(pcap, "wb") as f:
-        f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+    pcap = empty_pcap(tmp)
     feeds = os.path.join(tmp, "feeds")
     os.mkdir(feeds)
     with open(os.path.join(feeds, "a.txt"), "w") as f:
@@ -185,9 +188,7 @@ def test_help(tmp):
 
 def test_outputs(tmp):
     """The sensor's own start-up errors (EVE output that cannot be opened)."""
-    pcap = os.path.join(tmp, "empty.pcap")
-    with open(pcap, "wb") as f:  # a pcap header and no packets
-        f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+    pcap = empty_pcap(tmp)
     eve = os.path.join(tmp, "no-such-dir", "eve.json")
     r = run(["-r", pcap, "--eve", eve], JA)
     check(r.returncode == 4 and "EVE の出力先 " + eve + " を開けません" in r.stderr,
