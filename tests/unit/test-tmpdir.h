@@ -40,6 +40,19 @@ static inline int test_tmpdir_make(char *dir, size_t n, const char *tag)
     return 0;
 }
 
+/* A fresh directory for the test called tag (test_tmpdir_make) and the path
+ * of the file called name in it (test_tmpdir_join): the usual cmocka setup
+ * of a test that writes one file, which also leaves dir in *state for
+ * test_tmpdir_teardown. 0, or -1. */
+static inline int test_tmpdir_make_file(void **state, char *dir, size_t dn, const char *tag,
+                                        char *path, size_t pn, const char *name)
+{
+    *state = dir;
+    if (test_tmpdir_make(dir, dn, tag) != 0)
+        return -1;
+    return test_tmpdir_join(path, pn, dir, name);
+}
+
 static inline int test_tmpdir_remove_one(const char *path, const struct stat *st, int flag,
                                          struct FTW *ftw)
 {
@@ -53,6 +66,13 @@ static inline int test_tmpdir_remove_one(const char *path, const struct stat *st
 static inline int test_tmpdir_remove(const char *dir)
 {
     return nftw(dir, test_tmpdir_remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+/* The cmocka teardown (of a group or of one test) of test_tmpdir_make_file:
+ * removes the directory its setup left in *state. */
+static inline int test_tmpdir_teardown(void **state)
+{
+    return test_tmpdir_remove(*state);
 }
 
 #endif

@@ -31,16 +31,8 @@ static char state_dir[128], state_path[200];
 
 static int setup(void **state)
 {
-    (void)state;
-    if (test_tmpdir_make(state_dir, sizeof state_dir, "devmem") != 0)
-        return -1;
-    return test_tmpdir_join(state_path, sizeof state_path, state_dir, "devices.json");
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return test_tmpdir_remove(state_dir);
+    return test_tmpdir_make_file(state, state_dir, sizeof state_dir, "devmem", state_path,
+                                 sizeof state_path, "devices.json");
 }
 
 /* Each test starts without a state file. */
@@ -376,5 +368,5 @@ int main(void)
         cmocka_unit_test_setup(test_silent_change_tick, no_state_file),
         cmocka_unit_test_setup(test_held_change_at_finish, no_state_file),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, test_tmpdir_teardown);
 }

@@ -42,16 +42,7 @@ static char dir[128], path[200];
 
 static int setup(void **state)
 {
-    (void)state;
-    if (test_tmpdir_make(dir, sizeof dir, "eveoom") != 0)
-        return -1;
-    return test_tmpdir_join(path, sizeof path, dir, "eve.json");
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return test_tmpdir_remove(dir);
+    return test_tmpdir_make_file(state, dir, sizeof dir, "eveoom", path, sizeof path, "eve.json");
 }
 
 static int fresh(void **state)
@@ -347,5 +338,5 @@ int main(void)
         cmocka_unit_test_setup(test_hand_over_fails, fresh),
         cmocka_unit_test_setup(test_tapped_closed_file_oom, fresh),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, test_tmpdir_teardown);
 }

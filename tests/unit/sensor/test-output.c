@@ -26,10 +26,7 @@ static char dir[128], path[192];
 
 static int setup(void **state)
 {
-    (void)state;
-    if (test_tmpdir_make(dir, sizeof dir, "output") != 0)
-        return -1;
-    return test_tmpdir_join(path, sizeof path, dir, "eve.json");
+    return test_tmpdir_make_file(state, dir, sizeof dir, "output", path, sizeof path, "eve.json");
 }
 
 static int teardown(void **state)
