@@ -956,6 +956,7 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     s->cfg.personal_devices_allowed = o->personal_devices_allowed;
     s->cfg.ini = o->ini;
     s->cfg.state_dir = o->state_dir;
+    s->cfg.config_path = o->config_path;
     s->live = o->iface != NULL;
     s->tick_sec = s->stats_due = s->devices_save_due = s->first_sec = -1;
     struct mm_flow_config flow = o->flow;

@@ -27,6 +27,7 @@ struct mm_sensor_config {
     bool personal_devices_allowed; /* [policy] personal_devices = yes|no (default no) */
     const struct mm_ini *ini;      /* whole config; detector settings in [detect.NAME] */
     const char *state_dir;         /* --state, NULL when none */
+    const char *config_path;       /* --config, NULL when none (for messages) */
 };
 
 /* Sends an event into the pipeline (reference stolen): the outputs, then

@@ -138,6 +138,38 @@ def test_usage(tmp):
     check(r.returncode == 4 and "cannot open EVE output" in r.stderr, "bad eve path: %r" % (r,))
 
 
+def config_error(tmp, text, lang="en"):
+    """Runs the sensor on a small capture with a settings file of text."""
+    cfg = os.path.join(tmp, "settings.ini")
+    with open(cfg, "w") as f:
+        f.write(text)
+    pcap = os.path.join(tmp, "config-one.pcap")
+    if not os.path.exists(pcap):
+        many_udp_flows(pcap, 1)
+    env = dict(os.environ, LC_ALL="", LC_MESSAGES="", LANG="ja_JP.UTF-8" if lang == "ja" else "C")
+    return run(["-r", pcap, "--eve", os.devnull, "--config", cfg], env=env), cfg
+
+
+def test_config_errors(tmp):
+    """A bad settings value stops the sensor at start (exit 2) with a
+    message naming the file, the section and the key, and what it takes."""
+    # [detect.NAME]: an unknown key, a word not allowed, a number out of range
+    r, cfg = config_error(tmp, "[detect.scan]\nbogus = 1\n")
+    check(r.returncode == 2 and cfg in r.stderr and "[detect.scan] bogus" in r.stderr and
+          "window_seconds" in r.stderr and "scope" in r.stderr, "detect unknown key: %r" % (r,))
+    r, cfg = config_error(tmp, "[detect.scan]\nscope = office\n")
+    check(r.returncode == 2 and cfg in r.stderr and "[detect.scan] scope" in r.stderr and
+          "home, any" in r.stderr and "office" in r.stderr, "detect word: %r" % (r,))
+    r, cfg = config_error(tmp, "[detect.scan]\nscope = office\n", "ja")
+    check(r.returncode == 2 and "[detect.scan] scope には home, any のどれか" in r.stderr,
+          "detect word (ja): %r" % (r,))
+    r, cfg = config_error(tmp, "[detect.beacon]\njitter_percent = 90\n")
+    check(r.returncode == 2 and cfg in r.stderr and "[detect.beacon] jitter_percent" in r.stderr and
+          "1 to 50" in r.stderr, "detect range: %r" % (r,))
+    r, cfg = config_error(tmp, "[detect.beacon]\njitter_percent = 10\n[detect.scan]\nscope = any\n")
+    check(r.returncode == 0 and r.stderr == "", "good detect settings: %r" % (r,))
+
+
 def test_truncated(tmp):
     """A capture cut in the middle of a packet: exit 3, a message naming the
     file and how much was read, and the events before the cut kept."""

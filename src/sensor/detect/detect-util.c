@@ -14,6 +14,7 @@
 #include "core/fnv.h"
 #include "core/hash.h"
 #include "core/ini.h"
+#include "core/msg.h"
 #include "core/str.h"
 #include "sensor/device-facts.h"
 #include "sensor/sensor.h"
@@ -606,12 +607,46 @@ static bool word_in(const char *v, const char *words)
     return false;
 }
 
+/* The reason the last settings check failed (for mm__detect_init's
+ * message); start-up only, one thread. */
+static char settings_error[512];
+
+const char *mm__detect_settings_error(void)
+{
+    return settings_error;
+}
+
+/* "a|b" as "a, b" into out. */
+static void words_text(const char *words, char *out, size_t len)
+{
+    size_t n = 0;
+    for (const char *w = words; *w && n + 3 < len; w++) {
+        if (*w == '|') {
+            out[n++] = ',';
+            out[n++] = ' ';
+        } else {
+            out[n++] = *w;
+        }
+    }
+    out[n] = '\0';
+}
+
+/* The keys of settings, as "a, b, c". */
+static void keys_text(const struct mm__setting *settings, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (const struct mm__setting *st = settings; st && st->key; st++)
+        snprintf(out + strlen(out), len - strlen(out), "%s%s", st == settings ? "" : ", ", st->key);
+}
+
 int mm__detect_settings_check(const struct mm_sensor *s, const char *detector,
                               const struct mm__setting *settings)
 {
-    char section[64];
+    char section[64], allowed[256];
     const struct mm_sensor_config *cfg = mm_sensor_config(s);
+    const char *path = cfg && cfg->config_path ? cfg->config_path : "config";
     snprintf(section, sizeof section, "detect.%s", detector);
+    settings_error[0] = '\0';
     for (size_t i = 0; cfg && cfg->ini && i < mm_ini_count(cfg->ini); i++) {
         const char *sec, *key, *val;
         int line;
@@ -622,11 +657,23 @@ int mm__detect_settings_check(const struct mm_sensor *s, const char *detector,
         const struct mm__setting *st = settings;
         while (st && st->key && strcasecmp(st->key, key) != 0)
             st++;
-        if (!st || !st->key)
-            return MM_EINVAL; /* unknown setting */
-        if (st->words ? !word_in(val, st->words)
-                      : mm_ini_get_int(cfg->ini, section, key, 0, st->min, st->max, &v) != 0)
+        if (!st || !st->key) {
+            keys_text(settings, allowed, sizeof allowed);
+            mm_msg_format(settings_error, sizeof settings_error, "sensor-log",
+                          "config.detect_unknown_key", path, sec, key, detector, allowed);
             return MM_EINVAL;
+        }
+        if (st->words && !word_in(val, st->words)) {
+            words_text(st->words, allowed, sizeof allowed);
+            mm_msg_format(settings_error, sizeof settings_error, "sensor-log", "config.detect_word",
+                          path, sec, key, allowed, val);
+            return MM_EINVAL;
+        }
+        if (!st->words && mm_ini_get_int(cfg->ini, section, key, 0, st->min, st->max, &v) != 0) {
+            mm_msg_format(settings_error, sizeof settings_error, "sensor-log", "config.range", path,
+                          sec, key, st->min, st->max);
+            return MM_EINVAL;
+        }
     }
     return 0;
 }

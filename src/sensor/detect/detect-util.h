@@ -191,6 +191,9 @@ struct mm__setting {
  * stops the sensor at start instead of being ignored. */
 int mm__detect_settings_check(const struct mm_sensor *s, const char *detector,
                               const struct mm__setting *settings);
+/* Why the last mm__detect_settings_check failed: the file, section and key
+ * and the values allowed, in the user's language ("" when it did not). */
+const char *mm__detect_settings_error(void);
 
 /* Reads [detect.NAME] key as an integer in [min, max] (def when absent or bad;
  * mm__detect_settings_check reports bad values first). */

@@ -228,8 +228,12 @@ int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
             continue;
         int r = d->init(s, &s->det_state[i]);
         if (r != 0) {
-            mm_msg_format(err, errlen, "sensor-log", "sensor.detector", d->name, mm_msg_strerror(r),
-                          d->name);
+            const char *why = mm__detect_settings_error(); /* a setting: named with its file */
+            if (r == MM_EINVAL && why[0])
+                snprintf(err, errlen, "%s", why);
+            else
+                mm_msg_format(err, errlen, "sensor-log", "sensor.detector", d->name,
+                              mm_msg_strerror(r), d->name);
             return r;
         }
     }
