@@ -126,25 +126,38 @@ const char *mm__list_item(const char **cursor, size_t *len)
     return p;
 }
 
-/* [output] event_types: which event types the EVE output gets (default:
- * all). Every name must be a type the sensor writes; 2 (bad settings) else. */
-static int eve_types_setting(struct mm_sensor_options *o)
+/* [section] event_types: every name must be a type the sensor writes;
+ * 2 (bad settings) else. *names: how many there are. */
+static int event_types_check(const char *section, const char *list, size_t *names)
 {
-    const char *list = mm_ini_get(o->ini, "output", "event_types"), *cursor = list, *name;
-    size_t n, names = 0;
-    if (!list)
-        return 0;
+    const char *cursor = list, *name;
+    size_t n;
+    *names = 0;
     while ((name = mm__list_item(&cursor, &n)) != NULL) { /* as the writer reads it */
-        names++;
+        ++*names;
         if (mm__eve_event_type_index(name, n) < 0) {
             char known[256] = "";
             for (const char *const *t = mm__eve_event_types; *t; t++)
                 snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
                          t == mm__eve_event_types ? "" : " ", *t);
-            mm_msg_print(stderr, PROG, "sensor-log", "config.event_type", (int)n, name, known);
+            mm_msg_print(stderr, PROG, "sensor-log", "config.event_type", section, (int)n, name,
+                         known);
             return 2;
         }
     }
+    return 0;
+}
+
+/* [output] event_types: which event types the EVE output gets (default:
+ * all). Every name must be a type the sensor writes; 2 (bad settings) else. */
+static int eve_types_setting(struct mm_sensor_options *o)
+{
+    const char *list = mm_ini_get(o->ini, "output", "event_types");
+    size_t names;
+    if (!list)
+        return 0;
+    if (event_types_check("output", list, &names) != 0)
+        return 2;
     if (names == 0) {
         mm_msg_print(stderr, PROG, "sensor-log", "config.event_types_empty");
         return 2;
@@ -355,6 +368,36 @@ static int bad_home_net(const struct mm_sensor_options *o, const char *list, boo
     return bad_usage("usage.bad_home_net", item);
 }
 
+/* [uplink]: checked here, when the settings are read, though only an
+ * uplink (enrol.c, once the capture and intel are ready) uses them, so
+ * that a bad value stops the sensor at once whether or not it is enrolled;
+ * the ranges are enrol.c's. */
+static int check_uplink_settings(const struct mm_sensor_options *o)
+{
+    static const struct {
+        const char *key;
+        long def, min, max;
+    } numbers[] = {{"batch", 1000, 1, 10000},
+                   {"retry_max_ms", 60000, 10, 3600000},
+                   {"flush_timeout", 10, 0, 3600}};
+    long v;
+    int r;
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
+        if ((r = setting_long(o, NULL, NULL, "uplink", numbers[i].key, numbers[i].def,
+                              numbers[i].min, numbers[i].max, &v)) != 0)
+            return r;
+    static const char *const bools[] = {"enabled", "allow_insecure"};
+    for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++) {
+        bool b;
+        if (mm_ini_get_bool(o->ini, "uplink", bools[i], false, &b) != 0) {
+            mm_msg_print(stderr, PROG, "sensor-log", "config.bool",
+                         o->config_path ? o->config_path : "config", "uplink", bools[i]);
+            return 2;
+        }
+    }
+    return 0; /* (event_types is any list: the spool takes any type, tests' own too) */
+}
+
 static int apply_settings(struct mm_sensor_options *o, const struct cli_values *c)
 {
     long v;
@@ -393,6 +436,8 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
         o->eve_path = "-";
     o->state_dir = c->state ? c->state : mm_ini_get(o->ini, "sensor", "state");
     if ((r = eve_types_setting(o)) != 0)
+        return r;
+    if ((r = check_uplink_settings(o)) != 0)
         return r;
     const char *types = mm_ini_get(o->ini, "uplink", "event_types");
     o->spool_types = strdup(types ? types : "alert,device");

@@ -168,6 +168,20 @@ def test_config_errors(tmp):
           "1 to 50" in r.stderr, "detect range: %r" % (r,))
     r, cfg = config_error(tmp, "[detect.beacon]\njitter_percent = 10\n[detect.scan]\nscope = any\n")
     check(r.returncode == 0 and r.stderr == "", "good detect settings: %r" % (r,))
+    # [uplink]: checked when the settings are read, enrolled or not
+    for text, words in (("batch = 0", ("[uplink] batch", "1 to 10000")),
+                        ("retry_max_ms = 5", ("[uplink] retry_max_ms", "10 to 3600000")),
+                        ("flush_timeout = -1", ("[uplink] flush_timeout", "0 to 3600")),
+                        ("enabled = maybe", ("[uplink] enabled", "yes or no")),
+                        ("allow_insecure = 2", ("[uplink] allow_insecure", "yes or no"))):
+        r, cfg = config_error(tmp, "[uplink]\n%s\n" % text)
+        check(r.returncode == 2 and all(w in r.stderr for w in words), "%s: %r" % (text, r))
+    r, cfg = config_error(tmp, "[uplink]\nbatch = 0\n", "ja")
+    check(r.returncode == 2 and "[uplink] batch には 1 から 10000 までの数値" in r.stderr,
+          "uplink batch (ja): %r" % (r,))
+    r, cfg = config_error(tmp, "[uplink]\nbatch = 10000\nretry_max_ms = 10\nflush_timeout = 0\n"
+                               "enabled = no\nallow_insecure = yes\nevent_types = alert, dns\n")
+    check(r.returncode == 0 and r.stderr == "", "good uplink settings: %r" % (r,))
 
 
 def test_truncated(tmp):
