@@ -232,6 +232,12 @@ int mm_capture_linktype(const struct mm_capture *c)
     return c->linktype;
 }
 
+const char *mm_capture_linktype_name(int linktype)
+{
+    const char *name = pcap_datalink_val_to_name(linktype);
+    return name ? name : "?";
+}
+
 /* mm_capture_next through libpcap (live capture, other files), out of line
  * so that a file read in place reaches its reader by a plain tail call: with
  * this path inline, every packet paid its frame (20 instructions a packet). */

@@ -24,6 +24,8 @@ int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, s
 int mm_capture_open_live(const char *iface, const char *bpf, struct mm_capture **out, char *err,
                          size_t errlen);
 int mm_capture_linktype(const struct mm_capture *c);
+/* libpcap's name of a link type ("EN10MB"), or "?" for one it does not know. */
+const char *mm_capture_linktype_name(int linktype);
 
 enum { MM_CAPTURE_PACKET = 1, MM_CAPTURE_TIMEOUT = 0, MM_CAPTURE_EOF = -2, MM_CAPTURE_ERROR = -1 };
 

@@ -21,6 +21,7 @@
 #include "core/msg.h"
 #include "core/timefmt.h"
 #include "sensor/capture.h"
+#include "sensor/decode/decode.h"
 #include "sensor/enrol.h"
 #include "sensor/intel/intel.h"
 #include "sensor/reload.h"
@@ -132,7 +133,6 @@ static int run_capture(struct run *run, struct mm_capture *cap, const char *name
     char err[512] = "";
     int linktype = mm_capture_linktype(cap);
     uint64_t count = 0;
-    uint64_t before = run->sensor->st.unsupported_link;
     for (;;) {
         if (stop_requested)
             break;
@@ -179,11 +179,21 @@ static int run_capture(struct run *run, struct mm_capture *cap, const char *name
     }
     if (run->opt.iface)
         update_counters(run, cap);
-    if (run->sensor->st.unsupported_link > before)
-        mm_msg_print(stderr, PROG, "sensor-log", "capture.link_unsupported", name, linktype,
-                     (unsigned long long)(run->sensor->st.unsupported_link - before));
     mm__sensor_flush(run->sensor);
     return 0;
+}
+
+/* A capture of a link type the decoders do not take would only be counted
+ * (stats decoder.unsupported_link): refused at once, with the link type
+ * and those the sensor decodes named. */
+static bool link_supported(const struct mm_capture *cap, const char *name)
+{
+    int linktype = mm_capture_linktype(cap);
+    if (mm_decode_link_supported(linktype))
+        return true;
+    mm_msg_print(stderr, PROG, "sensor-log", "capture.link_unsupported", name, linktype,
+                 mm_capture_linktype_name(linktype));
+    return false;
 }
 
 static int run_files(struct run *run)
@@ -194,6 +204,11 @@ static int run_files(struct run *run)
         const char *path = run->opt.read_files[i];
         if (mm_capture_open_file(path, &cap, err, sizeof(err)) != 0) {
             mm_msg_print(stderr, PROG, "sensor-log", "capture.cannot_read", path, err);
+            run->exit_code = EXIT_INPUT;
+            continue;
+        }
+        if (!link_supported(cap, path)) { /* as a file that cannot be read: the next one is */
+            mm_capture_close(cap);
             run->exit_code = EXIT_INPUT;
             continue;
         }
@@ -210,6 +225,11 @@ static int open_live(struct run *run, struct mm_capture **cap)
     char err[512] = "";
     if (mm_capture_open_live(run->opt.iface, run->opt.bpf, cap, err, sizeof(err)) != 0) {
         fprintf(stderr, PROG ": %s: %s\n", run->opt.iface, err);
+        return EXIT_RUNTIME;
+    }
+    if (!link_supported(*cap, run->opt.iface)) {
+        mm_capture_close(*cap);
+        *cap = NULL;
         return EXIT_RUNTIME;
     }
     const char *user = run->opt.user ? run->opt.user : "nobody";

@@ -551,6 +551,23 @@ def test_linktypes(tmp):
         check(r.returncode == 0, r.stderr)
         flows = [e for e in events(eve) if e["event_type"] == "flow"]
         check(len(flows) == 1 and flows[0]["src_ip"] == src, "link %d: %s" % (dlt, flows))
+    # a link type the sensor does not decode (802.11): refused like a file that
+    # cannot be read (exit 3, named with what is decoded), and the next -r file read
+    wifi = os.path.join(tmp, "wifi.pcap")
+    w = g.PcapWriter(wifi, linktype=105)
+    w.raw(b"\x08\x00" + b"\x00" * 40)
+    w.close()
+    eve = os.path.join(tmp, "wifi.json")
+    good = os.path.join(tmp, "l0.pcap")
+    r = run(["-r", wifi, "-r", good, "--eve", eve])
+    check(r.returncode == 3 and sanitizer_clean(r.stderr), "unsupported link: %r" % (r,))
+    check("wifi.pcap" in r.stderr and "link type 105 (IEEE802_11)" in r.stderr and
+          "EN10MB" in r.stderr and "LINUX_SLL" in r.stderr, "message: " + r.stderr)
+    flows = [e for e in events(eve) if e["event_type"] == "flow"]
+    check(len(flows) == 1, "the next file is read: %s" % flows)
+    r = run(["-r", wifi, "--eve", eve], env=dict(os.environ, LC_ALL="", LC_MESSAGES="",
+                                                   LANG="ja_JP.UTF-8"))
+    check(r.returncode == 3 and "リンク種別 105（IEEE802_11" in r.stderr, "ja: " + r.stderr)
 
 
 def read_spool(sdir):

@@ -30,6 +30,18 @@ int mm_decode_packet(struct mm_packet *p)
     }
 }
 
+bool mm_decode_link_supported(int linktype)
+{
+    switch (linktype) {
+#define MM_LINK_DECODER(dlt, fn)                                                                   \
+    case dlt:                                                                                      \
+        return true;
+#include "sensor/decode/decoders.def"
+    default:
+        return false;
+    }
+}
+
 int mm_decode_ethertype(struct mm_packet *p, uint16_t type, const uint8_t *data, uint32_t len)
 {
     p->ethertype = type;

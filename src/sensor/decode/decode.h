@@ -16,6 +16,7 @@
 #define MM_SENSOR_DECODE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,9 @@ typedef int (*mm_packet_decoder_fn)(struct mm_packet *p, const uint8_t *data, ui
 /* Entry point by pcap link type (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2,
  * DLT_RAW, DLT_IPV4, DLT_IPV6, DLT_NULL). MM_EUNSUPPORTED for others. */
 int mm_decode_packet(struct mm_packet *p);
+/* Whether mm_decode_packet decodes packets of this link type (a capture of
+ * another is refused when it is opened). */
+bool mm_decode_link_supported(int linktype);
 /* Dispatch helpers used by the packet decoders. */
 int mm_decode_ethertype(struct mm_packet *p, uint16_t type, const uint8_t *data, uint32_t len);
 int mm_decode_ip_proto(struct mm_packet *p, uint8_t proto, const uint8_t *data, uint32_t len);
