@@ -156,6 +156,9 @@ int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, s
     *out = NULL;
     if (open_in_place(path, out) == 0)
         return 0;
+    struct stat st; /* (libpcap would open it and then fail to read "dump file") */
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return MM_EISDIR;
     char *iobuf;
     pcap_t *p = open_offline(path, ebuf, &iobuf);
     if (!p) {

@@ -17,7 +17,8 @@ struct mm_capture_packet {
     const uint8_t *data;
 };
 
-/* Opens a capture file; on failure err holds libpcap's reason. */
+/* Opens a capture file; on failure err holds libpcap's reason, except for
+ * MM_EISDIR (path is a directory: err untouched). */
 int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, size_t errlen);
 /* Opens a live interface (promiscuous, 256 KiB snap length, 32 MiB buffer)
  * and applies the BPF filter when given. */

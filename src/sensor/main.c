@@ -202,8 +202,12 @@ static int run_files(struct run *run)
         struct mm_capture *cap = NULL;
         char err[512] = "";
         const char *path = run->opt.read_files[i];
-        if (mm_capture_open_file(path, &cap, err, sizeof(err)) != 0) {
-            mm_msg_print(stderr, PROG, "sensor-log", "capture.cannot_read", path, err);
+        int r = mm_capture_open_file(path, &cap, err, sizeof(err));
+        if (r != 0) {
+            if (r == MM_EISDIR)
+                mm_msg_print(stderr, PROG, "sensor-log", "capture.is_directory", path);
+            else
+                mm_msg_print(stderr, PROG, "sensor-log", "capture.cannot_read", path, err);
             run->exit_code = EXIT_INPUT;
             continue;
         }

@@ -115,6 +115,14 @@ def test_usage(tmp):
     check(r.returncode == 0 and r.stdout.startswith("mamori-sensor "), "version: %r" % (r,))
     r = run(["-r", os.path.join(tmp, "missing.pcap")])
     check(r.returncode == 3 and "missing.pcap" in r.stderr, "missing file: %r" % (r,))
+    capdir = os.path.join(tmp, "captures")
+    os.mkdir(capdir)
+    r = run(["-r", capdir])
+    check(r.returncode == 3 and "captures: it is a directory" in r.stderr and
+          "-r" in r.stderr and "dump file" not in r.stderr, "a directory: %r" % (r,))
+    r = run(["-r", capdir], env=dict(os.environ, LC_ALL="", LC_MESSAGES="", LANG="ja_JP.UTF-8"))
+    check(r.returncode == 3 and "captures を読めません。これはディレクトリ" in r.stderr,
+          "a directory (ja): %r" % (r,))
     cfg = os.path.join(tmp, "bad.ini")
     with open(cfg, "w") as f:
         f.write("[flow]\ntimeout_udp = soon\n")
