@@ -113,6 +113,12 @@ def test_usage(tmp):
     check(r.returncode == 0 and "使い方" in r.stdout, "ja help: %r" % (r,))
     r = run(["--version"])
     check(r.returncode == 0 and r.stdout.startswith("mamori-sensor "), "version: %r" % (r,))
+    version = r.stdout
+    r = run(["-V"])
+    check(r.returncode == 0 and r.stdout == version, "-V: %r" % (r,))
+    for lang in ("C", "ja_JP.UTF-8"):  # -V is in --help, both languages
+        r = run(["--help"], env=dict(os.environ, LC_ALL="", LC_MESSAGES="", LANG=lang))
+        check(r.returncode == 0 and "  -V, --version" in r.stdout, "-V in help (%s): %r" % (lang, r))
     r = run(["-r", os.path.join(tmp, "missing.pcap")])
     check(r.returncode == 3 and "missing.pcap" in r.stderr, "missing file: %r" % (r,))
     capdir = os.path.join(tmp, "captures")
