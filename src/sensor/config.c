@@ -416,6 +416,12 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
     o->intel_settle_ms = (unsigned)v;
     if ((r = setting_long(o, NULL, NULL, "output", "eve_max_bytes", 0, 0, 1L << 40, &v)) != 0)
         return r;
+    if (v > 0 && v < MM_EVE_MAX_BYTES_MIN) { /* a file or two per line: rotated away at once */
+        mm_msg_print(stderr, PROG, "sensor-log", "config.eve_max_bytes",
+                     o->config_path ? o->config_path : "config", (long)MM_EVE_MAX_BYTES_MIN,
+                     1L << 40, v);
+        return 2;
+    }
     o->eve_max_bytes = (uint64_t)v;
     if ((r = setting_long(o, NULL, NULL, "output", "eve_rotate_count", 5, 1, 1000, &v)) != 0)
         return r;

@@ -198,6 +198,42 @@ def test_config_errors(tmp):
     check(r.returncode == 0 and r.stderr == "", "good uplink settings: %r" % (r,))
 
 
+def test_eve_max_bytes(tmp):
+    """[output] eve_max_bytes below 16384 (a size that holds a few EVE lines
+    at most) is a settings error; from 16384 files rotate, no file passes
+    the limit and no line is lost (up to eve_rotate_count files)."""
+    for value, ok in (("100", False), ("16383", False), ("16384", True), ("0", True)):
+        r, cfg = config_error(tmp, "[output]\neve_max_bytes = %s\n" % value)
+        if ok:
+            check(r.returncode == 0 and r.stderr == "", "%s: %r" % (value, r))
+        else:
+            check(r.returncode == 2 and cfg in r.stderr and "[output] eve_max_bytes" in r.stderr and
+                  "16384" in r.stderr and value in r.stderr, "%s: %r" % (value, r))
+    r, cfg = config_error(tmp, "[output]\neve_max_bytes = 100\n", "ja")
+    check(r.returncode == 2 and "[output] eve_max_bytes には、0" in r.stderr, "ja: %r" % (r,))
+    pcap = os.path.join(tmp, "long.pcap")
+    w = g.PcapWriter(pcap)
+    for i in range(200):
+        w.udp(("192.168.1.%d" % (10 + i % 200), 40000 + i), ("198.51.100.7", 9999), b"x" * 20,
+              ts=1775001600.0 + i)
+    w.close()
+    cfg = os.path.join(tmp, "rot.ini")
+    with open(cfg, "w") as f:
+        f.write("[output]\neve_max_bytes = 16384\neve_rotate_count = 100\n")
+    eve = os.path.join(tmp, "rot", "eve.json")
+    os.mkdir(os.path.dirname(eve))
+    r = run(["-r", pcap, "--eve", eve, "--config", cfg])
+    check(r.returncode == 0, r.stderr)
+    files = os.listdir(os.path.dirname(eve))
+    check(len(files) > 1, "rotated: %s" % files)
+    n = 0
+    for name in files:
+        path = os.path.join(os.path.dirname(eve), name)
+        check(os.path.getsize(path) <= 16384, "%s: %d bytes" % (name, os.path.getsize(path)))
+        n += sum(1 for e in events(path) if e["event_type"] == "flow")
+    check(n == 200, "flows in all files: %d" % n)
+
+
 def test_truncated(tmp):
     """A capture cut in the middle of a packet: exit 3, a message naming the
     file and how much was read, and the events before the cut kept."""

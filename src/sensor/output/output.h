@@ -11,6 +11,11 @@
 
 struct mm_eve_out;
 
+/* The least [output] eve_max_bytes (other than 0) config.c accepts: more
+ * than any EVE line the sensor writes in practice (a few KiB at most), so
+ * a file holds many lines. A line longer than max_bytes is still written
+ * whole, in a file of its own (the file then passes max_bytes). */
+#define MM_EVE_MAX_BYTES_MIN 16384
 /* Opens path for appending ("-": stdout). max_bytes 0 disables rotation;
  * keep is how many rotated files to keep (at least 1). */
 int mm_eve_out_open(const char *path, uint64_t max_bytes, unsigned keep, struct mm_eve_out **out);
