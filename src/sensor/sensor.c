@@ -1038,16 +1038,18 @@ int mm__sensor_free(struct mm_sensor *s)
     mm_defrag_end(s->defrag); /* fragments never reassembled reach the detectors */
     if (s->flows)
         mm_flow_end_all(s->flows, "shutdown"); /* flow records go out first */
+    if (s->devices && s->opt->state_dir)
+        mm__devices_save(s); /* a held-back change is saved as such */
+    else
+        mm_devices_finish(s->devices); /* else it would end with the run */
+    /* the final stats come last and count every event before them (the
+     * device changes just announced, and what the detectors made of them) */
     if (s->eve && s->st.pkts > 0)
         mm__stats_write(s, &s->now);
     mm_flow_table_free(s->flows);
     s->flows = NULL;
     mm_defrag_free(s->defrag);
     s->defrag = NULL;
-    if (s->devices && s->opt->state_dir)
-        mm__devices_save(s); /* a held-back change is saved as such */
-    else
-        mm_devices_finish(s->devices); /* else it would end with the run */
     mm__detect_free(s);
     mm__devices_close(s);
     mm__sensor_flush(s);

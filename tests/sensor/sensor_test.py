@@ -566,8 +566,16 @@ def test_devices_exit(tmp):
         args = ["-r", pcap, "--eve", eve] + (["--state", sdir] if state else [])
         r = run(args)
         check(r.returncode == 0 and sanitizer_clean(r.stderr), r.stderr)
-        devs = [e for e in events(eve) if e["event_type"] == "device"]
+        evs = events(eve)
+        devs = [e for e in evs if e["event_type"] == "device"]
         actions = [e["device"]["action"] for e in devs]
+        # the final stats record comes last and counts every event before it
+        check(evs[-1]["event_type"] == "stats", "last line: %s" % evs[-1])
+        st = evs[-1]["stats"]["events"]
+        others = [e for e in evs if e["event_type"] != "stats"]
+        check(st["total"] == len(others) and st["alert"] == sum(
+            1 for e in others if e["event_type"] == "alert"),
+            "stats events %s, events written %d (state %s)" % (st, len(others), state))
         if not state:
             check(actions == ["new", "changed"], "without --state: %s" % devs)
             check(devs[1]["device"]["ips"] == ["192.168.1.10", "192.168.1.11"] and
