@@ -105,12 +105,50 @@ static int refuse_answer(long id, const json_t *v, int *bad_item, char *why, siz
     return MM_EINVAL;
 }
 
-/* Collects the answer of each item 1..ITEM_MAX-1 ("done", ...) from either
+/* An item number as mamori diagnose writes it: canonical decimal 1..n_items
+ * (no sign, no leading zero, no space); 0 otherwise. */
+static int item_number(const char *key, int n_items)
+{
+    int id = 0;
+    if (key[0] < '1' || key[0] > '9')
+        return 0;
+    for (const char *p = key; *p; p++) {
+        if (*p < '0' || *p > '9' || id > n_items)
+            return 0;
+        id = id * 10 + (*p - '0');
+    }
+    return id <= n_items ? id : 0;
+}
+
+/* An item key or id that is not an item of the diagnosis: MM_ERANGE, with a
+ * printable copy of it (as written) in why. */
+static int refuse_item(const json_t *key, int *bad_item, char *why, size_t whylen)
+{
+    *bad_item = 0;
+    show_value(key ? key : json_null(), why, whylen);
+    return MM_ERANGE;
+}
+
+int mm_audit_diagnosis_items(void)
+{
+    json_t *doc = NULL;
+    int n = ITEM_MAX - 1;
+    if (mm_data_json("diagnose/items.json", &doc) == 0) {
+        size_t size = json_array_size(json_object_get(doc, "items"));
+        if (size > 0 && size < ITEM_MAX)
+            n = (int)size;
+    }
+    json_decref(doc);
+    return n;
+}
+
+/* Collects the answer of each item 1..n_items ("done", ...) from either
  * shape of diagnosis file; answers[i] NULL when absent. A value other than
  * done/partly/not/unknown/na is refused (MM_EINVAL, *bad_item and the value
- * in why), as `mamori diagnose --answers` refuses it. */
-static int collect_answers(json_t *doc, const char *answers[ITEM_MAX], int *bad_item, char *why,
-                           size_t whylen)
+ * in why), as `mamori diagnose --answers` refuses it; so is a key or id that
+ * is no item of the diagnosis (MM_ERANGE, the key in why). */
+static int collect_answers(json_t *doc, int n_items, const char *answers[ITEM_MAX], int *bad_item,
+                           char *why, size_t whylen)
 {
     json_t *obj = json_object_get(doc, "answers"), *items = json_object_get(doc, "items");
     if (json_is_object(obj)) {
@@ -118,10 +156,13 @@ static int collect_answers(json_t *doc, const char *answers[ITEM_MAX], int *bad_
         json_t *v;
         json_object_foreach(obj, key, v)
         {
-            char *end;
-            long id = strtol(key, &end, 10);
-            if (*end || id < 1 || id >= ITEM_MAX)
-                continue;
+            int id = item_number(key, n_items);
+            if (id == 0) {
+                json_t *k = json_string(key);
+                int rc = refuse_item(k, bad_item, why, whylen);
+                json_decref(k);
+                return rc;
+            }
             if (!answer_known(v))
                 return refuse_answer(id, v, bad_item, why, whylen);
             answers[id] = json_string_value(v);
@@ -133,10 +174,12 @@ static int collect_answers(json_t *doc, const char *answers[ITEM_MAX], int *bad_
         json_t *it;
         json_array_foreach(items, i, it)
         {
-            json_int_t id = json_integer_value(json_object_get(it, "id"));
-            json_t *a = json_object_get(it, "answer");
-            if (id < 1 || id >= ITEM_MAX || !a)
+            json_t *idv = json_object_get(it, "id"), *a = json_object_get(it, "answer");
+            json_int_t id = json_integer_value(idv);
+            if (!a)
                 continue;
+            if (!json_is_integer(idv) || id < 1 || id > n_items)
+                return refuse_item(idv, bad_item, why, whylen);
             if (!answer_known(a))
                 return refuse_answer((long)id, a, bad_item, why, whylen);
             answers[id] = json_string_value(a);
@@ -207,7 +250,8 @@ int mm_audit_compare(struct mm_audit_report *r, const char *path, int *bad_item,
         goto out;
     }
     *bad_item = 0;
-    if ((rc = collect_answers(doc, answers, bad_item, why, whylen)) != 0)
+    if ((rc = collect_answers(doc, mm_audit_diagnosis_items(), answers, bad_item, why, whylen)) !=
+        0)
         goto out;
     json_decref(r->contradictions);
     r->contradictions = contradictions_of(r, answers);

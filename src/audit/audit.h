@@ -145,9 +145,14 @@ void mm_audit_report_free(struct mm_audit_report *r);
  * becomes a contradiction. MM_EPARSE when the JSON has neither shape (why
  * gets a short English reason), MM_EINVAL when an item's answer is not one
  * of done/partly/not/unknown/na (*bad_item is the item, why a printable copy
- * of the value), MM_ENOENT/MM_EPERM/MM_EIO when unreadable. */
+ * of the value), MM_ERANGE when a key or id is not an item number 1..n of
+ * the diagnosis (why a printable copy of it, as written), MM_ENOENT/MM_EPERM/
+ * MM_EIO when unreadable. */
 int mm_audit_compare(struct mm_audit_report *r, const char *path, int *bad_item, char *why,
                      size_t whylen);
+
+/* The number of self-diagnosis items (data/diagnose/items.json: 25). */
+int mm_audit_diagnosis_items(void);
 
 /* Counts of pass, fail and unknown (indexed by enum mm_audit_status). */
 void mm_audit_count(const struct mm_audit_report *r, size_t counts[3]);

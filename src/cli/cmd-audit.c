@@ -131,24 +131,47 @@ static int emit(const struct mm_cli *cli, const struct audit_args *a, const stru
     return MM_EXIT_OK;
 }
 
+/* Prints "mamori audit: FILE: " and tmpl with {item}, {value} and {count}
+ * replaced (translated templates are never used as printf formats). */
+static void diagnosis_error(const struct mm_cli *cli, const char *path, const char *tmpl,
+                            const char *item, const char *value)
+{
+    struct mm_buf msg = MM_BUF_INIT;
+    char count[16];
+    snprintf(count, sizeof count, "%d", mm_audit_diagnosis_items());
+    const char *names[] = {"{item}", "{value}", "{count}"}, *values[] = {item, value, count};
+    int r = 0;
+    for (const char *p = tmpl; r == 0 && *p;) {
+        size_t i = 0;
+        while (i < 3 && strncmp(p, names[i], strlen(names[i])) != 0)
+            i++;
+        if (i < 3) {
+            r = mm_buf_puts(&msg, values[i]);
+            p += strlen(names[i]);
+        } else {
+            r = mm_buf_putc(&msg, *p++);
+        }
+    }
+    mm_cli_error(cli, "audit", "%s: %s", path,
+                 r == 0 ? mm_buf_str(&msg) : TR("cli.error.diagnosis_format"));
+    mm_buf_free(&msg);
+}
+
 static int compare(const struct mm_cli *cli, const struct audit_args *a,
                    struct mm_audit_report *rep)
 {
-    char why[256];
+    char why[256], item_s[16];
     int item = 0;
     int r = mm_audit_compare(rep, a->diagnosis, &item, why, sizeof why);
     if (r == 0)
         return -1;
-    if (r == MM_EINVAL) {
-        /* "item {item}: ... "{value}" ..." (the template is not a printf format). */
-        const char *t = TR("cli.error.diagnosis_answer"), *at_item = strstr(t, "{item}"),
-                   *at_value = strstr(t, "{value}");
-        if (!at_item || !at_value || at_value < at_item) {
-            mm_cli_error(cli, "audit", "%s: %s", a->diagnosis, TR("cli.error.diagnosis_format"));
-            return MM_EXIT_INPUT;
-        }
-        mm_cli_error(cli, "audit", "%s: %.*s%d%.*s%s%s", a->diagnosis, (int)(at_item - t), t, item,
-                     (int)(at_value - at_item - 6), at_item + 6, why, at_value + 7);
+    if (r == MM_EINVAL) { /* "item 5: invalid answer "Done" ..." */
+        snprintf(item_s, sizeof item_s, "%d", item);
+        diagnosis_error(cli, a->diagnosis, TR("cli.error.diagnosis_answer"), item_s, why);
+        return MM_EXIT_INPUT;
+    }
+    if (r == MM_ERANGE) { /* "item 26: no such item ..." */
+        diagnosis_error(cli, a->diagnosis, TR("cli.error.diagnosis_item"), why, "");
         return MM_EXIT_INPUT;
     }
     bool input = r == MM_EPARSE || r == MM_ETOOBIG;

@@ -172,6 +172,11 @@ def test_options():
         f.write("{\"answers\": [")
     with open(os.path.join(WORK, "bad-answer.json"), "w") as f:
         f.write("{\"answers\": {\"1\": \"done\", \"5\": \"Done\"}}")
+    # item numbers the 25-item diagnosis does not have were silently ignored
+    with open(os.path.join(WORK, "bad-item.json"), "w") as f:
+        f.write("{\"answers\": {\"1\": \"done\", \"26\": \"done\"}}")
+    with open(os.path.join(WORK, "bad-id.json"), "w") as f:
+        f.write("{\"items\": [{\"id\": 1, \"answer\": \"done\"}, {\"id\": 0, \"answer\": \"not\"}]}")
     cases = [
         (["audit", "--root", "laptop", "--diagnosis", "bad-answer.json"], 3,
          "mamori audit: bad-answer.json: item 5: invalid answer \"Done\" "
@@ -179,6 +184,14 @@ def test_options():
         (["--lang", "ja", "audit", "--root", "laptop", "--diagnosis", "bad-answer.json"], 3,
          "mamori audit: bad-answer.json: 項目 5 の回答「Done」は使えません"
          "（done、partly、not、unknown、na のいずれかを書いてください）\n"),
+        (["audit", "--root", "laptop", "--diagnosis", "bad-item.json"], 3,
+         "mamori audit: bad-item.json: item 26: no such item (the self-diagnosis has items 1 to "
+         "25)\n"),
+        (["--lang", "ja", "audit", "--root", "laptop", "--diagnosis", "bad-item.json"], 3,
+         "mamori audit: bad-item.json: 項目 26 は自社診断にありません（項目の番号は 1 から 25 "
+         "までです）\n"),
+        (["audit", "--root", "laptop", "--diagnosis", "bad-id.json"], 3,
+         "mamori audit: bad-id.json: item 0: no such item (the self-diagnosis has items 1 to 25)\n"),
         (["audit", "--format", "xml"], 2, "mamori audit: --format takes text or json\n"),
         (["audit", "--root", "missing-dir"], 2, "mamori audit: missing-dir: --root takes a directory\n"),
         (["audit", "--check", "nope"], 2, "mamori audit: nope: no such check (--list shows them)\n"),
@@ -199,8 +212,9 @@ def test_options():
         same = err.startswith(want[:-1]) if want.endswith("*") else err == want  # * : jansson's words
         check(rc == code and same and out == b"",
               "%r: exit %d (want %d), stderr %r (want %r)" % (args, rc, code, err, want))
-    check(sorted(os.listdir(WORK)) == ["answers.json", "bad-answer.json", "bad.json",
-                                       "diagnosis.json", "laptop", "server"], "stray files: %r" % os.listdir(WORK))
+    check(sorted(os.listdir(WORK)) == ["answers.json", "bad-answer.json", "bad-id.json",
+                                       "bad-item.json", "bad.json", "diagnosis.json", "laptop",
+                                       "server"], "stray files: %r" % os.listdir(WORK))
     for lang, first in (("en", "Usage: mamori audit"), ("ja", "使い方: mamori audit")):
         rc, out, _ = run(["--lang", lang, "audit", "--help"])
         check(rc == 0 and out.decode().startswith(first), "--help %s" % lang)

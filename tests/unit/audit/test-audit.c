@@ -643,6 +643,27 @@ static void test_report_and_diagnosis(void **state)
     assert_int_equal(mm_audit_compare(&rep, bad, &item, why, sizeof why), MM_EINVAL);
     assert_int_equal(item, 3);
     assert_string_equal(why, "はい?");
+    /* Keys and ids that are no item of the 25-item diagnosis are refused,
+     * naming them as written (they were ignored). */
+    assert_int_equal(mm_audit_diagnosis_items(), 25);
+    write_file(bad, "{\"answers\": {\"1\": \"done\", \"26\": \"done\"}}");
+    assert_int_equal(mm_audit_compare(&rep, bad, &item, why, sizeof why), MM_ERANGE);
+    assert_string_equal(why, "26");
+    write_file(bad, "{\"answers\": {\"03\": \"done\"}}");
+    assert_int_equal(mm_audit_compare(&rep, bad, &item, why, sizeof why), MM_ERANGE);
+    assert_string_equal(why, "03");
+    write_file(bad, "{\"answers\": {\"q1\": \"done\"}}");
+    assert_int_equal(mm_audit_compare(&rep, bad, &item, why, sizeof why), MM_ERANGE);
+    assert_string_equal(why, "q1");
+    write_file(bad, "{\"items\": [{\"id\": 25, \"answer\": \"done\"}, {\"id\": 64, "
+                    "\"answer\": \"done\"}]}");
+    assert_int_equal(mm_audit_compare(&rep, bad, &item, why, sizeof why), MM_ERANGE);
+    assert_string_equal(why, "64");
+    write_file(bad, "{\"items\": [{\"id\": \"2\", \"answer\": \"done\"}]}");
+    assert_int_equal(mm_audit_compare(&rep, bad, &item, why, sizeof why), MM_ERANGE);
+    assert_string_equal(why, "2");
+    write_file(bad, "{\"answers\": {\"25\": \"na\"}}");
+    assert_int_equal(mm_audit_compare(&rep, bad, &item, why, sizeof why), 0);
     assert_int_equal(mm_audit_compare(&rep, "/nonexistent/x.json", &item, why, sizeof why),
                      MM_ENOENT);
     mm_audit_report_free(&rep);
