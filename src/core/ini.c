@@ -14,6 +14,9 @@
 struct ini_entry {
     char *section, *key, *value;
     int line;
+    /* Reading marks (ini.h): set by the getters through a const ini (the
+     * entries array itself is not const), read by mm_ini_unread. */
+    bool read, section_read;
 };
 
 struct mm_ini {
@@ -41,6 +44,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     e->key = strdup(name);
     e->value = strdup(value ? value : "");
     e->line = lineno;
+    e->read = e->section_read = false;
     if (!e->section || !e->key || !e->value) {
         free(e->section);
         free(e->key);
@@ -109,15 +113,59 @@ void mm_ini_free(struct mm_ini *ini)
     free(ini);
 }
 
+/* Whether entry e is section.key (any key when key is NULL); marks it as
+ * in a section asked about, and read when it matches. */
+static bool ask(struct ini_entry *e, const char *section, const char *key)
+{
+    if (strcasecmp(e->section, section) != 0)
+        return false;
+    e->section_read = true;
+    if (key && strcasecmp(e->key, key) != 0)
+        return false;
+    e->read = true;
+    return true;
+}
+
 const char *mm_ini_get(const struct mm_ini *ini, const char *section, const char *key)
 {
     const char *found = NULL;
-    for (size_t i = 0; ini && i < ini->count; i++) {
-        if (strcasecmp(ini->entries[i].section, section) == 0 &&
-            strcasecmp(ini->entries[i].key, key) == 0)
+    for (size_t i = 0; ini && i < ini->count; i++)
+        if (ask(&ini->entries[i], section, key))
             found = ini->entries[i].value;
-    }
     return found;
+}
+
+bool mm_ini_next(const struct mm_ini *ini, size_t *pos, const char *section, const char *key,
+                 const char **key_out, const char **value)
+{
+    for (size_t i = *pos; ini && i < ini->count; i++) {
+        struct ini_entry *e = &ini->entries[i];
+        if (!ask(e, section, key))
+            continue;
+        if (key_out)
+            *key_out = e->key;
+        *value = e->value;
+        *pos = i + 1;
+        return true;
+    }
+    *pos = ini ? ini->count : 0;
+    return false;
+}
+
+bool mm_ini_unread(const struct mm_ini *ini, size_t *pos, const char **section, const char **key,
+                   bool *section_read)
+{
+    for (size_t i = *pos; ini && i < ini->count; i++) {
+        const struct ini_entry *e = &ini->entries[i];
+        if (e->read)
+            continue;
+        *section = e->section;
+        *key = e->key;
+        *section_read = e->section_read;
+        *pos = i + 1;
+        return true;
+    }
+    return false;
 }
 
 int mm_parse_bool(const char *s, bool *out)

@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Configuration files in INI form (read with inih), kept as an ordered list of
- * (section, key, value) entries so repeated keys (allowlists) survive. */
+ * (section, key, value) entries so repeated keys (allowlists) survive.
+ *
+ * Reading marks: mm_ini_get, the typed getters and mm_ini_next mark every
+ * entry of the section.key they are asked for as read, and every entry of
+ * the section as in a section that was asked about. Once a program's
+ * readers have all run, mm_ini_unread lists the entries none of them asked
+ * for: in a settings file, most likely a misspelt key or section. The marks
+ * are the one thing a getter changes (flags inside the entries, so the
+ * getters still take a const ini); an ini is read by one thread at a time. */
 #ifndef MM_CORE_INI_H
 #define MM_CORE_INI_H
 
@@ -19,7 +27,7 @@ int mm_ini_load_text(const char *text, const char *name, struct mm_ini **out, ch
 void mm_ini_free(struct mm_ini *ini);
 
 /* The last value of section.key, or NULL. Section "" is the part before any
- * [section] header. Names compare case-insensitively. */
+ * [section] header. Names compare case-insensitively. Marks (above). */
 const char *mm_ini_get(const struct mm_ini *ini, const char *section, const char *key);
 
 /* Typed getters: *out = def when absent; MM_EPARSE when present but invalid
@@ -29,7 +37,25 @@ int mm_ini_get_bool(const struct mm_ini *ini, const char *section, const char *k
 int mm_ini_get_int(const struct mm_ini *ini, const char *section, const char *key, long def,
                    long min, long max, long *out);
 
-/* Iterates all entries in file order (line is 0: Debian's inih does not report it). */
+/* Repeated keys: the next entry at or after *pos (start at 0) of section
+ * whose key is key (any key when key is NULL), in file order. Returns
+ * true with *key_out (when not NULL) and *value set and *pos moved past
+ * it, false when there is none. Marks the entries it returns read, and
+ * those it passes over as in a section asked about (a reader walks on
+ * until false, so the whole section is, also when it has no such key). */
+bool mm_ini_next(const struct mm_ini *ini, size_t *pos, const char *section, const char *key,
+                 const char **key_out, const char **value);
+
+/* The entries no getter has asked for, in file order: the next one at or
+ * after *pos (start at 0). Returns true with *section and *key set, and
+ * *section_read true when a getter asked about its section (a key the
+ * program does not read in a section it reads, rather than a section it
+ * does not read); false when none is left. */
+bool mm_ini_unread(const struct mm_ini *ini, size_t *pos, const char **section, const char **key,
+                   bool *section_read);
+
+/* Iterates all entries in file order (line is 0: Debian's inih does not
+ * report it). Raw access: marks nothing. */
 size_t mm_ini_count(const struct mm_ini *ini);
 void mm_ini_entry(const struct mm_ini *ini, size_t i, const char **section, const char **key,
                   const char **value, int *line);

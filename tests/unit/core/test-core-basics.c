@@ -243,6 +243,74 @@ static void test_ini(void **state)
     assert_non_null(strstr(err, ":2:"));
 }
 
+/* The entries no getter asked for, with whether their section was asked
+ * about: what a program warns about as misspelt. */
+static void test_ini_unread(void **state)
+{
+    (void)state;
+    struct mm_ini *ini;
+    char err[256];
+    const char *sec, *key, *val;
+    bool section_read;
+    size_t pos = 0;
+    assert_int_equal(mm_ini_load_string("[a]\nx = 1\nx = 2\nflag = on\nnum = 3\ntypo = 1\n"
+                                        "[list]\nallow = p\nother = 1\nALLOW = q\n"
+                                        "[nobody]\nk = v\n[b]\nplain = 1\n",
+                                        &ini, err, sizeof err),
+                     0);
+    /* before any reading everything is unread, no section asked about */
+    assert_true(mm_ini_unread(ini, &pos, &sec, &key, &section_read));
+    assert_string_equal(key, "x");
+    assert_false(section_read);
+    /* every getter marks: both x entries, the typed ones, an absent key
+     * (its section asked about), and the repeated key walked with next */
+    bool f;
+    long n;
+    assert_string_equal(mm_ini_get(ini, "A", "X"), "2");
+    assert_int_equal(mm_ini_get_bool(ini, "a", "flag", false, &f), 0);
+    assert_int_equal(mm_ini_get_int(ini, "a", "num", 0, 0, 10, &n), 0);
+    assert_null(mm_ini_get(ini, "b", "absent"));
+    const char *seen[2];
+    size_t k = 0;
+    pos = 0;
+    while (mm_ini_next(ini, &pos, "list", "allow", NULL, &val))
+        if (k++ < 2)
+            seen[k - 1] = val;
+    assert_int_equal(k, 2);
+    assert_string_equal(seen[0], "p");
+    assert_string_equal(seen[1], "q");
+    /* raw access marks nothing */
+    mm_ini_entry(ini, 0, &sec, &key, &val, NULL);
+    const char *want[][2] = {{"a", "typo"}, {"list", "other"}, {"nobody", "k"}, {"b", "plain"}};
+    const bool want_section[] = {true, true, false, true};
+    pos = 0;
+    for (size_t i = 0; i < 4; i++) {
+        assert_true(mm_ini_unread(ini, &pos, &sec, &key, &section_read));
+        assert_string_equal(sec, want[i][0]);
+        assert_string_equal(key, want[i][1]);
+        assert_int_equal(section_read, want_section[i]);
+    }
+    assert_false(mm_ini_unread(ini, &pos, &sec, &key, &section_read));
+    /* next with any key marks the whole section; a section with no entry
+     * is simply not found */
+    pos = 0;
+    k = 0;
+    while (mm_ini_next(ini, &pos, "nobody", NULL, &key, &val))
+        k++;
+    assert_int_equal(k, 1);
+    assert_string_equal(key, "k");
+    pos = 0;
+    assert_false(mm_ini_next(ini, &pos, "missing", NULL, NULL, &val));
+    pos = 0;
+    k = 0;
+    while (mm_ini_unread(ini, &pos, &sec, &key, &section_read))
+        k++;
+    assert_int_equal(k, 3);
+    mm_ini_free(ini);
+    pos = 0;
+    assert_false(mm_ini_unread(NULL, &pos, &sec, &key, &section_read));
+}
+
 static void test_time(void **state)
 {
     (void)state;
@@ -415,12 +483,13 @@ static void test_fs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf),    cmocka_unit_test(test_buf_format),
-        cmocka_unit_test(test_errors), cmocka_unit_test(test_str_u64),
-        cmocka_unit_test(test_utf8),   cmocka_unit_test(test_lang),
-        cmocka_unit_test(test_addr),   cmocka_unit_test(test_addr_v4_like_libc),
-        cmocka_unit_test(test_ini),    cmocka_unit_test(test_time),
-        cmocka_unit_test(test_fs),     cmocka_unit_test(test_stat_same),
+        cmocka_unit_test(test_buf),       cmocka_unit_test(test_buf_format),
+        cmocka_unit_test(test_errors),    cmocka_unit_test(test_str_u64),
+        cmocka_unit_test(test_utf8),      cmocka_unit_test(test_lang),
+        cmocka_unit_test(test_addr),      cmocka_unit_test(test_addr_v4_like_libc),
+        cmocka_unit_test(test_ini),       cmocka_unit_test(test_ini_unread),
+        cmocka_unit_test(test_time),      cmocka_unit_test(test_fs),
+        cmocka_unit_test(test_stat_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
