@@ -4,7 +4,6 @@
  * line wins over the file. Every number is range-checked. Usage errors are
  * printed here (the program's own words; the help text comes from the ja/en
  * catalogue data/i18n/sensor.json). */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -16,7 +15,6 @@
 #include "core/i18n.h"
 #include "core/msg.h"
 #include "sensor/decode/tls-hello.h"
-#include "sensor/detect/detect.h"
 #include "sensor/sensor-int.h"
 
 #define PROG "mamori-sensor"
@@ -191,64 +189,19 @@ static int setting_long(const struct mm_sensor_options *o, const char *cli, cons
     return 0;
 }
 
-/* The settings mamori-sensor reads, by section ([detect.NAME] sections are
- * checked by their detector, which refuses a key it does not know). */
-static const struct {
-    const char *section, *keys;
-} known_settings[] = {
-    {"sensor", "home_net state stats_interval max_flows community_id_seed"},
-    {"output", "eve eve_max_bytes eve_rotate_count event_types"},
-    {"flow", "timeout_tcp timeout_tcp_closed timeout_udp timeout_icmp timeout_other "
-             "active_timeout"},
-    {"stream", "depth ooo_max memcap"},
-    {"tls", "memcap"},
-    {"defrag", "enabled memcap timeout_seconds max_datagrams"},
-    {"spool", "max_bytes"},
-    {"uplink", "event_types enabled center batch retry_max_ms flush_timeout ca_file "
-               "allow_insecure"},
-    {"anomaly", "rate"},
-    {"intel", "settle_ms"},
-    {"devices", "allow max address_change_interval"},
-    {"policy", "personal_devices"},
-};
-
-static bool word_listed(const char *words, const char *w)
-{
-    size_t n = strlen(w);
-    for (const char *p = words; (p = strstr(p, w)) != NULL; p += n)
-        if ((p == words || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-            return true;
-    return false;
-}
-
 /* A key or section the sensor does not read is most often a typo that
  * would otherwise leave a setting at its default without a word: warned
- * about (once per section for an unknown one), not refused. */
-static void warn_unknown_settings(const struct mm_sensor_options *o)
+ * about (once per section for a section nothing reads), not refused. What
+ * is read is what the code asked the INI reader for (ini.h: reading
+ * marks), so this runs once every reader has run. */
+void mm__options_warn_unread(const struct mm_sensor_options *o)
 {
-    const char *path = o->config_path ? o->config_path : "config", *warned = NULL;
-    for (size_t i = 0; i < mm_ini_count(o->ini); i++) {
-        const char *sec, *key, *val;
-        int line;
-        mm_ini_entry(o->ini, i, &sec, &key, &val, &line);
-        size_t k = 0, nk = sizeof known_settings / sizeof known_settings[0];
-        while (k < nk && strcasecmp(known_settings[k].section, sec) != 0)
-            k++;
-        if (k < nk) {
-            char lower[64];
-            size_t n = 0;
-            for (; key[n] && n < sizeof lower - 1; n++)
-                lower[n] = (char)tolower((unsigned char)key[n]);
-            lower[n] = '\0';
-            if (!word_listed(known_settings[k].keys, lower))
-                mm_msg_print(stderr, PROG, "sensor-log", "config.unknown_key", path, sec, key);
-            continue;
-        }
-        bool detector = false;
-        if (strncasecmp(sec, "detect.", 7) == 0)
-            for (size_t d = 0; d < mm_detector_count && !detector; d++)
-                detector = strcasecmp(mm_detectors[d]->name, sec + 7) == 0;
-        if (!detector && !(warned && strcasecmp(warned, sec) == 0)) {
+    const char *path = o->config_path ? o->config_path : "config", *warned = NULL, *sec, *key;
+    bool section_read;
+    for (size_t pos = 0; mm_ini_unread(o->ini, &pos, &sec, &key, &section_read);) {
+        if (section_read) {
+            mm_msg_print(stderr, PROG, "sensor-log", "config.unknown_key", path, sec, key);
+        } else if (!(warned && strcasecmp(warned, sec) == 0)) {
             mm_msg_print(stderr, PROG, "sensor-log", "config.unknown_section", path, sec);
             warned = sec;
         }
@@ -268,7 +221,6 @@ static int load_config(struct mm_sensor_options *o)
                      err[0] ? err : mm_msg_strerror(r));
         return 2;
     }
-    warn_unknown_settings(o);
     return 0;
 }
 
@@ -368,33 +320,38 @@ static int bad_home_net(const struct mm_sensor_options *o, const char *list, boo
     return bad_usage("usage.bad_home_net", item);
 }
 
-/* [uplink]: checked here, when the settings are read, though only an
- * uplink (enrol.c, once the capture and intel are ready) uses them, so
- * that a bad value stops the sensor at once whether or not it is enrolled;
- * the ranges are enrol.c's. */
-static int check_uplink_settings(const struct mm_sensor_options *o)
+/* [uplink]: read and checked here, with the rest of the file, though only
+ * an uplink (enrol.c, once the capture and intel are ready) uses them
+ * (o->uplink), so that a bad value stops the sensor at once whether or not
+ * it is enrolled, and every key has been read when mm__options_warn_unread
+ * looks. */
+static int uplink_settings(struct mm_sensor_options *o)
 {
-    static const struct {
+    struct mm__uplink_settings *u = &o->uplink;
+    const struct {
         const char *key;
         long def, min, max;
-    } numbers[] = {{"batch", 1000, 1, 10000},
-                   {"retry_max_ms", 60000, 10, 3600000},
-                   {"flush_timeout", 10, 0, 3600}};
-    long v;
+        long *out;
+    } numbers[] = {{"batch", 1000, 1, 10000, &u->batch},
+                   {"retry_max_ms", 60000, 10, 3600000, &u->retry_max_ms},
+                   {"flush_timeout", 10, 0, 3600, &u->flush_timeout}};
     int r;
     for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
         if ((r = setting_long(o, NULL, NULL, "uplink", numbers[i].key, numbers[i].def,
-                              numbers[i].min, numbers[i].max, &v)) != 0)
+                              numbers[i].min, numbers[i].max, numbers[i].out)) != 0)
             return r;
-    static const char *const bools[] = {"enabled", "allow_insecure"};
-    for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++) {
-        bool b;
-        if (mm_ini_get_bool(o->ini, "uplink", bools[i], false, &b) != 0) {
+    const struct {
+        const char *key;
+        bool def, *out;
+    } bools[] = {{"enabled", true, &u->enabled}, {"allow_insecure", false, &u->allow_insecure}};
+    for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
+        if (mm_ini_get_bool(o->ini, "uplink", bools[i].key, bools[i].def, bools[i].out) != 0) {
             mm_msg_print(stderr, PROG, "sensor-log", "config.bool",
-                         o->config_path ? o->config_path : "config", "uplink", bools[i]);
+                         o->config_path ? o->config_path : "config", "uplink", bools[i].key);
             return 2;
         }
-    }
+    u->center = mm_ini_get(o->ini, "uplink", "center");
+    u->ca_file = mm_ini_get(o->ini, "uplink", "ca_file");
     return 0; /* (event_types is any list: the spool takes any type, tests' own too) */
 }
 
@@ -443,7 +400,7 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
     o->state_dir = c->state ? c->state : mm_ini_get(o->ini, "sensor", "state");
     if ((r = eve_types_setting(o)) != 0)
         return r;
-    if ((r = check_uplink_settings(o)) != 0)
+    if ((r = uplink_settings(o)) != 0)
         return r;
     const char *types = mm_ini_get(o->ini, "uplink", "event_types");
     o->spool_types = strdup(types ? types : "alert,device");

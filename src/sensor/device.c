@@ -601,12 +601,8 @@ static int allow_add(struct mm_devices *d, const char *word)
 /* Reads [devices] allow = MAC | IP | CIDR (repeatable; a line may list several). */
 static int load_allowlist(struct mm_devices *d, const struct mm_ini *ini)
 {
-    for (size_t i = 0; ini && i < mm_ini_count(ini); i++) {
-        const char *sec, *key, *val;
-        int line;
-        mm_ini_entry(ini, i, &sec, &key, &val, &line);
-        if (strcasecmp(sec, "devices") != 0 || strcasecmp(key, "allow") != 0)
-            continue;
+    const char *val;
+    for (size_t pos = 0; mm_ini_next(ini, &pos, "devices", "allow", NULL, &val);) {
         char *copy = strdup(val), *save = NULL;
         if (!copy)
             return MM_ENOMEM;

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "core/error.h"
-#include "core/ini.h"
 #include "core/msg.h"
 #include "sensor/sensor-int.h"
 
@@ -116,32 +115,13 @@ int mm__link_enrol(const struct mm_link_options *lo, const char *state, const ch
     return 0;
 }
 
-/* [uplink] numbers with their ranges. */
-static int uplink_numbers(const struct mm_sensor_options *o, struct mm_uplink_config *cfg)
-{
-    long batch, retry;
-    if (mm_ini_get_int(o->ini, "uplink", "batch", 1000, 1, 10000, &batch) != 0 ||
-        mm_ini_get_int(o->ini, "uplink", "retry_max_ms", 60000, 10, 3600000, &retry) != 0) {
-        mm_msg_print(stderr, PROG, "sensor-log", "link.bad_numbers");
-        return 2;
-    }
-    cfg->batch_max = (size_t)batch;
-    cfg->retry_max_ms = retry;
-    return 0;
-}
-
 int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_options *o,
                    struct mm_uplink **out)
 {
     struct mm_uplink_state st;
     struct mm_uplink_config cfg = {0};
     char spool[4096];
-    bool enabled = true;
     *out = NULL;
-    bool insecure = false;
-    if (mm_ini_get_bool(o->ini, "uplink", "enabled", true, &enabled) != 0 ||
-        mm_ini_get_bool(o->ini, "uplink", "allow_insecure", false, &insecure) != 0)
-        return link_usage("link.bad_bools");
     if (!o->state_dir) {
         if (lo->center)
             return link_usage("link.center_needs_state");
@@ -155,19 +135,18 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
                      MM_UPLINK_STATE_FILE, mm_msg_strerror(r));
         return 2;
     }
-    if (!enabled && !lo->center)
+    if (!o->uplink.enabled && !lo->center)
         return 0;
-    if ((r = uplink_numbers(o, &cfg)) != 0)
-        return r;
+    cfg.batch_max = (size_t)o->uplink.batch;
+    cfg.retry_max_ms = o->uplink.retry_max_ms;
     snprintf(spool, sizeof spool, "%s/spool", o->state_dir);
-    const char *center = mm_ini_get(o->ini, "uplink", "center");
-    cfg.center = lo->center ? lo->center : center ? center : st.center;
+    cfg.center = lo->center ? lo->center : o->uplink.center ? o->uplink.center : st.center;
     cfg.key = st.key;
     cfg.spool_dir = spool;
     cfg.event_types = o->spool_types;
-    cfg.ca_file = mm_ini_get(o->ini, "uplink", "ca_file");
+    cfg.ca_file = o->uplink.ca_file;
     cfg.quiet = o->quiet;
-    cfg.allow_insecure = insecure || lo->allow_insecure;
+    cfg.allow_insecure = o->uplink.allow_insecure || lo->allow_insecure;
     r = mm_uplink_start(&cfg, out);
     memset(&st, 0, sizeof st);
     if (r == MM_EPERM)
@@ -181,11 +160,9 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
 
 void mm__link_finish(struct mm_uplink *u, const struct mm_sensor_options *o)
 {
-    long secs = 10;
+    long secs = o->uplink.flush_timeout;
     if (!u)
         return;
-    if (mm_ini_get_int(o->ini, "uplink", "flush_timeout", 10, 0, 3600, &secs) != 0)
-        secs = 10;
     bool all = mm_uplink_stop(u, secs * 1000);
     if (!all)
         mm_msg_print(stderr, PROG, "sensor-log", "link.flush_timeout", secs);

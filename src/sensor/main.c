@@ -300,14 +300,15 @@ int main(int argc, char **argv)
         return r < 0 ? 0 : r;
     }
     if (link.enrol_code &&
-        (r = mm__link_enrol(&link, run.opt.state_dir,
-                            mm_ini_get(run.opt.ini, "uplink", "ca_file"))) != 0) {
+        (r = mm__link_enrol(&link, run.opt.state_dir, run.opt.uplink.ca_file)) != 0) {
         mm__options_free(&run.opt);
         return r;
     }
     install_signals();
     struct mm_capture *live = NULL;
     run.exit_code = start(&run, &live);
+    if (run.exit_code == 0) /* every reader of the config has run */
+        mm__options_warn_unread(&run.opt);
     if (run.exit_code == 0)
         run.exit_code = mm__link_start(&link, &run.opt, &run.uplink);
     if (run.exit_code == 0) {

@@ -25,6 +25,13 @@
  * not taken as read (see mm_intel_settle). */
 #define MM_INTEL_SETTLE_MS_DEFAULT 1000
 
+/* [uplink] (config.c reads it, enrol.c uses it). */
+struct mm__uplink_settings {
+    const char *center, *ca_file; /* NULL when not given */
+    bool enabled, allow_insecure;
+    long batch, retry_max_ms, flush_timeout;
+};
+
 struct mm_sensor_options {
     const char **read_files; /* -r, in order */
     size_t nread;
@@ -49,6 +56,7 @@ struct mm_sensor_options {
     unsigned anomaly_rate;          /* anomaly events per capture second, at most */
     size_t tls_memcap;              /* [tls] memcap: unfinished handshakes, per thread */
     struct mm_defrag_config defrag; /* [defrag] */
+    struct mm__uplink_settings uplink;
     bool quiet;
 };
 
@@ -56,6 +64,12 @@ struct mm_sensor_options {
  * usage/errors (exit code), or -1 when --help/--version was handled (exit 0). */
 int mm__options_parse(int argc, char **argv, struct mm_sensor_options *o);
 void mm__options_free(struct mm_sensor_options *o);
+/* Warns on stderr about every key of the config file nothing read
+ * (config.unknown_key) and once about a section nothing asked about
+ * (config.unknown_section). Called once every reader has run: after
+ * mm__options_parse and mm__sensor_new (the inventory's [devices], each
+ * detector's [detect.NAME]). */
+void mm__options_warn_unread(const struct mm_sensor_options *o);
 /* The event types the sensor writes, for checking [output] event_types. */
 extern const char *const mm__eve_event_types[];
 /* The index in mm__eve_event_types of the n-byte name, or -1 when the

@@ -142,6 +142,107 @@ def test_bad_config(tmp):
     check(r.returncode == 2 and "--lang must be ja or en: fr" in r.stderr, "bad --lang: " + r.stderr)
 
 
+# A value for every key the man page documents under CONFIGURATION (the
+# test checks the man pages list exactly these keys, so a key documented
+# later needs a value here); bold words there that are not keys:
+NOT_KEYS = {"output": {"flow"}, "tls": {"tls"}, "defrag": {"stats"}, "anomaly": {"stats"},
+            "devices": {"allowlisted", "changed"}, "policy": {"name"}}
+
+
+def documented_settings(tmp):
+    return {
+        "sensor": {"home_net": "192.168.1.0/24", "state": os.path.join(tmp, "state"),
+                   "stats_interval": "0", "max_flows": "1000", "community_id_seed": "0"},
+        "output": {"eve": os.path.join(tmp, "eve.json"), "eve_max_bytes": "0",
+                   "eve_rotate_count": "5", "event_types": "alert, flow, stats"},
+        "flow": {"timeout_tcp": "600", "timeout_tcp_closed": "30", "timeout_udp": "120",
+                 "timeout_icmp": "60", "timeout_other": "120", "active_timeout": "3600"},
+        "stream": {"depth": "262144", "ooo_max": "65536", "memcap": "67108864"},
+        "tls": {"memcap": "33554432"},
+        "defrag": {"enabled": "yes", "memcap": "16777216", "timeout_seconds": "60",
+                   "max_datagrams": "4096"},
+        "spool": {"max_bytes": "1073741824"},
+        "uplink": {"event_types": "alert,device", "enabled": "yes",
+                   "center": "http://127.0.0.1:1", "batch": "1000", "retry_max_ms": "60000",
+                   "flush_timeout": "10", "ca_file": os.path.join(tmp, "ca.pem"),
+                   "allow_insecure": "no"},
+        "anomaly": {"rate": "20"},
+        "intel": {"settle_ms": "0"},
+        "devices": {"allow": "10.0.0.1, 02:00:00:00:00:01", "max": "1000",
+                    "address_change_interval": "60"},
+        "policy": {"personal_devices": "no"},
+    }
+
+
+def man_settings(path, heading):
+    """The keys a man page's settings section names in bold, by section."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    start = text.index("\n# " + heading + "\n")
+    body = text[start:text.index("\n# ", start + 3)]
+    found = {}
+    for para in body.split("\n\n"):
+        m = re.match(r"\*\*\[([a-z]+)\]\*\*", para)
+        if m:
+            words = set(re.findall(r"\*\*([a-z][a-z0-9_]*)\*\*", para))
+            found[m.group(1)] = words - NOT_KEYS.get(m.group(1), set())
+    return found
+
+
+def man_detectors(path):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    start = text.index("\n# DETECTORS\n")
+    body = text[start:text.index("\n# ", start + 3)]
+    return re.findall(r"^\*\*([a-z-]+)\*\* \(9", body, re.M)
+
+
+def test_documented_settings(tmp):
+    """Every key the man page documents, with a valid value, is read and
+    so never warned about; the warning comes from what the code reads (not
+    a separate list of keys that could miss one), and a typo beside them,
+    also in a section read only by the inventory, a detector or the uplink,
+    is still named."""
+    root = os.path.join(HERE, "..", "..", "docs", "man")
+    settings = documented_settings(tmp)
+    want = {sec: set(keys) for sec, keys in settings.items()}
+    for page, heading in (("mamori-sensor.8.md", "CONFIGURATION"),
+                          (os.path.join("ja", "mamori-sensor.8.md"), "設定")):
+        got = man_settings(os.path.join(root, page), heading)
+        check(got == want, "%s lists %r, the test sets %r" % (page, got, want))
+    detectors = man_detectors(os.path.join(root, "mamori-sensor.8.md"))
+    check(len(detectors) >= 11 and "web-attack" in detectors, "detectors: %r" % detectors)
+    with open(os.path.join(tmp, "ca.pem"), "w") as f:
+        f.write("")
+    pcap = os.path.join(tmp, "empty.pcap")
+    with open(pcap, "wb") as f:
+        f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+    text = ""
+    for sec, keys in settings.items():
+        text += "[%s]\n" % sec + "".join("%s = %s\n" % kv for kv in keys.items())
+    for name in detectors:  # new-device alone has no suppress time: it learns
+        key = "learn_seconds" if name == "new-device" else "suppress_seconds"
+        text += "[detect.%s]\n%s = 60\n" % (name, key)
+    text += "[detect.web-attack]\nwindow_seconds = 60\npaths = 12\nscan_sources = any\n"
+    cfg = os.path.join(tmp, "all.ini")
+    with open(cfg, "w") as f:
+        f.write(text)
+    r = run(["-r", pcap, "--config", cfg], EN)
+    check(r.returncode == 0 and r.stderr == "", "documented settings: %r" % (r,))
+    typos = ("[uplink]\nbacth = 10\n[devices]\nalow = 10.0.0.2\n[policy]\npersonal = no\n"
+             "[Uplinks]\na = 1\nb = 2\n")
+    with open(cfg, "w") as f:
+        f.write(text + typos)
+    for env, words in ((EN, ("[uplink] bacth is not a setting", "[devices] alow is not a setting",
+                             "[policy] personal is not a setting",
+                             "section [Uplinks] is not one")),
+                       (JA, ("[uplink] bacth という設定はない", "[devices] alow という設定はない",
+                             "[policy] personal という設定はない", "[Uplinks] という見出しはない"))):
+        r = run(["-r", pcap, "--config", cfg], env)
+        check(r.returncode == 0 and all(w in r.stderr for w in words) and
+              len(r.stderr.splitlines()) == 4, "typos: %r" % (r,))
+
+
 def test_intel_dir_file(tmp):
     """A file of an --intel directory that cannot be read is named, not the
     directory (before: 'intel feeds: not permitted', which file unsaid).

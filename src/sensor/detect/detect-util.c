@@ -646,32 +646,30 @@ int mm__detect_settings_check(const struct mm_sensor *s, const char *detector,
     const struct mm_sensor_config *cfg = mm_sensor_config(s);
     const char *path = cfg && cfg->config_path ? cfg->config_path : "config";
     snprintf(section, sizeof section, "detect.%s", detector);
+    const char *key, *val;
+    long v;
     settings_error[0] = '\0';
-    for (size_t i = 0; cfg && cfg->ini && i < mm_ini_count(cfg->ini); i++) {
-        const char *sec, *key, *val;
-        int line;
-        long v;
-        mm_ini_entry(cfg->ini, i, &sec, &key, &val, &line);
-        if (strcasecmp(sec, section) != 0)
-            continue;
+    /* walks the whole section: every key in it is read here (and so never
+     * warned about as unread), a key the detector does not take refused */
+    for (size_t pos = 0; cfg && mm_ini_next(cfg->ini, &pos, section, NULL, &key, &val);) {
         const struct mm__setting *st = settings;
         while (st && st->key && strcasecmp(st->key, key) != 0)
             st++;
         if (!st || !st->key) {
             keys_text(settings, allowed, sizeof allowed);
             mm_msg_format(settings_error, sizeof settings_error, "sensor-log",
-                          "config.detect_unknown_key", path, sec, key, detector, allowed);
+                          "config.detect_unknown_key", path, section, key, detector, allowed);
             return MM_EINVAL;
         }
         if (st->words && !word_in(val, st->words)) {
             words_text(st->words, allowed, sizeof allowed);
             mm_msg_format(settings_error, sizeof settings_error, "sensor-log", "config.detect_word",
-                          path, sec, key, allowed, val);
+                          path, section, key, allowed, val);
             return MM_EINVAL;
         }
         if (!st->words && mm_ini_get_int(cfg->ini, section, key, 0, st->min, st->max, &v) != 0) {
             mm_msg_format(settings_error, sizeof settings_error, "sensor-log", "config.range", path,
-                          sec, key, st->min, st->max);
+                          section, key, st->min, st->max);
             return MM_EINVAL;
         }
     }
