@@ -69,6 +69,13 @@ struct mm_ini;
 int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct mm_ini **ini_out,
                           char *err, size_t errlen);
 
+/* Logs a warning for every key of the file at path that nothing read
+ * (config.unknown_key) and once for a section nothing asked about
+ * (config.unknown_section): most likely a typo, ignored, not refused.
+ * Call it once every reader has run (mm_center_config_load and, for the
+ * server, mm_mail_config_load). ini may be NULL (no file). */
+void mm_center_config_warn_unread(const struct mm_ini *ini, const char *path);
+
 /* Opens the store and the rate limiter for cfg and loads the report time
  * zone (which also becomes the zone of printed report times, report.h):
  * call it while the process has one thread. */

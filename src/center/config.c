@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "center/report.h"
 #include "core/error.h"
@@ -127,6 +128,20 @@ int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct
     }
     *ini_out = ini;
     return 0;
+}
+
+void mm_center_config_warn_unread(const struct mm_ini *ini, const char *path)
+{
+    const char *sec, *key, *warned = NULL;
+    bool section_read;
+    for (size_t pos = 0; mm_ini_unread(ini, &pos, &sec, &key, &section_read);) {
+        if (section_read) {
+            mm_log_tr(MM_LOG_WARN, "center-log", "config.unknown_key", path, sec, key);
+        } else if (!(warned && strcasecmp(warned, sec) == 0)) {
+            mm_log_tr(MM_LOG_WARN, "center-log", "config.unknown_section", path, sec);
+            warned = sec;
+        }
+    }
 }
 
 /* Loads [reports] timezone and makes it the zone of printed report times. */

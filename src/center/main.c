@@ -148,8 +148,8 @@ static void raise_open_file_limit(const struct mm_center_config *cfg)
                   cfg->max_connections, (unsigned long)want);
 }
 
-static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const char *port_file,
-                 enum mm_lang lang)
+static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const char *config_path,
+                 const char *port_file, enum mm_lang lang)
 {
     struct mm_mail_config mail_cfg;
     struct mm_mail *mail = NULL;
@@ -194,6 +194,8 @@ static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const c
                   err[0] ? err : mm_msg("center-log", "main.mail_start"));
         goto out;
     }
+    /* every reader of the settings file has run: what none read is told */
+    mm_center_config_warn_unread(ini, config_path);
     /* The port file says the server is up: written last, once every thread
      * it starts runs (a test counting the threads or their stacks from then
      * on saw the health and mail threads appear after it, under load). */
@@ -260,7 +262,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mamori-center: %s\n", mm_tr("center", "main.need_data", lang));
         rc = EXIT_USAGE;
     } else {
-        rc = serve(&cfg, ini, o.port_file, lang);
+        rc = serve(&cfg, ini, o.config, o.port_file, lang);
     }
     mm_ini_free(ini);
     return rc;

@@ -50,6 +50,63 @@ def serve_and_stop(tmp, env):
     return text
 
 
+MAN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "man")
+
+
+def man_example(page, heading):
+    """The example settings file of a mamori-center(8) page: (section, key, value) in order."""
+    with open(os.path.join(MAN, page), encoding="utf-8") as f:
+        text = f.read()
+    start = text.index("```ini\n", text.index("## " + heading)) + 7
+    entries, section = [], None
+    for line in text[start:text.index("```", start)].splitlines():
+        line = line.split(";")[0].strip()
+        if line.startswith("["):
+            section = line.strip("[]")
+        elif line:
+            key, value = (s.strip() for s in line.split("=", 1))
+            entries.append((section, key, value))
+    return entries
+
+
+def documented_settings(tmp):
+    """Every key of the man page's example, with values this machine can run: the server
+    starts without a warning (the warning comes from what the code reads, not from a list
+    of keys that could miss one), and typos beside them are named."""
+    entries = man_example("mamori-center.8.md", "CONFIGURATION FILE")
+    ja = man_example(os.path.join("ja", "mamori-center.8.md"), "設定ファイル")
+    check([e[:2] for e in entries] == [e[:2] for e in ja], "ja example: %r" % (ja,))
+    check(len(entries) >= 35, "example: %r" % (entries,))
+    cert, key = os.path.join(tmp, "c.crt"), os.path.join(tmp, "c.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    runnable = {("server", "listen"): "127.0.0.1:0", ("server", "data"): os.path.join(tmp, "d"),
+                ("server", "tls_cert"): cert, ("server", "tls_key"): key,
+                ("auth", "password_cost"): "min", ("mail", "host"): "127.0.0.1",
+                ("mail", "port"): "9", ("mail", "ca_file"): cert}
+    text, section = "", None
+    for sec, k, v in entries:
+        if sec != section:
+            text += "[%s]\n" % sec
+            section = sec
+        text += "%s = %s\n" % (k, runnable.get((sec, k), v))
+    write(os.path.join(tmp, "center.ini"), text)
+    log = serve_and_stop(tmp, EN)
+    check(" warn: " not in log and "not a setting" not in log and "listening on https://" in log,
+          "documented settings: " + log)
+    write(os.path.join(tmp, "center.ini"), text + "[mail]\nstartls = always\n[server]\n"
+          "thread = 8\n[alert]\nwindow = 60\nhealth = 1\n")
+    for env, words in ((EN, ("[mail] startls is not a setting of mamori-center",
+                             "[server] thread is not a setting", "section [alert] is not one")),
+                       (JA, ("[mail] startls という設定はないため", "[server] thread という設定はない",
+                             "[alert] という見出しはない"))):
+        log = serve_and_stop(tmp, env)
+        warns = [line for line in log.splitlines() if " warn: " in line]
+        check(len(warns) == 3 and all(any(w in line for line in warns) for w in words),
+              "typos: " + log)
+
+
 def run(args, env):
     return subprocess.run([BIN] + args, capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, **env))
@@ -90,6 +147,10 @@ def main():
         r = run(["--data", os.path.join(tmp, "data"), "--listen", "nonsense"], JA)
         check(r.returncode == 1 and "--listen: アドレス:ポート か [アドレス]:ポート の形で" in r.stderr,
               "bad listen, ja: " + r.stderr)
+        if shutil.which("openssl"):
+            documented_settings(tmp)
+        else:
+            print("SKIP part: openssl not installed, documented settings not tested")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("PASS test-center-lang")
