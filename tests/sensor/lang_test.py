@@ -214,9 +214,7 @@ def test_documented_settings(tmp):
     check(len(detectors) >= 11 and "web-attack" in detectors, "detectors: %r" % detectors)
     with open(os.path.join(tmp, "ca.pem"), "w") as f:
         f.write("")
-    pcap = os.path.join(tmp, "empty.pcap")
-    with open(pcap, "wb") as f:
-        f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+    pcap = empty_pcap(tmp)
     text = ""
     for sec, keys in settings.items():
         text += "[%s]\n" % sec + "".join("%s = %s\n" % kv for kv in keys.items())
