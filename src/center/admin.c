@@ -73,7 +73,7 @@ static int read_password(char *out, size_t outlen)
     if (!fgets(out, (int)outlen, stdin))
         return MM_EIO;
     out[strcspn(out, "\r\n")] = '\0';
-    return strlen(out) >= 10 ? 0 : MM_EINVAL;
+    return mm_password_long_enough(out) ? 0 : MM_EINVAL;
 }
 
 static int parse_id(const char *s, int64_t *out)

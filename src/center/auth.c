@@ -52,6 +52,14 @@ static void cost_limits(enum mm_pwcost cost, unsigned long long *ops, size_t *me
     }
 }
 
+bool mm_password_long_enough(const char *password)
+{
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)password; p && *p; p++)
+        chars += (*p & 0xc0) != 0x80; /* count lead bytes, not continuation bytes */
+    return chars >= MM_PASSWORD_MIN_CHARS;
+}
+
 int mm_password_hash(const char *password, enum mm_pwcost cost, char out[MM_PWHASH_MAX])
 {
     unsigned long long ops;

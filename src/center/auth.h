@@ -28,6 +28,15 @@ int mm_auth_init(void);
 /* Parses "interactive" or "min". */
 int mm_pwcost_parse(const char *s, enum mm_pwcost *out);
 
+/* The fewest characters a password may have, wherever one is set (the API
+ * and the admin command): what the web UI and the self-help rules ask for. */
+#define MM_PASSWORD_MIN_CHARS 12
+
+/* True when password holds at least MM_PASSWORD_MIN_CHARS characters
+ * (Unicode code points of its UTF-8, not bytes: a Japanese passphrase of
+ * four characters is not twelve). */
+bool mm_password_long_enough(const char *password);
+
 /* Hashes a password (at most 1024 bytes) with argon2id into out. */
 int mm_password_hash(const char *password, enum mm_pwcost cost, char out[MM_PWHASH_MAX]);
 /* 0 when password matches hash, MM_EAUTH otherwise (also for an empty hash). */

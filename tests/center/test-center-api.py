@@ -111,6 +111,34 @@ def test_validation(c, s):
     check(r.status == 200, "alive: %r" % r)
 
 
+def test_password_length(c, s, w):
+    """One minimum everywhere a password is set: 12 characters (the web UI's
+    hint and the self-help rules), counted as characters, not bytes."""
+    tid = w.tenants["B"]["id"]
+
+    def add(email, pw):
+        return c.request("POST", "/api/v1/users", {"email": email, "password": pw,
+                                                  "role": "staff", "tenant_id": tid}, session=s)
+    for pw in ("x" * 11, "パスワード長い文字", "パスワード長い文字ですね"[:11]):
+        r = add("short@b.example", pw)
+        check(r.status == 400 and r.json["error"] == "password_too_short",
+              "%d-character password: %r" % (len(pw), r))
+    r = c.request("POST", "/api/v1/users", {"email": "short@b.example", "password": "x" * 11,
+                                            "role": "staff", "tenant_id": tid}, session=s,
+                  headers={"Accept-Language": "ja"})
+    check(r.json["message"] == "パスワードは 12 文字以上にしてください",
+          "Japanese message: %r" % r)
+    r = add("twelve@b.example", "x" * 12)
+    check(r.status == 201, "12 characters: %r" % r)
+    r = add("kanji@b.example", "パスワードは長い文章がいい")  # 13 characters, 39 bytes
+    check(r.status == 201, "13 Japanese characters: %r" % r)
+    p = c.admin("user", "add", "--tenant", str(tid), "--role", "staff", "--email",
+                "cli-short@b.example", "--password-stdin", stdin="x" * 11 + "\n", expect=None)
+    check(p.returncode != 0 and "12" in p.stderr, "admin CLI, 11 characters: %r" % p)
+    c.admin("user", "add", "--tenant", str(tid), "--role", "staff", "--email",
+            "cli-twelve@b.example", "--password-stdin", stdin="x" * 12 + "\n")
+
+
 def test_head(c, s):
     """HEAD answers every GET route and page like GET: same status and
     headers (Content-Length that of GET's body), no body, same access rules."""
@@ -196,7 +224,7 @@ def test_roles(c, w):
     check(any(a == "tenant.update" and actor.startswith("user:") for a, actor in actions),
           "API change audited: %r" % actions)
     check(all(a["address"] for a in r.json["items"] if a["actor"].startswith("user:")),
-          "address recorded")
+          "address recorded: %r" % r.json["items"])
 
 
 def test_duty(c, w):
@@ -305,6 +333,7 @@ def main():
         s = test_login_and_session(c)
         test_csrf_and_tokens(c, s)
         test_validation(c, s)
+        test_password_length(c, s, w)
         test_head(c, s)
         test_roles(c, w)
         test_duty(c, w)

@@ -7,9 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "center/auth.h"
 #include "core/error.h"
-
-#define PASSWORD_MIN 10
 
 static int add_user_json(const struct mm_user *u, void *arg)
 {
@@ -85,9 +84,8 @@ static int user_fields(struct mm_request *req, const json_t *body, struct mm_use
     snprintf(u->lang, sizeof u->lang, "%s", lang ? lang : "ja");
     if (strcmp(u->lang, "ja") != 0 && strcmp(u->lang, "en") != 0)
         return mm_reply_error(req, 400, "bad_field", "lang"), MM_EPARSE;
-    if (pw && strlen(pw) < PASSWORD_MIN)
-        return mm_reply_error(req, 400, "bad_field", "password (at least 10 characters)"),
-               MM_EPARSE;
+    if (pw && !mm_password_long_enough(pw))
+        return mm_reply_error(req, 400, "password_too_short", NULL), MM_EPARSE;
     if (pw)
         return mm_password_hash(pw, req->center->cfg.pwcost, u->password_hash);
     return 0;
