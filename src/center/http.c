@@ -189,6 +189,59 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t outlen
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, outlen);
 }
 
+/* The weight of an Accept-Language item of n bytes at p (its ";q=" parameter;
+ * 1 without one). */
+static double accept_q(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != ';')
+            continue;
+        size_t j = i + 1;
+        while (j < n && (p[j] == ' ' || p[j] == '\t'))
+            j++;
+        if (j + 1 >= n || (p[j] != 'q' && p[j] != 'Q') || p[j + 1] != '=')
+            continue;
+        j += 2;
+        if (j < n && p[j] == '1')
+            return 1;
+        double q = 0, scale = 0.1;
+        if (j < n && p[j] == '0')
+            j++;
+        if (j < n && p[j] == '.')
+            for (j++; j < n && p[j] >= '0' && p[j] <= '9'; j++, scale /= 10)
+                q += (p[j] - '0') * scale;
+        return q;
+    }
+    return 1;
+}
+
+static bool lang_tag(const char *p, size_t n, const char *code)
+{
+    return n >= 2 && strncasecmp(p, code, 2) == 0 && (n == 2 || p[2] == '-');
+}
+
+/* The language of a request's replies until its user is known: the ja or en
+ * item of Accept-Language with the highest weight (the first of equal ones),
+ * else Japanese, the product's first language (as for a new tenant, user or
+ * report): a request without the header, or one naming neither language. */
+static enum mm_lang accept_language(const char *al)
+{
+    enum mm_lang best = MM_LANG_JA;
+    double best_q = 0;
+    while (al && *al) {
+        al += strspn(al, " \t,");
+        size_t item = strcspn(al, ","), tag = strcspn(al, " \t;,");
+        double q = accept_q(al, item);
+        bool ja = lang_tag(al, tag, "ja"), en = lang_tag(al, tag, "en");
+        if ((ja || en) && q > best_q) {
+            best = ja ? MM_LANG_JA : MM_LANG_EN;
+            best_q = q;
+        }
+        al += item;
+    }
+    return best;
+}
+
 static struct mm_request *request_new(struct mm_http_server *srv, struct MHD_Connection *conn,
                                       const char *url, const char *method)
 {
@@ -200,10 +253,8 @@ static struct mm_request *request_new(struct mm_http_server *srv, struct MHD_Con
     req->now = mm_time_now_usec();
     req->method = mm_method_parse(method);
     req->path = mm_arena_strdup(&req->arena, url);
-    req->lang = MM_LANG_EN;
-    const char *al = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language");
-    if (al && strncasecmp(al, "ja", 2) == 0)
-        req->lang = MM_LANG_JA;
+    req->lang =
+        accept_language(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
     client_address(conn, req->address, sizeof req->address);
     bool known = false;
     req->route = req->path ? mm_route_match(req, req->method, req->path, &known) : NULL;

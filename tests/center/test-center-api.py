@@ -139,6 +139,33 @@ def test_password_length(c, s, w):
             "cli-twelve@b.example", "--password-stdin", stdin="x" * 12 + "\n")
 
 
+def test_reply_language(c):
+    """Before the caller is known, replies follow Accept-Language (the ja or
+    en item with the highest weight); without it, or naming neither, they are
+    Japanese, the product's first language, as everywhere else."""
+    ja_404, en_404 = "見つかりません", "not found"
+    ja_405, en_405 = "この操作はここではできません", "method not allowed"
+    for headers, want in (({}, "ja"), ({"Accept-Language": "fr-FR, de"}, "ja"),
+                          ({"Accept-Language": "ja-JP"}, "ja"), ({"Accept-Language": "en"}, "en"),
+                          ({"Accept-Language": "en-US,ja;q=0.9"}, "en"),
+                          ({"Accept-Language": "fr, en;q=0.8"}, "en"),
+                          ({"Accept-Language": "en;q=0.5, ja"}, "ja"),
+                          ({"Accept-Language": "ja;q=0.3, EN-gb;q=0.7"}, "en")):
+        r = c.request("GET", "/api/v1/nothing-here", headers=headers)
+        check(r.status == 404 and r.json["message"] == (ja_404 if want == "ja" else en_404),
+              "404 with %r: %r" % (headers, r))
+        r = c.request("DELETE", "/api/v1/alerts", headers=headers)
+        check(r.status == 405 and r.json["message"] == (ja_405 if want == "ja" else en_405),
+              "405 with %r: %r" % (headers, r))
+        r = c.request("POST", "/index.html", headers=headers)
+        check(r.status == 405 and r.json["message"] == (ja_405 if want == "ja" else en_405),
+              "405 of a web UI file with %r: %r" % (headers, r))
+        r = c.request("GET", "/api/v1/me", headers=headers)
+        check(r.status == 401 and r.json["message"].startswith("ログイン" if want == "ja"
+                                                              else "sign-in"),
+              "401 with %r: %r" % (headers, r))
+
+
 def test_head(c, s):
     """HEAD answers every GET route and page like GET: same status and
     headers (Content-Length that of GET's body), no body, same access rules."""
@@ -334,6 +361,7 @@ def main():
         test_csrf_and_tokens(c, s)
         test_validation(c, s)
         test_password_length(c, s, w)
+        test_reply_language(c)
         test_head(c, s)
         test_roles(c, w)
         test_duty(c, w)
