@@ -118,6 +118,27 @@ static const char *diagnosis_answer(const json_t *diagnosis, long id)
     return json_string_value(json_object_get(item, "answer"));
 }
 
+size_t mm_policy_reconcile(struct mm_profile *p, const json_t *diagnosis,
+                           struct mm_policy_adjustment *adj, size_t max)
+{
+    const struct {
+        long item;
+        const char *field;
+        bool *practice;
+    } shown[] = {{9, "wifi", &p->wifi}, {23, "cloud", &p->cloud}};
+    size_t n = 0;
+    for (size_t i = 0; diagnosis && i < sizeof shown / sizeof shown[0] && n < max; i++) {
+        const char *answer = diagnosis_answer(diagnosis, shown[i].item);
+        if (*shown[i].practice || !answer ||
+            (strcmp(answer, "done") != 0 && strcmp(answer, "partly") != 0 &&
+             strcmp(answer, "not") != 0))
+            continue;
+        *shown[i].practice = true;
+        adj[n++] = (struct mm_policy_adjustment){shown[i].field, shown[i].item, answer};
+    }
+    return n;
+}
+
 /* Appends the appendix turning every unfinished diagnosis item into a rule. */
 static int append_diagnosis_rules(const struct mm_policy_request *req, struct mm_buf *md,
                                   json_t *ids)

@@ -45,6 +45,24 @@ int mm_policy_render_template(const char *name, enum mm_lang lang, const json_t 
 /* The template variables for a request (profile, date, lang). New reference. */
 json_t *mm_policy_vars(const struct mm_policy_request *req);
 
+/* A profile practice set to "yes" because the self-diagnosis shows it. */
+struct mm_policy_adjustment {
+    const char *field;  /* "wifi" or "cloud" */
+    long item;          /* 9 or 23 */
+    const char *answer; /* "done", "partly" or "not" (borrowed from the diagnosis) */
+};
+
+/* Where the profile says "no" to a practice that an answered self-diagnosis
+ * item shows is there, sets it to "yes", so that its sections are kept:
+ * item 9 (Wi-Fi encryption) answered done, partly or not means the office
+ * has Wi-Fi (wifi), item 23 (choosing cloud and other external services)
+ * so answered means it uses them (cloud); "na" (not applicable) is the
+ * answer for an office without them, and "unknown" leaves the profile as it
+ * is. diagnosis is a diagnose --format json result (NULL: nothing to do).
+ * Fills adj (room for max) and returns how many were set. */
+size_t mm_policy_reconcile(struct mm_profile *p, const json_t *diagnosis,
+                           struct mm_policy_adjustment *adj, size_t max);
+
 /* Generates every document in memory. On success out is filled (free with
  * mm_policy_output_free); on error out is left empty and err says why. */
 int mm_policy_generate(const struct mm_policy_request *req, struct mm_policy_output *out, char *err,

@@ -123,6 +123,39 @@ static int load_diagnosis(const struct mm_cli *cli, const char *path, json_t **o
     return 0;
 }
 
+/* Says which profile practices the diagnosis turned to "yes", and how to
+ * make the two agree ("{item}", "{title}", "{answer}" in the template). */
+static void report_adjustments(const struct mm_cli *cli, const json_t *items,
+                               const struct mm_policy_adjustment *adj, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char key[64], item[24];
+        snprintf(key, sizeof key, "policy.reconcile.%s", adj[i].field);
+        snprintf(item, sizeof item, "%ld", adj[i].item);
+        const json_t *title = mm__assess_item_title(mm__assess_item_find(items, adj[i].item));
+        char answer_key[64];
+        snprintf(answer_key, sizeof answer_key, "policy.answer.%s", adj[i].answer);
+        const char *names[] = {"{item}", "{title}", "{answer}"},
+                   *values[] = {item, title ? mm_text(title, cli->lang) : "", TR(answer_key)};
+        struct mm_buf msg = MM_BUF_INIT;
+        int r = 0;
+        for (const char *p = TR(key); r == 0 && *p;) {
+            size_t k = 0;
+            while (k < 3 && strncmp(p, names[k], strlen(names[k])) != 0)
+                k++;
+            if (k < 3) {
+                r = mm_buf_puts(&msg, values[k]);
+                p += strlen(names[k]);
+            } else {
+                r = mm_buf_putc(&msg, *p++);
+            }
+        }
+        if (r == 0)
+            mm_cli_error(cli, "policy", "%s", mm_buf_str(&msg));
+        mm_buf_free(&msg);
+    }
+}
+
 static void print_summary(const struct mm_cli *cli, const struct mm_policy_output *out,
                           const char *dir)
 {
@@ -177,6 +210,8 @@ int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
         goto out;
     mm_time_today(today);
     mm__assess_items_load(&items); /* optional: item texts for the diagnosis rules */
+    struct mm_policy_adjustment adj[4];
+    report_adjustments(cli, items, adj, mm_policy_reconcile(&profile, diag, adj, 4));
     struct mm_policy_request req = {&profile, cli->lang, today, diag, items};
     int r = mm_policy_generate(&req, &out, err, sizeof err);
     if (r != 0) {

@@ -130,6 +130,20 @@ def check_diagnosis(binary, tmp):
         check("### D-%02d " % item in rules, "rules.md lacks rule D-%02d" % item)
     check(rules.count("Owner: ＿") == len(todo), "one owner field per diagnosis rule")
     check(rules.count("Deadline: ＿") == len(todo), "one deadline field per diagnosis rule")
+    # The minimal profile says wifi = no, but item 9 (Wi-Fi encryption) is
+    # answered "done": the office has Wi-Fi, so its section stays (it was
+    # dropped) and stderr says how to make the two agree.
+    out = os.path.join(tmp, "minimal-diag-ja")
+    proc = run(binary, ["--lang", "ja", "policy", "--profile",
+                        os.path.join(FIXTURES, "minimal.ini"), "--diagnosis", diag, "--out", out],
+               tmp)
+    rules = open(os.path.join(out, "rules.md"), encoding="utf-8").read()
+    manifest = json.load(open(os.path.join(out, "policy.json"), encoding="utf-8"))
+    check(proc.returncode == 0 and "### 無線 LAN（Wi-Fi）" in rules and
+          "wifi" not in manifest["sections_omitted"] and manifest["profile"]["wifi"] is True and
+          "項目 9 を「該当しない」と答え直してください" in proc.stderr.decode(),
+          "wifi = no with item 9 answered: exit %d, omitted %r, stderr %r" %
+          (proc.returncode, manifest["sections_omitted"], proc.stderr.decode()))
 
 
 def snapshot(d):

@@ -179,6 +179,57 @@ static void test_diagnosis_rules(void **state)
     json_decref(diag);
 }
 
+/* An answered Wi-Fi item (9) or external-services item (23) shows the
+ * practice is there: a profile saying "no" is turned to "yes" so the
+ * sections stay (they were dropped although the diagnosis asked about them);
+ * "na", "unknown" and no answer leave the profile alone. */
+static void test_reconcile_with_diagnosis(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *a9, *a23;
+        bool wifi, cloud;
+        size_t n;
+    } cases[] = {
+        {"done", "partly", true, true, 2},     {"not", "na", true, false, 1},
+        {"partly", "unknown", true, false, 1}, {"na", "done", false, true, 1},
+        {"unknown", NULL, false, false, 0},    {NULL, NULL, false, false, 0},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        json_t *items = json_array();
+        if (cases[c].a9)
+            json_array_append_new(items, json_pack("{s:i, s:s}", "id", 9, "answer", cases[c].a9));
+        if (cases[c].a23)
+            json_array_append_new(items, json_pack("{s:i, s:s}", "id", 23, "answer", cases[c].a23));
+        json_t *diag = json_pack("{s:o}", "items", items);
+        struct mm_profile p;
+        struct mm_policy_adjustment adj[4];
+        base_profile(&p);
+        assert_int_equal(mm_policy_reconcile(&p, diag, adj, 4), cases[c].n);
+        assert_int_equal(p.wifi, cases[c].wifi);
+        assert_int_equal(p.cloud, cases[c].cloud);
+        if (cases[c].n > 0) {
+            assert_string_equal(adj[0].field, cases[c].wifi ? "wifi" : "cloud");
+            assert_int_equal(adj[0].item, cases[c].wifi ? 9 : 23);
+            assert_string_equal(adj[0].answer, cases[c].wifi ? cases[c].a9 : cases[c].a23);
+        }
+        if (c == 0) { /* the documents keep the Wi-Fi section */
+            struct mm_policy_output out;
+            generate(&p, MM_LANG_EN, diag, &out);
+            assert_non_null(strstr(rules_md(&out), "Wi-Fi"));
+            const json_t *omitted = json_object_get(out.manifest, "sections_omitted");
+            for (size_t i = 0; i < json_array_size(omitted); i++)
+                assert_string_not_equal(json_string_value(json_array_get(omitted, i)), "wifi");
+            mm_policy_output_free(&out);
+        }
+        /* A profile already saying yes is not adjusted. */
+        p.wifi = p.cloud = true;
+        assert_int_equal(mm_policy_reconcile(&p, diag, adj, 4), 0);
+        assert_int_equal(mm_policy_reconcile(&p, NULL, adj, 4), 0);
+        json_decref(diag);
+    }
+}
+
 static void test_write_is_all_or_nothing(void **state)
 {
     (void)state;
@@ -227,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_chapters_and_sections),
         cmocka_unit_test(test_manifest_reference),
         cmocka_unit_test(test_diagnosis_rules),
+        cmocka_unit_test(test_reconcile_with_diagnosis),
         cmocka_unit_test(test_write_is_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
