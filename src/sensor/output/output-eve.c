@@ -627,7 +627,10 @@ static int open_file(struct mm_eve_out *o)
         return MM_EIO;
     setvbuf(o->fp, NULL, _IONBF, 0); /* the batch is the buffer: one write(2) per batch */
     struct stat st;
-    o->size = fstat(fileno(o->fp), &st) == 0 ? (uint64_t)st.st_size : 0;
+    bool regular = fstat(fileno(o->fp), &st) == 0 && S_ISREG(st.st_mode);
+    o->size = regular ? (uint64_t)st.st_size : 0;
+    if (!regular) /* a FIFO or a device (/dev/null): renaming it would move the node */
+        o->max_bytes = 0;
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -544,6 +545,38 @@ static void test_reserve_commit(void **state)
 
 /* Rotation by size with reserved lines: the line that would pass the limit
  * starts the new file, at every position around the boundary. */
+/* Rotation renames files: an output that is not a regular file (a FIFO,
+ * /dev/null) is never rotated, or its node would be moved away. */
+static void test_no_rotation_of_fifo(void **state)
+{
+    (void)state;
+    assert_int_equal(mkfifo(path, 0600), 0);
+    int reader = open(path, O_RDONLY | O_NONBLOCK); /* lets the writer open */
+    assert_true(reader >= 0);
+    struct mm_eve_out *o;
+    assert_int_equal(mm_eve_out_open(path, 200, 3, &o), 0);
+    for (int i = 0; i < 40; i++) { /* about 1.5 KB: fits the pipe */
+        json_t *ev = json_pack("{s:s, s:i}", "event_type", "test-rotation", "n", i);
+        assert_int_equal(mm_eve_out_write(o, ev), 0);
+        json_decref(ev);
+    }
+    assert_int_equal(mm_eve_out_flush(o), 0);
+    assert_int_equal(mm_eve_out_rotations(o), 0);
+    assert_int_equal(mm_eve_out_close(o), 0);
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    char p[256], got[4096];
+    snprintf(p, sizeof(p), "%s.1", path);
+    assert_int_not_equal(lstat(p, &st), 0);
+    ssize_t n = read(reader, got, sizeof got - 1);
+    assert_true(n > 0);
+    got[n] = '\0';
+    assert_non_null(strstr(got, "\"n\":39}\n")); /* every line went through */
+    close(reader);
+    unlink(path);
+}
+
 static void test_reserve_rotation(void **state)
 {
     (void)state;
@@ -617,6 +650,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invalid_utf8_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserve_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_rotation_of_fifo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserve_rotation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserve_write_error, setup, teardown),
     };
