@@ -694,59 +694,137 @@ def test_spool_crash(tmp):
     check(len(recs) >= len(kept) + 40000, "final run spooled %d" % (len(recs) - len(kept)))
 
 
-def reload_setup(tmp, settle_ms):
-    """A fifo for the capture, intel.txt listing bad.example and a config
-    file of settle_ms (the feed is written just before the start: with
-    settle_ms, the start waits for it)."""
-    fifo = os.path.join(tmp, "in.pcap")
-    os.mkfifo(fifo)
-    intel = os.path.join(tmp, "intel.txt")
-    with open(intel, "w") as f:
-        f.write("bad.example\n")
+REC = 16 + 14 + 20 + 8 + 20  # one many_udp_flows packet in the capture (pcap record header on)
+
+
+def write_config(tmp, settle_ms):
+    """tmp/sensor.ini: [intel] settle_ms."""
     cfg = os.path.join(tmp, "sensor.ini")
     with open(cfg, "w") as f:
         f.write("[intel]\nsettle_ms = %d\n" % settle_ms)
-    return fifo, intel, cfg
+    return cfg
+
+
+def last_stats(eve):
+    """The "stats" object of the last stats event in the EVE file eve."""
+    return [e for e in events(eve) if e["event_type"] == "stats"][-1]["stats"]
+
+
+def wait_stderr(errf, want, count=1, timeout=10):
+    """True once the sensor's stderr (errf) holds want count times (within
+    timeout seconds)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        errf.seek(0)
+        if errf.read().count(want) >= count:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class FifoRun:
+    """The sensor reading, from a fifo (tmp/in.pcap), a capture of `flows`
+    UDP packets (many_udp_flows, REC bytes each after the 24-byte file
+    header) that the test hands it as it goes, with --intel intel and
+    --config cfg; its stderr kept in tmp/stderr (self.errf), its EVE in
+    tmp/eve.json (self.eve)."""
+
+    def __init__(self, tmp, intel, cfg, flows):
+        self.fifo = os.path.join(tmp, "in.pcap")
+        os.mkfifo(self.fifo)
+        self.eve = os.path.join(tmp, "eve.json")
+        self.errf = open(os.path.join(tmp, "stderr"), "w+")
+        self.p = subprocess.Popen([SENSOR, "-r", self.fifo, "--eve", self.eve, "--intel", intel,
+                                   "--config", cfg], stdout=subprocess.DEVNULL, stderr=self.errf)
+        staging = os.path.join(tmp, "all.pcap")
+        many_udp_flows(staging, flows, spacing=0.001)
+        with open(staging, "rb") as f:
+            self.data = f.read()
+        self.f = None
+        self.off = 0
+
+    def open(self):
+        """Opens the fifo; returns once the sensor has opened it too (after
+        its start's load of intel)."""
+        self.f = open(self.fifo, "wb")
+
+    def write(self, packets=None):
+        """Writes the file header (the first time) and the next `packets`
+        packets (None: all that are left)."""
+        end = len(self.data) if packets is None else max(self.off, 24) + packets * REC
+        self.f.write(self.data[self.off:end])
+        self.f.flush()
+        self.off = min(end, len(self.data))
+
+    def feed(self, packets, pause, until=None, timeout=None):
+        """Writes the rest `packets` at a time, `pause` seconds after each,
+        until the capture ends; with until, no more once the stderr holds
+        it (or timeout seconds have gone)."""
+        end = time.monotonic() + timeout if timeout else None
+        while self.off < len(self.data) and (end is None or time.monotonic() < end):
+            if until and until in self.stderr():
+                break
+            self.write(packets)
+            time.sleep(pause)
+
+    def stderr(self):
+        """What the sensor has written to its stderr so far."""
+        self.errf.seek(0)
+        return self.errf.read()
+
+    def wait_stderr(self, want, count=1, timeout=10):
+        return wait_stderr(self.errf, want, count, timeout)
+
+    def close(self):
+        """Writes what is left of the capture and closes the fifo: the
+        input ends."""
+        if self.f:
+            self.write()
+            self.f.close()
+            self.f = None
+
+    def finish(self):
+        """close(), then waits for the sensor: exit 0, no sanitizer report.
+        Returns its stderr."""
+        self.close()
+        self.p.wait(timeout=60)
+        text = self.stderr()
+        check(self.p.returncode == 0, text)
+        check(sanitizer_clean(text), text)
+        return text
+
+
+def reload_setup(tmp, settle_ms):
+    """intel.txt listing bad.example and a config file of settle_ms (the
+    feed is written just before the start: with settle_ms, the start waits
+    for it)."""
+    intel = os.path.join(tmp, "intel.txt")
+    with open(intel, "w") as f:
+        f.write("bad.example\n")
+    return intel, write_config(tmp, settle_ms)
 
 
 def test_sighup(tmp, settle_ms=0):
     """SIGHUP while reading: intel is rebuilt in the background and swapped
     between packets; every packet is still processed."""
-    fifo, intel, cfg = reload_setup(tmp, settle_ms)  # settle_ms: test_sighup_settle
-    eve = os.path.join(tmp, "eve.json")
-    errf = open(os.path.join(tmp, "stderr"), "w+")
-    p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", eve, "--intel", intel, "--config", cfg],
-                         stdout=subprocess.DEVNULL, stderr=errf)
-    staging = os.path.join(tmp, "all.pcap")
-    many_udp_flows(staging, 2000, spacing=0.001)
-    data = open(staging, "rb").read()
-    half = 24 + 1000 * (16 + 14 + 20 + 8 + 20)
-    with open(fifo, "wb") as f:
-        f.write(data[:half])
-        f.flush()
-        with open(intel, "a") as i:
-            i.write("worse.example\n")
-        if settle_ms == 0:
-            time.sleep(0.3)
-        p.send_signal(signal.SIGHUP)
-        # Keep feeding packets while the new set is built: the swap happens
-        # between packets, and nothing may be lost.
-        rec = 16 + 14 + 20 + 8 + 20
-        off = half
-        while off < len(data):
-            f.write(data[off:off + 50 * rec])
-            f.flush()
-            off += 50 * rec
-            time.sleep(0.02 if settle_ms == 0 else 0.1)
-    p.wait(timeout=60)
-    errf.seek(0)
-    text = errf.read()
-    check(p.returncode == 0, text)
+    intel, cfg = reload_setup(tmp, settle_ms)  # settle_ms: test_sighup_settle
+    r = FifoRun(tmp, intel, cfg, 2000)
+    r.open()
+    r.write(1000)
+    with open(intel, "a") as i:
+        i.write("worse.example\n")
+    if settle_ms == 0:
+        time.sleep(0.3)
+    r.p.send_signal(signal.SIGHUP)
+    # Keep feeding packets while the new set is built: the swap happens
+    # between packets, and nothing may be lost.
+    r.feed(50, 0.02 if settle_ms == 0 else 0.1)
+    text = r.finish()
     if "not built in" in text:
         print("sighup: intel support not built; reload path not checked")
         return SKIP
     check("intel reloaded" in text, text)
-    st = [e for e in events(eve) if e["event_type"] == "stats"][-1]["stats"]
+    st = last_stats(r.eve)
     check(st["decoder"]["pkts"] == 2000, json.dumps(st["decoder"]))
     if settle_ms == 0:
         check(st["intel"]["reloads"] == 1, json.dumps(st["intel"]))
@@ -807,9 +885,7 @@ def settle_feeds(tmp, settle_ms):
         f.write("calm.example\n")
     old = time.time() - 60
     os.utime(calm, (old, old))  # (its ctime is new: the start's wait covers it)
-    cfg = os.path.join(tmp, "sensor.ini")
-    with open(cfg, "w") as f:
-        f.write("[intel]\nsettle_ms = %d\n" % settle_ms)
+    cfg = write_config(tmp, settle_ms)
     pcap = os.path.join(tmp, "empty.pcap")
     g.PcapWriter(pcap).close()
     return feeds, busy, cfg, pcap
@@ -849,34 +925,6 @@ def test_settle_start(tmp):
     return None
 
 
-def feed_until(f, p, errf, want, data, off, rec, timeout=30):
-    """Writes the capture data from off to the fifo f in small batches until
-    the sensor p's stderr (errf) holds want or the data ends; returns the
-    offset reached."""
-    end = time.monotonic() + timeout
-    while off < len(data) and time.monotonic() < end:
-        errf.seek(0)
-        if want in errf.read():
-            break
-        f.write(data[off:off + 5 * rec])
-        f.flush()
-        off += 5 * rec
-        time.sleep(0.05)
-    return off
-
-
-def wait_stderr(errf, want, count=1, timeout=10):
-    """True once the sensor's stderr (errf) holds want count times (within
-    timeout seconds)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        errf.seek(0)
-        if errf.read().count(want) >= count:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_settle_start_retry(tmp, idle=False):
     """A feed loaded as read at start (still being written after the wait)
     is read again once its writer has stopped: the start schedules the
@@ -884,38 +932,21 @@ def test_settle_start_retry(tmp, idle=False):
     stayed as read until a SIGHUP). idle: the capture (a fifo) stays idle
     meanwhile (test_settle_retry_idle)."""
     feeds, busy, cfg, _ = settle_feeds(tmp, 200)
-    fifo = os.path.join(tmp, "in.pcap")
-    os.mkfifo(fifo)
-    eve = os.path.join(tmp, "eve.json")
-    staging = os.path.join(tmp, "all.pcap")
-    many_udp_flows(staging, 2000, spacing=0.001)
-    data = open(staging, "rb").read()
-    rec = 16 + 14 + 20 + 8 + 20
-    errf = open(os.path.join(tmp, "stderr"), "w+")
-    off = 24 + 10 * rec if idle else 24
     with InPlaceWriter(busy, 0.02):
         time.sleep(0.1)
-        p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", eve, "--intel", feeds,
-                              "--config", cfg], stdout=subprocess.DEVNULL, stderr=errf)
-        f = open(fifo, "wb")  # (the sensor opens it after its start's load)
-        f.write(data[:off])
-        f.flush()
+        r = FifoRun(tmp, feeds, cfg, 2000)
+        r.open()  # (the sensor opens it after its start's load)
+        r.write(10 if idle else 0)
     if idle:
         # No packet comes while the feed settles: the retries still run on
         # time (they ran only when a packet came), and so does a SIGHUP.
-        reloaded = wait_stderr(errf, "intel reloaded")
+        reloaded = r.wait_stderr("intel reloaded")
         if reloaded:
-            p.send_signal(signal.SIGHUP)
-            reloaded = wait_stderr(errf, "intel reloaded", 2)
+            r.p.send_signal(signal.SIGHUP)
+            reloaded = r.wait_stderr("intel reloaded", 2)
     else:
-        off = feed_until(f, p, errf, "intel reloaded", data, off, rec)
-    f.write(data[off:])
-    f.close()
-    p.wait(timeout=60)
-    errf.seek(0)
-    text = errf.read()
-    check(p.returncode == 0, text)
-    check(sanitizer_clean(text), text)
+        r.feed(5, 0.05, until="intel reloaded", timeout=30)
+    text = r.finish()
     if idle:
         check(reloaded, "no reload while the capture was idle: " + text)
     check("busy.txt was loaded while still being written: the intel is read again in 0.2 s"
@@ -925,7 +956,7 @@ def test_settle_start_retry(tmp, idle=False):
     check(len(busy_lines) == 2 + idle and "still being written" in busy_lines[0] and
           all(x.endswith("busy.txt: list, 1 loaded, 0 malformed") for x in busy_lines[1:]), text)
     check("was not done" not in text, text)
-    st = [e for e in events(eve) if e["event_type"] == "stats"][-1]["stats"]
+    st = last_stats(r.eve)
     check(st["intel"]["reloads"] == 1 + idle, json.dumps(st["intel"]))
     check(st["decoder"]["pkts"] == 2000, json.dumps(st["decoder"]))
     return None
@@ -940,26 +971,14 @@ def test_settle_retry_idle(tmp):
 def test_settle_exit(tmp):
     """A reload postponed (a feed still being written) when the sensor
     stops is not done, and the sensor says so (it was dropped silently)."""
-    fifo, intel, cfg = reload_setup(tmp, 1000)
-    staging = os.path.join(tmp, "all.pcap")
-    many_udp_flows(staging, 20, spacing=0.001)
-    data = open(staging, "rb").read()
-    rec = 16 + 14 + 20 + 8 + 20
-    errf = open(os.path.join(tmp, "stderr"), "w+")
-    p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", os.path.join(tmp, "eve.json"), "--intel",
-                          intel, "--config", cfg], stdout=subprocess.DEVNULL, stderr=errf)
-    with open(fifo, "wb") as f:  # (opened once the start has waited for intel.txt)
-        f.write(data[:24 + 10 * rec])
-        f.flush()
-        with open(intel, "a") as i:
-            i.write("worse.example\n")
-        p.send_signal(signal.SIGHUP)  # (handled before the sensor reads on)
-        f.write(data[24 + 10 * rec:])
-    p.wait(timeout=60)
-    errf.seek(0)
-    text = errf.read()
-    check(p.returncode == 0, text)
-    check(sanitizer_clean(text), text)
+    intel, cfg = reload_setup(tmp, 1000)
+    r = FifoRun(tmp, intel, cfg, 20)
+    r.open()  # (opened once the start has waited for intel.txt)
+    r.write(10)
+    with open(intel, "a") as i:
+        i.write("worse.example\n")
+    r.p.send_signal(signal.SIGHUP)  # (handled before the sensor reads on)
+    text = r.finish()
     check(text.count("the intel reload postponed while %s was still being written was not "
                      "done: the sensor stops" % intel) == 1, text)
     check("intel reloaded" not in text, text)
@@ -970,8 +989,6 @@ def test_sighup_during_build(tmp):
     """A SIGHUP while a reload is being built is kept until the build is
     done, then starts another (it was dropped: the change it was sent for
     waited for the next signal)."""
-    fifo = os.path.join(tmp, "in.pcap")
-    os.mkfifo(fifo)
     feeds = os.path.join(tmp, "feeds")
     os.mkdir(feeds)
     small, big = os.path.join(feeds, "a.txt"), os.path.join(feeds, "z.txt")
@@ -979,48 +996,24 @@ def test_sighup_during_build(tmp):
         f.write("bad.example\n")
     with open(big, "w") as f:
         f.write("".join("n%07d.example\n" % i for i in range(600000)))
-    cfg = os.path.join(tmp, "sensor.ini")
-    with open(cfg, "w") as f:
-        f.write("[intel]\nsettle_ms = 0\n")
-    eve = os.path.join(tmp, "eve.json")
-    errf = open(os.path.join(tmp, "stderr"), "w+")
-    p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", eve, "--intel", feeds, "--config", cfg],
-                         stdout=subprocess.DEVNULL, stderr=errf)
-    staging = os.path.join(tmp, "all.pcap")
-    many_udp_flows(staging, 400, spacing=0.001)
-    data = open(staging, "rb").read()
-    rec = 16 + 14 + 20 + 8 + 20
-    with open(fifo, "wb") as f:
-        f.write(data[:24 + 10 * rec])
-        f.flush()
-        for _ in range(400):  # the start's build (slower under ASan)
-            errf.seek(0)
-            if "z.txt: list, 600000 loaded" in errf.read():
-                break
-            time.sleep(0.05)
-        time.sleep(0.2)
-        p.send_signal(signal.SIGHUP)
-        f.write(data[24 + 10 * rec:24 + 20 * rec])  # (the build starts between packets)
-        f.flush()
-        time.sleep(0.05)  # a.txt read by the build, z.txt not yet
-        with open(small, "a") as i:
-            i.write("worse.example\n")
-        p.send_signal(signal.SIGHUP)
-        off = 24 + 20 * rec
-        while off < len(data):
-            f.write(data[off:off + 10 * rec])
-            f.flush()
-            off += 10 * rec
-            time.sleep(0.05)
-        # (the input stays open until the kept SIGHUP's build is done: one
-        # still kept when the input ends is not done, test_sighup_after_input;
-        # under ASan on a busy machine the first build outlasts the packets)
-        wait_stderr(errf, "intel reloaded", 2, timeout=60)
-    p.wait(timeout=60)
-    errf.seek(0)
-    text = errf.read()
-    check(p.returncode == 0, text)
-    st = [e for e in events(eve) if e["event_type"] == "stats"][-1]["stats"]
+    r = FifoRun(tmp, feeds, write_config(tmp, 0), 400)
+    r.open()
+    r.write(10)
+    r.wait_stderr("z.txt: list, 600000 loaded", timeout=20)  # the start's build (slower under ASan)
+    time.sleep(0.2)
+    r.p.send_signal(signal.SIGHUP)
+    r.write(10)  # (the build starts between packets)
+    time.sleep(0.05)  # a.txt read by the build, z.txt not yet
+    with open(small, "a") as i:
+        i.write("worse.example\n")
+    r.p.send_signal(signal.SIGHUP)
+    r.feed(10, 0.05)
+    # (the input stays open until the kept SIGHUP's build is done: one
+    # still kept when the input ends is not done, test_sighup_after_input;
+    # under ASan on a busy machine the first build outlasts the packets)
+    r.wait_stderr("intel reloaded", 2, timeout=60)
+    text = r.finish()
+    st = last_stats(r.eve)
     check(st["intel"]["reloads"] == 2, text + json.dumps(st["intel"]))
     check(st["intel"]["indicators"] == 600002, json.dumps(st["intel"]))
     return None
@@ -1032,40 +1025,29 @@ def test_sighup_after_input(tmp):
     sensor says so (it was dropped silently); so is one kept while that
     build ran. The feed is a fifo, so the test holds the build until both
     signals are in."""
-    fifo, _, cfg = reload_setup(tmp, 0)
     feed = os.path.join(tmp, "feed.fifo")
     os.mkfifo(feed)
-    eve = os.path.join(tmp, "eve.json")
-    errf = open(os.path.join(tmp, "stderr"), "w+")
-    p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", eve, "--intel", feed, "--config", cfg],
-                         stdout=subprocess.DEVNULL, stderr=errf)
+    r = FifoRun(tmp, feed, write_config(tmp, 0), 20)
     with open(feed, "w") as i:  # the start's load
         i.write("bad.example\n")
-    staging = os.path.join(tmp, "all.pcap")
-    many_udp_flows(staging, 20, spacing=0.001)
-    data = open(staging, "rb").read()
-    with open(fifo, "wb") as f:
-        f.write(data)
-        f.flush()
-        time.sleep(0.3)
-        p.send_signal(signal.SIGHUP)  # its build waits for the feed's writer
-        check(wait_stderr(errf, "SIGHUP: reloading intel"), "no reload started")
-        p.send_signal(signal.SIGHUP)  # kept for after the build
-        time.sleep(0.2)
+    r.open()
+    r.write()
+    time.sleep(0.3)
+    r.p.send_signal(signal.SIGHUP)  # its build waits for the feed's writer
+    check(r.wait_stderr("SIGHUP: reloading intel"), "no reload started")
+    r.p.send_signal(signal.SIGHUP)  # kept for after the build
+    time.sleep(0.2)
+    r.close()
     time.sleep(0.5)  # the input has ended: the sensor waits for the build
-    p.send_signal(signal.SIGHUP)
+    r.p.send_signal(signal.SIGHUP)
     time.sleep(0.2)
     with open(feed, "w") as i:
         i.write("bad.example\nworse.example\n")
-    p.wait(timeout=60)
-    errf.seek(0)
-    text = errf.read()
-    check(p.returncode == 0, text)
-    check(sanitizer_clean(text), text)
+    text = r.finish()
     check(text.count("SIGHUP: reloading intel") == 1, text)
     check(text.count("intel reloaded: 2 indicators") == 1, text)
     check(text.count("SIGHUP: intel not reloaded: the input has ended") == 1, text)
-    st = [e for e in events(eve) if e["event_type"] == "stats"][-1]["stats"]
+    st = last_stats(r.eve)
     check(st["intel"]["reloads"] == 1, json.dumps(st["intel"]))
     check(st["decoder"]["pkts"] == 20, json.dumps(st["decoder"]))
     return None
