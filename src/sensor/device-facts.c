@@ -21,14 +21,14 @@ void mm__device_facts_read(const json_t *device, struct mm__device_facts *out)
         .device = device,
         .is_new = action && strcmp(action, "new") == 0,
         .allowlisted = json_is_true(json_object_get(device, "allowlisted")),
-        .os = os,
-        .os_legacy = json_is_true(json_object_get(os, "legacy")),
-        .os_eol = json_is_true(json_object_get(os, "eol")),
-        .os_mobile = json_is_true(json_object_get(os, "mobile")),
-        .os_id = json_string_value(json_object_get(os, "id")),
-        .os_family = json_string_value(json_object_get(os, "family")),
-        .os_name = json_string_value(json_object_get(os, "name")),
-        .os_name_ja = json_string_value(json_object_get(os, "name_ja")),
+        .os = {.obj = os,
+               .legacy = json_is_true(json_object_get(os, "legacy")),
+               .eol = json_is_true(json_object_get(os, "eol")),
+               .mobile = json_is_true(json_object_get(os, "mobile")),
+               .id = json_string_value(json_object_get(os, "id")),
+               .family = json_string_value(json_object_get(os, "family")),
+               .name = json_string_value(json_object_get(os, "name")),
+               .name_ja = json_string_value(json_object_get(os, "name_ja"))},
         .hostnames = json_object_get(device, "hostnames"),
         .vendor = json_string_value(json_object_get(device, "vendor")),
     };
@@ -58,9 +58,10 @@ bool mm__device_facts_agree(const struct mm__device_facts *f)
 {
     struct mm__device_facts j;
     mm__device_facts_read(f->device, &j);
-    return f->is_new == j.is_new && f->allowlisted == j.allowlisted && f->os == j.os &&
-           f->os_legacy == j.os_legacy && f->os_eol == j.os_eol && f->os_mobile == j.os_mobile &&
-           same_text(f->os_id, j.os_id) && same_text(f->os_family, j.os_family) &&
-           same_text(f->os_name, j.os_name) && same_text(f->os_name_ja, j.os_name_ja) &&
+    const struct mm__device_os *o = &f->os, *jo = &j.os;
+    return f->is_new == j.is_new && f->allowlisted == j.allowlisted && o->obj == jo->obj &&
+           o->legacy == jo->legacy && o->eol == jo->eol && o->mobile == jo->mobile &&
+           same_text(o->id, jo->id) && same_text(o->family, jo->family) &&
+           same_text(o->name, jo->name) && same_text(o->name_ja, jo->name_ja) &&
            f->hostnames == j.hostnames && same_text(f->vendor, j.vendor);
 }

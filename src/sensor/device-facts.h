@@ -19,15 +19,21 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+/* What a device record's "os" member is and says; the inventory keeps one
+ * beside each record (device.c) and hands it on in the facts whole. */
+struct mm__device_os {
+    const json_t *obj; /* the "os" member (NULL: absent; JSON null: no guess) */
+    /* obj's members: json_is_true of "legacy", "eol", "mobile"; the texts of
+     * "id", "family", "name", "name_ja" (NULL: absent or not a string) */
+    bool legacy, eol, mobile;
+    const char *id, *family, *name, *name_ja;
+};
+
 struct mm__device_facts {
     const json_t *device; /* the record (the event's "device" object) these describe */
     bool is_new;          /* "action" is "new" */
     bool allowlisted;     /* "allowlisted" is true */
-    const json_t *os;     /* the "os" member (NULL: absent; JSON null: no guess) */
-    /* os's members: json_is_true of "legacy", "eol", "mobile"; the texts of
-     * "id", "family", "name", "name_ja" (NULL: absent or not a string) */
-    bool os_legacy, os_eol, os_mobile;
-    const char *os_id, *os_family, *os_name, *os_name_ja;
+    struct mm__device_os os;
     const json_t *hostnames; /* the "hostnames" member (NULL: absent) */
     const char *vendor;      /* the "vendor" text (NULL: absent or not a string) */
 };

@@ -178,11 +178,7 @@ struct device {
      * (device-facts.h): the member is replaced whole, by recompute_os
      * only (and read anew when the record is), and copies of the record
      * share it. */
-    struct os_view {
-        const json_t *obj;
-        bool legacy, eol, mobile;
-        const char *id, *family, *name, *name_ja;
-    } os_view;
+    struct mm__device_os os_view;
     const char *vendor; /* the record's "vendor" text (set with the record, never changed) */
 };
 
@@ -762,14 +758,7 @@ static void view_os(struct device *dev)
 {
     struct mm__device_facts f;
     mm__device_facts_read(dev->rec, &f);
-    dev->os_view = (struct os_view){.obj = f.os,
-                                    .legacy = f.os_legacy,
-                                    .eol = f.os_eol,
-                                    .mobile = f.os_mobile,
-                                    .id = f.os_id,
-                                    .family = f.os_family,
-                                    .name = f.os_name,
-                                    .name_ja = f.os_name_ja};
+    dev->os_view = f.os;
     dev->vendor = f.vendor;
 }
 
@@ -793,7 +782,7 @@ static void recompute_os(struct mm_devices *d, struct device *dev)
     struct mm_os_guess g;
     if (!best || !mm_osguess_by_id(d->os, json_string_value(json_object_get(best, "os")), &g)) {
         if (json_object_set_new(dev->rec, "os", json_null()) == 0)
-            dev->os_view = (struct os_view){.obj = json_null()};
+            dev->os_view = (struct mm__device_os){.obj = json_null()};
         else
             view_os(dev);
         return;
@@ -811,14 +800,14 @@ static void recompute_os(struct mm_devices *d, struct device *dev)
                               json_incref(json_object_get(best, "source"))};
     json_t *os = object_of(keys, values, sizeof keys / sizeof keys[0]); /* json_pack's object */
     if (json_object_set_new(dev->rec, "os", os) == 0) /* (it takes os, NULL too, on failure) */
-        dev->os_view = (struct os_view){.obj = os,
-                                        .legacy = g.legacy,
-                                        .eol = g.eol,
-                                        .mobile = g.mobile,
-                                        .id = g.id,
-                                        .family = g.family,
-                                        .name = g.name_en,
-                                        .name_ja = g.name_ja};
+        dev->os_view = (struct mm__device_os){.obj = os,
+                                              .legacy = g.legacy,
+                                              .eol = g.eol,
+                                              .mobile = g.mobile,
+                                              .id = g.id,
+                                              .family = g.family,
+                                              .name = g.name_en,
+                                              .name_ja = g.name_ja};
     else
         view_os(dev); /* the member stays as it was */
 }
@@ -925,7 +914,8 @@ static int device_create(struct mm_devices *d, const uint8_t *mac, const struct 
         free(dev);
         return MM_ENOMEM;
     }
-    dev->os_view = (struct os_view){.obj = json_null()}; /* (the texts: the same as the record's) */
+    dev->os_view =
+        (struct mm__device_os){.obj = json_null()}; /* (the texts: the same as the record's) */
     dev->vendor = vendor ? vendor : "";
     dev->last_seen = dev->last_seen_written = dev->last_seen_text = t;
     dev->has_last_seen_member = true;
@@ -1370,18 +1360,10 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
     if (!d->s || !lend_record(dev, action)) /* out of memory: the event is not sent */
         return;
     /* the detectors' facts for the record while the event is handled */
-    const struct os_view *os = &dev->os_view;
     struct mm__device_facts outer, f = {.device = dev->rec,
                                         .is_new = strcmp(action, "new") == 0,
                                         .allowlisted = allowlisted,
-                                        .os = os->obj,
-                                        .os_legacy = os->legacy,
-                                        .os_eol = os->eol,
-                                        .os_mobile = os->mobile,
-                                        .os_id = os->id,
-                                        .os_family = os->family,
-                                        .os_name = os->name,
-                                        .os_name_ja = os->name_ja,
+                                        .os = dev->os_view,
                                         .hostnames = json_object_get(dev->rec, "hostnames"),
                                         .vendor = dev->vendor};
     assert(mm__device_facts_agree(&f)); /* builds without NDEBUG (tests) check each */

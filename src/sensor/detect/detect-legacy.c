@@ -30,15 +30,15 @@ static void on_device(struct mm__detect_basic *st, struct mm_sensor *s, const js
     const json_t *dev = mm__event_get(ev, "device");
     struct mm__device_facts spare;
     const struct mm__device_facts *f = mm__device_facts_get(dev, &spare);
-    unsigned variant = f->os_legacy ? 1 : f->os_eol ? 3 : 0;
+    unsigned variant = f->os.legacy ? 1 : f->os.eol ? 3 : 0;
     if (!variant)
         return;
-    const json_t *os = f->os;
+    const json_t *os = f->os.obj;
     const char *id = json_string_value(json_object_get(dev, "mac"));
     if (!id)
         id = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
     uint64_t key = mm__keyed_str(id, variant);
-    key = mm__keyed_str(f->os_id, key);
+    key = mm__keyed_str(f->os.id, key);
     if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
         return;
     const struct mm__alert_at at = {.ev = ev};

@@ -78,7 +78,7 @@ static const char *mobile_hostname(const struct mm__device_facts *f)
 /* The vendor counts only when no desktop OS was guessed. */
 static const char *phone_vendor(const struct mm__device_facts *f)
 {
-    const char *vendor = f->vendor, *family = f->os_family;
+    const char *vendor = f->vendor, *family = f->os.family;
     if (!vendor || (family && strcmp(family, "android") != 0 && strcmp(family, "apple") != 0))
         return NULL;
     return holds_word(vendor, phone_vendors, sizeof phone_vendors / sizeof phone_vendors[0])
@@ -105,8 +105,8 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
     const struct mm__device_facts *f = mm__device_facts_get(dev, &spare);
     if (f->allowlisted)
         return;
-    const json_t *os = f->os;
-    bool by_os = f->os_mobile;
+    const json_t *os = f->os.obj;
+    bool by_os = f->os.mobile;
     const char *by_name = mobile_hostname(f), *by_vendor = phone_vendor(f);
     if (!by_os && !by_name && !by_vendor)
         return;

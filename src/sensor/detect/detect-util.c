@@ -747,7 +747,7 @@ size_t mm__device_var_list(const json_t *dev, struct mm__var out[MM__DEVICE_VARS
     const char *mac = json_string_value(json_object_get(dev, "mac"));
     const char *ip = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
     const char *name = json_string_value(json_array_get(f->hostnames, 0));
-    const char *vendor = f->vendor, *os_en = f->os_name, *os_ja = f->os_name_ja;
+    const char *vendor = f->vendor, *os_en = f->os.name, *os_ja = f->os.name_ja;
     bool has_vendor = vendor && vendor[0];
     const char *const pairs[MM__DEVICE_VARS][2] = {{"name", name ? name : "unnamed device"},
                                                    {"name@ja", name ? name : "名前不明の機器"},
