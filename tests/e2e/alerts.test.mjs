@@ -5,10 +5,10 @@
 // only); acknowledge and close with a reason; bulk action; a hostile
 // signature is shown as text; screenshots of the dashboards and the alert
 // page in both languages.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Center, alertEvent, needBinary } from './lib/center.mjs';
-import { openBrowser, signIn, shot, ready } from './lib/browser.mjs';
+import { alertEvent, needBinary, useCenter } from './lib/center.mjs';
+import { withBrowser, signIn, signOut, showAlerts, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 const XSS = 'Suspicious <img src=x onerror=window.__pwned=1> beacon';
@@ -22,10 +22,8 @@ async function findAlert(client, signature) {
   return a;
 }
 
-before(async () => {
-  if (missing) return;
-  center = await new Center().start();
-  await center.seed();
+useCenter(async (c) => {
+  center = c;
   const { yamada, sakura } = center.sensors;
   await center.ingest(yamada, [
     alertEvent({ sid: 9100001, signature: 'MAMORI intel: connection to a listed address 203.0.113.66', severity: 1, ja: '危険と知られている相手(203.0.113.66)との通信がありました', en: 'Traffic to a known-bad address (203.0.113.66)' }),
@@ -43,13 +41,9 @@ before(async () => {
     ids[k] = (await findAlert(center.api, sig)).id;
   }
 });
-after(async () => {
-  if (center) await center.stop();
-});
 
 test('the vendor sees both SMEs; an SME owner only its own', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'ja-JP' });
-  try {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.admin);
     const table = p.locator('#sme-table');
@@ -57,17 +51,14 @@ test('the vendor sees both SMEs; an SME owner only its own', { skip: missing }, 
     assert.match(await table.textContent(), /山田製作所/);
     assert.match(await table.textContent(), /Sakura Trading/);
     await shot(p, 'dashboard-vendor-ja');
-    await p.goto(center.base + '/#/alerts');
-    await p.locator('#alert-table').waitFor();
+    await showAlerts(p, center.base);
     const all = await p.locator('#alert-table tbody').textContent();
     for (const s of ['危険と知られている相手', '社外へのファイル共有']) assert.match(all, new RegExp(s));
-    await p.click('#logout');
-    await p.waitForSelector('#login-title');
+    await signOut(p);
 
     await signIn(p, center.base, center.users.sakura);
     await shot(p, 'dashboard-sme-en');
-    await p.goto(center.base + '/#/alerts');
-    await p.locator('#alert-table').waitFor();
+    await showAlerts(p, center.base);
     const own = await p.locator('#alert-table tbody').textContent();
     assert.match(own, /File sharing \(SMB\) traffic/);
     assert.doesNotMatch(own, /known-bad address|new device/i);
@@ -75,15 +66,11 @@ test('the vendor sees both SMEs; an SME owner only its own', { skip: missing }, 
     await p.goto(center.base + `/#/alerts/${ids.intel}`);
     await p.waitForFunction(() => document.querySelector('main h1') && /Not found/.test(document.querySelector('main h1').textContent));
     assert.doesNotMatch(await p.locator('main').textContent(), /203\.0\.113\.66/);
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('an SME owner acknowledges, then closes an alert with a reason', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'ja-JP' });
-  try {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.yamada);
     await shot(p, 'dashboard-sme-ja');
@@ -109,19 +96,14 @@ test('an SME owner acknowledges, then closes an alert with a reason', { skip: mi
     const api = await center.api.ok('GET', `/api/v1/alerts/${ids.newdev}`);
     assert.equal(api.status, 'closed');
     assert.equal(api.close_reason, '社長の新しいノートパソコンでした');
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('bulk acknowledge and bulk close from the list', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'en-US' });
-  try {
+  await withBrowser({ locale: 'en-US' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.analyst);
-    await p.goto(center.base + '/#/alerts');
-    await p.locator('#alert-table').waitFor();
+    await showAlerts(p, center.base);
     // Filter with the form: this SME, search "bulk".
     await p.selectOption('select[name=tenant]', String(center.tenants.yamada.id));
     await p.fill('input[name=q]', 'MAMORI bulk');
@@ -142,10 +124,7 @@ test('bulk acknowledge and bulk close from the list', { skip: missing }, async (
       assert.equal(a.status, 'closed');
       assert.equal(a.close_reason, 'Test devices, expected');
     }
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 // Types q into the search form and returns the ids of the rows shown (none
@@ -164,12 +143,10 @@ async function searchFor(p, q) {
 }
 
 test('search finds alerts by words of their Japanese and English messages, own company only', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'ja-JP' });
-  try {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.yamada);
-    await p.goto(center.base + '/#/alerts');
-    await p.locator('#alert-table').waitFor();
+    await showAlerts(p, center.base);
     assert.deepEqual(await searchFor(p, '新しい機器'), [ids.newdev]); // only in the ja message
     assert.deepEqual(await searchFor(p, 'known-bad ADDRESS'), [ids.intel]); // only in the en message
     // Sakura Trading's alert has the words, but Yamada never sees it.
@@ -177,44 +154,32 @@ test('search finds alerts by words of their Japanese and English messages, own c
     assert.deepEqual(await searchFor(p, 'File sharing'), []);
     // Wildcards are plain characters.
     assert.deepEqual(await searchFor(p, '%'), []);
-    await p.click('#logout');
-    await p.waitForSelector('#login-title');
+    await signOut(p);
     await signIn(p, center.base, center.users.sakura);
-    await p.goto(center.base + '/#/alerts');
-    await p.locator('#alert-table').waitFor();
+    await showAlerts(p, center.base);
     assert.deepEqual(await searchFor(p, '社外へのファイル共有'), [ids.smb]);
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('a hostile signature is shown as text, never run', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'en-US' });
-  try {
+  await withBrowser({ locale: 'en-US' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.sakura);
-    await p.goto(center.base + '/#/alerts');
-    await p.locator('#alert-table').waitFor();
+    await showAlerts(p, center.base);
     assert.match(await p.locator('#alert-table').textContent(), /<img src=x onerror=window.__pwned=1>/);
     await p.goto(center.base + `/#/alerts/${ids.xss}`);
     await p.locator('#alert-facts').waitFor();
     assert.equal(await p.locator('#alert-title').textContent(), XSS);
     assert.equal(await p.locator('main img').count(), 0);
     assert.equal(await p.evaluate(() => window.__pwned), undefined);
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('an SME owner reads alerts without the English rule names; the vendor sees them', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'ja-JP' });
-  try {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.yamada);
-    await p.goto(center.base + '/#/alerts');
-    await p.locator('#alert-table').waitFor();
+    await showAlerts(p, center.base);
     await ready(p);
     assert.doesNotMatch(await p.locator('#alert-table').textContent(), /MAMORI/);
     await p.goto(center.base + `/#/alerts/${ids.newdev}`);
@@ -230,11 +195,9 @@ test('an SME owner reads alerts without the English rule names; the vendor sees 
     await p.locator('#sme-sensors').waitFor();
     const heads = await p.locator('#sme-sensors th[scope=col]').allTextContents();
     assert.deepEqual(heads, ['センサー', '最後の連絡', '状態']);
-    await p.click('#logout');
-    await p.waitForSelector('#login-title');
+    await signOut(p);
     await signIn(p, center.base, center.users.admin);
-    await p.goto(center.base + '/#/alerts');
-    await p.locator('#alert-table').waitFor();
+    await showAlerts(p, center.base);
     await ready(p);
     assert.match(await p.locator('#alert-table').textContent(), /MAMORI new device on the network/);
     await p.goto(center.base + `/#/alerts/${ids.newdev}`);
@@ -243,16 +206,12 @@ test('an SME owner reads alerts without the English rule names; the vendor sees 
     await p.goto(center.base + '/#/');
     await p.locator('#sme-table').waitFor();
     assert.match(await p.locator('main').textContent(), /件数\/分.*未送信.*取りこぼし/s);
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 for (const [locale, lang] of [['ja-JP', 'ja'], ['en-US', 'en']]) {
   test(`alert page screenshots (${lang})`, { skip: missing }, async () => {
-    const b = await openBrowser({ locale });
-    try {
+    await withBrowser({ locale }, async (b) => {
       const p = b.page;
       // The vendor admin's account says ja; the switcher picks the other language.
       await signIn(p, center.base, center.users.admin);
@@ -270,16 +229,12 @@ for (const [locale, lang] of [['ja-JP', 'ja'], ['en-US', 'en']]) {
       await p.goto(center.base + '/#/');
       await p.locator('#sme-table').waitFor();
       await shot(p, `dashboard-vendor-${lang}`);
-      assert.deepEqual(b.errors, []);
-    } finally {
-      await b.close();
-    }
+    });
   });
 }
 
 test('every page has one h1, landmarks, and a name for every control', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'ja-JP' });
-  try {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     for (const [user, own] of [[center.users.admin, ids.smb], [center.users.yamada, ids.intel]]) {
       await signIn(p, center.base, user);
@@ -302,18 +257,13 @@ test('every page has one h1, landmarks, and a name for every control', { skip: m
         });
         assert.deepEqual(report, [], `${user.email} ${hash}`);
       }
-      await p.click('#logout');
-      await p.waitForSelector('#login-title');
+      await signOut(p);
     }
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('an owner sets the mail threshold and the emergency contacts', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'ja-JP' });
-  try {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.yamada);
     await p.goto(center.base + '/#/settings');
@@ -345,15 +295,11 @@ test('an owner sets the mail threshold and the emergency contacts', { skip: miss
     await p.locator('#flash').filter({ hasText: '連絡先から外しました' }).waitFor();
     list = await center.api.ok('GET', `/api/v1/tenants/${center.tenants.yamada.id}/contacts`);
     assert.equal(list.items.length, 0);
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('the analyst escalates an alert to an incident', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'en-US' });
-  try {
+  await withBrowser({ locale: 'en-US' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.analyst);
     await p.goto(center.base + `/#/alerts/${ids.url}`);
@@ -367,8 +313,5 @@ test('the analyst escalates an alert to an incident', { skip: missing }, async (
       // Titled in the SME's language (Sakura Trading reads English).
       assert.match(await p.locator('main h1').textContent(), /A known-bad web address was visited/);
     }
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });

@@ -2,27 +2,19 @@
 // Sign-in: wrong password message and success in Japanese and English (the
 // language follows the account, else the browser), keyboard-only sign-in,
 // and the language switcher.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Center, needBinary } from './lib/center.mjs';
-import { openBrowser, signIn, shot, ready } from './lib/browser.mjs';
+import { needBinary, useCenter } from './lib/center.mjs';
+import { openBrowser, withBrowser, signIn, signOut, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
 
-before(async () => {
-  if (missing) return;
-  center = await new Center().start();
-  await center.seed();
-});
-after(async () => {
-  if (center) await center.stop();
-});
+useCenter((c) => (center = c));
 
 for (const [locale, lang, expected] of [['ja-JP', 'ja', 'メールアドレスまたはパスワードが違います'], ['en-US', 'en', 'The e-mail address or password is not correct']]) {
   test(`wrong password shows a plain message (${lang})`, { skip: missing }, async () => {
-    const b = await openBrowser({ locale });
-    try {
+    await withBrowser({ locale }, async (b) => {
       await b.page.goto(center.base + '/');
       await b.page.waitForSelector('#login-title');
       assert.equal(await b.page.getAttribute('html', 'lang'), lang);
@@ -34,24 +26,17 @@ for (const [locale, lang, expected] of [['ja-JP', 'ja', 'メールアドレス�
       assert.match(await b.page.locator('#flash').textContent(), new RegExp(expected));
       assert.match(b.page.url(), /#\/login/);
       await shot(b.page, `login-failed-${lang}`);
-      assert.deepEqual(b.errors, []);
-    } finally {
-      await b.close();
-    }
+    });
   });
 }
 
 test('an SME owner signs in and sees the page in the account language (ja)', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'en-US' }); // the account (ja) wins over the browser
-  try {
+  await withBrowser({ locale: 'en-US' }, async (b) => { // the account (ja) wins over the browser
     await signIn(b.page, center.base, center.users.yamada);
     assert.equal(await b.page.getAttribute('html', 'lang'), 'ja');
     assert.match(await b.page.locator('main h1').textContent(), /山田製作所の見守り状況/);
     assert.match(await b.page.locator('#nav').textContent(), /警告/);
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('an SME with no sensor yet is told watching has not started, not "all clear"', { skip: missing }, async () => {
@@ -59,8 +44,7 @@ test('an SME with no sensor yet is told watching has not started, not "all clear
   const shop = await api.ok('POST', '/api/v1/tenants', { name: '空っぽ商店', lang: 'ja' });
   const owner = { email: 'owner@empty.example', password: 'empty-password-123' };
   await api.ok('POST', '/api/v1/users', { ...owner, role: 'owner', tenant_id: shop.id, lang: 'ja' });
-  const b = await openBrowser({ locale: 'ja-JP' });
-  try {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
     await signIn(b.page, center.base, owner);
     const text = await b.page.locator('#sme-summary').textContent();
     assert.match(text, /見守りは始まっていません/);
@@ -71,15 +55,11 @@ test('an SME with no sensor yet is told watching has not started, not "all clear
     await b.page.reload();
     await b.page.locator('#sme-summary').waitFor();
     assert.match(await b.page.locator('#sme-summary').textContent(), /引き続き見守ります/);
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('an owner adds a person only with a first password, and that person can sign in', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'ja-JP' });
-  try {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.yamada);
     await p.goto(center.base + '/#/settings');
@@ -103,30 +83,21 @@ test('an owner adds a person only with a first password, and that person can sig
     } finally {
       await c.close();
     }
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('an English-speaking owner signs in and sees English (en)', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'ja-JP' });
-  try {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
     await signIn(b.page, center.base, center.users.sakura);
     assert.equal(await b.page.getAttribute('html', 'lang'), 'en');
     assert.match(await b.page.locator('main h1').textContent(), /Sakura Trading: security overview/);
     // Sign out again.
-    await b.page.click('#logout');
-    await b.page.waitForSelector('#login-title');
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+    await signOut(b.page);
+  });
 });
 
 test('sign-in works with the keyboard alone', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'ja-JP' });
-  try {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     await p.goto(center.base + '/');
     await p.waitForSelector('#login-title');
@@ -145,15 +116,11 @@ test('sign-in works with the keyboard alone', { skip: missing }, async () => {
     await p.focus('#nav a');
     const outline = await p.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
     assert.notEqual(outline, 'none');
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('the language switcher changes every text and is remembered', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'ja-JP' });
-  try {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.admin);
     assert.match(await p.locator('#nav').textContent(), /警告/);
@@ -180,8 +147,5 @@ test('the language switcher changes every text and is remembered', { skip: missi
     }
     await p.selectOption('#lang-switch', 'ja');
     await p.waitForFunction(() => document.documentElement.lang === 'ja' && /監視センターの概要/.test(document.querySelector('main h1')?.textContent));
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });

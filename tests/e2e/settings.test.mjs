@@ -4,10 +4,10 @@
 // Japanese and in English, and the centre's API reports the new state each
 // time; an analyst sees whether they are on duty but gets no switch; an SME
 // owner's users table has no duty column at all.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Center, Client, needBinary } from './lib/center.mjs';
-import { openBrowser, signIn, shot, ready } from './lib/browser.mjs';
+import { Client, needBinary, useCenter } from './lib/center.mjs';
+import { withBrowser, signIn, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -20,16 +20,11 @@ async function onDuty(id) {
   return u.on_duty;
 }
 
-before(async () => {
-  if (missing) return;
-  center = await new Center().start();
-  await center.seed();
+useCenter(async (c) => {
+  center = c;
   await center.api.ok('POST', '/api/v1/users', { ...adminEn, role: 'admin', tenant_id: 0, lang: 'en' });
   const vendor = await center.api.ok('GET', '/api/v1/users?tenant=0');
   analystId = vendor.items.find((u) => u.email === center.users.analyst.email).id;
-});
-after(async () => {
-  if (center) await center.stop();
 });
 
 // Clicks the analyst's switch, waits for the centre's answer in the live
@@ -45,8 +40,7 @@ async function flip(p, flash) {
 }
 
 test('the vendor admin puts an analyst on duty and off again (ja)', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'ja-JP' });
-  try {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     assert.equal(await onDuty(analystId), false);
     await signIn(p, center.base, center.users.admin);
@@ -66,15 +60,11 @@ test('the vendor admin puts an analyst on duty and off again (ja)', { skip: miss
     const smeTable = p.locator(`#user-table-${center.tenants.yamada.id}`);
     await smeTable.waitFor();
     assert.equal(await smeTable.locator('.duty-switch').count(), 0);
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('an English-speaking admin switches the flag too (en)', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'ja-JP' }); // the account (en) wins over the browser
-  try {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => { // the account (en) wins over the browser
     const p = b.page;
     await signIn(p, center.base, adminEn);
     await p.goto(center.base + '/#/settings');
@@ -85,15 +75,11 @@ test('an English-speaking admin switches the flag too (en)', { skip: missing }, 
     assert.equal(await flip(p, `${center.users.analyst.email} is now on duty`), true);
     await shot(p, 'settings-duty-en');
     assert.equal(await flip(p, `${center.users.analyst.email} is no longer on duty`), false);
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });
 
 test('an analyst sees whether they are on duty but cannot switch it', { skip: missing }, async () => {
-  const b = await openBrowser({ locale: 'en-US' });
-  try {
+  await withBrowser({ locale: 'en-US' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.analyst);
     await p.goto(center.base + '/#/settings');
@@ -109,8 +95,5 @@ test('an analyst sees whether they are on duty but cannot switch it', { skip: mi
     await ready(p);
     await p.locator('#duty-state').filter({ hasText: 'You are on duty now' }).waitFor();
     await center.api.ok('PUT', `/api/v1/users/${analystId}/duty`, { on_duty: false });
-    assert.deepEqual(b.errors, []);
-  } finally {
-    await b.close();
-  }
+  });
 });

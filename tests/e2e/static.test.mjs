@@ -3,20 +3,15 @@
 // content types and security headers, and nothing else: no path tricks, no
 // hidden files, no files outside data/web/. No browser needed (this one also
 // runs in the ASan build).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Center, needBinary } from './lib/center.mjs';
+import { needBinary, useCenter } from './lib/center.mjs';
 
 const missing = needBinary() || false;
 let center;
 
-before(async () => {
-  if (!missing) center = await new Center().start();
-});
-after(async () => {
-  if (center) await center.stop();
-});
+useCenter((c) => (center = c), { seed: false });
 
 // A raw request, so the path reaches the server exactly as written.
 function raw(port, path) {

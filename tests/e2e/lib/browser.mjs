@@ -2,6 +2,7 @@
 // Browser side of the tests: Debian's /usr/bin/chromium driven by npm
 // playwright-core (never a downloaded browser), headless, with a fresh
 // profile per test, and screenshots kept under <build>/screenshots/.
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,6 +43,19 @@ export async function openBrowser({ locale = 'ja-JP' } = {}) {
   };
 }
 
+// Runs body(b) with a fresh browser (openBrowser(opts)), then checks that
+// its page raised no error and opened no dialog; the browser is closed
+// whatever happens.
+export async function withBrowser(opts, body) {
+  const b = await openBrowser(opts);
+  try {
+    await body(b);
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+}
+
 export async function shot(page, name) {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `e2e-${name}.png`), fullPage: true });
@@ -59,4 +73,16 @@ export async function signIn(page, base, user) {
 // Waits until the page under the current route has finished drawing.
 export async function ready(page) {
   await page.waitForFunction(() => document.querySelector('main .page h1'));
+}
+
+// Signs out and waits for the sign-in page.
+export async function signOut(page) {
+  await page.click('#logout');
+  await page.waitForSelector('#login-title');
+}
+
+// Opens the alert list and waits for its table.
+export async function showAlerts(page, base) {
+  await page.goto(base + '/#/alerts');
+  await page.locator('#alert-table').waitFor();
 }

@@ -5,6 +5,7 @@
 // through the real API, and ingests EVE events with the sensor's key exactly
 // as a sensor would (POST /api/v1/events, one JSON line per event with seq).
 import { spawn, execFileSync } from 'node:child_process';
+import { before, after } from 'node:test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -175,4 +176,20 @@ export function needBinary() {
   if (!fs.existsSync(CENTER_BIN)) return `mamori-center not built at ${CENTER_BIN}`;
   if (!fs.existsSync('/usr/bin/chromium')) return 'Debian chromium is not installed (/usr/bin/chromium)';
   return null;
+}
+
+// The centre a test file's tests share: started (and seeded, unless seed is
+// false) before the first test, then setup(center); stopped after the last.
+// Nothing starts when needBinary() names something missing.
+export function useCenter(setup, { seed = true } = {}) {
+  let center = null;
+  before(async () => {
+    if (needBinary()) return;
+    center = await new Center().start();
+    if (seed) await center.seed();
+    await setup(center);
+  });
+  after(async () => {
+    if (center) await center.stop();
+  });
 }
