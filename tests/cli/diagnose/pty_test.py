@@ -70,8 +70,8 @@ def run(binary, tmp):
     s.send(b"1")
     s.expect("[4/25]")
     s.send(b"q")
-    status, tail = s.wait()
-    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "quit: status %r" % status)
+    code, tail = s.finish()
+    check(code == 0, "quit: exit %r" % code)
     check("saved" in tail, "quit did not say where progress went:\n" + tail)
     check(not os.path.exists(out), "a report was written although the person quit")
     saved = json.load(open(progress))
@@ -93,8 +93,8 @@ def run(binary, tmp):
         s.send(key)
         if item < 25:
             s.expect("[%d/25]" % (item + 1))
-    status, tail = s.wait()
-    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "finish: status %r" % status)
+    code, tail = s.finish()
+    check(code == 0, "finish: exit %r" % code)
     result = json.load(open(out))
     answers = {i["id"]: i["answer"] for i in result["items"]}
     check(answers[1] == "done" and answers[2] == "partly" and answers[3] == "done",
@@ -142,8 +142,8 @@ def run(binary, tmp):
     s.send(b"2")
     s.expect("[3/25]")
     s.send(b"q")
-    status, tail = s.wait()
-    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "quit after fg: %r" % status)
+    code, tail = s.finish()
+    check(code == 0, "quit after fg: exit %r" % code)
     check(json.load(open(os.path.join(tmp, "tstp.json")))["answers"] == {"1": "done", "2": "partly"},
           "answers around Ctrl-Z were not kept")
 
@@ -153,8 +153,8 @@ def run(binary, tmp):
     s = Session([binary, "--lang", "en", "diagnose", "--progress", empty], env)
     s.expect("[1/25]")
     s.send(b"q")
-    status, tail = s.wait()
-    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "quit at once: %r" % status)
+    code, tail = s.finish()
+    check(code == 0, "quit at once: exit %r" % code)
     check("no question was answered yet, so nothing is saved" in tail, "quit at once:\n" + tail)
     check(not os.path.exists(empty), "quit at once left a progress file")
 
@@ -169,8 +169,8 @@ def run(binary, tmp):
     s.send("２".encode())
     s.expect("[3/25]")
     s.send("ｑ".encode())
-    status, tail = s.wait()
-    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "ja quit: %r" % status)
+    code, tail = s.finish()
+    check(code == 0, "ja quit: exit %r" % code)
     check("途中までの回答を保存しました" in tail, "ja quit message:\n" + tail)
     check(json.load(open(os.path.join(tmp, "ja.json")))["answers"] == {"1": "not", "2": "partly"},
           "ja progress")
@@ -184,8 +184,8 @@ def run(binary, tmp):
     s = Session(bad_out, env)
     s.expect("[25/25]")
     s.send(b"1")
-    status, tail = s.wait()
-    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 4, "bad output: %r" % status)
+    code, tail = s.finish()
+    check(code == 4, "bad output: exit %r" % code)
     check(len(json.load(open(keep))["answers"]) == 25, "answers lost when the report failed")
 
     # A damaged progress file is an input error naming the file (exit 3), not
@@ -194,8 +194,8 @@ def run(binary, tmp):
     with open(progress, "w") as f:
         f.write('{"answers": {"1": "maybe"}}')
     s = Session(argv, env)
-    status, tail = s.wait()
-    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3, "bad progress: %r" % status)
+    code, tail = s.finish()
+    check(code == 3, "bad progress: exit %r" % code)
     check("broken progress file" in tail and "item 1" in tail, "message was:\n" + tail)
 
 if __name__ == "__main__":
