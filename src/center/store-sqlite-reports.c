@@ -82,12 +82,17 @@ static int read_tenant(sqlite3 *db, const struct mm_scope *scope, int64_t tenant
     return r;
 }
 
+/* Alerts count in the period in which the centre received them (created_at,
+ * the centre's clock when the row was made), not by the sensor's event time
+ * (first_seen): a capture replayed later, or a backlog a sensor could only
+ * send days after, counts in the month the centre saw it, like the open
+ * alerts it adds to the dashboard. */
 static int alert_figures(sqlite3 *db, struct mm_monthly *m)
 {
     sqlite3_stmt *s = NULL;
     int r = mm__sqlite_prepare(db,
                                "SELECT severity, count(*) FROM alerts WHERE tenant_id = ?1 AND "
-                               "first_seen >= ?2 AND first_seen < ?3 GROUP BY severity",
+                               "created_at >= ?2 AND created_at < ?3 GROUP BY severity",
                                &s);
     if (r == 0) {
         sqlite3_bind_int64(s, 1, m->tenant_id);
@@ -108,13 +113,13 @@ static int alert_figures(sqlite3 *db, struct mm_monthly *m)
             db,
             "SELECT CASE WHEN category != '' THEN category WHEN detector != '' THEN detector "
             "ELSE 'other' END AS c, count(*) "
-            "AS n FROM alerts WHERE tenant_id = ?1 AND first_seen >= ?2 AND first_seen < "
+            "AS n FROM alerts WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < "
             "?3 GROUP BY c ORDER BY n DESC, c",
             m->tenant_id, m->since, m->until, m->alert_categories, &m->nalert_categories);
     if (r == 0)
         r = counts(db,
                    "SELECT signature, count(*) AS n, signature_id, detector FROM alerts WHERE "
-                   "tenant_id = ?1 AND first_seen >= ?2 AND first_seen < ?3 GROUP BY "
+                   "tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3 GROUP BY "
                    "signature_id ORDER BY n DESC, signature_id LIMIT 5",
                    m->tenant_id, m->since, m->until, m->top_signatures, &m->ntop_signatures);
     return r;
@@ -225,7 +230,7 @@ int mm__sqlite_stats_tenants(struct mm_store *st, const struct mm_scope *scope, 
     int r = mm__sqlite_prepare(
         db,
         "SELECT t.id, t.name, (SELECT count(*) FROM alerts a WHERE a.tenant_id = t.id AND "
-        "a.first_seen >= ?4 AND a.first_seen < ?5), (SELECT count(*) FROM tickets k WHERE "
+        "a.created_at >= ?4 AND a.created_at < ?5), (SELECT count(*) FROM tickets k WHERE "
         "k.tenant_id = t.id AND k.created_at >= ?4 AND k.created_at < ?5) FROM tenants t WHERE "
         "(?1 OR t.id = ?2) AND (?3 < 0 OR t.id = ?3) AND t.id != 0 ORDER BY t.id",
         &s);

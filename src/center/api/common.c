@@ -279,13 +279,14 @@ json_t *mm_json_alert(const struct mm_alert *a)
 {
     json_t *inc = a->incident_id ? json_integer(a->incident_id) : json_null();
     return json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:o, s:o, "
-                     "s:s, s:s, s:o, s:{s:s, s:s}}",
+                     "s:o, s:s, s:s, s:o, s:{s:s, s:s}}",
                      "id", (json_int_t)a->id, "tenant_id", (json_int_t)a->tenant_id, "sensor_id",
                      (json_int_t)a->sensor_id, "signature_id", (json_int_t)a->signature_id,
                      "signature", a->signature, "detector", a->detector, "category", a->category,
                      "severity", a->severity, "device", a->device, "src_ip", a->src_ip, "dest_ip",
                      a->dest_ip, "count", (json_int_t)a->count, "first_seen",
-                     mm_json_time(a->first_seen), "last_seen", mm_json_time(a->last_seen), "status",
+                     mm_json_time(a->first_seen), "last_seen", mm_json_time(a->last_seen),
+                     "received_at", mm_json_time(a->created_at), "status",
                      mm_alert_status_name(a->status), "close_reason", a->close_reason,
                      "incident_id", inc, "message", "ja", a->message_ja, "en", a->message_en);
 }

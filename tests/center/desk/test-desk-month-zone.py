@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Monthly report periods follow [reports] timezone: with the default
-(Asia/Tokyo) an alert at 2026-10-31T16:30:00Z (1 November 01:30 in Japan)
-counts in November and not in October, the period runs from 15:00Z on the
+(Asia/Tokyo) an alert the centre received at 2026-10-31T16:30:00Z (1 November
+01:30 in Japan; alerts count by when the centre received them, so the test
+sets that time in the SQLite file with the centre stopped) counts in November and not in October, the period runs from 15:00Z on the
 last day of the previous month, and the printed times are Japan time; with
 `timezone = UTC` the same alert counts in October and times say UTC. A zone
 the tz database does not know stops the centre at start with a clear
 message. Real mamori-center, real SQLite, real ingest."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -18,6 +20,7 @@ import centerlib  # noqa: E402
 from centerlib import Center, alert_event, check, start_world  # noqa: E402
 
 EDGE = "2026-10-31T16:30:00.000000+0000"  # 2026-11-01 01:30 JST
+EDGE_USEC = 1793464200 * 1000000
 
 
 def monthly(c, session, tenant, month, fmt="json", lang=None):
@@ -38,11 +41,28 @@ def write_config(c, extra):
         f.write("[auth]\npassword_cost = min\n" + extra)
 
 
+def received_at_edge(c, sid):
+    """Stops the centre (its alert rows are written), makes the alert of sid
+    received at EDGE and the others in 2020 (out of the way), and starts it
+    again."""
+    check(c.stop() == 0, "clean stop")
+    db = sqlite3.connect(os.path.join(c.data, "center.db"), timeout=30)
+    db.execute("UPDATE alerts SET created_at = ? WHERE signature_id != ?",
+               (1577836800 * 1000000, sid))
+    n = db.execute("UPDATE alerts SET created_at = ? WHERE signature_id = ?",
+                   (EDGE_USEC, sid)).rowcount
+    db.commit()
+    db.close()
+    check(n == 1, "one alert of sid %d: %d" % (sid, n))
+    c.start()
+
+
 def check_japan(c, w):
-    analyst = c.login("analyst@vendor.example")
     a = w.tenants["A"]["id"]
     r = c.ingest(w.tenants["A"]["key"], [alert_event(10, sid=7777, ts=EDGE)])
     check(r.status == 200 and r.json["accepted"] == 1, "ingest: %r" % r)
+    received_at_edge(c, 7777)
+    analyst = c.login("analyst@vendor.example")
     nov = monthly(c, analyst, a, "2026-11").json
     check(nov["alerts"]["total"] == 1, "November (JST) has the alert: %r" % nov["alerts"])
     check(nov["timezone"] == "Asia/Tokyo", "zone in the model: %r" % nov.get("timezone"))

@@ -4,15 +4,19 @@
 known times are written straight into the real SQLite file of a real
 mamori-center (closed, so nothing races), then /api/v1/stats must give the
 exact counts and medians, per tenant and overall; SME users get 403 and bad
-periods 400."""
+periods 400. Then alerts whose events are years old (a replayed capture)
+arrive through the real ingest: they count in the month and period in which
+the centre received them, and the report says so."""
 
+import datetime
 import os
 import sqlite3
 import sys
+import zoneinfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from centerlib import Center, World, check  # noqa: E402
+from centerlib import Center, World, alert_event, check  # noqa: E402
 
 S = 1000000
 JAN = 1735689600 * S  # 2025-01-01T00:00:00Z
@@ -42,6 +46,46 @@ def seed(path, a, b, c3):
     db.commit()
     db.close()
     check(c3 is None, "no third tenant")
+
+
+def check_replayed(c, w):
+    """The demo replays 2022 traffic: its alerts are this month's news for
+    the owner and the vendor, so they count now, not in 2022."""
+    a = w.tenants["A"]["id"]
+    code = c.admin("enrol", "--tenant", str(a))
+    r = c.request("POST", "/api/v1/enrol", {"code": code, "name": "replay"})
+    check(r.status == 201, "enrol: %r" % r)
+    key = r.json["key"]
+    old = [alert_event(100 + i, sid=8100 + i, ts="2022-03-%02dT10:00:00.000000+0900" % (10 + i))
+           for i in range(3)]
+    r = c.ingest(key, old)
+    check(r.status == 200 and r.json["accepted"] == 3, "ingest: %r" % r)
+    analyst = c.login("analyst@vendor.example")
+    month = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Tokyo")).strftime("%Y-%m")
+    q = "/api/v1/reports/monthly?tenant=%d&month=%%s&format=%%s" % a
+    r = c.request("GET", q % (month, "json"), session=analyst)
+    check(r.status == 200 and r.json["alerts"]["total"] == 3 and
+          r.json["alerts"]["by_severity"]["1"] == 3, "this month's report: %r" % r)
+    r = c.request("GET", q % ("2022-03", "json"), session=analyst)
+    check(r.status == 200 and r.json["alerts"]["total"] == 0, "March 2022: %r" % r)
+    md = c.request("GET", q % (month, "md") + "&lang=ja", session=analyst).raw.decode()
+    check("監視センターに届いた警告は合計 **3 件**" in md and "届いた日時で数えています" in md,
+          "Japanese report says what is counted: %s" % md[:600])
+    md = c.request("GET", q % (month, "md") + "&lang=en", session=analyst).raw.decode()
+    check("The centre received **3 alerts** this month" in md and
+          "counted by when they reached the centre" in md,
+          "English report says what is counted: %s" % md[:600])
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    r = c.request("GET", "/api/v1/stats?since=%s&until=%s&tenant=%d" %
+                  (today, today + datetime.timedelta(days=1), a), session=analyst)
+    check(r.status == 200 and r.json["overall"]["alerts"] == 3, "stats of today: %r" % r)
+    r = c.request("GET", "/api/v1/stats?since=2022-03-01&until=2022-04-01", session=analyst)
+    check(r.status == 200 and r.json["overall"]["alerts"] == 0, "stats of March 2022: %r" % r)
+    r = c.request("GET", "/api/v1/alerts?tenant=%d&limit=10" % a, session=analyst)
+    got = sorted(x["first_seen"][:4] + "/" + x["received_at"][:10] for x in r.json["items"]
+                 if 8100 <= x["signature_id"] < 8200)
+    check(got == ["2022/%s" % today] * 3,
+          "alerts carry event and received times: %r" % got)
 
 
 def main():
@@ -89,6 +133,7 @@ def main():
                                                          "onsite": 1, "sla_breaches": 1} and
               r.json["alerts"]["total"] == 2 and r.json["alerts"]["by_severity"]["2"] == 2,
               "monthly: %r" % r)
+        check_replayed(c, w)
         rc = c.stop()
         check(rc == 0, "server exit status %d" % rc)
     finally:
