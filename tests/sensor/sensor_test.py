@@ -9,6 +9,7 @@ TEST is one of the functions named test_* below, or "case:NAME" for a data
 case in cases/NAME/ (case.py writes the capture and names the options;
 expected.jsonl lists, in order, the fields that matching output events must
 carry). Exit 0 pass, 1 fail, 77 skipped (with a message)."""
+import errno
 import json
 import os
 import random
@@ -722,20 +723,67 @@ def wait_stderr(errf, want, count=1, timeout=10):
     return False
 
 
+def signal_taken(pid, sig, timeout=30):
+    """True once sig, sent to process pid, is no longer pending in it (a
+    thread has taken it and run its handler), within timeout seconds."""
+    bit = 1 << (sig - 1)
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with open("/proc/%d/status" % pid) as f:
+            pending = [int(x.split()[1], 16) for x in f if x.startswith(("ShdPnd:", "SigPnd:"))]
+        if not any(p & bit for p in pending):
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def fd_open(pid, path):
+    """Whether process pid has path open."""
+    fds = "/proc/%d/fd" % pid
+    for fd in os.listdir(fds):
+        try:
+            if os.readlink(os.path.join(fds, fd)) == path:
+                return True
+        except OSError:  # (closed meanwhile)
+            pass
+    return False
+
+
+def fifo_feed(path, text, timeout=30):
+    """Writes text to the fifo path once a reader has it open (a load of
+    intel waiting for its feed), within timeout seconds; never blocks
+    without one."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError as e:
+            if e.errno != errno.ENXIO or time.monotonic() > end:
+                raise
+            time.sleep(0.02)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
 class FifoRun:
     """The sensor reading, from a fifo (tmp/in.pcap), a capture of `flows`
     UDP packets (many_udp_flows, REC bytes each after the 24-byte file
     header) that the test hands it as it goes, with --intel intel and
-    --config cfg; its stderr kept in tmp/stderr (self.errf), its EVE in
-    tmp/eve.json (self.eve)."""
+    --config cfg (intel may be a list of paths); its stderr kept in
+    tmp/stderr (self.errf), its EVE in tmp/eve.json (self.eve)."""
 
     def __init__(self, tmp, intel, cfg, flows):
         self.fifo = os.path.join(tmp, "in.pcap")
         os.mkfifo(self.fifo)
         self.eve = os.path.join(tmp, "eve.json")
         self.errf = open(os.path.join(tmp, "stderr"), "w+")
-        self.p = subprocess.Popen([SENSOR, "-r", self.fifo, "--eve", self.eve, "--intel", intel,
-                                   "--config", cfg], stdout=subprocess.DEVNULL, stderr=self.errf)
+        intel = [intel] if isinstance(intel, str) else intel  # (a list: one --intel each)
+        self.p = subprocess.Popen([SENSOR, "-r", self.fifo, "--eve", self.eve] +
+                                  [a for path in intel for a in ("--intel", path)] +
+                                  ["--config", cfg], stdout=subprocess.DEVNULL, stderr=self.errf)
         staging = os.path.join(tmp, "all.pcap")
         many_udp_flows(staging, flows, spacing=0.001)
         with open(staging, "rb") as f:
@@ -782,6 +830,22 @@ class FifoRun:
             self.write()
             self.f.close()
             self.f = None
+
+    def signal(self, sig):
+        """Sends sig; returns once the sensor has taken it (no longer
+        pending: its handler has run), not after some sleep."""
+        self.p.send_signal(sig)
+        check(signal_taken(self.p.pid, sig), "signal %d still pending" % sig)
+
+    def wait_input_closed(self, timeout=30):
+        """Returns once the sensor has closed the fifo: it has read the end
+        of the input (call close() first)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if not fd_open(self.p.pid, self.fifo):
+                return
+            time.sleep(0.02)
+        check(False, "the sensor still holds its input open")
 
     def finish(self):
         """close(), then waits for the sensor: exit 0, no sanitizer report.
@@ -988,34 +1052,34 @@ def test_settle_exit(tmp):
 def test_sighup_during_build(tmp):
     """A SIGHUP while a reload is being built is kept until the build is
     done, then starts another (it was dropped: the change it was sent for
-    waited for the next signal)."""
-    feeds = os.path.join(tmp, "feeds")
-    os.mkdir(feeds)
-    small, big = os.path.join(feeds, "a.txt"), os.path.join(feeds, "z.txt")
+    waited for the next signal). The second feed is a fifo: each load of it
+    waits until the test writes it, so the second SIGHUP is taken while the
+    build runs, whatever the machine's load (no sleeps)."""
+    small, held = os.path.join(tmp, "a.txt"), os.path.join(tmp, "held.fifo")
     with open(small, "w") as f:
         f.write("bad.example\n")
-    with open(big, "w") as f:
-        f.write("".join("n%07d.example\n" % i for i in range(600000)))
-    r = FifoRun(tmp, feeds, write_config(tmp, 0), 400)
+    os.mkfifo(held)
+    r = FifoRun(tmp, [small, held], write_config(tmp, 0), 400)
+    fifo_feed(held, "held.example\n")  # the start's load
     r.open()
     r.write(10)
-    r.wait_stderr("z.txt: list, 600000 loaded", timeout=20)  # the start's build (slower under ASan)
-    time.sleep(0.2)
-    r.p.send_signal(signal.SIGHUP)
-    r.write(10)  # (the build starts between packets)
-    time.sleep(0.05)  # a.txt read by the build, z.txt not yet
+    r.signal(signal.SIGHUP)
+    check(r.wait_stderr("SIGHUP: reloading intel"), "no reload started: " + r.stderr())
     with open(small, "a") as i:
         i.write("worse.example\n")
-    r.p.send_signal(signal.SIGHUP)
-    r.feed(10, 0.05)
-    # (the input stays open until the kept SIGHUP's build is done: one
-    # still kept when the input ends is not done, test_sighup_after_input;
-    # under ASan on a busy machine the first build outlasts the packets)
-    r.wait_stderr("intel reloaded", 2, timeout=60)
+    r.signal(signal.SIGHUP)  # taken while the build waits for held.fifo: kept
+    fifo_feed(held, "held.example\n")  # the first build ends
+    check(r.wait_stderr("intel reloaded"), "first build: " + r.stderr())
+    second = r.wait_stderr("SIGHUP: reloading intel", 2)
+    if second:  # (else no reader would ever come for the fifo)
+        fifo_feed(held, "held.example\n")
+        second = r.wait_stderr("intel reloaded", 2)
     text = r.finish()
+    check(second, "the SIGHUP taken during the build was dropped: " + text)
     st = last_stats(r.eve)
     check(st["intel"]["reloads"] == 2, text + json.dumps(st["intel"]))
-    check(st["intel"]["indicators"] == 600002, json.dumps(st["intel"]))
+    check(st["intel"]["indicators"] == 3, json.dumps(st["intel"]))
+    check(st["decoder"]["pkts"] == 400, json.dumps(st["decoder"]))
     return None
 
 
@@ -1024,25 +1088,21 @@ def test_sighup_after_input(tmp):
     finishing: here waiting for a reload's build) is not started, and the
     sensor says so (it was dropped silently); so is one kept while that
     build ran. The feed is a fifo, so the test holds the build until both
-    signals are in."""
+    signals are in; it waits for the sensor to close its input, not for a
+    time."""
     feed = os.path.join(tmp, "feed.fifo")
     os.mkfifo(feed)
     r = FifoRun(tmp, feed, write_config(tmp, 0), 20)
-    with open(feed, "w") as i:  # the start's load
-        i.write("bad.example\n")
+    fifo_feed(feed, "bad.example\n")  # the start's load
     r.open()
     r.write()
-    time.sleep(0.3)
-    r.p.send_signal(signal.SIGHUP)  # its build waits for the feed's writer
+    r.signal(signal.SIGHUP)  # its build waits for the feed's writer
     check(r.wait_stderr("SIGHUP: reloading intel"), "no reload started")
-    r.p.send_signal(signal.SIGHUP)  # kept for after the build
-    time.sleep(0.2)
+    r.signal(signal.SIGHUP)  # kept for after the build
     r.close()
-    time.sleep(0.5)  # the input has ended: the sensor waits for the build
-    r.p.send_signal(signal.SIGHUP)
-    time.sleep(0.2)
-    with open(feed, "w") as i:
-        i.write("bad.example\nworse.example\n")
+    r.wait_input_closed()  # the input has ended: the sensor waits for the build
+    r.signal(signal.SIGHUP)
+    fifo_feed(feed, "bad.example\nworse.example\n")
     text = r.finish()
     check(text.count("SIGHUP: reloading intel") == 1, text)
     check(text.count("intel reloaded: 2 indicators") == 1, text)
