@@ -132,26 +132,16 @@ static int emit(const struct mm_cli *cli, const struct audit_args *a, const stru
 }
 
 /* Prints "mamori audit: FILE: " and tmpl with {item}, {value} and {count}
- * replaced (translated templates are never used as printf formats). */
+ * replaced. */
 static void diagnosis_error(const struct mm_cli *cli, const char *path, const char *tmpl,
                             const char *item, const char *value)
 {
     struct mm_buf msg = MM_BUF_INIT;
     char count[16];
     snprintf(count, sizeof count, "%d", mm_audit_diagnosis_items());
-    const char *names[] = {"{item}", "{value}", "{count}"}, *values[] = {item, value, count};
-    int r = 0;
-    for (const char *p = tmpl; r == 0 && *p;) {
-        size_t i = 0;
-        while (i < 3 && strncmp(p, names[i], strlen(names[i])) != 0)
-            i++;
-        if (i < 3) {
-            r = mm_buf_puts(&msg, values[i]);
-            p += strlen(names[i]);
-        } else {
-            r = mm_buf_putc(&msg, *p++);
-        }
-    }
+    static const char *const names[] = {"{item}", "{value}", "{count}"};
+    const char *const values[] = {item, value, count};
+    int r = mm_cmd_fill(&msg, tmpl, names, values, 3);
     mm_cli_error(cli, "audit", "%s: %s", path,
                  r == 0 ? mm_buf_str(&msg) : TR("cli.error.diagnosis_format"));
     mm_buf_free(&msg);

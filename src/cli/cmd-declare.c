@@ -26,18 +26,10 @@ struct opts {
     bool json;
 };
 
-/* Copies tpl into out replacing {name} with value (one placeholder kind). */
+/* Copies tpl into out replacing "{name}" (name with its braces) by value. */
 static void replace_into(struct mm_buf *out, const char *tpl, const char *name, const char *value)
 {
-    size_t nl = strlen(name);
-    while (*tpl) {
-        if (*tpl == '{' && strncmp(tpl + 1, name, nl) == 0 && tpl[nl + 1] == '}') {
-            mm_buf_puts(out, value);
-            tpl += nl + 2;
-        } else {
-            mm_buf_putc(out, *tpl++);
-        }
-    }
+    (void)mm_cmd_fill(out, tpl, &name, &value, 1);
 }
 
 /* The reason in words, in cli's language. Returns a malloc'd string. */
@@ -47,14 +39,14 @@ static char *reason_message(const struct mm_cli *cli, const json_t *reason, cons
     char key[96], value[512] = "";
     snprintf(key, sizeof key, "declare.reason.%s", code ? code : "?");
     const char *tpl = TR(key);
-    struct mm_buf b = MM_BUF_INIT, tmp = MM_BUF_INIT;
+    struct mm_buf b = MM_BUF_INIT;
     if (json_object_get(reason, "rule")) {
         json_int_t n = json_integer_value(json_object_get(reason, "rule"));
         const json_t *rule = json_array_get(rules, (size_t)(n - 1));
         snprintf(value, sizeof value, "%lld", (long long)n);
-        replace_into(&tmp, tpl, "rule", value);
-        replace_into(&b, mm_buf_str(&tmp), "title",
-                     mm_text(json_object_get(rule, "title"), cli->lang));
+        static const char *const names[] = {"{rule}", "{title}"};
+        const char *const values[] = {value, mm_text(json_object_get(rule, "title"), cli->lang)};
+        (void)mm_cmd_fill(&b, tpl, names, values, 2);
     } else if (json_array_size(json_object_get(reason, "items")) == 0 &&
                json_object_get(reason, "items")) {
         mm_buf_puts(&b, TR("declare.reason.diagnosis-flagged-incomplete"));
@@ -64,16 +56,15 @@ static char *reason_message(const struct mm_cli *cli, const json_t *reason, cons
         json_array_foreach(json_object_get(reason, "items"), i, x) used +=
             (size_t)snprintf(value + used, used < sizeof value ? sizeof value - used : 0, "%s%lld",
                              i ? ", " : "", (long long)json_integer_value(x));
-        replace_into(&b, tpl, "items", value);
+        replace_into(&b, tpl, "{items}", value);
     } else if (json_object_get(reason, "document")) {
-        replace_into(&b, tpl, "file", json_string_value(json_object_get(reason, "document")));
+        replace_into(&b, tpl, "{file}", json_string_value(json_object_get(reason, "document")));
     } else if (json_object_get(reason, "policy_organisation")) {
-        replace_into(&b, tpl, "org",
+        replace_into(&b, tpl, "{org}",
                      json_string_value(json_object_get(reason, "policy_organisation")));
     } else {
         mm_buf_puts(&b, tpl);
     }
-    mm_buf_free(&tmp);
     return mm_buf_take(&b);
 }
 

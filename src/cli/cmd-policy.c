@@ -135,21 +135,10 @@ static void report_adjustments(const struct mm_cli *cli, const json_t *items,
         const json_t *title = mm__assess_item_title(mm__assess_item_find(items, adj[i].item));
         char answer_key[64];
         snprintf(answer_key, sizeof answer_key, "policy.answer.%s", adj[i].answer);
-        const char *names[] = {"{item}", "{title}", "{answer}"},
-                   *values[] = {item, title ? mm_text(title, cli->lang) : "", TR(answer_key)};
+        static const char *const names[] = {"{item}", "{title}", "{answer}"};
+        const char *const values[] = {item, title ? mm_text(title, cli->lang) : "", TR(answer_key)};
         struct mm_buf msg = MM_BUF_INIT;
-        int r = 0;
-        for (const char *p = TR(key); r == 0 && *p;) {
-            size_t k = 0;
-            while (k < 3 && strncmp(p, names[k], strlen(names[k])) != 0)
-                k++;
-            if (k < 3) {
-                r = mm_buf_puts(&msg, values[k]);
-                p += strlen(names[k]);
-            } else {
-                r = mm_buf_putc(&msg, *p++);
-            }
-        }
+        int r = mm_cmd_fill(&msg, TR(key), names, values, 3);
         if (r == 0)
             mm_cli_error(cli, "policy", "%s", mm_buf_str(&msg));
         mm_buf_free(&msg);
