@@ -543,8 +543,6 @@ static void test_reserve_commit(void **state)
     close_and_compare(o, &want);
 }
 
-/* Rotation by size with reserved lines: the line that would pass the limit
- * starts the new file, at every position around the boundary. */
 /* Rotation renames files: an output that is not a regular file (a FIFO,
  * /dev/null) is never rotated, or its node would be moved away. */
 static void test_no_rotation_of_fifo(void **state)
@@ -577,6 +575,8 @@ static void test_no_rotation_of_fifo(void **state)
     unlink(path);
 }
 
+/* Rotation by size with reserved lines: the line that would pass the limit
+ * starts the new file, at every position around the boundary. */
 static void test_reserve_rotation(void **state)
 {
     (void)state;
