@@ -165,14 +165,27 @@ static int eve_types_setting(struct mm_sensor_options *o)
     return 0;
 }
 
+/* A text setting: the command line's value cli when given, else [section]
+ * key (NULL when absent). The key is read either way: one the command line
+ * overrides is still a setting the sensor reads, never warned about as
+ * unknown (mm__options_warn_unread). */
+static const char *setting_text(const struct mm_sensor_options *o, const char *cli,
+                                const char *section, const char *key)
+{
+    const char *v = mm_ini_get(o->ini, section, key);
+    return cli ? cli : v;
+}
+
 /* An integer setting: command line value (of option cli_name), else
  * [section] key, else def. A bad command-line value is named with its
- * option and range. */
+ * option and range; the key a command-line value overrides is read (see
+ * setting_text) but not checked. */
 static int setting_long(const struct mm_sensor_options *o, const char *cli, const char *cli_name,
                         const char *section, const char *key, long def, long min, long max,
                         long *out)
 {
     if (cli) {
+        (void)setting_text(o, cli, section, key);
         if (parse_long(cli, min, max, out) != 0) {
             mm_msg_print(stderr, PROG, "sensor-log", "usage.bad_option_number", cli_name, min, max,
                          cli);
@@ -394,10 +407,10 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
                           1L << 34, &v)) != 0)
         return r;
     o->tls_memcap = (size_t)v;
-    o->eve_path = c->eve ? c->eve : mm_ini_get(o->ini, "output", "eve");
+    o->eve_path = setting_text(o, c->eve, "output", "eve");
     if (!o->eve_path)
         o->eve_path = "-";
-    o->state_dir = c->state ? c->state : mm_ini_get(o->ini, "sensor", "state");
+    o->state_dir = setting_text(o, c->state, "sensor", "state");
     if ((r = eve_types_setting(o)) != 0)
         return r;
     if ((r = uplink_settings(o)) != 0)
@@ -411,7 +424,7 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
         mm_msg_print(stderr, PROG, "sensor-log", "config.personal_devices");
         return 2;
     }
-    const char *home = c->home_net ? c->home_net : mm_ini_get(o->ini, "sensor", "home_net");
+    const char *home = setting_text(o, c->home_net, "sensor", "home_net");
     if (mm_cidr_list_parse(home ? home : MM_DEFAULT_HOME_NET, &o->home_net, &o->home_net_count) !=
             0 ||
         o->home_net_count == 0)

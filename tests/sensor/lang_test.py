@@ -227,6 +227,12 @@ def test_documented_settings(tmp):
         f.write(text)
     r = run(["-r", pcap, "--config", cfg], EN)
     check(r.returncode == 0 and r.stderr == "", "documented settings: %r" % (r,))
+    # a key the command line overrides is still one the sensor reads: not
+    # warned about (it was, and [sensor] as a section nothing reads)
+    r = run(["-r", pcap, "--config", cfg, "--eve", os.path.join(tmp, "cli.json"), "--state",
+             os.path.join(tmp, "state"), "--home-net", "10.0.0.0/8", "--stats", "0",
+             "--max-flows", "2000", "--community-id-seed", "1"], EN)
+    check(r.returncode == 0 and r.stderr == "", "settings the options override: %r" % (r,))
     typos = ("[uplink]\nbacth = 10\n[devices]\nalow = 10.0.0.2\n[policy]\npersonal = no\n"
              "[Uplinks]\na = 1\nb = 2\n")
     with open(cfg, "w") as f:
