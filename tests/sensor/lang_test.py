@@ -347,7 +347,7 @@ def test_truncated(tmp):
         f.write(data[:-30])
     r = run(["-r", pcap, "--eve", os.path.join(tmp, "eve.json")], JA)
     check(r.returncode == 3, "exit %d" % r.returncode)
-    check("cut.pcap: キャプチャファイルが途中で切れているか壊れています（4 パケット" in r.stderr and
+    check("cut.pcap: キャプチャーファイルが途中で切れているか壊れています（4 パケット" in r.stderr and
           "イベントは残してあります" in r.stderr, "cut capture: " + r.stderr)
 
 
