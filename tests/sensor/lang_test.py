@@ -338,13 +338,7 @@ def test_intel(tmp):
 
 def test_truncated(tmp):
     pcap = os.path.join(tmp, "cut.pcap")
-    w = g.PcapWriter(pcap)
-    for i in range(5):
-        w.udp(("192.168.1.10", 5353 + i), ("192.168.1.1", 53), g.dns_query("h%d.example" % i))
-    w.close()
-    data = open(pcap, "rb").read()
-    with open(pcap, "wb") as f:
-        f.write(data[:-30])
+    g.cut_dns_capture(pcap)  # 4 whole packets, the 5th cut
     r = run(["-r", pcap, "--eve", os.path.join(tmp, "eve.json")], JA)
     check(r.returncode == 3, "exit %d" % r.returncode)
     check("cut.pcap: キャプチャーファイルが途中で切れているか壊れています（4 パケット" in r.stderr and

@@ -239,13 +239,7 @@ def test_truncated(tmp):
     """A capture cut in the middle of a packet: exit 3, a message naming the
     file and how much was read, and the events before the cut kept."""
     pcap = os.path.join(tmp, "cut.pcap")
-    w = g.PcapWriter(pcap)
-    for i in range(5):
-        w.udp(("192.168.1.10", 5353 + i), ("192.168.1.1", 53), g.dns_query("host%d.example" % i))
-    w.close()
-    data = open(pcap, "rb").read()
-    with open(pcap, "wb") as f:
-        f.write(data[:-30])
+    g.cut_dns_capture(pcap)  # 4 whole packets, the 5th cut
     eve = os.path.join(tmp, "eve.json")
     r = run(["-r", pcap, "--eve", eve])
     check(r.returncode == 3, "exit %d" % r.returncode)

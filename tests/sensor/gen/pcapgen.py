@@ -212,6 +212,20 @@ def dns_response(name, ips=(), rcode=0, ident=0x1234, qtype=1):
     return hdr + q + struct.pack("!HH", qtype, 1) + ans
 
 
+def cut_dns_capture(path, queries=5, cut=30):
+    """A capture of `queries` DNS queries (host0.example, ...; one UDP flow
+    each) with its last `cut` bytes gone: the last packet is cut in the
+    middle, the ones before it are whole."""
+    w = PcapWriter(path)
+    for i in range(queries):
+        w.udp(("192.168.1.10", 5353 + i), ("192.168.1.1", 53), dns_query("host%d.example" % i))
+    w.close()
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(data[:-cut])
+
+
 # ---- other link types and the pcapng container ---------------------------
 
 DLT_NULL, DLT_RAW, DLT_LINUX_SLL, DLT_LINUX_SLL2 = 0, 101, 113, 276
