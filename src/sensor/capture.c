@@ -46,6 +46,7 @@ struct mm_capture {
      * wake at (mm_capture_wake_at). */
     int pipe_fd;
     const int64_t *wake_at;
+    bool pipe_pcap, pipe_swapped; /* a pcap file (records of a 16-byte header), its byte order */
 };
 
 /* pcap_open_offline with a large stdio buffer: libpcap reads record by
@@ -93,22 +94,48 @@ static int pipe_of(pcap_t *p)
 }
 
 #ifdef __GLIBC__
-/* True when libpcap's stream holds unread bytes (its next read takes them,
- * without a read(2) that could block): glibc's FILE fields, as gnulib's
- * freadahead reads them (libpcap pushes nothing back with ungetc, so the
- * stream is never in its backup area). libpcap buffers nothing ahead of
- * the stream. */
-static bool pipe_buffered(FILE *f)
+/* The bytes libpcap's stream holds unread, at *at (its next read takes
+ * them without a read(2) that could block): glibc's FILE fields, as
+ * gnulib's freadahead reads them (libpcap pushes nothing back with ungetc,
+ * so the stream is never in its backup area); *room: its buffer's size.
+ * libpcap buffers nothing ahead of the stream. */
+static size_t pipe_buffered(FILE *f, const unsigned char **at, size_t *room)
 {
-    return f->_IO_read_ptr < f->_IO_read_end;
+    *at = (const unsigned char *)f->_IO_read_ptr;
+    *room = (size_t)(f->_IO_buf_end - f->_IO_buf_base);
+    return f->_IO_read_ptr < f->_IO_read_end ? (size_t)(f->_IO_read_end - f->_IO_read_ptr) : 0;
 }
 #else
-static bool pipe_buffered(FILE *f)
+static size_t pipe_buffered(FILE *f, const unsigned char **at, size_t *room)
 {
     (void)f;
-    return true;
+    *at = NULL;
+    *room = 0;
+    return 1;
 }
 #endif
+
+/* Whether libpcap's next read of the pipe takes only bytes its stream holds.
+ * In a pcap file (not pcapng) that is the whole next record: its header's
+ * caplen (offset 8) says how long it is, so a writer that stopped inside a
+ * record (tcpdump -w - without -U flushes by size) does not leave the
+ * sensor in a read that blocks until it goes on. A record longer than the
+ * buffer, and a pcapng file, count as held once any byte is. */
+static bool pipe_record_buffered(const struct mm_capture *c)
+{
+    const unsigned char *at;
+    size_t room, n = pipe_buffered(pcap_file(c->pcap), &at, &room);
+    if (n == 0 || !c->pipe_pcap)
+        return n > 0;
+    if (n < 16)
+        return false;
+    uint32_t caplen;
+    memcpy(&caplen, at + 8, sizeof caplen);
+    if (c->pipe_swapped)
+        caplen = __builtin_bswap32(caplen);
+    size_t need = 16 + (size_t)caplen;
+    return n >= need || need > room;
+}
 
 /* Before a read of a pipe that would block: waits for its next bytes at
  * most PIPE_WAIT_MS, and at most until *wake_at. False when none came in
@@ -117,7 +144,7 @@ static bool pipe_buffered(FILE *f)
  * (a reload asked for, the retry of a postponed one, a stop). */
 static bool pipe_ready(const struct mm_capture *c)
 {
-    if (pipe_buffered(pcap_file(c->pcap)))
+    if (pipe_record_buffered(c))
         return true;
     int ms = PIPE_WAIT_MS;
     if (c->wake_at && *c->wake_at != 0) {
@@ -175,6 +202,8 @@ int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, s
     c->iobuf = iobuf;
     c->linktype = pcap_datalink(p);
     c->pipe_fd = pipe_of(p);
+    c->pipe_pcap = pcap_major_version(p) == 2; /* (pcapng: 1, its section's version) */
+    c->pipe_swapped = pcap_is_swapped(p) == 1;
     *out = c;
     return 0;
 }

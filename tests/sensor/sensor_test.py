@@ -1107,6 +1107,35 @@ def test_sighup_after_input(tmp):
     return None
 
 
+def test_pipe_stop_mid_record(tmp):
+    """SIGTERM while a pipe's writer has stopped inside a record (tcpdump
+    -w - without -U flushes its buffer by size, not by packet): the sensor
+    stops within a wait (500 ms), with the packets before that record
+    counted; it stayed blocked in libpcap's read of the rest until the
+    writer went on. A SIGHUP then is handled too."""
+    intel, cfg = reload_setup(tmp, 0)
+    r = FifoRun(tmp, intel, cfg, 20)
+    r.open()
+    r.off = 24 + 5 * REC + REC // 2  # the file header, 5 packets, half of the 6th
+    r.f.write(r.data[:r.off])
+    r.f.flush()
+    r.signal(signal.SIGHUP)
+    check(r.wait_stderr("intel reloaded"), "SIGHUP mid-record: " + r.stderr())
+    r.signal(signal.SIGTERM)
+    try:
+        r.p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        r.close()
+        r.p.wait(timeout=60)
+        check(False, "still running 10 s after SIGTERM with a record cut: " + r.stderr())
+    text = r.stderr()
+    r.f.close()
+    check(r.p.returncode == 0 and sanitizer_clean(text) and "truncated" not in text, text)
+    st = last_stats(r.eve)
+    check(st["decoder"]["pkts"] == 5, json.dumps(st["decoder"]))
+    return None
+
+
 def test_settle_stop(tmp):
     """SIGTERM while the start waits for a feed rewritten in place by a
     background writer (settle_ms 3000: a wait of up to 9 s): the wait ends
