@@ -121,11 +121,19 @@ static int item_number(const char *key, int n_items)
 }
 
 /* An item key or id that is not an item of the diagnosis: MM_ERANGE, with a
- * printable copy of it (as written) in why. */
-static int refuse_item(const json_t *key, int *bad_item, char *why, size_t whylen)
+ * printable copy of it (as written) in why. An "id" that is a JSON string
+ * is shown in quotes ("2"), as written: bare, it would name an item the
+ * diagnosis has ('item 2: no such item'). */
+static int refuse_item(const json_t *key, bool id, int *bad_item, char *why, size_t whylen)
 {
     *bad_item = 0;
-    show_value(key ? key : json_null(), why, whylen);
+    if (id && json_is_string(key) && whylen > 2) {
+        why[0] = '"';
+        show_value(key, why + 1, whylen - 2);
+        strcat(why, "\"");
+    } else {
+        show_value(key ? key : json_null(), why, whylen);
+    }
     return MM_ERANGE;
 }
 
@@ -159,7 +167,7 @@ static int collect_answers(json_t *doc, int n_items, const char *answers[ITEM_MA
             int id = item_number(key, n_items);
             if (id == 0) {
                 json_t *k = json_string(key);
-                int rc = refuse_item(k, bad_item, why, whylen);
+                int rc = refuse_item(k, false, bad_item, why, whylen);
                 json_decref(k);
                 return rc;
             }
@@ -179,7 +187,7 @@ static int collect_answers(json_t *doc, int n_items, const char *answers[ITEM_MA
             if (!a)
                 continue;
             if (!json_is_integer(idv) || id < 1 || id > n_items)
-                return refuse_item(idv, bad_item, why, whylen);
+                return refuse_item(idv, true, bad_item, why, whylen);
             if (!answer_known(a))
                 return refuse_answer((long)id, a, bad_item, why, whylen);
             answers[id] = json_string_value(a);
