@@ -132,15 +132,12 @@ int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct
 
 void mm_center_config_warn_unread(const struct mm_ini *ini, const char *path)
 {
-    const char *sec, *key, *warned = NULL;
-    bool section_read;
-    for (size_t pos = 0; mm_ini_unread(ini, &pos, &sec, &key, &section_read);) {
-        if (section_read) {
+    const char *sec, *key;
+    for (size_t pos = 0; mm_ini_unread(ini, &pos, &sec, &key);) {
+        if (key)
             mm_log_tr(MM_LOG_WARN, "center-log", "config.unknown_key", path, sec, key);
-        } else if (!(warned && strcasecmp(warned, sec) == 0)) {
+        else
             mm_log_tr(MM_LOG_WARN, "center-log", "config.unknown_section", path, sec);
-            warned = sec;
-        }
     }
 }
 

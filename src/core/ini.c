@@ -152,16 +152,23 @@ bool mm_ini_next(const struct mm_ini *ini, size_t *pos, const char *section, con
     return false;
 }
 
-bool mm_ini_unread(const struct mm_ini *ini, size_t *pos, const char **section, const char **key,
-                   bool *section_read)
+/* Does an entry before i belong to i's section (names compare without case)? */
+static bool section_seen_before(const struct mm_ini *ini, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcasecmp(ini->entries[j].section, ini->entries[i].section) == 0)
+            return true;
+    return false;
+}
+
+bool mm_ini_unread(const struct mm_ini *ini, size_t *pos, const char **section, const char **key)
 {
     for (size_t i = *pos; ini && i < ini->count; i++) {
         const struct ini_entry *e = &ini->entries[i];
-        if (e->read)
+        if (e->read || (!e->section_read && section_seen_before(ini, i)))
             continue;
         *section = e->section;
-        *key = e->key;
-        *section_read = e->section_read;
+        *key = e->section_read ? e->key : NULL;
         *pos = i + 1;
         return true;
     }

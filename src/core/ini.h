@@ -46,13 +46,12 @@ int mm_ini_get_int(const struct mm_ini *ini, const char *section, const char *ke
 bool mm_ini_next(const struct mm_ini *ini, size_t *pos, const char *section, const char *key,
                  const char **key_out, const char **value);
 
-/* The entries no getter has asked for, in file order: the next one at or
- * after *pos (start at 0). Returns true with *section and *key set, and
- * *section_read true when a getter asked about its section (a key the
- * program does not read in a section it reads, rather than a section it
- * does not read); false when none is left. */
-bool mm_ini_unread(const struct mm_ini *ini, size_t *pos, const char **section, const char **key,
-                   bool *section_read);
+/* What no getter has asked for, in file order: the next at or after *pos
+ * (start at 0). Returns true with *section set and either *key, an entry
+ * not read in a section a getter asked about, or *key NULL for a section
+ * no getter asked about (named once, at its first entry, however often
+ * the file opens it); false when nothing is left. */
+bool mm_ini_unread(const struct mm_ini *ini, size_t *pos, const char **section, const char **key);
 
 /* Iterates all entries in file order (line is 0: Debian's inih does not
  * report it). Raw access: marks nothing. */

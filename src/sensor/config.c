@@ -209,15 +209,12 @@ static int setting_long(const struct mm_sensor_options *o, const char *cli, cons
  * marks), so this runs once every reader has run. */
 void mm__options_warn_unread(const struct mm_sensor_options *o)
 {
-    const char *path = o->config_path ? o->config_path : "config", *warned = NULL, *sec, *key;
-    bool section_read;
-    for (size_t pos = 0; mm_ini_unread(o->ini, &pos, &sec, &key, &section_read);) {
-        if (section_read) {
+    const char *path = o->config_path ? o->config_path : "config", *sec, *key;
+    for (size_t pos = 0; mm_ini_unread(o->ini, &pos, &sec, &key);) {
+        if (key)
             mm_msg_print(stderr, PROG, "sensor-log", "config.unknown_key", path, sec, key);
-        } else if (!(warned && strcasecmp(warned, sec) == 0)) {
+        else
             mm_msg_print(stderr, PROG, "sensor-log", "config.unknown_section", path, sec);
-            warned = sec;
-        }
     }
 }
 
