@@ -81,7 +81,7 @@ static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf)
  * bytes it holds unread (pipe_buffered). */
 static int pipe_of(pcap_t *p)
 {
-#ifdef __GLIBC__
+#if defined(__GLIBC__) && !defined(__UCLIBC__)
     struct stat st;
     FILE *f = pcap_file(p);
     int fd = f ? fileno(f) : -1;
@@ -93,7 +93,7 @@ static int pipe_of(pcap_t *p)
     return -1;
 }
 
-#ifdef __GLIBC__
+#if defined(__GLIBC__) && !defined(__UCLIBC__)
 /* The bytes libpcap's stream holds unread, at *at (its next read takes
  * them without a read(2) that could block): glibc's FILE fields, as
  * gnulib's freadahead reads them (libpcap pushes nothing back with ungetc,
