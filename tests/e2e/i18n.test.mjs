@@ -70,3 +70,14 @@ test('pages never build HTML from strings', () => {
     assert.doesNotMatch(src, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/, file);
   }
 });
+
+// The UI says a failed call in its own words (api.errorText): every error
+// code the centre can answer (data/i18n/center.json error.*) has them, and no
+// page shows the centre's message, which may carry an English detail.
+test('every centre error code has the UI\'s own ja/en text', () => {
+  const centre = JSON.parse(fs.readFileSync(path.resolve(WEB, '../i18n/center.json'), 'utf8'));
+  const codes = Object.keys(centre).filter((k) => k.startsWith('error.')).map((k) => k.slice(6));
+  assert.ok(codes.includes('not_found') && codes.includes('password_too_short'));
+  for (const c of codes) assert.ok('apierr.' + c in ja && 'apierr.' + c in en, 'no apierr.' + c);
+  for (const [file, src] of sources) assert.doesNotMatch(src, /\be\.message\b/, file);
+});

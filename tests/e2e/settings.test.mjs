@@ -97,3 +97,43 @@ test('an analyst sees whether they are on duty but cannot switch it', { skip: mi
     await center.api.ok('PUT', `/api/v1/users/${analystId}/duty`, { on_duty: false });
   });
 });
+
+// The Japanese UI says what went wrong in its own words, chosen by the
+// centre's error code: no English detail from the centre's message
+// ("minutes must be 1-525600") reaches the reader.
+const LATIN = /[A-Za-z]/;
+test('errors read in Japanese only: wrong password, short password, bad value, 404 (ja)', { skip: missing }, async () => {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await p.goto(center.base + '/#/login');
+    await p.locator('input[name=email]').fill(center.users.admin.email);
+    await p.locator('input[name=password]').fill('not-the-password');
+    await p.locator('form.login-form button[type=submit]').click();
+    const flash = p.locator('#flash p');
+    await flash.filter({ hasText: 'パスワードが違います' }).waitFor();
+    assert.doesNotMatch(await flash.textContent(), LATIN);
+    await signIn(p, center.base, center.users.admin);
+    // A too-short first password, as a browser that does not check minlength sends it.
+    await p.goto(center.base + `/#/settings?tenant=${center.tenants.yamada.id}`);
+    await ready(p);
+    const form = p.locator(`#user-form-${center.tenants.yamada.id}`);
+    await form.locator('input[name=email]').fill('short@yamada.example');
+    await form.locator('input[name=password]').evaluate((el) => el.removeAttribute('minlength'));
+    await form.locator('input[name=password]').fill('short-pw-11');
+    await form.locator('button[type=submit]').click();
+    await flash.filter({ hasText: 'パスワードは 12 文字以上にしてください。' }).waitFor();
+    assert.doesNotMatch(await flash.textContent(), LATIN);
+    // A response time the centre refuses (its detail is English).
+    const sla = p.locator('#sla-form');
+    if (await sla.count()) {
+      await sla.locator('input[name=acknowledge_minutes]').fill('0');
+      await sla.locator('button[type=submit]').click();
+      await flash.filter({ hasText: '入力された内容に正しくないものがあります' }).waitFor();
+      assert.doesNotMatch(await flash.textContent(), LATIN);
+    }
+    await shot(p, 'error-ja');
+    await p.goto(center.base + '/#/alerts/999999');
+    await p.locator('main h1').filter({ hasText: '見つかりません' }).waitFor();
+    assert.doesNotMatch(await p.locator('main').textContent(), LATIN);
+  });
+});

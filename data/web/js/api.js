@@ -2,7 +2,11 @@
 // api: every call to /api/v1. Keeps the signed-in person (GET /api/v1/me) and
 // its CSRF token, and sends that token in X-CSRF-Token on every state-changing
 // request. Errors become ApiError with the HTTP status and the server's
-// {"error","message"} so pages can show the server's own explanation.
+// {"error","message"}; pages show errorText(e), the UI's own ja/en words for
+// the error code (the server's message may carry an English detail, meant
+// for programs and logs).
+import { t } from './i18n.js';
+
 let me = null;
 
 export class ApiError extends Error {
@@ -11,6 +15,16 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code || '';
   }
+}
+
+// The reader's words for a failed call: apierr.<code> in the UI's language;
+// apierr.network when the centre could not be reached, apierr.other for a
+// code this UI does not know. Never the server's message.
+export function errorText(e) {
+  if (!(e instanceof ApiError)) return t('apierr.network');
+  const key = 'apierr.' + e.code;
+  const text = e.code ? t(key) : key;
+  return text !== key ? text : t('apierr.other', { status: e.status });
 }
 
 export function currentMe() {

@@ -126,7 +126,7 @@ export async function route() {
     }
     clear(main).append(h('div', { class: 'page' },
       h('h1', {}, e.status === 404 ? t('error.not_found_title') : t('error.title')),
-      h('p', { class: 'error-text' }, e.status === 404 ? t('error.not_found_item') : t('error.load_failed', { detail: e.message })),
+      h('p', { class: 'error-text' }, e.status === 404 ? t('error.not_found_item') : t('error.load_failed', { detail: api.errorText(e) })),
       h('p', {}, h('a', { href: '#/' }, t('nav.back_dashboard')))));
   }
   const title = main.querySelector('h1');

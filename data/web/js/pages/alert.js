@@ -62,7 +62,7 @@ function actions(a, ctx, tenantLang) {
       await ctx.route();
       ctx.flash(done, 'ok');
     } catch (e) {
-      const msg = e.status === 409 ? t('alert.invalid_transition') : t('error.action_failed', { detail: e.message });
+      const msg = e.status === 409 ? t('alert.invalid_transition') : t('error.action_failed', { detail: api.errorText(e) });
       ctx.flash(msg, 'error');
     }
   };
@@ -84,7 +84,7 @@ function actions(a, ctx, tenantLang) {
         ctx.flash(t('alert.escalated_done'), 'ok');
       } catch (e) {
         if (e.status === 404 || e.status === 405) run('escalate', {}, t('alert.escalated_done'));
-        else ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+        else ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
       }
     });
     box.append(h('p', { class: 'hint' }, t('alert.escalate_help')), h('div', { class: 'actions' }, b));

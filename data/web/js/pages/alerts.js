@@ -90,7 +90,7 @@ export async function render(main, ctx) {
       more.hidden = !cursor;
       updateCount();
     } catch (e) {
-      ctx.flash(t('error.load_failed', { detail: e.message }), 'error');
+      ctx.flash(t('error.load_failed', { detail: api.errorText(e) }), 'error');
     } finally {
       more.disabled = false;
     }
@@ -135,7 +135,7 @@ function bulkBar(tbody, ctx) {
       await ctx.route();
       ctx.flash(((r ? r.updated : ids.length) === 1 ? t('alerts.bulk_done_one') : t('alerts.bulk_done', { n: r ? r.updated : ids.length })) + (failed.length ? ' ' + t('alerts.bulk_failed', { n: failed.length }) : ''), failed.length ? 'error' : 'ok');
     } catch (e) {
-      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
     }
   };
   ack.addEventListener('click', () => act('acknowledge'));

@@ -109,7 +109,7 @@ function vendorActions(x, ctx) {
         await ctx.route();
         ctx.flash(t('incident.moved_done', { to: statusText(body.to) }), 'ok');
       } catch (e) {
-        ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+        ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
       }
     });
     box.append(form);
@@ -123,7 +123,7 @@ function vendorActions(x, ctx) {
         await ctx.route();
         ctx.flash(t('incident.assigned_me'), 'ok');
       } catch (e) {
-        ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+        ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
       }
     });
     box.append(h('div', { class: 'actions assign' }, mine));
@@ -138,7 +138,7 @@ function vendorActions(x, ctx) {
       await ctx.route();
       ctx.flash(t('incident.note_saved'), 'ok');
     } catch (e) {
-      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
     }
   });
   box.append(nform);

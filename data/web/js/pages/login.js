@@ -34,7 +34,7 @@ export async function render(main, ctx) {
       let msg;
       if (e.status === 401) msg = t('login.failed');
       else if (e.status === 429) msg = t('login.rate_limited');
-      else if (e instanceof api.ApiError) msg = t('login.error', { detail: e.message });
+      else if (e instanceof api.ApiError) msg = t('login.error', { detail: api.errorText(e) });
       else msg = t('login.offline');
       error.textContent = msg;
       ctx.flash(msg, 'error');

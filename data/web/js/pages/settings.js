@@ -37,7 +37,7 @@ function tenantSection(tenant, ctx) {
       await api.patch('/tenants/' + tenant.id, { name: name.input.value.trim(), lang: tlang.input.value, mail_severity: Number(sev.input.value) });
       ctx.flash(t('common.saved'), 'ok');
     } catch (e) {
-      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
     }
   });
   return form;
@@ -59,7 +59,7 @@ async function contactsSection(tenant, ctx) {
       await ctx.route();
       ctx.flash(done, 'ok');
     } catch (e) {
-      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
     }
   };
   const manage = api.canManage();
@@ -101,7 +101,7 @@ function dutySwitch(u, ctx) {
       ctx.flash(t(box.checked ? 'settings.duty_on' : 'settings.duty_off', { email: u.email }), 'ok');
     } catch (e) {
       box.checked = !on;
-      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
     } finally {
       box.disabled = false;
     }
@@ -142,7 +142,7 @@ async function usersSection(tenantId, ctx) {
       await ctx.route();
       ctx.flash(t('settings.user_added', { email: body.email }), 'ok');
     } catch (e) {
-      ctx.flash(e.status === 409 ? t('settings.user_exists') : t('error.action_failed', { detail: e.message }), 'error');
+      ctx.flash(e.status === 409 ? t('settings.user_exists') : t('error.action_failed', { detail: api.errorText(e) }), 'error');
     }
   });
   const cols = [t('settings.user_email'), t('settings.user_role'), t('settings.user_lang'), t('settings.user_since'), duty ? t('settings.user_duty') : null];
@@ -177,7 +177,7 @@ async function slaSection(tenant, ctx) {
       await api.call('PUT', '/tenants/' + tenant.id + '/sla', { acknowledge_minutes: Number(ack.input.value), resolve_minutes: Number(res.input.value) });
       ctx.flash(t('common.saved'), 'ok');
     } catch (e) {
-      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
     }
   });
   box.append(h('p', { class: 'hint' }, t('settings.sla_help')), form);

@@ -84,7 +84,7 @@ async function newForm(main, ctx) {
       ctx.go('#/tickets/' + created.id);
       ctx.flash(t('ticket.sent'), 'ok');
     } catch (e) {
-      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
       submit.disabled = false;
     }
   });
@@ -117,7 +117,7 @@ function statusForm(x, ctx) {
       await ctx.route();
       ctx.flash(t('ticket.status_changed', { status: statusText(sel.input.value) }), 'ok');
     } catch (e) {
-      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
     }
   });
   return form;
@@ -144,7 +144,7 @@ async function detail(main, ctx, id) {
       await ctx.route();
       ctx.flash(t('ticket.reply_sent'), 'ok');
     } catch (e) {
-      ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+      ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
     }
   });
   let toIncident = null;
@@ -156,7 +156,7 @@ async function detail(main, ctx, id) {
         ctx.go('#/incidents/' + inc.id);
         ctx.flash(t('ticket.incident_made'), 'ok');
       } catch (e) {
-        ctx.flash(t('error.action_failed', { detail: e.message }), 'error');
+        ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
       }
     });
   }
