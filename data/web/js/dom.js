@@ -3,6 +3,7 @@
 // string in as a text node (never parsed as markup), so text from the server, the
 // sensors or an attacker's packet is always shown as text. Also small
 // formatting helpers shared by the pages.
+import * as api from './api.js';
 import { t, lang, pick } from './i18n.js';
 
 // h('p', {class: 'x', onclick: fn}, 'text', child, [more]) -> HTMLElement.
@@ -103,6 +104,20 @@ export function alertTitle(a) {
 // The rest of the alert's message after the headline ('' when none).
 export function alertMore(a) {
   return splitMessage(pick(a.message))[1];
+}
+
+// The alerts of a ticket or incident, read one by one (at most 20; one that
+// cannot be read keeps just its number).
+export async function loadAlerts(ids) {
+  return Promise.all((ids || []).slice(0, 20).map((id) => api.get('/alerts/' + id).catch(() => ({ id }))));
+}
+
+// A list of alerts as links: severity, headline and when last seen.
+export function relatedAlerts(alerts, id) {
+  return h('ul', { class: 'related-alerts', id }, alerts.map((a) => h('li', {},
+    a.severity ? [severityBadge(a.severity), ' '] : null,
+    h('a', { href: '#/alerts/' + a.id }, a.signature || a.message ? alertTitle(a) : t('alert.number', { id: a.id })),
+    a.last_seen ? [' ', h('span', { class: 'muted' }, fmtTime(a.last_seen))] : null)));
 }
 
 export function link(href, text, attrs) {

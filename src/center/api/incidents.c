@@ -92,6 +92,12 @@ static int incident_reply(struct mm_request *req, int status, int64_t id)
     int rd = r == 0 ? st->ops->incident_dispatch(st, &req->who.scope, id, &d) : r;
     if (r == 0 && rd != 0 && rd != MM_ENOENT)
         r = rd;
+    struct mm_user who;
+    struct mm_scope vendor = mm_scope_tenant(MM_VENDOR_TENANT);
+    /* The assignee's address, for every reader: an SME owner cannot list
+     * the vendor's users, and "#3" tells nobody who is on it. */
+    if (r == 0 && in->assignee_id && st->ops->user_get(st, &vendor, in->assignee_id, &who) == 0)
+        json_object_set_new(j, "assignee_email", json_string(who.email));
     if (r == 0) {
         json_object_set_new(j, "alert_ids", alerts);
         json_object_set_new(j, "timeline", timeline);

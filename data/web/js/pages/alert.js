@@ -4,7 +4,7 @@
 // addresses), the evidence (latest raw events, shown as text), and the status
 // actions: acknowledge, escalate (vendor), close with a reason.
 import * as api from '../api.js';
-import { h, field, fmtTime, severityBadge, statusBadge, alertTitle, alertMore, clipBytes, splitMessage } from '../dom.js';
+import { h, append, field, fmtTime, severityBadge, statusBadge, alertTitle, alertMore, clipBytes, splitMessage } from '../dom.js';
 import { t } from '../i18n.js';
 import { explanationBlock } from './dashboard.js';
 
@@ -125,7 +125,8 @@ export async function render(main, ctx) {
       tenantName = '#' + a.tenant_id;
     }
   }
-  main.append(
+  // append (dom.js), not the DOM method: that one writes a null child as "null".
+  append(main, [
     h('p', { class: 'crumbs' }, h('a', { href: '#/alerts' }, t('alerts.back'))),
     h('h1', { id: 'alert-title' }, alertTitle(a)),
     alertMore(a) ? h('p', { class: 'lead', id: 'alert-more' }, alertMore(a)) : null,
@@ -139,5 +140,5 @@ export async function render(main, ctx) {
       h('h2', { id: 'ev-h' }, t('alert.evidence')),
       h('p', { class: 'hint' }, t('alert.evidence_help')),
       evidence(a.events)),
-  );
+  ]);
 }

@@ -97,13 +97,18 @@ export async function render(main, ctx) {
   });
 
   main.append(h('h1', {}, t('alerts.title')), h('p', { class: 'lead' }, t('alerts.intro')), filterForm(ctx.query, tenants && tenants.items, ctx));
+  // Nothing listed: a plain sentence, and no bulk form with nothing to act on.
+  if (!first.items.length) {
+    main.append(h('p', { class: 'empty', id: 'alerts-empty' }, t(Object.keys(params).length ? 'alerts.none' : 'alerts.none_yet')));
+    return;
+  }
   if (selectable) {
     selectAll.addEventListener('change', () => {
       for (const c of tbody.querySelectorAll('input.pick')) c.checked = selectAll.checked;
     });
     main.append(bulkBar(tbody, ctx));
   }
-  main.append(first.items.length ? h('div', { class: 'table-wrap' }, table) : h('p', { class: 'empty' }, t('alerts.none')), countLine, more);
+  main.append(h('div', { class: 'table-wrap' }, table), countLine, more);
 }
 
 // The bar above the table: act on every ticked alert at once.

@@ -4,7 +4,7 @@
 // timeline, and the on-site dispatch (who, when, where). Shows a plain "not
 // available yet" note when the centre has no incident API.
 import * as api from '../api.js';
-import { h, field, fmtTime, fmtMinutes, severityBadge } from '../dom.js';
+import { h, append, field, fmtTime, fmtMinutes, severityBadge, relatedAlerts, loadAlerts, alertTitle } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
 
 export const STEPS = ['triage', 'remote', 'onsite', 'recovery', 'closed'];
@@ -60,7 +60,16 @@ function slaBlock(sla) {
     row(t('incident.time_to_resolve'), sla.time_to_resolve_s, sla.resolve_minutes, sla.resolve_breached)));
 }
 
-function timelineItem(e, names) {
+// The body of an "alert added" entry is "#N": the alert's headline, linked,
+// when it is one of the incident's alerts.
+function entryBody(e, alerts) {
+  const m = e.kind === 'alert' && /^#(\d+)$/.exec(e.body || '');
+  const a = m && alerts.get(Number(m[1]));
+  if (!m) return h('p', { class: 'msg-body' }, e.body);
+  return h('p', { class: 'msg-body' }, h('a', { href: '#/alerts/' + m[1] }, a && (a.signature || a.message) ? alertTitle(a) : t('alert.number', { id: m[1] })));
+}
+
+function timelineItem(e, names, alerts) {
   let what = e.kind || '';
   if (e.kind === 'status' || (e.from && e.to)) what = t('incident.moved', { from: statusText(e.from), to: statusText(e.to) });
   else if (t('incident.kind.' + e.kind) !== 'incident.kind.' + e.kind) what = t('incident.kind.' + e.kind);
@@ -68,7 +77,7 @@ function timelineItem(e, names) {
     h('span', { class: 'muted' }, fmtTime(e.at)), ' ', h('strong', {}, what), ' ',
     e.actor ? h('span', { class: 'muted' }, names.get(e.actor) || e.actor) : null,
     e.internal ? [' ', h('span', { class: 'badge' }, t('ticket.internal'))] : null,
-    e.body && e.kind !== 'created' ? h('p', { class: 'msg-body' }, e.body) : null);
+    e.body && e.kind !== 'created' ? entryBody(e, alerts) : null);
 }
 
 // Vendor actions: move to the next step (with the visit's details for
@@ -156,10 +165,15 @@ async function detail(main, ctx, id) {
       /* names are a nicety */
     }
   }
+  const related = await loadAlerts(x.alert_ids);
   const timeline = x.timeline || [];
   const d = x.dispatch || null;
+  const me = api.currentMe().user;
+  let assignee = t('incident.unassigned');
+  if (x.assignee_id) assignee = x.assignee_email || names.get(x.assignee_id) || (me.id === x.assignee_id ? me.email : t('incident.assigned_vendor'));
   const text = (k) => (x[k] ? [h('dt', {}, t('incident.f.' + k)), h('dd', { class: 'msg-body' }, pick(x[k]))] : null);
-  main.append(
+  // append (dom.js), not the DOM method: that one writes a null child as "null".
+  append(main, [
     h('p', { class: 'crumbs' }, h('a', { href: '#/incidents' }, t('incident.back'))),
     h('h1', {}, pick(x.title) || t('incident.number', { id: x.id })),
     steps(x.status),
@@ -169,11 +183,11 @@ async function detail(main, ctx, id) {
           h('dt', {}, t('incident.status')), h('dd', {}, statusText(x.status)),
           x.severity ? [h('dt', {}, t('alert.severity')), h('dd', {}, severityBadge(x.severity))] : null,
           x.handling ? [h('dt', {}, t('incident.handling')), h('dd', {}, t('incident.handling.' + (x.handling === 'onsite' ? 'onsite' : 'remote')))] : null,
-          h('dt', {}, t('incident.assignee')), h('dd', { id: 'assignee' }, x.assignee_id ? names.get(x.assignee_id) || (api.currentMe().user.id === x.assignee_id ? api.currentMe().user.email : '#' + x.assignee_id) : '—'),
+          h('dt', {}, t('incident.assignee')), h('dd', { id: 'assignee', class: x.assignee_id ? '' : 'muted' }, assignee),
           h('dt', {}, t('incident.opened')), h('dd', {}, fmtTime(x.created_at)),
           x.resolved_at ? [h('dt', {}, t('incident.closed_at')), h('dd', {}, fmtTime(x.resolved_at))] : null,
           x.ticket_id ? [h('dt', {}, t('nav.tickets')), h('dd', {}, h('a', { href: '#/tickets/' + x.ticket_id }, t('ticket.number', { id: x.ticket_id })))] : null,
-          x.alert_ids && x.alert_ids.length ? [h('dt', {}, t('ticket.alerts')), h('dd', {}, x.alert_ids.map((a, i) => [i ? ', ' : '', h('a', { href: '#/alerts/' + a }, '#' + a)]))] : null,
+          related.length ? [h('dt', {}, t('ticket.alerts')), h('dd', {}, relatedAlerts(related, 'incident-alerts'))] : null,
           text('summary'), text('impact'), text('actions'), text('advice'), text('outcome')),
         slaBlock(x.sla)),
       vendor ? vendorActions(x, ctx) : null),
@@ -185,9 +199,9 @@ async function detail(main, ctx, id) {
         d.contact ? [h('dt', {}, t('incident.dispatch_contact')), h('dd', {}, d.contact)] : null,
         d.notes ? [h('dt', {}, t('incident.note')), h('dd', {}, d.notes)] : null)) : null,
     h('section', { 'aria-labelledby': 'tl-h' }, h('h2', { id: 'tl-h' }, t('incident.timeline')),
-      timeline.length ? h('ol', { class: 'timeline', id: 'timeline' }, timeline.map((e) => timelineItem(e, names))) : h('p', { class: 'empty' }, t('incident.no_timeline'))),
+      timeline.length ? h('ol', { class: 'timeline', id: 'timeline' }, timeline.map((e) => timelineItem(e, names, new Map(related.map((a) => [a.id, a]))))) : h('p', { class: 'empty' }, t('incident.no_timeline'))),
     h('p', {}, h('a', { href: '/api/v1/incidents/' + encodeURIComponent(x.id) + '/report?lang=' + lang(), target: '_blank', rel: 'noopener', id: 'report-link' }, t('incident.report'))),
-  );
+  ]);
 }
 
 export async function render(main, ctx) {

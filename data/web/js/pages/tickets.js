@@ -4,7 +4,7 @@
 // thread with a reply box. The desk API may not exist on an older centre:
 // then the page says so instead of failing.
 import * as api from '../api.js';
-import { h, field, fmtTime, clipBytes } from '../dom.js';
+import { h, field, fmtTime, clipBytes, relatedAlerts, loadAlerts } from '../dom.js';
 import { t, pick } from '../i18n.js';
 
 export const CATEGORIES = ['suspicious_mail', 'fake_warning', 'encrypted_files', 'unauthorised_access', 'lost_device', 'other'];
@@ -125,6 +125,7 @@ function statusForm(x, ctx) {
 
 async function detail(main, ctx, id) {
   const x = await api.get('/tickets/' + id);
+  const related = await loadAlerts(x.alert_ids);
   const messages = x.messages || [];
   const vendor = api.isVendor();
   const reply = field(t('ticket.reply'), 'textarea', { name: 'body', rows: 4, maxlength: 3300, required: true });
@@ -169,7 +170,7 @@ async function detail(main, ctx, id) {
       h('dt', {}, t('ticket.opened')), h('dd', {}, fmtTime(x.created_at)),
       x.opened_by ? [h('dt', {}, t('ticket.opened_by')), h('dd', {}, x.opened_by.name || '')] : null,
       x.incident_id ? [h('dt', {}, t('alert.incident')), h('dd', {}, h('a', { href: '#/incidents/' + x.incident_id }, t('incident.number', { id: x.incident_id })))] : null,
-      x.alert_ids && x.alert_ids.length ? [h('dt', {}, t('ticket.alerts')), h('dd', {}, x.alert_ids.map((a, i) => [i ? ', ' : '', h('a', { href: '#/alerts/' + a }, '#' + a)]))] : null),
+      related.length ? [h('dt', {}, t('ticket.alerts')), h('dd', {}, relatedAlerts(related, 'ticket-alerts'))] : null),
     h('section', { 'aria-labelledby': 'thread-h' }, h('h2', { id: 'thread-h' }, t('ticket.thread')),
       messages.length ? h('ol', { class: 'thread', id: 'thread' }, messages.map(messageItem)) : h('p', { class: 'empty', id: 'thread' }, t('ticket.no_messages'))),
     x.status === 'closed' ? h('p', {}, t('ticket.closed_note')) : form,

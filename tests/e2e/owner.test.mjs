@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// What an SME owner reads, from the review of the web UI as an owner: an
+// empty alert list says so in a sentence and shows no bulk form; the advice
+// on a new device asks the IT company rather than pointing at a
+// configuration file the owner cannot open; an incident lists its alerts by
+// headline, severity and time (not "#7") and says who handles it, or that
+// nobody does yet.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { needBinary, useCenter, alertEvent } from './lib/center.mjs';
+import { withBrowser, signIn, shot, ready } from './lib/browser.mjs';
+
+const missing = needBinary() || false;
+let center;
+
+useCenter(async (c) => {
+  center = c;
+});
+
+// The new-device message exactly as the sensor writes it (its catalogue,
+// with the placeholders filled in).
+function newDeviceMessage(lang) {
+  const file = path.resolve(import.meta.dirname, '../../data/sensor/detectors.json');
+  const text = JSON.parse(fs.readFileSync(file, 'utf8'))['new-device'].variants['1'].message[lang];
+  const vars = { name: 'DESKTOP-7Q2', mac: '02:00:5e:10:00:23', ip: '192.168.10.23', vendor: 'Example', os: 'Windows' };
+  return text.replace(/\{(\w+)\}/g, (_, k) => vars[k]);
+}
+
+test('an empty alert list says so and shows no bulk form (ja)', { skip: missing }, async () => {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + '/#/alerts');
+    await ready(p);
+    await p.locator('#alerts-empty').filter({ hasText: 'いま、お知らせする警告はありません' }).waitFor();
+    assert.equal(await p.locator('form.bulk').count(), 0, 'no bulk form');
+    assert.equal(await p.locator('#alert-table').count(), 0, 'no empty table');
+    await shot(p, 'alerts-empty-ja');
+    await p.goto(center.base + '/#/alerts?status=closed');
+    await p.locator('#alerts-empty').filter({ hasText: '条件に合う警告はありません' }).waitFor();
+    assert.equal(await p.locator('form.bulk').count(), 0, 'no bulk form under a filter either');
+  });
+});
+
+test('new-device advice asks the IT company, not a configuration file (ja, en)', { skip: missing }, async () => {
+  for (const lang of ['ja', 'en']) assert.doesNotMatch(newDeviceMessage(lang), /設定ファイル|\[devices\]|configuration/);
+  await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2000001, signature: 'MAMORI device: new device joined the network', severity: 3, detector: 'new-device', category: 'Misc activity', ja: newDeviceMessage('ja'), en: newDeviceMessage('en') })]);
+  const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`);
+  const id = list.items.find((a) => a.signature_id === 2000001).id;
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + '/#/alerts/' + id);
+    await ready(p);
+    const text = await p.locator('main').textContent();
+    assert.match(text, /IT 会社にお伝えください/);
+    assert.doesNotMatch(text, /設定ファイル|\[devices\]/);
+    await shot(p, 'alert-new-device-ja');
+  });
+});
+
+test('an incident lists its alerts by headline and says who handles it (ja)', { skip: missing }, async () => {
+  await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2000002, signature: 'MAMORI intel: known bad host', severity: 1, ja: '危険な相手と通信しました。パソコンをネットワークから外してください。', en: 'Talked to a known bad host. Unplug the PC from the network.' })]);
+  const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`);
+  const alert = list.items.find((a) => a.signature_id === 2000002);
+  const inc = await center.api.ok('POST', '/api/v1/incidents', { alert_id: alert.id });
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + '/#/incidents/' + inc.id);
+    await ready(p);
+    await p.locator('#assignee').filter({ hasText: '未割り当て' }).waitFor();
+    const item = p.locator('#incident-alerts li');
+    assert.equal(await item.count(), 1);
+    const link = item.locator(`a[href="#/alerts/${alert.id}"]`);
+    assert.equal((await link.textContent()).trim(), '危険な相手と通信しました。');
+    assert.match(await item.textContent(), /緊急/, 'severity shown');
+    assert.match(await item.textContent(), /2026/, 'time shown');
+    assert.doesNotMatch(await item.textContent(), new RegExp('#' + alert.id + '\\b'));
+    // The timeline's "alert added" names it too, and nothing reads "null".
+    assert.equal((await p.locator(`#timeline a[href="#/alerts/${alert.id}"]`).textContent()).trim(), '危険な相手と通信しました。');
+    assert.doesNotMatch(await p.locator('main').textContent(), /null|#\d/);
+    // The vendor gives it to the analyst: the owner sees who that is.
+    const vendor = await center.api.ok('GET', '/api/v1/users?tenant=0');
+    const analyst = vendor.items.find((u) => u.email === center.users.analyst.email);
+    await center.api.ok('PATCH', '/api/v1/incidents/' + inc.id, { assignee_id: analyst.id });
+    await p.reload();
+    await ready(p);
+    await p.locator('#assignee').filter({ hasText: center.users.analyst.email }).waitFor();
+    await shot(p, 'incident-owner-ja');
+  });
+});
+
+test('an alert of one sentence shows no stray "null" (ja)', { skip: missing }, async () => {
+  await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2000003, signature: 'MAMORI test: one sentence', severity: 4, ja: '一文だけの警告です。', en: 'An alert of one sentence.' })]);
+  const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`);
+  const id = list.items.find((a) => a.signature_id === 2000003).id;
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    await signIn(b.page, center.base, center.users.yamada);
+    await b.page.goto(center.base + '/#/alerts/' + id);
+    await ready(b.page);
+    assert.doesNotMatch(await b.page.locator('main').textContent(), /null/);
+  });
+});
