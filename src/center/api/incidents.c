@@ -6,6 +6,7 @@
  * outcome; notes; linking more alerts; and each tenant's SLA targets. */
 #include "center/api/api.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,6 +184,24 @@ int mm_desk_incident_create(struct mm_request *req, int64_t tenant_id, const cha
     return incident_reply(req, 201, id);
 }
 
+/* The title of an incident opened for alert a without one: the first
+ * sentence of the alert's message in its company's language (the heading
+ * the web UI shows for the alert, read by the SME too), else the alert's
+ * signature (English, meant for the vendor). */
+static const char *alert_headline(struct mm_request *req, const struct mm_alert *a)
+{
+    struct mm_store *st = req->center->store;
+    struct mm_tenant t;
+    bool en = st->ops->tenant_get(st, &req->who.scope, a->tenant_id, &t) == 0 &&
+              strcmp(t.lang, "en") == 0;
+    const char *msg = en ? a->message_en : a->message_ja, *stop = en ? ". " : "。";
+    const char *end = strstr(msg, stop);
+    size_t n = end ? (size_t)(end - msg) + (en ? 1 : strlen(stop)) : strlen(msg);
+    if (n == 0 || n > MM_INCIDENT_TITLE_MAX)
+        return mm_arena_strdup(&req->arena, a->signature);
+    return mm_arena_strndup(&req->arena, msg, n);
+}
+
 /* Finds the tenant, default title and default severity from alert_id /
  * ticket_id / tenant_id: an incident opened for an alert takes the alert's
  * severity unless the body names one. */
@@ -203,7 +222,7 @@ static int incident_origin(struct mm_request *req, const json_t *body, int64_t *
         if (tj && *tenant != a->tenant_id)
             return mm_reply_error(req, 400, "bad_field", "tenant_id"), MM_EPARSE;
         *tenant = a->tenant_id;
-        *title = mm_arena_strdup(&req->arena, a->signature);
+        *title = alert_headline(req, a);
         if (a->severity >= 1 && a->severity <= 4)
             *severity = a->severity;
     }

@@ -219,8 +219,13 @@ def remote_only_and_sla(c, w, owner, analyst, admin):
     a = w.tenants["A"]
     alerts = expect(c.request("GET", "/api/v1/alerts?status=new", session=owner), 200, "alerts")
     second = alerts["items"][0]["id"]
-    expect(c.request("POST", "/api/v1/incidents", {"alert_id": w.tenants["B"]["alert"]},
-                     session=analyst), 201, "incident for B")
+    # Opened without a title, an incident takes the alert's message in its
+    # company's language (the SME reads it too), not the English signature.
+    expect(c.request("PATCH", "/api/v1/tenants/%d" % w.tenants["B"]["id"], {"lang": "ja"},
+                     session=admin), 200, "B reads Japanese")
+    inc_b = expect(c.request("POST", "/api/v1/incidents", {"alert_id": w.tenants["B"]["alert"]},
+                             session=analyst), 201, "incident for B")
+    check(inc_b["title"] == "危険な相手と通信しました", "B's title: %r" % inc_b["title"])
     expect(c.request("POST", "/api/v1/incidents", {}, session=analyst), 400, "no origin",
            "missing_field")
     expect(c.request("POST", "/api/v1/incidents", {"alert_id": second, "tenant_id": 999},
@@ -228,6 +233,7 @@ def remote_only_and_sla(c, w, owner, analyst, admin):
     inc = expect(c.request("POST", "/api/v1/incidents", {"alert_id": second}, session=analyst),
                  201, "incident from alert")
     check(inc["source"] == "alert" and inc["alert_ids"] == [second], "from alert: %r" % inc)
+    check(inc["title"] == "Talked to a bad host", "A's title: %r" % inc["title"])
     # The incident takes the alert's severity (a high alert is not a medium incident).
     check(inc["severity"] == alerts["items"][0]["severity"] == 1, "severity: %r" % inc)
     expect(c.request("POST", "/api/v1/incidents", {"alert_id": second}, session=analyst), 409,
