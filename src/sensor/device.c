@@ -705,8 +705,7 @@ static void remember_values(struct device *dev)
         value_is_news(dev, 's', smb, "");
 }
 
-bool (*mm__device_direct)(struct mm_sensor *s, const struct mm_eve_header *h, const char *ts,
-                          size_t ts_len, json_t *rec);
+bool (*mm__device_direct)(struct mm_sensor *s, const struct mm_eve_header *h, json_t *rec);
 
 /* ---- records -------------------------------------------------------------------- */
 
@@ -1344,9 +1343,7 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
         first_address(dev, &first);
         h.src = first.family ? &first : NULL;
     }
-    /* the event's time stamp, formed once: the record's last_seen and the
-     * event's line (mm__device_direct) take its text */
-    size_t ts_len = mm__time_text(&h.ts, ts);
+    mm__time_format(&h.ts, ts); /* the event's time stamp */
     bool allowlisted = set_allowlisted(dev, is_allowlisted(d, dev));
     /* last_seen moves now (forced); a device announced while handling its
      * own packet was last seen at the event's time: its text is at hand */
@@ -1368,7 +1365,7 @@ static void announce(struct mm_devices *d, struct device *dev, const char *actio
                                         .vendor = dev->vendor};
     assert(mm__device_facts_agree(&f)); /* builds without NDEBUG (tests) check each */
     mm__device_facts_publish(&f, &outer);
-    if (!mm__device_direct || !mm__device_direct(d->s, &h, ts, ts_len, dev->rec)) {
+    if (!mm__device_direct || !mm__device_direct(d->s, &h, dev->rec)) {
         ev = mm__eve_new(&h); /* mm_eve_new's object, built faster */
         if (ev && json_object_set_nocheck(ev, "device", dev->rec) == 0)
             mm_sensor_emit(d->s, ev); /* handled now unless another event is */

@@ -26,8 +26,7 @@ struct mm_eve_header;
  * JSON): h is the event's header, rec the device's record with its
  * "action" (lent for the call). False when the event must take the JSON
  * path (spooled, or another event is being handled). */
-extern bool (*mm__device_direct)(struct mm_sensor *s, const struct mm_eve_header *h, const char *ts,
-                                 size_t ts_len, json_t *rec);
+extern bool (*mm__device_direct)(struct mm_sensor *s, const struct mm_eve_header *h, json_t *rec);
 
 int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices **out);
 /* Writes the inventory to state_dir (atomic); called at exit and periodically. */

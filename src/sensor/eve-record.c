@@ -12,8 +12,6 @@
  * JSON path, byte for byte. */
 #include <string.h>
 
-#include "core/net.h"
-#include "core/timefmt.h"
 #include "sensor/eve-app.h"
 #include "sensor/eve-record.h"
 
@@ -76,46 +74,10 @@ int mm__alert_line_write(struct mm_eve_out *o, const struct mm_eve_header *h,
     return mm_eve_out_line_end(o);
 }
 
-/* A device event's header as the inventory makes it, its time stamp's
- * text given: {"timestamp":"...","event_type":"device" and "src_ip" when
- * it has a source, as mm__app_line_header writes such a header; any other
- * header (or no text given) is written by mm__app_line_header, which forms
- * the text from h->ts. (A copy of the general header with the text passed
- * in, each caller inlining its own, cost more in the other events' headers
- * than the second formatting did: GCC then left their addresses' writer
- * out of line.) */
-static void device_header(struct mm_eve_out *o, const struct mm_eve_header *h, const char *ts,
-                          size_t ts_len)
-{
-    if (!ts || h->flow_id || h->pcap_cnt || h->vlan_count || h->dst || h->proto ||
-        h->community_id || h->app_proto) {
-        mm__app_line_header(o, h, -1);
-        return;
-    }
-    static const char head[] = "{\"timestamp\":\"", type[] = "\",\"event_type\":\"device\"",
-                      src[] = ",\"src_ip\":\"";
-    char room[sizeof head + MM_TIMESTAMP_MAX + sizeof type + sizeof src + MM_ADDR_STRLEN + 1];
-    char *p = room;
-    memcpy(p, head, sizeof head - 1);
-    p += sizeof head - 1;
-    memcpy(p, ts, ts_len);
-    p += ts_len;
-    memcpy(p, type, sizeof type - 1);
-    p += sizeof type - 1;
-    if (h->src) { /* digits, dots, colons, hex letters: plain */
-        memcpy(p, src, sizeof src - 1);
-        p += sizeof src - 1;
-        p += mm_addr_text(h->src, p);
-        *p++ = '"';
-    }
-    mm_eve_out_raw(o, room, (size_t)(p - room));
-}
-
-int mm__device_line_write(struct mm_eve_out *o, const struct mm_eve_header *h, const char *ts,
-                          size_t ts_len, const json_t *rec)
+int mm__device_line_write(struct mm_eve_out *o, const struct mm_eve_header *h, const json_t *rec)
 {
     mm_eve_out_line_begin(o);
-    device_header(o, h, ts, ts_len);
+    mm__app_line_header(o, h, -1);
     LIT(o, ",\"device\":");
     mm_eve_out_value(o, rec);
     LIT(o, "}");

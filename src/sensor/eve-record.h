@@ -35,11 +35,8 @@ int mm__alert_line_write(struct mm_eve_out *o, const struct mm_eve_header *h,
 
 /* The line of a device event with header h and the device's record rec
  * (its "action" already set), as mm_eve_out_write writes mm__eve_new(h)
- * with "device" set to rec; h->event_type must be "device". ts: the text
- * of h->ts as mm__time_text forms it (ts_len bytes), which the inventory
- * formed for the record already; NULL: formed here. */
-int mm__device_line_write(struct mm_eve_out *o, const struct mm_eve_header *h, const char *ts,
-                          size_t ts_len, const json_t *rec);
+ * with "device" set to rec. */
+int mm__device_line_write(struct mm_eve_out *o, const struct mm_eve_header *h, const json_t *rec);
 
 /* The stand-in for a device event with header h and record rec (a
  * reference taken while handled); NULL when memory runs out.

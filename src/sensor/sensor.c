@@ -590,25 +590,22 @@ static int device_write_json(struct mm_sensor *s, const struct mm_eve_header *h,
 
 struct device_line {
     const struct mm_eve_header *h;
-    const char *ts; /* h->ts's text (ts_len bytes) */
-    size_t ts_len;
     const json_t *rec;
 };
 
 static int write_device(struct mm_eve_out *o, const void *arg)
 {
     const struct device_line *l = arg;
-    return mm__device_line_write(o, l->h, l->ts, l->ts_len, l->rec);
+    return mm__device_line_write(o, l->h, l->rec);
 }
 
 /* A device event's line to the spool and the EVE output: through the tap
  * when spooled, else straight into the EVE writer; through its JSON event
  * when the line cannot be formed so. */
-static void device_output(struct mm_sensor *s, const struct mm_eve_header *h, const char *ts,
-                          size_t ts_len, json_t *rec)
+static void device_output(struct mm_sensor *s, const struct mm_eve_header *h, json_t *rec)
 {
     const struct mm__records *r = &s->records;
-    struct device_line line = {h, ts, ts_len, rec};
+    struct device_line line = {h, rec};
     if (r->devices_spooled) {
         if (write_spooled(s, r->device_eve, write_device, &line))
             return;
@@ -628,8 +625,7 @@ static void device_output(struct mm_sensor *s, const struct mm_eve_header *h, co
  * waits in the queue as JSON). The line is written (and spooled), the
  * detectors are given a stand-in holding the record, then what they
  * queued is handled. */
-static bool device_direct(struct mm_sensor *s, const struct mm_eve_header *h, const char *ts,
-                          size_t ts_len, json_t *rec)
+static bool device_direct(struct mm_sensor *s, const struct mm_eve_header *h, json_t *rec)
 {
     struct mm__records *r = &s->records;
     struct mm__direct *d = s->direct;
@@ -641,7 +637,7 @@ static bool device_direct(struct mm_sensor *s, const struct mm_eve_header *h, co
     s->draining = true;
     s->st.events++;
     r->devices_direct++;
-    device_output(s, h, ts, ts_len, rec);
+    device_output(s, h, rec);
     d->current = h;
     d->current_standin = standin;
     mm__detect_event_member(s, standin, "device", rec);

@@ -46,7 +46,6 @@
 #include "../test-tmpdir.h"
 #include "core/data.h"
 #include "core/eve.h"
-#include "core/timefmt.h"
 #include "sensor/eve-app.h"
 #include "sensor/eve-record.h"
 #include "sensor/flow.h"
@@ -253,13 +252,7 @@ static void test_device_line_equals_json(void **state)
             h = d;
         }
         json_t *rec = gen_record();
-        /* the time stamp's text formed by the caller (as the inventory
-         * does) or by the writer */
-        char ts[MM_TIMESTAMP_MAX];
-        size_t ts_len = mm__time_text(&h.ts, ts);
-        bool given = rnd(2);
-        assert_int_equal(
-            mm__device_line_write(f.direct_out, &h, given ? ts : NULL, given ? ts_len : 0, rec), 0);
+        assert_int_equal(mm__device_line_write(f.direct_out, &h, rec), 0);
         json_t *ev = mm__eve_new(&h);
         assert_non_null(ev);
         assert_int_equal(json_object_set(ev, "device", rec), 0);
@@ -498,7 +491,7 @@ static void test_device_line_crafted(void **state)
         assert_non_null(ev);
         assert_int_equal(json_object_set(ev, "device", rec), 0);
         /* without the tap */
-        int rd = mm__device_line_write(plain.direct_out, &h, NULL, 0, rec);
+        int rd = mm__device_line_write(plain.direct_out, &h, rec);
         int rj = mm_eve_out_write(plain.json_out, ev);
         assert_int_equal(rd == 0, rj == 0);
         written += rd == 0;
@@ -510,7 +503,7 @@ static void test_device_line_crafted(void **state)
             .tail = tail, .fn = seq_tap_fn, .arg = &got, .write = rnd(4) != 0};
         tap.tail_len = (size_t)snprintf(tail, sizeof tail, ",\"seq\":%llu", (unsigned long long)n);
         mm_eve_out_set_tap(seq.direct_out, &tap);
-        rd = mm__device_line_write(seq.direct_out, &h, NULL, 0, rec);
+        rd = mm__device_line_write(seq.direct_out, &h, rec);
         mm_eve_out_set_tap(seq.direct_out, NULL);
         assert_int_equal(json_object_set_new(ev, "seq", json_integer((json_int_t)n)), 0);
         char *buf = NULL;
