@@ -165,6 +165,12 @@ static int eve_types_setting(struct mm_sensor_options *o)
     return 0;
 }
 
+/* The settings file's name for messages ("config" when none was given). */
+static const char *config_name(const struct mm_sensor_options *o)
+{
+    return o->config_path ? o->config_path : "config";
+}
+
 /* A text setting: the command line's value cli when given, else [section]
  * key (NULL when absent). The key is read either way: one the command line
  * overrides is still a setting the sensor reads, never warned about as
@@ -195,8 +201,8 @@ static int setting_long(const struct mm_sensor_options *o, const char *cli, cons
         return 0;
     }
     if (mm_ini_get_int(o->ini, section, key, def, min, max, out) != 0) {
-        mm_msg_print(stderr, PROG, "sensor-log", "config.range",
-                     o->config_path ? o->config_path : "config", section, key, min, max);
+        mm_msg_print(stderr, PROG, "sensor-log", "config.range", config_name(o), section, key, min,
+                     max);
         return 2;
     }
     return 0;
@@ -209,7 +215,7 @@ static int setting_long(const struct mm_sensor_options *o, const char *cli, cons
  * marks), so this runs once every reader has run. */
 void mm__options_warn_unread(const struct mm_sensor_options *o)
 {
-    const char *path = o->config_path ? o->config_path : "config", *sec, *key;
+    const char *path = config_name(o), *sec, *key;
     for (size_t pos = 0; mm_ini_unread(o->ini, &pos, &sec, &key);) {
         if (key)
             mm_msg_print(stderr, PROG, "sensor-log", "config.unknown_key", path, sec, key);
@@ -323,8 +329,7 @@ static int bad_home_net(const struct mm_sensor_options *o, const char *list, boo
         }
     free(copy);
     if (!from_cli) {
-        mm_msg_print(stderr, PROG, "sensor-log", "config.home_net",
-                     o->config_path ? o->config_path : "config", item);
+        mm_msg_print(stderr, PROG, "sensor-log", "config.home_net", config_name(o), item);
         return 2;
     }
     return bad_usage("usage.bad_home_net", item);
@@ -356,8 +361,8 @@ static int uplink_settings(struct mm_sensor_options *o)
     } bools[] = {{"enabled", true, &u->enabled}, {"allow_insecure", false, &u->allow_insecure}};
     for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
         if (mm_ini_get_bool(o->ini, "uplink", bools[i].key, bools[i].def, bools[i].out) != 0) {
-            mm_msg_print(stderr, PROG, "sensor-log", "config.bool",
-                         o->config_path ? o->config_path : "config", "uplink", bools[i].key);
+            mm_msg_print(stderr, PROG, "sensor-log", "config.bool", config_name(o), "uplink",
+                         bools[i].key);
             return 2;
         }
     u->center = mm_ini_get(o->ini, "uplink", "center");
@@ -384,9 +389,8 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
     if ((r = setting_long(o, NULL, NULL, "output", "eve_max_bytes", 0, 0, 1L << 40, &v)) != 0)
         return r;
     if (v > 0 && v < MM_EVE_MAX_BYTES_MIN) { /* a file or two per line: rotated away at once */
-        mm_msg_print(stderr, PROG, "sensor-log", "config.eve_max_bytes",
-                     o->config_path ? o->config_path : "config", (long)MM_EVE_MAX_BYTES_MIN,
-                     1L << 40, v);
+        mm_msg_print(stderr, PROG, "sensor-log", "config.eve_max_bytes", config_name(o),
+                     (long)MM_EVE_MAX_BYTES_MIN, 1L << 40, v);
         return 2;
     }
     o->eve_max_bytes = (uint64_t)v;
