@@ -28,6 +28,11 @@
 
 #define TLS_FILE_MAX (256 * 1024)
 #define DISCARD_MAX  ((size_t)64 * 1024 * 1024)
+/* Numbers that are not integers go out with at most 15 significant digits
+ * (DBL_DIG: every decimal of up to 15 digits reads back as the same double),
+ * so a rate rounded to 0.15 is written 0.15; jansson's default, 17, writes
+ * 0.14999999999999999. */
+#define MM_JSON_REAL_DIGITS JSON_REAL_PRECISION(15)
 
 struct mm_http_server {
     struct MHD_Daemon *daemon;
@@ -75,7 +80,7 @@ int mm_reply_json(struct mm_request *req, int status, json_t *body)
     req->status = status;
     req->content_type = "application/json; charset=utf-8";
     if (body && status != 204) {
-        req->reply = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        req->reply = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | MM_JSON_REAL_DIGITS);
         if (!req->reply) {
             json_decref(body);
             req->status = 500;

@@ -5,15 +5,16 @@ login and session cookie, /me, CSRF, API tokens, logout, roles, strict
 request validation (malformed JSON, bad UTF-8, unknown fields, oversized
 bodies), 404/405 with its Allow header, HEAD answered like GET without the
 body (pages, files and API, same access rules), the audit log, the vendor
-users' on-duty flag, and login rate limiting under 12 concurrent wrong
-attempts."""
+users' on-duty flag, a sensor's event rate written with two decimals, and
+login rate limiting under 12 concurrent wrong attempts."""
 
 import os
+import re
 import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import Center, World, check, head_raw, PASSWORD  # noqa: E402
+from centerlib import Center, World, check, dns_event, head_raw, PASSWORD  # noqa: E402
 
 
 def test_login_and_session(c):
@@ -352,6 +353,30 @@ def test_rate_limit(c):
     print("rate limit: %d evaluated, %d refused" % (evaluated, limited))
 
 
+def test_sensor_rate(c, w):
+    """event_rate_per_min is the last hour's events per minute rounded to
+    hundredths and written that way: 9 events are 0.15 (9 / 60.0 was written
+    0.14999999999999999), 10 are 0.17, 60 are 1.0, in the list and the
+    single sensor."""
+    code = c.admin("enrol", "--tenant", str(w.tenants["A"]["id"]))
+    r = c.request("POST", "/api/v1/enrol", {"code": code, "name": "rate"})
+    check(r.status == 201, "enrol: %r" % r)
+    sid, key = r.json["sensor_id"], r.json["key"]
+    s = c.login("admin@vendor.example")
+    sent = 0
+    for n, want in ((9, b"0.15"), (10, b"0.17"), (60, b"1.0")):
+        r = c.ingest(key, [dns_event(seq) for seq in range(sent, n)])
+        check(r.status == 200 and r.json["accepted"] == n - sent, "ingest: %r" % r)
+        sent = n
+        one = c.request("GET", "/api/v1/sensors/%d" % sid, session=s)
+        listed = c.request("GET", "/api/v1/sensors?limit=200", session=s)
+        for got in (one.raw, listed.raw):
+            m = re.search(rb'"id":%d,[^}]*"event_rate_per_min":([^,]*),' % sid, got)
+            check(m and m.group(1) == want,
+                  "%d events: rate %r, want %r" % (n, m and m.group(1), want))
+    print("sensor rate: 9, 10, 60 events are 0.15, 0.17, 1.0 a minute")
+
+
 def main():
     c = Center(config="login_max_failures = 5\nlogin_max_failures_addr = 100\n")
     try:
@@ -366,6 +391,7 @@ def main():
         test_roles(c, w)
         test_duty(c, w)
         test_own_language(c)
+        test_sensor_rate(c, w)
         test_logout(c)
         test_rate_limit(c)
         rc = c.stop()

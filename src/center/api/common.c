@@ -263,6 +263,14 @@ json_t *mm_json_user(const struct mm_user *u)
     return j;
 }
 
+/* Events per minute over the last hour, rounded to hundredths (9 events:
+ * 0.15): the reply prints it as 0.15 (mm_reply_json's precision), not as
+ * the 0.14999999999999999 of 9 / 60.0. */
+static double rate_per_min(int64_t events_last_hour)
+{
+    return (double)((events_last_hour * 10 + 3) / 6) / 100.0;
+}
+
 json_t *mm_json_sensor(const struct mm_sensor *s, int64_t now, int64_t silent_after_usec)
 {
     int64_t seen = s->last_seen ? s->last_seen : s->enrolled_at;
@@ -270,7 +278,7 @@ json_t *mm_json_sensor(const struct mm_sensor *s, int64_t now, int64_t silent_af
         "{s:I, s:I, s:s, s:o, s:o, s:I, s:f, s:I, s:I, s:b, s:o}", "id", (json_int_t)s->id,
         "tenant_id", (json_int_t)s->tenant_id, "name", s->name, "enrolled_at",
         mm_json_time(s->enrolled_at), "last_seen", mm_json_time(s->last_seen), "events_total",
-        (json_int_t)s->events_total, "event_rate_per_min", (double)s->events_last_hour / 60.0,
+        (json_int_t)s->events_total, "event_rate_per_min", rate_per_min(s->events_last_hour),
         "spool_backlog", (json_int_t)s->spool_backlog, "drops", (json_int_t)s->drops, "silent",
         s->silent || now - seen > silent_after_usec, "revoked_at", mm_json_time(s->revoked_at));
 }
