@@ -118,6 +118,13 @@ static const char *diagnosis_answer(const json_t *diagnosis, long id)
     return json_string_value(json_object_get(item, "answer"));
 }
 
+/* Whether answer says the practice is there: done, partly or not. */
+static bool answer_shows_practice(const char *answer)
+{
+    return answer && (strcmp(answer, "done") == 0 || strcmp(answer, "partly") == 0 ||
+                      strcmp(answer, "not") == 0);
+}
+
 size_t mm_policy_reconcile(struct mm_profile *p, const json_t *diagnosis,
                            struct mm_policy_adjustment *adj, size_t max)
 {
@@ -129,12 +136,12 @@ size_t mm_policy_reconcile(struct mm_profile *p, const json_t *diagnosis,
     size_t n = 0;
     for (size_t i = 0; diagnosis && i < sizeof shown / sizeof shown[0] && n < max; i++) {
         const char *answer = diagnosis_answer(diagnosis, shown[i].item);
-        if (*shown[i].practice || !answer ||
-            (strcmp(answer, "done") != 0 && strcmp(answer, "partly") != 0 &&
-             strcmp(answer, "not") != 0))
+        bool there = answer_shows_practice(answer);
+        bool none = answer && strcmp(answer, "na") == 0;
+        if (*shown[i].practice ? !none : !there)
             continue;
+        adj[n++] = (struct mm_policy_adjustment){shown[i].field, shown[i].item, answer, there};
         *shown[i].practice = true;
-        adj[n++] = (struct mm_policy_adjustment){shown[i].field, shown[i].item, answer};
     }
     return n;
 }

@@ -9,6 +9,7 @@
 #define MM_ASSESS_POLICY_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "assess/profile.h"
@@ -45,21 +46,27 @@ int mm_policy_render_template(const char *name, enum mm_lang lang, const json_t 
 /* The template variables for a request (profile, date, lang). New reference. */
 json_t *mm_policy_vars(const struct mm_policy_request *req);
 
-/* A profile practice set to "yes" because the self-diagnosis shows it. */
+/* A disagreement between a profile practice and the self-diagnosis item
+ * about it. */
 struct mm_policy_adjustment {
     const char *field;  /* "wifi" or "cloud" */
     long item;          /* 9 or 23 */
-    const char *answer; /* "done", "partly" or "not" (borrowed from the diagnosis) */
+    const char *answer; /* "done", "partly", "not" or "na" (borrowed from the diagnosis) */
+    bool set;           /* true: the practice was turned to "yes"; false: the
+                           profile's "yes" was kept although the item is "na" */
 };
 
-/* Where the profile says "no" to a practice that an answered self-diagnosis
- * item shows is there, sets it to "yes", so that its sections are kept:
- * item 9 (Wi-Fi encryption) answered done, partly or not means the office
- * has Wi-Fi (wifi), item 23 (choosing cloud and other external services)
- * so answered means it uses them (cloud); "na" (not applicable) is the
- * answer for an office without them, and "unknown" leaves the profile as it
- * is. diagnosis is a diagnose --format json result (NULL: nothing to do).
- * Fills adj (room for max) and returns how many were set. */
+/* Compares the profile with the self-diagnosis items that show what the
+ * office has: item 9 (Wi-Fi encryption) for wifi, item 23 (choosing cloud
+ * and other external services) for cloud. Answered done, partly or not, the
+ * item means the practice is there: a profile "no" is set to "yes", so that
+ * its sections are kept (set true). Answered "na" (not applicable, the
+ * answer for an office without it) against a profile "yes", the profile is
+ * kept, and its sections with it (set false). "unknown" and no answer agree
+ * with either. diagnosis is a diagnose --format json result (NULL: nothing
+ * to do). Fills adj (room for max) with every disagreement and returns how
+ * many there were; afterwards no practice of the two is "no" where the
+ * diagnosis shows it. */
 size_t mm_policy_reconcile(struct mm_profile *p, const json_t *diagnosis,
                            struct mm_policy_adjustment *adj, size_t max);
 

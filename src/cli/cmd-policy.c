@@ -123,14 +123,15 @@ static int load_diagnosis(const struct mm_cli *cli, const char *path, json_t **o
     return 0;
 }
 
-/* Says which profile practices the diagnosis turned to "yes", and how to
- * make the two agree ("{item}", "{title}", "{answer}" in the template). */
+/* Says where the profile and the diagnosis disagree (a practice turned to
+ * "yes", or a "yes" kept against a "not applicable" answer) and how to make
+ * the two agree ("{item}", "{title}", "{answer}" in the template). */
 static void report_adjustments(const struct mm_cli *cli, const json_t *items,
                                const struct mm_policy_adjustment *adj, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char key[64], item[24];
-        snprintf(key, sizeof key, "policy.reconcile.%s", adj[i].field);
+        snprintf(key, sizeof key, "policy.reconcile.%s%s", adj[i].field, adj[i].set ? "" : "_na");
         snprintf(item, sizeof item, "%ld", adj[i].item);
         const json_t *title = mm__assess_item_title(mm__assess_item_find(items, adj[i].item));
         char answer_key[64];

@@ -144,6 +144,22 @@ def check_diagnosis(binary, tmp):
           "項目 9 を「該当しない」と答え直してください" in proc.stderr.decode(),
           "wifi = no with item 9 answered: exit %d, omitted %r, stderr %r" %
           (proc.returncode, manifest["sections_omitted"], proc.stderr.decode()))
+    # The other way round: the full profile says wifi = yes and cloud = yes,
+    # but items 9 and 23 are answered "not applicable". The profile is kept
+    # (and its sections), and stderr says how to make each pair agree.
+    out = os.path.join(tmp, "full-na-ja")
+    proc = run(binary, ["--lang", "ja", "policy", "--profile",
+                        os.path.join(FIXTURES, "full.ini"), "--diagnosis",
+                        os.path.join(FIXTURES, "diagnosis-no-wifi-no-cloud.json"), "--out", out],
+               tmp)
+    manifest = json.load(open(os.path.join(out, "policy.json"), encoding="utf-8"))
+    err = proc.stderr.decode()
+    check(proc.returncode == 0 and manifest["sections_omitted"] == [] and
+          manifest["profile"]["wifi"] is True and manifest["profile"]["cloud"] is True and
+          "wifi = no に直し" in err and "cloud = no に直し" in err and
+          "項目 9 を「できている」" in err and "項目 23 を「できている」" in err,
+          "wifi/cloud = yes with items 9/23 not applicable: exit %d, omitted %r, stderr %r" %
+          (proc.returncode, manifest["sections_omitted"], err))
 
 
 def snapshot(d):

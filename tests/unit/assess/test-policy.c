@@ -182,18 +182,20 @@ static void test_diagnosis_rules(void **state)
 /* An answered Wi-Fi item (9) or external-services item (23) shows the
  * practice is there: a profile saying "no" is turned to "yes" so the
  * sections stay (they were dropped although the diagnosis asked about them);
- * "na", "unknown" and no answer leave the profile alone. */
+ * "na", "unknown" and no answer leave the profile alone. A profile saying
+ * "yes" against an item answered "na" is kept, and reported too. */
 static void test_reconcile_with_diagnosis(void **state)
 {
     (void)state;
     static const struct {
         const char *a9, *a23;
         bool wifi, cloud;
-        size_t n;
+        size_t n, n_yes; /* reported for a "no" profile, for a "yes" one */
     } cases[] = {
-        {"done", "partly", true, true, 2},     {"not", "na", true, false, 1},
-        {"partly", "unknown", true, false, 1}, {"na", "done", false, true, 1},
-        {"unknown", NULL, false, false, 0},    {NULL, NULL, false, false, 0},
+        {"done", "partly", true, true, 2, 0},     {"not", "na", true, false, 1, 1},
+        {"partly", "unknown", true, false, 1, 0}, {"na", "done", false, true, 1, 1},
+        {"unknown", NULL, false, false, 0, 0},    {NULL, NULL, false, false, 0, 0},
+        {"na", "na", false, false, 0, 2},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         json_t *items = json_array();
@@ -212,6 +214,7 @@ static void test_reconcile_with_diagnosis(void **state)
             assert_string_equal(adj[0].field, cases[c].wifi ? "wifi" : "cloud");
             assert_int_equal(adj[0].item, cases[c].wifi ? 9 : 23);
             assert_string_equal(adj[0].answer, cases[c].wifi ? cases[c].a9 : cases[c].a23);
+            assert_true(adj[0].set);
         }
         if (c == 0) { /* the documents keep the Wi-Fi section */
             struct mm_policy_output out;
@@ -222,9 +225,15 @@ static void test_reconcile_with_diagnosis(void **state)
                 assert_string_not_equal(json_string_value(json_array_get(omitted, i)), "wifi");
             mm_policy_output_free(&out);
         }
-        /* A profile already saying yes is not adjusted. */
+        /* A profile already saying yes stays yes; "na" against it is reported. */
         p.wifi = p.cloud = true;
-        assert_int_equal(mm_policy_reconcile(&p, diag, adj, 4), 0);
+        assert_int_equal(mm_policy_reconcile(&p, diag, adj, 4), cases[c].n_yes);
+        assert_true(p.wifi && p.cloud);
+        for (size_t i = 0; i < cases[c].n_yes; i++) {
+            assert_false(adj[i].set);
+            assert_string_equal(adj[i].answer, "na");
+            assert_int_equal(adj[i].item, strcmp(adj[i].field, "wifi") == 0 ? 9 : 23);
+        }
         assert_int_equal(mm_policy_reconcile(&p, NULL, adj, 4), 0);
         json_decref(diag);
     }
