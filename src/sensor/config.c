@@ -124,51 +124,41 @@ const char *mm__list_item(const char **cursor, size_t *len)
     return p;
 }
 
-/* [section] event_types: every name must be a type the sensor writes;
- * 2 (bad settings) else. *names: how many there are. */
-static int event_types_check(const char *section, const char *list, size_t *names)
+/* The settings file's name for messages ("config" when none was given). */
+static const char *config_name(const struct mm_sensor_options *o)
 {
-    const char *cursor = list, *name;
-    size_t n;
-    *names = 0;
+    return o->config_path ? o->config_path : "config";
+}
+
+/* [section] event_types, a comma-separated list of types the sensor writes
+ * (mm__eve_event_types): *out is a copy of it, or of def when the key is
+ * absent (def NULL: *out stays NULL). A name the sensor never writes, or a
+ * list of no name (empty_key says what to do instead), is a settings error:
+ * 2, after the message. */
+static int event_types_setting(const struct mm_sensor_options *o, const char *section,
+                               const char *def, const char *empty_key, char **out)
+{
+    const char *list = mm_ini_get(o->ini, section, "event_types"), *cursor = list, *name;
+    size_t n, names = 0;
+    if (!list)
+        return def && !(*out = strdup(def)) ? 1 : 0;
     while ((name = mm__list_item(&cursor, &n)) != NULL) { /* as the writer reads it */
-        ++*names;
+        ++names;
         if (mm__eve_event_type_index(name, n) < 0) {
             char known[256] = "";
             for (const char *const *t = mm__eve_event_types; *t; t++)
                 snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
                          t == mm__eve_event_types ? "" : " ", *t);
-            mm_msg_print(stderr, PROG, "sensor-log", "config.event_type", section, (int)n, name,
-                         known);
+            mm_msg_print(stderr, PROG, "sensor-log", "config.event_type", config_name(o), section,
+                         (int)n, name, known);
             return 2;
         }
     }
-    return 0;
-}
-
-/* [output] event_types: which event types the EVE output gets (default:
- * all). Every name must be a type the sensor writes; 2 (bad settings) else. */
-static int eve_types_setting(struct mm_sensor_options *o)
-{
-    const char *list = mm_ini_get(o->ini, "output", "event_types");
-    size_t names;
-    if (!list)
-        return 0;
-    if (event_types_check("output", list, &names) != 0)
-        return 2;
     if (names == 0) {
-        mm_msg_print(stderr, PROG, "sensor-log", "config.event_types_empty");
+        mm_msg_print(stderr, PROG, "sensor-log", empty_key, config_name(o));
         return 2;
     }
-    if (!(o->eve_types = strdup(list)))
-        return 1;
-    return 0;
-}
-
-/* The settings file's name for messages ("config" when none was given). */
-static const char *config_name(const struct mm_sensor_options *o)
-{
-    return o->config_path ? o->config_path : "config";
+    return (*out = strdup(list)) ? 0 : 1;
 }
 
 /* A text setting: the command line's value cli when given, else [section]
@@ -367,7 +357,8 @@ static int uplink_settings(struct mm_sensor_options *o)
         }
     u->center = mm_ini_get(o->ini, "uplink", "center");
     u->ca_file = mm_ini_get(o->ini, "uplink", "ca_file");
-    return 0; /* (event_types is any list: the spool takes any type, tests' own too) */
+    return event_types_setting(o, "uplink", "alert,device", "config.uplink_event_types_empty",
+                               &o->spool_types);
 }
 
 static int apply_settings(struct mm_sensor_options *o, const struct cli_values *c)
@@ -412,14 +403,11 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
     if (!o->eve_path)
         o->eve_path = "-";
     o->state_dir = setting_text(o, c->state, "sensor", "state");
-    if ((r = eve_types_setting(o)) != 0)
+    if ((r = event_types_setting(o, "output", NULL, "config.event_types_empty", &o->eve_types)) !=
+        0)
         return r;
     if ((r = uplink_settings(o)) != 0)
         return r;
-    const char *types = mm_ini_get(o->ini, "uplink", "event_types");
-    o->spool_types = strdup(types ? types : "alert,device");
-    if (!o->spool_types)
-        return 1;
     if (mm_ini_get_bool(o->ini, "policy", "personal_devices", false,
                         &o->personal_devices_allowed) != 0) {
         mm_msg_print(stderr, PROG, "sensor-log", "config.personal_devices");

@@ -70,7 +70,7 @@ void mm__options_free(struct mm_sensor_options *o);
  * mm__options_parse and mm__sensor_new (the inventory's [devices], each
  * detector's [detect.NAME]). */
 void mm__options_warn_unread(const struct mm_sensor_options *o);
-/* The event types the sensor writes, for checking [output] event_types. */
+/* The event types the sensor writes, for checking [output] and [uplink] event_types. */
 extern const char *const mm__eve_event_types[];
 /* The index in mm__eve_event_types of the n-byte name, or -1 when the
  * sensor never writes that type. */

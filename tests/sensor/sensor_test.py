@@ -197,6 +197,20 @@ def test_config_errors(tmp):
     r, cfg = config_error(tmp, "[uplink]\nbatch = 10000\nretry_max_ms = 10\nflush_timeout = 0\n"
                                "enabled = no\nallow_insecure = yes\nevent_types = alert, dns\n")
     check(r.returncode == 0 and r.stderr == "", "good uplink settings: %r" % (r,))
+    # [uplink] event_types takes the names the sensor writes, as [output]
+    # event_types (before: any list, and a misspelt one sent nothing to the
+    # centre without a word)
+    for value, bad in (("alerts,devices", "alerts"), ("alert,bogus", "bogus")):
+        r, cfg = config_error(tmp, "[uplink]\nevent_types = %s\n" % value)
+        check(r.returncode == 2 and cfg + ': [uplink] event_types: unknown event type "%s"' % bad
+              in r.stderr and "(known: alert anomaly device dhcp dns" in r.stderr,
+              "uplink event_types %s: %r" % (value, r))
+    r, cfg = config_error(tmp, "[uplink]\nevent_types = alert,bogus\n", "ja")
+    check(r.returncode == 2 and '[uplink] event_types: 知らないイベント種別 "bogus"' in r.stderr,
+          "uplink event_types (ja): %r" % (r,))
+    r, cfg = config_error(tmp, "[uplink]\nevent_types = ,\n")
+    check(r.returncode == 2 and cfg + ": [uplink] event_types is empty" in r.stderr and
+          "enabled = no" in r.stderr, "uplink event_types empty: %r" % (r,))
 
 
 def test_eve_max_bytes(tmp):

@@ -41,7 +41,7 @@ static int setup(void **state)
     FILE *f = fopen(ini, "w");
     if (!f)
         return -1;
-    fputs("[uplink]\nevent_types = alert, test\n[flow]\ntimeout_udp = 7\n", f);
+    fputs("[uplink]\nevent_types = alert, rdp\n[flow]\ntimeout_udp = 7\n", f);
     fclose(f);
     char *argv[] = {"mamori-sensor",
                     "-r",
@@ -276,7 +276,7 @@ static void test_emit_order_and_spool(void **state)
     (void)state;
     for (int i = 0; i < 5; i++) {
         json_t *ev = json_pack("{s:s, s:s, s:i}", "timestamp", "2026-04-01T00:00:00.000000+0000",
-                               "event_type", i % 2 ? "test" : "other", "n", i);
+                               "event_type", i % 2 ? "rdp" : "quic", "n", i);
         mm_sensor_emit(s, ev);
     }
     mm_sensor_emit(s, NULL); /* ignored */
@@ -290,7 +290,7 @@ static void test_emit_order_and_spool(void **state)
         if (!num)
             continue;
         assert_int_equal(json_integer_value(num), n);
-        /* only "test" events went to the spool and carry a seq */
+        /* only "rdp" events went to the spool and carry a seq */
         assert_int_equal(json_object_get(ev, "seq") != NULL, n % 2 == 1);
         n++;
     }
