@@ -8,8 +8,9 @@ backup advice (how often to back up, how often to test a restore) is the
 same in the diagnosis advice and the rule set, ja and en; the
 25-item check is called 自社診断 (the national programme's name, 情報セキュリティ
 自社診断), never 自己診断, in data/, the source and the Japanese man pages and
-README; the assess texts put no bracket inside a bracket (「弱点（脆弱性（ぜい
-じゃくせい）といいます）」 reads badly).
+README; there too, words with two spellings have one (フォルダー, ウェブ, see
+WORD_FORMS and docs/design/messages.md); the assess texts put no bracket
+inside a bracket (「弱点（脆弱性（ぜいじゃくせい）といいます）」 reads badly).
 
 Usage: content_test.py SOURCE_DIR
 """
@@ -113,8 +114,45 @@ def wrong_terms(src):
     return bad
 
 
+# One spelling for words written more than one way in Japanese: the long
+# vowel mark on the loanwords (フォルダー as in the documents, not フォルダ) and
+# ウェブ for "web" (not ウエブ, nor "Web" in a Japanese sentence).
+JA = "\u3040-\u30ff\u3400-\u9fff\uff00-\uffef"
+WORD_FORMS = [(re.compile(w + "(?!ー)"), w + "ー")
+              for w in ("フォルダ", "ブラウザ", "サーバ", "ユーザ", "プリンタ", "ルータ",
+                        "フィルタ", "キャプチャ", "コンピュータ")]
+WORD_FORMS += [(re.compile("ウエブ"), "ウェブ"),
+               (re.compile("(?<![A-Za-z])Web *(?=[%s])|(?<=[%s]) *Web(?![A-Za-z])" % (JA, JA)),
+                "ウェブ")]
+
+
+def word_forms(src):
+    """Places a person reads that spell one of WORD_FORMS' words otherwise."""
+    files = [os.path.join(src, "README.md")]
+    for top in ("data", "src", os.path.join("docs", "man", "ja")):
+        for root, _, names in os.walk(os.path.join(src, top)):
+            files += [os.path.join(root, n) for n in names
+                      if n.endswith((".json", ".md", ".csv", ".txt", ".c", ".h", ".html",
+                                     ".js"))]
+    bad = []
+    for path in sorted(files):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for lineno, line in enumerate(f, 1):
+                for pattern, want in WORD_FORMS:
+                    for m in pattern.finditer(line):
+                        bad.append("%s:%d: %r, write %s" % (os.path.relpath(path, src), lineno,
+                                                            line[max(0, m.start() - 8):m.end() + 4],
+                                                            want))
+    return bad
+
+
 def main():
     src = sys.argv[1]
+    bad = word_forms(src)
+    if bad:
+        print("\n".join(bad))
+        print("FAIL: %d words spelt another way than the rest (docs/design/messages.md)" % len(bad))
+        return 1
     bad = nested_brackets(src)
     if bad:
         print("\n".join(bad))
