@@ -3,14 +3,18 @@
  * the sensor decodes is read by our own reader (capture-file.c: read()
  * into one reused buffer, records parsed where they lie, same packets as
  * libpcap); every other file (standard input "-", pipes, other
- * link types or odd formats) through pcap_open_offline (any link type
- * libpcap knows). Either way a truncated or corrupt file ends with an error
- * that names what could not be read, after the packets before it. Live: pcap_create/activate with a
- * read timeout so the sensor can do its housekeeping on a quiet network,
- * kernel counters from pcap_stats. Privilege drop (OpenSSH style): after the
- * device is open, setgroups/setgid/setuid to the unprivileged user and check
- * that root cannot be regained. */
+ * link types or odd formats) through libpcap (any link type libpcap
+ * knows), a pipe by way of capture-pipe.c so that libpcap never waits in a
+ * read for a record's bytes (the sensor waits in poll, which a signal
+ * ends). Either way a truncated or corrupt file ends with an error that
+ * names what could not be read, after the packets before it. Live:
+ * pcap_create/activate with a read timeout so the sensor can do its
+ * housekeeping on a quiet network, kernel counters from pcap_stats.
+ * Privilege drop (OpenSSH style): after the device is open,
+ * setgroups/setgid/setuid to the unprivileged user and check that root
+ * cannot be regained. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -26,6 +30,7 @@
 #include "core/msg.h"
 #include "core/timefmt.h"
 #include "sensor/capture-file.h"
+#include "sensor/capture-pipe.h"
 #include "sensor/capture.h"
 
 #define LIVE_SNAPLEN    262144
@@ -41,25 +46,21 @@ struct mm_capture {
     int live;
     int fd;      /* live: selectable descriptor, polled with a timeout */
     char *iobuf; /* file: the stdio buffer of libpcap's FILE, freed after pcap_close */
-    /* A pipe (not a regular file) read through libpcap: its descriptor,
-     * polled before a read that would block (else -1), and the time to
-     * wake at (mm_capture_wake_at). */
-    int pipe_fd;
+    /* A pipe (not a regular file) read through libpcap (capture-pipe.h),
+     * else NULL, and the time to wake at (mm_capture_wake_at). */
+    struct mm__pipe *pipe;
     const int64_t *wake_at;
-    bool pipe_pcap, pipe_swapped; /* a pcap file (records of a 16-byte header), its byte order */
 };
 
-/* pcap_open_offline with a large stdio buffer: libpcap reads record by
- * record through stdio, whose default 4 KiB buffer makes a read(2) per few
- * packets. "-" (standard input) keeps libpcap's own handling. */
-static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf)
+/* A regular file (not ours: see open_in_place) read through libpcap, with
+ * a large stdio buffer: libpcap reads record by record through stdio,
+ * whose default 4 KiB buffer makes a read(2) per few packets. */
+static pcap_t *open_regular(const char *path, int fd, char *ebuf, char **iobuf)
 {
-    *iobuf = NULL;
-    if (strcmp(path, "-") == 0)
-        return pcap_open_offline(path, ebuf);
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = fdopen(fd, "rb");
     if (!fp) {
         snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
+        close(fd);
         return NULL;
     }
     /* glibc ignores the size unless it is given the buffer; it must outlive
@@ -75,87 +76,61 @@ static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf)
     return p;
 }
 
-/* The descriptor of an offline capture that can keep the sensor waiting
- * for its next bytes (a pipe, standard input, a FIFO: anything but a
- * regular file), or -1. Only with glibc, whose stdio stream tells how many
- * bytes it holds unread (pipe_buffered). */
-static int pipe_of(pcap_t *p)
+/* Anything but a regular file (a pipe, a FIFO, standard input that is
+ * one): read by capture-pipe.c for libpcap (the file header waited for
+ * here, as libpcap did). */
+static pcap_t *open_pipe(int fd, char *ebuf, struct mm__pipe **pipe)
 {
-#if defined(__GLIBC__) && !defined(__UCLIBC__)
+    if (mm__pipe_open(fd, pipe) != 0) {
+        snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s", mm_strerror(MM_ENOMEM));
+        return NULL;
+    }
+    pcap_t *p = pcap_fopen_offline(mm__pipe_file(*pipe), ebuf);
+    if (!p) {
+        mm__pipe_close(*pipe);
+        *pipe = NULL;
+        return NULL;
+    }
+    mm__pipe_begin(*pipe, pcap_is_swapped(p) == 1, pcap_major_version(p), pcap_minor_version(p));
+    return p;
+}
+
+/* A file for libpcap: a pipe (*pipe set) or a regular file. Standard input
+ * ("-") that is a regular file keeps libpcap's own handling. */
+static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf, struct mm__pipe **pipe)
+{
+    *iobuf = NULL;
+    *pipe = NULL;
+    bool std_in = strcmp(path, "-") == 0;
+    int fd = std_in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
     struct stat st;
-    FILE *f = pcap_file(p);
-    int fd = f ? fileno(f) : -1;
-    if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
-        return fd;
-#else
-    (void)p;
-#endif
-    return -1;
+    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+        return open_pipe(fd, ebuf, pipe);
+    if (std_in)
+        return pcap_open_offline(path, ebuf);
+    return open_regular(path, fd, ebuf, iobuf);
 }
 
-#if defined(__GLIBC__) && !defined(__UCLIBC__)
-/* The bytes libpcap's stream holds unread, at *at (its next read takes
- * them without a read(2) that could block): glibc's FILE fields, as
- * gnulib's freadahead reads them (libpcap pushes nothing back with ungetc,
- * so the stream is never in its backup area); *room: its buffer's size.
- * libpcap buffers nothing ahead of the stream. */
-static size_t pipe_buffered(FILE *f, const unsigned char **at, size_t *room)
-{
-    *at = (const unsigned char *)f->_IO_read_ptr;
-    *room = (size_t)(f->_IO_buf_end - f->_IO_buf_base);
-    return f->_IO_read_ptr < f->_IO_read_end ? (size_t)(f->_IO_read_end - f->_IO_read_ptr) : 0;
-}
-#else
-static size_t pipe_buffered(FILE *f, const unsigned char **at, size_t *room)
-{
-    (void)f;
-    *at = NULL;
-    *room = 0;
-    return 1;
-}
-#endif
-
-/* Whether libpcap's next read of the pipe takes only bytes its stream holds.
- * In a pcap file (not pcapng) that is the whole next record: its header's
- * caplen (offset 8) says how long it is, so a writer that stopped inside a
- * record (tcpdump -w - without -U flushes by size) does not leave the
- * sensor in a read that blocks until it goes on. A record longer than the
- * buffer, and a pcapng file, count as held once any byte is. */
-static bool pipe_record_buffered(const struct mm_capture *c)
-{
-    const unsigned char *at;
-    size_t room, n = pipe_buffered(pcap_file(c->pcap), &at, &room);
-    if (n == 0 || !c->pipe_pcap)
-        return n > 0;
-    if (n < 16)
-        return false;
-    uint32_t caplen;
-    memcpy(&caplen, at + 8, sizeof caplen);
-    if (c->pipe_swapped)
-        caplen = __builtin_bswap32(caplen);
-    size_t need = 16 + (size_t)caplen;
-    return n >= need || need > room;
-}
-
-/* Before a read of a pipe that would block: waits for its next bytes at
- * most PIPE_WAIT_MS, and at most until *wake_at. False when none came in
- * time or a signal came meanwhile (poll is never restarted): the caller
+/* Before libpcap's next read of a pipe: waits for the rest of its next
+ * record at most PIPE_WAIT_MS, and at most until *wake_at. False when it
+ * did not come in time, or a signal came (mm_capture_wake): the caller
  * returns MM_CAPTURE_TIMEOUT, so that the sensor's loop can do what is due
  * (a reload asked for, the retry of a postponed one, a stop). */
 static bool pipe_ready(const struct mm_capture *c)
 {
-    if (pipe_record_buffered(c))
-        return true;
     int ms = PIPE_WAIT_MS;
     if (c->wake_at && *c->wake_at != 0) {
         int64_t left = *c->wake_at - mm_time_mono_usec();
         if (left <= 0)
-            return false;
-        if (left < (int64_t)ms * 1000)
+            ms = 0;
+        else if (left < (int64_t)ms * 1000)
             ms = (int)((left + 999) / 1000);
     }
-    struct pollfd pfd = {.fd = c->pipe_fd, .events = POLLIN};
-    return poll(&pfd, 1, ms) > 0;
+    return mm__pipe_ready(c->pipe, ms);
 }
 
 /* Our reader for a regular file it knows (see capture-file.h); 0, or
@@ -172,7 +147,6 @@ static int open_in_place(const char *path, struct mm_capture **out)
     }
     c->src = src;
     c->linktype = mm__capsrc_linktype(src);
-    c->pipe_fd = -1;
     *out = c;
     return 0;
 }
@@ -187,7 +161,8 @@ int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, s
     if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return MM_EISDIR;
     char *iobuf;
-    pcap_t *p = open_offline(path, ebuf, &iobuf);
+    struct mm__pipe *pipe;
+    pcap_t *p = open_offline(path, ebuf, &iobuf, &pipe);
     if (!p) {
         snprintf(err, errlen, "%s", ebuf);
         return MM_EIO;
@@ -195,15 +170,14 @@ int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, s
     struct mm_capture *c = calloc(1, sizeof(*c));
     if (!c) {
         pcap_close(p);
+        mm__pipe_close(pipe);
         free(iobuf);
         return MM_ENOMEM;
     }
     c->pcap = p;
     c->iobuf = iobuf;
+    c->pipe = pipe;
     c->linktype = pcap_datalink(p);
-    c->pipe_fd = pipe_of(p);
-    c->pipe_pcap = pcap_major_version(p) == 2; /* (pcapng: 1, its section's version) */
-    c->pipe_swapped = pcap_is_swapped(p) == 1;
     *out = c;
     return 0;
 }
@@ -251,7 +225,6 @@ int mm_capture_open_live(const char *iface, const char *bpf, struct mm_capture *
     c->pcap = p;
     c->linktype = pcap_datalink(p);
     c->live = 1;
-    c->pipe_fd = -1;
     c->fd = pcap_get_selectable_fd(p);
     if (c->fd >= 0 && pcap_setnonblock(p, 1, ebuf) != 0)
         c->fd = -1;
@@ -278,7 +251,7 @@ static __attribute__((noinline)) int next_pcap(struct mm_capture *c, struct mm_c
 {
     struct pcap_pkthdr *h;
     const u_char *data;
-    if (c->pipe_fd >= 0 && !pipe_ready(c))
+    if (c->pipe && !pipe_ready(c))
         return MM_CAPTURE_TIMEOUT;
     int r = pcap_next_ex(c->pcap, &h, &data);
     if (r == 0 && c->live && c->fd >= 0) {
@@ -341,6 +314,11 @@ void mm_capture_wake_at(struct mm_capture *c, const int64_t *at)
     c->wake_at = at;
 }
 
+void mm_capture_wake(void)
+{
+    mm__pipe_wake();
+}
+
 void mm_capture_breakloop(struct mm_capture *c)
 {
     if (c && c->src)
@@ -356,6 +334,7 @@ void mm_capture_close(struct mm_capture *c)
     mm__capsrc_close(c->src);
     if (c->pcap)
         pcap_close(c->pcap);
+    mm__pipe_close(c->pipe);
     free(c->iobuf);
     free(c);
 }

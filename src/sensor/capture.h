@@ -48,6 +48,11 @@ uint64_t mm_capture_offset(const struct mm_capture *c);
 /* Kernel counters of a live capture (0 for files). */
 void mm_capture_counters(struct mm_capture *c, uint64_t *received, uint64_t *dropped,
                          uint64_t *ifdropped);
+/* Ends a pipe's wait in mm_capture_next (now, or the next one when none
+ * is under way): it returns MM_CAPTURE_TIMEOUT. For signal handlers (a
+ * stop, a reload asked for), async-signal-safe; any capture of the
+ * process. */
+void mm_capture_wake(void);
 /* Makes a blocked mm_capture_next return (signal handlers may call it). */
 void mm_capture_breakloop(struct mm_capture *c);
 void mm_capture_close(struct mm_capture *c);

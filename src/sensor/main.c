@@ -42,12 +42,14 @@ static void on_stop(int sig)
     (void)sig;
     stop_requested = 1;
     mm_capture_breakloop(live_capture);
+    mm_capture_wake();
 }
 
 static void on_hup(int sig)
 {
     (void)sig;
     reload_requested = 1;
+    mm_capture_wake();
 }
 
 /* SA_RESTART: a signal must not turn a blocking read of a capture file or

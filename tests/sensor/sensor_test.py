@@ -10,6 +10,7 @@ case in cases/NAME/ (case.py writes the capture and names the options;
 expected.jsonl lists, in order, the fields that matching output events must
 carry). Exit 0 pass, 1 fail, 77 skipped (with a message)."""
 import errno
+import fcntl
 import json
 import os
 import random
@@ -19,6 +20,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 
@@ -776,14 +778,45 @@ def fifo_feed(path, text, timeout=30):
         os.close(fd)
 
 
+def pcap_big_endian(data):
+    """The little-endian pcap capture data in the other byte order."""
+    out, off = [struct.pack(">IHHiIII", *struct.unpack("<IHHiIII", data[:24]))], 24
+    while off < len(data):
+        sec, usec, cap, length = struct.unpack("<IIII", data[off:off + 16])
+        out.append(struct.pack(">IIII", sec, usec, cap, length) + data[off + 16:off + 16 + cap])
+        off += 16 + cap
+    return b"".join(out)
+
+
+def capture_records(data):
+    """The end offsets of a capture's file header and of each record after
+    it: pcap (either byte order) or little-endian pcapng (its header: the
+    section header and interface blocks; then every block)."""
+    ends, off = [], 0
+    if data[:4] == b"\x0a\x0d\x0d\x0a":
+        while off < len(data):
+            btype, total = struct.unpack("<II", data[off:off + 8])
+            off += total
+            if ends or btype == 1:  # (the first interface ends the header)
+                ends.append(off)
+        return ends
+    order = "<" if data[:4] == struct.pack("<I", 0xA1B2C3D4) else ">"
+    ends, off = [24], 24
+    while off < len(data):
+        off += 16 + struct.unpack(order + "I", data[off + 8:off + 12])[0]
+        ends.append(off)
+    return ends
+
+
 class FifoRun:
     """The sensor reading, from a fifo (tmp/in.pcap), a capture of `flows`
     UDP packets (many_udp_flows, REC bytes each after the 24-byte file
-    header) that the test hands it as it goes, with --intel intel and
-    --config cfg (intel may be a list of paths); its stderr kept in
-    tmp/stderr (self.errf), its EVE in tmp/eve.json (self.eve)."""
+    header; fmt "pcap-be": in big-endian order, "pcapng": in pcapng) that
+    the test hands it as it goes, with --intel intel and --config cfg
+    (intel may be a list of paths); its stderr kept in tmp/stderr
+    (self.errf), its EVE in tmp/eve.json (self.eve)."""
 
-    def __init__(self, tmp, intel, cfg, flows):
+    def __init__(self, tmp, intel, cfg, flows, fmt="pcap"):
         self.fifo = os.path.join(tmp, "in.pcap")
         os.mkfifo(self.fifo)
         self.eve = os.path.join(tmp, "eve.json")
@@ -793,9 +826,12 @@ class FifoRun:
                                   [a for path in intel for a in ("--intel", path)] +
                                   ["--config", cfg], stdout=subprocess.DEVNULL, stderr=self.errf)
         staging = os.path.join(tmp, "all.pcap")
-        many_udp_flows(staging, flows, spacing=0.001)
+        many_udp_flows(staging, flows, spacing=0.001,
+                       writer=g.PcapngWriter if fmt == "pcapng" else g.PcapWriter)
         with open(staging, "rb") as f:
             self.data = f.read()
+        if fmt == "pcap-be":
+            self.data = pcap_big_endian(self.data)
         self.f = None
         self.off = 0
 
@@ -811,6 +847,24 @@ class FifoRun:
         self.f.write(self.data[self.off:end])
         self.f.flush()
         self.off = min(end, len(self.data))
+
+    def write_to(self, end):
+        """Writes the capture up to byte end (flushed: the fifo has it)."""
+        self.f.write(self.data[self.off:end])
+        self.f.flush()
+        self.off = end
+
+    def wait_drained(self, timeout=30):
+        """Returns once the sensor has read every byte written to the fifo
+        (none left in it), not after some sleep."""
+        end = time.monotonic() + timeout
+        buf = bytearray(4)
+        while time.monotonic() < end:
+            fcntl.ioctl(self.f.fileno(), termios.FIONREAD, buf)
+            if int.from_bytes(buf, sys.byteorder) == 0:
+                return
+            time.sleep(0.01)
+        check(False, "the sensor left bytes in the fifo: " + self.stderr())
 
     def feed(self, packets, pause, until=None, timeout=None):
         """Writes the rest `packets` at a time, `pause` seconds after each,
@@ -1148,6 +1202,67 @@ def test_pipe_stop_mid_record(tmp):
     st = last_stats(r.eve)
     check(st["decoder"]["pkts"] == 5, json.dumps(st["decoder"]))
     return None
+
+
+def pipe_pieces(tmp, fmt):
+    """A writer that flushes pieces smaller than a record, pausing after
+    each until the sensor has read it (the fifo is empty): every record so
+    written is decoded as a whole (its flow, its time), and while a record
+    stays cut (pcapng: after a statistics block, which libpcap reads on
+    past) SIGHUP and SIGTERM still act at once (before, the sensor waited
+    in libpcap's read for the rest of the record, and did neither until the
+    writer went on). The capture is in fmt (FifoRun)."""
+    intel, cfg = reload_setup(tmp, 0)
+    r = FifoRun(tmp, intel, cfg, 12, fmt)
+    ends = capture_records(r.data)
+    if fmt == "pcapng":  # an interface statistics block before packet 9
+        isb = struct.pack("<IIIII", 5, 24, 0, 0, 0) + struct.pack("<I", 24)
+        r.data = r.data[:ends[8]] + isb + r.data[ends[8]:]
+        ends = capture_records(r.data)
+    r.open()
+    r.write_to(ends[0])  # the file header
+    for end in ends[1:9]:  # 8 packets, each in 4 pieces
+        start = r.off
+        for cut in (start + 5, start + 11, start + 23, end):
+            r.write_to(cut)
+            r.wait_drained()
+    stall = ends[9] + 20 if fmt == "pcapng" else ends[8] + 20  # its record header and a bit
+    for cut in (r.off + 5, stall):
+        r.write_to(cut)
+        r.wait_drained()
+    r.signal(signal.SIGHUP)
+    reloaded = r.wait_stderr("intel reloaded")
+    r.p.send_signal(signal.SIGTERM)
+    try:
+        r.p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        r.close()
+        r.p.wait(timeout=60)
+        check(False, "still running 10 s after SIGTERM in a cut record: " + r.stderr())
+    text = r.stderr()
+    r.f.close()
+    check(reloaded, "no reload while a record was cut: " + text)
+    check(r.p.returncode == 0 and sanitizer_clean(text) and "truncated" not in text, text)
+    st = last_stats(r.eve)
+    check(st["decoder"]["pkts"] == 8, json.dumps(st["decoder"]))
+    flows = sorted((e for e in events(r.eve) if e["event_type"] == "flow"),
+                   key=lambda e: e["src_port"])
+    check([(e["src_ip"], e["src_port"], e["flow"]["start"][:23]) for e in flows] ==
+          [("192.168.1.%d" % (10 + i), 40000 + i, "2026-04-01T00:00:00.%03d" % i)
+           for i in range(8)], json.dumps(flows))
+    return None
+
+
+def test_pipe_pieces(tmp):
+    return pipe_pieces(tmp, "pcap")
+
+
+def test_pipe_pieces_swapped(tmp):
+    return pipe_pieces(tmp, "pcap-be")
+
+
+def test_pipe_pieces_pcapng(tmp):
+    return pipe_pieces(tmp, "pcapng")
 
 
 def test_settle_stop(tmp):
