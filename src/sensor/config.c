@@ -15,6 +15,7 @@
 #include "core/i18n.h"
 #include "core/msg.h"
 #include "sensor/decode/tls-hello.h"
+#include "sensor/device.h"
 #include "sensor/sensor-int.h"
 
 #define PROG "mamori-sensor"
@@ -285,7 +286,8 @@ static int apply_defrag_settings(struct mm_sensor_options *o)
     int r;
     mm_defrag_config_defaults(d);
     if (mm_ini_get_bool(o->ini, "defrag", "enabled", d->enabled, &d->enabled) != 0) {
-        mm_msg_print(stderr, PROG, "sensor-log", "config.defrag_enabled");
+        mm_msg_print(stderr, PROG, "sensor-log", "config.bool", config_name(o), "defrag",
+                     "enabled");
         return 2;
     }
     if ((r = setting_long(o, NULL, NULL, "defrag", "memcap", (long)d->memcap, 1L << 20, 1L << 32,
@@ -410,7 +412,17 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
         return r;
     if (mm_ini_get_bool(o->ini, "policy", "personal_devices", false,
                         &o->personal_devices_allowed) != 0) {
-        mm_msg_print(stderr, PROG, "sensor-log", "config.personal_devices");
+        mm_msg_print(stderr, PROG, "sensor-log", "config.bool", config_name(o), "policy",
+                     "personal_devices");
+        return 2;
+    }
+    /* [devices]: read by the inventory (device.c) once the sensor starts,
+     * checked here with the rest of the file (before the intel is loaded) */
+    char why[512];
+    if ((r = mm_devices_settings_check(o->ini, config_name(o), why, sizeof why)) != 0) {
+        if (r != MM_EINVAL)
+            return 1;
+        fprintf(stderr, PROG ": %s\n", why);
         return 2;
     }
     const char *home = setting_text(o, c->home_net, "sensor", "home_net");

@@ -47,6 +47,7 @@
 #include <sys/stat.h>
 
 #include "core/json-pool.h"
+#include "core/msg.h"
 #include "core/error.h"
 #include "core/eve.h"
 #include "core/fnv.h"
@@ -592,6 +593,42 @@ static int allow_add(struct mm_devices *d, const char *word)
         return 0;
     }
     return MM_EPARSE;
+}
+
+/* [devices] max and address_change_interval: default and range. */
+static const struct {
+    const char *key;
+    long def, min, max;
+} number_settings[] = {{"max", DEVICES_MAX_DEFAULT, 1, 1000000},
+                       {"address_change_interval", ADDR_INTERVAL_DEF, 0, ADDR_INTERVAL_MAX}};
+
+int mm_devices_settings_check(const struct mm_ini *ini, const char *path, char *err, size_t errlen)
+{
+    const char *val;
+    long v;
+    for (size_t i = 0; ini && i < sizeof number_settings / sizeof number_settings[0]; i++)
+        if (mm_ini_get_int(ini, "devices", number_settings[i].key, number_settings[i].def,
+                           number_settings[i].min, number_settings[i].max, &v) != 0) {
+            mm_msg_format(err, errlen, "sensor-log", "config.range", path, "devices",
+                          number_settings[i].key, number_settings[i].min, number_settings[i].max);
+            return MM_EINVAL;
+        }
+    for (size_t pos = 0; ini && mm_ini_next(ini, &pos, "devices", "allow", NULL, &val);) {
+        char *copy = strdup(val), *save = NULL;
+        if (!copy)
+            return MM_ENOMEM;
+        for (char *w = strtok_r(copy, ", \t", &save); w; w = strtok_r(NULL, ", \t", &save)) {
+            uint8_t mac[6];
+            struct mm_cidr c;
+            if (!parse_mac(w, mac) && mm_cidr_parse(w, &c) != 0) { /* as allow_add reads it */
+                mm_msg_format(err, errlen, "sensor-log", "config.devices_allow", path, w);
+                free(copy);
+                return MM_EINVAL;
+            }
+        }
+        free(copy);
+    }
+    return 0;
 }
 
 /* Reads [devices] allow = MAC | IP | CIDR (repeatable; a line may list several). */
@@ -2623,12 +2660,11 @@ int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices
     d->by_ip_key.seed = mm_hash_random_key();
     /* a device's ip_known_gen 0 matches none */
     d->by_mac.gen = d->by_ip.gen = d->by_ip_key.gen = 1;
-    if (cfg && cfg->ini &&
-        ((r = mm_ini_get_int(cfg->ini, "devices", "max", DEVICES_MAX_DEFAULT, 1, 1000000, &max)) !=
-             0 ||
-         (r = mm_ini_get_int(cfg->ini, "devices", "address_change_interval", ADDR_INTERVAL_DEF, 0,
-                             ADDR_INTERVAL_MAX, &interval)) != 0))
-        goto out;
+    long *numbers[] = {&max, &interval}; /* as number_settings */
+    for (size_t i = 0; cfg && cfg->ini && i < sizeof numbers / sizeof numbers[0]; i++)
+        if ((r = mm_ini_get_int(cfg->ini, "devices", number_settings[i].key, number_settings[i].def,
+                                number_settings[i].min, number_settings[i].max, numbers[i])) != 0)
+            goto out;
     d->max = (size_t)max;
     d->address_interval = (int64_t)interval * 1000000;
     if ((r = mm_osguess_new(&d->os)) != 0)

@@ -17,6 +17,7 @@
 
 #include "sensor/packet.h"
 
+struct mm_ini;
 struct mm_sensor;
 struct mm_devices;
 struct mm_eve_header;
@@ -28,6 +29,14 @@ struct mm_eve_header;
  * path (spooled, or another event is being handled). */
 extern bool (*mm__device_direct)(struct mm_sensor *s, const struct mm_eve_header *h, json_t *rec);
 
+/* Checks the [devices] settings of ini (what mm_devices_new reads): on a
+ * value it would refuse writes the message naming path (the settings
+ * file), the section, the key and what it takes into err and returns
+ * MM_EINVAL. */
+int mm_devices_settings_check(const struct mm_ini *ini, const char *path, char *err, size_t errlen);
+/* A new inventory, of the sensor's [devices] settings (MM_EPARSE for a
+ * bad one, without a message: see mm_devices_settings_check) and
+ * state_dir's devices.json. */
 int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices **out);
 /* Writes the inventory to state_dir (atomic); called at exit and periodically. */
 int mm_devices_save(struct mm_devices *d);

@@ -977,12 +977,15 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     s->intel = intel;
     if ((r = mm__devices_open(s)) != 0) {
         /* the inventory's own file (--state) is read forgivingly: a value
-         * it cannot take comes from the [devices] settings */
-        bool settings = r == MM_EPARSE || r == MM_ERANGE || r == MM_EINVAL;
-        mm_msg_format(err, errlen, LOG, settings ? "sensor.devices_settings" : "sensor.devices",
-                      mm_msg_strerror(r));
-        if (settings)
+         * it cannot take comes from the [devices] settings (checked with
+         * the rest of the file by mm__options_parse; named here too for a
+         * caller that did not) */
+        const char *path = s->cfg.config_path ? s->cfg.config_path : "config";
+        if (mm_devices_settings_check(s->cfg.ini, path, err, errlen) == MM_EINVAL) {
             r = MM__SENSOR_BAD_SETTINGS;
+            goto out;
+        }
+        mm_msg_format(err, errlen, LOG, "sensor.devices", mm_msg_strerror(r));
         goto out;
     }
     if ((r = mm__detect_init(s, err, errlen)) != 0) {

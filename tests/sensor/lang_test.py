@@ -98,15 +98,22 @@ def test_bad_config(tmp):
           "bad seed: " + r.stderr)
     # [devices] and [detect.*] mistakes are settings errors (exit 2, not 4 as
     # for an output), and the message points to the settings file, not --state
+    # (and names the key at fault, what it takes, and the item; before: all
+    # three keys' rules after "malformed input")
     pcap = empty_pcap(tmp)
-    for text in ("[devices]\nallow = zz:zz\n", "[devices]\nmax = -1\n"):
+    for text, ja, en in (("[devices]\nallow = 10.0.0.1, zz:zz\n",
+                          "bad.ini: [devices] allow の zz:zz は、MAC アドレス",
+                          "bad.ini: [devices] allow: zz:zz is not a MAC address"),
+                         ("[devices]\nmax = -1\n",
+                          "bad.ini: [devices] max には 1 から 1000000 までの数値",
+                          "bad.ini: [devices] max must be a number from 1 to 1000000")):
         with open(cfg, "w") as f:
             f.write(text)
         r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg], JA)
-        check(r.returncode == 2 and "[devices]" in r.stderr and "--state" not in r.stderr,
+        check(r.returncode == 2 and ja in r.stderr and "--state" not in r.stderr,
               "devices settings %r: %r" % (text, r))
         r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg], EN)
-        check(r.returncode == 2 and "[devices]" in r.stderr and "MAC" in r.stderr,
+        check(r.returncode == 2 and en in r.stderr and "address_change_interval" not in r.stderr,
               "devices settings %r, English: %r" % (text, r))
     # a bad home network names the item and where the list came from
     # (before: the whole list, and "try --help" for a settings-file value)

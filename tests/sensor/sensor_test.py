@@ -215,6 +215,71 @@ def test_config_errors(tmp):
           "enabled = no" in r.stderr, "uplink event_types empty: %r" % (r,))
 
 
+# A wrong value in each section the sensor reads, with the key and what it
+# takes as its message says it (English, Japanese): [section] key = value.
+BAD_SETTINGS = (
+    ("sensor", "home_net", "office", "office is not an IP address", "office は"),
+    ("sensor", "stats_interval", "-1", "from 0 to 86400", "0 から 86400 まで"),
+    ("sensor", "max_flows", "0", "from 1 to 67108864", "1 から 67108864 まで"),
+    ("sensor", "community_id_seed", "65536", "from 0 to 65535", "0 から 65535 まで"),
+    ("output", "eve_max_bytes", "100", "or a size from 16384", "16384 から"),
+    ("output", "eve_rotate_count", "0", "from 1 to 1000", "1 から 1000 まで"),
+    ("output", "event_types", "alert,foo", "(known: alert anomaly", "使える種別: alert anomaly"),
+    ("output", "event_types", ",", "leave the line out", "この行を消してください"),
+    ("flow", "timeout_tcp", "0", "from 1 to 604800", "1 から 604800 まで"),
+    ("flow", "timeout_tcp_closed", "x", "from 1 to 604800", "1 から 604800 まで"),
+    ("flow", "timeout_udp", "soon", "from 1 to 604800", "1 から 604800 まで"),
+    ("flow", "timeout_icmp", "0", "from 1 to 604800", "1 から 604800 まで"),
+    ("flow", "timeout_other", "0", "from 1 to 604800", "1 から 604800 まで"),
+    ("flow", "active_timeout", "-1", "from 0 to 2592000", "0 から 2592000 まで"),
+    ("stream", "depth", "1", "from 1024 to 16777216", "1024 から 16777216 まで"),
+    ("stream", "ooo_max", "-1", "from 0 to 16777216", "0 から 16777216 まで"),
+    ("stream", "memcap", "1", "from 65536 to 17179869184", "65536 から 17179869184 まで"),
+    ("tls", "memcap", "1000", "from 65536 to 17179869184", "65536 から 17179869184 まで"),
+    ("defrag", "enabled", "maybe", "yes or no", "yes か no"),
+    ("defrag", "memcap", "1", "from 1048576 to 4294967296", "1048576 から 4294967296 まで"),
+    ("defrag", "timeout_seconds", "0", "from 1 to 3600", "1 から 3600 まで"),
+    ("defrag", "max_datagrams", "0", "from 1 to 1048576", "1 から 1048576 まで"),
+    ("spool", "max_bytes", "1", "from 65536 to", "65536 から"),
+    ("uplink", "event_types", "alerts,devices", "(known: alert anomaly", "使える種別: alert"),
+    ("uplink", "event_types", ",", "enabled = no", "enabled = no"),
+    ("uplink", "enabled", "maybe", "yes or no", "yes か no"),
+    ("uplink", "allow_insecure", "2", "yes or no", "yes か no"),
+    ("uplink", "batch", "0", "from 1 to 10000", "1 から 10000 まで"),
+    ("uplink", "retry_max_ms", "5", "from 10 to 3600000", "10 から 3600000 まで"),
+    ("uplink", "flush_timeout", "-1", "from 0 to 3600", "0 から 3600 まで"),
+    ("anomaly", "rate", "-1", "from 0 to 100000", "0 から 100000 まで"),
+    ("intel", "settle_ms", "-1", "from 0 to 600000", "0 から 600000 まで"),
+    ("devices", "allow", "nonsense", "nonsense is not a MAC address", "nonsense は、MAC アドレス"),
+    ("devices", "max", "0", "from 1 to 1000000", "1 から 1000000 まで"),
+    ("devices", "address_change_interval", "-1", "from 0 to 31622400", "0 から 31622400 まで"),
+    ("policy", "personal_devices", "maybe", "yes or no", "yes か no"),
+    ("detect.scan", "suppress_seconds", "604801", "from 0 to 604800", "0 から 604800 まで"),
+    ("detect.scan", "scope", "office", "one of: home, any", "home, any のどれか"),
+    ("detect.scan", "bogus", "1", "it takes: window_seconds", "使える設定は window_seconds"),
+)
+
+
+def test_settings_errors(tmp):
+    """Every settings error (a wrong value in each section the sensor
+    reads) stops the sensor at start (exit 2) with one message, in English
+    and Japanese, naming the settings file, the section and the key, and
+    what the key takes. Before, [output] event_types, [policy]
+    personal_devices and [defrag] enabled did not name the file, [devices]
+    named no key ("[devices] settings: malformed input; allow takes ...,
+    max ..."), and a misspelt [uplink] event_types was taken without a
+    word."""
+    for section, key, value, en, ja in BAD_SETTINGS:
+        for lang, takes in (("en", en), ("ja", ja)):
+            r, cfg = config_error(tmp, "[%s]\n%s = %s\n" % (section, key, value), lang)
+            named = "%s: [%s] %s" % (cfg, section, key)
+            lines = r.stderr.splitlines()
+            check(r.returncode == 2 and len(lines) == 1 and named in lines[0] and
+                  takes in lines[0] and (lang == "en") != any(ord(c) > 0x3000 for c in lines[0]),
+                  "[%s] %s = %s (%s): want %r and %r: %r" % (section, key, value, lang, named,
+                                                            takes, r))
+
+
 def test_eve_max_bytes(tmp):
     """[output] eve_max_bytes below 16384 (a size that holds a few EVE lines
     at most) is a settings error; from 16384 files rotate, no file passes
