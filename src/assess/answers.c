@@ -34,21 +34,6 @@ int mm_answer_parse(const char *s, enum mm_answer *out)
     return MM_EINVAL;
 }
 
-/* An item key is the canonical decimal number 1..n: no sign, no leading zero. */
-static int parse_item_key(const char *key, size_t n_items)
-{
-    size_t len = strlen(key);
-    if (len == 0 || len > 2 || key[0] == '0')
-        return 0;
-    int id = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (key[i] < '0' || key[i] > '9')
-            return 0;
-        id = id * 10 + (key[i] - '0');
-    }
-    return (size_t)id <= n_items ? id : 0;
-}
-
 /* Keeps a printable, truncated copy of an unknown key for the message. */
 static void remember_unknown_key(struct mm_answers_issues *issues, const char *key)
 {
@@ -88,7 +73,7 @@ int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, 
     const json_t *value;
     json_object_foreach((json_t *)obj, key, value)
     {
-        int id = parse_item_key(key, spec->n_items);
+        int id = mm_str_index(key, (int)spec->n_items); /* "1".."n", canonical */
         if (id == 0) {
             remember_unknown_key(issues, key);
             continue;

@@ -105,21 +105,6 @@ static int refuse_answer(long id, const json_t *v, int *bad_item, char *why, siz
     return MM_EINVAL;
 }
 
-/* An item number as mamori diagnose writes it: canonical decimal 1..n_items
- * (no sign, no leading zero, no space); 0 otherwise. */
-static int item_number(const char *key, int n_items)
-{
-    int id = 0;
-    if (key[0] < '1' || key[0] > '9')
-        return 0;
-    for (const char *p = key; *p; p++) {
-        if (*p < '0' || *p > '9' || id > n_items)
-            return 0;
-        id = id * 10 + (*p - '0');
-    }
-    return id <= n_items ? id : 0;
-}
-
 /* An item key or id that is not an item of the diagnosis: MM_ERANGE, with a
  * printable copy of it (as written) in why. An "id" that is a JSON string
  * is shown in quotes ("2"), as written: bare, it would name an item the
@@ -164,7 +149,7 @@ static int collect_answers(json_t *doc, int n_items, const char *answers[ITEM_MA
         json_t *v;
         json_object_foreach(obj, key, v)
         {
-            int id = item_number(key, n_items);
+            int id = mm_str_index(key, n_items); /* as mamori diagnose writes it */
             if (id == 0) {
                 json_t *k = json_string(key);
                 int rc = refuse_item(k, false, bad_item, why, whylen);

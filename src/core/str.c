@@ -149,6 +149,20 @@ const char mm_decimal_pairs[201] = "00010203040506070809101112131415161718192021
                                    "50515253545556575859606162636465666768697071727374"
                                    "75767778798081828384858687888990919293949596979899";
 
+int mm_str_index(const char *s, int max)
+{
+    if (s[0] < '1' || s[0] > '9')
+        return 0;
+    int n = 0;
+    for (; *s; s++) {
+        int d = *s - '0';
+        if (*s < '0' || *s > '9' || d > max || n > (max - d) / 10)
+            return 0;
+        n = n * 10 + d;
+    }
+    return n;
+}
+
 size_t mm_str_u64(uint64_t v, char out[MM_U64_STRLEN])
 {
     /* two digits per step from a table: half the divisions of one digit per step */

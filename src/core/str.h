@@ -53,6 +53,13 @@ size_t mm_strlcpy(char *out, const char *src, size_t outlen);
 #define MM_U64_STRLEN 21
 size_t mm_str_u64(uint64_t v, char out[MM_U64_STRLEN]);
 
+/* s as an index written the one canonical way, 1..max in decimal: digits
+ * only, no sign, no leading zero, no space, nothing after (what mamori
+ * diagnose writes as the self-diagnosis item keys "1".."25"). Returns the
+ * number, or 0 when s is anything else or above max (no overflow however
+ * long s is). */
+int mm_str_index(const char *s, int max);
+
 /* "00" to "99" back to back: v's two digits are at mm_decimal_pairs + 2 * v
  * (0 <= v <= 99): the table of mm_str_u64 and the JA3 writer (decode-tls.c). */
 extern const char mm_decimal_pairs[201];

@@ -13,7 +13,10 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/net.h"
@@ -68,6 +71,44 @@ static void test_str_lower(void **state)
     assert_memory_equal(s, want, sizeof want);
     char mixed[] = "Mamori-SENSOR.Example.JP";
     assert_string_equal(mm_str_lower(mixed), "mamori-sensor.example.jp");
+}
+
+/* mm_str_index takes only the canonical decimal 1..max; it is checked
+ * against a reference (snprintf("%d") of the value gives back the text) for
+ * every text of up to three characters from digits, signs and spaces, and
+ * for max at the edges, INT_MAX included (no overflow). */
+static int index_ref(const char *s, int max)
+{
+    char *end, canon[24];
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < 1 || v > max)
+        return 0;
+    snprintf(canon, sizeof canon, "%ld", v);
+    return strcmp(canon, s) == 0 ? (int)v : 0;
+}
+
+static void test_str_index(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "0129+- x";
+    static const int maxes[] = {0, 1, 9, 10, 25, 64, 99, 100, INT_MAX};
+    char s[4];
+    for (size_t m = 0; m < sizeof maxes / sizeof maxes[0]; m++)
+        for (size_t len = 0, count = 1; len < sizeof s; len++, count *= 8)
+            for (size_t k = 0; k < count; k++) {
+                for (size_t i = 0, rest = k; i < len; i++, rest /= 8)
+                    s[i] = alphabet[rest % 8];
+                s[len] = '\0';
+                assert_int_equal(mm_str_index(s, maxes[m]), index_ref(s, maxes[m]));
+            }
+    assert_int_equal(mm_str_index("25", 25), 25);
+    assert_int_equal(mm_str_index("26", 25), 0);
+    assert_int_equal(mm_str_index("025", 25), 0);
+    assert_int_equal(mm_str_index("2147483647", INT_MAX), INT_MAX);
+    assert_int_equal(mm_str_index("2147483648", INT_MAX), 0);
+    assert_int_equal(mm_str_index("99999999999999999999", INT_MAX), 0);
+    assert_int_equal(mm_str_index("1", -1), 0);
 }
 
 /* One dotted quad three ways (mm_ipv4_text, mm_addr_text, mm_addr_format)
@@ -216,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_ascii_lower_every_byte),
         cmocka_unit_test(test_ascii_lower_n),
         cmocka_unit_test(test_str_lower),
+        cmocka_unit_test(test_str_index),
         cmocka_unit_test(test_ipv4_text),
         cmocka_unit_test(test_addr_text_other_families),
         cmocka_unit_test(test_ipv6_text),
