@@ -128,7 +128,7 @@ const char *mm__list_item(const char **cursor, size_t *len)
 /* The settings file's name for messages ("config" when none was given). */
 static const char *config_name(const struct mm_sensor_options *o)
 {
-    return o->config_path ? o->config_path : "config";
+    return mm_sensor_config_name(o->config_path);
 }
 
 /* [section] event_types, a comma-separated list of types the sensor writes

@@ -129,6 +129,9 @@ struct mm_sensor {
     struct mm_flow *cur_flow;   /* flow of the packet being handled */
     struct mm__direct *direct;  /* events without a json_t (eve-http.h) */
     struct mm__records records; /* alerts and device events without one (eve-record.h) */
+    /* why a detector's settings were refused (mm__detect_settings_check),
+     * for mm__detect_init's message; "" when they were not */
+    char detect_error[MM_SENSOR_SETTINGS_ERROR];
 };
 
 /* sensor.c */

@@ -43,6 +43,11 @@ const struct mm_sensor_config *mm_sensor_config(const struct mm_sensor *s)
     return &s->cfg;
 }
 
+char *mm_sensor_settings_error(struct mm_sensor *s)
+{
+    return s->detect_error;
+}
+
 /* The masks of a CIDR (host bits already cleared) over the address's two
  * 64-bit halves, so a home-net test is two AND-compares per CIDR: the
  * detectors and the inventory ask several times per packet. */

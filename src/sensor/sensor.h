@@ -30,6 +30,19 @@ struct mm_sensor_config {
     const char *config_path;       /* --config, NULL when none (for messages) */
 };
 
+/* The settings file as messages name it: config_path (--config), or
+ * "config" when none was given. */
+static inline const char *mm_sensor_config_name(const char *config_path)
+{
+    return config_path ? config_path : "config";
+}
+
+#define MM_SENSOR_SETTINGS_ERROR 512
+/* The buffer of s (MM_SENSOR_SETTINGS_ERROR bytes) where a detector's
+ * settings check says why it refused them (mm__detect_settings_check), for
+ * the start's message: each sensor has its own. */
+char *mm_sensor_settings_error(struct mm_sensor *s);
+
 /* Sends an event into the pipeline (reference stolen): the outputs, then
  * detectors' on_event (not for "alert" events) and the device inventory.
  * Events emitted while handling an event are queued and handled after it,

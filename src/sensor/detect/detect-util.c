@@ -607,13 +607,9 @@ static bool word_in(const char *v, const char *words)
     return false;
 }
 
-/* The reason the last settings check failed (for mm__detect_init's
- * message); start-up only, one thread. */
-static char settings_error[512];
-
-const char *mm__detect_settings_error(void)
+const char *mm__detect_settings_error(struct mm_sensor *s)
 {
-    return settings_error;
+    return mm_sensor_settings_error(s);
 }
 
 /* "a|b" as "a, b" into out. */
@@ -639,16 +635,17 @@ static void keys_text(const struct mm__setting *settings, char *out, size_t len)
         snprintf(out + strlen(out), len - strlen(out), "%s%s", st == settings ? "" : ", ", st->key);
 }
 
-int mm__detect_settings_check(const struct mm_sensor *s, const char *detector,
+int mm__detect_settings_check(struct mm_sensor *s, const char *detector,
                               const struct mm__setting *settings)
 {
-    char section[64], allowed[256];
+    char section[64], allowed[256], *why = mm_sensor_settings_error(s);
+    const size_t whylen = MM_SENSOR_SETTINGS_ERROR;
     const struct mm_sensor_config *cfg = mm_sensor_config(s);
-    const char *path = cfg && cfg->config_path ? cfg->config_path : "config";
+    const char *path = mm_sensor_config_name(cfg->config_path);
     snprintf(section, sizeof section, "detect.%s", detector);
     const char *key, *val;
     long v;
-    settings_error[0] = '\0';
+    why[0] = '\0';
     /* walks the whole section: every key in it is read here (and so never
      * warned about as unread), a key the detector does not take refused */
     for (size_t pos = 0; cfg && mm_ini_next(cfg->ini, &pos, section, NULL, &key, &val);) {
@@ -657,19 +654,19 @@ int mm__detect_settings_check(const struct mm_sensor *s, const char *detector,
             st++;
         if (!st || !st->key) {
             keys_text(settings, allowed, sizeof allowed);
-            mm_msg_format(settings_error, sizeof settings_error, "sensor-log",
-                          "config.detect_unknown_key", path, section, key, detector, allowed);
+            mm_msg_format(why, whylen, "sensor-log", "config.detect_unknown_key", path, section,
+                          key, detector, allowed);
             return MM_EINVAL;
         }
         if (st->words && !word_in(val, st->words)) {
             words_text(st->words, allowed, sizeof allowed);
-            mm_msg_format(settings_error, sizeof settings_error, "sensor-log", "config.detect_word",
-                          path, section, key, allowed, val);
+            mm_msg_format(why, whylen, "sensor-log", "config.detect_word", path, section, key,
+                          allowed, val);
             return MM_EINVAL;
         }
         if (!st->words && mm_ini_get_int(cfg->ini, section, key, 0, st->min, st->max, &v) != 0) {
-            mm_msg_format(settings_error, sizeof settings_error, "sensor-log", "config.range", path,
-                          section, key, st->min, st->max);
+            mm_msg_format(why, whylen, "sensor-log", "config.range", path, section, key, st->min,
+                          st->max);
             return MM_EINVAL;
         }
     }
@@ -782,9 +779,8 @@ json_t *mm__device_vars(const json_t *dev)
 
 /* ---- detector state ------------------------------------------------------ */
 
-int mm__detect_alloc(const struct mm_sensor *s, const char *detector,
-                     const struct mm__setting *settings, size_t size, size_t sup_cap, void **state,
-                     struct mm__suppress **sup)
+int mm__detect_alloc(struct mm_sensor *s, const char *detector, const struct mm__setting *settings,
+                     size_t size, size_t sup_cap, void **state, struct mm__suppress **sup)
 {
     *state = NULL;
     *sup = NULL;
@@ -802,7 +798,7 @@ int mm__detect_alloc(const struct mm_sensor *s, const char *detector,
     return 0;
 }
 
-int mm__detect_basic_init(const struct mm_sensor *s, const char *detector,
+int mm__detect_basic_init(struct mm_sensor *s, const char *detector,
                           const struct mm__setting *settings, size_t sup_cap, long window_def,
                           long window_max, void **state)
 {

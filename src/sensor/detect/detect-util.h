@@ -189,11 +189,12 @@ struct mm__setting {
 /* Checks every key of [detect.NAME] against settings (terminated by a NULL
  * key): an unknown key or a bad value is MM_EINVAL, so a typo in the config
  * stops the sensor at start instead of being ignored. */
-int mm__detect_settings_check(const struct mm_sensor *s, const char *detector,
+int mm__detect_settings_check(struct mm_sensor *s, const char *detector,
                               const struct mm__setting *settings);
-/* Why the last mm__detect_settings_check failed: the file, section and key
- * and the values allowed, in the user's language ("" when it did not). */
-const char *mm__detect_settings_error(void);
+/* Why the last mm__detect_settings_check of s failed: the file, section and
+ * key and the values allowed, in the user's language ("" when it did not);
+ * kept in s (several sensors in one process each have their own). */
+const char *mm__detect_settings_error(struct mm_sensor *s);
 
 /* Reads [detect.NAME] key as an integer in [min, max] (def when absent or bad;
  * mm__detect_settings_check reports bad values first). */
@@ -209,9 +210,8 @@ bool mm__detect_word_is(const struct mm_sensor *s, const char *detector, const c
  * allocates a zeroed state of size bytes (MM_ENOMEM) and a suppression
  * table of sup_cap entries. On success *state and *sup are set; on failure
  * nothing is left allocated. */
-int mm__detect_alloc(const struct mm_sensor *s, const char *detector,
-                     const struct mm__setting *settings, size_t size, size_t sup_cap, void **state,
-                     struct mm__suppress **sup);
+int mm__detect_alloc(struct mm_sensor *s, const char *detector, const struct mm__setting *settings,
+                     size_t size, size_t sup_cap, void **state, struct mm__suppress **sup);
 
 /* The state of a detector that needs only a suppression table and window. */
 struct mm__detect_basic {
@@ -221,7 +221,7 @@ struct mm__detect_basic {
 
 /* mm__detect_alloc for a struct mm__detect_basic, window from
  * suppress_seconds (default window_def, at most window_max seconds). */
-int mm__detect_basic_init(const struct mm_sensor *s, const char *detector,
+int mm__detect_basic_init(struct mm_sensor *s, const char *detector,
                           const struct mm__setting *settings, size_t sup_cap, long window_def,
                           long window_max, void **state);
 void mm__detect_basic_free(void *state);

@@ -228,7 +228,7 @@ int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
             continue;
         int r = d->init(s, &s->det_state[i]);
         if (r != 0) {
-            const char *why = mm__detect_settings_error(); /* a setting: named with its file */
+            const char *why = mm__detect_settings_error(s); /* a setting: named with its file */
             if (r == MM_EINVAL && why[0])
                 snprintf(err, errlen, "%s", why);
             else

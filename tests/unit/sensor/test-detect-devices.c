@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sensor/detect/detect-util.h"
 #include "test-detect-harness.h"
 #include "../test-rand.h"
 
@@ -87,6 +88,16 @@ static void test_learning_and_settings(void **state)
         assert_null(st);
         th_free(s);
     }
+    /* each sensor keeps its own reason (it was one static buffer: the
+     * second sensor's check overwrote the first one's) */
+    struct mm_sensor *s1 = th_new(bad[0], NULL, NULL, NULL), *s2 = th_new(bad[2], NULL, NULL, NULL);
+    void *st1 = NULL, *st2 = NULL;
+    assert_int_not_equal(dets[0]->init(s1, &st1), 0);
+    assert_int_not_equal(dets[2]->init(s2, &st2), 0);
+    assert_non_null(strstr(mm__detect_settings_error(s1), "[detect.new-device] learn_secs"));
+    assert_non_null(strstr(mm__detect_settings_error(s2), "[detect.legacy-os] suppress_seconds"));
+    th_free(s1);
+    th_free(s2);
 }
 
 static void test_legacy(void **state)

@@ -97,6 +97,11 @@ const struct mm_sensor_config *mm_sensor_config(const struct mm_sensor *s)
     return &s->cfg;
 }
 
+char *mm_sensor_settings_error(struct mm_sensor *s)
+{
+    return s->settings_error;
+}
+
 bool mm_sensor_is_home(const struct mm_sensor *s, const struct mm_addr *a)
 {
     for (size_t i = 0; i < s->cfg.home_net_count; i++)

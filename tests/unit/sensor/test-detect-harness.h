@@ -31,6 +31,7 @@ struct mm_sensor {
     bool dispatching;
     bool drop_events; /* free each non-alert event once dispatched (as the sensor does) instead
                          of keeping it in events */
+    char settings_error[MM_SENSOR_SETTINGS_ERROR];
 };
 
 /* Creates a harness with the given INI text (may be NULL) and intel text
