@@ -56,14 +56,13 @@ struct sqlite_store {
     int spare_max;         /* most spares open at once (but see turn_spare) */
     int spares_open;       /* spares open now, in all threads */
     int spares_peak;       /* the most open at once so far */
-    int spares_past_bound; /* spares opened when the queue stood SPARE_CAP_WAIT_MS */
+    int spares_past_bound; /* spares opened by a head that waited SPARE_CAP_WAIT_MS */
     /* The threads waiting at the bound, first come first; the head is
-     * served next. turns_moved: when the queue last moved (a thread came
-     * to it empty or left it, a pool connection was given back, or a spare
-     * was closed), in ms. */
+     * served next. head_since: when the head became the head (it came to
+     * the queue empty, or the one before it left), in ms. */
     struct turn *turns, **turns_tail;
     int turns_waiting;
-    int64_t turns_moved;
+    int64_t head_since;
     /* The ingest connection (mm__sqlite_ingest_acquire), opened on first
      * use, and what goes with it; ingest_mu is held while it is in use. */
     pthread_mutex_t ingest_mu;
@@ -100,11 +99,16 @@ static void close_conn(struct conn *c);
  * A thread that may be what the others wait for never waits: the writer
  * in its transaction, the holder of the ingest connection, and a thread
  * that holds a spare already (those wait only for the first two). When
- * the queue has not moved for SPARE_CAP_WAIT_MS (nothing came back: a
- * hold-up not foreseen here), its head opens a spare past the bound, with
- * a warning; a long queue that moves never gets there. In a real hold-up
- * N waiters past the bound are served one a second (each head waits
- * SPARE_CAP_WAIT_MS after the previous one left). */
+ * the head has been the head for SPARE_CAP_WAIT_MS (nothing came back to
+ * it: a hold-up not foreseen here, or those threads that never wait took
+ * every pool connection given back, or kept the spares at the bound with
+ * their own), it opens a spare past the bound, with a warning; a long queue
+ * that moves never gets there, as each head is served by the next
+ * connection given back (unless one of those threads takes it). Those
+ * threads still never wait: the head only stops waiting for them. In a
+ * real hold-up N waiters past the bound are
+ * served one a second (each head waits SPARE_CAP_WAIT_MS after the
+ * previous one left). */
 
 static __thread int held_here;            /* connections this thread holds */
 static __thread struct conn *spares_here; /* its spare connections, newest first */
@@ -116,8 +120,9 @@ static __thread bool holding_write;       /* it holds write_mu (mm__sqlite_begin
  * it. It tries the spare again after this long, or sooner when a pool
  * connection comes back. */
 #define SPARE_RETRY_MS 200
-/* The longest the queue at the spares' bound stands still before its head
- * opens one past it (only a hold-up not foreseen above gets there). */
+/* The longest the head of the queue at the spares' bound waits before it
+ * opens one past it (only a hold-up not foreseen above, or threads that
+ * never wait taking what comes back, get there). */
 #define SPARE_CAP_WAIT_MS 1000
 
 static int64_t now_ms(void)
@@ -179,7 +184,6 @@ static void spares_close(struct sqlite_store *s)
         return;
     pthread_mutex_lock(&s->mu);
     s->spares_open -= n;
-    s->turns_moved = now_ms();
     int open_now = s->spares_open;
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
@@ -219,7 +223,7 @@ static void turn_queue(struct sqlite_store *s, struct turn *t)
     t->next = NULL;
     if (!s->turns) {
         s->turns_tail = &s->turns;
-        s->turns_moved = now_ms();
+        s->head_since = now_ms();
     }
     *s->turns_tail = t;
     s->turns_tail = &t->next;
@@ -231,20 +235,23 @@ static void turn_done(struct sqlite_store *s, struct turn *t)
 {
     s->turns = t->next; /* turn_queue sets the tail when it is empty */
     s->turns_waiting--;
-    s->turns_moved = now_ms();
+    s->head_since = now_ms();
     /* The next one looks, or (the queue empty) the threads holding
      * nothing that wait behind it. */
     pthread_cond_broadcast(&s->cv);
 }
 
 /* May the head of the queue open a spare now (s->mu held)? Within the
- * bound, or when the queue has stood still for SPARE_CAP_WAIT_MS: then
- * past it, with a warning. */
+ * bound, or when it has been the head for SPARE_CAP_WAIT_MS: then past
+ * it, with a warning. A pool connection given back, or a spare closed,
+ * does not start its wait again: one it did not get went to a thread that
+ * never waits (the writer, the ingest holder, a spare's holder), which can
+ * take every one given back for as long as it keeps asking. */
 static bool turn_spare(struct sqlite_store *s)
 {
     if (s->spares_open < s->spare_max)
         return true;
-    if (now_ms() - s->turns_moved < SPARE_CAP_WAIT_MS)
+    if (now_ms() - s->head_since < SPARE_CAP_WAIT_MS)
         return false;
     mm_log_tr(MM_LOG_WARN, "center-log", "store.spare_wait", SPARE_CAP_WAIT_MS, s->spares_open);
     s->spares_past_bound++;
@@ -387,13 +394,10 @@ void mm__sqlite_release(struct mm_store *st, sqlite3 *db)
         for (int i = 0; i < s->nconns; i++)
             if (s->conns[i].db == db)
                 s->conns[i].busy = false;
-        /* The queue at the spares' bound waits for this too; a pool
-         * connection given back counts as the queue moving (one that a
-         * thread not in it takes is no hold-up either). */
-        if (s->turns) {
-            s->turns_moved = now_ms();
+        /* The queue at the spares' bound waits for this too. */
+        if (s->turns)
             pthread_cond_broadcast(&s->cv);
-        } else
+        else
             pthread_cond_signal(&s->cv);
         pthread_mutex_unlock(&s->mu);
     }

@@ -23,7 +23,9 @@
  * bound are served in the order they came, and one opens past the bound
  * only when nothing came back to them for 1 s, however long the queue;
  * many threads nesting at once never open more than the bound; a thread
- * holding nothing that asks again and again does not go ahead of them.
+ * holding nothing that asks again and again does not go ahead of them, and
+ * the head waits no more than 1 s while a thread that never waits there
+ * (the ingest holder) takes every connection given back.
  * A watchdog (alarm) turns such a
  * deadlock into a failure instead of a hang. Afterwards the pool serves
  * as before; the spares are closed at the outermost release (the ASan
@@ -690,8 +692,39 @@ static void test_bound_stuck_opens_one_past(void **state)
 static atomic_bool stream_holding, stream_go, stream_stop, nester_holding, nester_go;
 static atomic_bool queued_served;
 static atomic_int past_when_served;
+static atomic_llong served_after_ms; /* from the queued holder's ask to its second */
 
 static cpu_set_t one_cpu; /* the stream test's threads all run there */
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sets one_cpu to the first CPU this process may run on, and the flags of
+ * the stream tests to their start. */
+static void stream_reset(void)
+{
+    cpu_set_t allowed;
+    CPU_ZERO(&one_cpu);
+    assert_int_equal(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+        if (CPU_ISSET(c, &allowed)) {
+            CPU_SET(c, &one_cpu);
+            break;
+        }
+    }
+    atomic_store(&stream_holding, false);
+    atomic_store(&stream_go, false);
+    atomic_store(&stream_stop, false);
+    atomic_store(&nester_holding, false);
+    atomic_store(&nester_go, false);
+    atomic_store(&queued_served, false);
+    atomic_store(&past_when_served, -1);
+    atomic_store(&served_after_ms, -1);
+}
 
 /* Runs this thread on one_cpu; with low_priority, only when no other
  * thread there wants to run (SCHED_IDLE): the queued holder, woken by a
@@ -714,7 +747,9 @@ static void *queued_nester(void *arg)
     atomic_store(&nester_holding, true);
     while (!atomic_load(&nester_go))
         pause_ms(1);
+    long long asked = mono_ms();
     sqlite3 *second = mm__sqlite_acquire(t->st);
+    atomic_store(&served_after_ms, mono_ms() - asked);
     int open, peak, past;
     mm__sqlite_spares_stats(t->st, &open, &peak, &past);
     atomic_store(&past_when_served, past);
@@ -762,22 +797,7 @@ static void test_bound_head_before_new_requests(void **state)
     pthread_t holder, stream;
     struct mm__sqlite_ingest *in = NULL;
     int open, peak, past;
-    atomic_store(&stream_holding, false);
-    atomic_store(&stream_go, false);
-    atomic_store(&stream_stop, false);
-    atomic_store(&nester_holding, false);
-    atomic_store(&nester_go, false);
-    atomic_store(&queued_served, false);
-    atomic_store(&past_when_served, -1);
-    cpu_set_t allowed;
-    CPU_ZERO(&one_cpu);
-    assert_int_equal(sched_getaffinity(0, sizeof allowed, &allowed), 0);
-    for (int c = 0; c < CPU_SETSIZE; c++) {
-        if (CPU_ISSET(c, &allowed)) {
-            CPU_SET(c, &one_cpu);
-            break;
-        }
-    }
+    stream_reset();
     /* The two pool connections taken, then the one spare. */
     assert_int_equal(pthread_create(&stream, NULL, stream_taker, t), 0);
     while (!atomic_load(&stream_holding))
@@ -812,6 +832,81 @@ static void test_bound_head_before_new_requests(void **state)
     assert_pool_whole(t->st);
 }
 
+/* Holds the ingest connection (a thread that never waits at the bound),
+ * waits for stream_go, then takes a pool connection, uses it for 20 ms,
+ * gives it back and takes one again at once, until stream_stop. */
+static void *skipping_taker(void *arg)
+{
+    struct pool_test *t = arg;
+    struct mm__sqlite_ingest *in = NULL;
+    stream_place(false);
+    if (mm__sqlite_ingest_acquire(t->st, &in) != 0)
+        atomic_fetch_add(&failures, 1);
+    sqlite3 *db = mm__sqlite_acquire(t->st);
+    atomic_store(&stream_holding, true);
+    while (!atomic_load(&stream_go))
+        pause_ms(1);
+    for (;;) {
+        if (!usable(db))
+            atomic_fetch_add(&failures, 1);
+        pause_ms(20);
+        mm__sqlite_release(t->st, db);
+        if (atomic_load(&stream_stop))
+            break;
+        db = mm__sqlite_acquire(t->st);
+    }
+    mm__sqlite_ingest_release(t->st);
+    return NULL;
+}
+
+/* A holder waits at the bound (the test's thread holds the one spare)
+ * while the holder of the ingest connection, which never waits there,
+ * takes the other pool connection again and again (ingest batches one
+ * after the other): the holder is served once it has been the head for
+ * the store's 1 s, by a spare past the bound. Before, every connection
+ * given back counted as the queue moving, the ingest holder took it back
+ * ahead of the head each time, and the head waited for as long as that
+ * went on (past the test's 2.5 s). */
+static void test_bound_head_before_skippers(void **state)
+{
+    struct pool_test *t = *state;
+    pthread_t holder, skipper;
+    int open, peak, past;
+    stream_reset();
+    assert_int_equal(pthread_create(&holder, NULL, queued_nester, t), 0);
+    while (!atomic_load(&nester_holding))
+        pause_ms(1);
+    /* The test's thread keeps the one spare, and gives back the pool
+     * connection it took first: that one is what the skipper takes. */
+    sqlite3 *first = mm__sqlite_acquire(t->st);
+    sqlite3 *spare = mm__sqlite_acquire(t->st);
+    mm__sqlite_release(t->st, first);
+    assert_int_equal(pthread_create(&skipper, NULL, skipping_taker, t), 0);
+    while (!atomic_load(&stream_holding))
+        pause_ms(1);
+    atomic_store(&nester_go, true);
+    await_waiters(t->st, 1);
+    atomic_store(&stream_go, true);
+    for (int ms = 0; ms < 2500 && !atomic_load(&queued_served); ms += 10)
+        pause_ms(10);
+    bool served = atomic_load(&queued_served);
+    mm__sqlite_release(t->st, spare);
+    pthread_join(holder, NULL);
+    atomic_store(&stream_stop, true);
+    pthread_join(skipper, NULL);
+    long long after = atomic_load(&served_after_ms);
+    printf("head served after %lld ms\n", after);
+    assert_int_equal(atomic_load(&failures), 0);
+    assert_true(served);
+    assert_true(after >= 1000); /* the fallback, not a connection given back */
+    assert_int_equal(atomic_load(&past_when_served), 1);
+    mm__sqlite_spares_stats(t->st, &open, &peak, &past);
+    assert_int_equal(open, 0);
+    assert_int_equal(past, 1);
+    assert_int_equal(mm__sqlite_spare_waiters(t->st), 0);
+    assert_pool_whole(t->st);
+}
+
 int main(void)
 {
     install_failing_vfs();
@@ -831,6 +926,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bound_stuck_opens_one_past, setup_one_spare, teardown),
         cmocka_unit_test_setup_teardown(test_bound_head_before_new_requests, setup_one_spare,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_bound_head_before_skippers, setup_one_spare, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
