@@ -250,6 +250,48 @@ def head_raw(c, path, headers="", keep_alive=False):
     return int(lines[0].split()[1]), hdrs, rest
 
 
+def split_reply(data):
+    """One HTTP reply as bytes: (status, headers with lower-case names, the
+    body: everything after the headers), or None when data does not begin
+    with a status line ("HTTP/1.x NNN")."""
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    first = lines[0].split()
+    if len(first) < 2 or not first[0].startswith("HTTP/1.") or not first[1].isdigit():
+        return None
+    hdrs = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+    return int(first[1]), hdrs, body
+
+
+def head_then_get(c, path, headers=""):
+    """A HEAD of path and then, on the same keep-alive connection, a GET of
+    it with "Connection: close", as the bytes go on the wire (extra header
+    lines in both). Returns the HEAD's status, its headers (lower-case
+    names), and every byte that came after its headers until the server
+    closed: exactly the GET's reply when the connection stayed open after
+    the HEAD; None when nothing came (the server closed after the HEAD)."""
+    with socket.create_connection((c.host, c.port), timeout=30) as sock:
+        sock.sendall(("HEAD %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (path, headers)).encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        status, hdrs, rest = split_reply(data)
+        try:
+            sock.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n" %
+                          (path, headers)).encode())
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+        except ConnectionError:  # closed after the HEAD, the GET unread
+            pass
+    return status, hdrs, rest or None
+
+
 def alert_event(seq, sid=1001, src="10.0.0.5", mac=None, detector="intel", sev=1,
                 ts="2026-04-01T10:00:00.000000+0900", sig="mamori intel hit"):
     ev = {"timestamp": ts, "event_type": "alert", "seq": seq, "src_ip": src,

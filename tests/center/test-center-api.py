@@ -4,7 +4,8 @@
 login and session cookie, /me, CSRF, API tokens, logout, roles, strict
 request validation (malformed JSON, bad UTF-8, unknown fields, oversized
 bodies), 404/405 with its Allow header, HEAD answered like GET without the
-body (pages, files and API, same access rules), the audit log, the vendor
+body (pages, files, API and reports, same access rules, nothing after its
+headers on a keep-alive connection), the audit log, the vendor
 users' on-duty flag, a sensor's event rate written with two decimals, and
 login rate limiting under 12 concurrent wrong attempts."""
 
@@ -14,7 +15,8 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import Center, World, check, dns_event, head_raw, PASSWORD  # noqa: E402
+from centerlib import (Center, World, check, dns_event, head_raw, head_then_get,  # noqa: E402
+                       split_reply, PASSWORD)
 
 
 def test_login_and_session(c):
@@ -215,6 +217,35 @@ def test_head(c, s):
     check(r.status == 404 and "allow" not in r.headers, "POST to no file: %r" % r)
 
 
+def test_head_keep_alive(c, s, w):
+    """A HEAD of every kind of reply the centre makes (web UI files, API
+    JSON, refusals, the report formats) leaves nothing after its headers on
+    a keep-alive connection: a GET of the same path sent next on it is
+    answered from its first byte, with the body length the HEAD announced.
+    libmicrohttpd 0.9.75 writes a chunk end after a HEAD reply of unknown
+    length, which would come before that GET's reply. A HEAD of a PDF (its
+    length is unknown without rendering it) is the one reply with no
+    Content-Length: the centre closes the connection after its headers."""
+    owner = c.login("owner@a.example")
+    cookie = "Cookie: mm_session=%s\r\n"
+    monthly = "/api/v1/tenants/%d/reports/monthly?month=2026-04&format=" % w.tenants["A"]["id"]
+    cases = [("/", ""), ("/js/app.js", ""), ("/api/v1/report.css", ""), ("/api/v1/me", ""),
+             ("/api/v1/me", cookie % s.cookie), ("/api/v1/nothing-here", ""),
+             ("/api/v1/events", ""),
+             ("/api/v1/tenants", cookie % c.login("staff@a.example").cookie)]
+    cases += [(monthly + f, cookie % owner.cookie) for f in ("html", "md", "json", "pdf")]
+    for path, extra in cases:
+        status, hdrs, after = head_then_get(c, path, extra)
+        if hdrs.get("content-type") == "application/pdf":
+            check(status == 200 and "content-length" not in hdrs and after is None,
+                  "HEAD %s: %d %r, then %r" % (path, status, hdrs, after and after[:100]))
+            continue
+        got = split_reply(after or b"")
+        check(got and got[0] == status and len(got[2]) == int(hdrs.get("content-length", -1)),
+              "HEAD %s: %d %r, then %r" % (path, status, hdrs, after and after[:100]))
+    print("HEAD then GET on one connection: %d paths" % len(cases))
+
+
 def test_roles(c, w):
     staff = c.login("staff@a.example")
     owner = c.login("owner@a.example")
@@ -388,6 +419,7 @@ def main():
         test_password_length(c, s, w)
         test_reply_language(c)
         test_head(c, s)
+        test_head_keep_alive(c, s, w)
         test_roles(c, w)
         test_duty(c, w)
         test_own_language(c)
