@@ -16,6 +16,7 @@
 #include "core/msg.h"
 #include "sensor/decode/tls-hello.h"
 #include "sensor/device.h"
+#include "sensor/output/uplink.h"
 #include "sensor/sensor-int.h"
 
 #define PROG "mamori-sensor"
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {{"read", required_argument, NULL, 'r'}
 /* Values given on the command line, applied over the config file. */
 struct cli_values {
     const char *eve, *home_net, *state, *stats, *seed, *max_flows, *lang;
+    bool allow_insecure; /* --allow-insecure (enrol.c took it out of argv) */
 };
 
 /* lang_opt: a --lang seen before --help; without it the language main
@@ -327,12 +329,31 @@ static int bad_home_net(const struct mm_sensor_options *o, const char *list, boo
     return bad_usage("usage.bad_home_net", item);
 }
 
+/* [uplink] center as the uplink takes it (mm_uplink_url_check, and its
+ * length): https://, or http:// to this machine; plain http:// to another
+ * one only with [uplink] allow_insecure = yes or --allow-insecure. */
+static int uplink_center(const struct mm_sensor_options *o, bool allow_insecure)
+{
+    const char *url = o->uplink.center;
+    if (!url)
+        return 0;
+    int r = strlen(url) < MM_UPLINK_URL_MAX
+                ? mm_uplink_url_check(url, o->uplink.allow_insecure || allow_insecure)
+                : MM_EINVAL;
+    if (r == MM_EPERM)
+        mm_msg_print(stderr, PROG, "sensor-log", "config.uplink_center_plain", config_name(o), url);
+    else if (r != 0)
+        mm_msg_print(stderr, PROG, "sensor-log", "config.uplink_center", config_name(o),
+                     MM_UPLINK_URL_MAX, url);
+    return r == 0 ? 0 : 2;
+}
+
 /* [uplink]: read and checked here, with the rest of the file, though only
  * an uplink (enrol.c, once the capture and intel are ready) uses them
  * (o->uplink), so that a bad value stops the sensor at once whether or not
  * it is enrolled, and every key has been read when mm__options_warn_unread
  * looks. */
-static int uplink_settings(struct mm_sensor_options *o)
+static int uplink_settings(struct mm_sensor_options *o, bool allow_insecure)
 {
     struct mm__uplink_settings *u = &o->uplink;
     const struct {
@@ -359,6 +380,8 @@ static int uplink_settings(struct mm_sensor_options *o)
         }
     u->center = mm_ini_get(o->ini, "uplink", "center");
     u->ca_file = mm_ini_get(o->ini, "uplink", "ca_file");
+    if ((r = uplink_center(o, allow_insecure)) != 0)
+        return r;
     return event_types_setting(o, "uplink", "alert,device", "config.uplink_event_types_empty",
                                &o->spool_types);
 }
@@ -408,7 +431,7 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
     if ((r = event_types_setting(o, "output", NULL, "config.event_types_empty", &o->eve_types)) !=
         0)
         return r;
-    if ((r = uplink_settings(o)) != 0)
+    if ((r = uplink_settings(o, c->allow_insecure)) != 0)
         return r;
     if (mm_ini_get_bool(o->ini, "policy", "personal_devices", false,
                         &o->personal_devices_allowed) != 0) {
@@ -433,9 +456,9 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
     return 0;
 }
 
-int mm__options_parse(int argc, char **argv, struct mm_sensor_options *o)
+int mm__options_parse(int argc, char **argv, bool allow_insecure, struct mm_sensor_options *o)
 {
-    struct cli_values c = {0};
+    struct cli_values c = {.allow_insecure = allow_insecure};
     memset(o, 0, sizeof(*o));
     int ch;
     optind = 1;

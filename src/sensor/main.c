@@ -296,7 +296,7 @@ int main(int argc, char **argv)
         return r;
     if (link.enrol_code && !link.capture)
         return mm__link_enrol(&link, link.state, NULL);
-    r = mm__options_parse(argc, argv, &run.opt);
+    r = mm__options_parse(argc, argv, link.allow_insecure, &run.opt);
     if (r != 0) {
         mm__options_free(&run.opt);
         return r < 0 ? 0 : r;

@@ -60,9 +60,11 @@ struct mm_sensor_options {
     bool quiet;
 };
 
-/* config.c: parses argv and the config file. Returns 0, or 2 after printing
- * usage/errors (exit code), or -1 when --help/--version was handled (exit 0). */
-int mm__options_parse(int argc, char **argv, struct mm_sensor_options *o);
+/* config.c: parses argv and the config file. allow_insecure: --allow-insecure
+ * was given (enrol.c takes it out of argv), which [uplink] center is checked
+ * with. Returns 0, or 2 after printing usage/errors (exit code), or -1 when
+ * --help/--version was handled (exit 0). */
+int mm__options_parse(int argc, char **argv, bool allow_insecure, struct mm_sensor_options *o);
 void mm__options_free(struct mm_sensor_options *o);
 /* Warns on stderr about every key of the config file nothing read
  * (config.unknown_key) and once about a section nothing asked about

@@ -155,8 +155,9 @@ def test_usage(tmp):
     check(r.returncode == 4 and "cannot open EVE output" in r.stderr, "bad eve path: %r" % (r,))
 
 
-def config_error(tmp, text, lang="en"):
-    """Runs the sensor on a small capture with a settings file of text."""
+def config_error(tmp, text, lang="en", args=()):
+    """Runs the sensor on a small capture with a settings file of text (and
+    the further arguments args)."""
     cfg = os.path.join(tmp, "settings.ini")
     with open(cfg, "w") as f:
         f.write(text)
@@ -164,7 +165,7 @@ def config_error(tmp, text, lang="en"):
     if not os.path.exists(pcap):
         many_udp_flows(pcap, 1)
     env = dict(os.environ, LC_ALL="", LC_MESSAGES="", LANG="ja_JP.UTF-8" if lang == "ja" else "C")
-    return run(["-r", pcap, "--eve", os.devnull, "--config", cfg], env=env), cfg
+    return run(["-r", pcap, "--eve", os.devnull, "--config", cfg] + list(args), env=env), cfg
 
 
 def test_config_errors(tmp):
@@ -199,6 +200,24 @@ def test_config_errors(tmp):
     r, cfg = config_error(tmp, "[uplink]\nbatch = 10000\nretry_max_ms = 10\nflush_timeout = 0\n"
                                "enabled = no\nallow_insecure = yes\nevent_types = alert, dns\n")
     check(r.returncode == 0 and r.stderr == "", "good uplink settings: %r" % (r,))
+    # [uplink] center: as the uplink would take it, but when the settings are
+    # read (it was checked only once enrolled, when the uplink started)
+    for url, words in (("ftp://centre.example", ("must be an https:// URL", "ftp://centre")),
+                       ("https://", ("must be an https:// URL",)),
+                       ("http://192.0.2.7:8080", ("is plain http:// to another machine",
+                                                  "allow_insecure = yes", "--allow-insecure"))):
+        r, cfg = config_error(tmp, "[uplink]\ncenter = %s\n" % url)
+        check(r.returncode == 2 and cfg in r.stderr and "[uplink] center" in r.stderr and
+              all(w in r.stderr for w in words), "center %s: %r" % (url, r))
+    r, cfg = config_error(tmp, "[uplink]\ncenter = http://192.0.2.7:8080\n", "ja")
+    check(r.returncode == 2 and "[uplink] center の http://192.0.2.7:8080 は、別のマシンへの" in
+          r.stderr, "center plain (ja): %r" % (r,))
+    for text, args in (("center = https://centre.example", ()),
+                       ("center = http://127.0.0.1:8080", ()),
+                       ("center = http://192.0.2.7:8080\nallow_insecure = yes", ()),
+                       ("center = http://192.0.2.7:8080", ("--allow-insecure",))):
+        r, cfg = config_error(tmp, "[uplink]\n%s\n" % text, args=args)
+        check(r.returncode == 0 and r.stderr == "", "%s %s: %r" % (text, args, r))
     # [uplink] event_types takes the names the sensor writes, as [output]
     # event_types (before: any list, and a misspelt one sent nothing to the
     # centre without a word)

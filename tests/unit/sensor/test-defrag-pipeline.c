@@ -64,7 +64,7 @@ static void run_start(struct run *r)
     write_file(r->intel, "203.0.113.66\n2001:db8:66::66\n");
     char *argv[] = {"mamori-sensor", "-r",      "none.pcap", "--eve",   r->eve,   "--config",
                     r->ini,          "--state", r->dir,      "--intel", r->intel, NULL};
-    assert_int_equal(mm__options_parse(11, argv, &r->opt), 0);
+    assert_int_equal(mm__options_parse(11, argv, false, &r->opt), 0);
     const char *paths[] = {r->intel};
     assert_int_equal(mm_intel_build(paths, 1, NULL, &r->in), 0);
     char err[256];

@@ -217,7 +217,7 @@ static void sensor_open(struct ed_sensor_run *r, const char *dir, const char *na
                     (char *)ini,
                     NULL};
     memset(&r->opt, 0, sizeof r->opt);
-    assert_int_equal(mm__options_parse(9, argv, &r->opt), 0);
+    assert_int_equal(mm__options_parse(9, argv, false, &r->opt), 0);
     char err[256];
     assert_int_equal(mm__sensor_new(&r->opt, NULL, &r->s, err, sizeof err), 0);
 }

@@ -702,7 +702,7 @@ static void spool_sensor_open(struct ed_sensor_run *r, const char *dir, const ch
                     ini,
                     NULL};
     memset(&r->opt, 0, sizeof r->opt);
-    assert_int_equal(mm__options_parse(9, argv, &r->opt), 0);
+    assert_int_equal(mm__options_parse(9, argv, false, &r->opt), 0);
     char err[256];
     assert_int_equal(mm__sensor_new(&r->opt, NULL, &r->s, err, sizeof err), 0);
 }

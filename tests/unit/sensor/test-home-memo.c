@@ -56,7 +56,7 @@ static void run_start(struct run *r)
     fclose(f);
     char *argv[] = {"mamori-sensor", "-r",   "none.pcap", "--eve",  r->eve,
                     "--state",       r->dir, "--intel",   r->intel, NULL};
-    assert_int_equal(mm__options_parse(9, argv, &r->opt), 0);
+    assert_int_equal(mm__options_parse(9, argv, false, &r->opt), 0);
     const char *paths[] = {r->intel};
     assert_int_equal(mm_intel_build(paths, 1, NULL, &r->in), 0);
     char err[256];

@@ -55,7 +55,7 @@ static int setup(void **state)
                     "--state",
                     dir,
                     NULL};
-    if (mm__options_parse(11, argv, &opt) != 0)
+    if (mm__options_parse(11, argv, false, &opt) != 0)
         return -1;
     char err[256];
     return mm__sensor_new(&opt, NULL, &s, err, sizeof(err));
@@ -123,7 +123,7 @@ static struct mm_sensor *sensor_with_home(const char *list, struct mm_sensor_opt
     char *argv[] = {"mamori-sensor", "-r",         "none.pcap",  "--eve",
                     "/dev/null",     "--home-net", (char *)list, NULL};
     memset(o, 0, sizeof *o);
-    assert_int_equal(mm__options_parse(7, argv, o), 0);
+    assert_int_equal(mm__options_parse(7, argv, false, o), 0);
     struct mm_sensor *hs = NULL;
     char err[256];
     assert_int_equal(mm__sensor_new(o, NULL, &hs, err, sizeof(err)), 0);
@@ -254,7 +254,7 @@ static void test_idle_announces_silent_change(void **state)
     struct mm_sensor_options o;
     struct mm_sensor *q;
     char err[256];
-    assert_int_equal(mm__options_parse(5, argv, &o), 0);
+    assert_int_equal(mm__options_parse(5, argv, false, &o), 0);
     assert_int_equal(mm__sensor_new(&o, NULL, &q, err, sizeof(err)), 0);
     const int64_t t0 = 1775001600; /* 2026-04-01T00:00:00Z */
     const uint8_t first[4] = {192, 168, 0, 10}, second[4] = {192, 168, 0, 11};
