@@ -985,8 +985,8 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
          * it cannot take comes from the [devices] settings (checked with
          * the rest of the file by mm__options_parse; named here too for a
          * caller that did not) */
-        const char *path = s->cfg.config_path ? s->cfg.config_path : "config";
-        if (mm_devices_settings_check(s->cfg.ini, path, err, errlen) == MM_EINVAL) {
+        if (mm_devices_settings_check(s->cfg.ini, mm_sensor_config_name(s->cfg.config_path), err,
+                                      errlen) == MM_EINVAL) {
             r = MM__SENSOR_BAD_SETTINGS;
             goto out;
         }

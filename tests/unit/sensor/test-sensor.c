@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/ini.h"
 #include "core/timefmt.h"
 #include "pktbuild.h"
 #include "sensor/detect/detect.h"
@@ -128,6 +129,36 @@ static struct mm_sensor *sensor_with_home(const char *list, struct mm_sensor_opt
     char err[256];
     assert_int_equal(mm__sensor_new(o, NULL, &hs, err, sizeof(err)), 0);
     return hs;
+}
+
+/* A bad [devices] value in options that did not come through
+ * mm__options_parse (which refuses it with the rest of the file): the
+ * sensor is refused as for bad settings, and its message names the file,
+ * the key and the item, as mm__options_parse's does. */
+static void test_devices_settings_refused(void **state)
+{
+    (void)state;
+    static const char *const bad[][2] = {
+        {"[devices]\nallow = 10.0.0.1, bogus\n", "s.ini: [devices] allow: bogus is not a MAC"},
+        {"[devices]\naddress_change_interval = -5\n",
+         "s.ini: [devices] address_change_interval must be a number from 0 to"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct mm_sensor_options o;
+        struct mm_ini *ini = NULL;
+        struct mm_sensor *hs = NULL;
+        char err[512] = "";
+        char *argv[] = {"mamori-sensor", "-r", "none.pcap", "--eve", "/dev/null", NULL};
+        memset(&o, 0, sizeof o);
+        assert_int_equal(mm__options_parse(5, argv, &o), 0);
+        assert_int_equal(mm_ini_load_string(bad[i][0], &ini, err, sizeof err), 0);
+        mm_ini_free(o.ini);
+        o.ini = ini;
+        o.config_path = "s.ini";
+        assert_int_equal(mm__sensor_new(&o, NULL, &hs, err, sizeof err), MM__SENSOR_BAD_SETTINGS);
+        assert_null(hs);
+        assert_non_null(strstr(err, bad[i][1]));
+        mm__options_free(&o);
+    }
 }
 
 /* mm_sensor_is_home (masks over the address's two halves) answers as
@@ -560,6 +591,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_home_net, setup, teardown),
         cmocka_unit_test(test_home_net_masks),
+        cmocka_unit_test(test_devices_settings_refused),
         cmocka_unit_test_setup_teardown(test_extreme_packet_times, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_announces_silent_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit_order_and_spool, setup, teardown),
