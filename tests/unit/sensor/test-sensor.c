@@ -149,7 +149,7 @@ static void test_devices_settings_refused(void **state)
         char err[512] = "";
         char *argv[] = {"mamori-sensor", "-r", "none.pcap", "--eve", "/dev/null", NULL};
         memset(&o, 0, sizeof o);
-        assert_int_equal(mm__options_parse(5, argv, &o), 0);
+        assert_int_equal(mm__options_parse(5, argv, false, &o), 0);
         assert_int_equal(mm_ini_load_string(bad[i][0], &ini, err, sizeof err), 0);
         mm_ini_free(o.ini);
         o.ini = ini;
