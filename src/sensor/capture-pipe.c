@@ -68,6 +68,7 @@ struct mm__pipe {
     bool opening;    /* libpcap reads the file header */
     uint8_t head[4]; /* the file's first bytes (its magic) */
     size_t served;   /* bytes handed to libpcap, up to sizeof(head) */
+    size_t overread; /* bytes libpcap took past the limit (a short reckoning) */
     bool pcapng, swapped;
     size_t hdrsize; /* pcap: a record's header */
     int lengths;    /* pcap: LENGTHS_* */
@@ -257,6 +258,7 @@ static ssize_t cookie_read(void *cookie, char *out, size_t n)
     size_t most = s->limit > 0 ? s->limit : 1; /* past the limit: a byte at a time */
     k = k < most ? k : most;
     k = k < n ? k : n;
+    s->overread += s->limit > 0 ? 0 : k;
     for (size_t i = 0; s->served < sizeof(s->head) && i < k; i++)
         s->head[s->served++] = s->buf[s->start + i];
     memcpy(out, s->buf + s->start, k);
@@ -327,6 +329,11 @@ bool mm__pipe_ready(struct mm__pipe *s, int ms)
         return false;
     }
     return settle(s, want(s));
+}
+
+size_t mm__pipe_overread(const struct mm__pipe *s)
+{
+    return s->overread;
 }
 
 void mm__pipe_close(struct mm__pipe *s)

@@ -32,6 +32,9 @@ bool mm__pipe_ready(struct mm__pipe *s, int ms);
 /* Ends the wait of mm__pipe_ready (now or the next one): async-signal-safe,
  * a no-op before any pipe was opened. */
 void mm__pipe_wake(void);
+/* Bytes libpcap read past what capture-pipe.c reckoned it would (each then
+ * a byte at a time, waited for): 0 unless the reckoning is short (tests). */
+size_t mm__pipe_overread(const struct mm__pipe *s);
 void mm__pipe_close(struct mm__pipe *s);
 
 #endif
