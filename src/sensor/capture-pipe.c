@@ -25,8 +25,11 @@
  * Were that reckoning ever short, libpcap's read would get the rest a byte
  * at a time, waiting in the read function for each (a blocking read, as
  * libpcap's own fread did): slower to stop, never a lost byte. The file
- * header is waited for so, at open. The wake pipe is the process's
- * (signals are), made at the first open and kept. (An unbuffered stream
+ * header is waited for whole at libpcap's first read, in poll, which a
+ * stop ends (the open then fails). The wake pipe and the stop are the
+ * process's (signals are), the pipe made at the first open and kept. A
+ * FIFO is opened without waiting for its writer (capture.c: O_NONBLOCK,
+ * then cleared; poll says nothing until a writer has come). (An unbuffered stream
  * was tried: glibc reads a cookie stream of no buffer a byte at a time,
  * 8 times slower than libpcap's own stdin.) */
 #include <errno.h>
@@ -74,7 +77,7 @@ struct mm__pipe {
     int lengths;    /* pcap: LENGTHS_* */
 };
 
-static volatile sig_atomic_t wake_rd = -1, wake_wr = -1;
+static volatile sig_atomic_t wake_rd = -1, wake_wr = -1, stopping;
 static pthread_once_t wake_once = PTHREAD_ONCE_INIT;
 
 static void wake_init(void)
@@ -86,9 +89,11 @@ static void wake_init(void)
     }
 }
 
-void mm__pipe_wake(void)
+void mm__pipe_wake(bool stop)
 {
     int fd = wake_wr, saved = errno;
+    if (stop)
+        stopping = 1;
     if (fd >= 0)
         (void)!write(fd, "", 1);
     errno = saved;
@@ -236,11 +241,24 @@ static bool settle(struct mm__pipe *s, size_t need)
     return false;
 }
 
-/* libpcap's open: waits (a blocking read) for the whole file header. */
+/* libpcap's open: waits for the whole file header (in poll: a FIFO's
+ * writer may not have come yet, and a read would then say the end). A stop
+ * (mm__pipe_wake) ends the wait: the read fails with EINTR. */
 static void header_wait(struct mm__pipe *s)
 {
-    while (!settle(s, header_want(s, s->buf, s->end)))
-        fill(s, header_want(s, s->buf, s->end));
+    while (!settle(s, header_want(s, s->buf, s->end))) {
+        if (stopping) {
+            s->err = EINTR;
+            continue; /* (settled now) */
+        }
+        struct pollfd pfd[2] = {{.fd = s->fd, .events = POLLIN}, {.fd = wake_rd, .events = POLLIN}};
+        if (poll(pfd, 2, -1) <= 0)
+            continue;
+        if (pfd[1].revents)
+            wake_drain();
+        if (pfd[0].revents)
+            fill(s, header_want(s, s->buf, s->end));
+    }
 }
 
 static ssize_t cookie_read(void *cookie, char *out, size_t n)

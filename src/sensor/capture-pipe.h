@@ -17,9 +17,9 @@ struct mm__pipe;
 /* A source over fd, which it owns from here on (closed by mm__pipe_close,
  * or on failure, unless it is standard input). 0, or MM_ENOMEM. */
 int mm__pipe_open(int fd, struct mm__pipe **out);
-/* The stream for pcap_fopen_offline (pcap_close closes it). A read of bytes
- * not yet buffered waits for them: only the file header is read so (at
- * open, as libpcap read it before). */
+/* The stream for pcap_fopen_offline (pcap_close closes it). Its first read
+ * waits for the whole file header (a stop ends the wait: see
+ * mm__pipe_wake). */
 FILE *mm__pipe_file(struct mm__pipe *s);
 /* After pcap_fopen_offline: the records start here, in the file's byte
  * order (swapped: pcap_is_swapped) and pcap version (major, minor). */
@@ -29,9 +29,10 @@ void mm__pipe_begin(struct mm__pipe *s, bool swapped, int major, int minor);
  * ms (0: not at all) for the pipe, reads what it holds, and says again;
  * false at once on mm__pipe_wake. */
 bool mm__pipe_ready(struct mm__pipe *s, int ms);
-/* Ends the wait of mm__pipe_ready (now or the next one): async-signal-safe,
- * a no-op before any pipe was opened. */
-void mm__pipe_wake(void);
+/* Ends the wait of mm__pipe_ready (now or the next one); stop: also the
+ * wait for a file header at open, now and from here on (the open fails).
+ * Async-signal-safe; the process's every pipe. */
+void mm__pipe_wake(bool stop);
 /* Bytes libpcap read past what capture-pipe.c reckoned it would (each then
  * a byte at a time, waited for): 0 unless the reckoning is short (tests). */
 size_t mm__pipe_overread(const struct mm__pipe *s);

@@ -102,9 +102,13 @@ static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf, struct m
     *iobuf = NULL;
     *pipe = NULL;
     bool std_in = strcmp(path, "-") == 0;
-    int fd = std_in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    /* (a FIFO: not waiting here for its writer, where no signal could end
+     * the wait; blocking again once open) */
+    int fd = std_in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 || (!std_in && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)) {
         snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return NULL;
     }
     struct stat st;
@@ -314,9 +318,9 @@ void mm_capture_wake_at(struct mm_capture *c, const int64_t *at)
     c->wake_at = at;
 }
 
-void mm_capture_wake(void)
+void mm_capture_wake(bool stop)
 {
-    mm__pipe_wake();
+    mm__pipe_wake(stop);
 }
 
 void mm_capture_breakloop(struct mm_capture *c)

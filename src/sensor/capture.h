@@ -6,6 +6,7 @@
 #ifndef MM_SENSOR_CAPTURE_H
 #define MM_SENSOR_CAPTURE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/time.h>
 
@@ -49,10 +50,11 @@ uint64_t mm_capture_offset(const struct mm_capture *c);
 void mm_capture_counters(struct mm_capture *c, uint64_t *received, uint64_t *dropped,
                          uint64_t *ifdropped);
 /* Ends a pipe's wait in mm_capture_next (now, or the next one when none
- * is under way): it returns MM_CAPTURE_TIMEOUT. For signal handlers (a
- * stop, a reload asked for), async-signal-safe; any capture of the
- * process. */
-void mm_capture_wake(void);
+ * is under way): it returns MM_CAPTURE_TIMEOUT. stop: also the wait of
+ * mm_capture_open_file for a pipe's file header (now and from here on: it
+ * fails). For signal handlers (a stop, a reload asked for),
+ * async-signal-safe; any capture of the process. */
+void mm_capture_wake(bool stop);
 /* Makes a blocked mm_capture_next return (signal handlers may call it). */
 void mm_capture_breakloop(struct mm_capture *c);
 void mm_capture_close(struct mm_capture *c);

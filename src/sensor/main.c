@@ -42,14 +42,14 @@ static void on_stop(int sig)
     (void)sig;
     stop_requested = 1;
     mm_capture_breakloop(live_capture);
-    mm_capture_wake();
+    mm_capture_wake(true);
 }
 
 static void on_hup(int sig)
 {
     (void)sig;
     reload_requested = 1;
-    mm_capture_wake();
+    mm_capture_wake(false);
 }
 
 /* SA_RESTART: a signal must not turn a blocking read of a capture file or
@@ -205,6 +205,8 @@ static int run_files(struct run *run)
         char err[512] = "";
         const char *path = run->opt.read_files[i];
         int r = mm_capture_open_file(path, &cap, err, sizeof(err));
+        if (r != 0 && stop_requested) /* (a pipe whose header was awaited) */
+            break;
         if (r != 0) {
             if (r == MM_EISDIR)
                 mm_msg_print(stderr, PROG, "sensor-log", "capture.is_directory", path);

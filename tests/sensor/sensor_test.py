@@ -1349,6 +1349,49 @@ def test_pipe_pieces_pcapng(tmp):
     return pipe_pieces(tmp, "pcapng")
 
 
+def pipe_stop_at_open(r, header_bytes):
+    """test_pipe_stop_at_open with r (a FifoRun) and header_bytes written."""
+    end = time.monotonic() + 30
+    while not fd_open(r.p.pid, r.fifo) and time.monotonic() < end:
+        time.sleep(0.02)
+    check(fd_open(r.p.pid, r.fifo), "fifo not opened without a writer: " + r.stderr())
+    if header_bytes:
+        r.open()
+        r.write_to(header_bytes)
+        r.wait_drained()
+    r.signal(signal.SIGTERM)
+    try:
+        r.p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        check(False, "still running 10 s after SIGTERM at open: " + r.stderr())
+    finally:
+        if r.f:
+            r.f.close()
+
+
+def test_pipe_stop_at_open(tmp):
+    """SIGTERM while the sensor waits for a fifo's writer to come, and then
+    for the rest of the file header: it stops at once (exit 0, nothing
+    said about the capture). Before, it waited in open(2) for a writer and
+    then in libpcap's read of the header, and took no signal until the
+    writer went on."""
+    intel, cfg = reload_setup(tmp, 0)
+    for header_bytes in (0, 10):
+        sub = os.path.join(tmp, "h%d" % header_bytes)
+        os.mkdir(sub)
+        r = FifoRun(sub, intel, cfg, 5)
+        try:
+            pipe_stop_at_open(r, header_bytes)
+        finally:
+            if r.p.poll() is None:  # (failed: not left behind)
+                r.p.kill()
+                r.p.wait()
+        text = r.stderr()
+        check(r.p.returncode == 0 and sanitizer_clean(text) and "cannot read" not in text,
+              "%d header bytes: %s" % (header_bytes, text))
+    return None
+
+
 def test_settle_stop(tmp):
     """SIGTERM while the start waits for a feed rewritten in place by a
     background writer (settle_ms 3000: a wait of up to 9 s): the wait ends
