@@ -25,8 +25,8 @@ static const struct mm_route routes[] = {
 
 static const char *const method_names[] = {"GET",    "POST", "PUT",  "PATCH",
                                            "DELETE", "HEAD", "OTHER"};
-static const char *const allow_names[] = {"public", "sensor",  "user",  "vendor",
-                                          "admin",  "manager", "triage"};
+static const char *const allow_names[] = {"public", "sensor",  "user",   "vendor",
+                                          "admin",  "manager", "triage", "self"};
 
 const char *mm_method_name(enum mm_method m)
 {
@@ -212,6 +212,8 @@ static int auth_session(struct mm_request *req, const char *cookie)
     r = st->ops->user_get(st, &own, who->session.user_id, &who->user);
     if (r != 0)
         return r;
+    if (who->user.disabled_at != 0) /* its sessions went with it; never one left over */
+        return MM_ENOENT;
     who->kind = MM_AUTH_SESSION;
     who->scope = mm_scope_for(who->user.role, who->user.tenant_id);
     snprintf(who->actor, sizeof who->actor, "user:%lld", (long long)who->user.id);
@@ -243,6 +245,7 @@ static bool role_allows(enum mm_allow allow, enum mm_role role)
 {
     switch (allow) {
     case MM_ALLOW_USER:
+    case MM_ALLOW_SELF:
         return role != MM_ROLE_NONE;
     case MM_ALLOW_VENDOR:
         return mm_role_is_vendor(role);
@@ -320,6 +323,13 @@ static bool authorise(struct mm_request *req)
     }
     if (!csrf_ok(req)) {
         mm_reply_error(req, 403, "csrf", NULL);
+        return false;
+    }
+    /* A session signed in with a password somebody else chose may only read
+     * /me, sign out and change the password (API tokens were not made with
+     * a password and are not held back). */
+    if (req->who.kind == MM_AUTH_SESSION && req->who.user.must_change && allow != MM_ALLOW_SELF) {
+        mm_reply_error(req, 403, "password_change_required", NULL);
         return false;
     }
     if (!role_allows(allow, req->who.user.role)) {

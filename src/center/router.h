@@ -18,6 +18,8 @@ enum mm_allow {
     MM_ALLOW_ADMIN,      /* vendor admin */
     MM_ALLOW_MANAGER,    /* vendor admin or SME owner */
     MM_ALLOW_TRIAGE,     /* vendor admin, analyst, or SME owner */
+    MM_ALLOW_SELF,       /* any signed-in user, also one whose session must first
+                          * change the password (the only routes such a session may call) */
 };
 
 enum mm_body_kind { MM_BODY_NONE = 0, MM_BODY_JSON, MM_BODY_EVENTS };

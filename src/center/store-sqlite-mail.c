@@ -58,7 +58,8 @@ static int recipients_of(sqlite3 *db, const struct mm_mail_config *cfg, int64_t 
     mm_buf_reset(out);
     int r = mm__sqlite_prepare(db,
                                "SELECT email FROM contacts WHERE tenant_id = ?1 UNION "
-                               "SELECT email FROM users WHERE tenant_id = 0 AND on_duty = 1 "
+                               "SELECT email FROM users WHERE tenant_id = 0 AND on_duty = 1 AND "
+                               "disabled_at IS NULL "
                                "ORDER BY 1",
                                &s);
     if (r != 0)

@@ -1104,7 +1104,8 @@ out:
 /* ---- users ---- */
 
 #define USER_COLS                                                                                  \
-    "id, tenant_id, email, role, lang, coalesce(password_hash, ''), created_at, on_duty"
+    "id, tenant_id, email, role, lang, coalesce(password_hash, ''), created_at, on_duty, "         \
+    "must_change_password, coalesce(disabled_at, 0)"
 
 static void read_user(sqlite3_stmt *stmt, struct mm_user *u)
 {
@@ -1117,6 +1118,8 @@ static void read_user(sqlite3_stmt *stmt, struct mm_user *u)
     mm__sqlite_copy_text(u->password_hash, sizeof u->password_hash, stmt, 5);
     u->created_at = sqlite3_column_int64(stmt, 6);
     u->on_duty = sqlite3_column_int(stmt, 7) != 0;
+    u->must_change = sqlite3_column_int(stmt, 8) != 0;
+    u->disabled_at = sqlite3_column_int64(stmt, 9);
 }
 
 static int sqlite_user_add(struct mm_store *st, const struct mm_scope *scope,
@@ -1131,8 +1134,8 @@ static int sqlite_user_add(struct mm_store *st, const struct mm_scope *scope,
         goto out;
     r = mm__sqlite_prepare(db,
                            "INSERT INTO users (tenant_id, email, role, password_hash, lang, "
-                           "created_at) SELECT ?, ?, ?, nullif(?, ''), ?, ? WHERE EXISTS (SELECT "
-                           "1 FROM tenants WHERE id = ?)",
+                           "created_at, must_change_password) SELECT ?, ?, ?, nullif(?, ''), ?, "
+                           "?, ? WHERE EXISTS (SELECT 1 FROM tenants WHERE id = ?)",
                            &stmt);
     if (r == 0) {
         sqlite3_bind_int64(stmt, 1, u->tenant_id);
@@ -1141,7 +1144,8 @@ static int sqlite_user_add(struct mm_store *st, const struct mm_scope *scope,
         sqlite3_bind_text(stmt, 4, u->password_hash, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 5, u->lang[0] ? u->lang : "ja", -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 6, u->created_at);
-        sqlite3_bind_int64(stmt, 7, u->tenant_id);
+        sqlite3_bind_int(stmt, 7, u->must_change ? 1 : 0);
+        sqlite3_bind_int64(stmt, 8, u->tenant_id);
         r = mm__sqlite_step_done(stmt);
         if (r == 0 && sqlite3_changes(db) == 0)
             r = MM_ENOENT;
@@ -1450,9 +1454,9 @@ static int sqlite_token_find(struct mm_store *st, const uint8_t hash[MM_HASH_BYT
     sqlite3_stmt *stmt;
     int r = mm__sqlite_prepare(db,
                                "SELECT u.id, u.tenant_id, u.email, u.role, u.lang, '', "
-                               "u.created_at, u.on_duty, t.id FROM api_tokens t JOIN users u "
-                               "ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS "
-                               "NULL",
+                               "u.created_at, u.on_duty, u.must_change_password, 0, t.id FROM "
+                               "api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash "
+                               "= ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
                                &stmt);
     if (r == 0) {
         sqlite3_bind_blob(stmt, 1, hash, MM_HASH_BYTES, SQLITE_STATIC);
@@ -1460,7 +1464,7 @@ static int sqlite_token_find(struct mm_store *st, const uint8_t hash[MM_HASH_BYT
         if (r == 0) {
             read_user(stmt, out);
             if (token_id_out)
-                *token_id_out = sqlite3_column_int64(stmt, 8);
+                *token_id_out = sqlite3_column_int64(stmt, 10);
         }
     }
     sqlite3_finalize(stmt);
@@ -1529,6 +1533,8 @@ static const struct mm_store_ops sqlite_ops = {
     .user_list = sqlite_user_list,
     .user_set_password = sqlite_user_set_password,
     .user_set_lang = sqlite_user_set_lang,
+    .user_password_change = mm__sqlite_user_password_change,
+    .user_set_disabled = mm__sqlite_user_set_disabled,
     .session_add = sqlite_session_add,
     .session_find = sqlite_session_find,
     .session_delete = sqlite_session_delete,

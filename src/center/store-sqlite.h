@@ -165,6 +165,14 @@ int mm__sqlite_audit_on(sqlite3 *db, const struct mm_actor *who, int64_t tenant_
                         int64_t now);
 
 /* store-sqlite-ingest.c: enrolment, sensors, events, alerts. */
+/* Accounts (store-sqlite-accounts.c). */
+int mm__sqlite_user_password_change(struct mm_store *st, const struct mm_scope *scope,
+                                    const struct mm_actor *who, const char *action, int64_t user_id,
+                                    const char *hash, bool must_change,
+                                    const uint8_t keep[MM_HASH_BYTES], int64_t now, int *ended);
+int mm__sqlite_user_set_disabled(struct mm_store *st, const struct mm_scope *scope,
+                                 const struct mm_actor *who, int64_t user_id, bool disabled,
+                                 int64_t now);
 int mm__sqlite_enrol_code_add(struct mm_store *st, const struct mm_actor *who, int64_t tenant_id,
                               const uint8_t hash[MM_HASH_BYTES], int64_t now, int64_t expires_at);
 int mm__sqlite_enrol_redeem(struct mm_store *st, const char *address,

@@ -56,7 +56,9 @@ struct mm_user {
     char lang[3];
     char password_hash[160]; /* crypto_pwhash_str form, "" when unset */
     int64_t created_at;
-    bool on_duty; /* vendor users: also gets the emergency mails (user_set_duty) */
+    bool on_duty;        /* vendor users: also gets the emergency mails (user_set_duty) */
+    bool must_change;    /* the password was set by someone else: change it first */
+    int64_t disabled_at; /* 0: active; else when a manager disabled the account */
 };
 
 struct mm_session {
@@ -189,6 +191,22 @@ struct mm_store_ops {
     int (*user_set_password)(struct mm_store *st, const struct mm_actor *who, int64_t user_id,
                              const char *hash);
 
+    /* Sets a user's password hash (within scope) and its must_change flag,
+     * and ends the user's sessions except the one whose token hash is keep
+     * (NULL: all of them), in one transaction, audited as action ("user.password"
+     * for one's own, "user.password_reset" by a manager) with the number of
+     * sessions ended. *ended (may be NULL) gets that number. */
+    int (*user_password_change)(struct mm_store *st, const struct mm_scope *scope,
+                                const struct mm_actor *who, const char *action, int64_t user_id,
+                                const char *hash, bool must_change,
+                                const uint8_t keep[MM_HASH_BYTES], int64_t now, int *ended);
+    /* Disables (sessions ended at once) or re-enables a user within scope,
+     * audited as user.disable / user.enable. MM_ESTATE when that would leave
+     * the vendor without an active admin. Idempotent. */
+    int (*user_set_disabled)(struct mm_store *st, const struct mm_scope *scope,
+                             const struct mm_actor *who, int64_t user_id, bool disabled,
+                             int64_t now);
+
     /* Sets the user's own language ("ja" | "en"); audited. */
     int (*user_set_lang)(struct mm_store *st, const struct mm_actor *who, int64_t user_id,
                          const char *lang);
@@ -202,7 +220,8 @@ struct mm_store_ops {
                           const uint8_t hash[MM_HASH_BYTES]);
     int (*token_add)(struct mm_store *st, const struct mm_actor *who, int64_t user_id,
                      const uint8_t hash[MM_HASH_BYTES], int64_t now, int64_t *id_out);
-    /* The token's user, or MM_ENOENT. *token_id_out gets the token's id. */
+    /* The token's user, or MM_ENOENT (also when that user is disabled).
+     * *token_id_out gets the token's id. */
     int (*token_find)(struct mm_store *st, const uint8_t hash[MM_HASH_BYTES], struct mm_user *out,
                       int64_t *token_id_out);
 

@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from centerlib import BIN, Center, check, start_world  # noqa: E402
 
 # Roles an SME user can hold, and whether each route's "allow" admits them.
-SME_ALLOWED = {"owner": {"user", "manager", "triage"}, "staff": {"user"}}
+SME_ALLOWED = {"owner": {"user", "manager", "triage", "self"}, "staff": {"user", "self"}}
 
 
 def routes():

@@ -43,7 +43,7 @@ test('an SME with no sensor yet is told watching has not started, not "all clear
   const api = center.api;
   const shop = await api.ok('POST', '/api/v1/tenants', { name: '空っぽ商店', lang: 'ja' });
   const owner = { email: 'owner@empty.example', password: 'empty-password-123' };
-  await api.ok('POST', '/api/v1/users', { ...owner, role: 'owner', tenant_id: shop.id, lang: 'ja' });
+  await api.ok('POST', '/api/v1/users', { ...owner, role: 'owner', tenant_id: shop.id, lang: 'ja', must_change_password: false });
   await withBrowser({ locale: 'ja-JP' }, async (b) => {
     await signIn(b.page, center.base, owner);
     const text = await b.page.locator('#sme-summary').textContent();

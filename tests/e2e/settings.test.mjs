@@ -22,7 +22,7 @@ async function onDuty(id) {
 
 useCenter(async (c) => {
   center = c;
-  await center.api.ok('POST', '/api/v1/users', { ...adminEn, role: 'admin', tenant_id: 0, lang: 'en' });
+  await center.api.ok('POST', '/api/v1/users', { ...adminEn, role: 'admin', tenant_id: 0, lang: 'en', must_change_password: false });
   const vendor = await center.api.ok('GET', '/api/v1/users?tenant=0');
   analystId = vendor.items.find((u) => u.email === center.users.analyst.email).id;
 });

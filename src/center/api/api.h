@@ -71,6 +71,9 @@ json_t *mm_json_user(const struct mm_user *u);
 json_t *mm_json_sensor(const struct mm_sensor *s, int64_t now, int64_t silent_after_usec);
 json_t *mm_json_alert(const struct mm_alert *a);
 
+/* {"user","tenant","csrf_token"} of the caller (GET /api/v1/me). */
+json_t *mm_api_me_object(struct mm_request *req);
+
 /* Lower-cases an e-mail address into out; MM_EINVAL when it is not one. */
 int mm_api_email_normalise(const char *in, char *out, size_t outlen);
 

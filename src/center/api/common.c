@@ -255,9 +255,10 @@ json_t *mm_json_tenant(const struct mm_tenant *t)
 json_t *mm_json_user(const struct mm_user *u)
 {
     json_t *j =
-        json_pack("{s:I, s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)u->id, "tenant_id",
+        json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:b, s:b}", "id", (json_int_t)u->id, "tenant_id",
                   (json_int_t)u->tenant_id, "email", u->email, "role", mm_role_name(u->role),
-                  "lang", u->lang, "created_at", mm_json_time(u->created_at));
+                  "lang", u->lang, "created_at", mm_json_time(u->created_at),
+                  "must_change_password", u->must_change, "disabled", u->disabled_at != 0);
     if (j && u->tenant_id == 0) /* only the vendor's people are on duty */
         json_object_set_new(j, "on_duty", json_boolean(u->on_duty));
     return j;

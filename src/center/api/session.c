@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns POST /api/v1/login, POST /api/v1/logout, GET /api/v1/me and
  * PATCH /api/v1/me (the user's own language): password check under the rate
- * limiter, re-hashing, session creation with its cookie and CSRF token. */
+ * limiter (a disabled account fails like a wrong password), re-hashing,
+ * session creation with its cookie and CSRF token. The user object in the
+ * me object says "must_change_password" (api/account.c). */
 #include "center/api/api.h"
 
 #include <ctype.h>
@@ -67,7 +69,7 @@ int mm_api_email_normalise(const char *in, char *out, size_t outlen)
     return 0;
 }
 
-static json_t *me_object(struct mm_request *req)
+json_t *mm_api_me_object(struct mm_request *req)
 {
     struct mm_store *st = req->center->store;
     const struct mm_user *u = &req->who.user;
@@ -96,9 +98,10 @@ static int check_password(struct mm_request *req, const char *email, const char 
     if (mm_ratelimit_begin(c->ratelimit, email, req->address, req->now) != 0)
         return MM_ELIMIT;
     int r = st->ops->user_find_email(st, email, u);
-    /* A missing account, or one without a password, costs one argon2
-     * verification like a wrong password: no timing oracle. */
-    if (r == 0 && u->password_hash[0])
+    /* A missing account, a disabled one or one without a password costs one
+     * argon2 verification and answers like a wrong password: no oracle of
+     * which accounts exist. */
+    if (r == 0 && u->password_hash[0] && u->disabled_at == 0)
         r = mm_password_verify(u->password_hash, password);
     else if (r == 0 || r == MM_ENOENT)
         r = mm_password_verify_dummy(password);
@@ -168,7 +171,7 @@ int mm_api_login(struct mm_request *req)
     if (r != 0)
         return mm_reply_code(req, r, NULL);
     mm_lang_parse(u.lang, &req->lang);
-    return mm_reply_json(req, 200, me_object(req));
+    return mm_reply_json(req, 200, mm_api_me_object(req));
 }
 
 int mm_api_logout(struct mm_request *req)
@@ -189,7 +192,7 @@ int mm_api_logout(struct mm_request *req)
 
 int mm_api_me(struct mm_request *req)
 {
-    return mm_reply_json(req, 200, me_object(req));
+    return mm_reply_json(req, 200, mm_api_me_object(req));
 }
 
 int mm_api_me_update(struct mm_request *req)
@@ -219,5 +222,5 @@ int mm_api_me_update(struct mm_request *req)
     json_decref(body);
     if (r != 0)
         return r;
-    return mm_reply_json(req, 200, me_object(req));
+    return mm_reply_json(req, 200, mm_api_me_object(req));
 }

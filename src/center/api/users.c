@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns /api/v1/users (list, add, read) and /api/v1/audit. The vendor admin
+ * Owns /api/v1/users (list, add, read) and /api/v1/audit (a user's password
+ * and disabling: api/account.c). The vendor admin
  * manages every tenant's users; an SME owner only its own tenant's owners
  * and staff. */
 #include "center/api/api.h"
@@ -86,6 +87,9 @@ static int user_fields(struct mm_request *req, const json_t *body, struct mm_use
         return mm_reply_error(req, 400, "bad_field", "lang"), MM_EPARSE;
     if (pw && !mm_password_long_enough(pw))
         return mm_reply_error(req, 400, "password_too_short", NULL), MM_EPARSE;
+    /* The person who set it knows it: the new user changes it at first
+     * sign-in, unless the caller says otherwise ("must_change_password": false). */
+    u->must_change = pw && !json_is_false(json_object_get(body, "must_change_password"));
     if (pw)
         return mm_password_hash(pw, req->center->cfg.pwcost, u->password_hash);
     return 0;
@@ -94,9 +98,13 @@ static int user_fields(struct mm_request *req, const json_t *body, struct mm_use
 int mm_api_user_add(struct mm_request *req)
 {
     static const struct mm_field fields[] = {
-        {"email", JSON_STRING, true, 254},     {"role", JSON_STRING, true, 16},
-        {"tenant_id", JSON_INTEGER, false, 0}, {"password", JSON_STRING, false, 1024},
-        {"lang", JSON_STRING, false, 2},       MM_FIELDS_END,
+        {"email", JSON_STRING, true, 254},
+        {"role", JSON_STRING, true, 16},
+        {"tenant_id", JSON_INTEGER, false, 0},
+        {"password", JSON_STRING, false, 1024},
+        {"lang", JSON_STRING, false, 2},
+        {"must_change_password", JSON_TRUE, false, 0},
+        MM_FIELDS_END,
     };
     struct mm_store *st = req->center->store;
     struct mm_user u = {.created_at = req->now};

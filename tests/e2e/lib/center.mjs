@@ -128,7 +128,8 @@ export class Center {
       sakura: { email: 'owner@sakura.example', password: 'sakura-password-123', role: 'owner', tenant: sakura.id, lang: 'en' },
     };
     for (const u of [users.analyst, users.yamada, users.sakura]) {
-      await api.ok('POST', '/api/v1/users', { email: u.email, password: u.password, role: u.role, tenant_id: u.tenant, lang: u.lang });
+      // The demo people keep these passwords (a new user must otherwise change it first).
+      await api.ok('POST', '/api/v1/users', { email: u.email, password: u.password, role: u.role, tenant_id: u.tenant, lang: u.lang, must_change_password: false });
     }
     this.users = users;
     this.tenants = { yamada, sakura };

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns an account's life cycle: POST /api/v1/me/password (one's own new
+ * password, checked against the current one under the login rate limiter;
+ * the user's other sessions end), POST /api/v1/users/{user}/password (a
+ * manager sets a temporary password the user must change; all the user's
+ * sessions end) and PATCH /api/v1/users/{user} (disable or re-enable). A
+ * user outside the caller's scope answers 404 before the body is read, like
+ * a missing id. Passwords never reach the audit log. */
+#include "center/api/api.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "center/auth.h"
+#include "core/error.h"
+
+/* Checks the caller's current password under the login rate limiter (the
+ * same account and address keys as POST /api/v1/login): 0, MM_ELIMIT or
+ * MM_EAUTH. */
+static int check_current(struct mm_request *req, const char *password)
+{
+    struct mm_center *c = req->center;
+    const struct mm_user *me = &req->who.user;
+    struct mm_scope own = mm_scope_tenant(me->tenant_id);
+    struct mm_user fresh; /* an API token's user carries no hash */
+    if (mm_ratelimit_begin(c->ratelimit, me->email, req->address, req->now) != 0)
+        return MM_ELIMIT;
+    int r = c->store->ops->user_get(c->store, &own, me->id, &fresh);
+    if (r == 0)
+        r = mm_password_verify(fresh.password_hash, password);
+    mm_ratelimit_end(c->ratelimit, me->email, req->address, r == 0, req->now);
+    return r == 0 || r == MM_EDB ? r : MM_EAUTH;
+}
+
+/* 0 when password may become the new one; else replies 400. */
+static int new_password_ok(struct mm_request *req, const char *password, const char *current)
+{
+    if (!mm_password_long_enough(password))
+        return mm_reply_error(req, 400, "password_too_short", NULL), MM_EPARSE;
+    if (current && strcmp(password, current) == 0)
+        return mm_reply_error(req, 400, "password_unchanged", NULL), MM_EPARSE;
+    return 0;
+}
+
+static int change_own(struct mm_request *req, const char *current, const char *fresh)
+{
+    struct mm_store *st = req->center->store;
+    struct mm_user *me = &req->who.user;
+    struct mm_scope own = mm_scope_tenant(me->tenant_id);
+    char hash[MM_PWHASH_MAX];
+    int r = new_password_ok(req, fresh, current);
+    if (r == 0)
+        r = check_current(req, current);
+    if (r == MM_EAUTH)
+        return mm_reply_error(req, 403, "wrong_password", NULL), r;
+    if (r == 0)
+        r = mm_password_hash(fresh, req->center->cfg.pwcost, hash);
+    if (r != 0)
+        return r;
+    struct mm_actor who = mm_api_actor(req);
+    const uint8_t *keep = req->who.kind == MM_AUTH_SESSION ? req->who.session.token_hash : NULL;
+    r = st->ops->user_password_change(st, &own, &who, "user.password", me->id, hash, false, keep,
+                                      req->now, NULL);
+    if (r == 0)
+        me->must_change = false;
+    return r;
+}
+
+int mm_api_me_password(struct mm_request *req)
+{
+    static const struct mm_field fields[] = {
+        {"current_password", JSON_STRING, true, 1024},
+        {"new_password", JSON_STRING, true, 1024},
+        MM_FIELDS_END,
+    };
+    json_t *body;
+    int r = mm_api_body(req, fields, &body);
+    if (r != 0)
+        return r;
+    r = change_own(req, mm_api_str(body, "current_password"), mm_api_str(body, "new_password"));
+    json_decref(body);
+    if (r != 0)
+        return r;
+    return mm_reply_json(req, 200, mm_api_me_object(req));
+}
+
+/* The user of the path within the caller's scope, or MM_ENOENT (404) before
+ * anything else is looked at. */
+static int managed_user(struct mm_request *req, struct mm_user *u)
+{
+    struct mm_store *st = req->center->store;
+    return st->ops->user_get(st, &req->who.scope, mm_req_param(req, "user"), u);
+}
+
+/* One's own account answers 409 own_account to a reset or a disable: one's
+ * own password is changed with the current one, and a manager must not
+ * lock themselves out. */
+static int not_own(struct mm_request *req, const struct mm_user *u)
+{
+    if (u->id != req->who.user.id)
+        return 0;
+    return mm_reply_error(req, 409, "own_account", NULL), MM_ECONFLICT;
+}
+
+static int reply_user(struct mm_request *req, int64_t id)
+{
+    struct mm_store *st = req->center->store;
+    struct mm_user u;
+    int r = st->ops->user_get(st, &req->who.scope, id, &u);
+    if (r != 0)
+        return r;
+    return mm_reply_json(req, 200, mm_json_user(&u));
+}
+
+static int reset_password(struct mm_request *req, const struct mm_user *u, const char *password)
+{
+    struct mm_store *st = req->center->store;
+    char hash[MM_PWHASH_MAX];
+    int r = new_password_ok(req, password, NULL);
+    if (r == 0)
+        r = mm_password_hash(password, req->center->cfg.pwcost, hash);
+    if (r != 0)
+        return r;
+    struct mm_actor who = mm_api_actor(req);
+    return st->ops->user_password_change(st, &req->who.scope, &who, "user.password_reset", u->id,
+                                         hash, true, NULL, req->now, NULL);
+}
+
+int mm_api_user_password_reset(struct mm_request *req)
+{
+    static const struct mm_field fields[] = {
+        {"password", JSON_STRING, true, 1024},
+        MM_FIELDS_END,
+    };
+    struct mm_user u;
+    json_t *body;
+    int r = managed_user(req, &u);
+    if (r == 0)
+        r = not_own(req, &u);
+    if (r == 0)
+        r = mm_api_body(req, fields, &body);
+    if (r != 0)
+        return r;
+    r = reset_password(req, &u, mm_api_str(body, "password"));
+    json_decref(body);
+    if (r != 0)
+        return r;
+    return reply_user(req, u.id);
+}
+
+int mm_api_user_update(struct mm_request *req)
+{
+    static const struct mm_field fields[] = {
+        {"disabled", JSON_TRUE, false, 0},
+        MM_FIELDS_END,
+    };
+    struct mm_store *st = req->center->store;
+    struct mm_user u;
+    json_t *body;
+    int r = managed_user(req, &u);
+    if (r == 0)
+        r = mm_api_body(req, fields, &body);
+    if (r != 0)
+        return r;
+    json_t *disabled = json_object_get(body, "disabled");
+    if (json_is_true(disabled))
+        r = not_own(req, &u);
+    if (r == 0 && disabled) {
+        struct mm_actor who = mm_api_actor(req);
+        r = st->ops->user_set_disabled(st, &req->who.scope, &who, u.id, json_is_true(disabled),
+                                       req->now);
+    }
+    json_decref(body);
+    if (r == MM_ESTATE)
+        return mm_reply_error(req, 409, "last_admin", NULL);
+    if (r != 0)
+        return r;
+    return reply_user(req, u.id);
+}

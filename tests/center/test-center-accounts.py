@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Accounts against the real centre on 127.0.0.1 with a real SQLite file:
+one's own password change (wrong current password, too short, unchanged,
+the other sessions ended while the current one stays, the login limiter's
+lock-out shared with sign-in, audited without the password); a manager's
+reset to a temporary password the user must change first (only /me, sign-out
+and the change itself until then), within the tenant (another tenant's user
+answers like a missing id); new users added through the API must change
+theirs too; disabling and re-enabling (sign-in refused exactly like a wrong
+password, sessions and API tokens refused at once, never one's own account;
+the user stays listed and in the audit log); and the address of the vendor
+admin's user.add in the audit log."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from centerlib import PASSWORD, Center, check, start_world  # noqa: E402
+
+NEW = "a-new-passphrase-2026"
+TEMP = "temporary-pass-123"
+
+
+def add_user(c, s, email, tenant=None, role="staff", **extra):
+    body = {"email": email, "role": role, "password": PASSWORD, **extra}
+    if tenant is not None:
+        body["tenant_id"] = tenant
+    r = c.request("POST", "/api/v1/users", body, session=s)
+    check(r.status == 201, "add %s: %r" % (email, r))
+    return r.json
+
+
+def change(c, caller, current, new):
+    return c.request("POST", "/api/v1/me/password",
+                     {"current_password": current, "new_password": new}, **caller)
+
+
+def audit(c, admin, tenant):
+    r = c.request("GET", "/api/v1/audit?tenant=%d&limit=200" % tenant, session=admin)
+    check(r.status == 200, "audit: %r" % r)
+    return r.json["items"]
+
+
+def test_own_change(c, w, admin):
+    tid = w.tenants["A"]["id"]
+    owner = w.tenants["A"]["session"]
+    u = add_user(c, owner, "change@a.example", must_change_password=False)
+    check(u["must_change_password"] is False, "opted out: %r" % u)
+    s1, s2 = c.login("change@a.example"), c.login("change@a.example")
+    token = c.admin("token", "create", "--user", "change@a.example")
+    r = change(c, {"session": s1}, "not-my-password!", NEW)
+    check(r.status == 403 and r.json["error"] == "wrong_password", "wrong current: %r" % r)
+    r = change(c, {"session": s1}, PASSWORD, "short-11chr")
+    check(r.status == 400 and r.json["error"] == "password_too_short", "too short: %r" % r)
+    r = change(c, {"session": s1}, PASSWORD, PASSWORD)
+    check(r.status == 400 and r.json["error"] == "password_unchanged", "unchanged: %r" % r)
+    r = c.request("POST", "/api/v1/me/password", {"current_password": PASSWORD}, session=s1)
+    check(r.status == 400 and r.json["error"] == "missing_field", "no new password: %r" % r)
+    r = c.request("POST", "/api/v1/me/password", {"current_password": PASSWORD, "new_password": NEW},
+                  session=s1, headers={"X-CSRF-Token": "forged"})
+    check(r.status == 403 and r.json["error"] == "csrf", "CSRF token needed: %r" % r)
+    r = change(c, {"session": s1}, PASSWORD, NEW)
+    check(r.status == 200 and r.json["user"]["email"] == "change@a.example", "changed: %r" % r)
+    check(c.request("GET", "/api/v1/me", session=s1).status == 200, "this session stays")
+    r = c.request("GET", "/api/v1/me", session=s2)
+    check(r.status == 401, "another session of the user ended: %r" % r)
+    check(c.request("GET", "/api/v1/me", token=token).status == 200, "API tokens are not sessions")
+    r = c.request("POST", "/api/v1/login", {"email": "change@a.example", "password": PASSWORD})
+    check(r.status == 401, "old password refused: %r" % r)
+    c.login("change@a.example", NEW)
+    # Through an API token (no session of its own): every session ends.
+    r = change(c, {"token": token}, NEW, PASSWORD)
+    check(r.status == 200, "change by token: %r" % r)
+    check(c.request("GET", "/api/v1/me", session=s1).status == 401, "token change ends all")
+    items = [a for a in audit(c, admin, tid) if a["action"] == "user.password"]
+    check(len(items) == 2 and items[0]["target"] == "user:%d" % u["id"], "audited: %r" % items)
+    check(items[1]["detail"] == "sessions_ended=1" and items[1]["address"] == "127.0.0.1",
+          "one other session ended, with the address: %r" % items[1])
+    shown = str(audit(c, admin, tid))
+    check(PASSWORD not in shown and NEW not in shown and "argon2" not in shown, "no secrets")
+
+
+def test_lockout(c, w):
+    """A wrong current password counts like a failed sign-in (5 per account):
+    then both the change and the sign-in answer 429."""
+    add_user(c, w.tenants["B"]["session"], "locked@b.example", must_change_password=False)
+    s = c.login("locked@b.example")
+    for i in range(5):
+        r = change(c, {"session": s}, "guess-number-%d" % i, NEW)
+        check(r.status == 403, "guess %d: %r" % (i, r))
+    r = change(c, {"session": s}, PASSWORD, NEW)
+    check(r.status == 429 and r.json["error"] == "rate_limited", "locked out: %r" % r)
+    r = c.request("POST", "/api/v1/login", {"email": "locked@b.example", "password": PASSWORD})
+    check(r.status == 429, "sign-in locked out too: %r" % r)
+
+
+def test_must_change(c, w, admin):
+    a, b = w.tenants["A"], w.tenants["B"]
+    owner = a["session"]
+    u = add_user(c, owner, "newbie@a.example")
+    check(u["must_change_password"] is True, "a new user must change: %r" % u)
+    s = c.login("newbie@a.example")
+    check(s.me["user"]["must_change_password"] is True, "me says so: %r" % s.me)
+    r = c.request("GET", "/api/v1/alerts", session=s)
+    check(r.status == 403 and r.json["error"] == "password_change_required", "held: %r" % r)
+    r = c.request("POST", "/api/v1/tickets", {"subject": "x", "body": "y"}, session=s)
+    check(r.status == 403 and r.json["error"] == "password_change_required", "held: %r" % r)
+    check(c.request("GET", "/api/v1/me", session=s).status == 200, "/me answers")
+    r = c.request("PATCH", "/api/v1/me", {"lang": "ja"}, session=s)
+    check(r.status == 200, "language can be switched: %r" % r)
+    r = change(c, {"session": s}, PASSWORD, NEW)
+    check(r.status == 200 and r.json["user"]["must_change_password"] is False, "done: %r" % r)
+    check(c.request("GET", "/api/v1/alerts", session=s).status == 200, "free after the change")
+    # A manager's reset: a temporary password, every session of the user ends.
+    staff = c.login("staff@a.example")
+    for who, caller in (("owner", owner), ("admin", admin)):
+        r = c.request("POST", "/api/v1/users/%d/password" % a["staff"], {"password": TEMP},
+                      session=caller)
+        check(r.status == 200 and r.json["must_change_password"] is True,
+              "%s resets: %r" % (who, r))
+    check(c.request("GET", "/api/v1/me", session=staff).status == 401, "reset ends sessions")
+    r = c.request("POST", "/api/v1/login", {"email": "staff@a.example", "password": PASSWORD})
+    check(r.status == 401, "old password gone: %r" % r)
+    s = c.login("staff@a.example", TEMP)
+    r = c.request("GET", "/api/v1/sensors", session=s)
+    check(r.status == 403 and r.json["error"] == "password_change_required", "held: %r" % r)
+    check(change(c, {"session": s}, TEMP, PASSWORD).status == 200, "staff chooses its own")
+    check(c.request("GET", "/api/v1/sensors", session=s).status == 200, "free again")
+    # Within what the manager may manage; the same answer as a missing id.
+    missing = c.request("POST", "/api/v1/users/999999/password", {"password": TEMP},
+                        session=owner)
+    foreign = c.request("POST", "/api/v1/users/%d/password" % b["staff"], {"password": TEMP},
+                        session=owner)
+    check(missing.status == foreign.status == 404 and missing.json == foreign.json,
+          "another tenant's user: %r / %r" % (foreign, missing))
+    r = c.request("POST", "/api/v1/users/%d/password" % a["owner"], {"password": TEMP},
+                  session=owner)
+    check(r.status == 409 and r.json["error"] == "own_account", "own reset: %r" % r)
+    r = c.request("POST", "/api/v1/users/%d/password" % a["owner"], {"password": TEMP},
+                  session=c.login("staff@a.example"))
+    check(r.status == 403, "staff may not reset: %r" % r)
+    r = c.request("POST", "/api/v1/users/%d/password" % a["staff"], {"password": "too-short"},
+                  session=owner)
+    check(r.status == 400 and r.json["error"] == "password_too_short", "short temp: %r" % r)
+    resets = [x for x in audit(c, admin, a["id"]) if x["action"] == "user.password_reset"]
+    check(len(resets) == 2 and all(x["target"] == "user:%d" % a["staff"] for x in resets),
+          "resets audited: %r" % resets)
+
+
+def test_disable(c, w, admin):
+    a, b = w.tenants["A"], w.tenants["B"]
+    owner = a["session"]
+    u = add_user(c, owner, "leaver@a.example", must_change_password=False)
+    s = c.login("leaver@a.example")
+    token = c.admin("token", "create", "--user", "leaver@a.example")
+    r = c.request("PATCH", "/api/v1/users/%d" % u["id"], {"disabled": True}, session=owner)
+    check(r.status == 200 and r.json["disabled"] is True, "disabled: %r" % r)
+    check(c.request("GET", "/api/v1/me", session=s).status == 401, "session ended at once")
+    check(c.request("GET", "/api/v1/me", token=token).status == 401, "token refused")
+    right = c.request("POST", "/api/v1/login", {"email": "leaver@a.example", "password": PASSWORD})
+    wrong = c.request("POST", "/api/v1/login", {"email": "leaver@a.example", "password": "nope"})
+    nobody = c.request("POST", "/api/v1/login", {"email": "nobody@a.example", "password": "x"})
+    check(right.status == wrong.status == nobody.status == 401 and
+          right.raw == wrong.raw == nobody.raw, "like a wrong password: %r %r" % (right, wrong))
+    r = c.request("GET", "/api/v1/users/%d" % u["id"], session=owner)
+    check(r.status == 200 and r.json["disabled"] is True, "still listed: %r" % r)
+    r = c.request("PATCH", "/api/v1/users/%d" % u["id"], {"disabled": True}, session=owner)
+    check(r.status == 200, "idempotent: %r" % r)
+    r = c.request("PATCH", "/api/v1/users/%d" % u["id"], {"disabled": False}, session=owner)
+    check(r.status == 200 and r.json["disabled"] is False, "enabled: %r" % r)
+    c.login("leaver@a.example")
+    check(c.request("GET", "/api/v1/me", token=token).status == 200, "token works again")
+    acts = [x["action"] for x in audit(c, admin, a["id"])
+            if x["target"] == "user:%d" % u["id"] and x["action"].startswith("user.")]
+    check(acts == ["user.enable", "user.disable", "user.add"], "audited once each: %r" % acts)
+    # Another tenant's user answers like a missing id, even with an empty body.
+    for body in ({"disabled": True}, {}):
+        foreign = c.request("PATCH", "/api/v1/users/%d" % b["staff"], body, session=owner)
+        missing = c.request("PATCH", "/api/v1/users/999999", body, session=owner)
+        check(foreign.status == missing.status == 404 and foreign.json == missing.json,
+              "foreign disable: %r" % foreign)
+    check(c.request("GET", "/api/v1/me", session=b["session"]).status == 200, "B untouched")
+    r = c.request("PATCH", "/api/v1/users/%d" % a["owner"], {"disabled": True}, session=owner)
+    check(r.status == 409 and r.json["error"] == "own_account", "not oneself: %r" % r)
+    r = c.request("PATCH", "/api/v1/users/%d" % a["owner"], {}, session=owner)
+    check(r.status == 200 and r.json["disabled"] is False, "an empty change: %r" % r)
+    me = admin.me["user"]["id"]
+    r = c.request("PATCH", "/api/v1/users/%d" % me, {"disabled": True}, session=admin)
+    check(r.status == 409 and r.json["error"] == "own_account", "admin not itself: %r" % r)
+    r = c.request("PATCH", "/api/v1/users/%d" % a["staff"], {"disabled": "yes"}, session=owner)
+    check(r.status == 400 and r.json["error"] == "bad_field", "bad field: %r" % r)
+
+
+def test_vendor_address(c, w, admin):
+    """The vendor admin's user.add through the API records its address; the
+    SME's owner sees it blank (the vendor's people's addresses are masked
+    for SME readers, center-api.md), the vendor sees it."""
+    a = w.tenants["A"]
+    u = add_user(c, admin, "by-admin@a.example", tenant=a["id"])
+    entry = [x for x in audit(c, admin, a["id"]) if x["target"] == "user:%d" % u["id"]][0]
+    check(entry["action"] == "user.add" and entry["address"] == "127.0.0.1",
+          "vendor sees the address: %r" % entry)
+    r = c.request("GET", "/api/v1/audit?limit=200", session=a["session"])
+    own = [x for x in r.json["items"] if x["id"] == entry["id"]][0]
+    check(own["address"] == "", "masked for the SME: %r" % own)
+
+
+def main():
+    c = Center()
+    try:
+        w = start_world(c)
+        admin = c.login("admin@vendor.example")
+        test_own_change(c, w, admin)
+        test_lockout(c, w)
+        test_must_change(c, w, admin)
+        test_disable(c, w, admin)
+        test_vendor_address(c, w, admin)
+        check(c.stop() == 0, "server exit status")
+    finally:
+        c.close()
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
