@@ -35,7 +35,7 @@ test('every key the pages use exists', () => {
     'severity.': ['1', '2', '3', '4'],
     'status.': ['new', 'acknowledged', 'escalated', 'closed', 'unknown'],
     'role.': ['admin', 'analyst', 'owner', 'staff', 'vendor'],
-    'nav.': ['dashboard', 'alerts', 'tickets', 'incidents', 'stats', 'settings'],
+    'nav.': ['dashboard', 'alerts', 'tickets', 'incidents', 'stats', 'settings', 'account'],
     'lang.name.': ['ja', 'en'],
     'ticket.cat.': ['suspicious_mail', 'fake_warning', 'encrypted_files', 'unauthorised_access', 'lost_device', 'other'],
     'ticket.status.': ['open', 'waiting', 'resolved', 'closed'],

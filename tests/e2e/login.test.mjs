@@ -58,7 +58,7 @@ test('an SME with no sensor yet is told watching has not started, not "all clear
   });
 });
 
-test('an owner adds a person only with a first password, and that person can sign in', { skip: missing }, async () => {
+test('an owner adds a person only with a first password, and that person signs in and changes it', { skip: missing }, async () => {
   await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.yamada);
@@ -79,6 +79,14 @@ test('an owner adds a person only with a first password, and that person can sig
     const c = await openBrowser({ locale: 'ja-JP' });
     try {
       await signIn(c.page, center.base, { email: 'hanako@yamada.example', password: 'hanako-first-pass-1' });
+      // The owner chose it, so she makes it her own first (the advice says so).
+      assert.equal(await c.page.locator('main h1').textContent(), 'アカウント');
+      const f = c.page.locator('#password-form');
+      await f.locator('input[name=current_password]').fill('hanako-first-pass-1');
+      await f.locator('input[name=new_password]').fill('hanako-own-pass-2026');
+      await f.locator('input[name=new_password_again]').fill('hanako-own-pass-2026');
+      await f.locator('button[type=submit]').click();
+      await c.page.waitForFunction(() => location.hash === '#/' && document.querySelector('main .page h1'));
       assert.match(await c.page.locator('main h1').textContent(), /山田製作所/);
     } finally {
       await c.close();

@@ -13,6 +13,7 @@ import * as ticketsPage from './pages/tickets.js';
 import * as incidentsPage from './pages/incidents.js';
 import * as settingsPage from './pages/settings.js';
 import * as statsPage from './pages/stats.js';
+import * as accountPage from './pages/account.js';
 
 // [pattern, page module, nav key]; the first match wins.
 const ROUTES = [
@@ -24,10 +25,11 @@ const ROUTES = [
   [/^\/incidents(?:\/(\d+))?$/, incidentsPage, 'incidents'],
   [/^\/stats$/, statsPage, 'stats'],
   [/^\/settings$/, settingsPage, 'settings'],
+  [/^\/account$/, accountPage, 'account'],
 ];
-const NAV = ['dashboard', 'alerts', 'tickets', 'incidents', 'stats', 'settings'];
+const NAV = ['dashboard', 'alerts', 'tickets', 'incidents', 'stats', 'settings', 'account'];
 const VENDOR_ONLY = ['stats'];
-const NAV_HREF = { dashboard: '#/', alerts: '#/alerts', tickets: '#/tickets', incidents: '#/incidents', stats: '#/stats', settings: '#/settings' };
+const NAV_HREF = { dashboard: '#/', alerts: '#/alerts', tickets: '#/tickets', incidents: '#/incidents', stats: '#/stats', settings: '#/settings', account: '#/account' };
 
 let flashTimer = null;
 
@@ -69,7 +71,9 @@ function drawChrome(active) {
     return;
   }
   const ul = h('ul', {});
-  for (const key of NAV) {
+  // Until a password somebody else chose is changed, only the account page.
+  const keys = mustChange() ? ['account'] : NAV;
+  for (const key of keys) {
     if (VENDOR_ONLY.includes(key) && !api.isVendor()) continue;
     const a = h('a', { href: NAV_HREF[key] }, t('nav.' + key));
     if (key === active) a.setAttribute('aria-current', 'page');
@@ -80,6 +84,13 @@ function drawChrome(active) {
   logout.textContent = t('nav.logout');
   const place = me.tenant && me.tenant.id !== 0 ? me.tenant.name : t('role.vendor');
   who.textContent = t('nav.signed_in', { email: me.user.email, place, role: t('role.' + me.user.role) });
+}
+
+// True while the signed-in person must first change a password somebody
+// else chose (a new account, a reset): the centre answers nothing else.
+function mustChange() {
+  const me = api.currentMe();
+  return !!(me && me.user.must_change_password);
 }
 
 let routing = 0;
@@ -104,6 +115,10 @@ export async function route() {
     location.replace('#/');
     return;
   }
+  if (mustChange() && (!match || match.page !== accountPage)) {
+    location.replace('#/account');
+    return;
+  }
   drawChrome(match && match.nav);
   clear(main);
   if (!match) {
@@ -122,6 +137,11 @@ export async function route() {
     if (e instanceof api.ApiError && e.status === 401) {
       api.setMe(null);
       location.replace('#/login');
+      return;
+    }
+    if (e instanceof api.ApiError && e.code === 'password_change_required') {
+      api.currentMe().user.must_change_password = true;
+      location.replace('#/account');
       return;
     }
     clear(main).append(h('div', { class: 'page' },

@@ -4,7 +4,10 @@
 // who get those mails (contacts), and the users who may sign in. SME owners
 // manage their own company; the vendor's admin picks an SME first and marks
 // which of the vendor's people are on duty (they get every SME's emergency
-// mails); an analyst sees whether they are on duty.
+// mails); an analyst sees whether they are on duty. A manager gives a person
+// a temporary password (they must change it at the next sign-in) and stops or
+// restarts an account (someone who left); never their own, which they change
+// on the account page.
 import * as api from '../api.js';
 import { h, field, fmtTime, fmtMinutes, clear } from '../dom.js';
 import { t, lang } from '../i18n.js';
@@ -116,6 +119,54 @@ function dutyNote(user) {
   return h('p', { id: 'duty-state' }, t(user.on_duty ? 'settings.duty_state_on' : 'settings.duty_state_off'), ' ', t('settings.duty_ask_admin'));
 }
 
+function userState(u) {
+  if (u.disabled) return h('span', { class: 'badge' }, t('settings.user_disabled'));
+  if (u.must_change_password) return t('settings.user_must_change');
+  return t('settings.user_active');
+}
+
+// A temporary password for u (POST /api/v1/users/ID/password): the person
+// must change it when they next sign in; every browser of theirs is signed out.
+function resetForm(u, ctx) {
+  const pw = field(t('settings.reset_password'), 'input', { type: 'password', name: 'password', minlength: 12, maxlength: 200, required: true, autocomplete: 'new-password' });
+  const form = h('form', { class: 'inline-form', id: 'reset-form-' + u.id }, pw.wrap,
+    h('p', { class: 'hint' }, t('settings.reset_help')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('settings.reset_submit'))));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api.post('/users/' + u.id + '/password', { password: pw.input.value });
+      await ctx.route();
+      ctx.flash(t('settings.reset_done', { email: u.email }), 'ok');
+    } catch (e) {
+      ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
+    }
+  });
+  return h('details', { class: 'reset' }, h('summary', { 'aria-label': t('settings.reset_named', { email: u.email }) }, t('settings.reset')), form);
+}
+
+// Stops an account (it cannot sign in, its browsers are signed out) or lets
+// it sign in again (PATCH /api/v1/users/ID).
+function disableButton(u, ctx) {
+  const off = !u.disabled;
+  const label = off ? t('settings.disable_named', { email: u.email }) : t('settings.enable_named', { email: u.email });
+  return h('button', { type: 'button', class: 'secondary small-button', id: 'disable-' + u.id, 'aria-label': label,
+    onclick: async () => {
+      try {
+        await api.patch('/users/' + u.id, { disabled: off });
+        await ctx.route();
+        ctx.flash(t(off ? 'settings.disabled_done' : 'settings.enabled_done', { email: u.email }), 'ok');
+      } catch (e) {
+        ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
+      }
+    } }, off ? t('settings.disable') : t('settings.enable'));
+}
+
+function userActions(u, ctx) {
+  if (u.id === api.currentMe().user.id) return h('a', { href: '#/account' }, t('settings.own_password'));
+  return h('div', { class: 'user-actions' }, disableButton(u, ctx), u.disabled ? null : resetForm(u, ctx));
+}
+
 async function usersSection(tenantId, ctx) {
   const vendorTenant = tenantId === 0;
   // On duty: only the vendor's own people, and only the admin may switch it.
@@ -145,7 +196,7 @@ async function usersSection(tenantId, ctx) {
       ctx.flash(e.status === 409 ? t('settings.user_exists') : t('error.action_failed', { detail: api.errorText(e) }), 'error');
     }
   });
-  const cols = [t('settings.user_email'), t('settings.user_role'), t('settings.user_lang'), t('settings.user_since'), duty ? t('settings.user_duty') : null];
+  const cols = [t('settings.user_email'), t('settings.user_role'), t('settings.user_lang'), t('settings.user_since'), t('settings.user_state'), duty ? t('settings.user_duty') : null, t('settings.user_actions')];
   return h('section', { class: 'card', 'aria-labelledby': 'users-h' + sfx },
     h('h2', { id: 'users-h' + sfx }, t(vendorTenant ? 'settings.vendor_users' : 'settings.users')),
     duty ? h('p', { class: 'hint', id: 'duty-help' }, t('settings.duty_help')) : null,
@@ -153,7 +204,7 @@ async function usersSection(tenantId, ctx) {
       h('caption', { class: 'visually-hidden' }, t('settings.users')),
       h('thead', {}, h('tr', {}, cols.filter((x) => x !== null).map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, users.items.map((u) => h('tr', { dataset: { id: u.id } }, h('th', { scope: 'row' }, u.email), h('td', {}, t('role.' + u.role)), h('td', {}, t('lang.name.' + (u.lang || 'ja'))), h('td', {}, fmtTime(u.created_at)),
-        duty ? h('td', {}, dutySwitch(u, ctx)) : null))))),
+        h('td', {}, userState(u)), duty ? h('td', {}, dutySwitch(u, ctx)) : null, h('td', {}, userActions(u, ctx))))))),
     h('h3', {}, t('settings.user_new')), form);
 }
 

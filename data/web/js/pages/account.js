@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// account: the signed-in person's own account: who they are, and the form
+// that changes their password (the current one, the new one twice; POST
+// /api/v1/me/password). Someone whose password another person chose (a new
+// account, a reset by a manager) is brought here first by app.js and can go
+// nowhere else until it is changed. Changing it signs out every other
+// browser of this person; this one stays signed in.
+import * as api from '../api.js';
+import { h, field, append } from '../dom.js';
+import { t } from '../i18n.js';
+
+const MIN_CHARS = 12; // the centre's MM_PASSWORD_MIN_CHARS, counted as characters
+
+function whoSection(me) {
+  const place = me.tenant && me.tenant.id !== 0 ? me.tenant.name : t('role.vendor');
+  return h('section', { class: 'card', 'aria-labelledby': 'who-h' },
+    h('h2', { id: 'who-h' }, t('account.who')),
+    h('p', { id: 'account-who' }, t('nav.signed_in', { email: me.user.email, place, role: t('role.' + me.user.role) })));
+}
+
+// What is wrong with the form before it is sent, or ''.
+function formProblem(cur, next, again) {
+  if (!cur.value || !next.value || !again.value) return t('account.missing');
+  if ([...next.value].length < MIN_CHARS) return t('apierr.password_too_short');
+  if (next.value !== again.value) return t('account.mismatch');
+  return '';
+}
+
+function passwordForm(ctx, must) {
+  const cur = field(t('account.current'), 'input', { type: 'password', name: 'current_password', autocomplete: 'current-password', required: true, maxlength: 200, autofocus: must });
+  const next = field(t('account.new'), 'input', { type: 'password', name: 'new_password', autocomplete: 'new-password', required: true, minlength: MIN_CHARS, maxlength: 200, 'aria-describedby': 'pw-rule' });
+  const again = field(t('account.again'), 'input', { type: 'password', name: 'new_password_again', autocomplete: 'new-password', required: true, maxlength: 200 });
+  const error = h('p', { class: 'form-error', id: 'password-error', role: 'alert' });
+  const submit = h('button', { type: 'submit', class: 'primary' }, t('account.change'));
+  const form = h('form', { class: 'card', id: 'password-form', novalidate: true, 'aria-labelledby': 'pw-h', 'aria-describedby': 'password-error' },
+    h('h2', { id: 'pw-h' }, t('account.password')),
+    cur.wrap, next.wrap, h('p', { class: 'hint', id: 'pw-rule' }, t('account.rule')), again.wrap, error,
+    h('div', { class: 'actions' }, submit));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    error.textContent = formProblem(cur.input, next.input, again.input);
+    ctx.flash(error.textContent, 'error'); // the live region says the same (or clears)
+    if (error.textContent) return;
+    submit.disabled = true;
+    try {
+      const fresh = await api.post('/me/password', { current_password: cur.input.value, new_password: next.input.value });
+      api.currentMe().user = fresh.user;
+      ctx.flash(t('account.changed'), 'ok');
+      if (must) ctx.go('#/');
+      else for (const f of [cur, next, again]) f.input.value = '';
+    } catch (e) {
+      error.textContent = api.errorText(e);
+      ctx.flash(error.textContent, 'error');
+      (e.code === 'wrong_password' ? cur : next).input.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+export async function render(main, ctx) {
+  const me = api.currentMe();
+  const must = !!me.user.must_change_password;
+  append(main, [h('h1', {}, t('account.title')),
+    must ? h('p', { class: 'notice', id: 'must-change' }, t('account.must_change')) : null,
+    whoSection(me), passwordForm(ctx, must)]);
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+// Accounts in the browser, in Japanese: a person changes their own password
+// on the account page (a wrong current password and two new ones that differ
+// are said plainly; after the change another browser of theirs is signed out
+// and the new password signs in); an owner sets a temporary password for a
+// staff member, who is taken straight to the account page at sign-in and
+// can go nowhere else until it is changed; an owner stops and restarts an
+// account from the users table.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client, needBinary, useCenter } from './lib/center.mjs';
+import { withBrowser, signIn, shot, ready } from './lib/browser.mjs';
+
+const missing = needBinary() || false;
+let center;
+let staffId;
+const staff = { email: 'jimu@yamada.example', password: 'jimu-first-pass-12' };
+const NEW = '新しい合言葉は山と川です';
+
+useCenter(async (c) => {
+  center = c;
+  const u = await center.api.ok('POST', '/api/v1/users', { ...staff, role: 'staff', tenant_id: center.tenants.yamada.id, lang: 'ja', must_change_password: false });
+  staffId = u.id;
+});
+
+async function changePassword(p, current, next, again) {
+  const form = p.locator('#password-form');
+  await form.locator('input[name=current_password]').fill(current);
+  await form.locator('input[name=new_password]').fill(next);
+  await form.locator('input[name=new_password_again]').fill(again === undefined ? next : again);
+  await form.locator('button[type=submit]').click();
+}
+
+test('a person changes their own password on the account page (ja)', { skip: missing }, async () => {
+  const other = new Client(center.base);
+  await other.login(staff.email, staff.password);
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, staff);
+    await p.getByRole('link', { name: 'アカウント' }).click();
+    await ready(p);
+    assert.equal(await p.locator('main h1').textContent(), 'アカウント');
+    assert.match(await p.locator('#account-who').textContent(), /jimu@yamada\.example/);
+    await changePassword(p, 'まちがったパスワードです', NEW);
+    await p.locator('#password-error').filter({ hasText: '今のパスワードが違います' }).waitFor();
+    await changePassword(p, staff.password, NEW, NEW + '!');
+    await p.locator('#password-error').filter({ hasText: '2 回とも同じになっていません' }).waitFor();
+    await changePassword(p, staff.password, '短い');
+    await p.locator('#password-error').filter({ hasText: '12 文字以上' }).waitFor();
+    await shot(p, 'account-error-ja');
+    assert.doesNotMatch(await p.locator('main').textContent(), /null|undefined/);
+    await changePassword(p, staff.password, NEW);
+    await p.locator('#flash').filter({ hasText: 'パスワードを変えました' }).waitFor();
+    assert.equal(await p.locator('input[name=current_password]').inputValue(), '', 'the form is emptied');
+    // This browser stays signed in; the other session is gone.
+    await p.getByRole('link', { name: '警告' }).click();
+    await ready(p);
+    assert.equal((await other.req('GET', '/api/v1/me')).status, 401);
+  });
+  const fresh = new Client(center.base);
+  assert.equal((await fresh.req('POST', '/api/v1/login', { email: staff.email, password: staff.password })).status, 401);
+  await fresh.login(staff.email, NEW);
+  staff.password = NEW;
+});
+
+test('after a reset the person must change the password before anything else (ja)', { skip: missing }, async () => {
+  const temp = 'kari-no-pass-2026';
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + '/#/settings');
+    await ready(p);
+    const row = p.locator(`#user-table-${center.tenants.yamada.id} tr[data-id="${staffId}"]`);
+    await row.getByText('仮のパスワードを設定').click();
+    await row.locator('input[name=password]').fill(temp);
+    await row.getByRole('button', { name: '設定する' }).click();
+    await p.locator('#flash').filter({ hasText: `${staff.email} に仮のパスワードを設定しました` }).waitFor();
+    await row.filter({ hasText: 'パスワード変更待ち' }).waitFor();
+  });
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, { email: staff.email, password: temp });
+    await p.waitForFunction(() => location.hash === '#/account');
+    await p.locator('#must-change').filter({ hasText: '仮のもの' }).waitFor();
+    assert.equal(await p.locator('#nav a').count(), 1, 'only the account page in the menu');
+    await shot(p, 'account-must-change-ja');
+    await p.goto(center.base + '/#/alerts');
+    await p.waitForFunction(() => location.hash === '#/account');
+    await changePassword(p, temp, 'じぶんだけの合言葉にしました');
+    await p.waitForFunction(() => location.hash === '#/');
+    await ready(p);
+    assert.match(await p.locator('main h1').textContent(), /山田製作所/);
+  });
+});
+
+test('an owner stops an account that left and starts it again (ja)', { skip: missing }, async () => {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + '/#/settings');
+    await ready(p);
+    await p.getByRole('button', { name: `${staff.email} を停止する` }).click();
+    await p.locator('#flash').filter({ hasText: `${staff.email} を停止しました` }).waitFor();
+    const row = p.locator(`tr[data-id="${staffId}"]`);
+    await row.filter({ hasText: '停止中' }).waitFor();
+    await shot(p, 'settings-users-ja');
+    const u = await center.api.ok('GET', `/api/v1/users/${staffId}`);
+    assert.equal(u.disabled, true);
+    // The owner's own row offers the account page, not a stop button.
+    const own = p.locator(`tr[data-id="${(await center.api.ok('GET', `/api/v1/users?tenant=${center.tenants.yamada.id}`)).items.find((x) => x.email === center.users.yamada.email).id}"]`);
+    assert.equal(await own.getByRole('link', { name: '自分のパスワードを変える' }).count(), 1);
+    assert.equal(await own.locator('button').count(), 0);
+    await p.getByRole('button', { name: `${staff.email} を再開する` }).click();
+    await p.locator('#flash').filter({ hasText: `${staff.email} を再開しました` }).waitFor();
+    assert.equal((await center.api.ok('GET', `/api/v1/users/${staffId}`)).disabled, false);
+  });
+});
