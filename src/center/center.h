@@ -62,9 +62,11 @@ void mm_center_config_defaults(struct mm_center_config *cfg);
  * thread_stack_kb;
  * [auth] password_cost, session_hours, login_max_failures,
  * login_max_failures_addr, login_window; [alerts] window, sensor_silent_after,
- * health_interval; [reports] timezone). Strings are kept in *ini_out, which
- * the caller frees with mm_ini_free after cfg is no longer used. Errors go to
- * err. */
+ * health_interval; [reports] timezone). Every value is checked here ([server]
+ * listen as mm_http_start takes it, [reports] timezone as mm_zone_load does),
+ * so a wrong one stops the program before anything starts. Strings are kept
+ * in *ini_out, which the caller frees with mm_ini_free after cfg is no longer
+ * used. Errors go to err ("FILE: [section] key ..."). */
 struct mm_ini;
 int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct mm_ini **ini_out,
                           char *err, size_t errlen);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "center/http.h"
 #include "center/report.h"
 #include "core/error.h"
 #include "core/ini.h"
@@ -71,29 +72,41 @@ static const struct int_key int_keys[] = {
     INT_KEY("alerts", "flush_ms", 0, 60000, alert_flush_ms),
 };
 
-static int load_strings(struct mm_center_config *cfg, const struct mm_ini *ini, char *err,
-                        size_t errlen)
+static int load_strings(struct mm_center_config *cfg, const struct mm_ini *ini, const char *path,
+                        char *err, size_t errlen)
 {
     const char *v;
-    if ((v = mm_ini_get(ini, "server", "listen")))
+    if ((v = mm_ini_get(ini, "server", "listen"))) {
+        if (!mm_http_listen_valid(v)) {
+            mm_msg_format(err, errlen, "center-log", "config.listen", path, v);
+            return MM_EPARSE;
+        }
         cfg->listen = v;
+    }
     if ((v = mm_ini_get(ini, "server", "tls_cert")))
         cfg->tls_cert = v;
     if ((v = mm_ini_get(ini, "server", "tls_key")))
         cfg->tls_key = v;
     if ((v = mm_ini_get(ini, "server", "data")))
         cfg->data_dir = v;
-    if ((v = mm_ini_get(ini, "reports", "timezone")))
+    if ((v = mm_ini_get(ini, "reports", "timezone"))) {
+        char what[384];
+        int r = mm_zone_check(v, what, sizeof what);
+        if (r != 0) {
+            snprintf(err, errlen, "%s: %s", path, what); /* zone.c's message, of the file */
+            return r;
+        }
         cfg->report_timezone = v;
+    }
     if ((v = mm_ini_get(ini, "server", "sync"))) {
         if (strcmp(v, "full") != 0 && strcmp(v, "normal") != 0) {
-            mm_msg_format(err, errlen, "center-log", "config.sync");
+            mm_msg_format(err, errlen, "center-log", "config.sync", path);
             return MM_EPARSE;
         }
         cfg->sync_full = strcmp(v, "full") == 0;
     }
     if ((v = mm_ini_get(ini, "auth", "password_cost")) && mm_pwcost_parse(v, &cfg->pwcost) != 0) {
-        mm_msg_format(err, errlen, "center-log", "config.pwcost");
+        mm_msg_format(err, errlen, "center-log", "config.pwcost", path);
         return MM_EPARSE;
     }
     return 0;
@@ -110,7 +123,7 @@ int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct
             mm_msg_format(err, errlen, "center-log", "config.no_file", path);
         return r;
     }
-    r = load_strings(cfg, ini, err, errlen);
+    r = load_strings(cfg, ini, path, err, errlen);
     for (size_t i = 0; r == 0 && i < sizeof int_keys / sizeof int_keys[0]; i++) {
         const struct int_key *k = &int_keys[i];
         int *field = (int *)((char *)cfg + k->offset);

@@ -542,6 +542,13 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, bool *v6)
     return 0;
 }
 
+bool mm_http_listen_valid(const char *listen)
+{
+    struct sockaddr_storage ss;
+    bool v6;
+    return parse_listen(listen, &ss, &v6) == 0;
+}
+
 static int load_tls(struct mm_http_server *srv, const struct mm_center_config *cfg, char *err,
                     size_t errlen)
 {

@@ -106,6 +106,9 @@ void mm_reply_cookie(struct mm_request *req, const char *cookie);
 
 struct mm_http_server;
 
+/* True when listen is an address mm_http_start takes ("a.b.c.d:port" or
+ * "[v6]:port", port 0-65535): checked with the configuration. */
+bool mm_http_listen_valid(const char *listen);
 /* Starts the server on cfg->listen, one thread per open connection (at most
  * cfg->max_connections); HTTPS when the configuration names a certificate
  * and a key. */

@@ -88,17 +88,25 @@ static int scan_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-static int apply_options(int argc, char **argv, struct mm_center_config *cfg)
+/* The command line's values over the file's. A wrong --listen is named
+ * (http.bad_listen); other wrong options get the usage. */
+static int apply_options(int argc, char **argv, struct mm_center_config *cfg, char *err,
+                         size_t errlen)
 {
+    err[0] = '\0';
     for (int i = 1; i < argc && strcmp(argv[i], "admin") != 0; i++) {
         if (!takes_value(argv[i]))
             continue;
         const char *k = argv[i], *v = argv[++i];
         if (strcmp(k, "--data") == 0)
             cfg->data_dir = v;
-        else if (strcmp(k, "--listen") == 0)
+        else if (strcmp(k, "--listen") == 0) {
+            if (!mm_http_listen_valid(v)) {
+                mm_msg_format(err, errlen, "center-log", "http.bad_listen", v);
+                return MM_EINVAL;
+            }
             cfg->listen = v;
-        else if (strcmp(k, "--tls-cert") == 0)
+        } else if (strcmp(k, "--tls-cert") == 0)
             cfg->tls_cert = v;
         else if (strcmp(k, "--tls-key") == 0)
             cfg->tls_key = v;
@@ -107,6 +115,27 @@ static int apply_options(int argc, char **argv, struct mm_center_config *cfg)
             if (cfg->threads < 1 || cfg->threads > 64)
                 return MM_EINVAL;
         }
+    }
+    return 0;
+}
+
+/* What only the server reads, checked before it starts anything (no data
+ * directory, no database, no port file): [mail] (mail.c) and the pair of
+ * TLS files. A wrong value is a configuration error, exit 2, named with the
+ * file it is in. */
+static int check_settings(const struct mm_center_config *cfg, const struct mm_ini *ini,
+                          const char *path, struct mm_mail_config *mail, char *err, size_t errlen)
+{
+    char what[384];
+    what[0] = '\0';
+    int r = mm_mail_config_load(ini, mail, what, sizeof what);
+    if (r != 0) {
+        snprintf(err, errlen, "%s: %s", path, what); /* only a file has a [mail] */
+        return r;
+    }
+    if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
+        mm_msg_format(err, errlen, "center-log", "http.tls_pair");
+        return MM_EINVAL;
     }
     return 0;
 }
@@ -148,10 +177,11 @@ static void raise_open_file_limit(const struct mm_center_config *cfg)
                   cfg->max_connections, (unsigned long)want);
 }
 
-static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const char *config_path,
+/* Runs the server with settings already checked (check_settings): what
+ * fails here is the machine (storage, the port, threads), exit 1. */
+static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail_cfg,
                  const char *port_file, enum mm_lang lang)
 {
-    struct mm_mail_config mail_cfg;
     struct mm_mail *mail = NULL;
     struct mm_center c;
     struct mm_http_server *srv = NULL;
@@ -187,15 +217,10 @@ static int serve(struct mm_center_config *cfg, const struct mm_ini *ini, const c
     }
     if (mm_health_start(&c, &health) != 0)
         goto out;
-    err[0] = '\0';
-    if (mm_mail_config_load(ini, &mail_cfg, err, sizeof err) != 0 ||
-        mm_mail_start(&c, &mail_cfg, &mail) != 0) {
-        mm_log_tr(MM_LOG_ERROR, "center-log", "main.mail",
-                  err[0] ? err : mm_msg("center-log", "main.mail_start"));
+    if (mm_mail_start(&c, mail_cfg, &mail) != 0) {
+        mm_log_tr(MM_LOG_ERROR, "center-log", "main.mail", mm_msg("center-log", "main.mail_start"));
         goto out;
     }
-    /* every reader of the settings file has run: what none read is told */
-    mm_center_config_warn_unread(ini, config_path);
     /* The port file says the server is up: written last, once every thread
      * it starts runs (a test counting the threads or their stacks from then
      * on saw the health and mail threads appear after it, under load). */
@@ -221,6 +246,7 @@ out:
 int main(int argc, char **argv)
 {
     struct mm_center_config cfg;
+    struct mm_mail_config mail_cfg;
     struct mm_ini *ini = NULL;
     struct options o;
     enum mm_lang lang = MM_LANG_EN;
@@ -249,8 +275,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "mamori-center: %s\n", err);
         return EXIT_USAGE;
     }
-    if (apply_options(o.admin_at ? o.admin_at : argc, argv, &cfg) != 0) {
-        fprintf(stderr, "%s\n", mm_tr("center", "main.usage", lang));
+    if (apply_options(o.admin_at ? o.admin_at : argc, argv, &cfg, err, sizeof err) != 0) {
+        if (err[0])
+            fprintf(stderr, "mamori-center: %s\n", err);
+        else
+            fprintf(stderr, "%s\n", mm_tr("center", "main.usage", lang));
         mm_ini_free(ini);
         return EXIT_USAGE;
     }
@@ -261,8 +290,13 @@ int main(int argc, char **argv)
     } else if (!cfg.data_dir) {
         fprintf(stderr, "mamori-center: %s\n", mm_tr("center", "main.need_data", lang));
         rc = EXIT_USAGE;
+    } else if (check_settings(&cfg, ini, o.config, &mail_cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "mamori-center: %s\n", err);
+        rc = EXIT_USAGE;
     } else {
-        rc = serve(&cfg, ini, o.config, o.port_file, lang);
+        /* every reader of the settings file has run: what none read is told */
+        mm_center_config_warn_unread(ini, o.config);
+        rc = serve(&cfg, &mail_cfg, o.port_file, lang);
     }
     mm_ini_free(ini);
     return rc;

@@ -28,6 +28,10 @@ struct mm_zone;
  * single thread (start-up). *out is freed with mm_zone_free. */
 int mm_zone_load(const char *name, struct mm_zone **out, bool *fallback, char *err, size_t errlen);
 void mm_zone_free(struct mm_zone *z);
+/* What mm_zone_load would refuse, without loading: the same MM_EINVAL or
+ * MM_ENOENT and message (the configuration is checked with it before
+ * anything starts). Touches no TZ. */
+int mm_zone_check(const char *name, char *err, size_t errlen);
 
 /* The built-in Japan zone (UTC+9, "JST"); never freed. */
 const struct mm_zone *mm_zone_japan(void);

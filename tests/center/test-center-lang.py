@@ -112,6 +112,61 @@ def run(args, env):
                           env=dict(os.environ, **env))
 
 
+# (settings file, extra options, Japanese message, English message); FILE is the file's path.
+CONFIG_ERRORS = [
+    ("[server]\nthreads = 999\n", [], "FILE: [server] threads には 1 から 64 までの整数を書いてください",
+     "FILE: [server] threads must be an integer 1-64"),
+    ("[server]\nsync = sometimes\n", [], "FILE: [server] sync には full か normal を",
+     "FILE: [server] sync must be full or normal"),
+    ("[server]\nlisten = nonsense\n", [], "FILE: [server] listen には アドレス:ポート か",
+     'FILE: [server] listen must be ADDR:PORT or [ADDR]:PORT (port 0-65535), got "nonsense"'),
+    ("[auth]\npassword_cost = low\n", [], "FILE: [auth] password_cost には interactive か min を",
+     "FILE: [auth] password_cost must be interactive or min"),
+    ("[alerts]\nwindow = 0\n", [], "FILE: [alerts] window には 1 から",
+     "FILE: [alerts] window must be an integer 1-"),
+    ("[mail]\nstarttls = sometimes\n", [],
+     "FILE: [mail] starttls には try、always、never のどれかを書いてください",
+     "FILE: [mail] starttls must be try, always or never"),
+    ("[mail]\nport = abc\n", [], "FILE: [mail] port には 1 から 65535 までの整数を",
+     "FILE: [mail] port must be an integer 1-65535"),
+    ("[mail]\nimmediate_max = -1\n", [], "FILE: [mail] immediate_max には 1 から 1000 までの整数を",
+     "FILE: [mail] immediate_max must be an integer 1-1000"),
+    ("[mail]\nenabled = yes\n", [], "FILE: [mail] enabled には送信に使うメールサーバー（host）の指定も",
+     "FILE: [mail] enabled needs host"),
+    ("[mail]\nenabled = maybe\nhost = 127.0.0.1\n", [], "FILE: [mail] enabled には yes か no を",
+     "FILE: [mail] enabled must be yes or no"),
+    ("[reports]\ntimezone = Mars/Olympus\n", [],
+     "FILE: [reports] timezone Mars/Olympus がこのマシンのタイムゾーンデータベースにありません",
+     "FILE: [reports] timezone Mars/Olympus is not in the system time zone database"),
+    ("[reports]\ntimezone = ../etc/passwd\n", [], "FILE: [reports] timezone には Asia/Tokyo のような",
+     "FILE: [reports] timezone must be a tz database name"),
+    ("", ["--listen", "127.0.0.1:99999"], "--listen: アドレス:ポート か [アドレス]:ポート",
+     '--listen: expected ADDR:PORT or [ADDR]:PORT (port 0-65535), got "127.0.0.1:99999"'),
+    ("", ["--listen", "nonsense"], "--listen: アドレス:ポート か [アドレス]:ポート",
+     '--listen: expected ADDR:PORT or [ADDR]:PORT (port 0-65535), got "nonsense"'),
+    ("[server]\ntls_cert = /nonexistent.pem\n", [], "HTTPS には証明書と秘密鍵の両方が必要です",
+     "HTTPS needs both a certificate and a key"),
+]
+
+
+def config_errors(tmp):
+    """Every wrong setting exits 2 with one line naming it, before the server has made its
+    data directory or written its port file (they used to be checked part-way through the
+    start-up: [mail], [reports] timezone and --listen exited 1 as a log line)."""
+    bad, data, port = (os.path.join(tmp, n) for n in ("bad.ini", "bad-data", "bad-port"))
+    for text, extra, ja, en in CONFIG_ERRORS:
+        write(bad, text)
+        for env, want in ((JA, ja), (EN, en)):
+            r = run(["--data", data, "--config", bad, "--listen", "127.0.0.1:0", "--port-file",
+                     port] + extra, env)
+            want = "mamori-center: " + want.replace("FILE", bad)
+            check(r.returncode == 2 and r.stderr.startswith(want) and
+                  len(r.stderr.splitlines()) == 1,
+                  "%r %r: exit %d: %s" % (text, extra, r.returncode, r.stderr))
+            check(not os.path.exists(data) and not os.path.exists(port),
+                  "%r %r: started part-way" % (text, extra))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="mm-center-lang-")
     try:
@@ -125,28 +180,13 @@ def main():
         log = serve_and_stop(tmp, EN)
         check("listening on http://127.0.0.1:0" in log and "stopped cleanly" in log,
               "start-up, en: " + log)
-        # a bad configuration value: exit 2, the message names file, section and key
-        bad = os.path.join(tmp, "bad.ini")
-        write(bad, "[server]\nthreads = 999\n")
-        r = run(["--data", os.path.join(tmp, "data"), "--config", bad], JA)
-        check(r.returncode == 2, "bad config exit %d" % r.returncode)
-        check("mamori-center: " + bad + ": [server] threads には 1 から 64 までの整数を書いてください"
-              in r.stderr, "bad config, ja: " + r.stderr)
-        r = run(["--data", os.path.join(tmp, "data"), "--config", bad], EN)
-        check("[server] threads must be an integer 1-64" in r.stderr, "bad config, en: " + r.stderr)
+        # a bad configuration value: exit 2 before anything starts (no data directory, no
+        # port file), the message names file, section and key and what it takes
+        config_errors(tmp)
         r = run(["--data", os.path.join(tmp, "data"), "--config", os.path.join(tmp, "nope.ini")],
                 JA)
         check(r.returncode == 2 and "nope.ini: 設定ファイルが見つかりません" in r.stderr,
               "missing config, ja: " + r.stderr)
-        write(bad, "[mail]\nstarttls = sometimes\n")
-        r = run(["--data", os.path.join(tmp, "data"), "--config", bad, "--listen", "127.0.0.1:0"],
-                JA)
-        check(r.returncode == 1 and PREFIX.match(r.stderr.splitlines()[-1]) and
-              "mail: [mail] starttls には try、always、never のどれかを書いてください" in r.stderr,
-              "mail config, ja: " + r.stderr)
-        r = run(["--data", os.path.join(tmp, "data"), "--listen", "nonsense"], JA)
-        check(r.returncode == 1 and "--listen: アドレス:ポート か [アドレス]:ポート の形で" in r.stderr,
-              "bad listen, ja: " + r.stderr)
         if shutil.which("openssl"):
             documented_settings(tmp)
         else:

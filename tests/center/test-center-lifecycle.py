@@ -115,7 +115,7 @@ def test_bad_config():
         check(p.returncode == 2 and "session_hours" in p.stderr, "bad config: %s" % p.stderr)
         p = subprocess.run([BIN, "--data", tmp.data, "--listen", "nonsense"],
                            capture_output=True, text=True, timeout=60)
-        check(p.returncode == 1 and "--listen" in p.stderr, "bad listen: %s" % p.stderr)
+        check(p.returncode == 2 and "--listen" in p.stderr, "bad listen: %s" % p.stderr)
     finally:
         tmp.close()
 
@@ -123,15 +123,19 @@ def test_bad_config():
 def test_port_file_when_up():
     """The port file is written last (a test counting threads or stacks from
     it on saw the health and mail threads appear after it under load): a
-    start that fails at the mail settings exits without one."""
+    start that fails exits without one. (The mail settings used to be read
+    after the HTTP server had started; they are now checked with the rest
+    of the configuration, exit 2, before anything starts.)"""
     tmp = Center(config="[mail]\nhost = 127.0.0.1\nport = 99999\nfrom = a@vendor.example\n")
     try:
         p = subprocess.run([BIN, "--data", tmp.data, "--config", tmp.config, "--listen",
                             "127.0.0.1:0", "--port-file", tmp.port_file], capture_output=True,
                            text=True, timeout=60)
-        check(p.returncode == 1 and "port" in p.stderr, "bad mail port: %d %s" %
+        check(p.returncode == 2 and "[mail] port" in p.stderr, "bad mail port: %d %s" %
               (p.returncode, p.stderr))
         check(not os.path.exists(tmp.port_file), "port file written by a start that failed")
+        check(not os.path.exists(os.path.join(tmp.data, "center.db")),
+              "database made by a start that failed")
     finally:
         tmp.close()
 
