@@ -107,6 +107,43 @@ def documented_settings(tmp):
               "typos: " + log)
 
 
+def admin_usage(tmp, env):
+    """The subcommand lines of `mamori-center admin`'s usage (a word it does not know)."""
+    r = run(["admin", "--data", os.path.join(tmp, "admin-data"), "no-such-subcommand"], env)
+    lines = r.stderr.splitlines()
+    check(r.returncode == 2 and len(lines) > 5, "admin usage: %d %s" % (r.returncode, r.stderr))
+    return lines[0], [line.strip() for line in lines[1:]]
+
+
+def man_admin_subcommands(page, heading):
+    """The `subcommand ...` terms of a man page's admin section, in order."""
+    with open(os.path.join(MAN, page), encoding="utf-8") as f:
+        text = f.read()
+    start = text.index("## " + heading)
+    section = text[start:text.index("\n## ", start + 3)]
+    return re.findall(r"^`([^`]+)`$", section, re.M)
+
+
+def admin_usage_in_man(tmp):
+    """The admin subcommands of the usage (ja and en) are those of mamori-center(8), en and ja,
+    option for option, and every option the code reads is in the usage."""
+    en_first, en = admin_usage(tmp, EN)
+    ja_first, ja = admin_usage(tmp, JA)
+    man_en = man_admin_subcommands("mamori-center.8.md", "ADMIN SUBCOMMANDS")
+    man_ja = man_admin_subcommands(os.path.join("ja", "mamori-center.8.md"), "管理用のサブコマンド")
+    check(en == man_en, "admin usage %r, mamori-center(8) %r" % (en, man_en))
+    check(man_ja == man_en, "ja man page %r, en %r" % (man_ja, man_en))
+
+    def shape(line):  # placeholders (EMAIL, メール) aside
+        return re.sub(r"[A-Z][A-Z0-9-]*|[^\x00-\x7f]+", "X", line)
+    check([shape(u) for u in ja] == [shape(u) for u in en], "ja usage %r, en %r" % (ja, en))
+    with open(os.path.join(MAN, "..", "..", "src", "center", "admin.c"), encoding="utf-8") as f:
+        code = set(re.findall(r'"(--[a-z][a-z-]*)"', f.read()))
+    usage = set(re.findall(r"--[a-z][a-z-]*", " ".join(en)))
+    check(code == usage and "--data" in en_first and "--data" in ja_first,
+          "options the code reads %r, the usage names %r" % (sorted(code), sorted(usage)))
+
+
 def run(args, env):
     return subprocess.run([BIN] + args, capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, **env))
@@ -183,6 +220,7 @@ def main():
         # a bad configuration value: exit 2 before anything starts (no data directory, no
         # port file), the message names file, section and key and what it takes
         config_errors(tmp)
+        admin_usage_in_man(tmp)
         r = run(["--data", os.path.join(tmp, "data"), "--config", os.path.join(tmp, "nope.ini")],
                 JA)
         check(r.returncode == 2 and "nope.ini: 設定ファイルが見つかりません" in r.stderr,
