@@ -96,7 +96,13 @@ int mm_reply_error(struct mm_request *req, int status, const char *code, const c
 {
     char key[64];
     snprintf(key, sizeof key, "error.%s", code);
-    const char *text = mm_tr("center", key, req->lang);
+    return mm_reply_error_text(req, status, code, key, detail);
+}
+
+int mm_reply_error_text(struct mm_request *req, int status, const char *code, const char *text_key,
+                        const char *detail)
+{
+    const char *text = mm_tr("center", text_key, req->lang);
     char *msg = detail && *detail ? mm_arena_printf(&req->arena, "%s: %s", text, detail) : NULL;
     json_t *j = json_pack("{s:s, s:s}", "error", code, "message", msg ? msg : text);
     if (!j || !json_is_string(json_object_get(j, "message"))) {

@@ -81,8 +81,13 @@ const char *mm_req_query(const struct mm_request *req, const char *name);
 
 /* Sets the reply to a JSON value (stolen, even on failure); status 204 sends no body. */
 int mm_reply_json(struct mm_request *req, int status, json_t *body);
-/* Sets an error reply {"error": code, "message": text in req->lang [+ ": " detail]}. */
+/* Sets an error reply {"error": code, "message": text in req->lang [+ ": " detail]};
+ * the text is center.json's "error.<code>". */
 int mm_reply_error(struct mm_request *req, int status, const char *code, const char *detail);
+/* The same with the text of center.json's key `text_key`: one code with two causes
+ * that a reader tells apart (415 unsupported_media: "reply.unsupported_encoding"). */
+int mm_reply_error_text(struct mm_request *req, int status, const char *code, const char *text_key,
+                        const char *detail);
 /* Maps an MM_E* code to an HTTP status and error code and replies with it. */
 int mm_reply_code(struct mm_request *req, int rc, const char *detail);
 

@@ -301,7 +301,7 @@ static bool media_ok(struct mm_request *req)
         return true;
     if (json_content_type_ok(req))
         return true;
-    mm_reply_error(req, 415, "unsupported_media", "Content-Type must be application/json");
+    mm_reply_error(req, 415, "unsupported_media", NULL); /* the text says what it takes */
     return false;
 }
 

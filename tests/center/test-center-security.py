@@ -100,6 +100,15 @@ def test_json_content_type(c, w):
         check(r.status == 415 and r.json["error"] == "unsupported_media",
               "login as %s: %r" % (ctype, r))
         check("set-cookie" not in r.headers, "session from a %s form" % ctype)
+    # 415 unsupported_media has two causes; this one's message is about the type, not the
+    # compression (it said "unsupported content encoding")
+    for lang, words in (("ja", "Content-Type: application/json を付けて送ってください"),
+                        ("en", "the body must be JSON sent with Content-Type: application/json")):
+        r = c.request("POST", "/api/v1/login", body,
+                      headers={"Content-Type": "text/plain", "Accept-Language": lang})
+        check(r.status == 415 and words in r.json["message"] and
+              not any(w in r.json["message"] for w in ("圧縮", "Encoding", "encoding")),
+              "415 message, %s: %r" % (lang, r))
     for ctype in ("application/json", "application/json; charset=utf-8",
                   "Application/JSON;charset=UTF-8"):
         r = c.request("POST", "/api/v1/login", body, headers={"Content-Type": ctype})

@@ -310,7 +310,7 @@ int mm_api_events_ingest(struct mm_request *req)
             mm_reply_error(req, 400, "bad_request", "invalid gzip data");
         body = inflated;
     } else if (enc && strcasecmp(enc, "identity") != 0) {
-        mm_reply_error(req, 415, "unsupported_media", enc);
+        mm_reply_error_text(req, 415, "unsupported_media", "reply.unsupported_encoding", enc);
         r = MM_EUNSUPPORTED;
     }
     if (r == 0)
