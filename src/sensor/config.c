@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/i18n.h"
 #include "core/msg.h"
 #include "sensor/decode/tls-hello.h"
@@ -348,6 +349,26 @@ static int uplink_center(const struct mm_sensor_options *o, bool allow_insecure)
     return r == 0 ? 0 : 2;
 }
 
+/* [uplink] ca_file, when given, must be a readable file holding at least one
+ * PEM certificate: a typo would otherwise show only as "cannot deliver"
+ * once the sensor is enrolled. */
+static int uplink_ca_file(const struct mm_sensor_options *o)
+{
+    const char *path = o->uplink.ca_file;
+    if (!path)
+        return 0;
+    char *text;
+    size_t len;
+    int r = mm_file_read(path, MM_UPLINK_CA_FILE_MAX, &text, &len);
+    bool pem = r == 0 && memmem(text, len, "-----BEGIN CERTIFICATE-----", 27) != NULL;
+    free(text);
+    if (pem)
+        return 0;
+    mm_msg_print(stderr, PROG, "sensor-log", "config.uplink_ca_file", config_name(o), path,
+                 r != 0 ? mm_msg_strerror(r) : mm_msg("sensor-log", "config.uplink_ca_file_pem"));
+    return 2;
+}
+
 /* [uplink]: read and checked here, with the rest of the file, though only
  * an uplink (enrol.c, once the capture and intel are ready) uses them
  * (o->uplink), so that a bad value stops the sensor at once whether or not
@@ -380,7 +401,7 @@ static int uplink_settings(struct mm_sensor_options *o, bool allow_insecure)
         }
     u->center = mm_ini_get(o->ini, "uplink", "center");
     u->ca_file = mm_ini_get(o->ini, "uplink", "ca_file");
-    if ((r = uplink_center(o, allow_insecure)) != 0)
+    if ((r = uplink_center(o, allow_insecure)) != 0 || (r = uplink_ca_file(o)) != 0)
         return r;
     return event_types_setting(o, "uplink", "alert,device", "config.uplink_event_types_empty",
                                &o->spool_types);

@@ -270,6 +270,9 @@ BAD_SETTINGS = (
     ("uplink", "center", "ftp://centre.example", "must be an https:// URL", "https://（"),
     ("uplink", "center", "http://192.0.2.7", "plain http:// to another machine",
      "暗号化されない http://"),
+    ("uplink", "ca_file", "/nonexistent/ca.pem", "must name a file of CA certificates",
+     "CA 証明書（PEM 形式）"),
+    ("uplink", "ca_file", "/dev/null", "no PEM certificate in it", "PEM 形式の証明書がありません"),
     ("anomaly", "rate", "-1", "from 0 to 100000", "0 から 100000 まで"),
     ("intel", "settle_ms", "-1", "from 0 to 600000", "0 から 600000 まで"),
     ("devices", "allow", "nonsense", "nonsense is not a MAC address", "nonsense は、MAC アドレス"),
@@ -286,7 +289,9 @@ def test_settings_errors(tmp):
     """Every settings error (a wrong value in each section the sensor
     reads) stops the sensor at start (exit 2) with one message, in English
     and Japanese, naming the settings file, the section and the key, and
-    what the key takes. Before, [output] event_types, [policy]
+    what the key takes. Before, [uplink] ca_file was not read until the
+    uplink started (a missing file showed only as failed deliveries),
+    [output] event_types, [policy]
     personal_devices and [defrag] enabled did not name the file, [devices]
     named no key ("[devices] settings: malformed input; allow takes ...,
     max ..."), and a misspelt [uplink] event_types was taken without a
