@@ -50,8 +50,26 @@ def test_enrolment(c, w):
     admin = c.login("admin@vendor.example")
     r = c.request("POST", "/api/v1/tenants/%d/enrol-codes" % tid, {"ttl": 600}, session=admin)
     check(r.status == 201 and r.json["code"], "code over the API: %r" % r)
+    check(list(r.json) == documented_keys("POST | /api/v1/tenants/{tenant}/enrol-codes |"),
+          "enrol-codes reply as center-api.md says: %r" % r.json)
     r = c.request("POST", "/api/v1/enrol", {"code": r.json["code"], "name": "api"})
     check(r.status == 201, "API code works: %r" % r)
+
+
+def documented_keys(start):
+    """The keys, in order, that docs/design/center-api.md gives after `start`: the reply (last
+    column) of a route row ("POST | /path |"), else the first {"a","b",...} (an object)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                        "design", "center-api.md")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    at = text.index(start) + len(start)
+    if start.endswith("|"):
+        line = text[at:text.index("\n", at)]
+        obj = line[line.rindex("{"):line.rindex("}") + 1]
+    else:
+        obj = text[text.index("{", at):text.index("}", at) + 1]
+    return obj.strip("{}").replace('"', "").replace("\n", "").replace(" ", "").split(",")
 
 
 def test_ingest(c, w):
@@ -356,6 +374,7 @@ def test_health(c, w):
     check(r.status == 200, "sensor: %r" % r)
     s = r.json
     check(s["spool_backlog"] == 12 and s["drops"] == 3 and s["last_seen"], "health: %r" % s)
+    check(list(s) == documented_keys("- sensor: "), "sensor as center-api.md says: %r" % s)
     check(s["events_total"] >= 150 and s["event_rate_per_min"] > 0, "counts: %r" % s)
     stats = {"timestamp": "2026-04-01T10:00:00Z", "event_type": "stats", "seq": 901,
              "stats": {"spool": {"backlog": 0}, "capture": {"kernel_drops": 5}}}
