@@ -20,7 +20,10 @@
  *     (in the first section's byte order, as libpcap reads it); nothing
  *     more after a length libpcap refuses (under 12, not a multiple of 4,
  *     over 16 MiB); blocks that are not packets (interfaces, sections,
- *     statistics, ...) are read on until a packet block (2, 3, 6).
+ *     statistics, ...) are read on until a packet block (2, 3, 6). Those
+ *     it reads past without keeping anything are cut out of our buffer
+ *     once whole (blocks_want), so buffering up to a packet block holds
+ *     at most one of them.
  *
  * Were that reckoning ever short, libpcap's read would get the rest a byte
  * at a time, waiting in the read function for each (a blocking read, as
@@ -57,6 +60,8 @@
 #define PCAPNG_MAGIC     0x0a0d0d0au
 #define BYTE_ORDER_MAGIC 0x1a2b3c4du
 #define BT_IDB           1u
+#define BT_SHB           PCAPNG_MAGIC
+#define LOOKAHEAD_MAX    (2 * BLOCK_MAX) /* kept blocks buffered before a packet */
 
 enum { LENGTHS_KEPT, LENGTHS_SWAPPED, LENGTHS_MAYBE_SWAPPED };
 
@@ -129,21 +134,43 @@ static bool packet_block(uint32_t type)
     return type == 2 || type == 3 || type == 6; /* obsolete, simple, enhanced packet */
 }
 
-/* pcapng: the bytes from p (n buffered) that libpcap reads up to and with
- * the next packet block (opening: or interface description), as far as
- * the buffered blocks tell. */
-static size_t blocks_want(const struct mm__pipe *s, const uint8_t *p, size_t n, bool opening)
+/* Blocks libpcap keeps: sections and interfaces (it reads past the rest). */
+static bool kept_block(uint32_t type)
 {
-    size_t pos = 0;
+    return type == BT_SHB || type == BT_IDB;
+}
+
+/* pcapng: the bytes from s->buf + from that libpcap reads up to and with
+ * the next packet block (opening: or interface description), as far as
+ * the buffered blocks tell. Whole blocks libpcap would read past
+ * (statistics, name resolution, custom, unknown) are cut out of the
+ * buffer here, so a writer cannot make it hold more than one of them; the
+ * sections and interfaces wanted are bounded by LOOKAHEAD_MAX (past it,
+ * libpcap gets what is buffered and reads on as the reckoning's fallback). */
+static size_t blocks_want(struct mm__pipe *s, size_t from, bool opening)
+{
+    size_t pos = from;
     for (;;) {
-        if (n - pos < 8)
-            return pos + 8;
-        uint32_t type = rd32(s, p + pos), total = rd32(s, p + pos + 4);
+        if (s->end - pos < 8)
+            return pos - from + 8;
+        uint32_t type = rd32(s, s->buf + pos), total = rd32(s, s->buf + pos + 4);
         if (total < BLOCK_MIN || total % 4 != 0 || total > BLOCK_MAX)
-            return pos + 8;
-        if (n - pos < total || packet_block(type) || (opening && type == BT_IDB))
-            return pos + total;
+            return pos - from + 8;
+        if (s->end - pos < total || packet_block(type) || (opening && type == BT_IDB))
+            return pos - from + total;
+        if (!kept_block(type) && pos == s->start) { /* libpcap's next: passed over */
+            pos += total;
+            from = s->start = pos;
+            continue;
+        }
+        if (!kept_block(type)) {
+            memmove(s->buf + pos, s->buf + pos + total, s->end - pos - total);
+            s->end -= total;
+            continue;
+        }
         pos += total;
+        if (pos - from > LOOKAHEAD_MAX)
+            return s->end - from;
     }
 }
 
@@ -153,11 +180,13 @@ static bool pcap_magic(uint32_t m)
     return m == 0xa1b2c3d4u || m == 0xa1b2cd34u || m == 0xa1b23c4du;
 }
 
-/* The file header libpcap's open reads, from the file's first n bytes at
- * p, as far as they tell (the pcapng byte order goes to s->swapped). A
+/* The file header libpcap's open reads, from the file's first bytes (all
+ * in the buffer yet), as far as they tell (the pcapng byte order goes to s->swapped). A
  * header libpcap refuses ends where libpcap stops reading it. */
-static size_t header_want(struct mm__pipe *s, const uint8_t *p, size_t n)
+static size_t header_want(struct mm__pipe *s)
 {
+    const uint8_t *p = s->buf;
+    size_t n = s->end;
     uint32_t magic, bom;
     if (n < 4)
         return 4;
@@ -175,15 +204,15 @@ static size_t header_want(struct mm__pipe *s, const uint8_t *p, size_t n)
         return 12;
     if (n < total)
         return total;
-    return total + blocks_want(s, p + total, n - total, true);
+    return total + blocks_want(s, total, true);
 }
 
 /* The bytes from start that libpcap's next pcap_next_ex reads. */
-static size_t want(const struct mm__pipe *s)
+static size_t want(struct mm__pipe *s)
 {
-    const uint8_t *p = s->buf + s->start;
-    size_t n = s->end - s->start;
-    return s->pcapng ? blocks_want(s, p, n, false) : pcap_want(s, p, n);
+    if (s->pcapng)
+        return blocks_want(s, s->start, false);
+    return pcap_want(s, s->buf + s->start, s->end - s->start);
 }
 
 /* Room for need bytes from start, and at least READ_MIN to read into: the
@@ -224,7 +253,9 @@ static void fill(struct mm__pipe *s, size_t need)
         s->end += (size_t)r;
     else if (r == 0)
         s->eof = true;
-    else if (errno != EINTR && errno != EAGAIN)
+    else if (errno == EAGAIN) /* a descriptor handed over non-blocking */
+        (void)poll(&(struct pollfd){.fd = s->fd, .events = POLLIN}, 1, -1);
+    else if (errno != EINTR)
         s->err = errno;
 }
 
@@ -246,7 +277,7 @@ static bool settle(struct mm__pipe *s, size_t need)
  * (mm__pipe_wake) ends the wait: the read fails with EINTR. */
 static void header_wait(struct mm__pipe *s)
 {
-    while (!settle(s, header_want(s, s->buf, s->end))) {
+    while (!settle(s, header_want(s))) {
         if (stopping) {
             s->err = EINTR;
             continue; /* (settled now) */
@@ -257,7 +288,7 @@ static void header_wait(struct mm__pipe *s)
         if (pfd[1].revents)
             wake_drain();
         if (pfd[0].revents)
-            fill(s, header_want(s, s->buf, s->end));
+            fill(s, header_want(s));
     }
 }
 
