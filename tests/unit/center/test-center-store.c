@@ -3,8 +3,9 @@
  * upgrade from an older version, refusal of a newer one), tenant scoping of
  * every read, idempotent ingest with aggregation, the alert state machine,
  * the alert search (messages in both languages, literal wildcards),
- * enrolment codes, the append-only audit log, and the statements the store
- * keeps prepared per connection. */
+ * enrolment codes, the append-only audit log, the statements the store
+ * keeps prepared per connection, and an account's life cycle (a new password
+ * ends the other sessions; the vendor's last active admin stays). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -423,6 +424,73 @@ static void test_audit_append_only(void **state)
     sqlite3_close(db);
 }
 
+static int64_t add_user_as(struct mm_store *st, int64_t tenant, enum mm_role role,
+                           const char *email)
+{
+    struct mm_user u = {.tenant_id = tenant, .role = role, .lang = "ja", .created_at = 1};
+    struct mm_scope all = mm_scope_for(MM_ROLE_ADMIN, 0);
+    snprintf(u.email, sizeof u.email, "%s", email);
+    assert_int_equal(st->ops->user_add(st, &all, &test_actor, &u, &u.id), 0);
+    return u.id;
+}
+
+static void add_session(struct mm_store *st, int64_t tenant, int64_t user,
+                        uint8_t hash[MM_HASH_BYTES], int seed)
+{
+    struct mm_session s = {
+        .tenant_id = tenant, .user_id = user, .created_at = 1, .expires_at = INT64_MAX / 2};
+    memset(hash, seed, MM_HASH_BYTES);
+    memcpy(s.token_hash, hash, MM_HASH_BYTES);
+    snprintf(s.csrf, sizeof s.csrf, "csrf%d", seed);
+    assert_int_equal(st->ops->session_add(st, &test_actor, &s), 0);
+}
+
+/* A new password ends the user's other sessions, in scope only; disabling
+ * ends all and never takes the last active admin, whoever asks. */
+static void test_account_life_cycle(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    int64_t t1 = add_tenant(st, "one"), t2 = add_tenant(st, "two");
+    int64_t staff = add_user_as(st, t1, MM_ROLE_STAFF, "s@one.example");
+    int64_t admin = add_user_as(st, 0, MM_ROLE_ADMIN, "a@vendor.example");
+    uint8_t keep[MM_HASH_BYTES], gone[MM_HASH_BYTES];
+    struct mm_session found;
+    struct mm_user u;
+    add_session(st, t1, staff, keep, 1);
+    add_session(st, t1, staff, gone, 2);
+    struct mm_scope own = mm_scope_tenant(t1), other = mm_scope_tenant(t2);
+    int ended = -1;
+    assert_int_equal(st->ops->user_password_change(st, &other, &test_actor, "user.password", staff,
+                                                   "h", true, NULL, 5, &ended),
+                     MM_ENOENT);
+    assert_int_equal(st->ops->session_find(st, gone, 3, &found), 0);
+    assert_int_equal(st->ops->user_password_change(st, &own, &test_actor, "user.password", staff,
+                                                   "h", true, keep, 5, &ended),
+                     0);
+    assert_int_equal(ended, 1);
+    assert_int_equal(st->ops->session_find(st, keep, 3, &found), 0);
+    assert_int_equal(st->ops->session_find(st, gone, 3, &found), MM_ENOENT);
+    assert_int_equal(st->ops->user_get(st, &own, staff, &u), 0);
+    assert_true(u.must_change);
+    assert_string_equal(u.password_hash, "h");
+    assert_int_equal(st->ops->user_set_disabled(st, &other, &test_actor, staff, true, 6),
+                     MM_ENOENT);
+    assert_int_equal(st->ops->user_set_disabled(st, &own, &test_actor, staff, true, 6), 0);
+    assert_int_equal(st->ops->session_find(st, keep, 3, &found), MM_ENOENT);
+    assert_int_equal(st->ops->user_get(st, &own, staff, &u), 0);
+    assert_int_equal(u.disabled_at, 6);
+    /* The only admin cannot go, even asked by the store's other callers. */
+    struct mm_scope all = mm_scope_for(MM_ROLE_ADMIN, 0);
+    assert_int_equal(st->ops->user_set_disabled(st, &all, &test_actor, admin, true, 7), MM_ESTATE);
+    int64_t second = add_user_as(st, 0, MM_ROLE_ADMIN, "b@vendor.example");
+    assert_int_equal(st->ops->user_set_disabled(st, &all, &test_actor, admin, true, 7), 0);
+    assert_int_equal(st->ops->user_set_disabled(st, &all, &test_actor, second, true, 7), MM_ESTATE);
+    assert_int_equal(st->ops->user_set_disabled(st, &all, &test_actor, admin, false, 8), 0);
+    assert_int_equal(st->ops->user_set_disabled(st, &all, &test_actor, second, true, 9), 0);
+    mm_store_close(st);
+}
+
 /* Text read back into a fixed buffer is cut at a character boundary, so a
  * Japanese name never ends in half a character (invalid UTF-8). */
 static void test_copy_text_cuts_at_character(void **state)
@@ -458,6 +526,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tenant_scoping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_search_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_append_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_account_life_cycle, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
