@@ -186,6 +186,10 @@ static void test_outbox_through_the_interface(void **state)
     struct mm_contact ca[1] = {{.email = "isoc@vendor.jp"}}, cb[1] = {{.email = "owner@b.jp"}};
     assert_int_equal(st->ops->contact_replace(st, &vendor, &actor, a, ca, 1, 5), 0);
     assert_int_equal(st->ops->contact_replace(st, &vendor, &actor, b, cb, 1, 5), 0);
+    /* an analyst on duty who has left (disabled) gets no mail */
+    int64_t gone = add_user(st, 0, "gone@vendor.example", MM_ROLE_ANALYST);
+    assert_int_equal(st->ops->user_set_duty(st, &vendor, &actor, gone, true, 6), 0);
+    assert_int_equal(st->ops->user_set_disabled(st, &vendor, &actor, gone, true, 7), 0);
     add_alert(st, a, 1);
     add_alert(st, b, 1);
     struct mm_mail_config cfg;
