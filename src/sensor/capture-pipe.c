@@ -158,6 +158,8 @@ static size_t blocks_want(struct mm__pipe *s, size_t from, bool opening)
             return pos - from + 8;
         if (s->end - pos < total || packet_block(type) || (opening && type == BT_IDB))
             return pos - from + total;
+        if (rd32(s, s->buf + pos + total - 4) != total) /* libpcap fails at its trailer */
+            return pos - from + total;
         if (!kept_block(type) && pos == s->start) { /* libpcap's next: passed over */
             pos += total;
             from = s->start = pos;

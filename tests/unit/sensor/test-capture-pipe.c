@@ -309,6 +309,23 @@ static void test_crafted(void **state)
         cb_payload(&c, 100, 7);
         assert_same(&c, "huge caplen", &packets);
         cb_free(&c);
+        /* a block libpcap reads past whose trailer is wrong: an error there
+         * (before the first interface, and between packets) */
+        for (int before_idb = 0; before_idb <= 1; before_idb++) {
+            c.big = big;
+            ng_shb(&c, 1, 0);
+            if (!before_idb) {
+                ng_idb(&c, 1, 0, -1, 0, 0);
+                ng_epb(&c, 0, 1775001600000000ull, 60, 60, 1);
+            }
+            ng_other(&c, 5, 40);
+            c.b[c.n - 1] ^= 0x40; /* the trailing length */
+            if (before_idb)
+                ng_idb(&c, 1, 0, -1, 0, 0);
+            ng_epb(&c, 0, 1775001600000001ull, 60, 60, 2);
+            assert_same(&c, "bad trailer", &packets);
+            cb_free(&c);
+        }
     }
     print_message("crafted: %u packets equal\n", packets);
     assert_true(packets > 100);
