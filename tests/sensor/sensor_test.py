@@ -985,6 +985,22 @@ class FifoRun:
             self.f.close()
             self.f = None
 
+    def terminate(self, when):
+        """SIGTERM (taken), then waits up to 10 s for the sensor to end; past
+        that, ends its input and fails the test (still running `when`).
+        Returns its stderr; the fifo's write end is closed."""
+        self.signal(signal.SIGTERM)
+        try:
+            self.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.close()
+            self.p.wait(timeout=60)
+            check(False, "still running 10 s after SIGTERM %s: %s" % (when, self.stderr()))
+        if self.f:
+            self.f.close()
+            self.f = None
+        return self.stderr()
+
     def signal(self, sig):
         """Sends sig; returns once the sensor has taken it (no longer
         pending: its handler has run), not after some sleep."""
@@ -1281,15 +1297,7 @@ def test_pipe_stop_mid_record(tmp):
     r.f.flush()
     r.signal(signal.SIGHUP)
     check(r.wait_stderr("intel reloaded"), "SIGHUP mid-record: " + r.stderr())
-    r.signal(signal.SIGTERM)
-    try:
-        r.p.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        r.close()
-        r.p.wait(timeout=60)
-        check(False, "still running 10 s after SIGTERM with a record cut: " + r.stderr())
-    text = r.stderr()
-    r.f.close()
+    text = r.terminate("with a record cut")
     check(r.p.returncode == 0 and sanitizer_clean(text) and "truncated" not in text, text)
     st = last_stats(r.eve)
     check(st["decoder"]["pkts"] == 5, json.dumps(st["decoder"]))
@@ -1324,15 +1332,7 @@ def pipe_pieces(tmp, fmt):
         r.wait_drained()
     r.signal(signal.SIGHUP)
     reloaded = r.wait_stderr("intel reloaded")
-    r.p.send_signal(signal.SIGTERM)
-    try:
-        r.p.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        r.close()
-        r.p.wait(timeout=60)
-        check(False, "still running 10 s after SIGTERM in a cut record: " + r.stderr())
-    text = r.stderr()
-    r.f.close()
+    text = r.terminate("in a cut record")
     check(reloaded, "no reload while a record was cut: " + text)
     check(r.p.returncode == 0 and sanitizer_clean(text) and "truncated" not in text, text)
     st = last_stats(r.eve)
@@ -1420,14 +1420,7 @@ def pipe_stop_at_open(r, header_bytes):
         r.open()
         r.write_to(header_bytes)
         r.wait_drained()
-    r.signal(signal.SIGTERM)
-    try:
-        r.p.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        check(False, "still running 10 s after SIGTERM at open: " + r.stderr())
-    finally:
-        if r.f:
-            r.f.close()
+    r.terminate("at open")
 
 
 def test_pipe_stop_at_open(tmp):
