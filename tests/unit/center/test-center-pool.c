@@ -763,11 +763,14 @@ static void *queued_nester(void *arg)
 
 /* Takes a pool connection (stream_holding), waits for stream_go, then
  * gives it back and takes one again at once, every 20 ms, until
- * stream_stop. */
-static void *stream_taker(void *arg)
+ * stream_stop; with_ingest: holding the ingest connection throughout (a
+ * thread that never waits at the bound). */
+static void take_repeatedly(struct pool_test *t, bool with_ingest)
 {
-    struct pool_test *t = arg;
+    struct mm__sqlite_ingest *in = NULL;
     stream_place(false);
+    if (with_ingest && mm__sqlite_ingest_acquire(t->st, &in) != 0)
+        atomic_fetch_add(&failures, 1);
     sqlite3 *db = mm__sqlite_acquire(t->st);
     atomic_store(&stream_holding, true);
     while (!atomic_load(&stream_go))
@@ -781,6 +784,13 @@ static void *stream_taker(void *arg)
             break;
         db = mm__sqlite_acquire(t->st);
     }
+    if (with_ingest)
+        mm__sqlite_ingest_release(t->st);
+}
+
+static void *stream_taker(void *arg)
+{
+    take_repeatedly(arg, false);
     return NULL;
 }
 
@@ -832,30 +842,10 @@ static void test_bound_head_before_new_requests(void **state)
     assert_pool_whole(t->st);
 }
 
-/* Holds the ingest connection (a thread that never waits at the bound),
- * waits for stream_go, then takes a pool connection, uses it for 20 ms,
- * gives it back and takes one again at once, until stream_stop. */
+/* take_repeatedly holding the ingest connection. */
 static void *skipping_taker(void *arg)
 {
-    struct pool_test *t = arg;
-    struct mm__sqlite_ingest *in = NULL;
-    stream_place(false);
-    if (mm__sqlite_ingest_acquire(t->st, &in) != 0)
-        atomic_fetch_add(&failures, 1);
-    sqlite3 *db = mm__sqlite_acquire(t->st);
-    atomic_store(&stream_holding, true);
-    while (!atomic_load(&stream_go))
-        pause_ms(1);
-    for (;;) {
-        if (!usable(db))
-            atomic_fetch_add(&failures, 1);
-        pause_ms(20);
-        mm__sqlite_release(t->st, db);
-        if (atomic_load(&stream_stop))
-            break;
-        db = mm__sqlite_acquire(t->st);
-    }
-    mm__sqlite_ingest_release(t->st);
+    take_repeatedly(arg, true);
     return NULL;
 }
 
