@@ -1229,28 +1229,21 @@ static int sqlite_user_list(struct mm_store *st, const struct mm_scope *scope, i
     return r;
 }
 
-static int sqlite_user_set_password(struct mm_store *st, const struct mm_actor *who,
-                                    int64_t user_id, const char *hash)
+static int sqlite_user_rehash_password(struct mm_store *st, int64_t user_id, const char *verified,
+                                       const char *fresh)
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *stmt = NULL;
-    int r = mm__sqlite_begin(db);
-    if (r != 0)
-        goto out;
-    r = mm__sqlite_prepare(db, "UPDATE users SET password_hash = ? WHERE id = ?", &stmt);
+    int r = mm__sqlite_prepare(
+        db, "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?", &stmt);
     if (r == 0) {
-        sqlite3_bind_text(stmt, 1, hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 1, fresh, -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 2, user_id);
+        sqlite3_bind_text(stmt, 3, verified, -1, SQLITE_STATIC);
         r = mm__sqlite_step_done(stmt);
         if (r == 0 && sqlite3_changes(db) == 0)
-            r = MM_ENOENT;
+            r = MM_ESTATE;
     }
-    if (r == 0 && who) {
-        r = mm__sqlite_audit_on(db, who, who->tenant_id, "user.password", "user", user_id, "",
-                                mm_time_now_usec());
-    }
-    r = mm__sqlite_end(db, r);
-out:
     sqlite3_finalize(stmt);
     mm__sqlite_release(st, db);
     return r;
@@ -1290,7 +1283,7 @@ out:
 /* ---- sessions and tokens ---- */
 
 static int sqlite_session_add(struct mm_store *st, const struct mm_actor *who,
-                              const struct mm_session *s)
+                              const struct mm_session *s, const char *verified)
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *stmt = NULL;
@@ -1299,7 +1292,9 @@ static int sqlite_session_add(struct mm_store *st, const struct mm_actor *who,
         goto out;
     r = mm__sqlite_prepare(db,
                            "INSERT INTO sessions (tenant_id, user_id, token_hash, csrf, "
-                           "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           "created_at, expires_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS "
+                           "(SELECT 1 FROM users WHERE id = ?2 AND password_hash = ?7 AND "
+                           "disabled_at IS NULL)",
                            &stmt);
     if (r == 0) {
         sqlite3_bind_int64(stmt, 1, s->tenant_id);
@@ -1308,7 +1303,10 @@ static int sqlite_session_add(struct mm_store *st, const struct mm_actor *who,
         sqlite3_bind_text(stmt, 4, s->csrf, -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 5, s->created_at);
         sqlite3_bind_int64(stmt, 6, s->expires_at);
+        sqlite3_bind_text(stmt, 7, verified, -1, SQLITE_STATIC);
         r = mm__sqlite_step_done(stmt);
+        if (r == 0 && sqlite3_changes(db) == 0)
+            r = MM_EAUTH;
     }
     if (r == 0) {
         r = mm__sqlite_audit_on(db, who, who->tenant_id, "session.login", "user", s->user_id, "",
@@ -1531,7 +1529,7 @@ static const struct mm_store_ops sqlite_ops = {
     .user_get = sqlite_user_get,
     .user_find_email = sqlite_user_find_email,
     .user_list = sqlite_user_list,
-    .user_set_password = sqlite_user_set_password,
+    .user_rehash_password = sqlite_user_rehash_password,
     .user_set_lang = sqlite_user_set_lang,
     .user_password_change = mm__sqlite_user_password_change,
     .user_set_disabled = mm__sqlite_user_set_disabled,

@@ -187,9 +187,13 @@ struct mm_store_ops {
     /* tenant_id -1: every tenant in scope; by id ascending. */
     int (*user_list)(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
                      const struct mm_page *page, mm_user_fn fn, void *arg);
-    /* Sets the password hash (login re-hash, admin CLI); audited when who != NULL. */
-    int (*user_set_password)(struct mm_store *st, const struct mm_actor *who, int64_t user_id,
-                             const char *hash);
+    /* The sign-in re-hash (new cost parameters): replaces the user's password
+     * hash verified, just checked, with fresh, only while the stored hash is
+     * still verified (compare and swap), so a password changed or reset
+     * while fresh was being computed stands. MM_ESTATE when it no longer is
+     * (nothing written). Not audited. */
+    int (*user_rehash_password)(struct mm_store *st, int64_t user_id, const char *verified,
+                                const char *fresh);
 
     /* Sets a user's password hash (within scope) and its must_change flag,
      * and ends the user's sessions except the one whose token hash is keep
@@ -212,7 +216,13 @@ struct mm_store_ops {
                          const char *lang);
 
     /* --- sessions and API tokens (looked up by hash, never stored in clear) --- */
-    int (*session_add)(struct mm_store *st, const struct mm_actor *who, const struct mm_session *s);
+    /* Adds the session of a sign-in whose password matched verified (the
+     * user's hash as read before the check): only if s->user_id still has that
+     * hash and is not disabled, checked in the same statement as the insert,
+     * so a sign-in that raced a password change, reset or disable never keeps
+     * a session. MM_EAUTH otherwise (nothing written). Audited session.login. */
+    int (*session_add)(struct mm_store *st, const struct mm_actor *who, const struct mm_session *s,
+                       const char *verified);
     /* MM_ENOENT when unknown or expired at now. */
     int (*session_find)(struct mm_store *st, const uint8_t hash[MM_HASH_BYTES], int64_t now,
                         struct mm_session *out);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns POST /api/v1/login, POST /api/v1/logout, GET /api/v1/me and
  * PATCH /api/v1/me (the user's own language): password check under the rate
- * limiter (a disabled account fails like a wrong password), re-hashing,
- * session creation with its cookie and CSRF token. The user object in the
+ * limiter (a disabled account fails like a wrong password), session creation
+ * with its cookie and CSRF token (stored only while the user still has the
+ * hash that was checked), re-hashing (compare and swap). The user object in the
  * me object says "must_change_password" (api/account.c). */
 #include "center/api/api.h"
 
@@ -88,15 +89,12 @@ json_t *mm_api_me_object(struct mm_request *req)
                      csrf);
 }
 
-/* Checks the password of email under the rate limiter. 0 and *u on success;
- * MM_ELIMIT when locked out, MM_EAUTH for a wrong account or password. */
+/* Checks the password of email. 0 and *u on success; MM_EAUTH for a wrong
+ * account or password. */
 static int check_password(struct mm_request *req, const char *email, const char *password,
                           struct mm_user *u)
 {
-    struct mm_center *c = req->center;
-    struct mm_store *st = c->store;
-    if (mm_ratelimit_begin(c->ratelimit, email, req->address, req->now) != 0)
-        return MM_ELIMIT;
+    struct mm_store *st = req->center->store;
     int r = st->ops->user_find_email(st, email, u);
     /* A missing account, a disabled one or one without a password costs one
      * argon2 verification and answers like a wrong password: no oracle of
@@ -105,16 +103,13 @@ static int check_password(struct mm_request *req, const char *email, const char 
         r = mm_password_verify(u->password_hash, password);
     else if (r == 0 || r == MM_ENOENT)
         r = mm_password_verify_dummy(password);
-    mm_ratelimit_end(c->ratelimit, email, req->address, r == 0, req->now);
-    if (r == 0 && mm_password_needs_rehash(u->password_hash, c->cfg.pwcost)) {
-        char fresh[MM_PWHASH_MAX];
-        if (mm_password_hash(password, c->cfg.pwcost, fresh) == 0)
-            st->ops->user_set_password(st, NULL, u->id, fresh);
-    }
-    return r == MM_ELIMIT ? r : r == 0 ? 0 : r == MM_EDB ? r : MM_EAUTH;
+    return r == 0 ? 0 : r == MM_EDB ? r : MM_EAUTH;
 }
 
-static int start_session(struct mm_request *req, const struct mm_user *u)
+/* Adds the session of u, whose password hash verified was just checked: the
+ * store refuses it (MM_EAUTH) when that hash changed or the user was
+ * disabled meanwhile. */
+static int start_session(struct mm_request *req, const struct mm_user *u, const char *verified)
 {
     struct mm_center *c = req->center;
     char token[MM_SECRET_MAX], csrf[MM_SECRET_MAX];
@@ -131,7 +126,7 @@ static int start_session(struct mm_request *req, const struct mm_user *u)
     char actor[48];
     snprintf(actor, sizeof actor, "user:%lld", (long long)u->id);
     struct mm_actor who = {.name = actor, .tenant_id = u->tenant_id, .address = req->address};
-    r = c->store->ops->session_add(c->store, &who, &s);
+    r = c->store->ops->session_add(c->store, &who, &s, verified);
     if (r != 0)
         return r;
     mm_reply_cookie(req, mm_arena_printf(&req->arena,
@@ -145,6 +140,19 @@ static int start_session(struct mm_request *req, const struct mm_user *u)
     return 0;
 }
 
+/* After a sign-in, a hash made with other cost parameters is replaced, only
+ * while the stored hash is still the one verified (a password changed or
+ * reset during the hashing stands). A failure costs nothing but the next
+ * sign-in trying again. */
+static void rehash(struct mm_request *req, const struct mm_user *u, const char *password)
+{
+    struct mm_center *c = req->center;
+    char fresh[MM_PWHASH_MAX];
+    if (mm_password_needs_rehash(u->password_hash, c->cfg.pwcost) &&
+        mm_password_hash(password, c->cfg.pwcost, fresh) == 0)
+        c->store->ops->user_rehash_password(c->store, u->id, u->password_hash, fresh);
+}
+
 int mm_api_login(struct mm_request *req)
 {
     static const struct mm_field fields[] = {
@@ -152,6 +160,7 @@ int mm_api_login(struct mm_request *req)
         {"password", JSON_STRING, true, 1024},
         MM_FIELDS_END,
     };
+    struct mm_center *c = req->center;
     json_t *body;
     char email[EMAIL_MAX + 1];
     struct mm_user u;
@@ -162,12 +171,23 @@ int mm_api_login(struct mm_request *req)
         json_decref(body);
         return mm_reply_error(req, 401, "unauthenticated", NULL);
     }
-    r = check_password(req, email, mm_api_str(body, "password"), &u);
+    /* The attempt stays reserved until the session is stored: a sign-in the
+     * store refuses (the password changed, or the account was disabled, while
+     * it was checked) counts as a failure, like a wrong password. */
+    if (mm_ratelimit_begin(c->ratelimit, email, req->address, req->now) != 0) {
+        r = MM_ELIMIT;
+    } else {
+        const char *password = mm_api_str(body, "password");
+        r = check_password(req, email, password, &u);
+        if (r == 0)
+            r = start_session(req, &u, u.password_hash);
+        mm_ratelimit_end(c->ratelimit, email, req->address, r == 0, req->now);
+        if (r == 0)
+            rehash(req, &u, password);
+    }
     json_decref(body);
     if (r == MM_EAUTH)
         return mm_reply_error(req, 401, "unauthenticated", NULL);
-    if (r == 0)
-        r = start_session(req, &u);
     if (r != 0)
         return mm_reply_code(req, r, NULL);
     mm_lang_parse(u.lang, &req->lang);

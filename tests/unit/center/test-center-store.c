@@ -4,8 +4,9 @@
  * every read, idempotent ingest with aggregation, the alert state machine,
  * the alert search (messages in both languages, literal wildcards),
  * enrolment codes, the append-only audit log, the statements the store
- * keeps prepared per connection, and an account's life cycle (a new password
- * ends the other sessions; the vendor's last active admin stays). */
+ * keeps prepared per connection, an account's life cycle (a new password
+ * ends the other sessions; the vendor's last active admin stays), and the
+ * sign-in's session and re-hash stored only while the checked hash stands. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -427,22 +428,97 @@ static void test_audit_append_only(void **state)
 static int64_t add_user_as(struct mm_store *st, int64_t tenant, enum mm_role role,
                            const char *email)
 {
-    struct mm_user u = {.tenant_id = tenant, .role = role, .lang = "ja", .created_at = 1};
+    struct mm_user u = {
+        .tenant_id = tenant, .role = role, .lang = "ja", .created_at = 1, .password_hash = "h0"};
     struct mm_scope all = mm_scope_for(MM_ROLE_ADMIN, 0);
     snprintf(u.email, sizeof u.email, "%s", email);
     assert_int_equal(st->ops->user_add(st, &all, &test_actor, &u, &u.id), 0);
     return u.id;
 }
 
-static void add_session(struct mm_store *st, int64_t tenant, int64_t user,
-                        uint8_t hash[MM_HASH_BYTES], int seed)
+/* Adds a sign-in's session for user, whose password hash verified was
+ * checked; the store's answer. */
+static int try_session(struct mm_store *st, int64_t tenant, int64_t user,
+                       uint8_t hash[MM_HASH_BYTES], int seed, const char *verified)
 {
     struct mm_session s = {
         .tenant_id = tenant, .user_id = user, .created_at = 1, .expires_at = INT64_MAX / 2};
     memset(hash, seed, MM_HASH_BYTES);
     memcpy(s.token_hash, hash, MM_HASH_BYTES);
     snprintf(s.csrf, sizeof s.csrf, "csrf%d", seed);
-    assert_int_equal(st->ops->session_add(st, &test_actor, &s), 0);
+    return st->ops->session_add(st, &test_actor, &s, verified);
+}
+
+/* A session of a user still at add_user_as's password hash. */
+static void add_session(struct mm_store *st, int64_t tenant, int64_t user,
+                        uint8_t hash[MM_HASH_BYTES], int seed)
+{
+    assert_int_equal(try_session(st, tenant, user, hash, seed, "h0"), 0);
+}
+
+static int count_audit(const char *action)
+{
+    sqlite3 *db = raw_db();
+    sqlite3_stmt *stmt;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE action = ?", -1, &stmt, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, action, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    int n = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return n;
+}
+
+/* The two sign-in races, made deterministic by calling the store in the
+ * order a slow argon2 check lets happen: a sign-in that verified the old
+ * hash stores its session after the password changed (or the account was
+ * disabled), and a sign-in's re-hash lands after a reset. */
+static void test_signin_after_password_change(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    int64_t t1 = add_tenant(st, "one");
+    int64_t staff = add_user_as(st, t1, MM_ROLE_STAFF, "s@one.example");
+    struct mm_scope own = mm_scope_tenant(t1);
+    uint8_t a[MM_HASH_BYTES], b[MM_HASH_BYTES];
+    struct mm_session found;
+    struct mm_user u;
+    add_session(st, t1, staff, a, 1);
+    assert_int_equal(count_audit("session.login"), 1);
+    /* The password changes (the sessions end) while another sign-in that
+     * checked the old hash is still hashing: its session is refused. */
+    assert_int_equal(st->ops->user_password_change(st, &own, &test_actor, "user.password_reset",
+                                                   staff, "h1", true, NULL, 5, NULL),
+                     0);
+    assert_int_equal(try_session(st, t1, staff, b, 2, "h0"), MM_EAUTH);
+    assert_int_equal(st->ops->session_find(st, b, 3, &found), MM_ENOENT);
+    assert_int_equal(st->ops->session_find(st, a, 3, &found), MM_ENOENT);
+    assert_int_equal(count_audit("session.login"), 1);
+    /* An unknown user, an empty hash: refused too. */
+    assert_int_equal(try_session(st, t1, staff + 100, b, 2, "h1"), MM_EAUTH);
+    assert_int_equal(try_session(st, t1, staff, b, 2, ""), MM_EAUTH);
+    assert_int_equal(try_session(st, t1, staff, b, 2, "h1"), 0);
+    assert_int_equal(st->ops->session_find(st, b, 3, &found), 0);
+    /* The re-hash of a sign-in that checked h0 comes after the reset to h1:
+     * h1 stands, and so does the must-change flag. */
+    assert_int_equal(st->ops->user_rehash_password(st, staff, "h0", "h0-fresh"), MM_ESTATE);
+    assert_int_equal(st->ops->user_get(st, &own, staff, &u), 0);
+    assert_string_equal(u.password_hash, "h1");
+    assert_true(u.must_change);
+    assert_int_equal(st->ops->user_rehash_password(st, staff, "h1", "h1-fresh"), 0);
+    assert_int_equal(st->ops->user_get(st, &own, staff, &u), 0);
+    assert_string_equal(u.password_hash, "h1-fresh");
+    assert_true(u.must_change);
+    /* Disabled between the check and the insert: refused as well. */
+    assert_int_equal(st->ops->user_set_disabled(st, &own, &test_actor, staff, true, 6), 0);
+    assert_int_equal(try_session(st, t1, staff, a, 1, "h1-fresh"), MM_EAUTH);
+    assert_int_equal(st->ops->session_find(st, a, 3, &found), MM_ENOENT);
+    assert_int_equal(st->ops->user_set_disabled(st, &own, &test_actor, staff, false, 7), 0);
+    assert_int_equal(try_session(st, t1, staff, a, 1, "h1-fresh"), 0);
+    assert_int_equal(count_audit("session.login"), 3);
+    mm_store_close(st);
 }
 
 /* A new password ends the user's other sessions, in scope only; disabling
@@ -527,6 +603,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_text_search_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_append_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_account_life_cycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signin_after_password_change, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
