@@ -12,14 +12,33 @@
 #include "center/store-sqlite.h"
 #include "core/error.h"
 
-/* Sets the hash and flag of user_id within scope; *tenant gets its tenant. */
+/* 0 when user_id is within scope, else MM_ENOENT. */
+static int user_in_scope(sqlite3 *db, const struct mm_scope *scope, int64_t user_id)
+{
+    sqlite3_stmt *s = NULL;
+    int r =
+        mm__sqlite_prepare(db, "SELECT 1 FROM users WHERE (?1 OR tenant_id = ?2) AND id = ?3", &s);
+    if (r != 0)
+        return r;
+    mm__sqlite_bind_scope(s, scope);
+    sqlite3_bind_int64(s, 3, user_id);
+    r = mm__sqlite_step_row(s);
+    sqlite3_finalize(s);
+    return r;
+}
+
+/* Sets the hash and flag of user_id within scope, only while its hash is
+ * current when that is not NULL (MM_ESTATE otherwise); *tenant gets its
+ * tenant. */
 static int set_password_row(sqlite3 *db, const struct mm_scope *scope, int64_t user_id,
-                            const char *hash, bool must_change, int64_t *tenant)
+                            const char *current, const char *hash, bool must_change,
+                            int64_t *tenant)
 {
     sqlite3_stmt *s = NULL;
     int r = mm__sqlite_prepare(db,
                                "UPDATE users SET password_hash = ?3, must_change_password = ?4 "
-                               "WHERE (?1 OR tenant_id = ?2) AND id = ?5 RETURNING tenant_id",
+                               "WHERE (?1 OR tenant_id = ?2) AND id = ?5 AND (?6 IS NULL OR "
+                               "password_hash = ?6) RETURNING tenant_id",
                                &s);
     if (r != 0)
         return r;
@@ -27,10 +46,14 @@ static int set_password_row(sqlite3 *db, const struct mm_scope *scope, int64_t u
     sqlite3_bind_text(s, 3, hash, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 4, must_change ? 1 : 0);
     sqlite3_bind_int64(s, 5, user_id);
+    if (current)
+        sqlite3_bind_text(s, 6, current, -1, SQLITE_STATIC);
     r = mm__sqlite_step_row(s);
     if (r == 0)
         *tenant = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
+    if (r == MM_ENOENT && current && user_in_scope(db, scope, user_id) == 0)
+        r = MM_ESTATE;
     return r;
 }
 
@@ -56,11 +79,12 @@ static int end_sessions(sqlite3 *db, int64_t user_id, const uint8_t *keep, int *
 }
 
 static int password_change_tx(sqlite3 *db, const struct mm_scope *scope, const struct mm_actor *who,
-                              const char *action, int64_t user_id, const char *hash,
-                              bool must_change, const uint8_t *keep, int64_t now, int *ended)
+                              const char *action, int64_t user_id, const char *current,
+                              const char *hash, bool must_change, const uint8_t *keep, int64_t now,
+                              int *ended)
 {
     int64_t tenant = 0;
-    int r = set_password_row(db, scope, user_id, hash, must_change, &tenant);
+    int r = set_password_row(db, scope, user_id, current, hash, must_change, &tenant);
     if (r == 0)
         r = end_sessions(db, user_id, keep, ended);
     if (r != 0)
@@ -73,14 +97,14 @@ static int password_change_tx(sqlite3 *db, const struct mm_scope *scope, const s
 
 int mm__sqlite_user_password_change(struct mm_store *st, const struct mm_scope *scope,
                                     const struct mm_actor *who, const char *action, int64_t user_id,
-                                    const char *hash, bool must_change,
+                                    const char *current, const char *hash, bool must_change,
                                     const uint8_t keep[MM_HASH_BYTES], int64_t now, int *ended)
 {
     int none = 0;
     sqlite3 *db = mm__sqlite_acquire(st);
     int r = mm__sqlite_begin(db);
     if (r == 0)
-        r = mm__sqlite_end(db, password_change_tx(db, scope, who, action, user_id, hash,
+        r = mm__sqlite_end(db, password_change_tx(db, scope, who, action, user_id, current, hash,
                                                   must_change, keep, now, ended ? ended : &none));
     mm__sqlite_release(st, db);
     return r;

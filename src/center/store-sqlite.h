@@ -168,7 +168,7 @@ int mm__sqlite_audit_on(sqlite3 *db, const struct mm_actor *who, int64_t tenant_
 /* Accounts (store-sqlite-accounts.c). */
 int mm__sqlite_user_password_change(struct mm_store *st, const struct mm_scope *scope,
                                     const struct mm_actor *who, const char *action, int64_t user_id,
-                                    const char *hash, bool must_change,
+                                    const char *current, const char *hash, bool must_change,
                                     const uint8_t keep[MM_HASH_BYTES], int64_t now, int *ended);
 int mm__sqlite_user_set_disabled(struct mm_store *st, const struct mm_scope *scope,
                                  const struct mm_actor *who, int64_t user_id, bool disabled,

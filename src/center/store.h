@@ -199,10 +199,13 @@ struct mm_store_ops {
      * and ends the user's sessions except the one whose token hash is keep
      * (NULL: all of them), in one transaction, audited as action ("user.password"
      * for one's own, "user.password_reset" by a manager) with the number of
-     * sessions ended. *ended (may be NULL) gets that number. */
+     * sessions ended. *ended (may be NULL) gets that number. current (one's
+     * own change: the hash the current password was checked against; NULL for
+     * a reset): written only while the stored hash is still that, else
+     * MM_ESTATE and nothing changed (a reset made during the check stands). */
     int (*user_password_change)(struct mm_store *st, const struct mm_scope *scope,
                                 const struct mm_actor *who, const char *action, int64_t user_id,
-                                const char *hash, bool must_change,
+                                const char *current, const char *hash, bool must_change,
                                 const uint8_t keep[MM_HASH_BYTES], int64_t now, int *ended);
     /* Disables (sessions ended at once) or re-enables a user within scope,
      * audited as user.disable / user.enable. MM_ESTATE when that would leave

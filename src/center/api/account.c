@@ -15,9 +15,9 @@
 #include "core/error.h"
 
 /* Checks the caller's current password under the login rate limiter (the
- * same account and address keys as POST /api/v1/login): 0, MM_ELIMIT or
- * MM_EAUTH. */
-static int check_current(struct mm_request *req, const char *password)
+ * same account and address keys as POST /api/v1/login): 0 and the hash it
+ * was checked against in verified, MM_ELIMIT or MM_EAUTH. */
+static int check_current(struct mm_request *req, const char *password, char verified[MM_PWHASH_MAX])
 {
     struct mm_center *c = req->center;
     const struct mm_user *me = &req->who.user;
@@ -28,6 +28,8 @@ static int check_current(struct mm_request *req, const char *password)
     int r = c->store->ops->user_get(c->store, &own, me->id, &fresh);
     if (r == 0)
         r = mm_password_verify(fresh.password_hash, password);
+    if (r == 0)
+        snprintf(verified, MM_PWHASH_MAX, "%s", fresh.password_hash);
     mm_ratelimit_end(c->ratelimit, me->email, req->address, r == 0, req->now);
     return r == 0 || r == MM_EDB ? r : MM_EAUTH;
 }
@@ -47,10 +49,10 @@ static int change_own(struct mm_request *req, const char *current, const char *f
     struct mm_store *st = req->center->store;
     struct mm_user *me = &req->who.user;
     struct mm_scope own = mm_scope_tenant(me->tenant_id);
-    char hash[MM_PWHASH_MAX];
+    char hash[MM_PWHASH_MAX], verified[MM_PWHASH_MAX];
     int r = new_password_ok(req, fresh, current);
     if (r == 0)
-        r = check_current(req, current);
+        r = check_current(req, current, verified);
     if (r == MM_EAUTH)
         return mm_reply_error(req, 403, "wrong_password", NULL), r;
     if (r == 0)
@@ -59,8 +61,12 @@ static int change_own(struct mm_request *req, const char *current, const char *f
         return r;
     struct mm_actor who = mm_api_actor(req);
     const uint8_t *keep = req->who.kind == MM_AUTH_SESSION ? req->who.session.token_hash : NULL;
-    r = st->ops->user_password_change(st, &own, &who, "user.password", me->id, hash, false, keep,
-                                      req->now, NULL);
+    /* Written only while the hash checked is still stored: a reset made
+     * meanwhile stands, and current is no longer the password. */
+    r = st->ops->user_password_change(st, &own, &who, "user.password", me->id, verified, hash,
+                                      false, keep, req->now, NULL);
+    if (r == MM_ESTATE)
+        return mm_reply_error(req, 403, "wrong_password", NULL), MM_EAUTH;
     if (r == 0)
         me->must_change = false;
     return r;
@@ -123,7 +129,7 @@ static int reset_password(struct mm_request *req, const struct mm_user *u, const
         return r;
     struct mm_actor who = mm_api_actor(req);
     return st->ops->user_password_change(st, &req->who.scope, &who, "user.password_reset", u->id,
-                                         hash, true, NULL, req->now, NULL);
+                                         NULL, hash, true, NULL, req->now, NULL);
 }
 
 int mm_api_user_password_reset(struct mm_request *req)

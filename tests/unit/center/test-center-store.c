@@ -490,7 +490,7 @@ static void test_signin_after_password_change(void **state)
     /* The password changes (the sessions end) while another sign-in that
      * checked the old hash is still hashing: its session is refused. */
     assert_int_equal(st->ops->user_password_change(st, &own, &test_actor, "user.password_reset",
-                                                   staff, "h1", true, NULL, 5, NULL),
+                                                   staff, NULL, "h1", true, NULL, 5, NULL),
                      0);
     assert_int_equal(try_session(st, t1, staff, b, 2, "h0"), MM_EAUTH);
     assert_int_equal(st->ops->session_find(st, b, 3, &found), MM_ENOENT);
@@ -511,6 +511,19 @@ static void test_signin_after_password_change(void **state)
     assert_int_equal(st->ops->user_get(st, &own, staff, &u), 0);
     assert_string_equal(u.password_hash, "h1-fresh");
     assert_true(u.must_change);
+    /* One's own change that checked h0 commits after the reset: refused, the
+     * reset stands; checked against the stored hash it is written. */
+    assert_int_equal(st->ops->user_password_change(st, &own, &test_actor, "user.password", staff,
+                                                   "h0", "h2", false, NULL, 5, NULL),
+                     MM_ESTATE);
+    assert_int_equal(st->ops->user_get(st, &own, staff, &u), 0);
+    assert_string_equal(u.password_hash, "h1-fresh");
+    assert_true(u.must_change);
+    assert_int_equal(st->ops->session_find(st, b, 3, &found), 0);
+    struct mm_scope other = mm_scope_tenant(t1 + 1);
+    assert_int_equal(st->ops->user_password_change(st, &other, &test_actor, "user.password", staff,
+                                                   "h0", "h2", false, NULL, 5, NULL),
+                     MM_ENOENT);
     /* Disabled between the check and the insert: refused as well. */
     assert_int_equal(st->ops->user_set_disabled(st, &own, &test_actor, staff, true, 6), 0);
     assert_int_equal(try_session(st, t1, staff, a, 1, "h1-fresh"), MM_EAUTH);
@@ -538,11 +551,11 @@ static void test_account_life_cycle(void **state)
     struct mm_scope own = mm_scope_tenant(t1), other = mm_scope_tenant(t2);
     int ended = -1;
     assert_int_equal(st->ops->user_password_change(st, &other, &test_actor, "user.password", staff,
-                                                   "h", true, NULL, 5, &ended),
+                                                   NULL, "h", true, NULL, 5, &ended),
                      MM_ENOENT);
     assert_int_equal(st->ops->session_find(st, gone, 3, &found), 0);
     assert_int_equal(st->ops->user_password_change(st, &own, &test_actor, "user.password", staff,
-                                                   "h", true, keep, 5, &ended),
+                                                   NULL, "h", true, keep, 5, &ended),
                      0);
     assert_int_equal(ended, 1);
     assert_int_equal(st->ops->session_find(st, keep, 3, &found), 0);
