@@ -154,7 +154,9 @@ def seed(base, out):
     for key, (name, lang) in TENANTS.items():
         tenants[key] = api.call("POST", "/api/v1/tenants", {"name": name, "lang": lang})["id"]
     for email, pw, role, tkey, lang in USERS:
-        body = {"email": email, "password": pw, "role": role, "lang": lang}
+        # The demo's passwords are in the README: no change at first sign-in.
+        body = {"email": email, "password": pw, "role": role, "lang": lang,
+                "must_change_password": False}
         if tkey:
             body["tenant_id"] = tenants[tkey]
         api.call("POST", "/api/v1/users", body)
