@@ -582,13 +582,9 @@ static void server_free(struct mm_http_server *srv)
     free(srv);
 }
 
-int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, size_t errlen)
+int mm_http_settings_check(const struct mm_center_config *cfg, char *err, size_t errlen)
 {
-    struct sockaddr_storage ss;
-    bool v6 = false;
-    const struct mm_center_config *cfg = &c->cfg;
-    *out = NULL;
-    if (parse_listen(cfg->listen, &ss, &v6) != 0) {
+    if (!mm_http_listen_valid(cfg->listen)) {
         mm_msg_format(err, errlen, "center-log", "http.bad_listen", cfg->listen);
         return MM_EINVAL;
     }
@@ -596,6 +592,19 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
         mm_msg_format(err, errlen, "center-log", "http.tls_pair");
         return MM_EINVAL;
     }
+    return 0;
+}
+
+int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    bool v6 = false;
+    const struct mm_center_config *cfg = &c->cfg;
+    *out = NULL;
+    int r = mm_http_settings_check(cfg, err, errlen);
+    if (r != 0)
+        return r;
+    parse_listen(cfg->listen, &ss, &v6); /* (valid: just checked) */
     struct mm_http_server *srv = calloc(1, sizeof *srv);
     if (!srv)
         return MM_ENOMEM;

@@ -114,6 +114,10 @@ struct mm_http_server;
 /* True when listen is an address mm_http_start takes ("a.b.c.d:port" or
  * "[v6]:port", port 0-65535): checked with the configuration. */
 bool mm_http_listen_valid(const char *listen);
+/* The settings mm_http_start takes, checked before anything starts: listen
+ * (mm_http_listen_valid) and a TLS certificate given with its key. 0, or
+ * MM_EINVAL with the message in err. */
+int mm_http_settings_check(const struct mm_center_config *cfg, char *err, size_t errlen);
 /* Starts the server on cfg->listen, one thread per open connection (at most
  * cfg->max_connections); HTTPS when the configuration names a certificate
  * and a key. */

@@ -120,9 +120,9 @@ static int apply_options(int argc, char **argv, struct mm_center_config *cfg, ch
 }
 
 /* What only the server reads, checked before it starts anything (no data
- * directory, no database, no port file): [mail] (mail.c) and the pair of
- * TLS files. A wrong value is a configuration error, exit 2, named with the
- * file it is in. */
+ * directory, no database, no port file): [mail] (mail.c) and what the HTTP
+ * server takes (mm_http_settings_check). A wrong value is a configuration
+ * error, exit 2, named with the file it is in. */
 static int check_settings(const struct mm_center_config *cfg, const struct mm_ini *ini,
                           const char *path, struct mm_mail_config *mail, char *err, size_t errlen)
 {
@@ -133,11 +133,7 @@ static int check_settings(const struct mm_center_config *cfg, const struct mm_in
         snprintf(err, errlen, "%s: %s", path, what); /* only a file has a [mail] */
         return r;
     }
-    if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
-        mm_msg_format(err, errlen, "center-log", "http.tls_pair");
-        return MM_EINVAL;
-    }
-    return 0;
+    return mm_http_settings_check(cfg, err, errlen);
 }
 
 static int write_port_file(const char *path, int port)
