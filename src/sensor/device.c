@@ -572,11 +572,15 @@ static uint64_t identity_signature(const json_t *rec, bool allowlisted)
 
 /* ---- allowlist ------------------------------------------------------------------ */
 
+/* One word of [devices] allow (a MAC, an IP or a CIDR range), added to d's
+ * allowlist; d NULL: only read. MM_EPARSE for a word that is none of them. */
 static int allow_add(struct mm_devices *d, const char *word)
 {
     uint8_t mac[6];
     struct mm_cidr c;
     if (parse_mac(word, mac)) {
+        if (!d)
+            return 0;
         void *p = realloc(d->allow_macs, (d->nallow_macs + 1) * sizeof *d->allow_macs);
         if (!p)
             return MM_ENOMEM;
@@ -585,6 +589,8 @@ static int allow_add(struct mm_devices *d, const char *word)
         return 0;
     }
     if (mm_cidr_parse(word, &c) == 0) {
+        if (!d)
+            return 0;
         void *p = realloc(d->allow_nets, (d->nallow_nets + 1) * sizeof *d->allow_nets);
         if (!p)
             return MM_ENOMEM;
@@ -593,6 +599,28 @@ static int allow_add(struct mm_devices *d, const char *word)
         return 0;
     }
     return MM_EPARSE;
+}
+
+/* Reads [devices] allow = MAC | IP | CIDR (repeatable; a line may list
+ * several) into d's allowlist (d NULL: only reads them); a word it refuses
+ * is copied to bad (when given). */
+static int load_allowlist(struct mm_devices *d, const struct mm_ini *ini, char *bad, size_t badlen)
+{
+    const char *val;
+    for (size_t pos = 0; mm_ini_next(ini, &pos, "devices", "allow", NULL, &val);) {
+        char *copy = strdup(val), *save = NULL;
+        if (!copy)
+            return MM_ENOMEM;
+        int r = 0;
+        for (char *w = strtok_r(copy, ", \t", &save); w && r == 0;
+             w = strtok_r(NULL, ", \t", &save))
+            if ((r = allow_add(d, w)) == MM_EPARSE && bad)
+                snprintf(bad, badlen, "%s", w);
+        free(copy);
+        if (r != 0)
+            return r;
+    }
+    return 0;
 }
 
 /* [devices] max and address_change_interval: default and range. */
@@ -604,7 +632,6 @@ static const struct {
 
 int mm_devices_settings_check(const struct mm_ini *ini, const char *path, char *err, size_t errlen)
 {
-    const char *val;
     long v;
     for (size_t i = 0; ini && i < sizeof number_settings / sizeof number_settings[0]; i++)
         if (mm_ini_get_int(ini, "devices", number_settings[i].key, number_settings[i].def,
@@ -613,41 +640,13 @@ int mm_devices_settings_check(const struct mm_ini *ini, const char *path, char *
                           number_settings[i].key, number_settings[i].min, number_settings[i].max);
             return MM_EINVAL;
         }
-    for (size_t pos = 0; ini && mm_ini_next(ini, &pos, "devices", "allow", NULL, &val);) {
-        char *copy = strdup(val), *save = NULL;
-        if (!copy)
-            return MM_ENOMEM;
-        for (char *w = strtok_r(copy, ", \t", &save); w; w = strtok_r(NULL, ", \t", &save)) {
-            uint8_t mac[6];
-            struct mm_cidr c;
-            if (!parse_mac(w, mac) && mm_cidr_parse(w, &c) != 0) { /* as allow_add reads it */
-                mm_msg_format(err, errlen, "sensor-log", "config.devices_allow", path, w);
-                free(copy);
-                return MM_EINVAL;
-            }
-        }
-        free(copy);
+    char bad[512];
+    int r = ini ? load_allowlist(NULL, ini, bad, sizeof bad) : 0;
+    if (r == MM_EPARSE) {
+        mm_msg_format(err, errlen, "sensor-log", "config.devices_allow", path, bad);
+        return MM_EINVAL;
     }
-    return 0;
-}
-
-/* Reads [devices] allow = MAC | IP | CIDR (repeatable; a line may list several). */
-static int load_allowlist(struct mm_devices *d, const struct mm_ini *ini)
-{
-    const char *val;
-    for (size_t pos = 0; mm_ini_next(ini, &pos, "devices", "allow", NULL, &val);) {
-        char *copy = strdup(val), *save = NULL;
-        if (!copy)
-            return MM_ENOMEM;
-        int r = 0;
-        for (char *w = strtok_r(copy, ", \t", &save); w && r == 0;
-             w = strtok_r(NULL, ", \t", &save))
-            r = allow_add(d, w);
-        free(copy);
-        if (r != 0)
-            return r;
-    }
-    return 0;
+    return r;
 }
 
 static bool is_allowlisted(const struct mm_devices *d, const struct device *dev)
@@ -2669,7 +2668,7 @@ int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices
     d->address_interval = (int64_t)interval * 1000000;
     if ((r = mm_osguess_new(&d->os)) != 0)
         goto out;
-    if (cfg && (r = load_allowlist(d, cfg->ini)) != 0)
+    if (cfg && (r = load_allowlist(d, cfg->ini, NULL, 0)) != 0)
         goto out;
     if (state_dir) {
         size_t n = strlen(state_dir) + sizeof STATE_FILE + 2;

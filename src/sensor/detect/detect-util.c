@@ -648,7 +648,7 @@ int mm__detect_settings_check(struct mm_sensor *s, const char *detector,
     why[0] = '\0';
     /* walks the whole section: every key in it is read here (and so never
      * warned about as unread), a key the detector does not take refused */
-    for (size_t pos = 0; cfg && mm_ini_next(cfg->ini, &pos, section, NULL, &key, &val);) {
+    for (size_t pos = 0; mm_ini_next(cfg->ini, &pos, section, NULL, &key, &val);) {
         const struct mm__setting *st = settings;
         while (st && st->key && strcasecmp(st->key, key) != 0)
             st++;
