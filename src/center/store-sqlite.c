@@ -1234,7 +1234,10 @@ static int sqlite_user_rehash_password(struct mm_store *st, int64_t user_id, con
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *stmt = NULL;
-    int r = mm__sqlite_prepare(
+    int r = mm__sqlite_begin(db); /* writers queue on write_mu, not the busy handler */
+    if (r != 0)
+        goto out;
+    r = mm__sqlite_prepare(
         db, "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?", &stmt);
     if (r == 0) {
         sqlite3_bind_text(stmt, 1, fresh, -1, SQLITE_STATIC);
@@ -1245,6 +1248,8 @@ static int sqlite_user_rehash_password(struct mm_store *st, int64_t user_id, con
             r = MM_ESTATE;
     }
     sqlite3_finalize(stmt);
+    r = mm__sqlite_end(db, r);
+out:
     mm__sqlite_release(st, db);
     return r;
 }
