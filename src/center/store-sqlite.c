@@ -1491,11 +1491,15 @@ static int sqlite_audit_list(struct mm_store *st, const struct mm_scope *scope, 
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *stmt;
-    int r = mm__sqlite_prepare(db,
-                               "SELECT id, at, tenant_id, actor, action, target, detail, address "
-                               "FROM audit WHERE " SCOPED " AND (?3 < 0 OR tenant_id = ?3) AND "
-                               "(?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5",
-                               &stmt);
+    int r =
+        mm__sqlite_prepare(db,
+                           "SELECT id, at, tenant_id, actor, action, target, detail, address, "
+                           "coalesce((SELECT u.tenant_id FROM users u WHERE "
+                           "substr(audit.actor, 1, 5) = 'user:' AND u.id = "
+                           "CAST(substr(audit.actor, 6) AS INTEGER)), -1) FROM audit WHERE " SCOPED
+                           " AND (?3 < 0 OR tenant_id = ?3) AND (?4 = 0 OR id < ?4) "
+                           "ORDER BY id DESC LIMIT ?5",
+                           &stmt);
     if (r == 0) {
         mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, tenant_id);
@@ -1511,6 +1515,7 @@ static int sqlite_audit_list(struct mm_store *st, const struct mm_scope *scope, 
                 .target = (const char *)sqlite3_column_text(stmt, 5),
                 .detail = (const char *)sqlite3_column_text(stmt, 6),
                 .address = (const char *)sqlite3_column_text(stmt, 7),
+                .actor_tenant = sqlite3_column_int64(stmt, 8),
             };
             r = fn(&a, arg);
         }

@@ -71,6 +71,8 @@ struct mm_session {
 struct mm_audit_entry {
     int64_t id, at, tenant_id;
     const char *actor, *action, *target, *detail, *address;
+    int64_t actor_tenant; /* the tenant of a "user:N" actor; -1 for any other
+                             actor or a user that does not exist */
 };
 
 struct mm_sensor {

@@ -201,9 +201,19 @@ def test_vendor_address(c, w, admin):
     entry = [x for x in audit(c, admin, a["id"]) if x["target"] == "user:%d" % u["id"]][0]
     check(entry["action"] == "user.add" and entry["address"] == "127.0.0.1",
           "vendor sees the address: %r" % entry)
+    mine = add_user(c, a["session"], "by-owner@a.example")
+    c.admin("user", "add", "--tenant", str(a["id"]), "--role", "staff", "--email",
+            "by-cli@a.example")
     r = c.request("GET", "/api/v1/audit?limit=200", session=a["session"])
     own = [x for x in r.json["items"] if x["id"] == entry["id"]][0]
     check(own["address"] == "", "masked for the SME: %r" % own)
+    by_owner = [x for x in r.json["items"] if x["target"] == "user:%d" % mine["id"]][0]
+    check(by_owner["address"] == "127.0.0.1", "the SME's own people's address: %r" % by_owner)
+    by_cli = [x for x in r.json["items"] if x["actor"].startswith("cli:")]
+    check(by_cli and all(x["address"] == "" for x in by_cli), "the command line's: %r" % by_cli)
+    vendor = audit(c, admin, a["id"])
+    check([x for x in vendor if x["actor"].startswith("cli:")][0]["address"] == "cli",
+          "the vendor sees every address: %r" % vendor[:3])
 
 
 def main():

@@ -471,6 +471,57 @@ static int count_audit(const char *action)
     return n;
 }
 
+struct actor_tenants {
+    char actor[8][32];
+    int64_t tenant[8];
+    int n;
+};
+
+static int note_actor_tenant(const struct mm_audit_entry *a, void *arg)
+{
+    struct actor_tenants *seen = arg;
+    if (strcmp(a->action, "probe") != 0 || seen->n == 8)
+        return 0;
+    snprintf(seen->actor[seen->n], sizeof seen->actor[0], "%s", a->actor);
+    seen->tenant[seen->n++] = a->actor_tenant;
+    return 0;
+}
+
+/* audit_list gives each entry its actor's tenant (the same query as the
+ * rows: the API masks the vendor's addresses from it without a look-up per
+ * row): a user's tenant, -1 for a user that does not exist and for actors
+ * that are not users. */
+static void test_audit_actor_tenant(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    int64_t t1 = add_tenant(st, "one");
+    int64_t staff = add_user_as(st, t1, MM_ROLE_STAFF, "s@one.example");
+    int64_t admin = add_user_as(st, 0, MM_ROLE_ADMIN, "a@vendor.example");
+    char names[6][32];
+    snprintf(names[0], sizeof names[0], "user:%lld", (long long)staff);
+    snprintf(names[1], sizeof names[1], "user:%lld", (long long)admin);
+    snprintf(names[2], sizeof names[2], "user:%lld", (long long)(admin + 1000));
+    snprintf(names[3], sizeof names[3], "token:%lld", (long long)staff);
+    snprintf(names[4], sizeof names[4], "cli:root");
+    snprintf(names[5], sizeof names[5], "sensor:%lld", (long long)staff);
+    for (int i = 0; i < 6; i++) {
+        struct mm_actor who = {.name = names[i], .tenant_id = t1, .address = "192.0.2.1"};
+        assert_int_equal(st->ops->audit_add(st, &who, "probe", "", ""), 0);
+    }
+    struct mm_scope own = mm_scope_tenant(t1);
+    struct mm_page page = {.limit = 100};
+    struct actor_tenants seen = {.n = 0};
+    assert_int_equal(st->ops->audit_list(st, &own, -1, &page, note_actor_tenant, &seen), 0);
+    const int64_t want[6] = {t1, 0, -1, -1, -1, -1};
+    assert_int_equal(seen.n, 6);
+    for (int i = 0; i < 6; i++) { /* newest first */
+        assert_string_equal(seen.actor[5 - i], names[i]);
+        assert_int_equal(seen.tenant[5 - i], want[i]);
+    }
+    mm_store_close(st);
+}
+
 /* The two sign-in races, made deterministic by calling the store in the
  * order a slow argon2 check lets happen: a sign-in that verified the old
  * hash stores its session after the password changed (or the account was
@@ -615,6 +666,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tenant_scoping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_search_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_append_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_actor_tenant, setup, teardown),
         cmocka_unit_test_setup_teardown(test_account_life_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signin_after_password_change, setup, teardown),
     };
