@@ -446,9 +446,11 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
         return r;
     o->tls_memcap = (size_t)v;
     o->eve_path = setting_text(o, c->eve, "output", "eve");
+    o->eve_from_file = o->eve_path && !c->eve;
     if (!o->eve_path)
         o->eve_path = "-";
     o->state_dir = setting_text(o, c->state, "sensor", "state");
+    o->state_from_file = o->state_dir && !c->state;
     if ((r = event_types_setting(o, "output", NULL, "config.event_types_empty", &o->eve_types)) !=
         0)
         return r;

@@ -42,6 +42,10 @@ struct mm_sensor_options {
     const char *eve_path;     /* --eve / [output] eve; "-" stdout (default) */
     const char *config_path;
     const char *state_dir;
+    /* eve_path, state_dir came from the settings file ([output] eve,
+     * [sensor] state), not the command line: a failure to open them names
+     * the file and the key */
+    bool eve_from_file, state_from_file;
     long stats_interval; /* seconds; 0: only at exit */
     struct mm_ini *ini;  /* owned; never NULL after config load */
     struct mm_cidr *home_net;

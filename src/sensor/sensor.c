@@ -913,13 +913,28 @@ static void as_user_hint(const struct mm_sensor *s, int r, char *err, size_t err
         mm_msg_format(err + n, errlen - n, LOG, "sensor.as_user", pw->pw_name);
 }
 
+/* The start of a message about a path the settings file gave ([section]
+ * key), as every settings error starts: "FILE: [section] key: "; "" for
+ * one the command line gave (its message names the path). Returns the
+ * length written. */
+static size_t setting_named(const struct mm_sensor *s, bool from_file, const char *section,
+                            const char *key, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    if (from_file)
+        snprintf(err, errlen, "%s: [%s] %s: ", mm_sensor_config_name(s->opt->config_path), section,
+                 key);
+    return strlen(err);
+}
+
 static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
 {
     const struct mm_sensor_options *o = s->opt;
     int r =
         mm_eve_out_open(o->eve_path ? o->eve_path : "-", o->eve_max_bytes, o->eve_keep, &s->eve);
     if (r != 0) {
-        mm_msg_format(err, errlen, LOG, "sensor.eve_open", o->eve_path, mm_msg_strerror(r));
+        size_t n = setting_named(s, o->eve_from_file, "output", "eve", err, errlen);
+        mm_msg_format(err + n, errlen - n, LOG, "sensor.eve_open", o->eve_path, mm_msg_strerror(r));
         as_user_hint(s, r, err, errlen);
         return r;
     }
@@ -928,7 +943,8 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
         snprintf(dir, sizeof(dir), "%s/spool", o->state_dir);
         r = mm_spool_open(dir, &s->spool);
         if (r != 0) {
-            mm_msg_format(err, errlen, LOG,
+            size_t n = setting_named(s, o->state_from_file, "sensor", "state", err, errlen);
+            mm_msg_format(err + n, errlen - n, LOG,
                           r == MM_EEXIST ? "sensor.spool_in_use" : "sensor.spool_open", dir,
                           mm_msg_strerror(r));
             as_user_hint(s, r, err, errlen);

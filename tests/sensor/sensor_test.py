@@ -155,9 +155,9 @@ def test_usage(tmp):
     check(r.returncode == 4 and "cannot open EVE output" in r.stderr, "bad eve path: %r" % (r,))
 
 
-def config_error(tmp, text, lang="en", args=()):
+def config_error(tmp, text, lang="en", args=(), eve=os.devnull):
     """Runs the sensor on a small capture with a settings file of text (and
-    the further arguments args)."""
+    the further arguments args; --eve eve unless eve is None)."""
     cfg = os.path.join(tmp, "settings.ini")
     with open(cfg, "w") as f:
         f.write(text)
@@ -165,7 +165,8 @@ def config_error(tmp, text, lang="en", args=()):
     if not os.path.exists(pcap):
         many_udp_flows(pcap, 1)
     env = dict(os.environ, LC_ALL="", LC_MESSAGES="", LANG="ja_JP.UTF-8" if lang == "ja" else "C")
-    return run(["-r", pcap, "--eve", os.devnull, "--config", cfg] + list(args), env=env), cfg
+    return run(["-r", pcap] + (["--eve", eve] if eve else []) + ["--config", cfg] + list(args),
+               env=env), cfg
 
 
 def test_config_errors(tmp):
@@ -282,6 +283,12 @@ BAD_SETTINGS = (
     ("detect.scan", "suppress_seconds", "604801", "from 0 to 604800", "0 から 604800 まで"),
     ("detect.scan", "scope", "office", "one of: home, any", "home, any のどれか"),
     ("detect.scan", "bogus", "1", "it takes: window_seconds", "使える設定は window_seconds"),
+    # paths opened once the sensor starts: an output that cannot be opened
+    # (exit 4, as for --eve and --state, whose messages name the path alone)
+    ("output", "eve", "/nonexistent/eve.json", "cannot open EVE output /nonexistent/eve.json",
+     "/nonexistent/eve.json を開けません", 4),
+    ("sensor", "state", "/dev/null/state", "cannot open the spool in /dev/null/state/spool",
+     "/dev/null/state/spool のスプール", 4),
 )
 
 
@@ -295,13 +302,17 @@ def test_settings_errors(tmp):
     personal_devices and [defrag] enabled did not name the file, [devices]
     named no key ("[devices] settings: malformed input; allow takes ...,
     max ..."), and a misspelt [uplink] event_types was taken without a
-    word."""
-    for section, key, value, en, ja in BAD_SETTINGS:
+    word; [output] eve and [sensor] state that cannot be opened named the
+    path and not the key. A row's sixth item is the exit status (default
+    2)."""
+    for section, key, value, en, ja, *status in BAD_SETTINGS:
         for lang, takes in (("en", en), ("ja", ja)):
-            r, cfg = config_error(tmp, "[%s]\n%s = %s\n" % (section, key, value), lang)
+            r, cfg = config_error(tmp, "[%s]\n%s = %s\n" % (section, key, value), lang,
+                                  eve=None if (section, key) == ("output", "eve") else os.devnull)
             named = "%s: [%s] %s" % (cfg, section, key)
             lines = r.stderr.splitlines()
-            check(r.returncode == 2 and len(lines) == 1 and named in lines[0] and
+            check(r.returncode == (status[0] if status else 2) and len(lines) == 1 and
+                  named in lines[0] and
                   takes in lines[0] and (lang == "en") != any(ord(c) > 0x3000 for c in lines[0]),
                   "[%s] %s = %s (%s): want %r and %r: %r" % (section, key, value, lang, named,
                                                             takes, r))
