@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns `mamori-center admin ...`: the vendor's first admin, tenants, users,
- * API tokens and sensor enrolment codes from the command line, working on
+ * Owns `mamori-center admin ...`: the vendor's first admin, tenants, users
+ * (a password set, an account disabled or re-enabled, through the same store
+ * operations and rules as the API), API tokens and sensor enrolment codes
+ * from the command line, working on
  * the data directory directly (the server may be running: SQLite WAL lets
  * both write). Every change is audited as "cli:<unix user>". Standard output
  * carries only the result (an id, a token, a code) so scripts can use it;
@@ -198,6 +200,63 @@ static int find_user(struct admin *a, const char *s, struct mm_user *u)
     return MM_ENOENT;
 }
 
+/* user password --user ID-OR-EMAIL --password-stdin [--keep]: the
+ * operator sets a person's password (a forgotten one, the only admin's
+ * included, or an account that may be in someone else's hands). The same
+ * reset as a manager's through the API (user_password_change without a
+ * current hash): every session of the person ends, every API token of theirs
+ * is revoked, and they must choose their own at the next sign-in unless
+ * --keep. Prints "sessions_ended=N tokens_revoked=M". */
+static int cmd_user_password(struct admin *a, int argc, char **argv)
+{
+    struct mm_user u;
+    struct mm_password_outcome done;
+    char pw[1100], hash[MM_PWHASH_MAX];
+    bool keep = flag(argc, argv, "--keep");
+    const char *who = opt(argc, argv, "--user");
+    if (!who || !flag(argc, argv, "--password-stdin"))
+        return usage(a);
+    if (find_user(a, who, &u) != 0)
+        return fail(a, "admin.no_user", who);
+    if (read_password(pw, sizeof pw) != 0) {
+        memset(pw, 0, sizeof pw);
+        return fail(a, "admin.bad_password", NULL);
+    }
+    int r = mm_password_hash(pw, a->center.cfg.pwcost, hash);
+    memset(pw, 0, sizeof pw);
+    if (r == 0)
+        r = a->st->ops->user_password_change(a->st, &a->scope, &a->actor, "user.password_reset",
+                                             u.id, NULL, hash, !keep, NULL, a->now, &done);
+    if (r == MM_ENOENT)
+        return fail(a, "admin.no_user", who);
+    if (r != 0)
+        return fail(a, "admin.failed", mm_msg_strerror(r));
+    printf("sessions_ended=%d tokens_revoked=%d\n", done.sessions_ended, done.tokens_revoked);
+    fprintf(stderr, "%s\n",
+            mm_tr("center", keep ? "admin.password_kept" : "admin.password_must_change", a->lang));
+    return 0;
+}
+
+/* user disable|enable --user ID-OR-EMAIL: the store's rules, as PATCH
+ * /api/v1/users/{user}: disabling ends the person's sessions at once and
+ * never takes the vendor's last active admin; either is a no-op when the
+ * account is already so. */
+static int cmd_user_disable(struct admin *a, int argc, char **argv, bool disabled)
+{
+    struct mm_user u;
+    const char *who = opt(argc, argv, "--user");
+    if (!who)
+        return usage(a);
+    if (find_user(a, who, &u) != 0)
+        return fail(a, "admin.no_user", who);
+    int r = a->st->ops->user_set_disabled(a->st, &a->scope, &a->actor, u.id, disabled, a->now);
+    if (r == MM_ESTATE)
+        return fail(a, "admin.last_admin", NULL);
+    if (r == MM_ENOENT)
+        return fail(a, "admin.no_user", who);
+    return r != 0 ? fail(a, "admin.failed", mm_msg_strerror(r)) : 0;
+}
+
 static int cmd_token_create(struct admin *a, int argc, char **argv)
 {
     struct mm_user u;
@@ -291,6 +350,10 @@ static int dispatch(struct admin *a, int argc, char **argv)
             return usage(a);
         return cmd_list(a, true, t);
     }
+    if (strcmp(w1, "user") == 0 && strcmp(w2, "password") == 0)
+        return cmd_user_password(a, argc - 2, argv + 2);
+    if (strcmp(w1, "user") == 0 && (strcmp(w2, "disable") == 0 || strcmp(w2, "enable") == 0))
+        return cmd_user_disable(a, argc - 2, argv + 2, strcmp(w2, "disable") == 0);
     if (strcmp(w1, "token") == 0 && strcmp(w2, "create") == 0)
         return cmd_token_create(a, argc - 2, argv + 2);
     if (strcmp(w1, "token") == 0 && strcmp(w2, "revoke") == 0)

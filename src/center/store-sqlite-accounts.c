@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the SQLite side of an account's life cycle (migration 013): a new
  * password (one's own change, or a manager's reset that marks it "must
- * change") with the user's other sessions ended in the same transaction,
- * and disabling or re-enabling a user (its sessions ended at once, never the
- * vendor's last active admin). Tenant-scoped like every slot of store.h: a
- * user outside the caller's scope does not exist (MM_ENOENT); changes are
- * audited in the same transaction, never with a password or hash. */
+ * change" and revokes the user's API tokens) with the user's other sessions
+ * ended in the same transaction, and disabling or re-enabling a user (its
+ * sessions ended at once, never the vendor's last active admin). Tenant-scoped like every slot of
+ * store.h: a user outside the caller's scope does not exist (MM_ENOENT); changes are audited in the
+ * same transaction, never with a password or hash. */
 #include <stdio.h>
 #include <string.h>
 
@@ -78,19 +78,43 @@ static int end_sessions(sqlite3 *db, int64_t user_id, const uint8_t *keep, int *
     return r;
 }
 
+/* Revokes every API token of user_id not yet revoked; *revoked gets how
+ * many. */
+static int revoke_tokens(sqlite3 *db, int64_t user_id, int64_t now, int *revoked)
+{
+    sqlite3_stmt *s = NULL;
+    int r = mm__sqlite_prepare(db,
+                               "UPDATE api_tokens SET revoked_at = ?2 WHERE user_id = ?1 AND "
+                               "revoked_at IS NULL",
+                               &s);
+    if (r != 0)
+        return r;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, now);
+    r = mm__sqlite_step_done(s);
+    sqlite3_finalize(s);
+    if (r == 0)
+        *revoked = sqlite3_changes(db);
+    return r;
+}
+
 static int password_change_tx(sqlite3 *db, const struct mm_scope *scope, const struct mm_actor *who,
                               const char *action, int64_t user_id, const char *current,
                               const char *hash, bool must_change, const uint8_t *keep, int64_t now,
-                              int *ended)
+                              struct mm_password_outcome *out)
 {
     int64_t tenant = 0;
     int r = set_password_row(db, scope, user_id, current, hash, must_change, &tenant);
     if (r == 0)
-        r = end_sessions(db, user_id, keep, ended);
+        r = end_sessions(db, user_id, keep, &out->sessions_ended);
+    if (r == 0 && !current) /* a reset: the account may not be the user's alone */
+        r = revoke_tokens(db, user_id, now, &out->tokens_revoked);
     if (r != 0)
         return r;
-    char detail[64];
-    snprintf(detail, sizeof detail, "sessions_ended=%d%s", *ended,
+    char detail[96], tokens[40] = "";
+    if (!current)
+        snprintf(tokens, sizeof tokens, " tokens_revoked=%d", out->tokens_revoked);
+    snprintf(detail, sizeof detail, "sessions_ended=%d%s%s", out->sessions_ended, tokens,
              must_change ? " must_change=1" : "");
     return mm__sqlite_audit_on(db, who, tenant, action, "user", user_id, detail, now);
 }
@@ -98,15 +122,19 @@ static int password_change_tx(sqlite3 *db, const struct mm_scope *scope, const s
 int mm__sqlite_user_password_change(struct mm_store *st, const struct mm_scope *scope,
                                     const struct mm_actor *who, const char *action, int64_t user_id,
                                     const char *current, const char *hash, bool must_change,
-                                    const uint8_t keep[MM_HASH_BYTES], int64_t now, int *ended)
+                                    const uint8_t keep[MM_HASH_BYTES], int64_t now,
+                                    struct mm_password_outcome *out)
 {
-    int none = 0;
+    struct mm_password_outcome none = {0, 0}, *o = out ? out : &none;
+    *o = none;
     sqlite3 *db = mm__sqlite_acquire(st);
     int r = mm__sqlite_begin(db);
     if (r == 0)
         r = mm__sqlite_end(db, password_change_tx(db, scope, who, action, user_id, current, hash,
-                                                  must_change, keep, now, ended ? ended : &none));
+                                                  must_change, keep, now, o));
     mm__sqlite_release(st, db);
+    if (r != 0)
+        *o = none;
     return r;
 }
 

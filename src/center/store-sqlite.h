@@ -169,7 +169,8 @@ int mm__sqlite_audit_on(sqlite3 *db, const struct mm_actor *who, int64_t tenant_
 int mm__sqlite_user_password_change(struct mm_store *st, const struct mm_scope *scope,
                                     const struct mm_actor *who, const char *action, int64_t user_id,
                                     const char *current, const char *hash, bool must_change,
-                                    const uint8_t keep[MM_HASH_BYTES], int64_t now, int *ended);
+                                    const uint8_t keep[MM_HASH_BYTES], int64_t now,
+                                    struct mm_password_outcome *out);
 int mm__sqlite_user_set_disabled(struct mm_store *st, const struct mm_scope *scope,
                                  const struct mm_actor *who, int64_t user_id, bool disabled,
                                  int64_t now);

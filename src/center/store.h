@@ -68,6 +68,12 @@ struct mm_session {
     int64_t created_at, expires_at;
 };
 
+/* What a new password ended (user_password_change). */
+struct mm_password_outcome {
+    int sessions_ended;
+    int tokens_revoked; /* a reset only */
+};
+
 struct mm_audit_entry {
     int64_t id, at, tenant_id;
     const char *actor, *action, *target, *detail, *address;
@@ -200,15 +206,18 @@ struct mm_store_ops {
     /* Sets a user's password hash (within scope) and its must_change flag,
      * and ends the user's sessions except the one whose token hash is keep
      * (NULL: all of them), in one transaction, audited as action ("user.password"
-     * for one's own, "user.password_reset" by a manager) with the number of
-     * sessions ended. *ended (may be NULL) gets that number. current (one's
-     * own change: the hash the current password was checked against; NULL for
-     * a reset): written only while the stored hash is still that, else
-     * MM_ESTATE and nothing changed (a reset made during the check stands). */
+     * for one's own, "user.password_reset" by a manager or the admin command)
+     * with the numbers in *out (may be NULL). current (one's own change: the
+     * hash the current password was checked against; NULL for a reset):
+     * written only while the stored hash is still that, else MM_ESTATE and
+     * nothing changed (a reset made during the check stands). A reset
+     * (current NULL) also revokes every API token of the user: the account may
+     * be in someone else's hands; one's own change keeps them. */
     int (*user_password_change)(struct mm_store *st, const struct mm_scope *scope,
                                 const struct mm_actor *who, const char *action, int64_t user_id,
                                 const char *current, const char *hash, bool must_change,
-                                const uint8_t keep[MM_HASH_BYTES], int64_t now, int *ended);
+                                const uint8_t keep[MM_HASH_BYTES], int64_t now,
+                                struct mm_password_outcome *out);
     /* Disables (sessions ended at once) or re-enables a user within scope,
      * audited as user.disable / user.enable. MM_ESTATE when that would leave
      * the vendor without an active admin. Idempotent. */

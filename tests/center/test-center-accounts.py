@@ -9,8 +9,10 @@ and the change itself until then), within the tenant (another tenant's user
 answers like a missing id); new users added through the API must change
 theirs too; disabling and re-enabling (sign-in refused exactly like a wrong
 password, sessions and API tokens refused at once, never one's own account;
-the user stays listed and in the audit log); and the address of the vendor
-admin's user.add in the audit log."""
+the user stays listed and in the audit log); a manager's reset revokes the
+user's API tokens; `mamori-center admin user password|disable|enable` with
+the same rules; and the address of the vendor admin's user.add in the audit
+log."""
 
 import os
 import sys
@@ -40,6 +42,11 @@ def audit(c, admin, tenant):
     r = c.request("GET", "/api/v1/audit?tenant=%d&limit=200" % tenant, session=admin)
     check(r.status == 200, "audit: %r" % r)
     return r.json["items"]
+
+
+def said(p, en, ja):
+    """The admin command's message, in the language of the environment."""
+    return en in p.stderr or ja in p.stderr
 
 
 def test_own_change(c, w, admin):
@@ -192,6 +199,90 @@ def test_disable(c, w, admin):
     check(r.status == 400 and r.json["error"] == "bad_field", "bad field: %r" % r)
 
 
+def test_reset_revokes_tokens(c, w, admin):
+    """A manager's reset means the account may be in other hands: the
+    user's API tokens are revoked with the sessions (the reply and the audit
+    row say how many); one's own change keeps them (test_own_change)."""
+    a = w.tenants["A"]
+    u = add_user(c, a["session"], "shared@a.example", must_change_password=False)
+    t1 = c.admin("token", "create", "--user", "shared@a.example")
+    t2 = c.admin("token", "create", "--user", "shared@a.example")
+    c.admin("token", "revoke", t2)
+    other = c.admin("token", "create", "--user", "staff@a.example")
+    s = c.login("shared@a.example")
+    r = c.request("POST", "/api/v1/users/%d/password" % u["id"], {"password": TEMP},
+                  session=a["session"])
+    check(r.status == 200 and r.json["tokens_revoked"] == 1 and r.json["sessions_ended"] == 1
+          and r.json["must_change_password"] is True, "reset reply: %r" % r)
+    check(c.request("GET", "/api/v1/me", token=t1).status == 401, "token revoked by the reset")
+    check(c.request("GET", "/api/v1/me", session=s).status == 401, "session ended")
+    check(c.request("GET", "/api/v1/me", token=other).status == 200, "another user's token stays")
+    r = c.admin("token", "revoke", t1, expect=1)
+    check(said(r, "already revoked", "すでに取り消されています"), "revoked for good: %r" % r.stderr)
+    entry = [x for x in audit(c, admin, a["id"]) if x["action"] == "user.password_reset" and
+             x["target"] == "user:%d" % u["id"]][0]
+    check(entry["detail"] == "sessions_ended=1 tokens_revoked=1 must_change=1",
+          "audited with the count: %r" % entry)
+    r = c.request("POST", "/api/v1/users/%d/password" % u["id"], {"password": TEMP + "2"},
+                  session=admin)
+    check(r.status == 200 and r.json["tokens_revoked"] == 0 and r.json["sessions_ended"] == 0,
+          "nothing left to revoke: %r" % r)
+
+
+def test_admin_command(c, w, admin):
+    """`mamori-center admin user password|disable|enable` on the data directory:
+    the API's rules (reset ends sessions and revokes tokens, must change
+    unless --keep; never the last active admin), audited as cli:<unix user>."""
+    a = w.tenants["A"]
+    u = add_user(c, a["session"], "forgot@a.example", must_change_password=False)
+    s = c.login("forgot@a.example")
+    token = c.admin("token", "create", "--user", "forgot@a.example")
+    out = c.admin("user", "password", "--user", "Forgot@A.example", "--password-stdin",
+                  stdin=TEMP + "\n")
+    check(out == "sessions_ended=1 tokens_revoked=1", "counts on stdout: %r" % out)
+    check(c.request("GET", "/api/v1/me", session=s).status == 401, "cli reset ends sessions")
+    check(c.request("GET", "/api/v1/me", token=token).status == 401, "cli reset revokes tokens")
+    s = c.login("forgot@a.example", TEMP)
+    check(s.me["user"]["must_change_password"] is True, "must change: %r" % s.me)
+    out = c.admin("user", "password", "--user", str(u["id"]), "--password-stdin", "--keep",
+                  stdin=NEW + "\n")
+    check(out == "sessions_ended=1 tokens_revoked=0", "by id: %r" % out)
+    s = c.login("forgot@a.example", NEW)
+    check(s.me["user"]["must_change_password"] is False, "--keep: %r" % s.me)
+    check(c.request("GET", "/api/v1/alerts", session=s).status == 200, "--keep: free to work")
+    # Errors: a short password, an unknown user (1); no --user, no --password-stdin (2).
+    r = c.admin("user", "password", "--user", str(u["id"]), "--password-stdin",
+                stdin="short\n", expect=1)
+    check("12" in r.stderr and r.stdout == "", "short: %r" % r.stderr)
+    r = c.admin("user", "password", "--user", "nobody@a.example", "--password-stdin",
+                stdin=TEMP + "\n", expect=1)
+    check(said(r, "no such user", "その利用者は見つかりません"), "unknown: %r" % r.stderr)
+    c.admin("user", "password", "--password-stdin", stdin=TEMP + "\n", expect=2)
+    c.admin("user", "password", "--user", str(u["id"]), stdin=TEMP + "\n", expect=2)
+    c.admin("user", "disable", expect=2)
+    check(c.admin("user", "disable", "--user", "999999", expect=1).returncode == 1, "unknown id")
+    # Disable and enable (the failed calls changed nothing: NEW still signs in).
+    s2 = c.login("forgot@a.example", NEW)
+    check(c.admin("user", "disable", "--user", "forgot@a.example") == "", "disabled")
+    check(c.request("GET", "/api/v1/me", session=s).status == 401 and
+          c.request("GET", "/api/v1/me", session=s2).status == 401, "signed out at once")
+    r = c.request("POST", "/api/v1/login", {"email": "forgot@a.example", "password": NEW})
+    check(r.status == 401, "cannot sign in: %r" % r)
+    c.admin("user", "disable", "--user", "forgot@a.example")  # already: nothing to do
+    c.admin("user", "enable", "--user", str(u["id"]))
+    c.login("forgot@a.example", NEW)
+    # The vendor's only active admin stays, whoever asks.
+    r = c.admin("user", "disable", "--user", "admin@vendor.example", expect=1)
+    check(said(r, "last active administrator", "最後の有効な管理者"), "last admin: %r" % r.stderr)
+    check(c.request("GET", "/api/v1/me", session=admin).status == 200, "admin still signed in")
+    acts = [(x["action"], x["detail"]) for x in audit(c, admin, a["id"])
+            if x["target"] == "user:%d" % u["id"] and x["actor"].startswith("cli:")]
+    check(acts == [("user.enable", ""), ("user.disable", "sessions_ended=2"),
+                   ("user.password_reset", "sessions_ended=1 tokens_revoked=0"),
+                   ("user.password_reset", "sessions_ended=1 tokens_revoked=1 must_change=1")],
+          "audited as the command line: %r" % acts)
+
+
 def test_vendor_address(c, w, admin):
     """The vendor admin's user.add through the API records its address; the
     SME's owner sees it blank (the vendor's people's addresses are masked
@@ -225,6 +316,8 @@ def main():
         test_lockout(c, w)
         test_must_change(c, w, admin)
         test_disable(c, w, admin)
+        test_reset_revokes_tokens(c, w, admin)
+        test_admin_command(c, w, admin)
         test_vendor_address(c, w, admin)
         check(c.stop() == 0, "server exit status")
     finally:

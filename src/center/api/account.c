@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns an account's life cycle: POST /api/v1/me/password (one's own new
  * password, checked against the current one under the login rate limiter;
- * the user's other sessions end), POST /api/v1/users/{user}/password (a
- * manager sets a temporary password the user must change; all the user's
- * sessions end) and PATCH /api/v1/users/{user} (disable or re-enable). A
- * user outside the caller's scope answers 404 before the body is read, like
- * a missing id. Passwords never reach the audit log. */
+ * the user's other sessions end, API tokens stay), POST
+ * /api/v1/users/{user}/password (a manager sets a temporary password the
+ * user must change; all the user's sessions end and their API tokens are
+ * revoked) and PATCH /api/v1/users/{user} (disable or re-enable). A user
+ * outside the caller's scope answers 404 before the body is read, like a
+ * missing id. Passwords never reach the audit log. */
 #include "center/api/api.h"
 
 #include <stdio.h>
@@ -118,7 +119,8 @@ static int reply_user(struct mm_request *req, int64_t id)
     return mm_reply_json(req, 200, mm_json_user(&u));
 }
 
-static int reset_password(struct mm_request *req, const struct mm_user *u, const char *password)
+static int reset_password(struct mm_request *req, const struct mm_user *u, const char *password,
+                          struct mm_password_outcome *out)
 {
     struct mm_store *st = req->center->store;
     char hash[MM_PWHASH_MAX];
@@ -129,7 +131,7 @@ static int reset_password(struct mm_request *req, const struct mm_user *u, const
         return r;
     struct mm_actor who = mm_api_actor(req);
     return st->ops->user_password_change(st, &req->who.scope, &who, "user.password_reset", u->id,
-                                         NULL, hash, true, NULL, req->now, NULL);
+                                         NULL, hash, true, NULL, req->now, out);
 }
 
 int mm_api_user_password_reset(struct mm_request *req)
@@ -138,6 +140,8 @@ int mm_api_user_password_reset(struct mm_request *req)
         {"password", JSON_STRING, true, 1024},
         MM_FIELDS_END,
     };
+    struct mm_store *st = req->center->store;
+    struct mm_password_outcome done;
     struct mm_user u;
     json_t *body;
     int r = managed_user(req, &u);
@@ -147,11 +151,16 @@ int mm_api_user_password_reset(struct mm_request *req)
         r = mm_api_body(req, fields, &body);
     if (r != 0)
         return r;
-    r = reset_password(req, &u, mm_api_str(body, "password"));
+    r = reset_password(req, &u, mm_api_str(body, "password"), &done);
     json_decref(body);
+    if (r == 0)
+        r = st->ops->user_get(st, &req->who.scope, u.id, &u);
     if (r != 0)
         return r;
-    return reply_user(req, u.id);
+    json_t *j = mm_json_user(&u);
+    json_object_set_new(j, "sessions_ended", json_integer(done.sessions_ended));
+    json_object_set_new(j, "tokens_revoked", json_integer(done.tokens_revoked));
+    return mm_reply_json(req, 200, j);
 }
 
 int mm_api_user_update(struct mm_request *req)

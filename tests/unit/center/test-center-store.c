@@ -522,6 +522,23 @@ static void test_audit_actor_tenant(void **state)
     mm_store_close(st);
 }
 
+static int count_audit_detail(const char *action, const char *detail)
+{
+    sqlite3 *db = raw_db();
+    sqlite3_stmt *stmt;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE action = ? AND detail = ?", -1,
+                           &stmt, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, detail, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    int n = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return n;
+}
+
 /* The two sign-in races, made deterministic by calling the store in the
  * order a slow argon2 check lets happen: a sign-in that verified the old
  * hash stores its session after the password changed (or the account was
@@ -585,8 +602,9 @@ static void test_signin_after_password_change(void **state)
     mm_store_close(st);
 }
 
-/* A new password ends the user's other sessions, in scope only; disabling
- * ends all and never takes the last active admin, whoever asks. */
+/* A new password ends the user's other sessions, in scope only, and a reset
+ * also revokes the user's API tokens; disabling ends all sessions and never
+ * takes the last active admin, whoever asks. */
 static void test_account_life_cycle(void **state)
 {
     (void)state;
@@ -600,20 +618,52 @@ static void test_account_life_cycle(void **state)
     add_session(st, t1, staff, keep, 1);
     add_session(st, t1, staff, gone, 2);
     struct mm_scope own = mm_scope_tenant(t1), other = mm_scope_tenant(t2);
-    int ended = -1;
+    struct mm_password_outcome done = {-1, -1};
     assert_int_equal(st->ops->user_password_change(st, &other, &test_actor, "user.password", staff,
-                                                   NULL, "h", true, NULL, 5, &ended),
+                                                   "h0", "h", false, NULL, 5, &done),
                      MM_ENOENT);
     assert_int_equal(st->ops->session_find(st, gone, 3, &found), 0);
+    /* API tokens: two of the user's (one already revoked), one of the admin. */
+    uint8_t tok[4][MM_HASH_BYTES];
+    int64_t tok_id[4];
+    for (int i = 0; i < 4; i++) {
+        memset(tok[i], 0x40 + i, MM_HASH_BYTES);
+        assert_int_equal(
+            st->ops->token_add(st, &test_actor, i < 3 ? staff : admin, tok[i], 1, &tok_id[i]), 0);
+    }
+    assert_int_equal(st->ops->token_revoke(st, &test_actor, tok_id[2], NULL, 2), 0);
+    /* One's own change (checked against h0): other sessions end, tokens stay. */
     assert_int_equal(st->ops->user_password_change(st, &own, &test_actor, "user.password", staff,
-                                                   NULL, "h", true, keep, 5, &ended),
+                                                   "h0", "h", false, keep, 5, &done),
                      0);
-    assert_int_equal(ended, 1);
+    assert_int_equal(done.sessions_ended, 1);
+    assert_int_equal(done.tokens_revoked, 0);
     assert_int_equal(st->ops->session_find(st, keep, 3, &found), 0);
     assert_int_equal(st->ops->session_find(st, gone, 3, &found), MM_ENOENT);
+    assert_int_equal(st->ops->token_find(st, tok[0], &u, NULL), 0);
+    assert_int_equal(st->ops->token_find(st, tok[1], &u, NULL), 0);
+    /* A reset (no current hash): every session ends, the user's live tokens
+     * are revoked; another user's token stays. */
+    assert_int_equal(st->ops->user_password_change(st, &own, &test_actor, "user.password_reset",
+                                                   staff, NULL, "h2", true, NULL, 6, &done),
+                     0);
+    assert_int_equal(done.sessions_ended, 1);
+    assert_int_equal(done.tokens_revoked, 2);
+    assert_int_equal(st->ops->token_find(st, tok[0], &u, NULL), MM_ENOENT);
+    assert_int_equal(st->ops->token_find(st, tok[1], &u, NULL), MM_ENOENT);
+    assert_int_equal(st->ops->token_find(st, tok[3], &u, NULL), 0);
+    assert_int_equal(count_audit_detail("user.password", "sessions_ended=1"), 1);
+    assert_int_equal(count_audit_detail("user.password_reset",
+                                        "sessions_ended=1 tokens_revoked=2 must_change=1"),
+                     1);
+    /* Refused (out of scope): nothing revoked, nothing counted. */
+    assert_int_equal(st->ops->user_password_change(st, &other, &test_actor, "user.password_reset",
+                                                   staff, NULL, "h3", true, NULL, 7, &done),
+                     MM_ENOENT);
+    assert_int_equal(done.tokens_revoked, 0);
     assert_int_equal(st->ops->user_get(st, &own, staff, &u), 0);
     assert_true(u.must_change);
-    assert_string_equal(u.password_hash, "h");
+    assert_string_equal(u.password_hash, "h2");
     assert_int_equal(st->ops->user_set_disabled(st, &other, &test_actor, staff, true, 6),
                      MM_ENOENT);
     assert_int_equal(st->ops->user_set_disabled(st, &own, &test_actor, staff, true, 6), 0);
