@@ -4,8 +4,9 @@
 // are said plainly; after the change another browser of theirs is signed out
 // and the new password signs in); an owner sets a temporary password for a
 // staff member, who is taken straight to the account page at sign-in and
-// can go nowhere else until it is changed; an owner stops and restarts an
-// account from the users table.
+// can go nowhere else until it is changed; an owner stops an account from
+// the users table after a question asked in place (cancel changes nothing)
+// and restarts it without one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, needBinary, useCenter } from './lib/center.mjs';
@@ -99,7 +100,21 @@ test('an owner stops an account that left and starts it again (ja)', { skip: mis
     await signIn(p, center.base, center.users.yamada);
     await p.goto(center.base + '/#/settings');
     await ready(p);
+    // Stopping asks first, in place, with "cancel" focused; cancelling changes nothing.
     await p.getByRole('button', { name: `${staff.email} を停止する` }).click();
+    const ask = p.locator(`#disable-confirm-${staffId}`);
+    await ask.waitFor();
+    assert.match(await ask.textContent(), new RegExp(`${staff.email.replace(/\./g, '\\.')} を停止しますか？.*ログインできなくなり.*再開する`));
+    assert.equal(await p.evaluate(() => document.activeElement.id), `disable-confirm-${staffId}-no`);
+    assert.equal((await center.api.ok('GET', `/api/v1/users/${staffId}`)).disabled, false, 'nothing happens before the answer');
+    await shot(p, 'settings-disable-confirm-ja');
+    await ask.getByRole('button', { name: 'やめる' }).click();
+    await p.getByRole('button', { name: `${staff.email} を停止する` }).waitFor();
+    assert.equal(await ask.count(), 0);
+    assert.equal(await p.evaluate(() => document.activeElement.id), `disable-${staffId}`, 'focus back on the button');
+    assert.equal((await center.api.ok('GET', `/api/v1/users/${staffId}`)).disabled, false, 'cancel leaves it as it was');
+    await p.getByRole('button', { name: `${staff.email} を停止する` }).click();
+    await p.getByRole('button', { name: `はい、${staff.email} を停止します` }).click();
     await p.locator('#flash').filter({ hasText: `${staff.email} を停止しました` }).waitFor();
     const row = p.locator(`tr[data-id="${staffId}"]`);
     await row.filter({ hasText: '停止中' }).waitFor();

@@ -126,7 +126,8 @@ function userState(u) {
 }
 
 // A temporary password for u (POST /api/v1/users/ID/password): the person
-// must change it when they next sign in; every browser of theirs is signed out.
+// must change it when they next sign in; every browser of theirs is signed
+// out and their API tokens (scripts' keys) are revoked, said when there were any.
 function resetForm(u, ctx) {
   const pw = field(t('settings.reset_password'), 'input', { type: 'password', name: 'password', minlength: 12, maxlength: 200, required: true, autocomplete: 'new-password' });
   const form = h('form', { class: 'inline-form', id: 'reset-form-' + u.id }, pw.wrap,
@@ -135,9 +136,10 @@ function resetForm(u, ctx) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
-      await api.post('/users/' + u.id + '/password', { password: pw.input.value });
+      const r = await api.post('/users/' + u.id + '/password', { password: pw.input.value });
       await ctx.route();
-      ctx.flash(t('settings.reset_done', { email: u.email }), 'ok');
+      const tokens = Number(r && r.tokens_revoked) || 0;
+      ctx.flash(t('settings.reset_done', { email: u.email }) + (tokens ? ' ' + t('settings.reset_tokens', { n: tokens }) : ''), 'ok');
     } catch (e) {
       ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
     }
@@ -146,20 +148,42 @@ function resetForm(u, ctx) {
 }
 
 // Stops an account (it cannot sign in, its browsers are signed out) or lets
-// it sign in again (PATCH /api/v1/users/ID).
+// it sign in again (PATCH /api/v1/users/ID). Stopping is asked once more in
+// place, in words an owner reads without help, with "cancel" focused: a
+// stray click must not sign a colleague out. Re-enabling needs no question.
 function disableButton(u, ctx) {
   const off = !u.disabled;
   const label = off ? t('settings.disable_named', { email: u.email }) : t('settings.enable_named', { email: u.email });
-  return h('button', { type: 'button', class: 'secondary small-button', id: 'disable-' + u.id, 'aria-label': label,
-    onclick: async () => {
-      try {
-        await api.patch('/users/' + u.id, { disabled: off });
-        await ctx.route();
-        ctx.flash(t(off ? 'settings.disabled_done' : 'settings.enabled_done', { email: u.email }), 'ok');
-      } catch (e) {
-        ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
-      }
-    } }, off ? t('settings.disable') : t('settings.enable'));
+  const act = async () => {
+    try {
+      await api.patch('/users/' + u.id, { disabled: off });
+      await ctx.route();
+      ctx.flash(t(off ? 'settings.disabled_done' : 'settings.enabled_done', { email: u.email }), 'ok');
+    } catch (e) {
+      ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
+    }
+  };
+  const button = h('button', { type: 'button', class: 'secondary small-button', id: 'disable-' + u.id, 'aria-label': label,
+    onclick: () => (off ? ask() : act()) }, off ? t('settings.disable') : t('settings.enable'));
+  const ask = () => {
+    const id = 'disable-confirm-' + u.id;
+    const no = h('button', { type: 'button', class: 'secondary small-button', id: id + '-no' }, t('settings.disable_cancel'));
+    const yes = h('button', { type: 'button', class: 'small-button', id: id + '-yes', 'aria-label': t('settings.disable_yes_named', { email: u.email }) }, t('settings.disable_yes'));
+    const box = h('div', { class: 'confirm', id, role: 'group', 'aria-labelledby': id + '-text' },
+      h('p', { id: id + '-text' }, t('settings.disable_confirm', { email: u.email })), h('div', { class: 'actions' }, yes, no));
+    no.addEventListener('click', () => {
+      box.replaceWith(button);
+      button.focus();
+    });
+    yes.addEventListener('click', () => {
+      yes.disabled = true;
+      no.disabled = true;
+      act();
+    });
+    button.replaceWith(box);
+    no.focus();
+  };
+  return button;
 }
 
 function userActions(u, ctx) {
