@@ -206,6 +206,13 @@ test('an SME owner reads alerts without the English rule names; the vendor sees 
     await p.goto(center.base + '/#/');
     await p.locator('#sme-table').waitFor();
     assert.match(await p.locator('main').textContent(), /件数\/分.*未送信.*取りこぼし/s);
+    // Events per minute with the API's two decimals (hundredths), never rounded to one.
+    const sensors = (await center.api.ok('GET', '/api/v1/sensors')).items;
+    assert.ok(sensors.some((s) => s.event_rate_per_min > 0), 'events in the last hour');
+    for (const s of sensors) {
+      const shown = await p.locator(`#vendor-sensors tr[data-sensor="${s.id}"] td.rate`).textContent();
+      assert.equal(shown, s.event_rate_per_min.toFixed(2), `sensor ${s.id}: ${s.event_rate_per_min}`);
+    }
   });
 });
 

@@ -26,9 +26,12 @@ function stat(label, value, note, cls) {
   return h('div', { class: 'stat ' + (cls || '') }, h('span', { class: 'stat-value' }, String(value)), h('span', { class: 'stat-label' }, label), note ? h('span', { class: 'stat-note' }, note) : null);
 }
 
-function fmtNumber(n) {
+// Events per minute over the last hour: the API gives hundredths (9 events
+// an hour is 0.15), so the table shows two decimals, always (a column of
+// 0.15, 2.00, 0.02 reads evenly; one decimal showed 0.15 as 0.2 and 0.02 as 0).
+function fmtRate(n) {
   const v = Number(n) || 0;
-  return v.toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB', { maximumFractionDigits: 1 });
+  return v.toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 
 export function sensorState(s) {
@@ -46,11 +49,11 @@ export function sensorTable(sensors, tenantNames, brief) {
   return h('table', { class: 'grid' },
     h('caption', { class: 'visually-hidden' }, t('sensor.caption')),
     h('thead', {}, h('tr', {}, head.map((x) => h('th', { scope: 'col' }, x)))),
-    h('tbody', {}, sensors.map((s) => h('tr', { class: s.silent ? 'row-warn' : '' },
+    h('tbody', {}, sensors.map((s) => h('tr', { class: s.silent ? 'row-warn' : '', dataset: { sensor: s.id } },
       h('th', { scope: 'row' }, s.name || '#' + s.id),
       tenantNames ? h('td', {}, tenantNames.get(s.tenant_id) || '#' + s.tenant_id) : null,
       h('td', {}, fmtTime(s.last_seen)),
-      tech ? h('td', { class: 'num' }, fmtNumber(s.event_rate_per_min)) : null,
+      tech ? h('td', { class: 'num rate' }, fmtRate(s.event_rate_per_min)) : null,
       tech ? h('td', { class: 'num' }, String(s.spool_backlog ?? 0)) : null,
       tech ? h('td', { class: 'num' }, String(s.drops ?? 0)) : null,
       h('td', {}, sensorState(s))))));
@@ -96,7 +99,7 @@ async function vendorDashboard(main) {
     ),
     h('section', { 'aria-labelledby': 'sensors-h' },
       h('h2', { id: 'sensors-h' }, t('dash.sensor_health')),
-      sensors.items.length === 0 ? h('p', { class: 'empty' }, t('dash.no_sensors')) : h('div', { class: 'table-wrap' }, sensorTable(sensors.items, names))),
+      sensors.items.length === 0 ? h('p', { class: 'empty' }, t('dash.no_sensors')) : h('div', { class: 'table-wrap', id: 'vendor-sensors' }, sensorTable(sensors.items, names))),
     h('section', { 'aria-labelledby': 'recent-h' },
       h('h2', { id: 'recent-h' }, t('dash.recent_alerts')),
       recentList(alerts.items.slice(0, 10), names),
