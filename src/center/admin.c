@@ -365,13 +365,14 @@ static int dispatch(struct admin *a, int argc, char **argv)
     return usage(a);
 }
 
-int mm_center_admin(const struct mm_center_config *cfg, int argc, char **argv)
+int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, int argc, char **argv)
 {
     struct admin a = {.lang = MM_LANG_EN};
     char err[512];
     mm_lang_select(NULL, &a.lang);
     if (!cfg->data_dir) {
         fprintf(stderr, "mamori-center admin: %s\n", mm_tr("center", "main.need_data", a.lang));
+        mm_zone_free(zone);
         return EXIT_USAGE;
     }
     struct mm_center_config c = *cfg;
@@ -384,9 +385,10 @@ int mm_center_admin(const struct mm_center_config *cfg, int argc, char **argv)
     if (mm_mkdir_p(cfg->data_dir, 0700) != 0) {
         fprintf(stderr, "mamori-center admin: %s: %s\n", mm_tr("center", "main.bad_data", a.lang),
                 cfg->data_dir);
+        mm_zone_free(zone);
         return EXIT_FAIL;
     }
-    if (mm_center_open(&a.center, &c, err, sizeof err) != 0) {
+    if (mm_center_open(&a.center, &c, zone, err, sizeof err) != 0) {
         fprintf(stderr, "mamori-center admin: %s\n", err);
         return EXIT_FAIL;
     }

@@ -44,6 +44,10 @@ struct mm_center_config {
     int body_budget_mb;          /* request bodies buffered at once, all clients (MiB) */
     int thread_stack_kb;         /* stack reserved by each connection's thread (KiB) */
     const char *report_timezone; /* [reports] timezone, tz database name (Asia/Tokyo) */
+    /* Where listen, tls_cert, tls_key and report_timezone came from, for
+     * their messages: the settings file's path ("FILE: [server] listen ..."),
+     * or NULL for the command line (--listen ...) or the default. */
+    const char *listen_src, *tls_cert_src, *tls_key_src, *report_timezone_src;
 };
 
 struct mm_center {
@@ -62,11 +66,14 @@ void mm_center_config_defaults(struct mm_center_config *cfg);
  * thread_stack_kb;
  * [auth] password_cost, session_hours, login_max_failures,
  * login_max_failures_addr, login_window; [alerts] window, sensor_silent_after,
- * health_interval; [reports] timezone). Every value is checked here ([server]
- * listen as mm_http_start takes it, [reports] timezone as mm_zone_load does),
- * so a wrong one stops the program before anything starts. Strings are kept
- * in *ini_out, which the caller frees with mm_ini_free after cfg is no longer
- * used. Errors go to err ("FILE: [section] key ..."). */
+ * health_interval; [reports] timezone). Numbers, [server] sync and [auth]
+ * password_cost are checked here. [server] listen, tls_cert, tls_key and
+ * [reports] timezone are only taken (with their *_src): the command line
+ * may replace the first three, so the value in force is checked once the
+ * options are applied, before anything starts (mm_http_settings_check,
+ * mm_center_zone_load). Strings are kept in *ini_out, which the caller
+ * frees with mm_ini_free after cfg is no longer used. Errors go to err
+ * ("FILE: [section] key ..."). */
 struct mm_ini;
 int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct mm_ini **ini_out,
                           char *err, size_t errlen);
@@ -78,11 +85,20 @@ int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct
  * server, mm_mail_config_load). ini may be NULL (no file). */
 void mm_center_config_warn_unread(const struct mm_ini *ini, const char *path);
 
-/* Opens the store and the rate limiter for cfg and loads the report time
- * zone (which also becomes the zone of printed report times, report.h):
- * call it while the process has one thread. */
-int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, char *err,
-                   size_t errlen);
+/* Loads cfg->report_timezone (mm_zone_load, which checks the name and looks
+ * it up once): part of the check before anything starts, so a wrong zone is
+ * a configuration error ("FILE: [reports] timezone ..." in err). Logs the
+ * fallback warning (config.tz_fallback). Call it while the process has one
+ * thread; the zone goes to mm_center_open. */
+int mm_center_zone_load(const struct mm_center_config *cfg, struct mm_zone **out, char *err,
+                        size_t errlen);
+
+/* Opens the store and the rate limiter for cfg and makes zone (from
+ * mm_center_zone_load; c owns it from here, also when this fails) the zone
+ * of reports and of printed report times (report.h): call it while the
+ * process has one thread. */
+int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, struct mm_zone *zone,
+                   char *err, size_t errlen);
 void mm_center_close(struct mm_center *c);
 
 #endif

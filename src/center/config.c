@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "center/http.h"
 #include "center/report.h"
 #include "core/error.h"
 #include "core/ini.h"
@@ -76,27 +75,25 @@ static int load_strings(struct mm_center_config *cfg, const struct mm_ini *ini, 
                         char *err, size_t errlen)
 {
     const char *v;
+    /* listen, tls_cert, tls_key and timezone are checked as they are in
+     * force, once the command line is applied (center.h) */
     if ((v = mm_ini_get(ini, "server", "listen"))) {
-        if (!mm_http_listen_valid(v)) {
-            mm_msg_format(err, errlen, "center-log", "config.listen", path, v);
-            return MM_EPARSE;
-        }
         cfg->listen = v;
+        cfg->listen_src = path;
     }
-    if ((v = mm_ini_get(ini, "server", "tls_cert")))
+    if ((v = mm_ini_get(ini, "server", "tls_cert"))) {
         cfg->tls_cert = v;
-    if ((v = mm_ini_get(ini, "server", "tls_key")))
+        cfg->tls_cert_src = path;
+    }
+    if ((v = mm_ini_get(ini, "server", "tls_key"))) {
         cfg->tls_key = v;
+        cfg->tls_key_src = path;
+    }
     if ((v = mm_ini_get(ini, "server", "data")))
         cfg->data_dir = v;
     if ((v = mm_ini_get(ini, "reports", "timezone"))) {
-        char what[384];
-        int r = mm_zone_check(v, what, sizeof what);
-        if (r != 0) {
-            snprintf(err, errlen, "%s: %s", path, what); /* zone.c's message, of the file */
-            return r;
-        }
         cfg->report_timezone = v;
+        cfg->report_timezone_src = path;
     }
     if ((v = mm_ini_get(ini, "server", "sync"))) {
         if (strcmp(v, "full") != 0 && strcmp(v, "normal") != 0) {
@@ -154,25 +151,33 @@ void mm_center_config_warn_unread(const struct mm_ini *ini, const char *path)
     }
 }
 
-/* Loads [reports] timezone and makes it the zone of printed report times. */
-static int open_report_zone(struct mm_center *c, const struct mm_center_config *cfg, char *err,
-                            size_t errlen)
+int mm_center_zone_load(const struct mm_center_config *cfg, struct mm_zone **out, char *err,
+                        size_t errlen)
 {
+    char what[384];
     bool fallback = false;
-    int r = mm_zone_load(cfg->report_timezone, &c->report_zone, &fallback, err, errlen);
-    if (r != 0)
+    what[0] = '\0';
+    int r = mm_zone_load(cfg->report_timezone, out, &fallback, what, sizeof what);
+    if (r != 0) {
+        const char *text = what[0] ? what : mm_msg_strerror(r);
+        if (cfg->report_timezone_src) /* zone.c's message, of the file */
+            snprintf(err, errlen, "%s: %s", cfg->report_timezone_src, text);
+        else
+            snprintf(err, errlen, "%s", text);
         return r;
+    }
     if (fallback)
         mm_log_tr(MM_LOG_WARN, "center-log", "config.tz_fallback", cfg->report_timezone);
-    mm_report_use_zone(c->report_zone);
     return 0;
 }
 
-int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, char *err,
-                   size_t errlen)
+int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, struct mm_zone *zone,
+                   char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     c->cfg = *cfg;
+    c->report_zone = zone; /* closed with c from here */
+    mm_report_use_zone(zone);
     struct mm_store_config sc = {.dir = cfg->data_dir,
                                  .connections = cfg->threads + 2,
                                  .spares = cfg->threads,
@@ -180,12 +185,9 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, char
                                  .alert_flush_usec = cfg->alert_flush_usec,
                                  .alert_rows_off = cfg->alert_rows_off};
     int r = mm_auth_init();
-    if (r != 0) {
+    if (r != 0)
         mm_msg_format(err, errlen, "center-log", "config.sodium");
-        return r;
-    }
-    r = open_report_zone(c, cfg, err, errlen);
-    if (r == 0)
+    else
         r = mm_store_open_sqlite(&sc, &c->store, err, errlen);
     if (r == 0)
         r = mm_ratelimit_new(cfg->login_max_failures, cfg->login_max_failures_addr,

@@ -555,44 +555,104 @@ bool mm_http_listen_valid(const char *listen)
     return parse_listen(listen, &ss, &v6) == 0;
 }
 
-static int load_tls(struct mm_http_server *srv, const struct mm_center_config *cfg, char *err,
-                    size_t errlen)
+/* Whether text holds a PEM block of the kind: a certificate, or a private
+ * key of any kind ("-----BEGIN [RSA |EC |...]PRIVATE KEY-----"). Only the
+ * armour line is looked at; a damaged body still fails in the TLS library
+ * when the server starts (http.cannot_listen_tls). */
+static bool pem_has(const char *text, bool key)
 {
-    size_t n;
-    if (mm_file_read(cfg->tls_cert, TLS_FILE_MAX, &srv->cert, &n) != 0) {
-        mm_msg_format(err, errlen, "center-log", "http.tls_cert", cfg->tls_cert);
-        return MM_EIO;
+    if (!key)
+        return strstr(text, "-----BEGIN CERTIFICATE-----") != NULL;
+    for (const char *p = strstr(text, "-----BEGIN "); p; p = strstr(p + 1, "-----BEGIN ")) {
+        const char *eol = p + strcspn(p, "\r\n");
+        static const char tail[] = "PRIVATE KEY-----";
+        if ((size_t)(eol - p) >= sizeof tail - 1 + 11 &&
+            memcmp(eol - (sizeof tail - 1), tail, sizeof tail - 1) == 0)
+            return true;
     }
-    if (mm_file_read(cfg->tls_key, TLS_FILE_MAX, &srv->key, &n) != 0) {
-        mm_msg_format(err, errlen, "center-log", "http.tls_key", cfg->tls_key);
-        return MM_EIO;
+    return false;
+}
+
+static void key_free(char *key)
+{
+    if (key) {
+        memset(key, 0, strlen(key));
+        free(key);
+    }
+}
+
+/* Reads the TLS certificate (key false) or private key into *out, named in
+ * a message as the option or as the settings file's key it came from. */
+static int read_tls_file(const char *path, const char *src, bool key, char **out, char *err,
+                         size_t errlen)
+{
+    char where[1100];
+    size_t n;
+    if (src)
+        snprintf(where, sizeof where, "%s: [server] %s", src, key ? "tls_key" : "tls_cert");
+    else
+        snprintf(where, sizeof where, "%s", key ? "--tls-key" : "--tls-cert");
+    int r = mm_file_read(path, TLS_FILE_MAX, out, &n);
+    if (r != 0) {
+        mm_msg_format(err, errlen, "center-log", key ? "http.tls_key" : "http.tls_cert", where,
+                      path, mm_msg_strerror(r));
+        return r;
+    }
+    if (memchr(*out, '\0', n) || !pem_has(*out, key)) {
+        mm_msg_format(err, errlen, "center-log", key ? "http.tls_key_pem" : "http.tls_cert_pem",
+                      where, path);
+        if (key)
+            key_free(*out);
+        else
+            free(*out);
+        *out = NULL;
+        return MM_EPARSE;
     }
     return 0;
 }
 
-static void server_free(struct mm_http_server *srv)
+/* The listen address into *ss, a TLS certificate given with its key, and
+ * both files read (PEM) into *cert and *key. */
+static int check_settings(const struct mm_center_config *cfg, struct sockaddr_storage *ss, bool *v6,
+                          char **cert, char **key, char *err, size_t errlen)
 {
-    if (!srv)
-        return;
-    if (srv->key) {
-        memset(srv->key, 0, strlen(srv->key));
-        free(srv->key);
-    }
-    free(srv->cert);
-    free(srv);
-}
-
-int mm_http_settings_check(const struct mm_center_config *cfg, char *err, size_t errlen)
-{
-    if (!mm_http_listen_valid(cfg->listen)) {
-        mm_msg_format(err, errlen, "center-log", "http.bad_listen", cfg->listen);
+    if (parse_listen(cfg->listen, ss, v6) != 0) {
+        if (cfg->listen_src)
+            mm_msg_format(err, errlen, "center-log", "config.listen", cfg->listen_src, cfg->listen);
+        else
+            mm_msg_format(err, errlen, "center-log", "http.bad_listen", cfg->listen);
         return MM_EINVAL;
     }
     if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
         mm_msg_format(err, errlen, "center-log", "http.tls_pair");
         return MM_EINVAL;
     }
-    return 0;
+    if (!cfg->tls_cert)
+        return 0;
+    int r = read_tls_file(cfg->tls_cert, cfg->tls_cert_src, false, cert, err, errlen);
+    if (r == 0)
+        r = read_tls_file(cfg->tls_key, cfg->tls_key_src, true, key, err, errlen);
+    return r;
+}
+
+static void server_free(struct mm_http_server *srv)
+{
+    if (!srv)
+        return;
+    key_free(srv->key);
+    free(srv->cert);
+    free(srv);
+}
+
+int mm_http_settings_check(const struct mm_center_config *cfg, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    bool v6;
+    char *cert = NULL, *key = NULL;
+    int r = check_settings(cfg, &ss, &v6, &cert, &key, err, errlen);
+    free(cert);
+    key_free(key);
+    return r;
 }
 
 int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, size_t errlen)
@@ -601,13 +661,15 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
     bool v6 = false;
     const struct mm_center_config *cfg = &c->cfg;
     *out = NULL;
-    int r = mm_http_settings_check(cfg, err, errlen);
-    if (r != 0)
-        return r;
-    parse_listen(cfg->listen, &ss, &v6); /* (valid: just checked) */
     struct mm_http_server *srv = calloc(1, sizeof *srv);
     if (!srv)
         return MM_ENOMEM;
+    /* checked before (mm_http_settings_check): what fails now changed since */
+    int r = check_settings(cfg, &ss, &v6, &srv->cert, &srv->key, err, errlen);
+    if (r != 0) {
+        server_free(srv);
+        return r;
+    }
     srv->center = c;
     srv->budget = (size_t)cfg->body_budget_mb * 1024 * 1024;
     /* One thread per connection, not a pool: a pool worker accepts up to
@@ -622,11 +684,6 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
     if (v6)
         flags |= MHD_USE_IPv6;
     if (cfg->tls_cert) {
-        int r = load_tls(srv, cfg, err, errlen);
-        if (r != 0) {
-            server_free(srv);
-            return r;
-        }
         flags |= MHD_USE_TLS;
         c->https = true;
     }

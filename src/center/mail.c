@@ -12,8 +12,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "center/api/api.h"
 #include "center/center.h"
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/ini.h"
 #include "core/log.h"
 #include "core/msg.h"
@@ -36,6 +38,44 @@ struct int_setting {
     long def, min, max;
     int *field;
 };
+
+/* [mail] duty: addresses as contacts take them (mm_api_email_normalise),
+ * separated by commas. A wrong one would otherwise be found only when a
+ * mail goes out, and the SMTP server refusing one recipient fails the
+ * whole mail. */
+static int check_duty(const char *duty, char *err, size_t errlen)
+{
+    for (const char *p = duty ? duty : ""; *p;) {
+        size_t n = strcspn(p, ",");
+        const char *item = p;
+        p += n + (p[n] == ',');
+        while (n > 0 && (*item == ' ' || *item == '\t'))
+            item++, n--;
+        while (n > 0 && (item[n - 1] == ' ' || item[n - 1] == '\t'))
+            n--;
+        if (n == 0)
+            continue;
+        char one[320], norm[320];
+        snprintf(one, sizeof one, "%.*s", (int)n, item);
+        if (n >= sizeof one || mm_api_email_normalise(one, norm, sizeof norm) != 0) {
+            mm_msg_format(err, errlen, "center-log", "mail.bad_duty", one);
+            return MM_EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* [mail] ca_file, read as libcurl will read it for every STARTTLS. */
+static int check_ca_file(const char *path, char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t n;
+    int r = mm_file_read(path, (size_t)64 * 1024 * 1024, &text, &n);
+    free(text);
+    if (r != 0)
+        mm_msg_format(err, errlen, "center-log", "mail.bad_ca_file", path, mm_msg_strerror(r));
+    return r;
+}
 
 int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, char *err,
                         size_t errlen)
@@ -97,7 +137,10 @@ int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, ch
         mm_msg_format(err, errlen, "center-log", "mail.bad_from");
         return MM_EINVAL;
     }
-    return 0;
+    int r = check_duty(cfg->duty, err, errlen);
+    if (r == 0 && cfg->enabled && cfg->ca_file && *cfg->ca_file)
+        r = check_ca_file(cfg->ca_file, err, errlen);
+    return r;
 }
 
 void mm__mail_row_free(struct mm_mail_row *row)

@@ -16,6 +16,7 @@
 #include "center/http.h"
 #include "center/mail.h"
 #include "center/router.h"
+#include "center/zone.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/i18n.h"
@@ -89,7 +90,9 @@ static int scan_options(int argc, char **argv, struct options *o)
 }
 
 /* The command line's values over the file's. A wrong --listen is named
- * (http.bad_listen); other wrong options get the usage. */
+ * (http.bad_listen); other wrong options get the usage. Only the value in
+ * force is checked (check_settings): a wrong [server] listen that --listen
+ * replaces is a warning naming the file, not an error. */
 static int apply_options(int argc, char **argv, struct mm_center_config *cfg, char *err,
                          size_t errlen)
 {
@@ -105,12 +108,18 @@ static int apply_options(int argc, char **argv, struct mm_center_config *cfg, ch
                 mm_msg_format(err, errlen, "center-log", "http.bad_listen", v);
                 return MM_EINVAL;
             }
+            if (cfg->listen_src && !mm_http_listen_valid(cfg->listen))
+                mm_log_tr(MM_LOG_WARN, "center-log", "config.listen_replaced", cfg->listen_src,
+                          cfg->listen, v);
             cfg->listen = v;
-        } else if (strcmp(k, "--tls-cert") == 0)
+            cfg->listen_src = NULL;
+        } else if (strcmp(k, "--tls-cert") == 0) {
             cfg->tls_cert = v;
-        else if (strcmp(k, "--tls-key") == 0)
+            cfg->tls_cert_src = NULL;
+        } else if (strcmp(k, "--tls-key") == 0) {
             cfg->tls_key = v;
-        else if (strcmp(k, "--threads") == 0) {
+            cfg->tls_key_src = NULL;
+        } else if (strcmp(k, "--threads") == 0) {
             cfg->threads = atoi(v);
             if (cfg->threads < 1 || cfg->threads > 64)
                 return MM_EINVAL;
@@ -119,12 +128,16 @@ static int apply_options(int argc, char **argv, struct mm_center_config *cfg, ch
     return 0;
 }
 
-/* What only the server reads, checked before it starts anything (no data
- * directory, no database, no port file): [mail] (mail.c) and what the HTTP
- * server takes (mm_http_settings_check). A wrong value is a configuration
- * error, exit 2, named with the file it is in. */
+/* The settings in force, checked before anything starts (no data
+ * directory, no database, no port file), for the server and the admin
+ * command alike: [mail] (mail.c), what the HTTP server takes
+ * (mm_http_settings_check: listen, the TLS certificate and key read) and
+ * [reports] timezone, loaded here once (mm_center_zone_load) for
+ * mm_center_open. A wrong value is a configuration error, exit 2, named
+ * with the file it is in or the option. */
 static int check_settings(const struct mm_center_config *cfg, const struct mm_ini *ini,
-                          const char *path, struct mm_mail_config *mail, char *err, size_t errlen)
+                          const char *path, struct mm_mail_config *mail, struct mm_zone **zone,
+                          char *err, size_t errlen)
 {
     char what[384];
     what[0] = '\0';
@@ -133,7 +146,10 @@ static int check_settings(const struct mm_center_config *cfg, const struct mm_in
         snprintf(err, errlen, "%s: %s", path, what); /* only a file has a [mail] */
         return r;
     }
-    return mm_http_settings_check(cfg, err, errlen);
+    r = mm_http_settings_check(cfg, err, errlen);
+    if (r == 0)
+        r = mm_center_zone_load(cfg, zone, err, errlen); /* last: it samples the zone */
+    return r;
 }
 
 static int write_port_file(const char *path, int port)
@@ -176,7 +192,7 @@ static void raise_open_file_limit(const struct mm_center_config *cfg)
 /* Runs the server with settings already checked (check_settings): what
  * fails here is the machine (storage, the port, threads), exit 1. */
 static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail_cfg,
-                 const char *port_file, enum mm_lang lang)
+                 struct mm_zone *zone, const char *port_file, enum mm_lang lang)
 {
     struct mm_mail *mail = NULL;
     struct mm_center c;
@@ -191,13 +207,14 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
     signal(SIGPIPE, SIG_IGN);
     if (mm_mkdir_p(cfg->data_dir, 0700) != 0) {
         mm_log_error("%s: %s", mm_tr("center", "main.bad_data", lang), cfg->data_dir);
+        mm_zone_free(zone);
         return 1;
     }
     /* Alert rows written once per [alerts] flush_ms and before every read,
      * not at every batch (center-storage.md); the admin command leaves them
      * alone (alert_rows_off). */
     cfg->alert_flush_usec = (int64_t)cfg->alert_flush_ms * 1000;
-    if (mm_center_open(&c, cfg, err, sizeof err) != 0) {
+    if (mm_center_open(&c, cfg, zone, err, sizeof err) != 0) {
         mm_log_error("%s", err);
         return 1;
     }
@@ -281,18 +298,21 @@ int main(int argc, char **argv)
     }
     if (admin_data)
         cfg.data_dir = admin_data;
-    if (o.admin_at) {
-        rc = mm_center_admin(&cfg, argc - admin_args, argv + admin_args);
-    } else if (!cfg.data_dir) {
+    struct mm_zone *zone = NULL;
+    if (!o.admin_at && !cfg.data_dir) {
         fprintf(stderr, "mamori-center: %s\n", mm_tr("center", "main.need_data", lang));
         rc = EXIT_USAGE;
-    } else if (check_settings(&cfg, ini, o.config, &mail_cfg, err, sizeof err) != 0) {
+    } else if (check_settings(&cfg, ini, o.config, &mail_cfg, &zone, err, sizeof err) != 0) {
+        /* the admin command too: a broken file is told before it is needed */
         fprintf(stderr, "mamori-center: %s\n", err);
         rc = EXIT_USAGE;
     } else {
         /* every reader of the settings file has run: what none read is told */
         mm_center_config_warn_unread(ini, o.config);
-        rc = serve(&cfg, &mail_cfg, o.port_file, lang);
+        if (o.admin_at)
+            rc = mm_center_admin(&cfg, zone, argc - admin_args, argv + admin_args);
+        else
+            rc = serve(&cfg, &mail_cfg, zone, o.port_file, lang);
     }
     mm_ini_free(ini);
     return rc;

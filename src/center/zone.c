@@ -199,36 +199,28 @@ static int fixed_zone(const char *name, int32_t offset, const char *abbr, struct
     return 0;
 }
 
-int mm_zone_check(const char *name, char *err, size_t errlen)
-{
-    if (!name || !plain_zone_name(name)) {
-        mm_msg_format(err, errlen, "center-log", "zone.bad_name");
-        return MM_EINVAL;
-    }
-    if (strcmp(name, "UTC") != 0 && !database_has(name) && !japan_name(name)) {
-        mm_msg_format(err, errlen, "center-log", "zone.unknown", name);
-        return MM_ENOENT;
-    }
-    return 0;
-}
-
 int mm_zone_load(const char *name, struct mm_zone **out, bool *fallback, char *err, size_t errlen)
 {
     *out = NULL;
     *fallback = false;
-    int r = mm_zone_check(name, err, errlen);
-    if (r != 0)
-        return r;
+    if (!name || !plain_zone_name(name)) {
+        mm_msg_format(err, errlen, "center-log", "zone.bad_name");
+        return MM_EINVAL;
+    }
     if (strcmp(name, "UTC") == 0)
         return fixed_zone(name, 0, "UTC", out);
-    if (!database_has(name)) { /* a Japan name (mm_zone_check) */
+    if (!database_has(name)) { /* the one look-up */
+        if (!japan_name(name)) {
+            mm_msg_format(err, errlen, "center-log", "zone.unknown", name);
+            return MM_ENOENT;
+        }
         *fallback = true;
         return fixed_zone(name, JST_OFFSET, "JST", out);
     }
     struct mm_zone *z = zone_new(name);
     if (!z)
         return MM_ENOMEM;
-    r = sample_with_tz(z, name);
+    int r = sample_with_tz(z, name);
     if (r != 0) {
         mm_msg_format(err, errlen, "center-log", "zone.transitions", name);
         mm_zone_free(z);

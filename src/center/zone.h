@@ -24,14 +24,12 @@ struct mm_zone;
  * lacks it (Japan has had no daylight saving time since 1951); *fallback is
  * then true. Other unknown names: MM_ENOENT with a message in err; a name that
  * is not a plain zone name (absolute, "..", odd characters): MM_EINVAL.
+ * The name is looked up in the database once (the centre loads the zone as
+ * its configuration check, before anything starts: mm_center_zone_load).
  * Sets TZ for a moment and restores it: call it only while the process has a
  * single thread (start-up). *out is freed with mm_zone_free. */
 int mm_zone_load(const char *name, struct mm_zone **out, bool *fallback, char *err, size_t errlen);
 void mm_zone_free(struct mm_zone *z);
-/* What mm_zone_load would refuse, without loading: the same MM_EINVAL or
- * MM_ENOENT and message (the configuration is checked with it before
- * anything starts). Touches no TZ. */
-int mm_zone_check(const char *name, char *err, size_t errlen);
 
 /* The built-in Japan zone (UTC+9, "JST"); never freed. */
 const struct mm_zone *mm_zone_japan(void);

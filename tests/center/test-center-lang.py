@@ -149,7 +149,8 @@ def run(args, env):
                           env=dict(os.environ, **env))
 
 
-# (settings file, extra options, Japanese message, English message); FILE is the file's path.
+# (settings file, extra options, Japanese message, English message); FILE is the file's path,
+# DIR the test's directory (cert.pem and key.pem there have PEM armour lines, notpem.txt none).
 CONFIG_ERRORS = [
     ("[server]\nthreads = 999\n", [], "FILE: [server] threads には 1 から 64 までの整数を書いてください",
      "FILE: [server] threads must be an integer 1-64"),
@@ -183,25 +184,89 @@ CONFIG_ERRORS = [
      '--listen: expected ADDR:PORT or [ADDR]:PORT (port 0-65535), got "nonsense"'),
     ("[server]\ntls_cert = /nonexistent.pem\n", [], "HTTPS には証明書と秘密鍵の両方が必要です",
      "HTTPS needs both a certificate and a key"),
+    # the TLS files are read before anything starts (they exited 1 after the data directory)
+    ("[server]\ntls_cert = DIR/none.crt\ntls_key = DIR/key.pem\n", [],
+     "FILE: [server] tls_cert: TLS 証明書（HTTPS の暗号化に使う証明書） DIR/none.crt を読めません"
+     "（ファイルまたは項目が見つかりません）",
+     "FILE: [server] tls_cert: cannot read the TLS certificate DIR/none.crt "
+     "(no such file or entry)"),
+    ("[server]\ntls_cert = DIR/cert.pem\ntls_key = DIR\n", [],
+     "FILE: [server] tls_key: TLS の秘密鍵 DIR を読めません（フォルダーです。ファイルを指定してください）",
+     "FILE: [server] tls_key: cannot read the TLS key DIR (is a directory; give a file)"),
+    ("[server]\ntls_cert = DIR/cert.pem\ntls_key = DIR/cert.pem\n", [],
+     "FILE: [server] tls_key: DIR/cert.pem は PEM 形式の秘密鍵ではありません",
+     "FILE: [server] tls_key: DIR/cert.pem is not a PEM private key"),
+    ("", ["--tls-cert", "DIR/notpem.txt", "--tls-key", "DIR/key.pem"],
+     "--tls-cert: DIR/notpem.txt は PEM 形式の証明書ではありません（-----BEGIN CERTIFICATE----- の行が",
+     "--tls-cert: DIR/notpem.txt is not a PEM certificate (no -----BEGIN CERTIFICATE----- line)"),
+    ("[server]\ntls_cert = DIR/cert.pem\ntls_key = DIR/key.pem\n",
+     ["--tls-key", "DIR/none.key"], "--tls-key: TLS の秘密鍵 DIR/none.key を読めません",
+     "--tls-key: cannot read the TLS key DIR/none.key (no such file or entry)"),
+    # [mail] duty and ca_file were first used when a mail went out
+    ("[mail]\nhost = 127.0.0.1\nduty = soc@vendor.example, on duty\n", [],
+     "FILE: [mail] duty の \"on duty\" はメールアドレスではありません",
+     "FILE: [mail] duty: \"on duty\" is not an e-mail address"),
+    ("[mail]\nhost = 127.0.0.1\nca_file = DIR/none-ca.pem\n", [],
+     "FILE: [mail] ca_file: DIR/none-ca.pem を読めません（ファイルまたは項目が見つかりません）",
+     "FILE: [mail] ca_file: cannot read DIR/none-ca.pem (no such file or entry)"),
 ]
+
+PEM = {"cert.pem": "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n",
+       "key.pem": "-----BEGIN EC PRIVATE KEY-----\nAA==\n-----END EC PRIVATE KEY-----\n",
+       "notpem.txt": "not a certificate\n"}
 
 
 def config_errors(tmp):
     """Every wrong setting exits 2 with one line naming it, before the server has made its
     data directory or written its port file (they used to be checked part-way through the
-    start-up: [mail], [reports] timezone and --listen exited 1 as a log line)."""
+    start-up: [mail], [reports] timezone and --listen exited 1 as a log line, so did an
+    unreadable TLS file). The admin command refuses the same file with the same line (it
+    did not read [mail], and a wrong timezone exited 1 after the data directory)."""
     bad, data, port = (os.path.join(tmp, n) for n in ("bad.ini", "bad-data", "bad-port"))
+    for name, text in PEM.items():
+        write(os.path.join(tmp, name), text)
     for text, extra, ja, en in CONFIG_ERRORS:
+        text = text.replace("DIR", tmp)
+        extra = [a.replace("DIR", tmp) for a in extra]
         write(bad, text)
+        # the file's listen is the one in force only without --listen
+        listen = [] if "\nlisten =" in "\n" + text else ["--listen", "127.0.0.1:0"]
         for env, want in ((JA, ja), (EN, en)):
-            r = run(["--data", data, "--config", bad, "--listen", "127.0.0.1:0", "--port-file",
-                     port] + extra, env)
-            want = "mamori-center: " + want.replace("FILE", bad)
-            check(r.returncode == 2 and r.stderr.startswith(want) and
-                  len(r.stderr.splitlines()) == 1,
-                  "%r %r: exit %d: %s" % (text, extra, r.returncode, r.stderr))
-            check(not os.path.exists(data) and not os.path.exists(port),
-                  "%r %r: started part-way" % (text, extra))
+            want = "mamori-center: " + want.replace("FILE", bad).replace("DIR", tmp)
+            for how, args in (("server", ["--data", data, "--config", bad, "--port-file", port] +
+                               listen + extra),
+                              ("admin", extra + ["admin", "--data", data, "--config", bad,
+                                                 "tenant", "list"])):
+                r = run(args, env)
+                check(r.returncode == 2 and r.stderr.startswith(want) and
+                      len(r.stderr.splitlines()) == 1,
+                      "%s %r %r: exit %d: %s" % (how, text, extra, r.returncode, r.stderr))
+                check(not os.path.exists(data) and not os.path.exists(port),
+                      "%s %r %r: started part-way" % (how, text, extra))
+
+
+def only_in_force(tmp):
+    """Only the value in force is checked: a wrong [server] listen that --listen replaces is
+    a warning naming the file and key (it was an error), and [mail] ca_file is not read with
+    mail off; the server starts and stops cleanly. The admin command warns about a key
+    nothing reads, as the server does (it did not read [mail], so it kept quiet)."""
+    write(os.path.join(tmp, "center.ini"), "[server]\nlisten = nonsense\n[auth]\n"
+          "password_cost = min\n[mail]\nhost = 127.0.0.1\nenabled = no\n"
+          "ca_file = /nonexistent/ca.pem\n")
+    path = os.path.join(tmp, "center.ini")
+    for env, want in ((EN, path + ': [server] listen "nonsense" is not ADDR:PORT or [ADDR]:PORT; '
+                       "--listen 127.0.0.1:0 is used instead"),
+                      (JA, path + ': [server] listen の値 "nonsense" は アドレス:ポート か '
+                       "[アドレス]:ポート の形ではないため、--listen の 127.0.0.1:0 を使います")):
+        log = serve_and_stop(tmp, env)
+        warns = [line for line in log.splitlines() if " warn: " in line]
+        check(len(warns) == 1 and want in warns[0], "replaced listen: " + log)
+    # the admin command reads the file as the server does, [mail] included: it names a typo
+    write(path, "[auth]\npassword_cost = min\n[mail]\nstartls = always\n")
+    r = run(["admin", "--data", os.path.join(tmp, "data"), "--config", path, "tenant", "list"], EN)
+    check(r.returncode == 0 and len(r.stderr.splitlines()) == 1 and
+          PREFIX.match(r.stderr) and "[mail] startls is not a setting" in r.stderr,
+          "admin, typo: %d %s" % (r.returncode, r.stderr))
 
 
 def main():
@@ -220,6 +285,7 @@ def main():
         # a bad configuration value: exit 2 before anything starts (no data directory, no
         # port file), the message names file, section and key and what it takes
         config_errors(tmp)
+        only_in_force(tmp)
         admin_usage_in_man(tmp)
         r = run(["--data", os.path.join(tmp, "data"), "--config", os.path.join(tmp, "nope.ini")],
                 JA)

@@ -7,7 +7,8 @@ with openssl (skipped with a message without openssl); listening on [::1]
 (skipped without IPv6 loopback); a database newer than the binary is
 refused with a clear error; a bad configuration file is refused; the port
 file is written only once the server is up (its health and mail threads
-started), so none is left by a start that fails at the mail settings."""
+started), so none is left by a start that fails at the mail settings; the
+report time zone is looked up once at start (strace, skipped without it)."""
 
 import json
 import resource
@@ -151,6 +152,10 @@ def test_https():
                         "-out", cert, "-days", "2", "-subj", "/CN=localhost"],
                        check=True, capture_output=True, timeout=120)
         World(c)
+        # only the files in force are read: the file's, which the options replace, are not
+        with open(c.config, "a") as f:
+            f.write("[server]\ntls_cert = %s\ntls_key = %s\n" %
+                    (os.path.join(c.tmp, "none.crt"), os.path.join(c.tmp, "none.key")))
         c.start(extra=["--tls-cert", cert, "--tls-key", key])
         s = c.login("owner@a.example")
         check("Secure" in [a.strip() for a in s.set_cookie.split(";")],
@@ -165,6 +170,33 @@ def test_https():
             pass
         c.tls = True
         check(c.stop() == 0, "HTTPS server stops cleanly")
+    finally:
+        c.close()
+
+
+def test_zone_looked_up_once():
+    """[reports] timezone is looked up in the tz database once: the check before anything
+    starts loads the zone the centre then uses (it was checked there, then checked and
+    looked up again when the store opened: three access() calls). Counted with strace on
+    the admin command, which starts the same way."""
+    zone = "Europe/Berlin"
+    if not shutil.which("strace") or os.environ.get("TZDIR") or \
+            not os.path.exists("/usr/share/zoneinfo/" + zone):
+        print("SKIP part: no strace or no %s in /usr/share/zoneinfo, look-ups not counted" % zone)
+        return
+    c = Center(config="[reports]\ntimezone = %s\n" % zone)
+    try:
+        trace = os.path.join(c.tmp, "trace")
+        p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=access,faccessat,faccessat2",
+                            "-o", trace, BIN, "admin", "--data", c.data, "--config", c.config,
+                            "tenant", "list"], capture_output=True, text=True, timeout=120)
+        if p.returncode != 0 and "ptrace" in p.stderr:
+            print("SKIP part: strace cannot trace here: " + p.stderr.strip())
+            return
+        check(p.returncode == 0, "admin under strace: %d %s" % (p.returncode, p.stderr))
+        with open(trace) as f:
+            looks = [line for line in f if "/" + zone in line]
+        check(len(looks) == 1, "zone looked up %d times: %s" % (len(looks), "".join(looks)))
     finally:
         c.close()
 
@@ -233,6 +265,7 @@ def main():
     test_port_file_when_up()
     test_open_file_limit()
     test_https()
+    test_zone_looked_up_once()
     test_ipv6()
     print("ok")
 
