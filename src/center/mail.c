@@ -5,7 +5,10 @@
  * rows one by one (claim -> SMTP -> mark). See mail.h and docs/design/mail.md. */
 #include "center/mail.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +66,37 @@ static int check_duty(const char *duty, char *err, size_t errlen)
         }
     }
     return 0;
+}
+
+/* [mail] host as it goes into the smtp:// URL: a name (letters, digits,
+ * ".-_", or non-ASCII for IDN) or an IPv6 address in brackets. A bare IPv6
+ * address, a space or "/" made the URL fail at every send. */
+static bool host_ok(const char *host)
+{
+    size_t n = strlen(host);
+    if (n > 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < INET6_ADDRSTRLEN) {
+        char a[INET6_ADDRSTRLEN];
+        struct in6_addr in6;
+        snprintf(a, sizeof a, "%.*s", (int)(n - 2), host + 1);
+        return inet_pton(AF_INET6, a, &in6) == 1;
+    }
+    if (n == 0 || host[0] == '-' || host[0] == '.')
+        return false;
+    for (const unsigned char *p = (const unsigned char *)host; *p; p++)
+        if (*p < 0x80 && !isalnum(*p) && *p != '.' && *p != '-' && *p != '_')
+            return false;
+    return true;
+}
+
+/* [mail] base_url, the start of the links in the mails. */
+static bool base_url_ok(const char *url)
+{
+    if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return false;
+    return true;
 }
 
 /* [mail] ca_file, read as libcurl will read it for every STARTTLS. */
@@ -135,6 +169,14 @@ int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, ch
     }
     if (strpbrk(cfg->from, "\r\n") || !strchr(cfg->from, '@')) {
         mm_msg_format(err, errlen, "center-log", "mail.bad_from");
+        return MM_EINVAL;
+    }
+    if (cfg->host && *cfg->host && !host_ok(cfg->host)) {
+        mm_msg_format(err, errlen, "center-log", "mail.bad_host", cfg->host);
+        return MM_EINVAL;
+    }
+    if (cfg->base_url && *cfg->base_url && !base_url_ok(cfg->base_url)) {
+        mm_msg_format(err, errlen, "center-log", "mail.bad_base_url", cfg->base_url);
         return MM_EINVAL;
     }
     int r = check_duty(cfg->duty, err, errlen);

@@ -202,7 +202,14 @@ CONFIG_ERRORS = [
     ("[server]\ntls_cert = DIR/cert.pem\ntls_key = DIR/key.pem\n",
      ["--tls-key", "DIR/none.key"], "--tls-key: TLS の秘密鍵 DIR/none.key を読めません",
      "--tls-key: cannot read the TLS key DIR/none.key (no such file or entry)"),
-    # [mail] duty and ca_file were first used when a mail went out
+    # [mail] host, base_url, duty and ca_file were first used when a mail went out
+    ("[mail]\nhost = ::1\n", [], "FILE: [mail] host にはメールサーバーの名前かアドレスを書いてください",
+     'FILE: [mail] host must be the SMTP server\'s name or address (an IPv6 address in brackets, '
+     'like [2001:db8::25]), got "::1"'),
+    ("[mail]\nhost = 127.0.0.1\nbase_url = centre.example.jp\n", [],
+     "FILE: [mail] base_url には https:// か http:// で始まる",
+     'FILE: [mail] base_url must be a web address starting with https:// or http://, without '
+     'spaces, got "centre.example.jp"'),
     ("[mail]\nhost = 127.0.0.1\nduty = soc@vendor.example, on duty\n", [],
      "FILE: [mail] duty の \"on duty\" はメールアドレスではありません",
      "FILE: [mail] duty: \"on duty\" is not an e-mail address"),

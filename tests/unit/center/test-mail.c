@@ -261,6 +261,56 @@ static void test_config(void **state)
     mm_ini_free(ini);
 }
 
+/* Loads text as [mail] settings; returns mm_mail_config_load's code. */
+static int load_mail(const char *text)
+{
+    struct mm_mail_config cfg;
+    struct mm_ini *ini = NULL;
+    char err[256];
+    assert_int_equal(mm_ini_load_string(text, &ini, err, sizeof err), 0);
+    int r = mm_mail_config_load(ini, &cfg, err, sizeof err);
+    mm_ini_free(ini);
+    return r;
+}
+
+/* host, base_url, duty and (with mail on) ca_file are checked with the rest
+ * of [mail], before anything starts: they were first used at a send. */
+static void test_config_send_time_keys(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "[mail]\nhost = smtp.example.jp\nbase_url = https://centre.example.jp/\n",
+        "[mail]\nhost = [::1]\n",
+        "[mail]\nhost = [2001:db8::25]\nbase_url = http://10.0.0.1:8080/mamori\n",
+        "[mail]\nhost = smtp_relay-1.local\n",
+        "[mail]\nhost = メール.example.jp\n",
+        "[mail]\nhost = h\nduty = a@v.example, b@v.example ,\n",
+        "[mail]\nhost = h\nenabled = no\nca_file = /nonexistent/ca.pem\n",
+        "[mail]\nhost = h\nca_file = /dev/null\n",
+    };
+    static const char *const bad[] = {
+        "[mail]\nhost = ::1\n",
+        "[mail]\nhost = [::1\n",
+        "[mail]\nhost = [not-v6]\n",
+        "[mail]\nhost = mail example\n",
+        "[mail]\nhost = smtp.example/x\n",
+        "[mail]\nhost = user@smtp.example\n",
+        "[mail]\nhost = -h\n",
+        "[mail]\nhost = h\nbase_url = centre.example.jp\n",
+        "[mail]\nhost = h\nbase_url = https://centre example\n",
+        "[mail]\nhost = h\nduty = a@v.example, on duty\n",
+        "[mail]\nhost = h\nduty = a@v.example;b@v.example\n",
+        "[mail]\nhost = h\nca_file = /nonexistent/ca.pem\n",
+        "[mail]\nhost = h\nca_file = /\n",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        if (load_mail(good[i]) != 0)
+            fail_msg("refused: %s", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (load_mail(bad[i]) == 0)
+            fail_msg("taken: %s", bad[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_render_digest),
         cmocka_unit_test(test_compose),
         cmocka_unit_test(test_config),
+        cmocka_unit_test(test_config_send_time_keys),
         cmocka_unit_test(test_recipients_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
