@@ -2,11 +2,11 @@
  * Owns `mamori-center admin ...`: the vendor's first admin, tenants, users
  * (a password set, an account disabled or re-enabled, through the same store
  * operations and rules as the API), API tokens and sensor enrolment codes
- * from the command line, working on
- * the data directory directly (the server may be running: SQLite WAL lets
- * both write). Every change is audited as "cli:<unix user>". Standard output
- * carries only the result (an id, a token, a code) so scripts can use it;
- * messages for people go to standard error in ja or en. */
+ * from the command line, working on the data directory directly (the server
+ * may be running: SQLite WAL lets both write). Every change is audited as
+ * "cli:<unix user>". Standard output carries only the result (an id, a token,
+ * a code, the counts of a reset) so scripts can use it; messages for people
+ * go to standard error in ja or en. */
 #include "center/admin.h"
 
 #include <pwd.h>
