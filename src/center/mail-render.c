@@ -205,19 +205,26 @@ static void alert_texts(const struct mm_alert *a, enum mm_lang lang, struct aler
     snprintf(x->alert_id, sizeof x->alert_id, "%lld", (long long)a->id);
 }
 
-/* The optional link line (text) and paragraph (HTML) to the web UI. */
+/* The optional link line (text) and paragraph (HTML) to the web UI. A
+ * base_url written with a closing slash ("https://host/") gives the same
+ * link as one without: path starts with its own slash. */
 static int link_vars(const char *base_url, const char *path, enum mm_lang lang, struct mm_buf *text,
                      struct mm_buf *html)
 {
     if (!base_url || !*base_url)
         return 0;
-    int r = mm_buf_printf(text, "\n%s%s%s\n", str_of("link", lang), base_url, path);
+    struct mm_buf url = MM_BUF_INIT;
+    size_t n = strlen(base_url);
+    while (n > 0 && base_url[n - 1] == '/')
+        n--;
+    int r = mm_buf_printf(&url, "%.*s%s", (int)n, base_url, path);
+    if (r == 0)
+        r = mm_buf_printf(text, "\n%s%s\n", str_of("link", lang), mm_buf_str(&url));
     if (r == 0)
         r = mm_buf_puts(html, "<p><a href=\"");
     if (r == 0)
-        r = mm_buf_html_escape(html, base_url);
-    if (r == 0)
-        r = mm_buf_html_escape(html, path);
+        r = mm_buf_html_escape(html, mm_buf_str(&url));
+    mm_buf_free(&url);
     if (r == 0)
         r = mm_buf_puts(html, "\">");
     if (r == 0)

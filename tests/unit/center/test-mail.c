@@ -116,6 +116,29 @@ static void test_render_alert_ja(void **state)
     mm_mail_text_free(&t);
 }
 
+/* A base_url written with a closing slash gives the same links. */
+static void test_render_link_base_url_slash(void **state)
+{
+    (void)state;
+    struct mm_alert a;
+    struct mm_mail_text t;
+    sample_alert(&a);
+    assert_int_equal(mm_mail_render_alert(&a, "Blue Bakery", MM_LANG_EN, "https://c.example//", &t),
+                     0);
+    assert_non_null(strstr(t.text, "https://c.example/alerts/42\n"));
+    assert_non_null(strstr(t.html, "href=\"https://c.example/alerts/42\""));
+    assert_null(strstr(t.text, "example//"));
+    mm_mail_text_free(&t);
+    struct mm_alert items[1];
+    sample_alert(&items[0]);
+    assert_int_equal(mm_mail_render_digest(items, 1, 1, "Storm", MM_LANG_EN, 10,
+                                           "http://10.0.0.1:8080/mamori/", &t),
+                     0);
+    assert_non_null(strstr(t.text, "http://10.0.0.1:8080/mamori/alerts\n"));
+    assert_null(strstr(t.html, "mamori//"));
+    mm_mail_text_free(&t);
+}
+
 static void test_render_alert_en_no_link(void **state)
 {
     (void)state;
@@ -320,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_render_alert_en_no_link),
         cmocka_unit_test(test_render_alert_other_zone),
         cmocka_unit_test(test_render_digest),
+        cmocka_unit_test(test_render_link_base_url_slash),
         cmocka_unit_test(test_compose),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_config_send_time_keys),
