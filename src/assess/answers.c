@@ -52,13 +52,14 @@ static void remember_unknown_key(struct mm_answers_issues *issues, const char *k
 static bool issues_any(const struct mm_answers_issues *issues)
 {
     return issues->bad_json || issues->missing || issues->invalid || issues->na_refused ||
-           issues->n_unknown_keys || issues->too_many_keys;
+           issues->repeated || issues->n_unknown_keys || issues->too_many_keys;
 }
 
 int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, unsigned flags,
                          enum mm_answer *answers, struct mm_answers_issues *issues)
 {
     memset(issues, 0, sizeof *issues);
+    issues->n_items = spec->n_items;
     for (size_t i = 0; i < spec->n_items; i++)
         answers[i] = MM_ANSWER_NONE;
     if (spec->n_items == 0 || spec->n_items > MM_ANSWERS_MAX_ITEMS || !json_is_object(obj)) {
@@ -101,6 +102,36 @@ int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, 
     return issues_any(issues) ? MM_EINVAL : 0;
 }
 
+json_t *mm_answers_from_items(const json_t *items, uint64_t *repeated)
+{
+    json_t *obj = json_object();
+    size_t i;
+    const json_t *it;
+    *repeated = 0;
+    json_array_foreach((json_t *)items, i, it)
+    {
+        const json_t *id = json_object_get(it, "id"), *answer = json_object_get(it, "answer");
+        json_int_t n = json_integer_value(id);
+        char key[24], *dumped = NULL;
+        if (!obj || !answer)
+            continue;
+        if (json_is_integer(id) && n >= 1 && n <= 9999) {
+            snprintf(key, sizeof key, "%lld", (long long)n);
+            if (n <= MM_ANSWERS_MAX_ITEMS && json_object_get(obj, key))
+                *repeated |= UINT64_C(1) << (n - 1);
+        } else { /* named as written: "2" (a string) is not item 2 */
+            dumped = json_dumps(id ? id : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
+            snprintf(key, sizeof key, "%s", dumped ? dumped : "?");
+            free(dumped);
+        }
+        if (json_object_set(obj, key, (json_t *)answer) != 0) {
+            json_decref(obj);
+            obj = NULL;
+        }
+    }
+    return obj;
+}
+
 /* Is text (len bytes, not NUL-terminated) only JSON white space? */
 static bool only_spaces(const char *text, size_t len)
 {
@@ -116,12 +147,20 @@ int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_
     json_error_t err;
     text = mm_utf8_skip_bom(text, &len);
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-    json_t *obj = json_object_get(doc, "answers");
+    json_t *obj = json_object_get(doc, "answers"), *items = json_object_get(doc, "items");
+    json_t *from_items = NULL;
+    uint64_t repeated = 0;
     int r;
+    if (!json_is_object(obj) && json_is_array(items)) /* mamori diagnose --format json */
+        obj = from_items = mm_answers_from_items(items, &repeated);
     if (!json_is_object(obj)) {
         for (size_t i = 0; i < spec->n_items && i < MM_ANSWERS_MAX_ITEMS; i++)
             answers[i] = MM_ANSWER_NONE;
         memset(issues, 0, sizeof *issues);
+        if (json_is_array(items)) { /* out of memory building it */
+            r = MM_ENOMEM;
+            goto out;
+        }
         issues->bad_json = true;
         issues->json_line = doc ? 0 : err.line;
         issues->duplicate_key = !doc && json_error_code(&err) == json_error_duplicate_key;
@@ -130,7 +169,17 @@ int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_
         goto out;
     }
     r = mm_answers_from_json(spec, obj, flags, answers, issues);
+    if (repeated) {
+        /* the item keeps its last answer, but which one was meant is unclear */
+        for (size_t i = 0; i < spec->n_items; i++)
+            if (repeated & (UINT64_C(1) << i))
+                answers[i] = MM_ANSWER_NONE;
+        issues->repeated = repeated & ~(issues->invalid | issues->na_refused);
+        issues->missing &= ~repeated;
+        r = issues_any(issues) ? MM_EINVAL : 0;
+    }
 out:
+    json_decref(from_items);
     json_decref(doc);
     return r;
 }
@@ -199,11 +248,23 @@ static int format_unknown_keys(struct mm_buf *out, const char *prefix, enum mm_l
         r = mm_buf_printf(&keys, "%s\"%s\"", i ? ", " : "", issues->unknown_keys[i]);
     if (r == 0 && issues->n_unknown_keys > MM_ANSWERS_SHOWN_KEYS)
         r = mm_buf_puts(&keys, ", ...");
+    /* the count first: it is not part of the keys quoted */
+    const char *tmpl = mm_tr("answers",
+                             issues->n_unknown_keys == 1 ? "error.unknown_items.one"
+                                                         : "error.unknown_items",
+                             lang),
+               *at = strstr(tmpl, "{n}");
+    struct mm_buf fmt = MM_BUF_INIT;
     if (r == 0)
-        r = format_line(out, prefix,
-                        issues->n_unknown_keys == 1 ? "error.unknown_items.one"
-                                                    : "error.unknown_items",
-                        lang, mm_buf_str(&keys));
+        r = at ? mm_buf_printf(&fmt, "%.*s%zu%s", (int)(at - tmpl), tmpl, issues->n_items, at + 3)
+               : mm_buf_puts(&fmt, tmpl);
+    if (r == 0) {
+        const char *f = mm_buf_str(&fmt), *pct = strstr(f, "%s");
+        r = pct ? mm_buf_printf(out, "%s%.*s%s%s\n", prefix, (int)(pct - f), f, mm_buf_str(&keys),
+                                pct + 2)
+                : mm_buf_printf(out, "%s%s %s\n", prefix, f, mm_buf_str(&keys));
+    }
+    mm_buf_free(&fmt);
     mm_buf_free(&keys);
     return r;
 }
@@ -230,6 +291,8 @@ int mm_answers_issues_format(const struct mm_answers_issues *issues, const char 
     if ((r = format_mask(out, prefix, "error.invalid", lang, issues->invalid)) != 0)
         goto out;
     if ((r = format_mask(out, prefix, "error.na_refused", lang, issues->na_refused)) != 0)
+        goto out;
+    if ((r = format_mask(out, prefix, "error.repeated", lang, issues->repeated)) != 0)
         goto out;
     r = format_unknown_keys(out, prefix, lang, issues);
 out:

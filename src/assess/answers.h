@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Answer files shared by the questionnaires (`mamori diagnose`, `mamori rules`):
- * the answer values, reading {"answers": {"1": "done", ...}} with every bad,
- * missing or refused item collected (not just the first), and writing them
- * back. Messages naming the items come from data/i18n/answers.json. */
+ * Answer files of the self-diagnosis (`mamori diagnose --answers`, its saved
+ * progress and history, `mamori audit --diagnosis`): the answer values,
+ * reading {"answers": {"1": "done", ...}} or the report of `mamori diagnose
+ * --format json` ({"items": [{"id": 1, "answer": "done", ...}, ...]}) with
+ * every bad, missing or refused item collected (not just the first), and
+ * writing them back. Messages naming the items come from data/i18n/answers.json. */
 #ifndef MM_ASSESS_ANSWERS_H
 #define MM_ASSESS_ANSWERS_H
 
@@ -51,6 +53,8 @@ struct mm_answers_issues {
     uint64_t missing;    /* no answer (only when the file must be complete) */
     uint64_t invalid;    /* not a string, or not an accepted value */
     uint64_t na_refused; /* "na" where the item always applies */
+    uint64_t repeated;   /* an id given twice in "items" (report shape only) */
+    size_t n_items;      /* items 1..n_items, for the message on unknown keys */
     size_t n_unknown_keys;
     char unknown_keys[MM_ANSWERS_SHOWN_KEYS][24]; /* printable, truncated */
     bool too_many_keys;
@@ -65,8 +69,17 @@ struct mm_answers_issues {
 int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, unsigned flags,
                          enum mm_answer *answers, struct mm_answers_issues *issues);
 
-/* Parses a whole answers document {"answers": {...}}. Returns 0, MM_EPARSE
- * (bad JSON or no "answers" object) or MM_EINVAL, with *issues filled. */
+/* The answers of a `mamori diagnose --format json` report: its "items" array
+ * [{"id": 1, "answer": "done", ...}, ...] as a new object {"1": "done", ...}
+ * for mm_answers_from_json. Entries with no "answer" are left out; an "id"
+ * that is not a whole number 1..9999 becomes its JSON text ("\"2\"", "0"),
+ * so the reader names it as no such item; bit (id - 1) of *repeated marks an
+ * id given more than once. NULL when out of memory. */
+json_t *mm_answers_from_items(const json_t *items, uint64_t *repeated);
+
+/* Parses a whole answers document: {"answers": {...}}, else a report of
+ * `mamori diagnose --format json` (its "items"). Returns 0, MM_EPARSE (bad
+ * JSON, or neither shape), MM_ENOMEM or MM_EINVAL, with *issues filled. */
 int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_t len,
                      unsigned flags, enum mm_answer *answers, struct mm_answers_issues *issues);
 

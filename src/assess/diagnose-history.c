@@ -82,10 +82,11 @@ static int read_previous(const struct mm_diag_catalogue *cat, const char *path,
 {
     char *text = NULL;
     size_t len = 0;
-    json_t *doc = NULL, *obj = json_object();
+    json_t *doc = NULL, *obj = NULL;
     struct mm_answers_spec spec;
     struct mm_answers_issues issues;
-    int r = obj ? mm_file_read(path, MM_DIAG_HISTORY_FILE_MAX, &text, &len) : MM_ENOMEM;
+    uint64_t repeated;
+    int r = mm_file_read(path, MM_DIAG_HISTORY_FILE_MAX, &text, &len);
     if (r != 0)
         goto out;
     const char *body = mm_utf8_skip_bom(text, &len);
@@ -95,21 +96,12 @@ static int read_previous(const struct mm_diag_catalogue *cat, const char *path,
         r = MM_EPARSE;
         goto out;
     }
-    size_t i;
-    const json_t *item;
-    json_array_foreach(items, i, item)
-    {
-        char key[24];
-        const json_t *answer = json_object_get(item, "answer");
-        snprintf(key, sizeof key, "%lld",
-                 (long long)json_integer_value(json_object_get(item, "id")));
-        if (!json_is_string(answer) || json_object_set(obj, key, (json_t *)answer) != 0) {
-            r = MM_EPARSE;
-            goto out;
-        }
+    if ((obj = mm_answers_from_items(items, &repeated)) == NULL) {
+        r = MM_ENOMEM;
+        goto out;
     }
     mm_diag_answers_spec(cat, &spec);
-    if (mm_answers_from_json(&spec, obj, 0, answers, &issues) != 0)
+    if (repeated || mm_answers_from_json(&spec, obj, 0, answers, &issues) != 0)
         r = MM_EPARSE;
 out:
     json_decref(obj);

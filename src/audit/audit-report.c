@@ -15,9 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DIAGNOSIS_FILE_MAX (1024 * 1024)
-#define ITEM_MAX           64
-
 int mm_audit_report_run(const struct mm_audit_ctx *ctx, const char *const *ids, size_t nids,
                         struct mm_audit_report *out)
 {
@@ -62,127 +59,6 @@ void mm_audit_count(const struct mm_audit_report *r, size_t counts[3])
 
 /* ---- comparing with a diagnosis ---- */
 
-/* A printable copy of a refused answer for the message: JSON text for a
- * non-string, control characters and quotes as '?', cut at 40 bytes on a
- * character boundary (invalid UTF-8 cannot come out of jansson). */
-static void show_value(const json_t *v, char *why, size_t whylen)
-{
-    char *dumped = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-    const char *s = json_is_string(v) ? json_string_value(v) : dumped ? dumped : "?";
-    size_t cap = whylen < 41 ? whylen : 41, j = 0, left = strlen(s);
-    while (*s && j + 1 < cap) {
-        size_t n = mm_utf8_seq_len((const unsigned char *)s, left);
-        if (n == 0)
-            n = 1;
-        if (j + n + 1 > cap)
-            break;
-        for (size_t k = 0; k < n; k++) {
-            unsigned char c = (unsigned char)s[k];
-            why[j++] = (c < 0x20 || c == 0x7f || c == '"') ? '?' : (char)c;
-        }
-        s += n;
-        left -= n;
-    }
-    why[j] = '\0';
-    free(dumped);
-}
-
-/* A value an answers file or diagnose JSON may hold for an item. */
-static bool answer_known(const json_t *v)
-{
-    static const char *const names[] = {"done", "partly", "not", "unknown", "na"};
-    const char *s = json_string_value(v);
-    for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(s, names[i]) == 0)
-            return true;
-    return false;
-}
-
-static int refuse_answer(long id, const json_t *v, int *bad_item, char *why, size_t whylen)
-{
-    *bad_item = (int)id;
-    show_value(v, why, whylen);
-    return MM_EINVAL;
-}
-
-/* An item key or id that is not an item of the diagnosis: MM_ERANGE, with a
- * printable copy of it (as written) in why. An "id" that is a JSON string
- * is shown in quotes ("2"), as written: bare, it would name an item the
- * diagnosis has ('item 2: no such item'). */
-static int refuse_item(const json_t *key, bool id, int *bad_item, char *why, size_t whylen)
-{
-    *bad_item = 0;
-    if (id && json_is_string(key) && whylen > 2) {
-        why[0] = '"';
-        show_value(key, why + 1, whylen - 2);
-        strcat(why, "\"");
-    } else {
-        show_value(key ? key : json_null(), why, whylen);
-    }
-    return MM_ERANGE;
-}
-
-int mm_audit_diagnosis_items(void)
-{
-    json_t *doc = NULL;
-    int n = ITEM_MAX - 1;
-    if (mm_data_json("diagnose/items.json", &doc) == 0) {
-        size_t size = json_array_size(json_object_get(doc, "items"));
-        if (size > 0 && size < ITEM_MAX)
-            n = (int)size;
-    }
-    json_decref(doc);
-    return n;
-}
-
-/* Collects the answer of each item 1..n_items ("done", ...) from either
- * shape of diagnosis file; answers[i] NULL when absent. A value other than
- * done/partly/not/unknown/na is refused (MM_EINVAL, *bad_item and the value
- * in why), as `mamori diagnose --answers` refuses it; so is a key or id that
- * is no item of the diagnosis (MM_ERANGE, the key in why). */
-static int collect_answers(json_t *doc, int n_items, const char *answers[ITEM_MAX], int *bad_item,
-                           char *why, size_t whylen)
-{
-    json_t *obj = json_object_get(doc, "answers"), *items = json_object_get(doc, "items");
-    if (json_is_object(obj)) {
-        const char *key;
-        json_t *v;
-        json_object_foreach(obj, key, v)
-        {
-            int id = mm_str_index(key, n_items); /* as mamori diagnose writes it */
-            if (id == 0) {
-                json_t *k = json_string(key);
-                int rc = refuse_item(k, false, bad_item, why, whylen);
-                json_decref(k);
-                return rc;
-            }
-            if (!answer_known(v))
-                return refuse_answer(id, v, bad_item, why, whylen);
-            answers[id] = json_string_value(v);
-        }
-        return 0;
-    }
-    if (json_is_array(items)) {
-        size_t i;
-        json_t *it;
-        json_array_foreach(items, i, it)
-        {
-            json_t *idv = json_object_get(it, "id"), *a = json_object_get(it, "answer");
-            json_int_t id = json_integer_value(idv);
-            if (!a)
-                continue;
-            if (!json_is_integer(idv) || id < 1 || id > n_items)
-                return refuse_item(idv, true, bad_item, why, whylen);
-            if (!answer_known(a))
-                return refuse_answer((long)id, a, bad_item, why, whylen);
-            answers[id] = json_string_value(a);
-        }
-        return 0;
-    }
-    snprintf(why, whylen, "neither an \"answers\" object nor an \"items\" array");
-    return MM_EPARSE;
-}
-
 static bool check_covers(const struct mm_check *c, int item)
 {
     for (size_t k = 0; k < MM_AUDIT_MAX_ITEMS && c->items[k]; k++)
@@ -202,58 +78,28 @@ static json_t *failed_checks_for(const struct mm_audit_report *r, int item)
 }
 
 /* [{item, answer, checks}] for the items answered done with failed checks. */
-static json_t *contradictions_of(const struct mm_audit_report *r, const char *answers[ITEM_MAX])
+static json_t *contradictions_of(const struct mm_audit_report *r, uint64_t done)
 {
     json_t *list = json_array();
-    for (int item = 1; list && item < ITEM_MAX; item++) {
-        if (!answers[item] || strcmp(answers[item], "done") != 0)
+    for (int item = 1; list && item <= 64; item++) {
+        if (!(done & (UINT64_C(1) << (item - 1))))
             continue;
         json_t *failed = failed_checks_for(r, item);
         if (json_array_size(failed) > 0)
-            json_array_append_new(list, json_pack("{s:i,s:s,s:o}", "item", item, "answer",
-                                                  answers[item], "checks", failed));
+            json_array_append_new(
+                list, json_pack("{s:i,s:s,s:o}", "item", item, "answer", "done", "checks", failed));
         else
             json_decref(failed);
     }
     return list;
 }
 
-int mm_audit_compare(struct mm_audit_report *r, const char *path, int *bad_item, char *why,
-                     size_t whylen)
+int mm_audit_compare(struct mm_audit_report *r, uint64_t done, const char *path)
 {
-    char *text = NULL;
-    size_t len;
-    json_t *doc = NULL;
-    const char *answers[ITEM_MAX] = {0};
-    why[0] = '\0';
-    int rc = mm_file_read(path, DIAGNOSIS_FILE_MAX, &text, &len);
-    if (rc != 0) {
-        snprintf(why, whylen, "%s", mm_strerror(rc));
-        return rc;
-    }
-    json_error_t jerr;
-    const char *body = mm_utf8_skip_bom(text, &len);
-    doc = json_loadb(body, len, 0, &jerr);
-    if (!json_is_object(doc)) {
-        if (doc)
-            snprintf(why, whylen, "not a JSON object");
-        else
-            snprintf(why, whylen, "line %d: %s", jerr.line, jerr.text);
-        rc = MM_EPARSE;
-        goto out;
-    }
-    *bad_item = 0;
-    if ((rc = collect_answers(doc, mm_audit_diagnosis_items(), answers, bad_item, why, whylen)) !=
-        0)
-        goto out;
     json_decref(r->contradictions);
-    r->contradictions = contradictions_of(r, answers);
+    r->contradictions = contradictions_of(r, done);
     r->diagnosis_path = path;
-    rc = r->contradictions ? 0 : MM_ENOMEM;
-out:
-    json_decref(doc);
-    free(text);
-    return rc;
+    return r->contradictions ? 0 : MM_ENOMEM;
 }
 
 /* ---- texts ---- */

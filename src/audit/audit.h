@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -139,20 +140,12 @@ int mm_audit_report_run(const struct mm_audit_ctx *ctx, const char *const *ids, 
                         struct mm_audit_report *out);
 void mm_audit_report_free(struct mm_audit_report *r);
 
-/* Compares with a diagnosis file: {"answers": {"1": "done", ...}} (an answers
- * file) or {"items": [{"id": 1, "answer": "done"}, ...]} (`mamori diagnose
- * --format json`). Every item answered "done" whose related checks failed
- * becomes a contradiction. MM_EPARSE when the JSON has neither shape (why
- * gets a short English reason), MM_EINVAL when an item's answer is not one
- * of done/partly/not/unknown/na (*bad_item is the item, why a printable copy
- * of the value), MM_ERANGE when a key or id is not an item number 1..n of
- * the diagnosis (why a printable copy of it, as written), MM_ENOENT/MM_EPERM/
- * MM_EIO when unreadable. */
-int mm_audit_compare(struct mm_audit_report *r, const char *path, int *bad_item, char *why,
-                     size_t whylen);
-
-/* The number of self-diagnosis items (data/diagnose/items.json: 25). */
-int mm_audit_diagnosis_items(void);
+/* Compares with a self-diagnosis: bit (id - 1) of done marks item id
+ * answered "done" (the caller reads the file with mm_answers_load, the
+ * reader of `mamori diagnose --answers`; path is only named in the report).
+ * Every such item whose related checks failed becomes a contradiction.
+ * Returns 0 or MM_ENOMEM. */
+int mm_audit_compare(struct mm_audit_report *r, uint64_t done, const char *path);
 
 /* Counts of pass, fail and unknown (indexed by enum mm_audit_status). */
 void mm_audit_count(const struct mm_audit_report *r, size_t counts[3]);

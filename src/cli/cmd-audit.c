@@ -4,6 +4,7 @@
  * or JSON; with --diagnosis, lists the self-diagnosis items answered "done"
  * that a failed check contradicts. Exit codes: 0 no check failed, 1 some
  * check failed, 2 usage, 3 invalid diagnosis file, 4 read/write failure. */
+#include "assess/diagnose.h"
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "cli/cmd-common.h"
@@ -131,47 +132,35 @@ static int emit(const struct mm_cli *cli, const struct audit_args *a, const stru
     return MM_EXIT_OK;
 }
 
-/* Prints "mamori audit: FILE: " and tmpl with {item}, {value} and {count}
- * replaced. */
-static void diagnosis_error(const struct mm_cli *cli, const char *path, const char *tmpl,
-                            const char *item, const char *value)
+/* Reads the diagnosis answers (an answers file or the JSON of mamori
+ * diagnose, the reader `mamori diagnose --answers` uses; unanswered items
+ * are fine). Returns -1 when read, else the exit code after the message. */
+static int read_diagnosis(const struct mm_cli *cli, const char *path, enum mm_answer *answers)
 {
-    struct mm_buf msg = MM_BUF_INIT;
-    char count[16];
-    snprintf(count, sizeof count, "%d", mm_audit_diagnosis_items());
-    static const char *const names[] = {"{item}", "{value}", "{count}"};
-    const char *const values[] = {item, value, count};
-    int r = mm_cmd_fill(&msg, tmpl, names, values, 3);
-    mm_cli_error(cli, "audit", "%s: %s", path,
-                 r == 0 ? mm_buf_str(&msg) : TR("cli.error.diagnosis_format"));
-    mm_buf_free(&msg);
-}
-
-static int compare(const struct mm_cli *cli, const struct audit_args *a,
-                   struct mm_audit_report *rep)
-{
-    char why[256], item_s[16];
-    int item = 0;
-    int r = mm_audit_compare(rep, a->diagnosis, &item, why, sizeof why);
+    struct mm_diag_catalogue *cat = NULL;
+    struct mm_answers_spec spec;
+    struct mm_answers_issues issues;
+    int r = mm_diag_catalogue_load(&cat);
+    if (r == 0) {
+        mm_diag_answers_spec(cat, &spec);
+        r = mm_answers_load(&spec, path, MM_ANSWERS_PARTIAL, answers, &issues);
+    }
+    mm_diag_catalogue_free(cat);
     if (r == 0)
         return -1;
-    if (r == MM_EINVAL) { /* "item 5: invalid answer "Done" ..." */
-        snprintf(item_s, sizeof item_s, "%d", item);
-        diagnosis_error(cli, a->diagnosis, TR("cli.error.diagnosis_answer"), item_s, why);
+    if (r == MM_EPARSE || r == MM_EINVAL) { /* every problem, one per line */
+        struct mm_buf msg = MM_BUF_INIT;
+        char prefix[600];
+        snprintf(prefix, sizeof prefix, "%s audit: %s: ", cli->prog, path);
+        mm_answers_issues_format(&issues, prefix, cli->lang, &msg);
+        fputs(mm_buf_str(&msg), stderr);
+        mm_buf_free(&msg);
         return MM_EXIT_INPUT;
     }
-    if (r == MM_ERANGE) { /* "item 26: no such item ..." */
-        diagnosis_error(cli, a->diagnosis, TR("cli.error.diagnosis_item"), why, "");
-        return MM_EXIT_INPUT;
-    }
-    bool input = r == MM_EPARSE || r == MM_ETOOBIG;
-    /* A file that cannot be read gets the reason in the chosen language;
-     * a format problem keeps the parser's detail. */
-    mm_cli_error(cli, "audit", "%s: %s%s%s%s", a->diagnosis,
-                 TR(input ? "cli.error.diagnosis_format" : "cli.error.diagnosis"),
-                 r == MM_EPARSE ? " (" : MM_CMD_LPAREN,
-                 r == MM_EPARSE ? why : mm_cmd_strerror(cli, r),
-                 r == MM_EPARSE ? ")" : MM_CMD_RPAREN);
+    bool input = r == MM_ETOOBIG;
+    mm_cli_error(cli, "audit", "%s: %s%s%s%s", path,
+                 TR(input ? "cli.error.diagnosis_format" : "cli.error.diagnosis"), MM_CMD_LPAREN,
+                 mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
     return input ? MM_EXIT_INPUT : MM_EXIT_IO;
 }
 
@@ -185,10 +174,17 @@ int cmd_audit(const struct mm_cli *cli, int argc, char **argv)
         return rc;
     if (a.list)
         return list_checks(cli);
+    enum mm_answer answers[MM_DIAG_ITEMS];
+    if (a.diagnosis && (rc = read_diagnosis(cli, a.diagnosis, answers)) >= 0)
+        return rc;
     struct mm_audit_ctx ctx = {.root = a.root, .now = audit_now()};
     int r = mm_audit_report_run(&ctx, a.nchecks ? a.checks : NULL, a.nchecks, &rep);
-    if (r == 0 && a.diagnosis && (rc = compare(cli, &a, &rep)) >= 0)
-        goto out;
+    uint64_t done = 0;
+    for (int i = 0; a.diagnosis && i < MM_DIAG_ITEMS; i++)
+        if (answers[i] == MM_ANSWER_DONE)
+            done |= UINT64_C(1) << i;
+    if (r == 0 && a.diagnosis)
+        r = mm_audit_compare(&rep, done, a.diagnosis);
     if (r == 0)
         r = a.json ? mm_audit_write_json(&rep, cli->lang, &out)
                    : mm_audit_write_text(&rep, cli->lang, &out);

@@ -174,24 +174,28 @@ def test_options():
         f.write("{\"answers\": {\"1\": \"done\", \"5\": \"Done\"}}")
     # item numbers the 25-item diagnosis does not have were silently ignored
     with open(os.path.join(WORK, "bad-item.json"), "w") as f:
-        f.write("{\"answers\": {\"1\": \"done\", \"26\": \"done\"}}")
+        f.write("{\"answers\": {\"1\": \"done\", \"3\": \"yes\", \"26\": \"done\"}}")
     with open(os.path.join(WORK, "bad-id.json"), "w") as f:
         f.write("{\"items\": [{\"id\": 1, \"answer\": \"done\"}, {\"id\": 0, \"answer\": \"not\"}]}")
     cases = [
+        # the reader of mamori diagnose --answers: every problem, one line each
         (["audit", "--root", "laptop", "--diagnosis", "bad-answer.json"], 3,
-         "mamori audit: bad-answer.json: item 5: invalid answer \"Done\" "
+         "mamori audit: bad-answer.json: invalid answer for item 5 "
          "(use done, partly, not, unknown or na)\n"),
         (["--lang", "ja", "audit", "--root", "laptop", "--diagnosis", "bad-answer.json"], 3,
-         "mamori audit: bad-answer.json: 項目 5 の回答「Done」は使えません"
+         "mamori audit: bad-answer.json: 項目 5 の回答が正しくありません"
          "（done、partly、not、unknown、na のいずれかを書いてください）\n"),
         (["audit", "--root", "laptop", "--diagnosis", "bad-item.json"], 3,
-         "mamori audit: bad-item.json: item 26: no such item (the self-diagnosis has items 1 to "
-         "25)\n"),
+         "mamori audit: bad-item.json: invalid answer for item 3 (use done, partly, not, unknown "
+         "or na)\nmamori audit: bad-item.json: no such item number: \"26\" (the items are "
+         "numbered 1 to 25)\n"),
         (["--lang", "ja", "audit", "--root", "laptop", "--diagnosis", "bad-item.json"], 3,
-         "mamori audit: bad-item.json: 項目 26 は自社診断にありません（項目の番号は 1 から 25 "
-         "までです）\n"),
+         "mamori audit: bad-item.json: 項目 3 の回答が正しくありません（done、partly、not、unknown、"
+         "na のいずれかを書いてください）\nmamori audit: bad-item.json: \"26\" という項目番号は"
+         "ありません（項目の番号は 1 から 25 までです）\n"),
         (["audit", "--root", "laptop", "--diagnosis", "bad-id.json"], 3,
-         "mamori audit: bad-id.json: item 0: no such item (the self-diagnosis has items 1 to 25)\n"),
+         "mamori audit: bad-id.json: no such item number: \"0\" (the items are numbered 1 to "
+         "25)\n"),
         (["audit", "--format", "xml"], 2, "mamori audit: --format takes text or json\n"),
         (["audit", "--root", "missing-dir"], 2, "mamori audit: missing-dir: --root takes a directory\n"),
         (["audit", "--check", "nope"], 2, "mamori audit: nope: no such check (--list shows them)\n"),
@@ -199,7 +203,8 @@ def test_options():
         (["audit", "--bogus"], 2, "mamori audit: --bogus: unknown option\n"),
         (["audit", "--root"], 2, "mamori audit: --root: this option needs a value\n"),
         (["audit", "--root", "laptop", "--diagnosis", "bad.json"], 3,
-         "mamori audit: bad.json: the diagnosis file is not valid (line 1: *"),
+         "mamori audit: bad.json: not valid JSON (line 1); write it as {\"answers\": {\"1\": "
+         "\"done\", ...}}\n"),
         (["audit", "--root", "laptop", "--diagnosis", "none.json"], 4,
          "mamori audit: none.json: the diagnosis file could not be read (no such file or entry)\n"),
         (["--lang", "ja", "audit", "--root", "laptop", "--diagnosis", "none.json"], 4,

@@ -11,13 +11,19 @@ manifest, and `mamori declare` reads all three:
 3. --level two-star with that diagnosis: refused, exit 1;
 4. the demo diagnosis report agrees with declare: it claims no level of its
    own (no "eligible_level"; it said "none" while declare gave one star),
-   sends one star to `mamori rules` and names the same items for two stars.
+   sends one star to `mamori rules` and names the same items for two stars;
+5. the README's example chain, ja and en, run as written (the answers of the
+   two questionnaires given with --answers, audit on an empty --root instead
+   of sudo), then the round trip: the diagnosis JSON it wrote, given back to
+   `mamori diagnose --answers`, gives the same score and the same JSON.
 
 Usage: chain_test.py --bin PROGRAM
 """
 import argparse
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -39,6 +45,40 @@ def run(binary, args, tmp, want):
 
 def write_answers(path, answer):
     json.dump({"answers": {str(i): answer for i in range(1, 26)}}, open(path, "w"))
+
+
+def readme_chains():
+    """The `mamori` lines of the README's two example blocks (ja, en)."""
+    text = open(os.path.join(SRC, "README.md"), encoding="utf-8").read()
+    chains = []
+    for heading in ("## 自社でできること", "## What an SME can do itself"):
+        block = re.search(re.escape(heading) + r"[^\n]*\n+```sh\n(.*?)```", text, re.S)
+        assert block, "README: no example block under %r" % heading
+        chains.append([shlex.split(line, comments=True) for line in block.group(1).splitlines()
+                       if re.match(r"(sudo )?mamori ", line)])
+    return chains
+
+
+def run_readme_chain(binary, lines, tmp):
+    """Runs one README block in tmp; returns the path of the diagnosis JSON."""
+    diagnosis = None
+    for words in lines:
+        if words[0] == "sudo":
+            words = words[1:]
+        args, sub = words[1:], words[3]
+        want = 0
+        if sub == "rules":
+            args += ["--answers", os.path.join(HERE, "fixtures", "rules-all.json")]
+        elif sub == "diagnose":
+            args += ["--answers", os.path.join(SRC, "data", "demo", "diagnose-answers.json")]
+            diagnosis = os.path.join(tmp, args[args.index("--output") + 1])
+        elif sub == "audit":
+            os.makedirs(os.path.join(tmp, "root"), exist_ok=True)
+            args += ["--root", os.path.join(tmp, "root")]
+            want = 1  # an empty machine fails checks; the diagnosis is read
+        run(binary, args, tmp, want)
+    assert diagnosis and os.path.exists(diagnosis), lines
+    return diagnosis
 
 
 def main():
@@ -85,6 +125,17 @@ def main():
                             os.path.join(SRC, "data", "demo", "diagnose-answers.json")], tmp, 0)
         assert "One star: commit to all five rules" in text, text
         assert "(items: %s)" % ", ".join(str(i) for i in missing[0]["items"]) in text, text
+
+        for lines in readme_chains():
+            assert len(lines) == 8, lines
+            sub = os.path.join(tmp, lines[0][2])
+            os.makedirs(sub)
+            diagnosis = run_readme_chain(binary, lines, sub)
+            first = json.load(open(diagnosis))
+            again = run(binary, [lines[0][1], lines[0][2], "diagnose", "--answers", diagnosis,
+                                 "--format", "json"], sub, 0)
+            assert json.loads(again) == first, "round trip changed the report"
+            assert first["score"] == 50, first["score"]
     except AssertionError as e:
         print("FAIL: %s" % e)
         return 1

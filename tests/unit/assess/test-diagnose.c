@@ -277,6 +277,51 @@ static void test_answers_file_errors(void **state)
     assert_int_equal(mm_answers_parse(&spec, spaces, 3, 0, got, &issues), MM_EPARSE);
     assert_false(issues.empty);
     free(spaces);
+    /* The report of `mamori diagnose --format json` is read as answers too
+     * (its "items"), with the same checks: audit --diagnosis and diagnose
+     * --answers take it through this one reader. */
+    const char *report = "{\"score\": 40, \"answers\": 3, \"items\": [{\"id\": 1, "
+                         "\"answer\": \"done\", \"points\": 4}, {\"id\": 2, \"answer\": "
+                         "\"na\"}, {\"id\": 3}, {\"id\": 4, \"answer\": \"Done\"}, "
+                         "{\"id\": 64, \"answer\": \"done\"}, {\"id\": \"5\", \"answer\": "
+                         "\"done\"}, {\"id\": 0, \"answer\": \"not\"}, {\"id\": 6, "
+                         "\"answer\": \"not\"}, {\"id\": 6, \"answer\": \"done\"}]}";
+    assert_int_equal(
+        mm_answers_parse(&spec, report, strlen(report), MM_ANSWERS_PARTIAL, got, &issues),
+        MM_EINVAL);
+    assert_int_equal(got[0], MM_ANSWER_DONE);
+    assert_int_equal(got[2], MM_ANSWER_NONE); /* no "answer": not answered */
+    assert_int_equal(got[5], MM_ANSWER_NONE); /* given twice: neither kept */
+    assert_true(issues.na_refused == (UINT64_C(1) << 1));
+    assert_true(issues.invalid == (UINT64_C(1) << 3));
+    assert_true(issues.repeated == (UINT64_C(1) << 5));
+    assert_int_equal(issues.missing, 0);
+    mm_buf_reset(&msg);
+    assert_int_equal(mm_answers_issues_format(&issues, "d.json: ", MM_LANG_EN, &msg), 0);
+    assert_string_equal(mm_buf_str(&msg),
+                        "d.json: invalid answer for item 4 (use done, partly, not, unknown or "
+                        "na)\n"
+                        "d.json: item 2 cannot be \"na\" (not applicable): it applies to every "
+                        "organisation\n"
+                        "d.json: item 6 is given more than once in \"items\"; keep only one\n"
+                        "d.json: no such item numbers: \"64\", \"?5?\", \"0\" (the items are "
+                        "numbered 1 to 25)\n");
+    /* complete, an answers file must name all 25 items */
+    const char *short_report = "{\"items\": [{\"id\": 1, \"answer\": \"done\"}]}";
+    assert_int_equal(mm_answers_parse(&spec, short_report, strlen(short_report), 0, got, &issues),
+                     MM_EINVAL);
+    assert_true(issues.missing == ((UINT64_C(1) << 25) - 1) - 1);
+    /* "answers" wins when a file has both; neither is a format error */
+    const char *both = "{\"answers\": {\"1\": \"not\"}, \"items\": [{\"id\": 1, "
+                       "\"answer\": \"done\"}]}";
+    assert_int_equal(mm_answers_parse(&spec, both, strlen(both), MM_ANSWERS_PARTIAL, got, &issues),
+                     0);
+    assert_int_equal(got[0], MM_ANSWER_NOT);
+    const char *neither = "{\"items\": {}, \"answers\": []}";
+    assert_int_equal(mm_answers_parse(&spec, neither, strlen(neither), 0, got, &issues), MM_EPARSE);
+    mm_buf_reset(&msg);
+    assert_int_equal(mm_answers_issues_format(&issues, "", MM_LANG_EN, &msg), 0);
+    assert_non_null(strstr(mm_buf_str(&msg), "the \"items\" of mamori diagnose --format json"));
     /* A file saved by Windows Notepad starts with a UTF-8 byte-order mark. */
     const char *bom = "\xef\xbb\xbf{\"answers\": {\"1\": \"done\"}}";
     assert_int_equal(mm_answers_parse(&spec, bom, strlen(bom), MM_ANSWERS_PARTIAL, got, &issues),
