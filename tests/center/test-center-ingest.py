@@ -206,7 +206,7 @@ def test_aggregation(c, w):
 def search_event(seq):
     ev = alert_event(seq, sid=4004, mac="aa:00:00:00:06:00", detector="smb-exposure",
                      sig="mamori smb exposed")
-    ev["mamori"]["message"] = {"ja": "共有フォルダが社外から見える状態です。",
+    ev["mamori"]["message"] = {"ja": "共有フォルダーが社外から見える状態です。",
                                "en": "A shared folder can be reached from outside."}
     return ev
 
@@ -226,16 +226,16 @@ def test_search(c, w):
         return sorted((x["tenant_id"], x["signature_id"]) for x in items)
 
     mine = [(a["id"], 4004)]
-    check(found(a["session"], "共有フォルダ") == mine, "ja word of the ja message")
+    check(found(a["session"], "共有フォルダー") == mine, "ja word of the ja message")
     check(found(a["session"], "reached from OUTSIDE") == mine, "en words of the en message")
-    check(found(a["session"], "共有フォルダ", "&tenant=%d" % b["id"]) == mine,
+    check(found(a["session"], "共有フォルダー", "&tenant=%d" % b["id"]) == mine,
           "another tenant's alert never comes back")
     check(found(b["session"], "shared folder") == [(b["id"], 4004)], "tenant B finds its own")
-    check(found(analyst, "共有フォルダ") == sorted([(a["id"], 4004), (b["id"], 4004)]),
+    check(found(analyst, "共有フォルダー") == sorted([(a["id"], 4004), (b["id"], 4004)]),
           "the vendor sees both")
-    check(found(analyst, "共有フォルダ", "&tenant=%d" % b["id"]) == [(b["id"], 4004)],
+    check(found(analyst, "共有フォルダー", "&tenant=%d" % b["id"]) == [(b["id"], 4004)],
           "the vendor's tenant filter")
-    check(found(a["session"], "共有%フォルダ") == [] and found(a["session"], "_有フォルダ") == [],
+    check(found(a["session"], "共有%フォルダー") == [] and found(a["session"], "_有フォルダー") == [],
           "% and _ are not wildcards")
     check(found(a["session"], "社内のサーバー") == [], "no match")
     for q, status in (("あ" * 200, 200), ("あ" * 201, 400), ("x" * 201, 400), ("%ff", 400)):

@@ -8,8 +8,8 @@ backup advice (how often to back up, how often to test a restore) is the
 same in the diagnosis advice and the rule set, ja and en; the
 25-item check is called 自社診断 (the national programme's name, 情報セキュリティ
 自社診断), never 自己診断, in data/, the source and the Japanese man pages and
-README; there too, words with two spellings have one (フォルダー, ウェブ, see
-WORD_FORMS and docs/design/messages.md); the assess texts put no bracket
+README; there and in every text file under tests/, words with two spellings
+have one (フォルダー, ウェブ, see WORD_FORMS and docs/design/messages.md); the assess texts put no bracket
 inside a bracket (「弱点（脆弱性（ぜいじゃくせい）といいます）」 reads badly).
 
 Usage: content_test.py SOURCE_DIR
@@ -127,13 +127,20 @@ WORD_FORMS += [(re.compile("ウエブ"), "ウェブ"),
 
 
 def word_forms(src):
-    """Places a person reads that spell one of WORD_FORMS' words otherwise."""
+    """Places a person reads that spell one of WORD_FORMS' words otherwise,
+    and every text file under tests/ (expected outputs, fixtures, the words
+    tests search for): a test written with the other spelling would pass
+    while it checks a text the product no longer writes."""
     files = [os.path.join(src, "README.md")]
     for top in ("data", "src", os.path.join("docs", "man", "ja")):
         for root, _, names in os.walk(os.path.join(src, top)):
             files += [os.path.join(root, n) for n in names
                       if n.endswith((".json", ".md", ".csv", ".txt", ".c", ".h", ".html",
                                      ".js"))]
+    for root, _, names in os.walk(os.path.join(src, "tests")):
+        files += [os.path.join(root, n) for n in names
+                  if os.path.realpath(os.path.join(root, n)) != os.path.realpath(__file__)
+                  and not n.endswith((".pcap", ".pcapng", ".gz", ".png", ".der", ".bin"))]
     bad = []
     for path in sorted(files):
         with open(path, encoding="utf-8", errors="replace") as f:
