@@ -203,16 +203,21 @@ static void na_unknown_lists(struct writer *w, const struct plain_style *st,
     mm_buf_free(&tmp);
 }
 
-static void advice_field(struct writer *w, const struct plain_style *st, const char *label_key,
-                         const char *text)
+static void advice_field(struct writer *w, const struct plain_style *st, const char *field,
+                         const char *label_key, const char *text)
 {
-    wf(w, "%s%s%s%s\n", st->field, tr(w, label_key), st->field_sep, text);
+    wf(w, "%s%s%s%s\n", field, tr(w, label_key), st->field_sep, text);
 }
 
 /* Advice for every item not done, most important first. */
 static void advice_list(struct writer *w, const struct plain_style *st,
                         const struct mm_diag_catalogue *cat, const struct mm_diag_result *res)
 {
+    /* In text, ten entries or more right-align their numbers (" 9.", "10.")
+     * and indent the fields one more, so every field lines up under its
+     * heading's text. */
+    bool wide = st == &text_style && res->n_advice >= 10;
+    const char *field = wide ? "    " : st->field;
     wf(w, "%s%s\n", st->section, tr(w, "report.advice"));
     if (res->n_advice == 0)
         wf(w, "%s%s\n", st->none, tr(w, "report.no_advice"));
@@ -221,16 +226,17 @@ static void advice_list(struct writer *w, const struct plain_style *st,
         char num[16];
         struct mm_buf tmp = MM_BUF_INIT;
         snprintf(num, sizeof num, "%d", id);
-        wf(w, "%s%zu. ", st->advice, i + 1);
+        wf(w, "%s%*zu. ", st->advice, wide ? 2 : 1, i + 1);
         wsub(w, tr(w, "report.item"), num, false);
         wf(w, ": %s%s", item_text(cat, id, "title", w->lang), po(w));
         wsub(w, tr(w, "report.current"), answer_label(w, res->answers[id - 1]), false);
         wf(w, "%s%s", pc(w), st->advice_end);
-        advice_field(w, st, "advice.what", advice_text(cat, id, "what", w->lang));
-        advice_field(w, st, "advice.first_step", advice_text(cat, id, "first_step", w->lang));
-        advice_field(w, st, "advice.why", advice_text(cat, id, "why", w->lang));
+        advice_field(w, st, field, "advice.what", advice_text(cat, id, "what", w->lang));
+        advice_field(w, st, field, "advice.first_step",
+                     advice_text(cat, id, "first_step", w->lang));
+        advice_field(w, st, field, "advice.why", advice_text(cat, id, "why", w->lang));
         threats_text(w, cat, id, &tmp);
-        advice_field(w, st, "advice.threats", mm_buf_str(&tmp));
+        advice_field(w, st, field, "advice.threats", mm_buf_str(&tmp));
         mm_buf_free(&tmp);
     }
     if (res->n_advice)

@@ -122,6 +122,7 @@ WORD_FORMS = [(re.compile(w + "(?!ー)"), w + "ー")
               for w in ("フォルダ", "ブラウザ", "サーバ", "ユーザ", "プリンタ", "ルータ",
                         "フィルタ", "キャプチャ", "コンピュータ")]
 WORD_FORMS += [(re.compile("ウエブ"), "ウェブ"),
+               (re.compile("5 か条"), "5か条"),  # the programme's name: 情報セキュリティ5か条
                (re.compile("(?<![A-Za-z])Web *(?=[%s])|(?<=[%s]) *Web(?![A-Za-z])" % (JA, JA)),
                 "ウェブ")]
 
