@@ -351,19 +351,24 @@ static int uplink_center(const struct mm_sensor_options *o, bool allow_insecure)
 
 /* [uplink] ca_file, when given, must be a readable file holding at least one
  * PEM certificate: a typo would otherwise show only as "cannot deliver"
- * once the sensor is enrolled. */
-static int uplink_ca_file(const struct mm_sensor_options *o)
+ * once the sensor is enrolled. Its text is kept (o->uplink.ca_pem) for the
+ * uplink, which never opens the file: a live sensor has switched user by
+ * then, and the file may be one only root can read. */
+static int uplink_ca_file(struct mm_sensor_options *o)
 {
     const char *path = o->uplink.ca_file;
     if (!path)
         return 0;
-    char *text;
-    size_t len;
+    char *text = NULL;
+    size_t len = 0;
     int r = mm_file_read(path, MM_UPLINK_CA_FILE_MAX, &text, &len);
     bool pem = r == 0 && memmem(text, len, "-----BEGIN CERTIFICATE-----", 27) != NULL;
-    free(text);
-    if (pem)
+    if (pem) {
+        o->uplink.ca_pem = text;
+        o->uplink.ca_pem_len = len;
         return 0;
+    }
+    free(text);
     mm_msg_print(stderr, PROG, "sensor-log", "config.uplink_ca_file", config_name(o), path,
                  r != 0 ? mm_msg_strerror(r) : mm_msg("sensor-log", "config.uplink_ca_file_pem"));
     return 2;
@@ -567,6 +572,7 @@ void mm__options_free(struct mm_sensor_options *o)
     free(o->home_net);
     free(o->spool_types);
     free(o->eve_types);
+    free(o->uplink.ca_pem);
     mm_ini_free(o->ini);
     memset(o, 0, sizeof(*o));
 }

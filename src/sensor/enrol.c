@@ -94,16 +94,19 @@ int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo)
     return 0;
 }
 
-int mm__link_enrol(const struct mm_link_options *lo, const char *state, const char *ca_file)
+int mm__link_enrol(const struct mm_link_options *lo, const char *state,
+                   const struct mm__uplink_settings *settings)
 {
+    const char *ca_pem = settings ? settings->ca_pem : NULL;
+    size_t ca_len = settings ? settings->ca_pem_len : 0;
     char host[256] = "sensor", err[512] = "";
     struct mm_uplink_state st;
     if (!state)
         return link_usage("link.enrol_needs_state");
     if (!lo->name && gethostname(host, sizeof host - 1) != 0)
         snprintf(host, sizeof host, "sensor");
-    int r = mm_uplink_enrol(lo->center, lo->enrol_code, lo->name ? lo->name : host, state, ca_file,
-                            lo->allow_insecure, &st, err, sizeof err);
+    int r = mm_uplink_enrol(lo->center, lo->enrol_code, lo->name ? lo->name : host, state, ca_pem,
+                            ca_len, lo->allow_insecure, &st, err, sizeof err);
     if (r != 0) {
         mm_msg_print(stderr, PROG, "sensor-log", "link.enrol_failed",
                      err[0] ? err : mm_msg_strerror(r));
@@ -144,7 +147,8 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
     cfg.key = st.key;
     cfg.spool_dir = spool;
     cfg.event_types = o->spool_types;
-    cfg.ca_file = o->uplink.ca_file;
+    cfg.ca_pem = o->uplink.ca_pem;
+    cfg.ca_pem_len = o->uplink.ca_pem_len;
     cfg.quiet = o->quiet;
     cfg.allow_insecure = o->uplink.allow_insecure || lo->allow_insecure;
     r = mm_uplink_start(&cfg, out);

@@ -25,10 +25,14 @@ struct mm_link_options {
  * fills lo. Returns 0, or 2 after printing a usage error. */
 int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo);
 
-/* Enrols with lo->enrol_code at lo->center, saving the key under state.
+struct mm__uplink_settings;
+
+/* Enrols with lo->enrol_code at lo->center, saving the key under state;
+ * settings ([uplink], NULL when the settings were not read): its ca_pem.
  * Returns the exit code (0 success, 1 centre unreachable or code refused,
  * 2 usage). */
-int mm__link_enrol(const struct mm_link_options *lo, const char *state, const char *ca_file);
+int mm__link_enrol(const struct mm_link_options *lo, const char *state,
+                   const struct mm__uplink_settings *settings);
 
 /* Starts the uplink when --center was given or STATE/uplink.conf exists
  * ([uplink] enabled = no turns it off). *out stays NULL when no uplink is

@@ -303,8 +303,7 @@ int main(int argc, char **argv)
         mm__options_free(&run.opt);
         return r < 0 ? 0 : r;
     }
-    if (link.enrol_code &&
-        (r = mm__link_enrol(&link, run.opt.state_dir, run.opt.uplink.ca_file)) != 0) {
+    if (link.enrol_code && (r = mm__link_enrol(&link, run.opt.state_dir, &run.opt.uplink)) != 0) {
         mm__options_free(&run.opt);
         return r;
     }

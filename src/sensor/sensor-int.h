@@ -28,6 +28,10 @@
 /* [uplink] (config.c reads it, enrol.c uses it). */
 struct mm__uplink_settings {
     const char *center, *ca_file; /* NULL when not given */
+    /* ca_file's text, read with the settings (before a live sensor switches
+     * user; the uplink never opens the file): owned, NULL without ca_file */
+    char *ca_pem;
+    size_t ca_pem_len;
     bool enabled, allow_insecure;
     long batch, retry_max_ms, flush_timeout;
 };

@@ -1523,6 +1523,176 @@ def test_privdrop(tmp):
               "%s as nobody: %r" % (extra, r))
 
 
+class HttpsCentre:
+    """A fake centre on https://127.0.0.1 (a certificate of its own made
+    with openssl, tmp/ca/cert.pem, for [uplink] ca_file): POST
+    /api/v1/events is answered as the centre's ingest does, and the events
+    are kept (self.events)."""
+
+    def __init__(self, tmp):
+        import http.server
+        import ssl
+        import gzip
+        self.ca_dir = os.path.join(tmp, "ca")
+        os.mkdir(self.ca_dir, 0o700)
+        self.cert = os.path.join(self.ca_dir, "cert.pem")
+        key = os.path.join(self.ca_dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out",
+                        self.cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+                        "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+        os.chmod(self.cert, 0o600)
+        self.events = []
+        centre = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if self.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                lines = [json.loads(x) for x in body.decode().splitlines() if x.strip()]
+                centre.events.extend(lines)
+                reply = json.dumps({"accepted": len(lines), "duplicates": 0,
+                                    "rejected": []}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(self.cert, key)
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = "https://127.0.0.1:%d" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def enrolled_state(self, state, owner=None):
+        """A --state directory enrolled at this centre (uplink.conf, mode
+        0600), given to owner (a uid) when not None."""
+        os.mkdir(state, 0o750)
+        conf = os.path.join(state, "uplink.conf")
+        with open(conf, "w") as f:
+            f.write("[uplink]\ncenter = %s\nkey = mms_test\nsensor_id = 1\n" % self.url)
+        os.chmod(conf, 0o600)
+        if owner is not None:
+            for path in (state, conf):
+                os.chown(path, owner, -1)
+
+    def settings(self, tmp):
+        """A settings file: [uplink] ca_file is the centre's certificate,
+        flow records go to the centre, and the exit waits 5 s at most."""
+        cfg = os.path.join(tmp, "uplink.ini")
+        with open(cfg, "w") as f:
+            f.write("[uplink]\nca_file = %s\nevent_types = flow\nflush_timeout = 5\n" % self.cert)
+        return cfg
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_uplink_ca_memory(tmp):
+    """[uplink] ca_file is read once, with the settings: an HTTPS centre's
+    certificate is checked with it after the file is gone (removed once the
+    sensor has started, while it waits for its fifo's writer). Before, the
+    uplink handed libcurl the path, which it opened at its first
+    connection: the file was needed then (a live sensor, switched to
+    --user, could not read one only root may read), and nothing was
+    delivered."""
+    if not shutil.which("openssl"):
+        print("uplink-ca-memory: openssl not installed; skipped")
+        return SKIP
+    centre = HttpsCentre(tmp)
+    try:
+        state = os.path.join(tmp, "state")
+        centre.enrolled_state(state)
+        fifo = os.path.join(tmp, "in.pcap")
+        os.mkfifo(fifo)
+        pcap = os.path.join(tmp, "flows.pcap")
+        many_udp_flows(pcap, 5)
+        p = subprocess.Popen([SENSOR, "-r", fifo, "--eve", os.devnull, "--state", state,
+                              "--config", centre.settings(tmp)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        end = time.monotonic() + 30
+        while not fd_open(p.pid, fifo) and time.monotonic() < end and p.poll() is None:
+            time.sleep(0.02)
+        check(fd_open(p.pid, fifo), "the sensor did not open its fifo")
+        shutil.rmtree(centre.ca_dir)  # (the uplink runs: its settings were read)
+        with open(fifo, "wb") as f, open(pcap, "rb") as src:
+            f.write(src.read())
+        _, err = p.communicate(timeout=60)
+    finally:
+        centre.close()
+    check(p.returncode == 0 and sanitizer_clean(err), err)
+    flows = [e for e in centre.events if e.get("event_type") == "flow"]
+    check(len(flows) == 5 and "cannot deliver" not in err and "did not take" not in err,
+          "%d flows delivered: %s" % (len(flows), err))
+    return None
+
+
+def test_uplink_ca_privdrop(tmp):
+    """Live capture as root switched to --user nobody, with [uplink]
+    ca_file in a directory only root may read: events reach the HTTPS
+    centre (the file was read before the switch). Before, libcurl opened
+    the file as nobody at the first connection and failed; nothing was
+    delivered."""
+    if os.geteuid() != 0:
+        print("uplink-ca-privdrop: needs root to open a live capture; skipped")
+        return SKIP
+    if not shutil.which("openssl"):
+        print("uplink-ca-privdrop: openssl not installed; skipped")
+        return SKIP
+    import pwd
+    nobody = pwd.getpwnam("nobody").pw_uid
+    os.chmod(tmp, 0o755)  # (nobody reaches the state directory)
+    centre = HttpsCentre(tmp)
+    try:
+        state = os.path.join(tmp, "state")
+        centre.enrolled_state(state, nobody)
+        p = subprocess.Popen([SENSOR, "-i", "lo", "--bpf", "udp port 9", "--user", "nobody",
+                              "--eve", os.devnull, "--state", state, "--config",
+                              centre.settings(tmp)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        uid = None
+        for _ in range(200):
+            time.sleep(0.05)
+            try:
+                with open("/proc/%d/status" % p.pid) as f:
+                    uid = [int(x.split()[1]) for x in f if x.startswith("Uid:")][0]
+            except OSError:
+                break
+            if uid == nobody and fd_open(p.pid, os.path.join(state, "spool", "lock")):
+                break
+        if p.poll() is not None:
+            _, err = p.communicate()
+            if "cannot start the capture" in err or "Operation not permitted" in err:
+                print("uplink-ca-privdrop: live capture unavailable here: " + err.strip())
+                return SKIP
+            check(False, "the sensor stopped: " + err)
+        check(uid == nobody, "uid %r" % uid)
+        import socket
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.sendto(b"x" * 20, ("127.0.0.1", 9))
+        finally:
+            sock.close()
+        time.sleep(1.0)
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=60)
+    finally:
+        centre.close()
+    check(p.returncode == 0 and sanitizer_clean(err), err)
+    flows = [e for e in centre.events if e.get("event_type") == "flow"]
+    check(len(flows) >= 1 and "cannot deliver" not in err, "%d flows delivered: %s" %
+          (len(flows), err))
+    return None
+
+
 def test_shared_captures(tmp):
     """Every capture in $MAMORI_SHARED_DIR/pcaps runs clean; the
     suricata-verify Community ID vectors match."""

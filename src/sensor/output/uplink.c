@@ -42,7 +42,7 @@
 
 struct mm_uplink {
     struct mm_uplink_config cfg;
-    char *center, *key, *spool_dir, *types, *ca_file;
+    char *center, *key, *spool_dir, *types;
     struct mm_spool_reader *reader;
     CURL *curl;
     pthread_t thread;
@@ -142,9 +142,21 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
     return len;
 }
 
+/* The CA certificates of [uplink] ca_file for c's transfers, from memory
+ * (libcurl keeps its own copy): the file was read with the settings, and a
+ * live sensor can no longer open a file only root may read once it has
+ * switched user. NULL: libcurl's default bundle. 0 or MM_ENOMEM. */
+static int set_ca(CURL *c, const char *pem, size_t len)
+{
+    if (!pem)
+        return 0;
+    struct curl_blob blob = {.data = (void *)pem, .len = len, .flags = CURL_BLOB_COPY};
+    return curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob) == CURLE_OK ? 0 : MM_ENOMEM;
+}
+
 /* POSTs body to url; *status gets the HTTP status (0: no reply). */
 static int http_post(CURL *c, const char *url, struct curl_slist *hdrs, const void *body,
-                     size_t len, const char *ca_file, long *status, struct mm_buf *reply)
+                     size_t len, long *status, struct mm_buf *reply)
 {
     *status = 0;
     mm_buf_reset(reply);
@@ -157,8 +169,6 @@ static int http_post(CURL *c, const char *url, struct curl_slist *hdrs, const vo
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (ca_file)
-        curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
     CURLcode cr = curl_easy_perform(c);
     if (cr != CURLE_OK)
         return MM_ENET;
@@ -266,8 +276,8 @@ static int parse_enrol_reply(long status, const struct mm_buf *reply, struct mm_
 }
 
 int mm_uplink_enrol(const char *center, const char *code, const char *name, const char *state_dir,
-                    const char *ca_file, bool allow_insecure, struct mm_uplink_state *out,
-                    char *err, size_t errlen)
+                    const char *ca_pem, size_t ca_len, bool allow_insecure,
+                    struct mm_uplink_state *out, char *err, size_t errlen)
 {
     struct mm_uplink_state st;
     struct mm_buf reply = MM_BUF_INIT;
@@ -297,10 +307,11 @@ int mm_uplink_enrol(const char *center, const char *code, const char *name, cons
     json_decref(req);
     r = MM_ENOMEM;
     if (!body || !(c = curl_easy_init()) ||
-        !(hdrs = curl_slist_append(NULL, "Content-Type: application/json")))
+        !(hdrs = curl_slist_append(NULL, "Content-Type: application/json")) ||
+        set_ca(c, ca_pem, ca_len) != 0)
         goto out;
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
-    r = http_post(c, url, hdrs, body, strlen(body), ca_file, &status, &reply);
+    r = http_post(c, url, hdrs, body, strlen(body), &status, &reply);
     if (r != 0) {
         mm_msg_format(err, errlen, "sensor-log", "uplink.unreachable", st.center);
         goto out;
@@ -483,7 +494,7 @@ static int send_lines(struct mm_uplink *u, const struct mm_buf *raw, const uint6
         r = MM_ENOMEM;
         goto out;
     }
-    r = http_post(u->curl, url, h, gz.data, gz.len, u->ca_file, &status, &reply);
+    r = http_post(u->curl, url, h, gz.data, gz.len, &status, &reply);
     if (r == 0 && status >= 200 && status < 300)
         r = account_reply(u, &reply, seqs, nlines);
     else if (r == 0 && status == 413)
@@ -608,7 +619,6 @@ static void uplink_free(struct mm_uplink *u)
     free(u->key);
     free(u->spool_dir);
     free(u->types);
-    free(u->ca_file);
     pthread_cond_destroy(&u->wake);
     pthread_mutex_destroy(&u->lock);
     free(u);
@@ -660,13 +670,13 @@ int mm_uplink_start(const struct mm_uplink_config *cfg, struct mm_uplink **out)
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&u->lock, NULL);
     u->cfg = *cfg;
+    u->cfg.ca_pem = NULL; /* (libcurl's copy is used) */
     u->rng = (unsigned)getpid() ^ (unsigned)mm_time_mono_usec();
     bool fail = false;
     u->center = dup_or_null(cfg->center, &fail);
     u->key = dup_or_null(cfg->key, &fail);
     u->spool_dir = dup_or_null(cfg->spool_dir, &fail);
     u->types = dup_or_null(cfg->event_types ? cfg->event_types : "alert,device", &fail);
-    u->ca_file = dup_or_null(cfg->ca_file, &fail);
     int r = fail ? MM_ENOMEM : 0;
     if (r == 0) {
         size_t n = strlen(u->center);
@@ -674,7 +684,7 @@ int mm_uplink_start(const struct mm_uplink_config *cfg, struct mm_uplink **out)
             u->center[--n] = '\0';
         r = mm_spool_reader_open(u->spool_dir, &u->reader);
     }
-    if (r == 0 && !(u->curl = curl_easy_init()))
+    if (r == 0 && (!(u->curl = curl_easy_init()) || set_ca(u->curl, cfg->ca_pem, cfg->ca_pem_len)))
         r = MM_ENOMEM;
     if (r == 0) {
         curl_easy_setopt(u->curl, CURLOPT_TIMEOUT_MS, REQUEST_MS);

@@ -25,11 +25,15 @@ struct mm_uplink_config {
     const char *key;         /* the sensor key "mms_..." */
     const char *spool_dir;   /* STATE/spool */
     const char *event_types; /* comma list forwarded (others are skipped and acked) */
-    const char *ca_file;     /* extra CA bundle for an HTTPS centre, or NULL */
-    size_t batch_max;        /* records per request (1..10000) */
-    long retry_max_ms;       /* backoff cap */
-    bool quiet;              /* no progress messages on stderr */
-    bool allow_insecure;     /* [uplink] allow_insecure: plain http:// to a non-loopback host */
+    /* [uplink] ca_file's PEM text (CA certificates for an HTTPS centre),
+     * read with the settings, before a live sensor switches user: libcurl
+     * gets it from memory and never opens the file. NULL: the system's. */
+    const char *ca_pem;
+    size_t ca_pem_len;
+    size_t batch_max;    /* records per request (1..10000) */
+    long retry_max_ms;   /* backoff cap */
+    bool quiet;          /* no progress messages on stderr */
+    bool allow_insecure; /* [uplink] allow_insecure: plain http:// to a non-loopback host */
 };
 
 /* Counters, readable while the thread runs. */
@@ -56,10 +60,11 @@ int mm_uplink_url_check(const char *url, bool allow_insecure);
  * and writes STATE/uplink.conf (mode 0600) with the URL and the key. name is
  * the sensor's display name at the centre. Errors: MM_EPERM/MM_EINVAL (URL
  * refused by mm_uplink_url_check), MM_ENET (centre not reachable), MM_EAUTH
- * (code unknown, used or expired), MM_EIO (state). A reason goes into err. */
+ * (code unknown, used or expired), MM_EIO (state). A reason goes into err.
+ * ca_pem (ca_len bytes; NULL: the system's): as mm_uplink_config's. */
 int mm_uplink_enrol(const char *center, const char *code, const char *name, const char *state_dir,
-                    const char *ca_file, bool allow_insecure, struct mm_uplink_state *out,
-                    char *err, size_t errlen);
+                    const char *ca_pem, size_t ca_len, bool allow_insecure,
+                    struct mm_uplink_state *out, char *err, size_t errlen);
 
 /* Reads STATE/uplink.conf. MM_ENOENT when the sensor was never enrolled. */
 int mm_uplink_state_load(const char *state_dir, struct mm_uplink_state *out);

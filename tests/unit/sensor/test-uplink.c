@@ -227,17 +227,17 @@ static void test_enrol(void **state)
     struct stat sb;
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", F.port);
     /* the fake answers 200 with no key: a malformed reply */
-    assert_int_equal(mm_uplink_enrol(url, "CODE", "s1", dir, NULL, false, &st, err, sizeof err),
+    assert_int_equal(mm_uplink_enrol(url, "CODE", "s1", dir, NULL, 0, false, &st, err, sizeof err),
                      MM_EPARSE);
     F.status_script[F.requests] = 410;
-    assert_int_equal(mm_uplink_enrol(url, "CODE", "s1", dir, NULL, false, &st, err, sizeof err),
+    assert_int_equal(mm_uplink_enrol(url, "CODE", "s1", dir, NULL, 0, false, &st, err, sizeof err),
                      MM_EAUTH);
     assert_non_null(strstr(err, "refused"));
     snprintf(path, sizeof path, "%s/%s", dir, MM_UPLINK_STATE_FILE);
     assert_int_equal(stat(path, &sb), -1); /* nothing written on failure */
-    assert_int_equal(
-        mm_uplink_enrol("http://127.0.0.1:1", "CODE", "s1", dir, NULL, false, &st, err, sizeof err),
-        MM_ENET);
+    assert_int_equal(mm_uplink_enrol("http://127.0.0.1:1", "CODE", "s1", dir, NULL, 0, false, &st,
+                                     err, sizeof err),
+                     MM_ENET);
 }
 
 /* Appends and syncs: readers in the writer's process only see synced records. */
@@ -389,8 +389,8 @@ static void test_insecure_center_refused(void **state)
     struct mm_uplink *u = NULL;
     struct stat sb;
     int before = F.requests;
-    assert_int_equal(mm_uplink_enrol("http://192.0.2.10:8080", "CODE", "s1", dir, NULL, false, &st,
-                                     err, sizeof err),
+    assert_int_equal(mm_uplink_enrol("http://192.0.2.10:8080", "CODE", "s1", dir, NULL, 0, false,
+                                     &st, err, sizeof err),
                      MM_EPERM);
     assert_non_null(strstr(err, "allow_insecure"));
     snprintf(path, sizeof path, "%s/%s", dir, MM_UPLINK_STATE_FILE);
@@ -416,7 +416,7 @@ static void test_enrol_key_file_mode(void **state)
     snprintf(url, sizeof url, "http://localhost:%d", F.port);
     F.enrol_ok = true;
     mode_t old = umask(0);
-    int r = mm_uplink_enrol(url, "CODE", "s1", dir, NULL, false, &st, err, sizeof err);
+    int r = mm_uplink_enrol(url, "CODE", "s1", dir, NULL, 0, false, &st, err, sizeof err);
     umask(old);
     F.enrol_ok = false;
     assert_int_equal(r, 0);
