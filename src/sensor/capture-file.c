@@ -587,7 +587,8 @@ struct mm__capsrc {
     size_t tail;         /* the bytes read end at base + tail */
     uint64_t pos;        /* file offset of the next record (base + head) */
     uint64_t records;    /* records (pcapng: blocks) read, for messages */
-    uint64_t seen_size;  /* the file's size at open, or the bytes read, if more */
+    uint64_t origin;     /* file offset of the first byte read (mm__capsrc_open_fd) */
+    uint64_t seen_size;  /* the file's size at open, or the offset read to, if more */
     int eof;             /* the last read returned nothing (memory: always) */
     volatile sig_atomic_t stop;
     int failed; /* an error was reported: report it again */
@@ -642,7 +643,7 @@ static int refill(struct mm__capsrc *s, size_t need)
             break;
         s->tail += (size_t)n;
     }
-    uint64_t read_to = s->pos + (s->tail - s->head);
+    uint64_t read_to = s->origin + s->pos + (s->tail - s->head);
     if (read_to > s->seen_size)
         s->seen_size = read_to;
     return 0;
@@ -678,10 +679,34 @@ static int begin_source(struct mm__capsrc *s, size_t *used)
     return r;
 }
 
+/* The rest of an open of s->fd, a regular file of st, read from offset
+ * origin on. 0, or MM_EUNSUPPORTED (s is then closed by the caller). */
+static int open_source(struct mm__capsrc *s, const struct stat *st, uint64_t origin, size_t bufsize)
+{
+    size_t used;
+    posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    s->origin = origin;
+    s->seen_size = (uint64_t)st->st_size;
+    s->cap = bufsize ? bufsize : MM__CAPSRC_BUFFER;
+    s->home_cap = s->cap;
+    s->buf = malloc(s->cap);
+    if (!s->buf || refill(s, s->cap) != 0)
+        return MM_EUNSUPPORTED;
+    int r = begin_source(s, &used);
+    /* a pcapng section header (up to 1 MiB) and the blocks before its
+     * first interface may not fit the buffer: one more try with room for
+     * the header and one block of the largest size */
+    if (r == MM_EUNSUPPORTED && used > s->tail && !s->eof && s->tail < HEADER_READ) {
+        if (refill(s, HEADER_READ) != 0)
+            return MM_EUNSUPPORTED;
+        r = begin_source(s, &used);
+    }
+    return r;
+}
+
 int mm__capsrc_open_file(const char *path, size_t bufsize, struct mm__capsrc **out)
 {
     struct stat st;
-    size_t used;
     int r = MM_EUNSUPPORTED; /* libpcap opens it and explains any error */
     *out = NULL;
     struct mm__capsrc *s = new_source();
@@ -694,28 +719,36 @@ int mm__capsrc_open_file(const char *path, size_t bufsize, struct mm__capsrc **o
         (s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 || fstat(s->fd, &st) != 0 ||
         !S_ISREG(st.st_mode))
         goto out;
-    posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    s->seen_size = (uint64_t)st.st_size;
-    s->cap = bufsize ? bufsize : MM__CAPSRC_BUFFER;
-    s->home_cap = s->cap;
-    s->buf = malloc(s->cap);
-    if (!s->buf || refill(s, s->cap) != 0)
-        goto out;
-    r = begin_source(s, &used);
-    /* a pcapng section header (up to 1 MiB) and the blocks before its
-     * first interface may not fit the buffer: one more try with room for
-     * the header and one block of the largest size */
-    if (r == MM_EUNSUPPORTED && used > s->tail && !s->eof && s->tail < HEADER_READ) {
-        if (refill(s, HEADER_READ) != 0)
-            goto out;
-        r = begin_source(s, &used);
-    }
-    if (r != 0)
+    if ((r = open_source(s, &st, 0, bufsize)) != 0)
         goto out;
     *out = s;
     s = NULL;
 out:
     mm__capsrc_close(s);
+    return r;
+}
+
+int mm__capsrc_open_fd(int fd, size_t bufsize, struct mm__capsrc **out)
+{
+    struct stat st;
+    int r = MM_EUNSUPPORTED;
+    *out = NULL;
+    off_t origin = lseek(fd, 0, SEEK_CUR);
+    if (origin < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return MM_EUNSUPPORTED;
+    struct mm__capsrc *s = new_source();
+    if (!s)
+        return MM_ENOMEM;
+    /* a duplicate, which shares fd's offset: closing it leaves fd open */
+    if ((s->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) >= 0 &&
+        (r = open_source(s, &st, (uint64_t)origin, bufsize)) == 0) {
+        *out = s;
+        return 0;
+    }
+    mm__capsrc_close(s);
+    /* declined: whoever reads fd next (libpcap) starts where we did */
+    if (lseek(fd, origin, SEEK_SET) != origin)
+        r = MM_EIO;
     return r;
 }
 
@@ -764,7 +797,7 @@ static void prefetch_next(const struct mm__capsrc *s)
 static void set_reason(struct mm__capsrc *s, const char *why)
 {
     snprintf(s->reason, sizeof(s->reason), "record %llu at byte offset %llu: %s",
-             (unsigned long long)s->records + 1, (unsigned long long)s->pos, why);
+             (unsigned long long)s->records + 1, (unsigned long long)(s->origin + s->pos), why);
 }
 
 static int report(struct mm__capsrc *s, char *err, size_t errlen)
@@ -881,7 +914,7 @@ int mm__capsrc_next(struct mm__capsrc *s, struct mm_capture_packet *pkt, char *e
 
 uint64_t mm__capsrc_offset(const struct mm__capsrc *s)
 {
-    return s->pos;
+    return s->origin + s->pos;
 }
 
 void mm__capsrc_stop(struct mm__capsrc *s)

@@ -74,6 +74,13 @@ struct mm__capsrc;
  * mm__capfile_begin declined), nothing to report; read it with libpcap.
  * MM_ENOMEM / MM_EIO otherwise. */
 int mm__capsrc_open_file(const char *path, size_t bufsize, struct mm__capsrc **out);
+/* The same over fd, a regular file read from its offset on (standard
+ * input redirected from a file: "-r - < file.pcap"), which stays open: a
+ * duplicate is read (and the offset, shared, moves). When declined
+ * (MM_EUNSUPPORTED: not a regular file, or not ours), fd's offset is put
+ * back where it was, for libpcap to read it from there. Offsets in
+ * messages and mm__capsrc_offset are the file's. */
+int mm__capsrc_open_fd(int fd, size_t bufsize, struct mm__capsrc **out);
 /* The same over a buffer that must outlive the source (tests, fuzzing). */
 int mm__capsrc_open_memory(const uint8_t *buf, size_t n, struct mm__capsrc **out);
 /* The read buffer's size now (file sources; 0 for memory ones). */
@@ -83,7 +90,7 @@ int mm__capsrc_linktype(const struct mm__capsrc *s);
  * MM_CAPTURE_ERROR with a reason naming the record and its offset (and
  * again on every later call). */
 int mm__capsrc_next(struct mm__capsrc *s, struct mm_capture_packet *pkt, char *err, size_t errlen);
-/* Bytes of the file consumed: the offset of the next record. */
+/* The file offset of the next record. */
 uint64_t mm__capsrc_offset(const struct mm__capsrc *s);
 /* Makes the next mm__capsrc_next return MM_CAPTURE_EOF (signal-safe). */
 void mm__capsrc_stop(struct mm__capsrc *s);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Packet sources. Files: a regular file in pcap or pcapng with a link type
- * the sensor decodes is read by our own reader (capture-file.c: read()
- * into one reused buffer, records parsed where they lie, same packets as
- * libpcap); every other file (standard input "-", pipes, other
+ * the sensor decodes (standard input "-" too, when it is one) is read by
+ * our own reader (capture-file.c: read() into one reused buffer, records
+ * parsed where they lie, same packets as libpcap); every other file
+ * (pipes, standard input that is one, other
  * link types or odd formats) through libpcap (any link type libpcap
  * knows), a pipe by way of capture-pipe.c so that libpcap never waits in a
  * read for a record's bytes (the sensor waits in poll, which a signal
@@ -95,8 +96,9 @@ static pcap_t *open_pipe(int fd, char *ebuf, struct mm__pipe **pipe)
     return p;
 }
 
-/* A file for libpcap: a pipe (*pipe set) or a regular file. Standard input
- * ("-") that is a regular file keeps libpcap's own handling. */
+/* A file for libpcap: a pipe (*pipe set) or a regular file (standard
+ * input "-" that is one: read through a duplicate of it, with the same
+ * large buffer; the open_in_place declined it and put its offset back). */
 static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf, struct mm__pipe **pipe)
 {
     *iobuf = NULL;
@@ -114,8 +116,10 @@ static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf, struct m
     struct stat st;
     if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
         return open_pipe(fd, ebuf, pipe);
-    if (std_in)
-        return pcap_open_offline(path, ebuf);
+    if (std_in && (fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)) < 0) {
+        snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
     return open_regular(path, fd, ebuf, iobuf);
 }
 
@@ -137,12 +141,15 @@ static bool pipe_ready(const struct mm_capture *c)
     return mm__pipe_ready(c->pipe, ms);
 }
 
-/* Our reader for a regular file it knows (see capture-file.h); 0, or
- * MM_EUNSUPPORTED for libpcap to read it. */
+/* Our reader for a regular file it knows (see capture-file.h), standard
+ * input "-" too when it is one ("-r - < file.pcap"); 0, or MM_EUNSUPPORTED
+ * for libpcap to read it. */
 static int open_in_place(const char *path, struct mm_capture **out)
 {
     struct mm__capsrc *src;
-    if (strcmp(path, "-") == 0 || mm__capsrc_open_file(path, 0, &src) != 0)
+    int r = strcmp(path, "-") == 0 ? mm__capsrc_open_fd(STDIN_FILENO, 0, &src)
+                                   : mm__capsrc_open_file(path, 0, &src);
+    if (r != 0)
         return MM_EUNSUPPORTED;
     struct mm_capture *c = calloc(1, sizeof(*c));
     if (!c) {

@@ -390,6 +390,62 @@ def test_truncated(tmp):
     check(r.returncode == 3 and "bad.pcap" in r.stderr, "bad header: %r" % (r,))
 
 
+def test_stdin_file(tmp):
+    """-r - with standard input redirected from a file ("-r - < x.pcap")
+    gives what -r x.pcap gives: the same EVE, exit status and messages (the
+    file's name aside), for whole captures in pcap and pcapng, one cut in
+    the middle of a packet, one of a link type the sensor does not decode
+    and one that is not a capture at all (the last two go to libpcap, from
+    where the sensor's reader found standard input), and from standard
+    input at an offset (the bytes before it are not read). Before, standard
+    input went to libpcap (4 KiB reads) and a cut capture's message was
+    libpcap's ("truncated dump file; ..."), without the record and its
+    offset."""
+    whole = os.path.join(tmp, "whole.pcap")
+    many_udp_flows(whole, 40)
+    ng = os.path.join(tmp, "whole.pcapng")
+    many_udp_flows(ng, 40, writer=g.PcapngWriter)
+    cut = os.path.join(tmp, "cut.pcap")
+    g.cut_dns_capture(cut)
+    wifi = os.path.join(tmp, "wifi.pcap")
+    w = g.PcapWriter(wifi, linktype=105)
+    w.raw(b"\x08\x00" + b"\x00" * 40)
+    w.close()
+    bad = os.path.join(tmp, "bad.pcap")
+    with open(bad, "wb") as f:
+        f.write(b"this is not a capture")
+    for path in (whole, ng, cut, wifi, bad):
+        got = []
+        for how in ("file", "stdin"):
+            eve = os.path.join(tmp, "%s-%s.json" % (os.path.basename(path), how))
+            if how == "file":
+                r = run(["-r", path, "--eve", eve, "--stats", "1"])
+                r.stderr = r.stderr.replace(path, "-")
+            else:
+                with open(path, "rb") as f:
+                    r = run(["-r", "-", "--eve", eve, "--stats", "1"], stdin=f)
+            with open(eve, "rb") as f:
+                got.append((r.returncode, r.stderr, f.read()))
+        check(sanitizer_clean(got[1][1]), got[1][1])
+        check(got[0] == got[1], "%s: -r FILE %r, -r - %r" % (path, got[0][:2], got[1][:2]))
+        check(got[0][0] == (0 if path in (whole, ng) else 3), "%s: %r" % (path, got[0][:2]))
+        check(path != cut or "record 5 at byte offset" in got[1][1], got[1][1])
+    # standard input at an offset: read from there
+    shifted = os.path.join(tmp, "shifted")
+    with open(shifted, "wb") as f, open(whole, "rb") as src:
+        f.write(b"skip" + src.read())
+    eves = []
+    for i, args in enumerate((["-r", whole], ["-r", "-"])):
+        eve = os.path.join(tmp, "shift-%d.json" % i)
+        with open(shifted, "rb") as f:
+            f.seek(4)
+            r = run(args + ["--eve", eve], stdin=f)
+        check(r.returncode == 0 and r.stderr == "", "%s: %r" % (args, r))
+        with open(eve, "rb") as f:
+            eves.append(f.read())
+    check(eves[0] == eves[1], "from an offset")
+
+
 def test_rotation(tmp):
     pcap = os.path.join(tmp, "flows.pcap")
     many_udp_flows(pcap, 300)
