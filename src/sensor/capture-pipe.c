@@ -28,8 +28,10 @@
  * Were that reckoning ever short, libpcap's read would get the rest a byte
  * at a time, waiting in the read function for each (a blocking read, as
  * libpcap's own fread did): slower to stop, never a lost byte. The file
- * header is waited for whole at libpcap's first read, in poll, which a
- * stop ends (the open then fails). The wake pipe and the stop are the
+ * header is waited for whole before libpcap's open (mm__pipe_ready, as a
+ * record is: capture.c then returns to the sensor's loop between waits,
+ * where a SIGHUP reloads), and again at libpcap's first read, in poll,
+ * which a stop ends (the open then fails). The wake pipe and the stop are the
  * process's (signals are), the pipe made at the first open and kept. A
  * FIFO is opened without waiting for its writer (capture.c: O_NONBLOCK,
  * then cleared; poll says nothing until a writer has come). (An unbuffered stream
@@ -209,9 +211,12 @@ static size_t header_want(struct mm__pipe *s)
     return total + blocks_want(s, total, true);
 }
 
-/* The bytes from start that libpcap's next pcap_next_ex reads. */
+/* The bytes from start that libpcap's next call reads: its open (until
+ * mm__pipe_begin), or pcap_next_ex. */
 static size_t want(struct mm__pipe *s)
 {
+    if (s->opening)
+        return header_want(s);
     if (s->pcapng)
         return blocks_want(s, s->start, false);
     return pcap_want(s, s->buf + s->start, s->end - s->start);
@@ -370,6 +375,8 @@ bool mm__pipe_ready(struct mm__pipe *s, int ms)
 {
     if (settle(s, want(s)))
         return true;
+    if (s->opening && stopping) /* (the open is given up: no wait) */
+        return false;
     struct pollfd pfd[2] = {{.fd = s->fd, .events = POLLIN}, {.fd = wake_rd, .events = POLLIN}};
     if (poll(pfd, 2, ms) <= 0)
         return false;

@@ -24,10 +24,11 @@ FILE *mm__pipe_file(struct mm__pipe *s);
 /* After pcap_fopen_offline: the records start here, in the file's byte
  * order (swapped: pcap_is_swapped) and pcap version (major, minor). */
 void mm__pipe_begin(struct mm__pipe *s, bool swapped, int major, int minor);
-/* Whether libpcap's next pcap_next_ex takes only buffered bytes (or the
- * input has ended or failed: libpcap then says so). When not, waits up to
- * ms (0: not at all) for the pipe, reads what it holds, and says again;
- * false at once on mm__pipe_wake. */
+/* Whether libpcap's next pcap_next_ex (before mm__pipe_begin: its open,
+ * pcap_fopen_offline) takes only buffered bytes (or the input has ended or
+ * failed: libpcap then says so). When not, waits up to ms (0: not at all)
+ * for the pipe, reads what it holds, and says again; false at once on
+ * mm__pipe_wake (and, before mm__pipe_begin, once a stop was asked). */
 bool mm__pipe_ready(struct mm__pipe *s, int ms);
 /* Ends the wait of mm__pipe_ready (now or the next one); stop: also the
  * wait for a file header at open, now and from here on (the open fails).

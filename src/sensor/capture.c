@@ -78,22 +78,13 @@ static pcap_t *open_regular(const char *path, int fd, char *ebuf, char **iobuf)
 }
 
 /* Anything but a regular file (a pipe, a FIFO, standard input that is
- * one): read by capture-pipe.c for libpcap (the file header waited for
- * here, as libpcap did). */
+ * one): read by capture-pipe.c for libpcap, which opens it once its file
+ * header has come (open_pipe_header). NULL: *pipe set, or on failure. */
 static pcap_t *open_pipe(int fd, char *ebuf, struct mm__pipe **pipe)
 {
-    if (mm__pipe_open(fd, pipe) != 0) {
+    if (mm__pipe_open(fd, pipe) != 0)
         snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s", mm_strerror(MM_ENOMEM));
-        return NULL;
-    }
-    pcap_t *p = pcap_fopen_offline(mm__pipe_file(*pipe), ebuf);
-    if (!p) {
-        mm__pipe_close(*pipe);
-        *pipe = NULL;
-        return NULL;
-    }
-    mm__pipe_begin(*pipe, pcap_is_swapped(p) == 1, pcap_major_version(p), pcap_minor_version(p));
-    return p;
+    return NULL;
 }
 
 /* A file for libpcap: a pipe (*pipe set) or a regular file (standard
@@ -123,11 +114,12 @@ static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf, struct m
     return open_regular(path, fd, ebuf, iobuf);
 }
 
-/* Before libpcap's next read of a pipe: waits for the rest of its next
- * record at most PIPE_WAIT_MS, and at most until *wake_at. False when it
- * did not come in time, or a signal came (mm_capture_wake): the caller
- * returns MM_CAPTURE_TIMEOUT, so that the sensor's loop can do what is due
- * (a reload asked for, the retry of a postponed one, a stop). */
+/* Before libpcap's next read of a pipe (its open, then each record):
+ * waits for the rest of what it reads at most PIPE_WAIT_MS, and at most
+ * until *wake_at. False when it did not come in time, or a signal came
+ * (mm_capture_wake): the caller returns MM_CAPTURE_TIMEOUT (MM_EAGAIN at
+ * the open), so that the sensor's loop can do what is due (a reload asked
+ * for, the retry of a postponed one, a stop). */
 static bool pipe_ready(const struct mm_capture *c)
 {
     int ms = PIPE_WAIT_MS;
@@ -174,13 +166,14 @@ int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, s
     char *iobuf;
     struct mm__pipe *pipe;
     pcap_t *p = open_offline(path, ebuf, &iobuf, &pipe);
-    if (!p) {
+    if (!p && !pipe) {
         snprintf(err, errlen, "%s", ebuf);
         return MM_EIO;
     }
     struct mm_capture *c = calloc(1, sizeof(*c));
     if (!c) {
-        pcap_close(p);
+        if (p)
+            pcap_close(p);
         mm__pipe_close(pipe);
         free(iobuf);
         return MM_ENOMEM;
@@ -188,8 +181,32 @@ int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, s
     c->pcap = p;
     c->iobuf = iobuf;
     c->pipe = pipe;
-    c->linktype = pcap_datalink(p);
+    if (p)
+        c->linktype = pcap_datalink(p);
+    int r = p ? 0 : mm_capture_open_more(c, err, errlen);
+    if (r != 0 && r != MM_EAGAIN) {
+        mm_capture_close(c);
+        return r;
+    }
     *out = c;
+    return r;
+}
+
+int mm_capture_open_more(struct mm_capture *c, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    if (c->pcap || c->src)
+        return 0;
+    if (!pipe_ready(c))
+        return MM_EAGAIN;
+    pcap_t *p = pcap_fopen_offline(mm__pipe_file(c->pipe), ebuf);
+    if (!p) {
+        snprintf(err, errlen, "%s", ebuf);
+        return MM_EIO;
+    }
+    mm__pipe_begin(c->pipe, pcap_is_swapped(p) == 1, pcap_major_version(p), pcap_minor_version(p));
+    c->pcap = p;
+    c->linktype = pcap_datalink(p);
     return 0;
 }
 
@@ -345,7 +362,7 @@ void mm_capture_close(struct mm_capture *c)
     mm__capsrc_close(c->src);
     if (c->pcap)
         pcap_close(c->pcap);
-    mm__pipe_close(c->pipe);
+    mm__pipe_close(c->pipe); /* (after libpcap: it closes the pipe's stream) */
     free(c->iobuf);
     free(c);
 }

@@ -19,8 +19,18 @@ struct mm_capture_packet {
 };
 
 /* Opens a capture file; on failure err holds libpcap's reason, except for
- * MM_EISDIR (path is a directory: err untouched). */
+ * MM_EISDIR (path is a directory: err untouched). A pipe (standard input
+ * "-" that is one, a FIFO) whose file header has not all come yet (a
+ * FIFO's writer may not even have opened it): MM_EAGAIN, *out set, waited
+ * for by mm_capture_open_more. */
 int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, size_t errlen);
+/* After MM_EAGAIN from mm_capture_open_file: waits for the pipe's file
+ * header as mm_capture_next waits for a record (half a second at most,
+ * *at of mm_capture_wake_at, a signal: MM_EAGAIN again, for the caller to
+ * do what is due meanwhile), then opens it: 0 (its link type known), or
+ * MM_EIO with libpcap's reason in err. Close c either way. 0 at once for
+ * a capture already open. */
+int mm_capture_open_more(struct mm_capture *c, char *err, size_t errlen);
 /* Opens a live interface (promiscuous, 256 KiB snap length, 32 MiB buffer)
  * and applies the BPF filter when given. */
 int mm_capture_open_live(const char *iface, const char *bpf, struct mm_capture **out, char *err,
@@ -50,9 +60,9 @@ uint64_t mm_capture_offset(const struct mm_capture *c);
 void mm_capture_counters(struct mm_capture *c, uint64_t *received, uint64_t *dropped,
                          uint64_t *ifdropped);
 /* Ends a pipe's wait in mm_capture_next (now, or the next one when none
- * is under way): it returns MM_CAPTURE_TIMEOUT. stop: also the wait of
- * mm_capture_open_file for a pipe's file header (now and from here on: it
- * fails). For signal handlers (a stop, a reload asked for),
+ * is under way): it returns MM_CAPTURE_TIMEOUT (mm_capture_open_more:
+ * MM_EAGAIN). stop: a pipe's file header is no longer waited for (now and
+ * from here on). For signal handlers (a stop, a reload asked for),
  * async-signal-safe; any capture of the process. */
 void mm_capture_wake(bool stop);
 /* Makes a blocked mm_capture_next return (signal handlers may call it). */

@@ -198,13 +198,34 @@ static bool link_supported(const struct mm_capture *cap, const char *name)
     return false;
 }
 
+/* Opens the capture file path. A pipe's file header is waited for as its
+ * records are (run_capture): a SIGHUP meanwhile reloads then and there, a
+ * postponed reload is retried on time, a stop ends the wait (and the open
+ * fails). */
+static int open_file(struct run *run, const char *path, struct mm_capture **cap, char *err,
+                     size_t errlen)
+{
+    int r = mm_capture_open_file(path, cap, err, errlen);
+    if (r == MM_EAGAIN)
+        mm_capture_wake_at(*cap, &run->reload.retry_at);
+    while (r == MM_EAGAIN && !stop_requested) {
+        reload_step(run);
+        r = mm_capture_open_more(*cap, err, errlen);
+    }
+    if (r != 0) {
+        mm_capture_close(*cap);
+        *cap = NULL;
+    }
+    return r;
+}
+
 static int run_files(struct run *run)
 {
     for (size_t i = 0; i < run->opt.nread && !stop_requested; i++) {
         struct mm_capture *cap = NULL;
         char err[512] = "";
         const char *path = run->opt.read_files[i];
-        int r = mm_capture_open_file(path, &cap, err, sizeof(err));
+        int r = open_file(run, path, &cap, err, sizeof(err));
         if (r != 0 && stop_requested) /* (a pipe whose header was awaited) */
             break;
         if (r != 0) {

@@ -1513,6 +1513,45 @@ def test_pipe_stop_at_open(tmp):
     return None
 
 
+def test_pipe_sighup_at_open(tmp):
+    """SIGHUP while the sensor waits for a fifo's writer to come, and then
+    for the rest of the file header: the intel is reloaded then and there,
+    as during any other wait for the pipe (each reload before any packet),
+    and the capture is read in full after. Before, the reload waited in
+    libpcap's read of the header, and took place only once the header had
+    come."""
+    intel, cfg = reload_setup(tmp, 0)
+    r = FifoRun(tmp, intel, cfg, 20)
+    try:
+        end = time.monotonic() + 30
+        while not fd_open(r.p.pid, r.fifo) and time.monotonic() < end:
+            time.sleep(0.02)
+        check(fd_open(r.p.pid, r.fifo), "fifo not opened without a writer: " + r.stderr())
+        for n, (name, header_bytes) in enumerate((("no writer yet", 0), ("10 bytes", 10))):
+            if header_bytes:
+                r.open()
+                r.write_to(header_bytes)
+                r.wait_drained()
+            with open(intel, "a") as f:
+                f.write("worse%d.example\n" % n)
+            time.sleep(0.05)  # (settle_ms is 0; the feed's times move on)
+            r.signal(signal.SIGHUP)
+            check(r.wait_stderr("intel reloaded", n + 1),
+                  "%s: no reload while the header is awaited: %s" % (name, r.stderr()))
+        text = r.finish()
+    finally:
+        if r.p.poll() is None:  # (failed: not left behind)
+            r.p.kill()
+            r.p.wait()
+    if "not built in" in text:
+        print("pipe-sighup-at-open: intel support not built; skipped")
+        return SKIP
+    st = last_stats(r.eve)
+    check(st["decoder"]["pkts"] == 20 and st["intel"]["reloads"] == 2 and
+          st["intel"]["indicators"] == 3, json.dumps(st))
+    return None
+
+
 def test_settle_stop(tmp):
     """SIGTERM while the start waits for a feed rewritten in place by a
     background writer (settle_ms 3000: a wait of up to 9 s): the wait ends
