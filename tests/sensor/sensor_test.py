@@ -1442,7 +1442,14 @@ def pipe_peak_kib(tmp, name, data):
         if int.from_bytes(buf, sys.byteorder) == 0:
             break
         time.sleep(0.01)
-    time.sleep(0.1)  # (its last read done)
+    # its last read done: waiting for more again (asleep twice in a row; a
+    # fixed pause was too short on a busy machine, which measured the peak
+    # of a sensor that had not yet handled what it read)
+    asleep, end = 0, time.monotonic() + 30
+    while asleep < 2 and time.monotonic() < end:
+        with open("/proc/%d/stat" % p.pid, encoding="ascii") as f:
+            asleep = asleep + 1 if f.read().rsplit(")", 1)[1].split()[0] == "S" else 0
+        time.sleep(0.05)
     with open("/proc/%d/status" % p.pid, encoding="ascii") as f:
         peak = int(next(x for x in f if x.startswith("VmHWM:")).split()[1])
     p.stdin.close()
