@@ -98,8 +98,11 @@ static void reload_apply(struct run *run, struct mm_intel *fresh, int rc)
         mm_msg_print(stderr, PROG, "sensor-log", "intel.reloaded", mm_intel_count(fresh));
 }
 
-/* Between packets: start a requested reload, swap in a finished one. */
-static void reload_step(struct run *run)
+/* Between packets: start a requested reload, swap in a finished one.
+ * Inline in both callers (run_capture, per packet; open_file): called out
+ * of line, as a function of two callers became, it cost 14 instructions a
+ * packet more (callgrind, s40.pcap). */
+static inline __attribute__((always_inline)) void reload_step(struct run *run)
 {
     /* (a request while a build runs waits for it: the build may have read
      * the feeds before the change the request is for) */
