@@ -321,6 +321,11 @@ int mm_risk_write_text(const struct mm_risk_sheet *s, enum mm_lang lang, struct 
         if (r == 0)
             r = mm_buf_putc(out, '\n');
     }
+    /* what the numbers mean and what to do with them (the HTML report says
+     * both at length) */
+    if (r == 0)
+        r = mm_buf_printf(out, "\n%s\n\n%s\n", mm_tr("risk", "text.method", lang),
+                          mm_tr("risk", "text.next", lang));
     return r;
 }
 

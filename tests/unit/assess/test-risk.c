@@ -489,7 +489,15 @@ static void test_html_and_text_output(void **state)
                         "Assets: 1 (risk high 1, medium 0, low 0); to treat 1, accepted 0\n"
                         "Assets with a risk value below 4 are accepted.\n\n"
                         "risk  level  decision  asset\n"
-                        "9     high   treat     <b>&amp;\n");
+                        "9     high   treat     <b>&amp;\n"
+                        "\nThe risk value is importance (the highest of the confidentiality, "
+                        "integrity and availability ratings) × likelihood (from the threat and "
+                        "vulnerability ratings): 6-9 is high, 4 medium, 1-3 low.\n\n"
+                        "What to do next: treat the assets marked \"treat\" from the top, each "
+                        "with a person in charge and a deadline (start on the \"high\" ones this "
+                        "month). The owner of the business should confirm each \"accept\" and keep "
+                        "a dated record of it. \"--format html\" writes a printable report with "
+                        "every rating, how the values are worked out and what to do next.\n");
     mm_risk_sheet_free(s);
     /* Control characters in a cell (an ANSI colour sequence, a bell) do not
      * reach the terminal: spaces in the text report. */
@@ -497,7 +505,7 @@ static void test_html_and_text_output(void **state)
     mm_buf_reset(&b);
     assert_int_equal(mm_risk_write_text(s, MM_LANG_EN, &b), 0);
     assert_non_null(strstr(mm_buf_str(&b), "accept    "
-                                           " [31mred \n"));
+                                           " [31mred \n\n"));
     assert_null(strchr(mm_buf_str(&b), '\x1b'));
     mm_risk_sheet_free(s);
     /* Nor do C1 controls (U+0080-U+009F, UTF-8 C2 80-C2 9F; U+009B is CSI
