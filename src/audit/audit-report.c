@@ -260,6 +260,8 @@ static int text_contradictions(const struct texts *t, const struct mm_audit_repo
         r = mm_buf_printf(out, "  %s\n", TR("text.no_contradictions"));
     for (size_t i = 0; r == 0 && i < json_array_size(rep->contradictions); i++)
         r = text_contradiction(t, json_array_get(rep->contradictions, i), out);
+    if (r == 0 && json_array_size(rep->contradictions) > 0) /* what to do about them */
+        r = mm_buf_printf(out, "\n  %s\n", TR("text.contradictions_next"));
     return r;
 }
 

@@ -146,7 +146,9 @@ def test_diagnosis():
     check(rc == 1 and out.decode().endswith(
         "自社診断の回答との食い違い（answers.json）\n  項目 2「ウイルス対策ソフトの導入」: 「できて"
         "いる」と回答されていますが、次のチェックが不合格です: 「ウイルス対策ソフトと定義ファイル」"
-        "（antivirus）\n"),
+        "（antivirus）\n\n  それぞれ、このパソコンの設定を直す（上の各チェックの「対処」をご覧く"
+        "ださい）か、実際にはできていないなら自社診断をやり直して答えを直してください。このチェック"
+        "はこのパソコン 1 台だけを見ています。\n"),  # what to do about it, not just the finding
         "ja contradiction text: %r" % out.decode()[-300:])
     # the laptop has nothing to contradict; the diagnose JSON shape works too
     with open(os.path.join(WORK, "diagnosis.json"), "w") as f:
