@@ -56,7 +56,8 @@ int cmd_threats(const struct mm_cli *cli, int argc, char **argv)
     mm__assess_items_load(&items); /* optional: adds the item texts */
     r = mm_threats_render(threats, id, format, cli->lang, items, &out);
     if (r == MM_ENOENT) {
-        mm_cli_error(cli, "threats", "%s: %s", TR("threats.unknown"), id);
+        /* "ID: what is wrong", as every other command names what it refuses */
+        mm_cli_error(cli, "threats", "%s: %s", id, TR("threats.unknown"));
         rc = MM_EXIT_USAGE;
     } else if (r != 0) {
         mm_cli_error(cli, "threats", "%s", mm_cmd_strerror(cli, r));
