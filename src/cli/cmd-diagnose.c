@@ -510,6 +510,10 @@ int cmd_diagnose(const struct mm_cli *cli, int argc, char **argv)
         rc = usage_error(cli, "error.no_tty", "");
     if (rc == MM_EXIT_OK && finished)
         rc = report(cli, cat, &o, answers);
+    /* After the questions, the screen is cleared: with --output nothing else
+     * would say that it is over and where the result went. */
+    if (rc == MM_EXIT_OK && progress_done && o.output)
+        error_sub(cli, "note.output_saved", o.output);
     if (rc == MM_EXIT_OK && progress_done) /* kept when the report could not be written */
         unlink(progress_done);
     free(progress_done);

@@ -95,6 +95,8 @@ def run(binary, tmp):
             s.expect("[%d/25]" % (item + 1))
     code, tail = s.finish()
     check(code == 0, "finish: exit %r" % code)
+    check("All 25 items are answered; the result is saved in %s." % out in tail,
+          "finishing with --output did not say where the result went:\n" + tail[-300:])
     result = json.load(open(out))
     answers = {i["id"]: i["answer"] for i in result["items"]}
     check(answers[1] == "done" and answers[2] == "partly" and answers[3] == "done",
