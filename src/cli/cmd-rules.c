@@ -262,6 +262,14 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
         rc = print_json(cli, rules, &answers) == 0 ? MM_EXIT_OK : MM_EXIT_IO;
     else
         print_text_result(cli, rules, &answers);
+    if (!o.json && o.output) { /* where the record went, and what reads it */
+        static const char *const names[] = {"{file}"};
+        const char *const values[] = {o.output};
+        struct mm_buf msg = MM_BUF_INIT;
+        if (mm_cmd_fill(&msg, TR("rules.saved"), names, values, 1) == 0)
+            printf("\n%s\n", mm_buf_str(&msg));
+        mm_buf_free(&msg);
+    }
     if (rc == MM_EXIT_OK && !mm_rules_all_committed(&answers, NULL))
         rc = MM_EXIT_NOTMET;
 out:
