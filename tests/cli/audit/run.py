@@ -201,8 +201,8 @@ def test_options():
         (["audit", "--format", "xml"], 2, "mamori audit: --format takes text or json\n"),
         (["audit", "--root", "missing-dir"], 2, "mamori audit: missing-dir: --root takes a directory\n"),
         (["audit", "--check", "nope"], 2, "mamori audit: nope: no such check (--list shows them)\n"),
-        (["audit", "extra"], 2, "mamori audit: extra: unexpected argument\n"),
-        (["audit", "--bogus"], 2, "mamori audit: --bogus: unknown option\n"),
+        (["audit", "extra"], 2, "mamori audit: extra: unexpected argument (see --help)\n"),
+        (["audit", "--bogus"], 2, "mamori audit: --bogus: unknown option (see --help)\n"),
         (["audit", "--root"], 2, "mamori audit: --root: this option needs a value\n"),
         (["audit", "--root", "laptop", "--diagnosis", "bad.json"], 3,
          "mamori audit: bad.json: not valid JSON (line 1); write it as {\"answers\": {\"1\": "

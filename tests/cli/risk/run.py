@@ -236,7 +236,7 @@ def test_usage():
         (["risk", "--template", "inventory-en.csv"], 2,
          "mamori risk: --template does not take an input file\n"),
         (["risk", "--frobnicate", "inventory-en.csv"], 2,
-         "mamori risk: --frobnicate: unknown option\n"),
+         "mamori risk: --frobnicate: unknown option (see --help)\n"),
         (["risk", "inventory-en.csv", "--output"], 2,
          "mamori risk: --output: this option needs a value\n"),
         (["risk", "missing.csv"], 4, "mamori risk: missing.csv: the file could not be read; "
