@@ -927,6 +927,13 @@ static size_t setting_named(const struct mm_sensor *s, bool from_file, const cha
     return strlen(err);
 }
 
+/* Where the state directory came from, as messages name it: "--state", or
+ * "[sensor] state" (the settings file's key). */
+static const char *state_origin(const struct mm_sensor_options *o)
+{
+    return o->state_from_file ? "[sensor] state" : "--state";
+}
+
 static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
 {
     const struct mm_sensor_options *o = s->opt;
@@ -943,10 +950,12 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
         snprintf(dir, sizeof(dir), "%s/spool", o->state_dir);
         r = mm_spool_open(dir, &s->spool);
         if (r != 0) {
+            /* (the directory is named as it was given: --state, or the
+             * settings file's key, which the message starts with) */
             size_t n = setting_named(s, o->state_from_file, "sensor", "state", err, errlen);
             mm_msg_format(err + n, errlen - n, LOG,
                           r == MM_EEXIST ? "sensor.spool_in_use" : "sensor.spool_open", dir,
-                          mm_msg_strerror(r));
+                          mm_msg_strerror(r), state_origin(o));
             as_user_hint(s, r, err, errlen);
             return r;
         }

@@ -318,6 +318,38 @@ def test_settings_errors(tmp):
                                                             takes, r))
 
 
+def test_state_in_use(tmp):
+    """A state directory whose spool another mamori-sensor holds (its lock,
+    held here) stops the sensor (exit 4) with a message naming where the
+    directory came from: --state, or the settings file's [sensor] state
+    (the message then starts "FILE: [sensor] state: "), in English and
+    Japanese. Before, the Japanese message said "この --state" for a
+    directory from the settings file too."""
+    import fcntl
+    state = os.path.join(tmp, "state")
+    os.makedirs(os.path.join(state, "spool"))
+    lock = open(os.path.join(state, "spool", "lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        want = {("en", False): "(another mamori-sensor uses this --state directory)",
+                ("ja", False): "（この --state のディレクトリは別の mamori-sensor が使っています）",
+                ("en", True): "(another mamori-sensor uses this [sensor] state directory)",
+                ("ja", True): "（この [sensor] state のディレクトリは別の mamori-sensor が使っています）"}
+        for (lang, from_file), words in sorted(want.items()):
+            if from_file:
+                r, cfg = config_error(tmp, "[sensor]\nstate = %s\n" % state, lang)
+            else:
+                r, cfg = config_error(tmp, "", lang, args=("--state", state))
+            lines = r.stderr.splitlines()
+            named = "%s: [sensor] state: " % cfg
+            check(r.returncode == 4 and len(lines) == 1 and words in lines[0] and
+                  state + "/spool" in lines[0] and (named in lines[0]) == from_file and
+                  ("--state" in lines[0]) != from_file,
+                  "%s, from the file %s: want %r: %r" % (lang, from_file, words, r))
+    finally:
+        lock.close()
+
+
 def test_eve_max_bytes(tmp):
     """[output] eve_max_bytes below 16384 (a size that holds a few EVE lines
     at most) is a settings error; from 16384 files rotate, no file passes
