@@ -160,6 +160,17 @@ static void report_adjustments(const struct mm_cli *cli, const struct opts *o, c
     }
 }
 
+/* Prints the template key with {n} replaced by n (no newline). */
+static void print_filled(const struct mm_cli *cli, const char *key, const char *n)
+{
+    static const char *const names[] = {"{n}"};
+    const char *const values[] = {n};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_cmd_fill(&msg, TR(key), names, values, 1) == 0)
+        fputs(mm_buf_str(&msg), stdout);
+    mm_buf_free(&msg);
+}
+
 static void print_summary(const struct mm_cli *cli, const struct mm_policy_output *out,
                           const char *dir)
 {
@@ -173,12 +184,20 @@ static void print_summary(const struct mm_cli *cli, const struct mm_policy_outpu
     printf("%s %s\n", TR("policy.summary.reference"),
            json_string_value(json_object_get(m, "reference")));
     json_array_foreach(json_object_get(json_object_get(m, "chapters"), "omitted"), i, x)
-        printf("%s %lld: %s\n", TR("policy.summary.omitted"),
-               (long long)json_integer_value(json_object_get(x, "number")),
-               json_string_value(json_object_get(x, "reason")));
+    {
+        char num[24];
+        snprintf(num, sizeof num, "%lld",
+                 (long long)json_integer_value(json_object_get(x, "number")));
+        print_filled(cli, "policy.summary.omitted", num);
+        printf(" %s\n", json_string_value(json_object_get(x, "reason")));
+    }
     size_t n = json_array_size(json_object_get(m, "diagnosis_rules"));
-    if (n)
-        printf("%s %zu\n", TR("policy.summary.diagnosis_rules"), n);
+    if (n) {
+        char num[24];
+        snprintf(num, sizeof num, "%zu", n);
+        print_filled(cli, "policy.summary.diagnosis_rules", num);
+        putchar('\n');
+    }
 }
 
 /* "PATH: what went wrong" in the chosen language; path is the output
