@@ -200,6 +200,7 @@ static void na_unknown_lists(struct writer *w, const struct plain_style *st,
     mm_buf_reset(&tmp);
     ids_text(w, res->unknown, res->n_unknown, &tmp);
     wf(w, "%s%s: %s\n", st->list, tr(w, "report.unknown"), mm_buf_str(&tmp));
+    wf(w, "%s%s\n", st->list, tr(w, "report.points_rule"));
     mm_buf_free(&tmp);
 }
 
@@ -482,6 +483,8 @@ static void html_items(struct writer *w, const struct mm_diag_catalogue *cat,
     struct mm_buf tmp = MM_BUF_INIT;
     ids_text(w, res->na, res->n_na, &tmp);
     ws(w, "<p>");
+    wh(w, tr(w, "report.points_rule"));
+    ws(w, "</p>\n<p>");
     wh(w, tr(w, "report.na"));
     ws(w, ": ");
     wh(w, mm_buf_str(&tmp));
