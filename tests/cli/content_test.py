@@ -123,6 +123,7 @@ WORD_FORMS = [(re.compile(w + "(?!ー)"), w + "ー")
                         "フィルタ", "キャプチャ", "コンピュータ")]
 WORD_FORMS += [(re.compile("ウエブ"), "ウェブ"),
                (re.compile("5 か条"), "5か条"),  # the programme's name: 情報セキュリティ5か条
+               (re.compile("セキュリティ +5か条"), "情報セキュリティ5か条"),
                (re.compile("(?<![A-Za-z])Web *(?=[%s])|(?<=[%s]) *Web(?![A-Za-z])" % (JA, JA)),
                 "ウェブ")]
 
