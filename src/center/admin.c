@@ -6,7 +6,9 @@
  * may be running: SQLite WAL lets both write). Every change is audited as
  * "cli:<unix user>". Standard output carries only the result (an id, a token,
  * a code, the counts of a reset) so scripts can use it; messages for people
- * go to standard error in ja or en. */
+ * go to standard error in ja or en. A missing required option (or argument)
+ * is the usage, exit 2; an unknown user, company, token or sensor, or an
+ * operation that fails, a message and exit 1. */
 #include "center/admin.h"
 
 #include <pwd.h>
@@ -123,7 +125,7 @@ static int add_user(struct admin *a, int argc, char **argv, enum mm_role role, i
 
 static int cmd_create_admin(struct admin *a, int argc, char **argv)
 {
-    if (!flag(argc, argv, "--password-stdin"))
+    if (!opt(argc, argv, "--email") || !flag(argc, argv, "--password-stdin"))
         return usage(a);
     return add_user(a, argc, argv, MM_ROLE_ADMIN, MM_VENDOR_TENANT);
 }
@@ -179,8 +181,12 @@ static int cmd_user_add(struct admin *a, int argc, char **argv)
 {
     enum mm_role role;
     int64_t tenant = MM_VENDOR_TENANT;
+    if (!opt(argc, argv, "--role") || !opt(argc, argv, "--email"))
+        return usage(a);
     if (mm_role_parse(opt(argc, argv, "--role"), &role) != 0)
         return fail(a, "admin.bad_role", opt(argc, argv, "--role"));
+    if (!mm_role_is_vendor(role) && !opt(argc, argv, "--tenant"))
+        return usage(a); /* an owner or staff member belongs to a company */
     if (!mm_role_is_vendor(role) && parse_id(opt(argc, argv, "--tenant"), &tenant) != 0)
         return fail(a, "admin.no_tenant", NULL);
     if (mm_role_is_vendor(role) && opt(argc, argv, "--tenant"))
@@ -262,8 +268,11 @@ static int cmd_token_create(struct admin *a, int argc, char **argv)
     struct mm_user u;
     char token[MM_SECRET_MAX];
     uint8_t hash[MM_HASH_BYTES];
-    if (find_user(a, opt(argc, argv, "--user"), &u) != 0)
-        return fail(a, "admin.no_user", opt(argc, argv, "--user"));
+    const char *who = opt(argc, argv, "--user");
+    if (!who)
+        return usage(a);
+    if (find_user(a, who, &u) != 0)
+        return fail(a, "admin.no_user", who);
     int r = mm_secret_new("mmt_", token);
     if (r == 0) {
         mm_secret_hash(token, hash);
@@ -310,6 +319,8 @@ static int cmd_enrol(struct admin *a, int argc, char **argv)
     int64_t tenant, ttl = 24 * 3600;
     char code[MM_ENROL_CODE_MAX];
     uint8_t hash[MM_HASH_BYTES];
+    if (!opt(argc, argv, "--tenant"))
+        return usage(a);
     if (parse_id(opt(argc, argv, "--tenant"), &tenant) != 0 || tenant == 0)
         return fail(a, "admin.no_tenant", NULL);
     if (opt(argc, argv, "--ttl") &&

@@ -11,10 +11,12 @@ theirs too; disabling and re-enabling (sign-in refused exactly like a wrong
 password, sessions and API tokens refused at once, never one's own account;
 the user stays listed and in the audit log); a manager's reset revokes the
 user's API tokens; `mamori-center admin user password|disable|enable` with
-the same rules; and the address of the vendor admin's user.add in the audit
+the same rules, every admin subcommand's missing required option answered
+with the usage (exit 2); and the address of the vendor admin's user.add in the audit
 log."""
 
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -283,6 +285,49 @@ def test_admin_command(c, w, admin):
           "audited as the command line: %r" % acts)
 
 
+def test_admin_required_options(c, w):
+    """Every admin subcommand answers a required option that is missing (or given last
+    without its value) and a missing argument with the usage, exit 2, changing nothing:
+    what is required is read from the usage itself (what is not in brackets). `token
+    create`, `create-admin`, `user add` and `enrol` answered some of them with "no such
+    user", "not an e-mail address" or "no such company", exit 1."""
+    usage = c.admin("no-such-subcommand", expect=2).stderr.splitlines()
+    check(usage[0].startswith("Usage: mamori-center admin"), "usage: %r" % usage)
+    values = {"EMAIL": "required@a.example", "ID": str(w.tenants["A"]["id"]),
+              "owner|staff": "owner", "admin|analyst": "analyst", "NAME": "Required Co",
+              "ID-OR-EMAIL": "staff@a.example", "ID-OR-TOKEN": "1", "SENSOR-ID": "1"}
+    before = (c.admin("tenant", "list"), c.admin("user", "list"))
+    tried = []
+    for line in usage[1:]:
+        words = re.sub(r"\[[^]]*\]", "", line).split()  # the optional parts left out
+        cmd = [x for x in words if re.fullmatch(r"[a-z][a-z-]*", x)]
+        rest = words[len(cmd):]
+        # required parts: (option, value) pairs, flags (value None), arguments (option None)
+        parts, i = [], 0
+        while i < len(rest):
+            if rest[i].startswith("--") and i + 1 < len(rest) and not rest[i + 1].startswith("--"):
+                parts.append((rest[i], values[rest[i + 1]]))
+                i += 2
+            elif rest[i].startswith("--"):
+                parts.append((rest[i], None))
+                i += 1
+            else:
+                parts.append((None, values[rest[i]]))
+                i += 1
+        for k, (name, value) in enumerate(parts):
+            others = [x for j, p in enumerate(parts) if j != k for x in p if x is not None]
+            runs = [others] + ([others + [name]] if name and value is not None else [])
+            for args in runs:
+                r = c.admin(*(cmd + args), stdin=PASSWORD + "\n", expect=None)
+                check(r.returncode == 2 and r.stderr.startswith("Usage: mamori-center admin")
+                      and r.stdout == "", "admin %s: exit %d, %r" % (" ".join(cmd + args),
+                                                                     r.returncode, r.stderr))
+                tried.append(cmd + args)
+    check(len(tried) >= 20 and ["token", "create"] in tried and ["enrol"] in tried and
+          ["token", "create", "--user"] in tried, "cases: %r" % tried)
+    check((c.admin("tenant", "list"), c.admin("user", "list")) == before, "nothing changed")
+
+
 def test_vendor_address(c, w, admin):
     """The vendor admin's user.add through the API records its address; the
     SME's owner sees it blank (the vendor's people's addresses are masked
@@ -318,6 +363,7 @@ def main():
         test_disable(c, w, admin)
         test_reset_revokes_tokens(c, w, admin)
         test_admin_command(c, w, admin)
+        test_admin_required_options(c, w)
         test_vendor_address(c, w, admin)
         check(c.stop() == 0, "server exit status")
     finally:
