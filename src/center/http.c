@@ -573,6 +573,17 @@ static bool pem_has(const char *text, bool key)
     return false;
 }
 
+/* Whether a PEM private key is protected by a passphrase: PKCS#8
+ * ("-----BEGIN ENCRYPTED PRIVATE KEY-----") or a traditional key with a
+ * "Proc-Type: 4,ENCRYPTED" header. The server cannot ask for the
+ * passphrase; the TLS library refused it only when the server started
+ * listening (exit 1, after the database was made). */
+static bool pem_key_encrypted(const char *text)
+{
+    return strstr(text, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL ||
+           strstr(text, "Proc-Type: 4,ENCRYPTED") != NULL;
+}
+
 static void key_free(char *key)
 {
     if (key) {
@@ -607,6 +618,12 @@ static int read_tls_file(const char *path, const char *src, bool key, char **out
             free(*out);
         *out = NULL;
         return MM_EPARSE;
+    }
+    if (key && pem_key_encrypted(*out)) {
+        mm_msg_format(err, errlen, "center-log", "http.tls_key_encrypted", where, path);
+        key_free(*out);
+        *out = NULL;
+        return MM_EUNSUPPORTED;
     }
     return 0;
 }

@@ -4,11 +4,14 @@
  * the HTTP server (a thread per connection), the health checker and the
  * mail sender, wait for SIGTERM/SIGINT, then finish in-flight requests and
  * close everything. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "center/admin.h"
 #include "center/center.h"
@@ -128,16 +131,46 @@ static int apply_options(int argc, char **argv, struct mm_center_config *cfg, ch
     return 0;
 }
 
+/* Whether the server can write --port-file when it is up: the file's
+ * directory exists and may be written, and the file is not a directory
+ * (else it failed at the end of the start-up, exit 1, the database made). */
+static int check_port_file(const char *path, char *err, size_t errlen)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    struct stat st;
+    int r = 0;
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(dir, sizeof dir, "%s", path);
+        r = MM_EISDIR;
+    } else if (stat(dir, &st) != 0) {
+        r = errno == EACCES ? MM_EPERM : MM_ENOENT;
+    } else if (!S_ISDIR(st.st_mode)) {
+        r = MM_ENOENT; /* no such directory */
+    } else if (access(dir, W_OK | X_OK) != 0) {
+        r = MM_EPERM;
+    }
+    if (r != 0)
+        mm_msg_format(err, errlen, "center-log", "main.port_file_dir", path, dir,
+                      mm_msg_strerror(r));
+    return r;
+}
+
 /* The settings in force, checked before anything starts (no data
  * directory, no database, no port file), for the server and the admin
  * command alike: [mail] (mail.c), what the HTTP server takes
- * (mm_http_settings_check: listen, the TLS certificate and key read) and
+ * (mm_http_settings_check: listen, the TLS certificate and key read), the
+ * server's --port-file (its directory; port_file NULL for admin) and
  * [reports] timezone, loaded here once (mm_center_zone_load) for
  * mm_center_open. A wrong value is a configuration error, exit 2, named
  * with the file it is in or the option. */
 static int check_settings(const struct mm_center_config *cfg, const struct mm_ini *ini,
-                          const char *path, struct mm_mail_config *mail, struct mm_zone **zone,
-                          char *err, size_t errlen)
+                          const char *path, const char *port_file, struct mm_mail_config *mail,
+                          struct mm_zone **zone, char *err, size_t errlen)
 {
     char what[384];
     what[0] = '\0';
@@ -147,6 +180,8 @@ static int check_settings(const struct mm_center_config *cfg, const struct mm_in
         return r;
     }
     r = mm_http_settings_check(cfg, err, errlen);
+    if (r == 0 && port_file)
+        r = check_port_file(port_file, err, errlen);
     if (r == 0)
         r = mm_center_zone_load(cfg, zone, err, errlen); /* last: it samples the zone */
     return r;
@@ -302,7 +337,8 @@ int main(int argc, char **argv)
     if (!o.admin_at && !cfg.data_dir) {
         fprintf(stderr, "mamori-center: %s\n", mm_tr("center", "main.need_data", lang));
         rc = EXIT_USAGE;
-    } else if (check_settings(&cfg, ini, o.config, &mail_cfg, &zone, err, sizeof err) != 0) {
+    } else if (check_settings(&cfg, ini, o.config, o.admin_at ? NULL : o.port_file, &mail_cfg,
+                              &zone, err, sizeof err) != 0) {
         /* the admin command too: a broken file is told before it is needed */
         fprintf(stderr, "mamori-center: %s\n", err);
         rc = EXIT_USAGE;
