@@ -484,7 +484,9 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
     return 0;
 }
 
-int mm__options_parse(int argc, char **argv, bool allow_insecure, struct mm_sensor_options *o)
+/* enrol_only: --enrol without -r/-i (main.c), which needs no capture. */
+static int options_parse(int argc, char **argv, bool allow_insecure, bool enrol_only,
+                         struct mm_sensor_options *o)
 {
     struct cli_values c = {.allow_insecure = allow_insecure};
     memset(o, 0, sizeof(*o));
@@ -552,7 +554,7 @@ int mm__options_parse(int argc, char **argv, bool allow_insecure, struct mm_sens
     }
     if (optind < argc)
         return bad_usage("usage.unexpected_arg", argv[optind]);
-    if ((o->nread == 0) == (o->iface == NULL))
+    if (!enrol_only && (o->nread == 0) == (o->iface == NULL))
         return bad_usage("usage.read_or_iface", NULL);
     if (o->bpf && !o->iface)
         return bad_usage("usage.bpf_needs_iface", NULL);
@@ -563,6 +565,16 @@ int mm__options_parse(int argc, char **argv, bool allow_insecure, struct mm_sens
     if (r != 0)
         return r;
     return apply_settings(o, &c);
+}
+
+int mm__options_parse(int argc, char **argv, bool allow_insecure, struct mm_sensor_options *o)
+{
+    return options_parse(argc, argv, allow_insecure, false, o);
+}
+
+int mm__options_parse_enrol(int argc, char **argv, bool allow_insecure, struct mm_sensor_options *o)
+{
+    return options_parse(argc, argv, allow_insecure, true, o);
 }
 
 void mm__options_free(struct mm_sensor_options *o)

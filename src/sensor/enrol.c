@@ -70,10 +70,6 @@ int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo)
             const char *a = argv[i];
             if (strcmp(a, "--") != 0 && is_capture_opt(a))
                 lo->capture = true;
-            if (strcmp(a, "--state") == 0 && i + 1 < *argc)
-                lo->state = argv[i + 1];
-            else if (strncmp(a, "--state=", 8) == 0)
-                lo->state = a + 8;
             argv[out++] = argv[i++];
             continue;
         }
@@ -89,24 +85,26 @@ int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo)
     }
     argv[out] = NULL;
     *argc = out;
-    if (lo->enrol_code && !lo->center)
-        return link_usage("link.enrol_needs_center");
     return 0;
 }
 
-int mm__link_enrol(const struct mm_link_options *lo, const char *state,
-                   const struct mm__uplink_settings *settings)
+int mm__link_enrol(const struct mm_link_options *lo, const struct mm_sensor_options *o)
 {
-    const char *ca_pem = settings ? settings->ca_pem : NULL;
-    size_t ca_len = settings ? settings->ca_pem_len : 0;
+    /* an installer writes the settings file first and then enrols: its
+     * [uplink] center, ca_file and allow_insecure and its [sensor] state
+     * apply (the command line wins) */
+    const char *center = lo->center ? lo->center : o->uplink.center, *state = o->state_dir;
     char host[256] = "sensor", err[512] = "";
     struct mm_uplink_state st;
+    if (!center)
+        return link_usage("link.enrol_needs_center");
     if (!state)
         return link_usage("link.enrol_needs_state");
     if (!lo->name && gethostname(host, sizeof host - 1) != 0)
         snprintf(host, sizeof host, "sensor");
-    int r = mm_uplink_enrol(lo->center, lo->enrol_code, lo->name ? lo->name : host, state, ca_pem,
-                            ca_len, lo->allow_insecure, &st, err, sizeof err);
+    int r = mm_uplink_enrol(center, lo->enrol_code, lo->name ? lo->name : host, state,
+                            o->uplink.ca_pem, o->uplink.ca_pem_len,
+                            lo->allow_insecure || o->uplink.allow_insecure, &st, err, sizeof err);
     if (r != 0) {
         mm_msg_print(stderr, PROG, "sensor-log", "link.enrol_failed",
                      err[0] ? err : mm_msg_strerror(r));

@@ -16,7 +16,6 @@ struct mm_link_options {
     const char *enrol_code; /* --enrol CODE */
     const char *center;     /* --center URL */
     const char *name;       /* --sensor-name NAME (default: the host name) */
-    const char *state;      /* --state DIR as seen on the command line */
     bool capture;           /* -r or -i given: keep running after enrolment */
     bool allow_insecure;    /* --allow-insecure: plain http:// to a non-loopback centre */
 };
@@ -25,14 +24,13 @@ struct mm_link_options {
  * fills lo. Returns 0, or 2 after printing a usage error. */
 int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo);
 
-struct mm__uplink_settings;
-
-/* Enrols with lo->enrol_code at lo->center, saving the key under state;
- * settings ([uplink], NULL when the settings were not read): its ca_pem.
+/* Enrols with lo->enrol_code at lo->center (else [uplink] center), saving
+ * the key under o->state_dir (--state, else [sensor] state); the [uplink]
+ * ca_file's text and allow_insecure apply. o: the settings as parsed
+ * (mm__options_parse, or mm__options_parse_enrol for an enrol-only run).
  * Returns the exit code (0 success, 1 centre unreachable or code refused,
  * 2 usage). */
-int mm__link_enrol(const struct mm_link_options *lo, const char *state,
-                   const struct mm__uplink_settings *settings);
+int mm__link_enrol(const struct mm_link_options *lo, const struct mm_sensor_options *o);
 
 /* Starts the uplink when --center was given or STATE/uplink.conf exists
  * ([uplink] enabled = no turns it off). *out stays NULL when no uplink is

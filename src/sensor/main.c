@@ -320,14 +320,16 @@ int main(int argc, char **argv)
     int r = mm__link_options_take(&argc, argv, &link);
     if (r != 0)
         return r;
-    if (link.enrol_code && !link.capture)
-        return mm__link_enrol(&link, link.state, NULL);
-    r = mm__options_parse(argc, argv, link.allow_insecure, &run.opt);
+    /* (enrol-only: --enrol without -r/-i; the settings file is read and
+     * checked as for a run, and the program exits after enrolling) */
+    bool enrol_only = link.enrol_code && !link.capture;
+    r = enrol_only ? mm__options_parse_enrol(argc, argv, link.allow_insecure, &run.opt)
+                   : mm__options_parse(argc, argv, link.allow_insecure, &run.opt);
     if (r != 0) {
         mm__options_free(&run.opt);
         return r < 0 ? 0 : r;
     }
-    if (link.enrol_code && (r = mm__link_enrol(&link, run.opt.state_dir, &run.opt.uplink)) != 0) {
+    if (link.enrol_code && ((r = mm__link_enrol(&link, &run.opt)) != 0 || enrol_only)) {
         mm__options_free(&run.opt);
         return r;
     }

@@ -73,6 +73,11 @@ struct mm_sensor_options {
  * with. Returns 0, or 2 after printing usage/errors (exit code), or -1 when
  * --help/--version was handled (exit 0). */
 int mm__options_parse(int argc, char **argv, bool allow_insecure, struct mm_sensor_options *o);
+/* As mm__options_parse, for an enrol-only run (--enrol without -r/-i): no
+ * capture option is needed; the settings file is read and checked the same
+ * way (its [uplink] and [sensor] state serve the enrolment). */
+int mm__options_parse_enrol(int argc, char **argv, bool allow_insecure,
+                            struct mm_sensor_options *o);
 void mm__options_free(struct mm_sensor_options *o);
 /* Warns on stderr about every key of the config file nothing read
  * (config.unknown_key) and once about a section nothing asked about

@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Enrolling without -r/-i reads --config: a real mamori-center over HTTPS
+on 127.0.0.1 (--tls-cert/--tls-key, a certificate of its own made with
+openssl) is enrolled at with the settings file's [uplink] ca_file, its
+[uplink] center and [sensor] state standing in for --center and --state;
+options given on the command line win; a wrong settings value stops the
+enrolment with the message a run gives (FILE: [section] key), en and ja,
+before the centre is asked. Before, the enrol-only run never read --config:
+the centre's certificate could not be checked (exit 1), and without --center
+the run was a usage error."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+SRC = os.environ.get("MAMORI_SOURCE_DIR",
+                     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(SRC, "tests", "center"))
+from centerlib import Center, check  # noqa: E402
+
+BUILD = os.environ.get("MAMORI_BUILD_DIR", os.getcwd())
+SENSOR = os.path.join(BUILD, "src", "sensor", "mamori-sensor")
+
+
+def sensor(args, lang="en"):
+    env = dict(os.environ, LC_ALL="", LC_MESSAGES="", LANG="ja_JP.UTF-8" if lang == "ja" else "C")
+    return subprocess.run([SENSOR] + args, capture_output=True, text=True, timeout=120, env=env)
+
+
+def settings(tmp, name, text):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def enrolled_at(state, url):
+    """True when state/uplink.conf (mode 0600) names url and a key."""
+    conf = os.path.join(state, "uplink.conf")
+    if not os.path.exists(conf) or os.stat(conf).st_mode & 0o777 != 0o600:
+        return False
+    with open(conf) as f:
+        text = f.read()
+    return ("center = %s\n" % url) in text and "key = mms_" in text
+
+
+def main():
+    if not shutil.which("openssl"):
+        print("SKIP: openssl not installed")
+        return 77
+    c = Center(tls=True)
+    tmp = c.tmp
+    try:
+        cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                        "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True,
+                       timeout=120)
+        tid = int(c.admin("tenant", "add", "--name", "Enrol KK", "--lang", "ja"))
+        c.start(extra=["--tls-cert", cert, "--tls-key", key])
+        url = "https://127.0.0.1:%d" % c.port
+
+        # without the CA the centre's certificate is not trusted (the
+        # enrolment the installer runs failed so before this change)
+        code = c.admin("enrol", "--tenant", str(tid))
+        plain = os.path.join(tmp, "state-plain")
+        r = sensor(["--enrol", code, "--center", url, "--state", plain])
+        check(r.returncode == 1 and not os.path.exists(os.path.join(plain, "uplink.conf")),
+              "no CA: %r" % (r,))
+
+        # --center and --state given, [uplink] ca_file from --config; the
+        # code not used above is still good
+        state = os.path.join(tmp, "state-a")
+        cfg = settings(tmp, "a.ini", "[uplink]\nca_file = %s\n" % cert)
+        r = sensor(["--enrol", code, "--center", url, "--state", state, "--config", cfg])
+        check(r.returncode == 0 and enrolled_at(state, url) and "enrolled as sensor" in r.stderr,
+              "ca_file from --config: %r" % (r,))
+
+        # everything from the file: [uplink] center, ca_file, [sensor] state
+        state = os.path.join(tmp, "state-b")
+        cfg = settings(tmp, "b.ini", "[sensor]\nstate = %s\n[uplink]\ncenter = %s\nca_file = %s\n"
+                       % (state, url, cert))
+        r = sensor(["--enrol", c.admin("enrol", "--tenant", str(tid)), "--config", cfg])
+        check(r.returncode == 0 and enrolled_at(state, url), "all from --config: %r" % (r,))
+
+        # the command line wins over the file (a centre and a state that
+        # would fail)
+        state = os.path.join(tmp, "state-c")
+        other = os.path.join(tmp, "state-not-used")
+        cfg = settings(tmp, "c.ini", "[sensor]\nstate = %s\n[uplink]\ncenter = "
+                       "https://127.0.0.1:1\nca_file = %s\n" % (other, cert))
+        r = sensor(["--enrol", c.admin("enrol", "--tenant", str(tid)), "--center", url, "--state",
+                    state, "--config", cfg])
+        check(r.returncode == 0 and enrolled_at(state, url) and not os.path.exists(other),
+              "the command line wins: %r" % (r,))
+
+        # a wrong value: the run's settings error (exit 2, FILE: [section]
+        # key), before the centre is asked; the code stays good
+        code = c.admin("enrol", "--tenant", str(tid))
+        for text, named, en, ja in (
+                ("[uplink]\nca_file = %s\n" % os.path.join(tmp, "none.pem"), "[uplink] ca_file",
+                 "must name a file of CA certificates", "CA 証明書（PEM 形式）"),
+                ("[uplink]\nca_file = %s\n" % key, "[uplink] ca_file", "no PEM certificate",
+                 "PEM 形式の証明書がありません"),
+                ("[uplink]\ncenter = http://192.0.2.7\n", "[uplink] center",
+                 "plain http:// to another machine", "暗号化されない http://"),
+                ("[uplink]\nbatch = 0\n", "[uplink] batch", "from 1 to 10000", "1 から 10000 まで"),
+                ("[sensor]\nhome_net = office\n", "[sensor] home_net", "office is not",
+                 "office は")):
+            cfg = settings(tmp, "bad.ini", text)
+            state = os.path.join(tmp, "state-bad")
+            for lang, words in (("en", en), ("ja", ja)):
+                r = sensor(["--enrol", code, "--center", url, "--state", state, "--config", cfg],
+                           lang)
+                lines = r.stderr.splitlines()
+                check(r.returncode == 2 and len(lines) == 1 and
+                      ("%s: %s" % (cfg, named)) in lines[0] and words in lines[0] and
+                      not os.path.exists(state), "%s (%s): %r" % (text.strip(), lang, r))
+        r = sensor(["--enrol", code, "--center", url, "--state", os.path.join(tmp, "state-d"),
+                    "--config", os.path.join(tmp, "missing.ini")])
+        check(r.returncode == 2 and "missing.ini" in r.stderr, "missing --config: %r" % (r,))
+        r = sensor(["--enrol", code, "--config", settings(tmp, "d.ini", "[uplink]\nbatch = 5\n"),
+                    "--state", os.path.join(tmp, "state-d")])
+        check(r.returncode == 2 and "[uplink] center" in r.stderr and "--center" in r.stderr,
+              "no centre anywhere: %r" % (r,))
+        cfg = settings(tmp, "f.ini", "[uplink]\nca_file = %s\n" % cert)
+        r = sensor(["--enrol", code, "--center", url, "--config", cfg], "ja")
+        check(r.returncode == 2 and "[sensor] state" in r.stderr, "no state anywhere: %r" % (r,))
+        # the code was never used: it still enrols
+        state = os.path.join(tmp, "state-e")
+        cfg = settings(tmp, "e.ini", "[uplink]\ncenter = %s\nca_file = %s\n" % (url, cert))
+        r = sensor(["--enrol", code, "--state", state, "--config", cfg])
+        check(r.returncode == 0 and enrolled_at(state, url), "after the errors: %r" % (r,))
+    finally:
+        c.close()
+    print("PASS enrol-config")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
