@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/json-pool.h"
 #include "core/msg.h"
@@ -74,7 +75,7 @@
 #define DEVICE_TEXT_MAX     256 /* host names, user agents, native OS strings */
 #define STATE_FILE_MAX      (64u * 1024 * 1024)
 #define LAST_SEEN_STEP_USEC (60 * 1000000LL) /* last_seen written at most once a minute */
-#define STATE_FILE          "devices.json"
+#define STATE_FILE          MM_DEVICES_FILE
 #define SYN_SEEN_MAX        8 /* SYN trait kinds of a device remembered */
 #define TIME_UNKNOWN        INT64_MIN
 #define ADDR_RECENT_MAX     32   /* IPv4 addresses a device had recently: coming back is no news */
@@ -2558,9 +2559,46 @@ static bool record_valid(const json_t *rec)
     return true;
 }
 
-/* Loads devices.json; a missing file is an empty inventory, a damaged one
- * is ignored (MM_EPARSE is returned so the caller can log it). */
-static int load_state(struct mm_devices *d)
+/* Keeps the text of a damaged devices.json beside it (struct
+ * mm_devices_damage): the first save replaces the file, and what it held
+ * must not go without a trace. Never replaces a file (mm_file_write_new). */
+static int keep_damaged(const struct mm_devices *d, const char *text, size_t len,
+                        struct mm_devices_damage *note)
+{
+    char stamp[32];
+    struct tm tm;
+    time_t now = time(NULL);
+    int r = MM_EEXIST;
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+    for (int i = 1; i <= 100 && r == MM_EEXIST; i++) {
+        if (i == 1)
+            snprintf(note->kept, sizeof note->kept, "%s.damaged-%s", d->state_path, stamp);
+        else
+            snprintf(note->kept, sizeof note->kept, "%s.damaged-%s-%d", d->state_path, stamp, i);
+        r = mm_file_write_new(note->kept, text, len, 0666);
+    }
+    return r;
+}
+
+/* Notes the damage of d's file (of text) and keeps the text aside; the
+ * error of the copy, which note keeps too. */
+static int keep_note(const struct mm_devices *d, const char *text, size_t len,
+                     struct mm_devices_damage *note)
+{
+    snprintf(note->path, sizeof note->path, "%s", d->state_path);
+    int r = keep_damaged(d, text, len, note);
+    if (r != 0) {
+        note->kept[0] = '\0';
+        note->keep_error = r;
+    }
+    return r;
+}
+
+/* Loads devices.json; a missing file is an empty inventory. A damaged one
+ * (not the JSON written here, or records of another shape) is kept aside
+ * first (keep_damaged) and loaded as far as it goes, note says so; when it
+ * cannot be kept, the load fails with that error (note->keep_error). */
+static int load_state(struct mm_devices *d, struct mm_devices_damage *note)
 {
     char *text = NULL;
     size_t len;
@@ -2570,14 +2608,16 @@ static int load_state(struct mm_devices *d)
     if (r != 0)
         return r;
     json_t *root = json_loadb(text, len, 0, NULL);
-    free(text);
     json_t *arr = json_object_get(root, "devices");
     const json_t *recent = json_object_get(root, RECENT_MEMBER);
     size_t i;
     json_t *rec;
     if (!json_is_array(arr)) {
         json_decref(root);
-        return MM_EPARSE;
+        note->unusable = true;
+        r = keep_note(d, text, len, note);
+        free(text);
+        return r;
     }
     if (json_array_size(recent) != json_array_size(arr))
         recent = NULL; /* a file before the list (or edited): the "ips" are remembered */
@@ -2587,13 +2627,14 @@ static int load_state(struct mm_devices *d)
         struct mm_addr a = {0};
         const json_t *ips = json_object_get(rec, "ips");
         bool has_mac = parse_mac(jstr(rec, "mac"), mac);
-        if (!record_valid(rec))
+        if (!record_valid(rec) ||
+            (!has_mac && mm_addr_parse(json_string_value(json_array_get(ips, 0))
+                                           ? json_string_value(json_array_get(ips, 0))
+                                           : "",
+                                       &a) != 0)) {
+            note->left_out++;
             continue;
-        if (!has_mac && mm_addr_parse(json_string_value(json_array_get(ips, 0))
-                                          ? json_string_value(json_array_get(ips, 0))
-                                          : "",
-                                      &a) != 0)
-            continue;
+        }
         if (has_mac ? find_by_mac(d, mac) != NULL : ip_keyed(d, &a))
             continue; /* (a MAC device loaded before may list the address) */
         int64_t seen = 0;
@@ -2640,11 +2681,24 @@ static int load_state(struct mm_devices *d)
             note_held(d, dev);
     }
     json_decref(root);
-    return r == MM_ELIMIT ? 0 : r;
+    if (r == MM_ELIMIT)
+        r = 0;
+    if (r == 0 && note->left_out > 0)
+        r = keep_note(d, text, len, note);
+    free(text);
+    return r;
 }
 
 int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices **out)
 {
+    struct mm_devices_damage note;
+    return mm_devices_new_noted(s, state_dir, out, &note);
+}
+
+int mm_devices_new_noted(struct mm_sensor *s, const char *state_dir, struct mm_devices **out,
+                         struct mm_devices_damage *note)
+{
+    memset(note, 0, sizeof *note);
     *out = NULL;
     struct mm_devices *d = calloc(1, sizeof *d);
     const struct mm_sensor_config *cfg = s ? mm_sensor_config(s) : NULL;
@@ -2677,9 +2731,8 @@ int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices
             goto out;
         }
         snprintf(d->state_path, n, "%s/%s", state_dir, STATE_FILE);
-        if ((r = load_state(d)) != 0 && r != MM_EPARSE)
-            goto out;
-        r = 0; /* a damaged state file starts an empty inventory */
+        if ((r = load_state(d, note)) != 0)
+            goto out; /* (a damaged file that could not be kept aside too) */
     }
     *out = d;
     d = NULL;

@@ -34,10 +34,29 @@ extern bool (*mm__device_direct)(struct mm_sensor *s, const struct mm_eve_header
  * file), the section, the key and what it takes into err and returns
  * MM_EINVAL. */
 int mm_devices_settings_check(const struct mm_ini *ini, const char *path, char *err, size_t errlen);
+/* What mm_devices_new found wrong with state_dir's devices.json. A file
+ * that is not the JSON the inventory writes, or records in it of another
+ * shape, are not loaded; the first save would replace them, so the text is
+ * first kept beside it (devices.json.damaged-YYYYMMDDTHHMMSSZ, -2 ... when
+ * that name is taken; never replacing a file). */
+#define MM_DEVICES_FILE "devices.json" /* in the state directory */
+
+struct mm_devices_damage {
+    char path[4200]; /* devices.json ("": no damage) */
+    char kept[4300]; /* the copy kept ("" when none could be written) */
+    bool unusable;   /* the whole file (else left_out records of it) */
+    size_t left_out; /* records of another shape, not loaded */
+    int keep_error;  /* the copy could not be written: then mm_devices_new fails with it */
+};
+
 /* A new inventory, of the sensor's [devices] settings (MM_EPARSE for a
  * bad one, without a message: see mm_devices_settings_check) and
- * state_dir's devices.json. */
+ * state_dir's devices.json: a file that cannot be read fails (its error);
+ * a damaged one is kept aside and loaded as far as it goes, *damage (when
+ * not NULL) saying so. */
 int mm_devices_new(struct mm_sensor *s, const char *state_dir, struct mm_devices **out);
+int mm_devices_new_noted(struct mm_sensor *s, const char *state_dir, struct mm_devices **out,
+                         struct mm_devices_damage *damage);
 /* Writes the inventory to state_dir (atomic); called at exit and periodically. */
 int mm_devices_save(struct mm_devices *d);
 /* Test hook: true makes mm_devices_save form devices.json's text with

@@ -234,7 +234,9 @@ void mm__stats_write(struct mm_sensor *s, const struct timeval *ts);
 json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts);
 
 /* Device inventory and intel hooks; no-ops until those parts are built in. */
-int mm__devices_open(struct mm_sensor *s);
+struct mm_devices_damage;
+/* note: what was found wrong with STATE/devices.json (device.h) */
+int mm__devices_open(struct mm_sensor *s, struct mm_devices_damage *note);
 void mm__devices_close(struct mm_sensor *s);
 /* The inventory learns from a packet (inline: it runs for every packet). */
 static inline void mm__devices_packet(struct mm_sensor *s, const struct mm_packet *p)

@@ -934,6 +934,41 @@ static const char *state_origin(const struct mm_sensor_options *o)
     return o->state_from_file ? "[sensor] state" : "--state";
 }
 
+/* The inventory (STATE/devices.json) could not be loaded: a file that
+ * cannot be read, or a damaged one that could not be kept aside (the first
+ * save would replace it): named, with the way out. */
+static void devices_failed(const struct mm_sensor *s, int r, const struct mm_devices_damage *note,
+                           char *err, size_t errlen)
+{
+    const struct mm_sensor_options *o = s->opt;
+    if (!o->state_dir || r == MM_ENOMEM) {
+        mm_msg_format(err, errlen, LOG, "sensor.devices", mm_msg_strerror(r));
+        return;
+    }
+    size_t n = setting_named(s, o->state_from_file, "sensor", "state", err, errlen);
+    if (note->path[0])
+        mm_msg_format(err + n, errlen - n, LOG, "sensor.devices_keep_failed", note->path,
+                      mm_msg_strerror(note->keep_error));
+    else
+        mm_msg_format(err + n, errlen - n, LOG, "sensor.devices_unreadable", o->state_dir,
+                      MM_DEVICES_FILE, mm_msg_strerror(r));
+    as_user_hint(s, r, err, errlen);
+}
+
+/* A damaged inventory kept aside (note->kept) and loaded as far as it went:
+ * a warning naming both files; the sensor starts. */
+static void devices_damaged(const struct mm_sensor *s, const struct mm_devices_damage *note)
+{
+    char where[4400];
+    setting_named(s, s->opt->state_from_file, "sensor", "state", where, sizeof where);
+    if (note->unusable)
+        mm_msg_print(stderr, "mamori-sensor", LOG, "sensor.devices_damaged", where, note->path,
+                     note->kept);
+    else
+        mm_msg_print(stderr, "mamori-sensor", LOG, "sensor.devices_left_out", where, note->path,
+                     note->left_out, note->kept);
+}
+
 static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
 {
     const struct mm_sensor_options *o = s->opt;
@@ -1005,7 +1040,8 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     if ((r = open_outputs(s, err, errlen)) != 0)
         goto out;
     s->intel = intel;
-    if ((r = mm__devices_open(s)) != 0) {
+    struct mm_devices_damage damage;
+    if ((r = mm__devices_open(s, &damage)) != 0) {
         /* the inventory's own file (--state) is read forgivingly: a value
          * it cannot take comes from the [devices] settings (checked with
          * the rest of the file by mm__options_parse; named here too for a
@@ -1015,9 +1051,11 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
             r = MM__SENSOR_BAD_SETTINGS;
             goto out;
         }
-        mm_msg_format(err, errlen, LOG, "sensor.devices", mm_msg_strerror(r));
+        devices_failed(s, r, &damage, err, errlen);
         goto out;
     }
+    if (damage.path[0]) /* kept aside, loaded as far as it went: the sensor starts */
+        devices_damaged(s, &damage);
     if ((r = mm__detect_init(s, err, errlen)) != 0) {
         if (r == MM_EPARSE || r == MM_ERANGE || r == MM_EINVAL)
             r = MM__SENSOR_BAD_SETTINGS;
@@ -1104,9 +1142,9 @@ int mm__sensor_free(struct mm_sensor *s)
 
 /* ---- device inventory hooks (device.c) ------------------------------------ */
 
-int mm__devices_open(struct mm_sensor *s)
+int mm__devices_open(struct mm_sensor *s, struct mm_devices_damage *note)
 {
-    return mm_devices_new(s, s->opt->state_dir, &s->devices);
+    return mm_devices_new_noted(s, s->opt->state_dir, &s->devices, note);
 }
 
 void mm__devices_close(struct mm_sensor *s)

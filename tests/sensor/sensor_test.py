@@ -350,6 +350,98 @@ def test_state_in_use(tmp):
         lock.close()
 
 
+def test_devices_damaged(tmp):
+    """STATE/devices.json that cannot be read stops the sensor (exit 4) with
+    a message naming the file (and FILE: [sensor] state when the directory
+    came from the settings file) and what to do; a damaged one (not JSON,
+    or records of another shape) is kept aside under a new name, never
+    replacing a file, before the sensor starts with what could be loaded,
+    and a warning names both files; a copy that cannot be made stops the
+    sensor. en and ja. Before, the unreadable file's message was "device
+    inventory: is a directory" (no path, no key), and a damaged file was
+    replaced by the first save without a word."""
+    state = os.path.join(tmp, "state")
+    os.mkdir(state)
+    inv = os.path.join(state, "devices.json")
+
+    def kept():
+        return sorted(n for n in os.listdir(state) if n.startswith("devices.json.damaged-"))
+
+    def start(lang, from_file):
+        if from_file:
+            return config_error(tmp, "[sensor]\nstate = %s\n" % state, lang)
+        return config_error(tmp, "", lang, args=("--state", state))
+
+    # not JSON: kept aside, an empty inventory, the file replaced by the save
+    for n, (lang, from_file) in enumerate((("en", False), ("ja", True))):
+        text = "{not json %d" % n
+        with open(inv, "w") as f:
+            f.write(text)
+        before = kept()
+        r, cfg = start(lang, from_file)
+        new = [k for k in kept() if k not in before]
+        lines = r.stderr.splitlines()
+        words = ("the device inventory %s is damaged" % inv if lang == "en" else
+                 "機器の一覧 %s が壊れています" % inv)
+        check(r.returncode == 0 and len(lines) == 1 and words in lines[0] and len(new) == 1 and
+              os.path.join(state, new[0]) in lines[0] and
+              lines[0].startswith("mamori-sensor: %s: [sensor] state: " % cfg) == from_file,
+              "not JSON (%s): %r %r" % (lang, new, r))
+        with open(os.path.join(state, new[0])) as f:
+            check(f.read() == text, "the kept copy")
+        with open(inv) as f:
+            check("devices" in json.load(f), "devices.json replaced by the save")
+    # one record of another shape: left out, the rest loaded, the file kept
+    good = ('{"mac":"02:00:00:00:00:21","ips":["192.168.1.21"],"hostnames":[],'
+            '"user_agents":[],"evidence":[]}')
+    bad = '{"mac":"02:00:00:00:00:22","ips":[7],"hostnames":[],"user_agents":[],"evidence":[]}'
+    text = '{"version":1,"devices":[%s,%s]}' % (good, bad)
+    with open(inv, "w") as f:
+        f.write(text)
+    before = kept()
+    r, cfg = start("en", False)
+    new = [k for k in kept() if k not in before]
+    check(r.returncode == 0 and "has 1 damaged device records" in r.stderr and len(new) == 1 and
+          new[0] in r.stderr, "a record left out: %r %r" % (new, r))
+    with open(os.path.join(state, new[0])) as f:
+        check(f.read() == text, "the kept copy (records)")
+    with open(inv) as f:
+        macs = [d.get("mac") for d in json.load(f)["devices"]]
+    check("02:00:00:00:00:21" in macs and "02:00:00:00:00:22" not in macs, "loaded: %s" % macs)
+    # every name the copy could take is taken: the sensor stops, the file stays
+    with open(inv, "w") as f:
+        f.write("{not json")
+    now = time.time()
+    for sec in range(-1, 30):
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now + sec))
+        for i in range(1, 101):
+            name = "%s.damaged-%s%s" % (inv, stamp, "" if i == 1 else "-%d" % i)
+            if not os.path.exists(name):
+                open(name, "w").close()
+    for lang, words in (("en", "could not be kept aside under another name"),
+                        ("ja", "別の名前で残しておくことができませんでした")):
+        r, cfg = start(lang, True)
+        lines = r.stderr.splitlines()
+        check(r.returncode == 4 and len(lines) == 1 and words in lines[0] and inv in lines[0] and
+              "%s: [sensor] state: " % cfg in lines[0], "no copy (%s): %r" % (lang, r))
+        with open(inv) as f:
+            check(f.read() == "{not json", "the damaged file left as it was")
+    for name in kept():
+        os.unlink(os.path.join(state, name))
+    # a file that cannot be read (a directory here: root reads any file)
+    os.unlink(inv)
+    os.mkdir(inv)
+    for lang, from_file, words in (("en", False, "cannot read the device inventory"),
+                                   ("en", True, "move it away"),
+                                   ("ja", True, "機器の一覧 %s を読めません" % inv),
+                                   ("ja", False, "別の場所へ移して")):
+        r, cfg = start(lang, from_file)
+        lines = r.stderr.splitlines()
+        check(r.returncode == 4 and len(lines) == 1 and inv in lines[0] and words in lines[0] and
+              ("%s: [sensor] state: " % cfg in lines[0]) == from_file and not kept(),
+              "unreadable (%s, file %s): %r" % (lang, from_file, r))
+
+
 def test_eve_max_bytes(tmp):
     """[output] eve_max_bytes below 16384 (a size that holds a few EVE lines
     at most) is a settings error; from 16384 files rotate, no file passes
