@@ -75,7 +75,7 @@
 #define SERVED_WAIT_MS 60000
 #define STORE_WAIT_MS  1000 /* SPARE_CAP_WAIT_MS */
 #define SKIP_EVERY_MS  100
-#define TRIES          5
+#define TRIES          8
 #define GIVEBACKS_MAX  4096
 
 struct pool_test {
