@@ -344,9 +344,19 @@ static int cmd_enrol(struct admin *a, int argc, char **argv)
     return 0;
 }
 
+/* The options that take a value. One of them last, its value missing, is
+ * the usage: opt() would take an optional one as not given (user list
+ * --tenant listed every user, enrol --tenant 1 --ttl gave the default). */
+static const char *const value_options[] = {"--email",         "--lang",   "--name",
+                                            "--mail-severity", "--tenant", "--role",
+                                            "--user",          "--ttl",    NULL};
+
 static int dispatch(struct admin *a, int argc, char **argv)
 {
     const char *w1 = argc > 0 ? argv[0] : "", *w2 = argc > 1 ? argv[1] : "";
+    for (int i = 0; argc > 0 && value_options[i]; i++)
+        if (strcmp(argv[argc - 1], value_options[i]) == 0)
+            return usage(a);
     if (strcmp(w1, "create-admin") == 0)
         return cmd_create_admin(a, argc - 1, argv + 1);
     if (strcmp(w1, "tenant") == 0 && strcmp(w2, "add") == 0)

@@ -287,10 +287,12 @@ def test_admin_command(c, w, admin):
 
 def test_admin_required_options(c, w):
     """Every admin subcommand answers a required option that is missing (or given last
-    without its value) and a missing argument with the usage, exit 2, changing nothing:
-    what is required is read from the usage itself (what is not in brackets). `token
-    create`, `create-admin`, `user add` and `enrol` answered some of them with "no such
-    user", "not an e-mail address" or "no such company", exit 1."""
+    without its value), a missing argument, and an optional option given last without its
+    value with the usage, exit 2, changing nothing: what is required is read from the usage
+    itself (what is not in brackets). `token create`, `create-admin`, `user add` and `enrol`
+    answered some of them with "no such user", "not an e-mail address" or "no such
+    company", exit 1; an optional one without its value was taken as not given (`user list
+    --tenant` listed every user, `create-admin ... --lang` made the admin)."""
     usage = c.admin("no-such-subcommand", expect=2).stderr.splitlines()
     check(usage[0].startswith("Usage: mamori-center admin"), "usage: %r" % usage)
     values = {"EMAIL": "required@a.example", "ID": str(w.tenants["A"]["id"]),
@@ -314,17 +316,23 @@ def test_admin_required_options(c, w):
             else:
                 parts.append((None, values[rest[i]]))
                 i += 1
-        for k, (name, value) in enumerate(parts):
+        given = [x for p in parts for x in p if x is not None]
+        optional = [o.split()[0] for o in re.findall(r"\[([^]]*)\]", line) if " " in o]
+        for k, (name, value) in enumerate(parts + [(None, None)] * len(optional)):
             others = [x for j, p in enumerate(parts) if j != k for x in p if x is not None]
-            runs = [others] + ([others + [name]] if name and value is not None else [])
+            if k >= len(parts):  # every required part, then an optional one without its value
+                runs = [given + [optional[k - len(parts)]]]
+            else:
+                runs = [others] + ([others + [name]] if name and value is not None else [])
             for args in runs:
                 r = c.admin(*(cmd + args), stdin=PASSWORD + "\n", expect=None)
                 check(r.returncode == 2 and r.stderr.startswith("Usage: mamori-center admin")
                       and r.stdout == "", "admin %s: exit %d, %r" % (" ".join(cmd + args),
                                                                      r.returncode, r.stderr))
                 tried.append(cmd + args)
-    check(len(tried) >= 20 and ["token", "create"] in tried and ["enrol"] in tried and
-          ["token", "create", "--user"] in tried, "cases: %r" % tried)
+    check(len(tried) >= 30 and ["token", "create"] in tried and ["enrol"] in tried and
+          ["token", "create", "--user"] in tried and ["user", "list", "--tenant"] in tried,
+          "cases: %r" % tried)
     check((c.admin("tenant", "list"), c.admin("user", "list")) == before, "nothing changed")
 
 
