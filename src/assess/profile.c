@@ -149,6 +149,7 @@ int mm_profile_set(struct mm_profile *p, const char *field, const char *value,
     if (!f)
         return set_error(e, MM_PROFILE_UNKNOWN, field, NULL);
     char *at = (char *)p + f->offset;
+    p->given |= 1u << (f - fields);
     switch (f->type) {
     case FIELD_TEXT:
         return set_text(at, f, value, e);
@@ -262,6 +263,12 @@ int mm_profile_load_ini_string(struct mm_profile *p, const char *text, struct mm
     char why[256];
     int r = mm_ini_load_string(text, &ini, why, sizeof why);
     return apply_loaded(p, r, ini, why, false, e);
+}
+
+bool mm_profile_given(const struct mm_profile *p, const char *field)
+{
+    const struct field *f = find_field(field);
+    return f && (p->given & (1u << (f - fields)));
 }
 
 int mm_profile_validate(const struct mm_profile *p, struct mm_profile_error *e)

@@ -34,6 +34,7 @@ struct mm_profile {
     char industry[MM_PROFILE_TEXT_MAX + 1];
     long employees; /* -1: not given */
     bool my_number, cloud, website, personal_devices, telework, wifi, outsourcing;
+    unsigned given; /* one bit per field set (INI key present, or flag): mm_profile_given */
 };
 
 enum mm_profile_problem {
@@ -71,6 +72,11 @@ int mm_profile_load_ini(struct mm_profile *p, const char *path, struct mm_profil
 /* The same from INI text in memory (fuzzing, tests). MM_EPARSE on syntax
  * errors, MM_EINVAL on bad fields (e filled). */
 int mm_profile_load_ini_string(struct mm_profile *p, const char *text, struct mm_profile_error *e);
+
+/* Whether field ("wifi", "cloud", ...) was set by mm_profile_set, i.e. its
+ * key is in the INI file or it was given as a flag, rather than being the
+ * default from mm_profile_init. False for an unknown field. */
+bool mm_profile_given(const struct mm_profile *p, const char *field);
 
 /* Checks the required fields. Returns 0 or MM_EINVAL with e filled. */
 int mm_profile_validate(const struct mm_profile *p, struct mm_profile_error *e);

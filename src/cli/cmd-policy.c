@@ -123,26 +123,17 @@ static int load_diagnosis(const struct mm_cli *cli, const char *path, json_t **o
     return 0;
 }
 
-/* Did the person say anything about field (a --profile file, or --FIELD)?
- * Without either, the profile's "no" is only the default. */
-static bool stated(const struct opts *o, const char *field)
-{
-    for (size_t i = 0; i < o->nflags; i++)
-        if (strcmp(o->flags[i].field, field) == 0)
-            return true;
-    return o->profile != NULL;
-}
-
 /* Says where the profile and the diagnosis disagree (a practice turned to
  * "yes", or a "yes" kept against a "not applicable" answer) and how to make
  * the two agree ("{item}", "{title}", "{answer}" in the template). A default
  * the person never wrote is not theirs to correct: the diagnosis decides it
  * without a word (`--name X --diagnosis F`, the README's example). */
-static void report_adjustments(const struct mm_cli *cli, const struct opts *o, const json_t *items,
-                               const struct mm_policy_adjustment *adj, size_t n)
+static void report_adjustments(const struct mm_cli *cli, const struct mm_profile *p,
+                               const json_t *items, const struct mm_policy_adjustment *adj,
+                               size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!stated(o, adj[i].field))
+        if (!mm_profile_given(p, adj[i].field)) /* neither in --profile nor --FIELD */
             continue;
         char key[64], item[24];
         snprintf(key, sizeof key, "policy.reconcile.%s%s", adj[i].field, adj[i].set ? "" : "_na");
@@ -234,7 +225,7 @@ int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
     mm_time_today(today);
     mm__assess_items_load(&items); /* optional: item texts for the diagnosis rules */
     struct mm_policy_adjustment adj[4];
-    report_adjustments(cli, &o, items, adj, mm_policy_reconcile(&profile, diag, adj, 4));
+    report_adjustments(cli, &profile, items, adj, mm_policy_reconcile(&profile, diag, adj, 4));
     struct mm_policy_request req = {&profile, cli->lang, today, diag, items};
     int r = mm_policy_generate(&req, &out, err, sizeof err);
     if (r != 0) {

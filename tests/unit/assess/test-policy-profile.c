@@ -213,13 +213,34 @@ static void test_missing_file(void **state)
     assert_int_equal(e.problem, MM_PROFILE_NOFILE);
 }
 
+/* A key missing from the file (and not given as a flag) is not "given":
+ * its "no" is only the default, which `mamori policy` does not call what
+ * "the profile says". */
+static void test_given_keys(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    struct mm_profile_error e;
+    assert_int_equal(load("[organisation]\nname = x\n[practices]\nwifi = no\n", &p, &e), 0);
+    assert_true(mm_profile_given(&p, "name"));
+    assert_true(mm_profile_given(&p, "wifi"));
+    assert_false(mm_profile_given(&p, "cloud"));
+    assert_false(mm_profile_given(&p, "employees"));
+    assert_false(mm_profile_given(&p, "colour"));
+    assert_int_equal(mm_profile_set(&p, "cloud", "no", &e), 0);
+    assert_true(mm_profile_given(&p, "cloud"));
+    assert_false(p.cloud);
+    mm_profile_init(&p);
+    assert_false(mm_profile_given(&p, "wifi"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_profile),          cmocka_unit_test(test_flags_override),
         cmocka_unit_test(test_errors_name_the_field), cmocka_unit_test(test_text_limits),
         cmocka_unit_test(test_cp932_profile),         cmocka_unit_test(test_text_trimmed),
-        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_missing_file),          cmocka_unit_test(test_given_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
