@@ -629,7 +629,7 @@ static int read_tls_file(const char *path, const char *src, bool key, char **out
 }
 
 /* The listen address into *ss, a TLS certificate given with its key, and
- * both files read (PEM) into *cert and *key. */
+ * (cert not NULL) both files read (PEM) into *cert and *key. */
 static int check_settings(const struct mm_center_config *cfg, struct sockaddr_storage *ss, bool *v6,
                           char **cert, char **key, char *err, size_t errlen)
 {
@@ -644,7 +644,7 @@ static int check_settings(const struct mm_center_config *cfg, struct sockaddr_st
         mm_msg_format(err, errlen, "center-log", "http.tls_pair");
         return MM_EINVAL;
     }
-    if (!cfg->tls_cert)
+    if (!cfg->tls_cert || !cert)
         return 0;
     int r = read_tls_file(cfg->tls_cert, cfg->tls_cert_src, false, cert, err, errlen);
     if (r == 0)
@@ -661,12 +661,13 @@ static void server_free(struct mm_http_server *srv)
     free(srv);
 }
 
-int mm_http_settings_check(const struct mm_center_config *cfg, char *err, size_t errlen)
+int mm_http_settings_check(const struct mm_center_config *cfg, bool read_files, char *err,
+                           size_t errlen)
 {
     struct sockaddr_storage ss;
     bool v6;
     char *cert = NULL, *key = NULL;
-    int r = check_settings(cfg, &ss, &v6, &cert, &key, err, errlen);
+    int r = check_settings(cfg, &ss, &v6, read_files ? &cert : NULL, &key, err, errlen);
     free(cert);
     key_free(key);
     return r;

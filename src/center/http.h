@@ -115,11 +115,13 @@ struct mm_http_server;
  * "[v6]:port", port 0-65535): checked with the configuration. */
 bool mm_http_listen_valid(const char *listen);
 /* The settings mm_http_start takes, checked before anything starts: listen
- * (mm_http_listen_valid), a TLS certificate given with its key, and both
- * files readable and PEM (a certificate; a private key). 0, or an error code
- * with the message in err, naming the option or the settings file's key the
- * value came from (cfg's *_src). */
-int mm_http_settings_check(const struct mm_center_config *cfg, char *err, size_t errlen);
+ * (mm_http_listen_valid), a TLS certificate given with its key, and with
+ * read_files (the server; not the admin command, which serves no TLS) both
+ * files readable and PEM (a certificate; a private key without a
+ * passphrase). 0, or an error code with the message in err, naming the
+ * option or the settings file's key the value came from (cfg's *_src). */
+int mm_http_settings_check(const struct mm_center_config *cfg, bool read_files, char *err,
+                           size_t errlen);
 /* Starts the server on cfg->listen, one thread per open connection (at most
  * cfg->max_connections); HTTPS when the configuration names a certificate
  * and a key. */

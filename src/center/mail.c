@@ -179,10 +179,14 @@ int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, ch
         mm_msg_format(err, errlen, "center-log", "mail.bad_base_url", cfg->base_url);
         return MM_EINVAL;
     }
-    int r = check_duty(cfg->duty, err, errlen);
-    if (r == 0 && cfg->enabled && cfg->ca_file && *cfg->ca_file)
-        r = check_ca_file(cfg->ca_file, err, errlen);
-    return r;
+    return check_duty(cfg->duty, err, errlen);
+}
+
+int mm_mail_config_check_files(const struct mm_mail_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->enabled && cfg->ca_file && *cfg->ca_file)
+        return check_ca_file(cfg->ca_file, err, errlen);
+    return 0;
 }
 
 void mm__mail_row_free(struct mm_mail_row *row)

@@ -49,9 +49,13 @@ struct mm_mail_config {
     int timeout;          /* one SMTP conversation, seconds (default 60) */
 };
 
-/* Fills cfg from ini's [mail] (ini may be NULL: defaults, disabled). */
+/* Fills cfg from ini's [mail] (ini may be NULL: defaults, disabled) and
+ * checks the form of every value; no file is read. */
 int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, char *err,
                         size_t errlen);
+/* What only the server needs, which mm_mail_config_load does not read:
+ * with mail on, ca_file readable (as libcurl reads it at every STARTTLS). */
+int mm_mail_config_check_files(const struct mm_mail_config *cfg, char *err, size_t errlen);
 
 struct mm_mail;
 

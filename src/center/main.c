@@ -163,24 +163,30 @@ static int check_port_file(const char *path, char *err, size_t errlen)
 /* The settings in force, checked before anything starts (no data
  * directory, no database, no port file), for the server and the admin
  * command alike: [mail] (mail.c), what the HTTP server takes
- * (mm_http_settings_check: listen, the TLS certificate and key read), the
- * server's --port-file (its directory; port_file NULL for admin) and
- * [reports] timezone, loaded here once (mm_center_zone_load) for
- * mm_center_open. A wrong value is a configuration error, exit 2, named
- * with the file it is in or the option. */
+ * (mm_http_settings_check: listen, a TLS certificate given with its key),
+ * and [reports] timezone, loaded here once (mm_center_zone_load) for
+ * mm_center_open. The server (server true) also reads the files it will
+ * use: the TLS certificate and key, [mail] ca_file, and checks
+ * --port-file's directory. The admin command serves no TLS and sends no
+ * mail: it checks only the form of those, so that an operator who may not
+ * read the key, or a relative path, does not stop it. A wrong value is a
+ * configuration error, exit 2, named with the file it is in or the option. */
 static int check_settings(const struct mm_center_config *cfg, const struct mm_ini *ini,
-                          const char *path, const char *port_file, struct mm_mail_config *mail,
-                          struct mm_zone **zone, char *err, size_t errlen)
+                          const char *path, bool server, const char *port_file,
+                          struct mm_mail_config *mail, struct mm_zone **zone, char *err,
+                          size_t errlen)
 {
     char what[384];
     what[0] = '\0';
     int r = mm_mail_config_load(ini, mail, what, sizeof what);
+    if (r == 0 && server)
+        r = mm_mail_config_check_files(mail, what, sizeof what);
     if (r != 0) {
         snprintf(err, errlen, "%s: %s", path, what); /* only a file has a [mail] */
         return r;
     }
-    r = mm_http_settings_check(cfg, err, errlen);
-    if (r == 0 && port_file)
+    r = mm_http_settings_check(cfg, server, err, errlen);
+    if (r == 0 && server && port_file)
         r = check_port_file(port_file, err, errlen);
     if (r == 0)
         r = mm_center_zone_load(cfg, zone, err, errlen); /* last: it samples the zone */
@@ -337,8 +343,8 @@ int main(int argc, char **argv)
     if (!o.admin_at && !cfg.data_dir) {
         fprintf(stderr, "mamori-center: %s\n", mm_tr("center", "main.need_data", lang));
         rc = EXIT_USAGE;
-    } else if (check_settings(&cfg, ini, o.config, o.admin_at ? NULL : o.port_file, &mail_cfg,
-                              &zone, err, sizeof err) != 0) {
+    } else if (check_settings(&cfg, ini, o.config, !o.admin_at, o.port_file, &mail_cfg, &zone, err,
+                              sizeof err) != 0) {
         /* the admin command too: a broken file is told before it is needed */
         fprintf(stderr, "mamori-center: %s\n", err);
         rc = EXIT_USAGE;

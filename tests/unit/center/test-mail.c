@@ -284,7 +284,8 @@ static void test_config(void **state)
     mm_ini_free(ini);
 }
 
-/* Loads text as [mail] settings; returns mm_mail_config_load's code. */
+/* Loads text as [mail] settings; returns mm_mail_config_load's code, then
+ * mm_mail_config_check_files's (the server's check). */
 static int load_mail(const char *text)
 {
     struct mm_mail_config cfg;
@@ -292,6 +293,8 @@ static int load_mail(const char *text)
     char err[256];
     assert_int_equal(mm_ini_load_string(text, &ini, err, sizeof err), 0);
     int r = mm_mail_config_load(ini, &cfg, err, sizeof err);
+    if (r == 0)
+        r = mm_mail_config_check_files(&cfg, err, sizeof err);
     mm_ini_free(ini);
     return r;
 }
