@@ -14,7 +14,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import BIN, check  # noqa: E402
+from centerlib import BIN, Center, check  # noqa: E402
 
 JA = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "ja_JP.UTF-8"}
 EN = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
@@ -67,6 +67,26 @@ def man_example(page, heading):
             key, value = (s.strip() for s in line.split("=", 1))
             entries.append((section, key, value))
     return entries
+
+
+def x509_armour(tmp):
+    """A certificate under the old "-----BEGIN X509 CERTIFICATE-----" armour, which GnuTLS
+    takes, is taken: the server starts and answers HTTPS (it was "not a PEM certificate",
+    exit 2)."""
+    c = Center(tls=True)
+    cert, key = os.path.join(c.tmp, "c.crt"), os.path.join(c.tmp, "c.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    with open(cert) as f:
+        text = f.read().replace("-----BEGIN CERTIFICATE-----", "-----BEGIN X509 CERTIFICATE-----")
+    text = text.replace("-----END CERTIFICATE-----", "-----END X509 CERTIFICATE-----")
+    write(cert, text)
+    c.start(["--tls-cert", cert, "--tls-key", key])
+    r = c.request("GET", "/")
+    check(r.status == 200 and "listening on https://" in c.server_log(),
+          "X509 CERTIFICATE armour: %d %s" % (r.status, c.server_log()))
+    c.close()
 
 
 def documented_settings(tmp):
@@ -340,6 +360,7 @@ def main():
               "missing config, ja: " + r.stderr)
         if shutil.which("openssl"):
             documented_settings(tmp)
+            x509_armour(tmp)
         else:
             print("SKIP part: openssl not installed, documented settings not tested")
     finally:
