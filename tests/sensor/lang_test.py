@@ -309,6 +309,9 @@ def test_outputs(tmp):
     check(r.returncode == 4 and "cannot open EVE output " + eve in r.stderr, "eve open: " + r.stderr)
     # the reason is the system's, not a bare "input/output error"
     check("no such file" in r.stderr, "eve open reason: " + r.stderr)
+    # and the English has the hint the Japanese has
+    check("check that the directory exists and can be written" in r.stderr,
+          "eve open hint: " + r.stderr)
 
 
 def test_intel(tmp):

@@ -285,7 +285,8 @@ BAD_SETTINGS = (
     ("detect.scan", "bogus", "1", "it takes: window_seconds", "使える設定は window_seconds"),
     # paths opened once the sensor starts: an output that cannot be opened
     # (exit 4, as for --eve and --state, whose messages name the path alone)
-    ("output", "eve", "/nonexistent/eve.json", "cannot open EVE output /nonexistent/eve.json",
+    ("output", "eve", "/nonexistent/eve.json", "cannot open EVE output /nonexistent/eve.json: "
+     "no such file or entry; check that the directory exists and can be written",
      "/nonexistent/eve.json を開けません", 4),
     ("sensor", "state", "/dev/null/state", "cannot open the spool in /dev/null/state/spool",
      "/dev/null/state/spool のスプール", 4),
