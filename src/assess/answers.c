@@ -34,12 +34,19 @@ int mm_answer_parse(const char *s, enum mm_answer *out)
     return MM_EINVAL;
 }
 
-/* Keeps a printable, truncated copy of an unknown key for the message. */
-static void remember_unknown_key(struct mm_answers_issues *issues, const char *key)
+/* Keeps a printable, truncated copy of an unknown key for the message; with
+ * item_ids, a key holding a JSON string (an "items" id written as "3") is
+ * kept as the string's text and marked as a string. */
+static void remember_unknown_key(struct mm_answers_issues *issues, const char *key, bool item_ids)
 {
     size_t n = issues->n_unknown_keys++;
     if (n >= MM_ANSWERS_SHOWN_KEYS)
         return;
+    json_t *id = item_ids && key[0] == '"' ? json_loads(key, JSON_DECODE_ANY, NULL) : NULL;
+    if (json_is_string(id)) {
+        key = json_string_value(id);
+        issues->unknown_strings |= 1u << n;
+    }
     char *dst = issues->unknown_keys[n];
     size_t cap = sizeof issues->unknown_keys[n], j = 0;
     for (size_t i = 0; key[i] && j + 1 < cap; i++) {
@@ -47,6 +54,7 @@ static void remember_unknown_key(struct mm_answers_issues *issues, const char *k
         dst[j++] = (c >= 0x20 && c < 0x7f && c != '"') ? (char)c : '?';
     }
     dst[j] = '\0';
+    json_decref(id);
 }
 
 static bool issues_any(const struct mm_answers_issues *issues)
@@ -76,7 +84,7 @@ int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, 
     {
         int id = mm_str_index(key, (int)spec->n_items); /* "1".."n", canonical */
         if (id == 0) {
-            remember_unknown_key(issues, key);
+            remember_unknown_key(issues, key, flags & MM_ANSWERS_ITEM_IDS);
             continue;
         }
         uint64_t bit = UINT64_C(1) << (id - 1);
@@ -168,7 +176,8 @@ int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_
         r = MM_EPARSE;
         goto out;
     }
-    r = mm_answers_from_json(spec, obj, flags, answers, issues);
+    r = mm_answers_from_json(spec, obj, flags | (from_items ? MM_ANSWERS_ITEM_IDS : 0), answers,
+                             issues);
     if (repeated) {
         /* the item keeps its last answer, but which one was meant is unclear */
         for (size_t i = 0; i < spec->n_items; i++)
@@ -244,14 +253,19 @@ static int format_unknown_keys(struct mm_buf *out, const char *prefix, enum mm_l
         return 0;
     struct mm_buf keys = MM_BUF_INIT;
     int r = 0;
-    for (size_t i = 0; i < issues->n_unknown_keys && i < MM_ANSWERS_SHOWN_KEYS && r == 0; i++)
+    bool one = issues->n_unknown_keys == 1;
+    for (size_t i = 0; i < issues->n_unknown_keys && i < MM_ANSWERS_SHOWN_KEYS && r == 0; i++) {
         r = mm_buf_printf(&keys, "%s\"%s\"", i ? ", " : "", issues->unknown_keys[i]);
+        if (r == 0 && !one && (issues->unknown_strings & (1u << i)))
+            r = mm_buf_puts(&keys, mm_tr("answers", "error.unknown_items.string_mark", lang));
+    }
     if (r == 0 && issues->n_unknown_keys > MM_ANSWERS_SHOWN_KEYS)
         r = mm_buf_puts(&keys, ", ...");
     /* the count first: it is not part of the keys quoted */
     const char *tmpl = mm_tr("answers",
-                             issues->n_unknown_keys == 1 ? "error.unknown_items.one"
-                                                         : "error.unknown_items",
+                             !one                           ? "error.unknown_items"
+                             : issues->unknown_strings & 1u ? "error.unknown_items.string"
+                                                            : "error.unknown_items.one",
                              lang),
                *at = strstr(tmpl, "{n}");
     struct mm_buf fmt = MM_BUF_INIT;

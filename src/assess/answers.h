@@ -57,11 +57,15 @@ struct mm_answers_issues {
     size_t n_items;      /* items 1..n_items, for the message on unknown keys */
     size_t n_unknown_keys;
     char unknown_keys[MM_ANSWERS_SHOWN_KEYS][24]; /* printable, truncated */
+    unsigned unknown_strings; /* bit i: unknown_keys[i] is an "items" id written as a string */
     bool too_many_keys;
 };
 
 /* mm_answers_parse flags */
 #define MM_ANSWERS_PARTIAL 1u /* missing items are fine (saved progress) */
+/* obj is from mm_answers_from_items: a key that is JSON string text ("\"3\"")
+ * is an id written as a string, named by its text and said to be a string */
+#define MM_ANSWERS_ITEM_IDS 2u
 
 /* Reads the object {"1": "done", ...} into answers[0..n_items) (answers[id-1];
  * MM_ANSWER_NONE where absent). Returns 0, or MM_EINVAL with *issues filled.

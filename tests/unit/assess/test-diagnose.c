@@ -304,8 +304,28 @@ static void test_answers_file_errors(void **state)
                         "d.json: item 2 cannot be \"na\" (not applicable): it applies to every "
                         "organisation\n"
                         "d.json: item 6 is given more than once in \"items\"; keep only one\n"
-                        "d.json: no such item numbers: \"64\", \"?5?\", \"0\" (the items are "
-                        "numbered 1 to 25)\n");
+                        "d.json: no such item numbers: \"64\", \"5\" (a string), \"0\" (the "
+                        "items are numbered 1 to 25)\n");
+    /* one id written as a string: named by its text, and said to be a string */
+    const char *string_id = "{\"items\": [{\"id\": \"3\", \"answer\": \"done\"}]}";
+    assert_int_equal(
+        mm_answers_parse(&spec, string_id, strlen(string_id), MM_ANSWERS_PARTIAL, got, &issues),
+        MM_EINVAL);
+    mm_buf_reset(&msg);
+    assert_int_equal(mm_answers_issues_format(&issues, "d.json: ", MM_LANG_EN, &msg), 0);
+    assert_string_equal(mm_buf_str(&msg), "d.json: no such item number: \"3\" (a string; the items "
+                                          "are numbered 1 to 25)\n");
+    mm_buf_reset(&msg);
+    assert_int_equal(mm_answers_issues_format(&issues, "d.json: ", MM_LANG_JA, &msg), 0);
+    assert_string_equal(mm_buf_str(&msg), "d.json: \"3\" という項目番号はありません（番号が文字列に"
+                                          "なっています。項目の番号は 1 から 25 までの数です）\n");
+    /* in an "answers" object every key is a string: a key with quotes stays as it was shown */
+    const char *quoted_key = "{\"answers\": {\"\\\"3\\\"\": \"done\"}}";
+    assert_int_equal(
+        mm_answers_parse(&spec, quoted_key, strlen(quoted_key), MM_ANSWERS_PARTIAL, got, &issues),
+        MM_EINVAL);
+    assert_string_equal(issues.unknown_keys[0], "?3?");
+    assert_int_equal(issues.unknown_strings, 0);
     /* complete, an answers file must name all 25 items */
     const char *short_report = "{\"items\": [{\"id\": 1, \"answer\": \"done\"}]}";
     assert_int_equal(mm_answers_parse(&spec, short_report, strlen(short_report), 0, got, &issues),
