@@ -6,7 +6,8 @@
 // staff member, who is taken straight to the account page at sign-in and
 // can go nowhere else until it is changed; an owner stops an account from
 // the users table after a question asked in place (cancel changes nothing)
-// and restarts it without one.
+// and restarts it without one; a stop that fails (the centre gone) can be
+// cancelled or tried again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, needBinary, useCenter } from './lib/center.mjs';
@@ -128,5 +129,36 @@ test('an owner stops an account that left and starts it again (ja)', { skip: mis
     await p.getByRole('button', { name: `${staff.email} を再開する` }).click();
     await p.locator('#flash').filter({ hasText: `${staff.email} を再開しました` }).waitFor();
     assert.equal((await center.api.ok('GET', `/api/v1/users/${staffId}`)).disabled, false);
+  });
+});
+
+// Last: it stops the centre. The answer "yes" disables both buttons while
+// the request is out; when it fails (here the centre is out of reach, as a
+// 409 last_admin race or a network error would be) the error is told and
+// both work again, "cancel" focused: they stayed disabled, and the person
+// could neither cancel nor try again.
+test('a stop that fails leaves the question answerable (ja)', { skip: missing }, async () => {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + '/#/settings');
+    await ready(p);
+    await p.getByRole('button', { name: `${staff.email} を停止する` }).click();
+    const ask = p.locator(`#disable-confirm-${staffId}`);
+    await ask.waitFor();
+    center.proc.kill('SIGTERM');
+    assert.equal(await center.exited, 0);
+    const yes = ask.getByRole('button', { name: `はい、${staff.email} を停止します` });
+    const no = ask.getByRole('button', { name: 'やめる' });
+    await yes.click();
+    await p.locator('#flash').filter({ hasText: '操作できませんでした' }).waitFor();
+    await p.waitForFunction((id) => document.activeElement.id === id, `disable-confirm-${staffId}-no`);
+    assert.equal(await yes.isEnabled(), true, 'yes works again');
+    assert.equal(await no.isEnabled(), true, 'cancel works again');
+    await yes.click(); // trying again is answered again
+    await p.waitForFunction((id) => document.activeElement.id === id && !document.getElementById(id).disabled, `disable-confirm-${staffId}-no`);
+    await no.click();
+    await p.getByRole('button', { name: `${staff.email} を停止する` }).waitFor();
+    assert.equal(await ask.count(), 0);
   });
 });

@@ -154,13 +154,16 @@ function resetForm(u, ctx) {
 function disableButton(u, ctx) {
   const off = !u.disabled;
   const label = off ? t('settings.disable_named', { email: u.email }) : t('settings.enable_named', { email: u.email });
+  // True when done; false after an error, which the flash tells.
   const act = async () => {
     try {
       await api.patch('/users/' + u.id, { disabled: off });
       await ctx.route();
       ctx.flash(t(off ? 'settings.disabled_done' : 'settings.enabled_done', { email: u.email }), 'ok');
+      return true;
     } catch (e) {
       ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
+      return false;
     }
   };
   const button = h('button', { type: 'button', class: 'secondary small-button', id: 'disable-' + u.id, 'aria-label': label,
@@ -175,10 +178,17 @@ function disableButton(u, ctx) {
       box.replaceWith(button);
       button.focus();
     });
-    yes.addEventListener('click', () => {
+    // Both wait for the answer; after an error (the last admin stopped
+    // meanwhile, 409; the centre out of reach) they work again, "cancel"
+    // focused: the person may cancel or try again.
+    yes.addEventListener('click', async () => {
       yes.disabled = true;
       no.disabled = true;
-      act();
+      if (!(await act())) {
+        yes.disabled = false;
+        no.disabled = false;
+        no.focus();
+      }
     });
     button.replaceWith(box);
     no.focus();
