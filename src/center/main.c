@@ -92,8 +92,8 @@ static int scan_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-/* The command line's values over the file's. A wrong --listen is named
- * (http.bad_listen); other wrong options get the usage. Only the value in
+/* The command line's values over the file's. A wrong --listen or --threads
+ * is named (http.bad_listen, main.bad_threads), in one line. Only the value in
  * force is checked (check_settings): a wrong [server] listen that --listen
  * replaces is a warning naming the file, not an error. */
 static int apply_options(int argc, char **argv, struct mm_center_config *cfg, char *err,
@@ -123,9 +123,14 @@ static int apply_options(int argc, char **argv, struct mm_center_config *cfg, ch
             cfg->tls_key = v;
             cfg->tls_key_src = NULL;
         } else if (strcmp(k, "--threads") == 0) {
-            cfg->threads = atoi(v);
-            if (cfg->threads < 1 || cfg->threads > 64)
+            char *end;
+            errno = 0;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || errno != 0 || n < 1 || n > 64) {
+                mm_msg_format(err, errlen, "center-log", "main.bad_threads", v);
                 return MM_EINVAL;
+            }
+            cfg->threads = (int)n;
         }
     }
     return 0;

@@ -203,6 +203,15 @@ CONFIG_ERRORS = [
      '--listen: expected ADDR:PORT or [ADDR]:PORT (port 0-65535), got "127.0.0.1:99999"'),
     ("", ["--listen", "nonsense"], "--listen: アドレス:ポート か [アドレス]:ポート",
      '--listen: expected ADDR:PORT or [ADDR]:PORT (port 0-65535), got "nonsense"'),
+    # --threads named as --listen is (it printed only the usage)
+    ("", ["--threads", "0"], '--threads: 1 から 64 までの整数を書いてください（指定された値: "0"）',
+     '--threads: expected an integer 1-64, got "0"'),
+    ("", ["--threads", "65"], '--threads: 1 から 64 までの整数を書いてください（指定された値: "65"）',
+     '--threads: expected an integer 1-64, got "65"'),
+    ("", ["--threads", "abc"], "--threads: 1 から 64 までの整数を",
+     '--threads: expected an integer 1-64, got "abc"'),
+    ("", ["--threads", "4x"], "--threads: 1 から 64 までの整数を",
+     '--threads: expected an integer 1-64, got "4x"'),
     ("[server]\ntls_cert = /nonexistent.pem\n", [], "HTTPS には証明書と秘密鍵の両方が必要です",
      "HTTPS needs both a certificate and a key"),
     # the TLS files are read before anything starts (they exited 1 after the data directory)
