@@ -153,6 +153,8 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
     memset(&st, 0, sizeof st);
     if (r == MM_EPERM)
         return 2; /* the refused URL was explained by mm_uplink_start */
+    if (r == MM_EUNSUPPORTED)
+        return 1; /* the libcurl that cannot use ca_file, likewise */
     if (r != 0) {
         mm_msg_print(stderr, PROG, "sensor-log", "link.cannot_start", mm_msg_strerror(r));
         return 1;

@@ -145,13 +145,27 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
 /* The CA certificates of [uplink] ca_file for c's transfers, from memory
  * (libcurl keeps its own copy): the file was read with the settings, and a
  * live sensor can no longer open a file only root may read once it has
- * switched user. NULL: libcurl's default bundle. 0 or MM_ENOMEM. */
+ * switched user. NULL: libcurl's default bundle. 0, MM_EUNSUPPORTED (this
+ * libcurl cannot take a CA from memory: ca_unsupported) or MM_ENOMEM. */
 static int set_ca(CURL *c, const char *pem, size_t len)
 {
     if (!pem)
         return 0;
     struct curl_blob blob = {.data = (void *)pem, .len = len, .flags = CURL_BLOB_COPY};
-    return curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob) == CURLE_OK ? 0 : MM_ENOMEM;
+    CURLcode cr = curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+    /* libcurl built with GnuTLS or NSS (Debian's libcurl4-gnutls-dev) has the
+     * option but not the feature; a libcurl older than 7.77 lacks the option */
+    if (cr == CURLE_NOT_BUILT_IN || cr == CURLE_UNKNOWN_OPTION)
+        return MM_EUNSUPPORTED;
+    return cr == CURLE_OK ? 0 : MM_ENOMEM;
+}
+
+/* The message for set_ca's MM_EUNSUPPORTED, naming the libcurl in use. */
+static void ca_unsupported(char *err, size_t errlen)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    mm_msg_format(err, errlen, "sensor-log", "uplink.ca_blob_unsupported", v->version,
+                  v->ssl_version ? v->ssl_version : "-");
 }
 
 /* POSTs body to url; *status gets the HTTP status (0: no reply). */
@@ -307,9 +321,13 @@ int mm_uplink_enrol(const char *center, const char *code, const char *name, cons
     json_decref(req);
     r = MM_ENOMEM;
     if (!body || !(c = curl_easy_init()) ||
-        !(hdrs = curl_slist_append(NULL, "Content-Type: application/json")) ||
-        set_ca(c, ca_pem, ca_len) != 0)
+        !(hdrs = curl_slist_append(NULL, "Content-Type: application/json")))
         goto out;
+    if ((r = set_ca(c, ca_pem, ca_len)) != 0) {
+        if (r == MM_EUNSUPPORTED)
+            ca_unsupported(err, errlen);
+        goto out;
+    }
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
     r = http_post(c, url, hdrs, body, strlen(body), &status, &reply);
     if (r != 0) {
@@ -684,8 +702,13 @@ int mm_uplink_start(const struct mm_uplink_config *cfg, struct mm_uplink **out)
             u->center[--n] = '\0';
         r = mm_spool_reader_open(u->spool_dir, &u->reader);
     }
-    if (r == 0 && (!(u->curl = curl_easy_init()) || set_ca(u->curl, cfg->ca_pem, cfg->ca_pem_len)))
+    if (r == 0 && !(u->curl = curl_easy_init()))
         r = MM_ENOMEM;
+    if (r == 0 && (r = set_ca(u->curl, cfg->ca_pem, cfg->ca_pem_len)) == MM_EUNSUPPORTED) {
+        char err[512];
+        ca_unsupported(err, sizeof err);
+        fprintf(stderr, PROG ": %s\n", err);
+    }
     if (r == 0) {
         curl_easy_setopt(u->curl, CURLOPT_TIMEOUT_MS, REQUEST_MS);
         curl_easy_setopt(u->curl, CURLOPT_NOPROGRESS, 0L);
