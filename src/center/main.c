@@ -136,15 +136,20 @@ static int apply_options(int argc, char **argv, struct mm_center_config *cfg, ch
     return 0;
 }
 
-/* Whether the server can write --port-file when it is up: the file's
- * directory exists and may be written, and the file is not a directory
- * (else it failed at the end of the start-up, exit 1, the database made). */
+/* Whether the server can write --port-file when it is up: a file name (not
+ * empty, not ending in '/'), the file's directory exists and may be
+ * written, and the file is not a directory (else it failed at the end of
+ * the start-up, exit 1, the database made). */
 static int check_port_file(const char *path, char *err, size_t errlen)
 {
     char dir[4096];
     const char *slash = strrchr(path, '/');
     struct stat st;
     int r = 0;
+    if (!*path || (slash && !slash[1])) {
+        mm_msg_format(err, errlen, "center-log", "main.port_file_name", path);
+        return MM_EINVAL;
+    }
     if (!slash)
         snprintf(dir, sizeof dir, ".");
     else

@@ -246,6 +246,11 @@ CONFIG_ERRORS = [
     ("", ["--port-file", "DIR/none/port"],
      "--port-file: DIR/none/port を書き込めません（DIR/none: ファイルまたは項目が見つかりません）",
      "--port-file: cannot write DIR/none/port (DIR/none: no such file or entry)"),
+    # an empty name (the directory ".") passed, then failed after center.db was made
+    ("", ["--port-file", ""], "--port-file: \"\" はファイルの名前ではありません（空か、/ で終わっています）",
+     "--port-file: \"\" is not a file name (it is empty or ends in /)"),
+    ("", ["--port-file", "DIR/"], "--port-file: \"DIR/\" はファイルの名前ではありません",
+     "--port-file: \"DIR/\" is not a file name (it is empty or ends in /)"),
     ("", ["--port-file", "DIR"], "--port-file: DIR を書き込めません（DIR: フォルダーです",
      "--port-file: cannot write DIR (DIR: is a directory; give a file)"),
     # [mail] host, base_url, duty and ca_file were first used when a mail went out
