@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "center/api/api.h"
@@ -68,18 +69,42 @@ static int check_duty(const char *duty, char *err, size_t errlen)
     return 0;
 }
 
+/* The inside of [...] in a URL: an IPv6 address, with a zone id after
+ * "%25" as curl takes it ("fe80::1%25eth0"; letters, digits, "-._~"). */
+static bool bracketed_v6_ok(const char *in, size_t n)
+{
+    const char *zone = NULL;
+    for (size_t i = 0; i + 3 <= n; i++)
+        if (memcmp(in + i, "%25", 3) == 0) {
+            zone = in + i;
+            break;
+        }
+    size_t alen = zone ? (size_t)(zone - in) : n;
+    if (zone) {
+        const char *z = zone + 3, *end = in + n;
+        if (z == end)
+            return false;
+        for (; z < end; z++)
+            if (!isalnum((unsigned char)*z) && !strchr("-._~", *z))
+                return false;
+    }
+    char a[INET6_ADDRSTRLEN];
+    struct in6_addr in6;
+    if (alen == 0 || alen >= sizeof a)
+        return false;
+    snprintf(a, sizeof a, "%.*s", (int)alen, in);
+    return inet_pton(AF_INET6, a, &in6) == 1;
+}
+
 /* [mail] host as it goes into the smtp:// URL: a name (letters, digits,
- * ".-_", or non-ASCII for IDN) or an IPv6 address in brackets. A bare IPv6
- * address, a space or "/" made the URL fail at every send. */
+ * ".-_", or non-ASCII for IDN) or an IPv6 address in brackets (with a zone
+ * id after "%25": "[fe80::1%25eth0]"). A bare IPv6 address, a space or "/"
+ * made the URL fail at every send. */
 static bool host_ok(const char *host)
 {
     size_t n = strlen(host);
-    if (n > 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < INET6_ADDRSTRLEN) {
-        char a[INET6_ADDRSTRLEN];
-        struct in6_addr in6;
-        snprintf(a, sizeof a, "%.*s", (int)(n - 2), host + 1);
-        return inet_pton(AF_INET6, a, &in6) == 1;
-    }
+    if (n > 2 && host[0] == '[' && host[n - 1] == ']')
+        return bracketed_v6_ok(host + 1, n - 2);
     if (n == 0 || host[0] == '-' || host[0] == '.')
         return false;
     for (const unsigned char *p = (const unsigned char *)host; *p; p++)
@@ -88,10 +113,18 @@ static bool host_ok(const char *host)
     return true;
 }
 
-/* [mail] base_url, the start of the links in the mails. */
+/* [mail] base_url, the start of the links in the mails: http:// or
+ * https:// (any case, as browsers take it), a host, no space. */
 static bool base_url_ok(const char *url)
 {
-    if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+    const char *host;
+    if (strncasecmp(url, "https://", 8) == 0)
+        host = url + 8;
+    else if (strncasecmp(url, "http://", 7) == 0)
+        host = url + 7;
+    else
+        return false;
+    if (!*host || strchr("/?#:", *host))
         return false;
     for (const unsigned char *p = (const unsigned char *)url; *p; p++)
         if (*p <= ' ' || *p == 0x7f)

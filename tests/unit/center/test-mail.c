@@ -313,6 +313,10 @@ static void test_config_send_time_keys(void **state)
         "[mail]\nhost = h\nduty = a@v.example, b@v.example ,\n",
         "[mail]\nhost = h\nenabled = no\nca_file = /nonexistent/ca.pem\n",
         "[mail]\nhost = h\nca_file = /dev/null\n",
+        "[mail]\nhost = h\nbase_url = HTTPS://centre.example.jp/\n",
+        "[mail]\nhost = h\nbase_url = Http://centre.example.jp\n",
+        "[mail]\nhost = [fe80::1%25eth0]\n",
+        "[mail]\nhost = [fe80::1%25en0.1]\n",
     };
     static const char *const bad[] = {
         "[mail]\nhost = ::1\n",
@@ -328,6 +332,14 @@ static void test_config_send_time_keys(void **state)
         "[mail]\nhost = h\nduty = a@v.example;b@v.example\n",
         "[mail]\nhost = h\nca_file = /nonexistent/ca.pem\n",
         "[mail]\nhost = h\nca_file = /\n",
+        "[mail]\nhost = h\nbase_url = https://\n",
+        "[mail]\nhost = h\nbase_url = http:///path\n",
+        "[mail]\nhost = h\nbase_url = https://:8080/\n",
+        "[mail]\nhost = h\nbase_url = ftp://centre.example.jp\n",
+        "[mail]\nhost = [fe80::1%25]\n",
+        "[mail]\nhost = [%25eth0]\n",
+        "[mail]\nhost = [fe80::1%25eth/0]\n",
+        "[mail]\nhost = [not-v6%25eth0]\n",
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         if (load_mail(good[i]) != 0)
