@@ -164,8 +164,13 @@ static int print_tenant(const struct mm_tenant *t, void *arg)
 static int print_user(const struct mm_user *u, void *arg)
 {
     (void)arg;
-    printf("%lld\t%lld\t%s\t%s\n", (long long)u->id, (long long)u->tenant_id, mm_role_name(u->role),
-           u->email);
+    /* the fifth column: active, or disabled and/or must_change_password */
+    const char *state = u->disabled_at && u->must_change ? "disabled,must_change_password"
+                        : u->disabled_at                 ? "disabled"
+                        : u->must_change                 ? "must_change_password"
+                                                         : "active";
+    printf("%lld\t%lld\t%s\t%s\t%s\n", (long long)u->id, (long long)u->tenant_id,
+           mm_role_name(u->role), u->email, state);
     return 0;
 }
 
@@ -240,6 +245,8 @@ static int cmd_user_password(struct admin *a, int argc, char **argv)
     printf("sessions_ended=%d tokens_revoked=%d\n", done.sessions_ended, done.tokens_revoked);
     fprintf(stderr, "%s\n",
             mm_tr("center", keep ? "admin.password_kept" : "admin.password_must_change", a->lang));
+    if (u.disabled_at) /* set, but the account stays disabled: say so */
+        fprintf(stderr, "%s\n", mm_tr("center", "admin.password_disabled", a->lang));
     return 0;
 }
 

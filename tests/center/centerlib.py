@@ -115,9 +115,10 @@ class Center:
         _open.append(self)
 
     # --- admin CLI ---
-    def admin(self, *args, stdin=None, expect=0):
+    def admin(self, *args, stdin=None, expect=0, env=None):
         p = subprocess.run([BIN, "admin", "--data", self.data, "--config", self.config] +
-                           list(args), input=stdin, capture_output=True, text=True, timeout=60)
+                           list(args), input=stdin, capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, **env) if env else None)
         if expect is not None and p.returncode != expect:
             fail("admin %s: exit %d, stderr: %s" % (" ".join(args), p.returncode, p.stderr))
         return p.stdout.strip() if expect == 0 else p

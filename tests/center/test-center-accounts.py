@@ -271,7 +271,35 @@ def test_admin_command(c, w, admin):
     r = c.request("POST", "/api/v1/login", {"email": "forgot@a.example", "password": NEW})
     check(r.status == 401, "cannot sign in: %r" % r)
     c.admin("user", "disable", "--user", "forgot@a.example")  # already: nothing to do
+    # user list shows the state in a fifth column (the four before stay in place)
+    rows = {r.split("\t")[3]: r.split("\t") for r in c.admin("user", "list").splitlines()}
+    check(rows["forgot@a.example"] == [str(u["id"]), str(a["id"]), "staff", "forgot@a.example",
+                                       "disabled"], "list, disabled: %r" % rows)
+    check(rows["admin@vendor.example"][4] == "active", "list, active: %r" % rows)
+    # a password set on a disabled account says that it stays disabled
+    for env, want in (({"LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"},
+                       "stays disabled: run user enable"),
+                      ({"LC_ALL": "", "LC_MESSAGES": "", "LANG": "ja_JP.UTF-8"}, "停止したままです。ログインできるようにするには user enable")):
+        r = c.admin("user", "password", "--user", str(u["id"]), "--password-stdin", "--keep",
+                    stdin=NEW + "\n", expect=None, env=env)
+        check(r.returncode == 0 and want in r.stderr, "password, disabled: %r" % (r,))
+    r = c.admin("user", "password", "--user", str(u["id"]), "--password-stdin",
+                stdin=NEW + "\n", expect=None)
+    check(r.returncode == 0 and "user enable" in r.stderr, "must change, disabled: %r" % (r,))
+    row = [x for x in c.admin("user", "list", "--tenant", str(a["id"])).splitlines()
+           if "\tforgot@a.example\t" in x]
+    check(row and row[0].endswith("\tdisabled,must_change_password"), "list, both: %r" % row)
+    check(c.request("POST", "/api/v1/login",
+                    {"email": "forgot@a.example", "password": NEW}).status == 401,
+          "still disabled after the password")
+    c.admin("user", "password", "--user", str(u["id"]), "--password-stdin", "--keep",
+            stdin=NEW + "\n")
     c.admin("user", "enable", "--user", str(u["id"]))
+    r = c.admin("user", "password", "--user", str(u["id"]), "--password-stdin", "--keep",
+                stdin=NEW + "\n", expect=None)
+    check(r.returncode == 0 and "user enable" not in r.stderr, "enabled: no word: %r" % (r,))
+    row = [x for x in c.admin("user", "list").splitlines() if "\tforgot@a.example\t" in x]
+    check(row and row[0].endswith("\tactive"), "list, enabled: %r" % row)
     c.login("forgot@a.example", NEW)
     # The vendor's only active admin stays, whoever asks.
     r = c.admin("user", "disable", "--user", "admin@vendor.example", expect=1)
@@ -279,7 +307,10 @@ def test_admin_command(c, w, admin):
     check(c.request("GET", "/api/v1/me", session=admin).status == 200, "admin still signed in")
     acts = [(x["action"], x["detail"]) for x in audit(c, admin, a["id"])
             if x["target"] == "user:%d" % u["id"] and x["actor"].startswith("cli:")]
-    check(acts == [("user.enable", ""), ("user.disable", "sessions_ended=2"),
+    reset0 = ("user.password_reset", "sessions_ended=0 tokens_revoked=0")
+    check(acts == [reset0, ("user.enable", ""), reset0,
+                   ("user.password_reset", "sessions_ended=0 tokens_revoked=0 must_change=1"),
+                   reset0, reset0, ("user.disable", "sessions_ended=2"),
                    ("user.password_reset", "sessions_ended=1 tokens_revoked=0"),
                    ("user.password_reset", "sessions_ended=1 tokens_revoked=1 must_change=1")],
           "audited as the command line: %r" % acts)
