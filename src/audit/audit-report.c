@@ -210,7 +210,7 @@ static int text_run(const struct texts *t, const struct mm_audit_run *run, struc
     int r = text_heading(t, run, out);
     if (r == 0)
         r = mm_buf_printf(out, "\n    %s\n", result_text(t, run));
-    const char *ev = mm_buf_str(&run->result.evidence);
+    const char *ev = mm_buf_str(&run->result.evidence[t->lang]);
     while (r == 0 && *ev) {
         size_t n = strcspn(ev, "\n");
         r = mm_buf_printf(out, "    %s %.*s\n", TR("text.evidence"), (int)n, ev);
@@ -308,7 +308,7 @@ static json_t *json_run(const struct texts *t, const struct mm_audit_run *run)
     json_t *items = json_array(), *evidence = json_array();
     for (size_t k = 0; items && k < MM_AUDIT_MAX_ITEMS && run->check->items[k]; k++)
         json_array_append_new(items, json_integer(run->check->items[k]));
-    const char *ev = mm_buf_str(&run->result.evidence);
+    const char *ev = mm_buf_str(&run->result.evidence[t->lang]);
     while (evidence && *ev) {
         size_t n = strcspn(ev, "\n");
         json_array_append_new(evidence, json_stringn(ev, n));

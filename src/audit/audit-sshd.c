@@ -150,15 +150,16 @@ int mm__sshd_begin(const struct mm_audit_ctx *ctx, struct mm_audit_result *res,
 {
     *decided = true;
     if (!mm__sshd_installed(ctx)) {
-        int r = mm__audit_evidence(res, "/etc/ssh/sshd_config: missing");
+        int r = mm__audit_evidence(res, "evidence.missing", "/etc/ssh/sshd_config");
         return r ? r : mm__audit_set(res, MM_AUDIT_PASS, "not_installed");
     }
     int r = mm__sshd_read(ctx, settings, n, saw_match);
     if (r == MM_ENOMEM)
         return r;
     if (r != 0) {
-        r = mm__audit_evidence(res, "/etc/ssh/sshd_config: %s",
-                               r == MM_EPERM ? "permission denied" : "unreadable");
+        r = mm__audit_evidence(res,
+                               r == MM_EPERM ? "evidence.permission_denied" : "evidence.unreadable",
+                               "/etc/ssh/sshd_config");
         return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "not_readable");
     }
     *decided = false;

@@ -10,10 +10,11 @@
  * never write, never use the network.
  *
  * Results: pass, fail or unknown (the machine gives no reliable answer, e.g.
- * a file we may not read). Evidence lines are technical facts (paths, config
- * lines, ages) kept in the form they have on the machine; the explanations a
- * person reads come from data/audit/checks.json in ja and en, chosen by the
- * message key the check sets. */
+ * a file we may not read). Evidence lines hold facts (paths, configuration
+ * lines, package names, numbers, dates) exactly as found on the machine; the
+ * words around them come from data/i18n/audit.json ("evidence.*", ja and en),
+ * and the explanations a person reads from data/audit/checks.json in ja and
+ * en, chosen by the message key the check sets. */
 #ifndef MM_AUDIT_H
 #define MM_AUDIT_H
 
@@ -39,8 +40,8 @@ struct mm_audit_ctx {
 
 struct mm_audit_result {
     enum mm_audit_status status;
-    const char *message;    /* key under the check's "messages" in data/audit/checks.json */
-    struct mm_buf evidence; /* lines ending in '\n' */
+    const char *message;       /* key under the check's "messages" in data/audit/checks.json */
+    struct mm_buf evidence[2]; /* lines ending in '\n', indexed by enum mm_lang */
     size_t nevidence;
 };
 
@@ -73,10 +74,12 @@ void mm_audit_result_free(struct mm_audit_result *res);
 
 /* ---- helpers for checks: every path is absolute and read under ctx->root ---- */
 
-/* Appends one evidence line (printf-style, no newline needed); lines past
- * MM_AUDIT_EVIDENCE_MAX are counted but not kept. */
-int mm__audit_evidence(struct mm_audit_result *res, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Appends one evidence line in ja and in en: key names a printf format in
+ * data/i18n/audit.json ("evidence.NAME"; both languages take the same
+ * conversions, and the arguments are the facts, kept verbatim). No newline
+ * needed; lines past MM_AUDIT_EVIDENCE_MAX are counted but not kept. A key
+ * missing from the catalogue shows as itself (mm_tr). */
+int mm__audit_evidence(struct mm_audit_result *res, const char *key, ...);
 /* Sets status and message; returns 0 for `return mm__audit_set(...)`. */
 int mm__audit_set(struct mm_audit_result *res, enum mm_audit_status s, const char *message);
 

@@ -45,13 +45,14 @@ static int judge_clamav(const struct mm_audit_ctx *ctx, struct mm_audit_result *
         }
     }
     if (!where) {
-        int r = mm__audit_evidence(res, "/var/lib/clamav: no daily.cld or daily.cvd");
+        int r = mm__audit_evidence(res, "evidence.no_clamav_definitions", "/var/lib/clamav",
+                                   "daily.cld", "daily.cvd");
         return r ? r : mm__audit_set(res, MM_AUDIT_FAIL, "no_definitions");
     }
     char date[11];
     long age = mm__audit_age_days(ctx, newest);
     mm__audit_date(newest, date);
-    int r = mm__audit_evidence(res, "%s: %s (%ld days ago)", where, date, age);
+    int r = mm__audit_evidence(res, "evidence.dated", where, date, age);
     if (r != 0)
         return r;
     return age <= AV_MAX_AGE_DAYS ? mm__audit_set(res, MM_AUDIT_PASS, "fresh")
@@ -62,16 +63,15 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
 {
     const char *clam = first_existing(ctx, clamav_programs, COUNT(clamav_programs));
     if (clam || mm__audit_exists(ctx, "/var/lib/clamav")) {
-        int r = mm__audit_evidence(res, "ClamAV: %s", clam ? clam : "/var/lib/clamav");
+        int r = mm__audit_evidence(res, "evidence.clamav", clam ? clam : "/var/lib/clamav");
         return r ? r : judge_clamav(ctx, res);
     }
     const char *other = first_existing(ctx, other_products, COUNT(other_products));
     if (other) {
-        int r = mm__audit_evidence(res, "%s: present", other);
+        int r = mm__audit_evidence(res, "evidence.present", other);
         return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "other_product");
     }
-    int r = mm__audit_evidence(res, "no ClamAV (%s) and no known product under /opt",
-                               clamav_programs[0]);
+    int r = mm__audit_evidence(res, "evidence.no_antivirus", clamav_programs[0], "/opt");
     return r ? r : mm__audit_set(res, MM_AUDIT_FAIL, "none");
 }
 

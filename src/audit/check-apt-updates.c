@@ -60,14 +60,14 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
         snprintf(where, sizeof where, "%s", lname);
     }
     if (newest == 0) {
-        if ((r = mm__audit_evidence(res, "/var/lib/apt/lists: no package lists")) != 0)
+        if ((r = mm__audit_evidence(res, "evidence.no_package_lists", "/var/lib/apt/lists")) != 0)
             return r;
         return mm__audit_set(res, MM_AUDIT_FAIL, "never");
     }
     char date[11];
     long age = mm__audit_age_days(ctx, newest);
     mm__audit_date(newest, date);
-    if ((r = mm__audit_evidence(res, "%s: %s (%ld days ago)", where, date, age)) != 0)
+    if ((r = mm__audit_evidence(res, "evidence.dated", where, date, age)) != 0)
         return r;
     return mm__audit_set(res, age <= APT_MAX_AGE_DAYS ? MM_AUDIT_PASS : MM_AUDIT_FAIL,
                          age <= APT_MAX_AGE_DAYS ? "fresh" : "old");

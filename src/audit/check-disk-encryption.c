@@ -70,7 +70,7 @@ static int crypt_below(const struct mm_audit_ctx *ctx, const char *sysdir, int d
     if ((size_t)snprintf(path, sizeof path, "%s/dm/uuid", sysdir) >= sizeof path)
         return 0; /* a /sys path this long is not a block device */
     if (read_small(ctx, path, uuid, sizeof uuid) == 0) {
-        int r = mm__audit_evidence(res, "%s: %s", path, uuid);
+        int r = mm__audit_evidence(res, "evidence.value", path, uuid);
         if (r != 0)
             return r;
         if (mm_str_prefix(uuid, "CRYPT-"))
@@ -138,11 +138,11 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
     bool found = r == 0 && find_root(text, &d);
     free(text);
     if (!found) {
-        r = mm__audit_evidence(res, "/proc/self/mountinfo: no entry for /");
+        r = mm__audit_evidence(res, "evidence.no_root_mount", "/proc/self/mountinfo");
         return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "no_root_device");
     }
     char sysdir[512];
-    if ((r = mm__audit_evidence(res, "/: %s on %s (device %u:%u)", d.fstype, d.source, d.major,
+    if ((r = mm__audit_evidence(res, "evidence.root_device", d.fstype, d.source, d.major,
                                 d.minor)) != 0 ||
         (r = sys_dir_of(ctx, &d, sysdir, sizeof sysdir)) != 0)
         return r;

@@ -19,10 +19,11 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
     if (r == MM_ENOMEM)
         return r;
     if (r != 0) {
-        r = mm__audit_evidence(res, "/etc/shadow: %s",
-                               r == MM_EPERM    ? "permission denied"
-                               : r == MM_ENOENT ? "missing"
-                                                : "unreadable");
+        r = mm__audit_evidence(res,
+                               r == MM_EPERM    ? "evidence.permission_denied"
+                               : r == MM_ENOENT ? "evidence.missing"
+                                                : "evidence.unreadable",
+                               "/etc/shadow");
         return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "not_readable");
     }
     const char *p = text;
@@ -36,12 +37,12 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
         if (colon[1] == ':' || colon[1] == '\0') {
             *colon = '\0';
             empty++;
-            r = mm__audit_evidence(res, "/etc/shadow: account \"%s\" has an empty password", line);
+            r = mm__audit_evidence(res, "evidence.empty_password", "/etc/shadow", line);
         }
     }
     free(text);
     if (r == 0 && empty == 0)
-        r = mm__audit_evidence(res, "/etc/shadow: %zu accounts, none without a password", accounts);
+        r = mm__audit_evidence(res, "evidence.no_empty_password", "/etc/shadow", accounts);
     if (r != 0)
         return r;
     return empty ? mm__audit_set(res, MM_AUDIT_FAIL, "empty")

@@ -55,9 +55,10 @@ static bool file_drops_input(const struct mm_audit_ctx *ctx, const char *path, b
     return drops;
 }
 
-static int found(struct mm_audit_result *res, const char *what)
+/* key: an evidence format taking unit and file (file unused by some). */
+static int found(struct mm_audit_result *res, const char *key, const char *unit, const char *file)
 {
-    int r = mm__audit_evidence(res, "%s", what);
+    int r = mm__audit_evidence(res, key, unit, file);
     return r ? r : mm__audit_set(res, MM_AUDIT_PASS, "active");
 }
 
@@ -67,19 +68,21 @@ static int explain_none(struct mm_audit_result *res, int ufw, bool nft_unit, boo
 {
     int r = 0;
     if (ufw == 0)
-        r = mm__audit_evidence(res, "/etc/ufw/ufw.conf: ENABLED=no");
+        r = mm__audit_evidence(res, "evidence.fact", "/etc/ufw/ufw.conf: ENABLED=no");
     if (r == 0 && nft_unit)
-        r = mm__audit_evidence(res, "nftables.service: enabled; /etc/nftables.conf: %s",
-                               nft_drops ? "drops input" : "accepts all input");
+        r = mm__audit_evidence(
+            res, nft_drops ? "evidence.unit_enabled_drops" : "evidence.unit_enabled_accepts",
+            "nftables.service", "/etc/nftables.conf");
     if (r == 0 && !nft_unit && nft_drops)
-        r = mm__audit_evidence(res, "/etc/nftables.conf: drops input, but nftables.service is "
-                                    "not enabled");
+        r = mm__audit_evidence(res, "evidence.drops_unit_disabled", "/etc/nftables.conf",
+                               "nftables.service");
     if (r == 0 && (ipt_unit || ipt_drops))
-        r = mm__audit_evidence(res, "iptables-persistent: %s",
-                               ipt_unit ? "enabled, rules.v4 accepts all input"
-                                        : "rules.v4 drops input, but the service is not enabled");
+        r = ipt_unit ? mm__audit_evidence(res, "evidence.unit_enabled_accepts",
+                                          "netfilter-persistent.service", "/etc/iptables/rules.v4")
+                     : mm__audit_evidence(res, "evidence.drops_unit_disabled",
+                                          "/etc/iptables/rules.v4", "netfilter-persistent.service");
     if (r == 0 && res->nevidence == 0)
-        r = mm__audit_evidence(res, "no ufw, firewalld, nftables or iptables-persistent setup");
+        r = mm__audit_evidence(res, "evidence.no_firewall");
     return r ? r : mm__audit_set(res, MM_AUDIT_FAIL, "none");
 }
 
@@ -87,18 +90,18 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
 {
     int ufw = ufw_state(ctx);
     if (ufw == 1)
-        return found(res, "/etc/ufw/ufw.conf: ENABLED=yes");
+        return found(res, "evidence.fact", "/etc/ufw/ufw.conf: ENABLED=yes", NULL);
     if (mm__audit_unit_enabled(ctx, "firewalld.service"))
-        return found(res, "firewalld.service: enabled");
+        return found(res, "evidence.unit_enabled", "firewalld.service", NULL);
     bool nft_unit = mm__audit_unit_enabled(ctx, "nftables.service");
     bool nft_drops = file_drops_input(ctx, "/etc/nftables.conf", true);
     if (nft_unit && nft_drops)
-        return found(res, "nftables.service: enabled; /etc/nftables.conf: input hook drops");
+        return found(res, "evidence.unit_enabled_drops", "nftables.service", "/etc/nftables.conf");
     bool ipt_unit = mm__audit_unit_enabled(ctx, "netfilter-persistent.service");
     bool ipt_drops = file_drops_input(ctx, "/etc/iptables/rules.v4", false);
     if (ipt_unit && ipt_drops)
-        return found(res, "netfilter-persistent.service: enabled; /etc/iptables/rules.v4: drops "
-                          "input");
+        return found(res, "evidence.unit_enabled_drops", "netfilter-persistent.service",
+                     "/etc/iptables/rules.v4");
     return explain_none(res, ufw, nft_unit, nft_drops, ipt_unit, ipt_drops);
 }
 

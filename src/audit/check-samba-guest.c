@@ -100,11 +100,12 @@ static int report(const struct smb *s, struct mm_audit_result *res)
         if (guest != 1)
             continue;
         open_shares++;
-        r = mm__audit_evidence(res, "/etc/samba/smb.conf: [%s] guest ok = yes, %s", sh->name,
-                               writable == 1 ? "writable" : "read only");
+        r = mm__audit_evidence(
+            res, writable == 1 ? "evidence.samba_guest_writable" : "evidence.samba_guest_read_only",
+            "/etc/samba/smb.conf", sh->name);
     }
     if (r == 0 && open_shares == 0)
-        r = mm__audit_evidence(res, "/etc/samba/smb.conf: %zu shares, none open to guests", s->n);
+        r = mm__audit_evidence(res, "evidence.samba_no_guest", "/etc/samba/smb.conf", s->n);
     if (r != 0)
         return r;
     return open_shares ? mm__audit_set(res, MM_AUDIT_FAIL, "guest_share")
@@ -119,11 +120,11 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
     if (r == MM_ENOMEM)
         return r;
     if (r == MM_ENOENT) {
-        r = mm__audit_evidence(res, "/etc/samba/smb.conf: missing");
+        r = mm__audit_evidence(res, "evidence.missing", "/etc/samba/smb.conf");
         return r ? r : mm__audit_set(res, MM_AUDIT_PASS, "not_installed");
     }
     if (r != 0) {
-        r = mm__audit_evidence(res, "/etc/samba/smb.conf: unreadable");
+        r = mm__audit_evidence(res, "evidence.unreadable", "/etc/samba/smb.conf");
         return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "not_readable");
     }
     struct smb *s = calloc(1, sizeof *s);

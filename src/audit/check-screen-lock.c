@@ -121,11 +121,13 @@ static int judge_gnome(const struct mm_audit_ctx *ctx, struct mm_audit_result *r
     struct settings s = {.lock_enabled = -1, .idle_delay = -1};
     int r = read_dconf(ctx, &s);
     if (r == 0 && s.lock_where[0])
-        r = mm__audit_evidence(res, "%s%s", s.lock_where, s.lock_locked ? " (locked)" : "");
+        r = mm__audit_evidence(res, s.lock_locked ? "evidence.dconf_locked" : "evidence.fact",
+                               s.lock_where);
     if (r == 0 && s.idle_where[0])
-        r = mm__audit_evidence(res, "%s%s", s.idle_where, s.idle_locked ? " (locked)" : "");
+        r = mm__audit_evidence(res, s.idle_locked ? "evidence.dconf_locked" : "evidence.fact",
+                               s.idle_where);
     if (r == 0 && !s.lock_where[0] && !s.idle_where[0])
-        r = mm__audit_evidence(res, DCONF_DB ": no system-wide screen lock setting");
+        r = mm__audit_evidence(res, "evidence.no_screen_lock_setting", DCONF_DB);
     if (r != 0)
         return r;
     if (s.lock_enabled == 0)
@@ -141,15 +143,15 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
 {
     const char *gnome = first_existing(ctx, gnome_shells, COUNT(gnome_shells));
     if (gnome) {
-        int r = mm__audit_evidence(res, "%s: present", gnome);
+        int r = mm__audit_evidence(res, "evidence.present", gnome);
         return r ? r : judge_gnome(ctx, res);
     }
     const char *other = first_existing(ctx, other_desktops, COUNT(other_desktops));
     if (other) {
-        int r = mm__audit_evidence(res, "%s: present", other);
+        int r = mm__audit_evidence(res, "evidence.present", other);
         return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "other_desktop");
     }
-    int r = mm__audit_evidence(res, "no graphical desktop found (%s, ...)", gnome_shells[0]);
+    int r = mm__audit_evidence(res, "evidence.no_desktop", gnome_shells[0]);
     return r ? r : mm__audit_set(res, MM_AUDIT_PASS, "no_desktop");
 }
 

@@ -216,7 +216,7 @@ static int read_lists(const struct mm_audit_ctx *ctx, struct scan *s, struct mm_
         snprintf(path, sizeof path, APT_LISTS "/%s", names[i]);
         r = mm__audit_read(ctx, path, LIST_MAX, &text, &len);
         if (r != 0) {
-            r = r == MM_ENOMEM ? r : mm__audit_evidence(res, "%s: unreadable", path);
+            r = r == MM_ENOMEM ? r : mm__audit_evidence(res, "evidence.unreadable", path);
             continue;
         }
         s->lists++;
@@ -241,12 +241,11 @@ static int judge(struct scan *s, struct mm_audit_result *res)
         if (!have || mm__audit_debian_vercmp(have->version, fix->version) >= 0)
             continue;
         if (pending++ < SHOWN_MAX)
-            r = mm__audit_evidence(res, "%s: installed %s, security update %s", fix->name,
-                                   have->version, fix->version);
+            r = mm__audit_evidence(res, "evidence.security_update", fix->name, have->version,
+                                   fix->version);
     }
     if (r == 0)
-        r = mm__audit_evidence(res, "%zu packages installed, %zu security lists, %zu pending",
-                               s->installed.n, s->lists, pending);
+        r = mm__audit_evidence(res, "evidence.security_summary", s->installed.n, s->lists, pending);
     if (r != 0)
         return r;
     return pending ? mm__audit_set(res, MM_AUDIT_FAIL, "pending")
@@ -269,7 +268,8 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
     size_t len;
     int r = mm__audit_read(ctx, DPKG_STATUS, STATUS_MAX, &text, &len);
     if (r != 0) {
-        r = r == MM_ENOMEM ? r : mm__audit_evidence(res, DPKG_STATUS ": missing or unreadable");
+        r = r == MM_ENOMEM ? r
+                           : mm__audit_evidence(res, "evidence.missing_or_unreadable", DPKG_STATUS);
         return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "no_dpkg");
     }
     r = read_stanzas(text, true, &s.installed);
@@ -277,12 +277,14 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
     if (r == 0)
         r = read_lists(ctx, &s, res);
     if (r != 0 && r != MM_ENOMEM) {
-        r = mm__audit_evidence(res, "too many packages to compare");
+        r = mm__audit_evidence(res, "evidence.too_many_packages");
         if (r == 0)
             r = mm__audit_set(res, MM_AUDIT_UNKNOWN, "unknown");
     } else if (r == 0 && s.lists == 0) {
-        r = mm__audit_evidence(res, APT_LISTS ": no security package list%s",
-                               s.compressed ? " that is not compressed" : "");
+        r = mm__audit_evidence(res,
+                               s.compressed ? "evidence.no_uncompressed_security_list"
+                                            : "evidence.no_security_list",
+                               APT_LISTS);
         if (r == 0)
             r = mm__audit_set(res, MM_AUDIT_UNKNOWN,
                               s.compressed ? "compressed_lists" : "no_security_lists");

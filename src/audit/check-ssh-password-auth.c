@@ -16,8 +16,8 @@ enum { PASSWORD, KBD, CHALLENGE, USEPAM, NSETTINGS };
 static int note(struct mm_audit_result *res, const struct mm__sshd_setting *s, const char *dflt)
 {
     if (s->found)
-        return mm__audit_evidence(res, "%s", s->where);
-    return mm__audit_evidence(res, "%s: not set (default %s)", s->keyword, dflt);
+        return mm__audit_evidence(res, "evidence.fact", s->where);
+    return mm__audit_evidence(res, "evidence.not_set_default", s->keyword, dflt);
 }
 
 static bool is_yes(const struct mm__sshd_setting *s, bool dflt)
@@ -47,7 +47,7 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
     if (r == 0)
         r = note(res, &s[USEPAM], "no");
     if (r == 0 && match)
-        r = mm__audit_evidence(res, "Match blocks present: their settings were not applied");
+        r = mm__audit_evidence(res, "evidence.sshd_match");
     if (r != 0)
         return r;
     if (password)

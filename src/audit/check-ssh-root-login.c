@@ -16,10 +16,11 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
     int r = mm__sshd_begin(ctx, res, &s, 1, &match, &decided);
     if (r != 0 || decided)
         return r;
-    r = s.found ? mm__audit_evidence(res, "%s", s.where)
-                : mm__audit_evidence(res, "PermitRootLogin: not set (default prohibit-password)");
+    r = s.found ? mm__audit_evidence(res, "evidence.fact", s.where)
+                : mm__audit_evidence(res, "evidence.not_set_default", "PermitRootLogin",
+                                     "prohibit-password");
     if (r == 0 && match)
-        r = mm__audit_evidence(res, "Match blocks present: their settings were not applied");
+        r = mm__audit_evidence(res, "evidence.sshd_match");
     if (r != 0)
         return r;
     if (s.found && strcmp(s.value, "yes") == 0)

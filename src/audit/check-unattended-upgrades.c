@@ -98,11 +98,12 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
         return r;
     bool installed = mm__audit_exists(ctx, "/usr/bin/unattended-upgrade");
     bool enabled = s.value[0] && strtol(s.value, NULL, 10) != 0;
-    r = mm__audit_evidence(res, "/usr/bin/unattended-upgrade: %s",
-                           installed ? "present" : "missing");
+    r = mm__audit_evidence(res, installed ? "evidence.present" : "evidence.missing",
+                           "/usr/bin/unattended-upgrade");
     if (r == 0)
-        r = s.where[0] ? mm__audit_evidence(res, "%s", s.where)
-                       : mm__audit_evidence(res, "APT::Periodic::Unattended-Upgrade: not set");
+        r = s.where[0]
+                ? mm__audit_evidence(res, "evidence.fact", s.where)
+                : mm__audit_evidence(res, "evidence.not_set", "APT::Periodic::Unattended-Upgrade");
     if (r != 0)
         return r;
     if (!installed)

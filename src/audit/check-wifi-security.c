@@ -52,13 +52,14 @@ static bool strong(const char *key_mgmt)
     return false;
 }
 
-static const char *weakness(const char *key_mgmt)
+/* The evidence format for a connection: it names the weakness, if any. */
+static const char *evidence_key(const char *key_mgmt)
 {
     if (!key_mgmt[0])
-        return " (open network)";
+        return "evidence.wifi_open"; /* the format has no key-mgmt: it is empty */
     if (!strcasecmp(key_mgmt, "none") || !strcasecmp(key_mgmt, "ieee8021x"))
-        return " (WEP)";
-    return strong(key_mgmt) ? "" : " (unrecognised)";
+        return "evidence.wifi_wep";
+    return strong(key_mgmt) ? "evidence.wifi" : "evidence.wifi_unrecognised";
 }
 
 /* Judges one file: adds evidence, counts Wi-Fi and weak ones. */
@@ -73,7 +74,7 @@ static int judge_file(const struct mm_audit_ctx *ctx, const char *name, struct m
         return r;
     if (r != 0) {
         t->unreadable++;
-        return mm__audit_evidence(res, "%s: unreadable", path);
+        return mm__audit_evidence(res, "evidence.unreadable", path);
     }
     struct conn c = {0};
     r = mm__audit_ini_each(text, on_entry, &c);
@@ -82,8 +83,7 @@ static int judge_file(const struct mm_audit_ctx *ctx, const char *name, struct m
         return r;
     t->wifi++;
     t->weak += !strong(c.key_mgmt);
-    return mm__audit_evidence(res, "%s: ssid=%s key-mgmt=%s%s", path, c.ssid,
-                              c.key_mgmt[0] ? c.key_mgmt : "(none)", weakness(c.key_mgmt));
+    return mm__audit_evidence(res, evidence_key(c.key_mgmt), path, c.ssid, c.key_mgmt);
 }
 
 static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
@@ -95,15 +95,15 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
     if (r == MM_ENOMEM)
         return r;
     if (r != 0) {
-        r = mm__audit_evidence(res, "%s: %s", NM_DIR,
-                               r == MM_EPERM ? "permission denied" : "missing");
+        r = mm__audit_evidence(
+            res, r == MM_EPERM ? "evidence.permission_denied" : "evidence.missing", NM_DIR);
         return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "no_networkmanager");
     }
     for (size_t i = 0; r == 0 && i < n; i++)
         r = judge_file(ctx, names[i], res, &t);
     mm__audit_free_names(names, n);
     if (r == 0 && t.wifi == 0 && t.unreadable == 0)
-        r = mm__audit_evidence(res, "%s: no Wi-Fi connection saved", NM_DIR);
+        r = mm__audit_evidence(res, "evidence.no_wifi", NM_DIR);
     if (r != 0)
         return r;
     if (t.weak)

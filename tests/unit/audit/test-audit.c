@@ -107,9 +107,23 @@ static void remove_file(const char *rel)
 
 /* ---- running checks ---- */
 
+/* The Japanese evidence of the last expect(). */
+static char evidence_ja[4096];
+
+/* Fails when an evidence line is a key missing from data/i18n/audit.json
+ * (mm_tr shows it as itself). */
+static void assert_no_missing_key(const char *evidence)
+{
+    for (const char *s = evidence; *s; s += strcspn(s, "\n") + (s[strcspn(s, "\n")] == '\n')) {
+        if (strncmp(s, "evidence.", 9) == 0)
+            print_error("evidence key missing from the catalogue: %s\n", s);
+        assert_false(strncmp(s, "evidence.", 9) == 0);
+    }
+}
+
 /* Runs check id and checks status and message key; the message must exist
- * in data/audit/checks.json in both languages. Returns the evidence (static
- * copy) for further checks. */
+ * in data/audit/checks.json in both languages. Returns the English evidence
+ * (static copy) for further checks; evidence_ja holds the Japanese. */
 static const char *expect(const char *id, enum mm_audit_status status, const char *message)
 {
     static char evidence[4096];
@@ -120,14 +134,17 @@ static const char *expect(const char *id, enum mm_audit_status status, const cha
     if (res.status != status || strcmp(res.message, message) != 0)
         print_error("%s: got %s/%s, want %s/%s\nevidence:\n%s", id,
                     mm_audit_status_name(res.status), res.message, mm_audit_status_name(status),
-                    message, mm_buf_str(&res.evidence));
+                    message, mm_buf_str(&res.evidence[MM_LANG_EN]));
     assert_int_equal(res.status, status);
     assert_string_equal(res.message, message);
     json_t *msg = json_object_get(json_object_get(json_object_get(texts, id), "messages"), message);
     assert_non_null(json_string_value(json_object_get(msg, "ja")));
     assert_non_null(json_string_value(json_object_get(msg, "en")));
     assert_true(res.nevidence > 0 || status == MM_AUDIT_UNKNOWN);
-    snprintf(evidence, sizeof evidence, "%s", mm_buf_str(&res.evidence));
+    snprintf(evidence, sizeof evidence, "%s", mm_buf_str(&res.evidence[MM_LANG_EN]));
+    snprintf(evidence_ja, sizeof evidence_ja, "%s", mm_buf_str(&res.evidence[MM_LANG_JA]));
+    assert_no_missing_key(evidence);
+    assert_no_missing_key(evidence_ja);
     mm_audit_result_free(&res);
     return evidence;
 }
@@ -190,17 +207,21 @@ static void test_helpers(void **state)
     assert_int_equal(mm__audit_list(&ctx, "/d", 2, &names, &n), MM_ELIMIT);
     assert_int_equal(mm__audit_list(&ctx, "/nope", 2, &names, &n), MM_ENOENT);
 
-    /* evidence: one line each, capped */
+    /* evidence: one line each, capped, in both languages with the facts verbatim */
     struct mm_audit_result res = {0};
-    for (int i = 0; i < MM_AUDIT_EVIDENCE_MAX + 5; i++)
-        assert_int_equal(mm__audit_evidence(&res, "line %d\nwith break", i), 0);
+    for (long i = 0; i < MM_AUDIT_EVIDENCE_MAX + 5; i++)
+        assert_int_equal(
+            mm__audit_evidence(&res, "evidence.dated", "/x\nwith break", "2026-03-31", i), 0);
     assert_int_equal(res.nevidence, MM_AUDIT_EVIDENCE_MAX + 5);
-    const char *s = mm_buf_str(&res.evidence);
-    size_t lines = 0;
-    for (; *s; s++)
-        lines += *s == '\n';
-    assert_int_equal(lines, MM_AUDIT_EVIDENCE_MAX);
-    assert_contains(mm_buf_str(&res.evidence), "line 0 with break\n");
+    for (int lang = 0; lang < 2; lang++) {
+        size_t lines = 0;
+        for (const char *s = mm_buf_str(&res.evidence[lang]); *s; s++)
+            lines += *s == '\n';
+        assert_int_equal(lines, MM_AUDIT_EVIDENCE_MAX);
+    }
+    assert_contains(mm_buf_str(&res.evidence[MM_LANG_EN]),
+                    "/x with break: 2026-03-31 (0 days ago)\n");
+    assert_contains(mm_buf_str(&res.evidence[MM_LANG_JA]), "/x with break: 2026-03-31（0 日前）\n");
     mm_audit_result_free(&res);
 }
 
@@ -236,9 +257,11 @@ static void test_apt_updates(void **state)
     make_dir("/var/lib/apt/lists/partial");
     put_file("/var/lib/apt/lists/lock", "");
     expect("apt-updates", MM_AUDIT_FAIL, "never");
+    assert_contains(evidence_ja, "/var/lib/apt/lists: パッケージの一覧がありません\n");
     put_file_aged("/var/lib/apt/lists/deb.debian.org_dists_bookworm_InRelease", "x", 10);
     const char *ev = expect("apt-updates", MM_AUDIT_FAIL, "old");
     assert_contains(ev, "bookworm_InRelease: 2026-03-22 (10 days ago)");
+    assert_contains(evidence_ja, "bookworm_InRelease: 2026-03-22（10 日前）");
     put_file_aged("/var/lib/apt/lists/security_dists_bookworm-security_InRelease", "x", 2);
     expect("apt-updates", MM_AUDIT_PASS, "fresh");
     /* APT's success stamp counts too */
@@ -309,6 +332,8 @@ static void test_security_updates(void **state)
              "Package: zlib1g\nVersion: 1:1.2.13\n");
     const char *ev = expect("security-updates", MM_AUDIT_PASS, "up_to_date");
     assert_contains(ev, "3 packages installed, 1 security lists, 0 pending");
+    assert_contains(evidence_ja,
+                    "入っているパッケージ 3 件、セキュリティ更新の一覧 1 件、未適用の更新 0 件");
     /* two fixes for openssh-client (and one for another architecture): one pending line */
     put_file("/var/lib/apt/lists/security.example_dists_x-security_main_binary-i386_Packages",
              "Package: openssh-client\nVersion: 1:9.2p1-2+deb12u7\n\n"
@@ -317,6 +342,8 @@ static void test_security_updates(void **state)
     ev = expect("security-updates", MM_AUDIT_FAIL, "pending");
     assert_contains(ev, "openssh-client: installed 1:9.2p1-2+deb12u6, security update "
                         "1:9.2p1-2+deb12u9\n3 packages installed, 2 security lists, 1 pending");
+    assert_contains(evidence_ja,
+                    "openssh-client: 入っている版 1:9.2p1-2+deb12u6、セキュリティ更新 ");
 }
 
 static void test_unattended_upgrades(void **state)
@@ -331,6 +358,8 @@ static void test_unattended_upgrades(void **state)
                                                     "APT::Periodic::Unattended-Upgrade \"1\";\n");
     const char *ev = expect("unattended-upgrades", MM_AUDIT_PASS, "enabled");
     assert_contains(ev, "20auto-upgrades: APT::Periodic::Unattended-Upgrade \"1\";");
+    assert_contains(evidence_ja, "/usr/bin/unattended-upgrade: あります\n");
+    assert_contains(evidence_ja, "20auto-upgrades: APT::Periodic::Unattended-Upgrade \"1\";");
     /* files APT ignores do not count; later files win */
     put_file("/etc/apt/apt.conf.d/99off.dpkg-old", "APT::Periodic::Unattended-Upgrade \"0\";\n");
     expect("unattended-upgrades", MM_AUDIT_PASS, "enabled");
@@ -341,15 +370,23 @@ static void test_unattended_upgrades(void **state)
 static void test_antivirus(void **state)
 {
     (void)state;
-    expect("antivirus", MM_AUDIT_FAIL, "none");
+    const char *ev = expect("antivirus", MM_AUDIT_FAIL, "none");
+    assert_contains(ev, "no ClamAV (/usr/bin/clamscan) and no known product under /opt\n");
+    assert_contains(evidence_ja,
+                    "ClamAV（/usr/bin/clamscan）も、/opt の下に知っている製品もありません\n");
     put_file("/opt/eset/efs/bin/odscan", "");
-    expect("antivirus", MM_AUDIT_UNKNOWN, "other_product");
+    ev = expect("antivirus", MM_AUDIT_UNKNOWN, "other_product");
+    assert_contains(ev, "/opt/eset: present\n");
+    assert_contains(evidence_ja, "/opt/eset: あります\n");
     put_file("/usr/bin/clamscan", "");
-    expect("antivirus", MM_AUDIT_FAIL, "no_definitions");
+    ev = expect("antivirus", MM_AUDIT_FAIL, "no_definitions");
+    assert_contains(ev, "/var/lib/clamav: no daily.cld or daily.cvd\n");
+    assert_contains(evidence_ja, "/var/lib/clamav: daily.cld も daily.cvd もありません\n");
     put_file_aged("/var/lib/clamav/daily.cvd", "", 20);
     put_file_aged("/var/lib/clamav/main.cvd", "", 1);
-    const char *ev = expect("antivirus", MM_AUDIT_FAIL, "stale");
+    ev = expect("antivirus", MM_AUDIT_FAIL, "stale");
     assert_contains(ev, "daily.cvd: 2026-03-12 (20 days ago)");
+    assert_contains(evidence_ja, "daily.cvd: 2026-03-12（20 日前）");
     put_file_aged("/var/lib/clamav/daily.cld", "", 3);
     expect("antivirus", MM_AUDIT_PASS, "fresh");
 }
@@ -363,10 +400,12 @@ static void test_empty_passwords(void **state)
                             "nobody:!:19000::::::\n");
     const char *ev = expect("empty-passwords", MM_AUDIT_PASS, "none_empty");
     assert_contains(ev, "3 accounts, none without a password");
+    assert_contains(evidence_ja, "/etc/shadow: アカウント 3 件、パスワードが空のものはありません");
     put_file("/etc/shadow", "root:$y$j9T$abc:19000:0:99999:7:::\n"
                             "guest::19000:0:99999:7:::\n");
     ev = expect("empty-passwords", MM_AUDIT_FAIL, "empty");
     assert_contains(ev, "account \"guest\" has an empty password");
+    assert_contains(evidence_ja, "/etc/shadow: アカウント \"guest\" のパスワードが空です");
     if (geteuid() != 0) { /* root reads anything */
         char p[512];
         full_path("/etc/shadow", p, sizeof p);
@@ -384,6 +423,7 @@ static void test_ssh_password_auth(void **state)
                                      "KbdInteractiveAuthentication no\nUsePAM yes\n");
     const char *ev = expect("ssh-password-auth", MM_AUDIT_FAIL, "password");
     assert_contains(ev, "PasswordAuthentication: not set (default yes)");
+    assert_contains(evidence_ja, "PasswordAuthentication: 設定されていません（既定値 yes）");
     /* the first value obtained wins, includes are read in place and in order */
     put_file("/etc/ssh/sshd_config.d/50-cloud-init.conf", "PasswordAuthentication yes\n");
     put_file("/etc/ssh/sshd_config.d/90-mamori.conf", "PasswordAuthentication no\n");
@@ -399,6 +439,7 @@ static void test_ssh_password_auth(void **state)
                                      "Match User backup\n  PasswordAuthentication yes\n");
     ev = expect("ssh-password-auth", MM_AUDIT_PASS, "keys_only");
     assert_contains(ev, "Match blocks present");
+    assert_contains(evidence_ja, "Match ブロックがあります");
 }
 
 static void test_ssh_root_login(void **state)
@@ -410,9 +451,11 @@ static void test_ssh_root_login(void **state)
     put_file("/etc/ssh/sshd_config", "# PermitRootLogin yes\n");
     const char *ev = expect("ssh-root-login", MM_AUDIT_PASS, "root_protected");
     assert_contains(ev, "default prohibit-password");
+    assert_contains(evidence_ja, "PermitRootLogin: 設定されていません（既定値 prohibit-password）");
     put_file("/etc/ssh/sshd_config", "Port 22\n  PermitRootLogin   yes  # old habit\n");
     ev = expect("ssh-root-login", MM_AUDIT_FAIL, "root_password");
     assert_contains(ev, "/etc/ssh/sshd_config: PermitRootLogin   yes  # old habit");
+    assert_contains(evidence_ja, "/etc/ssh/sshd_config: PermitRootLogin   yes  # old habit");
     put_file("/etc/ssh/sshd_config", "PermitRootLogin prohibit-password\nPermitRootLogin yes\n");
     expect("ssh-root-login", MM_AUDIT_PASS, "root_protected");
 }
@@ -422,6 +465,8 @@ static void test_firewall(void **state)
     (void)state;
     const char *ev = expect("firewall", MM_AUDIT_FAIL, "none");
     assert_contains(ev, "no ufw, firewalld, nftables or iptables-persistent setup");
+    assert_contains(evidence_ja,
+                    "ufw・firewalld・nftables・iptables-persistent のどれも設定されていません");
     /* Debian's stock nftables.conf accepts everything */
     put_file("/etc/nftables.conf", "table inet filter {\n chain input {\n  type filter hook input "
                                    "priority filter;\n }\n}\n");
@@ -429,6 +474,8 @@ static void test_firewall(void **state)
              "/lib/systemd/system/nftables.service");
     ev = expect("firewall", MM_AUDIT_FAIL, "none");
     assert_contains(ev, "accepts all input");
+    assert_contains(evidence_ja,
+                    "nftables.service: 有効、/etc/nftables.conf: 外からの接続をすべて受け入れます");
     put_file("/etc/nftables.conf", "table inet filter {\n chain input {\n  type filter hook input "
                                    "priority filter; policy drop;\n  ct state established accept\n"
                                    " }\n}\n");
@@ -438,22 +485,30 @@ static void test_firewall(void **state)
     ev = expect("firewall", MM_AUDIT_FAIL, "none");
     assert_contains(ev, "ENABLED=no");
     put_file("/etc/ufw/ufw.conf", "ENABLED=yes\n");
-    expect("firewall", MM_AUDIT_PASS, "active");
+    ev = expect("firewall", MM_AUDIT_PASS, "active");
+    assert_contains(evidence_ja, "/etc/ufw/ufw.conf: ENABLED=yes\n");
     fresh_root(NULL);
     put_file("/etc/iptables/rules.v4", "*filter\n:INPUT DROP [0:0]\nCOMMIT\n");
-    expect("firewall", MM_AUDIT_FAIL, "none");
+    ev = expect("firewall", MM_AUDIT_FAIL, "none");
+    assert_contains(ev, "/etc/iptables/rules.v4: drops input, but netfilter-persistent.service is "
+                        "not enabled");
+    assert_contains(evidence_ja, "/etc/iptables/rules.v4: 外からの接続を遮断しますが、"
+                                 "netfilter-persistent.service が有効になっていません");
     put_link("/etc/systemd/system/multi-user.target.wants/netfilter-persistent.service",
              "/lib/systemd/system/netfilter-persistent.service");
     expect("firewall", MM_AUDIT_PASS, "active");
     fresh_root(NULL);
     put_link("/etc/systemd/system/multi-user.target.wants/firewalld.service", "/nowhere");
-    expect("firewall", MM_AUDIT_PASS, "active");
+    ev = expect("firewall", MM_AUDIT_PASS, "active");
+    assert_contains(ev, "firewalld.service: enabled\n");
+    assert_contains(evidence_ja, "firewalld.service: 有効\n");
 }
 
 static void test_samba_guest(void **state)
 {
     (void)state;
     expect("samba-guest", MM_AUDIT_PASS, "not_installed");
+    assert_contains(evidence_ja, "/etc/samba/smb.conf: ありません\n");
     put_file("/etc/samba/smb.conf",
              "[global]\n   workgroup = WORKGROUP\n   map to guest = bad user\n"
              "[printers]\n   guest ok = yes\n"
@@ -461,6 +516,8 @@ static void test_samba_guest(void **state)
              "   read only = no\n");
     const char *ev = expect("samba-guest", MM_AUDIT_PASS, "no_guest");
     assert_contains(ev, "1 shares, none open to guests");
+    assert_contains(evidence_ja,
+                    "/etc/samba/smb.conf: 共有 1 件、ゲストに開いているものはありません");
     put_file("/etc/samba/smb.conf", "[global]\n   workgroup = WORKGROUP\n"
                                     "[public]\n   path = /srv/public\n   Guest OK = Yes\n"
                                     "   read only = no\n"
@@ -469,6 +526,8 @@ static void test_samba_guest(void **state)
     ev = expect("samba-guest", MM_AUDIT_FAIL, "guest_share");
     assert_contains(ev, "[public] guest ok = yes, writable");
     assert_contains(ev, "[scans] guest ok = yes, read only");
+    assert_contains(evidence_ja, "[public] guest ok = yes（ゲストが書き込めます）");
+    assert_contains(evidence_ja, "[scans] guest ok = yes（ゲストが読めます）");
     /* guest ok in [global] applies to every share that does not say otherwise */
     put_file("/etc/samba/smb.conf", "[global]\n guest ok = yes\n writeable = yes\n"
                                     "[a]\n path = /a\n[b]\n path = /b\n guest ok = no\n");
@@ -485,6 +544,9 @@ static void test_wifi_security(void **state)
              "[connection]\nid=Wired\ntype=ethernet\n");
     const char *ev = expect("wifi-security", MM_AUDIT_PASS, "no_wifi");
     assert_contains(ev, "no Wi-Fi connection saved");
+    assert_contains(
+        evidence_ja,
+        "/etc/NetworkManager/system-connections: 保存された無線 LAN の接続がありません");
     put_file("/etc/NetworkManager/system-connections/Office.nmconnection",
              "[connection]\nid=Office\ntype=wifi\n[wifi]\nssid=office-5g\n"
              "[wifi-security]\nkey-mgmt=sae\npsk=secret\n");
@@ -498,12 +560,17 @@ static void test_wifi_security(void **state)
     assert_contains(ev, "ssid=FreeCafe key-mgmt=(none) (open network)");
     assert_contains(ev, "ssid=old-ap key-mgmt=none (WEP)");
     assert_contains(ev, "ssid=office-5g key-mgmt=sae\n");
+    assert_contains(evidence_ja,
+                    "ssid=FreeCafe key-mgmt=（なし）（暗号化されていないネットワーク）");
+    assert_contains(evidence_ja, "ssid=old-ap key-mgmt=none（WEP: 簡単に破られる古い暗号）");
+    assert_contains(evidence_ja, "ssid=office-5g key-mgmt=sae\n");
 }
 
 static void test_screen_lock(void **state)
 {
     (void)state;
     expect("screen-lock", MM_AUDIT_PASS, "no_desktop");
+    assert_contains(evidence_ja, "デスクトップ環境が見つかりません（/usr/bin/gnome-shell など）\n");
     put_file("/usr/bin/xfce4-session", "");
     expect("screen-lock", MM_AUDIT_UNKNOWN, "other_desktop");
     put_file("/usr/bin/gnome-shell", "");
@@ -523,6 +590,8 @@ static void test_screen_lock(void **state)
         "/org/gnome/desktop/screensaver/lock-enabled\n/org/gnome/desktop/session/idle-delay\n");
     const char *ev = expect("screen-lock", MM_AUDIT_PASS, "enforced");
     assert_contains(ev, "idle-delay=uint32 300 (locked)");
+    assert_contains(evidence_ja, "/usr/bin/gnome-shell: あります\n");
+    assert_contains(evidence_ja, "idle-delay=uint32 300（全員に固定）");
 }
 
 static void test_disk_encryption(void **state)
@@ -538,6 +607,7 @@ static void test_disk_encryption(void **state)
     make_dir("/sys/dev/block/254:1");
     const char *ev = expect("disk-encryption", MM_AUDIT_FAIL, "not_encrypted");
     assert_contains(ev, "/: ext4 on /dev/vda1 (device 254:1)");
+    assert_contains(evidence_ja, "/: ext4（/dev/vda1、デバイス番号 254:1）");
     /* LVM on LUKS: root is an LVM volume whose slave is a dm-crypt device */
     put_file("/proc/self/mountinfo",
              "26 1 253:1 / / rw,relatime shared:1 - ext4 /dev/mapper/vg-root rw\n");
@@ -546,6 +616,7 @@ static void test_disk_encryption(void **state)
     put_file("/sys/class/block/dm-0/dm/uuid", "CRYPT-LUKS2-0123456789abcdef-sda3_crypt\n");
     ev = expect("disk-encryption", MM_AUDIT_PASS, "encrypted");
     assert_contains(ev, "/sys/class/block/dm-0/dm/uuid: CRYPT-LUKS2-");
+    assert_contains(evidence_ja, "/sys/class/block/dm-0/dm/uuid: CRYPT-LUKS2-");
     /* btrfs reports device 0:N; found by the mapper name instead */
     put_file("/proc/self/mountinfo",
              "30 1 0:30 /@ / rw shared:1 - btrfs /dev/mapper/cryptroot rw,subvol=/@\n");

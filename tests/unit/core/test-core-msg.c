@@ -20,14 +20,15 @@
 
 /* The catalogues whose texts are printf formats. */
 static const char *const format_catalogues[] = {"i18n/sensor-log.json", "i18n/center-log.json",
-                                                "i18n/core-log.json", NULL};
+                                                "i18n/core-log.json", "i18n/audit.json", NULL};
 
 /* Writes the conversions of fmt ("%s", "%.*s", "%llu" ...) into out, one per
  * line; returns -1 for a conversion the messages must not use. */
 static int conversions(const char *fmt, char *out, size_t len)
 {
-    static const char *const allowed[] = {"%s",   "%d",      "%ld",    "%lld",   "%llu", "%zu",
-                                          "%.*s", "%020llu", "%.200s", "%.120s", "%lu",  NULL};
+    static const char *const allowed[] = {"%s",  "%d",   "%ld",     "%lld",   "%llu",
+                                          "%zu", "%.*s", "%020llu", "%.200s", "%.120s",
+                                          "%lu", "%u",   NULL};
     out[0] = '\0';
     for (const char *p = strchr(fmt, '%'); p; p = strchr(p, '%')) {
         if (p[1] == '%') {
