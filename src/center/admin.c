@@ -222,7 +222,7 @@ static int cmd_user_password(struct admin *a, int argc, char **argv)
 {
     struct mm_user u;
     struct mm_password_outcome done;
-    char pw[1100], hash[MM_PWHASH_MAX];
+    char pw[1100];
     bool keep = flag(argc, argv, "--keep");
     const char *who = opt(argc, argv, "--user");
     if (!who || !flag(argc, argv, "--password-stdin"))
@@ -233,11 +233,9 @@ static int cmd_user_password(struct admin *a, int argc, char **argv)
         memset(pw, 0, sizeof pw);
         return fail(a, "admin.bad_password", NULL);
     }
-    int r = mm_password_hash(pw, a->center.cfg.pwcost, hash);
+    int r = mm_api_password_reset(a->st, &a->scope, &a->actor, u.id, pw, a->center.cfg.pwcost,
+                                  !keep, a->now, &done);
     memset(pw, 0, sizeof pw);
-    if (r == 0)
-        r = a->st->ops->user_password_change(a->st, &a->scope, &a->actor, "user.password_reset",
-                                             u.id, NULL, hash, !keep, NULL, a->now, &done);
     if (r == MM_ENOENT)
         return fail(a, "admin.no_user", who);
     if (r != 0)

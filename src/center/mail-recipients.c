@@ -32,6 +32,20 @@ static bool address_equal_n(const char *a, size_t an, const char *b, size_t bn)
     return la == lb && da == db && memcmp(a, b, la) == 0 && strncasecmp(at_a, at_b, da) == 0;
 }
 
+bool mm_mail_list_next(const char **p, const char **item, size_t *n)
+{
+    while (*p && **p) {
+        size_t len = strcspn(*p, ",");
+        *item = *p;
+        *n = len;
+        *p += len + ((*p)[len] == ',');
+        trim(item, n);
+        if (*n > 0)
+            return true;
+    }
+    return false;
+}
+
 bool mm_mail_address_equal(const char *a, const char *b)
 {
     return address_equal_n(a, strlen(a), b, strlen(b));
@@ -39,27 +53,21 @@ bool mm_mail_address_equal(const char *a, const char *b)
 
 bool mm_mail_recipients_have(const char *list, const char *addr)
 {
-    const char *p = list ? list : "";
-    size_t an = strlen(addr);
+    const char *p = list, *item;
+    size_t an = strlen(addr), in;
     trim(&addr, &an);
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        const char *item = p;
-        size_t in = n;
-        trim(&item, &in);
-        if (in > 0 && address_equal_n(item, in, addr, an))
+    while (mm_mail_list_next(&p, &item, &in))
+        if (address_equal_n(item, in, addr, an))
             return true;
-        p += n + (p[n] == ',');
-    }
     return false;
 }
 
-/* Appends [addr, addr+n) unless present or the list would pass max bytes. */
+/* Appends [addr, addr+n) (trimmed, not empty) unless present or the list
+ * would pass max bytes. */
 static int add_one(struct mm_buf *list, const char *addr, size_t n, size_t max)
 {
     char one[320];
-    trim(&addr, &n);
-    if (n == 0 || n >= sizeof one)
+    if (n >= sizeof one)
         return 0;
     memcpy(one, addr, n);
     one[n] = '\0';
@@ -70,12 +78,10 @@ static int add_one(struct mm_buf *list, const char *addr, size_t n, size_t max)
 
 int mm_mail_recipients_add(struct mm_buf *list, const char *addrs, size_t max)
 {
-    const char *p = addrs ? addrs : "";
+    const char *p = addrs, *item;
+    size_t n;
     int r = 0;
-    while (r == 0 && *p) {
-        size_t n = strcspn(p, ",");
-        r = add_one(list, p, n, max);
-        p += n + (p[n] == ',');
-    }
+    while (r == 0 && mm_mail_list_next(&p, &item, &n))
+        r = add_one(list, item, n, max);
     return r;
 }

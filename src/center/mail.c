@@ -49,16 +49,9 @@ struct int_setting {
  * whole mail. */
 static int check_duty(const char *duty, char *err, size_t errlen)
 {
-    for (const char *p = duty ? duty : ""; *p;) {
-        size_t n = strcspn(p, ",");
-        const char *item = p;
-        p += n + (p[n] == ',');
-        while (n > 0 && (*item == ' ' || *item == '\t'))
-            item++, n--;
-        while (n > 0 && (item[n - 1] == ' ' || item[n - 1] == '\t'))
-            n--;
-        if (n == 0)
-            continue;
+    const char *p = duty, *item;
+    size_t n;
+    while (mm_mail_list_next(&p, &item, &n)) {
         char one[320], norm[320];
         snprintf(one, sizeof one, "%.*s", (int)n, item);
         if (n >= sizeof one || mm_api_email_normalise(one, norm, sizeof norm) != 0) {

@@ -105,6 +105,10 @@ int mm_mail_compose(const char *from, const char *to, const struct mm_mail_text 
  * round); the envelope (RCPT TO) carries the real list. */
 #define MM_MAIL_TO_HEADER "undisclosed-recipients:;"
 
+/* The next entry of a comma-separated list from *p on, trimmed of spaces
+ * and tabs, into [*item, *item + *n); empty entries are skipped. False at
+ * the end. *p moves past the entry. */
+bool mm_mail_list_next(const char **p, const char **item, size_t *n);
 /* Same mailbox: local parts equal byte for byte, domains equal ignoring case. */
 bool mm_mail_address_equal(const char *a, const char *b);
 /* True when one entry of the comma-separated list is exactly addr (never a

@@ -119,19 +119,28 @@ static int reply_user(struct mm_request *req, int64_t id)
     return mm_reply_json(req, 200, mm_json_user(&u));
 }
 
+int mm_api_password_reset(struct mm_store *st, const struct mm_scope *scope,
+                          const struct mm_actor *who, int64_t user_id, const char *password,
+                          enum mm_pwcost cost, bool must_change, int64_t now,
+                          struct mm_password_outcome *out)
+{
+    char hash[MM_PWHASH_MAX];
+    int r = mm_password_hash(password, cost, hash);
+    if (r == 0)
+        r = st->ops->user_password_change(st, scope, who, "user.password_reset", user_id, NULL,
+                                          hash, must_change, NULL, now, out);
+    return r;
+}
+
 static int reset_password(struct mm_request *req, const struct mm_user *u, const char *password,
                           struct mm_password_outcome *out)
 {
-    struct mm_store *st = req->center->store;
-    char hash[MM_PWHASH_MAX];
     int r = new_password_ok(req, password, NULL);
-    if (r == 0)
-        r = mm_password_hash(password, req->center->cfg.pwcost, hash);
     if (r != 0)
         return r;
     struct mm_actor who = mm_api_actor(req);
-    return st->ops->user_password_change(st, &req->who.scope, &who, "user.password_reset", u->id,
-                                         NULL, hash, true, NULL, req->now, out);
+    return mm_api_password_reset(req->center->store, &req->who.scope, &who, u->id, password,
+                                 req->center->cfg.pwcost, true, req->now, out);
 }
 
 int mm_api_user_password_reset(struct mm_request *req)

@@ -80,4 +80,14 @@ int mm_api_email_normalise(const char *in, char *out, size_t outlen);
 /* The actor of a change, for the audit log. */
 struct mm_actor mm_api_actor(const struct mm_request *req);
 
+/* Sets the password of user_id to password (hashed at cost here) as a
+ * reset by who: every session of the person ends, every API token of theirs
+ * is revoked, and "user.password_reset" goes to the audit log; with
+ * must_change the person must choose their own at the next sign-in. The one
+ * path of POST /api/v1/users/{user}/password and `admin user password`. */
+int mm_api_password_reset(struct mm_store *st, const struct mm_scope *scope,
+                          const struct mm_actor *who, int64_t user_id, const char *password,
+                          enum mm_pwcost cost, bool must_change, int64_t now,
+                          struct mm_password_outcome *out);
+
 #endif

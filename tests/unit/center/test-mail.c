@@ -228,6 +228,27 @@ static void test_compose(void **state)
 
 /* The duty address soc@vendor.jp must not be taken as already present
  * because the contact isoc@vendor.jp contains it (a substring test did). */
+/* The one comma-list walk of [mail] duty's check and the recipient lists:
+ * entries trimmed of spaces and tabs, empty ones skipped. */
+static void test_list_next(void **state)
+{
+    (void)state;
+    const char *p = " a@x ,,\tb@y\t, ,c@z,", *item;
+    const char *const want[] = {"a@x", "b@y", "c@z"};
+    size_t n, i = 0;
+    while (mm_mail_list_next(&p, &item, &n)) {
+        assert_true(i < 3);
+        assert_int_equal(n, strlen(want[i]));
+        assert_memory_equal(item, want[i], n);
+        i++;
+    }
+    assert_int_equal(i, 3);
+    p = NULL;
+    assert_false(mm_mail_list_next(&p, &item, &n));
+    p = " , ";
+    assert_false(mm_mail_list_next(&p, &item, &n));
+}
+
 static void test_recipients_exact(void **state)
 {
     (void)state;
@@ -362,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_compose),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_config_send_time_keys),
+        cmocka_unit_test(test_list_next),
         cmocka_unit_test(test_recipients_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
