@@ -41,6 +41,7 @@ struct mm_http_server {
     atomic_size_t buffered; /* body bytes held by all requests (their buffers' sizes) */
     size_t budget;          /* the most buffered may reach; past it, 503 */
     char *cert, *key;
+    size_t key_len; /* bytes read into key, cleared when freed */
     int port;
 };
 
@@ -587,18 +588,21 @@ static bool pem_key_encrypted(const char *text)
            strstr(text, "Proc-Type: 4,ENCRYPTED") != NULL;
 }
 
-static void key_free(char *key)
+/* Clears and frees a private key of n bytes read (all of them: a file
+ * refused for a NUL inside has more than strlen says). */
+static void key_free(char *key, size_t n)
 {
     if (key) {
-        memset(key, 0, strlen(key));
+        memset(key, 0, n);
         free(key);
     }
 }
 
-/* Reads the TLS certificate (key false) or private key into *out, named in
- * a message as the option or as the settings file's key it came from. */
-static int read_tls_file(const char *path, const char *src, bool key, char **out, char *err,
-                         size_t errlen)
+/* Reads the TLS certificate (key false) or private key into *out (*len
+ * bytes), named in a message as the option or as the settings file's key it
+ * came from. */
+static int read_tls_file(const char *path, const char *src, bool key, char **out, size_t *len,
+                         char *err, size_t errlen)
 {
     char where[1100];
     size_t n;
@@ -616,7 +620,7 @@ static int read_tls_file(const char *path, const char *src, bool key, char **out
         mm_msg_format(err, errlen, "center-log", key ? "http.tls_key_pem" : "http.tls_cert_pem",
                       where, path);
         if (key)
-            key_free(*out);
+            key_free(*out, n);
         else
             free(*out);
         *out = NULL;
@@ -624,17 +628,19 @@ static int read_tls_file(const char *path, const char *src, bool key, char **out
     }
     if (key && pem_key_encrypted(*out)) {
         mm_msg_format(err, errlen, "center-log", "http.tls_key_encrypted", where, path);
-        key_free(*out);
+        key_free(*out, n);
         *out = NULL;
         return MM_EUNSUPPORTED;
     }
+    *len = n;
     return 0;
 }
 
 /* The listen address into *ss, a TLS certificate given with its key, and
- * (cert not NULL) both files read (PEM) into *cert and *key. */
+ * (cert not NULL) both files read (PEM) into *cert and *key (*key_len
+ * bytes). */
 static int check_settings(const struct mm_center_config *cfg, struct sockaddr_storage *ss, bool *v6,
-                          char **cert, char **key, char *err, size_t errlen)
+                          char **cert, char **key, size_t *key_len, char *err, size_t errlen)
 {
     if (parse_listen(cfg->listen, ss, v6) != 0) {
         if (cfg->listen_src)
@@ -649,9 +655,10 @@ static int check_settings(const struct mm_center_config *cfg, struct sockaddr_st
     }
     if (!cfg->tls_cert || !cert)
         return 0;
-    int r = read_tls_file(cfg->tls_cert, cfg->tls_cert_src, false, cert, err, errlen);
+    size_t cert_len;
+    int r = read_tls_file(cfg->tls_cert, cfg->tls_cert_src, false, cert, &cert_len, err, errlen);
     if (r == 0)
-        r = read_tls_file(cfg->tls_key, cfg->tls_key_src, true, key, err, errlen);
+        r = read_tls_file(cfg->tls_key, cfg->tls_key_src, true, key, key_len, err, errlen);
     return r;
 }
 
@@ -659,7 +666,7 @@ static void server_free(struct mm_http_server *srv)
 {
     if (!srv)
         return;
-    key_free(srv->key);
+    key_free(srv->key, srv->key_len);
     free(srv->cert);
     free(srv);
 }
@@ -670,9 +677,10 @@ int mm_http_settings_check(const struct mm_center_config *cfg, bool read_files, 
     struct sockaddr_storage ss;
     bool v6;
     char *cert = NULL, *key = NULL;
-    int r = check_settings(cfg, &ss, &v6, read_files ? &cert : NULL, &key, err, errlen);
+    size_t key_len = 0;
+    int r = check_settings(cfg, &ss, &v6, read_files ? &cert : NULL, &key, &key_len, err, errlen);
     free(cert);
-    key_free(key);
+    key_free(key, key_len);
     return r;
 }
 
@@ -686,7 +694,7 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
     if (!srv)
         return MM_ENOMEM;
     /* checked before (mm_http_settings_check): what fails now changed since */
-    int r = check_settings(cfg, &ss, &v6, &srv->cert, &srv->key, err, errlen);
+    int r = check_settings(cfg, &ss, &v6, &srv->cert, &srv->key, &srv->key_len, err, errlen);
     if (r != 0) {
         server_free(srv);
         return r;

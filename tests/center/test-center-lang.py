@@ -232,6 +232,10 @@ CONFIG_ERRORS = [
     ("[server]\ntls_cert = DIR/cert.pem\ntls_key = DIR/key.pem\n",
      ["--tls-key", "DIR/none.key"], "--tls-key: TLS の秘密鍵 DIR/none.key を読めません",
      "--tls-key: cannot read the TLS key DIR/none.key (no such file or entry)"),
+    # a NUL inside: refused, and the key's bytes past it cleared too (an ASan run reads them)
+    ("[server]\ntls_cert = DIR/cert.pem\ntls_key = DIR/nul-key.pem\n", [],
+     "FILE: [server] tls_key: DIR/nul-key.pem は PEM 形式の秘密鍵ではありません",
+     "FILE: [server] tls_key: DIR/nul-key.pem is not a PEM private key"),
     # a key behind a passphrase (PKCS#8 or traditional) failed only when the server listened
     ("[server]\ntls_cert = DIR/cert.pem\ntls_key = DIR/enc-key.pem\n", [],
      "FILE: [server] tls_key: TLS の秘密鍵 DIR/enc-key.pem はパスフレーズで保護されています",
@@ -276,6 +280,7 @@ PEM = {"cert.pem": "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----
        "enc-rsa-key.pem": "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
                           "DEK-Info: AES-256-CBC,00112233445566778899AABBCCDDEEFF\n\nAA==\n"
                           "-----END RSA PRIVATE KEY-----\n",
+       "nul-key.pem": "-----BEGIN EC PRIVATE KEY-----\nAA\0==\n-----END EC PRIVATE KEY-----\n",
        "notpem.txt": "not a certificate\n"}
 
 
