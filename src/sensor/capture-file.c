@@ -917,6 +917,11 @@ uint64_t mm__capsrc_offset(const struct mm__capsrc *s)
     return s->origin + s->pos;
 }
 
+uint64_t mm__capsrc_origin(const struct mm__capsrc *s)
+{
+    return s->origin;
+}
+
 void mm__capsrc_stop(struct mm__capsrc *s)
 {
     s->stop = 1;

@@ -92,6 +92,8 @@ int mm__capsrc_linktype(const struct mm__capsrc *s);
 int mm__capsrc_next(struct mm__capsrc *s, struct mm_capture_packet *pkt, char *err, size_t errlen);
 /* The file offset of the next record. */
 uint64_t mm__capsrc_offset(const struct mm__capsrc *s);
+/* The file offset reading began at (not 0 for "-r - < file" at an offset). */
+uint64_t mm__capsrc_origin(const struct mm__capsrc *s);
 /* Makes the next mm__capsrc_next return MM_CAPTURE_EOF (signal-safe). */
 void mm__capsrc_stop(struct mm__capsrc *s);
 void mm__capsrc_close(struct mm__capsrc *s);

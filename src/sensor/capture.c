@@ -45,8 +45,9 @@ struct mm_capture {
     pcap_t *pcap;
     int linktype;
     int live;
-    int fd;      /* live: selectable descriptor, polled with a timeout */
-    char *iobuf; /* file: the stdio buffer of libpcap's FILE, freed after pcap_close */
+    int fd;          /* live: selectable descriptor, polled with a timeout */
+    char *iobuf;     /* file: the stdio buffer of libpcap's FILE, freed after pcap_close */
+    uint64_t origin; /* file read by libpcap: the offset its reading began at */
     /* A pipe (not a regular file) read through libpcap (capture-pipe.h),
      * else NULL, and the time to wake at (mm_capture_wake_at). */
     struct mm__pipe *pipe;
@@ -56,8 +57,10 @@ struct mm_capture {
 /* A regular file (not ours: see open_in_place) read through libpcap, with
  * a large stdio buffer: libpcap reads record by record through stdio,
  * whose default 4 KiB buffer makes a read(2) per few packets. */
-static pcap_t *open_regular(const char *path, int fd, char *ebuf, char **iobuf)
+static pcap_t *open_regular(const char *path, int fd, char *ebuf, char **iobuf, uint64_t *origin)
 {
+    off_t at = lseek(fd, 0, SEEK_CUR); /* standard input may be at an offset */
+    *origin = at > 0 ? (uint64_t)at : 0;
     FILE *fp = fdopen(fd, "rb");
     if (!fp) {
         snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
@@ -90,9 +93,11 @@ static pcap_t *open_pipe(int fd, char *ebuf, struct mm__pipe **pipe)
 /* A file for libpcap: a pipe (*pipe set) or a regular file (standard
  * input "-" that is one: read through a duplicate of it, with the same
  * large buffer; the open_in_place declined it and put its offset back). */
-static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf, struct mm__pipe **pipe)
+static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf, uint64_t *origin,
+                            struct mm__pipe **pipe)
 {
     *iobuf = NULL;
+    *origin = 0;
     *pipe = NULL;
     bool std_in = strcmp(path, "-") == 0;
     /* (a FIFO: not waiting here for its writer, where no signal could end
@@ -111,7 +116,7 @@ static pcap_t *open_offline(const char *path, char *ebuf, char **iobuf, struct m
         snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    return open_regular(path, fd, ebuf, iobuf);
+    return open_regular(path, fd, ebuf, iobuf, origin);
 }
 
 /* Before libpcap's next read of a pipe (its open, then each record):
@@ -164,8 +169,9 @@ int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, s
     if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return MM_EISDIR;
     char *iobuf;
+    uint64_t origin;
     struct mm__pipe *pipe;
-    pcap_t *p = open_offline(path, ebuf, &iobuf, &pipe);
+    pcap_t *p = open_offline(path, ebuf, &iobuf, &origin, &pipe);
     if (!p && !pipe) {
         snprintf(err, errlen, "%s", ebuf);
         return MM_EIO;
@@ -180,6 +186,7 @@ int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, s
     }
     c->pcap = p;
     c->iobuf = iobuf;
+    c->origin = origin;
     c->pipe = pipe;
     if (p)
         c->linktype = pcap_datalink(p);
@@ -319,10 +326,10 @@ int mm_capture_next(struct mm_capture *c, struct mm_capture_packet *pkt, char *e
 uint64_t mm_capture_offset(const struct mm_capture *c)
 {
     if (c->src)
-        return mm__capsrc_offset(c->src);
-    FILE *f = c->live ? NULL : pcap_file(c->pcap);
+        return mm__capsrc_offset(c->src) - mm__capsrc_origin(c->src);
+    FILE *f = c->live || !c->pcap ? NULL : pcap_file(c->pcap);
     long off = f ? ftell(f) : -1;
-    return off > 0 ? (uint64_t)off : 0;
+    return off > 0 && (uint64_t)off > c->origin ? (uint64_t)off - c->origin : 0;
 }
 
 void mm_capture_counters(struct mm_capture *c, uint64_t *received, uint64_t *dropped,

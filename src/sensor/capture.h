@@ -54,7 +54,8 @@ int mm_capture_next(struct mm_capture *c, struct mm_capture_packet *pkt, char *e
  * keep the caller from what is due. A regular file never waits (and costs
  * nothing per packet for it). at may be NULL: half a second. */
 void mm_capture_wake_at(struct mm_capture *c, const int64_t *at);
-/* Bytes of the file consumed so far (files only; 0 when unknown). */
+/* Bytes of the file consumed so far, from where reading began (standard
+ * input may start at an offset; files only; 0 when unknown). */
 uint64_t mm_capture_offset(const struct mm_capture *c);
 /* Kernel counters of a live capture (0 for files). */
 void mm_capture_counters(struct mm_capture *c, uint64_t *received, uint64_t *dropped,

@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import struct
@@ -569,6 +570,21 @@ def test_stdin_file(tmp):
         with open(eve, "rb") as f:
             eves.append(f.read())
     check(eves[0] == eves[1], "from an offset")
+    # a cut capture from standard input at an offset: the same message as
+    # -r FILE's, "bytes read" counted from the offset (before: the file
+    # offset, 4 more) and the reason's "byte offset" the file's (4 more)
+    with open(shifted, "wb") as f, open(cut, "rb") as src:
+        f.write(b"skip" + src.read())
+    r_file = run(["-r", cut, "--eve", os.path.join(tmp, "cut-file.json")])
+    with open(shifted, "rb") as f:
+        f.seek(4)
+        r_in = run(["-r", "-", "--eve", os.path.join(tmp, "cut-in.json")], stdin=f)
+    m = re.search(r"record 5 at byte offset (\d+)", r_file.stderr)
+    check(m is not None and r_file.returncode == 3, r_file.stderr)
+    want = r_file.stderr.replace(cut, "-").replace(
+        m.group(0), "record 5 at byte offset %d" % (int(m.group(1)) + 4))
+    check(r_in.returncode == 3 and r_in.stderr == want,
+          "cut at an offset: %r, want %r" % (r_in.stderr, want))
 
 
 def test_rotation(tmp):
