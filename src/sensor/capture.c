@@ -82,7 +82,7 @@ static pcap_t *open_regular(const char *path, int fd, char *ebuf, char **iobuf, 
 
 /* Anything but a regular file (a pipe, a FIFO, standard input that is
  * one): read by capture-pipe.c for libpcap, which opens it once its file
- * header has come (open_pipe_header). NULL: *pipe set, or on failure. */
+ * header has come (mm_capture_open_more). NULL: *pipe set, or on failure. */
 static pcap_t *open_pipe(int fd, char *ebuf, struct mm__pipe **pipe)
 {
     if (mm__pipe_open(fd, pipe) != 0)
