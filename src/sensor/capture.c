@@ -190,7 +190,14 @@ int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, s
     c->pipe = pipe;
     if (p)
         c->linktype = pcap_datalink(p);
+    /* A pipe: only what has come already (no wait: the caller has not yet
+     * said when it must be back, mm_capture_wake_at, e.g. a postponed
+     * reload's retry); the header not all there: MM_EAGAIN, and the caller
+     * waits in mm_capture_open_more. */
+    static const int64_t at_once = 1; /* long past on the monotonic clock */
+    c->wake_at = &at_once;
     int r = p ? 0 : mm_capture_open_more(c, err, errlen);
+    c->wake_at = NULL;
     if (r != 0 && r != MM_EAGAIN) {
         mm_capture_close(c);
         return r;

@@ -21,8 +21,9 @@ struct mm_capture_packet {
 /* Opens a capture file; on failure err holds libpcap's reason, except for
  * MM_EISDIR (path is a directory: err untouched). A pipe (standard input
  * "-" that is one, a FIFO) whose file header has not all come yet (a
- * FIFO's writer may not even have opened it): MM_EAGAIN, *out set, waited
- * for by mm_capture_open_more. */
+ * FIFO's writer may not even have opened it; not waited for here, where
+ * no mm_capture_wake_at is set yet): MM_EAGAIN, *out set, waited for by
+ * mm_capture_open_more. */
 int mm_capture_open_file(const char *path, struct mm_capture **out, char *err, size_t errlen);
 /* After MM_EAGAIN from mm_capture_open_file: waits for the pipe's file
  * header as mm_capture_next waits for a record (half a second at most,
