@@ -141,6 +141,10 @@ static int load_answers_file(const struct mm_cli *cli, const struct mm_diag_cata
     int r = mm_answers_load(&spec, path, 0, answers, &issues);
     if (r == MM_EPARSE || r == MM_EINVAL)
         return input_error(cli, path, &issues);
+    if (r == MM_ETOOBIG) { /* over 256 KiB: refused for its size, as audit --diagnosis does */
+        io_error(cli, "error.read", path, r);
+        return MM_EXIT_INPUT;
+    }
     if (r != 0)
         return io_error(cli, "error.read", path, r);
     return MM_EXIT_OK;

@@ -179,7 +179,12 @@ def test_options():
         f.write("{\"answers\": {\"1\": \"done\", \"3\": \"yes\", \"26\": \"done\"}}")
     with open(os.path.join(WORK, "bad-id.json"), "w") as f:
         f.write("{\"items\": [{\"id\": 1, \"answer\": \"done\"}, {\"id\": 0, \"answer\": \"not\"}]}")
+    # over 256 KiB: refused for its size, exit 3 as mamori diagnose --answers (it gave 4)
+    with open(os.path.join(WORK, "big.json"), "w") as f:
+        f.write("{\"answers\": {}}" + " " * (256 * 1024))
     cases = [
+        (["audit", "--root", "laptop", "--diagnosis", "big.json"], 3,
+         "mamori audit: big.json: the diagnosis file is not valid (input too large)\n"),
         # the reader of mamori diagnose --answers: every problem, one line each
         (["audit", "--root", "laptop", "--diagnosis", "bad-answer.json"], 3,
          "mamori audit: bad-answer.json: invalid answer for item 5 "
@@ -220,7 +225,7 @@ def test_options():
         check(rc == code and same and out == b"",
               "%r: exit %d (want %d), stderr %r (want %r)" % (args, rc, code, err, want))
     check(sorted(os.listdir(WORK)) == ["answers.json", "bad-answer.json", "bad-id.json",
-                                       "bad-item.json", "bad.json", "diagnosis.json", "laptop",
+                                       "bad-item.json", "bad.json", "big.json", "diagnosis.json", "laptop",
                                        "server"], "stray files: %r" % os.listdir(WORK))
     for lang, first in (("en", "Usage: mamori audit"), ("ja", "使い方: mamori audit")):
         rc, out, _ = run(["--lang", lang, "audit", "--help"])
