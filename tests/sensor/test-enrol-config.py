@@ -69,6 +69,12 @@ def main():
         r = sensor(["--enrol", code, "--center", url, "--state", plain])
         check(r.returncode == 1 and not os.path.exists(os.path.join(plain, "uplink.conf")),
               "no CA: %r" % (r,))
+        # ... and the message says so and what to do (it said "cannot reach")
+        check("certificate at %s is not trusted" % url in r.stderr and "[uplink] ca_file"
+              in r.stderr and "cannot reach" not in r.stderr, "no CA, message: %r" % (r,))
+        r = sensor(["--enrol", code, "--center", url, "--state", plain], lang="ja")
+        check("の証明書を信頼できません" in r.stderr and "[uplink] ca_file" in r.stderr,
+              "no CA, message (ja): %r" % (r,))
 
         # --center and --state given, [uplink] ca_file from --config; the
         # code not used above is still good

@@ -168,7 +168,9 @@ static void ca_unsupported(char *err, size_t errlen)
                   v->ssl_version ? v->ssl_version : "-");
 }
 
-/* POSTs body to url; *status gets the HTTP status (0: no reply). */
+/* POSTs body to url; *status gets the HTTP status (0: no reply). MM_ECERT:
+ * the centre's certificate is not trusted (no or the wrong [uplink]
+ * ca_file); MM_ENET: any other failure to get a reply. */
 static int http_post(CURL *c, const char *url, struct curl_slist *hdrs, const void *body,
                      size_t len, long *status, struct mm_buf *reply)
 {
@@ -184,6 +186,8 @@ static int http_post(CURL *c, const char *url, struct curl_slist *hdrs, const vo
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     CURLcode cr = curl_easy_perform(c);
+    if (cr == CURLE_PEER_FAILED_VERIFICATION)
+        return MM_ECERT;
     if (cr != CURLE_OK)
         return MM_ENET;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
@@ -331,7 +335,8 @@ int mm_uplink_enrol(const char *center, const char *code, const char *name, cons
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
     r = http_post(c, url, hdrs, body, strlen(body), &status, &reply);
     if (r != 0) {
-        mm_msg_format(err, errlen, "sensor-log", "uplink.unreachable", st.center);
+        mm_msg_format(err, errlen, "sensor-log",
+                      r == MM_ECERT ? "uplink.untrusted" : "uplink.unreachable", st.center);
         goto out;
     }
     if ((r = parse_enrol_reply(status, &reply, &st, err, errlen)) != 0)
