@@ -262,9 +262,9 @@ CONFIG_ERRORS = [
      'FILE: [mail] host must be the SMTP server\'s name or address (an IPv6 address in brackets, '
      'like [2001:db8::25]), got "::1"'),
     ("[mail]\nhost = 127.0.0.1\nbase_url = centre.example.jp\n", [],
-     "FILE: [mail] base_url には https:// か http:// で始まる",
-     'FILE: [mail] base_url must be a web address starting with https:// or http://, without '
-     'spaces, got "centre.example.jp"'),
+     "FILE: [mail] base_url には https:// か http:// で始まり、その後にサーバーの名前かアドレスが続く",
+     'FILE: [mail] base_url must be a web address starting with https:// or http:// and the '
+     'server\'s name or address, without spaces, got "centre.example.jp"'),
     ("[mail]\nhost = 127.0.0.1\nduty = soc@vendor.example, on duty\n", [],
      "FILE: [mail] duty の \"on duty\" はメールアドレスではありません",
      "FILE: [mail] duty: \"on duty\" is not an e-mail address"),
