@@ -3,7 +3,8 @@
 """Checks the calls that print catalogue messages (core/msg.h): every
 mm_msg_print, mm_msg_format and mm_log_tr in src/ names a key that exists in
 its catalogue (data/i18n/<domain>.json) and passes as many arguments as the
-message's conversions take (the compiler cannot check a format that comes
+message's conversions take; so does every mm__audit_evidence (domain "audit",
+the key after the result) (the compiler cannot check a format that comes
 from a catalogue; test-core-msg.c checks that ja and en agree).
 
     check_msg_calls.py SOURCE_DIR
@@ -15,7 +16,7 @@ import os
 import re
 import sys
 
-CALL = re.compile(r"\b(mm_msg_print|mm_msg_format|mm_log_tr)\(")
+CALL = re.compile(r"\b(mm_msg_print|mm_msg_format|mm_log_tr|mm__audit_evidence)\(")
 CONVERSION = re.compile(r"%(?:%|[-0-9.*]*(?:ll|l|z|h)?[sdu])")
 
 
@@ -64,11 +65,16 @@ def main():
         text = open(path, encoding="utf-8").read()
         for m in CALL.finditer(text):
             args = arguments(text[m.end():])
-            at = [i for i, a in enumerate(args) if re.fullmatch(r'"[a-z0-9-]+"', a) and
-                  os.path.exists(os.path.join(root, "data", "i18n", a.strip('"') + ".json"))]
-            if not at or at[0] + 1 >= len(args):
-                continue  # the definitions in core/msg.c
-            domain, key, rest = args[at[0]].strip('"'), args[at[0] + 1], args[at[0] + 2:]
+            if m.group(1) == "mm__audit_evidence":
+                if len(args) < 2 or not args[1].startswith('"'):
+                    continue  # the definition in audit.c
+                domain, key, rest = "audit", args[1], args[2:]
+            else:
+                at = [i for i, a in enumerate(args) if re.fullmatch(r'"[a-z0-9-]+"', a) and
+                      os.path.exists(os.path.join(root, "data", "i18n", a.strip('"') + ".json"))]
+                if not at or at[0] + 1 >= len(args):
+                    continue  # the definitions in core/msg.c
+                domain, key, rest = args[at[0]].strip('"'), args[at[0] + 1], args[at[0] + 2:]
             keys = re.findall(r'"([^"]+)"', key)
             if not keys:
                 continue  # a key passed through a helper (bad_usage, link_usage)
