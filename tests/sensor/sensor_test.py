@@ -1848,6 +1848,22 @@ def test_settle_stop(tmp):
     return None
 
 
+def proc_uid_when(pid, done, tries):
+    """Reads process pid's real uid every 50 ms until done(uid) or tries run
+    out or the process is gone; returns the last uid read (None: never)."""
+    uid = None
+    for _ in range(tries):
+        time.sleep(0.05)
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                uid = [int(x.split()[1]) for x in f if x.startswith("Uid:")][0]
+        except OSError:
+            break
+        if done(uid):
+            break
+    return uid
+
+
 def test_privdrop(tmp):
     """Live capture on loopback (listen only) as root: after opening the
     device the process runs as the --user account."""
@@ -1862,18 +1878,7 @@ def test_privdrop(tmp):
     p = subprocess.Popen([SENSOR, "-i", "lo", "--bpf", "udp port 9", "--user", "nobody",
                           "--eve", os.devnull], stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, text=True)
-    uid = None
-    for _ in range(100):
-        time.sleep(0.05)
-        try:
-            with open("/proc/%d/status" % p.pid) as f:
-                for line in f:
-                    if line.startswith("Uid:"):
-                        uid = int(line.split()[1])
-        except OSError:
-            break
-        if uid not in (None, 0):
-            break
+    uid = proc_uid_when(p.pid, lambda u: u not in (None, 0), 100)
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=30)
     import pwd
@@ -2026,16 +2031,8 @@ def test_uplink_ca_privdrop(tmp):
                               "--eve", os.devnull, "--state", state, "--config",
                               centre.settings(tmp)], stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
-        uid = None
-        for _ in range(200):
-            time.sleep(0.05)
-            try:
-                with open("/proc/%d/status" % p.pid) as f:
-                    uid = [int(x.split()[1]) for x in f if x.startswith("Uid:")][0]
-            except OSError:
-                break
-            if uid == nobody and fd_open(p.pid, os.path.join(state, "spool", "lock")):
-                break
+        lock = os.path.join(state, "spool", "lock")
+        uid = proc_uid_when(p.pid, lambda u: u == nobody and fd_open(p.pid, lock), 200)
         if p.poll() is not None:
             _, err = p.communicate()
             if "cannot start the capture" in err or "Operation not permitted" in err:
