@@ -456,19 +456,29 @@ static void add_session(struct mm_store *st, int64_t tenant, int64_t user,
     assert_int_equal(try_session(st, tenant, user, hash, seed, "h0"), 0);
 }
 
-static int count_audit(const char *action)
+/* Audit rows with action and, unless detail is NULL, that detail. */
+static int count_audit_detail(const char *action, const char *detail)
 {
     sqlite3 *db = raw_db();
     sqlite3_stmt *stmt;
-    assert_int_equal(
-        sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE action = ?", -1, &stmt, NULL),
-        SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*) FROM audit WHERE action = ?1 "
+                                        "AND (?2 IS NULL OR detail = ?2)",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
     sqlite3_bind_text(stmt, 1, action, -1, SQLITE_STATIC);
+    if (detail)
+        sqlite3_bind_text(stmt, 2, detail, -1, SQLITE_STATIC);
     assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
     int n = sqlite3_column_int(stmt, 0);
     sqlite3_finalize(stmt);
     sqlite3_close(db);
     return n;
+}
+
+static int count_audit(const char *action)
+{
+    return count_audit_detail(action, NULL);
 }
 
 struct actor_tenants {
@@ -520,23 +530,6 @@ static void test_audit_actor_tenant(void **state)
         assert_int_equal(seen.tenant[5 - i], want[i]);
     }
     mm_store_close(st);
-}
-
-static int count_audit_detail(const char *action, const char *detail)
-{
-    sqlite3 *db = raw_db();
-    sqlite3_stmt *stmt;
-    assert_int_equal(
-        sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE action = ? AND detail = ?", -1,
-                           &stmt, NULL),
-        SQLITE_OK);
-    sqlite3_bind_text(stmt, 1, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, detail, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    int n = sqlite3_column_int(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return n;
 }
 
 /* The two sign-in races, made deterministic by calling the store in the
