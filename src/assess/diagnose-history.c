@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,27 +152,17 @@ int mm_diag_history_save(const char *dir, const char *date, const char *json_tex
     int r = mm_mkdir_p(dir, 0700);
     if (r != 0)
         return r;
-    for (int seq = 1; seq <= MM_DIAG_HISTORY_PER_DAY; seq++) {
-        char name[64];
-        if (seq == 1)
-            snprintf(name, sizeof name, PREFIX "%.10s" SUFFIX, date);
-        else
-            snprintf(name, sizeof name, PREFIX "%.10s-%d" SUFFIX, date, seq);
-        char *path = join_path(dir, name);
-        if (!path)
-            return MM_ENOMEM;
-        /* Claims the name and writes in one step: two runs never overwrite each other. */
-        r = mm_file_write_new(path, json_text, strlen(json_text), 0666);
-        if (r == MM_EEXIST) {
-            free(path);
-            continue;
-        }
-        if (r != 0) {
-            free(path);
-            return r;
-        }
-        *path_out = path;
-        return 0;
-    }
-    return MM_ELIMIT;
+    char name[64], path[PATH_MAX];
+    snprintf(name, sizeof name, PREFIX "%.10s", date);
+    char *stem = join_path(dir, name);
+    if (!stem)
+        return MM_ENOMEM;
+    r = mm_file_write_new_numbered(stem, SUFFIX, MM_DIAG_HISTORY_PER_DAY, json_text,
+                                   strlen(json_text), 0666, path, sizeof path);
+    free(stem);
+    if (r == MM_EEXIST)
+        return MM_ELIMIT;
+    if (r == 0 && !(*path_out = strdup(path)))
+        r = MM_ENOMEM;
+    return r;
 }

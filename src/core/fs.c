@@ -189,6 +189,21 @@ int mm_file_write_new(const char *path, const void *data, size_t len, mode_t mod
     return r;
 }
 
+int mm_file_write_new_numbered(const char *stem, const char *suffix, int max, const void *data,
+                               size_t len, mode_t mode, char *path, size_t pathlen)
+{
+    int r = MM_EEXIST;
+    for (int seq = 1; seq <= max && r == MM_EEXIST; seq++) {
+        int n = seq == 1 ? snprintf(path, pathlen, "%s%s", stem, suffix)
+                         : snprintf(path, pathlen, "%s-%d%s", stem, seq, suffix);
+        if (n < 0 || (size_t)n >= pathlen)
+            return MM_ERANGE;
+        /* claims the name and writes in one step: two writers never overwrite each other */
+        r = mm_file_write_new(path, data, len, mode);
+    }
+    return r;
+}
+
 int mm_mkdir_p(const char *dir, mode_t mode)
 {
     char *copy = strdup(dir);

@@ -26,6 +26,12 @@ int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mo
  * nothing) when path already exists: for dated records that must never
  * overwrite each other. */
 int mm_file_write_new(const char *path, const void *data, size_t len, mode_t mode);
+/* mm_file_write_new at the first free one of stem+suffix, stem-2+suffix, ...
+ * stem-max+suffix; the name taken is copied to path (pathlen bytes).
+ * MM_EEXIST when every name is taken, MM_ERANGE when a name does not fit
+ * in path, else mm_file_write_new's result. */
+int mm_file_write_new_numbered(const char *stem, const char *suffix, int max, const void *data,
+                               size_t len, mode_t mode, char *path, size_t pathlen);
 
 /* Creates dir and its parents (mode for new ones); an existing dir is fine. */
 int mm_mkdir_p(const char *dir, mode_t mode);

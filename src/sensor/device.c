@@ -2565,19 +2565,13 @@ static bool record_valid(const json_t *rec)
 static int keep_damaged(const struct mm_devices *d, const char *text, size_t len,
                         struct mm_devices_damage *note)
 {
-    char stamp[32];
+    char stamp[32], stem[sizeof note->kept];
     struct tm tm;
     time_t now = time(NULL);
-    int r = MM_EEXIST;
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
-    for (int i = 1; i <= 100 && r == MM_EEXIST; i++) {
-        if (i == 1)
-            snprintf(note->kept, sizeof note->kept, "%s.damaged-%s", d->state_path, stamp);
-        else
-            snprintf(note->kept, sizeof note->kept, "%s.damaged-%s-%d", d->state_path, stamp, i);
-        r = mm_file_write_new(note->kept, text, len, 0666);
-    }
-    return r;
+    snprintf(stem, sizeof stem, "%s.damaged-%s", d->state_path, stamp);
+    return mm_file_write_new_numbered(stem, "", 100, text, len, 0666, note->kept,
+                                      sizeof note->kept);
 }
 
 /* Notes the damage of d's file (of text) and keeps the text aside; the
