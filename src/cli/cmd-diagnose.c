@@ -199,8 +199,12 @@ static int load_progress(const struct mm_cli *cli, const struct mm_diag_catalogu
     int r = mm_answers_load(&spec, path, MM_ANSWERS_PARTIAL, answers, &issues);
     if (r == MM_ENOENT)
         return MM_EXIT_OK;
-    if (r == MM_EPARSE || r == MM_EINVAL) {
-        input_error(cli, path, &issues);
+    if (r == MM_EPARSE || r == MM_EINVAL || r == MM_ETOOBIG) {
+        /* over 256 KiB is damaged too (exit 3), as for an answers file */
+        if (r == MM_ETOOBIG)
+            io_error(cli, "error.read", path, r);
+        else
+            input_error(cli, path, &issues);
         error_sub(cli, "error.progress_bad", path);
         return MM_EXIT_INPUT;
     }

@@ -200,6 +200,15 @@ def run(binary, tmp):
     check(code == 3, "bad progress: exit %r" % code)
     check("broken progress file" in tail and "item 1" in tail, "message was:\n" + tail)
 
+    # An oversized progress file (over 256 KiB) is damaged too: exit 3 like
+    # the one above and like an oversized answers file (it gave 4).
+    with open(progress, "w") as f:
+        f.write('{"answers": {"1": "done"}}' + " " * (256 * 1024))
+    s = Session(argv, env)
+    code, tail = s.finish()
+    check(code == 3, "oversized progress: exit %r" % code)
+    check("broken progress file" in tail and "file too large" in tail, "message was:\n" + tail)
+
 if __name__ == "__main__":
     try:
         main()
