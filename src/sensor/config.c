@@ -16,6 +16,7 @@
 #include "core/i18n.h"
 #include "core/msg.h"
 #include "sensor/decode/tls-hello.h"
+#include "sensor/detect/detect.h"
 #include "sensor/device.h"
 #include "sensor/output/uplink.h"
 #include "sensor/sensor-int.h"
@@ -215,6 +216,17 @@ void mm__options_warn_unread(const struct mm_sensor_options *o)
             mm_msg_print(stderr, PROG, "sensor-log", "config.unknown_key", path, sec, key);
         else
             mm_msg_print(stderr, PROG, "sensor-log", "config.unknown_section", path, sec);
+    }
+}
+
+void mm__options_detectors_read(const struct mm_sensor_options *o)
+{
+    char section[64];
+    const char *key, *val;
+    for (size_t i = 0; i < mm_detector_count; i++) {
+        snprintf(section, sizeof section, "detect.%s", mm_detectors[i]->name);
+        for (size_t pos = 0; mm_ini_next(o->ini, &pos, section, NULL, &key, &val);)
+            ;
     }
 }
 

@@ -329,14 +329,22 @@ int main(int argc, char **argv)
         mm__options_free(&run.opt);
         return r < 0 ? 0 : r;
     }
-    if (link.enrol_code && ((r = mm__link_enrol(&link, &run.opt)) != 0 || enrol_only)) {
-        mm__options_free(&run.opt);
-        return r;
+    /* With --enrol the unknown keys are told before the centre is asked (a
+     * misspelt [uplink] ca_file would show only as a certificate the
+     * sensor does not trust), also when a capture follows: the detectors,
+     * the one reader still to run, check their own sections then. */
+    if (link.enrol_code) {
+        mm__options_detectors_read(&run.opt);
+        mm__options_warn_unread(&run.opt);
+        if ((r = mm__link_enrol(&link, &run.opt)) != 0 || enrol_only) {
+            mm__options_free(&run.opt);
+            return r;
+        }
     }
     install_signals();
     struct mm_capture *live = NULL;
     run.exit_code = start(&run, &live);
-    if (run.exit_code == 0) /* every reader of the config has run */
+    if (run.exit_code == 0 && !link.enrol_code) /* every reader of the config has run */
         mm__options_warn_unread(&run.opt);
     if (run.exit_code == 0)
         run.exit_code = mm__link_start(&link, &run.opt, &run.uplink);

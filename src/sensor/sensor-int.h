@@ -83,8 +83,15 @@ void mm__options_free(struct mm_sensor_options *o);
  * (config.unknown_key) and once about a section nothing asked about
  * (config.unknown_section). Called once every reader has run: after
  * mm__options_parse and mm__sensor_new (the inventory's [devices], each
- * detector's [detect.NAME]). */
+ * detector's [detect.NAME]), or, with --enrol, after mm__options_parse and
+ * mm__options_detectors_read, before the centre is asked. */
 void mm__options_warn_unread(const struct mm_sensor_options *o);
+/* Marks every entry of the registered detectors' [detect.NAME] sections
+ * read, for mm__options_warn_unread before the detectors have started (an
+ * enrolment, which comes first): those keys are checked when the detectors
+ * start, where one a detector does not take is a settings error, not a
+ * warning. A section of no detector stays unread. */
+void mm__options_detectors_read(const struct mm_sensor_options *o);
 /* The event types the sensor writes, for checking [output] and [uplink] event_types. */
 extern const char *const mm__eve_event_types[];
 /* The index in mm__eve_event_types of the n-byte name, or -1 when the

@@ -7,7 +7,10 @@ options given on the command line win; a wrong settings value stops the
 enrolment with the message a run gives (FILE: [section] key), en and ja,
 before the centre is asked. Before, the enrol-only run never read --config:
 the centre's certificate could not be checked (exit 1), and without --center
-the run was a usage error."""
+the run was a usage error. A key or section the sensor does not read is
+warned about before the centre is asked, as a run warns (before, an
+enrolment never did: a misspelt ca_file showed only as the certificate
+failure)."""
 
 import os
 import shutil
@@ -76,6 +79,33 @@ def main():
         check("の証明書を信頼できません" in r.stderr and "[uplink] ca_file" in r.stderr,
               "no CA, message (ja): %r" % (r,))
 
+        # a misspelt key (or section) is told as a run tells it, before the
+        # enrolment fails on the certificate it left unchecked; a detector's
+        # section is not unknown (the run checks its keys). With -r after
+        # the enrolment the same, though the capture never starts. Before,
+        # only the certificate failure was shown.
+        pcap = os.path.join(tmp, "empty.pcap")
+        with open(pcap, "wb") as f:
+            f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+        cfg = settings(tmp, "typo.ini", "[uplink]\nca_fil = %s\n[detect.scan]\nports = 30\n"
+                       "[detect.scna]\nports = 30\n" % cert)
+        for lang, key_words, section_words, cert_words in (
+                ("en", "[uplink] ca_fil is not a setting of mamori-sensor",
+                 "section [detect.scna] is not one mamori-sensor reads",
+                 "certificate at %s is not trusted" % url),
+                ("ja", "[uplink] ca_fil という設定はない", "[detect.scna] という見出しはない",
+                 "の証明書を信頼できません")):
+            for extra in ([], ["-r", pcap]):
+                r = sensor(["--enrol", code, "--center", url, "--state", plain, "--config", cfg]
+                           + extra, lang)
+                lines = r.stderr.splitlines()
+                check(r.returncode == 1 and len(lines) >= 3 and
+                      ("%s: %s" % (cfg, key_words)) in lines[0] and
+                      ("%s: %s" % (cfg, section_words)) in lines[1] and
+                      cert_words in r.stderr and "detect.scan]" not in r.stderr and
+                      not os.path.exists(os.path.join(plain, "uplink.conf")),
+                      "unknown keys (%s, %r): %r" % (lang, extra, r))
+
         # --center and --state given, [uplink] ca_file from --config; the
         # code not used above is still good
         state = os.path.join(tmp, "state-a")
@@ -87,9 +117,11 @@ def main():
         # everything from the file: [uplink] center, ca_file, [sensor] state
         state = os.path.join(tmp, "state-b")
         cfg = settings(tmp, "b.ini", "[sensor]\nstate = %s\n[uplink]\ncenter = %s\nca_file = %s\n"
+                       "[devices]\nmax = 10\n[detect.new-device]\nlearn_seconds = 60\n"
                        % (state, url, cert))
         r = sensor(["--enrol", c.admin("enrol", "--tenant", str(tid)), "--config", cfg])
-        check(r.returncode == 0 and enrolled_at(state, url), "all from --config: %r" % (r,))
+        check(r.returncode == 0 and enrolled_at(state, url) and "ignored" not in r.stderr,
+              "all from --config: %r" % (r,))
 
         # the command line wins over the file (a centre and a state that
         # would fail)
