@@ -208,7 +208,12 @@ struct mm_devices {
     size_t saved_len;
     struct stat saved_stat; /* the file as that save left it */
     struct device **devs;
-    size_t n, cap, max, dropped;
+    size_t n, cap, max;
+    /* [devices] max reached: devices not recorded (each look-up of one)
+     * and devices.json records not loaded; stats devices.max_drops. The
+     * first time is told on stderr (full_told). */
+    uint64_t dropped;
+    bool full_told;
     struct key_map by_mac, by_ip;
     struct key_map by_ip_key; /* devices keyed by address: their key, never removed (by_ip may
                                  point at a MAC device that used the address since) */
@@ -1532,6 +1537,14 @@ static void flush_pending(struct mm_devices *d)
             announce(d, d->devs[i], "new", device_signature(d, d->devs[i]));
 }
 
+/* The first device [devices] max keeps out: told once (a warning per
+ * packet would flood the log; stats devices.max_drops counts them). */
+static __attribute__((noinline, cold)) void tell_full(struct mm_devices *d)
+{
+    d->full_told = true;
+    mm_msg_print(stderr, "mamori-sensor", "sensor-log", "devices.full", d->max);
+}
+
 /* Finds or creates the device for mac (or for ip when mac is NULL). */
 static struct device *device_get(struct mm_devices *d, const uint8_t *mac, const struct mm_addr *ip)
 {
@@ -1543,8 +1556,11 @@ static struct device *device_get(struct mm_devices *d, const uint8_t *mac, const
         set_last_seen(dev, t, false);
         return dev;
     }
-    if (device_create(d, mac, ip, t, &dev) != 0)
+    if (device_create(d, mac, ip, t, &dev) != 0) {
+        if (d->n >= d->max && !d->full_told)
+            tell_full(d);
         return NULL;
+    }
     dev->pending_new = true;
     d->have_pending = true;
     return dev;
@@ -2154,6 +2170,12 @@ const json_t *mm_devices_find_mac(const struct mm_devices *d, const uint8_t mac[
     return dev && sync_record(dev) ? dev->rec : NULL; /* out of memory: not found */
 }
 
+void mm_devices_counts(const struct mm_devices *d, size_t *known, uint64_t *max_drops)
+{
+    *known = d ? d->n : 0;
+    *max_drops = d ? d->dropped : 0;
+}
+
 size_t mm_devices_address_count(const struct mm_devices *d)
 {
     return d ? d->by_ip.count : 0;
@@ -2615,6 +2637,7 @@ static int load_state(struct mm_devices *d, struct mm_devices_damage *note)
     }
     if (json_array_size(recent) != json_array_size(arr))
         recent = NULL; /* a file before the list (or edited): the "ips" are remembered */
+    size_t over = 0;   /* records [devices] max keeps out */
     json_array_foreach(arr, i, rec)
     {
         uint8_t mac[6];
@@ -2634,7 +2657,12 @@ static int load_state(struct mm_devices *d, struct mm_devices_damage *note)
         int64_t seen = 0;
         mm_time_parse(jstr(rec, "last_seen") ? jstr(rec, "last_seen") : "", &seen);
         struct device *dev;
-        if ((r = device_create(d, has_mac ? mac : NULL, &a, seen, &dev)) != 0)
+        if ((r = device_create(d, has_mac ? mac : NULL, &a, seen, &dev)) == MM_ELIMIT) {
+            over++; /* (counted in d->dropped too) */
+            r = 0;
+            continue;
+        }
+        if (r != 0)
             break;
         json_decref(dev->rec);
         dev->rec = json_deep_copy(rec);
@@ -2675,8 +2703,11 @@ static int load_state(struct mm_devices *d, struct mm_devices_damage *note)
             note_held(d, dev);
     }
     json_decref(root);
-    if (r == MM_ELIMIT)
-        r = 0;
+    if (over > 0) { /* the next save leaves them out of the file: told */
+        d->full_told = true;
+        mm_msg_print(stderr, "mamori-sensor", "sensor-log", "devices.full_at_load", d->state_path,
+                     over, d->max);
+    }
     if (r == 0 && note->left_out > 0)
         r = keep_note(d, text, len, note);
     free(text);

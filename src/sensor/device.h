@@ -99,4 +99,10 @@ const json_t *mm_devices_find_ip(const struct mm_devices *d, const struct mm_add
  * (an address that falls out of its device's list leaves the map). */
 size_t mm_devices_address_count(const struct mm_devices *d);
 
+/* For the stats record (d may be NULL: 0 and 0): the devices kept, and
+ * how often [devices] max kept one out (each look-up of a device not
+ * recorded, each devices.json record not loaded). The first time is told
+ * once on stderr (devices.full, or devices.full_at_load at the load). */
+void mm_devices_counts(const struct mm_devices *d, size_t *known, uint64_t *max_drops);
+
 #endif

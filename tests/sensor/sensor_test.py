@@ -899,6 +899,65 @@ def test_devices_exit(tmp):
                   "devices.json: %s" % saved)
 
 
+def test_devices_max(tmp):
+    """[devices] max reached: the first device kept out is told once on
+    stderr (the setting, its value, what is lost), not per packet, and the
+    final stats record counts them (devices.known, devices.max_drops); at
+    start, devices.json records past max are told once the same way (the
+    next save leaves them out of the file). en and ja. Before, both were
+    silent and counted nowhere."""
+    pcap = os.path.join(tmp, "five.pcap")
+    w = g.PcapWriter(pcap)
+    t0 = 1775001600.0
+    for rnd in range(3):  # five devices, three packets each
+        for k in range(5):
+            w.udp(("192.168.1.%d" % (10 + k), 40000 + k), ("192.0.2.53", 53),
+                  g.dns_query("d%d.example" % k), src_mac="02:00:00:00:01:%02x" % k,
+                  dst_mac="02:00:00:00:00:fe", ts=t0 + rnd * 10 + k)
+    w.close()
+    cfg = os.path.join(tmp, "max.ini")
+    sdir = os.path.join(tmp, "state")
+    for lang, words in (("en", "the device inventory is full ([devices] max = 2): devices first"
+                         " seen from now on are not recorded"),
+                        ("ja", "機器の一覧がいっぱいです（[devices] max = 2）")):
+        with open(cfg, "w") as f:
+            f.write("[devices]\nmax = 2\n")
+        eve = os.path.join(tmp, "eve-%s.json" % lang)
+        r = run(["-r", pcap, "--eve", eve, "--config", cfg, "--lang", lang])
+        lines = r.stderr.splitlines()
+        check(r.returncode == 0 and len(lines) == 1 and words in lines[0] and
+              "devices.max_drops" in lines[0], "full (%s): %r" % (lang, r))
+        evs = events(eve)
+        news = [e["device"]["mac"] for e in evs if e["event_type"] == "device"]
+        st = evs[-1]["stats"]
+        check(news == ["02:00:00:00:01:00", "02:00:00:00:01:01"], "recorded: %s" % news)
+        # three devices kept out, three packets each
+        check(st["devices"] == {"known": 2, "max_drops": 9}, "stats: %s" % st["devices"])
+    # a saved inventory of five, then max = 3: two records not loaded
+    r = run(["-r", pcap, "--eve", os.devnull, "--state", sdir])
+    check(r.returncode == 0 and r.stderr == "", "five saved: %r" % (r,))
+    inv = os.path.join(sdir, "devices.json")
+    for lang, words in (("en", "%s: 2 device records are past [devices] max = 3 and not loaded"
+                         % inv),
+                        ("ja", "機器の一覧 %s のうち 2 台は、[devices] max = 3 を超えるため" % inv)):
+        with open(cfg, "w") as f:
+            f.write("[devices]\nmax = 3\n")
+        eve = os.path.join(tmp, "eve-load-%s.json" % lang)
+        with open(inv) as f:
+            before = f.read()
+        r = run(["-r", pcap, "--eve", eve, "--config", cfg, "--state", sdir, "--lang", lang])
+        lines = r.stderr.splitlines()
+        check(r.returncode == 0 and len(lines) == 1 and words in lines[0],
+              "at load (%s): %r" % (lang, r))
+        st = last_stats(eve)
+        # two records at the load, then the two devices' six packets
+        check(st["devices"] == {"known": 3, "max_drops": 8}, "stats (load): %s" % st["devices"])
+        with open(inv) as f:
+            check(len(json.load(f)["devices"]) == 3, "saved: three")
+        with open(inv, "w") as f:
+            f.write(before)
+
+
 def test_linktypes(tmp):
     """The same ICMP echo over SLL, SLL2, raw IP and BSD loopback."""
     ip = g.ipv4("192.168.1.10", "192.168.1.1", 1, g.icmp_echo())

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The "stats" EVE record, in Suricata's shape where a counter exists there
  * (capture.kernel_packets/kernel_drops, decoder.pkts/bytes/ipv4/...,
- * flow.*, tcp.*) plus mamori's defrag, event, intel and spool counters. Written
+ * flow.*, tcp.*) plus mamori's defrag, event, intel, spool and device counters. Written
  * every --stats seconds (capture time offline, wall time live) and at exit;
  * it goes straight to the EVE output, not through detectors or the spool. */
 #include "sensor/intel/intel.h"
@@ -24,6 +24,16 @@ static json_t *defrag_json(const struct mm_defrag *d)
                      "too_large", I(ds.too_large), "max_frags", I(ds.max_frags), "evicted",
                      I(ds.evicted), "memcap_drops", I(ds.memcap_drops), "invalid", I(ds.invalid),
                      "pending", I(pending), "memuse", I(memuse));
+}
+
+/* The device inventory: devices kept, and how often [devices] max kept
+ * one out (device.h, mm_devices_counts). */
+static json_t *devices_json(const struct mm_devices *d)
+{
+    size_t known;
+    uint64_t max_drops;
+    mm_devices_counts(d, &known, &max_drops);
+    return json_pack("{s:I, s:I}", "known", I(known), "max_drops", I(max_drops));
 }
 
 json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts)
@@ -74,7 +84,8 @@ json_t *mm__stats_json(const struct mm_sensor *s, const struct timeval *ts)
     if (!stats ||
         json_object_set_new(json_object_get(stats, "decoder"), "pppoe",
                             json_integer(I(st->pppoe))) != 0 ||
-        json_object_set_new(stats, "defrag", defrag_json(s->defrag)) != 0) {
+        json_object_set_new(stats, "defrag", defrag_json(s->defrag)) != 0 ||
+        json_object_set_new(stats, "devices", devices_json(s->devices)) != 0) {
         json_decref(stats);
         return NULL;
     }
