@@ -40,8 +40,7 @@ struct mm_http_server {
     atomic_int inflight;
     atomic_size_t buffered; /* body bytes held by all requests (their buffers' sizes) */
     size_t budget;          /* the most buffered may reach; past it, 503 */
-    char *cert, *key;
-    size_t key_len; /* bytes read into key, cleared when freed */
+    struct mm_http_tls tls; /* the certificate and key MHD was given */
     int port;
 };
 
@@ -637,10 +636,9 @@ static int read_tls_file(const char *path, const char *src, bool key, char **out
 }
 
 /* The listen address into *ss, a TLS certificate given with its key, and
- * (cert not NULL) both files read (PEM) into *cert and *key (*key_len
- * bytes). */
+ * (tls not NULL) both files read (PEM) into *tls. */
 static int check_settings(const struct mm_center_config *cfg, struct sockaddr_storage *ss, bool *v6,
-                          char **cert, char **key, size_t *key_len, char *err, size_t errlen)
+                          struct mm_http_tls *tls, char *err, size_t errlen)
 {
     if (parse_listen(cfg->listen, ss, v6) != 0) {
         if (cfg->listen_src)
@@ -653,49 +651,70 @@ static int check_settings(const struct mm_center_config *cfg, struct sockaddr_st
         mm_msg_format(err, errlen, "center-log", "http.tls_pair");
         return MM_EINVAL;
     }
-    if (!cfg->tls_cert || !cert)
+    if (!cfg->tls_cert || !tls)
         return 0;
+    struct mm_http_tls t = {0};
     size_t cert_len;
-    int r = read_tls_file(cfg->tls_cert, cfg->tls_cert_src, false, cert, &cert_len, err, errlen);
+    int r = read_tls_file(cfg->tls_cert, cfg->tls_cert_src, false, &t.cert, &cert_len, err, errlen);
     if (r == 0)
-        r = read_tls_file(cfg->tls_key, cfg->tls_key_src, true, key, key_len, err, errlen);
-    return r;
+        r = read_tls_file(cfg->tls_key, cfg->tls_key_src, true, &t.key, &t.key_len, err, errlen);
+    if (r != 0) {
+        mm_http_tls_clear(&t);
+        return r;
+    }
+    *tls = t;
+    return 0;
+}
+
+void mm_http_tls_clear(struct mm_http_tls *tls)
+{
+    if (!tls)
+        return;
+    key_free(tls->key, tls->key_len);
+    free(tls->cert);
+    memset(tls, 0, sizeof *tls);
 }
 
 static void server_free(struct mm_http_server *srv)
 {
     if (!srv)
         return;
-    key_free(srv->key, srv->key_len);
-    free(srv->cert);
+    mm_http_tls_clear(&srv->tls);
     free(srv);
 }
 
-int mm_http_settings_check(const struct mm_center_config *cfg, bool read_files, char *err,
+int mm_http_settings_check(const struct mm_center_config *cfg, struct mm_http_tls *tls, char *err,
                            size_t errlen)
 {
     struct sockaddr_storage ss;
     bool v6;
-    char *cert = NULL, *key = NULL;
-    size_t key_len = 0;
-    int r = check_settings(cfg, &ss, &v6, read_files ? &cert : NULL, &key, &key_len, err, errlen);
-    free(cert);
-    key_free(key, key_len);
-    return r;
+    if (tls)
+        memset(tls, 0, sizeof *tls);
+    return check_settings(cfg, &ss, &v6, tls, err, errlen);
 }
 
-int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, size_t errlen)
+int mm_http_start(struct mm_center *c, struct mm_http_tls *tls, struct mm_http_server **out,
+                  char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
     bool v6 = false;
     const struct mm_center_config *cfg = &c->cfg;
     *out = NULL;
     struct mm_http_server *srv = calloc(1, sizeof *srv);
-    if (!srv)
+    if (!srv) {
+        mm_http_tls_clear(tls);
         return MM_ENOMEM;
-    /* checked before (mm_http_settings_check): what fails now changed since */
-    int r = check_settings(cfg, &ss, &v6, &srv->cert, &srv->key, &srv->key_len, err, errlen);
+    }
+    srv->tls = *tls; /* taken: the texts mm_http_settings_check read, not read again */
+    memset(tls, 0, sizeof *tls);
+    /* the listen address and the pair were checked before
+     * (mm_http_settings_check); the files were read there */
+    int r = check_settings(cfg, &ss, &v6, NULL, err, errlen);
+    if (r == 0 && cfg->tls_cert && (!srv->tls.cert || !srv->tls.key))
+        r = MM_ESTATE; /* a TLS configuration without the texts read for it */
     if (r != 0) {
+        if (r == MM_ESTATE)
+            mm_msg_format(err, errlen, "center-log", "http.cannot_listen_tls", cfg->listen);
         server_free(srv);
         return r;
     }
@@ -724,8 +743,8 @@ int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, s
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections, NULL},
         {MHD_OPTION_THREAD_STACK_SIZE, (intptr_t)cfg->thread_stack_kb * 1024, NULL},
-        {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert},
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls.cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls.key},
         {MHD_OPTION_END, 0, NULL},
     };
     if (!cfg->tls_cert)

@@ -114,18 +114,33 @@ struct mm_http_server;
 /* True when listen is an address mm_http_start takes ("a.b.c.d:port" or
  * "[v6]:port", port 0-65535): checked with the configuration. */
 bool mm_http_listen_valid(const char *listen);
+/* The TLS certificate and private key as mm_http_settings_check read them
+ * (PEM texts, NUL-terminated; key_len bytes of key, cleared when freed),
+ * handed to mm_http_start: the files are read once, so what was checked is
+ * what the server uses. Both NULL without TLS. */
+struct mm_http_tls {
+    char *cert, *key;
+    size_t key_len;
+};
+/* Frees what tls holds (the key's bytes cleared first) and empties it.
+ * Accepts NULL and an empty one. */
+void mm_http_tls_clear(struct mm_http_tls *tls);
+
 /* The settings mm_http_start takes, checked before anything starts: listen
  * (mm_http_listen_valid), a TLS certificate given with its key, and with
- * read_files (the server; not the admin command, which serves no TLS) both
- * files readable and PEM (a certificate; a private key without a
- * passphrase). 0, or an error code with the message in err, naming the
- * option or the settings file's key the value came from (cfg's *_src). */
-int mm_http_settings_check(const struct mm_center_config *cfg, bool read_files, char *err,
+ * tls not NULL (the server; not the admin command, which serves no TLS)
+ * both files read into *tls (emptied on entry, set on success), each
+ * readable and PEM (a certificate; a private key without a passphrase).
+ * 0, or an error code with the message in err, naming the option or the
+ * settings file's key the value came from (cfg's *_src). */
+int mm_http_settings_check(const struct mm_center_config *cfg, struct mm_http_tls *tls, char *err,
                            size_t errlen);
 /* Starts the server on cfg->listen, one thread per open connection (at most
- * cfg->max_connections); HTTPS when the configuration names a certificate
- * and a key. */
-int mm_http_start(struct mm_center *c, struct mm_http_server **out, char *err, size_t errlen);
+ * cfg->max_connections); HTTPS with tls's certificate and key (from
+ * mm_http_settings_check) when the configuration names them. Takes tls's
+ * texts, on failure too (tls is left empty). */
+int mm_http_start(struct mm_center *c, struct mm_http_tls *tls, struct mm_http_server **out,
+                  char *err, size_t errlen);
 /* Stops accepting, lets in-flight requests finish (up to grace seconds) and
  * stops the server. Accepts NULL. */
 void mm_http_stop(struct mm_http_server *srv, int grace);

@@ -176,15 +176,16 @@ static int check_port_file(const char *path, char *err, size_t errlen)
  * (mm_http_settings_check: listen, a TLS certificate given with its key),
  * and [reports] timezone, loaded here once (mm_center_zone_load) for
  * mm_center_open. The server (server true) also reads the files it will
- * use: the TLS certificate and key, [mail] ca_file, and checks
- * --port-file's directory. The admin command serves no TLS and sends no
- * mail: it checks only the form of those, so that an operator who may not
- * read the key, or a relative path, does not stop it. A wrong value is a
+ * use: the TLS certificate and key (into *tls, for mm_http_start: they are
+ * not read again), [mail] ca_file, and checks --port-file's directory. The
+ * admin command serves no TLS and sends no mail: it checks only the form of
+ * those, so that an operator who may not read the key, or a relative path,
+ * does not stop it. A wrong value is a
  * configuration error, exit 2, named with the file it is in or the option. */
 static int check_settings(const struct mm_center_config *cfg, const struct mm_ini *ini,
                           const char *path, bool server, const char *port_file,
-                          struct mm_mail_config *mail, struct mm_zone **zone, char *err,
-                          size_t errlen)
+                          struct mm_mail_config *mail, struct mm_http_tls *tls,
+                          struct mm_zone **zone, char *err, size_t errlen)
 {
     char what[384];
     what[0] = '\0';
@@ -195,11 +196,13 @@ static int check_settings(const struct mm_center_config *cfg, const struct mm_in
         snprintf(err, errlen, "%s: %s", path, what); /* only a file has a [mail] */
         return r;
     }
-    r = mm_http_settings_check(cfg, server, err, errlen);
+    r = mm_http_settings_check(cfg, server ? tls : NULL, err, errlen);
     if (r == 0 && server && port_file)
         r = check_port_file(port_file, err, errlen);
     if (r == 0)
         r = mm_center_zone_load(cfg, zone, err, errlen); /* last: it samples the zone */
+    if (r != 0)
+        mm_http_tls_clear(tls);
     return r;
 }
 
@@ -240,10 +243,12 @@ static void raise_open_file_limit(const struct mm_center_config *cfg)
                   cfg->max_connections, (unsigned long)want);
 }
 
-/* Runs the server with settings already checked (check_settings): what
- * fails here is the machine (storage, the port, threads), exit 1. */
+/* Runs the server with settings already checked (check_settings), with the
+ * TLS texts it read (tls, taken: emptied on return): what fails here is the
+ * machine (storage, the port, threads), exit 1. */
 static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail_cfg,
-                 struct mm_zone *zone, const char *port_file, enum mm_lang lang)
+                 struct mm_http_tls *tls, struct mm_zone *zone, const char *port_file,
+                 enum mm_lang lang)
 {
     struct mm_mail *mail = NULL;
     struct mm_center c;
@@ -259,6 +264,7 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
     if (mm_mkdir_p(cfg->data_dir, 0700) != 0) {
         mm_log_error("%s: %s", mm_tr("center", "main.bad_data", lang), cfg->data_dir);
         mm_zone_free(zone);
+        mm_http_tls_clear(tls);
         return 1;
     }
     /* Alert rows written once per [alerts] flush_ms and before every read,
@@ -267,6 +273,7 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
     cfg->alert_flush_usec = (int64_t)cfg->alert_flush_ms * 1000;
     if (mm_center_open(&c, cfg, zone, err, sizeof err) != 0) {
         mm_log_error("%s", err);
+        mm_http_tls_clear(tls);
         return 1;
     }
     int rc = 1;
@@ -275,7 +282,7 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
         goto out;
     }
     raise_open_file_limit(cfg);
-    if (mm_http_start(&c, &srv, err, sizeof err) != 0) {
+    if (mm_http_start(&c, tls, &srv, err, sizeof err) != 0) {
         mm_log_error("%s", err);
         goto out;
     }
@@ -298,6 +305,7 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
     mm_log_tr(MM_LOG_INFO, "center-log", "main.signal", sig);
     rc = 0;
 out:
+    mm_http_tls_clear(tls); /* not yet taken when an earlier step failed */
     mm_http_stop(srv, cfg->shutdown_grace);
     mm_mail_stop(mail);
     mm_health_stop(health);
@@ -311,6 +319,7 @@ int main(int argc, char **argv)
 {
     struct mm_center_config cfg;
     struct mm_mail_config mail_cfg;
+    struct mm_http_tls tls = {0};
     struct mm_ini *ini = NULL;
     struct options o;
     enum mm_lang lang = MM_LANG_EN;
@@ -353,8 +362,8 @@ int main(int argc, char **argv)
     if (!o.admin_at && !cfg.data_dir) {
         fprintf(stderr, "mamori-center: %s\n", mm_tr("center", "main.need_data", lang));
         rc = EXIT_USAGE;
-    } else if (check_settings(&cfg, ini, o.config, !o.admin_at, o.port_file, &mail_cfg, &zone, err,
-                              sizeof err) != 0) {
+    } else if (check_settings(&cfg, ini, o.config, !o.admin_at, o.port_file, &mail_cfg, &tls, &zone,
+                              err, sizeof err) != 0) {
         /* the admin command too: a broken file is told before it is needed */
         fprintf(stderr, "mamori-center: %s\n", err);
         rc = EXIT_USAGE;
@@ -364,7 +373,7 @@ int main(int argc, char **argv)
         if (o.admin_at)
             rc = mm_center_admin(&cfg, zone, argc - admin_args, argv + admin_args);
         else
-            rc = serve(&cfg, &mail_cfg, zone, o.port_file, lang);
+            rc = serve(&cfg, &mail_cfg, &tls, zone, o.port_file, lang);
     }
     mm_ini_free(ini);
     return rc;

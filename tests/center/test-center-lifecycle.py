@@ -170,8 +170,50 @@ def test_https():
             pass
         c.tls = True
         check(c.stop() == 0, "HTTPS server stops cleanly")
+        tls_files_read_once(c, cert, key)
     finally:
         c.close()
+
+
+def tls_files_read_once(c, cert, key):
+    """The TLS certificate and key are opened once each: the check before anything starts
+    reads them and hands the texts to the server (it read them again when it started
+    listening, so a file changed in between could pass the check and fail, or differ,
+    there). Counted with strace on a start that serves HTTPS and stops on SIGTERM."""
+    if not shutil.which("strace"):
+        print("SKIP part: no strace, TLS file reads not counted")
+        return
+    trace = os.path.join(c.tmp, "trace-tls")
+    if os.path.exists(c.port_file):
+        os.unlink(c.port_file)
+    p = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", trace,
+                          BIN, "--data", c.data, "--config", c.config, "--listen", "127.0.0.1:0",
+                          "--port-file", c.port_file, "--tls-cert", cert, "--tls-key", key],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while not os.path.exists(c.port_file) and p.poll() is None and time.time() < deadline:
+            time.sleep(0.05)
+        if p.poll() is not None:
+            err = p.stderr.read()
+            if "ptrace" in err:
+                print("SKIP part: strace cannot trace here: " + err.strip())
+                return
+            check(False, "centre under strace exited %d: %s" % (p.returncode, err))
+        check(os.path.exists(c.port_file), "centre under strace did not start")
+        children = open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split()
+        check(len(children) == 1, "the traced centre: %r" % children)
+        os.kill(int(children[0]), signal.SIGTERM)
+        p.wait(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    with open(trace) as f:
+        lines = f.readlines()
+    for path in (cert, key):
+        opens = [line for line in lines if '"%s"' % path in line]
+        check(len(opens) == 1, "%s opened %d times: %s" % (path, len(opens), "".join(opens)))
 
 
 def test_zone_looked_up_once():
