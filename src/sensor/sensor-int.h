@@ -235,6 +235,9 @@ void mm__time_format(const struct timeval *ts, char out[40]);
  * last seconds' texts are remembered with their lengths (eve-fast.c), so
  * a caller need not measure it. */
 size_t mm__time_text(const struct timeval *ts, char out[40]);
+/* Test hook: how many times mm__time_text formed a second's text anew
+ * (its remembered seconds did not have it). */
+extern uint64_t mm__time_text_fills;
 
 /* stats.c: writes a "stats" record to the EVE output. */
 void mm__stats_write(struct mm_sensor *s, const struct timeval *ts);

@@ -6,9 +6,9 @@
  * apart), seconds before 1970 (-1 once read as the slot's "empty" mark and
  * printed "000000"), a time zone with an offset, summer-time changes, a
  * zone offset with seconds (local mean time), minutes made from their
- * hour's text (half-hour offsets, changes inside an hour) and micro-seconds
- * out of range. The cache is not told about TZ changes (the sensor never changes
- * it), so each zone below uses minutes no other zone asks for. */
+ * hour's text (half-hour offsets, changes inside an hour), runs of time
+ * taking turns (two captures merged) and micro-seconds out of range. The cache is not told about TZ
+ * changes (the sensor never changes it), so each zone below uses minutes no other zone asks for. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -176,6 +176,42 @@ static void test_random_seconds(void **state)
     tzset();
 }
 
+/* Runs of time taking turns, as in a capture merged from captures taken a
+ * whole number of days or years apart (every second of one maps to the
+ * remembered-second slot of the other's, which has a second way for it):
+ * two runs, each stamp asked for a few times per second, a year, a day, a
+ * week, 8 seconds or 1024 minutes apart, before and after 1970; one run
+ * going back while the other goes forward; three runs (more than the two
+ * ways); one run that jumps and then goes on. Each text is its own
+ * second's, with its own micro-seconds. */
+static void test_alternating_runs(void **state)
+{
+    (void)state;
+    const int64_t year = 365 * 86400LL, apart[] = {year, 86400, 7 * 86400, 8, 1024 * 60, 4 * year};
+    const int64_t starts[] = {1700000000, -100000000, 1790000000 - year};
+    for (size_t a = 0; a < sizeof apart / sizeof *apart; a++)
+        for (size_t b = 0; b < sizeof starts / sizeof *starts; b++)
+            for (int64_t i = 0; i < 300; i++) {
+                int64_t t = starts[b] + i / 3;
+                expect_same((time_t)t, (long)(i * 7919 % 1000000));
+                expect_same((time_t)(t + apart[a]), (long)(i * 104729 % 1000000));
+                expect_same((time_t)(starts[b] + apart[a] - i / 3), (long)i);
+            }
+    /* two runs a year apart, three stamps a second each: a second's text
+     * is formed once per run, not at every turn (before the second way:
+     * 600 times for these 600 stamps) */
+    uint64_t fills = mm__time_text_fills;
+    for (int64_t i = 0; i < 300; i++)
+        for (int k = 0; k < 2; k++)
+            expect_same((time_t)(1710000000 + k * year + i / 3), (long)i);
+    assert_true(mm__time_text_fills - fills <= 2 * 100 + 2);
+    for (int64_t i = 0; i < 300; i++)
+        for (int k = 0; k < 3; k++)
+            expect_same((time_t)(1750000000 + k * year + i / 2), (long)(k * 1000 + i));
+    for (int64_t i = 0; i < 200; i++)
+        expect_same((time_t)(1760000000 + (i < 100 ? i : 5 * year + i)), 5);
+}
+
 /* Micro-seconds of every digit count and across the range (written two
  * digits at a time). */
 static void test_micro_seconds(void **state)
@@ -270,7 +306,7 @@ int main(void)
         cmocka_unit_test(test_slot_sharers),    cmocka_unit_test(test_usec_out_of_range),
         cmocka_unit_test(test_zone_changes),    cmocka_unit_test(test_hours),
         cmocka_unit_test(test_micro_seconds),   cmocka_unit_test(test_header),
-        cmocka_unit_test(test_random_seconds),
+        cmocka_unit_test(test_random_seconds),  cmocka_unit_test(test_alternating_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
