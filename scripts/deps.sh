@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs=(cmake make gcc pkg-config
   libcmocka-dev libpcap-dev libjansson-dev libinih-dev libcsv-dev libcmark-dev
-  libpsl-dev ieee-data libmicrohttpd-dev libsqlite3-dev libsodium-dev
+  libpsl-dev ieee-data libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libsodium-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev libcairo2-dev libpango1.0-dev)
 run_pkgs=(sqlite3 python3 curl tzdata)
 check_pkgs=(clang libclang-rt-14-dev tshark libndpi-bin python3-aiosmtpd chromium clang-format go-md2man

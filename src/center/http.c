@@ -7,6 +7,8 @@
 #include "center/http.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -559,8 +561,7 @@ bool mm_http_listen_valid(const char *listen)
  * "-----BEGIN X509 CERTIFICATE-----" armour, which GnuTLS, under
  * libmicrohttpd, takes), or a private key of any kind
  * ("-----BEGIN [RSA |EC |...]PRIVATE KEY-----"). Only the armour line is
- * looked at; a damaged body still fails in the TLS library when the server
- * starts (http.cannot_listen_tls). */
+ * looked at: the body is decoded afterwards (check_tls_pair). */
 static bool pem_has(const char *text, bool key)
 {
     if (!key)
@@ -597,18 +598,27 @@ static void key_free(char *key, size_t n)
     }
 }
 
+/* The name of the TLS certificate's (key false) or key's setting in a
+ * message: the option, or the settings file's key it came from. */
+static void tls_where(const struct mm_center_config *cfg, bool key, char *where, size_t size)
+{
+    const char *src = key ? cfg->tls_key_src : cfg->tls_cert_src;
+    if (src)
+        snprintf(where, size, "%s: [server] %s", src, key ? "tls_key" : "tls_cert");
+    else
+        snprintf(where, size, "%s", key ? "--tls-key" : "--tls-cert");
+}
+
 /* Reads the TLS certificate (key false) or private key into *out (*len
  * bytes), named in a message as the option or as the settings file's key it
  * came from. */
-static int read_tls_file(const char *path, const char *src, bool key, char **out, size_t *len,
+static int read_tls_file(const struct mm_center_config *cfg, bool key, char **out, size_t *len,
                          char *err, size_t errlen)
 {
     char where[1100];
+    const char *path = key ? cfg->tls_key : cfg->tls_cert;
     size_t n;
-    if (src)
-        snprintf(where, sizeof where, "%s: [server] %s", src, key ? "tls_key" : "tls_cert");
-    else
-        snprintf(where, sizeof where, "%s", key ? "--tls-key" : "--tls-cert");
+    tls_where(cfg, key, where, sizeof where);
     int r = mm_file_read(path, TLS_FILE_MAX, out, &n);
     if (r != 0) {
         mm_msg_format(err, errlen, "center-log", key ? "http.tls_key" : "http.tls_cert", where,
@@ -635,8 +645,60 @@ static int read_tls_file(const char *path, const char *src, bool key, char **out
     return 0;
 }
 
+/* The certificate and key of t as libmicrohttpd's TLS library, GnuTLS,
+ * reads them (the first certificate of the file: the server's own, a chain
+ * may follow), and whether the key belongs to the certificate (the ids of
+ * their public keys compared). A damaged PEM body or a key of another
+ * certificate was found only when the server started listening
+ * (http.cannot_listen_tls, exit 1, after the database was made). Two ids
+ * GnuTLS cannot make (a key type it reads but cannot hash) are not
+ * compared: libmicrohttpd then decides, as before. */
+static int check_tls_pair(const struct mm_center_config *cfg, const struct mm_http_tls *t,
+                          char *err, size_t errlen)
+{
+    gnutls_x509_crt_t crt = NULL;
+    gnutls_x509_privkey_t key = NULL;
+    unsigned char cert_id[64], key_id[64];
+    size_t cert_id_len = sizeof cert_id, key_id_len = sizeof key_id;
+    char cert_where[1100], key_where[1100];
+    int r = MM_EPARSE, g;
+    tls_where(cfg, false, cert_where, sizeof cert_where);
+    tls_where(cfg, true, key_where, sizeof key_where);
+    if (gnutls_x509_crt_init(&crt) < 0 || gnutls_x509_privkey_init(&key) < 0) {
+        snprintf(err, errlen, "%s", mm_msg_strerror(MM_ENOMEM));
+        r = MM_ENOMEM;
+        goto out;
+    }
+    gnutls_datum_t d = {(unsigned char *)t->cert, (unsigned)strlen(t->cert)};
+    if ((g = gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM)) < 0) {
+        mm_msg_format(err, errlen, "center-log", "http.tls_cert_bad", cert_where, cfg->tls_cert,
+                      gnutls_strerror(g));
+        goto out;
+    }
+    d = (gnutls_datum_t){(unsigned char *)t->key, (unsigned)t->key_len};
+    if ((g = gnutls_x509_privkey_import2(key, &d, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+        mm_msg_format(err, errlen, "center-log", "http.tls_key_bad", key_where, cfg->tls_key,
+                      gnutls_strerror(g));
+        goto out;
+    }
+    r = 0;
+    if (gnutls_x509_crt_get_key_id(crt, 0, cert_id, &cert_id_len) < 0 ||
+        gnutls_x509_privkey_get_key_id(key, 0, key_id, &key_id_len) < 0)
+        goto out;
+    if (cert_id_len != key_id_len || memcmp(cert_id, key_id, cert_id_len) != 0) {
+        mm_msg_format(err, errlen, "center-log", "http.tls_key_mismatch", key_where, cfg->tls_key,
+                      cfg->tls_cert, cert_where);
+        r = MM_EINVAL;
+    }
+out:
+    gnutls_x509_privkey_deinit(key);
+    gnutls_x509_crt_deinit(crt);
+    return r;
+}
+
 /* The listen address into *ss, a TLS certificate given with its key, and
- * (tls not NULL) both files read (PEM) into *tls. */
+ * (tls not NULL) both files read (PEM) into *tls, decoded and checked to
+ * belong together (check_tls_pair). */
 static int check_settings(const struct mm_center_config *cfg, struct sockaddr_storage *ss, bool *v6,
                           struct mm_http_tls *tls, char *err, size_t errlen)
 {
@@ -655,9 +717,11 @@ static int check_settings(const struct mm_center_config *cfg, struct sockaddr_st
         return 0;
     struct mm_http_tls t = {0};
     size_t cert_len;
-    int r = read_tls_file(cfg->tls_cert, cfg->tls_cert_src, false, &t.cert, &cert_len, err, errlen);
+    int r = read_tls_file(cfg, false, &t.cert, &cert_len, err, errlen);
     if (r == 0)
-        r = read_tls_file(cfg->tls_key, cfg->tls_key_src, true, &t.key, &t.key_len, err, errlen);
+        r = read_tls_file(cfg, true, &t.key, &t.key_len, err, errlen);
+    if (r == 0)
+        r = check_tls_pair(cfg, &t, err, errlen);
     if (r != 0) {
         mm_http_tls_clear(&t);
         return r;

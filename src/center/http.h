@@ -130,7 +130,8 @@ void mm_http_tls_clear(struct mm_http_tls *tls);
  * (mm_http_listen_valid), a TLS certificate given with its key, and with
  * tls not NULL (the server; not the admin command, which serves no TLS)
  * both files read into *tls (emptied on entry, set on success), each
- * readable and PEM (a certificate; a private key without a passphrase).
+ * readable and PEM (a certificate; a private key without a passphrase),
+ * decoded by GnuTLS, and the key the certificate's (the file's first).
  * 0, or an error code with the message in err, naming the option or the
  * settings file's key the value came from (cfg's *_src). */
 int mm_http_settings_check(const struct mm_center_config *cfg, struct mm_http_tls *tls, char *err,

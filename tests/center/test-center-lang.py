@@ -89,6 +89,109 @@ def x509_armour(tmp):
     c.close()
 
 
+def openssl_pair(d, name, kind="ec"):
+    """A self-signed certificate for 127.0.0.1 and its key (PKCS#8): d/name.crt, d/name.key."""
+    cert, key = os.path.join(d, name + ".crt"), os.path.join(d, name + ".key")
+    new = ["-newkey", "rsa:2048"] if kind == "rsa" else \
+        ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+    subprocess.run(["openssl", "req", "-x509"] + new + ["-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    return cert, key
+
+
+def tls_pair(tmp):
+    """A key that does not belong to the certificate is refused by the check before anything
+    starts: exit 2, one line naming both settings and both files (it was found only when the
+    server started listening, exit 1, after the data directory and database were made). So
+    is a certificate or key whose PEM body GnuTLS, libmicrohttpd's TLS library, cannot read
+    (the armour line alone was looked at). The admin command reads neither. The
+    certificate's own key passes, PKCS#8 or traditional (those starts then stop at the next
+    check, a --port-file in a missing directory, so the pair was taken without serving), and
+    the server starts and serves HTTPS on 127.0.0.1 with a chain file whose first
+    certificate is the server's."""
+    d = os.path.join(tmp, "pair")
+    os.mkdir(d)
+    a_crt, a_key = openssl_pair(d, "a")
+    b_crt, b_key = openssl_pair(d, "b")
+    r_crt, r_key = openssl_pair(d, "r", "rsa")
+    a_trad, r_trad = os.path.join(d, "a-trad.key"), os.path.join(d, "r-trad.key")
+    subprocess.run(["openssl", "ec", "-in", a_key, "-out", a_trad], check=True,
+                   capture_output=True)
+    subprocess.run(["openssl", "rsa", "-traditional", "-in", r_key, "-out", r_trad], check=True,
+                   capture_output=True)
+    check("BEGIN EC PRIVATE KEY" in open(a_trad).read() and
+          "BEGIN RSA PRIVATE KEY" in open(r_trad).read(), "traditional keys made")
+    bad_crt, bad_key = os.path.join(d, "bad.crt"), os.path.join(d, "bad.key")
+    write(bad_crt, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    write(bad_key, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+    ini, data, port = (os.path.join(d, n) for n in ("center.ini", "data", "port"))
+    mismatch = ("the TLS key %s does not belong to the certificate %s (%s): their public keys "
+                "differ; give the private key the certificate was made with")
+    mismatch_ja = "TLS の秘密鍵 %s は、証明書 %s（%s）と組になっていません（公開鍵が一致しません）"
+    rows = [  # (settings, options, English, Japanese)
+        ("", ["--tls-cert", a_crt, "--tls-key", b_key],
+         "--tls-key: " + mismatch % (b_key, a_crt, "--tls-cert"),
+         "--tls-key: " + mismatch_ja % (b_key, a_crt, "--tls-cert")),
+        ("[server]\ntls_cert = %s\ntls_key = %s\n" % (r_crt, a_key), [],
+         "FILE: [server] tls_key: " + mismatch % (a_key, r_crt, "FILE: [server] tls_cert"),
+         "FILE: [server] tls_key: " + mismatch_ja % (a_key, r_crt, "FILE: [server] tls_cert")),
+        ("[server]\ntls_cert = %s\ntls_key = %s\n" % (a_crt, a_key), ["--tls-key", r_trad],
+         "--tls-key: " + mismatch % (r_trad, a_crt, "FILE: [server] tls_cert"),
+         "--tls-key: " + mismatch_ja % (r_trad, a_crt, "FILE: [server] tls_cert")),
+        ("", ["--tls-cert", bad_crt, "--tls-key", a_key],
+         "--tls-cert: the TLS certificate %s is damaged: the TLS library, GnuTLS, cannot read "
+         "it as a certificate (" % bad_crt,
+         "--tls-cert: TLS 証明書 %s が壊れています（TLS のライブラリー GnuTLS が証明書として読み取れません: "
+         % bad_crt),
+        ("", ["--tls-cert", a_crt, "--tls-key", bad_key],
+         "--tls-key: the TLS key %s is damaged: the TLS library, GnuTLS, cannot read it as a "
+         "private key (" % bad_key,
+         "--tls-key: TLS の秘密鍵 %s が壊れています（TLS のライブラリー GnuTLS が秘密鍵として読み取れません: "
+         % bad_key),
+    ]
+    missing_dir = "--port-file: cannot write %s/none/port (%s/none: no such file" % (d, d)
+    for crt, key in ((a_crt, a_key), (a_crt, a_trad), (r_crt, r_key), (r_crt, r_trad)):
+        rows.append(("", ["--tls-cert", crt, "--tls-key", key, "--port-file", d + "/none/port"],
+                     missing_dir, None))
+    for text, extra, en, ja in rows:
+        write(ini, text)
+        for env, want in ((EN, en), (JA, ja)):
+            if want is None:
+                continue
+            want = "mamori-center: " + want.replace("FILE", ini)
+            r = run(["--data", data, "--config", ini, "--listen", "127.0.0.1:0",
+                     "--port-file", port] + extra, env)
+            check(r.returncode == 2 and r.stderr.startswith(want) and
+                  len(r.stderr.splitlines()) == 1,
+                  "TLS pair %r %r: exit %d: %s" % (text, extra, r.returncode, r.stderr))
+            check(not os.path.exists(data) and not os.path.exists(port),
+                  "TLS pair %r %r: started part-way" % (text, extra))
+        if "--port-file" in extra:
+            continue
+        # admin serves no TLS: it reads neither file, whatever they hold
+        r = run([a for a in extra] + ["admin", "--data", data, "--config", ini, "tenant", "list"],
+                EN)
+        check(r.returncode == 0, "admin, TLS pair %r %r: exit %d: %s" % (text, extra,
+                                                                         r.returncode, r.stderr))
+        shutil.rmtree(data)
+    chain = os.path.join(d, "chain.crt")
+    write(chain, open(a_crt).read() + open(b_crt).read())
+    c = Center(tls=True)
+    try:
+        c.start(["--tls-cert", chain, "--tls-key", a_key])
+        r = c.request("GET", "/")
+        check(r.status == 200 and "listening on https://127.0.0.1:0" in c.server_log(),
+              "chain with its own key: %d %s" % (r.status, c.server_log()))
+    finally:
+        c.close()
+    # the chain the other way round: its first certificate is b's, which a's key is not of
+    write(chain, open(b_crt).read() + open(a_crt).read())
+    r = run(["--data", data, "--listen", "127.0.0.1:0", "--tls-cert", chain, "--tls-key", a_key],
+            EN)
+    check(r.returncode == 2 and "does not belong to the certificate %s" % chain in r.stderr and
+          not os.path.exists(data), "chain, another first: %d %s" % (r.returncode, r.stderr))
+
+
 def documented_settings(tmp):
     """Every key of the man page's example, with values this machine can run: the server
     starts without a warning (the warning comes from what the code reads, not from a list
@@ -380,8 +483,9 @@ def main():
         if shutil.which("openssl"):
             documented_settings(tmp)
             x509_armour(tmp)
+            tls_pair(tmp)
         else:
-            print("SKIP part: openssl not installed, documented settings not tested")
+            print("SKIP part: openssl not installed, documented settings and TLS pairs not tested")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("PASS test-center-lang")
