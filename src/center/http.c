@@ -557,16 +557,15 @@ bool mm_http_listen_valid(const char *listen)
     return parse_listen(listen, &ss, &v6) == 0;
 }
 
-/* Whether text holds a PEM block of the kind: a certificate (also the old
- * "-----BEGIN X509 CERTIFICATE-----" armour, which GnuTLS, under
- * libmicrohttpd, takes), or a private key of any kind
- * ("-----BEGIN [RSA |EC |...]PRIVATE KEY-----"). Only the armour line is
- * looked at: the body is decoded afterwards (check_tls_pair). */
+/* Whether text holds a PEM block of the kind: a certificate
+ * (mm_pem_has_certificate: also the old "-----BEGIN X509 CERTIFICATE-----"
+ * armour, which GnuTLS, under libmicrohttpd, takes), or a private key of
+ * any kind ("-----BEGIN [RSA |EC |...]PRIVATE KEY-----"). Only the armour
+ * line is looked at: the body is decoded afterwards (check_tls_pair). */
 static bool pem_has(const char *text, bool key)
 {
     if (!key)
-        return strstr(text, "-----BEGIN CERTIFICATE-----") != NULL ||
-               strstr(text, "-----BEGIN X509 CERTIFICATE-----") != NULL;
+        return mm_pem_has_certificate(text, strlen(text));
     for (const char *p = strstr(text, "-----BEGIN "); p; p = strstr(p + 1, "-----BEGIN ")) {
         const char *eol = p + strcspn(p, "\r\n");
         static const char tail[] = "PRIVATE KEY-----";

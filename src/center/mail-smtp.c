@@ -75,6 +75,26 @@ static struct curl_slist *recipient_list(const char *recipients)
     return list;
 }
 
+/* [mail] ca_file for the STARTTLS certificate: the text read at start
+ * (cfg->ca_pem, mm_mail_config_check_files), from memory, so the file is
+ * not read again at every send and what was checked is what is used. A
+ * libcurl that cannot take a CA from memory (built with GnuTLS or NSS:
+ * CURLE_NOT_BUILT_IN; older than 7.77: CURLE_UNKNOWN_OPTION) gets the path,
+ * as before: the centre keeps its user, so it can still open the file
+ * (unlike the sensor, uplink.md). */
+static void set_ca(CURL *c, const struct mm_mail_config *cfg)
+{
+    if (cfg->ca_pem) {
+        /* not copied: cfg->ca_pem outlives the transfer (mm_mail_stop first) */
+        struct curl_blob blob = {
+            .data = cfg->ca_pem, .len = cfg->ca_pem_len, .flags = CURL_BLOB_NOCOPY};
+        if (curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob) == CURLE_OK)
+            return;
+    }
+    if (cfg->ca_file && *cfg->ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file);
+}
+
 int mm_mail_smtp_send(const struct mm_mail_config *cfg, const char *recipients, const char *message,
                       void (*on_data)(void *arg), void *arg, char *err, size_t errlen)
 {
@@ -105,8 +125,7 @@ int mm_mail_smtp_send(const struct mm_mail_config *cfg, const char *recipients, 
                      cfg->tls == MM_STARTTLS_ALWAYS ? (long)CURLUSESSL_ALL
                      : cfg->tls == MM_STARTTLS_TRY  ? (long)CURLUSESSL_TRY
                                                     : (long)CURLUSESSL_NONE);
-    if (cfg->ca_file && *cfg->ca_file)
-        curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file);
+    set_ca(c, cfg);
     if (cfg->user && *cfg->user) {
         curl_easy_setopt(c, CURLOPT_USERNAME, cfg->user);
         curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->password ? cfg->password : "");

@@ -125,15 +125,18 @@ static bool base_url_ok(const char *url)
     return true;
 }
 
-/* [mail] ca_file, read as libcurl will read it for every STARTTLS. */
-static int check_ca_file(const char *path, char *err, size_t errlen)
+/* [mail] ca_file, read once (mm_file_read_ca, the sensor's rule for
+ * [uplink] ca_file) into cfg->ca_pem for libcurl. It used to be read here
+ * (up to 64 MiB) only to see that it could be, and then by libcurl at every
+ * STARTTLS: a file that was not PEM failed every send. */
+static int read_ca_file(struct mm_mail_config *cfg, char *err, size_t errlen)
 {
-    char *text = NULL;
-    size_t n;
-    int r = mm_file_read(path, (size_t)64 * 1024 * 1024, &text, &n);
-    free(text);
-    if (r != 0)
-        mm_msg_format(err, errlen, "center-log", "mail.bad_ca_file", path, mm_msg_strerror(r));
+    int r = mm_file_read_ca(cfg->ca_file, &cfg->ca_pem, &cfg->ca_pem_len);
+    if (r == MM_EPARSE)
+        mm_msg_format(err, errlen, "center-log", "mail.ca_file_pem", cfg->ca_file);
+    else if (r != 0)
+        mm_msg_format(err, errlen, "center-log", "mail.bad_ca_file", cfg->ca_file,
+                      mm_msg_strerror(r));
     return r;
 }
 
@@ -208,11 +211,18 @@ int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, ch
     return check_duty(cfg->duty, err, errlen);
 }
 
-int mm_mail_config_check_files(const struct mm_mail_config *cfg, char *err, size_t errlen)
+int mm_mail_config_check_files(struct mm_mail_config *cfg, char *err, size_t errlen)
 {
-    if (cfg->enabled && cfg->ca_file && *cfg->ca_file)
-        return check_ca_file(cfg->ca_file, err, errlen);
+    if (cfg->enabled && cfg->ca_file && *cfg->ca_file && !cfg->ca_pem)
+        return read_ca_file(cfg, err, errlen);
     return 0;
+}
+
+void mm_mail_config_release(struct mm_mail_config *cfg)
+{
+    free(cfg->ca_pem);
+    cfg->ca_pem = NULL;
+    cfg->ca_pem_len = 0;
 }
 
 void mm__mail_row_free(struct mm_mail_row *row)

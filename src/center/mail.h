@@ -29,7 +29,8 @@ struct mm_alert;
 
 enum mm_starttls { MM_STARTTLS_NEVER = 0, MM_STARTTLS_TRY, MM_STARTTLS_ALWAYS };
 
-/* [mail] in the centre's configuration file. Strings borrow from the INI. */
+/* [mail] in the centre's configuration file. Strings borrow from the INI,
+ * except ca_pem (mm_mail_config_release frees it). */
 struct mm_mail_config {
     bool enabled;         /* default: yes when host is set */
     const char *host;     /* SMTP server */
@@ -41,6 +42,8 @@ struct mm_mail_config {
     const char *duty;     /* extra on-duty addresses, comma list */
     const char *base_url; /* web UI address for links, optional */
     const char *ca_file;  /* CA bundle to verify the STARTTLS certificate, optional */
+    char *ca_pem;         /* ca_file's text, read once by mm_mail_config_check_files */
+    size_t ca_pem_len;    /* its bytes */
     int immediate_max;    /* immediate mails per tenant per window (default 5) */
     int window;           /* throttle window, seconds (default 600) */
     int poll_ms;          /* outbox/alert poll interval (default 1000) */
@@ -54,8 +57,13 @@ struct mm_mail_config {
 int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, char *err,
                         size_t errlen);
 /* What only the server needs, which mm_mail_config_load does not read:
- * with mail on, ca_file readable (as libcurl reads it at every STARTTLS). */
-int mm_mail_config_check_files(const struct mm_mail_config *cfg, char *err, size_t errlen);
+ * with mail on, ca_file read (mm_file_read_ca: readable, bounded, at least
+ * one PEM certificate) into cfg->ca_pem, which libcurl then gets from
+ * memory at every STARTTLS: the file is read once, at start. */
+int mm_mail_config_check_files(struct mm_mail_config *cfg, char *err, size_t errlen);
+/* Frees what mm_mail_config_check_files read (ca_pem). Accepts a cfg that
+ * mm_mail_config_load emptied and one it never saw that is all zero. */
+void mm_mail_config_release(struct mm_mail_config *cfg);
 
 struct mm_mail;
 

@@ -177,7 +177,8 @@ static int check_port_file(const char *path, char *err, size_t errlen)
  * and [reports] timezone, loaded here once (mm_center_zone_load) for
  * mm_center_open. The server (server true) also reads the files it will
  * use: the TLS certificate and key (into *tls, for mm_http_start: they are
- * not read again), [mail] ca_file, and checks --port-file's directory. The
+ * not read again), [mail] ca_file (into mail->ca_pem, likewise), and checks
+ * --port-file's directory. The
  * admin command serves no TLS and sends no mail: it checks only the form of
  * those, so that an operator who may not read the key, or a relative path,
  * does not stop it. A wrong value is a
@@ -318,7 +319,7 @@ out:
 int main(int argc, char **argv)
 {
     struct mm_center_config cfg;
-    struct mm_mail_config mail_cfg;
+    struct mm_mail_config mail_cfg = {0};
     struct mm_http_tls tls = {0};
     struct mm_ini *ini = NULL;
     struct options o;
@@ -375,6 +376,7 @@ int main(int argc, char **argv)
         else
             rc = serve(&cfg, &mail_cfg, &tls, zone, o.port_file, lang);
     }
+    mm_mail_config_release(&mail_cfg);
     mm_ini_free(ini);
     return rc;
 }

@@ -72,6 +72,26 @@ int mm_file_read(const char *path, size_t max, char **out, size_t *len)
     return *out ? 0 : MM_ENOMEM;
 }
 
+bool mm_pem_has_certificate(const char *text, size_t len)
+{
+    static const char cert[] = "-----BEGIN CERTIFICATE-----";
+    static const char old[] = "-----BEGIN X509 CERTIFICATE-----";
+    return memmem(text, len, cert, sizeof cert - 1) != NULL ||
+           memmem(text, len, old, sizeof old - 1) != NULL;
+}
+
+int mm_file_read_ca(const char *path, char **out, size_t *len)
+{
+    int r = mm_file_read(path, MM_CA_FILE_MAX, out, len);
+    if (r == 0 && !mm_pem_has_certificate(*out, *len)) {
+        free(*out);
+        *out = NULL;
+        *len = 0;
+        r = MM_EPARSE;
+    }
+    return r;
+}
+
 static bool same_time(const struct timespec *a, const struct timespec *b)
 {
     return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;

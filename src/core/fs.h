@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
- * File helpers: bounded whole-file reads, crash-safe atomic writes
- * (temporary file, fsync, rename, directory fsync), and mkdir -p. */
+ * File helpers: bounded whole-file reads (also of a file of CA
+ * certificates), crash-safe atomic writes (temporary file, fsync, rename,
+ * directory fsync), and mkdir -p. */
 #ifndef MM_CORE_FS_H
 #define MM_CORE_FS_H
 
@@ -14,6 +15,25 @@ struct stat;
  * On success *out (free() it) and *len are set; MM_ETOOBIG past max,
  * MM_ENOENT when missing, MM_EIO otherwise. path "-" reads stdin. */
 int mm_file_read(const char *path, size_t max, char **out, size_t *len);
+
+/* The largest file of CA certificates mm_file_read_ca reads (Debian's whole
+ * bundle, /etc/ssl/certs/ca-certificates.crt, is about 200 KiB). */
+#define MM_CA_FILE_MAX ((size_t)16 << 20)
+
+/* Whether text (len bytes) holds the armour line of a PEM certificate,
+ * "-----BEGIN CERTIFICATE-----" or the old "-----BEGIN X509
+ * CERTIFICATE-----" (OpenSSL and GnuTLS take both). Only the armour is
+ * looked at, not the body. */
+bool mm_pem_has_certificate(const char *text, size_t len);
+
+/* Reads a file of CA certificates, as the centre's [mail] ca_file and the
+ * sensor's [uplink] ca_file are read once at start and handed to libcurl
+ * from memory (CURLOPT_CAINFO_BLOB): readable, at most MM_CA_FILE_MAX bytes,
+ * holding at least one PEM certificate (mm_pem_has_certificate). On success
+ * *out (NUL-terminated, free() it) and *len; else mm_file_read's error
+ * (MM_ENOENT, MM_EPERM, MM_EISDIR, MM_ETOOBIG, ...) or MM_EPARSE when the
+ * file holds no PEM certificate, and *out NULL. */
+int mm_file_read_ca(const char *path, char **out, size_t *len);
 
 /* Replaces path with data so that a crash leaves either the old or the new
  * content, never a mix. The temporary file beside path has an unpredictable

@@ -362,10 +362,11 @@ static int uplink_center(const struct mm_sensor_options *o, bool allow_insecure)
 }
 
 /* [uplink] ca_file, when given, must be a readable file holding at least one
- * PEM certificate: a typo would otherwise show only as "cannot deliver"
- * once the sensor is enrolled. Its text is kept (o->uplink.ca_pem) for the
- * uplink, which never opens the file: a live sensor has switched user by
- * then, and the file may be one only root can read. */
+ * PEM certificate (mm_file_read_ca, the centre's rule for [mail] ca_file):
+ * a typo would otherwise show only as "cannot deliver" once the sensor is
+ * enrolled. Its text is kept (o->uplink.ca_pem) for the uplink, which never
+ * opens the file: a live sensor has switched user by then, and the file may
+ * be one only root can read. */
 static int uplink_ca_file(struct mm_sensor_options *o)
 {
     const char *path = o->uplink.ca_file;
@@ -373,16 +374,15 @@ static int uplink_ca_file(struct mm_sensor_options *o)
         return 0;
     char *text = NULL;
     size_t len = 0;
-    int r = mm_file_read(path, MM_UPLINK_CA_FILE_MAX, &text, &len);
-    bool pem = r == 0 && memmem(text, len, "-----BEGIN CERTIFICATE-----", 27) != NULL;
-    if (pem) {
+    int r = mm_file_read_ca(path, &text, &len);
+    if (r == 0) {
         o->uplink.ca_pem = text;
         o->uplink.ca_pem_len = len;
         return 0;
     }
-    free(text);
     mm_msg_print(stderr, PROG, "sensor-log", "config.uplink_ca_file", config_name(o), path,
-                 r != 0 ? mm_msg_strerror(r) : mm_msg("sensor-log", "config.uplink_ca_file_pem"));
+                 r == MM_EPARSE ? mm_msg("sensor-log", "config.uplink_ca_file_pem")
+                                : mm_msg_strerror(r));
     return 2;
 }
 

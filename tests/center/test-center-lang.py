@@ -374,6 +374,19 @@ CONFIG_ERRORS = [
     ("[mail]\nhost = 127.0.0.1\nca_file = DIR/none-ca.pem\n", [],
      "FILE: [mail] ca_file: DIR/none-ca.pem を読めません（ファイルまたは項目が見つかりません）",
      "FILE: [mail] ca_file: cannot read DIR/none-ca.pem (no such file or entry)"),
+    # the rule of the sensor's [uplink] ca_file (mm_file_read_ca): at least one PEM
+    # certificate; a file that was not PEM passed and then failed every STARTTLS
+    ("[mail]\nhost = 127.0.0.1\nca_file = DIR/notpem.txt\n", [],
+     "FILE: [mail] ca_file: DIR/notpem.txt に PEM 形式の証明書がありません（-----BEGIN CERTIFICATE----- の行が"
+     "ありません）。SMTP サーバーの証明書を確かめるための CA 証明書（PEM 形式）のファイルを指定してください",
+     "FILE: [mail] ca_file: DIR/notpem.txt holds no PEM certificate (no -----BEGIN CERTIFICATE----- "
+     "line); give a file of CA certificates (PEM) to check the SMTP server's certificate"),
+    ("[mail]\nhost = 127.0.0.1\nca_file = DIR/key.pem\n", [],
+     "FILE: [mail] ca_file: DIR/key.pem に PEM 形式の証明書がありません",
+     "FILE: [mail] ca_file: DIR/key.pem holds no PEM certificate"),
+    ("[mail]\nhost = 127.0.0.1\nca_file = DIR\n", [],
+     "FILE: [mail] ca_file: DIR を読めません（フォルダーです。ファイルを指定してください）",
+     "FILE: [mail] ca_file: cannot read DIR (is a directory; give a file)"),
 ]
 
 PEM = {"cert.pem": "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n",

@@ -275,6 +275,8 @@ BAD_SETTINGS = (
     ("uplink", "ca_file", "/nonexistent/ca.pem", "must name a file of CA certificates",
      "CA 証明書（PEM 形式）"),
     ("uplink", "ca_file", "/dev/null", "no PEM certificate in it", "PEM 形式の証明書がありません"),
+    ("uplink", "ca_file", "/", "cannot use / (is a directory; give a file)",
+     "/ を使えません（フォルダーです。ファイルを指定してください）"),
     ("anomaly", "rate", "-1", "from 0 to 100000", "0 から 100000 まで"),
     ("intel", "settle_ms", "-1", "from 0 to 600000", "0 から 600000 まで"),
     ("devices", "allow", "nonsense", "nonsense is not a MAC address", "nonsense は、MAC アドレス"),

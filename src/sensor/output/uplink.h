@@ -15,9 +15,7 @@
 
 #define MM_UPLINK_STATE_FILE "uplink.conf" /* under --state, mode 0600 */
 #define MM_UPLINK_URL_MAX    512
-/* Largest [uplink] ca_file read (Debian's whole bundle is about 200 KiB). */
-#define MM_UPLINK_CA_FILE_MAX (16u << 20)
-#define MM_UPLINK_KEY_MAX     128
+#define MM_UPLINK_KEY_MAX    128
 
 /* What the uplink thread needs. Strings are copied by mm_uplink_start. */
 struct mm_uplink_config {

@@ -11,8 +11,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "center/mail.h"
 #include "center/report.h"
@@ -306,18 +308,30 @@ static void test_config(void **state)
 }
 
 /* Loads text as [mail] settings; returns mm_mail_config_load's code, then
- * mm_mail_config_check_files's (the server's check). */
-static int load_mail(const char *text)
+ * mm_mail_config_check_files's (the server's check), the message in err. */
+static int load_mail_err(const char *text, char *err, size_t errlen)
 {
     struct mm_mail_config cfg;
     struct mm_ini *ini = NULL;
-    char err[256];
-    assert_int_equal(mm_ini_load_string(text, &ini, err, sizeof err), 0);
-    int r = mm_mail_config_load(ini, &cfg, err, sizeof err);
+    assert_int_equal(mm_ini_load_string(text, &ini, err, errlen), 0);
+    int r = mm_mail_config_load(ini, &cfg, err, errlen);
     if (r == 0)
-        r = mm_mail_config_check_files(&cfg, err, sizeof err);
+        r = mm_mail_config_check_files(&cfg, err, errlen);
+    /* read once, kept for libcurl: the text, or nothing when refused */
+    if (r == 0 && cfg.enabled && cfg.ca_file)
+        assert_true(cfg.ca_pem && cfg.ca_pem_len == strlen(cfg.ca_pem) && cfg.ca_pem_len > 0);
+    else
+        assert_null(cfg.ca_pem);
+    mm_mail_config_release(&cfg);
+    mm_mail_config_release(&cfg); /* twice is fine */
     mm_ini_free(ini);
     return r;
+}
+
+static int load_mail(const char *text)
+{
+    char err[256];
+    return load_mail_err(text, err, sizeof err);
 }
 
 /* host, base_url, duty and (with mail on) ca_file are checked with the rest
@@ -333,7 +347,6 @@ static void test_config_send_time_keys(void **state)
         "[mail]\nhost = メール.example.jp\n",
         "[mail]\nhost = h\nduty = a@v.example, b@v.example ,\n",
         "[mail]\nhost = h\nenabled = no\nca_file = /nonexistent/ca.pem\n",
-        "[mail]\nhost = h\nca_file = /dev/null\n",
         "[mail]\nhost = h\nbase_url = HTTPS://centre.example.jp/\n",
         "[mail]\nhost = h\nbase_url = Http://centre.example.jp\n",
         "[mail]\nhost = [fe80::1%25eth0]\n",
@@ -353,6 +366,7 @@ static void test_config_send_time_keys(void **state)
         "[mail]\nhost = h\nduty = a@v.example;b@v.example\n",
         "[mail]\nhost = h\nca_file = /nonexistent/ca.pem\n",
         "[mail]\nhost = h\nca_file = /\n",
+        "[mail]\nhost = h\nca_file = /dev/null\n", /* readable, but no PEM certificate */
         "[mail]\nhost = h\nbase_url = https://\n",
         "[mail]\nhost = h\nbase_url = http:///path\n",
         "[mail]\nhost = h\nbase_url = https://:8080/\n",
@@ -370,6 +384,41 @@ static void test_config_send_time_keys(void **state)
             fail_msg("taken: %s", bad[i]);
 }
 
+/* [mail] ca_file is read once, by mm_file_read_ca (the sensor's [uplink]
+ * ca_file rule): a file of PEM certificates is kept for libcurl; a file
+ * without one, a missing one, a folder are refused with a line naming
+ * "[mail] ca_file" and the file (it used to be only read to see it could
+ * be, up to 64 MiB; what was not PEM failed every STARTTLS). */
+static void test_config_ca_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mm-test-mail-ca-XXXXXX", path[64], text[160], err[256];
+    assert_non_null(mkdtemp(dir));
+    static const char pem[] = "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n";
+    snprintf(path, sizeof path, "%s/ca.pem", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(pem, f);
+    fclose(f);
+    snprintf(text, sizeof text, "[mail]\nhost = h\nca_file = %s\n", path);
+    assert_int_equal(load_mail_err(text, err, sizeof err), 0);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("not a certificate\n", f);
+    fclose(f);
+    char want[160];
+    assert_int_equal(load_mail_err(text, err, sizeof err), MM_EPARSE);
+    snprintf(want, sizeof want, "[mail] ca_file: %s holds no PEM certificate", path);
+    assert_non_null(strstr(err, want));
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(load_mail_err(text, err, sizeof err), MM_ENOENT);
+    snprintf(want, sizeof want, "[mail] ca_file: cannot read %s (no such file", path);
+    assert_non_null(strstr(err, want));
+    snprintf(text, sizeof text, "[mail]\nhost = h\nca_file = %s\n", dir);
+    assert_int_equal(load_mail_err(text, err, sizeof err), MM_EISDIR);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_compose),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_config_send_time_keys),
+        cmocka_unit_test(test_config_ca_file),
         cmocka_unit_test(test_list_next),
         cmocka_unit_test(test_recipients_exact),
     };

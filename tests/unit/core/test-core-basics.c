@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,16 +486,72 @@ static void test_fs(void **state)
     assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
+/* mm_file_read_ca, the one rule of the centre's [mail] ca_file and the
+ * sensor's [uplink] ca_file: readable, bounded, at least one PEM
+ * certificate (also under the old X509 armour; another PEM block is not
+ * one). */
+static void test_fs_ca(void **state)
+{
+    (void)state;
+    char dir[64], path[128];
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "ca"), 0);
+    static const struct {
+        const char *text;
+        int want;
+    } files[] = {
+        {"-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n", 0},
+        {"# bundle\n\n-----BEGIN X509 CERTIFICATE-----\nAA==\n-----END X509 CERTIFICATE-----\n", 0},
+        {"", MM_EPARSE},
+        {"not a certificate\n", MM_EPARSE},
+        {"-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n", MM_EPARSE},
+        {"-----BEGIN CERTIFICATE REQUEST-----\nAA==\n", MM_EPARSE},
+        {"-----BEGIN CERT", MM_EPARSE},
+    };
+    snprintf(path, sizeof path, "%s/ca.pem", dir);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *text = (char *)1;
+        size_t len = 99;
+        assert_int_equal(mm_file_write_atomic(path, files[i].text, strlen(files[i].text)), 0);
+        assert_int_equal(mm_file_read_ca(path, &text, &len), files[i].want);
+        if (files[i].want == 0) {
+            assert_int_equal(len, strlen(files[i].text));
+            assert_string_equal(text, files[i].text);
+        } else {
+            assert_null(text);
+            assert_int_equal(len, 0);
+        }
+        free(text);
+    }
+    /* a NUL before the armour does not hide it (the text is searched by length) */
+    static const char nul[] = "x\0-----BEGIN CERTIFICATE-----\n";
+    assert_true(mm_pem_has_certificate(nul, sizeof nul - 1));
+    assert_false(mm_pem_has_certificate(nul, 1));
+    char *text;
+    size_t len;
+    assert_int_equal(mm_file_read_ca("/nonexistent/ca.pem", &text, &len), MM_ENOENT);
+    assert_int_equal(mm_file_read_ca(dir, &text, &len), MM_EISDIR);
+    assert_null(text);
+    /* bounded: one byte past MM_CA_FILE_MAX is refused before the armour is looked for */
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)MM_CA_FILE_MAX + 1), 0);
+    close(fd);
+    assert_int_equal(mm_file_read_ca(path, &text, &len), MM_ETOOBIG);
+    assert_null(text);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf),       cmocka_unit_test(test_buf_format),
-        cmocka_unit_test(test_errors),    cmocka_unit_test(test_str_u64),
-        cmocka_unit_test(test_utf8),      cmocka_unit_test(test_lang),
-        cmocka_unit_test(test_addr),      cmocka_unit_test(test_addr_v4_like_libc),
-        cmocka_unit_test(test_ini),       cmocka_unit_test(test_ini_unread),
-        cmocka_unit_test(test_time),      cmocka_unit_test(test_fs),
-        cmocka_unit_test(test_stat_same),
+        cmocka_unit_test(test_buf),    cmocka_unit_test(test_buf_format),
+        cmocka_unit_test(test_errors), cmocka_unit_test(test_str_u64),
+        cmocka_unit_test(test_utf8),   cmocka_unit_test(test_lang),
+        cmocka_unit_test(test_addr),   cmocka_unit_test(test_addr_v4_like_libc),
+        cmocka_unit_test(test_ini),    cmocka_unit_test(test_ini_unread),
+        cmocka_unit_test(test_time),   cmocka_unit_test(test_fs),
+        cmocka_unit_test(test_fs_ca),  cmocka_unit_test(test_stat_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
