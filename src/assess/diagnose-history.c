@@ -51,6 +51,15 @@ bool mm_diag_history_name(const char *name, char date[11], int *seq)
     return true;
 }
 
+static char *join_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
 /* Finds the newest result file name in dir (empty when none). */
 static int find_latest(const char *dir, char *latest, size_t cap, char latest_date[11])
 {
@@ -111,13 +120,17 @@ out:
     return r;
 }
 
-static char *join_path(const char *dir, const char *name)
+int mm_diag_history_latest(const char *dir, char **path_out, char date[11])
 {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
+    char name[256];
+    *path_out = NULL;
+    date[0] = '\0';
+    int r = find_latest(dir, name, sizeof name, date);
+    if (r != 0)
+        return r;
+    if (!name[0])
+        return MM_ENOENT;
+    return (*path_out = join_path(dir, name)) ? 0 : MM_ENOMEM;
 }
 
 int mm_diag_history_previous(const struct mm_diag_catalogue *cat, const char *dir,

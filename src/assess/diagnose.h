@@ -121,6 +121,24 @@ int mm_diag_history_previous(const struct mm_diag_catalogue *cat, const char *di
                              const struct mm_diag_result *now, struct mm_diag_changes *changes,
                              char **bad_path);
 
+/* The newest result in dir: *path_out (free()) and its date from the name.
+ * MM_ENOENT when dir is missing or holds none; MM_EIO when it cannot be read. */
+int mm_diag_history_latest(const char *dir, char **path_out, char date[11]);
+
+/* Reads a diagnosis to build on (`mamori declare`, `mamori policy`): path
+ * is an answers file or the JSON report of `mamori diagnose` (both read as
+ * `diagnose --answers` reads them, mm_answers_load: all 25 items, 256 KiB at
+ * most), or a history directory, meaning its newest result. The result is
+ * computed from the answers alone (a "score" or "complete" in the file is
+ * not trusted). res->date is the date of the diagnosis: a history file's
+ * name, else the report's "date" when it is one, else "" (an answers file
+ * has none). *used (free()) names the file read; it stays NULL when path is
+ * a directory holding no result. Returns 0; MM_ENOENT (no such file, or no
+ * result in the directory), MM_EPARSE or MM_EINVAL with *issues filled,
+ * MM_ETOOBIG, MM_EIO, MM_ENOMEM. */
+int mm_diag_read(const struct mm_diag_catalogue *cat, const char *path, struct mm_diag_result *res,
+                 struct mm_answers_issues *issues, char **used);
+
 /* Stores json_text as the next free dated name for date; *path_out (free())
  * is the file written. Creates dir when missing. */
 int mm_diag_history_save(const char *dir, const char *date, const char *json_text, char **path_out);

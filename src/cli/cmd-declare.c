@@ -7,6 +7,7 @@
 #include "assess/rules.h"
 #include "cli/cli.h"
 #include "cli/cmd-common.h"
+#include "cli/diagnosis-input.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -250,13 +251,10 @@ static int load_inputs(const struct mm_cli *cli, const struct opts *o,
         mm_buf_free(&b);
         return MM_EXIT_INPUT;
     }
-    if (o->diagnosis && (r = read_json(cli, o->diagnosis, diag)) != 0)
+    /* --diagnosis FILE or DIR, else the newest result an interactive
+     * `mamori diagnose` kept: computed from the answers either way */
+    if ((r = mm_cmd_diagnosis_load(cli, "declare", o->diagnosis, diag)) != 0)
         return r;
-    if (*diag && mm_declare_check_diagnosis(*diag, why, sizeof why) != 0) {
-        mm_cli_error(cli, "declare", "%s: %s (%s)", o->diagnosis, TR("declare.error.diagnosis"),
-                     why);
-        return MM_EXIT_INPUT;
-    }
     if (o->policy && (r = read_json(cli, o->policy, pol)) != 0)
         return r;
     if (*pol && mm_declare_check_policy(*pol, why, sizeof why) != 0) {

@@ -9,6 +9,7 @@
 #include "assess/diagnose.h"
 #include "cli/cli.h"
 #include "cli/cmd-common.h"
+#include "cli/diagnosis-input.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/str.h"
@@ -25,7 +26,7 @@
 struct diag_opts {
     const char *answers, *output, *history, *progress;
     enum mm_diag_format format;
-    bool resume, help;
+    bool resume, help, no_history;
 };
 
 static const char *tr(const struct mm_cli *cli, const char *key)
@@ -84,6 +85,10 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct di
             o->resume = true;
             continue;
         }
+        if (strcmp(a, "--no-history") == 0) {
+            o->no_history = true;
+            continue;
+        }
         for (k = 0; k < sizeof valued / sizeof valued[0]; k++)
             if ((v = option_value(valued[k], argc, argv, &i, &missing)) != NULL || missing)
                 break;
@@ -102,19 +107,28 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct di
         else if (k == 4)
             o->progress = v;
     }
+    if (o->history && o->no_history)
+        return usage_error(cli, "error.history_conflict", "");
     return MM_EXIT_OK;
+}
+
+/* "PATH（reason）" / "PATH (reason)" for a message's %s. */
+static void path_reason(const struct mm_cli *cli, const char *path, int r, char *out, size_t cap)
+{
+    char errkey[48];
+    snprintf(errkey, sizeof errkey, "errno.%s", mm_errname(r));
+    const char *reason = tr(cli, errkey);
+    if (strcmp(reason, errkey) == 0) /* not in this catalogue: errors.json */
+        reason = mm_cmd_strerror(cli, r);
+    snprintf(out, cap, "%s%s%s%s", path, cli->lang == MM_LANG_JA ? "（" : " (", reason,
+             cli->lang == MM_LANG_JA ? "）" : ")");
 }
 
 /* Maps a file error to a message and MM_EXIT_IO. */
 static int io_error(const struct mm_cli *cli, const char *key, const char *path, int r)
 {
-    char what[512], errkey[48];
-    snprintf(errkey, sizeof errkey, "errno.%s", mm_errname(r));
-    const char *reason = tr(cli, errkey);
-    if (strcmp(reason, errkey) == 0) /* no translation: the core's English text */
-        reason = mm_strerror(r);
-    snprintf(what, sizeof what, "%s%s%s%s", path, cli->lang == MM_LANG_JA ? "（" : " (", reason,
-             cli->lang == MM_LANG_JA ? "）" : ")");
+    char what[512];
+    path_reason(cli, path, r, what, sizeof what);
     error_sub(cli, key, what);
     return MM_EXIT_IO;
 }
@@ -442,51 +456,76 @@ static int write_report(const struct mm_cli *cli, const struct diag_opts *o,
     return r == 0 ? MM_EXIT_OK : io_error(cli, "error.write", o->output ? o->output : "stdout", r);
 }
 
+/* Where the result goes: --history DIR, or for a diagnosis answered on the
+ * terminal the default directory `mamori declare` and `mamori policy` read
+ * (kept = true). A kept result that cannot be stored is said, not an error. */
+struct history {
+    const char *dir;
+    bool kept;
+};
+
 static int save_history(const struct mm_cli *cli, const struct mm_diag_catalogue *cat,
-                        const struct diag_opts *o, const struct mm_diag_result *res,
+                        const struct history *h, const struct mm_diag_result *res,
                         const struct mm_diag_changes *changes)
 {
     struct mm_buf json = MM_BUF_INIT;
-    char *path = NULL;
+    char *path = NULL, what[1024];
     int r = mm_diag_render(cat, res, changes, MM_DIAG_JSON, cli->lang, &json);
     if (r == 0)
-        r = mm_diag_history_save(o->history, res->date, mm_buf_str(&json), &path);
-    int rc = r == 0 ? MM_EXIT_OK : io_error(cli, "error.write", o->history, r);
-    if (r == 0)
-        error_sub(cli, "note.history_saved", path);
+        r = mm_diag_history_save(h->dir, res->date, mm_buf_str(&json), &path);
+    int rc = MM_EXIT_OK;
+    if (r == 0) {
+        error_sub(cli, h->kept ? "note.kept" : "note.history_saved", path);
+    } else if (h->kept) { /* the result is shown: only declare cannot find it */
+        path_reason(cli, h->dir, r, what, sizeof what);
+        error_sub(cli, "note.kept_failed", what);
+    } else {
+        rc = io_error(cli, "error.write", h->dir, r);
+    }
     free(path);
     mm_buf_free(&json);
     return rc;
 }
 
 static int report(const struct mm_cli *cli, const struct mm_diag_catalogue *cat,
-                  const struct diag_opts *o, const enum mm_answer *answers)
+                  const struct diag_opts *o, const struct history *h, bool interactive,
+                  const enum mm_answer *answers)
 {
     struct mm_diag_result res;
     struct mm_diag_changes changes;
+    const struct mm_diag_changes *compared = NULL;
     struct mm_buf out = MM_BUF_INIT;
-    char *bad = NULL;
+    char *bad = NULL, what[1024];
     int rc = MM_EXIT_OK, r;
     if (mm_diag_evaluate(cat, answers, &res) != 0)
         return MM_EXIT_INPUT; /* cannot happen: answers were validated */
-    if (o->history && (r = mm_diag_history_previous(cat, o->history, &res, &changes, &bad)) != 0) {
-        if (r == MM_EPARSE) {
+    if (h->dir && (r = mm_diag_history_previous(cat, h->dir, &res, &changes, &bad)) != 0) {
+        if (h->kept) { /* shown without the comparison; this result becomes the latest */
+            path_reason(cli, bad ? bad : h->dir, r, what, sizeof what);
+            error_sub(cli, "note.kept_previous_bad", what);
+        } else if (r == MM_EPARSE) {
             error_sub(cli, "error.history_bad", bad);
             rc = MM_EXIT_INPUT;
+            goto out;
         } else {
-            rc = io_error(cli, "error.read", o->history, r);
+            rc = io_error(cli, "error.read", h->dir, r);
+            goto out;
         }
-        goto out;
+    } else if (h->dir) {
+        compared = &changes;
     }
-    if ((r = mm_diag_render(cat, &res, o->history ? &changes : NULL, o->format, cli->lang, &out)) !=
-        0) {
+    if ((r = mm_diag_render(cat, &res, compared, o->format, cli->lang, &out)) != 0) {
         rc = io_error(cli, "error.write", o->output ? o->output : "stdout", r);
         goto out;
     }
     if ((rc = write_report(cli, o, &out)) != MM_EXIT_OK)
         goto out;
-    if (o->history)
-        rc = save_history(cli, cat, o, &res, &changes);
+    /* After the questions, the screen is cleared: with --output nothing else
+     * would say that it is over and where the result went. */
+    if (interactive && o->output)
+        error_sub(cli, "note.output_saved", o->output);
+    if (h->dir)
+        rc = save_history(cli, cat, h, &res, compared);
 out:
     free(bad);
     mm_buf_free(&out);
@@ -498,7 +537,7 @@ int cmd_diagnose(const struct mm_cli *cli, int argc, char **argv)
     struct diag_opts o;
     struct mm_diag_catalogue *cat = NULL;
     enum mm_answer answers[MM_DIAG_ITEMS];
-    char *progress_done = NULL;
+    char *progress_done = NULL, *kept_dir = NULL;
     bool finished = true;
     int rc = parse_args(cli, argc, argv, &o);
     if (rc != MM_EXIT_OK)
@@ -516,15 +555,21 @@ int cmd_diagnose(const struct mm_cli *cli, int argc, char **argv)
         rc = interactive(cli, cat, &o, answers, &finished, &progress_done);
     else
         rc = usage_error(cli, "error.no_tty", "");
+    /* Answered on the terminal: kept where `mamori declare` looks, unless
+     * --history says where or --no-history says not to. */
+    struct history h = {o.history, false};
+    if (rc == MM_EXIT_OK && progress_done && !o.history && !o.no_history) {
+        kept_dir = mm_cmd_diagnosis_dir();
+        h = (struct history){kept_dir, kept_dir != NULL};
+        if (!kept_dir)
+            mm_cli_error(cli, CMD, "%s", tr(cli, "note.kept_nowhere"));
+    }
     if (rc == MM_EXIT_OK && finished)
-        rc = report(cli, cat, &o, answers);
-    /* After the questions, the screen is cleared: with --output nothing else
-     * would say that it is over and where the result went. */
-    if (rc == MM_EXIT_OK && progress_done && o.output)
-        error_sub(cli, "note.output_saved", o.output);
+        rc = report(cli, cat, &o, &h, progress_done != NULL, answers);
     if (rc == MM_EXIT_OK && progress_done) /* kept when the report could not be written */
         unlink(progress_done);
     free(progress_done);
+    free(kept_dir);
     mm_diag_catalogue_free(cat);
     return rc;
 }

@@ -2,12 +2,12 @@
  * `mamori policy`: generates the basic security policy, the employee handbook
  * and the 11-chapter rule set (Markdown + print-ready HTML) and the
  * policy.json manifest for one organisation profile into --out DIR. */
-#include "assess/declare.h"
 #include "assess/policy-items.h"
 #include "assess/policy.h"
 #include "assess/profile.h"
 #include "cli/cli.h"
 #include "cli/cmd-common.h"
+#include "cli/diagnosis-input.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/timefmt.h"
@@ -110,19 +110,6 @@ static int build_profile(const struct mm_cli *cli, const struct opts *o, struct 
     return 0;
 }
 
-static int load_diagnosis(const struct mm_cli *cli, const char *path, json_t **out)
-{
-    char why[256];
-    int r = mm_cmd_read_json(cli, "policy", path, MM_DECLARE_FILE_MAX, TR("error.not_json"), out);
-    if (r != 0)
-        return r;
-    if (mm_declare_check_diagnosis(*out, why, sizeof why) != 0) {
-        mm_cli_error(cli, "policy", "%s: %s (%s)", path, TR("declare.error.diagnosis"), why);
-        return MM_EXIT_INPUT;
-    }
-    return 0;
-}
-
 /* Says where the profile and the diagnosis disagree (a practice turned to
  * "yes", or a "yes" kept against a "not applicable" answer) and how to make
  * the two agree ("{item}", "{title}", "{answer}" in the template). A default
@@ -220,7 +207,7 @@ int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? MM_EXIT_OK : rc;
     if ((rc = build_profile(cli, &o, &profile)) != 0 ||
-        (o.diagnosis && (rc = load_diagnosis(cli, o.diagnosis, &diag)) != 0))
+        (rc = mm_cmd_diagnosis_load(cli, "policy", o.diagnosis, &diag)) != 0)
         goto out;
     mm_time_today(today);
     mm__assess_items_load(&items); /* optional: item texts for the diagnosis rules */

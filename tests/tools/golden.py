@@ -54,8 +54,9 @@ def case_env(case_dir, tmp):
     env = dict(os.environ)
     env.setdefault("TZ", "UTC")
     env.setdefault("MAMORI_DATE", "2026-04-01")
-    env["HOME"] = tmp  # never touch the real home (progress files)
+    env["HOME"] = tmp  # never touch the real home (progress files, kept diagnoses)
     env.pop("XDG_STATE_HOME", None)
+    env.pop("XDG_DATA_HOME", None)  # the kept diagnoses go under HOME (@TMP@) too
     for line in (read(os.path.join(case_dir, "env"), b"").decode().splitlines()):
         if not line.strip() or line.startswith("#"):
             continue

@@ -34,8 +34,10 @@ SRC = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 
 
 def run(binary, args, tmp, want):
+    # HOME and XDG_DATA_HOME in tmp: declare and policy read the diagnosis
+    # kept there, never one from the real home.
     env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8",
-               HOME=tmp)
+               HOME=tmp, XDG_DATA_HOME=os.path.join(tmp, "data"))
     proc = subprocess.run([binary] + args, capture_output=True, env=env, cwd=tmp, timeout=60)
     if proc.returncode != want:
         raise AssertionError("%s: exit %d, expected %d\n%s%s" % (

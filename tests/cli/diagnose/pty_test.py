@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import termios
@@ -45,8 +46,13 @@ def main():
 
 
 def run(binary, tmp):
-    env = dict(os.environ, HOME=tmp, TERM="xterm", MAMORI_DATE="2026-04-01", TZ="UTC")
+    # HOME and XDG_DATA_HOME in tmp: the progress file and the results an
+    # interactive run keeps never touch the real home.
+    data = os.path.join(tmp, "data")
+    env = dict(os.environ, HOME=tmp, TERM="xterm", MAMORI_DATE="2026-04-01", TZ="UTC",
+               XDG_DATA_HOME=data)
     env.pop("XDG_STATE_HOME", None)
+    kept_dir = os.path.join(data, "mamori", "diagnosis")
     out = os.path.join(tmp, "result.json")
     progress = os.path.join(tmp, ".local/state/mamori/diagnose-progress.json")
     argv = [binary, "--lang", "en", "diagnose", "--format", "json", "--output", out]
@@ -106,6 +112,14 @@ def run(binary, tmp):
     check(result["unknown"] == [12] and result["na"] == [9], "lists %r %r" %
           (result["unknown"], result["na"]))
     check(not os.path.exists(progress), "progress file kept after finishing")
+    # Answered on the terminal, the result is kept where mamori declare and
+    # mamori policy look, and the closing text says so.
+    kept = os.path.join(kept_dir, "diagnose-2026-04-01.json")
+    check(os.path.isfile(kept), "the result was not kept in %s" % kept_dir)
+    check("the result is kept in %s" % kept in tail and "mamori declare" in tail,
+          "the closing text did not say where the result was kept:\n" + tail[-400:])
+    check(json.load(open(kept))["score"] == 93, "kept result differs from the report")
+    check_kept_used(binary, env, tmp, kept)
 
     # Third run: --resume skips the question; N/A is not offered where it
     # cannot apply (key 5 on item 1 does nothing); Ctrl-C restores the terminal.
@@ -189,6 +203,9 @@ def run(binary, tmp):
     code, tail = s.finish()
     check(code == 4, "bad output: exit %r" % code)
     check(len(json.load(open(keep))["answers"]) == 25, "answers lost when the report failed")
+    check(os.listdir(kept_dir) == ["diagnose-2026-04-01.json"], "a failed report was kept")
+
+    check_keeping(binary, env, tmp, kept_dir)
 
     # A damaged progress file is an input error naming the file (exit 3), not
     # silently discarded answers.
@@ -208,6 +225,80 @@ def run(binary, tmp):
     code, tail = s.finish()
     check(code == 3, "oversized progress: exit %r" % code)
     check("broken progress file" in tail and "file too large" in tail, "message was:\n" + tail)
+
+def finish_last(binary, env, tmp, name, extra, key=b"1"):
+    """Answers item 25 of a run resumed with 24 answers; returns (exit, tail)."""
+    progress = os.path.join(tmp, name)
+    with open(progress, "w") as f:
+        json.dump({"answers": {str(i): "done" for i in range(1, 25)}}, f)
+    s = Session([binary, "--lang", "en", "diagnose", "--progress", progress, "--resume"] + extra,
+                env)
+    s.expect("[25/25]")
+    s.send(key)
+    return s.finish()
+
+
+def check_kept_used(binary, env, tmp, kept):
+    """mamori declare and mamori policy without --diagnosis use the kept result."""
+    rules = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "declare", "fixtures",
+                         "rules-all.json")
+    proc = subprocess.run([binary, "--lang", "en", "declare", "--org", "A", "--rules", rules,
+                           "--format", "json"], capture_output=True, env=env, timeout=30)
+    check(proc.returncode == 0, "declare: exit %d %s" % (proc.returncode, proc.stderr))
+    rec = json.loads(proc.stdout)
+    check(rec["diagnosis"] == {"score": 93, "max": 100, "band": "good", "date": "2026-04-01"},
+          "declare did not use the kept result: %r" % rec["diagnosis"])
+    check(kept in proc.stderr.decode(), "declare did not say which result: %s" % proc.stderr)
+    out = os.path.join(tmp, "policy")
+    proc = subprocess.run([binary, "--lang", "en", "policy", "--name", "A", "--out", out],
+                          capture_output=True, env=env, timeout=30)
+    check(proc.returncode == 0, "policy: exit %d %s" % (proc.returncode, proc.stderr))
+    check(json.load(open(os.path.join(out, "policy.json")))["diagnosis_rules"] == [2, 12],
+          "policy did not use the kept result")
+
+
+def check_keeping(binary, env, tmp, kept_dir):
+    """--no-history, --answers and an unwritable place keep nothing; the
+    report is still shown. Two keeps the same day get -2."""
+    code, tail = finish_last(binary, env, tmp, "nohist.json", ["--no-history"])
+    check(code == 0 and "Score" in tail, "--no-history: exit %r\n%s" % (code, tail[-300:]))
+    check(os.listdir(kept_dir) == ["diagnose-2026-04-01.json"], "--no-history kept a result")
+    code, tail = finish_last(binary, env, tmp, "again.json", [])
+    check(code == 0 and os.path.isfile(os.path.join(kept_dir, "diagnose-2026-04-01-2.json")),
+          "a second run the same day was not kept as -2")
+    check("Since the last diagnosis" in tail, "the kept run was not compared with the last one")
+    answers = os.path.join(tmp, "nohist.json")
+    with open(answers, "w") as f:
+        json.dump({"answers": {str(i): "done" for i in range(1, 26)}}, f)
+    proc = subprocess.run([binary, "diagnose", "--answers", answers], capture_output=True,
+                          env=env, timeout=30)
+    check(proc.returncode == 0 and len(os.listdir(kept_dir)) == 2,
+          "--answers kept a result (or failed: %d)" % proc.returncode)
+    proc = subprocess.run([binary, "--lang", "en", "diagnose", "--answers", answers, "--history",
+                           kept_dir, "--no-history"], capture_output=True, env=env, timeout=30)
+    check(proc.returncode == 2, "--history with --no-history: exit %d" % proc.returncode)
+    # A damaged latest result there: said, the report shown without the
+    # comparison, and this result kept after it (exit 0; with --history DIR
+    # the same file is an error, exit 3).
+    damaged = os.path.join(tmp, "damaged-data")
+    os.makedirs(os.path.join(damaged, "mamori", "diagnosis"))
+    with open(os.path.join(damaged, "mamori", "diagnosis", "diagnose-2026-03-01.json"), "w") as f:
+        f.write("{")
+    code, tail = finish_last(binary, dict(env, XDG_DATA_HOME=damaged), tmp, "damaged.json", [])
+    check(code == 0 and "Score" in tail and "Since the last diagnosis" not in tail,
+          "damaged latest: exit %r\n%s" % (code, tail[-400:]))
+    check("the previous result cannot be read" in tail and "diagnose-2026-03-01.json" in tail,
+          "damaged latest not said:\n" + tail[-400:])
+    check(os.path.isfile(os.path.join(damaged, "mamori", "diagnosis", "diagnose-2026-04-01.json")),
+          "not kept after a damaged latest result")
+    # The place cannot be made (XDG_DATA_HOME is a file): said, report shown, exit 0.
+    blocked = os.path.join(tmp, "blocked")
+    open(blocked, "w").close()
+    code, tail = finish_last(binary, dict(env, XDG_DATA_HOME=blocked), tmp, "blocked.json", [])
+    check(code == 0, "unwritable place: exit %r" % code)
+    check("Score" in tail and "could not be kept in %s/mamori/diagnosis" % blocked in tail,
+          "unwritable place:\n" + tail[-400:])
+
 
 if __name__ == "__main__":
     try:

@@ -25,7 +25,9 @@ def main():
     ap.add_argument("--out", required=True)
     opts = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="mm-policy-browser-")
-    env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8")
+    # HOME and XDG_DATA_HOME in tmp: no diagnosis kept in the real home is read
+    env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8",
+               HOME=tmp, XDG_DATA_HOME=os.path.join(tmp, "data"))
     shots = []
     try:
         for lang in ("ja", "en"):

@@ -35,8 +35,15 @@ def check(cond, what):
         failures.append(what)
 
 
+def test_env(tmp):
+    """HOME and XDG_DATA_HOME in tmp: policy never reads a diagnosis kept in
+    the real home."""
+    return dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8",
+                HOME=tmp, XDG_DATA_HOME=os.path.join(tmp, "data"))
+
+
 def run(binary, args, tmp):
-    env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8")
+    env = test_env(tmp)
     return subprocess.run([binary] + args, capture_output=True, env=env, cwd=tmp, timeout=60)
 
 
@@ -188,7 +195,7 @@ def check_replace(binary, tmp):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (12000, 12000))
 
-    env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8")
+    env = test_env(tmp)
     proc = subprocess.run([binary, "--lang", "ja", "policy"] + args, capture_output=True, env=env,
                           cwd=tmp, timeout=60, preexec_fn=limited)
     check(proc.returncode == 4, "replace: failing run exit %d, expected 4" % proc.returncode)

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns reading a diagnosis that other commands build on (`mamori declare`,
+ * `mamori policy`): an answers file, the JSON report of `mamori diagnose`
+ * or a history directory (its newest result), through the one answers
+ * reader (answers.c), with the result computed from the answers. */
+#include "assess/diagnose.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/str.h"
+#include "core/timefmt.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* The report's "date" when it is a real YYYY-MM-DD date, else "". */
+static void report_date(const char *text, size_t len, char date[11])
+{
+    int64_t usec;
+    text = mm_utf8_skip_bom(text, &len);
+    json_t *doc = json_loadb(text, len, 0, NULL);
+    const char *d = json_string_value(json_object_get(doc, "date"));
+    date[0] = '\0';
+    if (d && strlen(d) == 10 && d[4] == '-' && d[7] == '-' && mm_time_parse_date(d, &usec) == 0)
+        memcpy(date, d, 11);
+    json_decref(doc);
+}
+
+int mm_diag_read(const struct mm_diag_catalogue *cat, const char *path, struct mm_diag_result *res,
+                 struct mm_answers_issues *issues, char **used)
+{
+    struct mm_answers_spec spec;
+    enum mm_answer answers[MM_DIAG_ITEMS];
+    char date[11] = "", *text = NULL;
+    size_t len = 0;
+    struct stat st;
+    int r;
+    *used = NULL;
+    memset(issues, 0, sizeof *issues);
+    memset(res, 0, sizeof *res);
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        r = mm_diag_history_latest(path, used, date);
+    else
+        r = (*used = strdup(path)) ? 0 : MM_ENOMEM;
+    if (r != 0)
+        goto out;
+    mm_diag_answers_spec(cat, &spec);
+    if ((r = mm_file_read(*used, MM_ANSWERS_FILE_MAX, &text, &len)) != 0 ||
+        (r = mm_answers_parse(&spec, text, len, 0, answers, issues)) != 0 ||
+        (r = mm_diag_evaluate(cat, answers, res)) != 0)
+        goto out;
+    if (!date[0])
+        report_date(text, len, date);
+    memcpy(res->date, date, sizeof res->date);
+out:
+    free(text);
+    return r;
+}

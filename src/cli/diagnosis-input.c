@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the default place of the kept diagnosis results and reading the
+ * diagnosis `mamori declare` and `mamori policy` build on, with the messages
+ * (data/i18n/assess-docs.json, "diagnosis.*"). See diagnosis-input.h. */
+#include "cli/diagnosis-input.h"
+#include "assess/diagnose.h"
+#include "cli/cmd-common.h"
+#include "core/buf.h"
+#include "core/error.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TR(key) mm_tr("assess-docs", key, cli->lang)
+
+char *mm_cmd_diagnosis_dir(void)
+{
+    const char *data = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    struct mm_buf b = MM_BUF_INIT;
+    int r;
+    if (data && data[0] == '/')
+        r = mm_buf_printf(&b, "%s/mamori/diagnosis", data);
+    else if (home && *home)
+        r = mm_buf_printf(&b, "%s/.local/share/mamori/diagnosis", home);
+    else
+        return NULL;
+    if (r != 0) {
+        mm_buf_free(&b);
+        return NULL;
+    }
+    return mm_buf_take(&b);
+}
+
+/* Prints the template key with {file} and {date} (and {why}) filled. */
+static void say(const struct mm_cli *cli, const char *cmd, const char *key, const char *file,
+                const char *date, const char *why)
+{
+    static const char *const names[] = {"{file}", "{date}", "{why}"};
+    const char *const values[] = {file, date, why};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_cmd_fill(&msg, TR(key), names, values, 3) == 0)
+        mm_cli_error(cli, cmd, "%s", mm_buf_str(&msg));
+    mm_buf_free(&msg);
+}
+
+/* Every problem of the file, one line each, "mamori CMD: FILE: ...". */
+static void print_issues(const struct mm_cli *cli, const char *cmd, const char *file,
+                         const struct mm_answers_issues *issues)
+{
+    struct mm_buf msg = MM_BUF_INIT;
+    char prefix[600];
+    snprintf(prefix, sizeof prefix, "%s %s: %s: ", cli->prog, cmd, file);
+    mm_answers_issues_format(issues, prefix, cli->lang, &msg);
+    fputs(mm_buf_str(&msg), stderr);
+    mm_buf_free(&msg);
+}
+
+/* "FILE: the diagnosis could not be read (reason)". */
+static void print_failure(const struct mm_cli *cli, const char *cmd, const char *file, int r)
+{
+    mm_cli_error(cli, cmd, "%s: %s%s%s%s", file, TR("diagnosis.error.read"), MM_CMD_LPAREN,
+                 mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
+}
+
+int mm_cmd_diagnosis_load(const struct mm_cli *cli, const char *cmd, const char *path, json_t **out)
+{
+    struct mm_diag_catalogue *cat = NULL;
+    struct mm_diag_result res;
+    struct mm_answers_issues issues;
+    char *dir = path ? NULL : mm_cmd_diagnosis_dir(), *used = NULL;
+    const char *from = path ? path : dir;
+    int rc = 0, r;
+    *out = NULL;
+    if (!from)
+        goto out;
+    if ((r = mm_diag_catalogue_load(&cat)) != 0) {
+        mm_cli_error(cli, cmd, "%s", TR("error.content"));
+        rc = MM_EXIT_IO;
+        goto out;
+    }
+    r = mm_diag_read(cat, from, &res, &issues, &used);
+    if (r == 0 && (r = mm_diag_result_json(cat, &res, NULL, cli->lang, out)) == 0) {
+        if (!res.date[0])
+            json_object_del(*out, "date");
+        if (!path || strcmp(used, path) != 0) /* the newest of a directory: say which */
+            say(cli, cmd, "diagnosis.using", used, res.date[0] ? res.date : "-", NULL);
+        goto out;
+    }
+    if (!path) { /* nothing kept yet is no diagnosis; a damaged one is said, not used */
+        if (r != MM_ENOENT)
+            say(cli, cmd, "diagnosis.default_unusable", used ? used : dir, NULL,
+                r == MM_EPARSE || r == MM_EINVAL ? TR("diagnosis.why.invalid")
+                                                 : mm_cmd_strerror(cli, r));
+        goto out;
+    }
+    if (r == MM_EPARSE || r == MM_EINVAL) {
+        print_issues(cli, cmd, used, &issues);
+        mm_cli_error(cli, cmd, "%s", TR("diagnosis.error.hint"));
+        rc = MM_EXIT_INPUT;
+    } else if (r == MM_ENOENT && !used) {
+        say(cli, cmd, "diagnosis.error.empty_dir", path, NULL, NULL);
+        rc = MM_EXIT_IO;
+    } else {
+        print_failure(cli, cmd, used ? used : path, r);
+        rc = r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO; /* over 256 KiB: as diagnose */
+    }
+out:
+    mm_diag_catalogue_free(cat);
+    free(dir);
+    free(used);
+    return rc;
+}
