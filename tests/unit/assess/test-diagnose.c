@@ -610,6 +610,89 @@ static void test_history_roundtrip(void **state)
     assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
+/* mm_diag_read: an answers file, a report whose own score and "complete"
+ * are not believed, a history directory (its newest result), an empty
+ * directory, a missing file and a damaged one. */
+static void test_read(void **state)
+{
+    (void)state;
+    char dir[64], path[128], hist[96];
+    struct mm_diag_result res;
+    struct mm_answers_issues issues;
+    char *used = NULL;
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "diag-read"), 0);
+
+    /* Answers file: computed, no date. */
+    snprintf(path, sizeof path, "%s/answers.json", dir);
+    struct mm_buf b = MM_BUF_INIT;
+    mm_buf_puts(&b, "{\"answers\": {");
+    for (int i = 1; i <= MM_DIAG_ITEMS; i++)
+        mm_buf_printf(&b, "%s\"%d\": \"%s\"", i > 1 ? ", " : "", i, i == 3 ? "unknown" : "done");
+    mm_buf_puts(&b, "}}");
+    assert_int_equal(mm_file_write_atomic(path, mm_buf_str(&b), strlen(mm_buf_str(&b))), 0);
+    assert_int_equal(mm_diag_read(cat, path, &res, &issues, &used), 0);
+    assert_string_equal(used, path);
+    assert_int_equal(res.score, 95);
+    assert_false(res.complete);
+    assert_string_equal(res.date, "");
+    free(used);
+
+    /* A report claiming 100 and complete: the answers decide; its date is kept. */
+    enum mm_answer a[MM_DIAG_ITEMS];
+    fill(a, MM_ANSWER_DONE);
+    a[4 - 1] = MM_ANSWER_UNKNOWN;
+    evaluate(a, &res);
+    json_t *doc = NULL;
+    assert_int_equal(mm_diag_result_json(cat, &res, NULL, MM_LANG_EN, &doc), 0);
+    json_object_set_new(doc, "score", json_integer(100));
+    json_object_set_new(doc, "complete", json_true());
+    json_object_set_new(doc, "date", json_string("2026-02-03"));
+    assert_int_equal(test_tmpdir_join(hist, sizeof hist, dir, "h"), 0);
+    assert_int_equal(mkdir(hist, 0700), 0);
+    snprintf(path, sizeof path, "%s/diagnose-2026-03-01.json", hist);
+    assert_int_equal(json_dump_file(doc, path, 0), 0);
+    assert_int_equal(mm_diag_read(cat, path, &res, &issues, &used), 0);
+    assert_int_equal(res.score, 95);
+    assert_false(res.complete);
+    assert_string_equal(res.date, "2026-02-03");
+    free(used);
+
+    /* The directory: its newest result, dated by the file name. */
+    fill(a, MM_ANSWER_NOT);
+    evaluate(a, &res);
+    json_decref(doc);
+    assert_int_equal(mm_diag_result_json(cat, &res, NULL, MM_LANG_EN, &doc), 0);
+    snprintf(path, sizeof path, "%s/diagnose-2026-03-01-2.json", hist);
+    assert_int_equal(json_dump_file(doc, path, 0), 0);
+    json_decref(doc);
+    assert_int_equal(mm_diag_read(cat, hist, &res, &issues, &used), 0);
+    assert_string_equal(used, path);
+    assert_int_equal(res.score, 0);
+    assert_string_equal(res.date, "2026-03-01");
+    free(used);
+
+    /* Damaged newest: the reader's issues, the file named. */
+    snprintf(path, sizeof path, "%s/diagnose-2026-03-02.json", hist);
+    assert_int_equal(mm_file_write_atomic(path, "{\"answers\": {\"1\": \"yes\"}}", 25), 0);
+    assert_int_equal(mm_diag_read(cat, hist, &res, &issues, &used), MM_EINVAL);
+    assert_string_equal(used, path);
+    assert_true(issues.invalid & 1u);
+    free(used);
+
+    /* An empty directory names no file; a missing file does. */
+    snprintf(path, sizeof path, "%s/empty", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_equal(mm_diag_read(cat, path, &res, &issues, &used), MM_ENOENT);
+    assert_null(used);
+    snprintf(path, sizeof path, "%s/none.json", dir);
+    assert_int_equal(mm_diag_read(cat, path, &res, &issues, &used), MM_ENOENT);
+    assert_string_equal(used, path);
+    free(used);
+
+    mm_buf_free(&b);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
 /* True when s holds something like "report.title": a catalogue key that
  * was not found and leaked into the output as is. */
 static bool has_raw_key(const char *s)
@@ -668,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_compare_unknown),
         cmocka_unit_test(test_history_names),
         cmocka_unit_test(test_history_roundtrip),
+        cmocka_unit_test(test_read),
         cmocka_unit_test(test_reports),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
