@@ -6,9 +6,16 @@
  * may be running: SQLite WAL lets both write). Every change is audited as
  * "cli:<unix user>". Standard output carries only the result (an id, a token,
  * a code, the counts of a reset) so scripts can use it; messages for people
- * go to standard error in ja or en. A missing required option (or argument)
- * is the usage, exit 2; an unknown user, company, token or sensor, or an
- * operation that fails, a message and exit 1. */
+ * go to standard error in ja or en.
+ *
+ * The whole command line is read and checked (read_command) before the data
+ * directory is opened, so a command that cannot run creates nothing. What
+ * the usage does not allow (an unknown subcommand or option, a required
+ * option or argument missing, an option without its value, one given twice)
+ * is a line naming it and the usage, exit 2; a value of the wrong form is
+ * one line naming the option, exit 2. An unknown user, company, token or
+ * sensor, a password that will not do, or an operation that fails, is a
+ * message and exit 1. */
 #include "center/admin.h"
 
 #include <pwd.h>
@@ -27,8 +34,58 @@
 #include "core/msg.h"
 #include "core/timefmt.h"
 
-#define EXIT_USAGE 2
-#define EXIT_FAIL  1
+#define EXIT_USAGE     2
+#define EXIT_FAIL      1
+#define NAME_MAX_BYTES 200 /* a tenant's name, as POST /api/v1/tenants takes it */
+#define TTL_MAX        (30 * 86400)
+
+/* The options of the admin subcommands (the usage's). */
+enum opt {
+    O_EMAIL,
+    O_LANG,
+    O_NAME,
+    O_SEVERITY,
+    O_TENANT,
+    O_ROLE,
+    O_USER,
+    O_TTL,
+    O_STDIN,
+    O_KEEP,
+    O__N
+};
+
+static const struct {
+    const char *name;
+    bool value; /* takes a value: the next argument, which must not start with "--" */
+} options[O__N] = {
+    [O_EMAIL] = {"--email", true},
+    [O_LANG] = {"--lang", true},
+    [O_NAME] = {"--name", true},
+    [O_SEVERITY] = {"--mail-severity", true},
+    [O_TENANT] = {"--tenant", true},
+    [O_ROLE] = {"--role", true},
+    [O_USER] = {"--user", true},
+    [O_TTL] = {"--ttl", true},
+    [O_STDIN] = {"--password-stdin", false},
+    [O_KEEP] = {"--keep", false},
+};
+
+#define OPT(o) (1u << (o))
+
+/* One admin command line, read and checked before the database is opened. */
+struct args {
+    const char *value[O__N]; /* as given; NULL when not */
+    bool given[O__N];
+    const char *arg; /* the argument of token revoke and sensor revoke */
+    /* the values, checked */
+    int64_t tenant, ttl, id;
+    int severity;
+    enum mm_role role;
+    char email[256];
+    const char *lang;
+    uint8_t token_hash[MM_HASH_BYTES]; /* token revoke by its text */
+    char password[1100];               /* --password-stdin, read before the database opens */
+};
 
 struct admin {
     struct mm_center center;
@@ -40,23 +97,6 @@ struct admin {
     int64_t now;
 };
 
-/* Finds "--name value" in argv[from..argc); NULL when absent. */
-static const char *opt(int argc, char **argv, const char *name)
-{
-    for (int i = 0; i + 1 < argc; i++)
-        if (strcmp(argv[i], name) == 0)
-            return argv[i + 1];
-    return NULL;
-}
-
-static bool flag(int argc, char **argv, const char *name)
-{
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], name) == 0)
-            return true;
-    return false;
-}
-
 static int fail(const struct admin *a, const char *key, const char *detail)
 {
     const char *text = mm_tr("center", key, a->lang);
@@ -65,9 +105,31 @@ static int fail(const struct admin *a, const char *key, const char *detail)
     return EXIT_FAIL;
 }
 
+/* "mamori-center admin: WHAT: text[: value]": what is an option, an argument
+ * or a subcommand, named as the command line has it. */
+static void say(const struct admin *a, const char *what, const char *key, const char *value)
+{
+    fprintf(stderr, "mamori-center admin: %s: %s%s%s\n", what, mm_tr("center", key, a->lang),
+            value ? ": " : "", value ? value : "");
+}
+
 static int usage(const struct admin *a)
 {
     fprintf(stderr, "%s\n", mm_tr("center", "admin.usage", a->lang));
+    return EXIT_USAGE;
+}
+
+/* What the usage does not allow: the line naming it, then the usage. */
+static int usage_error(const struct admin *a, const char *what, const char *key)
+{
+    say(a, what, key, NULL);
+    return usage(a);
+}
+
+/* A value of the wrong form: one line naming the option, exit 2. */
+static int bad_value(const struct admin *a, const char *what, const char *key, const char *value)
+{
+    say(a, what, key, value);
     return EXIT_USAGE;
 }
 
@@ -90,25 +152,138 @@ static int parse_id(const char *s, int64_t *out)
     return 0;
 }
 
-static int add_user(struct admin *a, int argc, char **argv, enum mm_role role, int64_t tenant)
+/* --lang: ja or en; NULL (not given) stays NULL. */
+static int check_lang(const struct admin *a, struct args *x)
 {
-    struct mm_user u = {.role = role, .tenant_id = tenant, .created_at = a->now};
-    const char *email = opt(argc, argv, "--email"), *lang = opt(argc, argv, "--lang");
-    if (!email || mm_api_email_normalise(email, u.email, sizeof u.email) != 0)
-        return fail(a, "admin.bad_email", email);
+    x->lang = x->value[O_LANG];
+    if (x->lang && strcmp(x->lang, "ja") != 0 && strcmp(x->lang, "en") != 0)
+        return bad_value(a, "--lang", "admin.bad_lang", x->lang);
+    return 0;
+}
+
+/* --user takes an id or an e-mail address. */
+static int check_user(const struct admin *a, struct args *x)
+{
+    const char *s = x->value[O_USER];
+    x->id = -1;
+    if (parse_id(s, &x->id) != 0 && mm_api_email_normalise(s, x->email, sizeof x->email) != 0)
+        return bad_value(a, "--user", "admin.bad_user", s);
+    return 0;
+}
+
+/* --password-stdin: the password, read now (a short one is exit 1, as ever). */
+static int check_password(const struct admin *a, struct args *x)
+{
+    if (x->given[O_STDIN] && read_password(x->password, sizeof x->password) != 0)
+        return fail(a, "admin.bad_password", NULL);
+    return 0;
+}
+
+/* create-admin and user add: --email, --lang, --password-stdin. */
+static int check_new_user(const struct admin *a, struct args *x)
+{
+    const char *email = x->value[O_EMAIL];
+    if (mm_api_email_normalise(email, x->email, sizeof x->email) != 0)
+        return bad_value(a, "--email", "admin.bad_email", email);
+    int r = check_lang(a, x);
+    return r != 0 ? r : check_password(a, x);
+}
+
+static int check_create_admin(const struct admin *a, struct args *x)
+{
+    x->role = MM_ROLE_ADMIN;
+    x->tenant = MM_VENDOR_TENANT;
+    return check_new_user(a, x);
+}
+
+static int check_tenant_add(const struct admin *a, struct args *x)
+{
+    const char *name = x->value[O_NAME], *sev = x->value[O_SEVERITY];
+    if (!*name || strlen(name) > NAME_MAX_BYTES)
+        return bad_value(a, "--name", "admin.bad_name", NULL);
+    x->severity = 2;
+    if (sev) {
+        int64_t v;
+        if (parse_id(sev, &v) != 0 || v < 1 || v > 4)
+            return bad_value(a, "--mail-severity", "admin.bad_severity", sev);
+        x->severity = (int)v;
+    }
+    return check_lang(a, x);
+}
+
+static int check_user_add(const struct admin *a, struct args *x)
+{
+    const char *role = x->value[O_ROLE], *tenant = x->value[O_TENANT];
+    if (mm_role_parse(role, &x->role) != 0)
+        return bad_value(a, "--role", "admin.bad_role", role);
+    x->tenant = MM_VENDOR_TENANT;
+    if (mm_role_is_vendor(x->role) && tenant)
+        return bad_value(a, "--tenant", "admin.vendor_tenant", NULL);
+    if (!mm_role_is_vendor(x->role) && !tenant) /* an owner or staff member belongs to a company */
+        return usage_error(a, "--tenant", "admin.tenant_needed");
+    if (tenant && parse_id(tenant, &x->tenant) != 0)
+        return bad_value(a, "--tenant", "admin.bad_tenant", tenant);
+    return check_new_user(a, x);
+}
+
+static int check_user_list(const struct admin *a, struct args *x)
+{
+    const char *tenant = x->value[O_TENANT];
+    x->tenant = -1; /* every tenant */
+    if (tenant && parse_id(tenant, &x->tenant) != 0)
+        return bad_value(a, "--tenant", "admin.bad_tenant", tenant);
+    return 0;
+}
+
+static int check_user_password(const struct admin *a, struct args *x)
+{
+    int r = check_user(a, x);
+    return r != 0 ? r : check_password(a, x);
+}
+
+/* token revoke ID-OR-TOKEN: the token's id (from the audit log) or its text. */
+static int check_token_revoke(const struct admin *a, struct args *x)
+{
+    x->id = 0;
+    if (strncmp(x->arg, "mmt_", 4) == 0 && strlen(x->arg) < MM_SECRET_MAX)
+        mm_secret_hash(x->arg, x->token_hash);
+    else if (parse_id(x->arg, &x->id) != 0 || x->id == 0)
+        return bad_value(a, "token revoke", "admin.bad_token", x->arg);
+    return 0;
+}
+
+static int check_sensor_revoke(const struct admin *a, struct args *x)
+{
+    if (parse_id(x->arg, &x->id) != 0)
+        return bad_value(a, "sensor revoke", "admin.bad_sensor", x->arg);
+    return 0;
+}
+
+static int check_enrol(const struct admin *a, struct args *x)
+{
+    const char *tenant = x->value[O_TENANT], *ttl = x->value[O_TTL];
+    if (parse_id(tenant, &x->tenant) != 0)
+        return bad_value(a, "--tenant", "admin.bad_tenant", tenant);
+    if (x->tenant == MM_VENDOR_TENANT) /* the vendor is no company: exit 1, as an unknown one */
+        return fail(a, "admin.no_tenant", NULL);
+    x->ttl = 24 * 3600;
+    if (ttl && (parse_id(ttl, &x->ttl) != 0 || x->ttl < 1 || x->ttl > TTL_MAX))
+        return bad_value(a, "--ttl", "admin.bad_ttl", ttl);
+    return 0;
+}
+
+static int run_new_user(struct admin *a, struct args *x)
+{
+    struct mm_user u = {.role = x->role, .tenant_id = x->tenant, .created_at = a->now};
     struct mm_tenant t;
+    const char *lang = x->lang;
+    snprintf(u.email, sizeof u.email, "%s", x->email);
     /* Without --lang a user reads the language of its company (else Japanese). */
-    if (!lang && a->st->ops->tenant_get(a->st, &a->scope, tenant, &t) == 0)
+    if (!lang && a->st->ops->tenant_get(a->st, &a->scope, x->tenant, &t) == 0)
         lang = t.lang;
     snprintf(u.lang, sizeof u.lang, "%s", lang ? lang : "ja");
-    if (strcmp(u.lang, "ja") != 0 && strcmp(u.lang, "en") != 0)
-        return fail(a, "admin.bad_lang", lang);
-    if (flag(argc, argv, "--password-stdin")) {
-        char pw[1100];
-        if (read_password(pw, sizeof pw) != 0)
-            return fail(a, "admin.bad_password", NULL);
-        int r = mm_password_hash(pw, a->center.cfg.pwcost, u.password_hash);
-        memset(pw, 0, sizeof pw);
+    if (x->given[O_STDIN]) {
+        int r = mm_password_hash(x->password, a->center.cfg.pwcost, u.password_hash);
         if (r != 0)
             return fail(a, "admin.failed", mm_msg_strerror(r));
     }
@@ -123,30 +298,11 @@ static int add_user(struct admin *a, int argc, char **argv, enum mm_role role, i
     return 0;
 }
 
-static int cmd_create_admin(struct admin *a, int argc, char **argv)
+static int run_tenant_add(struct admin *a, struct args *x)
 {
-    if (!opt(argc, argv, "--email") || !flag(argc, argv, "--password-stdin"))
-        return usage(a);
-    return add_user(a, argc, argv, MM_ROLE_ADMIN, MM_VENDOR_TENANT);
-}
-
-static int cmd_tenant_add(struct admin *a, int argc, char **argv)
-{
-    struct mm_tenant t = {.mail_severity = 2, .created_at = a->now};
-    const char *name = opt(argc, argv, "--name"), *lang = opt(argc, argv, "--lang");
-    const char *sev = opt(argc, argv, "--mail-severity");
-    if (!name || !*name || strlen(name) > 200)
-        return usage(a);
-    snprintf(t.name, sizeof t.name, "%s", name);
-    snprintf(t.lang, sizeof t.lang, "%s", lang ? lang : "ja");
-    if (strcmp(t.lang, "ja") != 0 && strcmp(t.lang, "en") != 0)
-        return fail(a, "admin.bad_lang", lang);
-    if (sev) {
-        int64_t v;
-        if (parse_id(sev, &v) != 0 || v < 1 || v > 4)
-            return fail(a, "admin.bad_severity", sev);
-        t.mail_severity = (int)v;
-    }
+    struct mm_tenant t = {.mail_severity = x->severity, .created_at = a->now};
+    snprintf(t.name, sizeof t.name, "%s", x->value[O_NAME]);
+    snprintf(t.lang, sizeof t.lang, "%s", x->lang ? x->lang : "ja");
     int r = a->st->ops->tenant_add(a->st, &a->actor, &t, &t.id);
     if (r != 0)
         return fail(a, "admin.failed", mm_msg_strerror(r));
@@ -174,41 +330,27 @@ static int print_user(const struct mm_user *u, void *arg)
     return 0;
 }
 
-static int cmd_list(struct admin *a, bool users, int64_t tenant)
+static int run_tenant_list(struct admin *a, struct args *x)
 {
     struct mm_page page = {.limit = 1000000};
-    int r = users ? a->st->ops->user_list(a->st, &a->scope, tenant, &page, print_user, NULL)
-                  : a->st->ops->tenant_list(a->st, &a->scope, &page, print_tenant, NULL);
+    (void)x;
+    int r = a->st->ops->tenant_list(a->st, &a->scope, &page, print_tenant, NULL);
     return r == 0 ? 0 : fail(a, "admin.failed", mm_msg_strerror(r));
 }
 
-static int cmd_user_add(struct admin *a, int argc, char **argv)
+static int run_user_list(struct admin *a, struct args *x)
 {
-    enum mm_role role;
-    int64_t tenant = MM_VENDOR_TENANT;
-    if (!opt(argc, argv, "--role") || !opt(argc, argv, "--email"))
-        return usage(a);
-    if (mm_role_parse(opt(argc, argv, "--role"), &role) != 0)
-        return fail(a, "admin.bad_role", opt(argc, argv, "--role"));
-    if (!mm_role_is_vendor(role) && !opt(argc, argv, "--tenant"))
-        return usage(a); /* an owner or staff member belongs to a company */
-    if (!mm_role_is_vendor(role) && parse_id(opt(argc, argv, "--tenant"), &tenant) != 0)
-        return fail(a, "admin.no_tenant", NULL);
-    if (mm_role_is_vendor(role) && opt(argc, argv, "--tenant"))
-        return fail(a, "admin.vendor_tenant", NULL);
-    return add_user(a, argc, argv, role, tenant);
+    struct mm_page page = {.limit = 1000000};
+    int r = a->st->ops->user_list(a->st, &a->scope, x->tenant, &page, print_user, NULL);
+    return r == 0 ? 0 : fail(a, "admin.failed", mm_msg_strerror(r));
 }
 
-/* --user takes an id or an e-mail address. */
-static int find_user(struct admin *a, const char *s, struct mm_user *u)
+/* The user --user names (check_user: an id, else an e-mail address). */
+static int find_user(struct admin *a, const struct args *x, struct mm_user *u)
 {
-    int64_t id;
-    char email[256];
-    if (s && parse_id(s, &id) == 0)
-        return a->st->ops->user_get(a->st, &a->scope, id, u);
-    if (s && mm_api_email_normalise(s, email, sizeof email) == 0)
-        return a->st->ops->user_find_email(a->st, email, u);
-    return MM_ENOENT;
+    if (x->id >= 0)
+        return a->st->ops->user_get(a->st, &a->scope, x->id, u);
+    return a->st->ops->user_find_email(a->st, x->email, u);
 }
 
 /* user password --user ID-OR-EMAIL --password-stdin [--keep]: the
@@ -218,24 +360,16 @@ static int find_user(struct admin *a, const char *s, struct mm_user *u)
  * current hash): every session of the person ends, every API token of theirs
  * is revoked, and they must choose their own at the next sign-in unless
  * --keep. Prints "sessions_ended=N tokens_revoked=M". */
-static int cmd_user_password(struct admin *a, int argc, char **argv)
+static int run_user_password(struct admin *a, struct args *x)
 {
     struct mm_user u;
     struct mm_password_outcome done;
-    char pw[1100];
-    bool keep = flag(argc, argv, "--keep");
-    const char *who = opt(argc, argv, "--user");
-    if (!who || !flag(argc, argv, "--password-stdin"))
-        return usage(a);
-    if (find_user(a, who, &u) != 0)
+    const char *who = x->value[O_USER];
+    bool keep = x->given[O_KEEP];
+    if (find_user(a, x, &u) != 0)
         return fail(a, "admin.no_user", who);
-    if (read_password(pw, sizeof pw) != 0) {
-        memset(pw, 0, sizeof pw);
-        return fail(a, "admin.bad_password", NULL);
-    }
-    int r = mm_api_password_reset(a->st, &a->scope, &a->actor, u.id, pw, a->center.cfg.pwcost,
-                                  !keep, a->now, &done);
-    memset(pw, 0, sizeof pw);
+    int r = mm_api_password_reset(a->st, &a->scope, &a->actor, u.id, x->password,
+                                  a->center.cfg.pwcost, !keep, a->now, &done);
     if (r == MM_ENOENT)
         return fail(a, "admin.no_user", who);
     if (r != 0)
@@ -252,13 +386,11 @@ static int cmd_user_password(struct admin *a, int argc, char **argv)
  * /api/v1/users/{user}: disabling ends the person's sessions at once and
  * never takes the vendor's last active admin; either is a no-op when the
  * account is already so. */
-static int cmd_user_disable(struct admin *a, int argc, char **argv, bool disabled)
+static int set_disabled(struct admin *a, const struct args *x, bool disabled)
 {
     struct mm_user u;
-    const char *who = opt(argc, argv, "--user");
-    if (!who)
-        return usage(a);
-    if (find_user(a, who, &u) != 0)
+    const char *who = x->value[O_USER];
+    if (find_user(a, x, &u) != 0)
         return fail(a, "admin.no_user", who);
     int r = a->st->ops->user_set_disabled(a->st, &a->scope, &a->actor, u.id, disabled, a->now);
     if (r == MM_ESTATE)
@@ -268,16 +400,23 @@ static int cmd_user_disable(struct admin *a, int argc, char **argv, bool disable
     return r != 0 ? fail(a, "admin.failed", mm_msg_strerror(r)) : 0;
 }
 
-static int cmd_token_create(struct admin *a, int argc, char **argv)
+static int run_user_disable(struct admin *a, struct args *x)
+{
+    return set_disabled(a, x, true);
+}
+
+static int run_user_enable(struct admin *a, struct args *x)
+{
+    return set_disabled(a, x, false);
+}
+
+static int run_token_create(struct admin *a, struct args *x)
 {
     struct mm_user u;
     char token[MM_SECRET_MAX];
     uint8_t hash[MM_HASH_BYTES];
-    const char *who = opt(argc, argv, "--user");
-    if (!who)
-        return usage(a);
-    if (find_user(a, who, &u) != 0)
-        return fail(a, "admin.no_user", who);
+    if (find_user(a, x, &u) != 0)
+        return fail(a, "admin.no_user", x->value[O_USER]);
     int r = mm_secret_new("mmt_", token);
     if (r == 0) {
         mm_secret_hash(token, hash);
@@ -289,59 +428,38 @@ static int cmd_token_create(struct admin *a, int argc, char **argv)
     return 0;
 }
 
-/* token revoke ID-OR-TOKEN: the token's id (from the audit log) or its text. */
-static int cmd_token_revoke(struct admin *a, int argc, char **argv)
+static int run_token_revoke(struct admin *a, struct args *x)
 {
-    int64_t id = 0;
-    uint8_t hash[MM_HASH_BYTES];
-    const char *s = argc > 0 ? argv[0] : NULL;
-    if (!s)
-        return usage(a);
-    if (strncmp(s, "mmt_", 4) == 0 && strlen(s) < MM_SECRET_MAX)
-        mm_secret_hash(s, hash);
-    else if (parse_id(s, &id) != 0)
-        return usage(a);
-    int r = a->st->ops->token_revoke(a->st, &a->actor, id, id ? NULL : hash, a->now);
+    int r = a->st->ops->token_revoke(a->st, &a->actor, x->id, x->id ? NULL : x->token_hash, a->now);
     if (r == MM_ENOENT)
-        return fail(a, "admin.no_token", s);
+        return fail(a, "admin.no_token", x->arg);
     return r != 0 ? fail(a, "admin.failed", mm_msg_strerror(r)) : 0;
 }
 
 /* sensor revoke ID: the sensor's key stops working at once. */
-static int cmd_sensor_revoke(struct admin *a, int argc, char **argv)
+static int run_sensor_revoke(struct admin *a, struct args *x)
 {
-    int64_t id;
-    if (argc < 1 || parse_id(argv[0], &id) != 0)
-        return usage(a);
-    int r = a->st->ops->sensor_revoke(a->st, &a->actor, id, a->now);
+    int r = a->st->ops->sensor_revoke(a->st, &a->actor, x->id, a->now);
     if (r == MM_ENOENT)
-        return fail(a, "admin.no_sensor", argv[0]);
+        return fail(a, "admin.no_sensor", x->arg);
     return r != 0 ? fail(a, "admin.failed", mm_msg_strerror(r)) : 0;
 }
 
-static int cmd_enrol(struct admin *a, int argc, char **argv)
+static int run_enrol(struct admin *a, struct args *x)
 {
-    int64_t tenant, ttl = 24 * 3600;
     char code[MM_ENROL_CODE_MAX];
     uint8_t hash[MM_HASH_BYTES];
-    if (!opt(argc, argv, "--tenant"))
-        return usage(a);
-    if (parse_id(opt(argc, argv, "--tenant"), &tenant) != 0 || tenant == 0)
-        return fail(a, "admin.no_tenant", NULL);
-    if (opt(argc, argv, "--ttl") &&
-        (parse_id(opt(argc, argv, "--ttl"), &ttl) != 0 || ttl < 1 || ttl > 30 * 86400))
-        return fail(a, "admin.bad_ttl", opt(argc, argv, "--ttl"));
     int r = mm_enrol_code_new(code);
     if (r == 0)
         r = mm_enrol_code_hash(code, hash);
     if (r == 0)
-        r = a->st->ops->enrol_code_add(a->st, &a->actor, tenant, hash, a->now,
-                                       a->now + ttl * 1000000);
+        r = a->st->ops->enrol_code_add(a->st, &a->actor, x->tenant, hash, a->now,
+                                       a->now + x->ttl * 1000000);
     if (r == MM_ENOENT)
         return fail(a, "admin.no_tenant", NULL);
     if (r != 0)
         return fail(a, "admin.failed", mm_msg_strerror(r));
-    json_t *exp = mm_json_time(a->now + ttl * 1000000);
+    json_t *exp = mm_json_time(a->now + x->ttl * 1000000);
     printf("%s\n", code);
     fprintf(stderr, "%s: %s\n", mm_tr("center", "admin.code_expires", a->lang),
             json_string_value(exp));
@@ -349,57 +467,118 @@ static int cmd_enrol(struct admin *a, int argc, char **argv)
     return 0;
 }
 
-/* The options that take a value. One of them last, its value missing, is
- * the usage: opt() would take an optional one as not given (user list
- * --tenant listed every user, enrol --tenant 1 --ttl gave the default). */
-static const char *const value_options[] = {"--email",         "--lang",   "--name",
-                                            "--mail-severity", "--tenant", "--role",
-                                            "--user",          "--ttl",    NULL};
+/* The subcommands, as the usage (admin.usage) lists them: the options each
+ * takes and those it needs, whether it needs one argument; check reads the
+ * values (no database), run does the work. */
+static const struct command {
+    const char *words;
+    unsigned takes, needs;
+    bool arg;
+    int (*check)(const struct admin *, struct args *);
+    int (*run)(struct admin *, struct args *);
+} commands[] = {
+    {"create-admin", OPT(O_EMAIL) | OPT(O_STDIN) | OPT(O_LANG), OPT(O_EMAIL) | OPT(O_STDIN), false,
+     check_create_admin, run_new_user},
+    {"tenant add", OPT(O_NAME) | OPT(O_LANG) | OPT(O_SEVERITY), OPT(O_NAME), false,
+     check_tenant_add, run_tenant_add},
+    {"tenant list", 0, 0, false, NULL, run_tenant_list},
+    {"user add", OPT(O_TENANT) | OPT(O_ROLE) | OPT(O_EMAIL) | OPT(O_STDIN) | OPT(O_LANG),
+     OPT(O_ROLE) | OPT(O_EMAIL), false, check_user_add, run_new_user},
+    {"user list", OPT(O_TENANT), 0, false, check_user_list, run_user_list},
+    {"user password", OPT(O_USER) | OPT(O_STDIN) | OPT(O_KEEP), OPT(O_USER) | OPT(O_STDIN), false,
+     check_user_password, run_user_password},
+    {"user disable", OPT(O_USER), OPT(O_USER), false, check_user, run_user_disable},
+    {"user enable", OPT(O_USER), OPT(O_USER), false, check_user, run_user_enable},
+    {"token create", OPT(O_USER), OPT(O_USER), false, check_user, run_token_create},
+    {"token revoke", 0, 0, true, check_token_revoke, run_token_revoke},
+    {"sensor revoke", 0, 0, true, check_sensor_revoke, run_sensor_revoke},
+    {"enrol", OPT(O_TENANT) | OPT(O_TTL), OPT(O_TENANT), false, check_enrol, run_enrol},
+};
 
-static int dispatch(struct admin *a, int argc, char **argv)
+/* How many of argv's first words are cmd's (1 or 2); 0 when they are not. */
+static int match_words(const struct command *cmd, int argc, char **argv)
 {
-    const char *w1 = argc > 0 ? argv[0] : "", *w2 = argc > 1 ? argv[1] : "";
-    for (int i = 0; argc > 0 && value_options[i]; i++)
-        if (strcmp(argv[argc - 1], value_options[i]) == 0)
-            return usage(a);
-    if (strcmp(w1, "create-admin") == 0)
-        return cmd_create_admin(a, argc - 1, argv + 1);
-    if (strcmp(w1, "tenant") == 0 && strcmp(w2, "add") == 0)
-        return cmd_tenant_add(a, argc - 2, argv + 2);
-    if (strcmp(w1, "tenant") == 0 && strcmp(w2, "list") == 0)
-        return cmd_list(a, false, -1);
-    if (strcmp(w1, "user") == 0 && strcmp(w2, "add") == 0)
-        return cmd_user_add(a, argc - 2, argv + 2);
-    if (strcmp(w1, "user") == 0 && strcmp(w2, "list") == 0) {
-        int64_t t = -1;
-        if (opt(argc, argv, "--tenant") && parse_id(opt(argc, argv, "--tenant"), &t) != 0)
-            return usage(a);
-        return cmd_list(a, true, t);
+    const char *space = strchr(cmd->words, ' ');
+    size_t n1 = space ? (size_t)(space - cmd->words) : strlen(cmd->words);
+    if (argc < 1 || strlen(argv[0]) != n1 || strncmp(argv[0], cmd->words, n1) != 0)
+        return 0;
+    if (!space)
+        return 1;
+    return argc >= 2 && strcmp(argv[1], space + 1) == 0 ? 2 : 0;
+}
+
+/* The one reader of every subcommand's options: each is one the subcommand
+ * takes, given once, with its value when it takes one (an argument starting
+ * with "--" is the next option, not a value: `user add --email --role staff`
+ * lacks its address); then what it needs is there. */
+static int read_options(const struct admin *a, const struct command *cmd, int argc, char **argv,
+                        struct args *x)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        int o = 0;
+        while (o < O__N && strcmp(s, options[o].name) != 0)
+            o++;
+        if (o == O__N && cmd->arg && !x->arg && strncmp(s, "--", 2) != 0) {
+            x->arg = s;
+            continue;
+        }
+        if (o == O__N || !(cmd->takes & OPT(o)))
+            return usage_error(a, s, "admin.not_option");
+        if (x->given[o])
+            return usage_error(a, s, "admin.twice");
+        x->given[o] = true;
+        if (!options[o].value)
+            continue;
+        if (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0)
+            return usage_error(a, s, "admin.no_value");
+        x->value[o] = argv[++i];
     }
-    if (strcmp(w1, "user") == 0 && strcmp(w2, "password") == 0)
-        return cmd_user_password(a, argc - 2, argv + 2);
-    if (strcmp(w1, "user") == 0 && (strcmp(w2, "disable") == 0 || strcmp(w2, "enable") == 0))
-        return cmd_user_disable(a, argc - 2, argv + 2, strcmp(w2, "disable") == 0);
-    if (strcmp(w1, "token") == 0 && strcmp(w2, "create") == 0)
-        return cmd_token_create(a, argc - 2, argv + 2);
-    if (strcmp(w1, "token") == 0 && strcmp(w2, "revoke") == 0)
-        return cmd_token_revoke(a, argc - 2, argv + 2);
-    if (strcmp(w1, "sensor") == 0 && strcmp(w2, "revoke") == 0)
-        return cmd_sensor_revoke(a, argc - 2, argv + 2);
-    if (strcmp(w1, "enrol") == 0)
-        return cmd_enrol(a, argc - 1, argv + 1);
-    return usage(a);
+    for (int o = 0; o < O__N; o++)
+        if ((cmd->needs & OPT(o)) && !x->given[o])
+            return usage_error(a, options[o].name, "admin.missing");
+    if (cmd->arg && !x->arg)
+        return usage_error(a, cmd->words, "admin.missing_arg");
+    return 0;
+}
+
+/* Finds the subcommand of argv and reads and checks its whole command line
+ * (the password on standard input included): 0 and *cmd, or the exit status. */
+static int read_command(const struct admin *a, int argc, char **argv, const struct command **cmd,
+                        struct args *x)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        int n = match_words(&commands[i], argc, argv);
+        if (n == 0)
+            continue;
+        *cmd = &commands[i];
+        int r = read_options(a, *cmd, argc - n, argv + n, x);
+        if (r == 0 && (*cmd)->check)
+            r = (*cmd)->check(a, x);
+        return r;
+    }
+    return argc > 0 ? usage_error(a, argv[0], "admin.unknown") : usage(a);
 }
 
 int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, int argc, char **argv)
 {
     struct admin a = {.lang = MM_LANG_EN};
+    struct args x;
+    const struct command *cmd = NULL;
     char err[512];
+    memset(&x, 0, sizeof x);
     mm_lang_select(NULL, &a.lang);
     if (!cfg->data_dir) {
         fprintf(stderr, "mamori-center admin: %s\n", mm_tr("center", "main.need_data", a.lang));
         mm_zone_free(zone);
         return EXIT_USAGE;
+    }
+    /* Only a command that can run opens (and may create) the data directory. */
+    int rc = read_command(&a, argc, argv, &cmd, &x);
+    if (rc != 0) {
+        memset(x.password, 0, sizeof x.password);
+        mm_zone_free(zone);
+        return rc;
     }
     struct mm_center_config c = *cfg;
     c.threads = 1;
@@ -411,11 +590,13 @@ int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, in
     if (mm_mkdir_p(cfg->data_dir, 0700) != 0) {
         fprintf(stderr, "mamori-center admin: %s: %s\n", mm_tr("center", "main.bad_data", a.lang),
                 cfg->data_dir);
+        memset(x.password, 0, sizeof x.password);
         mm_zone_free(zone);
         return EXIT_FAIL;
     }
     if (mm_center_open(&a.center, &c, zone, err, sizeof err) != 0) {
         fprintf(stderr, "mamori-center admin: %s\n", err);
+        memset(x.password, 0, sizeof x.password);
         return EXIT_FAIL;
     }
     struct passwd *pw = getpwuid(geteuid());
@@ -424,7 +605,8 @@ int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, in
     a.scope = mm_scope_for(MM_ROLE_ADMIN, MM_VENDOR_TENANT);
     a.actor = (struct mm_actor){.name = a.actor_name, .tenant_id = 0, .address = "cli"};
     a.now = mm_time_now_usec();
-    int rc = dispatch(&a, argc, argv);
+    rc = cmd->run(&a, &x);
+    memset(x.password, 0, sizeof x.password);
     mm_center_close(&a.center);
     return rc;
 }

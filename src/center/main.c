@@ -46,12 +46,26 @@ static bool takes_value(const char *a)
     return false;
 }
 
-/* `admin` takes --data and --config right after the word as well. */
+/* Whether argv[i] is an option's value: there, and not the next option
+ * (no value of these starts with "--"; `--data --config FILE` lacks the
+ * directory, it must not become one named "--config"). */
+static bool value_at(int argc, char **argv, int i)
+{
+    return i < argc && strncmp(argv[i], "--", 2) != 0;
+}
+
+/* `admin` takes --data and --config right after the word as well. Returns
+ * the index of the subcommand, or -1 with the option lacking its value in
+ * *missing. */
 static int admin_leading_options(int argc, char **argv, int at, const char **data,
-                                 const char **config)
+                                 const char **config, const char **missing)
 {
     int i = at + 1;
-    while (i + 1 < argc && (strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--config") == 0)) {
+    while (i < argc && (strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--config") == 0)) {
+        if (!value_at(argc, argv, i + 1)) {
+            *missing = argv[i];
+            return -1;
+        }
         if (strcmp(argv[i], "--data") == 0)
             *data = argv[i + 1];
         else
@@ -72,7 +86,7 @@ static int scan_options(int argc, char **argv, struct options *o)
             return 0;
         }
         if (takes_value(argv[i])) {
-            if (i + 1 >= argc)
+            if (!value_at(argc, argv, i + 1))
                 return MM_EINVAL;
             if (strcmp(argv[i], "--config") == 0)
                 o->config = argv[i + 1];
@@ -342,9 +356,15 @@ int main(int argc, char **argv)
         mm_route_print_json(stdout);
         return 0;
     }
-    const char *admin_data = NULL;
+    const char *admin_data = NULL, *missing = NULL;
     int admin_args =
-        o.admin_at ? admin_leading_options(argc, argv, o.admin_at, &admin_data, &o.config) : 0;
+        o.admin_at ? admin_leading_options(argc, argv, o.admin_at, &admin_data, &o.config, &missing)
+                   : 0;
+    if (admin_args < 0) {
+        fprintf(stderr, "mamori-center admin: %s: %s\n%s\n", missing,
+                mm_tr("center", "admin.no_value", lang), mm_tr("center", "admin.usage", lang));
+        return EXIT_USAGE;
+    }
     if (o.config && mm_center_config_load(&cfg, o.config, &ini, err, sizeof err) != 0) {
         fprintf(stderr, "mamori-center: %s\n", err);
         return EXIT_USAGE;

@@ -17,10 +17,11 @@ log."""
 
 import os
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import PASSWORD, Center, check, start_world  # noqa: E402
+from centerlib import BIN, PASSWORD, Center, check, start_world  # noqa: E402
 
 NEW = "a-new-passphrase-2026"
 TEMP = "temporary-pass-123"
@@ -319,18 +320,33 @@ def test_admin_command(c, w, admin):
 def test_admin_required_options(c, w):
     """Every admin subcommand answers a required option that is missing (or given last
     without its value), a missing argument, and an optional option given last without its
-    value with the usage, exit 2, changing nothing: what is required is read from the usage
-    itself (what is not in brackets). `token create`, `create-admin`, `user add` and `enrol`
-    answered some of them with "no such user", "not an e-mail address" or "no such
-    company", exit 1; an optional one without its value was taken as not given (`user list
-    --tenant` listed every user, `create-admin ... --lang` made the admin)."""
+    value with a line naming it and the usage, exit 2, changing nothing: what is required is
+    read from the usage itself (what is not in brackets). `token create`, `create-admin`,
+    `user add` and `enrol` answered some of them with "no such user", "not an e-mail
+    address" or "no such company", exit 1; an optional one without its value was taken as
+    not given (`user list --tenant` listed every user, `create-admin ... --lang` made the
+    admin). A value that starts with "--" is the next option, not a value: every option's
+    value so given, in the middle of the line, is missing too (`user add --email --role
+    staff` took "--role" as the address, exit 1)."""
     usage = c.admin("no-such-subcommand", expect=2).stderr.splitlines()
-    check(usage[0].startswith("Usage: mamori-center admin"), "usage: %r" % usage)
+    check(usage[0] == "mamori-center admin: no-such-subcommand: not an admin subcommand" and
+          usage[1].startswith("Usage: mamori-center admin"), "usage: %r" % usage)
+    usage = usage[1:]
     values = {"EMAIL": "required@a.example", "ID": str(w.tenants["A"]["id"]),
               "owner|staff": "owner", "admin|analyst": "analyst", "NAME": "Required Co",
-              "ID-OR-EMAIL": "staff@a.example", "ID-OR-TOKEN": "1", "SENSOR-ID": "1"}
+              "ID-OR-EMAIL": "staff@a.example", "ID-OR-TOKEN": "1", "SENSOR-ID": "1",
+              "ja|en": "en", "1-4": "3", "SECONDS": "60"}
     before = (c.admin("tenant", "list"), c.admin("user", "list"))
     tried = []
+
+    def refused(cmd, args, named, why):
+        r = c.admin(*(cmd + args), stdin=PASSWORD + "\n", expect=None)
+        first = r.stderr.split("\n")[0]
+        check(r.returncode == 2 and first == "mamori-center admin: %s: %s" % (named, why) and
+              "\nUsage: mamori-center admin" in r.stderr and r.stdout == "",
+              "admin %s: exit %d, %r" % (" ".join(cmd + args), r.returncode, r.stderr))
+        tried.append(cmd + args)
+
     for line in usage[1:]:
         words = re.sub(r"\[[^]]*\]", "", line).split()  # the optional parts left out
         cmd = [x for x in words if re.fullmatch(r"[a-z][a-z-]*", x)]
@@ -348,23 +364,101 @@ def test_admin_required_options(c, w):
                 parts.append((None, values[rest[i]]))
                 i += 1
         given = [x for p in parts for x in p if x is not None]
-        optional = [o.split()[0] for o in re.findall(r"\[([^]]*)\]", line) if " " in o]
-        for k, (name, value) in enumerate(parts + [(None, None)] * len(optional)):
+        optional = [o.split() for o in re.findall(r"\[([^]]*)\]", line) if " " in o]
+        for k, (name, value) in enumerate(parts):
             others = [x for j, p in enumerate(parts) if j != k for x in p if x is not None]
-            if k >= len(parts):  # every required part, then an optional one without its value
-                runs = [given + [optional[k - len(parts)]]]
-            else:
-                runs = [others] + ([others + [name]] if name and value is not None else [])
-            for args in runs:
-                r = c.admin(*(cmd + args), stdin=PASSWORD + "\n", expect=None)
-                check(r.returncode == 2 and r.stderr.startswith("Usage: mamori-center admin")
-                      and r.stdout == "", "admin %s: exit %d, %r" % (" ".join(cmd + args),
-                                                                     r.returncode, r.stderr))
-                tried.append(cmd + args)
-    check(len(tried) >= 30 and ["token", "create"] in tried and ["enrol"] in tried and
-          ["token", "create", "--user"] in tried and ["user", "list", "--tenant"] in tried,
-          "cases: %r" % tried)
+            if name is None:
+                refused(cmd, others, " ".join(cmd), "the argument is missing")
+                continue
+            required = ("required for the roles owner and staff (they belong to a tenant)"
+                        if cmd == ["user", "add"] and name == "--tenant"
+                        else "required by this subcommand")
+            refused(cmd, others, name, required)
+            if value is not None:
+                refused(cmd, others + [name], name, "the value is missing (a value cannot "
+                        "start with --)")
+                # in the middle: the value given as the next option would be
+                mid = [x for j, p in enumerate(parts) for x in
+                       ((name, "--" + value) if j == k else p) if x is not None]
+                refused(cmd, mid, name, "the value is missing (a value cannot start with --)")
+        for name, placeholder in optional:  # an optional option last, then first, valueless
+            refused(cmd, given + [name], name, "the value is missing (a value cannot start "
+                    "with --)")
+            refused(cmd, [name, "--" + values[placeholder]] + given, name,
+                    "the value is missing (a value cannot start with --)")
+    check(len(tried) >= 50 and ["token", "create"] in tried and ["enrol"] in tried and
+          ["token", "create", "--user"] in tried and ["user", "list", "--tenant"] in tried and
+          ["user", "add", "--tenant", str(w.tenants["A"]["id"]), "--role", "owner", "--email",
+           "--required@a.example"] in tried, "cases: %r" % tried)
     check((c.admin("tenant", "list"), c.admin("user", "list")) == before, "nothing changed")
+
+
+def test_admin_usage_creates_nothing(c):
+    """A command line that cannot run is refused before the data directory is opened: no
+    directory, no database is left behind (the database was opened, and made, before the
+    command line was read). A usage error is exit 2; so is a value of the wrong form, one
+    line naming the option (a tenant's empty or too long name and a malformed token or
+    sensor id answered with the usage); a password that will not do is exit 1, as before,
+    and read before the directory is opened too."""
+    parent = os.path.join(c.tmp, "absent")
+    data = os.path.join(parent, "data")
+    bad = {  # the command line: (exit status, its first line of standard error)
+        ("no-such-subcommand",): (2, "no-such-subcommand: not an admin subcommand"),
+        (): (2, "Usage: mamori-center admin --data DIR one of:"),
+        ("tenant", "add"): (2, "--name: required by this subcommand"),
+        ("tenant", "add", "--name"): (2, "--name: the value is missing"),
+        ("tenant", "list", "--bogus"): (2, "--bogus: not an option or argument of this"),
+        ("tenant", "list", "extra"): (2, "extra: not an option or argument of this"),
+        ("tenant", "add", "--name", "A", "--name", "B"): (2, "--name: given more than once"),
+        ("user", "add", "--email", "--role", "staff"): (2, "--email: the value is missing"),
+        ("user", "add", "--role", "staff", "--email", "a@a.example"):
+            (2, "--tenant: required for the roles owner and staff"),
+        ("token", "revoke"): (2, "token revoke: the argument is missing"),
+        ("tenant", "add", "--name", ""): (2, "--name: a tenant's name must be 1 to 200 bytes"),
+        ("tenant", "add", "--name", "x" * 201): (2, "--name: a tenant's name must be 1 to 200"),
+        ("token", "revoke", "xyz"): (2, "token revoke: neither a token id nor an API token "
+                                        "(mmt_...): xyz"),
+        ("token", "revoke", "0"): (2, "token revoke: neither a token id nor an API token"),
+        ("sensor", "revoke", "s1"): (2, "sensor revoke: not a sensor id: s1"),
+        ("tenant", "add", "--name", "A", "--lang", "fr"): (2, "--lang: the language must be"),
+        ("tenant", "add", "--name", "A", "--mail-severity", "9"): (2, "--mail-severity: the mail"),
+        ("user", "add", "--role", "boss", "--email", "a@a.example"): (2, "--role: the role must"),
+        ("user", "add", "--role", "analyst", "--tenant", "1", "--email", "a@a.example"):
+            (2, "--tenant: vendor roles (admin, analyst) take no --tenant"),
+        ("user", "add", "--tenant", "x", "--role", "staff", "--email", "a@a.example"):
+            (2, "--tenant: not a tenant number: x"),
+        ("create-admin", "--email", "not-an-address", "--password-stdin"):
+            (2, "--email: not a valid e-mail address: not-an-address"),
+        ("user", "list", "--tenant", "-1"): (2, "--tenant: not a tenant number: -1"),
+        ("user", "disable", "--user", "nobody"): (2, "--user: not a user number or e-mail"),
+        ("enrol", "--tenant", "1", "--ttl", "0"): (2, "--ttl: the validity is a number of"),
+        ("enrol", "--tenant", "0"): (1, "no such tenant"),
+        ("create-admin", "--email", "a@a.example", "--password-stdin"):
+            (1, "give the password as one line on standard input"),
+    }
+    for args, (status, first) in bad.items():
+        p = subprocess.run([BIN, "admin", "--data", data, "--config", c.config] + list(args),
+                           input="short\n", capture_output=True, text=True, timeout=60)
+        line = p.stderr.split("\n")[0]
+        check(p.returncode == status and line.startswith(first if first.startswith("Usage")
+                                                         else "mamori-center admin: " + first)
+              and p.stdout == "", "admin %r: exit %d, %r" % (args, p.returncode, p.stderr))
+        check(not os.path.exists(parent), "admin %r left %s behind" % (args, parent))
+    # --data or --config without its value (the next option taken as it made "--config")
+    for args in (["--data"], ["--data", "--config", c.config, "tenant", "list"],
+                 ["--data", data, "--config", "--data", data, "tenant", "list"]):
+        p = subprocess.run([BIN, "admin"] + args, capture_output=True, text=True, timeout=60,
+                           cwd=c.tmp)
+        check(p.returncode == 2 and re.match(r"mamori-center admin: --(data|config): the value "
+                                             r"is missing", p.stderr), "admin %r: %d %r" %
+              (args, p.returncode, p.stderr))
+        check(not os.path.exists(os.path.join(c.tmp, "--config")) and
+              not os.path.exists(parent), "admin %r made a directory" % args)
+    # a command that can run makes the directory
+    p = subprocess.run([BIN, "admin", "--data", data, "--config", c.config, "tenant", "list"],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0 and os.path.exists(os.path.join(data, "center.db")),
+          "tenant list: %d %r" % (p.returncode, p.stderr))
 
 
 def test_vendor_address(c, w, admin):
@@ -403,6 +497,7 @@ def main():
         test_reset_revokes_tokens(c, w, admin)
         test_admin_command(c, w, admin)
         test_admin_required_options(c, w)
+        test_admin_usage_creates_nothing(c)
         test_vendor_address(c, w, admin)
         check(c.stop() == 0, "server exit status")
     finally:

@@ -231,11 +231,14 @@ def documented_settings(tmp):
 
 
 def admin_usage(tmp, env):
-    """The subcommand lines of `mamori-center admin`'s usage (a word it does not know)."""
+    """The subcommand lines of `mamori-center admin`'s usage (a word it does not know: the
+    line naming it comes first)."""
     r = run(["admin", "--data", os.path.join(tmp, "admin-data"), "no-such-subcommand"], env)
     lines = r.stderr.splitlines()
-    check(r.returncode == 2 and len(lines) > 5, "admin usage: %d %s" % (r.returncode, r.stderr))
-    return lines[0], [line.strip() for line in lines[1:]]
+    check(r.returncode == 2 and len(lines) > 6 and
+          lines[0].startswith("mamori-center admin: no-such-subcommand: "),
+          "admin usage: %d %s" % (r.returncode, r.stderr))
+    return lines[1], [line.strip() for line in lines[2:]]
 
 
 def man_admin_subcommands(page, heading):
