@@ -150,10 +150,33 @@ static int apply_options(int argc, char **argv, struct mm_center_config *cfg, ch
     return 0;
 }
 
+/* Whether a file can be made beside path now, as writing it will
+ * (mm_file_write_atomic makes a temporary file there and renames it):
+ * making one and removing it at once. access() was not the answer: it
+ * answers for the real user, not the effective one (root's permitted
+ * capabilities, not those in effect), and knows nothing of a full file
+ * system or of path-based security modules. */
+static int try_create_beside(const char *path)
+{
+    char tmp[4200];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return MM_ERANGE;
+    int fd = mkstemp(tmp); /* O_CREAT|O_EXCL, mode 0600: never an existing file */
+    if (fd < 0)
+        return errno == EACCES || errno == EPERM || errno == EROFS ? MM_EPERM
+               : errno == ENOSPC || errno == EDQUOT                ? MM_ELIMIT
+               : errno == ENOENT                                   ? MM_ENOENT
+                                                                   : MM_EIO;
+    close(fd);
+    unlink(tmp);
+    return 0;
+}
+
 /* Whether the server can write --port-file when it is up: a file name (not
- * empty, not ending in '/'), the file's directory exists and may be
- * written, and the file is not a directory (else it failed at the end of
- * the start-up, exit 1, the database made). */
+ * empty, not ending in '/'), the file's directory exists and a file can be
+ * made in it (try_create_beside), and the file is not a directory (else it
+ * failed at the end of the start-up, exit 1, the database made). */
 static int check_port_file(const char *path, char *err, size_t errlen)
 {
     char dir[4096];
@@ -175,8 +198,8 @@ static int check_port_file(const char *path, char *err, size_t errlen)
         r = errno == EACCES ? MM_EPERM : MM_ENOENT;
     } else if (!S_ISDIR(st.st_mode)) {
         r = MM_ENOENT; /* no such directory */
-    } else if (access(dir, W_OK | X_OK) != 0) {
-        r = MM_EPERM;
+    } else {
+        r = try_create_beside(path);
     }
     if (r != 0)
         mm_msg_format(err, errlen, "center-log", "main.port_file_dir", path, dir,

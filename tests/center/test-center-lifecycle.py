@@ -7,7 +7,9 @@ with openssl (skipped with a message without openssl); listening on [::1]
 (skipped without IPv6 loopback); a database newer than the binary is
 refused with a clear error; a bad configuration file is refused; the port
 file is written only once the server is up (its health and mail threads
-started), so none is left by a start that fails at the mail settings; the
+started), so none is left by a start that fails at the mail settings; its
+directory is checked by making a file there, on a read-only and a full file
+system in a mount namespace (root only, skipped with a message elsewhere); the
 report time zone is looked up once at start (strace, skipped without it)."""
 
 import json
@@ -137,6 +139,56 @@ def test_port_file_when_up():
         check(not os.path.exists(tmp.port_file), "port file written by a start that failed")
         check(not os.path.exists(os.path.join(tmp.data, "center.db")),
               "database made by a start that failed")
+    finally:
+        tmp.close()
+
+
+def test_port_file_dir_honest():
+    """--port-file's directory is checked by making a file there (and removing it), not with
+    access(): access() let a start through that then failed at its very end, exit 1, the
+    database made, when no file could be made there although access() said yes (here a
+    file system out of inodes; also a server whose effective user is not its real one, or
+    a path-based security module). A read-only mount was refused before as well (access()
+    reports EROFS, root included) and still is. The file systems are mounted in a mount
+    namespace of their own (unshare -m), so only as root where that works; skipped with a
+    message elsewhere."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        print("SKIP part: not root or no unshare, --port-file on a read-only or full file "
+              "system not tested")
+        return
+    tmp = Center()
+    try:
+        ro, full, ok = (os.path.join(tmp.tmp, d) for d in ("ro", "full", "ok"))
+        for d in (ro, full, ok):
+            os.mkdir(d)
+        mounts = ("mount -t tmpfs -o size=64k tmpfs {ro} && mount -o remount,ro {ro} && "
+                  "mount -t tmpfs -o size=64k,nr_inodes=1 tmpfs {full}").format(ro=ro, full=full)
+        p = subprocess.run(["unshare", "-m", "sh", "-c", mounts + " && ! touch %s/x 2>/dev/null"
+                            % full], capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            print("SKIP part: no mount namespace with tmpfs here (%s), --port-file on a "
+                  "read-only or full file system not tested" % p.stderr.strip())
+            return
+        for d, why in ((ro, "not permitted"), (full, "limit reached")):
+            port = os.path.join(d, "port")
+            script = mounts + ' && exec "$@"'
+            p = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", BIN, "--data",
+                                tmp.data, "--config", tmp.config, "--listen", "127.0.0.1:0",
+                                "--port-file", port], capture_output=True, text=True,
+                               timeout=60)
+            want = "mamori-center: --port-file: cannot write %s (%s: %s)" % (port, d, why)
+            check(p.returncode == 2 and p.stderr.strip() == want,
+                  "port file in %s: exit %d, %r" % (d, p.returncode, p.stderr))
+            check(not os.path.exists(tmp.data), "data directory made: %s" % why)
+        # the file made to check is removed: a start that fails after the check (a time
+        # zone that does not exist) leaves the directory empty
+        with open(tmp.config, "a") as f:
+            f.write("[reports]\ntimezone = Mars/Olympus\n")
+        p = subprocess.run([BIN, "--data", tmp.data, "--config", tmp.config, "--listen",
+                            "127.0.0.1:0", "--port-file", os.path.join(ok, "port")],
+                           capture_output=True, text=True, timeout=60)
+        check(p.returncode == 2 and "Mars/Olympus" in p.stderr and os.listdir(ok) == [],
+              "after the check: exit %d, %r, %r" % (p.returncode, p.stderr, os.listdir(ok)))
     finally:
         tmp.close()
 
@@ -305,6 +357,7 @@ def main():
         c.close()
     test_bad_config()
     test_port_file_when_up()
+    test_port_file_dir_honest()
     test_open_file_limit()
     test_https()
     test_zone_looked_up_once()
