@@ -219,15 +219,13 @@ void mm__options_warn_unread(const struct mm_sensor_options *o)
     }
 }
 
-void mm__options_detectors_read(const struct mm_sensor_options *o)
+int mm__options_detectors_check(const struct mm_sensor_options *o)
 {
-    char section[64];
-    const char *key, *val;
-    for (size_t i = 0; i < mm_detector_count; i++) {
-        snprintf(section, sizeof section, "detect.%s", mm_detectors[i]->name);
-        for (size_t pos = 0; mm_ini_next(o->ini, &pos, section, NULL, &key, &val);)
-            ;
-    }
+    char why[MM_SENSOR_SETTINGS_ERROR];
+    if (mm__detect_settings_check_all(o->ini, config_name(o), why, sizeof why) == 0)
+        return 0;
+    fprintf(stderr, PROG ": %s\n", why);
+    return 2;
 }
 
 static int load_config(struct mm_sensor_options *o)

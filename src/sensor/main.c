@@ -329,12 +329,16 @@ int main(int argc, char **argv)
         mm__options_free(&run.opt);
         return r < 0 ? 0 : r;
     }
-    /* With --enrol the unknown keys are told before the centre is asked (a
-     * misspelt [uplink] ca_file would show only as a certificate the
-     * sensor does not trust), also when a capture follows: the detectors,
-     * the one reader still to run, check their own sections then. */
+    /* With --enrol the settings file is checked whole before the centre is
+     * asked, also when a capture follows: the detectors' sections (the
+     * detectors, the one reader still to run, check them again as they
+     * start), then the unknown keys (a misspelt [uplink] ca_file would show
+     * only as a certificate the sensor does not trust). */
     if (link.enrol_code) {
-        mm__options_detectors_read(&run.opt);
+        if ((r = mm__options_detectors_check(&run.opt)) != 0) {
+            mm__options_free(&run.opt);
+            return r;
+        }
         mm__options_warn_unread(&run.opt);
         if ((r = mm__link_enrol(&link, &run.opt)) != 0 || enrol_only) {
             mm__options_free(&run.opt);

@@ -84,14 +84,16 @@ void mm__options_free(struct mm_sensor_options *o);
  * (config.unknown_section). Called once every reader has run: after
  * mm__options_parse and mm__sensor_new (the inventory's [devices], each
  * detector's [detect.NAME]), or, with --enrol, after mm__options_parse and
- * mm__options_detectors_read, before the centre is asked. */
+ * mm__options_detectors_check, before the centre is asked. */
 void mm__options_warn_unread(const struct mm_sensor_options *o);
-/* Marks every entry of the registered detectors' [detect.NAME] sections
- * read, for mm__options_warn_unread before the detectors have started (an
- * enrolment, which comes first): those keys are checked when the detectors
- * start, where one a detector does not take is a settings error, not a
- * warning. A section of no detector stays unread. */
-void mm__options_detectors_read(const struct mm_sensor_options *o);
+/* Checks the registered detectors' [detect.NAME] sections as the
+ * detectors' start does (mm__detect_settings_check_all: the same rules and
+ * messages), without starting them, for an enrolment, which comes before
+ * the capture: a bad value, or a key a detector does not take, is told on
+ * stderr and returns 2 (a settings error). Every entry of those sections is
+ * then read, for mm__options_warn_unread; a section of no detector stays
+ * unread. 0 when they are good. */
+int mm__options_detectors_check(const struct mm_sensor_options *o);
 /* The event types the sensor writes, for checking [output] and [uplink] event_types. */
 extern const char *const mm__eve_event_types[];
 /* The index in mm__eve_event_types of the n-byte name, or -1 when the

@@ -10,7 +10,10 @@ the centre's certificate could not be checked (exit 1), and without --center
 the run was a usage error. A key or section the sensor does not read is
 warned about before the centre is asked, as a run warns (before, an
 enrolment never did: a misspelt ca_file showed only as the certificate
-failure)."""
+failure). A detector's [detect.NAME] is checked as the capture's start
+checks it (the same messages), before the centre is asked, with or without
+-r: before, an enrol-only run took a bad value there without a word, and
+with -r it was found only after the enrolment (uplink.conf written)."""
 
 import os
 import shutil
@@ -146,16 +149,35 @@ def main():
                  "plain http:// to another machine", "暗号化されない http://"),
                 ("[uplink]\nbatch = 0\n", "[uplink] batch", "from 1 to 10000", "1 から 10000 まで"),
                 ("[sensor]\nhome_net = office\n", "[sensor] home_net", "office is not",
-                 "office は")):
+                 "office は"),
+                # the detectors' sections, as the capture's start checks them
+                ("[detect.scan]\nports = 2\n", "[detect.scan] ports",
+                 "must be a number from 3 to 255", "3 から 255 までの数値"),
+                ("[detect.new-device]\nlearn_seconds = 60\n[detect.scan]\nport = 30\n",
+                 "[detect.scan] port", "is not a setting of detector scan; it takes: "
+                 "window_seconds, suppress_seconds, ports", "検知の仕組み scan にはありません"),
+                ("[detect.web-attack]\nscan_sources = internal\n",
+                 "[detect.web-attack] scan_sources", "must be one of: external, any (not "
+                 "internal)", "external, any のどれか"),
+                ("[detect.beacon]\njitter_percent = 99\n", "[detect.beacon] jitter_percent",
+                 "from 1 to 50", "1 から 50 まで")):
             cfg = settings(tmp, "bad.ini", text)
             state = os.path.join(tmp, "state-bad")
             for lang, words in (("en", en), ("ja", ja)):
-                r = sensor(["--enrol", code, "--center", url, "--state", state, "--config", cfg],
-                           lang)
-                lines = r.stderr.splitlines()
-                check(r.returncode == 2 and len(lines) == 1 and
-                      ("%s: %s" % (cfg, named)) in lines[0] and words in lines[0] and
-                      not os.path.exists(state), "%s (%s): %r" % (text.strip(), lang, r))
+                for extra in ([], ["-r", pcap]):
+                    r = sensor(["--enrol", code, "--center", url, "--state", state, "--config",
+                                cfg] + extra, lang)
+                    lines = r.stderr.splitlines()
+                    check(r.returncode == 2 and len(lines) == 1 and
+                          ("%s: %s" % (cfg, named)) in lines[0] and words in lines[0] and
+                          not os.path.exists(state),
+                          "%s (%s, %r): %r" % (text.strip(), lang, extra, r))
+        # the same message as the capture's start gives (a run without --enrol)
+        cfg = settings(tmp, "bad.ini", "[detect.scan]\nports = 2\n")
+        run = sensor(["-r", pcap, "--eve", os.devnull, "--config", cfg])
+        enrol = sensor(["--enrol", code, "--center", url, "--state", state, "--config", cfg])
+        check(run.returncode == 2 and run.stderr == enrol.stderr,
+              "as a run: %r %r" % (run, enrol))
         r = sensor(["--enrol", code, "--center", url, "--state", os.path.join(tmp, "state-d"),
                     "--config", os.path.join(tmp, "missing.ini")])
         check(r.returncode == 2 and "missing.ini" in r.stderr, "missing --config: %r" % (r,))

@@ -369,6 +369,7 @@ static void beacon_packet(void *state, struct mm_sensor *s, const struct mm_pack
 
 const struct mm_detector mm_detector_beacon = {
     .name = NAME,
+    .settings = settings,
     .init = beacon_init,
     .on_packet = beacon_packet,
     .packets = MM_PKT_TCP_SYN | MM_PKT_UDP,

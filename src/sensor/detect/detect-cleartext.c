@@ -204,6 +204,7 @@ static void cleartext_packet(void *state, struct mm_sensor *s, const struct mm_p
 
 const struct mm_detector mm_detector_cleartext_credentials = {
     .name = NAME,
+    .settings = settings,
     .init = cleartext_init,
     .on_packet = cleartext_packet,
     .packets = MM_PKT_TCP_DATA,

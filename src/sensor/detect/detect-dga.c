@@ -525,6 +525,7 @@ static void dga_event(void *state, struct mm_sensor *s, const json_t *ev)
 
 const struct mm_detector mm_detector_suspicious_dns = {
     .name = NAME,
+    .settings = settings,
     .init = dga_init,
     .on_event = dga_event,
     .events = "dns",

@@ -60,6 +60,7 @@ static void inbound_packet(void *state, struct mm_sensor *s, const struct mm_pac
 
 const struct mm_detector mm_detector_inbound_service = {
     .name = NAME,
+    .settings = settings,
     .init = inbound_init,
     .on_packet = inbound_packet,
     .packets = MM_PKT_TCP_SYNACK,

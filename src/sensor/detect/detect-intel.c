@@ -392,6 +392,7 @@ static void intel_event(void *state, struct mm_sensor *s, const json_t *ev)
 
 const struct mm_detector mm_detector_intel = {
     .name = NAME,
+    .settings = settings,
     .init = intel_init,
     .on_packet = intel_packet,
     .on_event = intel_event,

@@ -88,6 +88,7 @@ static void legacy_event(void *state, struct mm_sensor *s, const json_t *ev)
 
 const struct mm_detector mm_detector_legacy_os = {
     .name = NAME,
+    .settings = settings,
     .init = legacy_init,
     .on_event = legacy_event,
     .events = "device,smb",

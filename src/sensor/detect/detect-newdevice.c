@@ -87,6 +87,7 @@ static void newdevice_event(void *state, struct mm_sensor *s, const json_t *ev)
 
 const struct mm_detector mm_detector_new_device = {
     .name = NAME,
+    .settings = settings,
     .init = newdevice_init,
     .on_event = newdevice_event,
     .events = "device",

@@ -85,6 +85,7 @@ static void outbound_packet(void *state, struct mm_sensor *s, const struct mm_pa
 
 const struct mm_detector mm_detector_outbound_service = {
     .name = NAME,
+    .settings = settings,
     .init = outbound_init,
     .on_packet = outbound_packet,
     .packets = MM_PKT_TCP_SYN | MM_PKT_UDP,

@@ -149,6 +149,7 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
 
 const struct mm_detector mm_detector_personal_device = {
     .name = NAME,
+    .settings = settings,
     .init = personal_init,
     .on_event = personal_event,
     .events = "device",

@@ -428,6 +428,7 @@ static void scan_packet(void *state, struct mm_sensor *s, const struct mm_packet
 
 const struct mm_detector mm_detector_scan = {
     .name = NAME,
+    .settings = settings,
     .init = scan_init,
     .on_packet = scan_packet,
     .packets = MM_PKT_TCP_SYN | MM_PKT_TCP_NOACK | MM_PKT_UDP,

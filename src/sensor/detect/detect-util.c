@@ -635,20 +635,17 @@ static void keys_text(const struct mm__setting *settings, char *out, size_t len)
         snprintf(out + strlen(out), len - strlen(out), "%s%s", st == settings ? "" : ", ", st->key);
 }
 
-int mm__detect_settings_check(struct mm_sensor *s, const char *detector,
-                              const struct mm__setting *settings)
+int mm__detect_settings_check_ini(const struct mm_ini *ini, const char *path, const char *detector,
+                                  const struct mm__setting *settings, char *why, size_t whylen)
 {
-    char section[64], allowed[256], *why = mm_sensor_settings_error(s);
-    const size_t whylen = MM_SENSOR_SETTINGS_ERROR;
-    const struct mm_sensor_config *cfg = mm_sensor_config(s);
-    const char *path = mm_sensor_config_name(cfg->config_path);
+    char section[64], allowed[256];
     snprintf(section, sizeof section, "detect.%s", detector);
     const char *key, *val;
     long v;
     why[0] = '\0';
     /* walks the whole section: every key in it is read here (and so never
      * warned about as unread), a key the detector does not take refused */
-    for (size_t pos = 0; mm_ini_next(cfg->ini, &pos, section, NULL, &key, &val);) {
+    for (size_t pos = 0; mm_ini_next(ini, &pos, section, NULL, &key, &val);) {
         const struct mm__setting *st = settings;
         while (st && st->key && strcasecmp(st->key, key) != 0)
             st++;
@@ -664,13 +661,22 @@ int mm__detect_settings_check(struct mm_sensor *s, const char *detector,
                           allowed, val);
             return MM_EINVAL;
         }
-        if (!st->words && mm_ini_get_int(cfg->ini, section, key, 0, st->min, st->max, &v) != 0) {
+        if (!st->words && mm_ini_get_int(ini, section, key, 0, st->min, st->max, &v) != 0) {
             mm_msg_format(why, whylen, "sensor-log", "config.range", path, section, key, st->min,
                           st->max);
             return MM_EINVAL;
         }
     }
     return 0;
+}
+
+int mm__detect_settings_check(struct mm_sensor *s, const char *detector,
+                              const struct mm__setting *settings)
+{
+    const struct mm_sensor_config *cfg = mm_sensor_config(s);
+    return mm__detect_settings_check_ini(cfg->ini, mm_sensor_config_name(cfg->config_path),
+                                         detector, settings, mm_sensor_settings_error(s),
+                                         MM_SENSOR_SETTINGS_ERROR);
 }
 
 long mm__detect_int(const struct mm_sensor *s, const char *detector, const char *key, long def,

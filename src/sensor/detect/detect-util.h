@@ -191,6 +191,12 @@ struct mm__setting {
  * stops the sensor at start instead of being ignored. */
 int mm__detect_settings_check(struct mm_sensor *s, const char *detector,
                               const struct mm__setting *settings);
+/* The same check of ini's [detect.NAME] (path: the settings file as
+ * messages name it), for a caller without a sensor (an enrolment checks
+ * the settings file before the centre is asked: mm__detect_settings_check_all);
+ * the message goes to why (whylen bytes, "" when the settings are good). */
+int mm__detect_settings_check_ini(const struct mm_ini *ini, const char *path, const char *detector,
+                                  const struct mm__setting *settings, char *why, size_t whylen);
 /* Why the last mm__detect_settings_check of s failed: the file, section and
  * key and the values allowed, in the user's language ("" when it did not);
  * kept in s (several sensors in one process each have their own). */

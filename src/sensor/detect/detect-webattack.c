@@ -1149,6 +1149,7 @@ static void web_event(void *state, struct mm_sensor *s, const json_t *ev)
 
 const struct mm_detector mm_detector_web_attack = {
     .name = NAME,
+    .settings = settings,
     .init = web_init,
     .on_event = web_event,
     .events = "http",

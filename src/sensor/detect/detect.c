@@ -241,6 +241,19 @@ int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
     return 0;
 }
 
+int mm__detect_settings_check_all(const struct mm_ini *ini, const char *path, char *why,
+                                  size_t whylen)
+{
+    why[0] = '\0';
+    for (size_t i = 0; i < mm_detector_count; i++) {
+        const struct mm_detector *d = mm_detectors[i];
+        if (d->settings &&
+            mm__detect_settings_check_ini(ini, path, d->name, d->settings, why, whylen) != 0)
+            return MM_EINVAL;
+    }
+    return 0;
+}
+
 void mm__detect_free(struct mm_sensor *s)
 {
     if (!s->det_state)

@@ -15,6 +15,8 @@
 #include "sensor/sensor.h"
 
 struct mm_flow;
+struct mm_ini;
+struct mm__setting; /* detect-util.h */
 
 /* mamori signature ids: 9100000 + 100 * detector number + variant. */
 #define MM_SID_BASE 9100000u
@@ -58,6 +60,11 @@ static inline unsigned mm__packet_kind_bits(unsigned k)
 
 struct mm_detector {
     const char *name; /* "intel", "new-device", ...; config section [detect.NAME] */
+    /* The keys [detect.NAME] takes (a NULL key ends the table), the one
+     * table init checks the section with (mm__detect_settings_check): an
+     * enrolment checks the settings file with it before the centre is
+     * asked, without starting the detector. NULL: init checks nothing. */
+    const struct mm__setting *settings;
     /* Creates the detector's state from the config; *state may stay NULL. */
     int (*init)(struct mm_sensor *s, void **state);
     /* Every decoded IP or ARP packet, after flow lookup (p->flow set for IP). */
@@ -102,5 +109,14 @@ struct mm_detector {
 
 extern const struct mm_detector *const mm_detectors[];
 extern const size_t mm_detector_count;
+
+/* Checks every detector's [detect.NAME] of ini as the detector's init
+ * does (mm__detect_settings_check, the same messages; path: the settings
+ * file as messages name it), without starting any: the first bad value or
+ * key a detector does not take is MM_EINVAL with the message in why
+ * (whylen bytes). Every key of those sections is read then (ini.h), as
+ * after the detectors' start. */
+int mm__detect_settings_check_all(const struct mm_ini *ini, const char *path, char *why,
+                                  size_t whylen);
 
 #endif

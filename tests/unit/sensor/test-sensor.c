@@ -21,6 +21,7 @@
 #include "core/ini.h"
 #include "core/timefmt.h"
 #include "pktbuild.h"
+#include "sensor/detect/detect-util.h"
 #include "sensor/detect/detect.h"
 #include "sensor/intel/intel.h"
 #include "sensor/sensor-int.h"
@@ -159,6 +160,58 @@ static void test_devices_settings_refused(void **state)
         assert_non_null(strstr(err, bad[i][1]));
         mm__options_free(&o);
     }
+}
+
+/* The check an enrolment makes (mm__detect_settings_check_all, from each
+ * detector's .settings table, with no sensor) refuses what the sensor's
+ * start refuses (mm__sensor_new, the detectors' init), with the same
+ * message, and takes what it takes: for every detector a key it does not
+ * take, and each of its keys out of range (a word it does not know) and at
+ * the end of its range (its first word). Every detector has its table. */
+static void test_detector_settings_as_start(void **state)
+{
+    (void)state;
+    size_t cases = 0;
+    for (size_t i = 0; i < mm_detector_count; i++) {
+        const struct mm_detector *d = mm_detectors[i];
+        assert_non_null(d->settings);
+        size_t n = 0;
+        while (d->settings[n].key)
+            n++;
+        for (size_t k = 0; k <= 2 * n; k++) { /* the unknown key, then each key bad and good */
+            const struct mm__setting *st = k ? &d->settings[(k - 1) / 2] : NULL;
+            bool good = k && (k - 1) % 2 == 1;
+            char value[64] = "1", text[256], why[MM_SENSOR_SETTINGS_ERROR], err[1024] = "";
+            if (st && st->words)
+                snprintf(value, sizeof value, "%.*s", good ? (int)strcspn(st->words, "|") : 8,
+                         good ? st->words : "nonsense");
+            else if (st)
+                snprintf(value, sizeof value, "%ld", good ? st->max : st->max + 1);
+            snprintf(text, sizeof text, "[detect.%s]\n%s = %s\n", d->name,
+                     st ? st->key : "no_such_key", value);
+            struct mm_sensor_options o;
+            struct mm_ini *ini = NULL;
+            struct mm_sensor *hs = NULL;
+            char *argv[] = {"mamori-sensor", "-r", "none.pcap", "--eve", "/dev/null", NULL};
+            memset(&o, 0, sizeof o);
+            assert_int_equal(mm__options_parse(5, argv, false, &o), 0);
+            assert_int_equal(mm_ini_load_string(text, &ini, err, sizeof err), 0);
+            mm_ini_free(o.ini);
+            o.ini = ini;
+            o.config_path = "s.ini";
+            int checked = mm__detect_settings_check_all(ini, "s.ini", why, sizeof why);
+            int started = mm__sensor_new(&o, NULL, &hs, err, sizeof err);
+            if (good ? checked != 0 || started != 0
+                     : checked != MM_EINVAL || started != MM__SENSOR_BAD_SETTINGS ||
+                           strcmp(err, why) != 0 || !strstr(why, d->name))
+                fail_msg("%s: check %d \"%s\", start %d \"%s\"", text, checked, why, started, err);
+            if (hs)
+                assert_int_equal(mm__sensor_free(hs), 0);
+            mm__options_free(&o);
+            cases++;
+        }
+    }
+    assert_true(cases > 3 * mm_detector_count);
 }
 
 /* mm_sensor_is_home (masks over the address's two halves) answers as
@@ -592,6 +645,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_home_net, setup, teardown),
         cmocka_unit_test(test_home_net_masks),
         cmocka_unit_test(test_devices_settings_refused),
+        cmocka_unit_test(test_detector_settings_as_start),
         cmocka_unit_test_setup_teardown(test_extreme_packet_times, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_announces_silent_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit_order_and_spool, setup, teardown),
