@@ -2581,19 +2581,27 @@ static bool record_valid(const json_t *rec)
     return true;
 }
 
-/* Keeps the text of a damaged devices.json beside it (struct
- * mm_devices_damage): the first save replaces the file, and what it held
- * must not go without a trace. Never replaces a file (mm_file_write_new). */
-static int keep_damaged(const struct mm_devices *d, const char *text, size_t len,
-                        struct mm_devices_damage *note)
+/* Keeps the text of d's devices.json beside it as STATE/devices.json.KIND-
+ * YYYYMMDDTHHMMSSZ (-2, -3 ... when taken), its name to kept: a damaged
+ * file (struct mm_devices_damage), or one holding records past [devices]
+ * max; the first save replaces the file, and what it held must not go
+ * without a trace. Never replaces a file (mm_file_write_new). */
+static int keep_aside(const struct mm_devices *d, const char *kind, const char *text, size_t len,
+                      char *kept, size_t keptlen)
 {
-    char stamp[32], stem[sizeof note->kept];
+    char stamp[32], stem[4300];
     struct tm tm;
     time_t now = time(NULL);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
-    snprintf(stem, sizeof stem, "%s.damaged-%s", d->state_path, stamp);
-    return mm_file_write_new_numbered(stem, "", 100, text, len, 0666, note->kept,
-                                      sizeof note->kept);
+    if ((size_t)snprintf(stem, sizeof stem, "%s.%s-%s", d->state_path, kind, stamp) >= sizeof stem)
+        return MM_ERANGE;
+    return mm_file_write_new_numbered(stem, "", 100, text, len, 0666, kept, keptlen);
+}
+
+static int keep_damaged(const struct mm_devices *d, const char *text, size_t len,
+                        struct mm_devices_damage *note)
+{
+    return keep_aside(d, "damaged", text, len, note->kept, sizeof note->kept);
 }
 
 /* Notes the damage of d's file (of text) and keeps the text aside; the
@@ -2613,7 +2621,11 @@ static int keep_note(const struct mm_devices *d, const char *text, size_t len,
 /* Loads devices.json; a missing file is an empty inventory. A damaged one
  * (not the JSON written here, or records of another shape) is kept aside
  * first (keep_damaged) and loaded as far as it goes, note says so; when it
- * cannot be kept, the load fails with that error (note->keep_error). */
+ * cannot be kept, the load fails with that error (note->keep_error). One
+ * with records past [devices] max loads the first max; the file is kept
+ * aside as it was (keep_aside, unless the damaged copy is made) and the
+ * warning devices.full_at_load names the copy; when it cannot be kept, the
+ * load fails the same way (note->over_max). */
 static int load_state(struct mm_devices *d, struct mm_devices_damage *note)
 {
     char *text = NULL;
@@ -2703,13 +2715,27 @@ static int load_state(struct mm_devices *d, struct mm_devices_damage *note)
             note_held(d, dev);
     }
     json_decref(root);
-    if (over > 0) { /* the next save leaves them out of the file: told */
-        d->full_told = true;
-        mm_msg_print(stderr, "mamori-sensor", "sensor-log", "devices.full_at_load", d->state_path,
-                     over, d->max);
-    }
     if (r == 0 && note->left_out > 0)
         r = keep_note(d, text, len, note);
+    if (r == 0 && over > 0) {
+        /* the next save leaves them out of the file: the file as it was is
+         * kept aside first (the damaged copy is that already), and named */
+        char over_kept[sizeof note->kept] = "";
+        const char *kept = note->kept;
+        if (!kept[0]) {
+            kept = over_kept;
+            r = keep_aside(d, "over-max", text, len, over_kept, sizeof over_kept);
+        }
+        if (r == 0) {
+            d->full_told = true;
+            mm_msg_print(stderr, "mamori-sensor", "sensor-log", "devices.full_at_load",
+                         d->state_path, over, d->max, kept);
+        } else { /* the sensor does not start: the file stays as it is */
+            snprintf(note->path, sizeof note->path, "%s", d->state_path);
+            note->over_max = over;
+            note->keep_error = r;
+        }
+    }
     free(text);
     return r;
 }

@@ -47,6 +47,12 @@ struct mm_devices_damage {
     bool unusable;   /* the whole file (else left_out records of it) */
     size_t left_out; /* records of another shape, not loaded */
     int keep_error;  /* the copy could not be written: then mm_devices_new fails with it */
+    /* records past [devices] max (not loaded, and left out by the next
+     * save), set only when their copy (devices.json.over-max-YYYYMMDDT
+     * HHMMSSZ, or the damaged copy) could not be written: path and
+     * keep_error are set then, the load failed. A copy written is named by
+     * the warning devices.full_at_load. */
+    size_t over_max;
 };
 
 /* A new inventory, of the sensor's [devices] settings (MM_EPARSE for a

@@ -276,7 +276,10 @@ static int open_live(struct run *run, struct mm_capture **cap)
 
 static int start(struct run *run, struct mm_capture **live)
 {
-    char err[512] = "";
+    /* room for two paths (the settings file, the state directory's file),
+     * each up to PATH_MAX, and a Japanese message: 512 bytes cut the
+     * longest ones, Japanese ones in the middle of a character */
+    char err[10240] = "";
     int r;
     if (run->opt.iface && (r = open_live(run, live)) != 0)
         return r;

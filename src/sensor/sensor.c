@@ -947,8 +947,10 @@ static void devices_failed(const struct mm_sensor *s, int r, const struct mm_dev
     }
     size_t n = setting_named(s, o->state_from_file, "sensor", "state", err, errlen);
     if (note->path[0])
-        mm_msg_format(err + n, errlen - n, LOG, "sensor.devices_keep_failed", note->path,
-                      mm_msg_strerror(note->keep_error));
+        mm_msg_format(err + n, errlen - n, LOG,
+                      note->over_max ? "sensor.devices_over_keep_failed"
+                                     : "sensor.devices_keep_failed",
+                      note->path, mm_msg_strerror(note->keep_error));
     else
         mm_msg_format(err + n, errlen - n, LOG, "sensor.devices_unreadable", o->state_dir,
                       MM_DEVICES_FILE, mm_msg_strerror(r));

@@ -907,7 +907,11 @@ def test_devices_max(tmp):
     final stats record counts them (devices.known, devices.max_drops); at
     start, devices.json records past max are told once the same way (the
     next save leaves them out of the file). en and ja. Before, both were
-    silent and counted nowhere."""
+    silent and counted nowhere. The file is kept aside first, as it was
+    (devices.json.over-max-YYYYMMDDTHHMMSSZ, -2 ... never replacing a file),
+    and the warning names the copy; a copy that cannot be written stops the
+    sensor (exit 4) with the file untouched. Before, the records past max
+    were gone with the first save."""
     pcap = os.path.join(tmp, "five.pcap")
     w = g.PcapWriter(pcap)
     t0 = 1775001600.0
@@ -939,25 +943,86 @@ def test_devices_max(tmp):
     r = run(["-r", pcap, "--eve", os.devnull, "--state", sdir])
     check(r.returncode == 0 and r.stderr == "", "five saved: %r" % (r,))
     inv = os.path.join(sdir, "devices.json")
-    for lang, words in (("en", "%s: 2 device records are past [devices] max = 3 and not loaded"
-                         % inv),
-                        ("ja", "機器の一覧 %s のうち 2 台は、[devices] max = 3 を超えるため" % inv)):
+
+    def copies(kind="over-max"):
+        return sorted(n for n in os.listdir(sdir) if n.startswith("devices.json.%s-" % kind))
+
+    name_re = re.compile(r"devices\.json\.over-max-\d{8}T\d{6}Z(-\d+)?$")
+    with open(inv) as f:
+        before = f.read()
+    for lang, words, kept_words in (
+            ("en", "%s: 2 device records are past [devices] max = 3 and not loaded" % inv,
+             "the next save leaves them out of the file, so the file as it is was kept as %s "
+             "(the sensor does not read the copy"),
+            ("ja", "機器の一覧 %s のうち 2 台は、[devices] max = 3 を超えるため" % inv,
+             "その前の元のファイルを %s として残しました")):
         with open(cfg, "w") as f:
             f.write("[devices]\nmax = 3\n")
         eve = os.path.join(tmp, "eve-load-%s.json" % lang)
-        with open(inv) as f:
-            before = f.read()
+        old = copies()
         r = run(["-r", pcap, "--eve", eve, "--config", cfg, "--state", sdir, "--lang", lang])
+        new = [n for n in copies() if n not in old]
         lines = r.stderr.splitlines()
-        check(r.returncode == 0 and len(lines) == 1 and words in lines[0],
-              "at load (%s): %r" % (lang, r))
+        check(r.returncode == 0 and len(lines) == 1 and words in lines[0] and len(new) == 1 and
+              name_re.match(new[0]) and (kept_words % os.path.join(sdir, new[0])) in lines[0],
+              "at load (%s): %r %r" % (lang, new, r))
+        with open(os.path.join(sdir, new[0])) as f:
+            check(f.read() == before, "the copy is the file as it was (%s)" % lang)
         st = last_stats(eve)
         # two records at the load, then the two devices' six packets
         check(st["devices"] == {"known": 3, "max_drops": 8}, "stats (load): %s" % st["devices"])
         with open(inv) as f:
             check(len(json.load(f)["devices"]) == 3, "saved: three")
+        # the next start has nothing past max: no copy, no warning at load
+        # (the capture's two other devices are told as kept out)
+        r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg, "--state", sdir])
+        check(r.returncode == 0 and "past [devices] max" not in r.stderr and
+              len(r.stderr.splitlines()) == 1 and len(copies()) == len(old) + 1,
+              "after the save (%s): %r" % (lang, r))
         with open(inv, "w") as f:
             f.write(before)
+    check(len(copies()) == 2, "one copy a start, none replaced: %s" % copies())
+    # a damaged record too: the damaged copy is the one kept, and named
+    doc = json.loads(before)
+    doc["devices"].insert(0, {"mac": 7})
+    doc.pop("recent_addresses", None)
+    with open(inv, "w") as f:
+        json.dump(doc, f)
+    with open(inv) as f:
+        damaged_text = f.read()
+    old, old_damaged = copies(), copies("damaged")
+    r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg, "--state", sdir])
+    kept = [n for n in copies("damaged") if n not in old_damaged]
+    check(r.returncode == 0 and copies() == old and len(kept) == 1 and
+          "past [devices] max = 3" in r.stderr and "kept as %s" % os.path.join(sdir, kept[0])
+          in r.stderr and "has 1 damaged device records" in r.stderr, "damaged too: %r" % (r,))
+    with open(os.path.join(sdir, kept[0])) as f:
+        check(f.read() == damaged_text, "the damaged copy")
+    # every name the copy could take is taken: the sensor stops (exit 4),
+    # the file stays as it was
+    with open(inv, "w") as f:
+        f.write(before)
+    now = time.time()
+    for sec in range(-1, 30):
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now + sec))
+        for i in range(1, 101):
+            name = "%s.over-max-%s%s" % (inv, stamp, "" if i == 1 else "-%d" % i)
+            if not os.path.exists(name):
+                open(name, "w").close()
+    for lang, from_file, words in (
+            ("en", False, "holds more devices than [devices] max, and it could not be kept aside "
+             "under another name"),
+            ("ja", True, "元のファイルを別の名前で残しておくことができませんでした")):
+        with open(cfg, "w") as f:
+            f.write("[devices]\nmax = 3\n" + ("[sensor]\nstate = %s\n" % sdir if from_file else ""))
+        r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg, "--lang", lang]
+                + ([] if from_file else ["--state", sdir]))
+        lines = r.stderr.splitlines()
+        check(r.returncode == 4 and len(lines) == 1 and words in lines[0] and inv in lines[0] and
+              ("%s: [sensor] state: " % cfg in lines[0]) == from_file,
+              "no copy (%s): %r" % (lang, r))
+        with open(inv) as f:
+            check(f.read() == before, "the file left as it was (%s)" % lang)
 
 
 def test_linktypes(tmp):
