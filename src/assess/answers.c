@@ -219,15 +219,14 @@ int mm_answers_format_ids(uint64_t mask, struct mm_buf *out)
     return r;
 }
 
-/* One "prefix + message with %s = item list" line. */
-static int format_line(struct mm_buf *out, const char *prefix, const char *fmt_key,
-                       enum mm_lang lang, const char *list)
+/* One line: prefix, then the message key with its facts filled in. */
+static int format_line(struct mm_buf *out, const char *prefix, const char *key, enum mm_lang lang,
+                       const struct mm_fill_var *vars, size_t n)
 {
-    const char *fmt = mm_tr("answers", fmt_key, lang);
-    const char *at = strstr(fmt, "%s");
-    if (!at)
-        return mm_buf_printf(out, "%s%s %s\n", prefix, fmt, list);
-    return mm_buf_printf(out, "%s%.*s%s%s\n", prefix, (int)(at - fmt), fmt, list, at + 2);
+    int r = mm_buf_puts(out, prefix);
+    if (r == 0)
+        r = mm_fill(out, MM_FILL_MAX, mm_tr("answers", key, lang), vars, n, 0);
+    return r == 0 ? mm_buf_putc(out, '\n') : r;
 }
 
 static int format_mask(struct mm_buf *out, const char *prefix, const char *key, enum mm_lang lang,
@@ -240,8 +239,9 @@ static int format_mask(struct mm_buf *out, const char *prefix, const char *key, 
     bool single = (mask & (mask - 1)) == 0; /* "item 3" rather than "items 3" */
     snprintf(one_key, sizeof one_key, "%s.one", key);
     int r = mm_answers_format_ids(mask, &ids);
+    const struct mm_fill_var var = {"items", mm_buf_str(&ids)};
     if (r == 0)
-        r = format_line(out, prefix, single ? one_key : key, lang, mm_buf_str(&ids));
+        r = format_line(out, prefix, single ? one_key : key, lang, &var, 1);
     mm_buf_free(&ids);
     return r;
 }
@@ -261,24 +261,15 @@ static int format_unknown_keys(struct mm_buf *out, const char *prefix, enum mm_l
     }
     if (r == 0 && issues->n_unknown_keys > MM_ANSWERS_SHOWN_KEYS)
         r = mm_buf_puts(&keys, ", ...");
-    /* the count first: it is not part of the keys quoted */
-    const char *tmpl = mm_tr("answers",
-                             !one                           ? "error.unknown_items"
-                             : issues->unknown_strings & 1u ? "error.unknown_items.string"
-                                                            : "error.unknown_items.one",
-                             lang),
-               *at = strstr(tmpl, "{n}");
-    struct mm_buf fmt = MM_BUF_INIT;
+    char n[24];
+    snprintf(n, sizeof n, "%zu", issues->n_items);
+    const struct mm_fill_var vars[] = {{"keys", mm_buf_str(&keys)}, {"n", n}};
     if (r == 0)
-        r = at ? mm_buf_printf(&fmt, "%.*s%zu%s", (int)(at - tmpl), tmpl, issues->n_items, at + 3)
-               : mm_buf_puts(&fmt, tmpl);
-    if (r == 0) {
-        const char *f = mm_buf_str(&fmt), *pct = strstr(f, "%s");
-        r = pct ? mm_buf_printf(out, "%s%.*s%s%s\n", prefix, (int)(pct - f), f, mm_buf_str(&keys),
-                                pct + 2)
-                : mm_buf_printf(out, "%s%s %s\n", prefix, f, mm_buf_str(&keys));
-    }
-    mm_buf_free(&fmt);
+        r = format_line(out, prefix,
+                        !one                           ? "error.unknown_items"
+                        : issues->unknown_strings & 1u ? "error.unknown_items.string"
+                                                       : "error.unknown_items.one",
+                        lang, vars, 2);
     mm_buf_free(&keys);
     return r;
 }
@@ -291,15 +282,16 @@ int mm_answers_issues_format(const struct mm_answers_issues *issues, const char 
         char line[32] = "";
         if (issues->json_line > 0 && !issues->empty)
             snprintf(line, sizeof line, "%d", issues->json_line);
+        const struct mm_fill_var var = {"line", line};
         return format_line(out, prefix,
                            issues->empty           ? "error.empty"
                            : issues->duplicate_key ? "error.duplicate_key"
                            : issues->json_line > 0 ? "error.bad_json_line"
                                                    : "error.no_answers_object",
-                           lang, line);
+                           lang, &var, 1);
     }
     if (issues->too_many_keys)
-        return format_line(out, prefix, "error.too_many_keys", lang, "");
+        return format_line(out, prefix, "error.too_many_keys", lang, NULL, 0);
     if ((r = format_mask(out, prefix, "error.missing", lang, issues->missing)) != 0)
         goto out;
     if ((r = format_mask(out, prefix, "error.invalid", lang, issues->invalid)) != 0)

@@ -67,8 +67,8 @@ static int put_with_n(struct mm_buf *out, const char *tmpl, long n)
     struct mm_buf tmp = MM_BUF_INIT;
     char v[24];
     snprintf(v, sizeof v, "%ld", n);
-    const struct mm_risk_var vars[] = {{"n", v}};
-    int r = mm__risk_expand(&tmp, tmpl, vars, 1);
+    const struct mm_fill_var vars[] = {{"n", v}};
+    int r = mm_fill(&tmp, MM_FILL_MAX, tmpl, vars, 1, 0);
     if (r == 0)
         r = mm_buf_html_escape(out, mm_buf_str(&tmp));
     mm_buf_free(&tmp);

@@ -62,27 +62,6 @@ const char *mm__risk_label(const char *id, enum mm_lang lang)
     return *s ? s : id;
 }
 
-int mm__risk_expand(struct mm_buf *out, const char *tmpl, const struct mm_risk_var *vars,
-                    size_t nvars)
-{
-    int r = 0;
-    for (const char *p = tmpl; r == 0 && *p;) {
-        const char *close = p[0] == '{' ? strchr(p, '}') : NULL;
-        size_t i = 0;
-        for (; close && i < nvars; i++)
-            if (strlen(vars[i].name) == (size_t)(close - p - 1) &&
-                strncmp(p + 1, vars[i].name, (size_t)(close - p - 1)) == 0)
-                break;
-        if (close && i < nvars) {
-            r = mm_buf_puts(out, vars[i].value);
-            p = close + 1;
-        } else {
-            r = mm_buf_putc(out, *p++);
-        }
-    }
-    return r;
-}
-
 const char *mm__risk_level_text(enum mm_risk_level level, enum mm_lang lang)
 {
     char key[32];
@@ -277,16 +256,16 @@ static int text_summary(const struct mm_risk_sheet *s, enum mm_lang lang, struct
     for (size_t i = 0; i < 6; i++)
         snprintf(v[i], sizeof v[i], "%zu", nums[i]);
     snprintf(v[6], sizeof v[6], "%d", s->accept_below);
-    const struct mm_risk_var vars[] = {{"assets", v[0]}, {"high", v[1]},  {"medium", v[2]},
+    const struct mm_fill_var vars[] = {{"assets", v[0]}, {"high", v[1]},  {"medium", v[2]},
                                        {"low", v[3]},    {"treat", v[4]}, {"accept", v[5]},
                                        {"n", v[6]}};
     int r = mm_buf_printf(out, "%s\n", mm_tr("risk", "text.title", lang));
     if (r == 0)
-        r = mm__risk_expand(out, mm_tr("risk", "text.summary", lang), vars, 7);
+        r = mm_fill(out, MM_FILL_MAX, mm_tr("risk", "text.summary", lang), vars, 7, 0);
     if (r == 0)
         r = mm_buf_putc(out, '\n');
     if (r == 0)
-        r = mm__risk_expand(out, mm_tr("risk", "text.threshold", lang), vars, 7);
+        r = mm_fill(out, MM_FILL_MAX, mm_tr("risk", "text.threshold", lang), vars, 7, 0);
     return r == 0 ? mm_buf_puts(out, "\n\n") : r;
 }
 
@@ -422,13 +401,13 @@ static int put_location(const struct mm_risk_error *e, enum mm_lang lang, struct
     char line[24], column[24];
     snprintf(line, sizeof line, "%zu", e->line);
     snprintf(column, sizeof column, "%zu", e->column);
-    const struct mm_risk_var vars[] = {{"line", line}, {"column", column}, {"header", e->header}};
+    const struct mm_fill_var vars[] = {{"line", line}, {"column", column}, {"header", e->header}};
     const char *key = e->column == 0 ? "error.at.line"
                       : e->header[0] ? "error.at.field"
                                      : "error.at.field_noheader";
     if (e->line == 0)
         return 0;
-    int r = mm__risk_expand(out, mm_tr("risk", key, lang), vars, 3);
+    int r = mm_fill(out, MM_FILL_MAX, mm_tr("risk", key, lang), vars, 3, 0);
     return r == 0 ? mm_buf_puts(out, lang == MM_LANG_JA ? ": " : ": ") : r;
 }
 
@@ -446,7 +425,7 @@ int mm_risk_error_message(const struct mm_risk_error *e, enum mm_lang lang, stru
                                e->kind == MM_RISK_ERR_ACCEPT_BELOW
                            ? ""
                            : mm_risk_col_name(e->col, lang);
-    const struct mm_risk_var vars[] = {{"name", name},
+    const struct mm_fill_var vars[] = {{"name", name},
                                        {"value", e->value},
                                        {"other", other},
                                        {"max", max},
@@ -454,7 +433,7 @@ int mm_risk_error_message(const struct mm_risk_error *e, enum mm_lang lang, stru
     if (r == 0)
         r = put_location(e, lang, out);
     if (r == 0)
-        r = mm__risk_expand(out, mm_tr("risk", message_key(e), lang), vars, 5);
+        r = mm_fill(out, MM_FILL_MAX, mm_tr("risk", message_key(e), lang), vars, 5, 0);
     mm_buf_free(&aliases);
     return r;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Internals shared by the risk outputs (risk-report.c, risk-html.c): text
- * lookups and a small {name} template expander for translated messages. */
+ * lookups (the {name} placeholders of translated messages are filled by
+ * mm_fill, core/i18n.h). */
 #ifndef MM_ASSESS_RISK_REPORT_H
 #define MM_ASSESS_RISK_REPORT_H
 
@@ -10,15 +11,6 @@
 #include "assess/risk.h"
 #include "core/buf.h"
 #include "core/i18n.h"
-
-struct mm_risk_var {
-    const char *name;  /* placeholder without braces, e.g. "line" */
-    const char *value; /* inserted as is */
-};
-
-/* Appends tmpl with each {name} of vars replaced; unknown {x} stay as written. */
-int mm__risk_expand(struct mm_buf *out, const char *tmpl, const struct mm_risk_var *vars,
-                    size_t nvars);
 
 /* The header of a computed column ("importance", "likelihood", "risk",
  * "level", "decision") in lang. */

@@ -103,10 +103,11 @@ int mm_rules_read_file(const char *path, struct mm_rules_answers *out, struct mm
 /* Appends msg with {rule} replaced by the rule number, and a newline. */
 static int describe_rule_problem(struct mm_buf *out, const char *msg, int rule)
 {
-    const char *at = strstr(msg, "{rule}");
-    if (!at)
-        return mm_buf_printf(out, "%s %d\n", msg, rule);
-    return mm_buf_printf(out, "%.*s%d%s\n", (int)(at - msg), msg, rule, at + 6);
+    char n[16];
+    snprintf(n, sizeof n, "%d", rule);
+    const struct mm_fill_var var = {"rule", n};
+    int r = mm_fill(out, MM_FILL_MAX, msg, &var, 1, 0);
+    return r == 0 ? mm_buf_putc(out, '\n') : r;
 }
 
 int mm_rules_error_describe(const struct mm_rules_error *e, enum mm_lang lang, struct mm_buf *out)

@@ -155,32 +155,6 @@ static void texts_free(struct texts *t)
 
 /* ---- text ---- */
 
-struct var {
-    const char *name, *value;
-};
-
-/* Appends tmpl with each {name} of vars replaced (translated templates are
- * never used as printf formats). */
-static int expand(struct mm_buf *out, const char *tmpl, const struct var *vars, size_t n)
-{
-    int r = 0;
-    for (const char *p = tmpl; r == 0 && *p;) {
-        const char *close = *p == '{' ? strchr(p, '}') : NULL;
-        size_t i = 0;
-        while (close && i < n &&
-               (strlen(vars[i].name) != (size_t)(close - p - 1) ||
-                strncmp(p + 1, vars[i].name, (size_t)(close - p - 1)) != 0))
-            i++;
-        if (close && i < n) {
-            r = mm_buf_puts(out, vars[i].value);
-            p = close + 1;
-        } else {
-            r = mm_buf_putc(out, *p++);
-        }
-    }
-    return r;
-}
-
 static int put_items(struct mm_buf *out, const struct mm_check *c, const char *sep)
 {
     int r = 0;
@@ -195,12 +169,12 @@ static int text_heading(const struct texts *t, const struct mm_audit_run *run, s
     char key[32];
     snprintf(key, sizeof key, "status.%s", mm_audit_status_name(run->result.status));
     int r = put_items(&items, run->check, TR("text.list_separator"));
-    const struct var vars[] = {{"status", TR(key)},
-                               {"title", check_text(t, run->check->id, "title")},
-                               {"id", run->check->id},
-                               {"items", mm_buf_str(&items)}};
+    const struct mm_fill_var vars[] = {{"status", TR(key)},
+                                       {"title", check_text(t, run->check->id, "title")},
+                                       {"id", run->check->id},
+                                       {"items", mm_buf_str(&items)}};
     if (r == 0)
-        r = expand(out, TR("text.check"), vars, 4);
+        r = mm_fill(out, MM_FILL_MAX, TR("text.check"), vars, 4, 0);
     mm_buf_free(&items);
     return r;
 }
@@ -233,18 +207,18 @@ static int text_contradiction(const struct texts *t, const json_t *c, struct mm_
     {
         /* The check's title, which a person can read, with its id. */
         const char *cid = json_string_value(check);
-        const struct var ref[] = {{"title", check_text(t, cid, "title")}, {"id", cid}};
+        const struct mm_fill_var ref[] = {{"title", check_text(t, cid, "title")}, {"id", cid}};
         if (r == 0 && k)
             r = mm_buf_puts(&checks, TR("text.list_separator"));
         if (r == 0)
-            r = expand(&checks, TR("text.check_ref"), ref, 2);
+            r = mm_fill(&checks, MM_FILL_MAX, TR("text.check_ref"), ref, 2, 0);
     }
-    const struct var vars[] = {
+    const struct mm_fill_var vars[] = {
         {"item", item}, {"title", item_title(t, id)}, {"checks", mm_buf_str(&checks)}};
     if (r == 0)
         r = mm_buf_puts(out, "  ");
     if (r == 0)
-        r = expand(out, TR("text.contradiction"), vars, 3);
+        r = mm_fill(out, MM_FILL_MAX, TR("text.contradiction"), vars, 3, 0);
     mm_buf_free(&checks);
     return r == 0 ? mm_buf_putc(out, '\n') : r;
 }
@@ -252,8 +226,8 @@ static int text_contradiction(const struct texts *t, const json_t *c, struct mm_
 static int text_contradictions(const struct texts *t, const struct mm_audit_report *rep,
                                struct mm_buf *out)
 {
-    const struct var vars[] = {{"file", rep->diagnosis_path}};
-    int r = expand(out, TR("text.contradictions"), vars, 1);
+    const struct mm_fill_var vars[] = {{"file", rep->diagnosis_path}};
+    int r = mm_fill(out, MM_FILL_MAX, TR("text.contradictions"), vars, 1, 0);
     if (r == 0)
         r = mm_buf_putc(out, '\n');
     if (r == 0 && json_array_size(rep->contradictions) == 0)
@@ -273,16 +247,16 @@ static int text_summary(const struct texts *t, const struct mm_audit_report *rep
     mm_audit_count(rep, n);
     for (int i = 0; i < 3; i++)
         snprintf(v[i], sizeof v[i], "%zu", n[i]);
-    const struct var vars[] = {{"root", rep->root},
-                               {"date", rep->date},
-                               {"pass", v[0]},
-                               {"fail", v[1]},
-                               {"unknown", v[2]}};
-    int r = expand(out, TR("text.heading"), vars, 5);
+    const struct mm_fill_var vars[] = {{"root", rep->root},
+                                       {"date", rep->date},
+                                       {"pass", v[0]},
+                                       {"fail", v[1]},
+                                       {"unknown", v[2]}};
+    int r = mm_fill(out, MM_FILL_MAX, TR("text.heading"), vars, 5, 0);
     if (r == 0)
         r = mm_buf_putc(out, '\n');
     if (r == 0)
-        r = expand(out, TR("text.summary"), vars, 5);
+        r = mm_fill(out, MM_FILL_MAX, TR("text.summary"), vars, 5, 0);
     return r == 0 ? mm_buf_puts(out, "\n\n") : r;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the text of emergency mail: the templates in data/center/mail/
  * (NAME.LANG.txt whose first line is "Subject: ...", and NAME.LANG.html),
- * {{name}} substitution (HTML-escaped in the HTML part), the short strings
+ * {{name}} substitution (mm_fill; HTML-escaped in the HTML part), the short strings
  * in data/center/mail/strings.json, and the MIME message: RFC 2047 encoded
  * subject, Date, Message-ID, multipart/alternative with UTF-8 base64 parts. */
 #include <jansson.h>
@@ -20,7 +20,8 @@
 
 #define TITLE_MAX  90 /* bytes of the subject's title */
 #define VAR_MAX    24
-#define WORD_BYTES 45 /* raw bytes per encoded-word: 60 base64 characters */
+#define PART_MAX   ((size_t)1 << 20) /* bytes of the subject, the text or the HTML */
+#define WORD_BYTES 45                /* raw bytes per encoded-word: 60 base64 characters */
 
 struct var {
     const char *name;
@@ -49,32 +50,24 @@ void mm_mail_text_free(struct mm_mail_text *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Expands {{name}} in tmpl into out. Unknown names expand to nothing. */
+/* Expands {{name}} in tmpl into out (mm_fill); in the HTML part a var's
+ * html, else its text escaped. Unknown names expand to nothing. */
 static int expand(const char *tmpl, const struct vars *vs, bool html, struct mm_buf *out)
 {
-    const char *p = tmpl;
+    struct mm_fill_var fv[VAR_MAX];
+    struct mm_buf esc[VAR_MAX];
     int r = 0;
-    while (r == 0 && *p) {
-        const char *open = strstr(p, "{{");
-        const char *close = open ? strstr(open + 2, "}}") : NULL;
-        if (!open || !close)
-            return mm_buf_puts(out, p);
-        r = mm_buf_append(out, p, (size_t)(open - p));
-        size_t nl = (size_t)(close - open - 2);
-        for (int i = 0; r == 0 && i < vs->n; i++) {
-            const struct var *v = &vs->v[i];
-            if (strlen(v->name) != nl || memcmp(v->name, open + 2, nl) != 0)
-                continue;
-            if (html && v->html)
-                r = mm_buf_puts(out, v->html);
-            else if (html)
-                r = mm_buf_html_escape(out, v->text);
-            else
-                r = mm_buf_puts(out, v->text);
-            break;
-        }
-        p = close + 2;
+    for (int i = 0; i < vs->n; i++) {
+        const struct var *v = &vs->v[i];
+        mm_buf_init(&esc[i]);
+        fv[i] = (struct mm_fill_var){v->name, html && v->html ? v->html : v->text};
+        if (html && !v->html && r == 0 && (r = mm_buf_html_escape(&esc[i], v->text)) == 0)
+            fv[i].value = mm_buf_str(&esc[i]);
     }
+    if (r == 0)
+        r = mm_fill(out, PART_MAX, tmpl, fv, (size_t)vs->n, MM_FILL_DOUBLE | MM_FILL_DROP_UNKNOWN);
+    for (int i = 0; i < vs->n; i++)
+        mm_buf_free(&esc[i]);
     return r;
 }
 

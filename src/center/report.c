@@ -14,7 +14,7 @@
 #include "core/html.h"
 #include "core/timefmt.h"
 
-#define TEMPLATE_KEY_MAX 48
+#define REPORT_MAX ((size_t)16 << 20) /* bytes of one report's Markdown */
 
 int mm_report_template(const char *name, enum mm_lang lang, const json_t *vars, struct mm_buf *out)
 {
@@ -23,25 +23,18 @@ int mm_report_template(const char *name, enum mm_lang lang, const json_t *vars, 
     size_t len;
     snprintf(path, sizeof path, "center/report/%s.%s.md", name, mm_lang_code(lang));
     int r = mm_data_find(path, &t, &len);
-    size_t i = 0;
-    while (r == 0 && i < len) {
-        const char *open = memmem(t + i, len - i, "{{", 2);
-        const char *close =
-            open ? memmem(open, len - (size_t)((const unsigned char *)open - t), "}}", 2) : NULL;
-        size_t upto = open && close ? (size_t)((const unsigned char *)open - t) : len;
-        r = mm_buf_append(out, t + i, upto - i);
-        if (r != 0 || upto == len)
-            break;
-        size_t klen = (size_t)(close - open) - 2;
-        char key[TEMPLATE_KEY_MAX];
-        if (klen >= sizeof key)
-            return MM_EPARSE;
-        memcpy(key, open + 2, klen);
-        key[klen] = '\0';
-        const char *v = json_string_value(json_object_get(vars, key));
-        r = mm_buf_puts(out, v ? v : "");
-        i = (size_t)((const unsigned char *)close - t) + 2;
-    }
+    if (r != 0)
+        return r;
+    size_t n = 0;
+    struct mm_fill_var *fv = calloc(json_object_size(vars) + 1, sizeof *fv);
+    if (!fv)
+        return MM_ENOMEM;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)vars, key, v) fv[n++] =
+        (struct mm_fill_var){key, json_string_value(v)};
+    r = mm_fill(out, REPORT_MAX, (const char *)t, fv, n, MM_FILL_DOUBLE | MM_FILL_DROP_UNKNOWN);
+    free(fv);
     return r;
 }
 
@@ -126,10 +119,7 @@ int mm_report_time_note(enum mm_lang lang, struct mm_buf *out)
     const struct mm_zone *z = mm_report_zone();
     if (mm_zone_is_japan(z))
         return mm_buf_puts(out, mm_tr("center-desk", "report.time_note", lang));
-    const char *note = mm_tr("center-desk", "report.time_note_zone", lang);
-    const char *at = strstr(note, "{zone}");
-    if (!at)
-        return mm_buf_puts(out, note);
-    return mm_buf_printf(out, "%.*s%s%s", (int)(at - note), note, mm_zone_name(z),
-                         at + strlen("{zone}"));
+    const struct mm_fill_var var = {"zone", mm_zone_name(z)};
+    return mm_fill(out, MM_FILL_MAX, mm_tr("center-desk", "report.time_note_zone", lang), &var, 1,
+                   0);
 }

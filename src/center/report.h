@@ -15,7 +15,9 @@
 #include "core/i18n.h"
 
 /* Fills data/center/report/<name>.<lang>.md, replacing each {{key}} with
- * the string vars[key] (inserted as is: escape user text first). */
+ * the string vars[key] (inserted as is: escape user text first; a key that
+ * vars lacks or holds no string for becomes nothing). At most 16 MiB:
+ * MM_ELIMIT beyond. */
 int mm_report_template(const char *name, enum mm_lang lang, const json_t *vars, struct mm_buf *out);
 /* Appends text with Markdown's special characters escaped; line breaks kept
  * (inline: turned into spaces). */

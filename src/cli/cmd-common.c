@@ -59,24 +59,6 @@ int mm_cmd_choice(const char *arg, const char *const *names, size_t n)
     return -1;
 }
 
-int mm_cmd_fill(struct mm_buf *out, const char *tmpl, const char *const *names,
-                const char *const *values, size_t n)
-{
-    int r = 0;
-    for (const char *p = tmpl; r == 0 && *p;) {
-        size_t i = 0;
-        while (i < n && strncmp(p, names[i], strlen(names[i])) != 0)
-            i++;
-        if (i < n) {
-            r = values[i] ? mm_buf_puts(out, values[i]) : 0;
-            p += strlen(names[i]);
-        } else {
-            r = mm_buf_putc(out, *p++);
-        }
-    }
-    return r;
-}
-
 int mm_cmd_text_or_json(const char *arg)
 {
     static const char *const names[] = {"text", "json"};

@@ -38,13 +38,6 @@ void mm_cmd_getopt_begin(void);
 /* The index of arg among names[0..n), or -1: for --format and the like. */
 int mm_cmd_choice(const char *arg, const char *const *names, size_t n);
 
-/* Appends tmpl to out with every names[i] in it (a placeholder such as
- * "{item}", braces included) replaced by values[i] (NULL: nothing); a
- * value is not searched again. For translated messages, which are never
- * used as printf formats. 0, or MM_ENOMEM. */
-int mm_cmd_fill(struct mm_buf *out, const char *tmpl, const char *const *names,
-                const char *const *values, size_t n);
-
 /* --format text|json: 0 for text, 1 for json, -1 for anything else. */
 int mm_cmd_text_or_json(const char *arg);
 

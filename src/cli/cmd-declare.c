@@ -27,10 +27,11 @@ struct opts {
     bool json;
 };
 
-/* Copies tpl into out replacing "{name}" (name with its braces) by value. */
+/* Copies tpl into out with {name} replaced by value. */
 static void replace_into(struct mm_buf *out, const char *tpl, const char *name, const char *value)
 {
-    (void)mm_cmd_fill(out, tpl, &name, &value, 1);
+    const struct mm_fill_var var = {name, value};
+    (void)mm_fill(out, MM_FILL_MAX, tpl, &var, 1, 0);
 }
 
 /* The reason in words, in cli's language. Returns a malloc'd string. */
@@ -45,9 +46,9 @@ static char *reason_message(const struct mm_cli *cli, const json_t *reason, cons
         json_int_t n = json_integer_value(json_object_get(reason, "rule"));
         const json_t *rule = json_array_get(rules, (size_t)(n - 1));
         snprintf(value, sizeof value, "%lld", (long long)n);
-        static const char *const names[] = {"{rule}", "{title}"};
-        const char *const values[] = {value, mm_text(json_object_get(rule, "title"), cli->lang)};
-        (void)mm_cmd_fill(&b, tpl, names, values, 2);
+        const struct mm_fill_var vars[] = {
+            {"rule", value}, {"title", mm_text(json_object_get(rule, "title"), cli->lang)}};
+        (void)mm_fill(&b, MM_FILL_MAX, tpl, vars, 2, 0);
     } else if (json_array_size(json_object_get(reason, "items")) == 0 &&
                json_object_get(reason, "items")) {
         mm_buf_puts(&b, TR("declare.reason.diagnosis-flagged-incomplete"));
@@ -57,11 +58,11 @@ static char *reason_message(const struct mm_cli *cli, const json_t *reason, cons
         json_array_foreach(json_object_get(reason, "items"), i, x) used +=
             (size_t)snprintf(value + used, used < sizeof value ? sizeof value - used : 0, "%s%lld",
                              i ? ", " : "", (long long)json_integer_value(x));
-        replace_into(&b, tpl, "{items}", value);
+        replace_into(&b, tpl, "items", value);
     } else if (json_object_get(reason, "document")) {
-        replace_into(&b, tpl, "{file}", json_string_value(json_object_get(reason, "document")));
+        replace_into(&b, tpl, "file", json_string_value(json_object_get(reason, "document")));
     } else if (json_object_get(reason, "policy_organisation")) {
-        replace_into(&b, tpl, "{org}",
+        replace_into(&b, tpl, "org",
                      json_string_value(json_object_get(reason, "policy_organisation")));
     } else {
         mm_buf_puts(&b, tpl);

@@ -128,10 +128,11 @@ static void report_adjustments(const struct mm_cli *cli, const struct mm_profile
         const json_t *title = mm__assess_item_title(mm__assess_item_find(items, adj[i].item));
         char answer_key[64];
         snprintf(answer_key, sizeof answer_key, "policy.answer.%s", adj[i].answer);
-        static const char *const names[] = {"{item}", "{title}", "{answer}"};
-        const char *const values[] = {item, title ? mm_text(title, cli->lang) : "", TR(answer_key)};
+        const struct mm_fill_var vars[] = {{"item", item},
+                                           {"title", title ? mm_text(title, cli->lang) : ""},
+                                           {"answer", TR(answer_key)}};
         struct mm_buf msg = MM_BUF_INIT;
-        int r = mm_cmd_fill(&msg, TR(key), names, values, 3);
+        int r = mm_fill(&msg, MM_FILL_MAX, TR(key), vars, 3, 0);
         if (r == 0)
             mm_cli_error(cli, "policy", "%s", mm_buf_str(&msg));
         mm_buf_free(&msg);
@@ -141,10 +142,9 @@ static void report_adjustments(const struct mm_cli *cli, const struct mm_profile
 /* Prints the template key with {n} replaced by n (no newline). */
 static void print_filled(const struct mm_cli *cli, const char *key, const char *n)
 {
-    static const char *const names[] = {"{n}"};
-    const char *const values[] = {n};
+    const struct mm_fill_var vars[] = {{"n", n}};
     struct mm_buf msg = MM_BUF_INIT;
-    if (mm_cmd_fill(&msg, TR(key), names, values, 1) == 0)
+    if (mm_fill(&msg, MM_FILL_MAX, TR(key), vars, 1, 0) == 0)
         fputs(mm_buf_str(&msg), stdout);
     mm_buf_free(&msg);
 }

@@ -263,10 +263,9 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
     else
         print_text_result(cli, rules, &answers);
     if (!o.json && o.output) { /* where the record went, and what reads it */
-        static const char *const names[] = {"{file}"};
-        const char *const values[] = {o.output};
+        const struct mm_fill_var vars[] = {{"file", o.output}};
         struct mm_buf msg = MM_BUF_INIT;
-        if (mm_cmd_fill(&msg, TR("rules.saved"), names, values, 1) == 0)
+        if (mm_fill(&msg, MM_FILL_MAX, TR("rules.saved"), vars, 1, 0) == 0)
             printf("\n%s\n", mm_buf_str(&msg));
         mm_buf_free(&msg);
     }

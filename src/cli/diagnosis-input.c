@@ -37,10 +37,9 @@ char *mm_cmd_diagnosis_dir(void)
 static void say(const struct mm_cli *cli, const char *cmd, const char *key, const char *file,
                 const char *date, const char *why)
 {
-    static const char *const names[] = {"{file}", "{date}", "{why}"};
-    const char *const values[] = {file, date, why};
+    const struct mm_fill_var vars[] = {{"file", file}, {"date", date}, {"why", why}};
     struct mm_buf msg = MM_BUF_INIT;
-    if (mm_cmd_fill(&msg, TR(key), names, values, 3) == 0)
+    if (mm_fill(&msg, MM_FILL_MAX, TR(key), vars, 3, 0) == 0)
         mm_cli_error(cli, cmd, "%s", mm_buf_str(&msg));
     mm_buf_free(&msg);
 }

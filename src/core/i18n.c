@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns language selection and the translated-text catalogues (data/i18n/). */
+ * Owns language selection, the translated-text catalogues (data/i18n/) and
+ * mm_fill, the one filler of {name} placeholders in translated texts and
+ * templates. */
 #include "core/i18n.h"
 #include "core/data.h"
 #include "core/error.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,4 +89,51 @@ const char *mm_tr(const char *domain, const char *key, enum mm_lang lang)
         return key;
     const char *s = mm_text(entry, lang);
     return *s ? s : key;
+}
+
+/* Appends n bytes of s unless that takes the fill past max bytes. */
+static int fill_put(struct mm_buf *out, size_t start, size_t max, const char *s, size_t n)
+{
+    if (n > max || out->len - start > max - n)
+        return MM_ELIMIT;
+    return mm_buf_append(out, s, n);
+}
+
+int mm_fill(struct mm_buf *out, size_t max, const char *tmpl, const struct mm_fill_var *vars,
+            size_t n, unsigned flags)
+{
+    const bool dbl = flags & MM_FILL_DOUBLE;
+    const char *open_mark = dbl ? "{{" : "{", *close_mark = dbl ? "}}" : "}";
+    const size_t mark = dbl ? 2 : 1;
+    const size_t start = out->len;
+    const char *p = tmpl;
+    int r = 0;
+    while (r == 0 && *p) {
+        const char *open = strstr(p, open_mark);
+        const char *close = open ? strstr(open + mark, close_mark) : NULL;
+        if (!close) { /* no placeholder left: the rest as it is */
+            r = fill_put(out, start, max, p, strlen(p));
+            break;
+        }
+        r = fill_put(out, start, max, p, (size_t)(open - p));
+        const char *name = open + mark;
+        size_t len = (size_t)(close - name);
+        size_t i = 0;
+        while (i < n && (strncmp(vars[i].name, name, len) != 0 || vars[i].name[len] != '\0'))
+            i++;
+        if (r == 0 && i < n && vars[i].value)
+            r = fill_put(out, start, max, vars[i].value, strlen(vars[i].value));
+        if (i < n || (flags & MM_FILL_DROP_UNKNOWN)) {
+            p = close + mark;
+        } else { /* not a placeholder of ours: its first brace stays, the rest is looked at again */
+            if (r == 0)
+                r = fill_put(out, start, max, open, 1);
+            p = open + 1;
+        }
+    }
+    if (r != 0 && out->data) { /* nothing half-written */
+        out->len = start;
+        out->data[start] = '\0';
+    }
+    return r;
 }

@@ -6,6 +6,9 @@
 #define MM_CORE_I18N_H
 
 #include <jansson.h>
+#include <stddef.h>
+
+#include "core/buf.h"
 
 enum mm_lang { MM_LANG_EN = 0, MM_LANG_JA = 1 };
 
@@ -29,5 +32,29 @@ const char *mm_text(const json_t *obj, enum mm_lang lang);
  * catalogue or key is missing, so a gap shows up in output instead of crashing.
  * The returned string lives as long as the program. Thread-safe. */
 const char *mm_tr(const char *domain, const char *key, enum mm_lang lang);
+
+/* Filling the facts into a translated text. Translated texts are never used
+ * as printf formats (a translation could then crash the program); they name
+ * their facts instead: "項目 {item} の回答がありません". */
+struct mm_fill_var {
+    const char *name;  /* without the braces: "item" for {item} */
+    const char *value; /* inserted as is, never searched again; NULL: nothing */
+};
+
+#define MM_FILL_DOUBLE       (1u << 0) /* placeholders are {{name}} (mail, reports), not {name} */
+#define MM_FILL_DROP_UNKNOWN (1u << 1) /* an unknown placeholder becomes nothing */
+
+/* The bound for a message or a line (a whole document passes its own). */
+#define MM_FILL_MAX ((size_t)64 * 1024)
+
+/* Appends tmpl to out with each placeholder whose name is one of vars[0..n)
+ * replaced by that var's value (the first var of the name wins). A placeholder
+ * runs from "{" (or "{{") to the first "}" (or "}}") after it. An unknown one
+ * stays as written, or with MM_FILL_DROP_UNKNOWN becomes nothing; a brace that
+ * is not part of a known placeholder stays too. Appends at most max bytes.
+ * Returns 0, MM_ELIMIT (the result would be longer than max) or MM_ENOMEM;
+ * on an error out is as it was. */
+int mm_fill(struct mm_buf *out, size_t max, const char *tmpl, const struct mm_fill_var *vars,
+            size_t n, unsigned flags);
 
 #endif

@@ -2,7 +2,10 @@
  * Checks the translated program messages (core/msg.h): the message
  * catalogues' "ja" and "en" texts take the same printf conversions in the
  * same order (a message text is a format), the language comes from --lang or
- * the environment, and the helpers print in the chosen language. */
+ * the environment, and the helpers print in the chosen language; and mm_fill,
+ * which puts the facts into a translated text by name: known and unknown
+ * placeholders, {{name}} templates, values never searched again, and the
+ * bound on what one fill may append (MM_ELIMIT, nothing half-written). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +19,7 @@
 
 #include "core/data.h"
 #include "core/error.h"
+#include "core/i18n.h"
 #include "core/msg.h"
 
 /* The catalogues whose texts are printf formats. */
@@ -136,13 +140,89 @@ static void test_print_in_language(void **state)
     mm_msg_set_lang(MM_LANG_EN);
 }
 
+/* mm_fill into a fresh buffer; the result, or the error's name. */
+static char filled[512];
+static const char *fill(const char *tmpl, const struct mm_fill_var *vars, size_t n, unsigned flags)
+{
+    struct mm_buf b = MM_BUF_INIT;
+    int r = mm_fill(&b, MM_FILL_MAX, tmpl, vars, n, flags);
+    snprintf(filled, sizeof filled, "%s", r == 0 ? mm_buf_str(&b) : mm_errname(r));
+    mm_buf_free(&b);
+    return filled;
+}
+
+static void test_fill(void **state)
+{
+    (void)state;
+    const struct mm_fill_var v[] = {{"item", "3"},
+                                    {"title", "パスワード"},
+                                    {"item", "second"},
+                                    {"none", NULL},
+                                    {"self", "{item} {{item}}"}};
+    assert_string_equal(fill("項目 {item}（{title}）の回答がありません", v, 5, 0),
+                        "項目 3（パスワード）の回答がありません");
+    /* unknown names, JSON examples and lone braces stay as written */
+    assert_string_equal(fill("{x} {item} {", v, 5, 0), "{x} 3 {");
+    assert_string_equal(fill("write {\"answers\": {\"1\": \"done\"}} for {item}", v, 5, 0),
+                        "write {\"answers\": {\"1\": \"done\"}} for 3");
+    assert_string_equal(fill("{a{item}}", v, 5, 0), "{a3}");
+    assert_string_equal(fill("{ITEM}{item }{}", v, 5, 0), "{ITEM}{item }{}");
+    assert_string_equal(fill("{x} {item}", v, 5, MM_FILL_DROP_UNKNOWN), " 3");
+    /* a value is inserted as is, never filled again; NULL inserts nothing */
+    assert_string_equal(fill("<{self}>", v, 5, 0), "<{item} {{item}}>");
+    assert_string_equal(fill("<{none}>", v, 5, 0), "<>");
+    assert_string_equal(fill("{item}", v, 0, 0), "{item}");
+    assert_string_equal(fill("", v, 5, 0), "");
+    /* {{name}} templates (mail, reports): single braces are plain text */
+    assert_string_equal(fill("{{item}} {item} {{x}}.", v, 5, MM_FILL_DOUBLE), "3 {item} {{x}}.");
+    assert_string_equal(
+        fill("{{item}} {item} {{x}}. {{ {{title}}", v, 5, MM_FILL_DOUBLE | MM_FILL_DROP_UNKNOWN),
+        "3 {item} . "); /* "{{ {{title}}" runs to the first "}}": one unknown name */
+    assert_string_equal(fill("{{{item}}}", v, 5, MM_FILL_DOUBLE | MM_FILL_DROP_UNKNOWN), "}");
+    assert_string_equal(fill("{{{item}}}", v, 5, MM_FILL_DOUBLE), "{3}");
+}
+
+static void test_fill_bound(void **state)
+{
+    (void)state;
+    const struct mm_fill_var v[] = {{"n", "12345"}};
+    struct mm_buf b = MM_BUF_INIT;
+    assert_int_equal(mm_buf_puts(&b, "before|"), 0);
+    /* "a 12345 b" is 9 bytes: exactly the bound is fine, and it appends */
+    assert_int_equal(mm_fill(&b, 9, "a {n} b", v, 1, 0), 0);
+    assert_string_equal(mm_buf_str(&b), "before|a 12345 b");
+    /* one byte short: in the text after, in the value, or in the text before */
+    assert_int_equal(mm_fill(&b, 8, "a {n} b", v, 1, 0), MM_ELIMIT);
+    assert_int_equal(mm_fill(&b, 6, "a {n} b", v, 1, 0), MM_ELIMIT);
+    assert_int_equal(mm_fill(&b, 1, "a {n} b", v, 1, 0), MM_ELIMIT);
+    assert_int_equal(mm_fill(&b, 3, "{x}{n}", v, 1, 0), MM_ELIMIT); /* an unknown one counts */
+    assert_string_equal(mm_buf_str(&b), "before|a 12345 b");        /* nothing half-written */
+    assert_int_equal(b.len, strlen("before|a 12345 b"));
+    assert_int_equal(mm_fill(&b, 0, "", v, 1, 0), 0);
+    assert_int_equal(mm_fill(&b, 0, "{x}", v, 1, MM_FILL_DROP_UNKNOWN), 0);
+    assert_string_equal(mm_buf_str(&b), "before|a 12345 b");
+    mm_buf_free(&b);
+    /* into an empty buffer, and a big text that fits MM_FILL_MAX only just */
+    static char big[MM_FILL_MAX + 2];
+    memset(big, 'x', sizeof big - 1);
+    big[MM_FILL_MAX] = '\0';
+    assert_int_equal(mm_fill(&b, 3, "{n}", v, 1, 0), MM_ELIMIT);
+    assert_string_equal(mm_buf_str(&b), "");
+    assert_int_equal(mm_fill(&b, MM_FILL_MAX, big, v, 1, 0), 0);
+    assert_int_equal(b.len, MM_FILL_MAX);
+    mm_buf_reset(&b);
+    big[MM_FILL_MAX] = 'x';
+    assert_int_equal(mm_fill(&b, MM_FILL_MAX, big, v, 1, 0), MM_ELIMIT);
+    assert_int_equal(b.len, 0);
+    mm_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_formats_match),
-        cmocka_unit_test(test_every_error_translated),
-        cmocka_unit_test(test_lang_from_args),
-        cmocka_unit_test(test_print_in_language),
+        cmocka_unit_test(test_formats_match),  cmocka_unit_test(test_every_error_translated),
+        cmocka_unit_test(test_lang_from_args), cmocka_unit_test(test_print_in_language),
+        cmocka_unit_test(test_fill),           cmocka_unit_test(test_fill_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
