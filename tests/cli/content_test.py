@@ -9,7 +9,7 @@ same in the diagnosis advice and the rule set, ja and en; the
 25-item check is called 自社診断 (the national programme's name, 情報セキュリティ
 自社診断), never 自己診断, in data/, the source and the Japanese man pages and
 README; there and in every text file under tests/, words with two spellings
-have one (フォルダー, ウェブ, see WORD_FORMS and docs/design/messages.md); the assess texts put no bracket
+have one (フォルダー, ウェブ, 重要な情報, see WORD_FORMS and docs/design/messages.md); the assess texts put no bracket
 inside a bracket (「弱点（脆弱性（ぜいじゃくせい）といいます）」 reads badly).
 
 Usage: content_test.py SOURCE_DIR
@@ -124,6 +124,8 @@ WORD_FORMS = [(re.compile(w + "(?!ー)"), w + "ー")
 WORD_FORMS += [(re.compile("ウエブ"), "ウェブ"),
                (re.compile("5 か条"), "5か条"),  # the programme's name: 情報セキュリティ5か条
                (re.compile("セキュリティ +5か条"), "情報セキュリティ5か条"),
+               # the asset class the rule set defines (rules-00-intro): one term everywhere
+               (re.compile("大切な情報"), "重要な情報"),
                (re.compile("(?<![A-Za-z])Web *(?=[%s])|(?<=[%s]) *Web(?![A-Za-z])" % (JA, JA)),
                 "ウェブ")]
 
