@@ -538,11 +538,23 @@ static void test_template(void **state)
         struct mm_risk_counts n;
         mm_risk_count(s, &n);
         assert_int_equal(s->nrows, 9);
-        assert_int_equal(n.high, 3);
+        assert_int_equal(n.high, 4);
         assert_int_equal(n.medium, 1);
-        assert_int_equal(n.low, 5);
+        assert_int_equal(n.low, 4);
         assert_int_equal(s->rows[0].value, 9);
         assert_int_equal(s->nextra, 1);
+        /* My Number records carry legal safeguards: the example never accepts their risk */
+        size_t my_number = 0;
+        for (size_t i = 0; i < s->nrows; i++) {
+            const char *asset = s->rows[i].text[MM_RISK_COL_ASSET];
+            if (strstr(asset, "マイナンバー") || strstr(asset, "個人番号") ||
+                strstr(asset, "My Number")) {
+                assert_true(s->rows[i].treat);
+                assert_int_equal(s->rows[i].level, MM_RISK_HIGH);
+                my_number++;
+            }
+        }
+        assert_int_equal(my_number, 1);
         mm_risk_sheet_free(s);
         mm_buf_free(&b);
     }
