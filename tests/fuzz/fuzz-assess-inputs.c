@@ -5,7 +5,8 @@
  *   0  an organisation profile (INI), then the whole policy generation in
  *      memory with its values (Markdown escaping, template rendering, HTML);
  *   1  a five-rules answers file (JSON) and its error description;
- *   2  a diagnosis result (JSON): shape check, declaration decision, and the
+ *   2  a diagnosis (an answers file or a diagnosis report, JSON) read as
+ *      declare and policy read it, the declaration decision, and the
  *      policy appendix built from it;
  *   3  a policy manifest (JSON): shape check and declaration decision.
  * Nothing may crash, leak or read out of bounds, whatever the input. */
@@ -13,10 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess/answers.h"
 #include "assess/declare.h"
+#include "assess/diagnose.h"
 #include "assess/policy.h"
 #include "assess/profile.h"
 #include "assess/rules.h"
+#include "core/buf.h"
 
 /* Largest input looked at: far above any real profile or result. */
 #define FUZZ_INPUT_MAX (256 * 1024)
@@ -70,17 +74,40 @@ static void decide(const json_t *diagnosis, const json_t *policy)
     }
 }
 
+/* A diagnosis as `mamori declare --diagnosis` and `mamori policy
+ * --diagnosis` read it (src/assess/diagnose-read.c, mm_diag_read): the one
+ * answers reader (an answers file or the JSON report of `mamori diagnose`;
+ * partial too, as a progress file), its messages in both languages, then
+ * the result computed from the answers, as JSON, into the declaration
+ * decision and the policy appendix. */
 static void fuzz_diagnosis(const char *text, size_t len)
 {
-    char why[256];
-    json_t *d = json_loadb(text, len, 0, NULL);
-    if (d && mm_declare_check_diagnosis(d, why, sizeof why) == 0) {
-        struct mm_profile p;
-        mm_profile_init(&p);
-        strcpy(p.name, "守り商店");
-        decide(d, NULL);
-        generate(&p, d);
+    static struct mm_diag_catalogue *cat;
+    struct mm_answers_spec spec;
+    struct mm_answers_issues issues;
+    enum mm_answer answers[MM_DIAG_ITEMS];
+    if (!cat && mm_diag_catalogue_load(&cat) != 0)
+        return;
+    mm_diag_answers_spec(cat, &spec);
+    (void)mm_answers_parse(&spec, text, len, MM_ANSWERS_PARTIAL, answers, &issues);
+    if (mm_answers_parse(&spec, text, len, 0, answers, &issues) != 0) {
+        for (int lang = 0; lang < 2; lang++) {
+            struct mm_buf msg = MM_BUF_INIT;
+            (void)mm_answers_issues_format(&issues, "f: ", (enum mm_lang)lang, &msg);
+            mm_buf_free(&msg);
+        }
+        return;
     }
+    struct mm_diag_result res;
+    json_t *d = NULL;
+    if (mm_diag_evaluate(cat, answers, &res) != 0 ||
+        mm_diag_result_json(cat, &res, NULL, MM_LANG_JA, &d) != 0)
+        return;
+    struct mm_profile p;
+    mm_profile_init(&p);
+    strcpy(p.name, "守り商店");
+    decide(d, NULL);
+    generate(&p, d);
     json_decref(d);
 }
 
