@@ -18,6 +18,7 @@
  * message and exit 1. */
 #include "center/admin.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,11 +143,14 @@ static int read_password(char *out, size_t outlen)
     return mm_password_long_enough(out) ? 0 : MM_EINVAL;
 }
 
+/* A whole number, 0 or more; one out of range is of the wrong form (strtoll
+ * made it LLONG_MAX, which was then "not found"). */
 static int parse_id(const char *s, int64_t *out)
 {
     char *end;
+    errno = 0;
     long long v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || !*s || *end || v < 0)
+    if (!s || !*s || *end || errno != 0 || v < 0)
         return MM_EINVAL;
     *out = v;
     return 0;

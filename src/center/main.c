@@ -76,8 +76,11 @@ static int admin_leading_options(int argc, char **argv, int at, const char **dat
 }
 
 /* First pass: --config and mode flags; the config file is applied before
- * the other options so the command line wins. */
-static int scan_options(int argc, char **argv, struct options *o)
+ * the other options so the command line wins. What the usage does not
+ * allow (an unknown option, a stray argument, an option without its value)
+ * is named: the word in *what, the message's key in *key. */
+static int scan_options(int argc, char **argv, struct options *o, const char **what,
+                        const char **key)
 {
     memset(o, 0, sizeof *o);
     for (int i = 1; i < argc; i++) {
@@ -86,8 +89,11 @@ static int scan_options(int argc, char **argv, struct options *o)
             return 0;
         }
         if (takes_value(argv[i])) {
-            if (!value_at(argc, argv, i + 1))
+            if (!value_at(argc, argv, i + 1)) {
+                *what = argv[i];
+                *key = "admin.no_value";
                 return MM_EINVAL;
+            }
             if (strcmp(argv[i], "--config") == 0)
                 o->config = argv[i + 1];
             if (strcmp(argv[i], "--port-file") == 0)
@@ -100,6 +106,8 @@ static int scan_options(int argc, char **argv, struct options *o)
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             o->help = true;
         } else {
+            *what = argv[i];
+            *key = "main.not_option";
             return MM_EINVAL;
         }
     }
@@ -367,9 +375,15 @@ int main(int argc, char **argv)
     mm_msg_set_lang(lang); /* log lines and errors in the environment's language */
     mm_log_init("mamori-center", MM_LOG_INFO);
     mm_center_config_defaults(&cfg);
-    if (scan_options(argc, argv, &o) != 0 || o.help) {
-        fprintf(o.help ? stdout : stderr, "%s\n", mm_tr("center", "main.usage", lang));
-        return o.help ? 0 : EXIT_USAGE;
+    const char *what = NULL, *key = NULL;
+    if (scan_options(argc, argv, &o, &what, &key) != 0) {
+        fprintf(stderr, "mamori-center: %s: %s\n%s\n", what, mm_tr("center", key, lang),
+                mm_tr("center", "main.usage", lang));
+        return EXIT_USAGE;
+    }
+    if (o.help) {
+        printf("%s\n", mm_tr("center", "main.usage", lang));
+        return 0;
     }
     if (o.version) {
         printf("mamori-center %s\n", MAMORI_VERSION);

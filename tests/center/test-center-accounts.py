@@ -420,6 +420,9 @@ def test_admin_usage_creates_nothing(c):
                                         "(mmt_...): xyz"),
         ("token", "revoke", "0"): (2, "token revoke: neither a token id nor an API token"),
         ("sensor", "revoke", "s1"): (2, "sensor revoke: not a sensor id: s1"),
+        # an id out of range is of the wrong form (it became the largest, then "not found")
+        ("sensor", "revoke", "9" * 20): (2, "sensor revoke: not a sensor id: " + "9" * 20),
+        ("user", "disable", "--user", "9" * 20): (2, "--user: not a user number or e-mail"),
         ("tenant", "add", "--name", "A", "--lang", "fr"): (2, "--lang: the language must be"),
         ("tenant", "add", "--name", "A", "--mail-severity", "9"): (2, "--mail-severity: the mail"),
         ("user", "add", "--role", "boss", "--email", "a@a.example"): (2, "--role: the role must"),

@@ -270,6 +270,36 @@ def admin_usage_in_man(tmp):
           "options the code reads %r, the usage names %r" % (sorted(code), sorted(usage)))
 
 
+def server_usage(tmp):
+    """The server's own usage errors name the word first, one line, then the usage, exit 2,
+    before anything starts (they printed only the usage): an unknown option, a stray
+    argument, an option without its value (the next option is never one)."""
+    data = os.path.join(tmp, "usage-data")
+    cases = [(["--bogus"], "--bogus", "not_option"),
+             (["--data", data, "stray"], "stray", "not_option"),
+             (["--data", data, "--listen"], "--listen", "no_value"),
+             (["--data", data, "--listen", "--threads", "2"], "--listen", "no_value"),
+             (["--data", "--listen", "127.0.0.1:0"], "--data", "no_value")]
+    texts = ((JA, "使い方: mamori-center --data ",
+              {"not_option": "mamori-center のオプションでも引数でもありません",
+               "no_value": "値がありません (値は -- で始められません)"}),
+             (EN, "Usage: mamori-center --data ",
+              {"not_option": "not an option or argument of mamori-center",
+               "no_value": "the value is missing (a value cannot start with --)"}))
+    for args, what, key in cases:
+        for env, usage, says in texts:
+            r = run(args, env)
+            lines = r.stderr.splitlines()
+            check(r.returncode == 2 and len(lines) >= 2 and
+                  lines[0] == "mamori-center: %s: %s" % (what, says[key]) and
+                  lines[1].startswith(usage) and r.stdout == "",
+                  "server usage %r: exit %d, %r" % (args, r.returncode, r.stderr))
+            check(not os.path.exists(data), "server usage %r: made %s" % (args, data))
+    r = run(["--help"], EN)
+    check(r.returncode == 0 and r.stdout.startswith("Usage: mamori-center --data ") and
+          r.stderr == "", "--help: %d %r" % (r.returncode, r.stderr))
+
+
 def run(args, env):
     return subprocess.run([BIN] + args, capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, **env))
@@ -492,6 +522,7 @@ def main():
         config_errors(tmp)
         only_in_force(tmp)
         admin_usage_in_man(tmp)
+        server_usage(tmp)
         r = run(["--data", os.path.join(tmp, "data"), "--config", os.path.join(tmp, "nope.ini")],
                 JA)
         check(r.returncode == 2 and "nope.ini: 設定ファイルが見つかりません" in r.stderr,
