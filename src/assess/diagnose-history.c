@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the diagnosis history directory: dated result files
  * (diagnose-YYYY-MM-DD.json, then -2, -3... for more runs that day), finding
- * the latest one and comparing it with a new result. Files in the directory
- * are treated as untrusted input: size-capped and fully validated. */
+ * the latest one and comparing it with a new result. The latest file is
+ * read by mm_diag_read_latest (diagnose-read.c), as `mamori declare` reads
+ * it: the one answers reader, size-capped and fully validated. */
 #include "assess/diagnose.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -85,41 +86,6 @@ static int find_latest(const char *dir, char *latest, size_t cap, char latest_da
     return 0;
 }
 
-/* Reads the answers of a stored result: its "items" [{id, answer}] must
- * cover all 25 items with values the catalogue accepts. */
-static int read_previous(const struct mm_diag_catalogue *cat, const char *path,
-                         enum mm_answer *answers)
-{
-    char *text = NULL;
-    size_t len = 0;
-    json_t *doc = NULL, *obj = NULL;
-    struct mm_answers_spec spec;
-    struct mm_answers_issues issues;
-    uint64_t repeated;
-    int r = mm_file_read(path, MM_DIAG_HISTORY_FILE_MAX, &text, &len);
-    if (r != 0)
-        goto out;
-    const char *body = mm_utf8_skip_bom(text, &len);
-    doc = json_loadb(body, len, 0, NULL);
-    const json_t *items = json_object_get(doc, "items");
-    if (!json_is_array(items) || json_array_size(items) != MM_DIAG_ITEMS) {
-        r = MM_EPARSE;
-        goto out;
-    }
-    if ((obj = mm_answers_from_items(items, &repeated)) == NULL) {
-        r = MM_ENOMEM;
-        goto out;
-    }
-    mm_diag_answers_spec(cat, &spec);
-    if (repeated || mm_answers_from_json(&spec, obj, 0, answers, &issues) != 0)
-        r = MM_EPARSE;
-out:
-    json_decref(obj);
-    json_decref(doc);
-    free(text);
-    return r;
-}
-
 int mm_diag_history_latest(const char *dir, char **path_out, char date[11])
 {
     char name[256];
@@ -137,25 +103,17 @@ int mm_diag_history_previous(const struct mm_diag_catalogue *cat, const char *di
                              const struct mm_diag_result *now, struct mm_diag_changes *changes,
                              char **bad_path)
 {
-    char name[256], date[11] = "";
-    enum mm_answer prev[MM_DIAG_ITEMS];
-    struct mm_diag_result prev_res;
+    struct mm_diag_result prev;
+    struct mm_answers_issues issues;
     memset(changes, 0, sizeof *changes);
+    int r = mm_diag_read_latest(cat, dir, &prev, &issues, bad_path);
+    if (r == MM_ENOENT && !*bad_path) /* no result in dir (or no dir) yet */
+        return 0;
+    if (r != 0)
+        return r;
+    free(*bad_path);
     *bad_path = NULL;
-    int r = find_latest(dir, name, sizeof name, date);
-    if (r != 0 || !name[0])
-        return r;
-    char *path = join_path(dir, name);
-    if (!path)
-        return MM_ENOMEM;
-    if ((r = read_previous(cat, path, prev)) != 0 ||
-        (r = mm_diag_evaluate(cat, prev, &prev_res)) != 0) {
-        r = r == MM_ENOMEM ? r : MM_EPARSE;
-        *bad_path = path;
-        return r;
-    }
-    mm_diag_compare(prev, prev_res.score, date, now, changes);
-    free(path);
+    mm_diag_compare(prev.answers, prev.score, prev.date, now, changes);
     return 0;
 }
 

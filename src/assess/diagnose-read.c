@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns reading a diagnosis that other commands build on (`mamori declare`,
- * `mamori policy`): an answers file, the JSON report of `mamori diagnose`
- * or a history directory (its newest result), through the one answers
- * reader (answers.c), with the result computed from the answers. */
+ * `mamori policy`, and `mamori diagnose --history` for the comparison): an
+ * answers file, the JSON report of `mamori diagnose` or a history directory
+ * (its newest result), through the one answers reader (answers.c), with the
+ * result computed from the answers. */
 #include "assess/diagnose.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -27,33 +28,49 @@ static void report_date(const char *text, size_t len, char date[11])
     json_decref(doc);
 }
 
-int mm_diag_read(const struct mm_diag_catalogue *cat, const char *path, struct mm_diag_result *res,
-                 struct mm_answers_issues *issues, char **used)
+/* Reads one file as an answers file; date is the history name's, or "". */
+static int read_file(const struct mm_diag_catalogue *cat, const char *path, const char *date,
+                     struct mm_diag_result *res, struct mm_answers_issues *issues)
 {
     struct mm_answers_spec spec;
     enum mm_answer answers[MM_DIAG_ITEMS];
-    char date[11] = "", *text = NULL;
+    char *text = NULL;
     size_t len = 0;
-    struct stat st;
     int r;
-    *used = NULL;
-    memset(issues, 0, sizeof *issues);
-    memset(res, 0, sizeof *res);
-    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        r = mm_diag_history_latest(path, used, date);
-    else
-        r = (*used = strdup(path)) ? 0 : MM_ENOMEM;
-    if (r != 0)
-        goto out;
     mm_diag_answers_spec(cat, &spec);
-    if ((r = mm_file_read(*used, MM_ANSWERS_FILE_MAX, &text, &len)) != 0 ||
+    if ((r = mm_file_read(path, MM_ANSWERS_FILE_MAX, &text, &len)) != 0 ||
         (r = mm_answers_parse(&spec, text, len, 0, answers, issues)) != 0 ||
         (r = mm_diag_evaluate(cat, answers, res)) != 0)
         goto out;
-    if (!date[0])
-        report_date(text, len, date);
-    memcpy(res->date, date, sizeof res->date);
+    if (date[0])
+        memcpy(res->date, date, sizeof res->date);
+    else
+        report_date(text, len, res->date);
 out:
     free(text);
     return r;
+}
+
+int mm_diag_read_latest(const struct mm_diag_catalogue *cat, const char *dir,
+                        struct mm_diag_result *res, struct mm_answers_issues *issues, char **used)
+{
+    char date[11] = "";
+    memset(issues, 0, sizeof *issues);
+    memset(res, 0, sizeof *res);
+    int r = mm_diag_history_latest(dir, used, date);
+    return r != 0 ? r : read_file(cat, *used, date, res, issues);
+}
+
+int mm_diag_read(const struct mm_diag_catalogue *cat, const char *path, struct mm_diag_result *res,
+                 struct mm_answers_issues *issues, char **used)
+{
+    struct stat st;
+    *used = NULL;
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return mm_diag_read_latest(cat, path, res, issues, used);
+    memset(issues, 0, sizeof *issues);
+    memset(res, 0, sizeof *res);
+    if (!(*used = strdup(path)))
+        return MM_ENOMEM;
+    return read_file(cat, *used, "", res, issues);
 }

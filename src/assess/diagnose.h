@@ -18,9 +18,8 @@
 #define MM_DIAG_PARTS            3
 #define MM_DIAG_MAX              100
 #define MM_DIAG_BANDS_MAX        8
-#define MM_DIAG_HISTORY_FILE_MAX (1024 * 1024) /* bytes read from one history file */
-#define MM_DIAG_HISTORY_SCAN_MAX 100000        /* directory entries looked at */
-#define MM_DIAG_HISTORY_PER_DAY  999           /* results kept per day */
+#define MM_DIAG_HISTORY_SCAN_MAX 100000 /* directory entries looked at */
+#define MM_DIAG_HISTORY_PER_DAY  999    /* results kept per day */
 
 enum mm_diag_format { MM_DIAG_TEXT = 0, MM_DIAG_JSON, MM_DIAG_MD, MM_DIAG_HTML };
 
@@ -114,9 +113,12 @@ int mm_diag_render(const struct mm_diag_catalogue *cat, const struct mm_diag_res
                    enum mm_lang lang, struct mm_buf *out);
 
 /* History: dir holds diagnose-YYYY-MM-DD.json, diagnose-YYYY-MM-DD-2.json...
- * mm_diag_history_previous fills *changes from the latest stored result
- * (have_previous false when there is none). MM_EPARSE names a broken file
- * in *bad_path (free() it). */
+ * mm_diag_history_previous fills *changes from the latest stored result,
+ * read by mm_diag_read_latest, with its score computed from its answers
+ * (have_previous false when dir is missing or holds none). When that file
+ * cannot be used, *bad_path (free() it) names it and the error is
+ * mm_diag_read_latest's (MM_EPARSE, MM_EINVAL, MM_ETOOBIG, MM_EIO...); an
+ * error with *bad_path NULL is the directory's (MM_EIO). */
 int mm_diag_history_previous(const struct mm_diag_catalogue *cat, const char *dir,
                              const struct mm_diag_result *now, struct mm_diag_changes *changes,
                              char **bad_path);
@@ -138,6 +140,12 @@ int mm_diag_history_latest(const char *dir, char **path_out, char date[11]);
  * MM_ETOOBIG, MM_EIO, MM_ENOMEM. */
 int mm_diag_read(const struct mm_diag_catalogue *cat, const char *path, struct mm_diag_result *res,
                  struct mm_answers_issues *issues, char **used);
+
+/* mm_diag_read of dir taken as a history directory (never as a file): its
+ * newest result (MM_ENOENT with *used NULL when dir is missing or holds
+ * none, MM_EIO when it cannot be listed, e.g. not a directory). */
+int mm_diag_read_latest(const struct mm_diag_catalogue *cat, const char *dir,
+                        struct mm_diag_result *res, struct mm_answers_issues *issues, char **used);
 
 /* Stores json_text as the next free dated name for date; *path_out (free())
  * is the file written. Creates dir when missing. */

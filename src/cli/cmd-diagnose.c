@@ -499,16 +499,21 @@ static int report(const struct mm_cli *cli, const struct mm_diag_catalogue *cat,
     int rc = MM_EXIT_OK, r;
     if (mm_diag_evaluate(cat, answers, &res) != 0)
         return MM_EXIT_INPUT; /* cannot happen: answers were validated */
+    /* The previous result is read as `mamori declare` reads it (256 KiB,
+     * every check of an answers file, the score computed from the answers). */
     if (h->dir && (r = mm_diag_history_previous(cat, h->dir, &res, &changes, &bad)) != 0) {
+        bool damaged = bad && (r == MM_EPARSE || r == MM_EINVAL || r == MM_ETOOBIG);
         if (h->kept) { /* shown without the comparison; this result becomes the latest */
-            path_reason(cli, bad ? bad : h->dir, r, what, sizeof what);
+            path_reason(cli, bad ? bad : h->dir, r == MM_EINVAL ? MM_EPARSE : r, what, sizeof what);
             error_sub(cli, "note.kept_previous_bad", what);
-        } else if (r == MM_EPARSE) {
+        } else if (damaged) {
+            if (r == MM_ETOOBIG) /* over 256 KiB: say why, as for the progress file */
+                io_error(cli, "error.read", bad, r);
             error_sub(cli, "error.history_bad", bad);
             rc = MM_EXIT_INPUT;
             goto out;
         } else {
-            rc = io_error(cli, "error.read", h->dir, r);
+            rc = io_error(cli, "error.read", bad ? bad : h->dir, r);
             goto out;
         }
     } else if (h->dir) {

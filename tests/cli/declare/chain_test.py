@@ -15,7 +15,12 @@ manifest, and `mamori declare` reads all three:
 5. the README's example chain, ja and en, run as written (the answers of the
    two questionnaires given with --answers, audit on an empty --root instead
    of sudo), then the round trip: the diagnosis JSON it wrote, given back to
-   `mamori diagnose --answers`, gives the same score and the same JSON.
+   `mamori diagnose --answers`, gives the same score and the same JSON;
+6. a history directory is read the same way by `diagnose --history` and
+   `declare --diagnosis`: a latest result whose "score" and "complete" lie
+   is compared (previous_score) and declared with the score of its answers;
+   one over 256 KiB (the answers file limit) is refused by both (exit 3),
+   the diagnose message naming it and saying it is too large.
 
 Usage: chain_test.py --bin PROGRAM
 """
@@ -33,7 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 
 
-def run(binary, args, tmp, want):
+def run(binary, args, tmp, want, stderr=False):
     # HOME and XDG_DATA_HOME in tmp: declare and policy read the diagnosis
     # kept there, never one from the real home.
     env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8",
@@ -42,7 +47,7 @@ def run(binary, args, tmp, want):
     if proc.returncode != want:
         raise AssertionError("%s: exit %d, expected %d\n%s%s" % (
             " ".join(args), proc.returncode, want, proc.stdout.decode(), proc.stderr.decode()))
-    return proc.stdout.decode()
+    return (proc.stdout.decode(), proc.stderr.decode()) if stderr else proc.stdout.decode()
 
 
 def write_answers(path, answer):
@@ -81,6 +86,40 @@ def run_readme_chain(binary, lines, tmp):
         run(binary, args, tmp, want)
     assert diagnosis and os.path.exists(diagnosis), lines
     return diagnosis
+
+
+def history_checks(binary, tmp, demo):
+    """Step 6: diagnose --history and declare --diagnosis on the same files."""
+    p = lambda name: os.path.join(tmp, name)  # noqa: E731
+    lying = dict(demo, score=100, complete=True, band="full")
+    os.makedirs(p("hist"))
+    json.dump(lying, open(p("hist/diagnose-2026-03-01.json"), "w"))
+    out = run(binary, ["diagnose", "--answers", p("answers.json"), "--format", "json",
+                       "--history", p("hist")], tmp, 0)
+    changes = json.loads(out)["changes"]
+    assert changes["previous_score"] == demo["score"] == 50, changes
+    assert changes["previous_date"] == "2026-03-01", changes
+    assert changes["score_delta"] == 100 - 50, changes
+    os.remove(p("hist/diagnose-2026-04-01.json"))  # the run just kept; declare reads the lie
+    rec = json.loads(run(binary, ["declare", "--org", "守り商店", "--rules", p("rules.json"),
+                                  "--diagnosis", p("hist"), "--policy",
+                                  p("policy/policy.json"), "--format", "json"], tmp, 0))
+    assert rec["diagnosis"]["score"] == 50 and rec["level"] == "one-star", rec
+
+    # Valid JSON padded to 300 KiB: over the 256 KiB of an answers file,
+    # under the 1 MiB diagnose once allowed for history files.
+    big = json.dumps(demo)
+    os.makedirs(p("big"))
+    latest = p("big/diagnose-2026-03-01.json")
+    open(latest, "w").write(big[:-1] + " " * (300 * 1024 - len(big)) + "}")
+    json.load(open(latest))
+    out, err = run(binary, ["--lang", "en", "diagnose", "--answers", p("answers.json"),
+                            "--history", p("big")], tmp, 3, stderr=True)
+    assert out == "", out
+    assert "broken history file: %s" % latest in err and "file too large" in err, err
+    assert os.listdir(p("big")) == ["diagnose-2026-03-01.json"], os.listdir(p("big"))
+    run(binary, ["declare", "--org", "守り商店", "--rules", p("rules.json"), "--diagnosis",
+                 p("big"), "--policy", p("policy/policy.json")], tmp, 3)
 
 
 def main():
@@ -138,6 +177,8 @@ def main():
                                  "--format", "json"], sub, 0)
             assert json.loads(again) == first, "round trip changed the report"
             assert first["score"] == 50, first["score"]
+
+        history_checks(binary, tmp, demo)
     except AssertionError as e:
         print("FAIL: %s" % e)
         return 1

@@ -602,9 +602,36 @@ static void test_history_roundtrip(void **state)
     char broken[128];
     snprintf(broken, sizeof broken, "%s/diagnose-2026-04-02.json", sub);
     assert_int_equal(mm_file_write_atomic(broken, "{\"items\": [1, 2]}", 17), 0);
-    assert_int_equal(mm_diag_history_previous(cat, sub, &res, &ch, &bad), MM_EPARSE);
+    assert_int_equal(mm_diag_history_previous(cat, sub, &res, &ch, &bad), MM_EINVAL);
     assert_string_equal(bad, broken);
     free(bad);
+
+    /* The latest is read as an answers file (mm_diag_read_latest): its own
+     * "score" and "complete" are not believed, and over 256 KiB is refused. */
+    struct mm_buf lie = MM_BUF_INIT;
+    assert_int_equal(mm_buf_puts(&lie, "{\"score\": 100, \"complete\": true, \"items\": ["), 0);
+    for (int i = 1; i <= MM_DIAG_ITEMS; i++)
+        assert_int_equal(mm_buf_printf(&lie, "%s{\"id\": %d, \"answer\": \"%s\"}",
+                                       i > 1 ? ", " : "", i, i <= 3 ? "done" : "not"),
+                         0);
+    assert_int_equal(mm_buf_puts(&lie, "]}"), 0);
+    snprintf(broken, sizeof broken, "%s/diagnose-2026-04-03.json", sub);
+    assert_int_equal(mm_file_write_atomic(broken, mm_buf_str(&lie), lie.len), 0);
+    assert_int_equal(mm_diag_history_previous(cat, sub, &res, &ch, &bad), 0);
+    assert_null(bad);
+    assert_true(ch.have_previous);
+    assert_string_equal(ch.previous_date, "2026-04-03");
+    assert_int_equal(ch.previous_score, 12);
+    /* Padded past MM_ANSWERS_FILE_MAX (still valid JSON): too big, named. */
+    while (lie.len <= MM_ANSWERS_FILE_MAX)
+        assert_int_equal(mm_buf_puts(&lie, "                "), 0);
+    snprintf(broken, sizeof broken, "%s/diagnose-2026-04-04.json", sub);
+    assert_int_equal(mm_file_write_atomic(broken, mm_buf_str(&lie), lie.len), 0);
+    assert_int_equal(mm_diag_history_previous(cat, sub, &res, &ch, &bad), MM_ETOOBIG);
+    assert_string_equal(bad, broken);
+    assert_false(ch.have_previous);
+    free(bad);
+    mm_buf_free(&lie);
 
     mm_buf_free(&json);
     assert_int_equal(test_tmpdir_remove(dir), 0);
