@@ -146,8 +146,7 @@ static int diagnosis_reasons(const json_t *d, json_t *list)
     for (int id = 1; id <= MM_DECLARE_DIAGNOSIS_ITEMS; id++)
         if (!have[id])
             json_array_append_new(missing, json_integer(id));
-    bool marked_incomplete = json_is_false(json_object_get(d, "complete"));
-    if (json_array_size(missing) == 0 && !marked_incomplete) {
+    if (json_array_size(missing) == 0) {
         json_decref(missing);
         return 0;
     }

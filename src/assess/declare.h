@@ -14,8 +14,9 @@
  * A reason is {"code": ...} plus details: rules-missing; rule-not-committed
  * {"rule": n}; diagnosis-missing; diagnosis-incomplete {"items": [ids]};
  * policy-missing; policy-organisation-mismatch {"policy_organisation"}.
- * diagnosis-incomplete lists the items unanswered or answered "unknown"; the
- * list is empty when only the result's own "complete": false says so. */
+ * diagnosis-incomplete lists the items unanswered or answered "unknown"
+ * (never empty): completeness is decided from the items alone, a
+ * "complete" field of the diagnosis is not read. */
 #ifndef MM_ASSESS_DECLARE_H
 #define MM_ASSESS_DECLARE_H
 

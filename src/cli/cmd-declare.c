@@ -49,9 +49,6 @@ static char *reason_message(const struct mm_cli *cli, const json_t *reason, cons
         const struct mm_fill_var vars[] = {
             {"rule", value}, {"title", mm_text(json_object_get(rule, "title"), cli->lang)}};
         (void)mm_fill(&b, MM_FILL_MAX, tpl, vars, 2, 0);
-    } else if (json_array_size(json_object_get(reason, "items")) == 0 &&
-               json_object_get(reason, "items")) {
-        mm_buf_puts(&b, TR("declare.reason.diagnosis-flagged-incomplete"));
     } else if (json_object_get(reason, "items")) {
         size_t i, used = 0;
         json_t *x;
