@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/str.h"
+
 static const char *log_prog = "mamori";
 static enum mm_log_level log_level = MM_LOG_INFO;
 static const char *level_names[] = {"error", "warn", "info", "debug"};
@@ -43,7 +45,9 @@ void mm_logv(enum mm_log_level level, const char *fmt, va_list ap)
     time_t t = tv.tv_sec;
     localtime_r(&t, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    vsnprintf(line, sizeof line, fmt, ap);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    if (n >= 0 && (size_t)n >= sizeof line)
+        mm_utf8_trim_tail(line, sizeof line - 1); /* never half a character */
     fprintf(stderr, "%s.%03ld %s[%ld]: %s: %s\n", stamp, (long)tv.tv_usec / 1000, log_prog,
             (long)getpid(), level_names[level], line);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/str.h"
 
 /* -1 until chosen: the environment decides at the first message. */
 static atomic_int msg_lang = -1;
@@ -70,7 +71,10 @@ const char *mm_msg_strerror(int code)
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 int mm_msg_vformat(char *buf, size_t len, const char *domain, const char *key, va_list ap)
 {
-    return vsnprintf(buf, len, mm_msg(domain, key), ap);
+    int n = vsnprintf(buf, len, mm_msg(domain, key), ap);
+    if (n >= 0 && len > 0 && (size_t)n >= len)
+        mm_utf8_trim_tail(buf, len - 1); /* cut between characters, not in one */
+    return n;
 }
 #pragma GCC diagnostic pop
 
@@ -85,7 +89,7 @@ int mm_msg_format(char *buf, size_t len, const char *domain, const char *key, ..
 
 void mm_msg_print(FILE *out, const char *prog, const char *domain, const char *key, ...)
 {
-    char text[2048];
+    char text[2048]; /* a longer message is cut at a character boundary */
     va_list ap;
     va_start(ap, key);
     mm_msg_vformat(text, sizeof text, domain, key, ap);

@@ -39,7 +39,10 @@ const char *mm_msg(const char *domain, const char *key);
 const char *mm_msg_strerror(int code);
 
 /* Formats the message key with the arguments into buf (always terminated;
- * cut when too long). Returns what vsnprintf returns. */
+ * cut when too long, at the last whole UTF-8 character that fits, so a
+ * Japanese text or a multibyte argument is never left half a character).
+ * Returns what vsnprintf returns: the untruncated length, so a value >= len
+ * still tells the caller that the text was cut. */
 int mm_msg_format(char *buf, size_t len, const char *domain, const char *key, ...);
 int mm_msg_vformat(char *buf, size_t len, const char *domain, const char *key, va_list ap);
 

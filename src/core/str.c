@@ -107,6 +107,22 @@ bool mm_str_suffix(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+size_t mm_utf8_trim_tail(char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t k = 0; /* continuation bytes at the end, at most 3 */
+    while (k < 3 && k < len && (p[len - 1 - k] & 0xC0) == 0x80)
+        k++;
+    if (k < len) {
+        unsigned char c = p[len - 1 - k];
+        size_t need = c >= 0xF5 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+        if (need > k + 1)
+            len -= k + 1;
+    }
+    s[len] = '\0';
+    return len;
+}
+
 size_t mm_strlcpy(char *out, const char *src, size_t outlen)
 {
     size_t n = strlen(src);

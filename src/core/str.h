@@ -17,6 +17,14 @@ bool mm_utf8_valid(const char *p, size_t n, size_t *bad_offset);
  * U+10FFFF), 0 when p does not start with one or it is cut at left. */
 size_t mm_utf8_seq_len(const unsigned char *p, size_t left);
 
+/* Cuts an incomplete UTF-8 sequence off the end of s[0..len) (what cutting
+ * a longer text at len leaves of its last multibyte character), writes '\0'
+ * at the new end (s has room for len + 1 bytes) and returns the new length.
+ * Complete characters and bytes that are not UTF-8 at all stay: text that
+ * is valid UTF-8 when whole keeps its longest valid prefix. For writers that
+ * truncate text to a buffer's size. */
+size_t mm_utf8_trim_tail(char *s, size_t len);
+
 /* Counts code points of valid UTF-8 (display width is not attempted). */
 size_t mm_utf8_len(const char *s);
 

@@ -16,10 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/data.h"
 #include "core/error.h"
 #include "core/i18n.h"
+#include "core/log.h"
 #include "core/msg.h"
 
 /* The catalogues whose texts are printf formats. */
@@ -217,12 +219,118 @@ static void test_fill_bound(void **state)
     mm_buf_free(&b);
 }
 
+/* True when p[0..n) is UTF-8 made of whole characters (lead bytes C2-F4
+ * followed by their continuation bytes): written here rather than taken from
+ * the core, so the check does not trust the code it checks. */
+static bool whole_utf8(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        size_t k = c < 0x80                 ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
+        if (k == 0 || i + k > n)
+            return false;
+        for (size_t j = 1; j < k; j++)
+            if ((p[i + j] & 0xC0) != 0x80)
+                return false;
+        i += k;
+    }
+    return true;
+}
+
+/* The longest prefix of the valid UTF-8 text t that ends between characters
+ * and is at most max bytes. */
+static size_t whole_prefix(const char *t, size_t max)
+{
+    size_t len = strlen(t), m = max < len ? max : len;
+    while (m > 0 && m < len && ((unsigned char)t[m] & 0xC0) == 0x80)
+        m--;
+    return m;
+}
+
+/* A Japanese message with multibyte arguments (2-, 3- and 4-byte characters
+ * in the path), formatted into every buffer size from 1 to its length + 1
+ * (each buffer exactly that size, so ASan sees an overrun): the text is
+ * always terminated, valid UTF-8, the longest such prefix of the whole
+ * message, and the return value is the whole length (how callers see a cut). */
+static void test_format_cuts_between_characters(void **state)
+{
+    (void)state;
+    const char *path = "/var/lib/mamori/監視ログ/caf\xc3\xa9/\xf0\x9f\x93\x81/eve.json";
+    const char *why = "許可がありません";
+    mm_msg_set_lang(MM_LANG_JA);
+    char full[1024];
+    int whole = mm_msg_format(full, sizeof full, "sensor-log", "sensor.eve_open", path, why);
+    assert_true(whole > 0 && (size_t)whole < sizeof full);
+    assert_true(whole_utf8(full, (size_t)whole));
+    assert_non_null(strstr(full, path));
+    for (size_t size = 1; size <= (size_t)whole + 1; size++) {
+        char *buf = malloc(size);
+        assert_non_null(buf);
+        int n = mm_msg_format(buf, size, "sensor-log", "sensor.eve_open", path, why);
+        assert_int_equal(n, whole);
+        size_t got = strnlen(buf, size);
+        assert_true(got < size);
+        assert_int_equal(got, whole_prefix(full, size - 1));
+        assert_memory_equal(buf, full, got);
+        assert_true(whole_utf8(buf, got));
+        free(buf);
+    }
+    mm_msg_set_lang(MM_LANG_EN);
+}
+
+/* A log line longer than the line writer's buffer (2048 bytes) is cut between
+ * characters too: stderr is caught in a file for the check. */
+static void test_log_line_cuts_between_characters(void **state)
+{
+    (void)state;
+    char text[2 + 3 * 1000 + 1];
+    memcpy(text, "xy", 2); /* 2047 bytes fit: the cut falls inside a character */
+    for (int i = 0; i < 1000; i++)
+        memcpy(text + 2 + 3 * i, "監", 3);
+    text[sizeof text - 1] = '\0';
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    fflush(stderr);
+    int saved = dup(fileno(stderr));
+    assert_true(saved >= 0);
+    assert_true(dup2(fileno(tmp), fileno(stderr)) >= 0);
+    mm_log(MM_LOG_ERROR, "%s", text);
+    fflush(stderr);
+    assert_true(dup2(saved, fileno(stderr)) >= 0);
+    close(saved);
+    rewind(tmp);
+    static char line[4096];
+    size_t got = fread(line, 1, sizeof line - 1, tmp);
+    fclose(tmp);
+    line[got] = '\0';
+    const char *body = strstr(line, ": error: ");
+    assert_non_null(body);
+    body += strlen(": error: ");
+    size_t blen = strlen(body);
+    assert_true(blen > 1 && body[blen - 1] == '\n');
+    blen--;
+    assert_true(blen < sizeof text - 1 && blen >= 2040);
+    assert_memory_equal(body, text, blen);
+    assert_true(whole_utf8(body, blen));
+    assert_int_equal(blen, whole_prefix(text, 2047));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_formats_match),  cmocka_unit_test(test_every_error_translated),
-        cmocka_unit_test(test_lang_from_args), cmocka_unit_test(test_print_in_language),
-        cmocka_unit_test(test_fill),           cmocka_unit_test(test_fill_bound),
+        cmocka_unit_test(test_formats_match),
+        cmocka_unit_test(test_every_error_translated),
+        cmocka_unit_test(test_lang_from_args),
+        cmocka_unit_test(test_print_in_language),
+        cmocka_unit_test(test_fill),
+        cmocka_unit_test(test_fill_bound),
+        cmocka_unit_test(test_format_cuts_between_characters),
+        cmocka_unit_test(test_log_line_cuts_between_characters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

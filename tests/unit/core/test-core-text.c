@@ -251,6 +251,33 @@ static void test_ipv6_through_addr(void **state)
     assert_string_equal(small, "");
 }
 
+/* mm_utf8_trim_tail on every cut of a text with 1- to 4-byte characters:
+ * the result is the longest prefix made of whole characters; texts that are
+ * not UTF-8 keep their bytes. */
+static void test_utf8_trim_tail(void **state)
+{
+    (void)state;
+    const char *text = "a\xc3\xa9監視\xf0\x9f\x93\x81"
+                       "b";
+    size_t len = strlen(text);
+    for (size_t cut = 0; cut <= len; cut++) {
+        char buf[32];
+        memcpy(buf, text, cut);
+        size_t m = cut;
+        while (m > 0 && m < len && ((unsigned char)text[m] & 0xC0) == 0x80)
+            m--;
+        assert_int_equal(mm_utf8_trim_tail(buf, cut), m);
+        assert_int_equal(strlen(buf), m);
+        assert_true(mm_utf8_valid(buf, m, NULL));
+    }
+    char latin1[] = "caf\xe9";
+    assert_int_equal(mm_utf8_trim_tail(latin1, 4), 3); /* a lone lead byte is half a character */
+    char stray[] = "ab\x80\x80\x80\x80";
+    assert_int_equal(mm_utf8_trim_tail(stray, 6), 6); /* not a cut character: left alone */
+    char ascii[] = "abc";
+    assert_int_equal(mm_utf8_trim_tail(ascii, 3), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_addr_text_other_families),
         cmocka_unit_test(test_ipv6_text),
         cmocka_unit_test(test_ipv6_through_addr),
+        cmocka_unit_test(test_utf8_trim_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
