@@ -8,6 +8,7 @@
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "cli/cmd-common.h"
+#include "cli/diagnosis-input.h"
 #include "core/buf.h"
 #include "core/data.h"
 #include "core/error.h"
@@ -149,12 +150,7 @@ static int read_diagnosis(const struct mm_cli *cli, const char *path, enum mm_an
     if (r == 0)
         return -1;
     if (r == MM_EPARSE || r == MM_EINVAL) { /* every problem, one per line */
-        struct mm_buf msg = MM_BUF_INIT;
-        char prefix[600];
-        snprintf(prefix, sizeof prefix, "%s audit: %s: ", cli->prog, path);
-        mm_answers_issues_format(&issues, prefix, cli->lang, &msg);
-        fputs(mm_buf_str(&msg), stderr);
-        mm_buf_free(&msg);
+        mm_cmd_answers_issues_print(cli, "audit", path, &issues);
         return MM_EXIT_INPUT;
     }
     bool input = r == MM_ETOOBIG;

@@ -106,3 +106,21 @@ int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path
     }
     return 0;
 }
+
+char *mm_cmd_xdg_path(const char *var, const char *home_dir, const char *name)
+{
+    const char *base = getenv(var), *home = getenv("HOME");
+    struct mm_buf b = MM_BUF_INIT;
+    int r;
+    if (base && base[0] == '/')
+        r = mm_buf_printf(&b, "%s/%s", base, name);
+    else if (home && *home)
+        r = mm_buf_printf(&b, "%s/%s/%s", home, home_dir, name);
+    else
+        return NULL;
+    if (r != 0) {
+        mm_buf_free(&b);
+        return NULL;
+    }
+    return mm_buf_take(&b);
+}

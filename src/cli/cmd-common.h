@@ -17,6 +17,12 @@
  * the core's English text when there is no translation). */
 const char *mm_cmd_strerror(const struct mm_cli *cli, int code);
 
+/* A per-user path under the XDG base directories: $VAR/NAME when the
+ * environment variable VAR (e.g. "XDG_DATA_HOME") holds an absolute path,
+ * else $HOME/HOME_DIR/NAME (e.g. ".local/share"); NULL when neither is set
+ * (or out of memory). free() it. */
+char *mm_cmd_xdg_path(const char *var, const char *home_dir, const char *name);
+
 /* Brackets around a reason after a message: full-width in Japanese. Used
  * inside a function with `cli` in scope. */
 #define MM_CMD_LPAREN (cli->lang == MM_LANG_JA ? "（" : " (")

@@ -137,12 +137,7 @@ static int io_error(const struct mm_cli *cli, const char *key, const char *path,
 static int input_error(const struct mm_cli *cli, const char *path,
                        const struct mm_answers_issues *issues)
 {
-    struct mm_buf msg = MM_BUF_INIT;
-    char prefix[600];
-    snprintf(prefix, sizeof prefix, "%s %s: %s: ", cli->prog, CMD, path);
-    mm_answers_issues_format(issues, prefix, cli->lang, &msg);
-    fputs(mm_buf_str(&msg), stderr);
-    mm_buf_free(&msg);
+    mm_cmd_answers_issues_print(cli, CMD, path, issues);
     return MM_EXIT_INPUT;
 }
 
@@ -169,15 +164,7 @@ static int load_answers_file(const struct mm_cli *cli, const struct mm_diag_cata
 /* $XDG_STATE_HOME/mamori/diagnose-progress.json, else ~/.local/state/... */
 static char *default_progress_path(void)
 {
-    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-    char path[4096];
-    if (state && state[0] == '/')
-        snprintf(path, sizeof path, "%s/mamori/diagnose-progress.json", state);
-    else if (home && *home)
-        snprintf(path, sizeof path, "%s/.local/state/mamori/diagnose-progress.json", home);
-    else
-        return NULL;
-    return strdup(path);
+    return mm_cmd_xdg_path("XDG_STATE_HOME", ".local/state", "mamori/diagnose-progress.json");
 }
 
 static int save_progress(const char *path, const enum mm_answer *answers, int position)

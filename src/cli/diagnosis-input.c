@@ -17,20 +17,7 @@
 
 char *mm_cmd_diagnosis_dir(void)
 {
-    const char *data = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-    struct mm_buf b = MM_BUF_INIT;
-    int r;
-    if (data && data[0] == '/')
-        r = mm_buf_printf(&b, "%s/mamori/diagnosis", data);
-    else if (home && *home)
-        r = mm_buf_printf(&b, "%s/.local/share/mamori/diagnosis", home);
-    else
-        return NULL;
-    if (r != 0) {
-        mm_buf_free(&b);
-        return NULL;
-    }
-    return mm_buf_take(&b);
+    return mm_cmd_xdg_path("XDG_DATA_HOME", ".local/share", "mamori/diagnosis");
 }
 
 /* Prints the template key with {file} and {date} (and {why}) filled. */
@@ -44,9 +31,8 @@ static void say(const struct mm_cli *cli, const char *cmd, const char *key, cons
     mm_buf_free(&msg);
 }
 
-/* Every problem of the file, one line each, "mamori CMD: FILE: ...". */
-static void print_issues(const struct mm_cli *cli, const char *cmd, const char *file,
-                         const struct mm_answers_issues *issues)
+void mm_cmd_answers_issues_print(const struct mm_cli *cli, const char *cmd, const char *file,
+                                 const struct mm_answers_issues *issues)
 {
     struct mm_buf msg = MM_BUF_INIT;
     char prefix[600];
@@ -95,7 +81,7 @@ int mm_cmd_diagnosis_load(const struct mm_cli *cli, const char *cmd, const char 
         goto out;
     }
     if (r == MM_EPARSE || r == MM_EINVAL) {
-        print_issues(cli, cmd, used, &issues);
+        mm_cmd_answers_issues_print(cli, cmd, used, &issues);
         mm_cli_error(cli, cmd, "%s", TR("diagnosis.error.hint"));
         rc = MM_EXIT_INPUT;
     } else if (r == MM_ENOENT && !used) {

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "assess/answers.h"
 #include "cli/cli.h"
 
 /* $XDG_DATA_HOME/mamori/diagnosis (XDG_DATA_HOME absolute), else
@@ -25,5 +26,10 @@ char *mm_cmd_diagnosis_dir(void);
  * diagnosis. Returns 0, or MM_EXIT_INPUT / MM_EXIT_IO after the message. */
 int mm_cmd_diagnosis_load(const struct mm_cli *cli, const char *cmd, const char *path,
                           json_t **out);
+
+/* Every problem of an answers file (or report, history or progress file) on
+ * standard error, one line each: "mamori CMD: FILE: ...". */
+void mm_cmd_answers_issues_print(const struct mm_cli *cli, const char *cmd, const char *file,
+                                 const struct mm_answers_issues *issues);
 
 #endif
