@@ -52,12 +52,16 @@ bool mm_diag_history_name(const char *name, char date[11], int *seq)
     return true;
 }
 
+/* dir/name, with one slash however many dir ends with ("hist/" as typed). */
 static char *join_path(const char *dir, const char *name)
 {
-    size_t n = strlen(dir) + strlen(name) + 2;
+    size_t dir_len = strlen(dir);
+    while (dir_len > 1 && dir[dir_len - 1] == '/')
+        dir_len--;
+    size_t n = dir_len + strlen(name) + 2;
     char *p = malloc(n);
     if (p)
-        snprintf(p, n, "%s/%s", dir, name);
+        snprintf(p, n, "%.*s/%s", (int)dir_len, dir, name);
     return p;
 }
 

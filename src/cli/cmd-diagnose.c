@@ -491,8 +491,12 @@ static int report(const struct mm_cli *cli, const struct mm_diag_catalogue *cat,
     if (h->dir && (r = mm_diag_history_previous(cat, h->dir, &res, &changes, &bad)) != 0) {
         bool damaged = bad && (r == MM_EPARSE || r == MM_EINVAL || r == MM_ETOOBIG);
         if (h->kept) { /* shown without the comparison; this result becomes the latest */
-            path_reason(cli, bad ? bad : h->dir, r == MM_EINVAL ? MM_EPARSE : r, what, sizeof what);
-            error_sub(cli, "note.kept_previous_bad", what);
+            /* Only a file that was there and could not be read is said here; a
+             * folder that cannot be opened is said once, when keeping fails. */
+            if (bad) {
+                path_reason(cli, bad, r == MM_EINVAL ? MM_EPARSE : r, what, sizeof what);
+                error_sub(cli, "note.kept_previous_bad", what);
+            }
         } else if (damaged) {
             if (r == MM_ETOOBIG) /* over 256 KiB: say why, as for the progress file */
                 io_error(cli, "error.read", bad, r);

@@ -298,6 +298,8 @@ def check_keeping(binary, env, tmp, kept_dir):
     check(code == 0, "unwritable place: exit %r" % code)
     check("Score" in tail and "could not be kept in %s/mamori/diagnosis" % blocked in tail,
           "unwritable place:\n" + tail[-400:])
+    check("the previous result cannot be read" not in tail,
+          "unwritable place: a previous result was said to be unreadable:\n" + tail[-400:])
 
 
 if __name__ == "__main__":
