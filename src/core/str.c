@@ -5,25 +5,20 @@
 #include <ctype.h>
 #include <string.h>
 
+/* The length of the UTF-8 sequence lead byte c starts (1 for ASCII), 0 when
+ * c cannot start one (a continuation byte, C0, C1, F5-FF). */
+static size_t utf8_lead_len(unsigned char c)
+{
+    return c < 0x80 ? 1 : c < 0xc2 ? 0 : c <= 0xdf ? 2 : c <= 0xef ? 3 : c <= 0xf4 ? 4 : 0;
+}
+
 size_t mm_utf8_seq_len(const unsigned char *p, size_t left)
 {
     unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    unsigned cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
+    size_t n = utf8_lead_len(c);
+    if (n <= 1)
+        return n;
+    unsigned cp = c & (0x7fu >> n); /* the lead byte's bits: 5, 4 or 3 */
     if (n > left)
         return 0;
     for (size_t i = 1; i < n; i++) {
@@ -114,8 +109,7 @@ size_t mm_utf8_trim_tail(char *s, size_t len)
     while (k < 3 && k < len && (p[len - 1 - k] & 0xC0) == 0x80)
         k++;
     if (k < len) {
-        unsigned char c = p[len - 1 - k];
-        size_t need = c >= 0xF5 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+        size_t need = utf8_lead_len(p[len - 1 - k]);
         if (need > k + 1)
             len -= k + 1;
     }
