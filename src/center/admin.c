@@ -511,6 +511,11 @@ static int match_words(const struct command *cmd, int argc, char **argv)
     return argc >= 2 && strcmp(argv[1], space + 1) == 0 ? 2 : 0;
 }
 
+bool mm_center_arg_is_value(int argc, char **argv, int i)
+{
+    return i < argc && strncmp(argv[i], "--", 2) != 0;
+}
+
 /* The one reader of every subcommand's options: each is one the subcommand
  * takes, given once, with its value when it takes one (an argument starting
  * with "--" is the next option, not a value: `user add --email --role staff`
@@ -523,7 +528,7 @@ static int read_options(const struct admin *a, const struct command *cmd, int ar
         int o = 0;
         while (o < O__N && strcmp(s, options[o].name) != 0)
             o++;
-        if (o == O__N && cmd->arg && !x->arg && strncmp(s, "--", 2) != 0) {
+        if (o == O__N && cmd->arg && !x->arg && mm_center_arg_is_value(argc, argv, i)) {
             x->arg = s;
             continue;
         }
@@ -534,7 +539,7 @@ static int read_options(const struct admin *a, const struct command *cmd, int ar
         x->given[o] = true;
         if (!options[o].value)
             continue;
-        if (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0)
+        if (!mm_center_arg_is_value(argc, argv, i + 1))
             return usage_error(a, s, "admin.no_value");
         x->value[o] = argv[++i];
     }

@@ -46,14 +46,6 @@ static bool takes_value(const char *a)
     return false;
 }
 
-/* Whether argv[i] is an option's value: there, and not the next option
- * (no value of these starts with "--"; `--data --config FILE` lacks the
- * directory, it must not become one named "--config"). */
-static bool value_at(int argc, char **argv, int i)
-{
-    return i < argc && strncmp(argv[i], "--", 2) != 0;
-}
-
 /* `admin` takes --data and --config right after the word as well. Returns
  * the index of the subcommand, or -1 with the option lacking its value in
  * *missing. */
@@ -62,7 +54,7 @@ static int admin_leading_options(int argc, char **argv, int at, const char **dat
 {
     int i = at + 1;
     while (i < argc && (strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--config") == 0)) {
-        if (!value_at(argc, argv, i + 1)) {
+        if (!mm_center_arg_is_value(argc, argv, i + 1)) {
             *missing = argv[i];
             return -1;
         }
@@ -89,7 +81,7 @@ static int scan_options(int argc, char **argv, struct options *o, const char **w
             return 0;
         }
         if (takes_value(argv[i])) {
-            if (!value_at(argc, argv, i + 1)) {
+            if (!mm_center_arg_is_value(argc, argv, i + 1)) {
                 *what = argv[i];
                 *key = "admin.no_value";
                 return MM_EINVAL;
