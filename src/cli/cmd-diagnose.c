@@ -120,8 +120,7 @@ static void path_reason(const struct mm_cli *cli, const char *path, int r, char 
     const char *reason = tr(cli, errkey);
     if (strcmp(reason, errkey) == 0) /* not in this catalogue: errors.json */
         reason = mm_cmd_strerror(cli, r);
-    snprintf(out, cap, "%s%s%s%s", path, cli->lang == MM_LANG_JA ? "（" : " (", reason,
-             cli->lang == MM_LANG_JA ? "）" : ")");
+    snprintf(out, cap, "%s%s%s%s", path, MM_CMD_LPAREN, reason, MM_CMD_RPAREN);
 }
 
 /* Maps a file error to a message and MM_EXIT_IO. */
