@@ -354,6 +354,18 @@ def test_state_in_use(tmp):
         lock.close()
 
 
+def take_kept_names(inv, kind):
+    """Makes every name a copy of inv kept aside as KIND could take in the
+    next 30 seconds (inv.KIND-STAMP, -2 ... -100), so that keeping it fails."""
+    now = time.time()
+    for sec in range(-1, 30):
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now + sec))
+        for i in range(1, 101):
+            name = "%s.%s-%s%s" % (inv, kind, stamp, "" if i == 1 else "-%d" % i)
+            if not os.path.exists(name):
+                open(name, "w").close()
+
+
 def test_devices_damaged(tmp):
     """STATE/devices.json that cannot be read stops the sensor (exit 4) with
     a message naming the file (and FILE: [sensor] state when the directory
@@ -415,13 +427,7 @@ def test_devices_damaged(tmp):
     # every name the copy could take is taken: the sensor stops, the file stays
     with open(inv, "w") as f:
         f.write("{not json")
-    now = time.time()
-    for sec in range(-1, 30):
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now + sec))
-        for i in range(1, 101):
-            name = "%s.damaged-%s%s" % (inv, stamp, "" if i == 1 else "-%d" % i)
-            if not os.path.exists(name):
-                open(name, "w").close()
+    take_kept_names(inv, "damaged")
     for lang, words in (("en", "could not be kept aside under another name"),
                         ("ja", "別の名前で残しておくことができませんでした")):
         r, cfg = start(lang, True)
@@ -1002,13 +1008,7 @@ def test_devices_max(tmp):
     # the file stays as it was
     with open(inv, "w") as f:
         f.write(before)
-    now = time.time()
-    for sec in range(-1, 30):
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now + sec))
-        for i in range(1, 101):
-            name = "%s.over-max-%s%s" % (inv, stamp, "" if i == 1 else "-%d" % i)
-            if not os.path.exists(name):
-                open(name, "w").close()
+    take_kept_names(inv, "over-max")
     for lang, from_file, words in (
             ("en", False, "holds more devices than [devices] max, and it could not be kept aside "
              "under another name"),
