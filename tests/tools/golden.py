@@ -10,6 +10,11 @@ Each case is a directory under CASES:
                    (KEY= with no value removes KEY)
   stdin            optional file fed to standard input (default: empty)
   init/            optional files copied into @TMP@ before the run
+  init.shared      optional lines "NAME FILE": after init/, FILE is copied to
+                   @TMP@/NAME (its folders made); FILE may use @SRC@ and @CASE@.
+                   A fixture many cases start from (a diagnosis report, a big
+                   file) is kept once under tests/cli/*/fixtures/ and named
+                   here, not copied into each init/. No spaces in NAME or FILE
   expected.stdout  exact standard output (optional when expected.contains exists)
   expected.stderr  optional exact standard error
   expected.exit    exit status (default 0)
@@ -68,21 +73,43 @@ def case_env(case_dir, tmp):
     return env
 
 
+def prepare(case_dir, tmp):
+    """Fills tmp with the case's starting files: init/, then init.shared.
+    Returns a list of failure messages (a bad init.shared line)."""
+    init = os.path.join(case_dir, "init")
+    if os.path.isdir(init):
+        shutil.copytree(init, tmp, dirs_exist_ok=True)
+    failures = []
+    lines = read(os.path.join(case_dir, "init.shared"), b"").decode().splitlines()
+    for n, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split()
+        if len(fields) != 2 or os.path.isabs(fields[0]) or ".." in fields[0].split("/"):
+            failures.append("init.shared line %d: not NAME FILE: %s" % (n, line))
+            continue
+        dest = os.path.join(tmp, fields[0])
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        try:
+            shutil.copy2(subst(fields[1], case_dir, tmp), dest)
+        except OSError as e:
+            failures.append("init.shared line %d: %s" % (n, e))
+    return failures
+
+
 def run_case(binary, case_dir, update):
     """Runs one case; returns a list of failure messages (empty when it passed)."""
-    name = os.path.basename(case_dir)
     tmp = tempfile.mkdtemp(prefix="mm-golden-")
     try:
-        init = os.path.join(case_dir, "init")
-        if os.path.isdir(init):
-            shutil.copytree(init, tmp, dirs_exist_ok=True)
+        failures = prepare(case_dir, tmp)
+        if failures:
+            return failures
         args = [subst(a, case_dir, tmp) for a in read(os.path.join(case_dir, "args"), b"")
                 .decode().splitlines() if a.strip() and not a.startswith("#")]
         stdin = read(os.path.join(case_dir, "stdin"), b"")
         proc = subprocess.run([binary] + args, input=stdin, capture_output=True,
                               env=case_env(case_dir, tmp), cwd=tmp, timeout=60)
         out, err = normalise(proc.stdout, tmp), normalise(proc.stderr, tmp)
-        failures = []
         paths = {k: os.path.join(case_dir, "expected." + k) for k in
                  ("stdout", "stderr", "exit", "contains", "files")}
         if update:
