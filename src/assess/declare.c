@@ -31,40 +31,6 @@ int mm_declare_level_parse(const char *s, enum mm_declare_level *out)
     return 0;
 }
 
-int mm_declare_check_diagnosis(const json_t *d, char *why, size_t whylen)
-{
-    if (!json_is_object(d)) {
-        snprintf(why, whylen, "not a JSON object");
-        return MM_EPARSE;
-    }
-    static const char *ints[] = {"score", "max"};
-    for (size_t i = 0; i < 2; i++)
-        if (!json_is_integer(json_object_get(d, ints[i]))) {
-            snprintf(why, whylen, "\"%s\" is missing or not a number", ints[i]);
-            return MM_EPARSE;
-        }
-    json_t *items = json_object_get(d, "items");
-    if (!json_is_array(items) || json_array_size(items) > 1000) {
-        snprintf(why, whylen, "\"items\" is missing or not a list");
-        return MM_EPARSE;
-    }
-    size_t i;
-    json_t *it;
-    json_array_foreach(items, i, it)
-    {
-        if (!json_is_integer(json_object_get(it, "id"))) {
-            snprintf(why, whylen, "items[%zu] has no numeric \"id\"", i);
-            return MM_EPARSE;
-        }
-    }
-    json_t *complete = json_object_get(d, "complete");
-    if (complete && !json_is_boolean(complete)) {
-        snprintf(why, whylen, "\"complete\" is not true or false");
-        return MM_EPARSE;
-    }
-    return 0;
-}
-
 const char *mm_declare_policy_document(const json_t *p)
 {
     size_t i;

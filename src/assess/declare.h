@@ -37,9 +37,9 @@ struct mm_declare_input {
     const char *organisation;             /* required */
     const char *date;                     /* YYYY-MM-DD */
     const struct mm_rules_answers *rules; /* NULL: no rules record given */
-    const json_t *diagnosis;         /* NULL: none given; checked by mm_declare_check_diagnosis */
-    const json_t *policy;            /* NULL: none given; checked by mm_declare_check_policy */
-    enum mm_declare_level requested; /* NONE: the best level reachable */
+    const json_t *diagnosis;              /* NULL: none given; else mm_diag_result_json's result */
+    const json_t *policy;                 /* NULL: none given; checked by mm_declare_check_policy */
+    enum mm_declare_level requested;      /* NONE: the best level reachable */
     /* The basic policy document the manifest lists, as looked for, when it
      * is not there (a reason for two stars); NULL when found or no policy. */
     const char *policy_document_missing;
@@ -49,16 +49,14 @@ struct mm_declare_input {
  * (ends in basic-policy.md), or NULL. */
 const char *mm_declare_policy_document(const json_t *p);
 
-/* Checks the shape of a diagnosis result (score and max integers, items an
- * array of objects with an integer id). Returns 0 or MM_EPARSE with why. */
-int mm_declare_check_diagnosis(const json_t *d, char *why, size_t whylen);
-
 /* Checks the shape of a policy manifest (reference "POL-...", organisation,
  * documents naming basic-policy.md). Returns 0 or MM_EPARSE with why. */
 int mm_declare_check_policy(const json_t *p, char *why, size_t whylen);
 
-/* Decides. On success *out is a new decision object (see above). Inputs
- * must have passed the check functions. MM_ENOMEM only. */
+/* Decides. On success *out is a new decision object (see above). The
+ * policy must have passed mm_declare_check_policy; the diagnosis is the
+ * result computed from its answers (mm_cmd_diagnosis_load, mm_diag_read and
+ * mm_diag_result_json), never a file's JSON as written. MM_ENOMEM only. */
 int mm_declare_decide(const struct mm_declare_input *in, json_t **out);
 
 const char *mm_declare_level_name(enum mm_declare_level level);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Unit tests of the declaration decision: each refusal reason, one star, two
- * stars, a requested level, and the shape checks of the diagnosis result and
+ * stars, a requested level, the decision on a diagnosis as the commands give
+ * it (computed from answers, mm_diag_result_json), and the shape check of
  * the policy manifest. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "assess/declare.h"
+#include "assess/diagnose.h"
 #include "core/error.h"
 
 static const struct mm_rules_answers all_rules = {{true, true, true, true, true}};
@@ -234,20 +236,65 @@ static void test_requested_two_star_without_rules(void **state)
     json_decref(d);
 }
 
+/* The diagnosis as `mamori declare` gets it (mm_cmd_diagnosis_load): the
+ * result mm_diag_result_json computes from the answers. All settled answers
+ * ("not" and "na" too) make it complete; a "don't know" leaves that item
+ * missing; the summary carries the computed score, band and date. */
+static void test_computed_diagnosis(void **state)
+{
+    (void)state;
+    struct mm_diag_catalogue *cat = NULL;
+    struct mm_diag_result res;
+    enum mm_answer answers[MM_DIAG_ITEMS];
+    json_t *diag = NULL, *pol = policy("守り商店");
+    assert_int_equal(mm_diag_catalogue_load(&cat), 0);
+    for (int i = 0; i < MM_DIAG_ITEMS; i++)
+        answers[i] = MM_ANSWER_DONE;
+    answers[2] = MM_ANSWER_NOT;
+    answers[3] = MM_ANSWER_PARTLY;
+    for (int i = 0; i < MM_DIAG_ITEMS; i++)
+        if (cat->items[i].na_allowed) {
+            answers[i] = MM_ANSWER_NA;
+            break;
+        }
+    assert_int_equal(mm_diag_evaluate(cat, answers, &res), 0);
+    assert_int_equal(mm_diag_result_json(cat, &res, NULL, MM_LANG_EN, &diag), 0);
+    struct mm_declare_input in = {"守り商店", "2026-04-01",        &all_rules, diag,
+                                  pol,        MM_DECLARE_TWO_STAR, NULL};
+    json_t *d = decide(&in);
+    assert_string_equal(level_of(d), "two-star");
+    assert_true(json_is_true(json_object_get(d, "declarable")));
+    json_t *sum = json_object_get(d, "diagnosis");
+    assert_int_equal(json_integer_value(json_object_get(sum, "score")), res.score);
+    assert_int_equal(json_integer_value(json_object_get(sum, "max")), 100);
+    assert_string_equal(json_string_value(json_object_get(sum, "band")),
+                        mm_diag_band_id(cat, res.band));
+    assert_string_equal(json_string_value(json_object_get(sum, "date")), res.date);
+    json_decref(d);
+    json_decref(diag);
+    answers[6] = MM_ANSWER_UNKNOWN;
+    answers[20] = MM_ANSWER_UNKNOWN;
+    assert_int_equal(mm_diag_evaluate(cat, answers, &res), 0);
+    assert_int_equal(mm_diag_result_json(cat, &res, NULL, MM_LANG_JA, &diag), 0);
+    in.diagnosis = diag;
+    d = decide(&in);
+    assert_string_equal(level_of(d), "one-star");
+    assert_true(json_is_false(json_object_get(d, "declarable")));
+    assert_string_equal(code_at(d, "refusals", 0), "diagnosis-incomplete");
+    json_t *items = json_object_get(json_array_get(json_object_get(d, "refusals"), 0), "items");
+    assert_int_equal(json_array_size(items), 2);
+    assert_int_equal(json_integer_value(json_array_get(items, 0)), 7);
+    assert_int_equal(json_integer_value(json_array_get(items, 1)), 21);
+    json_decref(d);
+    json_decref(diag);
+    json_decref(pol);
+    mm_diag_catalogue_free(cat);
+}
+
 static void test_shape_checks(void **state)
 {
     (void)state;
     char why[128];
-    json_t *good = diagnosis(25);
-    assert_int_equal(mm_declare_check_diagnosis(good, why, sizeof why), 0);
-    json_object_set_new(good, "score", json_string("high"));
-    assert_int_equal(mm_declare_check_diagnosis(good, why, sizeof why), MM_EPARSE);
-    assert_non_null(strstr(why, "score"));
-    json_decref(good);
-    json_t *bad_items =
-        json_pack("{s:i, s:i, s:[{s:s}]}", "score", 1, "max", 100, "items", "id", "x");
-    assert_int_equal(mm_declare_check_diagnosis(bad_items, why, sizeof why), MM_EPARSE);
-    json_decref(bad_items);
     json_t *pol = policy("A");
     assert_int_equal(mm_declare_check_policy(pol, why, sizeof why), 0);
     json_object_set_new(pol, "documents", json_pack("[s]", "handbook.md"));
@@ -273,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_requested_two_star_without_rules),
         cmocka_unit_test(test_requested_lower_level),
         cmocka_unit_test(test_policy_document_missing),
+        cmocka_unit_test(test_computed_diagnosis),
         cmocka_unit_test(test_shape_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
