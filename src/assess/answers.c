@@ -110,7 +110,13 @@ int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, 
     return issues_any(issues) ? MM_EINVAL : 0;
 }
 
-json_t *mm_answers_from_items(const json_t *items, uint64_t *repeated)
+/* The answers of a `mamori diagnose --format json` report: its "items" array
+ * [{"id": 1, "answer": "done", ...}, ...] as a new object {"1": "done", ...}
+ * for mm_answers_from_json. Entries with no "answer" are left out; an "id"
+ * that is not a whole number 1..9999 becomes its JSON text ("\"2\"", "0"),
+ * so the reader names it as no such item; bit (id - 1) of *repeated marks an
+ * id given more than once. NULL when out of memory. */
+static json_t *answers_from_items(const json_t *items, uint64_t *repeated)
 {
     json_t *obj = json_object();
     size_t i;
@@ -160,7 +166,7 @@ int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_
     uint64_t repeated = 0;
     int r;
     if (!json_is_object(obj) && json_is_array(items)) /* mamori diagnose --format json */
-        obj = from_items = mm_answers_from_items(items, &repeated);
+        obj = from_items = answers_from_items(items, &repeated);
     if (!json_is_object(obj)) {
         for (size_t i = 0; i < spec->n_items && i < MM_ANSWERS_MAX_ITEMS; i++)
             answers[i] = MM_ANSWER_NONE;

@@ -63,8 +63,9 @@ struct mm_answers_issues {
 
 /* mm_answers_parse flags */
 #define MM_ANSWERS_PARTIAL 1u /* missing items are fine (saved progress) */
-/* obj is from mm_answers_from_items: a key that is JSON string text ("\"3\"")
- * is an id written as a string, named by its text and said to be a string */
+/* obj is a report's "items" made an object (by mm_answers_parse): a key that
+ * is JSON string text ("\"3\"") is an id written as a string, named by its
+ * text and said to be a string */
 #define MM_ANSWERS_ITEM_IDS 2u
 
 /* Reads the object {"1": "done", ...} into answers[0..n_items) (answers[id-1];
@@ -72,14 +73,6 @@ struct mm_answers_issues {
  * answers is fully written either way; issues is always cleared first. */
 int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, unsigned flags,
                          enum mm_answer *answers, struct mm_answers_issues *issues);
-
-/* The answers of a `mamori diagnose --format json` report: its "items" array
- * [{"id": 1, "answer": "done", ...}, ...] as a new object {"1": "done", ...}
- * for mm_answers_from_json. Entries with no "answer" are left out; an "id"
- * that is not a whole number 1..9999 becomes its JSON text ("\"2\"", "0"),
- * so the reader names it as no such item; bit (id - 1) of *repeated marks an
- * id given more than once. NULL when out of memory. */
-json_t *mm_answers_from_items(const json_t *items, uint64_t *repeated);
 
 /* Parses a whole answers document: {"answers": {...}}, else a report of
  * `mamori diagnose --format json` (its "items"). Returns 0, MM_EPARSE (bad
