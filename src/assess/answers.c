@@ -158,7 +158,16 @@ static bool only_spaces(const char *text, size_t len)
 int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_t len,
                      unsigned flags, enum mm_answer *answers, struct mm_answers_issues *issues)
 {
+    return mm_answers_parse_doc(spec, text, len, flags, answers, issues, NULL);
+}
+
+int mm_answers_parse_doc(const struct mm_answers_spec *spec, const char *text, size_t len,
+                         unsigned flags, enum mm_answer *answers, struct mm_answers_issues *issues,
+                         json_t **doc_out)
+{
     json_error_t err;
+    if (doc_out)
+        *doc_out = NULL;
     text = mm_utf8_skip_bom(text, &len);
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
     json_t *obj = json_object_get(doc, "answers"), *items = json_object_get(doc, "items");
@@ -195,7 +204,10 @@ int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_
     }
 out:
     json_decref(from_items);
-    json_decref(doc);
+    if (doc_out && r == 0)
+        *doc_out = doc;
+    else
+        json_decref(doc);
     return r;
 }
 

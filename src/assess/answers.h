@@ -79,6 +79,12 @@ int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, 
  * JSON, or neither shape), MM_ENOMEM or MM_EINVAL, with *issues filled. */
 int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_t len,
                      unsigned flags, enum mm_answer *answers, struct mm_answers_issues *issues);
+/* mm_answers_parse that, when it returns 0, also gives the parsed document
+ * (*doc_out, json_decref() it) for the caller to read other fields from;
+ * *doc_out is NULL on any error. */
+int mm_answers_parse_doc(const struct mm_answers_spec *spec, const char *text, size_t len,
+                         unsigned flags, enum mm_answer *answers, struct mm_answers_issues *issues,
+                         json_t **doc_out);
 
 /* Reads and parses a file ("-" is stdin) of at most MM_ANSWERS_FILE_MAX bytes.
  * Returns as mm_answers_parse, or a file error (MM_ENOENT, MM_ETOOBIG, MM_EIO). */

@@ -7,7 +7,6 @@
 #include "assess/diagnose.h"
 #include "core/error.h"
 #include "core/fs.h"
-#include "core/str.h"
 #include "core/timefmt.h"
 
 #include <stdio.h>
@@ -16,16 +15,13 @@
 #include <sys/stat.h>
 
 /* The report's "date" when it is a real YYYY-MM-DD date, else "". */
-static void report_date(const char *text, size_t len, char date[11])
+static void report_date(const json_t *doc, char date[11])
 {
     int64_t usec;
-    text = mm_utf8_skip_bom(text, &len);
-    json_t *doc = json_loadb(text, len, 0, NULL);
     const char *d = json_string_value(json_object_get(doc, "date"));
     date[0] = '\0';
     if (d && strlen(d) == 10 && d[4] == '-' && d[7] == '-' && mm_time_parse_date(d, &usec) == 0)
         memcpy(date, d, 11);
-    json_decref(doc);
 }
 
 /* Reads one file as an answers file; date is the history name's, or "". */
@@ -36,17 +32,19 @@ static int read_file(const struct mm_diag_catalogue *cat, const char *path, cons
     enum mm_answer answers[MM_DIAG_ITEMS];
     char *text = NULL;
     size_t len = 0;
+    json_t *doc = NULL;
     int r;
     mm_diag_answers_spec(cat, &spec);
     if ((r = mm_file_read(path, MM_ANSWERS_FILE_MAX, &text, &len)) != 0 ||
-        (r = mm_answers_parse(&spec, text, len, 0, answers, issues)) != 0 ||
+        (r = mm_answers_parse_doc(&spec, text, len, 0, answers, issues, &doc)) != 0 ||
         (r = mm_diag_evaluate(cat, answers, res)) != 0)
         goto out;
     if (date[0])
         memcpy(res->date, date, sizeof res->date);
     else
-        report_date(text, len, res->date);
+        report_date(doc, res->date);
 out:
+    json_decref(doc);
     free(text);
     return r;
 }

@@ -228,6 +228,18 @@ static void test_answers_file_errors(void **state)
     assert_int_equal(mm_answers_parse(&spec, doc, strlen(doc), MM_ANSWERS_PARTIAL, got, &issues),
                      MM_EINVAL);
     assert_int_equal(issues.missing, 0);
+    /* The parsed document is given only when the answers are good. */
+    json_t *parsed = json_true(); /* a singleton: overwritten, not leaked */
+    assert_int_equal(
+        mm_answers_parse_doc(&spec, doc, strlen(doc), MM_ANSWERS_PARTIAL, got, &issues, &parsed),
+        MM_EINVAL);
+    assert_null(parsed);
+    const char *part = "{\"answers\": {\"2\": \"done\"}, \"note\": \"x\"}";
+    assert_int_equal(
+        mm_answers_parse_doc(&spec, part, strlen(part), MM_ANSWERS_PARTIAL, got, &issues, &parsed),
+        0);
+    assert_string_equal(json_string_value(json_object_get(parsed, "note")), "x");
+    json_decref(parsed);
 
     /* Not JSON: the line is named. No "answers" object. */
     const char *bad = "{\n\"answers\": {\n\"1\": done}}";
@@ -682,6 +694,39 @@ static void test_read(void **state)
     assert_int_equal(res.score, 95);
     assert_false(res.complete);
     assert_string_equal(res.date, "2026-02-03");
+    free(used);
+
+    /* Its "date" only when a real YYYY-MM-DD date; also behind a BOM and in
+     * the answers shape. */
+    static const char *const dates[][2] = {
+        {"\"2026-13-01\"", ""},           {"\"2026-2-3\"", ""}, {"20260203", ""}, {"null", ""},
+        {"\"2026-02-28\"", "2026-02-28"},
+    };
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        json_t *dated = json_deep_copy(doc);
+        json_object_set_new(dated, "date", json_loads(dates[i][0], JSON_DECODE_ANY, NULL));
+        char *text = json_dumps(dated, JSON_COMPACT);
+        struct mm_buf t = MM_BUF_INIT;
+        assert_non_null(text);
+        mm_buf_printf(&t, "%s%s", i == 4 ? "\xef\xbb\xbf" : "", text);
+        assert_int_equal(mm_file_write_atomic(path, mm_buf_str(&t), strlen(mm_buf_str(&t))), 0);
+        assert_int_equal(mm_diag_read(cat, path, &res, &issues, &used), 0);
+        assert_string_equal(res.date, dates[i][1]);
+        free(used);
+        free(text);
+        mm_buf_free(&t);
+        json_decref(dated);
+    }
+    snprintf(path, sizeof path, "%s/answers.json", dir);
+    mm_buf_reset(&b);
+    mm_buf_puts(&b, "{\"date\": \"2026-01-05\", \"answers\": {");
+    for (int i = 1; i <= MM_DIAG_ITEMS; i++)
+        mm_buf_printf(&b, "%s\"%d\": \"done\"", i > 1 ? ", " : "", i);
+    mm_buf_puts(&b, "}}");
+    assert_int_equal(mm_file_write_atomic(path, mm_buf_str(&b), strlen(mm_buf_str(&b))), 0);
+    assert_int_equal(mm_diag_read(cat, path, &res, &issues, &used), 0);
+    assert_string_equal(res.date, "2026-01-05");
+    assert_int_equal(res.score, 100);
     free(used);
 
     /* The directory: its newest result, dated by the file name. */
