@@ -102,17 +102,22 @@ bool mm_str_suffix(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* The bytes a lead byte announces by its high bits: 110xxxxx 2, 1110xxxx 3,
+ * 1111xxxx 4, whether or not it can start a valid sequence (C0, C1 and
+ * F5-FF announce 2 and 4 too); 1 below C0 (ASCII, a continuation byte). */
+static size_t utf8_announced_len(unsigned char c)
+{
+    return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
 size_t mm_utf8_trim_tail(char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t k = 0; /* continuation bytes at the end, at most 3 */
     while (k < 3 && k < len && (p[len - 1 - k] & 0xC0) == 0x80)
         k++;
-    if (k < len) {
-        size_t need = utf8_lead_len(p[len - 1 - k]);
-        if (need > k + 1)
-            len -= k + 1;
-    }
+    if (k < len && utf8_announced_len(p[len - 1 - k]) > k + 1)
+        len -= k + 1;
     s[len] = '\0';
     return len;
 }

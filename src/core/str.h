@@ -20,9 +20,13 @@ size_t mm_utf8_seq_len(const unsigned char *p, size_t left);
 /* Cuts an incomplete UTF-8 sequence off the end of s[0..len) (what cutting
  * a longer text at len leaves of its last multibyte character), writes '\0'
  * at the new end (s has room for len + 1 bytes) and returns the new length.
- * Complete characters and bytes that are not UTF-8 at all stay: text that
- * is valid UTF-8 when whole keeps its longest valid prefix. For writers that
- * truncate text to a buffer's size. */
+ * The one cutting rule of the code base: the last lead byte (C0-FF) and the
+ * continuation bytes after it go when they are fewer than its high bits
+ * announce (110xxxxx 2, 1110xxxx 3, 1111xxxx 4), so a lead byte that cannot
+ * start a valid sequence (C0, C1, F5-FF) left at the cut goes too. Complete
+ * characters and other bytes stay (stray continuation bytes, a C0 80): text
+ * that is valid UTF-8 when whole keeps its longest valid prefix. For writers
+ * that truncate text to a buffer's size. */
 size_t mm_utf8_trim_tail(char *s, size_t len);
 
 /* Counts code points of valid UTF-8 (display width is not attempted). */

@@ -190,23 +190,6 @@ json_t *mm__app_json_str(const char *s)
     return j ? j : mm__app_json_text((const uint8_t *)s, strlen(s));
 }
 
-size_t mm__utf8_cut(char *s, size_t len)
-{
-    size_t i = len, back = 0;
-    while (i > 0 && back < 4 && ((uint8_t)s[i - 1] & 0xC0) == 0x80) {
-        i--;
-        back++;
-    }
-    if (i > 0 && (uint8_t)s[i - 1] >= 0xC0) {
-        uint8_t c = (uint8_t)s[i - 1];
-        size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-        if (back + 1 < need)
-            len = i - 1; /* the last character is incomplete */
-    }
-    s[len] = '\0';
-    return len;
-}
-
 void mm__app_set_text(json_t *obj, const char *key, const uint8_t *p, size_t n)
 {
     json_t *s = mm__app_json_text(p, n);

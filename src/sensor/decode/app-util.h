@@ -150,11 +150,6 @@ size_t mm__app_text_copy(const uint8_t *p, size_t n, char scratch[MM_APP_TEXT_SC
  * json_string() in every decoder. */
 json_t *mm__app_json_str(const char *s);
 
-/* Cuts a trailing incomplete UTF-8 sequence off s[0..len) (after a
- * truncation that may have split a character); NUL-terminates and returns
- * the new length. */
-size_t mm__utf8_cut(char *s, size_t len);
-
 /* Text of UTF-16LE bytes (SMB), via the same escaping rules; stops at a NUL
  * code unit. Returns the number of input bytes used, including the NUL. */
 size_t mm__app_utf16le_text(const uint8_t *p, size_t n, char *out, size_t outlen);

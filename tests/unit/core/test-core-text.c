@@ -278,6 +278,46 @@ static void test_utf8_trim_tail(void **state)
     assert_int_equal(mm_utf8_trim_tail(ascii, 3), 3);
 }
 
+/* The cutting rule (the sensor's, which certificate names used): the last
+ * lead byte and what follows it go when they are fewer bytes than its high
+ * bits announce, so a lead byte that cannot start a valid sequence (C0, C1,
+ * F5-FF) left at the cut goes too; a whole character stays. */
+static void test_utf8_trim_tail_invalid_lead(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t keep;
+    } cases[] = {
+        {"ab\xc0", 2},             /* C0 (overlong lead) */
+        {"ab\xc1", 2},             /* C1 */
+        {"ab\xf5", 2},             /* F5 (above U+10FFFF) */
+        {"ab\xf5\x80", 2},         /* F5 with one byte after it */
+        {"ab\xf7\x80\x80", 2},     /* F7 with two */
+        {"ab\xf8", 2},             /* F8 */
+        {"ab\xfe", 2},             /* FE */
+        {"ab\xff", 2},             /* FF */
+        {"ab\xc3", 2},             /* 2-byte sequence cut after its lead */
+        {"ab\xe7\x9b", 2},         /* 3-byte cut after 2 */
+        {"ab\xe7", 2},             /* 3-byte cut after 1 */
+        {"ab\xf0\x9f\x93", 2},     /* 4-byte cut after 3 */
+        {"ab\xf0\x9f", 2},         /* 4-byte cut after 2 */
+        {"ab\xc3\xa9", 4},         /* whole 2-byte character kept */
+        {"ab\xe7\x9b\xa3", 5},     /* whole 3-byte character kept */
+        {"ab\xf0\x9f\x93\x81", 6}, /* whole 4-byte character kept */
+        {"ab\xc0\x80", 4},         /* not a cut: as many bytes as C0 announces */
+        {"ab\xf5\x80\x80\x80", 6}, /* nor is this */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[16];
+        size_t n = strlen(cases[i].text);
+        memcpy(buf, cases[i].text, n + 1);
+        assert_int_equal(mm_utf8_trim_tail(buf, n), cases[i].keep);
+        assert_int_equal(strlen(buf), cases[i].keep);
+        assert_memory_equal(buf, cases[i].text, cases[i].keep);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_ipv6_text),
         cmocka_unit_test(test_ipv6_through_addr),
         cmocka_unit_test(test_utf8_trim_tail),
+        cmocka_unit_test(test_utf8_trim_tail_invalid_lead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

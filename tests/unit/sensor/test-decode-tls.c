@@ -702,10 +702,6 @@ static void test_json_str_sanitises(void **state)
     j = mm__app_json_str("\xe6\x97\xa5\xe6\x9c\xac");
     assert_string_equal(json_string_value(j), "\xe6\x97\xa5\xe6\x9c\xac");
     json_decref(j);
-    char cut[] = "ab\xe6\x97";
-    assert_int_equal(mm__utf8_cut(cut, strlen(cut)), 2);
-    char whole[] = "ab\xe6\x97\xa5";
-    assert_int_equal(mm__utf8_cut(whole, strlen(whole)), 5);
 }
 
 /* ---- JA3 and JA4 from the specification, on random hellos ---------------------- */
