@@ -419,9 +419,12 @@ uint32_t mm__detect_raise_texts(struct mm_sensor *s, const char *detector, unsig
 
 /* ---- suppression ------------------------------------------------------------ */
 
+/* A key's two latest alerts, in the order they were raised: last, and
+ * before it prev (when the key has alerted only once, prev == last). In
+ * time order last >= prev unless the capture's time stamps went back. */
 struct slot {
     uint64_t key; /* 0: empty (keys are never 0: see norm_key) */
-    int64_t last;
+    int64_t last, prev;
 };
 
 struct mm__suppress {
@@ -470,6 +473,30 @@ static struct slot *find_slot(struct mm__suppress *t, uint64_t key)
     return &t->slots[j];
 }
 
+static int64_t slot_newest(const struct slot *sl)
+{
+    return sl->last > sl->prev ? sl->last : sl->prev;
+}
+
+/* Whether an alert at t suppresses one at now: at or before now, less than
+ * window before it. */
+static bool within(int64_t t, int64_t now, int64_t window)
+{
+    return now >= t && now - t < window;
+}
+
+/* Whether one of the key's two latest alerts suppresses an alert at now.
+ * With time stamps that only move forward, prev <= last and only last can
+ * answer yes. prev matters in a capture whose time stamps go back and
+ * forth between two recordings (merged, interleaved: the same scanner is
+ * seen alternately in two years): each alert then lies a year after or
+ * before the other, and a single time would let every alternation alert
+ * again, one alert per packet. */
+static bool slot_denies(const struct slot *sl, int64_t now, int64_t window)
+{
+    return within(sl->last, now, window) || within(sl->prev, now, window);
+}
+
 /* Rebuilds the table keeping only entries newer than cutoff. */
 static void prune(struct mm__suppress *t, int64_t cutoff)
 {
@@ -480,7 +507,7 @@ static void prune(struct mm__suppress *t, int64_t cutoff)
     t->slots = fresh;
     t->count = 0;
     for (size_t i = 0; i < t->cap; i++)
-        if (old[i].key && old[i].last >= cutoff) {
+        if (old[i].key && slot_newest(&old[i]) >= cutoff) {
             *find_slot(t, old[i].key) = old[i];
             t->count++;
         }
@@ -492,8 +519,9 @@ bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now, int64
     key = norm_key(key);
     struct slot *sl = find_slot(t, key);
     if (sl->key) {
-        if (now - sl->last < window && now >= sl->last)
+        if (slot_denies(sl, now, window))
             return false;
+        sl->prev = sl->last;
         sl->last = now;
         return true;
     }
@@ -502,14 +530,14 @@ bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now, int64
         if (t->count >= t->max) { /* forget the oldest half */
             int64_t lo = now, hi = now;
             for (size_t i = 0; i < t->cap; i++)
-                if (t->slots[i].key && t->slots[i].last < lo)
-                    lo = t->slots[i].last;
+                if (t->slots[i].key && slot_newest(&t->slots[i]) < lo)
+                    lo = slot_newest(&t->slots[i]);
             prune(t, lo + (hi - lo) / 2 + 1);
         }
         sl = find_slot(t, key);
     }
     sl->key = key;
-    sl->last = now;
+    sl->last = sl->prev = now;
     t->count++;
     return true;
 }
@@ -517,7 +545,7 @@ bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now, int64
 bool mm__suppress_denies(struct mm__suppress *t, uint64_t key, int64_t now, int64_t window)
 {
     const struct slot *sl = find_slot(t, norm_key(key));
-    return sl->key && now - sl->last < window && now >= sl->last;
+    return sl->key && slot_denies(sl, now, window);
 }
 
 uint64_t mm__hash64(const void *p, size_t n, uint64_t seed)

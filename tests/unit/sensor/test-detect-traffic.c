@@ -2,7 +2,8 @@
  * Unit tests for the traffic detectors fed with packets and DNS events:
  * outbound and inbound service exposure, port scan and host sweep, beacons,
  * clear-text credentials and suspicious DNS names, each with its
- * suppression and a negative case. */
+ * suppression and a negative case; the suppression table itself on time
+ * stamps that go back and forth (captures of two years merged). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sensor/detect/detect-util.h"
 #include "test-detect-harness.h"
 
 extern const struct mm_detector mm_detector_outbound_service;
@@ -113,6 +115,52 @@ static void test_scan(void **state)
     assert_int_equal(th_count_alerts(s, 9100701), 2);
     assert_int_equal(th_count_alerts(s, 0), 3);
     th_free(s);
+}
+
+/* Two recordings a year apart merged packet by packet: the scanner's
+ * probes alternate between the years. Each recording's scan alerts once
+ * (suppressed for an hour within its own year); a single remembered alert
+ * time let every switch of year alert again, one alert per probe. */
+static void test_scan_alternating_years(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_scan);
+    for (int port = 1; port <= 200; port++) {
+        double year = port % 2 ? 365.0 * 86400 : 0;
+        th_set_time(s, 1775001600.0 - year + port);
+        tcp(s, "192.168.1.66", 40000, "192.168.1.1", (uint16_t)port, 0x02, NULL);
+    }
+    assert_int_equal(th_count_alerts(s, 9100701), 2);
+    assert_int_equal(th_count_alerts(s, 0), 2);
+    th_free(s);
+}
+
+/* mm__suppress_allow and _denies on time stamps in order (one alert per
+ * window), back in time (a merged capture's earlier recording alerts again)
+ * and back and forth between two years (each year keeps its own window). */
+static void test_suppress_times(void **state)
+{
+    (void)state;
+    struct mm__suppress *t;
+    const int64_t S = 1000000, H = 3600 * S, Y = 365 * 24 * H, t0 = 1775001600LL * S;
+    assert_int_equal(mm__suppress_new(16, &t), 0);
+    assert_true(mm__suppress_allow(t, 7, t0, H));
+    assert_true(mm__suppress_denies(t, 7, t0 + H - 1, H));
+    assert_false(mm__suppress_allow(t, 7, t0 + H - 1, H));
+    assert_true(mm__suppress_allow(t, 7, t0 + H, H)); /* the window has passed */
+    assert_false(mm__suppress_allow(t, 7, t0 + H + S, H));
+    /* back a year: the earlier recording's first alert, then its window */
+    assert_true(mm__suppress_allow(t, 7, t0 - Y, H));
+    assert_false(mm__suppress_allow(t, 7, t0 - Y + S, H));
+    /* forward again, within the later year's window: still suppressed */
+    assert_true(mm__suppress_denies(t, 7, t0 + H + 2 * S, H));
+    assert_false(mm__suppress_allow(t, 7, t0 + H + 2 * S, H));
+    for (int64_t i = 3; i < 1000; i++) /* alternating: both years stay suppressed */
+        assert_false(mm__suppress_allow(t, 7, (i % 2 ? t0 - Y : t0 + H) + i * S, H));
+    assert_true(mm__suppress_allow(t, 7, t0 - Y + H, H)); /* each year's window ends */
+    assert_true(mm__suppress_allow(t, 7, t0 + 2 * H, H));
+    assert_false(mm__suppress_denies(t, 8, t0, H)); /* another key */
+    mm__suppress_free(t);
 }
 
 static void test_beacon(void **state)
@@ -297,9 +345,14 @@ static void test_dns(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_outbound_inbound), cmocka_unit_test(test_scan),
-        cmocka_unit_test(test_beacon),           cmocka_unit_test(test_beacon_full_table),
-        cmocka_unit_test(test_cleartext),        cmocka_unit_test(test_dns),
+        cmocka_unit_test(test_outbound_inbound),
+        cmocka_unit_test(test_scan),
+        cmocka_unit_test(test_scan_alternating_years),
+        cmocka_unit_test(test_suppress_times),
+        cmocka_unit_test(test_beacon),
+        cmocka_unit_test(test_beacon_full_table),
+        cmocka_unit_test(test_cleartext),
+        cmocka_unit_test(test_dns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
