@@ -2581,21 +2581,54 @@ static bool record_valid(const json_t *rec)
     return true;
 }
 
+#define KEPT_NAMES 100 /* a copy's names: STEM, STEM-2 ... STEM-100 */
+
+/* Whether path is a regular file holding exactly text (len bytes). */
+static bool holds_text(const char *path, const char *text, size_t len)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != len)
+        return false;
+    char *have = NULL;
+    size_t n = 0;
+    bool same = mm_file_read(path, len + 1, &have, &n) == 0 && n == len &&
+                (len == 0 || memcmp(have, text, len) == 0);
+    free(have);
+    return same;
+}
+
 /* Keeps the text of d's devices.json beside it as STATE/devices.json.KIND-
  * YYYYMMDDTHHMMSSZ (-2, -3 ... when taken), its name to kept: a damaged
  * file (struct mm_devices_damage), or one holding records past [devices]
  * max; the first save replaces the file, and what it held must not go
- * without a trace. Never replaces a file (mm_file_write_new). */
+ * without a trace. Never replaces a file (mm_file_write_new). The stamp
+ * is the file's modification time, not the time of the start: a start
+ * that finds the file as an earlier one left it (stopped before its first
+ * save) takes the same names, and when one of them already holds the text
+ * that copy is named instead of making another. */
 static int keep_aside(const struct mm_devices *d, const char *kind, const char *text, size_t len,
                       char *kept, size_t keptlen)
 {
     char stamp[32], stem[4300];
     struct tm tm;
-    time_t now = time(NULL);
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+    struct stat st;
+    time_t when = stat(d->state_path, &st) == 0 ? st.st_mtime : time(NULL);
+    if (!gmtime_r(&when, &tm)) { /* a time gmtime cannot break down */
+        when = time(NULL);
+        gmtime_r(&when, &tm);
+    }
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     if ((size_t)snprintf(stem, sizeof stem, "%s.%s-%s", d->state_path, kind, stamp) >= sizeof stem)
         return MM_ERANGE;
-    return mm_file_write_new_numbered(stem, "", 100, text, len, 0666, kept, keptlen);
+    for (int seq = 1; seq <= KEPT_NAMES; seq++) { /* the names mm_file_write_new_numbered takes */
+        int n = seq == 1 ? snprintf(kept, keptlen, "%s", stem)
+                         : snprintf(kept, keptlen, "%s-%d", stem, seq);
+        if (n < 0 || (size_t)n >= keptlen)
+            return MM_ERANGE;
+        if (holds_text(kept, text, len))
+            return 0;
+    }
+    return mm_file_write_new_numbered(stem, "", KEPT_NAMES, text, len, 0666, kept, keptlen);
 }
 
 static int keep_damaged(const struct mm_devices *d, const char *text, size_t len,

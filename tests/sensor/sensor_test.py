@@ -354,16 +354,21 @@ def test_state_in_use(tmp):
         lock.close()
 
 
+def kept_stamp(path):
+    """The stamp of a copy of path kept aside: its modification time."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(os.stat(path).st_mtime))
+
+
 def take_kept_names(inv, kind):
-    """Makes every name a copy of inv kept aside as KIND could take in the
-    next 30 seconds (inv.KIND-STAMP, -2 ... -100), so that keeping it fails."""
-    now = time.time()
-    for sec in range(-1, 30):
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now + sec))
-        for i in range(1, 101):
-            name = "%s.%s-%s%s" % (inv, kind, stamp, "" if i == 1 else "-%d" % i)
-            if not os.path.exists(name):
-                open(name, "w").close()
+    """Makes every name a copy of inv kept aside as KIND can take
+    (inv.KIND-STAMP, -2 ... -100, STAMP its modification time) a file of
+    other text, so that keeping it fails. The names follow from the file,
+    not from the clock: no window of time in which the start must come."""
+    stamp = kept_stamp(inv)
+    for i in range(1, 101):
+        name = "%s.%s-%s%s" % (inv, kind, stamp, "" if i == 1 else "-%d" % i)
+        if not os.path.exists(name):
+            open(name, "w").close()
 
 
 def test_devices_damaged(tmp):
@@ -914,10 +919,13 @@ def test_devices_max(tmp):
     start, devices.json records past max are told once the same way (the
     next save leaves them out of the file). en and ja. Before, both were
     silent and counted nowhere. The file is kept aside first, as it was
-    (devices.json.over-max-YYYYMMDDTHHMMSSZ, -2 ... never replacing a file),
-    and the warning names the copy; a copy that cannot be written stops the
-    sensor (exit 4) with the file untouched. Before, the records past max
-    were gone with the first save."""
+    (devices.json.over-max-YYYYMMDDTHHMMSSZ, the file's modification time,
+    -2 ... never replacing a file), and the warning names the copy; a copy
+    that cannot be written stops the sensor (exit 4) with the file
+    untouched. Before, the records past max were gone with the first save.
+    A start that finds the file as it was copied (a sensor stopped before
+    its first save) names that copy instead of making another; before, each
+    such start made one more (session 18)."""
     pcap = os.path.join(tmp, "five.pcap")
     w = g.PcapWriter(pcap)
     t0 = 1775001600.0
@@ -953,9 +961,9 @@ def test_devices_max(tmp):
     def copies(kind="over-max"):
         return sorted(n for n in os.listdir(sdir) if n.startswith("devices.json.%s-" % kind))
 
-    name_re = re.compile(r"devices\.json\.over-max-\d{8}T\d{6}Z(-\d+)?$")
     with open(inv) as f:
         before = f.read()
+    mtimes = {"en": t0, "ja": t0 + 86400}  # the file's modification time names the copy
     for lang, words, kept_words in (
             ("en", "%s: 2 device records are past [devices] max = 3 and not loaded" % inv,
              "the next save leaves them out of the file, so the file as it is was kept as %s "
@@ -964,13 +972,16 @@ def test_devices_max(tmp):
              "その前の元のファイルを %s として残しました")):
         with open(cfg, "w") as f:
             f.write("[devices]\nmax = 3\n")
+        os.utime(inv, (mtimes[lang], mtimes[lang]))
         eve = os.path.join(tmp, "eve-load-%s.json" % lang)
         old = copies()
         r = run(["-r", pcap, "--eve", eve, "--config", cfg, "--state", sdir, "--lang", lang])
         new = [n for n in copies() if n not in old]
         lines = r.stderr.splitlines()
-        check(r.returncode == 0 and len(lines) == 1 and words in lines[0] and len(new) == 1 and
-              name_re.match(new[0]) and (kept_words % os.path.join(sdir, new[0])) in lines[0],
+        name = "devices.json.over-max-%s" % time.strftime("%Y%m%dT%H%M%SZ",
+                                                          time.gmtime(mtimes[lang]))
+        check(r.returncode == 0 and len(lines) == 1 and words in lines[0] and new == [name] and
+              (kept_words % os.path.join(sdir, new[0])) in lines[0],
               "at load (%s): %r %r" % (lang, new, r))
         with open(os.path.join(sdir, new[0])) as f:
             check(f.read() == before, "the copy is the file as it was (%s)" % lang)
@@ -988,6 +999,30 @@ def test_devices_max(tmp):
         with open(inv, "w") as f:
             f.write(before)
     check(len(copies()) == 2, "one copy a start, none replaced: %s" % copies())
+    # the file as the en start found it (a sensor stopped before its first
+    # save): that copy is named again, no other is made
+    with open(cfg, "w") as f:
+        f.write("[devices]\nmax = 3\n")
+    for n in range(2):
+        with open(inv, "w") as f:
+            f.write(before)
+        os.utime(inv, (mtimes["en"], mtimes["en"]))
+        en_copy = os.path.join(sdir, "devices.json.over-max-%s" % kept_stamp(inv))
+        old = copies()
+        r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg, "--state", sdir])
+        check(r.returncode == 0 and copies() == old and "past [devices] max = 3" in r.stderr and
+              "kept as %s (" % en_copy in r.stderr, "copied before (%d): %r %r" % (n, copies(), r))
+    # other text with the same time: its own copy, the next name (-2)
+    with open(inv, "w") as f:
+        f.write(before + "\n")
+    os.utime(inv, (mtimes["en"], mtimes["en"]))
+    old = copies()
+    r = run(["-r", pcap, "--eve", os.devnull, "--config", cfg, "--state", sdir])
+    new = [n for n in copies() if n not in old]
+    check(r.returncode == 0 and new == [os.path.basename(en_copy) + "-2"] and
+          "kept as %s-2 (" % en_copy in r.stderr, "other text: %r %r" % (new, r))
+    with open(en_copy + "-2") as f:
+        check(f.read() == before + "\n", "the -2 copy")
     # a damaged record too: the damaged copy is the one kept, and named
     doc = json.loads(before)
     doc["devices"].insert(0, {"mac": 7})
