@@ -8,18 +8,23 @@
  * gets it, and every other option goes to libcurl. Both the enrolment
  * (the message in err, en and ja) and the uplink thread's start (the
  * message on stderr) must name the option, this libcurl's version and its
- * TLS library, and send nothing. */
+ * TLS library, and send nothing. The centre's address is a port of
+ * 127.0.0.1 this test holds bound without listening, so a connection is
+ * refused and can meet no other program's listener (port 9 could). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,10 +61,19 @@ CURLcode __wrap_curl_easy_setopt(CURL *c, CURLoption opt, ...)
 
 static const char PEM[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 static char dir[TEST_TMPDIR_MAX];
+static int held = -1;   /* bound to center's port, never listening */
+static char center[64]; /* http://127.0.0.1:PORT */
 
 static int setup(void **state)
 {
     (void)state;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    held = socket(AF_INET, SOCK_STREAM, 0);
+    if (held < 0 || bind(held, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(held, (struct sockaddr *)&a, &alen) != 0)
+        return -1;
+    snprintf(center, sizeof center, "http://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
     return test_tmpdir_make(dir, sizeof dir, "uplink-ca-blob");
 }
 
@@ -67,6 +81,8 @@ static int teardown(void **state)
 {
     (void)state;
     test_tmpdir_remove(dir);
+    if (held >= 0)
+        close(held);
     return 0;
 }
 
@@ -95,17 +111,17 @@ static void test_enrol(void **state)
         answer = answers[i];
         blob_calls = 0;
         mm_msg_set_lang(MM_LANG_EN);
-        /* (port 9: nothing listens; nothing may be sent anyway) */
-        assert_int_equal(mm_uplink_enrol("http://127.0.0.1:9", "CODE", "s", dir, PEM,
-                                         sizeof PEM - 1, false, &st, err, sizeof err),
+        /* (nothing listens at center; nothing may be sent anyway) */
+        assert_int_equal(mm_uplink_enrol(center, "CODE", "s", dir, PEM, sizeof PEM - 1, false, &st,
+                                         err, sizeof err),
                          MM_EUNSUPPORTED);
         assert_int_equal(blob_calls, 1);
         assert_names_libcurl(err);
         assert_null(strstr(err, "cannot reach"));
         assert_int_equal(stat(conf, &sb), -1);
         mm_msg_set_lang(MM_LANG_JA);
-        assert_int_equal(mm_uplink_enrol("http://127.0.0.1:9", "CODE", "s", dir, PEM,
-                                         sizeof PEM - 1, false, &st, err, sizeof err),
+        assert_int_equal(mm_uplink_enrol(center, "CODE", "s", dir, PEM, sizeof PEM - 1, false, &st,
+                                         err, sizeof err),
                          MM_EUNSUPPORTED);
         assert_non_null(strstr(err, "[uplink] ca_file を使えません"));
         assert_non_null(strstr(err, "CURLOPT_CAINFO_BLOB"));
@@ -115,9 +131,9 @@ static void test_enrol(void **state)
      * the (absent) centre */
     answer = CURLE_OK;
     blob_calls = 0;
-    assert_int_equal(mm_uplink_enrol("http://127.0.0.1:9", "CODE", "s", dir, PEM, sizeof PEM - 1,
-                                     false, &st, err, sizeof err),
-                     MM_ENET);
+    assert_int_equal(
+        mm_uplink_enrol(center, "CODE", "s", dir, PEM, sizeof PEM - 1, false, &st, err, sizeof err),
+        MM_ENET);
     assert_int_equal(blob_calls, 1);
     assert_null(strstr(err, "CURLOPT_CAINFO_BLOB"));
 }
@@ -154,7 +170,7 @@ static void test_start(void **state)
     struct mm_spool *s = NULL;
     assert_int_equal(test_tmpdir_join(spool, sizeof spool, dir, "spool"), 0);
     assert_int_equal(mm_spool_open(spool, &s), 0);
-    struct mm_uplink_config cfg = {.center = "http://127.0.0.1:9",
+    struct mm_uplink_config cfg = {.center = center,
                                    .key = "mms_k",
                                    .spool_dir = spool,
                                    .ca_pem = PEM,
