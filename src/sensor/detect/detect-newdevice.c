@@ -6,7 +6,13 @@
  * inventory's persistence is the suppression. [detect.new-device]
  * learn_seconds (default 0): devices first announced within that many
  * seconds of capture time after the first announcement are learned without
- * an alert (a quiet first day when a sensor is installed). */
+ * an alert (a quiet first day when a sensor is installed). 0 learns nothing.
+ * The period is [first, first + learn) in packet time: a device announced
+ * at a time before the first announcement (an older recording merged after
+ * a newer one) lies outside it and alerts. It is not in the first `learn`
+ * seconds this sensor saw, and an alert too many is better than a device
+ * that is never reported. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +24,8 @@
 #define NAME "new-device"
 
 struct newdevice_state {
-    int64_t learn, start;
+    int64_t learn, start; /* start: the first announcement's time, once started */
+    bool started;
 };
 
 static const struct mm__setting settings[] = {{"learn_seconds", 0, 30 * 86400, NULL},
@@ -32,7 +39,6 @@ static int newdevice_init(struct mm_sensor *s, void **state)
     if (!(st = calloc(1, sizeof *st)))
         return MM_ENOMEM;
     st->learn = mm__detect_int(s, NAME, "learn_seconds", 0, 0, 30 * 86400) * 1000000LL;
-    st->start = -1;
     *state = st;
     return 0;
 }
@@ -74,9 +80,11 @@ static void newdevice_event(void *state, struct mm_sensor *s, const json_t *ev)
     if (!f->is_new || f->allowlisted)
         return;
     int64_t now = mm__detect_now(s);
-    if (st->start < 0)
+    if (!st->started) {
+        st->started = true;
         st->start = now;
-    if (now - st->start < st->learn)
+    }
+    if (now >= st->start && now - st->start < st->learn)
         return; /* still learning the office's devices */
     const struct mm__alert_at at = {.ev = ev};
     json_t *evidence = record_without_action(dev);

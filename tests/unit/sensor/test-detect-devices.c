@@ -100,6 +100,38 @@ static void test_learning_and_settings(void **state)
     th_free(s2);
 }
 
+/* A device announced at a time before the first announcement (an older
+ * recording merged after a newer one): with learn_seconds = 0 nothing is
+ * learned, and with a learning period a time before its start lies outside
+ * it. Both were learned quietly before (now - start is negative). */
+static void test_learning_time_before_start(void **state)
+{
+    (void)state;
+    const double start = 1775001600.0, year = 365 * 86400.0;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_new_device);
+    th_set_time(s, start);
+    dhcp(s, "02:00:00:00:00:10", "192.168.1.10", "first", "1,3,6,15", "");
+    th_set_time(s, start - year);
+    dhcp(s, "02:00:00:00:00:11", "192.168.1.11", "older", "1,3,6,15", "");
+    th_set_time(s, start - 1);
+    dhcp(s, "02:00:00:00:00:12", "192.168.1.12", "second-before", "1,3,6,15", "");
+    assert_int_equal(th_count_alerts(s, 9100201), 3);
+    th_free(s);
+
+    s = th_new("[detect.new-device]\nlearn_seconds = 3600\n", NULL, NULL, &mm_detector_new_device);
+    th_set_time(s, start);
+    dhcp(s, "02:00:00:00:00:10", "192.168.1.10", "first", "1,3,6,15", "");
+    th_set_time(s, start - year);
+    dhcp(s, "02:00:00:00:00:11", "192.168.1.11", "older", "1,3,6,15", "");
+    assert_int_equal(th_count_alerts(s, 9100201), 1);
+    th_set_time(s, start + 1800); /* back in the period: learned */
+    dhcp(s, "02:00:00:00:00:12", "192.168.1.12", "in-period", "1,3,6,15", "");
+    th_set_time(s, start - year + 1800); /* the older recording's own first half hour */
+    dhcp(s, "02:00:00:00:00:13", "192.168.1.13", "older-2", "1,3,6,15", "");
+    assert_int_equal(th_count_alerts(s, 9100201), 2);
+    th_free(s);
+}
+
 static void test_legacy(void **state)
 {
     (void)state;
@@ -341,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_personal_case),
         cmocka_unit_test(test_device_evidence),
         cmocka_unit_test(test_learning_and_settings),
+        cmocka_unit_test(test_learning_time_before_start),
         cmocka_unit_test(test_legacy),
         cmocka_unit_test(test_personal),
         cmocka_unit_test(test_new_device_evidence_matches_copy),
