@@ -42,18 +42,6 @@ struct reader {
     struct mm_csv_error err;
 };
 
-/* Copies at most outlen-1 bytes of UTF-8 without splitting a character. */
-static void copy_header(char *out, size_t outlen, const char *s)
-{
-    size_t n = mm_strlcpy(out, s, outlen);
-    if (n >= outlen) {
-        n = outlen - 1;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-            n--;
-        out[n] = '\0';
-    }
-}
-
 static void fail(struct reader *r, int rc, enum mm_csv_errkind kind, size_t line, size_t column)
 {
     if (r->rc != 0)
@@ -67,7 +55,7 @@ static void fail(struct reader *r, int rc, enum mm_csv_errkind kind, size_t line
     r->err.encoding = t ? t->encoding : MM_CSV_ENC_AUTO;
     if (t && t->nrecords > 0 && column > 0 && column <= t->records[0].nfields &&
         line > t->records[0].line)
-        copy_header(r->err.header, sizeof r->err.header, t->records[0].fields[column - 1]);
+        mm_strlcpy_utf8(r->err.header, t->records[0].fields[column - 1], sizeof r->err.header);
 }
 
 static void fail_here(struct reader *r, int rc, enum mm_csv_errkind kind)

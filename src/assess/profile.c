@@ -55,8 +55,8 @@ static int set_error(struct mm_profile_error *e, enum mm_profile_problem problem
                      const char *detail)
 {
     e->problem = problem;
-    mm_strlcpy(e->field, field ? field : "", sizeof e->field);
-    mm_strlcpy(e->detail, detail ? detail : "", sizeof e->detail);
+    mm_strlcpy_utf8(e->field, field ? field : "", sizeof e->field);
+    mm_strlcpy_utf8(e->detail, detail ? detail : "", sizeof e->detail);
     return problem == MM_PROFILE_SYNTAX ? MM_EPARSE : MM_EINVAL;
 }
 
@@ -181,8 +181,10 @@ static int apply_ini(struct mm_profile *p, const struct mm_ini *ini, struct mm_p
         mm_ini_entry(ini, i, &section, &key, &value, &line);
         const struct field *f = find_field(key);
         if (!f || strcasecmp(section, f->section) != 0) {
-            char name[64];
-            snprintf(name, sizeof name, "%.30s.%.30s", section, key);
+            char sec[31], k[31], name[64]; /* each cut between characters */
+            mm_strlcpy_utf8(sec, section, sizeof sec);
+            mm_strlcpy_utf8(k, key, sizeof k);
+            snprintf(name, sizeof name, "%s.%s", sec, k);
             return set_error(e, MM_PROFILE_UNKNOWN, name, NULL);
         }
         r = mm_profile_set(p, key, value, e);

@@ -42,7 +42,11 @@ static void note_unknown(struct mm_rules_error *e, const char *key)
     size_t used = strlen(e->unknown);
     if (used + 4 >= sizeof e->unknown)
         return;
-    snprintf(e->unknown + used, sizeof e->unknown - used, "%s\"%.40s\"", used ? ", " : "", key);
+    char k[41]; /* the key's first 40 bytes at most, cut between characters */
+    mm_strlcpy_utf8(k, key, sizeof k);
+    int n = snprintf(e->unknown + used, sizeof e->unknown - used, "%s\"%s\"", used ? ", " : "", k);
+    if (n >= 0 && (size_t)n >= sizeof e->unknown - used) /* the list is full: same rule */
+        mm_utf8_trim_tail(e->unknown, sizeof e->unknown - 1);
 }
 
 int mm_rules_parse_answers(const json_t *root, struct mm_rules_answers *out,

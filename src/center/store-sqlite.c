@@ -29,6 +29,7 @@
 #include "core/i18n.h"
 #include "core/log.h"
 #include "core/msg.h"
+#include "core/str.h"
 #include "core/timefmt.h"
 
 #define MIGRATIONS_PREFIX "center/migrations/"
@@ -556,16 +557,8 @@ bool mm__sqlite_next(sqlite3_stmt *stmt, int *r)
 
 void mm__sqlite_copy_text(char *out, size_t outlen, sqlite3_stmt *stmt, int col)
 {
-    const unsigned char *t = sqlite3_column_text(stmt, col);
-    size_t n = t ? (size_t)sqlite3_column_bytes(stmt, col) : 0;
-    if (n >= outlen) {
-        n = outlen - 1;
-        while (n > 0 && (t[n] & 0xC0) == 0x80)
-            n--;
-    }
-    if (n)
-        memcpy(out, t, n);
-    out[n] = '\0';
+    const char *t = (const char *)sqlite3_column_text(stmt, col);
+    mm_strlcpy_utf8(out, t ? t : "", outlen);
 }
 
 const char *mm__sqlite_col_text(sqlite3_stmt *stmt, int col)

@@ -133,6 +133,14 @@ size_t mm_strlcpy(char *out, const char *src, size_t outlen)
     return n;
 }
 
+size_t mm_strlcpy_utf8(char *out, const char *src, size_t outlen)
+{
+    size_t n = mm_strlcpy(out, src, outlen);
+    if (n >= outlen && outlen)
+        mm_utf8_trim_tail(out, outlen - 1);
+    return n;
+}
+
 char *mm_str_lower(char *s)
 {
     for (char *p = s; *p; p++)

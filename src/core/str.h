@@ -57,8 +57,14 @@ char *mm_str_trim(char *s);
 bool mm_str_prefix(const char *s, const char *prefix);
 bool mm_str_suffix(const char *s, const char *suffix);
 
-/* Copies at most outlen-1 bytes and always terminates; returns strlen(src). */
+/* Copies at most outlen-1 bytes and always terminates; returns strlen(src).
+ * For identifiers and ASCII; text a person reads goes by mm_strlcpy_utf8. */
 size_t mm_strlcpy(char *out, const char *src, size_t outlen);
+
+/* mm_strlcpy for text a person reads (messages, names, values quoted in an
+ * error): when src does not fit, the copy is cut between characters by
+ * mm_utf8_trim_tail's rule, never inside one. Returns strlen(src). */
+size_t mm_strlcpy_utf8(char *out, const char *src, size_t outlen);
 
 /* v in decimal into out (always terminated), without printf: hot paths
  * (EVE numbers, indicator texts). Returns the number of digits. */

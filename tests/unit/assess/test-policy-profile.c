@@ -16,6 +16,7 @@
 
 #include "assess/profile.h"
 #include "core/error.h"
+#include "core/str.h"
 
 /* Writes text to a new temporary file; returns its path (static buffer). */
 static const char *temp_ini(const char *text)
@@ -106,6 +107,43 @@ static void test_flags_override(void **state)
     snprintf(longer, sizeof longer, "yes%80sx", "");
     assert_int_equal(mm_profile_set(&p, "wifi", longer, &e), MM_EINVAL);
     assert_int_equal(e.problem, MM_PROFILE_BAD_BOOL);
+}
+
+/* True when cut is a prefix of whole, valid UTF-8 and not empty. */
+static bool cut_between_characters(const char *cut, const char *whole)
+{
+    size_t n = strlen(cut);
+    return n > 0 && strncmp(cut, whole, n) == 0 && mm_utf8_valid(cut, n, NULL);
+}
+
+/* An error quoting Japanese longer than its buffer keeps whole characters:
+ * the value (detail), an unknown field's name, and the section.key of an
+ * unknown INI entry (each part cut at 30 bytes). */
+static void test_error_text_cut_between_characters(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    struct mm_profile_error e;
+    char value[400] = "x", field[120] = "x", ini[400];
+    for (int i = 0; i < 100; i++) /* 1 + 300 bytes: 255 falls inside a character */
+        strcat(value, "人");
+    for (int i = 0; i < 30; i++) /* 1 + 90 bytes: 63 falls inside one */
+        strcat(field, "項");
+    mm_profile_init(&p);
+    assert_int_equal(mm_profile_set(&p, "employees", value, &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_BAD_NUMBER);
+    assert_true(cut_between_characters(e.detail, value));
+    assert_int_equal(strlen(e.detail), 253);
+    assert_int_equal(mm_profile_set(&p, field, "1", &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_UNKNOWN);
+    assert_true(cut_between_characters(e.field, field));
+    assert_int_equal(strlen(e.field), 61);
+    snprintf(ini, sizeof ini, "[organisation]\nname = A\n[x設定設定設定設定設定設定]\n%s = 1\n",
+             field);
+    assert_int_equal(load(ini, &p, &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_UNKNOWN);
+    assert_true(mm_utf8_valid(e.field, strlen(e.field), NULL));
+    assert_string_equal(e.field, "x設定設定設定設定設.x項項項項項項項項項");
 }
 
 static void expect_problem(const char *text, int code, enum mm_profile_problem problem,
@@ -237,10 +275,15 @@ static void test_given_keys(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good_profile),          cmocka_unit_test(test_flags_override),
-        cmocka_unit_test(test_errors_name_the_field), cmocka_unit_test(test_text_limits),
-        cmocka_unit_test(test_cp932_profile),         cmocka_unit_test(test_text_trimmed),
-        cmocka_unit_test(test_missing_file),          cmocka_unit_test(test_given_keys),
+        cmocka_unit_test(test_good_profile),
+        cmocka_unit_test(test_flags_override),
+        cmocka_unit_test(test_errors_name_the_field),
+        cmocka_unit_test(test_error_text_cut_between_characters),
+        cmocka_unit_test(test_text_limits),
+        cmocka_unit_test(test_cp932_profile),
+        cmocka_unit_test(test_text_trimmed),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_given_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

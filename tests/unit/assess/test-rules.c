@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/i18n.h"
+#include "core/str.h"
 
 static void test_content(void **state)
 {
@@ -59,6 +60,26 @@ static void test_good_answers(void **state)
                            &a, &e),
                      0);
     assert_true(mm_rules_all_committed(&a, NULL));
+}
+
+/* Unknown keys in Japanese are quoted cut between characters: each key at
+ * 40 bytes, and the list where it fills e.unknown. */
+static void test_unknown_keys_cut_between_characters(void **state)
+{
+    (void)state;
+    struct mm_rules_answers a;
+    struct mm_rules_error e;
+    char text[1024] = "{\"rules\": {";
+    for (int i = 0; i < 6; i++) {
+        char key[80];
+        snprintf(key, sizeof key, "%s\"%dx第一条第一条第一条第一条第一条\": true", i ? ", " : "",
+                 i);
+        strcat(text, key); /* 2 + 45 bytes: 40 falls inside a character */
+    }
+    strcat(text, "}}");
+    assert_int_equal(parse(text, &a, &e), MM_EPARSE);
+    assert_true(mm_utf8_valid(e.unknown, strlen(e.unknown), NULL));
+    assert_non_null(strstr(e.unknown, "\"0x第一条第一条第一条第一条\", \"1x第一条"));
 }
 
 static void test_bad_answers(void **state)
@@ -125,6 +146,7 @@ int main(void)
         cmocka_unit_test(test_content),
         cmocka_unit_test(test_good_answers),
         cmocka_unit_test(test_bad_answers),
+        cmocka_unit_test(test_unknown_keys_cut_between_characters),
         cmocka_unit_test(test_file_and_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

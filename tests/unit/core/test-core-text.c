@@ -318,6 +318,23 @@ static void test_utf8_trim_tail_invalid_lead(void **state)
     }
 }
 
+/* mm_strlcpy_utf8: mm_strlcpy's result and length, cut between characters
+ * when the text does not fit. */
+static void test_strlcpy_utf8(void **state)
+{
+    (void)state;
+    const char *text = "ab監視"; /* 2 + 6 bytes */
+    char out[16];
+    for (size_t outlen = 1; outlen <= 10; outlen++) {
+        static const size_t keep[] = {0, 0, 1, 2, 2, 2, 5, 5, 5, 8, 8};
+        memset(out, 'z', sizeof out);
+        assert_int_equal(mm_strlcpy_utf8(out, text, outlen), 8);
+        assert_int_equal(strlen(out), keep[outlen]);
+        assert_memory_equal(out, text, keep[outlen]);
+    }
+    assert_int_equal(mm_strlcpy_utf8(out, "abc", 0), 3); /* writes nothing */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_ipv6_through_addr),
         cmocka_unit_test(test_utf8_trim_tail),
         cmocka_unit_test(test_utf8_trim_tail_invalid_lead),
+        cmocka_unit_test(test_strlcpy_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
