@@ -33,18 +33,18 @@
 #define SUFFIXES   1024 /* public suffix list answers remembered, by suffix */
 #define SUFFIX_MAX 62   /* longer suffixes are asked every time */
 
+/* The counts keep two windows (mm__window_count): a capture whose time
+ * stamps go back and forth between two recordings counts within each. */
 struct client {
     struct mm_addr addr;
     bool used;
-    int64_t start;
-    long count;
+    struct mm__window nx[2];
 };
 
 /* Per (client, registrable domain) counter of long encoded names. */
 struct tunnel {
     uint64_t key;
-    int64_t start;
-    long count;
+    struct mm__window w[2];
 };
 
 /* A name split around its registrable domain (by the ICANN public suffix
@@ -384,12 +384,9 @@ static void count_nxdomain(struct dga_state *st, struct mm_sensor *s, const json
     struct client *c = client_slot(st, a);
     if (!c)
         return;
-    if (now - c->start > st->window || now < c->start) {
-        c->start = now;
-        c->count = 0;
-    }
-    if (++c->count >= st->nxdomain)
-        raise_dns(st, s, ev, client, 2, name, name, c->count);
+    long count = mm__window_count(c->nx, now, st->window);
+    if (count >= st->nxdomain)
+        raise_dns(st, s, ev, client, 2, name, name, count);
 }
 
 /* Counts long high-entropy names (facts.encoded) under one registrable
@@ -406,13 +403,13 @@ static void count_tunnel(struct dga_state *st, struct mm_sensor *s, const json_t
     key = key ? key : 1;
     struct tunnel *t = &st->tunnels[key % CLIENTS];
     int64_t now = mm__detect_now(s);
-    if (t->key != key || now - t->start > st->window || now < t->start) {
-        t->key = key; /* direct-mapped: a colliding pair restarts the count */
-        t->start = now;
-        t->count = 0;
+    if (t->key != key) { /* direct-mapped: a colliding pair restarts the count */
+        memset(t, 0, sizeof *t);
+        t->key = key;
     }
-    if (++t->count >= st->tunnel_queries)
-        raise_dns(st, s, ev, client, 3, domain, sp->lower, t->count);
+    long count = mm__window_count(t->w, now, st->window);
+    if (count >= st->tunnel_queries)
+        raise_dns(st, s, ev, client, 3, domain, sp->lower, count);
 }
 
 /* What dga_event needs of a DNS event: whether it is a request or an

@@ -514,6 +514,37 @@ static void prune(struct mm__suppress *t, int64_t cutoff)
     free(old);
 }
 
+/* Whether w's span stays within len with now added. */
+static bool window_takes(const struct mm__window *w, int64_t now, int64_t len)
+{
+    return w->count > 0 && (now > w->hi ? now : w->hi) - (now < w->lo ? now : w->lo) <= len;
+}
+
+/* How far now lies from w's span (0 inside it). */
+static int64_t window_distance(const struct mm__window *w, int64_t now)
+{
+    return now > w->hi ? now - w->hi : now < w->lo ? w->lo - now : 0;
+}
+
+long mm__window_count(struct mm__window w[2], int64_t now, int64_t len)
+{
+    bool t0 = window_takes(&w[0], now, len), t1 = window_takes(&w[1], now, len);
+    struct mm__window *c;
+    if (t0 || t1)
+        c = t0 && t1 ? &w[w[1].lo > w[0].lo] : &w[t1];
+    else {
+        c = !w[0].count                                                 ? &w[0]
+            : !w[1].count                                               ? &w[1]
+            : window_distance(&w[1], now) < window_distance(&w[0], now) ? &w[1]
+                                                                        : &w[0];
+        c->lo = c->hi = now;
+        c->count = 0;
+    }
+    c->lo = now < c->lo ? now : c->lo;
+    c->hi = now > c->hi ? now : c->hi;
+    return ++c->count;
+}
+
 bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now, int64_t window)
 {
     key = norm_key(key);

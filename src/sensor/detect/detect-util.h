@@ -68,6 +68,28 @@ bool mm__detect_format(const char *tmpl, const json_t *vars, const char *lang, c
 #define MM__DF_CLEARTEXT_SEEN (1u << 3)
 #define MM__DF_BEACON_SEEN    (1u << 4)
 
+/* ---- counting windows ------------------------------------------------------- */
+
+/* A count of events whose times all lie within a span of at most the
+ * window's length: [lo, hi] is the span of the times counted (count 0: an
+ * unused window). */
+struct mm__window {
+    int64_t lo, hi;
+    long count;
+};
+
+/* Counts an event at now in one of a key's two windows w[0..1] of len usec
+ * and returns that window's new count. The event goes to a window whose span
+ * with now is at most len (the later one when both are); when neither takes
+ * it, it starts a new window in an unused one, else in the one whose span
+ * lies nearer to now (the same recording's expired window), so a capture
+ * whose time stamps go back and forth between two recordings counts within
+ * each instead of starting over at every change. With times in order this
+ * counts as one window [start, start + len] that starts over at the first
+ * time after it; a time a little before the start (packets a little out of
+ * order) counts in it as long as the span stays within len. */
+long mm__window_count(struct mm__window w[2], int64_t now, int64_t len);
+
 /* ---- suppression ------------------------------------------------------------ */
 
 struct mm__suppress;

@@ -342,6 +342,64 @@ static void test_dns(void **state)
     th_free(s);
 }
 
+/* A 44-character encoded label from *seed. */
+static void encoded_label(unsigned *seed, char label[45])
+{
+    for (size_t k = 0; k < 44; k++) {
+        *seed = *seed * 1103515245u + 12345u;
+        label[k] = "abcdefghijklmnopqrstuvwxyz234567"[(*seed >> 16) % 32];
+    }
+    label[44] = '\0';
+}
+
+/* Two recordings a year apart merged event by event: a tunnel's queries and
+ * NXDOMAIN answers alternate between the years, 25 in each within a minute.
+ * Each year's window counts its own (one alert per year); a single window
+ * started over at every change of year and never counted past 1. */
+static void test_dns_alternating_years(void **state)
+{
+    (void)state;
+    char name[128], label[45];
+    unsigned seed = 11;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_suspicious_dns);
+    for (int i = 0; i < 50; i++) {
+        double year = i % 2 ? 365.0 * 86400 : 0;
+        th_set_time(s, 1775001600.0 - year + i);
+        encoded_label(&seed, label);
+        snprintf(name, sizeof name, "%s.t.tunnel-test.example", label);
+        dns(s, "request", "192.168.1.9", name, NULL);
+        snprintf(name, sizeof name, "host%d.example.com", i);
+        dns(s, "response", "192.168.1.7", name, "NXDOMAIN");
+    }
+    assert_int_equal(th_count_alerts(s, 9100803), 2);
+    assert_int_equal(th_count_alerts(s, 9100802), 2);
+    th_free(s);
+}
+
+/* mm__window_count: in order, one window that starts over after its length;
+ * a time a little before the start counts while the span stays within the
+ * length; back and forth between two years, each year counts its own. */
+static void test_window_times(void **state)
+{
+    (void)state;
+    const int64_t S = 1000000, L = 300 * S, Y = 365 * 86400 * S, t0 = 1775001600LL * S;
+    struct mm__window w[2] = {{0, 0, 0}, {0, 0, 0}};
+    assert_int_equal(mm__window_count(w, t0, L), 1);
+    assert_int_equal(mm__window_count(w, t0 + L, L), 2);
+    assert_int_equal(mm__window_count(w, t0 + L + 1, L), 1); /* past: starts over */
+    assert_int_equal(mm__window_count(w, t0 + L + 2 * S, L), 2);
+    assert_int_equal(mm__window_count(w, t0 + L - S, L), 3); /* a little out of order */
+    /* before the span by more than the length allows: a window of its own */
+    assert_int_equal(mm__window_count(w, t0 + 2 * S - L, L), 1);
+    memset(w, 0, sizeof w);
+    for (int64_t i = 0; i < 40; i++) /* alternating years: 20 in each */
+        assert_int_equal(mm__window_count(w, (i % 2 ? t0 - Y : t0) + i * S, L), i / 2 + 1);
+    /* each year's window ends on its own; the other year's stays */
+    assert_int_equal(mm__window_count(w, t0 + L + 100 * S, L), 1);
+    assert_int_equal(mm__window_count(w, t0 - Y + 41 * S, L), 21);
+    assert_int_equal(mm__window_count(w, t0 + L + 101 * S, L), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +411,8 @@ int main(void)
         cmocka_unit_test(test_beacon_full_table),
         cmocka_unit_test(test_cleartext),
         cmocka_unit_test(test_dns),
+        cmocka_unit_test(test_dns_alternating_years),
+        cmocka_unit_test(test_window_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
