@@ -90,6 +90,15 @@ struct mm__window {
  * order) counts in it as long as the span stays within len. */
 long mm__window_count(struct mm__window w[2], int64_t now, int64_t len);
 
+/* Whether an event at t lies within len of now on either side: a time
+ * after now (a later recording seen before an earlier one merged after it)
+ * is as far away as one before. With times in order t <= now, and this is
+ * now - t <= len. */
+static inline bool mm__within(int64_t now, int64_t t, int64_t len)
+{
+    return now - t <= len && t - now <= len;
+}
+
 /* ---- suppression ------------------------------------------------------------ */
 
 struct mm__suppress;

@@ -923,7 +923,7 @@ static long record_path(struct web_state *st, const struct request *r, int64_t n
     long count = 1;
     for (unsigned i = 0; i < e->n; i++) {
         unsigned q = (e->head + RING - 1 - i) % RING;
-        if (now - e->t[q] > st->window)
+        if (!mm__within(now, e->t[q], st->window))
             continue;
         if (e->path[q] == h) {
             e->t[q] = now;

@@ -250,6 +250,31 @@ static void sweep(struct mm_sensor *s, const char *src, int count, double t0, do
     }
 }
 
+/* Two recordings a year apart merged request by request: each year's
+ * window counts its own paths. 8 distinct paths in each year stay below
+ * the 12 of one window; a request in the earlier year counted the later
+ * year's paths too (now - t negative: "within the window") and alerted. */
+static void test_web_scan_alternating_years(void **state)
+{
+    (void)state;
+    const double t0 = 1775001600.0, year = 365 * 86400.0;
+    char path[64];
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_web_attack);
+    for (int i = 0; i < 16; i++) {
+        th_set_time(s, t0 - (i % 2 ? year : 0) + i);
+        snprintf(path, sizeof path, "/probe%d", i);
+        request(s, OUT, "192.168.1.80", "GET", "shop.example", path, "Mozilla/5.0");
+    }
+    assert_int_equal(th_count_alerts(s, SID(9)), 0);
+    for (int i = 16; i < 24; i++) { /* 12 in each year now: one alert per year */
+        th_set_time(s, t0 - (i % 2 ? year : 0) + i);
+        snprintf(path, sizeof path, "/probe%d", i);
+        request(s, OUT, "192.168.1.80", "GET", "shop.example", path, "Mozilla/5.0");
+    }
+    assert_int_equal(th_count_alerts(s, SID(9)), 2);
+    th_free(s);
+}
+
 static void test_web_scan(void **state)
 {
     (void)state;
@@ -386,9 +411,13 @@ static void test_random(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_variants),    cmocka_unit_test(test_evidence),
-        cmocka_unit_test(test_suppression), cmocka_unit_test(test_web_scan),
-        cmocka_unit_test(test_ignored),     cmocka_unit_test(test_random),
+        cmocka_unit_test(test_variants),
+        cmocka_unit_test(test_evidence),
+        cmocka_unit_test(test_suppression),
+        cmocka_unit_test(test_web_scan),
+        cmocka_unit_test(test_web_scan_alternating_years),
+        cmocka_unit_test(test_ignored),
+        cmocka_unit_test(test_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
