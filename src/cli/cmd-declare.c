@@ -193,11 +193,11 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
 static int organisation_name(const struct mm_cli *cli, const struct opts *o, struct mm_profile *p,
                              const char **name)
 {
-    struct mm_profile_error e;
+    struct mm_profile_error e = {0};
     mm_profile_init(p);
     if (o->profile) {
         int r = mm_profile_load_ini(p, o->profile, &e);
-        if (r == MM_ENOENT || r == MM_EIO || r == MM_EISDIR) {
+        if (r != 0 && e.problem == MM_PROFILE_NOFILE) { /* missing, unreadable, a folder */
             mm_cli_error(cli, "declare", "%s: %s", o->profile, mm_cmd_strerror(cli, r));
             return MM_EXIT_IO;
         }

@@ -96,7 +96,7 @@ static int build_profile(const struct mm_cli *cli, const struct opts *o, struct 
         if (e.problem == MM_PROFILE_NOFILE) /* the library's reason is in English */
             snprintf(e.detail, sizeof e.detail, "%s", mm_cmd_strerror(cli, r));
         report_profile_error(cli, o->profile, &e);
-        return r == MM_ENOENT || r == MM_EIO || r == MM_EISDIR ? MM_EXIT_IO : MM_EXIT_INPUT;
+        return e.problem == MM_PROFILE_NOFILE ? MM_EXIT_IO : MM_EXIT_INPUT;
     }
     for (size_t i = 0; i < o->nflags; i++)
         if (mm_profile_set(p, o->flags[i].field, o->flags[i].value, &e) != 0) {

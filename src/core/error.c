@@ -2,6 +2,8 @@
  * Owns the mapping from MM_E* codes to names and messages (errors.def). */
 #include "core/error.h"
 
+#include <errno.h>
+
 const char *mm_strerror(int code)
 {
     switch (code) {
@@ -28,4 +30,30 @@ const char *mm_errname(int code)
 #undef MM_ERR
     }
     return "EUNKNOWN";
+}
+
+int mm_error_from_errno(int e)
+{
+    switch (e) {
+    case ENOENT:
+        return MM_ENOENT;
+    case EACCES:
+    case EPERM:
+        return MM_EPERM;
+    case ENOMEM:
+        return MM_ENOMEM;
+    case EEXIST:
+        return MM_EEXIST;
+    case EISDIR: /* a folder given where a file is wanted */
+        return MM_EISDIR;
+    case ENOTDIR: /* a file given (or in the path) where a folder is wanted */
+        return MM_ENOTDIR;
+    case ENOSPC:
+    case EDQUOT:
+        return MM_ENOSPC;
+    case EROFS:
+        return MM_EROFS;
+    default:
+        return MM_EIO;
+    }
 }

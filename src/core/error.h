@@ -17,4 +17,13 @@ const char *mm_strerror(int code);
 /* Returns the symbolic name ("EINVAL") for an MM_E* code, for logs and JSON. */
 const char *mm_errname(int code);
 
+/* The MM_E* code for a failed system call's errno, the one mapping every
+ * file operation uses: ENOENT -> MM_ENOENT, EACCES and EPERM -> MM_EPERM,
+ * ENOMEM, EEXIST, EISDIR, ENOTDIR -> theirs, ENOSPC and EDQUOT ->
+ * MM_ENOSPC, EROFS -> MM_EROFS, anything else MM_EIO (0 included). A
+ * caller that means something else by one of them (a missing file and a
+ * path through a file are both "not there" to the audit) says so beside
+ * its call. */
+int mm_error_from_errno(int e);
+
 #endif

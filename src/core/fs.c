@@ -15,32 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int errno_to_mm(int e)
-{
-    switch (e) {
-    case ENOENT:
-        return MM_ENOENT;
-    case EACCES:
-    case EPERM:
-        return MM_EPERM;
-    case ENOMEM:
-        return MM_ENOMEM;
-    case EEXIST:
-        return MM_EEXIST;
-    case EISDIR: /* a folder given where a file is wanted */
-        return MM_EISDIR;
-    default:
-        return MM_EIO;
-    }
-}
-
 int mm_file_read(const char *path, size_t max, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
     int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno_to_mm(errno);
+        return mm_error_from_errno(errno);
     struct mm_buf b = MM_BUF_INIT;
     int r = 0;
     char chunk[65536];
@@ -49,7 +30,7 @@ int mm_file_read(const char *path, size_t max, char **out, size_t *len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            r = errno_to_mm(errno);
+            r = mm_error_from_errno(errno);
             break;
         }
         if (n == 0)
@@ -113,8 +94,8 @@ int mm_fsync_parent(const char *path)
     int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     free(copy);
     if (fd < 0)
-        return errno_to_mm(errno);
-    int r = fsync(fd) == 0 ? 0 : MM_EIO;
+        return mm_error_from_errno(errno);
+    int r = fsync(fd) == 0 ? 0 : mm_error_from_errno(errno);
     close(fd);
     return r;
 }
@@ -127,7 +108,7 @@ static int write_all(int fd, const void *data, size_t len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return errno_to_mm(errno);
+            return mm_error_from_errno(errno);
         p += n;
         len -= (size_t)n;
     }
@@ -151,7 +132,7 @@ static int open_temp_beside(const char *path, mode_t mode, struct mm_buf *tmp)
         if (fd >= 0)
             return fd;
         if (errno != EEXIST)
-            return errno_to_mm(errno);
+            return mm_error_from_errno(errno);
     }
     return MM_EEXIST;
 }
@@ -165,10 +146,11 @@ static int write_temp(const char *path, const void *data, size_t len, mode_t mod
     if (fd < 0)
         return fd;
     int r = write_all(fd, data, len);
+    /* a full disk may show only at fsync or close (delayed allocation, NFS) */
     if (r == 0 && fsync(fd) != 0)
-        r = MM_EIO;
+        r = mm_error_from_errno(errno);
     if (close(fd) != 0 && r == 0)
-        r = MM_EIO;
+        r = mm_error_from_errno(errno);
     if (r != 0)
         unlink(tmp->data);
     return r;
@@ -179,7 +161,7 @@ int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mo
     struct mm_buf tmp = MM_BUF_INIT;
     int r = write_temp(path, data, len, mode, &tmp);
     if (r == 0 && rename(tmp.data, path) != 0) {
-        r = errno_to_mm(errno);
+        r = mm_error_from_errno(errno);
         unlink(tmp.data);
     }
     if (r == 0)
@@ -200,7 +182,7 @@ int mm_file_write_new(const char *path, const void *data, size_t len, mode_t mod
     if (r == 0) {
         /* link() fails with EEXIST instead of replacing: claim-and-write in one step. */
         if (link(tmp.data, path) != 0)
-            r = errno_to_mm(errno);
+            r = mm_error_from_errno(errno);
         unlink(tmp.data);
     }
     if (r == 0)
@@ -236,7 +218,7 @@ int mm_mkdir_p(const char *dir, mode_t mode)
         char saved = *p;
         *p = '\0';
         if (mkdir(copy, mode) != 0 && errno != EEXIST)
-            r = errno_to_mm(errno);
+            r = mm_error_from_errno(errno);
         *p = saved;
         if (saved == '\0')
             break;

@@ -12,8 +12,10 @@
 struct stat;
 
 /* Reads a whole file of at most max bytes into a new NUL-terminated buffer.
- * On success *out (free() it) and *len are set; MM_ETOOBIG past max,
- * MM_ENOENT when missing, MM_EIO otherwise. path "-" reads stdin. */
+ * On success *out (free() it) and *len are set; MM_ETOOBIG past max, else
+ * the system's reason as mm_error_from_errno gives it (MM_ENOENT when
+ * missing, MM_EPERM, MM_EISDIR, MM_ENOTDIR, ... MM_EIO). path "-" reads
+ * stdin. */
 int mm_file_read(const char *path, size_t max, char **out, size_t *len);
 
 /* The largest file of CA certificates mm_file_read_ca reads (Debian's whole
@@ -38,7 +40,9 @@ int mm_file_read_ca(const char *path, char **out, size_t *len);
 /* Replaces path with data so that a crash leaves either the old or the new
  * content, never a mix. The temporary file beside path has an unpredictable
  * name and is created with O_EXCL|O_NOFOLLOW; new files get mode 0666 less
- * the umask. */
+ * the umask. A failure is the system's reason as mm_error_from_errno gives
+ * it (MM_ENOSPC on a full disk, MM_EROFS, MM_EPERM, MM_ENOENT for a missing
+ * directory, ...). */
 int mm_file_write_atomic(const char *path, const void *data, size_t len);
 /* The same with an explicit mode (e.g. 0600 for keys), still less the umask. */
 int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mode_t mode);

@@ -66,7 +66,7 @@ static int finish(struct mm_ini *ini, int rc, const char *name, struct mm_ini **
     if (rc == -1) {
         int e = errno;
         mm_msg_format(err, errlen, "core-log", "ini.io", name, strerror(e));
-        return e == ENOENT ? MM_ENOENT : MM_EIO;
+        return mm_error_from_errno(e);
     }
     if (rc == -2) {
         mm_msg_format(err, errlen, "core-log", "ini.nomem", name);

@@ -8,7 +8,12 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +118,22 @@ static void test_errors(void **state)
     assert_string_equal(mm_strerror(MM_ENOMEM), "out of memory");
     assert_string_equal(mm_errname(MM_EPARSE), "EPARSE");
     assert_string_equal(mm_strerror(-999), "unknown error");
+    /* the one errno mapping: each system reason its own code, the rest MM_EIO */
+    static const struct {
+        int e, want;
+    } map[] = {
+        {ENOENT, MM_ENOENT}, {EACCES, MM_EPERM},  {EPERM, MM_EPERM},     {ENOMEM, MM_ENOMEM},
+        {EEXIST, MM_EEXIST}, {EISDIR, MM_EISDIR}, {ENOTDIR, MM_ENOTDIR}, {ENOSPC, MM_ENOSPC},
+        {EDQUOT, MM_ENOSPC}, {EROFS, MM_EROFS},   {EIO, MM_EIO},         {ELOOP, MM_EIO},
+        {0, MM_EIO},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        assert_int_equal(mm_error_from_errno(map[i].e), map[i].want);
+    assert_string_equal(mm_errname(MM_ENOSPC), "ENOSPC");
+    assert_string_equal(mm_errname(MM_EROFS), "EROFS");
+    assert_string_equal(mm_errname(MM_ENOTDIR), "ENOTDIR");
+    assert_string_equal(mm_strerror(MM_EROFS), "read-only file system");
+    assert_string_equal(mm_strerror(MM_ENOTDIR), "not a directory");
 }
 
 static void test_utf8(void **state)
@@ -460,6 +481,13 @@ static void test_fs(void **state)
     /* A folder has its own error ("is a directory"), not an I/O error. */
     assert_int_equal(mm_file_read("/", 3, &data, &len), MM_EISDIR);
     assert_string_equal(mm_errname(MM_EISDIR), "EISDIR");
+    /* a file where a folder is wanted: "not a directory", reading and writing */
+    char through[320];
+    snprintf(through, sizeof through, "%s/x", path);
+    assert_int_equal(mm_file_read(through, 3, &data, &len), MM_ENOTDIR);
+    assert_null(data);
+    assert_int_equal(mm_file_write_atomic(through, "x", 1), MM_ENOTDIR);
+    assert_int_equal(mm_mkdir_p(through, 0700), MM_ENOTDIR);
 
     /* write_new never replaces; write_atomic_mode honours the mode. */
     assert_int_equal(mm_file_write_new(path, "other", 5, 0644), MM_EEXIST);
@@ -542,16 +570,77 @@ static void test_fs_ca(void **state)
     assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
+/* The child of test_fs_full_ro: in a mount namespace of its own, a tmpfs of
+ * 8 KiB, one with no free inode and a read-only one; exit 0 when every
+ * write fails with its own code, 77 when the namespace cannot be had, else
+ * the number of the check that failed. */
+static int fs_full_ro_child(const char *dir)
+{
+    char full[300], noinode[300], ro[300], path[320];
+    snprintf(full, sizeof full, "%s/full", dir);
+    snprintf(noinode, sizeof noinode, "%s/noinode", dir);
+    snprintf(ro, sizeof ro, "%s/ro", dir);
+    if (mkdir(full, 0700) != 0 || mkdir(noinode, 0700) != 0 || mkdir(ro, 0700) != 0)
+        return 77;
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("tmpfs", full, "tmpfs", 0, "size=8k") != 0 ||
+        mount("tmpfs", noinode, "tmpfs", 0, "nr_inodes=1") != 0 ||
+        mount("tmpfs", ro, "tmpfs", MS_RDONLY, NULL) != 0)
+        return 77;
+    static char big[64 * 1024];
+    memset(big, 'x', sizeof big);
+    snprintf(path, sizeof path, "%s/f", full);
+    if (mm_file_write_atomic(path, big, sizeof big) != MM_ENOSPC)
+        return 1;
+    if (access(path, F_OK) == 0) /* nothing left behind, not even the temporary file */
+        return 2;
+    snprintf(path, sizeof path, "%s/f", noinode);
+    if (mm_file_write_new(path, "x", 1, 0600) != MM_ENOSPC)
+        return 3;
+    snprintf(path, sizeof path, "%s/f", ro);
+    if (mm_file_write_atomic(path, "x", 1) != MM_EROFS)
+        return 4;
+    snprintf(path, sizeof path, "%s/sub/dir", ro);
+    if (mm_mkdir_p(path, 0700) != MM_EROFS)
+        return 5;
+    return 0;
+}
+
+/* A full disk and a read-only file system are told as such, not as an I/O
+ * error: real tmpfs mounts in a mount namespace, so as root where that
+ * works; skipped with a message elsewhere. */
+static void test_fs_full_ro(void **state)
+{
+    (void)state;
+    char dir[64];
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "fsfull"), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(fs_full_ro_child(dir));
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    if (WEXITSTATUS(st) == 77)
+        printf("SKIP part: no mount namespace with tmpfs here (not root?): a full and a "
+               "read-only file system not tested\n");
+    else
+        assert_int_equal(WEXITSTATUS(st), 0);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf),    cmocka_unit_test(test_buf_format),
-        cmocka_unit_test(test_errors), cmocka_unit_test(test_str_u64),
-        cmocka_unit_test(test_utf8),   cmocka_unit_test(test_lang),
-        cmocka_unit_test(test_addr),   cmocka_unit_test(test_addr_v4_like_libc),
-        cmocka_unit_test(test_ini),    cmocka_unit_test(test_ini_unread),
-        cmocka_unit_test(test_time),   cmocka_unit_test(test_fs),
-        cmocka_unit_test(test_fs_ca),  cmocka_unit_test(test_stat_same),
+        cmocka_unit_test(test_buf),        cmocka_unit_test(test_buf_format),
+        cmocka_unit_test(test_errors),     cmocka_unit_test(test_str_u64),
+        cmocka_unit_test(test_utf8),       cmocka_unit_test(test_lang),
+        cmocka_unit_test(test_addr),       cmocka_unit_test(test_addr_v4_like_libc),
+        cmocka_unit_test(test_ini),        cmocka_unit_test(test_ini_unread),
+        cmocka_unit_test(test_time),       cmocka_unit_test(test_fs),
+        cmocka_unit_test(test_fs_ca),      cmocka_unit_test(test_stat_same),
+        cmocka_unit_test(test_fs_full_ro),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
