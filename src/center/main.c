@@ -163,11 +163,8 @@ static int try_create_beside(const char *path)
     if (n < 0 || (size_t)n >= sizeof tmp)
         return MM_ERANGE;
     int fd = mkstemp(tmp); /* O_CREAT|O_EXCL, mode 0600: never an existing file */
-    if (fd < 0)
-        return errno == EACCES || errno == EPERM || errno == EROFS ? MM_EPERM
-               : errno == ENOSPC || errno == EDQUOT                ? MM_ELIMIT
-               : errno == ENOENT                                   ? MM_ENOENT
-                                                                   : MM_EIO;
+    if (fd < 0) /* a full disk, a read-only mount, no permission: as the system says it */
+        return mm_error_from_errno(errno);
     close(fd);
     unlink(tmp);
     return 0;
@@ -195,9 +192,9 @@ static int check_port_file(const char *path, char *err, size_t errlen)
         snprintf(dir, sizeof dir, "%s", path);
         r = MM_EISDIR;
     } else if (stat(dir, &st) != 0) {
-        r = errno == EACCES ? MM_EPERM : MM_ENOENT;
+        r = mm_error_from_errno(errno);
     } else if (!S_ISDIR(st.st_mode)) {
-        r = MM_ENOENT; /* no such directory */
+        r = MM_ENOTDIR; /* a file where the directory should be */
     } else {
         r = try_create_beside(path);
     }

@@ -393,6 +393,10 @@ CONFIG_ERRORS = [
      "--port-file: \"DIR/\" is not a file name (it is empty or ends in /)"),
     ("", ["--port-file", "DIR"], "--port-file: DIR を書き込めません（DIR: フォルダーです",
      "--port-file: cannot write DIR (DIR: is a directory; give a file)"),
+    # a file where its directory should be: said so (it was "no such file or entry")
+    ("", ["--port-file", "DIR/notpem.txt/port"],
+     "--port-file: DIR/notpem.txt/port を書き込めません（DIR/notpem.txt: フォルダーではありません）",
+     "--port-file: cannot write DIR/notpem.txt/port (DIR/notpem.txt: not a directory)"),
     # [mail] host, base_url, duty and ca_file were first used when a mail went out
     ("[mail]\nhost = ::1\n", [], "FILE: [mail] host にはメールサーバーの名前かアドレスを書いてください",
      'FILE: [mail] host must be the SMTP server\'s name or address (an IPv6 address in brackets, '
@@ -420,6 +424,10 @@ CONFIG_ERRORS = [
     ("[mail]\nhost = 127.0.0.1\nca_file = DIR\n", [],
      "FILE: [mail] ca_file: DIR を読めません（フォルダーです。ファイルを指定してください）",
      "FILE: [mail] ca_file: cannot read DIR (is a directory; give a file)"),
+    # a path through a file (it was "input/output error")
+    ("[mail]\nhost = 127.0.0.1\nca_file = DIR/notpem.txt/ca.pem\n", [],
+     "FILE: [mail] ca_file: DIR/notpem.txt/ca.pem を読めません（フォルダーではありません）",
+     "FILE: [mail] ca_file: cannot read DIR/notpem.txt/ca.pem (not a directory)"),
 ]
 
 PEM = {"cert.pem": "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n",

@@ -169,7 +169,9 @@ def test_port_file_dir_honest():
             print("SKIP part: no mount namespace with tmpfs here (%s), --port-file on a "
                   "read-only or full file system not tested" % p.stderr.strip())
             return
-        for d, why in ((ro, "not permitted"), (full, "limit reached")):
+        # each said as it is (they were "not permitted" and "limit reached")
+        for d, why in ((ro, "read-only file system"),
+                       (full, "no space left on the disk (or the quota is used up)")):
             port = os.path.join(d, "port")
             script = mounts + ' && exec "$@"'
             p = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", BIN, "--data",
