@@ -70,8 +70,8 @@ static int find_latest(const char *dir, char *latest, size_t cap, char latest_da
 {
     latest[0] = '\0';
     DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? 0 : MM_EIO;
+    if (!d) /* no folder yet is no result; else the system's reason (a file, no permission) */
+        return errno == ENOENT ? 0 : mm_error_from_errno(errno);
     int best_seq = 0;
     struct dirent *e;
     for (size_t seen = 0; (e = readdir(d)) != NULL && seen < MM_DIAG_HISTORY_SCAN_MAX; seen++) {

@@ -118,13 +118,15 @@ int mm_diag_render(const struct mm_diag_catalogue *cat, const struct mm_diag_res
  * (have_previous false when dir is missing or holds none). When that file
  * cannot be used, *bad_path (free() it) names it and the error is
  * mm_diag_read_latest's (MM_EPARSE, MM_EINVAL, MM_ETOOBIG, MM_EIO...); an
- * error with *bad_path NULL is the directory's (MM_EIO). */
+ * error with *bad_path NULL is the directory's (MM_ENOTDIR, MM_EPERM,
+ * MM_EIO...). */
 int mm_diag_history_previous(const struct mm_diag_catalogue *cat, const char *dir,
                              const struct mm_diag_result *now, struct mm_diag_changes *changes,
                              char **bad_path);
 
 /* The newest result in dir: *path_out (free()) and its date from the name.
- * MM_ENOENT when dir is missing or holds none; MM_EIO when it cannot be read. */
+ * MM_ENOENT when dir is missing or holds none; else why it cannot be read
+ * (mm_error_from_errno: MM_ENOTDIR, MM_EPERM, ... MM_EIO). */
 int mm_diag_history_latest(const char *dir, char **path_out, char date[11]);
 
 /* Reads a diagnosis to build on (`mamori declare`, `mamori policy`): path
@@ -143,7 +145,8 @@ int mm_diag_read(const struct mm_diag_catalogue *cat, const char *path, struct m
 
 /* mm_diag_read of dir taken as a history directory (never as a file): its
  * newest result (MM_ENOENT with *used NULL when dir is missing or holds
- * none, MM_EIO when it cannot be listed, e.g. not a directory). */
+ * none, else why it cannot be listed: MM_ENOTDIR for a file, MM_EPERM,
+ * ... MM_EIO). */
 int mm_diag_read_latest(const struct mm_diag_catalogue *cat, const char *dir,
                         struct mm_diag_result *res, struct mm_answers_issues *issues, char **used);
 
