@@ -429,23 +429,12 @@ static void remove_tree_files(const char *dir)
     rmdir(dir);
 }
 
-/* The MM_E* code for a failed system call: a missing directory, a refused
- * permission, or any other failure. */
+/* The MM_E* code for a failed system call (mm_error_from_errno), except a
+ * path through a file, which is a missing directory here: the folder that
+ * should hold --out has to be made first (policy.error.out.ENOENT). */
 static int errno_code(int e)
 {
-    switch (e) {
-    case ENOENT:
-    case ENOTDIR:
-        return MM_ENOENT;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-        return MM_EPERM;
-    case ENOMEM:
-        return MM_ENOMEM;
-    default:
-        return MM_EIO;
-    }
+    return e == ENOTDIR ? MM_ENOENT : mm_error_from_errno(e);
 }
 
 /* An existing output directory may hold only documents mamori wrote: it is

@@ -83,7 +83,8 @@ int mm_policy_generate(const struct mm_policy_request *req, struct mm_policy_out
  * with err set to the path concerned, for the caller's message: dir itself
  * (MM_EEXIST: not a directory; MM_ETOOBIG: name too long; MM_EINVAL: ".",
  * ".." or "/", which cannot be replaced whole; MM_ENOENT: its
- * parent is missing; MM_EPERM: not permitted; MM_EIO and others), or for
+ * parent is missing; MM_EPERM: not permitted; MM_EROFS, MM_ENOSPC: a
+ * read-only or full file system; MM_EIO and others), or for
  * MM_ECONFLICT dir/NAME, the first file there that mamori did not write, or
  * dir/NAME of the document that could not be written. */
 int mm_policy_write(const struct mm_policy_output *out, const char *dir, char *err, size_t errlen);
