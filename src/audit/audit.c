@@ -112,9 +112,11 @@ int mm__audit_path(const struct mm_audit_ctx *ctx, const char *path, char *out, 
     return n < 0 || (size_t)n >= outlen ? MM_ETOOBIG : 0;
 }
 
+/* mm_error_from_errno, except that a path through a file is a missing one
+ * here: the evidence says "missing", as for no file at all. */
 static int errno_code(int e)
 {
-    return e == ENOENT || e == ENOTDIR ? MM_ENOENT : e == EACCES || e == EPERM ? MM_EPERM : MM_EIO;
+    return e == ENOTDIR ? MM_ENOENT : mm_error_from_errno(e);
 }
 
 int mm__audit_stat(const struct mm_audit_ctx *ctx, const char *path, struct stat *st)

@@ -85,7 +85,8 @@ int mm__audit_set(struct mm_audit_result *res, enum mm_audit_status s, const cha
 
 /* Builds root + path into out. MM_ETOOBIG when it does not fit. */
 int mm__audit_path(const struct mm_audit_ctx *ctx, const char *path, char *out, size_t outlen);
-/* stat() (following symlinks); 0, MM_ENOENT, MM_EPERM or MM_EIO. */
+/* stat() (following symlinks); 0, MM_ENOENT (also through a file), MM_EPERM, MM_ENOMEM
+ * or MM_EIO. */
 int mm__audit_stat(const struct mm_audit_ctx *ctx, const char *path, struct stat *st);
 bool mm__audit_exists(const struct mm_audit_ctx *ctx, const char *path);
 /* lstat(): true when path exists, even as a dangling or absolute symlink. */

@@ -288,6 +288,39 @@ def test_intel_dir_file(tmp):
               (want % feeds) + "\n" not in r.stderr, "unreadable feed file: %r" % (r,))
 
 
+def test_spool_unwritable(tmp):
+    """A spool folder that exists but cannot be written says so ("not permitted", with the
+    user the sensor runs as), where it said "input/output error"; --state naming a file
+    says "not a directory". As root the sensor runs without the capabilities that pass
+    over file permissions, as in test_intel_dir_file."""
+    import ctypes
+    pcap = empty_pcap(tmp)
+    r = run(["-r", pcap, "--eve", os.devnull, "--state", pcap], EN)
+    check(r.returncode != 0 and "cannot open the spool in %s/spool: not a directory;" % pcap
+          in r.stderr, "spool under a file: %r" % (r,))
+    state = os.path.join(tmp, "state")
+    os.makedirs(os.path.join(state, "spool"))
+    os.chmod(os.path.join(state, "spool"), 0o555)
+    pre = None
+    if os.geteuid() == 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+
+        def pre():
+            for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+                if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                    os._exit(77)
+    for env, want in ((EN, "cannot open the spool in %s/spool: not permitted;"),
+                      (JA, "%s/spool のスプール（センターへ送る前のイベントの置き場所）を開けません: "
+                           "許可されていない操作です。")):
+        r = subprocess.run([SENSOR, "-r", pcap, "--eve", os.devnull, "--state", state],
+                           capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, **env), preexec_fn=pre)
+        if r.returncode == 77 and pre:
+            print("skip test_spool_unwritable: cannot drop CAP_DAC_OVERRIDE here")
+            return
+        check(r.returncode != 0 and want % state in r.stderr, "unwritable spool: %r" % (r,))
+
+
 def test_help(tmp):
     """--lang chooses the language of --help wherever it stands (before:
     --help --lang ja printed the English help)."""
@@ -312,6 +345,12 @@ def test_outputs(tmp):
     # and the English has the hint the Japanese has
     check("check that the directory exists and can be written" in r.stderr,
           "eve open hint: " + r.stderr)
+    # a file where the directory should be: "not a directory" (was "input/output error")
+    r = run(["-r", pcap, "--eve", os.path.join(pcap, "eve.json")], EN)
+    check(r.returncode == 4 and ": not a directory;" in r.stderr, "eve under a file: " + r.stderr)
+    r = run(["-r", pcap, "--eve", os.path.join(pcap, "eve.json")], JA)
+    check(r.returncode == 4 and "フォルダーではありません" in r.stderr,
+          "eve under a file, ja: " + r.stderr)
 
 
 def test_intel(tmp):

@@ -654,10 +654,9 @@ int mm_eve_out_open(const char *path, uint64_t max_bytes, unsigned keep, struct 
         r = 0;
     } else if ((r = open_file(o)) != 0) {
         /* the first open names the system's reason (a missing directory,
-         * no permission) rather than a bare I/O error */
-        r = errno == ENOENT                                       ? MM_ENOENT
-            : errno == EACCES || errno == EPERM || errno == EROFS ? MM_EPERM
-                                                                  : r;
+         * no permission, a read-only or full disk, a file in the path)
+         * rather than a bare I/O error */
+        r = mm_error_from_errno(errno);
     }
     if (r != 0) {
         mm_eve_out_close(o);

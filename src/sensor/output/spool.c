@@ -113,7 +113,7 @@ static int list_segments(const char *dir, uint64_t **out, size_t *count)
     *count = 0;
     DIR *d = opendir(dir);
     if (!d)
-        return errno == ENOENT ? 0 : MM_EIO;
+        return errno == ENOENT ? 0 : mm_error_from_errno(errno);
     uint64_t *v = NULL;
     size_t n = 0, cap = 0;
     int r = 0;
@@ -343,8 +343,8 @@ int mm_spool_open(const char *dir, struct mm_spool **out)
     uint64_t *segs = NULL;
     size_t nsegs = 0;
     s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (s->lock_fd < 0) {
-        r = MM_EIO;
+    if (s->lock_fd < 0) { /* an existing folder not writable, read-only, full: as it is */
+        r = mm_error_from_errno(errno);
         goto out;
     }
     if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
