@@ -803,8 +803,9 @@ static bool secret_name(const struct web_state *st, const char *name, size_t n)
     return first_of(&st->secret_m, &in_low, 0) != NULL;
 }
 
-/* Copies url into out (cut to outlen - 1 bytes) with the user info of an
- * absolute URL and the values of secret-looking parameters as "***". */
+/* Copies url into out (cut to outlen - 1 bytes, between characters) with
+ * the user info of an absolute URL and the values of secret-looking
+ * parameters as "***". */
 static void redact_url(const struct web_state *st, const char *url, char *out, size_t outlen)
 {
     size_t o = 0;
@@ -831,12 +832,15 @@ static void redact_url(const struct web_state *st, const char *url, char *out, s
         }
         p++;
     }
-    out[o < outlen ? o : outlen - 1] = '\0';
+    size_t end = o < outlen ? o : outlen - 1;
+    out[end] = '\0';
+    if (end == outlen - 1) /* full: cut, maybe inside a character */
+        mm_utf8_trim_tail(out, end);
 }
 
-/* A JSON string of at most max - 1 bytes of s ("" for NULL): control
- * characters, bytes that are not UTF-8 and a character cut at the end become
- * '?' (the decoder escapes most such bytes already; this keeps json_string
+/* A JSON string of at most max - 1 bytes of s ("" for NULL), cut between
+ * characters: control characters and bytes that are not UTF-8 become '?'
+ * (the decoder escapes most such bytes already; this keeps json_string
  * from ever refusing a text). NULL only on ENOMEM. */
 static json_t *bounded(const char *s, size_t max)
 {
@@ -844,7 +848,7 @@ static json_t *bounded(const char *s, size_t max)
     size_t bad;
     if (max > sizeof buf)
         max = sizeof buf;
-    mm_strlcpy(buf, s ? s : "", max);
+    mm_strlcpy_utf8(buf, s ? s : "", max);
     for (char *p = buf; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = '?';

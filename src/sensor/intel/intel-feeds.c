@@ -705,7 +705,7 @@ static int read_list(struct mm_intel *in, struct mm__intel_lines *it, struct mm_
         char *s = mm_str_trim(line);
         if (s[0] == '#') {
             if (mm_str_prefix(s, "# Reference:")) {
-                snprintf(reference, sizeof reference, "%s", mm_str_trim(s + 12));
+                mm_strlcpy_utf8(reference, mm_str_trim(s + 12), sizeof reference);
                 ctx.reference = reference;
                 mm__intel_ctx_changed(&ctx); /* same buffer, new text */
             }

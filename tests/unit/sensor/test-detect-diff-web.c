@@ -523,6 +523,8 @@ static void check_request(struct web_state *st, const char *url, const char *ua,
     char ra[URL_MAX], rb[URL_MAX];
     redact_url(st, url, ra, sizeof ra);
     old_redact_url(url, rb, sizeof rb);
+    if (strlen(rb) == sizeof rb - 1) /* a full copy is now cut between characters */
+        mm_utf8_trim_tail(rb, sizeof rb - 1);
     assert_string_equal(ra, rb);
 }
 

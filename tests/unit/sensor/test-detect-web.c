@@ -212,6 +212,35 @@ static void test_evidence(void **state)
     th_free(s);
 }
 
+/* Japanese in a URL, a user agent and a host name longer than the evidence
+ * keeps: each is cut between characters, where the last byte of a cut
+ * character used to become '?'. */
+static void test_evidence_cut_between_characters(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_web_attack);
+    char url[1024] = "/search?q=1'+or+1=1--&k=", ua[512] = "sqlmap/1.7 ", host[512] = "x";
+    for (int i = 0; i < 200; i++) { /* 511, 255 and 255 bytes fall inside a character */
+        strcat(url, "検");
+        if (i < 120) {
+            strcat(ua, "索");
+            strcat(host, "店");
+        }
+    }
+    request(s, OUT, "192.168.1.80", "GET", host, url, ua);
+    assert_int_equal(th_count_alerts(s, SID(1)), 1);
+    const json_t *a = th_alert(s, SID(1), 0);
+    const char *u = evidence_str(a, "url"), *agent = evidence_str(a, "http_user_agent");
+    const char *h = evidence_str(a, "hostname");
+    assert_int_equal(strlen(u), 24 + 162 * 3);
+    assert_memory_equal(u, url, strlen(u));
+    assert_int_equal(strlen(agent), 11 + 81 * 3);
+    assert_memory_equal(agent, ua, strlen(agent));
+    assert_int_equal(strlen(h), 1 + 84 * 3);
+    assert_memory_equal(h, host, strlen(h));
+    th_free(s);
+}
+
 static void test_suppression(void **state)
 {
     (void)state;
@@ -418,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_web_scan_alternating_years),
         cmocka_unit_test(test_ignored),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_evidence_cut_between_characters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -554,6 +554,25 @@ static void test_first_listing_wins(void **state)
     mm_buf_free(&text);
 }
 
+/* A "# Reference:" note longer than its 511 bytes is cut between
+ * characters (Japanese cut at 511 ended inside one). */
+static void test_reference_cut_between_characters(void **state)
+{
+    (void)state;
+    struct mm_intel_hit hit;
+    struct mm_buf text = MM_BUF_INIT;
+    append(&text, "# Reference: xy");
+    for (int i = 0; i < 200; i++) /* 2 + 600 bytes: 511 falls inside a character */
+        append(&text, "参考");
+    append(&text, "\nnote.example\n");
+    struct mm_intel *in = load_text("notes.txt", mm_buf_str(&text), NULL);
+    assert_true(mm_intel_match_domain(in, "note.example", &hit));
+    assert_int_equal(strlen(hit.reference), 2 + 169 * 3);
+    assert_memory_equal(hit.reference, mm_buf_str(&text) + 13, strlen(hit.reference));
+    mm_intel_free(in);
+    mm_buf_free(&text);
+}
+
 static void test_domains_and_psl(void **state)
 {
     (void)state;
@@ -1335,6 +1354,7 @@ int main(void)
         cmocka_unit_test(test_domain_norm),
         cmocka_unit_test(test_domain_norm_fast),
         cmocka_unit_test(test_first_listing_wins),
+        cmocka_unit_test(test_reference_cut_between_characters),
         cmocka_unit_test(test_list_lines),
         cmocka_unit_test(test_quads),
         cmocka_unit_test(test_blocks),
