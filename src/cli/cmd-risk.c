@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/str.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -39,9 +40,8 @@ static int parse_format(const char *s, enum risk_format *out)
 
 static int parse_accept_below(const char *s, int *out)
 {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < MM_RISK_ACCEPT_BELOW_MIN || v > MM_RISK_ACCEPT_BELOW_MAX)
+    int64_t v; /* digits only (strtol took " 5" and "+5") */
+    if (mm_str_int64(s, MM_RISK_ACCEPT_BELOW_MIN, MM_RISK_ACCEPT_BELOW_MAX, &v) != 0)
         return MM_EINVAL;
     *out = (int)v;
     return 0;

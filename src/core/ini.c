@@ -3,6 +3,7 @@
 #include "core/ini.h"
 #include "core/msg.h"
 #include "core/error.h"
+#include "core/str.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -206,12 +207,10 @@ int mm_ini_get_int(const struct mm_ini *ini, const char *section, const char *ke
     *out = def;
     if (!v)
         return 0;
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (end == v || *end != '\0' || errno != 0 || n < min || n > max)
+    int64_t n; /* digits only, as on a command line (strtol took "+5" and " 5") */
+    if (mm_str_int64(v, min, max, &n) != 0)
         return MM_EPARSE;
-    *out = n;
+    *out = (long)n;
     return 0;
 }
 

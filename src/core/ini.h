@@ -31,7 +31,8 @@ void mm_ini_free(struct mm_ini *ini);
 const char *mm_ini_get(const struct mm_ini *ini, const char *section, const char *key);
 
 /* Typed getters: *out = def when absent; MM_EPARSE when present but invalid
- * (bool: yes/no/true/false/on/off/1/0; int: decimal within [min, max]). */
+ * (bool: yes/no/true/false/on/off/1/0; int: decimal within [min, max],
+ * digits only with a '-' when min is below 0: mm_str_int64). */
 int mm_ini_get_bool(const struct mm_ini *ini, const char *section, const char *key, bool def,
                     bool *out);
 int mm_ini_get_int(const struct mm_ini *ini, const char *section, const char *key, long def,

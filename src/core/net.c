@@ -2,6 +2,7 @@
  * Owns IP address and CIDR parsing, formatting and matching. */
 #include "core/net.h"
 #include "core/error.h"
+#include "core/str.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -251,9 +252,8 @@ int mm_cidr_parse(const char *s, struct mm_cidr *out)
         return MM_EPARSE;
     unsigned max = out->addr.family == 4 ? 32 : 128, prefix = max;
     if (slash) {
-        char *end;
-        unsigned long v = strtoul(slash + 1, &end, 10);
-        if (end == slash + 1 || *end != '\0' || v > max)
+        int64_t v; /* digits only (strtoul took "/ 8", "/+8" and "/-0") */
+        if (mm_str_int64(slash + 1, 0, max, &v) != 0)
             return MM_EPARSE;
         prefix = (unsigned)v;
     }

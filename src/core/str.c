@@ -5,6 +5,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "core/error.h"
+
 /* The length of the UTF-8 sequence lead byte c starts (1 for ASCII), 0 when
  * c cannot start one (a continuation byte, C0, C1, F5-FF). */
 static size_t utf8_lead_len(unsigned char c)
@@ -184,6 +186,32 @@ int mm_str_index(const char *s, int max)
         n = n * 10 + d;
     }
     return n;
+}
+
+int mm_str_int64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    *out = 0;
+    if (!s)
+        return MM_EINVAL;
+    bool neg = *s == '-' && min < 0;
+    const char *p = s + neg;
+    /* the magnitude, up to 2^63 (INT64_MIN's) */
+    uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    if (!*p)
+        return MM_EINVAL;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return MM_EINVAL;
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (limit - d) / 10)
+            return MM_EINVAL;
+        v = v * 10 + d;
+    }
+    int64_t n = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
+    if (n < min || n > max)
+        return MM_EINVAL;
+    *out = n;
+    return 0;
 }
 
 size_t mm_str_u64(uint64_t v, char out[MM_U64_STRLEN])

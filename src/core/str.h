@@ -78,6 +78,15 @@ size_t mm_str_u64(uint64_t v, char out[MM_U64_STRLEN]);
  * long s is). */
 int mm_str_index(const char *s, int max);
 
+/* s as a whole number the way a person writes one on a command line or in
+ * a settings file, within [min, max]: decimal digits only (leading zeros
+ * allowed), a '-' before them only when min is below 0; no white space, no
+ * '+', nothing after, not empty (what strtol and strtoul let through: " 5",
+ * "+5", "5x" read as 5, strtoul's "-1" as the largest number). 0 with *out
+ * set, or MM_EINVAL (then *out is 0), also when s is NULL or the number is
+ * beyond int64_t (no overflow however long s is). */
+int mm_str_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+
 /* "00" to "99" back to back: v's two digits are at mm_decimal_pairs + 2 * v
  * (0 <= v <= 99): the table of mm_str_u64 and the JA3 writer (decode-tls.c). */
 extern const char mm_decimal_pairs[201];

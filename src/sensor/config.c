@@ -4,7 +4,6 @@
  * line wins over the file. Every number is range-checked. Usage errors are
  * printed here (the program's own words; the help text comes from the ja/en
  * catalogue data/i18n/sensor.json). */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "core/fs.h"
 #include "core/i18n.h"
 #include "core/msg.h"
+#include "core/str.h"
 #include "sensor/decode/tls-hello.h"
 #include "sensor/detect/detect.h"
 #include "sensor/device.h"
@@ -83,14 +83,14 @@ static int bad_usage(const char *key, const char *arg)
     return 2;
 }
 
+/* A number on the command line: digits only, as in the settings file
+ * (mm_str_int64; strtol took "+5", " 5"). */
 static int parse_long(const char *s, long min, long max, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
+    int64_t v;
+    if (mm_str_int64(s, min, max, &v) != 0)
         return MM_ERANGE;
-    *out = v;
+    *out = (long)v;
     return 0;
 }
 

@@ -96,6 +96,19 @@ def test_bad_config(tmp):
     r = run(["-r", "x", "--community-id-seed", "70000"], JA)
     check(r.returncode == 2 and "--community-id-seed には 0 から 65535 までの整数" in r.stderr,
           "bad seed: " + r.stderr)
+    # digits only, on the command line and in the file (strtol read these as 5)
+    for value in ("+5", " 5"):
+        r = run(["-r", "x", "--max-flows", value], EN)
+        check(r.returncode == 2 and "--max-flows must be a whole number from 1 to 67108864: " +
+              value in r.stderr, "--max-flows %r: %r" % (value, r.stderr))
+    with open(cfg, "w") as f:
+        f.write("[flow]\ntimeout_udp = +5\n")
+    r = run(["-r", "x", "--config", cfg], JA)
+    check(r.returncode == 2 and "bad.ini: [flow] timeout_udp には 1 から 604800 までの数値を" in
+          r.stderr, "timeout_udp = +5: " + r.stderr)
+    r = run(["-r", "x", "--home-net", "10.0.0.0/+8"], EN)
+    check(r.returncode == 2 and "--home-net: 10.0.0.0/+8 is not an IP address" in r.stderr,
+          "--home-net /+8: %r" % (r,))
     # [devices] and [detect.*] mistakes are settings errors (exit 2, not 4 as
     # for an output), and the message points to the settings file, not --state
     # (and names the key at fault, what it takes, and the item; before: all

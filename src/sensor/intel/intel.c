@@ -1124,9 +1124,10 @@ static bool ascii_xdigit(unsigned char c)
 }
 
 /* Bytes that may appear in a value parse_ip_value accepts (hex digits,
- * separators, and what strtoul skips or reads before a prefix length: white
- * space and signs; every other control and non-ASCII byte is counted in, to
- * be safe): a value with any other byte is not an IP. */
+ * separators; white space and signs, which strtoul skipped or read before
+ * a prefix length (signed_prefix), and every other control and non-ASCII
+ * byte are counted in, to be safe): a value with any other byte is not an
+ * IP. */
 static const bool ip_byte[256] = {
     [0 ... ' '] = true, ['0' ... '9'] = true, ['a' ... 'f'] = true, ['A' ... 'F'] = true,
     ['-'] = true,       ['.'] = true,         ['+'] = true,         ['['] = true,
@@ -1535,6 +1536,23 @@ static bool ipv4_shaped(const char *v)
            strspn(v + h + 1, "0123456789") == strlen(v + h + 1);
 }
 
+/* True for an address with a prefix length after a sign or white space
+ * ("192.0.2.0/+24", "2001:db8::/ 32"): mm_cidr_parse takes digits only,
+ * strtoul took these, so they are a bad IP (malformed), not a URL's path. */
+static bool signed_prefix(const char *v)
+{
+    char addr[IP_VALUE_MAX];
+    struct mm_addr a;
+    const char *slash = strchr(v, '/');
+    if (!slash || (size_t)(slash - v) >= sizeof addr)
+        return false;
+    memcpy(addr, v, (size_t)(slash - v));
+    addr[slash - v] = '\0';
+    const char *n = slash + 1 + strspn(slash + 1, "+- \t");
+    return n > slash + 1 && *n && strspn(n, "0123456789") == strlen(n) &&
+           mm_addr_parse(addr, &a) == 0;
+}
+
 /* The kind of an untyped value: a URL when it has a scheme or starts with
  * '/', an IP when it parses as one (or looks like an IPv4 with bad
  * numbers), a URL when it has a path, else a domain. Cheap tests first: the
@@ -1566,7 +1584,7 @@ static enum mm__intel_kind guess_kind(const char *v, size_t n, struct ip_value *
         return MM__IK_URL;
     if (ipish && (ip->parsed = parse_ip_value(v, n, ip)))
         return MM__IK_IP;
-    if (ipish && ipv4_shaped(v))
+    if (ipish && (ipv4_shaped(v) || signed_prefix(v)))
         return MM__IK_IP;
     if (memchr(v, '/', n))
         return MM__IK_URL;

@@ -229,6 +229,11 @@ def test_usage():
          "mamori risk: --accept-below takes a whole number from 1 to 10\n"),
         (["risk", "--accept-below", "4x", "inventory-en.csv"], 2,
          "mamori risk: --accept-below takes a whole number from 1 to 10\n"),
+        # digits only (strtol read these as 4)
+        (["risk", "--accept-below", "+4", "inventory-en.csv"], 2,
+         "mamori risk: --accept-below takes a whole number from 1 to 10\n"),
+        (["risk", "--accept-below", " 4", "inventory-en.csv"], 2,
+         "mamori risk: --accept-below takes a whole number from 1 to 10\n"),
         (["risk", "--encoding", "latin1", "inventory-en.csv"], 2,
          "mamori risk: --encoding takes auto, utf-8 or cp932\n"),
         (["risk"], 2, "mamori risk: give exactly one inventory CSV file\n"),

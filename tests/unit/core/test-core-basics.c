@@ -233,6 +233,13 @@ static void test_addr(void **state)
     assert_false(mm_cidr_contains(&c, &a));
     assert_int_equal(mm_cidr_parse("10.0.0.0/33", &c), MM_EPARSE);
     assert_int_equal(mm_cidr_parse("nonsense", &c), MM_EPARSE);
+    /* the prefix length in digits only (strtoul took these as 8, and "-0" as 0) */
+    static const char *const loose[] = {"10.0.0.0/ 8", "10.0.0.0/+8", "10.0.0.0/-0",
+                                        "10.0.0.0/8 ", "10.0.0.0/",   "10.0.0.0/0x8"};
+    for (size_t i = 0; i < sizeof loose / sizeof loose[0]; i++)
+        assert_int_equal(mm_cidr_parse(loose[i], &c), MM_EPARSE);
+    assert_int_equal(mm_cidr_parse("10.0.0.0/08", &c), 0);
+    assert_int_equal(c.prefix, 8);
     struct mm_cidr *list;
     size_t n;
     assert_int_equal(mm_cidr_list_parse(MM_DEFAULT_HOME_NET, &list, &n), 0);
@@ -246,7 +253,7 @@ static void test_ini(void **state)
     struct mm_ini *ini;
     char err[256];
     assert_int_equal(mm_ini_load_string("top = 1\n[sensor]\nallow = a\nallow = b\n"
-                                        "flag = yes\nnum = 12\n",
+                                        "flag = yes\nnum = 12\nplus = +5\nneg = -3\n",
                                         &ini, err, sizeof err),
                      0);
     assert_string_equal(mm_ini_get(ini, "", "top"), "1");
@@ -258,7 +265,12 @@ static void test_ini(void **state)
     assert_int_equal(mm_ini_get_int(ini, "sensor", "num", 0, 0, 100, &n), 0);
     assert_int_equal(n, 12);
     assert_int_equal(mm_ini_get_int(ini, "sensor", "num", 0, 0, 10, &n), MM_EPARSE);
-    assert_int_equal(mm_ini_count(ini), 5);
+    /* digits only (mm_str_int64): strtol took "+5"; a '-' only where the range has one */
+    assert_int_equal(mm_ini_get_int(ini, "sensor", "plus", 0, 0, 10, &n), MM_EPARSE);
+    assert_int_equal(mm_ini_get_int(ini, "sensor", "neg", 0, -5, 10, &n), 0);
+    assert_int_equal(n, -3);
+    assert_int_equal(mm_ini_get_int(ini, "sensor", "neg", 0, 0, 10, &n), MM_EPARSE);
+    assert_int_equal(mm_ini_count(ini), 7);
     mm_ini_free(ini);
     assert_int_equal(mm_ini_load_string("[ok]\nthis line is wrong\n", &ini, err, sizeof err),
                      MM_EPARSE);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "core/net.h"
 #include "core/str.h"
 
@@ -109,6 +110,68 @@ static void test_str_index(void **state)
     assert_int_equal(mm_str_index("2147483648", INT_MAX), 0);
     assert_int_equal(mm_str_index("99999999999999999999", INT_MAX), 0);
     assert_int_equal(mm_str_index("1", -1), 0);
+}
+
+/* mm_str_int64 takes digits only, a '-' first only when min is below 0:
+ * checked against a reference (strtoll, after a check that the text is of
+ * that form) for every text of up to four characters from digits, signs,
+ * spaces and a letter, with ranges at the edges; then the ends of int64_t
+ * (no overflow) and what strtol and strtoul let through. */
+static int int64_ref(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    const char *p = s + (s[0] == '-' && min < 0);
+    *out = 0;
+    if (!*p || strspn(p, "0123456789") != strlen(p))
+        return MM_EINVAL;
+    errno = 0;
+    long long v = strtoll(s, NULL, 10);
+    if (errno || v < min || v > max)
+        return MM_EINVAL;
+    *out = v;
+    return 0;
+}
+
+static void test_str_int64(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "0129+- x";
+    static const int64_t ranges[][2] = {{0, INT64_MAX}, {1, 64},    {0, 0},
+                                        {-1, 1},        {-100, 99}, {INT64_MIN, INT64_MAX},
+                                        {5, 4},         {-9, -1}};
+    char s[5];
+    for (size_t m = 0; m < sizeof ranges / sizeof ranges[0]; m++)
+        for (size_t len = 0, count = 1; len < sizeof s; len++, count *= 8)
+            for (size_t k = 0; k < count; k++) {
+                for (size_t i = 0, rest = k; i < len; i++, rest /= 8)
+                    s[i] = alphabet[rest % 8];
+                s[len] = '\0';
+                int64_t got = 42, want;
+                int r = int64_ref(s, ranges[m][0], ranges[m][1], &want);
+                assert_int_equal(mm_str_int64(s, ranges[m][0], ranges[m][1], &got), r);
+                assert_true(got == want);
+            }
+    int64_t v;
+    assert_int_equal(mm_str_int64("9223372036854775807", 0, INT64_MAX, &v), 0);
+    assert_true(v == INT64_MAX);
+    assert_int_equal(mm_str_int64("9223372036854775808", 0, INT64_MAX, &v), MM_EINVAL);
+    assert_int_equal(mm_str_int64("-9223372036854775808", INT64_MIN, 0, &v), 0);
+    assert_true(v == INT64_MIN);
+    assert_int_equal(mm_str_int64("-9223372036854775809", INT64_MIN, 0, &v), MM_EINVAL);
+    assert_int_equal(mm_str_int64("99999999999999999999999999", INT64_MIN, INT64_MAX, &v),
+                     MM_EINVAL);
+    assert_int_equal(mm_str_int64("007", 0, 10, &v), 0);
+    assert_true(v == 7);
+    /* what strtol and strtoul read as a number */
+    static const char *const lenient[] = {" 5", "+5", "5 ", "5x", "", "-1", "\t5", "0x5", "5.0"};
+    for (size_t i = 0; i < sizeof lenient / sizeof lenient[0]; i++) {
+        v = 42;
+        assert_int_equal(mm_str_int64(lenient[i], 0, INT64_MAX, &v), MM_EINVAL);
+        assert_true(v == 0);
+    }
+    assert_int_equal(mm_str_int64(NULL, 0, 1, &v), MM_EINVAL);
+    assert_int_equal(mm_str_int64("-1", -1, 0, &v), 0);
+    assert_true(v == -1);
+    assert_int_equal(mm_str_int64("--1", INT64_MIN, 0, &v), MM_EINVAL);
 }
 
 /* One dotted quad three ways (mm_ipv4_text, mm_addr_text, mm_addr_format)
@@ -349,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_utf8_trim_tail),
         cmocka_unit_test(test_utf8_trim_tail_invalid_lead),
         cmocka_unit_test(test_strlcpy_utf8),
+        cmocka_unit_test(test_str_int64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
