@@ -18,7 +18,6 @@
  * message and exit 1. */
 #include "center/admin.h"
 
-#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 #include "core/i18n.h"
 #include "core/ini.h"
 #include "core/msg.h"
+#include "core/str.h"
 #include "core/timefmt.h"
 
 #define EXIT_USAGE     2
@@ -55,10 +55,7 @@ enum opt {
     O__N
 };
 
-static const struct {
-    const char *name;
-    bool value; /* takes a value: the next argument, which must not start with "--" */
-} options[O__N] = {
+static const struct mm_center_opt options[O__N] = {
     [O_EMAIL] = {"--email", true},
     [O_LANG] = {"--lang", true},
     [O_NAME] = {"--name", true},
@@ -143,17 +140,17 @@ static int read_password(char *out, size_t outlen)
     return mm_password_long_enough(out) ? 0 : MM_EINVAL;
 }
 
-/* A whole number, 0 or more; one out of range is of the wrong form (strtoll
- * made it LLONG_MAX, which was then "not found"). */
+/* A whole number, 0 or more, in digits only (mm_str_int64: not " 5" or "+5",
+ * which strtoll read as 5); one out of range is of the wrong form (strtoll
+ * made it LLONG_MAX, which was then "not found"). *out is left as it was
+ * when s is none (check_user's -1: not an id). */
 static int parse_id(const char *s, int64_t *out)
 {
-    char *end;
-    errno = 0;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno != 0 || v < 0)
-        return MM_EINVAL;
-    *out = v;
-    return 0;
+    int64_t v;
+    int r = mm_str_int64(s, 0, INT64_MAX, &v);
+    if (r == 0)
+        *out = v;
+    return r;
 }
 
 /* --lang: ja or en; NULL (not given) stays NULL. */
@@ -516,32 +513,49 @@ bool mm_center_arg_is_value(int argc, char **argv, int i)
     return i < argc && strncmp(argv[i], "--", 2) != 0;
 }
 
-/* The one reader of every subcommand's options: each is one the subcommand
- * takes, given once, with its value when it takes one (an argument starting
- * with "--" is the next option, not a value: `user add --email --role staff`
- * lacks its address); then what it needs is there. */
+int mm_center_option(int argc, char **argv, int i, const struct mm_center_opt *opts, int n,
+                     unsigned allowed, bool *given, int *which, const char **why)
+{
+    int k = 0;
+    while (k < n && strcmp(argv[i], opts[k].name) != 0)
+        k++;
+    if (k == n || !(allowed & (1u << k)))
+        return MM_ENOENT;
+    *which = k;
+    if (given[k]) {
+        *why = "admin.twice";
+        return MM_EINVAL;
+    }
+    given[k] = true;
+    if (opts[k].value && !mm_center_arg_is_value(argc, argv, i + 1)) {
+        *why = "admin.no_value";
+        return MM_EINVAL;
+    }
+    return 0;
+}
+
+/* The one reader of every subcommand's options (mm_center_option): each is
+ * one the subcommand takes, given once, with its value when it takes one
+ * (an argument starting with "--" is the next option, not a value: `user
+ * add --email --role staff` lacks its address); then what it needs is
+ * there. */
 static int read_options(const struct admin *a, const struct command *cmd, int argc, char **argv,
                         struct args *x)
 {
     for (int i = 0; i < argc; i++) {
-        const char *s = argv[i];
+        const char *s = argv[i], *why = NULL;
         int o = 0;
-        while (o < O__N && strcmp(s, options[o].name) != 0)
-            o++;
-        if (o == O__N && cmd->arg && !x->arg && mm_center_arg_is_value(argc, argv, i)) {
+        int r = mm_center_option(argc, argv, i, options, O__N, cmd->takes, x->given, &o, &why);
+        if (r == MM_ENOENT && cmd->arg && !x->arg && mm_center_arg_is_value(argc, argv, i)) {
             x->arg = s;
             continue;
         }
-        if (o == O__N || !(cmd->takes & OPT(o)))
+        if (r == MM_ENOENT)
             return usage_error(a, s, "admin.not_option");
-        if (x->given[o])
-            return usage_error(a, s, "admin.twice");
-        x->given[o] = true;
-        if (!options[o].value)
-            continue;
-        if (!mm_center_arg_is_value(argc, argv, i + 1))
-            return usage_error(a, s, "admin.no_value");
-        x->value[o] = argv[++i];
+        if (r != 0)
+            return usage_error(a, s, why);
+        if (options[o].value)
+            x->value[o] = argv[++i];
     }
     for (int o = 0; o < O__N; o++)
         if ((cmd->needs & OPT(o)) && !x->given[o])

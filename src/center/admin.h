@@ -20,4 +20,22 @@ int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, in
  * the directory, which must not become one named "--config"). */
 bool mm_center_arg_is_value(int argc, char **argv, int i);
 
+/* An option of mamori-center's command lines (the server's, admin's). */
+struct mm_center_opt {
+    const char *name;
+    bool value; /* takes a value: the next argument (mm_center_arg_is_value) */
+};
+
+/* The one rule of every mamori-center command line (the server's options,
+ * admin's leading --data and --config, an admin subcommand's): argv[i] is
+ * one of the options opts[0..n) whose bit (1u << k for opts[k]) allowed
+ * has, given once (given[k] marks it: an option given twice is refused,
+ * the last did not win), followed by its value when it takes one. Returns
+ * 0 with *which = k (its value, if any, is argv[i + 1]); MM_ENOENT when
+ * argv[i] is none of those options (the caller says what it is); MM_EINVAL
+ * with *why the message key (center.json) of what the usage does not
+ * allow: "admin.twice", "admin.no_value". */
+int mm_center_option(int argc, char **argv, int i, const struct mm_center_opt *opts, int n,
+                     unsigned allowed, bool *given, int *which, const char **why);
+
 #endif

@@ -530,9 +530,8 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, bool *v6)
         memcpy(host, s, (size_t)(colon - s));
         host[colon - s] = '\0';
     }
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end || port < 0 || port > 65535 || colon[1] == '\0')
+    int64_t port; /* digits only (strtol took "127.0.0.1: 80" and ":+80") */
+    if (mm_str_int64(colon + 1, 0, 65535, &port) != 0)
         return MM_EINVAL;
     struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
     struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;

@@ -26,51 +26,88 @@
 #include "core/ini.h"
 #include "core/log.h"
 #include "core/msg.h"
+#include "core/str.h"
 
 #define EXIT_USAGE 2
+
+/* The server's options; those before `admin` are read by the same rule
+ * (mm_center_option), and --data and --config after it too. */
+enum server_opt {
+    S_DATA,
+    S_LISTEN,
+    S_CONFIG,
+    S_TLS_CERT,
+    S_TLS_KEY,
+    S_THREADS,
+    S_PORT_FILE,
+    S_LIST_ROUTES,
+    S_VERSION,
+    S_HELP,
+    S_H,
+    S__N
+};
+
+static const struct mm_center_opt server_opts[S__N] = {
+    [S_DATA] = {"--data", true},
+    [S_LISTEN] = {"--listen", true},
+    [S_CONFIG] = {"--config", true},
+    [S_TLS_CERT] = {"--tls-cert", true},
+    [S_TLS_KEY] = {"--tls-key", true},
+    [S_THREADS] = {"--threads", true},
+    [S_PORT_FILE] = {"--port-file", true},
+    [S_LIST_ROUTES] = {"--list-routes", false},
+    [S_VERSION] = {"--version", false},
+    [S_HELP] = {"--help", false},
+    [S_H] = {"-h", false},
+};
+
+#define ALL_OPTS      ((1u << S__N) - 1)
+#define ADMIN_LEADING ((1u << S_DATA) | (1u << S_CONFIG)) /* `admin --data D --config F` */
 
 struct options {
     const char *config, *port_file;
     bool list_routes, version, help;
-    int admin_at; /* argv index of "admin", 0 when absent */
+    int admin_at;     /* argv index of "admin", 0 when absent */
+    bool given[S__N]; /* each option once, before `admin` and after it alike */
 };
-
-static const char *const value_opts[] = {"--data",    "--listen",  "--config",    "--tls-cert",
-                                         "--tls-key", "--threads", "--port-file", NULL};
 
 static bool takes_value(const char *a)
 {
-    for (int i = 0; value_opts[i]; i++)
-        if (strcmp(a, value_opts[i]) == 0)
-            return true;
+    for (int i = 0; i < S__N; i++)
+        if (strcmp(a, server_opts[i].name) == 0)
+            return server_opts[i].value;
     return false;
 }
 
-/* `admin` takes --data and --config right after the word as well. Returns
- * the index of the subcommand, or -1 with the option lacking its value in
- * *missing. */
-static int admin_leading_options(int argc, char **argv, int at, const char **data,
-                                 const char **config, const char **missing)
+/* `admin` takes --data and --config right after the word as well (once
+ * each, counting those before the word). Returns the index of the
+ * subcommand, or -1 with the option the usage does not allow there in
+ * *what and why in *key. */
+static int admin_leading_options(int argc, char **argv, struct options *o, const char **data,
+                                 const char **what, const char **key)
 {
-    int i = at + 1;
-    while (i < argc && (strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--config") == 0)) {
-        if (!mm_center_arg_is_value(argc, argv, i + 1)) {
-            *missing = argv[i];
+    int i = o->admin_at + 1, k = 0, r;
+    for (; i < argc; i += 2) {
+        r = mm_center_option(argc, argv, i, server_opts, S__N, ADMIN_LEADING, o->given, &k, key);
+        if (r == MM_ENOENT)
+            break;
+        if (r != 0) {
+            *what = argv[i];
             return -1;
         }
-        if (strcmp(argv[i], "--data") == 0)
+        if (k == S_DATA)
             *data = argv[i + 1];
         else
-            *config = argv[i + 1];
-        i += 2;
+            o->config = argv[i + 1];
     }
     return i;
 }
 
 /* First pass: --config and mode flags; the config file is applied before
  * the other options so the command line wins. What the usage does not
- * allow (an unknown option, a stray argument, an option without its value)
- * is named: the word in *what, the message's key in *key. */
+ * allow (an unknown option, a stray argument, an option without its value
+ * or given twice: the last did not win) is named: the word in *what, the
+ * message's key in *key. */
 static int scan_options(int argc, char **argv, struct options *o, const char **what,
                         const char **key)
 {
@@ -80,28 +117,26 @@ static int scan_options(int argc, char **argv, struct options *o, const char **w
             o->admin_at = i;
             return 0;
         }
-        if (takes_value(argv[i])) {
-            if (!mm_center_arg_is_value(argc, argv, i + 1)) {
-                *what = argv[i];
-                *key = "admin.no_value";
-                return MM_EINVAL;
-            }
-            if (strcmp(argv[i], "--config") == 0)
-                o->config = argv[i + 1];
-            if (strcmp(argv[i], "--port-file") == 0)
-                o->port_file = argv[i + 1];
-            i++;
-        } else if (strcmp(argv[i], "--list-routes") == 0) {
-            o->list_routes = true;
-        } else if (strcmp(argv[i], "--version") == 0) {
-            o->version = true;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            o->help = true;
-        } else {
+        int k = 0;
+        int r = mm_center_option(argc, argv, i, server_opts, S__N, ALL_OPTS, o->given, &k, key);
+        if (r != 0) {
             *what = argv[i];
-            *key = "main.not_option";
+            if (r == MM_ENOENT)
+                *key = "main.not_option";
             return MM_EINVAL;
         }
+        if (k == S_CONFIG)
+            o->config = argv[i + 1];
+        else if (k == S_PORT_FILE)
+            o->port_file = argv[i + 1];
+        else if (k == S_LIST_ROUTES)
+            o->list_routes = true;
+        else if (k == S_VERSION)
+            o->version = true;
+        else if (k == S_HELP || k == S_H)
+            o->help = true;
+        if (server_opts[k].value)
+            i++;
     }
     return 0;
 }
@@ -137,10 +172,8 @@ static int apply_options(int argc, char **argv, struct mm_center_config *cfg, ch
             cfg->tls_key = v;
             cfg->tls_key_src = NULL;
         } else if (strcmp(k, "--threads") == 0) {
-            char *end;
-            errno = 0;
-            long n = strtol(v, &end, 10);
-            if (!*v || *end || errno != 0 || n < 1 || n > 64) {
+            int64_t n;
+            if (mm_str_int64(v, 1, 64, &n) != 0) {
                 mm_msg_format(err, errlen, "center-log", "main.bad_threads", v);
                 return MM_EINVAL;
             }
@@ -382,13 +415,12 @@ int main(int argc, char **argv)
         mm_route_print_json(stdout);
         return 0;
     }
-    const char *admin_data = NULL, *missing = NULL;
+    const char *admin_data = NULL;
     int admin_args =
-        o.admin_at ? admin_leading_options(argc, argv, o.admin_at, &admin_data, &o.config, &missing)
-                   : 0;
+        o.admin_at ? admin_leading_options(argc, argv, &o, &admin_data, &what, &key) : 0;
     if (admin_args < 0) {
-        fprintf(stderr, "mamori-center admin: %s: %s\n%s\n", missing,
-                mm_tr("center", "admin.no_value", lang), mm_tr("center", "admin.usage", lang));
+        fprintf(stderr, "mamori-center admin: %s: %s\n%s\n", what, mm_tr("center", key, lang),
+                mm_tr("center", "admin.usage", lang));
         return EXIT_USAGE;
     }
     if (o.config && mm_center_config_load(&cfg, o.config, &ini, err, sizeof err) != 0) {

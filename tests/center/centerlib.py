@@ -127,8 +127,10 @@ class Center:
     def start(self, extra=(), preexec=None):
         if os.path.exists(self.port_file):
             os.unlink(self.port_file)
+        # each option once (the server refuses one given twice): extra's --threads replaces 4
+        threads = [] if "--threads" in extra else ["--threads", "4"]
         args = [BIN, "--data", self.data, "--config", self.config, "--listen", self.listen,
-                "--port-file", self.port_file, "--threads", "4"] + list(extra)
+                "--port-file", self.port_file] + threads + list(extra)
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, preexec_fn=preexec)
         deadline = time.time() + 60
         while not os.path.exists(self.port_file):

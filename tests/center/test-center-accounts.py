@@ -433,6 +433,14 @@ def test_admin_usage_creates_nothing(c):
         ("create-admin", "--email", "not-an-address", "--password-stdin"):
             (2, "--email: not a valid e-mail address: not-an-address"),
         ("user", "list", "--tenant", "-1"): (2, "--tenant: not a tenant number: -1"),
+        # digits only: strtoll read these as 1
+        ("user", "list", "--tenant", "+1"): (2, "--tenant: not a tenant number: +1"),
+        ("user", "list", "--tenant", " 1"): (2, "--tenant: not a tenant number:  1"),
+        ("sensor", "revoke", "+1"): (2, "sensor revoke: not a sensor id: +1"),
+        ("token", "revoke", " 1"): (2, "token revoke: neither a token id nor an API token"),
+        ("user", "disable", "--user", "+1"): (2, "--user: not a user number or e-mail"),
+        ("enrol", "--tenant", "1", "--ttl", "+60"): (2, "--ttl: the validity is a number of"),
+        ("tenant", "add", "--name", "A", "--mail-severity", "+2"): (2, "--mail-severity: the mail"),
         ("user", "disable", "--user", "nobody"): (2, "--user: not a user number or e-mail"),
         ("enrol", "--tenant", "1", "--ttl", "0"): (2, "--ttl: the validity is a number of"),
         ("enrol", "--tenant", "0"): (1, "no such tenant"),
@@ -447,13 +455,21 @@ def test_admin_usage_creates_nothing(c):
                                                          else "mamori-center admin: " + first)
               and p.stdout == "", "admin %r: exit %d, %r" % (args, p.returncode, p.stderr))
         check(not os.path.exists(parent), "admin %r left %s behind" % (args, parent))
-    # --data or --config without its value (the next option taken as it made "--config")
-    for args in (["--data"], ["--data", "--config", c.config, "tenant", "list"],
-                 ["--data", data, "--config", "--data", data, "tenant", "list"]):
-        p = subprocess.run([BIN, "admin"] + args, capture_output=True, text=True, timeout=60,
-                           cwd=c.tmp)
-        check(p.returncode == 2 and re.match(r"mamori-center admin: --(data|config): the value "
-                                             r"is missing", p.stderr), "admin %r: %d %r" %
+    # --data or --config without its value (the next option taken as it made "--config"), or
+    # given twice, before `admin` or after it (the last won)
+    for args, why in (
+            (["admin", "--data"], "the value is missing"),
+            (["admin", "--data", "--config", c.config, "tenant", "list"], "the value is missing"),
+            (["admin", "--data", data, "--config", "--data", data, "tenant", "list"],
+             "the value is missing"),
+            (["admin", "--data", data, "--data", data, "tenant", "list"], "given more than once"),
+            (["--config", c.config, "admin", "--data", data, "--config", c.config, "tenant",
+              "list"], "given more than once"),
+            (["--data", data, "admin", "--data", data, "tenant", "list"], "given more than once")):
+        p = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=60, cwd=c.tmp)
+        check(p.returncode == 2 and re.match(r"mamori-center admin: --(data|config): " + why,
+                                             p.stderr) and
+              "\nUsage: mamori-center admin" in p.stderr, "admin %r: %d %r" %
               (args, p.returncode, p.stderr))
         check(not os.path.exists(os.path.join(c.tmp, "--config")) and
               not os.path.exists(parent), "admin %r made a directory" % args)

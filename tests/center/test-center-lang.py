@@ -159,8 +159,9 @@ def tls_pair(tmp):
             if want is None:
                 continue
             want = "mamori-center: " + want.replace("FILE", ini)
-            r = run(["--data", data, "--config", ini, "--listen", "127.0.0.1:0",
-                     "--port-file", port] + extra, env)
+            port_file = [] if "--port-file" in extra else ["--port-file", port]  # once
+            r = run(["--data", data, "--config", ini, "--listen", "127.0.0.1:0"] + port_file +
+                    extra, env)
             check(r.returncode == 2 and r.stderr.startswith(want) and
                   len(r.stderr.splitlines()) == 1,
                   "TLS pair %r %r: exit %d: %s" % (text, extra, r.returncode, r.stderr))
@@ -273,19 +274,28 @@ def admin_usage_in_man(tmp):
 def server_usage(tmp):
     """The server's own usage errors name the word first, one line, then the usage, exit 2,
     before anything starts (they printed only the usage): an unknown option, a stray
-    argument, an option without its value (the next option is never one)."""
+    argument, an option without its value (the next option is never one), an option given
+    twice (the last won; admin refused it)."""
     data = os.path.join(tmp, "usage-data")
     cases = [(["--bogus"], "--bogus", "not_option"),
              (["--data", data, "stray"], "stray", "not_option"),
              (["--data", data, "--listen"], "--listen", "no_value"),
              (["--data", data, "--listen", "--threads", "2"], "--listen", "no_value"),
-             (["--data", "--listen", "127.0.0.1:0"], "--data", "no_value")]
+             (["--data", "--listen", "127.0.0.1:0"], "--data", "no_value"),
+             # an option given twice (the last won), as admin refuses it
+             (["--data", data, "--data", data + "2"], "--data", "twice"),
+             (["--data", data, "--listen", "127.0.0.1:0", "--listen", "127.0.0.1:1"], "--listen",
+              "twice"),
+             (["--data", data, "--threads", "2", "--threads", "3"], "--threads", "twice"),
+             (["--data", data, "--list-routes", "--list-routes"], "--list-routes", "twice")]
     texts = ((JA, "使い方: mamori-center --data ",
               {"not_option": "mamori-center のオプションでも引数でもありません",
-               "no_value": "値がありません (値は -- で始められません)"}),
+               "no_value": "値がありません (値は -- で始められません)",
+               "twice": "2 回以上指定されています"}),
              (EN, "Usage: mamori-center --data ",
               {"not_option": "not an option or argument of mamori-center",
-               "no_value": "the value is missing (a value cannot start with --)"}))
+               "no_value": "the value is missing (a value cannot start with --)",
+               "twice": "given more than once"}))
     for args, what, key in cases:
         for env, usage, says in texts:
             r = run(args, env)
@@ -294,7 +304,8 @@ def server_usage(tmp):
                   lines[0] == "mamori-center: %s: %s" % (what, says[key]) and
                   lines[1].startswith(usage) and r.stdout == "",
                   "server usage %r: exit %d, %r" % (args, r.returncode, r.stderr))
-            check(not os.path.exists(data), "server usage %r: made %s" % (args, data))
+            check(not os.path.exists(data) and not os.path.exists(data + "2"),
+                  "server usage %r: made %s" % (args, data))
     r = run(["--help"], EN)
     check(r.returncode == 0 and r.stdout.startswith("Usage: mamori-center --data ") and
           r.stderr == "", "--help: %d %r" % (r.returncode, r.stderr))
@@ -348,6 +359,17 @@ CONFIG_ERRORS = [
      '--threads: expected an integer 1-64, got "abc"'),
     ("", ["--threads", "4x"], "--threads: 1 から 64 までの整数を",
      '--threads: expected an integer 1-64, got "4x"'),
+    # digits only (strtol read these as 4)
+    ("", ["--threads", "+4"], "--threads: 1 から 64 までの整数を",
+     '--threads: expected an integer 1-64, got "+4"'),
+    ("", ["--threads", " 4"], "--threads: 1 から 64 までの整数を",
+     '--threads: expected an integer 1-64, got " 4"'),
+    ("[server]\nthreads = +4\n", [], "FILE: [server] threads には 1 から 64 までの整数を書いてください",
+     "FILE: [server] threads must be an integer 1-64"),
+    ("", ["--listen", "127.0.0.1:+80"], "--listen: アドレス:ポート か [アドレス]:ポート",
+     '--listen: expected ADDR:PORT or [ADDR]:PORT (port 0-65535), got "127.0.0.1:+80"'),
+    ("", ["--listen", "127.0.0.1: 80"], "--listen: アドレス:ポート か [アドレス]:ポート",
+     '--listen: expected ADDR:PORT or [ADDR]:PORT (port 0-65535), got "127.0.0.1: 80"'),
     ("[server]\ntls_cert = /nonexistent.pem\n", [], "HTTPS には証明書と秘密鍵の両方が必要です",
      "HTTPS needs both a certificate and a key"),
     # the TLS files are read before anything starts (they exited 1 after the data directory)
@@ -464,11 +486,13 @@ def config_errors(tmp):
         text = text.replace("DIR", tmp)
         extra = [a.replace("DIR", tmp) for a in extra]
         write(bad, text)
-        # the file's listen is the one in force only without --listen
-        listen = [] if "\nlisten =" in "\n" + text else ["--listen", "127.0.0.1:0"]
+        # the file's listen is the one in force only without --listen (given once)
+        listen = ([] if "\nlisten =" in "\n" + text or "--listen" in extra
+                  else ["--listen", "127.0.0.1:0"])
         for env, want in ((JA, ja), (EN, en)):
             want = "mamori-center: " + want.replace("FILE", bad).replace("DIR", tmp)
-            for how, args in (("server", ["--data", data, "--config", bad, "--port-file", port] +
+            port_file = [] if "--port-file" in extra else ["--port-file", port]
+            for how, args in (("server", ["--data", data, "--config", bad] + port_file +
                                listen + extra),
                               ("admin", extra + ["admin", "--data", data, "--config", bad,
                                                  "tenant", "list"])):
