@@ -494,16 +494,43 @@ static int apply_settings(struct mm_sensor_options *o, const struct cli_values *
     return 0;
 }
 
+/* The long name of the option getopt_long returned as ch, for messages. */
+static const char *option_name(int ch)
+{
+    for (const struct option *lo = long_opts; lo->name; lo++)
+        if (lo->val == ch)
+            return lo->name;
+    return "?";
+}
+
+/* Each option once, but -r and --intel (the man page's "Repeat"): a second
+ * one is a usage error, as mamori-center's are (the last won). */
+static int once(bool *seen, int ch)
+{
+    if (ch == 'r' || ch == OPT_INTEL || ch == ':' || ch == '?' || ch < 0 || ch > OPT_VERSION)
+        return 0;
+    if (seen[ch]) {
+        char name[32];
+        snprintf(name, sizeof name, "--%s", option_name(ch));
+        return bad_usage("usage.twice", name);
+    }
+    seen[ch] = true;
+    return 0;
+}
+
 /* enrol_only: --enrol without -r/-i (main.c), which needs no capture. */
 static int options_parse(int argc, char **argv, bool allow_insecure, bool enrol_only,
                          struct mm_sensor_options *o)
 {
     struct cli_values c = {.allow_insecure = allow_insecure};
+    bool seen[OPT_VERSION + 1] = {false};
     memset(o, 0, sizeof(*o));
-    int ch;
+    int ch, r;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":r:i:qhV", long_opts, NULL)) != -1) {
+        if ((r = once(seen, ch)) != 0)
+            return r;
         switch (ch) {
         case 'r':
             if (push(&o->read_files, &o->nread, optarg) != 0)
@@ -571,8 +598,7 @@ static int options_parse(int argc, char **argv, bool allow_insecure, bool enrol_
     enum mm_lang lang;
     if (c.lang && mm_lang_parse(c.lang, &lang) != 0)
         return bad_usage("usage.bad_lang", c.lang);
-    int r = load_config(o);
-    if (r != 0)
+    if ((r = load_config(o)) != 0)
         return r;
     return apply_settings(o, &c);
 }

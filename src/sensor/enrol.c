@@ -17,13 +17,18 @@
 
 #define PROG "mamori-sensor"
 
-/* Prints the usage error key (data/i18n/sensor-log.json) and the hint to
- * --help; returns the usage exit status. */
-static int link_usage(const char *key)
+/* Prints the usage error key (data/i18n/sensor-log.json, one %s for arg at
+ * most) and the hint to --help; returns the usage exit status. */
+static int link_usage_arg(const char *key, const char *arg)
 {
-    mm_msg_print(stderr, PROG, "sensor-log", key);
+    mm_msg_print(stderr, PROG, "sensor-log", key, arg);
     mm_msg_print(stderr, PROG, "sensor-log", "try_help");
     return 2;
+}
+
+static int link_usage(const char *key)
+{
+    return link_usage_arg(key, NULL);
 }
 
 /* "--opt VALUE" or "--opt=VALUE": *value set, *used = arguments consumed. */
@@ -53,12 +58,15 @@ static bool is_capture_opt(const char *a)
 int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo)
 {
     static const char *const names[] = {"--enrol", "--center", "--sensor-name"};
+    bool seen[3] = {false};
     memset(lo, 0, sizeof *lo);
     int out = 1;
     for (int i = 1; i < *argc;) {
         const char *v = NULL;
         int used = 0, which = -1;
         if (strcmp(argv[i], "--allow-insecure") == 0) {
+            if (lo->allow_insecure) /* each option once, as config.c reads the others */
+                return link_usage_arg("usage.twice", argv[i]);
             lo->allow_insecure = true;
             i++;
             continue;
@@ -66,6 +74,10 @@ int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo)
         for (int k = 0; k < 3 && which < 0; k++)
             if (match_opt(names[k], *argc, argv, i, &v, &used))
                 which = k;
+        if (which >= 0 && seen[which])
+            return link_usage_arg("usage.twice", names[which]);
+        if (which >= 0)
+            seen[which] = true;
         if (which < 0) {
             const char *a = argv[i];
             if (strcmp(a, "--") != 0 && is_capture_opt(a))

@@ -96,6 +96,29 @@ def test_bad_config(tmp):
     r = run(["-r", "x", "--community-id-seed", "70000"], JA)
     check(r.returncode == 2 and "--community-id-seed には 0 から 65535 までの整数" in r.stderr,
           "bad seed: " + r.stderr)
+    # an option given twice is a usage error (the last won), but for -r and --intel, which
+    # the man page says to repeat; the enrolment options too
+    for args, name in ((["-r", "x", "--max-flows", "5", "--max-flows", "6"], "--max-flows"),
+                       (["-i", "lo", "-i", "lo"], "--interface"),
+                       (["-r", "x", "--eve", "a", "--eve=b"], "--eve"),
+                       (["-r", "x", "-q", "--quiet"], "--quiet"),
+                       (["--enrol", "A", "--enrol", "B"], "--enrol"),
+                       (["--enrol", "A", "--center=http://x", "--center", "http://y"], "--center"),
+                       (["-r", "x", "--allow-insecure", "--allow-insecure"], "--allow-insecure")):
+        for env, says in ((EN, "option given more than once: "),
+                          (JA, "同じオプションが 2 回以上指定されています: ")):
+            r = run(args, env)
+            check(r.returncode == 2 and r.stderr.startswith("mamori-sensor: " + says + name) and
+                  "mamori-sensor --help" in r.stderr, "twice %r: %r" % (args, r))
+    r = run(["-r", "x", "--lang", "ja", "--lang", "ja"], EN)  # in the language it names
+    check(r.returncode == 2 and r.stderr.startswith(
+        "mamori-sensor: 同じオプションが 2 回以上指定されています: --lang"), "--lang twice: %r" % (r,))
+    pcap, intel = empty_pcap(tmp), os.path.join(tmp, "intel.txt")
+    with open(intel, "w") as f:
+        f.write("192.0.2.1\n")
+    r = run(["-r", pcap, "-r", pcap, "--intel", intel, "--intel", intel, "--eve", os.devnull],
+            EN)
+    check(r.returncode == 0, "-r and --intel twice: %r" % (r,))
     # digits only, on the command line and in the file (strtol read these as 5)
     for value in ("+5", " 5"):
         r = run(["-r", "x", "--max-flows", value], EN)
