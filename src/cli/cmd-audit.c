@@ -55,8 +55,12 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct au
         {"help", no_argument, NULL, 'h'},         {0}};
     int c, rc, fmt;
     struct stat st;
+    struct mm_cmd_given given = {0};
     mm_cmd_getopt_begin();
     while ((c = getopt_long(argc, argv, ":f:o:h", options, NULL)) != -1) {
+        /* each option once; --check is repeated for several checks */
+        if (c != 'c' && (rc = mm_cmd_once_opt(cli, "audit", &given, options, c)) != 0)
+            return rc;
         switch (c) {
         case 'h':
             printf("%s\n", TR("cli.usage"));

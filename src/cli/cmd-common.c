@@ -45,6 +45,30 @@ const char *mm_cmd_refused_arg(int argc, char **argv)
     return before;
 }
 
+int mm_cmd_once(const struct mm_cli *cli, const char *cmd, struct mm_cmd_given *given,
+                const char *name)
+{
+    for (size_t i = 0; i < given->n; i++)
+        if (strcmp(given->names[i], name) == 0) {
+            mm_cli_error(cli, cmd, "--%s: %s", name, mm_tr("cli", "error.twice", cli->lang));
+            return MM_EXIT_USAGE;
+        }
+    if (given->n < MM_CMD_GIVEN_MAX)
+        given->names[given->n++] = name;
+    return 0;
+}
+
+int mm_cmd_once_opt(const struct mm_cli *cli, const char *cmd, struct mm_cmd_given *given,
+                    const struct option *options, int c)
+{
+    if (c == ':' || c == '?')
+        return 0;
+    for (const struct option *o = options; o->name; o++)
+        if (o->val == c && strcmp(o->name, "help") != 0)
+            return mm_cmd_once(cli, cmd, given, o->name);
+    return 0;
+}
+
 void mm_cmd_getopt_begin(void)
 {
     optind = 1;

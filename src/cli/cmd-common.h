@@ -37,6 +37,29 @@ int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *wh
  * missing its value): argv[optind - 1], or NULL. For the error message. */
 const char *mm_cmd_refused_arg(int argc, char **argv);
 
+/* The options given so far on one command line (mm_cmd_once); zero it
+ * first. */
+#define MM_CMD_GIVEN_MAX 64
+struct mm_cmd_given {
+    const char *names[MM_CMD_GIVEN_MAX];
+    size_t n;
+};
+
+/* The rule of every mamori command line, as of mamori-center's and
+ * mamori-sensor's: an option is given once (the last one won), except one
+ * the usage marks repeatable (`--check ID...`), which the caller leaves out,
+ * and --help. name is the long option without its "--". 0 the first time;
+ * the second prints "mamori CMD: --NAME: given more than once" (cli.json
+ * error.twice) and returns MM_EXIT_USAGE. */
+int mm_cmd_once(const struct mm_cli *cli, const char *cmd, struct mm_cmd_given *given,
+                const char *name);
+
+/* mm_cmd_once for what getopt_long returned (c): the long option of
+ * options whose value is c; 0 for anything else (':', '?', an unknown c). */
+struct option;
+int mm_cmd_once_opt(const struct mm_cli *cli, const char *cmd, struct mm_cmd_given *given,
+                    const struct option *options, int c);
+
 /* Makes getopt_long start at argv[1] again and leave the error messages to
  * the subcommand (each reports unknown options in its own words). */
 void mm_cmd_getopt_begin(void);

@@ -142,9 +142,12 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
         {"profile", required_argument, NULL, 'P'}, {"level", required_argument, NULL, 'l'},
         {"format", required_argument, NULL, 'f'},  {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},          {0}};
-    int c, fmt;
+    int c, fmt, rc;
+    struct mm_cmd_given given = {0};
     mm_cmd_getopt_begin();
     while ((c = getopt_long(argc, argv, "r:d:p:n:P:l:f:o:h", options, NULL)) != -1) {
+        if ((rc = mm_cmd_once_opt(cli, "declare", &given, options, c)) != 0)
+            return rc;
         switch (c) {
         case 'h':
             fputs(TR("declare.help"), stdout);

@@ -72,6 +72,8 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct di
 {
     static const char *const valued[] = {"--answers", "--format", "--output", "--history",
                                          "--progress"};
+    struct mm_cmd_given given = {0}; /* each option once (mm_cmd_once), --help aside */
+    int rc;
     memset(o, 0, sizeof *o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
@@ -81,12 +83,14 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct di
             o->help = true;
             continue;
         }
-        if (strcmp(a, "--resume") == 0) {
-            o->resume = true;
-            continue;
-        }
-        if (strcmp(a, "--no-history") == 0) {
-            o->no_history = true;
+        bool resume = strcmp(a, "--resume") == 0;
+        if (resume || strcmp(a, "--no-history") == 0) {
+            if ((rc = mm_cmd_once(cli, CMD, &given, a + 2)) != 0)
+                return rc;
+            if (resume)
+                o->resume = true;
+            else
+                o->no_history = true;
             continue;
         }
         for (k = 0; k < sizeof valued / sizeof valued[0]; k++)
@@ -96,6 +100,8 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct di
             return usage_error(cli, "error.missing_value", a);
         if (!v)
             return usage_error(cli, "error.unknown_option", a);
+        if ((rc = mm_cmd_once(cli, CMD, &given, valued[k] + 2)) != 0)
+            return rc;
         if (k == 0)
             o->answers = v;
         else if (k == 1 && mm_diag_format_parse(v, &o->format) != 0)

@@ -60,9 +60,12 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     options[n++] = (struct option){"diagnosis", required_argument, NULL, 'd'};
     options[n++] = (struct option){"help", no_argument, NULL, 'h'};
     options[n] = (struct option){0};
-    int c;
+    int c, rc;
+    struct mm_cmd_given given = {0};
     mm_cmd_getopt_begin();
     while ((c = getopt_long(argc, argv, "p:o:d:h", options, NULL)) != -1) {
+        if ((rc = mm_cmd_once_opt(cli, "policy", &given, options, c)) != 0)
+            return rc;
         if (c == 'h') {
             fputs(TR("policy.help"), stdout);
             return -1;

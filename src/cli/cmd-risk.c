@@ -63,9 +63,12 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct ri
                                             {"template", no_argument, NULL, 't'},
                                             {"help", no_argument, NULL, 'h'},
                                             {0}};
-    int c;
+    int c, rc;
+    struct mm_cmd_given given = {0};
     mm_cmd_getopt_begin();
     while ((c = getopt_long(argc, argv, ":f:o:h", options, NULL)) != -1) {
+        if ((rc = mm_cmd_once_opt(cli, "risk", &given, options, c)) != 0)
+            return rc;
         switch (c) {
         case 'h':
             printf("%s\n", TR("cli.usage"));

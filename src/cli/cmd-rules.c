@@ -190,9 +190,12 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
                                             {"format", required_argument, NULL, 'f'},
                                             {"help", no_argument, NULL, 'h'},
                                             {0}};
-    int c, fmt;
+    int c, fmt, rc;
+    struct mm_cmd_given given = {0};
     mm_cmd_getopt_begin();
     while ((c = getopt_long(argc, argv, "a:o:f:h", options, NULL)) != -1) {
+        if ((rc = mm_cmd_once_opt(cli, "rules", &given, options, c)) != 0)
+            return rc;
         if (c == 'h') {
             fputs(TR("rules.help"), stdout);
             return -1;

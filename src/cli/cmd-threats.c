@@ -32,8 +32,11 @@ int cmd_threats(const struct mm_cli *cli, int argc, char **argv)
     json_t *threats = NULL, *items = NULL;
     struct mm_buf out = MM_BUF_INIT;
     int c, rc = MM_EXIT_OK;
+    struct mm_cmd_given given = {0};
     mm_cmd_getopt_begin();
     while ((c = getopt_long(argc, argv, "f:h", options, NULL)) != -1) {
+        if ((rc = mm_cmd_once_opt(cli, "threats", &given, options, c)) != 0)
+            return rc;
         if (c == 'h') {
             fputs(TR("threats.help"), stdout);
             return MM_EXIT_OK;

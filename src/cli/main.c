@@ -5,6 +5,7 @@
 #include "core/i18n.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,19 +40,26 @@ static void usage(const struct mm_cli *cli, FILE *out)
     fprintf(out, "\n%s\n", mm_tr("cli", "usage.more", cli->lang));
 }
 
-/* Removes every "--lang X" / "--lang=X" from argv; returns the last value. */
+/* Removes "--lang X" / "--lang=X" from argv; returns its value. *bad is 1
+ * when the value is missing, 2 when --lang is given twice (each option once,
+ * as the subcommands' are: mm_cmd_once). */
 static const char *take_lang_option(int *argc, char **argv, int *bad)
 {
     const char *lang = NULL;
     int out = 0;
     for (int i = 0; i < *argc; i++) {
+        bool is_lang = strcmp(argv[i], "--lang") == 0 || strncmp(argv[i], "--lang=", 7) == 0;
+        if (is_lang && lang) {
+            *bad = 2;
+            break;
+        }
         if (strcmp(argv[i], "--lang") == 0) {
             if (i + 1 >= *argc) {
                 *bad = 1;
                 break;
             }
             lang = argv[++i];
-        } else if (strncmp(argv[i], "--lang=", 7) == 0) {
+        } else if (is_lang) {
             lang = argv[i] + 7;
         } else {
             argv[out++] = argv[i];
@@ -67,6 +75,11 @@ int main(int argc, char **argv)
     struct mm_cli cli = {.lang = MM_LANG_EN, .prog = "mamori"};
     int bad = 0;
     const char *lang = take_lang_option(&argc, argv, &bad);
+    if (bad == 2) { /* which language is not settled: say it in both */
+        fprintf(stderr, "mamori: --lang: %s\nmamori: --lang: %s\n",
+                mm_tr("cli", "error.twice", MM_LANG_JA), mm_tr("cli", "error.twice", MM_LANG_EN));
+        return MM_EXIT_USAGE;
+    }
     if (bad || mm_lang_select(lang, &cli.lang) != 0) {
         /* The language is what is wrong, so say it in both. */
         fprintf(stderr, "mamori: %s\nmamori: %s\n", mm_tr("cli", "error.lang", MM_LANG_JA),

@@ -208,6 +208,11 @@ def test_options():
         (["audit", "--check", "nope"], 2, "mamori audit: nope: no such check (--list shows them)\n"),
         (["audit", "extra"], 2, "mamori audit: extra: unexpected argument (see --help)\n"),
         (["audit", "--bogus"], 2, "mamori audit: --bogus: unknown option (see --help)\n"),
+        # each option once (the last won), but --check, which is repeated
+        (["audit", "--root", "laptop", "--root", "laptop"], 2,
+         "mamori audit: --root: given more than once\n"),
+        (["audit", "--format", "json", "--list", "--list"], 2,
+         "mamori audit: --list: given more than once\n"),
         (["audit", "--root"], 2, "mamori audit: --root: this option needs a value\n"),
         (["audit", "--root", "laptop", "--diagnosis", "bad.json"], 3,
          "mamori audit: bad.json: not valid JSON (line 1); write it as {\"answers\": {\"1\": "

@@ -240,6 +240,11 @@ def test_usage():
         (["risk", "a.csv", "b.csv"], 2, "mamori risk: give exactly one inventory CSV file\n"),
         (["risk", "--template", "inventory-en.csv"], 2,
          "mamori risk: --template does not take an input file\n"),
+        # each option once (the last won)
+        (["risk", "--format", "json", "-f", "csv", "inventory-en.csv"], 2,
+         "mamori risk: --format: given more than once\n"),
+        (["risk", "--bom", "--bom", "inventory-en.csv"], 2,
+         "mamori risk: --bom: given more than once\n"),
         (["risk", "--frobnicate", "inventory-en.csv"], 2,
          "mamori risk: --frobnicate: unknown option (see --help)\n"),
         (["risk", "inventory-en.csv", "--output"], 2,
