@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Detector "suspicious-dns" (signature ids 9100801-9100802):
+ * Detector "suspicious-dns" (signature ids 9100801-9100803):
  *   1 a DNS name that looks machine-generated (DGA): the label just left of
  *     the ICANN public suffix is long (>= min_length, default 10), has high
  *     character entropy (>= 3.0 bits) and reads unlike words (few vowels, a

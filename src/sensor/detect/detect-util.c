@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Shared detector helpers (detect-util.h): detector texts from
- * data/sensor/detectors.json, alert raising, suppression, hashing. */
+ * data/sensor/detectors.json, alert raising, suppression, counting
+ * windows, hashing. */
 #include "sensor/detect/detect-util.h"
 
 #include <limits.h>

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Helpers shared by the detectors (detect-*.c): the texts and signature ids
  * from data/sensor/detectors.json, alert raising with {placeholder}
- * messages, and the suppression table that keeps one infection from
- * producing thousands of identical alerts. Not a detector itself. */
+ * messages, the suppression table that keeps one infection from
+ * producing thousands of identical alerts, and the counting windows
+ * (mm__window_count, mm__within) of the detectors that count events over
+ * time. Not a detector itself. */
 #ifndef MM_SENSOR_DETECT_UTIL_H
 #define MM_SENSOR_DETECT_UTIL_H
 
