@@ -319,7 +319,7 @@ static void test_web_scan(void **state)
     assert_int_equal(json_integer_value(json_object_get(
                          json_object_get(json_object_get(a, "mamori"), "evidence"), "paths")),
                      12);
-    /* static files, a slow crawl (10 s apart: 6 per window) and office PCs
+    /* static files, a slow crawl (10 s apart: 7 per window, both ends in) and office PCs
      * do not count */
     sweep(s, "198.51.100.31", 40, t0, 1, ".png");
     sweep(s, "198.51.100.32", 40, t0, 10, "");
