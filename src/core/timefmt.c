@@ -89,8 +89,7 @@ static int parse_zone(const char *p, int *offset_sec)
 }
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's
- * days_from_civil). Linear in d, so a day past the month's end (d <= 31 is
- * all the caller checks) lands in the next month as timegm puts it. */
+ * days_from_civil), for a day that exists (mm_time_parse checks). */
 static int64_t days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
@@ -101,6 +100,30 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+/* The day of the month (1-31) of day z since 1970-01-01 (the day part of
+ * Hinnant's civil_from_days). */
+static int day_of_month(int64_t z)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    return (int)(doy - (153 * mp + 2) / 5 + 1);
+}
+
+/* The number of days of month m (1-12) of year y (proleptic Gregorian:
+ * February has 29 in years divisible by 4, except centuries not divisible
+ * by 400). */
+static int month_days(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+        return 29;
+    return days[m - 1];
+}
+
 int mm_time_parse(const char *s, int64_t *usec_out)
 {
     const char *p = s;
@@ -109,7 +132,7 @@ int mm_time_parse(const char *s, int64_t *usec_out)
         parse_digits(&p, 2, &d) || expect(&p, 'T') || parse_digits(&p, 2, &h) || expect(&p, ':') ||
         parse_digits(&p, 2, &mi) || expect(&p, ':') || parse_digits(&p, 2, &sec))
         return MM_EPARSE;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    if (mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h > 23 || mi > 59 || sec > 60)
         return MM_EPARSE;
     long usec = 0;
     if (*p == '.') {
@@ -130,8 +153,12 @@ int mm_time_parse(const char *s, int64_t *usec_out)
         return MM_EPARSE;
     /* what timegm gives for these fields (a second 60 counts on), without
      * its normalising of a struct tm: the centre parses every event's time */
-    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-    *usec_out = (t - off) * 1000000 + usec;
+    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    /* A leap second is only ever the last second of a month in UTC
+     * (23:59:60Z, ITU-R TF.460): counted on, it is midnight UTC of a 1st. */
+    if (sec == 60 && (t % 86400 != 0 || day_of_month(t / 86400) != 1))
+        return MM_EPARSE;
+    *usec_out = t * 1000000 + usec;
     return 0;
 }
 

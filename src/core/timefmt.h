@@ -17,10 +17,15 @@
 void mm_time_format(const struct timeval *ts, char *out, size_t outlen);
 
 /* Parses an EVE/ISO 8601 timestamp ("...T...[.ffffff](Z|+hhmm|+hh:mm)") into
- * microseconds since the epoch. Returns 0 or MM_EPARSE. */
+ * microseconds since the epoch. Returns 0 or MM_EPARSE, also for a date or
+ * time that does not exist: month 0 or 13, day 0 or past the month's end
+ * (February 29 outside leap years), hour 24, minute 60, second 61, or a
+ * second 60 that is not a leap second's place, the last second of a month
+ * in UTC (23:59:60Z; counted on, as timegm does, to the 1st's midnight). */
 int mm_time_parse(const char *s, int64_t *usec_out);
 
-/* Parses a YYYY-MM-DD date as midnight UTC. Returns 0 or MM_EPARSE. */
+/* Parses a YYYY-MM-DD date as midnight UTC. Returns 0 or MM_EPARSE, also
+ * for a date that does not exist (2026-02-30, 2026-04-31, 2026-13-01). */
 int mm_time_parse_date(const char *s, int64_t *usec_out);
 
 /* Today's date as YYYY-MM-DD in local time (for documents and histories);

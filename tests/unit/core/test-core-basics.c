@@ -365,11 +365,48 @@ static void test_time(void **state)
     assert_int_equal(us, 1700000000000000LL);
     assert_int_equal(mm_time_parse("2023-13-14T22:13:20Z", &us), MM_EPARSE);
     assert_int_equal(mm_time_parse("2023-11-14 22:13:20", &us), MM_EPARSE);
+    /* dates and times that do not exist are refused, not rolled over */
+    static const char *const impossible[] = {
+        "2026-02-30T10:00:00Z",      "2026-02-29T10:00:00Z",      "1900-02-29T00:00:00Z",
+        "2026-04-31T10:00:00+09:00", "2026-00-10T10:00:00Z",      "2026-01-00T10:00:00Z",
+        "2026-01-32T10:00:00Z",      "2026-11-28T24:00:00Z",      "2026-11-28T10:60:00Z",
+        "2026-11-28T10:00:61Z",      "2026-11-28T12:34:60Z",      "2016-12-31T23:58:60Z",
+        "2016-12-30T23:59:60Z",      "2016-12-31T23:59:60+09:00", "2017-01-01T08:59:60Z",
+    };
+    for (size_t i = 0; i < sizeof impossible / sizeof *impossible; i++)
+        if (mm_time_parse(impossible[i], &us) != MM_EPARSE)
+            fail_msg("%s accepted", impossible[i]);
+    assert_int_equal(mm_time_parse("2024-02-29T10:00:00Z", &us), 0);
+    assert_int_equal(mm_time_parse("2000-02-29T00:00:00Z", &us), 0);
+    assert_int_equal(mm_time_parse("2026-04-30T23:59:59.999999-1130", &us), 0);
+    /* a leap second: 23:59:60 UTC on a month's last day, in any zone */
+    assert_int_equal(mm_time_parse("2016-12-31T23:59:60Z", &us), 0);
+    assert_int_equal(us, 1483228800000000LL);
+    assert_int_equal(mm_time_parse("2017-01-01T08:59:60.5+0900", &us), 0);
+    assert_int_equal(us, 1483228800500000LL);
+    assert_int_equal(mm_time_parse("2015-06-30T19:29:60-04:30", &us), 0);
+    assert_int_equal(mm_time_parse("1969-12-31T23:59:60Z", &us), 0);
+    assert_int_equal(us, 0);
+    assert_int_equal(mm_time_parse_date("2026-02-28", &us), 0);
+    assert_int_equal(mm_time_parse_date("2024-02-29", &us), 0);
+    assert_int_equal(us, 1709164800000000LL);
+    static const char *const no_dates[] = {"2026-02-30", "2026-02-29", "2100-02-29", "2026-04-31",
+                                           "2026-06-31", "2026-09-31", "2026-11-31", "2026-00-01",
+                                           "2026-13-01", "2026-01-00", "2026-12-32"};
+    for (size_t i = 0; i < sizeof no_dates / sizeof *no_dates; i++)
+        if (mm_time_parse_date(no_dates[i], &us) != MM_EPARSE)
+            fail_msg("%s accepted", no_dates[i]);
     setenv("TZ", "UTC", 1);
     setenv("MAMORI_DATE", "2026-04-01", 1);
     char d[11];
     mm_time_today(d);
     assert_string_equal(d, "2026-04-01");
+    /* a pin that is no date pins nothing: today is the clock's */
+    setenv("MAMORI_DATE", "2026-02-30", 1);
+    mm_time_today(d);
+    assert_string_not_equal(d, "2026-02-30");
+    assert_int_equal(mm_time_parse_date(d, &us), 0);
+    setenv("MAMORI_DATE", "2026-04-01", 1);
     /* microseconds to timeval: tv_usec stays 0-999999 before 1970 too */
     struct timeval t = mm_time_from_usec(1700000000000042LL);
     assert_int_equal(t.tv_sec, 1700000000);
