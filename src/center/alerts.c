@@ -118,7 +118,8 @@ int mm_ingest_event_from_json(json_t *ev, const char *line, size_t len, struct m
         return MM_EPARSE;
     }
     if (mm_time_parse(str_at(ev, "timestamp"), &out->ts) != 0) {
-        snprintf(why, whylen, "missing or malformed \"timestamp\"");
+        snprintf(why, whylen,
+                 "missing or malformed \"timestamp\" (RFC 3339, of a date and time that exist)");
         return MM_EPARSE;
     }
     out->seq = json_integer_value(seq);

@@ -224,7 +224,8 @@ static int check_event(const json_t *ev, char *why, size_t whylen)
     const char *ts = json_string_value(json_object_get(ev, "timestamp"));
     int64_t usec;
     if (!ts || mm_time_parse(ts, &usec) != 0)
-        return fail(why, whylen, "missing or malformed \"timestamp\"");
+        return fail(why, whylen,
+                    "missing or malformed \"timestamp\" (RFC 3339, of a date and time that exist)");
     const char *type = json_string_value(json_object_get(ev, "event_type"));
     if (!type || !*type || strlen(type) > 32)
         return fail(why, whylen, "missing or malformed \"event_type\"");

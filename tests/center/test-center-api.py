@@ -115,6 +115,29 @@ def test_validation(c, s):
     check(r.status == 200, "alive: %r" % r)
 
 
+def test_dates(c, s, w):
+    """Dates and times that do not exist are refused like other bad ones:
+    the filters' since/until (a date or an RFC 3339 time), stats' period and
+    the monthly report's month (digits only, month 1-12)."""
+    bad = ["2026-02-30", "2025-02-29", "2026-04-31", "2026-00-10", "2026-02-30T00:00:00Z",
+           "2026-11-28T24:00:00Z", "2026-11-28T10:60:00Z", "2026-11-28T12:00:60Z"]
+    good = ["2024-02-29", "2026-04-30", "2016-12-31T23:59:60Z", "2017-01-01T08:59:60+09:00"]
+    for path in ("/api/v1/alerts?since=%s", "/api/v1/alerts?until=%s", "/api/v1/stats?since=%s"):
+        for d in bad + good:
+            r = c.request("GET", path % d.replace("+", "%2B"), session=s)
+            want = 400 if d in bad else 200
+            check(r.status == want and (want == 200 or "must be a date" in r.json["message"]),
+                  "%s: %r" % (path % d, r))
+    owner = c.login("owner@a.example")
+    monthly = "/api/v1/tenants/%d/reports/monthly?format=json&month=" % w.tenants["A"]["id"]
+    for m, want in (("2026-02", 200), ("2024-12", 200), ("2026-13", 400), ("2026-00", 400),
+                    ("2026-%2B4", 400), ("2026-%204", 400), ("2026-+4", 400), ("%2B2026-4", 400),
+                    ("1999-12", 400), ("2026-4", 400)):
+        r = c.request("GET", monthly + m, session=owner)
+        check(r.status == want, "month %s: %r" % (m, r))
+    print("dates: %d impossible ones refused in 3 filters, months by the same rule" % len(bad))
+
+
 def test_password_length(c, s, w):
     """One minimum everywhere a password is set: 12 characters (the web UI's
     hint and the self-help rules), counted as characters, not bytes."""
@@ -417,6 +440,7 @@ def main():
         s = test_login_and_session(c)
         test_csrf_and_tokens(c, s)
         test_validation(c, s)
+        test_dates(c, s, w)
         test_password_length(c, s, w)
         test_reply_language(c)
         test_head(c, s)

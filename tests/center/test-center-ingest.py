@@ -91,14 +91,22 @@ def test_ingest(c, w):
              json.dumps({"timestamp": "2026-04-01T10:00:00Z", "event_type": "alert",
                          "seq": 302, "alert": {"signature": "no id", "severity": 1}}) + "\n",
              "\n",
-             json.dumps(dns_event(303)) + "\n"]
+             json.dumps(dns_event(303)) + "\n",
+             # a date or time that does not exist is a bad line of its own;
+             # a leap second (23:59:60 UTC at a month's end) is a time
+             json.dumps(dns_event(304, "2026-02-30T10:00:00.000000+0900")) + "\n",
+             json.dumps(dns_event(305, "2026-04-01T10:00:61.000000+0900")) + "\n",
+             json.dumps(dns_event(306, "2026-04-01T10:59:60.000000+0900")) + "\n",
+             json.dumps(dns_event(307, "2017-01-01T08:59:60.000000+0900")) + "\n"]
     body = "".join(lines).encode("utf-8", "surrogateescape")
     body = body.replace("\xff".encode(), b"\xff")
     r = c.request("POST", "/api/v1/events", body, token=key)
-    check(r.status == 200 and r.json["accepted"] == 2, "mixed batch: %r" % r)
+    check(r.status == 200 and r.json["accepted"] == 3, "mixed batch: %r" % r)
     bad = {x["line"]: x["reason"] for x in r.json["rejected"]}
-    check(sorted(bad) == [2, 3, 4, 5], "rejected lines: %r" % bad)
+    check(sorted(bad) == [2, 3, 4, 5, 8, 9, 10], "rejected lines: %r" % bad)
     check("seq" in bad[3] and "UTF-8" in bad[4] and "signature_id" in bad[5], "reasons: %r" % bad)
+    check(all("timestamp" in bad[n] and "exist" in bad[n] for n in (8, 9, 10)),
+          "reasons: %r" % bad)
     # A large batch is parsed in parallel runs of lines: numbering must hold.
     big = [json.dumps(dns_event(s)) + "\n" for s in range(5000, 8000)]
     big[4] = "oops\n"

@@ -14,6 +14,7 @@
 #include "center/report.h"
 #include "core/data.h"
 #include "core/error.h"
+#include "core/timefmt.h"
 
 enum report_format { FORMAT_HTML, FORMAT_MD, FORMAT_JSON, FORMAT_PDF };
 
@@ -119,8 +120,12 @@ static int read_month(struct mm_request *req, const struct mm_zone *z, char mont
     const char *m = mm_req_query(req, "month");
     int y, mo;
     if (m) {
-        if (strlen(m) != 7 || sscanf(m, "%4d-%2d", &y, &mo) != 2 || m[4] != '-' || mo < 1 ||
-            mo > 12 || y < 2000 || y > 9999)
+        /* the dates' rule (digits only, month 1-12) on its first day */
+        char first[16];
+        int64_t usec;
+        snprintf(first, sizeof first, "%.7s-01", m);
+        if (strlen(m) != 7 || mm_time_parse_date(first, &usec) != 0 ||
+            sscanf(m, "%4d-%2d", &y, &mo) != 2 || y < 2000)
             return mm_desk_fail(req, 400, "bad_request", "month must be YYYY-MM");
     } else {
         mm_zone_local_month(z, req->now / 1000000, &y, &mo);

@@ -556,6 +556,11 @@ static void test_history_names(void **state)
     assert_false(mm_diag_history_name("diagnose-2026-04-01-1.json", date, &seq));
     assert_false(mm_diag_history_name("diagnose-2026-04-01-02.json", date, &seq));
     assert_false(mm_diag_history_name("diagnose-2026-13-01.json", date, &seq));
+    /* a day that does not exist names no result */
+    assert_false(mm_diag_history_name("diagnose-2026-02-30.json", date, &seq));
+    assert_false(mm_diag_history_name("diagnose-2026-02-29-2.json", date, &seq));
+    assert_false(mm_diag_history_name("diagnose-2026-11-31.json", date, &seq));
+    assert_true(mm_diag_history_name("diagnose-2028-02-29.json", date, &seq));
     assert_false(mm_diag_history_name("diagnose-2026-04-01.json~", date, &seq));
     assert_false(mm_diag_history_name("other-2026-04-01.json", date, &seq));
 }
@@ -696,11 +701,19 @@ static void test_read(void **state)
     assert_string_equal(res.date, "2026-02-03");
     free(used);
 
-    /* Its "date" only when a real YYYY-MM-DD date; also behind a BOM and in
+    /* Its "date" only when a real YYYY-MM-DD date (one that exists: not
+     * February 30, nor the 29th outside leap years); also behind a BOM and in
      * the answers shape. */
     static const char *const dates[][2] = {
-        {"\"2026-13-01\"", ""},           {"\"2026-2-3\"", ""}, {"20260203", ""}, {"null", ""},
+        {"\"2026-13-01\"", ""},
+        {"\"2026-2-3\"", ""},
+        {"20260203", ""},
+        {"null", ""},
         {"\"2026-02-28\"", "2026-02-28"},
+        {"\"2026-02-30\"", ""},
+        {"\"2025-02-29\"", ""},
+        {"\"2026-04-31\"", ""},
+        {"\"2024-02-29\"", "2024-02-29"},
     };
     for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
         json_t *dated = json_deep_copy(doc);
