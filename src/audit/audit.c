@@ -253,7 +253,7 @@ static int ini_line(char *s, char *section, size_t seclen,
         char *end = strchr(s, ']');
         if (end) {
             *end = '\0';
-            mm_strlcpy(section, mm_str_trim(s + 1), seclen);
+            mm_strlcpy_utf8(section, mm_str_trim(s + 1), seclen);
         }
         return 0;
     }
@@ -271,7 +271,7 @@ int mm__audit_ini_each(const char *text,
                                  void *arg),
                        void *arg)
 {
-    char section[256] = "";
+    char section[MM_AUDIT_INI_SECTION_MAX] = "";
     struct mm_buf line = MM_BUF_INIT;
     int r = 0;
     const char *p = text;

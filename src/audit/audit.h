@@ -109,6 +109,9 @@ void mm__audit_date(time_t t, char out[11]);
 /* Reads the next line of text (without its end) from *p, advancing *p;
  * NULL at the end. The line is copied into buf (cut at buflen-1). */
 const char *mm__audit_next_line(const char **p, char *buf, size_t buflen);
+/* Longest section name mm__audit_ini_each hands over, with its '\0'; a
+ * longer one is cut between characters. */
+#define MM_AUDIT_INI_SECTION_MAX 256
 /* Calls fn for each key=value of an INI-style text ([section] headers,
  * '#'/';' comments, a trailing '\' continues the line; keys and values
  * trimmed; section "" before the first header). Stops when fn returns

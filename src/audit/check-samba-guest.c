@@ -18,9 +18,9 @@
 #define SMB_SHARES_MAX 256
 
 struct share {
-    char name[128];
-    int guest;    /* -1 not set, 0 no, 1 yes */
-    int writable; /* -1 not set, 0 read only, 1 writable */
+    char name[MM_AUDIT_INI_SECTION_MAX]; /* whole section name, as the reader gives it */
+    int guest;                           /* -1 not set, 0 no, 1 yes */
+    int writable;                        /* -1 not set, 0 read only, 1 writable */
 };
 
 struct smb {
@@ -56,7 +56,7 @@ static struct share *share_for(struct smb *s, const char *section)
     if (s->n >= SMB_SHARES_MAX)
         return NULL;
     struct share *sh = &s->shares[s->n++];
-    snprintf(sh->name, sizeof sh->name, "%s", section);
+    mm_strlcpy(sh->name, section, sizeof sh->name);
     sh->guest = sh->writable = -1;
     return sh;
 }
