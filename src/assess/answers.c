@@ -63,8 +63,16 @@ static bool issues_any(const struct mm_answers_issues *issues)
            issues->repeated || issues->n_unknown_keys || issues->too_many_keys;
 }
 
-int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, unsigned flags,
-                         enum mm_answer *answers, struct mm_answers_issues *issues)
+/* obj is a report's "items" made an object (by mm_answers_parse): a key that
+ * is JSON string text ("\"3\"") is an id written as a string, named by its
+ * text and said to be a string */
+#define ANSWERS_ITEM_IDS 2u
+
+/* Reads the object {"1": "done", ...} into answers[0..n_items) (answers[id-1];
+ * MM_ANSWER_NONE where absent). Returns 0, or MM_EINVAL with *issues filled.
+ * answers is fully written either way; issues is always cleared first. */
+static int answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, unsigned flags,
+                             enum mm_answer *answers, struct mm_answers_issues *issues)
 {
     memset(issues, 0, sizeof *issues);
     issues->n_items = spec->n_items;
@@ -84,7 +92,7 @@ int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, 
     {
         int id = mm_str_index(key, (int)spec->n_items); /* "1".."n", canonical */
         if (id == 0) {
-            remember_unknown_key(issues, key, flags & MM_ANSWERS_ITEM_IDS);
+            remember_unknown_key(issues, key, flags & ANSWERS_ITEM_IDS);
             continue;
         }
         uint64_t bit = UINT64_C(1) << (id - 1);
@@ -112,7 +120,7 @@ int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, 
 
 /* The answers of a `mamori diagnose --format json` report: its "items" array
  * [{"id": 1, "answer": "done", ...}, ...] as a new object {"1": "done", ...}
- * for mm_answers_from_json. Entries with no "answer" are left out; an "id"
+ * for answers_from_json. Entries with no "answer" are left out; an "id"
  * that is not a whole number 1..9999 becomes its JSON text ("\"2\"", "0"),
  * so the reader names it as no such item; bit (id - 1) of *repeated marks an
  * id given more than once. NULL when out of memory. */
@@ -191,8 +199,7 @@ int mm_answers_parse_doc(const struct mm_answers_spec *spec, const char *text, s
         r = MM_EPARSE;
         goto out;
     }
-    r = mm_answers_from_json(spec, obj, flags | (from_items ? MM_ANSWERS_ITEM_IDS : 0), answers,
-                             issues);
+    r = answers_from_json(spec, obj, flags | (from_items ? ANSWERS_ITEM_IDS : 0), answers, issues);
     if (repeated) {
         /* the item keeps its last answer, but which one was meant is unclear */
         for (size_t i = 0; i < spec->n_items; i++)

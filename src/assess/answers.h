@@ -61,18 +61,8 @@ struct mm_answers_issues {
     bool too_many_keys;
 };
 
-/* mm_answers_parse flags */
+/* mm_answers_parse flags (2u is answers.c's own, for a report's "items") */
 #define MM_ANSWERS_PARTIAL 1u /* missing items are fine (saved progress) */
-/* obj is a report's "items" made an object (by mm_answers_parse): a key that
- * is JSON string text ("\"3\"") is an id written as a string, named by its
- * text and said to be a string */
-#define MM_ANSWERS_ITEM_IDS 2u
-
-/* Reads the object {"1": "done", ...} into answers[0..n_items) (answers[id-1];
- * MM_ANSWER_NONE where absent). Returns 0, or MM_EINVAL with *issues filled.
- * answers is fully written either way; issues is always cleared first. */
-int mm_answers_from_json(const struct mm_answers_spec *spec, const json_t *obj, unsigned flags,
-                         enum mm_answer *answers, struct mm_answers_issues *issues);
 
 /* Parses a whole answers document: {"answers": {...}}, else a report of
  * `mamori diagnose --format json` (its "items"). Returns 0, MM_EPARSE (bad
