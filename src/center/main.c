@@ -103,6 +103,16 @@ static int admin_leading_options(int argc, char **argv, struct options *o, const
     return i;
 }
 
+/* `mamori-center admin ... --help` (or -h) anywhere after the word: the admin
+ * usage, exit 0, before anything else is checked or opened. */
+static bool admin_asks_help(int argc, char **argv, int admin_at)
+{
+    for (int i = admin_at + 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
+
 /* First pass: --config and mode flags; the config file is applied before
  * the other options so the command line wins. What the usage does not
  * allow (an unknown option, a stray argument, an option without its value
@@ -116,6 +126,10 @@ static int scan_options(int argc, char **argv, struct options *o, const char **w
         if (strcmp(argv[i], "admin") == 0) {
             o->admin_at = i;
             return 0;
+        }
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            o->help = true; /* asking twice for help is still asking: as mamori and the sensor */
+            continue;
         }
         int k = 0;
         int r = mm_center_option(argc, argv, i, server_opts, S__N, ALL_OPTS, o->given, &k, key);
@@ -133,8 +147,6 @@ static int scan_options(int argc, char **argv, struct options *o, const char **w
             o->list_routes = true;
         else if (k == S_VERSION)
             o->version = true;
-        else if (k == S_HELP || k == S_H)
-            o->help = true;
         if (server_opts[k].value)
             i++;
     }
@@ -413,6 +425,10 @@ int main(int argc, char **argv)
     }
     if (o.list_routes) {
         mm_route_print_json(stdout);
+        return 0;
+    }
+    if (o.admin_at && admin_asks_help(argc, argv, o.admin_at)) {
+        printf("%s\n", mm_tr("center", "admin.usage", lang));
         return 0;
     }
     const char *admin_data = NULL;

@@ -306,9 +306,19 @@ def server_usage(tmp):
                   "server usage %r: exit %d, %r" % (args, r.returncode, r.stderr))
             check(not os.path.exists(data) and not os.path.exists(data + "2"),
                   "server usage %r: made %s" % (args, data))
-    r = run(["--help"], EN)
-    check(r.returncode == 0 and r.stdout.startswith("Usage: mamori-center --data ") and
-          r.stderr == "", "--help: %d %r" % (r.returncode, r.stderr))
+    for args in (["--help"], ["--help", "--help"], ["-h", "--help"]):  # help twice is help
+        r = run(args, EN)
+        check(r.returncode == 0 and r.stdout.startswith("Usage: mamori-center --data ") and
+              r.stderr == "", "%r: %d %r" % (args, r.returncode, r.stderr))
+    # admin's own help, with or without --data, creating nothing
+    for args, env, usage in ((["admin", "--help"], EN, "Usage: mamori-center admin --data "),
+                             (["admin", "-h"], JA, "使い方: mamori-center admin --data "),
+                             (["admin", "--data", data, "user", "--help"], EN,
+                              "Usage: mamori-center admin --data ")):
+        r = run(args, env)
+        check(r.returncode == 0 and r.stdout.startswith(usage) and r.stderr == "" and
+              not os.path.exists(data), "%r: %d %r %r" % (args, r.returncode, r.stdout[:60],
+                                                           r.stderr))
 
 
 def run(args, env):

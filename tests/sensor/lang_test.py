@@ -119,6 +119,10 @@ def test_bad_config(tmp):
     r = run(["-r", pcap, "-r", pcap, "--intel", intel, "--intel", intel, "--eve", os.devnull],
             EN)
     check(r.returncode == 0, "-r and --intel twice: %r" % (r,))
+    for args in (["-h", "-h"], ["--help", "-h"]):  # help asked twice is still help
+        r = run(args, EN)
+        check(r.returncode == 0 and "mamori-sensor" in r.stdout and r.stderr == "",
+              "help twice %r: %r" % (args, r))
     # digits only, on the command line and in the file (strtol read these as 5)
     for value in ("+5", " 5"):
         r = run(["-r", "x", "--max-flows", value], EN)
