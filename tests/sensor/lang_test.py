@@ -294,13 +294,29 @@ def test_documented_settings(tmp):
               len(r.stderr.splitlines()) == 4, "typos: %r" % (r,))
 
 
+def without_file_override():
+    """As root, a preexec_fn that drops the two capabilities that pass over file permissions
+    (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) from the bounding set before exec, so a mode-0
+    file refuses the sensor; the child exits 77 where that cannot be done (skip). None when
+    not root: permissions refuse already."""
+    if os.geteuid() != 0:
+        return None
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def pre():
+        for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+            if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                os._exit(77)
+    return pre
+
+
 def test_intel_dir_file(tmp):
     """A file of an --intel directory that cannot be read is named, not the
     directory (before: 'intel feeds: not permitted', which file unsaid).
     As root, whom a mode-0 file does not refuse, the sensor runs without the
     two capabilities that let root read it (dropped from the bounding set
     before exec: no file or directory has to change for another user)."""
-    import ctypes
     pcap = empty_pcap(tmp)
     feeds = os.path.join(tmp, "feeds")
     os.mkdir(feeds)
@@ -309,14 +325,7 @@ def test_intel_dir_file(tmp):
     with open(os.path.join(feeds, "b.txt"), "w") as f:
         f.write("b.example\n")
     os.chmod(os.path.join(feeds, "b.txt"), 0)
-    pre = None
-    if os.geteuid() == 0:
-        libc = ctypes.CDLL(None, use_errno=True)
-
-        def pre():
-            for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
-                if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
-                    os._exit(77)
+    pre = without_file_override()
     for env, want in ((EN, "intel %s: not permitted"), (JA, "脅威情報 %s: ")):
         r = subprocess.run([SENSOR, "-r", pcap, "--eve", os.devnull, "--intel", feeds],
                            capture_output=True, text=True, timeout=60,
@@ -333,7 +342,6 @@ def test_spool_unwritable(tmp):
     user the sensor runs as), where it said "input/output error"; --state naming a file
     says "not a directory". As root the sensor runs without the capabilities that pass
     over file permissions, as in test_intel_dir_file."""
-    import ctypes
     pcap = empty_pcap(tmp)
     r = run(["-r", pcap, "--eve", os.devnull, "--state", pcap], EN)
     check(r.returncode != 0 and "cannot open the spool in %s/spool: not a directory;" % pcap
@@ -341,14 +349,7 @@ def test_spool_unwritable(tmp):
     state = os.path.join(tmp, "state")
     os.makedirs(os.path.join(state, "spool"))
     os.chmod(os.path.join(state, "spool"), 0o555)
-    pre = None
-    if os.geteuid() == 0:
-        libc = ctypes.CDLL(None, use_errno=True)
-
-        def pre():
-            for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
-                if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
-                    os._exit(77)
+    pre = without_file_override()
     for env, want in ((EN, "cannot open the spool in %s/spool: not permitted;"),
                       (JA, "%s/spool のスプール（センターへ送る前のイベントの置き場所）を開けません: "
                            "許可されていない操作です。")):
