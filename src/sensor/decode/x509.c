@@ -170,7 +170,7 @@ static bool put_attribute(char *out, size_t outlen, size_t *o, const char *key, 
                  put_part(out, outlen, o, value, vlen);
     out[*o] = '\0';
     if (!whole)
-        mm_utf8_trim_tail(out, *o);
+        *o = mm_utf8_trim_tail(out, *o);
     return whole;
 }
 
