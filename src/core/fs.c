@@ -191,19 +191,51 @@ int mm_file_write_new(const char *path, const void *data, size_t len, mode_t mod
     return r;
 }
 
+/* The seq-th numbered name (1: stem+suffix, then stem-seq+suffix) into path. */
+static int numbered_name(const char *stem, const char *suffix, int seq, char *path, size_t pathlen)
+{
+    int n = seq == 1 ? snprintf(path, pathlen, "%s%s", stem, suffix)
+                     : snprintf(path, pathlen, "%s-%d%s", stem, seq, suffix);
+    return n < 0 || (size_t)n >= pathlen ? MM_ERANGE : 0;
+}
+
 int mm_file_write_new_numbered(const char *stem, const char *suffix, int max, const void *data,
                                size_t len, mode_t mode, char *path, size_t pathlen)
 {
     int r = MM_EEXIST;
     for (int seq = 1; seq <= max && r == MM_EEXIST; seq++) {
-        int n = seq == 1 ? snprintf(path, pathlen, "%s%s", stem, suffix)
-                         : snprintf(path, pathlen, "%s-%d%s", stem, seq, suffix);
-        if (n < 0 || (size_t)n >= pathlen)
+        if (numbered_name(stem, suffix, seq, path, pathlen) != 0)
             return MM_ERANGE;
         /* claims the name and writes in one step: two writers never overwrite each other */
         r = mm_file_write_new(path, data, len, mode);
     }
     return r;
+}
+
+/* Whether path is a regular file holding exactly data (len bytes). */
+static bool file_holds(const char *path, const void *data, size_t len)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != len)
+        return false;
+    char *have = NULL;
+    size_t n = 0;
+    bool same = mm_file_read(path, len + 1, &have, &n) == 0 && n == len &&
+                (len == 0 || memcmp(have, data, len) == 0);
+    free(have);
+    return same;
+}
+
+int mm_file_keep_numbered(const char *stem, const char *suffix, int max, const void *data,
+                          size_t len, mode_t mode, char *path, size_t pathlen)
+{
+    for (int seq = 1; seq <= max; seq++) {
+        if (numbered_name(stem, suffix, seq, path, pathlen) != 0)
+            return MM_ERANGE;
+        if (file_holds(path, data, len))
+            return 0;
+    }
+    return mm_file_write_new_numbered(stem, suffix, max, data, len, mode, path, pathlen);
 }
 
 int mm_mkdir_p(const char *dir, mode_t mode)

@@ -56,6 +56,11 @@ int mm_file_write_new(const char *path, const void *data, size_t len, mode_t mod
  * in path, else mm_file_write_new's result. */
 int mm_file_write_new_numbered(const char *stem, const char *suffix, int max, const void *data,
                                size_t len, mode_t mode, char *path, size_t pathlen);
+/* mm_file_write_new_numbered, unless one of those names already is a
+ * regular file holding exactly data: then that name is copied to path and
+ * nothing is written (a copy kept once is not kept again). */
+int mm_file_keep_numbered(const char *stem, const char *suffix, int max, const void *data,
+                          size_t len, mode_t mode, char *path, size_t pathlen);
 
 /* Creates dir and its parents (mode for new ones); an existing dir is fine. */
 int mm_mkdir_p(const char *dir, mode_t mode);

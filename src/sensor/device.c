@@ -2583,20 +2583,6 @@ static bool record_valid(const json_t *rec)
 
 #define KEPT_NAMES 100 /* a copy's names: STEM, STEM-2 ... STEM-100 */
 
-/* Whether path is a regular file holding exactly text (len bytes). */
-static bool holds_text(const char *path, const char *text, size_t len)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != len)
-        return false;
-    char *have = NULL;
-    size_t n = 0;
-    bool same = mm_file_read(path, len + 1, &have, &n) == 0 && n == len &&
-                (len == 0 || memcmp(have, text, len) == 0);
-    free(have);
-    return same;
-}
-
 /* Keeps the text of d's devices.json beside it as STATE/devices.json.KIND-
  * YYYYMMDDTHHMMSSZ (-2, -3 ... when taken), its name to kept: a damaged
  * file (struct mm_devices_damage), or one holding records past [devices]
@@ -2620,15 +2606,7 @@ static int keep_aside(const struct mm_devices *d, const char *kind, const char *
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     if ((size_t)snprintf(stem, sizeof stem, "%s.%s-%s", d->state_path, kind, stamp) >= sizeof stem)
         return MM_ERANGE;
-    for (int seq = 1; seq <= KEPT_NAMES; seq++) { /* the names mm_file_write_new_numbered takes */
-        int n = seq == 1 ? snprintf(kept, keptlen, "%s", stem)
-                         : snprintf(kept, keptlen, "%s-%d", stem, seq);
-        if (n < 0 || (size_t)n >= keptlen)
-            return MM_ERANGE;
-        if (holds_text(kept, text, len))
-            return 0;
-    }
-    return mm_file_write_new_numbered(stem, "", KEPT_NAMES, text, len, 0666, kept, keptlen);
+    return mm_file_keep_numbered(stem, "", KEPT_NAMES, text, len, 0666, kept, keptlen);
 }
 
 static int keep_damaged(const struct mm_devices *d, const char *text, size_t len,
