@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns formatting and parsing of EVE timestamps, and the clock readings
- * (wall and monotonic) the programs share. */
+ * (wall and monotonic) the programs share, with the date MAMORI_DATE pins. */
 #include "core/timefmt.h"
 #include "core/error.h"
 
@@ -168,6 +168,8 @@ int mm_time_pinned_date(const char **date_out, int64_t *usec_out)
     const char *pinned = getenv("MAMORI_DATE");
     int64_t usec;
     *date_out = NULL;
+    if (usec_out)
+        *usec_out = 0;
     if (!pinned || !*pinned)
         return 0;
     *date_out = pinned;
