@@ -26,7 +26,8 @@ struct mm_cli {
  * from argv and applied to cli->lang. Returns an MM_EXIT_* code. */
 typedef int (*mm_cli_fn)(const struct mm_cli *cli, int argc, char **argv);
 
-#define MM_COMMAND(name, fn, summary_key) int fn(const struct mm_cli *cli, int argc, char **argv);
+#define MM_COMMAND(name, fn, summary_key, dated)                                                   \
+    int fn(const struct mm_cli *cli, int argc, char **argv);
 #include "cli/commands.def"
 #undef MM_COMMAND
 

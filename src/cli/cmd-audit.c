@@ -102,9 +102,9 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct au
 /* The clock for ages: MAMORI_DATE (midnight UTC) when set, else now. */
 static time_t audit_now(void)
 {
-    const char *pinned = getenv("MAMORI_DATE");
+    const char *pinned;
     int64_t usec;
-    if (pinned && *pinned && mm_time_parse_date(pinned, &usec) == 0)
+    if (mm_time_pinned_date(&pinned, &usec) == 0 && pinned)
         return (time_t)(usec / 1000000);
     return time(NULL);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
  * `mamori` entry point: picks the language, finds the subcommand in the
- * commands.def table and runs it. */
+ * commands.def table and runs it (a dated one only when MAMORI_DATE, if
+ * set, is a date). */
 #include "cli/cli.h"
 #include "core/i18n.h"
+#include "core/timefmt.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -13,10 +15,11 @@ struct command {
     const char *name;
     mm_cli_fn fn;
     const char *summary_key;
+    bool dated; /* writes today's date: refuses a MAMORI_DATE that is no date */
 };
 
 static const struct command commands[] = {
-#define MM_COMMAND(name, fn, summary_key) {#name, fn, summary_key},
+#define MM_COMMAND(name, fn, summary_key, dated) {#name, fn, summary_key, dated},
 #include "cli/commands.def"
 #undef MM_COMMAND
 };
@@ -70,6 +73,25 @@ static const char *take_lang_option(int *argc, char **argv, int *bad)
     return lang;
 }
 
+/* A MAMORI_DATE that is set but is no date (2026-02-30, "yesterday") would
+ * leave the clock's date in output meant to be reproducible: refused, with
+ * the value and the form expected. MM_EXIT_OK or MM_EXIT_USAGE. */
+static int check_pinned_date(const struct mm_cli *cli)
+{
+    const char *value;
+    if (mm_time_pinned_date(&value, NULL) == 0)
+        return MM_EXIT_OK;
+    fprintf(stderr, "%s: MAMORI_DATE=%s: %s\n", cli->prog, value,
+            mm_tr("cli", "error.date_env", cli->lang));
+    return MM_EXIT_USAGE;
+}
+
+static int run_command(const struct mm_cli *cli, const struct command *c, int argc, char **argv)
+{
+    int r = c->dated ? check_pinned_date(cli) : MM_EXIT_OK;
+    return r != MM_EXIT_OK ? r : c->fn(cli, argc, argv);
+}
+
 int main(int argc, char **argv)
 {
     struct mm_cli cli = {.lang = MM_LANG_EN, .prog = "mamori"};
@@ -95,7 +117,7 @@ int main(int argc, char **argv)
         return cmd_version(&cli, argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(&cli, argc - 1, argv + 1);
+            return run_command(&cli, &commands[i], argc - 1, argv + 1);
     fprintf(stderr, "%s: %s: %s\n", cli.prog, argv[1],
             mm_tr("cli", "error.unknown_command", cli.lang));
     usage(&cli, stderr);

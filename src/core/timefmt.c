@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns formatting and parsing of EVE timestamps, and the clock readings
- * (wall and monotonic) the programs share. */
+ * (wall and monotonic) the programs share, with the date MAMORI_DATE pins. */
 #include "core/timefmt.h"
 #include "core/error.h"
 
@@ -162,13 +162,29 @@ int mm_time_parse(const char *s, int64_t *usec_out)
     return 0;
 }
 
-void mm_time_today(char out[11])
+int mm_time_pinned_date(const char **date_out, int64_t *usec_out)
 {
     /* MAMORI_DATE pins "today" so documents and golden tests are reproducible. */
     const char *pinned = getenv("MAMORI_DATE");
     int64_t usec;
-    if (pinned && strlen(pinned) == 10 && mm_time_parse_date(pinned, &usec) == 0) {
-        memcpy(out, pinned, 11);
+    *date_out = NULL;
+    if (usec_out)
+        *usec_out = 0;
+    if (!pinned || !*pinned)
+        return 0;
+    *date_out = pinned;
+    if (mm_time_parse_date(pinned, &usec) != 0)
+        return MM_EPARSE;
+    if (usec_out)
+        *usec_out = usec;
+    return 0;
+}
+
+void mm_time_today(char out[11])
+{
+    const char *pinned;
+    if (mm_time_pinned_date(&pinned, NULL) == 0 && pinned) {
+        memcpy(out, pinned, 11); /* YYYY-MM-DD and its NUL */
         return;
     }
     time_t t = time(NULL);

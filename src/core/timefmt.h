@@ -28,8 +28,18 @@ int mm_time_parse(const char *s, int64_t *usec_out);
  * for a date that does not exist (2026-02-30, 2026-04-31, 2026-13-01). */
 int mm_time_parse_date(const char *s, int64_t *usec_out);
 
-/* Today's date as YYYY-MM-DD in local time (for documents and histories);
- * the environment variable MAMORI_DATE=YYYY-MM-DD pins it (tests, demos). */
+/* The date the environment variable MAMORI_DATE pins as "today" (tests,
+ * demos, reproducible documents). 0 with *date_out NULL when it is unset or
+ * empty; 0 with *date_out the value and, when usec_out is not NULL, its
+ * midnight UTC in *usec_out when it is an existing YYYY-MM-DD date;
+ * MM_EPARSE with *date_out the value for anything else (2026-02-30,
+ * 2026/04/01, "yesterday"), which the program refuses with a message: the
+ * core never prints. */
+int mm_time_pinned_date(const char **date_out, int64_t *usec_out);
+
+/* Today's date as YYYY-MM-DD in local time (for documents and histories),
+ * or the date MAMORI_DATE pins (mm_time_pinned_date; a value that is no
+ * date pins nothing here, its program has refused it before). */
 void mm_time_today(char out[11]);
 
 /* Microseconds since the epoch as a timeval whose tv_usec is 0-999999

@@ -427,8 +427,10 @@ CONFIG_ERRORS = [
      "--port-file: cannot write DIR (DIR: is a directory; give a file)"),
     # a file where its directory should be: said so (it was "no such file or entry")
     ("", ["--port-file", "DIR/notpem.txt/port"],
-     "--port-file: DIR/notpem.txt/port を書き込めません（DIR/notpem.txt: フォルダーではありません）",
-     "--port-file: cannot write DIR/notpem.txt/port (DIR/notpem.txt: not a directory)"),
+     "--port-file: DIR/notpem.txt/port を書き込めません（DIR/notpem.txt: フォルダーがあるはずの"
+     "ところにファイルがあります。指定した場所を確かめてください）",
+     "--port-file: cannot write DIR/notpem.txt/port (DIR/notpem.txt: there is a file where a "
+     "directory should be; check the path)"),
     # [mail] host, base_url, duty and ca_file were first used when a mail went out
     ("[mail]\nhost = ::1\n", [], "FILE: [mail] host にはメールサーバーの名前かアドレスを書いてください",
      'FILE: [mail] host must be the SMTP server\'s name or address (an IPv6 address in brackets, '
@@ -458,8 +460,10 @@ CONFIG_ERRORS = [
      "FILE: [mail] ca_file: cannot read DIR (is a directory; give a file)"),
     # a path through a file (it was "input/output error")
     ("[mail]\nhost = 127.0.0.1\nca_file = DIR/notpem.txt/ca.pem\n", [],
-     "FILE: [mail] ca_file: DIR/notpem.txt/ca.pem を読めません（フォルダーではありません）",
-     "FILE: [mail] ca_file: cannot read DIR/notpem.txt/ca.pem (not a directory)"),
+     "FILE: [mail] ca_file: DIR/notpem.txt/ca.pem を読めません（フォルダーがあるはずのところに"
+     "ファイルがあります。指定した場所を確かめてください）",
+     "FILE: [mail] ca_file: cannot read DIR/notpem.txt/ca.pem (there is a file where a "
+     "directory should be; check the path)"),
 ]
 
 PEM = {"cert.pem": "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n",

@@ -169,9 +169,11 @@ def test_port_file_dir_honest():
             print("SKIP part: no mount namespace with tmpfs here (%s), --port-file on a "
                   "read-only or full file system not tested" % p.stderr.strip())
             return
-        # each said as it is (they were "not permitted" and "limit reached")
-        for d, why in ((ro, "read-only file system"),
-                       (full, "no space left on the disk (or the quota is used up)")):
+        # each said as it is (they were "not permitted" and "limit reached"), with what to
+        # do and no bracket inside the bracket
+        for d, why in ((ro, "read-only file system; give a place you can write to"),
+                       (full, "no space left on the disk, or the quota is used up; free some "
+                        "space")):
             port = os.path.join(d, "port")
             script = mounts + ' && exec "$@"'
             p = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", BIN, "--data",

@@ -12,7 +12,11 @@ system's terms (mm_error_from_errno), where it used to say "input/output error":
    (the read-only one was "not permitted to write there", the full one
    "could not write the documents (input/output error)"). Real tmpfs mounts in
    a mount namespace (unshare -m), so as root where that works; skipped with a
-   message elsewhere.
+   message elsewhere;
+3. `risk --output` there: the system's reason in brackets after "could not
+   write" (errors.json EROFS, ENOSPC), with what to do and no bracket inside
+   the bracket (they read "(read-only file system (cannot write))" in Japanese
+   and "(no space left on the disk (or the quota is used up))").
 
 Usage: fs_errors_test.py --bin PROGRAM
 """
@@ -116,6 +120,24 @@ def test_read_only_and_full(mamori, tmp):
               want in p.stderr,
               "policy --out in %s (%s): exit %d, %r" % (os.path.basename(d), lang,
                                                         p.returncode, p.stderr))
+    # the generic reason (errors.json), here after risk's "could not write"; a file system
+    # with no inode left is full for the small template as well
+    mounts = mounts.replace("size=16k", "size=16k,nr_inodes=1")
+    cases = ((ro, "en", "could not write (read-only file system; give a place you can write to)"),
+             (ro, "ja", "書き込めませんでした（この場所は読み取り専用です。書き込める場所を指定して"
+              "ください）"),
+             (full, "en", "could not write (no space left on the disk, or the quota is used up; "
+              "free some space)"),
+             (full, "ja", "書き込めませんでした（ディスクの空きがないか、使える容量の上限に達して"
+              "います。不要なファイルを消して空きを作ってください）"))
+    for d, lang, want in cases:
+        out = os.path.join(d, "inventory.csv")
+        p = subprocess.run(["unshare", "-m", "sh", "-c", mounts + ' && exec "$@"', "sh", mamori,
+                            "--lang", lang, "risk", "--template", "--output", out],
+                           capture_output=True, text=True, env=ENV, timeout=60)
+        check(p.returncode == 4 and p.stderr == "mamori risk: %s: %s\n" % (out, want),
+              "risk --output in %s (%s): exit %d, %r" % (os.path.basename(d), lang,
+                                                       p.returncode, p.stderr))
 
 
 def main():

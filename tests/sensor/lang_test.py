@@ -24,6 +24,9 @@ import pcapgen as g  # noqa: E402
 SENSOR = None
 JA = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "ja_JP.UTF-8"}
 EN = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+# a file where a folder should be (MM_ENOTDIR, data/i18n/errors.json)
+ENOTDIR_EN = "there is a file where a directory should be; check the path"
+ENOTDIR_JA = "フォルダーがあるはずのところにファイルがあります。指定した場所を確かめてください"
 
 
 def fail(msg):
@@ -340,11 +343,11 @@ def test_intel_dir_file(tmp):
 def test_spool_unwritable(tmp):
     """A spool folder that exists but cannot be written says so ("not permitted", with the
     user the sensor runs as), where it said "input/output error"; --state naming a file
-    says "not a directory". As root the sensor runs without the capabilities that pass
-    over file permissions, as in test_intel_dir_file."""
+    says that a file is where a directory should be. As root the sensor runs without the
+    capabilities that pass over file permissions, as in test_intel_dir_file."""
     pcap = empty_pcap(tmp)
     r = run(["-r", pcap, "--eve", os.devnull, "--state", pcap], EN)
-    check(r.returncode != 0 and "cannot open the spool in %s/spool: not a directory;" % pcap
+    check(r.returncode != 0 and "cannot open the spool in %s/spool: %s;" % (pcap, ENOTDIR_EN)
           in r.stderr, "spool under a file: %r" % (r,))
     state = os.path.join(tmp, "state")
     os.makedirs(os.path.join(state, "spool"))
@@ -386,11 +389,12 @@ def test_outputs(tmp):
     # and the English has the hint the Japanese has
     check("check that the directory exists and can be written" in r.stderr,
           "eve open hint: " + r.stderr)
-    # a file where the directory should be: "not a directory" (was "input/output error")
+    # a file where the directory should be: said so, with what to do (was "input/output
+    # error", then a bare "not a directory")
     r = run(["-r", pcap, "--eve", os.path.join(pcap, "eve.json")], EN)
-    check(r.returncode == 4 and ": not a directory;" in r.stderr, "eve under a file: " + r.stderr)
+    check(r.returncode == 4 and ": %s;" % ENOTDIR_EN in r.stderr, "eve under a file: " + r.stderr)
     r = run(["-r", pcap, "--eve", os.path.join(pcap, "eve.json")], JA)
-    check(r.returncode == 4 and "フォルダーではありません" in r.stderr,
+    check(r.returncode == 4 and ": %s。" % ENOTDIR_JA in r.stderr,
           "eve under a file, ja: " + r.stderr)
 
 

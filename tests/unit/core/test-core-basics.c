@@ -406,6 +406,27 @@ static void test_time(void **state)
     mm_time_today(d);
     assert_string_not_equal(d, "2026-02-30");
     assert_int_equal(mm_time_parse_date(d, &us), 0);
+    /* mm_time_pinned_date tells "nothing pinned" from "pinned to no date",
+     * with the value, for the program to refuse the latter */
+    const char *pin = "x";
+    static const char *const no_pins[] = {"2026-02-30", "2026-13-01",  "yesterday",
+                                          "2026/04/01", "2026-04-01 ", " 2026-04-01"};
+    for (size_t i = 0; i < sizeof no_pins / sizeof *no_pins; i++) {
+        setenv("MAMORI_DATE", no_pins[i], 1);
+        if (mm_time_pinned_date(&pin, &us) != MM_EPARSE || !pin || strcmp(pin, no_pins[i]) != 0)
+            fail_msg("MAMORI_DATE=%s taken as a date", no_pins[i]);
+    }
+    setenv("MAMORI_DATE", "", 1);
+    assert_int_equal(mm_time_pinned_date(&pin, &us), 0);
+    assert_null(pin);
+    unsetenv("MAMORI_DATE");
+    pin = "x";
+    assert_int_equal(mm_time_pinned_date(&pin, NULL), 0);
+    assert_null(pin);
+    setenv("MAMORI_DATE", "2024-02-29", 1);
+    assert_int_equal(mm_time_pinned_date(&pin, &us), 0);
+    assert_string_equal(pin, "2024-02-29");
+    assert_int_equal(us, 1709164800000000LL);
     setenv("MAMORI_DATE", "2026-04-01", 1);
     /* microseconds to timeval: tv_usec stays 0-999999 before 1970 too */
     struct timeval t = mm_time_from_usec(1700000000000042LL);
