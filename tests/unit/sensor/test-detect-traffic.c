@@ -137,7 +137,8 @@ static void test_scan_alternating_years(void **state)
 
 /* mm__suppress_allow and _denies on time stamps in order (one alert per
  * window), back in time (a merged capture's earlier recording alerts again)
- * and back and forth between two years (each year keeps its own window). */
+ * and back and forth between two or four years (each year keeps its own
+ * window). */
 static void test_suppress_times(void **state)
 {
     (void)state;
@@ -160,6 +161,13 @@ static void test_suppress_times(void **state)
     assert_true(mm__suppress_allow(t, 7, t0 - Y + H, H)); /* each year's window ends */
     assert_true(mm__suppress_allow(t, 7, t0 + 2 * H, H));
     assert_false(mm__suppress_denies(t, 8, t0, H)); /* another key */
+    /* four recordings a year apart taking turns: each alerts once, then
+     * keeps its own window (with two times kept, three re-alerted at every
+     * change); a fifth alerts, in turn with them */
+    const int64_t t1 = t0 + 10 * Y;
+    for (int64_t i = 0; i < 400; i++)
+        assert_int_equal(mm__suppress_allow(t, 9, t1 - (i % 4) * Y + i * S, H), i < 4);
+    assert_true(mm__suppress_allow(t, 9, t1 - 4 * Y, H));
     mm__suppress_free(t);
 }
 
