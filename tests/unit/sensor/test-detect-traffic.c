@@ -290,6 +290,36 @@ static void test_scan_merged_as_alone(void **state)
     assert_int_equal(expect_merged_as_alone(&mm_detector_scan, &r, 3), 2);
 }
 
+/* A TCP beacon every 60 s (+-1 s, each start retransmitted half a second
+ * later), a UDP beacon every 300 s, and a pair at irregular gaps: the two
+ * beacons alert once each. Merged with a copy a year earlier, the pair's
+ * one ring of starts held both years: every other gap a year long,
+ * nothing periodic, no alert in either copy. */
+static void beacon_recording(struct recording *r)
+{
+    static const int gaps[] = {5, 300, 17, 90, 2, 700, 41, 12, 130, 9, 66, 400};
+    const double t0 = 1775001600.0;
+    double t = t0;
+    for (int i = 0; i < 12; i++) {
+        double at = t0 + 60.0 * i + (i % 2 ? 1.0 : -1.0);
+        rec_add(r, at, "192.168.1.8", (uint16_t)(50000 + i), "203.0.113.50", 8080, 6, 0x02);
+        rec_add(r, at + 0.5, "192.168.1.8", (uint16_t)(50000 + i), "203.0.113.50", 8080, 6, 0x02);
+        rec_add(r, t0 + 7 + 300.0 * i, "192.168.1.9", 5353, "203.0.113.53", 4500, 17, 0);
+        t += gaps[i];
+        rec_add(r, t, "192.168.1.10", (uint16_t)(51000 + i), "203.0.113.51", 443, 6, 0x02);
+    }
+    qsort(r->pkt, r->n, sizeof r->pkt[0], rec_order);
+}
+
+static void test_beacon_merged_as_alone(void **state)
+{
+    (void)state;
+    static struct recording r;
+    r.n = 0;
+    beacon_recording(&r);
+    assert_int_equal(expect_merged_as_alone(&mm_detector_beacon, &r, 2), 2);
+}
+
 /* mm__suppress_allow and _denies on time stamps in order (one alert per
  * window), back in time (a merged capture's earlier recording alerts again)
  * and back and forth between two or four years (each year keeps its own
@@ -570,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_scan),
         cmocka_unit_test(test_scan_alternating_years),
         cmocka_unit_test(test_scan_merged_as_alone),
+        cmocka_unit_test(test_beacon_merged_as_alone),
         cmocka_unit_test(test_suppress_times),
         cmocka_unit_test(test_beacon),
         cmocka_unit_test(test_beacon_full_table),
