@@ -9,7 +9,9 @@
  * (10 %) of the mean, the pair alerts. Settings in [detect.beacon];
  * suppression per pair per suppress_seconds (default 21600). At most 8192
  * pairs are followed; when full, pairs idle for max_interval are dropped,
- * and if none is, new pairs wait. */
+ * and if none is, new pairs wait. A pair keeps two rings of starts, one
+ * per recording of a capture merged from two (ring_for), so each
+ * recording's starts are judged on their own. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,18 +27,28 @@
 #define PAIRS      8192
 #define STARTS_MAX 32
 
-/* A followed pair: its key, how many starts it has had, and its last
- * `connections` starts (a ring: only those are ever read). A slot is the
- * header and the ring rounded up to whole cache lines (128 bytes for the
- * default 8 starts), so a pair's look-up and its new start touch two
- * adjacent lines. */
+/* A ring of a pair's starts: how many starts it has counted (at most
+ * STARTS_MAX, for the alert's text), of which `carried` came from the
+ * pair's other ring (ring_for), how many of its `connections` entries
+ * hold a start, and its next position. */
+struct ring {
+    uint8_t n, carried, fill, head;
+};
+
+/* A followed pair: its key and two rings of its last `connections` starts
+ * each (only those are ever read). A capture whose time only moves forward
+ * uses one ring (the other after a pause too long for any period, see
+ * ring_for); two recordings merged use one each. A slot is the header and
+ * the rings rounded up to whole cache lines (192 bytes for the default 8
+ * starts), so a pair's look-up and its new start touch two adjacent lines
+ * while one ring is used. */
 struct pair {
     uint64_t hash; /* pair_hash of (src, dst, port): its slot; compared before the addresses */
     struct mm_addr src, dst;
     uint16_t port;
-    uint8_t n;        /* starts so far, at most STARTS_MAX */
-    uint8_t head;     /* the ring's next position, below connections */
-    int64_t starts[]; /* the ring: connections entries */
+    uint8_t last; /* the ring of the pair's last start */
+    struct ring ring[2];
+    int64_t starts[]; /* ring r's entries: starts[r * connections ...] */
 };
 
 #define LINE 64
@@ -50,7 +62,7 @@ struct beacon_state {
     unsigned char *pairs; /* PAIRS slots of stride bytes, cache-line aligned */
     size_t stride;
     uint64_t *tags;  /* 0: free slot; else tag_of(hash) */
-    int64_t *starts; /* the slot's pair's last start (newest in its ring) */
+    int64_t *starts; /* the slot's pair's last start (the newest of ring e->last) */
     size_t used;
     struct mm__suppress *sup;
     long connections, jitter;
@@ -73,7 +85,7 @@ static void beacon_free(void *state);
 #define HUGE_PAGE ((size_t)2 << 20)
 
 /* The tag and start arrays and the pairs, zeroed, in one block of whole
- * 2 MB huge pages where the kernel gives them on request (1.1 MB for the
+ * 2 MB huge pages where the kernel gives them on request (1.7 MB for the
  * default 8 starts): a start's tag, last start and pair lie anywhere in
  * the tables, and with 4 KB pages each look-up was a TLB miss as well as
  * a cache miss (perf put most of the prefetch's time on its own
@@ -105,8 +117,8 @@ static int beacon_init(struct mm_sensor *s, void **state)
     struct beacon_state *st = mem;
     st->sup = sup;
     st->connections = mm__detect_int(s, NAME, "connections", 8, 4, STARTS_MAX);
-    st->stride =
-        (sizeof(struct pair) + (size_t)st->connections * sizeof(int64_t) + LINE - 1) / LINE * LINE;
+    st->stride = (sizeof(struct pair) + 2 * (size_t)st->connections * sizeof(int64_t) + LINE - 1) /
+                 LINE * LINE;
     if (tables_alloc(st) != 0) {
         beacon_free(st);
         return MM_ENOMEM;
@@ -215,9 +227,10 @@ static void new_pair(struct beacon_state *st, size_t j, const struct mm_packet *
                      int64_t now)
 {
     struct pair *e = pair_at(st, j);
-    e->starts[0] = now; /* starts[] is read only below n: no need to clear it */
-    e->n = 1;
-    e->head = 1; /* connections is at least 4 */
+    e->starts[0] = now; /* starts[] is read only below fill: no need to clear it */
+    e->ring[0] = (struct ring){.n = 1, .fill = 1, .head = 1}; /* connections is at least 4 */
+    e->ring[1] = (struct ring){0};
+    e->last = 0;
     st->tags[j] = tag_of(h);
     st->starts[j] = now;
     e->hash = h;
@@ -288,16 +301,88 @@ static void beacon_prefetch(void *state, struct mm_sensor *s, const struct mm_pa
     __builtin_prefetch(pair_at(st, j)); /* the key, n and head; the ring's first starts */
 }
 
-/* Checks the last n gaps; fills mean (seconds) when they look periodic. */
-static bool periodic(const struct beacon_state *st, const struct pair *e, double *mean_s)
+/* Ring r's entries and its newest start (its fill is not 0). */
+static int64_t *ring_starts(const struct beacon_state *st, struct pair *e, unsigned r)
+{
+    return e->starts + r * (size_t)st->connections;
+}
+
+static int64_t ring_newest(const struct beacon_state *st, struct pair *e, unsigned r)
+{
+    return ring_starts(st, e, r)[(e->ring[r].head + st->connections - 1) % st->connections];
+}
+
+/* Whether ring r takes a start at now: it holds starts, and now lies at
+ * most max_interval before its newest (time going back further is
+ * another recording, merged with this one) and at most `gap` after it. */
+static bool ring_takes(const struct beacon_state *st, struct pair *e, unsigned r, int64_t now,
+                       int64_t gap)
+{
+    if (!e->ring[r].fill)
+        return false;
+    int64_t d = now - ring_newest(st, e, r);
+    return d >= -st->max_interval && d <= gap;
+}
+
+static int64_t distance(int64_t a, int64_t b)
+{
+    return a > b ? a - b : b - a;
+}
+
+/* The ring of e that a start at now goes to (last_start: the newest start
+ * of ring e->last, the pair's last). Ring e->last, while it takes
+ * the start, unless the other one takes it too and lies nearer (a capture
+ * merged from two recordings a year apart: each start goes to its own
+ * year's ring). When neither takes it, a ring starts afresh: the empty
+ * one, else the one whose newest start lies further from now. Going
+ * forward by more than `gap` starts a ring too, and the gap is chosen so
+ * that no ring holding it could look periodic (its mean would exceed
+ * max_interval even with every other gap going back by max_interval):
+ * in a capture whose time goes back by at most max_interval, the pair
+ * alerts at the same starts as with one ring, and the new ring carries
+ * the old one's count on; when time later goes back to the old ring, the
+ * two were recordings merged, and the count carried is taken off. */
+static unsigned ring_for(const struct beacon_state *st, struct pair *e, int64_t last_start,
+                         int64_t now)
+{
+    const int64_t gap = 2 * st->connections * st->max_interval;
+    unsigned last = e->last, other = !last;
+    if (!e->ring[other].fill && now - last_start >= -st->max_interval && now - last_start <= gap)
+        return last; /* one recording: ring_takes(last) without reading the ring */
+    bool last_takes = ring_takes(st, e, last, now, gap);
+    bool other_takes = ring_takes(st, e, other, now, gap);
+    unsigned r = last;
+    if (other_takes && (!last_takes || distance(now, ring_newest(st, e, other)) <
+                                           distance(now, ring_newest(st, e, last))))
+        r = other;
+    else if (!last_takes) {
+        r = !e->ring[other].fill ? other
+            : distance(now, ring_newest(st, e, other)) > distance(now, ring_newest(st, e, last))
+                ? other
+                : last;
+        uint8_t carry = r != last && now - ring_newest(st, e, last) > gap ? e->ring[last].n : 0;
+        e->ring[r] = (struct ring){.n = carry, .carried = carry};
+    }
+    if (r != last && e->ring[last].fill && now < ring_newest(st, e, last) - st->max_interval) {
+        e->ring[last].n = (uint8_t)(e->ring[last].n - e->ring[last].carried);
+        e->ring[last].carried = 0;
+    }
+    return r;
+}
+
+/* Checks ring r's last `connections` gaps; fills mean (seconds) when they
+ * look periodic. */
+static bool periodic(const struct beacon_state *st, struct pair *e, unsigned r, double *mean_s)
 {
     long n = st->connections;
+    const struct ring *g = &e->ring[r];
+    const int64_t *starts = ring_starts(st, e, r);
     double gaps[STARTS_MAX], sum = 0, var = 0;
-    if ((long)e->n < n)
+    if ((long)g->fill < n)
         return false;
     for (long i = 0; i < n - 1; i++) { /* the ring holds exactly the last n starts */
-        int64_t later = e->starts[(e->head + n - 1 - i) % n];
-        int64_t earlier = e->starts[(e->head + n - 2 - i) % n];
+        int64_t later = starts[(g->head + n - 1 - i) % n];
+        int64_t earlier = starts[(g->head + n - 2 - i) % n];
         gaps[i] = (double)(later - earlier) / 1e6;
         sum += gaps[i];
     }
@@ -308,6 +393,20 @@ static bool periodic(const struct beacon_state *st, const struct pair *e, double
     *mean_s = mean;
     return mean * 1e6 >= (double)st->min_interval && mean * 1e6 <= (double)st->max_interval &&
            sd <= mean * (double)st->jitter / 100.0;
+}
+
+/* Adds the start at now to ring r of e (slot j). */
+static void push_start(struct beacon_state *st, size_t j, struct pair *e, unsigned r, int64_t now)
+{
+    struct ring *g = &e->ring[r];
+    ring_starts(st, e, r)[g->head] = now;
+    st->starts[j] = now;
+    e->last = (uint8_t)r;
+    g->head = (uint8_t)((g->head + 1) % st->connections);
+    if (g->fill < st->connections)
+        g->fill++;
+    if (g->n < STARTS_MAX)
+        g->n++;
 }
 
 /* p's pair_hash: the prefetch's when it hashed this very packet. */
@@ -332,14 +431,14 @@ static __attribute__((noinline)) void record_start(struct beacon_state *st, stru
     if (j == PAIRS || fresh) /* a first start: too few for a period */
         return;
     struct pair *e = pair_at(st, j);
-    if (e->n > 0 && now - st->starts[j] < 1000000 && now >= st->starts[j])
-        return;
-    e->starts[e->head] = now;
-    st->starts[j] = now;
-    e->head = (uint8_t)((e->head + 1) % st->connections);
-    if (e->n < STARTS_MAX)
-        e->n++;
-    if (!periodic(st, e, &mean))
+    unsigned r = ring_for(st, e, st->starts[j], now);
+    if (e->ring[r].fill) { /* a repeat within a second: a retransmission */
+        int64_t newest = r == e->last ? st->starts[j] : ring_newest(st, e, r);
+        if (now - newest < 1000000 && now >= newest)
+            return;
+    }
+    push_start(st, j, e, r, now);
+    if (!periodic(st, e, r, &mean))
         return;
     uint64_t key = mm__keyed_addr(&p->dst, mm__keyed_addr(&p->src, p->dport));
     if (!mm__suppress_allow(st->sup, key, now, st->suppress))
@@ -347,11 +446,11 @@ static __attribute__((noinline)) void record_start(struct beacon_state *st, stru
     const struct mm__alert_at at = {.pkt = p};
     json_t *vars = json_pack("{s:o, s:o, s:i, s:I, s:I}", "src", mm__json_addr(&p->src), "dst",
                              mm__json_addr(&p->dst), "port", p->dport, "interval",
-                             (json_int_t)llround(mean), "count", (json_int_t)e->n);
+                             (json_int_t)llround(mean), "count", (json_int_t)e->ring[r].n);
     json_t *evidence = json_pack("{s:o, s:o, s:i, s:s, s:I, s:f}", "src_ip", mm__json_addr(&p->src),
                                  "dest_ip", mm__json_addr(&p->dst), "dest_port", p->dport, "proto",
-                                 p->ip_proto == 6 ? "TCP" : "UDP", "connections", (json_int_t)e->n,
-                                 "mean_interval_seconds", mean);
+                                 p->ip_proto == 6 ? "TCP" : "UDP", "connections",
+                                 (json_int_t)e->ring[r].n, "mean_interval_seconds", mean);
     mm__detect_raise(s, NAME, 1, &at, vars, evidence, NULL);
 }
 

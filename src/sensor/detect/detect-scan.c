@@ -14,7 +14,10 @@
  * count), suppress_seconds (3600). Each source keeps its last 256 distinct
  * (host, port) probes; at most 512 sources are tracked (the least recently
  * active is replaced). Suppression: one alert per (source, variant) per
- * suppress window. */
+ * suppress window. A probe counts in the window of another when it lies
+ * within window_seconds of it on either side, so in a capture merged from
+ * recordings of different years each recording counts its own probes
+ * (see ends_run for the search for a repeat). */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +55,8 @@ enum chain { BY_HOST, BY_PORT, BY_PAIR, CHAINS };
 struct source {
     uint64_t suppress_key[2]; /* of variants 1 and 2: mm__keyed_addr(src, variant) */
     bool at_limit[2];         /* variant's last count reached its limit (scan_packet) */
+    bool went_back; /* a probe came more than a window before latest (see refresh_repeat) */
+    int64_t latest; /* the latest time of the source's probes */
     uint32_t seq;
     unsigned n;
     /* The fresh_n newest probes all have times >= fresh_min (a lower
@@ -171,6 +176,8 @@ static void start_source(struct scan_state *st, size_t j, const struct mm_addr *
     st->keys[j] = (struct source_key){.src = *src, .used = true, .last = 0};
     e->n = 0;
     e->fresh_n = 0;
+    e->went_back = false;
+    e->latest = INT64_MIN;
     e->suppress_key[0] = mm__keyed_addr(src, 1); /* keyed: a sender cannot aim at them */
     e->suppress_key[1] = mm__keyed_addr(src, 2);
 }
@@ -269,10 +276,31 @@ static bool key_matches(const struct source *e, unsigned q, enum chain c, const 
     return c == BY_PORT || same_addr(&e->dst[q], k->dst);
 }
 
-/* True when the probes from the newest back to the one at age are all
- * within the window. The source's fresh run (fresh_n, fresh_min) answers
- * without reading their times while it covers age and its bound is within
- * the window; else the times are read, and the run is extended to age. */
+/* Whether a probe at t, lying between the newest and a repeat of the
+ * probe at now, ends the search for that repeat: it lies before the
+ * window, by at most two windows. Refreshed probes make the ring's times
+ * non-monotonic, and a repeat behind such a probe is not looked for (its
+ * probe is recorded again). A probe further from now is stepped over:
+ * more than two windows before now, or more than one after (a later
+ * recording seen before an earlier one merged after it). Where time never
+ * went back by more than a window, no probe within the window lies behind
+ * one more than two windows old (each was recorded before it, or
+ * refreshed while it lay within the window, so lies at most a window
+ * after it), and stepping over changes nothing; in a capture merged from
+ * two recordings, the probes of the other one are stepped over and each
+ * finds its own repeats. Until 2026-11 the search stopped at any probe
+ * before the window, so each probe of two interleaved recordings looked
+ * new, and counted twice. */
+static bool ends_run(int64_t now, int64_t t, int64_t window)
+{
+    return now - t > window && now - t <= 2 * window;
+}
+
+/* True when no probe from the newest back to the one at age ends the
+ * search for a repeat (ends_run). The source's fresh run (fresh_n,
+ * fresh_min) answers without reading their times while it covers age and
+ * its bound is within the window (then none lies before the window); else
+ * the times are read, and the run is extended to age. */
 static bool recent_run(struct source *e, unsigned age, int64_t now, int64_t window)
 {
     if (age < e->fresh_n && now - e->fresh_min <= window)
@@ -280,7 +308,7 @@ static bool recent_run(struct source *e, unsigned age, int64_t now, int64_t wind
     int64_t least = INT64_MAX;
     for (unsigned a = 0; a <= age; a++) {
         int64_t t = e->t[slot_at(e, a)];
-        if (now - t > window)
+        if (ends_run(now, t, window))
             return false;
         least = t < least ? t : least;
     }
@@ -289,22 +317,34 @@ static bool recent_run(struct source *e, unsigned age, int64_t now, int64_t wind
     return true;
 }
 
-/* When the probe repeats one of the recent run of the ring (the probes
- * from the newest back to the first one outside the window; refreshed
- * probes make the times non-monotonic), refreshes that probe's time and
- * returns true. Only the newest probe of the same (host, port) can be it:
- * any other lies further back. */
+/* When the probe repeats one of the ring's within the window (mm__within)
+ * that no probe before it ends the search for (ends_run), refreshes that
+ * probe's time and returns true. The newest probe of the same (host, port)
+ * within the window can be it: any other lies further back. Probes of the
+ * same (host, port) outside the window are stepped over only when the
+ * source's time went back by more than a window: otherwise none behind
+ * such a probe is within the window (see ends_run), and the search would
+ * walk the whole chain of a client that connects to one server every few
+ * minutes for nothing. */
 static bool refresh_repeat(struct source *e, const struct probe_key *k, int64_t now, int64_t window)
 {
-    unsigned age = chain_start(e, BY_PAIR, k);
-    while (age < PROBES && !key_matches(e, slot_at(e, age), BY_PAIR, k))
-        age = next_age(e, BY_PAIR, age);
-    if (age == PROBES || !recent_run(e, age, now, window))
-        return false;
-    e->t[slot_at(e, age)] = now;
-    if (now < e->fresh_min) /* the run's bound holds for the new time too */
-        e->fresh_min = now;
-    return true;
+    for (unsigned age = chain_start(e, BY_PAIR, k); age < PROBES; age = next_age(e, BY_PAIR, age)) {
+        unsigned q = slot_at(e, age);
+        if (!key_matches(e, q, BY_PAIR, k))
+            continue;
+        if (!mm__within(now, e->t[q], window)) {
+            if (!e->went_back || ends_run(now, e->t[q], window))
+                return false;
+            continue; /* another recording's probe: its own may lie behind */
+        }
+        if (!recent_run(e, age, now, window))
+            return false;
+        e->t[q] = now;
+        if (now < e->fresh_min) /* the run's bound holds for the new time too */
+            e->fresh_min = now;
+        return true;
+    }
+    return false;
 }
 
 /* Adds the probe as the newest of the ring (replacing the oldest when full)
@@ -339,9 +379,19 @@ static long count_probes(const struct source *e, const struct probe_key *k, enum
     for (unsigned age = chain_start(e, c, k); age < PROBES && count < limit;
          age = next_age(e, c, age)) {
         unsigned q = slot_at(e, age);
-        count += now - e->t[q] <= window && key_matches(e, q, c, k);
+        count += mm__within(now, e->t[q], window) && key_matches(e, q, c, k);
     }
     return count;
+}
+
+/* Notes the source's latest probe time, and whether time went back by
+ * more than the window (a capture merged from several recordings). */
+static void note_time(struct source *e, int64_t now, int64_t window)
+{
+    if (now > e->latest)
+        e->latest = now;
+    else if (e->latest - now > window)
+        e->went_back = true;
 }
 
 /* Raises variant 1 (ports of the probe's host) or 2 (hosts on its port)
@@ -356,7 +406,7 @@ static void raise_scan(struct scan_state *st, struct mm_sensor *s, const struct 
     json_t *sample = json_array();
     for (unsigned i = 0; i < e->n && json_array_size(sample) < 32; i++) {
         unsigned q = slot_at(e, i);
-        if (now - e->t[q] > st->window)
+        if (!mm__within(now, e->t[q], st->window))
             continue;
         if (variant == 1 && same_addr(&e->dst[q], &p->dst))
             json_array_append_new(sample, json_integer(e->port[q]));
@@ -409,6 +459,7 @@ static __attribute__((noinline)) void record_probe(struct scan_state *st, struct
     size_t j = source_slot(st, &p->src);
     struct source *e = &st->src[j];
     st->keys[j].last = now;
+    note_time(e, now, st->window);
     struct probe_key k = probe_key(st, p);
     if (refresh_repeat(e, &k, now, st->window))
         return;

@@ -420,12 +420,14 @@ uint32_t mm__detect_raise_texts(struct mm_sensor *s, const char *detector, unsig
 
 /* ---- suppression ------------------------------------------------------------ */
 
-/* A key's two latest alerts, in the order they were raised: last, and
- * before it prev (when the key has alerted only once, prev == last). In
- * time order last >= prev unless the capture's time stamps went back. */
+/* A key's latest alerts, newest raised first: at[0] is the last, at[1]
+ * the one before it, and so on (a key that alerted fewer times repeats its
+ * first time). In time order at[0] is the latest unless the capture's time
+ * stamps went back. */
+#define SUPPRESS_TIMES 4
 struct slot {
     uint64_t key; /* 0: empty (keys are never 0: see norm_key) */
-    int64_t last, prev;
+    int64_t at[SUPPRESS_TIMES];
 };
 
 struct mm__suppress {
@@ -476,7 +478,10 @@ static struct slot *find_slot(struct mm__suppress *t, uint64_t key)
 
 static int64_t slot_newest(const struct slot *sl)
 {
-    return sl->last > sl->prev ? sl->last : sl->prev;
+    int64_t t = sl->at[0];
+    for (int i = 1; i < SUPPRESS_TIMES; i++)
+        t = sl->at[i] > t ? sl->at[i] : t;
+    return t;
 }
 
 /* Whether an alert at t suppresses one at now: at or before now, less than
@@ -486,16 +491,21 @@ static bool within(int64_t t, int64_t now, int64_t window)
     return now >= t && now - t < window;
 }
 
-/* Whether one of the key's two latest alerts suppresses an alert at now.
- * With time stamps that only move forward, prev <= last and only last can
- * answer yes. prev matters in a capture whose time stamps go back and
- * forth between two recordings (merged, interleaved: the same scanner is
- * seen alternately in two years): each alert then lies a year after or
- * before the other, and a single time would let every alternation alert
- * again, one alert per packet. */
+/* Whether one of the key's latest alerts suppresses an alert at now. With
+ * time stamps that only move forward, the others lie before at[0] and only
+ * it can answer yes. The others matter in a capture whose time stamps go
+ * back and forth between recordings (merged, interleaved: the same scanner
+ * is seen alternately in two years): each alert then lies a year after or
+ * before another, and a single time would let every alternation alert
+ * again, one alert per packet. Four times serve four recordings taking
+ * turns (two, kept until 2026-11, served two: three recordings a year
+ * apart re-alerted at every change). */
 static bool slot_denies(const struct slot *sl, int64_t now, int64_t window)
 {
-    return within(sl->last, now, window) || within(sl->prev, now, window);
+    for (int i = 0; i < SUPPRESS_TIMES; i++)
+        if (within(sl->at[i], now, window))
+            return true;
+    return false;
 }
 
 /* Rebuilds the table keeping only entries newer than cutoff. */
@@ -553,8 +563,8 @@ bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now, int64
     if (sl->key) {
         if (slot_denies(sl, now, window))
             return false;
-        sl->prev = sl->last;
-        sl->last = now;
+        memmove(sl->at + 1, sl->at, (SUPPRESS_TIMES - 1) * sizeof sl->at[0]);
+        sl->at[0] = now;
         return true;
     }
     if (t->count >= t->max) {
@@ -569,7 +579,8 @@ bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now, int64
         sl = find_slot(t, key);
     }
     sl->key = key;
-    sl->last = sl->prev = now;
+    for (int i = 0; i < SUPPRESS_TIMES; i++)
+        sl->at[i] = now;
     t->count++;
     return true;
 }

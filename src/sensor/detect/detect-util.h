@@ -109,11 +109,11 @@ struct mm__suppress;
 int mm__suppress_new(size_t cap, struct mm__suppress **out);
 void mm__suppress_free(struct mm__suppress *t);
 /* True when key has not alerted within window_usec before now (and records
- * now as its last alert); false when the alert must be suppressed. The two
+ * now as its last alert); false when the alert must be suppressed. The four
  * latest alerts of a key are kept, so a capture whose time stamps go back
- * and forth between two recordings suppresses within each; an alert at a
- * time before both (an earlier recording merged after a later one) is let
- * through and starts its own window. When the
+ * and forth between up to four recordings suppresses within each; an alert
+ * at a time before all of them (an earlier recording merged after a later
+ * one) is let through and starts its own window. When the
  * table is full, entries older than the window are dropped first; if it is
  * still full, the oldest half is forgotten (an alert may then repeat early,
  * never be lost). Which slot a key takes never changes an answer.

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sensor/detect/detect-util.h"
@@ -135,9 +136,194 @@ static void test_scan_alternating_years(void **state)
     th_free(s);
 }
 
+/* ---- each recording of a merged capture as alone ------------------------- */
+
+#define YEAR (365.0 * 86400)
+
+/* One packet of a crafted recording. */
+struct rec_packet {
+    double t;
+    const char *src, *dst;
+    uint16_t sport, dport;
+    uint8_t proto, flags;
+};
+
+/* A recording: its packets in time order. */
+struct recording {
+    struct rec_packet pkt[2048];
+    size_t n;
+};
+
+static void rec_add(struct recording *r, double t, const char *src, uint16_t sport, const char *dst,
+                    uint16_t dport, uint8_t proto, uint8_t flags)
+{
+    assert_true(r->n < sizeof r->pkt / sizeof r->pkt[0]);
+    r->pkt[r->n++] = (struct rec_packet){t, src, dst, sport, dport, proto, flags};
+}
+
+static int rec_order(const void *a, const void *b)
+{
+    const struct rec_packet *x = a, *y = b;
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* Runs det over the recording merged packet by packet with copies - 1
+ * copies of itself, the k-th k years earlier: each packet, then its
+ * copies (earlier_first: the earliest copy first, the recording last).
+ * A packet keeps its number in the recording, so the alerts of each copy
+ * are the recording's but for their time stamps. */
+static struct mm_sensor *play(const struct mm_detector *det, const struct recording *r, int copies,
+                              bool earlier_first)
+{
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, det);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct rec_packet *q = &r->pkt[i];
+        for (int c = 0; c < copies; c++) {
+            int k = earlier_first ? copies - 1 - c : c;
+            double t = q->t - k * YEAR;
+            struct mm_packet p;
+            th_ip_packet(&p, q->src, q->sport, q->dst, q->dport, q->proto, q->flags, NULL);
+            th_set_time(s, t);
+            p.ts = s->now;
+            p.num = i + 1;
+            th_packet(s, &p);
+        }
+    }
+    return s;
+}
+
+/* The alerts of each copy in merged (by the year of their time stamps) are
+ * alone's, in the same order, but for the year. */
+static void expect_each_as_alone(const struct mm_sensor *alone, const struct mm_sensor *merged,
+                                 int copies)
+{
+    size_t n = json_array_size(alone->alerts);
+    assert_int_equal(json_array_size(merged->alerts), (size_t)copies * n);
+    for (int k = 0; k < copies; k++) {
+        size_t seen = 0;
+        for (size_t i = 0; i < json_array_size(merged->alerts); i++) {
+            json_t *a = json_deep_copy(json_array_get(merged->alerts, i));
+            const char *ts = json_string_value(json_object_get(a, "timestamp"));
+            assert_non_null(ts);
+            if (atoi(ts) != 2026 - k) {
+                json_decref(a);
+                continue;
+            }
+            assert_true(seen < n);
+            json_t *b = json_deep_copy(json_array_get(alone->alerts, seen++));
+            assert_string_equal(ts + 4, json_string_value(json_object_get(b, "timestamp")) + 4);
+            json_object_del(a, "timestamp");
+            json_object_del(b, "timestamp");
+            if (!json_equal(a, b)) {
+                char *x = json_dumps(a, JSON_SORT_KEYS), *y = json_dumps(b, JSON_SORT_KEYS);
+                print_error("copy %d, alert %zu:\n  merged %s\n  alone  %s\n", k, seen, x, y);
+                free(x);
+                free(y);
+                fail();
+            }
+            json_decref(a);
+            json_decref(b);
+        }
+        assert_int_equal(seen, n);
+    }
+}
+
+/* Runs det over r alone and merged with one and two copies of itself a
+ * year apart, in both orders, and checks each copy alerts as r alone;
+ * returns the number of alerts of r alone. */
+static size_t expect_merged_as_alone(const struct mm_detector *det, const struct recording *r,
+                                     int most_copies)
+{
+    struct mm_sensor *alone = play(det, r, 1, false);
+    for (int copies = 2; copies <= most_copies; copies++)
+        for (int order = 0; order < 2; order++) {
+            struct mm_sensor *merged = play(det, r, copies, order == 1);
+            print_message("%d copies%s: %zu alerts (alone %zu)\n", copies,
+                          order ? ", earliest first" : "", th_count_alerts(merged, 0),
+                          th_count_alerts(alone, 0));
+            expect_each_as_alone(alone, merged, copies);
+            th_free(merged);
+        }
+    size_t n = th_count_alerts(alone, 0);
+    th_free(alone);
+    return n;
+}
+
+/* A port scan and a host sweep (each alerts), a slow scan (20 ports a
+ * minute apart), and two sources repeating 15 ports of one host and 20
+ * hosts on one port many times within the window (repeats: none alerts).
+ * Merged with a copy a year earlier, the earlier copy counted the later
+ * one's probes (after its now: the slow scan alerted), and the later one's
+ * search for a repeat stopped at the earlier one's probes, so each repeat
+ * counted again (both repeating sources alerted). Three copies also need
+ * the suppression of three recordings. */
+static void scan_recording(struct recording *r)
+{
+    static char hosts[20][32];
+    const double t0 = 1775001600.0;
+    for (int i = 0; i < 30; i++) {
+        rec_add(r, t0 + i, "192.168.1.66", 40000, "192.168.1.1", (uint16_t)(1 + i), 6, 0x02);
+        snprintf(hosts[i % 20], sizeof hosts[0], "192.168.3.%d", 1 + i % 20);
+    }
+    for (int i = 0; i < 30; i++) {
+        static char sweep[30][32];
+        snprintf(sweep[i], sizeof sweep[0], "192.168.2.%d", 1 + i);
+        rec_add(r, t0 + 40 + i, "192.168.1.66", 40000, sweep[i], 445, 6, 0x02);
+    }
+    for (int i = 0; i < 30; i++)
+        rec_add(r, t0 + 100 + 61.0 * i, "192.168.1.67", 40000, "192.168.1.1", (uint16_t)(1 + i), 6,
+                0x02);
+    for (int i = 0; i < 150; i++) {
+        rec_add(r, t0 + 200 + 0.5 * i, "192.168.1.68", 40000, "192.168.1.2", (uint16_t)(1 + i % 15),
+                6, 0x02);
+        rec_add(r, t0 + 200.25 + 0.5 * i, "192.168.1.69", 40000, hosts[i % 20], 22, 6, 0x02);
+    }
+    qsort(r->pkt, r->n, sizeof r->pkt[0], rec_order);
+}
+
+static void test_scan_merged_as_alone(void **state)
+{
+    (void)state;
+    static struct recording r;
+    r.n = 0;
+    scan_recording(&r);
+    assert_int_equal(expect_merged_as_alone(&mm_detector_scan, &r, 3), 2);
+}
+
+/* A TCP beacon every 60 s (+-1 s, each start retransmitted half a second
+ * later), a UDP beacon every 300 s, and a pair at irregular gaps: the two
+ * beacons alert once each. Merged with a copy a year earlier, the pair's
+ * one ring of starts held both years: every other gap a year long,
+ * nothing periodic, no alert in either copy. */
+static void beacon_recording(struct recording *r)
+{
+    static const int gaps[] = {5, 300, 17, 90, 2, 700, 41, 12, 130, 9, 66, 400};
+    const double t0 = 1775001600.0;
+    double t = t0;
+    for (int i = 0; i < 12; i++) {
+        double at = t0 + 60.0 * i + (i % 2 ? 1.0 : -1.0);
+        rec_add(r, at, "192.168.1.8", (uint16_t)(50000 + i), "203.0.113.50", 8080, 6, 0x02);
+        rec_add(r, at + 0.5, "192.168.1.8", (uint16_t)(50000 + i), "203.0.113.50", 8080, 6, 0x02);
+        rec_add(r, t0 + 7 + 300.0 * i, "192.168.1.9", 5353, "203.0.113.53", 4500, 17, 0);
+        t += gaps[i];
+        rec_add(r, t, "192.168.1.10", (uint16_t)(51000 + i), "203.0.113.51", 443, 6, 0x02);
+    }
+    qsort(r->pkt, r->n, sizeof r->pkt[0], rec_order);
+}
+
+static void test_beacon_merged_as_alone(void **state)
+{
+    (void)state;
+    static struct recording r;
+    r.n = 0;
+    beacon_recording(&r);
+    assert_int_equal(expect_merged_as_alone(&mm_detector_beacon, &r, 2), 2);
+}
+
 /* mm__suppress_allow and _denies on time stamps in order (one alert per
  * window), back in time (a merged capture's earlier recording alerts again)
- * and back and forth between two years (each year keeps its own window). */
+ * and back and forth between two or four years (each year keeps its own
+ * window). */
 static void test_suppress_times(void **state)
 {
     (void)state;
@@ -160,6 +346,13 @@ static void test_suppress_times(void **state)
     assert_true(mm__suppress_allow(t, 7, t0 - Y + H, H)); /* each year's window ends */
     assert_true(mm__suppress_allow(t, 7, t0 + 2 * H, H));
     assert_false(mm__suppress_denies(t, 8, t0, H)); /* another key */
+    /* four recordings a year apart taking turns: each alerts once, then
+     * keeps its own window (with two times kept, three re-alerted at every
+     * change); a fifth alerts, in turn with them */
+    const int64_t t1 = t0 + 10 * Y;
+    for (int64_t i = 0; i < 400; i++)
+        assert_int_equal(mm__suppress_allow(t, 9, t1 - (i % 4) * Y + i * S, H), i < 4);
+    assert_true(mm__suppress_allow(t, 9, t1 - 4 * Y, H));
     mm__suppress_free(t);
 }
 
@@ -406,6 +599,8 @@ int main(void)
         cmocka_unit_test(test_outbound_inbound),
         cmocka_unit_test(test_scan),
         cmocka_unit_test(test_scan_alternating_years),
+        cmocka_unit_test(test_scan_merged_as_alone),
+        cmocka_unit_test(test_beacon_merged_as_alone),
         cmocka_unit_test(test_suppress_times),
         cmocka_unit_test(test_beacon),
         cmocka_unit_test(test_beacon_full_table),
