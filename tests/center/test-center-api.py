@@ -11,6 +11,7 @@ login rate limiting under 12 concurrent wrong attempts."""
 
 import os
 import re
+import socket
 import sys
 import threading
 
@@ -98,6 +99,25 @@ def test_validation(c, s):
     finally:
         conn.close()
     check(status in (None, 413), "endless upload: %r" % status)
+    # a Content-Length beside Transfer-Encoding (libmicrohttpd then reads the chunks and lets
+    # any length through) in digits only, as every number: "+2" was read as 2 and the request
+    # served; now the connection is cut, as for a length far too large (RFC 9112 6.3)
+    for length, served in ((None, True), ("2", True), ("+2", False), (" x", False),
+                           ("18446744073709551615", False)):
+        with socket.create_connection(("127.0.0.1", c.port), timeout=30) as sock:
+            sock.sendall(("POST /api/v1/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                          "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n%s"
+                          "\r\n2\r\n{}\r\n0\r\n\r\n" %
+                          ("" if length is None else "Content-Length: %s\r\n" % length)).encode())
+            data = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        got = split_reply(data) if data else None
+        check((got is not None and got[0] == 400) == served,
+              "chunked, Content-Length %r: %r" % (length, data[:80]))
     r = c.request("GET", "/api/v1/nothing-here", session=s)
     check(r.status == 404 and r.json["error"] == "not_found", "404: %r" % r)
     r = c.request("DELETE", "/api/v1/alerts", session=s)
