@@ -63,6 +63,11 @@ static const struct mm_center_opt server_opts[S__N] = {
 
 #define ALL_OPTS      ((1u << S__N) - 1)
 #define ADMIN_LEADING ((1u << S_DATA) | (1u << S_CONFIG)) /* `admin --data D --config F` */
+/* What only the server uses: refused before `admin` (it was read and then
+ * not used); --help, --version and --list-routes answer before admin runs. */
+#define SERVER_ONLY                                                                                \
+    ((1u << S_LISTEN) | (1u << S_TLS_CERT) | (1u << S_TLS_KEY) | (1u << S_THREADS) |               \
+     (1u << S_PORT_FILE))
 
 struct options {
     const char *config, *port_file;
@@ -116,16 +121,22 @@ static bool admin_asks_help(int argc, char **argv, int admin_at)
 /* First pass: --config and mode flags; the config file is applied before
  * the other options so the command line wins. What the usage does not
  * allow (an unknown option, a stray argument, an option without its value
- * or given twice: the last did not win) is named: the word in *what, the
- * message's key in *key. */
+ * or given twice: the last did not win; a server option before `admin`,
+ * SERVER_ONLY: it was not used) is named: the word in *what, the message's
+ * key in *key. */
 static int scan_options(int argc, char **argv, struct options *o, const char **what,
                         const char **key)
 {
+    int server_only_at = 0; /* the first option only the server uses */
     memset(o, 0, sizeof *o);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "admin") == 0) {
             o->admin_at = i;
-            return 0;
+            if (!server_only_at)
+                return 0;
+            *what = argv[server_only_at];
+            *key = "main.server_option_admin";
+            return MM_EINVAL;
         }
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             o->help = true; /* asking twice for help is still asking: as mamori and the sensor */
@@ -139,6 +150,8 @@ static int scan_options(int argc, char **argv, struct options *o, const char **w
                 *key = "main.not_option";
             return MM_EINVAL;
         }
+        if ((SERVER_ONLY & (1u << k)) && !server_only_at)
+            server_only_at = i;
         if (k == S_CONFIG)
             o->config = argv[i + 1];
         else if (k == S_PORT_FILE)
