@@ -340,8 +340,7 @@ static void raise_open_file_limit(const struct mm_center_config *cfg)
  * TLS texts it read (tls, taken: emptied on return): what fails here is the
  * machine (storage, the port, threads), exit 1. */
 static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail_cfg,
-                 struct mm_http_tls *tls, struct mm_zone *zone, const char *port_file,
-                 enum mm_lang lang)
+                 struct mm_http_tls *tls, struct mm_zone *zone, const char *port_file)
 {
     struct mm_mail *mail = NULL;
     struct mm_center c;
@@ -354,12 +353,6 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (mm_mkdir_p(cfg->data_dir, 0700) != 0) {
-        mm_log_error("%s: %s", mm_tr("center", "main.bad_data", lang), cfg->data_dir);
-        mm_zone_free(zone);
-        mm_http_tls_clear(tls);
-        return 1;
-    }
     /* Alert rows written once per [alerts] flush_ms and before every read,
      * not at every batch (center-storage.md); the admin command leaves them
      * alone (alert_rows_off). */
@@ -467,7 +460,7 @@ int main(int argc, char **argv)
     if (admin_data)
         cfg.data_dir = admin_data;
     struct mm_zone *zone = NULL;
-    if (!o.admin_at && !cfg.data_dir) {
+    if (!o.admin_at && (!cfg.data_dir || !*cfg.data_dir)) { /* "" names no directory */
         fprintf(stderr, "mamori-center: %s\n", mm_tr("center", "main.need_data", lang));
         rc = EXIT_USAGE;
     } else if (check_settings(&cfg, ini, o.config, !o.admin_at, o.port_file, &mail_cfg, &tls, &zone,
@@ -481,7 +474,7 @@ int main(int argc, char **argv)
         if (o.admin_at)
             rc = mm_center_admin(&cfg, zone, argc - admin_args, argv + admin_args);
         else
-            rc = serve(&cfg, &mail_cfg, &tls, zone, o.port_file, lang);
+            rc = serve(&cfg, &mail_cfg, &tls, zone, o.port_file);
     }
     mm_mail_config_release(&mail_cfg);
     mm_ini_free(ini);
