@@ -28,7 +28,6 @@
 #include "center/auth.h"
 #include "center/center.h"
 #include "core/error.h"
-#include "core/fs.h"
 #include "core/i18n.h"
 #include "core/ini.h"
 #include "core/msg.h"
@@ -591,7 +590,7 @@ int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, in
     char err[512];
     memset(&x, 0, sizeof x);
     mm_lang_select(NULL, &a.lang);
-    if (!cfg->data_dir) {
+    if (!cfg->data_dir || !*cfg->data_dir) { /* "" names no directory */
         fprintf(stderr, "mamori-center admin: %s\n", mm_tr("center", "main.need_data", a.lang));
         mm_zone_free(zone);
         return EXIT_USAGE;
@@ -610,13 +609,6 @@ int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, in
      * behind its back (and have it recount). A dead server's are counted
      * at the next server start. */
     c.alert_rows_off = true;
-    if (mm_mkdir_p(cfg->data_dir, 0700) != 0) {
-        fprintf(stderr, "mamori-center admin: %s: %s\n", mm_tr("center", "main.bad_data", a.lang),
-                cfg->data_dir);
-        memset(x.password, 0, sizeof x.password);
-        mm_zone_free(zone);
-        return EXIT_FAIL;
-    }
     if (mm_center_open(&a.center, &c, zone, err, sizeof err) != 0) {
         fprintf(stderr, "mamori-center admin: %s\n", err);
         memset(x.password, 0, sizeof x.password);

@@ -93,10 +93,11 @@ void mm_center_config_warn_unread(const struct mm_ini *ini, const char *path);
 int mm_center_zone_load(const struct mm_center_config *cfg, struct mm_zone **out, char *err,
                         size_t errlen);
 
-/* Opens the store and the rate limiter for cfg and makes zone (from
- * mm_center_zone_load; c owns it from here, also when this fails) the zone
- * of reports and of printed report times (report.h): call it while the
- * process has one thread. */
+/* Makes cfg->data_dir when missing (a failure named in err with its reason
+ * and a next step), opens the store and the rate limiter for cfg and makes
+ * zone (from mm_center_zone_load; c owns it from here, also when this
+ * fails) the zone of reports and of printed report times (report.h): call
+ * it while the process has one thread. */
 int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, struct mm_zone *zone,
                    char *err, size_t errlen);
 void mm_center_close(struct mm_center *c);

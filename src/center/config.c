@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the centre's configuration defaults, the INI file reader and the
- * opening of the shared state (store, rate limiter) from a configuration. */
+ * opening of the shared state (the data directory, store, rate limiter)
+ * from a configuration. */
 #include "center/center.h"
 
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "center/report.h"
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/ini.h"
 #include "core/log.h"
 #include "core/msg.h"
@@ -171,6 +173,35 @@ int mm_center_zone_load(const struct mm_center_config *cfg, struct mm_zone **out
     return 0;
 }
 
+/* The next step for a data directory that cannot be made, by the reason. */
+static const char *data_dir_step(int r)
+{
+    switch (r) {
+    case MM_ENOTDIR:
+        return "main.data_dir_in_way";
+    case MM_EPERM:
+        return "main.data_dir_perm";
+    case MM_EROFS:
+        return "main.data_dir_ro";
+    case MM_ENOSPC:
+        return "main.data_dir_space";
+    default:
+        return "main.data_dir_other";
+    }
+}
+
+/* Makes the data directory when it is missing (mode 0700); one that cannot
+ * be made is told with its path, the system's reason (mm_mkdir_p, through
+ * mm_error_from_errno) and what to do about it. */
+static int make_data_dir(const char *dir, char *err, size_t errlen)
+{
+    int r = mm_mkdir_p(dir, 0700);
+    if (r != 0)
+        mm_msg_format(err, errlen, "center-log", "main.data_dir", dir, mm_msg_strerror(r),
+                      mm_msg("center-log", data_dir_step(r)));
+    return r;
+}
+
 int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, struct mm_zone *zone,
                    char *err, size_t errlen)
 {
@@ -184,10 +215,10 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, stru
                                  .sync_full = cfg->sync_full,
                                  .alert_flush_usec = cfg->alert_flush_usec,
                                  .alert_rows_off = cfg->alert_rows_off};
-    int r = mm_auth_init();
-    if (r != 0)
+    int r = make_data_dir(cfg->data_dir, err, errlen);
+    if (r == 0 && (r = mm_auth_init()) != 0)
         mm_msg_format(err, errlen, "center-log", "config.sodium");
-    else
+    if (r == 0)
         r = mm_store_open_sqlite(&sc, &c->store, err, errlen);
     if (r == 0)
         r = mm_ratelimit_new(cfg->login_max_failures, cfg->login_max_failures_addr,

@@ -255,6 +255,21 @@ static enum mm_lang accept_language(const char *al)
     return best;
 }
 
+/* The body size the request announces in Content-Length, 0 without one.
+ * Digits only (mm_str_int64: strtoull took "+5" as 5): libmicrohttpd
+ * answers 400 to another form itself, unless Transfer-Encoding comes with
+ * it (then it reads the chunks and ignores the length); such a length, or
+ * one past int64_t, counts as far too large: the connection is cut
+ * (request_first_call), as RFC 9112 6.3 advises for a request with both. */
+static uint64_t declared_length(struct MHD_Connection *conn)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    int64_t n;
+    if (!cl)
+        return 0;
+    return mm_str_int64(cl, 0, INT64_MAX, &n) == 0 ? (uint64_t)n : UINT64_MAX;
+}
+
 static struct mm_request *request_new(struct mm_http_server *srv, struct MHD_Connection *conn,
                                       const char *url, const char *method)
 {
@@ -272,8 +287,7 @@ static struct mm_request *request_new(struct mm_http_server *srv, struct MHD_Con
     bool known = false;
     req->route = req->path ? mm_route_match(req, req->method, req->path, &known) : NULL;
     req->body_limit = req->route ? mm_route_body_limit(req->route) : MM_JSON_BODY_MAX;
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    req->declared = cl ? strtoull(cl, NULL, 10) : 0;
+    req->declared = declared_length(conn);
     if (req->declared > req->body_limit)
         req->too_large = true;
     atomic_fetch_add(&srv->inflight, 1);

@@ -63,6 +63,11 @@ static const struct mm_center_opt server_opts[S__N] = {
 
 #define ALL_OPTS      ((1u << S__N) - 1)
 #define ADMIN_LEADING ((1u << S_DATA) | (1u << S_CONFIG)) /* `admin --data D --config F` */
+/* What only the server uses: refused before `admin` (it was read and then
+ * not used); --help, --version and --list-routes answer before admin runs. */
+#define SERVER_ONLY                                                                                \
+    ((1u << S_LISTEN) | (1u << S_TLS_CERT) | (1u << S_TLS_KEY) | (1u << S_THREADS) |               \
+     (1u << S_PORT_FILE))
 
 struct options {
     const char *config, *port_file;
@@ -116,16 +121,22 @@ static bool admin_asks_help(int argc, char **argv, int admin_at)
 /* First pass: --config and mode flags; the config file is applied before
  * the other options so the command line wins. What the usage does not
  * allow (an unknown option, a stray argument, an option without its value
- * or given twice: the last did not win) is named: the word in *what, the
- * message's key in *key. */
+ * or given twice: the last did not win; a server option before `admin`,
+ * SERVER_ONLY: it was not used) is named: the word in *what, the message's
+ * key in *key. */
 static int scan_options(int argc, char **argv, struct options *o, const char **what,
                         const char **key)
 {
+    int server_only_at = 0; /* the first option only the server uses */
     memset(o, 0, sizeof *o);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "admin") == 0) {
             o->admin_at = i;
-            return 0;
+            if (!server_only_at)
+                return 0;
+            *what = argv[server_only_at];
+            *key = "main.server_option_admin";
+            return MM_EINVAL;
         }
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             o->help = true; /* asking twice for help is still asking: as mamori and the sensor */
@@ -139,6 +150,8 @@ static int scan_options(int argc, char **argv, struct options *o, const char **w
                 *key = "main.not_option";
             return MM_EINVAL;
         }
+        if ((SERVER_ONLY & (1u << k)) && !server_only_at)
+            server_only_at = i;
         if (k == S_CONFIG)
             o->config = argv[i + 1];
         else if (k == S_PORT_FILE)
@@ -327,8 +340,7 @@ static void raise_open_file_limit(const struct mm_center_config *cfg)
  * TLS texts it read (tls, taken: emptied on return): what fails here is the
  * machine (storage, the port, threads), exit 1. */
 static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail_cfg,
-                 struct mm_http_tls *tls, struct mm_zone *zone, const char *port_file,
-                 enum mm_lang lang)
+                 struct mm_http_tls *tls, struct mm_zone *zone, const char *port_file)
 {
     struct mm_mail *mail = NULL;
     struct mm_center c;
@@ -341,12 +353,6 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (mm_mkdir_p(cfg->data_dir, 0700) != 0) {
-        mm_log_error("%s: %s", mm_tr("center", "main.bad_data", lang), cfg->data_dir);
-        mm_zone_free(zone);
-        mm_http_tls_clear(tls);
-        return 1;
-    }
     /* Alert rows written once per [alerts] flush_ms and before every read,
      * not at every batch (center-storage.md); the admin command leaves them
      * alone (alert_rows_off). */
@@ -454,7 +460,7 @@ int main(int argc, char **argv)
     if (admin_data)
         cfg.data_dir = admin_data;
     struct mm_zone *zone = NULL;
-    if (!o.admin_at && !cfg.data_dir) {
+    if (!o.admin_at && (!cfg.data_dir || !*cfg.data_dir)) { /* "" names no directory */
         fprintf(stderr, "mamori-center: %s\n", mm_tr("center", "main.need_data", lang));
         rc = EXIT_USAGE;
     } else if (check_settings(&cfg, ini, o.config, !o.admin_at, o.port_file, &mail_cfg, &tls, &zone,
@@ -468,7 +474,7 @@ int main(int argc, char **argv)
         if (o.admin_at)
             rc = mm_center_admin(&cfg, zone, argc - admin_args, argv + admin_args);
         else
-            rc = serve(&cfg, &mail_cfg, &tls, zone, o.port_file, lang);
+            rc = serve(&cfg, &mail_cfg, &tls, zone, o.port_file);
     }
     mm_mail_config_release(&mail_cfg);
     mm_ini_free(ini);

@@ -240,6 +240,8 @@ int mm_file_keep_numbered(const char *stem, const char *suffix, int max, const v
 
 int mm_mkdir_p(const char *dir, mode_t mode)
 {
+    if (!*dir)
+        return MM_ENOENT; /* as mkdir("") says */
     char *copy = strdup(dir);
     if (!copy)
         return MM_ENOMEM;
@@ -256,5 +258,11 @@ int mm_mkdir_p(const char *dir, mode_t mode)
             break;
     }
     free(copy);
+    /* what was there already may be a file: the directory is not made */
+    struct stat st;
+    if (r == 0 && stat(dir, &st) != 0)
+        r = mm_error_from_errno(errno);
+    else if (r == 0 && !S_ISDIR(st.st_mode))
+        r = MM_ENOTDIR;
     return r;
 }

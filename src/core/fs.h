@@ -62,7 +62,11 @@ int mm_file_write_new_numbered(const char *stem, const char *suffix, int max, co
 int mm_file_keep_numbered(const char *stem, const char *suffix, int max, const void *data,
                           size_t len, mode_t mode, char *path, size_t pathlen);
 
-/* Creates dir and its parents (mode for new ones); an existing dir is fine. */
+/* Creates dir and its parents (mode for new ones); an existing dir is fine,
+ * a file already at dir is MM_ENOTDIR (it was 0, the failure came later,
+ * writing in it), an empty dir MM_ENOENT. Else mm_error_from_errno's code
+ * of the mkdir that failed (MM_EPERM, MM_EROFS, MM_ENOTDIR for a file on
+ * the way, MM_ENOSPC). */
 int mm_mkdir_p(const char *dir, mode_t mode);
 
 /* fsyncs the directory holding path (after a rename or create). */

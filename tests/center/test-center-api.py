@@ -11,12 +11,13 @@ login rate limiting under 12 concurrent wrong attempts."""
 
 import os
 import re
+import socket
 import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import (Center, World, check, dns_event, head_raw, head_then_get,  # noqa: E402
-                       split_reply, PASSWORD)
+from centerlib import (Center, World, alert_event, check, dns_event, head_raw,  # noqa: E402
+                       head_then_get, split_reply, PASSWORD)
 
 
 def test_login_and_session(c):
@@ -98,6 +99,25 @@ def test_validation(c, s):
     finally:
         conn.close()
     check(status in (None, 413), "endless upload: %r" % status)
+    # a Content-Length beside Transfer-Encoding (libmicrohttpd then reads the chunks and lets
+    # any length through) in digits only, as every number: "+2" was read as 2 and the request
+    # served; now the connection is cut, as for a length far too large (RFC 9112 6.3)
+    for length, served in ((None, True), ("2", True), ("+2", False), (" x", False),
+                           ("18446744073709551615", False)):
+        with socket.create_connection(("127.0.0.1", c.port), timeout=30) as sock:
+            sock.sendall(("POST /api/v1/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                          "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n%s"
+                          "\r\n2\r\n{}\r\n0\r\n\r\n" %
+                          ("" if length is None else "Content-Length: %s\r\n" % length)).encode())
+            data = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        got = split_reply(data) if data else None
+        check((got is not None and got[0] == 400) == served,
+              "chunked, Content-Length %r: %r" % (length, data[:80]))
     r = c.request("GET", "/api/v1/nothing-here", session=s)
     check(r.status == 404 and r.json["error"] == "not_found", "404: %r" % r)
     r = c.request("DELETE", "/api/v1/alerts", session=s)
@@ -432,6 +452,66 @@ def test_sensor_rate(c, w):
     print("sensor rate: 9, 10, 60 events are 0.15, 0.17, 1.0 a minute")
 
 
+def test_strict_integers(c, w):
+    """Integers in a query (limit, tenant, severity, signature, a cursor's parts) are digits
+    only, as on the command line: a '+' or a space before them was read as the number
+    (strtoll), now it is 400 as any other wrong form. A cursor's first part keeps its '-'
+    (an alert's last_seen before 1970, as a sensor dated it)."""
+    code = c.admin("enrol", "--tenant", str(w.tenants["A"]["id"]))
+    r = c.request("POST", "/api/v1/enrol", {"code": code, "name": "strict"})
+    check(r.status == 201, "enrol: %r" % r)
+    key = r.json["key"]
+    old = [alert_event(seq, sid=7777, ts=ts) for seq, ts in
+           ((1, "1969-12-30T00:00:00Z"), (2, "1969-12-31T00:00:00Z"), (3, "2026-04-01T00:00:00Z"))]
+    r = c.ingest(key, old)
+    check(r.status == 200 and r.json["accepted"] == 3, "ingest: %r" % r)
+    s = c.login("admin@vendor.example")
+    # "%2B" is '+', "%20" a space, "%09" a tab
+    for q, name in (("limit=%2B5", "limit"), ("limit=%205", "limit"), ("limit=%095", "limit"),
+                    ("limit=5%20", "limit"), ("limit=5x", "limit"), ("limit=0x5", "limit"),
+                    ("limit=", "limit"), ("limit=-5", "limit"), ("limit=5.0", "limit"),
+                    ("limit=99999999999999999999", "limit"), ("severity=%2B2", "severity"),
+                    ("tenant=%2B1", "tenant"), ("tenant=%201", "tenant"), ("tenant=-1", "tenant"),
+                    ("signature=%2B7777", "signature")):
+        r = c.request("GET", "/api/v1/alerts?" + q, session=s)
+        check(r.status == 400 and r.json["error"] == "bad_request" and
+              (": %s must be an integer " % name) in r.json["message"], "%s: %r" % (q, r))
+    for path in ("/api/v1/sensors?tenant=%2B1", "/api/v1/users?tenant=%201",
+                 "/api/v1/tickets?tenant=%2B1", "/api/v1/incidents?tenant=%2B1",
+                 "/api/v1/mail/outbox?tenant=%2B1", "/api/v1/tenants?limit=%2B1"):
+        r = c.request("GET", path, session=s)
+        check(r.status == 400 and "must be an integer" in r.json["message"], "%s: %r" % (path, r))
+    for q in ("limit=5", "limit=05", "limit=200", "severity=2", "tenant=%d" % w.tenants["A"]["id"],
+              "signature=7777"):
+        r = c.request("GET", "/api/v1/alerts?" + q, session=s)
+        check(r.status == 200, "%s: %r" % (q, r))
+    # a cursor through pre-1970 alerts: "-86400000000.ID", as the server wrote it
+    seen, cursor = [], None
+    while True:
+        r = c.request("GET", "/api/v1/alerts?signature=7777&limit=1" +
+                      ("&cursor=" + cursor if cursor else ""), session=s)
+        check(r.status == 200 and len(r.json["items"]) == 1, "page %r: %r" % (cursor, r))
+        seen.append(r.json["items"][0]["id"])
+        cursor = r.json["next"]
+        if not cursor:
+            break
+        if len(seen) == 2:
+            check(cursor.startswith("-86400000000."), "cursor of 1969-12-31: %r" % cursor)
+    check(len(seen) == 3, "three alerts of 7777, one a page: %r" % seen)
+    r = c.request("GET", "/api/v1/alerts?signature=7777&limit=1", session=s)
+    a, _, b = r.json["next"].partition(".")
+    for bad in ("%2B" + a + "." + b, "%20" + a + "." + b, a + ".%2B" + b, a + ".%20" + b,
+                a + "." + b + "%20", a + "x." + b, a + ".-" + b, a + "." + b + ".1", "." + b,
+                a + ".", "%2B1", "%201", "1%20", "99999999999999999999"):
+        r = c.request("GET", "/api/v1/alerts?signature=7777&limit=1&cursor=" + bad, session=s)
+        check(r.status == 400 and r.json["message"].endswith(": cursor"),
+              "cursor %s: %r" % (bad, r))
+        r = c.request("GET", "/api/v1/tenants?limit=1&cursor=" + bad, session=s)
+        check(r.status == 400 and r.json["message"].endswith(": cursor"),
+              "tenants cursor %s: %r" % (bad, r))
+    print("strict integers: signs, spaces and trailing bytes refused in queries and cursors")
+
+
 def main():
     c = Center(config="login_max_failures = 5\nlogin_max_failures_addr = 100\n")
     try:
@@ -449,6 +529,7 @@ def main():
         test_duty(c, w)
         test_own_language(c)
         test_sensor_rate(c, w)
+        test_strict_integers(c, w)
         test_logout(c)
         test_rate_limit(c)
         rc = c.stop()

@@ -395,6 +395,26 @@ def test_health(c, w):
     c.ingest(t["key"], [stats], headers={"Mamori-Spool-Backlog": "0"})
     r = c.request("GET", "/api/v1/sensors/%d" % t["sensor"], session=t["session"])
     check(r.json["spool_backlog"] == 0, "header over stats event: %r" % r.json)
+    # a count not in digits only is not recorded (strtoll took "+7" as 7 and a number past
+    # 2^63 - 1 as its largest), and is logged; the batch is taken all the same
+    for n, (backlog, drops) in enumerate((("+7", "99999999999999999999"), ("7x", "-1"),
+                                          ("", "0x10"), ("\x01\x7f" + "9" * 40, "5 6"))):
+        r = c.ingest(t["key"], [dns_event(910 + n)],
+                     headers={"Mamori-Spool-Backlog": backlog, "Mamori-Drops": drops})
+        check(r.status == 200 and r.json["accepted"] == 1, "bad health headers: %r" % r)
+        r = c.request("GET", "/api/v1/sensors/%d" % t["sensor"], session=t["session"])
+        check(r.json["spool_backlog"] == 0 and r.json["drops"] == 5,
+              "bad health headers %r %r recorded: %r" % (backlog, drops, r.json))
+    log = c.server_log()
+    for name, value in (("Mamori-Spool-Backlog", "+7"), ("Mamori-Drops", "99999999999999999999"),
+                        ("Mamori-Drops", "5 6"), ("Mamori-Spool-Backlog", "??" + "9" * 30)):
+        want = 'warn: ingest: sensor %d sent %s "%s", not a whole number 0 or more' % (
+            t["sensor"], name, value)
+        check(want in log, "not logged: %s" % want)
+    # the next good header is recorded again
+    c.ingest(t["key"], [dns_event(920)], headers={"Mamori-Spool-Backlog": "3"})
+    r = c.request("GET", "/api/v1/sensors/%d" % t["sensor"], session=t["session"])
+    check(r.json["spool_backlog"] == 3, "good header after bad ones: %r" % r.json)
 
 
 def test_concurrent_sensors(c, w):

@@ -99,6 +99,25 @@ def openssl_pair(d, name, kind="ec"):
     return cert, key
 
 
+# What only the server uses: before `admin` a usage error (it was read, checked, then not used)
+SERVER_ONLY = ("--listen", "--tls-cert", "--tls-key", "--threads", "--port-file")
+
+
+def refused_before_admin(args, data, env):
+    """True, after checking it, when args has a server option before `admin`: exit 2, one
+    line naming the first such option and what admin takes, the usage, nothing made."""
+    first = next((a for a in args[:args.index("admin")] if a in SERVER_ONLY), None)
+    if not first:
+        return False
+    r = run(args, env)
+    lines = r.stderr.splitlines()
+    check(r.returncode == 2 and len(lines) >= 2 and
+          lines[0].startswith("mamori-center: %s: " % first) and
+          "--data" in lines[0] and "--config" in lines[0] and not os.path.exists(data),
+          "%r: exit %d: %s" % (args, r.returncode, r.stderr))
+    return True
+
+
 def tls_pair(tmp):
     """A key that does not belong to the certificate is refused by the check before anything
     starts: exit 2, one line naming both settings and both files (it was found only when the
@@ -169,9 +188,12 @@ def tls_pair(tmp):
                   "TLS pair %r %r: started part-way" % (text, extra))
         if "--port-file" in extra:
             continue
-        # admin serves no TLS: it reads neither file, whatever they hold
-        r = run([a for a in extra] + ["admin", "--data", data, "--config", ini, "tenant", "list"],
-                EN)
+        # admin serves no TLS: it reads neither file of the settings, whatever they hold (the
+        # options are the server's: refused before `admin`)
+        args = extra + ["admin", "--data", data, "--config", ini, "tenant", "list"]
+        if refused_before_admin(args, data, EN):
+            continue
+        r = run(args, EN)
         check(r.returncode == 0, "admin, TLS pair %r %r: exit %d: %s" % (text, extra,
                                                                          r.returncode, r.stderr))
         shutil.rmtree(data)
@@ -275,7 +297,8 @@ def server_usage(tmp):
     """The server's own usage errors name the word first, one line, then the usage, exit 2,
     before anything starts (they printed only the usage): an unknown option, a stray
     argument, an option without its value (the next option is never one), an option given
-    twice (the last won; admin refused it)."""
+    twice (the last won; admin refused it), a server option before `admin` (read, then not
+    used: the admin command ran)."""
     data = os.path.join(tmp, "usage-data")
     cases = [(["--bogus"], "--bogus", "not_option"),
              (["--data", data, "stray"], "stray", "not_option"),
@@ -287,15 +310,29 @@ def server_usage(tmp):
              (["--data", data, "--listen", "127.0.0.1:0", "--listen", "127.0.0.1:1"], "--listen",
               "twice"),
              (["--data", data, "--threads", "2", "--threads", "3"], "--threads", "twice"),
-             (["--data", data, "--list-routes", "--list-routes"], "--list-routes", "twice")]
+             (["--data", data, "--list-routes", "--list-routes"], "--list-routes", "twice"),
+             # what only the server uses, before admin: admin takes only --data and --config
+             (["--data", data, "--listen", "127.0.0.1:0", "admin", "tenant", "list"], "--listen",
+              "server_admin"),
+             (["--threads", "2", "--data", data, "admin", "tenant", "list"], "--threads",
+              "server_admin"),
+             (["--port-file", os.path.join(tmp, "p"), "admin", "--data", data, "tenant", "list"],
+              "--port-file", "server_admin"),
+             (["--data", data, "--tls-cert", "c.pem", "--tls-key", "k.pem", "admin", "tenant",
+               "list"], "--tls-cert", "server_admin")]
     texts = ((JA, "使い方: mamori-center --data ",
               {"not_option": "mamori-center のオプションでも引数でもありません",
                "no_value": "値がありません (値は -- で始められません)",
-               "twice": "2 回以上指定されています"}),
+               "twice": "2 回以上指定されています",
+               "server_admin": "サーバーを起動するときのオプションで、admin では使いません。"
+                               "admin の前に置けるのは --data と --config だけです。"
+                               "このオプションを外してください"}),
              (EN, "Usage: mamori-center --data ",
               {"not_option": "not an option or argument of mamori-center",
                "no_value": "the value is missing (a value cannot start with --)",
-               "twice": "given more than once"}))
+               "twice": "given more than once",
+               "server_admin": "a server option, which admin does not take: only --data and "
+                               "--config may come before admin; leave it out"}))
     for args, what, key in cases:
         for env, usage, says in texts:
             r = run(args, env)
@@ -319,6 +356,17 @@ def server_usage(tmp):
         check(r.returncode == 0 and r.stdout.startswith(usage) and r.stderr == "" and
               not os.path.exists(data), "%r: %d %r %r" % (args, r.returncode, r.stdout[:60],
                                                            r.stderr))
+    # what admin takes, --data and --config, still works before the word and after it
+    cfg = os.path.join(tmp, "usage.ini")
+    write(cfg, "[auth]\npassword_cost = min\n")
+    for args in (["--data", data, "--config", cfg, "admin", "tenant", "list"],
+                 ["--config", cfg, "admin", "--data", data, "tenant", "list"],
+                 ["admin", "--data", data, "--config", cfg, "tenant", "list"]):
+        r = run(args, EN)
+        check(r.returncode == 0 and r.stderr == "" and
+              os.path.exists(os.path.join(data, "center.db")),
+              "%r: %d %r" % (args, r.returncode, r.stderr))
+        shutil.rmtree(data)
 
 
 def run(args, env):
@@ -510,7 +558,8 @@ def config_errors(tmp):
                                listen + extra),
                               ("admin", extra + ["admin", "--data", data, "--config", bad,
                                                  "tenant", "list"])):
-                if how == "admin" and "--port-file" in extra:
+                # the server's options before `admin` are refused as such, whatever their value
+                if how == "admin" and refused_before_admin(args, data, env):
                     continue
                 r = run(args, env)
                 if how == "admin" and reads_files(text, extra):

@@ -9,7 +9,8 @@ refused with a clear error; a bad configuration file is refused; the port
 file is written only once the server is up (its health and mail threads
 started), so none is left by a start that fails at the mail settings; its
 directory is checked by making a file there, on a read-only and a full file
-system in a mount namespace (root only, skipped with a message elsewhere); the
+system in a mount namespace (root only, skipped with a message elsewhere); a
+data directory that cannot be made is named with its reason and a next step; the
 report time zone is looked up once at start (strace, skipped without it)."""
 
 import json
@@ -197,6 +198,120 @@ def test_port_file_dir_honest():
         tmp.close()
 
 
+DATA_DIR_TEXTS = {
+    "en": ("cannot create the data directory %s (%s): %s", {
+        "ENOTDIR": ("not a directory", "a file is in the way (at that path or a directory on "
+                    "it); move the file, or give another place with --data"),
+        "EPERM": ("not permitted", "no permission to write in the directory above it; let the "
+                  "user mamori-center runs as write there, or give another place with --data"),
+        "EROFS": ("read-only file system", "it is on a file system that cannot be written; "
+                  "give a place on a writable one with --data"),
+        "ENOSPC": ("no space left on the disk (or the quota is used up)",
+                   "free some disk space, or give another place with --data")}),
+    "ja": ("データ用のディレクトリ %s を作れません（%s）。%s", {
+        "ENOTDIR": ("フォルダーではありません", "そのパスか途中に、ディレクトリではなくファイルが"
+                    "あります。そのファイルを移すか、--data で別の場所を指定してください"),
+        "EPERM": ("許可されていない操作です", "上のディレクトリに書き込む権限がありません。"
+                  "mamori-center を動かすユーザーが書き込めるようにするか、--data で別の場所を"
+                  "指定してください"),
+        "EROFS": ("読み取り専用のファイルシステムです（書き込めません）", "書き込めないファイル"
+                  "システムにあります。書き込めるファイルシステムの場所を --data で指定してください"),
+        "ENOSPC": ("ディスクの空きがありません（または使える容量の上限に達しています）",
+                   "ディスクの空きを作るか、--data で別の場所を指定してください")}),
+}
+
+
+def data_dir_refused(c, data, code, wrap=(), preexec=None):
+    """The server and the admin command, in English and Japanese, each refuse data with one
+    line naming it, the reason (code's text) and the next step, exit 1, leaving nothing."""
+    for lang, env in (("en", "C.UTF-8"), ("ja", "ja_JP.UTF-8")):  # LC_ALL: over any other
+        form, reasons = DATA_DIR_TEXTS[lang]
+        want = form % ((data,) + reasons[code])
+        for args, prefix in (([BIN, "--data", data, "--config", c.config, "--listen",
+                               "127.0.0.1:0"], " error: "),
+                             ([BIN, "admin", "--data", data, "--config", c.config, "tenant",
+                               "list"], "mamori-center admin: ")):
+            p = subprocess.run(list(wrap) + args, capture_output=True, text=True, timeout=60,
+                               env=dict(os.environ, LC_ALL=env), preexec_fn=preexec)
+            if p.returncode == 77 and preexec:
+                return False
+            lines = p.stderr.splitlines()
+            check(p.returncode == 1 and len(lines) == 1 and lines[0].endswith(prefix + want),
+                  "%s %s, %s: exit %d, %r (want %r)" % (args[1], data, lang, p.returncode,
+                                                         p.stderr, want))
+    return True
+
+
+def without_file_override():
+    """As root, a preexec_fn that drops the capability that passes over file permissions
+    (CAP_DAC_OVERRIDE) from the bounding set before exec, so a directory of mode 0500
+    refuses the centre as it does other users; the child exits 77 where that cannot be
+    done. None when not root: permissions refuse already."""
+    if os.geteuid() != 0:
+        return None
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def pre():
+        if libc.prctl(24, 1, 0, 0, 0) != 0:  # PR_CAPBSET_DROP, CAP_DAC_OVERRIDE
+            os._exit(77)
+    return pre
+
+
+def test_data_dir_unmakable():
+    """A data directory that cannot be made is named with the reason and what to do, by the
+    server and the admin command alike (it was "cannot create the data directory: PATH", no
+    reason; a file at the path itself passed, then the database could not be opened): a
+    file in the way, at the path or on it; no permission (as root, without the capability
+    that passes over permissions); a read-only and a full file system in a mount namespace
+    of their own (root only, skipped with a message elsewhere). An empty --data names no
+    directory: a usage error, as none."""
+    c = Center()
+    try:
+        afile = os.path.join(c.tmp, "afile")
+        with open(afile, "w") as f:
+            f.write("not a directory\n")
+        data_dir_refused(c, afile, "ENOTDIR")
+        data_dir_refused(c, os.path.join(afile, "data"), "ENOTDIR")
+        with open(afile) as f:
+            check(f.read() == "not a directory\n", "the file in the way was changed")
+        closed = os.path.join(c.tmp, "closed")
+        os.mkdir(closed, 0o500)
+        if not data_dir_refused(c, os.path.join(closed, "data"), "EPERM",
+                                preexec=without_file_override()):
+            print("SKIP part: the capability to pass over permissions cannot be dropped here, "
+                  "a directory without permission not tested")
+        check(os.listdir(closed) == [], "made in the closed directory: %r" % os.listdir(closed))
+        for args in (["--data", "", "--config", c.config, "--listen", "127.0.0.1:0"],
+                     ["admin", "--data", "", "--config", c.config, "tenant", "list"]):
+            p = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=60,
+                               cwd=c.tmp)
+            check(p.returncode == 2 and "give the data directory with --data" in p.stderr,
+                  "--data '': exit %d, %r" % (p.returncode, p.stderr))
+        if os.geteuid() != 0 or not shutil.which("unshare"):
+            print("SKIP part: not root or no unshare, a data directory on a read-only or full "
+                  "file system not tested")
+            return
+        ro, full = (os.path.join(c.tmp, d) for d in ("ro", "full"))
+        for d in (ro, full):
+            os.mkdir(d)
+        mounts = ("mount -t tmpfs -o size=64k tmpfs {ro} && mount -o remount,ro {ro} && "
+                  "mount -t tmpfs -o size=64k,nr_inodes=1 tmpfs {full}").format(ro=ro, full=full)
+        p = subprocess.run(["unshare", "-m", "sh", "-c", mounts + " && ! mkdir %s/x 2>/dev/null"
+                            % full], capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            print("SKIP part: no mount namespace with tmpfs here (%s), a data directory on a "
+                  "read-only or full file system not tested" % p.stderr.strip())
+            return
+        wrap = ("unshare", "-m", "sh", "-c", mounts + ' && exec "$@"', "sh")
+        data_dir_refused(c, os.path.join(ro, "data"), "EROFS", wrap)
+        data_dir_refused(c, os.path.join(full, "a", "data"), "ENOSPC", wrap)
+    finally:
+        if os.path.isdir(os.path.join(c.tmp, "closed")):
+            os.chmod(os.path.join(c.tmp, "closed"), 0o700)
+        c.close()
+
+
 def test_https():
     if not shutil.which("openssl"):
         print("SKIP part: openssl not installed, HTTPS not tested")
@@ -362,6 +477,7 @@ def main():
     test_bad_config()
     test_port_file_when_up()
     test_port_file_dir_honest()
+    test_data_dir_unmakable()
     test_open_file_limit()
     test_https()
     test_zone_looked_up_once()

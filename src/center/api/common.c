@@ -115,18 +115,6 @@ const char *mm_api_str(const json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
-static bool parse_i64(const char *s, int64_t *out)
-{
-    char *end;
-    if (!s || !*s || strlen(s) > 20)
-        return false;
-    long long v = strtoll(s, &end, 10);
-    if (*end)
-        return false;
-    *out = v;
-    return true;
-}
-
 int mm_api_query_int(struct mm_request *req, const char *name, int64_t min, int64_t max,
                      int64_t def, int64_t *out)
 {
@@ -134,8 +122,8 @@ int mm_api_query_int(struct mm_request *req, const char *name, int64_t min, int6
     *out = def;
     if (!s)
         return 0;
-    int64_t v;
-    if (!parse_i64(s, &v) || v < min || v > max) {
+    int64_t v; /* digits only (mm_str_int64: strtoll took "+5", " 5") */
+    if (mm_str_int64(s, min, max, &v) != 0) {
         mm_reply_error(req, 400, "bad_request",
                        mm_arena_printf(&req->arena, "%s must be an integer %lld-%lld", name,
                                        (long long)min, (long long)max));
@@ -158,6 +146,24 @@ int mm_api_query_time(struct mm_request *req, const char *name, int64_t *out)
     return MM_EPARSE;
 }
 
+/* A cursor as mm_list_reply writes it, "A" or "A.B", in digits only
+ * (mm_str_int64: strtoll took " 5" and "+5"). A is a list's first sort
+ * key: an id, or an alert's last_seen in microseconds, below 0 for an
+ * alert a sensor dated before 1970, so it may have a '-'; B is an id. */
+static bool parse_cursor(const char *c, struct mm_page *page)
+{
+    char a[24];
+    const char *dot = strchr(c, '.');
+    size_t alen = dot ? (size_t)(dot - c) : strlen(c);
+    if (alen >= sizeof a)
+        return false;
+    memcpy(a, c, alen);
+    a[alen] = '\0';
+    if (mm_str_int64(a, INT64_MIN, INT64_MAX, &page->cursor_a) != 0)
+        return false;
+    return !dot || mm_str_int64(dot + 1, 0, INT64_MAX, &page->cursor_b) == 0;
+}
+
 int mm_api_page(struct mm_request *req, struct mm_page *page)
 {
     int64_t limit;
@@ -168,22 +174,13 @@ int mm_api_page(struct mm_request *req, struct mm_page *page)
     page->limit = (int)limit + 1;
     const char *c = mm_req_query(req, "cursor");
     if (c && *c) {
-        char a[24] = "", b[24] = "";
-        const char *dot = strchr(c, '.');
-        size_t alen = dot ? (size_t)(dot - c) : strlen(c);
-        if (alen >= sizeof a || (dot && strlen(dot + 1) >= sizeof b))
-            goto bad;
-        memcpy(a, c, alen);
-        if (dot)
-            snprintf(b, sizeof b, "%s", dot + 1);
-        if (!parse_i64(a, &page->cursor_a) || (dot && !parse_i64(b, &page->cursor_b)))
-            goto bad;
+        if (!parse_cursor(c, page)) {
+            mm_reply_error(req, 400, "bad_request", "cursor");
+            return MM_EPARSE;
+        }
         page->has_cursor = true;
     }
     return 0;
-bad:
-    mm_reply_error(req, 400, "bad_request", "cursor");
-    return MM_EPARSE;
 }
 
 void mm_list_init(struct mm_list *l, const struct mm_page *page)

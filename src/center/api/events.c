@@ -14,6 +14,8 @@
 #include "center/alerts.h"
 #include "core/error.h"
 #include "core/eve.h"
+#include "core/msg.h"
+#include "core/str.h"
 
 /* The records of one batch. Their strings are copied into the request
  * arena so each parsed event can be released at once (fewer live
@@ -282,14 +284,36 @@ static int batch_parse(struct mm_request *req, const char *body, size_t len, str
     return r;
 }
 
+/* At most the first 32 bytes of an untrusted text for a log line, each
+ * byte outside printable ASCII as '?'. */
+static void log_safe(const char *v, char out[33])
+{
+    size_t i = 0;
+    for (; v[i] && i < 32; i++)
+        out[i] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
+    out[i] = '\0';
+}
+
+/* The sensor's count in header name (Mamori-Spool-Backlog, Mamori-Drops),
+ * digits only (mm_str_int64: strtoll took " 5", "+5", and a number past
+ * int64_t as its largest); -1 when absent. A count of another form is
+ * logged and not recorded (-1, as if not sent: a stats event in the batch
+ * or the last count stands); the batch is taken all the same, a wrong
+ * health figure never costs an event. */
 static int64_t header_count(struct mm_request *req, const char *name)
 {
     const char *v = mm_req_header(req, name);
-    char *end;
-    if (!v || !*v)
+    int64_t n;
+    if (!v)
         return -1;
-    long long n = strtoll(v, &end, 10);
-    return *end || n < 0 ? -1 : n;
+    if (mm_str_int64(v, 0, INT64_MAX, &n) != 0) {
+        char shown[33];
+        log_safe(v, shown);
+        mm_log_tr(MM_LOG_WARN, "center-log", "ingest.bad_header", (long long)req->who.sensor.id,
+                  name, shown);
+        return -1;
+    }
+    return n;
 }
 
 int mm_api_events_ingest(struct mm_request *req)

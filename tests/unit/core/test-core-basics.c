@@ -558,6 +558,9 @@ static void test_fs(void **state)
     assert_null(data);
     assert_int_equal(mm_file_write_atomic(through, "x", 1), MM_ENOTDIR);
     assert_int_equal(mm_mkdir_p(through, 0700), MM_ENOTDIR);
+    /* the file itself where the folder should be: not made (it was 0, the failure came later) */
+    assert_int_equal(mm_mkdir_p(path, 0700), MM_ENOTDIR);
+    assert_int_equal(mm_mkdir_p("", 0700), MM_ENOENT); /* it read past the end */
 
     /* write_new never replaces; write_atomic_mode honours the mode. */
     assert_int_equal(mm_file_write_new(path, "other", 5, 0644), MM_EEXIST);
