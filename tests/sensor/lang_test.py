@@ -362,6 +362,40 @@ def test_spool_unwritable(tmp):
         check(r.returncode != 0 and want % state in r.stderr, "unwritable spool: %r" % (r,))
 
 
+def test_spool_unreadable(tmp):
+    """A spool segment the uplink cannot read is named with the system's reason (before:
+    "cannot deliver to http://127.0.0.1:1 (input/output error)", the centre blamed and
+    the file unsaid). The older of two segments has mode 0; as root the sensor runs
+    without the capabilities that pass over file permissions (test_intel_dir_file)."""
+    pcap = empty_pcap(tmp)
+    state = os.path.join(tmp, "state")
+    spool = os.path.join(state, "spool")
+    os.makedirs(spool)
+    with open(os.path.join(state, "uplink.conf"), "w") as f:
+        f.write("[uplink]\ncenter = http://127.0.0.1:1\nkey = mms_test\nsensor_id = 1\n")
+    older = os.path.join(spool, "%020d.seg" % 1)
+    for first in (1, 2):  # segments holding only their header
+        with open(os.path.join(spool, "%020d.seg" % first), "wb") as f:
+            f.write(b"MMSPOOL1")
+    os.chmod(older, 0)
+    cfg = os.path.join(tmp, "sensor.conf")  # the end waits a second for the uplink, not ten
+    with open(cfg, "w") as f:
+        f.write("[uplink]\nflush_timeout = 1\n")
+    pre = without_file_override()
+    for env, want in ((EN, "cannot read %s in the spool, so nothing is sent to the centre "
+                           "(not permitted)"),
+                      (JA, "スプール（センターへ送る前のイベントの置き場所）の %s を読めないため、"
+                           "センターへ送れません（許可されていない操作です）")):
+        r = subprocess.run([SENSOR, "-r", pcap, "--eve", os.devnull, "--state", state,
+                            "--config", cfg], capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, **env), preexec_fn=pre)
+        if r.returncode == 77 and pre:
+            print("skip test_spool_unreadable: cannot drop CAP_DAC_OVERRIDE here")
+            return
+        check(want % older in r.stderr and "cannot deliver" not in r.stderr,
+              "unreadable segment: %r" % (r,))
+
+
 def test_help(tmp):
     """--lang chooses the language of --help wherever it stands (before:
     --help --lang ja printed the English help)."""

@@ -58,6 +58,7 @@ struct mm_spool {
 
 struct mm_spool_reader {
     char dir[DIR_MAX];
+    char failed[DIR_MAX + 32]; /* the file the last failed read could not read */
     uint64_t acked;
     uint64_t corrupt, corrupt_seg; /* records skipped; last segment counted */
 };
@@ -148,6 +149,14 @@ static int list_segments(const char *dir, uint64_t **out, size_t *count)
 static void segment_path(const char *dir, uint64_t first, char *out, size_t outlen)
 {
     snprintf(out, outlen, "%s/%020" PRIu64 ".seg", dir, first);
+}
+
+/* Writes a segment's header at fd's end. 0, or the system's reason (a
+ * short write, which sets no errno, is an I/O error). */
+static int write_magic(int fd)
+{
+    ssize_t w = write(fd, MAGIC, MAGIC_LEN);
+    return w == MAGIC_LEN ? 0 : w < 0 ? mm_error_from_errno(errno) : MM_EIO;
 }
 
 static uint64_t read_acked(const char *dir)
@@ -278,18 +287,21 @@ static int recover_segment(struct mm_spool *s, uint64_t first)
     /* O_APPEND: every write lands at the end, also after a truncation. */
     int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
     if (fd < 0)
-        return MM_EIO;
+        return mm_error_from_errno(errno);
     struct stat st;
     char magic[MAGIC_LEN];
     uint64_t size, off, last;
+    int r = 0;
     if (fstat(fd, &st) != 0)
         goto fail;
     size = (uint64_t)st.st_size;
     if (size < MAGIC_LEN || pread(fd, magic, MAGIC_LEN, 0) != MAGIC_LEN ||
         memcmp(magic, MAGIC, MAGIC_LEN) != 0) {
         /* Created but the header never made it: rewrite the header. */
-        if (ftruncate(fd, 0) != 0 || write(fd, MAGIC, MAGIC_LEN) != MAGIC_LEN)
+        if (ftruncate(fd, 0) != 0)
             goto fail;
+        if ((r = write_magic(fd)) != 0)
+            goto out;
         s->recovered += size;
         size = MAGIC_LEN;
     }
@@ -307,8 +319,10 @@ static int recover_segment(struct mm_spool *s, uint64_t first)
     s->seg_size = off;
     return 0;
 fail:
+    r = mm_error_from_errno(errno);
+out:
     close(fd);
-    return MM_EIO;
+    return r;
 }
 
 /* Sums the sizes of the segment files (for the size bound). */
@@ -348,7 +362,7 @@ int mm_spool_open(const char *dir, struct mm_spool **out)
         goto out;
     }
     if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        r = errno == EWOULDBLOCK ? MM_EEXIST : MM_EIO;
+        r = errno == EWOULDBLOCK ? MM_EEXIST : mm_error_from_errno(errno);
         goto out;
     }
     s->last_seq = read_acked(dir);
@@ -358,7 +372,7 @@ int mm_spool_open(const char *dir, struct mm_spool **out)
         goto out;
     count_bytes(s, segs, nsegs);
     if (stat(dir, &st) != 0) {
-        r = MM_EIO;
+        r = mm_error_from_errno(errno);
         goto out;
     }
     s->shared.dev = st.st_dev;
@@ -416,7 +430,7 @@ static int new_segment(struct mm_spool *s, uint64_t seq)
     char path[DIR_MAX + 32];
     if (s->seg_fd >= 0) {
         if (fdatasync(s->seg_fd) != 0)
-            return MM_EIO;
+            return mm_error_from_errno(errno);
         close(s->seg_fd);
         s->seg_fd = -1;
         s->pending = 0;
@@ -425,11 +439,15 @@ static int new_segment(struct mm_spool *s, uint64_t seq)
     segment_path(s->dir, seq, path, sizeof(path));
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
     if (fd < 0)
-        return MM_EIO;
-    if (write(fd, MAGIC, MAGIC_LEN) != MAGIC_LEN || fdatasync(fd) != 0 ||
-        mm_fsync_parent(path) != 0) {
+        return mm_error_from_errno(errno);
+    int r = write_magic(fd);
+    if (r == 0 && fdatasync(fd) != 0)
+        r = mm_error_from_errno(errno);
+    if (r == 0)
+        r = mm_fsync_parent(path);
+    if (r != 0) {
         close(fd);
-        return MM_EIO;
+        return r;
     }
     s->seg_fd = fd;
     s->seg_size = MAGIC_LEN;
@@ -446,6 +464,24 @@ static int segment_ready(struct mm_spool *s)
     return new_segment(s, s->last_seq + 1);
 }
 
+/* Why writev(fd, iov, 2) stopped after w of its bytes. A short write sets
+ * no errno, so the rest is written once more to learn it (a full disk, the
+ * file size limit); the caller cuts whatever got written either way. */
+static int write_failure(int fd, const struct iovec iov[2], ssize_t w)
+{
+    if (w < 0)
+        return mm_error_from_errno(errno);
+    struct iovec rest[2] = {iov[0], iov[1]}, *from = rest;
+    size_t done = (size_t)w;
+    if (done >= rest[0].iov_len) {
+        done -= rest[0].iov_len;
+        from++;
+    }
+    from->iov_base = (char *)from->iov_base + done;
+    from->iov_len -= done;
+    return writev(fd, from, (int)(rest + 2 - from)) < 0 ? mm_error_from_errno(errno) : MM_EIO;
+}
+
 /* Writes the record of the next seq with its text in one writev, so a
  * killed process leaves it whole or torn (cut on the next open). */
 static int write_record(struct mm_spool *s, const char *text, size_t len)
@@ -460,18 +496,19 @@ static int write_record(struct mm_spool *s, const char *text, size_t len)
     struct iovec iov[2] = {{hdr, HDR_LEN}, {(void *)text, len}};
     ssize_t w = writev(s->seg_fd, iov, 2);
     if (w != (ssize_t)(HDR_LEN + len)) {
+        int r = write_failure(s->seg_fd, iov, w);
         /* Cut a partial record so the file stays well-formed (the fd is
          * O_APPEND: the next record goes to the new end). If the cut fails,
          * leave that segment (its torn tail is skipped by readers) and start
          * a new one with the next record. */
-        if (w > 0 && ftruncate(s->seg_fd, (off_t)s->seg_size) != 0) {
+        if (w >= 0 && ftruncate(s->seg_fd, (off_t)s->seg_size) != 0) {
             if (fdatasync(s->seg_fd) == 0 && !s->pending)
                 atomic_store(&s->shared.synced, s->last_seq);
             close(s->seg_fd);
             s->seg_fd = -1;
             s->pending = 0;
         }
-        return MM_EIO;
+        return r;
     }
     s->seg_size += (uint64_t)w;
     s->total_bytes += (uint64_t)w;
@@ -537,7 +574,7 @@ int mm_spool_sync(struct mm_spool *s)
     if (!s || !s->pending || s->seg_fd < 0)
         return 0;
     if (fdatasync(s->seg_fd) != 0)
-        return MM_EIO;
+        return mm_error_from_errno(errno);
     s->pending = 0;
     atomic_store(&s->shared.synced, s->last_seq);
     return 0;
@@ -630,14 +667,18 @@ static int read_segment(struct mm_spool_reader *r, uint64_t first, struct read_s
     rs->bad = false;
     rs->last = first - 1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : MM_EIO; /* dropped for the size bound */
+    if (fd < 0 && errno == ENOENT)
+        return 0; /* dropped for the size bound */
     struct stat st;
-    int rc = 0;
-    if (fstat(fd, &st) != 0) {
-        rc = MM_EIO;
-        goto out;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        /* no permission, a damaged disk...: the system's reason, and which file */
+        int rc = mm_error_from_errno(errno);
+        snprintf(r->failed, sizeof r->failed, "%s", path);
+        if (fd >= 0)
+            close(fd);
+        return rc;
     }
+    int rc = 0;
     uint64_t size = (uint64_t)st.st_size, off = MAGIC_LEN;
     while (b->count < rs->max_records && rs->bytes < rs->max_bytes) {
         struct mm_spool_record rec;
@@ -693,9 +734,12 @@ int mm_spool_reader_next(struct mm_spool_reader *r, size_t max_records, size_t m
     size_t nsegs = 0;
     struct read_state rs = {.max_records = max_records, .max_bytes = max_bytes};
     rs.limit = registry_limit(r->dir, 0);
+    r->failed[0] = '\0';
     int rc = list_segments(r->dir, &segs, &nsegs);
-    if (rc != 0)
+    if (rc != 0) {
+        snprintf(r->failed, sizeof r->failed, "%s", r->dir);
         return rc;
+    }
     /* Start at the last segment whose first seq is <= acked + 1. */
     size_t start = 0;
     for (size_t i = 0; i < nsegs; i++)
@@ -749,6 +793,11 @@ uint64_t mm_spool_reader_acked(const struct mm_spool_reader *r)
 uint64_t mm_spool_reader_corrupt(const struct mm_spool_reader *r)
 {
     return r->corrupt;
+}
+
+const char *mm_spool_reader_failed(const struct mm_spool_reader *r)
+{
+    return r->failed;
 }
 
 void mm_spool_batch_free(struct mm_spool_batch *b)

@@ -93,7 +93,9 @@ int mm_spool_reader_open(const char *dir, struct mm_spool_reader **out);
  * batch, and so does a record past the synced seq of a writer of the same
  * directory in this process. A corrupt record in an older segment is logged
  * and the rest of that segment skipped. The same records come back until
- * they are acked. */
+ * they are acked. A folder or segment that cannot be read fails the call
+ * with the system's reason (mm_error_from_errno: MM_EPERM, MM_ENOTDIR...),
+ * mm_spool_reader_failed naming it; nothing is skipped for it. */
 int mm_spool_reader_next(struct mm_spool_reader *r, size_t max_records, size_t max_bytes,
                          struct mm_spool_batch *out);
 /* Records that everything up to seq was delivered (atomic file replace) and
@@ -102,6 +104,9 @@ int mm_spool_reader_ack(struct mm_spool_reader *r, uint64_t seq);
 uint64_t mm_spool_reader_acked(const struct mm_spool_reader *r);
 /* Records this reader skipped as corrupt (each counted once). */
 uint64_t mm_spool_reader_corrupt(const struct mm_spool_reader *r);
+/* The folder or segment file the last failed mm_spool_reader_next could
+ * not read ("" after a call that did not fail that way). */
+const char *mm_spool_reader_failed(const struct mm_spool_reader *r);
 void mm_spool_batch_free(struct mm_spool_batch *b);
 void mm_spool_reader_close(struct mm_spool_reader *r);
 
