@@ -396,6 +396,28 @@ def test_spool_unreadable(tmp):
               "unreadable segment: %r" % (r,))
 
 
+def test_spool_acked_damaged(tmp):
+    """An acked file (the last seq the centre confirmed) that is not a number as the
+    sensor writes it is refused with what to do, the spool left as it is (before:
+    strtoull took "-1" as the largest number: every spooled event skipped, numbering
+    wrapped)."""
+    pcap = empty_pcap(tmp)
+    state = os.path.join(tmp, "state")
+    spool = os.path.join(state, "spool")
+    os.makedirs(spool)
+    with open(os.path.join(spool, "acked"), "w") as f:
+        f.write("-1\n")
+    for env, want in ((EN, "cannot open the spool in %s: its file %s/acked, the number of the "
+                           "last event the centre confirmed, is damaged"),
+                      (JA, "%s のスプール（センターへ送る前のイベントの置き場所）を開けません: "
+                           "センターが受け取りを確かめた最後のイベントの番号を書いておくファイル "
+                           "%s/acked が壊れています")):
+        r = run(["-r", pcap, "--eve", os.devnull, "--state", state], env)
+        check(r.returncode != 0 and want % (spool, spool) in r.stderr, "acked -1: %r" % (r,))
+    with open(os.path.join(spool, "acked")) as f:
+        check(f.read() == "-1\n", "acked left as it was")
+
+
 def test_help(tmp):
     """--lang chooses the language of --help wherever it stands (before:
     --help --lang ja printed the English help)."""

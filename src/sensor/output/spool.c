@@ -26,6 +26,7 @@
 #include "core/msg.h"
 #include "core/eve.h"
 #include "core/fs.h"
+#include "core/str.h"
 #include "sensor/output/output.h"
 #include "sensor/output/spool.h"
 
@@ -107,6 +108,22 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The first seq a segment file's name gives: exactly 20 digits and
+ * ".seg", read strictly (mm_str_int64), 1 to INT64_MAX as the writer
+ * numbers; 0 for any other name (a stray "00000000000000000000.seg" or
+ * one past the numbers the writer gives is not a segment, it would turn
+ * the numbering). */
+static uint64_t segment_first(const char *name)
+{
+    char digits[21];
+    int64_t v;
+    if (strlen(name) != 24 || strcmp(name + 20, ".seg") != 0)
+        return 0;
+    memcpy(digits, name, 20);
+    digits[20] = '\0';
+    return mm_str_int64(digits, 1, INT64_MAX, &v) == 0 ? (uint64_t)v : 0;
+}
+
 /* Lists the first seqs of the segment files in dir, sorted (free *out). */
 static int list_segments(const char *dir, uint64_t **out, size_t *count)
 {
@@ -120,9 +137,9 @@ static int list_segments(const char *dir, uint64_t **out, size_t *count)
     int r = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        size_t l = strlen(e->d_name);
-        if (l != 24 || strcmp(e->d_name + 20, ".seg") != 0 || strspn(e->d_name, "0123456789") != 20)
-            continue;
+        uint64_t first = segment_first(e->d_name);
+        if (first == 0)
+            continue; /* not a segment: left alone */
         if (n == cap) {
             cap = cap ? 2 * cap : 16;
             uint64_t *nv = realloc(v, cap * sizeof(*v));
@@ -132,7 +149,7 @@ static int list_segments(const char *dir, uint64_t **out, size_t *count)
             }
             v = nv;
         }
-        v[n++] = strtoull(e->d_name, NULL, 10);
+        v[n++] = first;
     }
     closedir(d);
     if (r != 0) {
@@ -159,16 +176,34 @@ static int write_magic(int fd)
     return w == MAGIC_LEN ? 0 : w < 0 ? mm_error_from_errno(errno) : MM_EIO;
 }
 
-static uint64_t read_acked(const char *dir)
+/* The acked seq of dir into *out: 0 without the file (nothing acked yet),
+ * else the number mm_spool_reader_ack writes ("N\n"), read strictly
+ * (mm_str_int64). A file holding anything else ("+5", " 5", "-1", "5x",
+ * nothing) is MM_EPARSE, one that cannot be read the system's reason: the
+ * delivery position is never guessed (a number too high would skip
+ * events, too low send them again). */
+static int read_acked(const char *dir, uint64_t *out)
 {
     char path[DIR_MAX + 16], *text = NULL;
     size_t len = 0;
+    int64_t v = 0;
+    *out = 0;
     snprintf(path, sizeof(path), "%s/acked", dir);
-    if (mm_file_read(path, 64, &text, &len) != 0)
+    int r = mm_file_read(path, 64, &text, &len);
+    if (r == MM_ENOENT)
         return 0;
-    uint64_t v = strtoull(text, NULL, 10);
+    if (r == MM_ETOOBIG)
+        r = MM_EPARSE;
+    if (r == 0) {
+        size_t n = len > 0 && text[len - 1] == '\n' ? len - 1 : len;
+        text[n] = '\0'; /* (a NUL inside ends the text early: refused too) */
+        if (strlen(text) != n || mm_str_int64(text, 0, INT64_MAX, &v) != 0)
+            r = MM_EPARSE;
+    }
     free(text);
-    return v;
+    if (r == 0)
+        *out = (uint64_t)v;
+    return r;
 }
 
 /* Reads one record at fd's offset off. Returns 1 with the record, 0 at a
@@ -365,7 +400,8 @@ int mm_spool_open(const char *dir, struct mm_spool **out)
         r = errno == EWOULDBLOCK ? MM_EEXIST : mm_error_from_errno(errno);
         goto out;
     }
-    s->last_seq = read_acked(dir);
+    if ((r = read_acked(dir, &s->last_seq)) != 0)
+        goto out;
     if ((r = list_segments(dir, &segs, &nsegs)) != 0)
         goto out;
     if (nsegs > 0 && (r = recover_segment(s, segs[nsegs - 1])) != 0)
@@ -408,7 +444,9 @@ static void enforce_max_bytes(struct mm_spool *s)
     size_t nsegs = 0;
     if (s->total_bytes <= s->max_bytes || list_segments(s->dir, &segs, &nsegs) != 0)
         return;
-    uint64_t acked = read_acked(s->dir);
+    uint64_t acked;
+    if (read_acked(s->dir, &acked) != 0)
+        acked = 0; /* (unreadable since the open: every record dropped counts) */
     char path[DIR_MAX + 32];
     for (size_t i = 0; i + 1 < nsegs && s->total_bytes > s->max_bytes; i++) {
         int64_t sz = file_size(s->dir, segs[i]);
@@ -631,7 +669,11 @@ int mm_spool_reader_open(const char *dir, struct mm_spool_reader **out)
     if (!r)
         return MM_ENOMEM;
     snprintf(r->dir, sizeof(r->dir), "%s", dir);
-    r->acked = read_acked(dir);
+    int rc = read_acked(dir, &r->acked);
+    if (rc != 0) {
+        free(r);
+        return rc;
+    }
     *out = r;
     return 0;
 }

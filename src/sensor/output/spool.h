@@ -35,7 +35,11 @@
 struct mm_spool;
 
 /* Opens (creating) the spool in dir, recovers a torn tail. MM_EEXIST when
- * another process holds the spool. */
+ * another process holds the spool; MM_EPARSE when its acked file holds
+ * anything but the number mm_spool_reader_ack writes (nothing is guessed,
+ * changed or deleted then; mm_spool_reader_open refuses it the same way).
+ * Only files named <20 digits>.seg whose number the writer could have
+ * given (1 to INT64_MAX) are segments; other files are left alone. */
 int mm_spool_open(const char *dir, struct mm_spool **out);
 /* Sets ev's "seq" to the next number and appends it: its compact JSON
  * text, as the EVE writer writes it (mm_eve_line_format; the bytes of

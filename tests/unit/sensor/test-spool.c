@@ -814,6 +814,112 @@ static void test_full_disk(void **state)
         assert_int_equal(st, 0);
 }
 
+/* Writes len bytes of text to dir/name (a file the test puts there). */
+static void put_file(const char *name, const char *text, size_t len)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Files in the spool folder whose names only look like segments (a number
+ * the writer never gives, a sign, a space) are left alone: numbering goes
+ * on after the real records, which are read once each (before, a stray
+ * 99999999999999999999.seg, read by strtoull, sent numbering to the end of
+ * uint64_t, and 00000000000000000000.seg made its first seq - 1 wrap). */
+static void test_stray_segment_names(void **state)
+{
+    (void)state;
+    static const char *const strays[] = {
+        "00000000000000000000.seg", /* seq 0: never given */
+        "99999999999999999999.seg", /* past INT64_MAX (strtoull: UINT64_MAX) */
+        "09223372036854775808.seg", /* INT64_MAX + 1 */
+        "+0000000000000000009.seg",  " 0000000000000000009.seg", "segment- 5", "+5",
+        "00000000000000000009.seg~", "0000000000000000009.seg",
+    };
+    struct mm_spool *s;
+    assert_int_equal(mm_spool_open(dir, &s), 0);
+    for (int i = 1; i <= 3; i++)
+        append(s, i, (uint64_t)i);
+    mm_spool_close(s);
+    for (size_t i = 0; i < sizeof strays / sizeof strays[0]; i++)
+        put_file(strays[i], "MMSPOOL1", 8);
+    assert_int_equal(mm_spool_open(dir, &s), 0);
+    assert_int_equal(mm_spool_last_seq(s), 3);
+    append(s, 4, 4);
+    mm_spool_close(s);
+    uint64_t seqs[16];
+    size_t n;
+    read_all(seqs, &n);
+    assert_int_equal(n, 4);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(seqs[i], i + 1);
+    /* the strays are still there, untouched */
+    for (size_t i = 0; i < sizeof strays / sizeof strays[0]; i++) {
+        char path[600];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, strays[i]);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_size, 8);
+    }
+}
+
+/* An acked file holding anything but the number the reader writes ("N\n")
+ * is refused by the writer and the reader alike, with nothing changed (no
+ * guess: "-1" read by strtoull skipped every event and wrapped the
+ * numbering, "+2" or "2x" were taken as 2, nothing as 0); once it holds a
+ * number again, the records after it come, none twice. */
+static void test_acked_strict(void **state)
+{
+    (void)state;
+    static const char *const damaged[] = {
+        "-1\n", "+2\n", " 2\n", "2x\n",  "2\n\n",
+        "",     "\n",   "2 \n", "0x2\n", "99999999999999999999\n"};
+    struct mm_spool *s;
+    struct mm_spool_reader *r;
+    assert_int_equal(mm_spool_open(dir, &s), 0);
+    for (int i = 1; i <= 4; i++)
+        append(s, i, (uint64_t)i);
+    mm_spool_close(s);
+    char seg[600];
+    segment(seg, sizeof seg);
+    struct stat before, after;
+    assert_int_equal(stat(seg, &before), 0);
+    for (size_t i = 0; i < sizeof damaged / sizeof damaged[0]; i++) {
+        put_file("acked", damaged[i], strlen(damaged[i]));
+        if (mm_spool_open(dir, &s) != MM_EPARSE)
+            fail_msg("acked \"%s\" taken by the writer", damaged[i]);
+        r = NULL;
+        if (mm_spool_reader_open(dir, &r) != MM_EPARSE)
+            fail_msg("acked \"%s\" taken by the reader", damaged[i]);
+        assert_null(r);
+    }
+    put_file("acked",
+             "2\0"
+             "5",
+             3); /* a NUL inside */
+    assert_int_equal(mm_spool_open(dir, &s), MM_EPARSE);
+    assert_int_equal(stat(seg, &after), 0);
+    assert_int_equal(after.st_size, before.st_size);
+    /* the number as written, with or without its newline, leading zeros too */
+    static const char *const good[] = {"2\n", "2", "0002\n"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        put_file("acked", good[i], strlen(good[i]));
+        uint64_t seqs[16];
+        size_t n;
+        read_all(seqs, &n);
+        assert_int_equal(n, 2);
+        assert_int_equal(seqs[0], 3);
+        assert_int_equal(seqs[1], 4);
+    }
+    assert_int_equal(mm_spool_open(dir, &s), 0);
+    append(s, 5, 5);
+    mm_spool_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -829,6 +935,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_eve_tap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unreadable_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stray_segment_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_acked_strict, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
