@@ -337,6 +337,32 @@ def test_intel_dir_file(tmp):
               (want % feeds) + "\n" not in r.stderr, "unreadable feed file: %r" % (r,))
 
 
+def test_intel_subdir_unreadable(tmp):
+    """A folder inside an --intel directory that cannot be listed is named with the
+    system's reason (before: 'intel FEEDS: input/output error', the directory given and
+    no reason); a path through a file is 'not a directory' (was 'no such file')."""
+    pcap = empty_pcap(tmp)
+    feeds = os.path.join(tmp, "feeds")
+    sub = os.path.join(feeds, "sub")
+    os.makedirs(sub)
+    with open(os.path.join(feeds, "a.txt"), "w") as f:
+        f.write("a.example\n")
+    os.chmod(sub, 0)
+    r = run(["-r", pcap, "--eve", os.devnull, "--intel", os.path.join(feeds, "a.txt", "x")],
+            EN)
+    check(r.returncode == 3 and "intel %s: not a directory" % os.path.join(feeds, "a.txt", "x")
+          in r.stderr, "intel path through a file: %r" % (r,))
+    pre = without_file_override()
+    for env, want in ((EN, "intel %s: not permitted"), (JA, "脅威情報 %s: 許可されていない操作です")):
+        r = subprocess.run([SENSOR, "-r", pcap, "--eve", os.devnull, "--intel", feeds],
+                           capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, **env), preexec_fn=pre)
+        if r.returncode == 77 and pre:
+            print("skip test_intel_subdir_unreadable: cannot drop CAP_DAC_OVERRIDE here")
+            return
+        check(r.returncode == 3 and want % sub in r.stderr, "unreadable feed folder: %r" % (r,))
+
+
 def test_spool_unwritable(tmp):
     """A spool folder that exists but cannot be written says so ("not permitted", with the
     user the sensor runs as), where it said "input/output error"; --state naming a file
