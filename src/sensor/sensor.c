@@ -990,9 +990,12 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
             /* (the directory is named as it was given: --state, or the
              * settings file's key, which the message starts with) */
             size_t n = setting_named(s, o->state_from_file, "sensor", "state", err, errlen);
-            mm_msg_format(err + n, errlen - n, LOG,
-                          r == MM_EEXIST ? "sensor.spool_in_use" : "sensor.spool_open", dir,
-                          mm_msg_strerror(r), state_origin(o));
+            if (r == MM_EPARSE) /* the acked file (spool.h): what to do with it */
+                mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_acked_damaged", dir, dir);
+            else
+                mm_msg_format(err + n, errlen - n, LOG,
+                              r == MM_EEXIST ? "sensor.spool_in_use" : "sensor.spool_open", dir,
+                              mm_msg_strerror(r), state_origin(o));
             as_user_hint(s, r, err, errlen);
             return r;
         }

@@ -340,6 +340,32 @@ def test_intel_dir_file(tmp):
               (want % feeds) + "\n" not in r.stderr, "unreadable feed file: %r" % (r,))
 
 
+def test_intel_subdir_unreadable(tmp):
+    """A folder inside an --intel directory that cannot be listed is named with the
+    system's reason (before: 'intel FEEDS: input/output error', the directory given and
+    no reason); a path through a file is 'not a directory' (was 'no such file')."""
+    pcap = empty_pcap(tmp)
+    feeds = os.path.join(tmp, "feeds")
+    sub = os.path.join(feeds, "sub")
+    os.makedirs(sub)
+    with open(os.path.join(feeds, "a.txt"), "w") as f:
+        f.write("a.example\n")
+    os.chmod(sub, 0)
+    r = run(["-r", pcap, "--eve", os.devnull, "--intel", os.path.join(feeds, "a.txt", "x")],
+            EN)
+    check(r.returncode == 3 and "intel %s: not a directory" % os.path.join(feeds, "a.txt", "x")
+          in r.stderr, "intel path through a file: %r" % (r,))
+    pre = without_file_override()
+    for env, want in ((EN, "intel %s: not permitted"), (JA, "脅威情報 %s: 許可されていない操作です")):
+        r = subprocess.run([SENSOR, "-r", pcap, "--eve", os.devnull, "--intel", feeds],
+                           capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, **env), preexec_fn=pre)
+        if r.returncode == 77 and pre:
+            print("skip test_intel_subdir_unreadable: cannot drop CAP_DAC_OVERRIDE here")
+            return
+        check(r.returncode == 3 and want % sub in r.stderr, "unreadable feed folder: %r" % (r,))
+
+
 def test_spool_unwritable(tmp):
     """A spool folder that exists but cannot be written says so ("not permitted", with the
     user the sensor runs as), where it said "input/output error"; --state naming a file
@@ -363,6 +389,62 @@ def test_spool_unwritable(tmp):
             print("skip test_spool_unwritable: cannot drop CAP_DAC_OVERRIDE here")
             return
         check(r.returncode != 0 and want % state in r.stderr, "unwritable spool: %r" % (r,))
+
+
+def test_spool_unreadable(tmp):
+    """A spool segment the uplink cannot read is named with the system's reason (before:
+    "cannot deliver to http://127.0.0.1:1 (input/output error)", the centre blamed and
+    the file unsaid). The older of two segments has mode 0; as root the sensor runs
+    without the capabilities that pass over file permissions (test_intel_dir_file)."""
+    pcap = empty_pcap(tmp)
+    state = os.path.join(tmp, "state")
+    spool = os.path.join(state, "spool")
+    os.makedirs(spool)
+    with open(os.path.join(state, "uplink.conf"), "w") as f:
+        f.write("[uplink]\ncenter = http://127.0.0.1:1\nkey = mms_test\nsensor_id = 1\n")
+    older = os.path.join(spool, "%020d.seg" % 1)
+    for first in (1, 2):  # segments holding only their header
+        with open(os.path.join(spool, "%020d.seg" % first), "wb") as f:
+            f.write(b"MMSPOOL1")
+    os.chmod(older, 0)
+    cfg = os.path.join(tmp, "sensor.conf")  # the end waits a second for the uplink, not ten
+    with open(cfg, "w") as f:
+        f.write("[uplink]\nflush_timeout = 1\n")
+    pre = without_file_override()
+    for env, want in ((EN, "cannot read %s in the spool, so nothing is sent to the centre "
+                           "(not permitted)"),
+                      (JA, "スプール（センターへ送る前のイベントの置き場所）の %s を読めないため、"
+                           "センターへ送れません（許可されていない操作です）")):
+        r = subprocess.run([SENSOR, "-r", pcap, "--eve", os.devnull, "--state", state,
+                            "--config", cfg], capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, **env), preexec_fn=pre)
+        if r.returncode == 77 and pre:
+            print("skip test_spool_unreadable: cannot drop CAP_DAC_OVERRIDE here")
+            return
+        check(want % older in r.stderr and "cannot deliver" not in r.stderr,
+              "unreadable segment: %r" % (r,))
+
+
+def test_spool_acked_damaged(tmp):
+    """An acked file (the last seq the centre confirmed) that is not a number as the
+    sensor writes it is refused with what to do, the spool left as it is (before:
+    strtoull took "-1" as the largest number: every spooled event skipped, numbering
+    wrapped)."""
+    pcap = empty_pcap(tmp)
+    state = os.path.join(tmp, "state")
+    spool = os.path.join(state, "spool")
+    os.makedirs(spool)
+    with open(os.path.join(spool, "acked"), "w") as f:
+        f.write("-1\n")
+    for env, want in ((EN, "cannot open the spool in %s: its file %s/acked, the number of the "
+                           "last event the centre confirmed, is damaged"),
+                      (JA, "%s のスプール（センターへ送る前のイベントの置き場所）を開けません: "
+                           "センターが受け取りを確かめた最後のイベントの番号を書いておくファイル "
+                           "%s/acked が壊れています")):
+        r = run(["-r", pcap, "--eve", os.devnull, "--state", state], env)
+        check(r.returncode != 0 and want % (spool, spool) in r.stderr, "acked -1: %r" % (r,))
+    with open(os.path.join(spool, "acked")) as f:
+        check(f.read() == "-1\n", "acked left as it was")
 
 
 def test_help(tmp):

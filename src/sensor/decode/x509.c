@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/str.h"
+#include "core/timefmt.h"
 #include "sensor/decode/app-util.h"
 #include "sensor/decode/memo-hash.h"
 #include "sensor/decode/x509.h"
@@ -223,9 +224,11 @@ static char *put2(char *out, int v, char sep)
     return out + 3;
 }
 
-/* UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) as
- * "YYYY-MM-DDTHH:MM:SS" into out (at least 20 bytes). */
-static int format_time(const struct tlv *t, char *out)
+/* The digits of a UTCTime (YYMMDDHHMMSSZ; YY below 50 is 20YY) or
+ * GeneralizedTime (YYYYMMDDHHMMSSZ) as "YYYY-MM-DDTHH:MM:SS" into out (at
+ * least 20 bytes), whatever their values; MM_EPARSE when one is not a
+ * digit or the value is too short. */
+static int time_text(const struct tlv *t, char *out)
 {
     int year, i = 0;
     const uint8_t *p = t->v;
@@ -246,8 +249,7 @@ static int format_time(const struct tlv *t, char *out)
     }
     int mo = two(p + i), d = two(p + i + 2), h = two(p + i + 4), mi = two(p + i + 6),
         s = two(p + i + 8);
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 ||
-        s > 60)
+    if (mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0)
         return MM_EPARSE;
     char *w = put2(out, year / 100, '\0');
     w = put2(w - 1, year % 100, '-');
@@ -257,6 +259,25 @@ static int format_time(const struct tlv *t, char *out)
     w = put2(w, mi, ':');
     put2(w, s, '\0');
     return 0;
+}
+
+/* A validity time as time_text writes it, for a time that exists by
+ * mm_time_parse's rule (the text as UTC must parse: no month 13, February
+ * 30, hour 24, minute 60 or second 61, and a second 60 only at a month's
+ * last 23:59:60); else MM_EPARSE and out is empty (the EVE field is left
+ * out). out holds at least 21 bytes. */
+static int format_time(const struct tlv *t, char *out)
+{
+    int64_t usec;
+    int r = time_text(t, out);
+    if (r == 0) {
+        memcpy(out + 19, "Z", 2);
+        r = mm_time_parse(out, &usec);
+        out[19] = '\0';
+    }
+    if (r != 0)
+        out[0] = '\0';
+    return r;
 }
 
 /* Writes p[0..n) as hex pairs joined by ':' (out holds at least 3 * n
@@ -383,9 +404,13 @@ static int parse(const uint8_t *der, size_t len, struct mm__x509 *out)
     mm__cur_init(&c, validity.v, validity.len);
     if ((r = der_next(&c, &nb)) != 0 || (r = der_next(&c, &na)) != 0)
         return r;
-    if ((r = format_time(&nb, out->notbefore)) != 0 || (r = format_time(&na, out->notafter)) != 0)
-        return r;
-    return read_tail(&tbs, out);
+    /* a time that cannot be formatted leaves its field empty; the rest is
+     * still read, and the certificate is reported malformed at the end */
+    int bad_time = format_time(&nb, out->notbefore);
+    if (format_time(&na, out->notafter) != 0)
+        bad_time = MM_EPARSE;
+    r = read_tail(&tbs, out);
+    return r != 0 ? r : bad_time;
 }
 
 /* The memo: a server shows the same certificate on every connection, so the

@@ -27,7 +27,9 @@ struct mm__x509 {
 };
 
 /* Parses der[0..len). Returns 0, or MM_EPARSE / MM_ETRUNC; out is cleared
- * first and holds whatever was read before an error. A certificate seen
+ * first and holds whatever was read before an error. A validity time that
+ * is not one (a date or time that does not exist, digits missing) leaves
+ * only its own field empty: the rest is read, then MM_EPARSE. A certificate seen
  * recently on this thread gets the same answer from a memo (x509.c). */
 int mm__x509_parse(const uint8_t *der, size_t len, struct mm__x509 *out);
 

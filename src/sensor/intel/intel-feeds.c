@@ -71,7 +71,7 @@ struct mm__intel_piece_file {
     uint64_t offset;               /* where the next piece starts in the file */
     uint64_t size;                 /* the file's size when it was opened: what is read */
     struct stat st;                /* the file as the bytes read so far were read from */
-    int err;                       /* MM_EIO / MM_ENOMEM: the feed ends here */
+    int err;                       /* a read's mm_error_from_errno, MM_ENOMEM: the feed ends here */
     bool changed;                  /* it changed and the bytes not taken yet are not sure */
     bool nul;                      /* a NUL byte: the text ends before it */
     bool grew;                     /* it holds more than size bytes (its end was read) */
@@ -245,7 +245,7 @@ static bool read_piece(struct mm__intel_lines *it)
     struct stat was = f->st; /* (settle moves it on) */
     bool again = false, moved = false;
     if (got < 0) {
-        f->err = MM_EIO;
+        f->err = mm_error_from_errno(errno); /* (a damaged disk: MM_EIO) */
         got = 0;
     } else if ((moved = !unchanged(f)) && f->strict) {
         f->unsettled = f->restart = true; /* being written: it may be half-written */
@@ -1291,8 +1291,9 @@ int mm__intel_load_file(struct mm_intel *in, const char *path, struct mm_intel_f
         if (f.restarts++ == 0)
             f.restart_line = it.lineno;
         if (fstat(fd, &st) != 0) {
+            r = mm_error_from_errno(errno);
             close(fd);
-            return MM_EIO;
+            return r;
         }
     }
     goto noted;
@@ -1442,24 +1443,34 @@ static bool skipped_name(const char *name)
            mm_str_suffix(name, ".pcapng");
 }
 
+/* Reports that path could not be read for reason r (names it, not the
+ * directory given); returns r, or push_report's error. */
+static int report_failed(const char *path, int r, struct mm_intel_file_report **reports,
+                         size_t *nreports)
+{
+    struct mm_intel_file_report rep;
+    memset(&rep, 0, sizeof rep);
+    snprintf(rep.path, sizeof rep.path, "%s", path);
+    rep.error = r;
+    int p = push_report(reports, nreports, &rep);
+    return p != 0 ? p : r;
+}
+
 static int load_path(struct mm_intel *in, const char *path, int depth,
                      struct mm_intel_file_report **reports, size_t *nreports)
 {
     struct stat st;
     struct dirent **names = NULL;
     int n = 0, r = 0;
-    if (stat(path, &st) != 0)
-        return MM_ENOENT;
+    if (stat(path, &st) != 0) /* missing, a file in the path, no permission: the system's reason */
+        return mm_error_from_errno(errno);
     if (!S_ISDIR(st.st_mode)) {
         struct mm_intel_file_report rep;
         int p;
         /* (a postponed load's report names the file that postponed it) */
         r = mm__intel_load_file(in, path, &rep);
-        if (r != 0 && r != MM_EAGAIN) { /* names the file, not the directory given */
-            memset(&rep, 0, sizeof rep);
-            snprintf(rep.path, sizeof rep.path, "%s", path);
-            rep.error = r;
-        }
+        if (r != 0 && r != MM_EAGAIN)
+            return report_failed(path, r, reports, nreports);
         if ((p = push_report(reports, nreports, &rep)) != 0)
             r = p;
         return r;
@@ -1467,8 +1478,8 @@ static int load_path(struct mm_intel *in, const char *path, int depth,
     if (depth >= DIR_DEPTH_MAX)
         return 0;
     n = scandir(path, &names, NULL, alphasort);
-    if (n < 0)
-        return MM_EIO;
+    if (n < 0) /* a folder that cannot be listed is named with the system's reason */
+        return report_failed(path, mm_error_from_errno(errno), reports, nreports);
     for (int i = 0; i < n; i++) {
         char child[4096];
         if (r != 0 || skipped_name(names[i]->d_name))

@@ -582,7 +582,7 @@ static int batch_hand_over(struct mm_eve_out *o, size_t n)
     struct jbuf *b = &o->batch;
     int r = 0;
     if (n && fwrite_unlocked(b->p, 1, n, o->fp) != n)
-        r = MM_EIO;
+        r = mm_error_from_errno(errno); /* a full disk is MM_ENOSPC... */
     if (b->len > n)
         memmove(b->p, b->p + n, b->len - n);
     b->len -= n;
@@ -623,8 +623,8 @@ static int line_result(struct mm_eve_out *o, int r)
 static int open_file(struct mm_eve_out *o)
 {
     o->fp = fopen(o->path, "a");
-    if (!o->fp)
-        return MM_EIO;
+    if (!o->fp) /* a missing folder, no permission, a read-only or full disk... */
+        return mm_error_from_errno(errno);
     setvbuf(o->fp, NULL, _IONBF, 0); /* the batch is the buffer: one write(2) per batch */
     struct stat st;
     bool regular = fstat(fileno(o->fp), &st) == 0 && S_ISREG(st.st_mode);
@@ -652,11 +652,8 @@ int mm_eve_out_open(const char *path, uint64_t max_bytes, unsigned keep, struct 
         o->fp = stdout;
         setvbuf(stdout, NULL, _IONBF, 0); /* as for a file: the batch is the buffer */
         r = 0;
-    } else if ((r = open_file(o)) != 0) {
-        /* the first open names the system's reason (a missing directory,
-         * no permission, a read-only or full disk, a file in the path)
-         * rather than a bare I/O error */
-        r = mm_error_from_errno(errno);
+    } else {
+        r = open_file(o);
     }
     if (r != 0) {
         mm_eve_out_close(o);
@@ -671,7 +668,7 @@ static int rotate(struct mm_eve_out *o)
     char from[PATH_MAX_LEN + 16], to[PATH_MAX_LEN + 16];
     if (fclose(o->fp) != 0) {
         o->fp = NULL;
-        return MM_EIO;
+        return mm_error_from_errno(errno);
     }
     o->fp = NULL;
     for (unsigned i = o->keep; i >= 1; i--) {
@@ -681,7 +678,7 @@ static int rotate(struct mm_eve_out *o)
             snprintf(from, sizeof(from), "%s.%u", o->path, i - 1);
         snprintf(to, sizeof(to), "%s.%u", o->path, i);
         if (rename(from, to) != 0 && errno != ENOENT)
-            return MM_EIO;
+            return mm_error_from_errno(errno);
     }
     o->rotations++;
     return open_file(o);
@@ -907,7 +904,7 @@ int mm_eve_out_flush(struct mm_eve_out *o)
         o->lost = false;
         r = MM_EIO;
     }
-    return fflush(o->fp) == 0 ? r : MM_EIO;
+    return fflush(o->fp) == 0 ? r : mm_error_from_errno(errno);
 }
 
 uint64_t mm_eve_out_rotations(const struct mm_eve_out *o)
@@ -921,10 +918,13 @@ int mm_eve_out_close(struct mm_eve_out *o)
         return 0;
     int r = 0;
     if (o->fp) {
-        if (batch_hand_over(o, o->batch.len) != 0 || fflush(o->fp) != 0 || o->lost)
+        r = batch_hand_over(o, o->batch.len);
+        if (r == 0 && fflush(o->fp) != 0)
+            r = mm_error_from_errno(errno);
+        if (r == 0 && o->lost)
             r = MM_EIO;
-        if (!o->is_stdout && fclose(o->fp) != 0)
-            r = MM_EIO;
+        if (!o->is_stdout && fclose(o->fp) != 0 && r == 0)
+            r = mm_error_from_errno(errno);
     }
     free(o->batch.p);
     free(o);

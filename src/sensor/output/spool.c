@@ -26,6 +26,7 @@
 #include "core/msg.h"
 #include "core/eve.h"
 #include "core/fs.h"
+#include "core/str.h"
 #include "sensor/output/output.h"
 #include "sensor/output/spool.h"
 
@@ -58,6 +59,7 @@ struct mm_spool {
 
 struct mm_spool_reader {
     char dir[DIR_MAX];
+    char failed[DIR_MAX + 32]; /* the file the last failed read could not read */
     uint64_t acked;
     uint64_t corrupt, corrupt_seg; /* records skipped; last segment counted */
 };
@@ -106,6 +108,22 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The first seq a segment file's name gives: exactly 20 digits and
+ * ".seg", read strictly (mm_str_int64), 1 to INT64_MAX as the writer
+ * numbers; 0 for any other name (a stray "00000000000000000000.seg" or
+ * one past the numbers the writer gives is not a segment, it would turn
+ * the numbering). */
+static uint64_t segment_first(const char *name)
+{
+    char digits[21];
+    int64_t v;
+    if (strlen(name) != 24 || strcmp(name + 20, ".seg") != 0)
+        return 0;
+    memcpy(digits, name, 20);
+    digits[20] = '\0';
+    return mm_str_int64(digits, 1, INT64_MAX, &v) == 0 ? (uint64_t)v : 0;
+}
+
 /* Lists the first seqs of the segment files in dir, sorted (free *out). */
 static int list_segments(const char *dir, uint64_t **out, size_t *count)
 {
@@ -119,9 +137,9 @@ static int list_segments(const char *dir, uint64_t **out, size_t *count)
     int r = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        size_t l = strlen(e->d_name);
-        if (l != 24 || strcmp(e->d_name + 20, ".seg") != 0 || strspn(e->d_name, "0123456789") != 20)
-            continue;
+        uint64_t first = segment_first(e->d_name);
+        if (first == 0)
+            continue; /* not a segment: left alone */
         if (n == cap) {
             cap = cap ? 2 * cap : 16;
             uint64_t *nv = realloc(v, cap * sizeof(*v));
@@ -131,7 +149,7 @@ static int list_segments(const char *dir, uint64_t **out, size_t *count)
             }
             v = nv;
         }
-        v[n++] = strtoull(e->d_name, NULL, 10);
+        v[n++] = first;
     }
     closedir(d);
     if (r != 0) {
@@ -150,16 +168,42 @@ static void segment_path(const char *dir, uint64_t first, char *out, size_t outl
     snprintf(out, outlen, "%s/%020" PRIu64 ".seg", dir, first);
 }
 
-static uint64_t read_acked(const char *dir)
+/* Writes a segment's header at fd's end. 0, or the system's reason (a
+ * short write, which sets no errno, is an I/O error). */
+static int write_magic(int fd)
+{
+    ssize_t w = write(fd, MAGIC, MAGIC_LEN);
+    return w == MAGIC_LEN ? 0 : w < 0 ? mm_error_from_errno(errno) : MM_EIO;
+}
+
+/* The acked seq of dir into *out: 0 without the file (nothing acked yet),
+ * else the number mm_spool_reader_ack writes ("N\n"), read strictly
+ * (mm_str_int64). A file holding anything else ("+5", " 5", "-1", "5x",
+ * nothing) is MM_EPARSE, one that cannot be read the system's reason: the
+ * delivery position is never guessed (a number too high would skip
+ * events, too low send them again). */
+static int read_acked(const char *dir, uint64_t *out)
 {
     char path[DIR_MAX + 16], *text = NULL;
     size_t len = 0;
+    int64_t v = 0;
+    *out = 0;
     snprintf(path, sizeof(path), "%s/acked", dir);
-    if (mm_file_read(path, 64, &text, &len) != 0)
+    int r = mm_file_read(path, 64, &text, &len);
+    if (r == MM_ENOENT)
         return 0;
-    uint64_t v = strtoull(text, NULL, 10);
+    if (r == MM_ETOOBIG)
+        r = MM_EPARSE;
+    if (r == 0) {
+        size_t n = len > 0 && text[len - 1] == '\n' ? len - 1 : len;
+        text[n] = '\0'; /* (a NUL inside ends the text early: refused too) */
+        if (strlen(text) != n || mm_str_int64(text, 0, INT64_MAX, &v) != 0)
+            r = MM_EPARSE;
+    }
     free(text);
-    return v;
+    if (r == 0)
+        *out = (uint64_t)v;
+    return r;
 }
 
 /* Reads one record at fd's offset off. Returns 1 with the record, 0 at a
@@ -278,18 +322,21 @@ static int recover_segment(struct mm_spool *s, uint64_t first)
     /* O_APPEND: every write lands at the end, also after a truncation. */
     int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
     if (fd < 0)
-        return MM_EIO;
+        return mm_error_from_errno(errno);
     struct stat st;
     char magic[MAGIC_LEN];
     uint64_t size, off, last;
+    int r = 0;
     if (fstat(fd, &st) != 0)
         goto fail;
     size = (uint64_t)st.st_size;
     if (size < MAGIC_LEN || pread(fd, magic, MAGIC_LEN, 0) != MAGIC_LEN ||
         memcmp(magic, MAGIC, MAGIC_LEN) != 0) {
         /* Created but the header never made it: rewrite the header. */
-        if (ftruncate(fd, 0) != 0 || write(fd, MAGIC, MAGIC_LEN) != MAGIC_LEN)
+        if (ftruncate(fd, 0) != 0)
             goto fail;
+        if ((r = write_magic(fd)) != 0)
+            goto out;
         s->recovered += size;
         size = MAGIC_LEN;
     }
@@ -307,8 +354,10 @@ static int recover_segment(struct mm_spool *s, uint64_t first)
     s->seg_size = off;
     return 0;
 fail:
+    r = mm_error_from_errno(errno);
+out:
     close(fd);
-    return MM_EIO;
+    return r;
 }
 
 /* Sums the sizes of the segment files (for the size bound). */
@@ -348,17 +397,18 @@ int mm_spool_open(const char *dir, struct mm_spool **out)
         goto out;
     }
     if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        r = errno == EWOULDBLOCK ? MM_EEXIST : MM_EIO;
+        r = errno == EWOULDBLOCK ? MM_EEXIST : mm_error_from_errno(errno);
         goto out;
     }
-    s->last_seq = read_acked(dir);
+    if ((r = read_acked(dir, &s->last_seq)) != 0)
+        goto out;
     if ((r = list_segments(dir, &segs, &nsegs)) != 0)
         goto out;
     if (nsegs > 0 && (r = recover_segment(s, segs[nsegs - 1])) != 0)
         goto out;
     count_bytes(s, segs, nsegs);
     if (stat(dir, &st) != 0) {
-        r = MM_EIO;
+        r = mm_error_from_errno(errno);
         goto out;
     }
     s->shared.dev = st.st_dev;
@@ -394,7 +444,9 @@ static void enforce_max_bytes(struct mm_spool *s)
     size_t nsegs = 0;
     if (s->total_bytes <= s->max_bytes || list_segments(s->dir, &segs, &nsegs) != 0)
         return;
-    uint64_t acked = read_acked(s->dir);
+    uint64_t acked;
+    if (read_acked(s->dir, &acked) != 0)
+        acked = 0; /* (unreadable since the open: every record dropped counts) */
     char path[DIR_MAX + 32];
     for (size_t i = 0; i + 1 < nsegs && s->total_bytes > s->max_bytes; i++) {
         int64_t sz = file_size(s->dir, segs[i]);
@@ -416,7 +468,7 @@ static int new_segment(struct mm_spool *s, uint64_t seq)
     char path[DIR_MAX + 32];
     if (s->seg_fd >= 0) {
         if (fdatasync(s->seg_fd) != 0)
-            return MM_EIO;
+            return mm_error_from_errno(errno);
         close(s->seg_fd);
         s->seg_fd = -1;
         s->pending = 0;
@@ -425,11 +477,15 @@ static int new_segment(struct mm_spool *s, uint64_t seq)
     segment_path(s->dir, seq, path, sizeof(path));
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
     if (fd < 0)
-        return MM_EIO;
-    if (write(fd, MAGIC, MAGIC_LEN) != MAGIC_LEN || fdatasync(fd) != 0 ||
-        mm_fsync_parent(path) != 0) {
+        return mm_error_from_errno(errno);
+    int r = write_magic(fd);
+    if (r == 0 && fdatasync(fd) != 0)
+        r = mm_error_from_errno(errno);
+    if (r == 0)
+        r = mm_fsync_parent(path);
+    if (r != 0) {
         close(fd);
-        return MM_EIO;
+        return r;
     }
     s->seg_fd = fd;
     s->seg_size = MAGIC_LEN;
@@ -446,6 +502,24 @@ static int segment_ready(struct mm_spool *s)
     return new_segment(s, s->last_seq + 1);
 }
 
+/* Why writev(fd, iov, 2) stopped after w of its bytes. A short write sets
+ * no errno, so the rest is written once more to learn it (a full disk, the
+ * file size limit); the caller cuts whatever got written either way. */
+static int write_failure(int fd, const struct iovec iov[2], ssize_t w)
+{
+    if (w < 0)
+        return mm_error_from_errno(errno);
+    struct iovec rest[2] = {iov[0], iov[1]}, *from = rest;
+    size_t done = (size_t)w;
+    if (done >= rest[0].iov_len) {
+        done -= rest[0].iov_len;
+        from++;
+    }
+    from->iov_base = (char *)from->iov_base + done;
+    from->iov_len -= done;
+    return writev(fd, from, (int)(rest + 2 - from)) < 0 ? mm_error_from_errno(errno) : MM_EIO;
+}
+
 /* Writes the record of the next seq with its text in one writev, so a
  * killed process leaves it whole or torn (cut on the next open). */
 static int write_record(struct mm_spool *s, const char *text, size_t len)
@@ -460,18 +534,19 @@ static int write_record(struct mm_spool *s, const char *text, size_t len)
     struct iovec iov[2] = {{hdr, HDR_LEN}, {(void *)text, len}};
     ssize_t w = writev(s->seg_fd, iov, 2);
     if (w != (ssize_t)(HDR_LEN + len)) {
+        int r = write_failure(s->seg_fd, iov, w);
         /* Cut a partial record so the file stays well-formed (the fd is
          * O_APPEND: the next record goes to the new end). If the cut fails,
          * leave that segment (its torn tail is skipped by readers) and start
          * a new one with the next record. */
-        if (w > 0 && ftruncate(s->seg_fd, (off_t)s->seg_size) != 0) {
+        if (w >= 0 && ftruncate(s->seg_fd, (off_t)s->seg_size) != 0) {
             if (fdatasync(s->seg_fd) == 0 && !s->pending)
                 atomic_store(&s->shared.synced, s->last_seq);
             close(s->seg_fd);
             s->seg_fd = -1;
             s->pending = 0;
         }
-        return MM_EIO;
+        return r;
     }
     s->seg_size += (uint64_t)w;
     s->total_bytes += (uint64_t)w;
@@ -537,7 +612,7 @@ int mm_spool_sync(struct mm_spool *s)
     if (!s || !s->pending || s->seg_fd < 0)
         return 0;
     if (fdatasync(s->seg_fd) != 0)
-        return MM_EIO;
+        return mm_error_from_errno(errno);
     s->pending = 0;
     atomic_store(&s->shared.synced, s->last_seq);
     return 0;
@@ -594,7 +669,11 @@ int mm_spool_reader_open(const char *dir, struct mm_spool_reader **out)
     if (!r)
         return MM_ENOMEM;
     snprintf(r->dir, sizeof(r->dir), "%s", dir);
-    r->acked = read_acked(dir);
+    int rc = read_acked(dir, &r->acked);
+    if (rc != 0) {
+        free(r);
+        return rc;
+    }
     *out = r;
     return 0;
 }
@@ -630,14 +709,18 @@ static int read_segment(struct mm_spool_reader *r, uint64_t first, struct read_s
     rs->bad = false;
     rs->last = first - 1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : MM_EIO; /* dropped for the size bound */
+    if (fd < 0 && errno == ENOENT)
+        return 0; /* dropped for the size bound */
     struct stat st;
-    int rc = 0;
-    if (fstat(fd, &st) != 0) {
-        rc = MM_EIO;
-        goto out;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        /* no permission, a damaged disk...: the system's reason, and which file */
+        int rc = mm_error_from_errno(errno);
+        snprintf(r->failed, sizeof r->failed, "%s", path);
+        if (fd >= 0)
+            close(fd);
+        return rc;
     }
+    int rc = 0;
     uint64_t size = (uint64_t)st.st_size, off = MAGIC_LEN;
     while (b->count < rs->max_records && rs->bytes < rs->max_bytes) {
         struct mm_spool_record rec;
@@ -693,9 +776,12 @@ int mm_spool_reader_next(struct mm_spool_reader *r, size_t max_records, size_t m
     size_t nsegs = 0;
     struct read_state rs = {.max_records = max_records, .max_bytes = max_bytes};
     rs.limit = registry_limit(r->dir, 0);
+    r->failed[0] = '\0';
     int rc = list_segments(r->dir, &segs, &nsegs);
-    if (rc != 0)
+    if (rc != 0) {
+        snprintf(r->failed, sizeof r->failed, "%s", r->dir);
         return rc;
+    }
     /* Start at the last segment whose first seq is <= acked + 1. */
     size_t start = 0;
     for (size_t i = 0; i < nsegs; i++)
@@ -749,6 +835,11 @@ uint64_t mm_spool_reader_acked(const struct mm_spool_reader *r)
 uint64_t mm_spool_reader_corrupt(const struct mm_spool_reader *r)
 {
     return r->corrupt;
+}
+
+const char *mm_spool_reader_failed(const struct mm_spool_reader *r)
+{
+    return r->failed;
 }
 
 void mm_spool_batch_free(struct mm_spool_batch *b)

@@ -35,7 +35,11 @@
 struct mm_spool;
 
 /* Opens (creating) the spool in dir, recovers a torn tail. MM_EEXIST when
- * another process holds the spool. */
+ * another process holds the spool; MM_EPARSE when its acked file holds
+ * anything but the number mm_spool_reader_ack writes (nothing is guessed,
+ * changed or deleted then; mm_spool_reader_open refuses it the same way).
+ * Only files named <20 digits>.seg whose number the writer could have
+ * given (1 to INT64_MAX) are segments; other files are left alone. */
 int mm_spool_open(const char *dir, struct mm_spool **out);
 /* Sets ev's "seq" to the next number and appends it: its compact JSON
  * text, as the EVE writer writes it (mm_eve_line_format; the bytes of
@@ -93,7 +97,9 @@ int mm_spool_reader_open(const char *dir, struct mm_spool_reader **out);
  * batch, and so does a record past the synced seq of a writer of the same
  * directory in this process. A corrupt record in an older segment is logged
  * and the rest of that segment skipped. The same records come back until
- * they are acked. */
+ * they are acked. A folder or segment that cannot be read fails the call
+ * with the system's reason (mm_error_from_errno: MM_EPERM, MM_ENOTDIR...),
+ * mm_spool_reader_failed naming it; nothing is skipped for it. */
 int mm_spool_reader_next(struct mm_spool_reader *r, size_t max_records, size_t max_bytes,
                          struct mm_spool_batch *out);
 /* Records that everything up to seq was delivered (atomic file replace) and
@@ -102,6 +108,9 @@ int mm_spool_reader_ack(struct mm_spool_reader *r, uint64_t seq);
 uint64_t mm_spool_reader_acked(const struct mm_spool_reader *r);
 /* Records this reader skipped as corrupt (each counted once). */
 uint64_t mm_spool_reader_corrupt(const struct mm_spool_reader *r);
+/* The folder or segment file the last failed mm_spool_reader_next could
+ * not read ("" after a call that did not fail that way). */
+const char *mm_spool_reader_failed(const struct mm_spool_reader *r);
 void mm_spool_batch_free(struct mm_spool_batch *b);
 void mm_spool_reader_close(struct mm_spool_reader *r);
 

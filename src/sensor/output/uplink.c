@@ -586,6 +586,18 @@ static void mark_drained(struct mm_uplink *u)
     pthread_mutex_unlock(&u->lock);
 }
 
+/* The first failure of a run of them: the spool folder or file that could
+ * not be read (its path and the system's reason: nothing was sent, and
+ * the centre is not to blame), or the centre that could not be reached. */
+static void report_failure(struct mm_uplink *u, int r, bool reading)
+{
+    if (reading)
+        mm_msg_print(stderr, PROG, "sensor-log", "uplink.spool_unreadable",
+                     mm_spool_reader_failed(u->reader), mm_msg_strerror(r));
+    else
+        mm_msg_print(stderr, PROG, "sensor-log", "uplink.retrying", u->center, mm_msg_strerror(r));
+}
+
 static void *uplink_main(void *arg)
 {
     struct mm_uplink *u = arg;
@@ -595,6 +607,7 @@ static void *uplink_main(void *arg)
         struct mm_spool_batch b = {0};
         bool asked_before_read = stop_asked(u);
         int r = mm_spool_reader_next(u->reader, batch_max, BATCH_BYTES_MAX, &b);
+        bool reading = r != 0;
         if (r == 0 && b.count == 0) {
             mm_spool_batch_free(&b);
             if (asked_before_read) {
@@ -615,8 +628,7 @@ static void *uplink_main(void *arg)
             u->st_failures++;
             failures++;
             if (failures == 1 && !u->cfg.quiet)
-                mm_msg_print(stderr, PROG, "sensor-log", "uplink.retrying", u->center,
-                             mm_msg_strerror(r));
+                report_failure(u, r, reading);
             nap(u, backoff_ms(u, failures));
         } else {
             if (failures > 0 && !u->cfg.quiet)

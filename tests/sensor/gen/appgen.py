@@ -173,17 +173,19 @@ def der_name(pairs):
     return der(0x30, rdns)
 
 
-def certificate_der():
+def certificate_der(not_before=b"260101000000Z", not_after=b"20270131235959Z"):
     """A structurally valid (unsigned) certificate: serial 0x0a1b2c3d4e,
     issuer C=JP, O=Example CA, CN=Example Root; subject C=JP, O=Example
     KK, CN=www.example.jp; valid 2026-01-01 .. 2027-01-31 (one UTCTime,
-    one GeneralizedTime); subjectAltName DNS:www.example.jp, DNS:example.jp,
-    IP:192.0.2.80 (behind a critical basicConstraints extension)."""
+    one GeneralizedTime: the form follows the text's length); subjectAltName
+    DNS:www.example.jp, DNS:example.jp, IP:192.0.2.80 (behind a critical
+    basicConstraints extension)."""
     version = der(0xA0, der(0x02, b"\x02"))
     serial = der(0x02, bytes.fromhex("0a1b2c3d4e"))
     alg = der(0x30, der(0x06, bytes.fromhex("2a864886f70d01010b")) + b"\x05\x00")
     issuer = der_name([("C", "JP"), ("O", "Example CA"), ("CN", "Example Root")])
-    validity = der(0x30, der(0x17, b"260101000000Z") + der(0x18, b"20270131235959Z"))
+    validity = der(0x30, b"".join(der(0x17 if len(t) == 13 else 0x18, t)
+                                  for t in (not_before, not_after)))
     subject = der_name([("C", "JP"), ("O", "Example KK"), ("CN", "www.example.jp")])
     spki = der(0x30, alg + der(0x03, b"\x00\x01\x02"))
     basic = der(0x30, der(0x06, b"\x55\x1d\x13") + b"\x01\x01\xff" + der(0x04, der(0x30, b"")))
@@ -200,9 +202,9 @@ def certificate_msg(certs):
     return tls_handshake(11, len(body).to_bytes(3, "big") + body)
 
 
-def tls12_server_flight():
+def tls12_server_flight(cert=None):
     hs = server_hello(extensions=[ext(0xFF01, b"\x00"), ext_alpn(["h2"])])
-    hs += certificate_msg([certificate_der()]) + tls_handshake(14, b"")
+    hs += certificate_msg([cert or certificate_der()]) + tls_handshake(14, b"")
     return tls_record(22, hs, 0x0303)
 
 
@@ -405,6 +407,9 @@ def corpora():
         "tls": {"client-hello-ja4": tls_record(22, ja4_vector_hello()),
                 "client-hello-ja3": tls_record(22, ja3_vector_hello()),
                 "server-tls12": tls12_server_flight(),
+                # February 30 (UTCTime), February 29 of 2027 (GeneralizedTime)
+                "server-tls12-impossible-dates": tls12_server_flight(
+                    certificate_der(b"260230000000Z", b"20270229235959Z")),
                 "server-tls13": tls13_server_flight()},
         "http": {"request": http_request(),
                  "post": http_request(method="POST", uri="/upload", body=b"a=1&b=2"),

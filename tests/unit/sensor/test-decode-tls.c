@@ -691,6 +691,141 @@ static void test_x509_long_name_cut_at_character(void **state)
     free(x);
 }
 
+/* A certificate (serial 01, issuer and subject CN=a.example.jp, a
+ * subjectAltName DNS:a.example.jp) valid from not_before to not_after,
+ * each a UTCTime when 13 characters long, else a GeneralizedTime; returns
+ * its length. */
+static size_t dated_certificate(const char *not_before, const char *not_after, uint8_t *out)
+{
+    static const uint8_t alg[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                  0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00};
+    static const uint8_t name[] = {0x30, 0x17, 0x31, 0x15, 0x30, 0x13, 0x06, 0x03, 0x55,
+                                   0x04, 0x03, 0x0c, 0x0c, 'a',  '.',  'e',  'x',  'a',
+                                   'm',  'p',  'l',  'e',  '.',  'j',  'p'};
+    uint8_t tbs[512], tmp[128], names[64], ext[128];
+    size_t t = 0, v = 0, g = 0, e = 0, c = 0;
+    der_put(tbs, &t, 0x02, (const uint8_t *)"\x01", 1);
+    memcpy(tbs + t, alg, sizeof alg);
+    t += sizeof alg;
+    memcpy(tbs + t, name, sizeof name); /* issuer */
+    t += sizeof name;
+    der_put(tmp, &v, strlen(not_before) == 13 ? 0x17 : 0x18, (const uint8_t *)not_before,
+            strlen(not_before));
+    der_put(tmp, &v, strlen(not_after) == 13 ? 0x17 : 0x18, (const uint8_t *)not_after,
+            strlen(not_after));
+    der_put(tbs, &t, 0x30, tmp, v);
+    memcpy(tbs + t, name, sizeof name); /* subject */
+    t += sizeof name;
+    der_put(tbs, &t, 0x30, (const uint8_t *)"", 0); /* subjectPublicKeyInfo */
+    der_put(tmp, &g, 0x82, (const uint8_t *)"a.example.jp", 12);
+    der_put(names, &e, 0x30, tmp, g); /* GeneralNames */
+    memcpy(ext, "\x06\x03\x55\x1d\x11", 5);
+    g = 5;
+    der_put(ext, &g, 0x04, names, e); /* Extension: subjectAltName */
+    e = 0;
+    der_put(tmp, &e, 0x30, ext, g);
+    g = 0;
+    der_put(ext, &g, 0x30, tmp, e); /* Extensions */
+    der_put(tbs, &t, 0xa3, ext, g);
+    uint8_t cert[640];
+    der_put(cert, &c, 0x30, tbs, t);
+    size_t o = 0;
+    der_put(out, &o, 0x30, cert, c);
+    return o;
+}
+
+/* Validity times that do not exist (core's mm_time_parse rule) are left
+ * out, UTCTime and GeneralizedTime alike, the other fields still read, and
+ * the certificate is reported malformed; times that exist are written as
+ * before. */
+static void test_x509_impossible_times(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *time, *want; /* want NULL: refused */
+    } cases[] = {
+        {"260230000000Z", NULL},                    /* February 30 */
+        {"250229000000Z", NULL},                    /* February 29, not a leap year */
+        {"240229000000Z", "2024-02-29T00:00:00"},   /* a leap year's */
+        {"260431000000Z", NULL},                    /* April 31 */
+        {"261301000000Z", NULL},                    /* month 13 */
+        {"260001000000Z", NULL},                    /* month 0 */
+        {"260100000000Z", NULL},                    /* day 0 */
+        {"260101240000Z", NULL},                    /* hour 24 */
+        {"260101006000Z", NULL},                    /* minute 60 */
+        {"260101000061Z", NULL},                    /* second 61 */
+        {"260101000060Z", NULL},                    /* a second 60 not at a month's end */
+        {"261231235960Z", "2026-12-31T23:59:60"},   /* a leap second's place */
+        {"20260230000000Z", NULL},                  /* GeneralizedTime: February 30 */
+        {"21000229000000Z", NULL},                  /* 2100 is no leap year */
+        {"20000229120000Z", "2000-02-29T12:00:00"}, /* 2000 is */
+        {"20261301000000Z", NULL},                  /* month 13 */
+        {"20260101240000Z", NULL},                  /* hour 24 */
+        {"20260630235960Z", "2026-06-30T23:59:60"}, /* a leap second's place */
+        {"20260101000000Z", "2026-01-01T00:00:00"},
+    };
+    static uint8_t der[1024];
+    struct mm__x509 *x = malloc(sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int at = 0; at < 2; at++) { /* as notBefore, then as notAfter */
+            const char *good = "20270131235959Z", *want_good = "2027-01-31T23:59:59";
+            size_t n = at ? dated_certificate(good, cases[i].time, der)
+                          : dated_certificate(cases[i].time, good, der);
+            int r = mm__x509_parse(der, n, x);
+            const char *got = at ? x->notafter : x->notbefore,
+                       *other = at ? x->notbefore : x->notafter;
+            if (cases[i].want) {
+                assert_int_equal(r, 0);
+                assert_string_equal(got, cases[i].want);
+            } else {
+                if (r != MM_EPARSE || got[0])
+                    fail_msg("%s as %s: %d \"%s\"", cases[i].time, at ? "notAfter" : "notBefore", r,
+                             got);
+            }
+            assert_string_equal(other, want_good);
+            assert_string_equal(x->subject, "CN=a.example.jp");
+            assert_string_equal(x->issuer, "CN=a.example.jp");
+            assert_string_equal(x->serial, "01");
+            assert_int_equal(strlen(x->fingerprint), 59);
+            assert_int_equal(x->nsan, 1);
+            assert_string_equal(x->san[0], "a.example.jp");
+        }
+    }
+    /* both impossible: both left out, the rest read */
+    size_t n = dated_certificate("260230000000Z", "20270229000000Z", der);
+    assert_int_equal(mm__x509_parse(der, n, x), MM_EPARSE);
+    assert_string_equal(x->notbefore, "");
+    assert_string_equal(x->notafter, "");
+    assert_int_equal(x->nsan, 1);
+    free(x);
+}
+
+/* Through the decoder (the seed of tests/sensor/gen/appgen.py with
+ * February 30 and 2027-02-29): the server part has every certificate field
+ * but notbefore and notafter, and the decoder reports the certificate
+ * malformed (the pipeline's tls.malformed anomaly). */
+static void test_impossible_times_left_out(void **state)
+{
+    (void)state;
+    size_t slen;
+    uint8_t *s = app_seed("tls", "server-tls12-impossible-dates", &slen);
+    struct app_run r;
+    app_run_init(&r, &mm_app_tls, 443, 51000);
+    assert_int_equal(app_run_stream(&r, 1, s, slen), MM_EPARSE);
+    assert_int_equal(app_count(&r), 1);
+    assert_string_equal(app_str(&r, 0, "tls.version"), "TLS 1.2");
+    assert_string_equal(app_str(&r, 0, "tls.subject"), "C=JP, O=Example KK, CN=www.example.jp");
+    assert_string_equal(app_str(&r, 0, "tls.serial"), "0A:1B:2C:3D:4E");
+    assert_non_null(app_get(&r, 0, "tls.fingerprint"));
+    assert_null(app_get(&r, 0, "tls.notbefore"));
+    assert_null(app_get(&r, 0, "tls.notafter"));
+    assert_int_equal(json_array_size(app_get(&r, 0, "tls.subjectaltname")), 3);
+    app_run_free(&r);
+    app_sweep_truncations(&mm_app_tls, s, slen, 443, 51000, 1);
+    free(s);
+}
+
 /* Invalid UTF-8 in text built from packet data never makes a field vanish. */
 static void test_json_str_sanitises(void **state)
 {
@@ -1218,6 +1353,8 @@ int main(void)
         cmocka_unit_test(test_memcap),
         cmocka_unit_test(test_server_part_packed),
         cmocka_unit_test(test_memcap_setting),
+        cmocka_unit_test(test_x509_impossible_times),
+        cmocka_unit_test(test_impossible_times_left_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
