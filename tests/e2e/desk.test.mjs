@@ -56,6 +56,24 @@ test('an SME owner opens a consultation ticket', { skip: missing }, async (t) =>
   });
 });
 
+// An empty form is answered in the page's words (the browser's own bubble,
+// in the browser's language, is not read out and may be English).
+test('an empty consultation form says what is missing (ja)', { skip: missing }, async (t) => {
+  if (deskMissing) {
+    t.skip(deskMissing);
+    return;
+  }
+  await withBrowser({ locale: 'en-US' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada); // a Japanese account
+    await p.goto(center.base + '/#/tickets/new');
+    await p.locator('#ticket-form').waitFor();
+    await p.click('#ticket-form button[type=submit]');
+    await p.locator('#flash').filter({ hasText: '件名と相談内容を書いてください' }).waitFor({ timeout: 5000 });
+    assert.equal(await p.evaluate(() => document.activeElement.name), 'subject');
+  });
+});
+
 test('the analyst answers, opens an incident and sends someone on site', { skip: missing }, async (t) => {
   if (deskMissing || !state.ticket) {
     t.skip(deskMissing || 'no ticket from the previous test');
