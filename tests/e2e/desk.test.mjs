@@ -118,6 +118,23 @@ test('the analyst answers, opens an incident and sends someone on site', { skip:
   });
 });
 
+// "Save note" with nothing written says so, rather than doing nothing.
+test('an empty incident note is answered with a message (en)', { skip: missing }, async (t) => {
+  if (deskMissing || !state.incident) {
+    t.skip(deskMissing || 'no incident from the previous test');
+    return;
+  }
+  await withBrowser({ locale: 'en-US' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.analyst);
+    await p.goto(center.base + '/#/incidents/' + state.incident);
+    await p.locator('#note-form').waitFor();
+    await p.click('#note-form button[type=submit]');
+    await p.locator('#flash').filter({ hasText: 'Please write the note first' }).waitFor({ timeout: 5000 });
+    assert.equal(await p.evaluate(() => document.activeElement.name), 'body');
+  });
+});
+
 test('the owner sees the answer, the stage and the visit', { skip: missing }, async (t) => {
   if (deskMissing || !state.incident) {
     t.skip(deskMissing || 'no incident from the previous test');
