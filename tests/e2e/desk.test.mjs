@@ -56,6 +56,24 @@ test('an SME owner opens a consultation ticket', { skip: missing }, async (t) =>
   });
 });
 
+// An empty form is answered in the page's words (the browser's own bubble,
+// in the browser's language, is not read out and may be English).
+test('an empty consultation form says what is missing (ja)', { skip: missing }, async (t) => {
+  if (deskMissing) {
+    t.skip(deskMissing);
+    return;
+  }
+  await withBrowser({ locale: 'en-US' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada); // a Japanese account
+    await p.goto(center.base + '/#/tickets/new');
+    await p.locator('#ticket-form').waitFor();
+    await p.click('#ticket-form button[type=submit]');
+    await p.locator('#flash').filter({ hasText: '件名と相談内容を書いてください' }).waitFor({ timeout: 5000 });
+    assert.equal(await p.evaluate(() => document.activeElement.name), 'subject');
+  });
+});
+
 test('the analyst answers, opens an incident and sends someone on site', { skip: missing }, async (t) => {
   if (deskMissing || !state.ticket) {
     t.skip(deskMissing || 'no ticket from the previous test');
@@ -97,6 +115,23 @@ test('the analyst answers, opens an incident and sends someone on site', { skip:
     const monthly = await p.request.get(center.base + (await p.getAttribute('#vendor-report', 'href')));
     assert.equal(monthly.status(), 200);
     await shot(p, 'stats-en');
+  });
+});
+
+// "Save note" with nothing written says so, rather than doing nothing.
+test('an empty incident note is answered with a message (en)', { skip: missing }, async (t) => {
+  if (deskMissing || !state.incident) {
+    t.skip(deskMissing || 'no incident from the previous test');
+    return;
+  }
+  await withBrowser({ locale: 'en-US' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.analyst);
+    await p.goto(center.base + '/#/incidents/' + state.incident);
+    await p.locator('#note-form').waitFor();
+    await p.click('#note-form button[type=submit]');
+    await p.locator('#flash').filter({ hasText: 'Please write the note first' }).waitFor({ timeout: 5000 });
+    assert.equal(await p.evaluate(() => document.activeElement.name), 'body');
   });
 });
 

@@ -30,6 +30,25 @@ for (const [locale, lang, expected] of [['ja-JP', 'ja', 'メールアドレス�
   });
 }
 
+// The error belongs to the form it was said on: once the person signs in
+// (or goes to another page), the dashboard must not still say the password
+// is wrong.
+test('a wrong-password message does not follow the person past sign-in (ja)', { skip: missing }, async () => {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await p.goto(center.base + '/#/login');
+    await p.fill('input[name=email]', center.users.yamada.email);
+    await p.fill('input[name=password]', 'not-the-password');
+    await p.click('form.login-form button[type=submit]');
+    await p.locator('#flash').filter({ hasText: 'パスワードが違います' }).waitFor();
+    await signIn(p, center.base, center.users.yamada);
+    assert.doesNotMatch(await p.locator('#flash').textContent(), /パスワードが違います/);
+    await p.goto(center.base + '/#/alerts');
+    await ready(p);
+    assert.equal((await p.locator('#flash').textContent()).trim(), '');
+  });
+});
+
 test('an SME owner signs in and sees the page in the account language (ja)', { skip: missing }, async () => {
   await withBrowser({ locale: 'en-US' }, async (b) => { // the account (ja) wins over the browser
     await signIn(b.page, center.base, center.users.yamada);

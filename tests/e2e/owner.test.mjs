@@ -104,3 +104,27 @@ test('an alert of one sentence shows no stray "null" (ja)', { skip: missing }, a
     assert.doesNotMatch(await b.page.locator('main').textContent(), /null/);
   });
 });
+
+// A headline with a long address in it (a malware URL) wraps on a phone
+// (375 px) rather than widening the page past the screen: on the owner's
+// dashboard card, the alert page and the incident page.
+test('a long address in a headline does not widen the page on a phone (en)', { skip: missing }, async () => {
+  const url = 'filmmogzivota.rs/SpryAssets/gDR/a-very-long-path-segment-without-any-space';
+  await center.ingest(center.sensors.sakura, [alertEvent({ sid: 2000004, signature: 'MAMORI intel: HTTP request for a listed URL', severity: 1, ja: `社内の機器が ${url} からダウンロードしようとしました。`, en: `The office device tried to download from ${url}, a URL used to spread malware.` })]);
+  const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.sakura.id}`);
+  const alert = list.items.find((a) => a.signature_id === 2000004);
+  const inc = await center.api.ok('POST', '/api/v1/incidents', { alert_id: alert.id, title: `The office device tried to download from ${url}.` });
+  await withBrowser({ locale: 'en-GB' }, async (b) => {
+    const p = b.page;
+    await p.setViewportSize({ width: 375, height: 800 });
+    await signIn(p, center.base, center.users.sakura);
+    for (const where of ['#/', '#/alerts/' + alert.id, '#/incidents/' + inc.id]) {
+      await p.goto(center.base + '/' + where);
+      await ready(p);
+      await p.locator('main').filter({ hasText: 'filmmogzivota.rs' }).first().waitFor();
+      const wide = await p.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(wide <= 375, `${where} is ${wide} px wide on a 375 px screen`);
+    }
+    await shot(p, 'incident-long-title-375-en');
+  });
+});

@@ -137,3 +137,39 @@ test('errors read in Japanese only: wrong password, short password, bad value, 4
     assert.doesNotMatch(await p.locator('main').textContent(), LATIN);
   });
 });
+
+// Adding a person with a field left out or a short first password: the page
+// says what is wrong in the account's language (the browser's own bubble
+// would be in the browser's language, here English, and is not read out),
+// and no account is made.
+test('adding a person with a missing or short password is answered in the page (ja account, en browser)', { skip: missing }, async () => {
+  await withBrowser({ locale: 'en-US' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + '/#/settings');
+    const form = p.locator(`#user-form-${center.tenants.yamada.id}`);
+    await form.waitFor();
+    const count = async () => (await center.api.ok('GET', `/api/v1/users?tenant=${center.tenants.yamada.id}`)).items.length;
+    const before = await count();
+    await form.locator('input[name=email]').fill('jiro@yamada.example');
+    await form.locator('button[type=submit]').click();
+    await p.locator('#flash').filter({ hasText: 'メールアドレスと最初のパスワード' }).waitFor({ timeout: 5000 });
+    assert.equal(await p.evaluate(() => document.activeElement.name), 'password');
+    await form.locator('input[name=password]').fill('short');
+    await form.locator('button[type=submit]').click();
+    await p.locator('#flash').filter({ hasText: '12 文字以上' }).waitFor({ timeout: 5000 });
+    await form.locator('input[name=email]').fill('not-an-address');
+    await form.locator('input[name=password]').fill('jiro-first-pass-1');
+    await form.locator('button[type=submit]').click();
+    await p.locator('#flash').filter({ hasText: 'メールアドレスの形' }).waitFor({ timeout: 5000 });
+    assert.equal(await count(), before, 'no account was made');
+    // A temporary password that is too short, the same way.
+    const u = await center.api.ok('POST', '/api/v1/users', { email: 'saburo@yamada.example', password: 'saburo-first-pass-1', role: 'staff', tenant_id: center.tenants.yamada.id, lang: 'ja' });
+    await p.reload();
+    const reset = p.locator(`#reset-form-${u.id}`);
+    await p.locator(`details:has(#reset-form-${u.id}) > summary`).click();
+    await reset.locator('input[name=password]').fill('short');
+    await reset.locator('button[type=submit]').click();
+    await p.locator('#flash').filter({ hasText: '12 文字以上' }).waitFor({ timeout: 5000 });
+  });
+});

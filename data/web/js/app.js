@@ -43,6 +43,13 @@ export function flash(message, kind) {
   if (message && kind !== 'error') flashTimer = setTimeout(() => clear(el), 8000);
 }
 
+// An error message belongs to the page it was said on ("wrong password" on
+// the sign-in form): moving to another page clears it. A success message,
+// said just after ctx.go() ("ticket sent"), stays.
+function clearErrorFlash() {
+  if (document.getElementById('flash').classList.contains('flash-error')) flash('');
+}
+
 export function go(hash) {
   if (location.hash === hash) route();
   else location.hash = hash;
@@ -208,7 +215,10 @@ async function boot() {
     flash(t('login.signed_out'), 'ok');
     location.hash = '#/login';
   });
-  window.addEventListener('hashchange', route);
+  window.addEventListener('hashchange', () => {
+    clearErrorFlash();
+    route();
+  });
   await route();
   document.body.classList.add('ready');
 }

@@ -141,7 +141,11 @@ function vendorActions(x, ctx) {
   const nform = h('form', { id: 'note-form', novalidate: true }, nbody.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('incident.save_note'))));
   nform.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    if (!nbody.input.value.trim()) return;
+    if (!nbody.input.value.trim()) {
+      ctx.flash(t('incident.note_missing'), 'error');
+      nbody.input.focus();
+      return;
+    }
     try {
       await api.post('/incidents/' + x.id + '/notes', { body: nbody.input.value.trim() });
       await ctx.route();

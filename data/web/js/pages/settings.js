@@ -125,16 +125,34 @@ function userState(u) {
   return t('settings.user_active');
 }
 
+const PASSWORD_MIN_CHARS = 12; // the centre's MM_PASSWORD_MIN_CHARS, counted as characters
+
+// What is wrong with a new person's e-mail address and first password
+// ({text, field}), or null. The forms check in script (novalidate) so the
+// message is in the page's language and read out, not the browser's bubble.
+function newUserProblem(email, pw) {
+  if (!email.value.trim()) return { text: t('settings.user_missing'), field: email };
+  if (!pw.value) return { text: t('settings.user_missing'), field: pw };
+  if (email.validity.typeMismatch) return { text: t('settings.email_invalid'), field: email };
+  if ([...pw.value].length < PASSWORD_MIN_CHARS) return { text: t('apierr.password_too_short'), field: pw };
+  return null;
+}
+
 // A temporary password for u (POST /api/v1/users/ID/password): the person
 // must change it when they next sign in; every browser of theirs is signed
 // out and their API tokens (scripts' keys) are revoked, said when there were any.
 function resetForm(u, ctx) {
   const pw = field(t('settings.reset_password'), 'input', { type: 'password', name: 'password', minlength: 12, maxlength: 200, required: true, autocomplete: 'new-password' });
-  const form = h('form', { class: 'inline-form', id: 'reset-form-' + u.id }, pw.wrap,
+  const form = h('form', { class: 'inline-form', id: 'reset-form-' + u.id, novalidate: true }, pw.wrap,
     h('p', { class: 'hint' }, t('settings.reset_help')),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('settings.reset_submit'))));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    if ([...pw.input.value].length < PASSWORD_MIN_CHARS) {
+      ctx.flash(t('apierr.password_too_short'), 'error');
+      pw.input.focus();
+      return;
+    }
     try {
       const r = await api.post('/users/' + u.id + '/password', { password: pw.input.value });
       await ctx.route();
@@ -214,11 +232,17 @@ async function usersSection(tenantId, ctx) {
   // Required: an account made without a password cannot sign in, and nothing
   // on this page could give it one later.
   const pw = field(t('settings.user_password'), 'input', { name: 'password', type: 'password', minlength: 12, maxlength: 200, required: true, autocomplete: 'new-password', 'aria-describedby': 'pw-help' + sfx });
-  const form = h('form', { class: 'inline-form', id: 'user-form' + sfx }, email.wrap, role.wrap, ulang.wrap, pw.wrap,
+  const form = h('form', { class: 'inline-form', id: 'user-form' + sfx, novalidate: true }, email.wrap, role.wrap, ulang.wrap, pw.wrap,
     h('p', { class: 'hint', id: 'pw-help' + sfx }, t('settings.password_help')),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('settings.user_add'))));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    const problem = newUserProblem(email.input, pw.input);
+    if (problem) {
+      ctx.flash(problem.text, 'error');
+      problem.field.focus();
+      return;
+    }
     const body = { email: email.input.value.trim(), role: role.input.value, lang: ulang.input.value };
     body.password = pw.input.value;
     if (api.isVendor()) body.tenant_id = tenantId;

@@ -60,7 +60,7 @@ async function newForm(main, ctx) {
   const subject = field(t('ticket.subject'), 'input', { name: 'subject', maxlength: 200, required: true });
   const message = field(t('ticket.message'), 'textarea', { name: 'message', rows: 6, maxlength: 3300, required: true, 'aria-describedby': 'msg-help' });
   const submit = h('button', { type: 'submit', class: 'primary' }, t('ticket.send'));
-  const form = h('form', { class: 'card', id: 'ticket-form' },
+  const form = h('form', { class: 'card', id: 'ticket-form', novalidate: true },
     tenant ? tenant.wrap : null, category.wrap, subject.wrap, message.wrap,
     h('p', { class: 'hint', id: 'msg-help' }, t('ticket.message_help')),
     h('div', { class: 'actions' }, submit));
