@@ -27,10 +27,10 @@
 #define PAIRS      8192
 #define STARTS_MAX 32
 
-/* A ring of a pair's starts: how many starts it has counted (at most
- * STARTS_MAX, for the alert's text), of which `carried` came from the
- * pair's other ring (ring_for), how many of its `connections` entries
- * hold a start, and its next position. */
+/* A ring of a pair's starts: how many starts it has counted itself (at
+ * most STARTS_MAX), how many it carries on from the pair's other ring
+ * (ring_for; the alert's count is their sum, at most STARTS_MAX), how many
+ * of its `connections` entries hold a start, and its next position. */
 struct ring {
     uint8_t n, carried, fill, head;
 };
@@ -298,7 +298,7 @@ static void beacon_prefetch(void *state, struct mm_sensor *s, const struct mm_pa
     size_t j = h % PAIRS;
     __builtin_prefetch(&st->tags[j]);
     __builtin_prefetch(&st->starts[j]);
-    __builtin_prefetch(pair_at(st, j)); /* the key, n and head; the ring's first starts */
+    __builtin_prefetch(pair_at(st, j)); /* the key and the rings' counts; ring 0's first starts */
 }
 
 /* Ring r's entries and its newest start (its fill is not 0). */
@@ -322,6 +322,13 @@ static bool ring_takes(const struct beacon_state *st, struct pair *e, unsigned r
         return false;
     int64_t d = now - ring_newest(st, e, r);
     return d >= -st->max_interval && d <= gap;
+}
+
+/* The starts ring g stands for in an alert: its own and those it carries. */
+static uint8_t ring_count(const struct ring *g)
+{
+    unsigned n = (unsigned)g->n + g->carried;
+    return (uint8_t)(n < STARTS_MAX ? n : STARTS_MAX);
 }
 
 static int64_t distance(int64_t a, int64_t b)
@@ -360,13 +367,12 @@ static unsigned ring_for(const struct beacon_state *st, struct pair *e, int64_t 
             : distance(now, ring_newest(st, e, other)) > distance(now, ring_newest(st, e, last))
                 ? other
                 : last;
-        uint8_t carry = r != last && now - ring_newest(st, e, last) > gap ? e->ring[last].n : 0;
-        e->ring[r] = (struct ring){.n = carry, .carried = carry};
+        uint8_t carry =
+            r != last && now - ring_newest(st, e, last) > gap ? ring_count(&e->ring[last]) : 0;
+        e->ring[r] = (struct ring){.carried = carry};
     }
-    if (r != last && e->ring[last].fill && now < ring_newest(st, e, last) - st->max_interval) {
-        e->ring[last].n = (uint8_t)(e->ring[last].n - e->ring[last].carried);
+    if (r != last && e->ring[last].fill && now < ring_newest(st, e, last) - st->max_interval)
         e->ring[last].carried = 0;
-    }
     return r;
 }
 
@@ -444,13 +450,14 @@ static __attribute__((noinline)) void record_start(struct beacon_state *st, stru
     if (!mm__suppress_allow(st->sup, key, now, st->suppress))
         return;
     const struct mm__alert_at at = {.pkt = p};
-    json_t *vars = json_pack("{s:o, s:o, s:i, s:I, s:I}", "src", mm__json_addr(&p->src), "dst",
-                             mm__json_addr(&p->dst), "port", p->dport, "interval",
-                             (json_int_t)llround(mean), "count", (json_int_t)e->ring[r].n);
-    json_t *evidence = json_pack("{s:o, s:o, s:i, s:s, s:I, s:f}", "src_ip", mm__json_addr(&p->src),
-                                 "dest_ip", mm__json_addr(&p->dst), "dest_port", p->dport, "proto",
-                                 p->ip_proto == 6 ? "TCP" : "UDP", "connections",
-                                 (json_int_t)e->ring[r].n, "mean_interval_seconds", mean);
+    json_t *vars =
+        json_pack("{s:o, s:o, s:i, s:I, s:I}", "src", mm__json_addr(&p->src), "dst",
+                  mm__json_addr(&p->dst), "port", p->dport, "interval", (json_int_t)llround(mean),
+                  "count", (json_int_t)ring_count(&e->ring[r]));
+    json_t *evidence = json_pack(
+        "{s:o, s:o, s:i, s:s, s:I, s:f}", "src_ip", mm__json_addr(&p->src), "dest_ip",
+        mm__json_addr(&p->dst), "dest_port", p->dport, "proto", p->ip_proto == 6 ? "TCP" : "UDP",
+        "connections", (json_int_t)ring_count(&e->ring[r]), "mean_interval_seconds", mean);
     mm__detect_raise(s, NAME, 1, &at, vars, evidence, NULL);
 }
 

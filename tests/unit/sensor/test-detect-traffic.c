@@ -320,6 +320,46 @@ static void test_beacon_merged_as_alone(void **state)
     assert_int_equal(expect_merged_as_alone(&mm_detector_beacon, &r, 2), 2);
 }
 
+/* The alert's connection count on a merged capture once a ring's count
+ * has reached its cap: recording B's ring carries A's 20 starts on (a
+ * pause too long for a period), counts to the cap, and when time goes
+ * back to A the carried starts are taken off; B's next alert then counts
+ * B's own 21 starts, as B alone would (it said 13: the carried count was
+ * taken off a count already capped). */
+static int64_t beacon_connections_last(const struct mm_sensor *s)
+{
+    size_t n = th_count_alerts(s, 9100901);
+    assert_true(n > 0);
+    const json_t *ev =
+        json_object_get(json_object_get(th_alert(s, 9100901, n - 1), "mamori"), "evidence");
+    return json_integer_value(json_object_get(ev, "connections"));
+}
+
+static void beacon_start_at(struct mm_sensor *s, double t, uint16_t sport)
+{
+    th_set_time(s, t);
+    tcp(s, "192.168.1.8", sport, "203.0.113.50", 8080, 0x02, NULL);
+}
+
+static void test_beacon_count_after_carry(void **state)
+{
+    (void)state;
+    struct mm_sensor *s =
+        th_new("[detect.beacon]\nsuppress_seconds = 0\n", NULL, NULL, &mm_detector_beacon);
+    const double b = 1775001600.0, a = b - 365 * 86400.0;
+    for (int i = 0; i < 20; i++)
+        beacon_start_at(s, a + 60.0 * i, (uint16_t)(40000 + i));
+    assert_int_equal(beacon_connections_last(s), 20);
+    for (int i = 0; i < 20; i++)
+        beacon_start_at(s, b + 60.0 * i, (uint16_t)(41000 + i));
+    assert_int_equal(beacon_connections_last(s), 32); /* 20 carried on, at the cap */
+    beacon_start_at(s, a + 60.0 * 20, 40020);         /* back to A: A's own 21 */
+    assert_int_equal(beacon_connections_last(s), 21);
+    beacon_start_at(s, b + 60.0 * 20, 41020); /* B's own 21, as alone */
+    assert_int_equal(beacon_connections_last(s), 21);
+    th_free(s);
+}
+
 /* mm__suppress_allow and _denies on time stamps in order (one alert per
  * window), back in time (a merged capture's earlier recording alerts again)
  * and back and forth between two or four years (each year keeps its own
@@ -601,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_scan_alternating_years),
         cmocka_unit_test(test_scan_merged_as_alone),
         cmocka_unit_test(test_beacon_merged_as_alone),
+        cmocka_unit_test(test_beacon_count_after_carry),
         cmocka_unit_test(test_suppress_times),
         cmocka_unit_test(test_beacon),
         cmocka_unit_test(test_beacon_full_table),
