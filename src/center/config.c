@@ -173,7 +173,8 @@ int mm_center_zone_load(const struct mm_center_config *cfg, struct mm_zone **out
     return 0;
 }
 
-/* The next step for a data directory that cannot be made, by the reason. */
+/* The step (naming the cause) for a data directory that cannot be made, by
+ * the reason; NULL for a reason without a step of its own. */
 static const char *data_dir_step(int r)
 {
     switch (r) {
@@ -186,19 +187,26 @@ static const char *data_dir_step(int r)
     case MM_ENOSPC:
         return "main.data_dir_space";
     default:
-        return "main.data_dir_other";
+        return NULL;
     }
 }
 
 /* Makes the data directory when it is missing (mode 0700); one that cannot
- * be made is told with its path, the system's reason (mm_mkdir_p, through
- * mm_error_from_errno) and what to do about it. */
+ * be made is told with its path and what to do about it. A known reason
+ * (mm_mkdir_p, through mm_error_from_errno) is said by its step alone, as
+ * the reason's own text carries a next step too; any other reason is given
+ * as the system's text before the general step. */
 static int make_data_dir(const char *dir, char *err, size_t errlen)
 {
     int r = mm_mkdir_p(dir, 0700);
-    if (r != 0)
-        mm_msg_format(err, errlen, "center-log", "main.data_dir", dir, mm_msg_strerror(r),
-                      mm_msg("center-log", data_dir_step(r)));
+    if (r == 0)
+        return 0;
+    const char *step = data_dir_step(r);
+    if (step)
+        mm_msg_format(err, errlen, "center-log", "main.data_dir", dir, mm_msg("center-log", step));
+    else
+        mm_msg_format(err, errlen, "center-log", "main.data_dir_reason", dir, mm_msg_strerror(r),
+                      mm_msg("center-log", "main.data_dir_other"));
     return r;
 }
 

@@ -198,26 +198,25 @@ def test_port_file_dir_honest():
         tmp.close()
 
 
-DATA_DIR_TEXTS = {
-    "en": ("cannot create the data directory %s (%s): %s", {
-        "ENOTDIR": ("not a directory", "a file is in the way (at that path or a directory on "
-                    "it); move the file, or give another place with --data"),
-        "EPERM": ("not permitted", "no permission to write in the directory above it; let the "
-                  "user mamori-center runs as write there, or give another place with --data"),
-        "EROFS": ("read-only file system", "it is on a file system that cannot be written; "
-                  "give a place on a writable one with --data"),
-        "ENOSPC": ("no space left on the disk (or the quota is used up)",
-                   "free some disk space, or give another place with --data")}),
-    "ja": ("データ用のディレクトリ %s を作れません（%s）。%s", {
-        "ENOTDIR": ("フォルダーではありません", "そのパスか途中に、ディレクトリではなくファイルが"
-                    "あります。そのファイルを移すか、--data で別の場所を指定してください"),
-        "EPERM": ("許可されていない操作です", "上のディレクトリに書き込む権限がありません。"
-                  "mamori-center を動かすユーザーが書き込めるようにするか、--data で別の場所を"
-                  "指定してください"),
-        "EROFS": ("読み取り専用のファイルシステムです（書き込めません）", "書き込めないファイル"
-                  "システムにあります。書き込めるファイルシステムの場所を --data で指定してください"),
-        "ENOSPC": ("ディスクの空きがありません（または使える容量の上限に達しています）",
-                   "ディスクの空きを作るか、--data で別の場所を指定してください")}),
+DATA_DIR_TEXTS = {  # the step names the cause: the system's reason is not said as well
+    "en": ("cannot create the data directory %s: %s", {
+        "ENOTDIR": "a file is in the way (at that path or a directory on it); move the file, "
+                   "or give another place with --data",
+        "EPERM": "no permission to write in the directory above it; let the user "
+                 "mamori-center runs as write there, or give another place with --data",
+        "EROFS": "it is on a file system that cannot be written; give a place on a writable "
+                 "one with --data",
+        "ENOSPC": "the disk is full or the quota is used up; free some disk space, or give "
+                  "another place with --data"}),
+    "ja": ("データ用のディレクトリ %s を作れません。%s", {
+        "ENOTDIR": "そのパスか途中に、ディレクトリではなくファイルがあります。そのファイルを移す"
+                   "か、--data で別の場所を指定してください",
+        "EPERM": "上のディレクトリに書き込む権限がありません。mamori-center を動かすユーザーが"
+                 "書き込めるようにするか、--data で別の場所を指定してください",
+        "EROFS": "書き込めないファイルシステムにあります。書き込めるファイルシステムの場所を "
+                 "--data で指定してください",
+        "ENOSPC": "ディスクの空きがないか、使える容量の上限に達しています。ディスクの空きを作るか、"
+                  "--data で別の場所を指定してください"}),
 }
 
 
@@ -226,7 +225,7 @@ def data_dir_refused(c, data, code, wrap=(), preexec=None):
     line naming it, the reason (code's text) and the next step, exit 1, leaving nothing."""
     for lang, env in (("en", "C.UTF-8"), ("ja", "ja_JP.UTF-8")):  # LC_ALL: over any other
         form, reasons = DATA_DIR_TEXTS[lang]
-        want = form % ((data,) + reasons[code])
+        want = form % (data, reasons[code])
         for args, prefix in (([BIN, "--data", data, "--config", c.config, "--listen",
                                "127.0.0.1:0"], " error: "),
                              ([BIN, "admin", "--data", data, "--config", c.config, "tenant",
