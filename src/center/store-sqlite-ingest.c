@@ -374,7 +374,7 @@ static int insert_alert(sqlite3_stmt *stmt, int64_t tenant_id, int64_t sensor_id
 #define DEVICE_CAP (sizeof((struct mm_alert *)0)->device - 1)
 
 struct ingest_stmts {
-    sqlite3_stmt *event, *find, *top, *bump, *bump_hour, *insert, *exists;
+    sqlite3_stmt *event, *find, *top, *bump, *bump_hour, *bump_rise, *insert, *exists;
     struct mm_alert_memo *memo; /* NULL: every look-up asks the database */
     struct mm_store *st;
     struct mm__sqlite_ingest *in;
@@ -454,6 +454,7 @@ static void ingest_stmts_done(struct ingest_stmts *s)
     mm__sqlite_cached_done(s->top);
     mm__sqlite_cached_done(s->bump);
     mm__sqlite_cached_done(s->bump_hour);
+    mm__sqlite_cached_done(s->bump_rise);
     mm__sqlite_cached_done(s->insert);
     mm__sqlite_cached_done(s->exists);
 }
@@ -482,19 +483,28 @@ static int ingest_stmts_prepare(struct mm_store *st, sqlite3 *db, struct ingest_
                               "AND device = ?3 AND status != 'closed' ORDER BY seen_hour DESC, "
                               "last_seen DESC, id DESC LIMIT 1",
                               &s->top);
+    /* Every bump binds the same parameters; ?3 (the run's severity) is
+     * written only by the rise (see fold_run). */
     if (r == 0)
         r = mm__sqlite_cached(st, db, MM_SQL_ALERT_BUMP,
                               "UPDATE alerts SET count = count + ?5, first_seen = min(first_seen, "
-                              "?2), last_seen = max(last_seen, ?6), severity = min(severity, ?3), "
-                              "updated_at = ?4, last_event_id = ?7 WHERE id = ?1",
+                              "?2), last_seen = max(last_seen, ?6), updated_at = ?4, "
+                              "last_event_id = ?7 WHERE id = ?1 AND ?3 IS NOT NULL",
                               &s->bump);
     if (r == 0)
         r = mm__sqlite_cached(st, db, MM_SQL_ALERT_BUMP_HOUR,
                               "UPDATE alerts SET count = count + ?5, first_seen = min(first_seen, "
+                              "?2), last_seen = max(last_seen, ?6), updated_at = ?4, "
+                              "last_event_id = ?7, seen_hour = max(last_seen, ?6) / " HOUR_USEC_SQL
+                              " WHERE id = ?1 AND ?3 IS NOT NULL",
+                              &s->bump_hour);
+    if (r == 0)
+        r = mm__sqlite_cached(st, db, MM_SQL_ALERT_BUMP_RISE,
+                              "UPDATE alerts SET count = count + ?5, first_seen = min(first_seen, "
                               "?2), last_seen = max(last_seen, ?6), severity = min(severity, ?3), "
                               "updated_at = ?4, last_event_id = ?7, seen_hour = max(last_seen, "
                               "?6) / " HOUR_USEC_SQL " WHERE id = ?1",
-                              &s->bump_hour);
+                              &s->bump_rise);
     if (r == 0)
         r = mm__sqlite_cached(st, db, MM_SQL_ALERT_INSERT, INSERT_ALERT_SQL, &s->insert);
     if (r == 0)
@@ -1015,11 +1025,15 @@ static int fold_run(sqlite3 *db, struct ingest_stmts *s, const struct mm_sensor 
             r = mm__sqlite_mail_note_rise(db, id, v->severity, severity, now);
         stored_span(v, &first, &last, &severity);
     } else if (id) {
-        /* The alert indexes hold seen_hour, not last_seen: an UPDATE that
-         * sets seen_hour moves the alert's entries in them, so it is set
-         * only when the hour changes (v->last is the stored last_seen). */
+        /* The alert indexes hold seen_hour, not last_seen, and two hold
+         * severity (014): an UPDATE that sets either moves the alert's
+         * entries in them, so seen_hour is set only when the hour changes
+         * (v->last is the stored last_seen) and severity only when it
+         * rises (with the hour: rises are rare). */
         int64_t new_last = last > v->last ? last : v->last;
         sqlite3_stmt *bump = new_last / HOUR_USEC != v->last / HOUR_USEC ? s->bump_hour : s->bump;
+        if (severity < v->severity)
+            bump = s->bump_rise;
         sqlite3_reset(bump);
         sqlite3_bind_int64(bump, 1, id);
         sqlite3_bind_int64(bump, 2, first);
@@ -1637,13 +1651,14 @@ int mm__sqlite_alert_get(struct mm_store *st, const struct mm_scope *scope, int6
     " OR detector LIKE ?9 ESCAPE '\\'"                                                             \
     " OR message_ja LIKE ?9 ESCAPE '\\' OR message_en LIKE ?9 ESCAPE '\\')"
 
-/* The conditions of an alert list after its tenant and status ones;
- * parameters are numbered as bind_alert_filter binds them. */
+/* The conditions of an alert list after its tenant, severity and status
+ * ones; parameters are numbered as bind_alert_filter binds them. A list
+ * split into severity arms (severity_arms) has its severity in each arm. */
 static int alert_filter_sql(struct mm_buf *sql, const struct mm_alert_filter *f,
-                            const struct mm_page *page)
+                            const struct mm_page *page, bool severity_in_arm)
 {
     int r = 0;
-    if (f->max_severity > 0)
+    if (f->max_severity > 0 && !severity_in_arm)
         r |= mm_buf_puts(sql, " AND severity <= ?5");
     if (f->since > 0)
         r |= mm_buf_puts(sql, " AND seen_hour >= ?6 / " HOUR_USEC_SQL " AND last_seen >= ?6");
@@ -1664,43 +1679,79 @@ static int alert_filter_sql(struct mm_buf *sql, const struct mm_alert_filter *f,
  * ("USE TEMP B-TREE FOR RIGHT PART OF ORDER BY"), stopping at the LIMIT. */
 #define ALERT_ORDER " ORDER BY seen_hour DESC, last_seen DESC, id DESC LIMIT ?12"
 
-/* The alerts of one status (given as SQL text, e.g. ?4 or 'new') matching
- * the filter. Tenant conditions come first so SQLite picks the
- * (tenant_id, status, seen_hour, id) index. seen_hour is selected after
- * the ALERT_COLS for the ORDER BY of a UNION ALL (read_alert ignores it). */
-static int alert_status_sql(struct mm_buf *sql, const struct mm_scope *scope,
-                            const struct mm_alert_filter *f, const struct mm_page *page,
-                            const char *status)
+/* How many severity levels a list is split into: a filter that leaves some
+ * out ("1 or higher" to "3 or higher") gives one arm per level up to it, read
+ * from alerts_severity or alerts_tenant_severity (migration 014); 0 (no
+ * filter, or 4, which is every level) keeps one arm per status. */
+static int severity_arms(const struct mm_alert_filter *f)
 {
-    int r = mm_buf_puts(sql, "SELECT " ALERT_COLS ", seen_hour FROM alerts WHERE ");
+    if (f->max_severity >= MM_SEV_HIGH && f->max_severity < MM_SEV_INFO)
+        return f->max_severity;
+    return 0;
+}
+
+/* The index an arm reads: one tenant's (an SME's scope or the vendor's
+ * tenant filter) or all tenants', per status or per severity and status
+ * (migration 014). */
+static const char *arm_index(bool one_tenant, bool by_severity)
+{
+    if (by_severity)
+        return one_tenant ? "alerts_tenant_severity" : "alerts_severity";
+    return one_tenant ? "alerts_tenant_status" : "alerts_status";
+}
+
+/* The alerts of one status (given as SQL text, e.g. ?4 or 'new') and, when
+ * severity is above 0, of that one severity, matching the filter. seen_hour
+ * is selected after the ALERT_COLS for the ORDER BY of a UNION ALL
+ * (read_alert ignores it). Each arm names its index (INDEXED BY): with
+ * since, until and a cursor (three bounds on seen_hour) the planner took
+ * alerts_status for one tenant's list (every tenant's alerts of the hours
+ * read) and for a severity arm (every severity's), and INDEXED BY makes a
+ * lost index an error instead of a slow list (test-alert-list checks the
+ * plans of every filter combination). */
+static int alert_arm_sql(struct mm_buf *sql, const struct mm_scope *scope,
+                         const struct mm_alert_filter *f, const struct mm_page *page,
+                         const char *status, int severity)
+{
+    bool one_tenant = !scope->all_tenants || f->tenant_id >= 0;
+    int r = mm_buf_printf(sql, "SELECT " ALERT_COLS ", seen_hour FROM alerts INDEXED BY %s ",
+                          arm_index(one_tenant, severity > 0));
+    r |= mm_buf_puts(sql, "WHERE ");
     if (!scope->all_tenants)
         r |= mm_buf_puts(sql, "tenant_id = ?2");
     else if (f->tenant_id >= 0)
         r |= mm_buf_puts(sql, "tenant_id = ?3");
     else
         r |= mm_buf_puts(sql, "?1");
+    if (severity > 0)
+        r |= mm_buf_printf(sql, " AND severity = %d", severity);
     r |= mm_buf_printf(sql, " AND status = %s", status);
-    return r | alert_filter_sql(sql, f, page);
+    return r | alert_filter_sql(sql, f, page, severity > 0);
 }
 
-/* Builds an alert list query. The only indexes ordered by seen_hour are per
- * status (migrations 007 and 010: fewer index moves for ingest), so a list of
- * every status is a UNION ALL of one arm per status under one ORDER BY:
- * SQLite merges the arms, each read in index order, and stops at the LIMIT,
- * so it reads the same rows in the same order as one scan of all alerts. */
-static int alert_list_sql(struct mm_buf *sql, const struct mm_scope *scope,
-                          const struct mm_alert_filter *f, const struct mm_page *page)
+/* Builds an alert list query. The indexes ordered by seen_hour are per
+ * status (migrations 007 and 010: fewer index moves for ingest) and, for
+ * severity filters, per severity and status (014), so a list is a UNION
+ * ALL of one arm per status (the filter's, or each) and per severity level
+ * it keeps, under one ORDER BY: SQLite merges the arms, each read in index
+ * order, and stops at the LIMIT, so it reads the same rows in the same
+ * order as one scan of all alerts. An arm with nothing to give (a level
+ * absent from a status) ends at once instead of being read to its end. */
+int mm__sqlite_alert_list_sql(struct mm_buf *sql, const struct mm_scope *scope,
+                              const struct mm_alert_filter *f, const struct mm_page *page)
 {
-    int r = 0;
-    if (f->status >= 0)
-        r = alert_status_sql(sql, scope, f, page, "?4");
-    for (int st = MM_ALERT_NEW; f->status < 0 && st <= MM_ALERT_CLOSED; st++) {
-        char status[32];
-        snprintf(status, sizeof status, "'%s'", mm_alert_status_name((enum mm_alert_status)st));
-        if (st != MM_ALERT_NEW)
-            r |= mm_buf_puts(sql, " UNION ALL ");
-        r |= alert_status_sql(sql, scope, f, page, status);
-    }
+    int r = 0, levels = severity_arms(f);
+    int from = f->status >= 0 ? -1 : MM_ALERT_NEW, to = f->status >= 0 ? -1 : MM_ALERT_CLOSED;
+    for (int st = from; st <= to; st++)
+        for (int sev = levels ? MM_SEV_HIGH : 0; sev <= levels; sev++) {
+            char status[32] = "?4";
+            if (st >= 0)
+                snprintf(status, sizeof status, "'%s'",
+                         mm_alert_status_name((enum mm_alert_status)st));
+            if (st != from || sev > MM_SEV_HIGH)
+                r |= mm_buf_puts(sql, " UNION ALL ");
+            r |= alert_arm_sql(sql, scope, f, page, status, sev);
+        }
     r |= mm_buf_puts(sql, ALERT_ORDER);
     return r ? MM_ENOMEM : 0;
 }
@@ -1745,7 +1796,7 @@ int mm__sqlite_alert_list(struct mm_store *st, const struct mm_scope *scope,
 {
     struct mm_buf sql = MM_BUF_INIT, like = MM_BUF_INIT;
     sqlite3_stmt *stmt = NULL;
-    int r = alert_list_sql(&sql, scope, f, page);
+    int r = mm__sqlite_alert_list_sql(&sql, scope, f, page);
     if (r == 0 && f->text && *f->text)
         r = like_pattern(f->text, &like);
     if (r != 0) {

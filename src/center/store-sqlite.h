@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "center/store.h"
+#include "core/buf.h"
 
 /* Takes a free connection of the pool (waits when all are busy, unless this
  * thread holds a connection already: then it reuses or opens a spare one,
@@ -44,6 +45,7 @@ enum mm_sqlite_slot {
     MM_SQL_ALERT_FIND,
     MM_SQL_ALERT_BUMP,
     MM_SQL_ALERT_BUMP_HOUR,
+    MM_SQL_ALERT_BUMP_RISE,
     MM_SQL_ALERT_INSERT,
     MM_SQL_EVENT_EXISTS,
     MM_SQL_EVENT_FIRST_ID,
@@ -198,6 +200,11 @@ int mm__sqlite_alert_get(struct mm_store *st, const struct mm_scope *scope, int6
 int mm__sqlite_alert_list(struct mm_store *st, const struct mm_scope *scope,
                           const struct mm_alert_filter *filter, const struct mm_page *page,
                           mm_alert_fn fn, void *arg);
+/* The SQL text of alert_list's query for this scope, filter and page (its
+ * parameters bound as alert_list binds them), appended to sql; MM_ENOMEM.
+ * Tests read its query plan (EXPLAIN QUERY PLAN). */
+int mm__sqlite_alert_list_sql(struct mm_buf *sql, const struct mm_scope *scope,
+                              const struct mm_alert_filter *f, const struct mm_page *page);
 int mm__sqlite_alert_set_status(struct mm_store *st, const struct mm_scope *scope,
                                 const struct mm_actor *who, int64_t id, enum mm_alert_status to,
                                 const char *reason, int64_t incident_id, int64_t now,
