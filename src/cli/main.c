@@ -86,9 +86,18 @@ static int check_pinned_date(const struct mm_cli *cli)
     return MM_EXIT_USAGE;
 }
 
+/* Whether the command line asks for the command's help (which writes no date). */
+static bool asks_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
+
 static int run_command(const struct mm_cli *cli, const struct command *c, int argc, char **argv)
 {
-    int r = c->dated ? check_pinned_date(cli) : MM_EXIT_OK;
+    int r = c->dated && !asks_help(argc, argv) ? check_pinned_date(cli) : MM_EXIT_OK;
     return r != MM_EXIT_OK ? r : c->fn(cli, argc, argv);
 }
 
