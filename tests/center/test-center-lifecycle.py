@@ -200,8 +200,8 @@ def test_port_file_dir_honest():
 
 DATA_DIR_TEXTS = {  # the step names the cause: the system's reason is not said as well
     "en": ("cannot create the data directory %s: %s", {
-        "ENOTDIR": "a file is in the way (at that path or a directory on it); move the file, "
-                   "or give another place with --data",
+        "ENOTDIR": "a file is in the way (at that path, or where one of the directories "
+                   "leading to it should be); move the file, or give another place with --data",
         "EPERM": "no permission to write in the directory above it; let the user "
                  "mamori-center runs as write there, or give another place with --data",
         "EROFS": "it is on a file system that cannot be written; give a place on a writable "

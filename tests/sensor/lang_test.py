@@ -411,10 +411,10 @@ def test_spool_unreadable(tmp):
     with open(cfg, "w") as f:
         f.write("[uplink]\nflush_timeout = 1\n")
     pre = without_file_override()
-    for env, want in ((EN, "cannot read %s in the spool, so nothing is sent to the centre "
-                           "(not permitted)"),
-                      (JA, "スプール（センターへ送る前のイベントの置き場所）の %s を読めないため、"
-                           "センターへ送れません（許可されていない操作です）")):
+    for env, want in ((EN, "cannot read the spool's %s (not permitted), so nothing is sent to "
+                           "the centre"),
+                      (JA, "スプール（センターへ送る前のイベントの置き場所）の %s を読めません"
+                           "（許可されていない操作です）。そのため、センターへ送れません")):
         r = subprocess.run([SENSOR, "-r", pcap, "--eve", os.devnull, "--state", state,
                             "--config", cfg], capture_output=True, text=True, timeout=60,
                            env=dict(os.environ, **env), preexec_fn=pre)
@@ -436,8 +436,8 @@ def test_spool_acked_damaged(tmp):
     os.makedirs(spool)
     with open(os.path.join(spool, "acked"), "w") as f:
         f.write("-1\n")
-    for env, want in ((EN, "cannot open the spool in %s: its file %s/acked, the number of the "
-                           "last event the centre confirmed, is damaged"),
+    for env, want in ((EN, "cannot open the spool in %s: its file %s/acked, which holds the "
+                           "number of the last event the centre confirmed, is damaged"),
                       (JA, "%s のスプール（センターへ送る前のイベントの置き場所）を開けません: "
                            "センターが受け取りを確かめた最後のイベントの番号を書いておくファイル "
                            "%s/acked が壊れています")):
