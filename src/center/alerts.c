@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the alert state machine, the aggregation window rule, the mapping of
- * EVE events to ingest records, and the explanation catalogue look-up. */
+ * EVE events to ingest records, and the explanation catalogue look-ups
+ * (explanations and alert category names). */
 #include "center/alerts.h"
 
 #include <pthread.h>
@@ -153,6 +154,12 @@ static void load_explanations(void)
         explanations = NULL;
 }
 
+static const json_t *explanation_table(const char *name)
+{
+    pthread_once(&explanations_once, load_explanations);
+    return json_object_get(explanations, name);
+}
+
 /* The by_detector entry named name, directly or through detector_aliases. */
 static const json_t *by_detector(const char *name)
 {
@@ -168,8 +175,7 @@ static const json_t *by_detector(const char *name)
 
 const json_t *mm_alert_explanation(int64_t signature_id, const char *detector)
 {
-    pthread_once(&explanations_once, load_explanations);
-    if (!explanations)
+    if (!explanation_table("generic"))
         return NULL;
     char key[32];
     snprintf(key, sizeof key, "%lld", (long long)signature_id);
@@ -181,4 +187,11 @@ const json_t *mm_alert_explanation(int64_t signature_id, const char *detector)
         e = by_detector(detector);
     /* Anything else (a signature from another tool) still gets plain words. */
     return e ? e : json_object_get(explanations, "generic");
+}
+
+const char *mm_alert_category_label(const char *category, enum mm_lang lang)
+{
+    const json_t *label =
+        category ? json_object_get(explanation_table("categories"), category) : NULL;
+    return label ? mm_text(label, lang) : category ? category : "";
 }

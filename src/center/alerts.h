@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Alert logic independent of storage and HTTP: the status state machine, the
  * aggregation rule, turning a parsed EVE event into an ingest record, and
- * the plain-language explanations (data/center/explanations.json). */
+ * the plain-language explanations and alert category names
+ * (data/center/explanations.json). */
 #ifndef MM_CENTER_ALERTS_H
 #define MM_CENTER_ALERTS_H
 
@@ -11,6 +12,7 @@
 
 #include "center/arena.h"
 #include "center/store.h"
+#include "core/i18n.h"
 
 /* The "sensor silent" alert raised by the centre itself. */
 #define MM_SIG_SENSOR_SILENT 9000001
@@ -44,6 +46,11 @@ int mm_ingest_event_scan(const char *line, size_t len, struct mm_arena *arena,
  * alert's own message is all there is). Borrowed reference, valid for the
  * program's life. */
 const json_t *mm_alert_explanation(int64_t signature_id, const char *detector);
+
+/* The plain name of a sensor alert category ("A Network Trojan was detected")
+ * in lang; the category itself when it has none (a newer sensor's), "" for
+ * NULL. Valid for the program's life or as long as category. */
+const char *mm_alert_category_label(const char *category, enum mm_lang lang);
 
 /* Fills an alert's empty messages: English from its signature, Japanese from
  * the generic explanation (alerts from tools other than the mamori sensor). */

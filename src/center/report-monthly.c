@@ -3,6 +3,7 @@
  * (alerts by severity and kind, incidents, desk tickets, sensor uptime, the
  * most frequent alerts with what to do about them) and its Markdown in the
  * reader's language (data/center/report/monthly.*.md). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,7 +97,22 @@ static const char *field(const json_t *o, const char *key)
     return s ? s : "";
 }
 
-/* Integer figures at a JSON path "a.b" as text variables. */
+/* English plural words for the count n named name: {{name_s}} ("" or "s")
+ * and {{name_were}} ("was" or "were"); Japanese templates need none. */
+static int plural_vars(json_t *vars, const char *name, json_int_t n)
+{
+    char key[48];
+    snprintf(key, sizeof key, "%s_s", name);
+    int r = json_object_set_new(vars, key, json_string(n == 1 ? "" : "s")) == 0 ? 0 : MM_ENOMEM;
+    snprintf(key, sizeof key, "%s_were", name);
+    if (r == 0)
+        r = json_object_set_new(vars, key, json_string(n == 1 ? "was" : "were")) == 0 ? 0
+                                                                                      : MM_ENOMEM;
+    return r;
+}
+
+/* Integer figures at a JSON path "a.b" as text variables, with their plural
+ * words. */
 static int number_vars(json_t *vars, const json_t *model, struct mm_buf *b)
 {
     static const char *const map[][3] = {
@@ -115,6 +131,8 @@ static int number_vars(json_t *vars, const json_t *model, struct mm_buf *b)
         r = mm_buf_printf(b, "%lld", (long long)json_integer_value(v));
         if (r == 0)
             r = set_var(vars, map[i][0], b);
+        if (r == 0)
+            r = plural_vars(vars, map[i][0], json_integer_value(v));
     }
     const json_t *sev = json_object_get(json_object_get(model, "alerts"), "by_severity");
     for (int s = 1; r == 0 && s <= 4; s++) {
@@ -140,7 +158,9 @@ static int category_list(json_t *vars, const char *var, const json_t *list, bool
         if (r == 0)
             r = mm_buf_puts(b, "- ");
         if (r == 0)
-            r = mm_report_md_escape(b, tickets ? mm_ticket_category_label(c, lang) : c, true);
+            r = mm_report_md_escape(
+                b, tickets ? mm_ticket_category_label(c, lang) : mm_alert_category_label(c, lang),
+                true);
         if (r == 0)
             r = mm_buf_printf(b, lang == MM_LANG_JA ? "：%lld 件\n" : ": %lld\n",
                               (long long)json_integer_value(json_object_get(v, "count")));

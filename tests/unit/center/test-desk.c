@@ -3,7 +3,8 @@
  * machine, who may set which ticket status, the incident state machine
  * (every pair), the SLA arithmetic and breach flags, the statistics
  * (medians, per tenant and overall), and the report helpers (Markdown
- * escaping, {{key}} templates, time texts, HTML page). */
+ * escaping, {{key}} templates, time texts, HTML page), and the monthly
+ * report's words (alert category names, English plurals). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "center/alerts.h"
 #include "center/desk.h"
 #include "center/incident.h"
 #include "center/report.h"
 #include "center/stats.h"
+#include "core/data.h"
 #include "core/error.h"
 
 #define S 1000000LL
@@ -219,6 +222,75 @@ static void test_template(void **state)
     assert_string_equal(t, "");
 }
 
+static char *monthly_text(const struct mm_monthly *m, enum mm_lang lang)
+{
+    struct mm_buf b;
+    json_t *model = mm_monthly_model(m, "2026-11", 1795000000LL * S);
+    mm_buf_init(&b);
+    assert_non_null(model);
+    assert_int_equal(mm_monthly_md(model, lang, &b), 0);
+    json_decref(model);
+    return b.data; /* the caller frees */
+}
+
+/* The owner reads alert kinds in plain words of their language, a newer
+ * sensor's category as it is, and English counts with the right number. */
+static void test_monthly_words(void **state)
+{
+    (void)state;
+    static struct mm_monthly m = {
+        .tenant_id = 1,
+        .tenant_name = "Example Ltd",
+        .tenant_lang = "ja",
+        .alerts_total = 3,
+        .alert_categories = {{.key = "A Network Trojan was detected", .count = 2},
+                             {.key = "Some Future Category", .count = 1}},
+        .nalert_categories = 2,
+        .incidents_opened = 1,
+        .incidents_closed = 2,
+        .incidents_remote = 1,
+        .tickets_opened = 1,
+    };
+    char *ja = monthly_text(&m, MM_LANG_JA);
+    assert_non_null(strstr(ja, "- ウイルス（マルウェア）の通信：2 件\n"));
+    assert_non_null(strstr(ja, "- Some Future Category：1 件\n"));
+    assert_null(strstr(ja, "Trojan"));
+    assert_null(strstr(ja, "_s}}"));
+    char *en = monthly_text(&m, MM_LANG_EN);
+    assert_non_null(strstr(en, "- Virus (malware) traffic: 2\n"));
+    assert_non_null(strstr(en, "- Some Future Category: 1\n"));
+    assert_non_null(strstr(en, "**3 alerts**"));
+    assert_non_null(strstr(en, "1 incident was opened and 2 were closed. 1 was handled"));
+    assert_non_null(strstr(en, "1 question was opened"));
+    free(ja);
+    free(en);
+    m.alerts_total = 1;
+    m.incidents_opened = 0;
+    m.tickets_opened = 2;
+    en = monthly_text(&m, MM_LANG_EN);
+    assert_non_null(strstr(en, "**1 alert**"));
+    assert_non_null(strstr(en, "0 incidents were opened"));
+    assert_non_null(strstr(en, "2 questions were opened"));
+    free(en);
+    /* Every category the sensor sends has a name of its own in both languages. */
+    json_t *catalogue = NULL, *entry, *variant;
+    const char *name, *id;
+    assert_int_equal(mm_data_json("sensor/detectors.json", &catalogue), 0);
+    json_object_foreach(catalogue, name, entry)
+    {
+        json_object_foreach(json_object_get(entry, "variants"), id, variant)
+        {
+            const char *c = json_string_value(json_object_get(variant, "category"));
+            if (!c)
+                continue;
+            assert_string_not_equal(mm_alert_category_label(c, MM_LANG_JA), c);
+            assert_string_not_equal(mm_alert_category_label(c, MM_LANG_EN), c);
+        }
+    }
+    json_decref(catalogue);
+    assert_string_equal(mm_alert_category_label(NULL, MM_LANG_JA), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_incident_machine), cmocka_unit_test(test_sla),
         cmocka_unit_test(test_median),           cmocka_unit_test(test_stats_rows),
         cmocka_unit_test(test_md_escape),        cmocka_unit_test(test_template),
+        cmocka_unit_test(test_monthly_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
