@@ -343,7 +343,8 @@ def test_intel_dir_file(tmp):
 def test_intel_subdir_unreadable(tmp):
     """A folder inside an --intel directory that cannot be listed is named with the
     system's reason (before: 'intel FEEDS: input/output error', the directory given and
-    no reason); a path through a file is 'not a directory' (was 'no such file')."""
+    no reason); a path through a file says a file is where a directory should be (was
+    'no such file')."""
     pcap = empty_pcap(tmp)
     feeds = os.path.join(tmp, "feeds")
     sub = os.path.join(feeds, "sub")
@@ -353,8 +354,10 @@ def test_intel_subdir_unreadable(tmp):
     os.chmod(sub, 0)
     r = run(["-r", pcap, "--eve", os.devnull, "--intel", os.path.join(feeds, "a.txt", "x")],
             EN)
-    check(r.returncode == 3 and "intel %s: not a directory" % os.path.join(feeds, "a.txt", "x")
-          in r.stderr, "intel path through a file: %r" % (r,))
+    through = os.path.join(feeds, "a.txt", "x")
+    check(r.returncode == 3
+          and "intel %s: there is a file where a directory should be" % through in r.stderr,
+          "intel path through a file: %r" % (r,))
     pre = without_file_override()
     for env, want in ((EN, "intel %s: not permitted"), (JA, "脅威情報 %s: 許可されていない操作です")):
         r = subprocess.run([SENSOR, "-r", pcap, "--eve", os.devnull, "--intel", feeds],
