@@ -231,22 +231,29 @@ class Session:
         self.set_cookie = set_cookie
 
 
-def head_raw(c, path, headers="", keep_alive=False):
-    """A HEAD request on a socket of its own, as the bytes go on the wire:
-    HTTP/1.1 with "Connection: close" (none when keep_alive) and the extra
-    header lines given (each ending in CRLF). Returns the status, the
-    headers (lower-case names) and every byte that follows them until the
-    server closes."""
+def send_until_close(c, raw):
+    """Sends the bytes raw on a new connection to the centre and returns every byte it
+    answers until it closes the connection."""
     with socket.create_connection((c.host, c.port), timeout=30) as sock:
-        sock.sendall(("HEAD %s HTTP/1.1\r\nHost: x\r\n%s%s\r\n" %
-                      (path, "" if keep_alive else "Connection: close\r\n",
-                       headers)).encode())
+        sock.sendall(raw)
         data = b""
         while True:
             chunk = sock.recv(65536)
             if not chunk:
                 break
             data += chunk
+    return data
+
+
+def head_raw(c, path, headers="", keep_alive=False):
+    """A HEAD request on a socket of its own, as the bytes go on the wire:
+    HTTP/1.1 with "Connection: close" (none when keep_alive) and the extra
+    header lines given (each ending in CRLF). Returns the status, the
+    headers (lower-case names) and every byte that follows them until the
+    server closes."""
+    data = send_until_close(c, ("HEAD %s HTTP/1.1\r\nHost: x\r\n%s%s\r\n" %
+                                (path, "" if keep_alive else "Connection: close\r\n",
+                                 headers)).encode())
     head, _, rest = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     hdrs = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}

@@ -11,13 +11,12 @@ login rate limiting under 12 concurrent wrong attempts."""
 
 import os
 import re
-import socket
 import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from centerlib import (Center, World, alert_event, check, dns_event, head_raw,  # noqa: E402
-                       head_then_get, split_reply, PASSWORD)
+                       head_then_get, send_until_close, split_reply, PASSWORD)
 
 
 def test_login_and_session(c):
@@ -104,17 +103,11 @@ def test_validation(c, s):
     # served; now the connection is cut, as for a length far too large (RFC 9112 6.3)
     for length, served in ((None, True), ("2", True), ("+2", False), (" x", False),
                            ("18446744073709551615", False)):
-        with socket.create_connection(("127.0.0.1", c.port), timeout=30) as sock:
-            sock.sendall(("POST /api/v1/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                          "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n%s"
-                          "\r\n2\r\n{}\r\n0\r\n\r\n" %
-                          ("" if length is None else "Content-Length: %s\r\n" % length)).encode())
-            data = b""
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+        data = send_until_close(c, (
+            "POST /api/v1/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n%s"
+            "\r\n2\r\n{}\r\n0\r\n\r\n" %
+            ("" if length is None else "Content-Length: %s\r\n" % length)).encode())
         got = split_reply(data) if data else None
         check((got is not None and got[0] == 400) == served,
               "chunked, Content-Length %r: %r" % (length, data[:80]))

@@ -314,6 +314,19 @@ def without_file_override():
     return pre
 
 
+def intel_without_override(pcap, feeds, env, pre, test):
+    """The sensor on pcap with --intel feeds, run through pre (without the capability that
+    passes over file permissions); None, with a skip message for test, where that cannot
+    be done here."""
+    r = subprocess.run([SENSOR, "-r", pcap, "--eve", os.devnull, "--intel", feeds],
+                       capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, **env), preexec_fn=pre)
+    if r.returncode == 77 and pre:
+        print("skip %s: cannot drop CAP_DAC_OVERRIDE here" % test)
+        return None
+    return r
+
+
 def test_intel_dir_file(tmp):
     """A file of an --intel directory that cannot be read is named, not the
     directory (before: 'intel feeds: not permitted', which file unsaid).
@@ -330,11 +343,8 @@ def test_intel_dir_file(tmp):
     os.chmod(os.path.join(feeds, "b.txt"), 0)
     pre = without_file_override()
     for env, want in ((EN, "intel %s: not permitted"), (JA, "脅威情報 %s: ")):
-        r = subprocess.run([SENSOR, "-r", pcap, "--eve", os.devnull, "--intel", feeds],
-                           capture_output=True, text=True, timeout=60,
-                           env=dict(os.environ, **env), preexec_fn=pre)
-        if r.returncode == 77 and pre:
-            print("skip test_intel_dir_file: cannot drop CAP_DAC_OVERRIDE here")
+        r = intel_without_override(pcap, feeds, env, pre, "test_intel_dir_file")
+        if r is None:
             return
         check(r.returncode == 3 and want % os.path.join(feeds, "b.txt") in r.stderr and
               (want % feeds) + "\n" not in r.stderr, "unreadable feed file: %r" % (r,))
@@ -360,11 +370,8 @@ def test_intel_subdir_unreadable(tmp):
           "intel path through a file: %r" % (r,))
     pre = without_file_override()
     for env, want in ((EN, "intel %s: not permitted"), (JA, "脅威情報 %s: 許可されていない操作です")):
-        r = subprocess.run([SENSOR, "-r", pcap, "--eve", os.devnull, "--intel", feeds],
-                           capture_output=True, text=True, timeout=60,
-                           env=dict(os.environ, **env), preexec_fn=pre)
-        if r.returncode == 77 and pre:
-            print("skip test_intel_subdir_unreadable: cannot drop CAP_DAC_OVERRIDE here")
+        r = intel_without_override(pcap, feeds, env, pre, "test_intel_subdir_unreadable")
+        if r is None:
             return
         check(r.returncode == 3 and want % sub in r.stderr, "unreadable feed folder: %r" % (r,))
 

@@ -23,6 +23,7 @@
 #include "center/tenant.h"
 #include "core/buf.h"
 #include "../test-tmpdir.h"
+#include "test-alert-listed.h"
 
 #define NALERTS 4000
 #define HOUR    3600000000LL
@@ -121,22 +122,6 @@ static int teardown(void **state)
 }
 
 /* ---- the rows and their order ---- */
-
-struct listed {
-    struct mm_buf *out;
-    int64_t last_seen, id;
-    int n;
-};
-
-static int list_one(const struct mm_alert *a, void *arg)
-{
-    struct listed *l = arg;
-    mm_buf_printf(l->out, "%lld,", (long long)a->id);
-    l->last_seen = a->last_seen;
-    l->id = a->id;
-    l->n++;
-    return 0;
-}
 
 /* The ids of a plain query over the whole table in the list's order. */
 static void plain_ids(const struct mm_scope *scope, const struct mm_alert_filter *f,

@@ -34,6 +34,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "../test-tmpdir.h"
+#include "test-alert-listed.h"
 
 /* ---- the table ---- */
 
@@ -357,22 +358,6 @@ static int64_t count_alerts(sqlite3 *db)
 }
 
 /* ---- alert lists in (last_seen, id) order (migration 010) ---- */
-
-struct listed {
-    struct mm_buf *out;
-    int64_t last_seen, id;
-    int n;
-};
-
-static int list_one(const struct mm_alert *a, void *arg)
-{
-    struct listed *l = arg;
-    mm_buf_printf(l->out, "%lld,", (long long)a->id);
-    l->last_seen = a->last_seen;
-    l->id = a->id;
-    l->n++;
-    return 0;
-}
 
 /* The store's list of status (-1: all), tenant scope and since, read in
  * pages of 7 through the cursor, against one ORDER BY last_seen query. */
