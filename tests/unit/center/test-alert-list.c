@@ -22,6 +22,7 @@
 #include "center/store.h"
 #include "center/tenant.h"
 #include "core/buf.h"
+#include "../test-rand.h"
 #include "../test-tmpdir.h"
 #include "test-alert-listed.h"
 
@@ -39,10 +40,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return test_xorshift(&rng);
 }
 
 /* Severity 1 is rare and never acknowledged or closed; most alerts are

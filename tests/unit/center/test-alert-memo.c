@@ -33,6 +33,7 @@
 #include "center/tenant.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "../test-rand.h"
 #include "../test-tmpdir.h"
 #include "test-alert-listed.h"
 
@@ -134,10 +135,7 @@ static uint64_t rng = 88172645463325252ULL;
 
 static uint64_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return test_xorshift(&rng);
 }
 
 static int pick(int n)
