@@ -373,10 +373,8 @@ int main(int argc, char **argv)
     }
     mm_reload_cancel(&run.reload);
     if (run.sensor) {
-        if (mm__sensor_free(run.sensor) != 0 && run.exit_code == 0) {
-            mm_msg_print(stderr, PROG, "sensor-log", "output.write_failed");
+        if (mm__sensor_free_reporting(run.sensor, run.exit_code == 0) != 0 && run.exit_code == 0)
             run.exit_code = EXIT_OUTPUT;
-        }
     }
     mm__link_finish(run.uplink, &run.opt);
     /* A SIGHUP not started: it came after the last packet (while the

@@ -985,13 +985,17 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
     if (o->state_dir) {
         char dir[4096];
         snprintf(dir, sizeof(dir), "%s/spool", o->state_dir);
-        r = mm_spool_open(dir, &s->spool);
+        char failed[4200];
+        r = mm_spool_open_noted(dir, &s->spool, failed, sizeof failed);
         if (r != 0) {
             /* (the directory is named as it was given: --state, or the
              * settings file's key, which the message starts with) */
             size_t n = setting_named(s, o->state_from_file, "sensor", "state", err, errlen);
             if (r == MM_EPARSE) /* the acked file (spool.h): what to do with it */
                 mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_acked_damaged", dir, dir);
+            else if (failed[0] && r != MM_ENOMEM) /* a segment it could not read: left as it is */
+                mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_segment_unreadable", dir,
+                              failed, mm_msg_strerror(r));
             else
                 mm_msg_format(err + n, errlen - n, LOG,
                               r == MM_EEXIST ? "sensor.spool_in_use" : "sensor.spool_open", dir,
@@ -1107,7 +1111,36 @@ void mm__sensor_flush(struct mm_sensor *s)
     s->spool_sync_due = 0;
 }
 
+/* The exit summary of events that could not be written: the EVE file and
+ * the spool's segment file, each with the system's reason and what to do
+ * (their first failures were logged when they happened); else the general
+ * line (events lost for memory or a line too long). */
+static void write_failures_say(const struct mm_sensor *s)
+{
+    const char *path;
+    uint64_t lost;
+    bool said = false;
+    int r = mm_eve_out_write_error(s->eve, &path);
+    if (r != 0) {
+        mm_msg_print(stderr, "mamori-sensor", LOG, "output.eve_lost", path, mm_msg_strerror(r));
+        said = true;
+    }
+    r = mm_spool_write_error(s->spool, &path, &lost);
+    if (r != 0 && lost > 0) {
+        mm_msg_print(stderr, "mamori-sensor", LOG, "output.spool_lost", (unsigned long long)lost,
+                     path, mm_msg_strerror(r));
+        said = true;
+    }
+    if (!said)
+        mm_msg_print(stderr, "mamori-sensor", LOG, "output.write_failed");
+}
+
 int mm__sensor_free(struct mm_sensor *s)
+{
+    return mm__sensor_free_reporting(s, false);
+}
+
+int mm__sensor_free_reporting(struct mm_sensor *s, bool report)
 {
     if (!s)
         return 0;
@@ -1129,9 +1162,15 @@ int mm__sensor_free(struct mm_sensor *s)
     mm__detect_free(s);
     mm__devices_close(s);
     mm__sensor_flush(s);
+    bool failed_before = s->st.eve_errors > 0 || s->st.spool_errors > 0;
+    if (report && failed_before)
+        write_failures_say(s);
     mm_spool_close(s->spool);
-    if (mm_eve_out_close(s->eve) != 0)
+    if (mm_eve_out_close(s->eve) != 0) {
+        if (report && !failed_before) /* (a write failure of the close was logged) */
+            mm_msg_print(stderr, "mamori-sensor", LOG, "output.write_failed");
         s->st.eve_errors++;
+    }
     int failed = s->st.eve_errors > 0 || s->st.spool_errors > 0;
     json_t *e;
     while ((e = queue_pop(s)) != NULL)

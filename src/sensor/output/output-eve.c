@@ -16,12 +16,17 @@
  * (batch_make_room), so a line that fits in the room the batch already has
  * is written, never dropped; a line that cannot be written for memory even
  * so is dropped whole, counted by the caller (stats eve_errors), and the
- * first such drop of a writer is logged. */
+ * first such drop of a writer is logged. A write the file refuses (a full
+ * disk, a failing one) loses the batch's lines: the piece of them that got
+ * into a regular file is cut so the file keeps whole lines, and the first
+ * such failure is logged with the file and the system's reason and kept
+ * for the exit summary (mm_eve_out_write_error). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #if defined(__SSE2__) && !defined(MM_EVE_PORTABLE)
 #define EVE_SSE2 1
 #include <emmintrin.h>
@@ -73,6 +78,9 @@ struct mm_eve_out {
     size_t line_start;
     struct mm_eve_out_tap *tap; /* for the next line_end (output.h) */
     bool oom_logged;            /* a line was dropped for memory and that was logged */
+    bool regular;               /* a regular file we opened: a piece of a line can be cut */
+    uint64_t written;           /* bytes of whole lines in that file */
+    int write_error;            /* the first failure to write the file (0: none), logged */
     bool lost; /* batch_make_room's hand-over failed: the next flush or close says so */
 };
 
@@ -575,14 +583,34 @@ int mm_eve_line_format(const json_t *ev, char **buf, size_t *len, size_t *cap)
     return r;
 }
 
+/* A failure to write the file: the first is kept (mm_eve_out_write_error)
+ * and logged with the file and the system's reason, once. Returns r. */
+static int write_failed(struct mm_eve_out *o, int r)
+{
+    if (o->write_error == 0) {
+        o->write_error = r;
+        mm_msg_print(stderr, "mamori-sensor", "sensor-log", "output.eve_write_failed", o->path,
+                     mm_msg_strerror(r));
+    }
+    return r;
+}
+
 /* Hands the batch's first n bytes (whole lines) to stdio and keeps the
- * rest at the batch's start. */
+ * rest at the batch's start. When the write fails (a full disk...), a
+ * part of it that got into a regular file is cut, so the file keeps
+ * whole lines and the next line written starts one. */
 static int batch_hand_over(struct mm_eve_out *o, size_t n)
 {
     struct jbuf *b = &o->batch;
     int r = 0;
-    if (n && fwrite_unlocked(b->p, 1, n, o->fp) != n)
-        r = mm_error_from_errno(errno); /* a full disk is MM_ENOSPC... */
+    if (n && fwrite_unlocked(b->p, 1, n, o->fp) != n) {
+        r = write_failed(o, mm_error_from_errno(errno)); /* a full disk is MM_ENOSPC... */
+        if (o->regular && ftruncate(fileno(o->fp), (off_t)o->written) != 0)
+            o->regular = false; /* (not cut: the next lines follow the piece) */
+        o->size = o->size >= n ? o->size - n : 0;
+    } else {
+        o->written += n;
+    }
     if (b->len > n)
         memmove(b->p, b->p + n, b->len - n);
     b->len -= n;
@@ -629,6 +657,8 @@ static int open_file(struct mm_eve_out *o)
     struct stat st;
     bool regular = fstat(fileno(o->fp), &st) == 0 && S_ISREG(st.st_mode);
     o->size = regular ? (uint64_t)st.st_size : 0;
+    o->regular = regular;
+    o->written = o->size;
     if (!regular) /* a FIFO or a device (/dev/null): renaming it would move the node */
         o->max_bytes = 0;
     return 0;
@@ -668,7 +698,7 @@ static int rotate(struct mm_eve_out *o)
     char from[PATH_MAX_LEN + 16], to[PATH_MAX_LEN + 16];
     if (fclose(o->fp) != 0) {
         o->fp = NULL;
-        return mm_error_from_errno(errno);
+        return write_failed(o, mm_error_from_errno(errno));
     }
     o->fp = NULL;
     for (unsigned i = o->keep; i >= 1; i--) {
@@ -678,10 +708,11 @@ static int rotate(struct mm_eve_out *o)
             snprintf(from, sizeof(from), "%s.%u", o->path, i - 1);
         snprintf(to, sizeof(to), "%s.%u", o->path, i);
         if (rename(from, to) != 0 && errno != ENOENT)
-            return mm_error_from_errno(errno);
+            return write_failed(o, mm_error_from_errno(errno));
     }
     o->rotations++;
-    return open_file(o);
+    int r = open_file(o);
+    return r != 0 ? write_failed(o, r) : 0;
 }
 
 /* The batch ends in a new line that starts at `start`: rotates first when
@@ -904,7 +935,13 @@ int mm_eve_out_flush(struct mm_eve_out *o)
         o->lost = false;
         r = MM_EIO;
     }
-    return fflush(o->fp) == 0 ? r : mm_error_from_errno(errno);
+    return fflush(o->fp) == 0 ? r : write_failed(o, mm_error_from_errno(errno));
+}
+
+int mm_eve_out_write_error(const struct mm_eve_out *o, const char **path)
+{
+    *path = o && o->write_error ? o->path : NULL;
+    return o ? o->write_error : 0;
 }
 
 uint64_t mm_eve_out_rotations(const struct mm_eve_out *o)
@@ -920,11 +957,11 @@ int mm_eve_out_close(struct mm_eve_out *o)
     if (o->fp) {
         r = batch_hand_over(o, o->batch.len);
         if (r == 0 && fflush(o->fp) != 0)
-            r = mm_error_from_errno(errno);
+            r = write_failed(o, mm_error_from_errno(errno));
         if (r == 0 && o->lost)
             r = MM_EIO;
         if (!o->is_stdout && fclose(o->fp) != 0 && r == 0)
-            r = mm_error_from_errno(errno);
+            r = write_failed(o, mm_error_from_errno(errno));
     }
     free(o->batch.p);
     free(o);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The crash-safe spool (format and guarantees in spool.h and
  * docs/design/eve.md): segment files of length+CRC framed records, torn
- * tail recovery on open, the acked-seq file, the size bound (oldest segments
- * dropped), and the reader the uplink uses. A writer registers itself in a
+ * tail recovery on open (a read that fails is an error, never a torn tail),
+ * the acked-seq file, the size bound (oldest segments dropped), the first
+ * write failure (logged once, kept for the exit message), and the reader
+ * the uplink uses. A writer registers itself in a
  * process-wide table keyed by the spool directory, so a reader in the same
  * process hands out only records the writer has synced (a seq handed to the
  * centre must never be reused after a power cut). */
@@ -55,6 +57,11 @@ struct mm_spool {
     size_t text_cap, text_len; /* text_len 0: no line of the last append */
     struct spool_shared shared;
     bool registered;
+    uint64_t seg_first;              /* the first seq of the segment written (or tried) */
+    char failed[DIR_MAX + 32];       /* the segment file the open failed in ("": none) */
+    int write_error;                 /* the first write failure since the open (0: none) */
+    char write_failed[DIR_MAX + 32]; /* the segment file it was in */
+    uint64_t write_lost;             /* appends lost to write failures */
 };
 
 struct mm_spool_reader {
@@ -206,8 +213,37 @@ static int read_acked(const char *dir, uint64_t *out)
     return r;
 }
 
+/* Reads n bytes at fd's offset off: 0, MM_ETRUNC when the file ends
+ * first (a record cut short by a crash), else the system's reason for the
+ * failed read (a damaged disk is MM_EIO): never taken for corruption. */
+static int read_at(int fd, void *buf, size_t n, uint64_t off)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t got = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return mm_error_from_errno(errno);
+        if (got == 0)
+            return MM_ETRUNC;
+        done += (size_t)got;
+    }
+    return 0;
+}
+
+/* read_record's answer for a torn or corrupt record: 0 with *bad set. */
+static int torn(int *bad)
+{
+    *bad = 1;
+    return 0;
+}
+
 /* Reads one record at fd's offset off. Returns 1 with the record, 0 at a
- * clean end or an incomplete/corrupt record (*bad set for the latter). */
+ * clean end or an incomplete/corrupt record (*bad set for the latter), or
+ * a negative code when the file could not be read (the system's reason) or
+ * memory ran out: an error, never corruption, so nothing is cut or skipped
+ * for it. */
 static int read_record(int fd, uint64_t off, uint64_t file_size, struct mm_spool_record *rec,
                        int want_payload, int *bad)
 {
@@ -215,25 +251,23 @@ static int read_record(int fd, uint64_t off, uint64_t file_size, struct mm_spool
     *bad = 0;
     if (off == file_size)
         return 0;
-    if (off + HDR_LEN > file_size || pread(fd, hdr, HDR_LEN, (off_t)off) != HDR_LEN) {
-        *bad = 1;
-        return 0;
-    }
+    if (off + HDR_LEN > file_size)
+        return torn(bad);
+    int r = read_at(fd, hdr, HDR_LEN, off);
+    if (r != 0)
+        return r == MM_ETRUNC ? torn(bad) : r;
     uint32_t len = get_le32(hdr), crc = get_le32(hdr + 4);
-    if (len == 0 || len > MM_EVE_LINE_MAX || off + HDR_LEN + len > file_size) {
-        *bad = 1;
-        return 0;
-    }
+    if (len == 0 || len > MM_EVE_LINE_MAX || off + HDR_LEN + len > file_size)
+        return torn(bad);
     char *buf = malloc((size_t)len + 1);
-    if (!buf) {
-        *bad = 1;
-        return 0;
-    }
-    if (pread(fd, buf, len, (off_t)(off + HDR_LEN)) != (ssize_t)len ||
-        record_crc(hdr + 8, buf, len) != crc) {
+    if (!buf)
+        return MM_ENOMEM;
+    r = read_at(fd, buf, len, off + HDR_LEN);
+    if (r == 0 && record_crc(hdr + 8, buf, len) != crc)
+        r = MM_ETRUNC;
+    if (r != 0) {
         free(buf);
-        *bad = 1;
-        return 0;
+        return r == MM_ETRUNC ? torn(bad) : r;
     }
     buf[len] = '\0';
     rec->seq = get_le64(hdr + 8);
@@ -297,41 +331,62 @@ static int64_t file_size(const char *dir, uint64_t first)
 /* ---- writer --------------------------------------------------------------- */
 
 /* Finds the end of the intact records of segment fd (first seq first);
- * sets *end and *last. */
-static void scan_segment(int fd, uint64_t first, uint64_t size, uint64_t *end, uint64_t *last)
+ * sets *end and *last. 0, or why the file could not be read (nothing is
+ * cut then: a read error is not a torn tail). */
+static int scan_segment(int fd, uint64_t first, uint64_t size, uint64_t *end, uint64_t *last)
 {
     uint64_t off = MAGIC_LEN, prev = first - 1;
+    int r;
     for (;;) {
         struct mm_spool_record rec;
         int bad;
-        if (!read_record(fd, off, size, &rec, 0, &bad) || rec.seq <= prev)
+        if ((r = read_record(fd, off, size, &rec, 0, &bad)) < 0)
+            return r;
+        if (r == 0 || rec.seq <= prev)
             break; /* end, torn, or out of order: a corrupt tail */
         prev = rec.seq;
         off += HDR_LEN + rec.len;
     }
     *end = off;
     *last = prev;
+    return 0;
+}
+
+/* True when segment fd (size bytes) starts with the header; a header cut
+ * short (created, the header never made it) is not one. *r: why the file
+ * could not be read, else 0. */
+static bool has_magic(int fd, uint64_t size, int *r)
+{
+    char magic[MAGIC_LEN];
+    *r = size < MAGIC_LEN ? MM_ETRUNC : read_at(fd, magic, MAGIC_LEN, 0);
+    if (*r == 0)
+        return memcmp(magic, MAGIC, MAGIC_LEN) == 0;
+    if (*r == MM_ETRUNC)
+        *r = 0;
+    return false;
 }
 
 /* Validates the newest segment, truncating a torn tail, and syncs it (what
- * a killed process left in the page cache becomes durable); sets last_seq. */
+ * a killed process left in the page cache becomes durable); sets last_seq.
+ * A failure names the file in s->failed: a segment that cannot be read is
+ * left as it is (a failing disk is not a torn tail). */
 static int recover_segment(struct mm_spool *s, uint64_t first)
 {
-    char path[DIR_MAX + 32];
-    segment_path(s->dir, first, path, sizeof(path));
+    char *path = s->failed;
+    segment_path(s->dir, first, path, sizeof(s->failed));
     /* O_APPEND: every write lands at the end, also after a truncation. */
     int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
     if (fd < 0)
         return mm_error_from_errno(errno);
     struct stat st;
-    char magic[MAGIC_LEN];
     uint64_t size, off, last;
     int r = 0;
     if (fstat(fd, &st) != 0)
         goto fail;
     size = (uint64_t)st.st_size;
-    if (size < MAGIC_LEN || pread(fd, magic, MAGIC_LEN, 0) != MAGIC_LEN ||
-        memcmp(magic, MAGIC, MAGIC_LEN) != 0) {
+    if (!has_magic(fd, size, &r)) {
+        if (r != 0)
+            goto out;
         /* Created but the header never made it: rewrite the header. */
         if (ftruncate(fd, 0) != 0)
             goto fail;
@@ -340,7 +395,8 @@ static int recover_segment(struct mm_spool *s, uint64_t first)
         s->recovered += size;
         size = MAGIC_LEN;
     }
-    scan_segment(fd, first, size, &off, &last);
+    if ((r = scan_segment(fd, first, size, &off, &last)) != 0)
+        goto out;
     if (off < size) {
         if (ftruncate(fd, (off_t)off) != 0)
             goto fail;
@@ -352,6 +408,8 @@ static int recover_segment(struct mm_spool *s, uint64_t first)
         s->last_seq = last;
     s->seg_fd = fd;
     s->seg_size = off;
+    s->seg_first = first;
+    s->failed[0] = '\0';
     return 0;
 fail:
     r = mm_error_from_errno(errno);
@@ -373,7 +431,14 @@ static void count_bytes(struct mm_spool *s, const uint64_t *segs, size_t nsegs)
 
 int mm_spool_open(const char *dir, struct mm_spool **out)
 {
+    return mm_spool_open_noted(dir, out, NULL, 0);
+}
+
+int mm_spool_open_noted(const char *dir, struct mm_spool **out, char *failed, size_t failed_len)
+{
     *out = NULL;
+    if (failed_len > 0)
+        failed[0] = '\0';
     if (strlen(dir) >= DIR_MAX)
         return MM_EINVAL;
     int r = mm_mkdir_p(dir, 0750);
@@ -419,6 +484,8 @@ int mm_spool_open(const char *dir, struct mm_spool **out)
 out:
     free(segs);
     if (r != 0) {
+        if (failed_len > 0)
+            snprintf(failed, failed_len, "%s", s->failed);
         mm_spool_close(s);
         return r;
     }
@@ -462,13 +529,27 @@ static void enforce_max_bytes(struct mm_spool *s)
     free(segs);
 }
 
+/* A write to the segment whose first seq is first failed with r: the first
+ * failure since the open is kept (mm_spool_write_error) and logged with the
+ * file and the system's reason, once. Returns r. */
+static int write_failed(struct mm_spool *s, uint64_t first, int r)
+{
+    if (s->write_error != 0)
+        return r;
+    s->write_error = r;
+    segment_path(s->dir, first, s->write_failed, sizeof(s->write_failed));
+    mm_msg_print(stderr, "mamori-sensor", "sensor-log", "spool.write_failed", s->write_failed,
+                 mm_msg_strerror(r));
+    return r;
+}
+
 /* Starts the segment whose first record will be seq. */
 static int new_segment(struct mm_spool *s, uint64_t seq)
 {
     char path[DIR_MAX + 32];
     if (s->seg_fd >= 0) {
         if (fdatasync(s->seg_fd) != 0)
-            return mm_error_from_errno(errno);
+            return write_failed(s, s->seg_first, mm_error_from_errno(errno));
         close(s->seg_fd);
         s->seg_fd = -1;
         s->pending = 0;
@@ -477,7 +558,7 @@ static int new_segment(struct mm_spool *s, uint64_t seq)
     segment_path(s->dir, seq, path, sizeof(path));
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
     if (fd < 0)
-        return mm_error_from_errno(errno);
+        return write_failed(s, seq, mm_error_from_errno(errno));
     int r = write_magic(fd);
     if (r == 0 && fdatasync(fd) != 0)
         r = mm_error_from_errno(errno);
@@ -485,9 +566,10 @@ static int new_segment(struct mm_spool *s, uint64_t seq)
         r = mm_fsync_parent(path);
     if (r != 0) {
         close(fd);
-        return r;
+        return write_failed(s, seq, r);
     }
     s->seg_fd = fd;
+    s->seg_first = seq;
     s->seg_size = MAGIC_LEN;
     s->total_bytes += MAGIC_LEN;
     enforce_max_bytes(s);
@@ -534,7 +616,7 @@ static int write_record(struct mm_spool *s, const char *text, size_t len)
     struct iovec iov[2] = {{hdr, HDR_LEN}, {(void *)text, len}};
     ssize_t w = writev(s->seg_fd, iov, 2);
     if (w != (ssize_t)(HDR_LEN + len)) {
-        int r = write_failure(s->seg_fd, iov, w);
+        int r = write_failed(s, s->seg_first, write_failure(s->seg_fd, iov, w));
         /* Cut a partial record so the file stays well-formed (the fd is
          * O_APPEND: the next record goes to the new end). If the cut fails,
          * leave that segment (its torn tail is skipped by readers) and start
@@ -571,14 +653,16 @@ int mm_spool_append(struct mm_spool *s, json_t *ev)
     uint64_t seq = s->last_seq + 1;
     text_reset(s);
     int r = segment_ready(s);
-    if (r != 0)
+    if (r != 0) {
+        s->write_lost++;
         return r;
+    }
     if (json_object_set_new(ev, "seq", json_integer((json_int_t)seq)) != 0)
         return MM_ENOMEM;
     size_t len = 0;
     r = mm_eve_line_format(ev, &s->text, &len, &s->text_cap);
-    if (r == 0)
-        r = write_record(s, s->text, len - 1); /* without the '\n' */
+    if (r == 0 && (r = write_record(s, s->text, len - 1)) != 0) /* without the '\n' */
+        s->write_lost += r != MM_ETOOBIG;
     if (r != 0) {
         json_object_del(ev, "seq");
         return r;
@@ -604,7 +688,10 @@ int mm_spool_append_text(struct mm_spool *s, uint64_t seq, const char *text, siz
     if (seq != s->last_seq + 1 || len == 0)
         return MM_EINVAL;
     int r = segment_ready(s);
-    return r != 0 ? r : write_record(s, text, len);
+    if (r == 0)
+        r = write_record(s, text, len);
+    s->write_lost += r != 0 && r != MM_ETOOBIG;
+    return r;
 }
 
 int mm_spool_sync(struct mm_spool *s)
@@ -612,7 +699,7 @@ int mm_spool_sync(struct mm_spool *s)
     if (!s || !s->pending || s->seg_fd < 0)
         return 0;
     if (fdatasync(s->seg_fd) != 0)
-        return mm_error_from_errno(errno);
+        return write_failed(s, s->seg_first, mm_error_from_errno(errno));
     s->pending = 0;
     atomic_store(&s->shared.synced, s->last_seq);
     return 0;
@@ -636,6 +723,13 @@ uint64_t mm_spool_recovered_bytes(const struct mm_spool *s)
 uint64_t mm_spool_synced_seq(const struct mm_spool *s)
 {
     return atomic_load(&s->shared.synced);
+}
+
+int mm_spool_write_error(const struct mm_spool *s, const char **path, uint64_t *lost)
+{
+    *path = s && s->write_error ? s->write_failed : NULL;
+    *lost = s ? s->write_lost : 0;
+    return s ? s->write_error : 0;
 }
 
 uint64_t mm_spool_dropped(const struct mm_spool *s)
@@ -724,8 +818,20 @@ static int read_segment(struct mm_spool_reader *r, uint64_t first, struct read_s
     uint64_t size = (uint64_t)st.st_size, off = MAGIC_LEN;
     while (b->count < rs->max_records && rs->bytes < rs->max_bytes) {
         struct mm_spool_record rec;
-        int bad;
-        if (!read_record(fd, off, size, &rec, 1, &bad)) {
+        int bad, got = read_record(fd, off, size, &rec, 1, &bad);
+        if (got < 0) {
+            /* A read error (a failing disk) is not corruption: nothing is
+             * skipped. The records before it go out; the next call, which
+             * reads this spot first, fails with the reason. */
+            rs->done = true;
+            if (b->count > 0)
+                goto out;
+            rc = got;
+            if (rc != MM_ENOMEM)
+                snprintf(r->failed, sizeof r->failed, "%s", path);
+            goto out;
+        }
+        if (got == 0) {
             rs->bad = bad;
             goto out;
         }

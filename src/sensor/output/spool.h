@@ -39,8 +39,15 @@ struct mm_spool;
  * anything but the number mm_spool_reader_ack writes (nothing is guessed,
  * changed or deleted then; mm_spool_reader_open refuses it the same way).
  * Only files named <20 digits>.seg whose number the writer could have
- * given (1 to INT64_MAX) are segments; other files are left alone. */
+ * given (1 to INT64_MAX) are segments; other files are left alone. A
+ * segment that cannot be read (a failing disk: MM_EIO, MM_EISDIR, ...) is
+ * an error, not a torn tail: nothing is cut, and the open fails with the
+ * system's reason. */
 int mm_spool_open(const char *dir, struct mm_spool **out);
+/* mm_spool_open, naming in failed (failed_len bytes) the segment file a
+ * failed open could not read or repair ("" when the failure was not a
+ * segment's: the folder, the lock, the acked file, memory). */
+int mm_spool_open_noted(const char *dir, struct mm_spool **out, char *failed, size_t failed_len);
 /* Sets ev's "seq" to the next number and appends it: its compact JSON
  * text, as the EVE writer writes it (mm_eve_line_format; the bytes of
  * jansson's JSON_COMPACT dump). On failure (memory, text that is not
@@ -73,6 +80,12 @@ void mm_spool_set_max_bytes(struct mm_spool *s, uint64_t max_bytes);
 /* Unacknowledged records lost: oldest segments dropped for max_bytes, plus
  * records readers in this process skipped as corrupt. Accepts NULL. */
 uint64_t mm_spool_dropped(const struct mm_spool *s);
+/* The first write failure since the open (0: none), the system's reason
+ * (MM_ENOSPC for a full disk, MM_EIO, ...); *path the segment file it was
+ * in (NULL: none), *lost the appends lost to write failures since the open
+ * (the events not spooled). The first failure is logged when it happens
+ * (spool.write_failed), once. Accepts NULL. */
+int mm_spool_write_error(const struct mm_spool *s, const char **path, uint64_t *lost);
 /* Syncs and closes. Accepts NULL. */
 void mm_spool_close(struct mm_spool *s);
 
@@ -97,9 +110,11 @@ int mm_spool_reader_open(const char *dir, struct mm_spool_reader **out);
  * batch, and so does a record past the synced seq of a writer of the same
  * directory in this process. A corrupt record in an older segment is logged
  * and the rest of that segment skipped. The same records come back until
- * they are acked. A folder or segment that cannot be read fails the call
- * with the system's reason (mm_error_from_errno: MM_EPERM, MM_ENOTDIR...),
- * mm_spool_reader_failed naming it; nothing is skipped for it. */
+ * they are acked. A folder or segment that cannot be opened or read (a
+ * failing disk) fails the call with the system's reason
+ * (mm_error_from_errno: MM_EPERM, MM_ENOTDIR, MM_EIO...),
+ * mm_spool_reader_failed naming it; nothing is skipped for it. A read
+ * error after some records ends the batch there; the next call fails. */
 int mm_spool_reader_next(struct mm_spool_reader *r, size_t max_records, size_t max_bytes,
                          struct mm_spool_batch *out);
 /* Records that everything up to seq was delivered (atomic file replace) and

@@ -591,7 +591,7 @@ static void mark_drained(struct mm_uplink *u)
  * the centre is not to blame), or the centre that could not be reached. */
 static void report_failure(struct mm_uplink *u, int r, bool reading)
 {
-    if (reading)
+    if (reading && mm_spool_reader_failed(u->reader)[0]) /* (else memory ran out) */
         mm_msg_print(stderr, PROG, "sensor-log", "uplink.spool_unreadable",
                      mm_spool_reader_failed(u->reader), mm_msg_strerror(r));
     else

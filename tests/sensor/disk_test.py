@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Integration tests of mamori-sensor on disks that fail, with real file
+systems in a mount namespace of the test's own (the mounts are gone when it
+ends):
+
+    disk_test.py TEST SENSOR_BINARY
+
+- spool-read-error: the spool on an ext4 file system on a loop device; the
+  loop device is then cut short (losetup -c after truncating its file) so
+  that the newest segment's blocks lie past its end, and the segment's
+  cached pages are dropped: reading it fails with EIO, as a dying disk's
+  does. The sensor must refuse to start (exit 4) naming the file and the
+  system's reason, and cut nothing: once the device is whole again the file
+  is byte for byte as before and numbering goes on after its last record.
+- disk-full: the EVE output and the spool on a small tmpfs that the sensor
+  fills (ENOSPC). The first failure of each is logged once, the exit message
+  names both files with the reason and a next step (en and ja), the EVE
+  file holds only whole lines (those of a run on a roomy disk, in order),
+  the spool holds seqs 1..n with no torn tail, and n plus the events said
+  lost is every spooled event. After space is freed a second run keeps
+  every record and numbers on from n + 1.
+
+Both need root (mount namespaces; losetup and mkfs.ext4 for the first) and
+skip (exit 77) with a message where that is not permitted. Helpers come
+from sensor_test.py. Exit 0 pass, 1 fail, 77 skipped."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import sensor_test as st  # noqa: E402
+from sensor_test import Fail, check, read_spool, many_udp_flows  # noqa: E402
+
+SKIP = 77
+IN_NS = "MM_DISK_TEST_IN_NS"
+
+
+def sh(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, **kw)
+
+
+def run_sensor(args, lang="en"):
+    env = dict(os.environ, LC_ALL="", LC_MESSAGES="", LANG="ja_JP.UTF-8" if lang == "ja" else "C")
+    r = sh([st.SENSOR] + args, env=env)
+    check(st.sanitizer_clean(r.stderr), r.stderr)
+    return r
+
+
+def flows_config(tmp):
+    """Settings that spool the flow records (many per capture)."""
+    cfg = os.path.join(tmp, "flows.ini")
+    with open(cfg, "w") as f:
+        f.write("[uplink]\nevent_types = flow\n[flow]\ntimeout_udp = 1\n")
+    return cfg
+
+
+def drop_cached(path):
+    """Drops the file's pages from the page cache (they are clean)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def readable(path):
+    """None when path reads whole, else the errno of the failed read."""
+    drop_cached(path)
+    try:
+        with open(path, "rb") as f:
+            f.read()
+        return None
+    except OSError as e:
+        return e.errno
+
+
+def first_block_offset(path):
+    """The byte offset on its device of the file's first block (filefrag)."""
+    out = sh(["filefrag", "-v", path]).stdout
+    bs = int(re.search(r"blocks of (\d+) bytes", out).group(1))
+    starts = [int(m.group(1)) for m in re.finditer(r"^\s*\d+:\s+\d+\.\.\s*\d+:\s+(\d+)\.\.", out,
+                                                     re.M)]
+    check(starts, "filefrag: " + out)
+    return min(starts) * bs
+
+
+def newest_segment(sdir):
+    return os.path.join(sdir, max(n for n in os.listdir(sdir) if n.endswith(".seg")))
+
+
+def test_spool_read_error(tmp):
+    for tool in ("losetup", "mkfs.ext4", "filefrag"):
+        if not shutil.which(tool):
+            print("spool-read-error: %s not found; skipped" % tool)
+            return SKIP
+    img, mnt = os.path.join(tmp, "disk.img"), os.path.join(tmp, "mnt")
+    os.mkdir(mnt)
+    with open(img, "wb") as f:
+        f.truncate(16 << 20)
+    r = sh(["mkfs.ext4", "-q", "-F", "-O", "^has_journal", img])
+    check(r.returncode == 0, "mkfs.ext4: " + r.stderr)
+    r = sh(["losetup", "-f", "--show", img])
+    if r.returncode != 0:
+        print("spool-read-error: no loop device here (%s); skipped" % r.stderr.strip())
+        return SKIP
+    dev = r.stdout.strip()
+    try:
+        r = sh(["mount", "-o", "noatime,errors=continue", dev, mnt])
+        if r.returncode != 0:
+            print("spool-read-error: cannot mount ext4 from %s (%s); skipped" % (dev,
+                                                                             r.stderr.strip()))
+            return SKIP
+        try:
+            return spool_read_error_on(tmp, img, dev, mnt)
+        finally:
+            sh(["umount", mnt])
+    finally:
+        sh(["losetup", "-d", dev])
+
+
+def spool_read_error_on(tmp, img, dev, mnt):
+    pcap, cfg = os.path.join(tmp, "flows.pcap"), flows_config(tmp)
+    many_udp_flows(pcap, 300, spacing=0.05)
+    state = os.path.join(mnt, "state")
+    sdir = os.path.join(state, "spool")
+    args = ["-r", pcap, "--eve", os.devnull, "--config", cfg, "--state", state]
+    r = run_sensor(args)
+    check(r.returncode == 0, "first run: " + r.stderr)
+    before, _ = read_spool(sdir)
+    check(len(before) >= 250, "first run spooled %d" % len(before))
+    seg = newest_segment(sdir)
+    with open(seg, "rb") as f:
+        seg_bytes = f.read()
+    # the device ends where the segment's blocks start: reading them fails
+    # (what lies past the cut is kept to be put back)
+    sh(["sync"])
+    cut = first_block_offset(seg)
+    with open(img, "r+b") as f:
+        f.seek(cut)
+        tail = f.read()
+        f.truncate(cut)
+    check(sh(["losetup", "-c", dev]).returncode == 0, "losetup -c")
+    err = readable(seg)
+    if err is None:
+        print("spool-read-error: the cut device still reads the segment here; skipped")
+        return SKIP
+    check(err == 5, "reading the segment failed with errno %d, not EIO" % err)
+    for lang, want in (("en", [seg, "input/output error", "Nothing was cut or deleted"]),
+                       ("ja", [seg, "読み書きに失敗しました", "何も切り詰めず"])):
+        drop_cached(seg)
+        r = run_sensor(args + ["--lang", lang])
+        check(r.returncode == 4, "%s: exit %d, not 4: %s" % (lang, r.returncode, r.stderr))
+        check(all(w in r.stderr for w in want), "%s: message %r" % (lang, r.stderr))
+    # the device whole again: the segment as it was, numbering goes on
+    with open(img, "r+b") as f:
+        f.seek(cut)
+        f.write(tail)
+    check(sh(["losetup", "-c", dev]).returncode == 0, "losetup -c (whole)")
+    check(readable(seg) is None, "the segment does not read again")
+    with open(seg, "rb") as f:
+        now = f.read()
+    check(now == seg_bytes, "the segment changed after the failed read: %d bytes, was %d; "
+          "first difference at %d" % (len(now), len(seg_bytes), next(
+              (i for i, (a, b) in enumerate(zip(now, seg_bytes)) if a != b), -1)))
+    r = run_sensor(args)
+    check(r.returncode == 0, "run after: " + r.stderr)
+    after, torn = read_spool(sdir)
+    check(torn == 0 and after[:len(before)] == before, "records before the failure changed")
+    seqs = [s for s, _ in after]
+    check(seqs == list(range(1, len(seqs) + 1)) and len(after) >= 2 * len(before),
+          "numbering after the failure: %d records" % len(after))
+    return 0
+
+
+def eve_lines(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    check(not data or data.endswith(b"\n"), "EVE file ends inside a line")
+    return data.splitlines()
+
+
+def in_order(part, whole):
+    """True when every item of part is in whole, in the same order."""
+    it = iter(whole)
+    return all(any(x == y for y in it) for x in part)
+
+
+def test_disk_full(tmp):
+    pcap, cfg = os.path.join(tmp, "flows.pcap"), flows_config(tmp)
+    many_udp_flows(pcap, 6000, spacing=0.01)
+    # the reference: the same run on a roomy disk
+    ref_eve, ref_state = os.path.join(tmp, "ref.json"), os.path.join(tmp, "ref-state")
+    r = run_sensor(["-r", pcap, "--eve", ref_eve, "--config", cfg, "--state", ref_state])
+    check(r.returncode == 0, "reference run: " + r.stderr)
+    ref_lines = eve_lines(ref_eve)
+    ref_spooled, _ = read_spool(os.path.join(ref_state, "spool"))
+    for lang in ("en", "ja"):
+        mnt = os.path.join(tmp, "small-" + lang)
+        os.mkdir(mnt)
+        r = sh(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt])
+        if r.returncode != 0:
+            print("disk-full: cannot mount a tmpfs (%s); skipped" % r.stderr.strip())
+            return SKIP
+        try:
+            disk_full_on(mnt, pcap, cfg, lang, ref_lines, len(ref_spooled))
+        finally:
+            sh(["umount", mnt])
+    return 0
+
+
+WANT = {
+    "en": {"eve_first": "EVE output: cannot write to %s (no space left on the disk",
+           "spool_first": "spool: cannot add events to %s (no space left on the disk",
+           "eve_exit": "some events could not be written to the EVE output %s (no space left",
+           "spool_exit": r"(\d+) events could not be added to the spool's (\S+) and will not "
+                         r"reach the centre \(no space left",
+           "step": "Free space on that disk or check it before the next start"},
+    "ja": {"eve_first": "EVE 出力: %s に書き込めません（ディスクの空きがないか",
+           "spool_first": "spool: %s にイベントを追加できません（ディスクの空きがないか",
+           "eve_exit": "EVE 出力 %s に書けなかったイベントがあります（ディスクの空きがないか",
+           "spool_exit": r"(\d+) 件のイベントをスプールの (\S+) に追加できず、センターへ送れません"
+                         r"（ディスクの空きがないか",
+           "step": "次に起動する前に、そのディスクの空きを作るか"},
+}
+
+
+def disk_full_on(mnt, pcap, cfg, lang, ref_lines, ref_spooled):
+    eve, state = os.path.join(mnt, "eve.json"), os.path.join(mnt, "state")
+    sdir = os.path.join(state, "spool")
+    args = ["-r", pcap, "--eve", eve, "--config", cfg, "--state", state]
+    r = run_sensor(args, lang)
+    w = WANT[lang]
+    check(r.returncode == 4, "%s full: exit %d, not 4: %s" % (lang, r.returncode, r.stderr))
+    for key in ("eve_first", "eve_exit"):
+        check(r.stderr.count(w[key] % eve) == 1, "%s: %s once: %s" % (lang, key, r.stderr))
+    check(r.stderr.count(w["step"]) == 2, "%s: next step: %s" % (lang, r.stderr))
+    m = re.search(w["spool_exit"], r.stderr)
+    check(m, "%s: spool exit message: %s" % (lang, r.stderr))
+    lost, seg = int(m.group(1)), m.group(2)
+    check(seg.startswith(sdir + "/") and r.stderr.count(w["spool_first"] % seg) == 1,
+          "%s: spool first failure once: %s" % (lang, r.stderr))
+    lines = eve_lines(eve)
+    check(lines and all(json.loads(x) for x in lines), "%s: EVE lines" % lang)
+    check(len(lines) < len(ref_lines) and in_order(lines, ref_lines),
+          "%s: EVE lines are not whole lines of the roomy run, in order" % lang)
+    recs, torn = read_spool(sdir)
+    seqs = [s for s, _ in recs]
+    check(torn == 0 and seqs == list(range(1, len(seqs) + 1)) and len(recs) > 0,
+          "%s: spool after the full disk: %d records, torn %d" % (lang, len(recs), torn))
+    check(len(recs) + lost == ref_spooled,
+          "%s: %d spooled + %d lost, not %d" % (lang, len(recs), lost, ref_spooled))
+    # space freed: everything spooled stays once, numbering goes on
+    os.unlink(eve)
+    check(sh(["mount", "-o", "remount,size=16m", mnt]).returncode == 0, "tmpfs resize")
+    r = run_sensor(args, lang)
+    check(r.returncode == 0, "%s: run after space was freed: %s" % (lang, r.stderr))
+    after, torn = read_spool(sdir)
+    seqs = [s for s, _ in after]
+    check(torn == 0 and after[:len(recs)] == recs, "%s: spooled records changed" % lang)
+    check(seqs == list(range(1, len(recs) + ref_spooled + 1)),
+          "%s: after space was freed: %d records, want %d" % (lang, len(seqs),
+                                                              len(recs) + ref_spooled))
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    name, st.SENSOR = sys.argv[1], os.path.abspath(sys.argv[2])
+    if os.geteuid() != 0:
+        print("%s: needs root (mount namespaces, mounts); skipped" % name)
+        return SKIP
+    if not os.environ.get(IN_NS):
+        r = subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable,
+                            os.path.abspath(__file__)] + sys.argv[1:],
+                           env=dict(os.environ, **{IN_NS: "1"}))
+        if r.returncode in (0, 1, SKIP):
+            return r.returncode
+        print("%s: no mount namespace here (unshare -m: exit %d); skipped" % (name, r.returncode))
+        return SKIP
+    tmp = tempfile.mkdtemp(prefix="mm-disk-test-")
+    try:
+        rc = globals()["test_" + name.replace("-", "_")](tmp)
+        if rc == SKIP:
+            return SKIP
+        print("PASS " + name)
+        return 0
+    except Fail as e:
+        print("FAIL %s: %s" % (name, e))
+        return 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
