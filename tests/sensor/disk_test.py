@@ -278,6 +278,9 @@ def main():
         print("%s: needs root (mount namespaces, mounts); skipped" % name)
         return SKIP
     if not os.environ.get(IN_NS):
+        if not shutil.which("unshare"):
+            print("%s: unshare not found (util-linux); skipped" % name)
+            return SKIP
         r = subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable,
                             os.path.abspath(__file__)] + sys.argv[1:],
                            env=dict(os.environ, **{IN_NS: "1"}))
