@@ -1701,7 +1701,10 @@ static const char *arm_index(bool one_tenant, bool by_severity)
 }
 
 /* The alerts of one status (given as SQL text, e.g. ?4 or 'new') and, when
- * severity is above 0, of that one severity, matching the filter. seen_hour
+ * severity is above 0, of that one severity, matching the filter. An SME
+ * scope with a tenant filter lists nothing unless the filter is its own
+ * tenant (as every list does: center-storage.md "Tenancy"; until session 20
+ * the filter was ignored and the SME's own alerts came back). seen_hour
  * is selected after the ALERT_COLS for the ORDER BY of a UNION ALL
  * (read_alert ignores it). Each arm names its index (INDEXED BY): with
  * since, until and a cursor (three bounds on seen_hour) the planner took
@@ -1717,7 +1720,9 @@ static int alert_arm_sql(struct mm_buf *sql, const struct mm_scope *scope,
     int r = mm_buf_printf(sql, "SELECT " ALERT_COLS ", seen_hour FROM alerts INDEXED BY %s ",
                           arm_index(one_tenant, severity > 0));
     r |= mm_buf_puts(sql, "WHERE ");
-    if (!scope->all_tenants)
+    if (!scope->all_tenants && f->tenant_id >= 0)
+        r |= mm_buf_puts(sql, "tenant_id = ?2 AND ?3 = ?2"); /* another tenant's: none */
+    else if (!scope->all_tenants)
         r |= mm_buf_puts(sql, "tenant_id = ?2");
     else if (f->tenant_id >= 0)
         r |= mm_buf_puts(sql, "tenant_id = ?3");
