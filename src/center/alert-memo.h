@@ -20,8 +20,9 @@
  * first, last, last_event and severity are the alert's values with every
  * batch folded; when pending > 0 its row in the database lacks the last
  * pending events (written once per interval, store-sqlite-ingest.c, "alert
- * rows written per interval"): row_event is the row's last_event_id then,
- * updated the updated_at to write. */
+ * rows written per interval"): row_event, row_last and row_severity are
+ * the row's last_event_id, last_seen and severity then (what it was last
+ * written with), updated the updated_at to write. */
 struct mm_alert_memo_val {
     int64_t id;
     int64_t first, last; /* first_seen, last_seen */
@@ -29,6 +30,8 @@ struct mm_alert_memo_val {
     int severity;
     int64_t pending;   /* events folded since the row was written */
     int64_t row_event; /* the row's last_event_id (when pending > 0) */
+    int64_t row_last;  /* the row's last_seen (when pending > 0) */
+    int row_severity;  /* the row's severity (when pending > 0) */
     int64_t updated;   /* updated_at to write (when pending > 0) */
 };
 

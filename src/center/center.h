@@ -50,11 +50,19 @@ struct mm_center_config {
     const char *listen_src, *tls_cert_src, *tls_key_src, *report_timezone_src;
 };
 
+/* A sensor's malformed health header (api/events.c) is logged at most once
+ * per this interval for each sensor and header, with the number not logged
+ * since; at most MM_BAD_HEADER_LOG_KEYS such pairs are remembered. */
+#define MM_BAD_HEADER_LOG_MINUTES 10
+#define MM_BAD_HEADER_LOG_KEYS    4096
+
+struct mm_log_limit;
 struct mm_center {
     struct mm_center_config cfg;
     struct mm_store *store;
     struct mm_ratelimit *ratelimit;
-    struct mm_zone *report_zone; /* months and printed times of reports (zone.h) */
+    struct mm_log_limit *bad_header_log; /* see MM_BAD_HEADER_LOG_MINUTES */
+    struct mm_zone *report_zone;         /* months and printed times of reports (zone.h) */
     bool https;
 };
 

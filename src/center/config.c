@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/ini.h"
+#include "core/loglimit.h"
 #include "core/log.h"
 #include "core/msg.h"
 
@@ -231,6 +232,9 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, stru
     if (r == 0)
         r = mm_ratelimit_new(cfg->login_max_failures, cfg->login_max_failures_addr,
                              (int64_t)cfg->login_window * 1000000, &c->ratelimit);
+    if (r == 0)
+        r = mm_log_limit_new(MM_BAD_HEADER_LOG_MINUTES * 60 * 1000000LL, MM_BAD_HEADER_LOG_KEYS,
+                             &c->bad_header_log);
     if (r != 0)
         mm_center_close(c);
     return r;
@@ -240,10 +244,12 @@ void mm_center_close(struct mm_center *c)
 {
     mm_store_close(c->store);
     mm_ratelimit_free(c->ratelimit);
+    mm_log_limit_free(c->bad_header_log);
     if (c->report_zone)
         mm_report_use_zone(NULL);
     mm_zone_free(c->report_zone);
     c->store = NULL;
     c->ratelimit = NULL;
+    c->bad_header_log = NULL;
     c->report_zone = NULL;
 }

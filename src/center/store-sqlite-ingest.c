@@ -625,16 +625,33 @@ static int find_alert(struct ingest_stmts *s, const struct mm_sensor *sensor,
  * its alert's last_event_id into its row. That runs at the first batch of
  * every store and before the next batch or read after such a loss. */
 
-#define FLUSH_SQL                                                                                  \
+/* The rows are written as the fold writes them (fold_run): an UPDATE that
+ * sets seen_hour or severity moves the alert's entries in the indexes that
+ * hold them (all five alert indexes hold seen_hour, two severity, migration
+ * 014), whether or not the value changes, so a row is written by the
+ * statement that sets only what changed since the row was last written
+ * (the memo's row_last and row_severity): within its hour and without a
+ * rise, as nearly always, neither, and no index entry moves (every written
+ * row moved five before session 20). Each statement checks in its WHERE
+ * that the row is as the memo noted (another program may have changed it:
+ * then the full statement, FLUSH_RISE_SQL, writes it), so seen_hour always
+ * stays last_seen's hour. ?5 is the severity, ?4 the last_seen, of the
+ * events written. */
+#define FLUSH_SET                                                                                  \
     "UPDATE alerts SET count = count + ?2, first_seen = min(first_seen, ?3), last_seen = "         \
-    "max(last_seen, ?4), severity = min(severity, ?5), updated_at = max(updated_at, ?6), "         \
-    "last_event_id = ?7, "                                                                         \
-    "seen_hour = max(last_seen, ?4) / " HOUR_USEC_SQL " WHERE id = ?1 AND "                        \
-    "coalesce(last_event_id, 0) = ?8"
+    "max(last_seen, ?4), updated_at = max(updated_at, ?6), last_event_id = ?7"
+#define FLUSH_WHERE    " WHERE id = ?1 AND coalesce(last_event_id, 0) = ?8"
+#define FLUSH_HOUR     "max(last_seen, ?4) / " HOUR_USEC_SQL
+#define FLUSH_SQL      FLUSH_SET FLUSH_WHERE " AND severity <= ?5 AND seen_hour = " FLUSH_HOUR
+#define FLUSH_HOUR_SQL FLUSH_SET ", seen_hour = " FLUSH_HOUR FLUSH_WHERE " AND severity <= ?5"
+#define FLUSH_RISE_SQL                                                                             \
+    FLUSH_SET ", severity = min(severity, ?5), seen_hour = " FLUSH_HOUR FLUSH_WHERE
 
 /* Adds count events spanning [first, last] of severity at most severity,
- * the newest last_event, to alert id's row if its last_event_id is still
- * row_event; *written false when it is not. */
+ * the newest last_event, to alert id's row through stmt (one of the
+ * FLUSH_*_SQL) if its last_event_id is still row_event (and, but for
+ * FLUSH_RISE_SQL, its hour and severity are as the statement expects);
+ * *written false when it is not. */
 static int write_row(sqlite3 *db, sqlite3_stmt *stmt, int64_t id, int64_t count, int64_t first,
                      int64_t last, int severity, int64_t updated, int64_t last_event,
                      int64_t row_event, bool *written)
@@ -655,17 +672,45 @@ static int write_row(sqlite3 *db, sqlite3_stmt *stmt, int64_t id, int64_t count,
 
 struct flush_run {
     sqlite3 *db;
-    sqlite3_stmt *stmt;
-    size_t missed; /* rows counted meanwhile by another process */
+    sqlite3_stmt *plain, *hour, *rise; /* FLUSH_SQL, FLUSH_HOUR_SQL, FLUSH_RISE_SQL */
+    size_t missed;                     /* rows counted meanwhile by another process */
 };
+
+static int flush_prepare(struct mm_store *st, struct mm__sqlite_ingest *in, struct flush_run *f)
+{
+    *f = (struct flush_run){.db = in->db};
+    int r = mm__sqlite_cached(st, in->db, MM_SQL_ALERT_FLUSH, FLUSH_SQL, &f->plain);
+    if (r == 0)
+        r = mm__sqlite_cached(st, in->db, MM_SQL_ALERT_FLUSH_HOUR, FLUSH_HOUR_SQL, &f->hour);
+    if (r == 0)
+        r = mm__sqlite_cached(st, in->db, MM_SQL_ALERT_FLUSH_RISE, FLUSH_RISE_SQL, &f->rise);
+    return r;
+}
+
+static void flush_done(struct mm__sqlite_ingest *in, struct flush_run *f)
+{
+    mm__sqlite_cached_done(f->plain);
+    mm__sqlite_cached_done(f->hour);
+    mm__sqlite_cached_done(f->rise);
+    if (f->missed)
+        in->recover = true;
+}
 
 static int flush_val(struct mm_alert_memo_val *v, void *arg)
 {
     struct flush_run *f = arg;
     if (v->pending <= 0 || v->id == 0)
         return 0;
+    sqlite3_stmt *stmt = f->plain;
+    if (v->severity < v->row_severity)
+        stmt = f->rise;
+    else if (v->last / HOUR_USEC != v->row_last / HOUR_USEC)
+        stmt = f->hour;
     bool written;
-    int r = write_row(f->db, f->stmt, v->id, v->pending, v->first, v->last, v->severity, v->updated,
+    int r = write_row(f->db, stmt, v->id, v->pending, v->first, v->last, v->severity, v->updated,
+                      v->last_event, v->row_event, &written);
+    if (r == 0 && !written && stmt != f->rise) /* hour or severity not as noted */
+        r = write_row(f->db, f->rise, v->id, v->pending, v->first, v->last, v->severity, v->updated,
                       v->last_event, v->row_event, &written);
     if (r == 0 && !written)
         f->missed++;
@@ -676,15 +721,13 @@ static int flush_val(struct mm_alert_memo_val *v, void *arg)
 /* Writes the row of one memo value (pending > 0). */
 static int flush_one(struct mm_store *st, struct mm__sqlite_ingest *in, struct mm_alert_memo_val *v)
 {
-    struct flush_run f = {.db = in->db};
-    int r = mm__sqlite_cached(st, in->db, MM_SQL_ALERT_FLUSH, FLUSH_SQL, &f.stmt);
+    struct flush_run f;
+    int r = flush_prepare(st, in, &f);
     if (r == 0)
         r = flush_val(v, &f);
-    mm__sqlite_cached_done(f.stmt);
+    flush_done(in, &f);
     if (in->dirty > 0)
         in->dirty--;
-    if (f.missed)
-        in->recover = true;
     return r;
 }
 
@@ -694,15 +737,13 @@ static int flush_dirty(struct mm_store *st, struct mm__sqlite_ingest *in)
 {
     if (in->dirty == 0 || !in->memo)
         return 0;
-    struct flush_run f = {.db = in->db};
-    int r = mm__sqlite_cached(st, in->db, MM_SQL_ALERT_FLUSH, FLUSH_SQL, &f.stmt);
+    struct flush_run f;
+    int r = flush_prepare(st, in, &f);
     if (r == 0)
         r = mm_alert_memo_each(in->memo, flush_val, &f);
-    mm__sqlite_cached_done(f.stmt);
+    flush_done(in, &f);
     if (r == 0)
         in->dirty = 0;
-    if (f.missed)
-        in->recover = true;
     return r;
 }
 
@@ -747,8 +788,8 @@ static int recover_chain(struct mm__sqlite_ingest *in, int64_t now)
     }
     sqlite3_finalize(sel);
     sel = NULL;
-    if (r == 0 && n > 0)
-        r = mm__sqlite_prepare(db, FLUSH_SQL, &upd);
+    if (r == 0 && n > 0) /* rare: the statement that sets everything */
+        r = mm__sqlite_prepare(db, FLUSH_RISE_SQL, &upd);
     /* updated_at: the time of the batch of the alert's newest event */
     if (r == 0 && n > 0)
         r = mm__sqlite_prepare(db, "SELECT coalesce(alert_updated, ?2) FROM events WHERE id = ?1",
@@ -942,8 +983,10 @@ static int memo_note(struct ingest_stmts *s, const struct mm_sensor *sensor,
     struct mm_alert_memo_val *top = mm_alert_memo_get_mut(s->memo, &k);
     if (deferred) { /* top->id == v->id: may_defer, and nothing put since */
         bool rose = v->severity < top->severity;
-        if (top->pending == 0) {
+        if (top->pending == 0) { /* the row holds top's values */
             top->row_event = row_event;
+            top->row_last = top->last;
+            top->row_severity = top->severity;
             s->in->dirty++;
         }
         top->pending += n;
@@ -1701,7 +1744,10 @@ static const char *arm_index(bool one_tenant, bool by_severity)
 }
 
 /* The alerts of one status (given as SQL text, e.g. ?4 or 'new') and, when
- * severity is above 0, of that one severity, matching the filter. seen_hour
+ * severity is above 0, of that one severity, matching the filter. An SME
+ * scope with a tenant filter lists nothing unless the filter is its own
+ * tenant (as every list does: center-storage.md "Tenancy"; until session 20
+ * the filter was ignored and the SME's own alerts came back). seen_hour
  * is selected after the ALERT_COLS for the ORDER BY of a UNION ALL
  * (read_alert ignores it). Each arm names its index (INDEXED BY): with
  * since, until and a cursor (three bounds on seen_hour) the planner took
@@ -1717,7 +1763,9 @@ static int alert_arm_sql(struct mm_buf *sql, const struct mm_scope *scope,
     int r = mm_buf_printf(sql, "SELECT " ALERT_COLS ", seen_hour FROM alerts INDEXED BY %s ",
                           arm_index(one_tenant, severity > 0));
     r |= mm_buf_puts(sql, "WHERE ");
-    if (!scope->all_tenants)
+    if (!scope->all_tenants && f->tenant_id >= 0)
+        r |= mm_buf_puts(sql, "tenant_id = ?2 AND ?3 = ?2"); /* another tenant's: none */
+    else if (!scope->all_tenants)
         r |= mm_buf_puts(sql, "tenant_id = ?2");
     else if (f->tenant_id >= 0)
         r |= mm_buf_puts(sql, "tenant_id = ?3");

@@ -14,6 +14,7 @@
 #include "center/alerts.h"
 #include "core/error.h"
 #include "core/eve.h"
+#include "core/loglimit.h"
 #include "core/msg.h"
 #include "core/str.h"
 
@@ -294,23 +295,41 @@ static void log_safe(const char *v, char out[33])
     out[i] = '\0';
 }
 
+/* Logs that the sensor sent header name with the value v, not a count: at
+ * most once per MM_BAD_HEADER_LOG_MINUTES for each sensor and header (a
+ * sensor with a broken header sends it with every POST), then saying how
+ * many such values were not logged since. */
+static void log_bad_header(struct mm_request *req, const char *name, bool drops, const char *v)
+{
+    uint64_t unsaid;
+    uint64_t key = (uint64_t)req->who.sensor.id << 1 | drops;
+    if (!mm_log_limit_pass(req->center->bad_header_log, key, req->now, &unsaid))
+        return;
+    char shown[33];
+    log_safe(v, shown);
+    long long sensor = (long long)req->who.sensor.id;
+    if (unsaid == 0)
+        mm_log_tr(MM_LOG_WARN, "center-log", "ingest.bad_header", sensor, name, shown,
+                  MM_BAD_HEADER_LOG_MINUTES);
+    else
+        mm_log_tr(MM_LOG_WARN, "center-log", "ingest.bad_header_again", sensor, name, shown,
+                  (unsigned long long)unsaid, MM_BAD_HEADER_LOG_MINUTES);
+}
+
 /* The sensor's count in header name (Mamori-Spool-Backlog, Mamori-Drops),
  * digits only (mm_str_int64: strtoll took " 5", "+5", and a number past
  * int64_t as its largest); -1 when absent. A count of another form is
- * logged and not recorded (-1, as if not sent: a stats event in the batch
- * or the last count stands); the batch is taken all the same, a wrong
- * health figure never costs an event. */
-static int64_t header_count(struct mm_request *req, const char *name)
+ * logged (log_bad_header) and not recorded (-1, as if not sent: a stats
+ * event in the batch or the last count stands); the batch is taken all the
+ * same, a wrong health figure never costs an event. */
+static int64_t header_count(struct mm_request *req, const char *name, bool drops)
 {
     const char *v = mm_req_header(req, name);
     int64_t n;
     if (!v)
         return -1;
     if (mm_str_int64(v, 0, INT64_MAX, &n) != 0) {
-        char shown[33];
-        log_safe(v, shown);
-        mm_log_tr(MM_LOG_WARN, "center-log", "ingest.bad_header", (long long)req->who.sensor.id,
-                  name, shown);
+        log_bad_header(req, name, drops, v);
         return -1;
     }
     return n;
@@ -343,8 +362,8 @@ int mm_api_events_ingest(struct mm_request *req)
         struct mm_ingest_opts o = {
             .now = req->now,
             .alert_window = (int64_t)c->cfg.alert_window * 1000000,
-            .header_backlog = header_count(req, "Mamori-Spool-Backlog"),
-            .header_drops = header_count(req, "Mamori-Drops"),
+            .header_backlog = header_count(req, "Mamori-Spool-Backlog", false),
+            .header_drops = header_count(req, "Mamori-Drops", true),
         };
         r = c->store->ops->events_ingest(c->store, &req->who.sensor, b.evs, b.n, &o, &res);
     }

@@ -2,7 +2,9 @@
  * The alert list's query on a real SQLite file holding thousands of alerts,
  * most of them of statuses and severities a severity filter leaves out:
  * every combination of scope (vendor, vendor with a tenant filter, an SME
- * owner), status, severity filter and signature returns, page by page
+ * owner without a tenant filter, with its own tenant's and with another
+ * tenant's: that list is empty), status, severity filter and signature
+ * returns, page by page
  * through the cursor, the alerts of one plain ORDER BY last_seen DESC, id
  * DESC query; and the query plans (EXPLAIN QUERY PLAN) read a severity list
  * from the severity indexes of migration 014, one index range per (severity,
@@ -203,8 +205,12 @@ static void test_pages_match_plain_order(void **state)
     const struct {
         const struct mm_scope *scope;
         int64_t tenant;
-    } who[] = {{&vendor, -1}, {&vendor, tenants[1]}, {&owner, -1}};
-    int high = 0;
+    } who[] = {{&vendor, -1},
+               {&vendor, tenants[1]},
+               {&owner, -1},
+               {&owner, tenants[1]},
+               {&owner, tenants[2]}};
+    int high = 0, owner_all = 0, owner_own = 0, owner_foreign = 0;
     for (size_t w = 0; w < sizeof who / sizeof *who; w++)
         for (int status = -1; status <= MM_ALERT_CLOSED; status++)
             for (int sev = 0; sev <= 4; sev++)
@@ -216,8 +222,16 @@ static void test_pages_match_plain_order(void **state)
                     int n = check_pages(who[w].scope, &f, 50);
                     if (sev == 1 && status < 0 && sig < 0 && w == 0)
                         high = n;
+                    owner_all += w == 2 ? n : 0;
+                    owner_own += w == 3 ? n : 0;
+                    owner_foreign += w == 4 ? n : 0;
                 }
     assert_true(high > 60);
+    /* An SME's filter on its own tenant lists what it lists without one;
+     * on another tenant's, nothing (it listed its own alerts before). */
+    assert_true(owner_all > 0);
+    assert_int_equal(owner_own, owner_all);
+    assert_int_equal(owner_foreign, 0);
     /* Small pages: the cursor often falls inside a run of equal last_seen. */
     struct mm_alert_filter f = {
         .status = -1, .max_severity = 2, .tenant_id = -1, .signature_id = -1};
@@ -277,15 +291,18 @@ static void test_plans_use_the_indexes(void **state)
     (void)state;
     struct mm_scope vendor = mm_scope_for(MM_ROLE_ANALYST, 0);
     struct mm_scope owner = mm_scope_for(MM_ROLE_OWNER, tenants[0]);
-    for (int w = 0; w < 3; w++) {
-        const struct mm_scope *scope = w == 2 ? &owner : &vendor;
+    /* vendor; vendor with a tenant filter; SME owner; SME owner with its
+     * own tenant's filter and with another's */
+    const int64_t filter[5] = {-1, tenants[1], -1, tenants[0], tenants[1]};
+    for (int w = 0; w < 5; w++) {
+        const struct mm_scope *scope = w >= 2 ? &owner : &vendor;
         bool one_tenant = w > 0;
         for (int status = -1; status <= MM_ALERT_CLOSED; status++)
             for (int sev = 0; sev <= 4; sev++)
                 for (int extra = 0; extra < 16; extra++) {
                     struct mm_alert_filter f = {.status = status,
                                                 .max_severity = sev,
-                                                .tenant_id = w == 1 ? tenants[1] : -1,
+                                                .tenant_id = filter[w],
                                                 .signature_id = extra & 1 ? 101 : -1,
                                                 .since = extra & 2 ? 1001 * HOUR : 0,
                                                 .until = extra & 4 ? 1030 * HOUR : 0,

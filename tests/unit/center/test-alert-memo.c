@@ -13,7 +13,10 @@
  * hour-ordered indexes of migration 010) come in exactly (last_seen, id)
  * order. Last, the memo runs out of memory while it grows (calloc fails,
  * through the linker's --wrap): the batch still goes in, exactly as
- * without the memo. */
+ * without the memo. And what the alert flush writes: rows within their hour
+ * move no index entry (the pages written to the WAL, mapped through
+ * dbstat), rows that change hour do, and seen_hour stays last_seen's hour
+ * even when another program moved a waiting row's hour. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -636,6 +639,105 @@ static void test_memo_out_of_memory(void **state)
     world_close(&without);
 }
 
+/* ---- what the alert flush writes ---- */
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Empties the WAL, writes the rows waiting in the first store, and counts
+ * the pages of the alert indexes (alerts_agg, alerts_status, ...: every
+ * b-tree named alerts_*) and of the alerts table that the write put in the
+ * WAL (its frames, mapped to b-trees through the dbstat table). */
+static void flush_and_count(struct world *w, int *index_pages, int *table_pages)
+{
+    static unsigned char written[1 << 16];
+    int log = -1, done = -1;
+    count_alerts(w->raw); /* the connection has read the file: it knows its WAL */
+    assert_int_equal(
+        sqlite3_wal_checkpoint_v2(w->raw, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done),
+        SQLITE_OK);
+    assert_int_equal(log, 0);
+    assert_int_equal(mm__sqlite_alerts_flush(w->st[0], -1), 0);
+    char path[TEST_TMPDIR_MAX + 32];
+    snprintf(path, sizeof path, "%s/center.db-wal", w->dir);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char head[32], frame[24];
+    assert_int_equal(fread(head, 1, sizeof head, f), sizeof head);
+    memset(written, 0, sizeof written);
+    while (fread(frame, 1, sizeof frame, f) == sizeof frame &&
+           memcmp(frame + 8, head + 16, 8) == 0) { /* a frame of this WAL (its salt) */
+        assert_true(be32(frame) < sizeof written);
+        written[be32(frame)] = 1;
+        assert_int_equal(fseek(f, (long)be32(head + 8), SEEK_CUR), 0);
+    }
+    fclose(f);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(w->raw, "SELECT pageno, name FROM dbstat", -1, &q, NULL),
+                     SQLITE_OK);
+    *index_pages = *table_pages = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        int64_t page = sqlite3_column_int64(q, 0);
+        const char *name = (const char *)sqlite3_column_text(q, 1);
+        if (page <= 0 || page >= (int64_t)sizeof written || !written[page])
+            continue;
+        *index_pages += strncmp(name, "alerts_", 7) == 0;
+        *table_pages += strcmp(name, "alerts") == 0;
+    }
+    sqlite3_finalize(q);
+}
+
+static void check_rows(struct world *w, int64_t events)
+{
+    assert_int_equal(count_alerts(w->raw), OOM_KEYS);
+    assert_int_equal(count_where(w->raw, "SELECT sum(count) FROM alerts"), events);
+    assert_int_equal(
+        count_where(w->raw,
+                    "SELECT count(*) FROM alerts WHERE seen_hour != last_seen / 3600000000"),
+        0);
+    check_lists(w);
+}
+
+/* The alert flush writes seen_hour and severity only when they change, so
+ * rows written within their hour move no index entry (every row written
+ * moved its entries in the five alert indexes before); a row whose hour
+ * changed moves them; a row another program changed meanwhile (its hour
+ * moved back) is still written right (seen_hour stays last_seen's hour). */
+static void test_flush_moves_no_index_entry(void **state)
+{
+    (void)state;
+    struct world w;
+    world_open(&w, true);
+    int index_pages, table_pages;
+    const int64_t t0 = 500000LL * 3600 * SEC + 60 * SEC;
+    ingest_many_keys(&w, t0, 1); /* new alerts: inserted with the batch */
+    flush_world(&w);
+    ingest_many_keys(&w, t0 + 600 * SEC, 1 + OOM_KEYS); /* the same hour: the rows wait */
+    flush_and_count(&w, &index_pages, &table_pages);
+    assert_true(table_pages > 0);
+    assert_int_equal(index_pages, 0);
+    check_rows(&w, 2 * OOM_KEYS);
+    ingest_many_keys(&w, t0 + 3600 * SEC, 1 + 2 * OOM_KEYS); /* the next hour */
+    flush_and_count(&w, &index_pages, &table_pages);
+    assert_true(index_pages > 0 && table_pages > 0);
+    check_rows(&w, 3 * OOM_KEYS);
+    ingest_many_keys(&w, t0 + 4500 * SEC, 1 + 3 * OOM_KEYS); /* that hour again: rows wait */
+    assert_int_equal(sqlite3_exec(w.raw,
+                                  "UPDATE alerts SET last_seen = last_seen - 3600000000, "
+                                  "seen_hour = (last_seen - 3600000000) / 3600000000 WHERE id IN "
+                                  "(SELECT id FROM alerts ORDER BY id LIMIT 10)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    flush_world(&w);
+    check_rows(&w, 4 * OOM_KEYS);
+    assert_int_equal(count_where(w.raw, "SELECT count(*) FROM alerts WHERE last_seen / 3600000000 "
+                                        "!= 500001"),
+                     0);
+    world_close(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -644,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_store_with_and_without_memo),
         cmocka_unit_test(test_rows_written_per_interval),
         cmocka_unit_test(test_memo_out_of_memory),
+        cmocka_unit_test(test_flush_moves_no_index_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

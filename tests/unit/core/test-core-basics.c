@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Unit tests for the core's small pieces: buffers, errors, strings, language
- * selection, addresses, INI files, time stamps, file writes. */
+ * selection, addresses, INI files, time stamps, file writes, the rate limit
+ * of repeated log lines. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +27,7 @@
 #include "core/fs.h"
 #include "core/i18n.h"
 #include "core/ini.h"
+#include "core/loglimit.h"
 #include "core/net.h"
 #include "core/str.h"
 #include "core/timefmt.h"
@@ -703,6 +705,53 @@ static void test_fs_full_ro(void **state)
     assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
+/* A key's first occurrence passes, later ones within the interval are
+ * counted, the first after it passes with that count; keys are apart; a
+ * clock gone back passes; a full table gives the place of a key with
+ * nothing unsaid, else of the one written longest ago. */
+static void test_log_limit(void **state)
+{
+    (void)state;
+    const int64_t min = 60 * 1000000LL;
+    struct mm_log_limit *l = NULL;
+    uint64_t unsaid = 99;
+    assert_int_equal(mm_log_limit_new(0, 4, &l), MM_EINVAL);
+    assert_int_equal(mm_log_limit_new(min, 0, &l), MM_EINVAL);
+    assert_null(l);
+    assert_true(mm_log_limit_pass(NULL, 1, 0, &unsaid)); /* no limit: all pass */
+    assert_int_equal(unsaid, 0);
+    assert_int_equal(mm_log_limit_new(10 * min, 2, &l), 0);
+    assert_true(mm_log_limit_pass(l, 7, 1000 * min, &unsaid));
+    assert_int_equal(unsaid, 0);
+    for (int i = 0; i < 5; i++)
+        assert_false(mm_log_limit_pass(l, 7, 1000 * min + i * min, &unsaid));
+    assert_true(mm_log_limit_pass(l, 8, 1001 * min, &unsaid)); /* another key */
+    assert_int_equal(unsaid, 0);
+    assert_false(mm_log_limit_pass(l, 7, 1010 * min - 1, &unsaid));
+    assert_true(mm_log_limit_pass(l, 7, 1010 * min, &unsaid));
+    assert_int_equal(unsaid, 6);
+    assert_false(mm_log_limit_pass(l, 7, 1011 * min, &unsaid));
+    assert_true(mm_log_limit_pass(l, 7, 900 * min, &unsaid)); /* the clock went back */
+    assert_int_equal(unsaid, 1);
+    /* Full (7 and 8): 8's interval is over with nothing unsaid, so 9 takes
+     * its place and 7 keeps counting. */
+    assert_false(mm_log_limit_pass(l, 7, 901 * min, &unsaid));
+    assert_true(mm_log_limit_pass(l, 9, 1020 * min, &unsaid));
+    assert_false(mm_log_limit_pass(l, 9, 1021 * min, &unsaid));
+    assert_true(mm_log_limit_pass(l, 7, 1025 * min, &unsaid));
+    assert_int_equal(unsaid, 1);
+    assert_false(mm_log_limit_pass(l, 7, 1026 * min, &unsaid));
+    /* Both have something unsaid: 10 takes the place of the one written
+     * longest ago, 9 (at 1020 min, 7 at 1025): 7's count is kept, 9's lost. */
+    assert_true(mm_log_limit_pass(l, 10, 1027 * min, &unsaid));
+    assert_true(mm_log_limit_pass(l, 7, 1035 * min, &unsaid));
+    assert_int_equal(unsaid, 1);
+    assert_true(mm_log_limit_pass(l, 9, 1036 * min, &unsaid));
+    assert_int_equal(unsaid, 0);
+    mm_log_limit_free(l);
+    mm_log_limit_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -713,7 +762,7 @@ int main(void)
         cmocka_unit_test(test_ini),        cmocka_unit_test(test_ini_unread),
         cmocka_unit_test(test_time),       cmocka_unit_test(test_fs),
         cmocka_unit_test(test_fs_ca),      cmocka_unit_test(test_stat_same),
-        cmocka_unit_test(test_fs_full_ro),
+        cmocka_unit_test(test_fs_full_ro), cmocka_unit_test(test_log_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
