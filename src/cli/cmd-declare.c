@@ -145,7 +145,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     int c, fmt, rc;
     struct mm_cmd_given given = {0};
     mm_cmd_getopt_begin();
-    while ((c = getopt_long(argc, argv, "r:d:p:n:P:l:f:o:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":r:d:p:n:P:l:f:o:h", options, NULL)) != -1) {
         if ((rc = mm_cmd_once_opt(cli, "declare", &given, options, c)) != 0)
             return rc;
         switch (c) {
@@ -184,8 +184,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
         }
         if (c == 'l')
             return mm_cmd_usage_error(cli, "declare", NULL, TR("declare.error.level"));
-        return mm_cmd_usage_error(cli, "declare", mm_cmd_refused_arg(argc, argv),
-                                  TR("error.usage"));
+        return mm_cmd_refused(cli, "declare", c, argc, argv);
     }
     if (optind != argc)
         return mm_cmd_usage_error(cli, "declare", argv[optind], TR("error.usage"));

@@ -63,7 +63,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     int c, rc;
     struct mm_cmd_given given = {0};
     mm_cmd_getopt_begin();
-    while ((c = getopt_long(argc, argv, "p:o:d:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:o:d:h", options, NULL)) != -1) {
         if ((rc = mm_cmd_once_opt(cli, "policy", &given, options, c)) != 0)
             return rc;
         if (c == 'h') {
@@ -79,8 +79,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
                    o->nflags < sizeof o->flags / sizeof o->flags[0]) {
             o->flags[o->nflags++] = (struct flag_value){profile_flags[c - 1000], optarg};
         } else {
-            return mm_cmd_usage_error(cli, "policy", mm_cmd_refused_arg(argc, argv),
-                                      TR("error.usage"));
+            return mm_cmd_refused(cli, "policy", c, argc, argv);
         }
     }
     if (optind != argc)
