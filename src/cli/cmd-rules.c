@@ -271,6 +271,8 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
             printf("\n%s\n", mm_buf_str(&msg));
         mm_buf_free(&msg);
     }
+    if (mode == MODE_INTERACTIVE && !o.output) /* mamori declare needs them in a file */
+        mm_cli_error(cli, "rules", "%s", TR("rules.not_saved"));
     if (rc == MM_EXIT_OK && !mm_rules_all_committed(&answers, NULL))
         rc = MM_EXIT_NOTMET;
 out:
