@@ -155,14 +155,6 @@ static json_t *answers_from_items(const json_t *items, uint64_t *repeated)
 }
 
 /* Is text (len bytes, not NUL-terminated) only JSON white space? */
-static bool only_spaces(const char *text, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
-            return false;
-    return true;
-}
-
 int mm_answers_parse(const struct mm_answers_spec *spec, const char *text, size_t len,
                      unsigned flags, enum mm_answer *answers, struct mm_answers_issues *issues)
 {
@@ -195,7 +187,7 @@ int mm_answers_parse_doc(const struct mm_answers_spec *spec, const char *text, s
         issues->bad_json = true;
         issues->json_line = doc ? 0 : err.line;
         issues->duplicate_key = !doc && json_error_code(&err) == json_error_duplicate_key;
-        issues->empty = !doc && only_spaces(text, len);
+        issues->empty = !doc && mm_str_blank(text, len);
         r = MM_EPARSE;
         goto out;
     }

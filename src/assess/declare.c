@@ -44,21 +44,17 @@ const char *mm_declare_policy_document(const json_t *p)
     return NULL;
 }
 
-int mm_declare_check_policy(const json_t *p, char *why, size_t whylen)
+int mm_declare_check_policy(const json_t *p, const char **problem)
 {
     const char *ref = json_string_value(json_object_get(p, "reference"));
-    if (!json_is_object(p) || !ref || !mm_str_prefix(ref, "POL-")) {
-        snprintf(why, whylen, "no \"reference\" of the form POL-...");
-        return MM_EPARSE;
-    }
-    if (!json_is_string(json_object_get(p, "organisation"))) {
-        snprintf(why, whylen, "no \"organisation\"");
-        return MM_EPARSE;
-    }
-    if (mm_declare_policy_document(p))
-        return 0;
-    snprintf(why, whylen, "\"documents\" does not list basic-policy.md");
-    return MM_EPARSE;
+    *problem = NULL;
+    if (!json_is_object(p) || !ref || !mm_str_prefix(ref, "POL-"))
+        *problem = "reference";
+    else if (!json_is_string(json_object_get(p, "organisation")))
+        *problem = "organisation";
+    else if (!mm_declare_policy_document(p))
+        *problem = "documents";
+    return *problem ? MM_EPARSE : 0;
 }
 
 static int add_reason(json_t *list, const char *code, json_t *details)

@@ -50,8 +50,10 @@ struct mm_declare_input {
 const char *mm_declare_policy_document(const json_t *p);
 
 /* Checks the shape of a policy manifest (reference "POL-...", organisation,
- * documents naming basic-policy.md). Returns 0 or MM_EPARSE with why. */
-int mm_declare_check_policy(const json_t *p, char *why, size_t whylen);
+ * documents naming basic-policy.md). Returns 0, or MM_EPARSE with *problem
+ * naming what is wrong: "reference", "organisation" or "documents" (the
+ * caller words it in the reader's language). */
+int mm_declare_check_policy(const json_t *p, const char **problem);
 
 /* Decides. On success *out is a new decision object (see above). The
  * policy must have passed mm_declare_check_policy; the diagnosis is the

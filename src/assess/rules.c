@@ -93,12 +93,15 @@ int mm_rules_read_file(const char *path, struct mm_rules_answers *out, struct mm
     json_error_t jerr;
     const char *body = mm_utf8_skip_bom(text, &len);
     json_t *root = json_loadb(body, len, 0, &jerr);
-    free(text);
     if (!root) {
-        e->not_json = true;
-        snprintf(e->detail, sizeof e->detail, "line %d: %.160s", jerr.line, jerr.text);
+        e->empty = mm_str_blank(body, len);
+        e->not_json = !e->empty;
+        e->line = jerr.line;
+        snprintf(e->detail, sizeof e->detail, "%.160s", jerr.text);
+        free(text);
         return MM_EPARSE;
     }
+    free(text);
     r = mm_rules_parse_answers(root, out, e);
     json_decref(root);
     return r;
@@ -117,9 +120,16 @@ static int describe_rule_problem(struct mm_buf *out, const char *msg, int rule)
 int mm_rules_error_describe(const struct mm_rules_error *e, enum mm_lang lang, struct mm_buf *out)
 {
     int r = 0;
-    if (e->not_json)
-        return mm_buf_printf(out, "%s (%s)\n", mm_tr("assess-docs", "rules.error.not_json", lang),
-                             e->detail);
+    if (e->empty)
+        return mm_buf_printf(out, "%s\n", mm_tr("assess-docs", "rules.error.empty", lang));
+    if (e->not_json) { /* the parser's own words stay as they are (messages.md) */
+        char line[16];
+        snprintf(line, sizeof line, "%d", e->line);
+        const struct mm_fill_var vars[] = {{"line", line}, {"detail", e->detail}};
+        int r = mm_fill(out, MM_FILL_MAX, mm_tr("assess-docs", "rules.error.not_json", lang), vars,
+                        2, 0);
+        return r == 0 ? mm_buf_putc(out, '\n') : r;
+    }
     if (e->no_rules_object)
         return mm_buf_printf(out, "%s\n", mm_tr("assess-docs", "rules.error.no_rules", lang));
     for (int i = 0; i < MM_RULES_COUNT && r == 0; i++) {

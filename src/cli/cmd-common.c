@@ -45,6 +45,13 @@ const char *mm_cmd_refused_arg(int argc, char **argv)
     return before;
 }
 
+int mm_cmd_refused(const struct mm_cli *cli, const char *cmd, int c, int argc, char **argv)
+{
+    const char *key = c == ':' ? "error.missing_value" : "error.usage";
+    return mm_cmd_usage_error(cli, cmd, mm_cmd_refused_arg(argc, argv),
+                              mm_tr("assess-docs", key, cli->lang));
+}
+
 int mm_cmd_once(const struct mm_cli *cli, const char *cmd, struct mm_cmd_given *given,
                 const char *name)
 {

@@ -60,6 +60,12 @@ struct option;
 int mm_cmd_once_opt(const struct mm_cli *cli, const char *cmd, struct mm_cmd_given *given,
                     const struct option *options, int c);
 
+/* The usage error for an option getopt_long refused (c is '?', or ':' for a
+ * missing value when the option string starts with ':'): "this option needs
+ * a value" or the general "invalid command line; see --help" (assess-docs),
+ * naming the argument. Returns MM_EXIT_USAGE. */
+int mm_cmd_refused(const struct mm_cli *cli, const char *cmd, int c, int argc, char **argv);
+
 /* Makes getopt_long start at argv[1] again and leave the error messages to
  * the subcommand (each reports unknown options in its own words). */
 void mm_cmd_getopt_begin(void);

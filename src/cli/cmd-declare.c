@@ -145,7 +145,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     int c, fmt, rc;
     struct mm_cmd_given given = {0};
     mm_cmd_getopt_begin();
-    while ((c = getopt_long(argc, argv, "r:d:p:n:P:l:f:o:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":r:d:p:n:P:l:f:o:h", options, NULL)) != -1) {
         if ((rc = mm_cmd_once_opt(cli, "declare", &given, options, c)) != 0)
             return rc;
         switch (c) {
@@ -184,8 +184,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
         }
         if (c == 'l')
             return mm_cmd_usage_error(cli, "declare", NULL, TR("declare.error.level"));
-        return mm_cmd_usage_error(cli, "declare", mm_cmd_refused_arg(argc, argv),
-                                  TR("error.usage"));
+        return mm_cmd_refused(cli, "declare", c, argc, argv);
     }
     if (optind != argc)
         return mm_cmd_usage_error(cli, "declare", argv[optind], TR("error.usage"));
@@ -233,7 +232,7 @@ static int organisation_name(const struct mm_cli *cli, const struct opts *o, str
 static int load_inputs(const struct mm_cli *cli, const struct opts *o,
                        struct mm_rules_answers *answers, json_t **diag, json_t **pol)
 {
-    char why[256];
+    const char *problem;
     struct mm_rules_error e;
     int r;
     if (o->rules && (r = mm_rules_read_file(o->rules, answers, &e)) != 0) {
@@ -258,8 +257,14 @@ static int load_inputs(const struct mm_cli *cli, const struct opts *o,
         return r;
     if (o->policy && (r = read_json(cli, o->policy, pol)) != 0)
         return r;
-    if (*pol && mm_declare_check_policy(*pol, why, sizeof why) != 0) {
-        mm_cli_error(cli, "declare", "%s: %s (%s)", o->policy, TR("declare.error.policy"), why);
+    if (*pol && mm_declare_check_policy(*pol, &problem) != 0) {
+        char key[64];
+        snprintf(key, sizeof key, "declare.error.policy.%s", problem);
+        const struct mm_fill_var var = {"problem", TR(key)};
+        struct mm_buf msg = MM_BUF_INIT;
+        if (mm_fill(&msg, MM_FILL_MAX, TR("declare.error.policy"), &var, 1, 0) == 0)
+            mm_cli_error(cli, "declare", "%s: %s", o->policy, mm_buf_str(&msg));
+        mm_buf_free(&msg);
         return MM_EXIT_INPUT;
     }
     return 0;

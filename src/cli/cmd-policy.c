@@ -63,7 +63,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     int c, rc;
     struct mm_cmd_given given = {0};
     mm_cmd_getopt_begin();
-    while ((c = getopt_long(argc, argv, "p:o:d:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:o:d:h", options, NULL)) != -1) {
         if ((rc = mm_cmd_once_opt(cli, "policy", &given, options, c)) != 0)
             return rc;
         if (c == 'h') {
@@ -79,8 +79,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
                    o->nflags < sizeof o->flags / sizeof o->flags[0]) {
             o->flags[o->nflags++] = (struct flag_value){profile_flags[c - 1000], optarg};
         } else {
-            return mm_cmd_usage_error(cli, "policy", mm_cmd_refused_arg(argc, argv),
-                                      TR("error.usage"));
+            return mm_cmd_refused(cli, "policy", c, argc, argv);
         }
     }
     if (optind != argc)
@@ -152,6 +151,26 @@ static void print_filled(const struct mm_cli *cli, const char *key, const char *
     mm_buf_free(&msg);
 }
 
+/* The sections a "no" in the profile left out or shortened (website, wifi,
+ * ...: the manifest's sections_omitted), one line each with the setting, and
+ * how to bring them back: without it a profile of a name only quietly gives
+ * documents without Wi-Fi, cloud or telework rules. */
+static void print_sections_omitted(const struct mm_cli *cli, const json_t *sections)
+{
+    size_t i;
+    json_t *x;
+    if (json_array_size(sections) == 0)
+        return;
+    printf("%s\n", TR("policy.summary.sections"));
+    json_array_foreach(sections, i, x)
+    {
+        char key[96];
+        snprintf(key, sizeof key, "policy.summary.section.%s", json_string_value(x));
+        printf("  - %s\n", TR(key));
+    }
+    printf("%s\n", TR("policy.summary.sections_next"));
+}
+
 static void print_summary(const struct mm_cli *cli, const struct mm_policy_output *out,
                           const char *dir)
 {
@@ -172,6 +191,7 @@ static void print_summary(const struct mm_cli *cli, const struct mm_policy_outpu
         print_filled(cli, "policy.summary.omitted", num);
         printf(" %s\n", json_string_value(json_object_get(x, "reason")));
     }
+    print_sections_omitted(cli, json_object_get(m, "sections_omitted"));
     size_t n = json_array_size(json_object_get(m, "diagnosis_rules"));
     if (n) {
         char num[24];

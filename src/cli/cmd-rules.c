@@ -193,7 +193,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     int c, fmt, rc;
     struct mm_cmd_given given = {0};
     mm_cmd_getopt_begin();
-    while ((c = getopt_long(argc, argv, "a:o:f:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":a:o:f:h", options, NULL)) != -1) {
         if ((rc = mm_cmd_once_opt(cli, "rules", &given, options, c)) != 0)
             return rc;
         if (c == 'h') {
@@ -208,8 +208,7 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
         } else if (c == 'f') {
             return mm_cmd_usage_error(cli, "rules", NULL, TR("error.format"));
         } else {
-            return mm_cmd_usage_error(cli, "rules", mm_cmd_refused_arg(argc, argv),
-                                      TR("error.usage"));
+            return mm_cmd_refused(cli, "rules", c, argc, argv);
         }
     }
     if (optind != argc)
@@ -272,6 +271,8 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
             printf("\n%s\n", mm_buf_str(&msg));
         mm_buf_free(&msg);
     }
+    if (mode == MODE_INTERACTIVE && !o.output) /* mamori declare needs them in a file */
+        mm_cli_error(cli, "rules", "%s", TR("rules.not_saved"));
     if (rc == MM_EXIT_OK && !mm_rules_all_committed(&answers, NULL))
         rc = MM_EXIT_NOTMET;
 out:

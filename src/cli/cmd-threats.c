@@ -34,7 +34,7 @@ int cmd_threats(const struct mm_cli *cli, int argc, char **argv)
     int c, rc = MM_EXIT_OK;
     struct mm_cmd_given given = {0};
     mm_cmd_getopt_begin();
-    while ((c = getopt_long(argc, argv, "f:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:h", options, NULL)) != -1) {
         if ((rc = mm_cmd_once_opt(cli, "threats", &given, options, c)) != 0)
             return rc;
         if (c == 'h') {
@@ -45,8 +45,7 @@ int cmd_threats(const struct mm_cli *cli, int argc, char **argv)
             continue;
         if (c == 'f')
             return mm_cmd_usage_error(cli, "threats", NULL, TR("error.format"));
-        return mm_cmd_usage_error(cli, "threats", mm_cmd_refused_arg(argc, argv),
-                                  TR("error.usage"));
+        return mm_cmd_refused(cli, "threats", c, argc, argv);
     }
     if (argc - optind > 1)
         return mm_cmd_usage_error(cli, "threats", argv[optind + 1], TR("error.usage"));

@@ -54,6 +54,9 @@ char *mm_str_fold_fullwidth(char *s);
 /* Trims ASCII white space at both ends, in place; returns s. */
 char *mm_str_trim(char *s);
 
+/* True when s[0..len) holds nothing but spaces, tabs and line ends (also
+ * when len is 0): an "empty" file as a person sees it. */
+bool mm_str_blank(const char *s, size_t len);
 bool mm_str_prefix(const char *s, const char *prefix);
 bool mm_str_suffix(const char *s, const char *suffix);
 

@@ -113,9 +113,9 @@ static void fuzz_diagnosis(const char *text, size_t len)
 
 static void fuzz_manifest(const char *text, size_t len)
 {
-    char why[256];
+    const char *problem;
     json_t *m = json_loadb(text, len, 0, NULL);
-    if (m && mm_declare_check_policy(m, why, sizeof why) == 0)
+    if (m && mm_declare_check_policy(m, &problem) == 0)
         decide(NULL, m);
     json_decref(m);
 }

@@ -65,7 +65,8 @@ def answer_with_one_no(binary, tmp):
 
 
 def all_yes_json(binary, tmp):
-    """Questions on the terminal (stdin, stderr), pure JSON on a piped stdout."""
+    """Questions on the terminal (stdin, stderr), pure JSON on a piped stdout;
+    without --output the terminal is told the answers are not kept."""
     import subprocess
     master, slave = pty.openpty()
     proc = subprocess.Popen([binary, "--lang", "en", "rules", "--format", "json"],
@@ -80,8 +81,20 @@ def all_yes_json(binary, tmp):
             seen += os.read(master, 65536)
         os.write(master, b"y\n")
     out, _ = proc.communicate(timeout=20)
+    while select.select([master], [], [], 1)[0]:  # the rest the terminal was shown
+        try:
+            more = os.read(master, 65536)
+        except OSError:  # the terminal's other end is closed: all read
+            break
+        if not more:
+            break
+        seen += more
     os.close(master)
     assert proc.returncode == 0, "exit %d, expected 0" % proc.returncode
+    # Answered on the terminal without --output: nothing is kept, and the
+    # terminal says so and how to keep them for mamori declare.
+    shown = seen.decode("utf-8", "replace")
+    assert "these answers are not saved" in shown and "mamori rules --output" in shown, shown
     doc = json.loads(out)  # nothing but the JSON on standard output
     assert doc["one_star_possible"] is True and doc["missing"] == [], doc
     assert all(r["committed"] for r in doc["rules"]), doc

@@ -294,13 +294,19 @@ static void test_computed_diagnosis(void **state)
 static void test_shape_checks(void **state)
 {
     (void)state;
-    char why[128];
+    const char *problem;
     json_t *pol = policy("A");
-    assert_int_equal(mm_declare_check_policy(pol, why, sizeof why), 0);
+    assert_int_equal(mm_declare_check_policy(pol, &problem), 0);
+    assert_null(problem);
     json_object_set_new(pol, "documents", json_pack("[s]", "handbook.md"));
-    assert_int_equal(mm_declare_check_policy(pol, why, sizeof why), MM_EPARSE);
+    assert_int_equal(mm_declare_check_policy(pol, &problem), MM_EPARSE);
+    assert_string_equal(problem, "documents");
+    json_object_del(pol, "organisation");
+    assert_int_equal(mm_declare_check_policy(pol, &problem), MM_EPARSE);
+    assert_string_equal(problem, "organisation");
     json_object_set_new(pol, "reference", json_string("X-1"));
-    assert_int_equal(mm_declare_check_policy(pol, why, sizeof why), MM_EPARSE);
+    assert_int_equal(mm_declare_check_policy(pol, &problem), MM_EPARSE);
+    assert_string_equal(problem, "reference");
     json_decref(pol);
     enum mm_declare_level l;
     assert_int_equal(mm_declare_level_parse("two-star", &l), 0);

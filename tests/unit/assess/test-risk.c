@@ -487,7 +487,8 @@ static void test_html_and_text_output(void **state)
     assert_string_equal(mm_buf_str(&b),
                         "Risk analysis\n"
                         "Assets: 1 (risk high 1, medium 0, low 0); to treat 1, accepted 0\n"
-                        "Assets with a risk value below 4 are accepted.\n\n"
+                        "Assets with a risk value below 4 are accepted (no further measures for "
+                        "now; the risk is taken knowingly).\n\n"
                         "risk  level  decision  asset\n"
                         "9     high   treat     <b>&amp;\n"
                         "\nThe risk value is importance (the highest of the confidentiality, "

@@ -136,6 +136,14 @@ static void test_file_and_record(void **state)
     assert_int_equal(mm_file_write_atomic(path, "{not json", 9), 0);
     assert_int_equal(mm_rules_read_file(path, &back, &e), MM_EPARSE);
     assert_true(e.not_json);
+    assert_false(e.empty);
+    assert_int_equal(e.line, 1);
+    /* A file saved with nothing in it (a byte-order mark, a line end) is
+     * empty, not "not JSON": the message says what to write instead. */
+    assert_int_equal(mm_file_write_atomic(path, "\xef\xbb\xbf \r\n", 6), 0);
+    assert_int_equal(mm_rules_read_file(path, &back, &e), MM_EPARSE);
+    assert_true(e.empty);
+    assert_false(e.not_json);
     unlink(path);
     assert_int_equal(mm_rules_read_file(path, &back, &e), MM_ENOENT);
 }
