@@ -62,8 +62,21 @@ def check_intel_weak(alerts):
     return None
 
 
+def check_outbound(alerts):
+    """For TCP the detector sees only the attempt (a SYN): the SMB, RDP and
+    Telnet messages say the device tried, none that it connected (NetBIOS
+    is UDP: its datagram did leave)."""
+    for a in alerts:
+        if a["alert"]["signature_id"] not in (9100501, 9100502, 9100503):
+            continue
+        m = a["mamori"]["message"]
+        if "tried to" not in m["en"] or "しようとしました" not in m["ja"]:
+            return "%d says more than an attempt: %s" % (a["alert"]["signature_id"], m)
+    return None
+
+
 # Checks beyond the signature ids, per case.
-CHECKS = {"intel-weak": check_intel_weak}
+CHECKS = {"intel-weak": check_intel_weak, "outbound": check_outbound}
 
 # Web cases: office addresses are known devices.
 WEB = "[devices]\nallow = 192.168.1.0/24\n"
