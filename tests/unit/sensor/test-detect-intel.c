@@ -134,6 +134,11 @@ static void test_hashes(void **state)
         assert_non_null(json_object_get(ev, "server"));
         assert_string_equal(json_string_value(json_object_get(ev, "sni")), "app.example");
         assert_string_equal(json_string_value(json_object_get(ev, "server")), "203.0.113.9");
+        /* and the messages say a shared fingerprint alone proves nothing */
+        const json_t *msg =
+            json_object_get(json_object_get(th_alert(s, sid, 0), "mamori"), "message");
+        assert_non_null(strstr(json_string_value(json_object_get(msg, "en")), "Ordinary programs"));
+        assert_non_null(strstr(json_string_value(json_object_get(msg, "ja")), "普通のソフト"));
     }
     /* the certificate comes from the server: the client is dest_ip */
     th_event(s, "{\"timestamp\":\"2026-04-01T00:00:01.000000+0000\",\"event_type\":\"tls\","
