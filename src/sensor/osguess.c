@@ -230,7 +230,10 @@ static bool dhcp_rules(const struct mm_osguess *t, const char *params, const cha
     return false;
 }
 
-/* Rules of the form {"contains": "text", "os": ..., "score": ...}. */
+/* Rules of the form {"contains": "text", "os": ..., "score": ...}; the
+ * first that matches decides, and one whose os is "" (no OS of the table)
+ * decides that the text gives no guess (the Android emulator's user
+ * agents, before the rule for "Android"). */
 static bool match_contains(const struct mm_osguess *t, const char *list, const char *s,
                            struct mm_os_guess *g)
 {

@@ -7,14 +7,19 @@
  *   9 a DNS answer (A/AAAA) pointing at a listed address (sinkholes, C2)
  *  10 QUIC SNI (the server name of an HTTP/3 connection)
  * Addresses inside the home network are never matched (a feed listing
- * RFC 1918 ranges, such as a bogon list, must not flag the office itself).
+ * RFC 1918 ranges, such as a bogon list, must not flag the office itself);
+ * a listed mass scanner only as the source of traffic (variant 1, ip.src).
+ * JA3/JA4 hits carry the connection's server name and address, and are not
+ * raised for a server name the allowlist names.
  * Suppression: one alert per (home host, indicator, variant) per
  * [detect.intel] suppress_seconds (default 3600). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/error.h"
+#include "core/str.h"
 #include "sensor/decode/dns-facts.h"
 #include "sensor/decode/http-facts.h"
 #include "sensor/decode/tls-facts.h"
@@ -40,19 +45,50 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* What a TLS fingerprint hit adds to its evidence: the connection's server
+ * name and address (a fingerprint names the client's TLS software, which
+ * ordinary programs share; the server it talked to tells the analyst which
+ * one). NULL members are left out. */
+struct tls_peer {
+    const char *sni, *server;
+};
+
+/* A TLS fingerprint hit on a connection to a server name the allowlist
+ * names (Maltrail's whitelist: facebook.com, ...) is not raised: a JA3 or
+ * JA4 names the client's TLS library, which malware shares with browsers
+ * and apps (ndpi_sites: Facebook's app matched a Tofsee JA3), and the
+ * connection went to a site the allowlist vouches for. */
+static bool peer_allowed(struct mm_sensor *s, const struct tls_peer *peer)
+{
+    return peer->sni && mm_intel_domain_allowed(mm_sensor_intel(s), peer->sni, strlen(peer->sni));
+}
+
+/* Adds the TLS peer's members to evidence (those that are valid UTF-8). */
+static void add_tls_peer(json_t *evidence, const struct tls_peer *peer)
+{
+    const char *const keys[] = {"sni", "server"};
+    const char *const texts[] = {peer->sni, peer->server};
+    for (size_t i = 0; evidence && i < 2; i++)
+        if (texts[i] && mm_utf8_valid(texts[i], strlen(texts[i]), NULL))
+            json_object_set_new_nocheck(evidence, keys[i], json_string(texts[i]));
+}
+
 /* Alerts on hit unless the same host already alerted on it recently. The
  * placeholders and the evidence are the texts json_pack took before,
- * without its format parsing. */
-static void raise_hit(struct mm__detect_basic *st, struct mm_sensor *s, unsigned variant,
-                      const struct mm__alert_at *at, const char *host, const char *value,
-                      const char *matched_on, const struct mm_intel_hit *hit)
+ * without its format parsing; peer (may be NULL) adds a TLS fingerprint
+ * hit's server. */
+static void raise_hit_peer(struct mm__detect_basic *st, struct mm_sensor *s, unsigned variant,
+                           const struct mm__alert_at *at, const char *host, const char *value,
+                           const char *matched_on, const struct mm_intel_hit *hit,
+                           const struct tls_peer *peer)
 {
     static const char *const var_keys[] = {"src", "indicator", "family", "value", "family@ja"};
     static const char *const evidence_keys[] = {"matched_on", "type",      "indicator", "value",
                                                 "family",     "reference", "source",    "host"};
     uint64_t key = mm__keyed_str(host, variant);
     key = mm__keyed_str(hit->indicator, key);
-    if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
+    if ((peer && peer_allowed(s, peer)) ||
+        !mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
         return;
     const char *family = hit->family[0] ? hit->family : "unknown";
     const char *const var_texts[] = {host, hit->indicator, family, value,
@@ -63,7 +99,16 @@ static void raise_hit(struct mm__detect_basic *st, struct mm_sensor *s, unsigned
     struct mm__var vars[5];
     size_t n = mm__texts_var_list(var_keys, var_texts, 5, vars);
     json_t *evidence = mm__strings_object(evidence_keys, evidence_texts, 8);
+    if (peer)
+        add_tls_peer(evidence, peer);
     mm__detect_raise_texts(s, NAME, variant, at, vars, n, evidence, hit->family);
+}
+
+static void raise_hit(struct mm__detect_basic *st, struct mm_sensor *s, unsigned variant,
+                      const struct mm__alert_at *at, const char *host, const char *value,
+                      const char *matched_on, const struct mm_intel_hit *hit)
+{
+    raise_hit_peer(st, s, variant, at, host, value, matched_on, hit, NULL);
 }
 
 /* Multicast, broadcast, loopback and unspecified addresses are never remote
@@ -76,6 +121,20 @@ static inline bool never_remote(const struct mm_addr *a)
     return a->bytes[0] == 0xff || memcmp(a->bytes, zero, 15) == 0;
 }
 
+/* A listed internet-wide scanner (Maltrail's mass_scanner lists, whose
+ * family is the file's name; or a feed's family "mass scanner"): research
+ * and search-engine scanners (Shodan, Censys, BinaryEdge, ...) listed as
+ * the source of their probes, most of them as the /24 around it, some as a
+ * whole cloud range. Such an entry says who scans the office, so it is
+ * matched only as the source of traffic; an office host's connection into
+ * that range, or a name whose address lies in it, is a neighbour in the
+ * same cloud, not a sign of malware. */
+static bool scanner_source_only(const struct mm_intel_hit *hit)
+{
+    return strncasecmp(hit->family, "mass_scanner", 12) == 0 ||
+           strncasecmp(hit->family, "mass scanner", 12) == 0;
+}
+
 /* The addresses of a flow's first packet (or of a flowless one). */
 static void check_addresses(struct mm__detect_basic *st, struct mm_sensor *s,
                             const struct mm_intel *in, const struct mm_packet *p)
@@ -86,7 +145,8 @@ static void check_addresses(struct mm__detect_basic *st, struct mm_sensor *s,
     bool ports = p->ip_proto == 6 || p->ip_proto == 17 || p->ip_proto == 132;
     const struct mm__alert_at at = {.pkt = p};
     char a[MM_ADDR_STRLEN], b[MM_ADDR_STRLEN], v[MM_ADDR_STRLEN + 8];
-    if (!dst_home && mm_intel_match_ip(in, &p->dst, ports ? p->dport : 0, &hit)) {
+    if (!dst_home && mm_intel_match_ip(in, &p->dst, ports ? p->dport : 0, &hit) &&
+        !scanner_source_only(&hit)) {
         mm_addr_format(&p->src, a, sizeof a); /* text only for a hit (rare) */
         mm_addr_format(&p->dst, b, sizeof b);
         snprintf(v, sizeof v, "%s", b);
@@ -152,7 +212,7 @@ static void on_dns_answers(struct mm__detect_basic *st, struct mm_sensor *s, con
             !(rdata = mm__jstr(rr, "rdata")) || mm_addr_parse(rdata, &a) != 0 ||
             mm_sensor_is_home(s, &a) || never_remote(&a))
             continue;
-        if (mm_intel_match_ip(mm_sensor_intel(s), &a, 0, &hit))
+        if (mm_intel_match_ip(mm_sensor_intel(s), &a, 0, &hit) && !scanner_source_only(&hit))
             raise_hit(st, s, 9, &at, client,
                       mm__jstr(rr, "rrname") ? mm__jstr(rr, "rrname") : rdata, "dns.answer", &hit);
     }
@@ -173,7 +233,8 @@ static void on_dns_facts(struct mm__detect_basic *st, struct mm_sensor *s, const
             const struct mm__dns_answer *ans = &df->addrs[i];
             const char *client;
             if (mm_sensor_is_home(s, &ans->addr) || never_remote(&ans->addr) ||
-                !mm_intel_match_ip(in, &ans->addr, 0, &hit) || !(client = mm__jstr(ev, "dest_ip")))
+                !mm_intel_match_ip(in, &ans->addr, 0, &hit) || scanner_source_only(&hit) ||
+                !(client = mm__jstr(ev, "dest_ip")))
                 continue;
             char rdata[MM_ADDR_STRLEN];
             mm_addr_format(&ans->addr, rdata, sizeof rdata);
@@ -241,10 +302,14 @@ static void on_tls_facts(struct mm__detect_basic *st, struct mm_sensor *s, const
         client_of(ev, &client))
         raise_hit(st, s, 3, &at, client, tf->sni, "tls.sni", &hit);
     if (tf->ja3_hash && mm_intel_match_hash(in, "ja3", tf->ja3_hash, &hit) &&
-        client_of(ev, &client))
-        raise_hit(st, s, 6, &at, client, tf->ja3_hash, "tls.ja3.hash", &hit);
-    if (tf->ja4 && mm_intel_match_hash(in, "ja4", tf->ja4, &hit) && client_of(ev, &client))
-        raise_hit(st, s, 7, &at, client, tf->ja4, "tls.ja4", &hit);
+        client_of(ev, &client)) {
+        const struct tls_peer peer = {tf->sni, mm__jstr(ev, "dest_ip")};
+        raise_hit_peer(st, s, 6, &at, client, tf->ja3_hash, "tls.ja3.hash", &hit, &peer);
+    }
+    if (tf->ja4 && mm_intel_match_hash(in, "ja4", tf->ja4, &hit) && client_of(ev, &client)) {
+        const struct tls_peer peer = {tf->sni, mm__jstr(ev, "dest_ip")};
+        raise_hit_peer(st, s, 7, &at, client, tf->ja4, "tls.ja4", &hit, &peer);
+    }
 }
 
 static void on_tls(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
@@ -269,12 +334,13 @@ static void on_tls(struct mm__detect_basic *st, struct mm_sensor *s, const json_
         return;
     }
     const char *ja3 = mm__jstr(json_object_get(tls, "ja3"), "hash");
-    check_domain(st, s, ev, 3, client, mm__jstr(tls, "sni"), "tls.sni");
+    const struct tls_peer peer = {mm__jstr(tls, "sni"), mm__jstr(ev, "dest_ip")};
+    check_domain(st, s, ev, 3, client, peer.sni, "tls.sni");
     if (ja3 && mm_intel_match_hash(in, "ja3", ja3, &hit))
-        raise_hit(st, s, 6, &at, client, ja3, "tls.ja3.hash", &hit);
+        raise_hit_peer(st, s, 6, &at, client, ja3, "tls.ja3.hash", &hit, &peer);
     const char *ja4 = mm__jstr(tls, "ja4");
     if (ja4 && mm_intel_match_hash(in, "ja4", ja4, &hit))
-        raise_hit(st, s, 7, &at, client, ja4, "tls.ja4", &hit);
+        raise_hit_peer(st, s, 7, &at, client, ja4, "tls.ja4", &hit, &peer);
 }
 
 /* A request's URL (variant 5) or else its host name (variant 4): host and

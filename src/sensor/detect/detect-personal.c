@@ -136,12 +136,14 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
         set_var(vars, n, "name", by_name);
         set_var(vars, n, "name@ja", by_name);
     }
-    if (!by_os) { /* known by name or maker only: say so instead of "unknown" */
+    if (!by_os) { /* known by name or maker only: say so instead of "unknown", in words
+                     that read on after "likely" / "推定" without brackets in brackets */
         set_var(vars, n, "os",
-                by_name ? "phone or tablet (by its name)" : "phone or tablet (by its maker)");
+                by_name ? "a phone or tablet, going by its name"
+                        : "a phone or tablet, going by its maker");
         set_var(vars, n, "os@ja",
-                by_name ? "名前からスマートフォン・タブレット"
-                        : "メーカーからスマートフォン・タブレット");
+                by_name ? "名前から見てスマートフォンかタブレット"
+                        : "メーカーから見てスマートフォンかタブレット");
     }
     const struct mm__alert_at at = {.ev = ev};
     mm__detect_raise_texts(s, NAME, 1, &at, vars, n, evidence, NULL);

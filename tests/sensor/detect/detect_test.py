@@ -8,6 +8,7 @@ expected signature ids (nothing missing, nothing unexpected).
     detect_test.py CASE SENSOR_BINARY     (CASE "all" runs every case)
 
 Exit 0 pass, 1 fail."""
+import hashlib
 import json
 import os
 import subprocess
@@ -28,12 +29,62 @@ url\tdl.example.net/payload/\tsomeloader\t
 ip\t198.51.100.66:8443\tsomebot\t
 """
 
+# Extra feed files of a case (file name: content; names matter: an
+# *allowlist* file is an allowlist, a Maltrail file's family is its name).
+# intel-weak: detectgen's ClientHello's JA3 (md5 of its JA3 string) listed,
+# one site allowlisted, a mass scanner's range.
+JA3_DETECTGEN = hashlib.md5(b"771,4865-49199-156,0-16,,").hexdigest()
+EXTRA_INTEL = {
+    "intel-weak": {
+        "ja3.tsv": "type\tvalue\tfamily\treference\nja3\t%s\tSomebot\t\n" % JA3_DETECTGEN,
+        "test_allowlist.txt": "allowed-site.example\n",
+        "mass_scanner_cidr.txt": "# A Maltrail trail file\n192.0.2.0/24 # scanner.example\n",
+    },
+}
+
+
+def check_intel_weak(alerts):
+    """The JA3 hit names the unknown site it talked to (server name and
+    address), none names the allowlisted site; the scanner's hit is its
+    probe of the office PC (matched as the source)."""
+    ja3 = [a for a in alerts if a["alert"]["signature_id"] == 9100106]
+    if len(ja3) != 1:
+        return "expected one JA3 alert, got %d" % len(ja3)
+    e = ja3[0]["mamori"]["evidence"]
+    if e.get("sni") != "unknown-site.example" or e.get("server") != "203.0.113.86":
+        return "JA3 evidence without the unknown site's name and address: %s" % e
+    if any("allowed-site" in json.dumps(a) for a in alerts):
+        return "an alert about the allowlisted site"
+    ip = [a["mamori"]["evidence"] for a in alerts if a["alert"]["signature_id"] == 9100101]
+    if [(e["matched_on"], e["value"], e["family"]) for e in ip] != \
+            [("ip.src", "192.0.2.79", "mass_scanner_cidr")]:
+        return "mass scanner hits other than its probe as the source: %s" % ip
+    return None
+
+
+def check_outbound(alerts):
+    """For TCP the detector sees only the attempt (a SYN): the SMB, RDP and
+    Telnet messages say the device tried, none that it connected (NetBIOS
+    is UDP: its datagram did leave)."""
+    for a in alerts:
+        if a["alert"]["signature_id"] not in (9100501, 9100502, 9100503):
+            continue
+        m = a["mamori"]["message"]
+        if "tried to" not in m["en"] or "しようとしました" not in m["ja"]:
+            return "%d says more than an attempt: %s" % (a["alert"]["signature_id"], m)
+    return None
+
+
+# Checks beyond the signature ids, per case.
+CHECKS = {"intel-weak": check_intel_weak, "outbound": check_outbound}
+
 # Web cases: office addresses are known devices.
 WEB = "[devices]\nallow = 192.168.1.0/24\n"
 
 # case: (scenario, extra config, expected signature ids)
 CASES = {
     "intel": ("intel", "", {9100101, 9100102, 9100103, 9100105}),
+    "intel-weak": ("intel-weak", "", {9100101, 9100106}),
     "windows-xp": ("windows-xp", "", {9100201, 9100301}),
     "iphone": ("iphone", "[policy]\npersonal_devices = no\n", {9100201, 9100401}),
     "iphone-allowed": ("iphone", "[policy]\npersonal_devices = yes\n", {9100201}),
@@ -113,6 +164,11 @@ def run_once(name, scenario, extra, want, sensor, tmp, state):
     if os.path.exists(eve):
         os.unlink(eve)
     args = [sensor, "-q", "-r", pcap, "--intel", intel, "--config", cfg, "--eve", eve]
+    for fname, text in EXTRA_INTEL.get(name, {}).items():
+        path = os.path.join(tmp, fname)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        args += ["--intel", path]
     if state:
         args += ["--state", state]
     p = subprocess.run(args, capture_output=True, text=True, timeout=120)
@@ -138,7 +194,7 @@ def run_once(name, scenario, extra, want, sensor, tmp, state):
     if got != want:
         detail = sorted((a["alert"]["signature_id"], a["alert"]["signature"]) for a in alerts)
         return "expected %s, got %s: %s" % (sorted(want), sorted(got), detail)
-    return None
+    return CHECKS[name](alerts) if name in CHECKS else None
 
 
 def main():

@@ -84,6 +84,19 @@ def intel_traffic(w):
     syn(w, OFFICE_PC, 53123, "198.51.100.66", 8443)
 
 
+def intel_weak(w):
+    """Intel matches that say little on their own, next to ones that say
+    more: a listed JA3 on a connection to an allowlisted site, then the same
+    JA3 to an unknown site; an office PC reaching into a mass scanner's
+    range and a name resolving into it, then the scanner probing the PC."""
+    tls_hello(w, ("203.0.113.85", 443), "www.allowed-site.example", sport=51010)
+    tls_hello(w, ("203.0.113.86", 443), "unknown-site.example", sport=51011)
+    syn(w, OFFICE_PC, 53124, "192.0.2.77", 443)
+    dns_lookup(w, "cloud-app.example", answers=("192.0.2.78",), ident=3)
+    w.tcp(("192.0.2.79", 40000), (OFFICE_PC, 22), 1000, 0, g.TCP_SYN, src_mac=GATEWAY_MAC,
+          dst_mac=OFFICE_MAC, options=b"\x02\x04\x05\xb4")
+
+
 def windows_xp(w):
     """A Windows XP PC asking for its address (the XP DHCP fingerprint with
     vendor class MSFT 5.0), then browsing with its XP user agent."""
@@ -306,6 +319,7 @@ def web_clean(w):
 
 SCENARIOS = {
     "intel": intel_traffic,
+    "intel-weak": intel_weak,
     "windows-xp": windows_xp,
     "iphone": iphone,
     "new-device": new_device,

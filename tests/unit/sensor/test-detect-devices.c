@@ -211,6 +211,26 @@ static const char *reason(const struct mm_sensor *s, size_t n)
     return json_string_value(json_object_get(json_array_get(reasons, 0), "reason"));
 }
 
+/* The personal-device alert a names its reason in its signature and in
+ * both messages (en, ja), and no message has brackets inside brackets. */
+static void assert_personal_texts(const json_t *a, const char *en, const char *ja)
+{
+    const json_t *msg = json_object_get(json_object_get(a, "mamori"), "message");
+    const char *sig = json_string_value(json_object_get(json_object_get(a, "alert"), "signature"));
+    const char *m_en = json_string_value(json_object_get(msg, "en"));
+    const char *m_ja = json_string_value(json_object_get(msg, "ja"));
+    assert_non_null(sig);
+    assert_non_null(m_en);
+    assert_non_null(m_ja);
+    assert_non_null(strstr(sig, en));
+    assert_non_null(strstr(m_en, en));
+    assert_non_null(strstr(m_ja, ja));
+    assert_null(strstr(sig, "))"));
+    assert_null(strstr(m_en, "), MAC"));
+    assert_null(strstr(m_ja, ")、MAC"));
+    assert_null(strstr(m_ja, "）、MAC"));
+}
+
 /* Host-name words and phone makers are found in any ASCII case (the texts
  * are lowered once and searched for lower-case words), also in host names
  * too long to be lowered that way (256 bytes and more: compared
@@ -231,6 +251,11 @@ static void test_personal_case(void **state)
     device_event(s, "02:00:00:00:00:43", "192.168.2.43", "desk-1", "XIAOMI COMMUNICATIONS CO LTD");
     assert_int_equal(th_count_alerts(s, 9100401), 3);
     assert_string_equal(reason(s, 2), "vendor");
+    /* known by name or maker only: the texts say so in words, not in
+     * brackets inside the message's brackets ("(likely phone or tablet
+     * (by its maker), ..." before) */
+    assert_personal_texts(th_alert(s, 9100401, 0), "going by its name", "名前から見て");
+    assert_personal_texts(th_alert(s, 9100401, 2), "going by its maker", "メーカーから見て");
     /* near misses: no word, no maker */
     device_event(s, "02:00:00:00:00:44", "192.168.2.44", "iphon-e pix-el", "Sony Corporation");
     memcpy(longname + 300, "-xperi", 7);

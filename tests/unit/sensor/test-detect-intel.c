@@ -123,9 +123,23 @@ static void test_hashes(void **state)
     th_event(s, "{\"timestamp\":\"2026-04-01T00:00:00.000000+0000\",\"event_type\":\"tls\","
                 "\"src_ip\":\"192.168.1.5\",\"dest_ip\":\"203.0.113.9\",\"tls\":{\"ja3\":{\"hash\":"
                 "\"0123456789ABCDEF0123456789ABCDEF\"},\"ja4\":"
-                "\"t13d1516h2_8daaf6152771_b0da82dd1658\"}}");
+                "\"t13d1516h2_8daaf6152771_b0da82dd1658\",\"sni\":\"app.example\"}}");
     assert_int_equal(th_count_alerts(s, 9100106), 1);
     assert_int_equal(th_count_alerts(s, 9100107), 1);
+    /* a fingerprint names the TLS software: the evidence names the server too */
+    for (uint32_t sid = 9100106; sid <= 9100107; sid++) {
+        const json_t *ev =
+            json_object_get(json_object_get(th_alert(s, sid, 0), "mamori"), "evidence");
+        assert_non_null(json_object_get(ev, "sni"));
+        assert_non_null(json_object_get(ev, "server"));
+        assert_string_equal(json_string_value(json_object_get(ev, "sni")), "app.example");
+        assert_string_equal(json_string_value(json_object_get(ev, "server")), "203.0.113.9");
+        /* and the messages say a shared fingerprint alone proves nothing */
+        const json_t *msg =
+            json_object_get(json_object_get(th_alert(s, sid, 0), "mamori"), "message");
+        assert_non_null(strstr(json_string_value(json_object_get(msg, "en")), "Ordinary programs"));
+        assert_non_null(strstr(json_string_value(json_object_get(msg, "ja")), "普通のソフト"));
+    }
     /* the certificate comes from the server: the client is dest_ip */
     th_event(s, "{\"timestamp\":\"2026-04-01T00:00:01.000000+0000\",\"event_type\":\"tls\","
                 "\"src_ip\":\"203.0.113.9\",\"dest_ip\":\"192.168.1.5\",\"tls\":{\"subject\":"

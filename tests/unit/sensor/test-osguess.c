@@ -80,6 +80,15 @@ static void test_other_sources(void **state)
     assert_true(mm_osguess_user_agent(t, "Mozilla/5.0 (Windows NT 10.0; Win64; x64)", &g));
     assert_string_equal(g.id, "windows-10");
     assert_false(mm_osguess_user_agent(t, "curl/8.5.0", &g));
+    /* the Android emulator runs on a PC: its user agents guess nothing
+     * (ndpi_1kxun: a laptop with a Killer network card sending
+     * "AndroidSDK_30_generic_x86_arm_11" was reported as a phone) */
+    assert_false(mm_osguess_user_agent(t, "AndroidSDK_30_generic_x86_arm_11", &g));
+    assert_false(mm_osguess_user_agent(
+        t, "Dalvik/2.1.0 (Linux; U; Android 13; sdk_gphone64_x86_64 Build/TE1A.220922.012)", &g));
+    assert_false(mm_osguess_user_agent(
+        t, "Dalvik/2.1.0 (Linux; U; Android 9; Android SDK built for x86 Build/PSR1.180720.075)",
+        &g));
 
     assert_true(mm_osguess_smb(t, "Windows 5.1", &g));
     assert_string_equal(g.id, "windows-xp");
