@@ -288,6 +288,10 @@ static void test_ini(void **state)
     assert_int_equal(mm_ini_load_string("[ok]\nthis line is wrong\n", &ini, err, sizeof err),
                      MM_EPARSE);
     assert_non_null(strstr(err, ":2:"));
+    /* a folder given as the file: "is a directory" (it was read as an empty file) */
+    assert_int_equal(mm_ini_load_file("/", &ini, err, sizeof err), MM_EISDIR);
+    assert_null(ini);
+    assert_int_equal(mm_ini_load_file("/nonexistent/x.ini", &ini, err, sizeof err), MM_ENOENT);
 }
 
 /* The entries no getter asked for in a section it asked about, and the
