@@ -208,10 +208,10 @@ DATA_DIR_TEXTS = {  # the step names the cause: the system's reason is not said 
                  "one with --data",
         "ENOSPC": "the disk is full or the quota is used up; free some disk space, or give "
                   "another place with --data"}),
-    "ja": ("データ用のディレクトリ %s を作れません。%s", {
-        "ENOTDIR": "そのパスか途中に、ディレクトリではなくファイルがあります。そのファイルを移す"
+    "ja": ("データ用のフォルダー %s を作れません。%s", {
+        "ENOTDIR": "そのパスか途中に、フォルダーではなくファイルがあります。そのファイルを移す"
                    "か、--data で別の場所を指定してください",
-        "EPERM": "上のディレクトリに書き込む権限がありません。mamori-center を動かすユーザーが"
+        "EPERM": "上のフォルダーに書き込む権限がありません。mamori-center を動かすユーザーが"
                  "書き込めるようにするか、--data で別の場所を指定してください",
         "EROFS": "書き込めないファイルシステムにあります。書き込めるファイルシステムの場所を "
                  "--data で指定してください",
