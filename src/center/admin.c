@@ -587,7 +587,7 @@ int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, in
     struct admin a = {.lang = MM_LANG_EN};
     struct args x;
     const struct command *cmd = NULL;
-    char err[512];
+    char err[2048]; /* as long as a log line: a long path leaves room for the step */
     memset(&x, 0, sizeof x);
     mm_lang_select(NULL, &a.lang);
     if (!cfg->data_dir || !*cfg->data_dir) { /* "" names no directory */

@@ -193,10 +193,11 @@ static const char *data_dir_step(int r)
 }
 
 /* Makes the data directory when it is missing (mode 0700); one that cannot
- * be made is told with its path and what to do about it. A known reason
- * (mm_mkdir_p, through mm_error_from_errno) is said by its step alone, as
- * the reason's own text carries a next step too; any other reason is given
- * as the system's text before the general step. */
+ * be made is told with its path and one next step. A reason with a step of
+ * the centre's own (naming --data) is said by that step alone; else a
+ * reason whose text carries its own next step (mm_error_has_step) by that
+ * text alone; any other reason as the system's text before the general
+ * step. */
 static int make_data_dir(const char *dir, char *err, size_t errlen)
 {
     int r = mm_mkdir_p(dir, 0700);
@@ -205,6 +206,8 @@ static int make_data_dir(const char *dir, char *err, size_t errlen)
     const char *step = data_dir_step(r);
     if (step)
         mm_msg_format(err, errlen, "center-log", "main.data_dir", dir, mm_msg("center-log", step));
+    else if (mm_error_has_step(r))
+        mm_msg_format(err, errlen, "center-log", "main.data_dir", dir, mm_msg_strerror(r));
     else
         mm_msg_format(err, errlen, "center-log", "main.data_dir_reason", dir, mm_msg_strerror(r),
                       mm_msg("center-log", "main.data_dir_other"));

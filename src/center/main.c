@@ -346,7 +346,7 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
     struct mm_center c;
     struct mm_http_server *srv = NULL;
     struct mm_health *health = NULL;
-    char err[512];
+    char err[2048]; /* as long as a log line: a long path leaves room for the step */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -409,7 +409,7 @@ int main(int argc, char **argv)
     struct mm_ini *ini = NULL;
     struct options o;
     enum mm_lang lang = MM_LANG_EN;
-    char err[512];
+    char err[2048]; /* as long as a log line: a long path leaves room for the step */
     int rc;
     mm_lang_select(NULL, &lang);
     mm_msg_set_lang(lang); /* log lines and errors in the environment's language */

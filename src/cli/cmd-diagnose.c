@@ -469,8 +469,9 @@ static int save_history(const struct mm_cli *cli, const struct mm_diag_catalogue
     if (r == 0) {
         error_sub(cli, h->kept ? "note.kept" : "note.history_saved", path);
     } else if (h->kept) { /* the result is shown: only declare cannot find it */
-        path_reason(cli, h->dir, r, what, sizeof what);
-        error_sub(cli, "note.kept_failed", what);
+        path_reason(cli, h->dir, r, what, sizeof what); /* the reason's own step, or ours */
+        error_sub(cli, mm_error_has_step(r) ? "note.kept_failed_own_step" : "note.kept_failed",
+                  what);
     } else {
         rc = io_error(cli, "error.write", h->dir, r);
     }

@@ -129,7 +129,9 @@ static int report_load_error(const struct mm_cli *cli, const char *path, int r,
     struct mm_buf msg = MM_BUF_INIT;
     bool io = e->kind == MM_RISK_ERR_CSV &&
               (e->csv.kind == MM_CSV_ERR_IO || e->csv.kind == MM_CSV_ERR_NOMEM);
-    if (mm_risk_error_message(e, cli->lang, &msg) != 0)
+    if (io && mm_error_has_step(r)) /* the reason in brackets says what to do */
+        mm_buf_puts(&msg, TR("error.csv.io_own_step"));
+    else if (mm_risk_error_message(e, cli->lang, &msg) != 0)
         mm_buf_puts(&msg, mm_cmd_strerror(cli, r));
     if (io)
         mm_cli_error(cli, "risk", "%s: %s%s%s%s", path, mm_buf_str(&msg), MM_CMD_LPAREN,

@@ -73,9 +73,12 @@ int mm_cmd_diagnosis_load(const struct mm_cli *cli, const char *cmd, const char 
             say(cli, cmd, "diagnosis.using", used, res.date[0] ? res.date : "-", NULL);
         goto out;
     }
-    if (!path) { /* nothing kept yet is no diagnosis; a damaged one is said, not used */
-        if (r != MM_ENOENT)
-            say(cli, cmd, "diagnosis.default_unusable", used ? used : dir, NULL,
+    if (!path) {            /* nothing kept yet is no diagnosis; a damaged one is said, not used */
+        if (r != MM_ENOENT) /* with the way out, or the reason's own (one next step) */
+            say(cli, cmd,
+                mm_error_has_step(r) ? "diagnosis.default_unusable_own_step"
+                                     : "diagnosis.default_unusable",
+                used ? used : dir, NULL,
                 r == MM_EPARSE || r == MM_EINVAL ? TR("diagnosis.why.invalid")
                                                  : mm_cmd_strerror(cli, r));
         goto out;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns the mapping from MM_E* codes to names and messages (errors.def). */
+ * Owns the mapping from MM_E* codes to names and messages (errors.def), from
+ * errno to codes, and which codes' texts carry a next step. */
 #include "core/error.h"
 
 #include <errno.h>
@@ -53,7 +54,29 @@ int mm_error_from_errno(int e)
         return MM_ENOSPC;
     case EROFS:
         return MM_EROFS;
+    case ENAMETOOLONG:
+        return MM_ENAMETOOLONG;
+    case ELOOP: /* too many symbolic links, or a loop of them */
+        return MM_ELOOP;
     default:
         return MM_EIO;
+    }
+}
+
+bool mm_error_has_step(int code)
+{
+    /* the texts in errors.json written as "reason; step" (test-core-msg
+     * checks this list against them) */
+    switch (code) {
+    case MM_EAGAIN:
+    case MM_EISDIR:
+    case MM_ENOSPC:
+    case MM_EROFS:
+    case MM_ENOTDIR:
+    case MM_ENAMETOOLONG:
+    case MM_ELOOP:
+        return true;
+    default:
+        return false;
     }
 }

@@ -4,6 +4,8 @@
 #ifndef MM_CORE_ERROR_H
 #define MM_CORE_ERROR_H
 
+#include <stdbool.h>
+
 enum {
     MM_OK = 0,
 #define MM_ERR(name, value, msg) MM_##name = (value),
@@ -20,10 +22,18 @@ const char *mm_errname(int code);
 /* The MM_E* code for a failed system call's errno, the one mapping every
  * file operation uses: ENOENT -> MM_ENOENT, EACCES and EPERM -> MM_EPERM,
  * ENOMEM, EEXIST, EISDIR, ENOTDIR -> theirs, ENOSPC and EDQUOT ->
- * MM_ENOSPC, EROFS -> MM_EROFS, anything else MM_EIO (0 included). A
+ * MM_ENOSPC, EROFS -> MM_EROFS, ENAMETOOLONG -> MM_ENAMETOOLONG, ELOOP ->
+ * MM_ELOOP, anything else MM_EIO (0 included). A
  * caller that means something else by one of them (a missing file and a
  * path through a file are both "not there" to the audit) says so beside
  * its call. */
 int mm_error_from_errno(int e);
+
+/* Whether the code's text for a person (data/i18n/errors.json, as
+ * mm_msg_strerror gives it) ends with a next step of its own ("there is a
+ * file where a directory should be; check the path"). A message that would
+ * add its own step after the text uses a variant without one then, so it
+ * ends with exactly one next step (docs/design/messages.md). */
+bool mm_error_has_step(int code);
 
 #endif

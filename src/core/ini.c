@@ -77,13 +77,30 @@ static int finish(struct mm_ini *ini, int rc, const char *name, struct mm_ini **
     return MM_EPARSE;
 }
 
+/* ini_parse for a file that also fails on a read error: -1 with errno
+ * then, as for a file that cannot be opened. A folder opens, and its first
+ * read fails (EISDIR), which ini_parse took for an empty file. */
+static int parse_file(const char *path, struct mm_ini *ini)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int rc = ini_parse_file(f, on_entry, ini);
+    int e = errno;
+    if (rc == 0 && ferror(f))
+        rc = -1;
+    fclose(f);
+    errno = e;
+    return rc;
+}
+
 int mm_ini_load_file(const char *path, struct mm_ini **out, char *err, size_t errlen)
 {
     *out = NULL;
     struct mm_ini *ini = calloc(1, sizeof *ini);
     if (!ini)
         return MM_ENOMEM;
-    return finish(ini, ini_parse(path, on_entry, ini), path, out, err, errlen);
+    return finish(ini, parse_file(path, ini), path, out, err, errlen);
 }
 
 int mm_ini_load_text(const char *text, const char *name, struct mm_ini **out, char *err,

@@ -144,8 +144,9 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
     if (r == MM_ENOENT && !lo->center)
         return 0; /* never enrolled: spool only */
     if (r != 0) {
-        mm_msg_print(stderr, PROG, "sensor-log", "link.not_enrolled", o->state_dir,
-                     MM_UPLINK_STATE_FILE, mm_msg_strerror(r));
+        mm_msg_print(stderr, PROG, "sensor-log",
+                     mm_error_has_step(r) ? "link.not_enrolled_own_step" : "link.not_enrolled",
+                     o->state_dir, MM_UPLINK_STATE_FILE, mm_msg_strerror(r));
         return 2;
     }
     if (!o->uplink.enabled && !lo->center)

@@ -934,9 +934,21 @@ static const char *state_origin(const struct mm_sensor_options *o)
     return o->state_from_file ? "[sensor] state" : "--state";
 }
 
+/* The message for a damaged inventory that could not be kept aside: with
+ * the way out, or (a reason that says its own next step) without. */
+static const char *keep_failed_key(const struct mm_devices_damage *note)
+{
+    bool own = mm_error_has_step(note->keep_error);
+    if (note->over_max)
+        return own ? "sensor.devices_over_keep_failed_own_step" : "sensor.devices_over_keep_failed";
+    return own ? "sensor.devices_keep_failed_own_step" : "sensor.devices_keep_failed";
+}
+
 /* The inventory (STATE/devices.json) could not be loaded: a file that
  * cannot be read, or a damaged one that could not be kept aside (the first
- * save would replace it): named, with the way out. */
+ * save would replace it): named, with one way out: the message's, the
+ * reason's own (mm_error_has_step), or for a folder in its place, moving
+ * it away. */
 static void devices_failed(const struct mm_sensor *s, int r, const struct mm_devices_damage *note,
                            char *err, size_t errlen)
 {
@@ -947,13 +959,16 @@ static void devices_failed(const struct mm_sensor *s, int r, const struct mm_dev
     }
     size_t n = setting_named(s, o->state_from_file, "sensor", "state", err, errlen);
     if (note->path[0])
-        mm_msg_format(err + n, errlen - n, LOG,
-                      note->over_max ? "sensor.devices_over_keep_failed"
-                                     : "sensor.devices_keep_failed",
-                      note->path, mm_msg_strerror(note->keep_error));
+        mm_msg_format(err + n, errlen - n, LOG, keep_failed_key(note), note->path,
+                      mm_msg_strerror(note->keep_error));
+    else if (r == MM_EISDIR) /* its own step, "give a file", does not fit a name the sensor chose */
+        mm_msg_format(err + n, errlen - n, LOG, "sensor.devices_is_folder", o->state_dir,
+                      MM_DEVICES_FILE);
     else
-        mm_msg_format(err + n, errlen - n, LOG, "sensor.devices_unreadable", o->state_dir,
-                      MM_DEVICES_FILE, mm_msg_strerror(r));
+        mm_msg_format(err + n, errlen - n, LOG,
+                      mm_error_has_step(r) ? "sensor.devices_unreadable_own_step"
+                                           : "sensor.devices_unreadable",
+                      o->state_dir, MM_DEVICES_FILE, mm_msg_strerror(r));
     as_user_hint(s, r, err, errlen);
 }
 
@@ -971,6 +986,32 @@ static void devices_damaged(const struct mm_sensor *s, const struct mm_devices_d
                      note->left_out, note->kept);
 }
 
+/* The spool in dir cannot be opened (r): where the folder came from
+ * (setting_named), then the damaged acked file, another sensor using it,
+ * or the reason with the message's next step, or with its own
+ * (mm_error_has_step) alone. */
+static void spool_failed(const struct mm_sensor *s, int r, const char *dir, const char *failed,
+                         char *err, size_t errlen)
+{
+    const struct mm_sensor_options *o = s->opt;
+    size_t n = setting_named(s, o->state_from_file, "sensor", "state", err, errlen);
+    if (r == MM_EPARSE) /* the acked file (spool.h): what to do with it */
+        mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_acked_damaged", dir, dir);
+    else if (failed[0] && r != MM_ENOMEM) /* a segment it could not read: left as it is */
+        mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_segment_unreadable", dir, failed,
+                      mm_msg_strerror(r));
+    else if (r == MM_EEXIST)
+        mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_in_use", dir, mm_msg_strerror(r),
+                      state_origin(o));
+    else if (mm_error_has_step(r))
+        mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_open_own_step", dir,
+                      mm_msg_strerror(r));
+    else
+        mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_open", dir, mm_msg_strerror(r),
+                      state_origin(o));
+    as_user_hint(s, r, err, errlen);
+}
+
 static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
 {
     const struct mm_sensor_options *o = s->opt;
@@ -978,7 +1019,9 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
         mm_eve_out_open(o->eve_path ? o->eve_path : "-", o->eve_max_bytes, o->eve_keep, &s->eve);
     if (r != 0) {
         size_t n = setting_named(s, o->eve_from_file, "output", "eve", err, errlen);
-        mm_msg_format(err + n, errlen - n, LOG, "sensor.eve_open", o->eve_path, mm_msg_strerror(r));
+        mm_msg_format(err + n, errlen - n, LOG,
+                      mm_error_has_step(r) ? "sensor.eve_open_own_step" : "sensor.eve_open",
+                      o->eve_path, mm_msg_strerror(r));
         as_user_hint(s, r, err, errlen);
         return r;
     }
@@ -990,17 +1033,7 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
         if (r != 0) {
             /* (the directory is named as it was given: --state, or the
              * settings file's key, which the message starts with) */
-            size_t n = setting_named(s, o->state_from_file, "sensor", "state", err, errlen);
-            if (r == MM_EPARSE) /* the acked file (spool.h): what to do with it */
-                mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_acked_damaged", dir, dir);
-            else if (failed[0] && r != MM_ENOMEM) /* a segment it could not read: left as it is */
-                mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_segment_unreadable", dir,
-                              failed, mm_msg_strerror(r));
-            else
-                mm_msg_format(err + n, errlen - n, LOG,
-                              r == MM_EEXIST ? "sensor.spool_in_use" : "sensor.spool_open", dir,
-                              mm_msg_strerror(r), state_origin(o));
-            as_user_hint(s, r, err, errlen);
+            spool_failed(s, r, dir, failed, err, errlen);
             return r;
         }
         mm_spool_set_max_bytes(s->spool, o->spool_max_bytes);

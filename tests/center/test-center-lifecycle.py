@@ -207,16 +207,24 @@ DATA_DIR_TEXTS = {  # the step names the cause: the system's reason is not said 
         "EROFS": "it is on a file system that cannot be written; give a place on a writable "
                  "one with --data",
         "ENOSPC": "the disk is full or the quota is used up; free some disk space, or give "
-                  "another place with --data"}),
-    "ja": ("データ用のディレクトリ %s を作れません。%s", {
-        "ENOTDIR": "そのパスか途中に、ディレクトリではなくファイルがあります。そのファイルを移す"
+                  "another place with --data",
+        # no step of the centre's own: the reason's text and its step (errors.json)
+        "ELOOP": "too many symbolic links in the path, or links that point round in a loop; "
+                 "check where the links point",
+        "ENAMETOOLONG": "the file name or the path is too long; give a shorter one"}),
+    "ja": ("データ用のフォルダー %s を作れません。%s", {
+        "ENOTDIR": "そのパスか途中に、フォルダーではなくファイルがあります。そのファイルを移す"
                    "か、--data で別の場所を指定してください",
-        "EPERM": "上のディレクトリに書き込む権限がありません。mamori-center を動かすユーザーが"
+        "EPERM": "上のフォルダーに書き込む権限がありません。mamori-center を動かすユーザーが"
                  "書き込めるようにするか、--data で別の場所を指定してください",
         "EROFS": "書き込めないファイルシステムにあります。書き込めるファイルシステムの場所を "
                  "--data で指定してください",
         "ENOSPC": "ディスクの空きがないか、使える容量の上限に達しています。ディスクの空きを作るか、"
-                  "--data で別の場所を指定してください"}),
+                  "--data で別の場所を指定してください",
+        "ELOOP": "指定した場所の途中にあるシンボリックリンク（別の場所を指す目印のファイル）が多すぎる"
+                 "か、リンクが輪になっています。リンクの行き先を確かめてください",
+        "ENAMETOOLONG": "ファイルの名前か、フォルダーを含めた場所が長すぎます。もっと短い名前か場所を"
+                        "指定してください"}),
 }
 
 
@@ -261,7 +269,8 @@ def test_data_dir_unmakable():
     """A data directory that cannot be made is named with the reason and what to do, by the
     server and the admin command alike (it was "cannot create the data directory: PATH", no
     reason; a file at the path itself passed, then the database could not be opened): a
-    file in the way, at the path or on it; no permission (as root, without the capability
+    file in the way, at the path or on it; a link loop and too long a name (their own
+    texts, with one next step); no permission (as root, without the capability
     that passes over permissions); a read-only and a full file system in a mount namespace
     of their own (root only, skipped with a message elsewhere). An empty --data names no
     directory: a usage error, as none."""
@@ -274,6 +283,12 @@ def test_data_dir_unmakable():
         data_dir_refused(c, os.path.join(afile, "data"), "ENOTDIR")
         with open(afile) as f:
             check(f.read() == "not a directory\n", "the file in the way was changed")
+        # a link loop and too long a name: their own texts, whose step is the only one (it
+        # read "...; check where the links point): check the path, or give another place")
+        loop = os.path.join(c.tmp, "loop")
+        os.symlink("loop", loop)
+        data_dir_refused(c, os.path.join(loop, "data"), "ELOOP")
+        data_dir_refused(c, os.path.join(c.tmp, "n" * 256), "ENAMETOOLONG")
         closed = os.path.join(c.tmp, "closed")
         os.mkdir(closed, 0o500)
         if not data_dir_refused(c, os.path.join(closed, "data"), "EPERM",

@@ -126,6 +126,9 @@ WORD_FORMS += [(re.compile("ウエブ"), "ウェブ"),
                (re.compile("セキュリティ +5か条"), "情報セキュリティ5か条"),
                # the asset class the rule set defines (rules-00-intro): one term everywhere
                (re.compile("大切な情報"), "重要な情報"),
+               # one word for a folder where an owner or a vendor reads it; the attack's
+               # name (ディレクトリトラバーサル) stays
+               (re.compile("ディレクトリ(?!トラバーサル)"), "フォルダー"),
                (re.compile("(?<![A-Za-z])Web *(?=[%s])|(?<=[%s]) *Web(?![A-Za-z])" % (JA, JA)),
                 "ウェブ")]
 

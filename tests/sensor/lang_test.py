@@ -8,7 +8,9 @@ Real binary, captures written by gen/pcapgen.py, real intel files.
 
 Each check names the situation (a missing capture, a bad config value, a
 failed intel file, a cut capture, a bad --lang). The "mamori-sensor: "
-prefix, file names and numbers stay the same in both languages.
+prefix, file names and numbers stay the same in both languages. A message
+ends with one next step: a system reason whose text carries its own
+(errors.json; mm_error_has_step) is said without the message's step.
 Exit 0 pass, 1 fail."""
 import os
 import re
@@ -27,6 +29,14 @@ EN = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
 # a file where a folder should be (MM_ENOTDIR, data/i18n/errors.json)
 ENOTDIR_EN = "there is a file where a directory should be; check the path"
 ENOTDIR_JA = "フォルダーがあるはずのところにファイルがあります。指定した場所を確かめてください"
+# a symbolic link to itself in the path (MM_ELOOP) and a name too long (MM_ENAMETOOLONG):
+# their own texts, each with its next step (they were "input/output error")
+ELOOP_EN = ("too many symbolic links in the path, or links that point round in a loop; "
+            "check where the links point")
+ELOOP_JA = ("指定した場所の途中にあるシンボリックリンク（別の場所を指す目印のファイル）が多すぎるか、"
+            "リンクが輪になっています。リンクの行き先を確かめてください")
+NAMETOOLONG_EN = "the file name or the path is too long; give a shorter one"
+NAMETOOLONG_JA = "ファイルの名前か、フォルダーを含めた場所が長すぎます。もっと短い名前か場所を指定してください"
 
 
 def fail(msg):
@@ -382,9 +392,19 @@ def test_spool_unwritable(tmp):
     says that a file is where a directory should be. As root the sensor runs without the
     capabilities that pass over file permissions, as in test_intel_dir_file."""
     pcap = empty_pcap(tmp)
-    r = run(["-r", pcap, "--eve", os.devnull, "--state", pcap], EN)
-    check(r.returncode != 0 and "cannot open the spool in %s/spool: %s;" % (pcap, ENOTDIR_EN)
-          in r.stderr, "spool under a file: %r" % (r,))
+    # a reason with its own next step ends the message: no second step after it (it read
+    # "...; check the path; check that the --state directory can be created and written")
+    long_state = os.path.join(tmp, "n" * 300)
+    for state, env, want in (
+            (pcap, EN, "cannot open the spool in %s/spool: " + ENOTDIR_EN),
+            (pcap, JA, "%s/spool のスプール（センターへ送る前のイベントの置き場所）を開けません: "
+             + ENOTDIR_JA),
+            (long_state, EN, "cannot open the spool in %s/spool: " + NAMETOOLONG_EN),
+            (long_state, JA, "%s/spool のスプール（センターへ送る前のイベントの置き場所）を開けません: "
+             + NAMETOOLONG_JA)):
+        r = run(["-r", pcap, "--eve", os.devnull, "--state", state], env)
+        check(r.returncode != 0 and r.stderr == "mamori-sensor: %s\n" % (want % state),
+              "spool under a file or too long a name: %r" % (r,))
     state = os.path.join(tmp, "state")
     os.makedirs(os.path.join(state, "spool"))
     os.chmod(os.path.join(state, "spool"), 0o555)
@@ -481,13 +501,79 @@ def test_outputs(tmp):
     # and the English has the hint the Japanese has
     check("check that the directory exists and can be written" in r.stderr,
           "eve open hint: " + r.stderr)
-    # a file where the directory should be: said so, with what to do (was "input/output
-    # error", then a bare "not a directory")
-    r = run(["-r", pcap, "--eve", os.path.join(pcap, "eve.json")], EN)
-    check(r.returncode == 4 and ": %s;" % ENOTDIR_EN in r.stderr, "eve under a file: " + r.stderr)
-    r = run(["-r", pcap, "--eve", os.path.join(pcap, "eve.json")], JA)
-    check(r.returncode == 4 and ": %s。" % ENOTDIR_JA in r.stderr,
-          "eve under a file, ja: " + r.stderr)
+    # a file where the directory should be, a link loop: said so, with what to do (was
+    # "input/output error", then a bare "not a directory"), and that one step ends the
+    # line (it read "...; check the path; check that the directory exists and can be
+    # written")
+    loop = os.path.join(tmp, "loop")
+    os.symlink("loop", loop)
+    for eve, en, ja in ((os.path.join(pcap, "eve.json"), ENOTDIR_EN, ENOTDIR_JA),
+                        (os.path.join(loop, "eve.json"), ELOOP_EN, ELOOP_JA)):
+        r = run(["-r", pcap, "--eve", eve], EN)
+        check(r.returncode == 4
+              and r.stderr == "mamori-sensor: cannot open EVE output %s: %s\n" % (eve, en),
+              "eve under a file or a loop: %r" % (r,))
+        r = run(["-r", pcap, "--eve", eve], JA)
+        check(r.returncode == 4
+              and r.stderr == "mamori-sensor: EVE の出力先 %s を開けません: %s\n" % (eve, ja),
+              "eve under a file or a loop, ja: %r" % (r,))
+
+
+def test_state_files_one_step(tmp):
+    """The device inventory and the enrolment file of a --state folder that cannot be
+    read for a reason with its own next step (a symbolic link to itself; a folder) say
+    that step alone (they added "let the sensor read it, or move it away..." and "enrol
+    first..." after it); a folder in the inventory's place is told to be moved away
+    (EISDIR's own "give a file" does not fit a name the sensor chose); so does a spool
+    segment the uplink cannot read."""
+    pcap = empty_pcap(tmp)
+    state = os.path.join(tmp, "state")
+    os.makedirs(state)
+    inv = os.path.join(state, "devices.json")
+    os.symlink("devices.json", inv)
+    for env, want in ((EN, "cannot read the device inventory %s: " + ELOOP_EN),
+                      (JA, "機器の一覧 %s を読めません: " + ELOOP_JA)):
+        r = run(["-r", pcap, "--eve", os.devnull, "--state", state], env)
+        check(r.returncode == 4 and r.stderr == "mamori-sensor: %s\n" % (want % inv),
+              "inventory through a link loop: %r" % (r,))
+    os.unlink(inv)
+    os.mkdir(inv)
+    for env, want in ((EN, "cannot read the device inventory %s: it is a directory, not a file; "
+                           "move it away and start again (with an empty inventory)"),
+                      (JA, "機器の一覧 %s を読めません: ファイルではなくフォルダーです。"
+                           "別の場所へ移してから起動し直してください（空の一覧から始まります）")):
+        r = run(["-r", pcap, "--eve", os.devnull, "--state", state], env)
+        check(r.returncode == 4 and r.stderr == "mamori-sensor: %s\n" % (want % inv),
+              "inventory a folder: %r" % (r,))
+    os.rmdir(inv)
+    conf = os.path.join(state, "uplink.conf")
+    os.mkdir(conf)
+    for env, want in ((EN, "is a directory; give a file"),
+                      (JA, "フォルダーです。ファイルを指定してください")):
+        r = run(["-r", pcap, "--eve", os.devnull, "--state", state], env)
+        check(r.returncode == 2 and r.stderr == "mamori-sensor: %s: %s\n" % (conf, want),
+              "enrolment file a folder: %r" % (r,))
+    # a spool segment the uplink cannot read (a link to itself): the line ends with the
+    # reason's step (it went on with "check the file's permissions and the disk")
+    state = os.path.join(tmp, "enrolled")
+    spool = os.path.join(state, "spool")
+    os.makedirs(spool)
+    with open(os.path.join(state, "uplink.conf"), "w") as f:
+        f.write("[uplink]\ncenter = http://127.0.0.1:1\nkey = mms_test\nsensor_id = 1\n")
+    with open(os.path.join(spool, "%020d.seg" % 2), "wb") as f:
+        f.write(b"MMSPOOL1")
+    seg = os.path.join(spool, "%020d.seg" % 1)
+    os.symlink(os.path.basename(seg), seg)
+    cfg = os.path.join(tmp, "sensor.conf")  # the end waits a second for the uplink, not ten
+    with open(cfg, "w") as f:
+        f.write("[uplink]\nflush_timeout = 1\n")
+    for env, want in ((EN, "cannot read the spool's %s, so nothing is sent to the centre "
+                           "(retrying with backoff): " + ELOOP_EN),
+                      (JA, "スプール（センターへ送る前のイベントの置き場所）の %s を読めないため、"
+                           "センターへ送れません（間隔を少しずつ空けながら読み直します）: " + ELOOP_JA)):
+        r = run(["-r", pcap, "--eve", os.devnull, "--state", state, "--config", cfg], env)
+        check(r.returncode == 0 and "mamori-sensor: uplink: %s" % (want % seg)
+              in r.stderr.splitlines(), "spool segment through a link loop: %r" % (r,))
 
 
 def test_intel(tmp):

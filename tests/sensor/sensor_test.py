@@ -131,7 +131,7 @@ def test_usage(tmp):
     check(r.returncode == 3 and "captures: it is a directory" in r.stderr and
           "-r" in r.stderr and "dump file" not in r.stderr, "a directory: %r" % (r,))
     r = run(["-r", capdir], env=dict(os.environ, LC_ALL="", LC_MESSAGES="", LANG="ja_JP.UTF-8"))
-    check(r.returncode == 3 and "captures を読めません。これはディレクトリ" in r.stderr,
+    check(r.returncode == 3 and "captures を読めません。これはフォルダー" in r.stderr,
           "a directory (ja): %r" % (r,))
     cfg = os.path.join(tmp, "bad.ini")
     with open(cfg, "w") as f:
@@ -336,9 +336,9 @@ def test_state_in_use(tmp):
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         want = {("en", False): "(another mamori-sensor uses this --state directory)",
-                ("ja", False): "（この --state のディレクトリは別の mamori-sensor が使っています）",
+                ("ja", False): "（この --state のフォルダーは別の mamori-sensor が使っています）",
                 ("en", True): "(another mamori-sensor uses this [sensor] state directory)",
-                ("ja", True): "（この [sensor] state のディレクトリは別の mamori-sensor が使っています）"}
+                ("ja", True): "（この [sensor] state のフォルダーは別の mamori-sensor が使っています）"}
         for (lang, from_file), words in sorted(want.items()):
             if from_file:
                 r, cfg = config_error(tmp, "[sensor]\nstate = %s\n" % state, lang)

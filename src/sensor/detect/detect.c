@@ -205,14 +205,24 @@ static void find_runs(void)
     }
 }
 
+/* "detector NAME: reason" with the step to its settings, or with the
+ * reason's own next step (mm_error_has_step). */
+static void detector_failed(const char *name, int r, char *err, size_t errlen)
+{
+    if (mm_error_has_step(r))
+        mm_msg_format(err, errlen, "sensor-log", "sensor.detector_own_step", name,
+                      mm_msg_strerror(r));
+    else
+        mm_msg_format(err, errlen, "sensor-log", "sensor.detector", name, mm_msg_strerror(r), name);
+}
+
 int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
 {
     index_types();
     for (size_t i = 0; i < mm_detector_count && i < 64; i++) {
         int r = events_mask(mm_detectors[i]->events, &event_masks[i]);
         if (r != 0) {
-            mm_msg_format(err, errlen, "sensor-log", "sensor.detector", mm_detectors[i]->name,
-                          mm_msg_strerror(r), mm_detectors[i]->name);
+            detector_failed(mm_detectors[i]->name, r, err, errlen);
             return r;
         }
     }
@@ -232,8 +242,7 @@ int mm__detect_init(struct mm_sensor *s, char *err, size_t errlen)
             if (r == MM_EINVAL && why[0])
                 snprintf(err, errlen, "%s", why);
             else
-                mm_msg_format(err, errlen, "sensor-log", "sensor.detector", d->name,
-                              mm_msg_strerror(r), d->name);
+                detector_failed(d->name, r, err, errlen);
             return r;
         }
     }

@@ -592,7 +592,9 @@ static void mark_drained(struct mm_uplink *u)
 static void report_failure(struct mm_uplink *u, int r, bool reading)
 {
     if (reading && mm_spool_reader_failed(u->reader)[0]) /* (else memory ran out) */
-        mm_msg_print(stderr, PROG, "sensor-log", "uplink.spool_unreadable",
+        mm_msg_print(stderr, PROG, "sensor-log",
+                     mm_error_has_step(r) ? "uplink.spool_unreadable_own_step"
+                                          : "uplink.spool_unreadable",
                      mm_spool_reader_failed(u->reader), mm_msg_strerror(r));
     else
         mm_msg_print(stderr, PROG, "sensor-log", "uplink.retrying", u->center, mm_msg_strerror(r));

@@ -291,12 +291,17 @@ def check_keeping(binary, env, tmp, kept_dir):
           "damaged latest not said:\n" + tail[-400:])
     check(os.path.isfile(os.path.join(damaged, "mamori", "diagnosis", "diagnose-2026-04-01.json")),
           "not kept after a damaged latest result")
-    # The place cannot be made (XDG_DATA_HOME is a file): said, report shown, exit 0.
+    # The place cannot be made (XDG_DATA_HOME is a file): said, report shown, exit 0;
+    # the reason's own next step ends the line, the only one (the line went on with
+    # "Next time, give a folder you can write to with --history ...").
     blocked = os.path.join(tmp, "blocked")
     open(blocked, "w").close()
     code, tail = finish_last(binary, dict(env, XDG_DATA_HOME=blocked), tmp, "blocked.json", [])
     check(code == 0, "unwritable place: exit %r" % code)
-    check("Score" in tail and "could not be kept in %s/mamori/diagnosis" % blocked in tail,
+    said = ("mamori diagnose: the result is shown above, but it could not be kept, so "
+            "\"mamori declare\" will not find it: %s/mamori/diagnosis (there is a file where a "
+            "directory should be; check the path)" % blocked)
+    check("Score" in tail and said in tail.splitlines() and "Next time" not in tail,
           "unwritable place:\n" + tail[-400:])
     check("the previous result cannot be read" not in tail,
           "unwritable place: a previous result was said to be unreadable:\n" + tail[-400:])

@@ -124,9 +124,20 @@ static void test_errors(void **state)
     static const struct {
         int e, want;
     } map[] = {
-        {ENOENT, MM_ENOENT}, {EACCES, MM_EPERM},  {EPERM, MM_EPERM},     {ENOMEM, MM_ENOMEM},
-        {EEXIST, MM_EEXIST}, {EISDIR, MM_EISDIR}, {ENOTDIR, MM_ENOTDIR}, {ENOSPC, MM_ENOSPC},
-        {EDQUOT, MM_ENOSPC}, {EROFS, MM_EROFS},   {EIO, MM_EIO},         {ELOOP, MM_EIO},
+        {ENOENT, MM_ENOENT},
+        {EACCES, MM_EPERM},
+        {EPERM, MM_EPERM},
+        {ENOMEM, MM_ENOMEM},
+        {EEXIST, MM_EEXIST},
+        {EISDIR, MM_EISDIR},
+        {ENOTDIR, MM_ENOTDIR},
+        {ENOSPC, MM_ENOSPC},
+        {EDQUOT, MM_ENOSPC},
+        {EROFS, MM_EROFS},
+        {EIO, MM_EIO},
+        {ELOOP, MM_ELOOP},
+        {ENAMETOOLONG, MM_ENAMETOOLONG},
+        {EBUSY, MM_EIO},
         {0, MM_EIO},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -136,6 +147,8 @@ static void test_errors(void **state)
     assert_string_equal(mm_errname(MM_ENOTDIR), "ENOTDIR");
     assert_string_equal(mm_strerror(MM_EROFS), "read-only file system");
     assert_string_equal(mm_strerror(MM_ENOTDIR), "not a directory");
+    assert_string_equal(mm_errname(MM_ENAMETOOLONG), "ENAMETOOLONG");
+    assert_string_equal(mm_errname(MM_ELOOP), "ELOOP");
 }
 
 static void test_utf8(void **state)
@@ -277,6 +290,10 @@ static void test_ini(void **state)
     assert_int_equal(mm_ini_load_string("[ok]\nthis line is wrong\n", &ini, err, sizeof err),
                      MM_EPARSE);
     assert_non_null(strstr(err, ":2:"));
+    /* a folder given as the file: "is a directory" (it was read as an empty file) */
+    assert_int_equal(mm_ini_load_file("/", &ini, err, sizeof err), MM_EISDIR);
+    assert_null(ini);
+    assert_int_equal(mm_ini_load_file("/nonexistent/x.ini", &ini, err, sizeof err), MM_ENOENT);
 }
 
 /* The entries no getter asked for in a section it asked about, and the
@@ -563,6 +580,20 @@ static void test_fs(void **state)
     /* the file itself where the folder should be: not made (it was 0, the failure came later) */
     assert_int_equal(mm_mkdir_p(path, 0700), MM_ENOTDIR);
     assert_int_equal(mm_mkdir_p("", 0700), MM_ENOENT); /* it read past the end */
+    /* a name longer than the file system takes, and a symbolic link to itself:
+     * their own codes (they were "input/output error") */
+    char longname[600];
+    int at = snprintf(longname, sizeof longname, "%s/", dir);
+    memset(longname + at, 'n', 300);
+    longname[at + 300] = '\0';
+    assert_int_equal(mm_file_read(longname, 3, &data, &len), MM_ENAMETOOLONG);
+    assert_int_equal(mm_file_write_atomic(longname, "x", 1), MM_ENAMETOOLONG);
+    char loop[300], below[320];
+    snprintf(loop, sizeof loop, "%s/loop", dir);
+    assert_int_equal(symlink("loop", loop), 0);
+    assert_int_equal(mm_file_read(loop, 3, &data, &len), MM_ELOOP);
+    snprintf(below, sizeof below, "%.290s/x", loop);
+    assert_int_equal(mm_mkdir_p(below, 0700), MM_ELOOP);
 
     /* write_new never replaces; write_atomic_mode honours the mode. */
     assert_int_equal(mm_file_write_new(path, "other", 5, 0644), MM_EEXIST);

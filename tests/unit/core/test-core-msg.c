@@ -2,7 +2,9 @@
  * Checks the translated program messages (core/msg.h): the message
  * catalogues' "ja" and "en" texts take the same printf conversions in the
  * same order (a message text is a format), the language comes from --lang or
- * the environment, and the helpers print in the chosen language; and mm_fill,
+ * the environment, and the helpers print in the chosen language; the error
+ * texts with a next step of their own are the ones mm_error_has_step names;
+ * and mm_fill,
  * which puts the facts into a translated text by name: known and unknown
  * placeholders, {{name}} templates, values never searched again, and the
  * bound on what one fill may append (MM_ELIMIT, nothing half-written). */
@@ -94,6 +96,59 @@ static void test_every_error_translated(void **state)
     }
     mm_msg_set_lang(MM_LANG_EN);
     assert_string_equal(mm_msg_strerror(MM_ENOENT), mm_strerror(MM_ENOENT));
+}
+
+/* How many times needle occurs in s. */
+static int count_of(const char *s, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(s, needle); p; p = strstr(p + strlen(needle), needle))
+        n++;
+    return n;
+}
+
+/* mm_error_has_step says which texts in errors.json carry a next step, so
+ * a message adds its own only after the others: each text with a step is
+ * "reason; step" / "reason。step" (one of each, the step last), and every
+ * other text is a reason alone. The new file codes (ENAMETOOLONG, ELOOP)
+ * have their own texts with a step. */
+static void test_error_steps(void **state)
+{
+    (void)state;
+    json_t *cat = NULL;
+    assert_int_equal(mm_data_json("i18n/errors.json", &cat), 0);
+    int failures = 0;
+    for (int code = -1; strcmp(mm_errname(code), "EUNKNOWN") != 0 && code > -100; code--) {
+        json_t *entry = json_object_get(cat, mm_errname(code));
+        const char *en = json_string_value(json_object_get(entry, "en"));
+        const char *ja = json_string_value(json_object_get(entry, "ja"));
+        assert_non_null(en);
+        assert_non_null(ja);
+        size_t jn = strlen(ja), stop = strlen("。");
+        bool ja_ends = jn >= stop && strcmp(ja + jn - stop, "。") == 0;
+        bool ja_step = count_of(ja, "。") == 1 && !ja_ends;
+        bool en_step = count_of(en, "; ") == 1;
+        bool says = mm_error_has_step(code);
+        if (says != en_step || says != ja_step || count_of(ja, "。") > 1 ||
+            count_of(en, "; ") > 1) {
+            print_error("%s: mm_error_has_step %d, but \"%s\" / \"%s\"\n", mm_errname(code), says,
+                        en, ja);
+            failures++;
+        }
+    }
+    json_decref(cat);
+    assert_int_equal(failures, 0);
+    assert_true(mm_error_has_step(MM_ENOTDIR));
+    assert_true(mm_error_has_step(MM_ENAMETOOLONG));
+    assert_true(mm_error_has_step(MM_ELOOP));
+    assert_false(mm_error_has_step(MM_EPERM));
+    assert_false(mm_error_has_step(MM_OK));
+    mm_msg_set_lang(MM_LANG_EN);
+    assert_string_equal(mm_msg_strerror(MM_ENAMETOOLONG),
+                        "the file name or the path is too long; give a shorter one");
+    assert_non_null(strstr(mm_msg_strerror(MM_ELOOP), "symbolic links"));
+    mm_msg_set_lang(MM_LANG_JA);
+    assert_non_null(strstr(mm_msg_strerror(MM_ELOOP), "シンボリックリンク"));
 }
 
 static void test_lang_from_args(void **state)
@@ -325,6 +380,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_formats_match),
         cmocka_unit_test(test_every_error_translated),
+        cmocka_unit_test(test_error_steps),
         cmocka_unit_test(test_lang_from_args),
         cmocka_unit_test(test_print_in_language),
         cmocka_unit_test(test_fill),
