@@ -1155,13 +1155,16 @@ static void write_failures_say(const struct mm_sensor *s)
     bool said = false;
     int r = mm_eve_out_write_error(s->eve, &path);
     if (r != 0) {
-        mm_msg_print(stderr, "mamori-sensor", LOG, "output.eve_lost", path, mm_msg_strerror(r));
+        mm_msg_print(stderr, "mamori-sensor", LOG,
+                     mm_error_has_step(r) ? "output.eve_lost_own_step" : "output.eve_lost", path,
+                     mm_msg_strerror(r));
         said = true;
     }
     r = mm_spool_write_error(s->spool, &path, &lost);
     if (r != 0 && lost > 0) {
-        mm_msg_print(stderr, "mamori-sensor", LOG, "output.spool_lost", (unsigned long long)lost,
-                     path, mm_msg_strerror(r));
+        mm_msg_print(stderr, "mamori-sensor", LOG,
+                     mm_error_has_step(r) ? "output.spool_lost_own_step" : "output.spool_lost",
+                     (unsigned long long)lost, path, mm_msg_strerror(r));
         said = true;
     }
     if (!said)

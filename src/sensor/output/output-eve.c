@@ -589,8 +589,10 @@ static int write_failed(struct mm_eve_out *o, int r)
 {
     if (o->write_error == 0) {
         o->write_error = r;
-        mm_msg_print(stderr, "mamori-sensor", "sensor-log", "output.eve_write_failed", o->path,
-                     mm_msg_strerror(r));
+        mm_msg_print(stderr, "mamori-sensor", "sensor-log",
+                     mm_error_has_step(r) ? "output.eve_write_failed_own_step"
+                                          : "output.eve_write_failed",
+                     o->path, mm_msg_strerror(r));
     }
     return r;
 }

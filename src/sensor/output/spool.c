@@ -538,8 +538,9 @@ static int write_failed(struct mm_spool *s, uint64_t first, int r)
         return r;
     s->write_error = r;
     segment_path(s->dir, first, s->write_failed, sizeof(s->write_failed));
-    mm_msg_print(stderr, "mamori-sensor", "sensor-log", "spool.write_failed", s->write_failed,
-                 mm_msg_strerror(r));
+    mm_msg_print(stderr, "mamori-sensor", "sensor-log",
+                 mm_error_has_step(r) ? "spool.write_failed_own_step" : "spool.write_failed",
+                 s->write_failed, mm_msg_strerror(r));
     return r;
 }
 
