@@ -81,6 +81,18 @@ test('Japanese owner texts are です・ます and end with a next step', () => 
   }
 });
 
+// The web UI, the mails and an incident's title take a message's first
+// sentence up to its first 。 (". " in English): none may sit inside an
+// explanation in brackets, or the headline stops half-way through it.
+test('a message\'s first sentence ends outside brackets (ja, en)', () => {
+  for (const [where, text] of ownerTexts().filter(([w]) => !w.startsWith('explanation'))) {
+    const ja = text.ja.slice(0, text.ja.indexOf('。') + 1);
+    const en = text.en.slice(0, text.en.indexOf('. ') + 1);
+    assert.equal(sentences(text.ja)[0], ja, `${where} ja: headline ${ja}`);
+    assert.equal(sentences(text.en)[0], en || text.en, `${where} en: headline ${en}`);
+  }
+});
+
 test('a message names the same facts in both languages', () => {
   const vars = (s) => [...new Set(s.match(/\{[a-z_]+\}/g) || [])].sort();
   for (const [where, text] of ownerTexts()) assert.deepEqual(vars(text.ja), vars(text.en), where);
