@@ -87,6 +87,8 @@ test('an incident lists its alerts by headline and says who handles it (ja)', { 
     // The timeline's "alert added" names it too, and nothing reads "null".
     assert.equal((await p.locator(`#timeline a[href="#/alerts/${alert.id}"]`).textContent()).trim(), '危険な相手と通信しました。');
     assert.doesNotMatch(await p.locator('main').textContent(), /null|#\d/);
+    // A time not reached yet is said in words, not "—".
+    assert.match(await p.locator('.sla').innerText(), /解決までの時間\s*まだです\(目標 1 日\)/);
     // The vendor gives it to the analyst: the owner sees who that is.
     const vendor = await center.api.ok('GET', '/api/v1/users?tenant=0');
     const analyst = vendor.items.find((u) => u.email === center.users.analyst.email);
@@ -162,6 +164,6 @@ test('outgoing file sharing is explained without ports; the IT company gets them
     await ready(p);
     const facts = await p.locator('#alert-facts').textContent();
     assert.match(facts, /Signature ID\s*9100501/);
-    assert.match(facts, /What the IT company does.*445.*139/s);
+    assert.match(facts, /Technical steps.*445.*139/s);
   });
 });

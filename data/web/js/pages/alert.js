@@ -30,7 +30,8 @@ function facts(a, tenantName) {
     [t('alert.signature_id'), String(a.signature_id ?? '—')],
     [t('alert.category'), h('span', { lang: 'en' }, a.category || '—')],
     a.detector ? [t('alert.detector'), h('span', { lang: 'en' }, a.detector)] : null,
-    a.explanation && pick(a.explanation.vendor) ? [t('alert.vendor_advice'), h('span', { id: 'vendor-advice' }, pick(a.explanation.vendor))] : null,
+    // The vendor reads it as its own steps, the owner as what the IT company does.
+    a.explanation && pick(a.explanation.vendor) ? [t(api.isVendor() ? 'alert.vendor_steps' : 'alert.vendor_advice'), h('span', { id: 'vendor-advice' }, pick(a.explanation.vendor))] : null,
   ].filter(Boolean);
   const dl = (list, attrs) => h('dl', { class: 'facts', ...attrs }, list.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
   if (api.isVendor()) return dl([...rows, ...tech], { id: 'alert-facts' });

@@ -46,8 +46,9 @@ function steps(status) {
   }, t('incident.status.' + s))));
 }
 
+// A time taken, or "not yet" while the step is not reached (was "—").
 function minutes(sec) {
-  if (sec === null || sec === undefined) return '—';
+  if (sec === null || sec === undefined) return t('incident.not_yet');
   return t('incident.minutes', { n: Math.round(Number(sec) / 60) });
 }
 
