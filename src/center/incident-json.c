@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the JSON form of the desk's objects, shared by the API handlers and
- * the reports: tickets, ticket messages, incidents with their SLA state,
- * timeline entries and dispatches (docs/design/center-api.md). */
+ * the reports: tickets, ticket messages, incidents with their SLA state and
+ * the stages they may move to, timeline entries and dispatches (docs/design/center-api.md). */
 #include "center/incident-json.h"
 
 #include <time.h>
@@ -82,6 +82,19 @@ json_t *mm_json_sla(const struct mm_incident *in, const struct mm_sla *sla, int6
                      s.resolve_breached);
 }
 
+/* The stages the incident may move to from where it is, in the steps' order
+ * (mm_incident_transition_ok), so a client offers only what the centre
+ * accepts. */
+static json_t *next_stages(enum mm_incident_status from)
+{
+    json_t *a = json_array();
+    for (int s = MM_INCIDENT_TRIAGE; a && s <= MM_INCIDENT_CLOSED; s++)
+        if (mm_incident_transition_ok(from, (enum mm_incident_status)s))
+            json_array_append_new(a,
+                                  json_string(mm_incident_status_name((enum mm_incident_status)s)));
+    return a;
+}
+
 json_t *mm_json_incident(const struct mm_incident *in, const struct mm_sla *sla, int64_t now)
 {
     json_t *j = json_pack(
@@ -96,8 +109,10 @@ json_t *mm_json_incident(const struct mm_incident *in, const struct mm_sla *sla,
         mm_desk_json_time(in->resolved_at), "outcome", in->outcome, "handling",
         in->dispatched ? "onsite" : "remote", "summary", in->summary, "impact", in->impact,
         "actions", in->actions, "advice", in->advice);
-    if (j)
+    if (j) {
         json_object_set_new(j, "sla", mm_json_sla(in, sla, now));
+        json_object_set_new(j, "next", next_stages(in->status));
+    }
     return j;
 }
 

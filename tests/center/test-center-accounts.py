@@ -416,12 +416,12 @@ def test_admin_usage_creates_nothing(c):
         ("token", "revoke"): (2, "token revoke: the argument is missing"),
         ("tenant", "add", "--name", ""): (2, "--name: a tenant's name must be 1 to 200 bytes"),
         ("tenant", "add", "--name", "x" * 201): (2, "--name: a tenant's name must be 1 to 200"),
-        ("token", "revoke", "xyz"): (2, "token revoke: neither a token id nor an API token "
+        ("token", "revoke", "xyz"): (2, "token revoke: neither a token ID nor an API token "
                                         "(mmt_...): xyz"),
-        ("token", "revoke", "0"): (2, "token revoke: neither a token id nor an API token"),
-        ("sensor", "revoke", "s1"): (2, "sensor revoke: not a sensor id: s1"),
+        ("token", "revoke", "0"): (2, "token revoke: neither a token ID nor an API token"),
+        ("sensor", "revoke", "s1"): (2, "sensor revoke: not a sensor ID: s1"),
         # an id out of range is of the wrong form (it became the largest, then "not found")
-        ("sensor", "revoke", "9" * 20): (2, "sensor revoke: not a sensor id: " + "9" * 20),
+        ("sensor", "revoke", "9" * 20): (2, "sensor revoke: not a sensor ID: " + "9" * 20),
         ("user", "disable", "--user", "9" * 20): (2, "--user: not a user number or e-mail"),
         ("tenant", "add", "--name", "A", "--lang", "fr"): (2, "--lang: the language must be"),
         ("tenant", "add", "--name", "A", "--mail-severity", "9"): (2, "--mail-severity: the mail"),
@@ -436,8 +436,8 @@ def test_admin_usage_creates_nothing(c):
         # digits only: strtoll read these as 1
         ("user", "list", "--tenant", "+1"): (2, "--tenant: not a tenant number: +1"),
         ("user", "list", "--tenant", " 1"): (2, "--tenant: not a tenant number:  1"),
-        ("sensor", "revoke", "+1"): (2, "sensor revoke: not a sensor id: +1"),
-        ("token", "revoke", " 1"): (2, "token revoke: neither a token id nor an API token"),
+        ("sensor", "revoke", "+1"): (2, "sensor revoke: not a sensor ID: +1"),
+        ("token", "revoke", " 1"): (2, "token revoke: neither a token ID nor an API token"),
         ("user", "disable", "--user", "+1"): (2, "--user: not a user number or e-mail"),
         ("enrol", "--tenant", "1", "--ttl", "+60"): (2, "--ttl: the validity is a number of"),
         ("tenant", "add", "--name", "A", "--mail-severity", "+2"): (2, "--mail-severity: the mail"),

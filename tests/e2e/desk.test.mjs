@@ -2,11 +2,13 @@
 // Consultation desk and incidents from the browser: an SME owner opens a
 // ticket (category, subject, message); the vendor's analyst answers, turns
 // it into an incident and sends someone on site; the owner sees the answer,
-// the incident's stage and the visit. Skipped, with the reason, while the
+// the incident's stage and the visit. A consultation being written survives
+// a reload, for that person only; the next-stage list offers the steps
+// forward first. Skipped, with the reason, while the
 // centre has no desk API (GET /api/v1/tickets answers 404).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, needBinary, useCenter } from './lib/center.mjs';
+import { Client, needBinary, useCenter, alertEvent } from './lib/center.mjs';
 import { withBrowser, signIn, signOut, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
@@ -71,6 +73,53 @@ test('an empty consultation form says what is missing (ja)', { skip: missing }, 
     await p.click('#ticket-form button[type=submit]');
     await p.locator('#flash').filter({ hasText: '件名と相談内容を書いてください' }).waitFor({ timeout: 5000 });
     assert.equal(await p.evaluate(() => document.activeElement.name), 'subject');
+  });
+});
+
+// What an owner types into a new consultation is kept on reload (this tab's
+// sessionStorage, keyed by the person), gone after sign-out and after sending.
+test('a consultation being written survives a reload, for that person only (ja)', { skip: missing }, async (t) => {
+  if (deskMissing) {
+    t.skip(deskMissing);
+    return;
+  }
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + '/#/tickets/new');
+    const form = p.locator('#ticket-form');
+    await form.waitFor();
+    assert.equal(await p.locator('#draft-restored').count(), 0, 'nothing to restore yet');
+    await form.locator('select[name=category]').selectOption('fake_warning');
+    await form.locator('input[name=subject]').fill('画面に警告が出ました');
+    await form.locator('textarea[name=message]').pressSequentially('「ウイルスに感染」と表示され、電話番号が出ています。');
+    await p.reload();
+    await form.waitFor();
+    await p.locator('#draft-restored').filter({ hasText: '書きかけた内容を戻しました' }).waitFor();
+    assert.equal(await form.locator('input[name=subject]').inputValue(), '画面に警告が出ました');
+    assert.equal(await form.locator('textarea[name=message]').inputValue(), '「ウイルスに感染」と表示され、電話番号が出ています。');
+    assert.equal(await form.locator('select[name=category]').inputValue(), 'fake_warning');
+    const keys = () => p.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('mamori.draft.')));
+    const yamadaId = await p.evaluate(async () => (await (await fetch('/api/v1/me')).json()).user.id);
+    assert.deepEqual(await keys(), [`mamori.draft.${yamadaId}.ticket-new`], 'one draft, under this person');
+    // Signing out removes it; the next person on this browser starts empty.
+    await signOut(p);
+    assert.deepEqual(await keys(), []);
+    await signIn(p, center.base, center.users.sakura);
+    await p.goto(center.base + '/#/tickets/new');
+    await form.waitFor();
+    assert.equal(await form.locator('input[name=subject]').inputValue(), '');
+    assert.equal(await form.locator('textarea[name=message]').inputValue(), '');
+    // Sending clears the draft.
+    await form.locator('input[name=subject]').fill('A strange pop-up');
+    await form.locator('textarea[name=message]').fill('It asks me to call a number.');
+    assert.equal((await keys()).length, 1);
+    await form.locator('button[type=submit]').click();
+    await p.locator('#thread').waitFor();
+    assert.deepEqual(await keys(), [], 'sent: no draft left');
+    await p.goto(center.base + '/#/tickets/new');
+    await form.waitFor();
+    assert.equal(await form.locator('input[name=subject]').inputValue(), '');
   });
 });
 
@@ -170,5 +219,59 @@ test('the owner sees the answer, the stage and the visit', { skip: missing }, as
     await signIn(p, center.base, center.users.sakura);
     await p.goto(center.base + `/#/incidents/${state.incident}`);
     await p.waitForFunction(() => /Not found/.test(document.querySelector('main h1')?.textContent || ''));
+  });
+});
+
+// The next-stage list offers the steps forward first, the natural next one
+// selected, and the steps back after them in their own labelled group (at
+// "On-site visit" it used to offer "Phone/remote support" first); only the
+// stages the centre accepts from here (its "next") are offered.
+async function stageChoices(p) {
+  await p.locator('#incident-to').waitFor();
+  return p.evaluate(() => {
+    const sel = document.getElementById('incident-to');
+    return { value: sel.value, groups: [...sel.querySelectorAll('optgroup')].map((g) => [g.label, [...g.querySelectorAll('option')].map((o) => [o.value, o.textContent])]) };
+  });
+}
+
+test('the next-stage list offers forward steps first and labels going back (ja, en)', { skip: missing }, async (t) => {
+  if (deskMissing || !state.incident) {
+    t.skip(deskMissing || 'no incident from the previous tests');
+    return;
+  }
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.admin); // a Japanese account
+    await p.goto(center.base + '/#/incidents/' + state.incident);
+    assert.deepEqual(await stageChoices(p), {
+      value: 'recovery',
+      groups: [['先へ進める', [['recovery', '復旧']]], ['前の段階に戻す', [['remote', '「電話・遠隔での対応」に戻す']]]],
+    });
+    // A new incident starts at triage: nothing to go back to.
+    await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2100001, signature: 'MAMORI test: stages', ja: '段階の確認用の警告です。', en: 'An alert to check the stages.' })]);
+    const alert = (await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`)).items.find((a) => a.signature_id === 2100001);
+    const fresh = await center.api.ok('POST', '/api/v1/incidents', { alert_id: alert.id });
+    await p.goto(center.base + '/#/incidents/' + fresh.id);
+    assert.deepEqual(await stageChoices(p), {
+      value: 'remote',
+      groups: [['先へ進める', [['remote', '電話・遠隔での対応'], ['onsite', '訪問しての対応'], ['closed', '完了']]]],
+    });
+    // Going back is said as going back.
+    await p.goto(center.base + '/#/incidents/' + state.incident);
+    await p.selectOption('#incident-to', 'remote');
+    await p.click('#transition-form button[type=submit]');
+    await p.locator('#flash').filter({ hasText: '「電話・遠隔での対応」に戻しました。' }).waitFor();
+    assert.equal(await p.locator('ol.steps li[aria-current=step]').textContent(), '電話・遠隔での対応');
+    assert.deepEqual((await stageChoices(p)).groups, [['先へ進める', [['onsite', '訪問しての対応'], ['recovery', '復旧']]]]);
+  });
+  await center.api.ok('POST', `/api/v1/incidents/${state.incident}/transition`, { to: 'onsite', dispatch: { who: 'Sato', when: '2026-04-03T01:00:00Z', where: 'Yamada Works' } });
+  await withBrowser({ locale: 'en-US' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.analyst);
+    await p.goto(center.base + '/#/incidents/' + state.incident);
+    assert.deepEqual(await stageChoices(p), {
+      value: 'recovery',
+      groups: [['Move forward', [['recovery', 'Recovery']]], ['Go back', [['remote', 'Back to Phone/remote support']]]],
+    });
   });
 });

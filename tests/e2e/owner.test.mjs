@@ -4,7 +4,9 @@
 // on a new device asks the IT company rather than pointing at a
 // configuration file the owner cannot open; an incident lists its alerts by
 // headline, severity and time (not "#7") and says who handles it, or that
-// nobody does yet.
+// nobody does yet. Advice on outgoing file sharing says what to ask the IT
+// company in plain words; the ports are in the IT company's advice, behind
+// the technical disclosure for the owner and with the facts for the vendor.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -19,14 +21,15 @@ useCenter(async (c) => {
   center = c;
 });
 
-// The new-device message exactly as the sensor writes it (its catalogue,
-// with the placeholders filled in).
-function newDeviceMessage(lang) {
+// A message exactly as the sensor writes it (its catalogue, with the
+// placeholders filled in).
+const VARS = { name: 'DESKTOP-7Q2', mac: '02:00:5e:10:00:23', ip: '192.168.10.23', vendor: 'Example', os: 'Windows', src: '192.168.10.23', dst: '198.51.100.9', port: '445' };
+function catalogueMessage(detector, variant, lang) {
   const file = path.resolve(import.meta.dirname, '../../data/sensor/detectors.json');
-  const text = JSON.parse(fs.readFileSync(file, 'utf8'))['new-device'].variants['1'].message[lang];
-  const vars = { name: 'DESKTOP-7Q2', mac: '02:00:5e:10:00:23', ip: '192.168.10.23', vendor: 'Example', os: 'Windows' };
-  return text.replace(/\{(\w+)\}/g, (_, k) => vars[k]);
+  const text = JSON.parse(fs.readFileSync(file, 'utf8'))[detector].variants[variant].message[lang];
+  return text.replace(/\{(\w+)\}/g, (_, k) => VARS[k]);
 }
+const newDeviceMessage = (lang) => catalogueMessage('new-device', '1', lang);
 
 test('an empty alert list says so and shows no bulk form (ja)', { skip: missing }, async () => {
   await withBrowser({ locale: 'ja-JP' }, async (b) => {
@@ -54,7 +57,9 @@ test('new-device advice asks the IT company, not a configuration file (ja, en)',
     await signIn(p, center.base, center.users.yamada);
     await p.goto(center.base + '/#/alerts/' + id);
     await ready(p);
-    const text = await p.locator('main').textContent();
+    // What the owner reads (innerText leaves out the closed technical
+    // details, where the IT company's own advice may name the file).
+    const text = await p.locator('main').innerText();
     assert.match(text, /IT 会社にお伝えください/);
     assert.doesNotMatch(text, /設定ファイル|\[devices\]/);
     await shot(p, 'alert-new-device-ja');
@@ -82,6 +87,8 @@ test('an incident lists its alerts by headline and says who handles it (ja)', { 
     // The timeline's "alert added" names it too, and nothing reads "null".
     assert.equal((await p.locator(`#timeline a[href="#/alerts/${alert.id}"]`).textContent()).trim(), '危険な相手と通信しました。');
     assert.doesNotMatch(await p.locator('main').textContent(), /null|#\d/);
+    // A time not reached yet is said in words, not "—".
+    assert.match(await p.locator('.sla').innerText(), /解決までの時間\s*まだです\(目標 1 日\)/);
     // The vendor gives it to the analyst: the owner sees who that is.
     const vendor = await center.api.ok('GET', '/api/v1/users?tenant=0');
     const analyst = vendor.items.find((u) => u.email === center.users.analyst.email);
@@ -126,5 +133,37 @@ test('a long address in a headline does not widen the page on a phone (en)', { s
       assert.ok(wide <= 375, `${where} is ${wide} px wide on a 375 px screen`);
     }
     await shot(p, 'incident-long-title-375-en');
+  });
+});
+
+test('outgoing file sharing is explained without ports; the IT company gets them (ja, en)', { skip: missing }, async () => {
+  const smb = (lang) => catalogueMessage('outbound-service', '1', lang);
+  await center.ingest(center.sensors.yamada, [alertEvent({ sid: 9100501, signature: 'MAMORI exposure: outbound SMB from 192.168.10.23 to 198.51.100.9', detector: 'outbound-service', dest: '198.51.100.9', dport: 445, ja: smb('ja'), en: smb('en') })]);
+  const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`);
+  const id = list.items.find((a) => a.signature_id === 9100501).id;
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + '/#/alerts/' + id);
+    await ready(p);
+    const tech = p.locator('#alert-technical');
+    assert.equal(await tech.evaluate((d) => d.open), false, 'technical details start closed');
+    // What the owner reads: headline, message, explanation and facts (the
+    // evidence below them is the recorded event, ports included).
+    const plain = await p.evaluate(() => ['#alert-title', '#alert-more', '.explain-card', '#alert-facts'].map((q) => document.querySelector(q).innerText).join('\n'));
+    assert.doesNotMatch(plain, /445|139|ポート/, 'no ports in what the owner reads');
+    assert.match(plain, /担当の IT 会社に、ルーター.*止めるよう依頼してください/s);
+    await tech.locator('summary').click();
+    assert.match(await tech.textContent(), /IT 会社での対応.*445/s);
+    await shot(p, 'alert-smb-owner-ja');
+  });
+  await withBrowser({ locale: 'en-GB' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.analyst);
+    await p.goto(center.base + '/#/alerts/' + id);
+    await ready(p);
+    const facts = await p.locator('#alert-facts').textContent();
+    assert.match(facts, /Signature ID\s*9100501/);
+    assert.match(facts, /Technical steps.*445.*139/s);
   });
 });

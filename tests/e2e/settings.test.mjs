@@ -173,3 +173,23 @@ test('adding a person with a missing or short password is answered in the page (
     await p.locator('#flash').filter({ hasText: '12 文字以上' }).waitFor({ timeout: 5000 });
   });
 });
+
+// The company name left empty is answered in the page, in the account's
+// language, like the other settings forms (the browser's bubble would be
+// in the browser's language, here English, and is not read out); the
+// name stays as it was.
+test('an empty company name is answered in the page (ja account, en browser)', { skip: missing }, async () => {
+  await withBrowser({ locale: 'en-US' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + '/#/settings');
+    const form = p.locator('#tenant-form');
+    await form.waitFor();
+    await form.locator('input[name=name]').fill('   ');
+    await form.locator('button[type=submit]').click();
+    await p.locator('#flash').filter({ hasText: '会社名を入力してください。' }).waitFor({ timeout: 5000 });
+    assert.equal(await p.evaluate(() => document.activeElement.name), 'name');
+    const tenant = await center.api.ok('GET', `/api/v1/tenants/${center.tenants.yamada.id}`);
+    assert.equal(tenant.name, '山田製作所');
+  });
+});

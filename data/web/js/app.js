@@ -4,6 +4,7 @@
 // page modules under pages/. Pages get (main, ctx) and draw into <main>.
 import * as api from './api.js';
 import { h, clear } from './dom.js';
+import { dropAllDrafts } from './draft.js';
 import { t, lang, loadLang, chooseLang, rememberLang, normalise } from './i18n.js';
 import * as loginPage from './pages/login.js';
 import * as dashboardPage from './pages/dashboard.js';
@@ -207,6 +208,7 @@ async function boot() {
     if (code) switchLang(code);
   });
   document.getElementById('logout').addEventListener('click', async () => {
+    dropAllDrafts();
     try {
       await api.logout();
     } catch {

@@ -156,13 +156,15 @@ def incident_flow(c, w, owner, analyst, tid):
            "escalate twice", "conflict")
     expect(c.request("POST", "/api/v1/tickets/%d/escalate" % tid, {}, session=owner), 403,
            "SME escalates", "forbidden")
-    # The state machine.
+    # The state machine; "next" lists the stages the centre accepts from here.
+    check(inc["next"] == ["remote", "onsite", "closed"], "next from triage: %r" % inc["next"])
     transition(c, iid, analyst, {"to": "recovery"}, 409, "invalid_transition")
     transition(c, iid, analyst, {"to": "bogus"}, 400, "bad_field")
     transition(c, iid, analyst, {"to": "onsite"}, 400, "missing_field")
     transition(c, iid, analyst, {"to": "closed"}, 400, "missing_field")
     inc = transition(c, iid, analyst, {"to": "remote", "note": "Called the owner."})
     check(inc["status"] == "remote" and inc["acknowledged_at"], "remote: %r" % inc)
+    check(inc["next"] == ["onsite", "recovery"], "next from remote: %r" % inc["next"])
     transition(c, iid, analyst, {"to": "onsite", "dispatch": {"who": "Sato", "where": "x",
                                                                  "when": "tomorrow"}},
                400, "bad_field")
@@ -176,6 +178,7 @@ def incident_flow(c, w, owner, analyst, tid):
                      "where": "Head office, 2-3 Chuo, Sendai", "contact": "Owner, 022-000-0000",
                      "notes": "Bring a clean USB installer"}})
     check(inc["status"] == "onsite" and inc["handling"] == "onsite", "onsite: %r" % inc)
+    check(inc["next"] == ["remote", "recovery"], "next from onsite: %r" % inc["next"])
     check(inc["dispatch"]["who"] == "Sato Kenji" and
           inc["dispatch"]["when"] == "2026-04-02T01:00:00Z", "dispatch: %r" % inc["dispatch"])
     transition(c, iid, analyst, {"to": "closed", "outcome": "x"}, 409, "invalid_transition")
@@ -202,6 +205,7 @@ def incident_flow(c, w, owner, analyst, tid):
     inc = transition(c, iid, analyst, {"to": "closed",
                                        "outcome": "Recovered; no data loss confirmed."})
     check(inc["status"] == "closed" and inc["resolved_at"], "closed: %r" % inc)
+    check(inc["next"] == [], "next from closed: %r" % inc["next"])
     check(inc["sla"]["time_to_resolve_s"] is not None, "resolve time: %r" % inc["sla"])
     transition(c, iid, analyst, {"to": "remote"}, 409, "invalid_transition")
     mine = expect(c.request("GET", "/api/v1/incidents/%d" % iid, session=owner), 200, "SME view")

@@ -269,9 +269,10 @@ static void test_alert_texts(void **state)
     assert_string_equal(json_string_value(json_object_get(ev, "family")), "Somebot");
     assert_string_equal(json_string_value(json_object_get(ev, "host")), "192.168.1.5");
     const json_t *message = json_object_get(json_object_get(good, "mamori"), "message");
-    assert_non_null(strstr(json_string_value(json_object_get(message, "en")),
-                           "192.168.1.5 looked up www.c2.example, a domain listed as dangerous "
-                           "(c2.example, Somebot)"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(message, "en")),
+               "192.168.1.5 looked up www.c2.example, a site name on a list of dangerous "
+               "names (c2.example, Somebot)"));
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(bad, "alert"), "signature")),
         "MAMORI intel: DNS lookup of a listed domain {indicator} ({family})");

@@ -5,7 +5,7 @@
 // actions: acknowledge, escalate (vendor), close with a reason.
 import * as api from '../api.js';
 import { h, append, field, fmtTime, severityBadge, statusBadge, alertTitle, alertMore, clipBytes, splitMessage } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, pick } from '../i18n.js';
 import { explanationBlock } from './dashboard.js';
 
 function facts(a, tenantName) {
@@ -22,13 +22,16 @@ function facts(a, tenantName) {
     a.close_reason ? [t('alert.close_reason'), a.close_reason] : null,
     a.incident_id ? [t('alert.incident'), h('a', { href: '#/incidents/' + a.incident_id }, t('incident.number', { id: a.incident_id }))] : null,
   ].filter(Boolean);
-  // The rule's name, number, class and detector are English and technical:
+  // The rule's name, number, class and detector are English and technical,
+  // and so is the explanation's advice for the IT company (ports, logs):
   // analysts see them with the facts, an SME user behind a closed disclosure.
   const tech = [
     [t('alert.signature'), h('span', { lang: 'en' }, a.signature || '—')],
     [t('alert.signature_id'), String(a.signature_id ?? '—')],
     [t('alert.category'), h('span', { lang: 'en' }, a.category || '—')],
     a.detector ? [t('alert.detector'), h('span', { lang: 'en' }, a.detector)] : null,
+    // The vendor reads it as its own steps, the owner as what the IT company does.
+    a.explanation && pick(a.explanation.vendor) ? [t(api.isVendor() ? 'alert.vendor_steps' : 'alert.vendor_advice'), h('span', { id: 'vendor-advice' }, pick(a.explanation.vendor))] : null,
   ].filter(Boolean);
   const dl = (list, attrs) => h('dl', { class: 'facts', ...attrs }, list.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
   if (api.isVendor()) return dl([...rows, ...tech], { id: 'alert-facts' });

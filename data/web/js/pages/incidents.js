@@ -46,8 +46,9 @@ function steps(status) {
   }, t('incident.status.' + s))));
 }
 
+// A time taken, or "not yet" while the step is not reached (was "—").
 function minutes(sec) {
-  if (sec === null || sec === undefined) return '—';
+  if (sec === null || sec === undefined) return t('incident.not_yet');
   return t('incident.minutes', { n: Math.round(Number(sec) / 60) });
 }
 
@@ -80,13 +81,25 @@ function timelineItem(e, names, alerts) {
     e.body && e.kind !== 'created' ? entryBody(e, alerts) : null);
 }
 
+// The stages the incident may move to (the centre's "next", in the steps'
+// order; an older centre without it: every later step), split into steps
+// forward and steps back. The first forward step is the natural next one
+// and comes first, so the list preselects it.
+function nextStages(x, at) {
+  const next = Array.isArray(x.next) ? x.next.filter((s) => STEPS.includes(s)) : STEPS.slice(at + 1);
+  return [next.filter((s) => STEPS.indexOf(s) > at), next.filter((s) => STEPS.indexOf(s) < at)];
+}
+
 // Vendor actions: move to the next step (with the visit's details for
 // on-site), and add a note to the timeline.
 function vendorActions(x, ctx) {
   const box = h('section', { class: 'card', 'aria-labelledby': 'iact-h' }, h('h2', { id: 'iact-h' }, t('incident.progress')));
   const at = STEPS.indexOf(x.status);
   if (x.status !== 'closed') {
-    const to = field(t('incident.move_to'), 'select', { name: 'to', id: 'incident-to' }, STEPS.filter((s, i) => i > at || (s === 'remote' && x.status === 'onsite')).map((s) => [s, statusText(s)]));
+    const to = field(t('incident.move_to'), 'select', { name: 'to', id: 'incident-to' });
+    const [ahead, back] = nextStages(x, at);
+    to.input.append(h('optgroup', { label: t('incident.forward_group') }, ahead.map((s) => h('option', { value: s }, statusText(s)))));
+    if (back.length) to.input.append(h('optgroup', { label: t('incident.back_group') }, back.map((s) => h('option', { value: s }, t('incident.back_to', { to: statusText(s) })))));
     const note = field(t('incident.note'), 'textarea', { name: 'note', rows: 2, maxlength: 1300 });
     const who = field(t('incident.dispatch_who'), 'input', { name: 'who', maxlength: 200 });
     const when = field(t('incident.dispatch_when'), 'input', { name: 'when', type: 'datetime-local' });
@@ -116,7 +129,7 @@ function vendorActions(x, ctx) {
       try {
         await api.post('/incidents/' + x.id + '/transition', body);
         await ctx.route();
-        ctx.flash(t('incident.moved_done', { to: statusText(body.to) }), 'ok');
+        ctx.flash(t(STEPS.indexOf(body.to) < at ? 'incident.moved_back_done' : 'incident.moved_done', { to: statusText(body.to) }), 'ok');
       } catch (e) {
         ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
       }

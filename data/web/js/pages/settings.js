@@ -30,12 +30,17 @@ function tenantSection(tenant, ctx) {
   name.input.value = tenant.name || '';
   tlang.input.value = tenant.lang || 'ja';
   sev.input.value = String(tenant.mail_severity || 2);
-  const form = h('form', { class: 'card', id: 'tenant-form', 'aria-labelledby': 'tenant-h' },
+  const form = h('form', { class: 'card', id: 'tenant-form', 'aria-labelledby': 'tenant-h', novalidate: true },
     h('h2', { id: 'tenant-h' }, t('settings.tenant_title', { name: tenant.name })),
     name.wrap, tlang.wrap, sev.wrap, h('p', { class: 'hint', id: 'sev-help' }, t('settings.mail_severity_help')),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('common.save'))));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    if (!name.input.value.trim()) {
+      ctx.flash(t('settings.tenant_name_missing'), 'error');
+      name.input.focus();
+      return;
+    }
     try {
       await api.patch('/tenants/' + tenant.id, { name: name.input.value.trim(), lang: tlang.input.value, mail_severity: Number(sev.input.value) });
       ctx.flash(t('common.saved'), 'ok');

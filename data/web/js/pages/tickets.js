@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // tickets: the consultation desk — the list of tickets, a form to open one
 // (category and message, in the SME's own words), and a ticket's message
-// thread with a reply box. The desk API may not exist on an older centre:
+// thread with a reply box. What is typed in either form is kept as a draft
+// (draft.js) until it is sent. The desk API may not exist on an older centre:
 // then the page says so instead of failing.
 import * as api from '../api.js';
 import { h, field, fmtTime, clipBytes, relatedAlerts, loadAlerts } from '../dom.js';
 import { t, pick } from '../i18n.js';
+import { keepDraft, dropDraft } from '../draft.js';
 
 export const CATEGORIES = ['suspicious_mail', 'fake_warning', 'encrypted_files', 'unauthorised_access', 'lost_device', 'other'];
 export const STATUSES = ['open', 'waiting', 'resolved', 'closed'];
@@ -64,6 +66,9 @@ async function newForm(main, ctx) {
     tenant ? tenant.wrap : null, category.wrap, subject.wrap, message.wrap,
     h('p', { class: 'hint', id: 'msg-help' }, t('ticket.message_help')),
     h('div', { class: 'actions' }, submit));
+  if (keepDraft(form, 'ticket-new', [tenant && tenant.input, category.input, subject.input, message.input].filter(Boolean))) {
+    form.prepend(h('p', { class: 'hint', id: 'draft-restored' }, t('draft.restored')));
+  }
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (!subject.input.value.trim() || !message.input.value.trim()) {
@@ -81,6 +86,7 @@ async function newForm(main, ctx) {
     submit.disabled = true;
     try {
       const created = await api.post('/tickets', body);
+      dropDraft('ticket-new');
       ctx.go('#/tickets/' + created.id);
       ctx.flash(t('ticket.sent'), 'ok');
     } catch (e) {
@@ -131,6 +137,7 @@ async function detail(main, ctx, id) {
   const reply = field(t('ticket.reply'), 'textarea', { name: 'body', rows: 4, maxlength: 3300, required: true });
   const internal = vendor ? h('div', { class: 'check' }, h('input', { type: 'checkbox', id: 'reply-internal', name: 'internal' }), ' ', h('label', { for: 'reply-internal' }, t('ticket.internal_note'))) : null;
   const form = h('form', { class: 'card', id: 'reply-form', novalidate: true }, reply.wrap, internal, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('ticket.send_reply'))));
+  if (keepDraft(form, 'ticket-reply-' + id, [reply.input])) form.prepend(h('p', { class: 'hint', id: 'draft-restored' }, t('draft.restored')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (!reply.input.value.trim()) {
@@ -142,6 +149,7 @@ async function detail(main, ctx, id) {
     if (vendor && document.getElementById('reply-internal').checked) body.internal = true;
     try {
       await api.post('/tickets/' + id + '/messages', body);
+      dropDraft('ticket-reply-' + id);
       await ctx.route();
       ctx.flash(t('ticket.reply_sent'), 'ok');
     } catch (e) {

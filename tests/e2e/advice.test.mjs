@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+// What an SME owner reads about an alert is plain: the sensor's messages
+// (data/sensor/detectors.json) and the centre's explanations
+// (data/center/explanations.json) carry no port numbers and no unexplained
+// jargon, name the IT company one way, explain an abbreviation in the
+// sentence where it first appears, and in Japanese end every sentence in
+// です・ます with a next step ("…ください"). The technical advice for the IT
+// company lives in each explanation's "vendor" text. No browser needed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const DATA = path.resolve(import.meta.dirname, '../../data');
+const detectors = JSON.parse(fs.readFileSync(path.join(DATA, 'sensor/detectors.json'), 'utf8'));
+const explanations = JSON.parse(fs.readFileSync(path.join(DATA, 'center/explanations.json'), 'utf8'));
+
+// [where, {ja, en}] for every message and every explanation's what / now.
+function ownerTexts() {
+  const out = [];
+  for (const [name, d] of Object.entries(detectors)) {
+    if (name.startsWith('_')) continue;
+    for (const [v, x] of Object.entries(d.variants)) out.push([`${name}/${v}`, x.message]);
+  }
+  const entries = [...Object.entries(explanations.by_signature), ...Object.entries(explanations.by_detector), ['generic', explanations.generic]];
+  for (const [name, e] of entries) for (const part of ['what', 'now']) out.push([`explanation ${name}.${part}`, e[part]]);
+  return out;
+}
+
+// Words an owner cannot act on, or the IT company's other names.
+const JARGON = ['DGA', 'TLS', 'SMBv1', 'UTM', 'NTLM', 'NXDOMAIN', 'ポート転送', 'port forwarding', 'ビーコン', 'beaconing', 'sqlmap', 'nikto',
+  'IT 事業者', 'IT vendor', 'IT support company'];
+// Abbreviations allowed when the sentence that first uses them explains them.
+const EXPLAIN = ['SMB', 'RDP', 'NetBIOS', 'Telnet', 'QUIC', 'DNS', 'FTP', 'OS', 'URL', 'NAS', 'VPN', 'HTTPS', 'HTTP'];
+
+// Sentences, split at 。/". " outside brackets (an explanation in brackets
+// may hold a 。 of its own).
+function sentences(s) {
+  const out = [];
+  let depth = 0;
+  let quoted = false;
+  let cur = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    cur += c;
+    if ('(（「'.includes(c)) depth++;
+    else if (')）」'.includes(c)) depth = Math.max(0, depth - 1);
+    else if (c === '"') quoted = !quoted;
+    if (depth === 0 && !quoted && (c === '。' || (c === '.' && s[i + 1] === ' '))) {
+      out.push(cur.trim());
+      cur = '';
+    }
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+test('owner texts carry no port numbers and no unexplained jargon (ja, en)', () => {
+  for (const [where, text] of ownerTexts()) {
+    for (const lang of ['ja', 'en']) {
+      const s = text[lang];
+      assert.ok(s && s.trim(), `${where} ${lang}: empty`);
+      assert.doesNotMatch(s, /ポート\s*\d|ports?\s+\d|\b(445|139|3389)\b/, `${where} ${lang}: a port number`);
+      for (const word of JARGON) assert.ok(!s.includes(word), `${where} ${lang}: "${word}"`);
+      for (const word of EXPLAIN) {
+        const at = s.search(new RegExp(`(^|[^A-Za-z])${word}($|[^A-Za-z])`));
+        if (at < 0) continue;
+        const first = sentences(s).find((x) => x.includes(word));
+        assert.match(first, /[(（][^)）]+[)）]/, `${where} ${lang}: "${word}" is not explained where it first appears: ${first}`);
+      }
+    }
+  }
+});
+
+test('Japanese owner texts are です・ます and end with a next step', () => {
+  for (const [where, text] of ownerTexts()) {
+    for (const sentence of sentences(text.ja)) {
+      assert.match(sentence, /(です|ます|ました|ません|ください|でした)([(（][^)）]*[)）])?。$/, `${where}: not です・ます: ${sentence}`);
+    }
+    if (!where.endsWith('.what')) assert.match(text.ja, /ください。/, `${where}: no next step`);
+  }
+});
+
+// The web UI, the mails and an incident's title take a message's first
+// sentence up to its first 。 (". " in English): none may sit inside an
+// explanation in brackets, or the headline stops half-way through it.
+test('a message\'s first sentence ends outside brackets (ja, en)', () => {
+  for (const [where, text] of ownerTexts().filter(([w]) => !w.startsWith('explanation'))) {
+    const ja = text.ja.slice(0, text.ja.indexOf('。') + 1);
+    const en = text.en.slice(0, text.en.indexOf('. ') + 1);
+    assert.equal(sentences(text.ja)[0], ja, `${where} ja: headline ${ja}`);
+    assert.equal(sentences(text.en)[0], en || text.en, `${where} en: headline ${en}`);
+  }
+});
+
+test('a message names the same facts in both languages', () => {
+  const vars = (s) => [...new Set(s.match(/\{[a-z_]+\}/g) || [])].sort();
+  for (const [where, text] of ownerTexts()) assert.deepEqual(vars(text.ja), vars(text.en), where);
+});
+
+test('every explanation has technical advice for the IT company (ja, en)', () => {
+  for (const [name, e] of [...Object.entries(explanations.by_detector), ['generic', explanations.generic]]) {
+    for (const lang of ['ja', 'en']) assert.ok(e.vendor && e.vendor[lang] && e.vendor[lang].trim(), `${name}.vendor.${lang}`);
+  }
+  // The ports an owner no longer reads are said to the IT company.
+  assert.match(explanations.by_detector['outbound-smb-rdp'].vendor.ja, /445/);
+});
