@@ -991,11 +991,14 @@ static int open_outputs(struct mm_sensor *s, char *err, size_t errlen)
             /* (the directory is named as it was given: --state, or the
              * settings file's key, which the message starts with) */
             size_t n = setting_named(s, o->state_from_file, "sensor", "state", err, errlen);
-            if (r == MM_EPARSE) /* the acked file (spool.h): what to do with it */
-                mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_acked_damaged", dir, dir);
-            else if (failed[0] && r != MM_ENOMEM) /* a segment it could not read: left as it is */
+            if (failed[0] && r == MM_EPARSE) /* a segment not a spool's: left as it is */
+                mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_segment_not_spool", dir,
+                              failed);
+            else if (failed[0]) /* a segment it could not read: left as it is */
                 mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_segment_unreadable", dir,
                               failed, mm_msg_strerror(r));
+            else if (r == MM_EPARSE) /* the acked file (spool.h): what to do with it */
+                mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_acked_damaged", dir, dir);
             else
                 mm_msg_format(err + n, errlen - n, LOG,
                               r == MM_EEXIST ? "sensor.spool_in_use" : "sensor.spool_open", dir,
