@@ -630,7 +630,7 @@ static int write_record(struct mm_spool *s, const char *text, size_t len)
          * leave that segment (its torn tail is skipped by readers) and start
          * a new one with the next record. */
         if (w >= 0 && ftruncate(s->seg_fd, (off_t)s->seg_size) != 0) {
-            if (fdatasync(s->seg_fd) == 0 && !s->pending)
+            if (fdatasync(s->seg_fd) == 0) /* the records before are durable */
                 atomic_store(&s->shared.synced, s->last_seq);
             close(s->seg_fd);
             s->seg_fd = -1;
