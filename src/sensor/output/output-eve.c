@@ -79,7 +79,6 @@ struct mm_eve_out {
     struct mm_eve_out_tap *tap; /* for the next line_end (output.h) */
     bool oom_logged;            /* a line was dropped for memory and that was logged */
     bool regular;               /* a regular file we opened: a piece of a line can be cut */
-    uint64_t written;           /* bytes of whole lines in that file */
     int write_error;            /* the first failure to write the file (0: none), logged */
     bool lost; /* batch_make_room's hand-over failed: the next flush or close says so */
 };
@@ -597,6 +596,17 @@ static int write_failed(struct mm_eve_out *o, int r)
     return r;
 }
 
+/* The size of the regular file written before a batch goes to it: where a
+ * failed batch is cut. Taken from the file each time (the file may have
+ * been shortened by another program, logrotate's copytruncate: cutting at
+ * a length counted here would then fill the file with NULs); -1 when it
+ * cannot be known (not cut then). */
+static off_t file_end(const struct mm_eve_out *o)
+{
+    struct stat st;
+    return o->regular && fstat(fileno(o->fp), &st) == 0 ? st.st_size : -1;
+}
+
 /* Hands the batch's first n bytes (whole lines) to stdio and keeps the
  * rest at the batch's start. When the write fails (a full disk...), a
  * part of it that got into a regular file is cut, so the file keeps
@@ -605,13 +615,12 @@ static int batch_hand_over(struct mm_eve_out *o, size_t n)
 {
     struct jbuf *b = &o->batch;
     int r = 0;
+    off_t end = n ? file_end(o) : -1;
     if (n && fwrite_unlocked(b->p, 1, n, o->fp) != n) {
         r = write_failed(o, mm_error_from_errno(errno)); /* a full disk is MM_ENOSPC... */
-        if (o->regular && ftruncate(fileno(o->fp), (off_t)o->written) != 0)
+        if (end >= 0 && ftruncate(fileno(o->fp), end) != 0)
             o->regular = false; /* (not cut: the next lines follow the piece) */
         o->size = o->size >= n ? o->size - n : 0;
-    } else {
-        o->written += n;
     }
     if (b->len > n)
         memmove(b->p, b->p + n, b->len - n);
@@ -660,7 +669,6 @@ static int open_file(struct mm_eve_out *o)
     bool regular = fstat(fileno(o->fp), &st) == 0 && S_ISREG(st.st_mode);
     o->size = regular ? (uint64_t)st.st_size : 0;
     o->regular = regular;
-    o->written = o->size;
     if (!regular) /* a FIFO or a device (/dev/null): renaming it would move the node */
         o->max_bytes = 0;
     return 0;

@@ -58,7 +58,7 @@ struct mm_spool {
     struct spool_shared shared;
     bool registered;
     uint64_t seg_first;              /* the first seq of the segment written (or tried) */
-    char failed[DIR_MAX + 32];       /* the segment file the open failed in ("": none) */
+    char failed[DIR_MAX + 32];       /* the segment file the open could not read ("": none) */
     int write_error;                 /* the first write failure since the open (0: none) */
     char write_failed[DIR_MAX + 32]; /* the segment file it was in */
     uint64_t write_lost;             /* appends lost to write failures */
@@ -368,12 +368,14 @@ static bool has_magic(int fd, uint64_t size, int *r)
 
 /* Validates the newest segment, truncating a torn tail, and syncs it (what
  * a killed process left in the page cache becomes durable); sets last_seq.
- * A failure names the file in s->failed: a segment that cannot be read is
- * left as it is (a failing disk is not a torn tail). */
+ * A segment that cannot be read, or that holds more than a header but does
+ * not start with one (MM_EPARSE: not a spool's file, its bytes are not
+ * guessed at), is left as it is and named in s->failed; other failures
+ * (open, repair, sync) name nothing there. */
 static int recover_segment(struct mm_spool *s, uint64_t first)
 {
-    char *path = s->failed;
-    segment_path(s->dir, first, path, sizeof(s->failed));
+    char path[sizeof(s->failed)];
+    segment_path(s->dir, first, path, sizeof(path));
     /* O_APPEND: every write lands at the end, also after a truncation. */
     int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
     if (fd < 0)
@@ -386,7 +388,11 @@ static int recover_segment(struct mm_spool *s, uint64_t first)
     size = (uint64_t)st.st_size;
     if (!has_magic(fd, size, &r)) {
         if (r != 0)
-            goto out;
+            goto unreadable;
+        if (size > MAGIC_LEN) { /* records after a header that is not ours */
+            r = MM_EPARSE;
+            goto unreadable;
+        }
         /* Created but the header never made it: rewrite the header. */
         if (ftruncate(fd, 0) != 0)
             goto fail;
@@ -396,7 +402,7 @@ static int recover_segment(struct mm_spool *s, uint64_t first)
         size = MAGIC_LEN;
     }
     if ((r = scan_segment(fd, first, size, &off, &last)) != 0)
-        goto out;
+        goto unreadable;
     if (off < size) {
         if (ftruncate(fd, (off_t)off) != 0)
             goto fail;
@@ -409,8 +415,10 @@ static int recover_segment(struct mm_spool *s, uint64_t first)
     s->seg_fd = fd;
     s->seg_size = off;
     s->seg_first = first;
-    s->failed[0] = '\0';
     return 0;
+unreadable:
+    snprintf(s->failed, sizeof(s->failed), "%s", path);
+    goto out;
 fail:
     r = mm_error_from_errno(errno);
 out:
@@ -623,7 +631,7 @@ static int write_record(struct mm_spool *s, const char *text, size_t len)
          * leave that segment (its torn tail is skipped by readers) and start
          * a new one with the next record. */
         if (w >= 0 && ftruncate(s->seg_fd, (off_t)s->seg_size) != 0) {
-            if (fdatasync(s->seg_fd) == 0 && !s->pending)
+            if (fdatasync(s->seg_fd) == 0) /* the records before are durable */
                 atomic_store(&s->shared.synced, s->last_seq);
             close(s->seg_fd);
             s->seg_fd = -1;

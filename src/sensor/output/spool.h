@@ -40,13 +40,16 @@ struct mm_spool;
  * changed or deleted then; mm_spool_reader_open refuses it the same way).
  * Only files named <20 digits>.seg whose number the writer could have
  * given (1 to INT64_MAX) are segments; other files are left alone. A
- * segment that cannot be read (a failing disk: MM_EIO, MM_EISDIR, ...) is
- * an error, not a torn tail: nothing is cut, and the open fails with the
- * system's reason. */
+ * segment that cannot be read (a failing disk: MM_EIO, ...) is an error,
+ * not a torn tail: nothing is cut, and the open fails with the system's
+ * reason. A segment longer than its header that does not start with the
+ * header is not a spool's: MM_EPARSE, nothing cut (only a segment no longer
+ * than a header, created but never written, gets its header rewritten). */
 int mm_spool_open(const char *dir, struct mm_spool **out);
 /* mm_spool_open, naming in failed (failed_len bytes) the segment file a
- * failed open could not read or repair ("" when the failure was not a
- * segment's: the folder, the lock, the acked file, memory). */
+ * failed open could not read, or found not to be a spool's (MM_EPARSE);
+ * "" for any other failure (the folder, the lock, the acked file, memory,
+ * opening or repairing a segment, out of space). */
 int mm_spool_open_noted(const char *dir, struct mm_spool **out, char *failed, size_t failed_len);
 /* Sets ev's "seq" to the next number and appends it: its compact JSON
  * text, as the EVE writer writes it (mm_eve_line_format; the bytes of

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -637,6 +639,42 @@ static void test_reserve_write_error(void **state)
     assert_int_equal(mm_eve_out_close(o), MM_ENOSPC); /* the rest, at close */
 }
 
+/* A batch the file refuses (here the file size limit, as a full disk) after
+ * another program shortened the file (logrotate's copytruncate) is cut at
+ * the file's real end, where the batch began (before, it was cut at the
+ * length the writer had counted: here a part of the failed batch stayed;
+ * past the file's end the cut would add NUL bytes). */
+static void test_cut_after_copytruncate(void **state)
+{
+    (void)state;
+    struct mm_eve_out *o;
+    char line[64];
+    memset(line, 'a', sizeof line - 2);
+    line[sizeof line - 2] = '\n';
+    line[sizeof line - 1] = '\0';
+    assert_int_equal(mm_eve_out_open(path, 0, 1, &o), 0);
+    for (int i = 0; i < 10; i++) /* 630 bytes written */
+        assert_int_equal(reserve_commit(o, line, sizeof line), 0);
+    assert_int_equal(mm_eve_out_flush(o), 0);
+    assert_int_equal(truncate(path, 0), 0); /* copytruncate */
+    struct rlimit old_lim, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old_lim), 0);
+    lim = old_lim;
+    lim.rlim_cur = 1000; /* a batch of 20 lines (1260 bytes) gets 1000 in */
+    void (*old_sig)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(reserve_commit(o, line, sizeof line), 0);
+    int r = mm_eve_out_flush(o);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old_lim), 0);
+    signal(SIGXFSZ, old_sig);
+    assert_int_not_equal(r, 0);
+    mm_eve_out_close(o);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 0); /* the failed batch cut away, nothing else */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -654,6 +692,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_rotation_of_fifo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserve_rotation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserve_write_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cut_after_copytruncate, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
