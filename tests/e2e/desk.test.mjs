@@ -134,6 +134,15 @@ test('the analyst answers, opens an incident and sends someone on site', { skip:
     await p.goto(center.base + '/#/tickets');
     await p.locator(`a[href="#/tickets/${state.ticket}"]`).click();
     await p.locator('#reply-form').waitFor();
+    // An internal note being written comes back after a reload still marked
+    // internal, so it is never sent to the customer by mistake.
+    await p.check('#reply-internal');
+    await p.fill('#reply-form textarea[name=body]', 'Note for colleagues: the customer sounded worried.');
+    await p.reload();
+    await p.locator('#draft-restored').waitFor();
+    assert.equal(await p.locator('#reply-form textarea[name=body]').inputValue(), 'Note for colleagues: the customer sounded worried.');
+    assert.equal(await p.isChecked('#reply-internal'), true, 'the restored internal note is still marked internal');
+    await p.uncheck('#reply-internal');
     await p.fill('#reply-form textarea[name=body]', 'Please do not open the attachment. We will call you in ten minutes.');
     await p.click('#reply-form button[type=submit]');
     await p.locator('#flash').filter({ hasText: 'Reply sent' }).waitFor();

@@ -41,15 +41,21 @@ export function keepDraft(form, name, fields) {
   const saved = read(key);
   let restored = false;
   for (const f of fields) {
+    if (f.type === 'checkbox') {
+      // (a reply's "internal note" box: restored with its text, so a note
+      // meant for colleagues is never sent to the customer after a reload)
+      if (typeof saved[f.name] === 'boolean') f.checked = saved[f.name];
+      continue;
+    }
     if (typeof saved[f.name] !== 'string') continue;
     if (f.tagName === 'SELECT' && ![...f.options].some((o) => o.value === saved[f.name])) continue;
     f.value = saved[f.name];
     restored = restored || (f.tagName !== 'SELECT' && f.value.trim() !== '');
   }
   const save = () => {
-    const written = fields.some((f) => f.tagName !== 'SELECT' && f.value.trim() !== '');
+    const written = fields.some((f) => f.tagName !== 'SELECT' && f.type !== 'checkbox' && f.value.trim() !== '');
     try {
-      if (written) storage().setItem(key, JSON.stringify(Object.fromEntries(fields.map((f) => [f.name, f.value]))));
+      if (written) storage().setItem(key, JSON.stringify(Object.fromEntries(fields.map((f) => [f.name, f.type === 'checkbox' ? f.checked : f.value]))));
       else storage().removeItem(key);
     } catch {
       /* storage full: the text stays in the form */

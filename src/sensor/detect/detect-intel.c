@@ -48,20 +48,12 @@ static const char *base_name(const char *path)
 /* What a TLS fingerprint hit adds to its evidence: the connection's server
  * name and address (a fingerprint names the client's TLS software, which
  * ordinary programs share; the server it talked to tells the analyst which
- * one). NULL members are left out. */
+ * one). NULL members are left out. A hit is raised whatever the server
+ * name: the client chooses the name it sends, and allowlists name cloud
+ * hosts (amazonaws.com, herokuapp.com, ...) where malware's servers live. */
 struct tls_peer {
     const char *sni, *server;
 };
-
-/* A TLS fingerprint hit on a connection to a server name the allowlist
- * names (Maltrail's whitelist: facebook.com, ...) is not raised: a JA3 or
- * JA4 names the client's TLS library, which malware shares with browsers
- * and apps (ndpi_sites: Facebook's app matched a Tofsee JA3), and the
- * connection went to a site the allowlist vouches for. */
-static bool peer_allowed(struct mm_sensor *s, const struct tls_peer *peer)
-{
-    return peer->sni && mm_intel_domain_allowed(mm_sensor_intel(s), peer->sni, strlen(peer->sni));
-}
 
 /* Adds the TLS peer's members to evidence (those that are valid UTF-8). */
 static void add_tls_peer(json_t *evidence, const struct tls_peer *peer)
@@ -87,8 +79,7 @@ static void raise_hit_peer(struct mm__detect_basic *st, struct mm_sensor *s, uns
                                                 "family",     "reference", "source",    "host"};
     uint64_t key = mm__keyed_str(host, variant);
     key = mm__keyed_str(hit->indicator, key);
-    if ((peer && peer_allowed(s, peer)) ||
-        !mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
+    if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
         return;
     const char *family = hit->family[0] ? hit->family : "unknown";
     const char *const var_texts[] = {host, hit->indicator, family, value,

@@ -2165,14 +2165,6 @@ static const struct str_entry *domain_lookup(const struct mm_intel *in, const ch
     return e && !e->allow ? e : NULL;
 }
 
-bool mm_intel_domain_allowed(const struct mm_intel *in, const char *name, size_t n)
-{
-    if (!in || !in->sealed || !name)
-        return false;
-    const struct str_entry *e = domain_decider(in, name, n);
-    return e && e->allow;
-}
-
 void mm_intel_prefetch_domain(const struct mm_intel *in, const char *name, size_t n)
 {
     if (name)

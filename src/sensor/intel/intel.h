@@ -95,10 +95,6 @@ bool mm_intel_match_domain(const struct mm_intel *in, const char *name, struct m
  * (n must be strlen(name): the name still ends in its NUL). */
 bool mm_intel_match_domain_n(const struct mm_intel *in, const char *name, size_t n,
                              struct mm_intel_hit *hit);
-/* Whether an allowlist entry decides for the name (n = strlen(name)): the
- * most specific listed or allowlisted name at or above it is allowlisted.
- * Not memoised (asked only after a fingerprint hit, which is rare). */
-bool mm_intel_domain_allowed(const struct mm_intel *in, const char *name, size_t n);
 /* host and path as seen in HTTP ("Host" and request URI). */
 bool mm_intel_match_url(const struct mm_intel *in, const char *host, const char *uri,
                         struct mm_intel_hit *hit);

@@ -137,7 +137,8 @@ async function detail(main, ctx, id) {
   const reply = field(t('ticket.reply'), 'textarea', { name: 'body', rows: 4, maxlength: 3300, required: true });
   const internal = vendor ? h('div', { class: 'check' }, h('input', { type: 'checkbox', id: 'reply-internal', name: 'internal' }), ' ', h('label', { for: 'reply-internal' }, t('ticket.internal_note'))) : null;
   const form = h('form', { class: 'card', id: 'reply-form', novalidate: true }, reply.wrap, internal, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('ticket.send_reply'))));
-  if (keepDraft(form, 'ticket-reply-' + id, [reply.input])) form.prepend(h('p', { class: 'hint', id: 'draft-restored' }, t('draft.restored')));
+  const drafted = internal ? [reply.input, internal.querySelector('input')] : [reply.input];
+  if (keepDraft(form, 'ticket-reply-' + id, drafted)) form.prepend(h('p', { class: 'hint', id: 'draft-restored' }, t('draft.restored')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (!reply.input.value.trim()) {
