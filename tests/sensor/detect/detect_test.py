@@ -70,7 +70,7 @@ def check_outbound(alerts):
         if a["alert"]["signature_id"] not in (9100501, 9100502, 9100503):
             continue
         m = a["mamori"]["message"]
-        if "tried to" not in m["en"] or "ようとしました" not in m["ja"]:
+        if "tried to" not in m["en"] or "うとしました" not in m["ja"]:
             return "%d says more than an attempt: %s" % (a["alert"]["signature_id"], m)
     return None
 
