@@ -15,6 +15,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+ssize_t mm_pread_full(int fd, void *buf, size_t n, uint64_t offset)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, (char *)buf + got, n - got, (off_t)(offset + got));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            break;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
+}
+
 int mm_file_read(const char *path, size_t max, char **out, size_t *len)
 {
     *out = NULL;

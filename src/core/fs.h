@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
  * File helpers: bounded whole-file reads (also of a file of CA
- * certificates), crash-safe atomic writes (temporary file, fsync, rename,
+ * certificates), full reads at an offset, crash-safe atomic writes (temporary file, fsync, rename,
  * directory fsync), and mkdir -p. */
 #ifndef MM_CORE_FS_H
 #define MM_CORE_FS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct stat;
@@ -17,6 +18,11 @@ struct stat;
  * missing, MM_EPERM, MM_EISDIR, MM_ENOTDIR, ... MM_EIO). path "-" reads
  * stdin. */
 int mm_file_read(const char *path, size_t max, char **out, size_t *len);
+
+/* Reads n bytes of fd at offset (pread, again after EINTR and short
+ * reads): the count, less than n only where the file ends, or -1 with
+ * errno set when a read fails. */
+ssize_t mm_pread_full(int fd, void *buf, size_t n, uint64_t offset);
 
 /* The largest file of CA certificates mm_file_read_ca reads (Debian's whole
  * bundle, /etc/ssl/certs/ca-certificates.crt, is about 200 KiB). */

@@ -9,8 +9,8 @@
  * Addresses inside the home network are never matched (a feed listing
  * RFC 1918 ranges, such as a bogon list, must not flag the office itself);
  * a listed mass scanner only as the source of traffic (variant 1, ip.src).
- * JA3/JA4 hits carry the connection's server name and address, and are not
- * raised for a server name the allowlist names.
+ * JA3/JA4 hits carry the connection's server name and address (raised
+ * whatever the name: see struct tls_peer).
  * Suppression: one alert per (home host, indicator, variant) per
  * [detect.intel] suppress_seconds (default 3600). */
 #include <stdio.h>

@@ -83,24 +83,6 @@ struct mm__intel_piece_file {
     uint64_t reread;               /* bytes settle (and restarts) read again */
 };
 
-/* Reads up to n bytes at offset (n > 0); the count, 0 at the end of the
- * file, -1 on an error. */
-static ssize_t read_at(int fd, char *to, size_t n, uint64_t offset)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t k = pread(fd, to + got, n - got, (off_t)(offset + got));
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return -1;
-        if (k == 0)
-            break;
-        got += (size_t)k;
-    }
-    return (ssize_t)got;
-}
-
 /* Where a piece is read to in the block: after the unread bytes kept
  * from the piece before, rounded up to a cache line (they are moved to
  * end there). The kernel's copy into a destination that is not aligned
@@ -188,7 +170,7 @@ static bool settle(struct mm__intel_piece_file *f, char *text, size_t n, uint64_
     for (int i = 0; i < SETTLE_READS && a && b && !ok; i++) {
         struct stat st;
         if (!reread_allowed(f, want) || fstat(f->fd, &st) != 0 ||
-            read_at(f->fd, a, want, from - edge) != (ssize_t)want)
+            mm_pread_full(f->fd, a, want, from - edge) != (ssize_t)want)
             break;
         bool whole = edge == 0 || a[0] == '\n';
         if (whole && ref && memcmp(a + edge, ref, n) == 0) {
@@ -241,7 +223,7 @@ static bool read_piece(struct mm__intel_lines *it)
     if (room > it->after)
         room = (size_t)it->after;
     memmove(kept, it->p, keep);
-    ssize_t got = read_at(f->fd, to, room, f->offset);
+    ssize_t got = mm_pread_full(f->fd, to, room, f->offset);
     struct stat was = f->st; /* (settle moves it on) */
     bool again = false, moved = false;
     if (got < 0) {

@@ -2128,11 +2128,10 @@ static const struct str_entry *memo_answer(const struct mm_intel *in, struct nam
     return e;
 }
 
-/* The entry that decides for name: the most specific listed or
- * allowlisted name at or above it, or NULL (none, or a listed public
- * suffix above it). */
-static const struct str_entry *domain_decider(const struct mm_intel *in, const char *name,
-                                              size_t len)
+/* The listed domain entry that decides for name, or NULL (none, an
+ * allowlisted one, or a listed public suffix above it). */
+static const struct str_entry *domain_lookup(const struct mm_intel *in, const char *name,
+                                             size_t len)
 {
     char key[MM__INTEL_NAME_MAX + 2];
     key[0] = MM__IK_DOMAIN;
@@ -2145,8 +2144,9 @@ static const struct str_entry *domain_decider(const struct mm_intel *in, const c
         p[-1] = MM__IK_DOMAIN; /* the byte before the label becomes the kind */
         const struct str_entry *e = str_find(in, p - 1, n + 1, key_hash(p - 1, n + 1));
         if (e) {
-            if (!e->allow && p != key + 1 && in->psl &&
-                psl_is_public_suffix2(in->psl, p, PSL_TYPE_ICANN))
+            if (e->allow)
+                return NULL;
+            if (p != key + 1 && in->psl && psl_is_public_suffix2(in->psl, p, PSL_TYPE_ICANN))
                 return NULL; /* a listed public suffix never matches below it */
             return e;
         }
@@ -2154,15 +2154,6 @@ static const struct str_entry *domain_decider(const struct mm_intel *in, const c
         p = dot ? dot + 1 : NULL;
     }
     return NULL;
-}
-
-/* The listed domain entry that decides for name, or NULL (none, an
- * allowlisted one, or a listed public suffix above it). */
-static const struct str_entry *domain_lookup(const struct mm_intel *in, const char *name,
-                                             size_t len)
-{
-    const struct str_entry *e = domain_decider(in, name, len);
-    return e && !e->allow ? e : NULL;
 }
 
 void mm_intel_prefetch_domain(const struct mm_intel *in, const char *name, size_t n)

@@ -218,18 +218,10 @@ static int read_acked(const char *dir, uint64_t *out)
  * failed read (a damaged disk is MM_EIO): never taken for corruption. */
 static int read_at(int fd, void *buf, size_t n, uint64_t off)
 {
-    size_t done = 0;
-    while (done < n) {
-        ssize_t got = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return mm_error_from_errno(errno);
-        if (got == 0)
-            return MM_ETRUNC;
-        done += (size_t)got;
-    }
-    return 0;
+    ssize_t got = mm_pread_full(fd, buf, n, off);
+    if (got < 0)
+        return mm_error_from_errno(errno);
+    return (size_t)got < n ? MM_ETRUNC : 0;
 }
 
 /* read_record's answer for a torn or corrupt record: 0 with *bad set. */
