@@ -30,12 +30,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import sensor_test as st  # noqa: E402
-from sensor_test import Fail, check, read_spool, many_udp_flows  # noqa: E402
+from sensor_test import check, read_spool, many_udp_flows  # noqa: E402
 
 SKIP = 77
 IN_NS = "MM_DISK_TEST_IN_NS"
@@ -296,18 +295,7 @@ def main():
         elif r.returncode != 1:
             print("FAIL %s: test process exited %d" % (name, r.returncode))
         return 1
-    tmp = tempfile.mkdtemp(prefix="mm-disk-test-")
-    try:
-        rc = globals()["test_" + name.replace("-", "_")](tmp)
-        if rc == SKIP:
-            return SKIP
-        print("PASS " + name)
-        return 0
-    except Fail as e:
-        print("FAIL %s: %s" % (name, e))
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    return st.run_named(name, globals()["test_" + name.replace("-", "_")], "mm-disk-test-")
 
 
 if __name__ == "__main__":

@@ -2252,19 +2252,13 @@ def test_shared_captures(tmp):
         check(all(e["community_id"] == want for e in tls), "tls community_id")
 
 
-def main():
-    global SENSOR
-    if len(sys.argv) != 3:
-        print(__doc__)
-        return 2
-    name, SENSOR = sys.argv[1], os.path.abspath(sys.argv[2])
-    tmp = tempfile.mkdtemp(prefix="mm-sensor-test-")
+def run_named(name, test, prefix):
+    """Runs test(tmp) in a temporary folder of its own (removed after) and
+    says PASS or FAIL name: 0, 1, or SKIP when the test returns SKIP (the
+    sensor test scripts' common end)."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
     try:
-        if name.startswith("case:"):
-            rc = run_case(name[5:], tmp)
-        else:
-            rc = globals()["test_" + name.replace("-", "_")](tmp)
-        if rc == SKIP:
+        if test(tmp) == SKIP:
             return SKIP
         print("PASS " + name)
         return 0
@@ -2273,6 +2267,17 @@ def main():
         return 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    global SENSOR
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    name, SENSOR = sys.argv[1], os.path.abspath(sys.argv[2])
+    if name.startswith("case:"):
+        return run_named(name, lambda tmp: run_case(name[5:], tmp), "mm-sensor-test-")
+    return run_named(name, globals()["test_" + name.replace("-", "_")], "mm-sensor-test-")
 
 
 if __name__ == "__main__":

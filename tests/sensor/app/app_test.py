@@ -11,9 +11,7 @@ expected.jsonl lists, in order, the fields that output events must carry
 (the same matching as tests/sensor/sensor_test.py, which this reuses)."""
 import json
 import os
-import shutil
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
@@ -55,16 +53,7 @@ def main():
         return 2
     name = sys.argv[1]
     st.SENSOR = os.path.abspath(sys.argv[2])
-    tmp = tempfile.mkdtemp(prefix="mm-app-test-")
-    try:
-        run_case(name, tmp)
-        print("PASS app:" + name)
-        return 0
-    except st.Fail as e:
-        print("FAIL app:%s: %s" % (name, e))
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    return st.run_named("app:" + name, lambda tmp: run_case(name, tmp), "mm-app-test-")
 
 
 if __name__ == "__main__":

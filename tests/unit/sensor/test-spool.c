@@ -209,6 +209,32 @@ static void append_big(struct mm_spool *s, int n)
     json_decref(ev);
 }
 
+/* A closed spool of 80 big records in several 8 KiB segments (records
+ * 1 to 80). */
+static void write_80_in_segments(void)
+{
+    struct mm_spool *s;
+    assert_int_equal(mm_spool_open(dir, &s), 0);
+    mm_spool_set_max_bytes(s, 65536); /* 8 KiB segments */
+    for (int i = 1; i <= 80; i++)
+        append_big(s, i);
+    mm_spool_close(s);
+}
+
+/* The path of the newest segment: the largest name (20 digits each). */
+static void newest_segment(char *path, size_t len)
+{
+    char name[256] = "";
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strlen(e->d_name) == 24 && strstr(e->d_name, ".seg") && strcmp(e->d_name, name) > 0)
+            snprintf(name, sizeof name, "%s", e->d_name);
+    closedir(d);
+    snprintf(path, len, "%s/%s", dir, name);
+}
+
 /* Total size of the segment files and their count. */
 static uint64_t spool_bytes(int *nsegs)
 {
@@ -718,26 +744,13 @@ static int unreadable_child(const char *older)
 static void test_unreadable_segments(void **state)
 {
     (void)state;
-    struct mm_spool *s;
-    assert_int_equal(mm_spool_open(dir, &s), 0);
-    mm_spool_set_max_bytes(s, 65536); /* 8 KiB segments */
-    for (int i = 1; i <= 80; i++)
-        append_big(s, i);
-    mm_spool_close(s);
+    write_80_in_segments();
     char older[600], newest[600], lock[600];
     snprintf(older, sizeof older, "%s/%020d.seg", dir, 1);
     int nsegs;
     spool_bytes(&nsegs);
     assert_true(nsegs >= 2);
-    char name[256] = "", *best = name; /* the newest: the largest name (20 digits each) */
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (strstr(e->d_name, ".seg") && strcmp(e->d_name, best) > 0)
-            snprintf(name, sizeof name, "%s", e->d_name);
-    closedir(d);
-    snprintf(newest, sizeof newest, "%s/%s", dir, name);
+    newest_segment(newest, sizeof newest);
     assert_string_not_equal(newest, older);
     snprintf(lock, sizeof lock, "%s/lock", dir);
     assert_int_equal(chmod(dir, 0777), 0);
@@ -805,12 +818,7 @@ static void segment_back(const char *path)
 static void test_read_error_not_corrupt(void **state)
 {
     (void)state;
-    struct mm_spool *s;
-    assert_int_equal(mm_spool_open(dir, &s), 0);
-    mm_spool_set_max_bytes(s, 65536); /* 8 KiB segments */
-    for (int i = 1; i <= 80; i++)
-        append_big(s, i);
-    mm_spool_close(s);
+    write_80_in_segments();
     char older[600], failed[700];
     snprintf(older, sizeof older, "%s/%020d.seg", dir, 1);
     if (!folder_for_segment(older)) {
@@ -832,15 +840,8 @@ static void test_read_error_not_corrupt(void **state)
     char newest[600];
     uint64_t seqs[100];
     size_t n;
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    struct dirent *e;
-    char name[256] = "";
-    while ((e = readdir(d)) != NULL)
-        if (strlen(e->d_name) == 24 && strstr(e->d_name, ".seg") && strcmp(e->d_name, name) > 0)
-            snprintf(name, sizeof name, "%s", e->d_name);
-    closedir(d);
-    snprintf(newest, sizeof newest, "%s/%s", dir, name);
+    struct mm_spool *s;
+    newest_segment(newest, sizeof newest);
     assert_true(folder_for_segment(newest));
     assert_int_equal(mm_spool_open_noted(dir, &s, failed, sizeof failed), MM_EISDIR);
     assert_null(s);
