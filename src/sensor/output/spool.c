@@ -330,7 +330,7 @@ static int scan_segment(int fd, uint64_t first, uint64_t size, uint64_t *end, ui
     uint64_t off = MAGIC_LEN, prev = first - 1;
     int r;
     for (;;) {
-        struct mm_spool_record rec;
+        struct mm_spool_record rec = {0};
         int bad;
         if ((r = read_record(fd, off, size, &rec, 0, &bad)) < 0)
             return r;
@@ -818,7 +818,7 @@ static int read_segment(struct mm_spool_reader *r, uint64_t first, struct read_s
     int rc = 0;
     uint64_t size = (uint64_t)st.st_size, off = MAGIC_LEN;
     while (b->count < rs->max_records && rs->bytes < rs->max_bytes) {
-        struct mm_spool_record rec;
+        struct mm_spool_record rec = {0};
         int bad, got = read_record(fd, off, size, &rec, 1, &bad);
         if (got < 0) {
             /* A read error (a failing disk) is not corruption: nothing is
