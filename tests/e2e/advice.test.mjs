@@ -62,8 +62,9 @@ test('Japanese owner texts are です・ます and end with a next step', () => 
 });
 
 // The web UI, the mails and an incident's title take a message's first
-// sentence up to its first 。 (". " in English): none may sit inside an
-// explanation in brackets, or the headline stops half-way through it.
+// sentence outside brackets (sentence.js, core/str.c); readers of the EVE
+// output that cut at the first 。 (". " in English) should get the same
+// headline, so the catalogue keeps no 。 inside brackets in a first sentence.
 test('a message\'s first sentence ends outside brackets (ja, en)', () => {
   for (const [where, text] of ownerTexts().filter(([w]) => !w.startsWith('explanation'))) {
     const ja = text.ja.slice(0, text.ja.indexOf('。') + 1);
