@@ -17,6 +17,7 @@
 #include "core/data.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/str.h"
 
 #define TITLE_MAX  90 /* bytes of the subject's title */
 #define VAR_MAX    24
@@ -148,15 +149,16 @@ static const char *zone_label(enum mm_lang lang)
     return mm_zone_is_japan(z) ? str_of("zone.japan", lang) : mm_zone_name(z);
 }
 
-/* The first sentence of s, at most TITLE_MAX bytes, cut on a UTF-8 boundary. */
+/* The first sentence of s (mm_first_sentence_len: the web UI's headline),
+ * without its full stop when more text follows, at most TITLE_MAX bytes, cut
+ * on a UTF-8 boundary. */
 static void first_sentence(const char *s, char *out, size_t outlen)
 {
-    size_t n = strlen(s), cut = n;
-    const char *ja = strstr(s, "。"), *en = strstr(s, ". ");
-    if (ja && (size_t)(ja - s) + 3 < cut)
-        cut = (size_t)(ja - s);
-    if (en && (size_t)(en - s) < cut)
-        cut = (size_t)(en - s);
+    size_t n = strlen(s), cut = mm_first_sentence_len(s);
+    if (cut < n && cut >= 3 && memcmp(s + cut - 3, "。", 3) == 0)
+        cut -= 3;
+    else if (cut < n && s[cut - 1] == '.')
+        cut--;
     if (cut > TITLE_MAX)
         cut = TITLE_MAX;
     while (cut > 0 && cut < n && ((unsigned char)s[cut] & 0xC0) == 0x80)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns the small string helpers (UTF-8 validation, trimming). */
+ * Owns the small string helpers (UTF-8 validation, trimming, the end of a
+ * message's first sentence). */
 #include "core/str.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -149,6 +151,65 @@ size_t mm_strlcpy_utf8(char *out, const char *src, size_t outlen)
     if (n >= outlen && outlen)
         mm_utf8_trim_tail(out, outlen - 1);
     return n;
+}
+
+/* Brackets a sentence stop inside of does not end the sentence. */
+static const char *const SENTENCE_OPEN[] = {"「", "『", "（", "(", "【", "［", "[", "〔"};
+static const char *const SENTENCE_CLOSE[] = {"」", "』", "）", ")", "】", "］", "]", "〕"};
+
+/* The length of the string of list (n entries) that s starts with, 0 if none. */
+static size_t starts_with_one(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (mm_str_prefix(s, list[i]))
+            return strlen(list[i]);
+    return 0;
+}
+
+/* True when s[i] is . ! ? followed by white space and a capital letter. */
+static bool latin_stop(const char *s, size_t i)
+{
+    return s[i] && strchr(".!?", s[i]) && isspace((unsigned char)s[i + 1]) && s[i + 2] >= 'A' &&
+           s[i + 2] <= 'Z';
+}
+
+/* The end of the first sentence of s (past its stop), reading brackets and
+ * quotes when nested; 0 when none ends; SIZE_MAX when nested and a bracket
+ * or quote is still open at the end. */
+static size_t first_stop(const char *s, bool nested)
+{
+    size_t depth = 0, k;
+    bool quoted = false;
+    for (size_t i = 0; s[i]; i += k ? k : 1) {
+        k = 0;
+        if (nested && (k = starts_with_one(s + i, SENTENCE_OPEN,
+                                           sizeof SENTENCE_OPEN / sizeof *SENTENCE_OPEN)))
+            depth++;
+        else if (nested && (k = starts_with_one(s + i, SENTENCE_CLOSE,
+                                                sizeof SENTENCE_CLOSE / sizeof *SENTENCE_CLOSE)))
+            depth -= depth > 0;
+        else if (nested && s[i] == '"')
+            quoted = !quoted;
+        else if (nested && (mm_str_prefix(s + i, "“") || mm_str_prefix(s + i, "”"))) {
+            quoted = mm_str_prefix(s + i, "“");
+            k = strlen("“");
+        }
+        if (depth || quoted || k)
+            continue;
+        if (mm_str_prefix(s + i, "。"))
+            return i + 3;
+        if (latin_stop(s, i))
+            return i + 1;
+    }
+    return nested && (depth || quoted) ? SIZE_MAX : 0;
+}
+
+size_t mm_first_sentence_len(const char *s)
+{
+    size_t end = first_stop(s, true);
+    if (end == SIZE_MAX)
+        end = first_stop(s, false);
+    return end ? end : strlen(s);
 }
 
 char *mm_str_lower(char *s)

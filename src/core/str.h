@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Small string helpers: UTF-8 validation, trimming, prefixes, decimal
- * numbers, ASCII lower case. */
+ * numbers, ASCII lower case, where a message's first sentence ends. */
 #ifndef MM_CORE_STR_H
 #define MM_CORE_STR_H
 
@@ -28,6 +28,14 @@ size_t mm_utf8_seq_len(const unsigned char *p, size_t left);
  * that is valid UTF-8 when whole keeps its longest valid prefix. For writers
  * that truncate text to a buffer's size. */
 size_t mm_utf8_trim_tail(char *s, size_t len);
+
+/* The length in bytes of the first sentence of s, its full stop included:
+ * up to the first 。, or . ! ? followed by white space and a capital A-Z,
+ * that is outside brackets (「」『』（）()【】［］[]〔〕) and double quotes
+ * (" “”); strlen(s) when there is none. Text whose brackets or quotes never
+ * close is read as if it had none. The web UI's rule for an alert's headline
+ * (data/web/js/sentence.js), for the centre's titles and mail subjects. */
+size_t mm_first_sentence_len(const char *s);
 
 /* Counts code points of valid UTF-8 (display width is not attempted). */
 size_t mm_utf8_len(const char *s);

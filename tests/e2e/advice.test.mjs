@@ -10,6 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+// The web UI's own rule for where a sentence ends (outside brackets).
+import { sentences } from '../../data/web/js/sentence.js';
 
 const DATA = path.resolve(import.meta.dirname, '../../data');
 const detectors = JSON.parse(fs.readFileSync(path.join(DATA, 'sensor/detectors.json'), 'utf8'));
@@ -32,28 +34,6 @@ const JARGON = ['DGA', 'TLS', 'SMBv1', 'UTM', 'NTLM', 'NXDOMAIN', 'ポート転�
   'IT 事業者', 'IT vendor', 'IT support company'];
 // Abbreviations allowed when the sentence that first uses them explains them.
 const EXPLAIN = ['SMB', 'RDP', 'NetBIOS', 'Telnet', 'QUIC', 'DNS', 'FTP', 'OS', 'URL', 'NAS', 'VPN', 'HTTPS', 'HTTP'];
-
-// Sentences, split at 。/". " outside brackets (an explanation in brackets
-// may hold a 。 of its own).
-function sentences(s) {
-  const out = [];
-  let depth = 0;
-  let quoted = false;
-  let cur = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    cur += c;
-    if ('(（「'.includes(c)) depth++;
-    else if (')）」'.includes(c)) depth = Math.max(0, depth - 1);
-    else if (c === '"') quoted = !quoted;
-    if (depth === 0 && !quoted && (c === '。' || (c === '.' && s[i + 1] === ' '))) {
-      out.push(cur.trim());
-      cur = '';
-    }
-  }
-  if (cur.trim()) out.push(cur.trim());
-  return out;
-}
 
 test('owner texts carry no port numbers and no unexplained jargon (ja, en)', () => {
   for (const [where, text] of ownerTexts()) {
@@ -82,8 +62,9 @@ test('Japanese owner texts are です・ます and end with a next step', () => 
 });
 
 // The web UI, the mails and an incident's title take a message's first
-// sentence up to its first 。 (". " in English): none may sit inside an
-// explanation in brackets, or the headline stops half-way through it.
+// sentence outside brackets (sentence.js, core/str.c); readers of the EVE
+// output that cut at the first 。 (". " in English) should get the same
+// headline, so the catalogue keeps no 。 inside brackets in a first sentence.
 test('a message\'s first sentence ends outside brackets (ja, en)', () => {
   for (const [where, text] of ownerTexts().filter(([w]) => !w.startsWith('explanation'))) {
     const ja = text.ja.slice(0, text.ja.indexOf('。') + 1);

@@ -3,8 +3,10 @@
 // ticket (category, subject, message); the vendor's analyst answers, turns
 // it into an incident and sends someone on site; the owner sees the answer,
 // the incident's stage and the visit. A consultation being written survives
-// a reload, for that person only; the next-stage list offers the steps
-// forward first. Skipped, with the reason, while the
+// a reload, for that person only, and goes with the session; an incident
+// note is kept the same way; the next-stage list offers the steps forward
+// first, the usual one selected; a ticket names the incident it became by
+// title and stage. Skipped, with the reason, while the
 // centre has no desk API (GET /api/v1/tickets answers 404).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -193,6 +195,34 @@ test('an empty incident note is answered with a message (en)', { skip: missing }
   });
 });
 
+// A note being written on an incident is kept like a reply: back after a
+// reload, gone once it is saved.
+test('an incident note being written survives a reload until it is saved (en)', { skip: missing }, async (t) => {
+  if (deskMissing || !state.incident) {
+    t.skip(deskMissing || 'no incident from the previous test');
+    return;
+  }
+  await withBrowser({ locale: 'en-US' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.analyst);
+    await p.goto(center.base + '/#/incidents/' + state.incident);
+    await p.locator('#note-form').waitFor();
+    assert.equal(await p.locator('#note-draft-restored').count(), 0, 'nothing to restore yet');
+    await p.locator('#note-form textarea[name=body]').pressSequentially('Called the owner: the PC is unplugged.');
+    await p.reload();
+    await p.locator('#note-draft-restored').filter({ hasText: 'has not been saved yet' }).waitFor();
+    assert.equal(await p.locator('#note-form textarea[name=body]').inputValue(), 'Called the owner: the PC is unplugged.');
+    const keys = () => p.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('mamori.draft.')));
+    const analystId = await p.evaluate(async () => (await (await fetch('/api/v1/me')).json()).user.id);
+    assert.deepEqual(await keys(), [`mamori.draft.${analystId}.incident-note-${state.incident}`]);
+    await p.click('#note-form button[type=submit]');
+    await p.locator('#flash').filter({ hasText: 'Note saved' }).waitFor();
+    assert.match(await p.locator('#timeline').textContent(), /the PC is unplugged/);
+    assert.deepEqual(await keys(), [], 'saved: no draft left');
+    assert.equal(await p.locator('#note-form textarea[name=body]').inputValue(), '');
+  });
+});
+
 test('the owner sees the answer, the stage and the visit', { skip: missing }, async (t) => {
   if (deskMissing || !state.incident) {
     t.skip(deskMissing || 'no incident from the previous test');
@@ -204,6 +234,12 @@ test('the owner sees the answer, the stage and the visit', { skip: missing }, as
     await p.goto(center.base + `/#/tickets/${state.ticket}`);
     await p.locator('#thread').filter({ hasText: 'We will call you' }).waitFor();
     assert.match(await p.locator('#thread').textContent(), /監視センター/);
+    // The incident it became: its title as the link, and its stage (was
+    // only "事故対応 N").
+    const linked = p.locator('#ticket-facts dd').filter({ has: p.locator('#ticket-incident-link') });
+    assert.equal(await p.locator('#ticket-incident-link').getAttribute('href'), `#/incidents/${state.incident}`);
+    assert.equal(await p.locator('#ticket-incident-link').textContent(), '取引先を名乗る怪しいメール');
+    assert.equal(await linked.locator('.badge').textContent(), '訪問しての対応');
     await shot(p, 'ticket-ja');
     await p.goto(center.base + `/#/incidents/${state.incident}`);
     await ready(p);
@@ -271,7 +307,10 @@ test('the next-stage list offers forward steps first and labels going back (ja, 
     await p.click('#transition-form button[type=submit]');
     await p.locator('#flash').filter({ hasText: '「電話・遠隔での対応」に戻しました。' }).waitFor();
     assert.equal(await p.locator('ol.steps li[aria-current=step]').textContent(), '電話・遠隔での対応');
-    assert.deepEqual((await stageChoices(p)).groups, [['先へ進める', [['onsite', '訪問しての対応'], ['recovery', '復旧']]]]);
+    // From phone/remote support most incidents are recovered without a visit:
+    // recovery is preselected, the visit still offered (it was "onsite").
+    assert.deepEqual(await stageChoices(p), { value: 'recovery', groups: [['先へ進める', [['onsite', '訪問しての対応'], ['recovery', '復旧']]]] });
+    assert.equal(await p.locator('#visit-fields').isHidden(), true, 'no visit fields for recovery');
   });
   await center.api.ok('POST', `/api/v1/incidents/${state.incident}/transition`, { to: 'onsite', dispatch: { who: 'Sato', when: '2026-04-03T01:00:00Z', where: 'Yamada Works' } });
   await withBrowser({ locale: 'en-US' }, async (b) => {
@@ -282,5 +321,38 @@ test('the next-stage list offers forward steps first and labels going back (ja, 
       value: 'recovery',
       groups: [['Move forward', [['recovery', 'Recovery']]], ['Go back', [['remote', 'Back to Phone/remote support']]]],
     });
+  });
+});
+
+// A session that ends without signing out (expired, signed out elsewhere,
+// the account disabled) takes the tab's drafts with it, as signing out does:
+// the next person at this browser finds nothing of it.
+test('drafts are gone when the centre ends the session (en)', { skip: missing }, async (t) => {
+  if (deskMissing) {
+    t.skip(deskMissing);
+    return;
+  }
+  await withBrowser({ locale: 'en-GB' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.sakura);
+    await p.goto(center.base + '/#/tickets/new');
+    const form = p.locator('#ticket-form');
+    await form.waitFor();
+    await form.locator('input[name=subject]').fill('Our shared folder is locked');
+    await form.locator('textarea[name=message]').pressSequentially('Every file ends in .locked now.');
+    const keys = () => p.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('mamori.draft.')));
+    assert.equal((await keys()).length, 1);
+    // The vendor's admin disables the account (its sessions end) and enables it again.
+    const sakura = (await center.api.ok('GET', `/api/v1/users?tenant=${center.tenants.sakura.id}`)).items.find((u) => u.email === center.users.sakura.email);
+    await center.api.ok('PATCH', `/api/v1/users/${sakura.id}`, { disabled: true });
+    await center.api.ok('PATCH', `/api/v1/users/${sakura.id}`, { disabled: false });
+    await p.goto(center.base + '/#/tickets');
+    await p.locator('#login-title').waitFor();
+    assert.deepEqual(await keys(), [], 'the ended session left no draft');
+    await signIn(p, center.base, center.users.sakura);
+    await p.goto(center.base + '/#/tickets/new');
+    await form.waitFor();
+    assert.equal(await form.locator('input[name=subject]').inputValue(), '');
+    assert.equal(await p.locator('#draft-restored').count(), 0);
   });
 });

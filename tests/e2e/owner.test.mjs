@@ -167,3 +167,58 @@ test('outgoing file sharing is explained without ports; the IT company gets them
     assert.match(facts, /Technical steps.*445.*139/s);
   });
 });
+
+// A link with another company's id (?tenant=) gives an SME user an empty
+// list, as the centre answers for any id not theirs; the page says why and
+// leads to their own alerts, rather than looking like "no alerts". Their own
+// id shows their own list.
+test('an address naming another company says so, and shows none of its alerts (ja, en)', { skip: missing }, async () => {
+  await center.ingest(center.sensors.sakura, [alertEvent({ sid: 2000005, signature: 'MAMORI test: other company', ja: 'ほかの会社の警告です。', en: 'An alert of the other company.' })]);
+  await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2000006, signature: 'MAMORI test: own company', ja: '自社の警告です。', en: 'An alert of our own company.' })]);
+  const { yamada, sakura } = center.tenants;
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + `/#/alerts?tenant=${sakura.id}`);
+    await ready(p);
+    const notice = p.locator('#tenant-notice');
+    assert.match(await notice.textContent(), /ほかの会社の警告を指しています。.*自社の警告は下のリンクから見てください。/);
+    assert.doesNotMatch(await p.locator('main').textContent(), /ほかの会社の警告です/);
+    await notice.locator('a').click();
+    await p.locator('#alert-table').filter({ hasText: '自社の警告です。' }).waitFor();
+    assert.equal(await p.locator('#tenant-notice').count(), 0);
+    await p.goto(center.base + `/#/alerts?tenant=${yamada.id}`);
+    await p.locator('#alert-table').filter({ hasText: '自社の警告です。' }).waitFor();
+    assert.equal(await p.locator('#tenant-notice').count(), 0, 'one\'s own id: no notice');
+  });
+  await withBrowser({ locale: 'en-GB' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.sakura);
+    for (const other of [yamada.id, 0]) {
+      await p.goto(center.base + `/#/alerts?tenant=${other}`);
+      await ready(p);
+      assert.match(await p.locator('#tenant-notice').textContent(), /points to another company's alerts.*See your company's alerts/);
+      assert.doesNotMatch(await p.locator('main').textContent(), /An alert of our own company/);
+    }
+  });
+});
+
+// The headline stops at the first 。 outside brackets (sentence.js): a
+// quoted warning with its own 。 stays whole, in the list and on the page.
+test('a 。 inside brackets does not cut the headline (ja)', { skip: missing }, async () => {
+  const ja = '「今すぐ更新してください。」という画面が出ました（偽物です。）。画面を閉じて、IT 会社に連絡してください。';
+  await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2000007, signature: 'MAMORI test: brackets', ja, en: 'A page said "Update now. Call us" (a fake). Close it and call your IT company.' })]);
+  const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`);
+  const id = list.items.find((a) => a.signature_id === 2000007).id;
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + '/#/alerts/' + id);
+    await ready(p);
+    assert.equal(await p.locator('#alert-title').textContent(), '「今すぐ更新してください。」という画面が出ました（偽物です。）。');
+    assert.equal(await p.locator('#alert-more').textContent(), '画面を閉じて、IT 会社に連絡してください。');
+    await p.goto(center.base + '/#/alerts');
+    await p.locator('#alert-table').waitFor();
+    assert.equal(await p.locator(`#alert-table a[href="#/alerts/${id}"]`).textContent(), '「今すぐ更新してください。」という画面が出ました（偽物です。）。');
+  });
+});

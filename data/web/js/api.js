@@ -4,10 +4,19 @@
 // request. Errors become ApiError with the HTTP status and the server's
 // {"error","message"}; pages show errorText(e), the UI's own ja/en words for
 // the error code (the server's message may carry an English detail, meant
-// for programs and logs).
+// for programs and logs). A 401 outside sign-in tells app.js the session
+// has ended (onSessionEnd).
 import { t } from './i18n.js';
 
 let me = null;
+let sessionEnded = () => {};
+
+// What to do when the centre says the session is over (401 on any call but
+// the sign-in itself, where 401 means a wrong password): app.js drops the
+// tab's drafts, so the next person at this browser finds none.
+export function onSessionEnd(fn) {
+  sessionEnded = fn;
+}
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -78,6 +87,7 @@ export async function call(method, path, body, params) {
       data = null;
     }
   }
+  if (res.status === 401 && path !== '/login') sessionEnded();
   if (!res.ok) {
     throw new ApiError(res.status, data && data.error, data && data.message);
   }

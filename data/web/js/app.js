@@ -196,6 +196,9 @@ async function switchLang(code) {
 }
 
 async function boot() {
+  // A session that ended (expired, signed out elsewhere, the account
+  // disabled) takes its drafts with it, as signing out does.
+  api.onSessionEnd(dropAllDrafts);
   let me = null;
   try {
     me = await api.loadMe();

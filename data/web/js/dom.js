@@ -5,6 +5,7 @@
 // formatting helpers shared by the pages.
 import * as api from './api.js';
 import { t, lang, pick } from './i18n.js';
+import { splitHeadline } from './sentence.js';
 
 // h('p', {class: 'x', onclick: fn}, 'text', child, [more]) -> HTMLElement.
 // Attributes starting with "on" become listeners; booleans toggle the attribute.
@@ -86,24 +87,15 @@ export function statusBadge(status) {
   return h('span', { class: 'badge st-' + s }, t('status.' + s));
 }
 
-// Splits a message into its first sentence and the rest: sensors write a
-// whole paragraph (what, then what to do), which reads better as a heading
-// and a paragraph. Japanese ends a sentence with 。, English with ". ".
-export function splitMessage(text) {
-  const s = String(text || '');
-  const m = s.match(/^(.+?。)(.+)$/s) || s.match(/^(.+?[.!?])\s+(?=[A-Z])(.+)$/s);
-  return m ? [m[1].trim(), m[2].trim()] : [s, ''];
-}
-
 // The alert's headline (first sentence of its message in the reader's
-// language), else its signature.
+// language, sentence.js), else its signature.
 export function alertTitle(a) {
-  return splitMessage(pick(a.message))[0] || a.signature || '#' + a.id;
+  return splitHeadline(pick(a.message))[0] || a.signature || '#' + a.id;
 }
 
 // The rest of the alert's message after the headline ('' when none).
 export function alertMore(a) {
-  return splitMessage(pick(a.message))[1];
+  return splitHeadline(pick(a.message))[1];
 }
 
 // The alerts of a ticket or incident, read one by one (at most 20; one that
@@ -118,6 +110,21 @@ export function relatedAlerts(alerts, id) {
     a.severity ? [severityBadge(a.severity), ' '] : null,
     h('a', { href: '#/alerts/' + a.id }, a.signature || a.message ? alertTitle(a) : t('alert.number', { id: a.id })),
     a.last_seen ? [' ', h('span', { class: 'muted' }, fmtTime(a.last_seen))] : null)));
+}
+
+// Lets a wide table fold on a phone (app.css, under 720 px): each row becomes
+// a block whose cells carry their column's name (data-label, shown before
+// the value), instead of a table scrolling sideways. Call after the rows are
+// in; returns the table.
+export function stackOnPhone(table) {
+  const names = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  table.classList.add('stack');
+  for (const tr of table.querySelectorAll('tbody tr')) {
+    [...tr.children].forEach((cell, i) => {
+      if (cell.tagName === 'TD' && names[i]) cell.dataset.label = names[i];
+    });
+  }
+  return table;
 }
 
 export function link(href, text, attrs) {

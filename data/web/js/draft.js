@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // draft: keeps what a person is writing in a form (a new consultation, a
-// reply) in this tab's sessionStorage, so a reload or an expired session
-// loses nothing. One entry per signed-in person and form,
+// reply, an incident note) in this tab's sessionStorage, so a reload loses
+// nothing. One entry per signed-in person and form,
 // "mamori.draft.<user id>.<form>": somebody else signing in on the same
 // browser never sees it. Removed after a successful send, when the text is
-// emptied, and for every person on sign-out.
+// emptied, and for every person on sign-out or when the centre answers that
+// the session has ended (api.onSessionEnd, app.js).
 import * as api from './api.js';
 
 const PREFIX = 'mamori.draft.';
@@ -72,7 +73,7 @@ export function dropDraft(name) {
   if (key && storage()) storage().removeItem(key);
 }
 
-// On sign-out: every person's drafts in this tab.
+// On sign-out or an ended session: every person's drafts in this tab.
 export function dropAllDrafts() {
   const s = storage();
   if (!s) return;

@@ -14,6 +14,7 @@
 #include "center/incident-json.h"
 #include "center/incident.h"
 #include "core/error.h"
+#include "core/str.h"
 #include "core/timefmt.h"
 
 static int add_id(int64_t id, void *arg)
@@ -194,9 +195,8 @@ static const char *alert_headline(struct mm_request *req, const struct mm_alert 
     struct mm_tenant t;
     bool en = st->ops->tenant_get(st, &req->who.scope, a->tenant_id, &t) == 0 &&
               strcmp(t.lang, "en") == 0;
-    const char *msg = en ? a->message_en : a->message_ja, *stop = en ? ". " : "。";
-    const char *end = strstr(msg, stop);
-    size_t n = end ? (size_t)(end - msg) + (en ? 1 : strlen(stop)) : strlen(msg);
+    const char *msg = en ? a->message_en : a->message_ja;
+    size_t n = mm_first_sentence_len(msg);
     if (n == 0 || n > MM_INCIDENT_TITLE_MAX)
         return mm_arena_strdup(&req->arena, a->signature);
     return mm_arena_strndup(&req->arena, msg, n);

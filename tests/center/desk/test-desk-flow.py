@@ -15,7 +15,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from centerlib import Center, check, start_world  # noqa: E402
+from centerlib import Center, alert_event, check, start_world  # noqa: E402
 
 
 def expect(r, status, what, error=None):
@@ -399,6 +399,27 @@ def monthly_checks(c, w, owner, analyst):
            "SME on vendor route", "forbidden")
 
 
+def bracket_titles(c, w, analyst):
+    """An incident opened without a title takes the alert's first sentence
+    by the web UI's rule (mm_first_sentence_len): a stop inside brackets or
+    quotes does not end it (it used to cut at the first 。 / ". ")."""
+    ja = "「今すぐ更新してください。」という画面が出ました（偽物です。）。画面を閉じてください。"
+    en = 'A page said "Update now. Call us" and showed a number. Close it.'
+    for name, sid, want in (("B", 3003, "「今すぐ更新してください。」という画面が出ました（偽物です。）。"),
+                            ("A", 3004, 'A page said "Update now. Call us" and showed a number.')):
+        t = w.tenants[name]
+        ev = alert_event(1000, sid=sid)
+        ev["mamori"]["message"] = {"ja": ja, "en": en}
+        r = c.ingest(t["key"], [ev])
+        check(r.status == 200 and r.json["accepted"] == 1, "ingest: %r" % r)
+        items = expect(c.request("GET", "/api/v1/alerts?tenant=%d" % t["id"], session=analyst),
+                       200, "alerts")["items"]
+        aid = [a["id"] for a in items if a["signature_id"] == sid][0]
+        inc = expect(c.request("POST", "/api/v1/incidents", {"alert_id": aid}, session=analyst),
+                     201, "incident from a bracketed message")
+        check(inc["title"] == want, "%s's title: %r" % (name, inc["title"]))
+
+
 def main():
     c = Center()
     try:
@@ -414,6 +435,7 @@ def main():
         isolation_checks(c, w, tid, iid)
         audit_checks(c, w, admin)
         monthly_checks(c, w, owner, analyst)
+        bracket_titles(c, w, analyst)
         rc = c.stop()
         check(rc == 0, "server exit status %d" % rc)
     finally:

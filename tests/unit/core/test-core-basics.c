@@ -783,17 +783,63 @@ static void test_log_limit(void **state)
     mm_log_limit_free(NULL);
 }
 
+/* The first sentence of s as mm_first_sentence_len measures it. */
+static void assert_first(const char *s, const char *want)
+{
+    size_t n = mm_first_sentence_len(s);
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(s, want, n);
+}
+
+/* The same cases as tests/e2e/sentence.test.mjs (the web UI's rule): a stop
+ * inside brackets or quotes does not end the sentence. */
+static void test_first_sentence(void **state)
+{
+    (void)state;
+    assert_first("新しい機器がつながりました。心当たりがなければ連絡してください。",
+                 "新しい機器がつながりました。");
+    assert_first("「更新してください。」という偽の画面が出ました。閉じてください。",
+                 "「更新してください。」という偽の画面が出ました。");
+    assert_first("古い方式（SMBv1。今は使いません）で通信しました。IT 会社に相談してください。",
+                 "古い方式（SMBv1。今は使いません）で通信しました。");
+    assert_first("『ファイル共有』（「共有。」と表示）が開いています。閉じてください。",
+                 "『ファイル共有』（「共有。」と表示）が開いています。");
+    assert_first("A new device joined. If you do not know it, call us.", "A new device joined.");
+    assert_first("A PC used an old method (SMBv1. Not used today) to share files. Ask us.",
+                 "A PC used an old method (SMBv1. Not used today) to share files.");
+    assert_first("A page said \"Update now. Call us\" and showed a number. Close it.",
+                 "A page said \"Update now. Call us\" and showed a number.");
+    assert_first("A page said “Update now. Call us” and showed a number. Close it.",
+                 "A page said “Update now. Call us” and showed a number.");
+    assert_first("Check e.g. the printer. Then call us.", "Check e.g. the printer.");
+    assert_first("一文だけの警告です。", "一文だけの警告です。");
+    assert_first("No stop at all", "No stop at all");
+    assert_first("", "");
+    assert_first("Ends in a dot.", "Ends in a dot.");
+    /* Brackets that never close: read as if there were none. */
+    assert_first("通信しました（詳しくは下に。確認してください。", "通信しました（詳しくは下に。");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf),        cmocka_unit_test(test_buf_format),
-        cmocka_unit_test(test_errors),     cmocka_unit_test(test_str_u64),
-        cmocka_unit_test(test_utf8),       cmocka_unit_test(test_lang),
-        cmocka_unit_test(test_addr),       cmocka_unit_test(test_addr_v4_like_libc),
-        cmocka_unit_test(test_ini),        cmocka_unit_test(test_ini_unread),
-        cmocka_unit_test(test_time),       cmocka_unit_test(test_fs),
-        cmocka_unit_test(test_fs_ca),      cmocka_unit_test(test_stat_same),
-        cmocka_unit_test(test_fs_full_ro), cmocka_unit_test(test_log_limit),
+        cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_buf_format),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_str_u64),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_lang),
+        cmocka_unit_test(test_addr),
+        cmocka_unit_test(test_addr_v4_like_libc),
+        cmocka_unit_test(test_ini),
+        cmocka_unit_test(test_ini_unread),
+        cmocka_unit_test(test_time),
+        cmocka_unit_test(test_fs),
+        cmocka_unit_test(test_fs_ca),
+        cmocka_unit_test(test_stat_same),
+        cmocka_unit_test(test_fs_full_ro),
+        cmocka_unit_test(test_log_limit),
+        cmocka_unit_test(test_first_sentence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

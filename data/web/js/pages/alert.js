@@ -4,7 +4,8 @@
 // addresses), the evidence (latest raw events, shown as text), and the status
 // actions: acknowledge, escalate (vendor), close with a reason.
 import * as api from '../api.js';
-import { h, append, field, fmtTime, severityBadge, statusBadge, alertTitle, alertMore, clipBytes, splitMessage } from '../dom.js';
+import { h, append, field, fmtTime, severityBadge, statusBadge, alertTitle, alertMore, clipBytes } from '../dom.js';
+import { splitHeadline } from '../sentence.js';
 import { t, pick } from '../i18n.js';
 import { explanationBlock } from './dashboard.js';
 
@@ -81,7 +82,7 @@ function actions(a, ctx, tenantLang) {
       // a centre without incidents just marks the alert escalated.
       try {
         // The incident's title is read by the SME too: their language.
-        const title = splitMessage((a.message && a.message[tenantLang]) || '')[0] || alertTitle(a);
+        const title = splitHeadline((a.message && a.message[tenantLang]) || '')[0] || alertTitle(a);
         const inc = await api.post('/incidents', { alert_id: a.id, title: clipBytes(title, 200) });
         ctx.go('#/incidents/' + inc.id);
         ctx.flash(t('alert.escalated_done'), 'ok');

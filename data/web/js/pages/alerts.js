@@ -2,7 +2,8 @@
 // alerts: the alert list with filters (status, severity, SME for vendor
 // users, free-text search) kept in the address (#/alerts?status=new...), so
 // a filtered view can be bookmarked; bulk acknowledge/close with a reason;
-// "show more" follows the API's cursor.
+// "show more" follows the API's cursor. An SME user's address naming another
+// company says so (the list of another company is always empty).
 import * as api from '../api.js';
 import { h, field, fmtTime, severityBadge, statusBadge, alertTitle } from '../dom.js';
 import { t } from '../i18n.js';
@@ -55,6 +56,14 @@ function row(a, names, selectable) {
     h('td', {}, statusBadge(a.status)));
 }
 
+// An SME user's address naming another company (?tenant=, e.g. a link the IT
+// company shared): the centre answers an empty list, as for any id not
+// theirs; the page says why instead of looking like "no alerts".
+function otherTenant(query) {
+  const asked = query.get('tenant');
+  return !api.isVendor() && asked !== null && asked !== '' && asked !== String(api.currentMe().user.tenant_id);
+}
+
 export async function render(main, ctx) {
   const vendor = api.isVendor();
   const selectable = api.canTriage();
@@ -97,6 +106,10 @@ export async function render(main, ctx) {
   });
 
   main.append(h('h1', {}, t('alerts.title')), h('p', { class: 'lead' }, t('alerts.intro')), filterForm(ctx.query, tenants && tenants.items, ctx));
+  if (otherTenant(ctx.query)) {
+    main.append(h('div', { class: 'notice', id: 'tenant-notice' }, h('p', {}, t('alerts.other_tenant')), h('p', {}, h('a', { href: '#/alerts' }, t('alerts.own_alerts')))));
+    return;
+  }
   // Nothing listed: a plain sentence, and no bulk form with nothing to act on.
   if (!first.items.length) {
     main.append(h('p', { class: 'empty', id: 'alerts-empty' }, t(Object.keys(params).length ? 'alerts.none' : 'alerts.none_yet')));

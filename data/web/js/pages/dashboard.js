@@ -5,7 +5,7 @@
 // plain words (what happened, what to do now, which threat), their
 // consultation tickets and incidents.
 import * as api from '../api.js';
-import { h, fmtTime, severityBadge, alertTitle, alertMore, monthlyReport, seenSummary } from '../dom.js';
+import { h, fmtTime, severityBadge, alertTitle, alertMore, monthlyReport, seenSummary, stackOnPhone } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
 
 const OPEN_ALERT = ['new', 'acknowledged'];
@@ -46,7 +46,7 @@ export function sensorState(s) {
 export function sensorTable(sensors, tenantNames, brief) {
   const tech = !brief;
   const head = [t('sensor.name'), tenantNames ? t('common.tenant') : null, t('sensor.last_seen'), tech ? t('sensor.rate') : null, tech ? t('sensor.backlog') : null, tech ? t('sensor.drops') : null, t('sensor.state')].filter(Boolean);
-  return h('table', { class: 'grid' },
+  return stackOnPhone(h('table', { class: 'grid' },
     h('caption', { class: 'visually-hidden' }, t('sensor.caption')),
     h('thead', {}, h('tr', {}, head.map((x) => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, sensors.map((s) => h('tr', { class: s.silent ? 'row-warn' : '', dataset: { sensor: s.id } },
@@ -56,7 +56,7 @@ export function sensorTable(sensors, tenantNames, brief) {
       tech ? h('td', { class: 'num rate' }, fmtRate(s.event_rate_per_min)) : null,
       tech ? h('td', { class: 'num' }, String(s.spool_backlog ?? 0)) : null,
       tech ? h('td', { class: 'num' }, String(s.drops ?? 0)) : null,
-      h('td', {}, sensorState(s))))));
+      h('td', {}, sensorState(s)))))));
 }
 
 async function vendorDashboard(main) {
@@ -87,7 +87,7 @@ async function vendorDashboard(main) {
     h('section', { 'aria-labelledby': 'smes-h' },
       h('h2', { id: 'smes-h' }, t('dash.smes_title')),
       smes.length === 0 ? h('p', { class: 'empty' }, t('dash.no_smes')) :
-        h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'sme-table' },
+        h('div', { class: 'table-wrap' }, stackOnPhone(h('table', { class: 'grid', id: 'sme-table' },
           h('caption', { class: 'visually-hidden' }, t('dash.smes_title')),
           h('thead', {}, h('tr', {}, [t('common.tenant'), t('dash.open_alerts'), t('dash.high_alerts'), t('dash.open_incidents'), t('dash.sensors')].map((x) => h('th', { scope: 'col' }, x)))),
           h('tbody', {}, smes.map((s) => h('tr', { dataset: { tenant: s.id } },
@@ -95,7 +95,7 @@ async function vendorDashboard(main) {
             h('td', { class: 'num' }, String(alertsBy.get(s.id) || 0)),
             h('td', { class: 'num' + (highBy.get(s.id) ? ' danger-text' : '') }, String(highBy.get(s.id) || 0)),
             h('td', { class: 'num' }, incidents.missing ? '—' : String(incBy.get(s.id) || 0)),
-            h('td', {}, String(sensorsBy.get(s.id) || 0), silentBy.get(s.id) ? [' ', h('span', { class: 'badge sev-1' }, t('dash.n_silent', { n: silentBy.get(s.id) }))] : null)))))),
+            h('td', {}, String(sensorsBy.get(s.id) || 0), silentBy.get(s.id) ? [' ', h('span', { class: 'badge sev-1' }, t('dash.n_silent', { n: silentBy.get(s.id) }))] : null))))))),
     ),
     h('section', { 'aria-labelledby': 'sensors-h' },
       h('h2', { id: 'sensors-h' }, t('dash.sensor_health')),

@@ -5,7 +5,7 @@
 // the reply holds (known names get a translated label, *_s / *_seconds become
 // durations), so it follows the API as it grows. Without the API it says so.
 import * as api from '../api.js';
-import { h, field, monthlyReport } from '../dom.js';
+import { h, field, monthlyReport, stackOnPhone } from '../dom.js';
 import { t, lang } from '../i18n.js';
 
 function label(key) {
@@ -38,12 +38,12 @@ function figures(obj) {
 
 function perTenant(rows) {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => isFigure(r[k]) && !['tenant_id', 'name', 'id', 'tenant_name', 'smes_served'].includes(k))))];
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'stats-table' },
+  return h('div', { class: 'table-wrap' }, stackOnPhone(h('table', { class: 'grid', id: 'stats-table' },
     h('caption', { class: 'visually-hidden' }, t('stats.per_tenant')),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('common.tenant')), keys.map((k) => h('th', { scope: 'col', class: 'num' }, label(k))))),
     h('tbody', {}, rows.map((r) => h('tr', {},
       h('th', { scope: 'row' }, r.name || r.tenant_name || '#' + r.tenant_id),
-      keys.map((k) => h('td', { class: 'num' }, value(k, r[k]))))))));
+      keys.map((k) => h('td', { class: 'num' }, value(k, r[k])))))))));
 }
 
 export async function render(main, ctx) {

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // tickets: the consultation desk — the list of tickets, a form to open one
 // (category and message, in the SME's own words), and a ticket's message
-// thread with a reply box. What is typed in either form is kept as a draft
+// thread with a reply box and the incident it became (its title and stage).
+// What is typed in either form is kept as a draft
 // (draft.js) until it is sent. The desk API may not exist on an older centre:
 // then the page says so instead of failing.
 import * as api from '../api.js';
 import { h, field, fmtTime, clipBytes, relatedAlerts, loadAlerts } from '../dom.js';
 import { t, pick } from '../i18n.js';
 import { keepDraft, dropDraft } from '../draft.js';
+import { statusText as stageText } from './incidents.js';
 
 export const CATEGORIES = ['suspicious_mail', 'fake_warning', 'encrypted_files', 'unauthorised_access', 'lost_device', 'other'];
 export const STATUSES = ['open', 'waiting', 'resolved', 'closed'];
@@ -129,9 +131,17 @@ function statusForm(x, ctx) {
   return form;
 }
 
+// The incident a ticket was turned into, as a link that says what it is
+// and where it stands ("取引先を名乗る怪しいメール (訪問しての対応)"); only its
+// number when it cannot be read.
+function incidentLink(x, inc) {
+  const a = h('a', { href: '#/incidents/' + x.incident_id, id: 'ticket-incident-link' }, (inc && pick(inc.title)) || t('incident.number', { id: x.incident_id }));
+  return inc ? [a, ' ', h('span', { class: 'badge' }, stageText(inc.status))] : a;
+}
+
 async function detail(main, ctx, id) {
   const x = await api.get('/tickets/' + id);
-  const related = await loadAlerts(x.alert_ids);
+  const [related, inc] = await Promise.all([loadAlerts(x.alert_ids), x.incident_id ? api.get('/incidents/' + x.incident_id).catch(() => null) : null]);
   const messages = x.messages || [];
   const vendor = api.isVendor();
   const reply = field(t('ticket.reply'), 'textarea', { name: 'body', rows: 4, maxlength: 3300, required: true });
@@ -178,7 +188,7 @@ async function detail(main, ctx, id) {
       h('dt', {}, t('ticket.status')), h('dd', {}, h('span', { class: 'badge' }, statusText(x.status))),
       h('dt', {}, t('ticket.opened')), h('dd', {}, fmtTime(x.created_at)),
       x.opened_by ? [h('dt', {}, t('ticket.opened_by')), h('dd', {}, x.opened_by.name || '')] : null,
-      x.incident_id ? [h('dt', {}, t('alert.incident')), h('dd', {}, h('a', { href: '#/incidents/' + x.incident_id }, t('incident.number', { id: x.incident_id })))] : null,
+      x.incident_id ? [h('dt', {}, t('alert.incident')), h('dd', {}, incidentLink(x, inc))] : null,
       related.length ? [h('dt', {}, t('ticket.alerts')), h('dd', {}, relatedAlerts(related, 'ticket-alerts'))] : null),
     h('section', { 'aria-labelledby': 'thread-h' }, h('h2', { id: 'thread-h' }, t('ticket.thread')),
       messages.length ? h('ol', { class: 'thread', id: 'thread' }, messages.map(messageItem)) : h('p', { class: 'empty', id: 'thread' }, t('ticket.no_messages'))),
