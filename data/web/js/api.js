@@ -4,18 +4,18 @@
 // request. Errors become ApiError with the HTTP status and the server's
 // {"error","message"}; pages show errorText(e), the UI's own ja/en words for
 // the error code (the server's message may carry an English detail, meant
-// for programs and logs). A 401 outside sign-in tells app.js the session
-// has ended (onSessionEnd).
+// for programs and logs). Each time a person is known to be signed in
+// (loadMe), app.js is told who (onSignedIn).
 import { t } from './i18n.js';
 
 let me = null;
-let sessionEnded = () => {};
+let signedIn = () => {};
 
-// What to do when the centre says the session is over (401 on any call but
-// the sign-in itself, where 401 means a wrong password): app.js drops the
-// tab's drafts, so the next person at this browser finds none.
-export function onSessionEnd(fn) {
-  sessionEnded = fn;
+// What to do once the signed-in person is known (at start and after each
+// sign-in), with that person's user id: app.js drops the drafts of anyone
+// else who wrote in this tab before.
+export function onSignedIn(fn) {
+  signedIn = fn;
 }
 
 export class ApiError extends Error {
@@ -87,7 +87,6 @@ export async function call(method, path, body, params) {
       data = null;
     }
   }
-  if (res.status === 401 && path !== '/login') sessionEnded();
   if (!res.ok) {
     throw new ApiError(res.status, data && data.error, data && data.message);
   }
@@ -113,6 +112,7 @@ export async function loadMe() {
       me.tenant = { id: me.user.tenant_id, name: '', lang: me.user.lang };
     }
   }
+  if (me) signedIn(me.user.id);
   return me;
 }
 

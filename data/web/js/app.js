@@ -4,7 +4,7 @@
 // page modules under pages/. Pages get (main, ctx) and draw into <main>.
 import * as api from './api.js';
 import { h, clear } from './dom.js';
-import { dropAllDrafts } from './draft.js';
+import { dropAllDrafts, dropOthersDrafts } from './draft.js';
 import { t, lang, loadLang, chooseLang, rememberLang, normalise } from './i18n.js';
 import * as loginPage from './pages/login.js';
 import * as dashboardPage from './pages/dashboard.js';
@@ -196,9 +196,9 @@ async function switchLang(code) {
 }
 
 async function boot() {
-  // A session that ended (expired, signed out elsewhere, the account
-  // disabled) takes its drafts with it, as signing out does.
-  api.onSessionEnd(dropAllDrafts);
+  // Whoever signs in finds no draft of anybody else who wrote in this tab;
+  // their own (left when their session ended) comes back.
+  api.onSignedIn(dropOthersDrafts);
   let me = null;
   try {
     me = await api.loadMe();

@@ -4,8 +4,10 @@
 // nothing. One entry per signed-in person and form,
 // "mamori.draft.<user id>.<form>": somebody else signing in on the same
 // browser never sees it. Removed after a successful send, when the text is
-// emptied, and for every person on sign-out or when the centre answers that
-// the session has ended (api.onSessionEnd, app.js).
+// emptied, for every person on sign-out, and for everyone else when a person
+// signs in (api.onSignedIn, app.js). A session that ends while someone
+// writes (expired, the account disabled) keeps that person's draft for
+// when they sign in again.
 import * as api from './api.js';
 
 const PREFIX = 'mamori.draft.';
@@ -73,11 +75,26 @@ export function dropDraft(name) {
   if (key && storage()) storage().removeItem(key);
 }
 
-// On sign-out or an ended session: every person's drafts in this tab.
-export function dropAllDrafts() {
+// Removes the tab's drafts except those of the person with user id keep
+// (every draft when keep is null).
+function dropDraftsExcept(keep) {
   const s = storage();
   if (!s) return;
+  const mine = keep === null ? null : PREFIX + keep + '.';
   const keys = [];
-  for (let i = 0; i < s.length; i++) if (s.key(i).startsWith(PREFIX)) keys.push(s.key(i));
+  for (let i = 0; i < s.length; i++) {
+    const k = s.key(i);
+    if (k.startsWith(PREFIX) && !(mine && k.startsWith(mine))) keys.push(k);
+  }
   for (const k of keys) s.removeItem(k);
+}
+
+// On sign-out: every person's drafts in this tab.
+export function dropAllDrafts() {
+  dropDraftsExcept(null);
+}
+
+// When a person is signed in: the drafts of everyone else.
+export function dropOthersDrafts(userId) {
+  dropDraftsExcept(userId);
 }
