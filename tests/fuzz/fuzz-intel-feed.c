@@ -2,11 +2,12 @@
  * libFuzzer harness for the threat-intel feed readers (intel-feeds.c) and
  * the matchers: the input is a feed file (its format is sniffed as for a
  * real file); after sealing, every line of the input is also tried as an
- * IP, a domain, a URL and a fingerprint, so the normalisers and lookups see
- * hostile strings too. An input whose last byte is a multiple of 8 is also
- * loaded from a file in memory (memfd) read in small pieces (16 to 264
- * bytes, from that byte): the report and the number of indicators must be
- * those of the whole text.
+ * IP (as any address and as a destination), a domain, a URL and a
+ * fingerprint, so the normalisers and lookups see hostile strings too. An
+ * input whose last byte is a multiple of 8 is also loaded from a file in
+ * memory (memfd) read in small pieces (16 to 264 bytes, from that byte):
+ * the report and the number of indicators must be those of the whole
+ * text.
  * Corpus: tests/fuzz/corpus/intel-feed/. */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,8 +25,10 @@ static void probe_line(const struct mm_intel *in, const char *line)
 {
     struct mm_intel_hit hit;
     struct mm_addr a;
-    if (mm_addr_parse(line, &a) == 0)
+    if (mm_addr_parse(line, &a) == 0) {
         mm_intel_match_ip(in, &a, 443, &hit);
+        mm_intel_match_ip_dest(in, &a, 443, &hit);
+    }
     mm_intel_match_domain(in, line, &hit);
     mm_intel_match_url(in, "host.example", line, &hit);
     mm_intel_match_url(in, line, "/", &hit);

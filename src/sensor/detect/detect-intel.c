@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Detector "intel" (signature ids 9100101-9100110): traffic that matches the
+ * Detector "intel" (signature ids 9100101-9100111): traffic that matches the
  * loaded threat intelligence.
  *   1 IP address (the non-home side of each flow, once per flow, with port)
  *   2 DNS query name      3 TLS SNI        4 HTTP host     5 HTTP URL
  *   6 TLS JA3             7 TLS JA4        8 server certificate SHA-1
  *   9 a DNS answer (A/AAAA) pointing at a listed address (sinkholes, C2)
  *  10 QUIC SNI (the server name of an HTTP/3 connection)
+ *  11 IP address that opened a connection to an office host (inbound: a
+ *     probe from outside, such as a mass scanner's)
  * Addresses inside the home network are never matched (a feed listing
  * RFC 1918 ranges, such as a bogon list, must not flag the office itself);
- * a listed mass scanner only as the source of traffic (variant 1, ip.src).
+ * a listed mass scanner only where it opened the connection (variant 11, or
+ * 1 between two outside hosts): an address connected to or named by a DNS
+ * answer is asked through mm_intel_match_ip_dest, which passes over the
+ * scanner lists' entries.
  * JA3/JA4 hits carry the connection's server name and address (raised
  * whatever the name: see struct tls_peer).
  * Suppression: one alert per (home host, indicator, variant) per
@@ -16,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "core/error.h"
 #include "core/str.h"
@@ -112,21 +116,31 @@ static inline bool never_remote(const struct mm_addr *a)
     return a->bytes[0] == 0xff || memcmp(a->bytes, zero, 15) == 0;
 }
 
-/* A listed internet-wide scanner (Maltrail's mass_scanner lists, whose
- * family is the file's name; or a feed's family "mass scanner"): research
- * and search-engine scanners (Shodan, Censys, BinaryEdge, ...) listed as
- * the source of their probes, most of them as the /24 around it, some as a
- * whole cloud range. Such an entry says who scans the office, so it is
- * matched only as the source of traffic; an office host's connection into
- * that range, or a name whose address lies in it, is a neighbour in the
- * same cloud, not a sign of malware. */
-static bool scanner_source_only(const struct mm_intel_hit *hit)
+/* A remote address r of a packet (port: its port, 0 for a protocol
+ * without) that opened the connection (opened: the flow's initiator) is
+ * matched as the source of traffic, where a listed internet-wide scanner
+ * (Shodan, Censys, research scanners: Maltrail's mass_scanner lists) counts;
+ * one that was connected to is matched as a destination, where it does not
+ * (its ranges, whole cloud ranges some of them, hold ordinary servers: see
+ * mm_intel_match_ip_dest). */
+static bool match_remote(const struct mm_intel *in, const struct mm_addr *r, uint16_t port,
+                         bool opened, struct mm_intel_hit *hit)
 {
-    return strncasecmp(hit->family, "mass_scanner", 12) == 0 ||
-           strncasecmp(hit->family, "mass scanner", 12) == 0;
+    return opened ? mm_intel_match_ip(in, r, port, hit) : mm_intel_match_ip_dest(in, r, port, hit);
 }
 
-/* The addresses of a flow's first packet (or of a flowless one). */
+/* An address hit's variant: 11 when the listed address opened a
+ * connection to an office host (a probe from outside, whose next step is
+ * not the office host's virus scan), else 1. */
+static unsigned ip_variant(bool opened, bool toward_home)
+{
+    return opened && toward_home ? 11 : 1;
+}
+
+/* The addresses of a flow's first packet (or of a flowless one). Who
+ * opened the connection is the flow's initiator: a packet of a flow may
+ * go the other way (a SYN-ACK seen first, the next packet after a
+ * reload); a flowless packet's source opened it. */
 static void check_addresses(struct mm__detect_basic *st, struct mm_sensor *s,
                             const struct mm_intel *in, const struct mm_packet *p)
 {
@@ -134,20 +148,20 @@ static void check_addresses(struct mm__detect_basic *st, struct mm_sensor *s,
     bool src_home = mm_sensor_src_home(s, p) || never_remote(&p->src),
          dst_home = mm_sensor_dst_home(s, p) || never_remote(&p->dst);
     bool ports = p->ip_proto == 6 || p->ip_proto == 17 || p->ip_proto == 132;
+    bool src_opened = !p->flow || p->dir == 0;
     const struct mm__alert_at at = {.pkt = p};
-    char a[MM_ADDR_STRLEN], b[MM_ADDR_STRLEN], v[MM_ADDR_STRLEN + 8];
-    if (!dst_home && mm_intel_match_ip(in, &p->dst, ports ? p->dport : 0, &hit) &&
-        !scanner_source_only(&hit)) {
+    char a[MM_ADDR_STRLEN], b[MM_ADDR_STRLEN];
+    if (!dst_home && match_remote(in, &p->dst, ports ? p->dport : 0, !src_opened, &hit)) {
         mm_addr_format(&p->src, a, sizeof a); /* text only for a hit (rare) */
         mm_addr_format(&p->dst, b, sizeof b);
-        snprintf(v, sizeof v, "%s", b);
-        raise_hit(st, s, 1, &at, src_home ? a : b, v, "ip.dest", &hit);
+        raise_hit(st, s, ip_variant(!src_opened, src_home), &at, src_home ? a : b, b, "ip.dest",
+                  &hit);
     }
-    if (!src_home && mm_intel_match_ip(in, &p->src, ports ? p->sport : 0, &hit)) {
+    if (!src_home && match_remote(in, &p->src, ports ? p->sport : 0, src_opened, &hit)) {
         mm_addr_format(&p->src, a, sizeof a);
         mm_addr_format(&p->dst, b, sizeof b);
-        snprintf(v, sizeof v, "%s", a);
-        raise_hit(st, s, 1, &at, dst_home ? b : a, v, "ip.src", &hit);
+        raise_hit(st, s, ip_variant(src_opened, dst_home), &at, dst_home ? b : a, a, "ip.src",
+                  &hit);
     }
 }
 
@@ -203,7 +217,7 @@ static void on_dns_answers(struct mm__detect_basic *st, struct mm_sensor *s, con
             !(rdata = mm__jstr(rr, "rdata")) || mm_addr_parse(rdata, &a) != 0 ||
             mm_sensor_is_home(s, &a) || never_remote(&a))
             continue;
-        if (mm_intel_match_ip(mm_sensor_intel(s), &a, 0, &hit) && !scanner_source_only(&hit))
+        if (mm_intel_match_ip_dest(mm_sensor_intel(s), &a, 0, &hit))
             raise_hit(st, s, 9, &at, client,
                       mm__jstr(rr, "rrname") ? mm__jstr(rr, "rrname") : rdata, "dns.answer", &hit);
     }
@@ -224,7 +238,7 @@ static void on_dns_facts(struct mm__detect_basic *st, struct mm_sensor *s, const
             const struct mm__dns_answer *ans = &df->addrs[i];
             const char *client;
             if (mm_sensor_is_home(s, &ans->addr) || never_remote(&ans->addr) ||
-                !mm_intel_match_ip(in, &ans->addr, 0, &hit) || scanner_source_only(&hit) ||
+                !mm_intel_match_ip_dest(in, &ans->addr, 0, &hit) ||
                 !(client = mm__jstr(ev, "dest_ip")))
                 continue;
             char rdata[MM_ADDR_STRLEN];

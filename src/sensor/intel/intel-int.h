@@ -192,12 +192,15 @@ uint32_t mm__intel_memo_hash(unsigned kind, const char *text, size_t n);
  * the test that keys differing only in a URL's case do not share it. */
 uint32_t mm__intel_key_hash(unsigned kind, const char *value, size_t n);
 
-/* mm_intel_match_ip, mm_intel_match_domain, mm_intel_match_url and
- * mm_intel_match_hash without the memos of recent answers (see intel.c):
- * the same answers, always found afresh (an address on its own port even
- * when no entry with a port covers it). For the differential tests. */
+/* mm_intel_match_ip, mm_intel_match_ip_dest, mm_intel_match_domain,
+ * mm_intel_match_url and mm_intel_match_hash without the memos of recent
+ * answers (see intel.c): the same answers, always found afresh (an address
+ * on its own port even when no entry with a port covers it). For the
+ * differential tests. */
 bool mm__intel_match_ip_direct(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
                                struct mm_intel_hit *hit);
+bool mm__intel_match_ip_dest_direct(const struct mm_intel *in, const struct mm_addr *a,
+                                    uint16_t port, struct mm_intel_hit *hit);
 bool mm__intel_match_domain_direct(const struct mm_intel *in, const char *name,
                                    struct mm_intel_hit *hit);
 bool mm__intel_match_url_direct(const struct mm_intel *in, const char *host, const char *uri,

@@ -20,6 +20,12 @@
  * same tables with a flag: the most specific matching entry decides, and an
  * allow entry always wins over a listed one with the same key.
  *
+ * Entries of mass-scanner lists (family "mass_scanner..." or "mass
+ * scanner...") name the source of internet-wide probes only: a key another
+ * feed lists too keeps the other feed's context, and an address asked
+ * about as a destination (mm_intel_match_ip_dest) passes over them to the
+ * next most specific entry.
+ *
  * Loading a million indicators is bound by memory, not instructions: the
  * tables and the pool are sized ahead from the feed being read, their big
  * blocks are mappings of their own that grow without copying and are asked
@@ -33,6 +39,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #if defined(__SSE2__)
@@ -111,9 +118,11 @@ static inline uint32_t key_hash(const char *key, size_t n)
 /* ---- tables ------------------------------------------------------------- */
 
 /* An indicator's family, reference and source (pool offsets). Entries name
- * one by its index: a feed gives the same three to thousands of lines. */
+ * one by its index: a feed gives the same three to thousands of lines.
+ * scanner: the family is a mass-scanner list's (family_is_scanner). */
 struct ctx_entry {
     uint32_t family, reference, source;
+    bool scanner;
 };
 
 /* Context indexes fit in an entry's 31-bit field. */
@@ -270,11 +279,12 @@ struct mm_intel {
     struct name_memo *name_memo;
 };
 
-/* A slot is found by the address alone. An address no entry with a port
+/* A slot is found by the address and the use asked about (any use, or as
+ * a destination: see ip_lookup). An address no entry with a port
  * may cover (port_listed false) has one answer for every port, which the
  * slot gives for any port; else the slot answers for its port only. */
 struct ip_memo {
-    uint8_t family; /* 0: empty slot */
+    uint8_t family; /* 0: empty slot; else memo_family's */
     bool listed;    /* port_listed(addr): the answer is port's only */
     uint16_t port;  /* the port looked up (0 when not listed) */
     uint32_t entry; /* index + 1 into ips; 0: no indicator matches */
@@ -498,13 +508,22 @@ static int intern_ctx(struct mm_intel *in, const struct mm__intel_ctx *ctx, stru
     return intern(in, IF_SOURCE, ctx->source, &e->source);
 }
 
+/* Whether family names a list of internet-wide scanners (Shodan, Censys,
+ * research scanners): Maltrail's mass_scanner.txt and mass_scanner_cidr.txt,
+ * whose family is the file's name, or a feed's family "mass scanner". */
+static bool family_is_scanner(const char *family)
+{
+    return strncasecmp(family, "mass_scanner", 12) == 0 ||
+           strncasecmp(family, "mass scanner", 12) == 0;
+}
+
 /* The index of ctx's strings in ctxs, found the long way: the strings
  * interned and compared with the last context stored (a feed line with a
  * new family or reference rarely repeats an older one, so no table is kept
  * for them). What ctx keeps is set for the next add. */
 static int ctx_store(struct mm_intel *in, struct mm__intel_ctx *ctx, uint32_t *id)
 {
-    struct ctx_entry e;
+    struct ctx_entry e = {.scanner = family_is_scanner(ctx->family)};
     int r;
     if ((r = intern_ctx(in, ctx, &e)) != 0)
         return r;
@@ -737,6 +756,16 @@ static inline int entries_grow(struct mm_intel *in, const struct table *t, size_
     return room(in, n + 1);
 }
 
+/* The context a key listed again keeps (old: the one it has, ctx: the new
+ * listing's): the first listing's, unless that is a scanner list's and the
+ * new one is not. A scanner list names where probes come from, so an
+ * address a malware list names too keeps the malware list's family,
+ * whichever feed was read first. */
+static uint32_t kept_ctx(const struct mm_intel *in, uint32_t old, uint32_t ctx)
+{
+    return in->ctxs[old].scanner && !in->ctxs[ctx].scanner ? ctx : old;
+}
+
 /* Adds key (kind byte first) unless present; an allow entry replaces a listed one. */
 /* key[0..n) with its hash h; ctx: its context index. */
 static int str_insert(struct mm_intel *in, const char *key, size_t n, uint32_t h, uint32_t ctx,
@@ -746,6 +775,7 @@ static int str_insert(struct mm_intel *in, const char *key, size_t n, uint32_t h
     int r;
     if (old) {
         old->allow = old->allow || allow;
+        old->ctx = kept_ctx(in, old->ctx, ctx);
         return 0;
     }
     if ((r = entries_grow(in, &in->str_table, in->nstrs, in->cap_strs, str_room)) != 0)
@@ -938,7 +968,7 @@ static int ip6_add(struct mm_intel *in, const uint8_t addr[16], uint32_t *index)
     return 0;
 }
 
-/* Adds v unless present (h: its ip_hash). */
+/* Adds v unless present (h: its ip_hash); present, it keeps kept_ctx's context. */
 static int ip_insert(struct mm_intel *in, const struct ip_value *v, uint32_t h, uint32_t ctx,
                      bool allow)
 {
@@ -949,6 +979,7 @@ static int ip_insert(struct mm_intel *in, const struct ip_value *v, uint32_t h, 
     int r;
     if (old) {
         old->allow = old->allow || allow;
+        old->ctx = kept_ctx(in, old->ctx, ctx);
         return 0;
     }
     if ((r = entries_grow(in, &in->ip_table, in->nips, in->cap_ips, ip_room)) != 0)
@@ -1915,9 +1946,18 @@ static void fill_str_hit(const struct mm_intel *in, const struct str_entry *e, c
     fill_ctx(in, e->ctx, hit);
 }
 
-/* The most specific indicator for a (any port when port is 0), or NULL. */
+/* Whether entry e (may be NULL) answers a look-up: as a destination
+ * (dest), a scanner list's entry does not (a scanner is listed as the
+ * source of its probes; an allow entry always answers). */
+static inline bool ip_answers(const struct mm_intel *in, const struct ip_entry *e, bool dest)
+{
+    return e && !(dest && !e->allow && in->ctxs[e->ctx].scanner);
+}
+
+/* The most specific indicator for a (any port when port is 0), or NULL;
+ * with dest, the most specific that is not a scanner list's. */
 static const struct ip_entry *ip_lookup(const struct mm_intel *in, const struct mm_addr *a,
-                                        uint16_t port)
+                                        uint16_t port, bool dest)
 {
     const uint8_t *order = a->family == 4 ? in->v4_order : in->v6_order;
     size_t n = a->family == 4 ? in->v4_n : in->v6_n;
@@ -1934,10 +1974,10 @@ static const struct ip_entry *ip_lookup(const struct mm_intel *in, const struct 
         if (port)
             e = ip_find(in, ip_hash(key, a->family, (uint8_t)prefix, port), key, a->family,
                         (uint8_t)prefix, port);
-        if (!e)
+        if (!ip_answers(in, e, dest))
             e = ip_find(in, ip_hash(key, a->family, (uint8_t)prefix, 0), key, a->family,
                         (uint8_t)prefix, 0);
-        if (e)
+        if (ip_answers(in, e, dest))
             return e;
     }
     return NULL;
@@ -1958,25 +1998,37 @@ static bool port_listed(const struct mm_intel *in, const struct mm_addr *a)
     return false;
 }
 
+/* A memo slot's family byte: the address's family, with MEMO_DEST added
+ * for an answer about it as a destination. */
+#define MEMO_DEST 0x80
+static inline uint8_t memo_family(const struct mm_addr *a, bool dest)
+{
+    return (uint8_t)(a->family | (dest ? MEMO_DEST : 0));
+}
+
 /* ip_lookup through the memo of recent answers; port is the packet's (0
  * for none). The memo is asked before the port filter: a remembered
  * address's answer needs neither the filter's probe (a cache miss) nor,
- * when some port entry may cover it, a second one for its next port. */
+ * when some port entry may cover it, a second one for its next port. An
+ * address asked about as a destination too has a slot for that answer
+ * elsewhere (dest is part of the slot's hash). */
 static const struct ip_entry *ip_lookup_memo(const struct mm_intel *in, const struct mm_addr *a,
-                                             uint16_t port)
+                                             uint16_t port, bool dest)
 {
-    /* the table's key hash of the whole address (top bits: the table uses the low ones) */
-    uint32_t h = ip_hash(a->bytes, a->family, a->family == 4 ? 32 : 128, 0);
+    /* the table's key hash of the whole address, the use as its port (top
+     * bits: the table uses the low ones) */
+    uint32_t h = ip_hash(a->bytes, a->family, a->family == 4 ? 32 : 128, dest);
     struct ip_memo *m = &in->ip_memo[h >> (32 - IP_MEMO_LOG)];
-    bool known = m->family == a->family && memcmp(m->addr, a->bytes, 16) == 0;
+    uint8_t family = memo_family(a, dest);
+    bool known = m->family == family && memcmp(m->addr, a->bytes, 16) == 0;
     if (known && (!m->listed || m->port == port))
         return m->entry ? &in->ips[m->entry - 1] : NULL;
     /* no entry has a port, or none covers a: every port has port 0's
      * answer; without a port filter (no memory) every port is looked up */
     bool listed = known ? m->listed : in->ip_any_port && (!in->port_filter || port_listed(in, a));
     uint16_t asked = listed ? port : 0;
-    const struct ip_entry *e = ip_lookup(in, a, asked);
-    m->family = a->family;
+    const struct ip_entry *e = ip_lookup(in, a, asked, dest);
+    m->family = family;
     m->listed = listed;
     m->port = asked;
     memcpy(m->addr, a->bytes, 16);
@@ -2038,20 +2090,35 @@ static inline bool ip_hit(const struct mm_intel *in, const struct ip_entry *e,
     return true;
 }
 
+/* Whether addresses can be asked about a (a sealed set, IPv4 or IPv6). */
+static inline bool ip_askable(const struct mm_intel *in, const struct mm_addr *a)
+{
+    return in && in->sealed && (a->family == 4 || a->family == 6);
+}
+
 bool mm__intel_match_ip_direct(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
                                struct mm_intel_hit *hit)
 {
-    if (!in || !in->sealed || (a->family != 4 && a->family != 6))
-        return false;
-    return ip_hit(in, ip_lookup(in, a, in->ip_any_port ? port : 0), hit);
+    return ip_askable(in, a) &&
+           ip_hit(in, ip_lookup(in, a, in->ip_any_port ? port : 0, false), hit);
+}
+
+bool mm__intel_match_ip_dest_direct(const struct mm_intel *in, const struct mm_addr *a,
+                                    uint16_t port, struct mm_intel_hit *hit)
+{
+    return ip_askable(in, a) && ip_hit(in, ip_lookup(in, a, in->ip_any_port ? port : 0, true), hit);
 }
 
 bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
                        struct mm_intel_hit *hit)
 {
-    if (!in || !in->sealed || (a->family != 4 && a->family != 6))
-        return false;
-    return ip_hit(in, ip_lookup_memo(in, a, port), hit);
+    return ip_askable(in, a) && ip_hit(in, ip_lookup_memo(in, a, port, false), hit);
+}
+
+bool mm_intel_match_ip_dest(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
+                            struct mm_intel_hit *hit)
+{
+    return ip_askable(in, a) && ip_hit(in, ip_lookup_memo(in, a, port, true), hit);
 }
 
 uint32_t mm__intel_memo_hash(unsigned kind, const char *text, size_t n)

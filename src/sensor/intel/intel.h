@@ -87,9 +87,18 @@ size_t mm_intel_count(const struct mm_intel *in);
 /* Matching is for one thread at a time: answers (IP, name, URL and
  * fingerprint) are remembered in small memos inside the set (the sensor
  * matches from its packet thread only). */
-/* port 0 means "any"; feeds listing ip:port match that port only. */
+/* The most specific entry listing a. port 0 means "any"; feeds listing
+ * ip:port match that port only. */
 bool mm_intel_match_ip(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
                        struct mm_intel_hit *hit);
+/* The same for a as a destination (an office host connecting to it, a DNS
+ * answer pointing to it): entries of mass-scanner lists (family
+ * "mass_scanner..." or "mass scanner...", such as Maltrail's
+ * mass_scanner.txt) are passed over, so the most specific other entry
+ * answers (a scanner list names where probes come from; its ranges, whole
+ * cloud ranges some of them, hold ordinary servers and C2 servers alike). */
+bool mm_intel_match_ip_dest(const struct mm_intel *in, const struct mm_addr *a, uint16_t port,
+                            struct mm_intel_hit *hit);
 bool mm_intel_match_domain(const struct mm_intel *in, const char *name, struct mm_intel_hit *hit);
 /* mm_intel_match_domain of a name whose length the caller knows already
  * (n must be strlen(name): the name still ends in its NUL). */

@@ -40,6 +40,13 @@ EXTRA_INTEL = {
         "test_allowlist.txt": "allowed-site.example\n",
         "mass_scanner_cidr.txt": "# A Maltrail trail file\n192.0.2.0/24 # scanner.example\n",
     },
+    # intel-scanner: a scanner list read before a C2 list that names one of
+    # its ranges again and a wider range around another
+    "intel-scanner": {
+        "mass_scanner.txt": "# A Maltrail trail file\n198.18.1.0/24\n198.18.9.0/24\n"
+                            "198.19.7.0/24\n",
+        "some_c2.txt": "# A Maltrail trail file\n198.18.1.0/24\n198.19.0.0/16\n",
+    },
 }
 
 
@@ -55,10 +62,31 @@ def check_intel_weak(alerts):
     e = ja3[0]["mamori"]["evidence"]
     if e.get("sni") != "www.allowed-site.example" or e.get("server") != "203.0.113.85":
         return "JA3 evidence without the site's name and address: %s" % e
-    ip = [a["mamori"]["evidence"] for a in alerts if a["alert"]["signature_id"] == 9100101]
-    if [(e["matched_on"], e["value"], e["family"]) for e in ip] != \
-            [("ip.src", "192.0.2.79", "mass_scanner_cidr")]:
+    ip = [(a["alert"]["signature_id"], a["mamori"]["evidence"]) for a in alerts
+          if a["alert"]["signature_id"] in (9100101, 9100111)]
+    if [(sid, e["matched_on"], e["value"], e["family"]) for sid, e in ip] != \
+            [(9100111, "ip.src", "192.0.2.79", "mass_scanner_cidr")]:
         return "mass scanner hits other than its probe as the source: %s" % ip
+    return None
+
+
+def check_intel_scanner(alerts):
+    """The C2 list's ranges are raised for the PC's connections, though a
+    scanner list read first names the same /24 or a /24 inside the /16; a
+    scanner's range is raised only for its probe of the PC (inbound, with
+    its own message), not for the PC's connection or a server's answer."""
+    got = sorted((a["alert"]["signature_id"], a["mamori"]["evidence"]["value"],
+                  a["mamori"]["evidence"]["indicator"], a["mamori"]["evidence"]["family"])
+                 for a in alerts)
+    want = [(9100101, "198.18.1.10", "198.18.1.0/24", "some_c2"),
+            (9100101, "198.19.7.20", "198.19.0.0/16", "some_c2"),
+            (9100111, "198.18.9.40", "198.18.9.0/24", "mass_scanner")]
+    if got != want:
+        return "expected %s, got %s" % (want, got)
+    probe = [a for a in alerts if a["alert"]["signature_id"] == 9100111][0]
+    if probe["mamori"]["evidence"]["host"] != detectgen.OFFICE_PC or \
+            "tried to connect" not in probe["mamori"]["message"]["en"]:
+        return "the probe's alert does not name the PC as probed: %s" % probe["mamori"]
     return None
 
 
@@ -76,7 +104,8 @@ def check_outbound(alerts):
 
 
 # Checks beyond the signature ids, per case.
-CHECKS = {"intel-weak": check_intel_weak, "outbound": check_outbound}
+CHECKS = {"intel-weak": check_intel_weak, "intel-scanner": check_intel_scanner,
+          "outbound": check_outbound}
 
 # Web cases: office addresses are known devices.
 WEB = "[devices]\nallow = 192.168.1.0/24\n"
@@ -84,7 +113,8 @@ WEB = "[devices]\nallow = 192.168.1.0/24\n"
 # case: (scenario, extra config, expected signature ids)
 CASES = {
     "intel": ("intel", "", {9100101, 9100102, 9100103, 9100105}),
-    "intel-weak": ("intel-weak", "", {9100101, 9100106}),
+    "intel-weak": ("intel-weak", "", {9100111, 9100106}),
+    "intel-scanner": ("intel-scanner", "", {9100101, 9100111}),
     "windows-xp": ("windows-xp", "", {9100201, 9100301}),
     "iphone": ("iphone", "[policy]\npersonal_devices = no\n", {9100201, 9100401}),
     "iphone-allowed": ("iphone", "[policy]\npersonal_devices = yes\n", {9100201}),

@@ -97,6 +97,22 @@ def intel_weak(w):
           dst_mac=OFFICE_MAC, options=b"\x02\x04\x05\xb4")
 
 
+def intel_scanner(w):
+    """Mass scanners listed beside C2 ranges (detect_test's feeds: a scanner
+    list read first, then a C2 list naming the same /24 and a /16 around a
+    scanner's /24): the office PC connecting into both C2 ranges, into a
+    scanner's range only, a server in a scanner's range answering the PC
+    (its SYN not captured: the PC opened the connection), and a scanner
+    probing the PC from outside."""
+    syn(w, OFFICE_PC, 53130, "198.18.1.10", 443)
+    syn(w, OFFICE_PC, 53131, "198.19.7.20", 443)
+    syn(w, OFFICE_PC, 53132, "198.18.9.30", 443)
+    w.tcp(("198.18.9.31", 443), (OFFICE_PC, 53133), 5000, 1001, g.TCP_SYN | g.TCP_ACK,
+          src_mac=GATEWAY_MAC, dst_mac=OFFICE_MAC, options=b"\x02\x04\x05\xb4")
+    w.tcp(("198.18.9.40", 40000), (OFFICE_PC, 22), 1000, 0, g.TCP_SYN, src_mac=GATEWAY_MAC,
+          dst_mac=OFFICE_MAC, options=b"\x02\x04\x05\xb4")
+
+
 def windows_xp(w):
     """A Windows XP PC asking for its address (the XP DHCP fingerprint with
     vendor class MSFT 5.0), then browsing with its XP user agent."""
@@ -320,6 +336,7 @@ def web_clean(w):
 SCENARIOS = {
     "intel": intel_traffic,
     "intel-weak": intel_weak,
+    "intel-scanner": intel_scanner,
     "windows-xp": windows_xp,
     "iphone": iphone,
     "new-device": new_device,

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "center/alerts.h"
@@ -148,6 +149,48 @@ static void test_explanations(void **state)
     assert_ptr_equal(mm_alert_explanation(9100702, "scan"), mm_alert_explanation(1, "host-sweep"));
     assert_ptr_equal(mm_alert_explanation(9100701, "scan"), mm_alert_explanation(1, "port-scan"));
     assert_ptr_equal(mm_alert_explanation(123456789, "no-such-detector"), generic);
+    /* A listed address probing the office from outside is not an office
+     * device talking to it: advice of its own (not "disconnect the device"). */
+    const json_t *inbound = mm_alert_explanation(9100111, "intel");
+    assert_ptr_not_equal(inbound, mm_alert_explanation(9100101, "intel"));
+    assert_ptr_equal(inbound, mm_alert_explanation(1, "intel-inbound"));
+}
+
+/* Every signature id of the sensor's catalogue (9100000 + 100 * number +
+ * variant) has advice for the owner and for the IT company in ja and en,
+ * and every signature_detector entry names an explanation that exists. */
+static void test_every_signature_advised(void **state)
+{
+    (void)state;
+    json_t *catalogue = NULL, *explanations = NULL, *entry, *variant, *v;
+    const char *name, *number, *sid;
+    const json_t *generic = mm_alert_explanation(123456789, "some-other-tool");
+    assert_int_equal(mm_data_json("sensor/detectors.json", &catalogue), 0);
+    json_object_foreach(catalogue, name, entry)
+    {
+        if (name[0] == '_')
+            continue;
+        json_int_t base = 9100000 + 100 * json_integer_value(json_object_get(entry, "number"));
+        json_object_foreach(json_object_get(entry, "variants"), number, variant)
+        {
+            const json_t *e = mm_alert_explanation(base + atoi(number), name);
+            if (e == generic)
+                print_error("no advice for %s variant %s\n", name, number);
+            assert_ptr_not_equal(e, generic);
+            check_text(json_object_get(e, "what"));
+            check_text(json_object_get(e, "now"));
+            check_text(json_object_get(e, "vendor"));
+        }
+    }
+    json_decref(catalogue);
+    assert_int_equal(mm_data_json("center/explanations.json", &explanations), 0);
+    json_object_foreach(json_object_get(explanations, "signature_detector"), sid, v)
+    {
+        if (mm_alert_explanation(1, json_string_value(v)) == generic)
+            print_error("signature %s names no explanation: %s\n", sid, json_string_value(v));
+        assert_ptr_not_equal(mm_alert_explanation(1, json_string_value(v)), generic);
+    }
+    json_decref(explanations);
 }
 
 static void test_default_message(void **state)
@@ -167,8 +210,11 @@ static void test_default_message(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_transitions),     cmocka_unit_test(test_window),
-        cmocka_unit_test(test_ingest_records),  cmocka_unit_test(test_explanations),
+        cmocka_unit_test(test_transitions),
+        cmocka_unit_test(test_window),
+        cmocka_unit_test(test_ingest_records),
+        cmocka_unit_test(test_explanations),
+        cmocka_unit_test(test_every_signature_advised),
         cmocka_unit_test(test_default_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sensor/flow.h"
 #include "sensor/intel/intel-int.h"
 #include "test-detect-harness.h"
 
@@ -168,20 +169,101 @@ static void test_packets(void **state)
     th_ip_packet(&p, "192.168.1.6", 50000, "192.0.2.66", 80, 6, 0x02, NULL);
     th_packet(s, &p);
     assert_int_equal(th_count_alerts(s, 9100101), 1);
-    /* inbound from a listed range */
+    /* inbound from a listed range: its own variant, whose message says
+     * what a probe from outside means (not "scan the device") */
     th_ip_packet(&p, "198.51.100.77", 40000, "192.168.1.5", 22, 6, 0x02, NULL);
     th_packet(s, &p);
-    assert_int_equal(th_count_alerts(s, 9100101), 2);
-    const json_t *ev =
-        json_object_get(json_object_get(th_alert(s, 9100101, 1), "mamori"), "evidence");
+    assert_int_equal(th_count_alerts(s, 9100101), 1);
+    assert_int_equal(th_count_alerts(s, 9100111), 1);
+    const json_t *in = th_alert(s, 9100111, 0);
+    const json_t *ev = json_object_get(json_object_get(in, "mamori"), "evidence");
     assert_string_equal(json_string_value(json_object_get(ev, "indicator")), "198.51.100.0/24");
     assert_string_equal(json_string_value(json_object_get(ev, "host")), "192.168.1.5");
+    assert_string_equal(json_string_value(json_object_get(ev, "matched_on")), "ip.src");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(in, "alert"), "severity")),
+                     3);
+    const json_t *msg = json_object_get(json_object_get(in, "mamori"), "message");
+    assert_non_null(strstr(json_string_value(json_object_get(msg, "en")),
+                           "198.51.100.77 on the internet tried to connect to the office "
+                           "device 192.168.1.5"));
+    assert_null(strstr(json_string_value(json_object_get(msg, "en")), "antivirus"));
+    assert_null(strstr(json_string_value(json_object_get(msg, "ja")), "ウイルス対策ソフト"));
+    assert_non_null(strstr(json_string_value(json_object_get(msg, "ja")), "ルーター"));
     /* 10.0.0.0/8 is listed but home: never matched; multicast neither */
     th_ip_packet(&p, "10.1.1.1", 40000, "10.2.2.2", 445, 6, 0x02, NULL);
     th_packet(s, &p);
     th_ip_packet(&p, "192.168.1.5", 5353, "224.0.0.251", 5353, 17, 0, NULL);
     th_packet(s, &p);
     assert_int_equal(th_count_alerts(s, 0), 2);
+    th_free(s);
+}
+
+/* An office PC connecting to 192.168.1.5 -> dst:port (a SYN, the first
+ * packet of a flow of its own). */
+static void connect_to(struct mm_sensor *s, const char *dst, uint16_t port)
+{
+    struct mm_packet p;
+    th_ip_packet(&p, "192.168.1.5", 50000, dst, port, 6, 0x02, NULL);
+    th_packet(s, &p);
+}
+
+static const char *evidence_of(const json_t *alert, const char *key)
+{
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(alert, "mamori"), "evidence"), key));
+}
+
+/* Mass scanners are listed as the source of their probes: as a destination
+ * (an office PC connecting, a DNS answer) their entries are passed over
+ * and the malware list's entry answers, at the same prefix (the scanner
+ * list read first) or at a wider one; as the source they count, as the
+ * most specific entry. Before, the first listing's context was kept and
+ * only the most specific entry was asked: both C2 connections were quiet. */
+static void test_scanner_listings(void **state)
+{
+    (void)state;
+    struct mm_packet p;
+    struct mm_flow flow;
+    struct mm_sensor *s = th_new(NULL,
+                                 "type\tvalue\tfamily\treference\n"
+                                 "cidr\t203.0.113.0/24\tmass_scanner\t\n"
+                                 "cidr\t203.0.113.0/24\tsomebot\t\n"
+                                 "cidr\t198.51.100.128/25\tmass_scanner_cidr\t\n"
+                                 "cidr\t198.51.100.0/24\temotet\t\n"
+                                 "cidr\t192.0.2.0/24\tmass_scanner\t\n",
+                                 NULL, &mm_detector_intel);
+    connect_to(s, "203.0.113.9", 443);    /* same prefix, scanner list first */
+    connect_to(s, "198.51.100.200", 443); /* a scanner's /25 inside a C2 /24 */
+    connect_to(s, "192.0.2.10", 443);     /* a scanner only: quiet */
+    assert_int_equal(th_count_alerts(s, 9100101), 2);
+    assert_string_equal(evidence_of(th_alert(s, 9100101, 0), "family"), "somebot");
+    assert_string_equal(evidence_of(th_alert(s, 9100101, 1), "family"), "emotet");
+    assert_string_equal(evidence_of(th_alert(s, 9100101, 1), "indicator"), "198.51.100.0/24");
+    /* a DNS answer pointing into the scanner's /25: the C2 /24 answers */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:06.000000+0000\",\"event_type\":\"dns\","
+                "\"src_ip\":\"192.168.1.1\",\"dest_ip\":\"192.168.1.8\",\"dns\":{\"type\":"
+                "\"response\",\"rcode\":\"NOERROR\",\"queries\":[{\"rrname\":\"a.example\","
+                "\"rrtype\":\"A\"}],\"answers\":[{\"rrname\":\"a.example\",\"rrtype\":\"A\","
+                "\"ttl\":60,\"rdata\":\"198.51.100.201\"},{\"rrname\":\"a.example\","
+                "\"rrtype\":\"A\",\"ttl\":60,\"rdata\":\"192.0.2.11\"}]}}");
+    assert_int_equal(th_count_alerts(s, 9100109), 1);
+    assert_string_equal(evidence_of(th_alert(s, 9100109, 0), "family"), "emotet");
+    /* the scanners probing the office: inbound hits, the most specific entry */
+    th_ip_packet(&p, "192.0.2.12", 40000, "192.168.1.5", 22, 6, 0x02, NULL);
+    th_packet(s, &p);
+    th_ip_packet(&p, "198.51.100.202", 40000, "192.168.1.5", 23, 6, 0x02, NULL);
+    th_packet(s, &p);
+    assert_int_equal(th_count_alerts(s, 9100111), 2);
+    assert_string_equal(evidence_of(th_alert(s, 9100111, 0), "family"), "mass_scanner");
+    assert_string_equal(evidence_of(th_alert(s, 9100111, 1), "family"), "mass_scanner_cidr");
+    /* a reply first (the flow's initiator is the office PC, whose SYN was
+     * not seen): the scanner-listed server is where the PC connected to */
+    memset(&flow, 0, sizeof flow);
+    th_ip_packet(&p, "192.0.2.13", 443, "192.168.1.6", 51000, 6, 0x12, NULL);
+    p.flow = &flow;
+    p.dir = 1;
+    th_packet(s, &p);
+    assert_int_equal(th_count_alerts(s, 0), 5);
     th_free(s);
 }
 
@@ -283,9 +365,9 @@ static void test_alert_texts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_events),      cmocka_unit_test(test_hashes),
-        cmocka_unit_test(test_packets),     cmocka_unit_test(test_reload),
-        cmocka_unit_test(test_alert_texts),
+        cmocka_unit_test(test_events),  cmocka_unit_test(test_hashes),
+        cmocka_unit_test(test_packets), cmocka_unit_test(test_scanner_listings),
+        cmocka_unit_test(test_reload),  cmocka_unit_test(test_alert_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,8 +13,12 @@
  * and mm_intel_match_ip, which asks the memo about an address on port 0
  * when no entry with a port covers it, against mm__intel_match_ip_direct,
  * on random addresses and ports near hosts, ip:port entries, prefixes and
- * allowlisted entries, with and without any port entry in the set. Both must give the same
- * answer with the same hit every time, in any order, and two sets must not share answers. */
+ * allowlisted entries, with and without any port entry in the set; and
+ * mm_intel_match_ip_dest against mm__intel_match_ip_dest_direct on the
+ * same questions, mixed with them (the memo keeps the two uses' answers
+ * apart), scanner lists' entries at, inside and around the others. Both
+ * must give the same answer with the same hit every time, in any order,
+ * and two sets must not share answers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,14 +59,25 @@ static void base_name(unsigned i, char *out, size_t n)
     }
 }
 
-static void add(struct mm_intel *in, const char *value, bool allow)
+static void add_as(struct mm_intel *in, const char *value, bool allow, const char *family)
 {
-    struct mm__intel_ctx ctx = {.family = allow ? "" : "fam",
+    struct mm__intel_ctx ctx = {.family = allow ? "" : family,
                                 .reference = "ref",
                                 .source = allow ? "allowlist" : "feed",
                                 .allow = allow};
     const char *why;
     assert_int_equal(mm__intel_add(in, MM__IK_NONE, value, &ctx, &why), 0);
+}
+
+static void add(struct mm_intel *in, const char *value, bool allow)
+{
+    add_as(in, value, allow, "fam");
+}
+
+/* An entry of a mass-scanner list (see mm_intel_match_ip_dest). */
+static void add_scanner(struct mm_intel *in, const char *value)
+{
+    add_as(in, value, false, "mass_scanner");
 }
 
 /* A set listing every other base name (every fifth of those allowlisted in
@@ -299,7 +314,9 @@ static void test_hashes_as_direct(void **state)
 
 /* A set of IP indicators: hosts, some on one port only, prefixes of several
  * lengths (one /24 with a port), allowlisted hosts and ports inside listed
- * prefixes, and IPv6 ones; with_ports false leaves out every port. */
+ * prefixes, and IPv6 ones; with_ports false leaves out every port. Scanner
+ * lists' entries: hosts and /26s among them, a /22 and a /16 around
+ * listed ones, an IPv6 /64 inside a listed /48, and a host on a port. */
 static struct mm_intel *ip_set(bool with_ports)
 {
     struct mm_intel *in = NULL;
@@ -331,6 +348,16 @@ static struct mm_intel *ip_set(bool with_ports)
     add(in, "2001:db8:1::/48", false);
     snprintf(v, sizeof v, "%s", with_ports ? "192.0.2.77:22" : "192.0.2.77");
     add(in, v, true); /* allowlisted inside a listed prefix */
+    for (unsigned i = 0; i < 64; i += 5) {
+        snprintf(v, sizeof v, "198.51.%u.%u", i % 4, i); /* some listed too: the listing stays */
+        add_scanner(in, v);
+    }
+    add_scanner(in, "192.0.2.64/26");
+    add_scanner(in, "203.0.4.0/22");
+    add_scanner(in, "198.51.0.0/16");
+    add_scanner(in, "2001:db8:1:0::/64");
+    if (with_ports)
+        add_scanner(in, "192.0.2.30:443");
     assert_int_equal(mm_intel_seal(in), 0);
     return in;
 }
@@ -399,16 +426,24 @@ static void test_ips_as_direct(void **state)
     for (int with_ports = 0; with_ports < 2; with_ports++) {
         struct mm_intel *in = ip_set(with_ports);
         struct mm_intel_hit a, b;
-        unsigned hits = 0;
+        unsigned hits = 0, passed = 0;
         for (int round = 0; round < 40000; round++) {
             struct mm_addr addr;
             random_addr(&addr);
             uint16_t port = ports[rnd(8)];
-            bool want = mm__intel_match_ip_direct(in, &addr, port, &a);
-            assert_same_hit(want, &a, mm_intel_match_ip(in, &addr, port, &b), &b);
+            bool want, dest = rnd(2);
+            if (dest) {
+                want = mm__intel_match_ip_dest_direct(in, &addr, port, &a);
+                assert_same_hit(want, &a, mm_intel_match_ip_dest(in, &addr, port, &b), &b);
+                passed += !want && mm__intel_match_ip_direct(in, &addr, port, NULL);
+            } else {
+                want = mm__intel_match_ip_direct(in, &addr, port, &a);
+                assert_same_hit(want, &a, mm_intel_match_ip(in, &addr, port, &b), &b);
+            }
             hits += want;
         }
         assert_true(hits > 5000);
+        assert_true(passed > 1000); /* scanners' addresses, asked as destinations */
         mm_intel_free(in);
     }
 }

@@ -557,6 +557,45 @@ static void test_first_listing_wins(void **state)
     mm_buf_free(&text);
 }
 
+/* A scanner list's entry (family "mass_scanner...", "mass scanner...")
+ * names the source of internet-wide probes only, so a key it lists that
+ * another feed lists too keeps the other feed's context, whichever came
+ * first (before, the first listing's: a C2 prefix a scanner list named
+ * first lost its malware family); between two scanner lists, or when the
+ * scanner list comes second, the first listing's stays. */
+static void test_scanner_listing_yields(void **state)
+{
+    (void)state;
+    struct mm_intel_hit hit;
+    struct mm_intel *in = load_text("scanners.tsv",
+                                    "type\tvalue\tfamily\treference\n"
+                                    "cidr\t198.51.100.0/24\tmass_scanner\t\n"
+                                    "cidr\t198.51.100.0/24\tsomebot\thttps://example.org/somebot\n"
+                                    "ip\t192.0.2.7\tMass Scanner\t\n"
+                                    "ip\t192.0.2.7\tsomebot\t\n"
+                                    "ip\t203.0.113.5\tsomebot\t\n"
+                                    "ip\t203.0.113.5\tmass_scanner_cidr\t\n"
+                                    "ip\t203.0.113.6\tmass_scanner\t\n"
+                                    "ip\t203.0.113.6\tmass_scanner_cidr\t\n"
+                                    "domain\tscan.example\tmass_scanner\t\n"
+                                    "domain\tscan.example\tsomebot\t\n",
+                                    NULL);
+    assert_int_equal(mm_intel_count(in), 5);
+    assert_true(ip_hit(in, "198.51.100.9", 0, &hit));
+    assert_string_equal(hit.indicator, "198.51.100.0/24");
+    assert_string_equal(hit.family, "somebot");
+    assert_string_equal(hit.reference, "https://example.org/somebot");
+    assert_true(ip_hit(in, "192.0.2.7", 0, &hit));
+    assert_string_equal(hit.family, "somebot");
+    assert_true(ip_hit(in, "203.0.113.5", 0, &hit));
+    assert_string_equal(hit.family, "somebot");
+    assert_true(ip_hit(in, "203.0.113.6", 0, &hit));
+    assert_string_equal(hit.family, "mass_scanner");
+    assert_true(mm_intel_match_domain(in, "scan.example", &hit));
+    assert_string_equal(hit.family, "somebot");
+    mm_intel_free(in);
+}
+
 /* A "# Reference:" note longer than its 511 bytes is cut between
  * characters (Japanese cut at 511 ended inside one). */
 static void test_reference_cut_between_characters(void **state)
@@ -1247,6 +1286,87 @@ static void test_allowlist_and_dir(void **state)
  * take its lines with it (the pipe is emptied when nobody has it open), and
  * the load would then wait forever for another producer. inotify counts
  * the reader's opens (closes without writing). */
+/* As a destination (mm_intel_match_ip_dest), a scanner list's entries are
+ * passed over: the next most specific entry answers, at the same prefix
+ * on port 0 under a scanner's ip:port, at a wider prefix, or none; an
+ * allowlist entry still decides. As the source (mm_intel_match_ip) the
+ * most specific entry answers, a scanner's too. */
+static void test_scanner_as_destination(void **state)
+{
+    (void)state;
+    struct mm_intel_hit hit;
+    struct mm_addr a;
+    struct mm_intel *in = load_text("dest.tsv",
+                                    "type\tvalue\tfamily\treference\n"
+                                    "cidr\t198.51.100.0/24\temotet\t\n"
+                                    "cidr\t198.51.100.128/25\tmass_scanner_cidr\t\n"
+                                    "ip\t198.51.100.130\tmass_scanner\t\n"
+                                    "ip\t198.51.100.140:443\tmass_scanner\t\n"
+                                    "ip\t198.51.100.141\tsomebot\t\n"
+                                    "ip\t198.51.100.141:443\tmass_scanner\t\n"
+                                    "cidr\t192.0.2.0/24\tmass_scanner\t\n"
+                                    "cidr\t203.0.113.0/24\tMass Scanner\t\n"
+                                    "cidr\t2001:db8::/32\tsomebot\t\n"
+                                    "cidr\t2001:db8:1::/48\tmass_scanner_cidr\t\n",
+                                    NULL);
+    struct mm_intel *allow = NULL;
+    static const struct {
+        const char *ip;
+        uint16_t port;
+        const char *source, *dest; /* the families answering; NULL: none */
+    } cases[] = {
+        {"198.51.100.5", 0, "emotet", "emotet"},
+        {"198.51.100.200", 0, "mass_scanner_cidr", "emotet"},
+        {"198.51.100.130", 80, "mass_scanner", "emotet"},
+        {"198.51.100.140", 443, "mass_scanner", "emotet"},
+        {"198.51.100.140", 80, "mass_scanner_cidr", "emotet"},
+        {"198.51.100.141", 443, "mass_scanner", "somebot"},
+        {"198.51.100.141", 80, "somebot", "somebot"},
+        {"192.0.2.9", 0, "mass_scanner", NULL},
+        {"203.0.113.9", 0, "Mass Scanner", NULL},
+        {"2001:db8:1::9", 0, "mass_scanner_cidr", "somebot"},
+        {"2001:db8:2::9", 0, "somebot", "somebot"},
+        {"233.252.0.1", 0, NULL, NULL},
+    };
+    for (int round = 0; round < 2; round++) /* the second from the memos */
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            assert_int_equal(mm_addr_parse(cases[i].ip, &a), 0);
+            bool src = mm_intel_match_ip(in, &a, cases[i].port, &hit);
+            assert_int_equal(src, cases[i].source != NULL);
+            if (src)
+                assert_string_equal(hit.family, cases[i].source);
+            bool dst = mm_intel_match_ip_dest(in, &a, cases[i].port, &hit);
+            assert_int_equal(dst, cases[i].dest != NULL);
+            if (dst)
+                assert_string_equal(hit.family, cases[i].dest);
+            if (dst && strcmp(cases[i].dest, "emotet") == 0)
+                assert_string_equal(hit.indicator, "198.51.100.0/24");
+        }
+    mm_intel_free(in);
+
+    /* an allowlisted host inside a scanner's range inside a listed range:
+     * the allowlist decides for either use */
+    char dir[300], path[400];
+    snprintf(dir, sizeof dir, "%s/dest-allow", tmpdir);
+    assert_int_equal(mm_mkdir_p(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/a.tsv", dir);
+    write_file(path, "type\tvalue\tfamily\treference\n"
+                     "cidr\t198.51.100.0/24\temotet\t\n"
+                     "cidr\t198.51.100.0/25\tmass_scanner\t\n");
+    snprintf(path, sizeof path, "%s/b-allowlist.txt", dir);
+    write_file(path, "198.51.100.7\n");
+    assert_int_equal(mm_intel_new(&allow), 0);
+    assert_int_equal(mm_intel_load(allow, dir, NULL, NULL), 0);
+    assert_int_equal(mm_intel_seal(allow), 0);
+    assert_int_equal(mm_addr_parse("198.51.100.7", &a), 0);
+    assert_false(mm_intel_match_ip(allow, &a, 0, NULL));
+    assert_false(mm_intel_match_ip_dest(allow, &a, 0, NULL));
+    assert_int_equal(mm_addr_parse("198.51.100.8", &a), 0);
+    assert_true(mm_intel_match_ip_dest(allow, &a, 0, &hit));
+    assert_string_equal(hit.family, "emotet");
+    mm_intel_free(allow);
+}
+
 static void test_fifo_feed(void **state)
 {
     (void)state;
@@ -1357,6 +1477,8 @@ int main(void)
         cmocka_unit_test(test_domain_norm),
         cmocka_unit_test(test_domain_norm_fast),
         cmocka_unit_test(test_first_listing_wins),
+        cmocka_unit_test(test_scanner_listing_yields),
+        cmocka_unit_test(test_scanner_as_destination),
         cmocka_unit_test(test_reference_cut_between_characters),
         cmocka_unit_test(test_list_lines),
         cmocka_unit_test(test_quads),
