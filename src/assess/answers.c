@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns the answer values and the answers-file reader/writer shared by the
- * questionnaires. The reader never stops at the first problem: it collects
- * every missing, invalid or refused item so one error message names them all. */
+ * Owns the answer values (the English names files are written with; the
+ * Japanese words the questionnaire shows are accepted too when read) and
+ * the answers-file reader/writer shared by the questionnaires. The reader
+ * never stops at the first problem: it collects every missing, invalid or
+ * refused item so one error message names them all. */
 #include "assess/answers.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -23,15 +25,50 @@ const char *mm_answer_name(enum mm_answer a)
     return answer_names[a];
 }
 
-int mm_answer_parse(const char *s, enum mm_answer *out)
+/* The Japanese words the questionnaire shows (data/i18n/diagnose.json
+ * "answer.*"), their polite forms and a few common spellings, as an owner
+ * writes them in an answers file. */
+static const struct {
+    const char *word;
+    enum mm_answer answer;
+} japanese_words[] = {
+    {"できている", MM_ANSWER_DONE},         {"できています", MM_ANSWER_DONE},
+    {"出来ている", MM_ANSWER_DONE},         {"一部できている", MM_ANSWER_PARTLY},
+    {"一部できています", MM_ANSWER_PARTLY}, {"一部出来ている", MM_ANSWER_PARTLY},
+    {"できていない", MM_ANSWER_NOT},        {"できていません", MM_ANSWER_NOT},
+    {"出来ていない", MM_ANSWER_NOT},        {"わからない", MM_ANSWER_UNKNOWN},
+    {"わかりません", MM_ANSWER_UNKNOWN},    {"分からない", MM_ANSWER_UNKNOWN},
+    {"分かりません", MM_ANSWER_UNKNOWN},    {"該当しない", MM_ANSWER_NA},
+    {"該当しません", MM_ANSWER_NA},         {"該当なし", MM_ANSWER_NA},
+};
+
+/* s as written (full-width letters and spaces around it allowed) is one of
+ * the English names or the Japanese words. */
+static int answer_lookup(const char *s, enum mm_answer *out)
 {
-    for (int a = MM_ANSWER_DONE; s && a <= MM_ANSWER_NA; a++) {
-        if (strcmp(s, answer_names[a]) == 0) {
+    char word[64];
+    if (strlen(s) >= sizeof word)
+        return MM_EINVAL;
+    memcpy(word, s, strlen(s) + 1);
+    const char *w = mm_str_trim(mm_str_fold_fullwidth(word));
+    for (int a = MM_ANSWER_DONE; a <= MM_ANSWER_NA; a++) {
+        if (strcmp(w, answer_names[a]) == 0) {
             *out = (enum mm_answer)a;
             return 0;
         }
     }
+    for (size_t i = 0; i < sizeof japanese_words / sizeof japanese_words[0]; i++) {
+        if (strcmp(w, japanese_words[i].word) == 0) {
+            *out = japanese_words[i].answer;
+            return 0;
+        }
+    }
     return MM_EINVAL;
+}
+
+int mm_answer_parse(const char *s, enum mm_answer *out)
+{
+    return s ? answer_lookup(s, out) : MM_EINVAL;
 }
 
 /* Keeps a printable, truncated copy of an unknown key for the message; with

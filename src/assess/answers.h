@@ -34,7 +34,11 @@ enum mm_answer {
 /* "done", "partly", "not", "unknown", "na"; NULL for MM_ANSWER_NONE. */
 const char *mm_answer_name(enum mm_answer a);
 
-/* Parses one of the names above. Returns 0 or MM_EINVAL. */
+/* Parses one of the names above, or the Japanese word the questionnaire
+ * shows for it (できている, 一部できている, できていない, わからない,
+ * 該当しない, and their polite forms such as できています); full-width
+ * letters and spaces around the word are fine, other case is not ("Done").
+ * Returns 0 or MM_EINVAL. */
 int mm_answer_parse(const char *s, enum mm_answer *out);
 
 /* What a questionnaire accepts. */

@@ -38,7 +38,8 @@ struct reader {
     bool row_open;      /* a record has begun and not yet ended */
     bool record_ended;  /* on_record ran while the current line was fed */
     size_t cells;
-    int rc; /* first error; stops the reader */
+    bool mixed; /* detected UTF-8 in a file that is not all UTF-8 */
+    int rc;     /* first error; stops the reader */
     struct mm_csv_error err;
 };
 
@@ -51,6 +52,7 @@ static void fail(struct reader *r, int rc, enum mm_csv_errkind kind, size_t line
     r->err.line = line;
     r->err.column = column;
     r->err.detected = r->lim.encoding == MM_CSV_ENC_AUTO;
+    r->err.mixed = r->mixed;
     const struct mm_csv_table *t = r->table;
     r->err.encoding = t ? t->encoding : MM_CSV_ENC_AUTO;
     if (t && t->nrecords > 0 && column > 0 && column <= t->records[0].nfields &&
@@ -285,6 +287,22 @@ static void apply_defaults(struct mm_csv_options *o, const struct mm_csv_options
         o->max_cells = MM_CSV_DEFAULT_MAX_CELLS;
 }
 
+/* The encoding of a file that did not say: UTF-8 when it all is, or when
+ * it starts so (a byte-order mark, or UTF-8 text before the first byte that
+ * is not: a UTF-8 header above rows saved as CP932), so the error names
+ * the first line that is not (r->mixed); else CP932. */
+static enum mm_csv_encoding detect_encoding(struct reader *r, const char *p, size_t len)
+{
+    size_t bad = 0;
+    if (mm_utf8_valid(p, len, &bad))
+        return MM_CSV_ENC_UTF8;
+    bool utf8_before = r->table->bom;
+    for (size_t i = 0; i < bad && !utf8_before; i++)
+        utf8_before = (unsigned char)p[i] >= 0x80;
+    r->mixed = utf8_before;
+    return utf8_before ? MM_CSV_ENC_UTF8 : MM_CSV_ENC_CP932;
+}
+
 /* Settles the encoding and strips a UTF-8 byte-order mark. Returns 0 or an
  * error already recorded in r. */
 static int choose_encoding(struct reader *r, const char **p, size_t *len)
@@ -301,7 +319,7 @@ static int choose_encoding(struct reader *r, const char **p, size_t *len)
     }
     enum mm_csv_encoding enc = r->lim.encoding;
     if (enc == MM_CSV_ENC_AUTO)
-        enc = r->table->bom || mm_utf8_valid(*p, *len, NULL) ? MM_CSV_ENC_UTF8 : MM_CSV_ENC_CP932;
+        enc = detect_encoding(r, *p, *len);
     r->table->encoding = enc;
     if (enc == MM_CSV_ENC_CP932) {
         r->cd = iconv_open("UTF-8", "CP932");

@@ -18,7 +18,10 @@
 #include "core/buf.h"
 
 enum mm_csv_encoding {
-    MM_CSV_ENC_AUTO = 0, /* byte-order mark -> UTF-8; valid UTF-8 -> UTF-8; else CP932 */
+    /* byte-order mark -> UTF-8; valid UTF-8 -> UTF-8; UTF-8 text before the
+     * first byte that is not -> UTF-8 (mixed: the error names that line);
+     * else CP932 */
+    MM_CSV_ENC_AUTO = 0,
     MM_CSV_ENC_UTF8,
     MM_CSV_ENC_CP932,
 };
@@ -65,6 +68,7 @@ struct mm_csv_error {
                        * in a later record, else ""; may be shortened */
     enum mm_csv_encoding encoding; /* the encoding in use when it happened */
     bool detected;                 /* the encoding was detected, not given */
+    bool mixed; /* detected as UTF-8 from the lines before, but not all of it is */
 };
 
 struct mm_csv_record {

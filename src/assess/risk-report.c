@@ -371,7 +371,8 @@ static const char *message_key(const struct mm_risk_error *e)
                    ? risk_error_keys[e->kind]
                    : "error.csv.io";
     if (e->csv.kind == MM_CSV_ERR_ENCODING)
-        return e->csv.detected                       ? "error.csv.encoding.auto"
+        return e->csv.mixed                          ? "error.csv.encoding.mixed"
+               : e->csv.detected                     ? "error.csv.encoding.auto"
                : e->csv.encoding == MM_CSV_ENC_CP932 ? "error.csv.encoding.cp932"
                                                      : "error.csv.encoding.utf-8";
     return e->csv.kind < sizeof csv_error_keys / sizeof csv_error_keys[0]

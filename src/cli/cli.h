@@ -12,7 +12,7 @@
 enum {
     MM_EXIT_OK = 0,     /* success */
     MM_EXIT_NOTMET = 1, /* ran, but the result is negative (e.g. cannot declare) */
-    MM_EXIT_USAGE = 2,  /* bad command line */
+    MM_EXIT_USAGE = 2,  /* usage error */
     MM_EXIT_INPUT = 3,  /* invalid input file (answers, CSV, profile) */
     MM_EXIT_IO = 4,     /* could not read or write a file, or out of memory */
 };

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * `mamori audit`: runs the host checks (src/audit/) on this machine, or on
  * the tree under --root, and reports pass/fail/unknown with evidence as text
- * or JSON; with --diagnosis, lists the self-diagnosis items answered "done"
- * that a failed check contradicts. Exit codes: 0 no check failed, 1 some
+ * or JSON; with --diagnosis (a file, or a folder of kept results: its
+ * newest), lists the self-diagnosis items answered "done" that a failed
+ * check contradicts. Exit codes: 0 no check failed, 1 some
  * check failed, 2 usage, 3 invalid diagnosis file, 4 read/write failure. */
 #include "assess/diagnose.h"
 #include "audit/audit.h"
@@ -115,6 +116,7 @@ static int list_checks(const struct mm_cli *cli)
     size_t n;
     const struct mm_check *const *all = mm_audit_checks(&n);
     mm_data_json("audit/checks.json", &texts);
+    printf("%s\n", TR("cli.list_header"));
     for (size_t i = 0; i < n; i++) {
         printf("%-20s ", all[i]->id);
         for (size_t k = 0; k < MM_AUDIT_MAX_ITEMS && all[i]->items[k]; k++)
@@ -135,6 +137,41 @@ static int emit(const struct mm_cli *cli, const struct audit_args *a, const stru
         return MM_EXIT_IO;
     }
     return MM_EXIT_OK;
+}
+
+/* Prints the template key with {file} and {date} filled, on standard error. */
+static void say(const struct mm_cli *cli, const char *key, const char *file, const char *date)
+{
+    const struct mm_fill_var vars[] = {{"file", file}, {"date", date}};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_fill(&msg, MM_FILL_MAX, TR(key), vars, 2, 0) == 0)
+        mm_cli_error(cli, "audit", "%s", mm_buf_str(&msg));
+    mm_buf_free(&msg);
+}
+
+/* A folder given to --diagnosis is where `mamori diagnose` keeps its
+ * results (--history, or the default one): its newest result is used, as
+ * `mamori declare --diagnosis DIR` does, and a line says which. *file is
+ * the file to read (malloc'd, or NULL for path itself). Returns -1 to go
+ * on, else the exit code after the message. */
+static int diagnosis_file(const struct mm_cli *cli, const char *path, char **file)
+{
+    struct stat st;
+    char date[11];
+    *file = NULL;
+    if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return -1;
+    int r = mm_diag_history_latest(path, file, date);
+    if (r == 0) {
+        say(cli, "cli.diagnosis_using", *file, date);
+        return -1;
+    }
+    if (r == MM_ENOENT)
+        say(cli, "cli.error.diagnosis_empty_dir", path, NULL);
+    else
+        mm_cli_error(cli, "audit", "%s: %s%s%s%s", path, TR("cli.error.diagnosis"), MM_CMD_LPAREN,
+                     mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
+    return MM_EXIT_IO;
 }
 
 /* Reads the diagnosis answers (an answers file or the JSON of mamori
@@ -175,8 +212,13 @@ int cmd_audit(const struct mm_cli *cli, int argc, char **argv)
     if (a.list)
         return list_checks(cli);
     enum mm_answer answers[MM_DIAG_ITEMS];
-    if (a.diagnosis && (rc = read_diagnosis(cli, a.diagnosis, answers)) >= 0)
+    char *newest = NULL;
+    if (a.diagnosis && (rc = diagnosis_file(cli, a.diagnosis, &newest)) >= 0)
         return rc;
+    if (newest)
+        a.diagnosis = newest;
+    if (a.diagnosis && (rc = read_diagnosis(cli, a.diagnosis, answers)) >= 0)
+        goto out;
     struct mm_audit_ctx ctx = {.root = a.root, .now = audit_now()};
     int r = mm_audit_report_run(&ctx, a.nchecks ? a.checks : NULL, a.nchecks, &rep);
     uint64_t done = 0;
@@ -199,6 +241,7 @@ int cmd_audit(const struct mm_cli *cli, int argc, char **argv)
     if (rc == MM_EXIT_OK && counts[MM_AUDIT_FAIL] > 0)
         rc = MM_EXIT_NOTMET;
 out:
+    free(newest);
     mm_audit_report_free(&rep);
     mm_buf_free(&out);
     return rc;

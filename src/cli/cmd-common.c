@@ -117,15 +117,30 @@ int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path
     return r == 0 ? 0 : MM_EXIT_IO;
 }
 
+/* "PATH: reason", or the template unreadable[0] ({file}, {why}: its next
+ * step), unreadable[1] when the reason has a step of its own. */
+static void print_unreadable(const struct mm_cli *cli, const char *cmd, const char *path, int r,
+                             const char *const unreadable[2])
+{
+    const struct mm_fill_var vars[] = {{"file", path}, {"why", mm_cmd_strerror(cli, r)}};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (!unreadable || r == MM_ETOOBIG ||
+        mm_fill(&msg, MM_FILL_MAX, unreadable[mm_error_has_step(r) ? 1 : 0], vars, 2, 0) != 0)
+        mm_cli_error(cli, cmd, "%s: %s", path, mm_cmd_strerror(cli, r));
+    else
+        mm_cli_error(cli, cmd, "%s", mm_buf_str(&msg));
+    mm_buf_free(&msg);
+}
+
 int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path, size_t max,
-                     const char *not_json, json_t **out)
+                     const char *not_json, const char *const unreadable[2], json_t **out)
 {
     char *text = NULL;
     size_t len = 0;
     json_error_t jerr;
     int r = mm_file_read(path, max, &text, &len);
     if (r != 0) {
-        mm_cli_error(cli, cmd, "%s: %s", path, mm_cmd_strerror(cli, r));
+        print_unreadable(cli, cmd, path, r, unreadable);
         return r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO;
     }
     const char *body = mm_utf8_skip_bom(text, &len);

@@ -86,8 +86,11 @@ int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path
 
 /* Reads the JSON file at path (at most max bytes; "-" is standard input).
  * Returns 0 with *out set, MM_EXIT_INPUT (too big, or not JSON: then
- * "PATH:LINE: NOT_JSON (detail)") or MM_EXIT_IO, after printing why. */
+ * "PATH:LINE: NOT_JSON (detail)") or MM_EXIT_IO, after printing why: a
+ * file that cannot be read is "PATH: reason", or, when unreadable is not
+ * NULL, its template [0] with {file} and {why} (the next step), [1] when the
+ * reason has a step of its own (mm_error_has_step). */
 int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path, size_t max,
-                     const char *not_json, json_t **out);
+                     const char *not_json, const char *const unreadable[2], json_t **out);
 
 #endif

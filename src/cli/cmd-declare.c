@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0
  * `mamori declare`: decides which self-declaration level the organisation may
  * make from its five-rules record, diagnosis result and policy manifest, and
- * prints the declaration record, or the concrete reasons it is refused. */
+ * prints the declaration record, or the concrete reasons it is refused.
+ * Without --rules or --diagnosis it uses what an interactive `mamori rules`
+ * or `mamori diagnose` kept (rules-input.c, diagnosis-input.c). */
 #include "assess/declare.h"
 #include "assess/profile.h"
 #include "assess/rules.h"
 #include "cli/cli.h"
 #include "cli/cmd-common.h"
 #include "cli/diagnosis-input.h"
+#include "cli/rules-input.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -128,10 +131,14 @@ static void print_refusal(const struct mm_cli *cli, json_t *dec, const json_t *r
     printf("\n%s\n", TR("declare.refused_next"));
 }
 
-/* Reads a JSON file; exit code style result: 0, MM_EXIT_IO or MM_EXIT_INPUT. */
-static int read_json(const struct mm_cli *cli, const char *path, json_t **out)
+/* Reads the policy manifest; exit code style result: 0, MM_EXIT_IO or
+ * MM_EXIT_INPUT. A file that cannot be read says where the manifest is. */
+static int read_policy(const struct mm_cli *cli, const char *path, json_t **out)
 {
-    return mm_cmd_read_json(cli, "declare", path, MM_DECLARE_FILE_MAX, TR("error.not_json"), out);
+    const char *unreadable[2] = {TR("declare.error.policy_unreadable"),
+                                 TR("declare.error.policy_unreadable_own_step")};
+    return mm_cmd_read_json(cli, "declare", path, MM_DECLARE_FILE_MAX, TR("error.not_json"),
+                            unreadable, out);
 }
 
 static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct opts *o)
@@ -230,32 +237,19 @@ static int organisation_name(const struct mm_cli *cli, const struct opts *o, str
 }
 
 static int load_inputs(const struct mm_cli *cli, const struct opts *o,
-                       struct mm_rules_answers *answers, json_t **diag, json_t **pol)
+                       struct mm_rules_answers *answers, bool *have_rules, json_t **diag,
+                       json_t **pol)
 {
     const char *problem;
-    struct mm_rules_error e;
     int r;
-    if (o->rules && (r = mm_rules_read_file(o->rules, answers, &e)) != 0) {
-        if (r != MM_EPARSE) {
-            mm_cli_error(cli, "declare", "%s: %s", o->rules, mm_cmd_strerror(cli, r));
-            return MM_EXIT_IO;
-        }
-        struct mm_buf b = MM_BUF_INIT;
-        mm_rules_error_describe(&e, cli->lang, &b);
-        for (const char *line = mm_buf_str(&b); *line;) {
-            size_t n = strcspn(line, "\n");
-            mm_cli_error(cli, "declare", "%s: %s: %.*s", o->rules, TR("declare.error.rules_file"),
-                         (int)n, line);
-            line += n + (line[n] == '\n');
-        }
-        mm_buf_free(&b);
-        return MM_EXIT_INPUT;
-    }
+    /* --rules FILE, else the newest record an interactive `mamori rules` kept */
+    if ((r = mm_cmd_rules_load(cli, "declare", o->rules, answers, have_rules)) != 0)
+        return r;
     /* --diagnosis FILE or DIR, else the newest result an interactive
      * `mamori diagnose` kept: computed from the answers either way */
     if ((r = mm_cmd_diagnosis_load(cli, "declare", o->diagnosis, diag)) != 0)
         return r;
-    if (o->policy && (r = read_json(cli, o->policy, pol)) != 0)
+    if (o->policy && (r = read_policy(cli, o->policy, pol)) != 0)
         return r;
     if (*pol && mm_declare_check_policy(*pol, &problem) != 0) {
         char key[64];
@@ -298,12 +292,13 @@ int cmd_declare(const struct mm_cli *cli, int argc, char **argv)
     struct mm_rules_answers answers;
     json_t *diag = NULL, *pol = NULL, *dec = NULL, *rules = NULL;
     const char *org = NULL;
+    bool have_rules = false;
     char today[11], *json = NULL, *doc_missing = NULL;
     int rc = parse_options(cli, argc, argv, &o);
     if (rc != 0)
         return rc < 0 ? MM_EXIT_OK : rc;
     if ((rc = organisation_name(cli, &o, &profile, &org)) != 0 ||
-        (rc = load_inputs(cli, &o, &answers, &diag, &pol)) != 0)
+        (rc = load_inputs(cli, &o, &answers, &have_rules, &diag, &pol)) != 0)
         goto out;
     mm_time_today(today);
     mm_rules_load(&rules);
@@ -311,7 +306,7 @@ int cmd_declare(const struct mm_cli *cli, int argc, char **argv)
         rc = MM_EXIT_IO;
         goto out;
     }
-    struct mm_declare_input in = {org,     today,      o.rules ? &answers : NULL, diag, pol,
+    struct mm_declare_input in = {org,     today,      have_rules ? &answers : NULL, diag, pol,
                                   o.level, doc_missing};
     if (mm_declare_decide(&in, &dec) != 0) {
         rc = MM_EXIT_IO;

@@ -390,7 +390,7 @@ static int interactive(const struct mm_cli *cli, const struct mm_diag_catalogue 
 {
     struct session s = {.cli = cli, .cat = cat, .out = stderr};
     char *default_path = o->progress ? NULL : default_progress_path();
-    bool found = false;
+    bool found = false, started_over = false;
     int rc = MM_EXIT_OK;
     *finished = false;
     s.progress = o->progress ? o->progress : default_path;
@@ -404,18 +404,26 @@ static int interactive(const struct mm_cli *cli, const struct mm_diag_catalogue 
         rc = io_error(cli, "error.tty", "stdin", MM_EIO);
         goto out;
     }
+    /* Starting over clears the answers on the screen only: the saved ones
+     * stay in the progress file until the first new answer replaces them. */
     if (found && count_answered(s.answers) > 0 && !o->resume &&
-        !ask_resume(&s, count_answered(s.answers)))
+        !ask_resume(&s, count_answered(s.answers))) {
         memset(s.answers, 0, sizeof s.answers);
+        started_over = true;
+    }
     s.pos = first_unanswered(&s);
     int outcome = ask_loop(&s);
     mm_tty_raw_end();
     fputs("\033[H\033[2J", s.out);
     if (outcome == ASK_ERROR) {
         rc = io_error(cli, "error.write", s.progress, MM_EIO);
+    } else if (outcome == ASK_QUIT && count_answered(s.answers) == 0 && started_over) {
+        /* "start over", then quit before a new answer: the earlier answers
+         * are what there is to continue from, so they stay saved. */
+        error_sub(cli, "note.quit_kept_earlier", s.progress);
     } else if (outcome == ASK_QUIT && count_answered(s.answers) == 0) {
-        /* Nothing answered (or "start over" and nothing yet): nothing to
-         * continue from, so no progress file is left behind. */
+        /* Nothing answered: nothing to continue from, so no progress file
+         * is left behind. */
         if (unlink(s.progress) != 0 && errno != ENOENT) {
             rc = io_error(cli, "error.write", s.progress, MM_EIO);
             goto out;

@@ -183,13 +183,14 @@ static void print_summary(const struct mm_cli *cli, const struct mm_policy_outpu
     printf("  %s/policy.json\n", dir);
     printf("%s %s\n", TR("policy.summary.reference"),
            json_string_value(json_object_get(m, "reference")));
+    /* the setting and how to bring the chapter back: the note in the
+     * documents is for staff, so it gives no command line */
     json_array_foreach(json_object_get(json_object_get(m, "chapters"), "omitted"), i, x)
     {
-        char num[24];
-        snprintf(num, sizeof num, "%lld",
-                 (long long)json_integer_value(json_object_get(x, "number")));
-        print_filled(cli, "policy.summary.omitted", num);
-        printf(" %s\n", json_string_value(json_object_get(x, "reason")));
+        char key[96];
+        snprintf(key, sizeof key, "policy.summary.omitted.%s",
+                 json_string_value(json_object_get(x, "id")));
+        printf("%s\n", TR(key));
     }
     print_sections_omitted(cli, json_object_get(m, "sections_omitted"));
     size_t n = json_array_size(json_object_get(m, "diagnosis_rules"));

@@ -4,10 +4,13 @@
  * whether the organisation commits to (or already follows) it; otherwise
  * --answers FILE gives the answers, and without either it just explains the
  * rules. Reports whether a one-star declaration is possible and what is
- * missing; --output FILE saves the commitment record `mamori declare` reads. */
+ * missing; --output FILE saves the commitment record `mamori declare` reads,
+ * and answers given on a terminal are kept where `mamori declare` finds them
+ * without --rules (rules-input.c). */
 #include "assess/rules.h"
 #include "cli/cli.h"
 #include "cli/cmd-common.h"
+#include "cli/rules-input.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/str.h"
@@ -171,16 +174,33 @@ static void report_answers_error(const struct mm_cli *cli, const char *path,
     mm_buf_free(&b);
 }
 
+/* The commitment record as JSON text (malloc'd; NULL when out of memory). */
+static char *record_text(const struct mm_rules_answers *a, const char *today)
+{
+    json_t *rec = mm_rules_record(a, today);
+    char *s = rec ? json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(rec);
+    return s;
+}
+
 static int save_record(const struct mm_cli *cli, const char *path, const struct mm_rules_answers *a)
 {
     char today[11];
     mm_time_today(today);
-    json_t *rec = mm_rules_record(a, today);
-    char *s = rec ? json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(rec);
+    char *s = record_text(a, today);
     int rc = mm_cmd_save_line(cli, "rules", path, s);
     free(s);
     return rc;
+}
+
+/* Answered on the terminal: kept where `mamori declare` looks without --rules. */
+static void keep_record(const struct mm_cli *cli, const struct mm_rules_answers *a)
+{
+    char today[11];
+    mm_time_today(today);
+    char *s = record_text(a, today);
+    mm_cmd_rules_keep(cli, today, s);
+    free(s);
 }
 
 static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct opts *o)
@@ -271,8 +291,8 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
             printf("\n%s\n", mm_buf_str(&msg));
         mm_buf_free(&msg);
     }
-    if (mode == MODE_INTERACTIVE && !o.output) /* mamori declare needs them in a file */
-        mm_cli_error(cli, "rules", "%s", TR("rules.not_saved"));
+    if (mode == MODE_INTERACTIVE) /* declare finds them without --rules */
+        keep_record(cli, &answers);
     if (rc == MM_EXIT_OK && !mm_rules_all_committed(&answers, NULL))
         rc = MM_EXIT_NOTMET;
 out:

@@ -9,7 +9,8 @@ same in the diagnosis advice and the rule set, ja and en; the
 25-item check is called 自社診断 (the national programme's name, 情報セキュリティ
 自社診断), never 自己診断, in data/, the source and the Japanese man pages and
 README; there and in every text file under tests/, words with two spellings
-have one (フォルダー, ウェブ, 重要な情報, see WORD_FORMS and docs/design/messages.md); the assess texts put no bracket
+have one (フォルダー, ウェブ, 重要な情報, 使い方の誤り, see WORD_FORMS and
+docs/design/messages.md); the assess texts put no bracket
 inside a bracket (「弱点（脆弱性（ぜいじゃくせい）といいます）」 reads badly).
 
 Usage: content_test.py SOURCE_DIR
@@ -129,6 +130,10 @@ WORD_FORMS += [(re.compile("ウエブ"), "ウェブ"),
                # one word for a folder where an owner or a vendor reads it; the attack's
                # name (ディレクトリトラバーサル) stays
                (re.compile("ディレクトリ(?!トラバーサル)"), "フォルダー"),
+               # exit status 2 in every help and man page: one term (the audit and risk
+               # helps said コマンドラインの誤り / bad command line)
+               (re.compile("コマンドラインの誤り"), "使い方の誤り"),
+               (re.compile("bad command line"), "usage error"),
                (re.compile("(?<![A-Za-z])Web *(?=[%s])|(?<=[%s]) *Web(?![A-Za-z])" % (JA, JA)),
                 "ウェブ")]
 

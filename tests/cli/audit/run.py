@@ -3,8 +3,8 @@
 """Integration test of `mamori audit`: builds two fake machines as file trees
 under the build folder (a neglected office server and a well-kept laptop),
 runs the real binary on them with --root, and compares text and JSON with
-the golden files in expected/ (ja and en); then --diagnosis (answers file and
-diagnose JSON), --check, --list, --output and every usage or input error with
+the golden files in expected/ (ja and en); then --diagnosis (answers file,
+diagnose JSON, Japanese answer words, a folder of kept results), --check, --list, --output and every usage or input error with
 its exit code. File ages are set relative to MAMORI_DATE (2026-04-01), which
 the command also uses as "now", so the goldens never drift.
 
@@ -129,6 +129,15 @@ def test_goldens():
           "%r" % {c["id"]: c["status"] for c in doc["checks"]})
 
 
+def contradictions(out):
+    """(item, check ids) of a JSON report's contradictions; None when the
+    output is no report (the diagnosis was refused)."""
+    try:
+        return [(c["item"], c["checks"]) for c in json.loads(out)["diagnosis"]["contradictions"]]
+    except ValueError:
+        return None
+
+
 def test_diagnosis():
     with open(os.path.join(WORK, "answers.json"), "w") as f:
         json.dump({"answers": {str(i): ("done" if i in (1, 2, 3, 9, 14) else "partly")
@@ -157,13 +166,50 @@ def test_diagnosis():
     check(rc == 0 and out.decode().endswith(
         "Contradictions with the self-diagnosis (diagnosis.json)\n  No item answered \"done\" is "
         "contradicted by a failed check.\n"), "laptop diagnosis: %d %r" % (rc, out[-200:]))
+    # answers written with the Japanese words the questionnaire shows
+    with open(os.path.join(WORK, "answers-ja.json"), "w") as f:
+        json.dump({"answers": {"1": "できていない", "2": "できている", "3": "一部できている"}}, f,
+                  ensure_ascii=False)
+    rc, out, err = run(["audit", "--root", "server", "--format", "json", "--diagnosis",
+                        "answers-ja.json"])
+    got = contradictions(out)
+    check(rc == 1 and err == "" and got == [(2, ["antivirus"])], "ja answers: %r %r" % (got, err))
+    os.unlink(os.path.join(WORK, "answers-ja.json"))
+    # a folder of kept results (mamori diagnose --history, or the default
+    # one): its newest result, named on standard error
+    hist = os.path.join(WORK, "hist")
+    os.makedirs(hist)
+    for name, done in (("diagnose-2026-03-01.json", ()), ("diagnose-2026-03-30.json", (2,)),
+                       ("notes.json", (1, 2, 3))):
+        with open(os.path.join(hist, name), "w") as f:
+            json.dump({"items": [{"id": i, "answer": "done" if i in done else "not"}
+                                 for i in range(1, 26)]}, f)
+    rc, out, err = run(["audit", "--root", "server", "--format", "json", "--diagnosis", "hist"])
+    got = contradictions(out)
+    check(rc == 1 and got == [(2, ["antivirus"])] and
+          json.loads(out)["diagnosis"]["file"] == "hist/diagnose-2026-03-30.json" and
+          err == "mamori audit: comparing with the self-diagnosis of 2026-03-30 kept in "
+                 "hist/diagnose-2026-03-30.json\n", "folder: %r %r" % (got, err))
+    empty = os.path.join(WORK, "empty-hist")
+    os.makedirs(empty)
+    rc, out, err = run(["--lang", "ja", "audit", "--root", "server", "--diagnosis", "empty-hist"])
+    check(rc == 4 and out == b"" and err ==
+          "mamori audit: empty-hist: このフォルダーには自社診断の結果がありません。「mamori diagnose」"
+          "で診断するか、回答や結果のファイルを指定してください。\n", "empty folder: %d %r" % (rc, err))
+    shutil.rmtree(hist)
+    os.rmdir(empty)
 
 
 def test_options():
     rc, out, err = run(["audit", "--list"])
     lines = out.decode().splitlines()
-    check(rc == 0 and len(lines) == 12 and lines[0].startswith("apt-updates          1\t"),
-          "--list: %r" % lines[:2])
+    # a header names the columns, then one line per check
+    check(rc == 0 and len(lines) == 13 and
+          lines[0] == "ID                   Items\tCheck (items: the self-diagnosis items it verifies)"
+          and lines[1].startswith("apt-updates          1\t"), "--list: %r" % lines[:2])
+    rc, out, err = run(["--lang", "ja", "audit", "--list"])
+    check(rc == 0 and out.decode().startswith("ID                   項目\tチェックの内容"),
+          "--list ja: %r" % out.decode()[:80])
     rc, out, err = run(["audit", "--root", "server", "--check", "firewall", "--check",
                         "samba-guest", "--format", "json", "--output", "out.json"])
     with open(os.path.join(WORK, "out.json")) as f:
@@ -188,17 +234,17 @@ def test_options():
         # the reader of mamori diagnose --answers: every problem, one line each
         (["audit", "--root", "laptop", "--diagnosis", "bad-answer.json"], 3,
          "mamori audit: bad-answer.json: invalid answer for item 5 "
-         "(use done, partly, not, unknown or na)\n"),
+         "(use done, partly, not, unknown or na, or the Japanese できている, 一部できている, できていない, わからない, 該当しない)\n"),
         (["--lang", "ja", "audit", "--root", "laptop", "--diagnosis", "bad-answer.json"], 3,
          "mamori audit: bad-answer.json: 項目 5 の回答が正しくありません"
-         "（done、partly、not、unknown、na のいずれかを書いてください）\n"),
+         "（できている・一部できている・できていない・わからない・該当しない、または done・partly・not・unknown・na のどれかを書いてください）\n"),
         (["audit", "--root", "laptop", "--diagnosis", "bad-item.json"], 3,
          "mamori audit: bad-item.json: invalid answer for item 3 (use done, partly, not, unknown "
-         "or na)\nmamori audit: bad-item.json: no such item number: \"26\" (the items are "
+         "or na, or the Japanese できている, 一部できている, できていない, わからない, 該当しない)\nmamori audit: bad-item.json: no such item number: \"26\" (the items are "
          "numbered 1 to 25)\n"),
         (["--lang", "ja", "audit", "--root", "laptop", "--diagnosis", "bad-item.json"], 3,
-         "mamori audit: bad-item.json: 項目 3 の回答が正しくありません（done、partly、not、unknown、"
-         "na のいずれかを書いてください）\nmamori audit: bad-item.json: \"26\" という項目番号は"
+         "mamori audit: bad-item.json: 項目 3 の回答が正しくありません（できている・一部できている・"
+         "できていない・わからない・該当しない、または done・partly・not・unknown・na のどれかを書いてください）\nmamori audit: bad-item.json: \"26\" という項目番号は"
          "ありません（項目の番号は 1 から 25 までです）\n"),
         (["audit", "--root", "laptop", "--diagnosis", "bad-id.json"], 3,
          "mamori audit: bad-id.json: no such item number: \"0\" (the items are numbered 1 to "

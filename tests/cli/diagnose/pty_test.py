@@ -3,6 +3,7 @@
 """Drives `mamori diagnose` interactively through a pseudo-terminal: answer
 with number keys and arrow keys + Enter, go back with b and the left arrow,
 change an answer, quit with q (progress saved), resume after the prompt,
+start over and quit at once (the earlier answers stay),
 finish, and check the result; then check that Ctrl-C restores the terminal
 and that Ctrl-Z stops with the terminal restored and continuing works.
 
@@ -162,6 +163,30 @@ def run(binary, tmp):
     check(code == 0, "quit after fg: exit %r" % code)
     check(json.load(open(os.path.join(tmp, "tstp.json")))["answers"] == {"1": "done", "2": "partly"},
           "answers around Ctrl-Z were not kept")
+
+    # "n" (start over) then quit before a new answer: the earlier answers
+    # stay saved (they were deleted); the first new answer replaces them.
+    tstp = os.path.join(tmp, "tstp.json")
+    s = Session(suspend, env)
+    s.expect("2 answers saved")
+    s.send(b"n")
+    s.expect("[1/25]")
+    s.send(b"q")
+    code, tail = s.finish()
+    check(code == 0, "start over, quit: exit %r" % code)
+    check("earlier answers are still saved in %s" % tstp in tail, "start over, quit:\n" + tail)
+    check(json.load(open(tstp))["answers"] == {"1": "done", "2": "partly"},
+          "starting over and quitting lost the saved answers")
+    s = Session(suspend, env)
+    s.expect("2 answers saved")
+    s.send(b"n")
+    s.expect("[1/25]")
+    s.send(b"3")
+    s.expect("[2/25]")
+    s.send(b"q")
+    code, tail = s.finish()
+    check(code == 0 and json.load(open(tstp))["answers"] == {"1": "not"},
+          "a new answer after starting over: exit %r, %r" % (code, json.load(open(tstp))))
 
     # Quitting before the first answer saves nothing and says so (it claimed
     # to have saved the answers so far and left an empty progress file).

@@ -106,6 +106,15 @@ def test_cp932_and_stdin():
     check(rc == 3 and out == b"" and err == "mamori risk: inventory-cp932.csv: line 1, column 1: "
           "it holds bytes that are not valid UTF-8; save the file as UTF-8 again, or give "
           "\"--encoding cp932\".\n", "forced utf-8: rc %d err %r" % (rc, err))
+    # a UTF-8 header above rows saved as CP932: the error names the first
+    # CP932 row (line 2), not line 1
+    with open(os.path.join(HERE, "inventory-ja.csv"), "rb") as f:
+        lines = f.read().decode("utf-8-sig").splitlines(True)
+    write("mixed.csv", lines[0].encode() + "".join(lines[1:]).encode("cp932"))
+    rc, out, err = run(["--lang", "ja", "risk", "mixed.csv"])
+    check(rc == 3 and out == b"" and err.startswith("mamori risk: mixed.csv: 2 行目 1 列目") and
+          "CP932（Shift_JIS）で書いた行が混ざっている" in err, "mixed: rc %d err %r" % (rc, err))
+    os.unlink(os.path.join(WORK, "mixed.csv"))
     # standard input
     with open(os.path.join(WORK, "inventory-en.csv"), "rb") as f:
         rc, out, err = run(["risk", "--format", "csv", "-"], stdin=f.read())

@@ -4,8 +4,9 @@
 1. ja: answer y, y, an invalid word (asked again), n, y, y; the result names
    the missing rule, exit 1, and the saved record has rule 3 false;
 2. en: all yes with --format json, standard output piped: it holds only the
-   JSON (questions go to the terminal), one_star_possible true, exit 0;
-3. quit with q at the second rule: exit 1 and no record written;
+   JSON (questions go to the terminal), one_star_possible true, exit 0; the
+   record is kept and `mamori declare` without --rules uses it;
+3. quit with q at the second rule: exit 1 and no record written or kept;
 4. Ctrl-Z at a prompt: stopped with echo on; continued, the answers count.
 
 Usage: pty_test.py --bin PROGRAM
@@ -91,13 +92,23 @@ def all_yes_json(binary, tmp):
         seen += more
     os.close(master)
     assert proc.returncode == 0, "exit %d, expected 0" % proc.returncode
-    # Answered on the terminal without --output: nothing is kept, and the
-    # terminal says so and how to keep them for mamori declare.
+    # Answered on the terminal without --output: the record is kept where
+    # mamori declare finds it without --rules (it was not kept at all), and
+    # the terminal says where.
     shown = seen.decode("utf-8", "replace")
-    assert "these answers are not saved" in shown and "mamori rules --output" in shown, shown
+    kept = os.path.join(tmp, ".local", "share", "mamori", "rules", "rules-2026-04-01.json")
+    assert "these answers are kept in %s" % kept in shown, shown
     doc = json.loads(out)  # nothing but the JSON on standard output
     assert doc["one_star_possible"] is True and doc["missing"] == [], doc
     assert all(r["committed"] for r in doc["rules"]), doc
+    rec = json.load(open(kept))
+    assert rec["format"] == "mamori-rules/1" and all(rec["rules"].values()), rec
+    declare = subprocess.run([binary, "--lang", "en", "declare", "--org", "A", "--format", "json"],
+                             capture_output=True, env=env_for(tmp), timeout=20)
+    got = json.loads(declare.stdout)
+    assert declare.returncode == 0 and got["level"] == "one-star", got
+    assert declare.stderr.decode() == ("mamori declare: using the five-rules record of 2026-04-01 "
+                                       "kept in %s\n" % kept), declare.stderr
 
 
 def quit_early(binary, tmp):
@@ -111,6 +122,8 @@ def quit_early(binary, tmp):
     code, _ = s.finish()
     assert code == 1, "exit %d, expected 1" % code
     assert not os.path.exists(record), "a record was written after quitting"
+    assert not os.path.exists(os.path.join(tmp, ".local", "share", "mamori", "rules")), \
+        "a record was kept after quitting"
 
 
 def full_width_replies(binary, tmp):
@@ -158,7 +171,7 @@ def main():
         for test in (answer_with_one_no, all_yes_json, quit_early, full_width_replies,
                      suspend_and_continue):
             try:
-                test(binary, tmp)
+                test(binary, tempfile.mkdtemp(dir=tmp))  # its own HOME: its own kept records
                 print("ok   " + test.__name__)
             except AssertionError as e:
                 failed += 1

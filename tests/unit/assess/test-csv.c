@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <iconv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -162,6 +163,17 @@ static void test_cp932(void **state)
     assert_false(e.detected);
     assert_int_equal(e.encoding, MM_CSV_ENC_UTF8);
     free(bytes);
+
+    /* a UTF-8 header above CP932 rows (detected): the error is at the first
+     * CP932 row, said to be mixed, not at line 1 */
+    char *rows = to_cp932("表計算ソフト,3\r\n", &len);
+    char mixed[128];
+    int n = snprintf(mixed, sizeof mixed, "資産名,機密性\r\nPC,1\r\n%.*s", (int)len, rows);
+    e = parse_err(mixed, (size_t)n, NULL, MM_EENCODING, MM_CSV_ERR_ENCODING, 3, 1);
+    assert_true(e.detected);
+    assert_true(e.mixed);
+    assert_int_equal(e.encoding, MM_CSV_ENC_UTF8);
+    free(rows);
 }
 
 static void test_encoding_errors(void **state)

@@ -312,7 +312,8 @@ static void test_answers_file_errors(void **state)
     assert_int_equal(mm_answers_issues_format(&issues, "d.json: ", MM_LANG_EN, &msg), 0);
     assert_string_equal(mm_buf_str(&msg),
                         "d.json: invalid answer for item 4 (use done, partly, not, unknown or "
-                        "na)\n"
+                        "na, or the Japanese できている, 一部できている, できていない, わからない, "
+                        "該当しない)\n"
                         "d.json: item 2 cannot be \"na\" (not applicable): it applies to every "
                         "organisation\n"
                         "d.json: item 6 is given more than once in \"items\"; keep only one\n"
@@ -370,6 +371,23 @@ static void test_answers_names(void **state)
     assert_int_equal(a, MM_ANSWER_PARTLY);
     assert_int_equal(mm_answer_parse("Done", &a), MM_EINVAL);
     assert_int_equal(mm_answer_parse(NULL, &a), MM_EINVAL);
+    /* the Japanese words the questionnaire shows, polite forms, full-width
+     * letters and spaces around them (an owner writing the file by hand) */
+    static const struct {
+        const char *text;
+        enum mm_answer want;
+    } words[] = {{"できている", MM_ANSWER_DONE},      {"一部できている", MM_ANSWER_PARTLY},
+                 {"できていない", MM_ANSWER_NOT},     {"わからない", MM_ANSWER_UNKNOWN},
+                 {"該当しない", MM_ANSWER_NA},        {"できています", MM_ANSWER_DONE},
+                 {"わかりません", MM_ANSWER_UNKNOWN}, {"\u3000できていない ", MM_ANSWER_NOT},
+                 {"ｄｏｎｅ", MM_ANSWER_DONE}};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        a = MM_ANSWER_NONE;
+        assert_int_equal(mm_answer_parse(words[i].text, &a), 0);
+        assert_int_equal(a, words[i].want);
+    }
+    assert_int_equal(mm_answer_parse("できる", &a), MM_EINVAL);
+    assert_int_equal(mm_answer_parse("はい", &a), MM_EINVAL);
     assert_null(mm_answer_name(MM_ANSWER_NONE));
     enum mm_answer set[3] = {MM_ANSWER_DONE, MM_ANSWER_NONE, MM_ANSWER_NA};
     json_t *j = mm_answers_to_json(set, 3);

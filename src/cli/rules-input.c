@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the default place of the kept five-rules records, keeping one, and
+ * reading the record `mamori declare` builds on, with the messages
+ * (data/i18n/assess-docs.json, "rules.kept*", "rules.using", ...). See
+ * rules-input.h. */
+#include "cli/rules-input.h"
+#include "cli/cmd-common.h"
+#include "core/buf.h"
+#include "core/dated.h"
+#include "core/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TR(key) mm_tr("assess-docs", key, cli->lang)
+
+#define PREFIX   "rules-"
+#define SCAN_MAX 100000 /* directory entries looked at, as for the diagnosis */
+#define PER_DAY  999    /* records kept per day */
+
+char *mm_cmd_rules_dir(void)
+{
+    return mm_cmd_xdg_path("XDG_DATA_HOME", ".local/share", "mamori/rules");
+}
+
+/* Prints the template key with {file}, {date} and {why} filled. */
+static void say(const struct mm_cli *cli, const char *cmd, const char *key, const char *file,
+                const char *date, const char *why)
+{
+    const struct mm_fill_var vars[] = {{"file", file}, {"date", date}, {"why", why}};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_fill(&msg, MM_FILL_MAX, TR(key), vars, 3, 0) == 0)
+        mm_cli_error(cli, cmd, "%s", mm_buf_str(&msg));
+    mm_buf_free(&msg);
+}
+
+void mm_cmd_rules_keep(const struct mm_cli *cli, const char *date, const char *text)
+{
+    char *dir = mm_cmd_rules_dir(), *path = NULL;
+    if (!dir) {
+        mm_cli_error(cli, "rules", "%s", TR("rules.kept_nowhere"));
+        return;
+    }
+    int r = text ? mm_dated_save(dir, PREFIX, date, PER_DAY, text, &path) : MM_ENOMEM;
+    if (r == 0)
+        say(cli, "rules", "rules.kept", path, NULL, NULL);
+    else /* the reason's own step, or ours (one next step) */
+        say(cli, "rules", mm_error_has_step(r) ? "rules.kept_failed_own_step" : "rules.kept_failed",
+            dir, NULL, mm_cmd_strerror(cli, r));
+    free(path);
+    free(dir);
+}
+
+/* Prints every problem of a record that is not one, naming the file. */
+static void print_record_problems(const struct mm_cli *cli, const char *cmd, const char *path,
+                                  const struct mm_rules_error *e)
+{
+    struct mm_buf b = MM_BUF_INIT;
+    mm_rules_error_describe(e, cli->lang, &b);
+    for (const char *line = mm_buf_str(&b); *line;) {
+        size_t n = strcspn(line, "\n");
+        mm_cli_error(cli, cmd, "%s: %s: %.*s", path, TR("declare.error.rules_file"), (int)n, line);
+        line += n + (line[n] == '\n');
+    }
+    mm_buf_free(&b);
+}
+
+/* The newest kept record, when there is one that can be read. */
+static void load_kept(const struct mm_cli *cli, const char *cmd, struct mm_rules_answers *answers,
+                      bool *found)
+{
+    struct mm_rules_error e;
+    char *dir = mm_cmd_rules_dir(), *path = NULL, date[11];
+    int r = dir ? mm_dated_latest(dir, PREFIX, SCAN_MAX, &path, date) : MM_ENOENT;
+    if (r == 0 && (r = mm_rules_read_file(path, answers, &e)) == 0) {
+        say(cli, cmd, "rules.using", path, date, NULL);
+        *found = true;
+    } else if (r != MM_ENOENT || path) { /* nothing kept yet is no record; a bad one is said */
+        say(cli, cmd,
+            mm_error_has_step(r) ? "rules.default_unusable_own_step" : "rules.default_unusable",
+            path ? path : dir, NULL,
+            r == MM_EPARSE ? TR("diagnosis.why.invalid") : mm_cmd_strerror(cli, r));
+    }
+    free(path);
+    free(dir);
+}
+
+int mm_cmd_rules_load(const struct mm_cli *cli, const char *cmd, const char *path,
+                      struct mm_rules_answers *answers, bool *found)
+{
+    struct mm_rules_error e;
+    *found = false;
+    memset(answers, 0, sizeof *answers);
+    if (!path) {
+        load_kept(cli, cmd, answers, found);
+        return 0;
+    }
+    int r = mm_rules_read_file(path, answers, &e);
+    if (r == MM_EPARSE) {
+        print_record_problems(cli, cmd, path, &e);
+        return MM_EXIT_INPUT;
+    }
+    if (r != 0) { /* a missing file: how to make one, unless the reason says what to do */
+        say(cli, cmd,
+            mm_error_has_step(r) || r == MM_ETOOBIG ? "rules.error.unreadable_own_step"
+                                                    : "rules.error.unreadable",
+            path, NULL, mm_cmd_strerror(cli, r));
+        return MM_EXIT_IO;
+    }
+    *found = true;
+    return 0;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * The five-rules record other subcommands build on: where `mamori rules`
+ * keeps the answers given on a terminal ($XDG_DATA_HOME/mamori/rules, as
+ * `mamori diagnose` keeps its results beside it), and reading the record
+ * `mamori declare` uses (--rules FILE, else the newest record kept). See
+ * docs/man/mamori-rules.1.md. */
+#ifndef MM_CLI_RULES_INPUT_H
+#define MM_CLI_RULES_INPUT_H
+
+#include <stdbool.h>
+
+#include "assess/rules.h"
+#include "cli/cli.h"
+
+/* $XDG_DATA_HOME/mamori/rules (XDG_DATA_HOME absolute), else
+ * $HOME/.local/share/mamori/rules; NULL when neither is set (or out of
+ * memory). free() it. */
+char *mm_cmd_rules_dir(void);
+
+/* Keeps the record text (the JSON `mamori rules --output` writes) as
+ * rules-YYYY-MM-DD[-N].json in the default folder and says where on
+ * standard error; a record that cannot be kept is said, with the way to
+ * save it by hand. Never an error: the result was already shown. */
+void mm_cmd_rules_keep(const struct mm_cli *cli, const char *date, const char *text);
+
+/* The five-rules record for cmd ("declare"): path, else, when path is NULL,
+ * the newest record kept in the default folder (a line on standard error
+ * says which; one that cannot be read is said and not used). *found is
+ * false when there is no record. Returns 0, or MM_EXIT_INPUT / MM_EXIT_IO
+ * after the message (path given and bad). */
+int mm_cmd_rules_load(const struct mm_cli *cli, const char *cmd, const char *path,
+                      struct mm_rules_answers *answers, bool *found);
+
+#endif
