@@ -211,6 +211,8 @@ void mm__detect_event_member(struct mm_sensor *s, const json_t *ev, const char *
 void mm__detect_event_ahead(struct mm_sensor *s, const json_t *member);
 void mm__detect_flow_end(struct mm_sensor *s, const struct mm_flow *f);
 void mm__detect_tick(struct mm_sensor *s, const struct timeval *now);
+/* The run ends: each detector's on_end (alerts it still holds). */
+void mm__detect_end(struct mm_sensor *s);
 
 /* eve-fast.c: mm_eve_new() with cached time stamps (packet path). The
  * header's texts (event type, protocol names, Community ID) are the sensor's

@@ -892,6 +892,20 @@ void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct m
     finish_alert(s, &h, a);
 }
 
+void mm_sensor_event_ports(const struct mm_sensor *s, const json_t *ev, uint16_t *src_port,
+                           uint16_t *dest_port)
+{
+    const struct mm__direct *d = s->direct;
+    if (d && d->current && ev == d->current_standin) {
+        bool ports = has_ports(d->current->proto);
+        *src_port = d->current->src && ports ? d->current->src_port : 0;
+        *dest_port = d->current->dst && ports ? d->current->dest_port : 0;
+        return;
+    }
+    *src_port = (uint16_t)json_integer_value(json_object_get(ev, "src_port"));
+    *dest_port = (uint16_t)json_integer_value(json_object_get(ev, "dest_port"));
+}
+
 void mm_sensor_alert_at(struct mm_sensor *s, const struct timeval *ts, const struct mm_addr *src,
                         const struct mm_addr *dst, const struct mm_eve_alert *a)
 {
@@ -1190,6 +1204,7 @@ int mm__sensor_free_reporting(struct mm_sensor *s, bool report)
         mm__devices_save(s); /* a held-back change is saved as such */
     else
         mm_devices_finish(s->devices); /* else it would end with the run */
+    mm__detect_end(s);                 /* alerts the detectors held back, about those events too */
     /* the final stats come last and count every event before them (the
      * device changes just announced, and what the detectors made of them) */
     if (s->eve && s->st.pkts > 0)

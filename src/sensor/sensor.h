@@ -57,6 +57,12 @@ void mm_sensor_alert_packet(struct mm_sensor *s, const struct mm_packet *p,
  * ports, proto, community_id, pcap_cnt from ev). */
 void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct mm_eve_alert *a);
 
+/* The ports of the event ev as its alert would carry them (from ev, or,
+ * for a direct event's stand-in, which holds no ports, from its header);
+ * 0 where it has none. */
+void mm_sensor_event_ports(const struct mm_sensor *s, const json_t *ev, uint16_t *src_port,
+                           uint16_t *dest_port);
+
 /* Raises an alert with no packet behind it (device-level, periodic). */
 void mm_sensor_alert_at(struct mm_sensor *s, const struct timeval *ts, const struct mm_addr *src,
                         const struct mm_addr *dst, const struct mm_eve_alert *a);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Detector "legacy-os" (signature ids 9100301-9100303):
+ * Detector "legacy-os" (signature ids 9100301-9100304):
  *   1 a device whose OS guess is Windows XP / Server 2003 era or older
  *     (DHCP fingerprint, SMB native OS, user agent, TCP traits: see osguess.c)
- *   2 SMB version 1 in use between two hosts (an SMB1 negotiation answer or
- *     session setup, or a client offering SMB1 only)
+ *   2 an SMB client using SMB version 1 with a server (it offers SMB1 only,
+ *     or an SMB1 session setup)
  *   3 a device whose OS has reached the end of vendor support (Windows 7 era)
- * Suppression: once per device (variants 1, 3) or host pair (variant 2) per
- * [detect.legacy-os] suppress_seconds (default 86400). */
+ *   4 an SMB server answering a client's negotiation in SMB version 1
+ * The SMB alerts name the client and the server (evidence "client",
+ * "server"). Suppression: once per device (variants 1, 3) or (client,
+ * server) pair (variants 2 and 4 together) per [detect.legacy-os]
+ * suppress_seconds (default 86400). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +56,21 @@ static void on_device(struct mm__detect_basic *st, struct mm_sensor *s, const js
     mm__detect_raise_texts(s, NAME, variant, &at, vars, n, evidence, NULL);
 }
 
+/* Which side of an SMB event is the client: true when its sender
+ * (src_ip) is. A negotiation says it (the client lists dialects, the
+ * server names the one chosen); for other messages the server is the side
+ * on port 445 or 139 (both: the sender is taken for the client). */
+static bool sender_is_client(const struct mm_sensor *s, const json_t *ev, const json_t *smb)
+{
+    if (json_object_get(smb, "client_dialects"))
+        return true;
+    if (json_object_get(smb, "dialect"))
+        return false;
+    uint16_t sport, dport;
+    mm_sensor_event_ports(s, ev, &sport, &dport);
+    return !(sport == 445 || sport == 139) || dport == 445 || dport == 139;
+}
+
 static void on_smb(struct mm__detect_basic *st, struct mm_sensor *s, const json_t *ev)
 {
     const json_t *smb = mm__event_get(ev, "smb");
@@ -65,14 +83,20 @@ static void on_smb(struct mm__detect_basic *st, struct mm_sensor *s, const json_
                *b = json_string_value(json_object_get(ev, "dest_ip"));
     if (!a || !b)
         return;
-    /* the pair in a fixed order, so both directions share one alert */
-    uint64_t key = strcmp(a, b) < 0 ? mm__keyed_str(b, mm__keyed_str(a, 2))
-                                    : mm__keyed_str(a, mm__keyed_str(b, 2));
+    bool by_client = sender_is_client(s, ev, smb);
+    const char *client = by_client ? a : b, *server = by_client ? b : a;
+    /* one alert per (client, server), whichever message shows SMB1 first */
+    uint64_t key = mm__keyed_str(server, mm__keyed_str(client, 2));
     if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
         return;
+    /* a server answering in SMB1 offers it; else the client uses it */
+    unsigned variant = json_object_get(smb, "dialect") ? 4 : 2;
     const struct mm__alert_at at = {.ev = ev};
     json_t *evidence = json_deep_copy(smb);
-    mm__detect_raise(s, NAME, 2, &at, json_pack("{s:s, s:s}", "src", a, "dst", b), evidence, NULL);
+    json_object_set_new(evidence, "client", json_string(client));
+    json_object_set_new(evidence, "server", json_string(server));
+    mm__detect_raise(s, NAME, variant, &at,
+                     json_pack("{s:s, s:s}", "client", client, "server", server), evidence, NULL);
 }
 
 static void legacy_event(void *state, struct mm_sensor *s, const json_t *ev)
@@ -92,6 +116,7 @@ const struct mm_detector mm_detector_legacy_os = {
     .init = legacy_init,
     .on_event = legacy_event,
     .events = "device,smb",
-    .reads_standin = true, /* "smb": the member, src_ip and dest_ip of the stand-in */
+    .reads_standin = true, /* "smb": the member, src_ip and dest_ip of the stand-in (and
+                              the ports its alert carries: mm_sensor_event_ports) */
     .free = mm__detect_basic_free,
 };

@@ -4,10 +4,14 @@
  * that belongs inside it:
  *   1 SMB (TCP 445, 139)   2 RDP (TCP 3389)   3 Telnet (TCP 23, 2323)
  *   4 NetBIOS (UDP 137, 138)
- * TCP counts on the SYN (an attempt is enough: a blocked worm still tries),
- * UDP on any datagram. Suppression: one alert per (home host, variant) per
- * [detect.outbound-service] suppress_seconds (default 3600), so a worm
- * trying thousands of addresses yields one alert. */
+ * TCP counts on the home host's first segment with payload, which only a
+ * connection the outside host accepted carries: real use of the service
+ * always sends some (SMB's negotiation, RDP's connection request, Telnet's
+ * option answers), a SYN scan (nmap) or a blocked attempt never does, and
+ * a worm trying many addresses is the scan detector's host sweep. UDP
+ * counts on any datagram. Suppression: one alert per (home host, variant)
+ * per [detect.outbound-service] suppress_seconds (default 3600), so a worm
+ * reaching thousands of addresses yields one alert. */
 #include <stdlib.h>
 
 #include "core/error.h"
@@ -27,7 +31,7 @@ static int outbound_init(struct mm_sensor *s, void **state)
 
 static unsigned variant_of(const struct mm_packet *p)
 {
-    if (p->ip_proto == 6 && (p->tcp_flags & 0x12) == 0x02) {
+    if (p->ip_proto == 6 && p->payload_len) {
         switch (p->dport) {
         case 445:
         case 139:
@@ -53,17 +57,19 @@ static __attribute__((noinline)) void check_service(struct mm__detect_basic *st,
                                                     struct mm_sensor *s, const struct mm_packet *p,
                                                     unsigned variant)
 {
-    if (!mm_sensor_is_home(s, &p->src) || mm_sensor_is_home(s, &p->dst))
+    if ((p->flow && (p->flow->detector_flags & MM__DF_OUTBOUND_SEEN)) ||
+        !mm_sensor_is_home(s, &p->src))
+        return;
+    /* a flow's packets from home are judged once: an office file copy
+     * (SMB between two home hosts) sends many segments */
+    if (p->flow)
+        p->flow->detector_flags |= MM__DF_OUTBOUND_SEEN;
+    if (mm_sensor_is_home(s, &p->dst))
         return;
     /* multicast and broadcast never leave the site */
     if ((p->dst.family == 4 && (p->dst.bytes[0] >= 224 || p->dst.bytes[3] == 255)) ||
         (p->dst.family == 6 && p->dst.bytes[0] == 0xff))
         return;
-    if (p->flow) {
-        if (p->flow->detector_flags & MM__DF_OUTBOUND_SEEN)
-            return;
-        p->flow->detector_flags |= MM__DF_OUTBOUND_SEEN;
-    }
     if (!mm__suppress_allow(st->sup, mm__keyed_addr(&p->src, variant), mm__detect_now(s),
                             st->window))
         return;
@@ -88,6 +94,6 @@ const struct mm_detector mm_detector_outbound_service = {
     .settings = settings,
     .init = outbound_init,
     .on_packet = outbound_packet,
-    .packets = MM_PKT_TCP_SYN | MM_PKT_UDP,
+    .packets = MM_PKT_TCP_DATA | MM_PKT_UDP,
     .free = mm__detect_basic_free,
 };

@@ -7,7 +7,14 @@
  * from DHCP, mDNS or NetBIOS), or its MAC vendor makes only phones and no
  * desktop OS was guessed.
  * Allowlisted devices are skipped. Suppression: once per device per
- * [detect.personal-device] suppress_seconds (default 86400). */
+ * [detect.personal-device] suppress_seconds (default 86400).
+ * A device announced without an address (a phone's first DHCP DISCOVER
+ * asks for none) is held back until its address comes (the inventory
+ * announces its first one at once, from the server's offer or the
+ * client's request), at most HOLD_SECONDS of capture time, or the end of
+ * the run: the alert then names the address the owner can look for. The
+ * message lists what is known of the device (maker, MAC and IP address)
+ * and leaves out what is not, rather than saying "unknown". */
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,9 +64,45 @@ static bool holds_word(const char *text, const char *const *words, size_t n)
 static const struct mm__setting settings[] = {{"suppress_seconds", 0, 30 * 86400, NULL},
                                               {NULL, 0, 0, NULL}};
 
+#define HOLD_MAX     64 /* devices held back at once (more: raised at once) */
+#define HOLD_SECONDS 30 /* how long a device without an address is held back */
+
+/* A device event held back until the device has an address. */
+struct held {
+    uint64_t key; /* the device's suppression key */
+    int64_t due;  /* usec of capture time: raised then without an address */
+    json_t *ev;   /* a copy of the event (NULL: a free slot) */
+};
+
+struct personal_state {
+    struct mm__suppress *sup;
+    int64_t window; /* usec: [detect.personal-device] suppress_seconds */
+    struct held held[HOLD_MAX];
+};
+
 static int personal_init(struct mm_sensor *s, void **state)
 {
-    return mm__detect_basic_init(s, NAME, settings, 8192, 86400, 30 * 86400, state);
+    void *mem;
+    struct mm__suppress *sup;
+    int r = mm__detect_alloc(s, NAME, settings, sizeof(struct personal_state), 8192, &mem, &sup);
+    if (r != 0)
+        return r;
+    struct personal_state *st = mem;
+    st->sup = sup;
+    st->window = mm__detect_int(s, NAME, "suppress_seconds", 86400, 0, 30 * 86400) * 1000000LL;
+    *state = st;
+    return 0;
+}
+
+static void personal_free(void *state)
+{
+    struct personal_state *st = state;
+    if (!st)
+        return;
+    for (size_t i = 0; i < HOLD_MAX; i++)
+        json_decref(st->held[i].ev);
+    mm__suppress_free(st->sup);
+    free(st);
 }
 
 static const char *mobile_hostname(const struct mm__device_facts *f)
@@ -94,29 +137,59 @@ static void set_var(struct mm__var *vars, size_t n, const char *key, const char 
             vars[i].text = text;
 }
 
-static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
+/* The message's "{facts}": the OS (or why the device is taken for a
+ * phone), then the maker, MAC and IP address where known, in ja and en. */
+struct facts {
+    char ja[768], en[768];
+};
+
+static void facts_add(struct facts *out, const char *ja, const char *ja_value, const char *en,
+                      const char *en_value)
 {
-    struct mm__detect_basic *st = state;
-    const char *type = mm__event_type(ev);
-    if (!type || strcmp(type, "device") != 0 || mm_sensor_config(s)->personal_devices_allowed)
-        return;
-    const json_t *dev = mm__event_get(ev, "device");
-    struct mm__device_facts spare;
-    const struct mm__device_facts *f = mm__device_facts_get(dev, &spare);
-    if (f->allowlisted)
+    size_t nj = strlen(out->ja), ne = strlen(out->en);
+    snprintf(out->ja + nj, sizeof out->ja - nj, "%s%s%s", nj ? "、" : "", ja, ja_value);
+    snprintf(out->en + ne, sizeof out->en - ne, "%s%s%s", ne ? ", " : "", en, en_value);
+}
+
+static void facts_of(const json_t *dev, const struct mm__device_facts *f, const char *by_name,
+                     struct facts *out)
+{
+    const char *mac = json_string_value(json_object_get(dev, "mac"));
+    const char *ip = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
+    out->ja[0] = out->en[0] = '\0';
+    if (f->os.mobile && f->os.name) /* in words that read on after "likely" / "推定" */
+        facts_add(out, "推定 ", f->os.name_ja ? f->os.name_ja : f->os.name, "likely ", f->os.name);
+    else if (by_name) /* known by name or maker only: say so */
+        facts_add(out, "", "名前から見てスマートフォンかタブレット", "",
+                  "a phone or tablet, going by its name");
+    else
+        facts_add(out, "", "メーカーから見てスマートフォンかタブレット", "",
+                  "a phone or tablet, going by its maker");
+    if (f->vendor && f->vendor[0])
+        facts_add(out, "メーカー ", f->vendor, "maker ", f->vendor);
+    /* the device's numbers, as the owner may find them on the router */
+    char ja[256], en[256];
+    if (mac && ip) {
+        snprintf(ja, sizeof ja, "MAC アドレス %s・IP アドレス %s", mac, ip);
+        snprintf(en, sizeof en, "MAC address %s, IP address %s", mac, ip);
+    } else {
+        snprintf(ja, sizeof ja, "%s アドレス %s", mac ? "MAC" : "IP", mac ? mac : ip ? ip : "");
+        snprintf(en, sizeof en, "%s address %s", mac ? "MAC" : "IP", mac ? mac : ip ? ip : "");
+    }
+    if (mac || ip)
+        facts_add(out, "機器の番号 ", ja, mac && ip ? "device numbers: " : "device number: ", en);
+}
+
+/* Raises the alert for the device event ev (suppression permitting). */
+static void raise_for(struct personal_state *st, struct mm_sensor *s, const json_t *ev,
+                      const json_t *dev, const struct mm__device_facts *f, uint64_t key,
+                      const char *by_name, const char *by_vendor)
+{
+    if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
         return;
     const json_t *os = f->os.obj;
-    bool by_os = f->os.mobile;
-    const char *by_name = mobile_hostname(f), *by_vendor = phone_vendor(f);
-    if (!by_os && !by_name && !by_vendor)
-        return;
-    const char *id = json_string_value(json_object_get(dev, "mac"));
-    if (!id)
-        id = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
-    if (!mm__suppress_allow(st->sup, mm__keyed_str(id, 4), mm__detect_now(s), st->window))
-        return;
     json_t *reasons = json_array();
-    if (by_os)
+    if (f->os.mobile)
         json_array_append_new(reasons, json_pack("{s:s, s:O}", "reason", "os_guess", "os", os));
     if (by_name)
         json_array_append_new(reasons,
@@ -130,14 +203,13 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
                               (json_t *)f->hostnames, json_object_get(dev, "vendor"), reasons};
     json_t *evidence = mm__object_of(keys, values, 5); /* NULL without reasons, as before */
     json_decref(reasons);                              /* evidence holds its own reference */
-    struct mm__var vars[MM__DEVICE_VARS];
+    struct mm__var vars[MM__DEVICE_VARS + 2];
     size_t n = mm__device_var_list(dev, vars);
     if (by_name) {
         set_var(vars, n, "name", by_name);
         set_var(vars, n, "name@ja", by_name);
     }
-    if (!by_os) { /* known by name or maker only: say so instead of "unknown", in words
-                     that read on after "likely" / "推定" without brackets in brackets */
+    if (!f->os.mobile) { /* known by name or maker only (the signature's {os}) */
         set_var(vars, n, "os",
                 by_name ? "a phone or tablet, going by its name"
                         : "a phone or tablet, going by its maker");
@@ -145,8 +217,113 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
                 by_name ? "名前から見てスマートフォンかタブレット"
                         : "メーカーから見てスマートフォンかタブレット");
     }
+    struct facts facts;
+    facts_of(dev, f, by_name, &facts);
+    vars[n++] = (struct mm__var){"facts", 5, facts.en};
+    vars[n++] = (struct mm__var){"facts@ja", 8, facts.ja};
     const struct mm__alert_at at = {.ev = ev};
     mm__detect_raise_texts(s, NAME, 1, &at, vars, n, evidence, NULL);
+}
+
+/* The held slot of key, or NULL. */
+static struct held *held_of(struct personal_state *st, uint64_t key)
+{
+    for (size_t i = 0; i < HOLD_MAX; i++)
+        if (st->held[i].ev && st->held[i].key == key)
+            return &st->held[i];
+    return NULL;
+}
+
+static void drop_held(struct personal_state *st, uint64_t key)
+{
+    struct held *h = held_of(st, key);
+    if (h) {
+        json_decref(h->ev);
+        h->ev = NULL;
+    }
+}
+
+/* Holds back the device event of dev, a device without an address, as a
+ * device event holding a copy of the record and nothing else: the event's
+ * header (its time) is not kept, since a direct event's stand-in has none
+ * to copy, and an alert raised later is stamped with the capture clock
+ * then, the same either way. False when it cannot be held (no free slot,
+ * no memory) or need not be (its alert would be suppressed anyway): the
+ * caller raises it at once. A device held already keeps its due time and
+ * its latest record. */
+static bool hold(struct personal_state *st, struct mm_sensor *s, const json_t *dev, uint64_t key)
+{
+    int64_t now = mm__detect_now(s);
+    if (mm__suppress_denies(st->sup, key, now, st->window))
+        return false;
+    struct held *h = held_of(st, key);
+    for (size_t i = 0; !h && i < HOLD_MAX; i++)
+        if (!st->held[i].ev) {
+            h = &st->held[i];
+            h->key = key;
+            h->due = now + HOLD_SECONDS * 1000000LL;
+        }
+    json_t *copy =
+        h ? json_pack("{s:s, s:o}", "event_type", "device", "device", json_deep_copy(dev)) : NULL;
+    if (!copy)
+        return false;
+    json_decref(h->ev);
+    h->ev = copy;
+    return true;
+}
+
+/* Judges the device event ev; may_hold: a device without an address may
+ * be held back (not for an event that was held already). */
+static void judge(struct personal_state *st, struct mm_sensor *s, const json_t *ev, bool may_hold)
+{
+    const json_t *dev = mm__event_get(ev, "device");
+    struct mm__device_facts spare;
+    const struct mm__device_facts *f = mm__device_facts_get(dev, &spare);
+    const char *id = json_string_value(json_object_get(dev, "mac"));
+    if (!id)
+        id = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
+    uint64_t key = mm__keyed_str(id, 4);
+    const char *by_name = mobile_hostname(f), *by_vendor = phone_vendor(f);
+    if (f->allowlisted || (!f->os.mobile && !by_name && !by_vendor)) {
+        drop_held(st, key); /* no longer taken for a phone: nothing to raise */
+        return;
+    }
+    if (may_hold && json_array_size(json_object_get(dev, "ips")) == 0 && hold(st, s, dev, key))
+        return;
+    drop_held(st, key);
+    raise_for(st, s, ev, dev, f, key, by_name, by_vendor);
+}
+
+static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
+{
+    const char *type = mm__event_type(ev);
+    if (!type || strcmp(type, "device") != 0 || mm_sensor_config(s)->personal_devices_allowed)
+        return;
+    judge(state, s, ev, true);
+}
+
+/* Raises the held events due by now (all of them when now is NULL). */
+static void raise_held(struct personal_state *st, struct mm_sensor *s, const struct timeval *now)
+{
+    int64_t t = now ? (int64_t)now->tv_sec * 1000000LL + now->tv_usec : 0;
+    for (size_t i = 0; i < HOLD_MAX; i++) {
+        json_t *ev = st->held[i].ev;
+        if (!ev || (now && st->held[i].due > t))
+            continue;
+        st->held[i].ev = NULL;
+        judge(st, s, ev, false);
+        json_decref(ev);
+    }
+}
+
+static void personal_tick(void *state, struct mm_sensor *s, const struct timeval *now)
+{
+    raise_held(state, s, now);
+}
+
+static void personal_end(void *state, struct mm_sensor *s)
+{
+    raise_held(state, s, NULL);
 }
 
 const struct mm_detector mm_detector_personal_device = {
@@ -155,5 +332,7 @@ const struct mm_detector mm_detector_personal_device = {
     .init = personal_init,
     .on_event = personal_event,
     .events = "device",
-    .free = mm__detect_basic_free,
+    .on_tick = personal_tick,
+    .on_end = personal_end,
+    .free = personal_free,
 };

@@ -2,8 +2,8 @@
  * The detector registry (built from detectors.def) and the dispatch the
  * pipeline calls: init in table order, then on_packet (with the
  * prefetch_packet hints), prefetch_event, on_event (only the event types a
- * detector lists in .events), on_flow_end and on_tick for every detector
- * that fills the slot. */
+ * detector lists in .events), on_flow_end, on_tick and on_end for every
+ * detector that fills the slot. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,4 +342,11 @@ void mm__detect_tick(struct mm_sensor *s, const struct timeval *now)
     for (size_t i = 0; i < mm_detector_count; i++)
         if (mm_detectors[i]->on_tick)
             mm_detectors[i]->on_tick(s->det_state[i], s, now);
+}
+
+void mm__detect_end(struct mm_sensor *s)
+{
+    for (size_t i = 0; s->det_state && i < mm_detector_count; i++)
+        if (mm_detectors[i]->on_end && s->det_state[i])
+            mm_detectors[i]->on_end(s->det_state[i], s);
 }

@@ -88,8 +88,9 @@ struct mm_detector {
     /* True when on_event reads the types in events (dns, tls, http, quic,
      * rdp, dhcp, mdns, netbios, smb) only through the decoders'
      * facts and the event's stand-in
-     * ("event_type", "src_ip", "dest_ip" and the protocol member) and
-     * alerts through mm_sensor_alert_event: those events may then skip
+     * ("event_type", "src_ip", "dest_ip" and the protocol member; the
+     * ports through mm_sensor_event_ports) and alerts through
+     * mm_sensor_alert_event: those events may then skip
      * their jansson object (sensor.c's direct path). False (the default)
      * keeps them whole for this detector. */
     bool reads_standin;
@@ -104,6 +105,11 @@ struct mm_detector {
     void (*on_flow_end)(void *state, struct mm_sensor *s, const struct mm_flow *f);
     /* About once per second of capture time, for windows and periodicity. */
     void (*on_tick)(void *state, struct mm_sensor *s, const struct timeval *now);
+    /* The run ends (after the inventory's last device events, before the
+     * final stats): the last moment to raise an alert the detector held
+     * back, which must not end with the run. Only called when the state is
+     * not NULL. */
+    void (*on_end)(void *state, struct mm_sensor *s);
     void (*free)(void *state);
 };
 

@@ -91,21 +91,85 @@ def check_intel_scanner(alerts):
 
 
 def check_outbound(alerts):
-    """For TCP the detector sees only the attempt (a SYN): the SMB, RDP and
-    Telnet messages say the device tried, none that it connected (NetBIOS
-    is UDP: its datagram did leave)."""
+    """For TCP the detector waits for the office device's first data on an
+    accepted connection: the SMB, RDP and Telnet messages say it connected
+    (not that it tried: a bare attempt raises nothing), and each alert is
+    about the office device (its source address)."""
     for a in alerts:
         if a["alert"]["signature_id"] not in (9100501, 9100502, 9100503):
             continue
         m = a["mamori"]["message"]
-        if "tried to" not in m["en"] or "うとしました" not in m["ja"]:
-            return "%d says more than an attempt: %s" % (a["alert"]["signature_id"], m)
+        if "connected to" not in m["en"] or "つなぎ" not in m["ja"] or \
+                "tried" in m["en"] or "うとしました" in m["ja"]:
+            return "%d does not say the device connected: %s" % (a["alert"]["signature_id"], m)
+        if a["src_ip"] != detectgen.OFFICE_PC:
+            return "%d is not about the office PC: %s" % (a["alert"]["signature_id"], a["src_ip"])
+    return None
+
+
+def smb1_roles(alerts, sid, words_en, words_ja):
+    """The one SMBv1 alert names the office PC as the client and the file
+    server as the server, in its evidence and its texts (words_*: what the
+    message must say)."""
+    smb = [a for a in alerts if a["alert"]["signature_id"] == sid]
+    if len(smb) != 1:
+        return "expected one %d alert, got %d" % (sid, len(smb))
+    e = smb[0]["mamori"]["evidence"]
+    if e.get("client") != detectgen.OFFICE_PC or e.get("server") != detectgen.FILE_SERVER:
+        return "SMBv1 evidence without the client and server roles: %s" % e
+    m = smb[0]["mamori"]["message"]
+    for word in words_en:
+        if word not in m["en"]:
+            return "%d's message does not say %r: %s" % (sid, word, m["en"])
+    for word in words_ja:
+        if word not in m["ja"]:
+            return "%d's message does not say %r: %s" % (sid, word, m["ja"])
+    return None
+
+
+def check_smb1_client(alerts):
+    """The client offered SMB1 only: it is the one still using SMBv1."""
+    return smb1_roles(alerts, 9100302,
+                      ["device %s still uses" % detectgen.OFFICE_PC,
+                       "file server %s" % detectgen.FILE_SERVER],
+                      ["機器 %s が" % detectgen.OFFICE_PC, "まだ使っています"])
+
+
+def check_smb1_server(alerts):
+    """A modern client, a server answering in SMB1: the server offers it."""
+    return smb1_roles(alerts, 9100304,
+                      ["device %s offers" % detectgen.FILE_SERVER,
+                       "answered %s" % detectgen.OFFICE_PC],
+                      ["機器 %s が" % detectgen.FILE_SERVER, "提供して"])
+
+
+def phone_alert(alerts, ip):
+    """The personal-device alert names the phone, its MAC address and its
+    IP address (ip; None: it has none, and the texts leave it out instead
+    of calling it unknown)."""
+    phone = [a for a in alerts if a["alert"]["signature_id"] == 9100401]
+    if len(phone) != 1:
+        return "expected one personal-device alert, got %d" % len(phone)
+    m = phone[0]["mamori"]["message"]
+    for lang, words in (("en", ["Kenta-iPhone", detectgen.PHONE_MAC]),
+                        ("ja", ["Kenta-iPhone", detectgen.PHONE_MAC])):
+        for word in words + ([ip] if ip else []):
+            if word not in m[lang]:
+                return "personal-device %s message without %s: %s" % (lang, word, m[lang])
+    if "不明" in m["ja"] or "unknown" in m["en"]:
+        return "personal-device message calls something unknown: %s" % m
+    if not ip and ("IP アドレス" in m["ja"] or "IP address" in m["en"]):
+        return "personal-device message names an IP address the phone never had: %s" % m
     return None
 
 
 # Checks beyond the signature ids, per case.
 CHECKS = {"intel-weak": check_intel_weak, "intel-scanner": check_intel_scanner,
-          "outbound": check_outbound}
+          "outbound": check_outbound,
+          "smb1": check_smb1_client, "smb1-server": check_smb1_server,
+          "smb1-setup": check_smb1_client,
+          "iphone-discover": lambda alerts: phone_alert(alerts, "192.168.1.41"),
+          "iphone-no-address": lambda alerts: phone_alert(alerts, None)}
 
 # Web cases: office addresses are known devices.
 WEB = "[devices]\nallow = 192.168.1.0/24\n"
@@ -118,9 +182,19 @@ CASES = {
     "windows-xp": ("windows-xp", "", {9100201, 9100301}),
     "iphone": ("iphone", "[policy]\npersonal_devices = no\n", {9100201, 9100401}),
     "iphone-allowed": ("iphone", "[policy]\npersonal_devices = yes\n", {9100201}),
+    # a phone first seen asking for an address: the alert waits for it
+    "iphone-discover": ("iphone-discover", "[policy]\npersonal_devices = no\n",
+                        {9100201, 9100401}),
+    "iphone-no-address": ("iphone-no-address", "[policy]\npersonal_devices = no\n",
+                          {9100201, 9100401}),
     "new-device": ("new-device", "", {9100201}),
     "smb1": ("smb1", "", {9100302}),
+    "smb1-server": ("smb1-server", "", {9100304}),
+    "smb1-setup": ("smb1-setup", "", {9100302}),
     "outbound": ("outbound", "", {9100501, 9100502, 9100503, 9100504}),
+    # a SYN scan of a host on the internet is a scan, not three uses of
+    # SMB, RDP and Telnet with it
+    "syn-scan-out": ("syn-scan-out", "", {9100701}),
     "inbound-rdp": ("inbound-rdp", "", {9100601}),
     "port-scan": ("port-scan", "[devices]\nallow = 192.168.1.0/24\n", {9100701}),
     "host-sweep": ("host-sweep", "[devices]\nallow = 192.168.1.0/24\n", {9100702}),

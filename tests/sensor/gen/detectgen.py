@@ -133,28 +133,105 @@ def iphone(w):
           dst_mac="01:00:5e:00:00:fb")
 
 
+PHONE_MAC = "c4:61:8b:00:00:02"
+
+
+def dhcp_discover(w, mac, hostname, params):
+    """A first DHCPDISCOVER, asking for no address (no option 50)."""
+    msg = a.dhcp_message(msg_type=1, mac=mac, options=[
+        (61, b"\x01" + g.mac_bytes(mac)), (12, hostname.encode()), (55, bytes(params))])
+    w.udp(("0.0.0.0", 68), ("255.255.255.255", 67), msg, src_mac=mac,
+          dst_mac="ff:ff:ff:ff:ff:ff")
+
+
+def iphone_discover(w):
+    """An iPhone joining for the first time: its DHCPDISCOVER asks for no
+    address; the router's offer gives it 192.168.1.41."""
+    dhcp_discover(w, PHONE_MAC, "Kenta-iPhone", [1, 121, 3, 6, 15, 119, 252])
+    offer = a.dhcp_message(op=2, msg_type=2, mac=PHONE_MAC, yiaddr="192.168.1.41", options=[
+        (54, ipaddress.IPv4Address(RESOLVER).packed), (51, struct.pack("!I", 86400))])
+    w.udp((RESOLVER, 67), ("255.255.255.255", 68), offer, src_mac=GATEWAY_MAC,
+          dst_mac="ff:ff:ff:ff:ff:ff")
+
+
+def iphone_no_address(w):
+    """An iPhone whose DHCPDISCOVER nobody answers: it never has an address."""
+    dhcp_discover(w, PHONE_MAC, "Kenta-iPhone", [1, 121, 3, 6, 15, 119, 252])
+
+
 def new_device(w):
     """An unknown Linux box appears (dhclient fingerprint)."""
     dhcp_request(w, "02:00:00:00:00:77", "mystery-box",
                  [1, 28, 2, 3, 15, 6, 119, 12, 44, 47, 26, 121, 42], requested="192.168.1.77")
 
 
+FILE_SERVER = "192.168.1.20"
+
+
 def smb1(w):
-    """An SMB1-only negotiation between two office hosts and the SMB1 answer."""
-    s = g.TcpSession(w, (OFFICE_PC, 49200), ("192.168.1.20", 445))
+    """An SMB1-only negotiation between two office hosts and the SMB1 answer:
+    the client (the office PC) uses SMB1."""
+    s = g.TcpSession(w, (OFFICE_PC, 49200), (FILE_SERVER, 445))
     s.handshake(ttl=128)
     s.send(a.smb1_negotiate_request())
     s.recv(a.smb1_negotiate_response())
     s.close()
 
 
+def smb1_server(w):
+    """A modern client offering SMB1 and SMB 2 to a file server that answers
+    in SMB1: the server offers SMB1."""
+    s = g.TcpSession(w, (OFFICE_PC, 49201), (FILE_SERVER, 445))
+    s.handshake(ttl=128)
+    s.send(a.smb1_negotiate_request(("NT LM 0.12", "SMB 2.002", "SMB 2.???")))
+    s.recv(a.smb1_negotiate_response(index=0))
+    s.close()
+
+
+def smb1_setup(w):
+    """The middle of an SMB1 connection (its negotiation not captured): the
+    server's session setup answer, then the client's next request; the
+    server is the side on port 445."""
+    s = g.TcpSession(w, (OFFICE_PC, 49202), (FILE_SERVER, 445))
+    s.recv(a.smb1_session_setup_response())
+    s.send(a.smb1_session_setup_request())
+
+
 def outbound_services(w):
-    """An office PC reaching SMB, RDP and Telnet on the internet, and NetBIOS."""
-    syn(w, OFFICE_PC, 50001, "203.0.113.30", 445)
-    syn(w, OFFICE_PC, 50002, "203.0.113.31", 3389)
-    syn(w, OFFICE_PC, 50003, "203.0.113.32", 23)
+    """An office PC using SMB, RDP and Telnet with hosts on the internet
+    (each connection accepted and carrying the client's first message),
+    and NetBIOS."""
+    sessions = ((50001, ("203.0.113.30", 445), a.smb2_negotiate_request()),
+                (50002, ("203.0.113.31", 3389), a.rdp_connection_request()),
+                (50003, ("203.0.113.32", 23), b"\xff\xfd\x18\xff\xfb\x1f"))
+    for sport, server, first in sessions:
+        s = g.TcpSession(w, (OFFICE_PC, sport), server, client_mac=OFFICE_MAC,
+                         server_mac=GATEWAY_MAC)
+        s.handshake()
+        s.send(first)
+        s.close()
     w.udp((OFFICE_PC, 137), ("203.0.113.33", 137), a.nbns_query("FILESERVER"),
           src_mac=OFFICE_MAC, dst_mac=GATEWAY_MAC)
+
+
+def syn_scan_out(w):
+    """An office PC SYN-scanning a host on the internet (as nmap -sS does):
+    bare SYNs to 30 ports, SMB, RDP and Telnet among them; the host accepts
+    on 22, 80 and 445 (the scanner resets those at once) and refuses the
+    rest. No connection carries data."""
+    target = "203.0.113.40"
+    ports = [21, 22, 23, 25, 53, 80, 110, 111, 135, 139, 143, 443, 445, 993, 995, 1723, 2323,
+             3306, 3389, 5900, 8080, 8443, 113, 199, 256, 554, 587, 1025, 1720, 8888]
+    for port in ports:
+        syn(w, OFFICE_PC, 36050, target, port)
+        if port in (22, 80, 445):
+            w.tcp((target, port), (OFFICE_PC, 36050), 7000, 1001, g.TCP_SYN | g.TCP_ACK,
+                  src_mac=GATEWAY_MAC, dst_mac=OFFICE_MAC, options=b"\x02\x04\x05\xb4")
+            w.tcp((OFFICE_PC, 36050), (target, port), 1001, 0, g.TCP_RST, src_mac=OFFICE_MAC,
+                  dst_mac=GATEWAY_MAC)
+        else:
+            w.tcp((target, port), (OFFICE_PC, 36050), 0, 1001, g.TCP_RST | g.TCP_ACK,
+                  src_mac=GATEWAY_MAC, dst_mac=OFFICE_MAC)
 
 
 def inbound_rdp(w):
@@ -339,9 +416,14 @@ SCENARIOS = {
     "intel-scanner": intel_scanner,
     "windows-xp": windows_xp,
     "iphone": iphone,
+    "iphone-discover": iphone_discover,
+    "iphone-no-address": iphone_no_address,
     "new-device": new_device,
     "smb1": smb1,
+    "smb1-server": smb1_server,
+    "smb1-setup": smb1_setup,
     "outbound": outbound_services,
+    "syn-scan-out": syn_scan_out,
     "inbound-rdp": inbound_rdp,
     "port-scan": port_scan,
     "host-sweep": host_sweep,

@@ -132,6 +132,17 @@ static void test_learning_time_before_start(void **state)
     th_free(s);
 }
 
+/* The SMBv1 alert a names client and server in its evidence and texts. */
+static void assert_smb_roles(const json_t *a, const char *client, const char *server)
+{
+    const json_t *e = json_object_get(json_object_get(a, "mamori"), "evidence");
+    assert_string_equal(json_string_value(json_object_get(e, "client")), client);
+    assert_string_equal(json_string_value(json_object_get(e, "server")), server);
+    assert_non_null(strstr(msg(a, "en"), client));
+    assert_non_null(strstr(msg(a, "en"), server));
+    assert_non_null(strstr(msg(a, "ja"), client));
+}
+
 static void test_legacy(void **state)
 {
     (void)state;
@@ -154,13 +165,35 @@ static void test_legacy(void **state)
                 "\"SMB1_COMMAND_NEGOTIATE_PROTOCOL\",\"smb1\":true,\"client_dialects\":"
                 "[\"NT LM 0.12\",\"SMB 2.002\"],\"smb1_only\":false}}");
     assert_int_equal(th_count_alerts(s, 9100302), 0);
-    /* ... an SMB1 answer is not, once per pair */
+    /* ... a server answering in SMB1 is not (it offers SMB1), once per pair */
     for (int i = 0; i < 3; i++)
         th_event(s, "{\"timestamp\":\"2026-04-01T00:00:01.000000+0000\",\"event_type\":\"smb\","
                     "\"src_ip\":\"192.168.1.41\",\"dest_ip\":\"192.168.1.40\",\"smb\":{"
                     "\"command\":\"SMB1_COMMAND_NEGOTIATE_PROTOCOL\",\"smb1\":true,"
                     "\"dialect\":\"NT LM 0.12\"}}");
+    assert_int_equal(th_count_alerts(s, 9100304), 1);
+    assert_int_equal(th_count_alerts(s, 9100302), 0);
+    assert_smb_roles(th_alert(s, 9100304, 0), "192.168.1.40", "192.168.1.41");
+    /* a client offering SMB1 only uses it; its server's answer is the same pair */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:02.000000+0000\",\"event_type\":\"smb\","
+                "\"src_ip\":\"192.168.1.42\",\"dest_ip\":\"192.168.1.41\",\"smb\":{\"command\":"
+                "\"SMB1_COMMAND_NEGOTIATE_PROTOCOL\",\"smb1\":true,\"client_dialects\":"
+                "[\"NT LM 0.12\"],\"smb1_only\":true}}");
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:02.000000+0000\",\"event_type\":\"smb\","
+                "\"src_ip\":\"192.168.1.41\",\"dest_ip\":\"192.168.1.42\",\"smb\":{"
+                "\"command\":\"SMB1_COMMAND_NEGOTIATE_PROTOCOL\",\"smb1\":true,"
+                "\"dialect\":\"NT LM 0.12\"}}");
     assert_int_equal(th_count_alerts(s, 9100302), 1);
+    assert_int_equal(th_count_alerts(s, 9100304), 1);
+    assert_smb_roles(th_alert(s, 9100302, 0), "192.168.1.42", "192.168.1.41");
+    /* a session setup alone: the server is the side on port 445 */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:03.000000+0000\",\"event_type\":\"smb\","
+                "\"src_ip\":\"192.168.1.41\",\"src_port\":445,\"dest_ip\":\"192.168.1.43\","
+                "\"dest_port\":49200,\"proto\":\"TCP\",\"smb\":{\"command\":"
+                "\"SMB1_COMMAND_SESSION_SETUP_ANDX\",\"smb1\":true,\"native_os\":\"Unix\","
+                "\"native_lm\":\"Samba\"}}");
+    assert_int_equal(th_count_alerts(s, 9100302), 2);
+    assert_smb_roles(th_alert(s, 9100302, 1), "192.168.1.43", "192.168.1.41");
     th_free(s);
 }
 
@@ -185,6 +218,52 @@ static void test_personal(void **state)
     s = th_new("[policy]\npersonal_devices = yes\n", NULL, NULL, &mm_detector_personal_device);
     dhcp(s, "c4:61:8b:35:82:a9", "192.168.2.17", "Lucas-iPhone", "1,121,3,6,15,119,252", "");
     assert_int_equal(th_count_alerts(s, 0), 0);
+    th_free(s);
+}
+
+/* A phone announced without an address: held back, raised once its
+ * address comes, or 30 s of capture time later without one (the tick),
+ * never twice; a held device allowlisted meanwhile raises nothing. */
+static void test_personal_held(void **state)
+{
+    (void)state;
+    static const char *const phone =
+        "{\"event_type\":\"device\",\"device\":{\"mac\":\"%s\",\"ips\":[%s],"
+        "\"hostnames\":[\"Kenta-iPhone\"],\"os\":null,\"allowlisted\":%s,\"action\":\"%s\"}}";
+    char ev[512];
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_personal_device);
+    th_set_time(s, 1775001600.0);
+    snprintf(ev, sizeof ev, phone, "c4:61:8b:00:00:05", "", "false", "new");
+    th_event(s, ev);
+    assert_int_equal(th_count_alerts(s, 0), 0); /* held */
+    snprintf(ev, sizeof ev, phone, "c4:61:8b:00:00:05", "\"192.168.1.45\"", "false", "changed");
+    th_event(s, ev);
+    assert_int_equal(th_count_alerts(s, 9100401), 1);
+    assert_non_null(strstr(msg(th_alert(s, 9100401, 0), "en"), "IP address 192.168.1.45"));
+    /* never an address: raised by the tick once 30 s have passed, without one */
+    snprintf(ev, sizeof ev, phone, "c4:61:8b:00:00:06", "", "false", "new");
+    th_event(s, ev);
+    th_set_time(s, 1775001600.0 + 29);
+    th_tick(s);
+    assert_int_equal(th_count_alerts(s, 9100401), 1);
+    th_set_time(s, 1775001600.0 + 31);
+    th_tick(s);
+    assert_int_equal(th_count_alerts(s, 9100401), 2);
+    const json_t *a = th_alert(s, 9100401, 1);
+    assert_non_null(strstr(msg(a, "ja"), "MAC アドレス c4:61:8b:00:00:06)"));
+    assert_null(strstr(msg(a, "ja"), "不明"));
+    assert_null(strstr(msg(a, "en"), "IP address"));
+    th_tick(s); /* raised once */
+    snprintf(ev, sizeof ev, phone, "c4:61:8b:00:00:06", "\"192.168.1.46\"", "false", "changed");
+    th_event(s, ev); /* its address later: suppressed as a repeat */
+    /* allowlisted while held: nothing */
+    snprintf(ev, sizeof ev, phone, "c4:61:8b:00:00:07", "", "false", "new");
+    th_event(s, ev);
+    snprintf(ev, sizeof ev, phone, "c4:61:8b:00:00:07", "", "true", "changed");
+    th_event(s, ev);
+    th_set_time(s, 1775001600.0 + 100);
+    th_tick(s);
+    assert_int_equal(th_count_alerts(s, 9100401), 2);
     th_free(s);
 }
 
@@ -401,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_learning_time_before_start),
         cmocka_unit_test(test_legacy),
         cmocka_unit_test(test_personal),
+        cmocka_unit_test(test_personal_held),
         cmocka_unit_test(test_new_device_evidence_matches_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

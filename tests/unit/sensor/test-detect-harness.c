@@ -85,6 +85,14 @@ void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct m
     add_alert(s, copy, a);
 }
 
+void mm_sensor_event_ports(const struct mm_sensor *s, const json_t *ev, uint16_t *src_port,
+                           uint16_t *dest_port)
+{
+    (void)s;
+    *src_port = (uint16_t)json_integer_value(json_object_get(ev, "src_port"));
+    *dest_port = (uint16_t)json_integer_value(json_object_get(ev, "dest_port"));
+}
+
 void mm_sensor_alert_at(struct mm_sensor *s, const struct timeval *ts, const struct mm_addr *src,
                         const struct mm_addr *dst, const struct mm_eve_alert *a)
 {

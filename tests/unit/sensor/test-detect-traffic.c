@@ -44,14 +44,24 @@ static void test_outbound_inbound(void **state)
 {
     (void)state;
     struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_outbound_service);
+    /* attempts without data (a SYN scan, a refused or blocked connection,
+     * a handshake reset at once) raise nothing; payloads below are texts
+     * without NUL (the harness takes their length by strlen) */
     tcp(s, "192.168.1.5", 50000, "203.0.113.1", 445, 0x02, NULL);
-    tcp(s, "192.168.1.5", 50001, "203.0.113.2", 445, 0x02, NULL); /* same host: suppressed */
-    tcp(s, "192.168.1.5", 50002, "203.0.113.1", 3389, 0x02, NULL);
-    tcp(s, "192.168.1.5", 50003, "203.0.113.1", 23, 0x02, NULL);
+    tcp(s, "192.168.1.5", 50000, "203.0.113.1", 3389, 0x02, NULL);
+    tcp(s, "192.168.1.5", 50000, "203.0.113.1", 23, 0x02, NULL);
+    tcp(s, "192.168.1.5", 50000, "203.0.113.1", 445, 0x10, NULL);
+    tcp(s, "192.168.1.5", 50000, "203.0.113.1", 445, 0x04, NULL);
+    assert_int_equal(th_count_alerts(s, 0), 0);
+    /* the office host's first data on each service */
+    tcp(s, "192.168.1.5", 50001, "203.0.113.1", 445, 0x18, "\xfeSMB negotiate");
+    tcp(s, "192.168.1.5", 50002, "203.0.113.2", 445, 0x18, "\xfeSMB negotiate"); /* suppressed */
+    tcp(s, "192.168.1.5", 50003, "203.0.113.1", 3389, 0x18, "\x03 RDP request");
+    tcp(s, "192.168.1.5", 50004, "203.0.113.1", 23, 0x18, "\xff\xfb\x18");
     udp(s, "192.168.1.5", 137, "203.0.113.1", 137);
-    tcp(s, "192.168.1.5", 50004, "192.168.1.6", 445, 0x02, NULL); /* inside: fine */
+    tcp(s, "192.168.1.5", 50005, "192.168.1.6", 445, 0x18, "\xfeSMB"); /* inside: fine */
     udp(s, "192.168.1.5", 137, "192.168.1.255", 137);
-    tcp(s, "192.168.1.5", 50005, "203.0.113.1", 445, 0x12, NULL); /* not a SYN */
+    tcp(s, "203.0.113.1", 445, "192.168.1.5", 50001, 0x18, "\xfeSMB"); /* the answer */
     assert_int_equal(th_count_alerts(s, 9100501), 1);
     assert_int_equal(th_count_alerts(s, 9100502), 1);
     assert_int_equal(th_count_alerts(s, 9100503), 1);
