@@ -582,6 +582,14 @@ static int read_command(const struct admin *a, int argc, char **argv, const stru
     return argc > 0 ? usage_error(a, argv[0], "admin.unknown") : usage(a);
 }
 
+void mm_center_admin_lang(int argc, char **argv, enum mm_lang *lang)
+{
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--lang") == 0 &&
+            (strcmp(argv[i + 1], "ja") == 0 || strcmp(argv[i + 1], "en") == 0))
+            mm_lang_parse(argv[i + 1], lang);
+}
+
 int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, int argc, char **argv)
 {
     struct admin a = {.lang = MM_LANG_EN};
@@ -589,7 +597,7 @@ int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, in
     const struct command *cmd = NULL;
     char err[2048]; /* as long as a log line: a long path leaves room for the step */
     memset(&x, 0, sizeof x);
-    mm_lang_select(NULL, &a.lang);
+    a.lang = mm_msg_lang(); /* main: the environment's, or --lang's (mm_center_admin_lang) */
     if (!cfg->data_dir || !*cfg->data_dir) { /* "" names no directory */
         fprintf(stderr, "mamori-center admin: %s\n", mm_tr("center", "main.need_data", a.lang));
         mm_zone_free(zone);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "center/center.h"
+#include "core/i18n.h"
 
 /* Runs one admin subcommand (argv[0] is its first word) with cfg, checked
  * as the server's is before anything starts, and its report zone
@@ -13,6 +14,12 @@
  * done, 1 failed, 2 usage. */
 int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, int argc,
                     char **argv);
+
+/* The language of the admin command's messages (argv: the words after
+ * `admin`): that of its --lang ja|en when given (the language the operator
+ * chose for the user or company added, and reads), else *lang as it is
+ * (the environment's: mm_lang_select). */
+void mm_center_admin_lang(int argc, char **argv, enum mm_lang *lang);
 
 /* Whether argv[i] is there and can be a value or an argument, not the next
  * option: no value of mamori-center's options or admin's starts with "--"

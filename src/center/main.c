@@ -421,6 +421,10 @@ int main(int argc, char **argv)
                 mm_tr("center", "main.usage", lang));
         return EXIT_USAGE;
     }
+    if (o.admin_at) { /* admin's messages follow its --lang ja|en when given */
+        mm_center_admin_lang(argc - o.admin_at - 1, argv + o.admin_at + 1, &lang);
+        mm_msg_set_lang(lang);
+    }
     if (o.help) {
         printf("%s\n", mm_tr("center", "main.usage", lang));
         return 0;

@@ -90,7 +90,8 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct au
             a->diagnosis = optarg;
             break;
         case ':':
-            return usage_error(cli, "cli.error.missing_value", argv[optind - 1]);
+            return mm_cmd_usage_error(cli, "audit", argv[optind - 1],
+                                      mm_tr("cli", "error.missing_value", cli->lang));
         default:
             return usage_error(cli, "cli.error.unknown_option", argv[optind - 1]);
         }

@@ -47,9 +47,9 @@ const char *mm_cmd_refused_arg(int argc, char **argv)
 
 int mm_cmd_refused(const struct mm_cli *cli, const char *cmd, int c, int argc, char **argv)
 {
-    const char *key = c == ':' ? "error.missing_value" : "error.usage";
-    return mm_cmd_usage_error(cli, cmd, mm_cmd_refused_arg(argc, argv),
-                              mm_tr("assess-docs", key, cli->lang));
+    const char *text = c == ':' ? mm_tr("cli", "error.missing_value", cli->lang)
+                                : mm_tr("assess-docs", "error.usage", cli->lang);
+    return mm_cmd_usage_error(cli, cmd, mm_cmd_refused_arg(argc, argv), text);
 }
 
 int mm_cmd_once(const struct mm_cli *cli, const char *cmd, struct mm_cmd_given *given,

@@ -97,7 +97,7 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct di
             if ((v = option_value(valued[k], argc, argv, &i, &missing)) != NULL || missing)
                 break;
         if (missing)
-            return usage_error(cli, "error.missing_value", a);
+            return mm_cmd_usage_error(cli, CMD, a, mm_tr("cli", "error.missing_value", cli->lang));
         if (!v)
             return usage_error(cli, "error.unknown_option", a);
         if ((rc = mm_cmd_once(cli, CMD, &given, valued[k] + 2)) != 0)

@@ -95,7 +95,8 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct ri
             a->template = true;
             break;
         case ':':
-            return usage_error(cli, "cli.error.missing_value", argv[optind - 1]);
+            return mm_cmd_usage_error(cli, "risk", argv[optind - 1],
+                                      mm_tr("cli", "error.missing_value", cli->lang));
         default:
             return usage_error(cli, "cli.error.unknown_option", argv[optind - 1]);
         }

@@ -58,6 +58,8 @@ int mm_error_from_errno(int e)
         return MM_ENAMETOOLONG;
     case ELOOP: /* too many symbolic links, or a loop of them */
         return MM_ELOOP;
+    case EFBIG: /* past the file size limit (RLIMIT_FSIZE, the file system's largest file) */
+        return MM_EFBIG;
     default:
         return MM_EIO;
     }
@@ -75,6 +77,7 @@ bool mm_error_has_step(int code)
     case MM_ENOTDIR:
     case MM_ENAMETOOLONG:
     case MM_ELOOP:
+    case MM_EFBIG:
         return true;
     default:
         return false;

@@ -23,7 +23,7 @@ const char *mm_errname(int code);
  * file operation uses: ENOENT -> MM_ENOENT, EACCES and EPERM -> MM_EPERM,
  * ENOMEM, EEXIST, EISDIR, ENOTDIR -> theirs, ENOSPC and EDQUOT ->
  * MM_ENOSPC, EROFS -> MM_EROFS, ENAMETOOLONG -> MM_ENAMETOOLONG, ELOOP ->
- * MM_ELOOP, anything else MM_EIO (0 included). A
+ * MM_ELOOP, EFBIG -> MM_EFBIG, anything else MM_EIO (0 included). A
  * caller that means something else by one of them (a missing file and a
  * path through a file are both "not there" to the audit) says so beside
  * its call. */

@@ -65,9 +65,9 @@ static int finish(struct mm_ini *ini, int rc, const char *name, struct mm_ini **
     }
     mm_ini_free(ini);
     if (rc == -1) {
-        int e = errno;
-        mm_msg_format(err, errlen, "core-log", "ini.io", name, strerror(e));
-        return mm_error_from_errno(e);
+        int code = mm_error_from_errno(errno); /* the reason in the message language */
+        mm_msg_format(err, errlen, "core-log", "ini.io", name, mm_msg_strerror(code));
+        return code;
     }
     if (rc == -2) {
         mm_msg_format(err, errlen, "core-log", "ini.nomem", name);

@@ -237,8 +237,10 @@ static int load_config(struct mm_sensor_options *o)
     else
         r = mm_ini_load_string("", &o->ini, err, sizeof(err));
     if (r != 0) {
-        mm_msg_print(stderr, PROG, "sensor-log", "config.cannot_load", o->config_path,
-                     err[0] ? err : mm_msg_strerror(r));
+        /* one next step: the reason's own (a folder, a link loop) or the message's */
+        mm_msg_print(stderr, PROG, "sensor-log",
+                     mm_error_has_step(r) ? "config.cannot_load_own_step" : "config.cannot_load",
+                     o->config_path, err[0] ? err : mm_msg_strerror(r));
         return 2;
     }
     return 0;
@@ -378,9 +380,13 @@ static int uplink_ca_file(struct mm_sensor_options *o)
         o->uplink.ca_pem_len = len;
         return 0;
     }
-    mm_msg_print(stderr, PROG, "sensor-log", "config.uplink_ca_file", config_name(o), path,
-                 r == MM_EPARSE ? mm_msg("sensor-log", "config.uplink_ca_file_pem")
-                                : mm_msg_strerror(r));
+    if (mm_error_has_step(r)) /* the reason says what to do (a link loop, a name too long) */
+        mm_msg_print(stderr, PROG, "sensor-log", "config.uplink_ca_file_own_step", config_name(o),
+                     path, mm_msg_strerror(r));
+    else
+        mm_msg_print(stderr, PROG, "sensor-log", "config.uplink_ca_file", config_name(o), path,
+                     r == MM_EPARSE ? mm_msg("sensor-log", "config.uplink_ca_file_pem")
+                                    : mm_msg_strerror(r));
     return 2;
 }
 

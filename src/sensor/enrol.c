@@ -128,6 +128,26 @@ int mm__link_enrol(const struct mm_link_options *lo, const struct mm_sensor_opti
     return 0;
 }
 
+/* STATE/uplink.conf could not be read (r): missing (with --center) or
+ * damaged, enrol first; a folder in its place (a name the sensor chose:
+ * EISDIR's "give a file" does not fit), move it away and enrol again; any
+ * other reason (a link loop, no permission) as it is, with its own step
+ * (mm_error_has_step) or the message's. */
+static void state_failed(const char *state_dir, int r)
+{
+    const char *file = MM_UPLINK_STATE_FILE;
+    if (r == MM_EISDIR)
+        mm_msg_print(stderr, PROG, "sensor-log", "link.state_is_folder", state_dir, file);
+    else if (r == MM_ENOENT || r == MM_EPARSE)
+        mm_msg_print(stderr, PROG, "sensor-log", "link.not_enrolled", state_dir, file,
+                     mm_msg_strerror(r));
+    else
+        mm_msg_print(stderr, PROG, "sensor-log",
+                     mm_error_has_step(r) ? "link.state_unreadable_own_step"
+                                          : "link.state_unreadable",
+                     state_dir, file, mm_msg_strerror(r));
+}
+
 int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_options *o,
                    struct mm_uplink **out)
 {
@@ -144,9 +164,7 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
     if (r == MM_ENOENT && !lo->center)
         return 0; /* never enrolled: spool only */
     if (r != 0) {
-        mm_msg_print(stderr, PROG, "sensor-log",
-                     mm_error_has_step(r) ? "link.not_enrolled_own_step" : "link.not_enrolled",
-                     o->state_dir, MM_UPLINK_STATE_FILE, mm_msg_strerror(r));
+        state_failed(o->state_dir, r);
         return 2;
     }
     if (!o->uplink.enabled && !lo->center)

@@ -1002,7 +1002,8 @@ static void devices_damaged(const struct mm_sensor *s, const struct mm_devices_d
 
 /* The spool in dir cannot be opened (r): where the folder came from
  * (setting_named), then the segment that is not a spool's or could not be
- * read (failed), the damaged acked file, another sensor using it,
+ * read (failed: with the reason's own step, or wait for the disk, else move
+ * the file aside), the damaged acked file, another sensor using it,
  * or the reason with the message's next step, or with its own
  * (mm_error_has_step) alone. */
 static void spool_failed(const struct mm_sensor *s, int r, const char *dir, const char *failed,
@@ -1012,9 +1013,12 @@ static void spool_failed(const struct mm_sensor *s, int r, const char *dir, cons
     size_t n = setting_named(s, o->state_from_file, "sensor", "state", err, errlen);
     if (failed[0] && r == MM_EPARSE) /* a segment not a spool's: left as it is */
         mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_segment_not_spool", dir, failed);
+    else if (failed[0] && r != MM_ENOMEM && mm_error_has_step(r)) /* (left as it is) */
+        mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_segment_unreadable_own_step", dir,
+                      failed, mm_msg_strerror(r));
     else if (failed[0] && r != MM_ENOMEM) /* a segment it could not read: left as it is */
         mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_segment_unreadable", dir, failed,
-                      mm_msg_strerror(r));
+                      mm_msg_strerror(r), failed);
     else if (r == MM_EPARSE) /* the acked file (spool.h): what to do with it */
         mm_msg_format(err + n, errlen - n, LOG, "sensor.spool_acked_damaged", dir, dir);
     else if (r == MM_EEXIST)

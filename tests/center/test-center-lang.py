@@ -369,6 +369,22 @@ def server_usage(tmp):
         shutil.rmtree(data)
 
 
+def admin_lang(tmp):
+    """An admin subcommand's --lang ja|en also chooses the language of its messages (they
+    followed the environment only), wherever it stands; without it, the environment's."""
+    data = os.path.join(tmp, "admin-lang-data")
+    add = ["admin", "--data", data, "user", "add", "--role", "admin", "--email", "not-an-address"]
+    for args, env, want in ((add + ["--lang", "ja"], EN, "メールアドレスの形が正しくありません"),
+                            (add[:5] + ["--lang", "ja"] + add[5:], EN,
+                             "メールアドレスの形が正しくありません"),
+                            (add + ["--lang", "en"], JA, "not a valid e-mail address"),
+                            (add, JA, "メールアドレスの形が正しくありません"),
+                            (add, EN, "not a valid e-mail address")):
+        r = run(args, env)
+        check(r.returncode == 2 and r.stderr == "mamori-center admin: --email: %s: not-an-address\n"
+              % want and not os.path.exists(data), "admin %r, %r: %r" % (args, env, r))
+
+
 def run(args, env):
     return subprocess.run([BIN] + args, capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, **env))
@@ -617,6 +633,7 @@ def main():
         config_errors(tmp)
         only_in_force(tmp)
         admin_usage_in_man(tmp)
+        admin_lang(tmp)
         server_usage(tmp)
         r = run(["--data", os.path.join(tmp, "data"), "--config", os.path.join(tmp, "nope.ini")],
                 JA)

@@ -10,8 +10,8 @@ ends):
   loop device is then cut short (losetup -c after truncating its file) so
   that the newest segment's blocks lie past its end, and the segment's
   cached pages are dropped: reading it fails with EIO, as a dying disk's
-  does. The sensor must refuse to start (exit 4) naming the file and the
-  system's reason, and cut nothing: once the device is whole again the file
+  does. The sensor must refuse to start (exit 4) naming the file, the
+  system's reason and, if it stays unreadable, moving it aside, and cut nothing: once the device is whole again the file
   is byte for byte as before and numbering goes on after its last record.
 - disk-full: the EVE output and the spool on a small tmpfs that the sensor
   fills (ENOSPC). The first failure of each is logged once, the exit message
@@ -19,7 +19,8 @@ ends):
   file holds only whole lines (those of a run on a roomy disk, in order),
   the spool holds seqs 1..n with no torn tail, and n plus the events said
   lost is every spooled event. After space is freed a second run keeps
-  every record and numbers on from n + 1.
+  every record and numbers on from n + 1. Space freed during a run (the
+  capture on a pipe): each output says once that writing works again.
 
 Both need root (mount namespaces; losetup and mkfs.ext4 for the first) and
 skip (exit 77) with a message where that is not permitted. Helpers come
@@ -146,8 +147,11 @@ def spool_read_error_on(tmp, img, dev, mnt):
         print("spool-read-error: the cut device still reads the segment here; skipped")
         return SKIP
     check(err == 5, "reading the segment failed with errno %d, not EIO" % err)
-    for lang, want in (("en", [seg, "input/output error", "Nothing was cut or deleted"]),
-                       ("ja", [seg, "読み書きに失敗しました", "何も切り詰めず"])):
+    # the way out when the disk never reads it again is told too: moving the file aside
+    for lang, want in (("en", [seg, "input/output error", "Nothing was cut or deleted",
+                               "if it stays unreadable, move %s out of the spool's folder" % seg]),
+                       ("ja", [seg, "読み書きに失敗しました", "何も切り詰めず",
+                               "読めないままのときは、%s をスプールのフォルダーの外へ移して" % seg])):
         drop_cached(seg)
         r = run_sensor(args + ["--lang", lang])
         check(r.returncode == 4, "%s: exit %d, not 4: %s" % (lang, r.returncode, r.stderr))
@@ -206,7 +210,128 @@ def test_disk_full(tmp):
             disk_full_on(mnt, pcap, cfg, lang, ref_lines, len(ref_spooled))
         finally:
             sh(["umount", mnt])
+    for lang in ("en", "ja"):
+        mnt = os.path.join(tmp, "inventory-" + lang)
+        os.mkdir(mnt)
+        check(sh(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]).returncode == 0,
+              "tmpfs for the inventory")
+        try:
+            inventory_not_kept_on(mnt, tmp, lang)
+        finally:
+            sh(["umount", mnt])
+    for lang in ("en", "ja"):
+        mnt = os.path.join(tmp, "again-" + lang)
+        os.mkdir(mnt)
+        check(sh(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]).returncode == 0,
+              "tmpfs for the space freed during the run")
+        try:
+            space_freed_during_run(mnt, pcap, cfg, lang)
+        finally:
+            sh(["umount", mnt])
     return 0
+
+
+NOT_KEPT = {
+    "en": "the device inventory %s holds more devices than [devices] max, and it could not be "
+          "kept aside under another name before the sensor's next save leaves them out: no space "
+          "left on the disk, or the quota is used up; free some space",
+    "ja": "機器の一覧 %s の機器の数が [devices] max を超えていますが、次の保存で超えた分が消える前に、"
+          "元のファイルを別の名前で残しておくことができませんでした: ディスクの空きがないか、使える容量の"
+          "上限に達しています。不要なファイルを消して空きを作ってください"}
+
+
+def inventory_not_kept_on(mnt, tmp, lang):
+    """An inventory past [devices] max that cannot be kept aside on a full disk: one
+    sentence, ending with the reason's step alone (it said "(a larger one keeps them)"
+    in the middle, a second hint)."""
+    pcap, cfg, state = os.path.join(tmp, "three.pcap"), os.path.join(tmp, "max.ini"), \
+        os.path.join(mnt, "state")
+    w = st.g.PcapWriter(pcap)
+    for k in range(3):
+        w.udp(("192.168.1.%d" % (10 + k), 40000 + k), ("192.0.2.53", 53),
+              st.g.dns_query("d%d.example" % k), src_mac="02:00:00:00:01:%02x" % k,
+              dst_mac="02:00:00:00:00:fe", ts=1775001600.0 + k)
+    w.close()
+    r = run_sensor(["-r", pcap, "--eve", os.devnull, "--state", state], lang)
+    check(r.returncode == 0, "%s: inventory of three: %s" % (lang, r.stderr))
+    with open(cfg, "w") as f:
+        f.write("[devices]\nmax = 1\n")
+    fill(mnt)
+    inv = os.path.join(state, "devices.json")
+    r = run_sensor(["-r", pcap, "--eve", os.devnull, "--state", state, "--config", cfg], lang)
+    check(r.returncode == 4 and r.stderr == "mamori-sensor: %s\n" % (NOT_KEPT[lang] % inv),
+          "%s: inventory not kept on a full disk: %r" % (lang, r))
+
+
+AGAIN = {"en": {"eve": "EVE output: writing to %s works again",
+                "spool": r"spool: events are added to (\S+) again; the (\d+) events that could not "
+                         r"be added before do not reach the centre"},
+         "ja": {"eve": "EVE 出力: %s にまた書き込めるようになりました",
+                "spool": r"spool: (\S+) にまたイベントを追加できるようになりました。それまでに追加"
+                         r"できなかった (\d+) 件のイベントは"}}
+
+
+def fill(mnt):
+    """Fills the file system at mnt (a file of zeros to the last page); returns the file."""
+    path = os.path.join(mnt, "filler")
+    with open(path, "wb", buffering=0) as f:
+        for size in (1 << 16, 4096, 1):
+            try:
+                while True:
+                    f.write(b"\0" * size)
+            except OSError:
+                pass
+    return path
+
+
+def space_freed_during_run(mnt, pcap, cfg, lang):
+    """The disk is full when the sensor starts reading a capture on a pipe; once both
+    outputs have logged their first failure, space is freed and the rest of the capture
+    follows: each output says once that writing works again (the spool with the events it
+    lost), and the spool numbers on without a gap (before, nothing said so)."""
+    import threading
+    import time
+    eve, state = os.path.join(mnt, "eve.json"), os.path.join(mnt, "state")
+    filler = fill(mnt)
+    env = dict(os.environ, LC_ALL="", LC_MESSAGES="", LANG="ja_JP.UTF-8" if lang == "ja" else "C")
+    p = subprocess.Popen([st.SENSOR, "-r", "-", "--eve", eve, "--config", cfg, "--state", state],
+                         stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    err = []
+    reader = threading.Thread(target=lambda: err.extend(p.stderr))
+    reader.start()
+    with open(pcap, "rb") as f:
+        data = f.read()
+    half = 24 + (len(data) - 24) // 2
+    half -= (half - 24) % (16 + 62)  # whole records: every packet is 62 bytes here
+    try:
+        p.stdin.write(data[:half])
+        p.stdin.flush()
+        w = WANT[lang]
+        deadline = time.time() + 60
+        while time.time() < deadline and not (
+                any((w["eve_first"] % eve).encode() in x for x in err) and
+                any(w["spool_first"].split("%s")[0].encode() in x for x in err)):
+            time.sleep(0.05)
+        os.unlink(filler)
+        p.stdin.write(data[half:])
+        p.stdin.close()
+        p.wait(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        reader.join()
+    text = b"".join(err).decode()
+    check(st.sanitizer_clean(text), text)
+    check(text.count(w["eve_first"] % eve) == 1, "%s: EVE failure logged once: %s" % (lang, text))
+    check(text.count(AGAIN[lang]["eve"] % eve) == 1,
+          "%s: EVE writing again said once: %s" % (lang, text))
+    again = re.findall(AGAIN[lang]["spool"], text)
+    check(len(again) == 1 and again[0][0].startswith(os.path.join(state, "spool") + "/") and
+          int(again[0][1]) > 0, "%s: spool adding again said once: %s" % (lang, text))
+    recs, torn = read_spool(os.path.join(state, "spool"))
+    seqs = [s for s, _ in recs]
+    check(torn == 0 and seqs and seqs == list(range(1, len(seqs) + 1)),
+          "%s: spool after space was freed: %d records, torn %d" % (lang, len(seqs), torn))
 
 
 WANT = {

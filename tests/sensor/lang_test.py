@@ -546,13 +546,42 @@ def test_state_files_one_step(tmp):
         check(r.returncode == 4 and r.stderr == "mamori-sensor: %s\n" % (want % inv),
               "inventory a folder: %r" % (r,))
     os.rmdir(inv)
+    # a folder in the enrolment file's place: moved away, as the inventory's (it said
+    # "is a directory; give a file" of a name the sensor chose)
     conf = os.path.join(state, "uplink.conf")
     os.mkdir(conf)
-    for env, want in ((EN, "is a directory; give a file"),
-                      (JA, "フォルダーです。ファイルを指定してください")):
+    for env, want in ((EN, "the enrolment file %s is a directory, not a file; move it away and "
+                           "enrol again with --enrol CODE --center URL"),
+                      (JA, "登録のファイル %s がファイルではなくフォルダーです。別の場所へ移してから、"
+                           "--enrol 登録コード --center センターのURL で登録し直してください")):
         r = run(["-r", pcap, "--eve", os.devnull, "--state", state], env)
-        check(r.returncode == 2 and r.stderr == "mamori-sensor: %s: %s\n" % (conf, want),
+        check(r.returncode == 2 and r.stderr == "mamori-sensor: %s\n" % (want % conf),
               "enrolment file a folder: %r" % (r,))
+    os.rmdir(conf)
+    # an enrolment file that cannot be read (a link to itself) is not "never enrolled":
+    # said with its reason (it was taken as missing: the sensor ran without its uplink)
+    os.symlink("uplink.conf", conf)
+    for env, want in ((EN, "cannot read the enrolment file %s: " + ELOOP_EN),
+                      (JA, "登録のファイル %s を読めません: " + ELOOP_JA)):
+        r = run(["-r", pcap, "--eve", os.devnull, "--state", state], env)
+        check(r.returncode == 2 and r.stderr == "mamori-sensor: %s\n" % (want % conf),
+              "enrolment file through a link loop: %r" % (r,))
+    os.unlink(conf)
+    # the newest spool segment a link to itself: named, with the reason's step alone (the
+    # file was not named: "cannot open the spool in DIR: too many symbolic links...")
+    looped = os.path.join(tmp, "looped")
+    sdir = os.path.join(looped, "spool")
+    os.makedirs(sdir)
+    newest = os.path.join(sdir, "%020d.seg" % 1)
+    os.symlink(os.path.basename(newest), newest)
+    for env, want in ((EN, "cannot open the spool in %s: its file %s could not be read or "
+                           "repaired, and nothing was cut or deleted: " + ELOOP_EN),
+                      (JA, "%s のスプール（センターへ送る前のイベントの置き場所）を開けません。"
+                           "そのファイル %s を読むか直すことができませんでした。何も切り詰めず、"
+                           "消してもいません: " + ELOOP_JA)):
+        r = run(["-r", pcap, "--eve", os.devnull, "--state", looped], env)
+        check(r.returncode == 4 and r.stderr == "mamori-sensor: %s\n" % (want % (sdir, newest)),
+              "newest spool segment through a link loop: %r" % (r,))
     # a spool segment the uplink cannot read (a link to itself): the line ends with the
     # reason's step (it went on with "check the file's permissions and the disk")
     state = os.path.join(tmp, "enrolled")
@@ -574,6 +603,21 @@ def test_state_files_one_step(tmp):
         r = run(["-r", pcap, "--eve", os.devnull, "--state", state, "--config", cfg], env)
         check(r.returncode == 0 and "mamori-sensor: uplink: %s" % (want % seg)
               in r.stderr.splitlines(), "spool segment through a link loop: %r" % (r,))
+
+
+def test_config_folder(tmp):
+    """--config naming a folder: the reason in the message's language with its own step
+    alone (it was the INI reader's English strerror, "Is a directory", under ja too)."""
+    for env, want in ((EN, "cannot load config %s: %s: is a directory; give a file"),
+                      (JA, "設定ファイル %s を読み込めません: %s: フォルダーです。ファイルを指定してください")):
+        r = run(["-r", "x", "--config", tmp], env)
+        check(r.returncode == 2 and r.stderr == "mamori-sensor: %s\n" % (want % (tmp, tmp)),
+              "--config a folder: %r" % (r,))
+    # a file that is not there: the message's own step, in English too
+    missing = os.path.join(tmp, "missing.ini")
+    r = run(["-r", "x", "--config", missing], EN)
+    check(r.returncode == 2 and r.stderr.endswith(
+        "no such file or entry; check the file name and what it says\n"), "missing: %r" % (r,))
 
 
 def test_intel(tmp):

@@ -275,8 +275,13 @@ BAD_SETTINGS = (
     ("uplink", "ca_file", "/nonexistent/ca.pem", "must name a file of CA certificates",
      "CA 証明書（PEM 形式）"),
     ("uplink", "ca_file", "/dev/null", "no PEM certificate in it", "PEM 形式の証明書がありません"),
-    ("uplink", "ca_file", "/", "cannot use / (is a directory; give a file)",
-     "/ を使えません（フォルダーです。ファイルを指定してください）"),
+    # a reason with its own step says it alone (it followed "must name a file of CA
+    # certificates ...", a second step)
+    ("uplink", "ca_file", "/", "ca_file: cannot use /: is a directory; give a file",
+     "ca_file: / を使えません: フォルダーです。ファイルを指定してください"),
+    ("uplink", "ca_file", "/dev/null/ca.pem", "ca_file: cannot use /dev/null/ca.pem: there is a "
+     "file where a directory should be; check the path", "ca_file: /dev/null/ca.pem を使えません: "
+     "フォルダーがあるはずのところにファイルがあります。指定した場所を確かめてください"),
     ("anomaly", "rate", "-1", "from 0 to 100000", "0 から 100000 まで"),
     ("intel", "settle_ms", "-1", "from 0 to 600000", "0 から 600000 まで"),
     ("devices", "allow", "nonsense", "nonsense is not a MAC address", "nonsense は、MAC アドレス"),

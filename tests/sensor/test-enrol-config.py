@@ -126,6 +126,17 @@ def main():
         check(r.returncode == 0 and enrolled_at(state, url) and "ignored" not in r.stderr,
               "all from --config: %r" % (r,))
 
+        # the enrolment file cannot be written (a folder in its place): said with the next
+        # step in English too (only the Japanese had one)
+        state = os.path.join(tmp, "state-folder")
+        os.makedirs(os.path.join(state, "uplink.conf"))
+        cfg = settings(tmp, "c.ini", "[uplink]\nca_file = %s\n" % cert)
+        r = sensor(["--enrol", c.admin("enrol", "--tenant", str(tid)), "--center", url,
+                    "--state", state, "--config", cfg])
+        check(r.returncode == 1 and r.stderr.endswith(
+            "cannot write %s/uplink.conf; check the directory's permissions and free space\n"
+            % state), "uplink.conf cannot be written: %r" % (r,))
+
         # the command line wins over the file (a centre and a state that
         # would fail)
         state = os.path.join(tmp, "state-c")

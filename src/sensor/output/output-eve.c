@@ -20,7 +20,8 @@
  * disk, a failing one) loses the batch's lines: the piece of them that got
  * into a regular file is cut so the file keeps whole lines, and the first
  * such failure is logged with the file and the system's reason and kept
- * for the exit summary (mm_eve_out_write_error). */
+ * for the exit summary (mm_eve_out_write_error); the first batch written
+ * after it is logged too (writing works again), once. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,7 @@ struct mm_eve_out {
     bool oom_logged;            /* a line was dropped for memory and that was logged */
     bool regular;               /* a regular file we opened: a piece of a line can be cut */
     int write_error;            /* the first failure to write the file (0: none), logged */
+    bool write_recovered;       /* a batch was written after it (logged once) */
     bool lost; /* batch_make_room's hand-over failed: the next flush or close says so */
 };
 
@@ -596,6 +598,16 @@ static int write_failed(struct mm_eve_out *o, int r)
     return r;
 }
 
+/* A batch was written: the first after the logged failure (write_failed)
+ * says that writing works again, once. */
+static void write_worked(struct mm_eve_out *o)
+{
+    if (o->write_error == 0 || o->write_recovered)
+        return;
+    o->write_recovered = true;
+    mm_msg_print(stderr, "mamori-sensor", "sensor-log", "output.eve_write_recovered", o->path);
+}
+
 /* The size of the regular file written before a batch goes to it: where a
  * failed batch is cut. Taken from the file each time (the file may have
  * been shortened by another program, logrotate's copytruncate: cutting at
@@ -621,6 +633,8 @@ static int batch_hand_over(struct mm_eve_out *o, size_t n)
         if (end >= 0 && ftruncate(fileno(o->fp), end) != 0)
             o->regular = false; /* (not cut: the next lines follow the piece) */
         o->size = o->size >= n ? o->size - n : 0;
+    } else if (n) {
+        write_worked(o);
     }
     if (b->len > n)
         memmove(b->p, b->p + n, b->len - n);

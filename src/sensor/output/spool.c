@@ -60,6 +60,7 @@ struct mm_spool {
     uint64_t seg_first;              /* the first seq of the segment written (or tried) */
     char failed[DIR_MAX + 32];       /* the segment file the open could not read ("": none) */
     int write_error;                 /* the first write failure since the open (0: none) */
+    bool write_recovered;            /* a record was added after it (logged once) */
     char write_failed[DIR_MAX + 32]; /* the segment file it was in */
     uint64_t write_lost;             /* appends lost to write failures */
 };
@@ -360,18 +361,24 @@ static bool has_magic(int fd, uint64_t size, int *r)
 
 /* Validates the newest segment, truncating a torn tail, and syncs it (what
  * a killed process left in the page cache becomes durable); sets last_seq.
- * A segment that cannot be read, or that holds more than a header but does
- * not start with one (MM_EPARSE: not a spool's file, its bytes are not
- * guessed at), is left as it is and named in s->failed; other failures
- * (open, repair, sync) name nothing there. */
+ * A segment that cannot be read, that cannot be opened for a reason with
+ * a step of its own (a link to itself: mm_error_has_step; not a folder of
+ * that name, whose "give a file" does not fit), or that holds more than a
+ * header but does not start with one (MM_EPARSE: not a spool's file, its
+ * bytes are not guessed at), is left as it is and named in s->failed;
+ * other failures (open, repair, sync) name nothing there. */
 static int recover_segment(struct mm_spool *s, uint64_t first)
 {
     char path[sizeof(s->failed)];
     segment_path(s->dir, first, path, sizeof(path));
     /* O_APPEND: every write lands at the end, also after a truncation. */
     int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
-    if (fd < 0)
-        return mm_error_from_errno(errno);
+    if (fd < 0) {
+        int r = mm_error_from_errno(errno);
+        if (mm_error_has_step(r) && r != MM_EISDIR)
+            snprintf(s->failed, sizeof(s->failed), "%s", path);
+        return r;
+    }
     struct stat st;
     uint64_t size, off, last;
     int r = 0;
@@ -544,6 +551,19 @@ static int write_failed(struct mm_spool *s, uint64_t first, int r)
     return r;
 }
 
+/* A record was added: the first after the logged failure (write_failed)
+ * says that adding works again, once, with the events lost before. */
+static void write_worked(struct mm_spool *s)
+{
+    if (s->write_error == 0 || s->write_recovered)
+        return;
+    char path[DIR_MAX + 32];
+    s->write_recovered = true;
+    segment_path(s->dir, s->seg_first, path, sizeof(path));
+    mm_msg_print(stderr, "mamori-sensor", "sensor-log", "spool.write_recovered", path,
+                 (unsigned long long)s->write_lost);
+}
+
 /* Starts the segment whose first record will be seq. */
 static int new_segment(struct mm_spool *s, uint64_t seq)
 {
@@ -635,6 +655,7 @@ static int write_record(struct mm_spool *s, const char *text, size_t len)
     s->total_bytes += (uint64_t)w;
     s->last_seq = seq;
     s->pending = 1;
+    write_worked(s);
     return 0;
 }
 

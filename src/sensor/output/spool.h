@@ -47,9 +47,11 @@ struct mm_spool;
  * than a header, created but never written, gets its header rewritten). */
 int mm_spool_open(const char *dir, struct mm_spool **out);
 /* mm_spool_open, naming in failed (failed_len bytes) the segment file a
- * failed open could not read, or found not to be a spool's (MM_EPARSE);
- * "" for any other failure (the folder, the lock, the acked file, memory,
- * opening or repairing a segment, out of space). */
+ * failed open could not read, could not open for a reason with a step of
+ * its own (a link to itself: mm_error_has_step, not EISDIR), or found not
+ * to be a spool's (MM_EPARSE); "" for any other failure (the folder, the
+ * lock, the acked file, memory, opening or repairing a segment otherwise,
+ * out of space). */
 int mm_spool_open_noted(const char *dir, struct mm_spool **out, char *failed, size_t failed_len);
 /* Sets ev's "seq" to the next number and appends it: its compact JSON
  * text, as the EVE writer writes it (mm_eve_line_format; the bytes of
@@ -87,7 +89,8 @@ uint64_t mm_spool_dropped(const struct mm_spool *s);
  * (MM_ENOSPC for a full disk, MM_EIO, ...); *path the segment file it was
  * in (NULL: none), *lost the appends lost to write failures since the open
  * (the events not spooled). The first failure is logged when it happens
- * (spool.write_failed), once. Accepts NULL. */
+ * (spool.write_failed), once, and so is the first record added after it
+ * (spool.write_recovered). Accepts NULL. */
 int mm_spool_write_error(const struct mm_spool *s, const char **path, uint64_t *lost);
 /* Syncs and closes. Accepts NULL. */
 void mm_spool_close(struct mm_spool *s);

@@ -259,7 +259,7 @@ def test_options():
          "mamori audit: --root: given more than once\n"),
         (["audit", "--format", "json", "--list", "--list"], 2,
          "mamori audit: --list: given more than once\n"),
-        (["audit", "--root"], 2, "mamori audit: --root: this option needs a value\n"),
+        (["audit", "--root"], 2, "mamori audit: --root: this option needs a value (see --help)\n"),
         (["audit", "--root", "laptop", "--diagnosis", "bad.json"], 3,
          "mamori audit: bad.json: not valid JSON (line 1); write it as {\"answers\": {\"1\": "
          "\"done\", ...}}\n"),

@@ -257,7 +257,7 @@ def test_usage():
         (["risk", "--frobnicate", "inventory-en.csv"], 2,
          "mamori risk: --frobnicate: unknown option (see --help)\n"),
         (["risk", "inventory-en.csv", "--output"], 2,
-         "mamori risk: --output: this option needs a value\n"),
+         "mamori risk: --output: this option needs a value (see --help)\n"),
         (["risk", "missing.csv"], 4, "mamori risk: missing.csv: the file could not be read; "
          "check its name and that you may read it. (no such file or entry)\n"),
         (["--lang", "ja", "risk", "missing.csv"], 4, "mamori risk: missing.csv: ファイルを読み込め"

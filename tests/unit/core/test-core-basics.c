@@ -137,6 +137,7 @@ static void test_errors(void **state)
         {EIO, MM_EIO},
         {ELOOP, MM_ELOOP},
         {ENAMETOOLONG, MM_ENAMETOOLONG},
+        {EFBIG, MM_EFBIG}, /* was MM_EIO, "input/output error" */
         {EBUSY, MM_EIO},
         {0, MM_EIO},
     };
@@ -149,6 +150,7 @@ static void test_errors(void **state)
     assert_string_equal(mm_strerror(MM_ENOTDIR), "not a directory");
     assert_string_equal(mm_errname(MM_ENAMETOOLONG), "ENAMETOOLONG");
     assert_string_equal(mm_errname(MM_ELOOP), "ELOOP");
+    assert_string_equal(mm_errname(MM_EFBIG), "EFBIG");
 }
 
 static void test_utf8(void **state)

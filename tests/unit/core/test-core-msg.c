@@ -110,8 +110,8 @@ static int count_of(const char *s, const char *needle)
 /* mm_error_has_step says which texts in errors.json carry a next step, so
  * a message adds its own only after the others: each text with a step is
  * "reason; step" / "reason。step" (one of each, the step last), and every
- * other text is a reason alone. The new file codes (ENAMETOOLONG, ELOOP)
- * have their own texts with a step. */
+ * other text is a reason alone. The new file codes (ENAMETOOLONG, ELOOP,
+ * EFBIG) have their own texts with a step. */
 static void test_error_steps(void **state)
 {
     (void)state;
@@ -141,6 +141,7 @@ static void test_error_steps(void **state)
     assert_true(mm_error_has_step(MM_ENOTDIR));
     assert_true(mm_error_has_step(MM_ENAMETOOLONG));
     assert_true(mm_error_has_step(MM_ELOOP));
+    assert_true(mm_error_has_step(MM_EFBIG));
     assert_false(mm_error_has_step(MM_EPERM));
     assert_false(mm_error_has_step(MM_OK));
     mm_msg_set_lang(MM_LANG_EN);
@@ -149,6 +150,8 @@ static void test_error_steps(void **state)
     assert_non_null(strstr(mm_msg_strerror(MM_ELOOP), "symbolic links"));
     mm_msg_set_lang(MM_LANG_JA);
     assert_non_null(strstr(mm_msg_strerror(MM_ELOOP), "シンボリックリンク"));
+    /* a file past its size limit (EFBIG) has its own text, not "input/output error" */
+    assert_non_null(strstr(mm_msg_strerror(MM_EFBIG), "大きさの上限"));
 }
 
 static void test_lang_from_args(void **state)
