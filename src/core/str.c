@@ -166,19 +166,22 @@ static size_t starts_with_one(const char *s, const char *const *list, size_t n)
     return 0;
 }
 
-/* True when s[i] is . ! ? followed by white space and a capital letter. */
+/* True when s[i] is . ! ? followed by one white space and then a character
+ * that is neither white space nor a lower-case letter (a capital, a digit,
+ * a bracket, a placeholder's brace): "e.g. the" goes on. */
 static bool latin_stop(const char *s, size_t i)
 {
-    return s[i] && strchr(".!?", s[i]) && isspace((unsigned char)s[i + 1]) && s[i + 2] >= 'A' &&
-           s[i + 2] <= 'Z';
+    unsigned char next = (unsigned char)s[i + 2];
+    return s[i] && strchr(".!?", s[i]) && isspace((unsigned char)s[i + 1]) && next &&
+           !isspace(next) && !(next >= 'a' && next <= 'z');
 }
 
 /* The end of the first sentence of s (past its stop), reading brackets and
  * quotes when nested; 0 when none ends; SIZE_MAX when nested and a bracket
- * or quote is still open at the end. */
+ * or quote is still open at the end of s (the whole text is read for it). */
 static size_t first_stop(const char *s, bool nested)
 {
-    size_t depth = 0, k;
+    size_t depth = 0, k, first = 0;
     bool quoted = false;
     for (size_t i = 0; s[i]; i += k ? k : 1) {
         k = 0;
@@ -194,14 +197,16 @@ static size_t first_stop(const char *s, bool nested)
             quoted = mm_str_prefix(s + i, "“");
             k = strlen("“");
         }
-        if (depth || quoted || k)
+        if (depth || quoted || k || first)
             continue;
         if (mm_str_prefix(s + i, "。"))
-            return i + 3;
-        if (latin_stop(s, i))
-            return i + 1;
+            first = i + strlen("。");
+        else if (latin_stop(s, i))
+            first = i + 1;
+        if (first && !nested)
+            return first;
     }
-    return nested && (depth || quoted) ? SIZE_MAX : 0;
+    return nested && (depth || quoted) ? SIZE_MAX : first;
 }
 
 size_t mm_first_sentence_len(const char *s)

@@ -30,7 +30,8 @@ size_t mm_utf8_seq_len(const unsigned char *p, size_t left);
 size_t mm_utf8_trim_tail(char *s, size_t len);
 
 /* The length in bytes of the first sentence of s, its full stop included:
- * up to the first 。, or . ! ? followed by white space and a capital A-Z,
+ * up to the first 。, or . ! ? followed by one white space and a character
+ * that is not a lower-case a-z (nor white space),
  * that is outside brackets (「」『』（）()【】［］[]〔〕) and double quotes
  * (" “”); strlen(s) when there is none. Text whose brackets or quotes never
  * close is read as if it had none. The web UI's rule for an alert's headline

@@ -3,7 +3,8 @@
 // ticket (category, subject, message); the vendor's analyst answers, turns
 // it into an incident and sends someone on site; the owner sees the answer,
 // the incident's stage and the visit. A consultation being written survives
-// a reload, for that person only, and goes with the session; an incident
+// a reload, for that person only, outlives an ended session for that
+// person and is gone when somebody else signs in; an incident
 // note is kept the same way; the next-stage list offers the steps forward
 // first, the usual one selected; a ticket names the incident it became by
 // title and stage. Skipped, with the reason, while the
@@ -325,8 +326,8 @@ test('the next-stage list offers forward steps first and labels going back (ja, 
 });
 
 // A session that ends without signing out (expired, signed out elsewhere,
-// the account disabled) takes the tab's drafts with it, as signing out does:
-// the next person at this browser finds nothing of it.
+// the account disabled) keeps the draft: its person finds it after signing
+// in again; somebody else signing in at this browser removes it.
 test('an ended session keeps the draft for its person, not for the next one (en)', { skip: missing }, async (t) => {
   if (deskMissing) {
     t.skip(deskMissing);

@@ -2,8 +2,8 @@
 // sentence: where a message's sentences end, the one rule for every place
 // that splits a headline from the text under it (the alert pages and lists,
 // an incident's title, the advice checks in tests/e2e). A sentence ends at
-// 。 in Japanese and at . ! ? followed by a space and a capital
-// letter in English, but never inside brackets (「」『』（）() 【】［］[]) or
+// 。 in Japanese and at . ! ? followed by one space and a character that
+// is not a lower-case letter in English ("e.g. the" goes on), but never inside brackets (「」『』（）() 【】［］[]) or
 // double quotes: an explanation in brackets may hold a 。 of its own. Text
 // whose brackets never close is split as if it had none. No DOM: node's
 // tests import this file as it is.
@@ -24,7 +24,7 @@ function ends(s, nested) {
     else if (nested && (c === '"' || c === '“' || c === '”')) quoted = c === '"' ? !quoted : c === '“';
     if (depth > 0 || quoted) continue;
     if (c === '。') out.push(i + 1);
-    else if ('.!?'.includes(c) && /^\s+[A-Z]/.test(s.slice(i + 1, i + 3))) out.push(i + 1);
+    else if ('.!?'.includes(c) && /^[ \t\n\r\f\v][^a-z \t\n\r\f\v]/.test(s.slice(i + 1, i + 3))) out.push(i + 1);
   }
   return nested && (depth > 0 || quoted) ? null : out;
 }

@@ -1280,12 +1280,6 @@ static void test_allowlist_and_dir(void **state)
     mm_intel_free(in);
 }
 
-/* A named pipe given as a feed (as "mkfifo f; producer > f" does) is
- * opened once, by the read that takes its lines: a reader that opened and
- * closed it first would let a producer that had already written and gone
- * take its lines with it (the pipe is emptied when nobody has it open), and
- * the load would then wait forever for another producer. inotify counts
- * the reader's opens (closes without writing). */
 /* As a destination (mm_intel_match_ip_dest), a scanner list's entries are
  * passed over: the next most specific entry answers, at the same prefix
  * on port 0 under a scanner's ip:port, at a wider prefix, or none; an
@@ -1367,6 +1361,12 @@ static void test_scanner_as_destination(void **state)
     mm_intel_free(allow);
 }
 
+/* A named pipe given as a feed (as "mkfifo f; producer > f" does) is
+ * opened once, by the read that takes its lines: a reader that opened and
+ * closed it first would let a producer that had already written and gone
+ * take its lines with it (the pipe is emptied when nobody has it open), and
+ * the load would then wait forever for another producer. inotify counts
+ * the reader's opens (closes without writing). */
 static void test_fifo_feed(void **state)
 {
     (void)state;
