@@ -287,20 +287,39 @@ static void apply_defaults(struct mm_csv_options *o, const struct mm_csv_options
         o->max_cells = MM_CSV_DEFAULT_MAX_CELLS;
 }
 
-/* The encoding of a file that did not say: UTF-8 when it all is, or when
- * it starts so (a byte-order mark, or UTF-8 text before the first byte that
- * is not: a UTF-8 header above rows saved as CP932), so the error names
- * the first line that is not (r->mixed); else CP932. */
+/* Where the line holding byte p[at] begins: just after the last line end
+ * (CR or LF) before it, or 0 on the first line. */
+static size_t line_start(const char *p, size_t at)
+{
+    while (at > 0 && p[at - 1] != '\n' && p[at - 1] != '\r')
+        at--;
+    return at;
+}
+
+static bool has_non_ascii(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] >= 0x80)
+            return true;
+    return false;
+}
+
+/* The encoding of a file that did not say: UTF-8 when it has a byte-order
+ * mark or all is UTF-8; else CP932, unless complete lines before the one
+ * holding the first byte that is not UTF-8 hold UTF-8 text beyond ASCII (a
+ * UTF-8 header above rows saved as CP932): then UTF-8, so the error names
+ * that line and says the file is mixed (r->mixed, also with a byte-order
+ * mark and earlier lines). Non-ASCII on the bad line itself does not count:
+ * CP932 text can start with bytes that happen to be valid UTF-8 (half-width
+ * katakana such as ﾄｸ, some level-2 kanji before hiragana). */
 static enum mm_csv_encoding detect_encoding(struct reader *r, const char *p, size_t len)
 {
     size_t bad = 0;
     if (mm_utf8_valid(p, len, &bad))
         return MM_CSV_ENC_UTF8;
-    bool utf8_before = r->table->bom;
-    for (size_t i = 0; i < bad && !utf8_before; i++)
-        utf8_before = (unsigned char)p[i] >= 0x80;
-    r->mixed = utf8_before;
-    return utf8_before ? MM_CSV_ENC_UTF8 : MM_CSV_ENC_CP932;
+    size_t earlier = line_start(p, bad);
+    r->mixed = earlier > 0 && (r->table->bom || has_non_ascii(p, earlier));
+    return r->table->bom || r->mixed ? MM_CSV_ENC_UTF8 : MM_CSV_ENC_CP932;
 }
 
 /* Settles the encoding and strips a UTF-8 byte-order mark. Returns 0 or an

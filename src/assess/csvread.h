@@ -18,9 +18,9 @@
 #include "core/buf.h"
 
 enum mm_csv_encoding {
-    /* byte-order mark -> UTF-8; valid UTF-8 -> UTF-8; UTF-8 text before the
-     * first byte that is not -> UTF-8 (mixed: the error names that line);
-     * else CP932 */
+    /* byte-order mark -> UTF-8; valid UTF-8 -> UTF-8; UTF-8 text beyond
+     * ASCII on complete lines before the first byte that is not -> UTF-8
+     * (mixed: the error names that line); else CP932 */
     MM_CSV_ENC_AUTO = 0,
     MM_CSV_ENC_UTF8,
     MM_CSV_ENC_CP932,

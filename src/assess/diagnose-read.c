@@ -3,7 +3,8 @@
  * `mamori policy`, and `mamori diagnose --history` for the comparison): an
  * answers file, the JSON report of `mamori diagnose` or a history directory
  * (its newest result), through the one answers reader (answers.c), with the
- * result computed from the answers. */
+ * result computed from the answers; and which file a diagnosis given as a
+ * file or folder is (mm_diag_resolve, also for `mamori audit --diagnosis`). */
 #include "assess/diagnose.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -59,16 +60,22 @@ int mm_diag_read_latest(const struct mm_diag_catalogue *cat, const char *dir,
     return r != 0 ? r : read_file(cat, *used, date, res, issues);
 }
 
-int mm_diag_read(const struct mm_diag_catalogue *cat, const char *path, struct mm_diag_result *res,
-                 struct mm_answers_issues *issues, char **used)
+int mm_diag_resolve(const char *path, char **used, char date[11])
 {
     struct stat st;
     *used = NULL;
+    date[0] = '\0';
     if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return mm_diag_read_latest(cat, path, res, issues, used);
+        return mm_diag_history_latest(path, used, date);
+    return (*used = strdup(path)) ? 0 : MM_ENOMEM;
+}
+
+int mm_diag_read(const struct mm_diag_catalogue *cat, const char *path, struct mm_diag_result *res,
+                 struct mm_answers_issues *issues, char **used)
+{
+    char date[11];
     memset(issues, 0, sizeof *issues);
     memset(res, 0, sizeof *res);
-    if (!(*used = strdup(path)))
-        return MM_ENOMEM;
-    return read_file(cat, *used, "", res, issues);
+    int r = mm_diag_resolve(path, used, date);
+    return r != 0 ? r : read_file(cat, *used, date, res, issues);
 }

@@ -129,6 +129,13 @@ int mm_diag_history_previous(const struct mm_diag_catalogue *cat, const char *di
  * (mm_error_from_errno: MM_ENOTDIR, MM_EPERM, ... MM_EIO). */
 int mm_diag_history_latest(const char *dir, char **path_out, char date[11]);
 
+/* Which file a diagnosis given as path is: path itself (also "-"), or, when
+ * path is a directory, its newest result (mm_diag_history_latest) with its
+ * date from the name (else date is ""). *used (free()) names the file; it
+ * stays NULL on error. Returns 0; MM_ENOENT when the directory holds no
+ * result; why it cannot be listed (MM_EPERM, ... MM_EIO); MM_ENOMEM. */
+int mm_diag_resolve(const char *path, char **used, char date[11]);
+
 /* Reads a diagnosis to build on (`mamori declare`, `mamori policy`): path
  * is an answers file or the JSON report of `mamori diagnose` (both read as
  * `diagnose --answers` reads them, mm_answers_load: all 25 items, 256 KiB at

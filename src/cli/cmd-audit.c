@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #define TR(key)           mm_tr("audit", key, cli->lang)
+#define DIAG_TR(key)      mm_tr("assess-docs", key, cli->lang) /* shared with declare */
 #define MAX_CHECK_OPTIONS 32
 
 struct audit_args {
@@ -140,35 +141,23 @@ static int emit(const struct mm_cli *cli, const struct audit_args *a, const stru
     return MM_EXIT_OK;
 }
 
-/* Prints the template key with {file} and {date} filled, on standard error. */
-static void say(const struct mm_cli *cli, const char *key, const char *file, const char *date)
-{
-    const struct mm_fill_var vars[] = {{"file", file}, {"date", date}};
-    struct mm_buf msg = MM_BUF_INIT;
-    if (mm_fill(&msg, MM_FILL_MAX, TR(key), vars, 2, 0) == 0)
-        mm_cli_error(cli, "audit", "%s", mm_buf_str(&msg));
-    mm_buf_free(&msg);
-}
-
-/* A folder given to --diagnosis is where `mamori diagnose` keeps its
- * results (--history, or the default one): its newest result is used, as
- * `mamori declare --diagnosis DIR` does, and a line says which. *file is
- * the file to read (malloc'd, or NULL for path itself). Returns -1 to go
- * on, else the exit code after the message. */
+/* The file to read for --diagnosis: the path itself, or, for a folder
+ * where `mamori diagnose` keeps its results (--history, or the default
+ * one), its newest result, as `mamori declare --diagnosis DIR` takes it
+ * (mm_diag_resolve, with its messages), and a line says which. *file
+ * (malloc'd) is the file. Returns -1 to go on, else the exit code after the
+ * message. */
 static int diagnosis_file(const struct mm_cli *cli, const char *path, char **file)
 {
-    struct stat st;
     char date[11];
-    *file = NULL;
-    if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return -1;
-    int r = mm_diag_history_latest(path, file, date);
+    int r = mm_diag_resolve(path, file, date);
     if (r == 0) {
-        say(cli, "cli.diagnosis_using", *file, date);
+        if (strcmp(*file, path) != 0)
+            mm_cmd_say(cli, "audit", DIAG_TR("diagnosis.using"), *file, date[0] ? date : "-", NULL);
         return -1;
     }
     if (r == MM_ENOENT)
-        say(cli, "cli.error.diagnosis_empty_dir", path, NULL);
+        mm_cmd_say(cli, "audit", DIAG_TR("diagnosis.error.empty_dir"), path, NULL, NULL);
     else
         mm_cli_error(cli, "audit", "%s: %s%s%s%s", path, TR("cli.error.diagnosis"), MM_CMD_LPAREN,
                      mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
@@ -213,11 +202,11 @@ int cmd_audit(const struct mm_cli *cli, int argc, char **argv)
     if (a.list)
         return list_checks(cli);
     enum mm_answer answers[MM_DIAG_ITEMS];
-    char *newest = NULL;
-    if (a.diagnosis && (rc = diagnosis_file(cli, a.diagnosis, &newest)) >= 0)
+    char *diagnosis = NULL;
+    if (a.diagnosis && (rc = diagnosis_file(cli, a.diagnosis, &diagnosis)) >= 0)
         return rc;
-    if (newest)
-        a.diagnosis = newest;
+    if (diagnosis)
+        a.diagnosis = diagnosis;
     if (a.diagnosis && (rc = read_diagnosis(cli, a.diagnosis, answers)) >= 0)
         goto out;
     struct mm_audit_ctx ctx = {.root = a.root, .now = audit_now()};
@@ -242,7 +231,7 @@ int cmd_audit(const struct mm_cli *cli, int argc, char **argv)
     if (rc == MM_EXIT_OK && counts[MM_AUDIT_FAIL] > 0)
         rc = MM_EXIT_NOTMET;
 out:
-    free(newest);
+    free(diagnosis);
     mm_audit_report_free(&rep);
     mm_buf_free(&out);
     return rc;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the command-line plumbing shared by the subcommands (see
- * cmd-common.h): getopt reset, option choices, usage errors, output
- * writing and JSON file input. */
+ * cmd-common.h): getopt reset, option choices, usage errors, filled message
+ * lines, output writing and JSON file input. */
 #include "cli/cmd-common.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -28,6 +28,16 @@ int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *wh
     else
         mm_cli_error(cli, cmd, "%s", message);
     return MM_EXIT_USAGE;
+}
+
+void mm_cmd_say(const struct mm_cli *cli, const char *cmd, const char *text, const char *file,
+                const char *date, const char *why)
+{
+    const struct mm_fill_var vars[] = {{"file", file}, {"date", date}, {"why", why}};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_fill(&msg, MM_FILL_MAX, text, vars, 3, 0) == 0)
+        mm_cli_error(cli, cmd, "%s", mm_buf_str(&msg));
+    mm_buf_free(&msg);
 }
 
 const char *mm_cmd_refused_arg(int argc, char **argv)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Pieces every `mamori` subcommand (cmd-*.c) shares: getopt reset, option
- * choices such as --format, the usage error line,
+ * choices such as --format, the usage error line, a filled message line,
  * writing a finished output to --output or standard output, saving a JSON
  * record, and reading a bounded JSON input file. Messages stay the
  * subcommand's own: callers pass the command name and the translated text. */
@@ -32,6 +32,12 @@ char *mm_cmd_xdg_path(const char *var, const char *home_dir, const char *name);
  * NULL) and returns MM_EXIT_USAGE. */
 int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *what,
                        const char *message);
+
+/* Prints "mamori CMD: MESSAGE" on standard error, MESSAGE being the
+ * translated template text with {file}, {date} and {why} filled (NULL for
+ * one it does not use). */
+void mm_cmd_say(const struct mm_cli *cli, const char *cmd, const char *text, const char *file,
+                const char *date, const char *why);
 
 /* The argument getopt_long has just refused (an unknown option, or one
  * missing its value): argv[optind - 1], or NULL. For the error message. */

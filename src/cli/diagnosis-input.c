@@ -20,17 +20,6 @@ char *mm_cmd_diagnosis_dir(void)
     return mm_cmd_xdg_path("XDG_DATA_HOME", ".local/share", "mamori/diagnosis");
 }
 
-/* Prints the template key with {file} and {date} (and {why}) filled. */
-static void say(const struct mm_cli *cli, const char *cmd, const char *key, const char *file,
-                const char *date, const char *why)
-{
-    const struct mm_fill_var vars[] = {{"file", file}, {"date", date}, {"why", why}};
-    struct mm_buf msg = MM_BUF_INIT;
-    if (mm_fill(&msg, MM_FILL_MAX, TR(key), vars, 3, 0) == 0)
-        mm_cli_error(cli, cmd, "%s", mm_buf_str(&msg));
-    mm_buf_free(&msg);
-}
-
 void mm_cmd_answers_issues_print(const struct mm_cli *cli, const char *cmd, const char *file,
                                  const struct mm_answers_issues *issues)
 {
@@ -70,17 +59,17 @@ int mm_cmd_diagnosis_load(const struct mm_cli *cli, const char *cmd, const char 
         if (!res.date[0])
             json_object_del(*out, "date");
         if (!path || strcmp(used, path) != 0) /* the newest of a directory: say which */
-            say(cli, cmd, "diagnosis.using", used, res.date[0] ? res.date : "-", NULL);
+            mm_cmd_say(cli, cmd, TR("diagnosis.using"), used, res.date[0] ? res.date : "-", NULL);
         goto out;
     }
     if (!path) {            /* nothing kept yet is no diagnosis; a damaged one is said, not used */
         if (r != MM_ENOENT) /* with the way out, or the reason's own (one next step) */
-            say(cli, cmd,
-                mm_error_has_step(r) ? "diagnosis.default_unusable_own_step"
-                                     : "diagnosis.default_unusable",
-                used ? used : dir, NULL,
-                r == MM_EPARSE || r == MM_EINVAL ? TR("diagnosis.why.invalid")
-                                                 : mm_cmd_strerror(cli, r));
+            mm_cmd_say(cli, cmd,
+                       TR(mm_error_has_step(r) ? "diagnosis.default_unusable_own_step"
+                                               : "diagnosis.default_unusable"),
+                       used ? used : dir, NULL,
+                       r == MM_EPARSE || r == MM_EINVAL ? TR("diagnosis.why.invalid")
+                                                        : mm_cmd_strerror(cli, r));
         goto out;
     }
     if (r == MM_EPARSE || r == MM_EINVAL) {
@@ -88,7 +77,7 @@ int mm_cmd_diagnosis_load(const struct mm_cli *cli, const char *cmd, const char 
         mm_cli_error(cli, cmd, "%s", TR("diagnosis.error.hint"));
         rc = MM_EXIT_INPUT;
     } else if (r == MM_ENOENT && !used) {
-        say(cli, cmd, "diagnosis.error.empty_dir", path, NULL, NULL);
+        mm_cmd_say(cli, cmd, TR("diagnosis.error.empty_dir"), path, NULL, NULL);
         rc = MM_EXIT_IO;
     } else {
         print_failure(cli, cmd, used ? used : path, r);

@@ -24,17 +24,6 @@ char *mm_cmd_rules_dir(void)
     return mm_cmd_xdg_path("XDG_DATA_HOME", ".local/share", "mamori/rules");
 }
 
-/* Prints the template key with {file}, {date} and {why} filled. */
-static void say(const struct mm_cli *cli, const char *cmd, const char *key, const char *file,
-                const char *date, const char *why)
-{
-    const struct mm_fill_var vars[] = {{"file", file}, {"date", date}, {"why", why}};
-    struct mm_buf msg = MM_BUF_INIT;
-    if (mm_fill(&msg, MM_FILL_MAX, TR(key), vars, 3, 0) == 0)
-        mm_cli_error(cli, cmd, "%s", mm_buf_str(&msg));
-    mm_buf_free(&msg);
-}
-
 void mm_cmd_rules_keep(const struct mm_cli *cli, const char *date, const char *text)
 {
     char *dir = mm_cmd_rules_dir(), *path = NULL;
@@ -44,10 +33,11 @@ void mm_cmd_rules_keep(const struct mm_cli *cli, const char *date, const char *t
     }
     int r = text ? mm_dated_save(dir, PREFIX, date, PER_DAY, text, &path) : MM_ENOMEM;
     if (r == 0)
-        say(cli, "rules", "rules.kept", path, NULL, NULL);
+        mm_cmd_say(cli, "rules", TR("rules.kept"), path, NULL, NULL);
     else /* the reason's own step, or ours (one next step) */
-        say(cli, "rules", mm_error_has_step(r) ? "rules.kept_failed_own_step" : "rules.kept_failed",
-            dir, NULL, mm_cmd_strerror(cli, r));
+        mm_cmd_say(cli, "rules",
+                   TR(mm_error_has_step(r) ? "rules.kept_failed_own_step" : "rules.kept_failed"),
+                   dir, NULL, mm_cmd_strerror(cli, r));
     free(path);
     free(dir);
 }
@@ -74,11 +64,12 @@ static void load_kept(const struct mm_cli *cli, const char *cmd, struct mm_rules
     char *dir = mm_cmd_rules_dir(), *path = NULL, date[11];
     int r = dir ? mm_dated_latest(dir, PREFIX, SCAN_MAX, &path, date) : MM_ENOENT;
     if (r == 0 && (r = mm_rules_read_file(path, answers, &e)) == 0) {
-        say(cli, cmd, "rules.using", path, date, NULL);
+        mm_cmd_say(cli, cmd, TR("rules.using"), path, date, NULL);
         *found = true;
     } else if (r != MM_ENOENT || path) { /* nothing kept yet is no record; a bad one is said */
-        say(cli, cmd,
-            mm_error_has_step(r) ? "rules.default_unusable_own_step" : "rules.default_unusable",
+        mm_cmd_say(
+            cli, cmd,
+            TR(mm_error_has_step(r) ? "rules.default_unusable_own_step" : "rules.default_unusable"),
             path ? path : dir, NULL,
             r == MM_EPARSE ? TR("diagnosis.why.invalid") : mm_cmd_strerror(cli, r));
     }
@@ -102,10 +93,10 @@ int mm_cmd_rules_load(const struct mm_cli *cli, const char *cmd, const char *pat
         return MM_EXIT_INPUT;
     }
     if (r != 0) { /* a missing file: how to make one, unless the reason says what to do */
-        say(cli, cmd,
-            mm_error_has_step(r) || r == MM_ETOOBIG ? "rules.error.unreadable_own_step"
-                                                    : "rules.error.unreadable",
-            path, NULL, mm_cmd_strerror(cli, r));
+        mm_cmd_say(cli, cmd,
+                   TR(mm_error_has_step(r) || r == MM_ETOOBIG ? "rules.error.unreadable_own_step"
+                                                              : "rules.error.unreadable"),
+                   path, NULL, mm_cmd_strerror(cli, r));
         return MM_EXIT_IO;
     }
     *found = true;

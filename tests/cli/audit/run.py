@@ -188,14 +188,14 @@ def test_diagnosis():
     got = contradictions(out)
     check(rc == 1 and got == [(2, ["antivirus"])] and
           json.loads(out)["diagnosis"]["file"] == "hist/diagnose-2026-03-30.json" and
-          err == "mamori audit: comparing with the self-diagnosis of 2026-03-30 kept in "
+          err == "mamori audit: using the self-diagnosis of 2026-03-30 kept in "
                  "hist/diagnose-2026-03-30.json\n", "folder: %r %r" % (got, err))
     empty = os.path.join(WORK, "empty-hist")
     os.makedirs(empty)
     rc, out, err = run(["--lang", "ja", "audit", "--root", "server", "--diagnosis", "empty-hist"])
     check(rc == 4 and out == b"" and err ==
           "mamori audit: empty-hist: このフォルダーには自社診断の結果がありません。「mamori diagnose」"
-          "で診断するか、回答や結果のファイルを指定してください。\n", "empty folder: %d %r" % (rc, err))
+          "で診断するか、結果のファイルを指定してください。\n", "empty folder: %d %r" % (rc, err))
     shutil.rmtree(hist)
     os.rmdir(empty)
 

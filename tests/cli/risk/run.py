@@ -115,6 +115,21 @@ def test_cp932_and_stdin():
     check(rc == 3 and out == b"" and err.startswith("mamori risk: mixed.csv: 2 行目 1 列目") and
           "CP932（Shift_JIS）で書いた行が混ざっている" in err, "mixed: rc %d err %r" % (rc, err))
     os.unlink(os.path.join(WORK, "mixed.csv"))
+    # CP932 whose first non-ASCII bytes are valid UTF-8 (ﾄｸ is C4 B8, U+0138)
+    # on the line that then turns invalid: CP932, not mixed
+    write("hw-en.csv", (HEADER_EN + "ﾄｸｲｻｷ ﾘｽﾄ,Sales,Office NAS,Electronic data,3,2,2,3,2\n")
+          .encode("cp932"))
+    rc, out, err = run(["risk", "--format", "csv", "hw-en.csv"])
+    check(rc == 0 and err == "" and "ﾄｸｲｻｷ ﾘｽﾄ" in out.decode(),
+          "half-width katakana cp932: rc %d err %r" % (rc, err))
+    os.unlink(os.path.join(WORK, "hw-en.csv"))
+    # a byte-order mark then CP932 on line 1: no lines before it, so not mixed
+    write("bom-cp932.csv", b"\xef\xbb\xbf" + "資産名,機密性\n".encode("cp932"))
+    rc, out, err = run(["risk", "bom-cp932.csv"])
+    check(rc == 3 and out == b"" and err.startswith("mamori risk: bom-cp932.csv: line 1, column 1: "
+                                                   "it holds bytes that are neither UTF-8 nor CP932"),
+          "bom + cp932: rc %d err %r" % (rc, err))
+    os.unlink(os.path.join(WORK, "bom-cp932.csv"))
     # standard input
     with open(os.path.join(WORK, "inventory-en.csv"), "rb") as f:
         rc, out, err = run(["risk", "--format", "csv", "-"], stdin=f.read())

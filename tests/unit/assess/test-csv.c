@@ -176,6 +176,48 @@ static void test_cp932(void **state)
     free(rows);
 }
 
+/* CP932 whose first non-ASCII bytes are valid UTF-8 on the line that then
+ * turns invalid is CP932, not mixed: ﾄｸ is C4 B8 (U+0138), ｲ a lone B2. */
+static void test_cp932_starting_like_utf8(void **state)
+{
+    (void)state;
+    size_t len;
+    char *row = to_cp932("ﾄｸｲｻｷ ﾘｽﾄ,1\r\n", &len);
+    char text[128];
+    int n = snprintf(text, sizeof text, "asset,confidentiality\r\n%.*s", (int)len, row);
+    struct mm_csv_table *t = NULL;
+    struct mm_csv_error e;
+    assert_int_equal(mm_csv_read(text, (size_t)n, NULL, &t, &e), 0);
+    assert_int_equal(t->encoding, MM_CSV_ENC_CP932);
+    assert_record(t, 1, 2, 2, "ﾄｸｲｻｷ ﾘｽﾄ", "1");
+    mm_csv_table_free(t);
+    free(row);
+}
+
+/* A byte-order mark then CP932 on line 1: UTF-8 (the mark says so), the
+ * error at line 1, not mixed (no lines before it); after a UTF-8 line it is. */
+static void test_bom_then_cp932(void **state)
+{
+    (void)state;
+    size_t len;
+    char *cell = to_cp932("表計算ソフト", &len);
+    char text[128];
+    int n = snprintf(text, sizeof text, "\xef\xbb\xbf%.*s,1\r\n", (int)len, cell);
+    struct mm_csv_error e =
+        parse_err(text, (size_t)n, NULL, MM_EENCODING, MM_CSV_ERR_ENCODING, 1, 1);
+    assert_true(e.detected);
+    assert_false(e.mixed);
+    assert_int_equal(e.encoding, MM_CSV_ENC_UTF8);
+
+    n = snprintf(text, sizeof text,
+                 "\xef\xbb\xbf"
+                 "a,b\r\n%.*s,1\r\n",
+                 (int)len, cell);
+    e = parse_err(text, (size_t)n, NULL, MM_EENCODING, MM_CSV_ERR_ENCODING, 2, 1);
+    assert_true(e.mixed);
+    free(cell);
+}
+
 static void test_encoding_errors(void **state)
 {
     (void)state;
@@ -314,6 +356,8 @@ int main(void)
         cmocka_unit_test(test_record_lines),
         cmocka_unit_test(test_empty_fields_and_spaces),
         cmocka_unit_test(test_cp932),
+        cmocka_unit_test(test_cp932_starting_like_utf8),
+        cmocka_unit_test(test_bom_then_cp932),
         cmocka_unit_test(test_encoding_errors),
         cmocka_unit_test(test_encoding_names),
         cmocka_unit_test(test_quote_errors),
