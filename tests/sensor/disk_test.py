@@ -149,9 +149,9 @@ def spool_read_error_on(tmp, img, dev, mnt):
     check(err == 5, "reading the segment failed with errno %d, not EIO" % err)
     # the way out when the disk never reads it again is told too: moving the file aside
     for lang, want in (("en", [seg, "input/output error", "Nothing was cut or deleted",
-                               "if it stays unreadable, move %s out of the spool's folder" % seg]),
+                               "if it stays unreadable, add .unreadable to the end of the name of %s" % seg]),
                        ("ja", [seg, "読み書きに失敗しました", "何も切り詰めず",
-                               "読めないままのときは、%s をスプールのフォルダーの外へ移して" % seg])):
+                               "読めないままのときは、%s の名前の最後に .unreadable を付けて" % seg])):
         drop_cached(seg)
         r = run_sensor(args + ["--lang", lang])
         check(r.returncode == 4, "%s: exit %d, not 4: %s" % (lang, r.returncode, r.stderr))

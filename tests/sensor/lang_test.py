@@ -574,11 +574,11 @@ def test_state_files_one_step(tmp):
     os.makedirs(sdir)
     newest = os.path.join(sdir, "%020d.seg" % 1)
     os.symlink(os.path.basename(newest), newest)
-    for env, want in ((EN, "cannot open the spool in %s: its file %s could not be read or "
-                           "repaired, and nothing was cut or deleted: " + ELOOP_EN),
+    for env, want in ((EN, "cannot open the spool in %s; nothing was cut or deleted. Its file "
+                           "%s could not be read or repaired: " + ELOOP_EN),
                       (JA, "%s のスプール（センターへ送る前のイベントの置き場所）を開けません。"
-                           "そのファイル %s を読むか直すことができませんでした。何も切り詰めず、"
-                           "消してもいません: " + ELOOP_JA)):
+                           "何も切り詰めず、消してもいません。そのファイル %s を読むか直すことが"
+                           "できませんでした: " + ELOOP_JA)):
         r = run(["-r", pcap, "--eve", os.devnull, "--state", looped], env)
         check(r.returncode == 4 and r.stderr == "mamori-sensor: %s\n" % (want % (sdir, newest)),
               "newest spool segment through a link loop: %r" % (r,))

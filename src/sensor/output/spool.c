@@ -171,6 +171,47 @@ static int list_segments(const char *dir, uint64_t **out, size_t *count)
     return 0;
 }
 
+/* A segment set aside by hand: NAME.seg renamed NAME.seg.unreadable, as
+ * the message for a newest segment that cannot be read says. */
+#define SET_ASIDE_SUFFIX ".unreadable"
+
+/* The highest seq the segments set aside in dir may hold (0 when there are
+ * none): a segment's records are consecutive seqs from its name's first,
+ * each longer than a header, so first + size / HDR_LEN is above them all.
+ * New events are numbered past it: the centre may have stored some of those
+ * events before their acknowledgement was kept, and it drops a repeated
+ * seq, so reusing their numbers would lose new events. */
+static int set_aside_bound(const char *dir, uint64_t *bound)
+{
+    *bound = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : mm_error_from_errno(errno);
+    struct dirent *e;
+    int r = 0;
+    while ((e = readdir(d)) != NULL) {
+        char name[25];
+        struct stat st;
+        if (strlen(e->d_name) != 24 + strlen(SET_ASIDE_SUFFIX) ||
+            strcmp(e->d_name + 24, SET_ASIDE_SUFFIX) != 0)
+            continue;
+        memcpy(name, e->d_name, 24);
+        name[24] = '\0';
+        uint64_t first = segment_first(name);
+        if (first == 0)
+            continue;
+        if (fstatat(dirfd(d), e->d_name, &st, 0) != 0) {
+            r = mm_error_from_errno(errno);
+            break;
+        }
+        uint64_t last = first + (uint64_t)st.st_size / HDR_LEN;
+        if (last > *bound)
+            *bound = last;
+    }
+    closedir(d);
+    return r;
+}
+
 static void segment_path(const char *dir, uint64_t first, char *out, size_t outlen)
 {
     snprintf(out, outlen, "%s/%020" PRIu64 ".seg", dir, first);
@@ -441,6 +482,23 @@ int mm_spool_open(const char *dir, struct mm_spool **out)
     return mm_spool_open_noted(dir, out, NULL, 0);
 }
 
+/* Numbers new events past the segments set aside (set_aside_bound), in a
+ * new segment: the newest listed one, older than a set-aside one, is left
+ * as it is. */
+static int number_past_set_aside(struct mm_spool *s)
+{
+    uint64_t bound;
+    int r = set_aside_bound(s->dir, &bound);
+    if (r != 0 || bound <= s->last_seq)
+        return r;
+    s->last_seq = bound;
+    if (s->seg_fd >= 0) {
+        close(s->seg_fd); /* synced by recover_segment */
+        s->seg_fd = -1;
+    }
+    return 0;
+}
+
 int mm_spool_open_noted(const char *dir, struct mm_spool **out, char *failed, size_t failed_len)
 {
     *out = NULL;
@@ -477,6 +535,8 @@ int mm_spool_open_noted(const char *dir, struct mm_spool **out, char *failed, si
     if ((r = list_segments(dir, &segs, &nsegs)) != 0)
         goto out;
     if (nsegs > 0 && (r = recover_segment(s, segs[nsegs - 1])) != 0)
+        goto out;
+    if ((r = number_past_set_aside(s)) != 0)
         goto out;
     count_bytes(s, segs, nsegs);
     if (stat(dir, &st) != 0) {
@@ -551,11 +611,14 @@ static int write_failed(struct mm_spool *s, uint64_t first, int r)
     return r;
 }
 
-/* A record was added: the first after the logged failure (write_failed)
- * says that adding works again, once, with the events lost before. */
+/* A record was added: the first after events could not be added (a
+ * logged write_failed that lost events) says that adding works again,
+ * once, with the events lost before. A failed sync alone loses no event
+ * it could count, and a record added after it says nothing about the
+ * disk keeping the records before, so it is not called a recovery. */
 static void write_worked(struct mm_spool *s)
 {
-    if (s->write_error == 0 || s->write_recovered)
+    if (s->write_error == 0 || s->write_recovered || s->write_lost == 0)
         return;
     char path[DIR_MAX + 32];
     s->write_recovered = true;

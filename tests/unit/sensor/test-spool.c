@@ -1016,6 +1016,49 @@ static void test_stray_segment_names(void **state)
     }
 }
 
+/* The newest segment set aside by hand (renamed NAME.seg.unreadable, as the
+ * message for one that cannot be read says): the spool opens, new events
+ * are numbered after the highest seq that file can hold (the centre may
+ * hold some of its events and drops a repeated seq) in a segment of their
+ * own, the older segments and the set-aside file stay as they were, and
+ * a reader hands out the older records, then the new ones. */
+static void test_set_aside_segment(void **state)
+{
+    (void)state;
+    write_80_in_segments();
+    char newest[600], aside[700];
+    newest_segment(newest, sizeof newest);
+    struct stat st;
+    assert_int_equal(stat(newest, &st), 0);
+    uint64_t first = strtoull(strrchr(newest, '/') + 1, NULL, 10);
+    uint64_t bound = first + (uint64_t)st.st_size / 16;
+    assert_true(bound > 80);
+    snprintf(aside, sizeof aside, "%s.unreadable", newest);
+    assert_int_equal(rename(newest, aside), 0);
+    struct mm_spool *s;
+    assert_int_equal(mm_spool_open(dir, &s), 0);
+    assert_int_equal(mm_spool_last_seq(s), bound);
+    append(s, 1, bound + 1);
+    append(s, 2, bound + 2);
+    mm_spool_close(s);
+    char after[600];
+    newest_segment(after, sizeof after);
+    assert_int_equal(strtoull(strrchr(after, '/') + 1, NULL, 10), bound + 1);
+    assert_int_equal(stat(aside, &st), 0);
+    /* opened again: numbering goes on after the new records */
+    assert_int_equal(mm_spool_open(dir, &s), 0);
+    assert_int_equal(mm_spool_last_seq(s), bound + 2);
+    mm_spool_close(s);
+    uint64_t seqs[128];
+    size_t n;
+    read_all(seqs, &n);
+    assert_true(n >= 3);
+    assert_int_equal(seqs[0], 1);
+    assert_true(seqs[n - 3] < first);
+    assert_int_equal(seqs[n - 2], bound + 1);
+    assert_int_equal(seqs[n - 1], bound + 2);
+}
+
 /* An acked file holding anything but the number the reader writes ("N\n")
  * is refused by the writer and the reader alike, with nothing changed (no
  * guess: "-1" read by strtoull skipped every event and wrapped the
@@ -1088,6 +1131,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_header_not_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stray_segment_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_acked_strict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_aside_segment, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
