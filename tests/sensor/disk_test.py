@@ -199,35 +199,22 @@ def test_disk_full(tmp):
     check(r.returncode == 0, "reference run: " + r.stderr)
     ref_lines = eve_lines(ref_eve)
     ref_spooled, _ = read_spool(os.path.join(ref_state, "spool"))
-    for lang in ("en", "ja"):
-        mnt = os.path.join(tmp, "small-" + lang)
-        os.mkdir(mnt)
-        r = sh(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt])
-        if r.returncode != 0:
-            print("disk-full: cannot mount a tmpfs (%s); skipped" % r.stderr.strip())
-            return SKIP
-        try:
-            disk_full_on(mnt, pcap, cfg, lang, ref_lines, len(ref_spooled))
-        finally:
-            sh(["umount", mnt])
-    for lang in ("en", "ja"):
-        mnt = os.path.join(tmp, "inventory-" + lang)
-        os.mkdir(mnt)
-        check(sh(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]).returncode == 0,
-              "tmpfs for the inventory")
-        try:
-            inventory_not_kept_on(mnt, tmp, lang)
-        finally:
-            sh(["umount", mnt])
-    for lang in ("en", "ja"):
-        mnt = os.path.join(tmp, "again-" + lang)
-        os.mkdir(mnt)
-        check(sh(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]).returncode == 0,
-              "tmpfs for the space freed during the run")
-        try:
-            space_freed_during_run(mnt, pcap, cfg, lang)
-        finally:
-            sh(["umount", mnt])
+    cases = (("small", lambda mnt, lang: disk_full_on(mnt, pcap, cfg, lang, ref_lines,
+                                                      len(ref_spooled))),
+             ("inventory", lambda mnt, lang: inventory_not_kept_on(mnt, tmp, lang)),
+             ("again", lambda mnt, lang: space_freed_during_run(mnt, pcap, cfg, lang)))
+    for name, run_case in cases:
+        for lang in ("en", "ja"):
+            mnt = os.path.join(tmp, "%s-%s" % (name, lang))
+            os.mkdir(mnt)
+            r = sh(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt])
+            if r.returncode != 0:
+                print("disk-full: cannot mount a tmpfs (%s); skipped" % r.stderr.strip())
+                return SKIP
+            try:
+                run_case(mnt, lang)
+            finally:
+                sh(["umount", mnt])
     return 0
 
 
