@@ -115,10 +115,21 @@ export function relatedAlerts(alerts, id) {
 // Lets a wide table fold on a phone (app.css, under 720 px): each row becomes
 // a block whose cells carry their column's name (data-label, shown before
 // the value), instead of a table scrolling sideways. Call after the rows are
-// in; returns the table.
+// in, and again after adding rows (it only labels); returns the table. A
+// column heading that holds a control (the alert list's "select all" box)
+// stays on screen, named by the control's aria-label; the others are hidden
+// from sight only.
 export function stackOnPhone(table) {
-  const names = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  const heads = [...table.querySelectorAll('thead th')];
+  const names = heads.map((th) => th.textContent);
   table.classList.add('stack');
+  for (const th of heads) {
+    const control = th.querySelector('input, select, button');
+    if (!control) continue;
+    th.classList.add('keep');
+    th.dataset.label = control.getAttribute('aria-label') || '';
+    th.closest('thead').classList.add('keep');
+  }
   for (const tr of table.querySelectorAll('tbody tr')) {
     [...tr.children].forEach((cell, i) => {
       if (cell.tagName === 'TD' && names[i]) cell.dataset.label = names[i];

@@ -5,7 +5,7 @@
 // "show more" follows the API's cursor. An SME user's address naming another
 // company says so (the list of another company is always empty).
 import * as api from '../api.js';
-import { h, field, fmtTime, severityBadge, statusBadge, alertTitle } from '../dom.js';
+import { h, field, fmtTime, severityBadge, statusBadge, alertTitle, stackOnPhone } from '../dom.js';
 import { t } from '../i18n.js';
 
 const FILTERS = ['status', 'severity', 'tenant', 'q'];
@@ -83,6 +83,7 @@ export async function render(main, ctx) {
   const table = h('table', { class: 'grid', id: 'alert-table' },
     h('caption', { class: 'visually-hidden' }, t('alerts.title')),
     h('thead', {}, h('tr', {}, head)), tbody);
+  stackOnPhone(table);
   const countLine = h('p', { class: 'muted', id: 'alert-count', 'aria-live': 'polite' });
   const updateCount = () => {
     countLine.textContent = t(cursor ? 'alerts.shown_more' : 'alerts.shown', { n: tbody.rows.length });
@@ -95,6 +96,7 @@ export async function render(main, ctx) {
     try {
       const page = await api.get('/alerts', { ...params, limit: 50, cursor });
       for (const a of page.items) tbody.append(row(a, names, selectable));
+      stackOnPhone(table);
       cursor = page.next;
       more.hidden = !cursor;
       updateCount();

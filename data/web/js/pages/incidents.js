@@ -5,7 +5,7 @@
 // is kept as a draft (draft.js) until it is saved. Shows a plain "not
 // available yet" note when the centre has no incident API.
 import * as api from '../api.js';
-import { h, append, field, fmtTime, fmtMinutes, severityBadge, relatedAlerts, loadAlerts, alertTitle } from '../dom.js';
+import { h, append, field, fmtTime, fmtMinutes, severityBadge, relatedAlerts, loadAlerts, alertTitle, stackOnPhone } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
 import { keepDraft, dropDraft } from '../draft.js';
 
@@ -29,7 +29,7 @@ async function list(main) {
     h('h1', {}, t('incident.list_title')),
     h('p', { class: 'lead' }, t('incident.intro')),
     items.length === 0 ? h('p', { class: 'empty' }, t('dash.no_incidents')) :
-      h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
+      h('div', { class: 'table-wrap' }, stackOnPhone(h('table', { class: 'grid', id: 'incident-table' },
         h('caption', { class: 'visually-hidden' }, t('incident.list_title')),
         h('thead', {}, h('tr', {}, [t('incident.title'), vendor ? t('common.tenant') : null, t('incident.status'), t('incident.handling'), t('incident.updated')].filter(Boolean).map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, items.map((x) => h('tr', {},
@@ -37,7 +37,7 @@ async function list(main) {
           vendor ? h('td', {}, names.get(x.tenant_id) || '#' + x.tenant_id) : null,
           h('td', {}, h('span', { class: 'badge' }, statusText(x.status))),
           h('td', {}, t('incident.handling.' + (x.handling === 'onsite' ? 'onsite' : 'remote'))),
-          h('td', {}, fmtTime(x.updated_at || x.created_at))))))),
+          h('td', {}, fmtTime(x.updated_at || x.created_at)))))))),
   );
 }
 

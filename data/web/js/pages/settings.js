@@ -9,7 +9,7 @@
 // restarts an account (someone who left); never their own, which they change
 // on the account page.
 import * as api from '../api.js';
-import { h, field, fmtTime, fmtMinutes, clear } from '../dom.js';
+import { h, field, fmtTime, fmtMinutes, clear, stackOnPhone } from '../dom.js';
 import { t, lang } from '../i18n.js';
 
 const ROLES_SME = ['owner', 'staff'];
@@ -263,11 +263,11 @@ async function usersSection(tenantId, ctx) {
   return h('section', { class: 'card', 'aria-labelledby': 'users-h' + sfx },
     h('h2', { id: 'users-h' + sfx }, t(vendorTenant ? 'settings.vendor_users' : 'settings.users')),
     duty ? h('p', { class: 'hint', id: 'duty-help' }, t('settings.duty_help')) : null,
-    h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'user-table' + sfx },
+    h('div', { class: 'table-wrap' }, stackOnPhone(h('table', { class: 'grid', id: 'user-table' + sfx },
       h('caption', { class: 'visually-hidden' }, t('settings.users')),
       h('thead', {}, h('tr', {}, cols.filter((x) => x !== null).map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, users.items.map((u) => h('tr', { dataset: { id: u.id } }, h('th', { scope: 'row' }, u.email), h('td', {}, t('role.' + u.role)), h('td', {}, t('lang.name.' + (u.lang || 'ja'))), h('td', {}, fmtTime(u.created_at)),
-        h('td', {}, userState(u)), duty ? h('td', {}, dutySwitch(u, ctx)) : null, h('td', {}, userActions(u, ctx))))))),
+        h('td', {}, userState(u)), duty ? h('td', {}, dutySwitch(u, ctx)) : null, h('td', {}, userActions(u, ctx)))))))),
     h('h3', {}, t('settings.user_new')), form);
 }
 

@@ -6,7 +6,7 @@
 // (draft.js) until it is sent. The desk API may not exist on an older centre:
 // then the page says so instead of failing.
 import * as api from '../api.js';
-import { h, field, fmtTime, clipBytes, relatedAlerts, loadAlerts } from '../dom.js';
+import { h, field, fmtTime, clipBytes, relatedAlerts, loadAlerts, stackOnPhone } from '../dom.js';
 import { t, pick } from '../i18n.js';
 import { keepDraft, dropDraft } from '../draft.js';
 import { statusText as stageText } from './incidents.js';
@@ -39,7 +39,7 @@ async function list(main) {
     h('p', { class: 'lead' }, t(vendor ? 'ticket.intro_vendor' : 'ticket.intro_sme')),
     h('p', {}, h('a', { class: 'button primary', href: '#/tickets/new', id: 'new-ticket' }, t('ticket.new'))),
     items.length === 0 ? h('p', { class: 'empty' }, t('dash.no_tickets')) :
-      h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'ticket-table' },
+      h('div', { class: 'table-wrap' }, stackOnPhone(h('table', { class: 'grid', id: 'ticket-table' },
         h('caption', { class: 'visually-hidden' }, t('ticket.list_title')),
         h('thead', {}, h('tr', {}, [t('ticket.subject'), t('ticket.category'), vendor ? t('common.tenant') : null, t('ticket.status'), t('ticket.updated')].filter(Boolean).map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, items.map((x) => h('tr', {},
@@ -47,7 +47,7 @@ async function list(main) {
           h('td', {}, categoryText(x)),
           vendor ? h('td', {}, names.get(x.tenant_id) || '#' + x.tenant_id) : null,
           h('td', {}, h('span', { class: 'badge' }, statusText(x.status))),
-          h('td', {}, fmtTime(x.updated_at || x.created_at))))))),
+          h('td', {}, fmtTime(x.updated_at || x.created_at)))))))),
   );
 }
 
