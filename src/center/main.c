@@ -353,6 +353,9 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* past RLIMIT_FSIZE a write fails with EFBIG (said as MM_EFBIG, with
+     * what to do) instead of the signal killing the process */
+    signal(SIGXFSZ, SIG_IGN);
     /* Alert rows written once per [alerts] flush_ms and before every read,
      * not at every batch (center-storage.md); the admin command leaves them
      * alone (alert_rows_off). */

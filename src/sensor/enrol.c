@@ -160,6 +160,10 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
             return link_usage("link.center_needs_state");
         return 0;
     }
+    /* an uplink switched off is not read at all: an unreadable uplink.conf
+     * does not stop a sensor that would not use it */
+    if (!o->uplink.enabled && !lo->center)
+        return 0;
     int r = mm_uplink_state_load(o->state_dir, &st);
     if (r == MM_ENOENT && !lo->center)
         return 0; /* never enrolled: spool only */
@@ -167,8 +171,6 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
         state_failed(o->state_dir, r);
         return 2;
     }
-    if (!o->uplink.enabled && !lo->center)
-        return 0;
     cfg.batch_max = (size_t)o->uplink.batch;
     cfg.retry_max_ms = o->uplink.retry_max_ms;
     snprintf(spool, sizeof spool, "%s/spool", o->state_dir);

@@ -65,6 +65,9 @@ static void install_signals(void)
     sa.sa_handler = on_hup;
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* past RLIMIT_FSIZE a write fails with EFBIG (said as MM_EFBIG, with
+     * what to do) instead of the signal killing the process */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 struct run {

@@ -566,6 +566,14 @@ def test_state_files_one_step(tmp):
         r = run(["-r", pcap, "--eve", os.devnull, "--state", state], env)
         check(r.returncode == 2 and r.stderr == "mamori-sensor: %s\n" % (want % conf),
               "enrolment file through a link loop: %r" % (r,))
+    # ... but with the uplink switched off the file is not read: the sensor runs (it
+    # stopped with exit 2 for a file it would not use)
+    off = os.path.join(tmp, "uplink-off.conf")
+    with open(off, "w") as f:
+        f.write("[uplink]\nenabled = no\n")
+    r = run(["-r", pcap, "--eve", os.devnull, "--state", state, "--config", off], EN)
+    check(r.returncode == 0 and "enrolment file" not in r.stderr,
+          "uplink off, enrolment file through a link loop: %r" % (r,))
     os.unlink(conf)
     # the newest spool segment a link to itself: named, with the reason's step alone (the
     # file was not named: "cannot open the spool in DIR: too many symbolic links...")

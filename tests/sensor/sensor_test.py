@@ -15,6 +15,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import struct
@@ -496,6 +497,35 @@ def test_eve_max_bytes(tmp):
         check(os.path.getsize(path) <= 16384, "%s: %d bytes" % (name, os.path.getsize(path)))
         n += sum(1 for e in events(path) if e["event_type"] == "flow")
     check(n == 200, "flows in all files: %d" % n)
+
+
+def fsize_limit(limit):
+    """A preexec_fn setting RLIMIT_FSIZE (ulimit -f) to limit bytes, with
+    SIGXFSZ back at its default action (the child inherits an ignored one)."""
+    def pre():
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return pre
+
+
+def test_eve_fsize(tmp):
+    """The EVE file reaching the file size limit (RLIMIT_FSIZE): the sensor
+    stops with the EVE error and the EFBIG reason and its step (raise the
+    limit, or another file system), not killed by SIGXFSZ (it was: the
+    signal's default action ends the process before write() fails)."""
+    pcap = os.path.join(tmp, "many.pcap")
+    many_udp_flows(pcap, 200)
+    for lang, words in (("en", ["ulimit -f", "LimitFSIZE=", "another file system"]),
+                        ("ja", ["ulimit -f", "LimitFSIZE=", "別のファイルシステム"])):
+        eve = os.path.join(tmp, "eve-%s.json" % lang)
+        env = dict(os.environ, LC_ALL="", LC_MESSAGES="",
+                   LANG="ja_JP.UTF-8" if lang == "ja" else "C")
+        r = run(["-r", pcap, "--eve", eve], env=env, preexec_fn=fsize_limit(4096))
+        check(r.returncode == 4, "%s: exit %d, not 4 (killed by a signal when < 0): %r" %
+              (lang, r.returncode, r.stderr))
+        check(eve in r.stderr and all(w in r.stderr for w in words),
+              "%s: the EFBIG message: %r" % (lang, r.stderr))
+        check(os.path.getsize(eve) <= 4096, "%s: %d bytes" % (lang, os.path.getsize(eve)))
 
 
 def test_truncated(tmp):

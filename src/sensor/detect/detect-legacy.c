@@ -85,12 +85,13 @@ static void on_smb(struct mm__detect_basic *st, struct mm_sensor *s, const json_
         return;
     bool by_client = sender_is_client(s, ev, smb);
     const char *client = by_client ? a : b, *server = by_client ? b : a;
-    /* one alert per (client, server), whichever message shows SMB1 first */
-    uint64_t key = mm__keyed_str(server, mm__keyed_str(client, 2));
-    if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
-        return;
     /* a server answering in SMB1 offers it; else the client uses it */
     unsigned variant = json_object_get(smb, "dialect") ? 4 : 2;
+    /* one alert per (client, server) and side: an SMB1-only client's offer,
+     * which comes first, must not hide its server's answer in SMB1 */
+    uint64_t key = mm__keyed_str(server, mm__keyed_str(client, variant));
+    if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
+        return;
     const struct mm__alert_at at = {.ev = ev};
     json_t *evidence = json_deep_copy(smb);
     json_object_set_new(evidence, "client", json_string(client));

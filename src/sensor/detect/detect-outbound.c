@@ -57,14 +57,16 @@ static __attribute__((noinline)) void check_service(struct mm__detect_basic *st,
                                                     struct mm_sensor *s, const struct mm_packet *p,
                                                     unsigned variant)
 {
-    if ((p->flow && (p->flow->detector_flags & MM__DF_OUTBOUND_SEEN)) ||
-        !mm_sensor_is_home(s, &p->src))
-        return;
-    /* a flow's packets from home are judged once: an office file copy
-     * (SMB between two home hosts) sends many segments */
-    if (p->flow)
+    /* a flow is judged on its first data to a service port, whoever sends
+     * it: an office file copy (SMB between two home hosts) or an outside
+     * host sending to an office port sends many segments, and each would
+     * otherwise pay for the home checks */
+    if (p->flow) {
+        if (p->flow->detector_flags & MM__DF_OUTBOUND_SEEN)
+            return;
         p->flow->detector_flags |= MM__DF_OUTBOUND_SEEN;
-    if (mm_sensor_is_home(s, &p->dst))
+    }
+    if (!mm_sensor_is_home(s, &p->src) || mm_sensor_is_home(s, &p->dst))
         return;
     /* multicast and broadcast never leave the site */
     if ((p->dst.family == 4 && (p->dst.bytes[0] >= 224 || p->dst.bytes[3] == 255)) ||

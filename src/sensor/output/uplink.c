@@ -247,10 +247,9 @@ int mm_uplink_state_load(const char *state_dir, struct mm_uplink_state *out)
     struct mm_ini *ini = NULL;
     memset(out, 0, sizeof *out);
     snprintf(path, sizeof path, "%s/%s", state_dir, MM_UPLINK_STATE_FILE);
-    /* only a file that is not there means "not enrolled"; a link loop, a
-     * folder without permission... is a reason the caller says */
-    if (access(path, F_OK) != 0)
-        return errno == ENOENT ? MM_ENOENT : mm_error_from_errno(errno);
+    /* only a file that is not there (MM_ENOENT) means "not enrolled"; a
+     * link loop, a folder without permission... is a reason the caller says
+     * (read as the sensor's own user, in one step: no check before) */
     int r = mm_ini_load_file(path, &ini, err, sizeof err);
     if (r != 0)
         return r;

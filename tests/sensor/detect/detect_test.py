@@ -166,7 +166,9 @@ def phone_alert(alerts, ip):
 # Checks beyond the signature ids, per case.
 CHECKS = {"intel-weak": check_intel_weak, "intel-scanner": check_intel_scanner,
           "outbound": check_outbound,
-          "smb1": check_smb1_client, "smb1-server": check_smb1_server,
+          # an SMB1-only client and its server answering in SMB1: both sides
+          "smb1": lambda alerts: check_smb1_client(alerts) or check_smb1_server(alerts),
+          "smb1-server": check_smb1_server,
           "smb1-setup": check_smb1_client,
           "iphone-discover": lambda alerts: phone_alert(alerts, "192.168.1.41"),
           "iphone-no-address": lambda alerts: phone_alert(alerts, None)}
@@ -188,7 +190,7 @@ CASES = {
     "iphone-no-address": ("iphone-no-address", "[policy]\npersonal_devices = no\n",
                           {9100201, 9100401}),
     "new-device": ("new-device", "", {9100201}),
-    "smb1": ("smb1", "", {9100302}),
+    "smb1": ("smb1", "", {9100302, 9100304}),
     "smb1-server": ("smb1-server", "", {9100304}),
     "smb1-setup": ("smb1-setup", "", {9100302}),
     "outbound": ("outbound", "", {9100501, 9100502, 9100503, 9100504}),

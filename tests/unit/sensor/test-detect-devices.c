@@ -174,7 +174,8 @@ static void test_legacy(void **state)
     assert_int_equal(th_count_alerts(s, 9100304), 1);
     assert_int_equal(th_count_alerts(s, 9100302), 0);
     assert_smb_roles(th_alert(s, 9100304, 0), "192.168.1.40", "192.168.1.41");
-    /* a client offering SMB1 only uses it; its server's answer is the same pair */
+    /* a client offering SMB1 only uses it, and its server answering in SMB1
+     * offers it: the two are reported separately */
     th_event(s, "{\"timestamp\":\"2026-04-01T00:00:02.000000+0000\",\"event_type\":\"smb\","
                 "\"src_ip\":\"192.168.1.42\",\"dest_ip\":\"192.168.1.41\",\"smb\":{\"command\":"
                 "\"SMB1_COMMAND_NEGOTIATE_PROTOCOL\",\"smb1\":true,\"client_dialects\":"
@@ -184,8 +185,9 @@ static void test_legacy(void **state)
                 "\"command\":\"SMB1_COMMAND_NEGOTIATE_PROTOCOL\",\"smb1\":true,"
                 "\"dialect\":\"NT LM 0.12\"}}");
     assert_int_equal(th_count_alerts(s, 9100302), 1);
-    assert_int_equal(th_count_alerts(s, 9100304), 1);
+    assert_int_equal(th_count_alerts(s, 9100304), 2);
     assert_smb_roles(th_alert(s, 9100302, 0), "192.168.1.42", "192.168.1.41");
+    assert_smb_roles(th_alert(s, 9100304, 1), "192.168.1.42", "192.168.1.41");
     /* a session setup alone: the server is the side on port 445 */
     th_event(s, "{\"timestamp\":\"2026-04-01T00:00:03.000000+0000\",\"event_type\":\"smb\","
                 "\"src_ip\":\"192.168.1.41\",\"src_port\":445,\"dest_ip\":\"192.168.1.43\","

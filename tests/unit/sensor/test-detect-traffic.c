@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sensor/detect/detect-util.h"
+#include "sensor/flow.h"
 #include "test-detect-harness.h"
 
 extern const struct mm_detector mm_detector_outbound_service;
@@ -66,6 +67,17 @@ static void test_outbound_inbound(void **state)
     assert_int_equal(th_count_alerts(s, 9100502), 1);
     assert_int_equal(th_count_alerts(s, 9100503), 1);
     assert_int_equal(th_count_alerts(s, 9100504), 1);
+    assert_int_equal(th_count_alerts(s, 0), 4);
+    /* an outside host sending to an office RDP port: the flow is judged on
+     * its first data segment and marked, so its later segments skip the
+     * home checks */
+    struct mm_flow flow;
+    struct mm_packet p;
+    memset(&flow, 0, sizeof flow);
+    th_ip_packet(&p, "198.51.100.9", 40000, "192.168.1.20", 3389, 6, 0x18, "\x03 RDP request");
+    p.flow = &flow;
+    th_packet(s, &p);
+    assert_true(flow.detector_flags & MM__DF_OUTBOUND_SEEN);
     assert_int_equal(th_count_alerts(s, 0), 4);
     th_free(s);
 
