@@ -130,7 +130,7 @@ def test_ingest(c, w):
     check(r.status == 400, "truncated gzip: %r" % r)
     # 415 unsupported_media has two causes; this one's message is about the encoding
     for lang, words in (("ja", "この圧縮形式（Content-Encoding）には対応していません"),
-                        ("en", "unsupported Content-Encoding (gzip or identity): br")):
+                        ("en", "unsupported Content-Encoding (use gzip or identity): br")):
         r = c.request("POST", "/api/v1/events", b"x", token=key,
                       headers={"Content-Encoding": "br", "Accept-Language": lang})
         check(r.status == 415 and r.json["error"] == "unsupported_media" and

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Checks the translated program messages (core/msg.h): the message
  * catalogues' "ja" and "en" texts take the same printf conversions in the
- * same order (a message text is a format), the language comes from --lang or
+ * same order (a message text is a format), a next step asked for in Japanese
+ * is there in English too, the language comes from --lang or
  * the environment, and the helpers print in the chosen language; the error
  * texts with a next step of their own are the ones mm_error_has_step names;
  * and mm_fill,
@@ -14,10 +15,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/data.h"
@@ -29,6 +32,11 @@
 /* The catalogues whose texts are printf formats. */
 static const char *const format_catalogues[] = {"i18n/sensor-log.json", "i18n/center-log.json",
                                                 "i18n/core-log.json", "i18n/audit.json", NULL};
+
+/* The catalogues of program messages and errors, checked for next steps. */
+static const char *const step_catalogues[] = {
+    "i18n/sensor-log.json", "i18n/center-log.json", "i18n/core-log.json", "i18n/audit.json",
+    "i18n/errors.json",     "i18n/center.json",     "i18n/cli.json",      NULL};
 
 /* Writes the conversions of fmt ("%s", "%.*s", "%llu" ...) into out, one per
  * line; returns -1 for a conversion the messages must not use. */
@@ -82,6 +90,59 @@ static void test_formats_match(void **state)
         json_decref(cat);
     }
     assert_true(checked > 50);
+    assert_int_equal(failures, 0);
+}
+
+/* True when word occurs in text as a whole word (or phrase), any case. */
+static bool has_word(const char *text, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = text; *p; p++) {
+        bool starts = p == text || !isalpha((unsigned char)p[-1]);
+        if (starts && strncasecmp(p, word, n) == 0 && !isalpha((unsigned char)p[n]))
+            return true;
+    }
+    return false;
+}
+
+/* One next step in both languages (docs/design/messages.md): a message whose
+ * Japanese text asks for something ("...ください") says the same step in
+ * English. English steps are imperatives ("check the URL") or say what a
+ * setting must be ("must be yes or no", "needs host", "takes text or json");
+ * a text with neither lost its step in translation. */
+static void test_steps_in_english(void **state)
+{
+    (void)state;
+    static const char *const step_words[] = {
+        "check",      "give",    "use",     "start",   "fix",      "ask",      "try",     "set",
+        "make",       "move",    "remove",  "see",     "run",      "free",     "raise",   "enrol",
+        "tell",       "upgrade", "build",   "leave",   "let",      "choose",   "compare", "restore",
+        "reload",     "write",   "keep",    "create",  "change",   "install",  "wait",    "lower",
+        "delete",     "add",     "correct", "restart", "rename",   "update",   "stop",    "put",
+        "capture on", "must",    "needs",   "takes",   "expected", "separate", NULL};
+    int failures = 0;
+    for (int c = 0; step_catalogues[c]; c++) {
+        json_t *cat = NULL;
+        assert_int_equal(mm_data_json(step_catalogues[c], &cat), 0);
+        const char *key;
+        json_t *v;
+        json_object_foreach(cat, key, v)
+        {
+            const char *ja = json_string_value(json_object_get(v, "ja"));
+            const char *en = json_string_value(json_object_get(v, "en"));
+            if (!ja || !en || !strstr(ja, "ください"))
+                continue;
+            bool step = false;
+            for (int i = 0; step_words[i] && !step; i++)
+                step = has_word(en, step_words[i]);
+            if (!step) {
+                print_error("%s: %s: the Japanese text has a next step, the English none\n",
+                            step_catalogues[c], key);
+                failures++;
+            }
+        }
+        json_decref(cat);
+    }
     assert_int_equal(failures, 0);
 }
 
@@ -182,7 +243,9 @@ static void test_print_in_language(void **state)
     char buf[512];
     mm_msg_set_lang(MM_LANG_EN);
     mm_msg_format(buf, sizeof buf, "sensor-log", "capture.cannot_read", "a.pcap", "gone");
-    assert_string_equal(buf, "cannot read capture a.pcap: gone");
+    assert_string_equal(buf,
+                        "cannot read capture a.pcap: gone; check the file name and that you may "
+                        "read it");
     mm_msg_set_lang(MM_LANG_JA);
     mm_msg_format(buf, sizeof buf, "sensor-log", "capture.cannot_read", "a.pcap", "gone");
     assert_non_null(strstr(buf, "a.pcap を読めません: gone"));
@@ -382,6 +445,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_formats_match),
+        cmocka_unit_test(test_steps_in_english),
         cmocka_unit_test(test_every_error_translated),
         cmocka_unit_test(test_error_steps),
         cmocka_unit_test(test_lang_from_args),
