@@ -7,10 +7,11 @@
 Builds (once) a capture of at least 1 GB from SHARED_DIR/pcaps with
 mm-bench-make-capture, writes at least one million indicators (the shared
 feeds plus generated IPs and domains) into WORK_DIR, then runs over the same
-file, one after the other, single-threaded: the bare libpcap read loop,
-mamori-sensor -r with the indicators loaded, and ndpiReader -i when
-installed. Prints packets/s, MB/s and peak memory (getrusage of each
-child) side by side, and whether the targets hold: at least 50% of the bare
+file, one after the other, single-threaded: the bare libpcap read loop and
+mamori-sensor -r with the indicators loaded, each MM_BENCH_REPEAT times (5;
+interleaved, the median kept), and ndpiReader -i once when installed.
+Prints packets/s, MB/s and peak memory (getrusage of each child) side by
+side, and whether the targets hold: at least 50% of the bare
 loop's packets/s, and under 256 MB peak for the sensor."""
 import glob
 import os
@@ -22,6 +23,8 @@ import time
 
 TARGET_BYTES = 1_100_000_000
 GENERATED = 1_000_000
+# Runs of each command, interleaved; each row is their median. An odd number.
+REPEAT = max(1, int(os.environ.get("MM_BENCH_REPEAT", "5")) | 1)
 FEEDS = ["maltrail/malware/*.txt", "maltrail/suspicious/*.txt", "maltrail/mass_scanner_cidr.txt",
          "ipsum/*.txt", "abusech/*", "et/*.txt"]
 
@@ -69,6 +72,17 @@ def run_measured(cmd, stdout=subprocess.DEVNULL):
     return cpu, wall, ru.ru_maxrss / 1024.0, p.returncode, err.decode(errors="replace")
 
 
+def median_row(results):
+    """(CPU s, wall s, peak MB, exit code) over several runs of one command:
+    the median CPU and wall seconds, the highest peak and the first failing
+    exit code (0 when all succeeded)."""
+    cpus = sorted(r[0] for r in results)
+    walls = sorted(r[1] for r in results)
+    mid = len(results) // 2
+    rc = next((r[3] for r in results if r[3] != 0), 0)
+    return cpus[mid], walls[mid], max(r[2] for r in results), rc
+
+
 def main():
     build, shared, work = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
@@ -80,17 +94,39 @@ def main():
 
     # Warm the page cache so every tool reads from memory alike.
     run_measured([loop, cap])
-    rows = []
     out = subprocess.run([loop, cap], capture_output=True, text=True).stdout.split()
     packets, pbytes = int(out[0]), int(out[1])
-    cpu, wall, rss, rc, err = run_measured([loop, cap])
-    rows.append(("bare libpcap loop", cpu, wall, rss, rc))
 
     intel_args = []
     for path in intel:
         intel_args += ["--intel", path]
     args = [sensor, "-r", cap, "--eve", os.devnull, "-q"] + intel_args
-    cpu, wall, rss, rc, err = run_measured(args)
+    # Start-up alone (loading the indicators, OUI and OS tables): the same
+    # command on a capture with no packets. Subtracted, it gives the rate of
+    # the packet phase, which is what a long-running sensor sustains.
+    empty = os.path.join(work, "empty.pcap")
+    with open(empty, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    startup = [sensor, "-r", empty, "--eve", os.devnull, "-q"] + intel_args
+    # The same run with flow records left out of the EVE output
+    # ([output] event_types): how much of the cost they are.
+    ini = os.path.join(work, "no-flow.ini")
+    with open(ini, "w") as f:
+        f.write("[output]\nevent_types = alert, anomaly, device, dhcp, dns, http, mdns, "
+                "netbios, rdp, smb, stats, tls\n")
+
+    # Each command REPEAT times, interleaved (loop, sensor, start-up, no
+    # flow records, then again), so a slow stretch of a shared machine falls
+    # on all of them alike; each row is the median of its runs.
+    runs = {"loop": [], "sensor": [], "startup": [], "noflow": []}
+    err = ""
+    for _ in range(REPEAT):
+        runs["loop"].append(run_measured([loop, cap]))
+        r = run_measured(args)
+        runs["sensor"].append(r)
+        err = r[4]
+        runs["startup"].append(run_measured(startup))
+        runs["noflow"].append(run_measured(args + ["--config", ini]))
     loaded = [l for l in err.splitlines() if " loaded" in l]
     total_ind = 0
     for line in loaded:
@@ -98,30 +134,17 @@ def main():
             total_ind += int(line.split(", ")[1].split()[0])
         except (IndexError, ValueError):
             pass
-    rows.append(("mamori-sensor -r (%d indicators)" % total_ind, cpu, wall, rss, rc))
-    if rc != 0:
+    loop_row, sensor_row = median_row(runs["loop"]), median_row(runs["sensor"])
+    start_row, noflow_row = median_row(runs["startup"]), median_row(runs["noflow"])
+    if sensor_row[3] != 0:
         print(err[-2000:], file=sys.stderr)
-    sensor_cpu, sensor_wall = cpu, wall
-
-    # Start-up alone (loading the indicators, OUI and OS tables): the same
-    # command on a capture with no packets. Subtracted, it gives the rate of
-    # the packet phase, which is what a long-running sensor sustains.
-    empty = os.path.join(work, "empty.pcap")
-    with open(empty, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-    scpu, swall, _, src, _ = run_measured([sensor, "-r", empty, "--eve", os.devnull, "-q"] +
-                                          intel_args)
-    rows.append(("  packet phase (start-up %.2f CPU s excluded)" % scpu,
-                 max(sensor_cpu - scpu, 1e-3), max(sensor_wall - swall, 1e-3), 0, src))
-
-    # The same run with flow records left out of the EVE output
-    # ([output] event_types): how much of the cost they are.
-    ini = os.path.join(work, "no-flow.ini")
-    with open(ini, "w") as f:
-        f.write("[output]\nevent_types = alert, anomaly, device, dhcp, dns, http, mdns, "
-                "netbios, rdp, smb, stats, tls\n")
-    cpu, wall, rss, rc, _ = run_measured(args + ["--config", ini])
-    rows.append(("mamori-sensor -r, no flow records", cpu, wall, rss, rc))
+    rows = [("bare libpcap loop",) + loop_row,
+            ("mamori-sensor -r (%d indicators)" % total_ind,) + sensor_row,
+            ("  packet phase (start-up %.2f CPU s excluded)" % start_row[0],
+             max(sensor_row[0] - start_row[0], 1e-3), max(sensor_row[1] - start_row[1], 1e-3), 0,
+             start_row[3]),
+            ("mamori-sensor -r, no flow records",) + noflow_row]
+    spread = {name: (min(r[0] for r in rs), max(r[0] for r in rs)) for name, rs in runs.items()}
 
     ndpi = shutil.which("ndpiReader")
     if ndpi:
@@ -138,7 +161,8 @@ def main():
         rows.append(("ndpiReader -i (not installed: libndpi-bin)", 0, 0, 0, -1))
 
     print("capture: %s, %.2f GB, %d packets" % (cap, size / 1e9, packets))
-    print("rates per CPU second (user+sys); wall seconds shown for reference")
+    print("rates per CPU second (user+sys), median of %d interleaved runs each; wall seconds "
+          "shown for reference" % REPEAT)
     print("%-46s %11s %9s %9s %9s %8s %5s" % ("", "packets/s", "MB/s", "CPU s", "wall s",
                                              "peak MB", "exit"))
     for name, cpu, wall, rss, rc in rows:
@@ -153,6 +177,11 @@ def main():
     print("sensor speed: %.1f%% of the bare loop's packets/s (target >= 50%%; packet phase "
           "alone %.1f%%); peak %.0f MB (target < 256 MB)" %
           (100 * ratio, 100 * max(base, 1e-3) / phase, rows[1][3]))
+    if REPEAT > 1:
+        pairs = sorted(100 * l[0] / max(m[0], 1e-3) for l, m in zip(runs["loop"], runs["sensor"]))
+        print("spread of the %d runs: bare loop %.2f-%.2f CPU s, sensor %.2f-%.2f CPU s; "
+              "per-pair ratio %.1f-%.1f%%" % ((REPEAT,) + spread["loop"] + spread["sensor"] +
+                                              (pairs[0], pairs[-1])))
     return 0
 
 
