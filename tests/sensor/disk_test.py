@@ -20,7 +20,8 @@ ends):
   the spool holds seqs 1..n with no torn tail, and n plus the events said
   lost is every spooled event. After space is freed a second run keeps
   every record and numbers on from n + 1. Space freed during a run (the
-  capture on a pipe): each output says once that writing works again.
+  capture on a pipe), twice: each outage of each output is logged when it
+  begins and when writing works again.
 
 Both need root (mount namespaces; losetup and mkfs.ext4 for the first) and
 skip (exit 77) with a message where that is not permitted. Helpers come
@@ -252,9 +253,9 @@ def inventory_not_kept_on(mnt, tmp, lang):
 
 AGAIN = {"en": {"eve": "EVE output: writing to %s works again",
                 "spool": r"spool: events are added to (\S+) again; the (\d+) events that could not "
-                         r"be added before do not reach the centre"},
+                         r"be added meanwhile do not reach the centre"},
          "ja": {"eve": "EVE 出力: %s にまた書き込めるようになりました",
-                "spool": r"spool: (\S+) にまたイベントを追加できるようになりました。それまでに追加"
+                "spool": r"spool: (\S+) にまたイベントを追加できるようになりました。その間に追加"
                          r"できなかった (\d+) 件のイベントは"}}
 
 
@@ -273,12 +274,15 @@ def fill(mnt):
 
 def space_freed_during_run(mnt, pcap, cfg, lang):
     """The disk is full when the sensor starts reading a capture on a pipe; once both
-    outputs have logged their first failure, space is freed and the rest of the capture
-    follows: each output says once that writing works again (the spool with the events it
-    lost), and the spool numbers on without a gap (before, nothing said so)."""
+    outputs have logged their failure, space is freed and more of the capture follows
+    until each output has said that writing works again (the spool with the events it
+    lost); then the disk fills a second time and grows with the rest of the capture. Each
+    outage is logged when it begins and when it ends, the second too (before, only the
+    first outage of a run was logged), and the spool numbers on without a gap."""
     import threading
     import time
     eve, state = os.path.join(mnt, "eve.json"), os.path.join(mnt, "state")
+    w, again = WANT[lang], AGAIN[lang]
     filler = fill(mnt)
     env = dict(os.environ, LC_ALL="", LC_MESSAGES="", LANG="ja_JP.UTF-8" if lang == "ja" else "C")
     p = subprocess.Popen([st.SENSOR, "-r", "-", "--eve", eve, "--config", cfg, "--state", state],
@@ -286,21 +290,45 @@ def space_freed_during_run(mnt, pcap, cfg, lang):
     err = []
     reader = threading.Thread(target=lambda: err.extend(p.stderr))
     reader.start()
+
+    def spool_failed(line):
+        return all(part in line for part in w["spool_first"].split("%s"))
+
+    def counts():
+        lines = b"".join(err).decode(errors="replace").splitlines()
+        return (sum(w["eve_first"] % eve in x for x in lines), sum(map(spool_failed, lines)),
+                sum(again["eve"] % eve in x for x in lines),
+                sum(bool(re.search(again["spool"], x)) for x in lines))
+
+    def wait_for(want):
+        deadline = time.time() + 60
+        while time.time() < deadline and not all(a >= b for a, b in zip(counts(), want)):
+            time.sleep(0.05)
+        check(all(a >= b for a, b in zip(counts(), want)), "%s: waited for %r, have %r: %s" %
+              (lang, want, counts(), b"".join(err).decode(errors="replace")))
+
     with open(pcap, "rb") as f:
         data = f.read()
-    half = 24 + (len(data) - 24) // 2
-    half -= (half - 24) % (16 + 62)  # whole records: every packet is 62 bytes here
+    cuts = [24 + i * ((len(data) - 24) // (16 + 62) // 4) * (16 + 62) for i in range(4)]
+    parts = [data[:cuts[1]], data[cuts[1]:cuts[2]], data[cuts[2]:cuts[3]], data[cuts[3]:]]
     try:
-        p.stdin.write(data[:half])
+        p.stdin.write(parts[0])  # every packet is 62 bytes here: whole records
         p.stdin.flush()
-        w = WANT[lang]
-        deadline = time.time() + 60
-        while time.time() < deadline and not (
-                any((w["eve_first"] % eve).encode() in x for x in err) and
-                any(w["spool_first"].split("%s")[0].encode() in x for x in err)):
-            time.sleep(0.05)
+        wait_for((1, 1, 0, 0))
         os.unlink(filler)
-        p.stdin.write(data[half:])
+        p.stdin.write(parts[1])
+        p.stdin.flush()
+        wait_for((1, 1, 1, 1))
+        filler = fill(mnt)
+        p.stdin.write(parts[2])
+        p.stdin.flush()
+        wait_for((2, 2, 1, 1))
+        # the second time the disk grows: unlinking the filler would free only what was
+        # left after the first outage, which the sensor's own lines fill again
+        check(sh(["mount", "-o", "remount,size=16m", mnt]).returncode == 0, "tmpfs resize")
+        p.stdin.write(parts[3])
+        p.stdin.flush()
+        wait_for((2, 2, 2, 2))
         p.stdin.close()
         p.wait(timeout=120)
     finally:
@@ -309,12 +337,16 @@ def space_freed_during_run(mnt, pcap, cfg, lang):
         reader.join()
     text = b"".join(err).decode()
     check(st.sanitizer_clean(text), text)
-    check(text.count(w["eve_first"] % eve) == 1, "%s: EVE failure logged once: %s" % (lang, text))
-    check(text.count(AGAIN[lang]["eve"] % eve) == 1,
-          "%s: EVE writing again said once: %s" % (lang, text))
-    again = re.findall(AGAIN[lang]["spool"], text)
-    check(len(again) == 1 and again[0][0].startswith(os.path.join(state, "spool") + "/") and
-          int(again[0][1]) > 0, "%s: spool adding again said once: %s" % (lang, text))
+    for name, failed, worked in (
+            ("EVE", lambda x: w["eve_first"] % eve in x, lambda x: again["eve"] % eve in x),
+            ("spool", spool_failed, lambda x: re.search(again["spool"], x))):
+        said = [("fail" if failed(x) else "ok") for x in text.splitlines() if failed(x) or
+                worked(x)]
+        check(said == ["fail", "ok", "fail", "ok"], "%s: %s outages each logged when they began "
+              "and ended: %r: %s" % (lang, name, said, text))
+    for path, n in re.findall(again["spool"], text):
+        check(path.startswith(os.path.join(state, "spool") + "/") and int(n) > 0,
+              "%s: spool adding again said with the events lost: %s" % (lang, text))
     recs, torn = read_spool(os.path.join(state, "spool"))
     seqs = [s for s, _ in recs]
     check(torn == 0 and seqs and seqs == list(range(1, len(seqs) + 1)),

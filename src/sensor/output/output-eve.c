@@ -19,9 +19,11 @@
  * first such drop of a writer is logged. A write the file refuses (a full
  * disk, a failing one) loses the batch's lines: the piece of them that got
  * into a regular file is cut so the file keeps whole lines, and the first
- * such failure is logged with the file and the system's reason and kept
- * for the exit summary (mm_eve_out_write_error); the first batch written
- * after it is logged too (writing works again), once. */
+ * failure is logged with the file and the system's reason, and the first
+ * is kept for the exit summary (mm_eve_out_write_error); the first batch
+ * written after a logged failure is logged too (writing works again), and
+ * a later failure begins a new outage, logged again (up to
+ * MM_OUTAGES_LOGGED in a run). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,8 +82,10 @@ struct mm_eve_out {
     struct mm_eve_out_tap *tap; /* for the next line_end (output.h) */
     bool oom_logged;            /* a line was dropped for memory and that was logged */
     bool regular;               /* a regular file we opened: a piece of a line can be cut */
-    int write_error;            /* the first failure to write the file (0: none), logged */
-    bool write_recovered;       /* a batch was written after it (logged once) */
+    int write_error;            /* the first failure to write the file (0: none) */
+    bool failing;               /* a write failed and no batch was written since */
+    bool outage_logged;         /* the failing began a logged outage */
+    unsigned outages;           /* the outages logged */
     bool lost; /* batch_make_room's hand-over failed: the next flush or close says so */
 };
 
@@ -584,12 +588,19 @@ int mm_eve_line_format(const json_t *ev, char **buf, size_t *len, size_t *cap)
     return r;
 }
 
-/* A failure to write the file: the first is kept (mm_eve_out_write_error)
- * and logged with the file and the system's reason, once. Returns r. */
+/* A failure to write the file: the first is kept (mm_eve_out_write_error);
+ * the first of an outage is logged with the file and the system's reason
+ * (up to MM_OUTAGES_LOGGED outages). Returns r. */
 static int write_failed(struct mm_eve_out *o, int r)
 {
-    if (o->write_error == 0) {
+    if (o->write_error == 0)
         o->write_error = r;
+    if (o->failing)
+        return r;
+    o->failing = true;
+    o->outage_logged = o->outages < MM_OUTAGES_LOGGED;
+    if (o->outage_logged) {
+        o->outages++;
         mm_msg_print(stderr, "mamori-sensor", "sensor-log",
                      mm_error_has_step(r) ? "output.eve_write_failed_own_step"
                                           : "output.eve_write_failed",
@@ -598,14 +609,15 @@ static int write_failed(struct mm_eve_out *o, int r)
     return r;
 }
 
-/* A batch was written: the first after the logged failure (write_failed)
- * says that writing works again, once. */
+/* A batch was written: the first after a failure ends the outage, and
+ * says that writing works again when the outage was logged. */
 static void write_worked(struct mm_eve_out *o)
 {
-    if (o->write_error == 0 || o->write_recovered)
+    if (!o->failing)
         return;
-    o->write_recovered = true;
-    mm_msg_print(stderr, "mamori-sensor", "sensor-log", "output.eve_write_recovered", o->path);
+    o->failing = false;
+    if (o->outage_logged)
+        mm_msg_print(stderr, "mamori-sensor", "sensor-log", "output.eve_write_recovered", o->path);
 }
 
 /* The size of the regular file written before a batch goes to it: where a

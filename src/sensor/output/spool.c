@@ -60,9 +60,12 @@ struct mm_spool {
     uint64_t seg_first;              /* the first seq of the segment written (or tried) */
     char failed[DIR_MAX + 32];       /* the segment file the open could not read ("": none) */
     int write_error;                 /* the first write failure since the open (0: none) */
-    bool write_recovered;            /* a record was added after it (logged once) */
     char write_failed[DIR_MAX + 32]; /* the segment file it was in */
     uint64_t write_lost;             /* appends lost to write failures */
+    bool failing;                    /* a write failed and no record was added since */
+    bool outage_logged;              /* the failing began a logged outage */
+    unsigned outages;                /* the outages logged (MM_OUTAGES_LOGGED at most) */
+    uint64_t lost_before;            /* write_lost when the logged outage began */
 };
 
 struct mm_spool_reader {
@@ -597,34 +600,48 @@ static void enforce_max_bytes(struct mm_spool *s)
 }
 
 /* A write to the segment whose first seq is first failed with r: the first
- * failure since the open is kept (mm_spool_write_error) and logged with the
- * file and the system's reason, once. Returns r. */
+ * failure since the open is kept (mm_spool_write_error); the first of an
+ * outage is logged with the file and the system's reason (up to
+ * MM_OUTAGES_LOGGED outages). Returns r. */
 static int write_failed(struct mm_spool *s, uint64_t first, int r)
 {
-    if (s->write_error != 0)
+    char path[DIR_MAX + 32];
+    segment_path(s->dir, first, path, sizeof(path));
+    if (s->write_error == 0) {
+        s->write_error = r;
+        memcpy(s->write_failed, path, sizeof(path));
+    }
+    if (s->failing)
         return r;
-    s->write_error = r;
-    segment_path(s->dir, first, s->write_failed, sizeof(s->write_failed));
-    mm_msg_print(stderr, "mamori-sensor", "sensor-log",
-                 mm_error_has_step(r) ? "spool.write_failed_own_step" : "spool.write_failed",
-                 s->write_failed, mm_msg_strerror(r));
+    s->failing = true;
+    s->outage_logged = s->outages < MM_OUTAGES_LOGGED;
+    if (s->outage_logged) {
+        s->outages++;
+        s->lost_before = s->write_lost;
+        mm_msg_print(stderr, "mamori-sensor", "sensor-log",
+                     mm_error_has_step(r) ? "spool.write_failed_own_step" : "spool.write_failed",
+                     path, mm_msg_strerror(r));
+    }
     return r;
 }
 
-/* A record was added: the first after events could not be added (a
- * logged write_failed that lost events) says that adding works again,
- * once, with the events lost before. A failed sync alone loses no event
- * it could count, and a record added after it says nothing about the
- * disk keeping the records before, so it is not called a recovery. */
+/* A record was added: the first after a failure ends the outage. When the
+ * outage was logged and lost events, that adding works again is logged,
+ * with the events lost in it. A failed sync alone loses no event it could
+ * count, and a record added after it says nothing about the disk keeping
+ * the records before, so it is not called a recovery (but ends the
+ * outage: a later failure is logged as a new one). */
 static void write_worked(struct mm_spool *s)
 {
-    if (s->write_error == 0 || s->write_recovered || s->write_lost == 0)
+    if (!s->failing)
+        return;
+    s->failing = false;
+    if (!s->outage_logged || s->write_lost == s->lost_before)
         return;
     char path[DIR_MAX + 32];
-    s->write_recovered = true;
     segment_path(s->dir, s->seg_first, path, sizeof(path));
     mm_msg_print(stderr, "mamori-sensor", "sensor-log", "spool.write_recovered", path,
-                 (unsigned long long)s->write_lost);
+                 (unsigned long long)(s->write_lost - s->lost_before));
 }
 
 /* Starts the segment whose first record will be seq. */

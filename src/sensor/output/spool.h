@@ -88,9 +88,10 @@ uint64_t mm_spool_dropped(const struct mm_spool *s);
 /* The first write failure since the open (0: none), the system's reason
  * (MM_ENOSPC for a full disk, MM_EIO, ...); *path the segment file it was
  * in (NULL: none), *lost the appends lost to write failures since the open
- * (the events not spooled). The first failure is logged when it happens
- * (spool.write_failed), once, and so is the first record added after it
- * (spool.write_recovered). Accepts NULL. */
+ * (the events not spooled). Each outage (up to MM_OUTAGES_LOGGED) is
+ * logged when it begins (spool.write_failed) and, when it lost events, at
+ * the first record added after it (spool.write_recovered, with the events
+ * it lost). Accepts NULL. */
 int mm_spool_write_error(const struct mm_spool *s, const char **path, uint64_t *lost);
 /* Syncs and closes. Accepts NULL. */
 void mm_spool_close(struct mm_spool *s);
