@@ -1059,6 +1059,39 @@ static void test_set_aside_segment(void **state)
     assert_int_equal(seqs[n - 1], bound + 2);
 }
 
+/* The documented way back for a set-aside segment: once the disk reads it
+ * again, the sensor stopped, the file is given its name back. The records
+ * in it come to the reader in order, before the new ones numbered after
+ * it, and the writer numbers on after the newest segment. */
+static void test_set_aside_segment_put_back(void **state)
+{
+    (void)state;
+    write_80_in_segments();
+    char newest[600], aside[700];
+    newest_segment(newest, sizeof newest);
+    struct stat st;
+    assert_int_equal(stat(newest, &st), 0);
+    uint64_t bound = strtoull(strrchr(newest, '/') + 1, NULL, 10) + (uint64_t)st.st_size / 16;
+    snprintf(aside, sizeof aside, "%s.unreadable", newest);
+    assert_int_equal(rename(newest, aside), 0);
+    struct mm_spool *s;
+    assert_int_equal(mm_spool_open(dir, &s), 0);
+    append(s, 1, bound + 1);
+    mm_spool_close(s);
+    assert_int_equal(rename(aside, newest), 0); /* put back */
+    uint64_t seqs[128];
+    size_t n;
+    read_all(seqs, &n);
+    assert_int_equal(n, 81);
+    for (size_t i = 0; i < 80; i++)
+        assert_int_equal(seqs[i], i + 1);
+    assert_int_equal(seqs[80], bound + 1);
+    assert_int_equal(mm_spool_open(dir, &s), 0);
+    assert_int_equal(mm_spool_last_seq(s), bound + 1);
+    append(s, 2, bound + 2);
+    mm_spool_close(s);
+}
+
 /* An acked file holding anything but the number the reader writes ("N\n")
  * is refused by the writer and the reader alike, with nothing changed (no
  * guess: "-1" read by strtoull skipped every event and wrapped the
@@ -1132,6 +1165,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stray_segment_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_acked_strict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_aside_segment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_aside_segment_put_back, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
