@@ -261,7 +261,8 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
             report_answers_error(cli, o.answers, &e);
         else
             mm_cli_error(cli, "rules", "%s: %s", o.answers, mm_cmd_strerror(cli, r));
-        rc = r == MM_EPARSE ? MM_EXIT_INPUT : MM_EXIT_IO;
+        /* over 64 KiB is invalid input too, as for declare --rules */
+        rc = r == MM_EPARSE || r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO;
         goto out;
     }
     if (mode == MODE_INTERACTIVE && (rc = run_interactive(cli, rules, &answers)) != 0)
