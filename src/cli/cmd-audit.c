@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0
  * `mamori audit`: runs the host checks (src/audit/) on this machine, or on
  * the tree under --root, and reports pass/fail/unknown with evidence as text
- * or JSON; with --diagnosis (a file, or a folder of kept results: its
- * newest), lists the self-diagnosis items answered "done" that a failed
- * check contradicts. Exit codes: 0 no check failed, 1 some
- * check failed, 2 usage, 3 invalid diagnosis file, 4 read/write failure. */
+ * or JSON; with a self-diagnosis (--diagnosis: a file, or a folder of kept
+ * results: its newest; without it, the newest result an interactive
+ * `mamori diagnose` kept, when there is one), lists the items answered
+ * "done" that a failed check contradicts. Exit codes: 0 no check failed, 1
+ * some check failed, 2 usage, 3 invalid diagnosis file, 4 read/write
+ * failure. */
 #include "assess/diagnose.h"
 #include "audit/audit.h"
 #include "cli/cli.h"
@@ -166,18 +168,27 @@ static int diagnosis_file(const struct mm_cli *cli, const char *path, char **fil
 
 /* Reads the diagnosis answers (an answers file or the JSON of mamori
  * diagnose, the reader `mamori diagnose --answers` uses; unanswered items
- * are fine). Returns -1 when read, else the exit code after the message. */
-static int read_diagnosis(const struct mm_cli *cli, const char *path, enum mm_answer *answers)
+ * are fine). Returns 0 or an MM_E* code (*issues filled for MM_EPARSE and
+ * MM_EINVAL); no message. */
+static int load_answers(const char *path, enum mm_answer *answers, struct mm_answers_issues *issues)
 {
     struct mm_diag_catalogue *cat = NULL;
     struct mm_answers_spec spec;
-    struct mm_answers_issues issues;
     int r = mm_diag_catalogue_load(&cat);
     if (r == 0) {
         mm_diag_answers_spec(cat, &spec);
-        r = mm_answers_load(&spec, path, MM_ANSWERS_PARTIAL, answers, &issues);
+        r = mm_answers_load(&spec, path, MM_ANSWERS_PARTIAL, answers, issues);
     }
     mm_diag_catalogue_free(cat);
+    return r;
+}
+
+/* The diagnosis given with --diagnosis. Returns -1 when read, else the exit
+ * code after the message. */
+static int read_diagnosis(const struct mm_cli *cli, const char *path, enum mm_answer *answers)
+{
+    struct mm_answers_issues issues;
+    int r = load_answers(path, answers, &issues);
     if (r == 0)
         return -1;
     if (r == MM_EPARSE || r == MM_EINVAL) { /* every problem, one per line */
@@ -189,6 +200,37 @@ static int read_diagnosis(const struct mm_cli *cli, const char *path, enum mm_an
                  TR(input ? "cli.error.diagnosis_format" : "cli.error.diagnosis"), MM_CMD_LPAREN,
                  mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
     return input ? MM_EXIT_INPUT : MM_EXIT_IO;
+}
+
+/* Without --diagnosis: the newest result an interactive `mamori diagnose`
+ * kept in the default folder, as `mamori declare` takes it without
+ * --diagnosis: a line on standard error names the file and its date; none
+ * kept is no comparison (the audit alone, as before); one that cannot be
+ * read or is not valid is said and not used. *file (malloc'd) is the file
+ * used, else NULL. */
+static void read_kept_diagnosis(const struct mm_cli *cli, enum mm_answer *answers, char **file)
+{
+    struct mm_answers_issues issues;
+    char *dir = mm_cmd_diagnosis_dir(), date[11];
+    *file = NULL;
+    /* the folder's newest, as mm_diag_resolve takes a folder; a missing
+     * folder is nothing kept, not a file to read */
+    int r = dir ? mm_diag_history_latest(dir, file, date) : MM_ENOENT;
+    if (r == 0 && (r = load_answers(*file, answers, &issues)) == 0) {
+        mm_cmd_say(cli, "audit", DIAG_TR("diagnosis.using"), *file, date, NULL);
+    } else if (r != MM_ENOENT || *file) { /* with the way out, or the reason's own */
+        mm_cmd_say(cli, "audit",
+                   DIAG_TR(mm_error_has_step(r) ? "diagnosis.default_unusable_own_step"
+                                                : "diagnosis.default_unusable"),
+                   *file ? *file : dir, NULL,
+                   r == MM_EPARSE || r == MM_EINVAL ? DIAG_TR("diagnosis.why.invalid")
+                                                    : mm_cmd_strerror(cli, r));
+    }
+    if (r != 0) {
+        free(*file);
+        *file = NULL;
+    }
+    free(dir);
 }
 
 int cmd_audit(const struct mm_cli *cli, int argc, char **argv)
@@ -205,10 +247,11 @@ int cmd_audit(const struct mm_cli *cli, int argc, char **argv)
     char *diagnosis = NULL;
     if (a.diagnosis && (rc = diagnosis_file(cli, a.diagnosis, &diagnosis)) >= 0)
         return rc;
-    if (diagnosis)
-        a.diagnosis = diagnosis;
-    if (a.diagnosis && (rc = read_diagnosis(cli, a.diagnosis, answers)) >= 0)
+    if (a.diagnosis && (rc = read_diagnosis(cli, diagnosis, answers)) >= 0)
         goto out;
+    if (!a.diagnosis)
+        read_kept_diagnosis(cli, answers, &diagnosis);
+    a.diagnosis = diagnosis;
     struct mm_audit_ctx ctx = {.root = a.root, .now = audit_now()};
     int r = mm_audit_report_run(&ctx, a.nchecks ? a.checks : NULL, a.nchecks, &rep);
     uint64_t done = 0;

@@ -6,7 +6,7 @@
  * rules. Reports whether a one-star declaration is possible and what is
  * missing; --output FILE saves the commitment record `mamori declare` reads,
  * and answers given on a terminal are kept where `mamori declare` finds them
- * without --rules (rules-input.c). */
+ * without --rules (rules-input.c), unless --no-history (as for diagnose). */
 #include "assess/rules.h"
 #include "cli/cli.h"
 #include "cli/cmd-common.h"
@@ -30,7 +30,7 @@ enum mode { MODE_LIST, MODE_ANSWERS, MODE_INTERACTIVE };
 
 struct opts {
     const char *answers, *output;
-    bool json;
+    bool json, no_history;
 };
 
 static void print_rule(const struct mm_cli *cli, FILE *out, const json_t *rule, bool steps)
@@ -205,11 +205,10 @@ static void keep_record(const struct mm_cli *cli, const struct mm_rules_answers 
 
 static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct opts *o)
 {
-    static const struct option options[] = {{"answers", required_argument, NULL, 'a'},
-                                            {"output", required_argument, NULL, 'o'},
-                                            {"format", required_argument, NULL, 'f'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {0}};
+    static const struct option options[] = {
+        {"answers", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'},  {"no-history", no_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},          {0}};
     int c, fmt, rc;
     struct mm_cmd_given given = {0};
     mm_cmd_getopt_begin();
@@ -223,6 +222,8 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
             o->answers = optarg;
         } else if (c == 'o') {
             o->output = optarg;
+        } else if (c == 'H') {
+            o->no_history = true;
         } else if (c == 'f' && (fmt = mm_cmd_text_or_json(optarg)) >= 0) {
             o->json = fmt == 1;
         } else if (c == 'f') {
@@ -260,7 +261,8 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
             report_answers_error(cli, o.answers, &e);
         else
             mm_cli_error(cli, "rules", "%s: %s", o.answers, mm_cmd_strerror(cli, r));
-        rc = r == MM_EPARSE ? MM_EXIT_INPUT : MM_EXIT_IO;
+        /* over 64 KiB is invalid input too, as for declare --rules */
+        rc = r == MM_EPARSE || r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO;
         goto out;
     }
     if (mode == MODE_INTERACTIVE && (rc = run_interactive(cli, rules, &answers)) != 0)
@@ -291,7 +293,9 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
             printf("\n%s\n", mm_buf_str(&msg));
         mm_buf_free(&msg);
     }
-    if (mode == MODE_INTERACTIVE) /* declare finds them without --rules */
+    /* declare finds them without --rules; --no-history keeps nothing, as
+     * for `mamori diagnose` */
+    if (mode == MODE_INTERACTIVE && !o.no_history)
         keep_record(cli, &answers);
     if (rc == MM_EXIT_OK && !mm_rules_all_committed(&answers, NULL))
         rc = MM_EXIT_NOTMET;

@@ -97,7 +97,8 @@ int mm_cmd_rules_load(const struct mm_cli *cli, const char *cmd, const char *pat
                    TR(mm_error_has_step(r) || r == MM_ETOOBIG ? "rules.error.unreadable_own_step"
                                                               : "rules.error.unreadable"),
                    path, NULL, mm_cmd_strerror(cli, r));
-        return MM_EXIT_IO;
+        /* over 64 KiB is bad input, as a too-big policy or diagnosis file */
+        return r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO;
     }
     *found = true;
     return 0;

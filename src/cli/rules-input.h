@@ -26,8 +26,9 @@ void mm_cmd_rules_keep(const struct mm_cli *cli, const char *date, const char *t
 /* The five-rules record for cmd ("declare"): path, else, when path is NULL,
  * the newest record kept in the default folder (a line on standard error
  * says which; one that cannot be read is said and not used). *found is
- * false when there is no record. Returns 0, or MM_EXIT_INPUT / MM_EXIT_IO
- * after the message (path given and bad). */
+ * false when there is no record. Returns 0, or MM_EXIT_INPUT (invalid, or
+ * over MM_RULES_FILE_MAX) / MM_EXIT_IO after the message (path given and
+ * bad). */
 int mm_cmd_rules_load(const struct mm_cli *cli, const char *cmd, const char *path,
                       struct mm_rules_answers *answers, bool *found);
 

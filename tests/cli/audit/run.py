@@ -4,8 +4,11 @@
 under the build folder (a neglected office server and a well-kept laptop),
 runs the real binary on them with --root, and compares text and JSON with
 the golden files in expected/ (ja and en); then --diagnosis (answers file,
-diagnose JSON, Japanese answer words, a folder of kept results), --check, --list, --output and every usage or input error with
-its exit code. File ages are set relative to MAMORI_DATE (2026-04-01), which
+diagnose JSON, Japanese answer words, a folder of kept results), without
+--diagnosis the result an interactive diagnose kept (used and named, none
+kept is the audit alone, a damaged one said and not used), --check, --list,
+--output and every usage or input error with its exit code. HOME is an empty
+folder of the suite's (clirun.py), never the real one. File ages are set relative to MAMORI_DATE (2026-04-01), which
 the command also uses as "now", so the goldens never drift.
 
 Usage: run.py MAMORI_BINARY [--update]   (--update rewrites the golden files)"""
@@ -200,6 +203,67 @@ def test_diagnosis():
     os.rmdir(empty)
 
 
+def write_result(folder, name, done):
+    """A kept result as mamori diagnose writes it (its items), done items given."""
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "w") as f:
+        json.dump({"items": [{"id": i, "answer": "done" if i in done else "not"}
+                             for i in range(1, 26)]}, f)
+    return os.path.join(folder, name)
+
+
+def test_kept_diagnosis():
+    """No --diagnosis: the newest result kept in the default folder is used,
+    as mamori declare uses it, and named (ja, en); none kept is the audit alone."""
+    kept = os.path.join(SUITE.home, ".local", "share", "mamori", "diagnosis")
+    write_result(kept, "diagnose-2026-03-29.json", (1, 2, 3))
+    newest = write_result(kept, "diagnose-2026-03-30.json", (2,))
+    write_result(kept, "notes.json", (1, 2, 3))
+    rc, out, err = run(["audit", "--root", "server", "--format", "json"])
+    diag = json.loads(out)["diagnosis"] or {}  # null: no comparison
+    check(rc == 1 and diag.get("file") == newest and
+          [(c["item"], c["checks"]) for c in diag["contradictions"]] == [(2, ["antivirus"])] and
+          err == "mamori audit: using the self-diagnosis of 2026-03-30 kept in %s\n" % newest,
+          "kept, en: %d %r %r" % (rc, diag, err))
+    rc, out, err = run(["--lang", "ja", "audit", "--root", "server"])
+    check(rc == 1 and ("自社診断の回答との食い違い（%s）" % newest) in out.decode() and
+          "項目 2「" in out.decode() and
+          err == "mamori audit: 保存してある自社診断の結果（2026-03-30 の診断）を使います: %s\n" % newest,
+          "kept, ja: %d %r" % (rc, err))
+    # XDG_DATA_HOME (absolute) is where it is kept then, as for declare
+    xdg = os.path.join(SUITE.home, "xdg")
+    other = write_result(os.path.join(xdg, "mamori", "diagnosis"), "diagnose-2026-03-31.json", ())
+    rc, out, err = run(["audit", "--root", "server", "--format", "json"],
+                       env={"XDG_DATA_HOME": xdg})
+    check(rc == 1 and json.loads(out)["diagnosis"] == {"file": other, "contradictions": []} and
+          other in err, "kept under XDG_DATA_HOME: %r" % err)
+    # --diagnosis given wins: the kept one is not read nor named
+    given = write_result(WORK, "given.json", (4,))
+    rc, out, err = run(["audit", "--root", "server", "--format", "json", "--diagnosis", given])
+    check(rc == 1 and json.loads(out)["diagnosis"]["file"] == given and err == "",
+          "given wins: %r" % err)
+    os.unlink(given)
+    # a damaged newest one is said and not used: the audit alone, its own exit status
+    with open(os.path.join(kept, "diagnose-2026-03-31.json"), "w") as f:
+        f.write("{")
+    bad = os.path.join(kept, "diagnose-2026-03-31.json")
+    rc, out, err = run(["audit", "--root", "laptop", "--format", "json"])
+    check(rc == 0 and json.loads(out)["diagnosis"] is None and
+          err == "mamori audit: the self-diagnosis kept in %s cannot be read (its content is not "
+                 "valid), so it is not used; run \"mamori diagnose\" again or give a result file "
+                 "with --diagnosis.\n" % bad, "damaged kept: %d %r" % (rc, err))
+    rc, out, err = run(["--lang", "ja", "audit", "--root", "server"])
+    check(rc == 1 and "自社診断の回答との食い違い" not in out.decode() and
+          err.startswith("mamori audit: 保存してある自社診断の結果 %s を読めないため" % bad),
+          "damaged kept, ja: %d %r" % (rc, err))
+    # none kept: as before, the audit alone and nothing said
+    shutil.rmtree(os.path.join(SUITE.home, ".local"))
+    shutil.rmtree(xdg)
+    rc, out, err = run(["audit", "--root", "server", "--format", "json"])
+    check(rc == 1 and json.loads(out)["diagnosis"] is None and err == "",
+          "none kept: %d %r" % (rc, err))
+
+
 def test_options():
     rc, out, err = run(["audit", "--list"])
     lines = out.decode().splitlines()
@@ -291,7 +355,8 @@ def setup():
 
 
 def main():
-    return SUITE.main(__doc__, setup, (test_goldens, test_diagnosis, test_options))
+    return SUITE.main(__doc__, setup, (test_goldens, test_diagnosis, test_kept_diagnosis,
+                                        test_options))
 
 
 if __name__ == "__main__":

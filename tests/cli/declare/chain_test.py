@@ -20,7 +20,11 @@ manifest, and `mamori declare` reads all three:
    `declare --diagnosis`: a latest result whose "score" and "complete" lie
    is compared (previous_score) and declared with the score of its answers;
    one over 256 KiB (the answers file limit) is refused by both (exit 3),
-   the diagnose message naming it and saying it is too large.
+   the diagnose message naming it and saying it is too large;
+7. a file over its limit is invalid input (exit 3), whichever it is: a rules
+   record over 64 KiB for `rules --answers` and `declare --rules`, a policy
+   manifest over 1 MiB for `declare --policy`; the message names the file
+   and says it is too large.
 
 Usage: chain_test.py --bin PROGRAM
 """
@@ -122,6 +126,27 @@ def history_checks(binary, tmp, demo):
                  p("big"), "--policy", p("policy/policy.json")], tmp, 3)
 
 
+def padded(path, doc, size):
+    """Writes doc as valid JSON padded with spaces to size bytes."""
+    text = json.dumps(doc)
+    open(path, "w").write(text[:-1] + " " * (size - len(text)) + "}")
+    json.load(open(path))
+
+
+def too_big_checks(binary, tmp):
+    """Step 7: too big is bad input (3), as for a diagnosis over 256 KiB."""
+    p = lambda name: os.path.join(tmp, name)  # noqa: E731
+    padded(p("big-rules.json"), json.load(open(p("rules.json"))), 65 * 1024)
+    padded(p("big-policy.json"), json.load(open(p("policy/policy.json"))), 1024 * 1024 + 1)
+    for big, args in ((p("big-rules.json"), ["rules", "--answers", p("big-rules.json")]),
+                      (p("big-rules.json"), ["declare", "--org", "守り商店", "--rules",
+                                             p("big-rules.json")]),
+                      (p("big-policy.json"), ["declare", "--org", "守り商店", "--rules",
+                                              p("rules.json"), "--policy", p("big-policy.json")])):
+        out, err = run(binary, ["--lang", "en"] + args, tmp, 3, stderr=True)
+        assert out == "" and big in err and "input too large" in err, (args, out, err)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -179,6 +204,7 @@ def main():
             assert first["score"] == 50, first["score"]
 
         history_checks(binary, tmp, demo)
+        too_big_checks(binary, tmp)
     except AssertionError as e:
         print("FAIL: %s" % e)
         return 1

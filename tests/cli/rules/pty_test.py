@@ -7,7 +7,9 @@
    JSON (questions go to the terminal), one_star_possible true, exit 0; the
    record is kept and `mamori declare` without --rules uses it;
 3. quit with q at the second rule: exit 1 and no record written or kept;
-4. Ctrl-Z at a prompt: stopped with echo on; continued, the answers count.
+4. Ctrl-Z at a prompt: stopped with echo on; continued, the answers count;
+5. --no-history (as for diagnose): all answered, exit 0, nothing kept and
+   no line saying so; `mamori declare` without --rules then has no record.
 
 Usage: pty_test.py --bin PROGRAM
 """
@@ -126,6 +128,27 @@ def quit_early(binary, tmp):
         "a record was kept after quitting"
 
 
+def not_kept_with_no_history(binary, tmp):
+    """--no-history: the answers are shown, but kept nowhere, so `mamori
+    declare` without --rules finds no record (case 2 shows the default)."""
+    import subprocess
+    s = Session([binary, "--lang", "en", "rules", "--no-history"], env_for(tmp))
+    for _ in range(5):
+        s.expect("[y/n/q]")
+        s.send("y\n")
+    s.expect("A one-star declaration is possible")
+    code, tail = s.finish()
+    assert code == 0, "exit %d, expected 0" % code
+    assert "kept" not in tail, "a line says the answers were kept:\n" + tail
+    assert not os.path.exists(os.path.join(tmp, ".local", "share", "mamori")), \
+        "a record was kept with --no-history: %r" % os.listdir(tmp)
+    declare = subprocess.run([binary, "--lang", "en", "declare", "--org", "A", "--format", "json"],
+                             capture_output=True, env=env_for(tmp), timeout=20)
+    got = json.loads(declare.stdout)
+    assert declare.returncode == 1 and got["level"] == "none", got
+    assert declare.stderr == b"", declare.stderr
+
+
 def full_width_replies(binary, tmp):
     """A Japanese input method left on types full-width letters (ｙ, Ｙｅｓ,
     ｎ) and may leave spaces around them; they are the same replies."""
@@ -169,7 +192,7 @@ def main():
     failed = 0
     try:
         for test in (answer_with_one_no, all_yes_json, quit_early, full_width_replies,
-                     suspend_and_continue):
+                     suspend_and_continue, not_kept_with_no_history):
             try:
                 test(binary, tempfile.mkdtemp(dir=tmp))  # its own HOME: its own kept records
                 print("ok   " + test.__name__)
