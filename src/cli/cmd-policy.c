@@ -40,7 +40,10 @@ static void report_profile_error(const struct mm_cli *cli, const char *where,
 {
     char key[64];
     snprintf(key, sizeof key, "profile.problem.%d", (int)e->problem);
-    if (e->field[0])
+    if (e->problem == MM_PROFILE_MISSING && strcmp(e->field, "name") == 0)
+        mm_cli_error(cli, "policy", "%s%s%s", where ? where : "", where ? ": " : "",
+                     TR("policy.error.no_name"));
+    else if (e->field[0])
         mm_cli_error(cli, "policy", "%s%s%s \"%s\": %s%s%s", where ? where : "", where ? ": " : "",
                      TR("profile.error.field"), e->field, TR(key), e->detail[0] ? " — " : "",
                      e->detail);
