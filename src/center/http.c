@@ -371,7 +371,7 @@ static void add_security_headers(struct MHD_Response *resp, const struct mm_requ
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     if (!has_extra_header(req, "Content-Security-Policy"))
-        MHD_add_response_header(resp, "Content-Security-Policy", MM_CSP);
+        MHD_add_response_header(resp, "Content-Security-Policy", mm_csp());
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     if (req->set_cookie)
         MHD_add_response_header(resp, "Set-Cookie", req->set_cookie);

@@ -5,7 +5,7 @@
  * embedded file: the request path is checked (bounded length, a safe
  * character set, no "..", no hidden segments), mapped to "web/<path>", and
  * looked up in the embedded table. The reply's content type comes from the
- * extension, plus a Content-Security-Policy header (MM_CSP); http.c adds
+ * extension, plus a Content-Security-Policy header (mm_csp); http.c adds
  * the other security headers (nosniff, no framing, Cache-Control no-store,
  * which also keeps a browser from mixing modules of two centre versions
  * after an upgrade). Wired in by one line in router.c's dispatch: a request
@@ -14,11 +14,49 @@
  * file gets 405 with "Allow: GET, HEAD". */
 #include "center/static.h"
 
+#include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/data.h"
+#include "core/html.h"
 #include "core/str.h"
+
+/* ---- Content-Security-Policy ---------------------------------------------- */
+
+#define CSP_BEFORE_STYLE "default-src 'self'; script-src 'self'; style-src 'self'"
+#define CSP_AFTER_STYLE                                                                            \
+    "; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "             \
+    "form-action 'self'; frame-ancestors 'none'"
+
+static char csp_text[512] = CSP_BEFORE_STYLE CSP_AFTER_STYLE; /* without the hash: the fallback */
+static pthread_once_t csp_once = PTHREAD_ONCE_INIT;
+
+/* Adds 'sha256-BASE64' of the report pages' inline style to style-src, so
+ * browsers apply it instead of reporting a refused inline style (the page
+ * links the same CSS too: without the hash, nothing looks different). */
+static void csp_build(void)
+{
+    struct mm_buf style;
+    mm_buf_init(&style);
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+    if (mm_html_style_text(&style, NULL) == 0 &&
+        crypto_hash_sha256(digest, (const unsigned char *)style.data, style.len) == 0) {
+        sodium_bin2base64(b64, sizeof b64, digest, sizeof digest, sodium_base64_VARIANT_ORIGINAL);
+        snprintf(csp_text, sizeof csp_text, "%s 'sha256-%s'%s", CSP_BEFORE_STYLE, b64,
+                 CSP_AFTER_STYLE);
+    }
+    mm_buf_free(&style);
+}
+
+const char *mm_csp(void)
+{
+    (void)pthread_once(&csp_once, csp_build);
+    return csp_text;
+}
 
 #define STATIC_PATH_MAX 200
 
@@ -98,6 +136,6 @@ bool mm_static_serve(struct mm_request *req)
         return false;
     /* The page shell carries the policy; every asset gets it too (cheap,
      * and a JSON or SVG file opened directly stays locked down). */
-    mm_reply_header(req, "Content-Security-Policy", MM_CSP);
+    mm_reply_header(req, "Content-Security-Policy", mm_csp());
     return true;
 }

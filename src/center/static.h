@@ -10,11 +10,10 @@
 #include "center/http.h"
 
 /* The Content-Security-Policy sent with every reply: only the centre's own
- * scripts, styles and images; no framing; forms and <base> locked down. */
-#define MM_CSP                                                                                     \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "                 \
-    "frame-ancestors 'none'"
+ * scripts, styles and images, plus the one inline style a report page
+ * carries for its saved copy (mm_html_document's print CSS, allowed by its
+ * SHA-256); no framing; forms and <base> locked down. Built once. */
+const char *mm_csp(void);
 
 /* If req names an embedded web asset, sets the reply and returns true:
  * for GET and HEAD 200 with the content type by extension, for any other

@@ -19,12 +19,22 @@ int mm_markdown_to_html(const char *md, size_t len, char **out)
     return 0;
 }
 
-int mm_html_document(struct mm_buf *out, enum mm_lang lang, const char *title,
-                     const char *body_html, const char *extra_css)
+int mm_html_style_text(struct mm_buf *out, const char *extra_css)
 {
     const unsigned char *css = (const unsigned char *)"";
     size_t csslen = 0;
     mm_data_find("css/print.css", &css, &csslen);
+    int r = mm_buf_puts(out, "\n");
+    if (r == 0)
+        r = mm_buf_append(out, css, csslen);
+    if (r == 0 && extra_css)
+        r = mm_buf_puts(out, extra_css);
+    return r;
+}
+
+int mm_html_document(struct mm_buf *out, enum mm_lang lang, const char *title,
+                     const char *body_html, const char *extra_css)
+{
     int r = mm_buf_printf(out,
                           "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
                           "<meta name=\"viewport\" content=\"width=device-width, "
@@ -33,11 +43,9 @@ int mm_html_document(struct mm_buf *out, enum mm_lang lang, const char *title,
     if (r == 0)
         r = mm_buf_html_escape(out, title);
     if (r == 0)
-        r = mm_buf_puts(out, "</title>\n<style>\n");
+        r = mm_buf_puts(out, "</title>\n<style>");
     if (r == 0)
-        r = mm_buf_append(out, css, csslen);
-    if (r == 0 && extra_css)
-        r = mm_buf_puts(out, extra_css);
+        r = mm_html_style_text(out, extra_css);
     if (r == 0)
         r = mm_buf_puts(out, "</style>\n</head>\n<body>\n<main>\n");
     if (r == 0)

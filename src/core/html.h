@@ -13,6 +13,11 @@
  * Raw HTML in the input is replaced by a comment (CMARK_OPT_SAFE semantics). */
 int mm_markdown_to_html(const char *md, size_t len, char **out);
 
+/* Appends the text inside the document's <style> element (what a
+ * Content-Security-Policy hash of that style covers): a newline, the
+ * shared print CSS and extra_css (NULL: none). */
+int mm_html_style_text(struct mm_buf *out, const char *extra_css);
+
 /* Appends a whole HTML5 document: <html lang>, <title> (escaped), the shared
  * print CSS, optional extra_css, and body_html as given (already HTML). */
 int mm_html_document(struct mm_buf *out, enum mm_lang lang, const char *title,

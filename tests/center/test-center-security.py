@@ -6,7 +6,8 @@ the headers alone (the body is never read), the per-address connection
 limit and the server-wide body budget, escalation to another tenant's
 incident, JSON routes that refuse other content types (login CSRF through
 text/plain forms), the CSRF token only from its header, one
-Content-Security-Policy per reply, e-mail addresses that could carry a
+Content-Security-Policy per reply (allowing a report's inline style by its
+hash only), e-mail addresses that could carry a
 second recipient, gzip bodies of several members, revoked API tokens and sensor keys, staff addresses
 masked for SME callers, and a duplicate e-mail in another tenant."""
 
@@ -143,6 +144,26 @@ def test_one_csp(c):
         check(len(csp) == 1, "%s: %d Content-Security-Policy headers" % (path, len(csp)))
 
 
+def test_report_style_allowed(c, w):
+    """A report page's inline style (kept for a saved copy) is allowed by its SHA-256 in
+    the policy, so browsers neither refuse it nor log an error; no other inline style is."""
+    import base64
+    import hashlib
+    import re
+    t = w.tenants["A"]
+    r = c.request("GET", "/api/v1/tenants/%s/reports/monthly?month=2026-04&format=html" % t["id"],
+                  session=t["session"])
+    check(r.status == 200, "monthly report: %r" % (r,))
+    style = re.search(rb"<style>(.*?)</style>", r.raw, re.S)
+    check(style is not None, "the report has an inline style")
+    digest = base64.b64encode(hashlib.sha256(style.group(1)).digest()).decode()
+    csp = r.headers.get("content-security-policy", "")
+    directives = {d.split()[0]: d.split()[1:] for d in csp.split("; ") if d}
+    check(directives.get("style-src") == ["'self'", "'sha256-%s'" % digest],
+          "style-src allows exactly the report's style: %r (want sha256-%s)" % (csp, digest))
+    check("'unsafe-inline'" not in csp, csp)
+
+
 def test_email_injection(c, w):
     owner = w.tenants["A"]["session"]
     for email in ("x@a.example,evil@x.example", "x@a.example;evil@x.example",
@@ -273,6 +294,7 @@ def main():
         test_json_content_type(c, w)
         test_csrf_header_only(c, w)
         test_one_csp(c)
+        test_report_style_allowed(c, w)
         test_email_injection(c, w)
         test_conflict_is_generic(c, w)
         test_vendor_address_masked(c, w)
