@@ -353,9 +353,6 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    /* past RLIMIT_FSIZE a write fails with EFBIG (said as MM_EFBIG, with
-     * what to do) instead of the signal killing the process */
-    signal(SIGXFSZ, SIG_IGN);
     /* Alert rows written once per [alerts] flush_ms and before every read,
      * not at every batch (center-storage.md); the admin command leaves them
      * alone (alert_rows_off). */
@@ -414,6 +411,10 @@ int main(int argc, char **argv)
     enum mm_lang lang = MM_LANG_EN;
     char err[2048]; /* as long as a log line: a long path leaves room for the step */
     int rc;
+    /* Past RLIMIT_FSIZE (ulimit -f) a write fails with EFBIG, said as
+     * MM_EFBIG with what to do, instead of the signal killing the process:
+     * for the server and every admin subcommand alike. */
+    signal(SIGXFSZ, SIG_IGN);
     mm_lang_select(NULL, &lang);
     mm_msg_set_lang(lang); /* log lines and errors in the environment's language */
     mm_log_init("mamori-center", MM_LOG_INFO);

@@ -6,6 +6,7 @@ language (LC_ALL, LC_MESSAGES, LANG; English otherwise): the real server on
 stays the same in both languages. Exit 0 pass, 1 fail."""
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -385,9 +386,40 @@ def admin_lang(tmp):
               % want and not os.path.exists(data), "admin %r, %r: %r" % (args, env, r))
 
 
-def run(args, env):
+def run(args, env, preexec_fn=None):
     return subprocess.run([BIN] + args, capture_output=True, text=True, timeout=60,
-                          env=dict(os.environ, **env))
+                          env=dict(os.environ, **env), preexec_fn=preexec_fn)
+
+
+def fsize_limit(limit):
+    """A preexec_fn setting RLIMIT_FSIZE (ulimit -f) to limit bytes, with SIGXFSZ back at
+    its default action (the child inherits an ignored one)."""
+    def pre():
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return pre
+
+
+def admin_file_size(tmp):
+    """An admin subcommand whose database writes pass the file size limit (RLIMIT_FSIZE):
+    exit 1 and one line with the EFBIG text and its step (raise the limit, or another
+    file system) in the environment's language, not killed by SIGXFSZ (only the server
+    ignored it; the database's messages said SQLite's "disk I/O error", and a commit
+    that failed said nothing). 4096 bytes stop the database's set-up (its lock or its
+    shared-memory file), 200000 the commit of its first schema."""
+    ini = os.path.join(tmp, "fsize.ini")
+    write(ini, "[auth]\npassword_cost = min\n")
+    for limit in (4096, 200000):
+        for env, words in ((EN, ["ulimit -f", "LimitFSIZE=", "another file system"]),
+                           (JA, ["ulimit -f", "LimitFSIZE=", "別のファイルシステム"])):
+            data = os.path.join(tmp, "fsize-data")
+            r = run(["admin", "--data", data, "--config", ini, "tenant", "add", "--name", "N"],
+                    env, preexec_fn=fsize_limit(limit))
+            check(r.returncode == 1 and r.stdout == "" and len(r.stderr.splitlines()) == 1 and
+                  r.stderr.startswith("mamori-center admin: ") and
+                  all(w in r.stderr for w in words),
+                  "admin past RLIMIT_FSIZE %d (exit < 0: killed by a signal): %r" % (limit, r))
+            shutil.rmtree(data)
 
 
 # (settings file, extra options, Japanese message, English message); FILE is the file's path,
@@ -634,6 +666,7 @@ def main():
         only_in_force(tmp)
         admin_usage_in_man(tmp)
         admin_lang(tmp)
+        admin_file_size(tmp)
         server_usage(tmp)
         r = run(["--data", os.path.join(tmp, "data"), "--config", os.path.join(tmp, "nope.ini")],
                 JA)
