@@ -425,8 +425,12 @@ int main(int argc, char **argv)
                 mm_tr("center", "main.usage", lang));
         return EXIT_USAGE;
     }
-    if (o.admin_at) { /* admin's messages follow its --lang ja|en when given */
-        mm_center_admin_lang(argc - o.admin_at - 1, argv + o.admin_at + 1, &lang);
+    /* admin's leading --data and --config: a misuse is told after the help */
+    const char *admin_data = NULL;
+    int admin_args =
+        o.admin_at ? admin_leading_options(argc, argv, &o, &admin_data, &what, &key) : 0;
+    if (admin_args > 0) { /* admin's messages follow its subcommand's --lang ja|en */
+        mm_center_admin_lang(argc - admin_args, argv + admin_args, &lang);
         mm_msg_set_lang(lang);
     }
     if (o.help) {
@@ -445,9 +449,6 @@ int main(int argc, char **argv)
         printf("%s\n", mm_tr("center", "admin.usage", lang));
         return 0;
     }
-    const char *admin_data = NULL;
-    int admin_args =
-        o.admin_at ? admin_leading_options(argc, argv, &o, &admin_data, &what, &key) : 0;
     if (admin_args < 0) {
         fprintf(stderr, "mamori-center admin: %s: %s\n%s\n", what, mm_tr("center", key, lang),
                 mm_tr("center", "admin.usage", lang));

@@ -372,7 +372,8 @@ def server_usage(tmp):
 
 def admin_lang(tmp):
     """An admin subcommand's --lang ja|en also chooses the language of its messages (they
-    followed the environment only), wherever it stands; without it, the environment's."""
+    followed the environment only), wherever it stands among the subcommand's options;
+    without it, the environment's."""
     data = os.path.join(tmp, "admin-lang-data")
     add = ["admin", "--data", data, "user", "add", "--role", "admin", "--email", "not-an-address"]
     for args, env, want in ((add + ["--lang", "ja"], EN, "メールアドレスの形が正しくありません"),
@@ -384,6 +385,30 @@ def admin_lang(tmp):
         r = run(args, env)
         check(r.returncode == 2 and r.stderr == "mamori-center admin: --email: %s: not-an-address\n"
               % want and not os.path.exists(data), "admin %r, %r: %r" % (args, env, r))
+    # ... but only where the subcommand's options are read: a --lang the usage refuses
+    # (before the subcommand, in one that takes none, past a word refused before it, a
+    # second one) is refused in the environment's language (it was found anywhere after
+    # `admin`, the last one winning)
+    at = ["admin", "--data", data]
+    ja_usage, en_usage = "使い方: mamori-center admin", "Usage: mamori-center admin"
+    for args, env, what, want, usage in (
+            (at + ["--lang", "en", "tenant", "list"], JA, "--lang",
+             "管理用のサブコマンドではありません", ja_usage),
+            (at + ["user", "list", "--lang", "en"], JA, "--lang",
+             "このサブコマンドのオプションでも引数でもありません", ja_usage),
+            (at + ["sensor", "revoke", "7", "--lang", "ja"], EN, "--lang",
+             "not an option or argument of this subcommand", en_usage),
+            (at + ["tenant", "add", "--name", "N", "--bogus", "--lang", "en"], JA, "--bogus",
+             "このサブコマンドのオプションでも引数でもありません", ja_usage),
+            (at + ["tenant", "add", "--name", "N", "--lang", "ja", "--lang", "en"], EN, "--lang",
+             "2 回以上指定されています", ja_usage),
+            (at + ["tenant", "add", "--lang", "en", "--name", "N", "--bogus"], JA, "--bogus",
+             "not an option or argument of this subcommand", en_usage)):
+        r = run(args, env)
+        lines = r.stderr.splitlines()
+        check(r.returncode == 2 and lines[0] == "mamori-center admin: %s: %s" % (what, want) and
+              lines[1].startswith(usage) and not os.path.exists(data),
+              "admin %r, %r: %r" % (args, env, r))
 
 
 def run(args, env, preexec_fn=None):
