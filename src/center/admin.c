@@ -533,13 +533,20 @@ int mm_center_option(int argc, char **argv, int i, const struct mm_center_opt *o
     return 0;
 }
 
+/* Where a command line breaks the usage: the word, as given, and the
+ * message key (center.json) of what is wrong. */
+struct misuse {
+    const char *what, *key;
+};
+
 /* The one reader of every subcommand's options (mm_center_option): each is
  * one the subcommand takes, given once, with its value when it takes one
  * (an argument starting with "--" is the next option, not a value: `user
  * add --email --role staff` lacks its address); then what it needs is
- * there. */
-static int read_options(const struct admin *a, const struct command *cmd, int argc, char **argv,
-                        struct args *x)
+ * there. Stops at the first misuse (*m), with x holding what was read
+ * before it; prints nothing. */
+static int parse_options(const struct command *cmd, int argc, char **argv, struct args *x,
+                         struct misuse *m)
 {
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i], *why = NULL;
@@ -549,19 +556,43 @@ static int read_options(const struct admin *a, const struct command *cmd, int ar
             x->arg = s;
             continue;
         }
-        if (r == MM_ENOENT)
-            return usage_error(a, s, "admin.not_option");
-        if (r != 0)
-            return usage_error(a, s, why);
+        if (r != 0) {
+            *m = (struct misuse){s, r == MM_ENOENT ? "admin.not_option" : why};
+            return MM_EINVAL;
+        }
         if (options[o].value)
             x->value[o] = argv[++i];
     }
     for (int o = 0; o < O__N; o++)
-        if ((cmd->needs & OPT(o)) && !x->given[o])
-            return usage_error(a, options[o].name, "admin.missing");
-    if (cmd->arg && !x->arg)
-        return usage_error(a, cmd->words, "admin.missing_arg");
+        if ((cmd->needs & OPT(o)) && !x->given[o]) {
+            *m = (struct misuse){options[o].name, "admin.missing"};
+            return MM_EINVAL;
+        }
+    if (cmd->arg && !x->arg) {
+        *m = (struct misuse){cmd->words, "admin.missing_arg"};
+        return MM_EINVAL;
+    }
     return 0;
+}
+
+/* parse_options, a misuse said with the usage (exit 2). */
+static int read_options(const struct admin *a, const struct command *cmd, int argc, char **argv,
+                        struct args *x)
+{
+    struct misuse m;
+    return parse_options(cmd, argc, argv, x, &m) == 0 ? 0 : usage_error(a, m.what, m.key);
+}
+
+/* The subcommand argv starts with, and in *words how many words name it;
+ * NULL when none does. */
+static const struct command *find_command(int argc, char **argv, int *words)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        *words = match_words(&commands[i], argc, argv);
+        if (*words > 0)
+            return &commands[i];
+    }
+    return NULL;
 }
 
 /* Finds the subcommand of argv and reads and checks its whole command line
@@ -569,25 +600,29 @@ static int read_options(const struct admin *a, const struct command *cmd, int ar
 static int read_command(const struct admin *a, int argc, char **argv, const struct command **cmd,
                         struct args *x)
 {
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        int n = match_words(&commands[i], argc, argv);
-        if (n == 0)
-            continue;
-        *cmd = &commands[i];
-        int r = read_options(a, *cmd, argc - n, argv + n, x);
-        if (r == 0 && (*cmd)->check)
-            r = (*cmd)->check(a, x);
-        return r;
-    }
-    return argc > 0 ? usage_error(a, argv[0], "admin.unknown") : usage(a);
+    int n = 0;
+    *cmd = find_command(argc, argv, &n);
+    if (!*cmd)
+        return argc > 0 ? usage_error(a, argv[0], "admin.unknown") : usage(a);
+    int r = read_options(a, *cmd, argc - n, argv + n, x);
+    if (r == 0 && (*cmd)->check)
+        r = (*cmd)->check(a, x);
+    return r;
 }
 
 void mm_center_admin_lang(int argc, char **argv, enum mm_lang *lang)
 {
-    for (int i = 0; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--lang") == 0 &&
-            (strcmp(argv[i + 1], "ja") == 0 || strcmp(argv[i + 1], "en") == 0))
-            mm_lang_parse(argv[i + 1], lang);
+    struct args x;
+    struct misuse m;
+    int n = 0;
+    const struct command *cmd = find_command(argc, argv, &n);
+    if (!cmd || !(cmd->takes & OPT(O_LANG)))
+        return;
+    memset(&x, 0, sizeof x);
+    parse_options(cmd, argc - n, argv + n, &x, &m); /* what was read before a misuse counts */
+    const char *v = x.value[O_LANG];
+    if (v && (strcmp(v, "ja") == 0 || strcmp(v, "en") == 0))
+        mm_lang_parse(v, lang);
 }
 
 int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, int argc, char **argv)

@@ -15,10 +15,14 @@
 int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, int argc,
                     char **argv);
 
-/* The language of the admin command's messages (argv: the words after
- * `admin`): that of its --lang ja|en when given (the language the operator
- * chose for the user or company added, and reads), else *lang as it is
- * (the environment's: mm_lang_select). */
+/* The language of the admin command's messages (argv: the subcommand and
+ * its words, after admin's leading --data and --config): that of the
+ * subcommand's --lang ja|en (the language the operator chose for the user
+ * or company added, and reads) where its options are read as the
+ * subcommand runs them: a subcommand that takes --lang, given once, before
+ * any word the usage refuses. Else *lang as it is (the environment's:
+ * mm_lang_select): a "--lang" before the subcommand, in one that does not
+ * take it, or past a refused word, is not read as the option. */
 void mm_center_admin_lang(int argc, char **argv, enum mm_lang *lang);
 
 /* Whether argv[i] is there and can be a value or an argument, not the next

@@ -353,9 +353,6 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    /* past RLIMIT_FSIZE a write fails with EFBIG (said as MM_EFBIG, with
-     * what to do) instead of the signal killing the process */
-    signal(SIGXFSZ, SIG_IGN);
     /* Alert rows written once per [alerts] flush_ms and before every read,
      * not at every batch (center-storage.md); the admin command leaves them
      * alone (alert_rows_off). */
@@ -414,6 +411,10 @@ int main(int argc, char **argv)
     enum mm_lang lang = MM_LANG_EN;
     char err[2048]; /* as long as a log line: a long path leaves room for the step */
     int rc;
+    /* Past RLIMIT_FSIZE (ulimit -f) a write fails with EFBIG, said as
+     * MM_EFBIG with what to do, instead of the signal killing the process:
+     * for the server and every admin subcommand alike. */
+    signal(SIGXFSZ, SIG_IGN);
     mm_lang_select(NULL, &lang);
     mm_msg_set_lang(lang); /* log lines and errors in the environment's language */
     mm_log_init("mamori-center", MM_LOG_INFO);
@@ -424,8 +425,12 @@ int main(int argc, char **argv)
                 mm_tr("center", "main.usage", lang));
         return EXIT_USAGE;
     }
-    if (o.admin_at) { /* admin's messages follow its --lang ja|en when given */
-        mm_center_admin_lang(argc - o.admin_at - 1, argv + o.admin_at + 1, &lang);
+    /* admin's leading --data and --config: a misuse is told after the help */
+    const char *admin_data = NULL;
+    int admin_args =
+        o.admin_at ? admin_leading_options(argc, argv, &o, &admin_data, &what, &key) : 0;
+    if (admin_args > 0) { /* admin's messages follow its subcommand's --lang ja|en */
+        mm_center_admin_lang(argc - admin_args, argv + admin_args, &lang);
         mm_msg_set_lang(lang);
     }
     if (o.help) {
@@ -444,9 +449,6 @@ int main(int argc, char **argv)
         printf("%s\n", mm_tr("center", "admin.usage", lang));
         return 0;
     }
-    const char *admin_data = NULL;
-    int admin_args =
-        o.admin_at ? admin_leading_options(argc, argv, &o, &admin_data, &what, &key) : 0;
     if (admin_args < 0) {
         fprintf(stderr, "mamori-center admin: %s: %s\n%s\n", what, mm_tr("center", key, lang),
                 mm_tr("center", "admin.usage", lang));

@@ -14,6 +14,7 @@
 
 #include "center/alert-memo.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdint.h>
@@ -618,6 +619,28 @@ struct migration_walk {
     size_t errlen;
 };
 
+/* Why the last call on db failed, for a message: the system's reason (in
+ * the message language, with its own next step: a write past the file size
+ * limit, a full disk, a read-only mount) when SQLite's failure was the
+ * system's, else SQLite's own text (English: "file is not a database").
+ * SQLite keeps the errno of a failed open but not always that of a failed
+ * write (a commit's WAL write past RLIMIT_FSIZE: SQLITE_IOERR_WRITE, no
+ * system errno): then the errno that write left is taken, when it is one
+ * only a write gives (EFBIG, ENOSPC), not one a look-up since may have left. */
+static const char *failure_text(sqlite3 *db)
+{
+    int last = errno; /* first: before any other call */
+    int code = sqlite3_extended_errcode(db) & 0xff, e = sqlite3_system_errno(db);
+    bool system = code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN ||
+                  code == SQLITE_READONLY;
+    if (e == 0 && (code == SQLITE_IOERR || code == SQLITE_FULL) &&
+        (last == EFBIG || last == ENOSPC))
+        e = last;
+    if (system && e != 0)
+        return mm_msg_strerror(mm_error_from_errno(e));
+    return sqlite3_errmsg(db);
+}
+
 static int migration_number(const char *path)
 {
     const char *name = path + strlen(MIGRATIONS_PREFIX);
@@ -645,11 +668,9 @@ static int apply_migration(const struct mm_data_entry *e, void *arg)
     int n = migration_number(e->path);
     if (n <= w->from)
         return 0;
-    char *msg = NULL;
-    if (sqlite3_exec(w->db, (const char *)e->bytes, NULL, NULL, &msg) != SQLITE_OK) {
+    if (sqlite3_exec(w->db, (const char *)e->bytes, NULL, NULL, NULL) != SQLITE_OK) {
         mm_msg_format(w->err, w->errlen, "center-log", "store.migration_failed", e->path,
-                      msg ? msg : "?");
-        sqlite3_free(msg);
+                      failure_text(w->db));
         return MM_EDB;
     }
     char sql[256];
@@ -677,14 +698,17 @@ static int read_user_version(sqlite3 *db, int *out)
     return 0;
 }
 
-/* Brings the schema to the newest embedded version in one transaction. */
+/* Brings the schema to the newest embedded version in one transaction. A
+ * step that fails without a message of its own (the commit included) is
+ * told with failure_text, taken before the rollback. */
 static int migrate(sqlite3 *db, char *err, size_t errlen)
 {
     struct migration_walk w = {.db = db, .err = err, .errlen = errlen};
     int r;
+    err[0] = '\0';
     w.latest = mm_store_schema_latest();
     if ((r = mm__sqlite_begin(db)) != 0) {
-        mm_msg_format(err, errlen, "center-log", "store.lock", sqlite3_errmsg(db));
+        mm_msg_format(err, errlen, "center-log", "store.lock", failure_text(db));
         return r;
     }
     if ((r = read_user_version(db, &w.from)) != 0)
@@ -706,7 +730,13 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
         r = mm__sqlite_exec(db, sql);
     }
 out:
-    return mm__sqlite_end(db, r);
+    if (r == 0 && mm__sqlite_exec(db, "COMMIT") == 0) {
+        write_done();
+        return 0;
+    }
+    if (!err[0])
+        mm_msg_format(err, errlen, "center-log", "store.migrate", failure_text(db));
+    return mm__sqlite_end(db, r ? r : MM_EDB); /* rolls back */
 }
 
 static int open_conn(bool sync_full, const char *path, sqlite3 **out, char *err, size_t errlen)
@@ -719,7 +749,7 @@ static int open_conn(bool sync_full, const char *path, sqlite3 **out, char *err,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
     if (rc != SQLITE_OK) {
         mm_msg_format(err, errlen, "center-log", "store.open", path,
-                      db ? sqlite3_errmsg(db) : mm_msg_strerror(MM_ENOMEM));
+                      db ? failure_text(db) : mm_msg_strerror(MM_ENOMEM));
         sqlite3_close(db);
         return MM_EDB;
     }
@@ -731,7 +761,7 @@ static int open_conn(bool sync_full, const char *path, sqlite3 **out, char *err,
              "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192",
              sync_full ? "FULL" : "NORMAL");
     if (mm__sqlite_exec(db, sql) != 0) {
-        mm_msg_format(err, errlen, "center-log", "store.setup", path, sqlite3_errmsg(db));
+        mm_msg_format(err, errlen, "center-log", "store.setup", path, failure_text(db));
         sqlite3_close(db);
         return MM_EDB;
     }

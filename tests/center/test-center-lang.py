@@ -6,6 +6,7 @@ language (LC_ALL, LC_MESSAGES, LANG; English otherwise): the real server on
 stays the same in both languages. Exit 0 pass, 1 fail."""
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -371,7 +372,8 @@ def server_usage(tmp):
 
 def admin_lang(tmp):
     """An admin subcommand's --lang ja|en also chooses the language of its messages (they
-    followed the environment only), wherever it stands; without it, the environment's."""
+    followed the environment only), wherever it stands among the subcommand's options;
+    without it, the environment's."""
     data = os.path.join(tmp, "admin-lang-data")
     add = ["admin", "--data", data, "user", "add", "--role", "admin", "--email", "not-an-address"]
     for args, env, want in ((add + ["--lang", "ja"], EN, "メールアドレスの形が正しくありません"),
@@ -383,11 +385,66 @@ def admin_lang(tmp):
         r = run(args, env)
         check(r.returncode == 2 and r.stderr == "mamori-center admin: --email: %s: not-an-address\n"
               % want and not os.path.exists(data), "admin %r, %r: %r" % (args, env, r))
+    # ... but only where the subcommand's options are read: a --lang the usage refuses
+    # (before the subcommand, in one that takes none, past a word refused before it, a
+    # second one) is refused in the environment's language (it was found anywhere after
+    # `admin`, the last one winning)
+    at = ["admin", "--data", data]
+    ja_usage, en_usage = "使い方: mamori-center admin", "Usage: mamori-center admin"
+    for args, env, what, want, usage in (
+            (at + ["--lang", "en", "tenant", "list"], JA, "--lang",
+             "管理用のサブコマンドではありません", ja_usage),
+            (at + ["user", "list", "--lang", "en"], JA, "--lang",
+             "このサブコマンドのオプションでも引数でもありません", ja_usage),
+            (at + ["sensor", "revoke", "7", "--lang", "ja"], EN, "--lang",
+             "not an option or argument of this subcommand", en_usage),
+            (at + ["tenant", "add", "--name", "N", "--bogus", "--lang", "en"], JA, "--bogus",
+             "このサブコマンドのオプションでも引数でもありません", ja_usage),
+            (at + ["tenant", "add", "--name", "N", "--lang", "ja", "--lang", "en"], EN, "--lang",
+             "2 回以上指定されています", ja_usage),
+            (at + ["tenant", "add", "--lang", "en", "--name", "N", "--bogus"], JA, "--bogus",
+             "not an option or argument of this subcommand", en_usage)):
+        r = run(args, env)
+        lines = r.stderr.splitlines()
+        check(r.returncode == 2 and lines[0] == "mamori-center admin: %s: %s" % (what, want) and
+              lines[1].startswith(usage) and not os.path.exists(data),
+              "admin %r, %r: %r" % (args, env, r))
 
 
-def run(args, env):
+def run(args, env, preexec_fn=None):
     return subprocess.run([BIN] + args, capture_output=True, text=True, timeout=60,
-                          env=dict(os.environ, **env))
+                          env=dict(os.environ, **env), preexec_fn=preexec_fn)
+
+
+def fsize_limit(limit):
+    """A preexec_fn setting RLIMIT_FSIZE (ulimit -f) to limit bytes, with SIGXFSZ back at
+    its default action (the child inherits an ignored one)."""
+    def pre():
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return pre
+
+
+def admin_file_size(tmp):
+    """An admin subcommand whose database writes pass the file size limit (RLIMIT_FSIZE):
+    exit 1 and one line with the EFBIG text and its step (raise the limit, or another
+    file system) in the environment's language, not killed by SIGXFSZ (only the server
+    ignored it; the database's messages said SQLite's "disk I/O error", and a commit
+    that failed said nothing). 4096 bytes stop the database's set-up (its lock or its
+    shared-memory file), 200000 the commit of its first schema."""
+    ini = os.path.join(tmp, "fsize.ini")
+    write(ini, "[auth]\npassword_cost = min\n")
+    for limit in (4096, 200000):
+        for env, words in ((EN, ["ulimit -f", "LimitFSIZE=", "another file system"]),
+                           (JA, ["ulimit -f", "LimitFSIZE=", "別のファイルシステム"])):
+            data = os.path.join(tmp, "fsize-data")
+            r = run(["admin", "--data", data, "--config", ini, "tenant", "add", "--name", "N"],
+                    env, preexec_fn=fsize_limit(limit))
+            check(r.returncode == 1 and r.stdout == "" and len(r.stderr.splitlines()) == 1 and
+                  r.stderr.startswith("mamori-center admin: ") and
+                  all(w in r.stderr for w in words),
+                  "admin past RLIMIT_FSIZE %d (exit < 0: killed by a signal): %r" % (limit, r))
+            shutil.rmtree(data)
 
 
 # (settings file, extra options, Japanese message, English message); FILE is the file's path,
@@ -634,6 +691,7 @@ def main():
         only_in_force(tmp)
         admin_usage_in_man(tmp)
         admin_lang(tmp)
+        admin_file_size(tmp)
         server_usage(tmp)
         r = run(["--data", os.path.join(tmp, "data"), "--config", os.path.join(tmp, "nope.ini")],
                 JA)

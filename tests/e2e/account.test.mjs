@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, needBinary, useCenter } from './lib/center.mjs';
-import { withBrowser, signIn, shot, ready } from './lib/browser.mjs';
+import { asUser, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -33,12 +33,9 @@ async function changePassword(p, current, next, again) {
   await form.locator('button[type=submit]').click();
 }
 
-// Signs the owner in on the users table and presses "stop" on the staff
-// member's row; returns the question asked in place.
+// Presses "stop" on the staff member's row of the users table (the owner
+// signed in, on the settings page); returns the question asked in place.
 async function askToStopStaff(p) {
-  await signIn(p, center.base, center.users.yamada);
-  await p.goto(center.base + '/#/settings');
-  await ready(p);
   await p.getByRole('button', { name: `${staff.email} を停止する` }).click();
   const ask = p.locator(`#disable-confirm-${staffId}`);
   await ask.waitFor();
@@ -46,11 +43,8 @@ async function askToStopStaff(p) {
 }
 
 test('a person changes their own password on the account page (ja)', { skip: missing }, async () => {
-  const other = new Client(center.base);
-  await other.login(staff.email, staff.password);
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, staff);
+  const other = await Client.signedIn(center.base, staff);
+  await asUser(center.base, staff, async (p) => {
     await p.getByRole('link', { name: 'アカウント' }).click();
     await ready(p);
     assert.equal(await p.locator('main h1').textContent(), 'アカウント');
@@ -79,11 +73,7 @@ test('a person changes their own password on the account page (ja)', { skip: mis
 
 test('after a reset the person must change the password before anything else (ja)', { skip: missing }, async () => {
   const temp = 'kari-no-pass-2026';
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
-    await p.goto(center.base + '/#/settings');
-    await ready(p);
+  await asUser(center.base, center.users.yamada, { route: '/#/settings' }, async (p) => {
     const row = p.locator(`#user-table-${center.tenants.yamada.id} tr[data-id="${staffId}"]`);
     await row.getByText('仮のパスワードを設定').click();
     await row.locator('input[name=password]').fill(temp);
@@ -91,9 +81,7 @@ test('after a reset the person must change the password before anything else (ja
     await p.locator('#flash').filter({ hasText: `${staff.email} に仮のパスワードを設定しました` }).waitFor();
     await row.filter({ hasText: 'パスワード変更待ち' }).waitFor();
   });
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, { email: staff.email, password: temp });
+  await asUser(center.base, { email: staff.email, password: temp }, async (p) => {
     await p.waitForFunction(() => location.hash === '#/account');
     await p.locator('#must-change').filter({ hasText: '仮のもの' }).waitFor();
     assert.equal(await p.locator('#nav a').count(), 1, 'only the account page in the menu');
@@ -108,8 +96,7 @@ test('after a reset the person must change the password before anything else (ja
 });
 
 test('an owner stops an account that left and starts it again (ja)', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
+  await asUser(center.base, center.users.yamada, { route: '/#/settings' }, async (p) => {
     // Stopping asks first, in place, with "cancel" focused; cancelling changes nothing.
     const ask = await askToStopStaff(p);
     assert.match(await ask.textContent(), new RegExp(`${staff.email.replace(/\./g, '\\.')} を停止しますか？.*ログインできなくなり.*再開する`));
@@ -145,8 +132,7 @@ test('an owner stops an account that left and starts it again (ja)', { skip: mis
 // both work again, "cancel" focused: they stayed disabled, and the person
 // could neither cancel nor try again.
 test('a stop that fails leaves the question answerable (ja)', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
+  await asUser(center.base, center.users.yamada, { route: '/#/settings' }, async (p) => {
     const ask = await askToStopStaff(p);
     center.proc.kill('SIGTERM');
     assert.equal(await center.exited, 0);

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { alertEvent, needBinary, useCenter } from './lib/center.mjs';
-import { withBrowser, signIn, signOut, showAlerts, shot, ready } from './lib/browser.mjs';
+import { asUser, withBrowser, signIn, signOut, showAlerts, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 const XSS = 'Suspicious <img src=x onerror=window.__pwned=1> beacon';
@@ -43,9 +43,7 @@ useCenter(async (c) => {
 });
 
 test('the vendor sees both SMEs; an SME owner only its own', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.admin);
+  await asUser(center.base, center.users.admin, async (p) => {
     const table = p.locator('#sme-table');
     await table.waitFor();
     assert.match(await table.textContent(), /山田製作所/);
@@ -70,9 +68,7 @@ test('the vendor sees both SMEs; an SME owner only its own', { skip: missing }, 
 });
 
 test('an SME owner acknowledges, then closes an alert with a reason', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
+  await asUser(center.base, center.users.yamada, async (p) => {
     await shot(p, 'dashboard-sme-ja');
     // The dashboard explains the alert in plain words and links to it: the
     // first sentence is the heading, the rest a paragraph under it.
@@ -100,9 +96,7 @@ test('an SME owner acknowledges, then closes an alert with a reason', { skip: mi
 });
 
 test('bulk acknowledge and bulk close from the list', { skip: missing }, async () => {
-  await withBrowser({ locale: 'en-US' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.analyst);
+  await asUser(center.base, center.users.analyst, { locale: 'en-US' }, async (p) => {
     await showAlerts(p, center.base);
     // Filter with the form: this SME, search "bulk".
     await p.selectOption('select[name=tenant]', String(center.tenants.yamada.id));
@@ -143,9 +137,7 @@ async function searchFor(p, q) {
 }
 
 test('search finds alerts by words of their Japanese and English messages, own company only', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
+  await asUser(center.base, center.users.yamada, async (p) => {
     await showAlerts(p, center.base);
     assert.deepEqual(await searchFor(p, '新しい機器'), [ids.newdev]); // only in the ja message
     assert.deepEqual(await searchFor(p, 'known-bad ADDRESS'), [ids.intel]); // only in the en message
@@ -162,9 +154,7 @@ test('search finds alerts by words of their Japanese and English messages, own c
 });
 
 test('a hostile signature is shown as text, never run', { skip: missing }, async () => {
-  await withBrowser({ locale: 'en-US' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.sakura);
+  await asUser(center.base, center.users.sakura, { locale: 'en-US' }, async (p) => {
     await showAlerts(p, center.base);
     assert.match(await p.locator('#alert-table').textContent(), /<img src=x onerror=window.__pwned=1>/);
     await p.goto(center.base + `/#/alerts/${ids.xss}`);
@@ -176,9 +166,7 @@ test('a hostile signature is shown as text, never run', { skip: missing }, async
 });
 
 test('an SME owner reads alerts without the English rule names; the vendor sees them', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
+  await asUser(center.base, center.users.yamada, async (p) => {
     await showAlerts(p, center.base);
     await ready(p);
     assert.doesNotMatch(await p.locator('#alert-table').textContent(), /MAMORI/);
@@ -218,10 +206,8 @@ test('an SME owner reads alerts without the English rule names; the vendor sees 
 
 for (const [locale, lang] of [['ja-JP', 'ja'], ['en-US', 'en']]) {
   test(`alert page screenshots (${lang})`, { skip: missing }, async () => {
-    await withBrowser({ locale }, async (b) => {
-      const p = b.page;
-      // The vendor admin's account says ja; the switcher picks the other language.
-      await signIn(p, center.base, center.users.admin);
+    // The vendor admin's account says ja; the switcher picks the other language.
+    await asUser(center.base, center.users.admin, { locale }, async (p) => {
       if (lang === 'en') {
         await p.selectOption('#lang-switch', 'en');
         await p.waitForFunction(() => document.documentElement.lang === 'en');
@@ -270,9 +256,7 @@ test('every page has one h1, landmarks, and a name for every control', { skip: m
 });
 
 test('an owner sets the mail threshold and the emergency contacts', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
+  await asUser(center.base, center.users.yamada, async (p) => {
     await p.goto(center.base + '/#/settings');
     const tf = p.locator('#tenant-form');
     await tf.waitFor();
@@ -306,9 +290,7 @@ test('an owner sets the mail threshold and the emergency contacts', { skip: miss
 });
 
 test('the analyst escalates an alert to an incident', { skip: missing }, async () => {
-  await withBrowser({ locale: 'en-US' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.analyst);
+  await asUser(center.base, center.users.analyst, { locale: 'en-US' }, async (p) => {
     await p.goto(center.base + `/#/alerts/${ids.url}`);
     await p.locator('#act-escalate').click();
     await p.locator('#flash').filter({ hasText: /escalated/ }).waitFor();

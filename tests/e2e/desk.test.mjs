@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, needBinary, useCenter, alertEvent } from './lib/center.mjs';
-import { withBrowser, signIn, signOut, shot, ready } from './lib/browser.mjs';
+import { asUser, signIn, signOut, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -21,18 +21,16 @@ const state = {};
 
 useCenter(async (started) => {
   center = started;
-  const c = new Client(center.base);
-  await c.login(center.users.yamada.email, center.users.yamada.password);
+  const c = await Client.signedIn(center.base, center.users.yamada);
   const r = await c.req('GET', '/api/v1/tickets');
   deskMissing = r.status === 404 ? 'the centre has no consultation desk API yet (GET /api/v1/tickets -> 404)' : false;
 });
 
 async function notAvailable(hash) {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    await signIn(b.page, center.base, center.users.yamada);
-    await b.page.goto(center.base + '/' + hash);
-    await b.page.locator('#not-available').waitFor();
-    assert.match(await b.page.locator('#not-available').textContent(), /準備中/);
+  await asUser(center.base, center.users.yamada, async (p) => {
+    await p.goto(center.base + '/' + hash);
+    await p.locator('#not-available').waitFor();
+    assert.match(await p.locator('#not-available').textContent(), /準備中/);
   });
 }
 
@@ -42,9 +40,7 @@ test('an SME owner opens a consultation ticket', { skip: missing }, async (t) =>
     t.skip(deskMissing);
     return;
   }
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
+  await asUser(center.base, center.users.yamada, async (p) => {
     await p.click('a[href="#/tickets/new"]'); // "相談する" on the dashboard
     const form = p.locator('#ticket-form');
     await form.waitFor();
@@ -68,9 +64,7 @@ test('an empty consultation form says what is missing (ja)', { skip: missing }, 
     t.skip(deskMissing);
     return;
   }
-  await withBrowser({ locale: 'en-US' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada); // a Japanese account
+  await asUser(center.base, center.users.yamada, { locale: 'en-US' }, async (p) => { // a Japanese account
     await p.goto(center.base + '/#/tickets/new');
     await p.locator('#ticket-form').waitFor();
     await p.click('#ticket-form button[type=submit]');
@@ -86,9 +80,7 @@ test('a consultation being written survives a reload, for that person only (ja)'
     t.skip(deskMissing);
     return;
   }
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
+  await asUser(center.base, center.users.yamada, async (p) => {
     await p.goto(center.base + '/#/tickets/new');
     const form = p.locator('#ticket-form');
     await form.waitFor();
@@ -131,9 +123,7 @@ test('the analyst answers, opens an incident and sends someone on site', { skip:
     t.skip(deskMissing || 'no ticket from the previous test');
     return;
   }
-  await withBrowser({ locale: 'en-US' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.analyst);
+  await asUser(center.base, center.users.analyst, { locale: 'en-US' }, async (p) => {
     await p.goto(center.base + '/#/tickets');
     await p.locator(`a[href="#/tickets/${state.ticket}"]`).click();
     await p.locator('#reply-form').waitFor();
@@ -185,9 +175,7 @@ test('an empty incident note is answered with a message (en)', { skip: missing }
     t.skip(deskMissing || 'no incident from the previous test');
     return;
   }
-  await withBrowser({ locale: 'en-US' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.analyst);
+  await asUser(center.base, center.users.analyst, { locale: 'en-US' }, async (p) => {
     await p.goto(center.base + '/#/incidents/' + state.incident);
     await p.locator('#note-form').waitFor();
     await p.click('#note-form button[type=submit]');
@@ -203,9 +191,7 @@ test('an incident note being written survives a reload until it is saved (en)', 
     t.skip(deskMissing || 'no incident from the previous test');
     return;
   }
-  await withBrowser({ locale: 'en-US' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.analyst);
+  await asUser(center.base, center.users.analyst, { locale: 'en-US' }, async (p) => {
     await p.goto(center.base + '/#/incidents/' + state.incident);
     await p.locator('#note-form').waitFor();
     assert.equal(await p.locator('#note-draft-restored').count(), 0, 'nothing to restore yet');
@@ -229,9 +215,7 @@ test('the owner sees the answer, the stage and the visit', { skip: missing }, as
     t.skip(deskMissing || 'no incident from the previous test');
     return;
   }
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
+  await asUser(center.base, center.users.yamada, async (p) => {
     await p.goto(center.base + `/#/tickets/${state.ticket}`);
     await p.locator('#thread').filter({ hasText: 'We will call you' }).waitFor();
     assert.match(await p.locator('#thread').textContent(), /監視センター/);
@@ -285,9 +269,7 @@ test('the next-stage list offers forward steps first and labels going back (ja, 
     t.skip(deskMissing || 'no incident from the previous tests');
     return;
   }
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.admin); // a Japanese account
+  await asUser(center.base, center.users.admin, async (p) => { // a Japanese account
     await p.goto(center.base + '/#/incidents/' + state.incident);
     assert.deepEqual(await stageChoices(p), {
       value: 'recovery',
@@ -314,9 +296,7 @@ test('the next-stage list offers forward steps first and labels going back (ja, 
     assert.equal(await p.locator('#visit-fields').isHidden(), true, 'no visit fields for recovery');
   });
   await center.api.ok('POST', `/api/v1/incidents/${state.incident}/transition`, { to: 'onsite', dispatch: { who: 'Sato', when: '2026-04-03T01:00:00Z', where: 'Yamada Works' } });
-  await withBrowser({ locale: 'en-US' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.analyst);
+  await asUser(center.base, center.users.analyst, { locale: 'en-US' }, async (p) => {
     await p.goto(center.base + '/#/incidents/' + state.incident);
     assert.deepEqual(await stageChoices(p), {
       value: 'recovery',
@@ -333,9 +313,7 @@ test('an ended session keeps the draft for its person, not for the next one (en)
     t.skip(deskMissing);
     return;
   }
-  await withBrowser({ locale: 'en-GB' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.sakura);
+  await asUser(center.base, center.users.sakura, { locale: 'en-GB' }, async (p) => {
     await p.goto(center.base + '/#/tickets/new');
     const form = p.locator('#ticket-form');
     await form.waitFor();

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { needBinary, useCenter } from './lib/center.mjs';
-import { openBrowser, withBrowser, signIn, signOut, shot, ready } from './lib/browser.mjs';
+import { asUser, openBrowser, withBrowser, signIn, submitSignIn, signOut, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -18,9 +18,7 @@ for (const [locale, lang, expected] of [['ja-JP', 'ja', 'メールアドレス�
       await b.page.goto(center.base + '/');
       await b.page.waitForSelector('#login-title');
       assert.equal(await b.page.getAttribute('html', 'lang'), lang);
-      await b.page.fill('input[name=email]', center.users.yamada.email);
-      await b.page.fill('input[name=password]', 'not-the-password');
-      await b.page.click('form.login-form button[type=submit]');
+      await submitSignIn(b.page, { email: center.users.yamada.email, password: 'not-the-password' });
       const err = b.page.locator('#login-error');
       await err.filter({ hasText: expected }).waitFor();
       assert.match(await b.page.locator('#flash').textContent(), new RegExp(expected));
@@ -37,9 +35,7 @@ test('a wrong-password message does not follow the person past sign-in (ja)', { 
   await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     await p.goto(center.base + '/#/login');
-    await p.fill('input[name=email]', center.users.yamada.email);
-    await p.fill('input[name=password]', 'not-the-password');
-    await p.click('form.login-form button[type=submit]');
+    await submitSignIn(p, { email: center.users.yamada.email, password: 'not-the-password' });
     await p.locator('#flash').filter({ hasText: 'パスワードが違います' }).waitFor();
     await signIn(p, center.base, center.users.yamada);
     assert.doesNotMatch(await p.locator('#flash').textContent(), /パスワードが違います/);
@@ -50,11 +46,10 @@ test('a wrong-password message does not follow the person past sign-in (ja)', { 
 });
 
 test('an SME owner signs in and sees the page in the account language (ja)', { skip: missing }, async () => {
-  await withBrowser({ locale: 'en-US' }, async (b) => { // the account (ja) wins over the browser
-    await signIn(b.page, center.base, center.users.yamada);
-    assert.equal(await b.page.getAttribute('html', 'lang'), 'ja');
-    assert.match(await b.page.locator('main h1').textContent(), /山田製作所の見守り状況/);
-    assert.match(await b.page.locator('#nav').textContent(), /警告/);
+  await asUser(center.base, center.users.yamada, { locale: 'en-US' }, async (p) => { // the account (ja) wins over the browser
+    assert.equal(await p.getAttribute('html', 'lang'), 'ja');
+    assert.match(await p.locator('main h1').textContent(), /山田製作所の見守り状況/);
+    assert.match(await p.locator('#nav').textContent(), /警告/);
   });
 });
 
@@ -63,24 +58,21 @@ test('an SME with no sensor yet is told watching has not started, not "all clear
   const shop = await api.ok('POST', '/api/v1/tenants', { name: '空っぽ商店', lang: 'ja' });
   const owner = { email: 'owner@empty.example', password: 'empty-password-123' };
   await api.ok('POST', '/api/v1/users', { ...owner, role: 'owner', tenant_id: shop.id, lang: 'ja', must_change_password: false });
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    await signIn(b.page, center.base, owner);
-    const text = await b.page.locator('#sme-summary').textContent();
+  await asUser(center.base, owner, async (p) => {
+    const text = await p.locator('#sme-summary').textContent();
     assert.match(text, /見守りは始まっていません/);
     assert.doesNotMatch(text, /引き続き見守ります/);
     // Once its sensor reports, the same page says all is clear.
     const sensor = await center.enrol(shop.id, 'empty-office');
     await center.ingest(sensor, []);
-    await b.page.reload();
-    await b.page.locator('#sme-summary').waitFor();
-    assert.match(await b.page.locator('#sme-summary').textContent(), /引き続き見守ります/);
+    await p.reload();
+    await p.locator('#sme-summary').waitFor();
+    assert.match(await p.locator('#sme-summary').textContent(), /引き続き見守ります/);
   });
 });
 
 test('an owner adds a person only with a first password, and that person signs in and changes it', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
+  await asUser(center.base, center.users.yamada, async (p) => {
     await p.goto(center.base + '/#/settings');
     const form = p.locator(`#user-form-${center.tenants.yamada.id}`);
     await form.waitFor();
@@ -114,12 +106,11 @@ test('an owner adds a person only with a first password, and that person signs i
 });
 
 test('an English-speaking owner signs in and sees English (en)', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    await signIn(b.page, center.base, center.users.sakura);
-    assert.equal(await b.page.getAttribute('html', 'lang'), 'en');
-    assert.match(await b.page.locator('main h1').textContent(), /Sakura Trading: security overview/);
+  await asUser(center.base, center.users.sakura, { locale: 'ja-JP' }, async (p) => {
+    assert.equal(await p.getAttribute('html', 'lang'), 'en');
+    assert.match(await p.locator('main h1').textContent(), /Sakura Trading: security overview/);
     // Sign out again.
-    await signOut(b.page);
+    await signOut(p);
   });
 });
 
@@ -147,9 +138,7 @@ test('sign-in works with the keyboard alone', { skip: missing }, async () => {
 });
 
 test('the language switcher changes every text and is remembered', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.admin);
+  await asUser(center.base, center.users.admin, async (p) => {
     assert.match(await p.locator('#nav').textContent(), /警告/);
     await p.selectOption('#lang-switch', 'en');
     await p.waitForFunction(() => document.documentElement.lang === 'en' && /Alerts/.test(document.getElementById('nav').textContent));

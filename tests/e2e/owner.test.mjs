@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { needBinary, useCenter, alertEvent } from './lib/center.mjs';
-import { withBrowser, signIn, shot, ready } from './lib/browser.mjs';
+import { asUser, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -32,11 +32,7 @@ function catalogueMessage(detector, variant, lang) {
 const newDeviceMessage = (lang) => catalogueMessage('new-device', '1', lang);
 
 test('an empty alert list says so and shows no bulk form (ja)', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
-    await p.goto(center.base + '/#/alerts');
-    await ready(p);
+  await asUser(center.base, center.users.yamada, { route: '/#/alerts' }, async (p) => {
     await p.locator('#alerts-empty').filter({ hasText: 'いま、お知らせする警告はありません' }).waitFor();
     assert.equal(await p.locator('form.bulk').count(), 0, 'no bulk form');
     assert.equal(await p.locator('#alert-table').count(), 0, 'no empty table');
@@ -52,11 +48,7 @@ test('new-device advice asks the IT company, not a configuration file (ja, en)',
   await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2000001, signature: 'MAMORI device: new device joined the network', severity: 3, detector: 'new-device', category: 'Misc activity', ja: newDeviceMessage('ja'), en: newDeviceMessage('en') })]);
   const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`);
   const id = list.items.find((a) => a.signature_id === 2000001).id;
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
-    await p.goto(center.base + '/#/alerts/' + id);
-    await ready(p);
+  await asUser(center.base, center.users.yamada, { route: '/#/alerts/' + id }, async (p) => {
     // What the owner reads (innerText leaves out the closed technical
     // details, where the IT company's own advice may name the file).
     const text = await p.locator('main').innerText();
@@ -71,11 +63,7 @@ test('an incident lists its alerts by headline and says who handles it (ja)', { 
   const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`);
   const alert = list.items.find((a) => a.signature_id === 2000002);
   const inc = await center.api.ok('POST', '/api/v1/incidents', { alert_id: alert.id });
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
-    await p.goto(center.base + '/#/incidents/' + inc.id);
-    await ready(p);
+  await asUser(center.base, center.users.yamada, { route: '/#/incidents/' + inc.id }, async (p) => {
     await p.locator('#assignee').filter({ hasText: '未割り当て' }).waitFor();
     const item = p.locator('#incident-alerts li');
     assert.equal(await item.count(), 1);
@@ -104,11 +92,8 @@ test('an alert of one sentence shows no stray "null" (ja)', { skip: missing }, a
   await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2000003, signature: 'MAMORI test: one sentence', severity: 4, ja: '一文だけの警告です。', en: 'An alert of one sentence.' })]);
   const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`);
   const id = list.items.find((a) => a.signature_id === 2000003).id;
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    await signIn(b.page, center.base, center.users.yamada);
-    await b.page.goto(center.base + '/#/alerts/' + id);
-    await ready(b.page);
-    assert.doesNotMatch(await b.page.locator('main').textContent(), /null/);
+  await asUser(center.base, center.users.yamada, { route: '/#/alerts/' + id }, async (p) => {
+    assert.doesNotMatch(await p.locator('main').textContent(), /null/);
   });
 });
 
@@ -121,10 +106,7 @@ test('a long address in a headline does not widen the page on a phone (en)', { s
   const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.sakura.id}`);
   const alert = list.items.find((a) => a.signature_id === 2000004);
   const inc = await center.api.ok('POST', '/api/v1/incidents', { alert_id: alert.id, title: `The office device tried to download from ${url}.` });
-  await withBrowser({ locale: 'en-GB' }, async (b) => {
-    const p = b.page;
-    await p.setViewportSize({ width: 375, height: 800 });
-    await signIn(p, center.base, center.users.sakura);
+  await asUser(center.base, center.users.sakura, { locale: 'en-GB', width: 375 }, async (p) => {
     for (const where of ['#/', '#/alerts/' + alert.id, '#/incidents/' + inc.id]) {
       await p.goto(center.base + '/' + where);
       await ready(p);
@@ -141,11 +123,7 @@ test('outgoing file sharing is explained without ports; the IT company gets them
   await center.ingest(center.sensors.yamada, [alertEvent({ sid: 9100501, signature: 'MAMORI exposure: outbound SMB from 192.168.10.23 to 198.51.100.9', detector: 'outbound-service', dest: '198.51.100.9', dport: 445, ja: smb('ja'), en: smb('en') })]);
   const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`);
   const id = list.items.find((a) => a.signature_id === 9100501).id;
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
-    await p.goto(center.base + '/#/alerts/' + id);
-    await ready(p);
+  await asUser(center.base, center.users.yamada, { route: '/#/alerts/' + id }, async (p) => {
     const tech = p.locator('#alert-technical');
     assert.equal(await tech.evaluate((d) => d.open), false, 'technical details start closed');
     // What the owner reads: headline, message, explanation and facts (the
@@ -157,11 +135,7 @@ test('outgoing file sharing is explained without ports; the IT company gets them
     assert.match(await tech.textContent(), /IT 会社での対応.*445/s);
     await shot(p, 'alert-smb-owner-ja');
   });
-  await withBrowser({ locale: 'en-GB' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.analyst);
-    await p.goto(center.base + '/#/alerts/' + id);
-    await ready(p);
+  await asUser(center.base, center.users.analyst, { locale: 'en-GB', route: '/#/alerts/' + id }, async (p) => {
     const facts = await p.locator('#alert-facts').textContent();
     assert.match(facts, /Signature ID\s*9100501/);
     assert.match(facts, /Technical steps.*445.*139/s);
@@ -176,11 +150,7 @@ test('an address naming another company says so, and shows none of its alerts (j
   await center.ingest(center.sensors.sakura, [alertEvent({ sid: 2000005, signature: 'MAMORI test: other company', ja: 'ほかの会社の警告です。', en: 'An alert of the other company.' })]);
   await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2000006, signature: 'MAMORI test: own company', ja: '自社の警告です。', en: 'An alert of our own company.' })]);
   const { yamada, sakura } = center.tenants;
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
-    await p.goto(center.base + `/#/alerts?tenant=${sakura.id}`);
-    await ready(p);
+  await asUser(center.base, center.users.yamada, { route: `/#/alerts?tenant=${sakura.id}` }, async (p) => {
     const notice = p.locator('#tenant-notice');
     assert.match(await notice.textContent(), /ほかの会社の警告を指しています。.*自社の警告は下のリンクから見てください。/);
     assert.doesNotMatch(await p.locator('main').textContent(), /ほかの会社の警告です/);
@@ -191,9 +161,7 @@ test('an address naming another company says so, and shows none of its alerts (j
     await p.locator('#alert-table').filter({ hasText: '自社の警告です。' }).waitFor();
     assert.equal(await p.locator('#tenant-notice').count(), 0, 'one\'s own id: no notice');
   });
-  await withBrowser({ locale: 'en-GB' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.sakura);
+  await asUser(center.base, center.users.sakura, { locale: 'en-GB' }, async (p) => {
     for (const other of [yamada.id, 0]) {
       await p.goto(center.base + `/#/alerts?tenant=${other}`);
       await ready(p);
@@ -210,11 +178,7 @@ test('a 。 inside brackets does not cut the headline (ja)', { skip: missing }, 
   await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2000007, signature: 'MAMORI test: brackets', ja, en: 'A page said "Update now. Call us" (a fake). Close it and call your IT company.' })]);
   const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`);
   const id = list.items.find((a) => a.signature_id === 2000007).id;
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
-    await p.goto(center.base + '/#/alerts/' + id);
-    await ready(p);
+  await asUser(center.base, center.users.yamada, { route: '/#/alerts/' + id }, async (p) => {
     assert.equal(await p.locator('#alert-title').textContent(), '「今すぐ更新してください。」という画面が出ました（偽物です。）。');
     assert.equal(await p.locator('#alert-more').textContent(), '画面を閉じて、IT 会社に連絡してください。');
     await p.goto(center.base + '/#/alerts');

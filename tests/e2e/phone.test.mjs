@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { needBinary, useCenter, alertEvent } from './lib/center.mjs';
-import { withBrowser, signIn, shot, ready } from './lib/browser.mjs';
+import { asUser, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -28,10 +28,7 @@ async function overflowing(p, selector) {
 }
 
 test('the vendor dashboard and statistics fit a 375 px screen (ja)', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await p.setViewportSize({ width: 375, height: 800 });
-    await signIn(p, center.base, center.users.admin);
+  await asUser(center.base, center.users.admin, { width: 375 }, async (p) => {
     for (const [where, table] of [['#/', '#sme-table'], ['#/stats', '#stats-table']]) {
       await p.goto(center.base + '/' + where);
       await ready(p);
@@ -79,10 +76,7 @@ async function onScreen(loc) {
 }
 
 test('the alert, ticket and incident lists and settings fit a 375 px screen (ja)', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await p.setViewportSize({ width: 375, height: 800 });
-    await signIn(p, center.base, center.users.admin);
+  await asUser(center.base, center.users.admin, { width: 375 }, async (p) => {
     const problems = await phoneProblems(p, '#/alerts', '#alert-table');
     // Selecting and opening an alert still work on the folded list.
     const pick = p.locator('#alert-table tbody input.pick').first();

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, needBinary, useCenter } from './lib/center.mjs';
-import { withBrowser, signIn, shot, ready } from './lib/browser.mjs';
+import { asUser, withBrowser, signIn, submitSignIn, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -40,12 +40,8 @@ async function flip(p, flash) {
 }
 
 test('the vendor admin puts an analyst on duty and off again (ja)', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    assert.equal(await onDuty(analystId), false);
-    await signIn(p, center.base, center.users.admin);
-    await p.goto(center.base + '/#/settings');
-    await ready(p);
+  assert.equal(await onDuty(analystId), false);
+  await asUser(center.base, center.users.admin, { route: '/#/settings' }, async (p) => {
     await p.locator('#duty-help').filter({ hasText: '緊急メール' }).waitFor();
     const box = p.getByRole('switch', { name: `${center.users.analyst.email} を当番にする` });
     assert.equal(await box.isChecked(), false);
@@ -64,11 +60,7 @@ test('the vendor admin puts an analyst on duty and off again (ja)', { skip: miss
 });
 
 test('an English-speaking admin switches the flag too (en)', { skip: missing }, async () => {
-  await withBrowser({ locale: 'ja-JP' }, async (b) => { // the account (en) wins over the browser
-    const p = b.page;
-    await signIn(p, center.base, adminEn);
-    await p.goto(center.base + '/#/settings');
-    await ready(p);
+  await asUser(center.base, adminEn, { locale: 'ja-JP', route: '/#/settings' }, async (p) => { // the account (en) wins over the browser
     assert.equal(await p.getAttribute('html', 'lang'), 'en');
     await p.getByRole('columnheader', { name: 'On duty' }).waitFor();
     await p.getByRole('switch', { name: `${center.users.analyst.email} is on duty` }).waitFor();
@@ -79,16 +71,11 @@ test('an English-speaking admin switches the flag too (en)', { skip: missing }, 
 });
 
 test('an analyst sees whether they are on duty but cannot switch it', { skip: missing }, async () => {
-  await withBrowser({ locale: 'en-US' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.analyst);
-    await p.goto(center.base + '/#/settings');
-    await ready(p);
+  await asUser(center.base, center.users.analyst, { locale: 'en-US', route: '/#/settings' }, async (p) => {
     await p.locator('#duty-state').filter({ hasText: 'You are not on duty now' }).waitFor();
     assert.equal(await p.locator('.duty-switch').count(), 0);
     // The API refuses the analyst as well (admin only), so the page offers nothing.
-    const own = new Client(center.base);
-    await own.login(center.users.analyst.email, center.users.analyst.password);
+    const own = await Client.signedIn(center.base, center.users.analyst);
     assert.equal((await own.req('PUT', `/api/v1/users/${analystId}/duty`, { on_duty: true })).status, 403);
     await center.api.ok('PUT', `/api/v1/users/${analystId}/duty`, { on_duty: true });
     await p.reload();
@@ -106,9 +93,7 @@ test('errors read in Japanese only: wrong password, short password, bad value, 4
   await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     await p.goto(center.base + '/#/login');
-    await p.locator('input[name=email]').fill(center.users.admin.email);
-    await p.locator('input[name=password]').fill('not-the-password');
-    await p.locator('form.login-form button[type=submit]').click();
+    await submitSignIn(p, { email: center.users.admin.email, password: 'not-the-password' });
     const flash = p.locator('#flash p');
     await flash.filter({ hasText: 'パスワードが違います' }).waitFor();
     assert.doesNotMatch(await flash.textContent(), LATIN);
@@ -143,9 +128,7 @@ test('errors read in Japanese only: wrong password, short password, bad value, 4
 // would be in the browser's language, here English, and is not read out),
 // and no account is made.
 test('adding a person with a missing or short password is answered in the page (ja account, en browser)', { skip: missing }, async () => {
-  await withBrowser({ locale: 'en-US' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
+  await asUser(center.base, center.users.yamada, { locale: 'en-US' }, async (p) => {
     await p.goto(center.base + '/#/settings');
     const form = p.locator(`#user-form-${center.tenants.yamada.id}`);
     await form.waitFor();
@@ -179,9 +162,7 @@ test('adding a person with a missing or short password is answered in the page (
 // in the browser's language, here English, and is not read out); the
 // name stays as it was.
 test('an empty company name is answered in the page (ja account, en browser)', { skip: missing }, async () => {
-  await withBrowser({ locale: 'en-US' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
+  await asUser(center.base, center.users.yamada, { locale: 'en-US' }, async (p) => {
     await p.goto(center.base + '/#/settings');
     const form = p.locator('#tenant-form');
     await form.waitFor();

@@ -519,6 +519,19 @@ def test_outputs(tmp):
               "eve under a file or a loop, ja: %r" % (r,))
 
 
+def link_to_itself(path):
+    """A symbolic link at path that points to itself (opening it fails with ELOOP)."""
+    os.symlink(os.path.basename(path), path)
+
+
+def remove(path):
+    """Removes what link_to_itself or os.mkdir made at path."""
+    if os.path.islink(path):
+        os.unlink(path)
+    else:
+        os.rmdir(path)
+
+
 def test_state_files_one_step(tmp):
     """The device inventory and the enrolment file of a --state folder that cannot be
     read for a reason with its own next step (a symbolic link to itself; a folder) say
@@ -530,44 +543,54 @@ def test_state_files_one_step(tmp):
     state = os.path.join(tmp, "state")
     os.makedirs(state)
     inv = os.path.join(state, "devices.json")
-    os.symlink("devices.json", inv)
-    for env, want in ((EN, "cannot read the device inventory %s: " + ELOOP_EN),
-                      (JA, "機器の一覧 %s を読めません: " + ELOOP_JA)):
-        r = run(["-r", pcap, "--eve", os.devnull, "--state", state], env)
-        check(r.returncode == 4 and r.stderr == "mamori-sensor: %s\n" % (want % inv),
-              "inventory through a link loop: %r" % (r,))
-    os.unlink(inv)
-    os.mkdir(inv)
-    for env, want in ((EN, "cannot read the device inventory %s: it is a directory, not a file; "
-                           "move it away and start again (with an empty inventory)"),
-                      (JA, "機器の一覧 %s を読めません: ファイルではなくフォルダーです。"
-                           "別の場所へ移してから起動し直してください（空の一覧から始まります）")):
-        r = run(["-r", pcap, "--eve", os.devnull, "--state", state], env)
-        check(r.returncode == 4 and r.stderr == "mamori-sensor: %s\n" % (want % inv),
-              "inventory a folder: %r" % (r,))
-    os.rmdir(inv)
-    # a folder in the enrolment file's place: moved away, as the inventory's (it said
-    # "is a directory; give a file" of a name the sensor chose)
     conf = os.path.join(state, "uplink.conf")
-    os.mkdir(conf)
-    for env, want in ((EN, "the enrolment file %s is a directory, not a file; move it away and "
-                           "enrol again with --enrol CODE --center URL"),
-                      (JA, "登録のファイル %s がファイルではなくフォルダーです。別の場所へ移してから、"
-                           "--enrol 登録コード --center センターのURL で登録し直してください")):
-        r = run(["-r", pcap, "--eve", os.devnull, "--state", state], env)
-        check(r.returncode == 2 and r.stderr == "mamori-sensor: %s\n" % (want % conf),
-              "enrolment file a folder: %r" % (r,))
-    os.rmdir(conf)
-    # an enrolment file that cannot be read (a link to itself) is not "never enrolled":
-    # said with its reason (it was taken as missing: the sensor ran without its uplink)
-    os.symlink("uplink.conf", conf)
-    for env, want in ((EN, "cannot read the enrolment file %s: " + ELOOP_EN),
-                      (JA, "登録のファイル %s を読めません: " + ELOOP_JA)):
-        r = run(["-r", pcap, "--eve", os.devnull, "--state", state], env)
-        check(r.returncode == 2 and r.stderr == "mamori-sensor: %s\n" % (want % conf),
-              "enrolment file through a link loop: %r" % (r,))
-    # ... but with the uplink switched off the file is not read: the sensor runs (it
-    # stopped with exit 2 for a file it would not use)
+    looped = os.path.join(tmp, "looped")
+    sdir = os.path.join(looped, "spool")
+    os.makedirs(sdir)
+    newest = os.path.join(sdir, "%020d.seg" % 1)
+    # (what, --state, the file in the way, how it is made, exit code, English, Japanese,
+    # what the texts name)
+    cases = (
+        ("inventory through a link loop", state, inv, link_to_itself, 4,
+         "cannot read the device inventory %s: " + ELOOP_EN,
+         "機器の一覧 %s を読めません: " + ELOOP_JA, (inv,)),
+        ("inventory a folder", state, inv, os.mkdir, 4,
+         "cannot read the device inventory %s: it is a directory, not a file; move it away and "
+         "start again (with an empty inventory)",
+         "機器の一覧 %s を読めません: ファイルではなくフォルダーです。"
+         "別の場所へ移してから起動し直してください（空の一覧から始まります）", (inv,)),
+        # a folder in the enrolment file's place: moved away, as the inventory's (it said
+        # "is a directory; give a file" of a name the sensor chose)
+        ("enrolment file a folder", state, conf, os.mkdir, 2,
+         "the enrolment file %s is a directory, not a file; move it away and enrol again with "
+         "--enrol CODE --center URL",
+         "登録のファイル %s がファイルではなくフォルダーです。別の場所へ移してから、"
+         "--enrol 登録コード --center センターのURL で登録し直してください", (conf,)),
+        # an enrolment file that cannot be read (a link to itself) is not "never enrolled":
+        # said with its reason (it was taken as missing: the sensor ran without its uplink)
+        ("enrolment file through a link loop", state, conf, link_to_itself, 2,
+         "cannot read the enrolment file %s: " + ELOOP_EN,
+         "登録のファイル %s を読めません: " + ELOOP_JA, (conf,)),
+        # the newest spool segment a link to itself: named, with the reason's step alone
+        # (the file was not named: "cannot open the spool in DIR: too many symbolic
+        # links...")
+        ("newest spool segment through a link loop", looped, newest, link_to_itself, 4,
+         "cannot open the spool in %s; nothing was cut or deleted. Its file %s could not be "
+         "read or repaired: " + ELOOP_EN,
+         "%s のスプール（センターへ送る前のイベントの置き場所）を開けません。何も切り詰めず、"
+         "消してもいません。そのファイル %s を読むか直すことができませんでした: " + ELOOP_JA,
+         (sdir, newest)),
+    )
+    for what, where, path, make, code, en, ja, names in cases:
+        make(path)
+        for env, want in ((EN, en), (JA, ja)):
+            r = run(["-r", pcap, "--eve", os.devnull, "--state", where], env)
+            check(r.returncode == code and r.stderr == "mamori-sensor: %s\n" % (want % names),
+                  "%s: %r" % (what, r))
+        remove(path)
+    # ... but with the uplink switched off the enrolment file is not read: the sensor runs
+    # (it stopped with exit 2 for a file it would not use)
+    link_to_itself(conf)
     off = os.path.join(tmp, "uplink-off.conf")
     with open(off, "w") as f:
         f.write("[uplink]\nenabled = no\n")
@@ -575,21 +598,6 @@ def test_state_files_one_step(tmp):
     check(r.returncode == 0 and "enrolment file" not in r.stderr,
           "uplink off, enrolment file through a link loop: %r" % (r,))
     os.unlink(conf)
-    # the newest spool segment a link to itself: named, with the reason's step alone (the
-    # file was not named: "cannot open the spool in DIR: too many symbolic links...")
-    looped = os.path.join(tmp, "looped")
-    sdir = os.path.join(looped, "spool")
-    os.makedirs(sdir)
-    newest = os.path.join(sdir, "%020d.seg" % 1)
-    os.symlink(os.path.basename(newest), newest)
-    for env, want in ((EN, "cannot open the spool in %s; nothing was cut or deleted. Its file "
-                           "%s could not be read or repaired: " + ELOOP_EN),
-                      (JA, "%s のスプール（センターへ送る前のイベントの置き場所）を開けません。"
-                           "何も切り詰めず、消してもいません。そのファイル %s を読むか直すことが"
-                           "できませんでした: " + ELOOP_JA)):
-        r = run(["-r", pcap, "--eve", os.devnull, "--state", looped], env)
-        check(r.returncode == 4 and r.stderr == "mamori-sensor: %s\n" % (want % (sdir, newest)),
-              "newest spool segment through a link loop: %r" % (r,))
     # a spool segment the uplink cannot read (a link to itself): the line ends with the
     # reason's step (it went on with "check the file's permissions and the disk")
     state = os.path.join(tmp, "enrolled")
@@ -600,7 +608,7 @@ def test_state_files_one_step(tmp):
     with open(os.path.join(spool, "%020d.seg" % 2), "wb") as f:
         f.write(b"MMSPOOL1")
     seg = os.path.join(spool, "%020d.seg" % 1)
-    os.symlink(os.path.basename(seg), seg)
+    link_to_itself(seg)
     cfg = os.path.join(tmp, "sensor.conf")  # the end waits a second for the uplink, not ten
     with open(cfg, "w") as f:
         f.write("[uplink]\nflush_timeout = 1\n")

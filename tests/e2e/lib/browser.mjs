@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Browser side of the tests: Debian's /usr/bin/chromium driven by npm
 // playwright-core (never a downloaded browser), headless, with a fresh
-// profile per test, and screenshots kept under <build>/screenshots/.
+// profile per test, screenshots kept under <build>/screenshots/, and the
+// sign-in steps the tests share (submitSignIn, signIn, asUser).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -61,13 +62,39 @@ export async function shot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `e2e-${name}.png`), fullPage: true });
 }
 
-// Signs in through the form and waits for the dashboard.
-export async function signIn(page, base, user) {
-  await page.goto(base + '/#/login');
+// Fills the sign-in form of the page (already on it) with user's e-mail
+// address and password and submits it; waits for nothing (a wrong password
+// stays on the form).
+export async function submitSignIn(page, user) {
   await page.locator('input[name=email]').fill(user.email);
   await page.locator('input[name=password]').fill(user.password);
   await page.locator('form.login-form button[type=submit]').click();
+}
+
+// Signs in through the form and waits for the dashboard.
+export async function signIn(page, base, user) {
+  await page.goto(base + '/#/login');
+  await submitSignIn(page, user);
   await page.waitForFunction(() => !location.hash.startsWith('#/login') && document.querySelector('main .page h1'));
+}
+
+// Runs body(page, b) in a fresh browser (withBrowser) with user signed in
+// through the form (signIn). opts: locale (openBrowser's; ja-JP when not
+// given), width (the viewport's, set before the sign-in: 375 for a phone),
+// route (what the page opens after the sign-in, such as '/#/settings',
+// waiting until it has drawn: ready).
+export async function asUser(base, user, opts, body) {
+  if (typeof opts === 'function') [opts, body] = [{}, opts];
+  const { locale, width, route } = opts;
+  await withBrowser({ locale }, async (b) => {
+    if (width) await b.page.setViewportSize({ width, height: 800 });
+    await signIn(b.page, base, user);
+    if (route) {
+      await b.page.goto(base + route);
+      await ready(b.page);
+    }
+    await body(b.page, b);
+  });
 }
 
 // Waits until the page under the current route has finished drawing.

@@ -57,6 +57,13 @@ export class Client {
     this.csrf = me.csrf_token;
     return me;
   }
+
+  // A new client of the centre at base, signed in as user ({ email, password }).
+  static async signedIn(base, user) {
+    const c = new Client(base);
+    await c.login(user.email, user.password);
+    return c;
+  }
 }
 
 export class Center {
@@ -116,8 +123,7 @@ export class Center {
   async seed() {
     const admin = { email: 'admin@vendor.example', password: 'admin-password-123' };
     this.admin(['create-admin', '--email', admin.email, '--lang', 'ja', '--password-stdin'], admin.password + '\n');
-    const api = new Client(this.base);
-    await api.login(admin.email, admin.password);
+    const api = await Client.signedIn(this.base, admin);
     this.api = api;
     const yamada = await api.ok('POST', '/api/v1/tenants', { name: '山田製作所', lang: 'ja' });
     const sakura = await api.ok('POST', '/api/v1/tenants', { name: 'Sakura Trading', lang: 'en' });
