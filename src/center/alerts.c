@@ -11,6 +11,7 @@
 
 #include "core/data.h"
 #include "core/error.h"
+#include "core/str.h"
 #include "core/timefmt.h"
 
 static const char *const status_names[] = {"new", "acknowledged", "escalated", "closed"};
@@ -160,33 +161,67 @@ static const json_t *explanation_table(const char *name)
     return json_object_get(explanations, name);
 }
 
-/* The by_detector entry named name, directly or through detector_aliases. */
-static const json_t *by_detector(const char *name)
+/* The by_detector name detector stands for (itself or its alias), NULL when
+ * none. */
+static const char *detector_name(const char *name)
 {
     const json_t *table = json_object_get(explanations, "by_detector");
-    const json_t *e = name && *name ? json_object_get(table, name) : NULL;
-    if (!e && name && *name) {
-        const char *alias = json_string_value(
-            json_object_get(json_object_get(explanations, "detector_aliases"), name));
-        e = alias ? json_object_get(table, alias) : NULL;
+    if (!name || !*name)
+        return NULL;
+    if (json_object_get(table, name))
+        return name;
+    const char *alias =
+        json_string_value(json_object_get(json_object_get(explanations, "detector_aliases"), name));
+    return alias && json_object_get(table, alias) ? alias : NULL;
+}
+
+void mm_alert_kind(int64_t signature_id, const char *detector, char *out, size_t outlen)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%lld", (long long)signature_id);
+    const char *name = NULL;
+    if (json_object_get(explanation_table("by_signature"), key)) {
+        snprintf(out, outlen, "signature:%s", key);
+        return;
     }
-    return e;
+    name = detector_name(
+        json_string_value(json_object_get(explanation_table("signature_detector"), key)));
+    if (!name)
+        name = detector_name(detector);
+    snprintf(out, outlen, "%s", name ? name : "generic");
+}
+
+const json_t *mm_alert_kind_explanation(const char *kind)
+{
+    if (!explanation_table("generic"))
+        return NULL;
+    const json_t *e = NULL;
+    if (kind && strncmp(kind, "signature:", 10) == 0)
+        e = json_object_get(json_object_get(explanations, "by_signature"), kind + 10);
+    else if (kind)
+        e = json_object_get(json_object_get(explanations, "by_detector"), kind);
+    /* Anything else (a signature from another tool) still gets plain words. */
+    return e ? e : json_object_get(explanations, "generic");
 }
 
 const json_t *mm_alert_explanation(int64_t signature_id, const char *detector)
 {
-    if (!explanation_table("generic"))
-        return NULL;
-    char key[32];
-    snprintf(key, sizeof key, "%lld", (long long)signature_id);
-    const json_t *e = json_object_get(json_object_get(explanations, "by_signature"), key);
-    if (!e)
-        e = by_detector(json_string_value(
-            json_object_get(json_object_get(explanations, "signature_detector"), key)));
-    if (!e)
-        e = by_detector(detector);
-    /* Anything else (a signature from another tool) still gets plain words. */
-    return e ? e : json_object_get(explanations, "generic");
+    char kind[MM_ALERT_KIND_MAX];
+    mm_alert_kind(signature_id, detector, kind, sizeof kind);
+    return mm_alert_kind_explanation(kind);
+}
+
+void mm_alert_headline(const struct mm_alert *a, enum mm_lang lang, size_t max, char *out,
+                       size_t outlen)
+{
+    const char *msg = lang == MM_LANG_JA ? a->message_ja : a->message_en;
+    size_t n = mm_first_sentence_len(msg);
+    if (n == 0 || n > max || n >= outlen) {
+        mm_strlcpy_utf8(out, a->signature, outlen);
+        return;
+    }
+    memcpy(out, msg, n);
+    out[n] = '\0';
 }
 
 const char *mm_alert_category_label(const char *category, enum mm_lang lang)

@@ -41,11 +41,30 @@ int mm_ingest_event_from_json(json_t *ev, const char *line, size_t len, struct m
 int mm_ingest_event_scan(const char *line, size_t len, struct mm_arena *arena,
                          struct mm_ingest_event *out);
 
-/* The explanation for an alert as {"what","now","threat"} each {"ja","en"},
- * looked up by signature_id, then by detector; NULL when none (then the
- * alert's own message is all there is). Borrowed reference, valid for the
- * program's life. */
+/* The kind of an alert, the explanation it gets: "signature:ID" for a
+ * signature explained on its own, else the detector's name in the
+ * catalogue (by its signature id, then its detector, directly or through
+ * an alias; "port-scan", "intel-inbound"), else "generic". One kind groups
+ * alerts the owner reads as one thing (the monthly report's advice). */
+#define MM_ALERT_KIND_MAX 64
+void mm_alert_kind(int64_t signature_id, const char *detector, char *out, size_t outlen);
+
+/* The explanation of a kind (mm_alert_kind) as {"what","now","threat"}, each
+ * {"ja","en"}; the generic one for a kind not in the catalogue; NULL when
+ * the catalogue is missing. Borrowed reference, valid for the program's
+ * life. */
+const json_t *mm_alert_kind_explanation(const char *kind);
+
+/* The explanation for an alert: mm_alert_kind_explanation of its kind
+ * (looked up by signature_id, then by detector). */
 const json_t *mm_alert_explanation(int64_t signature_id, const char *detector);
+
+/* The headline of alert a in lang, as the web UI shows it: the first
+ * sentence of its message in lang (mm_first_sentence_len), else its
+ * signature when the message has none or the sentence is over max bytes.
+ * Written into out (cut at a character boundary to fit outlen). */
+void mm_alert_headline(const struct mm_alert *a, enum mm_lang lang, size_t max, char *out,
+                       size_t outlen);
 
 /* The plain name of a sensor alert category ("A Network Trojan was detected")
  * in lang; the category itself when it has none (a newer sensor's), "" for

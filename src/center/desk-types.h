@@ -67,6 +67,9 @@ enum mm_incident_status {
 struct mm_incident {
     int64_t id, tenant_id;
     char title[MM_INCIDENT_TITLE_MAX + 8];
+    /* The alert's headline in each language for an incident opened from an
+     * alert without a title; "" when a person typed the title. */
+    char title_ja[MM_INCIDENT_TITLE_MAX + 8], title_en[MM_INCIDENT_TITLE_MAX + 8];
     int severity;
     enum mm_incident_status status;
     char source[8];                             /* "alert" | "ticket" | "manual" */
@@ -102,14 +105,13 @@ struct mm_sla {
 #define MM_SLA_ACK_DEFAULT     60
 #define MM_SLA_RESOLVE_DEFAULT 1440
 
-/* One labelled count (a category, a signature). */
+/* One labelled count (a category, an alert kind). */
 #define MM_REPORT_TOP_MAX     16
 #define MM_REPORT_SENSORS_MAX 32
 struct mm_count {
     char key[128];
-    int64_t id; /* signature id for advice, else 0 */
-    char detector[64];
     int64_t count;
+    int64_t devices; /* alert kinds: distinct devices among the alerts, else 0 */
 };
 
 /* The figures of one tenant's monthly report, period [since, until). */
@@ -120,8 +122,8 @@ struct mm_monthly {
     int64_t alerts_total, alerts_by_severity[5]; /* index 1..4 */
     struct mm_count alert_categories[MM_REPORT_TOP_MAX];
     int nalert_categories;
-    struct mm_count top_signatures[MM_REPORT_TOP_MAX]; /* by alert count */
-    int ntop_signatures;
+    struct mm_count top_kinds[MM_REPORT_TOP_MAX]; /* alert kinds (mm_alert_kind), by count */
+    int ntop_kinds;
     int64_t incidents_opened, incidents_closed, incidents_remote, incidents_onsite;
     int64_t incidents_breached;
     int64_t tickets_opened, tickets_resolved;

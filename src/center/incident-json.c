@@ -95,6 +95,14 @@ static json_t *next_stages(enum mm_incident_status from)
     return a;
 }
 
+/* The title in each language: the alert's headlines for an incident opened
+ * from an alert, else the title as a person typed it, in both. */
+static json_t *title_i18n(const struct mm_incident *in)
+{
+    return json_pack("{s:s, s:s}", "ja", *in->title_ja ? in->title_ja : in->title, "en",
+                     *in->title_en ? in->title_en : in->title);
+}
+
 json_t *mm_json_incident(const struct mm_incident *in, const struct mm_sla *sla, int64_t now)
 {
     json_t *j = json_pack(
@@ -110,6 +118,7 @@ json_t *mm_json_incident(const struct mm_incident *in, const struct mm_sla *sla,
         in->dispatched ? "onsite" : "remote", "summary", in->summary, "impact", in->impact,
         "actions", in->actions, "advice", in->advice);
     if (j) {
+        json_object_set_new(j, "title_i18n", title_i18n(in));
         json_object_set_new(j, "sla", mm_json_sla(in, sla, now));
         json_object_set_new(j, "next", next_stages(in->status));
     }

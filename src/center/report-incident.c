@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "center/alerts.h"
 #include "center/incident-json.h"
 #include "center/incident.h"
 #include "center/report.h"
@@ -23,6 +24,20 @@ static int add_entry(const struct mm_timeline_entry *e, void *arg)
     return json_array_append_new(arg, mm_json_timeline_entry(e)) == 0 ? 0 : MM_ENOMEM;
 }
 
+/* A linked alert as the report lists it: its headline in each language (as
+ * the web UI shows it) beside the signature, which is meant for the vendor. */
+static json_t *alert_json(const struct mm_alert *a)
+{
+    char ja[sizeof a->message_ja], en[sizeof a->message_en];
+    mm_alert_headline(a, MM_LANG_JA, sizeof ja - 1, ja, sizeof ja);
+    mm_alert_headline(a, MM_LANG_EN, sizeof en - 1, en, sizeof en);
+    return json_pack("{s:I, s:s, s:{s:s, s:s}, s:i, s:I, s:s, s:o, s:o}", "id", (json_int_t)a->id,
+                     "signature", a->signature, "title", "ja", ja, "en", en, "severity",
+                     a->severity, "count", (json_int_t)a->count, "device", a->device, "first_seen",
+                     mm_desk_json_time(a->first_seen), "last_seen",
+                     mm_desk_json_time(a->last_seen));
+}
+
 /* Replaces the ids in alert_ids by short alert objects (at most 50). */
 static int expand_alerts(struct mm_store *st, const struct mm_scope *scope, json_t *ids,
                          json_t **out)
@@ -37,12 +52,7 @@ static int expand_alerts(struct mm_store *st, const struct mm_scope *scope, json
             break;
         r = st->ops->alert_get(st, scope, json_integer_value(v), a);
         if (r == 0)
-            json_array_append_new(list, json_pack("{s:I, s:s, s:i, s:I, s:s, s:o, s:o}", "id",
-                                                  (json_int_t)a->id, "signature", a->signature,
-                                                  "severity", a->severity, "count",
-                                                  (json_int_t)a->count, "device", a->device,
-                                                  "first_seen", mm_desk_json_time(a->first_seen),
-                                                  "last_seen", mm_desk_json_time(a->last_seen)));
+            r = json_array_append_new(list, alert_json(a)) == 0 ? 0 : MM_ENOMEM;
     }
     free(a);
     if (r != 0) {
@@ -131,19 +141,22 @@ static int set_time(json_t *vars, const char *key, const json_t *t, enum mm_lang
     return r == 0 ? set_var(vars, key, b) : r;
 }
 
-/* "- 12 min (target 60 min, within target)" style line. */
+/* "- 12 min (target 1 hour, within target)" style line: spans in days,
+ * hours and minutes (mm_minutes_text), as the web UI shows them. */
 static int sla_line(struct mm_buf *b, const char *label, const json_t *secs, int target,
                     bool breached, enum mm_lang lang)
 {
     int r = mm_buf_printf(b, lang == MM_LANG_JA ? "- %s：" : "- %s: ", label);
     if (r == 0 && json_is_integer(secs))
-        r = mm_buf_printf(b, "%lld %s", (long long)(json_integer_value(secs) / 60),
-                          tr("report.minutes", lang));
+        r = mm_minutes_text(b, json_integer_value(secs) / 60, lang);
     else if (r == 0)
         r = mm_buf_puts(b, tr("report.not_reached", lang));
     if (r == 0)
-        r = mm_buf_printf(b, lang == MM_LANG_JA ? "（目標 %d %s、%s）\n" : " (target %d %s, %s)\n",
-                          target, tr("report.minutes", lang),
+        r = mm_buf_puts(b, lang == MM_LANG_JA ? "（目標 " : " (target ");
+    if (r == 0)
+        r = mm_minutes_text(b, target, lang);
+    if (r == 0)
+        r = mm_buf_printf(b, lang == MM_LANG_JA ? "、%s）\n" : ", %s)\n",
                           tr(breached ? "report.sla_breached" : "report.sla_met", lang));
     return r;
 }
@@ -229,7 +242,7 @@ static int list_vars(json_t *vars, const json_t *model, enum mm_lang lang, struc
             r = mm_buf_printf(b, "- #%lld ",
                               (long long)json_integer_value(json_object_get(v, "id")));
         if (r == 0)
-            r = mm_report_md_escape(b, field(v, "signature"), true);
+            r = mm_report_md_escape(b, mm_text(json_object_get(v, "title"), lang), true);
         if (r == 0)
             r = mm_buf_printf(b, " — %s, %s × %lld\n", tr(key, lang), first,
                               (long long)json_integer_value(json_object_get(v, "count")));
@@ -260,6 +273,14 @@ static int label_vars(json_t *vars, const json_t *in, enum mm_lang lang, struct 
     return r;
 }
 
+/* The incident's title in the report's language (title_i18n), else as
+ * stored. */
+static const char *incident_title(const json_t *in, enum mm_lang lang)
+{
+    const json_t *t = json_object_get(in, "title_i18n");
+    return t ? mm_text(t, lang) : field(in, "title");
+}
+
 int mm_incident_report_md(const json_t *model, enum mm_lang lang, struct mm_buf *out)
 {
     static const char *const texts[] = {"summary", "impact", "actions", "advice"};
@@ -275,7 +296,7 @@ int mm_incident_report_md(const json_t *model, enum mm_lang lang, struct mm_buf 
                        &b, "%lld", (long long)json_integer_value(json_object_get(in, "id")))) == 0)
         r = set_var(vars, "id", &b);
     if (r == 0)
-        r = set_text(vars, "title", field(in, "title"), true, lang, &b);
+        r = set_text(vars, "title", incident_title(in, lang), true, lang, &b);
     if (r == 0)
         r = set_text(vars, "outcome", field(in, "outcome"), true, lang, &b);
     for (int i = 0; r == 0 && i < 4; i++)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the monthly report per tenant: its model from the store's figures
- * (alerts by severity and kind, incidents, desk tickets, sensor uptime, the
- * most frequent alerts with what to do about them) and its Markdown in the
- * reader's language (data/center/report/monthly.*.md). */
+ * (alerts by severity and category, incidents, desk tickets, sensor uptime,
+ * the most frequent alert kinds with what they are and what they risk) and
+ * its Markdown in the reader's language (data/center/report/monthly.*.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,17 +44,22 @@ static json_t *sensors_json(const struct mm_monthly *m, int64_t *seen, int64_t *
     return a;
 }
 
+/* The most frequent alert kinds (mm_alert_kind): how many alerts and
+ * devices, and their explanation's "what" and "threat" in both languages.
+ * The explanation's "now" (the step for one alert as it happens) is left to
+ * the alert itself: a month's summary advises on the kind. */
 static json_t *advice_json(const struct mm_monthly *m)
 {
     json_t *a = json_array();
-    for (int i = 0; i < m->ntop_signatures; i++) {
-        const struct mm_count *c = &m->top_signatures[i];
-        const json_t *ex = mm_alert_explanation(c->id, c->detector);
-        const json_t *now = ex ? json_object_get(ex, "now") : NULL;
+    for (int i = 0; i < m->ntop_kinds; i++) {
+        const struct mm_count *c = &m->top_kinds[i];
+        const json_t *ex = mm_alert_kind_explanation(c->key);
+        const json_t *what = json_object_get(ex, "what"), *threat = json_object_get(ex, "threat");
         json_array_append_new(a,
-                              json_pack("{s:I, s:s, s:I, s:o}", "signature_id", (json_int_t)c->id,
-                                        "signature", c->key, "count", (json_int_t)c->count, "now",
-                                        now ? json_deep_copy(now) : json_null()));
+                              json_pack("{s:s, s:I, s:I, s:o, s:o}", "kind", c->key, "count",
+                                        (json_int_t)c->count, "devices", (json_int_t)c->devices,
+                                        "what", what ? json_deep_copy(what) : json_null(), "threat",
+                                        threat ? json_deep_copy(threat) : json_null()));
     }
     return a;
 }
@@ -204,6 +209,45 @@ static int sensor_vars(json_t *vars, const json_t *model, enum mm_lang lang, str
     return r == 0 ? set_var(vars, "sensors", b) : r;
 }
 
+/* "(2 alerts, 2 devices)": the devices only when the alerts named any. */
+static int advice_counts(struct mm_buf *b, const json_t *v, enum mm_lang lang)
+{
+    long long n = json_integer_value(json_object_get(v, "count"));
+    long long d = json_integer_value(json_object_get(v, "devices"));
+    if (lang == MM_LANG_JA)
+        return d > 0 ? mm_buf_printf(b, "（%lld 件、機器 %lld 台）", n, d)
+                     : mm_buf_printf(b, "（%lld 件）", n);
+    if (d > 0)
+        return mm_buf_printf(b, " (%lld alert%s, %lld device%s)", n, n == 1 ? "" : "s", d,
+                             d == 1 ? "" : "s");
+    return mm_buf_printf(b, " (%lld alert%s)", n, n == 1 ? "" : "s");
+}
+
+/* One item: the kind's "what" in bold, the counts, then its threat as the
+ * risk to watch for. */
+static int advice_item(struct mm_buf *b, const json_t *v, enum mm_lang lang)
+{
+    const char *what = mm_text(json_object_get(v, "what"), lang);
+    const char *threat = mm_text(json_object_get(v, "threat"), lang);
+    const char *stop = lang == MM_LANG_JA ? "。" : ".";
+    size_t tl = strlen(threat), sl = strlen(stop);
+    int r = mm_buf_puts(b, "- **");
+    if (r == 0)
+        r = mm_report_md_escape(b, what, true);
+    if (r == 0)
+        r = mm_buf_puts(b, "**");
+    if (r == 0)
+        r = advice_counts(b, v, lang);
+    if (r == 0 && *threat) {
+        r = mm_buf_puts(b, mm_tr("center-desk", "monthly.advice_threat", lang));
+        if (r == 0)
+            r = mm_report_md_escape(b, threat, true);
+        if (r == 0 && (tl < sl || strcmp(threat + tl - sl, stop) != 0))
+            r = mm_buf_puts(b, stop);
+    }
+    return r == 0 ? mm_buf_putc(b, '\n') : r;
+}
+
 static int advice_vars(json_t *vars, const json_t *model, enum mm_lang lang, struct mm_buf *b)
 {
     const json_t *v, *list = json_object_get(model, "advice");
@@ -211,21 +255,13 @@ static int advice_vars(json_t *vars, const json_t *model, enum mm_lang lang, str
     int r = 0;
     json_array_foreach(list, i, v)
     {
-        const json_t *now = json_object_get(v, "now");
         if (r == 0)
-            r = mm_buf_puts(b, "- **");
+            r = advice_item(b, v, lang);
+    }
+    if (r == 0 && json_array_size(list) > 0) {
+        r = mm_buf_putc(b, '\n');
         if (r == 0)
-            r = mm_report_md_escape(b, field(v, "signature"), true);
-        if (r == 0)
-            r = mm_buf_printf(b, lang == MM_LANG_JA ? "**（%lld 件）" : "** (%lld)",
-                              (long long)json_integer_value(json_object_get(v, "count")));
-        if (r == 0 && now) {
-            r = mm_buf_puts(b, lang == MM_LANG_JA ? "：" : ": ");
-            if (r == 0)
-                r = mm_report_md_escape(b, mm_text(now, lang), true);
-        }
-        if (r == 0)
-            r = mm_buf_putc(b, '\n');
+            r = mm_buf_puts(b, mm_tr("center-desk", "monthly.advice_next", lang));
     }
     if (r == 0 && json_array_size(list) == 0)
         r = mm_buf_puts(b, mm_tr("center-desk", "monthly.no_advice", lang));

@@ -95,6 +95,8 @@ int mm__sqlite_sla_set(struct mm_store *st, const struct mm_scope *scope,
 /* store-sqlite-reports.c */
 int mm__sqlite_report_monthly(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
                               int64_t since, int64_t until, int64_t now, struct mm_monthly *out);
+/* Registers the SQL functions the reports use (mm_alert_kind) on db. */
+int mm__sqlite_report_functions(sqlite3 *db);
 int mm__sqlite_stats_tenants(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
                              int64_t since, int64_t until, mm_stats_tenant_fn fn, void *arg);
 int mm__sqlite_stats_incidents(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,

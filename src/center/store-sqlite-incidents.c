@@ -13,7 +13,8 @@
 #define INCIDENT_COLUMNS                                                                           \
     "SELECT id, tenant_id, title, severity, status, source, COALESCE(ticket_id, 0), "              \
     "COALESCE(assignee_id, 0), created_by, created_at, updated_at, acknowledged_at, "              \
-    "resolved_at, dispatched, outcome, summary, impact, actions, advice FROM incidents "
+    "resolved_at, dispatched, outcome, summary, impact, actions, advice, title_ja, title_en "      \
+    "FROM incidents "
 
 static void read_incident(sqlite3_stmt *s, struct mm_incident *in)
 {
@@ -37,6 +38,8 @@ static void read_incident(sqlite3_stmt *s, struct mm_incident *in)
     mm__sqlite_copy_text(in->impact, sizeof in->impact, s, 16);
     mm__sqlite_copy_text(in->actions, sizeof in->actions, s, 17);
     mm__sqlite_copy_text(in->advice, sizeof in->advice, s, 18);
+    mm__sqlite_copy_text(in->title_ja, sizeof in->title_ja, s, 19);
+    mm__sqlite_copy_text(in->title_en, sizeof in->title_en, s, 20);
 }
 
 static int incident_get_db(sqlite3 *db, const struct mm_scope *scope, int64_t id,
@@ -188,8 +191,9 @@ static int insert_incident(sqlite3 *db, const struct mm_author *author,
     int r = mm__sqlite_prepare(
         db,
         "INSERT INTO incidents (tenant_id, title, severity, source, ticket_id, assignee_id, "
-        "created_by, created_at, updated_at, summary, impact, actions, advice) SELECT ?1, ?2, ?3, "
-        "?4, NULLIF(?5, 0), NULLIF(?6, 0), ?7, ?8, ?8, ?9, ?10, ?11, ?12 WHERE EXISTS (SELECT 1 "
+        "created_by, created_at, updated_at, summary, impact, actions, advice, title_ja, title_en) "
+        "SELECT ?1, ?2, ?3, ?4, NULLIF(?5, 0), NULLIF(?6, 0), ?7, ?8, ?8, ?9, ?10, ?11, ?12, ?13, "
+        "?14 WHERE EXISTS (SELECT 1 "
         "FROM tenants WHERE id = ?1 AND id != 0)",
         &s);
     if (r == 0) {
@@ -205,6 +209,8 @@ static int insert_incident(sqlite3 *db, const struct mm_author *author,
         sqlite3_bind_text(s, 10, in->impact, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 11, in->actions, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 12, in->advice, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 13, in->title_ja, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 14, in->title_en, -1, SQLITE_STATIC);
         r = mm__sqlite_step_done(s);
         if (r == 0 && sqlite3_changes(db) == 0)
             r = MM_ENOENT;
@@ -284,7 +290,14 @@ static int write_incident_fields(sqlite3 *db, const struct mm_incident *in, int6
 {
     sqlite3_stmt *s = NULL;
     int r = mm__sqlite_prepare(db,
-                               "UPDATE incidents SET title = ?2, severity = ?3, assignee_id = "
+                               /* A title a person edits is theirs: the alert's
+                                * headlines go. The title sent back as shown
+                                * (either headline) changes nothing. */
+                               "UPDATE incidents SET title_ja = CASE WHEN ?2 IN (title, "
+                               "title_ja, title_en) THEN title_ja ELSE '' END, title_en = CASE "
+                               "WHEN ?2 IN (title, title_ja, title_en) THEN title_en ELSE '' END, "
+                               "title = CASE WHEN ?2 IN (title, title_ja, title_en) THEN title "
+                               "ELSE ?2 END, severity = ?3, assignee_id = "
                                "NULLIF(?4, 0), summary = ?5, impact = ?6, actions = ?7, advice = "
                                "?8, updated_at = ?9 WHERE id = ?1",
                                &s);

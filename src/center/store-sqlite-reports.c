@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The SQLite backend's figures for the monthly report (alerts by severity,
- * category and signature, incidents, tickets, sensor uptime) and for the
- * vendor statistics (activity per tenant, incidents of a period). Read-only. */
+ * category and kind, incidents, tickets, sensor uptime) and for the vendor
+ * statistics (activity per tenant, incidents of a period), with the SQL
+ * function mm_alert_kind they need. Read-only. */
 #include <stdio.h>
 
+#include "center/alerts.h"
 #include "center/store-sqlite-desk.h"
 #include "core/error.h"
 
@@ -32,7 +34,7 @@ static int count_one(sqlite3 *db, const char *sql, int64_t tenant, int64_t since
     return r;
 }
 
-/* Runs sql (same binds) returning (key, count[, id, detector]) rows into out. */
+/* Runs sql (same binds) returning (key, count[, devices]) rows into out. */
 static int counts(sqlite3 *db, const char *sql, int64_t tenant, int64_t since, int64_t until,
                   struct mm_count *out, int *n)
 {
@@ -49,10 +51,8 @@ static int counts(sqlite3 *db, const char *sql, int64_t tenant, int64_t since, i
             memset(c, 0, sizeof *c);
             mm__sqlite_copy_text(c->key, sizeof c->key, s, 0);
             c->count = sqlite3_column_int64(s, 1);
-            if (sqlite3_column_count(s) > 3) {
-                c->id = sqlite3_column_int64(s, 2);
-                mm__sqlite_copy_text(c->detector, sizeof c->detector, s, 3);
-            }
+            if (sqlite3_column_count(s) > 2)
+                c->devices = sqlite3_column_int64(s, 2);
         }
         if (*n < MM_REPORT_TOP_MAX && rc != SQLITE_DONE)
             r = MM_EDB;
@@ -80,6 +80,27 @@ static int read_tenant(sqlite3 *db, const struct mm_scope *scope, int64_t tenant
     }
     sqlite3_finalize(s);
     return r;
+}
+
+/* mm_alert_kind(signature_id, detector) in SQL: the explanation an alert
+ * gets, so the monthly advice counts alerts and devices per kind. */
+static void alert_kind_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    char kind[MM_ALERT_KIND_MAX];
+    (void)argc;
+    const unsigned char *detector = sqlite3_value_text(argv[1]);
+    mm_alert_kind(sqlite3_value_int64(argv[0]), detector ? (const char *)detector : "", kind,
+                  sizeof kind);
+    sqlite3_result_text(ctx, kind, -1, SQLITE_TRANSIENT);
+}
+
+int mm__sqlite_report_functions(sqlite3 *db)
+{
+    return sqlite3_create_function(db, "mm_alert_kind", 2,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                   alert_kind_fn, NULL, NULL) == SQLITE_OK
+               ? 0
+               : MM_EDB;
 }
 
 /* Alerts count in the period in which the centre received them (created_at,
@@ -118,10 +139,10 @@ static int alert_figures(sqlite3 *db, struct mm_monthly *m)
             m->tenant_id, m->since, m->until, m->alert_categories, &m->nalert_categories);
     if (r == 0)
         r = counts(db,
-                   "SELECT signature, count(*) AS n, signature_id, detector FROM alerts WHERE "
-                   "tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3 GROUP BY "
-                   "signature_id ORDER BY n DESC, signature_id LIMIT 5",
-                   m->tenant_id, m->since, m->until, m->top_signatures, &m->ntop_signatures);
+                   "SELECT mm_alert_kind(signature_id, detector) AS k, count(*) AS n, "
+                   "count(DISTINCT NULLIF(device, '')) FROM alerts WHERE tenant_id = ?1 AND "
+                   "created_at >= ?2 AND created_at < ?3 GROUP BY k ORDER BY n DESC, k LIMIT 5",
+                   m->tenant_id, m->since, m->until, m->top_kinds, &m->ntop_kinds);
     return r;
 }
 

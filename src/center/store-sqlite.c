@@ -760,7 +760,7 @@ static int open_conn(bool sync_full, const char *path, sqlite3 **out, char *err,
              "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; PRAGMA foreign_keys = ON; "
              "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192",
              sync_full ? "FULL" : "NORMAL");
-    if (mm__sqlite_exec(db, sql) != 0) {
+    if (mm__sqlite_exec(db, sql) != 0 || mm__sqlite_report_functions(db) != 0) {
         mm_msg_format(err, errlen, "center-log", "store.setup", path, failure_text(db));
         sqlite3_close(db);
         return MM_EDB;

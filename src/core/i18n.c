@@ -50,6 +50,25 @@ const char *mm_lang_code(enum mm_lang lang)
     return lang == MM_LANG_JA ? "ja" : "en";
 }
 
+int mm_minutes_text(struct mm_buf *b, int64_t minutes, enum mm_lang lang)
+{
+    static const char *const ja[] = {"日", "時間", "分"};
+    static const char *const en_one[] = {"day", "hour", "min"};
+    static const char *const en_many[] = {"days", "hours", "min"};
+    int64_t m = minutes > 0 ? minutes : 0;
+    int64_t part[3] = {m / 1440, m % 1440 / 60, m % 60};
+    int r = 0;
+    bool any = false;
+    for (int i = 0; r == 0 && i < 3; i++) {
+        if (part[i] == 0 && (any || i < 2))
+            continue;
+        const char *unit = lang == MM_LANG_JA ? ja[i] : part[i] == 1 ? en_one[i] : en_many[i];
+        r = mm_buf_printf(b, "%s%lld %s", any ? " " : "", (long long)part[i], unit);
+        any = true;
+    }
+    return r;
+}
+
 const char *mm_text(const json_t *obj, enum mm_lang lang)
 {
     if (json_is_string(obj))

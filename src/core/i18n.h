@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 
@@ -23,6 +24,12 @@ int mm_lang_select(const char *option, enum mm_lang *out);
 
 /* "ja" or "en". */
 const char *mm_lang_code(enum mm_lang lang);
+
+/* Appends a span of minutes as a person says it, in days, hours and
+ * minutes (the parts that are not 0): 60 "1 時間" / "1 hour", 1440 "1 日" /
+ * "1 day", 90 "1 時間 30 分" / "1 hour 30 min", 0 "0 分" / "0 min" (the web
+ * UI's fmtMinutes words). A negative span is written as 0. */
+int mm_minutes_text(struct mm_buf *b, int64_t minutes, enum mm_lang lang);
 
 /* Picks the text for lang from a {"ja": "...", "en": "..."} object; falls back
  * to en, then to "" (never NULL). A plain JSON string is returned as is. */

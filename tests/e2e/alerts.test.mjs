@@ -299,7 +299,7 @@ test('the analyst escalates an alert to an incident', { skip: missing }, async (
     assert.equal(a.status, 'escalated');
     if (a.incident_id) {
       assert.match(await p.evaluate(() => location.hash), new RegExp(`#/incidents/${a.incident_id}$`));
-      // Titled in the SME's language (Sakura Trading reads English).
+      // Titled by the alert's headline in the reader's language (this analyst reads English).
       assert.match(await p.locator('main h1').textContent(), /A known-bad web address was visited/);
     }
   });

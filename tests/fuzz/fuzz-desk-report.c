@@ -88,9 +88,10 @@ static void monthly(const char *f[], uint8_t opt, bool pdf)
     for (int i = 0; i < m->nalert_categories; i++)
         snprintf(m->alert_categories[i].key, sizeof m->alert_categories[i].key, "%s",
                  f[1 + i] ? f[1 + i] : "");
-    m->ntop_signatures = opt & 1;
-    snprintf(m->top_signatures[0].key, sizeof m->top_signatures[0].key, "%s", f[4] ? f[4] : "");
-    m->top_signatures[0].id = 9100701;
+    m->ntop_kinds = opt & 1; /* any kind: one not in the catalogue gets the generic words */
+    snprintf(m->top_kinds[0].key, sizeof m->top_kinds[0].key, "%s", f[4] ? f[4] : "");
+    m->top_kinds[0].count = opt;
+    m->top_kinds[0].devices = opt / 2;
     m->nsensors = 1;
     snprintf(m->sensors[0].name, sizeof m->sensors[0].name, "%s", f[5] ? f[5] : "");
     m->sensors[0].hours_total = opt;

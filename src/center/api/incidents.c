@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "center/alerts.h"
 #include "center/api/desk-api.h"
 #include "center/incident-json.h"
 #include "center/incident.h"
@@ -151,7 +152,8 @@ static void copy_text(char *out, size_t outlen, const json_t *body, const char *
 }
 
 int mm_desk_incident_create(struct mm_request *req, int64_t tenant_id, const char *title,
-                            int severity, int64_t ticket_id, int64_t alert_id, const json_t *body)
+                            const char *const *headline, int severity, int64_t ticket_id,
+                            int64_t alert_id, const json_t *body)
 {
     struct mm_store *st = req->center->store;
     int64_t assignee = json_integer_value(json_object_get(body, "assignee_id")), id = 0;
@@ -165,6 +167,10 @@ int mm_desk_incident_create(struct mm_request *req, int64_t tenant_id, const cha
         return MM_ENOMEM;
     in->tenant_id = tenant_id;
     snprintf(in->title, sizeof in->title, "%s", title);
+    if (headline) {
+        snprintf(in->title_ja, sizeof in->title_ja, "%s", headline[MM_LANG_JA]);
+        snprintf(in->title_en, sizeof in->title_en, "%s", headline[MM_LANG_EN]);
+    }
     in->severity = severity;
     snprintf(in->source, sizeof in->source, "%s",
              alert_id    ? "alert"
@@ -185,28 +191,35 @@ int mm_desk_incident_create(struct mm_request *req, int64_t tenant_id, const cha
     return incident_reply(req, 201, id);
 }
 
-/* The title of an incident opened for alert a without one: the first
- * sentence of the alert's message in its company's language (the heading
- * the web UI shows for the alert, read by the SME too), else the alert's
- * signature (English, meant for the vendor). */
-static const char *alert_headline(struct mm_request *req, const struct mm_alert *a)
+/* The titles of an incident opened for alert a without one: the first
+ * sentence of the alert's message in each language (the heading the web UI
+ * shows for the alert), else the alert's signature (English, meant for the
+ * vendor). headline[] gets both; the one in its company's language is the
+ * incident's title for clients that read only "title". */
+static const char *alert_headline(struct mm_request *req, const struct mm_alert *a,
+                                  const char **headline)
 {
     struct mm_store *st = req->center->store;
     struct mm_tenant t;
     bool en = st->ops->tenant_get(st, &req->who.scope, a->tenant_id, &t) == 0 &&
               strcmp(t.lang, "en") == 0;
-    const char *msg = en ? a->message_en : a->message_ja;
-    size_t n = mm_first_sentence_len(msg);
-    if (n == 0 || n > MM_INCIDENT_TITLE_MAX)
-        return mm_arena_strdup(&req->arena, a->signature);
-    return mm_arena_strndup(&req->arena, msg, n);
+    for (int lang = MM_LANG_EN; lang <= MM_LANG_JA; lang++) {
+        char *s = mm_arena_alloc(&req->arena, MM_INCIDENT_TITLE_MAX + 8);
+        if (!s)
+            return NULL;
+        mm_alert_headline(a, (enum mm_lang)lang, MM_INCIDENT_TITLE_MAX, s,
+                          MM_INCIDENT_TITLE_MAX + 8);
+        headline[lang] = s;
+    }
+    return headline[en ? MM_LANG_EN : MM_LANG_JA];
 }
 
 /* Finds the tenant, default title and default severity from alert_id /
  * ticket_id / tenant_id: an incident opened for an alert takes the alert's
  * severity unless the body names one. */
 static int incident_origin(struct mm_request *req, const json_t *body, int64_t *tenant,
-                           const char **title, int64_t *ticket, int64_t *alert, int *severity)
+                           const char **title, const char **headline, int64_t *ticket,
+                           int64_t *alert, int *severity)
 {
     struct mm_store *st = req->center->store;
     const json_t *tj = json_object_get(body, "tenant_id");
@@ -222,7 +235,8 @@ static int incident_origin(struct mm_request *req, const json_t *body, int64_t *
         if (tj && *tenant != a->tenant_id)
             return mm_reply_error(req, 400, "bad_field", "tenant_id"), MM_EPARSE;
         *tenant = a->tenant_id;
-        *title = alert_headline(req, a);
+        if (!(*title = alert_headline(req, a, headline)))
+            return MM_ENOMEM;
         if (a->severity >= 1 && a->severity <= 4)
             *severity = a->severity;
     }
@@ -258,21 +272,23 @@ int mm_api_incident_add(struct mm_request *req)
     };
     json_t *body;
     int64_t tenant, ticket, alert;
-    const char *title = NULL;
+    const char *title = NULL, *headline[2] = {NULL, NULL};
     int severity = 2;
     int r = mm_api_body(req, fields, &body);
     if (r != 0)
         return r;
-    r = incident_origin(req, body, &tenant, &title, &ticket, &alert, &severity);
+    r = incident_origin(req, body, &tenant, &title, headline, &ticket, &alert, &severity);
     const char *given = mm_api_str(body, "title");
     if (given && *given)
         title = given;
+    bool from_alert = title && !(given && *given) && headline[MM_LANG_JA];
     json_t *sev = json_object_get(body, "severity");
     if (r == 0 && (!title || !*title))
         r = mm_desk_fail(req, 400, "missing_field", "title");
     if (r == 0)
-        r = mm_desk_incident_create(
-            req, tenant, title, sev ? (int)json_integer_value(sev) : severity, ticket, alert, body);
+        r = mm_desk_incident_create(req, tenant, title, from_alert ? headline : NULL,
+                                    sev ? (int)json_integer_value(sev) : severity, ticket, alert,
+                                    body);
     json_decref(body);
     return r == MM_EPARSE ? 0 : r;
 }

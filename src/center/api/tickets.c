@@ -315,7 +315,7 @@ int mm_api_ticket_escalate(struct mm_request *req)
     if (t.incident_id)
         r = mm_reply_error(req, 409, "conflict", "the ticket already has an incident");
     else
-        r = mm_desk_incident_create(req, t.tenant_id, title && *title ? title : t.subject,
+        r = mm_desk_incident_create(req, t.tenant_id, title && *title ? title : t.subject, NULL,
                                     sev ? (int)json_integer_value(sev) : 2, t.id, 0, body);
     json_decref(body);
     return r;

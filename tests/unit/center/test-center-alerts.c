@@ -159,6 +159,37 @@ static void test_explanations(void **state)
 /* Every signature id of the sensor's catalogue (9100000 + 100 * number +
  * variant) has advice for the owner and for the IT company in ja and en,
  * and every signature_detector entry names an explanation that exists. */
+/* Alert kinds group the alerts that share an explanation: the monthly
+ * report's advice counts per kind, not per signature string. */
+static void test_kinds(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t sig;
+        const char *detector, *kind;
+    } cases[] = {
+        {9100101, "intel", "intel"},
+        {9100105, "intel", "intel"},
+        {9100111, "intel", "intel-inbound"},
+        {9100701, "scan", "port-scan"},
+        {9100702, "scan", "host-sweep"},
+        {1, "beacon", "beaconing"},
+        {1, "new-device", "new-device"},
+        {MM_SIG_SENSOR_SILENT, "", "signature:9000001"},
+        {123456789, "some-other-tool", "generic"},
+        {123456789, "", "generic"},
+    };
+    char kind[MM_ALERT_KIND_MAX];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mm_alert_kind(cases[i].sig, cases[i].detector, kind, sizeof kind);
+        assert_string_equal(kind, cases[i].kind);
+        assert_ptr_equal(mm_alert_kind_explanation(kind),
+                         mm_alert_explanation(cases[i].sig, cases[i].detector));
+    }
+    assert_ptr_equal(mm_alert_kind_explanation("signature:42"),
+                     mm_alert_kind_explanation("generic"));
+}
+
 static void test_every_signature_advised(void **state)
 {
     (void)state;
@@ -210,11 +241,9 @@ static void test_default_message(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_transitions),
-        cmocka_unit_test(test_window),
-        cmocka_unit_test(test_ingest_records),
-        cmocka_unit_test(test_explanations),
-        cmocka_unit_test(test_every_signature_advised),
+        cmocka_unit_test(test_transitions),     cmocka_unit_test(test_window),
+        cmocka_unit_test(test_ingest_records),  cmocka_unit_test(test_explanations),
+        cmocka_unit_test(test_kinds),           cmocka_unit_test(test_every_signature_advised),
         cmocka_unit_test(test_default_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

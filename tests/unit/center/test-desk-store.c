@@ -317,8 +317,10 @@ static void test_reports(void **state)
     assert_string_equal(m->tenant_name, "A");
     assert_int_equal(m->alerts_total, 1);
     assert_int_equal(m->alerts_by_severity[1], 1);
-    assert_int_equal(m->ntop_signatures, 1);
-    assert_int_equal(m->top_signatures[0].id, 7);
+    assert_int_equal(m->ntop_kinds, 1); /* signature 7, no detector: the generic kind */
+    assert_string_equal(m->top_kinds[0].key, "generic");
+    assert_int_equal(m->top_kinds[0].count, 1);
+    assert_int_equal(m->top_kinds[0].devices, 1);
     assert_int_equal(m->nsensors, 1);
     int64_t sum[2] = {0, 0};
     assert_int_equal(st->ops->stats_tenants(st, &sa, -1, 0, 100 * S, stats_tenant, sum), 0);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/i18n.h"
 #include "core/net.h"
 #include "core/str.h"
 
@@ -398,6 +399,39 @@ static void test_strlcpy_utf8(void **state)
     assert_int_equal(mm_strlcpy_utf8(out, "abc", 0), 3); /* writes nothing */
 }
 
+/* Spans of minutes in days, hours and minutes, as the web UI says them (the
+ * incident report's SLA targets used to read "60 分", "1440 分"). */
+static void test_minutes_text(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t minutes;
+        const char *ja, *en;
+    } cases[] = {
+        {60, "1 時間", "1 hour"},
+        {1440, "1 日", "1 day"},
+        {90, "1 時間 30 分", "1 hour 30 min"},
+        {0, "0 分", "0 min"},
+        {-5, "0 分", "0 min"},
+        {12, "12 分", "12 min"},
+        {120, "2 時間", "2 hours"},
+        {2880, "2 日", "2 days"},
+        {1441, "1 日 1 分", "1 day 1 min"},
+        {1500, "1 日 1 時間", "1 day 1 hour"},
+        {3061, "2 日 3 時間 1 分", "2 days 3 hours 1 min"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct mm_buf b;
+        mm_buf_init(&b);
+        assert_int_equal(mm_minutes_text(&b, cases[i].minutes, MM_LANG_JA), 0);
+        assert_string_equal(b.data, cases[i].ja);
+        mm_buf_reset(&b);
+        assert_int_equal(mm_minutes_text(&b, cases[i].minutes, MM_LANG_EN), 0);
+        assert_string_equal(b.data, cases[i].en);
+        mm_buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_utf8_trim_tail_invalid_lead),
         cmocka_unit_test(test_strlcpy_utf8),
         cmocka_unit_test(test_str_int64),
+        cmocka_unit_test(test_minutes_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

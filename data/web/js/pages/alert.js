@@ -4,8 +4,7 @@
 // addresses), the evidence (latest raw events, shown as text), and the status
 // actions: acknowledge, escalate (vendor), close with a reason.
 import * as api from '../api.js';
-import { h, append, field, fmtTime, severityBadge, statusBadge, alertTitle, alertMore, clipBytes } from '../dom.js';
-import { splitHeadline } from '../sentence.js';
+import { h, append, field, fmtTime, severityBadge, statusBadge, alertTitle, alertMore } from '../dom.js';
 import { t, pick } from '../i18n.js';
 import { explanationBlock } from './dashboard.js';
 
@@ -57,7 +56,7 @@ function safeParse(s) {
   }
 }
 
-function actions(a, ctx, tenantLang) {
+function actions(a, ctx) {
   if (!api.canTriage()) return h('p', { class: 'hint' }, t('alert.read_only'));
   const box = h('section', { class: 'card actions-card', 'aria-labelledby': 'act-h' }, h('h2', { id: 'act-h' }, t('alert.actions')));
   const run = async (path, body, done) => {
@@ -81,9 +80,9 @@ function actions(a, ctx, tenantLang) {
       // Opens an incident for this alert (the centre escalates the alert);
       // a centre without incidents just marks the alert escalated.
       try {
-        // The incident's title is read by the SME too: their language.
-        const title = splitHeadline((a.message && a.message[tenantLang]) || '')[0] || alertTitle(a);
-        const inc = await api.post('/incidents', { alert_id: a.id, title: clipBytes(title, 200) });
+        // No title: the centre titles it by the alert's headline in each
+        // language (title_i18n), so every reader sees their own.
+        const inc = await api.post('/incidents', { alert_id: a.id });
         ctx.go('#/incidents/' + inc.id);
         ctx.flash(t('alert.escalated_done'), 'ok');
       } catch (e) {
@@ -119,12 +118,10 @@ export async function render(main, ctx) {
   const id = ctx.params[0];
   const a = await api.get('/alerts/' + id);
   let tenantName = null;
-  let tenantLang = null;
   if (api.isVendor()) {
     try {
       const tn = await api.get('/tenants/' + a.tenant_id);
       tenantName = tn.name;
-      tenantLang = tn.lang;
     } catch {
       tenantName = '#' + a.tenant_id;
     }
@@ -139,7 +136,7 @@ export async function render(main, ctx) {
       explanationBlock(a.explanation) || h('p', {}, alertTitle(a))),
     h('div', { class: 'two-col' },
       h('section', { 'aria-labelledby': 'facts-h' }, h('h2', { id: 'facts-h' }, t('alert.details')), facts(a, tenantName)),
-      actions(a, ctx, tenantLang)),
+      actions(a, ctx)),
     h('section', { 'aria-labelledby': 'ev-h' },
       h('h2', { id: 'ev-h' }, t('alert.evidence')),
       h('p', { class: 'hint' }, t('alert.evidence_help')),

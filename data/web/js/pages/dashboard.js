@@ -164,7 +164,7 @@ async function smeDashboard(main) {
     h('section', { 'aria-labelledby': 'sme-inc-h' },
       h('h2', { id: 'sme-inc-h' }, t('dash.your_incidents')),
       incidents.missing ? h('p', { class: 'empty not-available' }, t('common.not_available_long')) :
-        simpleList(incidents.data.items, (x) => '#/incidents/' + x.id, (x) => x.title || t('incident.number', { id: x.id }), (x) => t('incident.status.' + (x.status || 'triage')), t('dash.no_incidents'))),
+        simpleList(incidents.data.items, (x) => '#/incidents/' + x.id, (x) => pick(x.title_i18n || x.title) || t('incident.number', { id: x.id }), (x) => t('incident.status.' + (x.status || 'triage')), t('dash.no_incidents'))),
     h('section', { 'aria-labelledby': 'sme-report-h' },
       h('h2', { id: 'sme-report-h' }, t('report.monthly')),
       h('p', { class: 'hint' }, t('report.monthly_help_sme')),

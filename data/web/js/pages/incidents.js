@@ -33,7 +33,7 @@ async function list(main) {
         h('caption', { class: 'visually-hidden' }, t('incident.list_title')),
         h('thead', {}, h('tr', {}, [t('incident.title'), vendor ? t('common.tenant') : null, t('incident.status'), t('incident.handling'), t('incident.updated')].filter(Boolean).map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, items.map((x) => h('tr', {},
-          h('th', { scope: 'row' }, h('a', { href: '#/incidents/' + x.id }, pick(x.title) || t('incident.number', { id: x.id }))),
+          h('th', { scope: 'row' }, h('a', { href: '#/incidents/' + x.id }, pick(x.title_i18n || x.title) || t('incident.number', { id: x.id }))),
           vendor ? h('td', {}, names.get(x.tenant_id) || '#' + x.tenant_id) : null,
           h('td', {}, h('span', { class: 'badge' }, statusText(x.status))),
           h('td', {}, t('incident.handling.' + (x.handling === 'onsite' ? 'onsite' : 'remote'))),
@@ -207,7 +207,7 @@ async function detail(main, ctx, id) {
   // append (dom.js), not the DOM method: that one writes a null child as "null".
   append(main, [
     h('p', { class: 'crumbs' }, h('a', { href: '#/incidents' }, t('incident.back'))),
-    h('h1', {}, pick(x.title) || t('incident.number', { id: x.id })),
+    h('h1', {}, pick(x.title_i18n || x.title) || t('incident.number', { id: x.id })),
     steps(x.status),
     h('div', { class: 'two-col' },
       h('section', { 'aria-labelledby': 'ifacts-h' }, h('h2', { id: 'ifacts-h' }, t('alert.details')),

@@ -135,7 +135,7 @@ function statusForm(x, ctx) {
 // and where it stands ("取引先を名乗る怪しいメール (訪問しての対応)"); only its
 // number when it cannot be read.
 function incidentLink(x, inc) {
-  const a = h('a', { href: '#/incidents/' + x.incident_id, id: 'ticket-incident-link' }, (inc && pick(inc.title)) || t('incident.number', { id: x.incident_id }));
+  const a = h('a', { href: '#/incidents/' + x.incident_id, id: 'ticket-incident-link' }, (inc && pick(inc.title_i18n || inc.title)) || t('incident.number', { id: x.incident_id }));
   return inc ? [a, ' ', h('span', { class: 'badge' }, stageText(inc.status))] : a;
 }
 
