@@ -3,7 +3,8 @@
 // people who get every SME's emergency mails) in the vendor users table, in
 // Japanese and in English, and the centre's API reports the new state each
 // time; an analyst sees whether they are on duty but gets no switch; an SME
-// owner's users table has no duty column at all.
+// owner's users table has no duty column at all; a new person's role is the
+// least powerful one unless picked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, needBinary, useCenter } from './lib/center.mjs';
@@ -56,6 +57,9 @@ test('the vendor admin puts an analyst on duty and off again (ja)', { skip: miss
     const smeTable = p.locator(`#user-table-${center.tenants.yamada.id}`);
     await smeTable.waitFor();
     assert.equal(await smeTable.locator('.duty-switch').count(), 0);
+    // A new person gets the least power unless picked: analyst, staff.
+    assert.equal(await p.locator('#user-form-0 select[name=role]').inputValue(), 'analyst');
+    assert.equal(await p.locator(`#user-form-${center.tenants.yamada.id} select[name=role]`).inputValue(), 'staff');
   });
 });
 
@@ -94,10 +98,11 @@ test('errors read in Japanese only: wrong password, short password, bad value, 4
     const p = b.page;
     await p.goto(center.base + '/#/login');
     await submitSignIn(p, { email: center.users.admin.email, password: 'not-the-password' });
-    const flash = p.locator('#flash p');
-    await flash.filter({ hasText: 'パスワードが違います' }).waitFor();
-    assert.doesNotMatch(await flash.textContent(), LATIN);
+    const said = p.locator('#login-error');
+    await said.filter({ hasText: 'パスワードが違います' }).waitFor();
+    assert.doesNotMatch(await said.textContent(), LATIN);
     await signIn(p, center.base, center.users.admin);
+    const flash = p.locator('#flash p');
     // A too-short first password, as a browser that does not check minlength sends it.
     await p.goto(center.base + `/#/settings?tenant=${center.tenants.yamada.id}`);
     await ready(p);

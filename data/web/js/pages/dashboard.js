@@ -3,7 +3,9 @@
 // its open alerts and incidents and the health of each sensor (last seen,
 // backlog, silent warning). SME users see their own open alerts explained in
 // plain words (what happened, what to do now, which threat), their
-// consultation tickets and incidents.
+// consultation tickets and incidents. Both are told when an emergency mail
+// would reach nobody they can see: an SME with no contacts, a vendor with
+// no one on duty (docs/design/mail.md "Who gets what").
 import * as api from '../api.js';
 import { h, fmtTime, severityBadge, alertTitle, alertMore, monthlyReport, seenSummary, stackOnPhone } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
@@ -59,14 +61,55 @@ export function sensorTable(sensors, tenantNames, brief) {
       h('td', {}, sensorState(s)))))));
 }
 
+// Whether the tenant has emergency-mail contacts (GET .../contacts); null
+// when the centre does not say (an older centre, a failed call).
+async function hasContacts(tenantId) {
+  try {
+    const r = await api.get('/tenants/' + tenantId + '/contacts');
+    return !!(r && r.items && r.items.length);
+  } catch {
+    return null;
+  }
+}
+
+// The SMEs without any contact, asked a few at a time.
+async function smesWithoutContacts(smes) {
+  const without = [];
+  for (let i = 0; i < smes.length; i += 8) {
+    const batch = smes.slice(i, i + 8);
+    const has = await Promise.all(batch.map((s) => hasContacts(s.id)));
+    without.push(...batch.filter((_, j) => has[j] === false));
+  }
+  return without;
+}
+
+// Whether a vendor user (not disabled) is on duty; null when this person may
+// not list the vendor's users (an analyst) and is not on duty themself.
+async function someoneOnDuty() {
+  if (!api.canManage()) return (await api.get('/me')).user.on_duty ? true : null;
+  const users = await api.listAll('/users', { tenant: 0 }, 500);
+  return users.items.some((u) => u.on_duty && !u.disabled);
+}
+
+// The vendor's warnings about emergency mails nobody would get.
+function vendorMailWarnings(onDuty, without) {
+  if (onDuty !== false && !without.length) return null;
+  return h('section', { class: 'notice mail-warning', id: 'mail-warning', 'aria-label': t('dash.mail_warning') },
+    onDuty === false ? h('p', { id: 'no-duty' }, t('dash.no_duty'), ' ', h('a', { href: '#/settings' }, t('dash.no_duty_link'))) : null,
+    without.length ? h('p', { id: 'no-contacts' }, t('dash.no_contacts_smes'), lang() === 'ja' ? '' : ' ',
+      without.map((s, i) => [i ? t('dash.list_sep') : '', h('a', { href: '#/settings?tenant=' + s.id }, s.name)])) : null);
+}
+
 async function vendorDashboard(main) {
-  const [tenants, alerts, sensors, incidents] = await Promise.all([
+  const [tenants, alerts, sensors, incidents, onDuty] = await Promise.all([
     api.listAll('/tenants', {}, 2000),
     openAlerts({}),
     api.listAll('/sensors', {}, 2000),
     api.optional(api.listAll('/incidents', {}, 2000)),
+    someoneOnDuty().catch(() => null),
   ]);
   const smes = tenants.items.filter((x) => x.id !== 0);
+  const without = await smesWithoutContacts(smes);
   const names = new Map(tenants.items.map((x) => [x.id, x.name]));
   const alertsBy = countBy(alerts.items, 'tenant_id');
   const highBy = countBy(alerts.items.filter((a) => Number(a.severity) <= 2), 'tenant_id');
@@ -79,6 +122,7 @@ async function vendorDashboard(main) {
 
   main.append(
     h('h1', {}, t('dash.vendor_title')),
+    vendorMailWarnings(onDuty, without),
     h('section', { class: 'stats', 'aria-label': t('dash.summary') },
       stat(t('dash.smes'), smes.length),
       stat(t('dash.open_alerts'), alerts.items.length + plus, null, alerts.items.length ? 'warn' : ''),
@@ -102,15 +146,22 @@ async function vendorDashboard(main) {
       sensors.items.length === 0 ? h('p', { class: 'empty' }, t('dash.no_sensors')) : h('div', { class: 'table-wrap', id: 'vendor-sensors' }, sensorTable(sensors.items, names))),
     h('section', { 'aria-labelledby': 'recent-h' },
       h('h2', { id: 'recent-h' }, t('dash.recent_alerts')),
-      recentList(alerts.items.slice(0, 10), names),
+      recentList(alerts.items, names),
       h('p', {}, h('a', { href: '#/alerts' }, t('dash.all_alerts')))),
   );
 }
 
+// Most severe first, then newest: what to look at before anything else.
+function bySeverityThenTime(a, b) {
+  return (Number(a.severity) - Number(b.severity)) || String(b.last_seen).localeCompare(String(a.last_seen));
+}
+
+// The ten open alerts to look at first (sorted before cut: a 緊急 alert
+// older than ten others must not drop off).
 function recentList(items, names) {
   if (!items.length) return h('p', { class: 'empty' }, t('dash.no_open_alerts'));
-  const sorted = [...items].sort((a, b) => String(b.last_seen).localeCompare(String(a.last_seen)));
-  return h('ul', { class: 'alert-list' }, sorted.map((a) => h('li', {},
+  const top = [...items].sort(bySeverityThenTime).slice(0, 10);
+  return h('ul', { class: 'alert-list', id: 'recent-alerts' }, top.map((a) => h('li', {},
     severityBadge(a.severity), ' ',
     h('a', { href: '#/alerts/' + a.id }, alertTitle(a)), ' ',
     names ? h('span', { class: 'muted' }, names.get(a.tenant_id) || '') : null, ' ',
@@ -126,13 +177,14 @@ export function explanationBlock(ex) {
 
 async function smeDashboard(main) {
   const me = api.currentMe();
-  const [alerts, sensors, tickets, incidents] = await Promise.all([
+  const [alerts, sensors, tickets, incidents, contacts] = await Promise.all([
     openAlerts({}),
     api.listAll('/sensors', {}, 200),
     api.optional(api.get('/tickets', { limit: 10 })),
     api.optional(api.get('/incidents', { limit: 10 })),
+    hasContacts(me.user.tenant_id),
   ]);
-  const sorted = [...alerts.items].sort((a, b) => (Number(a.severity) - Number(b.severity)) || String(b.last_seen).localeCompare(String(a.last_seen)));
+  const sorted = [...alerts.items].sort(bySeverityThenTime);
   const top = sorted.slice(0, 5);
   const details = await Promise.all(top.map((a) => api.get('/alerts/' + a.id).catch(() => a)));
   const silent = sensors.items.filter((s) => s.silent);
@@ -147,6 +199,7 @@ async function smeDashboard(main) {
     h('section', { class: 'summary ' + (alerts.items.length || !watching ? 'summary-warn' : 'summary-ok'), 'aria-label': t('dash.summary') },
       h('p', { class: 'summary-text', id: 'sme-summary' }, summary),
       silent.length ? h('p', { class: 'danger-text' }, t('dash.sme_silent')) : null,
+      contacts === false ? noRecipientNote() : null,
       h('p', {}, h('a', { class: 'button', href: '#/tickets/new' }, t('dash.consult')))),
     h('section', { 'aria-labelledby': 'sme-alerts-h' },
       h('h2', { id: 'sme-alerts-h' }, t('dash.your_alerts')),
@@ -174,6 +227,14 @@ async function smeDashboard(main) {
       h('p', { class: 'hint' }, t('dash.sensor_explain')),
       sensors.items.length ? h('div', { class: 'table-wrap', id: 'sme-sensors' }, sensorTable(sensors.items, null, true)) : h('p', { class: 'empty' }, t('dash.no_sensors'))),
   );
+}
+
+// No contact: an emergency mail reaches no one at the company. The owner is
+// sent to the contacts in Settings; staff ask the owner.
+function noRecipientNote() {
+  const manage = api.canManage();
+  return h('p', { class: 'notice mail-warning', id: 'no-recipient' },
+    manage ? [t('dash.no_recipient'), ' ', h('a', { href: '#/settings' }, t('dash.no_recipient_link'))] : t('mail.no_recipient_ask'));
 }
 
 function simpleList(items, href, title, status, emptyText) {

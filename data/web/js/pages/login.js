@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // login: the sign-in form. A wrong password, a locked-out account (too many
-// attempts) and a failed connection each get their own plain message in the
-// live region and next to the form; success loads the account's language and
+// attempts) and a failed connection each get their own plain message, once,
+// next to the form (a live region); success loads the account's language and
 // opens the page the person asked for.
 import * as api from '../api.js';
 import { h, field } from '../dom.js';
@@ -36,8 +36,8 @@ export async function render(main, ctx) {
       else if (e.status === 429) msg = t('login.rate_limited');
       else if (e instanceof api.ApiError) msg = t('login.error', { detail: api.errorText(e) });
       else msg = t('login.offline');
+      // Said once, next to the form (role=alert reads it out), not also in the banner.
       error.textContent = msg;
-      ctx.flash(msg, 'error');
       password.input.value = '';
       password.input.focus();
     } finally {

@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // settings: language (this browser and the account), the SME's settings
 // (name, default language, which alerts send an emergency mail), the people
-// who get those mails (contacts), and the users who may sign in. SME owners
-// manage their own company; the vendor's admin picks an SME first and marks
-// which of the vendor's people are on duty (they get every SME's emergency
-// mails); an analyst sees whether they are on duty. A manager gives a person
-// a temporary password (they must change it at the next sign-in) and stops or
-// restarts an account (someone who left); never their own, which they change
-// on the account page.
+// who get those mails (contacts, with a warning while there is none), and the
+// users who may sign in. SME owners manage their own company; the vendor's
+// admin picks an SME first and marks which of the vendor's people are on duty
+// (they get every SME's emergency mails); an analyst sees whether they are on
+// duty. A manager gives a person a temporary password (they must change it at
+// the next sign-in) and stops or restarts an account (someone who left); never
+// their own, which they change on the account page.
 import * as api from '../api.js';
 import { h, field, fmtTime, fmtMinutes, clear, stackOnPhone } from '../dom.js';
 import { t, lang } from '../i18n.js';
 
+// Most powerful first; a new person gets the last (least) unless picked.
 const ROLES_SME = ['owner', 'staff'];
 const ROLES_VENDOR = ['admin', 'analyst'];
 
@@ -71,6 +72,8 @@ async function contactsSection(tenant, ctx) {
     }
   };
   const manage = api.canManage();
+  // Without a contact the promise above (mail at once) holds for nobody here.
+  if (!items.length) box.append(h('p', { class: 'notice mail-warning', id: 'no-recipient' }, t(manage ? 'settings.no_recipient' : 'mail.no_recipient_ask')));
   box.append(items.length ? h('ul', { class: 'simple-list', id: 'contact-list' }, items.map((c, i) => h('li', {},
     c.name ? c.name + ' ' : '', h('span', { class: 'muted' }, c.email), ' ',
     manage ? h('button', { type: 'button', class: 'secondary small-button', 'aria-label': t('settings.contact_remove_named', { email: c.email }),
@@ -232,6 +235,8 @@ async function usersSection(tenantId, ctx) {
   const roles = vendorTenant ? ROLES_VENDOR : ROLES_SME;
   const email = field(t('settings.user_email'), 'input', { name: 'email', type: 'email', maxlength: 254, required: true, autocomplete: 'off' });
   const role = field(t('settings.user_role'), 'select', { name: 'role' }, roles.map((r) => [r, t('role.' + r)]));
+  // The least power unless the manager picks more (staff, analyst).
+  role.input.value = roles[roles.length - 1];
   const ulang = field(t('settings.user_lang'), 'select', { name: 'lang' }, [['ja', t('lang.name.ja')], ['en', t('lang.name.en')]]);
   const sfx = '-' + tenantId;
   // Required: an account made without a password cannot sign in, and nothing

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+// The dashboards, from the review of the web UI: an emergency mail that
+// would reach nobody is said on the owner's dashboard and settings (no
+// contact) and on the vendor's dashboard (nobody on duty, which SMEs have no
+// contact), and goes away once someone is there; the vendor's recent alerts
+// put 緊急 first even when ten newer, milder ones are open; a long address
+// in an alert title stays inside a 390 px phone screen; the English
+// statistics table's last column is not cut off on a desktop.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { needBinary, useCenter, alertEvent } from './lib/center.mjs';
+import { withBrowser, signIn, shot, ready } from './lib/browser.mjs';
+
+const missing = needBinary() || false;
+let center;
+// No space nor hyphen: nothing the browser would break at on its own.
+const LONG = 'filmmogzivota.rs/SpryAssets/gDR/6JvA8xQzP0aLmNoPqRsTuVwXyZ/download.php';
+
+useCenter(async (c) => {
+  center = c;
+  // The 緊急 alert is the oldest; eleven milder ones come after it.
+  await c.ingest(c.sensors.yamada, [alertEvent({ sid: 2400001, signature: 'MAMORI test: urgent', severity: 1, minute: 1, ja: '至急確かめていただきたい警告です。', en: 'An urgent alert.' })]);
+  const mild = [];
+  for (let i = 0; i < 11; i++) mild.push(alertEvent({ sid: 2400100 + i, signature: 'MAMORI test: mild ' + i, severity: 3, minute: 10 + i, ja: `軽い警告 ${i} です。`, en: `A mild alert ${i}.` }));
+  await c.ingest(c.sensors.sakura, mild);
+});
+
+// Opens the dashboard afresh (a reload: the same address draws nothing new).
+async function vendorDashboard(p) {
+  await p.goto(center.base + '/#/');
+  await p.reload();
+  await ready(p);
+  await p.locator('#sme-table').waitFor();
+}
+
+test('the vendor dashboard says nobody is on duty and which SMEs have no contact, and puts 緊急 first (ja)', { skip: missing }, async () => {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.admin);
+    await vendorDashboard(p);
+    const first = p.locator('section[aria-labelledby=recent-h] li').first();
+    assert.match(await first.textContent(), /緊急.*至急確かめていただきたい警告です/);
+    assert.equal(await p.locator('section[aria-labelledby=recent-h] li').count(), 10);
+    assert.match(await p.locator('#no-duty').textContent(), /いま当番の人がいません/);
+    assert.equal(await p.locator('#no-duty a').getAttribute('href'), '#/settings');
+    const noContacts = await p.locator('#no-contacts').textContent();
+    assert.match(noContacts, /山田製作所/);
+    assert.match(noContacts, /Sakura Trading/);
+    await shot(p, 'dashboard-vendor-mail-warning-ja');
+    // Someone on duty: that warning goes; the SMEs still have no contact.
+    const vendor = await center.api.ok('GET', '/api/v1/users?tenant=0');
+    const analyst = vendor.items.find((u) => u.email === center.users.analyst.email);
+    await center.api.ok('PUT', `/api/v1/users/${analyst.id}/duty`, { on_duty: true });
+    await vendorDashboard(p);
+    assert.equal(await p.locator('#no-duty').count(), 0);
+    assert.equal(await p.locator('#no-contacts').count(), 1);
+  });
+});
+
+test('an owner with no contact is warned on the dashboard and in settings until one is added (ja)', { skip: missing }, async () => {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    const note = p.locator('#no-recipient');
+    await note.waitFor();
+    assert.match(await note.textContent(), /いまは緊急メールの送り先がありません。.*「緊急時の連絡先」で/);
+    await note.locator('a').click();
+    await p.locator('#contact-form').waitFor();
+    assert.match(await p.locator('#no-recipient').textContent(), /いまは緊急メールの送り先がありません。.*下の欄から/);
+    await shot(p, 'settings-no-recipient-ja');
+    await p.locator('#contact-form input[name=email]').fill('shacho@yamada.example');
+    await p.locator('#contact-form button[type=submit]').click();
+    await p.locator('#contact-list').filter({ hasText: 'shacho@yamada.example' }).waitFor();
+    assert.equal(await p.locator('#no-recipient').count(), 0);
+    await p.goto(center.base + '/#/');
+    await p.locator('#sme-summary').waitFor();
+    assert.equal(await p.locator('#no-recipient').count(), 0);
+  });
+});
+
+test('the English owner reads the warning in English; the vendor then lists only that SME (en)', { skip: missing }, async () => {
+  await withBrowser({ locale: 'en-GB' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.sakura);
+    assert.match(await p.locator('#no-recipient').textContent(), /Emergency e-mails have no recipient now\..*"Emergency contacts" in Settings/);
+  });
+  await withBrowser({ locale: 'en-GB' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.analyst);
+    await vendorDashboard(p);
+    const noContacts = await p.locator('#no-contacts').textContent();
+    assert.match(noContacts, /These companies have no emergency contacts.*Sakura Trading/);
+    assert.doesNotMatch(noContacts, /山田製作所/);
+  });
+});
+
+// Every element of the page's main part ends inside the screen.
+async function sticksOut(p, width) {
+  return p.evaluate((w) => [...document.querySelectorAll('main *')].filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > w + 0.5 && !e.closest('.visually-hidden, thead'))
+    .map((e) => `${e.tagName}.${e.className} right=${Math.round(e.getBoundingClientRect().right)} ${e.textContent.slice(0, 40)}`), width);
+}
+
+test('a long address in an alert title stays inside a 390 px phone (ja)', { skip: missing }, async () => {
+  await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2400200, signature: 'MAMORI intel: HTTP request for a listed URL ' + LONG, severity: 1, minute: 30, ja: `社内の機器 10.4.25.101 が、ウイルスを配るのに使われているアドレス(URL)${LONG}(一覧の ${LONG}、emotet)からデータを取ろうとしました。`, en: `An office device connected to ${LONG}, an address used to spread malware.` })]);
+  for (const [user, where] of [[center.users.yamada, '#/'], [center.users.admin, '#/'], [center.users.admin, '#/alerts']]) {
+    await withBrowser({ locale: 'ja-JP' }, async (b) => {
+      const p = b.page;
+      await p.setViewportSize({ width: 390, height: 844 });
+      await signIn(p, center.base, user);
+      await p.goto(center.base + '/' + where);
+      await ready(p);
+      await p.locator('main').filter({ hasText: 'filmmogzivota.rs' }).first().waitFor();
+      assert.deepEqual(await sticksOut(p, 390), [], `${user.email} ${where}`);
+      await shot(p, `long-url-390-${user === center.users.admin ? 'vendor' : 'owner'}-${where === '#/' ? 'dashboard' : 'alerts'}`);
+    });
+  }
+});
+
+// The per-SME statistics table's headers are long in English ("Median time
+// to acknowledge"): they wrap, so the last column is not cut off on a desktop.
+test('the English statistics table fits a 1280 px desktop (en)', { skip: missing }, async () => {
+  await withBrowser({ locale: 'en-GB' }, async (b) => {
+    const p = b.page;
+    await p.setViewportSize({ width: 1280, height: 900 });
+    await signIn(p, center.base, center.users.analyst);
+    await p.goto(center.base + '/#/stats');
+    await ready(p);
+    const wrap = p.locator('.table-wrap').filter({ has: p.locator('#stats-table') });
+    await wrap.waitFor();
+    const [scroll, client] = await wrap.evaluate((e) => [e.scrollWidth, e.clientWidth]);
+    assert.ok(scroll <= client, `the table is ${scroll} px wide in ${client} px`);
+    await shot(p, 'stats-1280-en');
+  });
+});
