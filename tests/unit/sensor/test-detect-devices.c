@@ -4,7 +4,8 @@
  * fingerprint, SMBv1, end of support), personal-device (iPhone by DHCP
  * fingerprint and by name, only when personal devices are not allowed);
  * the alerts of new-device and personal-device held until a device first
- * seen at a DHCP DISCOVER has an address (detect-hold.h). */
+ * seen at a DHCP DISCOVER has an address (detect-hold.h), and every OS name
+ * of the guess table as the messages write it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/data.h"
 #include "sensor/detect/detect-util.h"
 #include "test-detect-harness.h"
 #include "../test-rand.h"
@@ -418,6 +420,78 @@ static void test_personal_held_first_seen(void **state)
     th_free(s);
 }
 
+/* How deep brackets nest in text: ASCII and full-width ones. */
+static int bracket_depth(const char *text)
+{
+    int depth = 0, deepest = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == '(' || strncmp(p, "（", strlen("（")) == 0)
+            deepest = ++depth > deepest ? depth : deepest;
+        else if (*p == ')' || strncmp(p, "）", strlen("）")) == 0)
+            depth--;
+    }
+    return deepest;
+}
+
+/* Every OS of the guess table, named in the device detectors' alerts
+ * (new-device's {os}, legacy-os's, personal-device's facts), reads without
+ * brackets inside the messages' own, in ja, en and the signature (before:
+ * "推定される種類 iOS / iPadOS (iPhone・iPad)" inside "(...)"). */
+static void test_os_names_in_messages(void **state)
+{
+    (void)state;
+    json_t *table = NULL;
+    assert_int_equal(mm_data_json("sensor/os-fingerprints.json", &table), 0);
+    const struct mm_detector *dets[] = {&mm_detector_new_device, &mm_detector_legacy_os,
+                                        &mm_detector_personal_device};
+    struct mm_sensor *s[3];
+    for (int d = 0; d < 3; d++)
+        s[d] = th_new(NULL, NULL, NULL, dets[d]);
+    const char *id;
+    json_t *os;
+    unsigned n = 0;
+    json_object_foreach(json_object_get(table, "os"), id, os)
+    {
+        json_t *name = json_object_get(os, "name");
+        char mac[18];
+        snprintf(mac, sizeof mac, "02:00:00:00:0e:%02x", n++);
+        json_t *rec = json_pack(
+            "{s:s, s:[s], s:[s], s:{s:s, s:O, s:O, s:O, s:b, s:b, s:b}, s:b, s:s}", "mac", mac,
+            "ips", "192.168.1.90", "hostnames", "device", "os", "id", id, "name",
+            json_object_get(name, "en"), "name_ja", json_object_get(name, "ja"), "family",
+            json_object_get(os, "family"), "legacy", json_is_true(json_object_get(os, "legacy")),
+            "eol", json_is_true(json_object_get(os, "eol")), "mobile",
+            json_is_true(json_object_get(os, "mobile")), "allowlisted", 0, "action", "new");
+        assert_non_null(rec);
+        json_t *ev =
+            json_pack("{s:s, s:s, s:s, s:o}", "timestamp", "2026-04-01T00:00:00.000000+0000",
+                      "event_type", "device", "src_ip", "192.168.1.90", "device", rec);
+        char *text = json_dumps(ev, JSON_COMPACT);
+        for (int d = 0; d < 3; d++)
+            th_event(s[d], text);
+        free(text);
+        json_decref(ev);
+    }
+    assert_true(n >= 10);
+    assert_int_equal(th_count_alerts(s[0], 9100201), n); /* every OS named once */
+    assert_true(th_count_alerts(s[1], 0) >= 3);          /* the old Windows ones */
+    assert_int_equal(th_count_alerts(s[2], 9100401), 2); /* iOS and Android */
+    for (int d = 0; d < 3; d++) {
+        size_t i;
+        json_t *a;
+        json_array_foreach(s[d]->alerts, i, a)
+        {
+            const char *sig =
+                json_string_value(json_object_get(json_object_get(a, "alert"), "signature"));
+            if (bracket_depth(msg(a, "ja")) > 1 || bracket_depth(msg(a, "en")) > 1 ||
+                bracket_depth(sig) > 1)
+                fail_msg("brackets inside brackets:\n%s\n%s\n%s", sig, msg(a, "ja"), msg(a, "en"));
+        }
+        th_free(s[d]);
+    }
+    json_decref(table);
+}
+
 /* A "device" event (as the inventory announces one) for mac at ip with one
  * host name and a MAC vendor, no OS guess. */
 static void device_event(struct mm_sensor *s, const char *mac, const char *ip, const char *host,
@@ -637,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_new_device_held),
         cmocka_unit_test(test_new_device_held_allowlisted),
         cmocka_unit_test(test_personal_held_first_seen),
+        cmocka_unit_test(test_os_names_in_messages),
         cmocka_unit_test(test_new_device_evidence_matches_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
