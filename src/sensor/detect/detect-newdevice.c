@@ -11,12 +11,19 @@
  * at a time before the first announcement (an older recording merged after
  * a newer one) lies outside it and alerts. It is not in the first `learn`
  * seconds this sensor saw, and an alert too many is better than a device
- * that is never reported. */
+ * that is never reported.
+ * A device announced without an address (first seen in a DHCP DISCOVER,
+ * which asks for none) is held back until a device event shows one, at
+ * most MM__HOLD_SECONDS of capture time, or the end of the run
+ * (detect-hold.h, as personal-device): the alert then names the address
+ * the owner can look for; without one it is raised as before, with the
+ * address "unknown". Its evidence, the record, keeps first_seen. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "sensor/detect/detect-hold.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/device-facts.h"
 #include "sensor/sensor.h"
@@ -26,6 +33,7 @@
 struct newdevice_state {
     int64_t learn, start; /* start: the first announcement's time, once started */
     bool started;
+    struct mm__device_hold held; /* new devices waiting for an address */
 };
 
 static const struct mm__setting settings[] = {{"learn_seconds", 0, 30 * 86400, NULL},
@@ -45,7 +53,10 @@ static int newdevice_init(struct mm_sensor *s, void **state)
 
 static void newdevice_free(void *state)
 {
-    free(state);
+    struct newdevice_state *st = state;
+    if (st)
+        mm__hold_clear(&st->held);
+    free(st);
 }
 
 /* The evidence: a new object holding the record's members in their order,
@@ -68,6 +79,32 @@ static json_t *record_without_action(const json_t *dev)
     return copy;
 }
 
+/* Raises the alert about the device record dev of the event ev. */
+static void raise_for(struct mm_sensor *s, const json_t *ev, const json_t *dev)
+{
+    const struct mm__alert_at at = {.ev = ev};
+    json_t *evidence = record_without_action(dev);
+    struct mm__var vars[MM__DEVICE_VARS];
+    size_t n = mm__device_var_list(dev, vars);
+    mm__detect_raise_texts(s, NAME, 1, &at, vars, n, evidence, NULL);
+}
+
+/* A later event about a held device: raised once it shows an address,
+ * dropped when the device is allowlisted meanwhile. */
+static void update_held(struct newdevice_state *st, struct mm_sensor *s, const json_t *ev,
+                        const json_t *dev, const struct mm__device_facts *f)
+{
+    uint64_t key = mm__hold_key(dev, 2);
+    if (!mm__hold_has(&st->held, key))
+        return;
+    if (f->allowlisted) {
+        mm__hold_drop(&st->held, key);
+    } else if (!mm__hold_wants(dev) || !mm__hold_put(&st->held, key, dev, mm__detect_now(s))) {
+        mm__hold_drop(&st->held, key);
+        raise_for(s, ev, dev);
+    }
+}
+
 static void newdevice_event(void *state, struct mm_sensor *s, const json_t *ev)
 {
     struct newdevice_state *st = state;
@@ -77,7 +114,12 @@ static void newdevice_event(void *state, struct mm_sensor *s, const json_t *ev)
     const json_t *dev = mm__event_get(ev, "device");
     struct mm__device_facts spare;
     const struct mm__device_facts *f = mm__device_facts_get(dev, &spare);
-    if (!f->is_new || f->allowlisted)
+    if (!f->is_new) {
+        if (st->held.count > 0)
+            update_held(st, s, ev, dev, f);
+        return;
+    }
+    if (f->allowlisted)
         return;
     int64_t now = mm__detect_now(s);
     if (!st->started) {
@@ -86,11 +128,29 @@ static void newdevice_event(void *state, struct mm_sensor *s, const json_t *ev)
     }
     if (now >= st->start && now - st->start < st->learn)
         return; /* still learning the office's devices */
-    const struct mm__alert_at at = {.ev = ev};
-    json_t *evidence = record_without_action(dev);
-    struct mm__var vars[MM__DEVICE_VARS];
-    size_t n = mm__device_var_list(dev, vars);
-    mm__detect_raise_texts(s, NAME, 1, &at, vars, n, evidence, NULL);
+    if (mm__hold_wants(dev) && mm__hold_put(&st->held, mm__hold_key(dev, 2), dev, now))
+        return; /* raised when its address comes */
+    raise_for(s, ev, dev);
+}
+
+/* A held device whose time came (or the run ends): raised without an
+ * address. */
+static void release_held(void *state, struct mm_sensor *s, const json_t *ev)
+{
+    (void)state;
+    raise_for(s, ev, json_object_get(ev, "device"));
+}
+
+static void newdevice_tick(void *state, struct mm_sensor *s, const struct timeval *now)
+{
+    struct newdevice_state *st = state;
+    mm__hold_release_due(&st->held, now, release_held, st, s);
+}
+
+static void newdevice_end(void *state, struct mm_sensor *s)
+{
+    struct newdevice_state *st = state;
+    mm__hold_release_due(&st->held, NULL, release_held, st, s);
 }
 
 const struct mm_detector mm_detector_new_device = {
@@ -99,5 +159,7 @@ const struct mm_detector mm_detector_new_device = {
     .init = newdevice_init,
     .on_event = newdevice_event,
     .events = "device",
+    .on_tick = newdevice_tick,
+    .on_end = newdevice_end,
     .free = newdevice_free,
 };

@@ -11,8 +11,9 @@
  * A device announced without an address (a phone's first DHCP DISCOVER
  * asks for none) is held back until its address comes (the inventory
  * announces its first one at once, from the server's offer or the
- * client's request), at most HOLD_SECONDS of capture time, or the end of
- * the run: the alert then names the address the owner can look for. The
+ * client's request), at most MM__HOLD_SECONDS of capture time, or the end
+ * of the run (detect-hold.h): the alert then names the address the owner
+ * can look for, and its evidence the device's first_seen time. The
  * message lists what is known of the device (maker, MAC and IP address)
  * and leaves out what is not, rather than saying "unknown". */
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 
 #include "core/error.h"
 #include "core/str.h"
+#include "sensor/detect/detect-hold.h"
 #include "sensor/detect/detect-util.h"
 #include "sensor/device-facts.h"
 #include "sensor/sensor.h"
@@ -64,20 +66,10 @@ static bool holds_word(const char *text, const char *const *words, size_t n)
 static const struct mm__setting settings[] = {{"suppress_seconds", 0, 30 * 86400, NULL},
                                               {NULL, 0, 0, NULL}};
 
-#define HOLD_MAX     64 /* devices held back at once (more: raised at once) */
-#define HOLD_SECONDS 30 /* how long a device without an address is held back */
-
-/* A device event held back until the device has an address. */
-struct held {
-    uint64_t key; /* the device's suppression key */
-    int64_t due;  /* usec of capture time: raised then without an address */
-    json_t *ev;   /* a copy of the event (NULL: a free slot) */
-};
-
 struct personal_state {
     struct mm__suppress *sup;
-    int64_t window; /* usec: [detect.personal-device] suppress_seconds */
-    struct held held[HOLD_MAX];
+    int64_t window;              /* usec: [detect.personal-device] suppress_seconds */
+    struct mm__device_hold held; /* devices waiting for an address */
 };
 
 static int personal_init(struct mm_sensor *s, void **state)
@@ -99,8 +91,7 @@ static void personal_free(void *state)
     struct personal_state *st = state;
     if (!st)
         return;
-    for (size_t i = 0; i < HOLD_MAX; i++)
-        json_decref(st->held[i].ev);
+    mm__hold_clear(&st->held);
     mm__suppress_free(st->sup);
     free(st);
 }
@@ -203,6 +194,9 @@ static void raise_for(struct personal_state *st, struct mm_sensor *s, const json
                               (json_t *)f->hostnames, json_object_get(dev, "vendor"), reasons};
     json_t *evidence = mm__object_of(keys, values, 5); /* NULL without reasons, as before */
     json_decref(reasons);                              /* evidence holds its own reference */
+    json_t *first_seen = json_object_get(dev, "first_seen");
+    if (evidence && first_seen) /* when it appeared: a held alert comes later */
+        json_object_set(evidence, "first_seen", first_seen);
     struct mm__var vars[MM__DEVICE_VARS + 2];
     size_t n = mm__device_var_list(dev, vars);
     if (by_name) {
@@ -225,51 +219,14 @@ static void raise_for(struct personal_state *st, struct mm_sensor *s, const json
     mm__detect_raise_texts(s, NAME, 1, &at, vars, n, evidence, NULL);
 }
 
-/* The held slot of key, or NULL. */
-static struct held *held_of(struct personal_state *st, uint64_t key)
-{
-    for (size_t i = 0; i < HOLD_MAX; i++)
-        if (st->held[i].ev && st->held[i].key == key)
-            return &st->held[i];
-    return NULL;
-}
-
-static void drop_held(struct personal_state *st, uint64_t key)
-{
-    struct held *h = held_of(st, key);
-    if (h) {
-        json_decref(h->ev);
-        h->ev = NULL;
-    }
-}
-
-/* Holds back the device event of dev, a device without an address, as a
- * device event holding a copy of the record and nothing else: the event's
- * header (its time) is not kept, since a direct event's stand-in has none
- * to copy, and an alert raised later is stamped with the capture clock
- * then, the same either way. False when it cannot be held (no free slot,
- * no memory) or need not be (its alert would be suppressed anyway): the
- * caller raises it at once. A device held already keeps its due time and
- * its latest record. */
+/* Holds back the device event of dev, a device without an address
+ * (detect-hold.h); false when it cannot be held or need not be (its alert
+ * would be suppressed anyway): the caller raises it at once. */
 static bool hold(struct personal_state *st, struct mm_sensor *s, const json_t *dev, uint64_t key)
 {
     int64_t now = mm__detect_now(s);
-    if (mm__suppress_denies(st->sup, key, now, st->window))
-        return false;
-    struct held *h = held_of(st, key);
-    for (size_t i = 0; !h && i < HOLD_MAX; i++)
-        if (!st->held[i].ev) {
-            h = &st->held[i];
-            h->key = key;
-            h->due = now + HOLD_SECONDS * 1000000LL;
-        }
-    json_t *copy =
-        h ? json_pack("{s:s, s:o}", "event_type", "device", "device", json_deep_copy(dev)) : NULL;
-    if (!copy)
-        return false;
-    json_decref(h->ev);
-    h->ev = copy;
-    return true;
+    return !mm__suppress_denies(st->sup, key, now, st->window) &&
+           mm__hold_put(&st->held, key, dev, now);
 }
 
 /* Judges the device event ev; may_hold: a device without an address may
@@ -279,18 +236,15 @@ static void judge(struct personal_state *st, struct mm_sensor *s, const json_t *
     const json_t *dev = mm__event_get(ev, "device");
     struct mm__device_facts spare;
     const struct mm__device_facts *f = mm__device_facts_get(dev, &spare);
-    const char *id = json_string_value(json_object_get(dev, "mac"));
-    if (!id)
-        id = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
-    uint64_t key = mm__keyed_str(id, 4);
+    uint64_t key = mm__hold_key(dev, 4);
     const char *by_name = mobile_hostname(f), *by_vendor = phone_vendor(f);
     if (f->allowlisted || (!f->os.mobile && !by_name && !by_vendor)) {
-        drop_held(st, key); /* no longer taken for a phone: nothing to raise */
+        mm__hold_drop(&st->held, key); /* no longer taken for a phone: nothing to raise */
         return;
     }
-    if (may_hold && json_array_size(json_object_get(dev, "ips")) == 0 && hold(st, s, dev, key))
+    if (may_hold && mm__hold_wants(dev) && hold(st, s, dev, key))
         return;
-    drop_held(st, key);
+    mm__hold_drop(&st->held, key);
     raise_for(st, s, ev, dev, f, key, by_name, by_vendor);
 }
 
@@ -302,28 +256,22 @@ static void personal_event(void *state, struct mm_sensor *s, const json_t *ev)
     judge(state, s, ev, true);
 }
 
-/* Raises the held events due by now (all of them when now is NULL). */
-static void raise_held(struct personal_state *st, struct mm_sensor *s, const struct timeval *now)
+/* A held event whose time came: judged again, raised without an address. */
+static void release_held(void *state, struct mm_sensor *s, const json_t *ev)
 {
-    int64_t t = now ? (int64_t)now->tv_sec * 1000000LL + now->tv_usec : 0;
-    for (size_t i = 0; i < HOLD_MAX; i++) {
-        json_t *ev = st->held[i].ev;
-        if (!ev || (now && st->held[i].due > t))
-            continue;
-        st->held[i].ev = NULL;
-        judge(st, s, ev, false);
-        json_decref(ev);
-    }
+    judge(state, s, ev, false);
 }
 
 static void personal_tick(void *state, struct mm_sensor *s, const struct timeval *now)
 {
-    raise_held(state, s, now);
+    struct personal_state *st = state;
+    mm__hold_release_due(&st->held, now, release_held, st, s);
 }
 
 static void personal_end(void *state, struct mm_sensor *s)
 {
-    raise_held(state, s, NULL);
+    struct personal_state *st = state;
+    mm__hold_release_due(&st->held, NULL, release_held, st, s);
 }
 
 const struct mm_detector mm_detector_personal_device = {

@@ -163,6 +163,52 @@ def phone_alert(alerts, ip):
     return None
 
 
+def new_device_alert(alerts, ip, first_seen, at_least=None):
+    """The one new-device alert names the device's IP address (ip; None:
+    it had none when the alert was raised, and the texts say the address
+    is unknown), carries the device's first_seen (the DISCOVER's time) in
+    its evidence, and, held back, the time of what released it (at_least:
+    the earliest time stamp it may carry)."""
+    new = [a for a in alerts if a["alert"]["signature_id"] == 9100201]
+    if len(new) != 1:
+        return "expected one new-device alert, got %d" % len(new)
+    m, e = new[0]["mamori"]["message"], new[0]["mamori"]["evidence"]
+    if ip and (ip not in m["ja"] or ip not in m["en"]):
+        return "new-device alert without the address %s: %s" % (ip, m)
+    if not ip and "IP アドレス 不明" not in m["ja"]:
+        return "new-device alert without the unknown-address wording: %s" % m["ja"]
+    if e.get("first_seen") != first_seen:
+        return "new-device evidence first_seen %s, not %s" % (e.get("first_seen"), first_seen)
+    if at_least and new[0]["timestamp"] < at_least:
+        return "new-device alert at %s, before %s" % (new[0]["timestamp"], at_least)
+    return None
+
+
+def phone_first_seen(alerts):
+    """The held personal-device alert carries the phone's first_seen."""
+    e = [a for a in alerts if a["alert"]["signature_id"] == 9100401][0]["mamori"]["evidence"]
+    if e.get("first_seen") != T_START:
+        return "personal-device evidence first_seen %s, not %s" % (e.get("first_seen"), T_START)
+    return None
+
+
+def check_outbound_many(alerts):
+    """Suppression off: each connection alerts once, on its first data
+    segment, whatever follows (two SMB connections, two SMB alerts)."""
+    counts = {}
+    for a in alerts:
+        sid = a["alert"]["signature_id"]
+        counts[sid] = counts.get(sid, 0) + 1
+        if a["src_ip"] != detectgen.OFFICE_PC:
+            return "%d is not about the office PC: %s" % (sid, a["src_ip"])
+    if counts != {9100501: 2, 9100502: 1, 9100503: 1}:
+        return "expected one alert per connection, got %s" % counts
+    return None
+
+
+# The generator's first packet (its DISCOVER in the device cases).
+T_START = "2026-04-01T00:00:00.001000+0000"
+
 # Checks beyond the signature ids, per case.
 CHECKS = {"intel-weak": check_intel_weak, "intel-scanner": check_intel_scanner,
           "outbound": check_outbound,
@@ -170,8 +216,17 @@ CHECKS = {"intel-weak": check_intel_weak, "intel-scanner": check_intel_scanner,
           "smb1": lambda alerts: check_smb1_client(alerts) or check_smb1_server(alerts),
           "smb1-server": check_smb1_server,
           "smb1-setup": check_smb1_client,
-          "iphone-discover": lambda alerts: phone_alert(alerts, "192.168.1.41"),
-          "iphone-no-address": lambda alerts: phone_alert(alerts, None)}
+          "iphone-discover": lambda alerts: (
+              phone_alert(alerts, "192.168.1.41") or phone_first_seen(alerts) or
+              new_device_alert(alerts, "192.168.1.41", T_START)),
+          "iphone-no-address": lambda alerts: (
+              phone_alert(alerts, None) or phone_first_seen(alerts) or
+              new_device_alert(alerts, None, T_START)),
+          # held 30 s, then raised by the first packet after them, still
+          # without the address that packet brings
+          "discover-late": lambda alerts: new_device_alert(
+              alerts, None, T_START, "2026-04-01T00:00:30.001000+0000"),
+          "outbound-many": check_outbound_many}
 
 # Web cases: office addresses are known devices.
 WEB = "[devices]\nallow = 192.168.1.0/24\n"
@@ -194,6 +249,11 @@ CASES = {
     "smb1-server": ("smb1-server", "", {9100304}),
     "smb1-setup": ("smb1-setup", "", {9100302}),
     "outbound": ("outbound", "", {9100501, 9100502, 9100503, 9100504}),
+    # many data segments each way: once per connection (suppression off)
+    "outbound-many": ("outbound-many", "[detect.outbound-service]\nsuppress_seconds = 0\n",
+                      {9100501, 9100502, 9100503}),
+    # a new device silent for 30 s after its DISCOVER
+    "discover-late": ("discover-late", "", {9100201}),
     # a SYN scan of a host on the internet is a scan, not three uses of
     # SMB, RDP and Telnet with it
     "syn-scan-out": ("syn-scan-out", "", {9100701}),

@@ -159,6 +159,20 @@ def iphone_no_address(w):
     dhcp_discover(w, PHONE_MAC, "Kenta-iPhone", [1, 121, 3, 6, 15, 119, 252])
 
 
+BOX_MAC = "02:00:00:00:00:78"
+BOX_IP = "192.168.1.78"
+
+
+def discover_late(w):
+    """An unknown Linux box asks for an address (its DHCPDISCOVER asks for
+    none), then says nothing for 45 s; its first traffic (a DNS query from
+    its address) comes after the 30 s the new-device alert waits."""
+    dhcp_discover(w, BOX_MAC, "quiet-box", [1, 28, 2, 3, 15, 6, 119, 12, 44, 47, 26, 121, 42])
+    w.t += 45.0
+    w.udp((BOX_IP, 53001), (RESOLVER, 53), g.dns_query("www.example.com", ident=0x3333),
+          src_mac=BOX_MAC, dst_mac=GATEWAY_MAC)
+
+
 def new_device(w):
     """An unknown Linux box appears (dhclient fingerprint)."""
     dhcp_request(w, "02:00:00:00:00:77", "mystery-box",
@@ -212,6 +226,24 @@ def outbound_services(w):
         s.close()
     w.udp((OFFICE_PC, 137), ("203.0.113.33", 137), a.nbns_query("FILESERVER"),
           src_mac=OFFICE_MAC, dst_mac=GATEWAY_MAC)
+
+
+def outbound_many(w):
+    """An office PC using SMB (two connections), RDP and Telnet with hosts
+    on the internet, each connection carrying 20 data segments each way
+    (the client's first message, then more data, each answered)."""
+    sessions = ((50011, ("203.0.113.30", 445), a.smb2_negotiate_request()),
+                (50012, ("203.0.113.34", 445), a.smb2_negotiate_request()),
+                (50013, ("203.0.113.31", 3389), a.rdp_connection_request()),
+                (50014, ("203.0.113.32", 23), b"\xff\xfd\x18\xff\xfb\x1f"))
+    for sport, server, first in sessions:
+        s = g.TcpSession(w, (OFFICE_PC, sport), server, client_mac=OFFICE_MAC,
+                         server_mac=GATEWAY_MAC)
+        s.handshake()
+        for i in range(20):
+            s.send(first if i == 0 else b"client data %02d" % i)
+            s.recv(b"server data %02d" % i)
+        s.close()
 
 
 def syn_scan_out(w):
@@ -423,6 +455,8 @@ SCENARIOS = {
     "smb1-server": smb1_server,
     "smb1-setup": smb1_setup,
     "outbound": outbound_services,
+    "outbound-many": outbound_many,
+    "discover-late": discover_late,
     "syn-scan-out": syn_scan_out,
     "inbound-rdp": inbound_rdp,
     "port-scan": port_scan,

@@ -2,7 +2,10 @@
  * Unit tests for the device-level detectors fed by the real device
  * inventory: new-device (and the allowlist), legacy-os (Windows XP by DHCP
  * fingerprint, SMBv1, end of support), personal-device (iPhone by DHCP
- * fingerprint and by name, only when personal devices are not allowed). */
+ * fingerprint and by name, only when personal devices are not allowed);
+ * the alerts of new-device and personal-device held until a device first
+ * seen at a DHCP DISCOVER has an address (detect-hold.h), and every OS name
+ * of the guess table as the messages write it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/data.h"
 #include "sensor/detect/detect-util.h"
 #include "test-detect-harness.h"
 #include "../test-rand.h"
@@ -269,6 +273,225 @@ static void test_personal_held(void **state)
     th_free(s);
 }
 
+/* ---- devices first seen asking for an address ---------------------------- */
+
+#define T0 1775001600.0 /* 2026-04-01T00:00:00Z */
+
+/* A first DHCPDISCOVER from mac (host name host) at capture time t: it
+ * asks for no address; the packet that carried it ends, so the inventory
+ * announces the device, without an address. */
+static void discover(struct mm_sensor *s, const uint8_t mac[6], const char *host, double t)
+{
+    char ev[512];
+    snprintf(ev, sizeof ev,
+             "{\"event_type\":\"dhcp\",\"src_ip\":\"0.0.0.0\",\"dest_ip\":\"255.255.255.255\","
+             "\"dhcp\":{\"type\":\"discover\",\"client_mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\","
+             "\"hostname\":\"%s\",\"params_raw\":[1,121,3,6,15,119,252]}}",
+             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], host);
+    th_set_time(s, t);
+    th_event(s, ev);
+    struct mm_packet p;
+    th_ip_packet(&p, "0.0.0.0", 68, "255.255.255.255", 67, 17, 0, NULL);
+    p.has_eth = true;
+    memcpy(p.src_mac, mac, 6);
+    th_packet(s, &p);
+}
+
+/* The pipeline's second at capture time t: the detectors' tick comes
+ * before the packet of that second is handled. */
+static void tick_at(struct mm_sensor *s, double t)
+{
+    th_set_time(s, t);
+    th_tick(s);
+}
+
+/* The text of the alert's evidence member key (fails when it has none). */
+static const char *evidence_str(const json_t *a, const char *key)
+{
+    const char *text = json_string_value(
+        json_object_get(json_object_get(json_object_get(a, "mamori"), "evidence"), key));
+    assert_non_null(text);
+    return text;
+}
+
+/* A new device first seen at a DHCPDISCOVER: the alert waits for its
+ * address (the server's answer or its first traffic within 30 s) and
+ * names it; without one it comes at the run's end, or at the first tick
+ * 30 s on, saying the address is unknown (as before the hold). Each alert
+ * is stamped with the time of what released it and carries the device's
+ * first_seen, the DISCOVER's time. */
+static void test_new_device_held(void **state)
+{
+    (void)state;
+    const uint8_t a[6] = {0x02, 0, 0, 0, 0x0b, 1}, b[6] = {0x02, 0, 0, 0, 0x0b, 2},
+                  c[6] = {0x02, 0, 0, 0, 0x0b, 3}, d[6] = {0x02, 0, 0, 0, 0x0b, 4};
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_new_device);
+    /* a: its first traffic 5 s later gives the address */
+    discover(s, a, "box-a", T0);
+    assert_int_equal(th_count_events(s, "device", "new"), 1);
+    assert_int_equal(th_count_alerts(s, 0), 0); /* held */
+    tick_at(s, T0 + 4);
+    th_send_from(s, a, "192.168.1.51", T0 + 5);
+    assert_int_equal(th_count_alerts(s, 9100201), 1);
+    const json_t *al = th_alert(s, 9100201, 0);
+    assert_non_null(strstr(msg(al, "ja"), "IP アドレス 192.168.1.51"));
+    assert_non_null(strstr(msg(al, "en"), "IP address 192.168.1.51"));
+    assert_non_null(strstr(msg(al, "ja"), "box-a"));
+    assert_string_equal(json_string_value(json_object_get(al, "timestamp")),
+                        "2026-04-01T00:00:05.000000+0000");
+    assert_string_equal(evidence_str(al, "first_seen"), "2026-04-01T00:00:00.000000+0000");
+    th_send_from(s, a, "192.168.1.52", T0 + 6); /* later news: no second alert */
+    tick_at(s, T0 + 40);
+    assert_int_equal(th_count_alerts(s, 9100201), 1);
+
+    /* b: the server's offer / its DHCPREQUEST names the address 10 s later */
+    discover(s, b, "box-b", T0 + 100);
+    th_set_time(s, T0 + 110);
+    dhcp(s, "02:00:00:00:0b:02", "192.168.1.52", "box-b", "1,121,3,6,15,119,252", "");
+    assert_int_equal(th_count_alerts(s, 9100201), 2);
+    al = th_alert(s, 9100201, 1);
+    assert_non_null(strstr(msg(al, "en"), "IP address 192.168.1.52"));
+    assert_string_equal(evidence_str(al, "first_seen"), "2026-04-01T00:01:40.000000+0000");
+
+    /* c: nothing for 30 s, then its traffic: raised by the tick at 30 s,
+     * without the address, and not again when the address comes */
+    discover(s, c, "box-c", T0 + 200);
+    tick_at(s, T0 + 229);
+    assert_int_equal(th_count_alerts(s, 9100201), 2);
+    tick_at(s, T0 + 245); /* the first packet after the pause moves the clock */
+    assert_int_equal(th_count_alerts(s, 9100201), 3);
+    th_send_from(s, c, "192.168.1.53", T0 + 245);
+    assert_int_equal(th_count_alerts(s, 9100201), 3);
+    al = th_alert(s, 9100201, 2);
+    assert_non_null(strstr(msg(al, "ja"), "IP アドレス 不明"));
+    assert_null(strstr(msg(al, "en"), "192.168.1.53"));
+    assert_string_equal(json_string_value(json_object_get(al, "timestamp")),
+                        "2026-04-01T00:04:05.000000+0000");
+    assert_string_equal(evidence_str(al, "first_seen"), "2026-04-01T00:03:20.000000+0000");
+
+    /* d: never an address: raised when the run ends, once */
+    discover(s, d, "box-d", T0 + 300);
+    tick_at(s, T0 + 310);
+    assert_int_equal(th_count_alerts(s, 9100201), 3);
+    th_end(s);
+    assert_int_equal(th_count_alerts(s, 9100201), 4);
+    al = th_alert(s, 9100201, 3);
+    assert_non_null(strstr(msg(al, "ja"), "IP アドレス 不明"));
+    assert_non_null(strstr(msg(al, "ja"), "box-d"));
+    assert_string_equal(evidence_str(al, "first_seen"), "2026-04-01T00:05:00.000000+0000");
+    th_end(s);
+    assert_int_equal(th_count_alerts(s, 9100201), 4);
+    th_free(s);
+}
+
+/* A held new device that turns out to be allowlisted (its address lies in
+ * an allowed range) raises nothing; nor does one first seen while the
+ * sensor learns. */
+static void test_new_device_held_allowlisted(void **state)
+{
+    (void)state;
+    const uint8_t a[6] = {0x02, 0, 0, 0, 0x0c, 1};
+    struct mm_sensor *s =
+        th_new("[devices]\nallow = 192.168.50.0/24\n", NULL, NULL, &mm_detector_new_device);
+    discover(s, a, "guest-box", T0);
+    th_send_from(s, a, "192.168.50.9", T0 + 3);
+    tick_at(s, T0 + 60);
+    th_end(s);
+    assert_int_equal(th_count_alerts(s, 0), 0);
+    th_free(s);
+}
+
+/* personal-device's held alert carries the phone's first_seen too, and
+ * the time of the event that released it. */
+static void test_personal_held_first_seen(void **state)
+{
+    (void)state;
+    const uint8_t phone[6] = {0xc4, 0x61, 0x8b, 0, 0x0d, 1};
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_personal_device);
+    discover(s, phone, "Kenta-iPhone", T0);
+    assert_int_equal(th_count_alerts(s, 0), 0);
+    th_send_from(s, phone, "192.168.1.61", T0 + 2);
+    assert_int_equal(th_count_alerts(s, 9100401), 1);
+    const json_t *al = th_alert(s, 9100401, 0);
+    assert_non_null(strstr(msg(al, "en"), "IP address 192.168.1.61"));
+    assert_string_equal(json_string_value(json_object_get(al, "timestamp")),
+                        "2026-04-01T00:00:02.000000+0000");
+    assert_string_equal(evidence_str(al, "first_seen"), "2026-04-01T00:00:00.000000+0000");
+    th_free(s);
+}
+
+/* How deep brackets nest in text: ASCII and full-width ones. */
+static int bracket_depth(const char *text)
+{
+    int depth = 0, deepest = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == '(' || strncmp(p, "（", strlen("（")) == 0)
+            deepest = ++depth > deepest ? depth : deepest;
+        else if (*p == ')' || strncmp(p, "）", strlen("）")) == 0)
+            depth--;
+    }
+    return deepest;
+}
+
+/* Every OS of the guess table, named in the device detectors' alerts
+ * (new-device's {os}, legacy-os's, personal-device's facts), reads without
+ * brackets inside the messages' own, in ja, en and the signature (before:
+ * "推定される種類 iOS / iPadOS (iPhone・iPad)" inside "(...)"). */
+static void test_os_names_in_messages(void **state)
+{
+    (void)state;
+    json_t *table = NULL;
+    assert_int_equal(mm_data_json("sensor/os-fingerprints.json", &table), 0);
+    const struct mm_detector *dets[] = {&mm_detector_new_device, &mm_detector_legacy_os,
+                                        &mm_detector_personal_device};
+    struct mm_sensor *s[3];
+    for (int d = 0; d < 3; d++)
+        s[d] = th_new(NULL, NULL, NULL, dets[d]);
+    const char *id;
+    json_t *os;
+    unsigned n = 0;
+    json_object_foreach(json_object_get(table, "os"), id, os)
+    {
+        json_t *name = json_object_get(os, "name");
+        char mac[18];
+        snprintf(mac, sizeof mac, "02:00:00:00:0e:%02x", n++);
+        json_t *rec = json_pack(
+            "{s:s, s:[s], s:[s], s:{s:s, s:O, s:O, s:O, s:b, s:b, s:b}, s:b, s:s}", "mac", mac,
+            "ips", "192.168.1.90", "hostnames", "device", "os", "id", id, "name",
+            json_object_get(name, "en"), "name_ja", json_object_get(name, "ja"), "family",
+            json_object_get(os, "family"), "legacy", json_is_true(json_object_get(os, "legacy")),
+            "eol", json_is_true(json_object_get(os, "eol")), "mobile",
+            json_is_true(json_object_get(os, "mobile")), "allowlisted", 0, "action", "new");
+        assert_non_null(rec);
+        json_t *ev =
+            json_pack("{s:s, s:s, s:s, s:o}", "timestamp", "2026-04-01T00:00:00.000000+0000",
+                      "event_type", "device", "src_ip", "192.168.1.90", "device", rec);
+        char *text = json_dumps(ev, JSON_COMPACT);
+        for (int d = 0; d < 3; d++)
+            th_event(s[d], text);
+        free(text);
+        json_decref(ev);
+    }
+    assert_true(n >= 10);
+    assert_int_equal(th_count_alerts(s[0], 9100201), n); /* every OS named once */
+    assert_true(th_count_alerts(s[1], 0) >= 3);          /* the old Windows ones */
+    assert_int_equal(th_count_alerts(s[2], 9100401), 2); /* iOS and Android */
+    for (int d = 0; d < 3; d++) {
+        size_t i;
+        json_t *a;
+        json_array_foreach(s[d]->alerts, i, a)
+        {
+            const char *sig =
+                json_string_value(json_object_get(json_object_get(a, "alert"), "signature"));
+            if (bracket_depth(msg(a, "ja")) > 1 || bracket_depth(msg(a, "en")) > 1 ||
+                bracket_depth(sig) > 1)
+                fail_msg("brackets inside brackets:\n%s\n%s\n%s", sig, msg(a, "ja"), msg(a, "en"));
+        }
+        th_free(s[d]);
+    }
+    json_decref(table);
+}
+
 /* A "device" event (as the inventory announces one) for mac at ip with one
  * host name and a MAC vendor, no OS guess. */
 static void device_event(struct mm_sensor *s, const char *mac, const char *ip, const char *host,
@@ -439,7 +662,8 @@ static json_t *random_record(void)
 
 /* 400 random device records announced as new: each alert's evidence is the
  * record without "action", member for member in order, as the deep copy
- * with "action" deleted gave. */
+ * with "action" deleted gave (a record held back for want of an address
+ * too: its copy is the record). */
 static void test_new_device_evidence_matches_copy(void **state)
 {
     (void)state;
@@ -457,6 +681,7 @@ static void test_new_device_evidence_matches_copy(void **state)
                       "event_type", "device", "src_ip", "192.168.1.10", "device", rec);
         char *text = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
         th_event(s, text);
+        th_end(s); /* a record without addresses is held back: raised now, in order */
         free(text);
         json_decref(ev);
     }
@@ -483,6 +708,10 @@ int main(void)
         cmocka_unit_test(test_legacy),
         cmocka_unit_test(test_personal),
         cmocka_unit_test(test_personal_held),
+        cmocka_unit_test(test_new_device_held),
+        cmocka_unit_test(test_new_device_held_allowlisted),
+        cmocka_unit_test(test_personal_held_first_seen),
+        cmocka_unit_test(test_os_names_in_messages),
         cmocka_unit_test(test_new_device_evidence_matches_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

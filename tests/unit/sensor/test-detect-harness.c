@@ -16,6 +16,7 @@
 #include "core/eve.h"
 #include "core/fs.h"
 #include "core/ini.h"
+#include "core/timefmt.h"
 
 static uint64_t packet_counter;
 
@@ -81,6 +82,11 @@ void mm_sensor_alert_event(struct mm_sensor *s, const json_t *ev, const struct m
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (json_object_get(ev, keys[i]))
             json_object_set(copy, keys[i], json_object_get(ev, keys[i]));
+    if (!json_object_get(ev, "timestamp")) { /* as the sensor: the capture clock */
+        char ts[MM_TIMESTAMP_MAX];
+        mm_time_format(&s->now, ts, sizeof ts);
+        json_object_set_new(copy, "timestamp", json_string(ts));
+    }
     json_object_set_new(copy, "event_type", json_string("alert"));
     add_alert(s, copy, a);
 }
@@ -232,6 +238,12 @@ void th_tick(struct mm_sensor *s)
 {
     if (s->det && s->det->on_tick)
         s->det->on_tick(s->det_state, s, &s->now);
+}
+
+void th_end(struct mm_sensor *s)
+{
+    if (s->det && s->det->on_end && s->det_state)
+        s->det->on_end(s->det_state, s);
 }
 
 void th_expect_same_alerts(const struct mm_sensor *fast, const struct mm_sensor *ref, uint64_t seed,

@@ -61,6 +61,10 @@ void th_direct_event(struct mm_sensor *s, const json_t *ev, const json_t *member
 /* Calls the detector's on_tick. */
 void th_tick(struct mm_sensor *s);
 
+/* The run ends: calls the detector's on_end (as the sensor does after the
+ * inventory's last device events). */
+void th_end(struct mm_sensor *s);
+
 /* Number of alerts with this signature id; the total when sid is 0. */
 size_t th_count_alerts(const struct mm_sensor *s, uint32_t sid);
 /* The n-th alert with sid (borrowed), or NULL. */
