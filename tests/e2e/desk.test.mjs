@@ -151,6 +151,10 @@ test('the analyst answers, opens an incident and sends someone on site', { skip:
     await p.click('#transition-form button[type=submit]');
     await p.locator('#flash').filter({ hasText: 'Moved to' }).waitFor();
     await p.locator('#dispatch').filter({ hasText: 'Sato (field engineer)' }).waitFor();
+    // The visit's time is typed and shown in Japan time (the centre's
+    // zone), not in the zone of this computer (UTC).
+    assert.match(await p.locator('#dispatch').innerText(), /2 Apr 2026, 10:00/);
+    assert.equal((await center.api.ok('GET', '/api/v1/incidents/' + state.incident)).dispatch.when, '2026-04-02T01:00:00Z');
     assert.match(await p.locator('#timeline').textContent(), /checking on site/);
     await p.click('#assign-me');
     await p.locator('#flash').filter({ hasText: 'You are now the assignee' }).waitFor();

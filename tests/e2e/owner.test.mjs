@@ -7,6 +7,8 @@
 // nobody does yet. Advice on outgoing file sharing says what to ask the IT
 // company in plain words; the ports are in the IT company's advice, behind
 // the technical disclosure for the owner and with the facts for the vendor.
+// From an alert, the owner asks the monitoring centre (the IT company of the
+// texts) with the alert attached.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -184,5 +186,36 @@ test('a 。 inside brackets does not cut the headline (ja)', { skip: missing }, 
     await p.goto(center.base + '/#/alerts');
     await p.locator('#alert-table').waitFor();
     assert.equal(await p.locator(`#alert-table a[href="#/alerts/${id}"]`).textContent(), '「今すぐ更新してください。」という画面が出ました（偽物です。）。');
+  });
+});
+
+test('an owner asks about an alert: the consultation carries it and says who answers (ja)', { skip: missing }, async () => {
+  await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2000008, signature: 'MAMORI test: ask about it', severity: 2, ja: '見慣れない通信がありました。IT 会社に相談してください。', en: 'Unusual traffic was seen. Ask your IT company.' })]);
+  const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`);
+  const alert = list.items.find((a) => a.signature_id === 2000008);
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    await p.goto(center.base + '/#/alerts/' + alert.id);
+    await ready(p);
+    // The page says who the "IT company" is: the monitoring centre.
+    assert.match(await p.locator('#ask-card').innerText(), /「IT 会社」とは、この見守りサービスを運営している監視センター/);
+    await p.click('#ask-alert');
+    await p.locator('#ticket-form').waitFor();
+    assert.equal(await p.evaluate(() => location.hash), '#/tickets/new?alert=' + alert.id);
+    // The form shows the alert it is about and who answers.
+    const attached = p.locator('#ticket-alert');
+    assert.equal((await attached.locator(`a[href="#/alerts/${alert.id}"]`).textContent()).trim(), '見慣れない通信がありました。');
+    assert.match(await attached.innerText(), /監視センター\(ご契約の IT 会社\)の担当者が、この相談窓口で返事をします/);
+    assert.equal(await p.inputValue('#ticket-form input[name=subject]'), '警告「見慣れない通信がありました。」について');
+    await p.fill('#ticket-form textarea[name=message]', '心当たりがありません。どうすればよいですか。');
+    await p.click('#ticket-form button[type=submit]');
+    await p.locator('#flash').filter({ hasText: '相談を受け付けました' }).waitFor();
+    await p.locator('#ticket-alerts').waitFor();
+    const ticketId = Number((await p.evaluate(() => location.hash)).split('/').pop());
+    assert.equal(await p.locator(`#ticket-alerts a[href="#/alerts/${alert.id}"]`).count(), 1, 'the ticket lists the alert');
+    const ticket = await center.api.ok('GET', '/api/v1/tickets/' + ticketId);
+    assert.deepEqual(ticket.alert_ids, [alert.id]);
+    await shot(p, 'ticket-from-alert-ja');
   });
 });

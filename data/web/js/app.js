@@ -3,7 +3,7 @@
 // navigation and the language switcher, and routes #/hash addresses to the
 // page modules under pages/. Pages get (main, ctx) and draw into <main>.
 import * as api from './api.js';
-import { h, clear } from './dom.js';
+import { h, clear, takeTimesShown, timeZoneNote } from './dom.js';
 import { dropAllDrafts, dropOthersDrafts } from './draft.js';
 import { t, lang, loadLang, chooseLang, rememberLang, normalise } from './i18n.js';
 import * as loginPage from './pages/login.js';
@@ -137,8 +137,11 @@ export async function route() {
   main.append(h('p', { class: 'loading' }, t('common.loading')));
   try {
     const frag = h('div', { class: 'page' });
+    takeTimesShown();
     await match.page.render(frag, { params: match.params, query, go, flash, route });
     if (seq !== routing) return; // the person navigated on meanwhile
+    // Times are the centre's zone, not this computer's: said once per page.
+    if (takeTimesShown()) frag.append(timeZoneNote());
     clear(main).append(frag);
   } catch (e) {
     if (seq !== routing) return;

@@ -48,14 +48,91 @@ export function field(label, kind, attrs, options) {
   return { wrap, input };
 }
 
-// Dates: RFC 3339 from the API, shown in the reader's language and local time.
+// Dates: RFC 3339 from the API, shown in the centre's report zone
+// (GET /api/v1/me "timezone", default Asia/Tokyo), as the mails and reports
+// do, never in the zone of the reader's computer: "2026/04/01 09:00" in
+// Japanese, "1 Apr 2026, 09:00" in English (no 01/04 to misread). A page
+// that shows a time says the zone once (timeZoneNote, added by app.js).
+const JAPAN_ZONES = ['Asia/Tokyo', 'Japan'];
+const formats = new Map();
+let timesShown = false;
+
+export function timeZone() {
+  const me = api.currentMe();
+  return (me && me.timezone) || 'Asia/Tokyo';
+}
+
+function timeFormat() {
+  const key = lang() + ' ' + timeZone();
+  if (!formats.has(key)) {
+    const opts = lang() === 'ja'
+      ? { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+      : { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+    let f;
+    try {
+      f = new Intl.DateTimeFormat(lang() === 'ja' ? 'ja-JP' : 'en-GB', { ...opts, timeZone: timeZone() });
+    } catch {
+      f = new Intl.DateTimeFormat(lang() === 'ja' ? 'ja-JP' : 'en-GB', { ...opts, timeZone: 'UTC' }); // a zone this browser does not know
+    }
+    formats.set(key, f);
+  }
+  return formats.get(key);
+}
+
 export function fmtTime(s) {
   if (!s) return t('common.never');
   const d = new Date(s);
   if (Number.isNaN(d.getTime())) return String(s);
-  return d.toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB', {
-    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-  });
+  timesShown = true;
+  return timeFormat().format(d);
+}
+
+// Whether fmtTime was used since the last call (app.js asks before and
+// after drawing a page).
+export function takeTimesShown() {
+  const shown = timesShown;
+  timesShown = false;
+  return shown;
+}
+
+// "時刻はすべて日本時間です。" / "All times are Japan time (JST).", or the
+// zone's name for another zone.
+export function timeZoneNote() {
+  const zone = timeFormat().resolvedOptions().timeZone;
+  const text = JAPAN_ZONES.includes(zone) ? t('time.zone_japan') : t('time.zone_other', { zone });
+  return h('p', { class: 'hint time-zone-note', id: 'time-zone-note' }, text);
+}
+
+// A date and time typed in a datetime-local field ("2026-04-02T10:00") read
+// in the report zone, as RFC 3339 UTC ("2026-04-02T01:00:00Z"); null when
+// it is not one.
+export function zonedInputToUtc(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value || '');
+  if (!m) return null;
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+  // The zone's offset at that wall time, found from the instant itself
+  // (twice, for a wall time next to a change of offset).
+  let at = wall - zoneOffset(wall);
+  at = wall - zoneOffset(at);
+  return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+// The report zone's offset from UTC at instant ms, in ms.
+function zoneOffset(ms) {
+  let parts;
+  try {
+    parts = new Intl.DateTimeFormat('en-US', { timeZone: timeZone(), hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(new Date(ms));
+  } catch {
+    return 0;
+  }
+  const n = (type) => Number(parts.find((p) => p.type === type).value);
+  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - Math.floor(ms / 1000) * 1000;
+}
+
+// The month now in the report zone, "2026-04".
+export function zonedMonth() {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: timeFormat().resolvedOptions().timeZone, year: 'numeric', month: '2-digit' }).formatToParts(new Date());
+  return parts.find((p) => p.type === 'year').value + '-' + parts.find((p) => p.type === 'month').value;
 }
 
 // A duration given in minutes, in the largest whole unit: 1440 -> "1 day",
@@ -147,8 +224,7 @@ export function link(href, text, attrs) {
 // field in `before` changes); the link follows the chosen month and the
 // reader's language, and opens in a new tab.
 export function monthlyReport(base, id, before) {
-  const now = new Date();
-  const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+  const month = zonedMonth();
   const input = h('input', { type: 'month', id: id + '-month', name: 'month', value: month });
   const a = h('a', { class: 'button secondary', id, target: '_blank', rel: 'noopener' }, t('report.open'));
   const sync = () => {

@@ -6,6 +6,8 @@
  * hash that was checked), re-hashing (compare and swap). The user object in the
  * me object says "must_change_password" (api/account.c). */
 #include "center/api/api.h"
+#include "center/report.h"
+#include "center/zone.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -85,8 +87,10 @@ json_t *mm_api_me_object(struct mm_request *req)
     }
     json_t *csrf =
         req->who.kind == MM_AUTH_SESSION ? json_string(req->who.session.csrf) : json_null();
-    return json_pack("{s:o, s:o, s:o}", "user", mm_json_user(u), "tenant", tenant, "csrf_token",
-                     csrf);
+    /* The zone the web UI shows times in, as the mails and reports do. */
+    const char *zone = mm_zone_name(mm_report_zone());
+    return json_pack("{s:o, s:o, s:o, s:s}", "user", mm_json_user(u), "tenant", tenant,
+                     "csrf_token", csrf, "timezone", zone);
 }
 
 /* Checks the password of email. 0 and *u on success; MM_EAUTH for a wrong

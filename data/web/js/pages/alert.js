@@ -2,7 +2,8 @@
 // alert: one alert — the plain-language explanation (what happened, what to
 // do now, which threat), the facts (count, first/last seen, device,
 // addresses), the evidence (latest raw events, shown as text), and the status
-// actions: acknowledge, escalate (vendor), close with a reason.
+// actions: acknowledge, escalate (vendor), close with a reason; for SME users,
+// who their IT company is and a button to ask it about this alert.
 import * as api from '../api.js';
 import { h, append, field, fmtTime, severityBadge, statusBadge, alertTitle, alertMore } from '../dom.js';
 import { t, pick } from '../i18n.js';
@@ -114,6 +115,17 @@ function actions(a, ctx) {
   return box;
 }
 
+// For SME users: who the "IT company" of the alert texts is (the monitoring
+// centre that runs this service) and a button that opens a consultation
+// with this alert attached.
+function askBox(a) {
+  if (api.isVendor()) return null;
+  return h('section', { class: 'card ask-card', id: 'ask-card', 'aria-labelledby': 'ask-h' },
+    h('h2', { id: 'ask-h' }, t('alert.ask_title')),
+    h('p', {}, t('alert.ask_who')),
+    h('div', { class: 'actions' }, h('a', { class: 'button primary', id: 'ask-alert', href: '#/tickets/new?alert=' + a.id }, t('alert.ask'))));
+}
+
 export async function render(main, ctx) {
   const id = ctx.params[0];
   const a = await api.get('/alerts/' + id);
@@ -134,6 +146,7 @@ export async function render(main, ctx) {
     h('section', { class: 'card explain-card sev-border-' + a.severity, 'aria-labelledby': 'ex-h' },
       h('h2', { id: 'ex-h' }, t('alert.explanation')),
       explanationBlock(a.explanation) || h('p', {}, alertTitle(a))),
+    askBox(a),
     h('div', { class: 'two-col' },
       h('section', { 'aria-labelledby': 'facts-h' }, h('h2', { id: 'facts-h' }, t('alert.details')), facts(a, tenantName)),
       actions(a, ctx)),

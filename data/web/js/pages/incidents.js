@@ -5,7 +5,7 @@
 // is kept as a draft (draft.js) until it is saved. Shows a plain "not
 // available yet" note when the centre has no incident API.
 import * as api from '../api.js';
-import { h, append, field, fmtTime, fmtMinutes, severityBadge, relatedAlerts, loadAlerts, alertTitle, stackOnPhone } from '../dom.js';
+import { h, append, field, fmtTime, zonedInputToUtc, fmtMinutes, severityBadge, relatedAlerts, loadAlerts, alertTitle, stackOnPhone } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
 import { keepDraft, dropDraft } from '../draft.js';
 
@@ -131,11 +131,11 @@ function vendorActions(x, ctx) {
       const body = { to: to.input.value };
       if (note.input.value.trim()) body.note = note.input.value.trim();
       if (body.to === 'onsite') {
-        if (!who.input.value.trim() || !when.input.value || !where.input.value.trim()) {
+        if (!who.input.value.trim() || !zonedInputToUtc(when.input.value) || !where.input.value.trim()) {
           ctx.flash(t('incident.dispatch_missing'), 'error');
           return;
         }
-        body.dispatch = { who: who.input.value.trim(), when: new Date(when.input.value).toISOString().replace(/\.\d{3}Z$/, 'Z'), where: where.input.value.trim() };
+        body.dispatch = { who: who.input.value.trim(), when: zonedInputToUtc(when.input.value), where: where.input.value.trim() };
       }
       if (body.to === 'closed' && outcome.input.value.trim()) body.outcome = outcome.input.value.trim();
       try {

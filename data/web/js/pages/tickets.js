@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // tickets: the consultation desk — the list of tickets, a form to open one
-// (category and message, in the SME's own words), and a ticket's message
+// (category and message, in the SME's own words; from an alert's page, with
+// that alert attached: #/tickets/new?alert=ID), and a ticket's message
 // thread with a reply box and the incident it became (its title and stage).
 // What is typed in either form is kept as a draft
 // (draft.js) until it is sent. The desk API may not exist on an older centre:
 // then the page says so instead of failing.
 import * as api from '../api.js';
-import { h, field, fmtTime, clipBytes, relatedAlerts, loadAlerts, stackOnPhone } from '../dom.js';
+import { h, field, fmtTime, clipBytes, relatedAlerts, loadAlerts, alertTitle, stackOnPhone } from '../dom.js';
 import { t, pick } from '../i18n.js';
 import { keepDraft, dropDraft } from '../draft.js';
 import { statusText as stageText } from './incidents.js';
@@ -51,24 +52,52 @@ async function list(main) {
   );
 }
 
+// The alert a consultation is about (#/tickets/new?alert=ID, the alert
+// page's "ask about this alert"): null when none is named or it cannot be
+// read (the form then says so and works without it).
+async function askedAlert(ctx) {
+  const id = Number(ctx.query.get('alert'));
+  if (!Number.isInteger(id) || id <= 0) return null;
+  return api.get('/alerts/' + id).catch(() => ({ missing: true }));
+}
+
+// The attached alert shown in the form, and who answers.
+function alertBox(a) {
+  if (a.missing) return h('p', { class: 'hint', id: 'ticket-alert-missing' }, t('ticket.alert_missing'));
+  return h('section', { class: 'attached-alert', id: 'ticket-alert', 'aria-labelledby': 'ticket-alert-h' },
+    h('h2', { id: 'ticket-alert-h' }, t('ticket.about_alert')),
+    relatedAlerts([a], 'ticket-alert-list'),
+    h('p', { class: 'hint' }, t('ticket.answered_by')));
+}
+
 async function newForm(main, ctx) {
   const probe = await api.optional(api.get('/tickets', { limit: 1 }));
   if (probe.missing) return notAvailable(main, 'ticket.new_title');
   const vendor = api.isVendor();
+  const asked = await askedAlert(ctx);
+  const alert = asked && !asked.missing ? asked : null;
   let tenant = null;
   if (vendor) {
     const tenants = await api.listAll('/tenants', {}, 2000);
     tenant = field(t('common.tenant'), 'select', { name: 'tenant_id', required: true }, tenants.items.filter((x) => x.id !== 0).map((x) => [String(x.id), x.name]));
+    if (alert) tenant.input.value = String(alert.tenant_id);
   }
   const category = field(t('ticket.category'), 'select', { name: 'category', required: true }, CATEGORIES.map((c) => [c, t('ticket.cat.' + c)]));
   const subject = field(t('ticket.subject'), 'input', { name: 'subject', maxlength: 200, required: true });
   const message = field(t('ticket.message'), 'textarea', { name: 'message', rows: 6, maxlength: 3300, required: true, 'aria-describedby': 'msg-help' });
+  if (alert) {
+    category.input.value = 'other';
+    subject.input.value = clipBytes(t('ticket.alert_subject', { title: alertTitle(alert) }), SUBJECT_MAX_BYTES);
+  }
   const submit = h('button', { type: 'submit', class: 'primary' }, t('ticket.send'));
   const form = h('form', { class: 'card', id: 'ticket-form', novalidate: true },
+    asked ? alertBox(asked) : null,
     tenant ? tenant.wrap : null, category.wrap, subject.wrap, message.wrap,
     h('p', { class: 'hint', id: 'msg-help' }, t('ticket.message_help')),
     h('div', { class: 'actions' }, submit));
-  if (keepDraft(form, 'ticket-new', [tenant && tenant.input, category.input, subject.input, message.input].filter(Boolean))) {
+  // A consultation about an alert keeps its own draft.
+  const draftName = alert ? 'ticket-new-alert-' + alert.id : 'ticket-new';
+  if (keepDraft(form, draftName, [tenant && tenant.input, category.input, subject.input, message.input].filter(Boolean))) {
     form.prepend(h('p', { class: 'hint', id: 'draft-restored' }, t('draft.restored')));
   }
   form.addEventListener('submit', async (ev) => {
@@ -85,10 +114,11 @@ async function newForm(main, ctx) {
     }
     const body = { category: category.input.value, subject: subject.input.value.trim(), body: message.input.value.trim() };
     if (tenant) body.tenant_id = Number(tenant.input.value);
+    if (alert) body.alert_ids = [alert.id];
     submit.disabled = true;
     try {
       const created = await api.post('/tickets', body);
-      dropDraft('ticket-new');
+      dropDraft(draftName);
       ctx.go('#/tickets/' + created.id);
       ctx.flash(t('ticket.sent'), 'ok');
     } catch (e) {
@@ -96,7 +126,8 @@ async function newForm(main, ctx) {
       submit.disabled = false;
     }
   });
-  main.append(h('p', { class: 'crumbs' }, h('a', { href: '#/tickets' }, t('ticket.back'))), h('h1', {}, t('ticket.new_title')), h('p', { class: 'lead' }, t('ticket.new_intro')), form);
+  main.append(h('p', { class: 'crumbs' }, alert ? h('a', { href: '#/alerts/' + alert.id }, t('ticket.back_alert')) : h('a', { href: '#/tickets' }, t('ticket.back'))),
+    h('h1', {}, t('ticket.new_title')), h('p', { class: 'lead' }, t('ticket.new_intro')), form);
 }
 
 function messageItem(m) {

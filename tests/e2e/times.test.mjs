@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+// Times in the web UI: shown in the centre's report zone (GET /api/v1/me
+// "timezone", Asia/Tokyo by default), as the mails and reports do, whatever
+// the zone of the reader's computer; the page says which zone once; English
+// reads "1 Apr 2026, 18:57" (no 01/04 to misread), Japanese
+// "2026/04/01 18:57". (The visit time typed on an incident is checked by
+// e2e-desk.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { needBinary, useCenter, alertEvent } from './lib/center.mjs';
+import { withBrowser, signIn, ready } from './lib/browser.mjs';
+
+const missing = needBinary() || false;
+let center;
+
+useCenter(async (c) => {
+  center = c;
+});
+
+// openBrowser runs the browser with timezoneId 'UTC': the page must still
+// show the centre's zone (Japan time), as the mails and reports do.
+test('times are Japan time on a computer set to UTC, said once per page (ja, en)', { skip: missing }, async () => {
+  await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2000009, signature: 'MAMORI test: time ja', severity: 4, minute: 57, ja: '時刻を確かめる警告です。', en: 'An alert to check the time.' })]);
+  await center.ingest(center.sensors.sakura, [alertEvent({ sid: 2000010, signature: 'MAMORI test: time en', severity: 4, minute: 57, ja: '時刻を確かめる警告です。', en: 'An alert to check the time.' })]);
+  const me = await center.api.ok('GET', '/api/v1/me');
+  assert.equal(me.timezone, 'Asia/Tokyo');
+  const cases = [
+    ['ja-JP', center.users.yamada, center.tenants.yamada, 2000009, '2026/04/01 18:57', '時刻はすべて日本時間です。'],
+    ['en-GB', center.users.sakura, center.tenants.sakura, 2000010, '1 Apr 2026, 18:57', 'All times are Japan time (JST).'],
+  ];
+  for (const [locale, user, tenant, sid, when, note] of cases) {
+    const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${tenant.id}`);
+    const alert = list.items.find((a) => a.signature_id === sid);
+    assert.match(alert.first_seen, /^2026-04-01T09:57/, 'the alert was first seen at 09:57 UTC');
+    await withBrowser({ locale }, async (b) => {
+      const p = b.page;
+      await signIn(p, center.base, user);
+      await p.goto(center.base + '/#/alerts/' + alert.id);
+      await ready(p);
+      const facts = await p.locator('#alert-facts').innerText();
+      assert.ok(facts.includes(when), `${when} in: ${facts}`);
+      assert.equal((await p.locator('#time-zone-note').textContent()).trim(), note);
+      assert.equal(await p.locator('.time-zone-note').count(), 1, 'said once');
+      // The alert list uses the same format.
+      await p.goto(center.base + '/#/alerts');
+      await ready(p);
+      await p.locator('#alert-table').waitFor();
+      assert.ok((await p.locator('#alert-table').innerText()).includes(when), 'list shows ' + when);
+      assert.equal((await p.locator('#time-zone-note').textContent()).trim(), note);
+    });
+  }
+});
