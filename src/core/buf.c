@@ -23,6 +23,12 @@ void mm_buf_free(struct mm_buf *b)
     mm_buf_init(b);
 }
 
+void mm_memzero(void *p, size_t n)
+{
+    if (p && n)
+        explicit_bzero(p, n);
+}
+
 void mm_buf_reset(struct mm_buf *b)
 {
     b->len = 0;

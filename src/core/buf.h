@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * mm_buf: a growable byte buffer that is always NUL-terminated, used to build
- * text output (reports, JSON lines, HTML) without fixed-size arrays. */
+ * text output (reports, JSON lines, HTML) without fixed-size arrays; and
+ * mm_memzero, which clears memory that held a secret. */
 #ifndef MM_CORE_BUF_H
 #define MM_CORE_BUF_H
 
@@ -39,5 +40,11 @@ int mm_buf_html_escape(struct mm_buf *b, const char *s);
 char *mm_buf_take(struct mm_buf *b);
 /* Returns the contents, "" when empty (never NULL). */
 const char *mm_buf_str(const struct mm_buf *b);
+
+/* Clears n bytes at p (a secret, such as the sensor's key, before its
+ * memory is freed) with stores the compiler keeps: a memset just before
+ * free may be left out as a dead store. libsodium's sodium_memzero does the
+ * same for the centre, which links libsodium; the core does not. */
+void mm_memzero(void *p, size_t n);
 
 #endif

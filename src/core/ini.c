@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns reading INI configuration files into an ordered entry list. */
 #include "core/ini.h"
+#include "core/buf.h"
 #include "core/msg.h"
 #include "core/error.h"
 #include "core/str.h"
@@ -63,7 +64,7 @@ static int finish(struct mm_ini *ini, int rc, const char *name, struct mm_ini **
         *out = ini;
         return 0;
     }
-    mm_ini_free(ini);
+    mm_ini_free_wiped(ini); /* what was read may be a secret's file (uplink.conf) */
     if (rc == -1) {
         int code = mm_error_from_errno(errno); /* the reason in the message language */
         mm_msg_format(err, errlen, "core-log", "ini.io", name, mm_msg_strerror(code));
@@ -129,6 +130,13 @@ void mm_ini_free(struct mm_ini *ini)
     }
     free(ini->entries);
     free(ini);
+}
+
+void mm_ini_free_wiped(struct mm_ini *ini)
+{
+    for (size_t i = 0; ini && i < ini->count; i++)
+        mm_memzero(ini->entries[i].value, strlen(ini->entries[i].value));
+    mm_ini_free(ini);
 }
 
 /* Whether entry e is section.key (any key when key is NULL); marks it as

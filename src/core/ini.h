@@ -25,6 +25,9 @@ int mm_ini_load_string(const char *text, struct mm_ini **out, char *err, size_t 
 int mm_ini_load_text(const char *text, const char *name, struct mm_ini **out, char *err,
                      size_t errlen);
 void mm_ini_free(struct mm_ini *ini);
+/* mm_ini_free, after clearing every value (mm_memzero): for a file that
+ * holds a secret (the sensor's uplink.conf and its key). Accepts NULL. */
+void mm_ini_free_wiped(struct mm_ini *ini);
 
 /* The last value of section.key, or NULL. Section "" is the part before any
  * [section] header. Names compare case-insensitively. Marks (above). */

@@ -9,7 +9,9 @@
  * freed, still cached, first), one LRU list per timeout class (so the oldest idle
  * flow of a class is always its list head), the flow clock, idle and active
  * timeouts, eviction of the least recently active flow when max_flows is
- * reached, per-direction counters, TCP flags and a small TCP state machine.
+ * reached, the initiator of a flow first seen at its responder's packet
+ * (first_packet_from_responder), per-direction counters, TCP flags and a
+ * small TCP state machine.
  * Flows leave through the table's end callback (the pipeline writes the EVE
  * flow record there). Rules for the clock are in flowtable.h. */
 #include <assert.h>
@@ -214,9 +216,11 @@ static void community_id_inputs(const struct mm_flow_table *t, struct mm_flow *f
 
 /* The ID's inputs as the first packet gave them: the flow holds its
  * (source, destination, ports) as initiator and responder, which differ
- * from the packet's order only for a TCP flow first seen at its SYN-ACK,
- * and the ID orders a TCP flow's endpoints itself (only ICMP's one-way
- * messages keep the order, and ICMP flows are never reversed). Ports are
+ * from the packet's order only for a flow first seen at its responder's
+ * packet (first_packet_from_responder: a TCP SYN-ACK, a UDP server's
+ * answer), and the ID orders a TCP or UDP flow's endpoints itself (only
+ * ICMP's one-way messages keep the order, and ICMP flows are never
+ * reversed). Ports are
  * the key's (0 for protocols without them, whose ID leaves ports out), an
  * ICMP flow's type and code kept at creation. */
 static struct mm_community_id_flow community_id_of(const struct mm_flow *f)
@@ -609,6 +613,54 @@ static struct mm_flow *flow_alloc(struct mm_flow_table *t)
     return f;
 }
 
+/* Whether port is a UDP service's (the server's side, whose answers go
+ * to the asker's ephemeral port): DNS 53, DHCP 67/68, Kerberos 88, NTP
+ * 123, NetBIOS 137/138, SNMP 161/162, CLDAP 389, QUIC 443, IKE 500,
+ * DNS over QUIC 853, SSDP 1900, STUN 3478, IPsec NAT traversal 4500, mDNS
+ * 5353, LLMNR 5355. A list, not every port below 1024: a datagram sent
+ * from any low port (Windows Messenger spam from port 666 to port 1026)
+ * is no answer. */
+static bool udp_service_port(uint16_t port)
+{
+    switch (port) {
+    case 53:
+    case 67:
+    case 68:
+    case 88:
+    case 123:
+    case 137:
+    case 138:
+    case 161:
+    case 162:
+    case 389:
+    case 443:
+    case 500:
+    case 853:
+    case 1900:
+    case 3478:
+    case 4500:
+    case 5353:
+    case 5355:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Whether a flow's first packet comes from the responder, whose peer is
+ * then the initiator: a TCP SYN-ACK; a UDP datagram from a service port to
+ * a port that is not one (a DNS or NTP server's answer seen before its
+ * question: the capture or the sensor started mid-conversation),
+ * as Zeek flips a connection from a likely server port. Both ends on
+ * service ports (NTP 123 to 123, DHCP 67 to 68, mDNS 5353 to 5353) or
+ * neither keep the packet's order. */
+static bool first_packet_from_responder(const struct mm_packet *p, uint16_t sp, uint16_t dp)
+{
+    if (p->ip_proto == 6)
+        return (p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+    return p->ip_proto == 17 && udp_service_port(sp) && !udp_service_port(dp);
+}
+
 static struct mm_flow *flow_create(struct mm_flow_table *t, const struct mm_packet *p, uint16_t sp,
                                    uint16_t dp, uint32_t hash)
 {
@@ -617,8 +669,7 @@ static struct mm_flow *flow_create(struct mm_flow_table *t, const struct mm_pack
     struct mm_flow *f = flow_alloc(t);
     if (!f)
         return NULL;
-    /* A first packet that is a SYN-ACK comes from the responder. */
-    bool reverse = p->ip_proto == 6 && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+    bool reverse = first_packet_from_responder(p, sp, dp);
     f->src = reverse ? p->dst : p->src;
     f->dst = reverse ? p->src : p->dst;
     f->sport = reverse ? dp : sp;

@@ -135,48 +135,94 @@ static uint64_t segment_first(const char *name)
     return mm_str_int64(digits, 1, INT64_MAX, &v) == 0 ? (uint64_t)v : 0;
 }
 
+/* Calls visit(arg, dir_fd, name, first) for each file in dir named as a
+ * segment (segment_first) followed by suffix: "" for the segments, a
+ * set-aside one's (SET_ASIDE_SUFFIX); first is the seq its name gives.
+ * Stops at visit's first non-zero return and returns it. A dir that does
+ * not exist holds none (0); any other failure to open it is the system's
+ * reason. The spool's one walk of its directory. */
+typedef int (*segment_visit_fn)(void *arg, int dir_fd, const char *name, uint64_t first);
+
+static int walk_segments(const char *dir, const char *suffix, segment_visit_fn visit, void *arg)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : mm_error_from_errno(errno);
+    size_t suffix_len = strlen(suffix);
+    struct dirent *e;
+    int r = 0;
+    while (r == 0 && (e = readdir(d)) != NULL) {
+        char name[25];
+        if (strlen(e->d_name) != 24 + suffix_len || strcmp(e->d_name + 24, suffix) != 0)
+            continue;
+        memcpy(name, e->d_name, 24);
+        name[24] = '\0';
+        uint64_t first = segment_first(name);
+        if (first != 0) /* else not a segment: left alone */
+            r = visit(arg, dirfd(d), e->d_name, first);
+    }
+    closedir(d);
+    return r;
+}
+
+/* The first seqs list_segments gathers. */
+struct seq_list {
+    uint64_t *v;
+    size_t n, cap;
+};
+
+static int seq_list_add(void *arg, int dir_fd, const char *name, uint64_t first)
+{
+    (void)dir_fd;
+    (void)name;
+    struct seq_list *l = arg;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        uint64_t *nv = realloc(l->v, cap * sizeof(*nv));
+        if (!nv)
+            return MM_ENOMEM;
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n++] = first;
+    return 0;
+}
+
 /* Lists the first seqs of the segment files in dir, sorted (free *out). */
 static int list_segments(const char *dir, uint64_t **out, size_t *count)
 {
     *out = NULL;
     *count = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? 0 : mm_error_from_errno(errno);
-    uint64_t *v = NULL;
-    size_t n = 0, cap = 0;
-    int r = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        uint64_t first = segment_first(e->d_name);
-        if (first == 0)
-            continue; /* not a segment: left alone */
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            uint64_t *nv = realloc(v, cap * sizeof(*v));
-            if (!nv) {
-                r = MM_ENOMEM;
-                break;
-            }
-            v = nv;
-        }
-        v[n++] = first;
-    }
-    closedir(d);
+    struct seq_list l = {NULL, 0, 0};
+    int r = walk_segments(dir, "", seq_list_add, &l);
     if (r != 0) {
-        free(v);
+        free(l.v);
         return r;
     }
-    if (n > 1)
-        qsort(v, n, sizeof(*v), cmp_u64);
-    *out = v;
-    *count = n;
+    if (l.n > 1)
+        qsort(l.v, l.n, sizeof(*l.v), cmp_u64);
+    *out = l.v;
+    *count = l.n;
     return 0;
 }
 
 /* A segment set aside by hand: NAME.seg renamed NAME.seg.unreadable, as
  * the message for a newest segment that cannot be read says. */
 #define SET_ASIDE_SUFFIX ".unreadable"
+
+/* Raises *(uint64_t *)arg to the highest seq the set-aside segment name
+ * may hold (set_aside_bound). */
+static int set_aside_raise(void *arg, int dir_fd, const char *name, uint64_t first)
+{
+    uint64_t *bound = arg;
+    struct stat st;
+    if (fstatat(dir_fd, name, &st, 0) != 0)
+        return mm_error_from_errno(errno);
+    uint64_t last = first + (uint64_t)st.st_size / HDR_LEN;
+    if (last > *bound)
+        *bound = last;
+    return 0;
+}
 
 /* The highest seq the segments set aside in dir may hold (0 when there are
  * none): a segment's records are consecutive seqs from its name's first,
@@ -187,32 +233,7 @@ static int list_segments(const char *dir, uint64_t **out, size_t *count)
 static int set_aside_bound(const char *dir, uint64_t *bound)
 {
     *bound = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? 0 : mm_error_from_errno(errno);
-    struct dirent *e;
-    int r = 0;
-    while ((e = readdir(d)) != NULL) {
-        char name[25];
-        struct stat st;
-        if (strlen(e->d_name) != 24 + strlen(SET_ASIDE_SUFFIX) ||
-            strcmp(e->d_name + 24, SET_ASIDE_SUFFIX) != 0)
-            continue;
-        memcpy(name, e->d_name, 24);
-        name[24] = '\0';
-        uint64_t first = segment_first(name);
-        if (first == 0)
-            continue;
-        if (fstatat(dirfd(d), e->d_name, &st, 0) != 0) {
-            r = mm_error_from_errno(errno);
-            break;
-        }
-        uint64_t last = first + (uint64_t)st.st_size / HDR_LEN;
-        if (last > *bound)
-            *bound = last;
-    }
-    closedir(d);
-    return r;
+    return walk_segments(dir, SET_ASIDE_SUFFIX, set_aside_raise, bound);
 }
 
 static void segment_path(const char *dir, uint64_t first, char *out, size_t outlen)

@@ -235,8 +235,7 @@ static int write_state(const char *state_dir, const struct mm_uplink_state *st)
                       st->center, st->key, (long long)st->sensor_id);
     if (r == 0)
         r = mm_file_write_atomic_mode(path, text.data, text.len, 0600);
-    if (text.data)
-        memset(text.data, 0, text.len); /* the key */
+    mm_memzero(text.data, text.len); /* the key */
     mm_buf_free(&text);
     return r;
 }
@@ -264,7 +263,7 @@ int mm_uplink_state_load(const char *state_dir, struct mm_uplink_state *out)
         snprintf(out->key, sizeof out->key, "%s", key);
         out->sensor_id = id;
     }
-    mm_ini_free(ini);
+    mm_ini_free_wiped(ini); /* the key */
     return r;
 }
 
@@ -653,7 +652,7 @@ static void uplink_free(struct mm_uplink *u)
     curl_easy_cleanup(u->curl);
     free(u->center);
     if (u->key)
-        memset(u->key, 0, strlen(u->key));
+        mm_memzero(u->key, strlen(u->key));
     free(u->key);
     free(u->spool_dir);
     free(u->types);

@@ -47,6 +47,10 @@ EXTRA_INTEL = {
                             "198.19.7.0/24\n",
         "some_c2.txt": "# A Maltrail trail file\n198.18.1.0/24\n198.19.0.0/16\n",
     },
+    # intel-udp-reply: a DNS server and a prober, both on a C2 list
+    "intel-udp-reply": {
+        "some_c2.txt": "# A Maltrail trail file\n198.51.100.53\n198.51.100.99\n",
+    },
 }
 
 
@@ -87,6 +91,20 @@ def check_intel_scanner(alerts):
     if probe["mamori"]["evidence"]["host"] != detectgen.OFFICE_PC or \
             "tried to connect" not in probe["mamori"]["message"]["en"]:
         return "the probe's alert does not name the PC as probed: %s" % probe["mamori"]
+    return None
+
+
+def check_intel_udp_reply(alerts):
+    """The listed DNS server answering first is a server the PC asked (an
+    outbound hit, 9100101), not an address that tried to reach the office;
+    the listed address sending to the PC's SNMP port from an ephemeral
+    port did try (9100111). Both name the PC as the office host."""
+    got = [(a["alert"]["signature_id"], a["mamori"]["evidence"]["value"],
+            a["mamori"]["evidence"]["host"]) for a in alerts]
+    want = [(9100101, "198.51.100.53", detectgen.OFFICE_PC),
+            (9100111, "198.51.100.99", detectgen.OFFICE_PC)]
+    if sorted(got) != want:
+        return "expected %s, got %s" % (want, sorted(got))
     return None
 
 
@@ -211,6 +229,7 @@ T_START = "2026-04-01T00:00:00.001000+0000"
 
 # Checks beyond the signature ids, per case.
 CHECKS = {"intel-weak": check_intel_weak, "intel-scanner": check_intel_scanner,
+          "intel-udp-reply": check_intel_udp_reply,
           "outbound": check_outbound,
           # an SMB1-only client and its server answering in SMB1: both sides
           "smb1": lambda alerts: check_smb1_client(alerts) or check_smb1_server(alerts),
@@ -236,6 +255,8 @@ CASES = {
     "intel": ("intel", "", {9100101, 9100102, 9100103, 9100105}),
     "intel-weak": ("intel-weak", "", {9100111, 9100106}),
     "intel-scanner": ("intel-scanner", "", {9100101, 9100111}),
+    # a listed DNS server's answer seen first: outbound; a listed prober: inbound
+    "intel-udp-reply": ("intel-udp-reply", "", {9100101, 9100111}),
     "windows-xp": ("windows-xp", "", {9100201, 9100301}),
     "iphone": ("iphone", "[policy]\npersonal_devices = no\n", {9100201, 9100401}),
     "iphone-allowed": ("iphone", "[policy]\npersonal_devices = yes\n", {9100201}),

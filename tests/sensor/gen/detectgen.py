@@ -113,6 +113,20 @@ def intel_scanner(w):
           dst_mac=OFFICE_MAC, options=b"\x02\x04\x05\xb4")
 
 
+def intel_udp_reply(w):
+    """UDP next to a listed address: a listed DNS server's answer seen
+    before its question (the capture or the sensor started in the middle
+    of a lookup), then the office PC's next question on the same
+    ports; and a listed address probing the PC's SNMP port from outside."""
+    w.udp(("198.51.100.53", 53), (OFFICE_PC, 53001),
+          g.dns_response("www.example.org", ("203.0.113.80",), ident=7), src_mac=GATEWAY_MAC,
+          dst_mac=OFFICE_MAC)
+    w.udp((OFFICE_PC, 53001), ("198.51.100.53", 53), g.dns_query("www.example.org", ident=8),
+          src_mac=OFFICE_MAC, dst_mac=GATEWAY_MAC)
+    w.udp(("198.51.100.99", 40000), (OFFICE_PC, 161), b"\x30\x00", src_mac=GATEWAY_MAC,
+          dst_mac=OFFICE_MAC)
+
+
 def windows_xp(w):
     """A Windows XP PC asking for its address (the XP DHCP fingerprint with
     vendor class MSFT 5.0), then browsing with its XP user agent."""
@@ -446,6 +460,7 @@ SCENARIOS = {
     "intel": intel_traffic,
     "intel-weak": intel_weak,
     "intel-scanner": intel_scanner,
+    "intel-udp-reply": intel_udp_reply,
     "windows-xp": windows_xp,
     "iphone": iphone,
     "iphone-discover": iphone_discover,

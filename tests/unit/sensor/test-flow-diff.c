@@ -3,7 +3,8 @@
  * reference written here: flows in an array searched linearly, "least
  * recently active" as the smallest touch number, expiry and eviction by
  * scanning. Random packet sequences (few addresses and ports, so both
- * directions and reuse happen; TCP with SYN, SYN-ACK, FIN and RST; UDP,
+ * directions and reuse happen; TCP with SYN, SYN-ACK, FIN and RST; UDP
+ * from and to service ports (a server's answer first),
  * ICMP, GRE; VLAN tags; PPPoE sessions; time that jumps forwards and backwards) are fed to
  * both; after every packet the flow found, its direction, its counters and
  * the flows ended so far (order, reason, flow id) must agree. One run keeps
@@ -166,6 +167,28 @@ static long ref_find(const struct ref *r, const struct mm_packet *p, uint16_t sp
     return -1;
 }
 
+/* A UDP service's port (flow.c's list) */
+static bool ref_service_port(uint16_t port)
+{
+    static const uint16_t services[] = {53,  67,  68,  88,  123,  137,  138,  161,  162,
+                                        389, 443, 500, 853, 1900, 3478, 4500, 5353, 5355};
+    for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
+        if (port == services[i])
+            return true;
+    return false;
+}
+
+/* The first packet comes from the responder: a SYN-ACK, or UDP from a
+ * service port to a port that is not one */
+static bool ref_from_responder(const struct mm_packet *p, uint16_t sp, uint16_t dp)
+{
+    if (p->ip_proto == 6)
+        return (p->tcp_flags & 0x12) == 0x12;
+    if (p->ip_proto != 17)
+        return false;
+    return ref_service_port(sp) && !ref_service_port(dp);
+}
+
 static long ref_create(struct ref *r, struct ends *e, const struct mm_packet *p, uint16_t sp,
                        uint16_t dp, int *dir)
 {
@@ -173,7 +196,7 @@ static long ref_create(struct ref *r, struct ends *e, const struct mm_packet *p,
         ref_evict(r, e);
     struct ref_flow *f = &r->f[r->n];
     memset(f, 0, sizeof *f);
-    bool reverse = p->ip_proto == 6 && (p->tcp_flags & 0x12) == 0x12;
+    bool reverse = ref_from_responder(p, sp, dp);
     f->src = reverse ? p->dst : p->src;
     f->dst = reverse ? p->src : p->dst;
     f->sport = reverse ? dp : sp;
@@ -289,6 +312,16 @@ static void random_time(struct mm_packet *p, const struct shape *s, long *sec)
     p->ts.tv_usec = (suseconds_t)rnd(1000000);
 }
 
+/* Mostly 1000 and up, now and then a UDP service's port or a low port
+ * that is not one (666) */
+static uint16_t random_port(const struct shape *s)
+{
+    static const uint16_t services[] = {53, 123, 443, 666, 1900, 5353};
+    if (rnd(8) == 0)
+        return services[rnd(sizeof services / sizeof services[0])];
+    return (uint16_t)(1000 + rnd(s->ports));
+}
+
 static void random_packet(struct mm_packet *p, const struct shape *s, long *sec)
 {
     static const uint8_t protos[] = {6, 6, 6, 17, 17, 1, 47, 58};
@@ -302,8 +335,8 @@ static void random_packet(struct mm_packet *p, const struct shape *s, long *sec)
     mm_addr_from_v4(b, &p->dst);
     p->ip_version = 4;
     p->ip_proto = protos[rnd(sizeof protos)];
-    p->sport = (uint16_t)(1000 + rnd(s->ports));
-    p->dport = (uint16_t)(1000 + rnd(s->ports));
+    p->sport = random_port(s);
+    p->dport = random_port(s);
     p->tcp_flags = flags[rnd(sizeof flags)];
     p->vlan_count = (uint8_t)(rnd(8) == 0 ? 1 + rnd(2) : 0);
     p->vlan[0] = (uint16_t)rnd(3);

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Unit tests for the flow table: both directions in one flow with
- * per-direction counters, Community ID on the spec's vectors (TCP, ICMP,
- * ICMPv6), idle and active timeouts, the shorter timeout of closed TCP
- * flows, time stamps that jump backwards (nothing expires), eviction of the
- * least recently active flow at max_flows, flow memory carved from chunks
- * and reused past the pool of freed flows, and the Community ID formed on
- * first ask (alone or two at once in an expiry run) against the one the
- * first packet gives. */
+ * per-direction counters, the initiator of a flow first seen at its reply
+ * (a TCP SYN-ACK, a UDP answer from a service port), Community ID on the
+ * spec's vectors (TCP, ICMP, ICMPv6), idle and active timeouts, the shorter
+ * timeout of closed TCP flows, time stamps that jump backwards (nothing
+ * expires), eviction of the least recently active flow at max_flows, flow
+ * memory carved from chunks and reused past the pool of freed flows, and
+ * the Community ID formed on first ask (alone or two at once in an expiry
+ * run) against the one the first packet gives. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,6 +139,61 @@ static void test_synack_first_sets_initiator(void **state)
     assert_int_equal(b.dir, 1);
     assert_int_equal(f->sport, 1122);
     assert_string_equal(mm_flow_community_id(f), "1:wCb3OG7yAFWelaUydu0D+125CLM=");
+    mm_flow_table_free(t);
+}
+
+/* A UDP flow first seen at a server's reply (from a service port to an
+ * ephemeral one: a DNS answer whose question the capture missed) has the
+ * office host that asked as its initiator; the question that follows goes
+ * the flow's way, and the Community ID is the one the question would give.
+ * Both ends on service ports (NTP 123 to 123, DHCP 67 to 68), both
+ * ephemeral, a request to a service port and a datagram from a low port
+ * that is no service's (Windows Messenger spam from port 666) keep the
+ * packet's order. */
+static void test_udp_reply_first_sets_initiator(void **state)
+{
+    (void)state;
+    struct ended e = {0};
+    struct mm_flow_table *t = table(16, &e);
+    struct mm_packet reply = pkt("203.0.113.53", 53, "192.168.1.10", 53000, 17, 0, 1000, 90);
+    struct mm_flow *f = feed(t, &reply);
+    assert_non_null(f);
+    assert_int_equal(reply.dir, 1);
+    char a[MM_ADDR_STRLEN], b[MM_ADDR_STRLEN];
+    mm_addr_format(&f->src, a, sizeof a);
+    mm_addr_format(&f->dst, b, sizeof b);
+    assert_string_equal(a, "192.168.1.10");
+    assert_string_equal(b, "203.0.113.53");
+    assert_int_equal(f->sport, 53000);
+    assert_int_equal(f->dport, 53);
+    struct mm_packet query = pkt("192.168.1.10", 53000, "203.0.113.53", 53, 17, 0, 1001, 60);
+    assert_ptr_equal(feed(t, &query), f);
+    assert_int_equal(query.dir, 0);
+    assert_int_equal(f->dir[0].pkts, 1);
+    assert_int_equal(f->dir[1].pkts, 1);
+    /* the Community ID orders a UDP flow's ends itself: as for the question */
+    struct mm_flow_table *t2 = table(16, &e);
+    struct mm_packet q2 = query;
+    char want[64];
+    snprintf(want, sizeof want, "%s", mm_flow_community_id(feed(t2, &q2)));
+    assert_string_equal(mm_flow_community_id(f), want);
+    mm_flow_table_free(t2);
+    static const struct {
+        uint16_t sp, dp;
+    } kept[] = {{123, 123},  {67, 68},       {5353, 5353}, {40000, 161},
+                {666, 1026}, {50000, 50001}, {53000, 53}};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        struct mm_packet p =
+            pkt("198.51.100.7", kept[i].sp, "192.168.1.11", kept[i].dp, 17, 0, 1002, 60);
+        struct mm_flow *g = feed(t, &p);
+        assert_int_equal(p.dir, 0);
+        assert_int_equal(g->sport, kept[i].sp);
+    }
+    /* SCTP and TCP are not guessed by ports (a TCP flow by its SYN-ACK) */
+    struct mm_packet sctp = pkt("203.0.113.9", 80, "192.168.1.10", 40001, 132, 0, 1003, 60);
+    assert_int_equal(feed(t, &sctp)->sport, 80);
+    struct mm_packet ack = pkt("203.0.113.9", 80, "192.168.1.10", 40002, 6, 0x10, 1003, 60);
+    assert_int_equal(feed(t, &ack)->sport, 80);
     mm_flow_table_free(t);
 }
 
@@ -396,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_bidirectional_counters),
         cmocka_unit_test(test_flow_id_base),
         cmocka_unit_test(test_synack_first_sets_initiator),
+        cmocka_unit_test(test_udp_reply_first_sets_initiator),
         cmocka_unit_test(test_icmp_community_id),
         cmocka_unit_test(test_idle_timeout_and_backwards_time),
         cmocka_unit_test(test_closed_tcp_times_out_sooner),
