@@ -193,11 +193,7 @@ test('an owner asks about an alert: the consultation carries it and says who ans
   await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2000008, signature: 'MAMORI test: ask about it', severity: 2, ja: '見慣れない通信がありました。IT 会社に相談してください。', en: 'Unusual traffic was seen. Ask your IT company.' })]);
   const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`);
   const alert = list.items.find((a) => a.signature_id === 2000008);
-  await withBrowser({ locale: 'ja-JP' }, async (b) => {
-    const p = b.page;
-    await signIn(p, center.base, center.users.yamada);
-    await p.goto(center.base + '/#/alerts/' + alert.id);
-    await ready(p);
+  await asUser(center.base, center.users.yamada, { locale: 'ja-JP', route: '/#/alerts/' + alert.id }, async (p) => {
     // The page says who the "IT company" is: the monitoring centre.
     assert.match(await p.locator('#ask-card').innerText(), /「IT 会社」とは、この見守りサービスを運営している監視センター/);
     await p.click('#ask-alert');

@@ -1022,19 +1022,30 @@ static void test_stray_segment_names(void **state)
  * hold some of its events and drops a repeated seq) in a segment of their
  * own, the older segments and the set-aside file stay as they were, and
  * a reader hands out the older records, then the new ones. */
+/* Writes 80 records in segments and sets the newest aside as the message
+ * says (NAME.seg.unreadable): its paths before and after, its first seq,
+ * and the highest seq it can hold (first + size / 16). */
+static void set_aside_newest(char *newest, size_t newest_len, char *aside, size_t aside_len,
+                             uint64_t *first, uint64_t *bound)
+{
+    write_80_in_segments();
+    newest_segment(newest, newest_len);
+    struct stat st;
+    assert_int_equal(stat(newest, &st), 0);
+    *first = strtoull(strrchr(newest, '/') + 1, NULL, 10);
+    *bound = *first + (uint64_t)st.st_size / 16;
+    assert_true(*bound > 80);
+    snprintf(aside, aside_len, "%s.unreadable", newest);
+    assert_int_equal(rename(newest, aside), 0);
+}
+
 static void test_set_aside_segment(void **state)
 {
     (void)state;
-    write_80_in_segments();
     char newest[600], aside[700];
-    newest_segment(newest, sizeof newest);
+    uint64_t first, bound;
+    set_aside_newest(newest, sizeof newest, aside, sizeof aside, &first, &bound);
     struct stat st;
-    assert_int_equal(stat(newest, &st), 0);
-    uint64_t first = strtoull(strrchr(newest, '/') + 1, NULL, 10);
-    uint64_t bound = first + (uint64_t)st.st_size / 16;
-    assert_true(bound > 80);
-    snprintf(aside, sizeof aside, "%s.unreadable", newest);
-    assert_int_equal(rename(newest, aside), 0);
     struct mm_spool *s;
     assert_int_equal(mm_spool_open(dir, &s), 0);
     assert_int_equal(mm_spool_last_seq(s), bound);
@@ -1066,14 +1077,9 @@ static void test_set_aside_segment(void **state)
 static void test_set_aside_segment_put_back(void **state)
 {
     (void)state;
-    write_80_in_segments();
     char newest[600], aside[700];
-    newest_segment(newest, sizeof newest);
-    struct stat st;
-    assert_int_equal(stat(newest, &st), 0);
-    uint64_t bound = strtoull(strrchr(newest, '/') + 1, NULL, 10) + (uint64_t)st.st_size / 16;
-    snprintf(aside, sizeof aside, "%s.unreadable", newest);
-    assert_int_equal(rename(newest, aside), 0);
+    uint64_t first, bound;
+    set_aside_newest(newest, sizeof newest, aside, sizeof aside, &first, &bound);
     struct mm_spool *s;
     assert_int_equal(mm_spool_open(dir, &s), 0);
     append(s, 1, bound + 1);
