@@ -114,6 +114,7 @@ static void print_record(const struct mm_cli *cli, const json_t *dec, const json
                                : TR("declare.none"));
     snprintf(key, sizeof key, "declare.next.%s", level);
     printf("\n%s\n", TR(key));
+    printf("%s\n", TR("declare.where"));
     json_t *two = json_object_get(dec, "missing_for_two_star");
     if (json_array_size(two)) {
         printf("\n%s\n", TR("declare.two_star_missing"));
