@@ -125,22 +125,37 @@ static bool answer_shows_practice(const char *answer)
                       strcmp(answer, "not") == 0);
 }
 
+/* The diagnosis item that shows whether the office has the practice: 9
+ * (Wi-Fi encryption) for wifi, 23 (choosing cloud and other external
+ * services) for cloud; 0 for the others. */
+static long practice_item(const char *field)
+{
+    return strcmp(field, "wifi") == 0 ? 9 : strcmp(field, "cloud") == 0 ? 23 : 0;
+}
+
+bool mm_policy_diagnosis_settles(const json_t *diagnosis, const char *field)
+{
+    long item = practice_item(field);
+    const char *answer = item && diagnosis ? diagnosis_answer(diagnosis, item) : NULL;
+    return answer_shows_practice(answer) || (answer && strcmp(answer, "na") == 0);
+}
+
 size_t mm_policy_reconcile(struct mm_profile *p, const json_t *diagnosis,
                            struct mm_policy_adjustment *adj, size_t max)
 {
     const struct {
-        long item;
         const char *field;
         bool *practice;
-    } shown[] = {{9, "wifi", &p->wifi}, {23, "cloud", &p->cloud}};
+    } shown[] = {{"wifi", &p->wifi}, {"cloud", &p->cloud}};
     size_t n = 0;
     for (size_t i = 0; diagnosis && i < sizeof shown / sizeof shown[0] && n < max; i++) {
-        const char *answer = diagnosis_answer(diagnosis, shown[i].item);
+        long item = practice_item(shown[i].field);
+        const char *answer = diagnosis_answer(diagnosis, item);
         bool there = answer_shows_practice(answer);
         bool none = answer && strcmp(answer, "na") == 0;
         if (*shown[i].practice ? !none : !there)
             continue;
-        adj[n++] = (struct mm_policy_adjustment){shown[i].field, shown[i].item, answer, there};
+        adj[n++] = (struct mm_policy_adjustment){shown[i].field, item, answer, there};
         *shown[i].practice = true;
     }
     return n;

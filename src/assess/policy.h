@@ -70,6 +70,12 @@ struct mm_policy_adjustment {
 size_t mm_policy_reconcile(struct mm_profile *p, const json_t *diagnosis,
                            struct mm_policy_adjustment *adj, size_t max);
 
+/* Whether the diagnosis answers the profile's practice field ("wifi" by
+ * item 9, "cloud" by item 23, as mm_policy_reconcile reads them): done,
+ * partly or not (it is there) or na (it is not). False for the other
+ * practices, an item unanswered or "unknown", and a NULL diagnosis. */
+bool mm_policy_diagnosis_settles(const json_t *diagnosis, const char *field);
+
 /* Generates every document in memory. On success out is filled (free with
  * mm_policy_output_free); on error out is left empty and err says why. */
 int mm_policy_generate(const struct mm_policy_request *req, struct mm_policy_output *out, char *err,

@@ -273,6 +273,15 @@ bool mm_profile_given(const struct mm_profile *p, const char *field)
     return f && (p->given & (1u << (f - fields)));
 }
 
+size_t mm_profile_unanswered(const struct mm_profile *p, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0] && n < max; i++)
+        if (fields[i].type == FIELD_BOOL && !(p->given & (1u << i)))
+            out[n++] = fields[i].name;
+    return n;
+}
+
 int mm_profile_validate(const struct mm_profile *p, struct mm_profile_error *e)
 {
     if (p->name[0] == '\0')

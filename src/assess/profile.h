@@ -78,6 +78,12 @@ int mm_profile_load_ini_string(struct mm_profile *p, const char *text, struct mm
  * default from mm_profile_init. False for an unknown field. */
 bool mm_profile_given(const struct mm_profile *p, const char *field);
 
+/* The practices (yes/no fields: "my_number", "cloud", ... in the order of
+ * the profile) that are not given, so stay "no" by default: at most max of
+ * them in out. Returns how many. */
+#define MM_PROFILE_PRACTICES 7
+size_t mm_profile_unanswered(const struct mm_profile *p, const char **out, size_t max);
+
 /* Checks the required fields. Returns 0 or MM_EINVAL with e filled. */
 int mm_profile_validate(const struct mm_profile *p, struct mm_profile_error *e);
 

@@ -19,7 +19,7 @@ const char *mm__risk_computed_name(const char *id, enum mm_lang lang);
 /* The heading of a column (input or computed, by id) in the HTML report. */
 const char *mm__risk_label(const char *id, enum mm_lang lang);
 
-/* "高" / "high" and so on; "対策する" / "treat" or "受容する" / "accept". */
+/* "高" / "high" and so on; "対策する" / "treat" or "受け入れる" / "accept". */
 const char *mm__risk_level_text(enum mm_risk_level level, enum mm_lang lang);
 const char *mm__risk_decision_text(bool treat, enum mm_lang lang);
 

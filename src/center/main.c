@@ -118,6 +118,17 @@ static bool admin_asks_help(int argc, char **argv, int admin_at)
     return false;
 }
 
+/* The language of admin's help: "--lang ja|en" anywhere after the word,
+ * else lang as it is. The help may name no subcommand, or one that takes no
+ * --lang, so mm_center_admin_lang cannot be the one to read it. */
+static void admin_help_lang(int argc, char **argv, int admin_at, enum mm_lang *lang)
+{
+    for (int i = admin_at + 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--lang") == 0 &&
+            (strcmp(argv[i + 1], "ja") == 0 || strcmp(argv[i + 1], "en") == 0))
+            mm_lang_parse(argv[i + 1], lang);
+}
+
 /* First pass: --config and mode flags; the config file is applied before
  * the other options so the command line wins. What the usage does not
  * allow (an unknown option, a stray argument, an option without its value
@@ -446,6 +457,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (o.admin_at && admin_asks_help(argc, argv, o.admin_at)) {
+        admin_help_lang(argc, argv, o.admin_at, &lang);
         printf("%s\n", mm_tr("center", "admin.usage", lang));
         return 0;
     }

@@ -4,7 +4,8 @@
  * or JSON; with a self-diagnosis (--diagnosis: a file, or a folder of kept
  * results: its newest; without it, the newest result an interactive
  * `mamori diagnose` kept, when there is one), lists the items answered
- * "done" that a failed check contradicts. Exit codes: 0 no check failed, 1
+ * "done" that a failed check contradicts (--no-diagnosis: the checks alone,
+ * no diagnosis read). Exit codes: 0 no check failed, 1
  * some check failed, 2 usage, 3 invalid diagnosis file, 4 read/write
  * failure. */
 #include "assess/diagnose.h"
@@ -28,7 +29,7 @@
 #define MAX_CHECK_OPTIONS 32
 
 struct audit_args {
-    bool json, list;
+    bool json, list, no_diagnosis;
     const char *output, *root, *diagnosis;
     const char *checks[MAX_CHECK_OPTIONS];
     size_t nchecks;
@@ -52,11 +53,15 @@ static int add_check(const struct mm_cli *cli, struct audit_args *a, const char 
 /* Fills a from argv. Returns -1 to go on, else the exit code. */
 static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct audit_args *a)
 {
-    static const struct option options[] = {
-        {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
-        {"root", required_argument, NULL, 'r'},   {"check", required_argument, NULL, 'c'},
-        {"list", no_argument, NULL, 'l'},         {"diagnosis", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {0}};
+    static const struct option options[] = {{"format", required_argument, NULL, 'f'},
+                                            {"output", required_argument, NULL, 'o'},
+                                            {"root", required_argument, NULL, 'r'},
+                                            {"check", required_argument, NULL, 'c'},
+                                            {"list", no_argument, NULL, 'l'},
+                                            {"diagnosis", required_argument, NULL, 'd'},
+                                            {"no-diagnosis", no_argument, NULL, 'N'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {0}};
     int c, rc, fmt;
     struct stat st;
     struct mm_cmd_given given = {0};
@@ -92,6 +97,9 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct au
         case 'd':
             a->diagnosis = optarg;
             break;
+        case 'N':
+            a->no_diagnosis = true;
+            break;
         case ':':
             return mm_cmd_usage_error(cli, "audit", argv[optind - 1],
                                       mm_tr("cli", "error.missing_value", cli->lang));
@@ -101,6 +109,8 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct au
     }
     if (optind < argc)
         return usage_error(cli, "cli.error.args", argv[optind]);
+    if (a->diagnosis && a->no_diagnosis)
+        return usage_error(cli, "cli.error.diagnosis_both", NULL);
     return -1;
 }
 
@@ -249,7 +259,7 @@ int cmd_audit(const struct mm_cli *cli, int argc, char **argv)
         return rc;
     if (a.diagnosis && (rc = read_diagnosis(cli, diagnosis, answers)) >= 0)
         goto out;
-    if (!a.diagnosis)
+    if (!a.diagnosis && !a.no_diagnosis)
         read_kept_diagnosis(cli, answers, &diagnosis);
     a.diagnosis = diagnosis;
     struct mm_audit_ctx ctx = {.root = a.root, .now = audit_now()};

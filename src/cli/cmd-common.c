@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *mm_cmd_strerror(const struct mm_cli *cli, int code)
 {
@@ -161,6 +162,34 @@ int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path
         return MM_EXIT_INPUT;
     }
     return 0;
+}
+
+int mm_cmd_ask_yes_no(const char *prompt, const char *again)
+{
+    char line[64];
+    for (;;) {
+        fprintf(stderr, "%s ", prompt);
+        fflush(stderr);
+        if (!fgets(line, sizeof line, stdin))
+            return -1;
+        if (!strchr(line, '\n')) { /* a long line: the rest is the same reply */
+            int c;
+            while ((c = getchar()) != EOF && c != '\n')
+                line[0] = '\0';
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        /* full-width ｙ (input method on) and spaces around it are fine */
+        const char *reply = mm_str_trim(mm_str_fold_fullwidth(line));
+        if (strcasecmp(reply, "y") == 0 || strcasecmp(reply, "yes") == 0 ||
+            strcmp(reply, "はい") == 0)
+            return 1;
+        if (strcasecmp(reply, "n") == 0 || strcasecmp(reply, "no") == 0 ||
+            strcmp(reply, "いいえ") == 0)
+            return 0;
+        if (strcasecmp(reply, "q") == 0 || strcasecmp(reply, "quit") == 0)
+            return -1;
+        fprintf(stderr, "%s\n", again);
+    }
 }
 
 char *mm_cmd_xdg_path(const char *var, const char *home_dir, const char *name)

@@ -2,7 +2,8 @@
  * Pieces every `mamori` subcommand (cmd-*.c) shares: getopt reset, option
  * choices such as --format, the usage error line, a filled message line,
  * writing a finished output to --output or standard output, saving a JSON
- * record, and reading a bounded JSON input file. Messages stay the
+ * record, reading a bounded JSON input file, and a yes/no question on the
+ * terminal. Messages stay the
  * subcommand's own: callers pass the command name and the translated text. */
 #ifndef MM_CLI_CMD_COMMON_H
 #define MM_CLI_CMD_COMMON_H
@@ -89,6 +90,14 @@ int mm_cmd_write_output(const char *path, const struct mm_buf *out);
 /* Saves text plus a newline at path by atomic replace; on failure prints
  * "mamori CMD: PATH: reason" and returns MM_EXIT_IO, else 0. */
 int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path, const char *text);
+
+/* Prints prompt and a space on standard error and reads one reply line
+ * from standard input: 1 for yes (y, yes, はい), 0 for no (n, no, いいえ),
+ * -1 for quit (q, quit) or the end of input; after anything else prints
+ * again and asks once more. Full-width letters (an input method left on) and
+ * spaces around the reply are fine. For `mamori rules` and the profile
+ * questions of `mamori policy`. */
+int mm_cmd_ask_yes_no(const char *prompt, const char *again);
 
 /* Reads the JSON file at path (at most max bytes; "-" is standard input).
  * Returns 0 with *out set, MM_EXIT_INPUT (too big, or not JSON: then

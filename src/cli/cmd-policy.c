@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0
  * `mamori policy`: generates the basic security policy, the employee handbook
  * and the 11-chapter rule set (Markdown + print-ready HTML) and the
- * policy.json manifest for one organisation profile into --out DIR. */
+ * policy.json manifest for one organisation profile into --out DIR. Yes/no
+ * questions the profile leaves open are asked on a terminal, else taken as
+ * "no" and named in the summary (profile-questions.c). */
 #include "assess/policy-items.h"
 #include "assess/policy.h"
 #include "assess/profile.h"
 #include "cli/cli.h"
 #include "cli/cmd-common.h"
 #include "cli/diagnosis-input.h"
+#include "cli/profile-questions.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/timefmt.h"
@@ -15,6 +18,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TR(key) mm_tr("assess-docs", key, cli->lang)
 
@@ -175,7 +179,7 @@ static void print_sections_omitted(const struct mm_cli *cli, const json_t *secti
 }
 
 static void print_summary(const struct mm_cli *cli, const struct mm_policy_output *out,
-                          const char *dir)
+                          const char *dir, const struct mm_cmd_assumed *assumed)
 {
     const json_t *m = out->manifest;
     size_t i;
@@ -186,6 +190,7 @@ static void print_summary(const struct mm_cli *cli, const struct mm_policy_outpu
     printf("  %s/policy.json\n", dir);
     printf("%s %s\n", TR("policy.summary.reference"),
            json_string_value(json_object_get(m, "reference")));
+    mm_cmd_profile_assumed_print(cli, assumed);
     /* the setting and how to bring the chapter back: the note in the
      * documents is for staff, so it gives no command line */
     json_array_foreach(json_object_get(json_object_get(m, "chapters"), "omitted"), i, x)
@@ -236,6 +241,8 @@ int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
     if ((rc = build_profile(cli, &o, &profile)) != 0 ||
         (rc = mm_cmd_diagnosis_load(cli, "policy", o.diagnosis, &diag)) != 0)
         goto out;
+    struct mm_cmd_assumed assumed;
+    mm_cmd_profile_questions(cli, &profile, diag, isatty(STDIN_FILENO), &assumed);
     mm_time_today(today);
     mm__assess_items_load(&items); /* optional: item texts for the diagnosis rules */
     struct mm_policy_adjustment adj[4];
@@ -252,7 +259,7 @@ int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
         rc = MM_EXIT_IO;
         goto out;
     }
-    print_summary(cli, &out, o.out);
+    print_summary(cli, &out, o.out, &assumed);
 out:
     mm_policy_output_free(&out);
     json_decref(diag);

@@ -13,7 +13,6 @@
 #include "cli/rules-input.h"
 #include "core/buf.h"
 #include "core/error.h"
-#include "core/str.h"
 #include "core/fs.h"
 #include "core/timefmt.h"
 
@@ -21,7 +20,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #define TR(key) mm_tr("assess-docs", key, cli->lang)
@@ -55,8 +53,25 @@ static void print_missing_list(const struct mm_cli *cli, const json_t *rules, un
                    mm_text(json_object_get(json_array_get(rules, (size_t)i), "title"), cli->lang));
 }
 
+/* "One star is possible" with the next step that works for this run:
+ * `mamori declare` alone finds answers kept from the terminal; a file
+ * (--output, else --answers) is given with --rules; answers neither kept
+ * nor saved (--no-history) have to be given again with --output. */
+static void print_one_star_yes(const struct mm_cli *cli, const struct opts *o, bool kept)
+{
+    const char *file = o->output ? o->output : o->answers;
+    const char *key = kept   ? "rules.one_star_yes"
+                      : file ? "rules.one_star_yes_file"
+                             : "rules.one_star_yes_not_kept";
+    const struct mm_fill_var vars[] = {{"file", file}};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_fill(&msg, MM_FILL_MAX, TR(key), vars, file ? 1 : 0, 0) == 0)
+        printf("\n%s\n", mm_buf_str(&msg));
+    mm_buf_free(&msg);
+}
+
 static void print_text_result(const struct mm_cli *cli, const json_t *rules,
-                              const struct mm_rules_answers *a)
+                              const struct mm_rules_answers *a, const struct opts *o, bool kept)
 {
     unsigned missing;
     bool all = mm_rules_all_committed(a, &missing);
@@ -65,7 +80,7 @@ static void print_text_result(const struct mm_cli *cli, const json_t *rules,
         printf("  [%s] %d. %s\n", a->committed[i] ? "x" : " ", i + 1,
                mm_text(json_object_get(json_array_get(rules, (size_t)i), "title"), cli->lang));
     if (all) {
-        printf("\n%s\n", TR("rules.one_star_yes"));
+        print_one_star_yes(cli, o, kept);
         return;
     }
     printf("\n%s\n", TR("rules.one_star_no"));
@@ -112,35 +127,12 @@ static int print_json(const struct mm_cli *cli, const json_t *rules,
     return 0;
 }
 
-/* Asks on standard error (standard output carries only the result, so
- * --format json stays parseable). Reads one yes/no answer; returns 1 yes, 0 no, -1 quit or end of
- * input. */
+/* One yes/no answer (1 yes, 0 no, -1 quit or end of input), asked on
+ * standard error: standard output carries only the result, so --format json
+ * stays parseable. */
 static int ask(const struct mm_cli *cli)
 {
-    char line[64];
-    for (;;) {
-        fprintf(stderr, "%s ", TR("rules.prompt"));
-        fflush(stderr);
-        if (!fgets(line, sizeof line, stdin))
-            return -1;
-        if (!strchr(line, '\n')) { /* a long line: the rest is the same reply */
-            int c;
-            while ((c = getchar()) != EOF && c != '\n')
-                line[0] = '\0';
-        }
-        line[strcspn(line, "\r\n")] = '\0';
-        /* full-width ｙ (input method on) and spaces around it are fine */
-        const char *reply = mm_str_trim(mm_str_fold_fullwidth(line));
-        if (strcasecmp(reply, "y") == 0 || strcasecmp(reply, "yes") == 0 ||
-            strcmp(reply, "はい") == 0)
-            return 1;
-        if (strcasecmp(reply, "n") == 0 || strcasecmp(reply, "no") == 0 ||
-            strcmp(reply, "いいえ") == 0)
-            return 0;
-        if (strcasecmp(reply, "q") == 0 || strcasecmp(reply, "quit") == 0)
-            return -1;
-        fprintf(stderr, "%s\n", TR("rules.prompt_again"));
-    }
+    return mm_cmd_ask_yes_no(TR("rules.prompt"), TR("rules.prompt_again"));
 }
 
 static int run_interactive(const struct mm_cli *cli, const json_t *rules,
@@ -285,7 +277,7 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
     if (o.json)
         rc = print_json(cli, rules, &answers) == 0 ? MM_EXIT_OK : MM_EXIT_IO;
     else
-        print_text_result(cli, rules, &answers);
+        print_text_result(cli, rules, &answers, &o, mode == MODE_INTERACTIVE && !o.no_history);
     if (!o.json && o.output) { /* where the record went, and what reads it */
         const struct mm_fill_var vars[] = {{"file", o.output}};
         struct mm_buf msg = MM_BUF_INIT;

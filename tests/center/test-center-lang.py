@@ -352,7 +352,14 @@ def server_usage(tmp):
     for args, env, usage in ((["admin", "--help"], EN, "Usage: mamori-center admin --data "),
                              (["admin", "-h"], JA, "使い方: mamori-center admin --data "),
                              (["admin", "--data", data, "user", "--help"], EN,
-                              "Usage: mamori-center admin --data ")):
+                              "Usage: mamori-center admin --data "),
+                             # --lang anywhere on the line is the help's language
+                             (["admin", "--help", "--lang", "ja"], EN,
+                              "使い方: mamori-center admin --data "),
+                             (["admin", "--lang", "en", "-h"], JA,
+                              "Usage: mamori-center admin --data "),
+                             (["admin", "--data", data, "tenant", "list", "--help", "--lang", "ja"],
+                              EN, "使い方: mamori-center admin --data ")):
         r = run(args, env)
         check(r.returncode == 0 and r.stdout.startswith(usage) and r.stderr == "" and
               not os.path.exists(data), "%r: %d %r %r" % (args, r.returncode, r.stdout[:60],

@@ -9,13 +9,15 @@ same in the diagnosis advice and the rule set, ja and en; the
 25-item check is called 自社診断 (the national programme's name, 情報セキュリティ
 自社診断), never 自己診断, in data/, the source and the Japanese man pages and
 README; there and in every text file under tests/, words with two spellings
-have one (フォルダー, ウェブ, 重要な情報, 使い方の誤り, see WORD_FORMS and
-docs/design/messages.md); the assess texts put no bracket
+have one (フォルダー, ウェブ, 重要な情報, 使い方の誤り, 受け入れる, see WORD_FORMS and
+docs/design/messages.md); the helps of the mamori command use no jargon an
+owner cannot read (HELP_JARGON); the assess texts put no bracket
 inside a bracket (「弱点（脆弱性（ぜいじゃくせい）といいます）」 reads badly).
 
 Usage: content_test.py SOURCE_DIR
 """
 import glob
+import json
 import os
 import re
 import sys
@@ -133,6 +135,9 @@ WORD_FORMS += [(re.compile("ウエブ"), "ウェブ"),
                # exit status 2 in every help and man page: one term (the audit and risk
                # helps said コマンドラインの誤り / bad command line)
                (re.compile("コマンドラインの誤り"), "使い方の誤り"),
+               # a risk left without measures (mamori risk's decision, its help and report):
+               # the plain word, not the jargon 受容
+               (re.compile("受容"), "受け入れる"),
                (re.compile("bad command line"), "usage error"),
                (re.compile("(?<![A-Za-z])Web *(?=[%s])|(?<=[%s]) *Web(?![A-Za-z])" % (JA, JA)),
                 "ウェブ")]
@@ -165,8 +170,46 @@ def word_forms(src):
     return bad
 
 
+# Words in the `mamori` helps an owner with no IT background cannot read:
+# environment variables ($XDG_DATA_HOME: the helps say "the folder where
+# mamori keeps your answers" and its usual place; the man pages' ENVIRONMENT
+# section names the variables for a vendor), the byte-order mark and CP932
+# without what it is (Excel's Japanese CSV, "Shift_JIS/CP932"; the option
+# value cp932 stays). The risk term 受容 is in WORD_FORMS: 受け入れる everywhere.
+HELP_JARGON = [(re.compile(r"\$?XDG_[A-Z_]+"), "the folder's usual place"),
+               (re.compile(r"\bBOM\b|byte-order mark"), "what it does for Excel"),
+               (re.compile(r"(?<!Shift_JIS/)CP932"), "Excel's Japanese CSV (Shift_JIS/CP932)")]
+HELP_CATALOGUES = ("diagnose", "assess-docs", "risk", "audit", "cli")
+
+
+def help_jargon(src):
+    """Places in the helps of the mamori command (the catalogues' "help",
+    "*.help", "cli.usage" and "usage.*" texts, ja and en) with HELP_JARGON."""
+    bad = []
+    for name in HELP_CATALOGUES:
+        path = os.path.join(src, "data", "i18n", name + ".json")
+        with open(path, encoding="utf-8") as f:
+            texts = json.load(f)
+        for key, value in sorted(texts.items()):
+            if not (key == "help" or key.endswith(".help") or key == "cli.usage" or
+                    key.startswith("usage.")):
+                continue
+            for lang in ("ja", "en"):
+                for pattern, want in HELP_JARGON:
+                    for m in pattern.finditer(value.get(lang, "")):
+                        bad.append("data/i18n/%s.json: %s (%s): %r, say %s" %
+                                   (name, key, lang, m.group(0), want))
+    return bad
+
+
 def main():
     src = sys.argv[1]
+    bad = help_jargon(src)
+    if bad:
+        print("\n".join(bad))
+        print("FAIL: %d words in the helps an owner cannot read (docs/design/messages.md)" %
+              len(bad))
+        return 1
     bad = word_forms(src)
     if bad:
         print("\n".join(bad))

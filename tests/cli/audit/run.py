@@ -6,7 +6,8 @@ runs the real binary on them with --root, and compares text and JSON with
 the golden files in expected/ (ja and en); then --diagnosis (answers file,
 diagnose JSON, Japanese answer words, a folder of kept results), without
 --diagnosis the result an interactive diagnose kept (used and named, none
-kept is the audit alone, a damaged one said and not used), --check, --list,
+kept is the audit alone, a damaged one said and not used; --no-diagnosis
+reads none), --check, --list,
 --output and every usage or input error with its exit code. HOME is an empty
 folder of the suite's (clirun.py), never the real one. File ages are set relative to MAMORI_DATE (2026-04-01), which
 the command also uses as "now", so the goldens never drift.
@@ -243,6 +244,12 @@ def test_kept_diagnosis():
     check(rc == 1 and json.loads(out)["diagnosis"]["file"] == given and err == "",
           "given wins: %r" % err)
     os.unlink(given)
+    # --no-diagnosis: the checks alone; the kept one is not read nor named
+    for lang in ("en", "ja"):
+        rc, out, err = run(["--lang", lang, "audit", "--root", "server", "--format", "json",
+                            "--no-diagnosis"])
+        check(rc == 1 and json.loads(out)["diagnosis"] is None and err == "",
+              "--no-diagnosis (%s): %d %r" % (lang, rc, err))
     # a damaged newest one is said and not used: the audit alone, its own exit status
     with open(os.path.join(kept, "diagnose-2026-03-31.json"), "w") as f:
         f.write("{")
@@ -314,6 +321,11 @@ def test_options():
          "mamori audit: bad-id.json: no such item number: \"0\" (the items are numbered 1 to "
          "25)\n"),
         (["audit", "--format", "xml"], 2, "mamori audit: --format takes text or json\n"),
+        (["audit", "--no-diagnosis", "--diagnosis", "answers.json"], 2,
+         "mamori audit: --diagnosis and --no-diagnosis do not go together; give one of them\n"),
+        (["--lang", "ja", "audit", "--diagnosis", "answers.json", "--no-diagnosis"], 2,
+         "mamori audit: --diagnosis と --no-diagnosis は一緒に使えません。"
+         "どちらか一方だけを指定してください\n"),
         (["audit", "--root", "missing-dir"], 2, "mamori audit: missing-dir: --root takes a directory\n"),
         (["audit", "--check", "nope"], 2, "mamori audit: nope: no such check (--list shows them)\n"),
         (["audit", "extra"], 2, "mamori audit: extra: unexpected argument (see --help)\n"),

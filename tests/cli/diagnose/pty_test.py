@@ -113,12 +113,14 @@ def run(binary, tmp):
     check(result["unknown"] == [12] and result["na"] == [9], "lists %r %r" %
           (result["unknown"], result["na"]))
     check(not os.path.exists(progress), "progress file kept after finishing")
-    # Answered on the terminal, the result is kept where mamori declare and
-    # mamori policy look, and the closing text says so.
+    # Answered on the terminal, the result is kept where mamori declare,
+    # mamori policy and mamori audit look, and the closing text names all three.
     kept = os.path.join(kept_dir, "diagnose-2026-04-01.json")
     check(os.path.isfile(kept), "the result was not kept in %s" % kept_dir)
-    check("the result is kept in %s" % kept in tail and "mamori declare" in tail,
-          "the closing text did not say where the result was kept:\n" + tail[-400:])
+    check("the result is kept in %s" % kept in tail and
+          all("\"mamori %s\"" % c in tail for c in ("declare", "policy", "audit")),
+          "the closing text did not say where the result was kept and who uses it:\n" +
+          tail[-400:])
     check(json.load(open(kept))["score"] == 93, "kept result differs from the report")
     check_kept_used(binary, env, tmp, kept)
 
@@ -324,7 +326,8 @@ def check_keeping(binary, env, tmp, kept_dir):
     code, tail = finish_last(binary, dict(env, XDG_DATA_HOME=blocked), tmp, "blocked.json", [])
     check(code == 0, "unwritable place: exit %r" % code)
     said = ("mamori diagnose: the result is shown above, but it could not be kept, so "
-            "\"mamori declare\" will not find it: %s/mamori/diagnosis (there is a file where a "
+            "\"mamori declare\", \"mamori policy\" and \"mamori audit\" will not find it: "
+            "%s/mamori/diagnosis (there is a file where a "
             "directory should be; check the path)" % blocked)
     check("Score" in tail and said in tail.splitlines() and "Next time" not in tail,
           "unwritable place:\n" + tail[-400:])

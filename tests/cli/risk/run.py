@@ -54,9 +54,9 @@ def test_outputs():
         html = out.decode()
         markers = {
             "ja": ['<html lang="ja">', "<h1>情報資産のリスク分析</h1>", "作成日: 2026-04-01",
-                   "<td class=\"text\">設計図面</td>", "9 高</td>", "対策する", "受容する",
+                   "<td class=\"text\">設計図面</td>", "9 高</td>", "対策する", "受け入れる",
                    "顧客名簿",
-                   "見積書(A 社, B 社向け)", "リスク値 4 未満は受容する",
+                   "見積書(A 社, B 社向け)", "リスク値 4 未満は受け入れる",
                    'id="risk-likelihood"', "@page"],
             "en": ['<html lang="en">', "<h1>Risk analysis of information assets</h1>",
                    "Date: 2026-04-01", "<td class=\"text\">Design drawings</td>", "9 high</td>", "treat",

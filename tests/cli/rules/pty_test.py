@@ -139,7 +139,12 @@ def not_kept_with_no_history(binary, tmp):
     s.expect("A one-star declaration is possible")
     code, tail = s.finish()
     assert code == 0, "exit %d, expected 0" % code
-    assert "kept" not in tail, "a line says the answers were kept:\n" + tail
+    assert "kept in" not in tail, "a line says the answers were kept:\n" + tail
+    # the next step is one that works without a kept record
+    assert "\"mamori declare\" writes" not in tail and \
+        "\"mamori rules --output rules.json\"" in tail and \
+        "\"mamori declare --rules rules.json\"" in tail, \
+        "the suggestion does not work without a kept record:\n" + tail
     assert not os.path.exists(os.path.join(tmp, ".local", "share", "mamori")), \
         "a record was kept with --no-history: %r" % os.listdir(tmp)
     declare = subprocess.run([binary, "--lang", "en", "declare", "--org", "A", "--format", "json"],

@@ -272,6 +272,29 @@ static void test_given_keys(void **state)
     assert_false(mm_profile_given(&p, "wifi"));
 }
 
+/* The practices not given, in the profile's order: what `mamori policy`
+ * asks on a terminal, or names as assumed "no". */
+static void test_unanswered_practices(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    struct mm_profile_error e;
+    const char *open[MM_PROFILE_PRACTICES];
+    assert_int_equal(load("[organisation]\nname = x\nemployees = 3\n", &p, &e), 0);
+    assert_int_equal(mm_profile_unanswered(&p, open, MM_PROFILE_PRACTICES), 7);
+    static const char *const all[] = {"my_number", "cloud", "website",    "personal_devices",
+                                      "telework",  "wifi",  "outsourcing"};
+    for (size_t i = 0; i < 7; i++)
+        assert_string_equal(open[i], all[i]);
+    assert_int_equal(mm_profile_set(&p, "wifi", "no", &e), 0);
+    assert_int_equal(mm_profile_set(&p, "my-number", "yes", &e), 0);
+    assert_int_equal(mm_profile_unanswered(&p, open, MM_PROFILE_PRACTICES), 5);
+    assert_string_equal(open[0], "cloud");
+    assert_string_equal(open[4], "outsourcing");
+    assert_int_equal(mm_profile_unanswered(&p, open, 2), 2); /* room for two: two */
+    assert_string_equal(open[1], "website");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_text_trimmed),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_given_keys),
+        cmocka_unit_test(test_unanswered_practices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

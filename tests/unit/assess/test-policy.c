@@ -235,6 +235,13 @@ static void test_reconcile_with_diagnosis(void **state)
             assert_int_equal(adj[i].item, strcmp(adj[i].field, "wifi") == 0 ? 9 : 23);
         }
         assert_int_equal(mm_policy_reconcile(&p, NULL, adj, 4), 0);
+        /* settled (not asked on a terminal): answered anything but unknown */
+        assert_int_equal(mm_policy_diagnosis_settles(diag, "wifi"),
+                         cases[c].a9 && strcmp(cases[c].a9, "unknown") != 0);
+        assert_int_equal(mm_policy_diagnosis_settles(diag, "cloud"),
+                         cases[c].a23 && strcmp(cases[c].a23, "unknown") != 0);
+        assert_false(mm_policy_diagnosis_settles(diag, "website"));
+        assert_false(mm_policy_diagnosis_settles(NULL, "wifi"));
         json_decref(diag);
     }
 }
