@@ -622,16 +622,20 @@ static void enforce_max_bytes(struct mm_spool *s)
 /* A write to the segment whose first seq is first failed with r: the first
  * failure since the open is kept (mm_spool_write_error); the first of an
  * outage is logged with the file and the system's reason (up to
- * MM_OUTAGES_LOGGED outages). Returns r. */
+ * MM_OUTAGES_LOGGED outages). The file's path is formed only for those
+ * two (not for every append an outage loses). Returns r. */
 static int write_failed(struct mm_spool *s, uint64_t first, int r)
 {
+    bool keep = s->write_error == 0, log = mm_outage_log_begin(&s->outage);
+    if (!keep && !log)
+        return r;
     char path[DIR_MAX + 32];
     segment_path(s->dir, first, path, sizeof(path));
-    if (s->write_error == 0) {
+    if (keep) {
         s->write_error = r;
         memcpy(s->write_failed, path, sizeof(path));
     }
-    if (mm_outage_log_begin(&s->outage)) {
+    if (log) {
         s->lost_before = s->write_lost;
         mm_msg_print(stderr, "mamori-sensor", "sensor-log",
                      mm_error_has_step(r) ? "spool.write_failed_own_step" : "spool.write_failed",
