@@ -517,13 +517,22 @@ static void write_done(void)
     }
 }
 
+/* COMMIT, and when it worked, releases the write turn: 0, else MM_EDB with
+ * the transaction still open (the caller may take failure_text first, then
+ * rolls back with mm__sqlite_end). */
+static int sqlite_commit(sqlite3 *db)
+{
+    int r = mm__sqlite_exec(db, "COMMIT");
+    if (r == 0)
+        write_done();
+    return r;
+}
+
 /* Commits, or rolls back when r is an error; returns r or the commit's error. */
 int mm__sqlite_end(sqlite3 *db, int r)
 {
-    if (r == 0 && mm__sqlite_exec(db, "COMMIT") == 0) {
-        write_done();
+    if (r == 0 && sqlite_commit(db) == 0)
         return 0;
-    }
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     write_done();
     return r ? r : MM_EDB;
@@ -730,10 +739,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
         r = mm__sqlite_exec(db, sql);
     }
 out:
-    if (r == 0 && mm__sqlite_exec(db, "COMMIT") == 0) {
-        write_done();
+    if (r == 0 && sqlite_commit(db) == 0)
         return 0;
-    }
     if (!err[0])
         mm_msg_format(err, errlen, "center-log", "store.migrate", failure_text(db));
     return mm__sqlite_end(db, r ? r : MM_EDB); /* rolls back */

@@ -228,13 +228,8 @@ static void read_kept_diagnosis(const struct mm_cli *cli, enum mm_answer *answer
     int r = dir ? mm_diag_history_latest(dir, file, date) : MM_ENOENT;
     if (r == 0 && (r = load_answers(*file, answers, &issues)) == 0) {
         mm_cmd_say(cli, "audit", DIAG_TR("diagnosis.using"), *file, date, NULL);
-    } else if (r != MM_ENOENT || *file) { /* with the way out, or the reason's own */
-        mm_cmd_say(cli, "audit",
-                   DIAG_TR(mm_error_has_step(r) ? "diagnosis.default_unusable_own_step"
-                                                : "diagnosis.default_unusable"),
-                   *file ? *file : dir, NULL,
-                   r == MM_EPARSE || r == MM_EINVAL ? DIAG_TR("diagnosis.why.invalid")
-                                                    : mm_cmd_strerror(cli, r));
+    } else if (r != MM_ENOENT || *file) {
+        mm_cmd_diagnosis_unusable(cli, "audit", *file ? *file : dir, r);
     }
     if (r != 0) {
         free(*file);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the default place of the kept diagnosis results and reading the
  * diagnosis `mamori declare` and `mamori policy` build on, with the messages
- * (data/i18n/assess-docs.json, "diagnosis.*"). See diagnosis-input.h. */
+ * (data/i18n/assess-docs.json, "diagnosis.*"; the one for a kept diagnosis
+ * that cannot be used is `mamori audit`'s too). See diagnosis-input.h. */
 #include "cli/diagnosis-input.h"
 #include "assess/diagnose.h"
 #include "cli/cmd-common.h"
@@ -38,6 +39,16 @@ static void print_failure(const struct mm_cli *cli, const char *cmd, const char 
                  mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
 }
 
+void mm_cmd_diagnosis_unusable(const struct mm_cli *cli, const char *cmd, const char *file, int r)
+{
+    mm_cmd_say(cli, cmd,
+               TR(mm_error_has_step(r) ? "diagnosis.default_unusable_own_step"
+                                       : "diagnosis.default_unusable"),
+               file, NULL,
+               r == MM_EPARSE || r == MM_EINVAL ? TR("diagnosis.why.invalid")
+                                                : mm_cmd_strerror(cli, r));
+}
+
 int mm_cmd_diagnosis_load(const struct mm_cli *cli, const char *cmd, const char *path, json_t **out)
 {
     struct mm_diag_catalogue *cat = NULL;
@@ -62,14 +73,9 @@ int mm_cmd_diagnosis_load(const struct mm_cli *cli, const char *cmd, const char 
             mm_cmd_say(cli, cmd, TR("diagnosis.using"), used, res.date[0] ? res.date : "-", NULL);
         goto out;
     }
-    if (!path) {            /* nothing kept yet is no diagnosis; a damaged one is said, not used */
-        if (r != MM_ENOENT) /* with the way out, or the reason's own (one next step) */
-            mm_cmd_say(cli, cmd,
-                       TR(mm_error_has_step(r) ? "diagnosis.default_unusable_own_step"
-                                               : "diagnosis.default_unusable"),
-                       used ? used : dir, NULL,
-                       r == MM_EPARSE || r == MM_EINVAL ? TR("diagnosis.why.invalid")
-                                                        : mm_cmd_strerror(cli, r));
+    if (!path) { /* nothing kept yet is no diagnosis; a damaged one is said, not used */
+        if (r != MM_ENOENT)
+            mm_cmd_diagnosis_unusable(cli, cmd, used ? used : dir, r);
         goto out;
     }
     if (r == MM_EPARSE || r == MM_EINVAL) {

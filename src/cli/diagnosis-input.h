@@ -27,6 +27,13 @@ char *mm_cmd_diagnosis_dir(void);
 int mm_cmd_diagnosis_load(const struct mm_cli *cli, const char *cmd, const char *path,
                           json_t **out);
 
+/* The kept diagnosis file (the newest in the default directory; the
+ * directory itself when no file was found) cannot be used for reason r
+ * (MM_EPARSE/MM_EINVAL: not a valid diagnosis): says so on standard error
+ * for cmd, with the way out, or the reason's own next step (one next step),
+ * and goes on without it. */
+void mm_cmd_diagnosis_unusable(const struct mm_cli *cli, const char *cmd, const char *file, int r);
+
 /* Every problem of an answers file (or report, history or progress file) on
  * standard error, one line each: "mamori CMD: FILE: ...". */
 void mm_cmd_answers_issues_print(const struct mm_cli *cli, const char *cmd, const char *file,

@@ -197,7 +197,7 @@ int64_t mm_time_now_usec(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+    return mm_time_to_usec(&tv);
 }
 
 int64_t mm_time_mono_usec(void)

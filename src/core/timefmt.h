@@ -46,6 +46,14 @@ void mm_time_today(char out[11]);
  * (floor division: -1 us is -1 s + 999999 us, not 0 s - 1 us). */
 struct timeval mm_time_from_usec(int64_t usec);
 
+/* tv as microseconds since the epoch (mm_time_from_usec's inverse; a
+ * tv_usec outside 0-999999 counts as it is). In the header: the sensor
+ * takes every packet's time through it. */
+static inline int64_t mm_time_to_usec(const struct timeval *tv)
+{
+    return (int64_t)tv->tv_sec * 1000000 + tv->tv_usec;
+}
+
 /* Microseconds since the epoch, wall clock. */
 int64_t mm_time_now_usec(void);
 

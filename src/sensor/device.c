@@ -474,7 +474,7 @@ static json_t *object_of(const char *const keys[], json_t *const values[], size_
 static int64_t now_usec(const struct mm_devices *d)
 {
     const struct timeval *tv = d->now;
-    return tv ? (int64_t)tv->tv_sec * 1000000 + tv->tv_usec : 0;
+    return tv ? mm_time_to_usec(tv) : 0;
 }
 
 /* Copies printable text, at most DEVICE_TEXT_MAX bytes, valid UTF-8 only. */

@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/eve.h"
 #include "core/hash.h"
+#include "core/timefmt.h"
 #include "sensor/flow-int.h"
 
 #define USEC 1000000LL
@@ -516,7 +517,7 @@ void mm_flow_table_free(struct mm_flow_table *t)
 
 int64_t mm_flow_clock_update(struct mm_flow_table *t, const struct timeval *ts)
 {
-    int64_t now = (int64_t)ts->tv_sec * USEC + ts->tv_usec;
+    int64_t now = mm_time_to_usec(ts);
     if (!t->clock_set || now > t->clock) {
         t->clock = now;
         t->clock_set = true;

@@ -800,7 +800,7 @@ static bool now_text_round_trips(const struct timeval *now, const char *text)
     static _Thread_local bool stable;
     int64_t sec = (int64_t)now->tv_sec, m = (sec - ((sec % 60) + 60) % 60) / 60, usec;
     if (m != minute) {
-        stable = mm_time_parse(text, &usec) == 0 && usec == sec * 1000000 + now->tv_usec;
+        stable = mm_time_parse(text, &usec) == 0 && usec == mm_time_to_usec(now);
         minute = m;
     }
     return stable;

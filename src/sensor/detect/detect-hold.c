@@ -3,6 +3,7 @@
  * (detect-hold.h), shared by new-device and personal-device. */
 #include "sensor/detect/detect-hold.h"
 
+#include "core/timefmt.h"
 #include "sensor/detect/detect-util.h"
 
 uint64_t mm__hold_key(const json_t *dev, uint64_t chain)
@@ -78,7 +79,7 @@ void mm__hold_drop(struct mm__device_hold *h, uint64_t key)
 void mm__hold_release_due(struct mm__device_hold *h, const struct timeval *now,
                           mm__hold_release_fn release, void *state, struct mm_sensor *s)
 {
-    int64_t t = now ? (int64_t)now->tv_sec * 1000000LL + now->tv_usec : 0;
+    int64_t t = now ? mm_time_to_usec(now) : 0;
     for (size_t i = 0; h->count > 0 && i < MM__HOLD_MAX; i++) {
         struct mm__held_device *held = &h->slot[i];
         if (!held->ev || (now && held->due > t))

@@ -17,6 +17,7 @@
 #include "core/ini.h"
 #include "core/msg.h"
 #include "core/str.h"
+#include "core/timefmt.h"
 #include "sensor/device-facts.h"
 #include "sensor/sensor.h"
 
@@ -662,7 +663,7 @@ uint64_t mm__hash_fast(const void *p, size_t n, uint64_t seed)
 int64_t mm__detect_now(const struct mm_sensor *s)
 {
     const struct timeval *tv = mm_sensor_now(s);
-    return tv ? (int64_t)tv->tv_sec * 1000000 + tv->tv_usec : 0;
+    return tv ? mm_time_to_usec(tv) : 0;
 }
 
 static bool word_in(const char *v, const char *words)

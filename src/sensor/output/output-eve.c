@@ -43,6 +43,7 @@
 #include "core/str.h"
 #include "sensor/output/decimal.h"
 #include "sensor/output/json-plain.h"
+#include "sensor/output/outage-log.h"
 #include "sensor/output/output.h"
 
 #define PATH_MAX_LEN 4096
@@ -79,13 +80,11 @@ struct mm_eve_out {
     /* where the line being written starts (the batch's bytes before it are
      * whole lines): batch_make_room moves it to the front */
     size_t line_start;
-    struct mm_eve_out_tap *tap; /* for the next line_end (output.h) */
-    bool oom_logged;            /* a line was dropped for memory and that was logged */
-    bool regular;               /* a regular file we opened: a piece of a line can be cut */
-    int write_error;            /* the first failure to write the file (0: none) */
-    bool failing;               /* a write failed and no batch was written since */
-    bool outage_logged;         /* the failing began a logged outage */
-    unsigned outages;           /* the outages logged */
+    struct mm_eve_out_tap *tap;  /* for the next line_end (output.h) */
+    bool oom_logged;             /* a line was dropped for memory and that was logged */
+    bool regular;                /* a regular file we opened: a piece of a line can be cut */
+    int write_error;             /* the first failure to write the file (0: none) */
+    struct mm_outage_log outage; /* failing: no batch written since a write failed */
     bool lost; /* batch_make_room's hand-over failed: the next flush or close says so */
 };
 
@@ -595,17 +594,11 @@ static int write_failed(struct mm_eve_out *o, int r)
 {
     if (o->write_error == 0)
         o->write_error = r;
-    if (o->failing)
-        return r;
-    o->failing = true;
-    o->outage_logged = o->outages < MM_OUTAGES_LOGGED;
-    if (o->outage_logged) {
-        o->outages++;
+    if (mm_outage_log_begin(&o->outage))
         mm_msg_print(stderr, "mamori-sensor", "sensor-log",
                      mm_error_has_step(r) ? "output.eve_write_failed_own_step"
                                           : "output.eve_write_failed",
                      o->path, mm_msg_strerror(r));
-    }
     return r;
 }
 
@@ -613,10 +606,7 @@ static int write_failed(struct mm_eve_out *o, int r)
  * says that writing works again when the outage was logged. */
 static void write_worked(struct mm_eve_out *o)
 {
-    if (!o->failing)
-        return;
-    o->failing = false;
-    if (o->outage_logged)
+    if (mm_outage_log_end(&o->outage))
         mm_msg_print(stderr, "mamori-sensor", "sensor-log", "output.eve_write_recovered", o->path);
 }
 

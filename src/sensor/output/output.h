@@ -95,19 +95,12 @@ void mm_eve_out_set_tap(struct mm_eve_out *o, struct mm_eve_out_tap *tap);
 bool mm_eve_out_tapped(const struct mm_eve_out *o);
 int mm_eve_out_flush(struct mm_eve_out *o);
 uint64_t mm_eve_out_rotations(const struct mm_eve_out *o);
-/* The outages (writing fails, then works again) of one output file that
- * are logged when they begin and end (the EVE file, the spool): the first
- * few of a run, so that a disk on the edge of full, which refuses one
- * write and takes the next, cannot fill the log. Every lost line or event
- * is counted in stats and in the exit summary all the same. */
-#define MM_OUTAGES_LOGGED 5
-
 /* The first failure to write the file since the open (0: none), the
  * system's reason (MM_ENOSPC for a full disk, MM_EIO...), and in *path the
- * file (NULL: none). Each outage (up to MM_OUTAGES_LOGGED) was logged when
- * it began (output.eve_write_failed) and when writing worked again; the
- * lines of a failed write are lost, and a piece of them in a regular file
- * is cut so the file keeps whole lines. Accepts NULL. */
+ * file (NULL: none). Each outage (up to MM_OUTAGES_LOGGED: outage-log.h)
+ * was logged when it began (output.eve_write_failed) and when writing
+ * worked again; the lines of a failed write are lost, and a piece of them
+ * in a regular file is cut so the file keeps whole lines. Accepts NULL. */
 int mm_eve_out_write_error(const struct mm_eve_out *o, const char **path);
 /* Flushes and closes; MM_EIO when buffered lines could not be written.
  * Accepts NULL. */

@@ -2,12 +2,12 @@
  * The crash-safe spool (format and guarantees in spool.h and
  * docs/design/eve.md): segment files of length+CRC framed records, torn
  * tail recovery on open (a read that fails is an error, never a torn tail),
- * the acked-seq file, the size bound (oldest segments dropped), the first
- * write failure (logged once, kept for the exit message), and the reader
- * the uplink uses. A writer registers itself in a
- * process-wide table keyed by the spool directory, so a reader in the same
- * process hands out only records the writer has synced (a seq handed to the
- * centre must never be reused after a power cut). */
+ * the acked-seq file, the size bound (oldest segments dropped), write
+ * failures (the first kept for the exit message; outages logged as
+ * outage-log.h says), and the reader the uplink uses. A writer registers
+ * itself in a process-wide table keyed by the spool directory, so a reader
+ * in the same process hands out only records the writer has synced (a seq
+ * handed to the centre must never be reused after a power cut). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +29,7 @@
 #include "core/eve.h"
 #include "core/fs.h"
 #include "core/str.h"
+#include "sensor/output/outage-log.h"
 #include "sensor/output/output.h"
 #include "sensor/output/spool.h"
 
@@ -62,9 +63,7 @@ struct mm_spool {
     int write_error;                 /* the first write failure since the open (0: none) */
     char write_failed[DIR_MAX + 32]; /* the segment file it was in */
     uint64_t write_lost;             /* appends lost to write failures */
-    bool failing;                    /* a write failed and no record was added since */
-    bool outage_logged;              /* the failing began a logged outage */
-    unsigned outages;                /* the outages logged (MM_OUTAGES_LOGGED at most) */
+    struct mm_outage_log outage;     /* failing: no record added since a write failed */
     uint64_t lost_before;            /* write_lost when the logged outage began */
 };
 
@@ -623,21 +622,20 @@ static void enforce_max_bytes(struct mm_spool *s)
 /* A write to the segment whose first seq is first failed with r: the first
  * failure since the open is kept (mm_spool_write_error); the first of an
  * outage is logged with the file and the system's reason (up to
- * MM_OUTAGES_LOGGED outages). Returns r. */
+ * MM_OUTAGES_LOGGED outages). The file's path is formed only for those
+ * two (not for every append an outage loses). Returns r. */
 static int write_failed(struct mm_spool *s, uint64_t first, int r)
 {
+    bool keep = s->write_error == 0, log = mm_outage_log_begin(&s->outage);
+    if (!keep && !log)
+        return r;
     char path[DIR_MAX + 32];
     segment_path(s->dir, first, path, sizeof(path));
-    if (s->write_error == 0) {
+    if (keep) {
         s->write_error = r;
         memcpy(s->write_failed, path, sizeof(path));
     }
-    if (s->failing)
-        return r;
-    s->failing = true;
-    s->outage_logged = s->outages < MM_OUTAGES_LOGGED;
-    if (s->outage_logged) {
-        s->outages++;
+    if (log) {
         s->lost_before = s->write_lost;
         mm_msg_print(stderr, "mamori-sensor", "sensor-log",
                      mm_error_has_step(r) ? "spool.write_failed_own_step" : "spool.write_failed",
@@ -654,10 +652,7 @@ static int write_failed(struct mm_spool *s, uint64_t first, int r)
  * outage: a later failure is logged as a new one). */
 static void write_worked(struct mm_spool *s)
 {
-    if (!s->failing)
-        return;
-    s->failing = false;
-    if (!s->outage_logged || s->write_lost == s->lost_before)
+    if (!mm_outage_log_end(&s->outage) || s->write_lost == s->lost_before)
         return;
     char path[DIR_MAX + 32];
     segment_path(s->dir, s->seg_first, path, sizeof(path));

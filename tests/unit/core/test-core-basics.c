@@ -460,6 +460,18 @@ static void test_time(void **state)
     t = mm_time_from_usec(-2000000);
     assert_int_equal(t.tv_sec, -2);
     assert_int_equal(t.tv_usec, 0);
+    /* and back: mm_time_to_usec is its inverse, a tv_usec outside 0-999999
+     * counted as it is */
+    const int64_t usecs[] = {0,        999999,   1700000000000042,   -1,
+                             -1000000, -1000001, -62167219200000000, 253402300799999999};
+    for (size_t i = 0; i < sizeof usecs / sizeof usecs[0]; i++) {
+        t = mm_time_from_usec(usecs[i]);
+        assert_int_equal(mm_time_to_usec(&t), usecs[i]);
+    }
+    t = (struct timeval){.tv_sec = 1, .tv_usec = 1500000};
+    assert_int_equal(mm_time_to_usec(&t), 2500000);
+    t = (struct timeval){.tv_sec = 0, .tv_usec = -5};
+    assert_int_equal(mm_time_to_usec(&t), -5);
     /* monotonic deadlines: normalised, and at least ms past the clock */
     const int64_t waits[] = {0, 2, 999, 1000, 1999, 65000};
     for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
