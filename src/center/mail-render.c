@@ -170,7 +170,7 @@ static void first_sentence(const char *s, char *out, size_t outlen)
 }
 
 struct alert_texts {
-    const char *what, *now, *threat;
+    const char *what, *what_title, *now, *threat;
     char title[TITLE_MAX + 8], first_seen[32], alert_id[24];
 };
 
@@ -189,10 +189,14 @@ static void alert_texts(const struct mm_alert *a, enum mm_lang lang, struct aler
     if (!*msg)
         msg = a->signature;
     x->what = msg;
-    x->now = ex ? mm_text(json_object_get(ex, "now"), lang) : NULL;
+    /* One next step: a sensor's message ends with its own, and its kind's
+     * explanation has none; an alert without one (another tool's, the
+     * centre's own) takes the explanation's "now" in a section of its own. */
+    x->now = ex ? mm_text(json_object_get(ex, "now"), lang) : str_of("no_explanation", lang);
+    if (!*x->now) /* mm_text: "" when there is none */
+        x->now = NULL;
+    x->what_title = str_of(x->now ? "what.title" : "what_todo.title", lang);
     x->threat = ex ? mm_text(json_object_get(ex, "threat"), lang) : NULL;
-    if (!x->now)
-        x->now = str_of("no_explanation", lang);
     if (!x->threat)
         x->threat = a->signature;
     first_sentence(msg, x->title, sizeof x->title);
@@ -229,6 +233,26 @@ static int link_vars(const char *base_url, const char *path, enum mm_lang lang, 
     return r;
 }
 
+/* The "what to do now" section (text and HTML), empty without a step of
+ * the explanation's own (the alert's message then says it). */
+static int now_vars(const char *now, enum mm_lang lang, struct mm_buf *text, struct mm_buf *html)
+{
+    if (!now)
+        return 0;
+    int r = mm_buf_printf(text, "\n%s\n%s\n", str_of("now.title_text", lang), now);
+    if (r == 0)
+        r = mm_buf_puts(html, "<h2>");
+    if (r == 0)
+        r = mm_buf_html_escape(html, str_of("now.title", lang));
+    if (r == 0)
+        r = mm_buf_puts(html, "</h2>\n<p>");
+    if (r == 0)
+        r = mm_buf_html_escape(html, now);
+    if (r == 0)
+        r = mm_buf_puts(html, "</p>");
+    return r;
+}
+
 /* The alert mail (template "alert") or the severity-rise mail ("rise",
  * from_severity > 0: the level before the rise). */
 static int render_alert_mail(const char *name, const struct mm_alert *a, int from_severity,
@@ -237,18 +261,21 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
 {
     struct alert_texts x;
     struct vars vs = {.n = 0};
-    struct mm_buf lt = MM_BUF_INIT, lh = MM_BUF_INIT;
+    struct mm_buf lt = MM_BUF_INIT, lh = MM_BUF_INIT, nt = MM_BUF_INIT, nh = MM_BUF_INIT;
     char path[64], count[24];
     memset(out, 0, sizeof *out);
     alert_texts(a, lang, &x);
     snprintf(path, sizeof path, "/alerts/%lld", (long long)a->id);
     snprintf(count, sizeof count, "%lld", (long long)a->count);
     int r = link_vars(base_url, path, lang, &lt, &lh);
+    if (r == 0)
+        r = now_vars(x.now, lang, &nt, &nh);
     const char *none = str_of("none", lang);
     var_set(&vs, "tenant", tenant, NULL);
     var_set(&vs, "title", x.title, NULL);
+    var_set(&vs, "what_title", x.what_title, NULL);
     var_set(&vs, "what", x.what, NULL);
-    var_set(&vs, "now", x.now, NULL);
+    var_set(&vs, "now", mm_buf_str(&nt), mm_buf_str(&nh));
     var_set(&vs, "threat", x.threat, NULL);
     var_set(&vs, "severity", severity_text(a->severity, lang), NULL);
     var_set(&vs, "from_severity", severity_text(from_severity, lang), NULL);
@@ -265,6 +292,8 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
         r = render(name, lang, &vs, out);
     mm_buf_free(&lt);
     mm_buf_free(&lh);
+    mm_buf_free(&nt);
+    mm_buf_free(&nh);
     return r;
 }
 

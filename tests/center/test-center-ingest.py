@@ -174,8 +174,11 @@ def test_aggregation(c, w):
     r = c.request("GET", "/api/v1/alerts/%d" % five["id"], session=s)
     check(r.status == 200, "alert: %r" % r)
     ex = r.json["explanation"]
-    for part in ("what", "now", "threat"):
+    for part in ("what", "threat"):
         check(ex[part]["ja"] and ex[part]["en"], "explanation %s: %r" % (part, ex))
+    check("now" not in ex, "a sensor detector's next step is its message's, once: %r" % ex)
+    check(r.json["category_label"] is None, "no plain name for an unknown category: %r" %
+          r.json["category_label"])
     check(len(r.json["events"]) == 5 and r.json["events"][0]["seq"] == 14, "events of alert")
     # More events for the same alert over two later batches, with a replay of
     # the first batch in between: the alert's newest 20 events come back
@@ -216,6 +219,7 @@ def search_event(seq):
                      sig="mamori smb exposed")
     ev["mamori"]["message"] = {"ja": "共有フォルダーが社外から見える状態です。",
                                "en": "A shared folder can be reached from outside."}
+    ev["alert"]["category"] = "Potentially Bad Traffic"
     return ev
 
 
@@ -250,6 +254,13 @@ def test_search(c, w):
         r = c.request("GET", "/api/v1/alerts?q=" + (q if q == "%ff" else urllib.parse.quote(q)),
                       session=a["session"])
         check(r.status == status, "q bound %r...: %r" % (q[:3], r))
+    # One alert names its category in plain words in each language (the
+    # alert page shows it; the sensor's English name stays in "category").
+    aid = alerts(c, a["session"], "?signature=4004")[0]["id"]
+    r = c.request("GET", "/api/v1/alerts/%d" % aid, session=a["session"])
+    check(r.json["category"] == "Potentially Bad Traffic" and r.json["category_label"] ==
+          {"ja": "危険につながるおそれのある通信", "en": "Traffic that could lead to harm"},
+          "category label: %r" % r.json.get("category_label"))
 
 
 def test_status(c, w, aid, others):

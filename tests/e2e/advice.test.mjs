@@ -5,7 +5,8 @@
 // jargon, name the IT company one way, explain an abbreviation in the
 // sentence where it first appears, and in Japanese end every sentence in
 // です・ます with a next step ("…ください"). The technical advice for the IT
-// company lives in each explanation's "vendor" text. No browser needed.
+// company lives in each explanation's "vendor" text. A sensor alert has one
+// next step, its message's: its explanation gives none. No browser needed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -17,7 +18,8 @@ const DATA = path.resolve(import.meta.dirname, '../../data');
 const detectors = JSON.parse(fs.readFileSync(path.join(DATA, 'sensor/detectors.json'), 'utf8'));
 const explanations = JSON.parse(fs.readFileSync(path.join(DATA, 'center/explanations.json'), 'utf8'));
 
-// [where, {ja, en}] for every message and every explanation's what / now.
+// [where, {ja, en}] for every message and every explanation's what / now
+// (now: only the centre's own alerts and other tools' have one).
 function ownerTexts() {
   const out = [];
   for (const [name, d] of Object.entries(detectors)) {
@@ -25,7 +27,7 @@ function ownerTexts() {
     for (const [v, x] of Object.entries(d.variants)) out.push([`${name}/${v}`, x.message]);
   }
   const entries = [...Object.entries(explanations.by_signature), ...Object.entries(explanations.by_detector), ['generic', explanations.generic]];
-  for (const [name, e] of entries) for (const part of ['what', 'now']) out.push([`explanation ${name}.${part}`, e[part]]);
+  for (const [name, e] of entries) for (const part of ['what', 'now']) if (part === 'what' || e.now) out.push([`explanation ${name}.${part}`, e[part]]);
   return out;
 }
 
@@ -77,6 +79,20 @@ test('a message\'s first sentence ends outside brackets (ja, en)', () => {
 test('a message names the same facts in both languages', () => {
   const vars = (s) => [...new Set(s.match(/\{[a-z_]+\}/g) || [])].sort();
   for (const [where, text] of ownerTexts()) assert.deepEqual(vars(text.ja), vars(text.en), where);
+});
+
+// One next step per alert: a sensor alert's message ends with its own, so
+// the explanation of its kind (the alert page, the mail) gives no other.
+test('a sensor alert\'s next step is its message\'s only', () => {
+  for (const [name, d] of Object.entries(detectors)) {
+    if (name.startsWith('_')) continue;
+    for (const v of Object.keys(d.variants)) {
+      const sid = String(9100000 + 100 * d.number + Number(v));
+      const kind = explanations.signature_detector[sid] || explanations.detector_aliases[name] || name;
+      assert.ok(explanations.by_detector[kind], `${name}/${v}: no explanation`);
+      assert.equal(explanations.by_detector[kind].now, undefined, `${name}/${v}: explanation ${kind} gives a second next step`);
+    }
+  }
 });
 
 test('every explanation has technical advice for the IT company (ja, en)', () => {

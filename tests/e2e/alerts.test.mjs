@@ -190,7 +190,8 @@ test('an SME owner reads alerts without the English rule names; the vendor sees 
     assert.match(await p.locator('#alert-table').textContent(), /MAMORI new device on the network/);
     await p.goto(center.base + `/#/alerts/${ids.newdev}`);
     await p.locator('#alert-facts').waitFor();
-    assert.match(await p.locator('#alert-facts').textContent(), /MAMORI new device on the network/);
+    // one small technical line under the facts, not the first thing to read
+    assert.match(await p.locator('#alert-tech-line').textContent(), /MAMORI new device on the network/);
     await p.goto(center.base + '/#/');
     await p.locator('#sme-table').waitFor();
     assert.match(await p.locator('main').textContent(), /件数\/分.*未送信.*取りこぼし/s);

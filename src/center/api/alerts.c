@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns /api/v1/alerts: the filtered, paged list; one alert with its
- * explanation and latest events; and the status changes (acknowledge,
- * close with a reason, escalate), one by one or in bulk. */
+ * explanation, its category in plain words and its latest events; and the
+ * status changes (acknowledge, close with a reason, escalate), one by one
+ * or in bulk. */
 #include "center/api/api.h"
 
 #include <string.h>
@@ -77,6 +78,18 @@ static int add_event_text(const char *text, void *arg)
     return ev ? json_array_append_new(arg, ev) : 0;
 }
 
+/* The alert's category in plain words in both languages (the catalogue's
+ * categories); null where the catalogue has no name for it (the UI then
+ * leaves the English name among the technical details). */
+static json_t *category_label(const char *category)
+{
+    const char *ja = mm_alert_category_label(category, MM_LANG_JA);
+    const char *en = mm_alert_category_label(category, MM_LANG_EN);
+    if (strcmp(ja, category) == 0 && strcmp(en, category) == 0)
+        return json_null();
+    return json_pack("{s:s, s:s}", "ja", ja, "en", en);
+}
+
 int mm_api_alert_get(struct mm_request *req)
 {
     struct mm_store *st = req->center->store;
@@ -89,6 +102,7 @@ int mm_api_alert_get(struct mm_request *req)
     r = st->ops->alert_events(st, &req->who.scope, id, 20, add_event_text, events);
     const json_t *ex = mm_alert_explanation(a.signature_id, a.detector);
     json_object_set_new(j, "explanation", ex ? json_deep_copy(ex) : json_null());
+    json_object_set_new(j, "category_label", category_label(a.category));
     json_object_set_new(j, "events", events);
     if (r != 0) {
         json_decref(j);

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/error.h"
 #include "core/str.h"
@@ -69,6 +70,23 @@ static void add_tls_peer(json_t *evidence, const struct tls_peer *peer)
             json_object_set_new_nocheck(evidence, keys[i], json_string(texts[i]));
 }
 
+/* The message's "{listed}": the list's entry and the family, the entry
+ * left out when it is the value the message names already (a domain
+ * looked up as listed): each fact once. Cut at a whole character. */
+static void listed_texts(const char *indicator, const char *value, const char *family,
+                         const char *family_ja, char listed[512], char listed_ja[512])
+{
+    if (value && strcasecmp(value, indicator) == 0) {
+        snprintf(listed, 512, "%s", family);
+        snprintf(listed_ja, 512, "%s", family_ja);
+    } else {
+        snprintf(listed, 512, "%s, %s", indicator, family);
+        snprintf(listed_ja, 512, "一覧の %s、%s", indicator, family_ja);
+    }
+    listed[mm_utf8_trim_tail(listed, strlen(listed))] = '\0';
+    listed_ja[mm_utf8_trim_tail(listed_ja, strlen(listed_ja))] = '\0';
+}
+
 /* Alerts on hit unless the same host already alerted on it recently. The
  * placeholders and the evidence are the texts json_pack took before,
  * without its format parsing; peer (may be NULL) adds a TLS fingerprint
@@ -78,7 +96,8 @@ static void raise_hit_peer(struct mm__detect_basic *st, struct mm_sensor *s, uns
                            const char *matched_on, const struct mm_intel_hit *hit,
                            const struct tls_peer *peer)
 {
-    static const char *const var_keys[] = {"src", "indicator", "family", "value", "family@ja"};
+    static const char *const var_keys[] = {"src",       "indicator", "family",   "value",
+                                           "family@ja", "listed",    "listed@ja"};
     static const char *const evidence_keys[] = {"matched_on", "type",      "indicator", "value",
                                                 "family",     "reference", "source",    "host"};
     uint64_t key = mm__keyed_str(host, variant);
@@ -86,13 +105,16 @@ static void raise_hit_peer(struct mm__detect_basic *st, struct mm_sensor *s, uns
     if (!mm__suppress_allow(st->sup, key, mm__detect_now(s), st->window))
         return;
     const char *family = hit->family[0] ? hit->family : "unknown";
-    const char *const var_texts[] = {host, hit->indicator, family, value,
-                                     hit->family[0] ? hit->family : "種類不明"};
+    const char *family_ja = hit->family[0] ? hit->family : "種類不明";
+    char listed[512], listed_ja[512];
+    listed_texts(hit->indicator, value, family, family_ja, listed, listed_ja);
+    const char *const var_texts[] = {host,      hit->indicator, family,   value,
+                                     family_ja, listed,         listed_ja};
     const char *const evidence_texts[] = {
         matched_on,  hit->type,      hit->indicator,         value,
         hit->family, hit->reference, base_name(hit->source), host};
-    struct mm__var vars[5];
-    size_t n = mm__texts_var_list(var_keys, var_texts, 5, vars);
+    struct mm__var vars[7];
+    size_t n = mm__texts_var_list(var_keys, var_texts, 7, vars);
     json_t *evidence = mm__strings_object(evidence_keys, evidence_texts, 8);
     if (peer)
         add_tls_peer(evidence, peer);

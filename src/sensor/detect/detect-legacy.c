@@ -51,8 +51,12 @@ static void on_device(struct mm__detect_basic *st, struct mm_sensor *s, const js
                               (json_t *)f->hostnames, (json_t *)os,
                               json_object_get(dev, "evidence")};
     json_t *evidence = mm__object_of(keys, values, 5);
-    struct mm__var vars[MM__DEVICE_VARS];
+    struct mm__var vars[MM__DEVICE_VARS + 2];
     size_t n = mm__device_var_list(dev, vars);
+    struct mm__facts device; /* its address and, when known, its name: each once */
+    mm__device_label(dev, &device);
+    vars[n++] = (struct mm__var){"device", 6, device.en};
+    vars[n++] = (struct mm__var){"device@ja", 9, device.ja};
     mm__detect_raise_texts(s, NAME, variant, &at, vars, n, evidence, NULL);
 }
 

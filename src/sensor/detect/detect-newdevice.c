@@ -16,8 +16,10 @@
  * which asks for none) is held back until a device event shows one, at
  * most MM__HOLD_SECONDS of capture time, or the end of the run
  * (detect-hold.h, as personal-device): the alert then names the address
- * the owner can look for; without one it is raised as before, with the
- * address "unknown". Its evidence, the record, keeps first_seen. */
+ * the owner can look for; without one it is raised as before, its message
+ * leaving the address out. The message names each known fact once (name,
+ * maker, likely system, numbers; an unknown one is left out). Its
+ * evidence, the record, keeps first_seen. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,13 +81,35 @@ static json_t *record_without_action(const json_t *dev)
     return copy;
 }
 
+/* The message's "{facts}": name, maker, likely system and the device's
+ * numbers, those that are known (an unknown one is left out). */
+static void facts_of(const json_t *dev, struct mm__facts *out)
+{
+    struct mm__device_facts spare;
+    const struct mm__device_facts *f = mm__device_facts_get(dev, &spare);
+    const char *name = json_string_value(json_array_get(f->hostnames, 0));
+    out->ja[0] = out->en[0] = '\0';
+    if (name)
+        mm__facts_add(out, "名前 ", name, "name ", name);
+    if (f->vendor && f->vendor[0])
+        mm__facts_add(out, "メーカー ", f->vendor, "maker ", f->vendor);
+    if (f->os.name)
+        mm__facts_add(out, "推定される種類 ", f->os.name_ja ? f->os.name_ja : f->os.name,
+                      "likely system ", f->os.name);
+    mm__facts_add_numbers(out, dev);
+}
+
 /* Raises the alert about the device record dev of the event ev. */
 static void raise_for(struct mm_sensor *s, const json_t *ev, const json_t *dev)
 {
     const struct mm__alert_at at = {.ev = ev};
     json_t *evidence = record_without_action(dev);
-    struct mm__var vars[MM__DEVICE_VARS];
+    struct mm__var vars[MM__DEVICE_VARS + 2];
     size_t n = mm__device_var_list(dev, vars);
+    struct mm__facts facts;
+    facts_of(dev, &facts);
+    vars[n++] = (struct mm__var){"facts", 5, facts.en};
+    vars[n++] = (struct mm__var){"facts@ja", 8, facts.ja};
     mm__detect_raise_texts(s, NAME, 1, &at, vars, n, evidence, NULL);
 }
 

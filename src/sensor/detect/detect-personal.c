@@ -128,47 +128,28 @@ static void set_var(struct mm__var *vars, size_t n, const char *key, const char 
             vars[i].text = text;
 }
 
-/* The message's "{facts}": the OS (or why the device is taken for a
- * phone), then the maker, MAC and IP address where known, in ja and en. */
-struct facts {
-    char ja[768], en[768];
-};
-
-static void facts_add(struct facts *out, const char *ja, const char *ja_value, const char *en,
-                      const char *en_value)
-{
-    size_t nj = strlen(out->ja), ne = strlen(out->en);
-    snprintf(out->ja + nj, sizeof out->ja - nj, "%s%s%s", nj ? "、" : "", ja, ja_value);
-    snprintf(out->en + ne, sizeof out->en - ne, "%s%s%s", ne ? ", " : "", en, en_value);
-}
-
+/* The message's "{facts}": the name when known, the OS (or why the device
+ * is taken for a phone), then the maker, MAC and IP address where known. */
 static void facts_of(const json_t *dev, const struct mm__device_facts *f, const char *by_name,
-                     struct facts *out)
+                     struct mm__facts *out)
 {
-    const char *mac = json_string_value(json_object_get(dev, "mac"));
-    const char *ip = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
+    const char *name = by_name ? by_name : json_string_value(json_array_get(f->hostnames, 0));
     out->ja[0] = out->en[0] = '\0';
+    if (name)
+        mm__facts_add(out, "名前 ", name, "name ", name);
     if (f->os.mobile && f->os.name) /* in words that read on after "likely" / "推定" */
-        facts_add(out, "推定 ", f->os.name_ja ? f->os.name_ja : f->os.name, "likely ", f->os.name);
+        mm__facts_add(out, "推定 ", f->os.name_ja ? f->os.name_ja : f->os.name, "likely ",
+                      f->os.name);
     else if (by_name) /* known by name or maker only: say so */
-        facts_add(out, "", "名前から見てスマートフォンかタブレット", "",
-                  "a phone or tablet, going by its name");
+        mm__facts_add(out, "", "名前から見てスマートフォンかタブレット", "",
+                      "a phone or tablet, going by its name");
     else
-        facts_add(out, "", "メーカーから見てスマートフォンかタブレット", "",
-                  "a phone or tablet, going by its maker");
+        mm__facts_add(out, "", "メーカーから見てスマートフォンかタブレット", "",
+                      "a phone or tablet, going by its maker");
     if (f->vendor && f->vendor[0])
-        facts_add(out, "メーカー ", f->vendor, "maker ", f->vendor);
+        mm__facts_add(out, "メーカー ", f->vendor, "maker ", f->vendor);
     /* the device's numbers, as the owner may find them on the router */
-    char ja[256], en[256];
-    if (mac && ip) {
-        snprintf(ja, sizeof ja, "MAC アドレス %s・IP アドレス %s", mac, ip);
-        snprintf(en, sizeof en, "MAC address %s, IP address %s", mac, ip);
-    } else {
-        snprintf(ja, sizeof ja, "%s アドレス %s", mac ? "MAC" : "IP", mac ? mac : ip ? ip : "");
-        snprintf(en, sizeof en, "%s address %s", mac ? "MAC" : "IP", mac ? mac : ip ? ip : "");
-    }
-    if (mac || ip)
-        facts_add(out, "機器の番号 ", ja, mac && ip ? "device numbers: " : "device number: ", en);
+    mm__facts_add_numbers(out, dev);
 }
 
 /* Raises the alert for the device event ev (suppression permitting). */
@@ -211,7 +192,7 @@ static void raise_for(struct personal_state *st, struct mm_sensor *s, const json
                 by_name ? "名前から見てスマートフォンかタブレット"
                         : "メーカーから見てスマートフォンかタブレット");
     }
-    struct facts facts;
+    struct mm__facts facts;
     facts_of(dev, f, by_name, &facts);
     vars[n++] = (struct mm__var){"facts", 5, facts.en};
     vars[n++] = (struct mm__var){"facts@ja", 8, facts.ja};

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Shared detector helpers (detect-util.h): detector texts from
- * data/sensor/detectors.json, alert raising, suppression, counting
- * windows, hashing. */
+ * data/sensor/detectors.json and the device facts they name (each known
+ * fact once, an unknown one left out), alert raising, suppression,
+ * counting windows, hashing. */
 #include "sensor/detect/detect-util.h"
 
 #include <limits.h>
@@ -837,6 +838,61 @@ size_t mm__device_var_list(const json_t *dev, struct mm__var out[MM__DEVICE_VARS
     for (size_t i = 0; i < MM__DEVICE_VARS; i++)
         out[i] = (struct mm__var){pairs[i][0], strlen(pairs[i][0]), pairs[i][1]};
     return MM__DEVICE_VARS;
+}
+
+/* Appends "sep label value" to buf (cap bytes), cut at a whole character. */
+static void facts_append(char *buf, size_t cap, const char *sep, const char *label,
+                         const char *value)
+{
+    size_t n = strlen(buf);
+    if (n >= cap - 1)
+        return;
+    int w = snprintf(buf + n, cap - n, "%s%s%s", n ? sep : "", label, value);
+    if (w > 0 && (size_t)w >= cap - n)
+        buf[mm_utf8_trim_tail(buf, strlen(buf))] = '\0';
+}
+
+void mm__facts_add(struct mm__facts *out, const char *ja_label, const char *ja_value,
+                   const char *en_label, const char *en_value)
+{
+    facts_append(out->ja, sizeof out->ja, "、", ja_label, ja_value);
+    facts_append(out->en, sizeof out->en, ", ", en_label, en_value);
+}
+
+void mm__facts_add_numbers(struct mm__facts *out, const json_t *dev)
+{
+    const char *mac = json_string_value(json_object_get(dev, "mac"));
+    const char *ip = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
+    char ja[256], en[256];
+    if (!mac && !ip)
+        return;
+    if (mac && ip) {
+        snprintf(ja, sizeof ja, "MAC アドレス %s・IP アドレス %s", mac, ip);
+        snprintf(en, sizeof en, "MAC address %s, IP address %s", mac, ip);
+    } else {
+        snprintf(ja, sizeof ja, "%s アドレス %s", mac ? "MAC" : "IP", mac ? mac : ip);
+        snprintf(en, sizeof en, "%s address %s", mac ? "MAC" : "IP", mac ? mac : ip);
+    }
+    mm__facts_add(out, "機器の番号 ", ja, mac && ip ? "device numbers: " : "device number: ", en);
+}
+
+void mm__device_label(const json_t *dev, struct mm__facts *out)
+{
+    const char *ip = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
+    const char *mac = json_string_value(json_object_get(dev, "mac"));
+    struct mm__device_facts spare;
+    const char *name =
+        json_string_value(json_array_get(mm__device_facts_get(dev, &spare)->hostnames, 0));
+    const char *number = ip ? ip : mac ? mac : "";
+    out->ja[0] = out->en[0] = '\0';
+    facts_append(out->ja, sizeof out->ja, "", "", number);
+    facts_append(out->en, sizeof out->en, "", "", number);
+    if (name) {
+        facts_append(out->ja, sizeof out->ja, "", "(", name);
+        facts_append(out->ja, sizeof out->ja, "", "", ")");
+        facts_append(out->en, sizeof out->en, "", " (", name);
+        facts_append(out->en, sizeof out->en, "", "", ")");
+    }
 }
 
 json_t *mm__device_vars(const json_t *dev)

@@ -277,6 +277,23 @@ json_t *mm__device_vars(const json_t *device);
 #define MM__DEVICE_VARS 10
 size_t mm__device_var_list(const json_t *device, struct mm__var out[MM__DEVICE_VARS]);
 
+/* What a message says about a device in its "{facts}" brackets, in ja and
+ * en: each fact that is known, once; one that is not is left out, never
+ * "unknown". mm__facts_add appends "label value" after a separator ("、" /
+ * ", "); the texts are cut at a whole character when they run long. */
+struct mm__facts {
+    char ja[768], en[768];
+};
+void mm__facts_add(struct mm__facts *out, const char *ja_label, const char *ja_value,
+                   const char *en_label, const char *en_value);
+/* Appends the device's numbers it has: "機器の番号 MAC アドレス m・IP
+ * アドレス i" / "device numbers: MAC address m, IP address i". */
+void mm__facts_add_numbers(struct mm__facts *out, const json_t *device);
+/* The device as a message names it: its IP address (else its MAC), then
+ * its name in brackets when it has one ("192.168.1.5(PC-01)" /
+ * "192.168.1.5 (PC-01)"). */
+void mm__device_label(const json_t *device, struct mm__facts *out);
+
 /* An object of the n members keys[i] (literals): values[i], each taking a
  * reference (json_pack's "O" without its format parsing); NULL when a
  * value is NULL (as json_pack fails then) or memory runs out. */

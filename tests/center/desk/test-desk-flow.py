@@ -62,7 +62,7 @@ def ticket_flow(c, w, owner, analyst):
     check(t["status"] == "open" and t["channel"] == "web" and t["tenant_id"] == a["id"],
           "new ticket: %r" % t)
     check(len(t["messages"]) == 1 and t["alert_ids"] == [a["alert"]], "thread: %r" % t)
-    check(t["category_label"]["ja"] == "不審なメール", "label: %r" % t["category_label"])
+    check(t["category_label"]["ja"] == "怪しいメール", "label: %r" % t["category_label"])
     tid = t["id"]
     expect(c.request("POST", "/api/v1/tickets/%d/messages" % tid,
                      {"body": "Please unplug the network cable; we will call you."},

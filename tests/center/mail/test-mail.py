@@ -186,8 +186,10 @@ def test_ja_mail_and_retry(f, sink, port):
     check(not any(a.encode() in head for a in rcpts),
           "no recipient address in the headers: %r" % head)
     plain, html = parts(msg)
-    check("いますぐしていただきたいこと" in plain and "危険な相手と通信しました" in plain,
-          "Japanese text part")
+    # A sensor detector's alert: its message is what happened and the one
+    # next step; no second step from the explanation.
+    check("■ 何が起きたか、何をすればよいか\n危険な相手と通信しました" in plain.replace("\r\n", "\n") and
+          "いますぐしていただきたいこと" not in plain, "Japanese text part: %s" % plain)
     check('<html lang="ja">' in html and "https://centre.example/alerts/" in html, "HTML part")
     wait_for(lambda: f.outbox(tid)[0][2] == "sent", "the row marked sent")
     row = f.outbox(tid)[0]
@@ -212,7 +214,10 @@ def test_en_and_threshold(f, sink):
     check(msg["Subject"].startswith("[mamori URGENT] Blue Bakery: Talked to a bad host"),
           "English subject: %s" % msg["Subject"])
     plain, html = parts(msg)
-    check("What to do now" in plain and '<html lang="en">' in html, "English parts")
+    check("* What happened and what to do\nTalked to a bad host" in plain.replace("\r\n", "\n")
+          and "What to do now" not in plain and '<html lang="en">' in html
+          and "<h2 style=\"color: #b00020;\">What happened and what to do</h2>" in html,
+          "English parts: %s" % plain)
     check("offduty@vendor.example" not in rcpts, "analysts off duty get nothing")
     check(rcpts == sorted(["boss@bakery.example", "induty@vendor.example"] + STAFF_DUTY),
           "the duty address next to a contact containing it: %s" % rcpts)

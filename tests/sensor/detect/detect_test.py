@@ -183,8 +183,8 @@ def phone_alert(alerts, ip):
 
 def new_device_alert(alerts, ip, first_seen, at_least=None):
     """The one new-device alert names the device's IP address (ip; None:
-    it had none when the alert was raised, and the texts say the address
-    is unknown), carries the device's first_seen (the DISCOVER's time) in
+    it had none when the alert was raised, and the texts leave the address
+    out instead of calling it unknown), carries the device's first_seen (the DISCOVER's time) in
     its evidence, and, held back, the time of what released it (at_least:
     the earliest time stamp it may carry)."""
     new = [a for a in alerts if a["alert"]["signature_id"] == 9100201]
@@ -193,8 +193,11 @@ def new_device_alert(alerts, ip, first_seen, at_least=None):
     m, e = new[0]["mamori"]["message"], new[0]["mamori"]["evidence"]
     if ip and (ip not in m["ja"] or ip not in m["en"]):
         return "new-device alert without the address %s: %s" % (ip, m)
-    if not ip and "IP アドレス 不明" not in m["ja"]:
-        return "new-device alert without the unknown-address wording: %s" % m["ja"]
+    if not ip and ("IP アドレス" in m["ja"] or "IP address" in m["en"]):
+        return "new-device alert names an address the device never had: %s" % m
+    if any(w in m["ja"] for w in ("名前不明", "メーカー 不明", "種類 不明")) or \
+            any(w in m["en"] for w in ("unnamed device", "maker unknown", "system unknown", " -")):
+        return "new-device message calls something unknown: %s" % m
     if e.get("first_seen") != first_seen:
         return "new-device evidence first_seen %s, not %s" % (e.get("first_seen"), first_seen)
     if at_least and new[0]["timestamp"] < at_least:

@@ -11,11 +11,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "center/alerts.h"
 #include "center/mail.h"
 #include "center/report.h"
 #include "center/store.h"
@@ -105,7 +107,14 @@ static void test_render_alert_ja(void **state)
                      0);
     assert_string_equal(t.subject,
                         "【mamori 緊急】山田製作所: 社内の機器が危険なドメインを問い合わせました");
-    assert_non_null(strstr(t.text, "■ いますぐしていただきたいこと"));
+    /* One next step: the sensor's message says it, and no second section
+     * repeats another (its kind's explanation has none). */
+    assert_non_null(strstr(t.text,
+                           "■ 何が起きたか、何をすればよいか\n社内の機器が危険なドメインを"
+                           "問い合わせました。ウイルス対策ソフトでスキャンしてください。\n\n"
+                           "■ 考えられる脅威\n"));
+    assert_null(strstr(t.text, "いますぐしていただきたいこと"));
+    assert_null(strstr(t.html, "いますぐしていただきたいこと"));
     /* first seen 00:00 UTC: printed in the report zone, Japan by default */
     assert_non_null(strstr(t.text, "2026-04-01 09:00:00(日本時間)"));
     assert_non_null(strstr(t.html, "2026-04-01 09:00:00(日本時間)"));
@@ -115,6 +124,30 @@ static void test_render_alert_ja(void **state)
     assert_null(strstr(t.html, "<listed>"));
     assert_null(strstr(t.text, "{{"));
     assert_null(strstr(t.html, "{{"));
+    mm_mail_text_free(&t);
+}
+
+/* An alert without a step of its own (another tool's: its message is its
+ * signature) gets the explanation's step in a section of its own. */
+static void test_render_alert_step_section(void **state)
+{
+    (void)state;
+    struct mm_alert a;
+    struct mm_mail_text t;
+    sample_alert(&a);
+    a.signature_id = 2100498;
+    snprintf(a.detector, sizeof a.detector, "%s", "");
+    snprintf(a.message_en, sizeof a.message_en, "%s", a.signature);
+    const char *now = json_string_value(
+        json_object_get(json_object_get(mm_alert_explanation(2100498, ""), "now"), "en"));
+    assert_non_null(now);
+    assert_int_equal(mm_mail_render_alert(&a, "Blue Bakery", MM_LANG_EN, NULL, &t), 0);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "* What happened\n%s\n\n* What to do now\n%s\n\n* Possible threat\n", a.signature,
+             now);
+    assert_non_null(strstr(t.text, want));
+    assert_non_null(strstr(t.html, "<h2>What to do now</h2>\n<p>"));
     mm_mail_text_free(&t);
 }
 
@@ -425,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_header_ascii),
         cmocka_unit_test(test_header_japanese),
         cmocka_unit_test(test_render_alert_ja),
+        cmocka_unit_test(test_render_alert_step_section),
         cmocka_unit_test(test_render_alert_en_no_link),
         cmocka_unit_test(test_render_alert_other_zone),
         cmocka_unit_test(test_render_digest),

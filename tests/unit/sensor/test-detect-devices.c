@@ -363,8 +363,8 @@ static void test_new_device_held(void **state)
     th_send_from(s, c, "192.168.1.53", T0 + 245);
     assert_int_equal(th_count_alerts(s, 9100201), 3);
     al = th_alert(s, 9100201, 2);
-    assert_non_null(strstr(msg(al, "ja"), "IP アドレス 不明"));
-    assert_null(strstr(msg(al, "en"), "192.168.1.53"));
+    assert_null(strstr(msg(al, "ja"), "IP アドレス")); /* left out, not "unknown" */
+    assert_null(strstr(msg(al, "en"), "IP address"));
     assert_string_equal(json_string_value(json_object_get(al, "timestamp")),
                         "2026-04-01T00:04:05.000000+0000");
     assert_string_equal(evidence_str(al, "first_seen"), "2026-04-01T00:03:20.000000+0000");
@@ -376,7 +376,7 @@ static void test_new_device_held(void **state)
     th_end(s);
     assert_int_equal(th_count_alerts(s, 9100201), 4);
     al = th_alert(s, 9100201, 3);
-    assert_non_null(strstr(msg(al, "ja"), "IP アドレス 不明"));
+    assert_null(strstr(msg(al, "ja"), "IP アドレス"));
     assert_non_null(strstr(msg(al, "ja"), "box-d"));
     assert_string_equal(evidence_str(al, "first_seen"), "2026-04-01T00:05:00.000000+0000");
     th_end(s);
@@ -490,6 +490,83 @@ static void test_os_names_in_messages(void **state)
         th_free(s[d]);
     }
     json_decref(table);
+}
+
+/* Counts the occurrences of needle in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* The message of the alert a says nothing is unknown, in ja and en. */
+static void assert_nothing_unknown(const json_t *a)
+{
+    const char *ja = msg(a, "ja"), *en = msg(a, "en");
+    if (strstr(ja, "不明") || strstr(en, "unknown") || strstr(en, "unnamed") || strstr(en, " -"))
+        fail_msg("a message names an unknown fact:\n%s\n%s", ja, en);
+}
+
+/* The device detectors' messages name each fact once and leave out what is
+ * not known: a device known by its MAC address alone is not "名前不明の機器
+ * (…メーカー 不明…IP アドレス 不明)" nor "IP address -"; a named one says
+ * its name once. */
+static void test_device_texts_leave_out_unknowns(void **state)
+{
+    (void)state;
+    /* "device" events as the inventory announces them: %s the device's
+     * ips, host names, vendor and os */
+    static const char fmt[] =
+        "{\"timestamp\":\"2026-04-01T00:00:00.000000+0000\",\"event_type\":\"device\","
+        "\"device\":{\"mac\":\"%s\",\"ips\":[%s],\"hostnames\":[%s],\"vendor\":%s,"
+        "\"os\":%s,\"allowlisted\":false,\"action\":\"new\"}}";
+    static const char xp[] = "{\"id\":\"windows-xp\",\"name\":\"Windows XP\",\"name_ja\":"
+                             "\"Windows XP\",\"family\":\"windows\",\"legacy\":true,"
+                             "\"eol\":true,\"mobile\":false}";
+    char ev[1024];
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_new_device);
+    snprintf(ev, sizeof ev, fmt, "02:00:00:00:0a:01", "", "", "null", "null");
+    th_event(s, ev);
+    th_end(s); /* held for an address that never came */
+    assert_int_equal(th_count_alerts(s, 9100201), 1);
+    const json_t *a = th_alert(s, 9100201, 0);
+    assert_nothing_unknown(a);
+    assert_non_null(strstr(msg(a, "ja"), "(機器の番号 MAC アドレス 02:00:00:00:0a:01)"));
+    assert_non_null(strstr(msg(a, "en"), "(device number: MAC address 02:00:00:00:0a:01)"));
+    th_free(s);
+    /* an old Windows without a name: its address, once */
+    s = th_new(NULL, NULL, NULL, &mm_detector_legacy_os);
+    snprintf(ev, sizeof ev, fmt, "02:00:00:00:0a:02", "\"192.168.1.24\"", "", "null", xp);
+    th_event(s, ev);
+    /* with a name: "address (name)" */
+    snprintf(ev, sizeof ev, fmt, "02:00:00:00:0a:03", "\"192.168.1.23\"", "\"GHIA\"", "null", xp);
+    th_event(s, ev);
+    assert_int_equal(th_count_alerts(s, 9100301), 2);
+    a = th_alert(s, 9100301, 0);
+    assert_nothing_unknown(a);
+    assert_non_null(strstr(msg(a, "ja"), "機器 192.168.1.24 が"));
+    assert_non_null(strstr(msg(a, "en"), "in use: 192.168.1.24."));
+    a = th_alert(s, 9100301, 1);
+    assert_non_null(strstr(msg(a, "ja"), "機器 192.168.1.23(GHIA) が"));
+    assert_non_null(strstr(msg(a, "en"), "in use: 192.168.1.23 (GHIA)."));
+    th_free(s);
+    /* a phone known by its maker only, and a named one: the name once */
+    s = th_new(NULL, NULL, NULL, &mm_detector_personal_device);
+    snprintf(ev, sizeof ev, fmt, "02:00:00:00:0a:04", "\"192.168.2.33\"", "", "\"OnePlus\"",
+             "null");
+    th_event(s, ev);
+    snprintf(ev, sizeof ev, fmt, "02:00:00:00:0a:05", "\"192.168.2.17\"", "\"Lucas-iPhone\"",
+             "\"Apple\"", "null");
+    th_event(s, ev);
+    assert_int_equal(th_count_alerts(s, 9100401), 2);
+    assert_nothing_unknown(th_alert(s, 9100401, 0));
+    a = th_alert(s, 9100401, 1);
+    assert_int_equal(count_of(msg(a, "ja"), "Lucas-iPhone"), 1);
+    assert_int_equal(count_of(msg(a, "en"), "Lucas-iPhone"), 1);
+    assert_non_null(strstr(msg(a, "ja"), "みられる機器(名前 Lucas-iPhone、"));
+    th_free(s);
 }
 
 /* A "device" event (as the inventory announces one) for mac at ip with one
@@ -712,6 +789,7 @@ int main(void)
         cmocka_unit_test(test_new_device_held_allowlisted),
         cmocka_unit_test(test_personal_held_first_seen),
         cmocka_unit_test(test_os_names_in_messages),
+        cmocka_unit_test(test_device_texts_leave_out_unknowns),
         cmocka_unit_test(test_new_device_evidence_matches_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Unit tests for the intel detector fed with events and packets directly:
  * each variant's signature id, the evidence, the family in the metadata,
- * home addresses never matched, and suppression of repeats per host. */
+ * messages that name each fact once, home addresses never matched, and
+ * suppression of repeats per host. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -154,6 +155,53 @@ static void test_hashes(void **state)
     const json_t *msg = json_object_get(json_object_get(a, "mamori"), "message");
     assert_non_null(strstr(json_string_value(json_object_get(msg, "ja")), "Somerat"));
     assert_non_null(strstr(json_string_value(json_object_get(msg, "en")), "Somerat"));
+    th_free(s);
+}
+
+/* Counts the occurrences of needle in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* A headline says each fact once: a name looked up as listed names the
+ * list's entry once (a name below it names both); an inbound probe names
+ * its address once, then the list's range. */
+static void test_texts_name_each_fact_once(void **state)
+{
+    (void)state;
+    struct mm_packet p;
+    struct mm_sensor *s = th_new(NULL, FEED, NULL, &mm_detector_intel);
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:00.000000+0000\",\"event_type\":\"dns\","
+                "\"src_ip\":\"192.168.1.5\",\"dest_ip\":\"192.168.1.1\",\"dns\":{\"type\":"
+                "\"request\",\"queries\":[{\"rrname\":\"c2.example\",\"rrtype\":\"A\"}]}}");
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:00.000000+0000\",\"event_type\":\"dns\","
+                "\"src_ip\":\"192.168.1.6\",\"dest_ip\":\"192.168.1.1\",\"dns\":{\"type\":"
+                "\"request\",\"queries\":[{\"rrname\":\"www.c2.example\",\"rrtype\":\"A\"}]}}");
+    th_ip_packet(&p, "198.51.100.77", 40000, "192.168.1.5", 22, 6, 0x02, NULL);
+    th_packet(s, &p);
+    assert_int_equal(th_count_alerts(s, 9100102), 2);
+    const json_t *same =
+        json_object_get(json_object_get(th_alert(s, 9100102, 0), "mamori"), "message");
+    const json_t *below =
+        json_object_get(json_object_get(th_alert(s, 9100102, 1), "mamori"), "message");
+    const json_t *in =
+        json_object_get(json_object_get(th_alert(s, 9100111, 0), "mamori"), "message");
+    for (const char *lang = "ja"; lang; lang = strcmp(lang, "ja") == 0 ? "en" : NULL) {
+        const char *m = json_string_value(json_object_get(same, lang));
+        if (count_of(m, "c2.example") != 1)
+            fail_msg("%s names c2.example %d times: %s", lang, count_of(m, "c2.example"), m);
+        m = json_string_value(json_object_get(below, lang));
+        assert_int_equal(count_of(m, "www.c2.example"), 1);
+        assert_int_equal(count_of(m, "c2.example"), 2); /* the name, then the list's entry */
+        m = json_string_value(json_object_get(in, lang));
+        if (count_of(m, "198.51.100.77") != 1)
+            fail_msg("%s names 198.51.100.77 %d times: %s", lang, count_of(m, "198.51.100.77"), m);
+        assert_int_equal(count_of(m, "198.51.100.0/24"), 1);
+    }
     th_free(s);
 }
 
@@ -365,9 +413,10 @@ static void test_alert_texts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_events),  cmocka_unit_test(test_hashes),
-        cmocka_unit_test(test_packets), cmocka_unit_test(test_scanner_listings),
-        cmocka_unit_test(test_reload),  cmocka_unit_test(test_alert_texts),
+        cmocka_unit_test(test_events),           cmocka_unit_test(test_texts_name_each_fact_once),
+        cmocka_unit_test(test_hashes),           cmocka_unit_test(test_packets),
+        cmocka_unit_test(test_scanner_listings), cmocka_unit_test(test_reload),
+        cmocka_unit_test(test_alert_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// alert: one alert — the plain-language explanation (what happened, what to
-// do now, which threat), the facts (count, first/last seen, device,
-// addresses), the evidence (latest raw events, shown as text), and the status
+// alert: one alert — the plain-language explanation (what happened, which
+// threat; the next step is the alert's own message, said once), the facts
+// (kind in plain words, count, first/last seen, device, addresses; the
+// rule's technical names apart), the evidence (latest raw events, shown as text), and the status
 // actions: acknowledge, escalate (vendor), close with a reason; for SME users,
 // who their IT company is and a button to ask it about this alert.
 import * as api from '../api.js';
@@ -13,6 +14,10 @@ function facts(a, tenantName) {
   const rows = [
     [t('alert.status'), statusBadge(a.status)],
     [t('alert.severity'), severityBadge(a.severity)],
+    // The kind of alert in the reader's words (none for a class the centre
+    // has no words for); the sensor's English class is one of the
+    // technical details below.
+    a.category_label ? [t('alert.category'), pick(a.category_label)] : null,
     tenantName ? [t('common.tenant'), tenantName] : null,
     [t('alert.count'), String(a.count ?? 1)],
     [t('alert.first_seen'), fmtTime(a.first_seen)],
@@ -23,21 +28,27 @@ function facts(a, tenantName) {
     a.close_reason ? [t('alert.close_reason'), a.close_reason] : null,
     a.incident_id ? [t('alert.incident'), h('a', { href: '#/incidents/' + a.incident_id }, t('incident.number', { id: a.incident_id }))] : null,
   ].filter(Boolean);
-  // The rule's name, number, class and detector are English and technical,
-  // and so is the explanation's advice for the IT company (ports, logs):
-  // analysts see them with the facts, an SME user behind a closed disclosure.
+  // The rule's name, number, class and detector are English and technical:
+  // nobody's first thing to read. The vendor gets them as one small line
+  // under the facts, an SME user behind a closed disclosure.
   const tech = [
     [t('alert.signature'), h('span', { lang: 'en' }, a.signature || '—')],
     [t('alert.signature_id'), String(a.signature_id ?? '—')],
-    [t('alert.category'), h('span', { lang: 'en' }, a.category || '—')],
+    [t('alert.rule_category'), h('span', { lang: 'en' }, a.category || '—')],
     a.detector ? [t('alert.detector'), h('span', { lang: 'en' }, a.detector)] : null,
-    // The vendor reads it as its own steps, the owner as what the IT company does.
-    a.explanation && pick(a.explanation.vendor) ? [t(api.isVendor() ? 'alert.vendor_steps' : 'alert.vendor_advice'), h('span', { id: 'vendor-advice' }, pick(a.explanation.vendor))] : null,
   ].filter(Boolean);
+  // The explanation's advice for the IT company (ports, logs): the vendor
+  // reads it as its own steps, with the facts; the owner as what the IT
+  // company does, in the disclosure.
+  const advice = a.explanation && pick(a.explanation.vendor) ? [t(api.isVendor() ? 'alert.vendor_steps' : 'alert.vendor_advice'), h('span', { id: 'vendor-advice' }, pick(a.explanation.vendor))] : null;
   const dl = (list, attrs) => h('dl', { class: 'facts', ...attrs }, list.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
-  if (api.isVendor()) return dl([...rows, ...tech], { id: 'alert-facts' });
+  if (api.isVendor()) {
+    const line = h('p', { class: 'hint', id: 'alert-tech-line' }, t('alert.tech_line'), ': ',
+      tech.map(([k, v], i) => [i ? ' · ' : '', k, ' ', v]));
+    return [dl([...rows, advice].filter(Boolean), { id: 'alert-facts' }), line];
+  }
   return [dl(rows, { id: 'alert-facts' }),
-    h('details', { class: 'technical', id: 'alert-technical' }, h('summary', {}, t('alert.technical')), dl(tech))];
+    h('details', { class: 'technical', id: 'alert-technical' }, h('summary', {}, t('alert.technical')), dl([...tech, advice].filter(Boolean)))];
 }
 
 function evidence(events) {
@@ -73,7 +84,8 @@ function actions(a, ctx) {
   if (a.status === 'new') {
     const b = h('button', { type: 'button', id: 'act-ack', class: 'primary' }, t('alert.acknowledge'));
     b.addEventListener('click', () => run('acknowledge', undefined, t('alert.acknowledged_done')));
-    box.append(h('p', { class: 'hint' }, t('alert.ack_help')), h('div', { class: 'actions' }, b));
+    // The owner's reason to acknowledge is not the vendor's.
+    box.append(h('p', { class: 'hint', id: 'ack-help' }, t(api.isVendor() ? 'alert.ack_help_vendor' : 'alert.ack_help')), h('div', { class: 'actions' }, b));
   }
   if (api.isVendor() && (a.status === 'new' || a.status === 'acknowledged')) {
     const b = h('button', { type: 'button', id: 'act-escalate' }, t('alert.escalate'));
