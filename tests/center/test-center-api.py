@@ -6,7 +6,7 @@ request validation (malformed JSON, bad UTF-8, unknown fields, oversized
 bodies), 404/405 with its Allow header, HEAD answered like GET without the
 body (pages, files, API and reports, same access rules, nothing after its
 headers on a keep-alive connection), the audit log, the vendor
-users' on-duty flag, a sensor's event rate written with two decimals, and
+users' on-duty flag, the tenant list's contacts count, a sensor's event rate written with two decimals, and
 login rate limiting under 12 concurrent wrong attempts."""
 
 import os
@@ -366,6 +366,33 @@ def test_duty(c, w):
           "token id read with the user row: %r / %r" % (made, changed))
 
 
+def test_tenant_contacts(c, w):
+    """The tenant list says how many emergency-mail contacts each SME has (the
+    vendor dashboard names the SMEs without one from it, instead of asking
+    each SME's contacts), for the admin and an analyst; one tenant too."""
+    admin = c.login("admin@vendor.example")
+    analyst = c.login("analyst@vendor.example")
+    a, b = w.tenants["A"]["id"], w.tenants["B"]["id"]
+
+    def counts(session):
+        r = c.request("GET", "/api/v1/tenants", session=session)
+        check(r.status == 200, "tenant list: %r" % r)
+        return {t["id"]: t.get("contacts") for t in r.json["items"]}
+
+    check(counts(admin)[a] == 0 and counts(analyst)[b] == 0, "none yet: %r" % counts(admin))
+    r = c.request("PUT", "/api/v1/tenants/%d/contacts" % a,
+                  {"contacts": [{"email": "boss@a.example", "name": "Boss"},
+                                {"email": "it@a.example"}]}, session=admin)
+    check(r.status == 200, "contacts set: %r" % r)
+    for who in (admin, analyst):
+        seen = counts(who)
+        check(seen[a] == 2 and seen[b] == 0, "A has two, B none: %r" % seen)
+    r = c.request("GET", "/api/v1/tenants/%d" % a, session=analyst)
+    check(r.status == 200 and r.json["contacts"] == 2, "one tenant: %r" % r)
+    r = c.request("PUT", "/api/v1/tenants/%d/contacts" % a, {"contacts": []}, session=admin)
+    check(r.status == 200 and counts(admin)[a] == 0, "emptied: %r" % counts(admin))
+
+
 def test_own_language(c):
     s = c.login("staff@b.example")  # created without --lang: its company's language
     check(s.me["tenant"]["lang"] == "en" and s.me["user"]["lang"] == "en",
@@ -520,6 +547,7 @@ def main():
         test_head_keep_alive(c, s, w)
         test_roles(c, w)
         test_duty(c, w)
+        test_tenant_contacts(c, w)
         test_own_language(c)
         test_sensor_rate(c, w)
         test_strict_integers(c, w)

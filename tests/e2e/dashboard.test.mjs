@@ -25,12 +25,18 @@ useCenter(async (c) => {
   await c.ingest(c.sensors.sakura, mild);
 });
 
-// Opens the dashboard afresh (a reload: the same address draws nothing new).
+// Opens the dashboard afresh (a reload: the same address draws nothing new)
+// and checks that it asked no SME's contacts: the tenant list counts them.
 async function vendorDashboard(p) {
+  const asked = [];
+  const onRequest = (r) => /\/contacts$/.test(new URL(r.url()).pathname) && asked.push(r.url());
+  p.on('request', onRequest);
   await p.goto(center.base + '/#/');
   await p.reload();
   await ready(p);
   await p.locator('#sme-table').waitFor();
+  p.off('request', onRequest);
+  assert.deepEqual(asked, [], 'no contacts call per SME');
 }
 
 test('the vendor dashboard says nobody is on duty and which SMEs have no contact, and puts 緊急 first (ja)', { skip: missing }, async () => {

@@ -61,8 +61,9 @@ export function sensorTable(sensors, tenantNames, brief) {
       h('td', {}, sensorState(s)))))));
 }
 
-// Whether the tenant has emergency-mail contacts (GET .../contacts); null
-// when the centre does not say (an older centre, a failed call).
+// Whether the tenant has emergency-mail contacts (GET .../contacts; the SME
+// dashboard); null when the centre does not say (an older centre, a failed
+// call).
 async function hasContacts(tenantId) {
   try {
     const r = await api.get('/tenants/' + tenantId + '/contacts');
@@ -72,15 +73,10 @@ async function hasContacts(tenantId) {
   }
 }
 
-// The SMEs without any contact, asked a few at a time.
-async function smesWithoutContacts(smes) {
-  const without = [];
-  for (let i = 0; i < smes.length; i += 8) {
-    const batch = smes.slice(i, i + 8);
-    const has = await Promise.all(batch.map((s) => hasContacts(s.id)));
-    without.push(...batch.filter((_, j) => has[j] === false));
-  }
-  return without;
+// The SMEs without any contact (the vendor dashboard): the tenant list counts them (contacts;
+// an older centre without the count names none).
+function smesWithoutContacts(smes) {
+  return smes.filter((s) => s.contacts === 0);
 }
 
 // Whether a vendor user (not disabled) is on duty; null when this person may
@@ -109,7 +105,7 @@ async function vendorDashboard(main) {
     someoneOnDuty().catch(() => null),
   ]);
   const smes = tenants.items.filter((x) => x.id !== 0);
-  const without = await smesWithoutContacts(smes);
+  const without = smesWithoutContacts(smes);
   const names = new Map(tenants.items.map((x) => [x.id, x.name]));
   const alertsBy = countBy(alerts.items, 'tenant_id');
   const highBy = countBy(alerts.items.filter((a) => Number(a.severity) <= 2), 'tenant_id');
