@@ -22,6 +22,7 @@
                                   no desk yet)
 Python 3 standard library only.
 """
+import datetime
 import http.cookiejar
 import json
 import os
@@ -210,6 +211,16 @@ def headline(text):
     return m.group(1).strip() if m else text
 
 
+def next_morning(created_at):
+    """10:00 Japan time on the day after created_at (RFC 3339 UTC), as RFC
+    3339 UTC: the on-site visit comes after the incident it handles (a fixed
+    date put it months before an incident opened today)."""
+    opened = datetime.datetime.strptime(created_at, "%Y-%m-%dT%H:%M:%SZ")
+    japan_day = (opened + datetime.timedelta(hours=9)).date() + datetime.timedelta(days=1)
+    visit = datetime.datetime.combine(japan_day, datetime.time(10)) - datetime.timedelta(hours=9)
+    return visit.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def desk(base):
     owner = Api(base)
     owner.login(USERS[1][0], USERS[1][1])
@@ -239,7 +250,7 @@ def desk(base):
         "to": "remote", "note": "Called the owner; the PC was taken off the network."})
     analyst.call("POST", "/api/v1/incidents/%d/transition" % inc["id"], {
         "to": "onsite", "note": "Malware found in the mail client; cleaning on site.",
-        "dispatch": {"who": "Sato (field engineer)", "when": "2026-04-02T10:00:00Z",
+        "dispatch": {"who": "Sato (field engineer)", "when": next_morning(inc["created_at"]),
                      "where": "Sakura Trading head office"}})
 
 

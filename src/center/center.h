@@ -63,6 +63,7 @@ struct mm_center {
     struct mm_ratelimit *ratelimit;
     struct mm_log_limit *bad_header_log; /* see MM_BAD_HEADER_LOG_MINUTES */
     struct mm_zone *report_zone;         /* months and printed times of reports (zone.h) */
+    const char *mail_duty; /* [mail] duty addresses (comma list, the INI's), for GET /duty */
     bool https;
 };
 

@@ -373,6 +373,7 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
         mm_http_tls_clear(tls);
         return 1;
     }
+    c.mail_duty = mail_cfg->duty;
     int rc = 1;
     if (mm_password_dummy_init(cfg->pwcost) != 0) {
         mm_log_tr(MM_LOG_ERROR, "center-log", "main.pwhash");

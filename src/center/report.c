@@ -61,6 +61,10 @@ int mm_report_md_escape(struct mm_buf *out, const char *text, bool inline_only)
     return r;
 }
 
+/* The web UI's icon (data/web/favicon.svg), so a report's tab has it and the
+ * browser does not ask for /favicon.ico. */
+#define REPORT_ICON "<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n"
+
 int mm_report_html(const char *md, enum mm_lang lang, const char *title, struct mm_buf *out)
 {
     char *frag = NULL;
@@ -79,7 +83,7 @@ int mm_report_html(const char *md, enum mm_lang lang, const char *title, struct 
     if (r == 0)
         r = mm_buf_puts(&body, "</article>\n");
     if (r == 0)
-        r = mm_html_document(out, lang, title, body.data, NULL);
+        r = mm_html_document_head(out, lang, title, REPORT_ICON, body.data, NULL);
     free(frag);
     mm_buf_free(&body);
     return r;

@@ -72,6 +72,7 @@ static const struct mime mimes[] = {
     {".json", "application/json; charset=utf-8"},
     {".svg", "image/svg+xml"},
     {".png", "image/png"},
+    {".ico", "image/vnd.microsoft.icon"},
     {".txt", "text/plain; charset=utf-8"},
 };
 

@@ -47,6 +47,7 @@ struct mm_tenant {
     char lang[3]; /* "ja" | "en" */
     int mail_severity;
     int64_t created_at;
+    int contacts; /* emergency-mail contacts (read only: a count of the contacts rows) */
 };
 
 struct mm_user {

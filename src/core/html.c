@@ -35,6 +35,12 @@ int mm_html_style_text(struct mm_buf *out, const char *extra_css)
 int mm_html_document(struct mm_buf *out, enum mm_lang lang, const char *title,
                      const char *body_html, const char *extra_css)
 {
+    return mm_html_document_head(out, lang, title, NULL, body_html, extra_css);
+}
+
+int mm_html_document_head(struct mm_buf *out, enum mm_lang lang, const char *title,
+                          const char *head_html, const char *body_html, const char *extra_css)
+{
     int r = mm_buf_printf(out,
                           "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
                           "<meta name=\"viewport\" content=\"width=device-width, "
@@ -47,7 +53,11 @@ int mm_html_document(struct mm_buf *out, enum mm_lang lang, const char *title,
     if (r == 0)
         r = mm_html_style_text(out, extra_css);
     if (r == 0)
-        r = mm_buf_puts(out, "</style>\n</head>\n<body>\n<main>\n");
+        r = mm_buf_puts(out, "</style>\n");
+    if (r == 0 && head_html)
+        r = mm_buf_puts(out, head_html);
+    if (r == 0)
+        r = mm_buf_puts(out, "</head>\n<body>\n<main>\n");
     if (r == 0)
         r = mm_buf_puts(out, body_html);
     if (r == 0)

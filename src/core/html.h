@@ -23,4 +23,10 @@ int mm_html_style_text(struct mm_buf *out, const char *extra_css);
 int mm_html_document(struct mm_buf *out, enum mm_lang lang, const char *title,
                      const char *body_html, const char *extra_css);
 
+/* The same with head_html (trusted HTML, NULL: none) at the end of <head>:
+ * the centre's reports link their icon there (browsers read icons only from
+ * the head). */
+int mm_html_document_head(struct mm_buf *out, enum mm_lang lang, const char *title,
+                          const char *head_html, const char *body_html, const char *extra_css);
+
 #endif

@@ -27,8 +27,9 @@ const char *mm_lang_code(enum mm_lang lang);
 
 /* Appends a span of minutes as a person says it, in days, hours and
  * minutes (the parts that are not 0): 60 "1 時間" / "1 hour", 1440 "1 日" /
- * "1 day", 90 "1 時間 30 分" / "1 hour 30 min", 0 "0 分" / "0 min" (the web
- * UI's fmtMinutes words). A negative span is written as 0. */
+ * "1 day", 90 "1 時間 30 分" / "1 hour 30 min", 0 "0 分" / "0 min". The web
+ * UI's fmtMinutes (data/web/js/duration.js) says them alike: both are
+ * tested with tests/data/minutes.json. A negative span is written as 0. */
 int mm_minutes_text(struct mm_buf *b, int64_t minutes, enum mm_lang lang);
 
 /* Picks the text for lang from a {"ja": "...", "en": "..."} object; falls back

@@ -6,7 +6,8 @@ request validation (malformed JSON, bad UTF-8, unknown fields, oversized
 bodies), 404/405 with its Allow header, HEAD answered like GET without the
 body (pages, files, API and reports, same access rules, nothing after its
 headers on a keep-alive connection), the audit log, the vendor
-users' on-duty flag, a sensor's event rate written with two decimals, and
+users' on-duty flag, the tenant list's contacts count, who is on duty (read only, for
+analysts too, with the configuration's duty addresses), a sensor's event rate written with two decimals, and
 login rate limiting under 12 concurrent wrong attempts."""
 
 import os
@@ -366,6 +367,77 @@ def test_duty(c, w):
           "token id read with the user row: %r / %r" % (made, changed))
 
 
+def test_tenant_contacts(c, w):
+    """The tenant list says how many emergency-mail contacts each SME has (the
+    vendor dashboard names the SMEs without one from it, instead of asking
+    each SME's contacts), for the admin and an analyst; one tenant too."""
+    admin = c.login("admin@vendor.example")
+    analyst = c.login("analyst@vendor.example")
+    a, b = w.tenants["A"]["id"], w.tenants["B"]["id"]
+
+    def counts(session):
+        r = c.request("GET", "/api/v1/tenants", session=session)
+        check(r.status == 200, "tenant list: %r" % r)
+        return {t["id"]: t.get("contacts") for t in r.json["items"]}
+
+    check(counts(admin)[a] == 0 and counts(analyst)[b] == 0, "none yet: %r" % counts(admin))
+    r = c.request("PUT", "/api/v1/tenants/%d/contacts" % a,
+                  {"contacts": [{"email": "boss@a.example", "name": "Boss"},
+                                {"email": "it@a.example"}]}, session=admin)
+    check(r.status == 200, "contacts set: %r" % r)
+    for who in (admin, analyst):
+        seen = counts(who)
+        check(seen[a] == 2 and seen[b] == 0, "A has two, B none: %r" % seen)
+    r = c.request("GET", "/api/v1/tenants/%d" % a, session=analyst)
+    check(r.status == 200 and r.json["contacts"] == 2, "one tenant: %r" % r)
+    r = c.request("PUT", "/api/v1/tenants/%d/contacts" % a, {"contacts": []}, session=admin)
+    check(r.status == 200 and counts(admin)[a] == 0, "emptied: %r" % counts(admin))
+
+
+def test_duty_view(c, w):
+    """GET /duty tells every vendor user who is on duty, read only: the vendor
+    users who are not disabled (address and flag, nothing else) and the
+    [mail] duty addresses of the configuration, marked as such. SME users
+    get 403; an analyst still cannot list or change users."""
+    admin = c.login("admin@vendor.example")
+    analyst = c.login("analyst@vendor.example")
+    aid = analyst.me["user"]["id"]
+    r = c.request("POST", "/api/v1/users",
+                  {"email": "gone@vendor.example", "role": "analyst", "tenant_id": 0,
+                   "password": PASSWORD}, session=admin)
+    check(r.status == 201, "vendor user added: %r" % r)
+    gone = r.json["id"]
+    for uid in (aid, gone):
+        r = c.request("PUT", "/api/v1/users/%d/duty" % uid, {"on_duty": True}, session=admin)
+        check(r.status == 200, "on duty: %r" % r)
+    r = c.request("PATCH", "/api/v1/users/%d" % gone, {"disabled": True}, session=admin)
+    check(r.status == 200, "disabled: %r" % r)
+    r = c.request("GET", "/api/v1/duty", session=analyst)
+    check(r.status == 200, "analyst reads who is on duty: %r" % r)
+    users = [i for i in r.json["items"] if i["source"] == "user"]
+    config = [i for i in r.json["items"] if i["source"] == "config"]
+    check(all(set(i) == {"id", "email", "on_duty", "source"} for i in r.json["items"]),
+          "address and flag only: %r" % r.json)
+    check({i["email"]: i["on_duty"] for i in users} ==
+          {"admin@vendor.example": False, "analyst@vendor.example": True},
+          "vendor users, the disabled one left out: %r" % users)
+    check(config == [{"id": None, "email": e, "on_duty": True, "source": "config"}
+                     for e in ("duty@vendor.example", "soc@vendor.example")],
+          "the configuration's duty addresses: %r" % config)
+    token = c.admin("token", "create", "--user", "analyst@vendor.example")
+    check(c.request("GET", "/api/v1/duty", token=token).json == r.json, "by API token")
+    check(c.request("GET", "/api/v1/duty", session=admin).json == r.json, "the admin reads the same")
+    for who in ("owner@a.example", "staff@b.example"):
+        r = c.request("GET", "/api/v1/duty", session=c.login(who))
+        check(r.status == 403, "%s may not read it: %r" % (who, r))
+    check(c.request("GET", "/api/v1/users?tenant=0", session=analyst).status == 403,
+          "an analyst still cannot list users")
+    r = c.request("PUT", "/api/v1/users/%d/duty" % aid, {"on_duty": False}, session=analyst)
+    check(r.status == 403, "nor switch the flag: %r" % r)
+    r = c.request("PUT", "/api/v1/users/%d/duty" % aid, {"on_duty": False}, session=admin)
+    check(r.status == 200, "off again: %r" % r)
+
+
 def test_own_language(c):
     s = c.login("staff@b.example")  # created without --lang: its company's language
     check(s.me["tenant"]["lang"] == "en" and s.me["user"]["lang"] == "en",
@@ -506,7 +578,8 @@ def test_strict_integers(c, w):
 
 
 def main():
-    c = Center(config="login_max_failures = 5\nlogin_max_failures_addr = 100\n")
+    c = Center(config="login_max_failures = 5\nlogin_max_failures_addr = 100\n"
+               "[mail]\nduty = duty@vendor.example, soc@vendor.example\n")
     try:
         w = World(c)
         c.start()
@@ -520,6 +593,8 @@ def main():
         test_head_keep_alive(c, s, w)
         test_roles(c, w)
         test_duty(c, w)
+        test_tenant_contacts(c, w)
+        test_duty_view(c, w)
         test_own_language(c)
         test_sensor_rate(c, w)
         test_strict_integers(c, w)

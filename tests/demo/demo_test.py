@@ -4,7 +4,8 @@
 each sign-in the README lists works without being asked for a new password
 and sees what the demo made (alerts for every company, the desk ticket),
 the web UI answers, and SIGINT (Ctrl-C) stops the centre and removes the
-demo's temporary folder. Before this test, a change that made people added
+demo's temporary folder; the demo's incident is dated consistently (its
+on-site visit after the incident opened: it was once months before). Before this test, a change that made people added
 through the API change their password at first sign-in broke the demo's
 own seeding without any test failing."""
 import json
@@ -80,6 +81,24 @@ def check_logins(base, logins):
     return failures
 
 
+def check_incident_dates(base, admin):
+    """Each demo incident's on-site visit is not before the incident was
+    opened (the demo dated the Sakura visit 2026-04-02 whatever the day)."""
+    s = Session(base)
+    s.call("POST", "/api/v1/login", {"email": admin[0], "password": admin[1]})
+    status, incidents = s.call("GET", "/api/v1/incidents")
+    if status != 200 or not incidents["items"]:
+        return ["incidents: %s %r" % (status, incidents)]
+    failures = []
+    for item in incidents["items"]:
+        status, inc = s.call("GET", "/api/v1/incidents/%d" % item["id"])
+        visit = (inc.get("dispatch") or {}).get("when") if status == 200 else None
+        # RFC 3339 UTC strings of one form compare as times.
+        if not visit or visit < inc["created_at"]:
+            failures.append("incident %d opened %s, visit %s" % (item["id"], item["created_at"], visit))
+    return failures
+
+
 def main():
     logins = readme_logins()
     if len(logins) != 4:
@@ -88,6 +107,7 @@ def main():
         p, base, seen = start(tmp)
         try:
             failures = check_logins(base, logins)
+            failures += check_incident_dates(base, logins[0])
             req = urllib.request.Request(base + "/", method="HEAD")
             with urllib.request.urlopen(req, timeout=30) as r:
                 if r.status != 200:

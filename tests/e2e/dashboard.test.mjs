@@ -2,13 +2,15 @@
 // The dashboards, from the review of the web UI: an emergency mail that
 // would reach nobody is said on the owner's dashboard and settings (no
 // contact) and on the vendor's dashboard (nobody on duty, which SMEs have no
-// contact), and goes away once someone is there; the vendor's recent alerts
+// contact), and goes away once someone is there, who is then named (also
+// to an analyst, and a [mail] duty address of the configuration as such);
+// the vendor's recent alerts
 // put 緊急 first even when ten newer, milder ones are open; a long address
 // in an alert title stays inside a 390 px phone screen; the English
 // statistics table's last column is not cut off on a desktop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { needBinary, useCenter, alertEvent } from './lib/center.mjs';
+import { Center, needBinary, useCenter, alertEvent } from './lib/center.mjs';
 import { withBrowser, signIn, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
@@ -25,12 +27,18 @@ useCenter(async (c) => {
   await c.ingest(c.sensors.sakura, mild);
 });
 
-// Opens the dashboard afresh (a reload: the same address draws nothing new).
+// Opens the dashboard afresh (a reload: the same address draws nothing new)
+// and checks that it asked no SME's contacts: the tenant list counts them.
 async function vendorDashboard(p) {
+  const asked = [];
+  const onRequest = (r) => /\/contacts$/.test(new URL(r.url()).pathname) && asked.push(r.url());
+  p.on('request', onRequest);
   await p.goto(center.base + '/#/');
   await p.reload();
   await ready(p);
   await p.locator('#sme-table').waitFor();
+  p.off('request', onRequest);
+  assert.deepEqual(asked, [], 'no contacts call per SME');
 }
 
 test('the vendor dashboard says nobody is on duty and which SMEs have no contact, and puts 緊急 first (ja)', { skip: missing }, async () => {
@@ -54,6 +62,7 @@ test('the vendor dashboard says nobody is on duty and which SMEs have no contact
     await vendorDashboard(p);
     assert.equal(await p.locator('#no-duty').count(), 0);
     assert.equal(await p.locator('#no-contacts').count(), 1);
+    assert.equal(await p.locator('#on-duty').textContent(), `いまの当番（すべての会社の緊急メールを受け取ります）：${center.users.analyst.email}`);
   });
 });
 
@@ -84,6 +93,10 @@ test('the English owner reads the warning in English; the vendor then lists only
     await signIn(p, center.base, center.users.sakura);
     assert.match(await p.locator('#no-recipient').textContent(), /Emergency e-mails have no recipient now\..*"Emergency contacts" in Settings/);
   });
+  const vendor = await center.api.ok('GET', '/api/v1/users?tenant=0');
+  const analyst = vendor.items.find((u) => u.email === center.users.analyst.email);
+  const admin = vendor.items.find((u) => u.email === center.users.admin.email);
+  await center.api.ok('PUT', `/api/v1/users/${analyst.id}/duty`, { on_duty: false });
   await withBrowser({ locale: 'en-GB' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.analyst);
@@ -91,7 +104,38 @@ test('the English owner reads the warning in English; the vendor then lists only
     const noContacts = await p.locator('#no-contacts').textContent();
     assert.match(noContacts, /These companies have no emergency contacts.*Sakura Trading/);
     assert.doesNotMatch(noContacts, /山田製作所/);
+    // An analyst, who may not list users, is told nobody is on duty and
+    // asked to tell an administrator (no link to a switch they lack).
+    assert.match(await p.locator('#no-duty').textContent(), /Nobody is on duty now\..*An administrator chooses who is on duty/);
+    assert.equal(await p.locator('#no-duty a').count(), 0);
+    assert.equal(await p.locator('#on-duty').count(), 0);
+    // Someone else on duty (here the admin): the analyst sees who.
+    await center.api.ok('PUT', `/api/v1/users/${admin.id}/duty`, { on_duty: true });
+    await vendorDashboard(p);
+    assert.equal(await p.locator('#no-duty').count(), 0);
+    assert.match(await p.locator('#on-duty').textContent(), /^On duty now \(they get every company's emergency e-mails\): admin@vendor\.example$/);
   });
+  await center.api.ok('PUT', `/api/v1/users/${admin.id}/duty`, { on_duty: false });
+});
+
+// A [mail] duty address of the configuration gets the mails too: the
+// dashboard names it as the configuration's and does not say nobody is on
+// duty (it was invisible in the web UI).
+test('a duty address of the configuration is shown as such (ja)', { skip: missing }, async () => {
+  const other = await new Center({ config: '[mail]\nduty = soc@vendor.example\n' }).start();
+  try {
+    await other.seed();
+    await withBrowser({ locale: 'ja-JP' }, async (b) => {
+      const p = b.page;
+      await signIn(p, other.base, other.users.admin);
+      await p.locator('#on-duty').waitFor();
+      assert.equal(await p.locator('#on-duty').textContent(), 'いまの当番（すべての会社の緊急メールを受け取ります）：soc@vendor.example（センターの設定ファイルで指定）');
+      assert.equal(await p.locator('#no-duty').count(), 0);
+      await shot(p, 'dashboard-vendor-config-duty-ja');
+    });
+  } finally {
+    await other.stop();
+  }
 });
 
 // Every element of the page's main part ends inside the screen.

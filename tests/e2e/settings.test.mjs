@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, needBinary, useCenter } from './lib/center.mjs';
-import { asUser, withBrowser, signIn, submitSignIn, shot, ready } from './lib/browser.mjs';
+import { asUser, withBrowser, signIn, submitSignIn, shot, ready, sidewaysOverflow } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -178,4 +178,20 @@ test('an empty company name is answered in the page (ja account, en browser)', {
     const tenant = await center.api.ok('GET', `/api/v1/tenants/${center.tenants.yamada.id}`);
     assert.equal(tenant.name, '山田製作所');
   });
+});
+
+// Every element of Settings stays inside the screen, on a desktop and on a
+// phone, for each role that has the page (the hints under the forms were
+// once wider than the page on a desktop).
+test('nothing in Settings reaches past the screen (desktop, phone; ja, en)', { skip: missing }, async () => {
+  const problems = [];
+  for (const user of [center.users.admin, center.users.analyst, center.users.sakura]) {
+    for (const width of [1200, 375]) {
+      await asUser(center.base, user, { width, route: '/#/settings' }, async (p) => {
+        await p.locator('main .card').first().waitFor();
+        for (const what of await sidewaysOverflow(p)) problems.push(`${user.email} at ${width} px: ${what}`);
+      });
+    }
+  }
+  assert.deepEqual(problems, []);
 });

@@ -25,7 +25,7 @@ function raw(port, path) {
 }
 
 test('pages and assets come with their type and the security headers', { skip: missing }, async () => {
-  for (const [path, type] of [['/', 'text/html'], ['/index.html', 'text/html'], ['/js/app.js', 'text/javascript'], ['/app.css', 'text/css'], ['/i18n/ja.json', 'application/json'], ['/favicon.svg', 'image/svg+xml']]) {
+  for (const [path, type] of [['/', 'text/html'], ['/index.html', 'text/html'], ['/js/app.js', 'text/javascript'], ['/app.css', 'text/css'], ['/i18n/ja.json', 'application/json'], ['/favicon.svg', 'image/svg+xml'], ['/favicon.ico', 'image/vnd.microsoft.icon']]) {
     const r = await fetch(center.base + path);
     assert.equal(r.status, 200, path);
     assert.ok(r.headers.get('content-type').startsWith(type), path + ' ' + r.headers.get('content-type'));

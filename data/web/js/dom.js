@@ -6,6 +6,7 @@
 import * as api from './api.js';
 import { t, lang, pick } from './i18n.js';
 import { splitHeadline } from './sentence.js';
+import { minutesText } from './duration.js';
 
 // h('p', {class: 'x', onclick: fn}, 'text', child, [more]) -> HTMLElement.
 // Attributes starting with "on" become listeners; booleans toggle the attribute.
@@ -135,15 +136,10 @@ export function zonedMonth() {
   return parts.find((p) => p.type === 'year').value + '-' + parts.find((p) => p.type === 'month').value;
 }
 
-// A duration given in minutes, in the largest whole unit: 1440 -> "1 day",
-// 120 -> "2 hours", 90 -> "90 minutes" (an SLA of "1440 minutes" means
-// little to an SME owner).
+// A duration given in minutes in the reports' words (duration.js): 90 ->
+// "1 時間 30 分" / "1 hour 30 min", 1440 -> "1 日" / "1 day".
 export function fmtMinutes(min) {
-  const n = Number(min);
-  if (!Number.isFinite(n) || n <= 0) return t('time.minutes', { n: String(min ?? '—') });
-  if (n % 1440 === 0) return n === 1440 ? t('time.one_day') : t('time.days', { n: n / 1440 });
-  if (n % 60 === 0) return t('time.hours', { n: n / 60 });
-  return t('time.minutes', { n });
+  return minutesText(min, t);
 }
 
 // "Seen once (date)" or "N times (first ..., last ...)".

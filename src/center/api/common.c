@@ -244,9 +244,9 @@ json_t *mm_json_time(int64_t usec)
 
 json_t *mm_json_tenant(const struct mm_tenant *t)
 {
-    return json_pack("{s:I, s:s, s:s, s:i, s:o}", "id", (json_int_t)t->id, "name", t->name, "lang",
-                     t->lang, "mail_severity", t->mail_severity, "created_at",
-                     mm_json_time(t->created_at));
+    return json_pack("{s:I, s:s, s:s, s:i, s:o, s:i}", "id", (json_int_t)t->id, "name", t->name,
+                     "lang", t->lang, "mail_severity", t->mail_severity, "created_at",
+                     mm_json_time(t->created_at), "contacts", t->contacts);
 }
 
 json_t *mm_json_user(const struct mm_user *u)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the mail settings resources: a tenant's emergency-mail contacts
  * (GET/PUT /api/v1/tenants/{tenant}/contacts, the whole list at once) and
- * the vendor's on-duty flag (PUT /api/v1/users/{user}/duty). The mail
+ * the vendor's on-duty flag (PUT /api/v1/users/{user}/duty) and who is on
+ * duty, read only, for every vendor user (GET /api/v1/duty). The mail
  * severity itself is the tenant's mail_severity (PATCH /tenants/{tenant}).
  * Storage only through the store interface (store.h, group "emergency
  * mail"), tenant-scoped by the caller's scope. */
@@ -9,7 +10,10 @@
 #include <string.h>
 
 #include "center/api/api.h"
+#include "center/mail.h"
 #include "core/error.h"
+
+#define DUTY_PAGE 200 /* vendor users read per store call by GET /duty */
 
 static int add_contact_json(const struct mm_contact *c, void *arg)
 {
@@ -111,4 +115,62 @@ int mm_api_user_duty(struct mm_request *req)
     if (r != 0)
         return r;
     return mm_reply_json(req, 200, json_pack("{s:I, s:b}", "id", (json_int_t)u.id, "on_duty", on));
+}
+
+/* GET /api/v1/duty: who gets every SME's emergency mails, for the vendor's
+ * people (an analyst may not list users): each vendor user who is not
+ * disabled, by address and on-duty flag only, then the [mail] duty
+ * addresses of the configuration ("source": "config"). */
+struct duty_list {
+    json_t *items;
+    int64_t last_id;
+    int rows;
+};
+
+static int add_duty_user(const struct mm_user *u, void *arg)
+{
+    struct duty_list *d = arg;
+    d->last_id = u->id;
+    d->rows++;
+    if (u->disabled_at != 0) /* gets no mail, whatever the flag */
+        return 0;
+    json_t *item = json_pack("{s:I, s:s, s:b, s:s}", "id", (json_int_t)u->id, "email", u->email,
+                             "on_duty", u->on_duty, "source", "user");
+    return item && json_array_append_new(d->items, item) == 0 ? 0 : MM_ENOMEM;
+}
+
+static int add_config_duty(json_t *items, const char *duty)
+{
+    const char *p = duty, *item;
+    size_t n;
+    while (mm_mail_list_next(&p, &item, &n)) {
+        json_t *one = json_pack("{s:n, s:s%, s:b, s:s}", "id", "email", item, n, "on_duty", 1,
+                                "source", "config");
+        if (!one || json_array_append_new(items, one) != 0)
+            return MM_ENOMEM;
+    }
+    return 0;
+}
+
+int mm_api_duty_list(struct mm_request *req)
+{
+    struct mm_store *st = req->center->store;
+    struct duty_list d = {.items = json_array()};
+    struct mm_page page = {.limit = DUTY_PAGE};
+    int r;
+    if (!d.items)
+        return MM_ENOMEM;
+    do {
+        d.rows = 0;
+        r = st->ops->user_list(st, &req->who.scope, 0, &page, add_duty_user, &d);
+        page.has_cursor = true;
+        page.cursor_a = d.last_id;
+    } while (r == 0 && d.rows == DUTY_PAGE);
+    if (r == 0)
+        r = add_config_duty(d.items, req->center->mail_duty);
+    if (r != 0) {
+        json_decref(d.items);
+        return r;
+    }
+    return mm_reply_json(req, 200, json_pack("{s:o}", "items", d.items));
 }

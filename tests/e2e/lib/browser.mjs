@@ -113,3 +113,30 @@ export async function showAlerts(page, base) {
   await page.goto(base + '/#/alerts');
   await page.locator('#alert-table').waitFor();
 }
+
+// The elements of the page that reach past the screen's sides (left of 0 or
+// right of the page's visible width), each as "tag#id.class (left-right in
+// width px)", and the page itself when it scrolls sideways. Elements hidden
+// on purpose are left out: not drawn (no box), clipped to nothing
+// (.visually-hidden, a folded table's header) and the skip link, which is
+// off the screen until it has the focus.
+export async function sidewaysOverflow(page) {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const hidden = (e) => e.closest('.skip') || [e, ...ancestors(e)].some((a) => getComputedStyle(a).clip !== 'auto' && getComputedStyle(a).position === 'absolute');
+    function ancestors(e) {
+      const list = [];
+      for (let a = e.parentElement; a; a = a.parentElement) list.push(a);
+      return list;
+    }
+    const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+    const found = [];
+    if (document.documentElement.scrollWidth > width) found.push(`the page (${document.documentElement.scrollWidth} px in ${width} px)`);
+    for (const e of document.body.querySelectorAll('*')) {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || (r.left >= -0.5 && r.right <= width + 0.5) || hidden(e)) continue;
+      found.push(`${name(e)} (${Math.round(r.left)}-${Math.round(r.right)} in ${width} px)`);
+    }
+    return found;
+  });
+}

@@ -67,7 +67,9 @@ export class Client {
 }
 
 export class Center {
-  constructor() {
+  // config: more lines for the centre's configuration file (after [auth]).
+  constructor({ config = '' } = {}) {
+    this.extraConfig = config;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mamori-e2e-'));
     this.proc = null;
     this.log = '';
@@ -82,7 +84,7 @@ export class Center {
   async start() {
     this.config = path.join(this.dir, 'center.ini');
     // Minimum password-hash cost keeps the tests fast; never for production.
-    fs.writeFileSync(this.config, '[auth]\npassword_cost = min\n');
+    fs.writeFileSync(this.config, '[auth]\npassword_cost = min\n' + this.extraConfig);
     const portFile = path.join(this.dir, 'port');
     // Port 0: the kernel picks a free port; the centre writes it to the file.
     this.proc = spawn(CENTER_BIN, ['--data', path.join(this.dir, 'data'), '--config', this.config, '--listen', '127.0.0.1:0', '--port-file', portFile], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -61,8 +61,9 @@ export function sensorTable(sensors, tenantNames, brief) {
       h('td', {}, sensorState(s)))))));
 }
 
-// Whether the tenant has emergency-mail contacts (GET .../contacts); null
-// when the centre does not say (an older centre, a failed call).
+// Whether the tenant has emergency-mail contacts (GET .../contacts; the SME
+// dashboard); null when the centre does not say (an older centre, a failed
+// call).
 async function hasContacts(tenantId) {
   try {
     const r = await api.get('/tenants/' + tenantId + '/contacts');
@@ -72,32 +73,42 @@ async function hasContacts(tenantId) {
   }
 }
 
-// The SMEs without any contact, asked a few at a time.
-async function smesWithoutContacts(smes) {
-  const without = [];
-  for (let i = 0; i < smes.length; i += 8) {
-    const batch = smes.slice(i, i + 8);
-    const has = await Promise.all(batch.map((s) => hasContacts(s.id)));
-    without.push(...batch.filter((_, j) => has[j] === false));
+// The SMEs without any contact (the vendor dashboard): the tenant list counts them (contacts;
+// an older centre without the count names none).
+function smesWithoutContacts(smes) {
+  return smes.filter((s) => s.contacts === 0);
+}
+
+// Who is on duty now (GET /duty, for the admin and analysts alike): the
+// vendor users with the flag and the configuration's [mail] duty addresses
+// ({email, source}); null when the centre does not say (an older one).
+async function onDutyNow() {
+  try {
+    const r = await api.get('/duty');
+    return r.items.filter((x) => x.on_duty);
+  } catch {
+    return null;
   }
-  return without;
 }
 
-// Whether a vendor user (not disabled) is on duty; null when this person may
-// not list the vendor's users (an analyst) and is not on duty themself.
-async function someoneOnDuty() {
-  if (!api.canManage()) return (await api.get('/me')).user.on_duty ? true : null;
-  const users = await api.listAll('/users', { tenant: 0 }, 500);
-  return users.items.some((u) => u.on_duty && !u.disabled);
-}
-
-// The vendor's warnings about emergency mails nobody would get.
+// The vendor's warnings about emergency mails nobody would get. Only the
+// admin can choose who is on duty; an analyst is asked to tell one.
 function vendorMailWarnings(onDuty, without) {
-  if (onDuty !== false && !without.length) return null;
+  const nobody = onDuty && onDuty.length === 0;
+  if (!nobody && !without.length) return null;
+  const next = api.canManage() ? h('a', { href: '#/settings' }, t('dash.no_duty_link')) : t('dash.no_duty_ask');
   return h('section', { class: 'notice mail-warning', id: 'mail-warning', 'aria-label': t('dash.mail_warning') },
-    onDuty === false ? h('p', { id: 'no-duty' }, t('dash.no_duty'), ' ', h('a', { href: '#/settings' }, t('dash.no_duty_link'))) : null,
+    nobody ? h('p', { id: 'no-duty' }, t('dash.no_duty'), ' ', next) : null,
     without.length ? h('p', { id: 'no-contacts' }, t('dash.no_contacts_smes'), lang() === 'ja' ? '' : ' ',
       without.map((s, i) => [i ? t('dash.list_sep') : '', h('a', { href: '#/settings?tenant=' + s.id }, s.name)])) : null);
+}
+
+// Who gets every company's emergency e-mails now, the configuration's
+// addresses marked as such.
+function onDutyLine(onDuty) {
+  if (!onDuty || !onDuty.length) return null;
+  return h('p', { id: 'on-duty' }, t('dash.on_duty'), lang() === 'ja' ? '' : ' ',
+    onDuty.map((x, i) => [i ? t('dash.list_sep') : '', h('span', { class: 'duty-' + x.source }, x.email), x.source === 'config' ? t('dash.from_config') : '']));
 }
 
 async function vendorDashboard(main) {
@@ -106,10 +117,10 @@ async function vendorDashboard(main) {
     openAlerts({}),
     api.listAll('/sensors', {}, 2000),
     api.optional(api.listAll('/incidents', {}, 2000)),
-    someoneOnDuty().catch(() => null),
+    onDutyNow(),
   ]);
   const smes = tenants.items.filter((x) => x.id !== 0);
-  const without = await smesWithoutContacts(smes);
+  const without = smesWithoutContacts(smes);
   const names = new Map(tenants.items.map((x) => [x.id, x.name]));
   const alertsBy = countBy(alerts.items, 'tenant_id');
   const highBy = countBy(alerts.items.filter((a) => Number(a.severity) <= 2), 'tenant_id');
@@ -123,6 +134,7 @@ async function vendorDashboard(main) {
   main.append(
     h('h1', {}, t('dash.vendor_title')),
     vendorMailWarnings(onDuty, without),
+    onDutyLine(onDuty),
     h('section', { class: 'stats', 'aria-label': t('dash.summary') },
       stat(t('dash.smes'), smes.length),
       stat(t('dash.open_alerts'), alerts.items.length + plus, null, alerts.items.length ? 'warn' : ''),

@@ -49,10 +49,11 @@ function steps(status) {
   }, t('incident.status.' + s))));
 }
 
-// A time taken, or "not yet" while the step is not reached (was "—").
+// A time taken, in whole minutes as the incident report says it (1 時間
+// 35 分), or "not yet" while the step is not reached (was "—").
 function minutes(sec) {
   if (sec === null || sec === undefined) return t('incident.not_yet');
-  return t('incident.minutes', { n: Math.round(Number(sec) / 60) });
+  return fmtMinutes(Math.floor(Number(sec) / 60));
 }
 
 function slaBlock(sla) {
