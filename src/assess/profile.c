@@ -50,6 +50,10 @@ static const struct field fields[] = {
 };
 #undef TEXT
 #undef BOOL
+/* The practices follow the five organisation fields; a new yes/no field
+ * must raise MM_PROFILE_PRACTICES, or it would be neither asked nor listed. */
+_Static_assert(sizeof fields / sizeof fields[0] - 5 == MM_PROFILE_PRACTICES,
+               "MM_PROFILE_PRACTICES counts the yes/no fields");
 
 static int set_error(struct mm_profile_error *e, enum mm_profile_problem problem, const char *field,
                      const char *detail)

@@ -49,10 +49,10 @@ int mm_ingest_event_scan(const char *line, size_t len, struct mm_arena *arena,
 #define MM_ALERT_KIND_MAX 64
 void mm_alert_kind(int64_t signature_id, const char *detector, char *out, size_t outlen);
 
-/* The explanation of a kind (mm_alert_kind) as {"what","now","threat"}, each
- * {"ja","en"}; the generic one for a kind not in the catalogue; NULL when
- * the catalogue is missing. Borrowed reference, valid for the program's
- * life. */
+/* The explanation of a kind (mm_alert_kind) as {"what","threat"} and, only
+ * where the alert's message carries no step of its own (the centre's and
+ * other tools' alerts), "now"; each {"ja","en"}; the generic one for a kind not in the catalogue;
+ * NULL when the catalogue is missing. Borrowed reference, valid for the program's life. */
 const json_t *mm_alert_kind_explanation(const char *kind);
 
 /* The explanation for an alert: mm_alert_kind_explanation of its kind

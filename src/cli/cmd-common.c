@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the command-line plumbing shared by the subcommands (see
  * cmd-common.h): getopt reset, option choices, usage errors, filled message
- * lines, output writing and JSON file input. */
+ * lines, output writing, JSON file input and the yes/no question on a
+ * terminal (mm_cmd_ask_yes_no). */
 #include "cli/cmd-common.h"
 #include "core/error.h"
 #include "core/fs.h"

@@ -54,7 +54,9 @@ def without_dac_override():
 
 
 def run(cmd):
-    return subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=60)
+    # stdin closed: run from a terminal, policy would ask its questions.
+    return subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=60,
+                          stdin=subprocess.DEVNULL)
 
 
 def test_no_permission(mamori, tmp):
@@ -115,7 +117,7 @@ def test_read_only_and_full(mamori, tmp):
         out = os.path.join(d, "policy")
         p = subprocess.run(["unshare", "-m", "sh", "-c", mounts + ' && exec "$@"', "sh", mamori,
                             "--lang", lang, "policy", "--name", "A", "--out", out],
-                           capture_output=True, text=True, env=ENV, timeout=60)
+                           capture_output=True, stdin=subprocess.DEVNULL, text=True, env=ENV, timeout=60)
         check(p.returncode == 4 and p.stderr.startswith("mamori policy: ") and
               want in p.stderr,
               "policy --out in %s (%s): exit %d, %r" % (os.path.basename(d), lang,
@@ -134,7 +136,7 @@ def test_read_only_and_full(mamori, tmp):
         out = os.path.join(d, "inventory.csv")
         p = subprocess.run(["unshare", "-m", "sh", "-c", mounts + ' && exec "$@"', "sh", mamori,
                             "--lang", lang, "risk", "--template", "--output", out],
-                           capture_output=True, text=True, env=ENV, timeout=60)
+                           capture_output=True, stdin=subprocess.DEVNULL, text=True, env=ENV, timeout=60)
         check(p.returncode == 4 and p.stderr == "mamori risk: %s: %s\n" % (out, want),
               "risk --output in %s (%s): exit %d, %r" % (os.path.basename(d), lang,
                                                        p.returncode, p.stderr))

@@ -27,7 +27,9 @@ class Suite:
                        HOME=self.home)
         run_env.pop("XDG_DATA_HOME", None)
         run_env.update(env or {})
-        p = subprocess.run([self.binary] + args, cwd=cwd or self.work, input=stdin,
+        # stdin is never the terminal (policy would ask its questions).
+        p = subprocess.run([self.binary] + args, cwd=cwd or self.work,
+                           input=stdin if stdin is not None else b"",
                            capture_output=True, env=run_env, timeout=60)
         return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
 

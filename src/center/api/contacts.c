@@ -118,9 +118,9 @@ int mm_api_user_duty(struct mm_request *req)
 }
 
 /* GET /api/v1/duty: who gets every SME's emergency mails, for the vendor's
- * people (an analyst may not list users): each vendor user who is not
- * disabled, by address and on-duty flag only, then the [mail] duty
- * addresses of the configuration ("source": "config"). */
+ * people (an analyst may not list users): each vendor user on duty and
+ * not disabled, by address and flag only (the others are not named), then
+ * the [mail] duty addresses of the configuration ("source": "config"). */
 struct duty_list {
     json_t *items;
     int64_t last_id;
@@ -132,7 +132,7 @@ static int add_duty_user(const struct mm_user *u, void *arg)
     struct duty_list *d = arg;
     d->last_id = u->id;
     d->rows++;
-    if (u->disabled_at != 0) /* gets no mail, whatever the flag */
+    if (u->disabled_at != 0 || !u->on_duty) /* disabled: no mail, whatever the flag */
         return 0;
     json_t *item = json_pack("{s:I, s:s, s:b, s:s}", "id", (json_int_t)u->id, "email", u->email,
                              "on_duty", u->on_duty, "source", "user");

@@ -47,7 +47,8 @@ def run(binary, args, tmp, want, stderr=False):
     # kept there, never one from the real home.
     env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8",
                HOME=tmp, XDG_DATA_HOME=os.path.join(tmp, "data"))
-    proc = subprocess.run([binary] + args, capture_output=True, env=env, cwd=tmp, timeout=60)
+    proc = subprocess.run([binary] + args, capture_output=True, env=env, cwd=tmp,
+                          stdin=subprocess.DEVNULL, timeout=60)
     if proc.returncode != want:
         raise AssertionError("%s: exit %d, expected %d\n%s%s" % (
             " ".join(args), proc.returncode, want, proc.stdout.decode(), proc.stderr.decode()))

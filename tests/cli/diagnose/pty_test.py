@@ -278,7 +278,7 @@ def check_kept_used(binary, env, tmp, kept):
     check(kept in proc.stderr.decode(), "declare did not say which result: %s" % proc.stderr)
     out = os.path.join(tmp, "policy")
     proc = subprocess.run([binary, "--lang", "en", "policy", "--name", "A", "--out", out],
-                          capture_output=True, env=env, timeout=30)
+                          capture_output=True, stdin=subprocess.DEVNULL, env=env, timeout=30)
     check(proc.returncode == 0, "policy: exit %d %s" % (proc.returncode, proc.stderr))
     check(json.load(open(os.path.join(out, "policy.json")))["diagnosis_rules"] == [2, 12],
           "policy did not use the kept result")

@@ -47,7 +47,7 @@ def test_env(tmp):
 
 def run(binary, args, tmp):
     env = test_env(tmp)
-    return subprocess.run([binary] + args, capture_output=True, env=env, cwd=tmp, timeout=60)
+    return subprocess.run([binary] + args, capture_output=True, stdin=subprocess.DEVNULL, env=env, cwd=tmp, timeout=60)
 
 
 def generate(binary, tmp, profile, lang, extra=()):
@@ -214,7 +214,7 @@ def check_replace(binary, tmp):
         resource.setrlimit(resource.RLIMIT_FSIZE, (12000, 12000))
 
     env = test_env(tmp)
-    proc = subprocess.run([binary, "--lang", "ja", "policy"] + args, capture_output=True, env=env,
+    proc = subprocess.run([binary, "--lang", "ja", "policy"] + args, capture_output=True, stdin=subprocess.DEVNULL, env=env,
                           cwd=tmp, timeout=60, preexec_fn=limited)
     check(proc.returncode == 4, "replace: failing run exit %d, expected 4" % proc.returncode)
     check(b"rules.md" in proc.stderr, "replace: error does not name rules.md: %r" % proc.stderr)
