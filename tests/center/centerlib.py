@@ -27,10 +27,13 @@ PASSWORD = "correct-horse-battery"
 
 # Centres not closed yet, and whether the test failed (fail(), an uncaught
 # exception, or sys.exit/exit with a code other than 0 or 77, the skip): at
-# exit those a passing test left open are stopped and their directories
-# removed; a failing test keeps them for their server.log, and so does
-# close() after the failure (a "finally: c.close()"). Only a bare "raise
-# SystemExit(1)" is not seen: use fail() or sys.exit.
+# exit those left open are stopped and their directories (/tmp/mm-center-*)
+# removed. After a failure (close() in a "finally" leaves that to the exit)
+# each directory's path and the end of its server.log are printed first, and
+# MM_KEEP_TMP=1 keeps the directory for debugging instead of removing it.
+# Only a bare "raise SystemExit(1)" is not seen: use fail() or sys.exit.
+KEEP_TMP = os.environ.get("MM_KEEP_TMP") == "1"
+LOG_TAIL = 40  # lines of a failed test's server.log printed before it is removed
 _open = []
 _failed = False
 _excepthook = sys.excepthook
@@ -71,12 +74,33 @@ def _close_left_open():
             c.proc.wait()
         c.proc = None
         if _failed:
-            print("centerlib: kept %s for its server.log" % c.tmp, file=sys.stderr)
-            continue
-        print("centerlib: a centre fixture was left open; removed %s" % c.tmp, file=sys.stderr)
+            _report_failed(c)
+            if KEEP_TMP:
+                continue
+        else:
+            print("centerlib: a centre fixture was left open; removed %s" % c.tmp,
+                  file=sys.stderr)
         c.log.close()
         shutil.rmtree(c.tmp, ignore_errors=True)
         _open.remove(c)
+
+
+def _report_failed(c):
+    """Where a failed test's centre was, and the end of its server.log."""
+    try:
+        c.log.flush()
+        with open(os.path.join(c.tmp, "server.log"), errors="replace") as f:
+            tail = f.readlines()[-LOG_TAIL:]
+    except OSError:
+        tail = []
+    if tail:
+        print("centerlib: end of %s/server.log:\n%s" % (c.tmp, "".join(tail).rstrip()),
+              file=sys.stderr)
+    if KEEP_TMP:
+        print("centerlib: kept %s (MM_KEEP_TMP=1)" % c.tmp, file=sys.stderr)
+    else:
+        print("centerlib: the failed test's centre was in %s; removed (MM_KEEP_TMP=1 keeps it)"
+              % c.tmp, file=sys.stderr)
 
 
 def check(cond, msg):
@@ -167,7 +191,7 @@ class Center:
                 print(self.server_log(), file=sys.stderr)
                 fail("server exited with %d" % rc)
         if _failed:
-            return  # kept: the exit says so (_close_left_open)
+            return  # the exit says where it was, then removes it (_close_left_open)
         self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
         if self in _open:
