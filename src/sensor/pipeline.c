@@ -355,7 +355,8 @@ void mm__pipeline_flow_end(void *arg, struct mm_flow *f, const char *reason)
  * periodic stats and inventory saves. A jump of many seconds runs once. */
 static void housekeeping(struct mm_sensor *s, int64_t clock)
 {
-    int64_t sec = clock / USEC;
+    struct timeval now = mm_time_from_usec(clock); /* floor: a pre-1970 clock too */
+    int64_t sec = (int64_t)now.tv_sec;
     if (sec == s->tick_sec)
         return;
     s->tick_sec = sec;
@@ -364,7 +365,6 @@ static void housekeeping(struct mm_sensor *s, int64_t clock)
     mm_flow_expire(s->flows);
     if (s->defrag)
         mm_defrag_expire(s->defrag, clock);
-    struct timeval now = {.tv_sec = (time_t)sec, .tv_usec = (suseconds_t)(clock % USEC)};
     mm__detect_tick(s, &now);
     if (s->opt->stats_interval > 0) {
         if (s->stats_due < 0)
