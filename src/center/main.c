@@ -40,6 +40,7 @@ enum server_opt {
     S_TLS_KEY,
     S_THREADS,
     S_PORT_FILE,
+    S_LANG,
     S_LIST_ROUTES,
     S_VERSION,
     S_HELP,
@@ -55,6 +56,7 @@ static const struct mm_center_opt server_opts[S__N] = {
     [S_TLS_KEY] = {"--tls-key", true},
     [S_THREADS] = {"--threads", true},
     [S_PORT_FILE] = {"--port-file", true},
+    [S_LANG] = {"--lang", true},
     [S_LIST_ROUTES] = {"--list-routes", false},
     [S_VERSION] = {"--version", false},
     [S_HELP] = {"--help", false},
@@ -67,7 +69,7 @@ static const struct mm_center_opt server_opts[S__N] = {
  * not used); --help, --version and --list-routes answer before admin runs. */
 #define SERVER_ONLY                                                                                \
     ((1u << S_LISTEN) | (1u << S_TLS_CERT) | (1u << S_TLS_KEY) | (1u << S_THREADS) |               \
-     (1u << S_PORT_FILE))
+     (1u << S_PORT_FILE) | (1u << S_LANG))
 
 struct options {
     const char *config, *port_file;
@@ -118,15 +120,32 @@ static bool admin_asks_help(int argc, char **argv, int admin_at)
     return false;
 }
 
-/* The language of admin's help: "--lang ja|en" anywhere after the word,
- * else lang as it is. The help may name no subcommand, or one that takes no
- * --lang, so mm_center_admin_lang cannot be the one to read it. */
-static void admin_help_lang(int argc, char **argv, int admin_at, enum mm_lang *lang)
+/* Whether s is a value of --lang: exactly "ja" or "en", as admin's. */
+static bool lang_word(const char *s)
 {
-    for (int i = admin_at + 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--lang") == 0 &&
-            (strcmp(argv[i + 1], "ja") == 0 || strcmp(argv[i + 1], "en") == 0))
+    return strcmp(s, "ja") == 0 || strcmp(s, "en") == 0;
+}
+
+/* A "--lang ja|en" among argv[from..to), else lang as it is: the language
+ * of admin's help (anywhere after the word: the help may name no
+ * subcommand, or one that takes no --lang, so mm_center_admin_lang cannot
+ * be the one to read it) and of the server's options (before `admin`: read
+ * before the others, so that the main help and every message about the
+ * command line are in it; scan_options refuses another value). */
+static void lang_option(int argc, char **argv, int from, int to, enum mm_lang *lang)
+{
+    for (int i = from; i + 1 < argc && i < to; i++)
+        if (strcmp(argv[i], "--lang") == 0 && lang_word(argv[i + 1]))
             mm_lang_parse(argv[i + 1], lang);
+}
+
+/* The index of the word `admin`, argc when there is none. */
+static int admin_word(int argc, char **argv)
+{
+    int i = 1;
+    while (i < argc && strcmp(argv[i], "admin") != 0)
+        i++;
+    return i;
 }
 
 /* First pass: --config and mode flags; the config file is applied before
@@ -163,6 +182,11 @@ static int scan_options(int argc, char **argv, struct options *o, const char **w
         }
         if ((SERVER_ONLY & (1u << k)) && !server_only_at)
             server_only_at = i;
+        if (k == S_LANG && !lang_word(argv[i + 1])) {
+            *what = argv[i];
+            *key = "admin.bad_lang";
+            return MM_EINVAL;
+        }
         if (k == S_CONFIG)
             o->config = argv[i + 1];
         else if (k == S_PORT_FILE)
@@ -428,7 +452,11 @@ int main(int argc, char **argv)
      * for the server and every admin subcommand alike. */
     signal(SIGXFSZ, SIG_IGN);
     mm_lang_select(NULL, &lang);
-    mm_msg_set_lang(lang); /* log lines and errors in the environment's language */
+    /* log lines and errors in the environment's language, or in that of the
+     * server's --lang (before `admin` it is refused, in the environment's) */
+    if (admin_word(argc, argv) == argc)
+        lang_option(argc, argv, 1, argc, &lang);
+    mm_msg_set_lang(lang);
     mm_log_init("mamori-center", MM_LOG_INFO);
     mm_center_config_defaults(&cfg);
     const char *what = NULL, *key = NULL;
@@ -458,7 +486,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (o.admin_at && admin_asks_help(argc, argv, o.admin_at)) {
-        admin_help_lang(argc, argv, o.admin_at, &lang);
+        lang_option(argc, argv, o.admin_at + 1, argc, &lang);
         printf("%s\n", mm_tr("center", "admin.usage", lang));
         return 0;
     }

@@ -320,7 +320,10 @@ def server_usage(tmp):
              (["--port-file", os.path.join(tmp, "p"), "admin", "--data", data, "tenant", "list"],
               "--port-file", "server_admin"),
              (["--data", data, "--tls-cert", "c.pem", "--tls-key", "k.pem", "admin", "tenant",
-               "list"], "--tls-cert", "server_admin")]
+               "list"], "--tls-cert", "server_admin"),
+             # the server's --lang too: admin's messages follow LANG or admin's own --lang
+             (["--lang", "ja", "admin", "--data", data, "tenant", "list"], "--lang",
+              "server_admin")]
     texts = ((JA, "使い方: mamori-center --data ",
               {"not_option": "mamori-center のオプションでも引数でもありません",
                "no_value": "値がありません (値は -- で始められません)",
@@ -348,6 +351,27 @@ def server_usage(tmp):
         r = run(args, EN)
         check(r.returncode == 0 and r.stdout.startswith("Usage: mamori-center --data ") and
               r.stderr == "", "%r: %d %r" % (args, r.returncode, r.stderr))
+    # the main help's language: --lang ja|en on the line, before or after --help, as admin's
+    for args, env, usage in ((["--help", "--lang", "ja"], EN, "使い方: mamori-center --data "),
+                             (["--lang", "en", "-h"], JA, "Usage: mamori-center --data ")):
+        r = run(args, env)
+        check(r.returncode == 0 and r.stdout.startswith(usage) and "[--lang ja|en]" in r.stdout
+              and r.stderr == "", "%r: %d %r %r" % (args, r.returncode, r.stdout[:60], r.stderr))
+    # ... and of the server's usage errors; another value is one of them
+    for args, env, line in ((["--lang", "ja", "--bogus"], EN,
+                             "mamori-center: --bogus: mamori-center のオプションでも引数でもありません"),
+                            (["--bogus", "--lang", "en"], JA,
+                             "mamori-center: --bogus: not an option or argument of mamori-center"),
+                            (["--help", "--lang", "fr"], EN,
+                             "mamori-center: --lang: the language must be ja or en"),
+                            (["--lang", "ja", "--lang", "en", "--help"], JA,
+                             "mamori-center: --lang: given more than once"),
+                            # the server's own start-up errors too
+                            (["--data", "", "--lang", "ja"], EN,
+                             "mamori-center: データを置くフォルダーを --data で指定してください")):
+        r = run(args, env)
+        check(r.returncode == 2 and r.stderr.splitlines()[0] == line and r.stdout == "",
+              "%r: %d %r" % (args, r.returncode, r.stderr))
     # admin's own help, with or without --data, creating nothing
     for args, env, usage in ((["admin", "--help"], EN, "Usage: mamori-center admin --data "),
                              (["admin", "-h"], JA, "使い方: mamori-center admin --data "),
