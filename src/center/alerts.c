@@ -211,6 +211,24 @@ const json_t *mm_alert_explanation(int64_t signature_id, const char *detector)
     return mm_alert_kind_explanation(kind);
 }
 
+/* Whether a's message is a mamori sensor's own (which ends with its next
+ * step): not when it is empty or mm_ingest_alert_default_message's filler,
+ * the generic explanation's "what" (another tool's alert, an older
+ * sensor's, a Suricata EVE line: no mamori.message). */
+static bool has_own_message(const struct mm_alert *a)
+{
+    const char *filler = mm_text(json_object_get(explanation_table("generic"), "what"), MM_LANG_JA);
+    return *a->message_ja && strcmp(a->message_ja, filler) != 0;
+}
+
+const json_t *mm_alert_now(const struct mm_alert *a)
+{
+    const json_t *now = json_object_get(mm_alert_explanation(a->signature_id, a->detector), "now");
+    if (!now && !has_own_message(a))
+        now = json_object_get(explanation_table("generic"), "now");
+    return now;
+}
+
 void mm_alert_headline(const struct mm_alert *a, enum mm_lang lang, size_t max, char *out,
                        size_t outlen)
 {

@@ -59,6 +59,14 @@ const json_t *mm_alert_kind_explanation(const char *kind);
  * (looked up by signature_id, then by detector). */
 const json_t *mm_alert_explanation(int64_t signature_id, const char *detector);
 
+/* The one next step shown beside alert a's message, {"ja","en"}: its
+ * explanation's "now"; for a kind whose explanation has none (a sensor
+ * detector's, whose message ends with its own step), the generic
+ * explanation's "now" when the alert carries no message of the sensor's
+ * (an older sensor, another tool's EVE line); else NULL (the message says
+ * it). Borrowed, valid for the program's life. */
+const json_t *mm_alert_now(const struct mm_alert *a);
+
 /* The headline of alert a in lang, as the web UI shows it: the first
  * sentence of its message in lang (mm_first_sentence_len), else its
  * signature when the message has none or the sentence is over max bytes.

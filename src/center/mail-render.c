@@ -190,14 +190,15 @@ static void alert_texts(const struct mm_alert *a, enum mm_lang lang, struct aler
         msg = a->signature;
     x->what = msg;
     /* One next step: a sensor's message ends with its own, and its kind's
-     * explanation has none; an alert without one (another tool's, the
-     * centre's own) takes the explanation's "now" in a section of its own. */
-    x->now = ex ? mm_text(json_object_get(ex, "now"), lang) : str_of("no_explanation", lang);
+     * explanation has none; an alert without one (another tool's, an older
+     * sensor's, the centre's own) takes a "now" (mm_alert_now) in a section
+     * of its own. */
+    x->now = ex ? mm_text(mm_alert_now(a), lang) : str_of("no_explanation", lang);
     if (!*x->now) /* mm_text: "" when there is none */
         x->now = NULL;
     x->what_title = str_of(x->now ? "what.title" : "what_todo.title", lang);
-    x->threat = ex ? mm_text(json_object_get(ex, "threat"), lang) : NULL;
-    if (!x->threat)
+    x->threat = ex ? mm_text(json_object_get(ex, "threat"), lang) : "";
+    if (!*x->threat) /* no catalogue, or a kind without a threat text */
         x->threat = a->signature;
     first_sentence(msg, x->title, sizeof x->title);
     format_time(a->first_seen, x->first_seen, sizeof x->first_seen);

@@ -90,6 +90,21 @@ static json_t *category_label(const char *category)
     return json_pack("{s:s, s:s}", "ja", ja, "en", en);
 }
 
+/* The alert's explanation with, for a sensor detector's alert that came
+ * without the sensor's message, the generic next step (mm_alert_now): one
+ * "now" exactly when the message does not end with one. */
+static json_t *explanation_json(const struct mm_alert *a)
+{
+    const json_t *ex = mm_alert_explanation(a->signature_id, a->detector);
+    if (!ex)
+        return json_null();
+    json_t *j = json_deep_copy(ex);
+    const json_t *now = mm_alert_now(a);
+    if (j && now && !json_object_get(j, "now"))
+        json_object_set_new(j, "now", json_deep_copy(now));
+    return j;
+}
+
 int mm_api_alert_get(struct mm_request *req)
 {
     struct mm_store *st = req->center->store;
@@ -100,8 +115,7 @@ int mm_api_alert_get(struct mm_request *req)
         return r;
     json_t *j = mm_json_alert(&a), *events = json_array();
     r = st->ops->alert_events(st, &req->who.scope, id, 20, add_event_text, events);
-    const json_t *ex = mm_alert_explanation(a.signature_id, a.detector);
-    json_object_set_new(j, "explanation", ex ? json_deep_copy(ex) : json_null());
+    json_object_set_new(j, "explanation", explanation_json(&a));
     json_object_set_new(j, "category_label", category_label(a.category));
     json_object_set_new(j, "events", events);
     if (r != 0) {

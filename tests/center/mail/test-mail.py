@@ -23,6 +23,7 @@ except ImportError:
 import asyncio
 import email
 import email.policy
+import json
 import signal
 import shutil
 import socket
@@ -34,6 +35,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
 import centerlib  # noqa: E402
 from centerlib import Center, alert_event, check, fail  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
@@ -224,6 +226,44 @@ def test_en_and_threshold(f, sink):
     check(msg["To"] == "undisclosed-recipients:;", "To header: %s" % msg["To"])
 
 
+def test_no_sensor_message(f, sink):
+    """A sensor detector's alert that came without the sensor's message (an
+    older sensor's, with mamori.detector; a Suricata-style EVE line whose
+    signature the catalogue maps to a detector) gets the generic next step,
+    exactly once, in the mail and in GET /alerts/ID; an alert with the
+    sensor's message keeps none beside it (its message says it)."""
+    with open(os.path.join(ROOT, "data", "center", "explanations.json")) as fh:
+        generic = json.load(fh)["generic"]
+    tid = f.tenant("古川商店", "ja", ["owner@furukawa.example"])
+    older = alert_event(1, sid=5900, sev=1, src="10.9.0.1")
+    del older["mamori"]["message"]
+    eve = alert_event(2, sid=9100701, sev=1, src="10.9.0.2", sig="ET SCAN port scan")
+    del eve["mamori"]
+    f.seq["古川商店"] = 2
+    r = f.c.ingest(f.tenants["古川商店"][1], [older, eve])
+    check(r.status == 200 and r.json["accepted"] == 2, "ingest: %r" % r)
+    wait_for(lambda: len(sink.to("owner@furukawa.example")) >= 2, "two Japanese mails")
+    for _, msg, _ in sink.to("owner@furukawa.example"):
+        plain, html = parts(msg)
+        plain = plain.replace("\r\n", "\n")
+        check(plain.count("■ いますぐしていただきたいこと\n" + generic["now"]["ja"]) == 1 and
+              plain.count("いますぐしていただきたいこと") == 1 and
+              "■ 何が起きたか\n" + generic["what"]["ja"] in plain,
+              "the generic step once: %s" % plain)
+        check(html.count("いますぐしていただきたいこと") == 1, "HTML step once: %s" % html)
+    r = f.c.request("GET", "/api/v1/alerts?tenant=%d" % tid, token=f.token)
+    check(r.status == 200 and len(r.json["items"]) == 2, "the two alerts: %r" % r)
+    for item in r.json["items"]:
+        one = f.c.request("GET", "/api/v1/alerts/%d" % item["id"], token=f.token).json
+        check(one["explanation"].get("now") == generic["now"], "API step: %r" % one)
+    # The sensor's own message: no step from the explanation (the first test's alert).
+    r = f.c.request("GET", "/api/v1/alerts?tenant=%d" % f.tenants["山田製作所"][0],
+                    token=f.token)
+    one = f.c.request("GET", "/api/v1/alerts/%d" % r.json["items"][0]["id"], token=f.token).json
+    check(one["message"]["ja"] == "危険な相手と通信しました", "the sensor's message: %r" % one)
+    check("now" not in one["explanation"], "no second step: %r" % one["explanation"])
+
+
 def test_storm(f, sink):
     tid = f.tenant("Storm Ltd", "en", ["desk@storm.example"])
     f.alerts("Storm Ltd", 200, sev=1, src_base=300)
@@ -337,6 +377,7 @@ def main():
         check(r.status == 200 and r.json["on_duty"] is True, "on duty: %r" % r)
         test_ja_mail_and_retry(f, sink, port)
         test_en_and_threshold(f, sink)
+        test_no_sensor_message(f, sink)
         test_storm(f, sink)
         test_kill_during_send(f, sink)
         print("ok: mail (%d messages)" % len(sink.messages))

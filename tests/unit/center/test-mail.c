@@ -151,6 +151,37 @@ static void test_render_alert_step_section(void **state)
     mm_mail_text_free(&t);
 }
 
+/* A sensor detector's alert that came without the sensor's message (an
+ * older sensor, a Suricata-style line): ingest fills its messages
+ * (mm_ingest_alert_default_message), and the mail gives the generic step,
+ * once, where it gave none. */
+static void test_render_alert_no_sensor_message(void **state)
+{
+    (void)state;
+    struct mm_alert a;
+    struct mm_mail_text t;
+    sample_alert(&a);
+    struct mm_ingest_alert in = {.signature = a.signature};
+    mm_ingest_alert_default_message(&in);
+    snprintf(a.message_ja, sizeof a.message_ja, "%s", in.message_ja);
+    snprintf(a.message_en, sizeof a.message_en, "%s", in.message_en);
+    const json_t *generic = mm_alert_kind_explanation("generic");
+    const char *now = json_string_value(json_object_get(json_object_get(generic, "now"), "ja"));
+    assert_non_null(now);
+    assert_int_equal(mm_mail_render_alert(&a, "山田製作所", MM_LANG_JA, NULL, &t), 0);
+    char want[2048];
+    snprintf(want, sizeof want, "\n■ いますぐしていただきたいこと\n%s\n", now);
+    assert_non_null(strstr(t.text, want));
+    assert_non_null(strstr(t.text, "■ 何が起きたか\n"));
+    const char *first = strstr(t.html, "いますぐしていただきたいこと");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "いますぐしていただきたいこと"));
+    mm_mail_text_free(&t);
+    assert_int_equal(mm_mail_render_alert(&a, "Blue Bakery", MM_LANG_EN, NULL, &t), 0);
+    assert_non_null(strstr(t.text, "* What to do now\n"));
+    mm_mail_text_free(&t);
+}
+
 /* A base_url written with a closing slash gives the same links. */
 static void test_render_link_base_url_slash(void **state)
 {
@@ -459,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_header_japanese),
         cmocka_unit_test(test_render_alert_ja),
         cmocka_unit_test(test_render_alert_step_section),
+        cmocka_unit_test(test_render_alert_no_sensor_message),
         cmocka_unit_test(test_render_alert_en_no_link),
         cmocka_unit_test(test_render_alert_other_zone),
         cmocka_unit_test(test_render_digest),
