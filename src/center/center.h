@@ -64,6 +64,7 @@ struct mm_center {
     struct mm_log_limit *bad_header_log; /* see MM_BAD_HEADER_LOG_MINUTES */
     struct mm_zone *report_zone;         /* months and printed times of reports (zone.h) */
     const char *mail_duty; /* [mail] duty addresses (comma list, the INI's), for GET /duty */
+    bool mail_enabled;     /* [mail] enabled: whether emergency mail is sent at all */
     bool https;
 };
 

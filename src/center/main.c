@@ -398,6 +398,7 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
         return 1;
     }
     c.mail_duty = mail_cfg->duty;
+    c.mail_enabled = mail_cfg->enabled;
     int rc = 1;
     if (mm_password_dummy_init(cfg->pwcost) != 0) {
         mm_log_tr(MM_LOG_ERROR, "center-log", "main.pwhash");

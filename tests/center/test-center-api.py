@@ -12,6 +12,7 @@ login rate limiting under 12 concurrent wrong attempts."""
 
 import os
 import re
+import sqlite3
 import sys
 import threading
 
@@ -370,7 +371,9 @@ def test_duty(c, w):
 def test_tenant_contacts(c, w):
     """The tenant list says how many emergency-mail contacts each SME has (the
     vendor dashboard names the SMEs without one from it, instead of asking
-    each SME's contacts), for the admin and an analyst; one tenant too."""
+    each SME's contacts), for the admin and an analyst; one tenant too. An
+    SME user (owner or staff) reads its own company's count only: the list is
+    the vendor's, and another company's id is not found."""
     admin = c.login("admin@vendor.example")
     analyst = c.login("analyst@vendor.example")
     a, b = w.tenants["A"]["id"], w.tenants["B"]["id"]
@@ -390,16 +393,46 @@ def test_tenant_contacts(c, w):
         check(seen[a] == 2 and seen[b] == 0, "A has two, B none: %r" % seen)
     r = c.request("GET", "/api/v1/tenants/%d" % a, session=analyst)
     check(r.status == 200 and r.json["contacts"] == 2, "one tenant: %r" % r)
+    for who, own, n in (("owner@a.example", a, 2), ("staff@a.example", a, 2),
+                        ("owner@b.example", b, 0)):
+        s = c.login(who)
+        r = c.request("GET", "/api/v1/tenants", session=s)
+        check(r.status == 403, "%s: the tenant list is the vendor's: %r" % (who, r))
+        r = c.request("GET", "/api/v1/tenants/%d" % own, session=s)
+        check(r.status == 200 and r.json["id"] == own and r.json["contacts"] == n,
+              "%s: its own company's count: %r" % (who, r))
+        other = b if own == a else a
+        r = c.request("GET", "/api/v1/tenants/%d" % other, session=s)
+        check(r.status in (403, 404) and "contacts" not in (r.json or {}),
+              "%s: not the other company's: %r" % (who, r))
     r = c.request("PUT", "/api/v1/tenants/%d/contacts" % a, {"contacts": []}, session=admin)
     check(r.status == 200 and counts(admin)[a] == 0, "emptied: %r" % counts(admin))
+
+
+def many_vendor_users(c, n):
+    """n more vendor users (analysts without a password), written straight
+    into the database: making them one by one through the API hashes a
+    password each time. Returns every vendor user's id, in id order."""
+    db = sqlite3.connect(os.path.join(c.data, "center.db"), timeout=30)
+    with db:
+        db.executemany("INSERT INTO users (tenant_id, email, role, lang, created_at) "
+                       "VALUES (0, ?, 'analyst', 'en', 0)",
+                       [("many%03d@vendor.example" % i,) for i in range(n)])
+        ids = [row[0] for row in db.execute("SELECT id FROM users WHERE tenant_id = 0 ORDER BY id")]
+    db.close()
+    return ids
 
 
 def test_duty_view(c, w):
     """GET /duty tells every vendor user who is on duty, read only: the vendor
     users on duty and not disabled (address and flag, nothing else; the
     others are not named) and the
-    [mail] duty addresses of the configuration, marked as such. SME users
-    get 403; an analyst still cannot list or change users."""
+    [mail] duty addresses of the configuration, marked as such, and whether
+    mail is on at all ("mail_enabled": this centre has no [mail] host, so
+    nobody gets mail: the addresses are listed as configured, with false).
+    The vendor users are read 200 at a time: people on duty on the first
+    page's last row, the second page's first and its last are all listed.
+    SME users get 403; an analyst still cannot list or change users."""
     admin = c.login("admin@vendor.example")
     analyst = c.login("analyst@vendor.example")
     aid = analyst.me["user"]["id"]
@@ -413,6 +446,18 @@ def test_duty_view(c, w):
         check(r.status == 200, "on duty: %r" % r)
     r = c.request("PATCH", "/api/v1/users/%d" % gone, {"disabled": True}, session=admin)
     check(r.status == 200, "disabled: %r" % r)
+    vendor = many_vendor_users(c, 250)
+    paged = [vendor[199], vendor[200], vendor[-1]]  # DUTY_PAGE (api/contacts.c) is 200
+    for uid in paged:
+        r = c.request("PUT", "/api/v1/users/%d/duty" % uid, {"on_duty": True}, session=admin)
+        check(r.status == 200, "on duty: %r" % r)
+    r = c.request("GET", "/api/v1/duty", session=analyst)
+    check(r.status == 200 and
+          [i["id"] for i in r.json["items"] if i["source"] == "user"] == [aid] + paged,
+          "every page read: %r" % r.json)
+    for uid in paged:
+        r = c.request("PUT", "/api/v1/users/%d/duty" % uid, {"on_duty": False}, session=admin)
+        check(r.status == 200, "off duty: %r" % r)
     r = c.request("GET", "/api/v1/duty", session=analyst)
     check(r.status == 200, "analyst reads who is on duty: %r" % r)
     users = [i for i in r.json["items"] if i["source"] == "user"]
@@ -425,6 +470,8 @@ def test_duty_view(c, w):
     check(config == [{"id": None, "email": e, "on_duty": True, "source": "config"}
                      for e in ("duty@vendor.example", "soc@vendor.example")],
           "the configuration's duty addresses: %r" % config)
+    check(set(r.json) == {"items", "mail_enabled"} and r.json["mail_enabled"] is False,
+          "mail is off here, and said so: %r" % r.json)
     token = c.admin("token", "create", "--user", "analyst@vendor.example")
     check(c.request("GET", "/api/v1/duty", token=token).json == r.json, "by API token")
     check(c.request("GET", "/api/v1/duty", session=admin).json == r.json, "the admin reads the same")

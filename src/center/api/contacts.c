@@ -120,7 +120,10 @@ int mm_api_user_duty(struct mm_request *req)
 /* GET /api/v1/duty: who gets every SME's emergency mails, for the vendor's
  * people (an analyst may not list users): each vendor user on duty and
  * not disabled, by address and flag only (the others are not named), then
- * the [mail] duty addresses of the configuration ("source": "config"). */
+ * the [mail] duty addresses of the configuration ("source": "config"), and
+ * "mail_enabled": with mail off ([mail] enabled = no, or no host) they are
+ * still listed, as configured, but nobody gets any mail, which a reader
+ * must be told rather than shown a list of recipients. */
 struct duty_list {
     json_t *items;
     int64_t last_id;
@@ -172,5 +175,7 @@ int mm_api_duty_list(struct mm_request *req)
         json_decref(d.items);
         return r;
     }
-    return mm_reply_json(req, 200, json_pack("{s:o}", "items", d.items));
+    return mm_reply_json(
+        req, 200,
+        json_pack("{s:o, s:b}", "items", d.items, "mail_enabled", req->center->mail_enabled));
 }

@@ -375,6 +375,10 @@ def main():
         r = f.c.request("PUT", "/api/v1/users/%d/duty" % f.analyst, {"on_duty": True},
                         token=f.token)
         check(r.status == 200 and r.json["on_duty"] is True, "on duty: %r" % r)
+        r = f.c.request("GET", "/api/v1/duty", token=f.token)
+        check(r.status == 200 and r.json["mail_enabled"] is True and
+              [i["email"] for i in r.json["items"]] == STAFF_DUTY,
+              "GET /duty with mail on: %r" % r)
         test_ja_mail_and_retry(f, sink, port)
         test_en_and_threshold(f, sink)
         test_no_sensor_message(f, sink)
