@@ -3,7 +3,8 @@
 // would reach nobody is said on the owner's dashboard and settings (no
 // contact) and on the vendor's dashboard (nobody on duty, which SMEs have no
 // contact), and goes away once someone is there, who is then named (also
-// to an analyst, and a [mail] duty address of the configuration as such);
+// to an analyst, and a [mail] duty address of the configuration as such;
+// no stray "null" where a line is left out);
 // the vendor's recent alerts
 // put 緊急 first even when ten newer, milder ones are open; a long address
 // in an alert title stays inside a 390 px phone screen; the English
@@ -57,6 +58,8 @@ test('the vendor dashboard says nobody is on duty and which SMEs have no contact
     assert.match(noContacts, /山田製作所/);
     assert.match(noContacts, /Sakura Trading/);
     await shot(p, 'dashboard-vendor-mail-warning-ja');
+    // Nobody on duty left the on-duty line out as the text "null".
+    assert.doesNotMatch(await p.locator('main').innerText(), /null/);
     // Someone on duty: that warning goes; the SMEs still have no contact.
     const vendor = await center.api.ok('GET', '/api/v1/users?tenant=0');
     const analyst = vendor.items.find((u) => u.email === center.users.analyst.email);
