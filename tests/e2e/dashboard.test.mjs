@@ -3,11 +3,13 @@
 // would reach nobody is said on the owner's dashboard and settings (no
 // contact) and on the vendor's dashboard (nobody on duty, which SMEs have no
 // contact), and goes away once someone is there, who is then named (also
-// to an analyst, and a [mail] duty address of the configuration as such);
+// to an analyst, and a [mail] duty address of the configuration as such;
+// no stray "null" where a line is left out);
 // the vendor's recent alerts
 // put 緊急 first even when ten newer, milder ones are open; a long address
 // in an alert title stays inside a 390 px phone screen; the English
-// statistics table's last column is not cut off on a desktop.
+// statistics table's last column is not cut off on a desktop, and its median
+// times read as the reports say them ("1 hour 30 min", not "1.5 h").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Center, needBinary, useCenter, alertEvent } from './lib/center.mjs';
@@ -25,6 +27,7 @@ useCenter(async (c) => {
   const mild = [];
   for (let i = 0; i < 11; i++) mild.push(alertEvent({ sid: 2400100 + i, signature: 'MAMORI test: mild ' + i, severity: 3, minute: 10 + i, ja: `軽い警告 ${i} です。`, en: `A mild alert ${i}.` }));
   await c.ingest(c.sensors.sakura, mild);
+  await c.closedIncident(c.tenants.yamada.id, { ack: 90, resolve: 1500 });
 });
 
 // Opens the dashboard afresh (a reload: the same address draws nothing new)
@@ -55,6 +58,8 @@ test('the vendor dashboard says nobody is on duty and which SMEs have no contact
     assert.match(noContacts, /山田製作所/);
     assert.match(noContacts, /Sakura Trading/);
     await shot(p, 'dashboard-vendor-mail-warning-ja');
+    // Nobody on duty left the on-duty line out as the text "null".
+    assert.doesNotMatch(await p.locator('main').innerText(), /null/);
     // Someone on duty: that warning goes; the SMEs still have no contact.
     const vendor = await center.api.ok('GET', '/api/v1/users?tenant=0');
     const analyst = vendor.items.find((u) => u.email === center.users.analyst.email);
@@ -162,7 +167,7 @@ test('a long address in an alert title stays inside a 390 px phone (ja)', { skip
 
 // The per-SME statistics table's headers are long in English ("Median time
 // to acknowledge"): they wrap, so the last column is not cut off on a desktop.
-test('the English statistics table fits a 1280 px desktop (en)', { skip: missing }, async () => {
+test('the English statistics table fits a 1280 px desktop and says its median times as the reports do (en)', { skip: missing }, async () => {
   await withBrowser({ locale: 'en-GB' }, async (b) => {
     const p = b.page;
     await p.setViewportSize({ width: 1280, height: 900 });
@@ -173,6 +178,12 @@ test('the English statistics table fits a 1280 px desktop (en)', { skip: missing
     await wrap.waitFor();
     const [scroll, client] = await wrap.evaluate((e) => [e.scrollWidth, e.clientWidth]);
     assert.ok(scroll <= client, `the table is ${scroll} px wide in ${client} px`);
+    // Median times in days, hours and minutes (fmtSeconds), overall and per SME.
+    const overall = p.locator('dl.stats-list').first();
+    assert.match(await overall.innerText(), /Median time to acknowledge\s+1 hour 30 min\s/);
+    assert.match(await overall.innerText(), /Median time to resolve\s+1 day 1 hour(\s|$)/);
+    const row = p.locator('#stats-table tbody tr').filter({ hasText: '山田製作所' });
+    assert.match(await row.innerText(), /1 hour 30 min\s+1 day 1 hour/);
     await shot(p, 'stats-1280-en');
   });
 });

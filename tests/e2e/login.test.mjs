@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Sign-in: wrong password message (said once) and success in Japanese and English (the
 // language follows the account, else the browser), keyboard-only sign-in,
-// and the language switcher.
+// the language switcher, and the sign-in page on a 375 px phone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { needBinary, useCenter } from './lib/center.mjs';
-import { asUser, openBrowser, withBrowser, signIn, submitSignIn, signOut, shot, ready } from './lib/browser.mjs';
+import { asUser, openBrowser, withBrowser, signIn, submitSignIn, signOut, shot, ready, sidewaysOverflow, cutOff } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -26,6 +26,9 @@ for (const [locale, lang, expected] of [['ja-JP', 'ja', 'メールアドレス�
       assert.equal(await b.page.getByText(expected).count(), 1);
       assert.match(b.page.url(), /#\/login/);
       await shot(b.page, `login-failed-${lang}`);
+      // The sign-in page and its message fit a phone.
+      await b.page.setViewportSize({ width: 375, height: 800 });
+      assert.deepEqual([...(await sidewaysOverflow(b.page)), ...(await cutOff(b.page))], [], 'nothing past a 375 px screen');
     });
   });
 }

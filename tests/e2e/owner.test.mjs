@@ -10,12 +10,14 @@
 // From an alert, the owner asks the monitoring centre (the IT company of the
 // texts) with the alert attached. An alert page says one next step, names
 // the class in Japanese and gives the acknowledge hint of the reader's role.
+// Every page an owner or a staff member opens fits a 375 px phone, with long
+// e-mail addresses and an address in a ticket's subject.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { needBinary, useCenter, alertEvent } from './lib/center.mjs';
-import { asUser, shot, ready } from './lib/browser.mjs';
+import { Client, needBinary, useCenter, alertEvent } from './lib/center.mjs';
+import { asUser, shot, ready, phoneWalk } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -247,4 +249,39 @@ test('an owner asks about an alert: the consultation carries it and says who ans
     assert.deepEqual(ticket.alert_ids, [alert.id]);
     await shot(p, 'ticket-from-alert-ja');
   });
+});
+
+// No hyphen nor dot before the @: nothing a browser would break at.
+const LONG_MAIL = 'informationsystemsdepartmentofyamadaseisakusho@example.co.jp';
+const LONG_SUBJECT = 'メールのリンク http://filmmogzivota.rs/SpryAssets/gDR/6JvA8xQzP0aLmNoPqRsTuVwXyZ/download.php を開いてしまいました';
+
+// An alert, a consultation about it whose subject holds a web address, the
+// incident it became, and a staff member and a contact with a long address. Each page is walked at
+// 375 px by the owner and by the staff member (one browser each): the long
+// address ran off the screen in the header, the contacts list and the
+// dashboard's consultation list.
+test('an owner\'s and a staff member\'s pages fit a 375 px phone (ja)', { skip: missing }, async () => {
+  const tenant = center.tenants.yamada.id;
+  const staff = { email: LONG_MAIL, password: 'staff-password-123' };
+  await center.api.ok('POST', '/api/v1/users', { ...staff, role: 'staff', tenant_id: tenant, lang: 'ja', must_change_password: false });
+  await center.api.ok('PUT', `/api/v1/tenants/${tenant}/contacts`, { contacts: [{ email: LONG_MAIL, name: '情報システム担当' }] });
+  await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2000009, signature: 'MAMORI test: phone', severity: 2, ja: '見慣れない通信がありました。IT 会社に相談してください。', en: 'Unusual traffic was seen. Ask your IT company.' })]);
+  const list = await center.api.ok('GET', `/api/v1/alerts?tenant=${tenant}`);
+  const alert = list.items.find((a) => a.signature_id === 2000009).id;
+  const owner = await Client.signedIn(center.base, center.users.yamada);
+  const ticket = (await owner.ok('POST', '/api/v1/tickets', { category: 'suspicious_mail', subject: LONG_SUBJECT, body: LONG_SUBJECT, alert_ids: [alert] })).id;
+  const incident = (await center.api.ok('POST', `/api/v1/tickets/${ticket}/escalate`, {})).id;
+  const pages = ['#/', '#/alerts', `#/alerts/${alert}`, '#/tickets', '#/tickets/new', `#/tickets/new?alert=${alert}`, `#/tickets/${ticket}`, '#/incidents', `#/incidents/${incident}`, '#/settings', '#/account'];
+  // The disclosures (technical line, evidence, temporary password) open.
+  const openAll = (p) => p.evaluate(() => document.querySelectorAll('main details').forEach((d) => (d.open = true)));
+  const problems = [];
+  for (const [who, user] of [['owner', center.users.yamada], ['staff', staff]]) {
+    await asUser(center.base, user, async (p) => {
+      for (const what of await phoneWalk(p, center.base, pages, { after: openAll })) problems.push(`${who} ${what}`);
+      await p.goto(center.base + '/#/');
+      await ready(p);
+      await shot(p, `dashboard-${who}-375-ja`);
+    });
+  }
+  assert.deepEqual(problems, []);
 });

@@ -4,21 +4,37 @@
 // user tables fold into one block per row (stackOnPhone in dom.js, app.css
 // under 720 px) instead of scrolling sideways, nothing widens the page, the
 // monthly report form's fields line up at full width, and an alert's
-// selection box and its link stay on the screen and work.
+// selection box and its link stay on the screen and work. Every vendor page
+// (alert, ticket, incident with the visit's fields open, statistics,
+// account) fits 375 px for the admin (ja) and an analyst (en) with a long
+// e-mail address, a company with a long name and an address in a ticket's
+// subject; the statistics say median times as the reports do.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { needBinary, useCenter, alertEvent } from './lib/center.mjs';
-import { asUser, shot, ready } from './lib/browser.mjs';
+import { Client, needBinary, useCenter, alertEvent } from './lib/center.mjs';
+import { asUser, shot, ready, phoneWalk } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
+// Nothing a browser would break at: no space, hyphen or dot before the @.
+const analyst = { email: 'informationsecurityanalystofthemonitoringcentre@vendor.example', password: 'analyst-password-123' };
+const ids = {};
 
 useCenter(async (c) => {
   center = c;
   await c.ingest(c.sensors.yamada, [alertEvent({ sid: 2300001, signature: 'MAMORI test: phone', ja: '電話の画面で確かめるための警告です。', en: 'An alert to check the phone layout.' })]);
   const tenant_id = c.tenants.yamada.id;
+  ids.alert = (await c.api.ok('GET', `/api/v1/alerts?tenant=${tenant_id}`)).items[0].id;
   await c.api.ok('POST', '/api/v1/tickets', { tenant_id, category: 'suspicious_mail', subject: '請求書を装ったメールの添付ファイルを開いてしまいました', body: '電話の画面で確かめるための相談です。' });
-  await c.api.ok('POST', '/api/v1/incidents', { tenant_id, title: '事務所のパソコンから不審な通信が続いています' });
+  ids.ticket = (await c.api.ok('POST', '/api/v1/tickets', { tenant_id, category: 'suspicious_mail', subject: 'リンク http://filmmogzivota.rs/SpryAssets/gDR/6JvA8xQzP0aLmNoPqRsTuVwXyZ/download.php を開きました', body: '電話の画面で確かめるための相談です。' })).id;
+  ids.incident = (await c.api.ok('POST', '/api/v1/incidents', { tenant_id, title: '事務所のパソコンから不審な通信が続いています' })).id;
+  // A company without contacts is named on the dashboard; an analyst's
+  // note puts the address in the incident's timeline.
+  await c.api.ok('POST', '/api/v1/tenants', { name: 'KabushikigaishaYamadaSeisakushoTokyoHonshaJimusho', lang: 'ja' });
+  await c.api.ok('POST', '/api/v1/users', { ...analyst, role: 'analyst', tenant_id: 0, lang: 'en', must_change_password: false });
+  await (await Client.signedIn(c.base, analyst)).ok('POST', `/api/v1/incidents/${ids.incident}/notes`, { body: '電話で状況を伺いました。' });
+  // Medians: 90 minutes to acknowledge, 1500 to resolve.
+  await c.closedIncident(tenant_id, { ack: 90, resolve: 1500 });
 });
 
 // Elements (by selector) wider than the space they have: [what, scroll, client].
@@ -40,6 +56,8 @@ test('the vendor dashboard and statistics fit a 375 px screen (ja)', { skip: mis
       assert.equal(await p.locator(`${table} tbody td[data-label]`).first().evaluate((td) => getComputedStyle(td, '::before').content !== 'none'), true);
     }
     await shot(p, 'stats-375-ja');
+    // Median times in the reports' words, not "1.5 時間".
+    assert.match(await p.locator('dl.stats-list').innerText(), /受付までの時間\(中央値\)\s+1 時間 30 分\s+解決までの時間\(中央値\)\s+1 日 1 時間/);
     // The monthly report form: company and month as wide as the section.
     const widths = await p.evaluate(() => ['#report-tenant', '#vendor-report-month', '#st-report'].map((q) => Math.round(document.querySelector(q).getBoundingClientRect().width)));
     assert.equal(widths[0], widths[1], `the company list (${widths[0]} px) and the month (${widths[1]} px) line up`);
@@ -99,4 +117,26 @@ test('the alert, ticket and incident lists and settings fit a 375 px screen (ja)
     await shot(p, 'settings-375-ja');
     assert.deepEqual(problems, []);
   });
+});
+
+// Every page a vendor person opens, with the disclosures open and the
+// incident's visit fields shown: the admin in Japanese, an analyst with a
+// long address in English (one browser each, resized rather than reopened).
+// The address ran off the screen in the header and the timeline, the long
+// company name in the dashboard's "no contacts" line.
+test('every vendor page fits a 375 px screen for the admin (ja) and an analyst (en)', { skip: missing }, async () => {
+  const pages = ['#/', '#/alerts', `#/alerts/${ids.alert}`, '#/tickets', '#/tickets/new', `#/tickets/${ids.ticket}`, '#/incidents', '#/stats', '#/settings', '#/account', `#/incidents/${ids.incident}`];
+  async function openParts(p, hash) {
+    await p.evaluate(() => document.querySelectorAll('main details').forEach((d) => (d.open = true)));
+    if (hash === `#/incidents/${ids.incident}`) await p.selectOption('#incident-to', 'onsite');
+  }
+  const problems = [];
+  for (const [user, locale] of [[center.users.admin, 'ja-JP'], [analyst, 'en-GB']]) {
+    await asUser(center.base, user, { locale }, async (p) => {
+      for (const what of await phoneWalk(p, center.base, pages, { after: openParts })) problems.push(`${user.email} ${what}`);
+      await p.locator('#visit-fields').waitFor(); // the last page, its visit fields shown
+      await shot(p, `incident-375-${locale.slice(0, 2)}`);
+    });
+  }
+  assert.deepEqual(problems, []);
 });

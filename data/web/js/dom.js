@@ -142,6 +142,13 @@ export function fmtMinutes(min) {
   return minutesText(min, t);
 }
 
+// A duration the centre gives in seconds (an incident's time taken, the
+// statistics' medians), in whole minutes rounded down as the reports say it:
+// 5400 -> "1 時間 30 分" / "1 hour 30 min".
+export function fmtSeconds(sec) {
+  return fmtMinutes(Math.floor(Number(sec) / 60));
+}
+
 // "Seen once (date)" or "N times (first ..., last ...)".
 export function seenSummary(a) {
   const n = Number(a.count ?? 1);

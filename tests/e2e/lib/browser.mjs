@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Browser side of the tests: Debian's /usr/bin/chromium driven by npm
 // playwright-core (never a downloaded browser), headless, with a fresh
-// profile per test, screenshots kept under <build>/screenshots/, and the
-// sign-in steps the tests share (submitSignIn, signIn, asUser).
+// profile per test, screenshots kept under <build>/screenshots/, the
+// sign-in steps the tests share (submitSignIn, signIn, asUser), and what
+// does not fit a phone's screen (sidewaysOverflow, cutOff, phoneWalk).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -139,4 +140,40 @@ export async function sidewaysOverflow(page) {
     }
     return found;
   });
+}
+
+// The boxes that cut their own text off: an element that hides what does
+// not fit (overflow hidden or clip) holding more than its width, as
+// "tag#id.class (content in width px)". Hidden on purpose (clipped to
+// nothing: .visually-hidden, a folded table's header) is left out; a text
+// field's value scrolls inside it and is not counted.
+export async function cutOff(page) {
+  return page.evaluate(() => {
+    const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+    const found = [];
+    for (const e of document.body.querySelectorAll('*')) {
+      const s = getComputedStyle(e);
+      if (!['hidden', 'clip'].includes(s.overflowX) || e.clientWidth === 0 || e.scrollWidth <= e.clientWidth + 1) continue;
+      if (['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName) || e.closest('.visually-hidden') || s.clip !== 'auto') continue;
+      found.push(`${name(e)} (${e.scrollWidth} px in ${e.clientWidth} px)`);
+    }
+    return found;
+  });
+}
+
+// Opens each address (a hash such as '#/alerts/3') in the signed-in page at
+// a phone's width (375 px: the viewport is resized, not a new browser) and
+// returns what does not fit, as "address: what" (sidewaysOverflow, cutOff);
+// after(page, hash), when given, runs on each page before it is measured
+// (opening a form's hidden part). The page is left at that width.
+export async function phoneWalk(page, base, hashes, { width = 375, after } = {}) {
+  await page.setViewportSize({ width, height: 800 });
+  const problems = [];
+  for (const hash of hashes) {
+    await page.goto(base + '/' + hash);
+    await ready(page);
+    if (after) await after(page, hash);
+    for (const what of [...(await sidewaysOverflow(page)), ...(await cutOff(page))]) problems.push(`${hash} at ${width} px: ${what}`);
+  }
+  return problems;
 }

@@ -145,6 +145,21 @@ export class Center {
     return this;
   }
 
+  // An incident of the SME (tenant id) closed after it took ack minutes to
+  // acknowledge and resolve minutes to resolve: opened and moved through its
+  // stages through the API, then its times set back with sqlite3 on the
+  // centre's database file (seconds apart otherwise), as
+  // tests/center/desk/test-desk-flow.py does. Returns the incident's id.
+  async closedIncident(tenantId, { ack, resolve }) {
+    const { id } = await this.api.ok('POST', '/api/v1/incidents', { tenant_id: tenantId, title: 'Closed after a while' });
+    for (const to of ['remote', 'recovery']) await this.api.ok('POST', `/api/v1/incidents/${id}/transition`, { to });
+    await this.api.ok('POST', `/api/v1/incidents/${id}/transition`, { to: 'closed', outcome: 'Handled by phone.' });
+    const usec = (min) => `${min} * 60 * 1000000`;
+    execFileSync('sqlite3', ['-cmd', '.timeout 30000', path.join(this.dir, 'data', 'center.db'),
+      `UPDATE incidents SET created_at = resolved_at - ${usec(resolve)}, acknowledged_at = resolved_at - ${usec(resolve - ack)} WHERE id = ${Number(id)};`]);
+    return id;
+  }
+
   async enrol(tenantId, name) {
     // The one-time code comes from the admin command, as the vendor would get it.
     const code = this.admin(['enrol', '--tenant', String(tenantId)]).trim().split('\n').pop().trim();

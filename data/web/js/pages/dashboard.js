@@ -7,7 +7,7 @@
 // would reach nobody they can see: an SME with no contacts, a vendor with
 // no one on duty (docs/design/mail.md "Who gets what").
 import * as api from '../api.js';
-import { h, fmtTime, severityBadge, alertTitle, alertMore, monthlyReport, seenSummary, stackOnPhone } from '../dom.js';
+import { h, append, fmtTime, severityBadge, alertTitle, alertMore, monthlyReport, seenSummary, stackOnPhone } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
 
 const OPEN_ALERT = ['new', 'acknowledged'];
@@ -131,7 +131,9 @@ async function vendorDashboard(main) {
   const silent = sensors.items.filter((s) => s.silent).length;
   const plus = alerts.more ? '+' : '';
 
-  main.append(
+  // dom.js's append leaves out the parts that are null (no warning, nobody
+  // on duty); the DOM's own append wrote them as the text "null".
+  append(main, [
     h('h1', {}, t('dash.vendor_title')),
     vendorMailWarnings(onDuty, without),
     onDutyLine(onDuty),
@@ -160,7 +162,7 @@ async function vendorDashboard(main) {
       h('h2', { id: 'recent-h' }, t('dash.recent_alerts')),
       recentList(alerts.items, names),
       h('p', {}, h('a', { href: '#/alerts' }, t('dash.all_alerts')))),
-  );
+  ]);
 }
 
 // Most severe first, then newest: what to look at before anything else.

@@ -5,7 +5,7 @@
 // is kept as a draft (draft.js) until it is saved. Shows a plain "not
 // available yet" note when the centre has no incident API.
 import * as api from '../api.js';
-import { h, append, field, fmtTime, zonedInputToUtc, fmtMinutes, severityBadge, relatedAlerts, loadAlerts, alertTitle, stackOnPhone } from '../dom.js';
+import { h, append, field, fmtTime, zonedInputToUtc, fmtMinutes, fmtSeconds, severityBadge, relatedAlerts, loadAlerts, alertTitle, stackOnPhone } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
 import { keepDraft, dropDraft } from '../draft.js';
 
@@ -53,7 +53,7 @@ function steps(status) {
 // 35 分), or "not yet" while the step is not reached (was "—").
 function minutes(sec) {
   if (sec === null || sec === undefined) return t('incident.not_yet');
-  return fmtMinutes(Math.floor(Number(sec) / 60));
+  return fmtSeconds(sec);
 }
 
 function slaBlock(sla) {

@@ -3,9 +3,10 @@
 // alerts, incidents, handled remotely or on site, median times). The figures
 // come from GET /api/v1/stats?since=&until=; the page draws whatever numbers
 // the reply holds (known names get a translated label, *_s / *_seconds become
-// durations), so it follows the API as it grows. Without the API it says so.
+// durations in the reports' words, fmtSeconds: "1 時間 30 分"), so it follows
+// the API as it grows. Without the API it says so.
 import * as api from '../api.js';
-import { h, field, monthlyReport, stackOnPhone } from '../dom.js';
+import { h, field, fmtSeconds, monthlyReport, stackOnPhone } from '../dom.js';
 import { t, lang } from '../i18n.js';
 
 function label(key) {
@@ -16,16 +17,10 @@ function label(key) {
 
 function value(key, v) {
   if (v === null || v === undefined) return '—';
-  if (typeof v === 'number' && /_(seconds|s)$/.test(key)) return duration(v);
+  if (typeof v === 'number' && /_(seconds|s)$/.test(key)) return fmtSeconds(v);
   if (typeof v === 'number') return v.toLocaleString(lang() === 'ja' ? 'ja-JP' : 'en-GB', { maximumFractionDigits: 1 });
   if (typeof v === 'object') return v[lang()] || v.en || JSON.stringify(v);
   return String(v);
-}
-
-function duration(sec) {
-  if (sec < 3600) return t('stats.minutes', { n: Math.round(sec / 60) });
-  if (sec < 86400 * 2) return t('stats.hours', { n: (sec / 3600).toFixed(1) });
-  return t('stats.days', { n: (sec / 86400).toFixed(1) });
 }
 
 const isFigure = (v) => v === null || ['number', 'string'].includes(typeof v);
