@@ -77,11 +77,9 @@ static void load_kept(const struct mm_cli *cli, const char *cmd, struct mm_rules
         mm_cmd_say(cli, cmd, TR("rules.using"), path, date, NULL);
         *found = true;
     } else if (r != MM_ENOENT || path) { /* nothing kept yet is no record; a bad one is said */
-        mm_cmd_say(
-            cli, cmd,
-            TR(mm_error_has_step(r) ? "rules.default_unusable_own_step" : "rules.default_unusable"),
-            path ? path : dir, NULL,
-            r == MM_EPARSE ? TR("diagnosis.why.invalid") : mm_cmd_strerror(cli, r));
+        static const char *const keys[2] = {"rules.default_unusable",
+                                            "rules.default_unusable_own_step"};
+        mm_cmd_kept_unusable(cli, cmd, keys, path ? path : dir, r);
     }
     free(path);
     free(dir);
