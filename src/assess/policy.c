@@ -118,13 +118,6 @@ static const char *diagnosis_answer(const json_t *diagnosis, long id)
     return json_string_value(json_object_get(item, "answer"));
 }
 
-/* Whether answer says the practice is there: done, partly or not. */
-static bool answer_shows_practice(const char *answer)
-{
-    return answer && (strcmp(answer, "done") == 0 || strcmp(answer, "partly") == 0 ||
-                      strcmp(answer, "not") == 0);
-}
-
 /* The diagnosis item that shows whether the office has the practice: 9
  * (Wi-Fi encryption) for wifi, 23 (choosing cloud and other external
  * services) for cloud; 0 for the others. */
@@ -133,11 +126,30 @@ static long practice_item(const char *field)
     return strcmp(field, "wifi") == 0 ? 9 : strcmp(field, "cloud") == 0 ? 23 : 0;
 }
 
-bool mm_policy_diagnosis_settles(const json_t *diagnosis, const char *field)
+/* What the diagnosis says of the practice of field. */
+enum practice_shown {
+    PRACTICE_UNSAID, /* no item for it, unanswered or "unknown", no diagnosis */
+    PRACTICE_THERE,  /* done, partly or not */
+    PRACTICE_NONE,   /* na: the office does not have it */
+};
+
+/* What the diagnosis says of field's practice; *answer is the item's
+ * answer (NULL when unanswered or there is none). */
+static enum practice_shown practice_shown(const json_t *diagnosis, const char *field,
+                                          const char **answer)
 {
     long item = practice_item(field);
-    const char *answer = item && diagnosis ? diagnosis_answer(diagnosis, item) : NULL;
-    return answer_shows_practice(answer) || (answer && strcmp(answer, "na") == 0);
+    const char *a = item && diagnosis ? diagnosis_answer(diagnosis, item) : NULL;
+    *answer = a;
+    if (a && (strcmp(a, "done") == 0 || strcmp(a, "partly") == 0 || strcmp(a, "not") == 0))
+        return PRACTICE_THERE;
+    return a && strcmp(a, "na") == 0 ? PRACTICE_NONE : PRACTICE_UNSAID;
+}
+
+bool mm_policy_diagnosis_settles(const json_t *diagnosis, const char *field)
+{
+    const char *answer;
+    return practice_shown(diagnosis, field, &answer) != PRACTICE_UNSAID;
 }
 
 size_t mm_policy_reconcile(struct mm_profile *p, const json_t *diagnosis,
@@ -149,13 +161,12 @@ size_t mm_policy_reconcile(struct mm_profile *p, const json_t *diagnosis,
     } shown[] = {{"wifi", &p->wifi}, {"cloud", &p->cloud}};
     size_t n = 0;
     for (size_t i = 0; diagnosis && i < sizeof shown / sizeof shown[0] && n < max; i++) {
-        long item = practice_item(shown[i].field);
-        const char *answer = diagnosis_answer(diagnosis, item);
-        bool there = answer_shows_practice(answer);
-        bool none = answer && strcmp(answer, "na") == 0;
-        if (*shown[i].practice ? !none : !there)
+        const char *answer;
+        enum practice_shown said = practice_shown(diagnosis, shown[i].field, &answer);
+        if (said != (*shown[i].practice ? PRACTICE_NONE : PRACTICE_THERE))
             continue;
-        adj[n++] = (struct mm_policy_adjustment){shown[i].field, item, answer, there};
+        adj[n++] = (struct mm_policy_adjustment){shown[i].field, practice_item(shown[i].field),
+                                                 answer, said == PRACTICE_THERE};
         *shown[i].practice = true;
     }
     return n;

@@ -42,6 +42,16 @@ void mm_cmd_say(const struct mm_cli *cli, const char *cmd, const char *text, con
     mm_buf_free(&msg);
 }
 
+void mm_cmd_kept_unusable(const struct mm_cli *cli, const char *cmd, const char *const keys[2],
+                          const char *file, int r)
+{
+    const char *why = r == MM_EPARSE || r == MM_EINVAL
+                          ? mm_tr("assess-docs", "diagnosis.why.invalid", cli->lang)
+                          : mm_cmd_strerror(cli, r);
+    mm_cmd_say(cli, cmd, mm_tr("assess-docs", keys[mm_error_has_step(r) ? 1 : 0], cli->lang), file,
+               NULL, why);
+}
+
 const char *mm_cmd_refused_arg(int argc, char **argv)
 {
     /* A short option refused in the middle of a group ("-Zq": Z unknown)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Pieces every `mamori` subcommand (cmd-*.c) shares: getopt reset, option
  * choices such as --format, the usage error line, a filled message line,
- * writing a finished output to --output or standard output, saving a JSON
- * record, reading a bounded JSON input file, and a yes/no question on the
- * terminal. Messages stay the
+ * the line for a kept file that cannot be used, writing a finished output
+ * to --output or standard output, saving a JSON record, reading a bounded
+ * JSON input file, and a yes/no question on the terminal. Messages stay the
  * subcommand's own: callers pass the command name and the translated text. */
 #ifndef MM_CLI_CMD_COMMON_H
 #define MM_CLI_CMD_COMMON_H
@@ -39,6 +39,15 @@ int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *wh
  * one it does not use). */
 void mm_cmd_say(const struct mm_cli *cli, const char *cmd, const char *text, const char *file,
                 const char *date, const char *why);
+
+/* A file kept by default (the newest record in its folder; the folder
+ * itself when no file was found) cannot be used for reason r: says so for
+ * cmd, with the assess-docs message keys[0] ({file}, {why}: its next step)
+ * or keys[1] when the reason has a step of its own (one next step); the
+ * reason of MM_EPARSE/MM_EINVAL is "its content is not valid". The caller
+ * goes on without the file. For the kept diagnosis and five-rules record. */
+void mm_cmd_kept_unusable(const struct mm_cli *cli, const char *cmd, const char *const keys[2],
+                          const char *file, int r);
 
 /* The argument getopt_long has just refused (an unknown option, or one
  * missing its value): argv[optind - 1], or NULL. For the error message. */

@@ -53,16 +53,25 @@ static void print_missing_list(const struct mm_cli *cli, const json_t *rules, un
                    mm_text(json_object_get(json_array_get(rules, (size_t)i), "title"), cli->lang));
 }
 
+/* The record file as `mamori declare --rules` takes it: "-" there is
+ * standard input, so a record saved in a file named "-" is "./-". */
+static const char *record_arg(const char *file)
+{
+    return file && strcmp(file, "-") == 0 ? "./-" : file;
+}
+
 /* "One star is possible" with the next step that works for this run:
  * `mamori declare` alone finds answers kept from the terminal; a file
  * (--output, else --answers) is given with --rules; answers neither kept
- * nor saved (--no-history) have to be given again with --output. */
+ * nor saved (--no-history, or keeping them failed) have to be given again
+ * with --output. */
 static void print_one_star_yes(const struct mm_cli *cli, const struct opts *o, bool kept)
 {
-    const char *file = o->output ? o->output : o->answers;
-    const char *key = kept   ? "rules.one_star_yes"
-                      : file ? "rules.one_star_yes_file"
-                             : "rules.one_star_yes_not_kept";
+    const char *file = record_arg(o->output ? o->output : o->answers);
+    const char *key = kept            ? "rules.one_star_yes"
+                      : file          ? "rules.one_star_yes_file"
+                      : o->no_history ? "rules.one_star_yes_not_kept"
+                                      : "rules.one_star_yes_keep_failed";
     const struct mm_fill_var vars[] = {{"file", file}};
     struct mm_buf msg = MM_BUF_INIT;
     if (mm_fill(&msg, MM_FILL_MAX, TR(key), vars, file ? 1 : 0, 0) == 0)
@@ -185,14 +194,16 @@ static int save_record(const struct mm_cli *cli, const char *path, const struct 
     return rc;
 }
 
-/* Answered on the terminal: kept where `mamori declare` looks without --rules. */
-static void keep_record(const struct mm_cli *cli, const struct mm_rules_answers *a)
+/* Answered on the terminal: kept where `mamori declare` looks without
+ * --rules. Returns 0 or the reason it was not kept (mm_cmd_rules_keep). */
+static int keep_record(const struct mm_rules_answers *a, char **where)
 {
     char today[11];
     mm_time_today(today);
     char *s = record_text(a, today);
-    mm_cmd_rules_keep(cli, today, s);
+    int r = mm_cmd_rules_keep(today, s, where);
     free(s);
+    return r;
 }
 
 static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct opts *o)
@@ -235,6 +246,7 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
     struct mm_rules_answers answers = {{false}};
     struct mm_rules_error e;
     json_t *rules = NULL;
+    char *kept_where = NULL;
     int rc = parse_options(cli, argc, argv, &o);
     if (rc != 0)
         return rc < 0 ? MM_EXIT_OK : rc;
@@ -274,24 +286,29 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
     }
     if (o.output && (rc = save_record(cli, o.output, &answers)) != 0)
         goto out;
+    /* declare finds them without --rules; --no-history keeps nothing, as
+     * for `mamori diagnose`. Kept before the result, whose next step
+     * depends on it; said after it, as the closing line. */
+    bool keep = mode == MODE_INTERACTIVE && !o.no_history;
+    int kept_rc = keep ? keep_record(&answers, &kept_where) : MM_ENOENT;
     if (o.json)
         rc = print_json(cli, rules, &answers) == 0 ? MM_EXIT_OK : MM_EXIT_IO;
     else
-        print_text_result(cli, rules, &answers, &o, mode == MODE_INTERACTIVE && !o.no_history);
+        print_text_result(cli, rules, &answers, &o, keep && kept_rc == 0);
     if (!o.json && o.output) { /* where the record went, and what reads it */
-        const struct mm_fill_var vars[] = {{"file", o.output}};
+        const struct mm_fill_var vars[] = {{"file", record_arg(o.output)}};
         struct mm_buf msg = MM_BUF_INIT;
         if (mm_fill(&msg, MM_FILL_MAX, TR("rules.saved"), vars, 1, 0) == 0)
             printf("\n%s\n", mm_buf_str(&msg));
         mm_buf_free(&msg);
     }
-    /* declare finds them without --rules; --no-history keeps nothing, as
-     * for `mamori diagnose` */
-    if (mode == MODE_INTERACTIVE && !o.no_history)
-        keep_record(cli, &answers);
+    if (keep) /* the saved record's line, or the text result's, gave the next step */
+        mm_cmd_rules_kept_say(cli, kept_rc, kept_where,
+                              o.output || (!o.json && mm_rules_all_committed(&answers, NULL)));
     if (rc == MM_EXIT_OK && !mm_rules_all_committed(&answers, NULL))
         rc = MM_EXIT_NOTMET;
 out:
+    free(kept_where);
     json_decref(rules);
     return rc;
 }

@@ -41,12 +41,9 @@ static void print_failure(const struct mm_cli *cli, const char *cmd, const char 
 
 void mm_cmd_diagnosis_unusable(const struct mm_cli *cli, const char *cmd, const char *file, int r)
 {
-    mm_cmd_say(cli, cmd,
-               TR(mm_error_has_step(r) ? "diagnosis.default_unusable_own_step"
-                                       : "diagnosis.default_unusable"),
-               file, NULL,
-               r == MM_EPARSE || r == MM_EINVAL ? TR("diagnosis.why.invalid")
-                                                : mm_cmd_strerror(cli, r));
+    static const char *const keys[2] = {"diagnosis.default_unusable",
+                                        "diagnosis.default_unusable_own_step"};
+    mm_cmd_kept_unusable(cli, cmd, keys, file, r);
 }
 
 int mm_cmd_diagnosis_load(const struct mm_cli *cli, const char *cmd, const char *path, json_t **out)

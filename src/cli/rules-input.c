@@ -24,22 +24,32 @@ char *mm_cmd_rules_dir(void)
     return mm_cmd_xdg_path("XDG_DATA_HOME", ".local/share", "mamori/rules");
 }
 
-void mm_cmd_rules_keep(const struct mm_cli *cli, const char *date, const char *text)
+int mm_cmd_rules_keep(const char *date, const char *text, char **where)
 {
-    char *dir = mm_cmd_rules_dir(), *path = NULL;
-    if (!dir) {
-        mm_cli_error(cli, "rules", "%s", TR("rules.kept_nowhere"));
-        return;
-    }
-    int r = text ? mm_dated_save(dir, PREFIX, date, PER_DAY, text, &path) : MM_ENOMEM;
+    char *dir = mm_cmd_rules_dir();
+    *where = NULL;
+    if (!dir)
+        return MM_ENOENT;
+    int r = text ? mm_dated_save(dir, PREFIX, date, PER_DAY, text, where) : MM_ENOMEM;
     if (r == 0)
-        mm_cmd_say(cli, "rules", TR("rules.kept"), path, NULL, NULL);
-    else /* the reason's own step, or ours (one next step) */
+        free(dir);
+    else
+        *where = dir;
+    return r;
+}
+
+void mm_cmd_rules_kept_say(const struct mm_cli *cli, int r, const char *where, bool step_shown)
+{
+    if (r == 0)
+        mm_cmd_say(cli, "rules", TR("rules.kept"), where, NULL, NULL);
+    else if (!where)
+        mm_cli_error(cli, "rules", "%s",
+                     TR(step_shown ? "rules.kept_nowhere_own_step" : "rules.kept_nowhere"));
+    else /* the reason's own step, the one shown, or ours (one next step) */
         mm_cmd_say(cli, "rules",
-                   TR(mm_error_has_step(r) ? "rules.kept_failed_own_step" : "rules.kept_failed"),
-                   dir, NULL, mm_cmd_strerror(cli, r));
-    free(path);
-    free(dir);
+                   TR(step_shown || mm_error_has_step(r) ? "rules.kept_failed_own_step"
+                                                         : "rules.kept_failed"),
+                   where, NULL, mm_cmd_strerror(cli, r));
 }
 
 /* Prints every problem of a record that is not one, naming the file. */
@@ -67,11 +77,9 @@ static void load_kept(const struct mm_cli *cli, const char *cmd, struct mm_rules
         mm_cmd_say(cli, cmd, TR("rules.using"), path, date, NULL);
         *found = true;
     } else if (r != MM_ENOENT || path) { /* nothing kept yet is no record; a bad one is said */
-        mm_cmd_say(
-            cli, cmd,
-            TR(mm_error_has_step(r) ? "rules.default_unusable_own_step" : "rules.default_unusable"),
-            path ? path : dir, NULL,
-            r == MM_EPARSE ? TR("diagnosis.why.invalid") : mm_cmd_strerror(cli, r));
+        static const char *const keys[2] = {"rules.default_unusable",
+                                            "rules.default_unusable_own_step"};
+        mm_cmd_kept_unusable(cli, cmd, keys, path ? path : dir, r);
     }
     free(path);
     free(dir);

@@ -18,10 +18,19 @@
 char *mm_cmd_rules_dir(void);
 
 /* Keeps the record text (the JSON `mamori rules --output` writes) as
- * rules-YYYY-MM-DD[-N].json in the default folder and says where on
- * standard error; a record that cannot be kept is said, with the way to
- * save it by hand. Never an error: the result was already shown. */
-void mm_cmd_rules_keep(const struct mm_cli *cli, const char *date, const char *text);
+ * rules-YYYY-MM-DD[-N].json in the default folder, saying nothing. Returns
+ * 0 with *where the file kept, else an MM_E* code with *where the folder
+ * it could not be kept in (NULL when there is none: neither HOME nor
+ * XDG_DATA_HOME). free(*where). */
+int mm_cmd_rules_keep(const char *date, const char *text, char **where);
+
+/* Says on standard error how keeping went (r and where from
+ * mm_cmd_rules_keep): where the record is kept, or that it is not, with
+ * the way to save it by hand; without that step when step_shown (the run
+ * already showed the next step that works: the --output record's, or the
+ * result's) or when the reason has a step of its own (one next step).
+ * Never an error: the result was already shown. */
+void mm_cmd_rules_kept_say(const struct mm_cli *cli, int r, const char *where, bool step_shown);
 
 /* The five-rules record for cmd ("declare"): path, else, when path is NULL,
  * the newest record kept in the default folder (a line on standard error

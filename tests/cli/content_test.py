@@ -10,8 +10,10 @@ same in the diagnosis advice and the rule set, ja and en; the
 自社診断), never 自己診断, in data/, the source and the Japanese man pages and
 README; there and in every text file under tests/, words with two spellings
 have one (フォルダー, ウェブ, 重要な情報, 使い方の誤り, 受け入れる, see WORD_FORMS and
-docs/design/messages.md); the helps of the mamori command use no jargon an
-owner cannot read (HELP_JARGON); the assess texts put no bracket
+docs/design/messages.md); the helps of the mamori command and the content
+catalogues an owner reads (advice, the rules, threats, audit fixes, the risk
+report: CONTENT_CATALOGUES) use no jargon an owner cannot read
+(HELP_JARGON); the assess texts put no bracket
 inside a bracket (「弱点（脆弱性（ぜいじゃくせい）といいます）」 reads badly).
 
 Usage: content_test.py SOURCE_DIR
@@ -202,13 +204,46 @@ def help_jargon(src):
     return bad
 
 
+# The content whose texts become advice and steps an owner reads (the
+# centre's explanations are for the vendor and stay out).
+CONTENT_CATALOGUES = ("diagnose/items.json", "diagnose/bands.json", "rules/rules.json",
+                      "threats/threats.json", "audit/checks.json", "risk/report.json",
+                      "risk/columns.json")
+
+
+def texts_of(value, where):
+    """Every (where, lang, text) of the {"ja", "en"} objects in value, at any depth."""
+    if isinstance(value, dict):
+        for lang in ("ja", "en"):
+            if isinstance(value.get(lang), str):
+                yield where, lang, value[lang]
+        for key, member in value.items():
+            yield from texts_of(member, where + "/" + key)
+    elif isinstance(value, list):
+        for i, member in enumerate(value):
+            yield from texts_of(member, "%s/%d" % (where, i))
+
+
+def content_jargon(src):
+    """Places in CONTENT_CATALOGUES with HELP_JARGON."""
+    bad = []
+    for name in CONTENT_CATALOGUES:
+        with open(os.path.join(src, "data", name), encoding="utf-8") as f:
+            doc = json.load(f)
+        for where, lang, text in texts_of(doc, "data/" + name):
+            for pattern, want in HELP_JARGON:
+                for m in pattern.finditer(text):
+                    bad.append("%s (%s): %r, say %s" % (where, lang, m.group(0), want))
+    return bad
+
+
 def main():
     src = sys.argv[1]
-    bad = help_jargon(src)
+    bad = help_jargon(src) + content_jargon(src)
     if bad:
         print("\n".join(bad))
-        print("FAIL: %d words in the helps an owner cannot read (docs/design/messages.md)" %
-              len(bad))
+        print("FAIL: %d words in the helps or the content an owner cannot read "
+              "(docs/design/messages.md)" % len(bad))
         return 1
     bad = word_forms(src)
     if bad:

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Runs a program on a fresh pseudo-terminal for the interactive CLI tests
-(stdlib only); shared by tests/cli/diagnose/pty_test.py and
-tests/cli/rules/pty_test.py.
+(stdlib only); shared by tests/cli/{diagnose,rules,policy}/pty_test.py,
+whose main() is run_cases() (below).
 
 Two ways to read what the program shows:
 - screen=True (full-screen programs): send() forgets what was shown before,
@@ -15,11 +15,15 @@ its own foreground process group, so Ctrl-Z really stops it (a session
 leader's own group is orphaned and would ignore the stop). stop_with_ctrl_z()
 and resume() then act like Ctrl-Z and `fg`.
 """
+import argparse
 import fcntl
 import os
 import pty
 import select
+import shutil
 import signal
+import sys
+import tempfile
 import termios
 import time
 
@@ -141,3 +145,28 @@ class Session:
     def _state(self):
         with open("/proc/%d/stat" % self.job) as f:
             return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def run_cases(cases, prefix):
+    """The main() of a pty test: parses "--bin PROGRAM" from the command line,
+    runs each case(binary, tmp) in a fresh temporary folder of its own (its
+    HOME, so its own kept records), prints "ok   NAME" or "FAIL NAME: why"
+    (a failed assertion) for each, and removes the folders. prefix names the
+    temporary folder. Returns the exit status: 1 when a case failed."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    binary = os.path.abspath(ap.parse_args().bin)
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    failed = 0
+    try:
+        for case in cases:
+            try:
+                case(binary, tempfile.mkdtemp(dir=tmp))
+                print("ok   " + case.__name__)
+            except AssertionError as e:
+                failed += 1
+                print("FAIL %s: %s" % (case.__name__, e))
+            sys.stdout.flush()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0

@@ -9,15 +9,12 @@ and that Ctrl-Z stops with the terminal restored and continuing works.
 
 Usage: pty_test.py --bin PROGRAM
 """
-import argparse
 import functools
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import termios
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
@@ -34,19 +31,8 @@ def check(cond, message):
         raise AssertionError(message)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
-    binary = os.path.abspath(ap.parse_args().bin)
-    tmp = tempfile.mkdtemp(prefix="mm-pty-")
-    try:
-        run(binary, tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("ok: interactive diagnosis (answer, back, change, quit, resume, finish, Ctrl-C, Ctrl-Z)")
-
-
-def run(binary, tmp):
+def interactive_diagnosis(binary, tmp):
+    """Answer, back, change, quit, resume, finish, Ctrl-C, Ctrl-Z."""
     # HOME and XDG_DATA_HOME in tmp: the progress file and the results an
     # interactive run keeps never touch the real home.
     data = os.path.join(tmp, "data")
@@ -336,8 +322,4 @@ def check_keeping(binary, env, tmp, kept_dir):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except AssertionError as e:
-        print("FAIL: %s" % e)
-        sys.exit(1)
+    sys.exit(ptysession.run_cases((interactive_diagnosis,), "mm-pty-"))

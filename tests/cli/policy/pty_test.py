@@ -14,13 +14,10 @@ Without a terminal nothing is asked (the golden cases: the summary's
 
 Usage: pty_test.py --bin PROGRAM
 """
-import argparse
 import functools
 import json
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 import ptysession  # noqa: E402
@@ -88,24 +85,5 @@ def diagnosis_answers_two(binary, tmp):
     assert got["wifi"] and got["cloud"] and not got["my_number"], got
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True)
-    binary = os.path.abspath(ap.parse_args().bin)
-    tmp = tempfile.mkdtemp(prefix="mm-policy-pty-")
-    failed = 0
-    try:
-        for test in (answers_in_japanese, diagnosis_answers_two):
-            try:
-                test(binary, tempfile.mkdtemp(dir=tmp))
-                print("ok   " + test.__name__)
-            except AssertionError as e:
-                failed += 1
-                print("FAIL %s: %s" % (test.__name__, e))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(ptysession.run_cases((answers_in_japanese, diagnosis_answers_two), "mm-policy-pty-"))

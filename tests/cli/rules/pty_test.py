@@ -9,7 +9,10 @@
 3. quit with q at the second rule: exit 1 and no record written or kept;
 4. Ctrl-Z at a prompt: stopped with echo on; continued, the answers count;
 5. --no-history (as for diagnose): all answered, exit 0, nothing kept and
-   no line saying so; `mamori declare` without --rules then has no record.
+   no line saying so; `mamori declare` without --rules then has no record;
+6. keeping fails (a file where the folder should be): the next step follows
+   what happened, answering again with --output (said once), or, with
+   --output, `mamori declare --rules FILE`.
 
 Usage: pty_test.py --bin PROGRAM
 """
@@ -154,6 +157,37 @@ def not_kept_with_no_history(binary, tmp):
     assert declare.stderr == b"", declare.stderr
 
 
+def keep_fails(binary, tmp):
+    """A file where the record folder should be: the answers are not kept,
+    so the result does not send the reader to a `mamori declare` that would
+    find nothing; the next step is given once. With --output the saved
+    record is the way: `mamori declare --rules FILE`, no answering again."""
+    with open(os.path.join(tmp, ".local"), "w") as f:
+        f.write("not a folder\n")
+    s = Session([binary, "--lang", "en", "rules"], env_for(tmp))
+    for _ in range(5):
+        s.expect("[y/n/q]")
+        s.send("y\n")
+    s.expect("A one-star declaration is possible")
+    code, tail = s.finish()
+    assert code == 0, "exit %d, expected 0" % code
+    assert "\"mamori declare\" writes" not in tail, "suggests a record that was not kept:\n" + tail
+    assert "these answers could not be kept" in tail, tail
+    assert tail.count("\"mamori rules --output rules.json\"") == 1, \
+        "the next step is not given exactly once:\n" + tail
+    record = os.path.join(tmp, "record.json")
+    s = Session([binary, "--lang", "en", "rules", "--output", record], env_for(tmp))
+    for _ in range(5):
+        s.expect("[y/n/q]")
+        s.send("y\n")
+    s.expect("A one-star declaration is possible")
+    code, tail = s.finish()
+    assert code == 0, "exit %d, expected 0" % code
+    assert "\"mamori declare --rules %s\" writes" % record in tail, tail
+    assert "\"mamori declare\" writes" not in tail and "answer again" not in tail, tail
+    assert "these answers could not be kept" in tail, tail
+
+
 def full_width_replies(binary, tmp):
     """A Japanese input method left on types full-width letters (ｙ, Ｙｅｓ,
     ｎ) and may leave spaces around them; they are the same replies."""
@@ -197,7 +231,7 @@ def main():
     failed = 0
     try:
         for test in (answer_with_one_no, all_yes_json, quit_early, full_width_replies,
-                     suspend_and_continue, not_kept_with_no_history):
+                     suspend_and_continue, not_kept_with_no_history, keep_fails):
             try:
                 test(binary, tempfile.mkdtemp(dir=tmp))  # its own HOME: its own kept records
                 print("ok   " + test.__name__)

@@ -2,7 +2,8 @@
  * Checks the translated program messages (core/msg.h): the message
  * catalogues' "ja" and "en" texts take the same printf conversions in the
  * same order (a message text is a format), a next step asked for in Japanese
- * is there in English too, the language comes from --lang or
+ * is there in English too (also in the content catalogues' texts: advice,
+ * fixes, explanations), the language comes from --lang or
  * the environment, and the helpers print in the chosen language; the error
  * texts with a next step of their own are the ones mm_error_has_step names;
  * and mm_fill,
@@ -37,6 +38,13 @@ static const char *const format_catalogues[] = {"i18n/sensor-log.json", "i18n/ce
 static const char *const step_catalogues[] = {
     "i18n/sensor-log.json", "i18n/center-log.json", "i18n/core-log.json", "i18n/audit.json",
     "i18n/errors.json",     "i18n/center.json",     "i18n/cli.json",      NULL};
+
+/* The content whose texts become advice and steps a person reads: every
+ * {"ja", "en"} object in them, at any depth, is checked for next steps. */
+static const char *const content_catalogues[] = {
+    "diagnose/items.json", "diagnose/bands.json",  "audit/checks.json",
+    "rules/rules.json",    "threats/threats.json", "center/explanations.json",
+    "risk/report.json",    "risk/columns.json",    NULL};
 
 /* Writes the conversions of fmt ("%s", "%.*s", "%llu" ...) into out, one per
  * line; returns -1 for a conversion the messages must not use. */
@@ -126,6 +134,15 @@ static bool has_word(const char *text, const char *word)
     return false;
 }
 
+/* True when one of words (NULL-terminated) occurs in text (has_word). */
+static bool has_any_word(const char *text, const char *const *words)
+{
+    for (int i = 0; words[i]; i++)
+        if (has_word(text, words[i]))
+            return true;
+    return false;
+}
+
 /* One next step in both languages (docs/design/messages.md): a message whose
  * Japanese text asks for something ("...ください") says the same step in
  * English. English steps are imperatives ("check the URL") or say what a
@@ -141,12 +158,7 @@ static bool step_in_english(const char *ja, const char *en)
         "reload",     "write",   "keep",    "create",  "change",   "install",  "wait",    "lower",
         "delete",     "add",     "correct", "restart", "rename",   "update",   "stop",    "put",
         "capture on", "must",    "needs",   "takes",   "expected", "separate", NULL};
-    if (!ja || !en || !strstr(ja, "ください"))
-        return true;
-    for (int i = 0; step_words[i]; i++)
-        if (has_word(en, step_words[i]))
-            return true;
-    return false;
+    return !ja || !en || !strstr(ja, "ください") || has_any_word(en, step_words);
 }
 
 static void test_steps_in_english(void **state)
@@ -156,6 +168,52 @@ static void test_steps_in_english(void **state)
     int failures = each_message(step_catalogues, step_in_english,
                                 "the Japanese text has a next step, the English none", &walked);
     assert_true(walked > 50);
+    assert_int_equal(failures, 0);
+}
+
+/* The verbs of the content's advice and fixes, besides step_in_english's
+ * ("Turn on automatic updates", "Isolate the source host"). */
+static const char *const content_step_words[] = {
+    "turn on",  "enable",       "subscribe", "sign up", "agree", "decide",  "find out",
+    "generate", "work through", "isolate",   "block",   "plan",  "look at", NULL};
+
+/* Walks v for {"ja", "en"} texts (the object itself, then its members and
+ * elements), naming each whose Japanese asks for a step the English lacks
+ * (step_in_english, with content_step_words too); returns how many. */
+static int content_steps(const char *file, const json_t *v, int *walked)
+{
+    int failures = 0;
+    const char *ja = json_string_value(json_object_get(v, "ja"));
+    const char *en = json_string_value(json_object_get(v, "en"));
+    if (ja && en) {
+        (*walked)++;
+        if (!step_in_english(ja, en) && !has_any_word(en, content_step_words)) {
+            print_error("%s: the Japanese text has a next step, the English none: %.80s\n", file,
+                        en);
+            failures++;
+        }
+    }
+    const char *key;
+    size_t i;
+    json_t *m;
+    if (json_is_object(v))
+        json_object_foreach((json_t *)v, key, m) failures += content_steps(file, m, walked);
+    else if (json_is_array(v))
+        json_array_foreach(v, i, m) failures += content_steps(file, m, walked);
+    return failures;
+}
+
+static void test_content_steps_in_english(void **state)
+{
+    (void)state;
+    int walked = 0, failures = 0;
+    for (int c = 0; content_catalogues[c]; c++) {
+        json_t *doc = NULL;
+        assert_int_equal(mm_data_json(content_catalogues[c], &doc), 0);
+        failures += content_steps(content_catalogues[c], doc, &walked);
+        json_decref(doc);
+    }
+    assert_true(walked > 300);
     assert_int_equal(failures, 0);
 }
 
@@ -459,6 +517,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_formats_match),
         cmocka_unit_test(test_steps_in_english),
+        cmocka_unit_test(test_content_steps_in_english),
         cmocka_unit_test(test_every_error_translated),
         cmocka_unit_test(test_error_steps),
         cmocka_unit_test(test_lang_from_args),
