@@ -4,7 +4,8 @@
 // contact) and on the vendor's dashboard (nobody on duty, which SMEs have no
 // contact), and goes away once someone is there, who is then named (also
 // to an analyst, and a [mail] duty address of the configuration as such;
-// no stray "null" where a line is left out);
+// no stray "null" where a line is left out); a centre that sends no mail at
+// all says that instead, and names nobody as receiving them;
 // the vendor's recent alerts
 // put 緊急 first even when ten newer, milder ones are open; a long address
 // in an alert title stays inside a 390 px phone screen; the English
@@ -12,14 +13,16 @@
 // times read as the reports say them ("1 hour 30 min", not "1.5 h").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Center, needBinary, useCenter, alertEvent } from './lib/center.mjs';
-import { withBrowser, signIn, shot, ready } from './lib/browser.mjs';
+import { Center, needBinary, useCenter, alertEvent, MAIL_NOWHERE } from './lib/center.mjs';
+import { withBrowser, signIn, signOut, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
 // No space nor hyphen: nothing the browser would break at on its own.
 const LONG = 'filmmogzivota.rs/SpryAssets/gDR/6JvA8xQzP0aLmNoPqRsTuVwXyZ/download.php';
 
+// Mail is on (sent nowhere: MAIL_NOWHERE), else the dashboard would say
+// that the centre sends no mail instead of who is on duty.
 useCenter(async (c) => {
   center = c;
   // The 緊急 alert is the oldest; eleven milder ones come after it.
@@ -28,7 +31,7 @@ useCenter(async (c) => {
   for (let i = 0; i < 11; i++) mild.push(alertEvent({ sid: 2400100 + i, signature: 'MAMORI test: mild ' + i, severity: 3, minute: 10 + i, ja: `軽い警告 ${i} です。`, en: `A mild alert ${i}.` }));
   await c.ingest(c.sensors.sakura, mild);
   await c.closedIncident(c.tenants.yamada.id, { ack: 90, resolve: 1500 });
-});
+}, { config: MAIL_NOWHERE });
 
 // Opens the dashboard afresh (a reload: the same address draws nothing new)
 // and checks that it asked no SME's contacts: the tenant list counts them.
@@ -127,7 +130,7 @@ test('the English owner reads the warning in English; the vendor then lists only
 // dashboard names it as the configuration's and does not say nobody is on
 // duty (it was invisible in the web UI).
 test('a duty address of the configuration is shown as such (ja)', { skip: missing }, async () => {
-  const other = await new Center({ config: '[mail]\nduty = soc@vendor.example\n' }).start();
+  const other = await new Center({ config: MAIL_NOWHERE + 'duty = soc@vendor.example\n' }).start();
   try {
     await other.seed();
     await withBrowser({ locale: 'ja-JP' }, async (b) => {
@@ -140,6 +143,54 @@ test('a duty address of the configuration is shown as such (ja)', { skip: missin
     });
   } finally {
     await other.stop();
+  }
+});
+
+// A centre that sends no mail at all ([mail] enabled = no; no host is the
+// same, test-center-api): GET /duty says "mail_enabled": false, and the
+// dashboard says that nobody gets an emergency mail and what to change,
+// instead of asking to choose someone on duty (which would not help) or
+// naming who is as receiving the mails; the SMEs without a contact are still
+// named. The admin reads it in Japanese, then an analyst, in the same
+// browser, in English.
+test('a centre that sends no mail says so instead of who is on duty (ja admin, en analyst)', { skip: missing }, async () => {
+  const off = await new Center({ config: '[mail]\nhost = 127.0.0.1\nport = 1\nenabled = no\n' }).start();
+  try {
+    await off.seed();
+    const vendor = await off.api.ok('GET', '/api/v1/users?tenant=0');
+    const analyst = vendor.items.find((u) => u.email === off.users.analyst.email);
+    await withBrowser({ locale: 'ja-JP' }, async (b) => {
+      const p = b.page;
+      const dashboard = async () => {
+        await p.reload();
+        await ready(p);
+        await p.locator('#sme-table').waitFor();
+      };
+      await signIn(p, off.base, off.users.admin);
+      await dashboard();
+      const warning = p.locator('#mail-warning');
+      assert.match(await warning.locator('#mail-off').textContent(), /^いま監視センターは電子メールを送っていません。そのため、当番の人にも、各社の緊急時の連絡先にも、緊急メールは届きません。センターの設定ファイルの \[mail\] の欄に、メールを送るサーバー（host）を書いてから、センターを起動し直してください.*センターのサーバーを管理している人が行います。$/);
+      // Nobody is on duty, but choosing someone would not help.
+      assert.equal(await p.locator('#no-duty').count(), 0);
+      assert.match(await warning.locator('#no-contacts').textContent(), /^次の会社には、緊急時の連絡先もありません。.*山田製作所、Sakura Trading$/);
+      await shot(p, 'dashboard-vendor-mail-off-ja');
+      // Someone on duty is not named as getting the mails.
+      await off.api.ok('PUT', `/api/v1/users/${analyst.id}/duty`, { on_duty: true });
+      await dashboard();
+      assert.equal(await p.locator('#mail-off').count(), 1);
+      assert.equal(await p.locator('#on-duty').count(), 0);
+      assert.doesNotMatch(await p.locator('main').innerText(), /受け取ります|null/);
+      await signOut(p);
+      await signIn(p, off.base, off.users.analyst);
+      await dashboard();
+      assert.match(await p.locator('#mail-off').textContent(), /^The monitoring centre sends no e-mail now, so neither the people on duty nor the companies' emergency contacts get any emergency e-mail\. Sending mail needs a change in the centre's configuration: please tell an administrator\.$/);
+      assert.equal(await p.locator('#mail-off a').count(), 0);
+      assert.equal(await p.locator('#on-duty').count(), 0);
+      assert.equal(await p.locator('#no-duty').count(), 0);
+      assert.match(await p.locator('#no-contacts').textContent(), /^These companies also have no emergency contacts\..*once the centre sends mail: 山田製作所, Sakura Trading$/);
+    });
+  } finally {
+    await off.stop();
   }
 });
 

@@ -202,14 +202,21 @@ export function needBinary() {
   return null;
 }
 
-// The centre a test file's tests share: started (and seeded, unless seed is
-// false) before the first test, then setup(center); stopped after the last.
+// [mail] lines for a centre whose mail is on but reaches nobody: the SMTP
+// server is 127.0.0.1 port 1, where nothing listens, so every send fails at
+// once (connection refused) and is retried later; timeout bounds one attempt
+// should something answer there after all, so stop() never waits long.
+export const MAIL_NOWHERE = '[mail]\nhost = 127.0.0.1\nport = 1\ntimeout = 5\n';
+
+// The centre a test file's tests share: started (with config: more lines
+// for its configuration file, as Center takes) and seeded, unless seed is
+// false, before the first test, then setup(center); stopped after the last.
 // Nothing starts when needBinary() names something missing.
-export function useCenter(setup, { seed = true } = {}) {
+export function useCenter(setup, { seed = true, config = '' } = {}) {
   let center = null;
   before(async () => {
     if (needBinary()) return;
-    center = await new Center().start();
+    center = await new Center({ config }).start();
     if (seed) await center.seed();
     await setup(center);
   });

@@ -5,7 +5,8 @@
 // plain words (what happened, what to do now, which threat), their
 // consultation tickets and incidents. Both are told when an emergency mail
 // would reach nobody they can see: an SME with no contacts, a vendor with
-// no one on duty (docs/design/mail.md "Who gets what").
+// no one on duty or a centre that sends no mail at all (docs/design/mail.md
+// "Who gets what").
 import * as api from '../api.js';
 import { h, append, fmtTime, severityBadge, alertTitle, alertMore, monthlyReport, seenSummary, stackOnPhone } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
@@ -81,38 +82,52 @@ function smesWithoutContacts(smes) {
 
 // Who is on duty now (GET /duty, for the admin and analysts alike): the
 // vendor users with the flag and the configuration's [mail] duty addresses
-// ({email, source}); null when the centre does not say (an older one).
+// ({email, source}), and mailOff when the centre sends no mail at all
+// ("mail_enabled": false; an older centre does not say, which reads as on);
+// null when the centre does not say (an older one).
 async function onDutyNow() {
   try {
     const r = await api.get('/duty');
-    return r.items.filter((x) => x.on_duty);
+    return { people: r.items.filter((x) => x.on_duty), mailOff: r.mail_enabled === false };
   } catch {
     return null;
   }
 }
 
-// The vendor's warnings about emergency mails nobody would get. Only the
-// admin can choose who is on duty; an analyst is asked to tell one.
-function vendorMailWarnings(onDuty, without) {
-  const nobody = onDuty && onDuty.length === 0;
-  if (!nobody && !without.length) return null;
-  const next = api.canManage() ? h('a', { href: '#/settings' }, t('dash.no_duty_link')) : t('dash.no_duty_ask');
+// The vendor's warnings about emergency mails nobody would get. With mail
+// off the one warning is that: nobody gets any, whoever is on duty, and the
+// fix is the centre's configuration, not the duty switch; the SMEs without
+// a contact are still named (they need one once mail is on). Otherwise,
+// nobody on duty: only the admin can choose who is, an analyst is asked to
+// tell one.
+function vendorMailWarnings(duty, without) {
+  const mailOff = !!(duty && duty.mailOff);
+  const nobody = !mailOff && duty && duty.people.length === 0;
+  if (!mailOff && !nobody && !without.length) return null;
   return h('section', { class: 'notice mail-warning', id: 'mail-warning', 'aria-label': t('dash.mail_warning') },
-    nobody ? h('p', { id: 'no-duty' }, t('dash.no_duty'), ' ', next) : null,
-    without.length ? h('p', { id: 'no-contacts' }, t('dash.no_contacts_smes'), lang() === 'ja' ? '' : ' ',
+    mailOff ? mailOffNote() : null,
+    nobody ? h('p', { id: 'no-duty' }, t('dash.no_duty'), ' ', api.canManage() ? h('a', { href: '#/settings' }, t('dash.no_duty_link')) : t('dash.no_duty_ask')) : null,
+    without.length ? h('p', { id: 'no-contacts' }, t(mailOff ? 'dash.no_contacts_smes_mail_off' : 'dash.no_contacts_smes'), lang() === 'ja' ? '' : ' ',
       without.map((s, i) => [i ? t('dash.list_sep') : '', h('a', { href: '#/settings?tenant=' + s.id }, s.name)])) : null);
 }
 
+// The centre sends no e-mail: the admin is told what to change in the
+// centre's configuration file (done by whoever runs the centre), an analyst
+// to tell an administrator.
+function mailOffNote() {
+  return h('p', { id: 'mail-off' }, t('dash.mail_off'), lang() === 'ja' ? '' : ' ', t(api.canManage() ? 'dash.mail_off_fix' : 'dash.mail_off_ask'));
+}
+
 // Who gets every company's emergency e-mails now, the configuration's
-// addresses marked as such.
-function onDutyLine(onDuty) {
-  if (!onDuty || !onDuty.length) return null;
+// addresses marked as such; nobody with mail off (mailOffNote says so).
+function onDutyLine(duty) {
+  if (!duty || duty.mailOff || !duty.people.length) return null;
   return h('p', { id: 'on-duty' }, t('dash.on_duty'), lang() === 'ja' ? '' : ' ',
-    onDuty.map((x, i) => [i ? t('dash.list_sep') : '', h('span', { class: 'duty-' + x.source }, x.email), x.source === 'config' ? t('dash.from_config') : '']));
+    duty.people.map((x, i) => [i ? t('dash.list_sep') : '', h('span', { class: 'duty-' + x.source }, x.email), x.source === 'config' ? t('dash.from_config') : '']));
 }
 
 async function vendorDashboard(main) {
-  const [tenants, alerts, sensors, incidents, onDuty] = await Promise.all([
+  const [tenants, alerts, sensors, incidents, duty] = await Promise.all([
     api.listAll('/tenants', {}, 2000),
     openAlerts({}),
     api.listAll('/sensors', {}, 2000),
@@ -135,8 +150,8 @@ async function vendorDashboard(main) {
   // on duty); the DOM's own append wrote them as the text "null".
   append(main, [
     h('h1', {}, t('dash.vendor_title')),
-    vendorMailWarnings(onDuty, without),
-    onDutyLine(onDuty),
+    vendorMailWarnings(duty, without),
+    onDutyLine(duty),
     h('section', { class: 'stats', 'aria-label': t('dash.summary') },
       stat(t('dash.smes'), smes.length),
       stat(t('dash.open_alerts'), alerts.items.length + plus, null, alerts.items.length ? 'warn' : ''),
