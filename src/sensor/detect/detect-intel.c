@@ -16,6 +16,10 @@
  * scanner lists' entries.
  * JA3/JA4 hits carry the connection's server name and address (raised
  * whatever the name: see struct tls_peer).
+ * The texts of an address hit (1, 9, 11) name the address contacted (or
+ * the DNS answer's), then the list's entry only when it is another (a
+ * range): "198.51.100.80 (198.51.100.0/24, family)", "192.0.2.66:443
+ * (family)" for an entry at that address and port.
  * Suppression: one alert per (home host, indicator, variant) per
  * [detect.intel] suppress_seconds (default 3600). */
 #include <stdio.h>
@@ -70,9 +74,10 @@ static void add_tls_peer(json_t *evidence, const struct tls_peer *peer)
             json_object_set_new_nocheck(evidence, keys[i], json_string(texts[i]));
 }
 
-/* The message's "{listed}": the list's entry and the family, the entry
- * left out when it is the value the message names already (a domain
- * looked up as listed): each fact once. Cut at a whole character. */
+/* The texts' "{listed}": the list's entry and the family, the entry left
+ * out when it is the value the texts name already (a domain looked up as
+ * listed, an address listed as itself): each fact once. Cut at a whole
+ * character. */
 static void listed_texts(const char *indicator, const char *value, const char *family,
                          const char *family_ja, char listed[512], char listed_ja[512])
 {
@@ -89,15 +94,17 @@ static void listed_texts(const char *indicator, const char *value, const char *f
 
 /* Alerts on hit unless the same host already alerted on it recently. The
  * placeholders and the evidence are the texts json_pack took before,
- * without its format parsing; peer (may be NULL) adds a TLS fingerprint
- * hit's server. */
+ * without its format parsing; address (NULL: value) is the address the
+ * texts name ("{address}": the one contacted, a DNS answer's), which
+ * "{listed}" is told from; peer (may be NULL) adds a TLS fingerprint hit's
+ * server. */
 static void raise_hit_peer(struct mm__detect_basic *st, struct mm_sensor *s, unsigned variant,
                            const struct mm__alert_at *at, const char *host, const char *value,
-                           const char *matched_on, const struct mm_intel_hit *hit,
-                           const struct tls_peer *peer)
+                           const char *address, const char *matched_on,
+                           const struct mm_intel_hit *hit, const struct tls_peer *peer)
 {
-    static const char *const var_keys[] = {"src",       "indicator", "family",   "value",
-                                           "family@ja", "listed",    "listed@ja"};
+    static const char *const var_keys[] = {"src",       "indicator", "family",    "value",
+                                           "family@ja", "listed",    "listed@ja", "address"};
     static const char *const evidence_keys[] = {"matched_on", "type",      "indicator", "value",
                                                 "family",     "reference", "source",    "host"};
     uint64_t key = mm__keyed_str(host, variant);
@@ -107,14 +114,16 @@ static void raise_hit_peer(struct mm__detect_basic *st, struct mm_sensor *s, uns
     const char *family = hit->family[0] ? hit->family : "unknown";
     const char *family_ja = hit->family[0] ? hit->family : "種類不明";
     char listed[512], listed_ja[512];
-    listed_texts(hit->indicator, value, family, family_ja, listed, listed_ja);
-    const char *const var_texts[] = {host,      hit->indicator, family,   value,
-                                     family_ja, listed,         listed_ja};
+    if (!address)
+        address = value;
+    listed_texts(hit->indicator, address, family, family_ja, listed, listed_ja);
+    const char *const var_texts[] = {host,      hit->indicator, family,    value,
+                                     family_ja, listed,         listed_ja, address};
     const char *const evidence_texts[] = {
         matched_on,  hit->type,      hit->indicator,         value,
         hit->family, hit->reference, base_name(hit->source), host};
-    struct mm__var vars[7];
-    size_t n = mm__texts_var_list(var_keys, var_texts, 7, vars);
+    struct mm__var vars[8];
+    size_t n = mm__texts_var_list(var_keys, var_texts, 8, vars);
     json_t *evidence = mm__strings_object(evidence_keys, evidence_texts, 8);
     if (peer)
         add_tls_peer(evidence, peer);
@@ -125,7 +134,17 @@ static void raise_hit(struct mm__detect_basic *st, struct mm_sensor *s, unsigned
                       const struct mm__alert_at *at, const char *host, const char *value,
                       const char *matched_on, const struct mm_intel_hit *hit)
 {
-    raise_hit_peer(st, s, variant, at, host, value, matched_on, hit, NULL);
+    raise_hit_peer(st, s, variant, at, host, value, NULL, matched_on, hit, NULL);
+}
+
+/* raise_hit for a hit on an address: address is how the texts name it
+ * (value, the evidence's, may be a DNS answer's name). */
+static void raise_address_hit(struct mm__detect_basic *st, struct mm_sensor *s, unsigned variant,
+                              const struct mm__alert_at *at, const char *host, const char *value,
+                              const char *address, const char *matched_on,
+                              const struct mm_intel_hit *hit)
+{
+    raise_hit_peer(st, s, variant, at, host, value, address, matched_on, hit, NULL);
 }
 
 /* Multicast, broadcast, loopback and unspecified addresses are never remote
@@ -159,6 +178,22 @@ static unsigned ip_variant(bool opened, bool toward_home)
     return opened && toward_home ? 11 : 1;
 }
 
+/* The address a matched with port (0: none) as the texts name it, into
+ * text: with its port when the list's entry names one (intel.c writes
+ * "a.b.c.d:port", "[x::y]:port"), so that the entry and the address read
+ * alike and are named once; the evidence keeps the address alone. */
+static void address_text(const struct mm_addr *a, uint16_t port, const char *indicator,
+                         char text[MM_ADDR_STRLEN + 8])
+{
+    char s[MM_ADDR_STRLEN];
+    mm_addr_format(a, s, sizeof s);
+    bool listed_port = a->family == 6 ? indicator[0] == '[' : strchr(indicator, ':') != NULL;
+    if (!listed_port)
+        snprintf(text, MM_ADDR_STRLEN + 8, "%s", s);
+    else
+        snprintf(text, MM_ADDR_STRLEN + 8, a->family == 6 ? "[%s]:%u" : "%s:%u", s, port);
+}
+
 /* The addresses of a flow's first packet (or of a flowless one). Who
  * opened the connection is the flow's initiator: a packet of a flow may
  * go the other way (a SYN-ACK seen first, the next packet after a
@@ -172,18 +207,21 @@ static void check_addresses(struct mm__detect_basic *st, struct mm_sensor *s,
     bool ports = p->ip_proto == 6 || p->ip_proto == 17 || p->ip_proto == 132;
     bool src_opened = !p->flow || p->dir == 0;
     const struct mm__alert_at at = {.pkt = p};
-    char a[MM_ADDR_STRLEN], b[MM_ADDR_STRLEN];
-    if (!dst_home && match_remote(in, &p->dst, ports ? p->dport : 0, !src_opened, &hit)) {
+    uint16_t sport = ports ? p->sport : 0, dport = ports ? p->dport : 0;
+    char a[MM_ADDR_STRLEN], b[MM_ADDR_STRLEN], named[MM_ADDR_STRLEN + 8];
+    if (!dst_home && match_remote(in, &p->dst, dport, !src_opened, &hit)) {
         mm_addr_format(&p->src, a, sizeof a); /* text only for a hit (rare) */
         mm_addr_format(&p->dst, b, sizeof b);
-        raise_hit(st, s, ip_variant(!src_opened, src_home), &at, src_home ? a : b, b, "ip.dest",
-                  &hit);
+        address_text(&p->dst, dport, hit.indicator, named);
+        raise_address_hit(st, s, ip_variant(!src_opened, src_home), &at, src_home ? a : b, b, named,
+                          "ip.dest", &hit);
     }
-    if (!src_home && match_remote(in, &p->src, ports ? p->sport : 0, src_opened, &hit)) {
+    if (!src_home && match_remote(in, &p->src, sport, src_opened, &hit)) {
         mm_addr_format(&p->src, a, sizeof a);
         mm_addr_format(&p->dst, b, sizeof b);
-        raise_hit(st, s, ip_variant(src_opened, dst_home), &at, dst_home ? b : a, a, "ip.src",
-                  &hit);
+        address_text(&p->src, sport, hit.indicator, named);
+        raise_address_hit(st, s, ip_variant(src_opened, dst_home), &at, dst_home ? b : a, a, named,
+                          "ip.src", &hit);
     }
 }
 
@@ -240,8 +278,9 @@ static void on_dns_answers(struct mm__detect_basic *st, struct mm_sensor *s, con
             mm_sensor_is_home(s, &a) || never_remote(&a))
             continue;
         if (mm_intel_match_ip_dest(mm_sensor_intel(s), &a, 0, &hit))
-            raise_hit(st, s, 9, &at, client,
-                      mm__jstr(rr, "rrname") ? mm__jstr(rr, "rrname") : rdata, "dns.answer", &hit);
+            raise_address_hit(st, s, 9, &at, client,
+                              mm__jstr(rr, "rrname") ? mm__jstr(rr, "rrname") : rdata, rdata,
+                              "dns.answer", &hit);
     }
 }
 
@@ -265,7 +304,8 @@ static void on_dns_facts(struct mm__detect_basic *st, struct mm_sensor *s, const
                 continue;
             char rdata[MM_ADDR_STRLEN];
             mm_addr_format(&ans->addr, rdata, sizeof rdata);
-            raise_hit(st, s, 9, &at, client, ans->rrname ? ans->rrname : rdata, "dns.answer", &hit);
+            raise_address_hit(st, s, 9, &at, client, ans->rrname ? ans->rrname : rdata, rdata,
+                              "dns.answer", &hit);
         }
         return;
     }
@@ -331,11 +371,11 @@ static void on_tls_facts(struct mm__detect_basic *st, struct mm_sensor *s, const
     if (tf->ja3_hash && mm_intel_match_hash(in, "ja3", tf->ja3_hash, &hit) &&
         client_of(ev, &client)) {
         const struct tls_peer peer = {tf->sni, mm__jstr(ev, "dest_ip")};
-        raise_hit_peer(st, s, 6, &at, client, tf->ja3_hash, "tls.ja3.hash", &hit, &peer);
+        raise_hit_peer(st, s, 6, &at, client, tf->ja3_hash, NULL, "tls.ja3.hash", &hit, &peer);
     }
     if (tf->ja4 && mm_intel_match_hash(in, "ja4", tf->ja4, &hit) && client_of(ev, &client)) {
         const struct tls_peer peer = {tf->sni, mm__jstr(ev, "dest_ip")};
-        raise_hit_peer(st, s, 7, &at, client, tf->ja4, "tls.ja4", &hit, &peer);
+        raise_hit_peer(st, s, 7, &at, client, tf->ja4, NULL, "tls.ja4", &hit, &peer);
     }
 }
 
@@ -364,10 +404,10 @@ static void on_tls(struct mm__detect_basic *st, struct mm_sensor *s, const json_
     const struct tls_peer peer = {mm__jstr(tls, "sni"), mm__jstr(ev, "dest_ip")};
     check_domain(st, s, ev, 3, client, peer.sni, "tls.sni");
     if (ja3 && mm_intel_match_hash(in, "ja3", ja3, &hit))
-        raise_hit_peer(st, s, 6, &at, client, ja3, "tls.ja3.hash", &hit, &peer);
+        raise_hit_peer(st, s, 6, &at, client, ja3, NULL, "tls.ja3.hash", &hit, &peer);
     const char *ja4 = mm__jstr(tls, "ja4");
     if (ja4 && mm_intel_match_hash(in, "ja4", ja4, &hit))
-        raise_hit_peer(st, s, 7, &at, client, ja4, "tls.ja4", &hit, &peer);
+        raise_hit_peer(st, s, 7, &at, client, ja4, NULL, "tls.ja4", &hit, &peer);
 }
 
 /* A request's URL (variant 5) or else its host name (variant 4): host and

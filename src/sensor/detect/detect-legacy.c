@@ -6,7 +6,9 @@
  *     or an SMB1 session setup)
  *   3 a device whose OS has reached the end of vendor support (Windows 7 era)
  *   4 an SMB server answering a client's negotiation in SMB version 1
- * The SMB alerts name the client and the server (evidence "client",
+ * Variants 1 and 3 name the device by its IP address (else its MAC) and
+ * its name when it has one, in the messages and the signature. The SMB
+ * alerts name the client and the server (evidence "client",
  * "server"). Suppression: once per device (variants 1, 3) or (client,
  * server) pair (variants 2 and 4 together) per [detect.legacy-os]
  * suppress_seconds (default 86400). */
@@ -51,12 +53,9 @@ static void on_device(struct mm__detect_basic *st, struct mm_sensor *s, const js
                               (json_t *)f->hostnames, (json_t *)os,
                               json_object_get(dev, "evidence")};
     json_t *evidence = mm__object_of(keys, values, 5);
-    struct mm__var vars[MM__DEVICE_VARS + 2];
-    size_t n = mm__device_var_list(dev, vars);
-    struct mm__facts device; /* its address and, when known, its name: each once */
-    mm__device_label(dev, &device);
-    vars[n++] = (struct mm__var){"device", 6, device.en};
-    vars[n++] = (struct mm__var){"device@ja", 9, device.ja};
+    struct mm__var vars[MM__DEVICE_VARS];
+    struct mm__device_texts texts; /* {device}: its address and, when known, its name */
+    size_t n = mm__device_var_list(dev, &texts, vars);
     mm__detect_raise_texts(s, NAME, variant, &at, vars, n, evidence, NULL);
 }
 

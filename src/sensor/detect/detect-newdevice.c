@@ -18,8 +18,9 @@
  * (detect-hold.h, as personal-device): the alert then names the address
  * the owner can look for; without one it is raised as before, its message
  * leaving the address out. The message names each known fact once (name,
- * maker, likely system, numbers; an unknown one is left out). Its
- * evidence, the record, keeps first_seen. */
+ * maker, likely system, numbers; an unknown one is left out), the
+ * signature the device's MAC and IP address, those it has. Its evidence,
+ * the record, keeps first_seen. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +106,8 @@ static void raise_for(struct mm_sensor *s, const json_t *ev, const json_t *dev)
     const struct mm__alert_at at = {.ev = ev};
     json_t *evidence = record_without_action(dev);
     struct mm__var vars[MM__DEVICE_VARS + 2];
-    size_t n = mm__device_var_list(dev, vars);
+    struct mm__device_texts texts; /* {numbers} in the signature */
+    size_t n = mm__device_var_list(dev, &texts, vars);
     struct mm__facts facts;
     facts_of(dev, &facts);
     vars[n++] = (struct mm__var){"facts", 5, facts.en};

@@ -15,7 +15,8 @@
  * of the run (detect-hold.h): the alert then names the address the owner
  * can look for, and its evidence the device's first_seen time. The
  * message lists what is known of the device (maker, MAC and IP address)
- * and leaves out what is not, rather than saying "unknown". */
+ * and leaves out what is not, rather than saying "unknown"; the signature
+ * names it by its name, else its IP address, else its MAC. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,12 +180,11 @@ static void raise_for(struct personal_state *st, struct mm_sensor *s, const json
     if (evidence && first_seen) /* when it appeared: a held alert comes later */
         json_object_set(evidence, "first_seen", first_seen);
     struct mm__var vars[MM__DEVICE_VARS + 2];
-    size_t n = mm__device_var_list(dev, vars);
-    if (by_name) {
-        set_var(vars, n, "name", by_name);
-        set_var(vars, n, "name@ja", by_name);
-    }
-    if (!f->os.mobile) { /* known by name or maker only (the signature's {os}) */
+    struct mm__device_texts texts;
+    size_t n = mm__device_var_list(dev, &texts, vars);
+    if (by_name) /* the signature's {who}: the name that tells it is a phone */
+        set_var(vars, n, "who", by_name);
+    if (!f->os.mobile || !f->os.name) { /* known by name or maker only (the signature's {os}) */
         set_var(vars, n, "os",
                 by_name ? "a phone or tablet, going by its name"
                         : "a phone or tablet, going by its maker");

@@ -816,28 +816,12 @@ size_t mm__texts_var_list(const char *const keys[], const char *const texts[], s
     return n;
 }
 
-size_t mm__device_var_list(const json_t *dev, struct mm__var out[MM__DEVICE_VARS])
+/* Cuts buf (cap bytes), which snprintf wrote w bytes of text into, at its
+ * last whole character when the text did not fit. */
+static void trim_if_cut(char *buf, size_t cap, int w)
 {
-    struct mm__device_facts spare;
-    const struct mm__device_facts *f = mm__device_facts_get(dev, &spare);
-    const char *mac = json_string_value(json_object_get(dev, "mac"));
-    const char *ip = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
-    const char *name = json_string_value(json_array_get(f->hostnames, 0));
-    const char *vendor = f->vendor, *os_en = f->os.name, *os_ja = f->os.name_ja;
-    bool has_vendor = vendor && vendor[0];
-    const char *const pairs[MM__DEVICE_VARS][2] = {{"name", name ? name : "unnamed device"},
-                                                   {"name@ja", name ? name : "名前不明の機器"},
-                                                   {"mac", mac ? mac : "-"},
-                                                   {"ip", ip ? ip : "-"},
-                                                   {"vendor", has_vendor ? vendor : "unknown"},
-                                                   {"vendor@ja", has_vendor ? vendor : "不明"},
-                                                   {"os", os_en ? os_en : "unknown"},
-                                                   {"os@ja", os_ja ? os_ja : "不明"},
-                                                   {"ip@ja", ip ? ip : "不明"},
-                                                   {"mac@ja", mac ? mac : "不明"}};
-    for (size_t i = 0; i < MM__DEVICE_VARS; i++)
-        out[i] = (struct mm__var){pairs[i][0], strlen(pairs[i][0]), pairs[i][1]};
-    return MM__DEVICE_VARS;
+    if (w > 0 && (size_t)w >= cap)
+        buf[mm_utf8_trim_tail(buf, strlen(buf))] = '\0';
 }
 
 /* Appends "sep label value" to buf (cap bytes), cut at a whole character. */
@@ -848,8 +832,7 @@ static void facts_append(char *buf, size_t cap, const char *sep, const char *lab
     if (n >= cap - 1)
         return;
     int w = snprintf(buf + n, cap - n, "%s%s%s", n ? sep : "", label, value);
-    if (w > 0 && (size_t)w >= cap - n)
-        buf[mm_utf8_trim_tail(buf, strlen(buf))] = '\0';
+    trim_if_cut(buf + n, cap - n, w);
 }
 
 void mm__facts_add(struct mm__facts *out, const char *ja_label, const char *ja_value,
@@ -876,30 +859,51 @@ void mm__facts_add_numbers(struct mm__facts *out, const json_t *dev)
     mm__facts_add(out, "機器の番号 ", ja, mac && ip ? "device numbers: " : "device number: ", en);
 }
 
-void mm__device_label(const json_t *dev, struct mm__facts *out)
+/* The device's label: number (its IP address, else its MAC), then its
+ * name in brackets when it has one (name NULL: none). */
+static void device_label(const char *number, const char *name, struct mm__facts *out)
 {
-    const char *ip = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
-    const char *mac = json_string_value(json_object_get(dev, "mac"));
+    int w = name ? snprintf(out->ja, sizeof out->ja, "%s(%s)", number, name)
+                 : snprintf(out->ja, sizeof out->ja, "%s", number);
+    trim_if_cut(out->ja, sizeof out->ja, w);
+    w = name ? snprintf(out->en, sizeof out->en, "%s (%s)", number, name)
+             : snprintf(out->en, sizeof out->en, "%s", number);
+    trim_if_cut(out->en, sizeof out->en, w);
+}
+
+size_t mm__device_var_list(const json_t *dev, struct mm__device_texts *texts,
+                           struct mm__var out[MM__DEVICE_VARS])
+{
     struct mm__device_facts spare;
-    const char *name =
-        json_string_value(json_array_get(mm__device_facts_get(dev, &spare)->hostnames, 0));
+    const struct mm__device_facts *f = mm__device_facts_get(dev, &spare);
+    const char *mac = json_string_value(json_object_get(dev, "mac"));
+    const char *ip = json_string_value(json_array_get(json_object_get(dev, "ips"), 0));
+    const char *name = json_string_value(json_array_get(f->hostnames, 0));
     const char *number = ip ? ip : mac ? mac : "";
-    out->ja[0] = out->en[0] = '\0';
-    facts_append(out->ja, sizeof out->ja, "", "", number);
-    facts_append(out->en, sizeof out->en, "", "", number);
-    if (name) {
-        facts_append(out->ja, sizeof out->ja, "", "(", name);
-        facts_append(out->ja, sizeof out->ja, "", "", ")");
-        facts_append(out->en, sizeof out->en, "", " (", name);
-        facts_append(out->en, sizeof out->en, "", "", ")");
-    }
+    device_label(number, name, &texts->label);
+    int w = snprintf(texts->numbers, sizeof texts->numbers, "%s%s%s", mac ? mac : "",
+                     mac && ip ? " " : "", ip ? ip : "");
+    trim_if_cut(texts->numbers, sizeof texts->numbers, w);
+    const char *os_en = f->os.name ? f->os.name : "";
+    const char *const pairs[MM__DEVICE_VARS][2] = {
+        {"device", texts->label.en},
+        {"device@ja", texts->label.ja},
+        {"numbers", texts->numbers},
+        {"who", name ? name : number},
+        {"os", os_en},
+        {"os@ja", f->os.name_ja ? f->os.name_ja : os_en}};
+    for (size_t i = 0; i < MM__DEVICE_VARS; i++)
+        out[i] = (struct mm__var){pairs[i][0], strlen(pairs[i][0]), pairs[i][1]};
+    return MM__DEVICE_VARS;
 }
 
 json_t *mm__device_vars(const json_t *dev)
 {
     struct mm__var list[MM__DEVICE_VARS];
-    size_t n = mm__device_var_list(dev, list);
-    /* the texts are the record's (JSON strings) or literals: no UTF-8 check */
+    struct mm__device_texts texts;
+    size_t n = mm__device_var_list(dev, &texts, list);
+    /* the texts are the record's (JSON strings), literals or made of them
+     * (cut at whole characters): no UTF-8 check */
     json_t *vars = json_object();
     for (size_t i = 0; vars && i < n; i++) {
         json_t *j = json_string_nocheck(list[i].text);

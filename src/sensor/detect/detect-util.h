@@ -269,14 +269,6 @@ int mm__detect_basic_init(struct mm_sensor *s, const char *detector,
                           long window_max, void **state);
 void mm__detect_basic_free(void *state);
 
-/* Placeholder values describing a device record ("device" event object):
- * name, mac, ip, vendor, os (each with an "@ja" twin where the words differ). */
-json_t *mm__device_vars(const json_t *device);
-/* The same values as a list for mm__detect_raise_texts (the record's own
- * strings and literals): MM__DEVICE_VARS entries, keys in the order above. */
-#define MM__DEVICE_VARS 10
-size_t mm__device_var_list(const json_t *device, struct mm__var out[MM__DEVICE_VARS]);
-
 /* What a message says about a device in its "{facts}" brackets, in ja and
  * en: each fact that is known, once; one that is not is left out, never
  * "unknown". mm__facts_add appends "label value" after a separator ("、" /
@@ -289,10 +281,27 @@ void mm__facts_add(struct mm__facts *out, const char *ja_label, const char *ja_v
 /* Appends the device's numbers it has: "機器の番号 MAC アドレス m・IP
  * アドレス i" / "device numbers: MAC address m, IP address i". */
 void mm__facts_add_numbers(struct mm__facts *out, const json_t *device);
-/* The device as a message names it: its IP address (else its MAC), then
- * its name in brackets when it has one ("192.168.1.5(PC-01)" /
- * "192.168.1.5 (PC-01)"). */
-void mm__device_label(const json_t *device, struct mm__facts *out);
+
+/* The placeholders the device detectors' texts (messages and signatures)
+ * name a device record ("device" event object) by; each names only what
+ * is known, never "unknown", "-" or "unnamed device":
+ *   device, device@ja  its label: its IP address (else its MAC), then its
+ *                      name in brackets when it has one ("192.168.1.5
+ *                      (PC-01)" / "192.168.1.5(PC-01)")
+ *   numbers            its MAC and IP addresses, those it has, "m i"
+ *   who                its name, else its IP address, else its MAC
+ *   os, os@ja          its OS guess ("" without one: the detectors that
+ *                      name it raise only with one, or set it themselves)
+ * The texts are the record's strings, literals or texts' own buffers. */
+struct mm__device_texts {
+    struct mm__facts label;
+    char numbers[128];
+};
+#define MM__DEVICE_VARS 6
+size_t mm__device_var_list(const json_t *device, struct mm__device_texts *texts,
+                           struct mm__var out[MM__DEVICE_VARS]);
+/* The same values as a JSON object (the form mm__detect_raise takes). */
+json_t *mm__device_vars(const json_t *device);
 
 /* An object of the n members keys[i] (literals): values[i], each taking a
  * reference (json_pack's "O" without its format parsing); NULL when a

@@ -161,6 +161,12 @@ def check_smb1_server(alerts):
                       ["機器 %s が" % detectgen.FILE_SERVER, "提供して"])
 
 
+def unknown_in_signature(sig):
+    """Whether a signature names a fact as unknown ("-", "unknown",
+    "unnamed device") instead of leaving it out."""
+    return sig.endswith(" -") or " - " in sig or "unknown" in sig or "unnamed" in sig
+
+
 def phone_alert(alerts, ip):
     """The personal-device alert names the phone, its MAC address and its
     IP address (ip; None: it has none, and the texts leave it out instead
@@ -176,6 +182,9 @@ def phone_alert(alerts, ip):
                 return "personal-device %s message without %s: %s" % (lang, word, m[lang])
     if "不明" in m["ja"] or "unknown" in m["en"]:
         return "personal-device message calls something unknown: %s" % m
+    sig = phone[0]["alert"]["signature"]
+    if "Kenta-iPhone" not in sig or unknown_in_signature(sig):
+        return "personal-device signature without the name or with an unknown: %s" % sig
     if not ip and ("IP アドレス" in m["ja"] or "IP address" in m["en"]):
         return "personal-device message names an IP address the phone never had: %s" % m
     return None
@@ -198,6 +207,9 @@ def new_device_alert(alerts, ip, first_seen, at_least=None):
     if any(w in m["ja"] for w in ("名前不明", "メーカー 不明", "種類 不明")) or \
             any(w in m["en"] for w in ("unnamed device", "maker unknown", "system unknown", " -")):
         return "new-device message calls something unknown: %s" % m
+    sig = new[0]["alert"]["signature"]
+    if e.get("mac") not in sig or (ip and ip not in sig) or unknown_in_signature(sig):
+        return "new-device signature without the known addresses or with an unknown: %s" % sig
     if e.get("first_seen") != first_seen:
         return "new-device evidence first_seen %s, not %s" % (e.get("first_seen"), first_seen)
     if at_least and new[0]["timestamp"] < at_least:

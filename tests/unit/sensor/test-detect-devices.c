@@ -501,18 +501,29 @@ static int count_of(const char *hay, const char *needle)
     return n;
 }
 
-/* The message of the alert a says nothing is unknown, in ja and en. */
-static void assert_nothing_unknown(const json_t *a)
+static const char *signature(const json_t *a)
 {
-    const char *ja = msg(a, "ja"), *en = msg(a, "en");
-    if (strstr(ja, "不明") || strstr(en, "unknown") || strstr(en, "unnamed") || strstr(en, " -"))
-        fail_msg("a message names an unknown fact:\n%s\n%s", ja, en);
+    return json_string_value(json_object_get(json_object_get(a, "alert"), "signature"));
 }
 
-/* The device detectors' messages name each fact once and leave out what is
- * not known: a device known by its MAC address alone is not "名前不明の機器
- * (…メーカー 不明…IP アドレス 不明)" nor "IP address -"; a named one says
- * its name once. */
+/* The messages of the alert a, in ja and en, and its signature say
+ * nothing is unknown. */
+static void assert_nothing_unknown(const json_t *a)
+{
+    const char *ja = msg(a, "ja"), *en = msg(a, "en"), *sig = signature(a);
+    if (strstr(ja, "不明") || strstr(en, "unknown") || strstr(en, "unnamed") || strstr(en, " -"))
+        fail_msg("a message names an unknown fact:\n%s\n%s", ja, en);
+    if (strstr(sig, "unknown") || strstr(sig, "unnamed") || strstr(sig, " -"))
+        fail_msg("a signature names an unknown fact: %s", sig);
+}
+
+/* The device detectors' messages and signatures name each fact once and
+ * leave out what is not known: a device known by its MAC address alone is
+ * not "名前不明の機器(…メーカー 不明…IP アドレス 不明)" nor "IP address -";
+ * a named one says its name once. Until session 24 the signatures still
+ * said "joined the network 02:00:00:00:0a:01 -", "Windows XP on
+ * 192.168.1.24 (unnamed device)" and "personal or mobile device unnamed
+ * device (...)". */
 static void test_device_texts_leave_out_unknowns(void **state)
 {
     (void)state;
@@ -535,6 +546,8 @@ static void test_device_texts_leave_out_unknowns(void **state)
     assert_nothing_unknown(a);
     assert_non_null(strstr(msg(a, "ja"), "(機器の番号 MAC アドレス 02:00:00:00:0a:01)"));
     assert_non_null(strstr(msg(a, "en"), "(device number: MAC address 02:00:00:00:0a:01)"));
+    assert_string_equal(signature(a),
+                        "MAMORI device: new device joined the network 02:00:00:00:0a:01");
     th_free(s);
     /* an old Windows without a name: its address, once */
     s = th_new(NULL, NULL, NULL, &mm_detector_legacy_os);
@@ -548,9 +561,18 @@ static void test_device_texts_leave_out_unknowns(void **state)
     assert_nothing_unknown(a);
     assert_non_null(strstr(msg(a, "ja"), "機器 192.168.1.24 が"));
     assert_non_null(strstr(msg(a, "en"), "in use: 192.168.1.24."));
+    assert_string_equal(signature(a), "MAMORI legacy OS: Windows XP on 192.168.1.24");
     a = th_alert(s, 9100301, 1);
     assert_non_null(strstr(msg(a, "ja"), "機器 192.168.1.23(GHIA) が"));
     assert_non_null(strstr(msg(a, "en"), "in use: 192.168.1.23 (GHIA)."));
+    assert_string_equal(signature(a), "MAMORI legacy OS: Windows XP on 192.168.1.23 (GHIA)");
+    /* no address but its MAC: the MAC stands for it */
+    snprintf(ev, sizeof ev, fmt, "02:00:00:00:0a:06", "", "\"OLD\"", "null", xp);
+    th_event(s, ev);
+    assert_int_equal(th_count_alerts(s, 9100301), 3);
+    a = th_alert(s, 9100301, 2);
+    assert_nothing_unknown(a);
+    assert_string_equal(signature(a), "MAMORI legacy OS: Windows XP on 02:00:00:00:0a:06 (OLD)");
     th_free(s);
     /* a phone known by its maker only, and a named one: the name once */
     s = th_new(NULL, NULL, NULL, &mm_detector_personal_device);
@@ -562,7 +584,12 @@ static void test_device_texts_leave_out_unknowns(void **state)
     th_event(s, ev);
     assert_int_equal(th_count_alerts(s, 9100401), 2);
     assert_nothing_unknown(th_alert(s, 9100401, 0));
+    assert_string_equal(signature(th_alert(s, 9100401, 0)),
+                        "MAMORI policy: personal or mobile device 192.168.2.33 (a phone or "
+                        "tablet, going by its maker) on the office network");
     a = th_alert(s, 9100401, 1);
+    assert_string_equal(signature(a), "MAMORI policy: personal or mobile device Lucas-iPhone (a "
+                                      "phone or tablet, going by its name) on the office network");
     assert_int_equal(count_of(msg(a, "ja"), "Lucas-iPhone"), 1);
     assert_int_equal(count_of(msg(a, "en"), "Lucas-iPhone"), 1);
     assert_non_null(strstr(msg(a, "ja"), "みられる機器(名前 Lucas-iPhone、"));

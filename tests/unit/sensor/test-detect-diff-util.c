@@ -227,14 +227,15 @@ static void test_device_var_list(void **state)
     (void)state;
     static const char *const langs[] = {NULL, "ja", "en"};
     static const char *const fixed[] = {
-        "{name} ({mac}, {ip}) {vendor} {os}",
-        "{name@ja}{mac@ja}{ip@ja}{vendor@ja}{os@ja}{missing}{name",
+        "{who} ({numbers}) {device} {os}",
+        "{device@ja}{os@ja}{who@ja}{missing}{device",
     };
     char tmpl[1024], a[600], b[600];
     for (int i = 0; i < 5000; i++) {
         json_t *dev = random_device(), *vars = mm__device_vars(dev);
         struct mm__var list[MM__DEVICE_VARS];
-        size_t n = mm__device_var_list(dev, list);
+        struct mm__device_texts texts;
+        size_t n = mm__device_var_list(dev, &texts, list);
         if (i < 2)
             snprintf(tmpl, sizeof tmpl, "%s", fixed[i]);
         else

@@ -261,6 +261,95 @@ static const char *evidence_of(const json_t *alert, const char *key)
         json_object_get(json_object_get(json_object_get(alert, "mamori"), "evidence"), key));
 }
 
+static const char *msg_of(const json_t *alert, const char *lang)
+{
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(alert, "mamori"), "message"), lang));
+}
+
+/* The signature and both messages of alert a name text n times each. */
+static void assert_texts_name(const json_t *a, const char *text, int n)
+{
+    const json_t *msg = json_object_get(json_object_get(a, "mamori"), "message");
+    const char *texts[] = {
+        json_string_value(json_object_get(json_object_get(a, "alert"), "signature")),
+        json_string_value(json_object_get(msg, "en")),
+        json_string_value(json_object_get(msg, "ja"))};
+    for (size_t i = 0; i < 3; i++)
+        if (count_of(texts[i], text) != n)
+            fail_msg("%s named %d times, not %d: %s", text, count_of(texts[i], text), n, texts[i]);
+}
+
+/* An address hit names the address contacted (or a DNS answer's), and
+ * the list's entry after it only when the two differ (a range, not an
+ * entry at the address and port): before, the connection and the DNS
+ * answer named the range alone ("connection with a listed IP address
+ * 198.51.100.0/24"), never the address. */
+static void test_texts_name_address_contacted(void **state)
+{
+    (void)state;
+    struct mm_packet p;
+    struct mm_sensor *s = th_new(NULL,
+                                 "type\tvalue\tfamily\treference\n"
+                                 "cidr\t198.51.100.0/24\tSomebot\t\n"
+                                 "ip:port\t192.0.2.66:443\tEmotet\t\n"
+                                 "ip\t203.0.113.7\tQbot\t\n",
+                                 NULL, &mm_detector_intel);
+    connect_to(s, "198.51.100.80", 443);
+    connect_to(s, "192.0.2.66", 443);
+    connect_to(s, "203.0.113.7", 80);
+    assert_int_equal(th_count_alerts(s, 9100101), 3);
+    const json_t *range = th_alert(s, 9100101, 0);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(range, "alert"), "signature")),
+        "MAMORI intel: connection with a listed IP address 198.51.100.80 (198.51.100.0/24, "
+        "Somebot)");
+    assert_texts_name(range, "198.51.100.80", 1);
+    assert_texts_name(range, "198.51.100.0/24", 1);
+    assert_non_null(
+        strstr(msg_of(range, "ja"), "相手 198.51.100.80(一覧の 198.51.100.0/24、Somebot)"));
+    assert_string_equal(evidence_of(range, "value"), "198.51.100.80"); /* as before */
+    assert_string_equal(evidence_of(range, "indicator"), "198.51.100.0/24");
+    /* listed with its port: the address with that port, once */
+    const json_t *port = th_alert(s, 9100101, 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(port, "alert"), "signature")),
+        "MAMORI intel: connection with a listed IP address 192.0.2.66:443 (Emotet)");
+    assert_texts_name(port, "192.0.2.66", 1);
+    assert_string_equal(evidence_of(port, "value"), "192.0.2.66");
+    const json_t *exact = th_alert(s, 9100101, 2);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(exact, "alert"), "signature")),
+        "MAMORI intel: connection with a listed IP address 203.0.113.7 (Qbot)");
+    assert_texts_name(exact, "203.0.113.7", 1);
+    /* inbound from the range */
+    th_ip_packet(&p, "198.51.100.77", 40000, "192.168.1.5", 22, 6, 0x02, NULL);
+    th_packet(s, &p);
+    const json_t *in = th_alert(s, 9100111, 0);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(in, "alert"), "signature")),
+        "MAMORI intel: inbound connection from a listed IP address 198.51.100.77 "
+        "(198.51.100.0/24, Somebot)");
+    assert_texts_name(in, "198.51.100.77", 1);
+    /* a DNS answer into the range: the name looked up and the address */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:06.000000+0000\",\"event_type\":\"dns\","
+                "\"src_ip\":\"192.168.1.1\",\"dest_ip\":\"192.168.1.8\",\"dns\":{\"type\":"
+                "\"response\",\"rcode\":\"NOERROR\",\"queries\":[{\"rrname\":\"shop.example\","
+                "\"rrtype\":\"A\"}],\"answers\":[{\"rrname\":\"shop.example\",\"rrtype\":\"A\","
+                "\"ttl\":60,\"rdata\":\"198.51.100.20\"}]}}");
+    const json_t *ans = th_alert(s, 9100109, 0);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(ans, "alert"), "signature")),
+        "MAMORI intel: DNS answer points to a listed address 198.51.100.20 (198.51.100.0/24, "
+        "Somebot)");
+    assert_texts_name(ans, "198.51.100.20", 1);
+    assert_texts_name(ans, "198.51.100.0/24", 1);
+    assert_non_null(strstr(msg_of(ans, "en"), "The site name shop.example looked up"));
+    assert_non_null(strstr(msg_of(ans, "ja"), "サイト名 shop.example の行き先"));
+    assert_string_equal(evidence_of(ans, "value"), "shop.example"); /* as before */
+    th_free(s);
+}
+
 /* Mass scanners are listed as the source of their probes: as a destination
  * (an office PC connecting, a DNS answer) their entries are passed over
  * and the malware list's entry answers, at the same prefix (the scanner
@@ -413,10 +502,14 @@ static void test_alert_texts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_events),           cmocka_unit_test(test_texts_name_each_fact_once),
-        cmocka_unit_test(test_hashes),           cmocka_unit_test(test_packets),
-        cmocka_unit_test(test_scanner_listings), cmocka_unit_test(test_reload),
+        cmocka_unit_test(test_events),
+        cmocka_unit_test(test_texts_name_each_fact_once),
+        cmocka_unit_test(test_hashes),
+        cmocka_unit_test(test_packets),
+        cmocka_unit_test(test_scanner_listings),
+        cmocka_unit_test(test_reload),
         cmocka_unit_test(test_alert_texts),
+        cmocka_unit_test(test_texts_name_address_contacted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
