@@ -139,13 +139,14 @@ static void lang_option(int argc, char **argv, int from, int to, enum mm_lang *l
             mm_lang_parse(argv[i + 1], lang);
 }
 
-/* The index of the word `admin`, argc when there is none. */
+/* The index of the word `admin`, argc when there is none; an option's
+ * value is not the word (`--data admin` names a folder). */
 static int admin_word(int argc, char **argv)
 {
     int i = 1;
     while (i < argc && strcmp(argv[i], "admin") != 0)
-        i++;
-    return i;
+        i += takes_value(argv[i]) ? 2 : 1;
+    return i < argc ? i : argc;
 }
 
 /* First pass: --config and mode flags; the config file is applied before

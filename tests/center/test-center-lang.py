@@ -366,6 +366,9 @@ def server_usage(tmp):
                              "mamori-center: --lang: the language must be ja or en"),
                             (["--lang", "ja", "--lang", "en", "--help"], JA,
                              "mamori-center: --lang: given more than once"),
+                            # a folder named admin is --data's value, not the word admin
+                            (["--data", "admin", "--lang", "ja", "--bogus"], EN,
+                             "mamori-center: --bogus: mamori-center のオプションでも引数でもありません"),
                             # the server's own start-up errors too
                             (["--data", "", "--lang", "ja"], EN,
                              "mamori-center: データを置くフォルダーを --data で指定してください")):
