@@ -10,6 +10,7 @@
  * Suppression: one alert per (client, server, variant) per
  * [detect.cleartext-credentials] suppress_seconds (default 3600). */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +163,25 @@ static unsigned classify(const struct mm_packet *p, char *user, size_t userlen, 
     return 0;
 }
 
+/* What the messages say of the user name, in the placeholders user and
+ * user@ja: "(ユーザー NAME)" and " (user NAME)", or ", user NAME" in the FTP
+ * message (variant 2), which names it inside its own brackets ("(FTP, user
+ * NAME)"); empty when no name was seen (an FTP "USER" with none, a Basic
+ * token with an empty user): left out rather than "-" / "不明" (until
+ * session 24: "(user -)", "(ユーザー 不明)"). */
+struct user_note {
+    char en[USER_MAX + 16], ja[USER_MAX + 24];
+};
+
+static void user_note(const char *user, unsigned variant, struct user_note *out)
+{
+    out->en[0] = out->ja[0] = '\0';
+    if (!user[0])
+        return;
+    snprintf(out->en, sizeof out->en, variant == 2 ? ", user %s" : " (user %s)", user);
+    snprintf(out->ja, sizeof out->ja, "(ユーザー %s)", user);
+}
+
 /* A TCP segment with payload in a flow that has not alerted yet. Kept out
  * of line so that the many packets cleartext_packet turns away cost no
  * stack frame. */
@@ -181,9 +201,10 @@ static __attribute__((noinline)) void check_segment(struct mm__detect_basic *st,
     if (p->flow)
         p->flow->detector_flags |= MM__DF_CLEARTEXT_SEEN;
     const struct mm__alert_at at = {.pkt = p};
+    struct user_note note;
+    user_note(user, variant, &note);
     json_t *vars = json_pack("{s:o, s:o, s:s, s:s}", "src", mm__json_addr(client), "dst",
-                             mm__json_addr(server), "value", user[0] ? user : "-", "value@ja",
-                             user[0] ? user : "不明");
+                             mm__json_addr(server), "user", note.en, "user@ja", note.ja);
     json_t *evidence = json_pack("{s:s, s:o, s:o, s:i, s:s}", "protocol",
                                  variant == 1   ? "http"
                                  : variant == 2 ? "ftp"

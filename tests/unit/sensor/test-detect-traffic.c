@@ -530,6 +530,67 @@ static void test_cleartext(void **state)
     th_free(s);
 }
 
+/* The message of the alert a in lang. */
+static const char *message(const json_t *a, const char *lang)
+{
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(a, "mamori"), "message"), lang));
+}
+
+/* Whether text contains part. */
+static bool has(const char *text, const char *part)
+{
+    return text && strstr(text, part) != NULL;
+}
+
+/* A login whose user name was not seen is told without one, never "(user
+ * -)" or "ユーザー 不明" (before session 24); with a user name the texts
+ * name it as they did. Signature ids and evidence are the same either way. */
+static void test_cleartext_texts_leave_out_unknown_user(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_cleartext_credentials);
+    /* ":secret" and "office:secret" in Base64 */
+    tcp(s, "192.168.1.5", 50000, "192.168.1.2", 80, 0x18,
+        "GET / HTTP/1.1\r\nAuthorization: Basic OnNlY3JldA==\r\n\r\n");
+    tcp(s, "192.168.1.5", 50001, "203.0.113.7", 21, 0x18, "USER \r\n");
+    tcp(s, "192.168.1.6", 50002, "192.168.1.2", 80, 0x18,
+        "GET / HTTP/1.1\r\nAuthorization: Basic b2ZmaWNlOnNlY3JldA==\r\n\r\n");
+    tcp(s, "192.168.1.6", 50003, "203.0.113.7", 21, 0x18, "USER tanaka\r\n");
+    assert_int_equal(th_count_alerts(s, 9101001), 2);
+    assert_int_equal(th_count_alerts(s, 9101002), 2);
+    for (size_t i = 0; i < 2; i++) {
+        const json_t *a[2] = {th_alert(s, 9101001, i), th_alert(s, 9101002, i)};
+        for (size_t k = 0; k < 2; k++) {
+            const json_t *ev = json_object_get(json_object_get(a[k], "mamori"), "evidence");
+            assert_string_equal(json_string_value(json_object_get(ev, "user")), i == 0 ? ""
+                                                                                : k == 0
+                                                                                    ? "office"
+                                                                                    : "tanaka");
+            const char *sig =
+                json_string_value(json_object_get(json_object_get(a[k], "alert"), "signature"));
+            assert_false(has(sig, "user") || has(sig, " -"));
+        }
+    }
+    const json_t *http = th_alert(s, 9101001, 0), *ftp = th_alert(s, 9101002, 0);
+    assert_true(has(message(http, "ja"), "ユーザー名とパスワードが送られました"));
+    assert_true(has(message(http, "en"), "sent a user name and password to 192.168.1.2"));
+    assert_true(has(message(ftp, "ja"), "ログインしました。"));
+    assert_true(has(message(ftp, "en"), "sending files (FTP)."));
+    for (size_t k = 0; k < 2; k++) {
+        const json_t *a = k == 0 ? http : ftp;
+        assert_false(has(message(a, "ja"), "不明") || has(message(a, "ja"), "(ユーザー"));
+        assert_false(has(message(a, "en"), "user -") || has(message(a, "en"), "(user"));
+    }
+    http = th_alert(s, 9101001, 1);
+    ftp = th_alert(s, 9101002, 1);
+    assert_true(has(message(http, "ja"), "ユーザー名とパスワード(ユーザー office)が送られました"));
+    assert_true(has(message(http, "en"), "user name and password (user office) to 192.168.1.2"));
+    assert_true(has(message(ftp, "ja"), "ログインしました(ユーザー tanaka)。"));
+    assert_true(has(message(ftp, "en"), "sending files (FTP, user tanaka)."));
+    th_free(s);
+}
+
 static void dns(struct mm_sensor *s, const char *type, const char *client, const char *name,
                 const char *rcode)
 {
@@ -668,6 +729,7 @@ int main(void)
         cmocka_unit_test(test_beacon),
         cmocka_unit_test(test_beacon_full_table),
         cmocka_unit_test(test_cleartext),
+        cmocka_unit_test(test_cleartext_texts_leave_out_unknown_user),
         cmocka_unit_test(test_dns),
         cmocka_unit_test(test_dns_alternating_years),
         cmocka_unit_test(test_window_times),
