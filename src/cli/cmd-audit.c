@@ -80,6 +80,8 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct au
             a->json = fmt == 1;
             break;
         case 'o':
+            if ((rc = mm_cmd_output_arg(cli, "audit", optarg)) != 0)
+                return rc;
             a->output = optarg;
             break;
         case 'r':

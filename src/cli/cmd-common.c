@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the command-line plumbing shared by the subcommands (see
- * cmd-common.h): getopt reset, option choices, usage errors, filled message
- * lines, output writing, JSON file input and the yes/no question on a
- * terminal (mm_cmd_ask_yes_no). */
+ * cmd-common.h): getopt reset, option choices, usage errors (an option given
+ * twice, a refused one, `--output -`), filled message lines, the line for a
+ * kept file that cannot be used (mm_cmd_kept_unusable), output writing, JSON
+ * file input and the yes/no question on a terminal (mm_cmd_ask_yes_no). */
 #include "cli/cmd-common.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -96,6 +97,13 @@ int mm_cmd_once_opt(const struct mm_cli *cli, const char *cmd, struct mm_cmd_giv
         if (o->val == c && strcmp(o->name, "help") != 0)
             return mm_cmd_once(cli, cmd, given, o->name);
     return 0;
+}
+
+int mm_cmd_output_arg(const struct mm_cli *cli, const char *cmd, const char *arg)
+{
+    if (strcmp(arg, "-") != 0)
+        return 0;
+    return mm_cmd_usage_error(cli, cmd, NULL, mm_tr("cli", "error.output_dash", cli->lang));
 }
 
 void mm_cmd_getopt_begin(void)

@@ -82,6 +82,12 @@ int mm_cmd_once_opt(const struct mm_cli *cli, const char *cmd, struct mm_cmd_giv
  * naming the argument. Returns MM_EXIT_USAGE. */
 int mm_cmd_refused(const struct mm_cli *cli, const char *cmd, int c, int argc, char **argv);
 
+/* The value of --output: standard output already carries each command's
+ * result, and "-" means standard input in every reading option, so "-" is
+ * refused ("--output needs a file name (write ./- for a file named -)",
+ * cli.json error.output_dash) with MM_EXIT_USAGE; 0 for a file name. */
+int mm_cmd_output_arg(const struct mm_cli *cli, const char *cmd, const char *arg);
+
 /* Makes getopt_long start at argv[1] again and leave the error messages to
  * the subcommand (each reports unknown options in its own words). */
 void mm_cmd_getopt_begin(void);

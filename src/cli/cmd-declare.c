@@ -176,6 +176,8 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
             o->profile = optarg;
             continue;
         case 'o':
+            if (mm_cmd_output_arg(cli, "declare", optarg) != 0)
+                return MM_EXIT_USAGE;
             o->output = optarg;
             continue;
         case 'l':

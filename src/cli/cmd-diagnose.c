@@ -106,6 +106,8 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct di
             o->answers = v;
         else if (k == 1 && mm_diag_format_parse(v, &o->format) != 0)
             return usage_error(cli, "error.bad_format", v);
+        else if (k == 2 && (rc = mm_cmd_output_arg(cli, CMD, v)) != 0)
+            return rc;
         else if (k == 2)
             o->output = v;
         else if (k == 3)

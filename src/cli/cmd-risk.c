@@ -78,6 +78,8 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct ri
                 return usage_error(cli, "cli.error.format", NULL);
             break;
         case 'o':
+            if ((rc = mm_cmd_output_arg(cli, "risk", optarg)) != 0)
+                return rc;
             a->output = optarg;
             break;
         case 'a':

@@ -53,13 +53,6 @@ static void print_missing_list(const struct mm_cli *cli, const json_t *rules, un
                    mm_text(json_object_get(json_array_get(rules, (size_t)i), "title"), cli->lang));
 }
 
-/* The record file as `mamori declare --rules` takes it: "-" there is
- * standard input, so a record saved in a file named "-" is "./-". */
-static const char *record_arg(const char *file)
-{
-    return file && strcmp(file, "-") == 0 ? "./-" : file;
-}
-
 /* "One star is possible" with the next step that works for this run:
  * `mamori declare` alone finds answers kept from the terminal; a file
  * (--output, else --answers) is given with --rules; answers neither kept
@@ -67,7 +60,7 @@ static const char *record_arg(const char *file)
  * with --output. */
 static void print_one_star_yes(const struct mm_cli *cli, const struct opts *o, bool kept)
 {
-    const char *file = record_arg(o->output ? o->output : o->answers);
+    const char *file = o->output ? o->output : o->answers;
     const char *key = kept            ? "rules.one_star_yes"
                       : file          ? "rules.one_star_yes_file"
                       : o->no_history ? "rules.one_star_yes_not_kept"
@@ -223,6 +216,8 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
             return -1;
         } else if (c == 'a') {
             o->answers = optarg;
+        } else if (c == 'o' && (rc = mm_cmd_output_arg(cli, "rules", optarg)) != 0) {
+            return rc;
         } else if (c == 'o') {
             o->output = optarg;
         } else if (c == 'H') {
@@ -296,15 +291,16 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
     else
         print_text_result(cli, rules, &answers, &o, keep && kept_rc == 0);
     if (!o.json && o.output) { /* where the record went, and what reads it */
-        const struct mm_fill_var vars[] = {{"file", record_arg(o.output)}};
+        const struct mm_fill_var vars[] = {{"file", o.output}};
         struct mm_buf msg = MM_BUF_INIT;
         if (mm_fill(&msg, MM_FILL_MAX, TR("rules.saved"), vars, 1, 0) == 0)
             printf("\n%s\n", mm_buf_str(&msg));
         mm_buf_free(&msg);
     }
-    if (keep) /* the saved record's line, or the text result's, gave the next step */
+    if (keep) /* the saved record's line, or the text result's, gave the next
+               * step; JSON on standard output gives none */
         mm_cmd_rules_kept_say(cli, kept_rc, kept_where,
-                              o.output || (!o.json && mm_rules_all_committed(&answers, NULL)));
+                              !o.json && (o.output || mm_rules_all_committed(&answers, NULL)));
     if (rc == MM_EXIT_OK && !mm_rules_all_committed(&answers, NULL))
         rc = MM_EXIT_NOTMET;
 out:

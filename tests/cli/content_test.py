@@ -204,11 +204,18 @@ def help_jargon(src):
     return bad
 
 
-# The content whose texts become advice and steps an owner reads (the
-# centre's explanations are for the vendor and stay out).
+# The content whose texts become advice and steps an owner reads: the
+# centre's explanations (what / now / threat are shown to owners) and the
+# sensor's alert messages too; only a `vendor` text of theirs is the vendor's
+# and stays out (vendor_only).
 CONTENT_CATALOGUES = ("diagnose/items.json", "diagnose/bands.json", "rules/rules.json",
                       "threats/threats.json", "audit/checks.json", "risk/report.json",
-                      "risk/columns.json")
+                      "risk/columns.json", "center/explanations.json", "sensor/detectors.json")
+
+
+def vendor_only(where):
+    """True for a text under a `vendor` key (read by the vendor, not the owner)."""
+    return "/vendor/" in where + "/"
 
 
 def texts_of(value, where):
@@ -231,6 +238,8 @@ def content_jargon(src):
         with open(os.path.join(src, "data", name), encoding="utf-8") as f:
             doc = json.load(f)
         for where, lang, text in texts_of(doc, "data/" + name):
+            if vendor_only(where):
+                continue
             for pattern, want in HELP_JARGON:
                 for m in pattern.finditer(text):
                     bad.append("%s (%s): %r, say %s" % (where, lang, m.group(0), want))

@@ -16,7 +16,11 @@ system's terms (mm_error_from_errno), where it used to say "input/output error":
 3. `risk --output` there: the system's reason in brackets after "could not
    write" (errors.json EROFS, ENOSPC), with what to do and no bracket inside
    the bracket (they read "(read-only file system (cannot write))" in Japanese
-   and "(no space left on the disk (or the quota is used up))").
+   and "(no space left on the disk (or the quota is used up))");
+4. `--output -` in audit, declare, diagnose, risk and rules is a usage error
+   (exit 2, "--output needs a file name (write ./- for a file named -)"), not
+   a file named "-" written where every reading option's "-" is standard
+   input: nothing is written.
 
 Usage: fs_errors_test.py --bin PROGRAM
 """
@@ -142,6 +146,26 @@ def test_read_only_and_full(mamori, tmp):
                                                        p.returncode, p.stderr))
 
 
+def test_output_dash(mamori, tmp):
+    work = os.path.join(tmp, "dash")
+    os.mkdir(work)
+    all_yes = os.path.join(SRC, "tests", "cli", "rules", "fixtures", "all-yes.json")
+    runs = (["audit"], ["declare", "--org", "A"], ["diagnose", "--answers", ANSWERS],
+            ["risk", "--template"], ["rules", "--answers", all_yes])
+    want = {"en": "--output needs a file name (write ./- for a file named -)",
+            "ja": "--output にはファイル名を指定してください（「-」という名前のファイルにするには ./- と書きます）"}
+    for args in runs:
+        for lang in ("en", "ja"):
+            p = subprocess.run([mamori, "--lang", lang] + args + ["--output", "-"], cwd=work,
+                               capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                               env=dict(ENV, HOME=work), timeout=60)
+            check(p.returncode == 2 and p.stdout == "" and
+                  p.stderr == "mamori %s: %s\n" % (args[0], want[lang]),
+                  "%s --output - (%s): exit %d, %r" % (args[0], lang, p.returncode, p.stderr))
+            check(not os.path.exists(os.path.join(work, "-")),
+                  "%s --output - (%s) wrote a file named -" % (args[0], lang))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -152,6 +176,7 @@ def main():
     try:
         test_no_permission(mamori, tmp)
         test_read_only_and_full(mamori, tmp)
+        test_output_dash(mamori, tmp)
     finally:
         shutil.rmtree(tmp)
     if FAILURES:

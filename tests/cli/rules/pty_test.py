@@ -12,7 +12,9 @@
    no line saying so; `mamori declare` without --rules then has no record;
 6. keeping fails (a file where the folder should be): the next step follows
    what happened, answering again with --output (said once), or, with
-   --output, `mamori declare --rules FILE`.
+   --output, `mamori declare --rules FILE`; nowhere to keep them (no HOME)
+   with --format json and --output (no "saved in" line on standard output):
+   the answering-again step, once.
 
 Usage: pty_test.py --bin PROGRAM
 """
@@ -223,6 +225,28 @@ def suspend_and_continue(binary, tmp):
     assert all(json.load(open(record))["rules"].values()), "answers after Ctrl-Z lost"
 
 
+def nowhere_json_output(binary, tmp):
+    """Neither HOME nor XDG_DATA_HOME, with --format json and --output:
+    standard output holds only the JSON (no "saved in" line with its
+    `mamori declare --rules FILE`), so the line saying the answers are not
+    kept gives the next step, once."""
+    env = env_for(tmp)
+    del env["HOME"]
+    env.pop("XDG_DATA_HOME", None)
+    record = os.path.join(tmp, "record.json")
+    s = Session([binary, "--lang", "en", "rules", "--format", "json", "--output", record], env)
+    for _ in range(5):
+        s.expect("[y/n/q]")
+        s.send("y\n")
+    s.expect("one_star_possible")
+    code, tail = s.finish()
+    assert code == 0, "exit %d, expected 0" % code
+    assert os.path.exists(record), "no record saved with --output"
+    assert "there is nowhere to keep them" in tail, tail
+    assert tail.count("\"mamori rules --output rules.json\"") == 1, \
+        "the next step is not given exactly once:\n" + tail
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -231,7 +255,8 @@ def main():
     failed = 0
     try:
         for test in (answer_with_one_no, all_yes_json, quit_early, full_width_replies,
-                     suspend_and_continue, not_kept_with_no_history, keep_fails):
+                     suspend_and_continue, not_kept_with_no_history, keep_fails,
+                     nowhere_json_output):
             try:
                 test(binary, tempfile.mkdtemp(dir=tmp))  # its own HOME: its own kept records
                 print("ok   " + test.__name__)

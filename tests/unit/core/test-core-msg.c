@@ -42,9 +42,11 @@ static const char *const step_catalogues[] = {
 /* The content whose texts become advice and steps a person reads: every
  * {"ja", "en"} object in them, at any depth, is checked for next steps. */
 static const char *const content_catalogues[] = {
-    "diagnose/items.json", "diagnose/bands.json",  "audit/checks.json",
-    "rules/rules.json",    "threats/threats.json", "center/explanations.json",
-    "risk/report.json",    "risk/columns.json",    NULL};
+    "diagnose/items.json",   "diagnose/bands.json",
+    "audit/checks.json",     "rules/rules.json",
+    "threats/threats.json",  "center/explanations.json",
+    "risk/report.json",      "risk/columns.json",
+    "sensor/detectors.json", NULL};
 
 /* Writes the conversions of fmt ("%s", "%.*s", "%llu" ...) into out, one per
  * line; returns -1 for a conversion the messages must not use. */
@@ -172,10 +174,13 @@ static void test_steps_in_english(void **state)
 }
 
 /* The verbs of the content's advice and fixes, besides step_in_english's
- * ("Turn on automatic updates", "Isolate the source host"). */
+ * ("Turn on automatic updates", "Isolate the source host", "unplug the
+ * device's network cable"). "contact" and "scan" are nouns too ("a full
+ * scan", "a contact"), so only "contact your" counts. */
 static const char *const content_step_words[] = {
-    "turn on",  "enable",       "subscribe", "sign up", "agree", "decide",  "find out",
-    "generate", "work through", "isolate",   "block",   "plan",  "look at", NULL};
+    "turn on",  "enable",   "subscribe",    "sign up",      "agree", "decide",
+    "find out", "generate", "work through", "isolate",      "block", "plan",
+    "look at",  "unplug",   "turn off",     "contact your", NULL};
 
 /* Walks v for {"ja", "en"} texts (the object itself, then its members and
  * elements), naming each whose Japanese asks for a step the English lacks
