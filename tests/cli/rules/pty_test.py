@@ -41,6 +41,17 @@ def env_for(tmp):
                 HOME=tmp, TERM="xterm")
 
 
+def answer_all_yes(args, env, until="A one-star declaration is possible"):
+    """Runs `mamori` with args on a terminal, answers yes to the five
+    questions and waits for until; returns (exit code, what followed)."""
+    s = Session(args, env)
+    for _ in range(5):
+        s.expect("[y/n/q]")
+        s.send("y\n")
+    s.expect(until)
+    return s.finish()
+
+
 def answer_with_one_no(binary, tmp):
     record = os.path.join(tmp, "record.json")
     s = Session([binary, "--lang", "ja", "rules", "--output", record], env_for(tmp))
@@ -137,12 +148,7 @@ def not_kept_with_no_history(binary, tmp):
     """--no-history: the answers are shown, but kept nowhere, so `mamori
     declare` without --rules finds no record (case 2 shows the default)."""
     import subprocess
-    s = Session([binary, "--lang", "en", "rules", "--no-history"], env_for(tmp))
-    for _ in range(5):
-        s.expect("[y/n/q]")
-        s.send("y\n")
-    s.expect("A one-star declaration is possible")
-    code, tail = s.finish()
+    code, tail = answer_all_yes([binary, "--lang", "en", "rules", "--no-history"], env_for(tmp))
     assert code == 0, "exit %d, expected 0" % code
     assert "kept in" not in tail, "a line says the answers were kept:\n" + tail
     # the next step is one that works without a kept record
@@ -166,24 +172,15 @@ def keep_fails(binary, tmp):
     record is the way: `mamori declare --rules FILE`, no answering again."""
     with open(os.path.join(tmp, ".local"), "w") as f:
         f.write("not a folder\n")
-    s = Session([binary, "--lang", "en", "rules"], env_for(tmp))
-    for _ in range(5):
-        s.expect("[y/n/q]")
-        s.send("y\n")
-    s.expect("A one-star declaration is possible")
-    code, tail = s.finish()
+    code, tail = answer_all_yes([binary, "--lang", "en", "rules"], env_for(tmp))
     assert code == 0, "exit %d, expected 0" % code
     assert "\"mamori declare\" writes" not in tail, "suggests a record that was not kept:\n" + tail
     assert "these answers could not be kept" in tail, tail
     assert tail.count("\"mamori rules --output rules.json\"") == 1, \
         "the next step is not given exactly once:\n" + tail
     record = os.path.join(tmp, "record.json")
-    s = Session([binary, "--lang", "en", "rules", "--output", record], env_for(tmp))
-    for _ in range(5):
-        s.expect("[y/n/q]")
-        s.send("y\n")
-    s.expect("A one-star declaration is possible")
-    code, tail = s.finish()
+    code, tail = answer_all_yes([binary, "--lang", "en", "rules", "--output", record],
+                                env_for(tmp))
     assert code == 0, "exit %d, expected 0" % code
     assert "\"mamori declare --rules %s\" writes" % record in tail, tail
     assert "\"mamori declare\" writes" not in tail and "answer again" not in tail, tail
@@ -234,12 +231,8 @@ def nowhere_json_output(binary, tmp):
     del env["HOME"]
     env.pop("XDG_DATA_HOME", None)
     record = os.path.join(tmp, "record.json")
-    s = Session([binary, "--lang", "en", "rules", "--format", "json", "--output", record], env)
-    for _ in range(5):
-        s.expect("[y/n/q]")
-        s.send("y\n")
-    s.expect("one_star_possible")
-    code, tail = s.finish()
+    code, tail = answer_all_yes([binary, "--lang", "en", "rules", "--format", "json", "--output",
+                                 record], env, until="one_star_possible")
     assert code == 0, "exit %d, expected 0" % code
     assert os.path.exists(record), "no record saved with --output"
     assert "there is nowhere to keep them" in tail, tail

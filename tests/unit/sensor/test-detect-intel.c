@@ -261,6 +261,11 @@ static const char *evidence_of(const json_t *alert, const char *key)
         json_object_get(json_object_get(json_object_get(alert, "mamori"), "evidence"), key));
 }
 
+static const char *signature_of(const json_t *alert)
+{
+    return json_string_value(json_object_get(json_object_get(alert, "alert"), "signature"));
+}
+
 static const char *msg_of(const json_t *alert, const char *lang)
 {
     return json_string_value(
@@ -271,10 +276,8 @@ static const char *msg_of(const json_t *alert, const char *lang)
 static void assert_texts_name(const json_t *a, const char *text, int n)
 {
     const json_t *msg = json_object_get(json_object_get(a, "mamori"), "message");
-    const char *texts[] = {
-        json_string_value(json_object_get(json_object_get(a, "alert"), "signature")),
-        json_string_value(json_object_get(msg, "en")),
-        json_string_value(json_object_get(msg, "ja"))};
+    const char *texts[] = {signature_of(a), json_string_value(json_object_get(msg, "en")),
+                           json_string_value(json_object_get(msg, "ja"))};
     for (size_t i = 0; i < 3; i++)
         if (count_of(texts[i], text) != n)
             fail_msg("%s named %d times, not %d: %s", text, count_of(texts[i], text), n, texts[i]);
@@ -301,7 +304,7 @@ static void test_texts_name_address_contacted(void **state)
     assert_int_equal(th_count_alerts(s, 9100101), 3);
     const json_t *range = th_alert(s, 9100101, 0);
     assert_string_equal(
-        json_string_value(json_object_get(json_object_get(range, "alert"), "signature")),
+        signature_of(range),
         "MAMORI intel: connection with a listed IP address 198.51.100.80 (198.51.100.0/24, "
         "Somebot)");
     assert_texts_name(range, "198.51.100.80", 1);
@@ -313,23 +316,21 @@ static void test_texts_name_address_contacted(void **state)
     /* listed with its port: the address with that port, once */
     const json_t *port = th_alert(s, 9100101, 1);
     assert_string_equal(
-        json_string_value(json_object_get(json_object_get(port, "alert"), "signature")),
+        signature_of(port),
         "MAMORI intel: connection with a listed IP address 192.0.2.66:443 (Emotet)");
     assert_texts_name(port, "192.0.2.66", 1);
     assert_string_equal(evidence_of(port, "value"), "192.0.2.66");
     const json_t *exact = th_alert(s, 9100101, 2);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(exact, "alert"), "signature")),
-        "MAMORI intel: connection with a listed IP address 203.0.113.7 (Qbot)");
+    assert_string_equal(signature_of(exact),
+                        "MAMORI intel: connection with a listed IP address 203.0.113.7 (Qbot)");
     assert_texts_name(exact, "203.0.113.7", 1);
     /* inbound from the range */
     th_ip_packet(&p, "198.51.100.77", 40000, "192.168.1.5", 22, 6, 0x02, NULL);
     th_packet(s, &p);
     const json_t *in = th_alert(s, 9100111, 0);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(in, "alert"), "signature")),
-        "MAMORI intel: inbound connection from a listed IP address 198.51.100.77 "
-        "(198.51.100.0/24, Somebot)");
+    assert_string_equal(signature_of(in),
+                        "MAMORI intel: inbound connection from a listed IP address 198.51.100.77 "
+                        "(198.51.100.0/24, Somebot)");
     assert_texts_name(in, "198.51.100.77", 1);
     /* a DNS answer into the range: the name looked up and the address */
     th_event(s, "{\"timestamp\":\"2026-04-01T00:00:06.000000+0000\",\"event_type\":\"dns\","
@@ -339,7 +340,7 @@ static void test_texts_name_address_contacted(void **state)
                 "\"ttl\":60,\"rdata\":\"198.51.100.20\"}]}}");
     const json_t *ans = th_alert(s, 9100109, 0);
     assert_string_equal(
-        json_string_value(json_object_get(json_object_get(ans, "alert"), "signature")),
+        signature_of(ans),
         "MAMORI intel: DNS answer points to a listed address 198.51.100.20 (198.51.100.0/24, "
         "Somebot)");
     assert_texts_name(ans, "198.51.100.20", 1);
@@ -473,9 +474,8 @@ static void test_alert_texts(void **state)
     dns_query(s, "www.bad.example");
     assert_int_equal(th_count_alerts(s, 9100102), 2);
     const json_t *good = th_alert(s, 9100102, 0), *bad = th_alert(s, 9100102, 1);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(good, "alert"), "signature")),
-        "MAMORI intel: DNS lookup of a listed domain c2.example (Somebot)");
+    assert_string_equal(signature_of(good),
+                        "MAMORI intel: DNS lookup of a listed domain c2.example (Somebot)");
     const json_t *ev = json_object_get(json_object_get(good, "mamori"), "evidence");
     static const char *const keys[] = {"matched_on", "type",      "indicator", "value",
                                        "family",     "reference", "source",    "host"};
@@ -492,9 +492,8 @@ static void test_alert_texts(void **state)
         strstr(json_string_value(json_object_get(message, "en")),
                "192.168.1.5 looked up www.c2.example, a site name on a list of dangerous "
                "names (c2.example, Somebot)"));
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(bad, "alert"), "signature")),
-        "MAMORI intel: DNS lookup of a listed domain {indicator} ({family})");
+    assert_string_equal(signature_of(bad),
+                        "MAMORI intel: DNS lookup of a listed domain {indicator} ({family})");
     assert_null(json_object_get(json_object_get(bad, "mamori"), "evidence"));
     th_free(s);
 }
