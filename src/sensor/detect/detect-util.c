@@ -897,24 +897,6 @@ size_t mm__device_var_list(const json_t *dev, struct mm__device_texts *texts,
     return MM__DEVICE_VARS;
 }
 
-json_t *mm__device_vars(const json_t *dev)
-{
-    struct mm__var list[MM__DEVICE_VARS];
-    struct mm__device_texts texts;
-    size_t n = mm__device_var_list(dev, &texts, list);
-    /* the texts are the record's (JSON strings), literals or made of them
-     * (cut at whole characters): no UTF-8 check */
-    json_t *vars = json_object();
-    for (size_t i = 0; vars && i < n; i++) {
-        json_t *j = json_string_nocheck(list[i].text);
-        if (!j || json_object_set_new_nocheck(vars, list[i].key, j) != 0) {
-            json_decref(vars);
-            vars = NULL;
-        }
-    }
-    return vars;
-}
-
 /* ---- detector state ------------------------------------------------------ */
 
 int mm__detect_alloc(struct mm_sensor *s, const char *detector, const struct mm__setting *settings,

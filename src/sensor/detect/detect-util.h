@@ -300,8 +300,6 @@ struct mm__device_texts {
 #define MM__DEVICE_VARS 6
 size_t mm__device_var_list(const json_t *device, struct mm__device_texts *texts,
                            struct mm__var out[MM__DEVICE_VARS]);
-/* The same values as a JSON object (the form mm__detect_raise takes). */
-json_t *mm__device_vars(const json_t *device);
 
 /* An object of the n members keys[i] (literals): values[i], each taking a
  * reference (json_pack's "O" without its format parsing); NULL when a
