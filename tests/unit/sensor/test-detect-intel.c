@@ -351,6 +351,50 @@ static void test_texts_name_address_contacted(void **state)
     th_free(s);
 }
 
+/* The same for IPv6: an entry at an address and port is written
+ * "[x::y]:port" by the list (intel.c), and the texts name the address
+ * contacted the same way, once; a range or an address listed alone names
+ * the address without brackets or port. */
+static void test_texts_name_ipv6_address_with_port(void **state)
+{
+    (void)state;
+    struct mm_packet p;
+    struct mm_sensor *s = th_new(NULL,
+                                 "type\tvalue\tfamily\treference\n"
+                                 "ip:port\t[2001:db8::66]:443\tEmotet\t\n"
+                                 "cidr\t2001:db8:1::/48\tSomebot\t\n"
+                                 "ip\t2001:db8::7\tQbot\t\n",
+                                 NULL, &mm_detector_intel);
+    th_ip_packet(&p, "fd00::5", 50000, "2001:db8::66", 443, 6, 0x02, NULL);
+    th_packet(s, &p);
+    th_ip_packet(&p, "fd00::5", 50001, "2001:db8::66", 80, 6, 0x02, NULL); /* not its port */
+    th_packet(s, &p);
+    th_ip_packet(&p, "fd00::5", 50002, "2001:db8:1::80", 443, 6, 0x02, NULL);
+    th_packet(s, &p);
+    th_ip_packet(&p, "fd00::5", 50003, "2001:db8::7", 8080, 6, 0x02, NULL);
+    th_packet(s, &p);
+    assert_int_equal(th_count_alerts(s, 9100101), 3);
+    const json_t *port = th_alert(s, 9100101, 0);
+    assert_string_equal(
+        signature_of(port),
+        "MAMORI intel: connection with a listed IP address [2001:db8::66]:443 (Emotet)");
+    assert_texts_name(port, "2001:db8::66", 1);
+    assert_texts_name(port, "[2001:db8::66]:443", 1);
+    assert_string_equal(evidence_of(port, "value"), "2001:db8::66"); /* the address alone */
+    assert_string_equal(evidence_of(port, "indicator"), "[2001:db8::66]:443");
+    const json_t *range = th_alert(s, 9100101, 1);
+    assert_string_equal(signature_of(range),
+                        "MAMORI intel: connection with a listed IP address 2001:db8:1::80 "
+                        "(2001:db8:1::/48, Somebot)");
+    assert_texts_name(range, "[", 0);
+    const json_t *exact = th_alert(s, 9100101, 2);
+    assert_string_equal(signature_of(exact),
+                        "MAMORI intel: connection with a listed IP address 2001:db8::7 (Qbot)");
+    assert_texts_name(exact, "2001:db8::7", 1);
+    assert_texts_name(exact, "8080", 0);
+    th_free(s);
+}
+
 /* Mass scanners are listed as the source of their probes: as a destination
  * (an office PC connecting, a DNS answer) their entries are passed over
  * and the malware list's entry answers, at the same prefix (the scanner
@@ -509,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_reload),
         cmocka_unit_test(test_alert_texts),
         cmocka_unit_test(test_texts_name_address_contacted),
+        cmocka_unit_test(test_texts_name_ipv6_address_with_port),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
