@@ -2,7 +2,8 @@
  * Detector "cleartext-credentials" (signature ids 9101001-9101003): a user
  * name and password crossing the network without encryption:
  *   1 HTTP Basic authentication ("Authorization: Basic" in a request)
- *   2 FTP login (a USER command to TCP port 21; anonymous logins are skipped)
+ *   2 FTP login (a USER command to TCP port 21, the name without the
+ *     blanks around it; anonymous logins are skipped)
  *   3 Telnet login (a "login:" or "Password:" prompt from TCP port 23)
  * Each is read from the packet payload (no app decoder is needed): the
  * header or command must sit in one segment, which is how clients send
@@ -120,14 +121,32 @@ static void basic_user(const uint8_t *p, size_t n, char *user, size_t userlen)
     user[o] = '\0';
 }
 
-/* Copies a printable token (up to CR/LF/space) into out. */
-static void token(const uint8_t *p, const uint8_t *end, char *out, size_t outlen)
+/* True for the blanks around an FTP argument: space and tab. */
+static bool blank(uint8_t c)
 {
-    size_t o = 0;
-    while (p < end && *p != '\r' && *p != '\n' && o + 1 < outlen) {
-        out[o++] = isprint(*p) ? (char)*p : '?';
+    return c == ' ' || c == '\t';
+}
+
+/* Copies the argument of an FTP command line into out: from p (just after
+ * "USER ") to the line's end (CR, LF or the segment's end), without the
+ * blanks around it, non-printable bytes as '?'. RFC 959 puts one space
+ * between the command and its argument; a client that sends more, or
+ * blanks after the name, means the same name, and servers read it so
+ * (Pure-FTPd skips the white space after the command and before the line
+ * end). Until session 25 the name kept them ("USER  bob" gave " bob", and
+ * "USER  anonymous" alerted as a login). Blanks inside the name stay. */
+static void ftp_argument(const uint8_t *p, const uint8_t *end, char *out, size_t outlen)
+{
+    const uint8_t *eol = p;
+    while (eol < end && *eol != '\r' && *eol != '\n')
+        eol++;
+    while (p < eol && blank(*p))
         p++;
-    }
+    while (eol > p && blank(eol[-1]))
+        eol--;
+    size_t o = 0;
+    for (; p < eol && o + 1 < outlen; p++)
+        out[o++] = isprint(*p) ? (char)*p : '?';
     out[o] = '\0';
 }
 
@@ -139,7 +158,7 @@ static unsigned classify(const struct mm_packet *p, char *user, size_t userlen, 
     *client_is_src = true;
     user[0] = '\0';
     if (p->dport == 21 && n > 5 && strncasecmp((const char *)d, "USER ", 5) == 0) {
-        token(d + 5, end, user, userlen);
+        ftp_argument(d + 5, end, user, userlen);
         return strcasecmp(user, "anonymous") == 0 || strcasecmp(user, "ftp") == 0 ? 0 : 2;
     }
     if (p->sport == 23 && (find_ci(d, n, "login:") || find_ci(d, n, "password:"))) {

@@ -591,6 +591,46 @@ static void test_cleartext_texts_leave_out_unknown_user(void **state)
     th_free(s);
 }
 
+/* An FTP USER command's name is its argument without the blanks around
+ * it, as a server reads it (RFC 959: the command, a space, the argument):
+ * more spaces or a tab before the name, blanks after it, are not part of
+ * it; blanks inside it are. Before, everything after "USER " was kept:
+ * "USER  tanaka" named " tanaka" and "USER  anonymous" alerted. */
+static void test_cleartext_ftp_user_without_blanks(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_cleartext_credentials);
+    static const struct {
+        const char *line, *user; /* user NULL: no alert */
+    } cases[] = {
+        {"USER  tanaka\r\n", "tanaka"}, {"USER \t tanaka \t\r\n", "tanaka"},
+        {"user tanaka   \n", "tanaka"}, {"USER  yamada taro \r\n", "yamada taro"},
+        {"USER    \r\n", ""},           {"USER  anonymous\r\n", NULL},
+        {"USER ftp \r\n", NULL},        {"USER  suzuki", "suzuki"}, /* the segment ends the line */
+    };
+    size_t alerts = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char client[32];
+        snprintf(client, sizeof client, "192.168.1.%zu", 10 + i);
+        tcp(s, client, 50000, "203.0.113.7", 21, 0x18, cases[i].line);
+        if (!cases[i].user) {
+            if (th_count_alerts(s, 9101002) != alerts)
+                fail_msg("%s: alerted", cases[i].line);
+            continue;
+        }
+        assert_int_equal(th_count_alerts(s, 9101002), ++alerts);
+        const json_t *a = th_alert(s, 9101002, alerts - 1);
+        const char *user = json_string_value(
+            json_object_get(json_object_get(json_object_get(a, "mamori"), "evidence"), "user"));
+        if (!user || strcmp(user, cases[i].user) != 0)
+            fail_msg("%s: user \"%s\", not \"%s\"", cases[i].line, user ? user : "(none)",
+                     cases[i].user);
+    }
+    assert_true(has(message(th_alert(s, 9101002, 0), "en"), "(FTP, user tanaka)."));
+    assert_true(has(message(th_alert(s, 9101002, 0), "ja"), "(ユーザー tanaka)。"));
+    th_free(s);
+}
+
 static void dns(struct mm_sensor *s, const char *type, const char *client, const char *name,
                 const char *rcode)
 {
@@ -730,6 +770,7 @@ int main(void)
         cmocka_unit_test(test_beacon_full_table),
         cmocka_unit_test(test_cleartext),
         cmocka_unit_test(test_cleartext_texts_leave_out_unknown_user),
+        cmocka_unit_test(test_cleartext_ftp_user_without_blanks),
         cmocka_unit_test(test_dns),
         cmocka_unit_test(test_dns_alternating_years),
         cmocka_unit_test(test_window_times),
