@@ -15,7 +15,8 @@
  * answer is asked through mm_intel_match_ip_dest, which passes over the
  * scanner lists' entries.
  * JA3/JA4 hits carry the connection's server name and address (raised
- * whatever the name: see struct tls_peer).
+ * whatever the name), DNS answer hits the address answered: see struct
+ * hit_more.
  * The texts of an address hit (1, 9, 11) name the address contacted (or
  * the DNS answer's), then the list's entry only when it is another (a
  * range): "198.51.100.80 (198.51.100.0/24, family)", "192.0.2.66:443
@@ -54,22 +55,27 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* What a TLS fingerprint hit adds to its evidence: the connection's server
- * name and address (a fingerprint names the client's TLS software, which
- * ordinary programs share; the server it talked to tells the analyst which
- * one). NULL members are left out. A hit is raised whatever the server
- * name: the client chooses the name it sends, and allowlists name cloud
- * hosts (amazonaws.com, herokuapp.com, ...) where malware's servers live. */
-struct tls_peer {
-    const char *sni, *server;
+/* What a hit adds to its evidence after the eight members every hit has;
+ * NULL members are left out.
+ * - A TLS fingerprint hit: the connection's server name and address (sni,
+ *   server): a fingerprint names the client's TLS software, which ordinary
+ *   programs share; the server it talked to tells the analyst which one. A
+ *   hit is raised whatever the server name: the client chooses the name it
+ *   sends, and allowlists name cloud hosts (amazonaws.com, herokuapp.com,
+ *   ...) where malware's servers live.
+ * - A DNS answer hit (variant 9): the address answered (address), whose
+ *   value is the name looked up (until session 25 the evidence named only
+ *   the name and the list's entry, a range, never the address). */
+struct hit_more {
+    const char *sni, *server, *address;
 };
 
-/* Adds the TLS peer's members to evidence (those that are valid UTF-8). */
-static void add_tls_peer(json_t *evidence, const struct tls_peer *peer)
+/* Adds more's members to evidence (those that are valid UTF-8). */
+static void add_more(json_t *evidence, const struct hit_more *more)
 {
-    const char *const keys[] = {"sni", "server"};
-    const char *const texts[] = {peer->sni, peer->server};
-    for (size_t i = 0; evidence && i < 2; i++)
+    const char *const keys[] = {"sni", "server", "address"};
+    const char *const texts[] = {more->sni, more->server, more->address};
+    for (size_t i = 0; evidence && i < 3; i++)
         if (texts[i] && mm_utf8_valid(texts[i], strlen(texts[i]), NULL))
             json_object_set_new_nocheck(evidence, keys[i], json_string(texts[i]));
 }
@@ -96,12 +102,12 @@ static void listed_texts(const char *indicator, const char *value, const char *f
  * placeholders and the evidence are the texts json_pack took before,
  * without its format parsing; address (NULL: value) is the address the
  * texts name ("{address}": the one contacted, a DNS answer's), which
- * "{listed}" is told from; peer (may be NULL) adds a TLS fingerprint hit's
- * server. */
-static void raise_hit_peer(struct mm__detect_basic *st, struct mm_sensor *s, unsigned variant,
+ * "{listed}" is told from; more (may be NULL) adds a TLS fingerprint hit's
+ * server or a DNS answer hit's address to the evidence. */
+static void raise_hit_more(struct mm__detect_basic *st, struct mm_sensor *s, unsigned variant,
                            const struct mm__alert_at *at, const char *host, const char *value,
                            const char *address, const char *matched_on,
-                           const struct mm_intel_hit *hit, const struct tls_peer *peer)
+                           const struct mm_intel_hit *hit, const struct hit_more *more)
 {
     static const char *const var_keys[] = {"src",       "indicator", "family",    "value",
                                            "family@ja", "listed",    "listed@ja", "address"};
@@ -125,8 +131,8 @@ static void raise_hit_peer(struct mm__detect_basic *st, struct mm_sensor *s, uns
     struct mm__var vars[8];
     size_t n = mm__texts_var_list(var_keys, var_texts, 8, vars);
     json_t *evidence = mm__strings_object(evidence_keys, evidence_texts, 8);
-    if (peer)
-        add_tls_peer(evidence, peer);
+    if (more)
+        add_more(evidence, more);
     mm__detect_raise_texts(s, NAME, variant, at, vars, n, evidence, hit->family);
 }
 
@@ -134,17 +140,30 @@ static void raise_hit(struct mm__detect_basic *st, struct mm_sensor *s, unsigned
                       const struct mm__alert_at *at, const char *host, const char *value,
                       const char *matched_on, const struct mm_intel_hit *hit)
 {
-    raise_hit_peer(st, s, variant, at, host, value, NULL, matched_on, hit, NULL);
+    raise_hit_more(st, s, variant, at, host, value, NULL, matched_on, hit, NULL);
 }
 
-/* raise_hit for a hit on an address: address is how the texts name it
- * (value, the evidence's, may be a DNS answer's name). */
+/* raise_hit for a hit on a packet's address (variants 1, 11): address is
+ * how the texts name it (with the port of an entry that has one), value,
+ * the evidence's, the address alone. */
 static void raise_address_hit(struct mm__detect_basic *st, struct mm_sensor *s, unsigned variant,
                               const struct mm__alert_at *at, const char *host, const char *value,
                               const char *address, const char *matched_on,
                               const struct mm_intel_hit *hit)
 {
-    raise_hit_peer(st, s, variant, at, host, value, address, matched_on, hit, NULL);
+    raise_hit_more(st, s, variant, at, host, value, address, matched_on, hit, NULL);
+}
+
+/* raise_hit for a DNS answer (variant 9) to client: the texts
+ * name the address answered (rdata, its text), the evidence's value is
+ * the name looked up (rrname, NULL: none, then the address) and its
+ * address the address answered. */
+static void raise_answer_hit(struct mm__detect_basic *st, struct mm_sensor *s,
+                             const struct mm__alert_at *at, const char *client, const char *rrname,
+                             const char *rdata, const struct mm_intel_hit *hit)
+{
+    const struct hit_more more = {.address = rdata};
+    raise_hit_more(st, s, 9, at, client, rrname ? rrname : rdata, rdata, "dns.answer", hit, &more);
 }
 
 /* Multicast, broadcast, loopback and unspecified addresses are never remote
@@ -278,9 +297,7 @@ static void on_dns_answers(struct mm__detect_basic *st, struct mm_sensor *s, con
             mm_sensor_is_home(s, &a) || never_remote(&a))
             continue;
         if (mm_intel_match_ip_dest(mm_sensor_intel(s), &a, 0, &hit))
-            raise_address_hit(st, s, 9, &at, client,
-                              mm__jstr(rr, "rrname") ? mm__jstr(rr, "rrname") : rdata, rdata,
-                              "dns.answer", &hit);
+            raise_answer_hit(st, s, &at, client, mm__jstr(rr, "rrname"), rdata, &hit);
     }
 }
 
@@ -304,8 +321,7 @@ static void on_dns_facts(struct mm__detect_basic *st, struct mm_sensor *s, const
                 continue;
             char rdata[MM_ADDR_STRLEN];
             mm_addr_format(&ans->addr, rdata, sizeof rdata);
-            raise_address_hit(st, s, 9, &at, client, ans->rrname ? ans->rrname : rdata, rdata,
-                              "dns.answer", &hit);
+            raise_answer_hit(st, s, &at, client, ans->rrname, rdata, &hit);
         }
         return;
     }
@@ -370,12 +386,12 @@ static void on_tls_facts(struct mm__detect_basic *st, struct mm_sensor *s, const
         raise_hit(st, s, 3, &at, client, tf->sni, "tls.sni", &hit);
     if (tf->ja3_hash && mm_intel_match_hash(in, "ja3", tf->ja3_hash, &hit) &&
         client_of(ev, &client)) {
-        const struct tls_peer peer = {tf->sni, mm__jstr(ev, "dest_ip")};
-        raise_hit_peer(st, s, 6, &at, client, tf->ja3_hash, NULL, "tls.ja3.hash", &hit, &peer);
+        const struct hit_more peer = {.sni = tf->sni, .server = mm__jstr(ev, "dest_ip")};
+        raise_hit_more(st, s, 6, &at, client, tf->ja3_hash, NULL, "tls.ja3.hash", &hit, &peer);
     }
     if (tf->ja4 && mm_intel_match_hash(in, "ja4", tf->ja4, &hit) && client_of(ev, &client)) {
-        const struct tls_peer peer = {tf->sni, mm__jstr(ev, "dest_ip")};
-        raise_hit_peer(st, s, 7, &at, client, tf->ja4, NULL, "tls.ja4", &hit, &peer);
+        const struct hit_more peer = {.sni = tf->sni, .server = mm__jstr(ev, "dest_ip")};
+        raise_hit_more(st, s, 7, &at, client, tf->ja4, NULL, "tls.ja4", &hit, &peer);
     }
 }
 
@@ -401,13 +417,13 @@ static void on_tls(struct mm__detect_basic *st, struct mm_sensor *s, const json_
         return;
     }
     const char *ja3 = mm__jstr(json_object_get(tls, "ja3"), "hash");
-    const struct tls_peer peer = {mm__jstr(tls, "sni"), mm__jstr(ev, "dest_ip")};
+    const struct hit_more peer = {.sni = mm__jstr(tls, "sni"), .server = mm__jstr(ev, "dest_ip")};
     check_domain(st, s, ev, 3, client, peer.sni, "tls.sni");
     if (ja3 && mm_intel_match_hash(in, "ja3", ja3, &hit))
-        raise_hit_peer(st, s, 6, &at, client, ja3, NULL, "tls.ja3.hash", &hit, &peer);
+        raise_hit_more(st, s, 6, &at, client, ja3, NULL, "tls.ja3.hash", &hit, &peer);
     const char *ja4 = mm__jstr(tls, "ja4");
     if (ja4 && mm_intel_match_hash(in, "ja4", ja4, &hit))
-        raise_hit_peer(st, s, 7, &at, client, ja4, NULL, "tls.ja4", &hit, &peer);
+        raise_hit_more(st, s, 7, &at, client, ja4, NULL, "tls.ja4", &hit, &peer);
 }
 
 /* A request's URL (variant 5) or else its host name (variant 4): host and

@@ -395,6 +395,64 @@ static void test_texts_name_ipv6_address_with_port(void **state)
     th_free(s);
 }
 
+/* The evidence's members in their order, joined by commas. */
+static void evidence_keys(const json_t *alert, char *out, size_t outlen)
+{
+    const char *key;
+    json_t *v;
+    size_t o = 0;
+    out[0] = '\0';
+    json_object_foreach(json_object_get(json_object_get(alert, "mamori"), "evidence"), key, v) o +=
+        (size_t)snprintf(out + o, outlen - o, "%s%s", o ? "," : "", key);
+}
+
+/* A DNS answer hit's evidence names the address answered ("address"),
+ * beside the name looked up ("value") and the list's entry: before, it
+ * named the name and the entry (a range) only, never the address the
+ * office device was sent to. The texts and the other variants' evidence
+ * are as they were. */
+static void test_answer_evidence_names_address(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL,
+                                 "type\tvalue\tfamily\treference\n"
+                                 "cidr\t198.51.100.0/24\tSomebot\t\n"
+                                 "cidr\t2001:db8:1::/48\tSomebot\t\n",
+                                 NULL, &mm_detector_intel);
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:06.000000+0000\",\"event_type\":\"dns\","
+                "\"src_ip\":\"192.168.1.1\",\"dest_ip\":\"192.168.1.8\",\"dns\":{\"type\":"
+                "\"response\",\"rcode\":\"NOERROR\",\"answers\":[{\"rrname\":\"shop.example\","
+                "\"rrtype\":\"A\",\"ttl\":60,\"rdata\":\"198.51.100.20\"},{\"rrname\":"
+                "\"shop.example\",\"rrtype\":\"AAAA\",\"ttl\":60,\"rdata\":\"2001:db8:1::20\"}]}}");
+    /* an answer without its name: the value is the address, as before */
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:07.000000+0000\",\"event_type\":\"dns\","
+                "\"src_ip\":\"192.168.1.1\",\"dest_ip\":\"192.168.1.9\",\"dns\":{\"type\":"
+                "\"response\",\"answers\":[{\"rrtype\":\"A\",\"rdata\":\"198.51.100.21\"}]}}");
+    connect_to(s, "198.51.100.80", 443);
+    assert_int_equal(th_count_alerts(s, 9100109), 3);
+    char keys[256];
+    const char *const values[] = {"shop.example", "shop.example", "198.51.100.21"};
+    const char *const addresses[] = {"198.51.100.20", "2001:db8:1::20", "198.51.100.21"};
+    for (size_t i = 0; i < 3; i++) {
+        const json_t *ans = th_alert(s, 9100109, i);
+        evidence_keys(ans, keys, sizeof keys);
+        assert_string_equal(keys,
+                            "matched_on,type,indicator,value,family,reference,source,host,address");
+        assert_string_equal(evidence_of(ans, "value"), values[i]);
+        assert_string_equal(evidence_of(ans, "address"), addresses[i]);
+        assert_string_equal(evidence_of(ans, "matched_on"), "dns.answer");
+    }
+    assert_string_equal(evidence_of(th_alert(s, 9100109, 1), "indicator"), "2001:db8:1::/48");
+    assert_string_equal(
+        signature_of(th_alert(s, 9100109, 0)),
+        "MAMORI intel: DNS answer points to a listed address 198.51.100.20 (198.51.100.0/24, "
+        "Somebot)");
+    /* a connection's hit: its address is the value, no other member */
+    evidence_keys(th_alert(s, 9100101, 0), keys, sizeof keys);
+    assert_string_equal(keys, "matched_on,type,indicator,value,family,reference,source,host");
+    th_free(s);
+}
+
 /* Mass scanners are listed as the source of their probes: as a destination
  * (an office PC connecting, a DNS answer) their entries are passed over
  * and the malware list's entry answers, at the same prefix (the scanner
@@ -554,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_alert_texts),
         cmocka_unit_test(test_texts_name_address_contacted),
         cmocka_unit_test(test_texts_name_ipv6_address_with_port),
+        cmocka_unit_test(test_answer_evidence_names_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
