@@ -55,14 +55,18 @@ static void print_missing_list(const struct mm_cli *cli, const json_t *rules, un
 
 /* "One star is possible" with the next step that works for this run:
  * `mamori declare` alone finds answers kept from the terminal; a file
- * (--output, else --answers) is given with --rules; answers neither kept
- * nor saved (--no-history, or keeping them failed) have to be given again
- * with --output. */
+ * (--output, else --answers) is given with --rules; answers read from
+ * standard input (--answers -) are saved by giving them again with
+ * --output (`declare --rules -` would need them piped again: until session
+ * 25 it was the step); answers neither kept nor saved (--no-history, or
+ * keeping them failed) have to be given again with --output. */
 static void print_one_star_yes(const struct mm_cli *cli, const struct opts *o, bool kept)
 {
-    const char *file = o->output ? o->output : o->answers;
+    bool from_stdin = o->answers && strcmp(o->answers, "-") == 0;
+    const char *file = o->output ? o->output : from_stdin ? NULL : o->answers;
     const char *key = kept            ? "rules.one_star_yes"
                       : file          ? "rules.one_star_yes_file"
+                      : from_stdin    ? "rules.one_star_yes_stdin"
                       : o->no_history ? "rules.one_star_yes_not_kept"
                                       : "rules.one_star_yes_keep_failed";
     const struct mm_fill_var vars[] = {{"file", file}};
@@ -298,9 +302,11 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
         mm_buf_free(&msg);
     }
     if (keep) /* the saved record's line, or the text result's, gave the next
-               * step; JSON on standard output gives none */
+               * step; JSON on standard output gives none, so the line names
+               * the --output record, which is the way when keeping failed */
         mm_cmd_rules_kept_say(cli, kept_rc, kept_where,
-                              !o.json && (o.output || mm_rules_all_committed(&answers, NULL)));
+                              !o.json && (o.output || mm_rules_all_committed(&answers, NULL)),
+                              o.json ? o.output : NULL);
     if (rc == MM_EXIT_OK && !mm_rules_all_committed(&answers, NULL))
         rc = MM_EXIT_NOTMET;
 out:

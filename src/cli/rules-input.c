@@ -38,10 +38,27 @@ int mm_cmd_rules_keep(const char *date, const char *text, char **where)
     return r;
 }
 
-void mm_cmd_rules_kept_say(const struct mm_cli *cli, int r, const char *where, bool step_shown)
+/* Keeping failed (r; where: the folder, NULL: none) but the record is
+ * saved in saved: that file is the way to `mamori declare`. */
+static void say_saved_not_kept(const struct mm_cli *cli, int r, const char *where,
+                               const char *saved)
+{
+    const struct mm_fill_var vars[] = {
+        {"file", where}, {"saved", saved}, {"why", mm_cmd_strerror(cli, r)}};
+    const char *text = TR(where ? "rules.kept_failed_saved" : "rules.kept_nowhere_saved");
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_fill(&msg, MM_FILL_MAX, text, vars, 3, 0) == 0)
+        mm_cli_error(cli, "rules", "%s", mm_buf_str(&msg));
+    mm_buf_free(&msg);
+}
+
+void mm_cmd_rules_kept_say(const struct mm_cli *cli, int r, const char *where, bool step_shown,
+                           const char *saved)
 {
     if (r == 0)
         mm_cmd_say(cli, "rules", TR("rules.kept"), where, NULL, NULL);
+    else if (saved)
+        say_saved_not_kept(cli, r, where, saved);
     else if (!where)
         mm_cli_error(cli, "rules", "%s",
                      TR(step_shown ? "rules.kept_nowhere_own_step" : "rules.kept_nowhere"));

@@ -29,8 +29,13 @@ int mm_cmd_rules_keep(const char *date, const char *text, char **where);
  * the way to save it by hand; without that step when step_shown (the run
  * already showed the next step that works: the --output record's, or the
  * result's) or when the reason has a step of its own (one next step).
+ * saved (NULL: none) is the --output record nothing else named (--format
+ * json): when keeping failed, the line says it is saved there and that
+ * `mamori declare --rules saved` reads it, instead of answering again
+ * (until session 25 it said to answer again, though the record was saved).
  * Never an error: the result was already shown. */
-void mm_cmd_rules_kept_say(const struct mm_cli *cli, int r, const char *where, bool step_shown);
+void mm_cmd_rules_kept_say(const struct mm_cli *cli, int r, const char *where, bool step_shown,
+                           const char *saved);
 
 /* The five-rules record for cmd ("declare"): path, else, when path is NULL,
  * the newest record kept in the default folder (a line on standard error

@@ -12,9 +12,11 @@
    no line saying so; `mamori declare` without --rules then has no record;
 6. keeping fails (a file where the folder should be): the next step follows
    what happened, answering again with --output (said once), or, with
-   --output, `mamori declare --rules FILE`; nowhere to keep them (no HOME)
-   with --format json and --output (no "saved in" line on standard output):
-   the answering-again step, once.
+   --output, `mamori declare --rules FILE`; with --format json and --output
+   (no "saved in" line on standard output), nowhere to keep them (no HOME)
+   or a file in the way: the line names the saved record and its
+   `mamori declare --rules FILE`, not answering again; with --format json
+   alone: the answering-again step, once.
 
 Usage: pty_test.py --bin PROGRAM
 """
@@ -222,11 +224,23 @@ def suspend_and_continue(binary, tmp):
     assert all(json.load(open(record))["rules"].values()), "answers after Ctrl-Z lost"
 
 
+def saved_record_is_the_step(tail, record):
+    """The line saying the answers are not kept names the --output record
+    and the `mamori declare --rules` that reads it, once, and does not send
+    the reader to answer again (before session 25 it did, though the
+    record was saved)."""
+    assert tail.count("these answers are saved in %s, which \"mamori declare --rules %s\" reads"
+                      % (record, record)) == 1, tail
+    assert "answer again" not in tail and "mamori rules --output" not in tail, \
+        "the step says to answer again though the record was saved:\n" + tail
+
+
 def nowhere_json_output(binary, tmp):
     """Neither HOME nor XDG_DATA_HOME, with --format json and --output:
     standard output holds only the JSON (no "saved in" line with its
     `mamori declare --rules FILE`), so the line saying the answers are not
-    kept gives the next step, once."""
+    kept gives the next step: the saved record's. With --format json alone
+    (nothing saved), answering again, once."""
     env = env_for(tmp)
     del env["HOME"]
     env.pop("XDG_DATA_HOME", None)
@@ -236,8 +250,35 @@ def nowhere_json_output(binary, tmp):
     assert code == 0, "exit %d, expected 0" % code
     assert os.path.exists(record), "no record saved with --output"
     assert "there is nowhere to keep them" in tail, tail
+    saved_record_is_the_step(tail, record)
+    code, tail = answer_all_yes([binary, "--lang", "en", "rules", "--format", "json"], env,
+                                until="one_star_possible")
+    assert code == 0, "exit %d, expected 0" % code
+    assert "there is nowhere to keep them" in tail, tail
     assert tail.count("\"mamori rules --output rules.json\"") == 1, \
         "the next step is not given exactly once:\n" + tail
+
+
+def keep_fails_json_output(binary, tmp):
+    """A file where the record folder should be, with --format json and
+    --output: the record is saved, so the line saying the answers could
+    not be kept gives its `mamori declare --rules FILE` (and the reason),
+    and `mamori declare --rules FILE` does declare one star."""
+    import subprocess
+    with open(os.path.join(tmp, ".local"), "w") as f:
+        f.write("not a folder\n")
+    record = os.path.join(tmp, "record.json")
+    code, tail = answer_all_yes([binary, "--lang", "en", "rules", "--format", "json", "--output",
+                                 record], env_for(tmp), until="one_star_possible")
+    assert code == 0, "exit %d, expected 0" % code
+    assert "could not be kept in %s" % os.path.join(tmp, ".local", "share", "mamori", "rules") \
+        in tail, tail
+    saved_record_is_the_step(tail, record)
+    declare = subprocess.run([binary, "--lang", "en", "declare", "--org", "A", "--rules", record,
+                              "--format", "json"], capture_output=True, env=env_for(tmp),
+                             timeout=20)
+    got = json.loads(declare.stdout)
+    assert declare.returncode == 0 and got["level"] == "one-star", got
 
 
 def main():
@@ -249,7 +290,7 @@ def main():
     try:
         for test in (answer_with_one_no, all_yes_json, quit_early, full_width_replies,
                      suspend_and_continue, not_kept_with_no_history, keep_fails,
-                     nowhere_json_output):
+                     nowhere_json_output, keep_fails_json_output):
             try:
                 test(binary, tempfile.mkdtemp(dir=tmp))  # its own HOME: its own kept records
                 print("ok   " + test.__name__)
