@@ -63,8 +63,12 @@ struct mm_center {
     struct mm_ratelimit *ratelimit;
     struct mm_log_limit *bad_header_log; /* see MM_BAD_HEADER_LOG_MINUTES */
     struct mm_zone *report_zone;         /* months and printed times of reports (zone.h) */
-    const char *mail_duty; /* [mail] duty addresses (comma list, the INI's), for GET /duty */
-    bool mail_enabled;     /* [mail] enabled: whether emergency mail is sent at all */
+    /* [mail] duty addresses (comma list, the INI's) and [mail] enabled
+     * (whether emergency mail is sent at all), for GET /duty: atomic, as a
+     * reload (SIGHUP, main.c) replaces them while requests read them; the
+     * INI a replaced text lives in stays until the server stops. */
+    _Atomic(const char *) mail_duty;
+    _Atomic bool mail_enabled;
     bool https;
 };
 
@@ -94,6 +98,27 @@ int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct
  * Call it once every reader has run (mm_center_config_load and, for the
  * server, mm_mail_config_load). ini may be NULL (no file). */
 void mm_center_config_warn_unread(const struct mm_ini *ini, const char *path);
+
+/* The section a reload (SIGHUP) applies to the running server: every other
+ * setting is taken once at the start (the listening socket, the store, the
+ * rate limiter, the health and request threads read them unlocked). */
+#define MM_CENTER_RELOADABLE_SECTION "mail"
+
+/* A setting a command-line option replaces ([server] listen by --listen):
+ * its value in the file is used neither now nor after a restart. */
+struct mm_center_replaced {
+    const char *section, *key, *option;
+};
+
+/* Logs, for a reload, each setting outside [mail] whose value differs
+ * between running (the file the server started with; NULL: none) and next
+ * (the file read now): added, changed or removed, once per section.key:
+ * it keeps its old value until a restart (config.needs_restart, naming
+ * path), or, when one of the n replaced is its, the option replaces it
+ * (config.option_replaces). Returns how many. Marks nothing in either INI. */
+int mm_center_config_log_restart_keys(const struct mm_ini *running, const struct mm_ini *next,
+                                      const char *path, const struct mm_center_replaced *replaced,
+                                      size_t n);
 
 /* Loads cfg->report_timezone (mm_zone_load, which checks the name and looks
  * it up once): part of the check before anything starts, so a wrong zone is

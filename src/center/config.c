@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns the centre's configuration defaults, the INI file reader and the
- * opening of the shared state (the data directory, store, rate limiter)
- * from a configuration. */
+ * Owns the centre's configuration defaults, the INI file reader, which
+ * changed settings a reload leaves for a restart, and the opening of the
+ * shared state (the data directory, store, rate limiter) from a
+ * configuration. */
 #include "center/center.h"
 
 #include <stdio.h>
@@ -152,6 +153,69 @@ void mm_center_config_warn_unread(const struct mm_ini *ini, const char *path)
         else
             mm_log_tr(MM_LOG_WARN, "center-log", "config.unknown_section", path, sec);
     }
+}
+
+/* The last value of section.key in ini (NULL when absent), without
+ * marking it read (mm_ini_entry); *at is its entry's index. */
+static const char *last_value(const struct mm_ini *ini, const char *section, const char *key,
+                              size_t *at)
+{
+    const char *found = NULL, *s, *k, *v;
+    int line;
+    for (size_t i = 0, n = ini ? mm_ini_count(ini) : 0; i < n; i++) {
+        mm_ini_entry(ini, i, &s, &k, &v, &line);
+        if (strcasecmp(s, section) == 0 && strcasecmp(k, key) == 0) {
+            found = v;
+            *at = i;
+        }
+    }
+    return found;
+}
+
+/* The one line for a setting a reload does not change (center.h). */
+static void log_restart_key(const char *path, const char *section, const char *key,
+                            const struct mm_center_replaced *replaced, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(replaced[i].section, section) == 0 &&
+            strcasecmp(replaced[i].key, key) == 0) {
+            mm_log_tr(MM_LOG_WARN, "center-log", "config.option_replaces", path, section, key,
+                      replaced[i].option, replaced[i].option);
+            return;
+        }
+    mm_log_tr(MM_LOG_WARN, "center-log", "config.needs_restart", path, section, key);
+}
+
+/* Logs the settings outside [mail] that a holds (each once, at its last
+ * entry) and b lacks or, unless only_missing, holds with another value. */
+static int log_differences(const struct mm_ini *a, const struct mm_ini *b, bool only_missing,
+                           const char *path, const struct mm_center_replaced *replaced,
+                           size_t n_replaced)
+{
+    const char *s, *k, *v;
+    int line, n = 0;
+    for (size_t i = 0, count = a ? mm_ini_count(a) : 0; i < count; i++) {
+        size_t last = 0, other_at = 0;
+        mm_ini_entry(a, i, &s, &k, &v, &line);
+        if (strcasecmp(s, MM_CENTER_RELOADABLE_SECTION) == 0 || !last_value(a, s, k, &last) ||
+            last != i)
+            continue;
+        const char *other = last_value(b, s, k, &other_at);
+        if (other && (only_missing || strcmp(other, v) == 0))
+            continue;
+        log_restart_key(path, s, k, replaced, n_replaced);
+        n++;
+    }
+    return n;
+}
+
+int mm_center_config_log_restart_keys(const struct mm_ini *running, const struct mm_ini *next,
+                                      const char *path, const struct mm_center_replaced *replaced,
+                                      size_t n)
+{
+    /* added or changed (next's entries), then removed (running's) */
+    return log_differences(next, running, false, path, replaced, n) +
+           log_differences(running, next, true, path, replaced, n);
 }
 
 int mm_center_zone_load(const struct mm_center_config *cfg, struct mm_zone **out, char *err,

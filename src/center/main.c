@@ -2,8 +2,9 @@
  * `mamori-center` entry point: options and configuration file, the admin
  * subcommands, and the server's life: open the store (migrating it), start
  * the HTTP server (a thread per connection), the health checker and the
- * mail sender, wait for SIGTERM/SIGINT, then finish in-flight requests and
- * close everything. */
+ * mail sender, read the settings file again on SIGHUP (the [mail] section
+ * takes effect; other changes are logged as needing a restart), wait for
+ * SIGTERM/SIGINT, then finish in-flight requests and close everything. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -342,12 +343,141 @@ static int write_port_file(const char *path, int port)
     return mm_file_write_atomic(path, text, (size_t)n);
 }
 
-/* Waits for SIGTERM or SIGINT (blocked in every thread). */
+/* Waits for SIGTERM, SIGINT or SIGHUP: blocked in every thread (the mask is
+ * set before the first thread starts and inherited), taken here by the main
+ * thread alone with sigwait, so nothing runs in a signal handler. */
 static int wait_for_signal(const sigset_t *set)
 {
     int sig = 0;
     sigwait(set, &sig);
     return sig;
+}
+
+/* What a reload (SIGHUP) works with: the settings file, the INI the server
+ * started with (its settings outside [mail] stay in force until a
+ * restart), the [mail] settings in force and the mail thread, and the INIs
+ * read since: a request may still hold a [mail] duty text of one (GET
+ * /duty), so they are freed only once the server has stopped. */
+struct reload {
+    const char *path;
+    const struct mm_ini *boot_ini;
+    struct mm_center_replaced replaced[S__N]; /* by the options given (replaced_by_options) */
+    size_t n_replaced;
+    struct mm_mail_config *mail_cfg;
+    struct mm_mail *mail;
+    struct mm_ini **inis;
+    size_t n_inis;
+};
+
+/* Reads the settings file again and checks it as the start does
+ * (mm_center_config_load, [mail] with its ca_file); err names the file. */
+static int read_settings(const char *path, struct mm_ini **ini, struct mm_mail_config *mail,
+                         char *err, size_t errlen)
+{
+    struct mm_center_config cfg;
+    char what[384];
+    mm_center_config_defaults(&cfg);
+    int r = mm_center_config_load(&cfg, path, ini, err, errlen);
+    if (r != 0)
+        return r;
+    what[0] = '\0';
+    r = mm_mail_config_load(*ini, mail, what, sizeof what);
+    if (r == 0)
+        r = mm_mail_config_check_files(mail, what, sizeof what);
+    if (r != 0) {
+        snprintf(err, errlen, "%s: %s", path, what);
+        mm_mail_config_release(mail);
+        mm_ini_free(*ini);
+        *ini = NULL;
+    }
+    return r;
+}
+
+/* The mail thread with next's settings in place of the running ones (it
+ * finishes the mail in flight first; queued mail waits in the outbox);
+ * GET /duty says the new state. When the new thread cannot start, the old
+ * settings are started again and the error returned. */
+static int replace_mail(struct mm_center *c, struct reload *rl, struct mm_mail_config *next)
+{
+    mm_mail_stop(rl->mail);
+    rl->mail = NULL;
+    int r = mm_mail_start(c, next, &rl->mail);
+    if (r != 0) {
+        mm_log_tr(MM_LOG_ERROR, "center-log", "main.mail", mm_msg("center-log", "main.mail_start"));
+        mm_mail_config_release(next);
+        if (mm_mail_start(c, rl->mail_cfg, &rl->mail) != 0)
+            rl->mail = NULL;
+        return r;
+    }
+    mm_mail_config_release(rl->mail_cfg);
+    *rl->mail_cfg = *next;
+    c->mail_duty = rl->mail_cfg->duty;
+    c->mail_enabled = rl->mail_cfg->enabled;
+    if (!rl->mail_cfg->enabled)
+        mm_log_tr(MM_LOG_INFO, "center-log", "reload.mail_off");
+    return 0;
+}
+
+/* SIGHUP: the settings file read again. A file that cannot be read or
+ * holds a wrong value is logged and changes nothing; else [mail] takes
+ * effect from the next mail and each other changed setting is logged as
+ * needing a restart. Requests go on being served throughout. */
+static void reload_settings(struct mm_center *c, struct reload *rl)
+{
+    struct mm_mail_config next = {0};
+    struct mm_ini *ini = NULL;
+    char err[2048];
+    if (!rl->path) {
+        mm_log_tr(MM_LOG_WARN, "center-log", "reload.no_file");
+        return;
+    }
+    mm_log_tr(MM_LOG_INFO, "center-log", "reload.reading", rl->path);
+    if (read_settings(rl->path, &ini, &next, err, sizeof err) != 0) {
+        mm_log_tr(MM_LOG_ERROR, "center-log", "reload.failed", err);
+        return;
+    }
+    struct mm_ini **grown = realloc(rl->inis, (rl->n_inis + 1) * sizeof *grown);
+    if (!grown) {
+        mm_log_tr(MM_LOG_ERROR, "center-log", "reload.failed", mm_msg_strerror(MM_ENOMEM));
+        mm_mail_config_release(&next);
+        mm_ini_free(ini);
+        return;
+    }
+    rl->inis = grown;
+    rl->inis[rl->n_inis++] = ini;
+    mm_center_config_warn_unread(ini, rl->path);
+    mm_center_config_log_restart_keys(rl->boot_ini, ini, rl->path, rl->replaced, rl->n_replaced);
+    if (replace_mail(c, rl, &next) == 0)
+        mm_log_tr(MM_LOG_INFO, "center-log", "reload.done", rl->path);
+}
+
+/* The settings of the file that the options given replace (apply_options):
+ * a reload says that a change to one of them is not used, even after a
+ * restart. */
+static void replaced_by_options(const struct options *o, struct reload *rl)
+{
+    static const struct {
+        enum server_opt opt;
+        const char *key;
+    } keys[] = {{S_DATA, "data"},
+                {S_LISTEN, "listen"},
+                {S_TLS_CERT, "tls_cert"},
+                {S_TLS_KEY, "tls_key"},
+                {S_THREADS, "threads"}};
+    rl->n_replaced = 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (o->given[keys[i].opt])
+            rl->replaced[rl->n_replaced++] =
+                (struct mm_center_replaced){"server", keys[i].key, server_opts[keys[i].opt].name};
+}
+
+static void reload_free(struct reload *rl)
+{
+    for (size_t i = 0; i < rl->n_inis; i++)
+        mm_ini_free(rl->inis[i]);
+    free(rl->inis);
+    rl->inis = NULL;
+    rl->n_inis = 0;
 }
 
 /* Every open connection is a socket, and a request that already holds a
@@ -375,10 +505,10 @@ static void raise_open_file_limit(const struct mm_center_config *cfg)
 /* Runs the server with settings already checked (check_settings), with the
  * TLS texts it read (tls, taken: emptied on return): what fails here is the
  * machine (storage, the port, threads), exit 1. */
-static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail_cfg,
-                 struct mm_http_tls *tls, struct mm_zone *zone, const char *port_file)
+static int serve(struct mm_center_config *cfg, struct reload *rl, struct mm_http_tls *tls,
+                 struct mm_zone *zone, const char *port_file)
 {
-    struct mm_mail *mail = NULL;
+    const struct mm_mail_config *mail_cfg = rl->mail_cfg;
     struct mm_center c;
     struct mm_http_server *srv = NULL;
     struct mm_health *health = NULL;
@@ -387,6 +517,7 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     /* Alert rows written once per [alerts] flush_ms and before every read,
@@ -412,7 +543,7 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
     }
     if (mm_health_start(&c, &health) != 0)
         goto out;
-    if (mm_mail_start(&c, mail_cfg, &mail) != 0) {
+    if (mm_mail_start(&c, mail_cfg, &rl->mail) != 0) {
         mm_log_tr(MM_LOG_ERROR, "center-log", "main.mail", mm_msg("center-log", "main.mail_start"));
         goto out;
     }
@@ -425,15 +556,19 @@ static int serve(struct mm_center_config *cfg, const struct mm_mail_config *mail
     }
     mm_log_tr(MM_LOG_INFO, "center-log", "main.listening", c.https ? "https" : "http", cfg->listen,
               mm_http_port(srv), cfg->data_dir);
-    int sig = wait_for_signal(&set);
+    int sig;
+    while ((sig = wait_for_signal(&set)) == SIGHUP)
+        reload_settings(&c, rl);
     mm_log_tr(MM_LOG_INFO, "center-log", "main.signal", sig);
     rc = 0;
 out:
     mm_http_tls_clear(tls); /* not yet taken when an earlier step failed */
     mm_http_stop(srv, cfg->shutdown_grace);
-    mm_mail_stop(mail);
+    mm_mail_stop(rl->mail);
+    rl->mail = NULL;
     mm_health_stop(health);
     mm_center_close(&c);
+    reload_free(rl);
     if (rc == 0)
         mm_log_tr(MM_LOG_INFO, "center-log", "main.stopped");
     return rc;
@@ -525,8 +660,11 @@ int main(int argc, char **argv)
         mm_center_config_warn_unread(ini, o.config);
         if (o.admin_at)
             rc = mm_center_admin(&cfg, zone, argc - admin_args, argv + admin_args);
-        else
-            rc = serve(&cfg, &mail_cfg, &tls, zone, o.port_file);
+        else {
+            struct reload rl = {.path = o.config, .boot_ini = ini, .mail_cfg = &mail_cfg};
+            replaced_by_options(&o, &rl);
+            rc = serve(&cfg, &rl, &tls, zone, o.port_file);
+        }
     }
     mm_mail_config_release(&mail_cfg);
     mm_ini_free(ini);

@@ -1,0 +1,192 @@
+# SPDX-License-Identifier: Apache-2.0
+"""SIGHUP makes the real mamori-center read its settings file again, against
+the real SMTP sink of test-mail.py (aiosmtpd on 127.0.0.1):
+- started with mail off ([mail] without host), GET /api/v1/duty says
+  "mail_enabled": false and an alert mails nobody; the file is edited to
+  name the sink, SIGHUP: /duty says true and the next alert's mail arrives,
+  while requests sent all along the reloads are all answered;
+- a file that no longer parses, and one with a wrong [mail] value: the log
+  says the settings were not reloaded and why, and the old ones stay
+  (mail still on, the next alert still mailed);
+- a changed [server] listen port is logged as needing a restart and the
+  server goes on answering where it was;
+- [mail] turned off again by a reload: /duty says false;
+- SIGTERM still stops it cleanly (exit 0);
+- started with --listen, a changed [server] listen is logged as replaced by
+  the option (a restart would not use it either)."""
+
+import importlib.util
+import os
+import signal
+import subprocess
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location("mailtest", os.path.join(HERE, "test-mail.py"))
+mailtest = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mailtest)  # skips (77) itself when aiosmtpd is missing
+
+import centerlib  # noqa: E402
+from centerlib import check  # noqa: E402
+
+Fixture, Sink, wait_for, free_port = (mailtest.Fixture, mailtest.Sink, mailtest.wait_for,
+                                      mailtest.free_port)
+
+OWNER = "owner@reload.example"
+
+
+def write_config(f, text):
+    with open(f.c.config + ".new", "w") as out:
+        out.write(text)
+    os.replace(f.c.config + ".new", f.c.config)
+
+
+def start_listening_from_file(f):
+    """Starts the centre without --listen: it listens where the file's
+    [server] listen says (centerlib's start always gives --listen)."""
+    args = [centerlib.BIN, "--data", f.c.data, "--config", f.c.config, "--port-file",
+            f.c.port_file, "--threads", "4"]
+    f.c.proc = subprocess.Popen(args, stdout=f.c.log, stderr=f.c.log)
+    wait_for(lambda: os.path.exists(f.c.port_file) or f.c.proc.poll() is not None,
+             "the centre to start")
+    check(f.c.proc.poll() is None, "the centre started: %s" % f.c.server_log()[-2000:])
+    with open(f.c.port_file) as pf:
+        f.c.port = int(pf.read())
+
+
+def reload(f, marker):
+    """Sends SIGHUP and waits for one more log line holding marker."""
+    before = f.c.server_log().count(marker)
+    f.c.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: f.c.server_log().count(marker) > before or f.c.proc.poll() is not None,
+             "the log line '%s'" % marker)
+    check(f.c.proc.poll() is None, "the centre runs on after SIGHUP (exit %r)" % f.c.proc.poll())
+
+
+def mail_enabled(f):
+    r = f.c.request("GET", "/api/v1/duty", token=f.token)
+    check(r.status == 200, "duty: %r" % r)
+    return r.json["mail_enabled"]
+
+
+def alert_mailed(f, sink, src_base, total):
+    """One more alert of the tenant; waits until the sink holds total mails
+    to the owner (the alert raised while mail was off is mailed too, once
+    mail is on)."""
+    f.alerts("再読込工業", 1, sev=1, src_base=src_base)
+    wait_for(lambda: len(sink.to(OWNER)) >= total, "mail number %d" % total)
+
+
+class Poller(threading.Thread):
+    """GET /api/v1/duty without pause while the centre reloads: every
+    request must be answered (a reload drops none)."""
+
+    def __init__(self, f):
+        super().__init__(daemon=True)
+        self.f, self.stop, self.answered, self.bad = f, threading.Event(), 0, []
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                r = self.f.c.request("GET", "/api/v1/duty", token=self.f.token)
+                if r.status == 200:
+                    self.answered += 1
+                else:
+                    self.bad.append(r.status)
+            except Exception as e:  # noqa: BLE001 - any failure is what this counts
+                self.bad.append(repr(e))
+            time.sleep(0.01)
+
+
+def main():
+    port = free_port()
+    sink = Sink()
+    sink.start(port)
+    f = Fixture(port)
+    with open(f.c.config) as cf:
+        mail_on = cf.read()
+    on_line = "[mail]\nhost = 127.0.0.1\nport = %d\n" % port
+    check(on_line in mail_on and "immediate_max = 3\n" in mail_on,
+          "the fixture's [mail] names the sink")
+    # no throttling here: each alert gets its own mail
+    mail_on = mail_on.replace("immediate_max = 3\n", "immediate_max = 100\n")
+    listen = "[server]\nlisten = 127.0.0.1:%d\n" % free_port()
+    mail_on += listen
+    mail_off = mail_on.replace(on_line, "[mail]\n")
+    write_config(f, mail_off)
+    try:
+        start_listening_from_file(f)
+        f.tenant("再読込工業", "ja", [OWNER])
+        check(mail_enabled(f) is False, "/duty: mail off at the start")
+        f.alerts("再読込工業", 1, sev=1, src_base=1)
+        time.sleep(1.0)
+        check(sink.to(OWNER) == [], "no mail while mail is off")
+
+        poller = Poller(f)
+        poller.start()
+        write_config(f, mail_on)
+        reload(f, "reloaded %s" % f.c.config)
+        check(mail_enabled(f) is True, "/duty: mail on after SIGHUP")
+        check("mail: sending through 127.0.0.1:%d" % port in f.c.server_log(),
+              "the log names the new SMTP server")
+        alert_mailed(f, sink, 10, 2)
+
+        # a file that no longer parses: logged, nothing changed
+        write_config(f, mail_on + "[mail\nhost 127.0.0.1\n")
+        reload(f, "the settings were not reloaded")
+        check(mail_enabled(f) is True, "/duty: mail still on after a broken file")
+        alert_mailed(f, sink, 20, 3)
+        # a wrong value in [mail]: named, nothing changed
+        write_config(f, mail_on.replace(on_line, "[mail]\nhost = 127.0.0.1\nport = 99999\n"))
+        reload(f, "the settings were not reloaded")
+        log = f.c.server_log()
+        check("[mail] port must be an integer 1-65535" in log and f.c.config in log,
+              "the wrong value and its file named: %s" % log[-2000:])
+        check(mail_enabled(f) is True, "/duty: mail still on after a wrong value")
+        alert_mailed(f, sink, 30, 4)
+
+        # a new listening port: needs a restart, said in the log
+        other = free_port()
+        write_config(f, mail_on.replace(listen, "[server]\nlisten = 127.0.0.1:%d\n" % other))
+        reload(f, "reloaded %s" % f.c.config)
+        check("%s: [server] listen changed, but a reload does not change this setting"
+              % f.c.config in f.c.server_log(), "the new port logged as needing a restart")
+        check(mail_enabled(f) is True, "still answering on the old port")
+        alert_mailed(f, sink, 40, 5)
+
+        # mail off again
+        write_config(f, mail_off)
+        reload(f, "reloaded %s" % f.c.config)
+        check(mail_enabled(f) is False, "/duty: mail off after a reload turned it off")
+        check("mail: no mail is sent" in f.c.server_log(), "the log says mail is off")
+
+        time.sleep(0.5)
+        check(len(sink.to(OWNER)) == 5, "each alert mailed once across the reloads: %d"
+              % len(sink.to(OWNER)))
+        poller.stop.set()
+        poller.join(timeout=60)
+        check(poller.bad == [] and poller.answered > 0,
+              "every request answered during the reloads: %d answered, failures %r"
+              % (poller.answered, poller.bad[:5]))
+        rc = f.c.stop()
+        check(rc == 0, "clean stop after reloads: exit %d" % rc)
+
+        # --listen replaces the file's [server] listen: not "restart", but why
+        f.c.start()
+        write_config(f, mail_off.replace(listen, "[server]\nlisten = 127.0.0.1:%d\n" % other))
+        reload(f, "reloaded %s" % f.c.config)
+        check("%s: [server] listen changed, but --listen on the command line replaces this "
+              "setting" % f.c.config in f.c.server_log(), "the option named: %s"
+              % f.c.server_log()[-1500:])
+        check(mail_enabled(f) is False, "still answering after the reload")
+        print("ok: reload on SIGHUP (%d requests answered meanwhile)" % poller.answered)
+    finally:
+        sink.stop()
+        if f.c.proc:
+            f.c.stop()
+    f.c.close()
+
+
+if __name__ == "__main__":
+    main()
