@@ -9,7 +9,7 @@
 // "Who gets what").
 import * as api from '../api.js';
 import { h, append, fmtTime, severityBadge, alertTitle, alertMore, monthlyReport, seenSummary, stackOnPhone } from '../dom.js';
-import { t, pick, lang } from '../i18n.js';
+import { t, pick, pickOnly, lang } from '../i18n.js';
 
 const OPEN_ALERT = ['new', 'acknowledged'];
 const CLOSED_INCIDENT = ['closed', 'resolved'];
@@ -197,11 +197,14 @@ function recentList(items, names) {
     h('span', { class: 'muted' }, fmtTime(a.last_seen)))));
 }
 
-// One open alert as a card with its plain-language explanation.
+// One open alert as a card with its plain-language explanation. Its "now"
+// is only in the languages whose message has no step of its own (an older
+// sensor's English message has one, its Japanese filler none): never taken
+// from the other language.
 export function explanationBlock(ex) {
   if (!ex) return null;
-  const part = (key, obj) => (pick(obj) ? [h('dt', {}, t('alert.' + key)), h('dd', {}, pick(obj))] : null);
-  return h('dl', { class: 'explain' }, part('what', ex.what), part('now', ex.now), part('threat', ex.threat));
+  const part = (key, text) => (text ? [h('dt', {}, t('alert.' + key)), h('dd', {}, text)] : null);
+  return h('dl', { class: 'explain' }, part('what', pick(ex.what)), part('now', pickOnly(ex.now)), part('threat', pick(ex.threat)));
 }
 
 async function smeDashboard(main) {
