@@ -269,10 +269,12 @@ def test_english_only_message(f, sink):
     the Japanese one, and only that language takes the generic step. The
     English mail gives the message's own step and no "What to do now" (it
     gave both until the fallback became per language); GET /alerts/ID gives
-    the generic step in Japanese alone."""
+    the generic step in Japanese alone. The contacts say mail is on."""
     with open(os.path.join(ROOT, "data", "center", "explanations.json")) as fh:
         generic = json.load(fh)["generic"]
     tid = f.tenant("Old Sensor Ltd", "en", ["desk@oldsensor.example"])
+    r = f.c.request("GET", "/api/v1/tenants/%d/contacts" % tid, token=f.token)
+    check(r.status == 200 and r.json["mail_enabled"] is True, "contacts, mail on: %r" % r)
     ev = alert_event(1, sid=5901, sev=1, src="10.9.1.1")
     ev["mamori"]["message"] = {"en": "Talked to a bad host. Scan the PC now."}
     f.seq["Old Sensor Ltd"] = 1
