@@ -73,16 +73,19 @@ static const char *alert_device(const json_t *ev)
 }
 
 /* An alert from another tool carries no mamori message: the English one falls
- * back to its signature, the Japanese one to the generic explanation. */
+ * back to its signature, the Japanese one to the generic explanation; each
+ * filled one is marked (filled_ja, filled_en), stored with the alert, so its
+ * reader gets the generic next step in that language (mm_alert_now). */
 void mm_ingest_alert_default_message(struct mm_ingest_alert *a)
 {
-    bool no_en = !a->message_en || !*a->message_en, no_ja = !a->message_ja || !*a->message_ja;
-    if (!no_en && !no_ja)
+    a->filled_en = !a->message_en || !*a->message_en;
+    a->filled_ja = !a->message_ja || !*a->message_ja;
+    if (!a->filled_en && !a->filled_ja)
         return; /* the common case on the ingest path: no catalogue look-up */
     const json_t *what = json_object_get(mm_alert_explanation(0, ""), "what");
-    if (no_en)
+    if (a->filled_en)
         a->message_en = a->signature && *a->signature ? a->signature : str_at(what, "en");
-    if (no_ja)
+    if (a->filled_ja)
         a->message_ja = str_at(what, "ja");
 }
 
@@ -211,22 +214,23 @@ const json_t *mm_alert_explanation(int64_t signature_id, const char *detector)
     return mm_alert_kind_explanation(kind);
 }
 
-/* Whether a's message is a mamori sensor's own (which ends with its next
- * step): not when it is empty or mm_ingest_alert_default_message's filler,
- * the generic explanation's "what" (another tool's alert, an older
- * sensor's, a Suricata EVE line: no mamori.message). */
-static bool has_own_message(const struct mm_alert *a)
+/* Whether a's message in lang is a mamori sensor's own (which ends with its
+ * next step): not when it is empty or ingest's filler (filled_ja,
+ * filled_en: another tool's alert, an older sensor's, a Suricata EVE line,
+ * each language on its own: an older sensor may send only English). */
+static bool has_own_message(const struct mm_alert *a, enum mm_lang lang)
 {
-    const char *filler = mm_text(json_object_get(explanation_table("generic"), "what"), MM_LANG_JA);
-    return *a->message_ja && strcmp(a->message_ja, filler) != 0;
+    bool ja = lang == MM_LANG_JA;
+    return *(ja ? a->message_ja : a->message_en) && !(ja ? a->filled_ja : a->filled_en);
 }
 
-const json_t *mm_alert_now(const struct mm_alert *a)
+const char *mm_alert_now(const struct mm_alert *a, enum mm_lang lang)
 {
     const json_t *now = json_object_get(mm_alert_explanation(a->signature_id, a->detector), "now");
-    if (!now && !has_own_message(a))
+    if (!now && !has_own_message(a, lang))
         now = json_object_get(explanation_table("generic"), "now");
-    return now;
+    const char *text = now ? mm_text(now, lang) : NULL;
+    return text && *text ? text : NULL;
 }
 
 void mm_alert_headline(const struct mm_alert *a, enum mm_lang lang, size_t max, char *out,

@@ -59,13 +59,13 @@ const json_t *mm_alert_kind_explanation(const char *kind);
  * (looked up by signature_id, then by detector). */
 const json_t *mm_alert_explanation(int64_t signature_id, const char *detector);
 
-/* The one next step shown beside alert a's message, {"ja","en"}: its
+/* The one next step shown beside alert a's message in lang: its
  * explanation's "now"; for a kind whose explanation has none (a sensor
  * detector's, whose message ends with its own step), the generic
- * explanation's "now" when the alert carries no message of the sensor's
- * (an older sensor, another tool's EVE line); else NULL (the message says
- * it). Borrowed, valid for the program's life. */
-const json_t *mm_alert_now(const struct mm_alert *a);
+ * explanation's "now" when a's message in lang is not the sensor's but
+ * ingest's filler (filled_ja, filled_en: an older sensor, another tool's
+ * EVE line); else NULL (the message says it). Valid for the program's life. */
+const char *mm_alert_now(const struct mm_alert *a, enum mm_lang lang);
 
 /* The headline of alert a in lang, as the web UI shows it: the first
  * sentence of its message in lang (mm_first_sentence_len), else its
@@ -80,7 +80,8 @@ void mm_alert_headline(const struct mm_alert *a, enum mm_lang lang, size_t max, 
 const char *mm_alert_category_label(const char *category, enum mm_lang lang);
 
 /* Fills an alert's empty messages: English from its signature, Japanese from
- * the generic explanation (alerts from tools other than the mamori sensor). */
+ * the generic explanation (alerts from tools other than the mamori sensor,
+ * older sensors), and sets filled_ja and filled_en to say which it filled. */
 void mm_ingest_alert_default_message(struct mm_ingest_alert *a);
 
 #endif

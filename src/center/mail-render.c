@@ -192,10 +192,9 @@ static void alert_texts(const struct mm_alert *a, enum mm_lang lang, struct aler
     /* One next step: a sensor's message ends with its own, and its kind's
      * explanation has none; an alert without one (another tool's, an older
      * sensor's, the centre's own) takes a "now" (mm_alert_now) in a section
-     * of its own. */
-    x->now = ex ? mm_text(mm_alert_now(a), lang) : str_of("no_explanation", lang);
-    if (!*x->now) /* mm_text: "" when there is none */
-        x->now = NULL;
+     * of its own, per language: an older sensor's English message has its
+     * step, its Japanese filler none. */
+    x->now = ex ? mm_alert_now(a, lang) : str_of("no_explanation", lang);
     x->what_title = str_of(x->now ? "what.title" : "what_todo.title", lang);
     x->threat = ex ? mm_text(json_object_get(ex, "threat"), lang) : "";
     if (!*x->threat) /* no catalogue, or a kind without a threat text */

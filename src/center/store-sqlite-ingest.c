@@ -277,7 +277,8 @@ int mm__sqlite_sensor_list(struct mm_store *st, const struct mm_scope *scope, in
 #define ALERT_COLS                                                                                 \
     "id, tenant_id, sensor_id, signature_id, signature, detector, category, severity, device, "    \
     "src_ip, dest_ip, count, first_seen, last_seen, status, close_reason, "                        \
-    "coalesce(incident_id, 0), message_ja, message_en, created_at, updated_at"
+    "coalesce(incident_id, 0), message_ja, message_en, created_at, updated_at, filled_ja, "        \
+    "filled_en"
 
 static void read_alert(sqlite3_stmt *stmt, struct mm_alert *a)
 {
@@ -303,6 +304,8 @@ static void read_alert(sqlite3_stmt *stmt, struct mm_alert *a)
     mm__sqlite_copy_text(a->message_en, sizeof a->message_en, stmt, 18);
     a->created_at = sqlite3_column_int64(stmt, 19);
     a->updated_at = sqlite3_column_int64(stmt, 20);
+    a->filled_ja = sqlite3_column_int(stmt, 21) != 0;
+    a->filled_en = sqlite3_column_int(stmt, 22) != 0;
 }
 
 /* The length of s truncated to less than max bytes on a UTF-8 character
@@ -348,14 +351,17 @@ static int insert_alert(sqlite3_stmt *stmt, int64_t tenant_id, int64_t sensor_id
     sqlite3_bind_int64(stmt, 15, now);
     sqlite3_bind_int64(stmt, 16, count);
     sqlite3_bind_int64(stmt, 17, last_event);
+    sqlite3_bind_int(stmt, 18, a->filled_ja);
+    sqlite3_bind_int(stmt, 19, a->filled_en);
     return mm__sqlite_step_done(stmt);
 }
 
 #define INSERT_ALERT_SQL                                                                           \
     "INSERT INTO alerts (tenant_id, sensor_id, signature_id, signature, detector, category, "      \
     "severity, device, src_ip, dest_ip, count, first_seen, last_seen, message_ja, message_en, "    \
-    "created_at, updated_at, last_event_id, seen_hour) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "   \
-    "?9, ?10, ?16, ?11, ?12, ?13, ?14, ?15, ?15, NULLIF(?17, 0), ?12 / " HOUR_USEC_SQL ")"
+    "created_at, updated_at, last_event_id, seen_hour, filled_ja, filled_en) VALUES (?1, ?2, ?3, " \
+    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?16, ?11, ?12, ?13, ?14, ?15, ?15, NULLIF(?17, 0), "             \
+    "?12 / " HOUR_USEC_SQL ", ?18, ?19)"
 
 /* ---- ingest ----
  * A batch is stored in three steps inside one transaction: the new alert

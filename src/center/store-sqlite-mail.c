@@ -27,7 +27,10 @@
 
 #define ALERT_COLUMNS                                                                              \
     "a.id, a.tenant_id, a.signature_id, a.signature, a.detector, a.severity, a.device, "           \
-    "a.src_ip, a.dest_ip, a.count, a.first_seen, a.last_seen, a.message_ja, a.message_en"
+    "a.src_ip, a.dest_ip, a.count, a.first_seen, a.last_seen, a.message_ja, a.message_en, "        \
+    "a.filled_ja, a.filled_en"
+
+#define ALERT_NCOLUMNS 16 /* the first column selected after ALERT_COLUMNS */
 
 /* Reads ALERT_COLUMNS starting at column 0. */
 static void alert_from_row(sqlite3_stmt *s, struct mm_alert *a)
@@ -47,6 +50,8 @@ static void alert_from_row(sqlite3_stmt *s, struct mm_alert *a)
     a->last_seen = sqlite3_column_int64(s, 11);
     mm__sqlite_copy_text(a->message_ja, sizeof a->message_ja, s, 12);
     mm__sqlite_copy_text(a->message_en, sizeof a->message_en, s, 13);
+    a->filled_ja = sqlite3_column_int(s, 14) != 0;
+    a->filled_en = sqlite3_column_int(s, 15) != 0;
 }
 
 /* The tenant's contacts, the vendor's users on duty and the configured duty
@@ -242,10 +247,11 @@ static int scan_rows(sqlite3 *db, const struct mm_mail_config *cfg, int64_t now,
         struct mm_alert a;
         alert_from_row(s, &a);
         last = a.id;
-        int threshold = sqlite3_column_int(s, 14);
-        const char *tenant = (const char *)sqlite3_column_text(s, 16);
+        int threshold = sqlite3_column_int(s, ALERT_NCOLUMNS);
+        const char *tenant = (const char *)sqlite3_column_text(s, ALERT_NCOLUMNS + 2);
         if (a.severity <= threshold)
-            r = scan_one(db, cfg, &a, 0, tenant ? tenant : "", lang_of(s, 15), now, queued);
+            r = scan_one(db, cfg, &a, 0, tenant ? tenant : "", lang_of(s, ALERT_NCOLUMNS + 1), now,
+                         queued);
     }
     sqlite3_finalize(s);
     if (r == 0 && last > 0)
@@ -322,11 +328,11 @@ static int read_rise(sqlite3 *db, int64_t alert_id, struct rise *out)
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         alert_from_row(s, &out->a);
-        out->threshold = sqlite3_column_int(s, 14);
-        out->lang = lang_of(s, 15);
-        mm__sqlite_copy_text(out->tenant, sizeof out->tenant, s, 16);
-        out->a.severity = sqlite3_column_int(s, 17);
-        out->from_severity = sqlite3_column_int(s, 18);
+        out->threshold = sqlite3_column_int(s, ALERT_NCOLUMNS);
+        out->lang = lang_of(s, ALERT_NCOLUMNS + 1);
+        mm__sqlite_copy_text(out->tenant, sizeof out->tenant, s, ALERT_NCOLUMNS + 2);
+        out->a.severity = sqlite3_column_int(s, ALERT_NCOLUMNS + 3);
+        out->from_severity = sqlite3_column_int(s, ALERT_NCOLUMNS + 4);
     } else {
         r = rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
     }

@@ -111,6 +111,9 @@ struct mm_alert {
     char close_reason[512];
     int64_t incident_id; /* 0: none */
     char message_ja[1024], message_en[1024];
+    /* The message in that language is ingest's filler, not the sensor's
+     * (mm_ingest_alert_default_message): it has no next step of its own. */
+    bool filled_ja, filled_en;
     int64_t created_at, updated_at;
 };
 
@@ -131,6 +134,7 @@ struct mm_ingest_alert {
     int severity;
     const char *signature, *detector, *category, *device, *src_ip, *dest_ip;
     const char *message_ja, *message_en;
+    bool filled_ja, filled_en; /* as in struct mm_alert */
 };
 
 /* One event of an ingest batch, already parsed and checked (alerts.c). */

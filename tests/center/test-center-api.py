@@ -373,7 +373,9 @@ def test_tenant_contacts(c, w):
     vendor dashboard names the SMEs without one from it, instead of asking
     each SME's contacts), for the admin and an analyst; one tenant too. An
     SME user (owner or staff) reads its own company's count only: the list is
-    the vendor's, and another company's id is not found."""
+    the vendor's, and another company's id is not found. The contacts say
+    whether the centre sends mail at all ("mail_enabled"), for the SME's
+    people too."""
     admin = c.login("admin@vendor.example")
     analyst = c.login("analyst@vendor.example")
     a, b = w.tenants["A"]["id"], w.tenants["B"]["id"]
@@ -407,6 +409,14 @@ def test_tenant_contacts(c, w):
               "%s: not the other company's: %r" % (who, r))
     r = c.request("PUT", "/api/v1/tenants/%d/contacts" % a, {"contacts": []}, session=admin)
     check(r.status == 200 and counts(admin)[a] == 0, "emptied: %r" % counts(admin))
+    check(r.json == {"items": [], "mail_enabled": False}, "PUT says mail is off: %r" % r.json)
+    # An SME's people cannot read GET /duty, so the contacts say whether the
+    # centre sends mail at all: this one has no [mail] host (test-mail.py
+    # reads true with mail on).
+    for who, own in (("owner@a.example", a), ("staff@b.example", b)):
+        r = c.request("GET", "/api/v1/tenants/%d/contacts" % own, session=c.login(who))
+        check(r.status == 200 and r.json["mail_enabled"] is False,
+              "%s reads that mail is off: %r" % (who, r))
 
 
 def many_vendor_users(c, n):

@@ -4,7 +4,9 @@
 // Japanese and in English, and the centre's API reports the new state each
 // time; an analyst sees whether they are on duty but gets no switch; an SME
 // owner's users table has no duty column at all; a new person's role is the
-// least powerful one unless picked.
+// least powerful one unless picked; with mail off (this centre has no [mail]
+// host) an SME owner is told so, and to ask the IT company, instead of being
+// asked to add contacts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, needBinary, useCenter } from './lib/center.mjs';
@@ -183,6 +185,49 @@ test('an empty company name is answered in the page (ja account, en browser)', {
 // Every element of Settings stays inside the screen, on a desktop and on a
 // phone, for each role that has the page (the hints under the forms were
 // once wider than the page on a desktop).
+// This centre sends no mail (no [mail] host): an SME owner, who cannot read
+// GET /duty, learns it from the contacts ("mail_enabled": false). Settings
+// and the dashboard say that the contacts get no e-mail and whom to ask,
+// instead of asking to add a contact (which would not help yet); a contact
+// can still be added for later, and the note stays. The vendor admin's
+// Settings for that SME keep the vendor's own wording (its dashboard says
+// mail is off).
+const MAIL_OFF_JA = 'いま監視センターは電子メールを送っていません。そのため、担当の IT 会社（監視センター）がメールを送るように設定するまで、緊急時の連絡先に登録した人にも緊急メールは届きません。メールで知らせてほしい場合は、担当の IT 会社に、緊急メールを送るように設定してほしいと伝えてください。';
+const MAIL_OFF_EN = 'The monitoring centre sends no e-mail now, so your emergency contacts get no emergency e-mail until your IT company (the monitoring centre) turns its e-mail on. If you want to be told by e-mail, ask your IT company to turn it on.';
+
+test('with mail off an SME owner is told so and whom to ask, not to add contacts (ja, en)', { skip: missing }, async () => {
+  await asUser(center.base, center.users.yamada, { route: '/#/settings' }, async (p) => {
+    await p.locator('#contact-form').waitFor();
+    assert.equal(await p.locator('#mail-off-sme').textContent(), MAIL_OFF_JA);
+    assert.equal(await p.locator('#no-recipient').count(), 0);
+    await shot(p, 'settings-mail-off-sme-ja');
+    await p.locator('#contact-form input[name=email]').fill('shacho@yamada.example');
+    await p.locator('#contact-form button[type=submit]').click();
+    await p.locator('#contact-list').filter({ hasText: 'shacho@yamada.example' }).waitFor();
+    assert.equal(await p.locator('#mail-off-sme').textContent(), MAIL_OFF_JA);
+    await p.goto(center.base + '/#/');
+    await p.locator('#sme-summary').waitFor();
+    assert.equal(await p.locator('#mail-off-sme').textContent(), MAIL_OFF_JA);
+    assert.equal(await p.locator('#no-recipient').count(), 0);
+  });
+  await asUser(center.base, center.users.sakura, { route: '/#/' }, async (p) => {
+    await p.locator('#sme-summary').waitFor();
+    assert.equal(await p.locator('#mail-off-sme').textContent(), MAIL_OFF_EN);
+    assert.equal(await p.locator('#no-recipient').count(), 0);
+    await p.goto(center.base + '/#/settings');
+    await ready(p);
+    await p.locator('#contact-form').waitFor();
+    assert.equal(await p.locator('#mail-off-sme').textContent(), MAIL_OFF_EN);
+    assert.equal(await p.locator('#no-recipient').count(), 0);
+  });
+  await asUser(center.base, center.users.admin, { route: `/#/settings?tenant=${center.tenants.sakura.id}` }, async (p) => {
+    await p.locator('#contact-form').waitFor();
+    assert.equal(await p.locator('#mail-off-sme').count(), 0);
+    assert.equal(await p.locator('#no-recipient').count(), 1);
+  });
+  await center.api.ok('PUT', `/api/v1/tenants/${center.tenants.yamada.id}/contacts`, { contacts: [] });
+});
+
 test('nothing in Settings reaches past the screen (desktop, phone; ja, en)', { skip: missing }, async () => {
   const problems = [];
   for (const user of [center.users.admin, center.users.analyst, center.users.sakura]) {

@@ -258,3 +258,11 @@ export function clipBytes(s, maxBytes) {
   }
   return out + '…';
 }
+
+// The centre sends no e-mail at all ("mail_enabled": false in GET
+// .../contacts): said to an SME's people (the dashboard, the contacts in
+// Settings) instead of asking for contacts, with whom to ask: their IT
+// company, which runs the centre.
+export function smeMailOffNote() {
+  return h('p', { class: 'notice mail-warning', id: 'mail-off-sme' }, t('mail.off_sme'));
+}

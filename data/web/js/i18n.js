@@ -76,3 +76,12 @@ export function pick(obj) {
   if (typeof obj === 'string') return obj;
   return obj[current] || obj.en || obj.ja || '';
 }
+
+// A {"ja","en"} object -> its text in the current language only, '' when it
+// has none there: for a text given only in the languages it applies to (an
+// alert's "now", absent in a language whose message has its own step).
+export function pickOnly(obj) {
+  if (obj === null || obj === undefined) return '';
+  if (typeof obj === 'string') return obj;
+  return obj[current] || '';
+}

@@ -91,17 +91,27 @@ static json_t *category_label(const char *category)
 }
 
 /* The alert's explanation with, for a sensor detector's alert that came
- * without the sensor's message, the generic next step (mm_alert_now): one
- * "now" exactly when the message does not end with one. */
+ * without the sensor's message, the generic next step (mm_alert_now) in
+ * each language whose message ingest filled: one "now" exactly where the
+ * message does not end with one. An older sensor that sent only English
+ * gets {"ja": ...} alone: its English message has the step. */
 static json_t *explanation_json(const struct mm_alert *a)
 {
     const json_t *ex = mm_alert_explanation(a->signature_id, a->detector);
     if (!ex)
         return json_null();
     json_t *j = json_deep_copy(ex);
-    const json_t *now = mm_alert_now(a);
-    if (j && now && !json_object_get(j, "now"))
-        json_object_set_new(j, "now", json_deep_copy(now));
+    if (!j || json_object_get(j, "now"))
+        return j;
+    json_t *now = json_object();
+    const char *ja = mm_alert_now(a, MM_LANG_JA), *en = mm_alert_now(a, MM_LANG_EN);
+    if (ja)
+        json_object_set_new(now, "ja", json_string(ja));
+    if (en)
+        json_object_set_new(now, "en", json_string(en));
+    if (json_object_size(now) > 0)
+        json_object_set(j, "now", now);
+    json_decref(now);
     return j;
 }
 

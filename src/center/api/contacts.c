@@ -5,7 +5,9 @@
  * duty, read only, for every vendor user (GET /api/v1/duty). The mail
  * severity itself is the tenant's mail_severity (PATCH /tenants/{tenant}).
  * Storage only through the store interface (store.h, group "emergency
- * mail"), tenant-scoped by the caller's scope. */
+ * mail"), tenant-scoped by the caller's scope. The contacts and the duty
+ * list both say whether the centre sends mail at all ("mail_enabled"), so
+ * an SME owner, who cannot read the duty list, learns it too. */
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +24,8 @@ static int add_contact_json(const struct mm_contact *c, void *arg)
     return item && json_array_append_new(arg, item) == 0 ? 0 : MM_ENOMEM;
 }
 
+/* The tenant's contacts and "mail_enabled": with mail off they get no mail
+ * (the owner's settings page says so, and whom to ask). */
 static int reply_contacts(struct mm_request *req, int64_t tenant)
 {
     struct mm_store *st = req->center->store;
@@ -32,7 +36,9 @@ static int reply_contacts(struct mm_request *req, int64_t tenant)
         json_decref(items);
         return r;
     }
-    return mm_reply_json(req, 200, json_pack("{s:o}", "items", items));
+    return mm_reply_json(
+        req, 200,
+        json_pack("{s:o, s:b}", "items", items, "mail_enabled", req->center->mail_enabled));
 }
 
 int mm_api_contact_list(struct mm_request *req)

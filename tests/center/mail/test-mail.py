@@ -264,6 +264,38 @@ def test_no_sensor_message(f, sink):
     check("now" not in one["explanation"], "no second step: %r" % one["explanation"])
 
 
+def test_english_only_message(f, sink):
+    """An older sensor that sent its message in English only: ingest fills
+    the Japanese one, and only that language takes the generic step. The
+    English mail gives the message's own step and no "What to do now" (it
+    gave both until the fallback became per language); GET /alerts/ID gives
+    the generic step in Japanese alone. The contacts say mail is on."""
+    with open(os.path.join(ROOT, "data", "center", "explanations.json")) as fh:
+        generic = json.load(fh)["generic"]
+    tid = f.tenant("Old Sensor Ltd", "en", ["desk@oldsensor.example"])
+    r = f.c.request("GET", "/api/v1/tenants/%d/contacts" % tid, token=f.token)
+    check(r.status == 200 and r.json["mail_enabled"] is True, "contacts, mail on: %r" % r)
+    ev = alert_event(1, sid=5901, sev=1, src="10.9.1.1")
+    ev["mamori"]["message"] = {"en": "Talked to a bad host. Scan the PC now."}
+    f.seq["Old Sensor Ltd"] = 1
+    r = f.c.ingest(f.tenants["Old Sensor Ltd"][1], [ev])
+    check(r.status == 200 and r.json["accepted"] == 1, "ingest: %r" % r)
+    wait_for(lambda: len(sink.to("desk@oldsensor.example")) >= 1, "the English mail")
+    _, msg, _ = sink.to("desk@oldsensor.example")[0]
+    plain, html = parts(msg)
+    plain = plain.replace("\r\n", "\n")
+    check("* What happened and what to do\nTalked to a bad host. Scan the PC now." in plain and
+          "What to do now" not in plain and "What to do now" not in html and
+          generic["now"]["en"] not in plain,
+          "one step, the message's own: %s" % plain)
+    r = f.c.request("GET", "/api/v1/alerts?tenant=%d" % tid, token=f.token)
+    one = f.c.request("GET", "/api/v1/alerts/%d" % r.json["items"][0]["id"], token=f.token).json
+    check(one["message"] == {"ja": generic["what"]["ja"],
+                             "en": "Talked to a bad host. Scan the PC now."} and
+          one["explanation"].get("now") == {"ja": generic["now"]["ja"]},
+          "the generic step in Japanese only: %r" % one)
+
+
 def test_storm(f, sink):
     tid = f.tenant("Storm Ltd", "en", ["desk@storm.example"])
     f.alerts("Storm Ltd", 200, sev=1, src_base=300)
@@ -382,6 +414,7 @@ def main():
         test_ja_mail_and_retry(f, sink, port)
         test_en_and_threshold(f, sink)
         test_no_sensor_message(f, sink)
+        test_english_only_message(f, sink)
         test_storm(f, sink)
         test_kill_during_send(f, sink)
         print("ok: mail (%d messages)" % len(sink.messages))

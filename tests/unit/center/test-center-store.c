@@ -20,11 +20,13 @@
 #include <unistd.h>
 
 #include "center/alerts.h"
+#include "center/arena.h"
 #include "center/auth.h"
 #include "center/store-sqlite.h"
 #include "center/store.h"
 #include "core/data.h"
 #include "core/error.h"
+#include "core/eve.h"
 #include "core/str.h"
 #include "../test-tmpdir.h"
 
@@ -105,6 +107,85 @@ static void test_upgrade_from_version_1(void **state)
     assert_string_equal(t.name, "old");
     struct mm_sensor s;
     assert_int_equal(st->ops->sensor_get(st, &vendor, 1, 0, &s), MM_ENOENT); /* table exists */
+    mm_store_close(st);
+}
+
+/* Applies the embedded migrations up to version to db: the schema of an
+ * older centre, on a real file. */
+struct old_schema {
+    sqlite3 *db;
+    int version;
+};
+
+static int apply_old_migration(const struct mm_data_entry *e, void *arg)
+{
+    struct old_schema *o = arg;
+    if (atoi(e->path + strlen("center/migrations/")) > o->version)
+        return 0;
+    char *why = NULL;
+    int rc = sqlite3_exec(o->db, (const char *)e->bytes, NULL, NULL, &why);
+    if (rc != SQLITE_OK)
+        print_error("%s: %s\n", e->path, why);
+    sqlite3_free(why);
+    assert_int_equal(rc, SQLITE_OK);
+    return 0;
+}
+
+/* Migration 016 classifies the alerts a centre stored before it by their
+ * texts (the generic "what" ingest wrote for a missing message, in English
+ * the signature): each language's filler gets the generic next step
+ * (mm_alert_now), a sensor's own message none. Until then the filler was
+ * recognised by comparing with the catalogue at every read. */
+static void test_upgrade_classifies_filled_messages(void **state)
+{
+    (void)state;
+    sqlite3 *db = raw_db();
+    struct old_schema o = {.db = db, .version = 15};
+    assert_int_equal(mm_data_foreach("center/migrations/", apply_old_migration, &o), 0);
+    const json_t *what = json_object_get(mm_alert_kind_explanation("generic"), "what");
+    const char *filler_ja = mm_text(what, MM_LANG_JA), *filler_en = mm_text(what, MM_LANG_EN);
+    sqlite3_stmt *ins;
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "PRAGMA user_version = 15; INSERT INTO tenants (name, created_at) VALUES "
+                     "('old', 1); INSERT INTO sensors (tenant_id, name, key_hash, enrolled_at) "
+                     "VALUES (1, 's', x'00', 1)",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "INSERT INTO alerts (tenant_id, sensor_id, signature_id, "
+                                        "signature, detector, severity, first_seen, last_seen, "
+                                        "created_at, updated_at, message_ja, message_en) VALUES "
+                                        "(1, 1, 9100102, ?1, 'intel', 2, 1, 1, 1, 1, ?2, ?3)",
+                                        -1, &ins, NULL),
+                     SQLITE_OK);
+    static const char sig[] = "MAMORI intel: listed domain";
+    const char *rows[][2] = {
+        {"危険なドメインです。スキャンしてください。", "A dangerous domain. Scan it."}, /* own */
+        {filler_ja, sig},                            /* no mamori.message: both filled */
+        {filler_ja, "A dangerous domain. Scan it."}, /* an older sensor: English only */
+        {"", filler_en},                             /* empty signature */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        sqlite3_reset(ins);
+        sqlite3_bind_text(ins, 1, i == 3 ? "" : sig, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 2, rows[i][0], -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, rows[i][1], -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+    }
+    sqlite3_finalize(ins);
+    sqlite3_close(db);
+    struct mm_store *st = open_store();
+    struct mm_scope vendor = mm_scope_for(MM_ROLE_ADMIN, 0);
+    const bool want[][2] = {{false, false}, {true, true}, {true, false}, {true, true}};
+    for (int64_t id = 1; id <= 4; id++) {
+        struct mm_alert a;
+        assert_int_equal(st->ops->alert_get(st, &vendor, id, &a), 0);
+        assert_int_equal(a.filled_ja, want[id - 1][0]);
+        assert_int_equal(a.filled_en, want[id - 1][1]);
+        assert_int_equal(mm_alert_now(&a, MM_LANG_JA) != NULL, want[id - 1][0]);
+        assert_int_equal(mm_alert_now(&a, MM_LANG_EN) != NULL, want[id - 1][1]);
+    }
     mm_store_close(st);
 }
 
@@ -247,6 +328,70 @@ static void test_ingest_idempotent_and_aggregated(void **state)
     assert_int_equal(
         st->ops->alert_set_status(st, &own, &test_actor, 1, MM_ALERT_ESCALATED, NULL, 0, 7, &a),
         MM_ESTATE);
+    mm_store_close(st);
+}
+
+/* Ingest stores which message it filled in (mm_ingest_alert_default_message),
+ * per language, through both readers of an EVE line (the scanner and the
+ * JSON tree): an older sensor's alert with an English message only takes
+ * the generic next step in Japanese alone, one without mamori.message in
+ * both, a current sensor's in neither. */
+static void test_ingest_stores_filled_messages(void **state)
+{
+    (void)state;
+    struct mm_store *st = open_store();
+    int64_t t1 = add_tenant(st, "one");
+    struct mm_sensor s = enrol(st, t1, "mms_key1");
+    static const char *const lines[] = {
+        "{\"seq\":1,\"timestamp\":\"2026-04-01T00:00:00Z\",\"event_type\":\"alert\","
+        "\"src_ip\":\"10.0.0.1\",\"alert\":{\"signature_id\":9100102,\"signature\":\"a\","
+        "\"severity\":2},\"mamori\":{\"detector\":\"intel\",\"message\":{\"en\":\"Own. Scan "
+        "it.\"}}}",
+        "{\"seq\":2,\"timestamp\":\"2026-04-01T00:00:00Z\",\"event_type\":\"alert\","
+        "\"src_ip\":\"10.0.0.2\",\"alert\":{\"signature_id\":9100102,\"signature\":\"b\","
+        "\"severity\":2},\"mamori\":{\"detector\":\"intel\"}}",
+        "{\"seq\":3,\"timestamp\":\"2026-04-01T00:00:00Z\",\"event_type\":\"alert\","
+        "\"src_ip\":\"10.0.0.3\",\"alert\":{\"signature_id\":9100102,\"signature\":\"c\","
+        "\"severity\":2},\"mamori\":{\"detector\":\"intel\",\"message\":{\"ja\":\"独自です。"
+        "\",\"en\":\"Own.\"}}}",
+    };
+    const bool want[][2] = {{true, false}, {true, true}, {false, false}};
+    for (int scanner = 0; scanner < 2; scanner++) {
+        struct mm_ingest_event evs[3];
+        json_t *trees[3] = {NULL};
+        struct mm_arena arena = MM_ARENA_INIT;
+        for (size_t i = 0; i < 3; i++) {
+            char why[128];
+            if (scanner) {
+                assert_int_equal(mm_ingest_event_scan(lines[i], strlen(lines[i]), &arena, &evs[i]),
+                                 0);
+            } else {
+                assert_int_equal(
+                    mm_eve_parse_line(lines[i], strlen(lines[i]), &trees[i], why, sizeof why), 0);
+                assert_int_equal(mm_ingest_event_from_json(trees[i], lines[i], strlen(lines[i]),
+                                                           &evs[i], why, sizeof why),
+                                 0);
+            }
+            evs[i].seq += 10 * scanner;
+            evs[i].ts += 24 * 3600LL * 1000000 * scanner; /* new alerts, not folded */
+        }
+        struct mm_ingest_opts o = {.now = 1000, .alert_window = 60, .header_drops = -1};
+        struct mm_ingest_result res;
+        assert_int_equal(st->ops->events_ingest(st, &s, evs, 3, &o, &res), 0);
+        assert_int_equal(res.accepted, 3);
+        struct mm_scope own = mm_scope_tenant(t1);
+        for (size_t i = 0; i < 3; i++) {
+            struct mm_alert a;
+            assert_int_equal(st->ops->alert_get(st, &own, (int64_t)(3 * scanner + i + 1), &a), 0);
+            assert_int_equal(a.filled_ja, want[i][0]);
+            assert_int_equal(a.filled_en, want[i][1]);
+            assert_int_equal(mm_alert_now(&a, MM_LANG_JA) != NULL, want[i][0]);
+            assert_int_equal(mm_alert_now(&a, MM_LANG_EN) != NULL, want[i][1]);
+        }
+        for (size_t i = 0; i < 3; i++)
+            json_decref(trees[i]);
+        mm_arena_free(&arena);
+    }
     mm_store_close(st);
 }
 
@@ -705,8 +850,10 @@ int main(void)
         cmocka_unit_test(test_copy_text_cuts_at_character),
         cmocka_unit_test_setup_teardown(test_fresh_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_from_version_1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_classifies_filled_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_idempotent_and_aggregated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_stores_filled_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cached_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tenant_scoping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_search_messages, setup, teardown),

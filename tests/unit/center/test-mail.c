@@ -165,6 +165,8 @@ static void test_render_alert_no_sensor_message(void **state)
     mm_ingest_alert_default_message(&in);
     snprintf(a.message_ja, sizeof a.message_ja, "%s", in.message_ja);
     snprintf(a.message_en, sizeof a.message_en, "%s", in.message_en);
+    a.filled_ja = in.filled_ja;
+    a.filled_en = in.filled_en;
     const json_t *generic = mm_alert_kind_explanation("generic");
     const char *now = json_string_value(json_object_get(json_object_get(generic, "now"), "ja"));
     assert_non_null(now);
@@ -179,6 +181,50 @@ static void test_render_alert_no_sensor_message(void **state)
     mm_mail_text_free(&t);
     assert_int_equal(mm_mail_render_alert(&a, "Blue Bakery", MM_LANG_EN, NULL, &t), 0);
     assert_non_null(strstr(t.text, "* What to do now\n"));
+    mm_mail_text_free(&t);
+}
+
+/* An older sensor's alert with an English message only: ingest fills the
+ * Japanese one (filled_ja), so the Japanese mail gives the generic step and
+ * the English mail none but its message's own, one step in each language
+ * (the English mail used to give both). */
+static void test_render_alert_english_only(void **state)
+{
+    (void)state;
+    struct mm_alert a;
+    struct mm_mail_text t;
+    sample_alert(&a);
+    struct mm_ingest_alert in = {.signature = a.signature, .message_en = a.message_en};
+    mm_ingest_alert_default_message(&in);
+    assert_true(in.filled_ja);
+    assert_false(in.filled_en);
+    snprintf(a.message_ja, sizeof a.message_ja, "%s", in.message_ja);
+    a.filled_ja = in.filled_ja;
+    a.filled_en = in.filled_en;
+    assert_null(mm_alert_now(&a, MM_LANG_EN));
+    assert_non_null(mm_alert_now(&a, MM_LANG_JA));
+    assert_int_equal(mm_mail_render_alert(&a, "Blue Bakery", MM_LANG_EN, NULL, &t), 0);
+    assert_null(strstr(t.text, "What to do now"));
+    assert_null(strstr(t.html, "What to do now"));
+    assert_non_null(strstr(t.text, "Scan it <now> & report."));
+    mm_mail_text_free(&t);
+    assert_int_equal(mm_mail_render_alert(&a, "山田製作所", MM_LANG_JA, NULL, &t), 0);
+    assert_non_null(strstr(t.text, "■ いますぐしていただきたいこと\n"));
+    mm_mail_text_free(&t);
+    /* The other way round (Japanese only): the English mail, whose message
+     * is the signature, takes the generic step, the Japanese one does not. */
+    sample_alert(&a);
+    a.message_en[0] = '\0';
+    struct mm_ingest_alert ja = {.signature = a.signature, .message_ja = a.message_ja};
+    mm_ingest_alert_default_message(&ja);
+    snprintf(a.message_en, sizeof a.message_en, "%s", ja.message_en);
+    a.filled_ja = ja.filled_ja;
+    a.filled_en = ja.filled_en;
+    assert_int_equal(mm_mail_render_alert(&a, "Blue Bakery", MM_LANG_EN, NULL, &t), 0);
+    assert_non_null(strstr(t.text, "* What to do now\n"));
+    mm_mail_text_free(&t);
+    assert_int_equal(mm_mail_render_alert(&a, "山田製作所", MM_LANG_JA, NULL, &t), 0);
+    assert_null(strstr(t.text, "いますぐしていただきたいこと"));
     mm_mail_text_free(&t);
 }
 
@@ -491,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_render_alert_ja),
         cmocka_unit_test(test_render_alert_step_section),
         cmocka_unit_test(test_render_alert_no_sensor_message),
+        cmocka_unit_test(test_render_alert_english_only),
         cmocka_unit_test(test_render_alert_en_no_link),
         cmocka_unit_test(test_render_alert_other_zone),
         cmocka_unit_test(test_render_digest),

@@ -8,8 +8,8 @@
 // no one on duty or a centre that sends no mail at all (docs/design/mail.md
 // "Who gets what").
 import * as api from '../api.js';
-import { h, append, fmtTime, severityBadge, alertTitle, alertMore, monthlyReport, seenSummary, stackOnPhone } from '../dom.js';
-import { t, pick, lang } from '../i18n.js';
+import { h, append, fmtTime, severityBadge, alertTitle, alertMore, monthlyReport, seenSummary, stackOnPhone, smeMailOffNote } from '../dom.js';
+import { t, pick, pickOnly, lang } from '../i18n.js';
 
 const OPEN_ALERT = ['new', 'acknowledged'];
 const CLOSED_INCIDENT = ['closed', 'resolved'];
@@ -62,12 +62,14 @@ export function sensorTable(sensors, tenantNames, brief) {
       h('td', {}, sensorState(s)))))));
 }
 
-// Whether the tenant has emergency-mail contacts (GET .../contacts; the SME
-// dashboard); null when the centre does not say (an older centre, a failed
-// call).
-async function hasContacts(tenantId) {
+// Whether the tenant's emergency mails reach anyone (GET .../contacts; the
+// SME dashboard): 'off' when the centre sends no mail at all
+// ("mail_enabled": false), false without any contact, true with one; null
+// when the centre does not say (an older centre, a failed call).
+async function mailReach(tenantId) {
   try {
     const r = await api.get('/tenants/' + tenantId + '/contacts');
+    if (r && r.mail_enabled === false) return 'off';
     return !!(r && r.items && r.items.length);
   } catch {
     return null;
@@ -197,21 +199,24 @@ function recentList(items, names) {
     h('span', { class: 'muted' }, fmtTime(a.last_seen)))));
 }
 
-// One open alert as a card with its plain-language explanation.
+// One open alert as a card with its plain-language explanation. Its "now"
+// is only in the languages whose message has no step of its own (an older
+// sensor's English message has one, its Japanese filler none): never taken
+// from the other language.
 export function explanationBlock(ex) {
   if (!ex) return null;
-  const part = (key, obj) => (pick(obj) ? [h('dt', {}, t('alert.' + key)), h('dd', {}, pick(obj))] : null);
-  return h('dl', { class: 'explain' }, part('what', ex.what), part('now', ex.now), part('threat', ex.threat));
+  const part = (key, text) => (text ? [h('dt', {}, t('alert.' + key)), h('dd', {}, text)] : null);
+  return h('dl', { class: 'explain' }, part('what', pick(ex.what)), part('now', pickOnly(ex.now)), part('threat', pick(ex.threat)));
 }
 
 async function smeDashboard(main) {
   const me = api.currentMe();
-  const [alerts, sensors, tickets, incidents, contacts] = await Promise.all([
+  const [alerts, sensors, tickets, incidents, reach] = await Promise.all([
     openAlerts({}),
     api.listAll('/sensors', {}, 200),
     api.optional(api.get('/tickets', { limit: 10 })),
     api.optional(api.get('/incidents', { limit: 10 })),
-    hasContacts(me.user.tenant_id),
+    mailReach(me.user.tenant_id),
   ]);
   const sorted = [...alerts.items].sort(bySeverityThenTime);
   const top = sorted.slice(0, 5);
@@ -228,7 +233,7 @@ async function smeDashboard(main) {
     h('section', { class: 'summary ' + (alerts.items.length || !watching ? 'summary-warn' : 'summary-ok'), 'aria-label': t('dash.summary') },
       h('p', { class: 'summary-text', id: 'sme-summary' }, summary),
       silent.length ? h('p', { class: 'danger-text' }, t('dash.sme_silent')) : null,
-      contacts === false ? noRecipientNote() : null,
+      reach === 'off' ? smeMailOffNote() : reach === false ? noRecipientNote() : null,
       h('p', {}, h('a', { class: 'button', href: '#/tickets/new' }, t('dash.consult')))),
     h('section', { 'aria-labelledby': 'sme-alerts-h' },
       h('h2', { id: 'sme-alerts-h' }, t('dash.your_alerts')),

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // settings: language (this browser and the account), the SME's settings
 // (name, default language, which alerts send an emergency mail), the people
-// who get those mails (contacts, with a warning while there is none), and the
+// who get those mails (contacts, with a warning while there is none, or while
+// the centre sends no mail at all: then the SME is to ask its IT company), and the
 // users who may sign in. SME owners manage their own company; the vendor's
 // admin picks an SME first and marks which of the vendor's people are on duty
 // (they get every SME's emergency mails); an analyst sees whether they are on
@@ -9,7 +10,7 @@
 // the next sign-in) and stops or restarts an account (someone who left); never
 // their own, which they change on the account page.
 import * as api from '../api.js';
-import { h, field, fmtTime, fmtMinutes, clear, stackOnPhone } from '../dom.js';
+import { h, field, fmtTime, fmtMinutes, clear, stackOnPhone, smeMailOffNote } from '../dom.js';
 import { t, lang } from '../i18n.js';
 
 // Most powerful first; a new person gets the last (least) unless picked.
@@ -72,8 +73,13 @@ async function contactsSection(tenant, ctx) {
     }
   };
   const manage = api.canManage();
-  // Without a contact the promise above (mail at once) holds for nobody here.
-  if (!items.length) box.append(h('p', { class: 'notice mail-warning', id: 'no-recipient' }, t(manage ? 'settings.no_recipient' : 'mail.no_recipient_ask')));
+  // With mail off ("mail_enabled": false; an older centre does not say,
+  // which reads as on) nobody at the SME gets a mail, contacts or not: that
+  // is the one thing to tell its people, with whom to ask (the vendor's
+  // dashboard tells the vendor). Else, without a contact, the promise above
+  // (mail at once) holds for nobody here.
+  if (r.data && r.data.mail_enabled === false && !api.isVendor()) box.append(smeMailOffNote());
+  else if (!items.length) box.append(h('p', { class: 'notice mail-warning', id: 'no-recipient' }, t(manage ? 'settings.no_recipient' : 'mail.no_recipient_ask')));
   box.append(items.length ? h('ul', { class: 'simple-list', id: 'contact-list' }, items.map((c, i) => h('li', {},
     c.name ? c.name + ' ' : '', h('span', { class: 'muted' }, c.email), ' ',
     manage ? h('button', { type: 'button', class: 'secondary small-button', 'aria-label': t('settings.contact_remove_named', { email: c.email }),
