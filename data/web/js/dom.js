@@ -137,14 +137,15 @@ export function zonedMonth() {
 }
 
 // A duration given in minutes in the reports' words (duration.js): 90 ->
-// "1 時間 30 分" / "1 hour 30 min", 1440 -> "1 日" / "1 day".
+// "1 時間 30 分" / "1 hour 30 min", 1440 -> "1 日" / "1 day", 0 -> "1 分未満" /
+// "under 1 min".
 export function fmtMinutes(min) {
   return minutesText(min, t);
 }
 
 // A duration the centre gives in seconds (an incident's time taken, the
 // statistics' medians), in whole minutes rounded down as the reports say it:
-// 5400 -> "1 時間 30 分" / "1 hour 30 min".
+// 5400 -> "1 時間 30 分" / "1 hour 30 min"; 0-59 -> "1 分未満" / "under 1 min".
 export function fmtSeconds(sec) {
   return fmtMinutes(Math.floor(Number(sec) / 60));
 }
