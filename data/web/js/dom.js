@@ -49,6 +49,32 @@ export function field(label, kind, attrs, options) {
   return { wrap, input };
 }
 
+// A one-line text that wraps instead of scrolling out of sight (a
+// consultation's subject on a phone): a textarea as tall as its text (CSS
+// field-sizing, else measured here), where Enter adds no line and a pasted
+// line break becomes a space. Returns field(label, 'textarea', attrs).
+export function wrappingLineField(label, attrs) {
+  const f = field(label, 'textarea', { ...attrs, rows: 1, class: 'wrapping-line' });
+  const area = f.input;
+  area.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.isComposing) ev.preventDefault();
+  });
+  area.addEventListener('input', () => {
+    if (/[\r\n]/.test(area.value)) area.value = area.value.replace(/\s*[\r\n]+\s*/g, ' ');
+  });
+  if (!CSS.supports('field-sizing', 'content')) {
+    const fit = () => {
+      area.style.height = 'auto';
+      area.style.height = area.scrollHeight + area.offsetHeight - area.clientHeight + 'px';
+    };
+    area.addEventListener('input', fit);
+    // Drawn, or its width changed: measured in the next frame, outside the
+    // observer's callback.
+    new ResizeObserver(() => requestAnimationFrame(fit)).observe(area);
+  }
+  return f;
+}
+
 // Dates: RFC 3339 from the API, shown in the centre's report zone
 // (GET /api/v1/me "timezone", default Asia/Tokyo), as the mails and reports
 // do, never in the zone of the reader's computer: "2026/04/01 09:00" in
