@@ -55,12 +55,13 @@ int mm_minutes_text(struct mm_buf *b, int64_t minutes, enum mm_lang lang)
     static const char *const ja[] = {"日", "時間", "分"};
     static const char *const en_one[] = {"day", "hour", "min"};
     static const char *const en_many[] = {"days", "hours", "min"};
-    int64_t m = minutes > 0 ? minutes : 0;
-    int64_t part[3] = {m / 1440, m % 1440 / 60, m % 60};
+    if (minutes <= 0)
+        return mm_buf_puts(b, lang == MM_LANG_JA ? "1 分未満" : "under 1 min");
+    int64_t part[3] = {minutes / 1440, minutes % 1440 / 60, minutes % 60};
     int r = 0;
     bool any = false;
     for (int i = 0; r == 0 && i < 3; i++) {
-        if (part[i] == 0 && (any || i < 2))
+        if (part[i] == 0)
             continue;
         const char *unit = lang == MM_LANG_JA ? ja[i] : part[i] == 1 ? en_one[i] : en_many[i];
         r = mm_buf_printf(b, "%s%lld %s", any ? " " : "", (long long)part[i], unit);

@@ -27,9 +27,10 @@ const char *mm_lang_code(enum mm_lang lang);
 
 /* Appends a span of minutes as a person says it, in days, hours and
  * minutes (the parts that are not 0): 60 "1 時間" / "1 hour", 1440 "1 日" /
- * "1 day", 90 "1 時間 30 分" / "1 hour 30 min", 0 "0 分" / "0 min". The web
- * UI's fmtMinutes (data/web/js/duration.js) says them alike: both are
- * tested with tests/data/minutes.json. A negative span is written as 0. */
+ * "1 day", 90 "1 時間 30 分" / "1 hour 30 min". 0 (a time taken of 0-59
+ * seconds, rounded down) and a negative span are "1 分未満" / "under 1 min",
+ * never "0 分". The web UI's fmtMinutes (data/web/js/duration.js) says them
+ * alike: both are tested with tests/data/minutes.json. */
 int mm_minutes_text(struct mm_buf *b, int64_t minutes, enum mm_lang lang);
 
 /* Picks the text for lang from a {"ja": "...", "en": "..."} object; falls back

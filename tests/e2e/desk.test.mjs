@@ -45,7 +45,15 @@ test('an SME owner opens a consultation ticket', { skip: missing }, async (t) =>
     const form = p.locator('#ticket-form');
     await form.waitFor();
     await form.locator('select[name=category]').selectOption('suspicious_mail');
-    await form.locator('input[name=subject]').fill('取引先を名乗る怪しいメール');
+    // The subject is one line that wraps on a small screen: Enter adds no
+    // line, a pasted line break becomes a space.
+    const subject = form.locator('[name=subject]');
+    await subject.fill('取引先を名乗る\n怪しいメール');
+    assert.equal(await subject.inputValue(), '取引先を名乗る 怪しいメール');
+    await subject.fill('取引先を名乗る怪しいメール');
+    await subject.press('End');
+    await subject.press('Enter');
+    assert.equal(await subject.inputValue(), '取引先を名乗る怪しいメール');
     await form.locator('textarea[name=message]').fill('請求書の添付ファイルを開くように書かれたメールが届きました。<b>開いていません</b>');
     await form.locator('button[type=submit]').click();
     await p.locator('#thread').waitFor();
@@ -86,12 +94,12 @@ test('a consultation being written survives a reload, for that person only (ja)'
     await form.waitFor();
     assert.equal(await p.locator('#draft-restored').count(), 0, 'nothing to restore yet');
     await form.locator('select[name=category]').selectOption('fake_warning');
-    await form.locator('input[name=subject]').fill('画面に警告が出ました');
+    await form.locator('[name=subject]').fill('画面に警告が出ました');
     await form.locator('textarea[name=message]').pressSequentially('「ウイルスに感染」と表示され、電話番号が出ています。');
     await p.reload();
     await form.waitFor();
     await p.locator('#draft-restored').filter({ hasText: '書きかけた内容を戻しました' }).waitFor();
-    assert.equal(await form.locator('input[name=subject]').inputValue(), '画面に警告が出ました');
+    assert.equal(await form.locator('[name=subject]').inputValue(), '画面に警告が出ました');
     assert.equal(await form.locator('textarea[name=message]').inputValue(), '「ウイルスに感染」と表示され、電話番号が出ています。');
     assert.equal(await form.locator('select[name=category]').inputValue(), 'fake_warning');
     const keys = () => p.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('mamori.draft.')));
@@ -103,10 +111,10 @@ test('a consultation being written survives a reload, for that person only (ja)'
     await signIn(p, center.base, center.users.sakura);
     await p.goto(center.base + '/#/tickets/new');
     await form.waitFor();
-    assert.equal(await form.locator('input[name=subject]').inputValue(), '');
+    assert.equal(await form.locator('[name=subject]').inputValue(), '');
     assert.equal(await form.locator('textarea[name=message]').inputValue(), '');
     // Sending clears the draft.
-    await form.locator('input[name=subject]').fill('A strange pop-up');
+    await form.locator('[name=subject]').fill('A strange pop-up');
     await form.locator('textarea[name=message]').fill('It asks me to call a number.');
     assert.equal((await keys()).length, 1);
     await form.locator('button[type=submit]').click();
@@ -114,7 +122,7 @@ test('a consultation being written survives a reload, for that person only (ja)'
     assert.deepEqual(await keys(), [], 'sent: no draft left');
     await p.goto(center.base + '/#/tickets/new');
     await form.waitFor();
-    assert.equal(await form.locator('input[name=subject]').inputValue(), '');
+    assert.equal(await form.locator('[name=subject]').inputValue(), '');
   });
 });
 
@@ -321,7 +329,7 @@ test('an ended session keeps the draft for its person, not for the next one (en)
     await p.goto(center.base + '/#/tickets/new');
     const form = p.locator('#ticket-form');
     await form.waitFor();
-    await form.locator('input[name=subject]').fill('Our shared folder is locked');
+    await form.locator('[name=subject]').fill('Our shared folder is locked');
     await form.locator('textarea[name=message]').pressSequentially('Every file ends in .locked now.');
     const keys = () => p.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('mamori.draft.')));
     assert.equal((await keys()).length, 1);
@@ -338,7 +346,7 @@ test('an ended session keeps the draft for its person, not for the next one (en)
     await signIn(p, center.base, center.users.sakura);
     await p.goto(center.base + '/#/tickets/new');
     await form.waitFor();
-    assert.equal(await form.locator('input[name=subject]').inputValue(), 'Our shared folder is locked');
+    assert.equal(await form.locator('[name=subject]').inputValue(), 'Our shared folder is locked');
     assert.equal(await p.locator('#draft-restored').count(), 1);
     // Ended again, and somebody else signs in at this browser: the draft is gone.
     await endSession();

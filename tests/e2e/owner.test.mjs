@@ -273,7 +273,7 @@ test('an owner asks about an alert: the consultation carries it and says who ans
     const attached = p.locator('#ticket-alert');
     assert.equal((await attached.locator(`a[href="#/alerts/${alert.id}"]`).textContent()).trim(), '見慣れない通信がありました。');
     assert.match(await attached.innerText(), /監視センター\(ご契約の IT 会社\)の担当者が、この相談窓口で返事をします/);
-    assert.equal(await p.inputValue('#ticket-form input[name=subject]'), '警告「見慣れない通信がありました。」について');
+    assert.equal(await p.inputValue('#ticket-form [name=subject]'), '警告「見慣れない通信がありました。」について');
     await p.fill('#ticket-form textarea[name=message]', '心当たりがありません。どうすればよいですか。');
     await p.click('#ticket-form button[type=submit]');
     await p.locator('#flash').filter({ hasText: '相談を受け付けました' }).waitFor();

@@ -5,8 +5,9 @@
 // under 720 px) instead of scrolling sideways, nothing widens the page, the
 // monthly report form's fields line up at full width, and an alert's
 // selection box and its link stay on the screen and work. Every vendor page
-// (alert, ticket, incident with the visit's fields open, statistics,
-// account) fits 375 px for the admin (ja) and an analyst (en) with a long
+// (alert, ticket, a new one about an alert with its whole pre-filled subject
+// in sight, incident with the visit's fields open, statistics, account)
+// fits 375 px for the admin (ja) and an analyst (en) with a long
 // e-mail address, a company with a long name and an address in a ticket's
 // subject; the statistics say median times as the reports do.
 import { test } from 'node:test';
@@ -125,7 +126,7 @@ test('the alert, ticket and incident lists and settings fit a 375 px screen (ja)
 // The address ran off the screen in the header and the timeline, the long
 // company name in the dashboard's "no contacts" line.
 test('every vendor page fits a 375 px screen for the admin (ja) and an analyst (en)', { skip: missing }, async () => {
-  const pages = ['#/', '#/alerts', `#/alerts/${ids.alert}`, '#/tickets', '#/tickets/new', `#/tickets/${ids.ticket}`, '#/incidents', '#/stats', '#/settings', '#/account', `#/incidents/${ids.incident}`];
+  const pages = ['#/', '#/alerts', `#/alerts/${ids.alert}`, '#/tickets', '#/tickets/new', `#/tickets/new?alert=${ids.alert}`, `#/tickets/${ids.ticket}`, '#/incidents', '#/stats', '#/settings', '#/account', `#/incidents/${ids.incident}`];
   async function openParts(p, hash) {
     await p.evaluate(() => document.querySelectorAll('main details').forEach((d) => (d.open = true)));
     if (hash === `#/incidents/${ids.incident}`) await p.selectOption('#incident-to', 'onsite');
@@ -136,6 +137,9 @@ test('every vendor page fits a 375 px screen for the admin (ja) and an analyst (
       for (const what of await phoneWalk(p, center.base, pages, { after: openParts })) problems.push(`${user.email} ${what}`);
       await p.locator('#visit-fields').waitFor(); // the last page, its visit fields shown
       await shot(p, `incident-375-${locale.slice(0, 2)}`);
+      await p.goto(`${center.base}/#/tickets/new?alert=${ids.alert}`);
+      await ready(p);
+      await shot(p, `ticket-about-alert-375-${locale.slice(0, 2)}`);
     });
   }
   assert.deepEqual(problems, []);

@@ -6,7 +6,8 @@
 // owner's users table has no duty column at all; a new person's role is the
 // least powerful one unless picked; with mail off (this centre has no [mail]
 // host) an SME owner is told so, and to ask the IT company, instead of being
-// asked to add contacts.
+// asked to add contacts; the language help names the header's language box
+// as it is shown (ja, en).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, needBinary, useCenter } from './lib/center.mjs';
@@ -239,4 +240,33 @@ test('nothing in Settings reaches past the screen (desktop, phone; ja, en)', { s
     }
   }
   assert.deepEqual(problems, []);
+});
+
+// The names the language help puts in quotes (「…」, "…"), each with whether
+// the top of the page shows it: a drawn element of the header with that very
+// text, or a choice of its language list. The list's label is for screen
+// readers only (clipped to nothing), so it does not count.
+async function languageHelpNames(p) {
+  return p.locator('section[aria-labelledby="lang-h"] p').first().evaluate((help) => {
+    const clipped = (e) => {
+      for (let a = e; a; a = a.parentElement) if (getComputedStyle(a).position === 'absolute' && getComputedStyle(a).clip !== 'auto') return true;
+      return false;
+    };
+    const drawn = (e) => e.getClientRects().length > 0 && !clipped(e);
+    const seen = (name) => [...document.getElementById('top').querySelectorAll('*')].some((e) => drawn(e) &&
+      (e.tagName === 'SELECT' ? [...e.options].some((o) => o.text.trim() === name) : e.children.length === 0 && e.textContent.trim() === name));
+    return [...help.textContent.matchAll(/「([^」]+)」|"([^"]+)"/g)].map((m) => m[1] || m[2]).map((name) => [name, seen(name)]);
+  });
+}
+
+// The language help names what the reader sees at the top of the page: the
+// list showing 日本語 / English and the choice to pick (it named 「表示言語」,
+// the list's hidden label, until session 25; the English help named none).
+test('the language help names the list as it is shown at the top (ja, en)', { skip: missing }, async () => {
+  for (const [user, shown, other] of [[center.users.admin, '日本語', 'English'], [adminEn, 'English', '日本語']]) {
+    await asUser(center.base, user, { route: '/#/settings' }, async (p) => {
+      assert.equal(await p.locator('#lang-switch').evaluate((s) => s.selectedOptions[0].text), shown);
+      assert.deepEqual(await languageHelpNames(p), [[shown, true], [other, true]], user.email);
+    });
+  }
 });

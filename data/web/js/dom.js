@@ -49,6 +49,32 @@ export function field(label, kind, attrs, options) {
   return { wrap, input };
 }
 
+// A one-line text that wraps instead of scrolling out of sight (a
+// consultation's subject on a phone): a textarea as tall as its text (CSS
+// field-sizing, else measured here), where Enter adds no line and a pasted
+// line break becomes a space. Returns field(label, 'textarea', attrs).
+export function wrappingLineField(label, attrs) {
+  const f = field(label, 'textarea', { ...attrs, rows: 1, class: 'wrapping-line' });
+  const area = f.input;
+  area.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.isComposing) ev.preventDefault();
+  });
+  area.addEventListener('input', () => {
+    if (/[\r\n]/.test(area.value)) area.value = area.value.replace(/\s*[\r\n]+\s*/g, ' ');
+  });
+  if (!CSS.supports('field-sizing', 'content')) {
+    const fit = () => {
+      area.style.height = 'auto';
+      area.style.height = area.scrollHeight + area.offsetHeight - area.clientHeight + 'px';
+    };
+    area.addEventListener('input', fit);
+    // Drawn, or its width changed: measured in the next frame, outside the
+    // observer's callback.
+    new ResizeObserver(() => requestAnimationFrame(fit)).observe(area);
+  }
+  return f;
+}
+
 // Dates: RFC 3339 from the API, shown in the centre's report zone
 // (GET /api/v1/me "timezone", default Asia/Tokyo), as the mails and reports
 // do, never in the zone of the reader's computer: "2026/04/01 09:00" in
@@ -137,14 +163,15 @@ export function zonedMonth() {
 }
 
 // A duration given in minutes in the reports' words (duration.js): 90 ->
-// "1 時間 30 分" / "1 hour 30 min", 1440 -> "1 日" / "1 day".
+// "1 時間 30 分" / "1 hour 30 min", 1440 -> "1 日" / "1 day", 0 -> "1 分未満" /
+// "under 1 min".
 export function fmtMinutes(min) {
   return minutesText(min, t);
 }
 
 // A duration the centre gives in seconds (an incident's time taken, the
 // statistics' medians), in whole minutes rounded down as the reports say it:
-// 5400 -> "1 時間 30 分" / "1 hour 30 min".
+// 5400 -> "1 時間 30 分" / "1 hour 30 min"; 0-59 -> "1 分未満" / "under 1 min".
 export function fmtSeconds(sec) {
   return fmtMinutes(Math.floor(Number(sec) / 60));
 }

@@ -5,8 +5,9 @@ mamori-center on 127.0.0.1 with a real SQLite file: the monthly advice is
 grouped by alert kind with its plain explanation and the counts of alerts and
 devices (no English signature in the Japanese report); the incident report
 lists its alerts by their headline in the report's language and states the
-SLA targets in hours and days; an incident opened from an alert has its
-title in both languages, a typed title stays as typed."""
+SLA targets in hours and days, and a time taken under a minute as such (not
+"0 分"); an incident opened from an alert has its title in both languages, a
+typed title stays as typed."""
 
 import os
 import sys
@@ -111,6 +112,14 @@ def incident_checks(c, t, owner, analyst, admin):
     check("（目標 1 時間 30 分、目標内）" in ja and "（目標 2 日、目標内）" in ja, "ja 90: %s" % ja)
     check("(target 1 hour 30 min, within target)" in en and "(target 2 days, within target)" in en,
           "en 90: %s" % en)
+    # Acknowledged at once: a time taken under a minute is said so, not "0 分".
+    expect(c.request("POST", "/api/v1/incidents/%d/transition" % inc["id"], {"to": "remote"},
+                     session=analyst), 200, "to remote")
+    ja = c.request("GET", path + "&lang=ja", session=owner).raw.decode()
+    en = c.request("GET", path + "&lang=en", session=owner).raw.decode()
+    check("- 対応開始までの時間：1 分未満（目標 1 時間 30 分、目標内）" in ja, "ja under 1 min: %s" % ja)
+    check("- Time to acknowledge: under 1 min (target 1 hour 30 min, within target)" in en,
+          "en under 1 min: %s" % en)
     # The title sent back as shown changes nothing; a typed one is kept as typed.
     same = expect(c.request("PATCH", "/api/v1/incidents/%d" % inc["id"], {"title": want_ja},
                             session=analyst), 200, "same title")

@@ -3,7 +3,8 @@
 // playwright-core (never a downloaded browser), headless, with a fresh
 // profile per test, screenshots kept under <build>/screenshots/, the
 // sign-in steps the tests share (submitSignIn, signIn, asUser), and what
-// does not fit a phone's screen (sidewaysOverflow, cutOff, phoneWalk).
+// does not fit a phone's screen (sidewaysOverflow, cutOff, hiddenText,
+// phoneWalk).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -161,9 +162,29 @@ export async function cutOff(page) {
   });
 }
 
+// The text fields whose text does not all show: an input whose value is
+// wider than the field, a textarea whose text is taller than it (both
+// scroll inside, so the end is out of sight until scrolled to), as
+// "tag#id[name] (text in size px): text". A field left empty shows
+// nothing to miss.
+export async function hiddenText(page) {
+  return page.evaluate(() => {
+    const found = [];
+    const TEXT = ['textarea', 'text', 'email', 'search', 'url', 'tel', 'password', 'number'];
+    for (const e of document.querySelectorAll('main input, main textarea')) {
+      if (!TEXT.includes(e.type) || !e.value || e.clientWidth === 0 || e.closest('.visually-hidden')) continue;
+      const [text, size] = e.tagName === 'TEXTAREA' ? [e.scrollHeight, e.clientHeight] : [e.scrollWidth, e.clientWidth];
+      if (text <= size + 1) continue;
+      found.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}[${e.name}] (${text} px in ${size} px): ${e.value}`);
+    }
+    return found;
+  });
+}
+
 // Opens each address (a hash such as '#/alerts/3') in the signed-in page at
 // a phone's width (375 px: the viewport is resized, not a new browser) and
-// returns what does not fit, as "address: what" (sidewaysOverflow, cutOff);
+// returns what does not fit, as "address: what" (sidewaysOverflow, cutOff,
+// hiddenText);
 // after(page, hash), when given, runs on each page before it is measured
 // (opening a form's hidden part). The page is left at that width.
 export async function phoneWalk(page, base, hashes, { width = 375, after } = {}) {
@@ -173,7 +194,7 @@ export async function phoneWalk(page, base, hashes, { width = 375, after } = {})
     await page.goto(base + '/' + hash);
     await ready(page);
     if (after) await after(page, hash);
-    for (const what of [...(await sidewaysOverflow(page)), ...(await cutOff(page))]) problems.push(`${hash} at ${width} px: ${what}`);
+    for (const what of [...(await sidewaysOverflow(page)), ...(await cutOff(page)), ...(await hiddenText(page))]) problems.push(`${hash} at ${width} px: ${what}`);
   }
   return problems;
 }

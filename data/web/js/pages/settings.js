@@ -17,10 +17,20 @@ import { t, lang } from '../i18n.js';
 const ROLES_SME = ['owner', 'staff'];
 const ROLES_VENDOR = ['admin', 'analyst'];
 
+// The language list at the top of the page as the reader sees it: the
+// choice it shows now and the other one, each in its own language as
+// index.html writes them (日本語, English). Its label is for screen readers
+// only, so the help names these instead.
+function languageChoices() {
+  const options = [...document.getElementById('lang-switch').options];
+  const text = (o) => (o ? o.textContent.trim() : '');
+  return { shown: text(options.find((o) => o.value === lang())), other: text(options.find((o) => o.value !== lang())) };
+}
+
 function languageSection() {
   return h('section', { class: 'card', 'aria-labelledby': 'lang-h' },
     h('h2', { id: 'lang-h' }, t('settings.language')),
-    h('p', {}, t('settings.language_help', { current: t('lang.name.' + lang()) })),
+    h('p', { id: 'lang-help' }, t('settings.language_help', { current: t('lang.name.' + lang()), ...languageChoices() })),
     h('p', {}, h('button', { type: 'button', class: 'secondary', id: 'focus-lang', onclick: () => document.getElementById('lang-switch').focus() }, t('settings.language_go'))));
 }
 

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // tickets: the consultation desk — the list of tickets, a form to open one
-// (category and message, in the SME's own words; from an alert's page, with
-// that alert attached: #/tickets/new?alert=ID), and a ticket's message
-// thread with a reply box and the incident it became (its title and stage).
-// What is typed in either form is kept as a draft
+// (category, a subject that wraps rather than scroll out of a phone's
+// field, and message, in the SME's own words; from an alert's page, with
+// that alert attached and the subject pre-filled: #/tickets/new?alert=ID),
+// and a ticket's message thread with a reply box and the incident it became
+// (its title and stage). What is typed in either form is kept as a draft
 // (draft.js) until it is sent. The desk API may not exist on an older centre:
 // then the page says so instead of failing.
 import * as api from '../api.js';
-import { h, field, fmtTime, clipBytes, relatedAlerts, loadAlerts, alertTitle, stackOnPhone } from '../dom.js';
+import { h, field, wrappingLineField, fmtTime, clipBytes, relatedAlerts, loadAlerts, alertTitle, stackOnPhone } from '../dom.js';
 import { t, pick } from '../i18n.js';
 import { keepDraft, dropDraft } from '../draft.js';
 import { statusText as stageText } from './incidents.js';
@@ -83,7 +84,7 @@ async function newForm(main, ctx) {
     if (alert) tenant.input.value = String(alert.tenant_id);
   }
   const category = field(t('ticket.category'), 'select', { name: 'category', required: true }, CATEGORIES.map((c) => [c, t('ticket.cat.' + c)]));
-  const subject = field(t('ticket.subject'), 'input', { name: 'subject', maxlength: 200, required: true });
+  const subject = wrappingLineField(t('ticket.subject'), { name: 'subject', maxlength: 200, required: true });
   const message = field(t('ticket.message'), 'textarea', { name: 'message', rows: 6, maxlength: 3300, required: true, 'aria-describedby': 'msg-help' });
   if (alert) {
     category.input.value = 'other';
