@@ -3,7 +3,9 @@
 """The centre's life cycle against the real binary: a request in flight when
 SIGTERM arrives is finished and its events are durable after a restart;
 SIGINT stops cleanly too; HTTPS with a self-signed certificate made here
-with openssl (skipped with a message without openssl); listening on [::1]
+with openssl (skipped with a message without openssl), where a reload
+(SIGHUP) says the TLS files are read only at start; SIGHUP to an admin
+subcommand is harmless; listening on [::1]
 (skipped without IPv6 loopback); a database newer than the binary is
 refused with a clear error; a bad configuration file is refused; the port
 file is written only once the server is up (its health and mail threads
