@@ -127,6 +127,9 @@ int mm_center_config_log_restart_keys(const struct mm_ini *running, const struct
  * thread; the zone goes to mm_center_open. */
 int mm_center_zone_load(const struct mm_center_config *cfg, struct mm_zone **out, char *err,
                         size_t errlen);
+/* What mm_center_zone_load would refuse, told alike, without loading the
+ * zone (mm_zone_check): for a reload, while threads run. */
+int mm_center_zone_check(const struct mm_center_config *cfg, char *err, size_t errlen);
 
 /* Makes cfg->data_dir when missing (a failure named in err with its reason
  * and a next step), opens the store and the rate limiter for cfg and makes

@@ -186,6 +186,18 @@ static void log_restart_key(const char *path, const char *section, const char *k
     mm_log_tr(MM_LOG_WARN, "center-log", "config.needs_restart", path, section, key);
 }
 
+/* Whether section.key of ini is a setting some reader asked for: an entry
+ * that is not one (a typo) is told once as such (mm_center_config_warn_unread),
+ * not also as changed. */
+static bool is_setting(const struct mm_ini *ini, const char *section, const char *key)
+{
+    const char *s, *k;
+    for (size_t pos = 0; mm_ini_unread(ini, &pos, &s, &k);)
+        if (strcasecmp(s, section) == 0 && (!k || strcasecmp(k, key) == 0))
+            return false;
+    return true;
+}
+
 /* Logs the settings outside [mail] that a holds (each once, at its last
  * entry) and b lacks or, unless only_missing, holds with another value. */
 static int log_differences(const struct mm_ini *a, const struct mm_ini *b, bool only_missing,
@@ -198,7 +210,7 @@ static int log_differences(const struct mm_ini *a, const struct mm_ini *b, bool 
         size_t last = 0, other_at = 0;
         mm_ini_entry(a, i, &s, &k, &v, &line);
         if (strcasecmp(s, MM_CENTER_RELOADABLE_SECTION) == 0 || !last_value(a, s, k, &last) ||
-            last != i)
+            last != i || !is_setting(a, s, k))
             continue;
         const char *other = last_value(b, s, k, &other_at);
         if (other && (only_missing || strcmp(other, v) == 0))
@@ -218,6 +230,26 @@ int mm_center_config_log_restart_keys(const struct mm_ini *running, const struct
            log_differences(running, next, true, path, replaced, n);
 }
 
+/* zone.c's message what (or r's) of cfg's [reports] timezone, of the file. */
+static int zone_error(const struct mm_center_config *cfg, int r, const char *what, char *err,
+                      size_t errlen)
+{
+    const char *text = what[0] ? what : mm_msg_strerror(r);
+    if (cfg->report_timezone_src)
+        snprintf(err, errlen, "%s: %s", cfg->report_timezone_src, text);
+    else
+        snprintf(err, errlen, "%s", text);
+    return r;
+}
+
+int mm_center_zone_check(const struct mm_center_config *cfg, char *err, size_t errlen)
+{
+    char what[384];
+    what[0] = '\0';
+    int r = mm_zone_check(cfg->report_timezone, what, sizeof what);
+    return r != 0 ? zone_error(cfg, r, what, err, errlen) : 0;
+}
+
 int mm_center_zone_load(const struct mm_center_config *cfg, struct mm_zone **out, char *err,
                         size_t errlen)
 {
@@ -225,14 +257,8 @@ int mm_center_zone_load(const struct mm_center_config *cfg, struct mm_zone **out
     bool fallback = false;
     what[0] = '\0';
     int r = mm_zone_load(cfg->report_timezone, out, &fallback, what, sizeof what);
-    if (r != 0) {
-        const char *text = what[0] ? what : mm_msg_strerror(r);
-        if (cfg->report_timezone_src) /* zone.c's message, of the file */
-            snprintf(err, errlen, "%s: %s", cfg->report_timezone_src, text);
-        else
-            snprintf(err, errlen, "%s", text);
-        return r;
-    }
+    if (r != 0)
+        return zone_error(cfg, r, what, err, errlen);
     if (fallback)
         mm_log_tr(MM_LOG_WARN, "center-log", "config.tz_fallback", cfg->report_timezone);
     return 0;

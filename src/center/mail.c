@@ -225,6 +225,24 @@ void mm_mail_config_release(struct mm_mail_config *cfg)
     cfg->ca_pem_len = 0;
 }
 
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+bool mm_mail_config_equal(const struct mm_mail_config *a, const struct mm_mail_config *b)
+{
+    return a->enabled == b->enabled && same_text(a->host, b->host) && a->port == b->port &&
+           same_text(a->user, b->user) && same_text(a->password, b->password) &&
+           same_text(a->from, b->from) && a->tls == b->tls && same_text(a->duty, b->duty) &&
+           same_text(a->base_url, b->base_url) && same_text(a->ca_file, b->ca_file) &&
+           a->ca_pem_len == b->ca_pem_len &&
+           (a->ca_pem_len == 0 || memcmp(a->ca_pem, b->ca_pem, a->ca_pem_len) == 0) &&
+           a->immediate_max == b->immediate_max && a->window == b->window &&
+           a->poll_ms == b->poll_ms && a->retry_max == b->retry_max &&
+           a->max_attempts == b->max_attempts && a->timeout == b->timeout;
+}
+
 void mm__mail_row_free(struct mm_mail_row *row)
 {
     if (!row)

@@ -61,6 +61,9 @@ int mm_mail_config_load(const struct mm_ini *ini, struct mm_mail_config *cfg, ch
  * one PEM certificate) into cfg->ca_pem, which libcurl then gets from
  * memory at every STARTTLS: the file is read once, at start. */
 int mm_mail_config_check_files(struct mm_mail_config *cfg, char *err, size_t errlen);
+/* Whether a and b say the same (every value, and ca_pem's bytes): a reload
+ * with [mail] unchanged leaves the mail thread alone. */
+bool mm_mail_config_equal(const struct mm_mail_config *a, const struct mm_mail_config *b);
 /* Frees what mm_mail_config_check_files read (ca_pem). Accepts a cfg that
  * mm_mail_config_load emptied and one it never saw that is all zero. */
 void mm_mail_config_release(struct mm_mail_config *cfg);

@@ -360,6 +360,8 @@ static int wait_for_signal(const sigset_t *set)
  * /duty), so they are freed only once the server has stopped. */
 struct reload {
     const char *path;
+    int argc; /* the command line, whose options replace settings (apply_options) */
+    char **argv;
     const struct mm_ini *boot_ini;
     struct mm_center_replaced replaced[S__N]; /* by the options given (replaced_by_options) */
     size_t n_replaced;
@@ -369,15 +371,35 @@ struct reload {
     size_t n_inis;
 };
 
+/* What a restart with the reloaded file would refuse beyond what
+ * read_settings checks: with the command line's options applied, what the
+ * HTTP server takes (listen, the TLS files read and dropped at once) and
+ * [reports] timezone, checked without loading it (mm_center_zone_check).
+ * Logged as a warning: the file's [mail] still takes effect. */
+static void warn_restart_would_fail(const struct reload *rl, struct mm_center_config *cfg)
+{
+    struct mm_http_tls tls = {0};
+    char err[2048];
+    int r = apply_options(rl->argc, rl->argv, cfg, err, sizeof err);
+    if (r == 0)
+        r = mm_http_settings_check(cfg, &tls, err, sizeof err);
+    mm_http_tls_clear(&tls);
+    if (r == 0)
+        r = mm_center_zone_check(cfg, err, sizeof err);
+    if (r != 0)
+        mm_log_tr(MM_LOG_WARN, "center-log", "reload.restart_would_fail", err);
+}
+
 /* Reads the settings file again and checks it as the start does
- * (mm_center_config_load, [mail] with its ca_file); err names the file. */
-static int read_settings(const char *path, struct mm_ini **ini, struct mm_mail_config *mail,
+ * (mm_center_config_load, [mail] with its ca_file); err names the file.
+ * What only a restart would refuse is logged (warn_restart_would_fail). */
+static int read_settings(const struct reload *rl, struct mm_ini **ini, struct mm_mail_config *mail,
                          char *err, size_t errlen)
 {
     struct mm_center_config cfg;
     char what[384];
     mm_center_config_defaults(&cfg);
-    int r = mm_center_config_load(&cfg, path, ini, err, errlen);
+    int r = mm_center_config_load(&cfg, rl->path, ini, err, errlen);
     if (r != 0)
         return r;
     what[0] = '\0';
@@ -385,28 +407,41 @@ static int read_settings(const char *path, struct mm_ini **ini, struct mm_mail_c
     if (r == 0)
         r = mm_mail_config_check_files(mail, what, sizeof what);
     if (r != 0) {
-        snprintf(err, errlen, "%s: %s", path, what);
+        snprintf(err, errlen, "%s: %s", rl->path, what);
         mm_mail_config_release(mail);
         mm_ini_free(*ini);
         *ini = NULL;
+        return r;
     }
-    return r;
+    warn_restart_would_fail(rl, &cfg);
+    return 0;
 }
 
 /* The mail thread with next's settings in place of the running ones (it
  * finishes the mail in flight first; queued mail waits in the outbox);
- * GET /duty says the new state. When the new thread cannot start, the old
- * settings are started again and the error returned. */
+ * GET /duty says the new state. With [mail] unchanged the thread is left
+ * alone (stopping it may wait out an SMTP conversation, [mail] timeout).
+ * When the new thread cannot start, the old settings are started again and
+ * the error returned; when neither starts, mail is off (mail_enabled). */
 static int replace_mail(struct mm_center *c, struct reload *rl, struct mm_mail_config *next)
 {
+    if (mm_mail_config_equal(next, rl->mail_cfg)) { /* the thread goes on undisturbed */
+        mm_mail_config_release(next);
+        mm_log_tr(MM_LOG_INFO, "center-log", "reload.mail_same");
+        return 0;
+    }
     mm_mail_stop(rl->mail);
     rl->mail = NULL;
     int r = mm_mail_start(c, next, &rl->mail);
     if (r != 0) {
         mm_log_tr(MM_LOG_ERROR, "center-log", "main.mail", mm_msg("center-log", "main.mail_start"));
         mm_mail_config_release(next);
-        if (mm_mail_start(c, rl->mail_cfg, &rl->mail) != 0)
-            rl->mail = NULL;
+        if (mm_mail_start(c, rl->mail_cfg, &rl->mail) != 0) {
+            rl->mail = NULL; /* no mail thread at all: GET /duty says mail is off */
+            c->mail_enabled = false;
+            mm_log_tr(MM_LOG_ERROR, "center-log", "reload.failed",
+                      mm_msg("center-log", "reload.mail_none"));
+        }
         return r;
     }
     mm_mail_config_release(rl->mail_cfg);
@@ -432,7 +467,9 @@ static void reload_settings(struct mm_center *c, struct reload *rl)
         return;
     }
     mm_log_tr(MM_LOG_INFO, "center-log", "reload.reading", rl->path);
-    if (read_settings(rl->path, &ini, &next, err, sizeof err) != 0) {
+    if (c->https)
+        mm_log_tr(MM_LOG_INFO, "center-log", "reload.tls_at_start");
+    if (read_settings(rl, &ini, &next, err, sizeof err) != 0) {
         mm_log_tr(MM_LOG_ERROR, "center-log", "reload.failed", err);
         return;
     }
@@ -588,6 +625,13 @@ int main(int argc, char **argv)
      * MM_EFBIG with what to do, instead of the signal killing the process:
      * for the server and every admin subcommand alike. */
     signal(SIGXFSZ, SIG_IGN);
+    /* SIGHUP (a reload) is taken by serve() alone: blocked from here, so one
+     * sent during start-up or to an admin subcommand does not end the
+     * process (serve() takes a pending one as a reload). */
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    sigprocmask(SIG_BLOCK, &hup, NULL);
     mm_lang_select(NULL, &lang);
     /* log lines and errors in the environment's language, or in that of the
      * server's --lang (before `admin` it is refused, in the environment's) */
@@ -661,7 +705,11 @@ int main(int argc, char **argv)
         if (o.admin_at)
             rc = mm_center_admin(&cfg, zone, argc - admin_args, argv + admin_args);
         else {
-            struct reload rl = {.path = o.config, .boot_ini = ini, .mail_cfg = &mail_cfg};
+            struct reload rl = {.path = o.config,
+                                .argc = argc,
+                                .argv = argv,
+                                .boot_ini = ini,
+                                .mail_cfg = &mail_cfg};
             replaced_by_options(&o, &rl);
             rc = serve(&cfg, &rl, &tls, zone, o.port_file);
         }

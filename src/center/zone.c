@@ -199,28 +199,49 @@ static int fixed_zone(const char *name, int32_t offset, const char *abbr, struct
     return 0;
 }
 
-int mm_zone_load(const char *name, struct mm_zone **out, bool *fallback, char *err, size_t errlen)
+/* What mm_zone_check tells; *in_db says whether the database has name
+ * (the one look-up; false for UTC, which needs none). */
+static int check_name(const char *name, bool *in_db, char *err, size_t errlen)
 {
-    *out = NULL;
-    *fallback = false;
+    *in_db = false;
     if (!name || !plain_zone_name(name)) {
         mm_msg_format(err, errlen, "center-log", "zone.bad_name");
         return MM_EINVAL;
     }
     if (strcmp(name, "UTC") == 0)
+        return 0;
+    *in_db = database_has(name);
+    if (!*in_db && !japan_name(name)) {
+        mm_msg_format(err, errlen, "center-log", "zone.unknown", name);
+        return MM_ENOENT;
+    }
+    return 0;
+}
+
+int mm_zone_check(const char *name, char *err, size_t errlen)
+{
+    bool in_db;
+    return check_name(name, &in_db, err, errlen);
+}
+
+int mm_zone_load(const char *name, struct mm_zone **out, bool *fallback, char *err, size_t errlen)
+{
+    *out = NULL;
+    *fallback = false;
+    bool in_db;
+    int r = check_name(name, &in_db, err, errlen);
+    if (r != 0)
+        return r;
+    if (strcmp(name, "UTC") == 0)
         return fixed_zone(name, 0, "UTC", out);
-    if (!database_has(name)) { /* the one look-up */
-        if (!japan_name(name)) {
-            mm_msg_format(err, errlen, "center-log", "zone.unknown", name);
-            return MM_ENOENT;
-        }
+    if (!in_db) { /* a Japan name: the fixed JST */
         *fallback = true;
         return fixed_zone(name, JST_OFFSET, "JST", out);
     }
     struct mm_zone *z = zone_new(name);
     if (!z)
         return MM_ENOMEM;
-    int r = sample_with_tz(z, name);
+    r = sample_with_tz(z, name);
     if (r != 0) {
         mm_msg_format(err, errlen, "center-log", "zone.transitions", name);
         mm_zone_free(z);

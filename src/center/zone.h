@@ -30,6 +30,10 @@ struct mm_zone;
  * single thread (start-up). *out is freed with mm_zone_free. */
 int mm_zone_load(const char *name, struct mm_zone **out, bool *fallback, char *err, size_t errlen);
 void mm_zone_free(struct mm_zone *z);
+/* What mm_zone_load would refuse (a name not plain, or not in the database
+ * and no Japan name), told the same way, without loading: TZ untouched, so
+ * safe while threads run (a reload checks the file with it). */
+int mm_zone_check(const char *name, char *err, size_t errlen);
 
 /* The built-in Japan zone (UTC+9, "JST"); never freed. */
 const struct mm_zone *mm_zone_japan(void);

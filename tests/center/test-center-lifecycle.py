@@ -3,7 +3,9 @@
 """The centre's life cycle against the real binary: a request in flight when
 SIGTERM arrives is finished and its events are durable after a restart;
 SIGINT stops cleanly too; HTTPS with a self-signed certificate made here
-with openssl (skipped with a message without openssl); listening on [::1]
+with openssl (skipped with a message without openssl), where a reload
+(SIGHUP) says the TLS files are read only at start; SIGHUP to an admin
+subcommand is harmless; listening on [::1]
 (skipped without IPv6 loopback); a database newer than the binary is
 refused with a clear error; a bad configuration file is refused; the port
 file is written only once the server is up (its health and mail threads
@@ -347,6 +349,7 @@ def test_https():
               "Secure cookie under HTTPS: %s" % s.set_cookie)
         r = c.request("GET", "/api/v1/me", session=s)
         check(r.status == 200, "me over HTTPS: %r" % r)
+        reload_under_https(c)
         c.tls = False
         try:
             r = c.request("GET", "/api/v1/me")
@@ -356,6 +359,38 @@ def test_https():
         c.tls = True
         check(c.stop() == 0, "HTTPS server stops cleanly")
         tls_files_read_once(c, cert, key)
+    finally:
+        c.close()
+
+
+def reload_under_https(c):
+    """A reload says the TLS files are read only at start; the file's
+    tls_cert/tls_key, which the options replace, are not what a restart
+    would use, so no "a restart with this file would fail" for them."""
+    c.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 60
+    while "reloaded " not in c.server_log() and time.time() < deadline:
+        time.sleep(0.05)
+    log = c.server_log()
+    check("TLS certificate and key files are read only at start" in log,
+          "the reload says the TLS files are read at start: %s" % log[-1500:])
+    check("a restart with this file would fail" not in log,
+          "the options' files checked, not the file's: %s" % log[-1500:])
+
+
+def test_sighup_harmless_before_serve():
+    """SIGHUP to an admin subcommand (here one waiting for its password on
+    stdin) is harmless: blocked from the top of main, it used to kill it."""
+    c = Center()
+    try:
+        p = subprocess.Popen([BIN, "admin", "--data", c.data, "--config", c.config,
+                              "create-admin", "--email", "hup@a.example", "--password-stdin"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)  # past the start: reading the password
+        p.send_signal(signal.SIGHUP)
+        out, err = p.communicate("correct-horse-battery\n", timeout=60)
+        check(p.returncode == 0, "admin after SIGHUP: exit %d, %s" % (p.returncode, err))
     finally:
         c.close()
 
@@ -494,6 +529,7 @@ def main():
     test_data_dir_unmakable()
     test_open_file_limit()
     test_https()
+    test_sighup_harmless_before_serve()
     test_zone_looked_up_once()
     test_ipv6()
     print("ok")

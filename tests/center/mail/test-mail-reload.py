@@ -10,6 +10,11 @@ the real SMTP sink of test-mail.py (aiosmtpd on 127.0.0.1):
   (mail still on, the next alert still mailed);
 - a changed [server] listen port is logged as needing a restart and the
   server goes on answering where it was;
+- a misspelt setting and section are told as not settings, never also as
+  "changed... restart";
+- a reload with [mail] unchanged says so and leaves the mail thread alone;
+- [mail] duty changed by a reload: /duty's "config" items follow it;
+- a wrong [reports] timezone: the reload warns that a restart would fail;
 - [mail] turned off again by a reload: /duty says false;
 - SIGTERM still stops it cleanly (exit 0);
 - started with --listen, a changed [server] listen is logged as replaced by
@@ -68,6 +73,12 @@ def mail_enabled(f):
     r = f.c.request("GET", "/api/v1/duty", token=f.token)
     check(r.status == 200, "duty: %r" % r)
     return r.json["mail_enabled"]
+
+
+def config_duty(f):
+    r = f.c.request("GET", "/api/v1/duty", token=f.token)
+    check(r.status == 200, "duty: %r" % r)
+    return sorted(i["email"] for i in r.json["items"] if i["source"] == "config")
 
 
 def alert_mailed(f, sink, src_base, total):
@@ -148,12 +159,44 @@ def main():
 
         # a new listening port: needs a restart, said in the log
         other = free_port()
-        write_config(f, mail_on.replace(listen, "[server]\nlisten = 127.0.0.1:%d\n" % other))
+        write_config(f, mail_on.replace(listen, "[server]\nlisten = 127.0.0.1:%d\nlisen = x\n"
+                                        % other) + "[mial]\nhost = x\n")
         reload(f, "reloaded %s" % f.c.config)
+        log = f.c.server_log()
         check("%s: [server] listen changed, but a reload does not change this setting"
-              % f.c.config in f.c.server_log(), "the new port logged as needing a restart")
+              % f.c.config in log, "the new port logged as needing a restart")
+        check("[server] lisen is not a setting" in log and "section [mial] is not one" in log,
+              "the typos told as not settings: %s" % log[-2000:])
+        check("lisen changed" not in log and "[mial] host changed" not in log,
+              "a typo is not also told as changed: %s" % log[-2000:])
         check(mail_enabled(f) is True, "still answering on the old port")
         alert_mailed(f, sink, 40, 5)
+
+        # [mail] unchanged: the mail thread is not restarted
+        starts = f.c.server_log().count("mail: sending through")
+        reload(f, "reloaded %s" % f.c.config)
+        log = f.c.server_log()
+        check("mail: [mail] is unchanged" in log, "the log says [mail] is unchanged")
+        check(log.count("mail: sending through") == starts,
+              "the mail thread was not restarted: %s" % log[-2000:])
+
+        # [mail] duty changed: /duty's addresses from the file follow it
+        check(config_duty(f) == ["duty@vendor.example"], "duty at first: %r" % config_duty(f))
+        duty_line = "duty = duty@vendor.example\n"
+        check(duty_line in mail_on, "the fixture's [mail] has a duty line")
+        write_config(f, mail_on.replace(duty_line, "duty = night@vendor.example, "
+                                        "day@vendor.example\n"))
+        reload(f, "reloaded %s" % f.c.config)
+        check(config_duty(f) == ["day@vendor.example", "night@vendor.example"],
+              "duty after the reload: %r" % config_duty(f))
+
+        # a wrong timezone: [mail] taken, but a restart would fail, said now
+        write_config(f, mail_on + "[reports]\ntimezone = Mars/Olympus\n")
+        reload(f, "reloaded %s" % f.c.config)
+        check("a restart with this file would fail" in f.c.server_log() and
+              "Mars/Olympus" in f.c.server_log(), "the wrong timezone warned about: %s"
+              % f.c.server_log()[-2000:])
+        check(config_duty(f) == ["duty@vendor.example"], "the file's [mail] still taken")
 
         # mail off again
         write_config(f, mail_off)
