@@ -439,8 +439,7 @@ static int replace_mail(struct mm_center *c, struct reload *rl, struct mm_mail_c
         if (mm_mail_start(c, rl->mail_cfg, &rl->mail) != 0) {
             rl->mail = NULL; /* no mail thread at all: GET /duty says mail is off */
             c->mail_enabled = false;
-            mm_log_tr(MM_LOG_ERROR, "center-log", "reload.failed",
-                      mm_msg("center-log", "reload.mail_none"));
+            mm_log_tr(MM_LOG_ERROR, "center-log", "reload.mail_none");
         }
         return r;
     }
