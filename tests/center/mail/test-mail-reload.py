@@ -225,9 +225,7 @@ def main():
         check(mail_enabled(f) is False, "still answering after the reload")
         print("ok: reload on SIGHUP (%d requests answered meanwhile)" % poller.answered)
     finally:
-        sink.stop()
-        if f.c.proc:
-            f.c.stop()
+        f.stop(sink)
     f.c.close()
 
 

@@ -172,9 +172,7 @@ def main():
               "outbox unchanged after the restart")
         print("ok: severity rise mail (%d messages)" % len(sink.messages))
     finally:
-        sink.stop()
-        if f.c.proc:
-            f.c.stop()
+        f.stop(sink)
     f.c.close()
 
 

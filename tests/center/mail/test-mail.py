@@ -126,6 +126,13 @@ class Fixture:
         self.tenants = {}
         self.seq = {}
 
+    def stop(self, sink):
+        """The end of a run, passed or not: the sink and the centre (when
+        running) stop; close() follows only a run that passed."""
+        sink.stop()
+        if self.c.proc:
+            self.c.stop()
+
     def tenant(self, name, lang, contacts, severity=2):
         c = self.c
         tid = int(c.admin("tenant", "add", "--name", name, "--lang", lang))
@@ -391,9 +398,7 @@ def test_starttls_auth():
         wait_for(lambda: sink.to("owner@tls.example"), "the mail over STARTTLS")
         check(sink.sessions[0] == (True, True), "STARTTLS and AUTH used: %r" % sink.sessions)
     finally:
-        sink.stop()
-        if f.c.proc:
-            f.c.stop()
+        f.stop(sink)
         f.c.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -419,9 +424,7 @@ def main():
         test_kill_during_send(f, sink)
         print("ok: mail (%d messages)" % len(sink.messages))
     finally:
-        sink.stop()
-        if f.c.proc:
-            f.c.stop()
+        f.stop(sink)
     f.c.close()
     test_starttls_auth()
     print("ok: STARTTLS and AUTH")
