@@ -54,6 +54,20 @@ test('an SME owner opens a consultation ticket', { skip: missing }, async (t) =>
     await subject.press('End');
     await subject.press('Enter');
     assert.equal(await subject.inputValue(), '取引先を名乗る怪しいメール');
+    // Pasted in the middle, the line break a space and the caret right
+    // after the pasted text (it went to the end before session 25).
+    await subject.fill('取引先を名乗るメール');
+    const caret = await subject.evaluate((e) => {
+      e.focus();
+      e.setSelectionRange(7, 7);
+      const data = new DataTransfer();
+      data.setData('text/plain', '\n怪しい\r\n');
+      e.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      return [e.selectionStart, e.selectionEnd];
+    });
+    assert.equal(await subject.inputValue(), '取引先を名乗る 怪しい メール');
+    assert.deepEqual(caret, [12, 12], 'the caret stays after the pasted text');
+    await subject.fill('取引先を名乗る怪しいメール');
     await form.locator('textarea[name=message]').fill('請求書の添付ファイルを開くように書かれたメールが届きました。<b>開いていません</b>');
     await form.locator('button[type=submit]').click();
     await p.locator('#thread').waitFor();

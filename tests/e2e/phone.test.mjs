@@ -9,11 +9,13 @@
 // in sight, incident with the visit's fields open, statistics, account)
 // fits 375 px for the admin (ja) and an analyst (en) with a long
 // e-mail address, a company with a long name and an address in a ticket's
-// subject; the statistics say median times as the reports do.
+// subject; the statistics say median times as the reports do. In a browser
+// without CSS field-sizing (iOS Safari), the pre-filled subject is still
+// whole in sight: dom.js measures its height.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, needBinary, useCenter, alertEvent } from './lib/center.mjs';
-import { asUser, shot, ready, phoneWalk } from './lib/browser.mjs';
+import { asUser, shot, ready, phoneWalk, hiddenText } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -143,4 +145,36 @@ test('every vendor page fits a 375 px screen for the admin (ja) and an analyst (
     });
   }
   assert.deepEqual(problems, []);
+});
+
+// A browser without CSS field-sizing (iOS Safari relies on this): dom.js's
+// wrappingLineField measures the subject's height itself. Chromium has
+// field-sizing, so the test takes it away: CSS.supports says no, and a
+// style sheet sets it back to fixed, as such a browser would draw it.
+test('without CSS field-sizing the pre-filled subject is whole in sight at 375 px', { skip: missing }, async () => {
+  await asUser(center.base, center.users.admin, { width: 375 }, async (p) => {
+    await p.addInitScript(() => {
+      const supports = CSS.supports;
+      CSS.supports = (...args) => (args[0] === 'field-sizing' ? false : supports.apply(CSS, args));
+      // Built in script, as the page's CSP takes no <style>.
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync('textarea.wrapping-line { field-sizing: fixed !important; }');
+      document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    });
+    await p.goto(`${center.base}/#/tickets/new?alert=${ids.alert}`);
+    await p.reload(); // a new document, so the script above runs first
+    await ready(p);
+    const subject = p.locator('#ticket-form [name=subject]');
+    await p.waitForFunction(() => document.querySelector('#ticket-form [name=subject]').value !== '');
+    const drawn = await subject.evaluate((e) => ({ sizing: getComputedStyle(e).fieldSizing, lines: e.scrollHeight / parseFloat(getComputedStyle(e).lineHeight) }));
+    assert.equal(drawn.sizing, 'fixed', 'field-sizing is taken away');
+    assert.ok(drawn.lines >= 2, `the subject takes more than one line at 375 px (${drawn.lines})`);
+    // Measured after it was drawn (ResizeObserver, then the next frame).
+    await p.waitForFunction(() => {
+      const e = document.querySelector('#ticket-form [name=subject]');
+      return e.style.height && e.scrollHeight <= e.clientHeight + 1;
+    }, null, { timeout: 5000 }).catch(() => {});
+    assert.deepEqual(await hiddenText(p), []);
+    await shot(p, 'ticket-about-alert-375-no-field-sizing');
+  });
 });

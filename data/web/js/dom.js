@@ -52,15 +52,35 @@ export function field(label, kind, attrs, options) {
 // A one-line text that wraps instead of scrolling out of sight (a
 // consultation's subject on a phone): a textarea as tall as its text (CSS
 // field-sizing, else measured here), where Enter adds no line and a pasted
-// line break becomes a space. Returns field(label, 'textarea', attrs).
+// line break becomes a space, the caret staying after what was pasted.
+// Returns field(label, 'textarea', attrs).
+const LINE_BREAK = /[\r\n]/;
+const oneLine = (text) => text.replace(/\s*[\r\n]+\s*/g, ' ');
+
 export function wrappingLineField(label, attrs) {
   const f = field(label, 'textarea', { ...attrs, rows: 1, class: 'wrapping-line' });
   const area = f.input;
   area.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.isComposing) ev.preventDefault();
   });
+  // A paste goes in as one line where the selection was; the input event
+  // it would have sent is sent (drafts, the measured height follow it).
+  area.addEventListener('paste', (ev) => {
+    const text = ev.clipboardData ? ev.clipboardData.getData('text/plain') : '';
+    if (!LINE_BREAK.test(text)) return;
+    ev.preventDefault();
+    const { selectionStart: start, selectionEnd: end } = area;
+    const room = area.maxLength >= 0 ? area.maxLength - area.value.length + end - start : Infinity;
+    area.setRangeText(oneLine(text).slice(0, Math.max(0, room)), start, end, 'end');
+    area.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  // Any other way a line break got in (a drop, an autofill): the whole text
+  // made one line, the caret where it was in the text.
   area.addEventListener('input', () => {
-    if (/[\r\n]/.test(area.value)) area.value = area.value.replace(/\s*[\r\n]+\s*/g, ' ');
+    if (!LINE_BREAK.test(area.value)) return;
+    const caret = Math.min(oneLine(area.value.slice(0, area.selectionEnd)).length, oneLine(area.value).length);
+    area.value = oneLine(area.value);
+    area.setSelectionRange(caret, caret);
   });
   if (!CSS.supports('field-sizing', 'content')) {
     const fit = () => {
