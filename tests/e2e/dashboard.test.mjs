@@ -169,7 +169,7 @@ test('a centre that sends no mail says so instead of who is on duty (ja admin, e
       await signIn(p, off.base, off.users.admin);
       await dashboard();
       const warning = p.locator('#mail-warning');
-      assert.match(await warning.locator('#mail-off').textContent(), /^いま監視センターは電子メールを送っていません。そのため、当番の人にも、各社の緊急時の連絡先にも、緊急メールは届きません。センターの設定ファイルの \[mail\] の欄に、メールを送るサーバー（host）が書かれているか確かめ、enabled = no の行があれば消してください。そのあと、センターに設定ファイルを読み直させます（SIGHUP というシグナルを送ります。mamori-center\(8\) の「シグナル」を参照）。起動し直しても同じです。この作業は、センターのサーバーを管理している人が行います。$/);
+      assert.match(await warning.locator('#mail-off').textContent(), /^いま監視センターは電子メールを送っていません。そのため、当番の人にも、各社の緊急時の連絡先にも、緊急メールは届きません。センターの設定ファイルの \[mail\] の欄に、メールを送るサーバー（host）が書かれているか確かめ、enabled = no の行があれば消してください。そのあと、センターに設定ファイルを読み直させてください（kill -HUP で SIGHUP というシグナルを送ります。mamori-center\(8\) の「シグナル」を参照）。センターを起動し直しても同じです。この作業は、センターのサーバーを管理している人が行います。$/);
       // Nobody is on duty, but choosing someone would not help.
       assert.equal(await p.locator('#no-duty').count(), 0);
       assert.match(await warning.locator('#no-contacts').textContent(), /^次の会社には、緊急時の連絡先もありません。.*山田製作所、Sakura Trading$/);
