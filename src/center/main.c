@@ -5,6 +5,7 @@
  * mail sender, read the settings file again on SIGHUP (the [mail] section
  * takes effect; other changes are logged as needing a restart), wait for
  * SIGTERM/SIGINT, then finish in-flight requests and close everything. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -710,7 +711,12 @@ int main(int argc, char **argv)
                                 .boot_ini = ini,
                                 .mail_cfg = &mail_cfg};
             replaced_by_options(&o, &rl);
+            /* libcurl (the mail thread's SMTP) set up once for the
+             * process, before any thread starts: not at each start of the
+             * mail thread, which a reload may stop and start again */
+            curl_global_init(CURL_GLOBAL_DEFAULT);
             rc = serve(&cfg, &rl, &tls, zone, o.port_file);
+            curl_global_cleanup();
         }
     }
     mm_mail_config_release(&mail_cfg);
