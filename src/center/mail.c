@@ -347,7 +347,6 @@ int mm_mail_start(struct mm_center *c, const struct mm_mail_config *cfg, struct 
         mm_log_tr(MM_LOG_INFO, "center-log", "mail.requeued", requeued);
     if (uncertain)
         mm_log_tr(MM_LOG_WARN, "center-log", "mail.uncertain", uncertain);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     struct mm_mail *m = calloc(1, sizeof *m);
     if (!m)
         return MM_ENOMEM;

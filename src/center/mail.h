@@ -71,7 +71,10 @@ void mm_mail_config_release(struct mm_mail_config *cfg);
 struct mm_mail;
 
 /* Starts the mail thread when cfg->enabled (else *out stays NULL and 0 is
- * returned). Recovers rows a crash left mid-send first (the store's mail_recover). */
+ * returned). Recovers rows a crash left mid-send first (the store's mail_recover).
+ * libcurl's global state is the program's: curl_global_init once in main
+ * before the first start, curl_global_cleanup after the last stop (a
+ * reload stops and starts the thread again; the init is not per start). */
 int mm_mail_start(struct mm_center *c, const struct mm_mail_config *cfg, struct mm_mail **out);
 /* Stops the thread after the current step. Accepts NULL. */
 void mm_mail_stop(struct mm_mail *m);

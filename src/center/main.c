@@ -5,6 +5,7 @@
  * mail sender, read the settings file again on SIGHUP (the [mail] section
  * takes effect; other changes are logged as needing a restart), wait for
  * SIGTERM/SIGINT, then finish in-flight requests and close everything. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -203,12 +204,31 @@ static int scan_options(int argc, char **argv, struct options *o, const char **w
     return 0;
 }
 
+/* Warns that the file's wrong [server] listen is replaced by --listen v,
+ * once per value: *said keeps the value last warned about (heap, NULL:
+ * none), so a reload with the same file does not say it again; one whose
+ * listen is right again forgets it (warned again should it come back). */
+static void warn_listen_replaced(const struct mm_center_config *cfg, const char *v, char **said)
+{
+    if (!cfg->listen_src || mm_http_listen_valid(cfg->listen)) {
+        free(*said);
+        *said = NULL;
+        return;
+    }
+    if (*said && strcmp(*said, cfg->listen) == 0)
+        return;
+    mm_log_tr(MM_LOG_WARN, "center-log", "config.listen_replaced", cfg->listen_src, cfg->listen, v);
+    free(*said);
+    *said = strdup(cfg->listen); /* NULL when out of memory: said again next time */
+}
+
 /* The command line's values over the file's. A wrong --listen or --threads
  * is named (http.bad_listen, main.bad_threads), in one line. Only the value in
  * force is checked (check_settings): a wrong [server] listen that --listen
- * replaces is a warning naming the file, not an error. */
-static int apply_options(int argc, char **argv, struct mm_center_config *cfg, char *err,
-                         size_t errlen)
+ * replaces is a warning naming the file, not an error, given once per value
+ * (warn_listen_replaced with said: at start and on each reload). */
+static int apply_options(int argc, char **argv, struct mm_center_config *cfg, char **said,
+                         char *err, size_t errlen)
 {
     err[0] = '\0';
     for (int i = 1; i < argc && strcmp(argv[i], "admin") != 0; i++) {
@@ -222,9 +242,7 @@ static int apply_options(int argc, char **argv, struct mm_center_config *cfg, ch
                 mm_msg_format(err, errlen, "center-log", "http.bad_listen", v);
                 return MM_EINVAL;
             }
-            if (cfg->listen_src && !mm_http_listen_valid(cfg->listen))
-                mm_log_tr(MM_LOG_WARN, "center-log", "config.listen_replaced", cfg->listen_src,
-                          cfg->listen, v);
+            warn_listen_replaced(cfg, v, said);
             cfg->listen = v;
             cfg->listen_src = NULL;
         } else if (strcmp(k, "--tls-cert") == 0) {
@@ -363,6 +381,7 @@ struct reload {
     int argc; /* the command line, whose options replace settings (apply_options) */
     char **argv;
     const struct mm_ini *boot_ini;
+    char *listen_said; /* the wrong [server] listen last warned about (warn_listen_replaced) */
     struct mm_center_replaced replaced[S__N]; /* by the options given (replaced_by_options) */
     size_t n_replaced;
     struct mm_mail_config *mail_cfg;
@@ -376,11 +395,11 @@ struct reload {
  * HTTP server takes (listen, the TLS files read and dropped at once) and
  * [reports] timezone, checked without loading it (mm_center_zone_check).
  * Logged as a warning: the file's [mail] still takes effect. */
-static void warn_restart_would_fail(const struct reload *rl, struct mm_center_config *cfg)
+static void warn_restart_would_fail(struct reload *rl, struct mm_center_config *cfg)
 {
     struct mm_http_tls tls = {0};
     char err[2048];
-    int r = apply_options(rl->argc, rl->argv, cfg, err, sizeof err);
+    int r = apply_options(rl->argc, rl->argv, cfg, &rl->listen_said, err, sizeof err);
     if (r == 0)
         r = mm_http_settings_check(cfg, &tls, err, sizeof err);
     mm_http_tls_clear(&tls);
@@ -393,7 +412,7 @@ static void warn_restart_would_fail(const struct reload *rl, struct mm_center_co
 /* Reads the settings file again and checks it as the start does
  * (mm_center_config_load, [mail] with its ca_file); err names the file.
  * What only a restart would refuse is logged (warn_restart_would_fail). */
-static int read_settings(const struct reload *rl, struct mm_ini **ini, struct mm_mail_config *mail,
+static int read_settings(struct reload *rl, struct mm_ini **ini, struct mm_mail_config *mail,
                          char *err, size_t errlen)
 {
     struct mm_center_config cfg;
@@ -679,11 +698,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "mamori-center: %s\n", err);
         return EXIT_USAGE;
     }
-    if (apply_options(o.admin_at ? o.admin_at : argc, argv, &cfg, err, sizeof err) != 0) {
+    char *listen_said = NULL; /* apply_options: the server's reloads go on from it */
+    if (apply_options(o.admin_at ? o.admin_at : argc, argv, &cfg, &listen_said, err, sizeof err) !=
+        0) {
         if (err[0])
             fprintf(stderr, "mamori-center: %s\n", err);
         else
             fprintf(stderr, "%s\n", mm_tr("center", "main.usage", lang));
+        free(listen_said);
         mm_ini_free(ini);
         return EXIT_USAGE;
     }
@@ -708,11 +730,20 @@ int main(int argc, char **argv)
                                 .argc = argc,
                                 .argv = argv,
                                 .boot_ini = ini,
+                                .listen_said = listen_said,
                                 .mail_cfg = &mail_cfg};
+            listen_said = NULL; /* rl's now */
             replaced_by_options(&o, &rl);
+            /* libcurl (the mail thread's SMTP) set up once for the
+             * process, before any thread starts: not at each start of the
+             * mail thread, which a reload may stop and start again */
+            curl_global_init(CURL_GLOBAL_DEFAULT);
             rc = serve(&cfg, &rl, &tls, zone, o.port_file);
+            curl_global_cleanup();
+            free(rl.listen_said);
         }
     }
+    free(listen_said);
     mm_mail_config_release(&mail_cfg);
     mm_ini_free(ini);
     return rc;

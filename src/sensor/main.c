@@ -9,6 +9,7 @@
  * memory); 2 usage or config error; 3 a capture file could not be opened or
  * was truncated/corrupt (events before the damage are kept); 4 the EVE
  * output or the spool could not be opened or written. */
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,10 +347,14 @@ int main(int argc, char **argv)
             return r;
         }
         mm__options_warn_unread(&run.opt);
-        if ((r = mm__link_enrol(&link, &run.opt)) != 0 || enrol_only) {
-            mm__options_free(&run.opt);
-            return r;
-        }
+    }
+    /* libcurl (enrolment, the uplink thread) set up once for the process,
+     * before any thread starts; cleaned up at the end */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (link.enrol_code && ((r = mm__link_enrol(&link, &run.opt)) != 0 || enrol_only)) {
+        curl_global_cleanup();
+        mm__options_free(&run.opt);
+        return r;
     }
     install_signals();
     struct mm_capture *live = NULL;
@@ -393,5 +398,6 @@ int main(int argc, char **argv)
     mm_capture_close(live);
     mm_intel_free(run.intel);
     mm__options_free(&run.opt);
+    curl_global_cleanup();
     return run.exit_code;
 }

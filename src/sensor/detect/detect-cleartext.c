@@ -2,8 +2,9 @@
  * Detector "cleartext-credentials" (signature ids 9101001-9101003): a user
  * name and password crossing the network without encryption:
  *   1 HTTP Basic authentication ("Authorization: Basic" in a request)
- *   2 FTP login (a USER command to TCP port 21, the name without the
- *     blanks around it; anonymous logins are skipped)
+ *   2 FTP login (a USER command to TCP port 21, followed by a space or a
+ *     tab, the name without the blanks around it; anonymous logins are
+ *     skipped)
  *   3 Telnet login (a "login:" or "Password:" prompt from TCP port 23)
  * Each is read from the packet payload (no app decoder is needed): the
  * header or command must sit in one segment, which is how clients send
@@ -128,13 +129,15 @@ static bool blank(uint8_t c)
 }
 
 /* Copies the argument of an FTP command line into out: from p (just after
- * "USER ") to the line's end (CR, LF or the segment's end), without the
- * blanks around it, non-printable bytes as '?'. RFC 959 puts one space
- * between the command and its argument; a client that sends more, or
- * blanks after the name, means the same name, and servers read it so
- * (Pure-FTPd skips the white space after the command and before the line
- * end). Until session 25 the name kept them ("USER  bob" gave " bob", and
- * "USER  anonymous" alerted as a login). Blanks inside the name stay. */
+ * "USER" and its first blank) to the line's end (CR, LF or the segment's
+ * end), without the blanks around it, non-printable bytes as '?'. RFC 959
+ * puts one space between the command and its argument; a client that sends
+ * more, a tab instead, or blanks after the name, means the same name, and
+ * servers read it so (Pure-FTPd and ProFTPD end the command word at any
+ * white space, tab included, and skip the white space after it; vsftpd
+ * splits at a space only). Until session 25 the name kept them ("USER  bob"
+ * gave " bob", and "USER  anonymous" alerted as a login); until session 26
+ * "USER<TAB>bob" was no login at all. Blanks inside the name stay. */
 static void ftp_argument(const uint8_t *p, const uint8_t *end, char *out, size_t outlen)
 {
     const uint8_t *eol = p;
@@ -157,7 +160,7 @@ static unsigned classify(const struct mm_packet *p, char *user, size_t userlen, 
     size_t n = p->payload_len;
     *client_is_src = true;
     user[0] = '\0';
-    if (p->dport == 21 && n > 5 && strncasecmp((const char *)d, "USER ", 5) == 0) {
+    if (p->dport == 21 && n > 5 && strncasecmp((const char *)d, "USER", 4) == 0 && blank(d[4])) {
         ftp_argument(d + 5, end, user, userlen);
         return strcasecmp(user, "anonymous") == 0 || strcasecmp(user, "ftp") == 0 ? 0 : 2;
     }

@@ -155,7 +155,8 @@ static void raise_address_hit(struct mm__detect_basic *st, struct mm_sensor *s, 
 }
 
 /* raise_hit for a DNS answer (variant 9) to client: the texts
- * name the address answered (rdata, its text), the evidence's value is
+ * name the address answered (rdata, its canonical text: mm_addr_format,
+ * whichever path read the answer), the evidence's value is
  * the name looked up (rrname, NULL: none, then the address) and its
  * address the address answered. */
 static void raise_answer_hit(struct mm__detect_basic *st, struct mm_sensor *s,
@@ -296,8 +297,13 @@ static void on_dns_answers(struct mm__detect_basic *st, struct mm_sensor *s, con
             !(rdata = mm__jstr(rr, "rdata")) || mm_addr_parse(rdata, &a) != 0 ||
             mm_sensor_is_home(s, &a) || never_remote(&a))
             continue;
-        if (mm_intel_match_ip_dest(mm_sensor_intel(s), &a, 0, &hit))
-            raise_answer_hit(st, s, &at, client, mm__jstr(rr, "rrname"), rdata, &hit);
+        if (!mm_intel_match_ip_dest(mm_sensor_intel(s), &a, 0, &hit))
+            continue;
+        /* the address's canonical text, as on_dns_facts writes it: an
+         * event from elsewhere may write it otherwise ("2001:DB8:0:0::20") */
+        char text[MM_ADDR_STRLEN];
+        mm_addr_format(&a, text, sizeof text);
+        raise_answer_hit(st, s, &at, client, mm__jstr(rr, "rrname"), text, &hit);
     }
 }
 

@@ -358,13 +358,6 @@ out:
 
 /* ---- the uplink thread ---------------------------------------------------- */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init_once(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 /* True once stop was asked and its flush deadline passed. */
 static bool give_up(struct mm_uplink *u)
 {
@@ -696,7 +689,6 @@ int mm_uplink_start(const struct mm_uplink_config *cfg, struct mm_uplink **out)
         fprintf(stderr, PROG ": %s\n", err);
         return checked;
     }
-    pthread_once(&curl_once, curl_init_once);
     struct mm_uplink *u = calloc(1, sizeof *u);
     if (!u)
         return MM_ENOMEM;

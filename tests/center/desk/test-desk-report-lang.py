@@ -7,8 +7,10 @@ devices (no English signature in the Japanese report); the incident report
 lists its alerts by their headline in the report's language and states the
 SLA targets in hours and days, and a time taken under a minute as such (not
 "0 分"); an incident opened from an alert has its title in both languages, a
-typed title stays as typed."""
+typed title stays as typed; another tool's alert (messages filled by ingest)
+is listed by the headline its alert page and mail show, in each language."""
 
+import json
 import os
 import sys
 
@@ -137,6 +139,39 @@ def incident_checks(c, t, owner, analyst, admin):
     check(given["title_i18n"] == {"ja": "Manual case", "en": "Manual case"}, "manual: %r" % given)
 
 
+def filled_alert_checks(c, t, owner, analyst):
+    """An alert from another tool (no mamori message: ingest fills the
+    Japanese one from the generic explanation, the English one from the
+    signature) is listed in the incident report by the same headline as the
+    alert page (the first sentence of its message in the reader's language)
+    and the mail's title, in each language; the generic "what to do now"
+    (mm_alert_now, shown on the alert page and in the mail) is not repeated
+    per alert: the report has its own advice section."""
+    root = os.path.join(HERE, "..", "..", "..")
+    with open(os.path.join(root, "data", "center", "explanations.json")) as fh:
+        generic = json.load(fh)["generic"]
+    sig = "ET SCAN Suspicious inbound to mySQL port 3306"
+    eve = alert_event(20, sid=2010937, sev=2, src="10.4.20.103", sig=sig)
+    del eve["mamori"]
+    r = c.ingest(t["key"], [eve])
+    check(r.status == 200 and r.json["accepted"] == 1, "ingest: %r" % r)
+    items = expect(c.request("GET", "/api/v1/alerts?tenant=%d" % t["id"], session=analyst), 200,
+                   "alerts")["items"]
+    aid = [a["id"] for a in items if a["signature_id"] == 2010937][0]
+    a = expect(c.request("GET", "/api/v1/alerts/%d" % aid, session=owner), 200, "the alert")
+    check(a["message"] == {"ja": generic["what"]["ja"], "en": sig}, "filled: %r" % a["message"])
+    inc = expect(c.request("POST", "/api/v1/incidents", {"alert_id": aid}, session=analyst), 201,
+                 "incident from the other tool's alert")
+    path = "/api/v1/incidents/%d/report?format=md" % inc["id"]
+    ja = c.request("GET", path + "&lang=ja", session=owner).raw.decode()
+    en = c.request("GET", path + "&lang=en", session=owner).raw.decode()
+    head_ja = generic["what"]["ja"].split("。")[0] + "。"
+    check("- #%d %s — " % (aid, head_ja) in ja, "ja headline of the filled alert: %s" % ja)
+    check("- #%d %s — " % (aid, sig) in en, "en headline of the filled alert: %s" % en)
+    check(generic["now"]["ja"] not in ja and generic["now"]["en"] not in en,
+          "no per-alert step in the report: %s\n%s" % (ja, en))
+
+
 def main():
     c = Center()
     try:
@@ -148,6 +183,7 @@ def main():
         ingest_kinds(c, t)
         monthly_checks(c, t, owner)
         incident_checks(c, t, owner, analyst, admin)
+        filled_alert_checks(c, t, owner, analyst)
         rc = c.stop()
         check(rc == 0, "server exit status %d" % rc)
     finally:

@@ -18,7 +18,9 @@ the real SMTP sink of test-mail.py (aiosmtpd on 127.0.0.1):
 - [mail] turned off again by a reload: /duty says false;
 - SIGTERM still stops it cleanly (exit 0);
 - started with --listen, a changed [server] listen is logged as replaced by
-  the option (a restart would not use it either)."""
+  the option (a restart would not use it either);
+- a wrong [server] listen that --listen replaces is warned about once at the
+  start, not again by reloads of the same file, once for a new wrong value."""
 
 import importlib.util
 import os
@@ -223,6 +225,30 @@ def main():
               "setting" % f.c.config in f.c.server_log(), "the option named: %s"
               % f.c.server_log()[-1500:])
         check(mail_enabled(f) is False, "still answering after the reload")
+
+        # a wrong [server] listen that --listen replaces: warned once at the
+        # start, not again by a reload of the same file (until session 26
+        # each SIGHUP said it again); a different wrong value is told once
+        check(f.c.stop() == 0, "clean stop before the wrong-listen start")
+        bad = "listen = not-an-address\n"
+        write_config(f, mail_off.replace(listen, "[server]\n" + bad))
+        said = "[server] listen \"%s\" is not ADDR:PORT"
+        before = f.c.server_log().count(said % "not-an-address")
+        f.c.start()
+        check(f.c.server_log().count(said % "not-an-address") == before + 1,
+              "the replaced listen warned about at the start: %s" % f.c.server_log()[-1500:])
+        reload(f, "reloaded %s" % f.c.config)
+        reload(f, "reloaded %s" % f.c.config)
+        check(f.c.server_log().count(said % "not-an-address") == before + 1,
+              "the same replaced listen not warned about again by two reloads: %s"
+              % f.c.server_log()[-2500:])
+        write_config(f, mail_off.replace(listen, "[server]\nlisten = still-wrong\n"))
+        reload(f, "reloaded %s" % f.c.config)
+        reload(f, "reloaded %s" % f.c.config)
+        check(f.c.server_log().count(said % "still-wrong") == 1,
+              "a different wrong listen warned about once: %s" % f.c.server_log()[-2500:])
+        check(f.c.server_log().count(said % "not-an-address") == before + 1,
+              "the first one not repeated")
         print("ok: reload on SIGHUP (%d requests answered meanwhile)" % poller.answered)
     finally:
         f.stop(sink)

@@ -453,6 +453,44 @@ static void test_answer_evidence_names_address(void **state)
     th_free(s);
 }
 
+/* A DNS answer read from an event's JSON (a Suricata-style event, not the
+ * sensor's own decoding) may write an IPv6 address in upper case and in
+ * full: the evidence and the texts name it in its canonical text, as the
+ * sensor's decoding writes it (mm_addr_format). Before, the event's text
+ * was kept as written, so the same answer read two ways named two
+ * addresses. */
+static void test_answer_address_canonical(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL,
+                                 "type\tvalue\tfamily\treference\n"
+                                 "cidr\t2001:db8:1::/48\tSomebot\t\n",
+                                 NULL, &mm_detector_intel);
+    th_event(s, "{\"timestamp\":\"2026-04-01T00:00:06.000000+0000\",\"event_type\":\"dns\","
+                "\"src_ip\":\"192.168.1.1\",\"dest_ip\":\"192.168.1.8\",\"dns\":{\"type\":"
+                "\"response\",\"rcode\":\"NOERROR\",\"answers\":[{\"rrname\":\"shop.example\","
+                "\"rrtype\":\"AAAA\",\"ttl\":60,\"rdata\":\"2001:DB8:1:0:0:0:0:20\"}]}}");
+    /* without its name: the value is the address, canonical too */
+    th_event(
+        s, "{\"timestamp\":\"2026-04-01T00:00:07.000000+0000\",\"event_type\":\"dns\","
+           "\"src_ip\":\"192.168.1.1\",\"dest_ip\":\"192.168.1.9\",\"dns\":{\"type\":"
+           "\"response\",\"answers\":[{\"rrtype\":\"AAAA\",\"rdata\":\"2001:0DB8:0001::0021\"}]}}");
+    assert_int_equal(th_count_alerts(s, 9100109), 2);
+    const json_t *named = th_alert(s, 9100109, 0), *bare = th_alert(s, 9100109, 1);
+    assert_string_equal(evidence_of(named, "address"), "2001:db8:1::20");
+    assert_string_equal(evidence_of(named, "value"), "shop.example");
+    assert_string_equal(evidence_of(bare, "address"), "2001:db8:1::21");
+    assert_string_equal(evidence_of(bare, "value"), "2001:db8:1::21");
+    assert_texts_name(named, "2001:db8:1::20", 1);
+    assert_texts_name(named, "DB8", 0);
+    /* the bare answer's messages name it as the name and as the address */
+    assert_int_equal(count_of(signature_of(bare), "2001:db8:1::21"), 1);
+    assert_int_equal(count_of(msg_of(bare, "en"), "2001:db8:1::21"), 2);
+    assert_int_equal(count_of(msg_of(bare, "ja"), "2001:db8:1::21"), 2);
+    assert_texts_name(bare, "0DB8", 0);
+    th_free(s);
+}
+
 /* Mass scanners are listed as the source of their probes: as a destination
  * (an office PC connecting, a DNS answer) their entries are passed over
  * and the malware list's entry answers, at the same prefix (the scanner
@@ -613,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_texts_name_address_contacted),
         cmocka_unit_test(test_texts_name_ipv6_address_with_port),
         cmocka_unit_test(test_answer_evidence_names_address),
+        cmocka_unit_test(test_answer_address_canonical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

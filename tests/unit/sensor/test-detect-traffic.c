@@ -631,6 +631,46 @@ static void test_cleartext_ftp_user_without_blanks(void **state)
     th_free(s);
 }
 
+/* A tab between USER and the name is a login too: ProFTPD and Pure-FTPd
+ * end the command word at any white space (vsftpd at a space only), so a
+ * client sending "USER<TAB>name" logs in on them. Before, only "USER "
+ * was read and such a login passed unseen. Still only to port 21, and the
+ * command must end there: "USERtanaka" and "USERS" are no USER command. */
+static void test_cleartext_ftp_user_after_tab(void **state)
+{
+    (void)state;
+    struct mm_sensor *s = th_new(NULL, NULL, NULL, &mm_detector_cleartext_credentials);
+    static const struct {
+        const char *line, *user; /* user NULL: no alert */
+        uint16_t port;
+    } cases[] = {
+        {"USER\ttanaka\r\n", "tanaka", 21}, {"user\t\t sato \r\n", "sato", 21},
+        {"USER\tanonymous\r\n", NULL, 21},  {"USER\ttanaka\r\n", NULL, 2121},
+        {"USERtanaka\r\n", NULL, 21},       {"USERS\ttanaka\r\n", NULL, 21},
+    };
+    size_t alerts = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char client[32];
+        snprintf(client, sizeof client, "192.168.1.%zu", 40 + i);
+        tcp(s, client, 50000, "203.0.113.7", cases[i].port, 0x18, cases[i].line);
+        if (!cases[i].user) {
+            if (th_count_alerts(s, 9101002) != alerts)
+                fail_msg("%s (port %d): alerted", cases[i].line, cases[i].port);
+            continue;
+        }
+        if (th_count_alerts(s, 9101002) != ++alerts)
+            fail_msg("%s: no alert", cases[i].line);
+        const json_t *a = th_alert(s, 9101002, alerts - 1);
+        const char *user = json_string_value(
+            json_object_get(json_object_get(json_object_get(a, "mamori"), "evidence"), "user"));
+        if (!user || strcmp(user, cases[i].user) != 0)
+            fail_msg("%s: user \"%s\", not \"%s\"", cases[i].line, user ? user : "(none)",
+                     cases[i].user);
+    }
+    assert_true(has(message(th_alert(s, 9101002, 0), "en"), "(FTP, user tanaka)."));
+    th_free(s);
+}
+
 static void dns(struct mm_sensor *s, const char *type, const char *client, const char *name,
                 const char *rcode)
 {
@@ -771,6 +811,7 @@ int main(void)
         cmocka_unit_test(test_cleartext),
         cmocka_unit_test(test_cleartext_texts_leave_out_unknown_user),
         cmocka_unit_test(test_cleartext_ftp_user_without_blanks),
+        cmocka_unit_test(test_cleartext_ftp_user_after_tab),
         cmocka_unit_test(test_dns),
         cmocka_unit_test(test_dns_alternating_years),
         cmocka_unit_test(test_window_times),

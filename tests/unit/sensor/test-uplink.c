@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -463,5 +464,10 @@ int main(void)
         cmocka_unit_test(test_insecure_center_refused),
         cmocka_unit_test(test_enrol_key_file_mode),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    /* libcurl set up once for the process, as mamori-sensor's main does
+     * (the library no longer does it at each uplink start) */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    curl_global_cleanup();
+    return failed;
 }
