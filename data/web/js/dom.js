@@ -7,6 +7,7 @@ import * as api from './api.js';
 import { t, lang, pick } from './i18n.js';
 import { splitHeadline } from './sentence.js';
 import { minutesText } from './duration.js';
+import { hasLineBreak, oneLine, oneLineCaret, oneLineEdit } from './oneline.js';
 
 // h('p', {class: 'x', onclick: fn}, 'text', child, [more]) -> HTMLElement.
 // Attributes starting with "on" become listeners; booleans toggle the attribute.
@@ -51,35 +52,36 @@ export function field(label, kind, attrs, options) {
 
 // A one-line text that wraps instead of scrolling out of sight (a
 // consultation's subject on a phone): a textarea as tall as its text (CSS
-// field-sizing, else measured here), where Enter adds no line and a pasted
-// line break becomes a space, the caret staying after what was pasted.
-// Returns field(label, 'textarea', attrs).
-const LINE_BREAK = /[\r\n]/;
-const oneLine = (text) => text.replace(/\s*[\r\n]+\s*/g, ' ');
-
+// field-sizing, else measured here), where Enter adds no line and a line
+// break, pasted or come in any other way, becomes a space (js/oneline.js).
+// Text goes in through the browser's editing (insertText), not by setting
+// the value, so Ctrl+Z still undoes a paste. Returns field(label,
+// 'textarea', attrs).
 export function wrappingLineField(label, attrs) {
   const f = field(label, 'textarea', { ...attrs, rows: 1, class: 'wrapping-line' });
   const area = f.input;
   area.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.isComposing) ev.preventDefault();
   });
-  // A paste goes in as one line where the selection was; the input event
-  // it would have sent is sent (drafts, the measured height follow it).
+  // A paste goes in as one line where the selection was, the caret after it.
   area.addEventListener('paste', (ev) => {
     const text = ev.clipboardData ? ev.clipboardData.getData('text/plain') : '';
-    if (!LINE_BREAK.test(text)) return;
+    if (!hasLineBreak(text)) return;
     ev.preventDefault();
     const { selectionStart: start, selectionEnd: end } = area;
     const room = area.maxLength >= 0 ? area.maxLength - area.value.length + end - start : Infinity;
-    area.setRangeText(oneLine(text).slice(0, Math.max(0, room)), start, end, 'end');
-    area.dispatchEvent(new Event('input', { bubbles: true }));
+    typeOver(area, start, end, oneLine(text).slice(0, Math.max(0, room)));
   });
-  // Any other way a line break got in (a drop, an autofill): the whole text
-  // made one line, the caret where it was in the text.
-  area.addEventListener('input', () => {
-    if (!LINE_BREAK.test(area.value)) return;
-    const caret = Math.min(oneLine(area.value.slice(0, area.selectionEnd)).length, oneLine(area.value).length);
-    area.value = oneLine(area.value);
+  // Any other way a line break got in (a drop, an autofill): only the part
+  // with the breaks is made one line, the caret where it was in the text.
+  // Undoing that (Ctrl+Z) brings the break back: it is undone together with
+  // what brought it, so undo neither stops there nor cleans it up again.
+  area.addEventListener('input', (ev) => {
+    const edit = oneLineEdit(area.value);
+    if (!edit) return;
+    if (ev.inputType === 'historyUndo' && document.execCommand('undo')) return;
+    const caret = oneLineCaret(area.value, area.selectionEnd);
+    typeOver(area, edit.start, edit.end, edit.text);
     area.setSelectionRange(caret, caret);
   });
   if (!CSS.supports('field-sizing', 'content')) {
@@ -93,6 +95,18 @@ export function wrappingLineField(label, attrs) {
     new ResizeObserver(() => requestAnimationFrame(fit)).observe(area);
   }
   return f;
+}
+
+// Replaces start..end of a text field by text as typing would: one step the
+// browser can undo, and the input event it sends (drafts, the measured
+// height follow it). Where the browser cannot (no insertText), the value is
+// set and the event sent here; undo then loses that step.
+function typeOver(area, start, end, text) {
+  area.focus();
+  area.setSelectionRange(start, end);
+  if (document.execCommand('insertText', false, text)) return;
+  area.setRangeText(text, start, end, 'end');
+  area.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
 // Dates: RFC 3339 from the API, shown in the centre's report zone
