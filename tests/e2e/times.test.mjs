@@ -4,7 +4,8 @@
 // the zone of the reader's computer; the page says which zone once; English
 // reads "1 Apr 2026, 18:57" (no 01/04 to misread), Japanese
 // "2026/04/01 18:57". (The visit time typed on an incident is checked by
-// e2e-desk.)
+// e2e-desk.) Date fields, which Chromium draws in the browser's language,
+// say the chosen date in the page's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { needBinary, useCenter, alertEvent } from './lib/center.mjs';
@@ -47,6 +48,38 @@ test('times are Japan time on a computer set to UTC, said once per page (ja, en)
       await p.locator('#alert-table').waitFor();
       assert.ok((await p.locator('#alert-table').innerText()).includes(when), 'list shows ' + when);
       assert.equal((await p.locator('#time-zone-note').textContent()).trim(), note);
+    });
+  }
+});
+
+// Chromium draws a date field in the browser's own language ("mm/dd/yyyy"
+// in an English browser), whatever the page's `lang`: each date field says
+// the chosen date under it in the page's language (dom.js dateField), with
+// the browser in the other language. Nothing said it before session 26.
+test('date fields say the chosen date in the page language, with the browser in the other (ja, en)', { skip: missing }, async () => {
+  const cases = [
+    ['en-US', center.users.admin, 'ja', /^選択中：2026年4月1日\(水\)$/, /^選択中：2026年4月$/, /^まだ選んでいません。$/],
+    ['ja-JP', center.users.analyst, 'en', /^Selected: Wed,? 1 April 2026$/, /^Selected: April 2026$/, /^Not chosen yet\.$/],
+  ];
+  for (const [locale, user, pageLang, day, month, none] of cases) {
+    await withBrowser({ locale }, async (b) => {
+      const p = b.page;
+      await signIn(p, center.base, user);
+      await p.goto(center.base + '/#/stats');
+      await ready(p);
+      const since = p.locator('#stats-since');
+      await since.waitFor();
+      assert.equal(await since.getAttribute('lang'), pageLang);
+      assert.equal(await since.getAttribute('aria-describedby'), 'stats-since-said');
+      assert.match((await p.locator('#stats-since-said').textContent()).trim(), none, 'empty: nothing chosen');
+      await since.fill('2026-04-01');
+      assert.match((await p.locator('#stats-since-said').textContent()).trim(), day);
+      await p.locator('#vendor-report-month').fill('2026-04');
+      assert.match((await p.locator('#vendor-report-month-said').textContent()).trim(), month);
+      // A period in the address is said as well.
+      await p.goto(center.base + '/#/stats?until=2026-04-01');
+      await p.waitForFunction(() => document.querySelector('#stats-until')?.value === '2026-04-01');
+      assert.match((await p.locator('#stats-until-said').textContent()).trim(), day);
     });
   }
 });

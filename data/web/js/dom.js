@@ -164,6 +164,45 @@ export function timeZoneNote() {
   return h('p', { class: 'hint time-zone-note', id: 'time-zone-note' }, text);
 }
 
+// A labelled date, month or date-and-time field (attrs.type 'date', 'month'
+// or 'datetime-local'; field() otherwise) that says the chosen value under it
+// in the page's language: "選択中：2026年4月1日(水)" / "Selected: Wed 1 April
+// 2026" (#<id>-said, which describes the field). Chromium draws these fields
+// in the browser's own language whatever the page's: `lang` on the field or
+// the page and the page's locale change nothing (checked in session 26), so a
+// Japanese page in an English browser shows "mm/dd/yyyy", and 04/01 can be
+// misread. The field still gets the page's `lang` (a browser that honours it
+// draws it so); while it is empty the line says that nothing is chosen.
+const DATE_PARTS = {
+  date: { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short' },
+  month: { year: 'numeric', month: 'long' },
+  'datetime-local': { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+};
+
+export function dateField(label, attrs) {
+  const f = field(label, 'input', { ...attrs, lang: lang() });
+  const said = h('p', { class: 'hint date-said', id: f.input.id + '-said', 'aria-live': 'polite' });
+  f.input.setAttribute('aria-describedby', said.id);
+  const say = () => {
+    const text = dateInputText(f.input.type, f.input.value);
+    said.textContent = text ? t('date.chosen', { date: text }) : t('date.none');
+  };
+  f.input.addEventListener('input', say);
+  f.input.addEventListener('change', say);
+  say();
+  f.wrap.append(said);
+  return f;
+}
+
+// A date field's value ("2026-04-01", "2026-04", "2026-04-01T09:30") in the
+// page's words, as typed (no zone conversion); '' when there is none.
+function dateInputText(type, value) {
+  const m = /^(\d{4})-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2}))?)?$/.exec(value || '');
+  if (!m || !DATE_PARTS[type]) return '';
+  const at = new Date(Date.UTC(+m[1], +m[2] - 1, +(m[3] || 1), +(m[4] || 0), +(m[5] || 0)));
+  return new Intl.DateTimeFormat(lang() === 'ja' ? 'ja-JP' : 'en-GB', { ...DATE_PARTS[type], timeZone: 'UTC' }).format(at);
+}
+
 // A date and time typed in a datetime-local field ("2026-04-02T10:00") read
 // in the report zone, as RFC 3339 UTC ("2026-04-02T01:00:00Z"); null when
 // it is not one.
@@ -289,7 +328,8 @@ export function link(href, text, attrs) {
 // reader's language, and opens in a new tab.
 export function monthlyReport(base, id, before) {
   const month = zonedMonth();
-  const input = h('input', { type: 'month', id: id + '-month', name: 'month', value: month });
+  const picker = dateField(t('report.month'), { type: 'month', id: id + '-month', name: 'month', value: month });
+  const input = picker.input;
   const a = h('a', { class: 'button secondary', id, target: '_blank', rel: 'noopener' }, t('report.open'));
   const sync = () => {
     const b = typeof base === 'function' ? base() : base;
@@ -300,7 +340,7 @@ export function monthlyReport(base, id, before) {
   sync();
   return h('div', { class: 'inline-form' },
     (before || []).map((f) => f.wrap),
-    h('div', { class: 'field' }, h('label', { for: id + '-month' }, t('report.month')), input),
+    picker.wrap,
     h('div', { class: 'actions' }, a));
 }
 

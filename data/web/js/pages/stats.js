@@ -6,7 +6,7 @@
 // durations in the reports' words, fmtSeconds: "1 時間 30 分"), so it follows
 // the API as it grows. Without the API it says so.
 import * as api from '../api.js';
-import { h, field, fmtSeconds, monthlyReport, stackOnPhone } from '../dom.js';
+import { h, field, dateField, fmtSeconds, monthlyReport, stackOnPhone } from '../dom.js';
 import { t, lang } from '../i18n.js';
 
 function label(key) {
@@ -47,10 +47,8 @@ export async function render(main, ctx) {
     main.append(h('p', {}, t('stats.vendor_only')));
     return;
   }
-  const since = field(t('stats.since'), 'input', { type: 'date', name: 'since' });
-  const until = field(t('stats.until'), 'input', { type: 'date', name: 'until' });
-  since.input.value = ctx.query.get('since') || '';
-  until.input.value = ctx.query.get('until') || '';
+  const since = dateField(t('stats.since'), { type: 'date', name: 'since', id: 'stats-since', value: ctx.query.get('since') });
+  const until = dateField(t('stats.until'), { type: 'date', name: 'until', id: 'stats-until', value: ctx.query.get('until') });
   const form = h('form', { class: 'filters', 'aria-label': t('stats.period') }, since.wrap, until.wrap,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('stats.show'))));
   form.addEventListener('submit', (ev) => {
