@@ -181,7 +181,11 @@ const DATE_PARTS = {
 
 export function dateField(label, attrs) {
   const f = field(label, 'input', { ...attrs, lang: lang() });
-  const said = h('p', { class: 'hint date-said', id: f.input.id + '-said', 'aria-live': 'polite' });
+  // The line describes the field (aria-describedby), and is no live region
+  // as well: it changes only when the reader changes the field, so a screen
+  // reader reads it with the field, and a live region would read it a second
+  // time on each change.
+  const said = h('p', { class: 'hint date-said', id: f.input.id + '-said' });
   f.input.setAttribute('aria-describedby', said.id);
   const say = () => {
     const text = dateInputText(f.input.type, f.input.value);
@@ -215,6 +219,19 @@ export function zonedInputToUtc(value) {
   let at = wall - zoneOffset(wall);
   at = wall - zoneOffset(at);
   return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+// The first instant, as RFC 3339 UTC, of a calendar day ("2026-04-02") in
+// the report zone, or of the day `days` after it: in Japan
+// zonedDayStart('2026-04-02') is "2026-04-01T15:00:00Z", and
+// zonedDayStart('2026-04-02', 1), where 2 April ends (the until of a
+// [since, until) period), is "2026-04-02T15:00:00Z". null when it is not a
+// date.
+export function zonedDayStart(day, days = 0) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '');
+  if (!m) return null;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3] + days)).toISOString();
+  return zonedInputToUtc(d.slice(0, 10) + 'T00:00');
 }
 
 // The report zone's offset from UTC at instant ms, in ms.
