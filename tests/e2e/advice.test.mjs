@@ -54,14 +54,43 @@ test('owner texts carry no port numbers and no unexplained jargon (ja, en)', () 
   }
 });
 
+// Placeholders a sensor fills with a note in brackets or with nothing, so
+// they may stand between a sentence's ending and its 。: cleartext-
+// credentials' "{user}", "(ユーザー NAME)" or "" (user_note in
+// src/sensor/detect/detect-cleartext.c). Per detector: a {placeholder}
+// before the 。 anywhere else is one nobody fills.
+const NOTES_AT_END = { 'cleartext-credentials': ['user'] };
+const POLITE = '(です|ます|ました|ません|ください|でした)';
+
+// Whether a Japanese sentence of `where` ends in です・ます: a bracket may
+// close it, or one of its detector's end notes.
+function politeEnd(where, sentence) {
+  const notes = NOTES_AT_END[where.split('/')[0]] || [];
+  const note = notes.map((n) => `|\\{${n}\\}`).join('');
+  return new RegExp(`${POLITE}([(（][^)）]*[)）]${note})?。$`).test(sentence);
+}
+
 test('Japanese owner texts are です・ます and end with a next step', () => {
   for (const [where, text] of ownerTexts()) {
-    for (const sentence of sentences(text.ja)) {
-      // a bracket may close the sentence, or a placeholder that is one or
-      // nothing (cleartext-credentials' "{user}": "(ユーザー NAME)" or "")
-      assert.match(sentence, /(です|ます|ました|ません|ください|でした)([(（][^)）]*[)）]|\{[a-z_]+\})?。$/, `${where}: not です・ます: ${sentence}`);
-    }
+    for (const sentence of sentences(text.ja)) assert.ok(politeEnd(where, sentence), `${where}: not です・ます: ${sentence}`);
     if (!where.endsWith('.what')) assert.match(text.ja, /ください。/, `${where}: no next step`);
+  }
+});
+
+// Until session 26 any {placeholder} was accepted there, so one left
+// unfilled by mistake passed.
+test('only a detector\'s known end note may stand before the 。', () => {
+  assert.ok(politeEnd('cleartext-credentials/3', 'ログインしました{user}。'));
+  assert.ok(politeEnd('cleartext-credentials/3', '依頼してください。'));
+  assert.ok(politeEnd('intel/1', '相談してください(電話で)。'));
+  assert.ok(!politeEnd('intel/1', 'ログインしました{user}。'), 'another detector\'s note');
+  assert.ok(!politeEnd('cleartext-credentials/3', '依頼してください{note}。'), 'an unknown placeholder');
+  assert.ok(!politeEnd('explanation cleartext-credentials.what', '送られました{user}。'), 'an explanation fills none');
+  assert.ok(!politeEnd('intel/1', '危険だ。'));
+  // Each end note is still used so, or it goes from the list.
+  for (const [name, notes] of Object.entries(NOTES_AT_END)) {
+    const texts = Object.values(detectors[name].variants).map((x) => x.message.ja).join('');
+    for (const n of notes) assert.ok(texts.includes(`{${n}}。`), `${name}: {${n}} no longer ends a sentence`);
   }
 });
 

@@ -7,6 +7,7 @@ import * as api from './api.js';
 import { t, lang, pick } from './i18n.js';
 import { splitHeadline } from './sentence.js';
 import { minutesText } from './duration.js';
+import { hasLineBreak, oneLine, oneLineCaret, oneLineEdit } from './oneline.js';
 
 // h('p', {class: 'x', onclick: fn}, 'text', child, [more]) -> HTMLElement.
 // Attributes starting with "on" become listeners; booleans toggle the attribute.
@@ -51,35 +52,36 @@ export function field(label, kind, attrs, options) {
 
 // A one-line text that wraps instead of scrolling out of sight (a
 // consultation's subject on a phone): a textarea as tall as its text (CSS
-// field-sizing, else measured here), where Enter adds no line and a pasted
-// line break becomes a space, the caret staying after what was pasted.
-// Returns field(label, 'textarea', attrs).
-const LINE_BREAK = /[\r\n]/;
-const oneLine = (text) => text.replace(/\s*[\r\n]+\s*/g, ' ');
-
+// field-sizing, else measured here), where Enter adds no line and a line
+// break, pasted or come in any other way, becomes a space (js/oneline.js).
+// Text goes in through the browser's editing (insertText), not by setting
+// the value, so Ctrl+Z still undoes a paste. Returns field(label,
+// 'textarea', attrs).
 export function wrappingLineField(label, attrs) {
   const f = field(label, 'textarea', { ...attrs, rows: 1, class: 'wrapping-line' });
   const area = f.input;
   area.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.isComposing) ev.preventDefault();
   });
-  // A paste goes in as one line where the selection was; the input event
-  // it would have sent is sent (drafts, the measured height follow it).
+  // A paste goes in as one line where the selection was, the caret after it.
   area.addEventListener('paste', (ev) => {
     const text = ev.clipboardData ? ev.clipboardData.getData('text/plain') : '';
-    if (!LINE_BREAK.test(text)) return;
+    if (!hasLineBreak(text)) return;
     ev.preventDefault();
     const { selectionStart: start, selectionEnd: end } = area;
     const room = area.maxLength >= 0 ? area.maxLength - area.value.length + end - start : Infinity;
-    area.setRangeText(oneLine(text).slice(0, Math.max(0, room)), start, end, 'end');
-    area.dispatchEvent(new Event('input', { bubbles: true }));
+    typeOver(area, start, end, oneLine(text).slice(0, Math.max(0, room)));
   });
-  // Any other way a line break got in (a drop, an autofill): the whole text
-  // made one line, the caret where it was in the text.
-  area.addEventListener('input', () => {
-    if (!LINE_BREAK.test(area.value)) return;
-    const caret = Math.min(oneLine(area.value.slice(0, area.selectionEnd)).length, oneLine(area.value).length);
-    area.value = oneLine(area.value);
+  // Any other way a line break got in (a drop, an autofill): only the part
+  // with the breaks is made one line, the caret where it was in the text.
+  // Undoing that (Ctrl+Z) brings the break back: it is undone together with
+  // what brought it, so undo neither stops there nor cleans it up again.
+  area.addEventListener('input', (ev) => {
+    const edit = oneLineEdit(area.value);
+    if (!edit) return;
+    if (ev.inputType === 'historyUndo' && document.execCommand('undo')) return;
+    const caret = oneLineCaret(area.value, area.selectionEnd);
+    typeOver(area, edit.start, edit.end, edit.text);
     area.setSelectionRange(caret, caret);
   });
   if (!CSS.supports('field-sizing', 'content')) {
@@ -93,6 +95,18 @@ export function wrappingLineField(label, attrs) {
     new ResizeObserver(() => requestAnimationFrame(fit)).observe(area);
   }
   return f;
+}
+
+// Replaces start..end of a text field by text as typing would: one step the
+// browser can undo, and the input event it sends (drafts, the measured
+// height follow it). Where the browser cannot (no insertText), the value is
+// set and the event sent here; undo then loses that step.
+function typeOver(area, start, end, text) {
+  area.focus();
+  area.setSelectionRange(start, end);
+  if (document.execCommand('insertText', false, text)) return;
+  area.setRangeText(text, start, end, 'end');
+  area.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
 // Dates: RFC 3339 from the API, shown in the centre's report zone
@@ -150,6 +164,49 @@ export function timeZoneNote() {
   return h('p', { class: 'hint time-zone-note', id: 'time-zone-note' }, text);
 }
 
+// A labelled date, month or date-and-time field (attrs.type 'date', 'month'
+// or 'datetime-local'; field() otherwise) that says the chosen value under it
+// in the page's language: "選択中：2026年4月1日(水)" / "Selected: Wed 1 April
+// 2026" (#<id>-said, which describes the field). Chromium draws these fields
+// in the browser's own language whatever the page's: `lang` on the field or
+// the page and the page's locale change nothing (checked in session 26), so a
+// Japanese page in an English browser shows "mm/dd/yyyy", and 04/01 can be
+// misread. The field still gets the page's `lang` (a browser that honours it
+// draws it so); while it is empty the line says that nothing is chosen.
+const DATE_PARTS = {
+  date: { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short' },
+  month: { year: 'numeric', month: 'long' },
+  'datetime-local': { year: 'numeric', month: 'long', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+};
+
+export function dateField(label, attrs) {
+  const f = field(label, 'input', { ...attrs, lang: lang() });
+  // The line describes the field (aria-describedby), and is no live region
+  // as well: it changes only when the reader changes the field, so a screen
+  // reader reads it with the field, and a live region would read it a second
+  // time on each change.
+  const said = h('p', { class: 'hint date-said', id: f.input.id + '-said' });
+  f.input.setAttribute('aria-describedby', said.id);
+  const say = () => {
+    const text = dateInputText(f.input.type, f.input.value);
+    said.textContent = text ? t('date.chosen', { date: text }) : t('date.none');
+  };
+  f.input.addEventListener('input', say);
+  f.input.addEventListener('change', say);
+  say();
+  f.wrap.append(said);
+  return f;
+}
+
+// A date field's value ("2026-04-01", "2026-04", "2026-04-01T09:30") in the
+// page's words, as typed (no zone conversion); '' when there is none.
+function dateInputText(type, value) {
+  const m = /^(\d{4})-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2}))?)?$/.exec(value || '');
+  if (!m || !DATE_PARTS[type]) return '';
+  const at = new Date(Date.UTC(+m[1], +m[2] - 1, +(m[3] || 1), +(m[4] || 0), +(m[5] || 0)));
+  return new Intl.DateTimeFormat(lang() === 'ja' ? 'ja-JP' : 'en-GB', { ...DATE_PARTS[type], timeZone: 'UTC' }).format(at);
+}
+
 // A date and time typed in a datetime-local field ("2026-04-02T10:00") read
 // in the report zone, as RFC 3339 UTC ("2026-04-02T01:00:00Z"); null when
 // it is not one.
@@ -162,6 +219,19 @@ export function zonedInputToUtc(value) {
   let at = wall - zoneOffset(wall);
   at = wall - zoneOffset(at);
   return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+// The first instant, as RFC 3339 UTC, of a calendar day ("2026-04-02") in
+// the report zone, or of the day `days` after it: in Japan
+// zonedDayStart('2026-04-02') is "2026-04-01T15:00:00Z", and
+// zonedDayStart('2026-04-02', 1), where 2 April ends (the until of a
+// [since, until) period), is "2026-04-02T15:00:00Z". null when it is not a
+// date.
+export function zonedDayStart(day, days = 0) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '');
+  if (!m) return null;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3] + days)).toISOString();
+  return zonedInputToUtc(d.slice(0, 10) + 'T00:00');
 }
 
 // The report zone's offset from UTC at instant ms, in ms.
@@ -275,7 +345,8 @@ export function link(href, text, attrs) {
 // reader's language, and opens in a new tab.
 export function monthlyReport(base, id, before) {
   const month = zonedMonth();
-  const input = h('input', { type: 'month', id: id + '-month', name: 'month', value: month });
+  const picker = dateField(t('report.month'), { type: 'month', id: id + '-month', name: 'month', value: month });
+  const input = picker.input;
   const a = h('a', { class: 'button secondary', id, target: '_blank', rel: 'noopener' }, t('report.open'));
   const sync = () => {
     const b = typeof base === 'function' ? base() : base;
@@ -286,7 +357,7 @@ export function monthlyReport(base, id, before) {
   sync();
   return h('div', { class: 'inline-form' },
     (before || []).map((f) => f.wrap),
-    h('div', { class: 'field' }, h('label', { for: id + '-month' }, t('report.month')), input),
+    picker.wrap,
     h('div', { class: 'actions' }, a));
 }
 

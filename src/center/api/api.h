@@ -42,7 +42,8 @@ int mm_api_page(struct mm_request *req, struct mm_page *page);
 /* Reads an optional integer query argument; *out = def when absent. */
 int mm_api_query_int(struct mm_request *req, const char *name, int64_t min, int64_t max,
                      int64_t def, int64_t *out);
-/* Reads an optional time query argument (RFC 3339 / EVE timestamp / date). */
+/* Reads an optional time query argument (RFC 3339 / EVE timestamp / date,
+ * which is the first instant of that day in the report zone). */
 int mm_api_query_time(struct mm_request *req, const char *name, int64_t *out);
 
 /* A list being built: items, the page, and the cursor of the last item kept. */

@@ -48,6 +48,17 @@ def seed(path, a, b, c3):
     check(c3 is None, "no third tenant")
 
 
+def check_alert_dates(c, session):
+    """The alert list reads a date as the stats do: the seeded alert of day 1
+    (last seen 2025-01-02T00:00:00Z, 09:00 on 2 January in Japan) is after
+    the start of 2 January and not before it (until is inclusive there)."""
+    q = "/api/v1/alerts?signature=9001&"
+    for arg, n in (("since=2025-01-02", 1), ("until=2025-01-02", 0), ("until=2025-01-03", 1),
+                   ("until=2025-01-02T00:00:00Z", 1)):
+        r = c.request("GET", q + arg, session=session)
+        check(r.status == 200 and len(r.json["items"]) == n, "alerts %s: %r" % (arg, r))
+
+
 def check_replayed(c, w):
     """The demo replays 2022 traffic: its alerts are this month's news for
     the owner and the vendor, so they count now, not in 2022."""
@@ -75,7 +86,7 @@ def check_replayed(c, w):
     check("The centre received **3 alerts** this month" in md and
           "counted by when they reached the centre" in md,
           "English report says what is counted: %s" % md[:600])
-    today = datetime.datetime.now(datetime.timezone.utc).date()
+    today = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Tokyo")).date()
     r = c.request("GET", "/api/v1/stats?since=%s&until=%s&tenant=%d" %
                   (today, today + datetime.timedelta(days=1), a), session=analyst)
     check(r.status == 200 and r.json["overall"]["alerts"] == 3, "stats of today: %r" % r)
@@ -103,8 +114,10 @@ def main():
         want = {"smes_served": 2, "alerts": 3, "tickets": 1, "incidents": 4, "remote": 3,
                 "onsite": 1, "median_acknowledge_s": 900, "median_resolve_s": 5400}
         check(o == want, "overall: %r" % o)
-        check(r.json["since"] == "2025-01-01T00:00:00Z" and
-              r.json["until"] == "2025-02-01T00:00:00Z", "period: %r" % r.json)
+        # A date is that day in the report zone (Asia/Tokyo): midnight UTC
+        # until session 26, nine hours off the web UI's and reports' days.
+        check(r.json["since"] == "2024-12-31T15:00:00Z" and
+              r.json["until"] == "2025-01-31T15:00:00Z", "period: %r" % r.json)
         rows = {t["tenant_id"]: t for t in r.json["tenants"]}
         check(rows[a] == {"tenant_id": a, "name": "SME A", "smes_served": 1, "alerts": 2,
                           "tickets": 0, "incidents": 3, "remote": 2, "onsite": 1,
@@ -118,6 +131,7 @@ def main():
         check(r.status == 200 and [t["tenant_id"] for t in r.json["tenants"]] == [b] and
               r.json["overall"]["incidents"] == 1 and r.json["overall"]["smes_served"] == 1,
               "tenant filter: %r" % r)
+        check_alert_dates(c, analyst)
         r = c.request("GET", "/api/v1/stats?since=2030-01-01&until=2030-02-01", session=analyst)
         check(r.status == 200 and r.json["overall"]["smes_served"] == 0 and
               r.json["overall"]["median_acknowledge_s"] is None, "empty period: %r" % r)

@@ -82,11 +82,11 @@ function smesWithoutContacts(smes) {
   return smes.filter((s) => s.contacts === 0);
 }
 
-// Who is on duty now (GET /duty, for the admin and analysts alike): the
-// vendor users with the flag and the configuration's [mail] duty addresses
-// ({email, source}), and mailOff when the centre sends no mail at all
-// ("mail_enabled": false; an older centre does not say, which reads as on);
-// null when the centre does not say (an older one).
+// Who is on duty now (GET /duty, read by the admin and analysts alike):
+// people, the vendor users with the flag and the configuration's [mail] duty
+// addresses ({email, source}), and mailOff, true only when the centre says
+// it sends no mail ("mail_enabled": false). null when /duty cannot be read
+// (an older centre has none).
 async function onDutyNow() {
   try {
     const r = await api.get('/duty');

@@ -5,7 +5,7 @@
 // is kept as a draft (draft.js) until it is saved. Shows a plain "not
 // available yet" note when the centre has no incident API.
 import * as api from '../api.js';
-import { h, append, field, fmtTime, zonedInputToUtc, fmtMinutes, fmtSeconds, severityBadge, relatedAlerts, loadAlerts, alertTitle, stackOnPhone } from '../dom.js';
+import { h, append, field, dateField, fmtTime, zonedInputToUtc, fmtMinutes, fmtSeconds, severityBadge, relatedAlerts, loadAlerts, alertTitle, stackOnPhone } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
 import { keepDraft, dropDraft } from '../draft.js';
 
@@ -115,7 +115,7 @@ function vendorActions(x, ctx) {
     if (back.length) to.input.append(h('optgroup', { label: t('incident.back_group') }, back.map((s) => h('option', { value: s }, t('incident.back_to', { to: statusText(s) })))));
     const note = field(t('incident.note'), 'textarea', { name: 'note', rows: 2, maxlength: 1300 });
     const who = field(t('incident.dispatch_who'), 'input', { name: 'who', maxlength: 200 });
-    const when = field(t('incident.dispatch_when'), 'input', { name: 'when', type: 'datetime-local' });
+    const when = dateField(t('incident.dispatch_when'), { name: 'when', type: 'datetime-local' });
     const where = field(t('incident.dispatch_where'), 'input', { name: 'where', maxlength: 300 });
     const outcome = field(t('incident.outcome'), 'input', { name: 'outcome', maxlength: 200 });
     const visit = h('fieldset', { class: 'visit', id: 'visit-fields' }, h('legend', {}, t('incident.dispatch')), who.wrap, when.wrap, where.wrap);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // stats: the vendor's figures for a period, overall and per SME (SMEs served,
 // alerts, incidents, handled remotely or on site, median times). The figures
-// come from GET /api/v1/stats?since=&until=; the page draws whatever numbers
+// come from GET /api/v1/stats?since=&until= (the chosen days in the centre's
+// report zone, sent as UTC instants); the page draws whatever numbers
 // the reply holds (known names get a translated label, *_s / *_seconds become
 // durations in the reports' words, fmtSeconds: "1 時間 30 分"), so it follows
 // the API as it grows. Without the API it says so.
 import * as api from '../api.js';
-import { h, field, fmtSeconds, monthlyReport, stackOnPhone } from '../dom.js';
+import { h, field, dateField, fmtSeconds, monthlyReport, stackOnPhone, zonedDayStart } from '../dom.js';
 import { t, lang } from '../i18n.js';
 
 function label(key) {
@@ -47,10 +48,8 @@ export async function render(main, ctx) {
     main.append(h('p', {}, t('stats.vendor_only')));
     return;
   }
-  const since = field(t('stats.since'), 'input', { type: 'date', name: 'since' });
-  const until = field(t('stats.until'), 'input', { type: 'date', name: 'until' });
-  since.input.value = ctx.query.get('since') || '';
-  until.input.value = ctx.query.get('until') || '';
+  const since = dateField(t('stats.since'), { type: 'date', name: 'since', id: 'stats-since', value: ctx.query.get('since') });
+  const until = dateField(t('stats.until'), { type: 'date', name: 'until', id: 'stats-until', value: ctx.query.get('until') });
   const form = h('form', { class: 'filters', 'aria-label': t('stats.period') }, since.wrap, until.wrap,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('stats.show'))));
   form.addEventListener('submit', (ev) => {
@@ -68,9 +67,12 @@ export async function render(main, ctx) {
       h('p', { class: 'hint' }, t('report.monthly_help_vendor')),
       monthlyReport(() => '/api/v1/tenants/' + which.input.value + '/reports/monthly', 'vendor-report', [which])));
   }
+  // The period is whole days of the report zone, as every date in the UI:
+  // from the start of since to the end of until (the start of the next day;
+  // the centre counts [since, until)).
   const params = {};
-  if (since.input.value) params.since = since.input.value + 'T00:00:00Z';
-  if (until.input.value) params.until = until.input.value + 'T23:59:59Z';
+  if (since.input.value) params.since = zonedDayStart(since.input.value);
+  if (until.input.value) params.until = zonedDayStart(until.input.value, 1);
   const r = await api.optional(api.get('/stats', params));
   if (r.missing) {
     main.append(h('p', { class: 'empty not-available', id: 'not-available' }, t('common.not_available_long')));
