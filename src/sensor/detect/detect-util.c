@@ -580,6 +580,8 @@ bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now, int64
         }
         sl = find_slot(t, key);
     }
+    if (t->count + 1 >= t->cap) /* none could be dropped: a slot must stay */
+        return true;            /* empty; the alert goes out, not remembered */
     sl->key = key;
     for (int i = 0; i < SUPPRESS_TIMES; i++)
         sl->at[i] = now;

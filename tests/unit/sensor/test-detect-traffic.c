@@ -418,6 +418,25 @@ static void test_suppress_times(void **state)
     mm__suppress_free(t);
 }
 
+/* A full table whose keys all lie after now can drop none of them: new
+ * keys, each at a time before all others (a crafted capture going back
+ * packet by packet), beyond its slots are let through, not remembered
+ * (until session 26 the search for a free slot never ended). */
+static void test_suppress_full_of_later_keys(void **state)
+{
+    (void)state;
+    struct mm__suppress *t;
+    const int64_t S = 1000000, H = 3600 * S, Y = 365 * 24 * H, t0 = 1775001600LL * S;
+    assert_int_equal(mm__suppress_new(16, &t), 0);
+    for (uint64_t k = 1; k <= 16; k++)
+        assert_true(mm__suppress_allow(t, k, t0, H));
+    for (uint64_t k = 100; k < 200; k++) /* more than the table's 32 slots */
+        assert_true(mm__suppress_allow(t, k, t0 - Y - (int64_t)(k - 100) * S, H));
+    assert_false(mm__suppress_allow(t, 1, t0 + S, H)); /* the later keys are kept */
+    assert_false(mm__suppress_allow(t, 100, t0 - Y + S, H));
+    mm__suppress_free(t);
+}
+
 static void test_beacon(void **state)
 {
     (void)state;
@@ -766,6 +785,7 @@ int main(void)
         cmocka_unit_test(test_beacon_merged_as_alone),
         cmocka_unit_test(test_beacon_count_after_carry),
         cmocka_unit_test(test_suppress_times),
+        cmocka_unit_test(test_suppress_full_of_later_keys),
         cmocka_unit_test(test_beacon),
         cmocka_unit_test(test_beacon_full_table),
         cmocka_unit_test(test_cleartext),
