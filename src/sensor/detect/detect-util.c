@@ -432,9 +432,18 @@ struct slot {
     int64_t at[SUPPRESS_TIMES];
 };
 
+/* The table starts with SUPPRESS_FIRST_SLOTS slots and doubles whenever
+ * half of them are taken, up to cap_max (at least twice the keys it keeps):
+ * slots are 40 bytes, and a detector's table sized for its most keys at
+ * once (the intel detector's 65,536: 5.2 MB) was mostly never used, yet
+ * its few keys, hashed over all of it, touched nearly every page for the
+ * first time (a page fault each; on the bench capture, 10 k asks of the
+ * intel detector's table cost about 3 % of the run). */
+#define SUPPRESS_FIRST_SLOTS 64
+
 struct mm__suppress {
     struct slot *slots;
-    size_t cap, count, max;
+    size_t cap, cap_max, count, max;
 };
 
 static uint64_t norm_key(uint64_t k)
@@ -451,12 +460,13 @@ int mm__suppress_new(size_t cap, struct mm__suppress **out)
         return MM_ENOMEM;
     while (n < cap * 2)
         n *= 2;
-    t->slots = calloc(n, sizeof *t->slots);
+    t->cap = n < SUPPRESS_FIRST_SLOTS ? n : SUPPRESS_FIRST_SLOTS;
+    t->slots = calloc(t->cap, sizeof *t->slots);
     if (!t->slots) {
         free(t);
         return MM_ENOMEM;
     }
-    t->cap = n;
+    t->cap_max = n;
     t->max = cap;
     *out = t;
     return 0;
@@ -510,21 +520,41 @@ static bool slot_denies(const struct slot *sl, int64_t now, int64_t window)
     return false;
 }
 
-/* Rebuilds the table keeping only entries newer than cutoff. */
-static void prune(struct mm__suppress *t, int64_t cutoff)
+/* Rebuilds the table in cap slots, keeping only entries newer than cutoff
+ * (all: INT64_MIN). False when out of memory (the table is unchanged). */
+static bool rebuild(struct mm__suppress *t, size_t cap, int64_t cutoff)
 {
     struct slot *old = t->slots;
-    struct slot *fresh = calloc(t->cap, sizeof *fresh);
+    size_t old_cap = t->cap;
+    struct slot *fresh = calloc(cap, sizeof *fresh);
     if (!fresh)
-        return;
+        return false;
     t->slots = fresh;
+    t->cap = cap;
     t->count = 0;
-    for (size_t i = 0; i < t->cap; i++)
+    for (size_t i = 0; i < old_cap; i++)
         if (old[i].key && slot_newest(&old[i]) >= cutoff) {
             *find_slot(t, old[i].key) = old[i];
             t->count++;
         }
     free(old);
+    return true;
+}
+
+/* Rebuilds the table keeping only entries newer than cutoff. */
+static void prune(struct mm__suppress *t, int64_t cutoff)
+{
+    (void)rebuild(t, t->cap, cutoff);
+}
+
+/* Doubles the slots when a new key would fill more than half of them (as
+ * the full-size table never is: see mm__suppress_new). Out of memory, the
+ * table stays as it is, with longer probes (and, nearly full, lets new keys
+ * through unremembered: see mm__suppress_allow). */
+static void grow_for_one_more(struct mm__suppress *t)
+{
+    if (t->cap < t->cap_max && (t->count + 1) * 2 > t->cap)
+        (void)rebuild(t, t->cap * 2, INT64_MIN);
 }
 
 /* Whether w's span stays within len with now added. */
@@ -578,8 +608,11 @@ bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now, int64
                     lo = slot_newest(&t->slots[i]);
             prune(t, lo + (hi - lo) / 2 + 1);
         }
-        sl = find_slot(t, key);
     }
+    grow_for_one_more(t);
+    if (t->count + 1 >= t->cap) /* none could be dropped: a slot must stay */
+        return true;            /* empty; the alert goes out, not remembered */
+    sl = find_slot(t, key);     /* the table may have been rebuilt */
     sl->key = key;
     for (int i = 0; i < SUPPRESS_TIMES; i++)
         sl->at[i] = now;
