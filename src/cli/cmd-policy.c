@@ -178,6 +178,48 @@ static void print_sections_omitted(const struct mm_cli *cli, const json_t *secti
     printf("%s\n", TR("policy.summary.sections_next"));
 }
 
+/* Appends " " and the word s to b, in double quotes when the shell would
+ * split or expand it (a name with spaces, a folder with `$`), so the line can
+ * be pasted as it is; a plain word (Japanese included) stays as written. */
+static int append_arg(struct mm_buf *b, const char *s)
+{
+    const char *special = " \t\n\"'\\$`!*?[]{}()<>|&;#~";
+    bool plain = *s && strpbrk(s, special) == NULL;
+    int r = mm_buf_puts(b, plain ? " " : " \"");
+    for (; r == 0 && *s; s++) {
+        if (!plain && strchr("\"\\$`", *s))
+            r = mm_buf_putc(b, '\\');
+        if (r == 0)
+            r = mm_buf_putc(b, *s);
+    }
+    return r || plain ? r : mm_buf_putc(b, '"');
+}
+
+/* The next step once the documents are written: the declaration, with the
+ * organisation as this run had it (its profile file, else its name) and the
+ * policy.json just written, so the owner can copy the line. */
+static void print_next_step(const struct mm_cli *cli, const struct opts *o,
+                            const struct mm_profile *profile)
+{
+    struct mm_buf cmd = MM_BUF_INIT, path = MM_BUF_INIT, msg = MM_BUF_INIT;
+    bool by_file = o->profile != NULL;
+    int r = mm_buf_printf(&path, "%s/policy.json", o->out);
+    if (r == 0)
+        r = mm_buf_puts(&cmd, by_file ? "mamori declare --profile" : "mamori declare --org");
+    if (r == 0)
+        r = append_arg(&cmd, by_file ? o->profile : profile->name);
+    if (r == 0)
+        r = mm_buf_puts(&cmd, " --policy");
+    if (r == 0)
+        r = append_arg(&cmd, mm_buf_str(&path));
+    const struct mm_fill_var vars[] = {{"command", mm_buf_str(&cmd)}};
+    if (r == 0 && mm_fill(&msg, MM_FILL_MAX, TR("policy.summary.next"), vars, 1, 0) == 0)
+        printf("%s\n", mm_buf_str(&msg));
+    mm_buf_free(&cmd);
+    mm_buf_free(&path);
+    mm_buf_free(&msg);
+}
+
 static void print_summary(const struct mm_cli *cli, const struct mm_policy_output *out,
                           const char *dir, const struct mm_cmd_assumed *assumed)
 {
@@ -260,6 +302,7 @@ int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
         goto out;
     }
     print_summary(cli, &out, o.out, &assumed);
+    print_next_step(cli, &o, &profile);
 out:
     mm_policy_output_free(&out);
     json_decref(diag);
