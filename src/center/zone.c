@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "core/msg.h"
+#include "core/timefmt.h"
 
 #define SAMPLE_FROM  0LL          /* 1970-01-01T00:00:00Z */
 #define SAMPLE_UNTIL 4102444800LL /* 2100-01-01T00:00:00Z */
@@ -273,11 +274,10 @@ int32_t mm_zone_offset(const struct mm_zone *z, int64_t t, const char **abbr)
     return s->offset;
 }
 
-int64_t mm_zone_day_start(const struct mm_zone *z, int year, int month, int day)
+/* The first instant of the local day whose midnight, read as UTC, is
+ * `local` (seconds since the epoch). */
+static int64_t day_start_at(const struct mm_zone *z, int64_t local)
 {
-    /* timegm normalises month 13 to January of the next year. */
-    struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day};
-    int64_t local = (int64_t)timegm(&tm);
     /* The offsets in force a day either side bound every candidate. */
     int32_t before = mm_zone_offset(z, local - DAY, NULL);
     int32_t after = mm_zone_offset(z, local + DAY, NULL);
@@ -290,6 +290,22 @@ int64_t mm_zone_day_start(const struct mm_zone *z, int year, int month, int day)
         return best;
     /* Midnight was skipped: the day starts at the transition. */
     return span_at(z, local - before)->from;
+}
+
+int64_t mm_zone_day_start(const struct mm_zone *z, int year, int month, int day)
+{
+    /* timegm normalises month 13 to January of the next year. */
+    struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day};
+    return day_start_at(z, (int64_t)timegm(&tm));
+}
+
+int mm_zone_date_start(const struct mm_zone *z, const char *date, int64_t *usec_out)
+{
+    int64_t midnight_utc;
+    if (mm_time_parse_date(date, &midnight_utc) != 0)
+        return MM_EPARSE;
+    *usec_out = day_start_at(z, midnight_utc / 1000000) * 1000000;
+    return 0;
 }
 
 bool mm_zone_localtime(const struct mm_zone *z, int64_t t, struct tm *tm, const char **abbr)

@@ -53,6 +53,11 @@ int32_t mm_zone_offset(const struct mm_zone *z, int64_t t, const char **abbr);
  * transition. */
 int64_t mm_zone_day_start(const struct mm_zone *z, int year, int month, int day);
 
+/* A date "YYYY-MM-DD" (one that exists, mm_time_parse_date's rule) as the
+ * first instant of that local day, as mm_zone_day_start, in *usec_out
+ * (microseconds since the epoch). 0 or MM_EPARSE. */
+int mm_zone_date_start(const struct mm_zone *z, const char *date, int64_t *usec_out);
+
 /* The local time of t (seconds since the epoch) in *tm, and (when abbr is
  * not NULL) its abbreviation; false when t is out of gmtime_r's range. */
 bool mm_zone_localtime(const struct mm_zone *z, int64_t t, struct tm *tm, const char **abbr);

@@ -86,6 +86,16 @@ test('an SME owner opens a consultation ticket', { skip: missing }, async (t) =>
       return [e.value, e.selectionStart, e.selectionEnd];
     });
     assert.deepEqual(after, ['取引先を 名乗る', 5, 5], 'the caret after the space');
+    // A line break brought in while the person is in another field (an
+    // autofill) is a space too, and the focus stays where they are (it
+    // moved to the subject until session 26).
+    await form.locator('textarea[name=message]').focus();
+    const away = await subject.evaluate((e) => {
+      e.value = '取引先を\n名乗る';
+      e.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertReplacementText' }));
+      return [e.value, document.activeElement.getAttribute('name')];
+    });
+    assert.deepEqual(away, ['取引先を 名乗る', 'message'], 'the focus stays in the message');
     await subject.fill('取引先を名乗る怪しいメール');
     await form.locator('textarea[name=message]').fill('請求書の添付ファイルを開くように書かれたメールが届きました。<b>開いていません</b>');
     await form.locator('button[type=submit]').click();

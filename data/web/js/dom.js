@@ -100,11 +100,15 @@ export function wrappingLineField(label, attrs) {
 // Replaces start..end of a text field by text as typing would: one step the
 // browser can undo, and the input event it sends (drafts, the measured
 // height follow it). Where the browser cannot (no insertText), the value is
-// set and the event sent here; undo then loses that step.
+// set and the event sent here; undo then loses that step. The same for a
+// field the person is not in (an autofill while they are in another one):
+// the browser edits only the focused field, and focusing this one would
+// take them out of where they are.
 function typeOver(area, start, end, text) {
-  area.focus();
-  area.setSelectionRange(start, end);
-  if (document.execCommand('insertText', false, text)) return;
+  if (document.activeElement === area) {
+    area.setSelectionRange(start, end);
+    if (document.execCommand('insertText', false, text)) return;
+  }
   area.setRangeText(text, start, end, 'end');
   area.dispatchEvent(new Event('input', { bubbles: true }));
 }
@@ -203,7 +207,7 @@ export function dateField(label, attrs) {
 function dateInputText(type, value) {
   const m = /^(\d{4})-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2}))?)?$/.exec(value || '');
   if (!m || !DATE_PARTS[type]) return '';
-  const at = new Date(Date.UTC(+m[1], +m[2] - 1, +(m[3] || 1), +(m[4] || 0), +(m[5] || 0)));
+  const at = new Date(utcMs(+m[1], +m[2], +(m[3] || 1), +(m[4] || 0), +(m[5] || 0)));
   return new Intl.DateTimeFormat(lang() === 'ja' ? 'ja-JP' : 'en-GB', { ...DATE_PARTS[type], timeZone: 'UTC' }).format(at);
 }
 
@@ -213,7 +217,7 @@ function dateInputText(type, value) {
 export function zonedInputToUtc(value) {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value || '');
   if (!m) return null;
-  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+  const wall = utcMs(+m[1], +m[2], +m[3], +m[4], +m[5], +(m[6] || 0));
   // The zone's offset at that wall time, found from the instant itself
   // (twice, for a wall time next to a change of offset).
   let at = wall - zoneOffset(wall);
@@ -221,17 +225,27 @@ export function zonedInputToUtc(value) {
   return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-// The first instant, as RFC 3339 UTC, of a calendar day ("2026-04-02") in
-// the report zone, or of the day `days` after it: in Japan
-// zonedDayStart('2026-04-02') is "2026-04-01T15:00:00Z", and
-// zonedDayStart('2026-04-02', 1), where 2 April ends (the until of a
-// [since, until) period), is "2026-04-02T15:00:00Z". null when it is not a
-// date.
-export function zonedDayStart(day, days = 0) {
+// The calendar day after day ("2026-04-02" gives "2026-04-03"), a date
+// only, in no zone: the until of a [since, until) period of whole days,
+// which the centre reads in the report zone (GET /api/v1/stats). null when
+// it is not a date.
+export function nextDay(day) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '');
   if (!m) return null;
-  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3] + days)).toISOString();
-  return zonedInputToUtc(d.slice(0, 10) + 'T00:00');
+  const d = new Date(utcMs(+m[1], +m[2], +m[3] + 1));
+  const two = (n) => String(n).padStart(2, '0');
+  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
+}
+
+// Milliseconds since the epoch of a date and time read as UTC (month
+// 1-12; out-of-range parts carry over, as in Date.UTC). Years 0-99 stay
+// themselves: Date.UTC reads them as 1900-1999, so a date field's typo
+// "0026-04-01" was said as 1926.
+function utcMs(year, month, day = 1, hour = 0, minute = 0, second = 0) {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, 0);
+  return d.getTime();
 }
 
 // The report zone's offset from UTC at instant ms, in ms.
@@ -243,7 +257,7 @@ function zoneOffset(ms) {
     return 0;
   }
   const n = (type) => Number(parts.find((p) => p.type === type).value);
-  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - Math.floor(ms / 1000) * 1000;
+  return utcMs(n('year'), n('month'), n('day'), n('hour'), n('minute'), n('second')) - Math.floor(ms / 1000) * 1000;
 }
 
 // The month now in the report zone, "2026-04".

@@ -135,27 +135,17 @@ int mm_api_query_int(struct mm_request *req, const char *name, int64_t min, int6
     return 0;
 }
 
-/* A date (YYYY-MM-DD, one that exists) as the first instant of that day in
+/* A date (YYYY-MM-DD, one that exists) is the first instant of that day in
  * the report zone, as the monthly report's month and the web UI's dates:
  * 2026-04-02 in Japan is 2026-04-01T15:00:00Z. Until session 26 it was the
  * day's midnight UTC. */
-static int parse_zone_date(const char *s, int64_t *out)
-{
-    int y, m, d;
-    int64_t usec;
-    if (mm_time_parse_date(s, &usec) != 0 || sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3)
-        return MM_EPARSE;
-    *out = mm_zone_day_start(mm_report_zone(), y, m, d) * 1000000;
-    return 0;
-}
-
 int mm_api_query_time(struct mm_request *req, const char *name, int64_t *out)
 {
     const char *s = mm_req_query(req, name);
     *out = 0;
     if (!s)
         return 0;
-    if (mm_time_parse(s, out) == 0 || parse_zone_date(s, out) == 0)
+    if (mm_time_parse(s, out) == 0 || mm_zone_date_start(mm_report_zone(), s, out) == 0)
         return 0;
     mm_reply_error(req, 400, "bad_request",
                    mm_arena_printf(&req->arena, "%s must be a date or an RFC 3339 time", name));

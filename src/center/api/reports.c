@@ -122,16 +122,17 @@ static int read_month(struct mm_request *req, const struct mm_zone *z, char mont
     if (m) {
         /* the dates' rule (digits only, month 1-12) on its first day */
         char first[16];
-        int64_t usec;
         snprintf(first, sizeof first, "%.7s-01", m);
-        if (strlen(m) != 7 || mm_time_parse_date(first, &usec) != 0 ||
-            sscanf(m, "%4d-%2d", &y, &mo) != 2 || y < 2000)
+        if (strlen(m) != 7 || mm_zone_date_start(z, first, since) != 0)
+            return mm_desk_fail(req, 400, "bad_request", "month must be YYYY-MM");
+        mm_zone_local_month(z, *since / 1000000, &y, &mo);
+        if (y < 2000)
             return mm_desk_fail(req, 400, "bad_request", "month must be YYYY-MM");
     } else {
         mm_zone_local_month(z, req->now / 1000000, &y, &mo);
+        *since = mm_zone_day_start(z, y, mo, 1) * 1000000;
     }
     snprintf(month, 16, "%04d-%02d", y % 10000, mo % 100);
-    *since = mm_zone_day_start(z, y, mo, 1) * 1000000;
     *until = mm_zone_day_start(z, y, mo + 1, 1) * 1000000;
     return 0;
 }

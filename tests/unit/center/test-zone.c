@@ -111,6 +111,16 @@ static void test_skipped_midnight(void **state)
     assert_int_equal(mm_zone_day_start(z, 2018, 11, 4), 1541300400LL);
     assert_int_equal(mm_zone_offset(z, 1541300400LL, NULL), -2 * 3600);
     assert_int_equal(mm_zone_offset(z, 1541300400LL - 1, NULL), -3 * 3600);
+    /* A date as the API's filters give it: the same instant, in usec; a
+     * date that does not exist or is not one is refused. */
+    int64_t usec = 0;
+    assert_int_equal(mm_zone_date_start(z, "2018-11-04", &usec), 0);
+    assert_int_equal(usec, 1541300400LL * 1000000);
+    assert_int_equal(mm_zone_date_start(mm_zone_japan(), "2026-04-02", &usec), 0);
+    assert_int_equal(usec, 1775055600LL * 1000000); /* 2026-04-01T15:00:00Z */
+    assert_int_equal(mm_zone_date_start(z, "2026-02-30", &usec), MM_EPARSE);
+    assert_int_equal(mm_zone_date_start(z, "2026-4-2", &usec), MM_EPARSE);
+    assert_int_equal(mm_zone_date_start(z, "2026-04-02T00:00:00Z", &usec), MM_EPARSE);
     mm_zone_free(z);
 }
 

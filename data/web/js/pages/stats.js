@@ -7,7 +7,7 @@
 // durations in the reports' words, fmtSeconds: "1 時間 30 分"), so it follows
 // the API as it grows. Without the API it says so.
 import * as api from '../api.js';
-import { h, field, dateField, fmtSeconds, monthlyReport, stackOnPhone, zonedDayStart } from '../dom.js';
+import { h, field, dateField, fmtSeconds, monthlyReport, stackOnPhone, nextDay } from '../dom.js';
 import { t, lang } from '../i18n.js';
 
 function label(key) {
@@ -68,11 +68,12 @@ export async function render(main, ctx) {
       monthlyReport(() => '/api/v1/tenants/' + which.input.value + '/reports/monthly', 'vendor-report', [which])));
   }
   // The period is whole days of the report zone, as every date in the UI:
-  // from the start of since to the end of until (the start of the next day;
-  // the centre counts [since, until)).
+  // the dates go as they are, the centre reading a date as the start of
+  // that day in its report zone and counting [since, until), so until is
+  // the day after the last one chosen.
   const params = {};
-  if (since.input.value) params.since = zonedDayStart(since.input.value);
-  if (until.input.value) params.until = zonedDayStart(until.input.value, 1);
+  if (since.input.value) params.since = since.input.value;
+  if (until.input.value) params.until = nextDay(until.input.value);
   const r = await api.optional(api.get('/stats', params));
   if (r.missing) {
     main.append(h('p', { class: 'empty not-available', id: 'not-available' }, t('common.not_available_long')));
