@@ -207,14 +207,25 @@ static int append_arg(struct mm_buf *b, const char *s)
     return r ? r : mm_buf_putc(b, '\'');
 }
 
+/* Whether a --FIELD flag set the organisation's name over the profile's. */
+static bool name_given_by_flag(const struct opts *o)
+{
+    for (size_t i = 0; i < o->nflags; i++)
+        if (strcmp(o->flags[i].field, "name") == 0)
+            return true;
+    return false;
+}
+
 /* The next step once the documents are written: the declaration, with the
- * organisation as this run had it (its profile file, else its name) and the
- * policy.json just written, so the owner can copy the line. */
+ * organisation as this run had it and the policy.json just written, so the
+ * owner can copy the line. Its profile file names it unless --name overrode
+ * the file's name (declare would read the file's and refuse the policy made
+ * for the other), else its name. */
 static void print_next_step(const struct mm_cli *cli, const struct opts *o,
                             const struct mm_profile *profile)
 {
     struct mm_buf cmd = MM_BUF_INIT, path = MM_BUF_INIT, msg = MM_BUF_INIT;
-    bool by_file = o->profile != NULL;
+    bool by_file = o->profile != NULL && !name_given_by_flag(o);
     int r = mm_buf_printf(&path, "%s/policy.json", o->out);
     if (r == 0)
         r = mm_buf_puts(&cmd, by_file ? "mamori declare --profile" : "mamori declare --org");
