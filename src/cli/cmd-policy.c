@@ -15,6 +15,7 @@
 #include "core/fs.h"
 #include "core/timefmt.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,31 +179,53 @@ static void print_sections_omitted(const struct mm_cli *cli, const json_t *secti
     printf("%s\n", TR("policy.summary.sections_next"));
 }
 
-/* Appends " " and the word s to b, in double quotes when the shell would
- * split or expand it (a name with spaces, a folder with `$`), so the line can
- * be pasted as it is; a plain word (Japanese included) stays as written. */
+/* A word the shell takes as it is: letters, digits, "-_./:=@," and any
+ * non-ASCII byte (Japanese), not starting with "=" (zsh would look it up as
+ * a command). */
+static bool shell_plain(const char *s)
+{
+    if (!*s || *s == '=')
+        return false;
+    for (; *s; s++)
+        if (!((unsigned char)*s >= 0x80 || isalnum((unsigned char)*s) || strchr("-_./:=@,", *s)))
+            return false;
+    return true;
+}
+
+/* Appends " " and the word s to b, in single quotes (each "'" as '\'') when
+ * the shell would split or expand it (a name with spaces or "!", a folder
+ * with "$"), so the line can be pasted into sh, bash or zsh as it is: double
+ * quotes would not stop bash's history expansion of "!". A plain word
+ * (Japanese included) stays as written. */
 static int append_arg(struct mm_buf *b, const char *s)
 {
-    const char *special = " \t\n\"'\\$`!*?[]{}()<>|&;#~";
-    bool plain = *s && strpbrk(s, special) == NULL;
-    int r = mm_buf_puts(b, plain ? " " : " \"");
-    for (; r == 0 && *s; s++) {
-        if (!plain && strchr("\"\\$`", *s))
-            r = mm_buf_putc(b, '\\');
-        if (r == 0)
-            r = mm_buf_putc(b, *s);
-    }
-    return r || plain ? r : mm_buf_putc(b, '"');
+    if (shell_plain(s))
+        return mm_buf_printf(b, " %s", s);
+    int r = mm_buf_puts(b, " '");
+    for (; r == 0 && *s; s++)
+        r = *s == '\'' ? mm_buf_puts(b, "'\\''") : mm_buf_putc(b, *s);
+    return r ? r : mm_buf_putc(b, '\'');
+}
+
+/* Whether a --FIELD flag set the organisation's name over the profile's. */
+static bool name_given_by_flag(const struct opts *o)
+{
+    for (size_t i = 0; i < o->nflags; i++)
+        if (strcmp(o->flags[i].field, "name") == 0)
+            return true;
+    return false;
 }
 
 /* The next step once the documents are written: the declaration, with the
- * organisation as this run had it (its profile file, else its name) and the
- * policy.json just written, so the owner can copy the line. */
+ * organisation as this run had it and the policy.json just written, so the
+ * owner can copy the line. Its profile file names it unless --name overrode
+ * the file's name (declare would read the file's and refuse the policy made
+ * for the other), else its name. */
 static void print_next_step(const struct mm_cli *cli, const struct opts *o,
                             const struct mm_profile *profile)
 {
     struct mm_buf cmd = MM_BUF_INIT, path = MM_BUF_INIT, msg = MM_BUF_INIT;
-    bool by_file = o->profile != NULL;
+    bool by_file = o->profile != NULL && !name_given_by_flag(o);
     int r = mm_buf_printf(&path, "%s/policy.json", o->out);
     if (r == 0)
         r = mm_buf_puts(&cmd, by_file ? "mamori declare --profile" : "mamori declare --org");

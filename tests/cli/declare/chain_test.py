@@ -24,7 +24,14 @@ manifest, and `mamori declare` reads all three:
 7. a file over its limit is invalid input (exit 3), whichever it is: a rules
    record over 64 KiB for `rules --answers` and `declare --rules`, a policy
    manifest over 1 MiB for `declare --policy`; the message names the file
-   and says it is too large.
+   and says it is too large;
+8. the declaration line `mamori policy` ends with runs as printed, in an
+   interactive bash (history expansion on: "!" in double quotes broke it)
+   and in sh: a name with "!" and "'", a folder with "$" and a space (in
+   single quotes, each "'" as '\\''), and a profile file whose name --name
+   overrode (--org, not --profile: declare would refuse the policy as
+   another organisation's); declare finds the kept rules record and
+   diagnosis, so the line alone gives two stars.
 
 Usage: chain_test.py --bin PROGRAM
 """
@@ -42,11 +49,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 
 
+def test_env(tmp):
+    """HOME and XDG_DATA_HOME in tmp: declare and policy read the diagnosis
+    kept there, never one from the real home."""
+    return dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8",
+                HOME=tmp, XDG_DATA_HOME=os.path.join(tmp, "data"))
+
+
 def run(binary, args, tmp, want, stderr=False):
-    # HOME and XDG_DATA_HOME in tmp: declare and policy read the diagnosis
-    # kept there, never one from the real home.
-    env = dict(os.environ, TZ="UTC", MAMORI_DATE="2026-04-01", LC_ALL="", LANG="C.UTF-8",
-               HOME=tmp, XDG_DATA_HOME=os.path.join(tmp, "data"))
+    env = test_env(tmp)
     proc = subprocess.run([binary] + args, capture_output=True, env=env, cwd=tmp,
                           stdin=subprocess.DEVNULL, timeout=60)
     if proc.returncode != want:
@@ -148,6 +159,56 @@ def too_big_checks(binary, tmp):
         assert out == "" and big in err and "input too large" in err, (args, out, err)
 
 
+NEXT_EN = "Next, write the self-declaration record (two stars need this basic policy): "
+
+
+def run_next_step(binary, line, home, org, reference):
+    """Runs the printed line with `mamori` on PATH, in an interactive bash
+    (fed on standard input: history expansion is on, as at a prompt) and in
+    sh; the record must be two stars for org with the policy reference."""
+    bindir = os.path.join(home, "bin")
+    if not os.path.exists(bindir):
+        os.makedirs(bindir)
+        os.symlink(binary, os.path.join(bindir, "mamori"))
+    env = dict(test_env(home), PATH=bindir + os.pathsep + os.environ.get("PATH", ""),
+               HISTFILE=os.devnull)
+    for shell in (["bash", "--norc", "--noprofile", "-i"], ["sh"]):
+        proc = subprocess.run(shell, input=(line + "\nexit $?\n").encode(), capture_output=True,
+                              env=env, cwd=home, timeout=60)
+        out, err = proc.stdout.decode(), proc.stderr.decode()
+        assert proc.returncode == 0, "%s: %s: exit %d\n%s%s" % (shell[0], line, proc.returncode,
+                                                                out, err)
+        for want in ("Organisation: " + org, "Level: two stars", "Policy reference: " + reference):
+            assert any(x.startswith(want) for x in out.splitlines()), (shell[0], line, want, out)
+
+
+def next_step_checks(binary, tmp):
+    """Step 8: the declaration line `mamori policy` prints, run as printed."""
+    home = os.path.join(tmp, "next")
+    p = lambda name: os.path.join(home, name)  # noqa: E731
+    for kind, name, record in (("rules", "rules-2026-04-01.json", "rules.json"),
+                               ("diagnosis", "diagnose-2026-04-01.json", "diagnosis.json")):
+        os.makedirs(p("data/mamori/" + kind))
+        shutil.copy(os.path.join(tmp, record), p("data/mamori/%s/%s" % (kind, name)))
+    full = os.path.join(SRC, "tests", "cli", "policy", "fixtures", "full.ini")
+    cases = (
+        (["--name", "Mamori!Shoten's", "--employees", "3", "--out", p("out $HOME x")],
+         "Mamori!Shoten's",
+         "mamori declare --org 'Mamori!Shoten'\\''s' --policy '%s'" % p("out $HOME x/policy.json")),
+        (["--profile", full, "--name", "Other", "--out", p("other")], "Other",
+         "mamori declare --org Other --policy %s" % p("other/policy.json")),
+        (["--profile", full, "--out", p("full")], "守り商店", None),
+    )
+    for args, org, want in cases:
+        out = run(binary, ["--lang", "en", "policy"] + args, home, 0)
+        line = out.splitlines()[-1]
+        assert line.startswith(NEXT_EN + "mamori declare "), out
+        line = line[len(NEXT_EN):]
+        assert want is None or line == want, (line, want)
+        policy = os.path.join(args[-1], "policy.json")
+        run_next_step(binary, line, home, org, json.load(open(policy))["reference"])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -206,6 +267,7 @@ def main():
 
         history_checks(binary, tmp, demo)
         too_big_checks(binary, tmp)
+        next_step_checks(binary, tmp)
     except AssertionError as e:
         print("FAIL: %s" % e)
         return 1
