@@ -111,7 +111,7 @@ static void print_record(const struct mm_cli *cli, const json_t *dec, const json
     }
     printf("%s %s\n", TR("declare.field.policy"),
            json_is_object(pol) ? json_string_value(json_object_get(pol, "reference"))
-                               : TR("declare.none"));
+                               : TR("declare.policy_none"));
     snprintf(key, sizeof key, "declare.next.%s", level);
     printf("\n%s\n", TR(key));
     printf("%s\n", TR("declare.where"));
