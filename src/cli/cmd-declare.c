@@ -3,7 +3,8 @@
  * make from its five-rules record, diagnosis result and policy manifest, and
  * prints the declaration record, or the concrete reasons it is refused.
  * Without --rules or --diagnosis it uses what an interactive `mamori rules`
- * or `mamori diagnose` kept (rules-input.c, diagnosis-input.c). */
+ * or `mamori diagnose` kept (rules-input.c, diagnosis-input.c); without
+ * --org or a name in --profile, the organisation --policy was made for. */
 #include "assess/declare.h"
 #include "assess/profile.h"
 #include "assess/rules.h"
@@ -111,7 +112,7 @@ static void print_record(const struct mm_cli *cli, const json_t *dec, const json
     }
     printf("%s %s\n", TR("declare.field.policy"),
            json_is_object(pol) ? json_string_value(json_object_get(pol, "reference"))
-                               : TR("declare.none"));
+                               : TR("declare.policy_none"));
     snprintf(key, sizeof key, "declare.next.%s", level);
     printf("\n%s\n", TR(key));
     printf("%s\n", TR("declare.where"));
@@ -201,7 +202,8 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     return 0;
 }
 
-/* The organisation name: --org, else the profile's. Exit code or 0. */
+/* The organisation name: --org, else the profile's; none is an error here
+ * only without --policy (organisation_from_policy then). Exit code or 0. */
 static int organisation_name(const struct mm_cli *cli, const struct opts *o, struct mm_profile *p,
                              const char **name)
 {
@@ -232,10 +234,31 @@ static int organisation_name(const struct mm_cli *cli, const struct opts *o, str
         return MM_EXIT_USAGE;
     }
     *name = p->name[0] ? p->name : NULL;
-    if (!*name) {
+    if (!*name && !o->policy) {
         mm_cli_error(cli, "declare", "%s", TR("declare.error.no_org"));
         return MM_EXIT_USAGE;
     }
+    return 0;
+}
+
+/* Neither --org nor the profile named the organisation: the name the policy
+ * manifest was made for (cleaned as --org is), said on standard error, else
+ * the error asking for --org. Exit code or 0. */
+static int organisation_from_policy(const struct mm_cli *cli, const struct opts *o,
+                                    const json_t *pol, struct mm_profile *p, const char **name)
+{
+    struct mm_profile_error e = {0};
+    const char *porg = json_string_value(json_object_get(pol, "organisation"));
+    if (!porg || mm_profile_set(p, "name", porg, &e) != 0 || !p->name[0]) {
+        mm_cli_error(cli, "declare", "%s", TR("declare.error.no_org"));
+        return MM_EXIT_USAGE;
+    }
+    *name = p->name;
+    const struct mm_fill_var vars[] = {{"org", p->name}, {"file", o->policy}};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_fill(&msg, MM_FILL_MAX, TR("declare.org_from_policy"), vars, 2, 0) == 0)
+        mm_cli_error(cli, "declare", "%s", mm_buf_str(&msg));
+    mm_buf_free(&msg);
     return 0;
 }
 
@@ -301,7 +324,8 @@ int cmd_declare(const struct mm_cli *cli, int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? MM_EXIT_OK : rc;
     if ((rc = organisation_name(cli, &o, &profile, &org)) != 0 ||
-        (rc = load_inputs(cli, &o, &answers, &have_rules, &diag, &pol)) != 0)
+        (rc = load_inputs(cli, &o, &answers, &have_rules, &diag, &pol)) != 0 ||
+        (!org && (rc = organisation_from_policy(cli, &o, pol, &profile, &org)) != 0))
         goto out;
     mm_time_today(today);
     mm_rules_load(&rules);

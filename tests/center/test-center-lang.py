@@ -540,9 +540,9 @@ CONFIG_ERRORS = [
     # the TLS files are read before anything starts (they exited 1 after the data directory)
     ("[server]\ntls_cert = DIR/none.crt\ntls_key = DIR/key.pem\n", [],
      "FILE: [server] tls_cert: TLS 証明書（HTTPS の暗号化に使う証明書） DIR/none.crt を読めません"
-     "（ファイルまたは項目が見つかりません）",
+     "（ファイルまたはフォルダーが見つかりません）",
      "FILE: [server] tls_cert: cannot read the TLS certificate DIR/none.crt "
-     "(no such file or entry)"),
+     "(no such file or folder)"),
     ("[server]\ntls_cert = DIR/cert.pem\ntls_key = DIR\n", [],
      "FILE: [server] tls_key: TLS の秘密鍵 DIR を読めません（フォルダーです。ファイルを指定してください）",
      "FILE: [server] tls_key: cannot read the TLS key DIR (is a directory; give a file)"),
@@ -554,7 +554,7 @@ CONFIG_ERRORS = [
      "--tls-cert: DIR/notpem.txt is not a PEM certificate (no -----BEGIN CERTIFICATE----- line)"),
     ("[server]\ntls_cert = DIR/cert.pem\ntls_key = DIR/key.pem\n",
      ["--tls-key", "DIR/none.key"], "--tls-key: TLS の秘密鍵 DIR/none.key を読めません",
-     "--tls-key: cannot read the TLS key DIR/none.key (no such file or entry)"),
+     "--tls-key: cannot read the TLS key DIR/none.key (no such file or folder)"),
     # a NUL inside: refused, and the key's bytes past it cleared too (an ASan run reads them)
     ("[server]\ntls_cert = DIR/cert.pem\ntls_key = DIR/nul-key.pem\n", [],
      "FILE: [server] tls_key: DIR/nul-key.pem は PEM 形式の秘密鍵ではありません",
@@ -571,8 +571,8 @@ CONFIG_ERRORS = [
     # the port file's directory: it failed at the end of the start-up, the database made
     # (the server's option only: the admin command writes no port file)
     ("", ["--port-file", "DIR/none/port"],
-     "--port-file: DIR/none/port を書き込めません（DIR/none: ファイルまたは項目が見つかりません）",
-     "--port-file: cannot write DIR/none/port (DIR/none: no such file or entry)"),
+     "--port-file: DIR/none/port を書き込めません（DIR/none: ファイルまたはフォルダーが見つかりません）",
+     "--port-file: cannot write DIR/none/port (DIR/none: no such file or folder)"),
     # an empty name (the directory ".") passed, then failed after center.db was made
     ("", ["--port-file", ""], "--port-file: \"\" はファイルの名前ではありません（空か、/ で終わっています）",
      "--port-file: \"\" is not a file name (it is empty or ends in /)"),
@@ -598,8 +598,8 @@ CONFIG_ERRORS = [
      "FILE: [mail] duty の \"on duty\" はメールアドレスではありません",
      "FILE: [mail] duty: \"on duty\" is not an e-mail address"),
     ("[mail]\nhost = 127.0.0.1\nca_file = DIR/none-ca.pem\n", [],
-     "FILE: [mail] ca_file: DIR/none-ca.pem を読めません（ファイルまたは項目が見つかりません）",
-     "FILE: [mail] ca_file: cannot read DIR/none-ca.pem (no such file or entry)"),
+     "FILE: [mail] ca_file: DIR/none-ca.pem を読めません（ファイルまたはフォルダーが見つかりません）",
+     "FILE: [mail] ca_file: cannot read DIR/none-ca.pem (no such file or folder)"),
     # the rule of the sensor's [uplink] ca_file (mm_file_read_ca): at least one PEM
     # certificate; a file that was not PEM passed and then failed every STARTTLS
     ("[mail]\nhost = 127.0.0.1\nca_file = DIR/notpem.txt\n", [],

@@ -633,7 +633,7 @@ def test_config_folder(tmp):
     missing = os.path.join(tmp, "missing.ini")
     r = run(["-r", "x", "--config", missing], EN)
     check(r.returncode == 2 and r.stderr.endswith(
-        "no such file or entry; check the file name and what it says\n"), "missing: %r" % (r,))
+        "no such file or folder; check the file name and what it says\n"), "missing: %r" % (r,))
 
 
 def test_intel(tmp):
@@ -660,11 +660,11 @@ def test_intel(tmp):
     missing = os.path.join(tmp, "no-such-feed.txt")
     r = run(["-r", pcap, "--eve", eve, "--intel", missing], JA)
     check(r.returncode == 3, "exit %d" % r.returncode)
-    check("脅威情報 " + missing + ": ファイルまたは項目が見つかりません" in r.stderr and
+    check("脅威情報 " + missing + ": ファイルまたはフォルダーが見つかりません" in r.stderr and
           "脅威情報（危険と分かっている通信先のリスト）を読み込めません" in r.stderr,
           "missing intel: " + r.stderr)
     r = run(["-r", pcap, "--eve", eve, "--intel", missing], EN)
-    check("intel " + missing + ": no such file or entry" in r.stderr and
+    check("intel " + missing + ": no such file or folder" in r.stderr and
           "cannot load intel" in r.stderr, "missing intel, English: " + r.stderr)
 
 

@@ -295,7 +295,7 @@ BAD_SETTINGS = (
     # paths opened once the sensor starts: an output that cannot be opened
     # (exit 4, as for --eve and --state, whose messages name the path alone)
     ("output", "eve", "/nonexistent/eve.json", "cannot open EVE output /nonexistent/eve.json: "
-     "no such file or entry; check that the directory exists and can be written",
+     "no such file or folder; check that the directory exists and can be written",
      "/nonexistent/eve.json を開けません", 4),
     ("sensor", "state", "/dev/null/state", "cannot open the spool in /dev/null/state/spool",
      "/dev/null/state/spool のスプール", 4),

@@ -340,11 +340,11 @@ def test_options():
          "mamori audit: bad.json: not valid JSON (line 1); write it as {\"answers\": {\"1\": "
          "\"done\", ...}}\n"),
         (["audit", "--root", "laptop", "--diagnosis", "none.json"], 4,
-         "mamori audit: none.json: the diagnosis file could not be read (no such file or entry)\n"),
+         "mamori audit: none.json: the diagnosis file could not be read (no such file or folder)\n"),
         (["--lang", "ja", "audit", "--root", "laptop", "--diagnosis", "none.json"], 4,
-         "mamori audit: none.json: 自社診断のファイルを読めませんでした（ファイルまたは項目が見つかりません）\n"),
+         "mamori audit: none.json: 自社診断のファイルを読めませんでした（ファイルまたはフォルダーが見つかりません）\n"),
         (["--lang", "ja", "audit", "--root", "laptop", "--output", "no-dir/out.txt"], 4,
-         "mamori audit: no-dir/out.txt: 書き込めませんでした（ファイルまたは項目が見つかりません）\n"),
+         "mamori audit: no-dir/out.txt: 書き込めませんでした（ファイルまたはフォルダーが見つかりません）\n"),
     ]
     for args, code, want in cases:
         rc, out, err = run(args)

@@ -274,9 +274,9 @@ def test_usage():
         (["risk", "inventory-en.csv", "--output"], 2,
          "mamori risk: --output: this option needs a value (see --help)\n"),
         (["risk", "missing.csv"], 4, "mamori risk: missing.csv: the file could not be read; "
-         "check its name and that you may read it. (no such file or entry)\n"),
+         "check its name and that you may read it. (no such file or folder)\n"),
         (["--lang", "ja", "risk", "missing.csv"], 4, "mamori risk: missing.csv: ファイルを読み込め"
-         "ませんでした。ファイル名と読み取りの権限を確かめてください。（ファイルまたは項目が見つかりません）\n"),
+         "ませんでした。ファイル名と読み取りの権限を確かめてください。（ファイルまたはフォルダーが見つかりません）\n"),
         # a reason with its own next step (errors.json) is the only step: "check its name
         # and that you may read it" is left out (it came before the reason's step)
         (["risk", "inventory-en.csv/x.csv"], 4, "mamori risk: inventory-en.csv/x.csv: the file "
@@ -285,7 +285,7 @@ def test_usage():
          "x.csv: ファイルを読み込めませんでした（フォルダーがあるはずのところにファイルがあります。"
          "指定した場所を確かめてください）\n"),
         (["--lang", "ja", "risk", "--output", "no-dir/x.csv", "inventory-en.csv"], 4,
-         "mamori risk: no-dir/x.csv: 書き込めませんでした（ファイルまたは項目が見つかりません）\n"),
+         "mamori risk: no-dir/x.csv: 書き込めませんでした（ファイルまたはフォルダーが見つかりません）\n"),
     ]
     for args, code, want in cases:
         rc, out, err = run(args)

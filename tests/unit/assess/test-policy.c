@@ -2,7 +2,8 @@
  * Unit tests of policy generation: every template renders for every
  * combination of profile answers in both languages (so no template names an
  * unknown placeholder), chapters and sections are left out when they do not
- * apply, unfinished diagnosis items become rules, the manifest and its
+ * apply, VPN is explained where it first appears, unfinished diagnosis
+ * items become rules, the manifest and its
  * reference, and the all-or-nothing write of the output directory. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -107,6 +108,45 @@ static void test_chapters_and_sections(void **state)
     assert_int_equal(json_array_size(sections), 6);
     assert_string_equal(json_string_value(json_array_get(sections, 0)), "website");
     mm_policy_output_free(&out);
+}
+
+/* The line of the first "VPN" in md explains the word (marker), or md has none. */
+static void assert_vpn_explained_first(const char *md, const char *marker)
+{
+    const char *vpn = strstr(md, "VPN");
+    if (!vpn)
+        return;
+    const char *start = vpn, *end = strchr(vpn, '\n');
+    while (start > md && start[-1] != '\n')
+        start--;
+    size_t len = end ? (size_t)(end - start) : strlen(start);
+    char line[2048];
+    snprintf(line, sizeof line, "%.*s", (int)len, start);
+    if (!strstr(line, marker))
+        fail_msg("VPN not explained at its first mention: %s", line);
+}
+
+/* VPN is jargon: whatever the profile, the rule set and the handbook say
+ * what it is where it first appears (with telework = no that is chapter 7,
+ * not the telework section of chapter 6). */
+static void test_vpn_explained_at_first_mention(void **state)
+{
+    (void)state;
+    static const char *const marker[2] = {"社外から会社のネットワークに",
+                                          "connect into the company network from outside"};
+    struct mm_profile p;
+    base_profile(&p);
+    for (int lang = 0; lang < 2; lang++)
+        for (unsigned bits = 0; bits < 128; bits++) {
+            struct mm_policy_output out;
+            set_practices(&p, bits);
+            generate(&p, (enum mm_lang)lang, NULL, &out);
+            const char *m = marker[lang == MM_LANG_JA ? 0 : 1];
+            assert_non_null(strstr(rules_md(&out), "VPN"));
+            assert_vpn_explained_first(rules_md(&out), m);
+            assert_vpn_explained_first(out.docs[1].markdown, m);
+            mm_policy_output_free(&out);
+        }
 }
 
 /* The reference's hash part, written out here so that a change of the
@@ -292,6 +332,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_combination_renders),
         cmocka_unit_test(test_chapters_and_sections),
+        cmocka_unit_test(test_vpn_explained_at_first_mention),
         cmocka_unit_test(test_manifest_reference),
         cmocka_unit_test(test_diagnosis_rules),
         cmocka_unit_test(test_reconcile_with_diagnosis),
