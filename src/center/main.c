@@ -737,9 +737,15 @@ int main(int argc, char **argv)
             /* libcurl (the mail thread's SMTP) set up once for the
              * process, before any thread starts: not at each start of the
              * mail thread, which a reload may stop and start again */
-            curl_global_init(CURL_GLOBAL_DEFAULT);
-            rc = serve(&cfg, &rl, &tls, zone, o.port_file);
-            curl_global_cleanup();
+            CURLcode curl = curl_global_init(CURL_GLOBAL_DEFAULT);
+            if (curl != CURLE_OK) {
+                mm_log_tr(MM_LOG_ERROR, "center-log", "main.curl_init_failed",
+                          curl_easy_strerror(curl));
+                rc = 1;
+            } else {
+                rc = serve(&cfg, &rl, &tls, zone, o.port_file);
+                curl_global_cleanup();
+            }
             free(rl.listen_said);
         }
     }

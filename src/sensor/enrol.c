@@ -3,9 +3,12 @@
  * --center URL, --sensor-name NAME and --allow-insecure are taken out of argv before the
  * capture options are parsed (config.c never sees them), enrolment runs
  * before capture, and the uplink thread is configured from the command line,
- * the [uplink] section and STATE/uplink.conf. docs/design/uplink.md. */
+ * the [uplink] section and STATE/uplink.conf; and libcurl's global state,
+ * set up only by a run that enrols or starts the uplink (a run without them
+ * does not pay for it). docs/design/uplink.md. */
 #include "sensor/enrol.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,32 @@
 #include "sensor/sensor-int.h"
 
 #define PROG "mamori-sensor"
+
+static bool curl_ready; /* curl_global_init succeeded; cleaned up by mm__link_end */
+
+/* Sets libcurl's global state up, once for the process: called on the main
+ * thread by the enrolment and the uplink's start, before the uplink thread
+ * (and any reload thread, which starts with the capture) exists. False,
+ * said, when libcurl cannot be set up. */
+static bool curl_setup(void)
+{
+    if (curl_ready)
+        return true;
+    CURLcode c = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (c != CURLE_OK) {
+        mm_msg_print(stderr, PROG, "sensor-log", "link.curl_init_failed", curl_easy_strerror(c));
+        return false;
+    }
+    curl_ready = true;
+    return true;
+}
+
+void mm__link_end(void)
+{
+    if (curl_ready)
+        curl_global_cleanup();
+    curl_ready = false;
+}
 
 /* Prints the usage error key (data/i18n/sensor-log.json, one %s for arg at
  * most) and the hint to --help; returns the usage exit status. */
@@ -114,6 +143,8 @@ int mm__link_enrol(const struct mm_link_options *lo, const struct mm_sensor_opti
         return link_usage("link.enrol_needs_state");
     if (!lo->name && gethostname(host, sizeof host - 1) != 0)
         snprintf(host, sizeof host, "sensor");
+    if (!curl_setup())
+        return 1;
     int r = mm_uplink_enrol(center, lo->enrol_code, lo->name ? lo->name : host, state,
                             o->uplink.ca_pem, o->uplink.ca_pem_len,
                             lo->allow_insecure || o->uplink.allow_insecure, &st, err, sizeof err);
@@ -182,12 +213,12 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
     cfg.ca_pem_len = o->uplink.ca_pem_len;
     cfg.quiet = o->quiet;
     cfg.allow_insecure = o->uplink.allow_insecure || lo->allow_insecure;
-    r = mm_uplink_start(&cfg, out);
+    r = curl_setup() ? mm_uplink_start(&cfg, out) : MM_EUNSUPPORTED; /* (said) */
     memset(&st, 0, sizeof st);
     if (r == MM_EPERM)
         return 2; /* the refused URL was explained by mm_uplink_start */
     if (r == MM_EUNSUPPORTED)
-        return 1; /* the libcurl that cannot use ca_file, likewise */
+        return 1; /* libcurl not set up, or one that cannot use ca_file: likewise */
     if (r != 0) {
         mm_msg_print(stderr, PROG, "sensor-log", "link.cannot_start", mm_msg_strerror(r));
         return 1;

@@ -2,7 +2,8 @@
  * The program-level glue between mamori-sensor's command line and the
  * uplink (output/uplink.h): the --enrol/--center/--sensor-name/--allow-insecure options
  * (taken out of argv before the capture options are parsed), enrolment,
- * and starting/stopping the uplink thread from the [uplink] settings. */
+ * starting/stopping the uplink thread from the [uplink] settings, and
+ * libcurl's global state for both. */
 #ifndef MM_SENSOR_ENROL_H
 #define MM_SENSOR_ENROL_H
 
@@ -40,5 +41,11 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
 
 /* Flushes (bounded by [uplink] flush_timeout) and stops the uplink. */
 void mm__link_finish(struct mm_uplink *u, const struct mm_sensor_options *o);
+
+/* Cleans libcurl's global state up when mm__link_enrol or mm__link_start
+ * set it up (they do so once, on the main thread, only when they use
+ * libcurl: a run without enrolment or uplink never sets it up). Call it
+ * last, after mm__link_finish. */
+void mm__link_end(void);
 
 #endif

@@ -9,7 +9,6 @@
  * memory); 2 usage or config error; 3 a capture file could not be opened or
  * was truncated/corrupt (events before the damage are kept); 4 the EVE
  * output or the spool could not be opened or written. */
-#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,11 +347,10 @@ int main(int argc, char **argv)
         }
         mm__options_warn_unread(&run.opt);
     }
-    /* libcurl (enrolment, the uplink thread) set up once for the process,
-     * before any thread starts; cleaned up at the end */
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* (libcurl is set up by the enrolment or the uplink's start, when the
+     * run has them, and cleaned up by mm__link_end) */
     if (link.enrol_code && ((r = mm__link_enrol(&link, &run.opt)) != 0 || enrol_only)) {
-        curl_global_cleanup();
+        mm__link_end();
         mm__options_free(&run.opt);
         return r;
     }
@@ -398,6 +396,6 @@ int main(int argc, char **argv)
     mm_capture_close(live);
     mm_intel_free(run.intel);
     mm__options_free(&run.opt);
-    curl_global_cleanup();
+    mm__link_end();
     return run.exit_code;
 }

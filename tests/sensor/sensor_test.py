@@ -2204,6 +2204,71 @@ def test_uplink_ca_memory(tmp):
     return None
 
 
+def opens_openssl_settings(args, tmp, timeout=60):
+    """Runs the sensor with args and OPENSSL_CONF naming a fifo: libcurl's
+    global set-up (curl_global_init) makes OpenSSL read its settings file,
+    which opens the fifo; nothing else in a run without QUIC does. Returns
+    (whether the fifo was opened, the finished process)."""
+    fifo = os.path.join(tmp, "openssl-%d.cnf" % random.randrange(1 << 30))
+    os.mkfifo(fifo)
+    opened = threading.Event()
+
+    def writer():
+        with open(fifo, "wb"):  # (returns once a reader opened it; empty settings)
+            opened.set()
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    env = dict(os.environ, OPENSSL_CONF=fifo)
+    p = subprocess.run([SENSOR] + args, capture_output=True, text=True, timeout=timeout, env=env)
+    was_opened = opened.is_set()  # (the sensor has ended: no reader comes later)
+    if not was_opened:  # the writer still waits: let it go
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+    t.join(10)
+    return was_opened, p
+
+
+def test_curl_setup(tmp):
+    """libcurl is set up only by a run that uses it: a -r run without
+    uplink (none configured, or a --state never enrolled) does not, a run
+    with the uplink and an enrolment do. Before, every run called
+    curl_global_init (start-up work, OpenSSL's settings read)."""
+    pcap = os.path.join(tmp, "flows.pcap")
+    many_udp_flows(pcap, 3)
+    plain = ["-r", pcap, "--eve", os.devnull]
+    opened, p = opens_openssl_settings(plain, tmp)
+    check(p.returncode == 0 and sanitizer_clean(p.stderr), p.stderr)
+    check(not opened, "a run without uplink set libcurl up")
+    never = os.path.join(tmp, "never-enrolled")
+    os.mkdir(never)
+    opened, p = opens_openssl_settings(plain + ["--state", never], tmp)
+    check(p.returncode == 0 and sanitizer_clean(p.stderr), p.stderr)
+    check(not opened, "a run with a --state never enrolled set libcurl up")
+    # the probe sees a set-up: an enrolment (to a port nothing listens on)
+    enrol = ["--enrol", "CODE", "--center", "http://127.0.0.1:1", "--state", never]
+    opened, p = opens_openssl_settings(enrol, tmp)
+    check(p.returncode == 1 and sanitizer_clean(p.stderr), p.stderr)
+    if not opened:
+        print("curl-setup: this libcurl does not read OpenSSL's settings at set-up; the "
+              "runs without it cannot be told apart; skipped")
+        return SKIP
+    if not shutil.which("openssl"):
+        print("curl-setup: openssl not installed (the uplink's centre); skipped")
+        return SKIP
+    centre = HttpsCentre(tmp)
+    try:
+        state = os.path.join(tmp, "state")
+        centre.enrolled_state(state)
+        opened, p = opens_openssl_settings(plain + ["--state", state, "--config",
+                                                    centre.settings(tmp)], tmp)
+    finally:
+        centre.close()
+    check(p.returncode == 0 and sanitizer_clean(p.stderr), p.stderr)
+    check(opened, "a run with the uplink did not set libcurl up")
+    flows = [e for e in centre.events if e.get("event_type") == "flow"]
+    check(len(flows) == 3, "%d flows delivered: %s" % (len(flows), p.stderr))
+    return None
+
+
 def test_uplink_ca_privdrop(tmp):
     """Live capture as root switched to --user nobody, with [uplink]
     ca_file in a directory only root may read: events reach the HTTPS

@@ -548,9 +548,9 @@ static void prune(struct mm__suppress *t, int64_t cutoff)
 }
 
 /* Doubles the slots when a new key would fill more than half of them (as
- * the full-size table never is: see mm__suppress_new). Out of memory, the
- * table stays as it is, with longer probes (and, nearly full, lets new keys
- * through unremembered: see mm__suppress_allow). */
+ * the full-size table, twice max, never is: see mm__suppress_new). Out of
+ * memory, the table stays as it is, with longer probes (and, nearly full,
+ * lets new keys through unremembered: see mm__suppress_allow). */
 static void grow_for_one_more(struct mm__suppress *t)
 {
     if (t->cap < t->cap_max && (t->count + 1) * 2 > t->cap)
@@ -609,9 +609,14 @@ bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now, int64
             prune(t, lo + (hi - lo) / 2 + 1);
         }
     }
+    /* none could be dropped (every key lies after now): the alert goes
+     * out, not remembered, so the table never holds more than max keys
+     * and stays at most half full (short probes for every look-up) */
+    if (t->count >= t->max)
+        return true;
     grow_for_one_more(t);
-    if (t->count + 1 >= t->cap) /* none could be dropped: a slot must stay */
-        return true;            /* empty; the alert goes out, not remembered */
+    if (t->count + 1 >= t->cap) /* could not grow (out of memory): a slot */
+        return true;            /* must stay empty; likewise not remembered */
     sl = find_slot(t, key);     /* the table may have been rebuilt */
     sl->key = key;
     for (int i = 0; i < SUPPRESS_TIMES; i++)
@@ -624,6 +629,11 @@ bool mm__suppress_denies(struct mm__suppress *t, uint64_t key, int64_t now, int6
 {
     const struct slot *sl = find_slot(t, norm_key(key));
     return sl->key && slot_denies(sl, now, window);
+}
+
+size_t mm__suppress_count(const struct mm__suppress *t)
+{
+    return t->count;
 }
 
 uint64_t mm__hash64(const void *p, size_t n, uint64_t seed)

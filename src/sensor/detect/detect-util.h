@@ -116,7 +116,8 @@ void mm__suppress_free(struct mm__suppress *t);
  * one) is let through and starts its own window. When the
  * table is full, entries older than the window are dropped first; if it is
  * still full, the oldest half is forgotten (an alert may then repeat early,
- * never be lost). Which slot a key takes never changes an answer.
+ * never be lost); if none can go (all lie after now), the new key's alert
+ * goes out without being remembered. Which slot a key takes never changes an answer.
  *
  * Only the 64-bit key is kept, so two alerts whose keys are equal suppress
  * each other: make keys with mm__keyed_* below, never with an unkeyed hash
@@ -130,6 +131,9 @@ bool mm__suppress_allow(struct mm__suppress *t, uint64_t key, int64_t now_usec,
 /* True when mm__suppress_allow would now return false; changes nothing. */
 bool mm__suppress_denies(struct mm__suppress *t, uint64_t key, int64_t now_usec,
                          int64_t window_usec);
+/* How many keys the table remembers (tests: never more than its cap, so
+ * that it stays at most half full). */
+size_t mm__suppress_count(const struct mm__suppress *t);
 
 /* Keyed 64-bit hashes of bytes, a text (NULL as "") or an address, chained
  * through chain (a variant number, or the value of an earlier part):

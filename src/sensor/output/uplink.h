@@ -68,8 +68,9 @@ int mm_uplink_enrol(const char *center, const char *code, const char *name, cons
 int mm_uplink_state_load(const char *state_dir, struct mm_uplink_state *out);
 
 /* Starts the uplink thread. Like mm_uplink_enrol, it expects libcurl's
- * global state set up by the program (curl_global_init once in main, before
- * any thread starts; curl_global_cleanup at its end), not here. */
+ * global state set up by the program (curl_global_init once, before any
+ * thread starts: enrol.c's, just before it calls either; curl_global_cleanup
+ * at its end), not here. */
 int mm_uplink_start(const struct mm_uplink_config *cfg, struct mm_uplink **out);
 
 /* Tells the uplink the writer's newest seq and the capture drop counter; the
