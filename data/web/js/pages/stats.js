@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // stats: the vendor's figures for a period, overall and per SME (SMEs served,
 // alerts, incidents, handled remotely or on site, median times). The figures
-// come from GET /api/v1/stats?since=&until= (the chosen days in the centre's
-// report zone, sent as UTC instants); the page draws whatever numbers
+// come from GET /api/v1/stats?since=&until= (the chosen days as dates, which
+// the centre reads in its report zone); the page draws whatever numbers
 // the reply holds (known names get a translated label, *_s / *_seconds become
 // durations in the reports' words, fmtSeconds: "1 時間 30 分"), so it follows
 // the API as it grows. Without the API it says so.
