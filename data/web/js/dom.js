@@ -205,7 +205,7 @@ export function dateField(label, attrs) {
 // A date field's value ("2026-04-01", "2026-04", "2026-04-01T09:30") in the
 // page's words, as typed (no zone conversion); '' when there is none.
 function dateInputText(type, value) {
-  const m = /^(\d{4})-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2}))?)?$/.exec(value || '');
+  const m = /^(\d{4,})-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2}))?)?$/.exec(value || '');
   if (!m || !DATE_PARTS[type]) return '';
   const at = new Date(utcMs(+m[1], +m[2], +(m[3] || 1), +(m[4] || 0), +(m[5] || 0)));
   return new Intl.DateTimeFormat(lang() === 'ja' ? 'ja-JP' : 'en-GB', { ...DATE_PARTS[type], timeZone: 'UTC' }).format(at);
@@ -228,9 +228,11 @@ export function zonedInputToUtc(value) {
 // The calendar day after day ("2026-04-02" gives "2026-04-03"), a date
 // only, in no zone: the until of a [since, until) period of whole days,
 // which the centre reads in the report zone (GET /api/v1/stats). null when
-// it is not a date.
+// it is not a date. A year may have more than four digits, as a date field
+// takes it ("10000-01-01"; until session 27 such an end was dropped and the
+// statistics showed the last 30 days).
 export function nextDay(day) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '');
+  const m = /^(\d{4,})-(\d{2})-(\d{2})$/.exec(day || '');
   if (!m) return null;
   const d = new Date(utcMs(+m[1], +m[2], +m[3] + 1));
   const two = (n) => String(n).padStart(2, '0');
@@ -262,8 +264,22 @@ function zoneOffset(ms) {
 
 // The month now in the report zone, "2026-04".
 export function zonedMonth() {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: timeFormat().resolvedOptions().timeZone, year: 'numeric', month: '2-digit' }).formatToParts(new Date());
-  return parts.find((p) => p.type === 'year').value + '-' + parts.find((p) => p.type === 'month').value;
+  return zonedToday().slice(0, 7);
+}
+
+// The day now in the report zone, "2026-04-01" (the last day a period of
+// the statistics can start on).
+export function zonedToday() {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: timeFormat().resolvedOptions().timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date());
+  const part = (type) => parts.find((p) => p.type === type).value;
+  return part('year').padStart(4, '0') + '-' + part('month') + '-' + part('day');
+}
+
+// Whether date field value a ("2026-04-01") is a later day than b. The
+// years have at least four digits (a date field writes "0026", and up to
+// six: "275760"), so a longer text is a later year.
+export function laterDay(a, b) {
+  return a.length !== b.length ? a.length > b.length : a > b;
 }
 
 // A duration given in minutes in the reports' words (duration.js): 90 ->
