@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, needBinary, useCenter, alertEvent } from './lib/center.mjs';
-import { asUser, signIn, signOut, shot, ready } from './lib/browser.mjs';
+import { asUser, signIn, signOut, shot, ready, dropText } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -77,6 +77,17 @@ test('an SME owner opens a consultation ticket', { skip: missing }, async (t) =>
     assert.equal(await subject.inputValue(), '取引先を名乗る 怪しいメール');
     await subject.press('Control+z');
     assert.equal(await subject.inputValue(), '取引先を名乗るメール', 'Ctrl+Z takes back the text with the break');
+    // Text with line breaks dropped on the subject (dragged from a mail,
+    // the browser's own drop): a space for each break and its blanks, and
+    // one Ctrl+Z takes the drop back whole, not just the clean-up.
+    await subject.fill('取引先を名乗る');
+    const dropped = p.waitForFunction(() => /怪しい/.test(document.querySelector('[name=subject]').value));
+    await dropText(p, subject, '怪しい \r\n メール');
+    await dropped;
+    assert.equal(await subject.inputValue(), '取引先を名乗る怪しい メール', 'the dropped line break is a space');
+    assert.equal(await p.evaluate(() => document.activeElement.name), 'subject');
+    await subject.press('Control+z');
+    assert.equal(await subject.inputValue(), '取引先を名乗る', 'Ctrl+Z undoes the drop');
     // Blanks before the caret and a line break after it: the caret stays
     // after the space (it landed one character further until session 26).
     const after = await subject.evaluate((e) => {

@@ -2,7 +2,8 @@
 // Browser side of the tests: Debian's /usr/bin/chromium driven by npm
 // playwright-core (never a downloaded browser), headless, with a fresh
 // profile per test, screenshots kept under <build>/screenshots/, the
-// sign-in steps the tests share (submitSignIn, signIn, asUser), and what
+// sign-in steps the tests share (submitSignIn, signIn, asUser), a drop of
+// text as the browser gets it from another program (dropText), and what
 // does not fit a phone's screen (sidewaysOverflow, cutOff, hiddenText,
 // phoneWalk).
 import assert from 'node:assert/strict';
@@ -108,6 +109,25 @@ export async function ready(page) {
 export async function signOut(page) {
   await page.click('#logout');
   await page.waitForSelector('#login-title');
+}
+
+// Drops text on the element of locator near its right end, as when text is
+// dragged from another program (a mail) into the page: the browser's own
+// drag events (CDP Input.dispatchDragEvent, what playwright's dragAndDrop
+// sends for a drag it sees start in the page), so the field gets the text
+// by the browser's editing, an "insertFromDrop" input the person can undo.
+// A drop event made in the page's script would insert nothing: a browser
+// runs no default action for an untrusted event.
+export async function dropText(page, locator, text) {
+  const box = await locator.boundingBox();
+  const at = { x: box.x + box.width - 4, y: box.y + Math.min(box.height / 2, 12) };
+  const data = { items: [{ mimeType: 'text/plain', data: text }], dragOperationsMask: 1 };
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+  } finally {
+    await cdp.detach();
+  }
 }
 
 // Opens the alert list and waits for its table.
