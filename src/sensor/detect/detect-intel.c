@@ -65,9 +65,11 @@ static const char *base_name(const char *path)
  *   ...) where malware's servers live.
  * - A DNS answer hit (variant 9): the address answered (address), whose
  *   value is the name looked up (until session 25 the evidence named only
- *   the name and the list's entry, a range, never the address). */
+ *   the name and the list's entry, a range, never the address), and the
+ *   name looked up (name; NULL: the answer came without one) for the
+ *   texts' "{site}" only (the evidence's value holds it already). */
 struct hit_more {
-    const char *sni, *server, *address;
+    const char *sni, *server, *address, *name;
 };
 
 /* Adds more's members to evidence (those that are valid UTF-8). */
@@ -98,6 +100,23 @@ static void listed_texts(const char *indicator, const char *value, const char *f
     listed_ja[mm_utf8_trim_tail(listed_ja, strlen(listed_ja))] = '\0';
 }
 
+/* The texts' "{site}": a DNS answer's name looked up as its messages put
+ * it after "サイト名" / "site name" (" shop.example " / " shop.example"),
+ * or nothing when the answer came without one (an event from elsewhere):
+ * the value is then the address, which the messages name already, as
+ * "{address}" (they named it twice until session 27: "site name
+ * 192.0.2.7 ... leads to 192.0.2.7"). Cut at a whole character. */
+static void site_texts(const char *name, char site[512], char site_ja[512])
+{
+    site[0] = site_ja[0] = '\0';
+    if (!name || !name[0])
+        return;
+    snprintf(site, 512, " %s", name);
+    snprintf(site_ja, 512, " %s ", name);
+    site[mm_utf8_trim_tail(site, strlen(site))] = '\0';
+    site_ja[mm_utf8_trim_tail(site_ja, strlen(site_ja))] = '\0';
+}
+
 /* Alerts on hit unless the same host already alerted on it recently. The
  * placeholders and the evidence are the texts json_pack took before,
  * without its format parsing; address (NULL: value) is the address the
@@ -109,8 +128,8 @@ static void raise_hit_more(struct mm__detect_basic *st, struct mm_sensor *s, uns
                            const char *address, const char *matched_on,
                            const struct mm_intel_hit *hit, const struct hit_more *more)
 {
-    static const char *const var_keys[] = {"src",       "indicator", "family",    "value",
-                                           "family@ja", "listed",    "listed@ja", "address"};
+    static const char *const var_keys[] = {"src",    "indicator", "family",  "value", "family@ja",
+                                           "listed", "listed@ja", "address", "site",  "site@ja"};
     static const char *const evidence_keys[] = {"matched_on", "type",      "indicator", "value",
                                                 "family",     "reference", "source",    "host"};
     uint64_t key = mm__keyed_str(host, variant);
@@ -119,17 +138,18 @@ static void raise_hit_more(struct mm__detect_basic *st, struct mm_sensor *s, uns
         return;
     const char *family = hit->family[0] ? hit->family : "unknown";
     const char *family_ja = hit->family[0] ? hit->family : "種類不明";
-    char listed[512], listed_ja[512];
+    char listed[512], listed_ja[512], site[512], site_ja[512];
     if (!address)
         address = value;
     listed_texts(hit->indicator, address, family, family_ja, listed, listed_ja);
-    const char *const var_texts[] = {host,      hit->indicator, family,    value,
-                                     family_ja, listed,         listed_ja, address};
+    site_texts(more ? more->name : NULL, site, site_ja);
+    const char *const var_texts[] = {host,   hit->indicator, family,  value, family_ja,
+                                     listed, listed_ja,      address, site,  site_ja};
     const char *const evidence_texts[] = {
         matched_on,  hit->type,      hit->indicator,         value,
         hit->family, hit->reference, base_name(hit->source), host};
-    struct mm__var vars[8];
-    size_t n = mm__texts_var_list(var_keys, var_texts, 8, vars);
+    struct mm__var vars[10];
+    size_t n = mm__texts_var_list(var_keys, var_texts, 10, vars);
     json_t *evidence = mm__strings_object(evidence_keys, evidence_texts, 8);
     if (more)
         add_more(evidence, more);
@@ -156,14 +176,14 @@ static void raise_address_hit(struct mm__detect_basic *st, struct mm_sensor *s, 
 
 /* raise_hit for a DNS answer (variant 9) to client: the texts
  * name the address answered (rdata, its canonical text: mm_addr_format,
- * whichever path read the answer), the evidence's value is
- * the name looked up (rrname, NULL: none, then the address) and its
- * address the address answered. */
+ * whichever path read the answer) and the name looked up when there is
+ * one ("{site}"), the evidence's value is the name looked up (rrname,
+ * NULL: none, then the address) and its address the address answered. */
 static void raise_answer_hit(struct mm__detect_basic *st, struct mm_sensor *s,
                              const struct mm__alert_at *at, const char *client, const char *rrname,
                              const char *rdata, const struct mm_intel_hit *hit)
 {
-    const struct hit_more more = {.address = rdata};
+    const struct hit_more more = {.address = rdata, .name = rrname};
     raise_hit_more(st, s, 9, at, client, rrname ? rrname : rdata, rdata, "dns.answer", hit, &more);
 }
 
