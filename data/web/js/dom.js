@@ -8,6 +8,9 @@ import { t, lang, pick } from './i18n.js';
 import { splitHeadline } from './sentence.js';
 import { minutesText } from './duration.js';
 import { hasLineBreak, oneLine, oneLineCaret, oneLineEdit } from './oneline.js';
+import { utcMs, wallToUtc } from './zone.js';
+
+export { nextDay, laterDay } from './zone.js';
 
 // h('p', {class: 'x', onclick: fn}, 'text', child, [more]) -> HTMLElement.
 // Attributes starting with "on" become listeners; booleans toggle the attribute.
@@ -213,53 +216,10 @@ function dateInputText(type, value) {
 
 // A date and time typed in a datetime-local field ("2026-04-02T10:00") read
 // in the report zone, as RFC 3339 UTC ("2026-04-02T01:00:00Z"); null when
-// it is not one.
+// it is not one (zone.js wallToUtc: a time a change of offset skips or
+// repeats is read as Temporal's "compatible" does).
 export function zonedInputToUtc(value) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value || '');
-  if (!m) return null;
-  const wall = utcMs(+m[1], +m[2], +m[3], +m[4], +m[5], +(m[6] || 0));
-  // The zone's offset at that wall time, found from the instant itself
-  // (twice, for a wall time next to a change of offset).
-  let at = wall - zoneOffset(wall);
-  at = wall - zoneOffset(at);
-  return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-// The calendar day after day ("2026-04-02" gives "2026-04-03"), a date
-// only, in no zone: the until of a [since, until) period of whole days,
-// which the centre reads in the report zone (GET /api/v1/stats). null when
-// it is not a date. A year may have more than four digits, as a date field
-// takes it ("10000-01-01"; until session 27 such an end was dropped and the
-// statistics showed the last 30 days).
-export function nextDay(day) {
-  const m = /^(\d{4,})-(\d{2})-(\d{2})$/.exec(day || '');
-  if (!m) return null;
-  const d = new Date(utcMs(+m[1], +m[2], +m[3] + 1));
-  const two = (n) => String(n).padStart(2, '0');
-  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
-}
-
-// Milliseconds since the epoch of a date and time read as UTC (month
-// 1-12; out-of-range parts carry over, as in Date.UTC). Years 0-99 stay
-// themselves: Date.UTC reads them as 1900-1999, so a date field's typo
-// "0026-04-01" was said as 1926.
-function utcMs(year, month, day = 1, hour = 0, minute = 0, second = 0) {
-  const d = new Date(0);
-  d.setUTCFullYear(year, month - 1, day);
-  d.setUTCHours(hour, minute, second, 0);
-  return d.getTime();
-}
-
-// The report zone's offset from UTC at instant ms, in ms.
-function zoneOffset(ms) {
-  let parts;
-  try {
-    parts = new Intl.DateTimeFormat('en-US', { timeZone: timeZone(), hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(new Date(ms));
-  } catch {
-    return 0;
-  }
-  const n = (type) => Number(parts.find((p) => p.type === type).value);
-  return utcMs(n('year'), n('month'), n('day'), n('hour'), n('minute'), n('second')) - Math.floor(ms / 1000) * 1000;
+  return wallToUtc(value, timeZone());
 }
 
 // The month now in the report zone, "2026-04".
@@ -273,13 +233,6 @@ export function zonedToday() {
   const parts = new Intl.DateTimeFormat('en-GB', { timeZone: timeFormat().resolvedOptions().timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date());
   const part = (type) => parts.find((p) => p.type === type).value;
   return part('year').padStart(4, '0') + '-' + part('month') + '-' + part('day');
-}
-
-// Whether date field value a ("2026-04-01") is a later day than b. The
-// years have at least four digits (a date field writes "0026", and up to
-// six: "275760"), so a longer text is a later year.
-export function laterDay(a, b) {
-  return a.length !== b.length ? a.length > b.length : a > b;
 }
 
 // A duration given in minutes in the reports' words (duration.js): 90 ->
