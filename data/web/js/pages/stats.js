@@ -57,10 +57,10 @@ function periodProblem(since, until) {
 }
 
 // The period's two fields, a "show" button and the line next to them that
-// says what is wrong with the period (#stats-period-error); say(key, which)
-// shows it, marks that field and describes the field with it, say(null)
-// clears it. The picker offers no end before the start and no start after
-// the end (or today).
+// says what is wrong with the period (#stats-period-error); say(problem)
+// (periodProblem's) shows it, marks that field and describes the field with
+// it, and returns problem; say(null) clears it. The picker offers no end
+// before the start and no start after the end (or today).
 function periodForm(ctx) {
   const since = dateField(t('stats.since'), { type: 'date', name: 'since', id: 'stats-since', value: ctx.query.get('since') });
   const until = dateField(t('stats.until'), { type: 'date', name: 'until', id: 'stats-until', value: ctx.query.get('until') });
