@@ -3,12 +3,14 @@
  * cmd-common.h): getopt reset, option choices, usage errors (an option given
  * twice, a refused one, `--output -`), filled message lines, the line for a
  * kept file that cannot be used (mm_cmd_kept_unusable), output writing, JSON
- * file input and the yes/no question on a terminal (mm_cmd_ask_yes_no). */
+ * file input, the yes/no question on a terminal (mm_cmd_ask_yes_no) and a
+ * word of a printed command line quoted for the shell (mm_cmd_shell_arg). */
 #include "cli/cmd-common.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/str.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -227,4 +229,27 @@ char *mm_cmd_xdg_path(const char *var, const char *home_dir, const char *name)
         return NULL;
     }
     return mm_buf_take(&b);
+}
+
+/* A word the shell takes as it is: letters, digits, "-_./:=@," and any
+ * non-ASCII byte (Japanese), not starting with "=" (zsh would look it up as
+ * a command). */
+static bool shell_plain(const char *s)
+{
+    if (!*s || *s == '=')
+        return false;
+    for (; *s; s++)
+        if (!((unsigned char)*s >= 0x80 || isalnum((unsigned char)*s) || strchr("-_./:=@,", *s)))
+            return false;
+    return true;
+}
+
+int mm_cmd_shell_arg(struct mm_buf *b, const char *s)
+{
+    if (shell_plain(s))
+        return mm_buf_puts(b, s);
+    int r = mm_buf_putc(b, '\'');
+    for (; r == 0 && *s; s++)
+        r = *s == '\'' ? mm_buf_puts(b, "'\\''") : mm_buf_putc(b, *s);
+    return r ? r : mm_buf_putc(b, '\'');
 }

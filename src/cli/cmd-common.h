@@ -3,7 +3,8 @@
  * choices such as --format, the usage error line, a filled message line,
  * the line for a kept file that cannot be used, writing a finished output
  * to --output or standard output, saving a JSON record, reading a bounded
- * JSON input file, and a yes/no question on the terminal. Messages stay the
+ * JSON input file, a yes/no question on the terminal, and a word of a
+ * command line printed for the owner, quoted for the shell. Messages stay the
  * subcommand's own: callers pass the command name and the translated text. */
 #ifndef MM_CLI_CMD_COMMON_H
 #define MM_CLI_CMD_COMMON_H
@@ -122,5 +123,14 @@ int mm_cmd_ask_yes_no(const char *prompt, const char *again);
  * reason has a step of its own (mm_error_has_step). */
 int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path, size_t max,
                      const char *not_json, const char *const unreadable[2], json_t **out);
+
+/* Appends the word s to b as a shell reads it back whole: in single quotes
+ * (each "'" as '\'') when sh, bash or zsh would split or expand it (a name
+ * with spaces or "!", a folder with "$"), as it is otherwise (letters,
+ * digits, "-_./:=@," and Japanese). Double quotes would not stop bash's
+ * history expansion of "!". For the command lines printed for the owner to
+ * paste (policy's next step, rules' `mamori declare --rules`). 0 or
+ * MM_ENOMEM. */
+int mm_cmd_shell_arg(struct mm_buf *b, const char *s);
 
 #endif
