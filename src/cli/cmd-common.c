@@ -4,7 +4,8 @@
  * twice, a refused one, `--output -`), filled message lines, the line for a
  * kept file that cannot be used (mm_cmd_kept_unusable), output writing, JSON
  * file input, the yes/no question on a terminal (mm_cmd_ask_yes_no) and a
- * word of a printed command line quoted for the shell (mm_cmd_shell_arg). */
+ * word of a printed command line quoted for the shell (mm_cmd_shell_arg),
+ * a path in it made absolute (mm_cmd_path_arg). */
 #include "cli/cmd-common.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 const char *mm_cmd_strerror(const struct mm_cli *cli, int code)
 {
@@ -252,4 +254,33 @@ int mm_cmd_shell_arg(struct mm_buf *b, const char *s)
     for (; r == 0 && *s; s++)
         r = *s == '\'' ? mm_buf_puts(b, "'\\''") : mm_buf_putc(b, *s);
     return r ? r : mm_buf_putc(b, '\'');
+}
+
+char *mm_cmd_abs_path(const char *path)
+{
+    if (path[0] == '/')
+        return strdup(path);
+    char *real = realpath(path, NULL);
+    if (real)
+        return real;
+    char *cwd = getcwd(NULL, 0);
+    struct mm_buf b = MM_BUF_INIT;
+    while (path[0] == '.' && path[1] == '/') /* "./x" is x */
+        for (path += 2; *path == '/'; path++)
+            ;
+    int r = cwd ? mm_buf_printf(&b, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", path) : MM_ENOMEM;
+    free(cwd);
+    if (r != 0) {
+        mm_buf_free(&b);
+        return NULL;
+    }
+    return mm_buf_take(&b);
+}
+
+int mm_cmd_path_arg(struct mm_buf *b, const char *path)
+{
+    char *abs = mm_cmd_abs_path(path);
+    int r = mm_cmd_shell_arg(b, abs ? abs : path);
+    free(abs);
+    return r;
 }

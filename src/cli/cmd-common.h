@@ -133,4 +133,17 @@ int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path
  * MM_ENOMEM. */
 int mm_cmd_shell_arg(struct mm_buf *b, const char *s);
 
+/* path as an absolute path, so a printed command line that names it works
+ * from any folder: an absolute path as given (the owner's own spelling); a
+ * relative one as the file's real path (realpath(3)) when it exists, else
+ * the current folder followed by path (a leading "./" dropped). malloc'd;
+ * NULL when out of memory or the current folder cannot be told. */
+char *mm_cmd_abs_path(const char *path);
+
+/* Appends path to b for a printed command line: mm_cmd_abs_path, quoted by
+ * mm_cmd_shell_arg (path as given when it cannot be made absolute). The
+ * files such a line names are the ones the program just wrote or read
+ * (policy's --policy and --profile, rules' --rules). 0 or MM_ENOMEM. */
+int mm_cmd_path_arg(struct mm_buf *b, const char *path);
+
 #endif

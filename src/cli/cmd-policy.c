@@ -191,7 +191,8 @@ static bool name_given_by_flag(const struct opts *o)
  * organisation as this run had it and the policy.json just written, so the
  * owner can copy the line. Its profile file names it unless --name overrode
  * the file's name (declare would read the file's and refuse the policy made
- * for the other), else its name. */
+ * for the other), else its name. The files are named by absolute paths, so
+ * the line works from any folder (mm_cmd_path_arg). */
 static void print_next_step(const struct mm_cli *cli, const struct opts *o,
                             const struct mm_profile *profile)
 {
@@ -201,11 +202,11 @@ static void print_next_step(const struct mm_cli *cli, const struct opts *o,
     if (r == 0)
         r = mm_buf_puts(&cmd, by_file ? "mamori declare --profile " : "mamori declare --org ");
     if (r == 0)
-        r = mm_cmd_shell_arg(&cmd, by_file ? o->profile : profile->name);
+        r = by_file ? mm_cmd_path_arg(&cmd, o->profile) : mm_cmd_shell_arg(&cmd, profile->name);
     if (r == 0)
         r = mm_buf_puts(&cmd, " --policy ");
     if (r == 0)
-        r = mm_cmd_shell_arg(&cmd, mm_buf_str(&path));
+        r = mm_cmd_path_arg(&cmd, mm_buf_str(&path));
     const struct mm_fill_var vars[] = {{"command", mm_buf_str(&cmd)}};
     if (r == 0 && mm_fill(&msg, MM_FILL_MAX, TR("policy.summary.next"), vars, 1, 0) == 0)
         printf("%s\n", mm_buf_str(&msg));

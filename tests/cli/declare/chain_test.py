@@ -31,7 +31,16 @@ manifest, and `mamori declare` reads all three:
    single quotes, each "'" as '\\''), and a profile file whose name --name
    overrode (--org, not --profile: declare would refuse the policy as
    another organisation's); declare finds the kept rules record and
-   diagnosis, so the line alone gives two stars.
+   diagnosis, so the line alone gives two stars. The files are named by
+   absolute paths: a relative --out and --profile, run in a folder of
+   their own, give a line that works from another folder;
+9. the `mamori declare --rules` lines `mamori rules` prints (the one-star
+   line with the --answers file, the one-star and the saved-record lines
+   with the --output file) run as printed, from another folder, in bash and
+   in sh: relative paths in a folder with a space and "'", a name with "$"
+   and "!". With no record kept, one star proves declare read the file
+   named. The line names no organisation (rules has none to give), so the
+   test adds --org after it, as declare's message asks.
 
 Usage: chain_test.py --bin PROGRAM
 """
@@ -162,10 +171,10 @@ def too_big_checks(binary, tmp):
 NEXT_EN = "Next, write the self-declaration record (two stars need this basic policy): "
 
 
-def run_next_step(binary, line, home, org, reference):
-    """Runs the printed line with `mamori` on PATH, in an interactive bash
-    (fed on standard input: history expansion is on, as at a prompt) and in
-    sh; the record must be two stars for org with the policy reference."""
+def run_pasted(binary, line, home, wants):
+    """Runs line with `mamori` on PATH in home, in an interactive bash (fed
+    on standard input: history expansion is on, as at a prompt) and in sh;
+    standard output must have a line starting with each of wants."""
     bindir = os.path.join(home, "bin")
     if not os.path.exists(bindir):
         os.makedirs(bindir)
@@ -178,8 +187,15 @@ def run_next_step(binary, line, home, org, reference):
         out, err = proc.stdout.decode(), proc.stderr.decode()
         assert proc.returncode == 0, "%s: %s: exit %d\n%s%s" % (shell[0], line, proc.returncode,
                                                                 out, err)
-        for want in ("Organisation: " + org, "Level: two stars", "Policy reference: " + reference):
+        for want in wants:
             assert any(x.startswith(want) for x in out.splitlines()), (shell[0], line, want, out)
+
+
+def run_next_step(binary, line, home, org, reference):
+    """Runs the printed line of `mamori policy`; the record must be two
+    stars for org with the policy reference."""
+    run_pasted(binary, line, home, ("Organisation: " + org, "Level: two stars",
+                                    "Policy reference: " + reference))
 
 
 def next_step_checks(binary, tmp):
@@ -191,22 +207,54 @@ def next_step_checks(binary, tmp):
         os.makedirs(p("data/mamori/" + kind))
         shutil.copy(os.path.join(tmp, record), p("data/mamori/%s/%s" % (kind, name)))
     full = os.path.join(SRC, "tests", "cli", "policy", "fixtures", "full.ini")
+    real = lambda name: os.path.realpath(p(name))  # noqa: E731
+    work = p("owner's work")  # the relative paths' folder: the line runs in home
+    os.makedirs(work)
+    shutil.copy(full, os.path.join(work, "my profile.ini"))
     cases = (
-        (["--name", "Mamori!Shoten's", "--employees", "3", "--out", p("out $HOME x")],
+        (["--name", "Mamori!Shoten's", "--employees", "3", "--out", p("out $HOME x")], home,
          "Mamori!Shoten's",
          "mamori declare --org 'Mamori!Shoten'\\''s' --policy '%s'" % p("out $HOME x/policy.json")),
-        (["--profile", full, "--name", "Other", "--out", p("other")], "Other",
+        (["--profile", full, "--name", "Other", "--out", p("other")], home, "Other",
          "mamori declare --org Other --policy %s" % p("other/policy.json")),
-        (["--profile", full, "--out", p("full")], "守り商店", None),
+        (["--profile", full, "--out", p("full")], home, "守り商店", None),
+        (["--profile", "my profile.ini", "--out", "policy $1"], work, "守り商店",
+         "mamori declare --profile '%s' --policy '%s'" % (
+             real("owner's work/my profile.ini").replace("'", "'\\''"),
+             real("owner's work/policy $1/policy.json").replace("'", "'\\''"))),
     )
-    for args, org, want in cases:
-        out = run(binary, ["--lang", "en", "policy"] + args, home, 0)
+    for args, cwd, org, want in cases:
+        out = run(binary, ["--lang", "en", "policy"] + args, cwd, 0)
         line = out.splitlines()[-1]
         assert line.startswith(NEXT_EN + "mamori declare "), out
         line = line[len(NEXT_EN):]
         assert want is None or line == want, (line, want)
-        policy = os.path.join(args[-1], "policy.json")
+        policy = os.path.join(cwd, args[-1], "policy.json")
         run_next_step(binary, line, home, org, json.load(open(policy))["reference"])
+
+
+RULES_LINE = re.compile(r'"(mamori declare --rules .*)" (?:writes|reads)')
+
+
+def rules_line_checks(binary, tmp):
+    """Step 9: the `mamori declare --rules` lines of `mamori rules`, run as
+    printed (with --org added) from another folder, nothing kept."""
+    home = os.path.join(tmp, "rules-next")
+    work = os.path.join(home, "owner's files")
+    os.makedirs(work)
+    answers = os.path.join(work, "rules answers.json")
+    shutil.copy(os.path.join(HERE, "fixtures", "rules-all.json"), answers)
+    for out_args in ([], ["--output", "record $1!.json"]):
+        out = run(binary, ["--lang", "en", "rules", "--answers", "rules answers.json"] + out_args,
+                  work, 0)
+        lines = RULES_LINE.findall(out)
+        assert len(lines) == 1 + len(out_args) // 2, out
+        for line in lines:
+            named = shlex.split(line)[-1]
+            assert os.path.isabs(named) and os.path.samefile(
+                named, os.path.join(work, out_args[-1] if out_args else "rules answers.json")), line
+            run_pasted(binary, line + " --org 守り商店", home,
+                       ("Organisation: 守り商店", "Level: one star"))
 
 
 def main():
@@ -268,6 +316,7 @@ def main():
         history_checks(binary, tmp, demo)
         too_big_checks(binary, tmp)
         next_step_checks(binary, tmp)
+        rules_line_checks(binary, tmp)
     except AssertionError as e:
         print("FAIL: %s" % e)
         return 1
