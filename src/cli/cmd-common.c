@@ -3,9 +3,9 @@
  * cmd-common.h): getopt reset, option choices, usage errors (an option given
  * twice, a refused one, `--output -`), filled message lines, the line for a
  * kept file that cannot be used (mm_cmd_kept_unusable), output writing, JSON
- * file input, the yes/no question on a terminal (mm_cmd_ask_yes_no) and a
- * word of a printed command line quoted for the shell (mm_cmd_shell_arg),
- * a path in it made absolute (mm_cmd_path_arg). */
+ * file input, a line and the yes/no question on a terminal (mm_cmd_ask_line,
+ * mm_cmd_ask_yes_no) and a word of a printed command line quoted for the
+ * shell (mm_cmd_shell_arg), a path in it made absolute (mm_cmd_path_arg). */
 #include "cli/cmd-common.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -187,20 +187,31 @@ int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path
     return 0;
 }
 
+int mm_cmd_ask_line(const char *prompt, char *line, size_t size)
+{
+    int cut = 0;
+    fprintf(stderr, "%s ", prompt);
+    fflush(stderr);
+    if (!fgets(line, (int)size, stdin))
+        return -1;
+    if (!strchr(line, '\n')) { /* a long line (or the last, unended): drop the rest */
+        int c;
+        while ((c = getchar()) != EOF && c != '\n')
+            cut = 1;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    return cut;
+}
+
 int mm_cmd_ask_yes_no(const char *prompt, const char *again)
 {
     char line[64];
     for (;;) {
-        fprintf(stderr, "%s ", prompt);
-        fflush(stderr);
-        if (!fgets(line, sizeof line, stdin))
+        int r = mm_cmd_ask_line(prompt, line, sizeof line);
+        if (r < 0)
             return -1;
-        if (!strchr(line, '\n')) { /* a long line: the rest is the same reply */
-            int c;
-            while ((c = getchar()) != EOF && c != '\n')
-                line[0] = '\0';
-        }
-        line[strcspn(line, "\r\n")] = '\0';
+        if (r > 0) /* a long line is no reply */
+            line[0] = '\0';
         /* full-width ｙ (input method on) and spaces around it are fine */
         const char *reply = mm_str_trim(mm_str_fold_fullwidth(line));
         if (strcasecmp(reply, "y") == 0 || strcasecmp(reply, "yes") == 0 ||

@@ -3,7 +3,7 @@
  * choices such as --format, the usage error line, a filled message line,
  * the line for a kept file that cannot be used, writing a finished output
  * to --output or standard output, saving a JSON record, reading a bounded
- * JSON input file, a yes/no question on the terminal, and a word of a
+ * JSON input file, a line or a yes/no question on the terminal, and a word of a
  * command line printed for the owner, quoted for the shell. Messages stay the
  * subcommand's own: callers pass the command name and the translated text. */
 #ifndef MM_CLI_CMD_COMMON_H
@@ -106,6 +106,13 @@ int mm_cmd_write_output(const char *path, const struct mm_buf *out);
 /* Saves text plus a newline at path by atomic replace; on failure prints
  * "mamori CMD: PATH: reason" and returns MM_EXIT_IO, else 0. */
 int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path, const char *text);
+
+/* Prints prompt and a space on standard error and reads one line from
+ * standard input into line (size bytes), without its end of line: 0, 1
+ * when the line was longer (the rest is read and dropped, line holds its
+ * start), -1 at the end of input. The way every question on the terminal
+ * is read (mm_cmd_ask_yes_no; the organisation name `mamori declare` asks). */
+int mm_cmd_ask_line(const char *prompt, char *line, size_t size);
 
 /* Prints prompt and a space on standard error and reads one reply line
  * from standard input: 1 for yes (y, yes, はい), 0 for no (n, no, いいえ),
