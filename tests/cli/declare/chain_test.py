@@ -39,8 +39,12 @@ manifest, and `mamori declare` reads all three:
    with the --output file) run as printed, from another folder, in bash and
    in sh: relative paths in a folder with a space and "'", a name with "$"
    and "!". With no record kept, one star proves declare read the file
-   named. The line names no organisation (rules has none to give), so the
-   test adds --org after it, as declare's message asks.
+   named. The line names no organisation (rules has none to give): typed at
+   the shell's prompt on a terminal (a pseudo-terminal), declare asks for
+   the name and the name typed is in the one-star record (until session 27
+   the test had to add --org); without a terminal (the line fed to the
+   shell on standard input, as a script) it still stops with exit 2 and
+   the message asking for --org, printing no record, instead of waiting.
 
 Usage: chain_test.py --bin PROGRAM
 """
@@ -56,6 +60,10 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+sys.path.insert(0, os.path.join(SRC, "tests", "tools"))
+import ptysession  # noqa: E402
+
+SHELLS = (["bash", "--norc", "--noprofile", "-i"], ["sh", "-i"])
 
 
 def test_env(tmp):
@@ -171,24 +179,33 @@ def too_big_checks(binary, tmp):
 NEXT_EN = "Next, write the self-declaration record (two stars need this basic policy): "
 
 
-def run_pasted(binary, line, home, wants):
-    """Runs line with `mamori` on PATH in home, in an interactive bash (fed
-    on standard input: history expansion is on, as at a prompt) and in sh;
-    standard output must have a line starting with each of wants."""
+def pasted_env(binary, home):
+    """test_env with `mamori` on PATH (a link in home/bin), as installed."""
     bindir = os.path.join(home, "bin")
     if not os.path.exists(bindir):
         os.makedirs(bindir)
         os.symlink(binary, os.path.join(bindir, "mamori"))
-    env = dict(test_env(home), PATH=bindir + os.pathsep + os.environ.get("PATH", ""),
-               HISTFILE=os.devnull)
+    return dict(test_env(home), PATH=bindir + os.pathsep + os.environ.get("PATH", ""),
+                HISTFILE=os.devnull, PS1="$ ", TERM="xterm")
+
+
+def run_pasted(binary, line, home, wants, code=0, err_want=None):
+    """Runs line with `mamori` on PATH in home, in an interactive bash (fed
+    on standard input: history expansion is on, as at a prompt) and in sh,
+    no terminal; the exit status must be code, standard output must have a
+    line starting with each of wants (be empty on a failure), and standard
+    error hold err_want."""
+    env = pasted_env(binary, home)
     for shell in (["bash", "--norc", "--noprofile", "-i"], ["sh"]):
         proc = subprocess.run(shell, input=(line + "\nexit $?\n").encode(), capture_output=True,
                               env=env, cwd=home, timeout=60)
         out, err = proc.stdout.decode(), proc.stderr.decode()
-        assert proc.returncode == 0, "%s: %s: exit %d\n%s%s" % (shell[0], line, proc.returncode,
-                                                                out, err)
+        assert proc.returncode == code, "%s: %s: exit %d\n%s%s" % (shell[0], line,
+                                                                   proc.returncode, out, err)
         for want in wants:
             assert any(x.startswith(want) for x in out.splitlines()), (shell[0], line, want, out)
+        assert code == 0 or out == "", (shell[0], line, out)
+        assert err_want is None or err_want in err, (shell[0], line, err_want, err)
 
 
 def run_next_step(binary, line, home, org, reference):
@@ -236,9 +253,25 @@ def next_step_checks(binary, tmp):
 RULES_LINE = re.compile(r'"(mamori declare --rules .*)" (?:writes|reads)')
 
 
+ASK_EN = "Type the name of the organisation (company or association) for the declaration record"
+NO_ORG_EN = "mamori declare: the organisation name is needed: add it with --org"
+
+
+def typed_on_terminal(binary, line, home, org):
+    """Types line at the prompt of bash and of sh on a pseudo-terminal, in
+    home, and org when declare asks for the name: one star for org."""
+    env = pasted_env(binary, home)
+    for shell in SHELLS:
+        code, tail = ptysession.typed_in_shell(
+            shell, line, env, [(ASK_EN, org + "\n"), ("Organisation: %s\r\n" % org, None),
+                               ("Level: one star", None)], timeout=60, cwd=home)
+        assert code == 0, "%s on a terminal: %s: exit %d\n%s" % (shell[0], line, code, tail)
+
+
 def rules_line_checks(binary, tmp):
     """Step 9: the `mamori declare --rules` lines of `mamori rules`, run as
-    printed (with --org added) from another folder, nothing kept."""
+    printed from another folder, nothing kept: on a terminal, the name is
+    asked; without one, the error asking for --org."""
     home = os.path.join(tmp, "rules-next")
     work = os.path.join(home, "owner's files")
     os.makedirs(work)
@@ -253,8 +286,8 @@ def rules_line_checks(binary, tmp):
             named = shlex.split(line)[-1]
             assert os.path.isabs(named) and os.path.samefile(
                 named, os.path.join(work, out_args[-1] if out_args else "rules answers.json")), line
-            run_pasted(binary, line + " --org 守り商店", home,
-                       ("Organisation: 守り商店", "Level: one star"))
+            typed_on_terminal(binary, line, home, "守り商店")
+            run_pasted(binary, line, home, (), code=2, err_want=NO_ORG_EN)
 
 
 def main():
