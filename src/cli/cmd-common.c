@@ -3,18 +3,22 @@
  * cmd-common.h): getopt reset, option choices, usage errors (an option given
  * twice, a refused one, `--output -`), filled message lines, the line for a
  * kept file that cannot be used (mm_cmd_kept_unusable), output writing, JSON
- * file input and the yes/no question on a terminal (mm_cmd_ask_yes_no). */
+ * file input, a line and the yes/no question on a terminal (mm_cmd_ask_line,
+ * mm_cmd_ask_yes_no) and a word of a printed command line quoted for the
+ * shell (mm_cmd_shell_arg), a path in it made absolute (mm_cmd_path_arg). */
 #include "cli/cmd-common.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/str.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 const char *mm_cmd_strerror(const struct mm_cli *cli, int code)
 {
@@ -183,20 +187,31 @@ int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path
     return 0;
 }
 
+int mm_cmd_ask_line(const char *prompt, char *line, size_t size)
+{
+    int cut = 0;
+    fprintf(stderr, "%s ", prompt);
+    fflush(stderr);
+    if (!fgets(line, (int)size, stdin))
+        return -1;
+    if (!strchr(line, '\n')) { /* a long line (or the last, unended): drop the rest */
+        int c;
+        while ((c = getchar()) != EOF && c != '\n')
+            cut = 1;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    return cut;
+}
+
 int mm_cmd_ask_yes_no(const char *prompt, const char *again)
 {
     char line[64];
     for (;;) {
-        fprintf(stderr, "%s ", prompt);
-        fflush(stderr);
-        if (!fgets(line, sizeof line, stdin))
+        int r = mm_cmd_ask_line(prompt, line, sizeof line);
+        if (r < 0)
             return -1;
-        if (!strchr(line, '\n')) { /* a long line: the rest is the same reply */
-            int c;
-            while ((c = getchar()) != EOF && c != '\n')
-                line[0] = '\0';
-        }
-        line[strcspn(line, "\r\n")] = '\0';
+        if (r > 0) /* a long line is no reply */
+            line[0] = '\0';
         /* full-width ｙ (input method on) and spaces around it are fine */
         const char *reply = mm_str_trim(mm_str_fold_fullwidth(line));
         if (strcasecmp(reply, "y") == 0 || strcasecmp(reply, "yes") == 0 ||
@@ -227,4 +242,56 @@ char *mm_cmd_xdg_path(const char *var, const char *home_dir, const char *name)
         return NULL;
     }
     return mm_buf_take(&b);
+}
+
+/* A word the shell takes as it is: letters, digits, "-_./:=@," and any
+ * non-ASCII byte (Japanese), not starting with "=" (zsh would look it up as
+ * a command). */
+static bool shell_plain(const char *s)
+{
+    if (!*s || *s == '=')
+        return false;
+    for (; *s; s++)
+        if (!((unsigned char)*s >= 0x80 || isalnum((unsigned char)*s) || strchr("-_./:=@,", *s)))
+            return false;
+    return true;
+}
+
+int mm_cmd_shell_arg(struct mm_buf *b, const char *s)
+{
+    if (shell_plain(s))
+        return mm_buf_puts(b, s);
+    int r = mm_buf_putc(b, '\'');
+    for (; r == 0 && *s; s++)
+        r = *s == '\'' ? mm_buf_puts(b, "'\\''") : mm_buf_putc(b, *s);
+    return r ? r : mm_buf_putc(b, '\'');
+}
+
+char *mm_cmd_abs_path(const char *path)
+{
+    if (path[0] == '/')
+        return strdup(path);
+    char *real = realpath(path, NULL);
+    if (real)
+        return real;
+    char *cwd = getcwd(NULL, 0);
+    struct mm_buf b = MM_BUF_INIT;
+    while (path[0] == '.' && path[1] == '/') /* "./x" is x */
+        for (path += 2; *path == '/'; path++)
+            ;
+    int r = cwd ? mm_buf_printf(&b, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", path) : MM_ENOMEM;
+    free(cwd);
+    if (r != 0) {
+        mm_buf_free(&b);
+        return NULL;
+    }
+    return mm_buf_take(&b);
+}
+
+int mm_cmd_path_arg(struct mm_buf *b, const char *path)
+{
+    char *abs = mm_cmd_abs_path(path);
+    int r = mm_cmd_shell_arg(b, abs ? abs : path);
+    free(abs);
+    return r;
 }

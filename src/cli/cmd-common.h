@@ -3,7 +3,8 @@
  * choices such as --format, the usage error line, a filled message line,
  * the line for a kept file that cannot be used, writing a finished output
  * to --output or standard output, saving a JSON record, reading a bounded
- * JSON input file, and a yes/no question on the terminal. Messages stay the
+ * JSON input file, a line or a yes/no question on the terminal, and a word of a
+ * command line printed for the owner, quoted for the shell. Messages stay the
  * subcommand's own: callers pass the command name and the translated text. */
 #ifndef MM_CLI_CMD_COMMON_H
 #define MM_CLI_CMD_COMMON_H
@@ -106,6 +107,13 @@ int mm_cmd_write_output(const char *path, const struct mm_buf *out);
  * "mamori CMD: PATH: reason" and returns MM_EXIT_IO, else 0. */
 int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path, const char *text);
 
+/* Prints prompt and a space on standard error and reads one line from
+ * standard input into line (size bytes), without its end of line: 0, 1
+ * when the line was longer (the rest is read and dropped, line holds its
+ * start), -1 at the end of input. The way every question on the terminal
+ * is read (mm_cmd_ask_yes_no; the organisation name `mamori declare` asks). */
+int mm_cmd_ask_line(const char *prompt, char *line, size_t size);
+
 /* Prints prompt and a space on standard error and reads one reply line
  * from standard input: 1 for yes (y, yes, はい), 0 for no (n, no, いいえ),
  * -1 for quit (q, quit) or the end of input; after anything else prints
@@ -122,5 +130,27 @@ int mm_cmd_ask_yes_no(const char *prompt, const char *again);
  * reason has a step of its own (mm_error_has_step). */
 int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path, size_t max,
                      const char *not_json, const char *const unreadable[2], json_t **out);
+
+/* Appends the word s to b as a shell reads it back whole: in single quotes
+ * (each "'" as '\'') when sh, bash or zsh would split or expand it (a name
+ * with spaces or "!", a folder with "$"), as it is otherwise (letters,
+ * digits, "-_./:=@," and Japanese). Double quotes would not stop bash's
+ * history expansion of "!". For the command lines printed for the owner to
+ * paste (policy's next step, rules' `mamori declare --rules`). 0 or
+ * MM_ENOMEM. */
+int mm_cmd_shell_arg(struct mm_buf *b, const char *s);
+
+/* path as an absolute path, so a printed command line that names it works
+ * from any folder: an absolute path as given (the owner's own spelling); a
+ * relative one as the file's real path (realpath(3)) when it exists, else
+ * the current folder followed by path (a leading "./" dropped). malloc'd;
+ * NULL when out of memory or the current folder cannot be told. */
+char *mm_cmd_abs_path(const char *path);
+
+/* Appends path to b for a printed command line: mm_cmd_abs_path, quoted by
+ * mm_cmd_shell_arg (path as given when it cannot be made absolute). The
+ * files such a line names are the ones the program just wrote or read
+ * (policy's --policy and --profile, rules' --rules). 0 or MM_ENOMEM. */
+int mm_cmd_path_arg(struct mm_buf *b, const char *path);
 
 #endif

@@ -4,7 +4,8 @@
  * prints the declaration record, or the concrete reasons it is refused.
  * Without --rules or --diagnosis it uses what an interactive `mamori rules`
  * or `mamori diagnose` kept (rules-input.c, diagnosis-input.c); without
- * --org or a name in --profile, the organisation --policy was made for. */
+ * --org or a name in --profile, the organisation --policy was made for,
+ * else, on a terminal, the name it asks for. */
 #include "assess/declare.h"
 #include "assess/profile.h"
 #include "assess/rules.h"
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define TR(key) mm_tr("assess-docs", key, cli->lang)
 
@@ -202,8 +204,23 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     return 0;
 }
 
+/* The name can be asked: standard input and standard error (where the
+ * question goes) are a terminal, as `mamori rules` asks on one, and no
+ * input file is read from standard input ("-"); a script is never kept
+ * waiting for an answer. */
+static bool can_ask(const struct opts *o)
+{
+    const char *files[] = {o->rules, o->diagnosis, o->policy, o->profile};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (files[i] && strcmp(files[i], "-") == 0)
+            return false;
+    return isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+}
+
 /* The organisation name: --org, else the profile's; none is an error here
- * only without --policy (organisation_from_policy then). Exit code or 0. */
+ * only when neither --policy (organisation_from_policy) nor the terminal
+ * (organisation_asked) can give one once the inputs are read, so a script
+ * gets the error it always got. Exit code or 0. */
 static int organisation_name(const struct mm_cli *cli, const struct opts *o, struct mm_profile *p,
                              const char **name)
 {
@@ -234,7 +251,7 @@ static int organisation_name(const struct mm_cli *cli, const struct opts *o, str
         return MM_EXIT_USAGE;
     }
     *name = p->name[0] ? p->name : NULL;
-    if (!*name && !o->policy) {
+    if (!*name && !o->policy && !can_ask(o)) {
         mm_cli_error(cli, "declare", "%s", TR("declare.error.no_org"));
         return MM_EXIT_USAGE;
     }
@@ -242,24 +259,61 @@ static int organisation_name(const struct mm_cli *cli, const struct opts *o, str
 }
 
 /* Neither --org nor the profile named the organisation: the name the policy
- * manifest was made for (cleaned as --org is), said on standard error, else
- * the error asking for --org. Exit code or 0. */
-static int organisation_from_policy(const struct mm_cli *cli, const struct opts *o,
-                                    const json_t *pol, struct mm_profile *p, const char **name)
+ * manifest was made for (cleaned as --org is), said on standard error;
+ * *name stays NULL when the manifest gives none (organisation_asked). */
+static void organisation_from_policy(const struct mm_cli *cli, const struct opts *o,
+                                     const json_t *pol, struct mm_profile *p, const char **name)
 {
     struct mm_profile_error e = {0};
     const char *porg = json_string_value(json_object_get(pol, "organisation"));
-    if (!porg || mm_profile_set(p, "name", porg, &e) != 0 || !p->name[0]) {
-        mm_cli_error(cli, "declare", "%s", TR("declare.error.no_org"));
-        return MM_EXIT_USAGE;
-    }
+    if (!porg || mm_profile_set(p, "name", porg, &e) != 0 || !p->name[0])
+        return;
     *name = p->name;
     const struct mm_fill_var vars[] = {{"org", p->name}, {"file", o->policy}};
     struct mm_buf msg = MM_BUF_INIT;
     if (mm_fill(&msg, MM_FILL_MAX, TR("declare.org_from_policy"), vars, 2, 0) == 0)
         mm_cli_error(cli, "declare", "%s", mm_buf_str(&msg));
     mm_buf_free(&msg);
-    return 0;
+}
+
+/* Asks the organisation name on the terminal, one line cleaned as --org
+ * is; a name that cannot be used (too long, control characters, not
+ * UTF-8) is said with the --org problem text and asked again. 1 with the
+ * name in p, 0 when none was typed (an empty line, spaces only, the end
+ * of input). */
+static int ask_name(const struct mm_cli *cli, struct mm_profile *p)
+{
+    char line[MM_PROFILE_TEXT_MAX * 2], key[64];
+    struct mm_profile_error e = {0};
+    for (;;) {
+        int r = mm_cmd_ask_line(TR("declare.ask_org"), line, sizeof line);
+        if (r < 0) { /* Ctrl-D: the message starts on a line of its own */
+            fputc('\n', stderr);
+            return 0;
+        }
+        if (r == 0 && mm_profile_set(p, "name", line, &e) == 0)
+            return p->name[0] != '\0';
+        snprintf(key, sizeof key, "profile.problem.%d",
+                 r > 0 ? (int)MM_PROFILE_TOO_LONG : (int)e.problem);
+        const struct mm_fill_var var = {"problem", TR(key)};
+        struct mm_buf msg = MM_BUF_INIT;
+        if (mm_fill(&msg, MM_FILL_MAX, TR("declare.ask_org_again"), &var, 1, 0) == 0)
+            mm_cli_error(cli, "declare", "%s", mm_buf_str(&msg));
+        mm_buf_free(&msg);
+    }
+}
+
+/* Nothing named the organisation: its name asked on a terminal, else (or
+ * when none is typed) the error asking for --org. Exit code or 0. */
+static int organisation_asked(const struct mm_cli *cli, const struct opts *o, struct mm_profile *p,
+                              const char **name)
+{
+    if (can_ask(o) && ask_name(cli, p) == 1) {
+        *name = p->name;
+        return 0;
+    }
+    mm_cli_error(cli, "declare", "%s", TR("declare.error.no_org"));
+    return MM_EXIT_USAGE;
 }
 
 static int load_inputs(const struct mm_cli *cli, const struct opts *o,
@@ -324,8 +378,11 @@ int cmd_declare(const struct mm_cli *cli, int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? MM_EXIT_OK : rc;
     if ((rc = organisation_name(cli, &o, &profile, &org)) != 0 ||
-        (rc = load_inputs(cli, &o, &answers, &have_rules, &diag, &pol)) != 0 ||
-        (!org && (rc = organisation_from_policy(cli, &o, pol, &profile, &org)) != 0))
+        (rc = load_inputs(cli, &o, &answers, &have_rules, &diag, &pol)) != 0)
+        goto out;
+    if (!org && pol)
+        organisation_from_policy(cli, &o, pol, &profile, &org);
+    if (!org && (rc = organisation_asked(cli, &o, &profile, &org)) != 0)
         goto out;
     mm_time_today(today);
     mm_rules_load(&rules);

@@ -15,7 +15,6 @@
 #include "core/fs.h"
 #include "core/timefmt.h"
 
-#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,34 +178,6 @@ static void print_sections_omitted(const struct mm_cli *cli, const json_t *secti
     printf("%s\n", TR("policy.summary.sections_next"));
 }
 
-/* A word the shell takes as it is: letters, digits, "-_./:=@," and any
- * non-ASCII byte (Japanese), not starting with "=" (zsh would look it up as
- * a command). */
-static bool shell_plain(const char *s)
-{
-    if (!*s || *s == '=')
-        return false;
-    for (; *s; s++)
-        if (!((unsigned char)*s >= 0x80 || isalnum((unsigned char)*s) || strchr("-_./:=@,", *s)))
-            return false;
-    return true;
-}
-
-/* Appends " " and the word s to b, in single quotes (each "'" as '\'') when
- * the shell would split or expand it (a name with spaces or "!", a folder
- * with "$"), so the line can be pasted into sh, bash or zsh as it is: double
- * quotes would not stop bash's history expansion of "!". A plain word
- * (Japanese included) stays as written. */
-static int append_arg(struct mm_buf *b, const char *s)
-{
-    if (shell_plain(s))
-        return mm_buf_printf(b, " %s", s);
-    int r = mm_buf_puts(b, " '");
-    for (; r == 0 && *s; s++)
-        r = *s == '\'' ? mm_buf_puts(b, "'\\''") : mm_buf_putc(b, *s);
-    return r ? r : mm_buf_putc(b, '\'');
-}
-
 /* Whether a --FIELD flag set the organisation's name over the profile's. */
 static bool name_given_by_flag(const struct opts *o)
 {
@@ -220,7 +191,8 @@ static bool name_given_by_flag(const struct opts *o)
  * organisation as this run had it and the policy.json just written, so the
  * owner can copy the line. Its profile file names it unless --name overrode
  * the file's name (declare would read the file's and refuse the policy made
- * for the other), else its name. */
+ * for the other), else its name. The files are named by absolute paths, so
+ * the line works from any folder (mm_cmd_path_arg). */
 static void print_next_step(const struct mm_cli *cli, const struct opts *o,
                             const struct mm_profile *profile)
 {
@@ -228,13 +200,13 @@ static void print_next_step(const struct mm_cli *cli, const struct opts *o,
     bool by_file = o->profile != NULL && !name_given_by_flag(o);
     int r = mm_buf_printf(&path, "%s/policy.json", o->out);
     if (r == 0)
-        r = mm_buf_puts(&cmd, by_file ? "mamori declare --profile" : "mamori declare --org");
+        r = mm_buf_puts(&cmd, by_file ? "mamori declare --profile " : "mamori declare --org ");
     if (r == 0)
-        r = append_arg(&cmd, by_file ? o->profile : profile->name);
+        r = by_file ? mm_cmd_path_arg(&cmd, o->profile) : mm_cmd_shell_arg(&cmd, profile->name);
     if (r == 0)
-        r = mm_buf_puts(&cmd, " --policy");
+        r = mm_buf_puts(&cmd, " --policy ");
     if (r == 0)
-        r = append_arg(&cmd, mm_buf_str(&path));
+        r = mm_cmd_path_arg(&cmd, mm_buf_str(&path));
     const struct mm_fill_var vars[] = {{"command", mm_buf_str(&cmd)}};
     if (r == 0 && mm_fill(&msg, MM_FILL_MAX, TR("policy.summary.next"), vars, 1, 0) == 0)
         printf("%s\n", mm_buf_str(&msg));

@@ -53,6 +53,20 @@ static void print_missing_list(const struct mm_cli *cli, const json_t *rules, un
                    mm_text(json_object_get(json_array_get(rules, (size_t)i), "title"), cli->lang));
 }
 
+/* Prints the template key after an empty line, with {file} filled by file
+ * as given and {file_arg} by the form a pasted `mamori declare --rules`
+ * takes from any folder (absolute, quoted for the shell: mm_cmd_path_arg). */
+static void print_with_file(const struct mm_cli *cli, const char *key, const char *file)
+{
+    struct mm_buf arg = MM_BUF_INIT, msg = MM_BUF_INIT;
+    int r = file ? mm_cmd_path_arg(&arg, file) : 0;
+    const struct mm_fill_var vars[] = {{"file", file}, {"file_arg", mm_buf_str(&arg)}};
+    if (r == 0 && mm_fill(&msg, MM_FILL_MAX, TR(key), vars, file ? 2 : 0, 0) == 0)
+        printf("\n%s\n", mm_buf_str(&msg));
+    mm_buf_free(&arg);
+    mm_buf_free(&msg);
+}
+
 /* "One star is possible" with the next step that works for this run:
  * `mamori declare` alone finds answers kept from the terminal; a file
  * (--output, else --answers) is given with --rules; answers read from
@@ -69,11 +83,7 @@ static void print_one_star_yes(const struct mm_cli *cli, const struct opts *o, b
                       : from_stdin    ? "rules.one_star_yes_stdin"
                       : o->no_history ? "rules.one_star_yes_not_kept"
                                       : "rules.one_star_yes_keep_failed";
-    const struct mm_fill_var vars[] = {{"file", file}};
-    struct mm_buf msg = MM_BUF_INIT;
-    if (mm_fill(&msg, MM_FILL_MAX, TR(key), vars, file ? 1 : 0, 0) == 0)
-        printf("\n%s\n", mm_buf_str(&msg));
-    mm_buf_free(&msg);
+    print_with_file(cli, key, file);
 }
 
 static void print_text_result(const struct mm_cli *cli, const json_t *rules,
@@ -294,13 +304,8 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
         rc = print_json(cli, rules, &answers) == 0 ? MM_EXIT_OK : MM_EXIT_IO;
     else
         print_text_result(cli, rules, &answers, &o, keep && kept_rc == 0);
-    if (!o.json && o.output) { /* where the record went, and what reads it */
-        const struct mm_fill_var vars[] = {{"file", o.output}};
-        struct mm_buf msg = MM_BUF_INIT;
-        if (mm_fill(&msg, MM_FILL_MAX, TR("rules.saved"), vars, 1, 0) == 0)
-            printf("\n%s\n", mm_buf_str(&msg));
-        mm_buf_free(&msg);
-    }
+    if (!o.json && o.output) /* where the record went, and what reads it */
+        print_with_file(cli, "rules.saved", o.output);
     if (keep) /* the saved record's line, or the text result's, gave the next
                * step; JSON on standard output gives none, so the line names
                * the --output record, which is the way when keeping failed */

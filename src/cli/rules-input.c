@@ -39,21 +39,25 @@ int mm_cmd_rules_keep(const char *date, const char *text, char **where)
 }
 
 /* Keeping failed (r; where: the folder, NULL: none) but the record is
- * saved in saved: that file is the way to `mamori declare`, unless the
+ * saved in saved: that file is the way to `mamori declare` (named in the
+ * command as {saved_arg}: absolute, quoted for the shell), unless the
  * reason carries its own step (mm_error_has_step), which is then the one
  * next step the line ends with. */
 static void say_saved_not_kept(const struct mm_cli *cli, int r, const char *where,
                                const char *saved)
 {
-    const struct mm_fill_var vars[] = {
-        {"file", where}, {"saved", saved}, {"why", mm_cmd_strerror(cli, r)}};
+    struct mm_buf arg = MM_BUF_INIT, msg = MM_BUF_INIT;
+    int rc = mm_cmd_path_arg(&arg, saved);
+    const struct mm_fill_var vars[] = {{"file", where},
+                                       {"saved", saved},
+                                       {"saved_arg", mm_buf_str(&arg)},
+                                       {"why", mm_cmd_strerror(cli, r)}};
     const char *key = !where                 ? "rules.kept_nowhere_saved"
                       : mm_error_has_step(r) ? "rules.kept_failed_saved_own_step"
                                              : "rules.kept_failed_saved";
-    const char *text = TR(key);
-    struct mm_buf msg = MM_BUF_INIT;
-    if (mm_fill(&msg, MM_FILL_MAX, text, vars, 3, 0) == 0)
+    if (rc == 0 && mm_fill(&msg, MM_FILL_MAX, TR(key), vars, 4, 0) == 0)
         mm_cli_error(cli, "rules", "%s", mm_buf_str(&msg));
+    mm_buf_free(&arg);
     mm_buf_free(&msg);
 }
 

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns language selection, the translated-text catalogues (data/i18n/) and
  * mm_fill, the one filler of {name} placeholders in translated texts and
- * templates. */
+ * templates, with the rule for Japanese quotation marks around what it fills
+ * in (mm_ja_quote_double). */
 #include "core/i18n.h"
 #include "core/data.h"
 #include "core/error.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +113,67 @@ const char *mm_tr(const char *domain, const char *key, enum mm_lang lang)
     return *s ? s : key;
 }
 
+/* Whether text holds 「 or 」 (corner), or 『 or 』 (white corner). */
+static bool holds_corner(const char *text)
+{
+    return strstr(text, "「") || strstr(text, "」");
+}
+
+static bool holds_white_corner(const char *text)
+{
+    return strstr(text, "『") || strstr(text, "』");
+}
+
+bool mm_ja_quote_double(const char *text)
+{
+    return text && holds_corner(text) && !holds_white_corner(text);
+}
+
+/* The template's open 「 in out (at; SIZE_MAX: none) and what the values
+ * filled in since say about its marks (mm_ja_quote_double). */
+struct ja_quote {
+    size_t at;
+    bool nested, blocked;
+};
+
+/* The third bytes of 「 」 『 』 (E3 80 xx). */
+#define JA_Q_OPEN    0x8c
+#define JA_Q_CLOSE   0x8d
+#define JA_Q_OPEN_2  0x8e
+#define JA_Q_CLOSE_2 0x8f
+
+/* Looks at the template text just put in out from offset from: a 「 opens
+ * a quote (the innermost counts), its 」 closes it, and both become 『』
+ * when a value filled in between holds 「 or 」 (mm_ja_quote_double). */
+static void ja_quote_scan(struct ja_quote *q, struct mm_buf *out, size_t from)
+{
+    unsigned char *d = (unsigned char *)out->data;
+    for (size_t i = from; i + 2 < out->len; i++) {
+        if (d[i] != 0xe3 || d[i + 1] != 0x80 || (d[i + 2] != JA_Q_OPEN && d[i + 2] != JA_Q_CLOSE))
+            continue;
+        if (d[i + 2] == JA_Q_OPEN) {
+            *q = (struct ja_quote){i, false, false};
+        } else if (q->at != SIZE_MAX) {
+            if (q->nested && !q->blocked) {
+                d[q->at + 2] = JA_Q_OPEN_2;
+                d[i + 2] = JA_Q_CLOSE_2;
+            }
+            q->at = SIZE_MAX;
+        }
+        i += 2;
+    }
+}
+
+/* A value filled in while a template quote is open: the quote's values,
+ * taken together, decide as mm_ja_quote_double does. */
+static void ja_quote_value(struct ja_quote *q, const char *value)
+{
+    if (q->at == SIZE_MAX)
+        return;
+    q->nested |= holds_corner(value);
+    q->blocked |= holds_white_corner(value);
+}
+
 /* Appends n bytes of s unless that takes the fill past max bytes. */
 static int fill_put(struct mm_buf *out, size_t start, size_t max, const char *s, size_t n)
 {
@@ -127,22 +190,29 @@ int mm_fill(struct mm_buf *out, size_t max, const char *tmpl, const struct mm_fi
     const size_t mark = dbl ? 2 : 1;
     const size_t start = out->len;
     const char *p = tmpl;
+    struct ja_quote q = {SIZE_MAX, false, false};
+    size_t from;
     int r = 0;
     while (r == 0 && *p) {
         const char *open = strstr(p, open_mark);
         const char *close = open ? strstr(open + mark, close_mark) : NULL;
+        from = out->len;
         if (!close) { /* no placeholder left: the rest as it is */
-            r = fill_put(out, start, max, p, strlen(p));
+            if ((r = fill_put(out, start, max, p, strlen(p))) == 0)
+                ja_quote_scan(&q, out, from);
             break;
         }
-        r = fill_put(out, start, max, p, (size_t)(open - p));
+        if ((r = fill_put(out, start, max, p, (size_t)(open - p))) == 0)
+            ja_quote_scan(&q, out, from);
         const char *name = open + mark;
         size_t len = (size_t)(close - name);
         size_t i = 0;
         while (i < n && (strncmp(vars[i].name, name, len) != 0 || vars[i].name[len] != '\0'))
             i++;
-        if (r == 0 && i < n && vars[i].value)
+        if (r == 0 && i < n && vars[i].value) {
             r = fill_put(out, start, max, vars[i].value, strlen(vars[i].value));
+            ja_quote_value(&q, vars[i].value);
+        }
         if (i < n || (flags & MM_FILL_DROP_UNKNOWN)) {
             p = close + mark;
         } else { /* not a placeholder of ours: its first brace stays, the rest is looked at again */

@@ -6,6 +6,7 @@
 #define MM_CORE_I18N_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,11 +57,20 @@ struct mm_fill_var {
 /* The bound for a message or a line (a whole document passes its own). */
 #define MM_FILL_MAX ((size_t)64 * 1024)
 
+/* Whether a Japanese quote of text takes 『』 rather than 「」: when text
+ * itself holds 「 or 」 (「「守り」商店」 reads as two quotes; 『「守り」商店』
+ * does not), unless it holds 『 or 』 too (then no choice reads better, and
+ * 「」 stays). For user-given names and values put in quotes; mm_fill applies
+ * it to every 「{placeholder}」 of a template. */
+bool mm_ja_quote_double(const char *text);
+
 /* Appends tmpl to out with each placeholder whose name is one of vars[0..n)
  * replaced by that var's value (the first var of the name wins). A placeholder
  * runs from "{" (or "{{") to the first "}" (or "}}") after it. An unknown one
  * stays as written, or with MM_FILL_DROP_UNKNOWN becomes nothing; a brace that
- * is not part of a known placeholder stays too. Appends at most max bytes.
+ * is not part of a known placeholder stays too. A quote 「…」 of the
+ * template in which a value filled in holds 「 or 」 (a name such as
+ * 「守り」商店) is written 『…』 (mm_ja_quote_double). Appends at most max bytes.
  * Returns 0, MM_ELIMIT (the result would be longer than max) or MM_ENOMEM;
  * on an error out is as it was. */
 int mm_fill(struct mm_buf *out, size_t max, const char *tmpl, const struct mm_fill_var *vars,

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Runs a program on a fresh pseudo-terminal for the interactive CLI tests
-(stdlib only); shared by tests/cli/{diagnose,rules,policy}/pty_test.py,
-whose main() is run_cases() (below).
+(stdlib only); shared by tests/cli/{diagnose,rules,policy,declare}/pty_test.py,
+whose main() is run_cases() (below), and by tests/cli/declare/chain_test.py
+(typed_in_shell: a printed command line run as typed at a shell prompt).
 
 Two ways to read what the program shows:
 - screen=True (full-screen programs): send() forgets what was shown before,
@@ -54,13 +55,19 @@ def _run_as_job(argv, env, slave, report_fd):
 class Session:
     """One run of the program on a fresh pseudo-terminal."""
 
-    def __init__(self, argv, env, screen=True, job_control=False):
+    def __init__(self, argv, env, screen=True, job_control=False, cwd=None):
         self.screen = screen
         self.buf = b""
         if not job_control:
             self.pid, self.fd = pty.fork()
             if self.pid == 0:
-                os.execve(argv[0], argv, env)
+                try:  # never back into the caller's code in the child
+                    if cwd:
+                        os.chdir(cwd)
+                    os.execve(argv[0], argv, env)
+                except OSError as e:
+                    os.write(2, ("%s: %s\n" % (argv[0], e)).encode())
+                os._exit(127)
             self.job = self.pid
             return
         master, slave = pty.openpty()
@@ -145,6 +152,27 @@ class Session:
     def _state(self):
         with open("/proc/%d/stat" % self.job) as f:
             return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def typed_in_shell(shell, line, env, steps, timeout=20, cwd=None):
+    """Types line at the prompt of an interactive shell (shell: its argv,
+    e.g. ["bash", "--norc", "--noprofile", "-i"] or ["sh", "-i"]) on a fresh
+    pseudo-terminal, as an owner pasting a printed command does: the
+    command's standard input, output and error are the terminal. steps are
+    (text, reply) in the order shown: waits for each text and then types
+    reply (None: nothing). Returns (the exit code of line, what followed the
+    last text). The texts should not be in line, which the terminal echoes.
+    cwd: the folder the shell starts in (default: this one)."""
+    path = shutil.which(shell[0], path=env.get("PATH"))
+    assert path, "no %s on PATH" % shell[0]
+    s = Session([path] + shell[1:], env, screen=False, cwd=cwd)
+    s.send(line + "\n")
+    for text, reply in steps:
+        s.expect(text, timeout)
+        if reply is not None:
+            s.send(reply)
+    s.send("exit $?\n")
+    return s.finish(timeout)
 
 
 def run_cases(cases, prefix):

@@ -31,7 +31,20 @@ manifest, and `mamori declare` reads all three:
    single quotes, each "'" as '\\''), and a profile file whose name --name
    overrode (--org, not --profile: declare would refuse the policy as
    another organisation's); declare finds the kept rules record and
-   diagnosis, so the line alone gives two stars.
+   diagnosis, so the line alone gives two stars. The files are named by
+   absolute paths: a relative --out and --profile, run in a folder of
+   their own, give a line that works from another folder;
+9. the `mamori declare --rules` lines `mamori rules` prints (the one-star
+   line with the --answers file, the one-star and the saved-record lines
+   with the --output file) run as printed, from another folder, in bash and
+   in sh: relative paths in a folder with a space and "'", a name with "$"
+   and "!". With no record kept, one star proves declare read the file
+   named. The line names no organisation (rules has none to give): typed at
+   the shell's prompt on a terminal (a pseudo-terminal), declare asks for
+   the name and the name typed is in the one-star record (until session 27
+   the test had to add --org); without a terminal (the line fed to the
+   shell on standard input, as a script) it still stops with exit 2 and
+   the message asking for --org, printing no record, instead of waiting.
 
 Usage: chain_test.py --bin PROGRAM
 """
@@ -47,6 +60,10 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+sys.path.insert(0, os.path.join(SRC, "tests", "tools"))
+import ptysession  # noqa: E402
+
+SHELLS = (["bash", "--norc", "--noprofile", "-i"], ["sh", "-i"])
 
 
 def test_env(tmp):
@@ -162,24 +179,40 @@ def too_big_checks(binary, tmp):
 NEXT_EN = "Next, write the self-declaration record (two stars need this basic policy): "
 
 
-def run_next_step(binary, line, home, org, reference):
-    """Runs the printed line with `mamori` on PATH, in an interactive bash
-    (fed on standard input: history expansion is on, as at a prompt) and in
-    sh; the record must be two stars for org with the policy reference."""
+def pasted_env(binary, home):
+    """test_env with `mamori` on PATH (a link in home/bin), as installed."""
     bindir = os.path.join(home, "bin")
     if not os.path.exists(bindir):
         os.makedirs(bindir)
         os.symlink(binary, os.path.join(bindir, "mamori"))
-    env = dict(test_env(home), PATH=bindir + os.pathsep + os.environ.get("PATH", ""),
-               HISTFILE=os.devnull)
+    return dict(test_env(home), PATH=bindir + os.pathsep + os.environ.get("PATH", ""),
+                HISTFILE=os.devnull, PS1="$ ", TERM="xterm")
+
+
+def run_pasted(binary, line, home, wants, code=0, err_want=None):
+    """Runs line with `mamori` on PATH in home, in an interactive bash (fed
+    on standard input: history expansion is on, as at a prompt) and in sh,
+    no terminal; the exit status must be code, standard output must have a
+    line starting with each of wants (be empty on a failure), and standard
+    error hold err_want."""
+    env = pasted_env(binary, home)
     for shell in (["bash", "--norc", "--noprofile", "-i"], ["sh"]):
         proc = subprocess.run(shell, input=(line + "\nexit $?\n").encode(), capture_output=True,
                               env=env, cwd=home, timeout=60)
         out, err = proc.stdout.decode(), proc.stderr.decode()
-        assert proc.returncode == 0, "%s: %s: exit %d\n%s%s" % (shell[0], line, proc.returncode,
-                                                                out, err)
-        for want in ("Organisation: " + org, "Level: two stars", "Policy reference: " + reference):
+        assert proc.returncode == code, "%s: %s: exit %d\n%s%s" % (shell[0], line,
+                                                                   proc.returncode, out, err)
+        for want in wants:
             assert any(x.startswith(want) for x in out.splitlines()), (shell[0], line, want, out)
+        assert code == 0 or out == "", (shell[0], line, out)
+        assert err_want is None or err_want in err, (shell[0], line, err_want, err)
+
+
+def run_next_step(binary, line, home, org, reference):
+    """Runs the printed line of `mamori policy`; the record must be two
+    stars for org with the policy reference."""
+    run_pasted(binary, line, home, ("Organisation: " + org, "Level: two stars",
+                                    "Policy reference: " + reference))
 
 
 def next_step_checks(binary, tmp):
@@ -191,22 +224,70 @@ def next_step_checks(binary, tmp):
         os.makedirs(p("data/mamori/" + kind))
         shutil.copy(os.path.join(tmp, record), p("data/mamori/%s/%s" % (kind, name)))
     full = os.path.join(SRC, "tests", "cli", "policy", "fixtures", "full.ini")
+    real = lambda name: os.path.realpath(p(name))  # noqa: E731
+    work = p("owner's work")  # the relative paths' folder: the line runs in home
+    os.makedirs(work)
+    shutil.copy(full, os.path.join(work, "my profile.ini"))
     cases = (
-        (["--name", "Mamori!Shoten's", "--employees", "3", "--out", p("out $HOME x")],
+        (["--name", "Mamori!Shoten's", "--employees", "3", "--out", p("out $HOME x")], home,
          "Mamori!Shoten's",
          "mamori declare --org 'Mamori!Shoten'\\''s' --policy '%s'" % p("out $HOME x/policy.json")),
-        (["--profile", full, "--name", "Other", "--out", p("other")], "Other",
+        (["--profile", full, "--name", "Other", "--out", p("other")], home, "Other",
          "mamori declare --org Other --policy %s" % p("other/policy.json")),
-        (["--profile", full, "--out", p("full")], "守り商店", None),
+        (["--profile", full, "--out", p("full")], home, "守り商店", None),
+        (["--profile", "my profile.ini", "--out", "policy $1"], work, "守り商店",
+         "mamori declare --profile '%s' --policy '%s'" % (
+             real("owner's work/my profile.ini").replace("'", "'\\''"),
+             real("owner's work/policy $1/policy.json").replace("'", "'\\''"))),
     )
-    for args, org, want in cases:
-        out = run(binary, ["--lang", "en", "policy"] + args, home, 0)
+    for args, cwd, org, want in cases:
+        out = run(binary, ["--lang", "en", "policy"] + args, cwd, 0)
         line = out.splitlines()[-1]
         assert line.startswith(NEXT_EN + "mamori declare "), out
         line = line[len(NEXT_EN):]
         assert want is None or line == want, (line, want)
-        policy = os.path.join(args[-1], "policy.json")
+        policy = os.path.join(cwd, args[-1], "policy.json")
         run_next_step(binary, line, home, org, json.load(open(policy))["reference"])
+
+
+RULES_LINE = re.compile(r'"(mamori declare --rules .*)" (?:writes|reads)')
+
+
+ASK_EN = "Type the name of the organisation (company or association) for the declaration record"
+NO_ORG_EN = "mamori declare: the organisation name is needed: add it with --org"
+
+
+def typed_on_terminal(binary, line, home, org):
+    """Types line at the prompt of bash and of sh on a pseudo-terminal, in
+    home, and org when declare asks for the name: one star for org."""
+    env = pasted_env(binary, home)
+    for shell in SHELLS:
+        code, tail = ptysession.typed_in_shell(
+            shell, line, env, [(ASK_EN, org + "\n"), ("Organisation: %s\r\n" % org, None),
+                               ("Level: one star", None)], timeout=60, cwd=home)
+        assert code == 0, "%s on a terminal: %s: exit %d\n%s" % (shell[0], line, code, tail)
+
+
+def rules_line_checks(binary, tmp):
+    """Step 9: the `mamori declare --rules` lines of `mamori rules`, run as
+    printed from another folder, nothing kept: on a terminal, the name is
+    asked; without one, the error asking for --org."""
+    home = os.path.join(tmp, "rules-next")
+    work = os.path.join(home, "owner's files")
+    os.makedirs(work)
+    answers = os.path.join(work, "rules answers.json")
+    shutil.copy(os.path.join(HERE, "fixtures", "rules-all.json"), answers)
+    for out_args in ([], ["--output", "record $1!.json"]):
+        out = run(binary, ["--lang", "en", "rules", "--answers", "rules answers.json"] + out_args,
+                  work, 0)
+        lines = RULES_LINE.findall(out)
+        assert len(lines) == 1 + len(out_args) // 2, out
+        for line in lines:
+            named = shlex.split(line)[-1]
+            assert os.path.isabs(named) and os.path.samefile(
+                named, os.path.join(work, out_args[-1] if out_args else "rules answers.json")), line
+            typed_on_terminal(binary, line, home, "守り商店")
+            run_pasted(binary, line, home, (), code=2, err_want=NO_ORG_EN)
 
 
 def main():
@@ -268,6 +349,7 @@ def main():
         history_checks(binary, tmp, demo)
         too_big_checks(binary, tmp)
         next_step_checks(binary, tmp)
+        rules_line_checks(binary, tmp)
     except AssertionError as e:
         print("FAIL: %s" % e)
         return 1

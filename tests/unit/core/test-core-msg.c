@@ -381,6 +381,35 @@ static void test_fill(void **state)
     assert_string_equal(fill("{{{item}}}", v, 5, MM_FILL_DOUBLE), "{3}");
 }
 
+/* A user-given name holding 「 or 」 inside the template's 「」 is quoted
+ * 『』 instead (mm_ja_quote_double); the brackets of the template only. */
+static void test_fill_ja_quotes(void **state)
+{
+    (void)state;
+    assert_true(mm_ja_quote_double("「守り」商店"));
+    assert_true(mm_ja_quote_double("守り」"));
+    assert_false(mm_ja_quote_double("守り商店"));
+    assert_false(mm_ja_quote_double("『守り』「商店」")); /* both: 「」 stays */
+    assert_false(mm_ja_quote_double(NULL));
+    const struct mm_fill_var v[] = {{"org", "「守り」商店"},
+                                    {"plain", "守り商店"},
+                                    {"white", "『守り』「商店」"},
+                                    {"file", "/tmp/a」b.json"}};
+    assert_string_equal(fill("組織名は「{org}」です。", v, 4, 0), "組織名は『「守り」商店』です。");
+    assert_string_equal(fill("組織名は「{plain}」です。", v, 4, 0), "組織名は「守り商店」です。");
+    assert_string_equal(fill("「{white}」", v, 4, 0), "「『守り』「商店」」");
+    /* a command line in the quote, the value inside it; other quotes keep 「」 */
+    assert_string_equal(fill("「a {file}」で「b」。「{plain}」", v, 4, 0),
+                        "『a /tmp/a」b.json』で「b」。「守り商店」");
+    /* the innermost quote of the template, and {{name}} templates alike */
+    assert_string_equal(fill("「x「{org}」y」", v, 4, 0), "「x『「守り」商店』y」");
+    assert_string_equal(fill("「{{org}}」", v, 4, MM_FILL_DOUBLE), "『「守り」商店』");
+    /* no template quote: the value as it is; an unclosed one stays */
+    assert_string_equal(fill("{org} と {plain}", v, 4, 0), "「守り」商店 と 守り商店");
+    assert_string_equal(fill("「{org}", v, 4, 0), "「「守り」商店");
+    assert_string_equal(fill("\"{org}\"", v, 4, 0), "\"「守り」商店\"");
+}
+
 static void test_fill_bound(void **state)
 {
     (void)state;
@@ -528,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_lang_from_args),
         cmocka_unit_test(test_print_in_language),
         cmocka_unit_test(test_fill),
+        cmocka_unit_test(test_fill_ja_quotes),
         cmocka_unit_test(test_fill_bound),
         cmocka_unit_test(test_format_cuts_between_characters),
         cmocka_unit_test(test_log_line_cuts_between_characters),
