@@ -781,17 +781,6 @@ int mm__capsrc_linktype(const struct mm__capsrc *s)
     return s->cf.linktype;
 }
 
-/* Asks for the next record's first cache lines while the caller decodes
- * this packet. */
-static void prefetch_next(const struct mm__capsrc *s)
-{
-    if (s->head + 192 <= s->tail) {
-        __builtin_prefetch(s->base + s->head);
-        __builtin_prefetch(s->base + s->head + 64);
-        __builtin_prefetch(s->base + s->head + 128);
-    }
-}
-
 /* The reason for an error at the record being read: its number and byte
  * offset, then why. */
 static void set_reason(struct mm__capsrc *s, const char *why)
@@ -849,10 +838,8 @@ static int next_any(struct mm__capsrc *s, struct mm_capture_packet *pkt, char *e
         case MM__CAPFILE_PACKET:
         case MM__CAPFILE_SKIP:
             record_done(s, used);
-            if (r == MM__CAPFILE_PACKET) {
-                prefetch_next(s);
+            if (r == MM__CAPFILE_PACKET)
                 return MM_CAPTURE_PACKET;
-            }
             continue;
         case MM__CAPFILE_NEED:
             if (refill(s, used) != 0) {
@@ -896,7 +883,6 @@ static bool next_pcap_whole(struct mm__capsrc *s, struct mm_capture_packet *pkt)
         return false;
     pcap_packet(cf, p, caplen, pkt);
     record_done(s, PCAP_REC_HDR + (size_t)caplen);
-    prefetch_next(s);
     return true;
 }
 
