@@ -167,12 +167,17 @@ test('a consultation being written survives a reload, for that person only (ja)'
     await form.waitFor();
     assert.equal(await form.locator('[name=subject]').inputValue(), '');
     assert.equal(await form.locator('textarea[name=message]').inputValue(), '');
+    // The kind starts at "Other question": sent unchanged, the ticket is
+    // not filed (and counted in the monthly report) as a suspicious e-mail,
+    // the first kind, which it was until session 27.
+    assert.equal(await form.locator('select[name=category]').inputValue(), 'other');
     // Sending clears the draft.
     await form.locator('[name=subject]').fill('A strange pop-up');
     await form.locator('textarea[name=message]').fill('It asks me to call a number.');
     assert.equal((await keys()).length, 1);
     await form.locator('button[type=submit]').click();
     await p.locator('#thread').waitFor();
+    assert.match(await p.locator('#ticket-facts').innerText(), /Category\s+Other question\n/);
     assert.deepEqual(await keys(), [], 'sent: no draft left');
     await p.goto(center.base + '/#/tickets/new');
     await form.waitFor();

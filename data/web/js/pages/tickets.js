@@ -86,8 +86,10 @@ async function newForm(main, ctx) {
   const category = field(t('ticket.category'), 'select', { name: 'category', required: true }, CATEGORIES.map((c) => [c, t('ticket.cat.' + c)]));
   const subject = wrappingLineField(t('ticket.subject'), { name: 'subject', maxlength: 200, required: true });
   const message = field(t('ticket.message'), 'textarea', { name: 'message', rows: 6, maxlength: 3300, required: true, 'aria-describedby': 'msg-help' });
+  // The kind starts at "other": one left unchosen is not filed as the
+  // first kind (a suspicious e-mail), which the monthly report counts.
+  category.input.value = 'other';
   if (alert) {
-    category.input.value = 'other';
     subject.input.value = clipBytes(t('ticket.alert_subject', { title: alertTitle(alert) }), SUBJECT_MAX_BYTES);
   }
   const submit = h('button', { type: 'submit', class: 'primary' }, t('ticket.send'));
