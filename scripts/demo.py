@@ -26,7 +26,6 @@ import datetime
 import http.cookiejar
 import json
 import os
-import re
 import sys
 import urllib.error
 import urllib.request
@@ -197,20 +196,6 @@ def upload(base, key, files, batch=500):
     print(accepted)
 
 
-def clip(text, limit):
-    """Cuts text to at most limit bytes of UTF-8 on a character boundary."""
-    data = text.encode("utf-8")
-    return text if len(data) <= limit else data[:limit - 3].decode("utf-8", "ignore") + "…"
-
-
-def headline(text):
-    """The first sentence of an alert message, as the web UI titles an
-    incident it opens for an alert (the whole paragraph made a 200-byte title
-    cut mid-word)."""
-    m = re.match(r"^(.+?。)", text, re.S) or re.match(r"^(.+?[.!?])\s+(?=[A-Z])", text, re.S)
-    return m.group(1).strip() if m else text
-
-
 def next_morning(created_at):
     """10:00 Japan time on the day after created_at (RFC 3339 UTC), as RFC
     3339 UTC: the on-site visit comes after the incident it handles (a fixed
@@ -244,8 +229,10 @@ def desk(base):
     if not sakura:
         return
     worst = sorted(sakura, key=lambda a: (a["severity"], a["id"]))[0]
-    inc = analyst.call("POST", "/api/v1/incidents", {
-        "alert_id": worst["id"], "title": clip(headline(worst["message"]["en"]) or worst["signature"], 200)})
+    # No title: the centre titles it by the alert's headline in each
+    # language (title_i18n); a title given here was the English headline
+    # for the Japanese readers too.
+    inc = analyst.call("POST", "/api/v1/incidents", {"alert_id": worst["id"]})
     analyst.call("POST", "/api/v1/incidents/%d/transition" % inc["id"], {
         "to": "remote", "note": "Called the owner; the PC was taken off the network."})
     analyst.call("POST", "/api/v1/incidents/%d/transition" % inc["id"], {

@@ -5,7 +5,8 @@ each sign-in the README lists works without being asked for a new password
 and sees what the demo made (alerts for every company, the desk ticket),
 the web UI answers, and SIGINT (Ctrl-C) stops the centre and removes the
 demo's temporary folder; the demo's incident is dated consistently (its
-on-site visit after the incident opened: it was once months before). Before this test, a change that made people added
+on-site visit after the incident opened: it was once months before) and
+titled in each language by its alert's headline. Before this test, a change that made people added
 through the API change their password at first sign-in broke the demo's
 own seeding without any test failing."""
 import json
@@ -99,6 +100,21 @@ def check_incident_dates(base, admin):
     return failures
 
 
+def check_incident_titles(base, admin):
+    """Each demo incident opened from an alert is titled in both languages
+    by the alert's headline (title_i18n), not one typed title: the demo gave
+    the English headline, which Japanese readers saw as the title."""
+    s = Session(base)
+    s.call("POST", "/api/v1/login", {"email": admin[0], "password": admin[1]})
+    status, incidents = s.call("GET", "/api/v1/incidents")
+    failures = []
+    for item in incidents.get("items", []) if status == 200 else []:
+        titles = item.get("title_i18n") or {}
+        if not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", titles.get("ja", "")) or titles.get("ja") == titles.get("en"):
+            failures.append("incident %d titles %r" % (item["id"], titles))
+    return failures
+
+
 def main():
     logins = readme_logins()
     if len(logins) != 4:
@@ -108,6 +124,7 @@ def main():
         try:
             failures = check_logins(base, logins)
             failures += check_incident_dates(base, logins[0])
+            failures += check_incident_titles(base, logins[0])
             req = urllib.request.Request(base + "/", method="HEAD")
             with urllib.request.urlopen(req, timeout=30) as r:
                 if r.status != 200:

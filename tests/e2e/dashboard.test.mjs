@@ -10,10 +10,12 @@
 // put 緊急 first even when ten newer, milder ones are open; a long address
 // in an alert title stays inside a 390 px phone screen; the English
 // statistics table's last column is not cut off on a desktop, and its median
-// times read as the reports say them ("1 hour 30 min", not "1.5 h").
+// times read as the reports say them ("1 hour 30 min", not "1.5 h"); the
+// vendor's dashboard lists the companies' open consultations (it named none:
+// an owner's question was on no page the vendor opens first).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Center, needBinary, useCenter, alertEvent, MAIL_NOWHERE } from './lib/center.mjs';
+import { Center, Client, needBinary, useCenter, alertEvent, MAIL_NOWHERE } from './lib/center.mjs';
 import { withBrowser, signIn, signOut, shot, ready } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
@@ -236,5 +238,36 @@ test('the English statistics table fits a 1280 px desktop and says its median ti
     const row = p.locator('#stats-table tbody tr').filter({ hasText: '山田製作所' });
     assert.match(await row.innerText(), /1 hour 30 min\s+1 day 1 hour/);
     await shot(p, 'stats-1280-en');
+  });
+});
+
+// Until session 27 the vendor's dashboard counted alerts, incidents and
+// sensors but no consultation: an owner's question waited in the help desk,
+// a page the vendor opens only on purpose.
+test('the vendor dashboard lists the companies\' open questions until answered (ja admin, en analyst)', { skip: missing }, async () => {
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.admin);
+    await vendorDashboard(p);
+    assert.equal((await p.locator('#open-tickets').textContent()).trim(), '受付済みの相談はありません。');
+    assert.match(await p.locator('section.stats').innerText(), /0\s+受付済みの相談/);
+  });
+  const owner = await Client.signedIn(center.base, center.users.yamada);
+  const subject = '請求書のメールを開いてしまいました';
+  const ticket = await owner.ok('POST', '/api/v1/tickets', { category: 'suspicious_mail', subject, body: '大丈夫でしょうか。' });
+  await withBrowser({ locale: 'en-GB' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.analyst);
+    await vendorDashboard(p);
+    assert.match(await p.locator('section.stats').innerText(), /1\s+Open questions/);
+    assert.equal(await p.locator('#open-tickets-h').textContent(), 'Open questions from the companies');
+    const item = p.locator('#open-tickets li');
+    assert.equal(await item.count(), 1);
+    assert.match(await item.innerText(), new RegExp(`^${subject} 山田製作所 \\d{1,2} [A-Z][a-z]{2} \\d{4}, \\d\\d:\\d\\d$`));
+    assert.equal(await item.locator('a').getAttribute('href'), '#/tickets/' + ticket.id);
+    // Answered and waiting for the company: no longer listed.
+    await center.api.ok('PATCH', '/api/v1/tickets/' + ticket.id, { status: 'waiting' });
+    await vendorDashboard(p);
+    assert.equal((await p.locator('#open-tickets').textContent()).trim(), 'No open questions.');
   });
 });

@@ -81,3 +81,15 @@ test('every centre error code has the UI\'s own ja/en text', () => {
   for (const c of codes) assert.ok('apierr.' + c in ja && 'apierr.' + c in en, 'no apierr.' + c);
   for (const [file, src] of sources) assert.doesNotMatch(src, /\be\.message\b/, file);
 });
+
+// The desk has one name, the menu's, wherever a text names it: "help desk"
+// in English (the alert page and the new consultation said "consultation
+// desk" while the menu, the list and the back link said "Help desk"),
+// 相談窓口 in Japanese.
+test('the desk is called by the menu\'s name in every text', () => {
+  for (const [strings, name, word] of [[en, en['nav.tickets'], /\b[\w-]+ desk\b/gi], [ja, ja['nav.tickets'], /\S*窓口/g]]) {
+    for (const [k, v] of Object.entries(strings)) {
+      for (const m of v.match(word) || []) assert.ok(m.toLowerCase().endsWith(name.toLowerCase()), `${k}: "${m}", not "${name}"`);
+    }
+  }
+});

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The statistics page (#/stats) for the vendor: it says that alerts count by
-// the day they reached the centre (as the monthly report does), and a period
+// the day they reached the centre (as the monthly report does), which days
+// the figures cover when no period is chosen, and a period
 // the centre cannot count (GET /api/v1/stats answers 400 when since is not
 // before until) is said next to the date fields, in the page's language,
 // without asking the centre: chosen in the form (the picker offers no such
@@ -23,12 +24,14 @@ useCenter(async (c) => {
 const TEXTS = {
   ja: {
     counted: /^警告は、センサーが記録した日ではなく、監視センターに届いた日で数えています/,
+    shown: /^表示しているのは \d{4}\/\d\d\/\d\d \d\d:\d\d から \d{4}\/\d\d\/\d\d \d\d:\d\d までの数です\(期間を選ばないときは、直近 30 日間です\)。$/,
     before: /^終了日が開始日より前になっています。/,
     today: /^開始日が今日より後になっています。/,
     refused: /^この期間では数えられませんでした。/,
   },
   en: {
     counted: /^Alerts are counted by the day they reached the monitoring centre, not the day the sensor recorded them/,
+    shown: /^These figures cover \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d to \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d \(the last 30 days when no period is chosen\)\.$/,
     before: /^The "To" date is before the "From" date\./,
     today: /^The "From" date is after today\./,
     refused: /^This period could not be counted\./,
@@ -69,6 +72,25 @@ for (const [pageLang, who, locale] of [['ja', 'admin', 'ja-JP'], ['en', 'analyst
       assert.match((await p.locator('#stats-counted').textContent()).trim(), say.counted);
       // Said once, beside the figures.
       assert.equal(await p.locator('section[aria-labelledby=st-all] #stats-counted').count(), 1);
+    });
+  });
+
+  // Until session 27 the figures for the last 30 days came under empty
+  // fields ("not chosen yet") with nothing saying which days they covered.
+  test(`without a chosen period the page says which days the figures cover (${pageLang})`, { skip: missing }, async () => {
+    await withBrowser({ locale }, async (b) => {
+      const p = b.page;
+      await signIn(p, center.base, center.users[who]);
+      await p.goto(center.base + '/#/stats');
+      await ready(p);
+      await p.locator('#stats-counted').waitFor();
+      assert.match((await p.locator('section[aria-labelledby=st-all] #stats-shown').textContent()).trim(), say.shown);
+      // Only a start chosen: the end is the centre's (now), said too.
+      await p.goto(center.base + '/#/stats?since=2026-03-01');
+      await p.waitForFunction(() => /2026\/03\/01 00:00|1 Mar 2026, 00:00/.test(document.querySelector('#stats-shown')?.textContent || ''));
+      // Both days chosen: the fields say the period; no such line.
+      await p.goto(center.base + '/#/stats?since=2026-03-01&until=2026-03-31');
+      await p.waitForFunction(() => location.hash.endsWith('until=2026-03-31') && document.querySelector('#stats-counted') && !document.querySelector('#stats-shown'));
     });
   });
 

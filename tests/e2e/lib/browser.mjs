@@ -5,7 +5,7 @@
 // sign-in steps the tests share (submitSignIn, signIn, asUser), a drop of
 // text as the browser gets it from another program (dropText), and what
 // does not fit a phone's screen (sidewaysOverflow, cutOff, hiddenText,
-// phoneWalk).
+// smallTargets, phoneWalk).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -201,10 +201,30 @@ export async function hiddenText(page) {
   });
 }
 
+// The controls too small to hit with a finger: a button, field, list,
+// box to tick or disclosure, or a link set apart from text (not inline),
+// shown and less than 24 px wide or high (WCAG 2.5.8), as
+// "tag#id.class[type] (width x height px)". A link inside a sentence is
+// left out (the rule's exception), as is the skip link, which is off the
+// screen until it has the focus.
+export async function smallTargets(page) {
+  return page.evaluate(() => {
+    const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\s+/).join('.') : '') + (e.type ? `[${e.type}]` : '');
+    const found = [];
+    for (const e of document.querySelectorAll('button, input, select, textarea, summary, a[href]')) {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || e.type === 'hidden' || e.closest('.skip, .visually-hidden')) continue;
+      if (e.tagName === 'A' && getComputedStyle(e).display === 'inline') continue;
+      if (r.width < 24 || r.height < 24) found.push(`${name(e)} (${Math.round(r.width)} x ${Math.round(r.height)} px)`);
+    }
+    return found;
+  });
+}
+
 // Opens each address (a hash such as '#/alerts/3') in the signed-in page at
 // a phone's width (375 px: the viewport is resized, not a new browser) and
 // returns what does not fit, as "address: what" (sidewaysOverflow, cutOff,
-// hiddenText);
+// hiddenText) and the controls too small for a finger (smallTargets);
 // after(page, hash), when given, runs on each page before it is measured
 // (opening a form's hidden part). The page is left at that width.
 export async function phoneWalk(page, base, hashes, { width = 375, after } = {}) {
@@ -214,7 +234,7 @@ export async function phoneWalk(page, base, hashes, { width = 375, after } = {})
     await page.goto(base + '/' + hash);
     await ready(page);
     if (after) await after(page, hash);
-    for (const what of [...(await sidewaysOverflow(page)), ...(await cutOff(page)), ...(await hiddenText(page))]) problems.push(`${hash} at ${width} px: ${what}`);
+    for (const what of [...(await sidewaysOverflow(page)), ...(await cutOff(page)), ...(await hiddenText(page)), ...(await smallTargets(page))]) problems.push(`${hash} at ${width} px: ${what}`);
   }
   return problems;
 }

@@ -436,7 +436,8 @@ static int bracket_depth(const char *text)
 /* Every OS of the guess table, named in the device detectors' alerts
  * (new-device's {os}, legacy-os's, personal-device's facts), reads without
  * brackets inside the messages' own, in ja, en and the signature (before:
- * "推定される種類 iOS / iPadOS (iPhone・iPad)" inside "(...)"). */
+ * "推定される種類 iOS / iPadOS (iPhone・iPad)" inside "(...)"), and after
+ * "likely" in new-device's English, as personal-device says it. */
 static void test_os_names_in_messages(void **state)
 {
     (void)state;
@@ -486,6 +487,11 @@ static void test_os_names_in_messages(void **state)
             if (bracket_depth(msg(a, "ja")) > 1 || bracket_depth(msg(a, "en")) > 1 ||
                 bracket_depth(sig) > 1)
                 fail_msg("brackets inside brackets:\n%s\n%s\n%s", sig, msg(a, "ja"), msg(a, "en"));
+            /* The OS follows "likely" as in personal-device's facts, not
+             * "likely system": "likely system Unix-like system such as …". */
+            if (d == 0 &&
+                (strstr(msg(a, "en"), "likely system") || !strstr(msg(a, "en"), "likely ")))
+                fail_msg("new-device's likely OS: %s", msg(a, "en"));
         }
         th_free(s[d]);
     }

@@ -129,12 +129,13 @@ function onDutyLine(duty) {
 }
 
 async function vendorDashboard(main) {
-  const [tenants, alerts, sensors, incidents, duty] = await Promise.all([
+  const [tenants, alerts, sensors, incidents, duty, tickets] = await Promise.all([
     api.listAll('/tenants', {}, 2000),
     openAlerts({}),
     api.listAll('/sensors', {}, 2000),
     api.optional(api.listAll('/incidents', {}, 2000)),
     onDutyNow(),
+    api.optional(api.listAll('/tickets', { status: 'open' }, 2000)),
   ]);
   const smes = tenants.items.filter((x) => x.id !== 0);
   const without = smesWithoutContacts(smes);
@@ -158,6 +159,7 @@ async function vendorDashboard(main) {
       stat(t('dash.smes'), smes.length),
       stat(t('dash.open_alerts'), alerts.items.length + plus, null, alerts.items.length ? 'warn' : ''),
       stat(t('dash.open_incidents'), incidents.missing ? '—' : openInc.length, incidents.missing ? t('common.not_available') : null),
+      stat(t('dash.open_tickets'), tickets.missing ? '—' : tickets.data.items.length + (tickets.data.more ? '+' : ''), tickets.missing ? t('common.not_available') : null, !tickets.missing && tickets.data.items.length ? 'warn' : ''),
       stat(t('dash.silent_sensors'), silent, null, silent ? 'danger' : '')),
     h('section', { 'aria-labelledby': 'smes-h' },
       h('h2', { id: 'smes-h' }, t('dash.smes_title')),
@@ -172,6 +174,7 @@ async function vendorDashboard(main) {
             h('td', { class: 'num' }, incidents.missing ? '—' : String(incBy.get(s.id) || 0)),
             h('td', {}, String(sensorsBy.get(s.id) || 0), silentBy.get(s.id) ? [' ', h('span', { class: 'badge sev-1' }, t('dash.n_silent', { n: silentBy.get(s.id) }))] : null))))))),
     ),
+    openTickets(tickets, names),
     h('section', { 'aria-labelledby': 'sensors-h' },
       h('h2', { id: 'sensors-h' }, t('dash.sensor_health')),
       sensors.items.length === 0 ? h('p', { class: 'empty' }, t('dash.no_sensors')) : h('div', { class: 'table-wrap', id: 'vendor-sensors' }, sensorTable(sensors.items, names))),
@@ -180,6 +183,23 @@ async function vendorDashboard(main) {
       recentList(alerts.items, names),
       h('p', {}, h('a', { href: '#/alerts' }, t('dash.all_alerts')))),
   ]);
+}
+
+// The companies' open consultations (status "open": not waiting for the
+// company, not resolved), newest first as the centre lists them, ten at
+// most, each with its company and when it was opened: a question an owner
+// sent was on no page the vendor opens first (#open-tickets).
+function openTickets(tickets, names) {
+  if (tickets.missing) return null;
+  const items = tickets.data.items;
+  return h('section', { 'aria-labelledby': 'open-tickets-h' },
+    h('h2', { id: 'open-tickets-h' }, t('dash.open_tickets_title')),
+    items.length === 0 ? h('p', { class: 'empty', id: 'open-tickets' }, t('dash.no_open_tickets')) :
+      h('ul', { class: 'alert-list', id: 'open-tickets' }, items.slice(0, 10).map((x) => h('li', {},
+        h('a', { href: '#/tickets/' + x.id }, x.subject || t('ticket.cat.' + (x.category || 'other'))), ' ',
+        h('span', { class: 'muted' }, names.get(x.tenant_id) || ''), ' ',
+        h('span', { class: 'muted' }, fmtTime(x.created_at))))),
+    h('p', {}, h('a', { href: '#/tickets' }, t('dash.all_tickets'))));
 }
 
 // Most severe first, then newest: what to look at before anything else.

@@ -10,8 +10,9 @@
 // period that cannot be counted (the start after the end, or after today
 // when no end is chosen: the centre answers 400) is said next to the
 // fields, which stay, and is not asked for; the picker offers no such day.
+// Without both days chosen, the page says which period the figures cover.
 import * as api from '../api.js';
-import { h, field, dateField, fmtSeconds, monthlyReport, stackOnPhone, nextDay, zonedToday, laterDay } from '../dom.js';
+import { h, field, dateField, fmtTime, fmtSeconds, monthlyReport, stackOnPhone, nextDay, zonedToday, laterDay } from '../dom.js';
 import { t, lang } from '../i18n.js';
 
 function label(key) {
@@ -99,6 +100,15 @@ function periodForm(ctx) {
   return { form, since: since.input, until: until.input, say };
 }
 
+// With a day not chosen, the centre picks that end (now, or 30 days before
+// the end), and the fields say nothing of it: the period the figures cover
+// is said from the reply's since and until (#stats-shown). With both days
+// chosen the fields say it already.
+function shownPeriod(period, d) {
+  if ((period.since.value && period.until.value) || !d.since || !d.until) return null;
+  return h('p', { id: 'stats-shown' }, t('stats.shown', { since: fmtTime(d.since), until: fmtTime(d.until) }));
+}
+
 export async function render(main, ctx) {
   main.append(h('h1', {}, t('stats.title')));
   if (!api.isVendor()) {
@@ -141,6 +151,6 @@ export async function render(main, ctx) {
   const overall = d.overall || d.total || d;
   const rows = d.tenants || d.per_tenant || [];
   main.append(h('section', { 'aria-labelledby': 'st-all' }, h('h2', { id: 'st-all' }, t('stats.overall')),
-    h('p', { class: 'hint', id: 'stats-counted' }, t('stats.counted')), figures(overall)));
+    shownPeriod(period, d), h('p', { class: 'hint', id: 'stats-counted' }, t('stats.counted')), figures(overall)));
   if (rows.length) main.append(h('section', { 'aria-labelledby': 'st-per' }, h('h2', { id: 'st-per' }, t('stats.per_tenant')), perTenant(rows)));
 }

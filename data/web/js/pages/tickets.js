@@ -80,14 +80,20 @@ async function newForm(main, ctx) {
   let tenant = null;
   if (vendor) {
     const tenants = await api.listAll('/tenants', {}, 2000);
-    tenant = field(t('common.tenant'), 'select', { name: 'tenant_id', required: true }, tenants.items.filter((x) => x.id !== 0).map((x) => [String(x.id), x.name]));
+    // No company chosen to begin with: a question taken by phone filed
+    // under the first company in the list would be shown to that
+    // company's people.
+    tenant = field(t('common.tenant'), 'select', { name: 'tenant_id', required: true },
+      [['', t('ticket.choose_tenant')], ...tenants.items.filter((x) => x.id !== 0).map((x) => [String(x.id), x.name])]);
     if (alert) tenant.input.value = String(alert.tenant_id);
   }
   const category = field(t('ticket.category'), 'select', { name: 'category', required: true }, CATEGORIES.map((c) => [c, t('ticket.cat.' + c)]));
   const subject = wrappingLineField(t('ticket.subject'), { name: 'subject', maxlength: 200, required: true });
   const message = field(t('ticket.message'), 'textarea', { name: 'message', rows: 6, maxlength: 3300, required: true, 'aria-describedby': 'msg-help' });
+  // The kind starts at "other": one left unchosen is not filed as the
+  // first kind (a suspicious e-mail), which the monthly report counts.
+  category.input.value = 'other';
   if (alert) {
-    category.input.value = 'other';
     subject.input.value = clipBytes(t('ticket.alert_subject', { title: alertTitle(alert) }), SUBJECT_MAX_BYTES);
   }
   const submit = h('button', { type: 'submit', class: 'primary' }, t('ticket.send'));
@@ -103,6 +109,11 @@ async function newForm(main, ctx) {
   }
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    if (tenant && !tenant.input.value) {
+      ctx.flash(t('ticket.missing_tenant'), 'error');
+      tenant.input.focus();
+      return;
+    }
     if (!subject.input.value.trim() || !message.input.value.trim()) {
       ctx.flash(t('ticket.missing'), 'error');
       (subject.input.value.trim() ? message.input : subject.input).focus();
