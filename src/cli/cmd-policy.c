@@ -103,6 +103,8 @@ static int build_profile(const struct mm_cli *cli, const struct opts *o, struct 
     int r;
     mm_profile_init(p);
     if (o->profile && (r = mm_profile_load_ini(p, o->profile, &e)) != 0) {
+        if (e.problem == MM_PROFILE_NOFILE && mm_cmd_no_input(cli, "policy", o->profile, r))
+            return MM_EXIT_IO;
         if (e.problem == MM_PROFILE_NOFILE) /* the library's reason is in English */
             snprintf(e.detail, sizeof e.detail, "%s", mm_cmd_strerror(cli, r));
         report_profile_error(cli, o->profile, &e);

@@ -262,7 +262,7 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
     if (mode == MODE_ANSWERS && (r = mm_rules_read_file(o.answers, &answers, &e)) != 0) {
         if (r == MM_EPARSE)
             report_answers_error(cli, o.answers, &e);
-        else
+        else if (!mm_cmd_no_input(cli, "rules", o.answers, r))
             mm_cli_error(cli, "rules", "%s: %s", o.answers, mm_cmd_strerror(cli, r));
         /* over 64 KiB is invalid input too, as for declare --rules */
         rc = r == MM_EPARSE || r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO;

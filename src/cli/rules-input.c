@@ -122,7 +122,9 @@ int mm_cmd_rules_load(const struct mm_cli *cli, const char *cmd, const char *pat
         print_record_problems(cli, cmd, path, &e);
         return MM_EXIT_INPUT;
     }
-    if (r != 0) { /* a missing file: how to make one, unless the reason says what to do */
+    if (mm_cmd_no_input(cli, cmd, path, r))
+        return MM_EXIT_IO;
+    if (r != 0) { /* how to make a record, unless the reason says what to do */
         mm_cmd_say(cli, cmd,
                    TR(mm_error_has_step(r) || r == MM_ETOOBIG ? "rules.error.unreadable_own_step"
                                                               : "rules.error.unreadable"),
