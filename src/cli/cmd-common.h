@@ -117,8 +117,9 @@ int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path
  * from standard input: 1 for yes (y, yes, はい), 0 for no (n, no, いいえ),
  * -1 for quit (q, quit) or the end of input; after anything else prints
  * again and asks once more. Full-width letters (an input method left on) and
- * spaces around the reply are fine. For `mamori rules` and the profile
- * questions of `mamori policy`. */
+ * spaces around the reply are fine. For the profile questions of `mamori
+ * policy`, and `mamori rules` when standard input is no terminal to read
+ * keys from (on one, rules answers with one key: rules-input.c). */
 int mm_cmd_ask_yes_no(const char *prompt, const char *again);
 
 /* Reads the JSON file at path (at most max bytes; "-" is standard input).
