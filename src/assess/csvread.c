@@ -8,7 +8,12 @@
  * after each line whether a record is under way (no peeking at libcsv's
  * private state); when none is, a record starting on the next line starts
  * there. Errors found in a callback (limits, decoding) set r->rc and the
- * rest of the line is ignored.
+ * rest of the record is ignored.
+ *
+ * Format errors (a misplaced quote, a NUL, a cell too long) do not stop a
+ * reader given options.all: the record is dropped (after a misplaced quote
+ * the parser starts afresh on the next line) and reading goes on, so every
+ * broken row is reported; the table is still refused.
  *
  * Decoding happens per field, after libcsv has split the raw bytes: CP932
  * trail bytes are never '"', ',', CR or LF, so splitting first is safe, and
@@ -39,25 +44,43 @@ struct reader {
     bool record_ended;  /* on_record ran while the current line was fed */
     size_t cells;
     bool mixed; /* detected UTF-8 in a file that is not all UTF-8 */
-    int rc;     /* first error; stops the reader */
+    int rc;     /* first error */
     struct mm_csv_error err;
+    bool stop; /* an error that ends the reading */
+    bool skip; /* a format error in the record being built: drop it */
 };
+
+/* A format error the reader can go on after (options.all): one record's. */
+static bool recoverable(enum mm_csv_errkind kind, size_t line)
+{
+    return line > 0 &&
+           (kind == MM_CSV_ERR_QUOTE || kind == MM_CSV_ERR_NUL || kind == MM_CSV_ERR_FIELD_SIZE);
+}
 
 static void fail(struct reader *r, int rc, enum mm_csv_errkind kind, size_t line, size_t column)
 {
-    if (r->rc != 0)
+    if (r->stop)
         return;
-    r->rc = rc;
-    r->err.kind = kind;
-    r->err.line = line;
-    r->err.column = column;
-    r->err.detected = r->lim.encoding == MM_CSV_ENC_AUTO;
-    r->err.mixed = r->mixed;
+    struct mm_csv_error e = {.kind = kind, .line = line, .column = column};
+    e.detected = r->lim.encoding == MM_CSV_ENC_AUTO;
+    e.mixed = r->mixed;
     const struct mm_csv_table *t = r->table;
-    r->err.encoding = t ? t->encoding : MM_CSV_ENC_AUTO;
+    e.encoding = t ? t->encoding : MM_CSV_ENC_AUTO;
     if (t && t->nrecords > 0 && column > 0 && column <= t->records[0].nfields &&
         line > t->records[0].line)
-        mm_strlcpy_utf8(r->err.header, t->records[0].fields[column - 1], sizeof r->err.header);
+        mm_strlcpy_utf8(e.header, t->records[0].fields[column - 1], sizeof e.header);
+    if (r->rc == 0) {
+        r->rc = rc;
+        r->err = e;
+    }
+    struct mm_csv_errors *all = r->lim.all;
+    if (all) {
+        if (all->n < MM_CSV_ERRORS_MAX)
+            all->list[all->n++] = e;
+        all->total++;
+    }
+    r->skip = true;
+    r->stop = !all || !recoverable(kind, line);
 }
 
 static void fail_here(struct reader *r, int rc, enum mm_csv_errkind kind)
@@ -150,7 +173,7 @@ static void free_fields(char **fields, size_t n)
 static void on_field(void *s, size_t len, void *data)
 {
     struct reader *r = data;
-    if (r->rc != 0)
+    if (r->stop || r->skip)
         return;
     if (r->nfields >= r->lim.max_fields) {
         fail_here(r, MM_ELIMIT, MM_CSV_ERR_FIELDS);
@@ -177,14 +200,27 @@ static void on_field(void *s, size_t len, void *data)
     r->cells++;
 }
 
-/* libcsv record callback: move the fields into the table. */
+static void drop_record(struct reader *r)
+{
+    free_fields(r->fields, r->nfields);
+    r->fields = NULL;
+    r->nfields = r->cap_fields = 0;
+    r->skip = false;
+}
+
+/* libcsv record callback: move the fields into the table (a record with a
+ * format error is dropped). */
 static void on_record(int c, void *data)
 {
     struct reader *r = data;
     (void)c;
     r->record_ended = true;
-    if (r->rc != 0)
+    if (r->stop)
         return;
+    if (r->skip) {
+        drop_record(r);
+        return;
+    }
     struct mm_csv_table *t = r->table;
     if (t->nrecords >= r->lim.max_records) {
         fail(r, MM_ELIMIT, MM_CSV_ERR_RECORDS, r->record_line, 0);
@@ -234,6 +270,20 @@ static void fail_from_parser(struct reader *r, enum mm_csv_errkind parse_kind)
     }
 }
 
+#define CSV_FLAGS (CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)
+
+/* After a parser error: drops the record and starts the parser afresh. */
+static int restart_parser(struct reader *r)
+{
+    drop_record(r);
+    csv_free(&r->parser);
+    if (csv_init(&r->parser, CSV_FLAGS) != 0) {
+        fail(r, MM_ENOMEM, MM_CSV_ERR_NOMEM, 0, 0);
+        return r->rc;
+    }
+    return 0;
+}
+
 /* True when the line holds a byte that begins a row for libcsv: anything
  * but the spaces, tabs and line ends it skips before a row. */
 static bool line_begins_row(const char *p, size_t n)
@@ -252,23 +302,25 @@ static bool line_begins_row(const char *p, size_t n)
 static void parse_lines(struct reader *r, const char *p, size_t len)
 {
     size_t pos = 0, lineno = 1;
-    while (pos < len && r->rc == 0) {
+    while (pos < len && !r->stop) {
         size_t n = line_length(p + pos, len - pos);
         if (!r->row_open)
             r->record_line = lineno;
         r->record_ended = false;
         size_t done = csv_parse(&r->parser, p + pos, n, on_field, on_record, r);
-        if (r->rc != 0)
+        if (r->stop)
             return;
-        if (done < n) {
+        if (done < n) { /* the parser stopped: the record is dropped, the next line starts afresh */
             fail_from_parser(r, MM_CSV_ERR_QUOTE);
-            return;
+            if (r->stop || restart_parser(r) != 0)
+                return;
+            r->record_ended = true;
         }
         r->row_open = !r->record_ended && (r->row_open || line_begins_row(p + pos, n));
         pos += n;
         lineno++;
     }
-    if (r->rc == 0 && csv_fini(&r->parser, on_field, on_record, r) != 0 && r->rc == 0)
+    if (!r->stop && csv_fini(&r->parser, on_field, on_record, r) != 0)
         fail_from_parser(r, MM_CSV_ERR_UNTERMINATED);
 }
 
@@ -359,12 +411,14 @@ int mm_csv_read(const void *data, size_t len, const struct mm_csv_options *opt,
     if (err)
         *err = (struct mm_csv_error){0};
     apply_defaults(&r.lim, opt);
+    if (r.lim.all)
+        *r.lim.all = (struct mm_csv_errors){0};
     if (len > r.lim.max_bytes) {
         fail(&r, MM_ETOOBIG, MM_CSV_ERR_TOOBIG, 0, 0);
         goto out;
     }
     r.table = calloc(1, sizeof *r.table);
-    if (!r.table || csv_init(&r.parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+    if (!r.table || csv_init(&r.parser, CSV_FLAGS) != 0) {
         free(r.table);
         r.table = NULL;
         fail(&r, MM_ENOMEM, MM_CSV_ERR_NOMEM, 0, 0);

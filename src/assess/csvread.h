@@ -33,6 +33,8 @@ enum mm_csv_encoding {
 #define MM_CSV_DEFAULT_MAX_FIELD_BYTES (64u * 1024)
 #define MM_CSV_DEFAULT_MAX_CELLS       1000000u
 
+struct mm_csv_errors;
+
 struct mm_csv_options {
     enum mm_csv_encoding encoding;
     size_t max_bytes;       /* whole input, before decoding */
@@ -40,6 +42,12 @@ struct mm_csv_options {
     size_t max_fields;      /* fields in one record */
     size_t max_field_bytes; /* one field, after decoding */
     size_t max_cells;       /* fields in the whole file */
+    /* NULL: reading stops at the first error. Else every format error
+     * (MM_CSV_ERR_QUOTE, _NUL, _FIELD_SIZE) is listed here and reading goes
+     * on with the next record (after a misplaced quote, the next line), so
+     * one broken row does not hide the others; any other error still stops
+     * it. The result is the same failure with the first error in err. */
+    struct mm_csv_errors *all;
 };
 
 /* What went wrong; callers turn it into a message in the reader's language. */
@@ -69,6 +77,15 @@ struct mm_csv_error {
     enum mm_csv_encoding encoding; /* the encoding in use when it happened */
     bool detected;                 /* the encoding was detected, not given */
     bool mixed; /* detected as UTF-8 from the lines before, but not all of it is */
+};
+
+/* Every format error of one reading, in the order of the file: the first
+ * MM_CSV_ERRORS_MAX of them, and how many there were in all. */
+#define MM_CSV_ERRORS_MAX 20
+struct mm_csv_errors {
+    size_t n;     /* kept in list */
+    size_t total; /* found (n, then those past the limit) */
+    struct mm_csv_error list[MM_CSV_ERRORS_MAX];
 };
 
 struct mm_csv_record {

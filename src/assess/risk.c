@@ -467,6 +467,25 @@ out:
 }
 
 /* Reads the CSV from memory, or from path when path is not NULL. */
+/* err says the CSV error csv (limit: the most asset rows). */
+static void set_csv_error(struct mm_risk_error *err, const struct mm_csv_error *csv, size_t limit)
+{
+    err->kind = MM_RISK_ERR_CSV;
+    if (&err->csv != csv)
+        err->csv = *csv;
+    err->line = csv->line;
+    err->column = csv->column;
+    clean_copy(err->header, sizeof err->header, csv->header);
+    err->limit = limit;
+}
+
+void mm_risk_error_nth(const struct mm_risk_error *e, size_t i, struct mm_risk_error *out)
+{
+    memset(out, 0, sizeof *out);
+    if (i < e->csv_all.n)
+        set_csv_error(out, &e->csv_all.list[i], e->limit);
+}
+
 static int load(const char *path, const void *data, size_t len, const struct mm_risk_options *opt,
                 struct mm_risk_sheet **out, struct mm_risk_error *err)
 {
@@ -482,14 +501,11 @@ static int load(const char *path, const void *data, size_t len, const struct mm_
     if ((r = check_options(&o, &accept_below, err)) != 0)
         return r;
     csv_options_for(&o, &co);
+    co.all = &err->csv_all;
     r = path ? mm_csv_read_file(path, &co, &table, &err->csv)
              : mm_csv_read(data, len, &co, &table, &err->csv);
     if (r != 0) {
-        err->kind = MM_RISK_ERR_CSV;
-        err->line = err->csv.line;
-        err->column = err->csv.column;
-        clean_copy(err->header, sizeof err->header, err->csv.header);
-        err->limit = co.max_records - 1;
+        set_csv_error(err, &err->csv, co.max_records - 1);
         return r;
     }
     return build_sheet(table, accept_below, out, err);

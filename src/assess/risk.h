@@ -116,7 +116,15 @@ struct mm_risk_error {
     char header[128];        /* the header text of .column, cleaned for display */
     char value[128];         /* the offending value, cleaned and shortened */
     size_t limit;            /* the limit passed, for MM_CSV_ERR_RECORDS */
+    /* kind == MM_RISK_ERR_CSV: every error of the reading, the first being
+     * .csv (a misplaced quote, a NUL or a cell too long does not stop the
+     * reader, so one broken row does not hide the others); empty when the
+     * file could not be read at all */
+    struct mm_csv_errors csv_all;
 };
+
+/* out: the risk error for e->csv_all.list[i], as e is for the first. */
+void mm_risk_error_nth(const struct mm_risk_error *e, size_t i, struct mm_risk_error *out);
 
 /* Reads an inventory from memory. On success *out is a new sheet (free with
  * mm_risk_sheet_free), rows computed and sorted. On failure *out stays NULL,

@@ -207,6 +207,8 @@ static int read_diagnosis(const struct mm_cli *cli, const char *path, enum mm_an
         mm_cmd_answers_issues_print(cli, "audit", path, &issues);
         return MM_EXIT_INPUT;
     }
+    if (mm_cmd_no_input(cli, "audit", path, r))
+        return MM_EXIT_IO;
     bool input = r == MM_ETOOBIG;
     mm_cli_error(cli, "audit", "%s: %s%s%s%s", path,
                  TR(input ? "cli.error.diagnosis_format" : "cli.error.diagnosis"), MM_CMD_LPAREN,

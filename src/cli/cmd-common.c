@@ -2,10 +2,11 @@
  * Owns the command-line plumbing shared by the subcommands (see
  * cmd-common.h): getopt reset, option choices, usage errors (an option given
  * twice, a refused one, `--output -`), filled message lines, the line for a
- * kept file that cannot be used (mm_cmd_kept_unusable), output writing, JSON
- * file input, a line and the yes/no question on a terminal (mm_cmd_ask_line,
- * mm_cmd_ask_yes_no) and a word of a printed command line quoted for the
- * shell (mm_cmd_shell_arg), a path in it made absolute (mm_cmd_path_arg). */
+ * missing input file (mm_cmd_no_input), the line for a kept file that cannot
+ * be used (mm_cmd_kept_unusable), output writing, JSON file input, a line and
+ * the yes/no question on a terminal (mm_cmd_ask_line, mm_cmd_ask_yes_no) and
+ * a word of a printed command line quoted for the shell (mm_cmd_shell_arg), a
+ * path in it made absolute (mm_cmd_path_arg). */
 #include "cli/cmd-common.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -45,6 +46,14 @@ void mm_cmd_say(const struct mm_cli *cli, const char *cmd, const char *text, con
     if (mm_fill(&msg, MM_FILL_MAX, text, vars, 3, 0) == 0)
         mm_cli_error(cli, cmd, "%s", mm_buf_str(&msg));
     mm_buf_free(&msg);
+}
+
+bool mm_cmd_no_input(const struct mm_cli *cli, const char *cmd, const char *path, int r)
+{
+    if (r != MM_ENOENT)
+        return false;
+    mm_cmd_say(cli, cmd, mm_tr("cli", "error.no_input", cli->lang), path, NULL, NULL);
+    return true;
 }
 
 void mm_cmd_kept_unusable(const struct mm_cli *cli, const char *cmd, const char *const keys[2],
@@ -158,6 +167,8 @@ static void print_unreadable(const struct mm_cli *cli, const char *cmd, const ch
 {
     const struct mm_fill_var vars[] = {{"file", path}, {"why", mm_cmd_strerror(cli, r)}};
     struct mm_buf msg = MM_BUF_INIT;
+    if (mm_cmd_no_input(cli, cmd, path, r))
+        return;
     if (!unreadable || r == MM_ETOOBIG ||
         mm_fill(&msg, MM_FILL_MAX, unreadable[mm_error_has_step(r) ? 1 : 0], vars, 2, 0) != 0)
         mm_cli_error(cli, cmd, "%s: %s", path, mm_cmd_strerror(cli, r));

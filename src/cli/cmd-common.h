@@ -10,6 +10,7 @@
 #define MM_CLI_CMD_COMMON_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cli/cli.h"
@@ -40,6 +41,12 @@ int mm_cmd_usage_error(const struct mm_cli *cli, const char *cmd, const char *wh
  * one it does not use). */
 void mm_cmd_say(const struct mm_cli *cli, const char *cmd, const char *text, const char *file,
                 const char *date, const char *why);
+
+/* An input file that is not there (r is MM_ENOENT): prints "mamori CMD:
+ * FILE: there is no such file; check the file's name and the folder it is
+ * in" (cli.json error.no_input) and returns true; false, printing nothing,
+ * for any other r. Every subcommand says a missing input file this way. */
+bool mm_cmd_no_input(const struct mm_cli *cli, const char *cmd, const char *path, int r);
 
 /* A file kept by default (the newest record in its folder; the folder
  * itself when no file was found) cannot be used for reason r: says so for
@@ -79,7 +86,7 @@ int mm_cmd_once_opt(const struct mm_cli *cli, const char *cmd, struct mm_cmd_giv
 
 /* The usage error for an option getopt_long refused (c is '?', or ':' for a
  * missing value when the option string starts with ':'): "this option needs
- * a value" or the general "invalid command line; see --help" (assess-docs),
+ * a value" or the general "invalid command line (see --help)" (assess-docs),
  * naming the argument. Returns MM_EXIT_USAGE. */
 int mm_cmd_refused(const struct mm_cli *cli, const char *cmd, int c, int argc, char **argv);
 
@@ -118,8 +125,9 @@ int mm_cmd_ask_line(const char *prompt, char *line, size_t size);
  * from standard input: 1 for yes (y, yes, はい), 0 for no (n, no, いいえ),
  * -1 for quit (q, quit) or the end of input; after anything else prints
  * again and asks once more. Full-width letters (an input method left on) and
- * spaces around the reply are fine. For `mamori rules` and the profile
- * questions of `mamori policy`. */
+ * spaces around the reply are fine. For the profile questions of `mamori
+ * policy`, and `mamori rules` when standard input is no terminal to read
+ * keys from (on one, rules answers with one key: rules-input.c). */
 int mm_cmd_ask_yes_no(const char *prompt, const char *again);
 
 /* Reads the JSON file at path (at most max bytes; "-" is standard input).

@@ -229,7 +229,8 @@ static int organisation_name(const struct mm_cli *cli, const struct opts *o, str
     if (o->profile) {
         int r = mm_profile_load_ini(p, o->profile, &e);
         if (r != 0 && e.problem == MM_PROFILE_NOFILE) { /* missing, unreadable, a folder */
-            mm_cli_error(cli, "declare", "%s: %s", o->profile, mm_cmd_strerror(cli, r));
+            if (!mm_cmd_no_input(cli, "declare", o->profile, r))
+                mm_cli_error(cli, "declare", "%s: %s", o->profile, mm_cmd_strerror(cli, r));
             return MM_EXIT_IO;
         }
         if (r != 0) {

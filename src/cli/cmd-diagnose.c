@@ -44,10 +44,11 @@ static void error_sub(const struct mm_cli *cli, const char *key, const char *arg
         mm_cli_error(cli, CMD, "%s %s", fmt, arg);
 }
 
+/* A usage error whose text gives its own step (or, for one that has none,
+ * arg is the pointer to --help every command ends such an error with). */
 static int usage_error(const struct mm_cli *cli, const char *key, const char *arg)
 {
     error_sub(cli, key, arg);
-    fprintf(stderr, "%s\n", tr(cli, "error.see_help"));
     return MM_EXIT_USAGE;
 }
 
@@ -99,7 +100,7 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct di
         if (missing)
             return mm_cmd_usage_error(cli, CMD, a, mm_tr("cli", "error.missing_value", cli->lang));
         if (!v)
-            return usage_error(cli, "error.unknown_option", a);
+            return mm_cmd_usage_error(cli, CMD, a, mm_tr("cli", "error.unknown_option", cli->lang));
         if ((rc = mm_cmd_once(cli, CMD, &given, valued[k] + 2)) != 0)
             return rc;
         if (k == 0)
@@ -116,7 +117,8 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct di
             o->progress = v;
     }
     if (o->history && o->no_history)
-        return usage_error(cli, "error.history_conflict", "");
+        return usage_error(cli, "error.history_conflict",
+                           mm_tr("cli", "error.see_help", cli->lang));
     return MM_EXIT_OK;
 }
 
@@ -161,6 +163,8 @@ static int load_answers_file(const struct mm_cli *cli, const struct mm_diag_cata
         io_error(cli, "error.read", path, r);
         return MM_EXIT_INPUT;
     }
+    if (mm_cmd_no_input(cli, CMD, path, r))
+        return MM_EXIT_IO;
     if (r != 0)
         return io_error(cli, "error.read", path, r);
     return MM_EXIT_OK;

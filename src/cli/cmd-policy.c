@@ -102,6 +102,8 @@ static int build_profile(const struct mm_cli *cli, const struct opts *o, struct 
     int r;
     mm_profile_init(p);
     if (o->profile && (r = mm_profile_load_ini(p, o->profile, &e)) != 0) {
+        if (e.problem == MM_PROFILE_NOFILE && mm_cmd_no_input(cli, "policy", o->profile, r))
+            return MM_EXIT_IO;
         if (e.problem == MM_PROFILE_NOFILE) /* the library's reason is in English */
             snprintf(e.detail, sizeof e.detail, "%s", mm_cmd_strerror(cli, r));
         report_profile_error(cli, o->profile, &e);
@@ -158,16 +160,28 @@ static void print_filled(const struct mm_cli *cli, const char *key, const char *
     mm_buf_free(&msg);
 }
 
+/* The profile setting behind a section the manifest names as omitted. */
+static const char *section_field(const char *section)
+{
+    static const char *const map[][2] = {{"byod", "personal_devices"},
+                                         {"outsourcing-details", "outsourcing"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(section, map[i][0]) == 0)
+            return map[i][1];
+    return section; /* website, wifi, telework, cloud */
+}
+
 /* The sections a "no" in the profile left out or shortened (website, wifi,
- * ...: the manifest's sections_omitted), one line each with the setting, and
- * how to bring them back: without it a profile of a name only quietly gives
- * documents without Wi-Fi, cloud or telework rules. */
-static void print_sections_omitted(const struct mm_cli *cli, const json_t *sections)
+ * ...: the manifest's sections_omitted), one line each with the setting:
+ * without it a profile of a name only quietly gives documents without
+ * Wi-Fi, cloud or telework rules. Returns the first one's setting, or NULL
+ * when there is none. */
+static const char *print_sections_omitted(const struct mm_cli *cli, const json_t *sections)
 {
     size_t i;
     json_t *x;
     if (json_array_size(sections) == 0)
-        return;
+        return NULL;
     printf("%s\n", TR("policy.summary.sections"));
     json_array_foreach(sections, i, x)
     {
@@ -175,7 +189,25 @@ static void print_sections_omitted(const struct mm_cli *cli, const json_t *secti
         snprintf(key, sizeof key, "policy.summary.section.%s", json_string_value(x));
         printf("  - %s\n", TR(key));
     }
-    printf("%s\n", TR("policy.summary.sections_next"));
+    return section_field(json_string_value(json_array_get(sections, 0)) ?: "wifi");
+}
+
+/* The one step after everything a "no" left out (practices not answered,
+ * chapters, sections): how to turn one to yes, field (the first one named)
+ * as the example; with practices not answered, answering on a terminal too. */
+static void print_again(const struct mm_cli *cli, const char *field, bool unanswered)
+{
+    char flag[48];
+    size_t k = (size_t)snprintf(flag, sizeof flag, "--%s", field);
+    for (size_t i = 2; i < k && i < sizeof flag; i++)
+        flag[i] = flag[i] == '_' ? '-' : flag[i];
+    const struct mm_fill_var vars[] = {{"field", field}, {"flag", flag}};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_fill(&msg, MM_FILL_MAX,
+                TR(unanswered ? "policy.summary.again_ask" : "policy.summary.again"), vars, 2,
+                0) == 0)
+        printf("%s\n", mm_buf_str(&msg));
+    mm_buf_free(&msg);
 }
 
 /* Whether a --FIELD flag set the organisation's name over the profile's. */
@@ -227,17 +259,24 @@ static void print_summary(const struct mm_cli *cli, const struct mm_policy_outpu
     printf("  %s/policy.json\n", dir);
     printf("%s %s\n", TR("policy.summary.reference"),
            json_string_value(json_object_get(m, "reference")));
-    mm_cmd_profile_assumed_print(cli, assumed);
-    /* the setting and how to bring the chapter back: the note in the
-     * documents is for staff, so it gives no command line */
+    /* what the "no"s left out, each with its setting, then how to bring
+     * them back, said once (the note in the documents is for staff, so it
+     * gives no command line) */
+    const char *example = mm_cmd_profile_assumed_print(cli, assumed) ? assumed->fields[0] : NULL;
     json_array_foreach(json_object_get(json_object_get(m, "chapters"), "omitted"), i, x)
     {
         char key[96];
-        snprintf(key, sizeof key, "policy.summary.omitted.%s",
-                 json_string_value(json_object_get(x, "id")));
+        const char *id = json_string_value(json_object_get(x, "id"));
+        snprintf(key, sizeof key, "policy.summary.omitted.%s", id ? id : "");
         printf("%s\n", TR(key));
+        if (!example)
+            example = id && strcmp(id, "my-number") == 0 ? "my_number" : "wifi";
     }
-    print_sections_omitted(cli, json_object_get(m, "sections_omitted"));
+    const char *section = print_sections_omitted(cli, json_object_get(m, "sections_omitted"));
+    if (!example)
+        example = section;
+    if (example)
+        print_again(cli, example, assumed->n > 0);
     size_t n = json_array_size(json_object_get(m, "diagnosis_rules"));
     if (n) {
         char num[24];

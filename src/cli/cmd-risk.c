@@ -126,23 +126,71 @@ static int emit(const struct mm_cli *cli, const struct risk_args *a, const struc
     return MM_EXIT_IO;
 }
 
+/* The input file could not be read: a missing one as every command says
+ * it, else "PATH: the file could not be read (reason); what to do" (the
+ * reason's own step when it has one). */
+static void report_unreadable(const struct mm_cli *cli, const char *path, int r)
+{
+    const struct mm_fill_var why = {"why", mm_cmd_strerror(cli, r)};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_cmd_no_input(cli, "risk", path, r))
+        return;
+    if (mm_fill(&msg, MM_FILL_MAX,
+                TR(mm_error_has_step(r) ? "error.csv.io_own_step" : "error.csv.io"), &why, 1,
+                0) == 0)
+        mm_cli_error(cli, "risk", "%s: %s", path, mm_buf_str(&msg));
+    mm_buf_free(&msg);
+}
+
+/* "PATH: where: what is wrong; what to do" for one error. */
+static void report_one(const struct mm_cli *cli, const char *path, int r,
+                       const struct mm_risk_error *e)
+{
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_risk_error_message(e, cli->lang, &msg) != 0) {
+        mm_buf_reset(&msg);
+        mm_buf_puts(&msg, mm_cmd_strerror(cli, r));
+    }
+    mm_cli_error(cli, "risk", "%s: %s", path, mm_buf_str(&msg));
+    mm_buf_free(&msg);
+}
+
+/* Every error of the CSV reading, one line each (MM_CSV_ERRORS_MAX at
+ * most, then how many more there are). */
+static void report_csv_errors(const struct mm_cli *cli, const char *path, int r,
+                              const struct mm_risk_error *e)
+{
+    const struct mm_csv_errors *all = &e->csv_all;
+    struct mm_risk_error one;
+    for (size_t i = 0; i < all->n; i++) {
+        mm_risk_error_nth(e, i, &one);
+        report_one(cli, path, r, &one);
+    }
+    if (all->total <= all->n)
+        return;
+    char count[24], max[24];
+    snprintf(count, sizeof count, "%zu", all->total - all->n);
+    snprintf(max, sizeof max, "%zu", all->n);
+    const struct mm_fill_var vars[] = {{"count", count}, {"max", max}};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_fill(&msg, MM_FILL_MAX, TR("error.csv.more"), vars, 2, 0) == 0)
+        mm_cli_error(cli, "risk", "%s: %s", path, mm_buf_str(&msg));
+    mm_buf_free(&msg);
+}
+
 static int report_load_error(const struct mm_cli *cli, const char *path, int r,
                              const struct mm_risk_error *e)
 {
-    struct mm_buf msg = MM_BUF_INIT;
-    bool io = e->kind == MM_RISK_ERR_CSV &&
-              (e->csv.kind == MM_CSV_ERR_IO || e->csv.kind == MM_CSV_ERR_NOMEM);
-    if (io && mm_error_has_step(r)) /* the reason in brackets says what to do */
-        mm_buf_puts(&msg, TR("error.csv.io_own_step"));
-    else if (mm_risk_error_message(e, cli->lang, &msg) != 0)
-        mm_buf_puts(&msg, mm_cmd_strerror(cli, r));
-    if (io)
-        mm_cli_error(cli, "risk", "%s: %s%s%s%s", path, mm_buf_str(&msg), MM_CMD_LPAREN,
-                     mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
+    bool csv = e->kind == MM_RISK_ERR_CSV;
+    if (csv && e->csv.kind == MM_CSV_ERR_IO) {
+        report_unreadable(cli, path, r);
+        return MM_EXIT_IO;
+    }
+    if (csv && e->csv_all.n > 0)
+        report_csv_errors(cli, path, r, e);
     else
-        mm_cli_error(cli, "risk", "%s: %s", path, mm_buf_str(&msg));
-    mm_buf_free(&msg);
-    return io ? MM_EXIT_IO : MM_EXIT_INPUT;
+        report_one(cli, path, r, e);
+    return csv && e->csv.kind == MM_CSV_ERR_NOMEM ? MM_EXIT_IO : MM_EXIT_INPUT;
 }
 
 static int render(const struct risk_args *a, const struct mm_risk_sheet *s, enum mm_lang lang,

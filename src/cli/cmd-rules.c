@@ -145,27 +145,31 @@ static int print_json(const struct mm_cli *cli, const json_t *rules,
 
 /* One yes/no answer (1 yes, 0 no, -1 quit or end of input), asked on
  * standard error: standard output carries only the result, so --format json
- * stays parseable. */
-static int ask(const struct mm_cli *cli)
+ * stays parseable. One key on a terminal, as diagnose (rules-input.c). */
+static int ask(const struct mm_cli *cli, bool keys)
 {
-    return mm_cmd_ask_yes_no(TR("rules.prompt"), TR("rules.prompt_again"));
+    return mm_cmd_rules_ask(TR("rules.prompt"), TR("rules.prompt_again"), keys);
 }
 
 static int run_interactive(const struct mm_cli *cli, const json_t *rules,
                            struct mm_rules_answers *a)
 {
+    bool keys = mm_cmd_rules_keys_begin();
+    int rc = MM_EXIT_OK;
     fprintf(stderr, "%s\n\n", TR("rules.interactive_intro"));
     for (int i = 0; i < MM_RULES_COUNT; i++) {
         print_rule(cli, stderr, json_array_get(rules, (size_t)i), true);
-        int yes = ask(cli);
+        int yes = ask(cli, keys);
         if (yes < 0) {
             fprintf(stderr, "\n%s\n", TR("rules.cancelled"));
-            return MM_EXIT_NOTMET;
+            rc = MM_EXIT_NOTMET;
+            break;
         }
         a->committed[i] = yes == 1;
         fputc('\n', stderr);
     }
-    return MM_EXIT_OK;
+    mm_cmd_rules_keys_end();
+    return rc;
 }
 
 /* Prints every problem of the answers file, one "mamori rules: path: ..." line each. */
@@ -272,7 +276,7 @@ int cmd_rules(const struct mm_cli *cli, int argc, char **argv)
     if (mode == MODE_ANSWERS && (r = mm_rules_read_file(o.answers, &answers, &e)) != 0) {
         if (r == MM_EPARSE)
             report_answers_error(cli, o.answers, &e);
-        else
+        else if (!mm_cmd_no_input(cli, "rules", o.answers, r))
             mm_cli_error(cli, "rules", "%s: %s", o.answers, mm_cmd_strerror(cli, r));
         /* over 64 KiB is invalid input too, as for declare --rules */
         rc = r == MM_EPARSE || r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO;

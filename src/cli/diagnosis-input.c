@@ -82,6 +82,8 @@ int mm_cmd_diagnosis_load(const struct mm_cli *cli, const char *cmd, const char 
     } else if (r == MM_ENOENT && !used) {
         mm_cmd_say(cli, cmd, TR("diagnosis.error.empty_dir"), path, NULL, NULL);
         rc = MM_EXIT_IO;
+    } else if (mm_cmd_no_input(cli, cmd, used, r)) {
+        rc = MM_EXIT_IO;
     } else {
         print_failure(cli, cmd, used ? used : path, r);
         rc = r == MM_ETOOBIG ? MM_EXIT_INPUT : MM_EXIT_IO; /* over 256 KiB: as diagnose */

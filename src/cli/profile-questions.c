@@ -56,10 +56,10 @@ void mm_cmd_profile_questions(const struct mm_cli *cli, struct mm_profile *p,
     }
 }
 
-void mm_cmd_profile_assumed_print(const struct mm_cli *cli, const struct mm_cmd_assumed *assumed)
+bool mm_cmd_profile_assumed_print(const struct mm_cli *cli, const struct mm_cmd_assumed *assumed)
 {
     if (assumed->n == 0)
-        return;
+        return false;
     char key[64];
     struct mm_buf list = MM_BUF_INIT;
     int r = 0;
@@ -72,4 +72,5 @@ void mm_cmd_profile_assumed_print(const struct mm_cli *cli, const struct mm_cmd_
         printf("%s\n", mm_buf_str(&msg));
     mm_buf_free(&msg);
     mm_buf_free(&list);
+    return true;
 }

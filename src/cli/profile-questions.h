@@ -28,7 +28,7 @@ void mm_cmd_profile_questions(const struct mm_cli *cli, struct mm_profile *p,
                               const json_t *diagnosis, bool ask, struct mm_cmd_assumed *assumed);
 
 /* The summary line naming the assumed practices ("... taken as no: ..."),
- * on standard output; nothing when there are none. */
-void mm_cmd_profile_assumed_print(const struct mm_cli *cli, const struct mm_cmd_assumed *assumed);
+ * on standard output, and true; nothing and false when there are none. */
+bool mm_cmd_profile_assumed_print(const struct mm_cli *cli, const struct mm_cmd_assumed *assumed);
 
 #endif

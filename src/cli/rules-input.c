@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the default place of the kept five-rules records, keeping one, and
  * reading the record `mamori declare` builds on, with the messages
- * (data/i18n/assess-docs.json, "rules.kept*", "rules.using", ...). See
+ * (data/i18n/assess-docs.json, "rules.kept*", "rules.using", ...), and
+ * reading the answer to each rule on a terminal, one key at a time. See
  * rules-input.h. */
 #include "cli/rules-input.h"
+#include "assess/answers-tty.h"
 #include "cli/cmd-common.h"
 #include "core/buf.h"
 #include "core/dated.h"
@@ -12,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #define TR(key) mm_tr("assess-docs", key, cli->lang)
 
@@ -126,7 +130,9 @@ int mm_cmd_rules_load(const struct mm_cli *cli, const char *cmd, const char *pat
         print_record_problems(cli, cmd, path, &e);
         return MM_EXIT_INPUT;
     }
-    if (r != 0) { /* a missing file: how to make one, unless the reason says what to do */
+    if (mm_cmd_no_input(cli, cmd, path, r))
+        return MM_EXIT_IO;
+    if (r != 0) { /* how to make a record, unless the reason says what to do */
         mm_cmd_say(cli, cmd,
                    TR(mm_error_has_step(r) || r == MM_ETOOBIG ? "rules.error.unreadable_own_step"
                                                               : "rules.error.unreadable"),
@@ -136,4 +142,65 @@ int mm_cmd_rules_load(const struct mm_cli *cli, const char *cmd, const char *pat
     }
     *found = true;
     return 0;
+}
+
+bool mm_cmd_rules_keys_begin(void)
+{
+    return mm_tty_raw_begin(STDIN_FILENO) == 0;
+}
+
+void mm_cmd_rules_keys_end(void)
+{
+    mm_tty_raw_end();
+}
+
+/* 1 yes, 0 no, -1 quit, -2 Enter (ignored), -3 any other key. */
+static int key_answer(const struct mm_tty_event *ev)
+{
+    if (ev->key == MM_KEY_EOF)
+        return -1;
+    if (ev->key == MM_KEY_ENTER)
+        return -2;
+    if (ev->key != MM_KEY_CHAR)
+        return -3;
+    switch (ev->ch) {
+    case 'y':
+    case 'Y':
+        return 1;
+    case 'n':
+    case 'N':
+        return 0;
+    case 'q':
+    case 'Q':
+        return -1;
+    default:
+        return -3;
+    }
+}
+
+int mm_cmd_rules_ask(const char *prompt, const char *again, bool keys)
+{
+    if (!keys)
+        return mm_cmd_ask_yes_no(prompt, again);
+    struct mm_tty_event ev;
+    bool show = true;
+    for (;;) {
+        if (show) { /* at first, after another key, and again after Ctrl-Z and fg */
+            fprintf(stderr, "%s ", prompt);
+            fflush(stderr);
+        }
+        mm_tty_read_key(STDIN_FILENO, &ev);
+        int a = key_answer(&ev);
+        show = ev.key == MM_KEY_REDRAW || a == -3;
+        if (a >= -1) {
+            fprintf(stderr, "%s\n", a == 1 ? "y" : a == 0 ? "n" : "q");
+            return a;
+        }
+        if (a == -3) { /* the rest of a character an input method sent is the same key */
+            tcflush(STDIN_FILENO, TCIFLUSH);
+            fprintf(stderr, "\n%s\n", again);
+        } else if (ev.key == MM_KEY_REDRAW) {
+            fputc('\n', stderr);
+        }
+    }
 }

@@ -3,7 +3,8 @@
  * keeps the answers given on a terminal ($XDG_DATA_HOME/mamori/rules, as
  * `mamori diagnose` keeps its results beside it), and reading the record
  * `mamori declare` uses (--rules FILE, else the newest record kept). See
- * docs/man/mamori-rules.1.md. */
+ * docs/man/mamori-rules.1.md. Also the answer to each rule on a terminal
+ * (one key, as `mamori diagnose` reads its answers). */
 #ifndef MM_CLI_RULES_INPUT_H
 #define MM_CLI_RULES_INPUT_H
 
@@ -45,5 +46,21 @@ void mm_cmd_rules_kept_say(const struct mm_cli *cli, int r, const char *where, b
  * bad). */
 int mm_cmd_rules_load(const struct mm_cli *cli, const char *cmd, const char *path,
                       struct mm_rules_answers *answers, bool *found);
+
+/* Answers to the rules asked on standard error, one after the other:
+ * begin() puts a terminal on standard input into key mode (answers-tty.h:
+ * raw, no echo, restored on every exit path and on Ctrl-Z) and returns true;
+ * false when standard input is not a terminal, and the answers are then
+ * read a line at a time (mm_cmd_ask_yes_no). end() restores the terminal. */
+bool mm_cmd_rules_keys_begin(void);
+void mm_cmd_rules_keys_end(void);
+
+/* Prints prompt and reads one answer: in key mode (keys true) one key, no
+ * Enter needed, as `mamori diagnose` answers: y yes, n no, q or Ctrl-D quit
+ * (full-width ｙ ｎ ｑ too, an input method left on), Enter alone ignored,
+ * any other key says again (the again text) and waits for the next;
+ * otherwise a line (y/yes/はい, n/no/いいえ, q/quit). The key pressed is
+ * shown after the prompt. 1 yes, 0 no, -1 quit or end of input. */
+int mm_cmd_rules_ask(const char *prompt, const char *again, bool keys);
 
 #endif

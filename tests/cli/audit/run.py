@@ -339,10 +339,16 @@ def test_options():
         (["audit", "--root", "laptop", "--diagnosis", "bad.json"], 3,
          "mamori audit: bad.json: not valid JSON (line 1); write it as {\"answers\": {\"1\": "
          "\"done\", ...}}\n"),
+        # a missing input file: the message of every mamori command (cli.json error.no_input)
         (["audit", "--root", "laptop", "--diagnosis", "none.json"], 4,
-         "mamori audit: none.json: the diagnosis file could not be read (no such file or folder)\n"),
+         "mamori audit: none.json: there is no such file; check the file's name and the folder "
+         "it is in\n"),
         (["--lang", "ja", "audit", "--root", "laptop", "--diagnosis", "none.json"], 4,
-         "mamori audit: none.json: 自社診断のファイルを読めませんでした（ファイルまたはフォルダーが見つかりません）\n"),
+         "mamori audit: none.json: このファイルが見つかりません。ファイルの名前と、置いてある"
+         "フォルダーが合っているか確かめてください\n"),
+        # a usage error points to --help in the words every command uses
+        (["--lang", "ja", "audit", "--bogus"], 2,
+         "mamori audit: --bogus: 不明なオプションです（「--help」で使い方を確認してください）\n"),
         (["--lang", "ja", "audit", "--root", "laptop", "--output", "no-dir/out.txt"], 4,
          "mamori audit: no-dir/out.txt: 書き込めませんでした（ファイルまたはフォルダーが見つかりません）\n"),
     ]

@@ -59,7 +59,10 @@ def answers_in_japanese(binary, tmp):
     assert code == 0, "exit %d:\n%s" % (code, tail)
     assert "Wi-Fi（無線 LAN）を使いますか" not in tail, "wifi was given, yet asked:\n" + tail
     assert "答えのなかった次の項目は「いいえ」とみなして、文書を作りました: " \
-        "業務を外部に委託する（outsourcing）。当てはまるものがあれば" in tail, "assumed line:\n" + tail
+        "業務を外部に委託する（outsourcing）。\r\n" in tail, "assumed line:\n" + tail
+    # the step to bring them back is said once, after everything left out
+    assert tail.count("作り直") == 1 and "端末でもう一度実行して質問に答えてください。" in tail, \
+        "one step:\n" + tail
     got = profile_of(out)
     want = {"my_number": True, "cloud": False, "website": True, "personal_devices": False,
             "telework": True, "wifi": True, "outsourcing": False}
@@ -78,9 +81,10 @@ def diagnosis_answers_two(binary, tmp):
         "a practice the diagnosis answers was asked:\n" + tail
     assert "Not answered, so the documents take these as no: handles My Number (my_number), " \
         "has its own website (website), personal computers and phones used for work " \
-        "(personal_devices), works remotely (telework), outsources work (outsourcing). If any " \
-        "of them applies" in tail, \
-        "assumed line:\n" + tail
+        "(personal_devices), works remotely (telework), outsources work (outsourcing).\r\n" \
+        in tail, "assumed line:\n" + tail
+    assert tail.count("generate the documents again") == 1 and "write it as yes in the profile " \
+        "(my_number = yes) or give it as a flag (--my-number yes)" in tail, "one step:\n" + tail
     got = profile_of(out)
     assert got["wifi"] and got["cloud"] and not got["my_number"], got
 

@@ -197,6 +197,51 @@ ERRORS = [
 ]
 
 
+QUOTE_EN = ("a quotation mark (\") is misplaced; a cell holding \" or a comma must be wrapped "
+            "in \" as a whole, with each \" inside written twice (\"\").")
+QUOTE_JA = ("引用符（\"）の使い方が正しくありません。セルの中で \" やコンマを使うときは、セル全体を "
+            "\" で囲み、中の \" は \"\" と 2 つ重ねてください。")
+
+
+def test_every_format_error():
+    """A broken quote does not hide the other rows' format errors: each is said with its line
+    (a NUL and a misplaced quote on other lines, a good multi-line cell between them), the
+    exit code stays 3, and past 20 the rest are counted."""
+    write("keep.csv", b"old\n")
+    rows = ["PC,Me,De\"sk,Device,1,1,1,1,1",        # line 2: quote inside an unquoted cell
+            "\"multi\nline\",IT,Office,Device,1,1,1,1,1",  # lines 3-4: fine
+            "NAS,\"IT\"x,Office,Device,1,1,1,1,1",    # line 5: text after a closing quote
+            "Fax,Me,Desk\x00,Device,1,1,1,1,1",      # line 6: a NUL
+            "Mail,Me,Cloud,Data,1,1,1,1,1",          # line 7: fine
+            "Web,Me,Cloud,Data,1,\"1\"\"2,1,1,1"]      # line 8: a doubled quote, not closed here
+    write("bad.csv", HEADER_EN + "\n".join(rows) + "\n")
+    rc, out, err = run(["--lang", "en", "risk", "--output", "keep.csv", "bad.csv"])
+    want = ("mamori risk: bad.csv: line 2, column 3 (location): " + QUOTE_EN + "\n"
+            "mamori risk: bad.csv: line 5, column 2 (owner): " + QUOTE_EN + "\n"
+            "mamori risk: bad.csv: line 6, column 3 (location): it holds a NUL character (code 0); "
+            "save the file again as CSV from your spreadsheet.\n"
+            "mamori risk: bad.csv: line 8, column 6 (integrity): a cell opened with a quotation "
+            "mark (\") is never closed before the end of the file; add the closing \".\n")
+    check(rc == 3 and out == b"" and err == want,
+          "several errors: exit %d\n got %r\nwant %r" % (rc, err, want))
+    check_no_output("several errors")
+    # 25 broken rows: the first 20, then how many more
+    write("bad.csv", HEADER_EN + "".join("PC%d,M\"e,Desk,Device,1,1,1,1,1\n" % i
+                                         for i in range(25)))
+    for lang, quote, more in (
+            ("en", QUOTE_EN, "5 more errors are not listed (only the first 20 are); correct the "
+             "ones above and read the file again."),
+            ("ja", QUOTE_JA, "ほかにも 5 件の誤りがあります（最初の 20 件だけを示しました）。上の誤りを"
+             "直してから、もう一度読み込んでください。")):
+        rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
+        at = "line %d, column 2 (owner): " if lang == "en" else "%d 行目 2 列目（「owner」）: "
+        want = "".join("mamori risk: bad.csv: " + at % (i + 2) + quote + "\n" for i in range(20))
+        want += "mamori risk: bad.csv: " + more + "\n"
+        check(rc == 3 and out == b"" and err == want,
+              "25 errors %s: exit %d\n got %r\nwant %r" % (lang, rc, err, want))
+    os.unlink(os.path.join(WORK, "bad.csv"))
+
+
 def check_no_output(tag):
     names = sorted(os.listdir(WORK))
     check(names == sorted(["inventory-ja.csv", "inventory-en.csv", "inventory-cp932.csv",
@@ -273,12 +318,16 @@ def test_usage():
          "mamori risk: --frobnicate: unknown option (see --help)\n"),
         (["risk", "inventory-en.csv", "--output"], 2,
          "mamori risk: --output: this option needs a value (see --help)\n"),
-        (["risk", "missing.csv"], 4, "mamori risk: missing.csv: the file could not be read; "
-         "check its name and that you may read it. (no such file or folder)\n"),
-        (["--lang", "ja", "risk", "missing.csv"], 4, "mamori risk: missing.csv: ファイルを読み込め"
-         "ませんでした。ファイル名と読み取りの権限を確かめてください。（ファイルまたはフォルダーが見つかりません）\n"),
-        # a reason with its own next step (errors.json) is the only step: "check its name
-        # and that you may read it" is left out (it came before the reason's step)
+        # a missing input file: the message every mamori command gives (cli.json error.no_input)
+        (["risk", "missing.csv"], 4, "mamori risk: missing.csv: there is no such file; check the "
+         "file's name and the folder it is in\n"),
+        (["--lang", "ja", "risk", "missing.csv"], 4, "mamori risk: missing.csv: このファイルが見つ"
+         "かりません。ファイルの名前と、置いてあるフォルダーが合っているか確かめてください\n"),
+        # another reason: the reason first, then what to do
+        (["risk", "."], 4, "mamori risk: .: the file could not be read (is a directory; give a "
+         "file)\n"),
+        # a reason with its own next step (errors.json) is the only step: "check that you may
+        # read it" is left out
         (["risk", "inventory-en.csv/x.csv"], 4, "mamori risk: inventory-en.csv/x.csv: the file "
          "could not be read (there is a file where a directory should be; check the path)\n"),
         (["--lang", "ja", "risk", "inventory-en.csv/x.csv"], 4, "mamori risk: inventory-en.csv/"
@@ -301,7 +350,8 @@ def test_usage():
 def main():
     return SUITE.main(__doc__, setup, (test_outputs, test_output_file_and_bom,
                                        test_cp932_and_stdin, test_accept_below, test_template,
-                                       test_errors, test_big_inputs, test_usage))
+                                       test_errors, test_every_format_error, test_big_inputs,
+                                       test_usage))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Drives `mamori rules` interactively through a pseudo-terminal (stdlib only):
-1. ja: answer y, y, an invalid word (asked again), n, y, y; the result names
-   the missing rule, exit 1, and the saved record has rule 3 false;
+1. ja: each answer is one key with no Enter, as diagnose reads them: y,
+   Enter alone (ignored), full-width ｙ, a word typed with the input method
+   on (asked again, once) and another key (asked again), n, Y, y; the key
+   is shown after the question; the result names the missing rule, exit 1,
+   and the saved record has rule 3 false;
 2. en: all yes with --format json, standard output piped: it holds only the
    JSON (questions go to the terminal), one_star_possible true, exit 0; the
    record is kept and `mamori declare` without --rules uses it;
@@ -61,25 +64,34 @@ def answer_with_one_no(binary, tmp):
     s.expect("1. OS やソフトウェアは常に最新の状態にしよう")
     prompt = "すでに守っていますか）？ [y/n/q]"
     s.expect(prompt)
-    s.send("y\n")
+    s.send("y")  # one key: no Enter
+    s.expect(" y\r\n")  # the key is shown after the question
     s.expect("2. ウイルス対策ソフト")
     s.expect(prompt)
-    s.send("はい\n")
+    s.send("\r")  # Enter alone: nothing happens
+    s.send("ｙ")  # full-width, an input method left on
+    s.expect(" y\r\n")  # the key is shown after the question
     s.expect("3. パスワードを強化しよう")
     s.expect(prompt)
-    s.send("たぶん\n")
-    s.expect("y（はい）、n（いいえ）、q（中断）のどれかで答えてください。")
+    again = "y（はい）、n（いいえ）、q（中断）のどれかのキーを押してください。"
+    s.send("はい")  # a word with the input method on: asked again, once
+    s.expect(again)
     s.expect(prompt)
-    s.send("n\n")
+    s.send("x")
+    s.expect(again)
+    s.expect(prompt)
+    s.send("n")
+    s.expect(" n\r\n")
     s.expect("4. 共有設定を見直そう")
     s.expect(prompt)
-    s.send("y\n")
+    s.send("Y")
     s.expect(prompt)
-    s.send("yes\n")
+    s.send("y")
     s.expect("一つ星の自己宣言には、まだ次の条への取り組みが足りません:")
     s.expect("  - 3. パスワードを強化しよう")
-    code, _ = s.finish()
+    code, tail = s.finish()
     assert code == 1, "exit %d, expected 1" % code
+    assert again not in tail, "asked again more than once for one word:\n" + tail
     rec = json.load(open(record))
     assert rec["rules"] == {"1": True, "2": True, "3": False, "4": True, "5": True}, rec
     assert rec["one_star_possible"] is False and rec["missing"] == [3], rec
@@ -191,13 +203,14 @@ def keep_fails(binary, tmp):
 
 
 def full_width_replies(binary, tmp):
-    """A Japanese input method left on types full-width letters (ｙ, Ｙｅｓ,
-    ｎ) and may leave spaces around them; they are the same replies."""
+    """A Japanese input method left on types full-width letters (ｙ, Ｙ, ｎ):
+    they are the same keys; a y followed by Enter out of habit is one answer
+    (the Enter is ignored at the next question)."""
     record = os.path.join(tmp, "wide.json")
     s = Session([binary, "--lang", "ja", "rules", "--output", record], env_for(tmp))
-    for reply in ("ｙ", "Ｙｅｓ", " y ", "\u3000はい\u3000", "ｎ"):
+    for reply in ("ｙ", "Ｙ", "y\r", "ｙ\r", "ｎ"):
         s.expect("[y/n/q]")
-        s.send(reply + "\n")
+        s.send(reply)
     s.expect("一つ星の自己宣言には、まだ次の条への取り組みが足りません:")
     code, _ = s.finish()
     assert code == 1, "exit %d, expected 1" % code
@@ -207,7 +220,9 @@ def full_width_replies(binary, tmp):
 
 def suspend_and_continue(binary, tmp):
     """Ctrl-Z under job control stops at a prompt with the terminal cooked
-    (echo on); after continuing, the answers typed are taken as usual."""
+    (echo on); after continuing, the question is shown again (key mode is
+    back: what was typed while stopped is dropped, as in diagnose) and the
+    keys pressed then are taken as usual."""
     record = os.path.join(tmp, "tstp.json")
     s = Session([binary, "--lang", "en", "rules", "--output", record], env_for(tmp),
                 job_control=True)
@@ -218,8 +233,9 @@ def suspend_and_continue(binary, tmp):
     assert s.lflag() & termios.ECHO and s.lflag() & termios.ICANON, "terminal not cooked"
     s.resume()
     for _ in range(4):
-        s.send("y\n")
-        s.expect("\n")
+        s.expect("[y/n/q]")
+        s.send("y")
+        s.expect(" y\r\n")
     code, _ = s.finish()
     assert code == 0, "exit %d, expected 0" % code
     assert all(json.load(open(record))["rules"].values()), "answers after Ctrl-Z lost"

@@ -275,6 +275,56 @@ static void test_quote_errors(void **state)
     assert_string_equal(e.header, "");
 }
 
+/* With options.all, every format error of the file is listed in order and
+ * reading goes on after each (the next line after a misplaced quote, the
+ * record's end after a NUL or a cell too long); a limit still stops it. */
+static void test_every_format_error(void **state)
+{
+    (void)state;
+    struct mm_csv_errors all;
+    struct mm_csv_options o = {.all = &all, .max_field_bytes = 9};
+    const char *text = "h1,h2,h3\n"
+                       "x,a\"b,c\n"             /* 2: quote in an unquoted field */
+                       "ok,\"two\nlines\",ok\n" /* 3-4: fine */
+                       "1,\"q\"x,3\n"           /* 5: text after a closing quote */
+                       "1,2,three33333\n"       /* 6: a cell too long */
+                       "ok,ok,ok\n"             /* 7: fine */
+                       "1,2,\"open\n";          /* 8: never closed */
+    struct mm_csv_error e = parse_err(text, strlen(text), &o, MM_EPARSE, MM_CSV_ERR_QUOTE, 2, 2);
+    assert_string_equal(e.header, "h2");
+    assert_int_equal(all.n, 4);
+    assert_int_equal(all.total, 4);
+    const size_t lines[] = {2, 5, 6, 8}, columns[] = {2, 2, 3, 3};
+    const enum mm_csv_errkind kinds[] = {MM_CSV_ERR_QUOTE, MM_CSV_ERR_QUOTE, MM_CSV_ERR_FIELD_SIZE,
+                                         MM_CSV_ERR_UNTERMINATED};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(all.list[i].kind, kinds[i]);
+        assert_int_equal(all.list[i].line, lines[i]);
+        assert_int_equal(all.list[i].column, columns[i]);
+    }
+    /* past MM_CSV_ERRORS_MAX only counted */
+    char many[2048] = "h1,h2\n";
+    for (int i = 0; i < MM_CSV_ERRORS_MAX + 5; i++)
+        strcat(many, "a,b\"c\n");
+    parse_err(many, strlen(many), &o, MM_EPARSE, MM_CSV_ERR_QUOTE, 2, 2);
+    assert_int_equal(all.n, MM_CSV_ERRORS_MAX);
+    assert_int_equal(all.total, MM_CSV_ERRORS_MAX + 5);
+    assert_int_equal(all.list[MM_CSV_ERRORS_MAX - 1].line, MM_CSV_ERRORS_MAX + 1);
+    /* a limit stops the reading: listed last, nothing after it */
+    o = (struct mm_csv_options){.all = &all, .max_records = 3};
+    const char *lim = "h\n\"a\"b\nc\nd\ne\nf\"g\n";
+    parse_err(lim, strlen(lim), &o, MM_EPARSE, MM_CSV_ERR_QUOTE, 2, 1);
+    assert_int_equal(all.total, 2);
+    assert_int_equal(all.list[1].kind, MM_CSV_ERR_RECORDS);
+    assert_int_equal(all.list[1].line, 5);
+    /* a good file: no error listed */
+    const char *good = "h1,h2\n1,2\n";
+    struct mm_csv_table *t = NULL;
+    assert_int_equal(mm_csv_read(good, strlen(good), &o, &t, NULL), 0);
+    assert_int_equal(all.total, 0);
+    mm_csv_table_free(t);
+}
+
 static void test_empty_inputs(void **state)
 {
     (void)state;
@@ -361,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_encoding_errors),
         cmocka_unit_test(test_encoding_names),
         cmocka_unit_test(test_quote_errors),
+        cmocka_unit_test(test_every_format_error),
         cmocka_unit_test(test_empty_inputs),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_read_file),
