@@ -170,6 +170,8 @@ test('an SME owner reads alerts without the English rule names; the vendor sees 
     await showAlerts(p, center.base);
     await ready(p);
     assert.doesNotMatch(await p.locator('#alert-table').textContent(), /MAMORI/);
+    // Nor does the search hint offer them rule names they never see.
+    assert.equal(await p.locator('#q-help').textContent(), '警告の文章(日本語・英語)、機器、アドレスで探せます。');
     await p.goto(center.base + `/#/alerts/${ids.newdev}`);
     await p.locator('#alert-facts').waitFor();
     assert.doesNotMatch(await p.locator('#alert-facts').textContent(), /MAMORI|Device|newdevice/);
@@ -188,6 +190,7 @@ test('an SME owner reads alerts without the English rule names; the vendor sees 
     await showAlerts(p, center.base);
     await ready(p);
     assert.match(await p.locator('#alert-table').textContent(), /MAMORI new device on the network/);
+    assert.match(await p.locator('#q-help').textContent(), /検知ルール名/);
     await p.goto(center.base + `/#/alerts/${ids.newdev}`);
     await p.locator('#alert-facts').waitFor();
     // one small technical line under the facts, not the first thing to read

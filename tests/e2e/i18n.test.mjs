@@ -65,6 +65,19 @@ test('every key the pages use exists', () => {
   }
 });
 
+// Owners see the incident's stages (incident pages, reports): the first is
+// "Assessing the situation" / 状況の確認, never the jargon "triage" (the API's
+// identifier stays "triage"; only the labels changed).
+test('no text says "triage"', () => {
+  const desk = JSON.parse(fs.readFileSync(path.resolve(WEB, '../i18n/center-desk.json'), 'utf8'));
+  const centre = Object.entries(desk).filter(([k]) => !k.startsWith('_')).flatMap(([k, v]) => [[k, v.ja], [k, v.en]]);
+  for (const [k, v] of [...Object.entries(ja), ...Object.entries(en), ...centre]) {
+    assert.doesNotMatch(String(v), /triage|トリアージ/i, k);
+  }
+  assert.equal(en['incident.status.triage'], 'Assessing the situation');
+  assert.equal(ja['incident.status.triage'], '状況の確認');
+});
+
 test('pages never build HTML from strings', () => {
   for (const [file, src] of sources) {
     assert.doesNotMatch(src, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/, file);

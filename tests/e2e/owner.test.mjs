@@ -12,7 +12,8 @@
 // the class in Japanese and gives the acknowledge hint of the reader's role;
 // an older sensor's English-only alert, one in each language.
 // Every page an owner or a staff member opens fits a 375 px phone, with long
-// e-mail addresses and an address in a ticket's subject.
+// e-mail addresses and an address in a ticket's subject; there the alert
+// page's facts stand each label over its value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -310,9 +311,20 @@ test('an owner\'s and a staff member\'s pages fit a 375 px phone (ja)', { skip: 
   // The disclosures (technical line, evidence, temporary password) open.
   const openAll = (p) => p.evaluate(() => document.querySelectorAll('main details').forEach((d) => (d.open = true)));
   const problems = [];
+  // On the alert page each fact's label stands over its value (not in a
+  // label column that squeezed the values into a narrow strip).
+  const after = async (p, hash) => {
+    await openAll(p);
+    if (hash !== `#/alerts/${alert}`) return;
+    const side = await p.evaluate(() => [...document.querySelectorAll('#alert-facts dd')].filter((dd) => {
+      const dt = dd.previousElementSibling;
+      return dt && dt.tagName === 'DT' && Math.abs(dt.getBoundingClientRect().left - dd.getBoundingClientRect().left) > 1;
+    }).map((dd) => dd.previousElementSibling.textContent));
+    if (side.length) problems.push(`${hash}: facts beside their labels: ${side.join(', ')}`);
+  };
   for (const [who, user] of [['owner', center.users.yamada], ['staff', staff]]) {
     await asUser(center.base, user, async (p) => {
-      for (const what of await phoneWalk(p, center.base, pages, { after: openAll })) problems.push(`${who} ${what}`);
+      for (const what of await phoneWalk(p, center.base, pages, { after })) problems.push(`${who} ${what}`);
       await p.goto(center.base + '/#/');
       await ready(p);
       await shot(p, `dashboard-${who}-375-ja`);

@@ -101,6 +101,9 @@ def incident_checks(c, t, owner, analyst, admin):
     check("- #%d %s — " % (aid, want_en.replace(".", "\\.")) in en or
           "- #%d %s — " % (aid, want_en) in en, "en alerts: %s" % en)
     check(URL_SIG not in en, "en alerts signature: %s" % en)
+    # A new incident's first stage in plain words, not the jargon "triage".
+    check("状況確認中" in ja and "トリアージ" not in ja, "ja first stage: %s" % ja)
+    check("Assessing the situation" in en and "triage" not in en.lower(), "en first stage: %s" % en)
     # SLA targets in hours and days (defaults 60 and 1440 minutes).
     check("（目標 1 時間、目標内）" in ja and "（目標 1 日、目標内）" in ja, "ja targets: %s" % ja)
     check("(target 1 hour, within target)" in en and "(target 1 day, within target)" in en,

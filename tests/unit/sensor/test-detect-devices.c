@@ -477,6 +477,7 @@ static void test_os_names_in_messages(void **state)
     assert_int_equal(th_count_alerts(s[0], 9100201), n); /* every OS named once */
     assert_true(th_count_alerts(s[1], 0) >= 3);          /* the old Windows ones */
     assert_int_equal(th_count_alerts(s[2], 9100401), 2); /* iOS and Android */
+    int plain = 0; /* new-device alerts naming the unix-like OS in plain words */
     for (int d = 0; d < 3; d++) {
         size_t i;
         json_t *a;
@@ -492,9 +493,16 @@ static void test_os_names_in_messages(void **state)
             if (d == 0 &&
                 (strstr(msg(a, "en"), "likely system") || !strstr(msg(a, "en"), "likely ")))
                 fail_msg("new-device's likely OS: %s", msg(a, "en"));
+            /* An owner is not told "Unix 系" / "Unix-like": plain words. */
+            if (strstr(msg(a, "ja"), "Unix") || strstr(msg(a, "en"), "Unix"))
+                fail_msg("Unix named to an owner:\n%s\n%s", msg(a, "ja"), msg(a, "en"));
+            plain += d == 0 &&
+                     strstr(msg(a, "ja"), "推定される種類 Linux や macOS などのコンピューター") &&
+                     strstr(msg(a, "en"), "likely Computer running Linux, macOS or similar");
         }
         th_free(s[d]);
     }
+    assert_int_equal(plain, 1);
     json_decref(table);
 }
 

@@ -27,7 +27,8 @@ function filterForm(query, tenants, ctx) {
   for (const p of parts) p.input.value = query.get(p.input.name) || '';
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': t('alerts.filters') },
     parts.map((p) => p.wrap),
-    h('p', { class: 'hint', id: 'q-help' }, t('alerts.search_help')),
+    // Rule names (signatures) are shown to the vendor only: an owner's hint leaves them out.
+    h('p', { class: 'hint', id: 'q-help' }, t(api.isVendor() ? 'alerts.search_help_vendor' : 'alerts.search_help')),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary' }, t('alerts.apply')),
       h('a', { href: '#/alerts', class: 'button secondary' }, t('alerts.reset'))));
