@@ -440,11 +440,15 @@ static int read_settings(struct reload *rl, struct mm_ini **ini, struct mm_mail_
  * finishes the mail in flight first; queued mail waits in the outbox);
  * GET /duty says the new state. With [mail] unchanged the thread is left
  * alone (stopping it may wait out an SMTP conversation, [mail] timeout).
- * When the new thread cannot start, the old settings are started again and
- * the error returned; when neither starts, mail is off (mail_enabled). */
+ * When the new thread cannot start, the old settings are started again
+ * (reload.failed) and the error returned; when neither starts, mail is off
+ * (mail_enabled, reload.mail_none) until a reload starts it, one of the same
+ * settings included. */
 static int replace_mail(struct mm_center *c, struct reload *rl, struct mm_mail_config *next)
 {
-    if (mm_mail_config_equal(next, rl->mail_cfg)) { /* the thread goes on undisturbed */
+    /* after a reload that started neither, the same settings are started */
+    bool running = rl->mail || !rl->mail_cfg->enabled;
+    if (running && mm_mail_config_equal(next, rl->mail_cfg)) { /* the thread goes on */
         mm_mail_config_release(next);
         mm_log_tr(MM_LOG_INFO, "center-log", "reload.mail_same");
         return 0;
@@ -453,12 +457,20 @@ static int replace_mail(struct mm_center *c, struct reload *rl, struct mm_mail_c
     rl->mail = NULL;
     int r = mm_mail_start(c, next, &rl->mail);
     if (r != 0) {
+        char why[512];
+        mm_msg_format(why, sizeof why, "center-log", "reload.mail_why", mm_msg_strerror(r));
         mm_log_tr(MM_LOG_ERROR, "center-log", "main.mail", mm_msg("center-log", "main.mail_start"));
         mm_mail_config_release(next);
-        if (mm_mail_start(c, rl->mail_cfg, &rl->mail) != 0) {
+        int old = mm_mail_start(c, rl->mail_cfg, &rl->mail);
+        if (old == 0) {
+            c->mail_enabled = rl->mail_cfg->enabled; /* on again after "neither" */
+            mm_log_tr(MM_LOG_ERROR, "center-log", "reload.failed", why);
+        } else {
             rl->mail = NULL; /* no mail thread at all: GET /duty says mail is off */
             c->mail_enabled = false;
-            mm_log_tr(MM_LOG_ERROR, "center-log", "reload.mail_none");
+            mm_log_tr(MM_LOG_ERROR, "center-log",
+                      mm_error_has_step(old) ? "reload.mail_none_own_step" : "reload.mail_none",
+                      mm_msg_strerror(old));
         }
         return r;
     }
