@@ -221,9 +221,9 @@ static int set_error(struct mm_risk_error *err, enum mm_risk_errkind kind,
 /* Notes a problem in field `field` of row rec (about column col): the first
  * one becomes err itself; every one is counted in err->rows_all, the first
  * MM_RISK_ERRORS_MAX kept, so one bad cell does not hide the others. */
-static void note_problem(struct mm_risk_error *err, enum mm_risk_errkind kind,
-                         enum mm_risk_col col, const struct mm_csv_record *h,
-                         const struct mm_csv_record *rec, size_t field, const char *value)
+static void note_problem(struct mm_risk_error *err, enum mm_risk_errkind kind, enum mm_risk_col col,
+                         const struct mm_csv_record *h, const struct mm_csv_record *rec,
+                         size_t field, const char *value)
 {
     struct mm_risk_row_errors *all = &err->rows_all;
     if (err->kind == MM_RISK_ERR_NONE) {
