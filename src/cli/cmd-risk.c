@@ -157,10 +157,19 @@ static void report_line(const struct mm_cli *cli, const char *path, int r,
     mm_buf_free(&msg);
 }
 
+/* True when the i-th of total errors is a misplaced quote with others after
+ * it: the reading restarts on the next line, so a quoted cell the broken line
+ * opened can make false errors there. */
+static bool quote_then_more(const struct mm_risk_error *one, size_t i, size_t total)
+{
+    return one->kind == MM_RISK_ERR_CSV && one->csv.kind == MM_CSV_ERR_QUOTE && i + 1 < total;
+}
+
 /* "PATH: what to do: STEP" once for each distinct step of the listed errors,
- * in the order they first occur. */
+ * in the order they first occur; after the misplaced quote's step, when
+ * errors follow one, that they may come from it. */
 static void report_steps(const struct mm_cli *cli, const char *path, int r,
-                         const struct mm_risk_error *e, size_t listed)
+                         const struct mm_risk_error *e, size_t listed, size_t total)
 {
     struct mm_risk_error one, earlier;
     for (size_t i = 0; i < listed; i++) {
@@ -180,6 +189,9 @@ static void report_steps(const struct mm_cli *cli, const char *path, int r,
         else
             mm_cli_error(cli, "risk", "%s: %s", path, mm_cmd_strerror(cli, r));
         mm_buf_free(&step);
+        if (quote_then_more(&one, i, total))
+            mm_cli_error(cli, "risk", "%s: %s%s", path, TR("error.step"),
+                         TR("step.csv.quote_first"));
     }
 }
 
@@ -214,7 +226,7 @@ static void report_errors(const struct mm_cli *cli, const char *path, int r,
         mm_risk_error_nth(e, i, &one);
         report_line(cli, path, r, &one, mm_risk_error_reason);
     }
-    report_steps(cli, path, r, e, listed);
+    report_steps(cli, path, r, e, listed, total);
     if (total > listed)
         report_more(cli, path, total - listed, listed);
 }

@@ -193,6 +193,17 @@ ERRORS = [
     (HEADER_EN + "PC,Me,Desk,Device,1,1,1,3,３\n,Me,Desk,Device,1,1,1,1,1\n", "en", 3,
      "line 3, column 1 (asset): the asset name is empty; name each asset, or delete the rows "
      "that are not assets."),
+    # a misplaced quote in the heading row: that one error, no data cell named as a heading
+    (HEADER_EN.replace("owner", "ow\"ner") + "PC,note,Desk,Device,1,1,1,1,1\n"
+     "NAS,\"x\"y,Office,Device,1,1,1,1,1\n", "en", 3,
+     "line 1, column 2: a quotation mark (\") is misplaced; a cell holding \" or a comma must be "
+     "wrapped in \" as a whole, with each \" inside written twice (\"\")."),
+    (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1" + ",x" * 56 + "\n", "en", 3,
+     "line 2, column 65: too many columns (at most 64 in one row); delete the columns you do not "
+     "use (empty columns on the right count too)."),
+    (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1" + "," * 56 + "\n", "ja", 3,
+     "2 行目 65 列目: 列が多すぎます（1 行に 64 列までです）。使っていない列を削除してください"
+     "（右側の空の列も数に入ります）。"),
     ("資産名,管理者,保管場所,媒体,機密性,完全性,可用性,脅威,脆弱性\n顧客名簿,営業,NAS,電子,3,2,2,5,1\n",
      "ja", 3,
      "2 行目 8 列目（「脅威」）: 「5」は範囲外です。評価の欄には 1・2・3 のどれかの整数を"
@@ -206,6 +217,10 @@ QUOTE_STEP_EN = ("what to do: a cell holding \" or a comma must be wrapped in \"
                  "each \" inside written twice (\"\").")
 QUOTE_STEP_JA = ("直し方: セルの中で \" やコンマを使うときは、セル全体を \" で囲み、中の \" は \"\" と "
                  "2 つ重ねてください。")
+QUOTE_FIRST_EN = ("what to do: correct the misplaced quotation marks first and read the file "
+                  "again: the errors after one can come from it.")
+QUOTE_FIRST_JA = ("直し方: まず引用符（\"）の誤りを直して、もう一度読み込んでください。"
+                  "それより後の誤りは、引用符の誤りが原因のことがあります。")
 
 
 def test_every_format_error():
@@ -227,6 +242,7 @@ def test_every_format_error():
              "line 8, column 6 (integrity): a cell opened with a quotation mark (\") is never "
              "closed before the end of the file.",
              QUOTE_STEP_EN,
+             QUOTE_FIRST_EN,
              "what to do: save the file again as CSV from your spreadsheet.",
              "what to do: add the closing \"."]
     want = "".join("mamori risk: bad.csv: " + line + "\n" for line in lines)
@@ -236,18 +252,33 @@ def test_every_format_error():
     # 25 broken rows: the first 20, the step once, then how many more
     write("bad.csv", HEADER_EN + "".join("PC%d,M\"e,Desk,Device,1,1,1,1,1\n" % i
                                          for i in range(25)))
-    for lang, quote, step, more in (
-            ("en", QUOTE_EN, QUOTE_STEP_EN, "5 more errors are not listed (only the first 20 are); "
+    for lang, quote, step, first, more in (
+            ("en", QUOTE_EN, QUOTE_STEP_EN, QUOTE_FIRST_EN, "5 more errors are not listed (only the first 20 are); "
              "correct the ones above and read the file again."),
-            ("ja", QUOTE_JA, QUOTE_STEP_JA, "ほかにも 5 件の誤りがあります（最初の 20 件だけを示しました）。"
+            ("ja", QUOTE_JA, QUOTE_STEP_JA, QUOTE_FIRST_JA, "ほかにも 5 件の誤りがあります（最初の 20 件だけを示しました）。"
              "上の誤りを直してから、もう一度読み込んでください。")):
         rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
         at = "line %d, column 2 (owner): " if lang == "en" else "%d 行目 2 列目（「owner」）: "
         want = "".join("mamori risk: bad.csv: " + at % (i + 2) + quote + "\n" for i in range(20))
         want += "mamori risk: bad.csv: " + step + "\n"
+        want += "mamori risk: bad.csv: " + first + "\n"
         want += "mamori risk: bad.csv: " + more + "\n"
         check(rc == 3 and out == b"" and err == want,
               "25 errors %s: exit %d\n got %r\nwant %r" % (lang, rc, err, want))
+    # a broken line opening a quoted cell that spans lines: the rest of the cell gives a second
+    # (false) error, and the output says to correct the quote first and read the file again
+    write("bad.csv", HEADER_EN + "PC,\"M\"e,\"De\nsk\",Device,1,1,1,1,1\n")
+    rc, out, err = run(["--lang", "en", "risk", "bad.csv"])
+    want = "".join("mamori risk: bad.csv: " + line + "\n" for line in (
+        "line 2, column 2 (owner): " + QUOTE_EN, "line 3, column 1 (asset): " + QUOTE_EN,
+        QUOTE_STEP_EN, QUOTE_FIRST_EN))
+    check(rc == 3 and out == b"" and err == want,
+          "quote then more: exit %d\n got %r\nwant %r" % (rc, err, want))
+    # the last error a misplaced quote: nothing can follow from it, so no such line
+    write("bad.csv", HEADER_EN + "PC,Me,Desk\x00,Device,1,1,1,1,1\nNAS,M\"e,Desk,Device,1,1,1,1,1\n")
+    rc, out, err = run(["--lang", "en", "risk", "bad.csv"])
+    check(rc == 3 and QUOTE_STEP_EN in err and "correct the misplaced" not in err,
+          "quote last: exit %d %r" % (rc, err))
     os.unlink(os.path.join(WORK, "bad.csv"))
 
 
