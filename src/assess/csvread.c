@@ -13,7 +13,9 @@
  * Format errors (a misplaced quote, a NUL, a cell too long) do not stop a
  * reader given options.all: the record is dropped (after a misplaced quote
  * the parser starts afresh on the next line) and reading goes on, so every
- * broken row is reported; the table is still refused.
+ * broken row is reported; the table is still refused. An error in the first
+ * record (the headings) stops it: later errors would otherwise name a data
+ * row's cells as the headings.
  *
  * Decoding happens per field, after libcsv has split the raw bytes: CP932
  * trail bytes are never '"', ',', CR or LF, so splitting first is safe, and
@@ -50,10 +52,12 @@ struct reader {
     bool skip; /* a format error in the record being built: drop it */
 };
 
-/* A format error the reader can go on after (options.all): one record's. */
-static bool recoverable(enum mm_csv_errkind kind, size_t line)
+/* A format error the reader can go on after (options.all): one record's,
+ * and not the first record's: the first holds the column headings, and
+ * without it a data row would be taken for them. */
+static bool recoverable(const struct reader *r, enum mm_csv_errkind kind, size_t line)
 {
-    return line > 0 &&
+    return line > 0 && r->table && r->table->nrecords > 0 &&
            (kind == MM_CSV_ERR_QUOTE || kind == MM_CSV_ERR_NUL || kind == MM_CSV_ERR_FIELD_SIZE);
 }
 
@@ -80,7 +84,7 @@ static void fail(struct reader *r, int rc, enum mm_csv_errkind kind, size_t line
         all->total++;
     }
     r->skip = true;
-    r->stop = !all || !recoverable(kind, line);
+    r->stop = !all || !recoverable(r, kind, line);
 }
 
 static void fail_here(struct reader *r, int rc, enum mm_csv_errkind kind)

@@ -332,52 +332,64 @@ int mm_risk_write_template(enum mm_lang lang, bool bom, struct mm_buf *out)
 
 /* ---- error messages ---- */
 
-static const char *const csv_error_keys[] = {
-    [MM_CSV_ERR_NONE] = "error.csv.io",
-    [MM_CSV_ERR_NOMEM] = "error.csv.nomem",
-    [MM_CSV_ERR_IO] = "error.csv.io",
-    [MM_CSV_ERR_EMPTY] = "error.csv.empty",
-    [MM_CSV_ERR_TOOBIG] = "error.csv.toobig",
-    [MM_CSV_ERR_UTF16] = "error.csv.utf16",
-    [MM_CSV_ERR_RECORDS] = "error.csv.records",
-    [MM_CSV_ERR_FIELDS] = "error.csv.fields",
-    [MM_CSV_ERR_CELLS] = "error.csv.cells",
-    [MM_CSV_ERR_FIELD_SIZE] = "error.csv.field_size",
-    [MM_CSV_ERR_QUOTE] = "error.csv.quote",
-    [MM_CSV_ERR_UNTERMINATED] = "error.csv.unterminated",
-    [MM_CSV_ERR_ENCODING] = "error.csv.encoding.utf-8",
-    [MM_CSV_ERR_NUL] = "error.csv.nul",
+/* Each message is a reason ("error.*", no closing full stop) and, for most,
+ * a next step ("step.*", a full sentence). One error says both on one line;
+ * several are listed by their reasons, then each distinct step once. */
+struct message_keys {
+    const char *reason, *step;
 };
 
-static const char *const risk_error_keys[] = {
-    [MM_RISK_ERR_NONE] = "error.csv.io",
-    [MM_RISK_ERR_CSV] = "error.csv.io",
-    [MM_RISK_ERR_NO_ROWS] = "error.risk.no_rows",
-    [MM_RISK_ERR_MISSING_COLUMN] = "error.risk.missing_column",
-    [MM_RISK_ERR_DUPLICATE_COLUMN] = "error.risk.duplicate_column",
-    [MM_RISK_ERR_SHORT_ROW] = "error.risk.short_row",
-    [MM_RISK_ERR_EXTRA_FIELD] = "error.risk.extra_field",
-    [MM_RISK_ERR_EMPTY_ASSET] = "error.risk.empty_asset",
-    [MM_RISK_ERR_RATING_EMPTY] = "error.risk.rating_empty",
-    [MM_RISK_ERR_RATING_NAN] = "error.risk.rating_nan",
-    [MM_RISK_ERR_RATING_RANGE] = "error.risk.rating_range",
-    [MM_RISK_ERR_ACCEPT_BELOW] = "error.risk.accept_below",
+static const struct message_keys csv_messages[] = {
+    [MM_CSV_ERR_NONE] = {"error.csv.io", NULL},
+    [MM_CSV_ERR_NOMEM] = {"error.csv.nomem", NULL},
+    [MM_CSV_ERR_IO] = {"error.csv.io", NULL},
+    [MM_CSV_ERR_EMPTY] = {"error.csv.empty", "step.csv.empty"},
+    [MM_CSV_ERR_TOOBIG] = {"error.csv.toobig", "step.csv.toobig"},
+    [MM_CSV_ERR_UTF16] = {"error.csv.utf16", "step.csv.utf16"},
+    [MM_CSV_ERR_RECORDS] = {"error.csv.records", "step.csv.records"},
+    [MM_CSV_ERR_FIELDS] = {"error.csv.fields", "step.csv.fields"},
+    [MM_CSV_ERR_CELLS] = {"error.csv.cells", "step.csv.cells"},
+    [MM_CSV_ERR_FIELD_SIZE] = {"error.csv.field_size", "step.csv.field_size"},
+    [MM_CSV_ERR_QUOTE] = {"error.csv.quote", "step.csv.quote"},
+    [MM_CSV_ERR_UNTERMINATED] = {"error.csv.unterminated", "step.csv.unterminated"},
+    [MM_CSV_ERR_ENCODING] = {"error.csv.encoding.utf-8", "step.csv.encoding.utf-8"},
+    [MM_CSV_ERR_NUL] = {"error.csv.nul", "step.csv.nul"},
 };
 
-static const char *message_key(const struct mm_risk_error *e)
+static const struct message_keys risk_messages[] = {
+    [MM_RISK_ERR_NONE] = {"error.csv.io", NULL},
+    [MM_RISK_ERR_CSV] = {"error.csv.io", NULL},
+    [MM_RISK_ERR_NO_ROWS] = {"error.risk.no_rows", "step.risk.no_rows"},
+    [MM_RISK_ERR_MISSING_COLUMN] = {"error.risk.missing_column", "step.risk.missing_column"},
+    [MM_RISK_ERR_DUPLICATE_COLUMN] = {"error.risk.duplicate_column", "step.risk.duplicate_column"},
+    [MM_RISK_ERR_SHORT_ROW] = {"error.risk.short_row", "step.risk.short_row"},
+    [MM_RISK_ERR_EXTRA_FIELD] = {"error.risk.extra_field", "step.risk.extra_field"},
+    [MM_RISK_ERR_EMPTY_ASSET] = {"error.risk.empty_asset", "step.risk.empty_asset"},
+    [MM_RISK_ERR_RATING_EMPTY] = {"error.risk.rating_empty", "step.risk.rating"},
+    [MM_RISK_ERR_RATING_NAN] = {"error.risk.rating_nan", "step.risk.rating"},
+    [MM_RISK_ERR_RATING_RANGE] = {"error.risk.rating_range", "step.risk.rating"},
+    [MM_RISK_ERR_ACCEPT_BELOW] = {"error.risk.accept_below", NULL},
+};
+
+static const struct message_keys encoding_messages[] = {
+    {"error.csv.encoding.mixed", "step.csv.encoding.mixed"},
+    {"error.csv.encoding.auto", "step.csv.encoding.auto"},
+    {"error.csv.encoding.cp932", "step.csv.encoding.cp932"},
+    {"error.csv.encoding.utf-8", "step.csv.encoding.utf-8"},
+};
+
+static const struct message_keys *message_keys(const struct mm_risk_error *e)
 {
+    static const size_t ncsv = sizeof csv_messages / sizeof csv_messages[0];
+    static const size_t nrisk = sizeof risk_messages / sizeof risk_messages[0];
     if (e->kind != MM_RISK_ERR_CSV)
-        return e->kind < sizeof risk_error_keys / sizeof risk_error_keys[0]
-                   ? risk_error_keys[e->kind]
-                   : "error.csv.io";
+        return &risk_messages[(size_t)e->kind < nrisk ? e->kind : MM_RISK_ERR_NONE];
     if (e->csv.kind == MM_CSV_ERR_ENCODING)
-        return e->csv.mixed                          ? "error.csv.encoding.mixed"
-               : e->csv.detected                     ? "error.csv.encoding.auto"
-               : e->csv.encoding == MM_CSV_ENC_CP932 ? "error.csv.encoding.cp932"
-                                                     : "error.csv.encoding.utf-8";
-    return e->csv.kind < sizeof csv_error_keys / sizeof csv_error_keys[0]
-               ? csv_error_keys[e->csv.kind]
-               : "error.csv.io";
+        return &encoding_messages[e->csv.mixed                          ? 0
+                                  : e->csv.detected                     ? 1
+                                  : e->csv.encoding == MM_CSV_ENC_CP932 ? 2
+                                                                        : 3];
+    return &csv_messages[(size_t)e->csv.kind < ncsv ? e->csv.kind : MM_CSV_ERR_NONE];
 }
 
 /* The accepted headers of a column, joined for a message. */
@@ -412,7 +424,9 @@ static int put_location(const struct mm_risk_error *e, enum mm_lang lang, struct
     return r == 0 ? mm_buf_puts(out, lang == MM_LANG_JA ? ": " : ": ") : r;
 }
 
-int mm_risk_error_message(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out)
+/* Fills key (a reason or a step) with e's facts. */
+static int fill_message(const struct mm_risk_error *e, const char *key, enum mm_lang lang,
+                        struct mm_buf *out)
 {
     struct mm_buf aliases = MM_BUF_INIT;
     char other[24], max[24];
@@ -432,9 +446,41 @@ int mm_risk_error_message(const struct mm_risk_error *e, enum mm_lang lang, stru
                                        {"max", max},
                                        {"aliases", mm_buf_str(&aliases)}};
     if (r == 0)
-        r = put_location(e, lang, out);
-    if (r == 0)
-        r = mm_fill(out, MM_FILL_MAX, mm_tr("risk", message_key(e), lang), vars, 5, 0);
+        r = mm_fill(out, MM_FILL_MAX, mm_tr("risk", key, lang), vars, 5, 0);
     mm_buf_free(&aliases);
     return r;
+}
+
+/* Where and what: the location, then the reason without its full stop. */
+static int put_reason(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out)
+{
+    int r = put_location(e, lang, out);
+    return r == 0 ? fill_message(e, message_keys(e)->reason, lang, out) : r;
+}
+
+int mm_risk_error_reason(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out)
+{
+    int r = put_reason(e, lang, out);
+    return r == 0 ? mm_buf_puts(out, lang == MM_LANG_JA ? "。" : ".") : r;
+}
+
+const char *mm_risk_error_step_id(const struct mm_risk_error *e)
+{
+    return message_keys(e)->step;
+}
+
+int mm_risk_error_step(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out)
+{
+    const char *key = message_keys(e)->step;
+    return key ? fill_message(e, key, lang, out) : 0;
+}
+
+int mm_risk_error_message(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out)
+{
+    if (!message_keys(e)->step)
+        return mm_risk_error_reason(e, lang, out);
+    int r = put_reason(e, lang, out);
+    if (r == 0)
+        r = mm_buf_puts(out, lang == MM_LANG_JA ? "。" : "; ");
+    return r == 0 ? mm_risk_error_step(e, lang, out) : r;
 }

@@ -191,6 +191,19 @@ static const char *field_or_empty(const struct mm_csv_record *rec, size_t i)
     return i < rec->nfields ? rec->fields[i] : "";
 }
 
+/* The return code of an error of this kind. */
+static int error_code(enum mm_risk_errkind kind)
+{
+    switch (kind) {
+    case MM_RISK_ERR_RATING_RANGE:
+        return MM_ERANGE;
+    case MM_RISK_ERR_ACCEPT_BELOW:
+        return MM_EINVAL;
+    default:
+        return MM_EPARSE;
+    }
+}
+
 static int set_error(struct mm_risk_error *err, enum mm_risk_errkind kind,
                      const struct mm_csv_record *header, const struct mm_csv_record *rec,
                      size_t field, const char *value)
@@ -202,14 +215,29 @@ static int set_error(struct mm_risk_error *err, enum mm_risk_errkind kind,
         clean_copy(err->header, sizeof err->header, field_or_empty(header, field));
     if (value)
         clean_copy(err->value, sizeof err->value, value);
-    switch (kind) {
-    case MM_RISK_ERR_RATING_RANGE:
-        return MM_ERANGE;
-    case MM_RISK_ERR_ACCEPT_BELOW:
-        return MM_EINVAL;
-    default:
-        return MM_EPARSE;
+    return error_code(kind);
+}
+
+/* Notes a problem in field `field` of row rec (about column col): the first
+ * one becomes err itself; every one is counted in err->rows_all, the first
+ * MM_RISK_ERRORS_MAX kept, so one bad cell does not hide the others. */
+static void note_problem(struct mm_risk_error *err, enum mm_risk_errkind kind, enum mm_risk_col col,
+                         const struct mm_csv_record *h, const struct mm_csv_record *rec,
+                         size_t field, const char *value)
+{
+    struct mm_risk_row_errors *all = &err->rows_all;
+    if (err->kind == MM_RISK_ERR_NONE) {
+        err->col = col;
+        set_error(err, kind, h, rec, field, value);
     }
+    all->total++;
+    if (all->n >= MM_RISK_ERRORS_MAX)
+        return;
+    struct mm_risk_row_error *p = &all->list[all->n++];
+    *p = (struct mm_risk_row_error){
+        .kind = kind, .line = rec->line, .column = field + 1, .col = col};
+    clean_copy(p->header, sizeof p->header, field_or_empty(h, field));
+    clean_copy(p->value, sizeof p->value, value ? value : "");
 }
 
 /* ---- reading the header ---- */
@@ -332,48 +360,72 @@ static bool record_is_blank(const struct mm_csv_record *rec)
 }
 
 /* Checks fields past the header: allowed only when empty. */
-static int check_extra_fields(const struct mm_csv_record *h, const struct mm_csv_record *rec,
-                              struct mm_risk_error *err)
+static bool check_extra_fields(const struct mm_csv_record *h, const struct mm_csv_record *rec,
+                               struct mm_risk_error *err)
 {
+    bool ok = true;
     for (size_t f = h->nfields; f < rec->nfields; f++) {
-        if (!cell_is_blank(rec->fields[f]))
-            return set_error(err, MM_RISK_ERR_EXTRA_FIELD, h, rec, f, rec->fields[f]);
+        if (!cell_is_blank(rec->fields[f])) {
+            note_problem(err, MM_RISK_ERR_EXTRA_FIELD, MM_RISK_COL_ASSET, h, rec, f,
+                         rec->fields[f]);
+            ok = false;
+        }
     }
-    return 0;
+    return ok;
 }
 
-/* Fills row from rec, checking every known column. */
-static int read_row(const struct mm_risk_sheet *s, const struct mm_csv_record *rec,
-                    struct mm_risk_row *row, struct mm_risk_error *err)
+/* The known column in field f of the records, or -1. */
+static int column_at(const struct mm_risk_sheet *s, size_t f)
+{
+    for (int c = 0; c < MM_RISK_NCOLS; c++)
+        if (s->col_field[c] == f)
+            return c;
+    return -1;
+}
+
+/* Reads the cell of column c into row; notes its problem and returns false
+ * when it has one. */
+static bool read_cell(const struct mm_risk_sheet *s, const struct mm_csv_record *rec,
+                      enum mm_risk_col c, struct mm_risk_row *row, struct mm_risk_error *err)
 {
     const struct mm_csv_record *h = &s->table->records[0];
-    int r = check_extra_fields(h, rec, err);
-    if (r != 0)
-        return r;
-    for (int c = 0; c < MM_RISK_NCOLS; c++) {
-        size_t f = s->col_field[c];
-        if (f >= rec->nfields) {
-            err->col = (enum mm_risk_col)c;
-            return set_error(err, MM_RISK_ERR_SHORT_ROW, h, rec, f, NULL);
-        }
-        if (c < MM_RISK_NTEXT) {
-            row->text[c] = rec->fields[f];
+    size_t f = s->col_field[c];
+    enum mm_risk_errkind kind = MM_RISK_ERR_NONE;
+    if (c < MM_RISK_NTEXT) {
+        row->text[c] = rec->fields[f];
+        if (c == MM_RISK_COL_ASSET && cell_is_blank(rec->fields[f]))
+            kind = MM_RISK_ERR_EMPTY_ASSET;
+    } else {
+        kind = parse_rating(rec->fields[f], &row->rating[c - MM_RISK_NTEXT]);
+    }
+    if (kind == MM_RISK_ERR_NONE)
+        return true;
+    note_problem(err, kind, c, h, rec, f, kind == MM_RISK_ERR_EMPTY_ASSET ? NULL : rec->fields[f]);
+    return false;
+}
+
+/* Fills row from rec, checking every known column from left to right and
+ * noting every problem (a short row once, at its first missing column).
+ * Returns whether the row is fine. */
+static bool read_row(const struct mm_risk_sheet *s, const struct mm_csv_record *rec,
+                     struct mm_risk_row *row, struct mm_risk_error *err)
+{
+    const struct mm_csv_record *h = &s->table->records[0];
+    bool ok = true;
+    for (size_t f = 0; f < h->nfields; f++) {
+        int c = column_at(s, f);
+        if (c < 0)
             continue;
+        if (f >= rec->nfields) {
+            note_problem(err, MM_RISK_ERR_SHORT_ROW, (enum mm_risk_col)c, h, rec, f, NULL);
+            return false;
         }
-        enum mm_risk_errkind kind = parse_rating(rec->fields[f], &row->rating[c - MM_RISK_NTEXT]);
-        if (kind != MM_RISK_ERR_NONE) {
-            err->col = (enum mm_risk_col)c;
-            return set_error(err, kind, h, rec, f, rec->fields[f]);
-        }
+        ok = read_cell(s, rec, (enum mm_risk_col)c, row, err) && ok;
     }
-    if (cell_is_blank(row->text[MM_RISK_COL_ASSET])) {
-        err->col = MM_RISK_COL_ASSET;
-        return set_error(err, MM_RISK_ERR_EMPTY_ASSET, h, rec, s->col_field[MM_RISK_COL_ASSET],
-                         NULL);
-    }
+    ok = check_extra_fields(h, rec, err) && ok;
     row->line = rec->line;
     row->record = rec;
-    return 0;
+    return ok;
 }
 
 static void compute_row(struct mm_risk_row *row, int accept_below)
@@ -406,12 +458,13 @@ static int read_rows(struct mm_risk_sheet *s, struct mm_risk_error *err)
         if (record_is_blank(rec))
             continue;
         struct mm_risk_row *row = &s->rows[s->nrows];
-        int r = read_row(s, rec, row, err);
-        if (r != 0)
-            return r;
+        if (!read_row(s, rec, row, err))
+            continue; /* noted; the next rows are checked too */
         row->order = s->nrows++;
         compute_row(row, s->accept_below);
     }
+    if (err->rows_all.total > 0)
+        return error_code(err->kind);
     if (s->nrows == 0)
         return set_error(err, MM_RISK_ERR_NO_ROWS, &t->records[0], NULL, NO_FIELD, NULL);
     qsort(s->rows, s->nrows, sizeof *s->rows, compare_rows);
@@ -479,11 +532,35 @@ static void set_csv_error(struct mm_risk_error *err, const struct mm_csv_error *
     err->limit = limit;
 }
 
+void mm_risk_error_counts(const struct mm_risk_error *e, size_t *listed, size_t *total)
+{
+    if (e->kind == MM_RISK_ERR_CSV && e->csv_all.n > 0) {
+        *listed = e->csv_all.n;
+        *total = e->csv_all.total;
+    } else if (e->kind != MM_RISK_ERR_CSV && e->rows_all.n > 0) {
+        *listed = e->rows_all.n;
+        *total = e->rows_all.total;
+    } else {
+        *listed = *total = 1;
+    }
+}
+
 void mm_risk_error_nth(const struct mm_risk_error *e, size_t i, struct mm_risk_error *out)
 {
     memset(out, 0, sizeof *out);
-    if (i < e->csv_all.n)
+    if (e->kind == MM_RISK_ERR_CSV && i < e->csv_all.n) {
         set_csv_error(out, &e->csv_all.list[i], e->limit);
+    } else if (e->kind != MM_RISK_ERR_CSV && i < e->rows_all.n) {
+        const struct mm_risk_row_error *p = &e->rows_all.list[i];
+        out->kind = p->kind;
+        out->line = p->line;
+        out->column = p->column;
+        out->col = p->col;
+        memcpy(out->header, p->header, sizeof out->header);
+        memcpy(out->value, p->value, sizeof out->value);
+    } else if (i == 0) {
+        *out = *e;
+    }
 }
 
 static int load(const char *path, const void *data, size_t len, const struct mm_risk_options *opt,

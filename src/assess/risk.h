@@ -106,6 +106,24 @@ enum mm_risk_errkind {
     MM_RISK_ERR_ACCEPT_BELOW,     /* options.accept_below outside 1-10 */
 };
 
+/* One problem in a row's cells: the fields of mm_risk_error below. */
+struct mm_risk_row_error {
+    enum mm_risk_errkind kind;
+    size_t line, column;
+    enum mm_risk_col col;
+    char header[128];
+    char value[128];
+};
+
+/* Every cell problem of the rows, in the order of the file: the first
+ * MM_RISK_ERRORS_MAX of them, and how many there were in all. */
+#define MM_RISK_ERRORS_MAX MM_CSV_ERRORS_MAX
+struct mm_risk_row_errors {
+    size_t n;     /* kept in list */
+    size_t total; /* found (n, then those past the limit) */
+    struct mm_risk_row_error list[MM_RISK_ERRORS_MAX];
+};
+
 struct mm_risk_error {
     enum mm_risk_errkind kind;
     struct mm_csv_error csv; /* kind == MM_RISK_ERR_CSV */
@@ -121,9 +139,16 @@ struct mm_risk_error {
      * reader, so one broken row does not hide the others); empty when the
      * file could not be read at all */
     struct mm_csv_errors csv_all;
+    /* a problem in a row's cells (short row, extra value, empty asset name,
+     * bad rating): every one of every row, the first being e itself */
+    struct mm_risk_row_errors rows_all;
 };
 
-/* out: the risk error for e->csv_all.list[i], as e is for the first. */
+/* How many errors e lists (*listed, at most MM_RISK_ERRORS_MAX) and how many
+ * were found in all (*total): those of csv_all or rows_all, else e alone
+ * (1, 1). */
+void mm_risk_error_counts(const struct mm_risk_error *e, size_t *listed, size_t *total);
+/* out: the i-th listed error (i < *listed above), as e is for the first. */
 void mm_risk_error_nth(const struct mm_risk_error *e, size_t i, struct mm_risk_error *out);
 
 /* Reads an inventory from memory. On success *out is a new sheet (free with
@@ -164,7 +189,16 @@ int mm_risk_write_html(const struct mm_risk_sheet *s, enum mm_lang lang, struct 
 int mm_risk_write_text(const struct mm_risk_sheet *s, enum mm_lang lang, struct mm_buf *out);
 /* The example inventory (data/risk/template.<lang>.csv) with CRLF line ends. */
 int mm_risk_write_template(enum mm_lang lang, bool bom, struct mm_buf *out);
-/* One line (no newline) telling a person what is wrong and where. */
+/* One line (no newline) telling a person what is wrong and where, then
+ * what to do: the reason, then the step (when e has one). */
 int mm_risk_error_message(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out);
+/* Where and what is wrong, a full sentence without the next step: the line of
+ * one error among several, whose steps are said once after the list. */
+int mm_risk_error_reason(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out);
+/* The id of e's next step (errors that share one have the same id: the three
+ * kinds of bad rating), or NULL when it has none. */
+const char *mm_risk_error_step_id(const struct mm_risk_error *e);
+/* The next step of e, a full sentence (nothing when it has none). */
+int mm_risk_error_step(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out);
 
 #endif

@@ -142,12 +142,14 @@ static void report_unreadable(const struct mm_cli *cli, const char *path, int r)
     mm_buf_free(&msg);
 }
 
-/* "PATH: where: what is wrong; what to do" for one error. */
-static void report_one(const struct mm_cli *cli, const char *path, int r,
-                       const struct mm_risk_error *e)
+/* "PATH: TEXT" on stderr, TEXT made by fn from e (the error's number when
+ * fn fails). */
+static void report_line(const struct mm_cli *cli, const char *path, int r,
+                        const struct mm_risk_error *e,
+                        int (*fn)(const struct mm_risk_error *, enum mm_lang, struct mm_buf *))
 {
     struct mm_buf msg = MM_BUF_INIT;
-    if (mm_risk_error_message(e, cli->lang, &msg) != 0) {
+    if (fn(e, cli->lang, &msg) != 0) {
         mm_buf_reset(&msg);
         mm_buf_puts(&msg, mm_cmd_strerror(cli, r));
     }
@@ -155,27 +157,78 @@ static void report_one(const struct mm_cli *cli, const char *path, int r,
     mm_buf_free(&msg);
 }
 
-/* Every error of the CSV reading, one line each (MM_CSV_ERRORS_MAX at
- * most, then how many more there are). */
-static void report_csv_errors(const struct mm_cli *cli, const char *path, int r,
-                              const struct mm_risk_error *e)
+/* True when the i-th of total errors is a misplaced quote with others after
+ * it: the reading restarts on the next line, so a quoted cell the broken line
+ * opened can make false errors there. */
+static bool quote_then_more(const struct mm_risk_error *one, size_t i, size_t total)
 {
-    const struct mm_csv_errors *all = &e->csv_all;
-    struct mm_risk_error one;
-    for (size_t i = 0; i < all->n; i++) {
+    return one->kind == MM_RISK_ERR_CSV && one->csv.kind == MM_CSV_ERR_QUOTE && i + 1 < total;
+}
+
+/* "PATH: what to do: STEP" once for each distinct step of the listed errors,
+ * in the order they first occur; after the misplaced quote's step, when
+ * errors follow one, that they may come from it. */
+static void report_steps(const struct mm_cli *cli, const char *path, int r,
+                         const struct mm_risk_error *e, size_t listed, size_t total)
+{
+    struct mm_risk_error one, earlier;
+    for (size_t i = 0; i < listed; i++) {
         mm_risk_error_nth(e, i, &one);
-        report_one(cli, path, r, &one);
+        const char *id = mm_risk_error_step_id(&one);
+        bool said = id == NULL;
+        for (size_t j = 0; j < i && !said; j++) {
+            mm_risk_error_nth(e, j, &earlier);
+            const char *other = mm_risk_error_step_id(&earlier);
+            said = other && strcmp(other, id) == 0;
+        }
+        if (said)
+            continue;
+        struct mm_buf step = MM_BUF_INIT;
+        if (mm_risk_error_step(&one, cli->lang, &step) == 0)
+            mm_cli_error(cli, "risk", "%s: %s%s", path, TR("error.step"), mm_buf_str(&step));
+        else
+            mm_cli_error(cli, "risk", "%s: %s", path, mm_cmd_strerror(cli, r));
+        mm_buf_free(&step);
+        if (quote_then_more(&one, i, total))
+            mm_cli_error(cli, "risk", "%s: %s%s", path, TR("error.step"),
+                         TR("step.csv.quote_first"));
     }
-    if (all->total <= all->n)
-        return;
+}
+
+/* "PATH: N more errors are not listed ...". */
+static void report_more(const struct mm_cli *cli, const char *path, size_t more, size_t listed)
+{
     char count[24], max[24];
-    snprintf(count, sizeof count, "%zu", all->total - all->n);
-    snprintf(max, sizeof max, "%zu", all->n);
+    snprintf(count, sizeof count, "%zu", more);
+    snprintf(max, sizeof max, "%zu", listed);
     const struct mm_fill_var vars[] = {{"count", count}, {"max", max}};
     struct mm_buf msg = MM_BUF_INIT;
     if (mm_fill(&msg, MM_FILL_MAX, TR("error.csv.more"), vars, 2, 0) == 0)
         mm_cli_error(cli, "risk", "%s: %s", path, mm_buf_str(&msg));
     mm_buf_free(&msg);
+}
+
+/* One error: "PATH: where: what is wrong; what to do". Several (format
+ * errors of the CSV, or problems in the rows' cells): one line each with
+ * where and what (MM_RISK_ERRORS_MAX at most), then each distinct next step
+ * once, then how many more there are. */
+static void report_errors(const struct mm_cli *cli, const char *path, int r,
+                          const struct mm_risk_error *e)
+{
+    size_t listed, total;
+    mm_risk_error_counts(e, &listed, &total);
+    if (total <= 1) {
+        report_line(cli, path, r, e, mm_risk_error_message);
+        return;
+    }
+    struct mm_risk_error one;
+    for (size_t i = 0; i < listed; i++) {
+        mm_risk_error_nth(e, i, &one);
+        report_line(cli, path, r, &one, mm_risk_error_reason);
+    }
+    report_steps(cli, path, r, e, listed, total);
+    if (total > listed)
+        report_more(cli, path, total - listed, listed);
 }
 
 static int report_load_error(const struct mm_cli *cli, const char *path, int r,
@@ -186,10 +239,7 @@ static int report_load_error(const struct mm_cli *cli, const char *path, int r,
         report_unreadable(cli, path, r);
         return MM_EXIT_IO;
     }
-    if (csv && e->csv_all.n > 0)
-        report_csv_errors(cli, path, r, e);
-    else
-        report_one(cli, path, r, e);
+    report_errors(cli, path, r, e);
     return csv && e->csv.kind == MM_CSV_ERR_NOMEM ? MM_EXIT_IO : MM_EXIT_INPUT;
 }
 

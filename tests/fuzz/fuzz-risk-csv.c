@@ -25,6 +25,25 @@ static void render_all(const struct mm_risk_sheet *s)
     }
 }
 
+/* Every message the command may say for e: the one-line form and, for each
+ * listed error, its reason and step. */
+static void say_errors(const struct mm_risk_error *e, enum mm_lang lang)
+{
+    struct mm_buf b = MM_BUF_INIT;
+    struct mm_risk_error one;
+    size_t listed, total;
+    mm_risk_error_message(e, lang, &b);
+    mm_risk_error_counts(e, &listed, &total);
+    for (size_t i = 0; i < listed; i++) {
+        mm_risk_error_nth(e, i, &one);
+        mm_buf_reset(&b);
+        mm_risk_error_reason(&one, lang, &b);
+        mm_buf_reset(&b);
+        mm_risk_error_step(&one, lang, &b);
+    }
+    mm_buf_free(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > FUZZ_INPUT_MAX)
@@ -40,11 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         render_all(s);
         mm_risk_sheet_free(s);
     } else {
-        for (int lang = 0; lang < 2; lang++) {
-            struct mm_buf b = MM_BUF_INIT;
-            mm_risk_error_message(&e, (enum mm_lang)lang, &b);
-            mm_buf_free(&b);
-        }
+        for (int lang = 0; lang < 2; lang++)
+            say_errors(&e, (enum mm_lang)lang);
     }
     return 0;
 }

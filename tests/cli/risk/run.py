@@ -164,10 +164,11 @@ def test_template():
 ERRORS = [
     # (file content, language, exit code, expected stderr after "mamori risk: bad.csv: ")
     (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1\nNAS,IT,Office,Device,4,1,1,1,1\n", "en", 3,
-     "line 3, column 5 (confidentiality): \"4\" is out of range; a rating is 1, 2 or 3."),
+     "line 3, column 5 (confidentiality): \"4\" is out of range; "
+     "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words)."),
     (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1\n\"multi\nline\",IT,Office,Device,1,x,1,1,1\n",
      "en", 3, "line 3, column 6 (integrity): \"x\" is not a rating; enter the whole number 1, 2 "
-     "or 3 (no decimals or words)."),
+     "or 3 in each rating cell (no decimals or words)."),
     ("asset,owner,location,medium,confidentiality,integrity,availability,threat\nPC,a,b,c,1,1,1,1\n",
      "en", 3, "line 1: the required column \"vulnerability\" is missing; head it with one of: "
      "vulnerability, vulnerabilities, vulnerability level, 脆弱性, 脆弱性の大きさ, 脆弱性レベル"),
@@ -187,26 +188,45 @@ ERRORS = [
     (b"\xff\xfea\x00,\x00", "en", 3, "UTF-16 files (Excel's \"Unicode Text\") are not supported; "
      "save again in Excel as \"CSV UTF-8 (Comma delimited)\" or \"CSV (Comma delimited)\"."),
     (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1,surplus\n", "en", 3,
-     "line 2, column 10: the value \"surplus\" is in a column without a heading; add a heading "
-     "or delete the value."),
+     "line 2, column 10: the value \"surplus\" is in a column without a heading; give every "
+     "column that holds values a heading, or delete those values."),
     (HEADER_EN + "PC,Me,Desk,Device,1,1,1,3,３\n,Me,Desk,Device,1,1,1,1,1\n", "en", 3,
-     "line 3, column 1 (asset): the asset name is empty; name the asset or delete the whole row."),
+     "line 3, column 1 (asset): the asset name is empty; name each asset, or delete the rows "
+     "that are not assets."),
+    # a misplaced quote in the heading row: that one error, no data cell named as a heading
+    (HEADER_EN.replace("owner", "ow\"ner") + "PC,note,Desk,Device,1,1,1,1,1\n"
+     "NAS,\"x\"y,Office,Device,1,1,1,1,1\n", "en", 3,
+     "line 1, column 2: a quotation mark (\") is misplaced; a cell holding \" or a comma must be "
+     "wrapped in \" as a whole, with each \" inside written twice (\"\")."),
+    (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1" + ",x" * 56 + "\n", "en", 3,
+     "line 2, column 65: too many columns (at most 64 in one row); delete the columns you do not "
+     "use (empty columns on the right count too)."),
+    (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1" + "," * 56 + "\n", "ja", 3,
+     "2 行目 65 列目: 列が多すぎます（1 行に 64 列までです）。使っていない列を削除してください"
+     "（右側の空の列も数に入ります）。"),
     ("資産名,管理者,保管場所,媒体,機密性,完全性,可用性,脅威,脆弱性\n顧客名簿,営業,NAS,電子,3,2,2,5,1\n",
      "ja", 3,
-     "2 行目 8 列目（「脅威」）: 「5」は範囲外です。評価は 1・2・3 のどれかです。"),
+     "2 行目 8 列目（「脅威」）: 「5」は範囲外です。評価の欄には 1・2・3 のどれかの整数を"
+     "入れてください（小数や文字は使えません）。"),
 ]
 
 
-QUOTE_EN = ("a quotation mark (\") is misplaced; a cell holding \" or a comma must be wrapped "
-            "in \" as a whole, with each \" inside written twice (\"\").")
-QUOTE_JA = ("引用符（\"）の使い方が正しくありません。セルの中で \" やコンマを使うときは、セル全体を "
-            "\" で囲み、中の \" は \"\" と 2 つ重ねてください。")
+QUOTE_EN = "a quotation mark (\") is misplaced."
+QUOTE_JA = "引用符（\"）の使い方が正しくありません。"
+QUOTE_STEP_EN = ("what to do: a cell holding \" or a comma must be wrapped in \" as a whole, with "
+                 "each \" inside written twice (\"\").")
+QUOTE_STEP_JA = ("直し方: セルの中で \" やコンマを使うときは、セル全体を \" で囲み、中の \" は \"\" と "
+                 "2 つ重ねてください。")
+QUOTE_FIRST_EN = ("what to do: correct the misplaced quotation marks first and read the file "
+                  "again: the errors after one can come from it.")
+QUOTE_FIRST_JA = ("直し方: まず引用符（\"）の誤りを直して、もう一度読み込んでください。"
+                  "それより後の誤りは、引用符の誤りが原因のことがあります。")
 
 
 def test_every_format_error():
     """A broken quote does not hide the other rows' format errors: each is said with its line
-    (a NUL and a misplaced quote on other lines, a good multi-line cell between them), the
-    exit code stays 3, and past 20 the rest are counted."""
+    (a NUL and a misplaced quote on other lines, a good multi-line cell between them), each
+    next step once after the list, the exit code stays 3, and past 20 the rest are counted."""
     write("keep.csv", b"old\n")
     rows = ["PC,Me,De\"sk,Device,1,1,1,1,1",        # line 2: quote inside an unquoted cell
             "\"multi\nline\",IT,Office,Device,1,1,1,1,1",  # lines 3-4: fine
@@ -216,29 +236,117 @@ def test_every_format_error():
             "Web,Me,Cloud,Data,1,\"1\"\"2,1,1,1"]      # line 8: a doubled quote, not closed here
     write("bad.csv", HEADER_EN + "\n".join(rows) + "\n")
     rc, out, err = run(["--lang", "en", "risk", "--output", "keep.csv", "bad.csv"])
-    want = ("mamori risk: bad.csv: line 2, column 3 (location): " + QUOTE_EN + "\n"
-            "mamori risk: bad.csv: line 5, column 2 (owner): " + QUOTE_EN + "\n"
-            "mamori risk: bad.csv: line 6, column 3 (location): it holds a NUL character (code 0); "
-            "save the file again as CSV from your spreadsheet.\n"
-            "mamori risk: bad.csv: line 8, column 6 (integrity): a cell opened with a quotation "
-            "mark (\") is never closed before the end of the file; add the closing \".\n")
+    lines = ["line 2, column 3 (location): " + QUOTE_EN,
+             "line 5, column 2 (owner): " + QUOTE_EN,
+             "line 6, column 3 (location): it holds a NUL character (code 0).",
+             "line 8, column 6 (integrity): a cell opened with a quotation mark (\") is never "
+             "closed before the end of the file.",
+             QUOTE_STEP_EN,
+             QUOTE_FIRST_EN,
+             "what to do: save the file again as CSV from your spreadsheet.",
+             "what to do: add the closing \"."]
+    want = "".join("mamori risk: bad.csv: " + line + "\n" for line in lines)
     check(rc == 3 and out == b"" and err == want,
           "several errors: exit %d\n got %r\nwant %r" % (rc, err, want))
     check_no_output("several errors")
-    # 25 broken rows: the first 20, then how many more
+    # 25 broken rows: the first 20, the step once, then how many more
     write("bad.csv", HEADER_EN + "".join("PC%d,M\"e,Desk,Device,1,1,1,1,1\n" % i
                                          for i in range(25)))
-    for lang, quote, more in (
-            ("en", QUOTE_EN, "5 more errors are not listed (only the first 20 are); correct the "
-             "ones above and read the file again."),
-            ("ja", QUOTE_JA, "ほかにも 5 件の誤りがあります（最初の 20 件だけを示しました）。上の誤りを"
-             "直してから、もう一度読み込んでください。")):
+    for lang, quote, step, first, more in (
+            ("en", QUOTE_EN, QUOTE_STEP_EN, QUOTE_FIRST_EN, "5 more errors are not listed (only the first 20 are); "
+             "correct the ones above and read the file again."),
+            ("ja", QUOTE_JA, QUOTE_STEP_JA, QUOTE_FIRST_JA, "ほかにも 5 件の誤りがあります（最初の 20 件だけを示しました）。"
+             "上の誤りを直してから、もう一度読み込んでください。")):
         rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
         at = "line %d, column 2 (owner): " if lang == "en" else "%d 行目 2 列目（「owner」）: "
         want = "".join("mamori risk: bad.csv: " + at % (i + 2) + quote + "\n" for i in range(20))
+        want += "mamori risk: bad.csv: " + step + "\n"
+        want += "mamori risk: bad.csv: " + first + "\n"
         want += "mamori risk: bad.csv: " + more + "\n"
         check(rc == 3 and out == b"" and err == want,
               "25 errors %s: exit %d\n got %r\nwant %r" % (lang, rc, err, want))
+    # a broken line opening a quoted cell that spans lines: the rest of the cell gives a second
+    # (false) error, and the output says to correct the quote first and read the file again
+    write("bad.csv", HEADER_EN + "PC,\"M\"e,\"De\nsk\",Device,1,1,1,1,1\n")
+    rc, out, err = run(["--lang", "en", "risk", "bad.csv"])
+    want = "".join("mamori risk: bad.csv: " + line + "\n" for line in (
+        "line 2, column 2 (owner): " + QUOTE_EN, "line 3, column 1 (asset): " + QUOTE_EN,
+        QUOTE_STEP_EN, QUOTE_FIRST_EN))
+    check(rc == 3 and out == b"" and err == want,
+          "quote then more: exit %d\n got %r\nwant %r" % (rc, err, want))
+    # the last error a misplaced quote: nothing can follow from it, so no such line
+    write("bad.csv", HEADER_EN + "PC,Me,Desk\x00,Device,1,1,1,1,1\nNAS,M\"e,Desk,Device,1,1,1,1,1\n")
+    rc, out, err = run(["--lang", "en", "risk", "bad.csv"])
+    check(rc == 3 and QUOTE_STEP_EN in err and "correct the misplaced" not in err,
+          "quote last: exit %d %r" % (rc, err))
+    os.unlink(os.path.join(WORK, "bad.csv"))
+
+
+# Rows with problems in their cells (lines 2-8; line 6 is fine): every one is named with its line,
+# column and header, in the order of the file, then each next step once (the three kinds of bad
+# rating share one step).
+CONTENT_ROWS = ["PC,Me,Desk,Device,4,1,1,1,1",        # line 2: rating out of range
+                ",Me,Desk,Device,1,x,1,1,1",          # line 3: empty asset, a word as rating
+                "NAS,IT,Office,Data,1,1,,2,9",        # line 4: empty rating, rating out of range
+                "Fax,Me",                             # line 5: ends before the location
+                "OK,Me,Desk,Device,1,1,1,1,1",        # line 6: fine
+                "Web,Me,Cloud,Data,1,1,1,1,1,,stray",  # line 7: a value without a heading
+                "Mail,Me,Cloud,Data,0,1,1,1,1"]       # line 8: rating out of range again
+CONTENT_ERRORS = {
+    "en": ["line 2, column 5 (confidentiality): \"4\" is out of range.",
+           "line 3, column 1 (asset): the asset name is empty.",
+           "line 3, column 6 (integrity): \"x\" is not a rating.",
+           "line 4, column 7 (availability): the rating is empty.",
+           "line 4, column 9 (vulnerability): \"9\" is out of range.",
+           "line 5, column 3 (location): the row ends before the \"location\" column.",
+           "line 7, column 11: the value \"stray\" is in a column without a heading.",
+           "line 8, column 5 (confidentiality): \"0\" is out of range.",
+           "what to do: enter the whole number 1, 2 or 3 in each rating cell (no decimals or "
+           "words).",
+           "what to do: name each asset, or delete the rows that are not assets.",
+           "what to do: fill in the missing cells.",
+           "what to do: give every column that holds values a heading, or delete those values."],
+    "ja": ["2 行目 5 列目（「機密性」）: 「4」は範囲外です。",
+           "3 行目 1 列目（「資産名」）: 資産名が空です。",
+           "3 行目 6 列目（「完全性」）: 「x」は評価として使えません。",
+           "4 行目 7 列目（「可用性」）: 評価が空です。",
+           "4 行目 9 列目（「脆弱性」）: 「9」は範囲外です。",
+           "5 行目 3 列目（「保管場所」）: この行は「保管場所」の列まで届いていません。",
+           "7 行目 11 列目: 見出しのない列に値「stray」があります。",
+           "8 行目 5 列目（「機密性」）: 「0」は範囲外です。",
+           "直し方: 評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。",
+           "直し方: 資産の名前を入れるか、資産でない行は行ごと削除してください。",
+           "直し方: 足りないセルに値を入れてください。",
+           "直し方: 値のある列には見出しを付けるか、その値を消してください。"],
+}
+HEADER_JA = "資産名,管理者,保管場所,媒体,機密性,完全性,可用性,脅威,脆弱性\n"
+
+
+def test_every_content_error():
+    """A bad cell does not hide the others: every problem of every row is named (line, column,
+    header, what is wrong), each next step is said once after the list, exit code 3, no output
+    written; past 20 the rest are counted."""
+    write("keep.csv", b"old\n")
+    for lang, header in (("en", HEADER_EN), ("ja", HEADER_JA)):
+        write("bad.csv", header + "\n".join(CONTENT_ROWS) + "\n")
+        rc, out, err = run(["--lang", lang, "risk", "--output", "keep.csv", "bad.csv"])
+        want = "".join("mamori risk: bad.csv: " + line + "\n" for line in CONTENT_ERRORS[lang])
+        check(rc == 3 and out == b"" and err == want,
+              "content errors %s: exit %d\n got %r\nwant %r" % (lang, rc, err, want))
+        for line in CONTENT_ERRORS[lang]:
+            check(err.count(line) == 1, "content errors %s: %r not said once" % (lang, line))
+        check_no_output("content errors %s" % lang)
+    # 30 rows with a rating of 5: the first 20, the step once, then how many more
+    write("bad.csv", HEADER_EN + "".join("PC%d,Me,Desk,Device,1,1,1,1,5\n" % i for i in range(30)))
+    rc, out, err = run(["risk", "bad.csv"])
+    want = "".join("mamori risk: bad.csv: line %d, column 9 (vulnerability): \"5\" is out of "
+                   "range.\n" % (i + 2) for i in range(20))
+    want += ("mamori risk: bad.csv: what to do: enter the whole number 1, 2 or 3 in each rating "
+             "cell (no decimals or words).\n"
+             "mamori risk: bad.csv: 10 more errors are not listed (only the first 20 are); correct "
+             "the ones above and read the file again.\n")
+    check(rc == 3 and out == b"" and err == want,
+          "30 content errors: exit %d\n got %r\nwant %r" % (rc, err, want))
     os.unlink(os.path.join(WORK, "bad.csv"))
 
 
@@ -350,8 +458,8 @@ def test_usage():
 def main():
     return SUITE.main(__doc__, setup, (test_outputs, test_output_file_and_bom,
                                        test_cp932_and_stdin, test_accept_below, test_template,
-                                       test_errors, test_every_format_error, test_big_inputs,
-                                       test_usage))
+                                       test_errors, test_every_format_error,
+                                       test_every_content_error, test_big_inputs, test_usage))
 
 
 if __name__ == "__main__":

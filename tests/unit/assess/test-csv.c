@@ -317,6 +317,20 @@ static void test_every_format_error(void **state)
     assert_int_equal(all.total, 2);
     assert_int_equal(all.list[1].kind, MM_CSV_ERR_RECORDS);
     assert_int_equal(all.list[1].line, 5);
+    /* a broken heading row (the first record, after blank lines too) stops
+     * the reading with that one error: no data row is taken as headings */
+    o = (struct mm_csv_options){.all = &all};
+    const char *head = "name,ki\"nd,value\nPC1,note,3\nPC2,\"x\"y,3\n";
+    e = parse_err(head, strlen(head), &o, MM_EPARSE, MM_CSV_ERR_QUOTE, 1, 2);
+    assert_string_equal(e.header, "");
+    assert_int_equal(all.total, 1);
+    const char *blank = "\n\nname,ki\"nd\nPC1,a\"b\n";
+    parse_err(blank, strlen(blank), &o, MM_EPARSE, MM_CSV_ERR_QUOTE, 3, 2);
+    assert_int_equal(all.total, 1);
+    o = (struct mm_csv_options){.all = &all, .max_field_bytes = 3};
+    const char *longhead = "id,kind\nPC1,a\"b\n";
+    parse_err(longhead, strlen(longhead), &o, MM_ELIMIT, MM_CSV_ERR_FIELD_SIZE, 1, 2);
+    assert_int_equal(all.total, 1);
     /* a good file: no error listed */
     const char *good = "h1,h2\n1,2\n";
     struct mm_csv_table *t = NULL;

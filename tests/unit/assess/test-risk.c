@@ -296,48 +296,58 @@ static void test_errors(void **state)
     (void)state;
     static const struct error_case cases[] = {
         {EN_HEADER "\nPC,Me,Desk,Device,4,1,1,1,1\n", MM_ERANGE, MM_RISK_ERR_RATING_RANGE, 2, 5,
-         "line 2, column 5 (confidentiality): \"4\" is out of range; a rating is 1, 2 or 3.",
-         "2 行目 5 列目（「confidentiality」）: 「4」は範囲外です。評価は 1・2・3 のどれかです。"},
+         "line 2, column 5 (confidentiality): \"4\" is out of range; "
+         "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words).",
+         "2 行目 5 列目（「confidentiality」）: 「4」は範囲外です。"
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,1,0,1\n", MM_ERANGE, MM_RISK_ERR_RATING_RANGE, 2, 8,
-         "line 2, column 8 (threat): \"0\" is out of range; a rating is 1, 2 or 3.",
-         "2 行目 8 列目（「threat」）: 「0」は範囲外です。評価は 1・2・3 のどれかです。"},
+         "line 2, column 8 (threat): \"0\" is out of range; "
+         "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words).",
+         "2 行目 8 列目（「threat」）: 「0」は範囲外です。"
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,1,1,-2\n", MM_ERANGE, MM_RISK_ERR_RATING_RANGE, 2, 9,
-         "line 2, column 9 (vulnerability): \"-2\" is out of range; a rating is 1, 2 or 3.",
-         "2 行目 9 列目（「vulnerability」）: 「-2」は範囲外です。評価は 1・2・3 のどれかです。"},
+         "line 2, column 9 (vulnerability): \"-2\" is out of range; "
+         "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words).",
+         "2 行目 9 列目（「vulnerability」）: 「-2」は範囲外です。"
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,high,1,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_NAN, 2, 6,
-         "line 2, column 6 (integrity): \"high\" is not a rating; enter the whole number 1, 2 or 3 "
-         "(no decimals or words).",
-         "2 行目 6 列目（「integrity」）: 「high」は評価として使えません。評価は 1・2・3 のどれかの"
-         "整数です（小数や文字は使えません）。"},
+         "line 2, column 6 (integrity): \"high\" is not a rating; "
+         "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words).",
+         "2 行目 6 列目（「integrity」）: 「high」は評価として使えません。"
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,2.5,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_NAN, 2, 7,
-         "line 2, column 7 (availability): \"2.5\" is not a rating; enter the whole number 1, 2 or "
-         "3 (no decimals or words).",
-         "2 行目 7 列目（「availability」）: 「2.5」は評価として使えません。評価は 1・2・3 のどれか"
-         "の整数です（小数や文字は使えません）。"},
+         "line 2, column 7 (availability): \"2.5\" is not a rating; "
+         "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words).",
+         "2 行目 7 列目（「availability」）: 「2.5」は評価として使えません。"
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,1.0,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_NAN, 2, 7,
-         "line 2, column 7 (availability): \"1.0\" is not a rating; enter the whole number 1, 2 or "
-         "3 (no decimals or words).",
-         "2 行目 7 列目（「availability」）: 「1.0」は評価として使えません。評価は 1・2・3 のどれか"
-         "の整数です（小数や文字は使えません）。"},
+         "line 2, column 7 (availability): \"1.0\" is not a rating; "
+         "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words).",
+         "2 行目 7 列目（「availability」）: 「1.0」は評価として使えません。"
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1, ,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_EMPTY, 2, 7,
-         "line 2, column 7 (availability): the rating is empty; enter 1, 2 or 3.",
-         "2 行目 7 列目（「availability」）: 評価が空です。1・2・3 のどれかを入れてください。"},
+         "line 2, column 7 (availability): the rating is empty; enter the whole number 1, 2 or 3 "
+         "in each rating cell (no decimals or words).",
+         "2 行目 7 列目（「availability」）: 評価が空です。"
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
         {EN_HEADER "\n,Me,Desk,Device,1,1,1,1,1\n", MM_EPARSE, MM_RISK_ERR_EMPTY_ASSET, 2, 1,
-         "line 2, column 1 (asset): the asset name is empty; name the asset or delete the whole "
-         "row.",
-         "2 行目 1 列目（「asset」）: 資産名が空です。資産の名前を入れるか、行ごと削除してくださ"
-         "い。"},
+         "line 2, column 1 (asset): the asset name is empty; name each asset, or delete the rows "
+         "that are not assets.",
+         "2 行目 1 列目（「asset」）: 資産名が空です。資産の名前を入れるか、資産でない行は行ごと"
+         "削除してください。"},
         {EN_HEADER "\nok,Me,Desk,Device,1,1,1,1,1\n\nPC,Me,Desk\n", MM_EPARSE,
          MM_RISK_ERR_SHORT_ROW, 4, 4,
-         "line 4, column 4 (medium): the row ends before the \"medium\" column; fill it in.",
-         "4 行目 4 列目（「medium」）: この行は「媒体」の列まで届いていません。値を入れてくださ"
-         "い。"},
+         "line 4, column 4 (medium): the row ends before the \"medium\" column; fill in the "
+         "missing "
+         "cells.",
+         "4 行目 4 列目（「medium」）: この行は「媒体」の列まで届いていません。足りないセルに値を"
+         "入れてください。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,1,1,1,,stray\n", MM_EPARSE, MM_RISK_ERR_EXTRA_FIELD, 2,
          11,
-         "line 2, column 11: the value \"stray\" is in a column without a heading; add a heading "
-         "or delete the value.",
-         "2 行目 11 列目: 見出しのない列に値「stray」があります。見出しを付けるか、値を消してく"
-         "ださい。"},
+         "line 2, column 11: the value \"stray\" is in a column without a heading; give every "
+         "column that holds values a heading, or delete those values.",
+         "2 行目 11 列目: 見出しのない列に値「stray」があります。値のある列には見出しを"
+         "付けるか、その値を消してください。"},
         {"asset,owner,location,medium,C,I,A,threat\nPC,Me,Desk,Device,1,1,1,1\n", MM_EPARSE,
          MM_RISK_ERR_MISSING_COLUMN, 1, 0,
          "line 1: the required column \"vulnerability\" is missing; head it with one of: "
@@ -379,6 +389,101 @@ static void test_errors(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         check_error(&cases[i]);
+}
+
+/* Every problem of every row is kept (not only the first), in the order of
+ * the file; the first is the error itself; rows that are fine do not count. */
+static void test_every_row_problem(void **state)
+{
+    (void)state;
+    static const char text[] = EN_HEADER "\nPC,Me,Desk,Device,4,1,1,1,1\n"      /* line 2 */
+                                         ",Me,Desk,Device,1,x,1,1,1\n"          /* line 3 */
+                                         "OK,Me,Desk,Device,1,1,1,1,1\n"        /* line 4: fine */
+                                         "Fax,Me\n"                             /* line 5 */
+                                         "Web,Me,Cloud,Data,1,1,,1,1,,stray\n"; /* line 6 */
+    static const struct {
+        enum mm_risk_errkind kind;
+        size_t line, column;
+        const char *reason, *step;
+    } want[] = {
+        {MM_RISK_ERR_RATING_RANGE, 2, 5,
+         "line 2, column 5 (confidentiality): \"4\" is out of range.", "step.risk.rating"},
+        {MM_RISK_ERR_EMPTY_ASSET, 3, 1, "line 3, column 1 (asset): the asset name is empty.",
+         "step.risk.empty_asset"},
+        {MM_RISK_ERR_RATING_NAN, 3, 6, "line 3, column 6 (integrity): \"x\" is not a rating.",
+         "step.risk.rating"},
+        {MM_RISK_ERR_SHORT_ROW, 5, 3,
+         "line 5, column 3 (location): the row ends before the \"location\" column.",
+         "step.risk.short_row"},
+        {MM_RISK_ERR_RATING_EMPTY, 6, 7, "line 6, column 7 (availability): the rating is empty.",
+         "step.risk.rating"},
+        {MM_RISK_ERR_EXTRA_FIELD, 6, 11,
+         "line 6, column 11: the value \"stray\" is in a column without a heading.",
+         "step.risk.extra_field"},
+    };
+    struct mm_risk_sheet *s = (void *)1;
+    struct mm_risk_error e, one;
+    assert_int_equal(mm_risk_parse(text, strlen(text), NULL, &s, &e), MM_ERANGE);
+    assert_null(s);
+    assert_int_equal(e.kind, MM_RISK_ERR_RATING_RANGE);
+    assert_int_equal(e.line, 2);
+    size_t listed, total, n = sizeof want / sizeof want[0];
+    mm_risk_error_counts(&e, &listed, &total);
+    assert_int_equal(listed, n);
+    assert_int_equal(total, n);
+    for (size_t i = 0; i < n; i++) {
+        struct mm_buf m = MM_BUF_INIT;
+        mm_risk_error_nth(&e, i, &one);
+        assert_int_equal(one.kind, want[i].kind);
+        assert_int_equal(one.line, want[i].line);
+        assert_int_equal(one.column, want[i].column);
+        assert_int_equal(mm_risk_error_reason(&one, MM_LANG_EN, &m), 0);
+        assert_string_equal(mm_buf_str(&m), want[i].reason);
+        assert_string_equal(mm_risk_error_step_id(&one), want[i].step);
+        mm_buf_free(&m);
+    }
+    /* Japanese: the reason ends in 。, the step is a sentence of its own */
+    struct mm_buf m = MM_BUF_INIT;
+    mm_risk_error_nth(&e, 1, &one);
+    assert_int_equal(mm_risk_error_reason(&one, MM_LANG_JA, &m), 0);
+    assert_string_equal(mm_buf_str(&m), "3 行目 1 列目（「asset」）: 資産名が空です。");
+    mm_buf_reset(&m);
+    assert_int_equal(mm_risk_error_step(&one, MM_LANG_JA, &m), 0);
+    assert_string_equal(mm_buf_str(&m),
+                        "資産の名前を入れるか、資産でない行は行ごと削除してください。");
+    mm_buf_free(&m);
+}
+
+/* Past MM_RISK_ERRORS_MAX problems the rest are counted, not kept; an error
+ * that is not about the rows is listed alone. */
+static void test_row_problems_limit(void **state)
+{
+    (void)state;
+    struct mm_buf b = MM_BUF_INIT;
+    assert_int_equal(mm_buf_puts(&b, EN_HEADER "\n"), 0);
+    for (int i = 0; i < 30; i++)
+        assert_int_equal(mm_buf_printf(&b, "a%d,o,l,m,1,1,1,%s,1\n", i, i % 2 ? "9" : "z"), 0);
+    struct mm_risk_sheet *s = NULL;
+    struct mm_risk_error e, one;
+    assert_int_equal(mm_risk_parse(b.data, b.len, NULL, &s, &e), MM_EPARSE);
+    assert_int_equal(e.kind, MM_RISK_ERR_RATING_NAN);
+    size_t listed, total;
+    mm_risk_error_counts(&e, &listed, &total);
+    assert_int_equal(listed, MM_RISK_ERRORS_MAX);
+    assert_int_equal(total, 30);
+    mm_risk_error_nth(&e, MM_RISK_ERRORS_MAX - 1, &one);
+    assert_int_equal(one.line, MM_RISK_ERRORS_MAX + 1);
+    assert_int_equal(one.kind, MM_RISK_ERR_RATING_RANGE);
+    assert_int_equal(mm_risk_parse(EN_HEADER "\n", strlen(EN_HEADER "\n"), NULL, &s, &e),
+                     MM_EPARSE);
+    assert_int_equal(e.kind, MM_RISK_ERR_NO_ROWS);
+    mm_risk_error_counts(&e, &listed, &total);
+    assert_int_equal(listed, 1);
+    assert_int_equal(total, 1);
+    mm_risk_error_nth(&e, 0, &one);
+    assert_int_equal(one.kind, MM_RISK_ERR_NO_ROWS);
+    assert_string_equal(mm_risk_error_step_id(&one), "step.risk.no_rows");
+    mm_buf_free(&b);
 }
 
 static void test_limits(void **state)
@@ -571,6 +676,8 @@ int main(void)
         cmocka_unit_test(test_japanese_headers_any_order),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_every_row_problem),
+        cmocka_unit_test(test_row_problems_limit),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_csv_output),
         cmocka_unit_test(test_json_output),
