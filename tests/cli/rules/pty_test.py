@@ -222,7 +222,8 @@ def suspend_and_continue(binary, tmp):
     """Ctrl-Z under job control stops at a prompt with the terminal cooked
     (echo on); after continuing, the question is shown again (key mode is
     back: what was typed while stopped is dropped, as in diagnose) and the
-    keys pressed then are taken as usual."""
+    keys pressed then are taken as usual; continuing is not a wrong key (before
+    session 27 the owner was told "Please press y, n or q" after fg)."""
     record = os.path.join(tmp, "tstp.json")
     s = Session([binary, "--lang", "en", "rules", "--output", record], env_for(tmp),
                 job_control=True)
@@ -232,7 +233,11 @@ def suspend_and_continue(binary, tmp):
     s.stop_with_ctrl_z()
     assert s.lflag() & termios.ECHO and s.lflag() & termios.ICANON, "terminal not cooked"
     s.resume()
-    for _ in range(4):
+    shown = s.expect("[y/n/q]")  # asked again, not told off: fg is not a wrong key
+    assert "Please press" not in shown, "fg taken for a wrong key:\n" + shown
+    s.send("y")
+    s.expect(" y\r\n")
+    for _ in range(3):
         s.expect("[y/n/q]")
         s.send("y")
         s.expect(" y\r\n")
