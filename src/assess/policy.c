@@ -218,6 +218,17 @@ static int append_omitted_chapter(const struct chapter *c, enum mm_lang lang, st
     return r;
 }
 
+const char *mm_policy_omitted_field(const char *id)
+{
+    for (size_t i = 0; id && i < sizeof chapters / sizeof chapters[0]; i++)
+        if (strcmp(chapters[i].id, id) == 0)
+            return mm_profile_practice_of_var(chapters[i].condition);
+    for (size_t i = 0; id && i < sizeof optional_sections / sizeof optional_sections[0]; i++)
+        if (strcmp(optional_sections[i].section, id) == 0)
+            return mm_profile_practice_of_var(optional_sections[i].condition);
+    return NULL;
+}
+
 /* Appends a contents list: every "## " heading of body (chapters, omission
  * notes, the diagnosis appendix), in order. cmark gives headings no anchors,
  * so it is a plain list, which is also what reads well on paper. */

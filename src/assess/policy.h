@@ -76,6 +76,13 @@ size_t mm_policy_reconcile(struct mm_profile *p, const json_t *diagnosis,
  * practices, an item unanswered or "unknown", and a NULL diagnosis. */
 bool mm_policy_diagnosis_settles(const json_t *diagnosis, const char *field);
 
+/* The profile practice whose "yes" brings back the chapter or section id
+ * the manifest names as omitted ("my-number" -> "my_number", "byod" ->
+ * "personal_devices", "wifi" -> "wifi", ...): the one mapping, made from
+ * the condition each chapter and section is left out by. NULL for an id
+ * that no practice brings back (or NULL). */
+const char *mm_policy_omitted_field(const char *id);
+
 /* Generates every document in memory. On success out is filled (free with
  * mm_policy_output_free); on error out is left empty and err says why. */
 int mm_policy_generate(const struct mm_policy_request *req, struct mm_policy_output *out, char *err,

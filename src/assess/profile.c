@@ -286,6 +286,14 @@ size_t mm_profile_unanswered(const struct mm_profile *p, const char **out, size_
     return n;
 }
 
+const char *mm_profile_practice_of_var(const char *var)
+{
+    for (size_t i = 0; var && i < sizeof fields / sizeof fields[0]; i++)
+        if (fields[i].type == FIELD_BOOL && strcmp(fields[i].var, var) == 0)
+            return fields[i].name;
+    return NULL;
+}
+
 int mm_profile_validate(const struct mm_profile *p, struct mm_profile_error *e)
 {
     if (p->name[0] == '\0')

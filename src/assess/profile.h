@@ -84,6 +84,10 @@ bool mm_profile_given(const struct mm_profile *p, const char *field);
 #define MM_PROFILE_PRACTICES 7
 size_t mm_profile_unanswered(const struct mm_profile *p, const char **out, size_t max);
 
+/* The practice ("my_number", "wifi", ...) whose template variable is var
+ * ("handles_my_number", "has_wifi", ...), or NULL when none is. */
+const char *mm_profile_practice_of_var(const char *var);
+
 /* Checks the required fields. Returns 0 or MM_EINVAL with e filled. */
 int mm_profile_validate(const struct mm_profile *p, struct mm_profile_error *e);
 

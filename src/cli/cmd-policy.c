@@ -160,26 +160,16 @@ static void print_filled(const struct mm_cli *cli, const char *key, const char *
     mm_buf_free(&msg);
 }
 
-/* The profile setting behind a section the manifest names as omitted. */
-static const char *section_field(const char *section)
-{
-    static const char *const map[][2] = {{"byod", "personal_devices"},
-                                         {"outsourcing-details", "outsourcing"}};
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(section, map[i][0]) == 0)
-            return map[i][1];
-    return section; /* website, wifi, telework, cloud */
-}
-
 /* The sections a "no" in the profile left out or shortened (website, wifi,
  * ...: the manifest's sections_omitted), one line each with the setting:
  * without it a profile of a name only quietly gives documents without
- * Wi-Fi, cloud or telework rules. Returns the first one's setting, or NULL
- * when there is none. */
+ * Wi-Fi, cloud or telework rules. Returns the first one's setting that is
+ * known (mm_policy_omitted_field), or NULL when there is none. */
 static const char *print_sections_omitted(const struct mm_cli *cli, const json_t *sections)
 {
     size_t i;
     json_t *x;
+    const char *field = NULL;
     if (json_array_size(sections) == 0)
         return NULL;
     printf("%s\n", TR("policy.summary.sections"));
@@ -188,8 +178,10 @@ static const char *print_sections_omitted(const struct mm_cli *cli, const json_t
         char key[96];
         snprintf(key, sizeof key, "policy.summary.section.%s", json_string_value(x));
         printf("  - %s\n", TR(key));
+        if (!field)
+            field = mm_policy_omitted_field(json_string_value(x));
     }
-    return section_field(json_string_value(json_array_get(sections, 0)) ?: "wifi");
+    return field;
 }
 
 /* The one step after everything a "no" left out (practices not answered,
@@ -269,8 +261,8 @@ static void print_summary(const struct mm_cli *cli, const struct mm_policy_outpu
         const char *id = json_string_value(json_object_get(x, "id"));
         snprintf(key, sizeof key, "policy.summary.omitted.%s", id ? id : "");
         printf("%s\n", TR(key));
-        if (!example)
-            example = id && strcmp(id, "my-number") == 0 ? "my_number" : "wifi";
+        if (!example) /* no example where no setting is known: never a wrong one */
+            example = mm_policy_omitted_field(id);
     }
     const char *section = print_sections_omitted(cli, json_object_get(m, "sections_omitted"));
     if (!example)

@@ -154,7 +154,8 @@ void mm_cmd_rules_keys_end(void)
     mm_tty_raw_end();
 }
 
-/* 1 yes, 0 no, -1 quit, -2 Enter (ignored), -3 any other key. */
+/* 1 yes, 0 no, -1 quit, -2 Enter (ignored), -3 any other key (MM_KEY_REDRAW is
+ * handled before: it is no key the owner pressed). */
 static int key_answer(const struct mm_tty_event *ev)
 {
     if (ev->key == MM_KEY_EOF)
@@ -190,8 +191,13 @@ int mm_cmd_rules_ask(const char *prompt, const char *again, bool keys)
             fflush(stderr);
         }
         mm_tty_read_key(STDIN_FILENO, &ev);
+        if (ev.key == MM_KEY_REDRAW) { /* continued after Ctrl-Z: not a wrong key */
+            fputc('\n', stderr);
+            show = true;
+            continue;
+        }
         int a = key_answer(&ev);
-        show = ev.key == MM_KEY_REDRAW || a == -3;
+        show = a == -3;
         if (a >= -1) {
             fprintf(stderr, "%s\n", a == 1 ? "y" : a == 0 ? "n" : "q");
             return a;
@@ -199,8 +205,6 @@ int mm_cmd_rules_ask(const char *prompt, const char *again, bool keys)
         if (a == -3) { /* the rest of a character an input method sent is the same key */
             tcflush(STDIN_FILENO, TCIFLUSH);
             fprintf(stderr, "\n%s\n", again);
-        } else if (ev.key == MM_KEY_REDRAW) {
-            fputc('\n', stderr);
         }
     }
 }

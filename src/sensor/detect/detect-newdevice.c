@@ -95,8 +95,7 @@ static void facts_of(const json_t *dev, struct mm__facts *out)
     if (f->vendor && f->vendor[0])
         mm__facts_add(out, "メーカー ", f->vendor, "maker ", f->vendor);
     if (f->os.name)
-        mm__facts_add(out, "推定される種類 ", f->os.name_ja ? f->os.name_ja : f->os.name, "likely ",
-                      f->os.name);
+        mm__facts_add_likely_os(out, "推定される種類 ", &f->os);
     mm__facts_add_numbers(out, dev);
 }
 

@@ -139,8 +139,7 @@ static void facts_of(const json_t *dev, const struct mm__device_facts *f, const 
     if (name)
         mm__facts_add(out, "名前 ", name, "name ", name);
     if (f->os.mobile && f->os.name) /* in words that read on after "likely" / "推定" */
-        mm__facts_add(out, "推定 ", f->os.name_ja ? f->os.name_ja : f->os.name, "likely ",
-                      f->os.name);
+        mm__facts_add_likely_os(out, "推定 ", &f->os);
     else if (by_name) /* known by name or maker only: say so */
         mm__facts_add(out, "", "名前から見てスマートフォンかタブレット", "",
                       "a phone or tablet, going by its name");

@@ -885,6 +885,23 @@ void mm__facts_add(struct mm__facts *out, const char *ja_label, const char *ja_v
     facts_append(out->en, sizeof out->en, ", ", en_label, en_value);
 }
 
+/* True for a family whose names describe a device ("Computer running …",
+ * "Printer or …") and so read in lower case after "likely". */
+static bool names_a_kind(const char *family)
+{
+    return family && (strcmp(family, "unix") == 0 || strcmp(family, "embedded") == 0);
+}
+
+void mm__facts_add_likely_os(struct mm__facts *out, const char *ja_label,
+                             const struct mm__device_os *os)
+{
+    char en[256];
+    snprintf(en, sizeof en, "%s", os->name);
+    if (names_a_kind(os->family) && en[0] >= 'A' && en[0] <= 'Z') /* ASCII only */
+        en[0] = (char)(en[0] - 'A' + 'a');
+    mm__facts_add(out, ja_label, os->name_ja ? os->name_ja : os->name, "likely ", en);
+}
+
 void mm__facts_add_numbers(struct mm__facts *out, const json_t *dev)
 {
     const char *mac = json_string_value(json_object_get(dev, "mac"));

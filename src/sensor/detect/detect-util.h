@@ -282,6 +282,15 @@ struct mm__facts {
 };
 void mm__facts_add(struct mm__facts *out, const char *ja_label, const char *ja_value,
                    const char *en_label, const char *en_value);
+/* Appends the likely OS of os (which has a name): ja_label and the Japanese
+ * name; "likely " and the English name, its first letter lower-cased when
+ * the name describes a kind of device (families "unix" and "embedded":
+ * "likely computer running Linux, …") rather than starting with a product
+ * name (Windows, macOS, iOS, Android, Linux keep their capitals). The
+ * inventory's own names stay as the table has them. */
+struct mm__device_os;
+void mm__facts_add_likely_os(struct mm__facts *out, const char *ja_label,
+                             const struct mm__device_os *os);
 /* Appends the device's numbers it has: "機器の番号 MAC アドレス m・IP
  * アドレス i" / "device numbers: MAC address m, IP address i". */
 void mm__facts_add_numbers(struct mm__facts *out, const json_t *device);

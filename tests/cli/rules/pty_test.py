@@ -58,6 +58,21 @@ def answer_all_yes(args, env, until="A one-star declaration is possible"):
     return s.finish()
 
 
+def settled(s, prompt):
+    """Waits for prompt, then reads until the terminal is quiet for a moment
+    (the rest of what one batch of keys caused); returns all that was shown
+    and leaves the session after the last prompt."""
+    shown = s.expect(prompt)
+    upto = shown.index(prompt) + len(prompt)
+    while s.read_some(0.3):
+        pass
+    shown = shown[:upto] + s.buf.decode("utf-8", "replace")
+    last = s.buf.rfind(prompt.encode())
+    if last >= 0:
+        s.buf = s.buf[last + len(prompt.encode()):]
+    return shown
+
+
 def answer_with_one_no(binary, tmp):
     record = os.path.join(tmp, "record.json")
     s = Session([binary, "--lang", "ja", "rules", "--output", record], env_for(tmp))
@@ -75,8 +90,8 @@ def answer_with_one_no(binary, tmp):
     s.expect(prompt)
     again = "y（はい）、n（いいえ）、q（中断）のどれかのキーを押してください。"
     s.send("はい")  # a word with the input method on: asked again, once
-    s.expect(again)
-    s.expect(prompt)
+    shown = settled(s, prompt)
+    assert shown.count(again) == 1, "not asked again exactly once for one word:\n" + shown
     s.send("x")
     s.expect(again)
     s.expect(prompt)
@@ -222,7 +237,8 @@ def suspend_and_continue(binary, tmp):
     """Ctrl-Z under job control stops at a prompt with the terminal cooked
     (echo on); after continuing, the question is shown again (key mode is
     back: what was typed while stopped is dropped, as in diagnose) and the
-    keys pressed then are taken as usual."""
+    keys pressed then are taken as usual; continuing is not a wrong key (before
+    session 27 the owner was told "Please press y, n or q" after fg)."""
     record = os.path.join(tmp, "tstp.json")
     s = Session([binary, "--lang", "en", "rules", "--output", record], env_for(tmp),
                 job_control=True)
@@ -232,7 +248,11 @@ def suspend_and_continue(binary, tmp):
     s.stop_with_ctrl_z()
     assert s.lflag() & termios.ECHO and s.lflag() & termios.ICANON, "terminal not cooked"
     s.resume()
-    for _ in range(4):
+    shown = s.expect("[y/n/q]")  # asked again, not told off: fg is not a wrong key
+    assert "Please press" not in shown, "fg taken for a wrong key:\n" + shown
+    s.send("y")
+    s.expect(" y\r\n")
+    for _ in range(3):
         s.expect("[y/n/q]")
         s.send("y")
         s.expect(" y\r\n")

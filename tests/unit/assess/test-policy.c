@@ -3,7 +3,8 @@
  * combination of profile answers in both languages (so no template names an
  * unknown placeholder), chapters and sections are left out when they do not
  * apply, VPN is explained where it first appears, unfinished diagnosis
- * items become rules, the manifest and its
+ * items become rules, the practice that brings back each omitted chapter or
+ * section, the manifest and its
  * reference, and the all-or-nothing write of the output directory. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -111,6 +112,61 @@ static void test_chapters_and_sections(void **state)
 }
 
 /* The line of the first word in md explains it (marker), or md has none. */
+/* Whether the manifest still names id among what was left out. */
+static bool still_omitted(const json_t *manifest, const char *id)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(json_object_get(manifest, "chapters"), "omitted"), i,
+                       x) if (strcmp(json_string_value(json_object_get(x, "id")), id) ==
+                              0) return true;
+    json_array_foreach(json_object_get(manifest, "sections_omitted"), i,
+                       x) if (strcmp(json_string_value(x), id) == 0) return true;
+    return false;
+}
+
+/* Every chapter and section a "no" leaves out has the practice whose "yes"
+ * brings it back (mm_policy_omitted_field, the example `mamori policy`'s
+ * summary gives): set to yes, that one is no longer left out. An id of no
+ * chapter or section has none (no "wifi" taken for it). */
+static void test_omitted_fields(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    struct mm_policy_output out;
+    base_profile(&p);
+    set_practices(&p, 0);
+    generate(&p, MM_LANG_EN, NULL, &out);
+    json_t *ids = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(json_object_get(out.manifest, "chapters"), "omitted"), i, x)
+        json_array_append(ids, json_object_get(x, "id"));
+    json_array_extend(ids, json_object_get(out.manifest, "sections_omitted"));
+    mm_policy_output_free(&out);
+    assert_int_equal(json_array_size(ids), 7);
+    json_array_foreach(ids, i, x)
+    {
+        const char *id = json_string_value(x), *field = mm_policy_omitted_field(id);
+        struct mm_profile_error e;
+        if (!field)
+            fail_msg("no practice brings back %s", id);
+        base_profile(&p);
+        set_practices(&p, 0);
+        assert_int_equal(mm_profile_set(&p, field, "yes", &e), 0);
+        generate(&p, MM_LANG_EN, NULL, &out);
+        if (still_omitted(out.manifest, id))
+            fail_msg("%s = yes does not bring back %s", field, id);
+        mm_policy_output_free(&out);
+    }
+    json_decref(ids);
+    assert_string_equal(mm_policy_omitted_field("my-number"), "my_number");
+    assert_string_equal(mm_policy_omitted_field("byod"), "personal_devices");
+    assert_null(mm_policy_omitted_field("organisation")); /* never left out */
+    assert_null(mm_policy_omitted_field("no-such-section"));
+    assert_null(mm_policy_omitted_field(NULL));
+}
+
 static void assert_explained_first(const char *md, const char *word, const char *marker)
 {
     const char *at = strstr(md, word);
@@ -358,6 +414,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_combination_renders),
         cmocka_unit_test(test_chapters_and_sections),
+        cmocka_unit_test(test_omitted_fields),
         cmocka_unit_test(test_jargon_explained_at_first_mention),
         cmocka_unit_test(test_manifest_reference),
         cmocka_unit_test(test_diagnosis_rules),

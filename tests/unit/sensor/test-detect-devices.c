@@ -478,6 +478,7 @@ static void test_os_names_in_messages(void **state)
     assert_true(th_count_alerts(s[1], 0) >= 3);          /* the old Windows ones */
     assert_int_equal(th_count_alerts(s[2], 9100401), 2); /* iOS and Android */
     int plain = 0; /* new-device alerts naming the unix-like OS in plain words */
+    int kinds = 0, products = 0;
     for (int d = 0; d < 3; d++) {
         size_t i;
         json_t *a;
@@ -498,11 +499,17 @@ static void test_os_names_in_messages(void **state)
                 fail_msg("Unix named to an owner:\n%s\n%s", msg(a, "ja"), msg(a, "en"));
             plain += d == 0 &&
                      strstr(msg(a, "ja"), "推定される種類 Linux や macOS などのコンピューター") &&
-                     strstr(msg(a, "en"), "likely Computer running Linux, macOS or similar");
+                     strstr(msg(a, "en"), "likely computer running Linux, macOS or similar");
+            /* A kind of device reads in lower case mid-sentence; a product
+             * name keeps its capital (the table's names stand alone). */
+            kinds += d == 0 && strstr(msg(a, "en"), "likely printer or multifunction device");
+            products += d == 0 && strstr(msg(a, "en"), "likely Windows 10 / 11");
         }
         th_free(s[d]);
     }
     assert_int_equal(plain, 1);
+    assert_int_equal(kinds, 1);
+    assert_int_equal(products, 1);
     json_decref(table);
 }
 
