@@ -13,7 +13,7 @@
 // an older sensor's English-only alert, one in each language.
 // Every page an owner or a staff member opens fits a 375 px phone, with long
 // e-mail addresses and an address in a ticket's subject; there the alert
-// page's facts stand each label over its value.
+// and incident pages' facts stand each label over its value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -311,12 +311,15 @@ test('an owner\'s and a staff member\'s pages fit a 375 px phone (ja)', { skip: 
   // The disclosures (technical line, evidence, temporary password) open.
   const openAll = (p) => p.evaluate(() => document.querySelectorAll('main details').forEach((d) => (d.open = true)));
   const problems = [];
-  // On the alert page each fact's label stands over its value (not in a
-  // label column that squeezed the values into a narrow strip).
+  // On the alert and incident pages each fact's label stands over its value
+  // (not in a label column that squeezed the values into a narrow strip):
+  // the alert's facts, the incident's, its response times and its visit.
+  const factPages = { [`#/alerts/${alert}`]: '#alert-facts', [`#/incidents/${incident}`]: '#incident-facts' };
   const after = async (p, hash) => {
     await openAll(p);
-    if (hash !== `#/alerts/${alert}`) return;
-    const side = await p.evaluate(() => [...document.querySelectorAll('#alert-facts dd')].filter((dd) => {
+    if (!factPages[hash]) return;
+    assert.equal(await p.locator(factPages[hash]).count(), 1, `${hash} shows ${factPages[hash]}`);
+    const side = await p.evaluate(() => [...document.querySelectorAll('main .facts dd')].filter((dd) => {
       const dt = dd.previousElementSibling;
       return dt && dt.tagName === 'DT' && Math.abs(dt.getBoundingClientRect().left - dd.getBoundingClientRect().left) > 1;
     }).map((dd) => dd.previousElementSibling.textContent));

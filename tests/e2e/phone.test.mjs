@@ -11,7 +11,9 @@
 // e-mail address, a company with a long name and an address in a ticket's
 // subject; the statistics say median times as the reports do. In a browser
 // without CSS field-sizing (iOS Safari), the pre-filled subject is still
-// whole in sight: dom.js measures its height.
+// whole in sight: dom.js measures its height. The figures of the dashboard
+// and statistics stand two to a row, the bulk reason is as wide as its form,
+// and Japanese headings and the footer break between words, not inside one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, needBinary, useCenter, alertEvent } from './lib/center.mjs';
@@ -28,7 +30,7 @@ useCenter(async (c) => {
   await c.ingest(c.sensors.yamada, [alertEvent({ sid: 2300001, signature: 'MAMORI test: phone', ja: '電話の画面で確かめるための警告です。', en: 'An alert to check the phone layout.' })]);
   const tenant_id = c.tenants.yamada.id;
   ids.alert = (await c.api.ok('GET', `/api/v1/alerts?tenant=${tenant_id}`)).items[0].id;
-  await c.api.ok('POST', '/api/v1/tickets', { tenant_id, category: 'suspicious_mail', subject: '請求書を装ったメールの添付ファイルを開いてしまいました', body: '電話の画面で確かめるための相談です。' });
+  ids.invoice = (await c.api.ok('POST', '/api/v1/tickets', { tenant_id, category: 'suspicious_mail', subject: '請求書を装ったメールの添付ファイルを開いてしまいました', body: '電話の画面で確かめるための相談です。' })).id;
   ids.ticket = (await c.api.ok('POST', '/api/v1/tickets', { tenant_id, category: 'suspicious_mail', subject: 'リンク http://filmmogzivota.rs/SpryAssets/gDR/6JvA8xQzP0aLmNoPqRsTuVwXyZ/download.php を開きました', body: '電話の画面で確かめるための相談です。' })).id;
   ids.incident = (await c.api.ok('POST', '/api/v1/incidents', { tenant_id, title: '事務所のパソコンから不審な通信が続いています' })).id;
   // A company without contacts is named on the dashboard; an analyst's
@@ -57,6 +59,10 @@ test('the vendor dashboard and statistics fit a 375 px screen (ja)', { skip: mis
       assert.deepEqual(await overflowing(p, '.table-wrap, form'), [], `${where}: nothing scrolls sideways`);
       // A folded row still names each figure.
       assert.equal(await p.locator(`${table} tbody td[data-label]`).first().evaluate((td) => getComputedStyle(td, '::before').content !== 'none'), true);
+      // The figures stand two to a row, not one card a line.
+      const tops = await p.locator('main .stat').evaluateAll((cards) => cards.map((c) => Math.round(c.getBoundingClientRect().top)));
+      assert.ok(tops.length >= 2, `${where}: figures shown`);
+      assert.equal(tops.filter((t) => t === tops[0]).length, 2, `${where}: two figures in the first row (tops ${tops.join(', ')})`);
     }
     await shot(p, 'stats-375-ja');
     // Median times in the reports' words, not "1.5 時間".
@@ -105,6 +111,14 @@ test('the alert, ticket and incident lists and settings fit a 375 px screen (ja)
     await pick.click();
     assert.equal(await pick.isChecked(), true, 'the selection box ticks');
     await onScreen(p.locator('#select-all'));
+    // The reason for the selected alerts is as wide as its form, like the
+    // filters' fields above it.
+    const [reason, bar] = await p.evaluate(() => {
+      const bulk = document.querySelector('form.bulk');
+      const pad = parseFloat(getComputedStyle(bulk).paddingLeft) + parseFloat(getComputedStyle(bulk).paddingRight);
+      return [Math.round(document.getElementById('bulk-reason').getBoundingClientRect().width), Math.round(bulk.clientWidth - pad)];
+    });
+    assert.ok(reason >= bar - 1, `the bulk reason (${reason} px) fills its form (${bar} px)`);
     const open = p.locator('#alert-table tbody th a').first();
     await onScreen(open);
     await shot(p, 'alerts-375-ja');
@@ -145,6 +159,36 @@ test('every vendor page fits a 375 px screen for the admin (ja) and an analyst (
     });
   }
   assert.deepEqual(problems, []);
+});
+
+// The words of what is given, each as [selector, word], that a line break
+// cuts in two: the word's letters drawn on more than one line.
+async function cutWords(p, list) {
+  return p.evaluate((list) => list.filter(([sel, word]) => {
+    const e = document.querySelector(sel);
+    const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const at = n.data.indexOf(word);
+      if (at < 0) continue;
+      const r = document.createRange();
+      r.setStart(n, at);
+      r.setEnd(n, at + word.length);
+      return new Set([...r.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.top))).size > 1;
+    }
+    return true; // not found: named as a problem too
+  }).map(([sel, word]) => `${sel}: ${word}`), list);
+}
+
+// Japanese headings and the footer break between phrases at 375 px: the
+// footer read "…見守りサー" / "ビス", a ticket's heading cut "添付ファイル".
+test('Japanese headings and the footer keep their words whole at 375 px (ja)', { skip: missing }, async () => {
+  await asUser(center.base, center.users.admin, { width: 375, route: `/#/tickets/${ids.invoice}` }, async (p) => {
+    const problems = await cutWords(p, [['main h1', '請求書'], ['main h1', 'メール'], ['main h1', '添付ファイル'], ['main h1', 'しまいました'], ['#foot-text', 'セキュリティ'], ['#foot-text', 'サービス']]);
+    await p.goto(`${center.base}/#/incidents/${ids.incident}`);
+    await ready(p);
+    problems.push(...(await cutWords(p, [['main h1', 'パソコン'], ['main h1', '不審な'], ['main h1', '通信'], ['main h1', '続いています']])));
+    assert.deepEqual(problems, []);
+  });
 });
 
 // A browser without CSS field-sizing (iOS Safari relies on this): dom.js's
