@@ -334,9 +334,10 @@ int mm_risk_write_template(enum mm_lang lang, bool bom, struct mm_buf *out)
 
 /* Each message is a reason ("error.*", no closing full stop) and, for most,
  * a next step ("step.*", a full sentence). One error says both on one line;
- * several are listed by their reasons, then each distinct step once. */
+ * several are listed by their reasons, then each distinct step once (in its
+ * list form when it has one: the heading problems). */
 struct message_keys {
-    const char *reason, *step;
+    const char *reason, *step, *list_step;
 };
 
 static const struct message_keys csv_messages[] = {
@@ -360,8 +361,10 @@ static const struct message_keys risk_messages[] = {
     [MM_RISK_ERR_NONE] = {"error.csv.io", NULL},
     [MM_RISK_ERR_CSV] = {"error.csv.io", NULL},
     [MM_RISK_ERR_NO_ROWS] = {"error.risk.no_rows", "step.risk.no_rows"},
-    [MM_RISK_ERR_MISSING_COLUMN] = {"error.risk.missing_column", "step.risk.missing_column"},
-    [MM_RISK_ERR_DUPLICATE_COLUMN] = {"error.risk.duplicate_column", "step.risk.duplicate_column"},
+    [MM_RISK_ERR_MISSING_COLUMN] = {"error.risk.missing_column", "step.risk.missing_column",
+                                    "step.risk.missing_columns"},
+    [MM_RISK_ERR_DUPLICATE_COLUMN] = {"error.risk.duplicate_column", "step.risk.duplicate_column",
+                                      "step.risk.duplicate_columns"},
     [MM_RISK_ERR_SHORT_ROW] = {"error.risk.short_row", "step.risk.short_row"},
     [MM_RISK_ERR_EXTRA_FIELD] = {"error.risk.extra_field", "step.risk.extra_field"},
     [MM_RISK_ERR_EMPTY_ASSET] = {"error.risk.empty_asset", "step.risk.empty_asset"},
@@ -372,10 +375,10 @@ static const struct message_keys risk_messages[] = {
 };
 
 static const struct message_keys encoding_messages[] = {
-    {"error.csv.encoding.mixed", "step.csv.encoding.mixed"},
-    {"error.csv.encoding.auto", "step.csv.encoding.auto"},
-    {"error.csv.encoding.cp932", "step.csv.encoding.cp932"},
-    {"error.csv.encoding.utf-8", "step.csv.encoding.utf-8"},
+    {"error.csv.encoding.mixed", "step.csv.encoding.mixed", NULL},
+    {"error.csv.encoding.auto", "step.csv.encoding.auto", NULL},
+    {"error.csv.encoding.cp932", "step.csv.encoding.cp932", NULL},
+    {"error.csv.encoding.utf-8", "step.csv.encoding.utf-8", NULL},
 };
 
 static const struct message_keys *message_keys(const struct mm_risk_error *e)
@@ -409,6 +412,31 @@ static int put_aliases(struct mm_buf *out, enum mm_risk_col col, enum mm_lang la
     return r;
 }
 
+/* Every column of e->missing_cols (e->col when none) with its accepted
+ * headers: the list of the missing columns' step. */
+static int put_missing_aliases(struct mm_buf *out, const struct mm_risk_error *e, enum mm_lang lang)
+{
+    unsigned cols = e->missing_cols ? e->missing_cols : 1u << e->col;
+    int r = 0;
+    bool first = true;
+    for (int c = 0; r == 0 && c < MM_RISK_NCOLS; c++) {
+        if (!(cols & 1u << c))
+            continue;
+        struct mm_buf aliases = MM_BUF_INIT;
+        r = first ? 0 : mm_buf_puts(out, lang == MM_LANG_JA ? "。" : "; ");
+        if (r == 0)
+            r = put_aliases(&aliases, (enum mm_risk_col)c, lang);
+        const struct mm_fill_var vars[] = {{"name", mm_risk_col_name((enum mm_risk_col)c, lang)},
+                                           {"aliases", mm_buf_str(&aliases)}};
+        if (r == 0)
+            r = mm_fill(out, MM_FILL_MAX, mm_tr("risk", "step.risk.missing_columns.item", lang),
+                        vars, 2, 0);
+        mm_buf_free(&aliases);
+        first = false;
+    }
+    return r;
+}
+
 static int put_location(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out)
 {
     char line[24], column[24];
@@ -435,7 +463,8 @@ static int fill_message(const struct mm_risk_error *e, const char *key, enum mm_
     snprintf(max, sizeof max, "%zu", limit);
     int r = 0;
     if (e->kind == MM_RISK_ERR_MISSING_COLUMN)
-        r = put_aliases(&aliases, e->col, lang);
+        r = strcmp(key, "step.risk.missing_columns") == 0 ? put_missing_aliases(&aliases, e, lang)
+                                                          : put_aliases(&aliases, e->col, lang);
     const char *name = e->kind == MM_RISK_ERR_CSV || e->kind == MM_RISK_ERR_NO_ROWS ||
                                e->kind == MM_RISK_ERR_ACCEPT_BELOW
                            ? ""
@@ -471,6 +500,14 @@ const char *mm_risk_error_step_id(const struct mm_risk_error *e)
 
 int mm_risk_error_step(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out)
 {
+    const struct message_keys *k = message_keys(e);
+    const char *key = k->list_step ? k->list_step : k->step;
+    return key ? fill_message(e, key, lang, out) : 0;
+}
+
+/* The step of e alone, said on the line of its reason. */
+static int put_single_step(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out)
+{
     const char *key = message_keys(e)->step;
     return key ? fill_message(e, key, lang, out) : 0;
 }
@@ -482,5 +519,5 @@ int mm_risk_error_message(const struct mm_risk_error *e, enum mm_lang lang, stru
     int r = put_reason(e, lang, out);
     if (r == 0)
         r = mm_buf_puts(out, lang == MM_LANG_JA ? "。" : "; ");
-    return r == 0 ? mm_risk_error_step(e, lang, out) : r;
+    return r == 0 ? put_single_step(e, lang, out) : r;
 }

@@ -2,7 +2,8 @@
  * Owns the risk arithmetic (importance, likelihood table, value, level) and
  * the reading of an asset inventory into a sorted risk sheet: columns found
  * by header name (aliases in data/risk/columns.json), every cell checked,
- * every problem reported with its line and column. */
+ * every problem reported with its line and column (every heading problem
+ * too: each duplicate and each missing column). */
 #include "assess/risk.h"
 #include "core/data.h"
 #include "core/error.h"
@@ -242,8 +243,36 @@ static void note_problem(struct mm_risk_error *err, enum mm_risk_errkind kind, e
 
 /* ---- reading the header ---- */
 
+/* Notes a problem of the heading row h (about column col, in field `field`
+ * or in none): kept in err->rows_all like a cell problem, so that every
+ * duplicate and every missing column is said in one reading. */
+static void note_heading(struct mm_risk_error *err, enum mm_risk_errkind kind, enum mm_risk_col col,
+                         const struct mm_csv_record *h, size_t field, size_t other_column)
+{
+    struct mm_risk_row_errors *all = &err->rows_all;
+    if (err->kind == MM_RISK_ERR_NONE) {
+        err->col = col;
+        err->other_column = other_column;
+        set_error(err, kind, h, NULL, field, NULL);
+    }
+    if (kind == MM_RISK_ERR_MISSING_COLUMN)
+        err->missing_cols |= 1u << col;
+    all->total++;
+    if (all->n >= MM_RISK_ERRORS_MAX)
+        return;
+    struct mm_risk_row_error *p = &all->list[all->n++];
+    *p = (struct mm_risk_row_error){.kind = kind,
+                                    .line = h->line,
+                                    .column = field == NO_FIELD ? 0 : field + 1,
+                                    .other_column = other_column,
+                                    .col = col};
+    if (field != NO_FIELD)
+        clean_copy(p->header, sizeof p->header, field_or_empty(h, field));
+}
+
 /* Maps header fields to columns; the rest become extra columns (computed
- * columns from an earlier output and empty headers are dropped). */
+ * columns from an earlier output and empty headers are dropped). Notes every
+ * duplicate column, then every missing one. */
 static int map_header(struct mm_risk_sheet *s, const json_t *spec, struct mm_risk_error *err)
 {
     const struct mm_csv_record *h = &s->table->records[0];
@@ -258,22 +287,17 @@ static int map_header(struct mm_risk_sheet *s, const json_t *spec, struct mm_ris
         if (c < 0) {
             if (!computed && h->fields[f][0])
                 s->extra_field[s->nextra++] = f;
-            continue;
-        }
-        if (s->col_field[c] != NO_FIELD) {
-            err->col = (enum mm_risk_col)c;
-            err->other_column = s->col_field[c] + 1;
-            return set_error(err, MM_RISK_ERR_DUPLICATE_COLUMN, h, NULL, f, NULL);
-        }
-        s->col_field[c] = f;
-    }
-    for (int c = 0; c < MM_RISK_NCOLS; c++) {
-        if (s->col_field[c] == NO_FIELD) {
-            err->col = (enum mm_risk_col)c;
-            return set_error(err, MM_RISK_ERR_MISSING_COLUMN, h, NULL, NO_FIELD, NULL);
+        } else if (s->col_field[c] != NO_FIELD) {
+            note_heading(err, MM_RISK_ERR_DUPLICATE_COLUMN, (enum mm_risk_col)c, h, f,
+                         s->col_field[c] + 1);
+        } else {
+            s->col_field[c] = f;
         }
     }
-    return 0;
+    for (int c = 0; c < MM_RISK_NCOLS; c++)
+        if (s->col_field[c] == NO_FIELD)
+            note_heading(err, MM_RISK_ERR_MISSING_COLUMN, (enum mm_risk_col)c, h, NO_FIELD, 0);
+    return err->rows_all.total > 0 ? error_code(err->kind) : 0;
 }
 
 /* ---- reading the rows ---- */
@@ -555,7 +579,9 @@ void mm_risk_error_nth(const struct mm_risk_error *e, size_t i, struct mm_risk_e
         out->kind = p->kind;
         out->line = p->line;
         out->column = p->column;
+        out->other_column = p->other_column;
         out->col = p->col;
+        out->missing_cols = e->missing_cols;
         memcpy(out->header, p->header, sizeof out->header);
         memcpy(out->value, p->value, sizeof out->value);
     } else if (i == 0) {

@@ -106,16 +106,19 @@ enum mm_risk_errkind {
     MM_RISK_ERR_ACCEPT_BELOW,     /* options.accept_below outside 1-10 */
 };
 
-/* One problem in a row's cells: the fields of mm_risk_error below. */
+/* One problem in the heading row or in a row's cells: the fields of
+ * mm_risk_error below. */
 struct mm_risk_row_error {
     enum mm_risk_errkind kind;
     size_t line, column;
+    size_t other_column;
     enum mm_risk_col col;
     char header[128];
     char value[128];
 };
 
-/* Every cell problem of the rows, in the order of the file: the first
+/* Every problem of the heading row (each duplicate, then each missing
+ * column), or else every cell problem of the rows, in the order of the file: the first
  * MM_RISK_ERRORS_MAX of them, and how many there were in all. */
 #define MM_RISK_ERRORS_MAX MM_CSV_ERRORS_MAX
 struct mm_risk_row_errors {
@@ -134,13 +137,17 @@ struct mm_risk_error {
     char header[128];        /* the header text of .column, cleaned for display */
     char value[128];         /* the offending value, cleaned and shortened */
     size_t limit;            /* the limit passed, for MM_CSV_ERR_RECORDS */
+    unsigned missing_cols;   /* every required column the heading row lacks (bit 1 << col);
+                              * kept in the errors mm_risk_error_nth gives */
     /* kind == MM_RISK_ERR_CSV: every error of the reading, the first being
      * .csv (a misplaced quote, a NUL or a cell too long does not stop the
      * reader, so one broken row does not hide the others); empty when the
      * file could not be read at all */
     struct mm_csv_errors csv_all;
-    /* a problem in a row's cells (short row, extra value, empty asset name,
-     * bad rating): every one of every row, the first being e itself */
+    /* problems in the heading row (a duplicate or missing column): every one
+     * of them, the rows not read; else a problem in a row's cells (short row,
+     * extra value, empty asset name, bad rating): every one of every row; the
+     * first being e itself */
     struct mm_risk_row_errors rows_all;
 };
 
@@ -198,7 +205,10 @@ int mm_risk_error_reason(const struct mm_risk_error *e, enum mm_lang lang, struc
 /* The id of e's next step (errors that share one have the same id: the three
  * kinds of bad rating), or NULL when it has none. */
 const char *mm_risk_error_step_id(const struct mm_risk_error *e);
-/* The next step of e, a full sentence (nothing when it has none). */
+/* The next step of e, a full sentence (nothing when it has none), as said
+ * once after a list of errors: for a missing column it names every column in
+ * e->missing_cols with the headings accepted for each; for a duplicate it
+ * speaks of each column that appears more than once. */
 int mm_risk_error_step(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out);
 
 #endif

@@ -350,6 +350,53 @@ def test_every_content_error():
     os.unlink(os.path.join(WORK, "bad.csv"))
 
 
+# A heading row with a duplicate and two missing columns (and a bad rating below it, not read):
+# every heading problem is named, the duplicate first, then each next step once, the accepted
+# headings of both missing columns together in the last line.
+HEADING_FILES = {
+    "en": "asset,name,location,medium,confidentiality,integrity,availability,threat\n"
+          "PC,PC,Desk,Device,9,1,1,1\n",
+    "ja": "資産名,資産,保管場所,媒体,機密性,完全性,可用性,脅威\nPC,PC,机,機器,9,1,1,1\n",
+}
+HEADING_ERRORS = {
+    "en": ["line 1, column 2 (name): the column \"asset\" also appears in column 1.",
+           "line 1: the required column \"owner\" is missing.",
+           "line 1: the required column \"vulnerability\" is missing.",
+           "what to do: keep only one of each column that appears more than once.",
+           "what to do: head each missing column with one of the headings accepted for it: "
+           "\"owner\": owner, user, users, owner/user, user/owner, responsible, 管理者/利用者, "
+           "利用者/管理者, 管理者, 利用者, 所有者, 担当者, 責任者, 利用者範囲, 管理部署; "
+           "\"vulnerability\": vulnerability, vulnerabilities, vulnerability level, 脆弱性, "
+           "脆弱性の大きさ, 脆弱性レベル"],
+    "ja": ["1 行目 2 列目（「資産」）: 列「資産名」が 1 列目にもあります。",
+           "1 行目: 必要な列「管理者/利用者」が見つかりません。",
+           "1 行目: 必要な列「脆弱性」が見つかりません。",
+           "直し方: 同じ列が 2 つ以上あるときは、1 つだけにしてください。",
+           "直し方: 見つからない列の見出しには、列ごとに次のどれかを使ってください。"
+           "「管理者/利用者」: owner、user、users、owner/user、user/owner、responsible、"
+           "管理者/利用者、利用者/管理者、管理者、利用者、所有者、担当者、責任者、利用者範囲、"
+           "管理部署。「脆弱性」: vulnerability、vulnerabilities、vulnerability level、脆弱性、"
+           "脆弱性の大きさ、脆弱性レベル"],
+}
+
+
+def test_every_heading_error():
+    """A heading problem does not hide the others: each duplicate and each missing column is
+    named in one reading, the steps once after the list (the accepted headings said once, for
+    every missing column), exit code 3, no output written, the rows not checked."""
+    write("keep.csv", b"old\n")
+    for lang in ("en", "ja"):
+        write("bad.csv", HEADING_FILES[lang])
+        rc, out, err = run(["--lang", lang, "risk", "--output", "keep.csv", "bad.csv"])
+        want = "".join("mamori risk: bad.csv: " + line + "\n" for line in HEADING_ERRORS[lang])
+        check(rc == 3 and out == b"" and err == want,
+              "heading errors %s: exit %d\n got %r\nwant %r" % (lang, rc, err, want))
+        check(err.count("vulnerability level") == 1 and err.count("管理部署") == 1,
+              "heading errors %s: accepted headings not said once: %r" % (lang, err))
+        check_no_output("heading errors %s" % lang)
+    os.unlink(os.path.join(WORK, "bad.csv"))
+
+
 def check_no_output(tag):
     names = sorted(os.listdir(WORK))
     check(names == sorted(["inventory-ja.csv", "inventory-en.csv", "inventory-cp932.csv",
@@ -459,7 +506,8 @@ def main():
     return SUITE.main(__doc__, setup, (test_outputs, test_output_file_and_bom,
                                        test_cp932_and_stdin, test_accept_below, test_template,
                                        test_errors, test_every_format_error,
-                                       test_every_content_error, test_big_inputs, test_usage))
+                                       test_every_content_error, test_every_heading_error,
+                                       test_big_inputs, test_usage))
 
 
 if __name__ == "__main__":

@@ -454,6 +454,75 @@ static void test_every_row_problem(void **state)
     mm_buf_free(&m);
 }
 
+/* Every problem of the heading row is kept in one reading: each duplicate
+ * (with the column it repeats), then each missing column; the rows below are
+ * not read; the step after the list names every missing column with its
+ * accepted headings. */
+static void test_every_heading_problem(void **state)
+{
+    (void)state;
+    static const char text[] = "asset,owner,location,medium,C,I,A,name,owner\n"
+                               "PC,Me,Desk,Device,9,1,1,PC,Me\n";
+    static const struct {
+        enum mm_risk_errkind kind;
+        size_t column, other;
+        enum mm_risk_col col;
+        const char *reason;
+    } want[] = {
+        {MM_RISK_ERR_DUPLICATE_COLUMN, 8, 1, MM_RISK_COL_ASSET,
+         "line 1, column 8 (name): the column \"asset\" also appears in column 1."},
+        {MM_RISK_ERR_DUPLICATE_COLUMN, 9, 2, MM_RISK_COL_OWNER,
+         "line 1, column 9 (owner): the column \"owner\" also appears in column 2."},
+        {MM_RISK_ERR_MISSING_COLUMN, 0, 0, MM_RISK_COL_THREAT,
+         "line 1: the required column \"threat\" is missing."},
+        {MM_RISK_ERR_MISSING_COLUMN, 0, 0, MM_RISK_COL_VULNERABILITY,
+         "line 1: the required column \"vulnerability\" is missing."},
+    };
+    struct mm_risk_sheet *s = (void *)1;
+    struct mm_risk_error e, one;
+    assert_int_equal(mm_risk_parse(text, strlen(text), NULL, &s, &e), MM_EPARSE);
+    assert_null(s);
+    assert_int_equal(e.kind, MM_RISK_ERR_DUPLICATE_COLUMN);
+    assert_int_equal(e.other_column, 1);
+    assert_int_equal(e.missing_cols, 1u << MM_RISK_COL_THREAT | 1u << MM_RISK_COL_VULNERABILITY);
+    size_t listed, total, n = sizeof want / sizeof want[0];
+    mm_risk_error_counts(&e, &listed, &total);
+    assert_int_equal(listed, n);
+    assert_int_equal(total, n);
+    struct mm_buf m = MM_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        mm_risk_error_nth(&e, i, &one);
+        assert_int_equal(one.kind, want[i].kind);
+        assert_int_equal(one.line, 1);
+        assert_int_equal(one.column, want[i].column);
+        assert_int_equal(one.other_column, want[i].other);
+        assert_int_equal(one.col, want[i].col);
+        mm_buf_reset(&m);
+        assert_int_equal(mm_risk_error_reason(&one, MM_LANG_EN, &m), 0);
+        assert_string_equal(mm_buf_str(&m), want[i].reason);
+    }
+    /* the steps after the list: one for the duplicates, one for every
+     * missing column (the same step id for both missing ones) */
+    mm_risk_error_nth(&e, 0, &one);
+    mm_buf_reset(&m);
+    assert_int_equal(mm_risk_error_step(&one, MM_LANG_EN, &m), 0);
+    assert_string_equal(mm_buf_str(&m),
+                        "keep only one of each column that appears more than once.");
+    struct mm_risk_error last;
+    mm_risk_error_nth(&e, 2, &one);
+    mm_risk_error_nth(&e, 3, &last);
+    assert_string_equal(mm_risk_error_step_id(&one), mm_risk_error_step_id(&last));
+    mm_buf_reset(&m);
+    assert_int_equal(mm_risk_error_step(&one, MM_LANG_JA, &m), 0);
+    assert_string_equal(
+        mm_buf_str(&m),
+        "見つからない列の見出しには、列ごとに次のどれかを使ってください。"
+        "「脅威」: threat、threats、threat level、脅威、脅威の大きさ、脅威の発生頻度、脅威レベル。"
+        "「脆弱性」: vulnerability、vulnerabilities、vulnerability level、脆弱性、"
+        "脆弱性の大きさ、脆弱性レベル");
+    mm_buf_free(&m);
+}
+
 /* Past MM_RISK_ERRORS_MAX problems the rest are counted, not kept; an error
  * that is not about the rows is listed alone. */
 static void test_row_problems_limit(void **state)
@@ -677,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_every_row_problem),
+        cmocka_unit_test(test_every_heading_problem),
         cmocka_unit_test(test_row_problems_limit),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_csv_output),
