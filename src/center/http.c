@@ -137,6 +137,11 @@ int mm_reply_code(struct mm_request *req, int rc, const char *detail)
         return mm_reply_error(req, 413, "too_large", detail);
     case MM_ELIMIT:
         return mm_reply_error(req, 429, "rate_limited", detail);
+    case MM_EDBBUSY: /* another program holds the database: retry, do not give up */
+        mm_log_tr(MM_LOG_WARN, "center-log", "http.request_failed", mm_method_name(req->method),
+                  req->path, mm_msg_strerror(rc));
+        mm_reply_header(req, "Retry-After", MM_DB_BUSY_RETRY_AFTER);
+        return mm_reply_error_text(req, 503, "unavailable", "reply.db_busy", NULL);
     default:
         mm_log_tr(MM_LOG_ERROR, "center-log", "http.request_failed", mm_method_name(req->method),
                   req->path, mm_msg_strerror(rc));

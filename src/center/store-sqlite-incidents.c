@@ -130,7 +130,7 @@ static int escalate_alert(sqlite3 *db, const struct mm_actor *who, const struct 
             sqlite3_bind_int64(s, 1, alert_id);
             sqlite3_bind_int64(s, 2, in->tenant_id);
             int rc = sqlite3_step(s);
-            r = rc == SQLITE_ROW ? MM_ESTATE : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+            r = rc == SQLITE_ROW ? MM_ESTATE : rc == SQLITE_DONE ? MM_ENOENT : mm__sqlite_code(rc);
         }
         sqlite3_finalize(s);
     }

@@ -83,7 +83,7 @@ static int redeem_code(sqlite3 *db, const uint8_t code_hash[MM_HASH_BYTES], int6
         if (sqlite3_column_int64(stmt, 2) <= now || sqlite3_column_int(stmt, 3))
             r = MM_ESTATE;
     } else {
-        r = rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+        r = rc == SQLITE_DONE ? MM_ENOENT : mm__sqlite_code(rc);
     }
     sqlite3_finalize(stmt);
     return r;
@@ -576,7 +576,7 @@ static int read_found(sqlite3_stmt *stmt, struct mm_alert_memo_val *v)
         v->severity = sqlite3_column_int(stmt, 4);
     }
     sqlite3_reset(stmt);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : MM_EDB;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : mm__sqlite_code(rc);
 }
 
 static void bind_key(sqlite3_stmt *stmt, const struct mm_sensor *sensor,
@@ -1225,7 +1225,7 @@ static int stored_already(struct ingest_stmts *s, const struct mm_sensor *sensor
     int rc = sqlite3_step(s->exists);
     *found = rc == SQLITE_ROW;
     sqlite3_reset(s->exists);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : MM_EDB;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : mm__sqlite_code(rc);
 }
 
 /* The highest seq stored for the sensor, -1 when none. */
@@ -1243,7 +1243,7 @@ static int max_stored_seq(struct mm_store *st, sqlite3 *db, const struct mm_sens
     if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL)
         *out = sqlite3_column_int64(stmt, 0);
     mm__sqlite_cached_done(stmt);
-    return rc == SQLITE_ROW ? 0 : MM_EDB;
+    return rc == SQLITE_ROW ? 0 : mm__sqlite_code(rc);
 }
 
 /* The alert events of the batch that are new: not stored yet and not an
@@ -1421,7 +1421,10 @@ static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in,
         lock_wait_begin(in);
         r = until ? mm__sqlite_begin_until(in->db, until) : mm__sqlite_begin(in->db);
         lock_wait_end(in);
-        if (r == MM_EAGAIN) {
+        /* Past the deadline (this process's writer mutex, or another
+         * process's write lock: MM_EDBBUSY) the rows wait; readers go on. */
+        if (r == MM_EAGAIN || (until && r == MM_EDBBUSY)) {
+            r = MM_EAGAIN;
             release_readers(in);
             set_pending(in);
             return r;

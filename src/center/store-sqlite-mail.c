@@ -297,7 +297,7 @@ static int oldest_rise(sqlite3 *db, int64_t *alert_id)
     if (rc == SQLITE_ROW)
         *alert_id = sqlite3_column_int64(s, 0);
     else
-        r = rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+        r = rc == SQLITE_DONE ? MM_ENOENT : mm__sqlite_code(rc);
     sqlite3_finalize(s);
     return r;
 }
@@ -334,7 +334,7 @@ static int read_rise(sqlite3 *db, int64_t alert_id, struct rise *out)
         out->a.severity = sqlite3_column_int(s, ALERT_NCOLUMNS + 3);
         out->from_severity = sqlite3_column_int(s, ALERT_NCOLUMNS + 4);
     } else {
-        r = rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+        r = rc == SQLITE_DONE ? MM_ENOENT : mm__sqlite_code(rc);
     }
     sqlite3_finalize(s);
     return r;
@@ -653,7 +653,7 @@ static int requeue(sqlite3 *db, const struct mm_scope *scope, const struct mm_ac
     sqlite3_bind_int64(s, 1, id);
     int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW)
-        r = rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+        r = rc == SQLITE_DONE ? MM_ENOENT : mm__sqlite_code(rc);
     else if (!mm_scope_allows(scope, sqlite3_column_int64(s, 1)))
         r = MM_ENOENT;
     else if (strcmp(mm__sqlite_col_text(s, 0), "uncertain") != 0 &&

@@ -28,7 +28,7 @@ static int count_one(sqlite3 *db, const char *sql, int64_t tenant, int64_t since
         int rc = sqlite3_step(s);
         if (rc == SQLITE_ROW)
             *out = sqlite3_column_int64(s, 0);
-        r = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : MM_EDB;
+        r = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : mm__sqlite_code(rc);
     }
     sqlite3_finalize(s);
     return r;
@@ -55,7 +55,7 @@ static int counts(sqlite3 *db, const char *sql, int64_t tenant, int64_t since, i
                 c->devices = sqlite3_column_int64(s, 2);
         }
         if (*n < MM_REPORT_TOP_MAX && rc != SQLITE_DONE)
-            r = MM_EDB;
+            r = mm__sqlite_code(rc);
     }
     sqlite3_finalize(s);
     return r;
@@ -126,7 +126,7 @@ static int alert_figures(sqlite3 *db, struct mm_monthly *m)
                 m->alerts_by_severity[sev] = sqlite3_column_int64(s, 1);
             m->alerts_total += sqlite3_column_int64(s, 1);
         }
-        r = rc == SQLITE_DONE ? 0 : MM_EDB;
+        r = rc == SQLITE_DONE ? 0 : mm__sqlite_code(rc);
     }
     sqlite3_finalize(s);
     if (r == 0)
@@ -212,7 +212,7 @@ static int sensor_figures(sqlite3 *db, struct mm_monthly *m, int64_t now)
                 m->sensors[i].hours_seen = m->sensors[i].hours_total;
         }
         if (m->nsensors < MM_REPORT_SENSORS_MAX && rc != SQLITE_DONE)
-            r = MM_EDB;
+            r = mm__sqlite_code(rc);
     }
     sqlite3_finalize(s);
     return r;

@@ -426,15 +426,27 @@ int mm__sqlite_spare_waiters(struct mm_store *st)
     return n;
 }
 
+/* The one mapping of a failed SQLite call: SQLITE_BUSY and SQLITE_LOCKED
+ * (another connection holds the lock past the busy timeout: a backup, an
+ * sqlite3 shell left in a transaction) are MM_EDBBUSY, whose text tells
+ * the operator so; anything else MM_EDB. */
+int mm__sqlite_code(int rc)
+{
+    int primary = rc & 0xff;
+    return primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? MM_EDBBUSY : MM_EDB;
+}
+
 int mm__sqlite_exec(sqlite3 *db, const char *sql)
 {
-    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : MM_EDB;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : mm__sqlite_code(rc);
 }
 
 int mm__sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out)
 {
     *out = NULL;
-    return sqlite3_prepare_v2(db, sql, -1, out, NULL) == SQLITE_OK ? 0 : MM_EDB;
+    int rc = sqlite3_prepare_v2(db, sql, -1, out, NULL);
+    return rc == SQLITE_OK ? 0 : mm__sqlite_code(rc);
 }
 
 static struct conn *conn_of(struct mm_store *st, sqlite3 *db)
@@ -458,9 +470,11 @@ int mm__sqlite_cached(struct mm_store *st, sqlite3 *db, enum mm_sqlite_slot slot
     *out = NULL;
     if (!c || slot < 0 || slot >= MM_SQL_SLOTS)
         return MM_EINVAL;
-    if (!c->cached[slot] && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                               &c->cached[slot], NULL) != SQLITE_OK)
-        return MM_EDB;
+    if (!c->cached[slot]) {
+        int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->cached[slot], NULL);
+        if (rc != SQLITE_OK)
+            return mm__sqlite_code(rc);
+    }
     sqlite3_reset(c->cached[slot]);
     sqlite3_clear_bindings(c->cached[slot]);
     *out = c->cached[slot];
@@ -504,7 +518,7 @@ int mm__sqlite_begin_until(sqlite3 *db, const struct timespec *until)
     if (rc != SQLITE_OK) {
         holding_write = false;
         pthread_mutex_unlock(&write_mu);
-        return (rc & 0xff) == SQLITE_BUSY ? MM_EAGAIN : MM_EDB;
+        return mm__sqlite_code(rc);
     }
     return 0;
 }
@@ -517,7 +531,8 @@ static void write_done(void)
     }
 }
 
-/* COMMIT, and when it worked, releases the write turn: 0, else MM_EDB with
+/* COMMIT, and when it worked, releases the write turn: 0, else MM_EDB (or
+ * MM_EDBBUSY) with
  * the transaction still open (the caller may take failure_text first, then
  * rolls back with mm__sqlite_end). */
 static int sqlite_commit(sqlite3 *db)
@@ -531,11 +546,11 @@ static int sqlite_commit(sqlite3 *db)
 /* Commits, or rolls back when r is an error; returns r or the commit's error. */
 int mm__sqlite_end(sqlite3 *db, int r)
 {
-    if (r == 0 && sqlite_commit(db) == 0)
+    if (r == 0 && (r = sqlite_commit(db)) == 0)
         return 0;
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     write_done();
-    return r ? r : MM_EDB;
+    return r;
 }
 
 /* Runs a statement to completion; MM_EEXIST on a UNIQUE violation. */
@@ -546,13 +561,13 @@ int mm__sqlite_step_done(sqlite3_stmt *stmt)
         return 0;
     if (sqlite3_extended_errcode(sqlite3_db_handle(stmt)) == SQLITE_CONSTRAINT_UNIQUE)
         return MM_EEXIST;
-    return MM_EDB;
+    return mm__sqlite_code(rc);
 }
 
 int mm__sqlite_step_row(sqlite3_stmt *stmt)
 {
     int rc = sqlite3_step(stmt);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : MM_EDB;
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MM_ENOENT : mm__sqlite_code(rc);
 }
 
 bool mm__sqlite_next(sqlite3_stmt *stmt, int *r)
@@ -561,7 +576,7 @@ bool mm__sqlite_next(sqlite3_stmt *stmt, int *r)
     if (rc == SQLITE_ROW)
         return true;
     if (rc != SQLITE_DONE)
-        *r = MM_EDB;
+        *r = mm__sqlite_code(rc);
     return false;
 }
 

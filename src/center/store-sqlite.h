@@ -35,6 +35,9 @@ void mm__sqlite_release(struct mm_store *st, sqlite3 *db);
 void mm__sqlite_spares_stats(struct mm_store *st, int *open, int *peak, int *past_bound);
 /* For the tests: threads waiting at the spares' bound now. */
 int mm__sqlite_spare_waiters(struct mm_store *st);
+/* MM_EDBBUSY for SQLITE_BUSY and SQLITE_LOCKED (another connection holds the
+ * lock past the busy timeout), MM_EDB for any other failed SQLite call. */
+int mm__sqlite_code(int rc);
 int mm__sqlite_exec(sqlite3 *db, const char *sql);
 int mm__sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
 /* Statements kept prepared per connection for the hot paths (each

@@ -23,6 +23,11 @@
 #include "center/store-mail.h" /* emergency mail: contacts, outbox */
 #include "center/tenant.h"
 
+/* A storage failure (MM_EDB, or MM_EDBBUSY: another program holds the
+ * database's lock past the busy timeout) rather than an answer about the
+ * data: callers that turn "not found" into a denial pass these on. */
+#define MM_STORE_FAILED(r) ((r) == MM_EDB || (r) == MM_EDBBUSY)
+
 #define MM_HASH_BYTES       32 /* BLAKE2b-256 of a token, key or code */
 #define MM_SESSION_CSRF_MAX 64
 

@@ -78,6 +78,7 @@ bool mm_error_has_step(int code)
     case MM_ENAMETOOLONG:
     case MM_ELOOP:
     case MM_EFBIG:
+    case MM_EDBBUSY:
         return true;
     default:
         return false;

@@ -32,7 +32,7 @@ static int check_current(struct mm_request *req, const char *password, char veri
     if (r == 0)
         snprintf(verified, MM_PWHASH_MAX, "%s", fresh.password_hash);
     mm_ratelimit_end(c->ratelimit, me->email, req->address, r == 0, req->now);
-    return r == 0 || r == MM_EDB ? r : MM_EAUTH;
+    return r == 0 || MM_STORE_FAILED(r) ? r : MM_EAUTH;
 }
 
 /* 0 when password may become the new one; else replies 400. */

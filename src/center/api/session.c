@@ -107,7 +107,7 @@ static int check_password(struct mm_request *req, const char *email, const char 
         r = mm_password_verify(u->password_hash, password);
     else if (r == 0 || r == MM_ENOENT)
         r = mm_password_verify_dummy(password);
-    return r == 0 ? 0 : r == MM_EDB ? r : MM_EAUTH;
+    return r == 0 ? 0 : MM_STORE_FAILED(r) ? r : MM_EAUTH;
 }
 
 /* Adds the session of u, whose password hash verified was just checked: the

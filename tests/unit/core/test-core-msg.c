@@ -281,6 +281,8 @@ static void test_error_steps(void **state)
     assert_true(mm_error_has_step(MM_EFBIG));
     assert_false(mm_error_has_step(MM_EPERM));
     assert_false(mm_error_has_step(MM_OK));
+    /* a database locked by another program says so and what to do, not "database error" */
+    assert_true(mm_error_has_step(MM_EDBBUSY));
     mm_msg_set_lang(MM_LANG_EN);
     assert_string_equal(mm_msg_strerror(MM_ENAMETOOLONG),
                         "the file name or the path is too long; give a shorter one");

@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Another program holding the database's write lock past the busy timeout
+(10 s), with the real mamori-center on a real SQLite file: this test is that
+program, Python's sqlite3 module holding BEGIN IMMEDIATE on center.db (a
+backup or an sqlite3 shell left in a transaction does the same).
+- a read is answered meanwhile (WAL: readers do not wait for the writer);
+- a write is answered 503 `unavailable` with Retry-After and a message that
+  says another program uses the database, not 500 `internal`;
+- the log says the database is busy because another program holds it, and
+  what to do, not only "database error";
+- once the lock is let go the same write succeeds."""
+
+import contextlib
+import os
+import sqlite3
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from centerlib import PASSWORD, Center, check  # noqa: E402
+
+BUSY_LOG = ("the database is busy: another program holds it (a backup or an sqlite3 shell?); "
+            "try again when it is done")
+
+
+@contextlib.contextmanager
+def write_locked(c):
+    """Another process's write lock on the centre's database, held inside
+    the with block (the centre's writers wait 10 s, then give up)."""
+    db = sqlite3.connect(os.path.join(c.data, "center.db"), timeout=30, isolation_level=None)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+
+
+def main():
+    c = Center()
+    c.admin("create-admin", "--email", "admin@vendor.example", "--password-stdin",
+            stdin=PASSWORD + "\n")
+    c.start()
+    s = c.login("admin@vendor.example")
+    body = {"name": "SME Busy"}
+    with write_locked(c):
+        r = c.request("GET", "/api/v1/tenants", session=s)
+        check(r.status == 200, "a read while another program writes: %r" % r)
+        began = time.monotonic()
+        r = c.request("POST", "/api/v1/tenants", body, session=s)
+        waited = time.monotonic() - began
+        check(r.status == 503 and r.json and r.json["error"] == "unavailable",
+              "a write past the busy timeout: 503 unavailable, not 500: %r" % r)
+        check(r.headers.get("retry-after") == "10", "Retry-After: %r" % r.headers)
+        check("別のプログラム" in r.json["message"], "the reply says why (ja): %r" % r)
+        check(waited >= 9, "it waited the busy timeout first (%.1f s)" % waited)
+    log = c.server_log()
+    check("POST /api/v1/tenants: " + BUSY_LOG in log, "the log says why: %s" % log[-2000:])
+    check("database error" not in log, "not only 'database error': %s" % log[-2000:])
+    r = c.request("POST", "/api/v1/tenants", body, session=s)
+    check(r.status == 201 and r.json["name"] == "SME Busy", "after the lock is let go: %r" % r)
+    c.close()
+    print("ok: a busy database is 503 with Retry-After and said in the log")
+
+
+if __name__ == "__main__":
+    main()
