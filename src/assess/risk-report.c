@@ -341,9 +341,9 @@ struct message_keys {
 };
 
 static const struct message_keys csv_messages[] = {
-    [MM_CSV_ERR_NONE] = {"error.csv.io", NULL},
+    [MM_CSV_ERR_NONE] = {"error.csv.unreadable", NULL},
     [MM_CSV_ERR_NOMEM] = {"error.csv.nomem", NULL},
-    [MM_CSV_ERR_IO] = {"error.csv.io", NULL},
+    [MM_CSV_ERR_IO] = {"error.csv.unreadable", NULL},
     [MM_CSV_ERR_EMPTY] = {"error.csv.empty", "step.csv.empty"},
     [MM_CSV_ERR_TOOBIG] = {"error.csv.toobig", "step.csv.toobig"},
     [MM_CSV_ERR_UTF16] = {"error.csv.utf16", "step.csv.utf16"},
@@ -358,8 +358,8 @@ static const struct message_keys csv_messages[] = {
 };
 
 static const struct message_keys risk_messages[] = {
-    [MM_RISK_ERR_NONE] = {"error.csv.io", NULL},
-    [MM_RISK_ERR_CSV] = {"error.csv.io", NULL},
+    [MM_RISK_ERR_NONE] = {"error.csv.unreadable", NULL},
+    [MM_RISK_ERR_CSV] = {"error.csv.unreadable", NULL},
     [MM_RISK_ERR_NO_ROWS] = {"error.risk.no_rows", "step.risk.no_rows"},
     [MM_RISK_ERR_MISSING_COLUMN] = {"error.risk.missing_column", "step.risk.missing_column",
                                     "step.risk.missing_columns"},
