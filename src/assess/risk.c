@@ -290,6 +290,15 @@ static void note_heading(struct mm_risk_error *err, enum mm_risk_errkind kind, e
         clean_copy(p->header, sizeof p->header, field_or_empty(h, field));
 }
 
+/* True when the heading row gave at least one of the nine columns. */
+static bool any_column(const struct mm_risk_sheet *s)
+{
+    for (int c = 0; c < MM_RISK_NCOLS; c++)
+        if (s->col_field[c] != NO_FIELD)
+            return true;
+    return false;
+}
+
 /* Maps header fields to columns; the rest become extra columns (computed
  * columns from an earlier output and empty headers are dropped). Notes every
  * duplicate column, then every missing one. */
@@ -314,6 +323,8 @@ static int map_header(struct mm_risk_sheet *s, const json_t *spec, struct mm_ris
             s->col_field[c] = f;
         }
     }
+    if (!any_column(s))
+        return set_error(err, MM_RISK_ERR_NO_HEADINGS, h, NULL, NO_FIELD, NULL);
     for (int c = 0; c < MM_RISK_NCOLS; c++)
         if (s->col_field[c] == NO_FIELD)
             note_heading(err, MM_RISK_ERR_MISSING_COLUMN, (enum mm_risk_col)c, h, NO_FIELD, 0);

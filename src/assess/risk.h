@@ -104,8 +104,10 @@ enum mm_risk_errkind {
     MM_RISK_ERR_RATING_NAN,       /* a rating that is not a whole number */
     MM_RISK_ERR_RATING_RANGE,     /* a whole number outside 1-3 */
     MM_RISK_ERR_ACCEPT_BELOW,     /* options.accept_below outside 1-10 */
+    MM_RISK_ERR_NO_HEADINGS,      /* the heading row has none of the nine columns: said
+                                   * alone, not as nine missing columns */
 };
-#define MM_RISK_NKINDS (MM_RISK_ERR_ACCEPT_BELOW + 1)
+#define MM_RISK_NKINDS (MM_RISK_ERR_NO_HEADINGS + 1)
 
 /* One problem in the heading row or in a row's cells: the fields of
  * mm_risk_error below. */

@@ -422,6 +422,20 @@ def test_every_heading_error():
         check(err.count("vulnerability level") == 1 and err.count("管理部署") == 1,
               "heading errors %s: accepted headings not said once: %r" % (lang, err))
         check_no_output("heading errors %s" % lang)
+    # none of the headings (data on line 1): one short line, not nine missing columns
+    write("bad.csv", "PC,Me,Desk,Device,1,1,1,1,1\nNAS,IT,Office,Data,1,1,1,1,1\n")
+    for lang, want in (
+            ("en", "line 1: none of the headings an asset list needs is here (is this the right "
+                   "file?); the first line must hold the column headings: asset, owner, location, "
+                   "medium, confidentiality, integrity, availability, threat, vulnerability "
+                   "(\"mamori risk --template\" writes an example)."),
+            ("ja", "1 行目: 資産一覧に必要な見出しが 1 つもありません（別のファイルではありませんか）。"
+                   "1 行目には列の見出しとして次のものを書いてください: 資産名、管理者/利用者、"
+                   "保管場所、媒体、機密性、完全性、可用性、脅威、脆弱性（「mamori risk --template」"
+                   "でひな形を作れます）。")):
+        rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
+        check(rc == 3 and out == b"" and err == "mamori risk: bad.csv: " + want + "\n",
+              "no headings %s: exit %d %r" % (lang, rc, err))
     os.unlink(os.path.join(WORK, "bad.csv"))
 
 

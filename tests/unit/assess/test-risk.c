@@ -363,6 +363,16 @@ static void test_errors(void **state)
          "one of them.",
          "1 行目 10 列目（「機密性」）: 列「機密性」が 5 列目にもあります。どちらか 1 "
          "つにしてください。"},
+        /* no heading at all (a wrong file, or data on line 1): one short message */
+        {"date,amount,memo\n2026-01-01,300,x\n", MM_EPARSE, MM_RISK_ERR_NO_HEADINGS, 1, 0,
+         "line 1: none of the headings an asset list needs is here (is this the right file?); "
+         "the first line must hold the column headings: asset, owner, location, medium, "
+         "confidentiality, integrity, availability, threat, vulnerability (\"mamori risk "
+         "--template\" writes an example).",
+         "1 行目: 資産一覧に必要な見出しが 1 つもありません（別のファイルではありませんか）。1 "
+         "行目には列の見出しとして次のものを書いてください: 資産名、管理者/利用者、保管場所、"
+         "媒体、機密性、完全性、可用性、脅威、脆弱性（「mamori risk --template」でひな形を作れ"
+         "ます）。"},
         {EN_HEADER "\r\n,,,,,,,,\r\n", MM_EPARSE, MM_RISK_ERR_NO_ROWS, 1, 0,
          "line 1: there are no asset rows; write one asset per line below the headings.",
          "1 行目: 資産の行がありません。見出しの下に、資産を 1 行に 1 つずつ書いてください。"},
