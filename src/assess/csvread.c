@@ -61,6 +61,27 @@ static bool recoverable(const struct reader *r, enum mm_csv_errkind kind, size_t
            (kind == MM_CSV_ERR_QUOTE || kind == MM_CSV_ERR_NUL || kind == MM_CSV_ERR_FIELD_SIZE);
 }
 
+/* True when one of the n errors of list is of kind. */
+static bool has_kind(const struct mm_csv_error *list, size_t n, enum mm_csv_errkind kind)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i].kind == kind)
+            return true;
+    return false;
+}
+
+/* Counts e in all: kept in the list while there is room, else kept in
+ * unlisted when it is the first of its kind. */
+static void keep_error(struct mm_csv_errors *all, const struct mm_csv_error *e)
+{
+    all->total++;
+    if (all->n < MM_CSV_ERRORS_MAX)
+        all->list[all->n++] = *e;
+    else if (!has_kind(all->list, all->n, e->kind) &&
+             !has_kind(all->unlisted, all->nunlisted, e->kind) && all->nunlisted < MM_CSV_NKINDS)
+        all->unlisted[all->nunlisted++] = *e;
+}
+
 static void fail(struct reader *r, int rc, enum mm_csv_errkind kind, size_t line, size_t column)
 {
     if (r->stop)
@@ -78,11 +99,8 @@ static void fail(struct reader *r, int rc, enum mm_csv_errkind kind, size_t line
         r->err = e;
     }
     struct mm_csv_errors *all = r->lim.all;
-    if (all) {
-        if (all->n < MM_CSV_ERRORS_MAX)
-            all->list[all->n++] = e;
-        all->total++;
-    }
+    if (all)
+        keep_error(all, &e);
     r->skip = true;
     r->stop = !all || !recoverable(r, kind, line);
 }

@@ -67,6 +67,7 @@ enum mm_csv_errkind {
     MM_CSV_ERR_ENCODING,     /* bytes that are not text in the chosen encoding */
     MM_CSV_ERR_NUL,          /* a NUL character inside a field */
 };
+#define MM_CSV_NKINDS (MM_CSV_ERR_NUL + 1)
 
 struct mm_csv_error {
     enum mm_csv_errkind kind;
@@ -80,12 +81,16 @@ struct mm_csv_error {
 };
 
 /* Every format error of one reading, in the order of the file: the first
- * MM_CSV_ERRORS_MAX of them, and how many there were in all. */
+ * MM_CSV_ERRORS_MAX of them, and how many there were in all; past the list,
+ * the first error of each kind the list does not hold (so that its next step
+ * can still be said). */
 #define MM_CSV_ERRORS_MAX 20
 struct mm_csv_errors {
     size_t n;     /* kept in list */
     size_t total; /* found (n, then those past the limit) */
     struct mm_csv_error list[MM_CSV_ERRORS_MAX];
+    size_t nunlisted; /* kept in unlisted */
+    struct mm_csv_error unlisted[MM_CSV_NKINDS];
 };
 
 struct mm_csv_record {

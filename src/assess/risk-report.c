@@ -341,9 +341,9 @@ struct message_keys {
 };
 
 static const struct message_keys csv_messages[] = {
-    [MM_CSV_ERR_NONE] = {"error.csv.io", NULL},
+    [MM_CSV_ERR_NONE] = {"error.csv.unreadable", NULL},
     [MM_CSV_ERR_NOMEM] = {"error.csv.nomem", NULL},
-    [MM_CSV_ERR_IO] = {"error.csv.io", NULL},
+    [MM_CSV_ERR_IO] = {"error.csv.unreadable", NULL},
     [MM_CSV_ERR_EMPTY] = {"error.csv.empty", "step.csv.empty"},
     [MM_CSV_ERR_TOOBIG] = {"error.csv.toobig", "step.csv.toobig"},
     [MM_CSV_ERR_UTF16] = {"error.csv.utf16", "step.csv.utf16"},
@@ -358,8 +358,8 @@ static const struct message_keys csv_messages[] = {
 };
 
 static const struct message_keys risk_messages[] = {
-    [MM_RISK_ERR_NONE] = {"error.csv.io", NULL},
-    [MM_RISK_ERR_CSV] = {"error.csv.io", NULL},
+    [MM_RISK_ERR_NONE] = {"error.csv.unreadable", NULL},
+    [MM_RISK_ERR_CSV] = {"error.csv.unreadable", NULL},
     [MM_RISK_ERR_NO_ROWS] = {"error.risk.no_rows", "step.risk.no_rows"},
     [MM_RISK_ERR_MISSING_COLUMN] = {"error.risk.missing_column", "step.risk.missing_column",
                                     "step.risk.missing_columns"},
@@ -372,6 +372,7 @@ static const struct message_keys risk_messages[] = {
     [MM_RISK_ERR_RATING_NAN] = {"error.risk.rating_nan", "step.risk.rating"},
     [MM_RISK_ERR_RATING_RANGE] = {"error.risk.rating_range", "step.risk.rating"},
     [MM_RISK_ERR_ACCEPT_BELOW] = {"error.risk.accept_below", NULL},
+    [MM_RISK_ERR_NO_HEADINGS] = {"error.risk.no_headings", "step.risk.no_headings"},
 };
 
 static const struct message_keys encoding_messages[] = {
@@ -437,6 +438,20 @@ static int put_missing_aliases(struct mm_buf *out, const struct mm_risk_error *e
     return r;
 }
 
+/* The nine columns' headings in lang, joined: what the first line of a
+ * sheet with none of them must hold. */
+static int put_column_names(struct mm_buf *out, enum mm_lang lang)
+{
+    int r = 0;
+    for (int c = 0; r == 0 && c < MM_RISK_NCOLS; c++) {
+        if (c > 0)
+            r = mm_buf_puts(out, lang == MM_LANG_JA ? "、" : ", ");
+        if (r == 0)
+            r = mm_buf_puts(out, mm_risk_col_name((enum mm_risk_col)c, lang));
+    }
+    return r;
+}
+
 static int put_location(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out)
 {
     char line[24], column[24];
@@ -462,11 +477,14 @@ static int fill_message(const struct mm_risk_error *e, const char *key, enum mm_
     snprintf(other, sizeof other, "%zu", e->other_column);
     snprintf(max, sizeof max, "%zu", limit);
     int r = 0;
+    if (e->kind == MM_RISK_ERR_NO_HEADINGS)
+        r = put_column_names(&aliases, lang);
     if (e->kind == MM_RISK_ERR_MISSING_COLUMN)
         r = strcmp(key, "step.risk.missing_columns") == 0 ? put_missing_aliases(&aliases, e, lang)
                                                           : put_aliases(&aliases, e->col, lang);
     const char *name = e->kind == MM_RISK_ERR_CSV || e->kind == MM_RISK_ERR_NO_ROWS ||
-                               e->kind == MM_RISK_ERR_ACCEPT_BELOW
+                               e->kind == MM_RISK_ERR_ACCEPT_BELOW ||
+                               e->kind == MM_RISK_ERR_NO_HEADINGS
                            ? ""
                            : mm_risk_col_name(e->col, lang);
     const struct mm_fill_var vars[] = {{"name", name},

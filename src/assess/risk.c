@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/str.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,6 +220,29 @@ static int set_error(struct mm_risk_error *err, enum mm_risk_errkind kind,
     return error_code(kind);
 }
 
+/* True when one of the n problems of list is of kind. */
+static bool has_kind(const struct mm_risk_row_error *list, size_t n, enum mm_risk_errkind kind)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i].kind == kind)
+            return true;
+    return false;
+}
+
+/* Where a problem of kind goes in all, counted: the list while there is room, else unlisted
+ * when it is the first of its kind; NULL when it is not kept. */
+static struct mm_risk_row_error *keep_slot(struct mm_risk_row_errors *all,
+                                           enum mm_risk_errkind kind)
+{
+    all->total++;
+    if (all->n < MM_RISK_ERRORS_MAX)
+        return &all->list[all->n++];
+    if (has_kind(all->list, all->n, kind) || has_kind(all->unlisted, all->nunlisted, kind) ||
+        all->nunlisted >= MM_RISK_NKINDS)
+        return NULL;
+    return &all->unlisted[all->nunlisted++];
+}
+
 /* Notes a problem in field `field` of row rec (about column col): the first
  * one becomes err itself; every one is counted in err->rows_all, the first
  * MM_RISK_ERRORS_MAX kept, so one bad cell does not hide the others. */
@@ -226,15 +250,13 @@ static void note_problem(struct mm_risk_error *err, enum mm_risk_errkind kind, e
                          const struct mm_csv_record *h, const struct mm_csv_record *rec,
                          size_t field, const char *value)
 {
-    struct mm_risk_row_errors *all = &err->rows_all;
     if (err->kind == MM_RISK_ERR_NONE) {
         err->col = col;
         set_error(err, kind, h, rec, field, value);
     }
-    all->total++;
-    if (all->n >= MM_RISK_ERRORS_MAX)
+    struct mm_risk_row_error *p = keep_slot(&err->rows_all, kind);
+    if (!p)
         return;
-    struct mm_risk_row_error *p = &all->list[all->n++];
     *p = (struct mm_risk_row_error){
         .kind = kind, .line = rec->line, .column = field + 1, .col = col};
     clean_copy(p->header, sizeof p->header, field_or_empty(h, field));
@@ -249,7 +271,6 @@ static void note_problem(struct mm_risk_error *err, enum mm_risk_errkind kind, e
 static void note_heading(struct mm_risk_error *err, enum mm_risk_errkind kind, enum mm_risk_col col,
                          const struct mm_csv_record *h, size_t field, size_t other_column)
 {
-    struct mm_risk_row_errors *all = &err->rows_all;
     if (err->kind == MM_RISK_ERR_NONE) {
         err->col = col;
         err->other_column = other_column;
@@ -257,10 +278,9 @@ static void note_heading(struct mm_risk_error *err, enum mm_risk_errkind kind, e
     }
     if (kind == MM_RISK_ERR_MISSING_COLUMN)
         err->missing_cols |= 1u << col;
-    all->total++;
-    if (all->n >= MM_RISK_ERRORS_MAX)
+    struct mm_risk_row_error *p = keep_slot(&err->rows_all, kind);
+    if (!p)
         return;
-    struct mm_risk_row_error *p = &all->list[all->n++];
     *p = (struct mm_risk_row_error){.kind = kind,
                                     .line = h->line,
                                     .column = field == NO_FIELD ? 0 : field + 1,
@@ -268,6 +288,15 @@ static void note_heading(struct mm_risk_error *err, enum mm_risk_errkind kind, e
                                     .col = col};
     if (field != NO_FIELD)
         clean_copy(p->header, sizeof p->header, field_or_empty(h, field));
+}
+
+/* True when the heading row gave at least one of the nine columns. */
+static bool any_column(const struct mm_risk_sheet *s)
+{
+    for (int c = 0; c < MM_RISK_NCOLS; c++)
+        if (s->col_field[c] != NO_FIELD)
+            return true;
+    return false;
 }
 
 /* Maps header fields to columns; the rest become extra columns (computed
@@ -294,6 +323,8 @@ static int map_header(struct mm_risk_sheet *s, const json_t *spec, struct mm_ris
             s->col_field[c] = f;
         }
     }
+    if (!any_column(s))
+        return set_error(err, MM_RISK_ERR_NO_HEADINGS, h, NULL, NO_FIELD, NULL);
     for (int c = 0; c < MM_RISK_NCOLS; c++)
         if (s->col_field[c] == NO_FIELD)
             note_heading(err, MM_RISK_ERR_MISSING_COLUMN, (enum mm_risk_col)c, h, NO_FIELD, 0);
@@ -569,24 +600,51 @@ void mm_risk_error_counts(const struct mm_risk_error *e, size_t *listed, size_t 
     }
 }
 
+size_t mm_risk_error_unlisted(const struct mm_risk_error *e)
+{
+    if (e->kind == MM_RISK_ERR_CSV)
+        return e->csv_all.n > 0 ? e->csv_all.nunlisted : 0;
+    return e->rows_all.n > 0 ? e->rows_all.nunlisted : 0;
+}
+
+/* out says the row or heading problem p (missing_cols: every missing column). */
+static void set_row_error(struct mm_risk_error *out, const struct mm_risk_row_error *p,
+                          unsigned missing_cols)
+{
+    out->kind = p->kind;
+    out->line = p->line;
+    out->column = p->column;
+    out->other_column = p->other_column;
+    out->col = p->col;
+    out->missing_cols = missing_cols;
+    memcpy(out->header, p->header, sizeof out->header);
+    memcpy(out->value, p->value, sizeof out->value);
+}
+
+/* Empties out but for its lists' contents, which stay unread once their
+ * counts are zero (a whole memset would clear some 20 KB for each error). */
+static void clear_one(struct mm_risk_error *out)
+{
+    memset(out, 0, offsetof(struct mm_risk_error, csv_all));
+    out->csv_all.n = out->csv_all.total = out->csv_all.nunlisted = 0;
+    out->rows_all.n = out->rows_all.total = out->rows_all.nunlisted = 0;
+}
+
 void mm_risk_error_nth(const struct mm_risk_error *e, size_t i, struct mm_risk_error *out)
 {
-    memset(out, 0, sizeof *out);
-    if (e->kind == MM_RISK_ERR_CSV && i < e->csv_all.n) {
-        set_csv_error(out, &e->csv_all.list[i], e->limit);
-    } else if (e->kind != MM_RISK_ERR_CSV && i < e->rows_all.n) {
-        const struct mm_risk_row_error *p = &e->rows_all.list[i];
-        out->kind = p->kind;
-        out->line = p->line;
-        out->column = p->column;
-        out->other_column = p->other_column;
-        out->col = p->col;
-        out->missing_cols = e->missing_cols;
-        memcpy(out->header, p->header, sizeof out->header);
-        memcpy(out->value, p->value, sizeof out->value);
-    } else if (i == 0) {
-        *out = *e;
-    }
+    const struct mm_csv_errors *csv = &e->csv_all;
+    const struct mm_risk_row_errors *rows = &e->rows_all;
+    clear_one(out);
+    if (e->kind == MM_RISK_ERR_CSV && i < csv->n)
+        set_csv_error(out, &csv->list[i], e->limit);
+    else if (e->kind == MM_RISK_ERR_CSV && csv->n > 0 && i - csv->n < csv->nunlisted)
+        set_csv_error(out, &csv->unlisted[i - csv->n], e->limit);
+    else if (e->kind != MM_RISK_ERR_CSV && i < rows->n)
+        set_row_error(out, &rows->list[i], e->missing_cols);
+    else if (e->kind != MM_RISK_ERR_CSV && rows->n > 0 && i - rows->n < rows->nunlisted)
+        set_row_error(out, &rows->unlisted[i - rows->n], e->missing_cols);
+    else if (i == 0)
+        memcpy(out, e, offsetof(struct mm_risk_error, csv_all));
 }
 
 static int load(const char *path, const void *data, size_t len, const struct mm_risk_options *opt,

@@ -104,7 +104,10 @@ enum mm_risk_errkind {
     MM_RISK_ERR_RATING_NAN,       /* a rating that is not a whole number */
     MM_RISK_ERR_RATING_RANGE,     /* a whole number outside 1-3 */
     MM_RISK_ERR_ACCEPT_BELOW,     /* options.accept_below outside 1-10 */
+    MM_RISK_ERR_NO_HEADINGS,      /* the heading row has none of the nine columns: said
+                                   * alone, not as nine missing columns */
 };
+#define MM_RISK_NKINDS (MM_RISK_ERR_NO_HEADINGS + 1)
 
 /* One problem in the heading row or in a row's cells: the fields of
  * mm_risk_error below. */
@@ -119,12 +122,15 @@ struct mm_risk_row_error {
 
 /* Every problem of the heading row (each duplicate, then each missing
  * column), or else every cell problem of the rows, in the order of the file: the first
- * MM_RISK_ERRORS_MAX of them, and how many there were in all. */
+ * MM_RISK_ERRORS_MAX of them, and how many there were in all; past the list,
+ * the first problem of each kind the list does not hold (for its next step). */
 #define MM_RISK_ERRORS_MAX MM_CSV_ERRORS_MAX
 struct mm_risk_row_errors {
     size_t n;     /* kept in list */
     size_t total; /* found (n, then those past the limit) */
     struct mm_risk_row_error list[MM_RISK_ERRORS_MAX];
+    size_t nunlisted; /* kept in unlisted */
+    struct mm_risk_row_error unlisted[MM_RISK_NKINDS];
 };
 
 struct mm_risk_error {
@@ -155,7 +161,12 @@ struct mm_risk_error {
  * were found in all (*total): those of csv_all or rows_all, else e alone
  * (1, 1). */
 void mm_risk_error_counts(const struct mm_risk_error *e, size_t *listed, size_t *total);
-/* out: the i-th listed error (i < *listed above), as e is for the first. */
+/* How many errors past the listed ones are kept only for their next step:
+ * the first of each kind that the list does not hold. */
+size_t mm_risk_error_unlisted(const struct mm_risk_error *e);
+/* out: the i-th listed error (i < *listed above), as e is for the first; for
+ * *listed <= i < *listed + mm_risk_error_unlisted(e), the (i - *listed)-th
+ * unlisted one. out's own lists are left empty. */
 void mm_risk_error_nth(const struct mm_risk_error *e, size_t i, struct mm_risk_error *out);
 
 /* Reads an inventory from memory. On success *out is a new sheet (free with

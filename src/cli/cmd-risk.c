@@ -165,31 +165,39 @@ static bool quote_then_more(const struct mm_risk_error *one, size_t i, size_t to
     return one->kind == MM_RISK_ERR_CSV && one->csv.kind == MM_CSV_ERR_QUOTE && i + 1 < total;
 }
 
-/* "PATH: what to do: STEP" once for each distinct step of the listed errors,
- * in the order they first occur; after the misplaced quote's step, when
- * errors follow one, that they may come from it. */
+/* True when id is one of the n ids of said. */
+static bool step_said(const char *const *said, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(said[i], id) == 0)
+            return true;
+    return false;
+}
+
+/* "PATH: what to do: STEP" once for each distinct step of the errors (those
+ * listed, then the first of each kind found past the list), in the order
+ * they first occur; right after the misplaced quote's step, when errors
+ * follow a listed one, that they may come from it. */
 static void report_steps(const struct mm_cli *cli, const char *path, int r,
                          const struct mm_risk_error *e, size_t listed, size_t total)
 {
-    struct mm_risk_error one, earlier;
-    for (size_t i = 0; i < listed; i++) {
+    enum { MAX_STEPS = MM_RISK_ERRORS_MAX + MM_RISK_NKINDS + MM_CSV_NKINDS };
+    const char *said[MAX_STEPS];
+    size_t nsaid = 0, n = listed + mm_risk_error_unlisted(e);
+    struct mm_risk_error one;
+    for (size_t i = 0; i < n && nsaid < MAX_STEPS; i++) {
         mm_risk_error_nth(e, i, &one);
         const char *id = mm_risk_error_step_id(&one);
-        bool said = id == NULL;
-        for (size_t j = 0; j < i && !said; j++) {
-            mm_risk_error_nth(e, j, &earlier);
-            const char *other = mm_risk_error_step_id(&earlier);
-            said = other && strcmp(other, id) == 0;
-        }
-        if (said)
+        if (id == NULL || step_said(said, nsaid, id))
             continue;
+        said[nsaid++] = id;
         struct mm_buf step = MM_BUF_INIT;
         if (mm_risk_error_step(&one, cli->lang, &step) == 0)
             mm_cli_error(cli, "risk", "%s: %s%s", path, TR("error.step"), mm_buf_str(&step));
         else
             mm_cli_error(cli, "risk", "%s: %s", path, mm_cmd_strerror(cli, r));
         mm_buf_free(&step);
-        if (quote_then_more(&one, i, total))
+        if (i < listed && quote_then_more(&one, i, total))
             mm_cli_error(cli, "risk", "%s: %s%s", path, TR("error.step"),
                          TR("step.csv.quote_first"));
     }

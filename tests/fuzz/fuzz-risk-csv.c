@@ -26,7 +26,7 @@ static void render_all(const struct mm_risk_sheet *s)
 }
 
 /* Every message the command may say for e: the one-line form and, for each
- * listed error, its reason and step. */
+ * listed error (and each kept past the list), its reason and step. */
 static void say_errors(const struct mm_risk_error *e, enum mm_lang lang)
 {
     struct mm_buf b = MM_BUF_INIT;
@@ -34,7 +34,7 @@ static void say_errors(const struct mm_risk_error *e, enum mm_lang lang)
     size_t listed, total;
     mm_risk_error_message(e, lang, &b);
     mm_risk_error_counts(e, &listed, &total);
-    for (size_t i = 0; i < listed; i++) {
+    for (size_t i = 0; i < listed + mm_risk_error_unlisted(e); i++) {
         mm_risk_error_nth(e, i, &one);
         mm_buf_reset(&b);
         mm_risk_error_reason(&one, lang, &b);

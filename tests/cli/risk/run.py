@@ -265,6 +265,16 @@ def test_every_format_error():
         want += "mamori risk: bad.csv: " + more + "\n"
         check(rc == 3 and out == b"" and err == want,
               "25 errors %s: exit %d\n got %r\nwant %r" % (lang, rc, err, want))
+    # 20 misplaced quotes, then a NUL: the NUL is not listed, but its step is still said
+    write("bad.csv", HEADER_EN + "".join("PC%d,M\"e,Desk,Device,1,1,1,1,1\n" % i
+                                         for i in range(20)) + "Fax,Me,Desk\x00,Device,1,1,1,1,1\n")
+    rc, out, err = run(["--lang", "en", "risk", "bad.csv"])
+    want = "".join("mamori risk: bad.csv: " + line + "\n" for line in (
+        QUOTE_STEP_EN, QUOTE_FIRST_EN, "what to do: save the file again as CSV from your "
+        "spreadsheet.", "1 more errors are not listed (only the first 20 are); correct the ones "
+        "above and read the file again."))
+    check(rc == 3 and err.endswith(want) and err.count("\n") == 24 and "NUL" not in err,
+          "format step past the list: exit %d %r" % (rc, err))
     # a broken line opening a quoted cell that spans lines: the rest of the cell gives a second
     # (false) error, and the output says to correct the quote first and read the file again
     write("bad.csv", HEADER_EN + "PC,\"M\"e,\"De\nsk\",Device,1,1,1,1,1\n")
@@ -347,6 +357,24 @@ def test_every_content_error():
              "the ones above and read the file again.\n")
     check(rc == 3 and out == b"" and err == want,
           "30 content errors: exit %d\n got %r\nwant %r" % (rc, err, want))
+    # 20 empty asset names, then 5 bad ratings: the ratings are not listed, but their step is
+    # still said (once), after the asset name's
+    write("bad.csv", HEADER_EN + "".join(",Me,Desk,Device,1,1,1,1,1\n" for i in range(20))
+          + "".join("PC%d,Me,Desk,Device,1,1,1,1,7\n" % i for i in range(5)))
+    for lang, steps in (
+            ("en", ["what to do: name each asset, or delete the rows that are not assets.",
+                    "what to do: enter the whole number 1, 2 or 3 in each rating cell (no "
+                    "decimals or words)."]),
+            ("ja", ["直し方: 資産の名前を入れるか、資産でない行は行ごと削除してください。",
+                    "直し方: 評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えま"
+                    "せん）。"])):
+        rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
+        lines = err.splitlines()
+        check(rc == 3 and len(lines) == 23 and
+              lines[20:22] == ["mamori risk: bad.csv: " + step for step in steps] and
+              "5 " in lines[22] and
+              all("asset name is empty" in l or "資産名が空" in l for l in lines[:20]),
+              "steps past the list %s: exit %d %r" % (lang, rc, err))
     os.unlink(os.path.join(WORK, "bad.csv"))
 
 
@@ -394,6 +422,20 @@ def test_every_heading_error():
         check(err.count("vulnerability level") == 1 and err.count("管理部署") == 1,
               "heading errors %s: accepted headings not said once: %r" % (lang, err))
         check_no_output("heading errors %s" % lang)
+    # none of the headings (data on line 1): one short line, not nine missing columns
+    write("bad.csv", "PC,Me,Desk,Device,1,1,1,1,1\nNAS,IT,Office,Data,1,1,1,1,1\n")
+    for lang, want in (
+            ("en", "line 1: none of the headings an asset list needs is here (is this the right "
+                   "file?); the first line must hold the column headings: asset, owner, location, "
+                   "medium, confidentiality, integrity, availability, threat, vulnerability "
+                   "(\"mamori risk --template\" writes an example)."),
+            ("ja", "1 行目: 資産一覧に必要な見出しが 1 つもありません（別のファイルではありませんか）。"
+                   "1 行目には列の見出しとして次のものを書いてください: 資産名、管理者/利用者、"
+                   "保管場所、媒体、機密性、完全性、可用性、脅威、脆弱性（「mamori risk --template」"
+                   "でひな形を作れます）。")):
+        rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
+        check(rc == 3 and out == b"" and err == "mamori risk: bad.csv: " + want + "\n",
+              "no headings %s: exit %d %r" % (lang, rc, err))
     os.unlink(os.path.join(WORK, "bad.csv"))
 
 

@@ -310,6 +310,19 @@ static void test_every_format_error(void **state)
     assert_int_equal(all.n, MM_CSV_ERRORS_MAX);
     assert_int_equal(all.total, MM_CSV_ERRORS_MAX + 5);
     assert_int_equal(all.list[MM_CSV_ERRORS_MAX - 1].line, MM_CSV_ERRORS_MAX + 1);
+    assert_int_equal(all.nunlisted, 0);
+    /* past the list, the first error of each kind the list lacks is kept */
+    strcpy(many, "h1,h2\n");
+    for (int i = 0; i < MM_CSV_ERRORS_MAX; i++)
+        strcat(many, "a,b\"c\n");
+    for (int i = 0; i < 3; i++)
+        strcat(many, "a,bbbbbbbbbbbb\n");
+    strcat(many, "a,b\"c\n");
+    parse_err(many, strlen(many), &o, MM_EPARSE, MM_CSV_ERR_QUOTE, 2, 2);
+    assert_int_equal(all.total, MM_CSV_ERRORS_MAX + 4);
+    assert_int_equal(all.nunlisted, 1);
+    assert_int_equal(all.unlisted[0].kind, MM_CSV_ERR_FIELD_SIZE);
+    assert_int_equal(all.unlisted[0].line, MM_CSV_ERRORS_MAX + 2);
     /* a limit stops the reading: listed last, nothing after it */
     o = (struct mm_csv_options){.all = &all, .max_records = 3};
     const char *lim = "h\n\"a\"b\nc\nd\ne\nf\"g\n";

@@ -363,6 +363,16 @@ static void test_errors(void **state)
          "one of them.",
          "1 行目 10 列目（「機密性」）: 列「機密性」が 5 列目にもあります。どちらか 1 "
          "つにしてください。"},
+        /* no heading at all (a wrong file, or data on line 1): one short message */
+        {"date,amount,memo\n2026-01-01,300,x\n", MM_EPARSE, MM_RISK_ERR_NO_HEADINGS, 1, 0,
+         "line 1: none of the headings an asset list needs is here (is this the right file?); "
+         "the first line must hold the column headings: asset, owner, location, medium, "
+         "confidentiality, integrity, availability, threat, vulnerability (\"mamori risk "
+         "--template\" writes an example).",
+         "1 行目: 資産一覧に必要な見出しが 1 つもありません（別のファイルではありませんか）。1 "
+         "行目には列の見出しとして次のものを書いてください: 資産名、管理者/利用者、保管場所、"
+         "媒体、機密性、完全性、可用性、脅威、脆弱性（「mamori risk --template」でひな形を作れ"
+         "ます）。"},
         {EN_HEADER "\r\n,,,,,,,,\r\n", MM_EPARSE, MM_RISK_ERR_NO_ROWS, 1, 0,
          "line 1: there are no asset rows; write one asset per line below the headings.",
          "1 行目: 資産の行がありません。見出しの下に、資産を 1 行に 1 つずつ書いてください。"},
@@ -553,6 +563,61 @@ static void test_row_problems_limit(void **state)
     assert_int_equal(one.kind, MM_RISK_ERR_NO_ROWS);
     assert_string_equal(mm_risk_error_step_id(&one), "step.risk.no_rows");
     mm_buf_free(&b);
+}
+
+/* Problems of a kind found only past MM_RISK_ERRORS_MAX are kept once each
+ * for their step: 20 empty asset names, then 5 bad ratings. */
+static void test_unlisted_kinds(void **state)
+{
+    (void)state;
+    struct mm_buf b = MM_BUF_INIT;
+    assert_int_equal(mm_buf_puts(&b, EN_HEADER "\n"), 0);
+    for (int i = 0; i < 25; i++)
+        assert_int_equal(
+            mm_buf_printf(&b, "%s,o,l,m,1,1,1,%s,1\n", i < 20 ? "" : "a", i < 20 ? "1" : "9"), 0);
+    struct mm_risk_sheet *s = NULL;
+    struct mm_risk_error e, one;
+    assert_int_equal(mm_risk_parse(b.data, b.len, NULL, &s, &e), MM_EPARSE);
+    size_t listed, total;
+    mm_risk_error_counts(&e, &listed, &total);
+    assert_int_equal(listed, MM_RISK_ERRORS_MAX);
+    assert_int_equal(total, 25);
+    assert_int_equal(mm_risk_error_unlisted(&e), 1);
+    mm_risk_error_nth(&e, MM_RISK_ERRORS_MAX, &one);
+    assert_int_equal(one.kind, MM_RISK_ERR_RATING_RANGE);
+    assert_int_equal(one.line, 22);
+    assert_string_equal(mm_risk_error_step_id(&one), "step.risk.rating");
+    assert_int_equal(mm_risk_error_unlisted(&one), 0);
+    mm_buf_free(&b);
+}
+
+/* An error that is not one of the file's (none, or the file unreadable)
+ * reads as one plain sentence, with no placeholder left and one full stop. */
+static void test_generic_messages(void **state)
+{
+    (void)state;
+    struct mm_risk_error e = {0};
+    struct mm_risk_sheet *s = NULL;
+    struct mm_buf m = MM_BUF_INIT;
+    const char *want[] = {"ファイルを読み込めませんでした。", "the file could not be read."};
+    for (int lang = 0; lang < 2; lang++) {
+        enum mm_lang l = lang == 0 ? MM_LANG_JA : MM_LANG_EN;
+        e = (struct mm_risk_error){0};
+        mm_buf_reset(&m);
+        assert_int_equal(mm_risk_error_message(&e, l, &m), 0);
+        assert_string_equal(mm_buf_str(&m), want[lang]);
+        assert_int_not_equal(mm_risk_load_file("/nonexistent/mamori/x.csv", NULL, &s, &e), 0);
+        assert_int_equal(e.kind, MM_RISK_ERR_CSV);
+        assert_int_equal(e.csv.kind, MM_CSV_ERR_IO);
+        mm_buf_reset(&m);
+        assert_int_equal(mm_risk_error_message(&e, l, &m), 0);
+        assert_string_equal(mm_buf_str(&m), want[lang]);
+        mm_buf_reset(&m);
+        assert_int_equal(mm_risk_error_reason(&e, l, &m), 0);
+        assert_string_equal(mm_buf_str(&m), want[lang]);
+        assert_null(mm_risk_error_step_id(&e));
+    }
+    mm_buf_free(&m);
 }
 
 static void test_limits(void **state)
@@ -748,6 +813,8 @@ int main(void)
         cmocka_unit_test(test_every_row_problem),
         cmocka_unit_test(test_every_heading_problem),
         cmocka_unit_test(test_row_problems_limit),
+        cmocka_unit_test(test_unlisted_kinds),
+        cmocka_unit_test(test_generic_messages),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_csv_output),
         cmocka_unit_test(test_json_output),
