@@ -132,25 +132,27 @@ static int set_text(json_t *vars, const char *key, const char *text, bool inline
     return r == 0 ? set_var(vars, key, b) : r;
 }
 
-static int set_time(json_t *vars, const char *key, const json_t *t, enum mm_lang lang,
-                    struct mm_buf *b)
+/* A time, or what has not happened yet (not_yet: "まだ解決していません"). */
+static int set_time(json_t *vars, const char *key, const json_t *t, const char *not_yet,
+                    enum mm_lang lang, struct mm_buf *b)
 {
     char s[48];
     mm_report_time_text(json_string_value(t), lang, s);
-    int r = mm_buf_puts(b, *s ? s : tr("report.not_reached", lang));
+    int r = mm_buf_puts(b, *s ? s : tr(not_yet, lang));
     return r == 0 ? set_var(vars, key, b) : r;
 }
 
 /* "- 12 min (target 1 hour, within target)" style line: spans in days,
- * hours and minutes (mm_minutes_text), as the web UI shows them. */
-static int sla_line(struct mm_buf *b, const char *label, const json_t *secs, int target,
-                    bool breached, enum mm_lang lang)
+ * hours and minutes (mm_minutes_text), as the web UI shows them; a step not
+ * reached yet says what has not happened (not_yet: "まだ解決していません"). */
+static int sla_line(struct mm_buf *b, const char *label, const json_t *secs, const char *not_yet,
+                    int target, bool breached, enum mm_lang lang)
 {
     int r = mm_buf_printf(b, lang == MM_LANG_JA ? "- %s：" : "- %s: ", label);
     if (r == 0 && json_is_integer(secs))
         r = mm_minutes_text(b, json_integer_value(secs) / 60, lang);
     else if (r == 0)
-        r = mm_buf_puts(b, tr("report.not_reached", lang));
+        r = mm_buf_puts(b, tr(not_yet, lang));
     if (r == 0)
         r = mm_buf_puts(b, lang == MM_LANG_JA ? "（目標 " : " (target ");
     if (r == 0)
@@ -164,12 +166,12 @@ static int sla_line(struct mm_buf *b, const char *label, const json_t *secs, int
 static int sla_vars(json_t *vars, const json_t *sla, enum mm_lang lang, struct mm_buf *b)
 {
     int r = sla_line(b, lang == MM_LANG_JA ? "対応開始までの時間" : "Time to acknowledge",
-                     json_object_get(sla, "time_to_acknowledge_s"),
+                     json_object_get(sla, "time_to_acknowledge_s"), "report.not_acknowledged",
                      (int)json_integer_value(json_object_get(sla, "acknowledge_minutes")),
                      json_is_true(json_object_get(sla, "acknowledge_breached")), lang);
     if (r == 0)
         r = sla_line(b, lang == MM_LANG_JA ? "解決までの時間" : "Time to resolve",
-                     json_object_get(sla, "time_to_resolve_s"),
+                     json_object_get(sla, "time_to_resolve_s"), "report.not_resolved",
                      (int)json_integer_value(json_object_get(sla, "resolve_minutes")),
                      json_is_true(json_object_get(sla, "resolve_breached")), lang);
     return r == 0 ? set_var(vars, "sla", b) : r;
@@ -302,13 +304,17 @@ int mm_incident_report_md(const json_t *model, enum mm_lang lang, struct mm_buf 
     for (int i = 0; r == 0 && i < 4; i++)
         r = set_text(vars, texts[i], field(in, texts[i]), false, lang, &b);
     if (r == 0)
-        r = set_time(vars, "generated_at", json_object_get(model, "generated_at"), lang, &b);
+        r = set_time(vars, "generated_at", json_object_get(model, "generated_at"),
+                     "report.not_reached", lang, &b);
     if (r == 0)
-        r = set_time(vars, "created_at", json_object_get(in, "created_at"), lang, &b);
+        r = set_time(vars, "created_at", json_object_get(in, "created_at"), "report.not_reached",
+                     lang, &b);
     if (r == 0)
-        r = set_time(vars, "acknowledged_at", json_object_get(in, "acknowledged_at"), lang, &b);
+        r = set_time(vars, "acknowledged_at", json_object_get(in, "acknowledged_at"),
+                     "report.not_acknowledged", lang, &b);
     if (r == 0)
-        r = set_time(vars, "resolved_at", json_object_get(in, "resolved_at"), lang, &b);
+        r = set_time(vars, "resolved_at", json_object_get(in, "resolved_at"), "report.not_resolved",
+                     lang, &b);
     if (r == 0)
         r = label_vars(vars, in, lang, &b);
     if (r == 0)

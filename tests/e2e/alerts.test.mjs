@@ -103,12 +103,24 @@ test('bulk acknowledge and bulk close from the list', { skip: missing }, async (
     await p.fill('input[name=q]', 'MAMORI bulk');
     await p.click('form.filters button[type=submit]');
     await p.waitForFunction(() => location.hash.includes('q=') && document.querySelectorAll('#alert-table tbody tr').length === 2);
+    // The form says how many are ticked, on every tick and "select all",
+    // politely to screen readers; none ticked says what to do first.
+    const count = p.locator('#bulk-count');
+    assert.equal(await count.getAttribute('aria-live'), 'polite');
+    assert.equal((await count.textContent()).trim(), 'Choose alerts first');
+    await p.check('#select-all');
+    assert.equal((await count.textContent()).trim(), '2 selected');
+    await p.uncheck(`input.pick[value="${ids.bulk2}"]`);
+    assert.equal((await count.textContent()).trim(), '1 selected');
+    await p.uncheck('#select-all');
+    assert.equal((await count.textContent()).trim(), 'Choose alerts first');
     await p.check('#select-all');
     await p.click('#bulk-ack');
     await p.locator('#flash').filter({ hasText: '2 alerts updated' }).waitFor();
     await p.waitForFunction(() => [...document.querySelectorAll('#alert-table tbody tr')].every((r) => r.dataset.status === 'acknowledged'));
     await p.check(`input.pick[value="${ids.bulk1}"]`);
     await p.check(`input.pick[value="${ids.bulk2}"]`);
+    assert.equal((await p.locator('#bulk-count').textContent()).trim(), '2 selected');
     await p.fill('#bulk-reason', 'Test devices, expected');
     await p.click('#bulk-close');
     await p.locator('#flash').filter({ hasText: '2 alerts updated' }).waitFor();

@@ -110,6 +110,17 @@ test('the alert, ticket and incident lists and settings fit a 375 px screen (ja)
     await onScreen(pick);
     await pick.click();
     assert.equal(await pick.isChecked(), true, 'the selection box ticks');
+    // The count is said in the form and again in a bar held at the foot of
+    // the screen under the list, in sight beside the ticked box.
+    assert.equal((await p.locator('#bulk-count').textContent()).trim(), '1 件を選択中');
+    const foot = p.locator('#bulk-count-foot');
+    assert.equal((await foot.textContent()).trim(), '1 件を選択中');
+    await onScreen(foot);
+    assert.equal(await foot.evaluate((e) => getComputedStyle(e).position), 'sticky');
+    const [footBox, pickBox, screen] = await p.evaluate(() => [document.getElementById('bulk-count-foot').getBoundingClientRect().toJSON(),
+      document.querySelector('#alert-table tbody input.pick').getBoundingClientRect().toJSON(), innerHeight]);
+    assert.ok(footBox.top >= 0 && footBox.bottom <= screen + 1 && pickBox.bottom <= footBox.top + 1,
+      `the count bar (${JSON.stringify(footBox)}) is on the screen, not over the ticked box (${JSON.stringify(pickBox)})`);
     await onScreen(p.locator('#select-all'));
     // The reason for the selected alerts is as wide as its form, like the
     // filters' fields above it.

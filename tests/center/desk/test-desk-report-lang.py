@@ -5,9 +5,10 @@ mamori-center on 127.0.0.1 with a real SQLite file: the monthly advice is
 grouped by alert kind with its plain explanation and the counts of alerts and
 devices (no English signature in the Japanese report); the incident report
 lists its alerts by their headline in the report's language and states the
-SLA targets in hours and days, and a time taken under a minute as such (not
-"0 分"); an incident opened from an alert has its title in both languages, a
-typed title stays as typed; another tool's alert (messages filled by ingest)
+SLA targets in hours and days, a time taken under a minute as such (not
+"0 分") and a step not reached yet by what has not happened (not "まだです");
+an incident opened from an alert has its title in both languages, a typed
+title stays as typed; another tool's alert (messages filled by ingest)
 is listed by the headline its alert page and mail show, in each language."""
 
 import json
@@ -108,6 +109,14 @@ def incident_checks(c, t, owner, analyst, admin):
     check("（目標 1 時間、目標内）" in ja and "（目標 1 日、目標内）" in ja, "ja targets: %s" % ja)
     check("(target 1 hour, within target)" in en and "(target 1 day, within target)" in en,
           "en targets: %s" % en)
+    # A step not reached yet says what has not happened, not "まだです".
+    check("- 対応開始までの時間：まだ対応を始めていません（目標 1 時間、目標内）" in ja and
+          "- 解決までの時間：まだ解決していません（目標 1 日、目標内）" in ja and "まだです" not in ja,
+          "ja not yet: %s" % ja)
+    check("- Time to acknowledge: not acknowledged yet (target 1 hour, within target)" in en and
+          "- Time to resolve: not resolved yet (target 1 day, within target)" in en and
+          "not yet" not in en,
+          "en not yet: %s" % en)
     check("分、" not in ja.replace("1 時間 30 分", ""), "minutes in ja: %s" % ja)
     expect(c.request("PUT", "/api/v1/tenants/%d/sla" % t["id"],
                      {"acknowledge_minutes": 90, "resolve_minutes": 2880}, session=admin), 200,

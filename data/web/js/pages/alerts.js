@@ -119,21 +119,43 @@ export async function render(main, ctx) {
     return;
   }
   if (selectable) {
+    const counts = selectedCounts(tbody);
     selectAll.addEventListener('change', () => {
       for (const c of tbody.querySelectorAll('input.pick')) c.checked = selectAll.checked;
+      counts.update();
     });
-    main.append(bulkBar(tbody, ctx));
+    tbody.addEventListener('change', counts.update);
+    main.append(bulkBar(tbody, ctx, counts.live));
+    main.append(h('div', { class: 'table-wrap' }, table), counts.foot, countLine, more);
+    return;
   }
   main.append(h('div', { class: 'table-wrap' }, table), countLine, more);
 }
 
+// How many alerts are ticked: said in the bulk form (announced politely to
+// screen readers) and again in a bar under the list that stays at the foot
+// of a phone's screen, so the count is in sight while ticking down the list.
+function selectedCounts(tbody) {
+  const live = h('p', { class: 'bulk-count', id: 'bulk-count', 'aria-live': 'polite' });
+  const foot = h('p', { class: 'bulk-count-foot', id: 'bulk-count-foot' });
+  const update = () => {
+    const n = tbody.querySelectorAll('input.pick:checked').length;
+    const text = n ? t('alerts.selected', { n }) : t('alerts.selected_none');
+    live.textContent = text;
+    foot.textContent = text;
+    live.classList.toggle('muted', !n);
+  };
+  update();
+  return { live, foot, update };
+}
+
 // The bar above the table: act on every ticked alert at once.
-function bulkBar(tbody, ctx) {
+function bulkBar(tbody, ctx, count) {
   const reason = field(t('alerts.bulk_reason'), 'input', { name: 'reason', maxlength: 500, id: 'bulk-reason' });
   const ack = h('button', { type: 'button', id: 'bulk-ack' }, t('alerts.bulk_ack'));
   const close = h('button', { type: 'button', id: 'bulk-close' }, t('alerts.bulk_close'));
   const bar = h('form', { class: 'bulk', 'aria-label': t('alerts.bulk_label') },
-    h('span', { class: 'bulk-title' }, t('alerts.bulk_label')), reason.wrap, h('div', { class: 'actions' }, ack, close));
+    h('span', { class: 'bulk-title' }, t('alerts.bulk_label')), count, reason.wrap, h('div', { class: 'actions' }, ack, close));
   bar.addEventListener('submit', (ev) => ev.preventDefault());
   const act = async (action) => {
     const ids = [...tbody.querySelectorAll('input.pick:checked')].map((c) => Number(c.value));

@@ -50,19 +50,20 @@ function steps(status) {
 }
 
 // A time taken, in whole minutes as the incident report says it (1 時間
-// 35 分), or "not yet" while the step is not reached (was "—").
-function minutes(sec) {
-  if (sec === null || sec === undefined) return t('incident.not_yet');
+// 35 分), or what has not happened yet while the step is not reached
+// ("まだ解決していません"; was "—", then "まだです").
+function minutes(sec, notYet) {
+  if (sec === null || sec === undefined) return t(notYet);
   return fmtSeconds(sec);
 }
 
 function slaBlock(sla) {
   if (!sla) return null;
-  const row = (label, took, target, breached) => [h('dt', {}, label), h('dd', { class: breached ? 'danger-text' : '' },
-    t('incident.sla_value', { took: minutes(took), target: fmtMinutes(target) }), breached ? ' ' + t('incident.sla_breached') : '')];
+  const row = (label, took, notYet, target, breached) => [h('dt', {}, label), h('dd', { class: breached ? 'danger-text' : '' },
+    t('incident.sla_value', { took: minutes(took, notYet), target: fmtMinutes(target) }), breached ? ' ' + t('incident.sla_breached') : '')];
   return h('div', { class: 'sla' }, h('h3', {}, t('incident.sla')), h('dl', { class: 'facts' },
-    row(t('incident.time_to_ack'), sla.time_to_acknowledge_s, sla.acknowledge_minutes, sla.acknowledge_breached),
-    row(t('incident.time_to_resolve'), sla.time_to_resolve_s, sla.resolve_minutes, sla.resolve_breached)));
+    row(t('incident.time_to_ack'), sla.time_to_acknowledge_s, 'incident.not_acknowledged', sla.acknowledge_minutes, sla.acknowledge_breached),
+    row(t('incident.time_to_resolve'), sla.time_to_resolve_s, 'incident.not_resolved', sla.resolve_minutes, sla.resolve_breached)));
 }
 
 // The body of an "alert added" entry is "#N": the alert's headline, linked,
