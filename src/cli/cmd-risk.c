@@ -203,7 +203,7 @@ static void report_steps(const struct mm_cli *cli, const char *path, int r,
     }
 }
 
-/* "PATH: N more errors are not listed ...". */
+/* "PATH: N more errors are not listed ..." ("1 more error is" for one). */
 static void report_more(const struct mm_cli *cli, const char *path, size_t more, size_t listed)
 {
     char count[24], max[24];
@@ -211,7 +211,8 @@ static void report_more(const struct mm_cli *cli, const char *path, size_t more,
     snprintf(max, sizeof max, "%zu", listed);
     const struct mm_fill_var vars[] = {{"count", count}, {"max", max}};
     struct mm_buf msg = MM_BUF_INIT;
-    if (mm_fill(&msg, MM_FILL_MAX, TR("error.csv.more"), vars, 2, 0) == 0)
+    const char *text = TR(more == 1 ? "error.csv.more_one" : "error.csv.more");
+    if (mm_fill(&msg, MM_FILL_MAX, text, vars, 2, 0) == 0)
         mm_cli_error(cli, "risk", "%s: %s", path, mm_buf_str(&msg));
     mm_buf_free(&msg);
 }

@@ -271,7 +271,7 @@ def test_every_format_error():
     rc, out, err = run(["--lang", "en", "risk", "bad.csv"])
     want = "".join("mamori risk: bad.csv: " + line + "\n" for line in (
         QUOTE_STEP_EN, QUOTE_FIRST_EN, "what to do: save the file again as CSV from your "
-        "spreadsheet.", "1 more errors are not listed (only the first 20 are); correct the ones "
+        "spreadsheet.", "1 more error is not listed (only the first 20 are); correct the ones "
         "above and read the file again."))
     check(rc == 3 and err.endswith(want) and err.count("\n") == 24 and "NUL" not in err,
           "format step past the list: exit %d %r" % (rc, err))
