@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, needBinary, useCenter, alertEvent } from './lib/center.mjs';
-import { asUser, signIn, signOut, shot, ready, dropText } from './lib/browser.mjs';
+import { asUser, signIn, signOut, shot, ready, dropText, clippedFields } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -244,6 +244,9 @@ test('the analyst answers, opens an incident and sends someone on site', { skip:
     await p.fill('#visit-fields input[name=who]', 'Sato (field engineer)');
     await p.fill('#visit-fields input[name=when]', '2026-04-02T10:00');
     await p.fill('#visit-fields input[name=where]', 'Yamada Works, 1-2-3 Example-cho');
+    // The visit's date and time show whole in the field, as do the others
+    // (not cut at the top or bottom by the fields' fixed height, app.css).
+    assert.deepEqual(await clippedFields(p), []);
     await p.fill('#transition-form textarea[name=note]', 'The PC may be infected; checking on site.');
     await p.click('#transition-form button[type=submit]');
     await p.locator('#flash').filter({ hasText: 'Moved to' }).waitFor();

@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { needBinary, useCenter } from './lib/center.mjs';
-import { withBrowser, signIn, ready, shot } from './lib/browser.mjs';
+import { withBrowser, signIn, ready, shot, clippedFields } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 let center;
@@ -108,6 +108,9 @@ for (const [pageLang, who, locale] of [['ja', 'admin', 'ja-JP'], ['en', 'analyst
       assert.equal(await until.getAttribute('min'), '2026-04-10');
       await until.fill('2026-04-02');
       assert.equal(await since.getAttribute('max'), '2026-04-02');
+      // The dates show whole in their fields (not cut at the top or bottom
+      // by the fields' fixed height, app.css).
+      assert.deepEqual(await clippedFields(p), []);
       // Typed all the same: "show" says so and moves nowhere.
       const hash = await p.evaluate(() => location.hash);
       const before = asked.length;

@@ -886,7 +886,8 @@ void mm__facts_add(struct mm__facts *out, const char *ja_label, const char *ja_v
 }
 
 /* True for a family whose names describe a device ("Computer running …",
- * "Printer or …") and so read in lower case after "likely". */
+ * "Printer or …") and so read in lower case after "likely", with an
+ * article: "likely a printer …", "likely an embedded device …". */
 static bool names_a_kind(const char *family)
 {
     return family && (strcmp(family, "unix") == 0 || strcmp(family, "embedded") == 0);
@@ -896,10 +897,13 @@ void mm__facts_add_likely_os(struct mm__facts *out, const char *ja_label,
                              const struct mm__device_os *os)
 {
     char en[256];
+    const char *label = "likely ";
     snprintf(en, sizeof en, "%s", os->name);
-    if (names_a_kind(os->family) && en[0] >= 'A' && en[0] <= 'Z') /* ASCII only */
+    if (names_a_kind(os->family) && en[0] >= 'A' && en[0] <= 'Z') { /* ASCII only */
         en[0] = (char)(en[0] - 'A' + 'a');
-    mm__facts_add(out, ja_label, os->name_ja ? os->name_ja : os->name, "likely ", en);
+        label = strchr("aeiou", en[0]) ? "likely an " : "likely a ";
+    }
+    mm__facts_add(out, ja_label, os->name_ja ? os->name_ja : os->name, label, en);
 }
 
 void mm__facts_add_numbers(struct mm__facts *out, const json_t *dev)

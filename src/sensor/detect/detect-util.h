@@ -283,9 +283,10 @@ struct mm__facts {
 void mm__facts_add(struct mm__facts *out, const char *ja_label, const char *ja_value,
                    const char *en_label, const char *en_value);
 /* Appends the likely OS of os (which has a name): ja_label and the Japanese
- * name; "likely " and the English name, its first letter lower-cased when
- * the name describes a kind of device (families "unix" and "embedded":
- * "likely computer running Linux, …") rather than starting with a product
+ * name; "likely " and the English name, its first letter lower-cased and
+ * "a"/"an" before it when the name describes a kind of device (families
+ * "unix" and "embedded": "likely a computer running Linux, …", "likely an
+ * embedded device …") rather than starting with a product
  * name (Windows, macOS, iOS, Android, Linux keep their capitals). The
  * inventory's own names stay as the table has them. */
 struct mm__device_os;

@@ -105,6 +105,47 @@ export async function ready(page) {
   await page.waitForFunction(() => document.querySelector('main .page h1'));
 }
 
+// Waits until the page under the current route has drawn its heading with
+// text (a string: contained, or a RegExp) in it. After a hash-only
+// navigation ready() can pass on the previous page's h1, still there until
+// the new page replaces it.
+export async function readyFor(page, text) {
+  const [source, flags, plain] = text instanceof RegExp ? [text.source, text.flags, false] : [text, '', true];
+  await page.waitForFunction(
+    ({ source, flags, plain }) => {
+      const h = document.querySelector('main .page h1')?.textContent || '';
+      return plain ? h.includes(source) : new RegExp(source, flags).test(h);
+    },
+    { source, flags, plain },
+  );
+}
+
+// The one-line fields and lists of the page that cut their text off at the
+// top or bottom (a fixed height shorter than what the field asks for: a
+// date's or a date and time's parts, a number's arrows), as
+// "tag#id[type] (needs N px, has M px)": what is inside taller than the
+// field's box (scrollHeight), or the field drawn shorter than its own
+// height with the height left to the browser (no height, min-height or
+// max-height). A list of several rows and what is hidden are left out.
+export async function clippedFields(page) {
+  return page.evaluate(() => {
+    const found = [];
+    for (const e of document.querySelectorAll('main input, main select')) {
+      if (['hidden', 'checkbox', 'radio'].includes(e.type) || e.clientHeight === 0) continue;
+      if (e.tagName === 'SELECT' && (e.multiple || e.size > 1)) continue;
+      const has = e.getBoundingClientRect().height;
+      const keep = e.getAttribute('style');
+      Object.assign(e.style, { height: 'auto', minHeight: '0', maxHeight: 'none' });
+      const needs = e.getBoundingClientRect().height;
+      if (keep === null) e.removeAttribute('style');
+      else e.setAttribute('style', keep);
+      if (e.scrollHeight <= e.clientHeight + 1 && needs <= has + 0.5) continue;
+      found.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}[${e.type}] (needs ${Math.round(Math.max(needs, e.scrollHeight))} px, has ${Math.round(has)} px)`);
+    }
+    return found;
+  });
+}
+
 // Signs out and waits for the sign-in page.
 export async function signOut(page) {
   await page.click('#logout');

@@ -499,16 +499,17 @@ static void test_os_names_in_messages(void **state)
                 fail_msg("Unix named to an owner:\n%s\n%s", msg(a, "ja"), msg(a, "en"));
             plain += d == 0 &&
                      strstr(msg(a, "ja"), "推定される種類 Linux や macOS などのコンピューター") &&
-                     strstr(msg(a, "en"), "likely computer running Linux, macOS or similar");
-            /* A kind of device reads in lower case mid-sentence; a product
-             * name keeps its capital (the table's names stand alone). */
-            kinds += d == 0 && strstr(msg(a, "en"), "likely printer or multifunction device");
+                     strstr(msg(a, "en"), "likely a computer running Linux, macOS or similar");
+            /* A kind of device reads in lower case mid-sentence, with "a" or
+             * "an"; a product name keeps its capital (the table's names stand alone). */
+            kinds += d == 0 && strstr(msg(a, "en"), "likely a printer or multifunction device");
+            kinds += d == 0 && strstr(msg(a, "en"), "likely an embedded device such as a camera");
             products += d == 0 && strstr(msg(a, "en"), "likely Windows 10 / 11");
         }
         th_free(s[d]);
     }
     assert_int_equal(plain, 1);
-    assert_int_equal(kinds, 1);
+    assert_int_equal(kinds, 2);
     assert_int_equal(products, 1);
     json_decref(table);
 }
