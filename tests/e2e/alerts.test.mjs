@@ -112,6 +112,13 @@ test('bulk acknowledge and bulk close from the list', { skip: missing }, async (
     assert.equal((await count.textContent()).trim(), '2 selected');
     await p.uncheck(`input.pick[value="${ids.bulk2}"]`);
     assert.equal((await count.textContent()).trim(), '1 selected');
+    // "Select all" follows: no longer ticked but half-ticked; ticking it
+    // again ticks every alert.
+    assert.equal(await p.locator('#select-all').isChecked(), false, 'select all after one unticked');
+    assert.equal(await p.locator('#select-all').evaluate((e) => e.indeterminate), true, 'select all half-ticked');
+    await p.check('#select-all');
+    assert.equal((await count.textContent()).trim(), '2 selected');
+    assert.equal(await p.locator('#select-all').evaluate((e) => e.indeterminate), false, 'select all whole again');
     await p.uncheck('#select-all');
     assert.equal((await count.textContent()).trim(), 'Choose alerts first');
     await p.check('#select-all');

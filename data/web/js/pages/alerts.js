@@ -119,7 +119,7 @@ export async function render(main, ctx) {
     return;
   }
   if (selectable) {
-    const counts = selectedCounts(tbody);
+    const counts = selectedCounts(tbody, selectAll);
     selectAll.addEventListener('change', () => {
       for (const c of tbody.querySelectorAll('input.pick')) c.checked = selectAll.checked;
       counts.update();
@@ -135,11 +135,16 @@ export async function render(main, ctx) {
 // How many alerts are ticked: said in the bulk form (announced politely to
 // screen readers) and again in a bar under the list that stays at the foot
 // of a phone's screen, so the count is in sight while ticking down the list.
-function selectedCounts(tbody) {
+// "Select all" follows the ticks: ticked when all are, half-ticked
+// (indeterminate) when some are (it stayed ticked after one was unticked).
+function selectedCounts(tbody, selectAll) {
   const live = h('p', { class: 'bulk-count', id: 'bulk-count', 'aria-live': 'polite' });
   const foot = h('p', { class: 'bulk-count-foot', id: 'bulk-count-foot' });
   const update = () => {
     const n = tbody.querySelectorAll('input.pick:checked').length;
+    const all = tbody.querySelectorAll('input.pick').length;
+    selectAll.checked = all > 0 && n === all;
+    selectAll.indeterminate = n > 0 && n < all;
     const text = n ? t('alerts.selected', { n }) : t('alerts.selected_none');
     live.textContent = text;
     foot.textContent = text;
