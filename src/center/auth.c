@@ -317,3 +317,18 @@ void mm_ratelimit_end(struct mm_ratelimit *rl, const char *account, const char *
     rl_finish(rl_lookup(rl, "n:", akey, now), !success, false, now);
     pthread_mutex_unlock(&rl->mu);
 }
+
+void mm_ratelimit_end_result(struct mm_ratelimit *rl, const char *account, const char *address,
+                             int r, int64_t now)
+{
+    char akey[RL_KEY_MAX];
+    if (!MM_STORE_FAILED(r)) {
+        mm_ratelimit_end(rl, account, address, r == 0, now);
+        return;
+    }
+    address_key(address, akey); /* only the attempt in flight is let go */
+    pthread_mutex_lock(&rl->mu);
+    rl_finish(rl_lookup(rl, "a:", account, now), false, false, now);
+    rl_finish(rl_lookup(rl, "n:", akey, now), false, false, now);
+    pthread_mutex_unlock(&rl->mu);
+}

@@ -75,5 +75,10 @@ int mm_ratelimit_begin(struct mm_ratelimit *rl, const char *account, const char 
  * account's failures. */
 void mm_ratelimit_end(struct mm_ratelimit *rl, const char *account, const char *address,
                       bool success, int64_t now);
+/* Ends an attempt by its result r: 0 a success, a store failure (the
+ * database busy or broken: the password may not even have been checked)
+ * neither a success nor a failure, anything else a failure. */
+void mm_ratelimit_end_result(struct mm_ratelimit *rl, const char *account, const char *address,
+                             int r, int64_t now);
 
 #endif

@@ -436,19 +436,46 @@ static int read_settings(struct reload *rl, struct mm_ini **ini, struct mm_mail_
     return 0;
 }
 
+/* After next failed to start (r): says so at once, then starts the old
+ * settings again unless they equal next (the same start would wait out the
+ * busy timeout again, SIGTERM blocked). was_off: no thread ran before
+ * (a reload that started neither), so mail coming back is said as such. */
+static int restart_old_mail(struct mm_center *c, struct reload *rl, struct mm_mail_config *next,
+                            int r, bool was_off)
+{
+    char why[512];
+    mm_msg_format(why, sizeof why, "center-log", "reload.mail_why", mm_msg_strerror(r));
+    mm_log_tr(MM_LOG_ERROR, "center-log", "reload.mail_new_failed", mm_msg_strerror(r));
+    bool same = mm_mail_config_equal(next, rl->mail_cfg);
+    mm_mail_config_release(next);
+    int old = same ? r : mm_mail_start(c, rl->mail_cfg, &rl->mail);
+    if (old == 0) {
+        c->mail_enabled = rl->mail_cfg->enabled; /* on again after "neither" */
+        mm_log_tr(MM_LOG_ERROR, "center-log", was_off ? "reload.mail_back" : "reload.failed", why);
+        return r;
+    }
+    rl->mail = NULL; /* no mail thread at all: GET /duty says mail is off */
+    c->mail_enabled = false;
+    mm_log_tr(MM_LOG_ERROR, "center-log",
+              mm_error_has_step(old) ? "reload.mail_none_own_step" : "reload.mail_none",
+              mm_msg_strerror(old));
+    return r;
+}
+
 /* The mail thread with next's settings in place of the running ones (it
  * finishes the mail in flight first; queued mail waits in the outbox);
  * GET /duty says the new state. With [mail] unchanged the thread is left
  * alone (stopping it may wait out an SMTP conversation, [mail] timeout).
- * When the new thread cannot start, the old settings are started again
- * (reload.failed) and the error returned; when neither starts, mail is off
+ * When the new thread cannot start, reload.mail_new_failed says so and the
+ * old settings are started again (reload.failed, or reload.mail_back when
+ * mail was off) and the error returned; when neither starts, mail is off
  * (mail_enabled, reload.mail_none) until a reload starts it, one of the same
  * settings included. */
 static int replace_mail(struct mm_center *c, struct reload *rl, struct mm_mail_config *next)
 {
     /* after a reload that started neither, the same settings are started */
-    bool running = rl->mail || !rl->mail_cfg->enabled;
-    if (running && mm_mail_config_equal(next, rl->mail_cfg)) { /* the thread goes on */
+    bool was_off = !rl->mail && rl->mail_cfg->enabled;
+    if (!was_off && mm_mail_config_equal(next, rl->mail_cfg)) { /* the thread goes on */
         mm_mail_config_release(next);
         mm_log_tr(MM_LOG_INFO, "center-log", "reload.mail_same");
         return 0;
@@ -456,24 +483,8 @@ static int replace_mail(struct mm_center *c, struct reload *rl, struct mm_mail_c
     mm_mail_stop(rl->mail);
     rl->mail = NULL;
     int r = mm_mail_start(c, next, &rl->mail);
-    if (r != 0) {
-        char why[512];
-        mm_msg_format(why, sizeof why, "center-log", "reload.mail_why", mm_msg_strerror(r));
-        mm_log_tr(MM_LOG_ERROR, "center-log", "main.mail", mm_msg("center-log", "main.mail_start"));
-        mm_mail_config_release(next);
-        int old = mm_mail_start(c, rl->mail_cfg, &rl->mail);
-        if (old == 0) {
-            c->mail_enabled = rl->mail_cfg->enabled; /* on again after "neither" */
-            mm_log_tr(MM_LOG_ERROR, "center-log", "reload.failed", why);
-        } else {
-            rl->mail = NULL; /* no mail thread at all: GET /duty says mail is off */
-            c->mail_enabled = false;
-            mm_log_tr(MM_LOG_ERROR, "center-log",
-                      mm_error_has_step(old) ? "reload.mail_none_own_step" : "reload.mail_none",
-                      mm_msg_strerror(old));
-        }
-        return r;
-    }
+    if (r != 0)
+        return restart_old_mail(c, rl, next, r, was_off);
     mm_mail_config_release(rl->mail_cfg);
     *rl->mail_cfg = *next;
     c->mail_duty = rl->mail_cfg->duty;

@@ -31,7 +31,7 @@ static int check_current(struct mm_request *req, const char *password, char veri
         r = mm_password_verify(fresh.password_hash, password);
     if (r == 0)
         snprintf(verified, MM_PWHASH_MAX, "%s", fresh.password_hash);
-    mm_ratelimit_end(c->ratelimit, me->email, req->address, r == 0, req->now);
+    mm_ratelimit_end_result(c->ratelimit, me->email, req->address, r, req->now);
     return r == 0 || MM_STORE_FAILED(r) ? r : MM_EAUTH;
 }
 

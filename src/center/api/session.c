@@ -177,7 +177,8 @@ int mm_api_login(struct mm_request *req)
     }
     /* The attempt stays reserved until the session is stored: a sign-in the
      * store refuses (the password changed, or the account was disabled, while
-     * it was checked) counts as a failure, like a wrong password. */
+     * it was checked) counts as a failure, like a wrong password; one the
+     * database fails (busy: 503) counts neither way. */
     if (mm_ratelimit_begin(c->ratelimit, email, req->address, req->now) != 0) {
         r = MM_ELIMIT;
     } else {
@@ -185,7 +186,7 @@ int mm_api_login(struct mm_request *req)
         r = check_password(req, email, password, &u);
         if (r == 0)
             r = start_session(req, &u, u.password_hash);
-        mm_ratelimit_end(c->ratelimit, email, req->address, r == 0, req->now);
+        mm_ratelimit_end_result(c->ratelimit, email, req->address, r, req->now);
         if (r == 0)
             rehash(req, &u, password);
     }

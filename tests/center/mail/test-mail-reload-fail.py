@@ -11,23 +11,30 @@ shell left in a transaction does the same). The CA file cannot do it: it is
 read by the reload's check, before any start (a bad one is `reload.failed`,
 changing nothing, test-mail-reload.py), and the old settings keep its text
 in memory.
-- the new [mail] settings do not start (the lock held), the lock is let go,
-  the old ones start again: the log says the settings were not reloaded
-  and why, /duty says mail is on with the old duty address, the next alert
+- the new [mail] settings do not start (the lock held), the lock is let go
+  once the log says so (its own line, written before the old settings are
+  started again), the old ones start again: the log says the settings were
+  not reloaded and why, /duty says mail is on with the old duty address, the next alert
   is mailed through the old settings;
 - neither starts (the lock held through both), while a mail waits in the
   outbox for the SMTP server: the log says no mail is sent, /duty says mail
   is off, the waiting row stays in the outbox, an alert raised meanwhile
-  queues nothing;
+  queues nothing; the log says to reload or restart once the cause is gone;
+- with mail off that way, a reload of the same [mail] with the lock held
+  tries that start once, not twice (about 10 s, not 20, SIGTERM blocked);
 - a later reload of the file the centre ran with ([mail] the same as the
   old settings) starts mail again (until session 27 it said "[mail] is
   unchanged" and left mail off), and the waiting mail and the alert raised
   while mail was off are each mailed once;
+- neither again, then a reload whose new settings fail while the old ones
+  start: the log says mail started again with the previous settings, not
+  "nothing was changed", and /duty says mail is on;
 - requests sent all along are all answered; SIGTERM stops it (exit 0)."""
 
 import contextlib
 import importlib.util
 import os
+import re
 import signal
 import sqlite3
 import time
@@ -54,6 +61,9 @@ NOT_RELOADED = "the settings were not reloaded"
 # since session 27 the cause, not "database error" (test-center-db-busy.py)
 BUSY = "cannot start: the database is busy: another program holds it"
 NO_MAIL = "mail could be started again with neither the new nor the old settings"
+NEW_FAILED = "mail: cannot start with the new [mail] settings: "
+AGAIN = "reload the settings again (SIGHUP, systemctl reload) or restart the centre"
+BACK = "mail, which was off, started again with the previous settings"
 
 
 @contextlib.contextmanager
@@ -108,12 +118,18 @@ def main():
         refused = f.c.server_log().count(NOT_RELOADED)
         write_config(f, night)
         with write_locked(f):
-            reload_until(f, "mail: cannot start")
+            reload_until(f, NEW_FAILED)
+            check(f.c.server_log().count(NOT_RELOADED) == refused,
+                  "the new settings' failure is told before the old ones are started again")
         wait_for(lambda: f.c.server_log().count(STARTED) > starts or f.c.proc.poll() is not None,
                  "the old settings started again")
         wait_for(lambda: f.c.server_log().count(NOT_RELOADED) > refused, "reload.failed")
         log = f.c.server_log()
         check("%s (mail: %s" % (NOT_RELOADED, BUSY) in log, "the log says why: %s" % log[-2000:])
+        check(NEW_FAILED + BUSY[len("cannot start: "):] in log,
+              "the new settings' line says why: %s" % log[-2000:])
+        check(re.search(r"mail: cannot start$", log, re.M) is None,
+              "no generic 'mail: cannot start' line as well: %s" % log[-2000:])
         check(NO_MAIL not in log and "reloaded %s" % f.c.config not in log,
               "neither 'no mail' nor 'reloaded': %s" % log[-2000:])
         check(mail_enabled(f) is True, "/duty: mail on with the old settings")
@@ -135,6 +151,8 @@ def main():
             reload_until(f, NO_MAIL)
         check(f.c.server_log().count(STARTED) == starts, "no mail thread started")
         check(mail_enabled(f) is False, "/duty: mail off when neither starts")
+        check(AGAIN in f.c.server_log(), "the log says to reload or restart: %s"
+              % f.c.server_log()[-2000:])
         rows = f.outbox(tid)
         check(len(rows) == 3 and rows[2][2] == "pending",
               "the waiting mail stays in the outbox: %r" % rows)
@@ -145,8 +163,17 @@ def main():
         time.sleep(1.0)
         check(len(mails(sink)) == 2, "nothing sent while mail is off")
 
-        # 3. the file the centre ran with, reloaded: mail on again
+        # 2b. the same [mail] as the old settings, the lock still held: one start, not two
         write_config(f, mail_on)
+        with write_locked(f):
+            t0 = time.monotonic()
+            reload_until(f, NO_MAIL)
+            took = time.monotonic() - t0
+        check(took < 17, "the same settings are not started twice: %.1f s" % took)
+        check(mail_enabled(f) is False, "/duty: mail still off")
+        check(f.c.server_log().count(STARTED) == starts, "no mail thread started")
+
+        # 3. the file the centre ran with, reloaded: mail on again
         reload_until(f, "reloaded %s" % f.c.config)
         check(mail_enabled(f) is True, "/duty: mail on after a good reload")
         check(f.c.server_log().count(STARTED) == starts + 1, "the mail thread started again")
@@ -158,6 +185,25 @@ def main():
         ids = [m[1]["Message-ID"].strip("<>") for m in mails(sink)]
         check(len(set(ids)) == 4 and sorted(ids) == sorted(r[3].strip("<>") for r in rows),
               "one message per outbox row: %r / %r" % (ids, rows))
+
+        # 4. neither again, then the new settings fail and the old ones start
+        write_config(f, night)
+        with write_locked(f):
+            reload_until(f, NO_MAIL)
+        check(mail_enabled(f) is False, "/duty: mail off when neither starts, again")
+        starts = f.c.server_log().count(STARTED)
+        refused = f.c.server_log().count(NOT_RELOADED)
+        back = f.c.server_log().count(BACK)
+        with write_locked(f):
+            reload_until(f, NEW_FAILED)
+        wait_for(lambda: f.c.server_log().count(BACK) > back, "mail started again")
+        log = f.c.server_log()
+        check(log.count(STARTED) == starts + 1, "the old settings started: %s" % log[-2000:])
+        check("%s (mail: %s" % (NOT_RELOADED, BUSY) in log.split(NEW_FAILED)[-1] and
+              "nothing was changed" not in log.split(NEW_FAILED)[-1],
+              "the log says mail is on again, not 'nothing was changed': %s" % log[-2000:])
+        check(mail_enabled(f) is True, "/duty: mail on with the old settings")
+        check(config_duty(f) == ["duty@vendor.example"], "the old duty: %r" % config_duty(f))
 
         poller.stop.set()
         poller.join(timeout=60)

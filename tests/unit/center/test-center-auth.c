@@ -209,6 +209,29 @@ static void test_ratelimit_ipv6_prefix(void **state)
     mm_ratelimit_free(rl);
 }
 
+/* An attempt the database fails (busy, broken) ends neither as a failure
+ * nor as a success: the person is not locked out by the store, and earlier
+ * failures are not cleared by it; a wrong password still counts. */
+static void test_ratelimit_store_failure(void **state)
+{
+    (void)state;
+    struct mm_ratelimit *rl;
+    assert_int_equal(mm_ratelimit_new(2, 100, 900 * 1000000LL, &rl), 0);
+    for (int i = 0; i < 10; i++) {
+        int r = i % 2 ? MM_EDB : MM_EDBBUSY;
+        assert_int_equal(mm_ratelimit_begin(rl, "busy@example.jp", "192.0.2.3", 1000), 0);
+        mm_ratelimit_end_result(rl, "busy@example.jp", "192.0.2.3", r, 1000);
+    }
+    assert_int_equal(mm_ratelimit_begin(rl, "busy@example.jp", "192.0.2.3", 1000), 0);
+    mm_ratelimit_end_result(rl, "busy@example.jp", "192.0.2.3", MM_EAUTH, 1000);
+    assert_int_equal(mm_ratelimit_begin(rl, "busy@example.jp", "192.0.2.3", 1000), 0);
+    mm_ratelimit_end_result(rl, "busy@example.jp", "192.0.2.3", MM_EDBBUSY, 1000);
+    assert_int_equal(mm_ratelimit_begin(rl, "busy@example.jp", "192.0.2.3", 1000), 0);
+    mm_ratelimit_end_result(rl, "busy@example.jp", "192.0.2.3", MM_EAUTH, 1000);
+    assert_int_equal(mm_ratelimit_begin(rl, "busy@example.jp", "192.0.2.3", 1000), MM_ELIMIT);
+    mm_ratelimit_free(rl);
+}
+
 /* Addresses that could carry a second recipient or header are refused. */
 static void test_email_normalise(void **state)
 {
@@ -265,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_ratelimit_saturated),
         cmocka_unit_test(test_ratelimit_aimed_names),
         cmocka_unit_test(test_ratelimit_ipv6_prefix),
+        cmocka_unit_test(test_ratelimit_store_failure),
         cmocka_unit_test(test_email_normalise),
         cmocka_unit_test(test_roles),
     };
