@@ -6,6 +6,7 @@ standard library, sessions with cookie and CSRF token, and a small "world"
 of two SME tenants with users, sensors and alerts. Python stdlib only."""
 
 import atexit
+import contextlib
 import builtins
 import gzip
 import http.client
@@ -14,6 +15,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -106,6 +108,21 @@ def _report_failed(c):
 def check(cond, msg):
     if not cond:
         fail(msg)
+
+
+@contextlib.contextmanager
+def write_locked(data_dir):
+    """Another process's write lock on the centre's database (center.db in
+    data_dir), held inside the with block: the centre's writers wait out
+    its busy timeout (10 s), then fail (a backup or an sqlite3 shell left
+    in a transaction does this in real life)."""
+    db = sqlite3.connect(os.path.join(data_dir, "center.db"), timeout=30, isolation_level=None)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
 
 
 class Reply:

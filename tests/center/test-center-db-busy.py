@@ -13,30 +13,15 @@ backup or an sqlite3 shell left in a transaction does the same).
   with [auth] login_max_failures = 1 the next one, the lock let go, signs
   in (until session 27 it was refused 429 as locked out)."""
 
-import contextlib
 import os
-import sqlite3
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import PASSWORD, Center, check  # noqa: E402
+from centerlib import PASSWORD, Center, check, write_locked  # noqa: E402
 
 BUSY_LOG = ("the database is busy: another program holds it (a backup or an sqlite3 shell?); "
             "try again when it is done")
-
-
-@contextlib.contextmanager
-def write_locked(c):
-    """Another process's write lock on the centre's database, held inside
-    the with block (the centre's writers wait 10 s, then give up)."""
-    db = sqlite3.connect(os.path.join(c.data, "center.db"), timeout=30, isolation_level=None)
-    try:
-        db.execute("BEGIN IMMEDIATE")
-        yield
-    finally:
-        db.execute("ROLLBACK")
-        db.close()
 
 
 def main():
@@ -46,7 +31,7 @@ def main():
     c.start()
     s = c.login("admin@vendor.example")
     body = {"name": "SME Busy"}
-    with write_locked(c):
+    with write_locked(c.data):
         r = c.request("GET", "/api/v1/tenants", session=s)
         check(r.status == 200, "a read while another program writes: %r" % r)
         began = time.monotonic()
@@ -62,7 +47,7 @@ def main():
     check("database error" not in log, "not only 'database error': %s" % log[-2000:])
     r = c.request("POST", "/api/v1/tenants", body, session=s)
     check(r.status == 201 and r.json["name"] == "SME Busy", "after the lock is let go: %r" % r)
-    with write_locked(c):
+    with write_locked(c.data):
         r = c.request("POST", "/api/v1/login", {"email": "admin@vendor.example",
                                                 "password": PASSWORD})
         check(r.status == 503, "a sign-in the busy database fails: 503: %r" % r)

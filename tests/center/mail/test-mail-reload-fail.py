@@ -31,12 +31,10 @@ in memory.
   "nothing was changed", and /duty says mail is on;
 - requests sent all along are all answered; SIGTERM stops it (exit 0)."""
 
-import contextlib
 import importlib.util
 import os
 import re
 import signal
-import sqlite3
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,7 +43,7 @@ _spec = importlib.util.spec_from_file_location("reloadtest",
 reloadtest = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(reloadtest)  # skips (77) itself when aiosmtpd is missing
 
-from centerlib import check  # noqa: E402
+from centerlib import check, write_locked  # noqa: E402
 
 mailtest = reloadtest.mailtest
 Fixture, Sink, wait_for, free_port = (mailtest.Fixture, mailtest.Sink, mailtest.wait_for,
@@ -64,19 +62,6 @@ NO_MAIL = "mail could be started again with neither the new nor the old settings
 NEW_FAILED = "mail: cannot start with the new [mail] settings: "
 AGAIN = "reload the settings again (SIGHUP, systemctl reload) or restart the centre"
 BACK = "mail, which was off, started again with the previous settings"
-
-
-@contextlib.contextmanager
-def write_locked(f):
-    """Another process's write lock on the centre's database, held inside
-    the with block (the centre's writers wait 10 s, then fail)."""
-    db = sqlite3.connect(os.path.join(f.c.data, "center.db"), timeout=30, isolation_level=None)
-    try:
-        db.execute("BEGIN IMMEDIATE")
-        yield
-    finally:
-        db.execute("ROLLBACK")
-        db.close()
 
 
 def reload_until(f, marker):
@@ -117,7 +102,7 @@ def main():
         starts = f.c.server_log().count(STARTED)
         refused = f.c.server_log().count(NOT_RELOADED)
         write_config(f, night)
-        with write_locked(f):
+        with write_locked(f.c.data):
             reload_until(f, NEW_FAILED)
             check(f.c.server_log().count(NOT_RELOADED) == refused,
                   "the new settings' failure is told before the old ones are started again")
@@ -147,7 +132,7 @@ def main():
                  f.outbox(tid)[2][4] >= 1 and f.outbox(tid)[2][2] == "pending",
                  "the third mail waiting after a failed attempt")
         starts = f.c.server_log().count(STARTED)
-        with write_locked(f):
+        with write_locked(f.c.data):
             reload_until(f, NO_MAIL)
         check(f.c.server_log().count(STARTED) == starts, "no mail thread started")
         check(mail_enabled(f) is False, "/duty: mail off when neither starts")
@@ -165,7 +150,7 @@ def main():
 
         # 2b. the same [mail] as the old settings, the lock still held: one start, not two
         write_config(f, mail_on)
-        with write_locked(f):
+        with write_locked(f.c.data):
             t0 = time.monotonic()
             reload_until(f, NO_MAIL)
             took = time.monotonic() - t0
@@ -188,13 +173,13 @@ def main():
 
         # 4. neither again, then the new settings fail and the old ones start
         write_config(f, night)
-        with write_locked(f):
+        with write_locked(f.c.data):
             reload_until(f, NO_MAIL)
         check(mail_enabled(f) is False, "/duty: mail off when neither starts, again")
         starts = f.c.server_log().count(STARTED)
         refused = f.c.server_log().count(NOT_RELOADED)
         back = f.c.server_log().count(BACK)
-        with write_locked(f):
+        with write_locked(f.c.data):
             reload_until(f, NEW_FAILED)
         wait_for(lambda: f.c.server_log().count(BACK) > back, "mail started again")
         log = f.c.server_log()
