@@ -574,7 +574,6 @@ out:
     return r;
 }
 
-/* Reads the CSV from memory, or from path when path is not NULL. */
 /* err says the CSV error csv (limit: the most asset rows). */
 static void set_csv_error(struct mm_risk_error *err, const struct mm_csv_error *csv, size_t limit)
 {
@@ -647,6 +646,7 @@ void mm_risk_error_nth(const struct mm_risk_error *e, size_t i, struct mm_risk_e
         memcpy(out, e, offsetof(struct mm_risk_error, csv_all));
 }
 
+/* Reads the CSV from memory, or from path when path is not NULL. */
 static int load(const char *path, const void *data, size_t len, const struct mm_risk_options *opt,
                 struct mm_risk_sheet **out, struct mm_risk_error *err)
 {
