@@ -111,6 +111,20 @@ class Poller(threading.Thread):
                 self.bad.append(repr(e))
             time.sleep(0.01)
 
+    def finish(self, what):
+        """The end of the reloads: stops polling, checks every request was
+        answered (and some were), then stops the centre, which must exit 0;
+        what names the reloads in the messages. Returns how many were
+        answered."""
+        self.stop.set()
+        self.join(timeout=60)
+        check(self.bad == [] and self.answered > 0,
+              "every request answered during the %s: %d answered, failures %r"
+              % (what, self.answered, self.bad[:5]))
+        rc = self.f.c.stop()
+        check(rc == 0, "clean stop after the %s: exit %d" % (what, rc))
+        return self.answered
+
 
 def main():
     port = free_port()
@@ -209,13 +223,7 @@ def main():
         time.sleep(0.5)
         check(len(sink.to(OWNER)) == 5, "each alert mailed once across the reloads: %d"
               % len(sink.to(OWNER)))
-        poller.stop.set()
-        poller.join(timeout=60)
-        check(poller.bad == [] and poller.answered > 0,
-              "every request answered during the reloads: %d answered, failures %r"
-              % (poller.answered, poller.bad[:5]))
-        rc = f.c.stop()
-        check(rc == 0, "clean stop after reloads: exit %d" % rc)
+        poller.finish("reloads")
 
         # --listen replaces the file's [server] listen: not "restart", but why
         f.c.start()
