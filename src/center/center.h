@@ -20,6 +20,10 @@
  * (~180 KiB, config.c), so no setting lets a client's request overrun it. */
 #define MM_THREAD_STACK_KB_MIN 256
 
+/* The least [server] busy_timeout_ms: a shorter wait would make the admin
+ * command's changes fail while the server writes one batch of events. */
+#define MM_BUSY_TIMEOUT_MS_MIN 100
+
 struct mm_center_config {
     const char *data_dir; /* --data DIR (required) */
     const char *listen;   /* "127.0.0.1:8080", "[::1]:8080" */
@@ -27,6 +31,7 @@ struct mm_center_config {
     const char *tls_key;
     int threads;              /* requests using the database at once (SQLite connections - 2) */
     bool sync_full;           /* SQLite synchronous=FULL (default) */
+    int busy_timeout_ms;      /* a write's wait for another program's lock (mm_store_config) */
     int64_t alert_flush_usec; /* mm_store_config's; the server sets it, admin not */
     bool alert_rows_off;      /* mm_store_config's; the admin command sets it */
     enum mm_pwcost pwcost;    /* password hashing cost */
@@ -76,7 +81,7 @@ struct mm_center {
 void mm_center_config_defaults(struct mm_center_config *cfg);
 
 /* Applies an INI file ([server] listen, threads, tls_cert, tls_key, sync,
- * shutdown_grace, max_connections, per_ip_connections, body_budget_mb,
+ * busy_timeout_ms, shutdown_grace, max_connections, per_ip_connections, body_budget_mb,
  * thread_stack_kb;
  * [auth] password_cost, session_hours, login_max_failures,
  * login_max_failures_addr, login_window; [alerts] window, sensor_silent_after,

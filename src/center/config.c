@@ -23,6 +23,7 @@ void mm_center_config_defaults(struct mm_center_config *cfg)
     cfg->listen = "127.0.0.1:8080";
     cfg->threads = 4;
     cfg->sync_full = true;
+    cfg->busy_timeout_ms = MM_STORE_BUSY_TIMEOUT_MS;
     cfg->pwcost = MM_PWCOST_INTERACTIVE;
     cfg->session_hours = 12;
     cfg->login_max_failures = 5;
@@ -60,6 +61,7 @@ struct int_key {
 
 static const struct int_key int_keys[] = {
     INT_KEY("server", "threads", 1, 64, threads),
+    INT_KEY("server", "busy_timeout_ms", MM_BUSY_TIMEOUT_MS_MIN, 600000, busy_timeout_ms),
     INT_KEY("server", "shutdown_grace", 0, 600, shutdown_grace),
     INT_KEY("server", "max_connections", 1, 10000, max_connections),
     INT_KEY("server", "per_ip_connections", 1, 10000, per_ip_connections),
@@ -315,6 +317,7 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, stru
                                  .connections = cfg->threads + 2,
                                  .spares = cfg->threads,
                                  .sync_full = cfg->sync_full,
+                                 .busy_timeout_ms = cfg->busy_timeout_ms,
                                  .alert_flush_usec = cfg->alert_flush_usec,
                                  .alert_rows_off = cfg->alert_rows_off};
     int r = make_data_dir(cfg->data_dir, err, errlen);

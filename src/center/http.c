@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "center/center.h"
 #include "center/router.h"
 #include "center/static.h"
 #include "core/error.h"
@@ -115,6 +117,17 @@ int mm_reply_error_text(struct mm_request *req, int status, const char *code, co
     return mm_reply_json(req, status, j);
 }
 
+/* Retry-After of a reply to a write the busy database refused: the busy
+ * timeout ([server] busy_timeout_ms) in whole seconds, rounded up, at least
+ * 1; a backup's lock is rarely shorter. */
+static void reply_retry_after(struct mm_request *req)
+{
+    int ms = req->center ? req->center->cfg.busy_timeout_ms : 0;
+    char secs[16];
+    snprintf(secs, sizeof secs, "%d", ms > 0 ? (ms + 999) / 1000 : MM_STORE_BUSY_TIMEOUT_MS / 1000);
+    mm_reply_header(req, "Retry-After", secs);
+}
+
 int mm_reply_code(struct mm_request *req, int rc, const char *detail)
 {
     switch (rc) {
@@ -140,7 +153,7 @@ int mm_reply_code(struct mm_request *req, int rc, const char *detail)
     case MM_EDBBUSY: /* another program holds the database: retry, do not give up */
         mm_log_tr(MM_LOG_WARN, "center-log", "http.request_failed", mm_method_name(req->method),
                   req->path, mm_msg_strerror(rc));
-        mm_reply_header(req, "Retry-After", MM_DB_BUSY_RETRY_AFTER);
+        reply_retry_after(req);
         return mm_reply_error_text(req, 503, "unavailable", "reply.db_busy", NULL);
     default:
         mm_log_tr(MM_LOG_ERROR, "center-log", "http.request_failed", mm_method_name(req->method),

@@ -88,9 +88,6 @@ int mm_reply_error(struct mm_request *req, int status, const char *code, const c
  * that a reader tells apart (415 unsupported_media: "reply.unsupported_encoding"). */
 int mm_reply_error_text(struct mm_request *req, int status, const char *code, const char *text_key,
                         const char *detail);
-/* Seconds a client is told to wait (Retry-After) when the database was
- * busy: the busy timeout, a backup's lock is rarely shorter. */
-#define MM_DB_BUSY_RETRY_AFTER "10"
 /* Maps an MM_E* code to an HTTP status and error code and replies with it
  * (MM_EDBBUSY: 503 `unavailable` with Retry-After; storage failures 500). */
 int mm_reply_code(struct mm_request *req, int rc, const char *detail);

@@ -1419,7 +1419,7 @@ static int flush_now(struct mm_store *st, struct mm__sqlite_ingest *in,
     int r = 0;
     if (in->dirty > 0 || in->recover) {
         lock_wait_begin(in);
-        r = until ? mm__sqlite_begin_until(in->db, until) : mm__sqlite_begin(in->db);
+        r = until ? mm__sqlite_begin_until(in->db, until, in->busy_ms) : mm__sqlite_begin(in->db);
         lock_wait_end(in);
         /* Past the deadline (this process's writer mutex, or another
          * process's write lock: MM_EDBBUSY) the rows wait; readers go on. */

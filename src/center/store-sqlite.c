@@ -34,7 +34,6 @@
 #include "core/timefmt.h"
 
 #define MIGRATIONS_PREFIX "center/migrations/"
-#define BUSY_TIMEOUT_MS   10000 /* how long a writer waits for another process's lock */
 
 struct conn {
     sqlite3 *db;
@@ -74,10 +73,11 @@ struct sqlite_store {
     int alerts_pending; /* ingest.pending: alert rows wait (atomic) */
     char *path;
     bool sync_full;
+    int busy_ms; /* how long a writer waits for another process's lock */
 };
 
 static const struct mm_store_ops sqlite_ops;
-static int open_conn(bool sync_full, const char *path, sqlite3 **out, char *err, size_t errlen);
+static int open_conn(const struct sqlite_store *s, sqlite3 **out, char *err, size_t errlen);
 static void close_conn(struct conn *c);
 
 /* ---- connections ----
@@ -140,7 +140,7 @@ static sqlite3 *spare_open(struct sqlite_store *s, char *err, size_t errlen)
         snprintf(err, errlen, "%s", mm_msg_strerror(MM_ENOMEM));
         return NULL;
     }
-    if (open_conn(s->sync_full, s->path, &c->db, err, errlen) != 0) {
+    if (open_conn(s, &c->db, err, errlen) != 0) {
         free(c);
         return NULL;
     }
@@ -505,7 +505,7 @@ int mm__sqlite_begin(sqlite3 *db)
     return r;
 }
 
-int mm__sqlite_begin_until(sqlite3 *db, const struct timespec *until)
+int mm__sqlite_begin_until(sqlite3 *db, const struct timespec *until, int busy_ms)
 {
     if (pthread_mutex_clocklock(&write_mu, CLOCK_MONOTONIC, until) != 0)
         return MM_EAGAIN;
@@ -514,7 +514,7 @@ int mm__sqlite_begin_until(sqlite3 *db, const struct timespec *until)
         ((int64_t)until->tv_sec * 1000000 + until->tv_nsec / 1000 - mm_time_mono_usec()) / 1000;
     sqlite3_busy_timeout(db, left > 0 ? (int)left : 1);
     int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    sqlite3_busy_timeout(db, busy_ms);
     if (rc != SQLITE_OK) {
         holding_write = false;
         pthread_mutex_unlock(&write_mu);
@@ -761,8 +761,10 @@ out:
     return mm__sqlite_end(db, r ? r : MM_EDB); /* rolls back */
 }
 
-static int open_conn(bool sync_full, const char *path, sqlite3 **out, char *err, size_t errlen)
+static int open_conn(const struct sqlite_store *s, sqlite3 **out, char *err, size_t errlen)
 {
+    bool sync_full = s->sync_full;
+    const char *path = s->path;
     sqlite3 *db = NULL;
     *out = NULL;
     /* The WAL-gathering VFS (sqlite-walbuf.h) needs a sync at each commit. */
@@ -775,7 +777,7 @@ static int open_conn(bool sync_full, const char *path, sqlite3 **out, char *err,
         sqlite3_close(db);
         return MM_EDB;
     }
-    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    sqlite3_busy_timeout(db, s->busy_ms);
     sqlite3_extended_result_codes(db, 1);
     char sql[200];
     snprintf(sql, sizeof sql,
@@ -832,7 +834,7 @@ static int ingest_ready(struct sqlite_store *s, struct mm__sqlite_ingest **out)
     char err[256];
     int r = 0;
     if (!s->ingest_conn.db)
-        r = open_conn(s->sync_full, s->path, &s->ingest_conn.db, err, sizeof err);
+        r = open_conn(s, &s->ingest_conn.db, err, sizeof err);
     if (r == 0 && !s->ingest.memo && !s->memo_off)
         r = mm_alert_memo_new(MM_INGEST_MEMO_KEYS, &s->ingest.memo);
     if (r != 0) {
@@ -963,6 +965,8 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
     pthread_cond_init(&s->ingest.flush_cv, &ca);
     pthread_condattr_destroy(&ca);
     s->sync_full = cfg->sync_full;
+    s->busy_ms = cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : MM_STORE_BUSY_TIMEOUT_MS;
+    s->ingest.busy_ms = s->busy_ms;
     s->spare_max = cfg->spares > 0 ? cfg->spares : n;
     s->ingest.data_version = -1;
     s->ingest.alert_gen = -1;
@@ -977,7 +981,7 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
         goto out;
     }
     for (int i = 0; i < n; i++) {
-        if ((r = open_conn(cfg->sync_full, path, &s->conns[i].db, err, errlen)) != 0)
+        if ((r = open_conn(s, &s->conns[i].db, err, errlen)) != 0)
             goto out;
         s->nconns++;
         if (i == 0 && (r = migrate(s->conns[0].db, err, errlen)) != 0)

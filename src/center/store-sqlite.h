@@ -104,6 +104,7 @@ struct mm__sqlite_ingest {
      * connection waits for the write lock; 0 while it does not (atomic). */
     int64_t lock_since;
     bool rows_off; /* mm_store_config.alert_rows_off: no rows written, no batch */
+    int busy_ms;   /* the store's busy timeout, which mm__sqlite_begin_until restores */
     pthread_mutex_t flush_mu;
     pthread_cond_t flush_cv;
 };
@@ -134,7 +135,7 @@ void mm__sqlite_ingest_flush_every(struct mm_store *st, int64_t usec);
 int mm__sqlite_alerts_flush(struct mm_store *st, int wait_ms);
 /* How long a read waits for the alert rows to be written before it reads
  * them as they are (at most one flush behind): a batch in progress takes a
- * few ms to a few tens, another process's write lock up to the 10 s busy
+ * few ms to a few tens, another process's write lock up to the busy
  * timeout. */
 #define MM_READER_FLUSH_WAIT_MS 300
 /* BEGIN IMMEDIATE. Writers of this process take turns on a mutex (held
@@ -142,8 +143,9 @@ int mm__sqlite_alerts_flush(struct mm_store *st, int wait_ms);
  * nest write transactions on one thread. */
 int mm__sqlite_begin(sqlite3 *db);
 /* The same, waiting for the mutex and the write lock only until the
- * monotonic clock reaches until: MM_EAGAIN past it. */
-int mm__sqlite_begin_until(sqlite3 *db, const struct timespec *until);
+ * monotonic clock reaches until: MM_EAGAIN past it. Then sets db's busy
+ * timeout back to busy_ms (the store's). */
+int mm__sqlite_begin_until(sqlite3 *db, const struct timespec *until, int busy_ms);
 /* COMMIT when r == 0, else ROLLBACK, and releases the write turn; returns
  * the final code. Harmless after a failed begin. */
 int mm__sqlite_end(sqlite3 *db, int r);

@@ -462,7 +462,13 @@ struct mm_store_config {
      * start), no write of rows before reads (they are read as stored), and
      * no event batch (events_ingest fails with MM_EINVAL). */
     bool alert_rows_off;
+    /* How long a write waits for another process's write lock (an sqlite3
+     * shell, a backup) before it fails with MM_EDBBUSY, in ms; 0 means
+     * MM_STORE_BUSY_TIMEOUT_MS. */
+    int busy_timeout_ms;
 };
+/* The default busy timeout ([server] busy_timeout_ms). */
+#define MM_STORE_BUSY_TIMEOUT_MS 10000
 
 /* Opens the SQLite backend and applies pending migrations. On failure writes
  * a reason into err: MM_EUNSUPPORTED when the database is newer than this

@@ -114,7 +114,7 @@ def check(cond, msg):
 def write_locked(data_dir):
     """Another process's write lock on the centre's database (center.db in
     data_dir), held inside the with block: the centre's writers wait out
-    its busy timeout (10 s), then fail (a backup or an sqlite3 shell left
+    its busy timeout ([server] busy_timeout_ms, default 10 s), then fail (a backup or an sqlite3 shell left
     in a transaction does this in real life)."""
     db = sqlite3.connect(os.path.join(data_dir, "center.db"), timeout=30, isolation_level=None)
     try:

@@ -8,7 +8,7 @@ the real SMTP sink of test-mail.py (aiosmtpd on 127.0.0.1):
 - a file that no longer parses, and one with a wrong [mail] value: the log
   says the settings were not reloaded and why, and the old ones stay
   (mail still on, the next alert still mailed);
-- a changed [server] listen port is logged as needing a restart and the
+- a changed [server] listen port (and busy_timeout_ms) is logged as needing a restart and the
   server goes on answering where it was;
 - a misspelt setting and section are told as not settings, never also as
   "changed... restart";
@@ -173,14 +173,16 @@ def main():
         check(mail_enabled(f) is True, "/duty: mail still on after a wrong value")
         alert_mailed(f, sink, 30, 4)
 
-        # a new listening port: needs a restart, said in the log
+        # a new listening port and busy timeout: need a restart, said in the log
         other = free_port()
         write_config(f, mail_on.replace(listen, "[server]\nlisten = 127.0.0.1:%d\nlisen = x\n"
-                                        % other) + "[mial]\nhost = x\n")
+                                        "busy_timeout_ms = 2000\n" % other) + "[mial]\nhost = x\n")
         reload(f, "reloaded %s" % f.c.config)
         log = f.c.server_log()
         check("%s: [server] listen changed, but a reload does not change this setting"
               % f.c.config in log, "the new port logged as needing a restart")
+        check("%s: [server] busy_timeout_ms changed, but a reload does not change this setting"
+              % f.c.config in log, "the busy timeout logged as needing a restart")
         check("[server] lisen is not a setting" in log and "section [mial] is not one" in log,
               "the typos told as not settings: %s" % log[-2000:])
         check("lisen changed" not in log and "[mial] host changed" not in log,
