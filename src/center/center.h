@@ -74,6 +74,9 @@ struct mm_center {
      * INI a replaced text lives in stays until the server stops. */
     _Atomic(const char *) mail_duty;
     _Atomic bool mail_enabled;
+    /* [server] busy_timeout_ms in force (Retry-After, http.c): a reload
+     * changes it with the store's (mm_center_set_busy_timeout). */
+    _Atomic int busy_timeout_ms;
     bool https;
 };
 
@@ -104,10 +107,18 @@ int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct
  * server, mm_mail_config_load). ini may be NULL (no file). */
 void mm_center_config_warn_unread(const struct mm_ini *ini, const char *path);
 
-/* The section a reload (SIGHUP) applies to the running server: every other
- * setting is taken once at the start (the listening socket, the store, the
- * rate limiter, the health and request threads read them unlocked). */
+/* The section a reload (SIGHUP) applies to the running server, and the one
+ * key outside it ([server] busy_timeout_ms, mm_center_set_busy_timeout):
+ * every other setting is taken once at the start (the listening socket,
+ * the store, the rate limiter, the health and request threads read them
+ * unlocked). */
 #define MM_CENTER_RELOADABLE_SECTION "mail"
+#define MM_CENTER_RELOADABLE_KEY     "busy_timeout_ms"
+
+/* Sets the busy timeout of the running centre (a reload): the store's
+ * writes from now on and Retry-After. Logs config.busy_timeout when it
+ * changes. */
+void mm_center_set_busy_timeout(struct mm_center *c, int ms);
 
 /* A setting a command-line option replaces ([server] listen by --listen):
  * its value in the file is used neither now nor after a restart. */
@@ -115,7 +126,8 @@ struct mm_center_replaced {
     const char *section, *key, *option;
 };
 
-/* Logs, for a reload, each setting outside [mail] whose value differs
+/* Logs, for a reload, each setting other than [mail] and [server]
+ * busy_timeout_ms whose value differs
  * between running (the file the server started with; NULL: none) and next
  * (the file read now): added, changed or removed, once per section.key:
  * it keeps its old value until a restart (config.needs_restart, naming

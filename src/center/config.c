@@ -5,6 +5,7 @@
  * configuration. */
 #include "center/center.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -200,7 +201,14 @@ static bool is_setting(const struct mm_ini *ini, const char *section, const char
     return true;
 }
 
-/* Logs the settings outside [mail] that a holds (each once, at its last
+/* Whether a reload applies section.key (center.h). */
+static bool reloadable(const char *section, const char *key)
+{
+    return strcasecmp(section, MM_CENTER_RELOADABLE_SECTION) == 0 ||
+           (strcasecmp(section, "server") == 0 && strcasecmp(key, MM_CENTER_RELOADABLE_KEY) == 0);
+}
+
+/* Logs the settings a reload does not apply (reloadable) that a holds (each once, at its last
  * entry) and b lacks or, unless only_missing, holds with another value. */
 static int log_differences(const struct mm_ini *a, const struct mm_ini *b, bool only_missing,
                            const char *path, const struct mm_center_replaced *replaced,
@@ -211,8 +219,7 @@ static int log_differences(const struct mm_ini *a, const struct mm_ini *b, bool 
     for (size_t i = 0, count = a ? mm_ini_count(a) : 0; i < count; i++) {
         size_t last = 0, other_at = 0;
         mm_ini_entry(a, i, &s, &k, &v, &line);
-        if (strcasecmp(s, MM_CENTER_RELOADABLE_SECTION) == 0 || !last_value(a, s, k, &last) ||
-            last != i || !is_setting(a, s, k))
+        if (reloadable(s, k) || !last_value(a, s, k, &last) || last != i || !is_setting(a, s, k))
             continue;
         const char *other = last_value(b, s, k, &other_at);
         if (other && (only_missing || strcmp(other, v) == 0))
@@ -320,6 +327,7 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, stru
                                  .busy_timeout_ms = cfg->busy_timeout_ms,
                                  .alert_flush_usec = cfg->alert_flush_usec,
                                  .alert_rows_off = cfg->alert_rows_off};
+    c->busy_timeout_ms = cfg->busy_timeout_ms;
     int r = make_data_dir(cfg->data_dir, err, errlen);
     if (r == 0 && (r = mm_auth_init()) != 0)
         mm_msg_format(err, errlen, "center-log", "config.sodium");
@@ -334,6 +342,15 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, stru
     if (r != 0)
         mm_center_close(c);
     return r;
+}
+
+void mm_center_set_busy_timeout(struct mm_center *c, int ms)
+{
+    int was = atomic_exchange(&c->busy_timeout_ms, ms);
+    if (was == ms)
+        return;
+    mm_store_set_busy_timeout(c->store, ms);
+    mm_log_tr(MM_LOG_INFO, "center-log", "config.busy_timeout", was, ms);
 }
 
 void mm_center_close(struct mm_center *c)

@@ -122,7 +122,7 @@ int mm_reply_error_text(struct mm_request *req, int status, const char *code, co
  * 1; a backup's lock is rarely shorter. */
 static void reply_retry_after(struct mm_request *req)
 {
-    int ms = req->center ? req->center->cfg.busy_timeout_ms : 0;
+    int ms = req->center ? atomic_load(&req->center->busy_timeout_ms) : 0;
     char secs[16];
     snprintf(secs, sizeof secs, "%d", ms > 0 ? (ms + 999) / 1000 : MM_STORE_BUSY_TIMEOUT_MS / 1000);
     mm_reply_header(req, "Retry-After", secs);

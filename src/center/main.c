@@ -411,9 +411,10 @@ static void warn_restart_would_fail(struct reload *rl, struct mm_center_config *
 
 /* Reads the settings file again and checks it as the start does
  * (mm_center_config_load, [mail] with its ca_file); err names the file.
- * What only a restart would refuse is logged (warn_restart_would_fail). */
+ * What only a restart would refuse is logged (warn_restart_would_fail).
+ * *busy_ms: the file's [server] busy_timeout_ms (or the default). */
 static int read_settings(struct reload *rl, struct mm_ini **ini, struct mm_mail_config *mail,
-                         char *err, size_t errlen)
+                         int *busy_ms, char *err, size_t errlen)
 {
     struct mm_center_config cfg;
     char what[384];
@@ -432,6 +433,7 @@ static int read_settings(struct reload *rl, struct mm_ini **ini, struct mm_mail_
         *ini = NULL;
         return r;
     }
+    *busy_ms = cfg.busy_timeout_ms;
     warn_restart_would_fail(rl, &cfg);
     return 0;
 }
@@ -496,13 +498,15 @@ static int replace_mail(struct mm_center *c, struct reload *rl, struct mm_mail_c
 
 /* SIGHUP: the settings file read again. A file that cannot be read or
  * holds a wrong value is logged and changes nothing; else [mail] takes
- * effect from the next mail and each other changed setting is logged as
+ * effect from the next mail, then (mail started) [server] busy_timeout_ms
+ * from the next write, and each other changed setting is logged as
  * needing a restart. Requests go on being served throughout. */
 static void reload_settings(struct mm_center *c, struct reload *rl)
 {
     struct mm_mail_config next = {0};
     struct mm_ini *ini = NULL;
     char err[2048];
+    int busy_ms = 0;
     if (!rl->path) {
         mm_log_tr(MM_LOG_WARN, "center-log", "reload.no_file");
         return;
@@ -510,7 +514,7 @@ static void reload_settings(struct mm_center *c, struct reload *rl)
     mm_log_tr(MM_LOG_INFO, "center-log", "reload.reading", rl->path);
     if (c->https)
         mm_log_tr(MM_LOG_INFO, "center-log", "reload.tls_at_start");
-    if (read_settings(rl, &ini, &next, err, sizeof err) != 0) {
+    if (read_settings(rl, &ini, &next, &busy_ms, err, sizeof err) != 0) {
         mm_log_tr(MM_LOG_ERROR, "center-log", "reload.failed", err);
         return;
     }
@@ -525,8 +529,10 @@ static void reload_settings(struct mm_center *c, struct reload *rl)
     rl->inis[rl->n_inis++] = ini;
     mm_center_config_warn_unread(ini, rl->path);
     mm_center_config_log_restart_keys(rl->boot_ini, ini, rl->path, rl->replaced, rl->n_replaced);
-    if (replace_mail(c, rl, &next) == 0)
+    if (replace_mail(c, rl, &next) == 0) {
+        mm_center_set_busy_timeout(c, busy_ms);
         mm_log_tr(MM_LOG_INFO, "center-log", "reload.done", rl->path);
+    }
 }
 
 /* The settings of the file that the options given replace (apply_options):

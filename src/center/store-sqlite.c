@@ -38,6 +38,7 @@
 struct conn {
     sqlite3 *db;
     bool busy;
+    int busy_ms;                        /* the busy timeout set on db (conn_timeout) */
     sqlite3_stmt *cached[MM_SQL_SLOTS]; /* see mm__sqlite_cached */
     struct conn *next;                  /* spares only: the thread's next spare */
 };
@@ -73,7 +74,10 @@ struct sqlite_store {
     int alerts_pending; /* ingest.pending: alert rows wait (atomic) */
     char *path;
     bool sync_full;
-    int busy_ms; /* how long a writer waits for another process's lock */
+    /* How long a writer waits for another process's lock (atomic: a
+     * reload changes it, mm_store_set_busy_timeout); each connection takes
+     * it when it is next taken (conn_timeout). */
+    int busy_ms;
 };
 
 static const struct mm_store_ops sqlite_ops;
@@ -132,6 +136,17 @@ static int64_t now_ms(void)
     return mm_time_mono_usec() / 1000;
 }
 
+/* Sets c's busy timeout to the store's when it changed since (a reload):
+ * called by the thread that has just taken c. */
+static void conn_timeout(struct sqlite_store *s, struct conn *c)
+{
+    int want = __atomic_load_n(&s->busy_ms, __ATOMIC_RELAXED);
+    if (c->busy_ms != want) {
+        sqlite3_busy_timeout(c->db, want);
+        c->busy_ms = want;
+    }
+}
+
 /* Opens a spare connection for this thread; NULL (err set) if it cannot. */
 static sqlite3 *spare_open(struct sqlite_store *s, char *err, size_t errlen)
 {
@@ -145,6 +160,7 @@ static sqlite3 *spare_open(struct sqlite_store *s, char *err, size_t errlen)
         return NULL;
     }
     c->busy = true;
+    conn_timeout(s, c);
     c->next = spares_here;
     spares_here = c;
     return c->db;
@@ -159,11 +175,12 @@ static struct conn *spare_of(sqlite3 *db)
 }
 
 /* One of this thread's spares not in use, marked busy; NULL if none. */
-static sqlite3 *spare_reuse(void)
+static sqlite3 *spare_reuse(struct sqlite_store *s)
 {
     for (struct conn *c = spares_here; c; c = c->next) {
         if (!c->busy) {
             c->busy = true;
+            conn_timeout(s, c);
             return c->db;
         }
     }
@@ -199,6 +216,7 @@ static sqlite3 *pool_take(struct sqlite_store *s)
     for (int i = 0; i < s->nconns; i++) {
         if (!s->conns[i].busy) {
             s->conns[i].busy = true;
+            conn_timeout(s, &s->conns[i]);
             return s->conns[i].db;
         }
     }
@@ -307,7 +325,7 @@ sqlite3 *mm__sqlite_acquire_current(struct mm_store *st)
 sqlite3 *mm__sqlite_acquire_plain(struct mm_store *st)
 {
     struct sqlite_store *s = (struct sqlite_store *)st;
-    sqlite3 *db = held_here > 0 ? spare_reuse() : NULL;
+    sqlite3 *db = held_here > 0 ? spare_reuse(s) : NULL;
     bool spare_failed = false, logged = false;
     /* In the queue at the bound: a thread that holds only pool
      * connections when others wait there, or when it finds no pool
@@ -777,7 +795,7 @@ static int open_conn(const struct sqlite_store *s, sqlite3 **out, char *err, siz
         sqlite3_close(db);
         return MM_EDB;
     }
-    sqlite3_busy_timeout(db, s->busy_ms);
+    sqlite3_busy_timeout(db, __atomic_load_n(&s->busy_ms, __ATOMIC_RELAXED));
     sqlite3_extended_result_codes(db, 1);
     char sql[200];
     snprintf(sql, sizeof sql,
@@ -841,7 +859,9 @@ static int ingest_ready(struct sqlite_store *s, struct mm__sqlite_ingest **out)
         pthread_mutex_unlock(&s->ingest_mu);
         return r;
     }
+    conn_timeout(s, &s->ingest_conn);
     s->ingest.db = s->ingest_conn.db;
+    s->ingest.busy_ms = s->ingest_conn.busy_ms;
     held_here++;
     ingest_here = true;
     *out = &s->ingest;
@@ -966,7 +986,6 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
     pthread_condattr_destroy(&ca);
     s->sync_full = cfg->sync_full;
     s->busy_ms = cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : MM_STORE_BUSY_TIMEOUT_MS;
-    s->ingest.busy_ms = s->busy_ms;
     s->spare_max = cfg->spares > 0 ? cfg->spares : n;
     s->ingest.data_version = -1;
     s->ingest.alert_gen = -1;
@@ -1009,6 +1028,12 @@ int mm_store_open_sqlite(const struct mm_store_config *cfg, struct mm_store **ou
 out:
     sqlite_close(s ? &s->base : NULL);
     return r;
+}
+
+static void sqlite_set_busy_timeout(struct mm_store *st, int ms)
+{
+    struct sqlite_store *s = (struct sqlite_store *)st;
+    __atomic_store_n(&s->busy_ms, ms > 0 ? ms : MM_STORE_BUSY_TIMEOUT_MS, __ATOMIC_RELAXED);
 }
 
 static int sqlite_schema_version(struct mm_store *st, int *out)
@@ -1585,6 +1610,7 @@ static int sqlite_audit_list(struct mm_store *st, const struct mm_scope *scope, 
 static const struct mm_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
+    .set_busy_timeout = sqlite_set_busy_timeout,
     .schema_version = sqlite_schema_version,
     .tenant_add = sqlite_tenant_add,
     .tenant_get = sqlite_tenant_get,

@@ -9,3 +9,8 @@ void mm_store_close(struct mm_store *st)
     if (st)
         st->ops->close(st);
 }
+
+void mm_store_set_busy_timeout(struct mm_store *st, int ms)
+{
+    st->ops->set_busy_timeout(st, ms);
+}

@@ -179,6 +179,9 @@ struct mm_store_ops {
     const char *name; /* "sqlite" */
     /* Closes every connection and frees st. Accepts NULL. */
     void (*close)(struct mm_store *st);
+    /* Sets the busy timeout (mm_store_config.busy_timeout_ms, > 0) of
+     * every write from now on; a write waiting already keeps its own. */
+    void (*set_busy_timeout)(struct mm_store *st, int ms);
     /* The schema version in use. */
     int (*schema_version)(struct mm_store *st, int *out);
 
@@ -481,6 +484,8 @@ int mm_store_schema_latest(void);
 
 /* Closes any backend. Accepts NULL. */
 void mm_store_close(struct mm_store *st);
+/* st->ops->set_busy_timeout (a reload of [server] busy_timeout_ms). */
+void mm_store_set_busy_timeout(struct mm_store *st, int ms);
 
 const char *mm_alert_status_name(enum mm_alert_status s);
 int mm_alert_status_parse(const char *s, enum mm_alert_status *out);

@@ -15,10 +15,13 @@ backup or an sqlite3 shell left in a transaction does the same).
 - a sign-in the busy database fails (503) does not count as a failed login:
   with [auth] login_max_failures = 1 the next one, the lock let go, signs
   in (until session 27 it was refused 429 as locked out);
+- a reload (SIGHUP) of busy_timeout_ms = 300 takes effect at once: the
+  next refused write waits about 0.3 s, Retry-After 1;
 - busy_timeout_ms takes digits only, 100-600000: another value is refused
   (exit 2) naming the key."""
 
 import os
+import signal
 import sys
 import time
 
@@ -60,6 +63,24 @@ def main():
                                                 "password": PASSWORD})
         check(r.status == 503, "a sign-in the busy database fails: 503: %r" % r)
     c.login("admin@vendor.example")  # checks 200: the busy one did not lock the account
+    with open(c.config) as f:
+        text = f.read()
+    with open(c.config, "w") as f:
+        f.write(text.replace("busy_timeout_ms = %d" % BUSY_MS, "busy_timeout_ms = 300"))
+    c.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 30
+    while "reloaded " + c.config not in c.server_log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    check("busy_timeout_ms changed from %d ms to 300 ms" % BUSY_MS in c.server_log(),
+          "the reload says the new busy timeout: %s" % c.server_log()[-2000:])
+    with write_locked(c.data):
+        began = time.monotonic()
+        r = c.request("POST", "/api/v1/tenants", {"name": "SME Busy 2"}, session=s)
+        waited = time.monotonic() - began
+        check(r.status == 503 and r.headers.get("retry-after") == "1",
+              "after the reload: 503, Retry-After 1: %r %r" % (r, r.headers))
+        check(0.25 <= waited < BUSY_MS / 1000 * 0.9,
+              "after the reload it waited the new busy timeout (%.2f s)" % waited)
     c.close()
     for bad in ("99", "600001", "+500", "1e3", "1.5"):
         b = Center(config="[server]\nbusy_timeout_ms = %s\n" % bad)
