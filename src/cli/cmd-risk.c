@@ -157,14 +157,6 @@ static void report_line(const struct mm_cli *cli, const char *path, int r,
     mm_buf_free(&msg);
 }
 
-/* True when the i-th of total errors is a misplaced quote with others after
- * it: the reading restarts on the next line, so a quoted cell the broken line
- * opened can make false errors there. */
-static bool quote_then_more(const struct mm_risk_error *one, size_t i, size_t total)
-{
-    return one->kind == MM_RISK_ERR_CSV && one->csv.kind == MM_CSV_ERR_QUOTE && i + 1 < total;
-}
-
 /* True when id is one of the n ids of said. */
 static bool step_said(const char *const *said, size_t n, const char *id)
 {
@@ -176,10 +168,9 @@ static bool step_said(const char *const *said, size_t n, const char *id)
 
 /* "PATH: what to do: STEP" once for each distinct step of the errors (those
  * listed, then the first of each kind found past the list), in the order
- * they first occur; right after the misplaced quote's step, when errors
- * follow a listed one, that they may come from it. */
+ * they first occur. */
 static void report_steps(const struct mm_cli *cli, const char *path, int r,
-                         const struct mm_risk_error *e, size_t listed, size_t total)
+                         const struct mm_risk_error *e, size_t listed)
 {
     enum { MAX_STEPS = MM_RISK_ERRORS_MAX + MM_RISK_NKINDS + MM_CSV_NKINDS };
     const char *said[MAX_STEPS];
@@ -197,9 +188,6 @@ static void report_steps(const struct mm_cli *cli, const char *path, int r,
         else
             mm_cli_error(cli, "risk", "%s: %s", path, mm_cmd_strerror(cli, r));
         mm_buf_free(&step);
-        if (i < listed && quote_then_more(&one, i, total))
-            mm_cli_error(cli, "risk", "%s: %s%s", path, TR("error.step"),
-                         TR("step.csv.quote_first"));
     }
 }
 
@@ -235,7 +223,7 @@ static void report_errors(const struct mm_cli *cli, const char *path, int r,
         mm_risk_error_nth(e, i, &one);
         report_line(cli, path, r, &one, mm_risk_error_reason);
     }
-    report_steps(cli, path, r, e, listed, total);
+    report_steps(cli, path, r, e, listed);
     if (total > listed)
         report_more(cli, path, total - listed, listed);
 }
