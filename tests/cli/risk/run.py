@@ -439,6 +439,22 @@ def test_every_heading_error():
         rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
         check(rc == 3 and out == b"" and err == "mamori risk: bad.csv: " + want + "\n",
               "no headings %s: exit %d %r" % (lang, rc, err))
+    # too few of them (fewer than five of the nine): the same short message, naming those found,
+    # not eight missing columns
+    write("bad.csv", "name,kind,value\nPC,laptop,3\n")
+    for lang, want in (
+            ("en", "line 1: of the nine headings an asset list needs, this line has only \"name\" "
+                   "for the asset column (is this the right file?); the first line must hold the "
+                   "column headings: asset, owner, location, medium, confidentiality, integrity, "
+                   "availability, threat, vulnerability (\"mamori risk --template\" writes an "
+                   "example)."),
+            ("ja", "1 行目: 資産一覧に必要な 9 つの見出しのうち、この行にあるのは「name」（資産名の"
+                   "列）だけです（別のファイルではありませんか）。1 行目には列の見出しとして次のも"
+                   "のを書いてください: 資産名、管理者/利用者、保管場所、媒体、機密性、完全性、可用"
+                   "性、脅威、脆弱性（「mamori risk --template」でひな形を作れます）。")):
+        rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
+        check(rc == 3 and out == b"" and err == "mamori risk: bad.csv: " + want + "\n",
+              "too few headings %s: exit %d %r" % (lang, rc, err))
     os.unlink(os.path.join(WORK, "bad.csv"))
 
 

@@ -533,6 +533,61 @@ static void test_every_heading_problem(void **state)
     mm_buf_free(&m);
 }
 
+/* A heading row with fewer than MM_RISK_MIN_HEADINGS of the nine columns is
+ * not taken for an asset list: one message naming the headings it has (a
+ * duplicate not among them) and the nine it needs, not a list of the missing
+ * columns; with five the missing ones are listed as before. */
+static void test_too_few_headings(void **state)
+{
+    (void)state;
+    static const struct error_case one = {
+        "name,kind,value\nPC,laptop,3\n",
+        MM_EPARSE,
+        MM_RISK_ERR_NO_HEADINGS,
+        1,
+        0,
+        "line 1: of the nine headings an asset list needs, this line has only \"name\" for the "
+        "asset column (is this the right file?); the first line must hold the column headings: "
+        "asset, owner, location, medium, confidentiality, integrity, availability, threat, "
+        "vulnerability (\"mamori risk --template\" writes an example).",
+        "1 行目: 資産一覧に必要な 9 つの見出しのうち、この行にあるのは「name」（資産名の列）だけ"
+        "です（別のファイルではありませんか）。1 行目には列の見出しとして次のものを書いてくださ"
+        "い: 資産名、管理者/利用者、保管場所、媒体、機密性、完全性、可用性、脅威、脆弱性（「mamori "
+        "risk --template」でひな形を作れます）。"};
+    check_error(&one);
+    static const char four[] = "資産名,資産,C,備考,I,脅威\nPC,PC,1,x,1,1\n";
+    struct mm_risk_sheet *s = (void *)1;
+    struct mm_risk_error e;
+    assert_int_equal(mm_risk_parse(four, strlen(four), NULL, &s, &e), MM_EPARSE);
+    assert_int_equal(e.kind, MM_RISK_ERR_NO_HEADINGS);
+    assert_int_equal(e.nfound, 4);
+    assert_int_equal(e.found[1].col, MM_RISK_COL_CONFIDENTIALITY);
+    assert_int_equal(e.found[1].column, 3);
+    assert_int_equal(e.found[3].column, 6);
+    size_t listed, total;
+    mm_risk_error_counts(&e, &listed, &total);
+    assert_int_equal(total, 1);
+    struct mm_buf m = MM_BUF_INIT;
+    assert_int_equal(mm_risk_error_reason(&e, MM_LANG_JA, &m), 0);
+    assert_string_equal(mm_buf_str(&m),
+                        "1 行目: 資産一覧に必要な 9 つの見出しのうち、この行にあるのは「資産名」"
+                        "（資産名の列）、「C」（機密性の列）、「I」（完全性の列）と「脅威」（脅威"
+                        "の列）だけです（別のファイルではありませんか）。");
+    mm_buf_reset(&m);
+    assert_int_equal(mm_risk_error_reason(&e, MM_LANG_EN, &m), 0);
+    assert_string_equal(mm_buf_str(&m),
+                        "line 1: of the nine headings an asset list needs, this line has only "
+                        "\"資産名\" for the asset column, \"C\" for the confidentiality column, "
+                        "\"I\" for the integrity column and \"脅威\" for the threat column (is "
+                        "this the right file?).");
+    mm_buf_free(&m);
+    static const char five[] = "asset,owner,C,I,A\nPC,Me,1,1,1\n";
+    assert_int_equal(mm_risk_parse(five, strlen(five), NULL, &s, &e), MM_EPARSE);
+    assert_int_equal(e.kind, MM_RISK_ERR_MISSING_COLUMN);
+    mm_risk_error_counts(&e, &listed, &total);
+    assert_int_equal(total, 4);
+}
+
 /* Past MM_RISK_ERRORS_MAX problems the rest are counted, not kept; an error
  * that is not about the rows is listed alone. */
 static void test_row_problems_limit(void **state)
@@ -812,6 +867,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_every_row_problem),
         cmocka_unit_test(test_every_heading_problem),
+        cmocka_unit_test(test_too_few_headings),
         cmocka_unit_test(test_row_problems_limit),
         cmocka_unit_test(test_unlisted_kinds),
         cmocka_unit_test(test_generic_messages),
