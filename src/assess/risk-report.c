@@ -491,7 +491,9 @@ static int put_location(const struct mm_risk_error *e, enum mm_lang lang, struct
     snprintf(line, sizeof line, "%zu", e->line);
     snprintf(column, sizeof column, "%zu", e->column);
     const struct mm_fill_var vars[] = {{"line", line}, {"column", column}, {"header", e->header}};
-    const char *key = e->column == 0 ? "error.at.line"
+    /* a duplicate's reason names both of its columns */
+    bool line_only = e->column == 0 || e->kind == MM_RISK_ERR_DUPLICATE_COLUMN;
+    const char *key = line_only      ? "error.at.line"
                       : e->header[0] ? "error.at.field"
                                      : "error.at.field_noheader";
     if (e->line == 0)
@@ -505,10 +507,11 @@ static int fill_message(const struct mm_risk_error *e, const char *key, enum mm_
                         struct mm_buf *out)
 {
     struct mm_buf aliases = MM_BUF_INIT, found = MM_BUF_INIT;
-    char other[24], max[24];
+    char other[24], max[24], column[24];
     size_t limit = e->csv.kind == MM_CSV_ERR_FIELDS ? MM_RISK_MAX_COLUMNS : e->limit;
     snprintf(other, sizeof other, "%zu", e->other_column);
     snprintf(max, sizeof max, "%zu", limit);
+    snprintf(column, sizeof column, "%zu", e->column);
     int r = 0;
     if (e->kind == MM_RISK_ERR_NO_HEADINGS)
         r = put_column_names(&aliases, lang);
@@ -527,9 +530,12 @@ static int fill_message(const struct mm_risk_error *e, const char *key, enum mm_
                                        {"other", other},
                                        {"max", max},
                                        {"aliases", mm_buf_str(&aliases)},
-                                       {"found", mm_buf_str(&found)}};
+                                       {"found", mm_buf_str(&found)},
+                                       {"header", e->header},
+                                       {"other_header", e->other_header},
+                                       {"column", column}};
     if (r == 0)
-        r = mm_fill(out, MM_FILL_MAX, mm_tr("risk", key, lang), vars, 6, 0);
+        r = mm_fill(out, MM_FILL_MAX, mm_tr("risk", key, lang), vars, 9, 0);
     mm_buf_free(&aliases);
     mm_buf_free(&found);
     return r;

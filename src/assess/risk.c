@@ -266,14 +266,18 @@ static void note_problem(struct mm_risk_error *err, enum mm_risk_errkind kind, e
 /* ---- reading the header ---- */
 
 /* Notes a problem of the heading row h (about column col, in field `field`
- * or in none): kept in err->rows_all like a cell problem, so that every
- * duplicate and every missing column is said in one reading. */
+ * or in none; a duplicate of field `other`): kept in err->rows_all like a
+ * cell problem, so that every duplicate and every missing column is said in
+ * one reading. */
 static void note_heading(struct mm_risk_error *err, enum mm_risk_errkind kind, enum mm_risk_col col,
-                         const struct mm_csv_record *h, size_t field, size_t other_column)
+                         const struct mm_csv_record *h, size_t field, size_t other)
 {
+    size_t other_column = other == NO_FIELD ? 0 : other + 1;
     if (err->kind == MM_RISK_ERR_NONE) {
         err->col = col;
         err->other_column = other_column;
+        if (other != NO_FIELD)
+            clean_copy(err->other_header, sizeof err->other_header, field_or_empty(h, other));
         set_error(err, kind, h, NULL, field, NULL);
     }
     if (kind == MM_RISK_ERR_MISSING_COLUMN)
@@ -288,6 +292,8 @@ static void note_heading(struct mm_risk_error *err, enum mm_risk_errkind kind, e
                                     .col = col};
     if (field != NO_FIELD)
         clean_copy(p->header, sizeof p->header, field_or_empty(h, field));
+    if (other != NO_FIELD)
+        clean_copy(p->other_header, sizeof p->other_header, field_or_empty(h, other));
 }
 
 /* The known column in field f of the records, or -1. */
@@ -351,11 +357,12 @@ static int map_header(struct mm_risk_sheet *s, const json_t *spec, struct mm_ris
         int c = column_of_header(spec, h->fields[f], &computed);
         if (c >= 0 && s->col_field[c] != f)
             note_heading(err, MM_RISK_ERR_DUPLICATE_COLUMN, (enum mm_risk_col)c, h, f,
-                         s->col_field[c] + 1);
+                         s->col_field[c]);
     }
     for (int c = 0; c < MM_RISK_NCOLS; c++)
         if (s->col_field[c] == NO_FIELD)
-            note_heading(err, MM_RISK_ERR_MISSING_COLUMN, (enum mm_risk_col)c, h, NO_FIELD, 0);
+            note_heading(err, MM_RISK_ERR_MISSING_COLUMN, (enum mm_risk_col)c, h, NO_FIELD,
+                         NO_FIELD);
     return err->rows_all.total > 0 ? error_code(err->kind) : 0;
 }
 
@@ -636,6 +643,7 @@ static void set_row_error(struct mm_risk_error *out, const struct mm_risk_row_er
     out->col = p->col;
     out->missing_cols = missing_cols;
     memcpy(out->header, p->header, sizeof out->header);
+    memcpy(out->other_header, p->other_header, sizeof out->other_header);
     memcpy(out->value, p->value, sizeof out->value);
 }
 

@@ -122,6 +122,7 @@ struct mm_risk_row_error {
     size_t other_column;
     enum mm_risk_col col;
     char header[128];
+    char other_header[128];
     char value[128];
 };
 
@@ -153,6 +154,7 @@ struct mm_risk_error {
     size_t other_column;     /* MM_RISK_ERR_DUPLICATE_COLUMN: the first one */
     enum mm_risk_col col;    /* the column concerned, when one of the nine */
     char header[128];        /* the header text of .column, cleaned for display */
+    char other_header[128];  /* MM_RISK_ERR_DUPLICATE_COLUMN: that of .other_column */
     char value[128];         /* the offending value, cleaned and shortened */
     size_t limit;            /* the limit passed, for MM_CSV_ERR_RECORDS */
     unsigned missing_cols;   /* every required column the heading row lacks (bit 1 << col);

@@ -390,7 +390,8 @@ HEADING_FILES = {
     "ja": "資産名,資産,保管場所,媒体,機密性,完全性,可用性,脅威\nPC,PC,机,機器,9,1,1,1\n",
 }
 HEADING_ERRORS = {
-    "en": ["line 1, column 2 (name): the column \"asset\" also appears in column 1.",
+    "en": ["line 1: the \"asset\" column appears more than once (column 1 \"asset\" and column 2 "
+           "\"name\").",
            "line 1: the required column \"owner\" is missing.",
            "line 1: the required column \"vulnerability\" is missing.",
            "what to do: keep only one of each column that appears more than once.",
@@ -399,7 +400,7 @@ HEADING_ERRORS = {
            "利用者/管理者, 管理者, 利用者, 所有者, 担当者, 責任者, 利用者範囲, 管理部署; "
            "\"vulnerability\": vulnerability, vulnerabilities, vulnerability level, 脆弱性, "
            "脆弱性の大きさ, 脆弱性レベル"],
-    "ja": ["1 行目 2 列目（「資産」）: 列「資産名」が 1 列目にもあります。",
+    "ja": ["1 行目: 「資産名」の列が重複しています（1 列目の「資産名」と 2 列目の「資産」）。",
            "1 行目: 必要な列「管理者/利用者」が見つかりません。",
            "1 行目: 必要な列「脆弱性」が見つかりません。",
            "直し方: 同じ列が 2 つ以上あるときは、1 つだけにしてください。",

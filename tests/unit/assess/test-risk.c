@@ -358,11 +358,11 @@ static void test_errors(void **state)
          "レベル"},
         {EN_HEADER ",機密性\nPC,Me,Desk,Device,1,1,1,1,1,1\n", MM_EPARSE,
          MM_RISK_ERR_DUPLICATE_COLUMN, 1, 10,
-         "line 1, column 10 (機密性): the column \"confidentiality\" also appears in column 5; "
-         "keep only "
-         "one of them.",
-         "1 行目 10 列目（「機密性」）: 列「機密性」が 5 列目にもあります。どちらか 1 "
-         "つにしてください。"},
+         "line 1: the \"confidentiality\" column appears more than once (column 5 "
+         "\"confidentiality\" and column 10 \"機密性\"); keep only one of them.",
+         "1 行目: 「機密性」の列が重複しています（5 列目の「confidentiality」と 10 "
+         "列目の「機密性」）"
+         "。どちらか 1 つにしてください。"},
         /* no heading at all (a wrong file, or data on line 1): one short message */
         {"date,amount,memo\n2026-01-01,300,x\n", MM_EPARSE, MM_RISK_ERR_NO_HEADINGS, 1, 0,
          "line 1: none of the headings an asset list needs is here (is this the right file?); "
@@ -480,9 +480,11 @@ static void test_every_heading_problem(void **state)
         const char *reason;
     } want[] = {
         {MM_RISK_ERR_DUPLICATE_COLUMN, 8, 1, MM_RISK_COL_ASSET,
-         "line 1, column 8 (name): the column \"asset\" also appears in column 1."},
+         "line 1: the \"asset\" column appears more than once (column 1 \"asset\" and column 8 "
+         "\"name\")."},
         {MM_RISK_ERR_DUPLICATE_COLUMN, 9, 2, MM_RISK_COL_OWNER,
-         "line 1, column 9 (owner): the column \"owner\" also appears in column 2."},
+         "line 1: the \"owner\" column appears more than once (column 2 \"owner\" and column 9 "
+         "\"owner\")."},
         {MM_RISK_ERR_MISSING_COLUMN, 0, 0, MM_RISK_COL_THREAT,
          "line 1: the required column \"threat\" is missing."},
         {MM_RISK_ERR_MISSING_COLUMN, 0, 0, MM_RISK_COL_VULNERABILITY,
