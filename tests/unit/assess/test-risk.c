@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "assess/risk.h"
+#include "core/data.h"
 #include "core/error.h"
 
 /* ---- the method ---- */
@@ -648,6 +649,47 @@ static void test_unlisted_kinds(void **state)
     mm_buf_free(&b);
 }
 
+/* True when text ends with suffix. */
+static bool ends_with(const char *text, const char *suffix)
+{
+    size_t n = strlen(text), k = strlen(suffix);
+    return n >= k && strcmp(text + n - k, suffix) == 0;
+}
+
+/* Every message of data/i18n/risk.json is a reason ("error.*": no closing
+ * full stop, no next step after it) and a step of its own ("step.*"), as
+ * they are said one after the other or in a list; error.csv.io and
+ * error.csv.more carried their steps. */
+static void test_reasons_and_steps_apart(void **state)
+{
+    (void)state;
+    json_t *doc = NULL;
+    assert_int_equal(mm_data_json("i18n/risk.json", &doc), 0);
+    const char *key;
+    json_t *texts;
+    size_t reasons = 0;
+    json_object_foreach(doc, key, texts)
+    {
+        if (strncmp(key, "error.", 6) != 0 || strncmp(key, "error.at.", 9) == 0 ||
+            strcmp(key, "error.step") == 0)
+            continue;
+        const char *ja = json_string_value(json_object_get(texts, "ja"));
+        const char *en = json_string_value(json_object_get(texts, "en"));
+        assert_non_null(ja);
+        assert_non_null(en);
+        if (ends_with(ja, "。") || ends_with(en, ".") || ends_with(en, ";"))
+            fail_msg("%s ends with a full stop: a reason, its step apart", key);
+        const char *stop = strstr(ja, "。");
+        if (stop && strstr(stop, "ください"))
+            fail_msg("%s says a step after its reason: give it a step.* of its own", key);
+        reasons++;
+    }
+    assert_true(reasons > 20);
+    assert_non_null(json_object_get(doc, "step.csv.io"));
+    assert_non_null(json_object_get(doc, "step.csv.more"));
+    json_decref(doc);
+}
+
 /* An error that is not one of the file's (none, or the file unreadable)
  * reads as one plain sentence, with no placeholder left and one full stop. */
 static void test_generic_messages(void **state)
@@ -873,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_row_problems_limit),
         cmocka_unit_test(test_unlisted_kinds),
         cmocka_unit_test(test_generic_messages),
+        cmocka_unit_test(test_reasons_and_steps_apart),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_csv_output),
         cmocka_unit_test(test_json_output),
