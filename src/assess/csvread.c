@@ -12,10 +12,11 @@
  *
  * Format errors (a misplaced quote, a NUL, a cell too long) do not stop a
  * reader given options.all: the record is dropped (after a misplaced quote
- * the parser starts afresh on the next line) and reading goes on, so every
- * broken row is reported; the table is still refused. An error in the first
- * record (the headings) stops it: later errors would otherwise name a data
- * row's cells as the headings.
+ * the parser starts afresh at the next comma, inside the same record: see
+ * resume_after_error) and reading goes on, so every broken row is reported;
+ * the table is still refused. An error in the first record (the headings)
+ * stops it: later errors would otherwise name a data row's cells as the
+ * headings.
  *
  * Decoding happens per field, after libcsv has split the raw bytes: CP932
  * trail bytes are never '"', ',', CR or LF, so splitting first is safe, and
@@ -41,6 +42,7 @@ struct reader {
     size_t cap_records;
     char **fields; /* the record being built */
     size_t nfields, cap_fields;
+    size_t field_no;    /* fields the parser has given in this record, kept or not */
     size_t record_line; /* where the record being built starts */
     bool row_open;      /* a record has begun and not yet ended */
     bool record_ended;  /* on_record ran while the current line was fed */
@@ -48,8 +50,9 @@ struct reader {
     bool mixed; /* detected UTF-8 in a file that is not all UTF-8 */
     int rc;     /* first error */
     struct mm_csv_error err;
-    bool stop; /* an error that ends the reading */
-    bool skip; /* a format error in the record being built: drop it */
+    bool stop;    /* an error that ends the reading */
+    bool skip;    /* a format error in the record being built: drop it */
+    bool resumed; /* the parser resumed inside this record after a misplaced quote */
 };
 
 /* A format error the reader can go on after (options.all): one record's,
@@ -107,7 +110,7 @@ static void fail(struct reader *r, int rc, enum mm_csv_errkind kind, size_t line
 
 static void fail_here(struct reader *r, int rc, enum mm_csv_errkind kind)
 {
-    fail(r, rc, kind, r->record_line, r->nfields + 1);
+    fail(r, rc, kind, r->record_line, r->field_no + 1);
 }
 
 /* Copies n bytes of valid UTF-8 into a new string, turning CRLF into LF. */
@@ -191,12 +194,9 @@ static void free_fields(char **fields, size_t n)
     free(fields);
 }
 
-/* libcsv field callback: decode and keep the field. */
-static void on_field(void *s, size_t len, void *data)
+/* Decodes and keeps one field of the record being built. */
+static void keep_field(struct reader *r, void *s, size_t len)
 {
-    struct reader *r = data;
-    if (r->stop || r->skip)
-        return;
     if (r->nfields >= r->lim.max_fields) {
         fail_here(r, MM_ELIMIT, MM_CSV_ERR_FIELDS);
         return;
@@ -222,12 +222,21 @@ static void on_field(void *s, size_t len, void *data)
     r->cells++;
 }
 
+/* libcsv field callback: keep the field unless the record is dropped. */
+static void on_field(void *s, size_t len, void *data)
+{
+    struct reader *r = data;
+    if (!r->stop && !r->skip)
+        keep_field(r, s, len);
+    r->field_no++;
+}
+
 static void drop_record(struct reader *r)
 {
     free_fields(r->fields, r->nfields);
     r->fields = NULL;
-    r->nfields = r->cap_fields = 0;
-    r->skip = false;
+    r->nfields = r->cap_fields = r->field_no = 0;
+    r->skip = r->resumed = false;
 }
 
 /* libcsv record callback: move the fields into the table (a record with a
@@ -261,7 +270,7 @@ static void on_record(int c, void *data)
     t->records[t->nrecords++] =
         (struct mm_csv_record){.line = r->record_line, .nfields = r->nfields, .fields = r->fields};
     r->fields = NULL;
-    r->nfields = r->cap_fields = 0;
+    r->nfields = r->cap_fields = r->field_no = 0;
 }
 
 /* Length of the physical line starting at p: up to and including LF, CRLF
@@ -316,6 +325,46 @@ static bool line_begins_row(const char *p, size_t n)
     return false;
 }
 
+/* After libcsv refused the byte p[at] of a line of n bytes: a misplaced
+ * quote (the first of its record is noted) ends its cell at the next comma,
+ * and the parser, started afresh, resumes there inside the same record, which
+ * is dropped: a quoted cell later on the line that goes on over the next lines
+ * is read as one, not as rows of their own, and the rest of the record gives
+ * no further misplaced quote (it could follow from the first; a cell left
+ * open at the end of the file is still said). Without a comma, or
+ * after any other parser error, the record ends with the line. Returns where
+ * to go on feeding the line (n: the line is done). */
+static size_t resume_after_error(struct reader *r, const char *p, size_t n, size_t at)
+{
+    bool quote = csv_error(&r->parser) == CSV_EPARSE;
+    if (!quote || !r->resumed)
+        fail_from_parser(r, MM_CSV_ERR_QUOTE);
+    size_t bad_cell = r->field_no;
+    const char *comma = quote ? memchr(p + at, ',', n - at) : NULL;
+    if (r->stop || restart_parser(r) != 0)
+        return n;
+    if (!comma) {
+        r->record_ended = true;
+        return n;
+    }
+    r->skip = r->resumed = true;
+    r->field_no = bad_cell; /* the empty field before the comma stands for the bad cell */
+    return (size_t)(comma - p);
+}
+
+/* Feeds one physical line of n bytes to the parser, resuming after a
+ * misplaced quote (resume_after_error). */
+static void parse_line(struct reader *r, const char *p, size_t n)
+{
+    size_t at = 0;
+    while (at < n && !r->stop) {
+        size_t done = csv_parse(&r->parser, p + at, n - at, on_field, on_record, r);
+        if (r->stop || done >= n - at)
+            return;
+        at = resume_after_error(r, p, n, at + done);
+    }
+}
+
 /* Feeds the text line by line, then finishes the last record. A record
  * ends only at a line end (CR, LF or CRLF outside quotes), so after each
  * line the reader knows whether a record is still open: one ended on this
@@ -329,15 +378,9 @@ static void parse_lines(struct reader *r, const char *p, size_t len)
         if (!r->row_open)
             r->record_line = lineno;
         r->record_ended = false;
-        size_t done = csv_parse(&r->parser, p + pos, n, on_field, on_record, r);
+        parse_line(r, p + pos, n);
         if (r->stop)
             return;
-        if (done < n) { /* the parser stopped: the record is dropped, the next line starts afresh */
-            fail_from_parser(r, MM_CSV_ERR_QUOTE);
-            if (r->stop || restart_parser(r) != 0)
-                return;
-            r->record_ended = true;
-        }
         r->row_open = !r->record_ended && (r->row_open || line_begins_row(p + pos, n));
         pos += n;
         lineno++;

@@ -44,9 +44,11 @@ struct mm_csv_options {
     size_t max_cells;       /* fields in the whole file */
     /* NULL: reading stops at the first error. Else every format error
      * (MM_CSV_ERR_QUOTE, _NUL, _FIELD_SIZE) is listed here and reading goes
-     * on with the next record (after a misplaced quote, the next line), so
-     * one broken row does not hide the others; any other error still stops
-     * it. The result is the same failure with the first error in err. */
+     * on with the next record, so one broken row does not hide the others
+     * (after a misplaced quote the bad cell ends at the next comma and the
+     * rest of its record is read without another misplaced quote being
+     * listed); any other error still stops it. The result is the same
+     * failure with the first error in err. */
     struct mm_csv_errors *all;
 };
 

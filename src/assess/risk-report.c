@@ -382,6 +382,10 @@ static const struct message_keys risk_messages[] = {
                                  .step = "step.risk.no_headings"},
 };
 
+/* A heading row with some of the nine columns, too few (MM_RISK_MIN_HEADINGS). */
+static const struct message_keys few_headings_messages = {.reason = "error.risk.few_headings",
+                                                          .step = "step.risk.no_headings"};
+
 static const struct message_keys encoding_messages[] = {
     {"error.csv.encoding.mixed", "step.csv.encoding.mixed", NULL},
     {"error.csv.encoding.auto", "step.csv.encoding.auto", NULL},
@@ -393,6 +397,8 @@ static const struct message_keys *message_keys(const struct mm_risk_error *e)
 {
     static const size_t ncsv = sizeof csv_messages / sizeof csv_messages[0];
     static const size_t nrisk = sizeof risk_messages / sizeof risk_messages[0];
+    if (e->kind == MM_RISK_ERR_NO_HEADINGS && e->nfound > 0)
+        return &few_headings_messages;
     if (e->kind != MM_RISK_ERR_CSV)
         return &risk_messages[(size_t)e->kind < nrisk ? e->kind : MM_RISK_ERR_NONE];
     if (e->csv.kind == MM_CSV_ERR_ENCODING)
@@ -459,13 +465,35 @@ static int put_column_names(struct mm_buf *out, enum mm_lang lang)
     return r;
 }
 
+/* The headings a row with too few of them has, each with the column it was
+ * taken for: "A, B and C" / 「A、BとC」. */
+static int put_found_headings(struct mm_buf *out, const struct mm_risk_error *e, enum mm_lang lang)
+{
+    size_t n = e->nfound < MM_RISK_MIN_HEADINGS - 1 ? e->nfound : MM_RISK_MIN_HEADINGS - 1;
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        const struct mm_fill_var vars[] = {{"header", e->found[i].header},
+                                           {"name", mm_risk_col_name(e->found[i].col, lang)}};
+        if (i > 0 && i + 1 < n)
+            r = mm_buf_puts(out, lang == MM_LANG_JA ? "、" : ", ");
+        else if (i > 0)
+            r = mm_buf_puts(out, lang == MM_LANG_JA ? "と" : " and ");
+        if (r == 0)
+            r = mm_fill(out, MM_FILL_MAX, mm_tr("risk", "error.risk.few_headings.item", lang), vars,
+                        2, 0);
+    }
+    return r;
+}
+
 static int put_location(const struct mm_risk_error *e, enum mm_lang lang, struct mm_buf *out)
 {
     char line[24], column[24];
     snprintf(line, sizeof line, "%zu", e->line);
     snprintf(column, sizeof column, "%zu", e->column);
     const struct mm_fill_var vars[] = {{"line", line}, {"column", column}, {"header", e->header}};
-    const char *key = e->column == 0 ? "error.at.line"
+    /* a duplicate's reason names both of its columns */
+    bool line_only = e->column == 0 || e->kind == MM_RISK_ERR_DUPLICATE_COLUMN;
+    const char *key = line_only      ? "error.at.line"
                       : e->header[0] ? "error.at.field"
                                      : "error.at.field_noheader";
     if (e->line == 0)
@@ -478,14 +506,17 @@ static int put_location(const struct mm_risk_error *e, enum mm_lang lang, struct
 static int fill_message(const struct mm_risk_error *e, const char *key, enum mm_lang lang,
                         struct mm_buf *out)
 {
-    struct mm_buf aliases = MM_BUF_INIT;
-    char other[24], max[24];
+    struct mm_buf aliases = MM_BUF_INIT, found = MM_BUF_INIT;
+    char other[24], max[24], column[24];
     size_t limit = e->csv.kind == MM_CSV_ERR_FIELDS ? MM_RISK_MAX_COLUMNS : e->limit;
     snprintf(other, sizeof other, "%zu", e->other_column);
     snprintf(max, sizeof max, "%zu", limit);
+    snprintf(column, sizeof column, "%zu", e->column);
     int r = 0;
     if (e->kind == MM_RISK_ERR_NO_HEADINGS)
         r = put_column_names(&aliases, lang);
+    if (r == 0 && e->kind == MM_RISK_ERR_NO_HEADINGS)
+        r = put_found_headings(&found, e, lang);
     if (e->kind == MM_RISK_ERR_MISSING_COLUMN)
         r = strcmp(key, "step.risk.missing_columns") == 0 ? put_missing_aliases(&aliases, e, lang)
                                                           : put_aliases(&aliases, e->col, lang);
@@ -498,10 +529,15 @@ static int fill_message(const struct mm_risk_error *e, const char *key, enum mm_
                                        {"value", e->value},
                                        {"other", other},
                                        {"max", max},
-                                       {"aliases", mm_buf_str(&aliases)}};
+                                       {"aliases", mm_buf_str(&aliases)},
+                                       {"found", mm_buf_str(&found)},
+                                       {"header", e->header},
+                                       {"other_header", e->other_header},
+                                       {"column", column}};
     if (r == 0)
-        r = mm_fill(out, MM_FILL_MAX, mm_tr("risk", key, lang), vars, 5, 0);
+        r = mm_fill(out, MM_FILL_MAX, mm_tr("risk", key, lang), vars, 9, 0);
     mm_buf_free(&aliases);
+    mm_buf_free(&found);
     return r;
 }
 

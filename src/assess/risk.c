@@ -266,14 +266,18 @@ static void note_problem(struct mm_risk_error *err, enum mm_risk_errkind kind, e
 /* ---- reading the header ---- */
 
 /* Notes a problem of the heading row h (about column col, in field `field`
- * or in none): kept in err->rows_all like a cell problem, so that every
- * duplicate and every missing column is said in one reading. */
+ * or in none; a duplicate of field `other`): kept in err->rows_all like a
+ * cell problem, so that every duplicate and every missing column is said in
+ * one reading. */
 static void note_heading(struct mm_risk_error *err, enum mm_risk_errkind kind, enum mm_risk_col col,
-                         const struct mm_csv_record *h, size_t field, size_t other_column)
+                         const struct mm_csv_record *h, size_t field, size_t other)
 {
+    size_t other_column = other == NO_FIELD ? 0 : other + 1;
     if (err->kind == MM_RISK_ERR_NONE) {
         err->col = col;
         err->other_column = other_column;
+        if (other != NO_FIELD)
+            clean_copy(err->other_header, sizeof err->other_header, field_or_empty(h, other));
         set_error(err, kind, h, NULL, field, NULL);
     }
     if (kind == MM_RISK_ERR_MISSING_COLUMN)
@@ -288,19 +292,48 @@ static void note_heading(struct mm_risk_error *err, enum mm_risk_errkind kind, e
                                     .col = col};
     if (field != NO_FIELD)
         clean_copy(p->header, sizeof p->header, field_or_empty(h, field));
+    if (other != NO_FIELD)
+        clean_copy(p->other_header, sizeof p->other_header, field_or_empty(h, other));
 }
 
-/* True when the heading row gave at least one of the nine columns. */
-static bool any_column(const struct mm_risk_sheet *s)
+/* The known column in field f of the records, or -1. */
+static int column_at(const struct mm_risk_sheet *s, size_t f)
 {
     for (int c = 0; c < MM_RISK_NCOLS; c++)
-        if (s->col_field[c] != NO_FIELD)
-            return true;
-    return false;
+        if (s->col_field[c] == f)
+            return c;
+    return -1;
 }
 
-/* Maps header fields to columns; the rest become extra columns (computed
- * columns from an earlier output and empty headers are dropped). Notes every
+/* How many of the nine columns the heading row gave. */
+static size_t count_columns(const struct mm_risk_sheet *s)
+{
+    size_t n = 0;
+    for (int c = 0; c < MM_RISK_NCOLS; c++)
+        n += s->col_field[c] != NO_FIELD;
+    return n;
+}
+
+/* The heading row h has too few of the nine columns to be an asset list's:
+ * one error naming those it has (in err->found), not a list of the missing. */
+static int too_few_headings(const struct mm_risk_sheet *s, const struct mm_csv_record *h,
+                            struct mm_risk_error *err)
+{
+    for (size_t f = 0; f < h->nfields && err->nfound < MM_RISK_MIN_HEADINGS - 1; f++) {
+        int c = column_at(s, f);
+        if (c < 0)
+            continue;
+        struct mm_risk_heading *p = &err->found[err->nfound++];
+        p->col = (enum mm_risk_col)c;
+        p->column = f + 1;
+        clean_copy(p->header, sizeof p->header, h->fields[f]);
+    }
+    return set_error(err, MM_RISK_ERR_NO_HEADINGS, h, NULL, NO_FIELD, NULL);
+}
+
+/* Maps header fields to columns (the first of each); the rest become extra
+ * columns (computed columns from an earlier output and empty headers are
+ * dropped). With too few columns that is the one error; else notes every
  * duplicate column, then every missing one. */
 static int map_header(struct mm_risk_sheet *s, const json_t *spec, struct mm_risk_error *err)
 {
@@ -310,24 +343,26 @@ static int map_header(struct mm_risk_sheet *s, const json_t *spec, struct mm_ris
     s->extra_field = calloc(h->nfields, sizeof *s->extra_field);
     if (!s->extra_field)
         return MM_ENOMEM;
+    bool computed;
     for (size_t f = 0; f < h->nfields; f++) {
-        bool computed;
         int c = column_of_header(spec, h->fields[f], &computed);
-        if (c < 0) {
-            if (!computed && h->fields[f][0])
-                s->extra_field[s->nextra++] = f;
-        } else if (s->col_field[c] != NO_FIELD) {
-            note_heading(err, MM_RISK_ERR_DUPLICATE_COLUMN, (enum mm_risk_col)c, h, f,
-                         s->col_field[c] + 1);
-        } else {
+        if (c < 0 && !computed && h->fields[f][0])
+            s->extra_field[s->nextra++] = f;
+        else if (c >= 0 && s->col_field[c] == NO_FIELD)
             s->col_field[c] = f;
-        }
     }
-    if (!any_column(s))
-        return set_error(err, MM_RISK_ERR_NO_HEADINGS, h, NULL, NO_FIELD, NULL);
+    if (count_columns(s) < MM_RISK_MIN_HEADINGS)
+        return too_few_headings(s, h, err);
+    for (size_t f = 0; f < h->nfields; f++) {
+        int c = column_of_header(spec, h->fields[f], &computed);
+        if (c >= 0 && s->col_field[c] != f)
+            note_heading(err, MM_RISK_ERR_DUPLICATE_COLUMN, (enum mm_risk_col)c, h, f,
+                         s->col_field[c]);
+    }
     for (int c = 0; c < MM_RISK_NCOLS; c++)
         if (s->col_field[c] == NO_FIELD)
-            note_heading(err, MM_RISK_ERR_MISSING_COLUMN, (enum mm_risk_col)c, h, NO_FIELD, 0);
+            note_heading(err, MM_RISK_ERR_MISSING_COLUMN, (enum mm_risk_col)c, h, NO_FIELD,
+                         NO_FIELD);
     return err->rows_all.total > 0 ? error_code(err->kind) : 0;
 }
 
@@ -427,15 +462,6 @@ static bool check_extra_fields(const struct mm_csv_record *h, const struct mm_cs
         }
     }
     return ok;
-}
-
-/* The known column in field f of the records, or -1. */
-static int column_at(const struct mm_risk_sheet *s, size_t f)
-{
-    for (int c = 0; c < MM_RISK_NCOLS; c++)
-        if (s->col_field[c] == f)
-            return c;
-    return -1;
 }
 
 /* Reads the cell of column c into row; notes its problem and returns false
@@ -617,6 +643,7 @@ static void set_row_error(struct mm_risk_error *out, const struct mm_risk_row_er
     out->col = p->col;
     out->missing_cols = missing_cols;
     memcpy(out->header, p->header, sizeof out->header);
+    memcpy(out->other_header, p->other_header, sizeof out->other_header);
     memcpy(out->value, p->value, sizeof out->value);
 }
 

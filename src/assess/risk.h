@@ -32,6 +32,10 @@ enum mm_risk_level { MM_RISK_INVALID = 0, MM_RISK_LOW = 1, MM_RISK_MEDIUM = 2, M
 #define MM_RISK_DEFAULT_MAX_BYTES (16u * 1024 * 1024)
 /* Columns in one row (the nine known ones plus any extra). */
 #define MM_RISK_MAX_COLUMNS 64u
+/* A heading row is read as an asset list's when it has at least this many of
+ * the nine columns (more than half); with fewer it is MM_RISK_ERR_NO_HEADINGS
+ * (probably another file), not a list of the missing columns. */
+#define MM_RISK_MIN_HEADINGS 5
 
 /* The highest of c, i, a; 0 when any is outside 1-3. */
 int mm_risk_importance(int c, int i, int a);
@@ -104,8 +108,9 @@ enum mm_risk_errkind {
     MM_RISK_ERR_RATING_NAN,       /* a rating that is not a whole number */
     MM_RISK_ERR_RATING_RANGE,     /* a whole number outside 1-3 */
     MM_RISK_ERR_ACCEPT_BELOW,     /* options.accept_below outside 1-10 */
-    MM_RISK_ERR_NO_HEADINGS,      /* the heading row has none of the nine columns: said
-                                   * alone, not as nine missing columns */
+    MM_RISK_ERR_NO_HEADINGS,      /* the heading row has fewer than MM_RISK_MIN_HEADINGS
+                                   * of the nine columns (.found): said alone, not as
+                                   * the missing columns */
 };
 #define MM_RISK_NKINDS (MM_RISK_ERR_NO_HEADINGS + 1)
 
@@ -117,6 +122,7 @@ struct mm_risk_row_error {
     size_t other_column;
     enum mm_risk_col col;
     char header[128];
+    char other_header[128];
     char value[128];
 };
 
@@ -133,6 +139,13 @@ struct mm_risk_row_errors {
     struct mm_risk_row_error unlisted[MM_RISK_NKINDS];
 };
 
+/* A heading of the sheet taken for one of the nine columns. */
+struct mm_risk_heading {
+    enum mm_risk_col col;
+    size_t column;    /* 1-based field index */
+    char header[128]; /* the sheet's text, cleaned for display */
+};
+
 struct mm_risk_error {
     enum mm_risk_errkind kind;
     struct mm_csv_error csv; /* kind == MM_RISK_ERR_CSV */
@@ -141,10 +154,14 @@ struct mm_risk_error {
     size_t other_column;     /* MM_RISK_ERR_DUPLICATE_COLUMN: the first one */
     enum mm_risk_col col;    /* the column concerned, when one of the nine */
     char header[128];        /* the header text of .column, cleaned for display */
+    char other_header[128];  /* MM_RISK_ERR_DUPLICATE_COLUMN: that of .other_column */
     char value[128];         /* the offending value, cleaned and shortened */
     size_t limit;            /* the limit passed, for MM_CSV_ERR_RECORDS */
     unsigned missing_cols;   /* every required column the heading row lacks (bit 1 << col);
                               * kept in the errors mm_risk_error_nth gives */
+    /* MM_RISK_ERR_NO_HEADINGS: the headings it has, in the order of the row */
+    size_t nfound;
+    struct mm_risk_heading found[MM_RISK_MIN_HEADINGS - 1];
     /* kind == MM_RISK_ERR_CSV: every error of the reading, the first being
      * .csv (a misplaced quote, a NUL or a cell too long does not stop the
      * reader, so one broken row does not hide the others); empty when the

@@ -127,17 +127,19 @@ static int emit(const struct mm_cli *cli, const struct risk_args *a, const struc
 }
 
 /* The input file could not be read: a missing one as every command says
- * it, else "PATH: the file could not be read (reason); what to do" (the
- * reason's own step when it has one). */
+ * it, else "PATH: the file could not be read (reason); what to do", reason
+ * and step joined as for one error of the file (the reason's own step alone
+ * when it has one). */
 static void report_unreadable(const struct mm_cli *cli, const char *path, int r)
 {
     const struct mm_fill_var why = {"why", mm_cmd_strerror(cli, r)};
     struct mm_buf msg = MM_BUF_INIT;
     if (mm_cmd_no_input(cli, "risk", path, r))
         return;
-    if (mm_fill(&msg, MM_FILL_MAX,
-                TR(mm_error_has_step(r) ? "error.csv.io_own_step" : "error.csv.io"), &why, 1,
-                0) == 0)
+    int rc = mm_fill(&msg, MM_FILL_MAX, TR("error.csv.io"), &why, 1, 0);
+    if (rc == 0 && !mm_error_has_step(r))
+        rc = mm_buf_printf(&msg, "%s%s", cli->lang == MM_LANG_JA ? "。" : "; ", TR("step.csv.io"));
+    if (rc == 0)
         mm_cli_error(cli, "risk", "%s: %s", path, mm_buf_str(&msg));
     mm_buf_free(&msg);
 }
@@ -157,14 +159,6 @@ static void report_line(const struct mm_cli *cli, const char *path, int r,
     mm_buf_free(&msg);
 }
 
-/* True when the i-th of total errors is a misplaced quote with others after
- * it: the reading restarts on the next line, so a quoted cell the broken line
- * opened can make false errors there. */
-static bool quote_then_more(const struct mm_risk_error *one, size_t i, size_t total)
-{
-    return one->kind == MM_RISK_ERR_CSV && one->csv.kind == MM_CSV_ERR_QUOTE && i + 1 < total;
-}
-
 /* True when id is one of the n ids of said. */
 static bool step_said(const char *const *said, size_t n, const char *id)
 {
@@ -176,10 +170,9 @@ static bool step_said(const char *const *said, size_t n, const char *id)
 
 /* "PATH: what to do: STEP" once for each distinct step of the errors (those
  * listed, then the first of each kind found past the list), in the order
- * they first occur; right after the misplaced quote's step, when errors
- * follow a listed one, that they may come from it. */
+ * they first occur. */
 static void report_steps(const struct mm_cli *cli, const char *path, int r,
-                         const struct mm_risk_error *e, size_t listed, size_t total)
+                         const struct mm_risk_error *e, size_t listed)
 {
     enum { MAX_STEPS = MM_RISK_ERRORS_MAX + MM_RISK_NKINDS + MM_CSV_NKINDS };
     const char *said[MAX_STEPS];
@@ -197,13 +190,11 @@ static void report_steps(const struct mm_cli *cli, const char *path, int r,
         else
             mm_cli_error(cli, "risk", "%s: %s", path, mm_cmd_strerror(cli, r));
         mm_buf_free(&step);
-        if (i < listed && quote_then_more(&one, i, total))
-            mm_cli_error(cli, "risk", "%s: %s%s", path, TR("error.step"),
-                         TR("step.csv.quote_first"));
     }
 }
 
-/* "PATH: N more errors are not listed ..." ("1 more error is" for one). */
+/* "PATH: N more errors are not listed (...)." ("1 more error is" for one),
+ * said at the end of the list like a reason; its step comes after the others. */
 static void report_more(const struct mm_cli *cli, const char *path, size_t more, size_t listed)
 {
     char count[24], max[24];
@@ -213,14 +204,15 @@ static void report_more(const struct mm_cli *cli, const char *path, size_t more,
     struct mm_buf msg = MM_BUF_INIT;
     const char *text = TR(more == 1 ? "error.csv.more_one" : "error.csv.more");
     if (mm_fill(&msg, MM_FILL_MAX, text, vars, 2, 0) == 0)
-        mm_cli_error(cli, "risk", "%s: %s", path, mm_buf_str(&msg));
+        mm_cli_error(cli, "risk", "%s: %s%s", path, mm_buf_str(&msg),
+                     cli->lang == MM_LANG_JA ? "。" : ".");
     mm_buf_free(&msg);
 }
 
 /* One error: "PATH: where: what is wrong; what to do". Several (format
  * errors of the CSV, or problems in the rows' cells): one line each with
- * where and what (MM_RISK_ERRORS_MAX at most), then each distinct next step
- * once, then how many more there are. */
+ * where and what (MM_RISK_ERRORS_MAX at most), how many more there are, then
+ * each distinct next step once, the last one for those not listed. */
 static void report_errors(const struct mm_cli *cli, const char *path, int r,
                           const struct mm_risk_error *e)
 {
@@ -235,9 +227,11 @@ static void report_errors(const struct mm_cli *cli, const char *path, int r,
         mm_risk_error_nth(e, i, &one);
         report_line(cli, path, r, &one, mm_risk_error_reason);
     }
-    report_steps(cli, path, r, e, listed, total);
     if (total > listed)
         report_more(cli, path, total - listed, listed);
+    report_steps(cli, path, r, e, listed);
+    if (total > listed)
+        mm_cli_error(cli, "risk", "%s: %s%s", path, TR("error.step"), TR("step.csv.more"));
 }
 
 static int report_load_error(const struct mm_cli *cli, const char *path, int r,

@@ -217,10 +217,11 @@ QUOTE_STEP_EN = ("what to do: a cell holding \" or a comma must be wrapped in \"
                  "each \" inside written twice (\"\").")
 QUOTE_STEP_JA = ("直し方: セルの中で \" やコンマを使うときは、セル全体を \" で囲み、中の \" は \"\" と "
                  "2 つ重ねてください。")
-QUOTE_FIRST_EN = ("what to do: correct the misplaced quotation marks first and read the file "
-                  "again: the errors after one can come from it.")
-QUOTE_FIRST_JA = ("直し方: まず引用符（\"）の誤りを直して、もう一度読み込んでください。"
-                  "それより後の誤りは、引用符の誤りが原因のことがあります。")
+# past 20 errors: how many more, said at the end of the list; its step after the others
+MORE_STEP_EN = ("what to do: correct the errors listed above and read the file again: the others "
+                "are shown then.")
+MORE_STEP_JA = ("直し方: 上に示した誤りを直してから、もう一度読み込んでください。"
+                "残りの誤りはそのときに示します。")
 
 
 def test_every_format_error():
@@ -242,27 +243,26 @@ def test_every_format_error():
              "line 8, column 6 (integrity): a cell opened with a quotation mark (\") is never "
              "closed before the end of the file.",
              QUOTE_STEP_EN,
-             QUOTE_FIRST_EN,
              "what to do: save the file again as CSV from your spreadsheet.",
              "what to do: add the closing \"."]
     want = "".join("mamori risk: bad.csv: " + line + "\n" for line in lines)
     check(rc == 3 and out == b"" and err == want,
           "several errors: exit %d\n got %r\nwant %r" % (rc, err, want))
     check_no_output("several errors")
-    # 25 broken rows: the first 20, the step once, then how many more
+    # 25 broken rows: the first 20, how many more, the step once, then the step for the rest
     write("bad.csv", HEADER_EN + "".join("PC%d,M\"e,Desk,Device,1,1,1,1,1\n" % i
                                          for i in range(25)))
-    for lang, quote, step, first, more in (
-            ("en", QUOTE_EN, QUOTE_STEP_EN, QUOTE_FIRST_EN, "5 more errors are not listed (only the first 20 are); "
-             "correct the ones above and read the file again."),
-            ("ja", QUOTE_JA, QUOTE_STEP_JA, QUOTE_FIRST_JA, "ほかにも 5 件の誤りがあります（最初の 20 件だけを示しました）。"
-             "上の誤りを直してから、もう一度読み込んでください。")):
+    for lang, quote, step, more, more_step in (
+            ("en", QUOTE_EN, QUOTE_STEP_EN, "5 more errors are not listed (only the first 20 are).",
+             MORE_STEP_EN),
+            ("ja", QUOTE_JA, QUOTE_STEP_JA, "ほかにも 5 件の誤りがあります（最初の 20 件だけを示しました）。",
+             MORE_STEP_JA)):
         rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
         at = "line %d, column 2 (owner): " if lang == "en" else "%d 行目 2 列目（「owner」）: "
         want = "".join("mamori risk: bad.csv: " + at % (i + 2) + quote + "\n" for i in range(20))
-        want += "mamori risk: bad.csv: " + step + "\n"
-        want += "mamori risk: bad.csv: " + first + "\n"
         want += "mamori risk: bad.csv: " + more + "\n"
+        want += "mamori risk: bad.csv: " + step + "\n"
+        want += "mamori risk: bad.csv: " + more_step + "\n"
         check(rc == 3 and out == b"" and err == want,
               "25 errors %s: exit %d\n got %r\nwant %r" % (lang, rc, err, want))
     # 20 misplaced quotes, then a NUL: the NUL is not listed, but its step is still said
@@ -270,25 +270,33 @@ def test_every_format_error():
                                          for i in range(20)) + "Fax,Me,Desk\x00,Device,1,1,1,1,1\n")
     rc, out, err = run(["--lang", "en", "risk", "bad.csv"])
     want = "".join("mamori risk: bad.csv: " + line + "\n" for line in (
-        QUOTE_STEP_EN, QUOTE_FIRST_EN, "what to do: save the file again as CSV from your "
-        "spreadsheet.", "1 more error is not listed (only the first 20 are); correct the ones "
-        "above and read the file again."))
+        "1 more error is not listed (only the first 20 are).", QUOTE_STEP_EN,
+        "what to do: save the file again as CSV from your spreadsheet.", MORE_STEP_EN))
     check(rc == 3 and err.endswith(want) and err.count("\n") == 24 and "NUL" not in err,
           "format step past the list: exit %d %r" % (rc, err))
-    # a broken line opening a quoted cell that spans lines: the rest of the cell gives a second
-    # (false) error, and the output says to correct the quote first and read the file again
-    write("bad.csv", HEADER_EN + "PC,\"M\"e,\"De\nsk\",Device,1,1,1,1,1\n")
+    # a broken line that then opens a quoted cell going on over the next line: the cell is read
+    # as one (its second line gives no second, false error); a real error in a later row is
+    # still said, and so is a cell opened after the bad one and never closed
+    for lang, quote, step in (("en", QUOTE_EN, QUOTE_STEP_EN), ("ja", QUOTE_JA, QUOTE_STEP_JA)):
+        write("bad.csv", HEADER_EN + "PC,\"M\"e,\"De\nsk\",Device,1,1,1,1,1\n")
+        rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
+        at = "line 2, column 2 (owner): " if lang == "en" else "2 行目 2 列目（「owner」）: "
+        want = "mamori risk: bad.csv: " + at + quote[:-1] + ("; " if lang == "en" else "。") + \
+            step.split(": ", 1)[1] + "\n"
+        check(rc == 3 and out == b"" and err == want,
+              "quote then a two-line cell %s: exit %d\n got %r\nwant %r" % (lang, rc, err, want))
+    write("bad.csv", HEADER_EN + "PC,\"M\"e,\"De\nsk\",Device,1,1,1,1,1\n"
+          "NAS,IT,Office,Data,1,1,1,1,1\nFax,M\"e,Desk,Device,1,1,1,1,1\n"
+          "Web,\"M\"e,\"Cloud\n")
     rc, out, err = run(["--lang", "en", "risk", "bad.csv"])
     want = "".join("mamori risk: bad.csv: " + line + "\n" for line in (
-        "line 2, column 2 (owner): " + QUOTE_EN, "line 3, column 1 (asset): " + QUOTE_EN,
-        QUOTE_STEP_EN, QUOTE_FIRST_EN))
+        "line 2, column 2 (owner): " + QUOTE_EN, "line 5, column 2 (owner): " + QUOTE_EN,
+        "line 6, column 2 (owner): " + QUOTE_EN,
+        "line 6, column 3 (location): a cell opened with a quotation mark (\") is never closed "
+        "before the end of the file.",
+        QUOTE_STEP_EN, "what to do: add the closing \"."))
     check(rc == 3 and out == b"" and err == want,
-          "quote then more: exit %d\n got %r\nwant %r" % (rc, err, want))
-    # the last error a misplaced quote: nothing can follow from it, so no such line
-    write("bad.csv", HEADER_EN + "PC,Me,Desk\x00,Device,1,1,1,1,1\nNAS,M\"e,Desk,Device,1,1,1,1,1\n")
-    rc, out, err = run(["--lang", "en", "risk", "bad.csv"])
-    check(rc == 3 and QUOTE_STEP_EN in err and "correct the misplaced" not in err,
-          "quote last: exit %d %r" % (rc, err))
+          "quote, a two-line cell, then real errors: exit %d\n got %r\nwant %r" % (rc, err, want))
     os.unlink(os.path.join(WORK, "bad.csv"))
 
 
@@ -351,10 +359,10 @@ def test_every_content_error():
     rc, out, err = run(["risk", "bad.csv"])
     want = "".join("mamori risk: bad.csv: line %d, column 9 (vulnerability): \"5\" is out of "
                    "range.\n" % (i + 2) for i in range(20))
-    want += ("mamori risk: bad.csv: what to do: enter the whole number 1, 2 or 3 in each rating "
+    want += ("mamori risk: bad.csv: 10 more errors are not listed (only the first 20 are).\n"
+             "mamori risk: bad.csv: what to do: enter the whole number 1, 2 or 3 in each rating "
              "cell (no decimals or words).\n"
-             "mamori risk: bad.csv: 10 more errors are not listed (only the first 20 are); correct "
-             "the ones above and read the file again.\n")
+             "mamori risk: bad.csv: " + MORE_STEP_EN + "\n")
     check(rc == 3 and out == b"" and err == want,
           "30 content errors: exit %d\n got %r\nwant %r" % (rc, err, want))
     # 20 empty asset names, then 5 bad ratings: the ratings are not listed, but their step is
@@ -364,15 +372,14 @@ def test_every_content_error():
     for lang, steps in (
             ("en", ["what to do: name each asset, or delete the rows that are not assets.",
                     "what to do: enter the whole number 1, 2 or 3 in each rating cell (no "
-                    "decimals or words)."]),
+                    "decimals or words).", MORE_STEP_EN]),
             ("ja", ["直し方: 資産の名前を入れるか、資産でない行は行ごと削除してください。",
                     "直し方: 評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えま"
-                    "せん）。"])):
+                    "せん）。", MORE_STEP_JA])):
         rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
         lines = err.splitlines()
-        check(rc == 3 and len(lines) == 23 and
-              lines[20:22] == ["mamori risk: bad.csv: " + step for step in steps] and
-              "5 " in lines[22] and
+        check(rc == 3 and len(lines) == 24 and "5 " in lines[20] and
+              lines[21:24] == ["mamori risk: bad.csv: " + step for step in steps] and
               all("asset name is empty" in l or "資産名が空" in l for l in lines[:20]),
               "steps past the list %s: exit %d %r" % (lang, rc, err))
     os.unlink(os.path.join(WORK, "bad.csv"))
@@ -387,7 +394,8 @@ HEADING_FILES = {
     "ja": "資産名,資産,保管場所,媒体,機密性,完全性,可用性,脅威\nPC,PC,机,機器,9,1,1,1\n",
 }
 HEADING_ERRORS = {
-    "en": ["line 1, column 2 (name): the column \"asset\" also appears in column 1.",
+    "en": ["line 1: the \"asset\" column appears more than once (column 1 \"asset\" and column 2 "
+           "\"name\").",
            "line 1: the required column \"owner\" is missing.",
            "line 1: the required column \"vulnerability\" is missing.",
            "what to do: keep only one of each column that appears more than once.",
@@ -396,7 +404,7 @@ HEADING_ERRORS = {
            "利用者/管理者, 管理者, 利用者, 所有者, 担当者, 責任者, 利用者範囲, 管理部署; "
            "\"vulnerability\": vulnerability, vulnerabilities, vulnerability level, 脆弱性, "
            "脆弱性の大きさ, 脆弱性レベル"],
-    "ja": ["1 行目 2 列目（「資産」）: 列「資産名」が 1 列目にもあります。",
+    "ja": ["1 行目: 「資産名」の列が重複しています（1 列目の「資産名」と 2 列目の「資産」）。",
            "1 行目: 必要な列「管理者/利用者」が見つかりません。",
            "1 行目: 必要な列「脆弱性」が見つかりません。",
            "直し方: 同じ列が 2 つ以上あるときは、1 つだけにしてください。",
@@ -436,6 +444,22 @@ def test_every_heading_error():
         rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
         check(rc == 3 and out == b"" and err == "mamori risk: bad.csv: " + want + "\n",
               "no headings %s: exit %d %r" % (lang, rc, err))
+    # too few of them (fewer than five of the nine): the same short message, naming those found,
+    # not eight missing columns
+    write("bad.csv", "name,kind,value\nPC,laptop,3\n")
+    for lang, want in (
+            ("en", "line 1: of the nine headings an asset list needs, this line has only \"name\" "
+                   "for the asset column (is this the right file?); the first line must hold the "
+                   "column headings: asset, owner, location, medium, confidentiality, integrity, "
+                   "availability, threat, vulnerability (\"mamori risk --template\" writes an "
+                   "example)."),
+            ("ja", "1 行目: 資産一覧に必要な 9 つの見出しのうち、この行にあるのは「name」（資産名の"
+                   "列）だけです（別のファイルではありませんか）。1 行目には列の見出しとして次のも"
+                   "のを書いてください: 資産名、管理者/利用者、保管場所、媒体、機密性、完全性、可用"
+                   "性、脅威、脆弱性（「mamori risk --template」でひな形を作れます）。")):
+        rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
+        check(rc == 3 and out == b"" and err == "mamori risk: bad.csv: " + want + "\n",
+              "too few headings %s: exit %d %r" % (lang, rc, err))
     os.unlink(os.path.join(WORK, "bad.csv"))
 
 
@@ -520,7 +544,12 @@ def test_usage():
          "file's name and the folder it is in\n"),
         (["--lang", "ja", "risk", "missing.csv"], 4, "mamori risk: missing.csv: このファイルが見つ"
          "かりません。ファイルの名前と、置いてあるフォルダーが合っているか確かめてください\n"),
-        # another reason: the reason first, then what to do
+        # a reason without a step of its own: the reason, then what to do (step.csv.io)
+        (["risk", "/proc/self/mem"], 4, "mamori risk: /proc/self/mem: the file could not be read "
+         "(input/output error); check that you may read it.\n"),
+        (["--lang", "ja", "risk", "/proc/self/mem"], 4, "mamori risk: /proc/self/mem: ファイルを読み"
+         "込めませんでした（読み書きに失敗しました）。読み取りの権限があるかを確かめてください。\n"),
+        # a reason with its own step (is a directory): that step alone
         (["risk", "."], 4, "mamori risk: .: the file could not be read (is a directory; give a "
          "file)\n"),
         # a reason with its own next step (errors.json) is the only step: "check that you may

@@ -352,6 +352,46 @@ static void test_every_format_error(void **state)
     mm_csv_table_free(t);
 }
 
+/* After a misplaced quote the bad cell ends at the next comma and the record
+ * is read on from there: a quoted cell later on that line which goes on over
+ * the next lines is not read as rows of their own (no second, false error),
+ * and nothing else in that record is reported; the rows after it are, and an
+ * unclosed cell after the bad one is. */
+static void test_quote_resync(void **state)
+{
+    (void)state;
+    struct mm_csv_errors all;
+    struct mm_csv_options o = {.all = &all};
+    const char *text = "h1,h2,h3,h4\n"
+                       "1,\"M\"e,\"De\nsk\",4\n" /* 2-3: quote, then a two-line cell */
+                       "ok,ok,ok,ok\n"           /* 4: fine */
+                       "1,\"x\"y,\"z\"w,4\n"     /* 5: two bad cells, one error */
+                       "1,a\"b,\"c\nd\ne\"f,4\n" /* 6-8: a three-line cell, junk after it */
+                       "2,a\"b\n"                /* 9: a real error after them */
+                       "3,\x01\"b,c\n";          /* 10: a quote at column 2 */
+    parse_err(text, strlen(text), &o, MM_EPARSE, MM_CSV_ERR_QUOTE, 2, 2);
+    const size_t lines[] = {2, 5, 6, 9, 10};
+    assert_int_equal(all.total, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(all.list[i].kind, MM_CSV_ERR_QUOTE);
+        assert_int_equal(all.list[i].line, lines[i]);
+        assert_int_equal(all.list[i].column, 2);
+    }
+    /* a cell opened after the bad one and never closed is an error of its own */
+    const char *open = "h1,h2,h3\n1,\"M\"e,\"open\nmore\nmore\n";
+    parse_err(open, strlen(open), &o, MM_EPARSE, MM_CSV_ERR_QUOTE, 2, 2);
+    assert_int_equal(all.total, 2);
+    assert_int_equal(all.list[1].kind, MM_CSV_ERR_UNTERMINATED);
+    assert_int_equal(all.list[1].line, 2);
+    assert_int_equal(all.list[1].column, 3);
+    /* the column of a quote after a NUL in the same row counts every cell */
+    const char nul[] = "h1,h2,h3\n1,a\0b,c\"d\n";
+    parse_err(nul, sizeof nul - 1, &o, MM_EPARSE, MM_CSV_ERR_NUL, 2, 2);
+    assert_int_equal(all.total, 2);
+    assert_int_equal(all.list[1].kind, MM_CSV_ERR_QUOTE);
+    assert_int_equal(all.list[1].column, 3);
+}
+
 static void test_empty_inputs(void **state)
 {
     (void)state;
@@ -439,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_encoding_names),
         cmocka_unit_test(test_quote_errors),
         cmocka_unit_test(test_every_format_error),
+        cmocka_unit_test(test_quote_resync),
         cmocka_unit_test(test_empty_inputs),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_read_file),

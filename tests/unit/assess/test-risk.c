@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "assess/risk.h"
+#include "core/data.h"
 #include "core/error.h"
 
 /* ---- the method ---- */
@@ -358,11 +359,11 @@ static void test_errors(void **state)
          "レベル"},
         {EN_HEADER ",機密性\nPC,Me,Desk,Device,1,1,1,1,1,1\n", MM_EPARSE,
          MM_RISK_ERR_DUPLICATE_COLUMN, 1, 10,
-         "line 1, column 10 (機密性): the column \"confidentiality\" also appears in column 5; "
-         "keep only "
-         "one of them.",
-         "1 行目 10 列目（「機密性」）: 列「機密性」が 5 列目にもあります。どちらか 1 "
-         "つにしてください。"},
+         "line 1: the \"confidentiality\" column appears more than once (column 5 "
+         "\"confidentiality\" and column 10 \"機密性\"); keep only one of them.",
+         "1 行目: 「機密性」の列が重複しています（5 列目の「confidentiality」と 10 "
+         "列目の「機密性」）"
+         "。どちらか 1 つにしてください。"},
         /* no heading at all (a wrong file, or data on line 1): one short message */
         {"date,amount,memo\n2026-01-01,300,x\n", MM_EPARSE, MM_RISK_ERR_NO_HEADINGS, 1, 0,
          "line 1: none of the headings an asset list needs is here (is this the right file?); "
@@ -480,9 +481,11 @@ static void test_every_heading_problem(void **state)
         const char *reason;
     } want[] = {
         {MM_RISK_ERR_DUPLICATE_COLUMN, 8, 1, MM_RISK_COL_ASSET,
-         "line 1, column 8 (name): the column \"asset\" also appears in column 1."},
+         "line 1: the \"asset\" column appears more than once (column 1 \"asset\" and column 8 "
+         "\"name\")."},
         {MM_RISK_ERR_DUPLICATE_COLUMN, 9, 2, MM_RISK_COL_OWNER,
-         "line 1, column 9 (owner): the column \"owner\" also appears in column 2."},
+         "line 1: the \"owner\" column appears more than once (column 2 \"owner\" and column 9 "
+         "\"owner\")."},
         {MM_RISK_ERR_MISSING_COLUMN, 0, 0, MM_RISK_COL_THREAT,
          "line 1: the required column \"threat\" is missing."},
         {MM_RISK_ERR_MISSING_COLUMN, 0, 0, MM_RISK_COL_VULNERABILITY,
@@ -531,6 +534,61 @@ static void test_every_heading_problem(void **state)
         "「脆弱性」: vulnerability、vulnerabilities、vulnerability level、脆弱性、"
         "脆弱性の大きさ、脆弱性レベル");
     mm_buf_free(&m);
+}
+
+/* A heading row with fewer than MM_RISK_MIN_HEADINGS of the nine columns is
+ * not taken for an asset list: one message naming the headings it has (a
+ * duplicate not among them) and the nine it needs, not a list of the missing
+ * columns; with five the missing ones are listed as before. */
+static void test_too_few_headings(void **state)
+{
+    (void)state;
+    static const struct error_case one = {
+        "name,kind,value\nPC,laptop,3\n",
+        MM_EPARSE,
+        MM_RISK_ERR_NO_HEADINGS,
+        1,
+        0,
+        "line 1: of the nine headings an asset list needs, this line has only \"name\" for the "
+        "asset column (is this the right file?); the first line must hold the column headings: "
+        "asset, owner, location, medium, confidentiality, integrity, availability, threat, "
+        "vulnerability (\"mamori risk --template\" writes an example).",
+        "1 行目: 資産一覧に必要な 9 つの見出しのうち、この行にあるのは「name」（資産名の列）だけ"
+        "です（別のファイルではありませんか）。1 行目には列の見出しとして次のものを書いてくださ"
+        "い: 資産名、管理者/利用者、保管場所、媒体、機密性、完全性、可用性、脅威、脆弱性（「mamori "
+        "risk --template」でひな形を作れます）。"};
+    check_error(&one);
+    static const char four[] = "資産名,資産,C,備考,I,脅威\nPC,PC,1,x,1,1\n";
+    struct mm_risk_sheet *s = (void *)1;
+    struct mm_risk_error e;
+    assert_int_equal(mm_risk_parse(four, strlen(four), NULL, &s, &e), MM_EPARSE);
+    assert_int_equal(e.kind, MM_RISK_ERR_NO_HEADINGS);
+    assert_int_equal(e.nfound, 4);
+    assert_int_equal(e.found[1].col, MM_RISK_COL_CONFIDENTIALITY);
+    assert_int_equal(e.found[1].column, 3);
+    assert_int_equal(e.found[3].column, 6);
+    size_t listed, total;
+    mm_risk_error_counts(&e, &listed, &total);
+    assert_int_equal(total, 1);
+    struct mm_buf m = MM_BUF_INIT;
+    assert_int_equal(mm_risk_error_reason(&e, MM_LANG_JA, &m), 0);
+    assert_string_equal(mm_buf_str(&m),
+                        "1 行目: 資産一覧に必要な 9 つの見出しのうち、この行にあるのは「資産名」"
+                        "（資産名の列）、「C」（機密性の列）、「I」（完全性の列）と「脅威」（脅威"
+                        "の列）だけです（別のファイルではありませんか）。");
+    mm_buf_reset(&m);
+    assert_int_equal(mm_risk_error_reason(&e, MM_LANG_EN, &m), 0);
+    assert_string_equal(mm_buf_str(&m),
+                        "line 1: of the nine headings an asset list needs, this line has only "
+                        "\"資産名\" for the asset column, \"C\" for the confidentiality column, "
+                        "\"I\" for the integrity column and \"脅威\" for the threat column (is "
+                        "this the right file?).");
+    mm_buf_free(&m);
+    static const char five[] = "asset,owner,C,I,A\nPC,Me,1,1,1\n";
+    assert_int_equal(mm_risk_parse(five, strlen(five), NULL, &s, &e), MM_EPARSE);
+    assert_int_equal(e.kind, MM_RISK_ERR_MISSING_COLUMN);
+    mm_risk_error_counts(&e, &listed, &total);
+    assert_int_equal(total, 4);
 }
 
 /* Past MM_RISK_ERRORS_MAX problems the rest are counted, not kept; an error
@@ -589,6 +647,47 @@ static void test_unlisted_kinds(void **state)
     assert_string_equal(mm_risk_error_step_id(&one), "step.risk.rating");
     assert_int_equal(mm_risk_error_unlisted(&one), 0);
     mm_buf_free(&b);
+}
+
+/* True when text ends with suffix. */
+static bool ends_with(const char *text, const char *suffix)
+{
+    size_t n = strlen(text), k = strlen(suffix);
+    return n >= k && strcmp(text + n - k, suffix) == 0;
+}
+
+/* Every message of data/i18n/risk.json is a reason ("error.*": no closing
+ * full stop, no next step after it) and a step of its own ("step.*"), as
+ * they are said one after the other or in a list; error.csv.io and
+ * error.csv.more carried their steps. */
+static void test_reasons_and_steps_apart(void **state)
+{
+    (void)state;
+    json_t *doc = NULL;
+    assert_int_equal(mm_data_json("i18n/risk.json", &doc), 0);
+    const char *key;
+    json_t *texts;
+    size_t reasons = 0;
+    json_object_foreach(doc, key, texts)
+    {
+        if (strncmp(key, "error.", 6) != 0 || strncmp(key, "error.at.", 9) == 0 ||
+            strcmp(key, "error.step") == 0)
+            continue;
+        const char *ja = json_string_value(json_object_get(texts, "ja"));
+        const char *en = json_string_value(json_object_get(texts, "en"));
+        assert_non_null(ja);
+        assert_non_null(en);
+        if (ends_with(ja, "。") || ends_with(en, ".") || ends_with(en, ";"))
+            fail_msg("%s ends with a full stop: a reason, its step apart", key);
+        const char *stop = strstr(ja, "。");
+        if (stop && strstr(stop, "ください"))
+            fail_msg("%s says a step after its reason: give it a step.* of its own", key);
+        reasons++;
+    }
+    assert_true(reasons > 20);
+    assert_non_null(json_object_get(doc, "step.csv.io"));
+    assert_non_null(json_object_get(doc, "step.csv.more"));
+    json_decref(doc);
 }
 
 /* An error that is not one of the file's (none, or the file unreadable)
@@ -812,9 +911,11 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_every_row_problem),
         cmocka_unit_test(test_every_heading_problem),
+        cmocka_unit_test(test_too_few_headings),
         cmocka_unit_test(test_row_problems_limit),
         cmocka_unit_test(test_unlisted_kinds),
         cmocka_unit_test(test_generic_messages),
+        cmocka_unit_test(test_reasons_and_steps_apart),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_csv_output),
         cmocka_unit_test(test_json_output),
