@@ -12,7 +12,10 @@
 #include "center/store.h"
 #include "center/zone.h"
 
-#define MM_JSON_BODY_MAX    (1024 * 1024)
+#define MM_JSON_BODY_MAX (1024 * 1024)
+/* A public route's body (login, enrolment): a password of 1024 bytes and
+ * an address of 254 fit even with each byte escaped in six characters. */
+#define MM_SMALL_BODY_MAX   (16 * 1024)
 #define MM_EVENTS_BODY_MAX  (16 * 1024 * 1024)
 #define MM_EVENTS_LINES_MAX 250000
 
@@ -47,6 +50,8 @@ struct mm_center_config {
     int max_connections;         /* open connections, each with its thread */
     int per_ip_connections;      /* open connections per client address */
     int body_budget_mb;          /* request bodies buffered at once, all clients (MiB) */
+    int per_ip_body_mb;          /* of those, what one client address may hold (MiB) */
+    int body_timeout;            /* seconds a request's body may take to arrive */
     int thread_stack_kb;         /* stack reserved by each connection's thread (KiB) */
     const char *report_timezone; /* [reports] timezone, tz database name (Asia/Tokyo) */
     /* Where listen, tls_cert, tls_key and report_timezone came from, for
@@ -85,6 +90,7 @@ void mm_center_config_defaults(struct mm_center_config *cfg);
 
 /* Applies an INI file ([server] listen, threads, tls_cert, tls_key, sync,
  * busy_timeout_ms, shutdown_grace, max_connections, per_ip_connections, body_budget_mb,
+ * per_ip_body_mb, body_timeout,
  * thread_stack_kb;
  * [auth] password_cost, session_hours, login_max_failures,
  * login_max_failures_addr, login_window; [alerts] window, sensor_silent_after,

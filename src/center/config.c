@@ -41,6 +41,12 @@ void mm_center_config_defaults(struct mm_center_config *cfg)
     /* every open connection has a thread of its own (http.c) */
     cfg->max_connections = 1000;
     cfg->body_budget_mb = 256;
+    /* an eighth of the budget: room for one sensor's largest batch (16 MiB,
+     * inflated too), while one address cannot hold the whole budget */
+    cfg->per_ip_body_mb = 32;
+    /* a batch of 16 MiB takes ~13 s at 10 Mbit/s; a client that sends
+     * slower than that holds a connection and its thread */
+    cfg->body_timeout = 60;
     /* The deepest request measured uses ~180 KiB of stack (a JSON body
      * nested to jansson's limit of 2048 levels; a PDF report ~55 KiB, other
      * requests below 35 KiB): glibc's default 8 MiB reserved ~8 GB of
@@ -67,6 +73,8 @@ static const struct int_key int_keys[] = {
     INT_KEY("server", "max_connections", 1, 10000, max_connections),
     INT_KEY("server", "per_ip_connections", 1, 10000, per_ip_connections),
     INT_KEY("server", "body_budget_mb", 1, 65536, body_budget_mb),
+    INT_KEY("server", "per_ip_body_mb", 1, 65536, per_ip_body_mb),
+    INT_KEY("server", "body_timeout", 1, 3600, body_timeout),
     INT_KEY("server", "thread_stack_kb", MM_THREAD_STACK_KB_MIN, 65536, thread_stack_kb),
     INT_KEY("auth", "session_hours", 1, 24 * 30, session_hours),
     INT_KEY("auth", "login_max_failures", 1, 1000, login_max_failures),

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the libmicrohttpd server: listening (IPv4/IPv6, optional TLS), one
  * thread per open connection (bounded by the connection limits), per-request
- * state with its arena and bounded body, replies with security headers, and
- * the graceful stop (quiesce, wait for requests in flight, stop). Routing
- * and authentication are router.c's. */
+ * state with its arena and bounded body, replies with security headers, the
+ * limits per client (connections and buffered bytes per IPv4 address or IPv6
+ * /64, counted in clients.c; the time a body may take to arrive), and the
+ * graceful stop (quiesce, wait for requests in flight, stop). Routing and
+ * authentication are router.c's. */
 #include "center/http.h"
 
 #include <arpa/inet.h>
@@ -21,17 +23,21 @@
 #include <unistd.h>
 
 #include "center/center.h"
+#include "center/clients.h"
 #include "center/router.h"
 #include "center/static.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/loglimit.h"
 #include "core/msg.h"
 #include "core/str.h"
 #include "core/timefmt.h"
 
 #define TLS_FILE_MAX (256 * 1024)
 #define DISCARD_MAX  ((size_t)64 * 1024 * 1024)
+/* A body that did not arrive in time is logged at most once a minute. */
+#define SLOW_BODY_LOG_USEC ((int64_t)60 * 1000000)
 /* Numbers that are not integers go out with at most 15 significant digits
  * (DBL_DIG: every decimal of up to 15 digits reads back as the same double),
  * so a rate rounded to 0.15 is written 0.15; jansson's default, 17, writes
@@ -44,7 +50,12 @@ struct mm_http_server {
     atomic_int inflight;
     atomic_size_t buffered; /* body bytes held by all requests (their buffers' sizes) */
     size_t budget;          /* the most buffered may reach; past it, 503 */
-    struct mm_http_tls tls; /* the certificate and key MHD was given */
+    size_t share;           /* the most one client may hold of it */
+    struct mm_clients *clients;
+    struct mm_log_limit *slow_log; /* SLOW_BODY_LOG_USEC */
+    int per_client;                /* open connections per client */
+    int64_t body_usec;             /* the time a body may take to arrive */
+    struct mm_http_tls tls;        /* the certificate and key MHD was given */
     int port;
 };
 
@@ -154,7 +165,7 @@ int mm_reply_code(struct mm_request *req, int rc, const char *detail)
         mm_log_tr(MM_LOG_WARN, "center-log", "http.request_failed", mm_method_name(req->method),
                   req->path, mm_msg_strerror(rc));
         reply_retry_after(req);
-        return mm_reply_error_text(req, 503, "unavailable", "reply.db_busy", NULL);
+        return mm_reply_error_text(req, 503, "db_busy", "reply.db_busy", NULL);
     default:
         mm_log_tr(MM_LOG_ERROR, "center-log", "http.request_failed", mm_method_name(req->method),
                   req->path, mm_msg_strerror(rc));
@@ -302,6 +313,10 @@ static struct mm_request *request_new(struct mm_http_server *srv, struct MHD_Con
     req->lang =
         accept_language(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
     client_address(conn, req->address, sizeof req->address);
+    req->server = srv;
+    const union MHD_ConnectionInfo *sc =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    req->client = sc ? (size_t)(uintptr_t)sc->socket_context : 0;
     bool known = false;
     req->route = req->path ? mm_route_match(req, req->method, req->path, &known) : NULL;
     req->body_limit = req->route ? mm_route_body_limit(req->route) : MM_JSON_BODY_MAX;
@@ -316,22 +331,51 @@ static void request_free(struct mm_http_server *srv, struct mm_request *req)
 {
     if (!req)
         return;
-    atomic_fetch_sub(&srv->buffered, req->body_cap);
+    atomic_fetch_sub(&srv->buffered, req->body_cap + req->charged);
+    mm_clients_give(srv->clients, req->client, req->body_cap + req->charged);
     free(req->body);
     free(req->reply);
     mm_arena_free(&req->arena);
     free(req);
 }
 
-/* Takes grow more bytes from the server-wide body budget; false (and
- * nothing taken) when that would overspend it. */
-static bool budget_take(struct mm_http_server *srv, size_t grow)
+/* Takes grow more bytes from the server-wide body budget and from the
+ * share of it the request's client may hold; false (and nothing taken)
+ * when that would overspend either. */
+static bool budget_take(struct mm_http_server *srv, const struct mm_request *req, size_t grow)
 {
     size_t now = atomic_fetch_add(&srv->buffered, grow);
-    if (now + grow <= srv->budget)
+    if (now + grow <= srv->budget && mm_clients_take(srv->clients, req->client, grow, srv->share))
         return true;
     atomic_fetch_sub(&srv->buffered, grow);
     return false;
+}
+
+static void budget_give(struct mm_http_server *srv, const struct mm_request *req, size_t n)
+{
+    atomic_fetch_sub(&srv->buffered, n);
+    mm_clients_give(srv->clients, req->client, n);
+}
+
+bool mm_req_charge(struct mm_request *req, size_t n)
+{
+    if (!budget_take(req->server, req, n))
+        return false;
+    req->charged += n;
+    return true;
+}
+
+void mm_req_uncharge(struct mm_request *req, size_t n)
+{
+    n = n < req->charged ? n : req->charged;
+    budget_give(req->server, req, n);
+    req->charged -= n;
+}
+
+int mm_reply_busy(struct mm_request *req, const char *detail)
+{
+    mm_reply_header(req, "Retry-After", MM_BODY_BUSY_RETRY_AFTER);
+    return mm_reply_error_text(req, 503, "unavailable", "reply.body_budget", detail);
 }
 
 /* Appends upload data up to the body limit; past it, remembers the overflow
@@ -352,13 +396,13 @@ static void request_append(struct mm_http_server *srv, struct mm_request *req, c
             cap *= 2;
         if (cap > req->body_limit + 1)
             cap = req->body_limit + 1;
-        if (!budget_take(srv, cap - req->body_cap)) {
+        if (!budget_take(srv, req, cap - req->body_cap)) {
             req->over_budget = true;
             return;
         }
         char *p = realloc(req->body, cap);
         if (!p) {
-            atomic_fetch_sub(&srv->buffered, cap - req->body_cap);
+            budget_give(srv, req, cap - req->body_cap);
             req->too_large = true;
             return;
         }
@@ -463,8 +507,9 @@ static enum MHD_Result answer_early(struct MHD_Connection *conn, struct mm_reque
 
 /* The first call for a request has its headers but no body yet. A caller
  * that may not use the route is answered from the headers alone, so an
- * anonymous client can never make the centre buffer a body; so is a body
- * announced larger than what the server-wide budget has left (503). */
+ * anonymous client can never make the centre buffer a body larger than a
+ * public route's (16 KiB); so is a body announced larger than what the
+ * server-wide budget, or the client's share of it, has left (503). */
 static enum MHD_Result request_first_call(struct mm_http_server *srv, struct MHD_Connection *conn,
                                           struct mm_request *req)
 {
@@ -478,11 +523,34 @@ static enum MHD_Result request_first_call(struct mm_http_server *srv, struct MHD
         return answer_early(conn, req);
     }
     if (!req->too_large && req->declared > 0 &&
-        atomic_load(&srv->buffered) + req->declared > srv->budget) {
-        mm_reply_error(req, 503, "unavailable", NULL);
+        (atomic_load(&srv->buffered) + req->declared > srv->budget ||
+         mm_clients_held(srv->clients, req->client) + req->declared > srv->share)) {
+        mm_reply_busy(req, NULL);
         return send_reply(conn, req);
     }
     return MHD_YES;
+}
+
+/* Whether the request's body has taken longer than the server allows to
+ * arrive (a client sending a byte now and then holds a connection and its
+ * thread, and libmicrohttpd's timeout counts only idle time): then the
+ * connection is cut, logged at most once a minute. */
+static bool body_late(struct mm_http_server *srv, const struct mm_request *req)
+{
+    int64_t now = mm_time_now_usec();
+    uint64_t unsaid = 0;
+    if (now - req->now <= srv->body_usec)
+        return false;
+    if (mm_log_limit_pass(srv->slow_log, 0, now, &unsaid)) {
+        int secs = (int)(srv->body_usec / 1000000);
+        if (unsaid)
+            mm_log_tr(MM_LOG_WARN, "center-log", "http.body_slow_again", req->address,
+                      mm_method_name(req->method), req->path, secs, (unsigned long long)unsaid);
+        else
+            mm_log_tr(MM_LOG_WARN, "center-log", "http.body_slow", req->address,
+                      mm_method_name(req->method), req->path, secs);
+    }
+    return true;
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
@@ -500,6 +568,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         return request_first_call(srv, conn, req);
     }
     if (*upload_data_size > 0) {
+        if (body_late(srv, req))
+            return MHD_NO;
         request_append(srv, req, upload_data, *upload_data_size);
         req->received += *upload_data_size;
         *upload_data_size = 0;
@@ -515,7 +585,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     } else if (req->too_large) {
         mm_reply_error(req, 413, "too_large", NULL);
     } else if (req->over_budget) {
-        mm_reply_error(req, 503, "unavailable", NULL);
+        mm_reply_busy(req, NULL);
     } else {
         if (!req->body) {
             req->body = strdup("");
@@ -538,6 +608,38 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
         *con_cls = NULL;
         atomic_fetch_sub(&srv->inflight, 1);
     }
+}
+
+/* Refuses a new connection from a client (an IPv4 address or an IPv6 /64:
+ * libmicrohttpd's own per-address limit counts each IPv6 address apart)
+ * that holds per_ip_connections already. */
+static enum MHD_Result accept_cb(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct mm_http_server *srv = cls;
+    struct mm_client_key k;
+    (void)addrlen;
+    mm_client_key_of(addr, &k);
+    return mm_clients_may_open(srv->clients, &k, srv->per_client) ? MHD_YES : MHD_NO;
+}
+
+/* Counts a connection in its client's slot (kept as the connection's
+ * socket context) when it starts, and out when it closes. Connections are
+ * accepted, and started, one at a time by the listening thread, so none
+ * can pass accept_cb before the one before it is counted. */
+static void connection_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct mm_http_server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        mm_clients_close(srv->clients, (size_t)(uintptr_t)*socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    struct mm_client_key k;
+    mm_client_key_of(ci ? ci->client_addr : NULL, &k);
+    *socket_context = (void *)(uintptr_t)mm_clients_open(srv->clients, &k);
 }
 
 /* ---- start and stop ---- */
@@ -774,6 +876,8 @@ static void server_free(struct mm_http_server *srv)
     if (!srv)
         return;
     mm_http_tls_clear(&srv->tls);
+    mm_clients_free(srv->clients);
+    mm_log_limit_free(srv->slow_log);
     free(srv);
 }
 
@@ -814,6 +918,14 @@ int mm_http_start(struct mm_center *c, struct mm_http_tls *tls, struct mm_http_s
     }
     srv->center = c;
     srv->budget = (size_t)cfg->body_budget_mb * 1024 * 1024;
+    srv->share = (size_t)cfg->per_ip_body_mb * 1024 * 1024;
+    srv->per_client = cfg->per_ip_connections;
+    srv->body_usec = (int64_t)cfg->body_timeout * 1000000;
+    srv->clients = mm_clients_new((size_t)cfg->max_connections);
+    if (!srv->clients || mm_log_limit_new(SLOW_BODY_LOG_USEC, 1, &srv->slow_log) != 0) {
+        server_free(srv);
+        return MM_ENOMEM;
+    }
     /* One thread per connection, not a pool: a pool worker accepts up to
      * ten waiting connections in a row and serves them one after another,
      * so one slow request (a 5 ms ingest batch, an argon2id login, a PDF)
@@ -832,10 +944,10 @@ int mm_http_start(struct mm_center *c, struct mm_http_tls *tls, struct mm_http_s
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &ss},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed_cb, srv},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_cb, srv},
         {MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
-        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections, NULL},
         {MHD_OPTION_THREAD_STACK_SIZE, (intptr_t)cfg->thread_stack_kb * 1024, NULL},
         {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls.cert},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls.key},
@@ -843,7 +955,7 @@ int mm_http_start(struct mm_center *c, struct mm_http_tls *tls, struct mm_http_s
     };
     if (!cfg->tls_cert)
         opts[7].option = MHD_OPTION_END;
-    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv, MHD_OPTION_ARRAY, opts,
+    srv->daemon = MHD_start_daemon(flags, 0, accept_cb, srv, access_cb, srv, MHD_OPTION_ARRAY, opts,
                                    MHD_OPTION_END);
     if (!srv->daemon) {
         mm_msg_format(err, errlen, "center-log",

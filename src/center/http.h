@@ -35,10 +35,14 @@ struct mm_principal {
 #define MM_REPLY_HEADERS_MAX 8
 
 struct mm_route;
+struct mm_http_server;
 
 struct mm_request {
     struct mm_center *center;
-    void *conn; /* struct MHD_Connection *, for http.c only */
+    void *conn;                    /* struct MHD_Connection *, for http.c only */
+    struct mm_http_server *server; /* for http.c only */
+    size_t client;                 /* the client's slot (clients.h), for http.c only */
+    size_t charged;                /* bytes taken from the body budget by mm_req_charge */
     enum mm_method method;
     const char *path;
     const struct mm_route *route;
@@ -81,6 +85,21 @@ const char *mm_req_query(const struct mm_request *req, const char *name);
 
 /* Sets the reply to a JSON value (stolen, even on failure); status 204 sends no body. */
 int mm_reply_json(struct mm_request *req, int status, json_t *body);
+/* Charges n bytes more that the handler holds for this request (a body it
+ * inflates) to the server-wide body budget ([server] body_budget_mb) and to
+ * the client's share of it (per_ip_body_mb), like the body itself; given
+ * back when the request ends, or by mm_req_uncharge. False (nothing
+ * charged) when either would be overspent: reply with mm_reply_busy. */
+bool mm_req_charge(struct mm_request *req, size_t n);
+/* Gives back n bytes (at most those charged) before the request ends. */
+void mm_req_uncharge(struct mm_request *req, size_t n);
+/* Seconds a client is told to wait (Retry-After) when the body budget was
+ * spent: other uploads are being received, most end within seconds. */
+#define MM_BODY_BUSY_RETRY_AFTER "10"
+/* Replies 503 `unavailable` with Retry-After: the centre is receiving too
+ * many bodies at once (from everyone, or from this client) to take this
+ * one; nothing of the request was kept. */
+int mm_reply_busy(struct mm_request *req, const char *detail);
 /* Sets an error reply {"error": code, "message": text in req->lang [+ ": " detail]};
  * the text is center.json's "error.<code>". */
 int mm_reply_error(struct mm_request *req, int status, const char *code, const char *detail);

@@ -48,6 +48,8 @@ size_t mm_route_body_limit(const struct mm_route *route)
         return MM_EVENTS_BODY_MAX;
     case MM_BODY_JSON:
         return MM_JSON_BODY_MAX;
+    case MM_BODY_SMALL:
+        return MM_SMALL_BODY_MAX;
     default:
         return 4096;
     }
@@ -297,7 +299,8 @@ static bool json_content_type_ok(const struct mm_request *req)
  * body; replies 415 and returns false when it is not JSON. */
 static bool media_ok(struct mm_request *req)
 {
-    if (req->route->body != MM_BODY_JSON || (req->body_len == 0 && req->declared == 0))
+    bool json = req->route->body == MM_BODY_JSON || req->route->body == MM_BODY_SMALL;
+    if (!json || (req->body_len == 0 && req->declared == 0))
         return true;
     if (json_content_type_ok(req))
         return true;

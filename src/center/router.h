@@ -22,7 +22,10 @@ enum mm_allow {
                           * change the password (the only routes such a session may call) */
 };
 
-enum mm_body_kind { MM_BODY_NONE = 0, MM_BODY_JSON, MM_BODY_EVENTS };
+/* NONE: 4 KiB; SMALL: JSON of at most MM_SMALL_BODY_MAX, for the public
+ * routes (anyone may send those bodies, so each costs little of the body
+ * budget); JSON: MM_JSON_BODY_MAX; EVENTS: MM_EVENTS_BODY_MAX. */
+enum mm_body_kind { MM_BODY_NONE = 0, MM_BODY_SMALL, MM_BODY_JSON, MM_BODY_EVENTS };
 
 typedef int (*mm_handler_fn)(struct mm_request *req);
 

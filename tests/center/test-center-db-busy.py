@@ -6,7 +6,7 @@ program, Python's sqlite3 module holding BEGIN IMMEDIATE on center.db (a
 backup or an sqlite3 shell left in a transaction does the same).
 - a read is answered meanwhile (WAL: readers do not wait for the writer);
 - a write waits the busy timeout set (not the default 10 s), then is
-  answered 503 `unavailable` with Retry-After (the timeout in seconds,
+  answered 503 `db_busy` with Retry-After (the timeout in seconds,
   rounded up: 2) and a message that says another program uses the
   database, not 500 `internal`;
 - the log says the database is busy because another program holds it, and
@@ -47,8 +47,8 @@ def main():
         began = time.monotonic()
         r = c.request("POST", "/api/v1/tenants", body, session=s)
         waited = time.monotonic() - began
-        check(r.status == 503 and r.json and r.json["error"] == "unavailable",
-              "a write past the busy timeout: 503 unavailable, not 500: %r" % r)
+        check(r.status == 503 and r.json and r.json["error"] == "db_busy",
+              "a write past the busy timeout: 503 db_busy, not 500: %r" % r)
         check(r.headers.get("retry-after") == "2", "Retry-After: %r" % r.headers)
         check("別のプログラム" in r.json["message"], "the reply says why (ja): %r" % r)
         check(BUSY_MS / 1000 * 0.9 <= waited < 8,

@@ -29,13 +29,11 @@ export class ApiError extends Error {
 
 // The reader's words for a failed call: apierr.<code> in the UI's language;
 // apierr.network when the centre could not be reached, apierr.other for a
-// code this UI does not know. Never the server's message. Of the two 503
-// `unavailable` replies, the one for a database another program holds (a
-// backup) is the one with Retry-After (center-api.md): apierr.db_busy says
-// that cause and that nothing was saved, not only "busy".
+// code this UI does not know. Never the server's message. A database another
+// program holds (a backup) has its own code, `db_busy` (center-api.md):
+// apierr.db_busy says that cause and that nothing was saved, not only "busy".
 export function errorText(e) {
   if (!(e instanceof ApiError)) return t('apierr.network');
-  if (e.status === 503 && e.code === 'unavailable' && e.retryAfter) return t('apierr.db_busy');
   const key = 'apierr.' + e.code;
   const text = e.code ? t(key) : key;
   return text !== key ? text : t('apierr.other', { status: e.status });

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns POST /api/v1/events: EVE JSON lines from an enrolled sensor,
  * optionally gzip-compressed (inflated under the same 16 MiB bound, so a
- * gzip bomb is refused), parsed line by line, stored idempotently in one
+ * gzip bomb is refused, and charged to the body budget as it grows, so many
+ * small compressed bodies cannot hold much more memory than the budget
+ * allows), parsed line by line, stored idempotently in one
  * transaction, acknowledged only after the commit. */
 #include "center/api/api.h"
 
@@ -63,14 +65,19 @@ static int keep_strings(struct mm_arena *arena, struct mm_ingest_event *e)
 }
 
 /* Inflates a gzip body (one or more members) into a new NUL-terminated
- * buffer of at most max bytes: MM_ETOOBIG past max, MM_EPARSE for a corrupt
- * or truncated stream or trailing bytes that are not another member. */
-static int gunzip(const char *in, size_t inlen, size_t max, char **out, size_t *outlen)
+ * buffer of at most max bytes, each size of the buffer charged to req's
+ * body budget (mm_req_charge; given back when the request ends): MM_ETOOBIG
+ * past max, MM_EAGAIN when the budget is spent, MM_EPARSE for a corrupt or
+ * truncated stream or trailing bytes that are not another member. */
+static int gunzip(struct mm_request *req, const char *in, size_t inlen, size_t max, char **out,
+                  size_t *outlen)
 {
     z_stream zs = {0};
     size_t cap = 64 * 1024, len = 0;
     int r = 0;
     *out = NULL;
+    if (!mm_req_charge(req, cap + 1))
+        return MM_EAGAIN;
     char *buf = malloc(cap + 1);
     if (!buf || inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
         free(buf);
@@ -85,6 +92,10 @@ static int gunzip(const char *in, size_t inlen, size_t max, char **out, size_t *
                 break;
             }
             size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            if (!mm_req_charge(req, ncap - cap)) {
+                r = MM_EAGAIN;
+                break;
+            }
             char *p = realloc(buf, ncap + 1);
             if (!p) {
                 r = MM_ENOMEM;
@@ -346,8 +357,10 @@ int mm_api_events_ingest(struct mm_request *req)
     int r = 0;
     const char *enc = mm_req_header(req, "Content-Encoding");
     if (enc && strcasecmp(enc, "gzip") == 0) {
-        r = gunzip(req->body, req->body_len, MM_EVENTS_BODY_MAX, &inflated, &len);
-        if (r == MM_ETOOBIG)
+        r = gunzip(req, req->body, req->body_len, MM_EVENTS_BODY_MAX, &inflated, &len);
+        if (r == MM_EAGAIN) /* nothing stored: the sensor keeps the batch and sends it again */
+            mm_reply_busy(req, "decompressed body");
+        else if (r == MM_ETOOBIG)
             mm_reply_error(req, 413, "too_large", "decompressed body");
         else if (r == MM_EPARSE)
             mm_reply_error(req, 400, "bad_request", "invalid gzip data");
@@ -374,5 +387,6 @@ int mm_api_events_ingest(struct mm_request *req)
     }
     batch_free(&b);
     free(inflated);
+    mm_req_uncharge(req, req->charged);
     return r;
 }

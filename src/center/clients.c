@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Owns the per-client table (clients.h): open connections and buffered
+ * body bytes per IPv4 address or IPv6 /64, one mutex, a linear search over
+ * at most the server's connection limit (a few thousand compares of 16
+ * bytes per new connection). */
+#include "center/clients.h"
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct client {
+    struct mm_client_key key;
+    int conns;
+    size_t bytes;
+};
+
+struct mm_clients {
+    pthread_mutex_t lock;
+    size_t cap;
+    struct client *c;
+};
+
+bool mm_client_key_of(const struct sockaddr *sa, struct mm_client_key *out)
+{
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    memset(out, 0, sizeof *out);
+    if (sa && sa->sa_family == AF_INET) {
+        memcpy(out->b, mapped, sizeof mapped);
+        memcpy(out->b + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        return true;
+    }
+    if (!sa || sa->sa_family != AF_INET6)
+        return false;
+    const unsigned char *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+    if (memcmp(a, mapped, sizeof mapped) == 0)
+        memcpy(out->b, a, 16);
+    else
+        memcpy(out->b, a, 8);
+    return true;
+}
+
+struct mm_clients *mm_clients_new(size_t cap)
+{
+    struct mm_clients *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->c = calloc(cap ? cap : 1, sizeof *t->c);
+    if (!t->c || pthread_mutex_init(&t->lock, NULL) != 0) {
+        free(t->c);
+        free(t);
+        return NULL;
+    }
+    t->cap = cap ? cap : 1;
+    return t;
+}
+
+void mm_clients_free(struct mm_clients *t)
+{
+    if (!t)
+        return;
+    pthread_mutex_destroy(&t->lock);
+    free(t->c);
+    free(t);
+}
+
+static bool in_use(const struct client *c)
+{
+    return c->conns > 0 || c->bytes > 0;
+}
+
+/* The slot index of k, else of a free slot (*found false), else cap. */
+static size_t find(const struct mm_clients *t, const struct mm_client_key *k, bool *found)
+{
+    size_t free_at = t->cap;
+    *found = false;
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!in_use(&t->c[i])) {
+            if (free_at == t->cap)
+                free_at = i;
+        } else if (memcmp(&t->c[i].key, k, sizeof *k) == 0) {
+            *found = true;
+            return i;
+        }
+    }
+    return free_at;
+}
+
+bool mm_clients_may_open(struct mm_clients *t, const struct mm_client_key *k, int limit)
+{
+    bool found;
+    pthread_mutex_lock(&t->lock);
+    size_t i = find(t, k, &found);
+    bool ok = found ? t->c[i].conns < limit : i < t->cap;
+    pthread_mutex_unlock(&t->lock);
+    return ok;
+}
+
+size_t mm_clients_open(struct mm_clients *t, const struct mm_client_key *k)
+{
+    bool found;
+    pthread_mutex_lock(&t->lock);
+    size_t i = find(t, k, &found), slot = 0;
+    if (i < t->cap) {
+        if (!found)
+            t->c[i] = (struct client){.key = *k};
+        t->c[i].conns++;
+        slot = i + 1;
+    }
+    pthread_mutex_unlock(&t->lock);
+    return slot;
+}
+
+void mm_clients_close(struct mm_clients *t, size_t slot)
+{
+    if (slot == 0 || slot > t->cap)
+        return;
+    pthread_mutex_lock(&t->lock);
+    if (t->c[slot - 1].conns > 0)
+        t->c[slot - 1].conns--;
+    pthread_mutex_unlock(&t->lock);
+}
+
+bool mm_clients_take(struct mm_clients *t, size_t slot, size_t n, size_t share)
+{
+    if (slot == 0 || slot > t->cap)
+        return true;
+    pthread_mutex_lock(&t->lock);
+    struct client *c = &t->c[slot - 1];
+    bool ok = c->bytes + n <= share;
+    if (ok)
+        c->bytes += n;
+    pthread_mutex_unlock(&t->lock);
+    return ok;
+}
+
+void mm_clients_give(struct mm_clients *t, size_t slot, size_t n)
+{
+    if (slot == 0 || slot > t->cap)
+        return;
+    pthread_mutex_lock(&t->lock);
+    struct client *c = &t->c[slot - 1];
+    c->bytes -= n < c->bytes ? n : c->bytes;
+    pthread_mutex_unlock(&t->lock);
+}
+
+size_t mm_clients_held(struct mm_clients *t, size_t slot)
+{
+    if (slot == 0 || slot > t->cap)
+        return 0;
+    pthread_mutex_lock(&t->lock);
+    size_t n = t->c[slot - 1].bytes;
+    pthread_mutex_unlock(&t->lock);
+    return n;
+}
