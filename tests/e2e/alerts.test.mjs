@@ -292,7 +292,7 @@ test('an owner sets the mail threshold and the emergency contacts', { skip: miss
     if ((await center.api.req('GET', `/api/v1/tenants/${center.tenants.yamada.id}/sla`)).status === 200) {
       await p.locator('#sla-h').waitFor();
       // Minutes in the largest whole unit: the defaults 60 and 1440 read as an hour and a day.
-      assert.match(await p.locator('main').textContent(), /1 時間以内に受け付け、1 日以内の解決/);
+      assert.match(await p.locator('main').textContent(), /1 時間以内に対応を始め、1 日以内の解決/);
     }
     const contacts = await center.api.req('GET', `/api/v1/tenants/${center.tenants.yamada.id}/contacts`);
     if (contacts.status === 404) return; // no contacts API in this centre yet

@@ -66,7 +66,7 @@ test('the vendor dashboard and statistics fit a 375 px screen (ja)', { skip: mis
     }
     await shot(p, 'stats-375-ja');
     // Median times in the reports' words, not "1.5 時間".
-    assert.match(await p.locator('dl.stats-list').innerText(), /受付までの時間\(中央値\)\s+1 時間 30 分\s+解決までの時間\(中央値\)\s+1 日 1 時間/);
+    assert.match(await p.locator('dl.stats-list').innerText(), /対応開始までの時間\(中央値\)\s+1 時間 30 分\s+解決までの時間\(中央値\)\s+1 日 1 時間/);
     // The monthly report form: company and month as wide as the section.
     const widths = await p.evaluate(() => ['#report-tenant', '#vendor-report-month', '#st-report'].map((q) => Math.round(document.querySelector(q).getBoundingClientRect().width)));
     assert.equal(widths[0], widths[1], `the company list (${widths[0]} px) and the month (${widths[1]} px) line up`);
