@@ -111,13 +111,13 @@ test('the alert, ticket and incident lists and settings fit a 375 px screen (ja)
     await pick.click();
     assert.equal(await pick.isChecked(), true, 'the selection box ticks');
     // The count is said in the form and again in a bar held at the foot of
-    // the screen under the list, in sight beside the ticked box.
+    // the screen under the list, in sight beside the ticked box (e2e-alerts
+    // scrolls a long list with it at 1280 and 375 px).
     assert.equal((await p.locator('#bulk-count').textContent()).trim(), '1 件を選択中');
-    const foot = p.locator('#bulk-count-foot');
-    assert.equal((await foot.textContent()).trim(), '1 件を選択中');
+    assert.equal((await p.locator('#bulk-count-foot').textContent()).trim(), '1 件を選択中');
+    const foot = p.locator('#bulk-foot');
     await onScreen(foot);
-    assert.equal(await foot.evaluate((e) => getComputedStyle(e).position), 'sticky');
-    const [footBox, pickBox, screen] = await p.evaluate(() => [document.getElementById('bulk-count-foot').getBoundingClientRect().toJSON(),
+    const [footBox, pickBox, screen] = await p.evaluate(() => [document.getElementById('bulk-foot').getBoundingClientRect().toJSON(),
       document.querySelector('#alert-table tbody input.pick').getBoundingClientRect().toJSON(), innerHeight]);
     assert.ok(footBox.top >= 0 && footBox.bottom <= screen + 1 && pickBox.bottom <= footBox.top + 1,
       `the count bar (${JSON.stringify(footBox)}) is on the screen, not over the ticked box (${JSON.stringify(pickBox)})`);
