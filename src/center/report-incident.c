@@ -142,30 +142,43 @@ static int set_time(json_t *vars, const char *key, const json_t *t, const char *
     return r == 0 ? set_var(vars, key, b) : r;
 }
 
-/* "- 12 min (target 1 hour, within target)" style line: spans in days,
- * hours and minutes (mm_minutes_text), as the web UI shows them; a step not
- * reached yet says what has not happened (not_yet: "まだ解決していません"). */
+/* "- Time to resolve: 12 min (within the target of 1 day)" style line: spans
+ * in days, hours and minutes (mm_minutes_text), as the web UI shows them; a
+ * step not reached yet says what has not happened (not_yet: "まだ解決して
+ * いません") and whether the target has passed already. The sentence around
+ * the two spans is the catalogue's (report.sla_*: {took}, {target}). */
 static int sla_line(struct mm_buf *b, const char *label, const json_t *secs, const char *not_yet,
                     int target, bool breached, enum mm_lang lang)
 {
-    int r = mm_buf_printf(b, lang == MM_LANG_JA ? "- %s：" : "- %s: ", label);
-    if (r == 0 && json_is_integer(secs))
-        r = mm_minutes_text(b, json_integer_value(secs) / 60, lang);
-    else if (r == 0)
-        r = mm_buf_puts(b, tr(not_yet, lang));
+    struct mm_buf took, goal;
+    mm_buf_init(&took);
+    mm_buf_init(&goal);
+    bool reached = json_is_integer(secs);
+    int r = reached ? mm_minutes_text(&took, json_integer_value(secs) / 60, lang)
+                    : mm_buf_puts(&took, tr(not_yet, lang));
     if (r == 0)
-        r = mm_buf_puts(b, lang == MM_LANG_JA ? "（目標 " : " (target ");
+        r = mm_minutes_text(&goal, target, lang);
     if (r == 0)
-        r = mm_minutes_text(b, target, lang);
+        r = mm_buf_printf(b, lang == MM_LANG_JA ? "- %s：" : "- %s: ", label);
+    if (r == 0) {
+        const char *key = reached ? (breached ? "report.sla_missed" : "report.sla_met")
+                                  : (breached ? "report.sla_overdue" : "report.sla_pending");
+        const struct mm_fill_var vars[] = {{"took", took.data}, {"target", goal.data}};
+        r = mm_fill(b, MM_FILL_MAX, tr(key, lang), vars, 2, 0);
+    }
     if (r == 0)
-        r = mm_buf_printf(b, lang == MM_LANG_JA ? "、%s）\n" : ", %s)\n",
-                          tr(breached ? "report.sla_breached" : "report.sla_met", lang));
+        r = mm_buf_putc(b, '\n');
+    mm_buf_free(&took);
+    mm_buf_free(&goal);
     return r;
 }
 
+/* The figure is the time from the incident's opening (受付) to its first step
+ * out of "assessing the situation": when work on it started, the report's
+ * "対応開始" / "Work started" (the web page's words too). */
 static int sla_vars(json_t *vars, const json_t *sla, enum mm_lang lang, struct mm_buf *b)
 {
-    int r = sla_line(b, lang == MM_LANG_JA ? "対応開始までの時間" : "Time to acknowledge",
+    int r = sla_line(b, lang == MM_LANG_JA ? "対応開始までの時間" : "Time until work started",
                      json_object_get(sla, "time_to_acknowledge_s"), "report.not_acknowledged",
                      (int)json_integer_value(json_object_get(sla, "acknowledge_minutes")),
                      json_is_true(json_object_get(sla, "acknowledge_breached")), lang);

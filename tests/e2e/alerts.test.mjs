@@ -8,7 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { alertEvent, needBinary, useCenter } from './lib/center.mjs';
-import { asUser, withBrowser, signIn, signOut, showAlerts, shot, ready } from './lib/browser.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { asUser, withBrowser, signIn, signOut, showAlerts, shot, ready, SHOTS } from './lib/browser.mjs';
 
 const missing = needBinary() || false;
 const XSS = 'Suspicious <img src=x onerror=window.__pwned=1> beacon';
@@ -292,7 +294,7 @@ test('an owner sets the mail threshold and the emergency contacts', { skip: miss
     if ((await center.api.req('GET', `/api/v1/tenants/${center.tenants.yamada.id}/sla`)).status === 200) {
       await p.locator('#sla-h').waitFor();
       // Minutes in the largest whole unit: the defaults 60 and 1440 read as an hour and a day.
-      assert.match(await p.locator('main').textContent(), /1 時間以内に受け付け、1 日以内の解決/);
+      assert.match(await p.locator('main').textContent(), /1 時間以内に対応を始め、1 日以内の解決/);
     }
     const contacts = await center.api.req('GET', `/api/v1/tenants/${center.tenants.yamada.id}/contacts`);
     if (contacts.status === 404) return; // no contacts API in this centre yet
@@ -324,6 +326,91 @@ test('the analyst escalates an alert to an incident', { skip: missing }, async (
       assert.match(await p.evaluate(() => location.hash), new RegExp(`#/incidents/${a.incident_id}$`));
       // Titled by the alert's headline in the reader's language (this analyst reads English).
       assert.match(await p.locator('main h1').textContent(), /A known-bad web address was visited/);
+    }
+  });
+});
+
+// The bar under the list that holds the count of ticked alerts and their
+// buttons (alerts.js footBar): with more alerts than a screen holds, at
+// 1280 and 375 px, it appears once one is ticked, stays at the foot of the
+// screen while the list is scrolled to its middle (the form above is out
+// of sight), its buttons are the topmost element under their middle and
+// act on what is ticked, and it goes when nothing is ticked. Until session
+// 28 only its CSS (position: sticky) was checked, at 375 px; it held the
+// count alone, even with nothing ticked, and not at 1280 px.
+test('the bar of ticked alerts stays at the foot of the screen and its buttons work (1280, 375 px; en)', { skip: missing }, async () => {
+  const N = 40;
+  const events = [];
+  for (let i = 0; i < N; i++) {
+    const hex = i.toString(16).padStart(2, '0');
+    events.push(alertEvent({ sid: 9100100 + i, signature: `MAMORI scroll ${i}`, severity: 4, src: `10.0.1.${i + 10}`, mac: `02:00:00:00:30:${hex}`, ja: `一覧の長さを確かめる警告 ${i}`, en: `Long list alert ${i}` }));
+  }
+  await center.ingest(center.sensors.sakura, events);
+  const route = '/#/alerts?q=' + encodeURIComponent('MAMORI scroll');
+  await asUser(center.base, center.users.analyst, { locale: 'en-US' }, async (p) => {
+    const foot = p.locator('#bulk-foot');
+    const rows = p.locator('#alert-table tbody tr');
+    for (const [width, reason] of [[1280, null], [375, 'Test alerts, expected']]) {
+      await p.setViewportSize({ width, height: 800 });
+      await p.goto(center.base + route);
+      await ready(p);
+      await p.waitForFunction((n) => document.querySelectorAll('#alert-table tbody tr').length === n, N);
+      assert.equal(await foot.isVisible(), false, `${width} px: no bar with nothing ticked`);
+      if (reason) await p.fill('#bulk-reason', reason);
+      const first = rows.nth(0);
+      await first.locator('input.pick').check();
+      await foot.waitFor({ state: 'visible' });
+      assert.equal((await p.locator('#bulk-count-foot').textContent()).trim(), '1 selected');
+      // Scroll to the middle of the list and tick one there too.
+      const middle = rows.nth(N / 2);
+      await middle.evaluate((r) => r.scrollIntoView({ block: 'center' }));
+      await middle.locator('input.pick').check();
+      assert.equal((await p.locator('#bulk-count-foot').textContent()).trim(), '2 selected');
+      const seen = await p.evaluate(() => {
+        const bar = document.getElementById('bulk-foot').getBoundingClientRect();
+        const form = document.querySelector('form.bulk').getBoundingClientRect();
+        const hit = (id) => {
+          const b = document.getElementById(id).getBoundingClientRect();
+          const e = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+          return e && e.closest('button') ? e.closest('button').id : e && e.tagName;
+        };
+        return { top: bar.top, bottom: bar.bottom, left: bar.left, right: bar.right, screen: innerHeight, width: document.documentElement.clientWidth, scrolled: scrollY, page: document.documentElement.scrollHeight, formBottom: form.bottom, ack: hit('bulk-ack-foot'), close: hit('bulk-close-foot') };
+      });
+      const where = `${width} px: ${JSON.stringify(seen)}`;
+      assert.ok(seen.page > seen.screen * 2 && seen.scrolled > 0 && seen.formBottom < 0, `the list is longer than the screen, scrolled past the form: ${where}`);
+      assert.ok(Math.abs(seen.bottom - seen.screen) <= 1 && seen.top > seen.screen / 2, `the bar is at the foot of the screen: ${where}`);
+      assert.ok(seen.left >= 0 && seen.right <= seen.width + 0.5, `the bar is inside the screen's width: ${where}`);
+      assert.deepEqual([seen.ack, seen.close], ['bulk-ack-foot', 'bulk-close-foot'], `nothing covers the bar's buttons: ${where}`);
+      fs.mkdirSync(SHOTS, { recursive: true });
+      await p.screenshot({ path: path.join(SHOTS, `e2e-alerts-foot-bar-${width}-en.png`) });
+      const ids = await p.locator('#alert-table tbody input.pick:checked').evaluateAll((cs) => cs.map((c) => Number(c.value)));
+      if (!reason) {
+        // Closing needs a reason: the bar's button says so and takes the
+        // reader to the reason's field in the form, closing nothing.
+        await p.click('#bulk-close-foot');
+        await p.locator('#flash').filter({ hasText: 'Please write the reason for closing' }).waitFor();
+        assert.equal(await p.evaluate(() => document.activeElement.id), 'bulk-reason');
+        await middle.evaluate((r) => r.scrollIntoView({ block: 'center' }));
+        await p.click('#bulk-ack-foot');
+      } else {
+        await p.click('#bulk-close-foot');
+      }
+      await p.locator('#flash').filter({ hasText: '2 alerts updated' }).waitFor();
+      for (const id of ids) {
+        const a = await center.api.ok('GET', `/api/v1/alerts/${id}`);
+        assert.equal(a.status, reason ? 'closed' : 'acknowledged', `${width} px: alert ${id}`);
+        if (reason) assert.equal(a.close_reason, reason);
+      }
+      // Redrawn with nothing ticked: no bar. Ticking one and taking it back
+      // takes the bar away again.
+      await ready(p);
+      await p.waitForFunction(() => !document.querySelector('#alert-table tbody input.pick:checked'));
+      assert.equal(await foot.isVisible(), false, `${width} px: no bar after acting`);
+      const other = rows.nth(N - 1).locator('input.pick');
+      await other.check();
+      await foot.waitFor({ state: 'visible' });
+      await other.uncheck();
+      await foot.waitFor({ state: 'hidden' });
     }
   });
 });

@@ -233,7 +233,7 @@ test('the English statistics table fits a 1280 px desktop and says its median ti
     assert.ok(scroll <= client, `the table is ${scroll} px wide in ${client} px`);
     // Median times in days, hours and minutes (fmtSeconds), overall and per SME.
     const overall = p.locator('dl.stats-list').first();
-    assert.match(await overall.innerText(), /Median time to acknowledge\s+1 hour 30 min\s/);
+    assert.match(await overall.innerText(), /Median time until work started\s+1 hour 30 min\s/);
     assert.match(await overall.innerText(), /Median time to resolve\s+1 day 1 hour(\s|$)/);
     const row = p.locator('#stats-table tbody tr').filter({ hasText: '山田製作所' });
     assert.match(await row.innerText(), /1 hour 30 min\s+1 day 1 hour/);

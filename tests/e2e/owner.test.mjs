@@ -4,7 +4,8 @@
 // on a new device asks the IT company rather than pointing at a
 // configuration file the owner cannot open; an incident lists its alerts by
 // headline, severity and time (not "#7") and says who handles it, or that
-// nobody does yet. Advice on outgoing file sharing says what to ask the IT
+// nobody does yet, how long until work started and each target in words
+// (the incident report's). Advice on outgoing file sharing says what to ask the IT
 // company in plain words; the ports are in the IT company's advice, behind
 // the technical disclosure for the owner and with the facts for the vendor.
 // From an alert, the owner asks the monitoring centre (the IT company of the
@@ -82,7 +83,9 @@ test('an incident lists its alerts by headline and says who handles it (ja)', { 
     // The timeline's "alert added" names it too, and nothing reads "null".
     assert.equal((await p.locator(`#timeline a[href="#/alerts/${alert.id}"]`).textContent()).trim(), '危険な相手と通信しました。');
     assert.doesNotMatch(await p.locator('main').textContent(), /null|#\d/);
-    // A time not reached yet is said in words, not "—".
+    // A time not reached yet is said in words, not "—"; the first figure is
+    // the time until work started (対応開始, as the report says), not 受付.
+    assert.match(await p.locator('.sla').innerText(), /対応開始までの時間\s*まだ対応を始めていません（目標は 1 時間以内）/);
     assert.match(await p.locator('.sla').innerText(), /解決までの時間\s*まだ解決していません（目標は 1 日以内）/);
     // The vendor gives it to the analyst: the owner sees who that is.
     const vendor = await center.api.ok('GET', '/api/v1/users?tenant=0');
@@ -92,6 +95,31 @@ test('an incident lists its alerts by headline and says who handles it (ja)', { 
     await ready(p);
     await p.locator('#assignee').filter({ hasText: center.users.analyst.email }).waitFor();
     await shot(p, 'incident-owner-ja');
+  });
+});
+
+// The incident page names the figure as the report does: the time from the
+// opening (受付) until work started (対応開始), with each target said as a
+// sentence, the report's words too: "30 分（目標の 1 時間以内でした）". The
+// page said 受付までの時間 (the opening itself is 受付), the report
+// 対応開始までの時間, for the same figure; the page's 開始日時 and
+// 対応を開始 named the opening.
+test('an incident says how long until work started and each target in words (ja, en)', { skip: missing }, async () => {
+  // Work started after 30 minutes (target 1 hour), resolved after 25 hours (target 1 day).
+  const ids = { yamada: await center.closedIncident(center.tenants.yamada.id, { ack: 30, resolve: 1500 }), sakura: await center.closedIncident(center.tenants.sakura.id, { ack: 30, resolve: 1500 }) };
+  await asUser(center.base, center.users.yamada, { route: `/#/incidents/${ids.yamada}` }, async (p) => {
+    const sla = await p.locator('.sla').innerText();
+    assert.match(sla, /対応開始までの時間\s*30 分（目標の 1 時間以内でした）/);
+    assert.match(sla, /解決までの時間\s*1 日 1 時間（目標の 1 日を超えました）/);
+    const text = await p.locator('main').innerText();
+    assert.match(await p.locator('#incident-facts').innerText(), /受付日時/);
+    assert.doesNotMatch(text, /受付まで|開始日時|対応を開始|目標内|目標超過|目標を過ぎました/);
+  });
+  await asUser(center.base, center.users.sakura, { locale: 'en-US', route: `/#/incidents/${ids.sakura}` }, async (p) => {
+    const sla = await p.locator('.sla').innerText();
+    assert.match(sla, /Time until work started\s*30 min \(within the target of 1 hour\)/);
+    assert.match(sla, /Time to resolve\s*1 day 1 hour \(over the target of 1 day\)/);
+    assert.doesNotMatch(await p.locator('main').innerText(), /acknowledge|target missed/i);
   });
 });
 

@@ -5,7 +5,7 @@
 // sign-in steps the tests share (submitSignIn, signIn, asUser), a drop of
 // text as the browser gets it from another program (dropText), and what
 // does not fit a phone's screen (sidewaysOverflow, cutOff, hiddenText,
-// smallTargets, phoneWalk).
+// clippedFields, smallTargets, phoneWalk).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -265,7 +265,8 @@ export async function smallTargets(page) {
 // Opens each address (a hash such as '#/alerts/3') in the signed-in page at
 // a phone's width (375 px: the viewport is resized, not a new browser) and
 // returns what does not fit, as "address: what" (sidewaysOverflow, cutOff,
-// hiddenText) and the controls too small for a finger (smallTargets);
+// hiddenText, clippedFields) and the controls too small for a finger
+// (smallTargets);
 // after(page, hash), when given, runs on each page before it is measured
 // (opening a form's hidden part). The page is left at that width.
 export async function phoneWalk(page, base, hashes, { width = 375, after } = {}) {
@@ -275,7 +276,7 @@ export async function phoneWalk(page, base, hashes, { width = 375, after } = {})
     await page.goto(base + '/' + hash);
     await ready(page);
     if (after) await after(page, hash);
-    for (const what of [...(await sidewaysOverflow(page)), ...(await cutOff(page)), ...(await hiddenText(page)), ...(await smallTargets(page))]) problems.push(`${hash} at ${width} px: ${what}`);
+    for (const what of [...(await sidewaysOverflow(page)), ...(await cutOff(page)), ...(await hiddenText(page)), ...(await clippedFields(page)), ...(await smallTargets(page))]) problems.push(`${hash} at ${width} px: ${what}`);
   }
   return problems;
 }

@@ -125,36 +125,53 @@ export async function render(main, ctx) {
       counts.update();
     });
     tbody.addEventListener('change', counts.update);
-    main.append(bulkBar(tbody, ctx, counts.live));
-    main.append(h('div', { class: 'table-wrap' }, table), counts.foot, countLine, more);
+    const bulk = bulkBar(tbody, ctx, counts.live);
+    main.append(bulk.form);
+    main.append(h('div', { class: 'table-wrap' }, table), footBar(counts.foot, bulk.act), countLine, more);
     return;
   }
   main.append(h('div', { class: 'table-wrap' }, table), countLine, more);
 }
 
 // How many alerts are ticked: said in the bulk form (announced politely to
-// screen readers) and again in a bar under the list that stays at the foot
-// of a phone's screen, so the count is in sight while ticking down the list.
-// "Select all" follows the ticks: ticked when all are, half-ticked
-// (indeterminate) when some are (it stayed ticked after one was unticked).
+// screen readers) and again in the bar under the list (footBar), shown only
+// while some are ticked. "Select all" follows the ticks: ticked when all
+// are, half-ticked (indeterminate) when some are (it stayed ticked after one
+// was unticked).
 function selectedCounts(tbody, selectAll) {
   const live = h('p', { class: 'bulk-count', id: 'bulk-count', 'aria-live': 'polite' });
-  const foot = h('p', { class: 'bulk-count-foot', id: 'bulk-count-foot' });
+  const footCount = h('p', { class: 'bulk-count-foot', id: 'bulk-count-foot' });
+  const foot = h('div', { class: 'bulk-foot', id: 'bulk-foot', role: 'group', 'aria-labelledby': 'bulk-count-foot', hidden: true }, footCount);
   const update = () => {
     const n = tbody.querySelectorAll('input.pick:checked').length;
     const all = tbody.querySelectorAll('input.pick').length;
     selectAll.checked = all > 0 && n === all;
     selectAll.indeterminate = n > 0 && n < all;
-    const text = n ? t('alerts.selected', { n }) : t('alerts.selected_none');
-    live.textContent = text;
-    foot.textContent = text;
+    live.textContent = n ? t('alerts.selected', { n }) : t('alerts.selected_none');
     live.classList.toggle('muted', !n);
+    footCount.textContent = t('alerts.selected', { n });
+    foot.hidden = !n;
   };
   update();
   return { live, foot, update };
 }
 
-// The bar above the table: act on every ticked alert at once.
+// The bar under the list while alerts are ticked, held at the foot of the
+// screen (position: sticky) as the form above goes out of sight when one
+// scrolls down a long list: the count and the form's two buttons, which act
+// the same (closing takes the form's reason; without one the page says so
+// and moves to the field).
+function footBar(foot, act) {
+  const ack = h('button', { type: 'button', id: 'bulk-ack-foot' }, t('alerts.bulk_ack'));
+  const close = h('button', { type: 'button', id: 'bulk-close-foot' }, t('alerts.bulk_close'));
+  ack.addEventListener('click', () => act('acknowledge'));
+  close.addEventListener('click', () => act('close'));
+  foot.append(h('div', { class: 'actions' }, ack, close));
+  return foot;
+}
+
+// The form above the table: act on every ticked alert at once. Returns the
+// form and act(action), which the bar under the list calls too.
 function bulkBar(tbody, ctx, count) {
   const reason = field(t('alerts.bulk_reason'), 'input', { name: 'reason', maxlength: 500, id: 'bulk-reason' });
   const ack = h('button', { type: 'button', id: 'bulk-ack' }, t('alerts.bulk_ack'));
@@ -188,5 +205,5 @@ function bulkBar(tbody, ctx, count) {
   };
   ack.addEventListener('click', () => act('acknowledge'));
   close.addEventListener('click', () => act('close'));
-  return bar;
+  return { form: bar, act };
 }

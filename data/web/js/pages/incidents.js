@@ -57,10 +57,17 @@ function minutes(sec, notYet) {
   return fmtSeconds(sec);
 }
 
+// A time against its target, as the incident report says it: "12 分（目標の
+// 1 時間以内でした）", "まだ解決していません（目標の 1 日を過ぎています）".
+function slaText(took, notYet, target, breached) {
+  const reached = took !== null && took !== undefined;
+  const key = reached ? (breached ? 'incident.sla_missed' : 'incident.sla_met') : (breached ? 'incident.sla_overdue' : 'incident.sla_pending');
+  return t(key, { took: minutes(took, notYet), target: fmtMinutes(target) });
+}
+
 function slaBlock(sla) {
   if (!sla) return null;
-  const row = (label, took, notYet, target, breached) => [h('dt', {}, label), h('dd', { class: breached ? 'danger-text' : '' },
-    t('incident.sla_value', { took: minutes(took, notYet), target: fmtMinutes(target) }), breached ? ' ' + t('incident.sla_breached') : '')];
+  const row = (label, took, notYet, target, breached) => [h('dt', {}, label), h('dd', { class: breached ? 'danger-text' : '' }, slaText(took, notYet, target, breached))];
   return h('div', { class: 'sla' }, h('h3', {}, t('incident.sla')), h('dl', { class: 'facts' },
     row(t('incident.time_to_ack'), sla.time_to_acknowledge_s, 'incident.not_acknowledged', sla.acknowledge_minutes, sla.acknowledge_breached),
     row(t('incident.time_to_resolve'), sla.time_to_resolve_s, 'incident.not_resolved', sla.resolve_minutes, sla.resolve_breached)));
