@@ -96,6 +96,7 @@ def test_limits():
         c.admin("user", "add", "--role", "analyst", "--email", ANALYST, "--password-stdin",
                 stdin=PASSWORD + "\n")
         c.start()
+        check("not a setting" not in c.server_log(), "settings read: %s" % c.server_log())
         test_pair_lockout(c)
         test_account_limit(c)
         test_address_limit(c)
@@ -170,6 +171,7 @@ def test_busy_reply():
     c = Center(config="password_cost = interactive\npassword_wait = 0\n")  # in [auth]
     try:
         c.start(extra=["--threads", "2"])
+        check("not a setting" not in c.server_log(), "settings read: %s" % c.server_log())
         seen = {}
         for round_ in range(5):
             for lang, r in burst(c, 16, "busy%d-" % round_):
