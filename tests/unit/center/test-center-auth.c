@@ -244,16 +244,18 @@ static void test_ratelimit_pair(void **state)
     mm_ratelimit_free(rl);
 }
 
-/* An attempt the database fails (busy, broken) ends neither as a failure
- * nor as a success: the person is not locked out by the store, and earlier
- * failures are not cleared by it; a wrong password still counts. */
+/* An attempt the database fails (busy, broken), or one that found no free
+ * password check, ends neither as a failure nor as a success: the person is
+ * not locked out by the store, and earlier failures are not cleared by it; a
+ * wrong password still counts. */
 static void test_ratelimit_store_failure(void **state)
 {
     (void)state;
     struct mm_ratelimit *rl;
     assert_int_equal(mm_ratelimit_new(2, 1000, 100, 900 * 1000000LL, &rl), 0);
-    for (int i = 0; i < 10; i++) {
-        int r = i % 2 ? MM_EDB : MM_EDBBUSY;
+    for (int i = 0; i < 15; i++) {
+        /* MM_EAGAIN: every password check was busy (nothing was checked) */
+        int r = i % 3 == 0 ? MM_EAGAIN : i % 3 == 1 ? MM_EDB : MM_EDBBUSY;
         assert_int_equal(mm_ratelimit_begin(rl, "busy@example.jp", "192.0.2.3", 1000), 0);
         mm_ratelimit_end_result(rl, "busy@example.jp", "192.0.2.3", r, 1000);
     }
