@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns password hashing, secret generation and hashing, enrolment codes and
- * the login rate limiter (auth.h). */
+ * Owns password hashing (and the process-wide count of password checks at
+ * once), secret generation and hashing, enrolment codes and the login rate
+ * limiter (auth.h). */
 #include "center/auth.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/hash.h"
@@ -60,28 +64,114 @@ bool mm_password_long_enough(const char *password)
     return chars >= MM_PASSWORD_MIN_CHARS;
 }
 
+/* ---- password checks at once: each argon2id run takes its own memory
+ * (64 MiB at the interactive cost), so a process-wide count of slots bounds
+ * the memory however many sign-ins arrive ---- */
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t freed; /* on CLOCK_MONOTONIC once slots are set */
+    int slots, busy;      /* slots 0: no limit (the admin command, unit tests) */
+    int64_t wait_usec;
+} pw = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void init_freed(void)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&pw.freed, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+void mm_password_slots_set(int slots, int64_t wait_usec)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init_freed);
+    pthread_mutex_lock(&pw.mu);
+    pw.slots = slots > 0 ? slots : 1;
+    pw.wait_usec = wait_usec > 0 ? wait_usec : 0;
+    pthread_mutex_unlock(&pw.mu);
+}
+
+int mm_password_slots_default(int threads)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = cpus > 0 && cpus < threads ? (int)cpus : threads;
+    return n > 0 ? n : 1;
+}
+
+static void deadline_after(int64_t usec, struct timespec *ts)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    int64_t ns = ts->tv_nsec + (usec % 1000000) * 1000;
+    ts->tv_sec += (time_t)(usec / 1000000 + ns / 1000000000);
+    ts->tv_nsec = (long)(ns % 1000000000);
+}
+
+/* Takes a slot: 0 (*taken says whether there was a limit to count
+ * against), or MM_EAGAIN after waiting wait_usec without one coming free. */
+static int slot_take(bool *taken)
+{
+    struct timespec until;
+    int r = 0;
+    *taken = false;
+    pthread_mutex_lock(&pw.mu);
+    if (pw.slots > 0) {
+        deadline_after(pw.wait_usec, &until);
+        while (pw.busy >= pw.slots && r == 0)
+            if (pthread_cond_timedwait(&pw.freed, &pw.mu, &until) == ETIMEDOUT &&
+                pw.busy >= pw.slots)
+                r = MM_EAGAIN;
+        if (r == 0) {
+            pw.busy++;
+            *taken = true;
+        }
+    }
+    pthread_mutex_unlock(&pw.mu);
+    return r;
+}
+
+static void slot_give(bool taken)
+{
+    if (!taken)
+        return;
+    pthread_mutex_lock(&pw.mu);
+    pw.busy--;
+    pthread_cond_signal(&pw.freed);
+    pthread_mutex_unlock(&pw.mu);
+}
+
 int mm_password_hash(const char *password, enum mm_pwcost cost, char out[MM_PWHASH_MAX])
 {
     unsigned long long ops;
     size_t mem;
     size_t len = strlen(password);
+    bool taken;
     out[0] = '\0';
     if (len > PASSWORD_MAX)
         return MM_ETOOBIG;
     if (mm_auth_init() != 0)
         return MM_EIO;
     cost_limits(cost, &ops, &mem);
-    if (crypto_pwhash_argon2id_str(out, password, len, ops, mem) != 0)
-        return MM_ENOMEM;
-    return 0;
+    if (slot_take(&taken) != 0)
+        return MM_EAGAIN;
+    int r = crypto_pwhash_argon2id_str(out, password, len, ops, mem) == 0 ? 0 : MM_ENOMEM;
+    slot_give(taken);
+    return r;
 }
 
 int mm_password_verify(const char *hash, const char *password)
 {
     size_t len = strlen(password);
+    bool taken;
     if (!hash || !*hash || len > PASSWORD_MAX || mm_auth_init() != 0)
         return MM_EAUTH;
-    return crypto_pwhash_str_verify(hash, password, len) == 0 ? 0 : MM_EAUTH;
+    if (slot_take(&taken) != 0)
+        return MM_EAGAIN;
+    int r = crypto_pwhash_str_verify(hash, password, len) == 0 ? 0 : MM_EAUTH;
+    slot_give(taken);
+    return r;
 }
 
 /* Set once at start-up by mm_password_dummy_init, read-only afterwards. */
@@ -100,8 +190,8 @@ int mm_password_dummy_init(enum mm_pwcost cost)
 
 int mm_password_verify_dummy(const char *password)
 {
-    if (dummy_hash[0])
-        (void)mm_password_verify(dummy_hash, password);
+    if (dummy_hash[0] && mm_password_verify(dummy_hash, password) == MM_EAGAIN)
+        return MM_EAGAIN;
     return MM_EAUTH;
 }
 
@@ -168,9 +258,10 @@ int mm_enrol_code_hash(const char *code, uint8_t out[MM_HASH_BYTES])
 
 /* ---- rate limiter: an open-addressing table of keys, bounded in size ---- */
 
-#define RL_SLOTS   4096
-#define RL_KEY_MAX 300
-#define RL_PROBE   64
+#define RL_SLOTS     4096
+#define RL_KEY_MAX   320 /* "p:", an e-mail (254), '|', an address key (IPv6 /64: 43) */
+#define RL_PROBE     64
+#define ADDR_KEY_MAX (INET6_ADDRSTRLEN + 4) /* an address's text, or an IPv6 /64 */
 
 struct rl_entry {
     char key[RL_KEY_MAX];
@@ -180,12 +271,12 @@ struct rl_entry {
 
 struct mm_ratelimit {
     pthread_mutex_t mu;
-    int max_account, max_address;
+    int max_pair, max_account, max_address;
     int64_t window;
     struct rl_entry slots[RL_SLOTS];
 };
 
-int mm_ratelimit_new(int max_account, int max_address, int64_t window_usec,
+int mm_ratelimit_new(int max_pair, int max_account, int max_address, int64_t window_usec,
                      struct mm_ratelimit **out)
 {
     struct mm_ratelimit *rl = calloc(1, sizeof *rl);
@@ -193,6 +284,7 @@ int mm_ratelimit_new(int max_account, int max_address, int64_t window_usec,
     if (!rl)
         return MM_ENOMEM;
     pthread_mutex_init(&rl->mu, NULL);
+    rl->max_pair = max_pair;
     rl->max_account = max_account;
     rl->max_address = max_address;
     rl->window = window_usec;
@@ -213,17 +305,14 @@ static bool entry_idle(const struct rl_entry *e, int64_t now, int64_t window)
     return e->inflight == 0 && (e->failures == 0 || now - e->window_start > window);
 }
 
-/* Finds or creates the entry for key (kind "a:" account, "n:" address). When
- * the key is new, it takes an empty or idle slot of its probe sequence, else
- * the slot whose window started longest ago among those with no attempt in
- * flight (a full table must not lock everybody out). NULL only when every
- * slot of the sequence has an attempt in flight (callers then refuse the
- * attempt: fail closed). */
-static struct rl_entry *rl_lookup(struct mm_ratelimit *rl, const char *kind, const char *key,
-                                  int64_t now)
+/* Finds or creates the entry for key (kind "p:" account and address, "a:"
+ * account from anywhere, "n:" address). When the key is new, it takes an
+ * empty or idle slot of its probe sequence, else the slot whose window
+ * started longest ago among those with no attempt in flight (a full table
+ * must not lock everybody out). NULL only when every slot of the sequence
+ * has an attempt in flight (callers then refuse the attempt: fail closed). */
+static struct rl_entry *rl_lookup(struct mm_ratelimit *rl, const char *full, int64_t now)
 {
-    char full[RL_KEY_MAX];
-    snprintf(full, sizeof full, "%s%s", kind, key);
     /* Keyed (SipHash under the process key): with a hash anyone can
      * compute, 64 account names whose keys start at a locked account's slot
      * would push its failures out as the oldest entry of a full run. */
@@ -252,44 +341,62 @@ static struct rl_entry *rl_lookup(struct mm_ratelimit *rl, const char *kind, con
 
 /* The key of a source address: IPv4 as is (also when IPv4-mapped), IPv6 by
  * its /64, since one client usually holds a whole /64. */
-static void address_key(const char *address, char out[RL_KEY_MAX])
+static void address_key(const char *address, char out[ADDR_KEY_MAX])
 {
     struct in6_addr a6;
-    snprintf(out, RL_KEY_MAX, "%s", address);
+    snprintf(out, ADDR_KEY_MAX, "%s", address);
     if (!strchr(address, ':') || inet_pton(AF_INET6, address, &a6) != 1)
         return;
     if (IN6_IS_ADDR_V4MAPPED(&a6)) {
-        inet_ntop(AF_INET, &a6.s6_addr[12], out, RL_KEY_MAX);
+        inet_ntop(AF_INET, &a6.s6_addr[12], out, ADDR_KEY_MAX);
         return;
     }
     memset(&a6.s6_addr[8], 0, 8);
     char text[INET6_ADDRSTRLEN];
     inet_ntop(AF_INET6, &a6, text, sizeof text);
-    snprintf(out, RL_KEY_MAX, "%s/64", text);
+    snprintf(out, ADDR_KEY_MAX, "%s/64", text);
+}
+
+/* The three keys an attempt counts against, in the order they are
+ * reserved: the account from this address (its own small limit, so that
+ * failures elsewhere never lock the person out here), the account from
+ * anywhere (a looser limit against guessing from many addresses) and the
+ * address (against trying many accounts). */
+enum { RL_PAIR, RL_ACCOUNT, RL_ADDRESS, RL_KEYS };
+
+static void attempt_keys(const char *account, const char *address, char keys[RL_KEYS][RL_KEY_MAX])
+{
+    char akey[ADDR_KEY_MAX];
+    address_key(address, akey);
+    /* an e-mail address holds no '|': the pair's key cannot be another's */
+    snprintf(keys[RL_PAIR], RL_KEY_MAX, "p:%s|%s", account, akey);
+    snprintf(keys[RL_ACCOUNT], RL_KEY_MAX, "a:%s", account);
+    snprintf(keys[RL_ADDRESS], RL_KEY_MAX, "n:%s", akey);
 }
 
 int mm_ratelimit_begin(struct mm_ratelimit *rl, const char *account, const char *address,
                        int64_t now)
 {
-    int r = MM_ELIMIT;
-    char akey[RL_KEY_MAX];
-    address_key(address, akey);
+    char keys[RL_KEYS][RL_KEY_MAX];
+    struct rl_entry *held[RL_KEYS];
+    const int max[RL_KEYS] = {rl->max_pair, rl->max_account, rl->max_address};
+    int n = 0;
+    attempt_keys(account, address, keys);
     pthread_mutex_lock(&rl->mu);
-    struct rl_entry *a = rl_lookup(rl, "a:", account, now);
-    if (a && a->failures + a->inflight < rl->max_account) {
-        /* Held while the address is looked up, so that lookup cannot take
-         * the account's (possibly fresh, idle-looking) slot. */
-        a->inflight++;
-        struct rl_entry *n = rl_lookup(rl, "n:", akey, now);
-        if (n && n->failures + n->inflight < rl->max_address) {
-            n->inflight++;
-            r = 0;
-        } else {
-            a->inflight--;
-        }
+    /* Each key is held (inflight) while the next is looked up, so that
+     * lookup cannot take its (possibly fresh, idle-looking) slot. */
+    for (; n < RL_KEYS; n++) {
+        struct rl_entry *e = rl_lookup(rl, keys[n], now);
+        if (!e || e->failures + e->inflight >= max[n])
+            break;
+        e->inflight++;
+        held[n] = e;
     }
+    if (n < RL_KEYS)
+        for (int i = 0; i < n; i++)
+            held[i]->inflight--;
     pthread_mutex_unlock(&rl->mu);
-    return r;
+    return n == RL_KEYS ? 0 : MM_ELIMIT;
 }
 
 static void rl_finish(struct rl_entry *e, bool failed, bool clear, int64_t now)
@@ -307,28 +414,34 @@ static void rl_finish(struct rl_entry *e, bool failed, bool clear, int64_t now)
     }
 }
 
+/* Ends the attempt in flight on each key: failed counts against all three;
+ * a success clears only the failures of the account from this address (the
+ * account's count from anywhere stays: one success somewhere must not give
+ * guessers elsewhere a fresh allowance). */
+static void rl_end(struct mm_ratelimit *rl, const char *account, const char *address, bool failed,
+                   bool success, int64_t now)
+{
+    char keys[RL_KEYS][RL_KEY_MAX];
+    attempt_keys(account, address, keys);
+    pthread_mutex_lock(&rl->mu);
+    for (int i = 0; i < RL_KEYS; i++)
+        rl_finish(rl_lookup(rl, keys[i], now), failed, success && i == RL_PAIR, now);
+    pthread_mutex_unlock(&rl->mu);
+}
+
 void mm_ratelimit_end(struct mm_ratelimit *rl, const char *account, const char *address,
                       bool success, int64_t now)
 {
-    char akey[RL_KEY_MAX];
-    address_key(address, akey);
-    pthread_mutex_lock(&rl->mu);
-    rl_finish(rl_lookup(rl, "a:", account, now), !success, success, now);
-    rl_finish(rl_lookup(rl, "n:", akey, now), !success, false, now);
-    pthread_mutex_unlock(&rl->mu);
+    rl_end(rl, account, address, !success, success, now);
 }
 
 void mm_ratelimit_end_result(struct mm_ratelimit *rl, const char *account, const char *address,
                              int r, int64_t now)
 {
-    char akey[RL_KEY_MAX];
-    if (!MM_STORE_FAILED(r)) {
-        mm_ratelimit_end(rl, account, address, r == 0, now);
-        return;
-    }
-    address_key(address, akey); /* only the attempt in flight is let go */
-    pthread_mutex_lock(&rl->mu);
-    rl_finish(rl_lookup(rl, "a:", account, now), false, false, now);
-    rl_finish(rl_lookup(rl, "n:", akey, now), false, false, now);
-    pthread_mutex_unlock(&rl->mu);
+    /* A store failure or no free password check: only the attempt in
+     * flight is let go (the password may not even have been checked). */
+    if (MM_STORE_FAILED(r) || r == MM_EAGAIN)
+        rl_end(rl, account, address, false, false, now);
+    else
+        rl_end(rl, account, address, r != 0, r == 0, now);
 }

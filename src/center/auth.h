@@ -3,7 +3,8 @@
  * secrets (session tokens, API tokens "mmt_", sensor keys "mms_", enrolment
  * codes) stored only as BLAKE2b-256 hashes, and the login rate limiter that
  * reserves an attempt before the password is checked so concurrent attempts
- * cannot exceed the limit. Request authentication lives in router.c. */
+ * cannot exceed the limit; a process-wide bound on password checks at once.
+ * Request authentication lives in router.c. */
 #ifndef MM_CENTER_AUTH_H
 #define MM_CENTER_AUTH_H
 
@@ -37,15 +38,27 @@ int mm_pwcost_parse(const char *s, enum mm_pwcost *out);
  * four characters is not twelve). */
 bool mm_password_long_enough(const char *password);
 
-/* Hashes a password (at most 1024 bytes) with argon2id into out. */
+/* Bounds the password checks and hashings running at once in this process
+ * (each argon2id run holds its own memory: 64 MiB at the interactive cost)
+ * to slots (at least 1); one that finds none free waits at most wait_usec
+ * (0: not at all), then fails with MM_EAGAIN. Set once at start-up, before
+ * serving; without it (the admin command) there is no limit. */
+void mm_password_slots_set(int slots, int64_t wait_usec);
+/* The server's number of slots: the processors online, at most threads
+ * (the requests working in the database at once, --threads), at least 1. */
+int mm_password_slots_default(int threads);
+
+/* Hashes a password (at most 1024 bytes) with argon2id into out; MM_EAGAIN
+ * when no slot came free in time. */
 int mm_password_hash(const char *password, enum mm_pwcost cost, char out[MM_PWHASH_MAX]);
-/* 0 when password matches hash, MM_EAUTH otherwise (also for an empty hash). */
+/* 0 when password matches hash, MM_EAUTH otherwise (also for an empty
+ * hash), MM_EAGAIN when no slot came free in time (nothing was checked). */
 int mm_password_verify(const char *hash, const char *password);
 /* Makes, once at start-up (before serving), the hash that logins for a
  * missing account or an account without a password are checked against. */
 int mm_password_dummy_init(enum mm_pwcost cost);
 /* Verifies password against that hash, so the time spent is the same as
- * for a real account; always MM_EAUTH. */
+ * for a real account; MM_EAUTH, or MM_EAGAIN as mm_password_verify. */
 int mm_password_verify_dummy(const char *password);
 /* True when hash was made with other parameters than cost asks for now. */
 bool mm_password_needs_rehash(const char *hash, enum mm_pwcost cost);
@@ -59,25 +72,29 @@ int mm_enrol_code_new(char out[MM_ENROL_CODE_MAX]);
 /* Hashes a code typed by a person: case and dashes/spaces do not matter. */
 int mm_enrol_code_hash(const char *code, uint8_t out[MM_HASH_BYTES]);
 
-/* The login rate limiter: per account and per source address, a count of
- * failures within a sliding window plus attempts in flight. */
+/* The login rate limiter: a count of failures within a sliding window plus
+ * attempts in flight, for three keys: the account from the client's
+ * address (IPv4, or the IPv6 /64), max_pair; the account from anywhere,
+ * max_account; the address for any account, max_address. Failures from
+ * one address never lock the account out at another until max_account. */
 struct mm_ratelimit;
 
-int mm_ratelimit_new(int max_account, int max_address, int64_t window_usec,
+int mm_ratelimit_new(int max_pair, int max_account, int max_address, int64_t window_usec,
                      struct mm_ratelimit **out);
 void mm_ratelimit_free(struct mm_ratelimit *rl);
-/* Reserves one attempt for (account, address): MM_ELIMIT when either key's
- * failures plus attempts in flight reached its maximum. Every successful
- * begin must be followed by one end. */
+/* Reserves one attempt for (account, address): MM_ELIMIT when any of the
+ * three keys' failures plus attempts in flight reached its maximum. Every
+ * successful begin must be followed by one end. */
 int mm_ratelimit_begin(struct mm_ratelimit *rl, const char *account, const char *address,
                        int64_t now);
-/* Ends an attempt: a failure counts against both keys; a success clears the
- * account's failures. */
+/* Ends an attempt: a failure counts against all three keys; a success
+ * clears the failures of the account from this address only. */
 void mm_ratelimit_end(struct mm_ratelimit *rl, const char *account, const char *address,
                       bool success, int64_t now);
 /* Ends an attempt by its result r: 0 a success, a store failure (the
- * database busy or broken: the password may not even have been checked)
- * neither a success nor a failure, anything else a failure. */
+ * database busy or broken: the password may not even have been checked) or
+ * MM_EAGAIN (no free password check) neither a success nor a failure,
+ * anything else a failure. */
 void mm_ratelimit_end_result(struct mm_ratelimit *rl, const char *account, const char *address,
                              int r, int64_t now);
 

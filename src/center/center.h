@@ -39,7 +39,7 @@ struct mm_center_config {
     bool alert_rows_off;      /* mm_store_config's; the admin command sets it */
     enum mm_pwcost pwcost;    /* password hashing cost */
     int session_hours;
-    int login_max_failures;      /* per account per window */
+    int login_max_failures;      /* per account from one address per window */
     int login_max_failures_addr; /* per source address per window */
     int login_window;            /* seconds */
     int alert_window;            /* aggregation window, seconds */
@@ -54,6 +54,10 @@ struct mm_center_config {
     int body_timeout;            /* seconds a request's body may take to arrive */
     int thread_stack_kb;         /* stack reserved by each connection's thread (KiB) */
     const char *report_timezone; /* [reports] timezone, tz database name (Asia/Tokyo) */
+    /* [auth] failed sign-ins per account from all addresses per window,
+     * and seconds a request waits for a free password check (auth.h) */
+    int login_max_failures_account;
+    int password_wait;
     /* Where listen, tls_cert, tls_key and report_timezone came from, for
      * their messages: the settings file's path ("FILE: [server] listen ..."),
      * or NULL for the command line (--listen ...) or the default. */
@@ -85,6 +89,15 @@ struct mm_center {
     bool https;
 };
 
+/* The session cookie's name: under HTTPS "__Host-mm_session", which a
+ * browser keeps only when set Secure, with Path=/ and no Domain by this very
+ * host (no neighbouring subdomain or plain-HTTP page can plant or replace
+ * it); over plain HTTP "mm_session" (browsers refuse __Host- there). */
+static inline const char *mm_session_cookie(const struct mm_center *c)
+{
+    return c->https ? "__Host-mm_session" : "mm_session";
+}
+
 /* Fills cfg with the defaults. */
 void mm_center_config_defaults(struct mm_center_config *cfg);
 
@@ -93,7 +106,8 @@ void mm_center_config_defaults(struct mm_center_config *cfg);
  * per_ip_body_mb, body_timeout,
  * thread_stack_kb;
  * [auth] password_cost, session_hours, login_max_failures,
- * login_max_failures_addr, login_window; [alerts] window, sensor_silent_after,
+ * login_max_failures_addr, login_max_failures_account, login_window,
+ * password_wait; [alerts] window, sensor_silent_after,
  * health_interval; [reports] timezone). Numbers, [server] sync and [auth]
  * password_cost are checked here. [server] listen, tls_cert, tls_key and
  * [reports] timezone are only taken (with their *_src): the command line

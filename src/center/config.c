@@ -29,6 +29,8 @@ void mm_center_config_defaults(struct mm_center_config *cfg)
     cfg->session_hours = 12;
     cfg->login_max_failures = 5;
     cfg->login_max_failures_addr = 20;
+    cfg->login_max_failures_account = 100;
+    cfg->password_wait = 5;
     cfg->login_window = 900;
     cfg->alert_window = 3600;
     cfg->sensor_silent_after = 900;
@@ -79,6 +81,8 @@ static const struct int_key int_keys[] = {
     INT_KEY("auth", "session_hours", 1, 24 * 30, session_hours),
     INT_KEY("auth", "login_max_failures", 1, 1000, login_max_failures),
     INT_KEY("auth", "login_max_failures_addr", 1, 100000, login_max_failures_addr),
+    INT_KEY("auth", "login_max_failures_account", 1, 100000, login_max_failures_account),
+    INT_KEY("auth", "password_wait", 0, 60, password_wait),
     INT_KEY("auth", "login_window", 1, 86400, login_window),
     INT_KEY("alerts", "window", 1, 7 * 86400, alert_window),
     INT_KEY("alerts", "sensor_silent_after", 1, 30 * 86400, sensor_silent_after),
@@ -342,8 +346,9 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, stru
     if (r == 0)
         r = mm_store_open_sqlite(&sc, &c->store, err, errlen);
     if (r == 0)
-        r = mm_ratelimit_new(cfg->login_max_failures, cfg->login_max_failures_addr,
-                             (int64_t)cfg->login_window * 1000000, &c->ratelimit);
+        r = mm_ratelimit_new(cfg->login_max_failures, cfg->login_max_failures_account,
+                             cfg->login_max_failures_addr, (int64_t)cfg->login_window * 1000000,
+                             &c->ratelimit);
     if (r == 0)
         r = mm_log_limit_new(MM_BAD_HEADER_LOG_MINUTES * 60 * 1000000LL, MM_BAD_HEADER_LOG_KEYS,
                              &c->bad_header_log);

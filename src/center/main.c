@@ -620,6 +620,10 @@ static int serve(struct mm_center_config *cfg, struct reload *rl, struct mm_http
         mm_log_tr(MM_LOG_ERROR, "center-log", "main.pwhash");
         goto out;
     }
+    /* Each password check holds its own argon2 memory: a bounded number at
+     * once, whatever the number of sign-ins (auth.h). */
+    mm_password_slots_set(mm_password_slots_default(cfg->threads),
+                          (int64_t)cfg->password_wait * 1000000);
     raise_open_file_limit(cfg);
     if (mm_http_start(&c, tls, &srv, err, sizeof err) != 0) {
         mm_log_error("%s", err);

@@ -215,21 +215,30 @@ class Center:
             _open.remove(self)
 
     # --- HTTP ---
-    def connection(self, timeout=60):
+    def connection(self, timeout=60, source=None):
+        """A connection to the centre; source is the client's address (another
+        loopback address, 127.0.0.2 ..., is another client to the centre)."""
+        src = (source, 0) if source else None
         if self.tls:
             ctx = ssl.create_default_context()
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
-            return http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=ctx)
-        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+            return http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=ctx,
+                                               source_address=src)
+        return http.client.HTTPConnection(self.host, self.port, timeout=timeout,
+                                          source_address=src)
+
+    def cookie_name(self):
+        """The session cookie's name: __Host-mm_session under HTTPS, else mm_session."""
+        return "__Host-mm_session" if self.tls else "mm_session"
 
     def request(self, method, path, body=None, headers=None, token=None, session=None,
-                raw=False):
+                raw=False, source=None):
         h = dict(headers or {})
         if token:
             h["Authorization"] = "Bearer " + token
         if session:
-            h["Cookie"] = "mm_session=" + session.cookie
+            h["Cookie"] = session.name + "=" + session.cookie
             if method != "GET" and session.csrf and "X-CSRF-Token" not in h:
                 h["X-CSRF-Token"] = session.csrf
         if body is not None and not isinstance(body, (bytes, str)):
@@ -237,7 +246,7 @@ class Center:
             h.setdefault("Content-Type", "application/json")
         if isinstance(body, str):
             body = body.encode()
-        conn = self.connection()
+        conn = self.connection(source=source)
         try:
             conn.request(method, path, body=body, headers=h)
             resp = conn.getresponse()
@@ -246,12 +255,15 @@ class Center:
         finally:
             conn.close()
 
-    def login(self, email, password=PASSWORD):
-        r = self.request("POST", "/api/v1/login", {"email": email, "password": password})
+    def login(self, email, password=PASSWORD, source=None):
+        r = self.request("POST", "/api/v1/login", {"email": email, "password": password},
+                         source=source)
         check(r.status == 200, "login %s: %r" % (email, r))
         cookie = r.headers.get("set-cookie", "")
-        check(cookie.startswith("mm_session="), "no session cookie: %r" % cookie)
-        s = Session(cookie.split(";")[0].split("=", 1)[1], r.json["csrf_token"], r.json, cookie)
+        name = self.cookie_name()
+        check(cookie.startswith(name + "="), "no session cookie %s: %r" % (name, cookie))
+        s = Session(cookie.split(";")[0].split("=", 1)[1], r.json["csrf_token"], r.json, cookie,
+                    name)
         return s
 
     def ingest(self, key, lines, compress=False, headers=None):
@@ -265,11 +277,12 @@ class Center:
 
 
 class Session:
-    def __init__(self, cookie, csrf, me, set_cookie):
-        self.cookie = cookie
+    def __init__(self, cookie, csrf, me, set_cookie, name="mm_session"):
+        self.cookie = cookie  # the token, the cookie's value
         self.csrf = csrf
         self.me = me
         self.set_cookie = set_cookie
+        self.name = name  # the cookie's name (Center.cookie_name)
 
 
 def send_until_close(c, raw):

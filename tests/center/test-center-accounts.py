@@ -92,8 +92,9 @@ def test_own_change(c, w, admin):
 
 
 def test_lockout(c, w):
-    """A wrong current password counts like a failed sign-in (5 per account):
-    then both the change and the sign-in answer 429."""
+    """A wrong current password counts like a failed sign-in (5 per account
+    and address): then both the change and the sign-in answer 429 from this
+    address; from another one (127.0.0.2) the person signs in."""
     add_user(c, w.tenants["B"]["session"], "locked@b.example", must_change_password=False)
     s = c.login("locked@b.example")
     for i in range(5):
@@ -103,6 +104,7 @@ def test_lockout(c, w):
     check(r.status == 429 and r.json["error"] == "rate_limited", "locked out: %r" % r)
     r = c.request("POST", "/api/v1/login", {"email": "locked@b.example", "password": PASSWORD})
     check(r.status == 429, "sign-in locked out too: %r" % r)
+    c.login("locked@b.example", source="127.0.0.2")
 
 
 def test_must_change(c, w, admin):

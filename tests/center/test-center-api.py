@@ -29,6 +29,8 @@ def test_login_and_session(c):
     for want in ("HttpOnly", "SameSite=Strict", "Path=/"):
         check(want in attrs, "cookie lacks %s: %s" % (want, s.set_cookie))
     check("Secure" not in attrs, "Secure cookie over plain HTTP")
+    check(s.set_cookie.startswith("mm_session="), "plain name over HTTP: %s" % s.set_cookie)
+    check(all(not a.lower().startswith("domain=") for a in attrs), "no Domain: %s" % s.set_cookie)
     r = c.request("GET", "/api/v1/me", session=s)
     check(r.status == 200, "me: %r" % r)
     check(r.json["user"]["role"] == "admin" and r.json["user"]["tenant_id"] == 0, "me: %r" % r)
@@ -548,6 +550,10 @@ def test_rate_limit(c):
     r = c.request("POST", "/api/v1/login", {"email": "staff@b.example", "password": PASSWORD})
     check(r.status == 429 and r.json["error"] == "rate_limited", "locked account: %r" % r)
     c.login("owner@a.example")  # other accounts still work from this address
+    # The lock-out is the account's at this address only: from another
+    # client the person signs in (until session 28 the account was locked
+    # from everywhere, so anyone could keep anyone out).
+    c.login("staff@b.example", source="127.0.0.2")
     print("rate limit: %d evaluated, %d refused" % (evaluated, limited))
 
 

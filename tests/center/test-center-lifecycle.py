@@ -344,9 +344,8 @@ def test_https():
             f.write("[server]\ntls_cert = %s\ntls_key = %s\n" %
                     (os.path.join(c.tmp, "none.crt"), os.path.join(c.tmp, "none.key")))
         c.start(extra=["--tls-cert", cert, "--tls-key", key])
-        s = c.login("owner@a.example")
-        check("Secure" in [a.strip() for a in s.set_cookie.split(";")],
-              "Secure cookie under HTTPS: %s" % s.set_cookie)
+        s = c.login("owner@a.example")  # checks the name: __Host-mm_session
+        https_cookie_and_hsts(c, s)
         r = c.request("GET", "/api/v1/me", session=s)
         check(r.status == 200, "me over HTTPS: %r" % r)
         reload_under_https(c)
@@ -361,6 +360,29 @@ def test_https():
         tls_files_read_once(c, cert, key)
     finally:
         c.close()
+
+
+def https_cookie_and_hsts(c, s):
+    """Under HTTPS the session cookie is __Host-mm_session (Secure, Path=/, no
+    Domain: a browser keeps it only from this very host over HTTPS), and the
+    plain name is not read; every reply says Strict-Transport-Security
+    (until session 28 the cookie was mm_session and no reply had HSTS)."""
+    attrs = [a.strip() for a in s.set_cookie.split(";")]
+    check("Secure" in attrs and "Path=/" in attrs, "Secure, Path=/ under HTTPS: %s" % s.set_cookie)
+    check(all(not a.lower().startswith("domain=") for a in attrs), "no Domain: %s" % s.set_cookie)
+    r = c.request("GET", "/api/v1/me", headers={"Cookie": "mm_session=" + s.cookie})
+    check(r.status == 401, "the plain name is not a session under HTTPS: %r" % r)
+    hsts = "max-age=31536000"
+    for path in ("/", "/api/v1/me", "/api/v1/nothing-here"):
+        r = c.request("GET", path)
+        check(r.headers.get("strict-transport-security") == hsts,
+              "HSTS on %s: %r" % (path, r.headers))
+    other = c.login("staff@a.example")
+    r = c.request("POST", "/api/v1/logout", session=other)
+    check(r.status == 204 and r.headers.get("strict-transport-security") == hsts, "logout: %r" % r)
+    gone = r.headers.get("set-cookie", "")
+    check(gone.startswith("__Host-mm_session=;") and "Max-Age=0" in gone and "Secure" in gone,
+          "logout clears the __Host- cookie: %s" % gone)
 
 
 def reload_under_https(c):

@@ -140,8 +140,10 @@ def test_one_csp(c):
         resp = conn.getresponse()
         resp.read()
         csp = [v for k, v in resp.getheaders() if k.lower() == "content-security-policy"]
+        hsts = [v for k, v in resp.getheaders() if k.lower() == "strict-transport-security"]
         conn.close()
         check(len(csp) == 1, "%s: %d Content-Security-Policy headers" % (path, len(csp)))
+        check(not hsts, "%s: HSTS over plain HTTP: %r" % (path, hsts))  # only under HTTPS
 
 
 def test_report_style_allowed(c, w):

@@ -17,7 +17,8 @@
 
 /* Checks the caller's current password under the login rate limiter (the
  * same account and address keys as POST /api/v1/login): 0 and the hash it
- * was checked against in verified, MM_ELIMIT or MM_EAUTH. */
+ * was checked against in verified, MM_ELIMIT, MM_EAUTH or MM_EAGAIN (no
+ * password check came free). */
 static int check_current(struct mm_request *req, const char *password, char verified[MM_PWHASH_MAX])
 {
     struct mm_center *c = req->center;
@@ -32,7 +33,7 @@ static int check_current(struct mm_request *req, const char *password, char veri
     if (r == 0)
         snprintf(verified, MM_PWHASH_MAX, "%s", fresh.password_hash);
     mm_ratelimit_end_result(c->ratelimit, me->email, req->address, r, req->now);
-    return r == 0 || MM_STORE_FAILED(r) ? r : MM_EAUTH;
+    return r == 0 || MM_STORE_FAILED(r) || r == MM_EAGAIN ? r : MM_EAUTH;
 }
 
 /* 0 when password may become the new one; else replies 400. */
@@ -59,7 +60,7 @@ static int change_own(struct mm_request *req, const char *current, const char *f
     if (r == 0)
         r = mm_password_hash(fresh, req->center->cfg.pwcost, hash);
     if (r != 0)
-        return r;
+        return mm_api_password_busy(req, r);
     struct mm_actor who = mm_api_actor(req);
     const uint8_t *keep = req->who.kind == MM_AUTH_SESSION ? req->who.session.token_hash : NULL;
     /* Written only while the hash checked is still stored: a reset made
@@ -160,7 +161,7 @@ int mm_api_user_password_reset(struct mm_request *req)
         r = mm_api_body(req, fields, &body);
     if (r != 0)
         return r;
-    r = reset_password(req, &u, mm_api_str(body, "password"), &done);
+    r = mm_api_password_busy(req, reset_password(req, &u, mm_api_str(body, "password"), &done));
     json_decref(body);
     if (r == 0)
         r = st->ops->user_get(st, &req->who.scope, u.id, &u);

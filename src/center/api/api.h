@@ -78,6 +78,15 @@ json_t *mm_api_me_object(struct mm_request *req);
 /* Lower-cases an e-mail address into out; MM_EINVAL when it is not one. */
 int mm_api_email_normalise(const char *in, char *out, size_t outlen);
 
+/* Seconds a client is asked to wait (Retry-After) when every password
+ * check was busy for [auth] password_wait. */
+#define MM_PASSWORD_BUSY_RETRY_AFTER "5"
+
+/* After a password check or hashing that ended with r: when no check came
+ * free in time (MM_EAGAIN, auth.h), replies 503 unavailable with
+ * Retry-After and the text reply.password_busy. Returns r. */
+int mm_api_password_busy(struct mm_request *req, int r);
+
 /* The actor of a change, for the audit log. */
 struct mm_actor mm_api_actor(const struct mm_request *req);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the helpers every API handler shares: strict JSON bodies, query
- * arguments, keyset pagination, time stamps and the JSON form of the core
- * objects (tenant, user, sensor, alert). */
+ * arguments, keyset pagination, time stamps, the JSON form of the core
+ * objects (tenant, user, sensor, alert) and the reply when every password
+ * check is busy. */
 #include "center/api/api.h"
 
 #include <stdio.h>
@@ -19,6 +20,15 @@
 #define DEFAULT_ARRAY_MAX  1000
 #define PAGE_DEFAULT       50
 #define PAGE_MAX           200
+
+int mm_api_password_busy(struct mm_request *req, int r)
+{
+    if (r == MM_EAGAIN && req->status == 0) {
+        mm_reply_header(req, "Retry-After", MM_PASSWORD_BUSY_RETRY_AFTER);
+        mm_reply_error_text(req, 503, "unavailable", "reply.password_busy", NULL);
+    }
+    return r;
+}
 
 static const char *type_name(json_type t)
 {

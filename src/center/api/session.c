@@ -2,8 +2,8 @@
  * Owns POST /api/v1/login, POST /api/v1/logout, GET /api/v1/me and
  * PATCH /api/v1/me (the user's own language): password check under the rate
  * limiter (a disabled account fails like a wrong password), session creation
- * with its cookie and CSRF token (stored only while the user still has the
- * hash that was checked), re-hashing (compare and swap). The user object in the
+ * with its cookie (mm_session, __Host-mm_session under HTTPS) and CSRF token (stored only while the
+ * user still has the hash that was checked), re-hashing (compare and swap). The user object in the
  * me object says "must_change_password" (api/account.c). */
 #include "center/api/api.h"
 #include "center/report.h"
@@ -94,7 +94,7 @@ json_t *mm_api_me_object(struct mm_request *req)
 }
 
 /* Checks the password of email. 0 and *u on success; MM_EAUTH for a wrong
- * account or password. */
+ * account or password; MM_EAGAIN when no password check came free. */
 static int check_password(struct mm_request *req, const char *email, const char *password,
                           struct mm_user *u)
 {
@@ -107,7 +107,7 @@ static int check_password(struct mm_request *req, const char *email, const char 
         r = mm_password_verify(u->password_hash, password);
     else if (r == 0 || r == MM_ENOENT)
         r = mm_password_verify_dummy(password);
-    return r == 0 ? 0 : MM_STORE_FAILED(r) ? r : MM_EAUTH;
+    return r == 0 || MM_STORE_FAILED(r) || r == MM_EAGAIN ? r : MM_EAUTH;
 }
 
 /* Adds the session of u, whose password hash verified was just checked: the
@@ -134,9 +134,9 @@ static int start_session(struct mm_request *req, const struct mm_user *u, const 
     if (r != 0)
         return r;
     mm_reply_cookie(req, mm_arena_printf(&req->arena,
-                                         "mm_session=%s; HttpOnly; SameSite=Strict; Path=/; "
+                                         "%s=%s; HttpOnly; SameSite=Strict; Path=/; "
                                          "Max-Age=%d%s",
-                                         token, c->cfg.session_hours * 3600,
+                                         mm_session_cookie(c), token, c->cfg.session_hours * 3600,
                                          c->https ? "; Secure" : ""));
     req->who.kind = MM_AUTH_SESSION;
     req->who.user = *u;
@@ -178,7 +178,8 @@ int mm_api_login(struct mm_request *req)
     /* The attempt stays reserved until the session is stored: a sign-in the
      * store refuses (the password changed, or the account was disabled, while
      * it was checked) counts as a failure, like a wrong password; one the
-     * database fails (busy: 503) counts neither way. */
+     * database fails (busy: 503), or one that found every password check busy
+     * (503), counts neither way. */
     if (mm_ratelimit_begin(c->ratelimit, email, req->address, req->now) != 0) {
         r = MM_ELIMIT;
     } else {
@@ -193,6 +194,8 @@ int mm_api_login(struct mm_request *req)
     json_decref(body);
     if (r == MM_EAUTH)
         return mm_reply_error(req, 401, "unauthenticated", NULL);
+    if (r == MM_EAGAIN)
+        return mm_api_password_busy(req, r);
     if (r != 0)
         return mm_reply_code(req, r, NULL);
     mm_lang_parse(u.lang, &req->lang);
@@ -209,8 +212,9 @@ int mm_api_logout(struct mm_request *req)
             return r;
     }
     mm_reply_cookie(req, mm_arena_printf(&req->arena,
-                                         "mm_session=; HttpOnly; SameSite=Strict; Path=/; "
+                                         "%s=; HttpOnly; SameSite=Strict; Path=/; "
                                          "Max-Age=0%s",
+                                         mm_session_cookie(req->center),
                                          req->center->https ? "; Secure" : ""));
     return mm_reply_json(req, 204, NULL);
 }

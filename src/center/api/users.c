@@ -91,7 +91,8 @@ static int user_fields(struct mm_request *req, const json_t *body, struct mm_use
      * sign-in, unless the caller says otherwise ("must_change_password": false). */
     u->must_change = pw && !json_is_false(json_object_get(body, "must_change_password"));
     if (pw)
-        return mm_password_hash(pw, req->center->cfg.pwcost, u->password_hash);
+        return mm_api_password_busy(
+            req, mm_password_hash(pw, req->center->cfg.pwcost, u->password_hash));
     return 0;
 }
 

@@ -101,7 +101,7 @@ static void test_ratelimit_concurrent(void **state)
     (void)state;
     struct race r = {0};
     pthread_t t[16];
-    assert_int_equal(mm_ratelimit_new(5, 100, 1000000, &r.rl), 0);
+    assert_int_equal(mm_ratelimit_new(5, 1000, 100, 1000000, &r.rl), 0);
     for (int i = 0; i < 16; i++)
         assert_int_equal(pthread_create(&t[i], NULL, attempt, &r), 0);
     for (int i = 0; i < 16; i++)
@@ -124,7 +124,7 @@ static void test_ratelimit_saturated(void **state)
     (void)state;
     struct mm_ratelimit *rl;
     char account[64], address[64];
-    assert_int_equal(mm_ratelimit_new(5, 20, 900 * 1000000LL, &rl), 0);
+    assert_int_equal(mm_ratelimit_new(5, 100, 20, 900 * 1000000LL, &rl), 0);
     for (int i = 0; i < 20000; i++) {
         snprintf(account, sizeof account, "user%d@example.jp", i);
         snprintf(address, sizeof address, "10.%d.%d.%d", (i >> 16) & 255, (i >> 8) & 255, i & 255);
@@ -139,7 +139,7 @@ static void test_ratelimit_saturated(void **state)
         assert_int_equal(mm_ratelimit_begin(rl, "victim@example.jp", "192.0.2.7", 3000000), 0);
         mm_ratelimit_end(rl, "victim@example.jp", "192.0.2.7", false, 3000000);
     }
-    assert_int_equal(mm_ratelimit_begin(rl, "victim@example.jp", "192.0.2.8", 3000001), MM_ELIMIT);
+    assert_int_equal(mm_ratelimit_begin(rl, "victim@example.jp", "192.0.2.7", 3000001), MM_ELIMIT);
     mm_ratelimit_free(rl);
 }
 
@@ -153,23 +153,23 @@ static unsigned old_slot(const char *key)
     return (unsigned)(h % 4096);
 }
 
-/* An attacker who has locked an account out makes 64 failed logins (from
- * other addresses) with account names that, under the old unkeyed hash,
- * start at the locked account's slot: the run of 64 slots fills with newer
- * failures and the old code forgot the lockout as the oldest entry. The
- * slots are keyed now: the account stays locked. */
+/* An attacker who has locked an account out (from an address) makes 64
+ * failed logins (from other addresses) with account names that, under the
+ * old unkeyed hash, start at the locked key's slot: the run of 64 slots
+ * fills with newer failures and the old code forgot the lockout as the
+ * oldest entry. The slots are keyed now: the account stays locked there. */
 static void test_ratelimit_aimed_names(void **state)
 {
     (void)state;
     struct mm_ratelimit *rl;
     char account[64], address[64];
-    const unsigned target = old_slot("a:victim@example.jp");
-    assert_int_equal(mm_ratelimit_new(5, 20, 900 * 1000000LL, &rl), 0);
+    const unsigned target = old_slot("p:victim@example.jp|192.0.2.7");
+    assert_int_equal(mm_ratelimit_new(5, 100, 20, 900 * 1000000LL, &rl), 0);
     for (int i = 0; i < 5; i++) {
         assert_int_equal(mm_ratelimit_begin(rl, "victim@example.jp", "192.0.2.7", 1000000), 0);
         mm_ratelimit_end(rl, "victim@example.jp", "192.0.2.7", false, 1000000);
     }
-    assert_int_equal(mm_ratelimit_begin(rl, "victim@example.jp", "192.0.2.8", 1000001), MM_ELIMIT);
+    assert_int_equal(mm_ratelimit_begin(rl, "victim@example.jp", "192.0.2.7", 1000001), MM_ELIMIT);
     int aimed = 0;
     for (unsigned i = 0; aimed < 64 && i < 4000000; i++) {
         snprintf(account, sizeof account, "x%u@example.jp", i);
@@ -184,7 +184,7 @@ static void test_ratelimit_aimed_names(void **state)
         aimed++;
     }
     assert_int_equal(aimed, 64);
-    assert_int_equal(mm_ratelimit_begin(rl, "victim@example.jp", "192.0.2.9", 3000000), MM_ELIMIT);
+    assert_int_equal(mm_ratelimit_begin(rl, "victim@example.jp", "192.0.2.7", 3000000), MM_ELIMIT);
     mm_ratelimit_free(rl);
 }
 
@@ -195,7 +195,7 @@ static void test_ratelimit_ipv6_prefix(void **state)
     (void)state;
     struct mm_ratelimit *rl;
     char account[64], address[64];
-    assert_int_equal(mm_ratelimit_new(100, 3, 900 * 1000000LL, &rl), 0);
+    assert_int_equal(mm_ratelimit_new(100, 1000, 3, 900 * 1000000LL, &rl), 0);
     for (int i = 0; i < 3; i++) {
         snprintf(account, sizeof account, "a%d@example.jp", i);
         snprintf(address, sizeof address, "2001:db8:1:2::%x", i + 1);
@@ -209,16 +209,53 @@ static void test_ratelimit_ipv6_prefix(void **state)
     mm_ratelimit_free(rl);
 }
 
-/* An attempt the database fails (busy, broken) ends neither as a failure
- * nor as a success: the person is not locked out by the store, and earlier
- * failures are not cleared by it; a wrong password still counts. */
+/* Failures count per account and address: five from one address lock the
+ * account out there only, and an IPv6 client counts by its /64. A success
+ * clears only its own address's failures; the account's count from all
+ * addresses (8 here) stays, and when it is reached the account is locked
+ * everywhere, not other accounts. */
+static void test_ratelimit_pair(void **state)
+{
+    (void)state;
+    struct mm_ratelimit *rl;
+    const char *v = "victim@example.jp";
+    assert_int_equal(mm_ratelimit_new(5, 8, 100, 900 * 1000000LL, &rl), 0);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(mm_ratelimit_begin(rl, v, "2001:db8:1:2::1", 1000), 0);
+        mm_ratelimit_end(rl, v, "2001:db8:1:2::1", false, 1000);
+    }
+    assert_int_equal(mm_ratelimit_begin(rl, v, "2001:db8:1:2:ffff::9", 1000), MM_ELIMIT);
+    assert_int_equal(mm_ratelimit_begin(rl, v, "192.0.2.1", 1000), 0);
+    mm_ratelimit_end(rl, v, "192.0.2.1", true, 1000);
+    assert_int_equal(mm_ratelimit_begin(rl, v, "2001:db8:1:2::1", 1000), MM_ELIMIT);
+    /* two more from another address (7), and a failure while one is in flight */
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mm_ratelimit_begin(rl, v, "192.0.2.2", 1000), 0);
+        mm_ratelimit_end(rl, v, "192.0.2.2", false, 1000);
+    }
+    assert_int_equal(mm_ratelimit_begin(rl, v, "192.0.2.3", 1000), 0);
+    assert_int_equal(mm_ratelimit_begin(rl, v, "192.0.2.4", 1000), MM_ELIMIT); /* 7 + 1 */
+    mm_ratelimit_end(rl, v, "192.0.2.3", false, 1000);
+    assert_int_equal(mm_ratelimit_begin(rl, v, "192.0.2.1", 1000), MM_ELIMIT);
+    assert_int_equal(mm_ratelimit_begin(rl, "other@example.jp", "192.0.2.1", 1000), 0);
+    mm_ratelimit_end(rl, "other@example.jp", "192.0.2.1", true, 1000);
+    /* the window over, the account signs in anywhere again */
+    assert_int_equal(mm_ratelimit_begin(rl, v, "2001:db8:1:2::1", 901 * 1000000LL + 1000), 0);
+    mm_ratelimit_free(rl);
+}
+
+/* An attempt the database fails (busy, broken), or one that found no free
+ * password check, ends neither as a failure nor as a success: the person is
+ * not locked out by the store, and earlier failures are not cleared by it; a
+ * wrong password still counts. */
 static void test_ratelimit_store_failure(void **state)
 {
     (void)state;
     struct mm_ratelimit *rl;
-    assert_int_equal(mm_ratelimit_new(2, 100, 900 * 1000000LL, &rl), 0);
-    for (int i = 0; i < 10; i++) {
-        int r = i % 2 ? MM_EDB : MM_EDBBUSY;
+    assert_int_equal(mm_ratelimit_new(2, 1000, 100, 900 * 1000000LL, &rl), 0);
+    for (int i = 0; i < 15; i++) {
+        /* MM_EAGAIN: every password check was busy (nothing was checked) */
+        int r = i % 3 == 0 ? MM_EAGAIN : i % 3 == 1 ? MM_EDB : MM_EDBBUSY;
         assert_int_equal(mm_ratelimit_begin(rl, "busy@example.jp", "192.0.2.3", 1000), 0);
         mm_ratelimit_end_result(rl, "busy@example.jp", "192.0.2.3", r, 1000);
     }
@@ -288,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_ratelimit_saturated),
         cmocka_unit_test(test_ratelimit_aimed_names),
         cmocka_unit_test(test_ratelimit_ipv6_prefix),
+        cmocka_unit_test(test_ratelimit_pair),
         cmocka_unit_test(test_ratelimit_store_failure),
         cmocka_unit_test(test_email_normalise),
         cmocka_unit_test(test_roles),
