@@ -64,6 +64,10 @@ int mm_mail_config_check_files(struct mm_mail_config *cfg, char *err, size_t err
 /* Whether a and b say the same (every value, and ca_pem's bytes): a reload
  * with [mail] unchanged leaves the mail thread alone. */
 bool mm_mail_config_equal(const struct mm_mail_config *a, const struct mm_mail_config *b);
+/* Whether the settings send a password ([mail] user) under starttls = try
+ * (the default): it then goes only over TLS, and a server that offers no
+ * STARTTLS gets no AUTH (the mail waits and is tried again). */
+bool mm_mail_auth_needs_tls(const struct mm_mail_config *cfg);
 /* Frees what mm_mail_config_check_files read (ca_pem). Accepts a cfg that
  * mm_mail_config_load emptied and one it never saw that is all zero. */
 void mm_mail_config_release(struct mm_mail_config *cfg);
