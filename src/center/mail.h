@@ -106,6 +106,12 @@ int mm_mail_render_digest(const struct mm_alert *items, size_t n, size_t count, 
                           enum mm_lang lang, int window_minutes, const char *base_url,
                           struct mm_mail_text *out);
 
+/* Appends in (sensor text: NULL reads as "") with web addresses and domain
+ * names made unclickable (mail-defang.c): "http://", "https://", "ftp://"
+ * become "hxxp://", "hxxps://", "fxp://", and each dot of a dotted name
+ * whose last label starts with a letter becomes "[.]". */
+int mm_mail_defang(const char *in, struct mm_buf *out);
+
 /* Appends s as an RFC 2047 encoded-word header value (UTF-8, base64) when
  * it is not plain ASCII, folded at 75 characters per word. */
 int mm_mail_header_encode(struct mm_buf *out, const char *s);
