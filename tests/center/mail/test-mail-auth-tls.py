@@ -9,7 +9,8 @@ STARTTLS, and the real mamori-center:
   the mail stays in the outbox, tried again (status pending, attempts rising);
 - restarted with starttls = never written out: a warn line says the password
   goes unencrypted, and the waiting mail is delivered (with AUTH), once;
-- without a user: a new alert's mail is delivered unencrypted as before."""
+- without a user: a new alert's mail is delivered unencrypted as before;
+- starttls = always (no user): the refusal names that setting, the mail waits."""
 
 import importlib.util
 import os
@@ -123,6 +124,17 @@ def main():
         check("password of [mail] user" not in f.c.server_log().split("sending through")[-1],
               "no TLS or password line without a user")
         print("ok: without a user, mail goes out as before")
+
+        # starttls = always, no user: the same refusal names that setting
+        f.c.stop()
+        set_mail_lines(f, "retry_max = 1\n", "retry_max = 1\nstarttls = always\n")
+        f.c.start()
+        f.alerts("Auth KK", 1, sev=1, src_base=80)
+        wait_for(lambda: "which [mail] starttls = always requires" in f.c.server_log(),
+                 "the starttls = always refusal in the log")
+        check(len(sink.to("owner@auth.example")) == 2, "nothing more delivered without TLS")
+        check(any(r[2] == "pending" for r in f.outbox(tid)), "the mail waits: %r" % f.outbox(tid))
+        print("ok: starttls = always without STARTTLS is named in the log")
     finally:
         f.stop(sink)
     f.c.close()
