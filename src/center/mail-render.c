@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns the text of emergency mail: the templates in data/center/mail/
  * (NAME.LANG.txt whose first line is "Subject: ...", and NAME.LANG.html),
- * {{name}} substitution (mm_fill; HTML-escaped in the HTML part), the short strings
+ * {{name}} substitution (mm_fill; HTML-escaped in the HTML part; the sensor's
+ * text defanged, mm_mail_defang), the short strings
  * in data/center/mail/strings.json, and the MIME message: RFC 2047 encoded
  * subject, Date, Message-ID, multipart/alternative with UTF-8 base64 parts. */
 #include <jansson.h>
@@ -169,10 +170,23 @@ static void first_sentence(const char *s, char *out, size_t outlen)
     out[cut] = '\0';
 }
 
+/* The texts of one alert for a mail. The sensor's fields (message,
+ * signature, device, addresses) are defanged (mm_mail_defang): a stolen
+ * sensor key must not put a working link into a mail from the vendor. */
 struct alert_texts {
     const char *what, *what_title, *now, *threat;
+    struct mm_buf msg, signature, device, src_ip, dest_ip; /* defanged */
     char title[TITLE_MAX + 8], first_seen[32], alert_id[24];
 };
+
+static void alert_texts_free(struct alert_texts *x)
+{
+    mm_buf_free(&x->msg);
+    mm_buf_free(&x->signature);
+    mm_buf_free(&x->device);
+    mm_buf_free(&x->src_ip);
+    mm_buf_free(&x->dest_ip);
+}
 
 /* The words for a severity level (1-4; anything else reads as 4). */
 static const char *severity_text(int severity, enum mm_lang lang)
@@ -182,12 +196,21 @@ static const char *severity_text(int severity, enum mm_lang lang)
     return str_of(key, lang);
 }
 
-static void alert_texts(const struct mm_alert *a, enum mm_lang lang, struct alert_texts *x)
+static int alert_texts(const struct mm_alert *a, enum mm_lang lang, struct alert_texts *x)
 {
     const json_t *ex = mm_alert_explanation(a->signature_id, a->detector);
-    const char *msg = lang == MM_LANG_JA ? a->message_ja : a->message_en;
-    if (!*msg)
-        msg = a->signature;
+    const char *raw = lang == MM_LANG_JA ? a->message_ja : a->message_en;
+    memset(x, 0, sizeof *x);
+    int r = mm_mail_defang(*raw ? raw : a->signature, &x->msg);
+    r |= mm_mail_defang(a->signature, &x->signature);
+    r |= mm_mail_defang(a->device, &x->device);
+    r |= mm_mail_defang(a->src_ip, &x->src_ip);
+    r |= mm_mail_defang(a->dest_ip, &x->dest_ip);
+    if (r != 0) {
+        alert_texts_free(x);
+        return MM_ENOMEM;
+    }
+    const char *msg = mm_buf_str(&x->msg);
     x->what = msg;
     /* One next step: a sensor's message ends with its own, and its kind's
      * explanation has none; an alert without one (another tool's, an older
@@ -198,10 +221,11 @@ static void alert_texts(const struct mm_alert *a, enum mm_lang lang, struct aler
     x->what_title = str_of(x->now ? "what.title" : "what_todo.title", lang);
     x->threat = ex ? mm_text(json_object_get(ex, "threat"), lang) : "";
     if (!*x->threat) /* no catalogue, or a kind without a threat text */
-        x->threat = a->signature;
+        x->threat = mm_buf_str(&x->signature);
     first_sentence(msg, x->title, sizeof x->title);
     format_time(a->first_seen, x->first_seen, sizeof x->first_seen);
     snprintf(x->alert_id, sizeof x->alert_id, "%lld", (long long)a->id);
+    return 0;
 }
 
 /* The optional link line (text) and paragraph (HTML) to the web UI. A
@@ -264,7 +288,8 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
     struct mm_buf lt = MM_BUF_INIT, lh = MM_BUF_INIT, nt = MM_BUF_INIT, nh = MM_BUF_INIT;
     char path[64], count[24];
     memset(out, 0, sizeof *out);
-    alert_texts(a, lang, &x);
+    if (alert_texts(a, lang, &x) != 0)
+        return MM_ENOMEM;
     snprintf(path, sizeof path, "/alerts/%lld", (long long)a->id);
     snprintf(count, sizeof count, "%lld", (long long)a->count);
     int r = link_vars(base_url, path, lang, &lt, &lh);
@@ -280,12 +305,12 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
     var_set(&vs, "severity", severity_text(a->severity, lang), NULL);
     var_set(&vs, "from_severity", severity_text(from_severity, lang), NULL);
     var_set(&vs, "count", count, NULL);
-    var_set(&vs, "device", *a->device ? a->device : none, NULL);
-    var_set(&vs, "src_ip", *a->src_ip ? a->src_ip : none, NULL);
-    var_set(&vs, "dest_ip", *a->dest_ip ? a->dest_ip : none, NULL);
+    var_set(&vs, "device", *a->device ? mm_buf_str(&x.device) : none, NULL);
+    var_set(&vs, "src_ip", *a->src_ip ? mm_buf_str(&x.src_ip) : none, NULL);
+    var_set(&vs, "dest_ip", *a->dest_ip ? mm_buf_str(&x.dest_ip) : none, NULL);
     var_set(&vs, "first_seen", x.first_seen, NULL);
     var_set(&vs, "time_zone", zone_label(lang), NULL);
-    var_set(&vs, "signature", a->signature, NULL);
+    var_set(&vs, "signature", mm_buf_str(&x.signature), NULL);
     var_set(&vs, "alert_id", x.alert_id, NULL);
     var_set(&vs, "link", mm_buf_str(&lt), mm_buf_str(&lh));
     if (r == 0)
@@ -294,6 +319,7 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
     mm_buf_free(&lh);
     mm_buf_free(&nt);
     mm_buf_free(&nh);
+    alert_texts_free(&x);
     return r;
 }
 
@@ -316,8 +342,9 @@ static int digest_items(const struct mm_alert *items, size_t n, size_t count, en
     int r = 0;
     for (size_t i = 0; r == 0 && i < n; i++) {
         struct alert_texts x;
-        alert_texts(&items[i], lang, &x);
-        const char *dev = *items[i].device ? items[i].device : items[i].src_ip;
+        if (alert_texts(&items[i], lang, &x) != 0)
+            return MM_ENOMEM;
+        const char *dev = mm_buf_str(*items[i].device ? &x.device : &x.src_ip);
         r = mm_buf_printf(text, "%zu. %s  %s  %s\n", i + 1, x.first_seen, dev, x.title);
         if (r == 0)
             r = mm_buf_printf(html, "<li>%s ", x.first_seen);
@@ -329,6 +356,7 @@ static int digest_items(const struct mm_alert *items, size_t n, size_t count, en
             r = mm_buf_html_escape(html, x.title);
         if (r == 0)
             r = mm_buf_puts(html, "</li>\n");
+        alert_texts_free(&x);
     }
     if (r == 0 && count > n)
         r = mm_buf_printf(text, "... (+%zu)\n", count - n);

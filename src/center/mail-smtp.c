@@ -3,7 +3,8 @@
  * per message (smtp://host:port, STARTTLS per [mail] starttls, optional
  * AUTH), envelope sender from the From address, one RCPT per recipient. The
  * read callback tells the outbox when the message body starts to flow, which
- * is the line between "safe to resend" and "maybe delivered" (mail.md). */
+ * is the line between "safe to resend" and "maybe delivered" (mail.md). With
+ * a [mail] user the password goes only over TLS unless starttls = never. */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "center/mail.h"
 #include "core/error.h"
+#include "core/msg.h"
 
 #define RCPT_MAX 64
 
@@ -95,6 +97,35 @@ static void set_ca(CURL *c, const struct mm_mail_config *cfg)
         curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file);
 }
 
+/* libcurl's CURLOPT_USE_SSL for the settings. With a [mail] user, "try"
+ * (the default) means TLS or nothing: someone on the path could strip
+ * STARTTLS from the server's EHLO reply and read the password that followed
+ * in clear (a security review). Only starttls = never, written out, sends it
+ * unencrypted (mm_mail_start warns). */
+static long ssl_level(const struct mm_mail_config *cfg)
+{
+    if (cfg->tls == MM_STARTTLS_NEVER)
+        return (long)CURLUSESSL_NONE;
+    if (cfg->tls == MM_STARTTLS_ALWAYS || mm_mail_auth_needs_tls(cfg))
+        return (long)CURLUSESSL_ALL;
+    return (long)CURLUSESSL_TRY;
+}
+
+/* The reason of a failed transfer: for TLS the settings asked for and the
+ * server did not give (no STARTTLS in its reply, or it refused it), which
+ * setting asked for it and what to do; else libcurl's text. */
+static void failure_text(const struct mm_mail_config *cfg, CURLcode cr, const char *cerr, char *err,
+                         size_t errlen)
+{
+    const char *why = cerr[0] ? cerr : curl_easy_strerror(cr);
+    if (cr == CURLE_USE_SSL_FAILED && cfg->tls == MM_STARTTLS_ALWAYS)
+        mm_msg_format(err, errlen, "center-log", "mail.tls_always_refused", why);
+    else if (cr == CURLE_USE_SSL_FAILED && mm_mail_auth_needs_tls(cfg))
+        mm_msg_format(err, errlen, "center-log", "mail.tls_for_auth_refused", why);
+    else
+        snprintf(err, errlen, "%s", why);
+}
+
 int mm_mail_smtp_send(const struct mm_mail_config *cfg, const char *recipients, const char *message,
                       void (*on_data)(void *arg), void *arg, char *err, size_t errlen)
 {
@@ -121,10 +152,7 @@ int mm_mail_smtp_send(const struct mm_mail_config *cfg, const char *recipients, 
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->timeout);
-    curl_easy_setopt(c, CURLOPT_USE_SSL,
-                     cfg->tls == MM_STARTTLS_ALWAYS ? (long)CURLUSESSL_ALL
-                     : cfg->tls == MM_STARTTLS_TRY  ? (long)CURLUSESSL_TRY
-                                                    : (long)CURLUSESSL_NONE);
+    curl_easy_setopt(c, CURLOPT_USE_SSL, ssl_level(cfg));
     set_ca(c, cfg);
     if (cfg->user && *cfg->user) {
         curl_easy_setopt(c, CURLOPT_USERNAME, cfg->user);
@@ -134,7 +162,7 @@ int mm_mail_smtp_send(const struct mm_mail_config *cfg, const char *recipients, 
     if (cr == CURLE_OK) {
         r = 0;
     } else {
-        snprintf(err, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(cr));
+        failure_text(cfg, cr, cerr, err, errlen);
         r = MM_ENET;
     }
 out:

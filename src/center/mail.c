@@ -225,6 +225,11 @@ void mm_mail_config_release(struct mm_mail_config *cfg)
     cfg->ca_pem_len = 0;
 }
 
+bool mm_mail_auth_needs_tls(const struct mm_mail_config *cfg)
+{
+    return cfg->user && *cfg->user && cfg->tls == MM_STARTTLS_TRY;
+}
+
 static bool same_text(const char *a, const char *b)
 {
     return a == b || (a && b && strcmp(a, b) == 0);
@@ -277,7 +282,7 @@ static void send_due(struct mm_mail *m)
 {
     for (int i = 0; i < SENDS_PER_ROUND; i++) {
         struct mm_mail_row row;
-        char err[CURL_ERROR_SIZE + 64] = "";
+        char err[CURL_ERROR_SIZE + 1024] = ""; /* a TLS refusal says what to do */
         int r = m->store->ops->mail_claim(m->store, mm_time_now_usec(), &row);
         if (r == MM_ENOENT)
             return;
@@ -365,6 +370,8 @@ int mm_mail_start(struct mm_center *c, const struct mm_mail_config *cfg, struct 
         return MM_ENOMEM;
     }
     mm_log_tr(MM_LOG_INFO, "center-log", "mail.sending_through", cfg->host, cfg->port);
+    if (cfg->user && *cfg->user && cfg->tls == MM_STARTTLS_NEVER)
+        mm_log_tr(MM_LOG_WARN, "center-log", "mail.auth_unencrypted");
     *out = m;
     return 0;
 }

@@ -64,6 +64,10 @@ int mm_mail_config_check_files(struct mm_mail_config *cfg, char *err, size_t err
 /* Whether a and b say the same (every value, and ca_pem's bytes): a reload
  * with [mail] unchanged leaves the mail thread alone. */
 bool mm_mail_config_equal(const struct mm_mail_config *a, const struct mm_mail_config *b);
+/* Whether the settings send a password ([mail] user) under starttls = try
+ * (the default): it then goes only over TLS, and a server that offers no
+ * STARTTLS gets no AUTH (the mail waits and is tried again). */
+bool mm_mail_auth_needs_tls(const struct mm_mail_config *cfg);
 /* Frees what mm_mail_config_check_files read (ca_pem). Accepts a cfg that
  * mm_mail_config_load emptied and one it never saw that is all zero. */
 void mm_mail_config_release(struct mm_mail_config *cfg);
@@ -101,6 +105,12 @@ int mm_mail_render_rise(const struct mm_alert *a, int from_severity, const char 
 int mm_mail_render_digest(const struct mm_alert *items, size_t n, size_t count, const char *tenant,
                           enum mm_lang lang, int window_minutes, const char *base_url,
                           struct mm_mail_text *out);
+
+/* Appends in (sensor text: NULL reads as "") with web addresses and domain
+ * names made unclickable (mail-defang.c): "http://", "https://", "ftp://"
+ * become "hxxp://", "hxxps://", "fxp://", and each dot of a dotted name
+ * whose last label starts with a letter becomes "[.]". */
+int mm_mail_defang(const char *in, struct mm_buf *out);
 
 /* Appends s as an RFC 2047 encoded-word header value (UTF-8, base64) when
  * it is not plain ASCII, folded at 75 characters per word. */

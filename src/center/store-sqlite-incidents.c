@@ -254,6 +254,16 @@ out:
     return r;
 }
 
+int mm__sqlite_incident_list_sql(struct mm_buf *sql, const struct mm_scope *scope,
+                                 int64_t tenant_id)
+{
+    int r = mm_buf_puts(sql, INCIDENT_COLUMNS "WHERE ");
+    r |= mm__sqlite_scope_sql(sql, scope, tenant_id, "tenant_id", 3);
+    r |= mm_buf_puts(sql, " AND (?4 = '' OR status = ?4) AND (?5 = 0 OR id < ?6) "
+                          "ORDER BY id DESC LIMIT ?7");
+    return r ? MM_ENOMEM : 0;
+}
+
 int mm__sqlite_incident_list(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
                              int status, const struct mm_page *page, mm_incident_fn fn, void *arg)
 {
@@ -261,12 +271,12 @@ int mm__sqlite_incident_list(struct mm_store *st, const struct mm_scope *scope, 
     sqlite3_stmt *s = NULL;
     struct mm_incident *in = calloc(1, sizeof *in);
     int r = in ? 0 : MM_ENOMEM;
+    struct mm_buf sql = MM_BUF_INIT;
     if (r == 0)
-        r = mm__sqlite_prepare(db,
-                               INCIDENT_COLUMNS "WHERE (?1 OR tenant_id = ?2) AND (?3 < 0 OR "
-                                                "tenant_id = ?3) AND (?4 = '' OR status = ?4) "
-                                                "AND (?5 = 0 OR id < ?6) ORDER BY id DESC LIMIT ?7",
-                               &s);
+        r = mm__sqlite_incident_list_sql(&sql, scope, tenant_id);
+    if (r == 0)
+        r = mm__sqlite_prepare(db, mm_buf_str(&sql), &s);
+    mm_buf_free(&sql);
     if (r == 0) {
         mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, tenant_id);

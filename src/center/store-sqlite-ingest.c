@@ -245,16 +245,24 @@ int mm__sqlite_sensor_get(struct mm_store *st, const struct mm_scope *scope, int
     return r;
 }
 
+int mm__sqlite_sensor_list_sql(struct mm_buf *sql, const struct mm_scope *scope, int64_t tenant_id)
+{
+    int r = mm_buf_puts(sql, "SELECT " SENSOR_COLS " FROM sensors WHERE ");
+    r |= mm__sqlite_scope_sql(sql, scope, tenant_id, "tenant_id", 3);
+    r |= mm_buf_puts(sql, " AND id > ?4 ORDER BY id LIMIT ?5");
+    return r ? MM_ENOMEM : 0;
+}
+
 int mm__sqlite_sensor_list(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
                            const struct mm_page *page, int64_t now, mm_sensor_fn fn, void *arg)
 {
     sqlite3 *db = mm__sqlite_acquire(st);
-    sqlite3_stmt *stmt;
-    int r = mm__sqlite_prepare(db,
-                               "SELECT " SENSOR_COLS " FROM sensors WHERE " SCOPED
-                               " AND (?3 < 0 OR tenant_id = ?3) AND id > ?4 ORDER BY id "
-                               "LIMIT ?5",
-                               &stmt);
+    sqlite3_stmt *stmt = NULL;
+    struct mm_buf sql = MM_BUF_INIT;
+    int r = mm__sqlite_sensor_list_sql(&sql, scope, tenant_id);
+    if (r == 0)
+        r = mm__sqlite_prepare(db, mm_buf_str(&sql), &stmt);
+    mm_buf_free(&sql);
     if (r == 0) {
         mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, tenant_id);

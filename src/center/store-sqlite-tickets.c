@@ -182,18 +182,26 @@ out:
     return r;
 }
 
+int mm__sqlite_ticket_list_sql(struct mm_buf *sql, const struct mm_scope *scope, int64_t tenant_id)
+{
+    int r = mm_buf_puts(sql, TICKET_COLUMNS "WHERE ");
+    r |= mm__sqlite_scope_sql(sql, scope, tenant_id, "t.tenant_id", 4);
+    r |= mm_buf_puts(sql, " AND (?5 = '' OR t.status = ?5) AND (?6 = 0 OR t.id < ?7) "
+                          "ORDER BY t.id DESC LIMIT ?8");
+    return r ? MM_ENOMEM : 0;
+}
+
 int mm__sqlite_ticket_list(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
                            int status, bool with_internal, const struct mm_page *page,
                            mm_ticket_fn fn, void *arg)
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *s = NULL;
-    int r = mm__sqlite_prepare(db,
-                               TICKET_COLUMNS "WHERE (?1 OR t.tenant_id = ?2) AND (?4 < 0 OR "
-                                              "t.tenant_id = ?4) AND (?5 = '' OR t.status = ?5) "
-                                              "AND (?6 = 0 OR t.id < ?7) ORDER BY t.id DESC "
-                                              "LIMIT ?8",
-                               &s);
+    struct mm_buf sql = MM_BUF_INIT;
+    int r = mm__sqlite_ticket_list_sql(&sql, scope, tenant_id);
+    if (r == 0)
+        r = mm__sqlite_prepare(db, mm_buf_str(&sql), &s);
+    mm_buf_free(&sql);
     if (r == 0) {
         mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int(s, 3, with_internal);

@@ -5,7 +5,9 @@
  * connection instead of queueing), the numbered migrations embedded from data/center/migrations/
  * applied at open in one transaction, and every slot of mm_store_ops.
  * Tenant scoping is done in SQL: each scoped query carries
- * "(?all OR tenant_id = ?tenant)" so a row outside the scope is never read. */
+ * "(?all OR tenant_id = ?tenant)" so a row outside the scope is never read;
+ * a list writes "tenant_id = ?tenant" out for a caller limited to one tenant
+ * (mm__sqlite_scope_sql), so the tenant index serves it. */
 #include "center/store.h"
 #include "center/store-sqlite.h"
 #include "center/sqlite-walbuf.h"
@@ -614,6 +616,18 @@ void mm__sqlite_bind_scope(sqlite3_stmt *stmt, const struct mm_scope *scope)
 {
     sqlite3_bind_int(stmt, 1, scope->all_tenants ? 1 : 0);
     sqlite3_bind_int64(stmt, 2, scope->tenant_id);
+}
+
+int mm__sqlite_scope_sql(struct mm_buf *sql, const struct mm_scope *scope, int64_t tenant_id,
+                         const char *column, int filter_param)
+{
+    if (!scope->all_tenants && tenant_id >= 0) /* another tenant's filter: nothing */
+        return mm_buf_printf(sql, "%s = ?2 AND ?%d = ?2", column, filter_param);
+    if (!scope->all_tenants)
+        return mm_buf_printf(sql, "%s = ?2", column);
+    if (tenant_id >= 0)
+        return mm_buf_printf(sql, "%s = ?%d", column, filter_param);
+    return mm_buf_puts(sql, "?1");
 }
 
 int mm__sqlite_audit_on(sqlite3 *db, const struct mm_actor *who, int64_t tenant_id,
@@ -1283,16 +1297,24 @@ static int sqlite_user_find_email(struct mm_store *st, const char *email, struct
                           out);
 }
 
+int mm__sqlite_user_list_sql(struct mm_buf *sql, const struct mm_scope *scope, int64_t tenant_id)
+{
+    int r = mm_buf_puts(sql, "SELECT " USER_COLS " FROM users WHERE ");
+    r |= mm__sqlite_scope_sql(sql, scope, tenant_id, "tenant_id", 3);
+    r |= mm_buf_puts(sql, " AND id > ?4 ORDER BY id LIMIT ?5");
+    return r ? MM_ENOMEM : 0;
+}
+
 static int sqlite_user_list(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
                             const struct mm_page *page, mm_user_fn fn, void *arg)
 {
     sqlite3 *db = mm__sqlite_acquire(st);
-    sqlite3_stmt *stmt;
-    int r = mm__sqlite_prepare(db,
-                               "SELECT " USER_COLS " FROM users WHERE " SCOPED
-                               " AND (?3 < 0 OR tenant_id = ?3) AND id > ?4 ORDER BY id "
-                               "LIMIT ?5",
-                               &stmt);
+    sqlite3_stmt *stmt = NULL;
+    struct mm_buf sql = MM_BUF_INIT;
+    int r = mm__sqlite_user_list_sql(&sql, scope, tenant_id);
+    if (r == 0)
+        r = mm__sqlite_prepare(db, mm_buf_str(&sql), &stmt);
+    mm_buf_free(&sql);
     if (r == 0) {
         mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, tenant_id);
@@ -1566,20 +1588,27 @@ static int sqlite_audit_add(struct mm_store *st, const struct mm_actor *who, con
     return r;
 }
 
+int mm__sqlite_audit_list_sql(struct mm_buf *sql, const struct mm_scope *scope, int64_t tenant_id)
+{
+    int r = mm_buf_puts(sql, "SELECT id, at, tenant_id, actor, action, target, detail, address, "
+                             "coalesce((SELECT u.tenant_id FROM users u WHERE "
+                             "substr(audit.actor, 1, 5) = 'user:' AND u.id = "
+                             "CAST(substr(audit.actor, 6) AS INTEGER)), -1) FROM audit WHERE ");
+    r |= mm__sqlite_scope_sql(sql, scope, tenant_id, "tenant_id", 3);
+    r |= mm_buf_puts(sql, " AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5");
+    return r ? MM_ENOMEM : 0;
+}
+
 static int sqlite_audit_list(struct mm_store *st, const struct mm_scope *scope, int64_t tenant_id,
                              const struct mm_page *page, mm_audit_fn fn, void *arg)
 {
     sqlite3 *db = mm__sqlite_acquire(st);
-    sqlite3_stmt *stmt;
-    int r =
-        mm__sqlite_prepare(db,
-                           "SELECT id, at, tenant_id, actor, action, target, detail, address, "
-                           "coalesce((SELECT u.tenant_id FROM users u WHERE "
-                           "substr(audit.actor, 1, 5) = 'user:' AND u.id = "
-                           "CAST(substr(audit.actor, 6) AS INTEGER)), -1) FROM audit WHERE " SCOPED
-                           " AND (?3 < 0 OR tenant_id = ?3) AND (?4 = 0 OR id < ?4) "
-                           "ORDER BY id DESC LIMIT ?5",
-                           &stmt);
+    sqlite3_stmt *stmt = NULL;
+    struct mm_buf sql = MM_BUF_INIT;
+    int r = mm__sqlite_audit_list_sql(&sql, scope, tenant_id);
+    if (r == 0)
+        r = mm__sqlite_prepare(db, mm_buf_str(&sql), &stmt);
+    mm_buf_free(&sql);
     if (r == 0) {
         mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, tenant_id);

@@ -164,6 +164,23 @@ void mm__sqlite_copy_text(char *out, size_t outlen, sqlite3_stmt *stmt, int col)
 const char *mm__sqlite_col_text(sqlite3_stmt *stmt, int col);
 /* Binds ?1 and ?2 of a scoped query's "(?1 OR tenant_id = ?2)" condition. */
 void mm__sqlite_bind_scope(sqlite3_stmt *stmt, const struct mm_scope *scope);
+/* The tenant condition of a list (bound by mm__sqlite_bind_scope, and
+ * tenant_id, the list's tenant filter, -1 for none, as ?filter_param):
+ * "column = ?2" for a caller limited to its tenant (with "AND ?F = ?2":
+ * another tenant's filter lists nothing), "column = ?F" for a vendor user's
+ * filter, "?1" for the vendor's every tenant. Written out, the tenant index
+ * serves the list; "(?1 OR column = ?2)" made SQLite scan the whole table
+ * for an SME (center-storage.md "Tenancy"). */
+int mm__sqlite_scope_sql(struct mm_buf *sql, const struct mm_scope *scope, int64_t tenant_id,
+                         const char *column, int filter_param);
+/* The SQL of the audit, user, sensor, ticket and incident lists (their
+ * slots bind it), for the query-plan test (test-store-list-plan). */
+int mm__sqlite_audit_list_sql(struct mm_buf *sql, const struct mm_scope *scope, int64_t tenant_id);
+int mm__sqlite_user_list_sql(struct mm_buf *sql, const struct mm_scope *scope, int64_t tenant_id);
+int mm__sqlite_sensor_list_sql(struct mm_buf *sql, const struct mm_scope *scope, int64_t tenant_id);
+int mm__sqlite_ticket_list_sql(struct mm_buf *sql, const struct mm_scope *scope, int64_t tenant_id);
+int mm__sqlite_incident_list_sql(struct mm_buf *sql, const struct mm_scope *scope,
+                                 int64_t tenant_id);
 /* Appends one audit row with the connection's current transaction. */
 int mm__sqlite_audit(sqlite3 *db, const struct mm_actor *who, const char *action,
                      const char *target, const char *detail, int64_t now);

@@ -308,6 +308,81 @@ static void test_render_digest(void **state)
     mm_mail_text_free(&t);
 }
 
+/* mm_mail_defang on one text. */
+static void check_defang(const char *in, const char *want)
+{
+    struct mm_buf b = MM_BUF_INIT;
+    assert_int_equal(mm_mail_defang(in, &b), 0);
+    assert_string_equal(mm_buf_str(&b), want);
+    mm_buf_free(&b);
+}
+
+/* Web addresses and domain names unclickable; addresses, times, versions,
+ * sentences and Japanese text as they were. */
+static void test_defang(void **state)
+{
+    (void)state;
+    check_defang("Log in at https://login.evil.example/reset now.",
+                 "Log in at hxxps://login[.]evil[.]example/reset now.");
+    check_defang("HTTP://x.jp ftp://files.example.com",
+                 "hxxp://x[.]jp fxp://files[.]example[.]com");
+    check_defang("mail admin@evil.co.jp or see www.evil.com.", "mail admin@evil[.]co[.]jp or see "
+                                                               "www[.]evil[.]com.");
+    check_defang("確認はhttps://evil.example/からお願いします",
+                 "確認はhxxps://evil[.]example/からお願いします");
+    check_defang("接続先はevil.comです。", "接続先はevil[.]comです。");
+    check_defang("http://10.0.0.1/login", "hxxp://10.0.0.1/login");
+    check_defang("Device 192.168.1.10 scanned 20 ports at 10:00.",
+                 "Device 192.168.1.10 scanned 20 ports at 10:00.");
+    check_defang("SMBv1 on Windows 7 (v1.2, e.g. 3.5GHz).",
+                 "SMBv1 on Windows 7 (v1.2, e.g. 3.5GHz).");
+    check_defang("fe80::1 02:00:00:00:00:01", "fe80::1 02:00:00:00:00:01");
+    check_defang("ウイルス対策ソフトでスキャンしてください。",
+                 "ウイルス対策ソフトでスキャンしてください。");
+    check_defang(NULL, "");
+    check_defang("", "");
+}
+
+/* A sensor's message, signature and device name reach the mail (subject,
+ * text, HTML, digest line) defanged: a stolen sensor key cannot put a
+ * working link into a mail from the vendor's address. The centre's own
+ * link (base_url) is left alone. */
+static void test_render_defangs_sensor_text(void **state)
+{
+    (void)state;
+    struct mm_alert a;
+    struct mm_mail_text t;
+    sample_alert(&a);
+    snprintf(a.message_en, sizeof a.message_en,
+             "Reset your password at https://mamori-support.example.com/login. It expires.");
+    snprintf(a.signature, sizeof a.signature, "see www.evil.example");
+    snprintf(a.device, sizeof a.device, "pc.evil.example");
+    assert_int_equal(
+        mm_mail_render_alert(&a, "Blue Bakery", MM_LANG_EN, "https://centre.example", &t), 0);
+    for (int part = 0; part < 3; part++) {
+        const char *p = part == 0 ? t.subject : part == 1 ? t.text : t.html;
+        assert_null(strstr(p, "https://mamori"));
+        assert_null(strstr(p, "support.example.com"));
+        assert_null(strstr(p, "www.evil"));
+        assert_null(strstr(p, "pc.evil"));
+    }
+    assert_non_null(strstr(t.subject, "hxxps://mamori-support[.]example[.]com/login"));
+    assert_non_null(strstr(t.text, "hxxps://mamori-support[.]example[.]com/login. It expires."));
+    assert_non_null(strstr(t.text, "pc[.]evil[.]example"));
+    assert_non_null(strstr(t.html, "hxxps://mamori-support[.]example[.]com/login"));
+    assert_non_null(strstr(t.text, "https://centre.example/alerts/42"));
+    assert_non_null(strstr(t.html, "href=\"https://centre.example/alerts/42\""));
+    mm_mail_text_free(&t);
+    assert_int_equal(mm_mail_render_rise(&a, 2, "Blue Bakery", MM_LANG_EN, NULL, &t), 0);
+    assert_null(strstr(t.text, "support.example.com"));
+    mm_mail_text_free(&t);
+    assert_int_equal(mm_mail_render_digest(&a, 1, 1, "Blue Bakery", MM_LANG_EN, 10, NULL, &t), 0);
+    assert_null(strstr(t.text, "support.example.com"));
+    assert_null(strstr(t.html, "pc.evil"));
+    assert_non_null(strstr(t.text, "pc[.]evil[.]example"));
+    mm_mail_text_free(&t);
+}
+
 static void test_compose(void **state)
 {
     (void)state;
@@ -534,6 +609,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header_ascii),
         cmocka_unit_test(test_header_japanese),
+        cmocka_unit_test(test_defang),
+        cmocka_unit_test(test_render_defangs_sensor_text),
         cmocka_unit_test(test_render_alert_ja),
         cmocka_unit_test(test_render_alert_step_section),
         cmocka_unit_test(test_render_alert_no_sensor_message),
