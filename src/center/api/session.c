@@ -136,8 +136,9 @@ static int start_session(struct mm_request *req, const struct mm_user *u, const 
     mm_reply_cookie(req, mm_arena_printf(&req->arena,
                                          "%s=%s; HttpOnly; SameSite=Strict; Path=/; "
                                          "Max-Age=%d%s",
-                                         mm_session_cookie(c), token, c->cfg.session_hours * 3600,
-                                         c->https ? "; Secure" : ""));
+                                         mm_session_cookie(req->https), token,
+                                         c->cfg.session_hours * 3600,
+                                         req->https ? "; Secure" : ""));
     req->who.kind = MM_AUTH_SESSION;
     req->who.user = *u;
     req->who.session = s;
@@ -214,8 +215,8 @@ int mm_api_logout(struct mm_request *req)
     mm_reply_cookie(req, mm_arena_printf(&req->arena,
                                          "%s=; HttpOnly; SameSite=Strict; Path=/; "
                                          "Max-Age=0%s",
-                                         mm_session_cookie(req->center),
-                                         req->center->https ? "; Secure" : ""));
+                                         mm_session_cookie(req->https),
+                                         req->https ? "; Secure" : ""));
     return mm_reply_json(req, 204, NULL);
 }
 
