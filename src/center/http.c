@@ -59,12 +59,12 @@ struct mm_http_server {
     size_t budget;          /* the most buffered may reach; past it, 503 */
     size_t share;           /* the most one client may hold of it */
     struct mm_clients *clients;
-    struct mm_log_limit *slow_log; /* SLOW_BODY_LOG_USEC */
+    struct mm_log_limit *slow_log;        /* SLOW_BODY_LOG_USEC */
     struct mm_log_limit *bad_forward_log; /* BAD_FORWARD_LOG_USEC */
     struct mm_proxies proxies;            /* [server] trusted_proxies */
-    int per_client;                /* open connections per client */
-    int64_t body_usec;             /* the time a body may take to arrive */
-    struct mm_http_tls tls;        /* the certificate and key MHD was given */
+    int per_client;                       /* open connections per client */
+    int64_t body_usec;                    /* the time a body may take to arrive */
+    struct mm_http_tls tls;               /* the certificate and key MHD was given */
     int port;
 };
 

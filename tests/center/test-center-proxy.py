@@ -209,13 +209,51 @@ def answer(s, seconds):
     return split_reply(data)[0]
 
 
-def test_proxy_connections():
+def body_share(c):
+    """per_ip_body_mb = 1: a sensor's batch of 900 KiB being received for
+    198.51.100.7 through the proxy does not spend 198.51.100.8's share (before:
+    both were the proxy's, and the second got 503); a second one for
+    198.51.100.7 does."""
+    tid = c.admin("tenant", "add", "--name", "SME", "--lang", "en")
+    code = c.admin("enrol", "--tenant", tid)
+    r = c.request("POST", "/api/v1/enrol", {"code": code, "name": "s"})
+    check(r.status == 201, "enrol: %r" % r)
+    held, got = [], []
+    try:
+        for client in ("198.51.100.7", "198.51.100.8", "198.51.100.7"):
+            s = get_from(c, PROXY)
+            held.append(s)
+            s.sendall(("POST /api/v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                       "application/x-ndjson\r\nAuthorization: Bearer %s\r\n"
+                       "X-Forwarded-For: %s\r\nContent-Length: %d\r\n\r\n"
+                       % (r.json["key"], client, 900 * 1024)).encode())
+            s.settimeout(0.5)
+            try:
+                reply = s.recv(65536)
+            except socket.timeout:
+                reply = None
+                s.sendall(b" " * (600 * 1024))
+                time.sleep(0.2)
+            got.append(reply)
+        check(got[0] is None and got[1] is None,
+              "198.51.100.7 and .8 each have a share: %r" % got[:2])
+        check(got[2] and split_reply(got[2])[0] == 503, "198.51.100.7's second batch: %r" % got[2])
+    finally:
+        for s in held:
+            s.close()
+    print("body share: each forwarded client has its own per_ip_body_mb")
+
+
+def test_proxy_limits():
     """per_ip_connections = 2: the proxy keeps 6 connections open and each is
-    served; 127.0.0.3's third is refused."""
-    c = Center(config="[server]\nper_ip_connections = 2\ntrusted_proxies = 127.0.0.2\n")
+    served; 127.0.0.3's third is refused. The body share is per forwarded
+    client."""
+    c = Center(config="[server]\nper_ip_connections = 2\ntrusted_proxies = 127.0.0.2\n"
+               "body_budget_mb = 8\nper_ip_body_mb = 1\n")
     held = []
     try:
         c.start()
+        body_share(c)
         held = [get_from(c, PROXY) for _ in range(6)]
         time.sleep(0.3)
         for s in held:
@@ -243,7 +281,7 @@ def test_proxy_connections():
 def main():
     test_lists()
     test_bad_setting()
-    test_proxy_connections()
+    test_proxy_limits()
     print("ok")
 
 
