@@ -53,6 +53,10 @@ struct mm_center_config {
     int per_ip_body_mb;          /* of those, what one client address may hold (MiB) */
     int body_timeout;            /* seconds a request's body may take to arrive */
     int thread_stack_kb;         /* stack reserved by each connection's thread (KiB) */
+    /* [server] trusted_proxies: addresses and CIDR prefixes of reverse
+     * proxies whose X-Forwarded-For/-Proto are believed (proxy.h); NULL or
+     * "": none. Checked by mm_center_config_load. */
+    const char *trusted_proxies;
     const char *report_timezone; /* [reports] timezone, tz database name (Asia/Tokyo) */
     /* [auth] failed sign-ins per account from all addresses per window,
      * and seconds a request waits for a free password check (auth.h) */
@@ -86,16 +90,19 @@ struct mm_center {
     /* [server] busy_timeout_ms in force (Retry-After, http.c): a reload
      * changes it with the store's (mm_center_set_busy_timeout). */
     _Atomic int busy_timeout_ms;
-    bool https;
+    bool https; /* the centre's own TLS (a request's: mm_request.https) */
 };
 
-/* The session cookie's name: under HTTPS "__Host-mm_session", which a
+/* The session cookie's name for a request (https: the request's, struct
+ * mm_request, so reading and setting agree within it): under HTTPS
+ * "__Host-mm_session", which a
  * browser keeps only when set Secure, with Path=/ and no Domain by this very
  * host (no neighbouring subdomain or plain-HTTP page can plant or replace
- * it); over plain HTTP "mm_session" (browsers refuse __Host- there). */
-static inline const char *mm_session_cookie(const struct mm_center *c)
+ * it); over plain HTTP "mm_session" (browsers refuse __Host- there). HTTPS
+ * is the centre's own TLS or a trusted proxy's X-Forwarded-Proto: https. */
+static inline const char *mm_session_cookie(bool https)
 {
-    return c->https ? "__Host-mm_session" : "mm_session";
+    return https ? "__Host-mm_session" : "mm_session";
 }
 
 /* Fills cfg with the defaults. */
@@ -104,7 +111,7 @@ void mm_center_config_defaults(struct mm_center_config *cfg);
 /* Applies an INI file ([server] listen, threads, tls_cert, tls_key, sync,
  * busy_timeout_ms, shutdown_grace, max_connections, per_ip_connections, body_budget_mb,
  * per_ip_body_mb, body_timeout,
- * thread_stack_kb;
+ * thread_stack_kb, trusted_proxies;
  * [auth] password_cost, session_hours, login_max_failures,
  * login_max_failures_addr, login_max_failures_account, login_window,
  * password_wait; [alerts] window, sensor_silent_after,

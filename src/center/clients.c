@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns the per-client table (clients.h): open connections and buffered
- * body bytes per IPv4 address or IPv6 /64, one mutex, a linear search over
- * at most the server's connection limit (a few thousand compares of 16
- * bytes per new connection). */
+ * Owns the per-client table (clients.h): open connections, requests in
+ * flight for a client behind a trusted proxy, and buffered body bytes per
+ * IPv4 address or IPv6 /64, one mutex, a linear search over at most twice
+ * the server's connection limit (a few thousand compares of 16 bytes per
+ * new connection). */
 #include "center/clients.h"
 
 #include <netinet/in.h>
@@ -10,9 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/net.h"
+
 struct client {
     struct mm_client_key key;
     int conns;
+    int held; /* requests in flight forwarded for it (mm_clients_hold) */
     size_t bytes;
 };
 
@@ -41,6 +45,18 @@ bool mm_client_key_of(const struct sockaddr *sa, struct mm_client_key *out)
     return true;
 }
 
+void mm_client_key_of_addr(const struct mm_addr *a, struct mm_client_key *out)
+{
+    struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
+    if (a->family == 4) {
+        sa.sin6_addr.s6_addr[10] = sa.sin6_addr.s6_addr[11] = 0xff;
+        memcpy(sa.sin6_addr.s6_addr + 12, a->bytes, 4);
+    } else {
+        memcpy(sa.sin6_addr.s6_addr, a->bytes, 16);
+    }
+    mm_client_key_of(a->family ? (const struct sockaddr *)&sa : NULL, out);
+}
+
 struct mm_clients *mm_clients_new(size_t cap)
 {
     struct mm_clients *t = calloc(1, sizeof *t);
@@ -67,7 +83,7 @@ void mm_clients_free(struct mm_clients *t)
 
 static bool in_use(const struct client *c)
 {
-    return c->conns > 0 || c->bytes > 0;
+    return c->conns > 0 || c->held > 0 || c->bytes > 0;
 }
 
 /* The slot index of k, else of a free slot (*found false), else cap. */
@@ -97,7 +113,8 @@ bool mm_clients_may_open(struct mm_clients *t, const struct mm_client_key *k, in
     return ok;
 }
 
-size_t mm_clients_open(struct mm_clients *t, const struct mm_client_key *k)
+/* Adds 1 to the connections (conn) or held requests of k's slot. */
+static size_t add(struct mm_clients *t, const struct mm_client_key *k, bool conn)
 {
     bool found;
     pthread_mutex_lock(&t->lock);
@@ -105,21 +122,45 @@ size_t mm_clients_open(struct mm_clients *t, const struct mm_client_key *k)
     if (i < t->cap) {
         if (!found)
             t->c[i] = (struct client){.key = *k};
-        t->c[i].conns++;
+        if (conn)
+            t->c[i].conns++;
+        else
+            t->c[i].held++;
         slot = i + 1;
     }
     pthread_mutex_unlock(&t->lock);
     return slot;
 }
 
-void mm_clients_close(struct mm_clients *t, size_t slot)
+static void drop(struct mm_clients *t, size_t slot, bool conn)
 {
     if (slot == 0 || slot > t->cap)
         return;
     pthread_mutex_lock(&t->lock);
-    if (t->c[slot - 1].conns > 0)
-        t->c[slot - 1].conns--;
+    int *n = conn ? &t->c[slot - 1].conns : &t->c[slot - 1].held;
+    if (*n > 0)
+        (*n)--;
     pthread_mutex_unlock(&t->lock);
+}
+
+size_t mm_clients_open(struct mm_clients *t, const struct mm_client_key *k)
+{
+    return add(t, k, true);
+}
+
+void mm_clients_close(struct mm_clients *t, size_t slot)
+{
+    drop(t, slot, true);
+}
+
+size_t mm_clients_hold(struct mm_clients *t, const struct mm_client_key *k)
+{
+    return add(t, k, false);
+}
+
+void mm_clients_release(struct mm_clients *t, size_t slot)
+{
+    drop(t, slot, false);
 }
 
 bool mm_clients_take(struct mm_clients *t, size_t slot, size_t n, size_t share)

@@ -19,9 +19,15 @@ struct mm_client_key {
     unsigned char b[16];
 };
 bool mm_client_key_of(const struct sockaddr *sa, struct mm_client_key *out);
+/* The same for an address (core/net.h); an unset one is the "other family"
+ * client. */
+struct mm_addr;
+void mm_client_key_of_addr(const struct mm_addr *a, struct mm_client_key *out);
 
-/* A table for at most cap clients at once (the server's connection
- * limit: each client holds a connection). NULL when out of memory. */
+/* A table for at most cap clients at once (twice the server's connection
+ * limit: each client holds a connection, or a request forwarded by a
+ * trusted proxy, whose connection holds the proxy's). NULL when out of
+ * memory. */
 struct mm_clients *mm_clients_new(size_t cap);
 void mm_clients_free(struct mm_clients *t);
 
@@ -33,6 +39,13 @@ bool mm_clients_may_open(struct mm_clients *t, const struct mm_client_key *k, in
 size_t mm_clients_open(struct mm_clients *t, const struct mm_client_key *k);
 /* Counts a connection of slot closed (0: none). */
 void mm_clients_close(struct mm_clients *t, size_t slot);
+
+/* Counts a request in flight for a client behind a trusted proxy (its
+ * body bytes are counted in the returned slot, not the proxy's), like
+ * mm_clients_open but not counted as a connection; 0 when the table is
+ * full. mm_clients_release gives it back. */
+size_t mm_clients_hold(struct mm_clients *t, const struct mm_client_key *k);
+void mm_clients_release(struct mm_clients *t, size_t slot);
 
 /* Takes n more buffered bytes for the client of slot when it then holds at
  * most share; false (nothing taken) past it. Slot 0 always may. */

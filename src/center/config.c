@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "center/proxy.h"
 #include "center/report.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -120,6 +121,16 @@ static int load_strings(struct mm_center_config *cfg, const struct mm_ini *ini, 
             return MM_EPARSE;
         }
         cfg->sync_full = strcmp(v, "full") == 0;
+    }
+    if ((v = mm_ini_get(ini, "server", "trusted_proxies"))) {
+        struct mm_proxies p;
+        int r = mm_proxies_parse(v, &p);
+        mm_proxies_clear(&p);
+        if (r != 0) {
+            mm_msg_format(err, errlen, "center-log", "config.trusted_proxies", path, v);
+            return r;
+        }
+        cfg->trusted_proxies = v;
     }
     if ((v = mm_ini_get(ini, "auth", "password_cost")) && mm_pwcost_parse(v, &cfg->pwcost) != 0) {
         mm_msg_format(err, errlen, "center-log", "config.pwcost", path);

@@ -3,7 +3,9 @@
  * thread per open connection (bounded by the connection limits), per-request
  * state with its arena and bounded body, replies with security headers, the
  * limits per client (connections and buffered bytes per IPv4 address or IPv6
- * /64, counted in clients.c; the time a body may take to arrive), and the
+ * /64, counted in clients.c; the time a body may take to arrive), the client
+ * behind a trusted reverse proxy (its X-Forwarded-For and -Proto, read in
+ * proxy.c), and the
  * graceful stop (quiesce, wait for requests in flight, stop). Routing and
  * authentication are router.c's. */
 #include "center/http.h"
@@ -24,6 +26,7 @@
 
 #include "center/center.h"
 #include "center/clients.h"
+#include "center/proxy.h"
 #include "center/router.h"
 #include "center/static.h"
 #include "core/error.h"
@@ -38,6 +41,10 @@
 #define DISCARD_MAX  ((size_t)64 * 1024 * 1024)
 /* A body that did not arrive in time is logged at most once a minute. */
 #define SLOW_BODY_LOG_USEC ((int64_t)60 * 1000000)
+/* So is a trusted proxy's X-Forwarded-For that names no address. */
+#define BAD_FORWARD_LOG_USEC ((int64_t)60 * 1000000)
+/* The most of such a header's text the log shows. */
+#define BAD_FORWARD_SHOWN 80
 /* Numbers that are not integers go out with at most 15 significant digits
  * (DBL_DIG: every decimal of up to 15 digits reads back as the same double),
  * so a rate rounded to 0.15 is written 0.15; jansson's default, 17, writes
@@ -52,10 +59,12 @@ struct mm_http_server {
     size_t budget;          /* the most buffered may reach; past it, 503 */
     size_t share;           /* the most one client may hold of it */
     struct mm_clients *clients;
-    struct mm_log_limit *slow_log; /* SLOW_BODY_LOG_USEC */
-    int per_client;                /* open connections per client */
-    int64_t body_usec;             /* the time a body may take to arrive */
-    struct mm_http_tls tls;        /* the certificate and key MHD was given */
+    struct mm_log_limit *slow_log;        /* SLOW_BODY_LOG_USEC */
+    struct mm_log_limit *bad_forward_log; /* BAD_FORWARD_LOG_USEC */
+    struct mm_proxies proxies;            /* [server] trusted_proxies */
+    int per_client;                       /* open connections per client */
+    int64_t body_usec;                    /* the time a body may take to arrive */
+    struct mm_http_tls tls;               /* the certificate and key MHD was given */
     int port;
 };
 
@@ -231,6 +240,80 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t outlen
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, outlen);
 }
 
+/* The X-Forwarded-For lines of a request, the right-most ones kept. */
+struct forwarded_lines {
+    const char *v[MM_FORWARDED_LINES_MAX];
+    size_t n;
+};
+
+static enum MHD_Result forwarded_line(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    struct forwarded_lines *f = cls;
+    (void)kind;
+    if (!key || strcasecmp(key, "X-Forwarded-For") != 0)
+        return MHD_YES;
+    if (f->n == MM_FORWARDED_LINES_MAX) {
+        memmove(f->v, f->v + 1, (f->n - 1) * sizeof f->v[0]);
+        f->n--;
+    }
+    f->v[f->n++] = value ? value : "";
+    return MHD_YES;
+}
+
+/* Logs (at most once a minute) that the trusted proxy at req->address sent
+ * an X-Forwarded-For naming no address: its text, cut short, with anything
+ * but printable ASCII as '?'. */
+static void forwarded_bad(struct mm_http_server *srv, const struct mm_request *req,
+                          const char *value)
+{
+    uint64_t unsaid = 0;
+    char shown[BAD_FORWARD_SHOWN + 1];
+    size_t i = 0;
+    if (!mm_log_limit_pass(srv->bad_forward_log, 0, mm_time_now_usec(), &unsaid))
+        return;
+    for (; value[i] && i < BAD_FORWARD_SHOWN; i++)
+        shown[i] = value[i] >= 0x20 && value[i] < 0x7f && value[i] != '"' ? value[i] : '?';
+    shown[i] = '\0';
+    if (unsaid)
+        mm_log_tr(MM_LOG_WARN, "center-log", "http.forwarded_bad_again", req->address, shown,
+                  (unsigned long long)unsaid);
+    else
+        mm_log_tr(MM_LOG_WARN, "center-log", "http.forwarded_bad", req->address, shown);
+}
+
+/* The client of a request that came from a trusted proxy: the address its
+ * X-Forwarded-For names becomes req->address, and the body bytes count in
+ * that client's share (req->held); X-Forwarded-Proto: https makes it a
+ * request over HTTPS. A peer that is not a trusted proxy is the client,
+ * whatever it writes in these headers. */
+static void forwarded_client(struct mm_http_server *srv, struct MHD_Connection *conn,
+                             struct mm_request *req)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    struct mm_addr peer, client;
+    if (srv->proxies.n == 0 || !ci || !mm_proxies_addr_of(ci->client_addr, &peer) ||
+        !mm_proxies_trust(&srv->proxies, &peer))
+        return;
+    if (mm_proxies_proto_https(
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto")))
+        req->https = true;
+    struct forwarded_lines f = {.n = 0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, forwarded_line, &f);
+    int r = mm_proxies_client(&srv->proxies, f.v, f.n, &client);
+    if (r == MM_EPARSE)
+        forwarded_bad(srv, req, f.v[f.n - 1]);
+    if (r != 0)
+        return;
+    mm_addr_format(&client, req->address, sizeof req->address);
+    struct mm_client_key k;
+    mm_client_key_of_addr(&client, &k);
+    req->held = mm_clients_hold(srv->clients, &k);
+    if (req->held)
+        req->client = req->held;
+}
+
 /* The weight of an Accept-Language item of n bytes at p (its ";q=" parameter;
  * 1 without one). */
 static double accept_q(const char *p, size_t n)
@@ -317,6 +400,8 @@ static struct mm_request *request_new(struct mm_http_server *srv, struct MHD_Con
     const union MHD_ConnectionInfo *sc =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     req->client = sc ? (size_t)(uintptr_t)sc->socket_context : 0;
+    req->https = srv->center->https;
+    forwarded_client(srv, conn, req);
     bool known = false;
     req->route = req->path ? mm_route_match(req, req->method, req->path, &known) : NULL;
     req->body_limit = req->route ? mm_route_body_limit(req->route) : MM_JSON_BODY_MAX;
@@ -333,6 +418,7 @@ static void request_free(struct mm_http_server *srv, struct mm_request *req)
         return;
     atomic_fetch_sub(&srv->buffered, req->body_cap + req->charged);
     mm_clients_give(srv->clients, req->client, req->body_cap + req->charged);
+    mm_clients_release(srv->clients, req->held);
     free(req->body);
     free(req->reply);
     mm_arena_free(&req->arena);
@@ -435,7 +521,7 @@ static void add_security_headers(struct MHD_Response *resp, const struct mm_requ
     if (!has_extra_header(req, "Content-Security-Policy"))
         MHD_add_response_header(resp, "Content-Security-Policy", mm_csp());
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    if (req->center->https) /* browsers go to HTTPS only for a year (HSTS) */
+    if (req->https) /* browsers go to HTTPS only for a year (HSTS) */
         MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     if (req->set_cookie)
         MHD_add_response_header(resp, "Set-Cookie", req->set_cookie);
@@ -614,12 +700,16 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* Refuses a new connection from a client (an IPv4 address or an IPv6 /64:
  * libmicrohttpd's own per-address limit counts each IPv6 address apart)
- * that holds per_ip_connections already. */
+ * that holds per_ip_connections already. A trusted proxy carries many
+ * clients' connections: only max_connections bounds its. */
 static enum MHD_Result accept_cb(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
     struct mm_http_server *srv = cls;
     struct mm_client_key k;
+    struct mm_addr a;
     (void)addrlen;
+    if (srv->proxies.n && mm_proxies_addr_of(addr, &a) && mm_proxies_trust(&srv->proxies, &a))
+        return MHD_YES;
     mm_client_key_of(addr, &k);
     return mm_clients_may_open(srv->clients, &k, srv->per_client) ? MHD_YES : MHD_NO;
 }
@@ -880,6 +970,8 @@ static void server_free(struct mm_http_server *srv)
     mm_http_tls_clear(&srv->tls);
     mm_clients_free(srv->clients);
     mm_log_limit_free(srv->slow_log);
+    mm_log_limit_free(srv->bad_forward_log);
+    mm_proxies_clear(&srv->proxies);
     free(srv);
 }
 
@@ -923,8 +1015,11 @@ int mm_http_start(struct mm_center *c, struct mm_http_tls *tls, struct mm_http_s
     srv->share = (size_t)cfg->per_ip_body_mb * 1024 * 1024;
     srv->per_client = cfg->per_ip_connections;
     srv->body_usec = (int64_t)cfg->body_timeout * 1000000;
-    srv->clients = mm_clients_new((size_t)cfg->max_connections);
-    if (!srv->clients || mm_log_limit_new(SLOW_BODY_LOG_USEC, 1, &srv->slow_log) != 0) {
+    /* twice: a forwarded request's client besides its proxy's (clients.h) */
+    srv->clients = mm_clients_new(2 * (size_t)cfg->max_connections);
+    if (!srv->clients || mm_log_limit_new(SLOW_BODY_LOG_USEC, 1, &srv->slow_log) != 0 ||
+        mm_log_limit_new(BAD_FORWARD_LOG_USEC, 1, &srv->bad_forward_log) != 0 ||
+        mm_proxies_parse(cfg->trusted_proxies, &srv->proxies) != 0) { /* checked by config.c */
         server_free(srv);
         return MM_ENOMEM;
     }

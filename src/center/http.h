@@ -42,6 +42,7 @@ struct mm_request {
     void *conn;                    /* struct MHD_Connection *, for http.c only */
     struct mm_http_server *server; /* for http.c only */
     size_t client;                 /* the client's slot (clients.h), for http.c only */
+    size_t held;                   /* a forwarded client's slot held (clients.h), http.c only */
     size_t charged;                /* bytes taken from the body budget by mm_req_charge */
     enum mm_method method;
     const char *path;
@@ -59,7 +60,12 @@ struct mm_request {
     bool over_budget; /* the server-wide body budget was spent: 503 */
     bool admitted;    /* authenticated and authorised from the headers already */
     bool answered;    /* reply decided from the headers; sent at the second call */
+    /* the client's address: the TCP peer's, or, when the peer is a trusted
+     * proxy ([server] trusted_proxies), the one its X-Forwarded-For names */
     char address[MM_ADDR_STRLEN];
+    /* the client reached the centre over HTTPS: the centre's own TLS, or a
+     * trusted proxy's X-Forwarded-Proto: https (mm_session_cookie, HSTS) */
+    bool https;
     struct mm_principal who;
     enum mm_lang lang;
     struct mm_arena arena;

@@ -228,7 +228,7 @@ static int auth_session(struct mm_request *req, const char *cookie)
 static int authenticate(struct mm_request *req)
 {
     const char *token = bearer_token(req);
-    const char *cookie = mm_req_cookie(req, mm_session_cookie(req->center));
+    const char *cookie = mm_req_cookie(req, mm_session_cookie(req->https));
     int r = MM_ENOENT;
     if (token)
         r = auth_bearer(req, token);

@@ -133,11 +133,12 @@ static int start_session(struct mm_request *req, const struct mm_user *u, const 
     r = c->store->ops->session_add(c->store, &who, &s, verified);
     if (r != 0)
         return r;
-    mm_reply_cookie(req, mm_arena_printf(&req->arena,
-                                         "%s=%s; HttpOnly; SameSite=Strict; Path=/; "
-                                         "Max-Age=%d%s",
-                                         mm_session_cookie(c), token, c->cfg.session_hours * 3600,
-                                         c->https ? "; Secure" : ""));
+    mm_reply_cookie(req,
+                    mm_arena_printf(&req->arena,
+                                    "%s=%s; HttpOnly; SameSite=Strict; Path=/; "
+                                    "Max-Age=%d%s",
+                                    mm_session_cookie(req->https), token,
+                                    c->cfg.session_hours * 3600, req->https ? "; Secure" : ""));
     req->who.kind = MM_AUTH_SESSION;
     req->who.user = *u;
     req->who.session = s;
@@ -211,11 +212,11 @@ int mm_api_logout(struct mm_request *req)
         if (r != 0)
             return r;
     }
-    mm_reply_cookie(req, mm_arena_printf(&req->arena,
-                                         "%s=; HttpOnly; SameSite=Strict; Path=/; "
-                                         "Max-Age=0%s",
-                                         mm_session_cookie(req->center),
-                                         req->center->https ? "; Secure" : ""));
+    mm_reply_cookie(req,
+                    mm_arena_printf(&req->arena,
+                                    "%s=; HttpOnly; SameSite=Strict; Path=/; "
+                                    "Max-Age=0%s",
+                                    mm_session_cookie(req->https), req->https ? "; Secure" : ""));
     return mm_reply_json(req, 204, NULL);
 }
 
