@@ -102,6 +102,7 @@ struct admin {
     char actor_name[80];
     enum mm_lang lang;
     int64_t now;
+    const char *data_dir; /* --data, known before the database is opened */
 };
 
 static int fail(const struct admin *a, const char *key, const char *detail)
@@ -489,6 +490,12 @@ static int check_backup(const struct admin *a, struct args *x)
         return bad_value(a, "--output", "admin.bad_output", out);
     if (lstat(out, &sb) == 0)
         return fail(a, "admin.backup_exists", out);
+    /* A wrong --data would make an empty database and back that up: a
+     * backup copies what is there (SQLite's file, store-sqlite.c). */
+    char db[PATH_MAX];
+    snprintf(db, sizeof db, "%s/center.db", a->data_dir);
+    if (stat(db, &sb) != 0)
+        return fail(a, "admin.backup_no_db", db);
     return 0;
 }
 
@@ -721,6 +728,7 @@ int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, in
     char err[2048]; /* as long as a log line: a long path leaves room for the step */
     memset(&x, 0, sizeof x);
     a.lang = mm_msg_lang(); /* main: the environment's, or --lang's (mm_center_admin_lang) */
+    a.data_dir = cfg->data_dir;
     if (!cfg->data_dir || !*cfg->data_dir) { /* "" names no directory */
         fprintf(stderr, "mamori-center admin: %s\n", mm_tr("center", "main.need_data", a.lang));
         mm_zone_free(zone);

@@ -6,7 +6,8 @@ a real SQLite file, sensors posting events all the while:
   leaves no temporary file beside it; the batches are all accepted
   (the backup holds up no writer);
 - an existing FILE is never overwritten (exit 1, a message in English or
-  Japanese, the file unchanged); a missing --output or an empty one is a
+  Japanese, the file unchanged); a --data without a database is exit 1 and
+  makes nothing (no empty database backed up); a missing --output or an empty one is a
   usage error (exit 2); a folder that does not exist is exit 1 and nothing
   is written;
 - a copy that fails half-way (a file size limit on the admin command) is
@@ -21,11 +22,12 @@ import resource
 import signal
 import sqlite3
 import stat
+import subprocess
 import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import Center, alert_event, check, start_world  # noqa: E402
+from centerlib import BIN, Center, alert_event, check, start_world  # noqa: E402
 
 
 class Poster(threading.Thread):
@@ -106,6 +108,15 @@ def refusals(c, path, folder):
     p = c.admin("backup", "--output", missing, expect=1)
     check("the backup file could not be created: " + missing in p.stderr, "%r" % p.stderr)
     check(not os.path.exists(os.path.dirname(missing)), "a folder was made for the backup")
+    # a wrong --data: no empty database made and backed up
+    wrong = os.path.join(c.tmp, "no-such-data")
+    p = subprocess.run([BIN, "admin", "--data", wrong, "backup", "--output",
+                        os.path.join(folder, "wrong.db")], capture_output=True, text=True,
+                       timeout=60)
+    check(p.returncode == 1 and "no centre database in this data directory: check --data: " +
+          os.path.join(wrong, "center.db") in p.stderr, "wrong --data: %r" % p.stderr)
+    check(not os.path.exists(wrong) and not os.path.exists(os.path.join(folder, "wrong.db")),
+          "a backup with a wrong --data made something")
 
 
 def limit_file_size():
