@@ -23,11 +23,20 @@ PAGES = ["man1/mamori.1", "man1/mamori-diagnose.1", "man8/mamori-sensor.8",
          "man8/mamori-center.8"]
 
 
+def clean_env():
+    """No MAMORI_* variable, no path into the build; the sanitizers' settings
+    of `make check` (its ASan build) kept."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": "UTC"}
+    for k in ("ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"):
+        if k in os.environ:
+            env[k] = os.environ[k]
+    return env
+
+
 def run(prog, *args, cwd):
     """A program of the installed tree with no trace of the build: an empty
     working directory and an environment without MAMORI_* variables."""
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": "UTC"}
-    return subprocess.run([prog] + list(args), cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([prog] + list(args), cwd=cwd, env=clean_env(), capture_output=True,
                           text=True, timeout=60)
 
 
@@ -48,7 +57,7 @@ def check_centre_web(root, empty):
     data, port_file = os.path.join(empty, "data"), os.path.join(empty, "port")
     proc = subprocess.Popen([os.path.join(root, "usr/sbin/mamori-center"), "--data", data,
                              "--listen", "127.0.0.1:0", "--port-file", port_file],
-                            cwd=empty, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+                            cwd=empty, env=clean_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.time() + 30
