@@ -15,19 +15,27 @@
  * is a line naming it and the usage, exit 2; a value of the wrong form is
  * one line naming the option, exit 2. An unknown user, company, token or
  * sensor, a password that will not do, or an operation that fails, is a
- * message and exit 1. */
+ * message and exit 1.
+ *
+ * backup --output FILE copies the database through the store (its backup
+ * slot) into a temporary file beside FILE (mode 0600), which is linked to
+ * FILE only once complete and checked, never over an existing file. */
 #include "center/admin.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "center/api/api.h"
 #include "center/auth.h"
 #include "center/center.h"
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/i18n.h"
 #include "core/ini.h"
 #include "core/msg.h"
@@ -51,6 +59,7 @@ enum opt {
     O_TTL,
     O_STDIN,
     O_KEEP,
+    O_OUTPUT,
     O__N
 };
 
@@ -65,6 +74,7 @@ static const struct mm_center_opt options[O__N] = {
     [O_TTL] = {"--ttl", true},
     [O_STDIN] = {"--password-stdin", false},
     [O_KEEP] = {"--keep", false},
+    [O_OUTPUT] = {"--output", true},
 };
 
 #define OPT(o) (1u << (o))
@@ -92,6 +102,7 @@ struct admin {
     char actor_name[80];
     enum mm_lang lang;
     int64_t now;
+    const char *data_dir; /* --data, known before the database is opened */
 };
 
 static int fail(const struct admin *a, const char *key, const char *detail)
@@ -467,6 +478,89 @@ static int run_enrol(struct admin *a, struct args *x)
     return 0;
 }
 
+/* backup --output FILE: a file name (not empty, not a folder's "dir/"),
+ * where nothing is yet: an existing file (or anything else) is never
+ * overwritten, exit 1 before the data directory is opened. */
+static int check_backup(const struct admin *a, struct args *x)
+{
+    const char *out = x->value[O_OUTPUT];
+    struct stat sb;
+    size_t n = strlen(out);
+    if (n == 0 || out[n - 1] == '/' || n > PATH_MAX - 16)
+        return bad_value(a, "--output", "admin.bad_output", out);
+    if (lstat(out, &sb) == 0)
+        return fail(a, "admin.backup_exists", out);
+    /* A wrong --data would make an empty database and back that up: a
+     * backup copies what is there (SQLite's file, store-sqlite.c). */
+    char db[PATH_MAX];
+    snprintf(db, sizeof db, "%s/center.db", a->data_dir);
+    if (stat(db, &sb) != 0)
+        return fail(a, "admin.backup_no_db", db);
+    return 0;
+}
+
+/* Removes a failed copy: the temporary file and the journal SQLite may
+ * have left beside it. */
+static void remove_partial(const char *tmp)
+{
+    char journal[PATH_MAX + 16];
+    unlink(tmp);
+    snprintf(journal, sizeof journal, "%s-journal", tmp);
+    unlink(journal);
+}
+
+/* A failed copy: the temporary file removed, the reason said, exit 1. */
+static int backup_failed(const struct admin *a, const char *tmp, const char *why)
+{
+    remove_partial(tmp);
+    return fail(a, "admin.backup_failed", why);
+}
+
+/* Puts the finished copy tmp at out: link() fails with EEXIST instead of
+ * replacing a file that appeared meanwhile. */
+static int backup_place(const struct admin *a, const char *tmp, const char *out)
+{
+    if (link(tmp, out) != 0) {
+        int r = mm_error_from_errno(errno);
+        remove_partial(tmp);
+        return r == MM_EEXIST ? fail(a, "admin.backup_exists", out)
+                              : fail(a, "admin.backup_failed", mm_msg_strerror(r));
+    }
+    unlink(tmp);
+    mm_fsync_parent(out);
+    return 0;
+}
+
+/* backup --output FILE: an online copy of the database (the store's backup
+ * slot, safe while the server runs), written as FILE.partial-XXXXXX in
+ * FILE's folder (mkstemp: mode 0600), then put at FILE. Prints FILE and its
+ * size in bytes, tab-separated. */
+static int run_backup(struct admin *a, struct args *x)
+{
+    const char *out = x->value[O_OUTPUT];
+    char tmp[PATH_MAX + 16], err[1024];
+    struct stat sb;
+    snprintf(tmp, sizeof tmp, "%s.partial-XXXXXX", out);
+    int fd = mkstemp(tmp);
+    if (fd < 0) { /* nothing written: the folder is missing, not writable, full... */
+        char why[PATH_MAX + 512];
+        snprintf(why, sizeof why, "%s: %s", out, mm_msg_strerror(mm_error_from_errno(errno)));
+        return fail(a, "admin.backup_no_file", why);
+    }
+    close(fd);
+    int r = a->st->ops->backup(a->st, tmp, err, sizeof err);
+    if (r != 0)
+        return backup_failed(a, tmp, err[0] ? err : mm_msg_strerror(r));
+    if (stat(tmp, &sb) != 0)
+        return backup_failed(a, tmp, mm_msg_strerror(mm_error_from_errno(errno)));
+    r = backup_place(a, tmp, out);
+    if (r != 0)
+        return r;
+    printf("%s\t%lld\n", out, (long long)sb.st_size);
+    fprintf(stderr, "%s\n", mm_tr("center", "admin.backup_done", a->lang));
+    return 0;
+}
+
 /* The subcommands, as the usage (admin.usage) lists them: the options each
  * takes and those it needs, whether it needs one argument; check reads the
  * values (no database), run does the work. */
@@ -493,6 +587,7 @@ static const struct command {
     {"token revoke", 0, 0, true, check_token_revoke, run_token_revoke},
     {"sensor revoke", 0, 0, true, check_sensor_revoke, run_sensor_revoke},
     {"enrol", OPT(O_TENANT) | OPT(O_TTL), OPT(O_TENANT), false, check_enrol, run_enrol},
+    {"backup", OPT(O_OUTPUT), OPT(O_OUTPUT), false, check_backup, run_backup},
 };
 
 /* How many of argv's first words are cmd's (1 or 2); 0 when they are not. */
@@ -633,6 +728,7 @@ int mm_center_admin(const struct mm_center_config *cfg, struct mm_zone *zone, in
     char err[2048]; /* as long as a log line: a long path leaves room for the step */
     memset(&x, 0, sizeof x);
     a.lang = mm_msg_lang(); /* main: the environment's, or --lang's (mm_center_admin_lang) */
+    a.data_dir = cfg->data_dir;
     if (!cfg->data_dir || !*cfg->data_dir) { /* "" names no directory */
         fprintf(stderr, "mamori-center admin: %s\n", mm_tr("center", "main.need_data", a.lang));
         mm_zone_free(zone);

@@ -553,7 +553,7 @@ static void write_done(void)
 
 /* COMMIT, and when it worked, releases the write turn: 0, else MM_EDB (or
  * MM_EDBBUSY) with
- * the transaction still open (the caller may take failure_text first, then
+ * the transaction still open (the caller may take mm__sqlite_failure_text first, then
  * rolls back with mm__sqlite_end). */
 static int sqlite_commit(sqlite3 *db)
 {
@@ -683,7 +683,7 @@ struct migration_walk {
  * write (a commit's WAL write past RLIMIT_FSIZE: SQLITE_IOERR_WRITE, no
  * system errno): then the errno that write left is taken, when it is one
  * only a write gives (EFBIG, ENOSPC), not one a look-up since may have left. */
-static const char *failure_text(sqlite3 *db)
+const char *mm__sqlite_failure_text(sqlite3 *db)
 {
     int last = errno; /* first: before any other call */
     int code = sqlite3_extended_errcode(db) & 0xff, e = sqlite3_system_errno(db);
@@ -726,7 +726,7 @@ static int apply_migration(const struct mm_data_entry *e, void *arg)
         return 0;
     if (sqlite3_exec(w->db, (const char *)e->bytes, NULL, NULL, NULL) != SQLITE_OK) {
         mm_msg_format(w->err, w->errlen, "center-log", "store.migration_failed", e->path,
-                      failure_text(w->db));
+                      mm__sqlite_failure_text(w->db));
         return MM_EDB;
     }
     char sql[256];
@@ -764,7 +764,7 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
     err[0] = '\0';
     w.latest = mm_store_schema_latest();
     if ((r = mm__sqlite_begin(db)) != 0) {
-        mm_msg_format(err, errlen, "center-log", "store.lock", failure_text(db));
+        mm_msg_format(err, errlen, "center-log", "store.lock", mm__sqlite_failure_text(db));
         return r;
     }
     if ((r = read_user_version(db, &w.from)) != 0)
@@ -789,7 +789,7 @@ out:
     if (r == 0 && sqlite_commit(db) == 0)
         return 0;
     if (!err[0])
-        mm_msg_format(err, errlen, "center-log", "store.migrate", failure_text(db));
+        mm_msg_format(err, errlen, "center-log", "store.migrate", mm__sqlite_failure_text(db));
     return mm__sqlite_end(db, r ? r : MM_EDB); /* rolls back */
 }
 
@@ -805,7 +805,7 @@ static int open_conn(const struct sqlite_store *s, sqlite3 **out, char *err, siz
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
     if (rc != SQLITE_OK) {
         mm_msg_format(err, errlen, "center-log", "store.open", path,
-                      db ? failure_text(db) : mm_msg_strerror(MM_ENOMEM));
+                      db ? mm__sqlite_failure_text(db) : mm_msg_strerror(MM_ENOMEM));
         sqlite3_close(db);
         return MM_EDB;
     }
@@ -817,7 +817,7 @@ static int open_conn(const struct sqlite_store *s, sqlite3 **out, char *err, siz
              "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192",
              sync_full ? "FULL" : "NORMAL");
     if (mm__sqlite_exec(db, sql) != 0 || mm__sqlite_report_functions(db) != 0) {
-        mm_msg_format(err, errlen, "center-log", "store.setup", path, failure_text(db));
+        mm_msg_format(err, errlen, "center-log", "store.setup", path, mm__sqlite_failure_text(db));
         sqlite3_close(db);
         return MM_EDB;
     }
@@ -1710,4 +1710,5 @@ static const struct mm_store_ops sqlite_ops = {
     .mail_claim = mm__sqlite_mail_claim,
     .mail_mark_transfer = mm__sqlite_mail_mark_transfer,
     .mail_finish = mm__sqlite_mail_finish,
+    .backup = mm__sqlite_backup,
 };

@@ -38,6 +38,12 @@ int mm__sqlite_spare_waiters(struct mm_store *st);
 /* MM_EDBBUSY for SQLITE_BUSY and SQLITE_LOCKED (another connection holds the
  * lock past the busy timeout), MM_EDB for any other failed SQLite call. */
 int mm__sqlite_code(int rc);
+/* Why the last call on db failed, for a message: the system's reason (in
+ * the message language) when SQLite's failure was the system's, else
+ * SQLite's own text. */
+const char *mm__sqlite_failure_text(sqlite3 *db);
+/* The backup slot (store-sqlite-backup.c). */
+int mm__sqlite_backup(struct mm_store *st, const char *path, char *err, size_t errlen);
 int mm__sqlite_exec(sqlite3 *db, const char *sql);
 int mm__sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
 /* Statements kept prepared per connection for the hot paths (each

@@ -442,6 +442,15 @@ struct mm_store_ops {
     int (*mail_mark_transfer)(struct mm_store *st, int64_t id);
     int (*mail_finish)(struct mm_store *st, const struct mm_mail_config *cfg, int64_t id,
                        int attempts, bool ok, const char *error, int64_t now);
+
+    /* --- backup (admin backup) ---
+     * Writes a consistent copy of the whole database, as it was at one
+     * instant, into the file at path, which the caller has made empty (its
+     * name, mode and renaming into place are the caller's), and checks the
+     * copy; safe while the server runs and sensors post: writers are not
+     * held up. On failure err says why (path may then hold part of a copy:
+     * the caller removes it). */
+    int (*backup)(struct mm_store *st, const char *path, char *err, size_t errlen);
 };
 
 /* Every backend's handle starts with this. */

@@ -156,10 +156,10 @@ class Center:
         _open.append(self)
 
     # --- admin CLI ---
-    def admin(self, *args, stdin=None, expect=0, env=None):
+    def admin(self, *args, stdin=None, expect=0, env=None, preexec=None):
         p = subprocess.run([BIN, "admin", "--data", self.data, "--config", self.config] +
                            list(args), input=stdin, capture_output=True, text=True, timeout=60,
-                           env=dict(os.environ, **env) if env else None)
+                           env=dict(os.environ, **env) if env else None, preexec_fn=preexec)
         if expect is not None and p.returncode != expect:
             fail("admin %s: exit %d, stderr: %s" % (" ".join(args), p.returncode, p.stderr))
         return p.stdout.strip() if expect == 0 else p

@@ -337,7 +337,8 @@ def test_admin_required_options(c, w):
     values = {"EMAIL": "required@a.example", "ID": str(w.tenants["A"]["id"]),
               "owner|staff": "owner", "admin|analyst": "analyst", "NAME": "Required Co",
               "ID-OR-EMAIL": "staff@a.example", "ID-OR-TOKEN": "1", "SENSOR-ID": "1",
-              "ja|en": "en", "1-4": "3", "SECONDS": "60"}
+              "ja|en": "en", "1-4": "3", "SECONDS": "60",
+              "FILE": os.path.join(c.tmp, "required-backup.db")}
     before = (c.admin("tenant", "list"), c.admin("user", "list"))
     tried = []
 
