@@ -505,8 +505,8 @@ static void remove_partial(const char *tmp)
 {
     char journal[PATH_MAX + 16];
     unlink(tmp);
-    snprintf(journal, sizeof journal, "%s-journal", tmp);
-    unlink(journal);
+    if (snprintf(journal, sizeof journal, "%s-journal", tmp) < (int)sizeof journal)
+        unlink(journal);
 }
 
 /* A failed copy: the temporary file removed, the reason said, exit 1. */
