@@ -39,7 +39,9 @@ function passwordForm(ctx, must) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     error.textContent = formProblem(cur.input, next.input, again.input);
-    ctx.flash(error.textContent, 'error'); // the live region says the same (or clears)
+    // Said once, next to the form (role=alert reads it out), as on the
+    // sign-in page: not also in the live region above, which read it twice.
+    ctx.flash('');
     if (error.textContent) return;
     submit.disabled = true;
     try {
@@ -50,7 +52,6 @@ function passwordForm(ctx, must) {
       else for (const f of [cur, next, again]) f.input.value = '';
     } catch (e) {
       error.textContent = api.errorText(e);
-      ctx.flash(error.textContent, 'error');
       (e.code === 'wrong_password' ? cur : next).input.focus();
     } finally {
       submit.disabled = false;
