@@ -62,6 +62,12 @@ useCenter(async (c) => {
     ids[k + 'Incident'] = inc.id;
     ids[k + 'Ticket'] = (await c.api.ok('POST', '/api/v1/tickets', { tenant_id: c.tenants[k].id, category: 'other', subject: 'a11y question', body: 'Who reads this?' })).id;
   }
+  // A third company with more alerts than the list shows at first (50),
+  // older than the others, so they come last.
+  const tanaka = await c.api.ok('POST', '/api/v1/tenants', { name: '田中商店', lang: 'ja' });
+  ids.tanaka = tanaka.id;
+  await c.ingest(await c.enrol(tanaka.id, 'tanaka-shop'), Array.from({ length: 52 }, (_, i) =>
+    alertEvent({ sid: 9301000 + i, signature: 'MAMORI a11y many ' + i, severity: 4, minute: -120, src: '172.16.0.' + (i + 2), mac: '02:00:00:00:60:' + String(10 + i), ja: `古い警告 ${i} です。`, en: `Old alert ${i}.` })));
   // A second person at Yamada, so the owner has someone to (not) disable.
   const staff = { email: 'staff@yamada.example', password: 'staff-password-123' };
   await c.api.ok('POST', '/api/v1/users', { ...staff, role: 'staff', tenant_id: c.tenants.yamada.id, lang: 'ja', must_change_password: false });
@@ -380,12 +386,29 @@ test('Tab goes through a whole page in order and round to its top: no trap (ja)'
   await withBrowser({ locale: 'ja-JP' }, async (b) => {
     const p = b.page;
     await signIn(p, center.base, center.users.admin);
-    for (const hash of ['#/alerts', '#/tickets/new', `#/incidents/${ids.yamadaIncident}`, '#/settings']) {
+    for (const hash of [`#/alerts?tenant=${center.tenants.yamada.id}`, '#/tickets/new', `#/incidents/${ids.yamadaIncident}`, '#/settings']) {
       await p.goto(center.base + '/' + hash);
       await ready(p);
       // From the heading down to the end of the page, then the skip link.
       await tabTo(p, '#skip-link', { max: 200 });
     }
+  });
+});
+
+// "Show more" adds the next alerts to the list and moves the focus to the
+// first of them: left on the button, the focus was lost when the button
+// went with the last page.
+test('"show more" moves the focus to the first alert it added (en)', { skip: missing }, async () => {
+  await withBrowser({ locale: 'en-US' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.analyst);
+    await p.goto(center.base + `/#/alerts?tenant=${ids.tanaka}`);
+    await p.locator('#alert-table').waitFor();
+    assert.equal(await p.locator('#alert-table tbody tr').count(), 50);
+    await p.locator('main button.secondary').filter({ hasText: tx('en', 'alerts.more') }).focus();
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => document.querySelectorAll('#alert-table tbody tr').length === 52);
+    assert.equal(await p.evaluate(() => document.activeElement === document.querySelectorAll('#alert-table tbody tr')[50].querySelector('th a')), true);
   });
 });
 
