@@ -101,7 +101,8 @@ test('the style sheet\'s text colours reach 4.5:1 and the focus ring 3:1 on thei
 
 // What the page itself must get right beyond axe: the language of <html>,
 // a title naming the page, one h1, the landmarks, header cells in every
-// table, nothing drawn that a screen reader reads without a name, and each
+// table, nothing drawn that a screen reader reads without a name, each
+// field named in the page's language, and each
 // severity said in words (not by its colour alone).
 async function pageProblems(p, lang) {
   const sev = [1, 2, 3, 4].map((n) => tx(lang, 'severity.' + n));
@@ -115,6 +116,14 @@ async function pageProblems(p, lang) {
     for (const table of document.querySelectorAll('table')) if (!table.querySelector('th') || !table.querySelector('caption')) problems.push('table without header cells or caption: ' + table.id);
     for (const img of document.querySelectorAll('img, svg')) if (!img.closest('[aria-hidden="true"]') && !img.getAttribute('alt') && !img.getAttribute('aria-label')) problems.push('image without text');
     for (const el of document.querySelectorAll('[onclick], [role="button"], [tabindex]:not([tabindex="-1"])')) problems.push('made-up control ' + el.tagName);
+    // Each field's name (its label, else aria-label) is in the page's language.
+    const japanese = /[\u3040-\u30ff\u4e00-\u9fff]/;
+    for (const el of document.querySelectorAll('input, select, textarea, button, summary')) {
+      // (The evidence's events are named by their time and addresses, in no language.)
+      if (el.type === 'hidden' || !el.getClientRects().length || el.closest('.evidence')) continue;
+      const name = (el.getAttribute('aria-label') || [...(el.labels || [])].map((l) => l.textContent).join(' ') || el.textContent).trim();
+      if (japanese.test(name) !== (lang === 'ja')) problems.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} named "${name}" on a ${lang} page`);
+    }
     for (const b of document.querySelectorAll('.badge[class*="sev-"]')) if (!b.closest('[data-sensor], [data-tenant]') && !sev.includes(b.textContent.trim())) problems.push('severity badge says "' + b.textContent + '"');
     return problems;
   }, { lang, sev, appName: TEXT[lang]['app.name'] });
