@@ -104,8 +104,8 @@ test('the style sheet\'s text colours reach 4.5:1 and the focus ring 3:1 on thei
 // What the page itself must get right beyond axe: the language of <html>,
 // a title naming the page, one h1, the landmarks, header cells in every
 // table, nothing drawn that a screen reader reads without a name, each
-// field named in the page's language, and each
-// severity said in words (not by its colour alone).
+// field named in the page's language, and each severity said in words
+// (not by its colour alone).
 async function pageProblems(p, lang) {
   const sev = [1, 2, 3, 4].map((n) => tx(lang, 'severity.' + n));
   return p.evaluate(({ lang, sev, appName }) => {
