@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Runs the web UI's browser tests (node's test runner, npm playwright-core,
-# Debian /usr/bin/chromium). "setup" installs playwright-core from the lock
-# file when tests/e2e/node_modules is missing (a fresh clone); otherwise the
+# Debian /usr/bin/chromium). "setup" installs playwright-core and axe-core
+# from the lock file when either is missing (a fresh clone); otherwise the
 # arguments are test files. Exit 77 (skipped, with the reason) when node,
 # chromium or the centre binary is absent.
 set -euo pipefail
@@ -11,13 +11,15 @@ skip() { echo "SKIP: $*"; exit 77; }
 command -v node >/dev/null || skip "node is not installed (scripts/deps.sh check)"
 
 if [ "${1:-}" = setup ]; then
-  if [ -f "$here/node_modules/playwright-core/package.json" ]; then
-    echo "playwright-core already installed"
+  if [ -f "$here/node_modules/playwright-core/package.json" ] && [ -f "$here/node_modules/axe-core/package.json" ]; then
+    echo "playwright-core and axe-core already installed"
     exit 0
   fi
   command -v npm >/dev/null || skip "npm is not installed (scripts/deps.sh check)"
-  # The lock file pins the exact version; no browser is downloaded
-  # (playwright-core has no install script).
+  # The lock file pins the exact versions; no browser is downloaded
+  # (playwright-core has no install script). axe-core (a test-only
+  # devDependency, e2e-a11y's rules engine) came later: a tree installed
+  # before it is installed again.
   npm ci --prefix "$here" --no-audit --no-fund --loglevel=error
   exit 0
 fi

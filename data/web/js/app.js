@@ -33,6 +33,9 @@ const VENDOR_ONLY = ['stats'];
 const NAV_HREF = { dashboard: '#/', alerts: '#/alerts', tickets: '#/tickets', incidents: '#/incidents', stats: '#/stats', settings: '#/settings', account: '#/account' };
 
 let flashTimer = null;
+// The id of a control that keeps the focus after the redraw it caused
+// (go(hash, {focus}), the language switcher), rather than the heading.
+let pendingFocus = null;
 
 // Shows a message in the live region (read out by screen readers).
 export function flash(message, kind) {
@@ -51,7 +54,12 @@ function clearErrorFlash() {
   if (document.getElementById('flash').classList.contains('flash-error')) flash('');
 }
 
-export function go(hash) {
+// Opens hash. opts.focus: the id of the control that stays focused on the
+// new page (a list whose choice redraws the page: the settings' company),
+// so a keyboard user choosing with the arrow keys is not thrown to the
+// heading at each step (WCAG 3.2.2).
+export function go(hash, opts) {
+  pendingFocus = (opts && opts.focus) || null;
   if (location.hash === hash) route();
   else location.hash = hash;
 }
@@ -104,6 +112,8 @@ function mustChange() {
 let routing = 0;
 export async function route() {
   const seq = ++routing;
+  const keep = pendingFocus;
+  pendingFocus = null;
   const { path, query } = parseHash();
   const main = document.getElementById('main');
   let match = null;
@@ -131,7 +141,7 @@ export async function route() {
   clear(main);
   if (!match) {
     main.append(h('div', { class: 'page' }, h('h1', {}, t('error.not_found_title')), h('p', {}, t('error.not_found_page'))));
-    focusHeading(main);
+    pageDrawn(main, keep);
     return;
   }
   main.append(h('p', { class: 'loading' }, t('common.loading')));
@@ -160,9 +170,18 @@ export async function route() {
       h('p', { class: 'error-text' }, e.status === 404 ? t('error.not_found_item') : t('error.load_failed', { detail: api.errorText(e) })),
       h('p', {}, h('a', { href: '#/' }, t('nav.back_dashboard')))));
   }
+  pageDrawn(main, keep);
+}
+
+// A page is drawn: the tab's title names it ("警告の一覧 — mamori 監視センター"),
+// and the focus goes to its heading, or stays on the control keep (an id)
+// that caused the redraw.
+function pageDrawn(main, keep) {
   const title = main.querySelector('h1');
   document.title = (title ? title.textContent + ' — ' : '') + t('app.name');
-  focusHeading(main);
+  const control = keep && document.getElementById(keep);
+  if (control) control.focus();
+  else focusHeading(main);
 }
 
 // Moves focus to the page heading so keyboard and screen-reader users land
@@ -177,6 +196,8 @@ function focusHeading(main) {
   if (h1) {
     h1.setAttribute('tabindex', '-1');
     h1.focus({ preventScroll: false });
+  } else {
+    main.focus();
   }
 }
 
@@ -195,6 +216,9 @@ async function switchLang(code) {
     }
   }
   flash(t('lang.changed'), 'ok');
+  // The switcher keeps the focus: arrow keys on a closed list change it at
+  // once, and the person is still choosing.
+  pendingFocus = 'lang-switch';
   await route();
 }
 
@@ -222,6 +246,12 @@ async function boot() {
     }
     flash(t('login.signed_out'), 'ok');
     location.hash = '#/login';
+  });
+  // The skip link moves the focus to the page's start: followed as a link,
+  // its "#main" would be read as a route (a "not found" page).
+  document.getElementById('skip-link').addEventListener('click', (ev) => {
+    ev.preventDefault();
+    focusHeading(document.getElementById('main'));
   });
   window.addEventListener('hashchange', () => {
     clearErrorFlash();

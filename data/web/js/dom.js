@@ -367,3 +367,18 @@ export function clipBytes(s, maxBytes) {
 export function smeMailOffNote() {
   return h('p', { class: 'notice mail-warning', id: 'mail-off-sme' }, t('mail.off_sme'));
 }
+
+// Says text in a message beside a form (role=alert): emptied now and
+// filled a moment later, so a screen reader reads it out again when it is
+// the same as before (the same mistake twice: an unchanged text is not
+// read). '' empties it. The last call wins.
+const alertSeq = new WeakMap();
+export function sayAlert(el, text) {
+  const seq = (alertSeq.get(el) || 0) + 1;
+  alertSeq.set(el, seq);
+  el.textContent = '';
+  if (!text) return;
+  setTimeout(() => {
+    if (alertSeq.get(el) === seq) el.textContent = text;
+  }, 100);
+}

@@ -6,7 +6,7 @@
 // nowhere else until it is changed. Changing it signs out every other
 // browser of this person; this one stays signed in.
 import * as api from '../api.js';
-import { h, field, append } from '../dom.js';
+import { h, field, append, sayAlert } from '../dom.js';
 import { t } from '../i18n.js';
 
 const MIN_CHARS = 12; // the centre's MM_PASSWORD_MIN_CHARS, counted as characters
@@ -18,12 +18,15 @@ function whoSection(me) {
     h('p', { id: 'account-who' }, t('nav.signed_in', { email: me.user.email, place, role: t('role.' + me.user.role) })));
 }
 
-// What is wrong with the form before it is sent, or ''.
+// What is wrong with the form before it is sent, as {text, field} (the
+// field to fix: the first empty one, else the new password or its
+// repetition), or null.
 function formProblem(cur, next, again) {
-  if (!cur.value || !next.value || !again.value) return t('account.missing');
-  if ([...next.value].length < MIN_CHARS) return t('apierr.password_too_short');
-  if (next.value !== again.value) return t('account.mismatch');
-  return '';
+  const empty = [cur, next, again].find((f) => !f.value);
+  if (empty) return { text: t('account.missing'), field: empty };
+  if ([...next.value].length < MIN_CHARS) return { text: t('apierr.password_too_short'), field: next };
+  if (next.value !== again.value) return { text: t('account.mismatch'), field: again };
+  return null;
 }
 
 function passwordForm(ctx, must) {
@@ -38,9 +41,16 @@ function passwordForm(ctx, must) {
     h('div', { class: 'actions' }, submit));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    error.textContent = formProblem(cur.input, next.input, again.input);
-    ctx.flash(error.textContent, 'error'); // the live region says the same (or clears)
-    if (error.textContent) return;
+    const problem = formProblem(cur.input, next.input, again.input);
+    // Said once, next to the form (role=alert reads it out), as on the
+    // sign-in page: not also in the live region above, which read it twice.
+    // The field to fix gets the focus.
+    ctx.flash('');
+    sayAlert(error, problem ? problem.text : '');
+    if (problem) {
+      problem.field.focus();
+      return;
+    }
     submit.disabled = true;
     try {
       const fresh = await api.post('/me/password', { current_password: cur.input.value, new_password: next.input.value });
@@ -49,8 +59,7 @@ function passwordForm(ctx, must) {
       if (must) ctx.go('#/');
       else for (const f of [cur, next, again]) f.input.value = '';
     } catch (e) {
-      error.textContent = api.errorText(e);
-      ctx.flash(error.textContent, 'error');
+      sayAlert(error, api.errorText(e));
       (e.code === 'wrong_password' ? cur : next).input.focus();
     } finally {
       submit.disabled = false;

@@ -96,11 +96,16 @@ export async function render(main, ctx) {
     more.disabled = true;
     try {
       const page = await api.get('/alerts', { ...params, limit: 50, cursor });
+      const added = tbody.rows.length;
       for (const a of page.items) tbody.append(row(a, names, selectable));
       stackOnPhone(table);
       cursor = page.next;
       more.hidden = !cursor;
       updateCount();
+      // The focus goes on to the first alert added: left on the button, it
+      // was lost when the button went with the last page.
+      const first = tbody.rows[added] && tbody.rows[added].querySelector('th a');
+      if (first) first.focus();
     } catch (e) {
       ctx.flash(t('error.load_failed', { detail: api.errorText(e) }), 'error');
     } finally {

@@ -43,10 +43,13 @@ async function list(main) {
 
 function steps(status) {
   const at = STEPS.indexOf(status);
+  // A step done is marked by a tick and a word, not by its colour alone
+  // (WCAG 1.4.1); the current one is filled and named by aria-current.
   return h('ol', { class: 'steps', 'aria-label': t('incident.steps') }, STEPS.map((s, i) => h('li', {
     class: i < at ? 'done' : i === at ? 'current' : '',
     'aria-current': i === at ? 'step' : false,
-  }, t('incident.status.' + s))));
+  }, i < at ? h('span', { class: 'step-mark', 'aria-hidden': 'true' }, '✓ ') : null, t('incident.status.' + s),
+  i < at ? h('span', { class: 'visually-hidden' }, t('incident.step_done')) : null)));
 }
 
 // A time taken, in whole minutes as the incident report says it (1 時間

@@ -4,7 +4,7 @@
 // next to the form (a live region); success loads the account's language and
 // opens the page the person asked for.
 import * as api from '../api.js';
-import { h, field } from '../dom.js';
+import { h, field, sayAlert } from '../dom.js';
 import { t, loadLang, chooseLang, lang } from '../i18n.js';
 
 export async function render(main, ctx) {
@@ -17,9 +17,10 @@ export async function render(main, ctx) {
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    error.textContent = '';
+    sayAlert(error, '');
     if (!email.input.value || !password.input.value) {
-      error.textContent = t('login.missing');
+      // Read out again at a second try with a field still empty.
+      sayAlert(error, t('login.missing'));
       (email.input.value ? password.input : email.input).focus();
       return;
     }
@@ -37,7 +38,7 @@ export async function render(main, ctx) {
       else if (e instanceof api.ApiError) msg = t('login.error', { detail: api.errorText(e) });
       else msg = t('login.offline');
       // Said once, next to the form (role=alert reads it out), not also in the banner.
-      error.textContent = msg;
+      sayAlert(error, msg);
       password.input.value = '';
       password.input.focus();
     } finally {

@@ -220,6 +220,10 @@ function disableButton(u, ctx) {
       box.replaceWith(button);
       button.focus();
     });
+    // Escape answers "cancel", as it closes a question anywhere else.
+    box.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape' && !no.disabled) no.click();
+    });
     // Both wait for the answer; after an error (the last admin stopped
     // meanwhile, 409; the centre out of reach) they work again, "cancel"
     // focused: the person may cancel or try again.
@@ -349,7 +353,8 @@ export async function render(main, ctx) {
     pickT.wrap.className = 'picker';
     pickT.input.value = String(wanted);
     const holder = h('div', {});
-    pickT.input.addEventListener('change', () => ctx.go('#/settings?tenant=' + pickT.input.value));
+    // The list keeps the focus on the redrawn page: arrow keys choose at once.
+    pickT.input.addEventListener('change', () => ctx.go('#/settings?tenant=' + pickT.input.value, { focus: 'pick-tenant' }));
     main.append(h('section', { 'aria-labelledby': 'sme-set-h' }, h('h2', { id: 'sme-set-h' }, t('settings.sme_settings')), pickT.wrap, holder));
     await tenantBlocks(holder, wanted, ctx);
     return;
