@@ -352,6 +352,9 @@ test('the bar of ticked alerts stays at the foot of the screen and its buttons w
     const rows = p.locator('#alert-table tbody tr');
     for (const [width, reason] of [[1280, null], [375, 'Test alerts, expected']]) {
       await p.setViewportSize({ width, height: 800 });
+      // A fresh page: the same address again would keep the first pass's
+      // "2 alerts updated", and waiting for it would return at once.
+      await p.goto('about:blank');
       await p.goto(center.base + route);
       await ready(p);
       await p.waitForFunction((n) => document.querySelectorAll('#alert-table tbody tr').length === n, N);
