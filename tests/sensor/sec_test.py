@@ -302,7 +302,7 @@ def test_long_lines(tmp):
     with open(cfg, "w") as f:
         f.write("[output]\neve_max_bytes = 0 ; %s\n" % ("a" * 300))
     r = run(["-r", small_capture(tmp), "--eve", os.devnull, "--config", cfg])
-    check(r.returncode == 2 and (cfg + ":2:") in r.stderr and "longer than 199" in r.stderr,
+    check(r.returncode == 2 and (cfg + ":2:") in r.stderr and "longer than 199 bytes" in r.stderr,
           "exit %d: %s" % (r.returncode, r.stderr))
     r = run(["-r", small_capture(tmp), "--eve", os.devnull, "--config", cfg, "--lang", "ja"])
     check(r.returncode == 2 and "2 行目が長すぎます" in r.stderr, r.stderr)
