@@ -96,6 +96,23 @@ static bool read_code_line(char *buf, size_t size)
     return whole;
 }
 
+/* Whether the capture options left in argv read standard input (-r -,
+ * -r-, --read -, --read=-): it cannot carry the enrolment code too. */
+static bool reads_stdin(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strcmp(a, "-r-") == 0 || strcmp(a, "--read=-") == 0)
+            return true;
+        if ((strcmp(a, "-r") == 0 || strcmp(a, "--read") == 0) && i + 1 < argc &&
+            strcmp(argv[i + 1], "-") == 0)
+            return true;
+    }
+    return false;
+}
+
 /* --enrol's value v: copied into lo->code_buf ("-": standard input's first
  * line), then its bytes in argv overwritten, so that the one-time code is
  * not left in /proc/PID/cmdline for every account of the machine to read
@@ -115,6 +132,7 @@ static int take_code(struct mm_link_options *lo, char *v)
         return 2;
     }
     lo->enrol_code = lo->code_buf;
+    lo->code_stdin = strcmp(v, "-") == 0;
     return 0;
 }
 
@@ -162,6 +180,8 @@ int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo)
     }
     argv[out] = NULL;
     *argc = out;
+    if (lo->code_stdin && reads_stdin(out, argv))
+        return link_usage("link.code_stdin_capture");
     return 0;
 }
 

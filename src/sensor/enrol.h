@@ -21,6 +21,7 @@ struct mm_link_options {
     const char *name;       /* --sensor-name NAME (default: the host name) */
     bool capture;           /* -r or -i given: keep running after enrolment */
     bool allow_insecure;    /* --allow-insecure: plain http:// to a non-loopback centre */
+    bool code_stdin;        /* --enrol -: the code came from standard input */
     char code_buf[MM_LINK_CODE_MAX];
     /* STATE/uplink.conf as mm__link_load read it (the key: wiped by
      * mm__link_start, or mm__link_options_wipe) */

@@ -263,6 +263,10 @@ def test_enrol_cmdline(tmp):
     r = run(["--enrol", "-", "--center", "http://127.0.0.1:9", "--state",
              os.path.join(tmp, "st")], input="\n")
     check(r.returncode == 2 and "standard input" in r.stderr, r.stderr)
+    # nor with -r -: standard input cannot carry both
+    r = run(["--enrol", "-", "--center", "http://127.0.0.1:9", "--state",
+             os.path.join(tmp, "st"), "-r", "-"], input="ABCD-EFGH-JKLM-NPQR\n")
+    check(r.returncode == 2 and "cannot go with -r -" in r.stderr, r.stderr)
 
 
 def test_enrol_bad_key(tmp):
