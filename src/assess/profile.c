@@ -201,7 +201,7 @@ static int apply_ini(struct mm_profile *p, const struct mm_ini *ini, struct mm_p
 static int apply_loaded(struct mm_profile *p, int r, struct mm_ini *ini, const char *why,
                         bool from_file, struct mm_profile_error *e)
 {
-    if (r == MM_EPARSE)
+    if (r == MM_EPARSE || r == MM_ETOOBIG) /* (a line too long: named, as a syntax error) */
         return set_error(e, MM_PROFILE_SYNTAX, "", why);
     if (r != 0) {
         if (from_file)

@@ -146,7 +146,9 @@ static int list_checks(const struct mm_cli *cli)
 
 static int emit(const struct mm_cli *cli, const struct audit_args *a, const struct mm_buf *out)
 {
-    int r = mm_cmd_write_output(a->output, out);
+    /* 0600: the report may list accounts without a password (read from
+     * /etc/shadow by root) */
+    int r = mm_cmd_write_output_mode(a->output, out, 0600);
     if (r != 0) {
         mm_cli_error(cli, "audit", "%s: %s%s%s%s", a->output ? a->output : "stdout",
                      TR("cli.error.write"), MM_CMD_LPAREN, mm_cmd_strerror(cli, r), MM_CMD_RPAREN);

@@ -141,8 +141,13 @@ int mm_cmd_text_or_json(const char *arg)
 
 int mm_cmd_write_output(const char *path, const struct mm_buf *out)
 {
+    return mm_cmd_write_output_mode(path, out, 0666);
+}
+
+int mm_cmd_write_output_mode(const char *path, const struct mm_buf *out, mode_t mode)
+{
     if (path)
-        return mm_file_write_atomic(path, mm_buf_str(out), out->len);
+        return mm_file_write_atomic_mode(path, mm_buf_str(out), out->len, mode);
     if (fwrite(mm_buf_str(out), 1, out->len, stdout) != out->len || fflush(stdout) != 0)
         return MM_EIO;
     return 0;

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "cli/cli.h"
 #include "core/buf.h"
@@ -109,6 +110,9 @@ int mm_cmd_text_or_json(const char *arg);
 /* Writes out whole: to path by atomic replace, or to standard output (and
  * flushes it) when path is NULL. Returns 0 or an MM_E* code; no message. */
 int mm_cmd_write_output(const char *path, const struct mm_buf *out);
+/* The same, a file created with mode (less the umask): 0600 for a report
+ * only its owner may read. */
+int mm_cmd_write_output_mode(const char *path, const struct mm_buf *out, mode_t mode);
 
 /* Saves text plus a newline at path by atomic replace; on failure prints
  * "mamori CMD: PATH: reason" and returns MM_EXIT_IO, else 0. */

@@ -79,6 +79,7 @@ bool mm_error_has_step(int code)
     case MM_ELOOP:
     case MM_EFBIG:
     case MM_EDBBUSY:
+    case MM_ESYMLINK:
         return true;
     default:
         return false;

@@ -15,6 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int mm_error_nofollow(const char *path, int err)
+{
+    struct stat st;
+    if (err == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        return MM_ESYMLINK;
+    return mm_error_from_errno(err);
+}
+
 ssize_t mm_pread_full(int fd, void *buf, size_t n, uint64_t offset)
 {
     size_t got = 0;

@@ -43,6 +43,11 @@ bool mm_pem_has_certificate(const char *text, size_t len);
  * file holds no PEM certificate, and *out NULL. */
 int mm_file_read_ca(const char *path, char **out, size_t *len);
 
+/* The error of an open(2) of path with O_NOFOLLOW that failed with errno
+ * err: MM_ESYMLINK when path itself is a symbolic link (refused on
+ * purpose), else mm_error_from_errno(err). */
+int mm_error_nofollow(const char *path, int err);
+
 /* Replaces path with data so that a crash leaves either the old or the new
  * content, never a mix. The temporary file beside path has an unpredictable
  * name and is created with O_EXCL|O_NOFOLLOW; new files get mode 0666 less

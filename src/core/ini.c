@@ -57,9 +57,72 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     return 1;
 }
 
-static int finish(struct mm_ini *ini, int rc, const char *name, struct mm_ini **out, char *err,
-                  size_t errlen)
+/* What the readers below hand inih, a line at a time: a file or a string;
+ * line counts the lines read, long_line the one longer than the line
+ * buffer (0: none), where the read stopped. */
+struct line_reader {
+    FILE *f;
+    const char *s;
+    int line, long_line, max;
+};
+
+/* The next line of r into str (num bytes, inih's INI_MAX_LINE), as fgets. */
+static char *next_piece(struct line_reader *r, char *str, int num)
 {
+    if (r->f)
+        return fgets(str, num, r->f);
+    if (!*r->s)
+        return NULL;
+    size_t n = 0;
+    while (r->s[n] && r->s[n] != '\n' && n + 1 < (size_t)num)
+        n++;
+    if (r->s[n] == '\n' && n + 1 < (size_t)num)
+        n++;
+    memcpy(str, r->s, n);
+    str[n] = '\0';
+    r->s += n;
+    return str;
+}
+
+/* Whether a line that filled the buffer ends there: at the end of the
+ * input, or before its line end (taken). */
+static bool line_ends(struct line_reader *r)
+{
+    if (!r->f)
+        return !*r->s || (*r->s == '\n' && r->s++);
+    int c = getc(r->f);
+    if (c != EOF && c != '\n')
+        ungetc(c, r->f);
+    return c == EOF || c == '\n';
+}
+
+/* inih's reader: stops (NULL) at a line longer than the buffer, which inih
+ * would cut and read the rest of as a line of its own. */
+static char *read_line(char *str, int num, void *stream)
+{
+    struct line_reader *r = stream;
+    if (num > MM_INI_LINE_MAX)
+        num = MM_INI_LINE_MAX;
+    r->max = num - 1;
+    if (r->long_line || !next_piece(r, str, num))
+        return NULL;
+    r->line++;
+    size_t n = strlen(str);
+    if (n + 1 == (size_t)num && str[n - 1] != '\n' && !line_ends(r)) {
+        r->long_line = r->line;
+        return NULL;
+    }
+    return str;
+}
+
+static int finish(struct mm_ini *ini, int rc, const char *name, struct mm_ini **out, char *err,
+                  size_t errlen, const struct line_reader *rd)
+{
+    if (rc == 0 && rd->long_line) {
+        mm_ini_free_wiped(ini);
+        mm_msg_format(err, errlen, "core-log", "ini.line_too_long", name, rd->long_line, rd->max);
+        return MM_ETOOBIG;
+    }
     if (rc == 0) {
         *out = ini;
         return 0;
@@ -81,12 +144,14 @@ static int finish(struct mm_ini *ini, int rc, const char *name, struct mm_ini **
 /* ini_parse for a file that also fails on a read error: -1 with errno
  * then, as for a file that cannot be opened. A folder opens, and its first
  * read fails (EISDIR), which ini_parse took for an empty file. */
-static int parse_file(const char *path, struct mm_ini *ini)
+static int parse_file(const char *path, struct mm_ini *ini, struct line_reader *rd)
 {
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
-    int rc = ini_parse_file(f, on_entry, ini);
+    rd->f = f;
+    int rc = ini_parse_stream(read_line, rd, on_entry, ini);
+    rd->f = NULL;
     int e = errno;
     if (rc == 0 && ferror(f))
         rc = -1;
@@ -101,7 +166,9 @@ int mm_ini_load_file(const char *path, struct mm_ini **out, char *err, size_t er
     struct mm_ini *ini = calloc(1, sizeof *ini);
     if (!ini)
         return MM_ENOMEM;
-    return finish(ini, parse_file(path, ini), path, out, err, errlen);
+    struct line_reader rd = {0};
+    int rc = parse_file(path, ini, &rd);
+    return finish(ini, rc, path, out, err, errlen, &rd);
 }
 
 int mm_ini_load_text(const char *text, const char *name, struct mm_ini **out, char *err,
@@ -111,7 +178,9 @@ int mm_ini_load_text(const char *text, const char *name, struct mm_ini **out, ch
     struct mm_ini *ini = calloc(1, sizeof *ini);
     if (!ini)
         return MM_ENOMEM;
-    return finish(ini, ini_parse_string(text, on_entry, ini), name, out, err, errlen);
+    struct line_reader rd = {.s = text};
+    int rc = ini_parse_stream(read_line, &rd, on_entry, ini);
+    return finish(ini, rc, name, out, err, errlen, &rd);
 }
 
 int mm_ini_load_string(const char *text, struct mm_ini **out, char *err, size_t errlen)

@@ -17,6 +17,13 @@
 
 struct mm_ini;
 
+/* The longest line the reader takes, its line end included, is
+ * MM_INI_LINE_MAX - 1 bytes: Debian's inih reads lines into a fixed buffer
+ * of INI_MAX_LINE (200) bytes and parsed the rest of a longer line as a
+ * line of its own. A longer line is refused (MM_ETOOBIG, "FILE:LINE: ..."
+ * in err). */
+#define MM_INI_LINE_MAX 200
+
 /* Loads path. On a syntax error returns MM_EPARSE and writes "FILE:LINE:
  * reason" into err; MM_ENOENT when the file is missing. */
 int mm_ini_load_file(const char *path, struct mm_ini **out, char *err, size_t errlen);

@@ -237,10 +237,12 @@ static int load_config(struct mm_sensor_options *o)
     else
         r = mm_ini_load_string("", &o->ini, err, sizeof(err));
     if (r != 0) {
-        /* one next step: the reason's own (a folder, a link loop) or the message's */
+        /* one next step: the reason's own (a folder, a link loop, a line too
+         * long: the reader's text says to shorten it) or the message's */
+        bool own = mm_error_has_step(r) || r == MM_ETOOBIG;
         mm_msg_print(stderr, PROG, "sensor-log",
-                     mm_error_has_step(r) ? "config.cannot_load_own_step" : "config.cannot_load",
-                     o->config_path, err[0] ? err : mm_msg_strerror(r));
+                     own ? "config.cannot_load_own_step" : "config.cannot_load", o->config_path,
+                     err[0] ? err : mm_msg_strerror(r));
         return 2;
     }
     return 0;

@@ -2527,7 +2527,7 @@ int mm_devices_save(struct mm_devices *d)
             free(fast.p);
             return 0;
         }
-        r = mm_file_write_atomic(d->state_path, fast.p, fast.len);
+        r = mm_file_write_atomic_mode(d->state_path, fast.p, fast.len, MM_EVE_FILE_MODE);
         if (r == 0 && stat(d->state_path, &d->saved_stat) != 0)
             memset(&d->saved_stat, 0, sizeof d->saved_stat); /* cannot match: next save writes */
         free(d->saved_text);
@@ -2541,7 +2541,8 @@ int mm_devices_save(struct mm_devices *d)
     free(d->saved_text); /* the old way: nothing kept, the next save writes */
     d->saved_text = NULL;
     char *text = save_text_jansson(d);
-    r = text ? mm_file_write_atomic(d->state_path, text, strlen(text)) : MM_ENOMEM;
+    r = text ? mm_file_write_atomic_mode(d->state_path, text, strlen(text), MM_EVE_FILE_MODE)
+             : MM_ENOMEM;
     mm_json_free(text);
     return r;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/buf.h"
 #include "core/msg.h"
 #include "sensor/sensor-int.h"
 
@@ -84,10 +85,62 @@ static bool is_capture_opt(const char *a)
            strncmp(a, "--interface", 11) == 0;
 }
 
+/* The first line of standard input, without its line end, into buf. */
+static bool read_code_line(char *buf, size_t size)
+{
+    if (!fgets(buf, (int)size, stdin))
+        return false;
+    size_t n = strcspn(buf, "\r\n");
+    bool whole = buf[n] != '\0' || feof(stdin);
+    buf[n] = '\0';
+    return whole;
+}
+
+/* Whether the capture options left in argv read standard input (-r -,
+ * -r-, --read -, --read=-): it cannot carry the enrolment code too. */
+static bool reads_stdin(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strcmp(a, "-r-") == 0 || strcmp(a, "--read=-") == 0)
+            return true;
+        if ((strcmp(a, "-r") == 0 || strcmp(a, "--read") == 0) && i + 1 < argc &&
+            strcmp(argv[i + 1], "-") == 0)
+            return true;
+    }
+    return false;
+}
+
+/* --enrol's value v: copied into lo->code_buf ("-": standard input's first
+ * line), then its bytes in argv overwritten, so that the one-time code is
+ * not left in /proc/PID/cmdline for every account of the machine to read
+ * while the centre is asked (ps shows "x"s). 0, or 2 (said). */
+static int take_code(struct mm_link_options *lo, char *v)
+{
+    size_t n = strlen(v);
+    bool ok = strcmp(v, "-") == 0 ? read_code_line(lo->code_buf, sizeof lo->code_buf)
+                                  : n < sizeof lo->code_buf;
+    if (ok && strcmp(v, "-") != 0) {
+        memcpy(lo->code_buf, v, n + 1);
+        memset(v, 'x', n);
+    }
+    if (!ok || lo->code_buf[0] == '\0') {
+        mm_msg_print(stderr, PROG, "sensor-log", "link.code_length", MM_LINK_CODE_MAX - 1);
+        mm_msg_print(stderr, PROG, "sensor-log", "try_help");
+        return 2;
+    }
+    lo->enrol_code = lo->code_buf;
+    lo->code_stdin = strcmp(v, "-") == 0;
+    return 0;
+}
+
 int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo)
 {
     static const char *const names[] = {"--enrol", "--center", "--sensor-name"};
     bool seen[3] = {false};
+    int r;
     memset(lo, 0, sizeof *lo);
     int out = 1;
     for (int i = 1; i < *argc;) {
@@ -116,9 +169,10 @@ int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo)
         }
         if (!v || !*v)
             return link_usage("link.needs_value");
-        if (which == 0)
-            lo->enrol_code = v;
-        else if (which == 1)
+        if (which == 0) {
+            if ((r = take_code(lo, (char *)v)) != 0)
+                return r;
+        } else if (which == 1)
             lo->center = v;
         else
             lo->name = v;
@@ -126,6 +180,8 @@ int mm__link_options_take(int *argc, char **argv, struct mm_link_options *lo)
     }
     argv[out] = NULL;
     *argc = out;
+    if (lo->code_stdin && reads_stdin(out, argv))
+        return link_usage("link.code_stdin_capture");
     return 0;
 }
 
@@ -179,23 +235,39 @@ static void state_failed(const char *state_dir, int r)
                      state_dir, file, mm_msg_strerror(r));
 }
 
-int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_options *o,
+void mm__link_load(struct mm_link_options *lo, const struct mm_sensor_options *o)
+{
+    lo->state_rc = MM_ENOENT;
+    /* an uplink switched off is not read at all: an unreadable uplink.conf
+     * does not stop a sensor that would not use it */
+    if (!o->state_dir || (!o->uplink.enabled && !lo->center))
+        return;
+    lo->state_rc = mm_uplink_state_load(o->state_dir, &lo->state);
+}
+
+void mm__link_options_wipe(struct mm_link_options *lo)
+{
+    mm_memzero(&lo->state, sizeof lo->state);
+    mm_memzero(lo->code_buf, sizeof lo->code_buf);
+}
+
+int mm__link_start(struct mm_link_options *lo, const struct mm_sensor_options *o,
                    struct mm_uplink **out)
 {
-    struct mm_uplink_state st;
+    struct mm_uplink_state *st = &lo->state;
     struct mm_uplink_config cfg = {0};
     char spool[4096];
+    int r = lo->state_rc;
     *out = NULL;
+    /* (what mm__link_load found is said here, once the sensor has started:
+     * a spool that cannot be opened is said first) */
     if (!o->state_dir) {
         if (lo->center)
             return link_usage("link.center_needs_state");
         return 0;
     }
-    /* an uplink switched off is not read at all: an unreadable uplink.conf
-     * does not stop a sensor that would not use it */
     if (!o->uplink.enabled && !lo->center)
         return 0;
-    int r = mm_uplink_state_load(o->state_dir, &st);
     if (r == MM_ENOENT && !lo->center)
         return 0; /* never enrolled: spool only */
     if (r != 0) {
@@ -205,8 +277,8 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
     cfg.batch_max = (size_t)o->uplink.batch;
     cfg.retry_max_ms = o->uplink.retry_max_ms;
     snprintf(spool, sizeof spool, "%s/spool", o->state_dir);
-    cfg.center = lo->center ? lo->center : o->uplink.center ? o->uplink.center : st.center;
-    cfg.key = st.key;
+    cfg.center = lo->center ? lo->center : o->uplink.center ? o->uplink.center : st->center;
+    cfg.key = st->key;
     cfg.spool_dir = spool;
     cfg.event_types = o->spool_types;
     cfg.ca_pem = o->uplink.ca_pem;
@@ -214,7 +286,7 @@ int mm__link_start(const struct mm_link_options *lo, const struct mm_sensor_opti
     cfg.quiet = o->quiet;
     cfg.allow_insecure = o->uplink.allow_insecure || lo->allow_insecure;
     r = curl_setup() ? mm_uplink_start(&cfg, out) : MM_EUNSUPPORTED; /* (said) */
-    memset(&st, 0, sizeof st);
+    mm__link_options_wipe(lo);
     if (r == MM_EPERM)
         return 2; /* the refused URL was explained by mm_uplink_start */
     if (r == MM_EUNSUPPORTED)

@@ -277,6 +277,19 @@ static int open_live(struct run *run, struct mm_capture **cap)
     return 0;
 }
 
+/* -r run as root with --user: switches to that account before anything is
+ * read or written (the capture files, intel, the EVE output, the state
+ * folder), as a live capture does once its device is open. Without --user
+ * the run keeps the user it was started as (docs/design/sensor.md). */
+static int drop_for_files(struct run *run)
+{
+    char err[512] = "";
+    if (!run->opt.user || mm_privileges_drop(run->opt.user, err, sizeof(err)) == 0)
+        return 0;
+    fprintf(stderr, PROG ": %s\n", err);
+    return EXIT_RUNTIME;
+}
+
 static int start(struct run *run, struct mm_capture **live)
 {
     /* room for two paths (the settings file, the state directory's file),
@@ -285,6 +298,8 @@ static int start(struct run *run, struct mm_capture **live)
     char err[10240] = "";
     int r;
     if (run->opt.iface && (r = open_live(run, live)) != 0)
+        return r;
+    if (!run->opt.iface && (r = drop_for_files(run)) != 0)
         return r;
     live_capture = *live;
     /* a feed still being written is waited for, a few settle times at most
@@ -350,12 +365,16 @@ int main(int argc, char **argv)
     /* (libcurl is set up by the enrolment or the uplink's start, when the
      * run has them, and cleaned up by mm__link_end) */
     if (link.enrol_code && ((r = mm__link_enrol(&link, &run.opt)) != 0 || enrol_only)) {
+        mm__link_options_wipe(&link);
         mm__link_end();
         mm__options_free(&run.opt);
         return r;
     }
     install_signals();
     struct mm_capture *live = NULL;
+    /* STATE/uplink.conf (root's alone after an enrolment as root) is read
+     * before start() switches to --user, as [uplink] ca_file is */
+    mm__link_load(&link, &run.opt);
     run.exit_code = start(&run, &live);
     if (run.exit_code == 0 && !link.enrol_code) /* every reader of the config has run */
         mm__options_warn_unread(&run.opt);
@@ -383,6 +402,7 @@ int main(int argc, char **argv)
             run.exit_code = EXIT_OUTPUT;
     }
     mm__link_finish(run.uplink, &run.opt);
+    mm__link_options_wipe(&link); /* the key read before the start, when not used */
     /* A SIGHUP not started: it came after the last packet (while the
      * sensor was finishing), or while a build ran that the end of the
      * input or a stop left no turn after. Nothing is left to check against

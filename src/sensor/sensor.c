@@ -922,7 +922,8 @@ void mm_sensor_alert_at(struct mm_sensor *s, const struct timeval *ts, const str
 static void as_user_hint(const struct mm_sensor *s, int r, char *err, size_t errlen)
 {
     size_t n = strlen(err);
-    const struct passwd *pw = r == MM_EPERM && s->live ? getpwuid(geteuid()) : NULL;
+    const struct passwd *pw =
+        r == MM_EPERM && (s->live || s->opt->user) ? getpwuid(geteuid()) : NULL;
     if (pw && n < errlen)
         mm_msg_format(err + n, errlen - n, LOG, "sensor.as_user", pw->pw_name);
 }

@@ -35,6 +35,12 @@ ELOOP_EN = ("too many symbolic links in the path, or links that point round in a
             "check where the links point")
 ELOOP_JA = ("指定した場所の途中にあるシンボリックリンク（別の場所を指す目印のファイル）が多すぎるか、"
             "リンクが輪になっています。リンクの行き先を確かめてください")
+# (a file the sensor writes that is a symbolic link: refused, not written through)
+ESYMLINK_EN = ("it is a symbolic link, which is not written through (another account could point "
+               "it at a file that must not change); remove the link, or give the file itself")
+ESYMLINK_JA = ("シンボリックリンク（別の場所を指す目印のファイル）なので、書き込みません（ほかのアカウントが、"
+               "書き換えてはいけないファイルを指すようにできるためです）。リンクを消すか、"
+               "リンクではないファイルそのものを指定してください")
 NAMETOOLONG_EN = "the file name or the path is too long; give a shorter one"
 NAMETOOLONG_JA = "ファイルの名前か、フォルダーを含めた場所が長すぎます。もっと短い名前か場所を指定してください"
 
@@ -571,14 +577,14 @@ def test_state_files_one_step(tmp):
         ("enrolment file through a link loop", state, conf, link_to_itself, 2,
          "cannot read the enrolment file %s: " + ELOOP_EN,
          "登録のファイル %s を読めません: " + ELOOP_JA, (conf,)),
-        # the newest spool segment a link to itself: named, with the reason's step alone
+        # the newest spool segment a link (to itself): named, with the reason's step alone
         # (the file was not named: "cannot open the spool in DIR: too many symbolic
-        # links...")
-        ("newest spool segment through a link loop", looped, newest, link_to_itself, 4,
+        # links..."); a link is not opened at all (sec_test.py symlink-spool)
+        ("newest spool segment a link", looped, newest, link_to_itself, 4,
          "cannot open the spool in %s; nothing was cut or deleted. Its file %s could not be "
-         "read or repaired: " + ELOOP_EN,
+         "read or repaired: " + ESYMLINK_EN,
          "%s のスプール（センターへ送る前のイベントの置き場所）を開けません。何も切り詰めず、"
-         "消してもいません。そのファイル %s を読むか直すことができませんでした: " + ELOOP_JA,
+         "消してもいません。そのファイル %s を読むか直すことができませんでした: " + ESYMLINK_JA,
          (sdir, newest)),
     )
     for what, where, path, make, code, en, ja, names in cases:

@@ -1438,12 +1438,62 @@ static int report_failed(const char *path, int r, struct mm_intel_file_report **
     return p != 0 ? p : r;
 }
 
-static int load_path(struct mm_intel *in, const char *path, int depth,
+/* The folders a load has read, by device and inode: a folder reached again
+ * (through a symbolic link to it or to a folder above it) is skipped, with
+ * one report. Links to the folder itself (`ln -s . again`) made the walk
+ * read every folder once per path to it up to DIR_DEPTH_MAX levels: k such
+ * links read it about k^8 times. */
+struct walk_seen {
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } * dirs;
+    size_t n, cap;
+};
+
+/* Whether st's folder was read before in this load; remembers it if not.
+ * MM_ENOMEM leaves *seen false. */
+static int folder_seen(struct walk_seen *w, const struct stat *st, bool *seen)
+{
+    *seen = false;
+    for (size_t i = 0; i < w->n; i++)
+        if (w->dirs[i].dev == st->st_dev && w->dirs[i].ino == st->st_ino) {
+            *seen = true;
+            return 0;
+        }
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        void *p = realloc(w->dirs, cap * sizeof *w->dirs);
+        if (!p)
+            return MM_ENOMEM;
+        w->dirs = p;
+        w->cap = cap;
+    }
+    w->dirs[w->n].dev = st->st_dev;
+    w->dirs[w->n].ino = st->st_ino;
+    w->n++;
+    return 0;
+}
+
+/* The report on a folder skipped as read before. */
+static int report_seen(const char *path, struct mm_intel_file_report **reports, size_t *nreports)
+{
+    struct mm_intel_file_report rep;
+    memset(&rep, 0, sizeof rep);
+    snprintf(rep.path, sizeof rep.path, "%s", path);
+    snprintf(rep.format, sizeof rep.format, "skipped");
+    snprintf(rep.first_bad_reason, sizeof rep.first_bad_reason,
+             "folder already read (a symbolic link leads to it again)");
+    return push_report(reports, nreports, &rep);
+}
+
+static int load_path(struct mm_intel *in, const char *path, int depth, struct walk_seen *walk,
                      struct mm_intel_file_report **reports, size_t *nreports)
 {
     struct stat st;
     struct dirent **names = NULL;
     int n = 0, r = 0;
+    bool seen;
     if (stat(path, &st) != 0) /* missing, a file in the path, no permission: the system's reason */
         return mm_error_from_errno(errno);
     if (!S_ISDIR(st.st_mode)) {
@@ -1459,6 +1509,10 @@ static int load_path(struct mm_intel *in, const char *path, int depth,
     }
     if (depth >= DIR_DEPTH_MAX)
         return 0;
+    if ((r = folder_seen(walk, &st, &seen)) != 0)
+        return r;
+    if (seen)
+        return report_seen(path, reports, nreports);
     n = scandir(path, &names, NULL, alphasort);
     if (n < 0) /* a folder that cannot be listed is named with the system's reason */
         return report_failed(path, mm_error_from_errno(errno), reports, nreports);
@@ -1470,7 +1524,7 @@ static int load_path(struct mm_intel *in, const char *path, int depth,
             continue;
         if (stat(child, &st) != 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
             continue;
-        r = load_path(in, child, depth + 1, reports, nreports);
+        r = load_path(in, child, depth + 1, walk, reports, nreports);
     }
     for (int i = 0; i < n; i++)
         free(names[i]);
@@ -1484,5 +1538,8 @@ int mm_intel_load(struct mm_intel *in, const char *path, struct mm_intel_file_re
     size_t dummy = 0;
     if (!in || !path)
         return MM_EINVAL;
-    return load_path(in, path, 0, reports, nreports ? nreports : &dummy);
+    struct walk_seen walk = {0};
+    int r = load_path(in, path, 0, &walk, reports, nreports ? nreports : &dummy);
+    free(walk.dirs);
+    return r;
 }

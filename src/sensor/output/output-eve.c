@@ -25,6 +25,7 @@
  * a later failure begins a new outage, logged again (up to
  * MM_OUTAGES_LOGGED in a run). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@
 #include "core/json-pool.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/eve.h"
 #include "core/msg.h"
 #include "core/str.h"
@@ -675,11 +677,22 @@ static int line_result(struct mm_eve_out *o, int r)
     return r;
 }
 
+/* Opens (creates, mode MM_EVE_FILE_MODE less the umask) the file to append
+ * to. A symbolic link in its place is refused (MM_ESYMLINK): a sensor run
+ * as root would otherwise append to whatever file an account that can
+ * write the folder pointed it at. */
 static int open_file(struct mm_eve_out *o)
 {
-    o->fp = fopen(o->path, "a");
-    if (!o->fp) /* a missing folder, no permission, a read-only or full disk... */
-        return mm_error_from_errno(errno);
+    int fd =
+        open(o->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, MM_EVE_FILE_MODE);
+    if (fd < 0) /* a missing folder, no permission, a read-only or full disk... */
+        return mm_error_nofollow(o->path, errno);
+    o->fp = fdopen(fd, "a");
+    if (!o->fp) {
+        int r = mm_error_from_errno(errno);
+        close(fd);
+        return r;
+    }
     setvbuf(o->fp, NULL, _IONBF, 0); /* the batch is the buffer: one write(2) per batch */
     struct stat st;
     bool regular = fstat(fileno(o->fp), &st) == 0 && S_ISREG(st.st_mode);

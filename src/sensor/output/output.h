@@ -11,6 +11,11 @@
 
 struct mm_eve_out;
 
+/* The mode (less the umask) of the files the sensor writes: the EVE output
+ * and devices.json (the network's devices, addresses and names) as the
+ * spool's files: the sensor's user and its group read them, nobody else. */
+#define MM_EVE_FILE_MODE 0640
+
 /* The least [output] eve_max_bytes (other than 0) config.c accepts: more
  * than any EVE line the sensor writes in practice (a few KiB at most), so
  * a file holds many lines. A line longer than max_bytes is still written

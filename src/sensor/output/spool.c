@@ -436,9 +436,9 @@ static int recover_segment(struct mm_spool *s, uint64_t first)
     char path[sizeof(s->failed)];
     segment_path(s->dir, first, path, sizeof(path));
     /* O_APPEND: every write lands at the end, also after a truncation. */
-    int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+    int fd = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        int r = mm_error_from_errno(errno);
+        int r = mm_error_nofollow(path, errno); /* a link: MM_ESYMLINK, named */
         if (mm_error_has_step(r) && r != MM_EISDIR)
             snprintf(s->failed, sizeof(s->failed), "%s", path);
         return r;
@@ -544,9 +544,11 @@ int mm_spool_open_noted(const char *dir, struct mm_spool **out, char *failed, si
     snprintf(path, sizeof(path), "%s/lock", dir);
     uint64_t *segs = NULL;
     size_t nsegs = 0;
-    s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    s->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (s->lock_fd < 0) { /* an existing folder not writable, read-only, full: as it is */
-        r = mm_error_from_errno(errno);
+        r = mm_error_nofollow(path, errno);
+        if (r == MM_ESYMLINK) /* (the link is named) */
+            snprintf(s->failed, sizeof(s->failed), "%s", path);
         goto out;
     }
     if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
@@ -673,16 +675,21 @@ static int new_segment(struct mm_spool *s, uint64_t seq)
         atomic_store(&s->shared.synced, s->last_seq);
     }
     segment_path(s->dir, seq, path, sizeof(path));
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+    /* O_EXCL: a new segment's name is past every segment listed (one whose
+     * header could not be written is removed), so a file there (a link
+     * planted by another account) is refused instead of cut and written
+     * through */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0)
-        return write_failed(s, seq, mm_error_from_errno(errno));
+        return write_failed(s, seq, mm_error_nofollow(path, errno));
     int r = write_magic(fd);
     if (r == 0 && fdatasync(fd) != 0)
         r = mm_error_from_errno(errno);
     if (r == 0)
         r = mm_fsync_parent(path);
-    if (r != 0) {
+    if (r != 0) { /* (removed: the retry creates it again, O_EXCL) */
         close(fd);
+        unlink(path);
         return write_failed(s, seq, r);
     }
     s->seg_fd = fd;

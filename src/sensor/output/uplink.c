@@ -255,7 +255,7 @@ int mm_uplink_state_load(const char *state_dir, struct mm_uplink_state *out)
     const char *center = mm_ini_get(ini, "uplink", "center");
     const char *key = mm_ini_get(ini, "uplink", "key");
     long id = 0;
-    if (!center || !key || strlen(center) >= sizeof out->center || strlen(key) >= sizeof out->key ||
+    if (!center || !key || strlen(center) >= sizeof out->center || !mm_uplink_key_valid(key) ||
         mm_ini_get_int(ini, "uplink", "sensor_id", 0, 0, INT32_MAX, &id) != 0) {
         r = MM_EPARSE;
     } else {
@@ -265,6 +265,24 @@ int mm_uplink_state_load(const char *state_dir, struct mm_uplink_state *out)
     }
     mm_ini_free_wiped(ini); /* the key */
     return r;
+}
+
+/* Whether key has the form of the centre's sensor keys (mm_secret_new:
+ * "mms_" and base64url characters): the key goes into uplink.conf as a line
+ * and into an HTTP header, where a line end or another byte from a centre
+ * (or whoever answers in its name) would add lines or headers of its own. */
+bool mm_uplink_key_valid(const char *key)
+{
+    size_t n = strlen(key);
+    if (n <= 4 || n >= MM_UPLINK_KEY_MAX || strncmp(key, "mms_", 4) != 0)
+        return false;
+    for (size_t i = 4; i < n; i++) {
+        char c = key[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return false;
+    }
+    return true;
 }
 
 static int parse_enrol_reply(long status, const struct mm_buf *reply, struct mm_uplink_state *st,
@@ -283,6 +301,9 @@ static int parse_enrol_reply(long status, const struct mm_buf *reply, struct mm_
         json_t *id = json_object_get(j, "sensor_id");
         if (!key || strlen(key) >= sizeof st->key || !json_is_integer(id)) {
             mm_msg_format(err, errlen, "sensor-log", "uplink.bad_enrol_reply");
+            r = MM_EPARSE;
+        } else if (!mm_uplink_key_valid(key)) {
+            mm_msg_format(err, errlen, "sensor-log", "uplink.bad_key");
             r = MM_EPARSE;
         } else {
             snprintf(st->key, sizeof st->key, "%s", key);
@@ -307,8 +328,10 @@ int mm_uplink_enrol(const char *center, const char *code, const char *name, cons
     int r = MM_EINVAL;
     memset(&st, 0, sizeof st);
     memset(out, 0, sizeof *out);
-    if (strlen(center) >= sizeof st.center) {
-        mm_msg_format(err, errlen, "sensor-log", "uplink.url_too_long");
+    /* (the URL is a line of uplink.conf, "center = URL": one the settings
+     * reader cannot read back is refused here) */
+    if (strlen(center) > MM_UPLINK_ENROL_URL_MAX) {
+        mm_msg_format(err, errlen, "sensor-log", "uplink.url_too_long", MM_UPLINK_ENROL_URL_MAX);
         goto out;
     }
     if ((r = mm_uplink_url_check(center, allow_insecure)) != 0) {

@@ -13,9 +13,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/ini.h"
+
 #define MM_UPLINK_STATE_FILE "uplink.conf" /* under --state, mode 0600 */
 #define MM_UPLINK_URL_MAX    512
-#define MM_UPLINK_KEY_MAX    128
+/* The longest centre URL --enrol takes: "center = URL" is a line of
+ * uplink.conf, within the settings reader's MM_INI_LINE_MAX. */
+#define MM_UPLINK_ENROL_URL_MAX (MM_INI_LINE_MAX - 1 - (int)sizeof("center = "))
+#define MM_UPLINK_KEY_MAX       128
 
 /* What the uplink thread needs. Strings are copied by mm_uplink_start. */
 struct mm_uplink_config {
@@ -48,6 +53,10 @@ struct mm_uplink_state {
 };
 
 struct mm_uplink;
+
+/* Whether key has the form of the centre's keys: "mms_" and base64url
+ * characters (A-Z a-z 0-9 - _), shorter than MM_UPLINK_KEY_MAX. */
+bool mm_uplink_key_valid(const char *key);
 
 /* 0 when url may carry the sensor key: https://, or http:// to loopback
  * (localhost, 127.0.0.0/8, ::1). Plain http:// to any other host is

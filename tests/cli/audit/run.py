@@ -8,7 +8,7 @@ diagnose JSON, Japanese answer words, a folder of kept results), without
 --diagnosis the result an interactive diagnose kept (used and named, none
 kept is the audit alone, a damaged one said and not used; --no-diagnosis
 reads none), --check, --list,
---output and every usage or input error with its exit code. HOME is an empty
+--output (mode 0600) and every usage or input error with its exit code. HOME is an empty
 folder of the suite's (clirun.py), never the real one. File ages are set relative to MAMORI_DATE (2026-04-01), which
 the command also uses as "now", so the goldens never drift.
 
@@ -281,11 +281,17 @@ def test_options():
     rc, out, err = run(["--lang", "ja", "audit", "--list"])
     check(rc == 0 and out.decode().startswith("ID                   項目\tチェックの内容"),
           "--list ja: %r" % out.decode()[:80])
+    old_umask = os.umask(0o022)
     rc, out, err = run(["audit", "--root", "server", "--check", "firewall", "--check",
                         "samba-guest", "--format", "json", "--output", "out.json"])
+    os.umask(old_umask)
     with open(os.path.join(WORK, "out.json")) as f:
         ids = [c["id"] for c in json.load(f)["checks"]]
     check(rc == 1 and out == b"" and ids == ["firewall", "samba-guest"], "--check/--output: %r" % ids)
+    # the report may list accounts without a password: only its owner reads
+    # it (it was 0644 with umask 022)
+    mode = os.stat(os.path.join(WORK, "out.json")).st_mode & 0o777
+    check(mode == 0o600, "--output mode %o" % mode)
     os.unlink(os.path.join(WORK, "out.json"))
     with open(os.path.join(WORK, "bad.json"), "w") as f:
         f.write("{\"answers\": [")

@@ -265,6 +265,35 @@ static void test_addr(void **state)
     free(list);
 }
 
+/* A line longer than inih's line buffer (MM_INI_LINE_MAX) is refused,
+ * naming the file and the line: inih cut it and read its rest as a line of
+ * its own, silently ("k = 1 ... x = evil" past the cut set x). A line that
+ * fits, with or without its line end, reads as it is. */
+static void ini_long_line(void)
+{
+    struct mm_ini *ini;
+    char err[256], text[1024], path[] = "/tmp/mm-ini-long-XXXXXX";
+    size_t fits = MM_INI_LINE_MAX - 1; /* "k = " and the value, without the line end */
+    for (int end = 0; end < 2; end++) {
+        snprintf(text, sizeof text, "[s]\nk = %0*d%s", (int)(fits - 4), 7, end ? "\n" : "");
+        assert_int_equal(mm_ini_load_string(text, &ini, err, sizeof err), 0);
+        assert_int_equal(strlen(mm_ini_get(ini, "s", "k")), fits - 4);
+        mm_ini_free(ini);
+    }
+    snprintf(text, sizeof text, "[s]\nk = 1%*sx = evil\nafter = 1\n", (int)fits, "");
+    assert_int_equal(mm_ini_load_string(text, &ini, err, sizeof err), MM_ETOOBIG);
+    assert_null(ini);
+    assert_non_null(strstr(err, "<string>:2:"));
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    assert_int_equal(mm_ini_load_file(path, &ini, err, sizeof err), MM_ETOOBIG);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, ":2:"));
+    unlink(path);
+}
+
 static void test_ini(void **state)
 {
     (void)state;
@@ -297,6 +326,7 @@ static void test_ini(void **state)
     assert_int_equal(mm_ini_load_file("/", &ini, err, sizeof err), MM_EISDIR);
     assert_null(ini);
     assert_int_equal(mm_ini_load_file("/nonexistent/x.ini", &ini, err, sizeof err), MM_ENOENT);
+    ini_long_line();
 }
 
 /* The entries no getter asked for in a section it asked about, and the
