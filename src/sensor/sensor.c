@@ -1222,8 +1222,11 @@ int mm__sensor_free_reporting(struct mm_sensor *s, bool report)
     mm__detect_end(s);                 /* alerts the detectors held back, about those events too */
     /* the final stats come last and count every event before them (the
      * device changes just announced, and what the detectors made of them);
-     * written also when no packet came (mamori-sensor(8): always) */
-    if (s->eve) {
+     * written also when no packet came (mamori-sensor(8): always), but not
+     * by a run that failed before its clock moved (a capture refused at its
+     * header: nothing was read, and the wall clock would make the output of
+     * the same input differ from run to run) */
+    if (s->eve && (s->first_sec >= 0 || report)) {
         struct timeval end = final_stats_time(s);
         mm__stats_write(s, &end);
     }
