@@ -8,10 +8,4 @@ if(PANGOCAIRO_FOUND)
   set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/report-pdf.c PROPERTIES
     COMPILE_DEFINITIONS MM_HAVE_PDF=1)
 endif()
-# Fuzz builds: the report sources get libFuzzer coverage and the sanitizers,
-# like the sensor and assess libraries (tests/fuzz/fuzz-desk-report.c).
-if(MM_FUZZ)
-  file(GLOB MM_REPORT_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/report*.c)
-  set_property(SOURCE ${MM_REPORT_SOURCES} APPEND PROPERTY COMPILE_OPTIONS
-    -fsanitize=fuzzer-no-link,address,undefined)
-endif()
+# (Fuzz builds instrument the whole of mamori-center-lib: CMakeLists.txt.)

@@ -167,10 +167,12 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
 /* Ends all flows (reason "shutdown"), writes final stats, flushes, frees.
  * Returns nonzero when any event could not be written during the run. */
 int mm__sensor_free(struct mm_sensor *s);
-/* mm__sensor_free; with report, events that could not be written are
- * said on stderr: the EVE file and the spool's segment file that failed,
- * the system's reason and what to do (output.eve_lost, output.spool_lost),
- * else the general output.write_failed. */
+/* mm__sensor_free; with report (the run ended well), events that could
+ * not be written are said on stderr: the EVE file and the spool's segment
+ * file that failed, the system's reason and what to do (output.eve_lost,
+ * output.spool_lost), else the general output.write_failed; and the final
+ * stats record is written even when the sensor's clock never moved (no
+ * packet, no idle tick). */
 int mm__sensor_free_reporting(struct mm_sensor *s, bool report);
 /* Replaces the intel set between packets; returns the old one (free it). */
 struct mm_intel *mm__sensor_swap_intel(struct mm_sensor *s, struct mm_intel *in);

@@ -1198,6 +1198,17 @@ int mm__sensor_free(struct mm_sensor *s)
     return mm__sensor_free_reporting(s, false);
 }
 
+/* The final stats record's time: the sensor's clock (the last packet's,
+ * or a live capture's last idle tick); when that clock never moved (an
+ * empty capture file, a live sensor stopped before any packet or tick),
+ * the wall clock at exit. */
+static struct timeval final_stats_time(const struct mm_sensor *s)
+{
+    if (s->first_sec >= 0)
+        return s->now;
+    return mm_time_from_usec(mm_time_now_usec());
+}
+
 int mm__sensor_free_reporting(struct mm_sensor *s, bool report)
 {
     if (!s)
@@ -1211,9 +1222,15 @@ int mm__sensor_free_reporting(struct mm_sensor *s, bool report)
         mm_devices_finish(s->devices); /* else it would end with the run */
     mm__detect_end(s);                 /* alerts the detectors held back, about those events too */
     /* the final stats come last and count every event before them (the
-     * device changes just announced, and what the detectors made of them) */
-    if (s->eve && s->st.pkts > 0)
-        mm__stats_write(s, &s->now);
+     * device changes just announced, and what the detectors made of them);
+     * written also when no packet came (mamori-sensor(8): always), but not
+     * by a run that failed before its clock moved (a capture refused at its
+     * header: nothing was read, and the wall clock would make the output of
+     * the same input differ from run to run) */
+    if (s->eve && (s->first_sec >= 0 || report)) {
+        struct timeval end = final_stats_time(s);
+        mm__stats_write(s, &end);
+    }
     mm_flow_table_free(s->flows);
     s->flows = NULL;
     mm_defrag_free(s->defrag);

@@ -8,7 +8,8 @@ options the program's --help lists (an admin subcommand's words and options
 as the admin usage lists them), run as a user the installed sysusers.d file
 creates; and every centre settings block ([server], [mail], ...) is taken by
 mamori-center (an admin command with it as --config: exit 0, no key it
-does not read)."""
+does not read), the reverse proxy's (listen on 127.0.0.1:8080,
+trusted_proxies) among them."""
 
 import os
 import re
@@ -118,9 +119,11 @@ def check_settings():
     tmp = tmpdir("docs")
     try:
         for guide in GUIDES:
+            loaded = []
             for lang, code in blocks(read(guide)):
                 if lang != "ini" or code.startswith("[Service]"):
                     continue
+                loaded.append(code)
                 ini = os.path.join(tmp, "center.ini")
                 with open(ini, "w") as f:
                     f.write(code)
@@ -130,6 +133,10 @@ def check_settings():
                 check(p.returncode == 0 and "warn" not in p.stderr,
                       "%s: settings block refused (exit %d): %s\n%s" % (
                           guide, p.returncode, p.stderr, code))
+            # the reverse proxy's block is among those loaded
+            check(any(re.search(r"^trusted_proxies = 127\.0\.0\.1, ::1\b", c, re.M) and
+                      re.search(r"^listen = 127\.0\.0\.1:8080\b", c, re.M) for c in loaded),
+                  "%s: no settings block with listen = 127.0.0.1:8080 and trusted_proxies" % guide)
     finally:
         remove(tmp)
 

@@ -675,6 +675,24 @@ def test_stats(tmp):
     check(pk == sorted(pk), "counters go up: %s" % pk)
 
 
+def test_stats_quiet(tmp):
+    """A run that saw no packet (an empty capture, as a quiet network) ends
+    with the final stats record all the same (mamori-sensor(8): always),
+    with --stats and without; its counts are zero, its time the clock's."""
+    pcap = os.path.join(tmp, "empty.pcap")
+    g.PcapWriter(pcap).close()
+    for opts in ([], ["--stats", "60"]):
+        eve = os.path.join(tmp, "eve.json")
+        r = run(["-r", pcap, "--eve", eve] + opts)
+        check(r.returncode == 0 and r.stderr == "", "%r: %r" % (opts, r))
+        evs = events(eve)
+        check(len(evs) == 1 and evs[0]["event_type"] == "stats", "%r: %r" % (opts, evs))
+        st = evs[0]["stats"]
+        check(st["decoder"]["pkts"] == 0 and st["uptime"] == 0, json.dumps(st))
+        check(not evs[0]["timestamp"].startswith("1970"), evs[0]["timestamp"])
+        os.unlink(eve)
+
+
 def test_event_types(tmp):
     """[output] event_types keeps only the listed event types in the EVE
     output (flow records included), counts the others in stats, and an
