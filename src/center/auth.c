@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/net.h"
 
 #define PASSWORD_MAX 1024
 
@@ -339,22 +340,19 @@ static struct rl_entry *rl_lookup(struct mm_ratelimit *rl, const char *full, int
     return reuse;
 }
 
-/* The key of a source address: IPv4 as is (also when IPv4-mapped), IPv6 by
- * its /64, since one client usually holds a whole /64. */
+/* The key of a source address: the client it stands for (core/net.h's
+ * mm_addr_client: IPv4 as is, also when IPv4-mapped, IPv6 by its /64). */
 static void address_key(const char *address, char out[ADDR_KEY_MAX])
 {
-    struct in6_addr a6;
-    snprintf(out, ADDR_KEY_MAX, "%s", address);
-    if (!strchr(address, ':') || inet_pton(AF_INET6, address, &a6) != 1)
-        return;
-    if (IN6_IS_ADDR_V4MAPPED(&a6)) {
-        inet_ntop(AF_INET, &a6.s6_addr[12], out, ADDR_KEY_MAX);
+    struct mm_addr a;
+    char text[MM_ADDR_STRLEN];
+    if (mm_addr_parse(address, &a) != 0) {
+        snprintf(out, ADDR_KEY_MAX, "%s", address);
         return;
     }
-    memset(&a6.s6_addr[8], 0, 8);
-    char text[INET6_ADDRSTRLEN];
-    inet_ntop(AF_INET6, &a6, text, sizeof text);
-    snprintf(out, ADDR_KEY_MAX, "%s/64", text);
+    unsigned prefix = mm_addr_client(&a);
+    mm_addr_format(&a, text, sizeof text);
+    snprintf(out, ADDR_KEY_MAX, prefix == 64 ? "%s/64" : "%s", text);
 }
 
 /* The three keys an attempt counts against, in the order they are

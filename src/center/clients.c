@@ -6,7 +6,6 @@
  * new connection). */
 #include "center/clients.h"
 
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,33 +27,23 @@ struct mm_clients {
 
 bool mm_client_key_of(const struct sockaddr *sa, struct mm_client_key *out)
 {
-    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    memset(out, 0, sizeof *out);
-    if (sa && sa->sa_family == AF_INET) {
-        memcpy(out->b, mapped, sizeof mapped);
-        memcpy(out->b + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-        return true;
-    }
-    if (!sa || sa->sa_family != AF_INET6)
-        return false;
-    const unsigned char *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-    if (memcmp(a, mapped, sizeof mapped) == 0)
-        memcpy(out->b, a, 16);
-    else
-        memcpy(out->b, a, 8);
-    return true;
+    struct mm_addr a;
+    bool known = mm_addr_from_sockaddr(sa, &a);
+    mm_client_key_of_addr(&a, out);
+    return known;
 }
 
+/* IPv4 as ::ffff:a.b.c.d, IPv6 as its /64 (mm_addr_client): never equal. */
 void mm_client_key_of_addr(const struct mm_addr *a, struct mm_client_key *out)
 {
-    struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
-    if (a->family == 4) {
-        sa.sin6_addr.s6_addr[10] = sa.sin6_addr.s6_addr[11] = 0xff;
-        memcpy(sa.sin6_addr.s6_addr + 12, a->bytes, 4);
-    } else {
-        memcpy(sa.sin6_addr.s6_addr, a->bytes, 16);
+    struct mm_addr c = *a;
+    memset(out, 0, sizeof *out);
+    if (mm_addr_client(&c) == 32) {
+        out->b[10] = out->b[11] = 0xff;
+        memcpy(out->b + 12, c.bytes, 4);
+    } else if (c.family == 6) {
+        memcpy(out->b, c.bytes, 16);
     }
-    mm_client_key_of(a->family ? (const struct sockaddr *)&sa : NULL, out);
 }
 
 struct mm_clients *mm_clients_new(size_t cap)

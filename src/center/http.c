@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,16 +271,14 @@ static void forwarded_bad(struct mm_http_server *srv, const struct mm_request *r
     uint64_t unsaid = 0;
     char shown[BAD_FORWARD_SHOWN + 1];
     size_t i = 0;
-    if (!mm_log_limit_pass(srv->bad_forward_log, 0, mm_time_now_usec(), &unsaid))
+    const char *msg = mm_log_limit_msg(srv->bad_forward_log, 0, mm_time_now_usec(),
+                                       "http.forwarded_bad", "http.forwarded_bad_again", &unsaid);
+    if (!msg)
         return;
     for (; value[i] && i < BAD_FORWARD_SHOWN; i++)
         shown[i] = value[i] >= 0x20 && value[i] < 0x7f && value[i] != '"' ? value[i] : '?';
     shown[i] = '\0';
-    if (unsaid)
-        mm_log_tr(MM_LOG_WARN, "center-log", "http.forwarded_bad_again", req->address, shown,
-                  (unsigned long long)unsaid);
-    else
-        mm_log_tr(MM_LOG_WARN, "center-log", "http.forwarded_bad", req->address, shown);
+    mm_log_tr(MM_LOG_WARN, "center-log", msg, req->address, shown, (unsigned long long)unsaid);
 }
 
 /* The client of a request that came from a trusted proxy: the address its
@@ -629,15 +628,11 @@ static bool body_late(struct mm_http_server *srv, const struct mm_request *req)
     uint64_t unsaid = 0;
     if (now - req->now <= srv->body_usec)
         return false;
-    if (mm_log_limit_pass(srv->slow_log, 0, now, &unsaid)) {
-        int secs = (int)(srv->body_usec / 1000000);
-        if (unsaid)
-            mm_log_tr(MM_LOG_WARN, "center-log", "http.body_slow_again", req->address,
-                      mm_method_name(req->method), req->path, secs, (unsigned long long)unsaid);
-        else
-            mm_log_tr(MM_LOG_WARN, "center-log", "http.body_slow", req->address,
-                      mm_method_name(req->method), req->path, secs);
-    }
+    const char *msg =
+        mm_log_limit_msg(srv->slow_log, 0, now, "http.body_slow", "http.body_slow_again", &unsaid);
+    if (msg)
+        mm_log_tr(MM_LOG_WARN, "center-log", msg, req->address, mm_method_name(req->method),
+                  req->path, (int)(srv->body_usec / 1000000), (unsigned long long)unsaid);
     return true;
 }
 
@@ -963,6 +958,18 @@ void mm_http_tls_clear(struct mm_http_tls *tls)
     memset(tls, 0, sizeof *tls);
 }
 
+/* mb MiB in bytes (config.c allows up to 65536, 64 GiB): computed in 64
+ * bits, at most SIZE_MAX where size_t is 32 bits. */
+static size_t mib_bytes(int mb)
+{
+    uint64_t bytes = (uint64_t)(mb > 0 ? mb : 0) << 20;
+#if SIZE_MAX < UINT64_MAX
+    if (bytes > SIZE_MAX)
+        return SIZE_MAX;
+#endif
+    return (size_t)bytes;
+}
+
 static void server_free(struct mm_http_server *srv)
 {
     if (!srv)
@@ -1011,8 +1018,8 @@ int mm_http_start(struct mm_center *c, struct mm_http_tls *tls, struct mm_http_s
         return r;
     }
     srv->center = c;
-    srv->budget = (size_t)cfg->body_budget_mb * 1024 * 1024;
-    srv->share = (size_t)cfg->per_ip_body_mb * 1024 * 1024;
+    srv->budget = mib_bytes(cfg->body_budget_mb);
+    srv->share = mib_bytes(cfg->per_ip_body_mb);
     srv->per_client = cfg->per_ip_connections;
     srv->body_usec = (int64_t)cfg->body_timeout * 1000000;
     /* twice: a forwarded request's client besides its proxy's (clients.h) */

@@ -32,30 +32,9 @@ void mm_proxies_clear(struct mm_proxies *p)
     memset(p, 0, sizeof *p);
 }
 
-static const uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-/* IPv4-mapped IPv6 (::ffff:a.b.c.d) as the IPv4 address it is. */
-static void unmap(struct mm_addr *a)
-{
-    if (a->family == 6 && memcmp(a->bytes, v4_mapped, sizeof v4_mapped) == 0) {
-        uint8_t b[4];
-        memcpy(b, a->bytes + 12, 4);
-        mm_addr_from_v4(b, a);
-    }
-}
-
 bool mm_proxies_addr_of(const struct sockaddr *sa, struct mm_addr *out)
 {
-    memset(out, 0, sizeof *out);
-    if (sa && sa->sa_family == AF_INET) {
-        mm_addr_from_v4((const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr, out);
-        return true;
-    }
-    if (!sa || sa->sa_family != AF_INET6)
-        return false;
-    mm_addr_from_v6(((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr, out);
-    unmap(out);
-    return true;
+    return mm_addr_from_sockaddr(sa, out);
 }
 
 bool mm_proxies_trust(const struct mm_proxies *p, const struct mm_addr *a)
@@ -107,7 +86,7 @@ static int parse_item(const char *s, size_t n, struct mm_addr *out)
     buf[n] = '\0';
     if (mm_addr_parse(buf, out) != 0)
         return MM_EPARSE;
-    unmap(out);
+    mm_addr_unmap(out);
     return 0;
 }
 

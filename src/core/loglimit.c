@@ -98,3 +98,11 @@ bool mm_log_limit_pass(struct mm_log_limit *l, uint64_t key, int64_t now, uint64
     pthread_mutex_unlock(&l->mu);
     return pass;
 }
+
+const char *mm_log_limit_msg(struct mm_log_limit *l, uint64_t key, int64_t now, const char *msg,
+                             const char *again, uint64_t *unsaid)
+{
+    if (!mm_log_limit_pass(l, key, now, unsaid))
+        return NULL;
+    return *unsaid ? again : msg;
+}

@@ -28,5 +28,13 @@ void mm_log_limit_free(struct mm_log_limit *l);
  * (0 for the first). False otherwise: the occurrence is counted as unsaid.
  * A NULL limit lets every occurrence pass. */
 bool mm_log_limit_pass(struct mm_log_limit *l, uint64_t key, int64_t now, uint64_t *unsaid);
+/* The same, as the message key to write the occurrence under: msg when no
+ * occurrence went unsaid since the last written one, again when *unsaid
+ * did, NULL when it is not to be written. For a pair of catalogue messages
+ * whose "again" one takes *unsaid (as unsigned long long) after msg's
+ * arguments: the caller passes it last to both (printf ignores an argument
+ * past the format's). */
+const char *mm_log_limit_msg(struct mm_log_limit *l, uint64_t key, int64_t now, const char *msg,
+                             const char *again, uint64_t *unsaid);
 
 #endif

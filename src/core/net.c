@@ -5,6 +5,8 @@
 #include "core/str.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +217,41 @@ size_t mm_addr_text(const struct mm_addr *a, char out[MM_ADDR_STRLEN])
         return mm_ipv6_text(a->bytes, out);
     out[0] = '\0';
     return 0;
+}
+
+bool mm_addr_from_sockaddr(const struct sockaddr *sa, struct mm_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    if (sa && sa->sa_family == AF_INET) {
+        mm_addr_from_v4((const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr, out);
+        return true;
+    }
+    if (!sa || sa->sa_family != AF_INET6)
+        return false;
+    mm_addr_from_v6(((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr, out);
+    mm_addr_unmap(out);
+    return true;
+}
+
+void mm_addr_unmap(struct mm_addr *a)
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (a->family == 6 && memcmp(a->bytes, mapped, sizeof mapped) == 0) {
+        uint8_t b[4];
+        memcpy(b, a->bytes + 12, 4);
+        mm_addr_from_v4(b, a);
+    }
+}
+
+unsigned mm_addr_client(struct mm_addr *a)
+{
+    mm_addr_unmap(a);
+    if (a->family == 4)
+        return 32;
+    if (a->family != 6)
+        return 0;
+    memset(a->bytes + 8, 0, 8);
+    return 64;
 }
 
 bool mm_addr_equal(const struct mm_addr *a, const struct mm_addr *b)

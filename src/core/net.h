@@ -43,6 +43,20 @@ size_t mm_ipv6_text(const uint8_t b[16], char out[MM_ADDR_STRLEN]);
  * 7 to 15: EVE addresses, DNS answers, flow records. */
 size_t mm_ipv4_text(const uint8_t b[4], char out[MM_IPV4_STRLEN]);
 
+struct sockaddr;
+/* The address of an AF_INET or AF_INET6 socket address, an IPv4-mapped
+ * IPv6 one (::ffff:a.b.c.d, a dual-stack listener's IPv4 peer) as the IPv4
+ * address it is. False (out unset) for another family or NULL. */
+bool mm_addr_from_sockaddr(const struct sockaddr *sa, struct mm_addr *out);
+/* An IPv4-mapped IPv6 address as the IPv4 address it is; others unchanged. */
+void mm_addr_unmap(struct mm_addr *a);
+/* The client an address stands for, in place: IPv4 as is (also when
+ * IPv4-mapped), IPv6 by its /64 (the last 8 bytes cleared), since one home
+ * or office usually holds a whole /64. The centre's per-client limits
+ * (connections, body bytes, sign-in attempts) count by it. Returns the
+ * prefix length kept: 32, 64, or 0 for an unset address. */
+unsigned mm_addr_client(struct mm_addr *a);
+
 bool mm_addr_equal(const struct mm_addr *a, const struct mm_addr *b);
 /* Orders addresses: IPv4 before IPv6, then bytewise. */
 int mm_addr_cmp(const struct mm_addr *a, const struct mm_addr *b);

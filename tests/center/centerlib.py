@@ -327,6 +327,54 @@ def split_reply(data):
     return int(first[1]), hdrs, body
 
 
+def connect_from(c, source, timeout=10):
+    """A TCP connection to the centre from the loopback address source
+    (all of 127/8 is loopback on Linux: each address is another client)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.bind((source, 0))
+    s.connect((c.host, c.port))
+    return s
+
+
+def reply_within(s, seconds):
+    """The reply (status, headers, body so far) the server sends on s within
+    seconds, None when it sends none by then; ("closed", {}, bytes) when it
+    closes without one. An interim "100 Continue" is a reply of its own."""
+    s.settimeout(seconds)
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                return ("closed", {}, data) if not data else split_reply(data)
+            data += chunk
+    except socket.timeout:
+        return split_reply(data) if data else None
+    except ConnectionError:
+        return ("closed", {}, data)
+    return split_reply(data)
+
+
+def answer(s, seconds):
+    """The status of GET /api/v1/me sent on s: None when no reply comes
+    within seconds, "closed" when the server closes without one."""
+    s.sendall(b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\n\r\n")
+    reply = reply_within(s, seconds)
+    return reply[0] if reply else None
+
+
+def body_admitted(s, head, seconds=30):
+    """Sends head, the headers of a request with a body and with
+    "Expect: 100-continue", on s and waits for the server's word on it:
+    True when it answers "100 Continue" (it takes the body), else the
+    reply (status, headers, body), None when none came within seconds.
+    Whether a body is taken, without guessing from a silence."""
+    s.sendall(head)
+    reply = reply_within(s, seconds)
+    return True if reply and reply[0] == 100 else reply
+
+
 def head_then_get(c, path, headers=""):
     """A HEAD of path and then, on the same keep-alive connection, a GET of
     it with "Connection: close", as the bytes go on the wire (extra header

@@ -138,8 +138,8 @@ def vm_hwm(c):
 
 def check_busy(lang, r):
     check(r.headers.get("retry-after") == "5", "503 with Retry-After: 5: %r" % r.headers)
-    want = {"en": "the centre is checking many sign-ins at once",
-            "ja": "今、たくさんのログインを同時に確認しているため"}[lang]
+    want = {"en": "the centre is checking many passwords at once",
+            "ja": "今、たくさんのパスワードを同時に確認しているため"}[lang]
     check(r.json["error"] == "unavailable" and r.json["message"].startswith(want),
           "503 in %s: %r" % (lang, r.json))
 

@@ -343,6 +343,25 @@ static void test_defang(void **state)
     check_defang("", "");
 }
 
+/* The dots that browsers' IDNA mapping reads as '.' (U+FF0E, U+3002,
+ * U+FF61) and full-width schemes are defanged too; "。" ending a Japanese
+ * sentence is not a dot of a name. */
+static void test_defang_wide(void **state)
+{
+    (void)state;
+    check_defang("evil．com", "evil[.]com");
+    check_defang("ｈｔｔｐｓ：／／evil．com", "hxxps：／／evil[.]com");
+    check_defang("ＨＴＴＰ://ｅｖｉｌ。ｃｏ"
+                 "ｍ/",
+                 "hxxp://ｅｖｉｌ[.]ｃｏｍ/");
+    check_defang("see evil。co｡jp now", "see evil[.]co[.]jp now");
+    check_defang("確認してください。Windows"
+                 "を更新。",
+                 "確認してください。Windows"
+                 "を更新。");
+    check_defang("接続先はevil．comです。", "接続先はevil[.]comです。");
+}
+
 /* A sensor's message, signature and device name reach the mail (subject,
  * text, HTML, digest line) defanged: a stolen sensor key cannot put a
  * working link into a mail from the vendor's address. The centre's own
@@ -610,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_header_ascii),
         cmocka_unit_test(test_header_japanese),
         cmocka_unit_test(test_defang),
+        cmocka_unit_test(test_defang_wide),
         cmocka_unit_test(test_render_defangs_sensor_text),
         cmocka_unit_test(test_render_alert_ja),
         cmocka_unit_test(test_render_alert_step_section),

@@ -10,6 +10,8 @@
 #include <jansson.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -828,6 +830,61 @@ static void test_log_limit(void **state)
     mm_log_limit_free(NULL);
 }
 
+/* mm_log_limit_msg: the plain message first, the "again" one after unsaid
+ * occurrences, NULL for those not written. */
+static void test_log_limit_msg(void **state)
+{
+    (void)state;
+    struct mm_log_limit *l = NULL;
+    uint64_t unsaid = 9;
+    assert_int_equal(mm_log_limit_new(60, 1, &l), 0);
+    assert_string_equal(mm_log_limit_msg(l, 0, 1000, "m", "m_again", &unsaid), "m");
+    assert_int_equal(unsaid, 0);
+    assert_null(mm_log_limit_msg(l, 0, 1010, "m", "m_again", &unsaid));
+    assert_null(mm_log_limit_msg(l, 0, 1020, "m", "m_again", &unsaid));
+    assert_string_equal(mm_log_limit_msg(l, 0, 1060, "m", "m_again", &unsaid), "m_again");
+    assert_int_equal(unsaid, 2);
+    assert_string_equal(mm_log_limit_msg(l, 0, 1120, "m", "m_again", &unsaid), "m");
+    mm_log_limit_free(l);
+}
+
+/* The client an address stands for (mm_addr_client), and socket addresses
+ * read with IPv4-mapped IPv6 as IPv4 (mm_addr_from_sockaddr). */
+static void test_addr_client(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+        unsigned prefix;
+    } cases[] = {{"192.0.2.7", "192.0.2.7", 32},
+                 {"::ffff:192.0.2.7", "192.0.2.7", 32},
+                 {"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::", 64},
+                 {"::1", "::", 64}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct mm_addr a;
+        char s[MM_ADDR_STRLEN];
+        assert_int_equal(mm_addr_parse(cases[i].in, &a), 0);
+        assert_int_equal(mm_addr_client(&a), cases[i].prefix);
+        mm_addr_format(&a, s, sizeof s);
+        assert_string_equal(s, cases[i].want);
+    }
+    struct mm_addr unset = {0};
+    assert_int_equal(mm_addr_client(&unset), 0);
+    struct sockaddr_in6 sa6 = {.sin6_family = AF_INET6};
+    inet_pton(AF_INET6, "::ffff:10.1.2.3", &sa6.sin6_addr);
+    struct mm_addr a, want;
+    assert_true(mm_addr_from_sockaddr((const struct sockaddr *)&sa6, &a));
+    assert_int_equal(mm_addr_parse("10.1.2.3", &want), 0);
+    assert_true(mm_addr_equal(&a, &want));
+    struct sockaddr_in sa4 = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "10.1.2.3", &sa4.sin_addr);
+    assert_true(mm_addr_from_sockaddr((const struct sockaddr *)&sa4, &a));
+    assert_true(mm_addr_equal(&a, &want));
+    struct sockaddr un = {.sa_family = AF_UNIX};
+    assert_false(mm_addr_from_sockaddr(&un, &a));
+    assert_false(mm_addr_from_sockaddr(NULL, &a));
+}
+
 /* The first sentence of s as mm_first_sentence_len measures it. */
 static void assert_first(const char *s, const char *want)
 {
@@ -879,6 +936,8 @@ int main(void)
         cmocka_unit_test(test_stat_same),
         cmocka_unit_test(test_fs_full_ro),
         cmocka_unit_test(test_log_limit),
+        cmocka_unit_test(test_log_limit_msg),
+        cmocka_unit_test(test_addr_client),
         cmocka_unit_test(test_first_sentence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
