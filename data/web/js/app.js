@@ -15,6 +15,7 @@ import * as incidentsPage from './pages/incidents.js';
 import * as settingsPage from './pages/settings.js';
 import * as statsPage from './pages/stats.js';
 import * as accountPage from './pages/account.js';
+import * as activityPage from './pages/activity.js';
 
 // [pattern, page module, nav key]; the first match wins.
 const ROUTES = [
@@ -27,10 +28,15 @@ const ROUTES = [
   [/^\/stats$/, statsPage, 'stats'],
   [/^\/settings$/, settingsPage, 'settings'],
   [/^\/account$/, accountPage, 'account'],
+  [/^\/activity$/, activityPage, 'activity'],
 ];
-const NAV = ['dashboard', 'alerts', 'tickets', 'incidents', 'stats', 'settings', 'account'];
+const NAV = ['dashboard', 'alerts', 'tickets', 'incidents', 'stats', 'activity', 'settings', 'account'];
 const VENDOR_ONLY = ['stats'];
-const NAV_HREF = { dashboard: '#/', alerts: '#/alerts', tickets: '#/tickets', incidents: '#/incidents', stats: '#/stats', settings: '#/settings', account: '#/account' };
+// Pages only managers (the vendor admin, an SME owner) may read, as the API
+// enforces (routes.def MANAGER): not in the others' menu, and their address
+// is "not found" for them, like an address that does not exist.
+const MANAGER_ONLY = ['activity'];
+const NAV_HREF = { dashboard: '#/', alerts: '#/alerts', tickets: '#/tickets', incidents: '#/incidents', stats: '#/stats', activity: '#/activity', settings: '#/settings', account: '#/account' };
 
 let flashTimer = null;
 // The id of a control that keeps the focus after the redraw it caused
@@ -91,6 +97,7 @@ function drawChrome(active) {
   const keys = mustChange() ? ['account'] : NAV;
   for (const key of keys) {
     if (VENDOR_ONLY.includes(key) && !api.isVendor()) continue;
+    if (MANAGER_ONLY.includes(key) && !api.canManage()) continue;
     const a = h('a', { href: NAV_HREF[key] }, t('nav.' + key));
     if (key === active) a.setAttribute('aria-current', 'page');
     ul.append(h('li', {}, a));
@@ -137,6 +144,7 @@ export async function route() {
     location.replace('#/account');
     return;
   }
+  if (match && MANAGER_ONLY.includes(match.nav) && !api.canManage()) match = null;
   drawChrome(match && match.nav);
   clear(main);
   if (!match) {
