@@ -97,7 +97,7 @@ export async function render(main, ctx) {
   stackOnPhone(table);
   const countLine = h('p', { class: 'muted', id: 'activity-count', 'aria-live': 'polite' });
   const updateCount = () => {
-    countLine.textContent = t(cursor ? 'alerts.shown_more' : 'alerts.shown', { n: tbody.rows.length });
+    countLine.textContent = t(cursor ? 'activity.shown_more' : 'activity.shown', { n: tbody.rows.length });
   };
   updateCount();
   const more = h('button', { type: 'button', class: 'secondary', id: 'activity-more', hidden: !cursor }, t('alerts.more'));
