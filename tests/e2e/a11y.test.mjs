@@ -147,7 +147,8 @@ for (const [who, lang, sme] of PEOPLE) {
     const user = center.users[who];
     const vendor = who === 'admin' || who === 'analyst';
     const pages = ['#/', '#/alerts', `#/alerts/${ids[sme][0]}`, '#/tickets', '#/tickets/new', `#/tickets/new?alert=${ids[sme][0]}`, `#/tickets/${ids[sme + 'Ticket']}`,
-      '#/incidents', `#/incidents/${ids[sme + 'Incident']}`, '#/settings', '#/account', '#/nowhere', vendor ? '#/stats' : null].filter(Boolean);
+      '#/incidents', `#/incidents/${ids[sme + 'Incident']}`, '#/settings', '#/account', '#/nowhere', vendor ? '#/stats' : null,
+      who === 'analyst' ? null : '#/activity'].filter(Boolean);
     await withBrowser({ locale: lang === 'ja' ? 'ja-JP' : 'en-US' }, async (b) => {
       const p = b.page;
       await p.goto(center.base + '/#/login');
