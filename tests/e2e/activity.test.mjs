@@ -49,6 +49,10 @@ test('the vendor admin reads who signed in, in words (ja)', { skip: missing }, a
     assert.match(list[0].when, /^\d{4}\/\d\d\/\d\d \d\d:\d\d/);
     assert.ok(list.some((r) => r.what === 'ログインしました' && r.address === '127.0.0.1'));
     assert.ok(list.some((r) => r.what.startsWith('ログインできる人を追加しました')));
+    // The first admin, made with the admin command: said in words, not "cli".
+    assert.ok(list.some((r) => r.who.startsWith('監視センターのコマンド(')));
+    assert.ok(list.some((r) => r.address === '監視センターのサーバー上'));
+    assert.ok(!list.some((r) => r.address === 'cli'));
     assert.doesNotMatch(await p.locator('#activity-table').textContent(), /session\.login|user\.add/);
     assert.equal(await p.locator('#activity-table caption').textContent(), '操作の記録(新しい順)');
     await shot(p, 'activity-admin-ja');

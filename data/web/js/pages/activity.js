@@ -52,7 +52,8 @@ function row(e, emails, names) {
     h('th', { scope: 'row' }, who(e, emails)),
     names ? h('td', {}, e.tenant_id === 0 ? t('role.vendor') : names.get(e.tenant_id) || '#' + e.tenant_id) : null,
     h('td', {}, what(e.action), about(e, emails)),
-    h('td', {}, e.address || ''));
+    // The admin command line records "cli" as its address: said in words.
+    h('td', {}, e.address === 'cli' ? t('activity.from_cli') : e.address || ''));
 }
 
 // The vendor's company filter: every company, the centre's own people, or one SME.
