@@ -236,9 +236,13 @@ static int organisation_name(const struct mm_cli *cli, const struct opts *o, str
         if (r != 0) {
             char key[64];
             snprintf(key, sizeof key, "profile.problem.%d", (int)e.problem);
-            mm_cli_error(cli, "declare", "%s: %s \"%s\": %s%s%s", o->profile,
-                         TR("profile.error.field"), e.field, TR(key), e.detail[0] ? " — " : "",
-                         e.detail);
+            if (e.field[0])
+                mm_cli_error(cli, "declare", "%s: %s \"%s\": %s%s%s", o->profile,
+                             TR("profile.error.field"), e.field, TR(key), e.detail[0] ? " — " : "",
+                             e.detail);
+            else /* a syntax error is the file's, no field's */
+                mm_cli_error(cli, "declare", "%s: %s%s%s", o->profile, TR(key),
+                             e.detail[0] ? " — " : "", e.detail);
             return MM_EXIT_INPUT;
         }
     }

@@ -129,7 +129,8 @@ static int emit(const struct mm_cli *cli, const struct risk_args *a, const struc
 /* The input file could not be read: a missing one as every command says
  * it, else "PATH: the file could not be read (reason); what to do", reason
  * and step joined as for one error of the file (the reason's own step alone
- * when it has one). */
+ * when it has one): checking the permission for a refusal (EACCES, EPERM),
+ * copying the file elsewhere for a device error (EIO and the rest). */
 static void report_unreadable(const struct mm_cli *cli, const char *path, int r)
 {
     const struct mm_fill_var why = {"why", mm_cmd_strerror(cli, r)};
@@ -138,7 +139,8 @@ static void report_unreadable(const struct mm_cli *cli, const char *path, int r)
         return;
     int rc = mm_fill(&msg, MM_FILL_MAX, TR("error.csv.io"), &why, 1, 0);
     if (rc == 0 && !mm_error_has_step(r))
-        rc = mm_buf_printf(&msg, "%s%s", cli->lang == MM_LANG_JA ? "。" : "; ", TR("step.csv.io"));
+        rc = mm_buf_printf(&msg, "%s%s", cli->lang == MM_LANG_JA ? "。" : "; ",
+                           TR(r == MM_EPERM ? "step.csv.io" : "step.csv.device"));
     if (rc == 0)
         mm_cli_error(cli, "risk", "%s: %s", path, mm_buf_str(&msg));
     mm_buf_free(&msg);

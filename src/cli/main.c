@@ -4,6 +4,7 @@
  * set, is a date). */
 #include "cli/cli.h"
 #include "core/i18n.h"
+#include "core/msg.h"
 #include "core/timefmt.h"
 
 #include <stdarg.h>
@@ -117,6 +118,7 @@ int main(int argc, char **argv)
                 mm_tr("cli", "error.lang", MM_LANG_EN));
         return MM_EXIT_USAGE;
     }
+    mm_msg_set_lang(cli.lang); /* what core says (an INI file's error) follows --lang too */
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(&cli, argc < 2 ? stderr : stdout);

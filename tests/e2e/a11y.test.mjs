@@ -6,7 +6,8 @@
 // page, a title per page, one h1, landmarks, header cells, fields named in
 // the page's language, severity said in words); messages read out (a
 // failed sign-in, a saved change, the centre refusing a change; the same
-// mistake twice read out twice); and a walk with the keyboard alone (no
+// mistake twice read out twice); the field at fault marked aria-invalid
+// (desk, settings, incident note) until corrected or sent again; and a walk with the keyboard alone (no
 // clicks) in ja and en: sign in, the skip link, the alert list (tick,
 // acknowledge), an alert (close it), an incident, a new consultation, the
 // question before disabling a person (Escape), the language, sign out.
@@ -258,6 +259,48 @@ test('a mistake made twice is read out twice, the field to fix focused (sign-in 
       assert.equal(await p.evaluate(() => document.activeElement.name), 'new_password_again');
       assert.equal((await p.locator('#flash').textContent()).trim(), '', 'said once: not also in the live region');
     }
+  });
+});
+
+// The field at fault of a refused form: focused and marked
+// aria-invalid="true"; unmarked once the person changes it, and when the
+// form is sent again (the value put in by a script here, which fires no
+// input event) with another field at fault.
+test('the field at fault is marked invalid, then unmarked when corrected or sent again (desk, settings, incident note; ja)', { skip: missing }, async () => {
+  const invalid = (p, sel) => p.locator(sel).getAttribute('aria-invalid');
+  const send = async (p, form, name) => {
+    await p.locator(form + ' button[type=submit]').click();
+    await p.waitForFunction((name) => document.activeElement && document.activeElement.name === name, name);
+    assert.equal(await invalid(p, `${form} [name=${name}]`), 'true', `${form} ${name} marked`);
+  };
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.yamada);
+    // The desk: no subject, then (subject set without typing) no message.
+    await p.goto(center.base + '/#/tickets/new');
+    await ready(p);
+    await send(p, '#ticket-form', 'subject');
+    await p.locator('#ticket-form [name=subject]').evaluate((el) => { el.value = '件名'; });
+    await send(p, '#ticket-form', 'message');
+    assert.equal(await invalid(p, '#ticket-form [name=subject]'), null, 'sent again: the subject unmarked');
+    await p.keyboard.type('本文');
+    assert.equal(await invalid(p, '#ticket-form [name=message]'), null, 'corrected: the message unmarked');
+    // The company's settings: the name emptied, then typed again.
+    await p.goto(center.base + '/#/settings');
+    await ready(p);
+    await p.locator('#tenant-form [name=name]').fill('');
+    await send(p, '#tenant-form', 'name');
+    await p.keyboard.type('山田製作所');
+    assert.equal(await invalid(p, '#tenant-form [name=name]'), null, 'corrected: the name unmarked');
+  });
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, center.users.analyst);
+    await p.goto(center.base + '/#/incidents/' + ids.yamadaIncident);
+    await ready(p);
+    await send(p, '#note-form', 'body');
+    await p.keyboard.type('電話しました');
+    assert.equal(await invalid(p, '#note-form [name=body]'), null, 'corrected: the note unmarked');
   });
 });
 

@@ -382,3 +382,17 @@ export function sayAlert(el, text) {
     if (alertSeq.get(el) === seq) el.textContent = text;
   }, 100);
 }
+
+// The field at fault in a form: marked aria-invalid="true" (a screen reader
+// says "invalid entry" with it) and focused. The mark goes when the person
+// changes the field, or (clearInvalid) when the form is sent again.
+export function markInvalid(input) {
+  input.setAttribute('aria-invalid', 'true');
+  input.addEventListener('input', () => input.removeAttribute('aria-invalid'), { once: true });
+  input.focus();
+}
+
+// Takes the marks of markInvalid off every field of form.
+export function clearInvalid(form) {
+  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+}

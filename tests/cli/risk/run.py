@@ -544,11 +544,14 @@ def test_usage():
          "file's name and the folder it is in\n"),
         (["--lang", "ja", "risk", "missing.csv"], 4, "mamori risk: missing.csv: このファイルが見つ"
          "かりません。ファイルの名前と、置いてあるフォルダーが合っているか確かめてください\n"),
-        # a reason without a step of its own: the reason, then what to do (step.csv.io)
+        # a reason without a step of its own: the reason, then what to do; for a device error
+        # (EIO) copying the file elsewhere (step.csv.device), not the permission (step.csv.io)
         (["risk", "/proc/self/mem"], 4, "mamori risk: /proc/self/mem: the file could not be read "
-         "(input/output error); check that you may read it.\n"),
+         "(input/output error); the disk or USB stick that holds it may be failing: copy the "
+         "file to another place and try again.\n"),
         (["--lang", "ja", "risk", "/proc/self/mem"], 4, "mamori risk: /proc/self/mem: ファイルを読み"
-         "込めませんでした（読み書きに失敗しました）。読み取りの権限があるかを確かめてください。\n"),
+         "込めませんでした（読み書きに失敗しました）。ファイルを置いているディスクや USB メモリーが"
+         "傷んでいるかもしれません。ファイルを別の場所にコピーして、もう一度試してください。\n"),
         # a reason with its own step (is a directory): that step alone
         (["risk", "."], 4, "mamori risk: .: the file could not be read (is a directory; give a "
          "file)\n"),
@@ -566,6 +569,12 @@ def test_usage():
         rc, out, err = run(args)
         check(rc == code and err == want and out == b"",
               "%r: exit %d (want %d), stderr %r (want %r)" % (args, rc, code, err, want))
+    if os.geteuid() != 0:  # a refusal (EACCES) keeps the permission step (root reads it all)
+        write("locked.csv", HEADER_EN)
+        os.chmod(os.path.join(WORK, "locked.csv"), 0)
+        rc, out, err = run(["risk", "locked.csv"])
+        check(rc == 4 and err == "mamori risk: locked.csv: the file could not be read (not "
+              "permitted); check that you may read it.\n", "unreadable: %d %r" % (rc, err))
     rc, out, err = run(["risk", "--output", "/nonexistent-dir/x.csv", "inventory-en.csv"])
     check(rc == 4 and "could not write" in err, "unwritable output: %d %r" % (rc, err))
     for lang, first in (("en", "Usage: mamori risk"), ("ja", "使い方: mamori risk")):

@@ -5,7 +5,7 @@
 // is kept as a draft (draft.js) until it is saved. Shows a plain "not
 // available yet" note when the centre has no incident API.
 import * as api from '../api.js';
-import { h, append, field, dateField, fmtTime, zonedInputToUtc, fmtMinutes, fmtSeconds, severityBadge, relatedAlerts, loadAlerts, alertTitle, stackOnPhone } from '../dom.js';
+import { h, append, field, dateField, fmtTime, zonedInputToUtc, fmtMinutes, fmtSeconds, severityBadge, relatedAlerts, loadAlerts, alertTitle, stackOnPhone, markInvalid, clearInvalid } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
 import { keepDraft, dropDraft } from '../draft.js';
 
@@ -180,9 +180,10 @@ function vendorActions(x, ctx) {
   if (keepDraft(nform, draft, [nbody.input])) nform.prepend(h('p', { class: 'hint', id: 'note-draft-restored' }, t('draft.restored_note')));
   nform.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    clearInvalid(nform);
     if (!nbody.input.value.trim()) {
       ctx.flash(t('incident.note_missing'), 'error');
-      nbody.input.focus();
+      markInvalid(nbody.input);
       return;
     }
     try {

@@ -10,7 +10,7 @@
 // the next sign-in) and stops or restarts an account (someone who left); never
 // their own, which they change on the account page.
 import * as api from '../api.js';
-import { h, field, fmtTime, fmtMinutes, clear, stackOnPhone, smeMailOffNote } from '../dom.js';
+import { h, field, fmtTime, fmtMinutes, clear, stackOnPhone, smeMailOffNote, markInvalid, clearInvalid } from '../dom.js';
 import { t, lang } from '../i18n.js';
 
 // Most powerful first; a new person gets the last (least) unless picked.
@@ -48,9 +48,10 @@ function tenantSection(tenant, ctx) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('common.save'))));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    clearInvalid(form);
     if (!name.input.value.trim()) {
       ctx.flash(t('settings.tenant_name_missing'), 'error');
-      name.input.focus();
+      markInvalid(name.input);
       return;
     }
     try {
@@ -100,10 +101,11 @@ async function contactsSection(tenant, ctx) {
     const form = h('form', { class: 'inline-form', id: 'contact-form', novalidate: true }, cname.wrap, cmail.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('settings.contact_add'))));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
+      clearInvalid(form);
       const email = cmail.input.value.trim();
       if (!email.includes('@')) {
         ctx.flash(t('settings.contact_bad_email'), 'error');
-        cmail.input.focus();
+        markInvalid(cmail.input);
         return;
       }
       save([...items, { name: cname.input.value.trim(), email }], t('settings.contact_added', { email }));
@@ -172,9 +174,10 @@ function resetForm(u, ctx) {
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('settings.reset_submit'))));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    clearInvalid(form);
     if ([...pw.input.value].length < PASSWORD_MIN_CHARS) {
       ctx.flash(t('apierr.password_too_short'), 'error');
-      pw.input.focus();
+      markInvalid(pw.input);
       return;
     }
     try {
@@ -267,10 +270,11 @@ async function usersSection(tenantId, ctx) {
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('settings.user_add'))));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    clearInvalid(form);
     const problem = newUserProblem(email.input, pw.input);
     if (problem) {
       ctx.flash(problem.text, 'error');
-      problem.field.focus();
+      markInvalid(problem.field);
       return;
     }
     const body = { email: email.input.value.trim(), role: role.input.value, lang: ulang.input.value };

@@ -8,7 +8,7 @@
 // (draft.js) until it is sent. The desk API may not exist on an older centre:
 // then the page says so instead of failing.
 import * as api from '../api.js';
-import { h, field, wrappingLineField, fmtTime, clipBytes, relatedAlerts, loadAlerts, alertTitle, stackOnPhone } from '../dom.js';
+import { h, field, wrappingLineField, fmtTime, clipBytes, relatedAlerts, loadAlerts, alertTitle, stackOnPhone, markInvalid, clearInvalid } from '../dom.js';
 import { t, pick } from '../i18n.js';
 import { keepDraft, dropDraft } from '../draft.js';
 import { statusText as stageText } from './incidents.js';
@@ -109,19 +109,20 @@ async function newForm(main, ctx) {
   }
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    clearInvalid(form);
     if (tenant && !tenant.input.value) {
       ctx.flash(t('ticket.missing_tenant'), 'error');
-      tenant.input.focus();
+      markInvalid(tenant.input);
       return;
     }
     if (!subject.input.value.trim() || !message.input.value.trim()) {
       ctx.flash(t('ticket.missing'), 'error');
-      (subject.input.value.trim() ? message.input : subject.input).focus();
+      markInvalid(subject.input.value.trim() ? message.input : subject.input);
       return;
     }
     if (new TextEncoder().encode(subject.input.value.trim()).length > SUBJECT_MAX_BYTES) {
       ctx.flash(t('ticket.subject_long'), 'error');
-      subject.input.focus();
+      markInvalid(subject.input);
       return;
     }
     const body = { category: category.input.value, subject: subject.input.value.trim(), body: message.input.value.trim() };
@@ -194,9 +195,10 @@ async function detail(main, ctx, id) {
   if (keepDraft(form, 'ticket-reply-' + id, drafted)) form.prepend(h('p', { class: 'hint', id: 'draft-restored' }, t('draft.restored')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    clearInvalid(form);
     if (!reply.input.value.trim()) {
       ctx.flash(t('ticket.missing_reply'), 'error');
-      reply.input.focus();
+      markInvalid(reply.input);
       return;
     }
     const body = { body: reply.input.value.trim() };
