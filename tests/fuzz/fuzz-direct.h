@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0
  * The two EVE writers of the typed-event harnesses (fuzz-*-direct.c): [0]
  * gets the direct path's lines, [1] the lines the writer makes of the JSON
- * event, each on its own memory file; after each input the two files must
- * hold the same bytes (else abort) and are emptied for the next. */
+ * event, each on its own (unlinked) temporary file; after each input the
+ * two files must hold the same bytes (else abort) and are emptied for the
+ * next. */
 #ifndef MM_FUZZ_DIRECT_H
 #define MM_FUZZ_DIRECT_H
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "sensor/output/output.h"
@@ -20,16 +20,24 @@ struct fuzz_outs {
 };
 
 /* Makes the two writers at the first input and keeps them (the process
- * ends with them). */
+ * ends with them): each on a temporary file, unlinked once both the writer
+ * and fd hold it. A memory file's /proc/self/fd link will not do: the EVE
+ * writer refuses to open a symbolic link to a regular file. */
 static inline void fuzz_outs_open(struct fuzz_outs *o)
 {
     for (int k = 0; k < 2; k++) {
-        char path[64];
         if (o->out[k])
             continue;
-        o->fd[k] = memfd_create(k ? "json" : "direct", 0);
-        snprintf(path, sizeof path, "/proc/self/fd/%d", o->fd[k]);
-        if (o->fd[k] < 0 || mm_eve_out_open(path, 0, 1, &o->out[k]) != 0)
+        const char *dir = getenv("TMPDIR");
+        char path[4096];
+        snprintf(path, sizeof path, "%s/mm-fuzz-%s-XXXXXX", dir && *dir ? dir : "/tmp",
+                 k ? "json" : "direct");
+        o->fd[k] = mkstemp(path);
+        if (o->fd[k] < 0)
+            abort();
+        int rc = mm_eve_out_open(path, 0, 1, &o->out[k]);
+        unlink(path);
+        if (rc != 0)
             abort();
     }
 }
