@@ -217,7 +217,9 @@ int mm__link_enrol(const struct mm_link_options *lo, const struct mm_sensor_opti
 
 /* STATE/uplink.conf could not be read (r): missing (with --center) or
  * damaged, enrol first; a folder in its place (a name the sensor chose:
- * EISDIR's "give a file" does not fit), move it away and enrol again; any
+ * EISDIR's "give a file" does not fit), move it away and enrol again; not
+ * a regular file of root or the sensor's user (MM_ESTATE: a device, a FIFO,
+ * another account's file), likewise; any
  * other reason (a link loop, no permission) as it is, with its own step
  * (mm_error_has_step) or the message's. */
 static void state_failed(const char *state_dir, int r)
@@ -225,6 +227,8 @@ static void state_failed(const char *state_dir, int r)
     const char *file = MM_UPLINK_STATE_FILE;
     if (r == MM_EISDIR)
         mm_msg_print(stderr, PROG, "sensor-log", "link.state_is_folder", state_dir, file);
+    else if (r == MM_ESTATE)
+        mm_msg_print(stderr, PROG, "sensor-log", "link.state_unsafe", state_dir, file);
     else if (r == MM_ENOENT || r == MM_EPARSE)
         mm_msg_print(stderr, PROG, "sensor-log", "link.not_enrolled", state_dir, file,
                      mm_msg_strerror(r));
