@@ -9,6 +9,7 @@
 #include "sensor/enrol.h"
 
 #include <curl/curl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,7 +220,7 @@ int mm__link_enrol(const struct mm_link_options *lo, const struct mm_sensor_opti
  * damaged, enrol first; a folder in its place (a name the sensor chose:
  * EISDIR's "give a file" does not fit), move it away and enrol again; not
  * a regular file of root or the sensor's user (MM_ESTATE: a device, a FIFO,
- * another account's file), likewise; any
+ * a hard link, another account's file), likewise; any
  * other reason (a link loop, no permission) as it is, with its own step
  * (mm_error_has_step) or the message's. */
 static void state_failed(const char *state_dir, int r)
@@ -246,7 +247,10 @@ void mm__link_load(struct mm_link_options *lo, const struct mm_sensor_options *o
      * does not stop a sensor that would not use it */
     if (!o->state_dir || (!o->uplink.enabled && !lo->center))
         return;
-    lo->state_rc = mm_uplink_state_load(o->state_dir, &lo->state);
+    /* (read as root: the file may also be the account it switches to's) */
+    const char *user = o->user ? o->user : o->iface ? "nobody" : NULL;
+    struct passwd *pw = user && geteuid() == 0 ? getpwnam(user) : NULL;
+    lo->state_rc = mm_uplink_state_load(o->state_dir, pw ? pw->pw_uid : (uid_t)-1, &lo->state);
 }
 
 void mm__link_options_wipe(struct mm_link_options *lo)

@@ -326,9 +326,10 @@ def test_eve_stream(tmp):
 def test_state_unsafe(tmp):
     """STATE/uplink.conf is read as root, in a folder the --user account
     writes: a link (to /dev/zero, to root's own file with another key), a
-    FIFO or another account's file is refused at once, named; before, root
-    read /dev/zero for ever, waited on the FIFO or used the linked key. A
-    plain uplink.conf is still read."""
+    FIFO, a hard link or another account's file is refused at once, named;
+    before, root read /dev/zero for ever, waited on the FIFO or used the
+    linked key. A plain uplink.conf is still read, also one of the --user
+    account (sensor-uplink-ca-privdrop)."""
     if os.geteuid() != 0:
         print("state-unsafe: needs root (the file is read as root); skipped")
         return SKIP
@@ -342,6 +343,7 @@ def test_state_unsafe(tmp):
             ("zero", "symbolic link", lambda c: os.symlink("/dev/zero", c)),
             ("key", "symbolic link", lambda c: os.symlink(other, c)),
             ("fifo", "not a plain file", os.mkfifo),
+            ("hardlink", "hard link", lambda c: os.link(other, c)),
             ("nobody", "not a plain file",
              lambda c: (open(c, "w").write(open(other).read()),
                         os.chown(c, nobody.pw_uid, nobody.pw_gid)))):

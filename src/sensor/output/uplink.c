@@ -246,12 +246,13 @@ static int write_state(const char *state_dir, const struct mm_uplink_state *st)
  * root (before start() drops to --user) from a folder the --user account
  * owns, which could put a link, /dev/zero, a FIFO or a huge file there: the
  * file itself is opened without following a link (MM_ESYMLINK) and without
- * waiting on a FIFO, and only a regular file owned by root or this
- * process's user, of at most MM_UPLINK_STATE_MAX bytes, is read (else
- * MM_ESTATE, MM_ETOOBIG). Only a missing file (MM_ENOENT) means "not
- * enrolled"; any other reason the caller says. */
+ * waiting on a FIFO, and only a regular file with one name (not a hard
+ * link to root's file) owned by root, this process's user or user_uid, of
+ * at most MM_UPLINK_STATE_MAX bytes, is read (else MM_ESTATE, MM_ETOOBIG).
+ * Only a missing file (MM_ENOENT) means "not enrolled"; any other reason
+ * the caller says. */
 #define MM_UPLINK_STATE_MAX ((size_t)64 << 10)
-static int read_state_file(const char *path, char **out)
+static int read_state_file(const char *path, uid_t user_uid, char **out)
 {
     struct stat sb;
     *out = NULL;
@@ -264,7 +265,8 @@ static int read_state_file(const char *path, char **out)
         r = mm_error_from_errno(errno);
     else if (S_ISDIR(sb.st_mode))
         r = MM_EISDIR;
-    else if (!S_ISREG(sb.st_mode) || (sb.st_uid != 0 && sb.st_uid != geteuid()))
+    else if (!S_ISREG(sb.st_mode) || sb.st_nlink != 1 ||
+             (sb.st_uid != 0 && sb.st_uid != geteuid() && sb.st_uid != user_uid))
         r = MM_ESTATE;
     else if ((size_t)sb.st_size > MM_UPLINK_STATE_MAX)
         r = MM_ETOOBIG;
@@ -284,14 +286,14 @@ static int read_state_file(const char *path, char **out)
     return r;
 }
 
-int mm_uplink_state_load(const char *state_dir, struct mm_uplink_state *out)
+int mm_uplink_state_load(const char *state_dir, uid_t user_uid, struct mm_uplink_state *out)
 {
     char path[4096], err[256];
     struct mm_ini *ini = NULL;
     char *text = NULL;
     memset(out, 0, sizeof *out);
     snprintf(path, sizeof path, "%s/%s", state_dir, MM_UPLINK_STATE_FILE);
-    int r = read_state_file(path, &text);
+    int r = read_state_file(path, user_uid, &text);
     if (r != 0)
         return r;
     r = mm_ini_load_text(text, path, &ini, err, sizeof err); /* 199-byte lines */
