@@ -9,6 +9,7 @@
 #include "sensor/enrol.h"
 
 #include <curl/curl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,7 +218,9 @@ int mm__link_enrol(const struct mm_link_options *lo, const struct mm_sensor_opti
 
 /* STATE/uplink.conf could not be read (r): missing (with --center) or
  * damaged, enrol first; a folder in its place (a name the sensor chose:
- * EISDIR's "give a file" does not fit), move it away and enrol again; any
+ * EISDIR's "give a file" does not fit), move it away and enrol again; not
+ * a regular file of root or the sensor's user (MM_ESTATE: a device, a FIFO,
+ * a hard link, another account's file), likewise; any
  * other reason (a link loop, no permission) as it is, with its own step
  * (mm_error_has_step) or the message's. */
 static void state_failed(const char *state_dir, int r)
@@ -225,6 +228,8 @@ static void state_failed(const char *state_dir, int r)
     const char *file = MM_UPLINK_STATE_FILE;
     if (r == MM_EISDIR)
         mm_msg_print(stderr, PROG, "sensor-log", "link.state_is_folder", state_dir, file);
+    else if (r == MM_ESTATE)
+        mm_msg_print(stderr, PROG, "sensor-log", "link.state_unsafe", state_dir, file);
     else if (r == MM_ENOENT || r == MM_EPARSE)
         mm_msg_print(stderr, PROG, "sensor-log", "link.not_enrolled", state_dir, file,
                      mm_msg_strerror(r));
@@ -242,7 +247,10 @@ void mm__link_load(struct mm_link_options *lo, const struct mm_sensor_options *o
      * does not stop a sensor that would not use it */
     if (!o->state_dir || (!o->uplink.enabled && !lo->center))
         return;
-    lo->state_rc = mm_uplink_state_load(o->state_dir, &lo->state);
+    /* (read as root: the file may also be the account it switches to's) */
+    const char *user = o->user ? o->user : o->iface ? "nobody" : NULL;
+    struct passwd *pw = user && geteuid() == 0 ? getpwnam(user) : NULL;
+    lo->state_rc = mm_uplink_state_load(o->state_dir, pw ? pw->pw_uid : (uid_t)-1, &lo->state);
 }
 
 void mm__link_options_wipe(struct mm_link_options *lo)

@@ -572,11 +572,12 @@ def test_state_files_one_step(tmp):
          "--enrol CODE --center URL",
          "登録のファイル %s がファイルではなくフォルダーです。別の場所へ移してから、"
          "--enrol 登録コード --center センターのURL で登録し直してください", (conf,)),
-        # an enrolment file that cannot be read (a link to itself) is not "never enrolled":
-        # said with its reason (it was taken as missing: the sensor ran without its uplink)
+        # an enrolment file that cannot be read (a link, here to itself) is not "never
+        # enrolled": said with its reason (it was taken as missing: the sensor ran without
+        # its uplink); a link is not followed at all (sec_test.py state-unsafe)
         ("enrolment file through a link loop", state, conf, link_to_itself, 2,
-         "cannot read the enrolment file %s: " + ELOOP_EN,
-         "登録のファイル %s を読めません: " + ELOOP_JA, (conf,)),
+         "cannot read the enrolment file %s: " + ESYMLINK_EN,
+         "登録のファイル %s を読めません: " + ESYMLINK_JA, (conf,)),
         # the newest spool segment a link (to itself): named, with the reason's step alone
         # (the file was not named: "cannot open the spool in DIR: too many symbolic
         # links..."); a link is not opened at all (sec_test.py symlink-spool)

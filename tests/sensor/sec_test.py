@@ -298,6 +298,79 @@ def test_enrol_bad_key(tmp):
     check(r.returncode == 2 and "uplink.conf" in r.stderr, "edited key: %r" % (r,))
 
 
+def test_eve_stream(tmp):
+    """--eve /dev/stdout and /dev/fd/1 (as >(cmd) gives /dev/fd/63) write
+    the EVE lines there: a link to a pipe, a terminal or a device is
+    followed when root or the run's own user made it. Before, exit 4 and
+    "remove the link". A link to a regular file stays refused
+    (test_symlink_eve), and so does one another account planted."""
+    pcap = small_capture(tmp)
+    for eve in ("/dev/stdout", "/dev/fd/1"):
+        r = run(["-r", pcap, "--eve", eve], timeout=60)
+        check(r.returncode == 0, "%s: exit %d: %s" % (eve, r.returncode, r.stderr))
+        lines = [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
+        check(any(e.get("event_type") == "flow" for e in lines), "%s: %r" % (eve, r.stdout[:200]))
+    if os.geteuid() != 0:
+        print("eve-stream: the link of another account needs root; skipped that part")
+        return 0
+    fifo = os.path.join(tmp, "fifo")
+    os.mkfifo(fifo)
+    link = os.path.join(tmp, "eve.json")
+    os.symlink(fifo, link)
+    os.lchown(link, pwd.getpwnam("nobody").pw_uid, -1)
+    r = run(["-r", pcap, "--eve", link], timeout=20)
+    check(r.returncode == 4 and link in r.stderr and "symbolic link" in r.stderr,
+          "nobody's link: exit %d: %s" % (r.returncode, r.stderr))
+
+
+def test_state_unsafe(tmp):
+    """STATE/uplink.conf is read as root, in a folder the --user account
+    writes: a link (to /dev/zero, to root's own file with another key), a
+    FIFO, a hard link or another account's file is refused at once, named;
+    before, root read /dev/zero for ever, waited on the FIFO or used the
+    linked key. A plain uplink.conf is still read, also one of the --user
+    account (sensor-uplink-ca-privdrop)."""
+    if os.geteuid() != 0:
+        print("state-unsafe: needs root (the file is read as root); skipped")
+        return SKIP
+    nobody = pwd.getpwnam("nobody")
+    pcap = small_capture(tmp)
+    other = os.path.join(tmp, "root-only.conf")
+    with open(other, "w") as f:
+        f.write("[uplink]\ncenter = http://127.0.0.1:9\nkey = mms_other\nsensor_id = 3\n")
+    os.chmod(other, 0o600)
+    for name, says, plant in (
+            ("zero", "symbolic link", lambda c: os.symlink("/dev/zero", c)),
+            ("key", "symbolic link", lambda c: os.symlink(other, c)),
+            ("fifo", "not a plain file", os.mkfifo),
+            ("hardlink", "hard link", lambda c: os.link(other, c)),
+            ("nobody", "not a plain file",
+             lambda c: (open(c, "w").write(open(other).read()),
+                        os.chown(c, nobody.pw_uid, nobody.pw_gid)))):
+        state = os.path.join(tmp, "state-" + name)
+        os.mkdir(state)
+        conf = os.path.join(state, "uplink.conf")
+        plant(conf)
+        for lang, text in (("en", says), ("ja", None)):
+            start = time.monotonic()
+            r = run(["-r", pcap, "--eve", os.devnull, "--state", state, "--lang", lang],
+                    timeout=30)
+            took = time.monotonic() - start
+            check(r.returncode == 2 and "uplink.conf" in r.stderr and state in r.stderr,
+                  "%s %s: exit %d: %s" % (name, lang, r.returncode, r.stderr))
+            check(text is None or text in r.stderr, "%s: %s" % (name, r.stderr))
+            check(took < 20, "%s: %.1f s" % (name, took))
+    centre = FakeCentre()
+    try:
+        state = os.path.join(tmp, "good")
+        r = run(["--enrol", "ABCD-EFGH-JKLM-NPQR", "--center", centre.url, "--state", state])
+        check(r.returncode == 0, r.stderr)
+        r = run(["-r", pcap, "--eve", os.devnull, "--state", state], timeout=60)
+        check(r.returncode == 0, "plain uplink.conf: exit %d: %s" % (r.returncode, r.stderr))
+    finally:
+        centre.close()
+
+
 def test_long_lines(tmp):
     """A settings line longer than the reader takes is refused, naming the
     file and the line (its rest was read as a line of its own, silently);

@@ -681,12 +681,37 @@ static int line_result(struct mm_eve_out *o, int r)
  * to. A symbolic link in its place is refused (MM_ESYMLINK): a sensor run
  * as root would otherwise append to whatever file an account that can
  * write the folder pointed it at. */
+/* A link refused by O_NOFOLLOW is followed only to what cannot be written
+ * over through it: a FIFO, a socket or a character device (--eve
+ * /dev/stdout, >(cmd)'s /dev/fd/63), and only when the link is root's or
+ * this process's own (/dev/stdout, /proc/self/fd/N), not one the --user
+ * account planted (pointing at /dev/watchdog, say). A link to a regular
+ * file (or a block device) stays refused: MM_ESYMLINK. Returns the fd or
+ * -1. */
+static int open_link_to_stream(const char *path)
+{
+    struct stat ln, st;
+    if (lstat(path, &ln) != 0 || !S_ISLNK(ln.st_mode) ||
+        (ln.st_uid != 0 && ln.st_uid != geteuid()) || stat(path, &st) != 0 || S_ISREG(st.st_mode) ||
+        S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode))
+        return -1;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd >= 0 && (fstat(fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+        close(fd); /* changed since the stat: refused all the same */
+        fd = -1;
+    }
+    return fd;
+}
+
 static int open_file(struct mm_eve_out *o)
 {
     int fd =
         open(o->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, MM_EVE_FILE_MODE);
-    if (fd < 0) /* a missing folder, no permission, a read-only or full disk... */
-        return mm_error_nofollow(o->path, errno);
+    if (fd < 0) { /* a missing folder, no permission, a read-only or full disk... */
+        int r = mm_error_nofollow(o->path, errno);
+        if (r != MM_ESYMLINK || (fd = open_link_to_stream(o->path)) < 0)
+            return r;
+    }
     o->fp = fdopen(fd, "a");
     if (!o->fp) {
         int r = mm_error_from_errno(errno);

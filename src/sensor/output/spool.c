@@ -744,13 +744,23 @@ static int write_record(struct mm_spool *s, const char *text, size_t len)
         /* Cut a partial record so the file stays well-formed (the fd is
          * O_APPEND: the next record goes to the new end). If the cut fails,
          * leave that segment (its torn tail is skipped by readers) and start
-         * a new one with the next record. */
+         * a new one with the next record. A segment with no whole record
+         * (this was its first) is removed instead: the next one has the
+         * same name (last_seq + 1), which O_EXCL would refuse on every
+         * append until a restart. (No test: ftruncate of a file just
+         * written fails only on a broken disk.) */
         if (w >= 0 && ftruncate(s->seg_fd, (off_t)s->seg_size) != 0) {
             if (fdatasync(s->seg_fd) == 0) /* the records before are durable */
                 atomic_store(&s->shared.synced, s->last_seq);
             close(s->seg_fd);
             s->seg_fd = -1;
             s->pending = 0;
+            if (s->seg_size == MAGIC_LEN) {
+                char path[DIR_MAX + 32];
+                segment_path(s->dir, s->seg_first, path, sizeof(path));
+                if (unlink(path) == 0)
+                    s->total_bytes -= MAGIC_LEN;
+            }
         }
         return r;
     }

@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -240,16 +242,63 @@ static int write_state(const char *state_dir, const struct mm_uplink_state *st)
     return r;
 }
 
-int mm_uplink_state_load(const char *state_dir, struct mm_uplink_state *out)
+/* Reads uplink.conf (path) into a new NUL-terminated buffer. It is read as
+ * root (before start() drops to --user) from a folder the --user account
+ * owns, which could put a link, /dev/zero, a FIFO or a huge file there: the
+ * file itself is opened without following a link (MM_ESYMLINK) and without
+ * waiting on a FIFO, and only a regular file with one name (not a hard
+ * link to root's file) owned by root, this process's user or user_uid, of
+ * at most MM_UPLINK_STATE_MAX bytes, is read (else MM_ESTATE, MM_ETOOBIG).
+ * Only a missing file (MM_ENOENT) means "not enrolled"; any other reason
+ * the caller says. */
+#define MM_UPLINK_STATE_MAX ((size_t)64 << 10)
+static int read_state_file(const char *path, uid_t user_uid, char **out)
+{
+    struct stat sb;
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return mm_error_nofollow(path, errno);
+    int r = 0;
+    char *text = NULL;
+    if (fstat(fd, &sb) != 0)
+        r = mm_error_from_errno(errno);
+    else if (S_ISDIR(sb.st_mode))
+        r = MM_EISDIR;
+    else if (!S_ISREG(sb.st_mode) || sb.st_nlink != 1 ||
+             (sb.st_uid != 0 && sb.st_uid != geteuid() && sb.st_uid != user_uid))
+        r = MM_ESTATE;
+    else if ((size_t)sb.st_size > MM_UPLINK_STATE_MAX)
+        r = MM_ETOOBIG;
+    else if (!(text = calloc(1, MM_UPLINK_STATE_MAX + 1)))
+        r = MM_ENOMEM;
+    else {
+        ssize_t n = mm_pread_full(fd, text, MM_UPLINK_STATE_MAX + 1, 0);
+        if (n < 0 || (size_t)n > MM_UPLINK_STATE_MAX) {
+            r = n < 0 ? mm_error_from_errno(errno) : MM_ETOOBIG; /* grew */
+            mm_memzero(text, MM_UPLINK_STATE_MAX + 1);
+            free(text);
+            text = NULL;
+        }
+    }
+    close(fd);
+    *out = text;
+    return r;
+}
+
+int mm_uplink_state_load(const char *state_dir, uid_t user_uid, struct mm_uplink_state *out)
 {
     char path[4096], err[256];
     struct mm_ini *ini = NULL;
+    char *text = NULL;
     memset(out, 0, sizeof *out);
     snprintf(path, sizeof path, "%s/%s", state_dir, MM_UPLINK_STATE_FILE);
-    /* only a file that is not there (MM_ENOENT) means "not enrolled"; a
-     * link loop, a folder without permission... is a reason the caller says
-     * (read as the sensor's own user, in one step: no check before) */
-    int r = mm_ini_load_file(path, &ini, err, sizeof err);
+    int r = read_state_file(path, user_uid, &text);
+    if (r != 0)
+        return r;
+    r = mm_ini_load_text(text, path, &ini, err, sizeof err); /* 199-byte lines */
+    mm_memzero(text, MM_UPLINK_STATE_MAX + 1);               /* the key */
+    free(text);
     if (r != 0)
         return r;
     const char *center = mm_ini_get(ini, "uplink", "center");

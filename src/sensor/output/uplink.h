@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/ini.h"
 
@@ -73,8 +74,12 @@ int mm_uplink_enrol(const char *center, const char *code, const char *name, cons
                     const char *ca_pem, size_t ca_len, bool allow_insecure,
                     struct mm_uplink_state *out, char *err, size_t errlen);
 
-/* Reads STATE/uplink.conf. MM_ENOENT when the sensor was never enrolled. */
-int mm_uplink_state_load(const char *state_dir, struct mm_uplink_state *out);
+/* Reads STATE/uplink.conf. MM_ENOENT when the sensor was never enrolled.
+ * Only a regular file with one name, owned by root, this process's user or
+ * user_uid (the --user account root will switch to; (uid_t)-1 for none), of
+ * at most 64 KiB is read: MM_ESYMLINK for a link, MM_ESTATE for a FIFO, a
+ * device, a hard link or another account's file, MM_ETOOBIG. */
+int mm_uplink_state_load(const char *state_dir, uid_t user_uid, struct mm_uplink_state *out);
 
 /* Starts the uplink thread. Like mm_uplink_enrol, it expects libcurl's
  * global state set up by the program (curl_global_init once, before any

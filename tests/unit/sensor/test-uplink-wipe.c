@@ -54,7 +54,7 @@ static int load_watched(const char *text, struct mm_uplink_state *st)
     fclose(f);
     frees_with_key = frees_seen = 0;
     watching = true;
-    int r = mm_uplink_state_load(dir, st);
+    int r = mm_uplink_state_load(dir, (uid_t)-1, st);
     watching = false;
     return r;
 }

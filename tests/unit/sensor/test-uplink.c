@@ -207,13 +207,13 @@ static void test_state_file(void **state)
     (void)state;
     struct mm_uplink_state st;
     char path[400];
-    assert_int_equal(mm_uplink_state_load(dir, &st), MM_ENOENT);
+    assert_int_equal(mm_uplink_state_load(dir, (uid_t)-1, &st), MM_ENOENT);
     snprintf(path, sizeof path, "%s/%s", dir, MM_UPLINK_STATE_FILE);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs("[uplink]\ncenter = http://127.0.0.1:9\nkey = mms_abc\nsensor_id = 7\n", f);
     fclose(f);
-    assert_int_equal(mm_uplink_state_load(dir, &st), 0);
+    assert_int_equal(mm_uplink_state_load(dir, (uid_t)-1, &st), 0);
     assert_string_equal(st.center, "http://127.0.0.1:9");
     assert_string_equal(st.key, "mms_abc");
     assert_int_equal(st.sensor_id, 7);
@@ -425,7 +425,7 @@ static void test_enrol_key_file_mode(void **state)
     snprintf(path, sizeof path, "%s/%s", dir, MM_UPLINK_STATE_FILE);
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
-    assert_int_equal(mm_uplink_state_load(dir, &back), 0);
+    assert_int_equal(mm_uplink_state_load(dir, (uid_t)-1, &back), 0);
     assert_string_equal(back.key, "mms_enrolled");
     assert_int_equal(back.sensor_id, 5);
     unlink(path);
