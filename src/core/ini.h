@@ -17,8 +17,9 @@
 
 struct mm_ini;
 
-/* The longest line the reader takes, its line end included, is
- * MM_INI_LINE_MAX - 1 bytes: Debian's inih reads lines into a fixed buffer
+/* The longest line the reader takes is MM_INI_LINE_MAX - 1 bytes before
+ * its LF (a CR before the LF counts as one of them, so a CRLF line holds a
+ * byte less): Debian's inih reads lines into a fixed buffer
  * of INI_MAX_LINE (200) bytes and parsed the rest of a longer line as a
  * line of its own. A longer line is refused (MM_ETOOBIG, "FILE:LINE: ..."
  * in err). */
