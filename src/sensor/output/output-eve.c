@@ -677,10 +677,6 @@ static int line_result(struct mm_eve_out *o, int r)
     return r;
 }
 
-/* Opens (creates, mode MM_EVE_FILE_MODE less the umask) the file to append
- * to. A symbolic link in its place is refused (MM_ESYMLINK): a sensor run
- * as root would otherwise append to whatever file an account that can
- * write the folder pointed it at. */
 /* A link refused by O_NOFOLLOW is followed only to what cannot be written
  * over through it: a FIFO, a socket or a character device (--eve
  * /dev/stdout, >(cmd)'s /dev/fd/63), and only when the link is root's or
@@ -703,6 +699,11 @@ static int open_link_to_stream(const char *path)
     return fd;
 }
 
+/* Opens (creates, mode MM_EVE_FILE_MODE less the umask) the file to append
+ * to. A symbolic link in its place is refused (MM_ESYMLINK): a sensor run
+ * as root would otherwise append to whatever file an account that can
+ * write the folder pointed it at; open_link_to_stream says which links
+ * are followed all the same. */
 static int open_file(struct mm_eve_out *o)
 {
     int fd =
