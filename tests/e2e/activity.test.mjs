@@ -50,11 +50,11 @@ test('the vendor admin reads who signed in, in words (ja)', { skip: missing }, a
     assert.ok(list.some((r) => r.what === 'ログインしました' && r.address === '127.0.0.1'));
     assert.ok(list.some((r) => r.what.startsWith('ログインできる人を追加しました')));
     // The first admin, made with the admin command: said in words, not "cli".
-    assert.ok(list.some((r) => r.who.startsWith('監視センターのコマンド(')));
+    assert.ok(list.some((r) => r.who.startsWith('監視センターのコマンド（')));
     assert.ok(list.some((r) => r.address === '監視センターのサーバー上'));
     assert.ok(!list.some((r) => r.address === 'cli'));
     assert.doesNotMatch(await p.locator('#activity-table').textContent(), /session\.login|user\.add/);
-    assert.equal(await p.locator('#activity-table caption').textContent(), '操作の記録(新しい順)');
+    assert.equal(await p.locator('#activity-table caption').textContent(), '操作の記録（新しい順）');
     await shot(p, 'activity-admin-ja');
   });
 });
@@ -71,7 +71,7 @@ test('an SME owner reads only their own company\'s entries (ja)', { skip: missin
     // The vendor admin added the owner: said without the vendor's address.
     const added = list.filter((r) => r.what.startsWith('ログインできる人を追加しました'));
     assert.ok(added.length >= 1);
-    for (const r of added) assert.deepEqual([r.who, r.address], ['監視センターの担当者', '']);
+    for (const r of added) assert.deepEqual([r.who, r.address], ['IT 会社（監視センター）の担当者', '']);
     // The same entries as the centre gives the owner, and no company filter.
     const api = await Client.signedIn(center.base, center.users.yamada);
     const own = await api.ok('GET', '/api/v1/audit?limit=200');
