@@ -29,13 +29,16 @@ def skip(msg):
     sys.exit(77)
 
 
-def install(dest, prefix="/usr", component=None):
-    """cmake --install BUILD --prefix PREFIX with DESTDIR=dest; the output."""
+def install(dest=None, prefix="/usr", component=None):
+    """cmake --install BUILD --prefix PREFIX, with DESTDIR=dest when given; the output."""
     args = ["cmake", "--install", BUILD, "--prefix", prefix]
     if component:
         args += ["--component", component]
-    p = subprocess.run(args, env=dict(os.environ, DESTDIR=dest), capture_output=True,
-                       text=True, timeout=120)
+    env = dict(os.environ)
+    env.pop("DESTDIR", None)
+    if dest:
+        env["DESTDIR"] = dest
+    p = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
     check(p.returncode == 0, "cmake --install failed: %s%s" % (p.stdout, p.stderr))
     return p.stdout
 

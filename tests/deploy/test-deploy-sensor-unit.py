@@ -20,7 +20,7 @@ import signal
 import subprocess
 import time
 
-from deploylib import BUILD, check, fail, read_unit, remove, skip, tmpdir, unit_values
+from deploylib import check, fail, install, read_unit, remove, skip, tmpdir, unit_values
 
 
 def service(unit, key):
@@ -110,9 +110,7 @@ def main():
     tmp = tmpdir("sensor-unit")
     try:
         prefix = os.path.join(tmp, "prefix")
-        p = subprocess.run(["cmake", "--install", BUILD, "--prefix", prefix],
-                           capture_output=True, text=True, timeout=120)
-        check(p.returncode == 0, "cmake --install: %s" % p.stderr)
+        install(prefix=prefix)
         os.chmod(tmp, 0o755)
         unit = read_unit(os.path.join(prefix, "lib/systemd/system/mamori-sensor@.service"))
         user = pwd.getpwnam("nobody")

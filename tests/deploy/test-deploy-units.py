@@ -18,7 +18,7 @@ import signal
 import subprocess
 import time
 
-from deploylib import BUILD, check, fail, man_built, read_unit, remove, tmpdir, unit_values
+from deploylib import check, fail, install, man_built, read_unit, remove, tmpdir, unit_values
 
 CENTRE_HARDENING = {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes",
                     "PrivateTmp": "yes", "CapabilityBoundingSet": "", "StateDirectory":
@@ -118,9 +118,7 @@ def main():
     tmp = tmpdir("units")
     try:
         prefix = os.path.join(tmp, "prefix")
-        p = subprocess.run(["cmake", "--install", BUILD, "--prefix", prefix],
-                           capture_output=True, text=True, timeout=120)
-        check(p.returncode == 0, "cmake --install: %s" % p.stderr)
+        install(prefix=prefix)
         users = sysusers(prefix)
         _, centre = check_unit(prefix, "mamori-center.service", "mamori-center",
                                CENTRE_HARDENING, users)
