@@ -8,9 +8,10 @@ backup advice (how often to back up, how often to test a restore) is the
 same in the diagnosis advice and the rule set, ja and en; the
 25-item check is called 自社診断 (the national programme's name, 情報セキュリティ
 自社診断), never 自己診断, in data/, the source and the Japanese man pages and
-README; there and in every text file under tests/, words with two spellings
-have one (フォルダー, ウェブ, 重要な情報, 使い方の誤り, 受け入れる, see WORD_FORMS and
-docs/design/messages.md); the helps of the mamori command and the content
+README; there, in the Japanese deployment guide and in every text file under
+tests/, words with two spellings have one (フォルダー, ウェブ, 重要な情報, 使い方の誤り,
+受け入れる, ネットワークインターフェース, 操作の記録, 復元, ログイン, クッキー, see
+WORD_FORMS and docs/design/messages.md); the helps of the mamori command and the content
 catalogues an owner reads (advice, the rules, threats, audit fixes, the risk
 report: CONTENT_CATALOGUES) use no jargon an owner cannot read
 (HELP_JARGON); the assess texts put no bracket
@@ -141,8 +142,19 @@ WORD_FORMS += [(re.compile("ウエブ"), "ウェブ"),
                # the plain word, not the jargon 受容
                (re.compile("受容"), "受け入れる"),
                (re.compile("bad command line"), "usage error"),
+               # the Linux network device a sensor reads (the sensor's help and man page;
+               # the guide and README said ネットワークの口)
+               (re.compile("ネットワークの口"), "ネットワークインターフェース"),
+               # the record of who did what: the web UI's page is 「操作の記録」
+               (re.compile("監査ログ|監査記録"), "操作の記録"),
+               # putting a backup back (the guide's 4. バックアップと復元)
+               (re.compile("リストア"), "復元"),
+               # the web UI's word for signing in (ログイン画面, ログインしました)
+               (re.compile("サインイン"), "ログイン"),
                (re.compile("(?<![A-Za-z])Web *(?=[%s])|(?<=[%s]) *Web(?![A-Za-z])" % (JA, JA)),
-                "ウェブ")]
+                "ウェブ"),
+               (re.compile("(?<![A-Za-z])Cookie *(?=[%s])|(?<=[%s]) *Cookie(?![A-Za-z])" % (JA, JA)),
+                "クッキー")]
 
 
 def word_forms(src):
@@ -150,7 +162,7 @@ def word_forms(src):
     and every text file under tests/ (expected outputs, fixtures, the words
     tests search for): a test written with the other spelling would pass
     while it checks a text the product no longer writes."""
-    files = [os.path.join(src, "README.md")]
+    files = [os.path.join(src, "README.md"), os.path.join(src, "docs", "ja", "deploy.md")]
     for top in ("data", "src", os.path.join("docs", "man", "ja")):
         for root, _, names in os.walk(os.path.join(src, top)):
             files += [os.path.join(root, n) for n in names

@@ -558,8 +558,8 @@ static void test_report_line(void **state)
         "from 151 on "
         "are read at the next reload, SIGHUP)\n",
         "mamori-sensor: 脅威情報 %s: 形式 list、150 件を読み込み、0 行は読み取れませんでした"
-        "（読み込んでいる間にファイルの後ろに書き足されました。151 行目から先は、次に読み直すとき"
-        "（SIGHUP）に読み込みます）\n",
+        "（読み込んでいる間にファイルの後ろに書き足されました。151 行目から先は、次に SIGHUP で"
+        "読み直すときに読み込みます）\n",
     };
     struct mm_buf text = {0};
     addresses(&text, 150);
