@@ -14,8 +14,9 @@ tests/, words with two spellings have one (フォルダー, ウェブ, 重要な
 WORD_FORMS and docs/design/messages.md); the helps of the mamori command and the content
 catalogues an owner reads (advice, the rules, threats, audit fixes, the risk
 report: CONTENT_CATALOGUES) use no jargon an owner cannot read
-(HELP_JARGON); the assess texts put no bracket
-inside a bracket (「弱点（脆弱性（ぜいじゃくせい）といいます）」 reads badly).
+(HELP_JARGON); the assess texts and the message catalogues put no bracket
+inside a bracket (「弱点（脆弱性（ぜいじゃくせい）といいます）」 reads badly), nor
+the sensor's intel.why reasons, printed inside one, any bracket.
 
 Usage: content_test.py SOURCE_DIR
 """
@@ -87,14 +88,22 @@ NESTED = re.compile(r"（[^）]*（")
 
 
 def nested_brackets(src):
-    """Places in the self-help texts with a full-width bracket inside another."""
+    """Places in the self-help texts and in every message catalogue (the
+    centre's and the sensor's logs too, the web UI's Japanese) with a
+    full-width bracket inside another, and the sensor's reasons for passing
+    over a threat-intel file or line (intel.why.*) with a bracket at all:
+    the report prints them inside one (intel.report_why, intel.report_first)."""
     files = sorted(glob.glob(os.path.join(src, "data", "diagnose", "*.json")))
     files += [os.path.join(src, "data", "rules", "rules.json"),
               os.path.join(src, "data", "threats", "threats.json")]
     files += sorted(glob.glob(os.path.join(src, "data", "policy", "*.ja.md")))
-    files += [os.path.join(src, "data", "i18n", n + ".json")
-              for n in ("diagnose", "assess-docs", "risk", "audit", "cli")]
+    files += sorted(glob.glob(os.path.join(src, "data", "i18n", "*.json")))
+    files += [os.path.join(src, "data", "web", "i18n", "ja.json")]
     bad = []
+    with open(os.path.join(src, "data", "i18n", "sensor-log.json"), encoding="utf-8") as f:
+        for key, value in sorted(json.load(f).items()):
+            if key.startswith("intel.why.") and "（" in value["ja"]:
+                bad.append("data/i18n/sensor-log.json: %s: %s" % (key, value["ja"]))
     for path in files:
         with open(path, encoding="utf-8") as f:
             for lineno, line in enumerate(f, 1):
