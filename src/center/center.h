@@ -4,6 +4,7 @@
 #ifndef MM_CENTER_CENTER_H
 #define MM_CENTER_CENTER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,11 +82,14 @@ struct mm_center {
     struct mm_ratelimit *ratelimit;
     struct mm_log_limit *bad_header_log; /* see MM_BAD_HEADER_LOG_MINUTES */
     struct mm_zone *report_zone;         /* months and printed times of reports (zone.h) */
-    /* [mail] duty addresses (comma list, the INI's) and [mail] enabled
-     * (whether emergency mail is sent at all), for GET /duty: atomic, as a
-     * reload (SIGHUP, main.c) replaces them while requests read them; the
-     * INI a replaced text lives in stays until the server stops. */
-    _Atomic(const char *) mail_duty;
+    /* [mail] duty addresses (comma list, the INI's), for GET /duty: a
+     * reload (SIGHUP, main.c) replaces the text and frees the INI it lived
+     * in while requests read it, so it is read under duty_lock
+     * (mm_center_duty_hold) and replaced under it (mm_center_set_duty). */
+    const char *mail_duty;
+    pthread_mutex_t duty_lock;
+    /* [mail] enabled (whether emergency mail is sent at all), for GET
+     * /duty: atomic, as a reload replaces it while requests read it. */
     _Atomic bool mail_enabled;
     /* [server] busy_timeout_ms in force (Retry-After, http.c): a reload
      * changes it with the store's (mm_center_set_busy_timeout). */
@@ -146,6 +150,15 @@ void mm_center_config_warn_unread(const struct mm_ini *ini, const char *path);
  * writes from now on and Retry-After. Logs config.busy_timeout when it
  * changes. */
 void mm_center_set_busy_timeout(struct mm_center *c, int ms);
+
+/* The [mail] duty text in force (never NULL), valid until
+ * mm_center_duty_done: a request reads it between the two, under the lock
+ * with which mm_center_set_duty replaces it. */
+const char *mm_center_duty_hold(struct mm_center *c);
+void mm_center_duty_done(struct mm_center *c);
+/* Replaces the duty text (NULL: none); once it returns no request reads
+ * the old one, and the INI it lived in may be freed (a reload). */
+void mm_center_set_duty(struct mm_center *c, const char *duty);
 
 /* A setting a command-line option replaces ([server] listen by --listen):
  * its value in the file is used neither now nor after a restart. */

@@ -340,6 +340,7 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, stru
                    char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
+    pthread_mutex_init(&c->duty_lock, NULL); /* destroyed by mm_center_close */
     c->cfg = *cfg;
     c->report_zone = zone; /* closed with c from here */
     mm_report_use_zone(zone);
@@ -377,6 +378,24 @@ void mm_center_set_busy_timeout(struct mm_center *c, int ms)
     mm_log_tr(MM_LOG_INFO, "center-log", "config.busy_timeout", was, ms);
 }
 
+const char *mm_center_duty_hold(struct mm_center *c)
+{
+    pthread_mutex_lock(&c->duty_lock);
+    return c->mail_duty ? c->mail_duty : "";
+}
+
+void mm_center_duty_done(struct mm_center *c)
+{
+    pthread_mutex_unlock(&c->duty_lock);
+}
+
+void mm_center_set_duty(struct mm_center *c, const char *duty)
+{
+    pthread_mutex_lock(&c->duty_lock);
+    c->mail_duty = duty;
+    pthread_mutex_unlock(&c->duty_lock);
+}
+
 void mm_center_close(struct mm_center *c)
 {
     mm_store_close(c->store);
@@ -389,4 +408,5 @@ void mm_center_close(struct mm_center *c)
     c->ratelimit = NULL;
     c->bad_header_log = NULL;
     c->report_zone = NULL;
+    pthread_mutex_destroy(&c->duty_lock);
 }

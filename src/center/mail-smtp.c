@@ -19,19 +19,23 @@
 struct upload {
     const char *data;
     size_t len, off;
-    bool started;
-    void (*on_data)(void *arg);
+    bool started, refused;
+    int (*on_data)(void *arg);
     void *arg;
 };
 
+/* Before the first byte of the message: on_data refusing (the outbox could
+ * not record the row in transfer) aborts the transfer, so the server gets
+ * no complete message: a row still 'sending' is then safe to send again. */
 static size_t read_message(char *buf, size_t size, size_t n, void *arg)
 {
     struct upload *u = arg;
     if (!u->started) {
         u->started = true;
-        if (u->on_data)
-            u->on_data(u->arg);
+        u->refused = u->on_data && u->on_data(u->arg) != 0;
     }
+    if (u->refused)
+        return CURL_READFUNC_ABORT;
     size_t room = size * n, left = u->len - u->off;
     size_t take = left < room ? left : room;
     memcpy(buf, u->data + u->off, take);
@@ -127,7 +131,7 @@ static void failure_text(const struct mm_mail_config *cfg, CURLcode cr, const ch
 }
 
 int mm_mail_smtp_send(const struct mm_mail_config *cfg, const char *recipients, const char *message,
-                      void (*on_data)(void *arg), void *arg, char *err, size_t errlen)
+                      int (*on_data)(void *arg), void *arg, char *err, size_t errlen)
 {
     char url[512], from[330], cerr[CURL_ERROR_SIZE] = "";
     struct upload up = {.data = message, .len = strlen(message), .on_data = on_data, .arg = arg};
@@ -161,6 +165,9 @@ int mm_mail_smtp_send(const struct mm_mail_config *cfg, const char *recipients, 
     CURLcode cr = curl_easy_perform(c);
     if (cr == CURLE_OK) {
         r = 0;
+    } else if (up.refused) {
+        mm_msg_format(err, errlen, "center-log", "mail.not_marked");
+        r = MM_ENET;
     } else {
         failure_text(cfg, cr, cerr, err, errlen);
         r = MM_ENET;

@@ -267,14 +267,19 @@ bool mm_mail_status_known(const char *status)
     return false;
 }
 
-/* Called by the SMTP sender when the message body starts to flow. */
-static void on_transfer(void *arg)
+/* Called by the SMTP sender when the message body is about to flow. When
+ * the row cannot be marked 'transfer' (the database held past the busy
+ * timeout), the body is not sent: sent with the row still 'sending', a
+ * recovery (the next start of the thread: a reload or a restart) would
+ * queue it again and the mail could arrive twice. */
+static int on_transfer(void *arg)
 {
     struct mm_mail *m = arg;
     int r = m->store->ops->mail_mark_transfer(m->store, m->sending_id);
     if (r != 0)
         mm_log_tr(MM_LOG_ERROR, "center-log", "mail.mark_failed", (long long)m->sending_id,
                   mm_msg_strerror(r));
+    return r;
 }
 
 /* Sends up to SENDS_PER_ROUND due rows. */

@@ -145,11 +145,13 @@ int mm_mail_recipients_add(struct mm_buf *list, const char *addrs, size_t max);
 /* ---- SMTP (mail-smtp.c) --------------------------------------------------- */
 
 /* Sends message to the comma-separated recipients. on_data(arg) is called
- * once when the server accepted the envelope and the message body starts
- * to flow (the outbox marks the row 'transfer' there). Returns 0 when the
- * server accepted the message, MM_ENET otherwise (reason in err). */
+ * once when the server accepted the envelope and the message body is about
+ * to flow (the outbox marks the row 'transfer' there); when it returns
+ * non-zero, no byte of the body is sent and the transfer is aborted (the
+ * server discards the message). Returns 0 when the server accepted the
+ * message, MM_ENET otherwise (reason in err). */
 int mm_mail_smtp_send(const struct mm_mail_config *cfg, const char *recipients, const char *message,
-                      void (*on_data)(void *arg), void *arg, char *err, size_t errlen);
+                      int (*on_data)(void *arg), void *arg, char *err, size_t errlen);
 
 /* ---- outbox (store.h slots; SQLite: store-sqlite-mail.c) ------------------ */
 

@@ -373,9 +373,12 @@ static int wait_for_signal(const sigset_t *set)
 
 /* What a reload (SIGHUP) works with: the settings file, the INI the server
  * started with (its settings outside [mail] stay in force until a
- * restart), the [mail] settings in force and the mail thread, and the INIs
- * read since: a request may still hold a [mail] duty text of one (GET
- * /duty), so they are freed only once the server has stopped. */
+ * restart), the [mail] settings in force and the mail thread, and the INI
+ * a reload read those settings from (their texts point into it). An INI
+ * whose settings are replaced is freed at once: the mail thread that used
+ * them has stopped, and GET /duty reads the duty text under the centre's
+ * lock (mm_center_duty_hold), which mm_center_set_duty takes to replace
+ * it. */
 struct reload {
     const char *path;
     int argc; /* the command line, whose options replace settings (apply_options) */
@@ -386,8 +389,7 @@ struct reload {
     size_t n_replaced;
     struct mm_mail_config *mail_cfg;
     struct mm_mail *mail;
-    struct mm_ini **inis;
-    size_t n_inis;
+    struct mm_ini *ini; /* mail_cfg's, when a reload read it (NULL: boot_ini's) */
 };
 
 /* What a restart with the reloaded file would refuse beyond what
@@ -464,32 +466,42 @@ static int restart_old_mail(struct mm_center *c, struct reload *rl, struct mm_ma
     return r;
 }
 
-/* The mail thread with next's settings in place of the running ones (it
- * finishes the mail in flight first; queued mail waits in the outbox);
- * GET /duty says the new state. With [mail] unchanged the thread is left
- * alone (stopping it may wait out an SMTP conversation, [mail] timeout).
+/* The mail thread with next's settings (read from ini, taken: kept with
+ * them, else freed) in place of the running ones (it finishes the mail in
+ * flight first; queued mail waits in the outbox); GET /duty says the new
+ * state, and the INI of the settings replaced is freed. With [mail]
+ * unchanged the thread is left alone (stopping it may wait out an SMTP
+ * conversation, [mail] timeout).
  * When the new thread cannot start, reload.mail_new_failed says so and the
  * old settings are started again (reload.failed, or reload.mail_back when
  * mail was off) and the error returned; when neither starts, mail is off
  * (mail_enabled, reload.mail_none) until a reload starts it, one of the same
  * settings included. */
-static int replace_mail(struct mm_center *c, struct reload *rl, struct mm_mail_config *next)
+static int replace_mail(struct mm_center *c, struct reload *rl, struct mm_mail_config *next,
+                        struct mm_ini *ini)
 {
     /* after a reload that started neither, the same settings are started */
     bool was_off = !rl->mail && rl->mail_cfg->enabled;
     if (!was_off && mm_mail_config_equal(next, rl->mail_cfg)) { /* the thread goes on */
         mm_mail_config_release(next);
+        mm_ini_free(ini);
         mm_log_tr(MM_LOG_INFO, "center-log", "reload.mail_same");
         return 0;
     }
     mm_mail_stop(rl->mail);
     rl->mail = NULL;
     int r = mm_mail_start(c, next, &rl->mail);
-    if (r != 0)
-        return restart_old_mail(c, rl, next, r, was_off);
+    if (r != 0) {
+        r = restart_old_mail(c, rl, next, r, was_off);
+        mm_ini_free(ini);
+        return r;
+    }
     mm_mail_config_release(rl->mail_cfg);
     *rl->mail_cfg = *next;
-    c->mail_duty = rl->mail_cfg->duty;
+    struct mm_ini *old = rl->ini;
+    rl->ini = ini;
+    mm_center_set_duty(c, rl->mail_cfg->duty); /* no request reads the old text from here */
+    mm_ini_free(old);
     c->mail_enabled = rl->mail_cfg->enabled;
     if (!rl->mail_cfg->enabled)
         mm_log_tr(MM_LOG_INFO, "center-log", "reload.mail_off");
@@ -518,18 +530,9 @@ static void reload_settings(struct mm_center *c, struct reload *rl)
         mm_log_tr(MM_LOG_ERROR, "center-log", "reload.failed", err);
         return;
     }
-    struct mm_ini **grown = realloc(rl->inis, (rl->n_inis + 1) * sizeof *grown);
-    if (!grown) {
-        mm_log_tr(MM_LOG_ERROR, "center-log", "reload.failed", mm_msg_strerror(MM_ENOMEM));
-        mm_mail_config_release(&next);
-        mm_ini_free(ini);
-        return;
-    }
-    rl->inis = grown;
-    rl->inis[rl->n_inis++] = ini;
     mm_center_config_warn_unread(ini, rl->path);
     mm_center_config_log_restart_keys(rl->boot_ini, ini, rl->path, rl->replaced, rl->n_replaced);
-    if (replace_mail(c, rl, &next) == 0) {
+    if (replace_mail(c, rl, &next, ini) == 0) {
         mm_center_set_busy_timeout(c, busy_ms);
         mm_log_tr(MM_LOG_INFO, "center-log", "reload.done", rl->path);
     }
@@ -557,11 +560,8 @@ static void replaced_by_options(const struct options *o, struct reload *rl)
 
 static void reload_free(struct reload *rl)
 {
-    for (size_t i = 0; i < rl->n_inis; i++)
-        mm_ini_free(rl->inis[i]);
-    free(rl->inis);
-    rl->inis = NULL;
-    rl->n_inis = 0;
+    mm_ini_free(rl->ini);
+    rl->ini = NULL;
 }
 
 /* Every open connection is a socket, and a request that already holds a
@@ -613,7 +613,7 @@ static int serve(struct mm_center_config *cfg, struct reload *rl, struct mm_http
         mm_http_tls_clear(tls);
         return 1;
     }
-    c.mail_duty = mail_cfg->duty;
+    mm_center_set_duty(&c, mail_cfg->duty);
     c.mail_enabled = mail_cfg->enabled;
     int rc = 1;
     if (mm_password_dummy_init(cfg->pwcost) != 0) {

@@ -271,12 +271,8 @@ int mm__sqlite_incident_list(struct mm_store *st, const struct mm_scope *scope, 
     sqlite3_stmt *s = NULL;
     struct mm_incident *in = calloc(1, sizeof *in);
     int r = in ? 0 : MM_ENOMEM;
-    struct mm_buf sql = MM_BUF_INIT;
     if (r == 0)
-        r = mm__sqlite_incident_list_sql(&sql, scope, tenant_id);
-    if (r == 0)
-        r = mm__sqlite_prepare(db, mm_buf_str(&sql), &s);
-    mm_buf_free(&sql);
+        r = mm__sqlite_prepare_list(db, mm__sqlite_incident_list_sql, scope, tenant_id, &s);
     if (r == 0) {
         mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int64(s, 3, tenant_id);

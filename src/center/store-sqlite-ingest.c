@@ -258,11 +258,7 @@ int mm__sqlite_sensor_list(struct mm_store *st, const struct mm_scope *scope, in
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *stmt = NULL;
-    struct mm_buf sql = MM_BUF_INIT;
-    int r = mm__sqlite_sensor_list_sql(&sql, scope, tenant_id);
-    if (r == 0)
-        r = mm__sqlite_prepare(db, mm_buf_str(&sql), &stmt);
-    mm_buf_free(&sql);
+    int r = mm__sqlite_prepare_list(db, mm__sqlite_sensor_list_sql, scope, tenant_id, &stmt);
     if (r == 0) {
         mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, tenant_id);

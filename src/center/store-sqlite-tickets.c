@@ -197,11 +197,7 @@ int mm__sqlite_ticket_list(struct mm_store *st, const struct mm_scope *scope, in
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *s = NULL;
-    struct mm_buf sql = MM_BUF_INIT;
-    int r = mm__sqlite_ticket_list_sql(&sql, scope, tenant_id);
-    if (r == 0)
-        r = mm__sqlite_prepare(db, mm_buf_str(&sql), &s);
-    mm_buf_free(&sql);
+    int r = mm__sqlite_prepare_list(db, mm__sqlite_ticket_list_sql, scope, tenant_id, &s);
     if (r == 0) {
         mm__sqlite_bind_scope(s, scope);
         sqlite3_bind_int(s, 3, with_internal);

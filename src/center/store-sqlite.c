@@ -630,6 +630,18 @@ int mm__sqlite_scope_sql(struct mm_buf *sql, const struct mm_scope *scope, int64
     return mm_buf_puts(sql, "?1");
 }
 
+int mm__sqlite_prepare_list(sqlite3 *db, mm__sqlite_list_sql_fn build, const struct mm_scope *scope,
+                            int64_t tenant_id, sqlite3_stmt **out)
+{
+    struct mm_buf sql = MM_BUF_INIT;
+    *out = NULL;
+    int r = build(&sql, scope, tenant_id);
+    if (r == 0)
+        r = mm__sqlite_prepare(db, mm_buf_str(&sql), out);
+    mm_buf_free(&sql);
+    return r;
+}
+
 int mm__sqlite_audit_on(sqlite3 *db, const struct mm_actor *who, int64_t tenant_id,
                         const char *action, const char *kind, int64_t id, const char *detail,
                         int64_t now)
@@ -1310,11 +1322,7 @@ static int sqlite_user_list(struct mm_store *st, const struct mm_scope *scope, i
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *stmt = NULL;
-    struct mm_buf sql = MM_BUF_INIT;
-    int r = mm__sqlite_user_list_sql(&sql, scope, tenant_id);
-    if (r == 0)
-        r = mm__sqlite_prepare(db, mm_buf_str(&sql), &stmt);
-    mm_buf_free(&sql);
+    int r = mm__sqlite_prepare_list(db, mm__sqlite_user_list_sql, scope, tenant_id, &stmt);
     if (r == 0) {
         mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, tenant_id);
@@ -1604,11 +1612,7 @@ static int sqlite_audit_list(struct mm_store *st, const struct mm_scope *scope, 
 {
     sqlite3 *db = mm__sqlite_acquire(st);
     sqlite3_stmt *stmt = NULL;
-    struct mm_buf sql = MM_BUF_INIT;
-    int r = mm__sqlite_audit_list_sql(&sql, scope, tenant_id);
-    if (r == 0)
-        r = mm__sqlite_prepare(db, mm_buf_str(&sql), &stmt);
-    mm_buf_free(&sql);
+    int r = mm__sqlite_prepare_list(db, mm__sqlite_audit_list_sql, scope, tenant_id, &stmt);
     if (r == 0) {
         mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_int64(stmt, 3, tenant_id);

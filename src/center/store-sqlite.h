@@ -179,6 +179,14 @@ void mm__sqlite_bind_scope(sqlite3_stmt *stmt, const struct mm_scope *scope);
  * for an SME (center-storage.md "Tenancy"). */
 int mm__sqlite_scope_sql(struct mm_buf *sql, const struct mm_scope *scope, int64_t tenant_id,
                          const char *column, int filter_param);
+/* A list's SQL, built for its caller (mm__sqlite_scope_sql). */
+typedef int (*mm__sqlite_list_sql_fn)(struct mm_buf *sql, const struct mm_scope *scope,
+                                      int64_t tenant_id);
+/* Builds a list's SQL for its caller with build (one of the *_list_sql
+ * functions below) into a buffer of its own, prepares it on db and frees
+ * the buffer; *out is NULL unless 0 is returned. */
+int mm__sqlite_prepare_list(sqlite3 *db, mm__sqlite_list_sql_fn build, const struct mm_scope *scope,
+                            int64_t tenant_id, sqlite3_stmt **out);
 /* The SQL of the audit, user, sensor, ticket and incident lists (their
  * slots bind it), for the query-plan test (test-store-list-plan). */
 int mm__sqlite_audit_list_sql(struct mm_buf *sql, const struct mm_scope *scope, int64_t tenant_id);

@@ -24,7 +24,13 @@ addresses (127.0.0.2, 127.0.0.3, ...) are other clients to it.
   gets 401 or 503.
 - A sign-in that found every check busy for [auth] password_wait (0 here:
   not waiting at all) answers 503 `unavailable` with Retry-After: 5 and a
-  message in the caller's language (ja or en)."""
+  message in the caller's language (ja or en).
+- The other password checks share that bound and answer alike (one check at
+  once, --threads 1, held by sign-ins without pause): one's own password
+  change, a manager's reset of another user's password and a new user with
+  a password each answer the same 503 when they find the check busy, and
+  change nothing: the password stays the old one (the new one does not sign
+  in), no user is created."""
 
 import os
 import sys
@@ -188,10 +194,125 @@ def test_busy_reply():
         c.close()
 
 
+class Holder(threading.Thread):
+    """Signs in with the right password without pause: with one check at
+    once and password_wait = 0 the check is held nearly all the time."""
+
+    def __init__(self, c, email, source):
+        super().__init__(daemon=True)
+        self.c, self.email, self.source = c, email, source
+        self.stop, self.bad = threading.Event(), []
+
+    def run(self):
+        while not self.stop.is_set():
+            r = login(self.c, self.email, PASSWORD, self.source)
+            if r.status not in (200, 503):
+                self.bad.append(r)
+
+
+def until_busy(what, session, send):
+    """send(i) until it answers 503 (one in a gap between the holders'
+    checks goes through); checks the 503 is sign-in's, in the language of
+    the session's user (a signed-in caller's). Returns the tries,
+    [(i, reply)], the last one the 503."""
+    tries = []
+    lang = session.me["user"]["lang"]
+    for i in range(60):
+        r = send(i)
+        tries.append((i, r))
+        if r.status == 503:
+            check_busy(lang, r)
+            return tries
+    check(False, "%s never found the check busy: %r" % (what, tries[-3:]))
+
+
+def test_busy_other_checks():
+    """Password change, reset and a new user with a password: 503 like a
+    sign-in when the one check is held, and nothing changed."""
+    owner, staff, holder = "owner@busy.example", "staff@busy.example", "holder@vendor.example"
+    c = Center(config="password_cost = interactive\npassword_wait = 0\n")  # in [auth]
+    holders = []
+    try:
+        c.admin("create-admin", "--email", ADMIN, "--password-stdin", stdin=PASSWORD + "\n")
+        c.admin("user", "add", "--role", "analyst", "--email", holder, "--password-stdin",
+                stdin=PASSWORD + "\n")
+        tid = int(c.admin("tenant", "add", "--name", "SME Busy", "--lang", "en"))
+        for email, role in ((owner, "owner"), (staff, "staff")):  # the owner reads English
+            c.admin("user", "add", "--tenant", str(tid), "--role", role, "--email", email,
+                    "--password-stdin", "--lang", "en" if role == "owner" else "ja",
+                    stdin=PASSWORD + "\n")
+        c.start(extra=["--threads", "1"])
+        admin, own = c.login(ADMIN), c.login(owner)
+        r = c.request("GET", "/api/v1/users?tenant=%d" % tid, session=admin)
+        staff_id = [u["id"] for u in r.json["items"] if u["email"] == staff][0]
+        holders = [Holder(c, holder, "127.0.0.%d" % (20 + i)) for i in range(3)]
+        for h in holders:
+            h.start()
+        cur = {"own": PASSWORD, "staff": PASSWORD}
+
+        def change(i):
+            new = "changed-password-%d" % i
+            r = c.request("POST", "/api/v1/me/password",
+                          {"current_password": cur["own"], "new_password": new},
+                          session=own)
+            check(r.status in (200, 503), "own change: %r" % r)
+            if r.status == 200:
+                cur["own"] = new
+            return r
+
+        def reset(i):
+            new = "reset-password-%d" % i
+            r = c.request("POST", "/api/v1/users/%d/password" % staff_id, {"password": new},
+                          session=admin)
+            check(r.status in (200, 503), "reset: %r" % r)
+            if r.status == 200:
+                cur["staff"] = new
+            return r
+
+        def add(i):
+            r = c.request("POST", "/api/v1/users",
+                          {"email": "new%d@busy.example" % i, "role": "staff", "tenant_id": tid,
+                           "password": "new-user-password"},
+                          session=admin)
+            check(r.status in (201, 503), "user add: %r" % r)
+            return r
+
+        changed = until_busy("the own password change", own, change)
+        resets = until_busy("the reset", admin, reset)
+        adds = until_busy("the new user", admin, add)
+        for h in holders:
+            h.stop.set()
+        for h in holders:
+            h.join(timeout=60)
+            check(h.bad == [], "the holders' sign-ins: %r" % h.bad[:3])
+
+        refused = "changed-password-%d" % changed[-1][0]
+        check(login(c, owner, refused, "127.0.0.30").status == 401,
+              "the change answered 503 did not change the password")
+        c.login(owner, cur["own"], source="127.0.0.30")
+        refused = "reset-password-%d" % resets[-1][0]
+        check(login(c, staff, refused, "127.0.0.31").status == 401,
+              "the reset answered 503 did not change the password")
+        c.login(staff, cur["staff"], source="127.0.0.31")
+        r = c.request("GET", "/api/v1/users?tenant=%d" % tid, session=admin)
+        emails = sorted(u["email"] for u in r.json["items"])
+        made = sorted("new%d@busy.example" % i for i, rr in adds if rr.status == 201)
+        check(emails == sorted([owner, staff] + made),
+              "no user created by the add answered 503: %r" % emails)
+        check(c.stop() == 0, "server exit status: %s" % c.server_log()[-2000:])
+        print("busy: password change, reset and user add answer 503 and change nothing "
+              "(tries: %d, %d, %d)" % (len(changed), len(resets), len(adds)))
+    finally:
+        for h in holders:
+            h.stop.set()
+        c.close()
+
+
 def main():
     test_limits()
     test_memory_bound()
     test_busy_reply()
+    test_busy_other_checks()
     print("ok")
 
 

@@ -175,8 +175,10 @@ int mm_api_duty_list(struct mm_request *req)
         page.has_cursor = true;
         page.cursor_a = d.last_id;
     } while (r == 0 && d.rows == DUTY_PAGE);
-    if (r == 0)
-        r = add_config_duty(d.items, req->center->mail_duty);
+    if (r == 0) { /* a reload may replace the text and free it meanwhile: held */
+        r = add_config_duty(d.items, mm_center_duty_hold(req->center));
+        mm_center_duty_done(req->center);
+    }
     if (r != 0) {
         json_decref(d.items);
         return r;

@@ -15,6 +15,9 @@ the real SMTP sink of test-mail.py (aiosmtpd on 127.0.0.1):
   "changed... restart";
 - a reload with [mail] unchanged says so and leaves the mail thread alone;
 - [mail] duty changed by a reload: /duty's "config" items follow it;
+- a reload while a mail is in its SMTP data phase waits for it, and it is
+  sent once (the new thread's start recovers rows left sending, but the
+  old thread has finished the row by then);
 - a wrong [reports] timezone: the reload warns that a restart would fail;
 - [mail] turned off again by a reload: /duty says false;
 - SIGTERM still stops it cleanly (exit 0);
@@ -145,7 +148,7 @@ def main():
     write_config(f, mail_off)
     try:
         start_listening_from_file(f)
-        f.tenant("再読込工業", "ja", [OWNER])
+        tid = f.tenant("再読込工業", "ja", [OWNER])
         check(mail_enabled(f) is False, "/duty: mail off at the start")
         f.alerts("再読込工業", 1, sev=1, src_base=1)
         time.sleep(1.0)
@@ -211,6 +214,28 @@ def main():
         check(config_duty(f) == ["day@vendor.example", "night@vendor.example"],
               "duty after the reload: %r" % config_duty(f))
 
+        # a reload while a mail is being sent (the sink holds its reply to
+        # the data): the old thread is stopped after that mail, its row
+        # recorded sent, before the new thread's start recovers rows left
+        # sending (mail_recover): it finds none, and the mail goes out once
+        sink.delay = 3
+        sink.in_data.clear()
+        f.alerts("再読込工業", 1, sev=1, src_base=45)
+        wait_for(sink.in_data.is_set, "the SMTP data phase of mail number 6")
+        write_config(f, mail_on.replace(duty_line, "duty = dusk@vendor.example\n"))
+        t0 = time.monotonic()
+        reload(f, "reloaded %s" % f.c.config)
+        took = time.monotonic() - t0
+        sink.delay = 0
+        check(took >= 1.5, "the reload waited for the mail in flight: %.1f s" % took)
+        log = f.c.server_log()
+        check("queued again" not in log and "marked uncertain" not in log,
+              "no row left sending or in transfer for the recovery: %s" % log[-2000:])
+        time.sleep(1.5)  # a second send would come within poll_ms
+        rows = f.outbox(tid)
+        check(len(sink.to(OWNER)) == 6 and len(rows) == 6 and all(r[2] == "sent" for r in rows),
+              "the mail in flight sent once: %d mails, rows %r" % (len(sink.to(OWNER)), rows))
+
         # a wrong timezone: [mail] taken, but a restart would fail, said now
         write_config(f, mail_on + "[reports]\ntimezone = Mars/Olympus\n")
         reload(f, "reloaded %s" % f.c.config)
@@ -226,7 +251,7 @@ def main():
         check("mail: no mail is sent" in f.c.server_log(), "the log says mail is off")
 
         time.sleep(0.5)
-        check(len(sink.to(OWNER)) == 5, "each alert mailed once across the reloads: %d"
+        check(len(sink.to(OWNER)) == 6, "each alert mailed once across the reloads: %d"
               % len(sink.to(OWNER)))
         poller.finish("reloads")
 
